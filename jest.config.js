@@ -1,0 +1,45 @@
+// force timezone to UTC to allow tests to work regardless of local timezone
+process.env.TZ = 'UTC';
+
+const base = require('./.config/jest.config');
+const { grafanaESModules, nodeModulesToTransform } = require('./.config/jest/utils');
+
+// Packages that ship only ES modules and must be transformed for Jest (beside Grafana's own list).
+const esmModules = [...grafanaESModules];
+
+const shared = {
+  ...base,
+  transformIgnorePatterns: [nodeModulesToTransform(esmModules)],
+};
+
+module.exports = {
+  projects: [
+    {
+      // React pages, config page and panel, in jsdom (create-plugin's set-up).
+      ...shared,
+      displayName: 'frontend',
+      testMatch: ['<rootDir>/src/{app,panels}/**/*.test.{ts,tsx}', '<rootDir>/src/*.test.{ts,tsx}'],
+    },
+    {
+      // Backend, detection library, contract, tools and integration tests, in Node.
+      ...shared,
+      displayName: 'backend',
+      testEnvironment: 'node',
+      setupFilesAfterEnv: [],
+      testMatch: [
+        '<rootDir>/src/{server,detection,contract}/**/*.test.ts',
+        '<rootDir>/tools/**/*.test.ts',
+        '<rootDir>/test/**/*.test.{ts,tsx}',
+      ],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/browser/'],
+    },
+    {
+      // Real headless Chromium (Debian's) driven by playwright-core.
+      ...shared,
+      displayName: 'browser',
+      testEnvironment: 'node',
+      setupFilesAfterEnv: [],
+      testMatch: ['<rootDir>/test/browser/**/*.test.ts'],
+    },
+  ],
+};

@@ -1,0 +1,77 @@
+import { lastValueFrom } from 'rxjs';
+import type { z } from 'zod';
+import { getBackendSrv, type FetchError } from '@grafana/runtime';
+import { BACKEND_PROXY_URL } from '../../constants';
+
+/** An error from the backend or the proxy in front of it, with the message to show a user. */
+export class BackendError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly body?: unknown
+  ) {
+    super(message);
+    this.name = 'BackendError';
+  }
+}
+
+export interface BackendRequest {
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  params?: Record<string, string | number | undefined>;
+  data?: unknown;
+}
+
+/**
+ * Calls the backend through the app's plugin-proxy route and validates the answer with the
+ * contract's schema, so a mismatched backend fails loudly instead of rendering nonsense.
+ */
+export async function backendRequest<S extends z.ZodType>(path: string, schema: S, req: BackendRequest = {}): Promise<z.infer<S>> {
+  try {
+    const response = await lastValueFrom(
+      getBackendSrv().fetch<unknown>({
+        url: `${BACKEND_PROXY_URL}/${path.replace(/^\//, '')}`,
+        method: req.method ?? 'GET',
+        params: req.params,
+        data: req.data,
+        showErrorAlert: false,
+        showSuccessAlert: false,
+      })
+    );
+    return parseBody(schema, response.data, response.status);
+  } catch (err) {
+    if (err instanceof BackendError) {
+      throw err;
+    }
+    throw toBackendError(err as FetchError);
+  }
+}
+
+function parseBody<S extends z.ZodType>(schema: S, body: unknown, status: number): z.infer<S> {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new BackendError(
+      `the backend answered in an unexpected shape (${issue.path.join('.') || 'body'}: ${issue.message}); are the plugin and the backend the same version?`,
+      status,
+      body
+    );
+  }
+  return parsed.data;
+}
+
+export function toBackendError(err: FetchError): BackendError {
+  const status = err?.status ?? 0;
+  const data = err?.data as { message?: string; error?: string } | undefined;
+  const fromBody = typeof data?.message === 'string' ? data.message : undefined;
+  let message: string;
+  if (status === 401) {
+    message = 'the backend refused the token: set the backend token in the app configuration';
+  } else if (status === 403) {
+    message = fromBody ? `permission denied: ${fromBody}` : 'permission denied: your Grafana role does not allow this';
+  } else if (status === 502 || status === 503 || status === 504 || status === 0) {
+    message = `the backend is unreachable${fromBody ? `: ${fromBody}` : ' (is it running, and is the backend URL right?)'}`;
+  } else {
+    message = fromBody ?? err?.statusText ?? 'request failed';
+  }
+  return new BackendError(message, status, err?.data);
+}

@@ -1,0 +1,27 @@
+import React, { Suspense, lazy } from 'react';
+import { AppPlugin, type AppRootProps } from '@grafana/data';
+import { LoadingPlaceholder } from '@grafana/ui';
+import type { AppConfigProps } from './app/config/AppConfig';
+import type { AppSettings } from './app/pluginSettings';
+
+const LazyApp = lazy(() => import('./app/App'));
+const LazyAppConfig = lazy(() => import('./app/config/AppConfig'));
+
+const App = (props: AppRootProps<AppSettings>) => (
+  <Suspense fallback={<LoadingPlaceholder text="Loading Failure Prophet…" />}>
+    <LazyApp {...props} />
+  </Suspense>
+);
+
+const AppConfig = (props: AppConfigProps) => (
+  <Suspense fallback={<LoadingPlaceholder text="Loading configuration…" />}>
+    <LazyAppConfig {...props} />
+  </Suspense>
+);
+
+export const plugin = new AppPlugin<AppSettings>().setRootPage(App).addConfigPage({
+  title: 'Connection',
+  icon: 'link',
+  body: AppConfig,
+  id: 'connection',
+});

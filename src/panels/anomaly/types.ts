@@ -1,0 +1,3 @@
+export interface AnomalyPanelOptions {
+  showLegend: boolean;
+}

@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { configSchema, type Config } from './schema';
+
+/** Environment variables that override keys of the YAML file, as `key.path`. */
+const ENV_OVERRIDES: Record<string, string[]> = {
+  FP_PORT: ['port'],
+  FP_HOST: ['host'],
+  FP_API_TOKEN: ['apiToken'],
+  FP_DATA_DIR: ['dataDir'],
+  FP_LOG_LEVEL: ['logLevel'],
+  FP_PROMETHEUS_URL: ['prometheus', 'url'],
+};
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads the YAML file named by FP_CONFIG (if any), applies FP_* overrides and validates the result.
+ * Throws a ConfigError naming every key that is wrong and why.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw = readConfigFile(env.FP_CONFIG);
+  const sources = new Map<string, string>();
+  for (const [name, path] of Object.entries(ENV_OVERRIDES)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') {
+      setPath(raw, path, value);
+      sources.set(path.join('.'), name);
+    }
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(describeIssues(parsed.error, sources, env.FP_CONFIG));
+  }
+  return parsed.data;
+}
+
+function readConfigFile(path: string | undefined): Record<string, unknown> {
+  if (!path) {
+    return {};
+  }
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read FP_CONFIG file ${path}: ${(err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`FP_CONFIG file ${path} is not valid YAML: ${(err as Error).message}`);
+  }
+  if (doc === null || doc === undefined) {
+    return {};
+  }
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new ConfigError(`FP_CONFIG file ${path} must hold a YAML mapping at the top level`);
+  }
+  return doc as Record<string, unknown>;
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) {
+      node[key] = {};
+    }
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]] = value;
+}
+
+function describeIssues(error: z.ZodError, sources: Map<string, string>, file: string | undefined): string {
+  const lines = error.issues.map((issue) => {
+    const key = issue.path.join('.') || '(top level)';
+    const env = sources.get(key);
+    const origin = env ? ` (from ${env})` : file ? ` (in ${file})` : '';
+    const unknownKeys = issue.code === 'unrecognized_keys' ? `: ${issue.keys.join(', ')}` : '';
+    return `  - ${key}${origin}: ${issue.message}${unknownKeys}`;
+  });
+  return `invalid configuration:\n${lines.join('\n')}`;
+}

@@ -1,0 +1,31 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import type { ErrorBody } from '../../contract/health';
+
+/** One error shape for every route: validation failures name the field that failed. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any server, logger and type provider
+export function registerErrorHandler(app: FastifyInstance<any, any, any, any, any>): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const issue = error.validation[0];
+      const location = error.validationContext ?? 'body';
+      const path = issue.instancePath.replace(/^\//, '').replace(/\//g, '.');
+      const field = path ? `${location}.${path}` : location;
+      const body: ErrorBody = { error: 'bad_request', message: `${field}: ${issue.message}`, field };
+      return reply.code(400).send(body);
+    }
+    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+    }
+    const body: ErrorBody = {
+      error: status >= 500 ? 'internal' : (error.code ?? 'error').toLowerCase(),
+      message: status >= 500 ? 'internal error; see the backend log' : error.message,
+    };
+    return reply.code(status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const body: ErrorBody = { error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` };
+    return reply.code(404).send(body);
+  });
+}

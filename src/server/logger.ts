@@ -1,0 +1,17 @@
+import pino, { type Logger } from 'pino';
+
+/** Structured JSON logs on stdout; credentials are redacted wherever they could appear. */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'failureprophet-backend' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: {
+        paths: ['req.headers.authorization', 'headers.authorization', '*.apiToken', '*.token', 'apiToken', 'token'],
+        censor: '[redacted]',
+      },
+    },
+    destination
+  );
+}

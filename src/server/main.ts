@@ -1,0 +1,64 @@
+import { resolve } from 'node:path';
+import { ConfigError, loadConfig } from './config/load';
+import { resolveApiToken } from './config/token';
+import { buildServer } from './http/server';
+import { createLogger } from './logger';
+import { createMetricsRegistry } from './metrics';
+import { PrometheusClient } from './prometheus/client';
+import { openSqliteStore } from './store/sqlite';
+import { VERSION } from './version';
+
+// Entry: config → store → loops → http. Everything is built here and passed down; no singletons.
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`failureprophet: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const dataDir = resolve(config.dataDir);
+  const store = openSqliteStore(dataDir);
+  const { token, source } = resolveApiToken(config.apiToken, dataDir);
+  logger.info({ source }, 'API token loaded');
+
+  const prometheus = config.prometheus.url
+    ? new PrometheusClient({ baseUrl: config.prometheus.url, timeoutMs: config.prometheus.timeout })
+    : undefined;
+  if (!prometheus) {
+    logger.warn(
+      'no Prometheus configured: set FP_PROMETHEUS_URL=http://<host>:9090 (or prometheus.url in the FP_CONFIG file); /readyz reports not ready until then'
+    );
+  }
+
+  const app = await buildServer({ logger, apiToken: token, store, prometheus, metrics: createMetricsRegistry(), version: VERSION });
+  await app.listen({ port: config.port, host: config.host });
+  logger.info({ port: config.port, dataDir, prometheus: prometheus?.url ?? null, version: VERSION }, 'failureprophet backend started');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    try {
+      await app.close();
+    } finally {
+      store.close();
+      logger.info('stopped');
+      process.exit(0);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`failureprophet: failed to start: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,180 @@
+import { z } from 'zod';
+import { envelopeSchema, instantDataSchema, matrixSchema } from './schemas';
+import { PrometheusError, type InstantSample, type RangeSeries } from './types';
+
+export interface PrometheusClientOptions {
+  /** Base URL of a Prometheus-compatible API, e.g. http://prometheus:9090 or a Grafana data-source proxy URL. */
+  baseUrl: string;
+  timeoutMs: number;
+  /** Extra headers on every request (e.g. Authorization for Grafana's data-source proxy). */
+  headers?: Record<string, string>;
+  fetch?: typeof fetch;
+}
+
+export interface RangeQuery {
+  query: string;
+  /** Epoch milliseconds, inclusive. */
+  start: number;
+  end: number;
+  stepMs: number;
+}
+
+/** A typed client for Prometheus' HTTP API (query, query_range, readiness). */
+export class PrometheusClient {
+  private readonly baseUrl: string;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(private readonly options: PrometheusClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.fetchImpl = options.fetch ?? fetch;
+  }
+
+  get url(): string {
+    return this.baseUrl;
+  }
+
+  async queryRange(q: RangeQuery): Promise<RangeSeries[]> {
+    const data = await this.call('/api/v1/query_range', {
+      query: q.query,
+      start: formatTime(q.start),
+      end: formatTime(q.end),
+      step: String(q.stepMs / 1000),
+    });
+    const parsed = matrixSchema.safeParse(data);
+    if (!parsed.success) {
+      throw malformed('query_range', parsed.error);
+    }
+    return parsed.data.result.map((series) => {
+      const values = series.values ?? [];
+      const timestamps = new Float64Array(values.length);
+      const samples = new Float64Array(values.length);
+      values.forEach(([t, v], i) => {
+        timestamps[i] = Math.round(t * 1000);
+        samples[i] = parseSampleValue(v);
+      });
+      return { labels: series.metric, timestamps, values: samples };
+    });
+  }
+
+  /** An instant query; a scalar answer comes back as one sample without labels. */
+  async query(query: string, time?: number): Promise<InstantSample[]> {
+    const params: Record<string, string> = { query };
+    if (time !== undefined) {
+      params.time = formatTime(time);
+    }
+    const data = await this.call('/api/v1/query', params);
+    const parsed = instantDataSchema.safeParse(data);
+    if (!parsed.success) {
+      throw malformed('query', parsed.error);
+    }
+    const answer = parsed.data;
+    switch (answer.resultType) {
+      case 'vector':
+        return answer.result
+          .filter((s) => s.value !== undefined)
+          .map((s) => ({ labels: s.metric, timestamp: Math.round(s.value![0] * 1000), value: parseSampleValue(s.value![1]) }));
+      case 'scalar':
+        return [{ labels: {}, timestamp: Math.round(answer.result[0] * 1000), value: parseSampleValue(answer.result[1]) }];
+      case 'matrix':
+        throw new PrometheusError('malformed', 'an instant query answered a range vector: use query_range for it');
+      case 'string':
+        throw new PrometheusError('malformed', 'the query answered a string, not a number');
+    }
+  }
+
+  /** Resolves when the server answers its readiness endpoint or a trivial query. */
+  async ping(): Promise<void> {
+    await this.query('vector(1)');
+  }
+
+  private async call(path: string, params: Record<string, string>): Promise<unknown> {
+    const url = `${this.baseUrl}${path}`;
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json', ...this.options.headers },
+        body: new URLSearchParams(params).toString(),
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+    } catch (err) {
+      throw transportError(err, this.baseUrl, this.options.timeoutMs);
+    }
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (err) {
+      throw transportError(err, this.baseUrl, this.options.timeoutMs);
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      if (!response.ok) {
+        throw new PrometheusError('http', `Prometheus at ${this.baseUrl} answered HTTP ${response.status}: ${snippet(text)}`, response.status);
+      }
+      throw new PrometheusError('malformed', `Prometheus at ${this.baseUrl} answered something that is not JSON: ${snippet(text)}`, response.status);
+    }
+    const envelope = envelopeSchema.safeParse(body);
+    if (!envelope.success) {
+      if (!response.ok) {
+        throw new PrometheusError('http', `Prometheus at ${this.baseUrl} answered HTTP ${response.status}: ${snippet(text)}`, response.status);
+      }
+      throw malformed(path, envelope.error);
+    }
+    if (envelope.data.status === 'error') {
+      const errorType = envelope.data.errorType ?? 'unknown';
+      throw new PrometheusError(
+        'query',
+        `Prometheus refused the query (${errorType}): ${envelope.data.error ?? 'no message'}`,
+        response.status,
+        errorType
+      );
+    }
+    if (!response.ok) {
+      throw new PrometheusError('http', `Prometheus at ${this.baseUrl} answered HTTP ${response.status}`, response.status);
+    }
+    return envelope.data.data;
+  }
+}
+
+/** Prometheus encodes sample values as strings so that NaN and ±Inf survive JSON. */
+export function parseSampleValue(text: string): number {
+  switch (text) {
+    case 'NaN':
+      return NaN;
+    case '+Inf':
+    case 'Inf':
+      return Infinity;
+    case '-Inf':
+      return -Infinity;
+    default:
+      return Number(text);
+  }
+}
+
+function formatTime(ms: number): string {
+  return (ms / 1000).toFixed(3);
+}
+
+function snippet(text: string): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length > 200 ? `${oneLine.slice(0, 200)}…` : oneLine || '(empty body)';
+}
+
+function malformed(what: string, error: z.ZodError): PrometheusError {
+  const issue = error.issues[0];
+  return new PrometheusError(
+    'malformed',
+    `Prometheus answered ${what} with an unexpected shape at ${issue.path.join('.') || 'the top level'}: ${issue.message}`
+  );
+}
+
+function transportError(err: unknown, baseUrl: string, timeoutMs: number): PrometheusError {
+  const error = err as Error & { cause?: { code?: string; message?: string } };
+  if (error.name === 'TimeoutError' || error.name === 'AbortError') {
+    return new PrometheusError('timeout', `Prometheus at ${baseUrl} did not answer within ${timeoutMs} ms`);
+  }
+  const cause = error.cause?.code ?? error.cause?.message ?? error.message;
+  return new PrometheusError('unreachable', `Prometheus at ${baseUrl} is unreachable: ${cause}`);
+}

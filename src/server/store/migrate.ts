@@ -1,0 +1,47 @@
+import type Database from 'better-sqlite3';
+
+export interface Migration {
+  /** Strictly increasing; recorded in schema_migrations once applied. */
+  id: number;
+  name: string;
+  sql: string;
+}
+
+export class MigrationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MigrationError';
+  }
+}
+
+/**
+ * Applies the migrations not yet recorded, each in its own transaction, so a failed one leaves the
+ * database at the previous version. Refuses a database written by a newer version of the backend.
+ */
+export function migrate(db: Database.Database, migrations: Migration[]): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  const applied = new Set(
+    (db.prepare('SELECT id FROM schema_migrations').all() as Array<{ id: number }>).map((row) => row.id)
+  );
+  const known = new Set(migrations.map((m) => m.id));
+  const unknown = [...applied].filter((id) => !known.has(id));
+  if (unknown.length > 0) {
+    throw new MigrationError(
+      `the database has migrations this backend does not know (${unknown.join(', ')}): it was written by a newer version`
+    );
+  }
+  const ran: number[] = [];
+  const record = db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)');
+  for (const migration of [...migrations].sort((a, b) => a.id - b.id)) {
+    if (applied.has(migration.id)) {
+      continue;
+    }
+    db.transaction(() => {
+      db.exec(migration.sql);
+      record.run(migration.id, migration.name, Date.now());
+    })();
+    ran.push(migration.id);
+  }
+  return ran;
+}
