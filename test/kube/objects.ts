@@ -1,0 +1,141 @@
+// Builders for the objects a test seeds the server with, shaped like what the API server returns.
+// Only the fields the actions read are filled; the rest of a real object would be ignored anyway.
+
+import { randomUUID } from 'node:crypto';
+
+export type KubeObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid: string;
+    resourceVersion?: string;
+    generation?: number;
+    creationTimestamp: string;
+    deletionTimestamp?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }>;
+  };
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+};
+
+const created = '2025-01-01T00:00:00Z';
+
+function meta(name: string, namespace?: string, labels?: Record<string, string>) {
+  return {
+    name,
+    ...(namespace ? { namespace } : {}),
+    uid: randomUUID(),
+    generation: 1,
+    creationTimestamp: created,
+    labels: labels ?? {},
+  };
+}
+
+interface WorkloadInput {
+  namespace: string;
+  name: string;
+  replicas?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+function workload(apiKind: string, input: WorkloadInput, withReplicas: boolean): KubeObject {
+  const labels = input.labels ?? { app: input.name };
+  return {
+    apiVersion: 'apps/v1',
+    kind: apiKind,
+    metadata: meta(input.name, input.namespace, labels),
+    spec: {
+      ...(withReplicas ? { replicas: input.replicas ?? 1 } : {}),
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels, ...(input.annotations ? { annotations: input.annotations } : {}) },
+        spec: { containers: [{ name: input.name, image: `${input.name}:1` }] },
+      },
+    },
+    status: withReplicas ? { replicas: input.replicas ?? 1, readyReplicas: input.replicas ?? 1 } : {},
+  };
+}
+
+export const deployment = (input: WorkloadInput) => workload('Deployment', input, true);
+export const statefulSet = (input: WorkloadInput) => workload('StatefulSet', input, true);
+export const daemonSet = (input: WorkloadInput) => workload('DaemonSet', input, false);
+
+export interface PodInput {
+  namespace: string;
+  name: string;
+  nodeName?: string;
+  labels?: Record<string, string>;
+  /** The controller that owns it: ReplicaSet, StatefulSet, DaemonSet, Job; none for a bare pod. */
+  ownerKind?: string;
+  ownerName?: string;
+  /** A static pod as the kubelet mirrors it into the API. */
+  mirror?: boolean;
+  terminationGracePeriodSeconds?: number;
+  phase?: string;
+}
+
+export function pod(input: PodInput): KubeObject {
+  const metadata: KubeObject['metadata'] = meta(input.name, input.namespace, input.labels);
+  delete metadata.generation;
+  if (input.ownerKind) {
+    metadata.ownerReferences = [
+      {
+        apiVersion: input.ownerKind === 'Job' ? 'batch/v1' : 'apps/v1',
+        kind: input.ownerKind,
+        name: input.ownerName ?? input.name.replace(/-[^-]+$/, ''),
+        uid: randomUUID(),
+        controller: true,
+      },
+    ];
+  }
+  if (input.mirror) {
+    metadata.annotations = { 'kubernetes.io/config.mirror': randomUUID().replace(/-/g, '') };
+    metadata.ownerReferences = [
+      { apiVersion: 'v1', kind: 'Node', name: input.nodeName ?? 'node', uid: randomUUID(), controller: true },
+    ];
+  }
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata,
+    spec: {
+      nodeName: input.nodeName,
+      terminationGracePeriodSeconds: input.terminationGracePeriodSeconds ?? 30,
+      containers: [{ name: 'main', image: 'app:1' }],
+    },
+    status: { phase: input.phase ?? 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+  };
+}
+
+export function node(name: string, unschedulable = false): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: meta(name, undefined, { 'kubernetes.io/hostname': name }),
+    spec: unschedulable ? { unschedulable: true } : {},
+    status: { conditions: [{ type: 'Ready', status: 'True' }] },
+  };
+}
+
+export interface PdbInput {
+  namespace: string;
+  name: string;
+  matchLabels: Record<string, string>;
+  minAvailable: number;
+}
+
+/** Its status is computed by the server from the pods it selects, as the disruption controller does. */
+export function podDisruptionBudget(input: PdbInput): KubeObject {
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: meta(input.name, input.namespace),
+    spec: { minAvailable: input.minAvailable, selector: { matchLabels: input.matchLabels } },
+    status: {},
+  };
+}

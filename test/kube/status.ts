@@ -1,0 +1,130 @@
+// Builders for the `Status` objects the Kubernetes API server answers errors with, worded as a
+// real API server words them, so the client's error mapping is tested against real text.
+
+export interface StatusCause {
+  reason?: string;
+  message?: string;
+  field?: string;
+}
+
+export interface KubeStatus {
+  kind: 'Status';
+  apiVersion: 'v1';
+  metadata: Record<string, never>;
+  status: 'Failure' | 'Success';
+  message?: string;
+  reason?: string;
+  details?: { name?: string; group?: string; kind?: string; causes?: StatusCause[] };
+  code: number;
+}
+
+/** What a request addressed, parsed from its path; used to word errors the way the server does. */
+export interface ResourceRef {
+  group: string; // '' for the core group
+  resource: string; // plural, e.g. 'deployments'
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+}
+
+const reasons: Record<number, string> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  409: 'Conflict',
+  415: 'UnsupportedMediaType',
+  422: 'Invalid',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  503: 'ServiceUnavailable',
+  504: 'Timeout',
+};
+
+export function status(code: number, message: string, details?: KubeStatus['details'], reason?: string): KubeStatus {
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: code < 400 ? 'Success' : 'Failure',
+    message,
+    reason: reason ?? reasons[code] ?? 'Unknown',
+    ...(details ? { details } : {}),
+    code,
+  };
+}
+
+/** `deployments.apps "cart"` — the qualified name the server puts in front of its messages. */
+function qualified(ref: ResourceRef): string {
+  const resource = ref.group ? `${ref.resource}.${ref.group}` : ref.resource;
+  return ref.name ? `${resource} "${ref.name}"` : resource;
+}
+
+export function notFound(ref: ResourceRef): KubeStatus {
+  return status(404, `${qualified(ref)} not found`, {
+    name: ref.name,
+    group: ref.group || undefined,
+    kind: ref.resource,
+  });
+}
+
+export function forbidden(ref: ResourceRef, verb: string, user: string): KubeStatus {
+  const resource = ref.subresource ? `${ref.resource}/${ref.subresource}` : ref.resource;
+  const scope = ref.namespace ? `in the namespace "${ref.namespace}"` : 'at the cluster scope';
+  return status(
+    403,
+    `${qualified(ref)} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${ref.group}" ${scope}`,
+    { name: ref.name, group: ref.group || undefined, kind: ref.resource }
+  );
+}
+
+export function conflict(ref: ResourceRef): KubeStatus {
+  return status(
+    409,
+    `Operation cannot be fulfilled on ${qualified(ref)}: the object has been modified; please apply your changes to the latest version and try again`,
+    { name: ref.name, group: ref.group || undefined, kind: ref.resource }
+  );
+}
+
+export function invalid(kind: string, ref: ResourceRef, field: string, detail: string): KubeStatus {
+  const group = ref.group ? `.${ref.group}` : '';
+  return status(422, `${kind}${group} "${ref.name}" is invalid: ${field}: ${detail}`, {
+    name: ref.name,
+    group: ref.group || undefined,
+    kind,
+    causes: [{ reason: 'FieldValueInvalid', message: detail, field }],
+  });
+}
+
+export function pdbBlocked(pdbName: string, needed: number, healthy: number): KubeStatus {
+  return status(429, "Cannot evict pod as it would violate the pod's disruption budget.", {
+    causes: [
+      {
+        reason: 'DisruptionBudget',
+        message: `The disruption budget ${pdbName} needs ${needed} healthy pods and has ${healthy} currently`,
+      },
+    ],
+  });
+}
+
+/** The body for an injected error of any code, worded for the request it answers. */
+export function injectedStatus(code: number, ref: ResourceRef, verb: string, user: string): KubeStatus {
+  switch (code) {
+    case 401:
+      return status(401, 'Unauthorized');
+    case 403:
+      return forbidden(ref, verb, user);
+    case 404:
+      return notFound(ref);
+    case 409:
+      return conflict(ref);
+    case 422:
+      return invalid('Scale', { ...ref, group: 'autoscaling' }, 'spec.replicas', 'Invalid value: -1: must be greater than or equal to 0');
+    case 429:
+      return status(429, 'Too many requests, please try again later.');
+    case 504:
+      return status(504, 'Timeout: request did not complete within the allotted timeout');
+    default:
+      return status(code, code >= 500 ? 'Internal error occurred: etcdserver: request timed out' : 'injected error');
+  }
+}
