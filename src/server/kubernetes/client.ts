@@ -1,0 +1,74 @@
+import {
+  AppsV1Api,
+  ConfigurationOptions,
+  CoreV1Api,
+  KubeConfig,
+  ObservableMiddleware,
+  PatchStrategy,
+  setHeaderMiddleware,
+} from '@kubernetes/client-node';
+import { Clock, systemClock } from './clock';
+import { createKubeConfig, KubernetesOptions } from './config';
+import { fail, KubeRequest, KubeResult, ok, toKubeError } from './errors';
+
+/** What every action gets: the APIs, where they point, how long a request may take, and time. */
+export interface KubeClient {
+  core: CoreV1Api;
+  apps: AppsV1Api;
+  server: string;
+  requestTimeoutMs: number;
+  clock: Clock;
+}
+
+export function createKubeClient(kc: KubeConfig, settings: { requestTimeoutMs?: number; clock?: Clock } = {}): KubeClient {
+  return {
+    core: kc.makeApiClient(CoreV1Api),
+    apps: kc.makeApiClient(AppsV1Api),
+    server: kc.getCurrentCluster()?.server ?? 'unknown',
+    requestTimeoutMs: settings.requestTimeoutMs ?? 10_000,
+    clock: settings.clock ?? systemClock,
+  };
+}
+
+export function kubeClientFromOptions(options: KubernetesOptions, clock?: Clock): KubeClient {
+  return createKubeClient(createKubeConfig(options), { requestTimeoutMs: options.requestTimeoutMs, clock });
+}
+
+/**
+ * Per-request options: a User-Agent the API server's audit log can attribute, a timeout (the
+ * client has none of its own), and for patches the Content-Type, which the client would otherwise
+ * send as a JSON Patch whatever the body is.
+ */
+function requestOptions(timeoutMs: number, patch?: PatchStrategy): ConfigurationOptions<ObservableMiddleware> {
+  const userAgent = setHeaderMiddleware('User-Agent', 'failureprophet');
+  const middleware: ObservableMiddleware[] = [
+    {
+      pre: (context) => {
+        context.setSignal(AbortSignal.timeout(timeoutMs));
+        return userAgent.pre(context);
+      },
+      post: userAgent.post,
+    },
+  ];
+  if (patch) {
+    middleware.push(setHeaderMiddleware('Content-Type', patch));
+  }
+  return { middleware, middlewareMergeStrategy: 'append' };
+}
+
+/** Runs one API request and turns a failure into a KubeError value. */
+export async function call<T>(
+  client: KubeClient,
+  request: KubeRequest,
+  send: (options: ConfigurationOptions<ObservableMiddleware>) => Promise<T>,
+  patch?: PatchStrategy
+): Promise<KubeResult<T>> {
+  try {
+    return ok(await send(requestOptions(client.requestTimeoutMs, patch)));
+  } catch (err) {
+    return fail(toKubeError(err, request, client.server, client.requestTimeoutMs));
+  }
+}
+
+/** The query value the API server takes for a server-side dry run. */
+export const dryRunParam = (dryRun: boolean | undefined) => (dryRun ? 'All' : undefined);

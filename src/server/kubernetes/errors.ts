@@ -1,0 +1,162 @@
+import { ApiException } from '@kubernetes/client-node';
+
+export type KubeErrorKind =
+  | 'unauthorized' // 401: the credentials were rejected
+  | 'forbidden' // 403: RBAC refused a verb on a resource
+  | 'not-found' // 404
+  | 'conflict' // 409: changed under us, or a precondition (uid) no longer holds
+  | 'invalid' // 422: the API server rejected a field
+  | 'bad-request' // 400/405/415: the request itself was wrong (a bug on our side)
+  | 'too-many-requests' // 429: rate limited, or a PodDisruptionBudget forbids an eviction
+  | 'server-error' // 5xx
+  | 'timeout' // no answer in time (ours or the server's 504)
+  | 'unreachable' // connection refused, DNS, TLS
+  | 'deadline-exceeded' // a drain did not finish before its deadline
+  | 'unsafe' // refused by us: it would lose something, e.g. pods nothing recreates
+  | 'unexpected';
+
+/** The API request an error answered, in RBAC terms (verb, resource, group). */
+export interface KubeRequest {
+  verb: 'get' | 'list' | 'patch' | 'update' | 'delete' | 'create';
+  /** Plural resource, with its subresource: `deployments/scale`, `pods/eviction`. */
+  resource: string;
+  /** API group; '' for the core group. */
+  group: string;
+  namespace?: string;
+  name?: string;
+}
+
+/** What the RBAC refusal named, parsed from the API server's 403 message. */
+export interface RbacRefusal {
+  user?: string;
+  verb: string;
+  resource: string;
+  group: string;
+  namespace?: string;
+}
+
+export interface KubeError {
+  kind: KubeErrorKind;
+  /** One sentence an operator can act on. */
+  message: string;
+  /** HTTP status, when the API server answered. */
+  status?: number;
+  /** The `reason` of the server's Status object. */
+  reason?: string;
+  request?: KubeRequest;
+  forbidden?: RbacRefusal;
+  /** 422: the field the API server rejected. */
+  field?: string;
+}
+
+export type KubeResult<T> = { ok: true; value: T } | { ok: false; error: KubeError };
+
+export const ok = <T>(value: T): KubeResult<T> => ({ ok: true, value });
+export const fail = <T = never>(error: KubeError): KubeResult<T> => ({ ok: false, error });
+
+interface Status {
+  message?: string;
+  reason?: string;
+  details?: { causes?: Array<{ field?: string; message?: string; reason?: string }> };
+}
+
+function parseStatus(body: unknown): Status {
+  if (typeof body === 'string') {
+    try {
+      return JSON.parse(body) as Status;
+    } catch {
+      return { message: body };
+    }
+  }
+  return (body ?? {}) as Status;
+}
+
+/** `deployments/scale shop/cart` */
+export function describe(request: KubeRequest): string {
+  const where = request.namespace ? `${request.namespace}/` : '';
+  return request.name ? `${request.resource} ${where}${request.name}` : `${request.resource}${request.namespace ? ` in namespace ${request.namespace}` : ''}`;
+}
+
+const refusal =
+  /User "([^"]*)" cannot (\S+) resource "([^"]+)" in API group "([^"]*)"(?: in the namespace "([^"]+)"| at the cluster scope)?/;
+
+function rbacRefusal(message: string | undefined, request: KubeRequest): RbacRefusal {
+  const match = message ? refusal.exec(message) : null;
+  if (match) {
+    return { user: match[1], verb: match[2], resource: match[3], group: match[4], namespace: match[5] };
+  }
+  return { verb: request.verb, resource: request.resource, group: request.group, namespace: request.namespace };
+}
+
+function fromStatus(code: number, body: unknown, request: KubeRequest, server: string): KubeError {
+  const status = parseStatus(body);
+  const base = { status: code, reason: status.reason, request };
+  const said = status.message ? `: ${status.message}` : '';
+  if (code === 401) {
+    return {
+      ...base,
+      kind: 'unauthorized',
+      message: `Kubernetes at ${server} rejected the credentials (401 Unauthorized): check the service account token, FP_KUBE_TOKEN or the kubeconfig user`,
+    };
+  }
+  if (code === 403) {
+    const r = rbacRefusal(status.message, request);
+    const who = r.user ? `the service account ${r.user}` : 'the service account';
+    const scope = r.namespace ? `in namespace ${r.namespace}` : 'at cluster scope';
+    const group = r.group ? ` (API group ${r.group})` : '';
+    return {
+      ...base,
+      kind: 'forbidden',
+      forbidden: r,
+      message: `Kubernetes refused: ${who} cannot ${r.verb} ${r.resource}${group} ${scope}; grant it in deploy/rbac.yaml`,
+    };
+  }
+  if (code === 404) {
+    return { ...base, kind: 'not-found', message: `Kubernetes has no ${describe(request)}` };
+  }
+  if (code === 409) {
+    return { ...base, kind: 'conflict', message: `Kubernetes refused to change ${describe(request)}${said}` };
+  }
+  if (code === 422) {
+    const cause = status.details?.causes?.find((c) => c.field) ?? status.details?.causes?.[0];
+    const field = cause?.field;
+    return {
+      ...base,
+      kind: 'invalid',
+      field,
+      message: field
+        ? `Kubernetes rejected ${field} of ${describe(request)}: ${cause?.message ?? status.message ?? 'invalid value'}`
+        : `Kubernetes rejected the change to ${describe(request)}${said}`,
+    };
+  }
+  if (code === 429) {
+    return { ...base, kind: 'too-many-requests', message: `Kubernetes turned away ${request.verb} ${describe(request)} for now${said}` };
+  }
+  if (code === 504) {
+    return { ...base, kind: 'timeout', message: `The Kubernetes API server timed out on ${request.verb} ${describe(request)}${said}` };
+  }
+  if (code >= 500) {
+    return { ...base, kind: 'server-error', message: `The Kubernetes API server failed (${code}) on ${request.verb} ${describe(request)}${said}` };
+  }
+  if (code === 400 || code === 405 || code === 415) {
+    return { ...base, kind: 'bad-request', message: `Kubernetes could not accept ${request.verb} ${describe(request)} (${code})${said}` };
+  }
+  return { ...base, kind: 'unexpected', message: `Kubernetes answered ${code} to ${request.verb} ${describe(request)}${said}` };
+}
+
+const unreachableCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+
+/** Turns whatever the client threw into an error an operator can read. */
+export function toKubeError(err: unknown, request: KubeRequest, server: string, timeoutMs: number): KubeError {
+  if (err instanceof ApiException) {
+    return fromStatus(err.code, err.body, request, server);
+  }
+  const e = err as { name?: string; code?: string; type?: string; message?: string };
+  if (e?.name === 'AbortError' || e?.name === 'TimeoutError' || e?.type === 'aborted') {
+    return { kind: 'timeout', request, message: `No answer from Kubernetes at ${server} within ${timeoutMs} ms to ${request.verb} ${describe(request)}` };
+  }
+  if (e?.code && (unreachableCodes.has(e.code) || e.code.startsWith('ERR_TLS') || e.code.includes('CERT'))) {
+    return { kind: 'unreachable', request, message: `Cannot reach Kubernetes at ${server} (${e.code})` };
+  }
+  return { kind: 'unexpected', request, message: `Kubernetes request ${request.verb} ${describe(request)} failed: ${e?.message ?? String(err)}` };
+}
