@@ -1,0 +1,56 @@
+import { PatchStrategy, V1Node } from '@kubernetes/client-node';
+import { call, dryRunParam, KubeClient } from './client';
+import { KubeRequest, KubeResult, ok } from './errors';
+
+export interface NodeParams {
+  node: string;
+  dryRun?: boolean;
+}
+
+export interface CordonResult {
+  action: 'cordon' | 'uncordon';
+  node: string;
+  /** Whether the node accepted new pods before and after. */
+  wasSchedulable: boolean;
+  schedulable: boolean;
+  changed: boolean;
+  dryRun: boolean;
+  summary: string;
+}
+
+const nodeRequest = (verb: KubeRequest['verb'], node: string): KubeRequest => ({ verb, resource: 'nodes', group: '', name: node });
+
+export function readNode(client: KubeClient, node: string): Promise<KubeResult<V1Node>> {
+  return call(client, nodeRequest('get', node), (options) => client.core.readNode({ name: node }, options));
+}
+
+async function setUnschedulable(client: KubeClient, params: NodeParams, unschedulable: boolean): Promise<KubeResult<CordonResult>> {
+  const action = unschedulable ? 'cordon' : 'uncordon';
+  const current = await readNode(client, params.node);
+  if (!current.ok) {
+    return current;
+  }
+  const wasSchedulable = current.value.spec?.unschedulable !== true;
+  const result = { action, node: params.node, wasSchedulable, schedulable: !unschedulable, dryRun: params.dryRun === true } as const;
+  if (wasSchedulable === !unschedulable) {
+    return ok({ ...result, changed: false, summary: `node ${params.node} already ${unschedulable ? 'cordoned' : 'schedulable'}` });
+  }
+  const patched = await call(
+    client,
+    nodeRequest('patch', params.node),
+    (options) =>
+      client.core.patchNode({ name: params.node, body: { spec: { unschedulable } }, dryRun: dryRunParam(params.dryRun) }, options),
+    PatchStrategy.StrategicMergePatch
+  );
+  if (!patched.ok) {
+    return patched;
+  }
+  return ok({
+    ...result,
+    changed: true,
+    summary: unschedulable ? `node ${params.node} cordoned: no new pods will be scheduled on it` : `node ${params.node} uncordoned: it accepts new pods again`,
+  });
+}
+
+export const cordon = (client: KubeClient, params: NodeParams) => setUnschedulable(client, params, true);
+export const uncordon = (client: KubeClient, params: NodeParams) => setUnschedulable(client, params, false);

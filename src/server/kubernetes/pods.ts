@@ -1,0 +1,81 @@
+import { V1Pod } from '@kubernetes/client-node';
+import { call, dryRunParam, KubeClient } from './client';
+import { fail, KubeRequest, KubeResult, ok } from './errors';
+
+export interface DeletePodParams {
+  namespace: string;
+  name: string;
+  /** Overrides the pod's own terminationGracePeriodSeconds. */
+  gracePeriodSeconds?: number;
+  /**
+   * Delete only the pod with this UID. A controller replaces a deleted pod, sometimes under the same
+   * name; the precondition keeps a late or repeated delete from killing the healthy replacement.
+   */
+  expectUid?: string;
+  dryRun?: boolean;
+}
+
+export interface DeletePodResult {
+  action: 'delete-pod';
+  namespace: string;
+  name: string;
+  uid?: string;
+  nodeName?: string;
+  /** The controller that will replace it, e.g. `ReplicaSet cart-7d9f`; none for a bare pod. */
+  owner?: string;
+  gracePeriodSeconds?: number;
+  dryRun: boolean;
+  summary: string;
+}
+
+export const podRequest = (verb: KubeRequest['verb'], namespace: string, name?: string, subresource?: string): KubeRequest => ({
+  verb,
+  resource: subresource ? `pods/${subresource}` : 'pods',
+  group: '',
+  namespace,
+  name,
+});
+
+export function ownerOf(pod: V1Pod): string | undefined {
+  const owner = pod.metadata?.ownerReferences?.find((o) => o.controller) ?? pod.metadata?.ownerReferences?.[0];
+  return owner ? `${owner.kind} ${owner.name}` : undefined;
+}
+
+export async function deletePod(client: KubeClient, params: DeletePodParams): Promise<KubeResult<DeletePodResult>> {
+  const { namespace, name, expectUid } = params;
+  const deleted = await call(client, podRequest('delete', namespace, name), (options) =>
+    client.core.deleteNamespacedPod(
+      {
+        name,
+        namespace,
+        gracePeriodSeconds: params.gracePeriodSeconds,
+        dryRun: dryRunParam(params.dryRun),
+        body: expectUid ? { preconditions: { uid: expectUid } } : undefined,
+      },
+      options
+    )
+  );
+  if (!deleted.ok) {
+    if (deleted.error.kind === 'conflict' && expectUid) {
+      return fail({
+        ...deleted.error,
+        message: `pod ${namespace}/${name} is no longer the pod we meant (uid ${expectUid}): it was replaced, so it was not deleted`,
+      });
+    }
+    return deleted;
+  }
+  const pod = deleted.value;
+  const owner = ownerOf(pod);
+  const grace = params.gracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds;
+  return ok({
+    action: 'delete-pod',
+    namespace,
+    name,
+    uid: pod.metadata?.uid,
+    nodeName: pod.spec?.nodeName,
+    owner,
+    gracePeriodSeconds: grace,
+    dryRun: params.dryRun === true,
+    summary: `pod ${namespace}/${name} deleted${grace !== undefined ? ` (grace ${grace}s)` : ''}${owner ? `; ${owner} replaces it` : '; nothing replaces it'}`,
+  });
+}

@@ -1,0 +1,125 @@
+import { deployment, statefulSet, daemonSet } from '../../../test/kube/objects';
+import { Harness, startHarness } from '../../../test/kube/harness';
+import { restart, scale, RESTARTED_AT } from './workloads';
+
+let h: Harness;
+beforeEach(async () => {
+  h = await startHarness();
+  h.kube.add(
+    deployment({ namespace: 'shop', name: 'cart', replicas: 3 }),
+    statefulSet({ namespace: 'shop', name: 'db', replicas: 2 }),
+    daemonSet({ namespace: 'shop', name: 'agent' })
+  );
+});
+afterEach(() => h.kube.close());
+
+const cart = { kind: 'deployment', namespace: 'shop', name: 'cart' } as const;
+const replicasOf = (kind: string, name: string) => h.kube.get(kind, name, 'shop')?.spec?.replicas;
+
+describe('scale', () => {
+  it('patches the scale subresource with a merge patch guarded by the resourceVersion it read', async () => {
+    const rv = h.kube.get('Deployment', 'cart', 'shop')?.metadata.resourceVersion;
+    const result = await scale(h.client, { target: cart, replicas: 5, ceiling: 10 });
+
+    expect(result).toEqual({
+      ok: true,
+      value: expect.objectContaining({ from: 3, to: 5, requested: 5, dryRun: false, summary: 'deployment shop/cart: replicas 3 → 5' }),
+    });
+    expect(replicasOf('Deployment', 'cart')).toBe(5);
+    const [write] = h.kube.writes();
+    expect(write).toMatchObject({
+      method: 'PATCH',
+      path: '/apis/apps/v1/namespaces/shop/deployments/cart/scale',
+      contentType: 'application/merge-patch+json',
+      query: {},
+      body: { metadata: { resourceVersion: rv }, spec: { replicas: 5 } },
+      authorization: 'Bearer test-token',
+    });
+  });
+
+  it('adds a delta and clamps to the ceiling and to at least one replica', async () => {
+    const up = await scale(h.client, { target: cart, delta: 10, ceiling: 6 });
+    expect(up.ok && up.value).toMatchObject({ from: 3, to: 6, requested: 13, clamped: 'ceiling' });
+    const down = await scale(h.client, { target: cart, delta: -10, ceiling: 6 });
+    expect(down.ok && down.value).toMatchObject({ from: 6, to: 1, clamped: 'floor' });
+    expect(replicasOf('Deployment', 'cart')).toBe(1);
+  });
+
+  it('dry run sends dryRun=All and changes nothing', async () => {
+    const result = await scale(h.client, { target: cart, replicas: 4, ceiling: 10, dryRun: true });
+    expect(result.ok && result.value).toMatchObject({ from: 3, to: 4, dryRun: true });
+    expect(h.kube.writes()[0].query).toEqual({ dryRun: 'All' });
+    expect(replicasOf('Deployment', 'cart')).toBe(3);
+  });
+
+  it('scales a statefulset through its own scale subresource', async () => {
+    const result = await scale(h.client, { target: { kind: 'statefulset', namespace: 'shop', name: 'db' }, delta: 1, ceiling: 5 });
+    expect(result.ok && result.value.to).toBe(3);
+    expect(h.kube.writes()[0].path).toBe('/apis/apps/v1/namespaces/shop/statefulsets/db/scale');
+    expect(replicasOf('StatefulSet', 'db')).toBe(3);
+  });
+
+  it('on 409 re-reads and recomputes the delta from the fresh count', async () => {
+    h.kube.inject({ method: 'PATCH', path: /\/scale$/, status: 409, times: 1 });
+    const result = await scale(h.client, { target: cart, delta: 1, ceiling: 10 });
+    expect(result.ok && result.value.to).toBe(4);
+    const verbs = h.kube.requests.map((r) => r.method);
+    expect(verbs).toEqual(['GET', 'PATCH', 'GET', 'PATCH']);
+  });
+
+  it('a real stale resourceVersion is a conflict too', async () => {
+    // Someone scales between our read and our write, every time.
+    h.kube.inject({
+      method: 'PATCH',
+      path: /\/scale$/,
+      sideEffect: () => {
+        const current = h.kube.get('Deployment', 'cart', 'shop')!;
+        h.kube.add({ ...current, spec: { ...current.spec, replicas: 7 } });
+      },
+    });
+    const result = await scale(h.client, { target: cart, delta: 1, ceiling: 20 });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.error).toMatchObject({ kind: 'conflict', status: 409 });
+    expect(!result.ok && result.error.message).toMatch(/kept changing while we scaled it \(3 conflicts in a row\)/);
+  });
+
+  it('refuses a request that is neither a count nor a delta', async () => {
+    const result = await scale(h.client, { target: cart, ceiling: 10 });
+    expect(!result.ok && result.error.kind).toBe('bad-request');
+    expect(h.kube.requests).toHaveLength(0);
+  });
+});
+
+describe('restart', () => {
+  it.each([
+    ['deployment', 'cart', 'deployments'],
+    ['statefulset', 'db', 'statefulsets'],
+    ['daemonset', 'agent', 'daemonsets'],
+  ] as const)('patches the %s pod template with restartedAt as a strategic merge patch', async (kind, name, plural) => {
+    const result = await restart(h.client, { target: { kind, namespace: 'shop', name } });
+    const at = '2025-06-01T12:00:00.000Z';
+    expect(result.ok && result.value).toMatchObject({ action: 'restart', restartedAt: at, dryRun: false });
+    expect(h.kube.writes()).toEqual([
+      expect.objectContaining({
+        method: 'PATCH',
+        path: `/apis/apps/v1/namespaces/shop/${plural}/${name}`,
+        contentType: 'application/strategic-merge-patch+json',
+        body: { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: at } } } } },
+      }),
+    ]);
+    const stored = h.kube.get(kind === 'deployment' ? 'Deployment' : kind === 'statefulset' ? 'StatefulSet' : 'DaemonSet', name, 'shop');
+    expect((stored?.spec?.template as { metadata: { annotations: Record<string, string> } }).metadata.annotations[RESTARTED_AT]).toBe(at);
+  });
+
+  it('says how many pods roll and uses the caller-chosen timestamp', async () => {
+    const result = await restart(h.client, { target: cart, restartedAt: '2025-06-01T11:00:00Z' });
+    expect(result.ok && result.value.summary).toBe('deployment shop/cart: rolling restart of its 3 pods (restartedAt 2025-06-01T11:00:00Z)');
+  });
+
+  it('dry run leaves the template untouched', async () => {
+    await restart(h.client, { target: cart, dryRun: true });
+    expect(h.kube.writes()[0].query).toEqual({ dryRun: 'All' });
+    const template = h.kube.get('Deployment', 'cart', 'shop')?.spec?.template as { metadata: { annotations?: object } };
+    expect(template.metadata.annotations).toBeUndefined();
+  });
+});

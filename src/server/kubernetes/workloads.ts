@@ -1,0 +1,203 @@
+import { PatchStrategy, V1Scale } from '@kubernetes/client-node';
+import { call, dryRunParam, KubeClient } from './client';
+import { fail, KubeError, KubeRequest, KubeResult, ok } from './errors';
+
+export type ScalableKind = 'deployment' | 'statefulset';
+export type RestartableKind = 'deployment' | 'statefulset' | 'daemonset';
+
+export interface WorkloadRef<K extends string = RestartableKind> {
+  kind: K;
+  namespace: string;
+  name: string;
+}
+
+/** What the actions read of a Deployment, StatefulSet or DaemonSet. */
+type WorkloadShape = { spec?: { replicas?: number; template?: { metadata?: { annotations?: Record<string, string> } } } };
+
+export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
+
+/** Re-reads and retries this often when the object changes between our read and our write. */
+const CONFLICT_ATTEMPTS = 3;
+
+export const workloadName = (ref: WorkloadRef<string>) => `${ref.kind} ${ref.namespace}/${ref.name}`;
+
+const request = (ref: WorkloadRef<string>, verb: KubeRequest['verb'], subresource?: string): KubeRequest => ({
+  verb,
+  resource: `${ref.kind}s${subresource ? `/${subresource}` : ''}`,
+  group: 'apps',
+  namespace: ref.namespace,
+  name: ref.name,
+});
+
+export interface ScaleParams {
+  target: WorkloadRef<ScalableKind>;
+  /** Exactly one of `replicas` (a count) and `delta` (added to the current count). */
+  replicas?: number;
+  delta?: number;
+  /** The most replicas this action may leave; the result never goes below 1 either. */
+  ceiling: number;
+  dryRun?: boolean;
+}
+
+export interface ScaleResult {
+  action: 'scale';
+  target: WorkloadRef<ScalableKind>;
+  from: number;
+  to: number;
+  /** What was asked for before clamping to [1, ceiling]. */
+  requested: number;
+  clamped?: 'ceiling' | 'floor';
+  dryRun: boolean;
+  summary: string;
+}
+
+function readScale(client: KubeClient, target: WorkloadRef<ScalableKind>) {
+  const params = { name: target.name, namespace: target.namespace };
+  return call(client, request(target, 'get', 'scale'), (options) =>
+    target.kind === 'deployment'
+      ? client.apps.readNamespacedDeploymentScale(params, options)
+      : client.apps.readNamespacedStatefulSetScale(params, options)
+  );
+}
+
+/**
+ * Scales through the scale subresource. The patch carries the resourceVersion it was computed
+ * from, so a concurrent change (an autoscaler, a person) makes it fail with 409 and we recompute
+ * from a fresh read instead of overwriting it.
+ */
+export async function scale(client: KubeClient, params: ScaleParams): Promise<KubeResult<ScaleResult>> {
+  const { target, replicas, delta, ceiling } = params;
+  const countGiven = replicas !== undefined;
+  if (countGiven === (delta !== undefined) || !Number.isInteger(ceiling) || ceiling < 1) {
+    return fail({
+      kind: 'bad-request',
+      request: request(target, 'patch', 'scale'),
+      message: `scale of ${workloadName(target)} needs either a replica count or a delta, and a ceiling of at least 1`,
+    });
+  }
+  let conflict: KubeError | undefined;
+  for (let attempt = 1; attempt <= CONFLICT_ATTEMPTS; attempt++) {
+    const current = await readScale(client, target);
+    if (!current.ok) {
+      return current;
+    }
+    const from = current.value.spec?.replicas ?? 0;
+    const requested = countGiven ? replicas : from + (delta ?? 0);
+    const to = Math.min(Math.max(requested, 1), ceiling);
+    const clamped = requested > ceiling ? 'ceiling' : requested < 1 ? 'floor' : undefined;
+    const body = { metadata: { resourceVersion: current.value.metadata?.resourceVersion }, spec: { replicas: to } };
+    const patchParams = { name: target.name, namespace: target.namespace, body, dryRun: dryRunParam(params.dryRun) };
+    const patched = await call<V1Scale>(
+      client,
+      request(target, 'patch', 'scale'),
+      (options) =>
+        target.kind === 'deployment'
+          ? client.apps.patchNamespacedDeploymentScale(patchParams, options)
+          : client.apps.patchNamespacedStatefulSetScale(patchParams, options),
+      PatchStrategy.MergePatch
+    );
+    if (patched.ok) {
+      const limit = clamped === 'ceiling' ? ` (asked ${requested}, ceiling ${ceiling})` : clamped === 'floor' ? ` (asked ${requested}, never below 1)` : '';
+      return ok({
+        action: 'scale',
+        target,
+        from,
+        to,
+        requested,
+        clamped,
+        dryRun: params.dryRun === true,
+        summary: `${workloadName(target)}: replicas ${from} → ${to}${limit}`,
+      });
+    }
+    if (patched.error.kind !== 'conflict') {
+      return patched;
+    }
+    conflict = patched.error;
+  }
+  return fail({
+    ...conflict!,
+    message: `${workloadName(target)} kept changing while we scaled it (${CONFLICT_ATTEMPTS} conflicts in a row); try again`,
+  });
+}
+
+export interface RestartParams {
+  target: WorkloadRef<RestartableKind>;
+  /** The annotation value; chosen ahead by the caller so a reconcile can recognise its own restart. */
+  restartedAt?: string;
+  dryRun?: boolean;
+}
+
+export interface RestartResult {
+  action: 'restart';
+  target: WorkloadRef<RestartableKind>;
+  restartedAt: string;
+  /** Pods the rollout will replace, as far as the spec says (a DaemonSet has no count). */
+  replicas?: number;
+  dryRun: boolean;
+  summary: string;
+}
+
+/**
+ * A rolling restart as `kubectl rollout restart` does it: a new restartedAt annotation on the pod
+ * template makes the controller roll every pod, honouring the workload's update strategy.
+ */
+export async function restart(client: KubeClient, params: RestartParams): Promise<KubeResult<RestartResult>> {
+  const { target } = params;
+  const restartedAt = params.restartedAt ?? client.clock.now().toISOString();
+  const body = { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: restartedAt } } } } };
+  const patchParams = { name: target.name, namespace: target.namespace, body, dryRun: dryRunParam(params.dryRun) };
+  const patched = await call(
+    client,
+    request(target, 'patch'),
+    (options): Promise<WorkloadShape> => {
+      switch (target.kind) {
+        case 'deployment':
+          return client.apps.patchNamespacedDeployment(patchParams, options);
+        case 'statefulset':
+          return client.apps.patchNamespacedStatefulSet(patchParams, options);
+        case 'daemonset':
+          return client.apps.patchNamespacedDaemonSet(patchParams, options);
+      }
+    },
+    PatchStrategy.StrategicMergePatch
+  );
+  if (!patched.ok) {
+    return patched;
+  }
+  const replicas = patched.value.spec?.replicas;
+  const pods = replicas === undefined ? 'its pods' : `its ${replicas} pod${replicas === 1 ? '' : 's'}`;
+  return ok({
+    action: 'restart',
+    target,
+    restartedAt,
+    replicas,
+    dryRun: params.dryRun === true,
+    summary: `${workloadName(target)}: rolling restart of ${pods} (restartedAt ${restartedAt})`,
+  });
+}
+
+/** The restartedAt annotation on a workload's pod template, for reconciling a restart. */
+export async function readRestartedAt(client: KubeClient, target: WorkloadRef<RestartableKind>): Promise<KubeResult<string | undefined>> {
+  const params = { name: target.name, namespace: target.namespace };
+  const read = await call(
+    client,
+    request(target, 'get'),
+    (options): Promise<WorkloadShape> => {
+      switch (target.kind) {
+        case 'deployment':
+          return client.apps.readNamespacedDeployment(params, options);
+        case 'statefulset':
+          return client.apps.readNamespacedStatefulSet(params, options);
+        case 'daemonset':
+          return client.apps.readNamespacedDaemonSet(params, options);
+      }
+    }
+  );
+  return read.ok ? ok(read.value.spec?.template?.metadata?.annotations?.[RESTARTED_AT]) : read;
+}
+
+/** Current replicas of a scalable workload, for reconciling a scale. */
+export async function readReplicas(client: KubeClient, target: WorkloadRef<ScalableKind>): Promise<KubeResult<number>> {
+  const read = await readScale(client, target);
+  return read.ok ? ok(read.value.spec?.replicas ?? 0) : read;
+}
