@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { KubeClient } from './client';
+import { deletePod, DeletePodResult } from './pods';
+import { drain, DrainProgress, DrainReport } from './drain';
+import { KubeError } from './errors';
+import { cordon, CordonResult, uncordon } from './nodes';
+import { restart, RestartResult, scale, ScaleResult } from './workloads';
+
+const name = z.string().min(1).max(253);
+const workload = <K extends string>(kinds: readonly [K, ...K[]]) => z.object({ kind: z.enum(kinds), namespace: name, name });
+
+/** A Kubernetes action as a policy names it and the engine persists it. */
+export const kubeActionSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('scale'),
+    target: workload(['deployment', 'statefulset']),
+    replicas: z.number().int().min(0).optional(),
+    delta: z.number().int().optional(),
+    ceiling: z.number().int().min(1),
+  }),
+  z.object({
+    type: z.literal('restart'),
+    target: workload(['deployment', 'statefulset', 'daemonset']),
+    restartedAt: z.iso.datetime().optional(),
+  }),
+  z.object({
+    type: z.literal('delete-pod'),
+    namespace: name,
+    name,
+    gracePeriodSeconds: z.number().int().min(0).optional(),
+    expectUid: z.string().min(1).optional(),
+  }),
+  z.object({ type: z.literal('cordon'), node: name }),
+  z.object({ type: z.literal('uncordon'), node: name }),
+  z.object({
+    type: z.literal('drain'),
+    node: name,
+    timeoutSeconds: z.number().int().positive().optional(),
+    maxGracePeriodSeconds: z.number().int().min(0).optional(),
+    evictUnmanaged: z.boolean().optional(),
+    uncordonOnFailure: z.boolean().optional(),
+  }),
+]);
+
+export type KubeAction = z.infer<typeof kubeActionSchema>;
+export type KubeActionType = KubeAction['type'];
+
+export type ActionResult = ScaleResult | RestartResult | DeletePodResult | CordonResult | DrainReport;
+
+/** Success, or an error; a failed drain also says what it did and which pods it left. */
+export type ActionOutcome = { ok: true; value: ActionResult } | { ok: false; error: KubeError; report?: DrainReport };
+
+export interface ExecuteOptions {
+  /** Server-side dry run (`dryRun=All`): validated by the API server, nothing changes. */
+  dryRun?: boolean;
+  /** For a drain: progress persisted by an interrupted run, and where to report new progress. */
+  resume?: DrainProgress;
+  onProgress?: (progress: DrainProgress) => void | Promise<void>;
+}
+
+export function executeKubeAction(client: KubeClient, action: KubeAction, options: ExecuteOptions = {}): Promise<ActionOutcome> {
+  const { dryRun } = options;
+  switch (action.type) {
+    case 'scale':
+      return scale(client, { ...action, dryRun });
+    case 'restart':
+      return restart(client, { ...action, dryRun });
+    case 'delete-pod':
+      return deletePod(client, { ...action, dryRun });
+    case 'cordon':
+      return cordon(client, { node: action.node, dryRun });
+    case 'uncordon':
+      return uncordon(client, { node: action.node, dryRun });
+    case 'drain':
+      return drain(client, { ...action, dryRun, resume: options.resume, onProgress: options.onProgress });
+  }
+}
+
+/**
+ * The action with what its dry run decided written into it: the replica count a delta came to,
+ * the restartedAt value. Executing a pinned action twice changes nothing the second time, and a
+ * reconcile after a crash can tell whether it ran.
+ */
+export function pinAction(action: KubeAction, dryRun: ActionResult): KubeAction {
+  if (action.type === 'scale' && dryRun.action === 'scale') {
+    return { type: 'scale', target: action.target, replicas: dryRun.to, ceiling: action.ceiling };
+  }
+  if (action.type === 'restart' && dryRun.action === 'restart') {
+    return { ...action, restartedAt: dryRun.restartedAt };
+  }
+  return action;
+}

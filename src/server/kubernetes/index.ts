@@ -1,0 +1,22 @@
+// Kubernetes access for the healing engine: connection, actions (each with a server-side dry run),
+// reconciliation after a crash, and errors as values an operator can read.
+
+export { kubeActionSchema, executeKubeAction, pinAction } from './actions';
+export type { ActionOutcome, ActionResult, ExecuteOptions, KubeAction, KubeActionType } from './actions';
+export { createKubeClient, kubeClientFromOptions } from './client';
+export type { KubeClient } from './client';
+export { systemClock } from './clock';
+export type { Clock } from './clock';
+export { createKubeConfig, kubernetesOptionsFromEnv, kubernetesOptionsSchema } from './config';
+export type { KubernetesOptions, KubernetesOptionsInput } from './config';
+export { drain } from './drain';
+export type { DrainOutcome, DrainParams, DrainProgress, DrainReport, PodLeft, PodRef, SkippedPod, SkipReason } from './drain';
+export type { KubeError, KubeErrorKind, KubeRequest, KubeResult, RbacRefusal } from './errors';
+export { cordon, uncordon } from './nodes';
+export type { CordonResult, NodeParams } from './nodes';
+export { deletePod } from './pods';
+export type { DeletePodParams, DeletePodResult } from './pods';
+export { reconcile } from './reconcile';
+export type { Reconciliation } from './reconcile';
+export { restart, scale, RESTARTED_AT } from './workloads';
+export type { RestartableKind, RestartParams, RestartResult, ScalableKind, ScaleParams, ScaleResult, WorkloadRef } from './workloads';

@@ -1,0 +1,101 @@
+import { KubeAction } from './actions';
+import { call, KubeClient } from './client';
+import { classify } from './drain';
+import { KubeResult, ok } from './errors';
+import { readNode } from './nodes';
+import { podRequest } from './pods';
+import { readReplicas, readRestartedAt, workloadName } from './workloads';
+
+export interface Reconciliation {
+  /**
+   * `done`: the cluster already shows the action's effect, do not run it again. `not-done`: it did
+   * not happen (or a drain is unfinished: resume it with its persisted progress). `unknown`: the
+   * action carries too little to tell (pin it before executing; see pinAction).
+   */
+  state: 'done' | 'not-done' | 'unknown';
+  /** What was seen, for the action's record. */
+  observed: string;
+}
+
+const seen = (state: Reconciliation['state'], observed: string): KubeResult<Reconciliation> => ok({ state, observed });
+
+/**
+ * For an action that may or may not have run (the backend died between approval and the end of
+ * execution): reads the cluster and says whether its effect is already there.
+ */
+export async function reconcile(client: KubeClient, action: KubeAction): Promise<KubeResult<Reconciliation>> {
+  switch (action.type) {
+    case 'scale': {
+      if (action.replicas === undefined) {
+        return seen('unknown', `scale of ${workloadName(action.target)} by a delta: cannot tell whether it was applied`);
+      }
+      const target = Math.min(Math.max(action.replicas, 1), action.ceiling);
+      const current = await readReplicas(client, action.target);
+      if (!current.ok) {
+        return current;
+      }
+      return seen(current.value === target ? 'done' : 'not-done', `${workloadName(action.target)} has ${current.value} replicas, target ${target}`);
+    }
+    case 'restart': {
+      if (!action.restartedAt) {
+        return seen('unknown', `restart of ${workloadName(action.target)} without a restartedAt value: cannot tell whether it was applied`);
+      }
+      const current = await readRestartedAt(client, action.target);
+      if (!current.ok) {
+        return current;
+      }
+      return seen(
+        current.value === action.restartedAt ? 'done' : 'not-done',
+        `${workloadName(action.target)} restartedAt is ${current.value ?? 'unset'}, ours ${action.restartedAt}`
+      );
+    }
+    case 'delete-pod': {
+      const { namespace, name, expectUid } = action;
+      const read = await call(client, podRequest('get', namespace, name), (options) => client.core.readNamespacedPod({ name, namespace }, options));
+      if (!read.ok) {
+        return read.error.kind === 'not-found' ? seen('done', `pod ${namespace}/${name} is gone`) : read;
+      }
+      const uid = read.value.metadata?.uid;
+      if (!expectUid) {
+        return seen('unknown', `a pod ${namespace}/${name} exists (uid ${uid}); without the uid we meant, cannot tell whether it is a replacement`);
+      }
+      if (uid !== expectUid) {
+        return seen('done', `pod ${namespace}/${name} was replaced (uid ${uid})`);
+      }
+      return read.value.metadata?.deletionTimestamp
+        ? seen('done', `pod ${namespace}/${name} is terminating`)
+        : seen('not-done', `pod ${namespace}/${name} (uid ${uid}) is still running`);
+    }
+    case 'cordon':
+    case 'uncordon': {
+      const node = await readNode(client, action.node);
+      if (!node.ok) {
+        return node;
+      }
+      const cordoned = node.value.spec?.unschedulable === true;
+      return seen(cordoned === (action.type === 'cordon') ? 'done' : 'not-done', `node ${action.node} is ${cordoned ? 'cordoned' : 'schedulable'}`);
+    }
+    case 'drain': {
+      const node = await readNode(client, action.node);
+      if (!node.ok) {
+        return node;
+      }
+      if (node.value.spec?.unschedulable !== true) {
+        return seen('not-done', `node ${action.node} is schedulable`);
+      }
+      const pods = await call(client, { verb: 'list', resource: 'pods', group: '' }, (options) =>
+        client.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${action.node}` }, options)
+      );
+      if (!pods.ok) {
+        return pods;
+      }
+      const remaining = pods.value.items.filter((pod) => {
+        const verdict = classify(pod);
+        return verdict === 'evict' || (verdict === 'unmanaged' && action.evictUnmanaged);
+      });
+      return remaining.length === 0
+        ? seen('done', `node ${action.node} is cordoned and runs no pod a drain would evict`)
+        : seen('not-done', `node ${action.node} is cordoned and still runs ${remaining.map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`).join(', ')}`);
+    }
+  }
+}
