@@ -5,7 +5,15 @@ const base = require('./.config/jest.config');
 const { grafanaESModules, nodeModulesToTransform } = require('./.config/jest/utils');
 
 // Packages that ship only ES modules and must be transformed for Jest (beside Grafana's own list).
-const esmModules = [...grafanaESModules];
+const esmModules = [
+  ...grafanaESModules,
+  '@kubernetes/client-node',
+  'jsonpath-plus',
+  'openid-client',
+  'oauth4webapi',
+  'jose',
+  'rfc4648',
+];
 
 const shared = {
   ...base,
