@@ -1,0 +1,145 @@
+/**
+ * Detection benchmarks: streaming throughput and state size per detector, Isolation Forest fit and
+ * score against scikit-learn (Debian's python3-sklearn, run from here), and forecaster lead times
+ * on the two NAB files with known system failures. Timings are wall-clock on one core.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createDetector, DETECTOR_NAMES, IsolationForest, Random, RECOMMENDED_THRESHOLD, StreamingForecaster } from '../src/detection';
+import { parseTimestamp, readSeries } from '../tools/nab/nabFiles';
+import { probationLength } from '../tools/nab/scorer';
+
+const NAB = join(__dirname, '..', '..', 'shared', 'nab');
+const PYTHON = '/usr/bin/python3';
+
+function seriesOf(n: number): { t: Float64Array; v: Float64Array } {
+  const rng = new Random(1);
+  const t = new Float64Array(n);
+  const v = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    t[i] = 1_700_000_000_000 + i * 60_000;
+    v[i] = 50 + 20 * Math.sin((2 * Math.PI * i) / 1440) + 3 * (rng.next() - 0.5) + (i % 5000 === 0 ? 40 : 0);
+  }
+  return { t, v };
+}
+
+function streaming(): void {
+  const n = 2_000_000;
+  const { t, v } = seriesOf(n);
+  console.log('streaming detectors (one series, 2,000,000 points of 1-minute data):');
+  for (const name of DETECTOR_NAMES) {
+    const d = createDetector(name, { trainingPoints: 750 });
+    const count = name === 'iforest' ? 200_000 : n;
+    let sink = 0;
+    const start = performance.now();
+    for (let i = 0; i < count; i++) {
+      sink += d.update(t[i], v[i]);
+    }
+    const s = (performance.now() - start) / 1000;
+    const bytes = JSON.stringify(d.toState()).length;
+    console.log(`  ${name.padEnd(15)} ${(count / s / 1e6).toFixed(2).padStart(6)} M points/s   state ${bytes} bytes as JSON   (checksum ${sink.toFixed(1)})`);
+  }
+}
+
+function sklearn(rows: number, cols: number): { fit: number; score: number } | null {
+  const script = `
+import sys, time, numpy as np
+from sklearn.ensemble import IsolationForest
+rows, cols = int(sys.argv[1]), int(sys.argv[2])
+x = np.random.default_rng(1).standard_normal((rows, cols))
+m = IsolationForest(n_estimators=100, max_samples=256, contamination=0.01, random_state=1, n_jobs=1)
+t0 = time.perf_counter(); m.fit(x); t1 = time.perf_counter(); m.score_samples(x); t2 = time.perf_counter()
+print(t1 - t0, t2 - t1)
+`;
+  try {
+    const out = execFileSync(PYTHON, ['-c', script, String(rows), String(cols)], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' } });
+    const [fit, score] = out.trim().split(/\s+/).map(Number);
+    return { fit, score };
+  } catch (err) {
+    console.log(`  scikit-learn not runnable with ${PYTHON}: ${(err as Error).message.split('\n')[0]}`);
+    return null;
+  }
+}
+
+function isolationForest(): void {
+  console.log('Isolation Forest, 100 trees, 256 samples, contamination 0.01, one core:');
+  for (const rows of [100_000, 1_000_000]) {
+    const cols = 5;
+    const rng = new Random(1);
+    const x = Float64Array.from({ length: rows * cols }, () => rng.next() + rng.next() + rng.next() - 1.5);
+    let start = performance.now();
+    // fit also scores its training rows once to set the contamination threshold, as sklearn does.
+    const forest = IsolationForest.fit(x, rows, cols, { seed: 1 });
+    const fit = (performance.now() - start) / 1000;
+    const out = new Float64Array(rows);
+    start = performance.now();
+    forest.score(x, rows, out);
+    const score = (performance.now() - start) / 1000;
+    const sk = sklearn(rows, cols);
+    const line = `  ${rows.toLocaleString('en')} x ${cols}: ours fit ${fit.toFixed(3)} s, score ${score.toFixed(3)} s (${Math.round(rows / score).toLocaleString('en')} rows/s)`;
+    console.log(sk ? `${line}; sklearn fit ${sk.fit.toFixed(3)} s, score ${sk.score.toFixed(3)} s (${Math.round(rows / sk.score).toLocaleString('en')} rows/s); score speed-up x${(sk.score / score).toFixed(1)}, fit x${(sk.fit / fit).toFixed(1)}` : line);
+  }
+}
+
+/** Lead time of the first alarm (detector score or a forecast crossing within an hour) before each labelled failure. */
+function leadTimes(): void {
+  if (!existsSync(NAB)) {
+    console.log(`lead times skipped: ${NAB} not found`);
+    return;
+  }
+  const labels: Record<string, string[]> = JSON.parse(readFileSync(join(NAB, 'labels.json'), 'utf8'));
+  const windows: Record<string, Array<[string, string]>> = JSON.parse(readFileSync(join(NAB, 'windows.json'), 'utf8'));
+  console.log(`lead times (alarm: failureprophet score >= ${RECOMMENDED_THRESHOLD}, or Holt-Winters forecast crossing a limit within 1 h;`);
+  console.log('  limits: probation min/max widened by half the probation range; false alarms: alarms outside every window before the label):');
+  for (const rel of ['realKnownCause/machine_temperature_system_failure.csv', 'realKnownCause/ec2_request_latency_system_failure.csv']) {
+    const s = readSeries(join(NAB, 'data', rel));
+    const n = s.values.length;
+    const prob = probationLength(n);
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < prob; i++) {
+      lo = Math.min(lo, s.values[i]);
+      hi = Math.max(hi, s.values[i]);
+    }
+    const upper = hi + 0.5 * (hi - lo);
+    const lower = lo - 0.5 * (hi - lo);
+    const det = createDetector('failureprophet');
+    const fc = new StreamingForecaster();
+    const wins = windows[rel].map(([a, b]) => [parseTimestamp(a), parseTimestamp(b)]);
+    const detAlarm: number[] = [];
+    const fcAlarm: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const score = det.update(s.timestamps[i], s.values[i]);
+      fc.update(s.timestamps[i], s.values[i]);
+      if (i < prob) {
+        continue;
+      }
+      if (score >= RECOMMENDED_THRESHOLD) {
+        detAlarm.push(s.timestamps[i]);
+      }
+      if (i % 3 === 0 && Math.min(fc.timeToLimit(upper, 'above').seconds, fc.timeToLimit(lower, 'below').seconds) <= 3600) {
+        fcAlarm.push(s.timestamps[i]);
+      }
+    }
+    const inWindow = (t: number): boolean => wins.some(([a, b]) => t >= a && t <= b);
+    console.log(`  ${rel}:`);
+    let prev = s.timestamps[prob];
+    for (const label of labels[rel].map(parseTimestamp)) {
+      const win = wins.find(([a, b]) => label >= a && label <= b) ?? [label, label];
+      const describe = (alarms: number[]): string => {
+        const first = alarms.find((t) => t >= win[0] && t <= label);
+        const fp = alarms.filter((t) => t > prev && t < label && !inWindow(t)).length;
+        return `${first === undefined ? 'no alarm before it' : `${((label - first) / 3_600_000).toFixed(1)} h before`}, ${fp} false alarm(s) before it`;
+      };
+      console.log(`    failure ${new Date(label).toISOString().slice(0, 16)}: detector ${describe(detAlarm)}; forecast ${describe(fcAlarm)}`);
+      prev = label;
+    }
+  }
+}
+
+export async function run(): Promise<void> {
+  streaming();
+  isolationForest();
+  leadTimes();
+}

@@ -1,0 +1,76 @@
+/** What every streaming detector offers the pipeline and the panel. */
+export interface StreamingDetector {
+  /** Registry name of the detector (`createDetector(name)`). */
+  readonly name: string;
+  /**
+   * Learns from one sample and returns its anomaly score in [0, 1] (calibrated: compare with
+   * RECOMMENDED_THRESHOLD). A NaN/infinite value or a timestamp not after the last one leaves the
+   * state untouched and returns the last score (0 before any).
+   */
+  update(timestampMs: number, value: number): number;
+  /** The value the detector expected at the last step (NaN while it has learned nothing). */
+  readonly expected: number;
+  /** Lower edge of the learned normal band at the last step. */
+  readonly lower: number;
+  /** Upper edge of the learned normal band at the last step. */
+  readonly upper: number;
+  /** Plain JSON-serialisable snapshot; `restoreDetector` resumes from it. */
+  toState(): DetectorState;
+}
+
+export const DETECTOR_STATE_FORMAT = 'failureprophet.detector';
+
+/** Serialised detector: a versioned envelope around the detector's own fields. */
+export interface DetectorState {
+  format: typeof DETECTOR_STATE_FORMAT;
+  name: string;
+  version: number;
+  [field: string]: unknown;
+}
+
+/** Options any detector accepts; unknown ones are ignored. */
+export interface DetectorOptions {
+  /** Samples used for learning before the detector may alarm (NAB's probation period). */
+  trainingPoints?: number;
+  /** Seed for detectors that draw random numbers. */
+  seed?: number;
+}
+
+/** Checks the envelope of a state and returns it typed; throws with a clear message otherwise. */
+export function checkState(state: unknown, name: string, version: number): DetectorState & Record<string, unknown> {
+  if (typeof state !== 'object' || state === null) {
+    throw new Error(`Cannot restore detector "${name}": state is not an object`);
+  }
+  const s = state as Record<string, unknown>;
+  if (s.format !== DETECTOR_STATE_FORMAT) {
+    throw new Error(`Cannot restore detector "${name}": format is ${JSON.stringify(s.format)}, expected "${DETECTOR_STATE_FORMAT}"`);
+  }
+  if (s.name !== name) {
+    throw new Error(`Cannot restore detector "${name}" from a state of detector ${JSON.stringify(s.name)}`);
+  }
+  if (s.version !== version) {
+    throw new Error(`Cannot restore detector "${name}": state version ${JSON.stringify(s.version)}, this build reads version ${version}`);
+  }
+  return s as DetectorState & Record<string, unknown>;
+}
+
+/** Reads a numeric field of a state, accepting null for NaN (JSON has no NaN). */
+export function num(s: Record<string, unknown>, key: string): number {
+  const v = s[key];
+  if (v === null) {
+    return NaN;
+  }
+  if (typeof v !== 'number') {
+    throw new Error(`Corrupt detector state: field "${key}" is not a number`);
+  }
+  return v;
+}
+
+/** Reads a numeric array field of a state of an exact length (null entries are NaN). */
+export function numArray(s: Record<string, unknown>, key: string, length: number): Float64Array {
+  const v = s[key];
+  if (!Array.isArray(v) || v.length !== length || !v.every((x) => x === null || typeof x === 'number')) {
+    throw new Error(`Corrupt detector state: field "${key}" is not an array of ${length} numbers`);
+  }
+  return Float64Array.from(v, (x) => (x === null ? NaN : (x as number)));
+}

@@ -1,0 +1,97 @@
+import { createDetector, DETECTOR_NAMES, restoreDetector, RECOMMENDED_THRESHOLD } from './index';
+import { synthetic } from './testSeries';
+
+const STREAMING = ['failureprophet', 'ewma', 'zscore'];
+
+function run(name: string, kind: Parameters<typeof synthetic>[0]): Float64Array {
+  const { t, v } = synthetic(kind);
+  const d = createDetector(name, { trainingPoints: 300 });
+  return Float64Array.from(v, (x, i) => d.update(t[i], x));
+}
+
+const maxOf = (a: Float64Array, from: number, to: number): number => Math.max(...a.subarray(from, to));
+
+describe.each(STREAMING)('%s on synthetic series', (name) => {
+  it('scores stay within [0, 1]', () => {
+    for (const kind of ['step', 'spike', 'drift', 'flat', 'noise'] as const) {
+      for (const s of run(name, kind)) {
+        expect(s).toBeGreaterThanOrEqual(0);
+        expect(s).toBeLessThanOrEqual(1);
+      }
+    }
+  });
+
+  it('raises no alarm on stationary noise or a flat line', () => {
+    expect(maxOf(run(name, 'noise'), 300, 2000)).toBeLessThan(RECOMMENDED_THRESHOLD);
+    expect(maxOf(run(name, 'flat'), 300, 2000)).toBeLessThan(RECOMMENDED_THRESHOLD);
+  });
+
+  it('alarms on a step and a spike at once', () => {
+    expect(maxOf(run(name, 'step'), 1500, 1505)).toBeGreaterThanOrEqual(RECOMMENDED_THRESHOLD);
+    expect(maxOf(run(name, 'spike'), 1500, 1502)).toBeGreaterThanOrEqual(RECOMMENDED_THRESHOLD);
+  });
+
+  it('alarms on a slow drift within 200 steps', () => {
+    expect(maxOf(run(name, 'drift'), 1500, 1700)).toBeGreaterThanOrEqual(RECOMMENDED_THRESHOLD);
+  });
+
+  it('treats NaN as missing: last score returned, state untouched', () => {
+    const { t, v } = synthetic('noise', 600);
+    const a = createDetector(name);
+    const b = createDetector(name);
+    for (let i = 0; i < 500; i++) {
+      a.update(t[i], v[i]);
+      b.update(t[i], v[i]);
+    }
+    const last = a.update(t[500], v[500]);
+    b.update(t[500], v[500]);
+    expect(a.update(t[500] + 1000, NaN)).toBe(last);
+    expect(a.update(t[500] + 2000, Infinity)).toBe(last);
+    expect(a.update(t[400], 123)).toBe(last); // out of order
+    for (let i = 501; i < 600; i++) {
+      expect(a.update(t[i], v[i])).toBe(b.update(t[i], v[i]));
+    }
+    expect(Number.isFinite(a.expected)).toBe(true);
+    expect(a.lower).toBeLessThanOrEqual(a.upper);
+  });
+
+  it('round-trips its state through JSON and continues identically', () => {
+    const { t, v } = synthetic('step', 1600);
+    const a = createDetector(name, { trainingPoints: 300 });
+    for (let i = 0; i < 1000; i++) {
+      a.update(t[i], v[i]);
+    }
+    const b = restoreDetector(JSON.parse(JSON.stringify(a.toState())));
+    expect(b.name).toBe(name);
+    for (let i = 1000; i < 1600; i++) {
+      expect(b.update(t[i], v[i])).toBe(a.update(t[i], v[i]));
+    }
+  });
+
+  it('refuses an incompatible or corrupt state clearly', () => {
+    const state = createDetector(name).toState();
+    expect(() => restoreDetector({ ...state, version: 999 })).toThrow(/version 999/);
+    expect(() => restoreDetector({ ...state, format: 'x' })).toThrow(/format/);
+    expect(() => restoreDetector({ ...state, name: 'nope' })).toThrow(/unknown detector "nope"/);
+    expect(() => restoreDetector(null)).toThrow(/Cannot restore/);
+  });
+});
+
+describe('registry', () => {
+  it('lists failureprophet, the baselines and iforest', () => {
+    expect(DETECTOR_NAMES).toEqual(expect.arrayContaining(['failureprophet', 'ewma', 'zscore', 'iforest']));
+    expect(() => createDetector('nope')).toThrow(/Unknown detector "nope"/);
+  });
+
+  it('iforest fits on its training points, then scores in (0, 1], and survives a round-trip', () => {
+    const { t, v } = synthetic('spike', 800, 700);
+    const d = createDetector('iforest', { trainingPoints: 400, seed: 3 });
+    const scores = Float64Array.from(v, (x, i) => (i < 750 ? d.update(t[i], x) : 0));
+    expect(maxOf(scores, 0, 400)).toBe(0);
+    expect(scores[700]).toBeGreaterThan(maxOf(scores, 420, 700));
+    const r = restoreDetector(JSON.parse(JSON.stringify(d.toState())));
+    for (let i = 750; i < 800; i++) {
+      expect(r.update(t[i], v[i])).toBe(d.update(t[i], v[i]));
+    }
+  });
+});

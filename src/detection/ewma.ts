@@ -1,0 +1,74 @@
+import { log10NormalTwoSided, scoreOfLog10, SCORE_DECADES, zOfLog10TwoSided } from './calibration';
+import { checkState, DETECTOR_STATE_FORMAT, DetectorOptions, DetectorState, num, StreamingDetector } from './detector';
+import { RECOMMENDED_THRESHOLD } from './threshold';
+
+export interface EwmaOptions extends DetectorOptions {
+  /** Weight of the newest sample in the moving mean and variance (default 0.05). */
+  alpha?: number;
+}
+
+const VERSION = 1;
+const WARMUP = 10;
+
+/**
+ * The "start simple" baseline: exponentially weighted moving mean and variance (Roberts' EWMA
+ * chart, 1959). Assumes the series is locally Gaussian around a slowly moving level; the score is
+ * the two-sided normal tail probability of the newest residual.
+ */
+export class EwmaDetector implements StreamingDetector {
+  readonly name = 'ewma';
+  expected = NaN;
+  lower = NaN;
+  upper = NaN;
+  private readonly alpha: number;
+  private mean = NaN;
+  private variance = 0;
+  private count = 0;
+  private lastT = -Infinity;
+  private lastScore = 0;
+  private readonly bandZ = zOfLog10TwoSided(-RECOMMENDED_THRESHOLD * SCORE_DECADES);
+
+  constructor(options: EwmaOptions = {}) {
+    this.alpha = options.alpha ?? 0.05;
+  }
+
+  update(timestampMs: number, value: number): number {
+    if (!Number.isFinite(value) || !(timestampMs > this.lastT)) {
+      return this.lastScore;
+    }
+    this.lastT = timestampMs;
+    let score = 0;
+    if (this.count === 0) {
+      this.mean = value;
+    } else {
+      const std = Math.sqrt(this.variance) + 1e-9 + 1e-6 * Math.abs(this.mean);
+      const d = value - this.mean;
+      if (this.count >= WARMUP) {
+        score = scoreOfLog10(log10NormalTwoSided(d / std));
+      }
+      this.expected = this.mean;
+      this.lower = this.mean - this.bandZ * std;
+      this.upper = this.mean + this.bandZ * std;
+      this.mean += this.alpha * d;
+      this.variance = (1 - this.alpha) * (this.variance + this.alpha * d * d);
+    }
+    this.count++;
+    this.lastScore = score;
+    return score;
+  }
+
+  toState(): DetectorState {
+    return { format: DETECTOR_STATE_FORMAT, name: this.name, version: VERSION, alpha: this.alpha, mean: this.mean, variance: this.variance, count: this.count, lastT: this.lastT, lastScore: this.lastScore };
+  }
+
+  static fromState(state: unknown): EwmaDetector {
+    const s = checkState(state, 'ewma', VERSION);
+    const d = new EwmaDetector({ alpha: num(s, 'alpha') });
+    d.mean = num(s, 'mean');
+    d.variance = num(s, 'variance');
+    d.count = num(s, 'count');
+    d.lastT = s.lastT === null ? -Infinity : num(s, 'lastT');
+    d.lastScore = num(s, 'lastScore');
+    return d;
+  }
+}

@@ -1,0 +1,25 @@
+/** Failure Prophet detection library: pure TypeScript, no I/O, deterministic given a seed. */
+
+/** Streaming detector interface, its serialised state, and the options every detector takes. */
+export type { StreamingDetector, DetectorState, DetectorOptions } from './detector';
+/** Create a detector by name, restore one from its state, and list the names. */
+export { createDetector, restoreDetector, DETECTOR_NAMES } from './registry';
+/** Score at or above which an anomaly should be opened (from the NAB threshold optimisation). */
+export { RECOMMENDED_THRESHOLD } from './threshold';
+/** The shared score scale: score = -log10(p) / SCORE_DECADES, and its conversions. */
+export { SCORE_DECADES, scoreOfProbability, scoreOfLog10 } from './calibration';
+/** The individual detectors, for callers that need their specific options. */
+export { FailureProphetDetector, type FailureProphetOptions } from './failureprophet';
+export { EwmaDetector, type EwmaOptions } from './ewma';
+export { ZScoreDetector, type ZScoreOptions } from './zscore';
+export { IsolationForestDetector } from './iforestDetector';
+/** Multivariate Isolation Forest over flat row-major Float64Array matrices, with versioned JSON. */
+export { IsolationForest, type IsolationForestOptions, type IsolationForestDocument, averagePathLength } from './iforest';
+/** Online temporal features (hour sin/cos, weekday, rolling mean/std, diff, rate) and PromQL's rate. */
+export { TemporalFeatures, featureNames, hourOfDay, dayOfWeek, promRate, type TemporalFeatureOptions, type TemporalFeatureState } from './features';
+/** Seedable PRNG used by every randomised algorithm here. */
+export { Random } from './random';
+/** Time to failure: streaming and batch damped Holt-Winters, and predict_linear for comparison. */
+export { StreamingForecaster, forecastTimeToLimit, predictLinear, linearTimeToLimit, type TimeToFailure, type Direction, type HoltWintersOptions } from './forecast';
+/** Severity and failure model of an anomaly, and the peer-group (replica outlier) detector. */
+export { assess, PeerGroupDetector, type Assessment, type AssessmentInput, type SignalObservation, type SignalKind, type Severity, type FailureModel } from './severity';

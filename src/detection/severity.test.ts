@@ -1,0 +1,56 @@
+import { assess, PeerGroupDetector } from './severity';
+
+describe('severity and failure model', () => {
+  it('calls a target that went down a critical crash', () => {
+    const a = assess({ signals: [{ name: 'up', kind: 'up', score: 0.95, direction: 'below' }] });
+    expect(a).toMatchObject({ severity: 'critical', failureModel: 'crash' });
+  });
+
+  it('calls memory heading for its limit resource exhaustion, graded by time to failure', () => {
+    const mem = (ttf: number) => assess({ signals: [{ name: 'mem', kind: 'memory', score: 0.1, direction: 'above', timeToFailureSeconds: ttf }] });
+    expect(mem(600)).toMatchObject({ severity: 'critical', failureModel: 'resource_exhaustion' });
+    expect(mem(2400).severity).toBe('high');
+    expect(mem(4 * 3600).severity).toBe('medium');
+    expect(mem(Infinity).severity).toBe('low');
+  });
+
+  it('calls latency up with traffic down a network partition', () => {
+    const a = assess({
+      signals: [
+        { name: 'p99', kind: 'latency', score: 0.7, direction: 'above' },
+        { name: 'rps', kind: 'traffic', score: 0.6, direction: 'below' },
+      ],
+    });
+    expect(a.failureModel).toBe('network_partition');
+    expect(a.severity).toBe('medium');
+  });
+
+  it('calls a replica departing from its peers byzantine', () => {
+    const a = assess({ signals: [{ name: 'cpu', kind: 'cpu', score: 0.6, direction: 'above' }], peerOutlier: true });
+    expect(a.failureModel).toBe('byzantine');
+    expect(a.reasons.length).toBeGreaterThan(1);
+  });
+});
+
+describe('PeerGroupDetector', () => {
+  it('flags the replica that departs from its siblings, not the others', () => {
+    const peers = new PeerGroupDetector(5);
+    let scores = new Float64Array(5);
+    for (let step = 0; step < 20; step++) {
+      const base = 40 + step; // the whole group moves together: not an anomaly
+      const values = [base + 0.5, base - 0.3, base + 0.1, base - 0.6, step >= 10 ? base + 25 : base + 0.2];
+      scores = peers.update(values);
+      if (step < 10) {
+        expect(peers.outlier()).toBe(-1);
+      }
+    }
+    expect(peers.outlier()).toBe(4);
+    expect(Math.max(...scores.subarray(0, 4))).toBeLessThan(0.5);
+  });
+
+  it('skips missing members and needs three of them', () => {
+    const peers = new PeerGroupDetector(3);
+    expect(Array.from(peers.update([1, NaN, 2]))).toEqual([0, 0, 0]);
+    expect(() => new PeerGroupDetector(2)).toThrow(/at least 3/);
+  });
+});

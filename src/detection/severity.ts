@@ -1,0 +1,155 @@
+import { log10NormalTwoSided, scoreOfLog10 } from './calibration';
+import { RECOMMENDED_THRESHOLD } from './threshold';
+
+export type Severity = 'critical' | 'high' | 'medium' | 'low';
+export type FailureModel = 'crash' | 'resource_exhaustion' | 'network_partition' | 'byzantine';
+
+/** What a signal measures; decides which failure model its movement points to. */
+export type SignalKind = 'up' | 'restarts' | 'cpu' | 'memory' | 'disk' | 'latency' | 'errors' | 'traffic' | 'other';
+
+/** One watched signal of a target at the current step. */
+export interface SignalObservation {
+  name: string;
+  kind: SignalKind;
+  /** Anomaly score in [0, 1]. */
+  score: number;
+  /** Which side of its band the value left (none: inside). */
+  direction: 'above' | 'below' | 'none';
+  /** Forecast time until the signal's limit is crossed (Infinity or absent: none). */
+  timeToFailureSeconds?: number;
+}
+
+export interface AssessmentInput {
+  signals: SignalObservation[];
+  /** True when the target departs from its peers (PeerGroupDetector) while they stay normal. */
+  peerOutlier?: boolean;
+  /** Score at which a signal counts as moved (default RECOMMENDED_THRESHOLD). */
+  threshold?: number;
+}
+
+export interface Assessment {
+  severity: Severity;
+  failureModel: FailureModel;
+  /** Human-readable reasons, in the order they were applied. */
+  reasons: string[];
+}
+
+/**
+ * Severity and failure model from which signals moved, how far, and how soon a limit is crossed.
+ * Rules, in the spirit of the four failure classes of distributed systems (crash, omission or
+ * partition, resource exhaustion, arbitrary/byzantine): a target that stops answering or restarts
+ * crashed; a resource heading for its limit is exhausting; latency or errors up while traffic
+ * drops is a partition; one replica behaving unlike its siblings is byzantine.
+ */
+export function assess(input: AssessmentInput): Assessment {
+  const threshold = input.threshold ?? RECOMMENDED_THRESHOLD;
+  const moved = input.signals.filter((s) => s.score >= threshold);
+  const has = (kind: SignalKind, direction?: 'above' | 'below'): boolean => moved.some((s) => s.kind === kind && (direction === undefined || s.direction === direction));
+  const ttf = Math.min(Infinity, ...input.signals.map((s) => s.timeToFailureSeconds ?? Infinity));
+  const maxScore = Math.max(0, ...input.signals.map((s) => s.score));
+  const reasons: string[] = [];
+
+  let failureModel: FailureModel;
+  if (has('up', 'below') || has('restarts', 'above') || (has('traffic', 'below') && !has('latency') && !has('errors'))) {
+    failureModel = 'crash';
+    reasons.push('the target stopped answering, restarted or lost all traffic');
+  } else if ((has('latency', 'above') || has('errors', 'above')) && (has('traffic', 'below') || !has('cpu', 'above'))) {
+    failureModel = 'network_partition';
+    reasons.push('latency or errors rose without a matching rise in work');
+  } else if (input.peerOutlier) {
+    failureModel = 'byzantine';
+    reasons.push('the target departs from its peers while they stay normal');
+  } else {
+    failureModel = 'resource_exhaustion';
+    reasons.push(ttf < Infinity ? 'a resource is forecast to reach its limit' : 'resource usage left its normal band');
+  }
+
+  let severity: Severity;
+  if (ttf <= 15 * 60 || (failureModel === 'crash' && maxScore >= 0.9)) {
+    severity = 'critical';
+    reasons.push(ttf <= 15 * 60 ? `limit crossed within ${Math.round(ttf / 60)} min` : 'crash with a near-certain anomaly');
+  } else if (ttf <= 3600 || maxScore >= 0.8 || moved.length >= 3) {
+    severity = 'high';
+    reasons.push(ttf <= 3600 ? 'limit crossed within the hour' : moved.length >= 3 ? 'three or more signals moved' : 'a very unlikely value');
+  } else if (moved.length > 0 || ttf <= 6 * 3600 || input.peerOutlier) {
+    severity = 'medium';
+    reasons.push('an anomaly or a limit crossed within six hours');
+  } else {
+    severity = 'low';
+    reasons.push('nothing crossed the threshold');
+  }
+  return { severity, failureModel, reasons };
+}
+
+/**
+ * Peer-group detector: among series that should behave alike (replicas of one deployment), the
+ * one departing from its siblings. At each step every member's value is compared with the median
+ * of the group in units of the median absolute deviation (Iglewicz & Hoaglin's modified z-score,
+ * robust to the outlier itself); the deviation is smoothed over steps so one noisy scrape does not
+ * flag a replica, and turned into a calibrated score. Assumes members are exchangeable.
+ */
+export class PeerGroupDetector {
+  readonly size: number;
+  private readonly smoothed: Float64Array;
+  private readonly sorted: Float64Array;
+  private readonly scores: Float64Array;
+  private readonly alpha: number;
+
+  constructor(size: number, options: { smoothing?: number } = {}) {
+    if (!(size >= 3)) {
+      throw new Error('a peer group needs at least 3 members to tell which one departs');
+    }
+    this.size = size;
+    this.alpha = options.smoothing ?? 0.3;
+    this.smoothed = new Float64Array(size);
+    this.sorted = new Float64Array(size);
+    this.scores = new Float64Array(size);
+  }
+
+  /** Scores each member at one step (NaN members are skipped and score 0). Returns a reused array. */
+  update(values: ArrayLike<number>): Float64Array {
+    let n = 0;
+    for (let i = 0; i < this.size; i++) {
+      if (Number.isFinite(values[i])) {
+        this.sorted[n++] = values[i];
+      }
+    }
+    this.scores.fill(0);
+    if (n < 3) {
+      return this.scores;
+    }
+    const view = this.sorted.subarray(0, n).sort();
+    const median = middle(view);
+    for (let i = 0; i < n; i++) {
+      view[i] = Math.abs(view[i] - median);
+    }
+    view.sort();
+    // 1.4826 MAD estimates the standard deviation; a floor keeps identical peers from dividing by 0.
+    const scale = 1.4826 * middle(view) + 1e-9 + 1e-6 * Math.abs(median);
+    for (let i = 0; i < this.size; i++) {
+      if (!Number.isFinite(values[i])) {
+        continue;
+      }
+      const z = (values[i] - median) / scale;
+      this.smoothed[i] += this.alpha * (z - this.smoothed[i]);
+      this.scores[i] = scoreOfLog10(log10NormalTwoSided(this.smoothed[i]) + Math.log10(this.size));
+    }
+    return this.scores;
+  }
+
+  /** Index of the member most departed from its peers if its score reaches `threshold`, else -1. */
+  outlier(threshold = RECOMMENDED_THRESHOLD): number {
+    let best = -1;
+    for (let i = 0; i < this.size; i++) {
+      if (this.scores[i] >= threshold && (best < 0 || this.scores[i] > this.scores[best])) {
+        best = i;
+      }
+    }
+    return best;
+  }
+}
+
+function middle(sorted: Float64Array): number {
+  const n = sorted.length;
+  return n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}

@@ -1,0 +1,95 @@
+import { log10NormalTwoSided, scoreOfLog10, SCORE_DECADES, zOfLog10TwoSided } from './calibration';
+import { checkState, DETECTOR_STATE_FORMAT, DetectorOptions, DetectorState, num, numArray, StreamingDetector } from './detector';
+import { RECOMMENDED_THRESHOLD } from './threshold';
+
+export interface ZScoreOptions extends DetectorOptions {
+  /** Samples in the rolling window (default 288: a day of 5-minute samples). */
+  window?: number;
+}
+
+const VERSION = 1;
+
+/**
+ * Rolling z-score (NAB's "windowed Gaussian"): mean and standard deviation of the last `window`
+ * samples. Assumes the recent window is a fair sample of normal behaviour; the score is the
+ * two-sided normal tail probability of the newest value against it.
+ */
+export class ZScoreDetector implements StreamingDetector {
+  readonly name = 'zscore';
+  expected = NaN;
+  lower = NaN;
+  upper = NaN;
+  private readonly ring: Float64Array;
+  private head = 0;
+  private count = 0;
+  private sum = 0;
+  private sumSq = 0;
+  private lastT = -Infinity;
+  private lastScore = 0;
+  private readonly bandZ = zOfLog10TwoSided(-RECOMMENDED_THRESHOLD * SCORE_DECADES);
+
+  constructor(options: ZScoreOptions = {}) {
+    this.ring = new Float64Array(Math.max(2, options.window ?? 288));
+  }
+
+  update(timestampMs: number, value: number): number {
+    if (!Number.isFinite(value) || !(timestampMs > this.lastT)) {
+      return this.lastScore;
+    }
+    this.lastT = timestampMs;
+    let score = 0;
+    if (this.count >= 10) {
+      const mean = this.sum / this.count;
+      const variance = Math.max(0, (this.sumSq - this.sum * mean) / (this.count - 1));
+      const std = Math.sqrt(variance) + 1e-9 + 1e-6 * Math.abs(mean);
+      score = scoreOfLog10(log10NormalTwoSided((value - mean) / std));
+      this.expected = mean;
+      this.lower = mean - this.bandZ * std;
+      this.upper = mean + this.bandZ * std;
+    }
+    const cap = this.ring.length;
+    if (this.count === cap) {
+      const old = this.ring[this.head];
+      this.sum -= old;
+      this.sumSq -= old * old;
+    } else {
+      this.count++;
+    }
+    this.ring[this.head] = value;
+    this.sum += value;
+    this.sumSq += value * value;
+    this.head = (this.head + 1) % cap;
+    if (this.head === 0) {
+      // Running sums drift with cancellation; recompute them once per lap.
+      this.sum = 0;
+      this.sumSq = 0;
+      for (let i = 0; i < this.count; i++) {
+        this.sum += this.ring[i];
+        this.sumSq += this.ring[i] * this.ring[i];
+      }
+    }
+    this.lastScore = score;
+    return score;
+  }
+
+  toState(): DetectorState {
+    return { format: DETECTOR_STATE_FORMAT, name: this.name, version: VERSION, window: this.ring.length, ring: Array.from(this.ring), head: this.head, count: this.count, sum: this.sum, sumSq: this.sumSq, lastT: this.lastT, lastScore: this.lastScore };
+  }
+
+  static fromState(state: unknown): ZScoreDetector {
+    const s = checkState(state, 'zscore', VERSION);
+    const window = num(s, 'window');
+    const d = new ZScoreDetector({ window });
+    d.ring.set(numArray(s, 'ring', window));
+    d.head = num(s, 'head');
+    d.count = num(s, 'count');
+    if (!(d.head >= 0 && d.head < window && d.count >= 0 && d.count <= window)) {
+      throw new Error('Corrupt detector state: zscore ring indices out of range');
+    }
+    d.sum = num(s, 'sum');
+    d.sumSq = num(s, 'sumSq');
+    d.lastT = s.lastT === null ? -Infinity : num(s, 'lastT');
+    d.lastScore = num(s, 'lastScore');
+    return d;
+  }
+}
