@@ -1,0 +1,32 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createDetector } from '../../src/detection';
+import { listDataFiles, parseTimestamp, readSeries } from './nabFiles';
+import { probationLength, ScoredFile, scoreCorpus } from './scorer';
+
+const NAB = join(__dirname, '..', '..', '..', 'shared', 'nab');
+const present = existsSync(join(NAB, 'windows.json'));
+if (!present) {
+  console.warn(`NAB corpus not found at ${NAB}: skipping the NAB end-to-end test (CI has it).`);
+}
+
+/** Runs a detector over the development split exactly as `npm run nab` does and scores it. */
+function nabScore(name: string): number {
+  const windows = JSON.parse(readFileSync(join(NAB, 'windows.json'), 'utf8'));
+  const files: ScoredFile[] = listDataFiles(join(NAB, 'data')).map((rel) => {
+    const s = readSeries(join(NAB, 'data', rel));
+    const d = createDetector(name, { trainingPoints: probationLength(s.values.length) });
+    const scores = Float64Array.from(s.values, (v, i) => d.update(s.timestamps[i], v));
+    return { name: rel, timestamps: s.timestamps, scores, windows: windows[rel].map(([a, b]: [string, string]) => [parseTimestamp(a), parseTimestamp(b)]) };
+  });
+  return scoreCorpus(files, { tpWeight: 1, fnWeight: 1, fpWeight: 0.11 }).score;
+}
+
+(present ? describe : describe.skip)('NAB development split', () => {
+  it('failureprophet beats the Isolation Forest baseline of the original design by a wide margin', () => {
+    const ours = nabScore('failureprophet');
+    const baseline = nabScore('iforest');
+    expect(ours).toBeGreaterThan(50);
+    expect(ours).toBeGreaterThan(baseline + 20);
+  });
+});
