@@ -35,7 +35,7 @@ describe('severity and failure model', () => {
 describe('PeerGroupDetector', () => {
   it('flags the replica that departs from its siblings, not the others', () => {
     const peers = new PeerGroupDetector(5);
-    let scores = new Float64Array(5);
+    let scores: Float64Array = new Float64Array(5);
     for (let step = 0; step < 20; step++) {
       const base = 40 + step; // the whole group moves together: not an anomaly
       const values = [base + 0.5, base - 0.3, base + 0.1, base - 0.6, step >= 10 ? base + 25 : base + 0.2];
