@@ -26,6 +26,11 @@ module.exports = {
       // React pages, config page and panel, in jsdom (create-plugin's set-up).
       ...shared,
       displayName: 'frontend',
+      // Grafana's libraries pull in ESM-only packages shipped as .mjs (d3-color 3.1+), which the
+      // scaffold's `(t|j)sx?` transform pattern does not match.
+      transform: {
+        '^.+\\.(t|j)sx?$|^.+\\.mjs$': base.transform['^.+\\.(t|j)sx?$'],
+      },
       testMatch: ['<rootDir>/src/{app,panels}/**/*.test.{ts,tsx}', '<rootDir>/src/*.test.{ts,tsx}'],
     },
     {
