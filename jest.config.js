@@ -13,6 +13,8 @@ const esmModules = [
   'oauth4webapi',
   'jose',
   'rfc4648',
+  // light-my-request (Fastify's inject) needs cookie 2, which is ESM only.
+  'cookie',
 ];
 
 const shared = {

@@ -1,7 +1,8 @@
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type FastifyPluginAsyncZod, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { livenessSchema, readinessSchema, type Readiness } from '../../contract/health';
 import type { PrometheusClient } from '../prometheus/client';
 import type { Store } from '../store/store';
@@ -18,19 +19,19 @@ export interface ServerDeps {
   version: string;
   now?: () => number;
   /**
-   * Route plugins mounted behind the bearer token. Each is registered at the root of the
-   * authenticated scope, so it declares its full path (`/api/...`, `/predict`).
+   * Route plugins for the paths behind the bearer token (`/api/...`, `/predict`); each declares
+   * its full path.
    */
-  authenticatedRoutes?: FastifyPluginAsync[];
+  authenticatedRoutes?: FastifyPluginAsyncZod[];
 }
 
-export type App = FastifyInstance;
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
-export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+export async function buildServer(deps: ServerDeps): Promise<App> {
   const now = deps.now ?? Date.now;
   const startedAt = now();
   const app = Fastify({
-    loggerInstance: deps.logger,
+    loggerInstance: deps.logger as FastifyBaseLogger,
     // A slow or stuck client must not hold a connection open forever.
     requestTimeout: 60_000,
   }).withTypeProvider<ZodTypeProvider>();
@@ -54,12 +55,17 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     return reply.header('Content-Type', deps.metrics.contentType).send(body);
   });
 
-  await app.register(async (scope) => {
-    scope.addHook('onRequest', bearerTokenHook(deps.apiToken));
-    for (const routes of deps.authenticatedRoutes ?? []) {
-      await scope.register(routes);
+  // At the root, not in a scope, so that unknown /api paths answer 401 too and reveal nothing.
+  const requireToken = bearerTokenHook(deps.apiToken);
+  app.addHook('onRequest', async (request, reply) => {
+    const path = request.url.split('?')[0];
+    if (path === '/api' || path.startsWith('/api/') || path === '/predict') {
+      return requireToken(request, reply);
     }
   });
+  for (const routes of deps.authenticatedRoutes ?? []) {
+    await app.register(routes);
+  }
 
   return app;
 }
