@@ -3,13 +3,10 @@ import { z } from 'zod';
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Durations in config files are Prometheus-style strings ("30s", "5m", "90d") or milliseconds. */
-export const durationSchema = z.union([
-  z.number().int().nonnegative(),
-  z
-    .string()
-    .regex(/^(\d+(ms|s|m|h|d|w|y))+$/, 'a duration such as "30s", "5m", "1h30m" or "90d"')
-    .transform(parseDurationMs),
-]);
+export const durationSchema = z.union(
+  [z.number().int().nonnegative(), z.string().regex(/^(\d+(ms|s|m|h|d|w|y))+$/).transform(parseDurationMs)],
+  { error: 'a duration such as "30s", "5m", "1h30m" or "90d", or a number of milliseconds' }
+);
 
 const UNIT_MS: Record<string, number> = {
   ms: 1,

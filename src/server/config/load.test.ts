@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from './load';
+import { parseDurationMs } from './schema';
+
+describe('loadConfig', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fp-config-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const file = (text: string) => {
+    const path = join(dir, 'config.yaml');
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it('gives the documented defaults with no file and no environment', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3001);
+    expect(config.dataDir).toBe('./data');
+    expect(config.apiToken).toBeUndefined();
+    expect(config.prometheus).toEqual({ url: undefined, timeout: 30_000 });
+  });
+
+  it('reads the YAML file and lets FP_* variables override it', () => {
+    const path = file('port: 4000\ndataDir: /var/lib/fp\nprometheus:\n  url: http://prom:9090\n  timeout: 10s\n');
+    const config = loadConfig({ FP_CONFIG: path, FP_PORT: '5000', FP_PROMETHEUS_URL: 'https://thanos.example:10902' });
+    expect(config.port).toBe(5000);
+    expect(config.dataDir).toBe('/var/lib/fp');
+    expect(config.prometheus).toEqual({ url: 'https://thanos.example:10902', timeout: 10_000 });
+  });
+
+  it('names the variable behind a bad value', () => {
+    expect(() => loadConfig({ FP_PORT: '70000' })).toThrow(/port \(from FP_PORT\): .*65535/);
+    expect(() => loadConfig({ FP_API_TOKEN: 'short' })).toThrow(/apiToken \(from FP_API_TOKEN\): at least 16 characters/);
+  });
+
+  it('names every bad key of the file at once', () => {
+    const path = file('port: -1\nlogLevel: loud\nprometheus:\n  timeout: soon\n');
+    let message = '';
+    try {
+      loadConfig({ FP_CONFIG: path });
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      message = (err as Error).message;
+    }
+    expect(message).toContain('- port (in ');
+    expect(message).toContain('- logLevel (in ');
+    expect(message).toMatch(/- prometheus\.timeout .*a duration such as/);
+  });
+
+  it('refuses a missing file, broken YAML and a non-mapping document clearly', () => {
+    expect(() => loadConfig({ FP_CONFIG: join(dir, 'absent.yaml') })).toThrow(/cannot read FP_CONFIG file .*absent\.yaml/);
+    expect(() => loadConfig({ FP_CONFIG: file('port: [1, 2\n') })).toThrow(/is not valid YAML/);
+    expect(() => loadConfig({ FP_CONFIG: file('- just\n- a list\n') })).toThrow(/must hold a YAML mapping/);
+  });
+
+  it('takes an empty file as all defaults', () => {
+    expect(loadConfig({ FP_CONFIG: file('') }).port).toBe(3001);
+  });
+});
+
+describe('parseDurationMs', () => {
+  it('reads Prometheus-style durations', () => {
+    expect(parseDurationMs('30s')).toBe(30_000);
+    expect(parseDurationMs('5m')).toBe(300_000);
+    expect(parseDurationMs('1h30m')).toBe(5_400_000);
+    expect(parseDurationMs('90d')).toBe(90 * 86_400_000);
+  });
+});

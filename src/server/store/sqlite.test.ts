@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { migrate, MigrationError, type Migration } from './migrate';
+import { migrations } from './migrations';
+import { DATABASE_FILE, openSqliteStore } from './sqlite';
+
+describe('the SQLite store', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fp-store-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('creates the database in the data dir with every migration applied, and keeps settings across a reopen', () => {
+    const store = openSqliteStore(join(dir, 'nested'));
+    store.ping();
+    store.settings.set('killSwitch', { engaged: true, by: 'admin' });
+    const applied = store.db.prepare('SELECT id FROM schema_migrations ORDER BY id').all() as Array<{ id: number }>;
+    expect(applied.map((r) => r.id)).toEqual(migrations.map((m) => m.id).sort((a, b) => a - b));
+    store.close();
+
+    const reopened = openSqliteStore(join(dir, 'nested'));
+    expect(reopened.settings.get('killSwitch')).toEqual({ engaged: true, by: 'admin' });
+    expect(reopened.settings.get('absent')).toBeUndefined();
+    reopened.close();
+  });
+
+  it('throws from ping once closed', () => {
+    const store = openSqliteStore(dir);
+    store.close();
+    expect(() => store.ping()).toThrow(/not open/);
+  });
+});
+
+describe('migrate', () => {
+  const first: Migration = { id: 1, name: 'one', sql: 'CREATE TABLE a (x INTEGER);' };
+  const second: Migration = { id: 2, name: 'two', sql: 'CREATE TABLE b (y INTEGER);' };
+
+  it('applies only what is new, in order', () => {
+    const db = new Database(':memory:');
+    expect(migrate(db, [second, first])).toEqual([1, 2]);
+    expect(migrate(db, [first, second])).toEqual([]);
+    db.close();
+  });
+
+  it('rolls a failed migration back whole and leaves the previous version', () => {
+    const db = new Database(':memory:');
+    migrate(db, [first]);
+    const broken: Migration = { id: 2, name: 'broken', sql: 'CREATE TABLE c (z INTEGER); CREATE TABLE a (x INTEGER);' };
+    expect(() => migrate(db, [first, broken])).toThrow(/already exists/);
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((r) => r.name);
+    expect(tables).not.toContain('c');
+    expect((db.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get() as { n: number }).n).toBe(1);
+    db.close();
+  });
+
+  it('refuses a database written by a newer backend', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'fp-store-')), DATABASE_FILE);
+    const db = new Database(file);
+    migrate(db, [first, second]);
+    expect(() => migrate(db, [first])).toThrow(MigrationError);
+    expect(() => migrate(db, [first])).toThrow(/written by a newer version/);
+    db.close();
+  });
+});
