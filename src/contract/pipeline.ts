@@ -1,0 +1,298 @@
+import { z } from 'zod';
+
+/**
+ * The detection pipeline's API (backend routes under /api and /predict), shared by the backend and
+ * the app pages. Times are epoch milliseconds; durations are seconds. JSON has no Infinity: a
+ * forecast that never crosses its limit within the horizon is `null`.
+ */
+
+export const severitySchema = z.enum(['critical', 'high', 'medium', 'low']);
+export type Severity = z.infer<typeof severitySchema>;
+
+export const failureModelSchema = z.enum(['crash', 'resource_exhaustion', 'network_partition', 'byzantine']);
+export type FailureModel = z.infer<typeof failureModelSchema>;
+
+export const anomalyStateSchema = z.enum(['open', 'closed']);
+export type AnomalyState = z.infer<typeof anomalyStateSchema>;
+
+/** Which side of its learned band a signal left. */
+export const directionSchema = z.enum(['above', 'below', 'none']);
+export type Direction = z.infer<typeof directionSchema>;
+
+export const feedbackKindSchema = z.enum(['false_positive', 'confirmed']);
+export type FeedbackKind = z.infer<typeof feedbackKindSchema>;
+
+/** Who gave feedback: an operator in Grafana, or the healing engine's verification of an action. */
+export const feedbackSourceSchema = z.enum(['operator', 'verification']);
+export type FeedbackSource = z.infer<typeof feedbackSourceSchema>;
+
+export const labelsSchema = z.record(z.string(), z.string());
+
+/** The Kubernetes object a target maps to (what healing acts on), when the watch says or the labels tell. */
+export const kubernetesObjectSchema = z.object({
+  kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet', 'Pod', 'Node']),
+  namespace: z.string().optional(),
+  name: z.string(),
+});
+export type KubernetesObject = z.infer<typeof kubernetesObjectSchema>;
+
+/** When a signal is forecast to cross its configured limit, with the 90% range. */
+export const timeToFailureSchema = z.object({
+  signal: z.string(),
+  limit: z.number(),
+  direction: z.enum(['above', 'below']),
+  /** Best estimate in seconds from `fromMs`; null: not within the forecast horizon. */
+  seconds: z.number().nullable(),
+  /** Earliest plausible crossing (pessimistic edge). */
+  lowerSeconds: z.number().nullable(),
+  /** Latest plausible crossing (optimistic edge); null: the band never crosses. */
+  upperSeconds: z.number().nullable(),
+  fromMs: z.number(),
+});
+export type TimeToFailure = z.infer<typeof timeToFailureSchema>;
+
+/** One signal (one PromQL query of the watch) of a target at its last scored step. */
+export const signalStatusSchema = z.object({
+  name: z.string(),
+  value: z.number().nullable(),
+  expected: z.number().nullable(),
+  lower: z.number().nullable(),
+  upper: z.number().nullable(),
+  score: z.number(),
+  direction: directionSchema,
+  lastSampleAt: z.number().nullable(),
+});
+export type SignalStatus = z.infer<typeof signalStatusSchema>;
+
+/** A watched target: one set of values of the watch's target labels. */
+export const targetSchema = z.object({
+  /** Stable id: `<watch>{label="value",...}` (URL-encode it in paths). */
+  id: z.string(),
+  watch: z.string(),
+  labels: labelsSchema,
+  object: kubernetesObjectSchema.nullable(),
+  /** Highest signal score at the last step, in [0, 1]. */
+  score: z.number(),
+  /** Score at or above which this target opens an anomaly (raised by repeated false positives). */
+  threshold: z.number(),
+  severity: severitySchema.nullable(),
+  failureModel: failureModelSchema.nullable(),
+  /** The soonest forecast limit crossing among its signals, if any signal has a limit. */
+  timeToFailure: timeToFailureSchema.nullable(),
+  openAnomalies: z.number().int(),
+  lastScoredAt: z.number().nullable(),
+  /** True while the target is still in its learning period (no anomaly is opened). */
+  learning: z.boolean(),
+  /** True when its watch's last query failed (scores are stale). */
+  degraded: z.boolean(),
+  signals: z.array(signalStatusSchema),
+});
+export type Target = z.infer<typeof targetSchema>;
+
+export const feedbackSchema = z.object({
+  kind: feedbackKindSchema,
+  source: feedbackSourceSchema,
+  /** The Grafana user (operator feedback) or the action id (verification). */
+  user: z.string().nullable(),
+  comment: z.string().nullable(),
+  at: z.number(),
+});
+export type Feedback = z.infer<typeof feedbackSchema>;
+
+export const anomalySchema = z.object({
+  id: z.number().int(),
+  /** Target id (see targetSchema.id). */
+  target: z.string(),
+  watch: z.string(),
+  labels: labelsSchema,
+  /** First anomalous step. */
+  start: z.number(),
+  /** Last anomalous step so far (the anomaly is extended while open). */
+  end: z.number(),
+  peakScore: z.number(),
+  severity: severitySchema,
+  failureModel: failureModelSchema,
+  state: anomalyStateSchema,
+  /** The signals that moved (reached the threshold) during the anomaly. */
+  signals: z.array(z.string()),
+  /** Which side of the band the peak signal left. */
+  direction: directionSchema,
+  /** Why this severity and failure model, in words. */
+  reasons: z.array(z.string()),
+  /** Latest feedback first. */
+  feedback: z.array(feedbackSchema),
+});
+export type Anomaly = z.infer<typeof anomalySchema>;
+
+/** A recorded time-to-failure forecast. */
+export const predictionSchema = z.object({
+  id: z.number().int(),
+  target: z.string(),
+  watch: z.string(),
+  signal: z.string(),
+  /** When the forecast was made (the step it was counted from). */
+  madeAt: z.number(),
+  limit: z.number(),
+  direction: z.enum(['above', 'below']),
+  seconds: z.number(),
+  lowerSeconds: z.number().nullable(),
+  upperSeconds: z.number().nullable(),
+  /** madeAt + seconds: the predicted crossing. */
+  predictedFailureAt: z.number(),
+});
+export type Prediction = z.infer<typeof predictionSchema>;
+
+export const modelStatusSchema = z.enum(['active', 'superseded', 'failed']);
+
+/** One trained model of a target: a version in the store. */
+export const modelVersionSchema = z.object({
+  id: z.number().int(),
+  watch: z.string(),
+  target: z.string(),
+  version: z.number().int(),
+  status: modelStatusSchema,
+  /** Why training failed (status failed). */
+  error: z.string().nullable(),
+  trainedAt: z.number(),
+  /** The data range it learned from. */
+  rangeStart: z.number(),
+  rangeEnd: z.number(),
+  samples: z.number().int(),
+  /** Detector name and options, forecaster settings, excluded incident windows. */
+  params: z.record(z.string(), z.unknown()),
+  threshold: z.number(),
+  feedback: z.object({ falsePositive: z.number().int(), confirmed: z.number().int() }),
+  reason: z.enum(['initial', 'scheduled', 'on_demand']),
+});
+export type ModelVersion = z.infer<typeof modelVersionSchema>;
+
+export const watchErrorSchema = z.object({
+  kind: z.enum(['query', 'http', 'malformed', 'timeout', 'unreachable', 'internal']),
+  message: z.string(),
+  at: z.number(),
+});
+
+export const watchStatusSchema = z.object({
+  name: z.string(),
+  queries: z.record(z.string(), z.string()),
+  targetLabels: z.array(z.string()),
+  stepSeconds: z.number(),
+  historySeconds: z.number(),
+  /** Where it reads from: a URL or `grafana:<uid>`. */
+  source: z.string(),
+  targets: z.number().int(),
+  series: z.number().int(),
+  degraded: z.boolean(),
+  lastError: watchErrorSchema.nullable(),
+  /** The last step scored (the loop resumes after it). */
+  lastProcessedAt: z.number().nullable(),
+  lastCycleAt: z.number().nullable(),
+  lastCycleSeconds: z.number().nullable(),
+});
+export type WatchStatus = z.infer<typeof watchStatusSchema>;
+
+// ---- requests ----
+
+const epochMs = z.coerce.number().int().nonnegative();
+
+export const anomaliesQuerySchema = z.object({
+  /** Anomalies overlapping [from, to] (epoch ms). */
+  from: epochMs.optional(),
+  to: epochMs.optional(),
+  target: z.string().optional(),
+  watch: z.string().optional(),
+  severity: severitySchema.optional(),
+  state: anomalyStateSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(5000).default(500),
+});
+export type AnomaliesQuery = z.infer<typeof anomaliesQuerySchema>;
+
+export const targetsQuerySchema = z.object({
+  watch: z.string().optional(),
+  severity: severitySchema.optional(),
+  /** Only targets with an open anomaly. */
+  anomalous: z.enum(['true', 'false']).optional(),
+  limit: z.coerce.number().int().min(1).max(10000).default(1000),
+});
+export type TargetsQuery = z.infer<typeof targetsQuerySchema>;
+
+export const predictionsQuerySchema = z.object({
+  target: z.string().optional(),
+  watch: z.string().optional(),
+  from: epochMs.optional(),
+  to: epochMs.optional(),
+  limit: z.coerce.number().int().min(1).max(5000).default(500),
+});
+export type PredictionsQuery = z.infer<typeof predictionsQuerySchema>;
+
+export const modelsQuerySchema = z.object({
+  target: z.string().optional(),
+  watch: z.string().optional(),
+  status: modelStatusSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(5000).default(500),
+});
+export type ModelsQuery = z.infer<typeof modelsQuerySchema>;
+
+export const feedbackBodySchema = z.object({
+  kind: feedbackKindSchema,
+  comment: z.string().max(2000).optional(),
+});
+export type FeedbackBody = z.infer<typeof feedbackBodySchema>;
+
+/** Retrain one target, one watch, or (empty body) everything. */
+export const retrainBodySchema = z.object({
+  watch: z.string().optional(),
+  target: z.string().optional(),
+});
+export type RetrainBody = z.infer<typeof retrainBodySchema>;
+
+export const predictQuerySchema = z.object({ target: z.string().min(1) });
+
+// ---- responses ----
+
+export const targetsResponseSchema = z.object({ targets: z.array(targetSchema) });
+
+/** One step of a signal in the detail view: value and learned band at that step. */
+export const bandPointSchema = z.object({
+  t: z.number(),
+  value: z.number().nullable(),
+  expected: z.number().nullable(),
+  lower: z.number().nullable(),
+  upper: z.number().nullable(),
+  score: z.number(),
+});
+export type BandPoint = z.infer<typeof bandPointSchema>;
+
+export const targetDetailSchema = z.object({
+  target: targetSchema,
+  /** Recent steps per signal (the last hours the loop keeps in memory). */
+  series: z.record(z.string(), z.array(bandPointSchema)),
+  anomalies: z.array(anomalySchema),
+  predictions: z.array(predictionSchema),
+  model: modelVersionSchema.nullable(),
+});
+export type TargetDetail = z.infer<typeof targetDetailSchema>;
+
+export const anomaliesResponseSchema = z.object({ anomalies: z.array(anomalySchema) });
+export const predictionsResponseSchema = z.object({ predictions: z.array(predictionSchema) });
+export const modelsResponseSchema = z.object({ models: z.array(modelVersionSchema) });
+export const watchesResponseSchema = z.object({ watches: z.array(watchStatusSchema) });
+export const feedbackResponseSchema = z.object({ anomaly: anomalySchema });
+export const retrainResponseSchema = z.object({
+  /** Targets retrained, and those whose training failed (the old model stays active for them). */
+  trained: z.number().int(),
+  failed: z.array(z.object({ target: z.string(), error: z.string() })),
+});
+
+/** GET /predict?target=: the original design's model-service/predict. */
+export const predictResponseSchema = z.object({
+  target: z.string(),
+  score: z.number(),
+  threshold: z.number(),
+  anomalous: z.boolean(),
+  severity: severitySchema.nullable(),
+  failureModel: failureModelSchema.nullable(),
+  timeToFailureSeconds: z.number().nullable(),
+  at: z.number().nullable(),
+});
+export type PredictResponse = z.infer<typeof predictResponseSchema>;
