@@ -1,0 +1,488 @@
+// The healing API shared by the backend (src/server/healing, its routes) and the app's Actions,
+// Audit log and policy pages. Times are epoch milliseconds; durations are seconds.
+import { z } from 'zod';
+
+export const severitySchema = z.enum(['critical', 'high', 'medium', 'low']);
+export type Severity = z.infer<typeof severitySchema>;
+
+export const failureModelSchema = z.enum(['crash', 'resource_exhaustion', 'network_partition', 'byzantine']);
+export type FailureModel = z.infer<typeof failureModelSchema>;
+
+const k8sName = z.string().min(1).max(253);
+const labelsSchema = z.record(z.string(), z.string());
+
+/** The Kubernetes object a target maps to (from the watch's mapping or an alert's labels). */
+export const kubeObjectRefSchema = z
+  .object({
+    kind: z.enum(['deployment', 'statefulset', 'daemonset', 'pod', 'node']),
+    namespace: k8sName.optional(),
+    name: k8sName,
+  })
+  .refine((o) => o.kind === 'node' || o.namespace !== undefined, { message: 'a namespaced object needs its namespace', path: ['namespace'] });
+export type KubeObjectRef = z.infer<typeof kubeObjectRefSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Triggers: what the engine is asked to heal.
+
+/**
+ * What the pipeline (an anomaly or a failure prediction) or the alert intake hands the engine.
+ * `id` is stable for one anomaly or one alert (its fingerprint): the same id never proposes the
+ * same action twice.
+ */
+export const healingTriggerSchema = z.object({
+  source: z.enum(['anomaly', 'alert']),
+  id: z.string().min(1).max(512),
+  /** The watch that found it (anomalies), or the alert name (alerts). */
+  watch: z.string().optional(),
+  /** The target's labels (anomalies) or the alert's labels. */
+  labels: labelsSchema,
+  severity: severitySchema,
+  failureModel: failureModelSchema.optional(),
+  /** Anomaly score in [0, 1] when it was raised. */
+  score: z.number().min(0).max(1).optional(),
+  object: kubeObjectRefSchema.optional(),
+  /** One line for people: the alert's summary, or what moved. */
+  summary: z.string().optional(),
+  startedAt: z.number(),
+});
+export type HealingTrigger = z.infer<typeof healingTriggerSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Actions as they run. Mirrors the Kubernetes module's action schema (the server checks at compile
+// time that both agree), plus `notify`, which talks to Grafana and a webhook instead.
+
+const workloadRef = <K extends string>(kinds: readonly [K, ...K[]]) => z.object({ kind: z.enum(kinds), namespace: k8sName, name: k8sName });
+
+export const plannedActionSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('scale'),
+    target: workloadRef(['deployment', 'statefulset']),
+    replicas: z.number().int().min(0).optional(),
+    delta: z.number().int().optional(),
+    ceiling: z.number().int().min(1),
+  }),
+  z.object({ type: z.literal('restart'), target: workloadRef(['deployment', 'statefulset', 'daemonset']), restartedAt: z.iso.datetime().optional() }),
+  z.object({
+    type: z.literal('delete-pod'),
+    namespace: k8sName,
+    name: k8sName,
+    gracePeriodSeconds: z.number().int().min(0).optional(),
+    expectUid: z.string().min(1).optional(),
+  }),
+  z.object({ type: z.literal('cordon'), node: k8sName }),
+  z.object({ type: z.literal('uncordon'), node: k8sName }),
+  z.object({
+    type: z.literal('drain'),
+    node: k8sName,
+    timeoutSeconds: z.number().int().positive().optional(),
+    maxGracePeriodSeconds: z.number().int().min(0).optional(),
+    evictUnmanaged: z.boolean().optional(),
+    uncordonOnFailure: z.boolean().optional(),
+  }),
+  z.object({ type: z.literal('notify'), message: z.string(), labels: labelsSchema.optional() }),
+]);
+export type PlannedAction = z.infer<typeof plannedActionSchema>;
+export type ActionType = PlannedAction['type'];
+export const actionTypeSchema = z.enum(['scale', 'restart', 'delete-pod', 'cordon', 'uncordon', 'drain', 'notify']);
+
+// ---------------------------------------------------------------------------------------------
+// Policies: which trigger gets which action, behind which gate.
+
+export const gateSchema = z.enum(['auto', 'approve', 'dry-run']);
+export type Gate = z.infer<typeof gateSchema>;
+
+/**
+ * The action a policy names; its target comes from the trigger's Kubernetes object (scale and
+ * restart need a workload, delete-pod a pod, cordon/uncordon/drain a node).
+ */
+export const policyActionSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('scale'),
+      /** Add this many replicas (default 1), or set `replicas`. */
+      delta: z.number().int().optional(),
+      replicas: z.number().int().min(1).optional(),
+      /** Never more than this (and never more than the safety limit's replica ceiling). */
+      ceiling: z.number().int().min(1).optional(),
+    })
+    .refine((a) => a.delta === undefined || a.replicas === undefined, { message: 'either delta or replicas, not both', path: ['replicas'] }),
+  z.object({ type: z.literal('restart') }),
+  z.object({ type: z.literal('delete-pod'), gracePeriodSeconds: z.number().int().min(0).optional() }),
+  z.object({ type: z.literal('cordon') }),
+  z.object({ type: z.literal('uncordon') }),
+  z.object({
+    type: z.literal('drain'),
+    timeoutSeconds: z.number().int().positive().optional(),
+    maxGracePeriodSeconds: z.number().int().min(0).optional(),
+    evictUnmanaged: z.boolean().optional(),
+  }),
+  z.object({
+    type: z.literal('notify'),
+    /** Overrides the generated text; `{summary}`, `{severity}`, `{target}` are filled in. */
+    message: z.string().max(2000).optional(),
+  }),
+]);
+export type PolicyAction = z.infer<typeof policyActionSchema>;
+
+/** Every condition given must hold; an empty match matches every trigger. */
+export const policyMatchSchema = z.strictObject({
+  /** Only triggers from this source. */
+  source: z.enum(['anomaly', 'alert']).optional(),
+  severities: z.array(severitySchema).optional(),
+  failureModels: z.array(failureModelSchema).optional(),
+  /** The Kubernetes object's namespace is one of these. */
+  namespaces: z.array(z.string().min(1)).optional(),
+  /** The anomaly came from one of these watches. */
+  watches: z.array(z.string().min(1)).optional(),
+  /** The target's labels include all of these (equality). */
+  labels: labelsSchema.optional(),
+  /** Only alerts, whose labels include all of these (equality), e.g. `{alertname: KubePodCrashLooping}`. */
+  alertLabels: labelsSchema.optional(),
+});
+export type PolicyMatch = z.infer<typeof policyMatchSchema>;
+
+export const policySchema = z.strictObject({
+  /** Unique; actions refer to the policy by name. */
+  name: z.string().min(1).max(100),
+  description: z.string().max(1000).optional(),
+  enabled: z.boolean().default(true),
+  match: policyMatchSchema.default({}),
+  action: policyActionSchema,
+  gate: gateSchema.default('approve'),
+  /** How long a proposal waits for an approval before it expires; the safety limits' default when absent. */
+  approvalTimeoutSeconds: z.number().int().positive().optional(),
+});
+export type Policy = z.infer<typeof policySchema>;
+export type PolicyInput = z.input<typeof policySchema>;
+
+export const policyListSchema = z
+  .array(policySchema)
+  .max(200)
+  .refine((list) => new Set(list.map((p) => p.name)).size === list.length, { message: 'policy names must be unique' });
+
+/** GET /api/policies. `source` says where they came from: the store wins over the config file once an admin saved them. */
+export const policiesResponseSchema = z.object({
+  policies: z.array(policySchema),
+  source: z.enum(['default', 'config', 'store']),
+  updatedAt: z.number().optional(),
+  updatedBy: z.string().optional(),
+});
+export type PoliciesResponse = z.infer<typeof policiesResponseSchema>;
+
+/** PUT /api/admin/policies replaces the whole list. */
+export const putPoliciesBodySchema = z.object({ policies: policyListSchema });
+export type PutPoliciesBody = z.input<typeof putPoliciesBodySchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Safety limits: they hold whatever a policy says.
+
+export const safetyLimitsSchema = z.strictObject({
+  /** After an action ran on a target, the same action on the same target waits this long. */
+  cooldownSeconds: z.number().int().min(0).default(900),
+  /** Executions started per rolling hour, across the cluster. */
+  maxActionsPerHour: z.number().int().min(0).default(20),
+  /** Executions started per rolling hour in one namespace (node actions count as namespace "(cluster)"). */
+  maxActionsPerHourPerNamespace: z.number().int().min(0).default(5),
+  /** Nodes cordoned or draining by the engine at the same time; a further drain waits. */
+  maxNodesDisrupted: z.number().int().min(0).default(1),
+  /** No scale goes past this, whatever the policy says; nothing ever goes below 1. */
+  replicaCeiling: z.number().int().min(1).default(20),
+  /** Namespaces the engine may act in (`*`: all); `deny` wins. kube-system is denied by default. */
+  namespaces: z
+    .strictObject({ allow: z.array(z.string().min(1)).default(['*']), deny: z.array(z.string().min(1)).default(['kube-system']) })
+    .default({ allow: ['*'], deny: ['kube-system'] }),
+  /** The same fix on the same target this many times within the window opens the breaker: no more of it. */
+  circuitBreaker: z
+    .strictObject({ maxRepeats: z.number().int().min(1).default(3), windowSeconds: z.number().int().positive().default(86_400) })
+    .default({ maxRepeats: 3, windowSeconds: 86_400 }),
+  /** A proposal waiting for approval longer than this expires. */
+  approvalTimeoutSeconds: z.number().int().positive().default(3600),
+  /** After an action, how long the triggering signal has to recover, and below which score it counts as recovered. */
+  verification: z
+    .strictObject({
+      settleSeconds: z.number().int().min(0).default(60),
+      windowSeconds: z.number().int().positive().default(900),
+      recoveredBelowScore: z.number().min(0).max(1).default(0.5),
+    })
+    .default({ settleSeconds: 60, windowSeconds: 900, recoveredBelowScore: 0.5 }),
+});
+export type SafetyLimits = z.infer<typeof safetyLimitsSchema>;
+export type SafetyLimitsInput = z.input<typeof safetyLimitsSchema>;
+
+export const safetyLimitsResponseSchema = z.object({
+  limits: safetyLimitsSchema,
+  source: z.enum(['default', 'config', 'store']),
+  updatedAt: z.number().optional(),
+  updatedBy: z.string().optional(),
+});
+export type SafetyLimitsResponse = z.infer<typeof safetyLimitsResponseSchema>;
+
+/** GET /api/kill-switch; PUT /api/admin/kill-switch takes `{engaged, reason}`. */
+export const killSwitchSchema = z.object({
+  /** When engaged nothing executes; proposals are still recorded, approved actions are blocked. */
+  engaged: z.boolean(),
+  reason: z.string().optional(),
+  changedBy: z.string().optional(),
+  changedAt: z.number().optional(),
+});
+export type KillSwitch = z.infer<typeof killSwitchSchema>;
+
+export const putKillSwitchBodySchema = z.object({ engaged: z.boolean(), reason: z.string().max(1000).optional() });
+export type PutKillSwitchBody = z.infer<typeof putKillSwitchBodySchema>;
+
+// ---------------------------------------------------------------------------------------------
+// The action record.
+
+/**
+ * proposed → awaiting_approval → approved | rejected | expired; approved → executing →
+ * succeeded | failed; succeeded → verified | not_recovered. Besides: `dry_run` (the policy's gate
+ * is dry-run: recorded, never run), `blocked` (a safety limit refused it: see `reason`),
+ * `cancelled` (its trigger was no longer true when it was about to run).
+ */
+export const actionStateSchema = z.enum([
+  'proposed',
+  'awaiting_approval',
+  'approved',
+  'rejected',
+  'expired',
+  'dry_run',
+  'blocked',
+  'cancelled',
+  'executing',
+  'succeeded',
+  'failed',
+  'verified',
+  'not_recovered',
+]);
+export type ActionState = z.infer<typeof actionStateSchema>;
+
+/** Which safety limit, check or error stopped an action. */
+export const reasonKindSchema = z.enum([
+  'cooldown',
+  'rate-limit',
+  'namespace-rate-limit',
+  'namespace-denied',
+  'node-budget',
+  'replica-ceiling',
+  'circuit-breaker',
+  'kill-switch',
+  'duplicate',
+  'trigger-resolved',
+  'dry-run-failed',
+  'kubernetes',
+  'not-configured',
+  'reconcile',
+]);
+export type ReasonKind = z.infer<typeof reasonKindSchema>;
+
+export const reasonSchema = z.object({
+  kind: reasonKindSchema,
+  message: z.string(),
+  /** For `kubernetes`: the Kubernetes module's error kind (forbidden, conflict, timeout, ...). */
+  errorKind: z.string().optional(),
+  status: z.number().optional(),
+});
+export type Reason = z.infer<typeof reasonSchema>;
+
+const podRefSchema = z.object({ namespace: z.string(), name: z.string() });
+
+/** What the server-side dry run (`dryRun=All`) said the action would do. */
+export const dryRunRecordSchema = z.object({
+  ok: z.boolean(),
+  at: z.number(),
+  summary: z.string(),
+  /** Fields that would change, e.g. `{field: "deployment shop/cart replicas", from: "3", to: "5"}`. */
+  changes: z.array(z.object({ field: z.string(), from: z.string().nullable(), to: z.string().nullable() })),
+  /** For a drain: pods it would evict, skip, or find blocked by a PodDisruptionBudget right now. */
+  pods: z
+    .object({
+      evict: z.array(podRefSchema),
+      skip: z.array(podRefSchema.extend({ why: z.string() })),
+      blocked: z.array(podRefSchema.extend({ why: z.string() })),
+    })
+    .optional(),
+  error: reasonSchema.optional(),
+});
+export type DryRunRecord = z.infer<typeof dryRunRecordSchema>;
+
+export const decisionSchema = z.object({
+  decision: z.enum(['approved', 'rejected']),
+  /** The Grafana user (X-Grafana-User), or "(api token)" when called without Grafana. */
+  user: z.string(),
+  comment: z.string().optional(),
+  at: z.number(),
+});
+export type Decision = z.infer<typeof decisionSchema>;
+
+export const executionResultSchema = z.object({
+  ok: z.boolean(),
+  summary: z.string(),
+  /** The Kubernetes module's result (scale from/to, drain report, ...) or the notification targets. */
+  details: z.unknown().optional(),
+  error: reasonSchema.optional(),
+});
+export type ExecutionResult = z.infer<typeof executionResultSchema>;
+
+export const verificationSchema = z.object({
+  recovered: z.boolean(),
+  message: z.string(),
+  score: z.number().optional(),
+  at: z.number(),
+});
+export type Verification = z.infer<typeof verificationSchema>;
+
+export const actionSchema = z.object({
+  id: z.number().int(),
+  state: actionStateSchema,
+  trigger: healingTriggerSchema,
+  policy: z.string(),
+  gate: gateSchema,
+  /** What runs: the proposal, pinned by its dry run (a delta becomes a count). */
+  action: plannedActionSchema,
+  /** "deployment shop/cart", "node n1". */
+  target: z.string(),
+  namespace: z.string().optional(),
+  dryRun: dryRunRecordSchema.optional(),
+  decisions: z.array(decisionSchema),
+  /** Why it was blocked, cancelled, expired or failed. */
+  reason: reasonSchema.optional(),
+  result: executionResultSchema.optional(),
+  verification: verificationSchema.optional(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  expiresAt: z.number().optional(),
+  startedAt: z.number().optional(),
+  finishedAt: z.number().optional(),
+});
+export type Action = z.infer<typeof actionSchema>;
+
+const pagingSchema = {
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+};
+
+/** A comma-separated list in a query string, e.g. `?state=awaiting_approval,approved`. */
+const csv = <T extends z.ZodType<string, string>>(item: T) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean))
+    .pipe(z.array(item));
+
+/** GET /api/actions */
+export const actionListQuerySchema = z.object({
+  state: csv(actionStateSchema).optional(),
+  policy: z.string().optional(),
+  namespace: z.string().optional(),
+  triggerId: z.string().optional(),
+  ...pagingSchema,
+});
+export type ActionListQuery = z.input<typeof actionListQuerySchema>;
+
+export const actionListSchema = z.object({ items: z.array(actionSchema), total: z.number().int() });
+export type ActionList = z.infer<typeof actionListSchema>;
+
+export const actionIdParamsSchema = z.object({ id: z.coerce.number().int().positive() });
+
+/** POST /api/actions/:id/approve and /reject. */
+export const decisionBodySchema = z.object({ comment: z.string().max(2000).optional() });
+export type DecisionBody = z.infer<typeof decisionBodySchema>;
+
+// ---------------------------------------------------------------------------------------------
+// The audit log: append-only.
+
+export const auditKindSchema = z.enum([
+  'proposed',
+  'dry_run',
+  'approved',
+  'rejected',
+  'expired',
+  'blocked',
+  'cancelled',
+  'executing',
+  'kubernetes',
+  'succeeded',
+  'failed',
+  'reconciled',
+  'verified',
+  'not_recovered',
+  'notified',
+  'trigger_opened',
+  'trigger_closed',
+  'policy_skipped',
+  'kill_switch',
+  'policies_changed',
+  'limits_changed',
+]);
+export type AuditKind = z.infer<typeof auditKindSchema>;
+
+export const auditEntrySchema = z.object({
+  id: z.number().int(),
+  at: z.number(),
+  kind: auditKindSchema,
+  actionId: z.number().int().optional(),
+  triggerId: z.string().optional(),
+  user: z.string().optional(),
+  comment: z.string().optional(),
+  message: z.string(),
+  details: z.unknown().optional(),
+});
+export type AuditEntry = z.infer<typeof auditEntrySchema>;
+
+/** GET /api/audit; `format=csv|jsonl` exports every matching entry (paging ignored) as a download. */
+export const auditQuerySchema = z.object({
+  actionId: z.coerce.number().int().positive().optional(),
+  triggerId: z.string().optional(),
+  kind: csv(auditKindSchema).optional(),
+  user: z.string().optional(),
+  from: z.coerce.number().optional(),
+  to: z.coerce.number().optional(),
+  format: z.enum(['json', 'csv', 'jsonl']).default('json'),
+  ...pagingSchema,
+});
+export type AuditQuery = z.input<typeof auditQuerySchema>;
+
+export const auditListSchema = z.object({ items: z.array(auditEntrySchema), total: z.number().int() });
+export type AuditList = z.infer<typeof auditListSchema>;
+
+/** POST /api/admin/test/kubernetes: optionally an action to dry-run; answers in words. */
+export const kubernetesTestBodySchema = z.object({ action: plannedActionSchema.optional() }).optional();
+export const kubernetesTestResponseSchema = z.object({ ok: z.boolean(), message: z.string() });
+export type KubernetesTestResponse = z.infer<typeof kubernetesTestResponseSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Alert intake: POST /api/alerts, the webhook Alertmanager (version "4") and Grafana alerting's
+// webhook contact point (version "1", a superset with orgId, title, state, message) send.
+
+export const alertmanagerAlertSchema = z.object({
+  status: z.enum(['firing', 'resolved']),
+  labels: labelsSchema,
+  annotations: labelsSchema.default({}),
+  startsAt: z.string().optional(),
+  endsAt: z.string().optional(),
+  generatorURL: z.string().optional(),
+  /** Alertmanager and Grafana both send it; derived from the labels when absent. */
+  fingerprint: z.string().optional(),
+});
+export type AlertmanagerAlert = z.infer<typeof alertmanagerAlertSchema>;
+
+export const alertmanagerWebhookSchema = z.object({
+  version: z.string().optional(),
+  groupKey: z.string().optional(),
+  truncatedAlerts: z.number().optional(),
+  status: z.enum(['firing', 'resolved']),
+  receiver: z.string().optional(),
+  groupLabels: labelsSchema.optional(),
+  commonLabels: labelsSchema.optional(),
+  commonAnnotations: labelsSchema.optional(),
+  externalURL: z.string().optional(),
+  alerts: z.array(alertmanagerAlertSchema).max(10_000),
+});
+export type AlertmanagerWebhook = z.input<typeof alertmanagerWebhookSchema>;
+
+export const alertIntakeResponseSchema = z.object({
+  firing: z.number().int(),
+  resolved: z.number().int(),
+  /** Actions proposed for the firing alerts (ids). */
+  proposed: z.array(z.number().int()),
+});
+export type AlertIntakeResponse = z.infer<typeof alertIntakeResponseSchema>;
