@@ -19,6 +19,11 @@ const esmModules = [
 
 const shared = {
   ...base,
+  // Grafana's libraries pull in ESM-only packages shipped as .mjs (d3-color 3.1+), which the
+  // scaffold's `(t|j)sx?` transform pattern does not match.
+  transform: {
+    '^.+\\.(t|j)sx?$|^.+\\.mjs$': base.transform['^.+\\.(t|j)sx?$'],
+  },
   transformIgnorePatterns: [nodeModulesToTransform(esmModules)],
 };
 
@@ -28,12 +33,12 @@ module.exports = {
       // React pages, config page and panel, in jsdom (create-plugin's set-up).
       ...shared,
       displayName: 'frontend',
-      // Grafana's libraries pull in ESM-only packages shipped as .mjs (d3-color 3.1+), which the
-      // scaffold's `(t|j)sx?` transform pattern does not match.
-      transform: {
-        '^.+\\.(t|j)sx?$|^.+\\.mjs$': base.transform['^.+\\.(t|j)sx?$'],
-      },
-      testMatch: ['<rootDir>/src/{app,panels}/**/*.test.{ts,tsx}', '<rootDir>/src/*.test.{ts,tsx}'],
+      testMatch: [
+        '<rootDir>/src/{app,panels}/**/*.test.{ts,tsx}',
+        '<rootDir>/src/*.test.{ts,tsx}',
+        // Loads the built dist/ the way Grafana does, in a browser-like environment.
+        '<rootDir>/test/frontend/**/*.test.{ts,tsx}',
+      ],
     },
     {
       // Backend, detection library, contract, tools and integration tests, in Node.
@@ -46,7 +51,7 @@ module.exports = {
         '<rootDir>/tools/**/*.test.ts',
         '<rootDir>/test/**/*.test.{ts,tsx}',
       ],
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/browser/'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/browser/', '<rootDir>/test/frontend/'],
     },
     {
       // Real headless Chromium (Debian's) driven by playwright-core.

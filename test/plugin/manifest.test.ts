@@ -1,0 +1,165 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import Ajv from 'ajv';
+
+const ROOT = join(__dirname, '..', '..');
+const read = (path: string) => JSON.parse(readFileSync(join(ROOT, path), 'utf8'));
+
+// Grafana's plugin.schema.json cannot be fetched here: these are its rules as documented.
+const pluginSchema = {
+  type: 'object',
+  required: ['id', 'type', 'name', 'info', 'dependencies'],
+  properties: {
+    id: { type: 'string', pattern: '^[0-9a-z]+-([0-9a-z]+-)?(app|panel|datasource)$' },
+    type: { enum: ['app', 'panel', 'datasource', 'renderer', 'secretsmanager'] },
+    name: { type: 'string', minLength: 1 },
+    info: {
+      type: 'object',
+      required: ['keywords', 'logos', 'version', 'updated'],
+      properties: {
+        keywords: { type: 'array', minItems: 1, items: { type: 'string' } },
+        logos: { type: 'object', required: ['small', 'large'], properties: { small: { type: 'string' }, large: { type: 'string' } } },
+        version: { type: 'string' },
+        updated: { type: 'string' },
+      },
+    },
+    dependencies: {
+      type: 'object',
+      required: ['grafanaDependency'],
+      properties: { grafanaDependency: { type: 'string', pattern: '^(<=|>=|<|>|=|~|\\^)?[0-9]+(\\.[0-9x*]+)*(\\S*)$' } },
+    },
+    includes: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['type', 'name'],
+        properties: {
+          type: { enum: ['dashboard', 'page', 'panel', 'datasource'] },
+          role: { enum: ['Admin', 'Editor', 'Viewer'] },
+        },
+      },
+    },
+    routes: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['path', 'method', 'url', 'reqRole'],
+        properties: {
+          method: { enum: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', '*'] },
+          reqRole: { enum: ['Admin', 'Editor', 'Viewer'] },
+          url: { type: 'string', pattern: '^\\{\\{ \\.JsonData\\.backendUrl \\}\\}/' },
+          headers: { type: 'array', items: { type: 'object', required: ['name', 'content'] } },
+        },
+      },
+    },
+  },
+};
+
+const ajv = new Ajv({ allErrors: true });
+const validate = ajv.compile(pluginSchema);
+
+type Route = { path: string; method: string; reqRole: string; url: string; headers: Array<{ name: string; content: string }> };
+
+/** Grafana's plugin-proxy matching: the first route whose method and path pattern match wins. */
+function matchRoute(routes: Route[], method: string, path: string): Route | undefined {
+  return routes.find((route) => {
+    if (route.method !== '*' && route.method !== method) {
+      return false;
+    }
+    if (route.path.endsWith('/*')) {
+      return path.startsWith(route.path.slice(0, -1));
+    }
+    return path === route.path;
+  });
+}
+
+describe('plugin.json', () => {
+  const app = read('plugin.json');
+  const panel = read('src/panels/anomaly/plugin.json');
+
+  it('is a valid app manifest with the right id', () => {
+    expect(validate(app)).toBe(true);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(app.id).toBe('failureprophet-healing-app');
+    expect(app.type).toBe('app');
+    expect(app.info.version).toBe('%VERSION%');
+    expect(app.info.updated).toBe('%TODAY%');
+  });
+
+  it('includes a valid nested panel with its own manifest', () => {
+    expect(validate(panel)).toBe(true);
+    expect(panel.id).toBe('failureprophet-anomaly-panel');
+    expect(panel.type).toBe('panel');
+    const include = app.includes.find((i: { type: string }) => i.type === 'panel');
+    expect(include.path).toBe('panels/anomaly/plugin.json');
+    expect(existsSync(join(ROOT, 'src', include.path))).toBe(true);
+  });
+
+  it('points at logos that exist', () => {
+    for (const [manifest, dir] of [
+      [app, 'src'],
+      [panel, 'src/panels/anomaly'],
+    ] as const) {
+      for (const logo of Object.values(manifest.info.logos) as string[]) {
+        expect(existsSync(join(ROOT, dir, logo))).toBe(true);
+      }
+    }
+  });
+
+  it('lists app pages under /a/%PLUGIN_ID%/ and the config page for Admins', () => {
+    const pages = app.includes.filter((i: { type: string }) => i.type === 'page');
+    expect(pages.find((p: { defaultNav?: boolean }) => p.defaultNav)).toBeDefined();
+    for (const page of pages) {
+      expect(page.path === '/plugins/%PLUGIN_ID%' || page.path.startsWith('/a/%PLUGIN_ID%/')).toBe(true);
+    }
+    expect(pages.find((p: { path: string }) => p.path === '/plugins/%PLUGIN_ID%').role).toBe('Admin');
+  });
+
+  it('is the same file as src/plugin.json, which the build reads', () => {
+    expect(read('src/plugin.json')).toEqual(app);
+    expect(dirname(join(ROOT, 'src', 'plugin.json'))).toBe(join(ROOT, 'src'));
+  });
+
+  describe('proxy routes', () => {
+    const routes = app.routes as Route[];
+
+    it('each injects the backend token from secureJsonData', () => {
+      for (const route of routes) {
+        expect(route.headers).toContainEqual({ name: 'Authorization', content: 'Bearer {{ .SecureJsonData.backendToken }}' });
+      }
+    });
+
+    it.each([
+      ['GET', 'healthz', 'Viewer', '/healthz'],
+      ['GET', 'readyz', 'Viewer', '/readyz'],
+      ['GET', 'predict', 'Viewer', '/predict'],
+      ['GET', 'api/anomalies', 'Viewer', '/api'],
+      ['GET', 'api/admin/kill-switch', 'Viewer', '/api'],
+      ['POST', 'api/actions/17/approve', 'Editor', '/api/actions'],
+      ['POST', 'api/anomalies/3/feedback', 'Editor', '/api/anomalies'],
+      ['POST', 'api/models/retrain', 'Editor', '/api/models'],
+      ['PUT', 'api/admin/kill-switch', 'Admin', '/api/admin'],
+      ['PUT', 'api/admin/policies', 'Admin', '/api/admin'],
+      ['POST', 'api/admin/test/kubernetes', 'Admin', '/api/admin'],
+    ])('%s %s needs %s and reaches the backend under %s', (method, path, role, upstream) => {
+      const route = matchRoute(routes, method, path);
+      expect(route?.reqRole).toBe(role);
+      expect(route?.url).toBe(`{{ .JsonData.backendUrl }}${upstream}`);
+    });
+
+    it.each([
+      ['POST', 'api/targets'],
+      ['DELETE', 'api/actions/1'],
+      ['PUT', 'api/anomalies/1'],
+      ['POST', 'metrics'],
+    ])('%s %s matches no route, so Grafana answers 404', (method, path) => {
+      expect(matchRoute(routes, method, path)).toBeUndefined();
+    });
+
+    it('declares one verb per route (a list such as "GET,POST" would match nothing)', () => {
+      for (const route of routes) {
+        expect(route.method).toMatch(/^(GET|POST|PUT|DELETE|PATCH|\*)$/);
+      }
+    });
+  });
+});
