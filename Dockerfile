@@ -1,0 +1,19 @@
+# The Failure Prophet backend (src/server) as a container image.
+# Build stage: native modules (better-sqlite3) compile here against this image's Node.
+FROM node:20-bookworm AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build:server && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production FP_PORT=3001 FP_DATA_DIR=/var/lib/failureprophet
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist-server ./dist-server
+COPY --from=build /app/package.json ./package.json
+RUN mkdir -p /var/lib/failureprophet && chown node:node /var/lib/failureprophet
+USER node
+EXPOSE 3001
+CMD ["node", "--enable-source-maps", "dist-server/main.mjs"]
