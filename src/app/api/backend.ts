@@ -25,7 +25,11 @@ export interface BackendRequest {
  * Calls the backend through the app's plugin-proxy route and validates the answer with the
  * contract's schema, so a mismatched backend fails loudly instead of rendering nonsense.
  */
-export async function backendRequest<S extends z.ZodType>(path: string, schema: S, req: BackendRequest = {}): Promise<z.infer<S>> {
+export async function backendRequest<S extends z.ZodType>(
+  path: string,
+  schema: S,
+  req: BackendRequest = {}
+): Promise<z.infer<S>> {
   try {
     const response = await lastValueFrom(
       getBackendSrv().fetch<unknown>({

@@ -60,7 +60,14 @@ function ConfiguredBackendStatus() {
           color={readiness.status === 'ready' ? 'green' : 'orange'}
           icon={readiness.status === 'ready' ? 'check' : 'exclamation-triangle'}
         />
-        <Button size="sm" variant="secondary" fill="text" icon="sync" onClick={reload} aria-label="Refresh backend status">
+        <Button
+          size="sm"
+          variant="secondary"
+          fill="text"
+          icon="sync"
+          onClick={reload}
+          aria-label="Refresh backend status"
+        >
           Refresh
         </Button>
       </Stack>
