@@ -1,0 +1,118 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM_PATH = process.env.FP_CHROMIUM ?? '/usr/bin/chromium';
+export const ARTIFACTS_DIR = join(__dirname, '../../artifacts');
+
+export interface RunningBrowser {
+  context: BrowserContext;
+  newPage(): Promise<Page>;
+  close(): Promise<void>;
+}
+
+/** Debian's Chromium, headless, with a fresh profile so no earlier run can leak into this one. */
+export async function launchChromium(): Promise<RunningBrowser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM_PATH}: run \`bash scripts/install-test-deps.sh\` (it installs Debian's chromium)`
+    );
+  }
+  const profile = mkdtempSync(join(tmpdir(), 'fp-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 1400, height: 1000 },
+  });
+  return {
+    context,
+    newPage: async () => {
+      const page = await context.newPage();
+      // A page error is a failed test, not a line in a log nobody reads.
+      page.on('pageerror', (err) => pageErrors.push(`${page.url()}: ${err.message}`));
+      return page;
+    },
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Uncaught errors of every page opened with newPage; a test asserts it stays empty. */
+export const pageErrors: string[] = [];
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  const file = join(ARTIFACTS_DIR, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: string[];
+}
+
+/**
+ * axe-core's WCAG 2.x A/AA rules on the page as it is now. Returns the violations in a form a
+ * failing expect() prints readably.
+ */
+export async function axeScan(page: Page, options: { exclude?: string[] } = {}): Promise<AxeViolation[]> {
+  const source = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(source);
+  return page.evaluate(async (exclude) => {
+    const axe = (
+      window as unknown as {
+        axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: Array<Record<string, any>> }> };
+      }
+    ).axe;
+    const result = await axe.run(
+      { include: [['body']], exclude: exclude.map((s) => [s]) },
+      { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }
+    );
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n: { target: string[] }) => n.target.join(' ')),
+    }));
+  }, options.exclude ?? []);
+}
+
+/**
+ * Tabs through the page and returns every element that took focus, so a test can assert that
+ * each control it expects is reachable by keyboard.
+ */
+export async function tabOrder(page: Page, maxSteps = 200): Promise<string[]> {
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  const seen: string[] = [];
+  for (let i = 0; i < maxSteps; i++) {
+    await page.keyboard.press('Tab');
+    const label = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      if (!el || el === document.body) {
+        return null;
+      }
+      return (
+        el.getAttribute('aria-label') || el.getAttribute('data-testid') || el.textContent?.trim() || el.id || el.tagName
+      );
+    });
+    if (label === null || (seen.length > 0 && label === seen[0])) {
+      break;
+    }
+    seen.push(label);
+  }
+  return seen;
+}
