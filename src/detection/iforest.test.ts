@@ -76,6 +76,23 @@ describe('IsolationForest', () => {
     expect(() => IsolationForest.fromJSON({ ...doc, feature: doc.feature.map(() => 'x') })).toThrow(/feature must be an array/);
   });
 
+  it('batch scoring (complete-tree tables, or the linked table for deep forests) matches row-by-row scoring', () => {
+    for (const [rows, cols, maxSamples] of [
+      [3001, 5, 256],
+      [1500, 3, 64],
+      [1200, 2, 1200],
+      [7, 2, 256],
+    ]) {
+      const x = cluster(rows, cols, 0, rows);
+      x[5] = NaN;
+      const forest = IsolationForest.fit(x, rows, cols, { maxSamples, nEstimators: 20 });
+      const batch = forest.score(x, rows);
+      for (let r = 0; r < rows; r++) {
+        expect(batch[r]).toBeCloseTo(forest.scoreRow(x, r * cols), 12);
+      }
+    }
+  });
+
   it('rejects bad inputs', () => {
     expect(() => IsolationForest.fit(new Float64Array(2), 1, 2)).toThrow(/at least 2 rows/);
     expect(() => IsolationForest.fit(new Float64Array(20), 10, 2, { contamination: 0.7 })).toThrow(/contamination/);
