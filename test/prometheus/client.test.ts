@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { PrometheusClient } from '../../src/server/prometheus/client';
 import { PrometheusError } from '../../src/server/prometheus/types';
 import { nabAvailable, readNabSeries } from '../harness/nab';
+import type { BackfillSeries } from '../harness/openmetrics';
 import { freePort, startPrometheus, type RunningPrometheus } from '../harness/prometheus';
 
 const STEP_MS = 5 * 60_000;
@@ -25,7 +26,7 @@ describe('PrometheusClient against a real Prometheus', () => {
     if (!nab) {
       console.warn('NAB data not found beside the checkout: the NAB part of the Prometheus client test is skipped');
     }
-    const series = [generated];
+    const series: BackfillSeries[] = [generated];
     if (nab) {
       series.push({ name: 'machine_temperature', labels: { job: 'machine' }, timestamps: Array.from(nab.timestamps), values: Array.from(nab.values) });
     }
