@@ -21,6 +21,16 @@ export interface TimeToFailure {
   fromMs: number;
 }
 
+/** Plain JSON snapshot of a StreamingForecaster (null stands for NaN). */
+export interface ForecasterState {
+  format: 'failureprophet.forecaster';
+  version: 1;
+  options: Required<HoltWintersOptions>;
+  season: Array<number | null>;
+  scalars: Array<number | null>;
+  warm: number[];
+}
+
 export interface HoltWintersOptions {
   alpha?: number;
   beta?: number;
@@ -139,6 +149,40 @@ export class StreamingForecaster {
     }
     const sec = (h: number): number => (h === Infinity ? Infinity : (h * this.stepMs) / 1000);
     return { seconds: sec(best), lowerSeconds: sec(early), upperSeconds: sec(late), method: 'holt-winters', fromMs: from };
+  }
+
+  toState(): ForecasterState {
+    const n = (x: number): number | null => (Number.isNaN(x) ? null : x);
+    return {
+      format: 'failureprophet.forecaster',
+      version: 1,
+      options: {
+        alpha: this.alpha,
+        beta: this.beta,
+        gamma: this.gamma,
+        phi: this.phi,
+        seasonMs: this.seasonMs,
+        stepMs: this.stepMs,
+        horizonSteps: this.horizon,
+        maxSeasonSteps: this.maxSeason,
+      },
+      season: Array.from(this.season, n),
+      scalars: [this.stepMs, this.level, this.trend, this.gridT, this.steps, this.sse, this.errors, this.last].map(n),
+      warm: [...this.warm],
+    };
+  }
+
+  /** Resumes from `toState()` output; throws a clear Error on anything else. */
+  static fromState(state: unknown): StreamingForecaster {
+    const s = state as ForecasterState;
+    if (typeof s !== 'object' || s === null || s.format !== 'failureprophet.forecaster' || s.version !== 1 || !Array.isArray(s.scalars) || s.scalars.length !== 8) {
+      throw new Error('Cannot restore a forecaster from this state: not a failureprophet.forecaster version 1 snapshot');
+    }
+    const f = new StreamingForecaster({ ...s.options, stepMs: s.options.stepMs ?? undefined });
+    const [stepMs, level, trend, gridT, steps, sse, errors, last] = s.scalars.map((x) => (x === null ? NaN : x));
+    Object.assign(f, { stepMs, level, trend, gridT, steps, sse, errors, last, warm: [...s.warm] });
+    f.season = Float64Array.from(s.season, (x) => (x === null ? NaN : x));
+    return f;
   }
 
   private start(timestampMs: number, value: number): void {

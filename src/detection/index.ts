@@ -20,6 +20,6 @@ export { TemporalFeatures, featureNames, hourOfDay, dayOfWeek, promRate, type Te
 /** Seedable PRNG used by every randomised algorithm here. */
 export { Random } from './random';
 /** Time to failure: streaming and batch damped Holt-Winters, and predict_linear for comparison. */
-export { StreamingForecaster, forecastTimeToLimit, predictLinear, linearTimeToLimit, type TimeToFailure, type Direction, type HoltWintersOptions } from './forecast';
+export { StreamingForecaster, forecastTimeToLimit, predictLinear, linearTimeToLimit, type TimeToFailure, type Direction, type HoltWintersOptions, type ForecasterState } from './forecast';
 /** Severity and failure model of an anomaly, and the peer-group (replica outlier) detector. */
 export { assess, PeerGroupDetector, type Assessment, type AssessmentInput, type SignalObservation, type SignalKind, type Severity, type FailureModel } from './severity';
