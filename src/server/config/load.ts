@@ -11,6 +11,9 @@ const ENV_OVERRIDES: Record<string, string[]> = {
   FP_DATA_DIR: ['dataDir'],
   FP_LOG_LEVEL: ['logLevel'],
   FP_PROMETHEUS_URL: ['prometheus', 'url'],
+  FP_GRAFANA_URL: ['grafana', 'url'],
+  FP_GRAFANA_TOKEN: ['grafana', 'token'],
+  FP_RETRAIN_CRON: ['pipeline', 'retrain'],
 };
 
 export class ConfigError extends Error {

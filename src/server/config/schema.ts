@@ -1,4 +1,6 @@
+import { Cron } from 'croner';
 import { z } from 'zod';
+import { DETECTOR_NAMES } from '../../detection';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -34,6 +36,92 @@ export const prometheusConfigSchema = z.strictObject({
   timeout: durationSchema.default(30_000),
 });
 
+
+// ---- the detection pipeline: watches, Grafana, retraining ----
+
+const signalNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a signal name: letters, digits and _');
+const labelNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a Prometheus label name');
+
+/** A forecaster limit: a number means "failure when the signal rises to it". */
+const limitSchema = z.union([
+  z.number(),
+  z.strictObject({ above: z.number().optional(), below: z.number().optional() }).refine((l) => l.above !== undefined || l.below !== undefined, 'give above, below or both'),
+]);
+
+export const watchSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - (it appears in target ids and metric labels)'),
+  /** Signal name → PromQL. Several make a multivariate watch (latency + memory + error rate). */
+  queries: z.record(signalNameSchema, z.string().min(1)).refine((q) => Object.keys(q).length > 0, 'at least one query'),
+  /** The labels whose values make one target (e.g. [namespace, deployment]); [] makes the whole watch one target. */
+  target: z.array(labelNameSchema).default([]),
+  step: durationSchema.default(60_000).refine((ms) => ms >= 1000, 'at least 1s'),
+  /** How far back a target's history is replayed on first sight and on retraining. */
+  history: durationSchema.default(7 * 86_400_000),
+  /** Where the queries go: a Prometheus-compatible URL or a Grafana data source (by uid); default prometheus.url. */
+  source: z.union([z.strictObject({ prometheus: urlSchema }), z.strictObject({ grafana: z.string().min(1) })]).optional(),
+  /** Forecaster limits per signal (memory limit, disk size, latency SLO): time to failure is the time to cross them. */
+  limits: z.record(signalNameSchema, limitSchema).default({}),
+  /** What each signal measures (cpu, memory, latency, ...), for the failure model; guessed from its name otherwise. */
+  kinds: z.record(signalNameSchema, z.enum(['up', 'restarts', 'cpu', 'memory', 'disk', 'latency', 'errors', 'traffic', 'other'])).default({}),
+  /** The Kubernetes object a target maps to, by which of its labels name it; guessed from the labels otherwise. */
+  object: z
+    .strictObject({ kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet', 'Pod', 'Node']), name: labelNameSchema, namespace: labelNameSchema.optional() })
+    .optional(),
+  /** Labels shared by replicas of one group (e.g. [namespace, deployment]): a target departing from its peers is flagged. */
+  peers: z.array(labelNameSchema).optional(),
+  detector: z.enum(DETECTOR_NAMES as [string, ...string[]]).default('failureprophet'),
+  /** Score that opens an anomaly (default the detection library's recommended threshold). */
+  threshold: z.number().min(0).max(1).optional(),
+  /** Steps of a new target's history that are only learned from (NAB's probation); default min(15% of history, 750). */
+  probation: z.number().int().nonnegative().optional(),
+  /** Quiet steps after which an open anomaly is closed. */
+  closeAfter: z.number().int().min(1).default(6),
+  /** How far behind now the loop stays, so the newest step is complete in Prometheus. */
+  lag: durationSchema.default(30_000),
+});
+export type WatchConfig = z.infer<typeof watchSchema>;
+
+const cronSchema = z.string().refine((expr) => {
+  try {
+    new Cron(expr, { paused: true }).stop();
+    return true;
+  } catch {
+    return false;
+  }
+}, 'a cron expression such as "0 3 * * *"');
+
+export const pipelineConfigSchema = z.strictObject({
+  /** When every target is retrained (cron, server time zone). */
+  retrain: cronSchema.default('0 3 * * *'),
+  /** Recent steps per signal kept in memory for the target detail view. */
+  detailPoints: z.number().int().min(0).max(10_000).default(120),
+  /** A target without samples this long is forgotten (its open anomaly closed). */
+  staleAfter: durationSchema.default(86_400_000),
+  /** Prometheus refuses more than 11,000 points per series; longer ranges are split. */
+  maxPointsPerQuery: z.number().int().min(10).max(11_000).default(11_000),
+  /** Retries of a query that failed transiently (5xx, timeout, unreachable), with backoff and jitter. */
+  retries: z.number().int().min(0).max(10).default(3),
+  /** Time-to-failure forecasts further out than this are not recorded as predictions. */
+  predictionHorizon: durationSchema.default(86_400_000),
+});
+
+export const grafanaConfigSchema = z.strictObject({
+  /** Grafana's base URL: data-source proxy for watches with `source.grafana`, and anomaly annotations. */
+  url: urlSchema.optional(),
+  /** A service-account token (Viewer for queries, Editor to write annotations). */
+  token: z.string().min(1).optional(),
+});
+
+function uniqueWatchNames(watches: WatchConfig[] | undefined, ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  watches?.forEach((w, i) => {
+    if (seen.has(w.name)) {
+      ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `watch name "${w.name}" is used twice` });
+    }
+    seen.add(w.name);
+  });
+}
+
 export const configSchema = z.strictObject({
   port: z.coerce.number().int().min(1).max(65535).default(3001),
   host: z.string().min(1).default('0.0.0.0'),
@@ -42,6 +130,10 @@ export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default('./data'),
   logLevel: z.enum(logLevels).default('info'),
   prometheus: prometheusConfigSchema.default({ timeout: 30_000 }),
+  /** What to watch; absent: the default node-exporter / kube-state-metrics / cAdvisor watches. */
+  watches: z.array(watchSchema).optional().superRefine(uniqueWatchNames),
+  grafana: grafanaConfigSchema.default({}),
+  pipeline: pipelineConfigSchema.default(pipelineConfigSchema.parse({})),
 });
 
 export type Config = z.infer<typeof configSchema>;
