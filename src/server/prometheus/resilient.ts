@@ -1,0 +1,106 @@
+import type { PrometheusClient, RangeQuery } from './client';
+import { PrometheusError, type RangeSeries } from './types';
+
+export interface ResilientOptions {
+  /** Prometheus refuses more than 11,000 points per series in one query_range. */
+  maxPoints?: number;
+  /** Further attempts after a transient failure. */
+  retries?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** Injected so tests do not wait; default setTimeout. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Injected for deterministic jitter; default Math.random. */
+  random?: () => number;
+}
+
+/**
+ * query_range over any length of time: the range is split into pieces Prometheus accepts, and
+ * each piece is retried on transient failures (5xx, 429, timeout, unreachable) with exponential
+ * backoff and full jitter (so many watches failing at once do not retry in lockstep).
+ */
+export class ResilientRangeQuerier {
+  private readonly maxPoints: number;
+  private readonly retries: number;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+
+  constructor(
+    readonly client: PrometheusClient,
+    options: ResilientOptions = {}
+  ) {
+    this.maxPoints = options.maxPoints ?? 11_000;
+    this.retries = options.retries ?? 3;
+    this.baseDelayMs = options.baseDelayMs ?? 500;
+    this.maxDelayMs = options.maxDelayMs ?? 10_000;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.random = options.random ?? Math.random;
+  }
+
+  /** The pieces [start, end] is cut into, each at most maxPoints steps, aligned on the step grid. */
+  static split(q: RangeQuery, maxPoints: number): RangeQuery[] {
+    const pieces: RangeQuery[] = [];
+    const span = (maxPoints - 1) * q.stepMs;
+    for (let start = q.start; start <= q.end; start += span + q.stepMs) {
+      pieces.push({ ...q, start, end: Math.min(q.end, start + span) });
+    }
+    return pieces;
+  }
+
+  async queryRange(q: RangeQuery): Promise<RangeSeries[]> {
+    const merged = new Map<string, { labels: Record<string, string>; parts: RangeSeries[] }>();
+    for (const piece of ResilientRangeQuerier.split(q, this.maxPoints)) {
+      for (const series of await this.withRetries(() => this.client.queryRange(piece))) {
+        const key = labelKey(series.labels);
+        const entry = merged.get(key) ?? { labels: series.labels, parts: [] };
+        entry.parts.push(series);
+        merged.set(key, entry);
+      }
+    }
+    return [...merged.values()].map(({ labels, parts }) => concat(labels, parts));
+  }
+
+  private async withRetries<T>(call: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await call();
+      } catch (err) {
+        const transient = err instanceof PrometheusError && err.transient;
+        if (!transient || attempt >= this.retries) {
+          throw err;
+        }
+        const cap = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** attempt);
+        await this.sleep(Math.round(this.random() * cap));
+      }
+    }
+  }
+}
+
+export function labelKey(labels: Record<string, string>): string {
+  return Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(labels[k])}`)
+    .join(',');
+}
+
+/** Joins the pieces of one series, keeping timestamps strictly increasing (pieces never overlap, but a proxy might). */
+function concat(labels: Record<string, string>, parts: RangeSeries[]): RangeSeries {
+  if (parts.length === 1) {
+    return parts[0];
+  }
+  const total = parts.reduce((n, p) => n + p.timestamps.length, 0);
+  const timestamps = new Float64Array(total);
+  const values = new Float64Array(total);
+  let n = 0;
+  for (const part of parts) {
+    for (let i = 0; i < part.timestamps.length; i++) {
+      if (n === 0 || part.timestamps[i] > timestamps[n - 1]) {
+        timestamps[n] = part.timestamps[i];
+        values[n++] = part.values[i];
+      }
+    }
+  }
+  return { labels, timestamps: timestamps.subarray(0, n), values: values.subarray(0, n) };
+}
