@@ -3,7 +3,9 @@ import { ConfigError, loadConfig } from './config/load';
 import { resolveApiToken } from './config/token';
 import { buildServer } from './http/server';
 import { createLogger } from './logger';
+import { pipelineRoutes } from './http/routes/pipeline';
 import { createMetricsRegistry } from './metrics';
+import { Pipeline } from './pipeline/pipeline';
 import { PrometheusClient } from './prometheus/client';
 import { openSqliteStore } from './store/sqlite';
 import { VERSION } from './version';
@@ -35,9 +37,23 @@ async function main(): Promise<void> {
     );
   }
 
-  const app = await buildServer({ logger, apiToken: token, store, prometheus, metrics: createMetricsRegistry(), version: VERSION });
+  const metrics = createMetricsRegistry();
+  // The watch loop resumes from where the store says it stopped; it starts once the API listens.
+  const pipeline = new Pipeline({ config, db: store.db, logger, metrics });
+  pipeline.init();
+
+  const app = await buildServer({
+    logger,
+    apiToken: token,
+    store,
+    prometheus,
+    metrics,
+    version: VERSION,
+    authenticatedRoutes: [pipelineRoutes(pipeline)],
+  });
   await app.listen({ port: config.port, host: config.host });
   logger.info({ port: config.port, dataDir, prometheus: prometheus?.url ?? null, version: VERSION }, 'failureprophet backend started');
+  pipeline.start();
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -48,6 +64,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     try {
       await app.close();
+      await pipeline.stop();
     } finally {
       store.close();
       logger.info('stopped');

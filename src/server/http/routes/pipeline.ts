@@ -1,0 +1,107 @@
+import type { FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { errorBodySchema } from '../../../contract/health';
+import {
+  anomaliesQuerySchema,
+  anomaliesResponseSchema,
+  feedbackBodySchema,
+  feedbackResponseSchema,
+  modelsQuerySchema,
+  modelsResponseSchema,
+  predictionsQuerySchema,
+  predictionsResponseSchema,
+  predictQuerySchema,
+  predictResponseSchema,
+  retrainBodySchema,
+  retrainResponseSchema,
+  targetDetailSchema,
+  targetsQuerySchema,
+  targetsResponseSchema,
+  watchesResponseSchema,
+} from '../../../contract/pipeline';
+import { PipelineError, type Pipeline } from '../../pipeline/pipeline';
+import { grafanaUser } from '../auth';
+
+const anomalyIdParams = z.object({ id: z.coerce.number().int().positive() });
+const targetIdParams = z.object({ id: z.string().min(1) });
+
+function refused(reply: FastifyReply, err: unknown) {
+  if (err instanceof PipelineError) {
+    return reply.code(err.kind === 'not_found' ? 404 : 400).send({ error: err.kind, message: err.message });
+  }
+  throw err;
+}
+
+/**
+ * The detection pipeline's API. Grafana's proxy lets Viewers GET under api/* and Editors POST
+ * under api/anomalies/* and api/models/*.
+ */
+export function pipelineRoutes(pipeline: Pipeline): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get('/api/targets', { schema: { querystring: targetsQuerySchema, response: { 200: targetsResponseSchema } } }, async (request) => ({
+      targets: pipeline.targets(request.query),
+    }));
+
+    app.get(
+      '/api/targets/:id',
+      { schema: { params: targetIdParams, response: { 200: targetDetailSchema, 404: errorBodySchema } } },
+      async (request, reply) =>
+        pipeline.target(request.params.id) ?? reply.code(404).send({ error: 'not_found', message: `no target "${request.params.id}"` })
+    );
+
+    app.get('/api/anomalies', { schema: { querystring: anomaliesQuerySchema, response: { 200: anomaliesResponseSchema } } }, async (request) => ({
+      anomalies: pipeline.anomalies(request.query),
+    }));
+
+    app.get(
+      '/api/anomalies/:id',
+      { schema: { params: anomalyIdParams, response: { 200: feedbackResponseSchema, 404: errorBodySchema } } },
+      async (request, reply) => {
+        const anomaly = pipeline.repo.anomaly(request.params.id);
+        return anomaly ? { anomaly } : reply.code(404).send({ error: 'not_found', message: `no anomaly with id ${request.params.id}` });
+      }
+    );
+
+    app.post(
+      '/api/anomalies/:id/feedback',
+      { schema: { params: anomalyIdParams, body: feedbackBodySchema, response: { 200: feedbackResponseSchema, 404: errorBodySchema } } },
+      async (request, reply) => {
+        try {
+          return { anomaly: pipeline.recordFeedback(request.params.id, request.body.kind, 'operator', grafanaUser(request), request.body.comment) };
+        } catch (err) {
+          return refused(reply, err);
+        }
+      }
+    );
+
+    app.get('/api/predictions', { schema: { querystring: predictionsQuerySchema, response: { 200: predictionsResponseSchema } } }, async (request) => ({
+      predictions: pipeline.predictions(request.query),
+    }));
+
+    app.get('/api/models', { schema: { querystring: modelsQuerySchema, response: { 200: modelsResponseSchema } } }, async (request) => ({
+      models: pipeline.models(request.query),
+    }));
+
+    app.post(
+      '/api/models/retrain',
+      { schema: { body: retrainBodySchema.optional(), response: { 200: retrainResponseSchema, 404: errorBodySchema } } },
+      async (request, reply) => {
+        try {
+          return await pipeline.retrain(request.body ?? {}, 'on_demand');
+        } catch (err) {
+          return refused(reply, err);
+        }
+      }
+    );
+
+    app.get('/api/watches', { schema: { response: { 200: watchesResponseSchema } } }, async () => ({ watches: pipeline.watches() }));
+
+    app.get(
+      '/predict',
+      { schema: { querystring: predictQuerySchema, response: { 200: predictResponseSchema, 404: errorBodySchema } } },
+      async (request, reply) =>
+        pipeline.predict(request.query.target) ?? reply.code(404).send({ error: 'not_found', message: `no target "${request.query.target}"` })
+    );
+  };
+}

@@ -1,0 +1,329 @@
+import type Database from 'better-sqlite3';
+import type {
+  Anomaly,
+  AnomaliesQuery,
+  Feedback,
+  FeedbackKind,
+  FeedbackSource,
+  ModelsQuery,
+  ModelVersion,
+  Prediction,
+  PredictionsQuery,
+} from '../../../contract/pipeline';
+import type { AnomalyRecord, PredictionRecord, TargetModelState } from '../targetModel';
+
+export interface StoredTarget {
+  id: string;
+  watch: string;
+  labels: Record<string, string>;
+  state: TargetModelState;
+}
+
+export interface NewModelVersion {
+  watch: string;
+  targetId: string;
+  status: 'active' | 'failed';
+  error?: string;
+  reason: ModelVersion['reason'];
+  trainedAt: number;
+  rangeStart: number;
+  rangeEnd: number;
+  samples: number;
+  params: Record<string, unknown>;
+  threshold: number;
+  feedback: { falsePositive: number; confirmed: number };
+}
+
+/** Everything a cycle writes, committed together so a crash leaves the last cycle whole or absent. */
+export interface CycleWrite {
+  watch: string;
+  lastProcessed: number;
+  targets: StoredTarget[];
+  anomalies: AnomalyRecord[];
+  predictions: PredictionRecord[];
+  forgotten: string[];
+}
+
+interface AnomalyRow {
+  id: number;
+  target_id: string;
+  watch: string;
+  labels: string;
+  start_ms: number;
+  end_ms: number;
+  peak_score: number;
+  severity: Anomaly['severity'];
+  failure_model: Anomaly['failureModel'];
+  state: Anomaly['state'];
+  signals: string;
+  direction: Anomaly['direction'];
+  reasons: string;
+  grafana_annotation_id: number | null;
+}
+
+/** The pipeline's persistence over the SQLite store (tables of migration 0002). */
+export class PipelineRepository {
+  private readonly s;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly now: () => number
+  ) {
+    this.s = {
+      watch: db.prepare('SELECT last_processed_ms FROM pipeline_watches WHERE name = ?'),
+      setWatch: db.prepare(
+        `INSERT INTO pipeline_watches (name, last_processed_ms, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT(name) DO UPDATE SET last_processed_ms = excluded.last_processed_ms, updated_at = excluded.updated_at`
+      ),
+      targets: db.prepare('SELECT id, watch, labels, state FROM pipeline_targets WHERE watch = ?'),
+      setTarget: db.prepare(
+        `INSERT INTO pipeline_targets (id, watch, labels, state, last_sample_ms, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET state = excluded.state, last_sample_ms = excluded.last_sample_ms, updated_at = excluded.updated_at`
+      ),
+      forget: db.prepare('DELETE FROM pipeline_targets WHERE id = ?'),
+      upsertAnomaly: db.prepare(
+        `INSERT INTO anomalies (target_id, watch, labels, start_ms, end_ms, peak_score, severity, failure_model, state, signals, direction, reasons, created_at, updated_at)
+         VALUES (@targetId, @watch, @labels, @start, @end, @peakScore, @severity, @failureModel, @state, @signals, @direction, @reasons, @now, @now)
+         ON CONFLICT(target_id, start_ms) DO UPDATE SET end_ms = excluded.end_ms, peak_score = excluded.peak_score, severity = excluded.severity,
+           failure_model = excluded.failure_model, state = excluded.state, signals = excluded.signals, direction = excluded.direction,
+           reasons = excluded.reasons, updated_at = excluded.updated_at
+         RETURNING id`
+      ),
+      anomaly: db.prepare('SELECT * FROM anomalies WHERE id = ?'),
+      feedbackOf: db.prepare('SELECT kind, source, user, comment, created_at FROM anomaly_feedback WHERE anomaly_id = ? ORDER BY id DESC'),
+      addFeedback: db.prepare('INSERT INTO anomaly_feedback (anomaly_id, kind, source, user, comment, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      setAnnotation: db.prepare('UPDATE anomalies SET grafana_annotation_id = ? WHERE id = ?'),
+      addPrediction: db.prepare(
+        `INSERT INTO predictions (target_id, watch, signal, made_at_ms, limit_value, direction, seconds, lower_seconds, upper_seconds)
+         VALUES (@targetId, @watch, @signal, @madeAt, @limit, @direction, @seconds, @lowerSeconds, @upperSeconds)
+         ON CONFLICT(target_id, signal, made_at_ms) DO UPDATE SET seconds = excluded.seconds, lower_seconds = excluded.lower_seconds, upper_seconds = excluded.upper_seconds`
+      ),
+      // The latest feedback on an anomaly is the one that counts (an operator may change their mind).
+      labelled: db.prepare(
+        `SELECT a.start_ms, a.end_ms, f.kind FROM anomalies a
+         JOIN anomaly_feedback f ON f.id = (SELECT MAX(id) FROM anomaly_feedback WHERE anomaly_id = a.id)
+         WHERE a.target_id = ?`
+      ),
+      maxVersion: db.prepare('SELECT MAX(version) AS v FROM models WHERE target_id = ?'),
+      supersede: db.prepare(`UPDATE models SET status = 'superseded' WHERE target_id = ? AND status = 'active'`),
+      addModel: db.prepare(
+        `INSERT INTO models (watch, target_id, version, status, error, reason, trained_at, range_start, range_end, samples, params, threshold, feedback_fp, feedback_confirmed)
+         VALUES (@watch, @targetId, @version, @status, @error, @reason, @trainedAt, @rangeStart, @rangeEnd, @samples, @params, @threshold, @fp, @confirmed)`
+      ),
+    };
+  }
+
+  lastProcessed(watch: string): number | null {
+    const row = this.s.watch.get(watch) as { last_processed_ms: number | null } | undefined;
+    return row?.last_processed_ms ?? null;
+  }
+
+  loadTargets(watch: string): StoredTarget[] {
+    return (this.s.targets.all(watch) as Array<{ id: string; watch: string; labels: string; state: string }>).map((r) => ({
+      id: r.id,
+      watch: r.watch,
+      labels: JSON.parse(r.labels),
+      state: JSON.parse(r.state, reviveNaN),
+    }));
+  }
+
+  /** Writes one cycle (or one chunk of a long catch-up) atomically; returns the anomalies with their ids. */
+  commitCycle(write: CycleWrite): AnomalyRecord[] {
+    const now = this.now();
+    return this.db.transaction(() => {
+      const stored = write.anomalies.map((a) => {
+        const row = this.s.upsertAnomaly.get({
+          ...a,
+          labels: JSON.stringify(a.labels),
+          signals: JSON.stringify(a.signals),
+          reasons: JSON.stringify(a.reasons),
+          now,
+        }) as { id: number };
+        a.id = row.id;
+        return a;
+      });
+      for (const p of write.predictions) {
+        this.s.addPrediction.run(p);
+      }
+      for (const t of write.targets) {
+        this.s.setTarget.run(t.id, t.watch, JSON.stringify(t.labels), JSON.stringify(t.state, replaceNaN), t.state.lastAt, now);
+      }
+      for (const id of write.forgotten) {
+        this.s.forget.run(id);
+      }
+      this.s.setWatch.run(write.watch, write.lastProcessed, now);
+      return stored;
+    })();
+  }
+
+  anomaly(id: number): Anomaly | undefined {
+    const row = this.s.anomaly.get(id) as AnomalyRow | undefined;
+    return row ? this.toAnomaly(row) : undefined;
+  }
+
+  annotationOf(id: number): number | null {
+    return (this.s.anomaly.get(id) as AnomalyRow | undefined)?.grafana_annotation_id ?? null;
+  }
+
+  setAnnotation(anomalyId: number, annotationId: number): void {
+    this.s.setAnnotation.run(annotationId, anomalyId);
+  }
+
+  anomalies(q: Partial<AnomaliesQuery>): Anomaly[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.from !== undefined) {
+      where.push('end_ms >= ?');
+      params.push(q.from);
+    }
+    if (q.to !== undefined) {
+      where.push('start_ms <= ?');
+      params.push(q.to);
+    }
+    for (const [column, value] of [
+      ['target_id', q.target],
+      ['watch', q.watch],
+      ['severity', q.severity],
+      ['state', q.state],
+    ] as const) {
+      if (value !== undefined) {
+        where.push(`${column} = ?`);
+        params.push(value);
+      }
+    }
+    const sql = `SELECT * FROM anomalies ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start_ms DESC, id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...params, q.limit ?? 500) as AnomalyRow[]).map((r) => this.toAnomaly(r));
+  }
+
+  addFeedback(anomalyId: number, kind: FeedbackKind, source: FeedbackSource, user: string | null, comment: string | null): void {
+    this.s.addFeedback.run(anomalyId, kind, source, user, comment, this.now());
+  }
+
+  /** The target's anomalies whose latest feedback is `kind`, as [start, end] windows. */
+  labelledWindows(targetId: string): { falsePositive: Array<[number, number]>; confirmed: Array<[number, number]> } {
+    const rows = this.s.labelled.all(targetId) as Array<{ start_ms: number; end_ms: number; kind: FeedbackKind }>;
+    return {
+      falsePositive: rows.filter((r) => r.kind === 'false_positive').map((r) => [r.start_ms, r.end_ms]),
+      confirmed: rows.filter((r) => r.kind === 'confirmed').map((r) => [r.start_ms, r.end_ms]),
+    };
+  }
+
+  predictions(q: Partial<PredictionsQuery>): Prediction[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    for (const [clause, value] of [
+      ['target_id = ?', q.target],
+      ['watch = ?', q.watch],
+      ['made_at_ms >= ?', q.from],
+      ['made_at_ms <= ?', q.to],
+    ] as const) {
+      if (value !== undefined) {
+        where.push(clause);
+        params.push(value);
+      }
+    }
+    const sql = `SELECT * FROM predictions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY made_at_ms DESC, id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...params, q.limit ?? 500) as Array<Record<string, never>>).map((r) => ({
+      id: r.id,
+      target: r.target_id,
+      watch: r.watch,
+      signal: r.signal,
+      madeAt: r.made_at_ms,
+      limit: r.limit_value,
+      direction: r.direction,
+      seconds: r.seconds,
+      lowerSeconds: r.lower_seconds,
+      upperSeconds: r.upper_seconds,
+      predictedFailureAt: (r.made_at_ms as number) + (r.seconds as number) * 1000,
+    }));
+  }
+
+  /** Records a trained model; an active one supersedes the previous active version of its target. */
+  addModel(m: NewModelVersion): number {
+    return this.db.transaction(() => {
+      const version = ((this.s.maxVersion.get(m.targetId) as { v: number | null }).v ?? 0) + 1;
+      if (m.status === 'active') {
+        this.s.supersede.run(m.targetId);
+      }
+      this.s.addModel.run({
+        ...m,
+        version,
+        error: m.error ?? null,
+        params: JSON.stringify(m.params),
+        fp: m.feedback.falsePositive,
+        confirmed: m.feedback.confirmed,
+      });
+      return version;
+    })();
+  }
+
+  models(q: Partial<ModelsQuery>): ModelVersion[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    for (const [column, value] of [
+      ['target_id', q.target],
+      ['watch', q.watch],
+      ['status', q.status],
+    ] as const) {
+      if (value !== undefined) {
+        where.push(`${column} = ?`);
+        params.push(value);
+      }
+    }
+    const sql = `SELECT * FROM models ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY trained_at DESC, id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...params, q.limit ?? 500) as Array<Record<string, never>>).map((r) => ({
+      id: r.id,
+      watch: r.watch,
+      target: r.target_id,
+      version: r.version,
+      status: r.status,
+      error: r.error,
+      trainedAt: r.trained_at,
+      rangeStart: r.range_start,
+      rangeEnd: r.range_end,
+      samples: r.samples,
+      params: JSON.parse(r.params),
+      threshold: r.threshold,
+      feedback: { falsePositive: r.feedback_fp, confirmed: r.feedback_confirmed },
+      reason: r.reason,
+    }));
+  }
+
+  private toAnomaly(r: AnomalyRow): Anomaly {
+    const feedback = (this.s.feedbackOf.all(r.id) as Array<{ kind: FeedbackKind; source: FeedbackSource; user: string | null; comment: string | null; created_at: number }>).map(
+      (f): Feedback => ({ kind: f.kind, source: f.source, user: f.user, comment: f.comment, at: f.created_at })
+    );
+    return {
+      id: r.id,
+      target: r.target_id,
+      watch: r.watch,
+      labels: JSON.parse(r.labels),
+      start: r.start_ms,
+      end: r.end_ms,
+      peakScore: r.peak_score,
+      severity: r.severity,
+      failureModel: r.failure_model,
+      state: r.state,
+      signals: JSON.parse(r.signals),
+      direction: r.direction,
+      reasons: JSON.parse(r.reasons),
+      feedback,
+    };
+  }
+}
+
+// Detector states hold NaN (not yet learned) and ±Infinity (running min/max); JSON holds neither.
+function replaceNaN(_key: string, value: unknown): unknown {
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    return Number.isNaN(value) ? { $n: 'NaN' } : { $n: value > 0 ? 'Inf' : '-Inf' };
+  }
+  return value;
+}
+
+function reviveNaN(_key: string, value: unknown): unknown {
+  if (typeof value === 'object' && value !== null && '$n' in value) {
+    const tag = (value as { $n: string }).$n;
+    return tag === 'NaN' ? NaN : tag === 'Inf' ? Infinity : -Infinity;
+  }
+  return value;
+}

@@ -1,0 +1,434 @@
+import {
+  assess,
+  createDetector,
+  restoreDetector,
+  StreamingForecaster,
+  type DetectorState,
+  type ForecasterState,
+  type SignalKind,
+  type StreamingDetector,
+} from '../../detection';
+import type { Direction, FailureModel, KubernetesObject, Severity, TimeToFailure } from '../../contract/pipeline';
+
+/** An anomaly as the loop tracks it; `id` is known once it has been stored. */
+export interface AnomalyRecord {
+  id?: number;
+  targetId: string;
+  watch: string;
+  labels: Record<string, string>;
+  start: number;
+  end: number;
+  peakScore: number;
+  severity: Severity;
+  failureModel: FailureModel;
+  state: 'open' | 'closed';
+  signals: string[];
+  direction: Direction;
+  reasons: string[];
+}
+
+export interface PredictionRecord {
+  targetId: string;
+  watch: string;
+  signal: string;
+  madeAt: number;
+  limit: number;
+  direction: 'above' | 'below';
+  seconds: number;
+  lowerSeconds: number | null;
+  upperSeconds: number | null;
+}
+
+export interface SignalSpec {
+  name: string;
+  kind: SignalKind;
+  limits?: { above?: number; below?: number };
+}
+
+/** What every target of one watch shares. */
+export interface TargetSettings {
+  detector: string;
+  stepMs: number;
+  /** Steps only learned from before a new target may open anomalies. */
+  probation: number;
+  closeAfter: number;
+  /** Steps the forecaster looks ahead; forecasts beyond are not predictions. */
+  horizonSteps: number;
+  detailPoints: number;
+}
+
+/** A forecast limit crossing this close opens an anomaly even before any value is unusual. */
+export const TTF_ALARM_SECONDS = 3600;
+
+const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
+
+class SignalModel {
+  value = NaN;
+  expected = NaN;
+  lower = NaN;
+  upper = NaN;
+  score = 0;
+  direction: Direction = 'none';
+  lastAt = NaN;
+  ttf: TimeToFailure | null = null;
+  /** value, expected, lower, upper, score per recent step (float32 keeps a fleet's history small). */
+  readonly ring: Float32Array;
+
+  constructor(
+    readonly spec: SignalSpec,
+    public detector: StreamingDetector,
+    public forecaster: StreamingForecaster | undefined,
+    detailPoints: number
+  ) {
+    this.ring = new Float32Array(detailPoints * 5);
+  }
+}
+
+export interface TargetModelState {
+  version: 1;
+  steps: number;
+  samples: number;
+  firstAt: number | null;
+  lastAt: number | null;
+  threshold: number;
+  modelVersion: number;
+  open: AnomalyRecord | null;
+  quiet: number;
+  signals: Array<{ spec: SignalSpec; detector: DetectorState; forecaster?: ForecasterState }>;
+}
+
+/**
+ * The streaming state of one target: a detector (and, for signals with a limit, a forecaster) per
+ * signal, the anomaly it has open, and a short ring of recent steps for the detail view.
+ */
+export class TargetModel {
+  readonly signals: SignalModel[] = [];
+  steps = 0;
+  samples = 0;
+  firstAt = NaN;
+  lastAt = NaN;
+  score = 0;
+  severity: Severity | null = null;
+  failureModel: FailureModel | null = null;
+  ttf: TimeToFailure | null = null;
+  open: AnomalyRecord | null = null;
+  /** Anomalies closed since the runner last drained them. */
+  closed: AnomalyRecord[] = [];
+  predictions: PredictionRecord[] = [];
+  /** The open anomaly changed since the runner last stored it. */
+  openDirty = false;
+  /** Version of the model this state belongs to (0: not yet recorded in the store). */
+  modelVersion = 0;
+  private quiet = 0;
+  private readonly ringT: Float64Array;
+  private ringNext = 0;
+  private ringSize = 0;
+
+  constructor(
+    readonly id: string,
+    readonly watch: string,
+    readonly labels: Record<string, string>,
+    readonly object: KubernetesObject | null,
+    readonly settings: TargetSettings,
+    public threshold: number
+  ) {
+    this.ringT = new Float64Array(settings.detailPoints);
+  }
+
+  get learning(): boolean {
+    return this.steps < this.settings.probation;
+  }
+
+  /** Index of a signal, adding it (with fresh models) on first sight. */
+  signalIndex(spec: SignalSpec): number {
+    const found = this.signals.findIndex((s) => s.spec.name === spec.name);
+    if (found >= 0) {
+      return found;
+    }
+    const models = freshModels(spec, this.settings);
+    this.signals.push(new SignalModel(spec, models.detector, models.forecaster, this.settings.detailPoints));
+    return this.signals.length - 1;
+  }
+
+  /**
+   * Scores one step. `values[i]` belongs to signals[i] (NaN: no sample). `peer` is the target's
+   * departure from its replicas at this step, when it has a peer group.
+   */
+  step(t: number, values: ArrayLike<number>, peer?: { score: number; signal: string }): void {
+    if (!(t > this.lastAt) && !Number.isNaN(this.lastAt)) {
+      return; // duplicate or out-of-order step: already scored
+    }
+    let any = false;
+    let score = 0;
+    let ttf: TimeToFailure | null = null;
+    for (let i = 0; i < this.signals.length; i++) {
+      const s = this.signals[i];
+      const v = values[i];
+      if (!Number.isFinite(v)) {
+        continue;
+      }
+      any = true;
+      s.score = s.detector.update(t, v);
+      s.value = v;
+      s.expected = s.detector.expected;
+      s.lower = s.detector.lower;
+      s.upper = s.detector.upper;
+      s.direction = v > s.upper ? 'above' : v < s.lower ? 'below' : 'none';
+      s.lastAt = t;
+      if (s.forecaster) {
+        s.forecaster.update(t, v);
+        s.ttf = soonestCrossing(s, t);
+        if (s.ttf && s.ttf.seconds !== null && (ttf === null || s.ttf.seconds < (ttf.seconds ?? Infinity))) {
+          ttf = s.ttf;
+        }
+      }
+      score = Math.max(score, s.score);
+    }
+    if (!any) {
+      return;
+    }
+    if (Number.isNaN(this.firstAt)) {
+      this.firstAt = t;
+    }
+    this.lastAt = t;
+    this.steps++;
+    this.samples++;
+    const peerOutlier = peer !== undefined && peer.score >= this.threshold;
+    this.score = Math.max(score, peer?.score ?? 0);
+    this.ttf = ttf;
+    this.record(t);
+    if (this.learning) {
+      return;
+    }
+    for (const s of this.signals) {
+      if (s.ttf?.seconds != null && s.lastAt === t) {
+        this.predictions.push({
+          targetId: this.id,
+          watch: this.watch,
+          signal: s.spec.name,
+          madeAt: t,
+          limit: s.ttf.limit,
+          direction: s.ttf.direction,
+          seconds: s.ttf.seconds,
+          lowerSeconds: s.ttf.lowerSeconds,
+          upperSeconds: s.ttf.upperSeconds,
+        });
+      }
+    }
+    const ttfSeconds = ttf?.seconds ?? Infinity;
+    const alarm = this.score >= this.threshold || ttfSeconds <= TTF_ALARM_SECONDS;
+    if (alarm || this.open) {
+      const verdict = assess({
+        signals: this.signals.map((s) => ({
+          name: s.spec.name,
+          kind: s.spec.kind,
+          score: s.lastAt === t ? s.score : 0,
+          direction: s.direction,
+          timeToFailureSeconds: s.ttf?.seconds ?? Infinity,
+        })),
+        peerOutlier,
+        threshold: this.threshold,
+      });
+      this.severity = verdict.severity;
+      this.failureModel = verdict.failureModel;
+      if (alarm) {
+        this.extend(t, verdict.severity, verdict.failureModel, verdict.reasons, peerOutlier ? peer : undefined);
+      }
+    } else {
+      this.severity = ttf ? 'low' : null;
+      this.failureModel = null;
+    }
+    if (!alarm && this.open && ++this.quiet >= this.settings.closeAfter) {
+      this.close();
+    }
+  }
+
+  /** Closes the open anomaly (quiet long enough, or the target disappeared). */
+  close(): void {
+    if (this.open) {
+      this.open.state = 'closed';
+      this.closed.push(this.open);
+      this.open = null;
+      this.openDirty = false;
+    }
+  }
+
+  /** Recent steps of each signal, oldest first, for the detail view. */
+  recent(): Record<string, Array<{ t: number; value: number | null; expected: number | null; lower: number | null; upper: number | null; score: number }>> {
+    const out: ReturnType<TargetModel['recent']> = {};
+    const n = this.settings.detailPoints;
+    const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
+    for (const s of this.signals) {
+      const points = [];
+      for (let k = 0; k < this.ringSize; k++) {
+        const slot = (this.ringNext - this.ringSize + k + n) % n;
+        const r = slot * 5;
+        points.push({ t: this.ringT[slot], value: num(s.ring[r]), expected: num(s.ring[r + 1]), lower: num(s.ring[r + 2]), upper: num(s.ring[r + 3]), score: s.ring[r + 4] });
+      }
+      out[s.spec.name] = points;
+    }
+    return out;
+  }
+
+  /** Fresh detectors and forecasters (retraining builds them, then swaps them in). */
+  replaceModels(models: Array<{ name: string; detector: StreamingDetector; forecaster?: StreamingForecaster }>, threshold: number, version: number): void {
+    for (const m of models) {
+      const s = this.signals.find((x) => x.spec.name === m.name);
+      if (s) {
+        s.detector = m.detector;
+        s.forecaster = m.forecaster;
+      }
+    }
+    this.threshold = threshold;
+    this.modelVersion = version;
+  }
+
+  toState(): TargetModelState {
+    return {
+      version: 1,
+      steps: this.steps,
+      samples: this.samples,
+      firstAt: Number.isNaN(this.firstAt) ? null : this.firstAt,
+      lastAt: Number.isNaN(this.lastAt) ? null : this.lastAt,
+      threshold: this.threshold,
+      modelVersion: this.modelVersion,
+      open: this.open,
+      quiet: this.quiet,
+      signals: this.signals.map((s) => ({ spec: s.spec, detector: s.detector.toState(), forecaster: s.forecaster?.toState() })),
+    };
+  }
+
+  static fromState(
+    id: string,
+    watch: string,
+    labels: Record<string, string>,
+    object: KubernetesObject | null,
+    settings: TargetSettings,
+    state: TargetModelState
+  ): TargetModel {
+    if (state?.version !== 1) {
+      throw new Error(`target ${id}: stored state has version ${JSON.stringify(state?.version)}, this backend reads version 1`);
+    }
+    const m = new TargetModel(id, watch, labels, object, settings, state.threshold);
+    m.steps = state.steps;
+    m.samples = state.samples;
+    m.firstAt = state.firstAt ?? NaN;
+    m.lastAt = state.lastAt ?? NaN;
+    m.modelVersion = state.modelVersion;
+    m.open = state.open;
+    m.quiet = state.quiet;
+    for (const s of state.signals) {
+      m.signals.push(
+        new SignalModel(s.spec, restoreDetector(s.detector), s.forecaster ? StreamingForecaster.fromState(s.forecaster) : undefined, settings.detailPoints)
+      );
+    }
+    return m;
+  }
+
+  private extend(t: number, severity: Severity, failureModel: FailureModel, reasons: string[], peer?: { score: number; signal: string }): void {
+    this.quiet = 0;
+    const moved = this.signals.filter((s) => s.lastAt === t && s.score >= this.threshold).map((s) => s.spec.name);
+    if (peer) {
+      moved.push(`${peer.signal} (vs peers)`);
+    }
+    if (this.ttf?.seconds != null && this.ttf.seconds <= TTF_ALARM_SECONDS) {
+      moved.push(`${this.ttf.signal} (limit ${this.ttf.limit} in ${Math.round(this.ttf.seconds / 60)} min)`);
+    }
+    const peak = this.signals.reduce((best, s) => (s.lastAt === t && s.score > (best?.score ?? -1) ? s : best), undefined as SignalModel | undefined);
+    if (!this.open) {
+      this.open = {
+        targetId: this.id,
+        watch: this.watch,
+        labels: this.labels,
+        start: t,
+        end: t,
+        peakScore: this.score,
+        severity,
+        failureModel,
+        state: 'open',
+        signals: moved,
+        direction: peak?.direction ?? 'none',
+        reasons,
+      };
+    } else {
+      const a = this.open;
+      a.end = t;
+      for (const name of moved) {
+        if (!a.signals.includes(name)) {
+          a.signals.push(name);
+        }
+      }
+      if (SEVERITY_RANK[severity] > SEVERITY_RANK[a.severity]) {
+        a.severity = severity;
+        a.reasons = reasons;
+      }
+      if (this.score > a.peakScore) {
+        a.peakScore = this.score;
+        a.failureModel = failureModel;
+        a.direction = peak?.direction ?? a.direction;
+      }
+    }
+    this.openDirty = true;
+  }
+
+  private record(t: number): void {
+    const n = this.settings.detailPoints;
+    if (n === 0) {
+      return;
+    }
+    const slot = this.ringNext;
+    this.ringT[slot] = t;
+    for (const s of this.signals) {
+      const r = slot * 5;
+      const fresh = s.lastAt === t;
+      s.ring[r] = fresh ? s.value : NaN;
+      s.ring[r + 1] = s.expected;
+      s.ring[r + 2] = s.lower;
+      s.ring[r + 3] = s.upper;
+      s.ring[r + 4] = fresh ? s.score : 0;
+    }
+    this.ringNext = (slot + 1) % n;
+    this.ringSize = Math.min(n, this.ringSize + 1);
+  }
+}
+
+/** A new detector, and a forecaster when the signal has a limit to forecast. */
+export function freshModels(spec: SignalSpec, settings: TargetSettings): { detector: StreamingDetector; forecaster?: StreamingForecaster } {
+  return {
+    detector: createDetector(settings.detector),
+    forecaster: spec.limits
+      ? new StreamingForecaster({
+          stepMs: settings.stepMs,
+          horizonSteps: settings.horizonSteps,
+          // A daily season at a fine step costs a Float64 per step of the day per series: keep it to 5-minute steps and coarser.
+          maxSeasonSteps: 288,
+        })
+      : undefined,
+  };
+}
+
+function soonestCrossing(s: SignalModel, t: number): TimeToFailure | null {
+  const limits = s.spec.limits!;
+  let best: TimeToFailure | null = null;
+  for (const direction of ['above', 'below'] as const) {
+    const limit = limits[direction];
+    if (limit === undefined) {
+      continue;
+    }
+    const f = s.forecaster!.timeToLimit(limit, direction);
+    const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+    const candidate: TimeToFailure = {
+      signal: s.spec.name,
+      limit,
+      direction,
+      seconds: finite(f.seconds),
+      lowerSeconds: finite(f.lowerSeconds),
+      upperSeconds: finite(f.upperSeconds),
+      fromMs: t,
+    };
+    if (best === null || (candidate.seconds ?? Infinity) < (best.seconds ?? Infinity)) {
+      best = candidate;
+    }
+  }
+  return best;
+}

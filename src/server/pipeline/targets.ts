@@ -1,0 +1,70 @@
+import type { SignalKind } from '../../detection';
+import type { KubernetesObject } from '../../contract/pipeline';
+import type { WatchConfig } from '../config/schema';
+
+/** A target's id: `<watch>{label="value",...}`, stable across restarts and readable in the UI. */
+export function targetId(watch: string, labels: Record<string, string>): string {
+  const inner = Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(labels[k])}`)
+    .join(',');
+  return `${watch}{${inner}}`;
+}
+
+/** The values of the watch's target labels (missing labels are empty strings, as in PromQL). */
+export function targetLabels(watch: WatchConfig, seriesLabels: Record<string, string>): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const name of watch.target) {
+    labels[name] = seriesLabels[name] ?? '';
+  }
+  return labels;
+}
+
+const KIND_BY_NAME: Array<[RegExp, SignalKind]> = [
+  [/^up$|_up$|available|ready/i, 'up'],
+  [/restart/i, 'restarts'],
+  [/cpu/i, 'cpu'],
+  [/mem|heap|rss|working_set/i, 'memory'],
+  [/disk|fs|filesystem|volume|inode/i, 'disk'],
+  [/latency|duration|response_time|p9\d/i, 'latency'],
+  [/err|fail|5xx/i, 'errors'],
+  [/requests|traffic|rps|throughput|qps|bytes_received|receive|transmit/i, 'traffic'],
+];
+
+/** What a signal measures, from the watch's `kinds` or guessed from its name. */
+export function signalKind(watch: WatchConfig, signal: string): SignalKind {
+  const configured = watch.kinds[signal];
+  if (configured) {
+    return configured;
+  }
+  return KIND_BY_NAME.find(([pattern]) => pattern.test(signal))?.[1] ?? 'other';
+}
+
+/** The Kubernetes object healing would act on: as configured, or guessed from the target labels. */
+export function kubernetesObject(watch: WatchConfig, labels: Record<string, string>): KubernetesObject | null {
+  const namespace = (label?: string) => (label && labels[label] ? labels[label] : labels.namespace || undefined);
+  if (watch.object) {
+    const name = labels[watch.object.name];
+    return name ? { kind: watch.object.kind, name, namespace: namespace(watch.object.namespace) } : null;
+  }
+  for (const [label, kind] of [
+    ['deployment', 'Deployment'],
+    ['statefulset', 'StatefulSet'],
+    ['daemonset', 'DaemonSet'],
+    ['pod', 'Pod'],
+  ] as const) {
+    if (labels[label]) {
+      return { kind, name: labels[label], namespace: namespace() };
+    }
+  }
+  return labels.node ? { kind: 'Node', name: labels.node } : null;
+}
+
+/** Normalised limits of a signal: a bare number means failure when the value rises to it. */
+export function signalLimits(watch: WatchConfig, signal: string): { above?: number; below?: number } | undefined {
+  const limit = watch.limits[signal];
+  if (limit === undefined) {
+    return undefined;
+  }
+  return typeof limit === 'number' ? { above: limit } : limit;
+}
