@@ -271,6 +271,8 @@ export const reasonKindSchema = z.enum([
   'dry-run-failed',
   'kubernetes',
   'not-configured',
+  'notification',
+  'nothing-to-do',
   'reconcile',
 ]);
 export type ReasonKind = z.infer<typeof reasonKindSchema>;

@@ -3,7 +3,9 @@ import { ConfigError, loadConfig } from './config/load';
 import { resolveApiToken } from './config/token';
 import { buildServer } from './http/server';
 import { createLogger } from './logger';
+import { healingRoutes } from './http/routes/healing';
 import { pipelineRoutes } from './http/routes/pipeline';
+import { buildHealing, KubernetesConfigError } from './healing/build';
 import { createMetricsRegistry } from './metrics';
 import { Pipeline } from './pipeline/pipeline';
 import { PrometheusClient } from './prometheus/client';
@@ -41,6 +43,16 @@ async function main(): Promise<void> {
   // The watch loop resumes from where the store says it stopped; it starts once the API listens.
   const pipeline = new Pipeline({ config, db: store.db, logger, metrics });
   pipeline.init();
+  let healing;
+  try {
+    healing = buildHealing({ config, db: store.db, settings: store.settings, logger, metrics, pipeline });
+  } catch (err) {
+    if (err instanceof KubernetesConfigError) {
+      process.stderr.write(`failureprophet: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
 
   const app = await buildServer({
     logger,
@@ -49,11 +61,13 @@ async function main(): Promise<void> {
     prometheus,
     metrics,
     version: VERSION,
-    authenticatedRoutes: [pipelineRoutes(pipeline)],
+    authenticatedRoutes: [pipelineRoutes(pipeline), ...healingRoutes(healing)],
   });
   await app.listen({ port: config.port, host: config.host });
   logger.info({ port: config.port, dataDir, prometheus: prometheus?.url ?? null, version: VERSION }, 'failureprophet backend started');
   pipeline.start();
+  // Its first tick reconciles what a stopped process left executing.
+  healing.start(config.healing.tickInterval);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -65,6 +79,7 @@ async function main(): Promise<void> {
     try {
       await app.close();
       await pipeline.stop();
+      await healing.stop();
     } finally {
       store.close();
       logger.info('stopped');

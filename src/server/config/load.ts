@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { kubernetesOptionsFromEnv } from '../kubernetes/config';
 import { configSchema, type Config } from './schema';
 
 /** Environment variables that override keys of the YAML file, as `key.path`. */
@@ -14,6 +15,7 @@ const ENV_OVERRIDES: Record<string, string[]> = {
   FP_GRAFANA_URL: ['grafana', 'url'],
   FP_GRAFANA_TOKEN: ['grafana', 'token'],
   FP_RETRAIN_CRON: ['pipeline', 'retrain'],
+  FP_NOTIFY_WEBHOOK_URL: ['healing', 'notify', 'webhookUrl'],
 };
 
 export class ConfigError extends Error {
@@ -35,6 +37,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (value !== undefined && value !== '') {
       setPath(raw, path, value);
       sources.set(path.join('.'), name);
+    }
+  }
+  // FP_KUBE_URL (+ FP_KUBE_TOKEN, FP_KUBE_CA_FILE) overrides the file; KUBECONFIG and the in-cluster
+  // service account apply only when the file says nothing about Kubernetes.
+  const kube = kubernetesOptionsFromEnv(env);
+  if (kube && (env.FP_KUBE_URL || raw.kubernetes === undefined)) {
+    raw.kubernetes = kube;
+    if (env.FP_KUBE_URL) {
+      sources.set('kubernetes.url', 'FP_KUBE_URL').set('kubernetes.token', 'FP_KUBE_TOKEN').set('kubernetes.caFile', 'FP_KUBE_CA_FILE');
     }
   }
   const parsed = configSchema.safeParse(raw);

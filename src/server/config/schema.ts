@@ -1,6 +1,8 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
 import { DETECTOR_NAMES } from '../../detection';
+import { policyListSchema, safetyLimitsSchema } from '../../contract/healing';
+import { kubernetesOptionsSchema } from '../kubernetes/config';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -122,6 +124,18 @@ function uniqueWatchNames(watches: WatchConfig[] | undefined, ctx: z.RefinementC
   });
 }
 
+// ---- healing: policies, safety limits, notifications ----
+
+export const healingConfigSchema = z.strictObject({
+  /** Absent: the default policies. Once an admin saves policies through the API, the store wins over this. */
+  policies: policyListSchema.optional(),
+  /** Absent: the default limits. Likewise overridden by limits saved through the API. */
+  limits: safetyLimitsSchema.optional(),
+  /** How often the engine expires proposals, executes approved actions and verifies finished ones. */
+  tickInterval: durationSchema.default(2000),
+  notify: z.strictObject({ webhookUrl: urlSchema.optional() }).default({}),
+});
+
 export const configSchema = z.strictObject({
   port: z.coerce.number().int().min(1).max(65535).default(3001),
   host: z.string().min(1).default('0.0.0.0'),
@@ -134,6 +148,9 @@ export const configSchema = z.strictObject({
   watches: z.array(watchSchema).optional().superRefine(uniqueWatchNames),
   grafana: grafanaConfigSchema.default({}),
   pipeline: pipelineConfigSchema.default(pipelineConfigSchema.parse({})),
+  healing: healingConfigSchema.default(healingConfigSchema.parse({})),
+  /** How to reach Kubernetes; absent: from FP_KUBE_URL + FP_KUBE_TOKEN, KUBECONFIG or the in-cluster service account, else none. */
+  kubernetes: kubernetesOptionsSchema.optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

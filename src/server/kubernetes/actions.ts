@@ -78,7 +78,7 @@ export function executeKubeAction(client: KubeClient, action: KubeAction, option
 
 /**
  * The action with what its dry run decided written into it: the replica count a delta came to,
- * the restartedAt value. Executing a pinned action twice changes nothing the second time, and a
+ * the restartedAt value, the pod's UID. Executing a pinned action twice changes nothing the second time, and a
  * reconcile after a crash can tell whether it ran.
  */
 export function pinAction(action: KubeAction, dryRun: ActionResult): KubeAction {
@@ -87,6 +87,10 @@ export function pinAction(action: KubeAction, dryRun: ActionResult): KubeAction 
   }
   if (action.type === 'restart' && dryRun.action === 'restart') {
     return { ...action, restartedAt: dryRun.restartedAt };
+  }
+  // The pod the dry run saw, so a replay after a crash never deletes its replacement.
+  if (action.type === 'delete-pod' && dryRun.action === 'delete-pod' && dryRun.uid && !action.expectUid) {
+    return { ...action, expectUid: dryRun.uid };
   }
   return action;
 }

@@ -1,9 +1,10 @@
 import type { Migration } from '../migrate';
 import { coreMigration } from './0001_core';
 import { pipelineMigration } from './0002_pipeline';
+import { healingMigration } from './0003_healing';
 
 /**
  * Every schema change, in order. A migration, once released, is never edited: add a new one.
  * Ids are claimed per room: 0001 core, 0002 pipeline, 0003 healing; later ones take the next number.
  */
-export const migrations: Migration[] = [coreMigration, pipelineMigration];
+export const migrations: Migration[] = [coreMigration, pipelineMigration, healingMigration];

@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import type { AlertmanagerAlert, AlertIntakeResponse, HealingTrigger, KubeObjectRef, Severity } from '../../contract/healing';
+import { alertmanagerWebhookSchema, type AlertmanagerWebhook } from '../../contract/healing';
+
+/** Severity labels as alerting rules spell them (kube-prometheus uses critical / warning / info). */
+const SEVERITIES: Record<string, Severity> = {
+  critical: 'critical',
+  page: 'critical',
+  error: 'high',
+  high: 'high',
+  major: 'high',
+  warning: 'medium',
+  warn: 'medium',
+  medium: 'medium',
+  minor: 'low',
+  info: 'low',
+  low: 'low',
+  none: 'low',
+};
+
+/** The Kubernetes object an alert is about, from kube-state-metrics' label names. */
+export function objectFromLabels(labels: Record<string, string>): KubeObjectRef | undefined {
+  const namespace = labels.namespace;
+  for (const kind of ['deployment', 'statefulset', 'daemonset', 'pod'] as const) {
+    if (labels[kind] && namespace) {
+      return { kind, namespace, name: labels[kind] };
+    }
+  }
+  return labels.node ? { kind: 'node', name: labels.node } : undefined;
+}
+
+/** Alertmanager's fingerprint when sent (both Alertmanager and Grafana do); else a hash of the sorted labels. */
+export function fingerprintOf(alert: AlertmanagerAlert): string {
+  if (alert.fingerprint) return alert.fingerprint;
+  const sorted = Object.keys(alert.labels)
+    .sort()
+    .map((k) => `${k}=${alert.labels[k]}`)
+    .join('\u0000');
+  return createHash('sha256').update(sorted).digest('hex').slice(0, 16);
+}
+
+export function triggerFromAlert(alert: AlertmanagerAlert, receivedAt: number): HealingTrigger {
+  const startedAt = alert.startsAt ? Date.parse(alert.startsAt) : NaN;
+  return {
+    source: 'alert',
+    id: fingerprintOf(alert),
+    watch: alert.labels.alertname,
+    labels: alert.labels,
+    severity: SEVERITIES[(alert.labels.severity ?? '').toLowerCase()] ?? 'medium',
+    object: objectFromLabels(alert.labels),
+    summary: alert.annotations.summary ?? alert.annotations.description ?? alert.annotations.message ?? alert.labels.alertname,
+    startedAt: Number.isFinite(startedAt) ? startedAt : receivedAt,
+  };
+}
+
+export interface AlertSink {
+  onTrigger(trigger: HealingTrigger): Promise<number[]>;
+  closeTrigger(source: 'alert', id: string): boolean;
+}
+
+/** Firing alerts are matched against policies like anomalies; resolved alerts close their trigger. */
+export async function receiveAlerts(sink: AlertSink, payload: AlertmanagerWebhook, receivedAt: number): Promise<AlertIntakeResponse> {
+  const webhook = alertmanagerWebhookSchema.parse(payload);
+  const response: AlertIntakeResponse = { firing: 0, resolved: 0, proposed: [] };
+  for (const alert of webhook.alerts) {
+    if (alert.status === 'firing') {
+      response.firing += 1;
+      response.proposed.push(...(await sink.onTrigger(triggerFromAlert(alert, receivedAt))));
+    } else {
+      response.resolved += 1;
+      sink.closeTrigger('alert', fingerprintOf(alert));
+    }
+  }
+  return response;
+}

@@ -1,0 +1,65 @@
+import type Database from 'better-sqlite3';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Config } from '../config/schema';
+import { kubeClientFromOptions, systemClock, type KubeClient } from '../kubernetes';
+import type { Pipeline } from '../pipeline/pipeline';
+import type { SettingsRepository } from '../store/store';
+import { HealingEngine } from './engine';
+import { anomalyListener } from './fromPipeline';
+import { createNotifier } from './notify';
+
+export class KubernetesConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KubernetesConfigError';
+  }
+}
+
+export function kubeClientFromConfig(config: Config): KubeClient | undefined {
+  if (!config.kubernetes) {
+    return undefined;
+  }
+  try {
+    return kubeClientFromOptions(config.kubernetes);
+  } catch (err) {
+    throw new KubernetesConfigError(`cannot set up Kubernetes access (${config.kubernetes.mode}): ${(err as Error).message}`);
+  }
+}
+
+/** The healing engine as main wires it: Kubernetes from config, notifications, and the pipeline's anomalies and scores. */
+export function buildHealing(deps: { config: Config; db: Database.Database; settings: SettingsRepository; logger: Logger; metrics: Registry; pipeline?: Pipeline }): HealingEngine {
+  const { config, pipeline } = deps;
+  const logger = deps.logger.child({ part: 'healing' });
+  const kube = kubeClientFromConfig(config);
+  if (!kube) {
+    logger.warn('no Kubernetes configured: set FP_KUBE_URL and FP_KUBE_TOKEN, KUBECONFIG, or kubernetes: in the config file; Kubernetes actions are blocked until then');
+  }
+  const { url, token } = config.grafana;
+  const engine = new HealingEngine({
+    db: deps.db,
+    settings: deps.settings,
+    kube,
+    clock: systemClock,
+    logger,
+    metrics: deps.metrics,
+    policies: config.healing.policies,
+    limits: config.healing.limits,
+    notifier: createNotifier({ grafana: url && token ? { url, token } : undefined, webhookUrl: config.healing.notify.webhookUrl }),
+    readSignal: pipeline
+      ? async (trigger) => {
+          const target = pipeline.repo.anomaly(Number(trigger.id))?.target;
+          return target === undefined ? undefined : pipeline.predict(target)?.score;
+        }
+      : undefined,
+    onVerified: pipeline
+      ? (anomalyId, recovered, actionId) => {
+          if (recovered) {
+            pipeline.recordFeedback(Number(anomalyId), 'confirmed', 'verification', `action ${actionId}`);
+          }
+        }
+      : undefined,
+  });
+  pipeline?.addListener(anomalyListener(engine, (target) => pipeline.target(target)?.target.object, logger));
+  return engine;
+}

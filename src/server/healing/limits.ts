@@ -1,0 +1,72 @@
+import type { Reason, SafetyLimits } from '../../contract/healing';
+import type { ActionRepository, StoredAction } from './store/actions';
+
+const HOUR = 3_600_000;
+
+export function namespaceAllowed(namespace: string | undefined, limits: SafetyLimits): boolean {
+  if (namespace === undefined) return true;
+  const { allow, deny } = limits.namespaces;
+  return !deny.includes(namespace) && (allow.includes('*') || allow.includes(namespace));
+}
+
+const ago = (ms: number) => (ms < 120_000 ? `${Math.round(ms / 1000)}s` : `${Math.round(ms / 60_000)} min`);
+
+/**
+ * The limits that hold whatever a policy says, read from the store so they hold across restarts.
+ * `proposal`: checked when an action is proposed (so nobody is asked to approve what cannot run);
+ * `execution`: checked again inside the transaction that claims it, which is what makes them hold.
+ * The kill switch and the node budget are checked by the engine at execution only.
+ */
+export function checkLimits(
+  action: StoredAction,
+  limits: SafetyLimits,
+  actions: ActionRepository,
+  now: number,
+  phase: 'proposal' | 'execution'
+): Reason | undefined {
+  const type = action.action.type;
+  const isKube = type !== 'notify';
+  if (isKube && !namespaceAllowed(action.namespace, limits)) {
+    const why = limits.namespaces.deny.includes(action.namespace ?? '') ? 'denied' : 'not in the allow-list';
+    return { kind: 'namespace-denied', message: `namespace ${action.namespace} is ${why} in the safety limits: the engine does not act there` };
+  }
+  if (phase === 'proposal') {
+    const open = actions.openOn(action.target, type, action.id);
+    if (open !== undefined) {
+      return { kind: 'duplicate', message: `action ${open} already proposes ${type} on ${action.target}` };
+    }
+  }
+  if (isKube) {
+    const { maxRepeats, windowSeconds } = limits.circuitBreaker;
+    const repeats = actions.startsOn(action.target, type, now - windowSeconds * 1000).length;
+    if (repeats >= maxRepeats) {
+      return {
+        kind: 'circuit-breaker',
+        message: `circuit breaker open: ${action.target} needed ${type} ${repeats} times in the last ${ago(windowSeconds * 1000)}; the fix does not hold, look at it yourself`,
+      };
+    }
+  }
+  const [last] = actions.startsOn(action.target, type, now - limits.cooldownSeconds * 1000);
+  if (last !== undefined) {
+    return {
+      kind: 'cooldown',
+      message: `${type} ran on ${action.target} ${ago(now - last)} ago; the cooldown is ${ago(limits.cooldownSeconds * 1000)}`,
+    };
+  }
+  if (isKube) {
+    const total = actions.countStartedSince(now - HOUR);
+    if (total >= limits.maxActionsPerHour) {
+      return { kind: 'rate-limit', message: `${total} actions ran in the last hour; the limit is ${limits.maxActionsPerHour}` };
+    }
+    if (action.namespace !== undefined) {
+      const inNamespace = actions.countStartedSince(now - HOUR, action.namespace);
+      if (inNamespace >= limits.maxActionsPerHourPerNamespace) {
+        return {
+          kind: 'namespace-rate-limit',
+          message: `${inNamespace} actions ran in namespace ${action.namespace} in the last hour; the limit is ${limits.maxActionsPerHourPerNamespace}`,
+        };
+      }
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,48 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { errorBodySchema } from '../../../contract/health';
+import { actionIdParamsSchema, actionListQuerySchema, actionListSchema, actionSchema, decisionBodySchema } from '../../../contract/healing';
+import type { HealingEngine } from '../../healing';
+import { requestUser } from './user';
+
+const STATUS = { 'not-found': 404, conflict: 409, expired: 409 } as const;
+
+/** The pending list and the approval gate. Grafana's proxy lets only Editors POST under api/actions/*. */
+export function actionRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get('/api/actions', { schema: { querystring: actionListQuerySchema, response: { 200: actionListSchema } } }, async (request) =>
+      engine.actions.list(request.query)
+    );
+
+    app.get(
+      '/api/actions/:id',
+      { schema: { params: actionIdParamsSchema, response: { 200: actionSchema, 404: errorBodySchema } } },
+      async (request, reply) => {
+        const action = engine.actions.get(request.params.id);
+        return action ?? reply.code(404).send({ error: 'not_found', message: `there is no action ${request.params.id}` });
+      }
+    );
+
+    for (const decision of ['approve', 'reject'] as const) {
+      app.post(
+        `/api/actions/:id/${decision}`,
+        {
+          schema: {
+            params: actionIdParamsSchema,
+            body: decisionBodySchema.optional(),
+            response: { 200: actionSchema, 404: errorBodySchema, 409: errorBodySchema },
+          },
+        },
+        async (request, reply) => {
+          const user = requestUser(request);
+          const comment = request.body?.comment;
+          const outcome = decision === 'approve' ? engine.approve(request.params.id, user, comment) : engine.reject(request.params.id, user, comment);
+          if (!outcome.ok) {
+            return reply.code(STATUS[outcome.kind]).send({ error: outcome.kind.replace('-', '_'), message: outcome.message });
+          }
+          return outcome.action;
+        }
+      );
+    }
+  };
+}
+

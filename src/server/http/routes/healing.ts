@@ -1,0 +1,16 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { HealingEngine } from '../../healing';
+import { actionRoutes } from './actions';
+import { adminRoutes } from './admin';
+import { alertRoutes } from './alerts';
+import { auditRoutes } from './audit';
+import { policyRoutes } from './policies';
+
+/** Every healing route, for buildServer's authenticatedRoutes. */
+export const healingRoutes = (engine: HealingEngine): FastifyPluginAsyncZod[] => [
+  actionRoutes(engine),
+  auditRoutes(engine),
+  policyRoutes(engine),
+  adminRoutes(engine),
+  alertRoutes(engine),
+];

@@ -1,0 +1,74 @@
+// Builds the healing engine against the Kubernetes API test server, an in-memory store and a
+// FakeClock shared with the Kubernetes client, so nothing really waits.
+
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import type { HealingTrigger, Policy, PolicyInput, SafetyLimitsInput } from '../../src/contract/healing';
+import { policySchema, safetyLimitsSchema } from '../../src/contract/healing';
+import { HealingEngine, type HealingEngineDeps } from '../../src/server/healing';
+import { openSqliteDatabase, type SqliteStore } from '../../src/server/store/sqlite';
+import { Harness, startHarness } from '../kube/harness';
+import { deployment } from '../kube/objects';
+
+export interface Setup extends Harness {
+  engine: HealingEngine;
+  store: SqliteStore;
+  metrics: Registry;
+  close(): Promise<void>;
+}
+
+export const policy = (p: PolicyInput): Policy => policySchema.parse(p);
+
+export async function setUp(
+  options: { policies?: PolicyInput[]; limits?: SafetyLimitsInput; file?: string; withoutKube?: boolean } & Partial<Pick<HealingEngineDeps, 'readSignal' | 'onVerified' | 'notifier'>> = {}
+): Promise<Setup> {
+  const h = await startHarness();
+  h.kube.add(deployment({ namespace: 'shop', name: 'cart', replicas: 3 }));
+  const store = openSqliteDatabase(options.file ?? ':memory:');
+  const metrics = new Registry();
+  const engine = new HealingEngine({
+    db: store.db,
+    settings: store.settings,
+    kube: options.withoutKube ? undefined : h.client,
+    clock: h.clock,
+    logger: pino({ level: 'silent' }),
+    metrics,
+    policies: options.policies?.map(policy),
+    limits: options.limits ? safetyLimitsSchema.parse(options.limits) : undefined,
+    readSignal: options.readSignal,
+    onVerified: options.onVerified,
+    notifier: options.notifier,
+  });
+  return {
+    ...h,
+    engine,
+    store,
+    metrics,
+    close: async () => {
+      await engine.stop();
+      store.close();
+      await h.kube.close();
+    },
+  };
+}
+
+let seq = 0;
+export function anomaly(overrides: Partial<HealingTrigger> = {}): HealingTrigger {
+  seq += 1;
+  return {
+    source: 'anomaly',
+    id: `a${seq}`,
+    watch: 'latency',
+    labels: { namespace: 'shop', deployment: 'cart' },
+    severity: 'critical',
+    failureModel: 'resource_exhaustion',
+    score: 0.97,
+    object: { kind: 'deployment', namespace: 'shop', name: 'cart' },
+    summary: 'p99 latency rising',
+    startedAt: Date.parse('2025-06-01T11:55:00Z'),
+    ...overrides,
+  };
+}
+
+/** Writes that could change the cluster: not dry runs. */
+export const realWrites = (s: Harness) => s.kube.writes().filter((r) => r.query.dryRun !== 'All');
