@@ -94,13 +94,20 @@ export class PeerGroupDetector {
   private readonly sorted: Float64Array;
   private readonly scores: Float64Array;
   private readonly alpha: number;
+  private readonly scaleAlpha: number;
+  private scale = NaN;
 
-  constructor(size: number, options: { smoothing?: number } = {}) {
+  /**
+   * `scaleSmoothing` (0-1, default off): average the group's spread over steps instead of taking
+   * each step's MAD alone; with 3-4 members one step's MAD is often tiny and flags pure noise.
+   */
+  constructor(size: number, options: { smoothing?: number; scaleSmoothing?: number } = {}) {
     if (!(size >= 3)) {
       throw new Error('a peer group needs at least 3 members to tell which one departs');
     }
     this.size = size;
     this.alpha = options.smoothing ?? 0.3;
+    this.scaleAlpha = options.scaleSmoothing ?? 1;
     this.smoothed = new Float64Array(size);
     this.sorted = new Float64Array(size);
     this.scores = new Float64Array(size);
@@ -125,7 +132,9 @@ export class PeerGroupDetector {
     }
     view.sort();
     // 1.4826 MAD estimates the standard deviation; a floor keeps identical peers from dividing by 0.
-    const scale = 1.4826 * middle(view) + 1e-9 + 1e-6 * Math.abs(median);
+    const stepScale = 1.4826 * middle(view) + 1e-9 + 1e-6 * Math.abs(median);
+    this.scale = Number.isNaN(this.scale) ? stepScale : this.scale + this.scaleAlpha * (stepScale - this.scale);
+    const scale = this.scale;
     for (let i = 0; i < this.size; i++) {
       if (!Number.isFinite(values[i])) {
         continue;
