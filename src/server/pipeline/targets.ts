@@ -48,10 +48,11 @@ export function kubernetesObject(watch: WatchConfig, labels: Record<string, stri
     return name ? { kind: watch.object.kind, name, namespace: namespace(watch.object.namespace) } : null;
   }
   for (const [label, kind] of [
+    // The most specific object first: a pod target is healed as that pod.
+    ['pod', 'Pod'],
     ['deployment', 'Deployment'],
     ['statefulset', 'StatefulSet'],
     ['daemonset', 'DaemonSet'],
-    ['pod', 'Pod'],
   ] as const) {
     if (labels[label]) {
       return { kind, name: labels[label], namespace: namespace() };

@@ -40,6 +40,8 @@ const CATCH_UP_CHUNK_STEPS = 2000;
 /** Repeated false positives raise a target's threshold by this much each, up to MAX_THRESHOLD. */
 const FALSE_POSITIVE_STEP = 0.05;
 const MAX_THRESHOLD = 0.9;
+/** Peer groups are often 3-4 replicas, whose spread at one step says little: average it over ~50 steps. */
+const PEER_SCALE_SMOOTHING = 0.02;
 
 interface SeriesCursor {
   signal: number;
@@ -263,7 +265,7 @@ export class WatchRunner {
         const detectorKey = `${key}/${signal}`;
         let entry = this.peers.get(detectorKey);
         if (!entry || entry.members !== memberIds) {
-          entry = { members: memberIds, detector: new PeerGroupDetector(members.length) };
+          entry = { members: memberIds, detector: new PeerGroupDetector(members.length, { scaleSmoothing: PEER_SCALE_SMOOTHING }) };
           this.peers.set(detectorKey, entry);
         }
         const values = members.map((m) => {
