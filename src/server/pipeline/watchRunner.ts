@@ -348,12 +348,13 @@ export class WatchRunner {
 
   /** Tells listeners about anomalies that are still current; a replayed past is stored, not acted on. */
   private announce(stored: AnomalyRecord[], fresh: Set<AnomalyRecord>, end: number): void {
-    const liveSince = end - 2 * this.deps.watch.step;
+    // Closing comes closeAfter quiet steps after the end, so a just-closed anomaly is still current.
+    const liveSince = end - (this.deps.watch.closeAfter + 2) * this.deps.watch.step;
     for (const a of stored) {
       if (fresh.has(a)) {
         this.deps.metrics.anomaliesOpened.inc({ watch: this.name, severity: a.severity });
       }
-      if (a.end < liveSince && a.state === 'closed') {
+      if (a.end < liveSince) {
         continue;
       }
       const anomaly = this.deps.repo.anomaly(a.id!) as Anomaly;

@@ -1,0 +1,171 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { Random } from '../../src/detection';
+import { anomaliesResponseSchema, modelsResponseSchema, predictResponseSchema, targetDetailSchema, watchesResponseSchema, type Anomaly } from '../../src/contract/pipeline';
+import { buildServer, type App } from '../../src/server/http/server';
+import { pipelineRoutes } from '../../src/server/http/routes/pipeline';
+import { startPrometheus, type RunningPrometheus } from '../harness/prometheus';
+import { buildPipeline, TestClock, type Harness } from './helpers';
+
+const STEP = 300_000;
+const T0 = Date.UTC(2025, 3, 7);
+const N = 1200;
+/** Step → height; growing, since the detector reports a spike no higher than a recent one once. */
+const SPIKES: Record<number, number> = { 700: 20, 800: 30, 900: 45, 1000: 65, 1160: 100 };
+const TOKEN = 'test-token-0123456789abcdef';
+
+function data() {
+  const rng = new Random(9);
+  const timestamps = Array.from({ length: N }, (_, i) => T0 + i * STEP);
+  const values = timestamps.map((_, i) => 20 + 2 * (rng.next() + rng.next() - 1) + (SPIKES[i] ?? 0));
+  return { timestamps, values };
+}
+
+/** A stand-in for Grafana's annotation API that records what it was sent. */
+async function fakeGrafana(): Promise<{ url: string; calls: Array<{ method: string; path: string; body: Record<string, unknown>; auth?: string }>; close(): Promise<void> }> {
+  const calls: Array<{ method: string; path: string; body: Record<string, unknown>; auth?: string }> = [];
+  let next = 1;
+  const read = async (req: IncomingMessage) => {
+    let text = '';
+    for await (const c of req) {
+      text += c;
+    }
+    return JSON.parse(text || '{}');
+  };
+  const server: Server = createServer(async (req, res) => {
+    calls.push({ method: req.method!, path: req.url!, body: await read(req), auth: req.headers.authorization });
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(req.method === 'POST' ? { id: next++, message: 'Annotation added' } : { message: 'Annotation patched' }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+describe('pipeline API, feedback, retraining, listeners and annotations (real Prometheus)', () => {
+  let prom: RunningPrometheus;
+  let grafana: Awaited<ReturnType<typeof fakeGrafana>>;
+  let h: Harness;
+  let app: App;
+  const clock = new TestClock(T0 + 1150 * STEP);
+  const events: string[] = [];
+  const auth = { authorization: `Bearer ${TOKEN}` };
+
+  beforeAll(async () => {
+    prom = await startPrometheus([{ name: 'queue_depth', labels: { job: 'worker', instance: 'w1' }, ...data() }]);
+    grafana = await fakeGrafana();
+    h = buildPipeline(
+      {
+        prometheus: { url: prom.url },
+        grafana: { url: grafana.url, token: 'grafana-sa-token' },
+        watches: [{ name: 'queue', queries: { depth: 'queue_depth' }, target: ['job'], step: '5m', history: '5d', lag: 0 }],
+      },
+      clock
+    );
+    h.pipeline.addListener({
+      opened: (a) => events.push(`opened ${a.id}`),
+      updated: (a) => events.push(`updated ${a.id}`),
+      closed: (a) => events.push(`closed ${a.id}`),
+    });
+    await h.pipeline.runOnce();
+    app = await buildServer({
+      logger: pino({ level: 'silent' }),
+      apiToken: TOKEN,
+      store: h.store,
+      metrics: h.metrics,
+      version: 'test',
+      authenticatedRoutes: [pipelineRoutes(h.pipeline)],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await h?.close(true);
+    await grafana?.close();
+    await prom?.stop();
+  });
+
+  it('answers GET /api/anomalies?from=&to= in epoch ms with the documented fields', async () => {
+    expect((await app.inject({ url: '/api/anomalies' })).statusCode).toBe(401);
+    const from = T0 + 650 * STEP;
+    const to = T0 + 950 * STEP;
+    const res = await app.inject({ url: `/api/anomalies?from=${from}&to=${to}`, headers: auth });
+    expect(res.statusCode).toBe(200);
+    const body = anomaliesResponseSchema.parse(res.json());
+    expect(body.anomalies.length).toBeGreaterThan(0);
+    for (const a of body.anomalies) {
+      expect(Object.keys(a)).toEqual(expect.arrayContaining(['id', 'target', 'start', 'end', 'peakScore', 'severity', 'failureModel', 'state']));
+      expect(a.end).toBeGreaterThanOrEqual(from);
+      expect(a.start).toBeLessThanOrEqual(to);
+      expect(a.target).toBe('queue{job="worker"}');
+    }
+    const bad = await app.inject({ url: '/api/anomalies?from=yesterday', headers: auth });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().field).toBe('querystring.from');
+  });
+
+  it('serves /predict, targets with their band, watches and models', async () => {
+    const predict = predictResponseSchema.parse((await app.inject({ url: `/predict?target=${encodeURIComponent('queue{job="worker"}')}`, headers: auth })).json());
+    expect(predict.at).toBe(T0 + 1150 * STEP);
+    expect((await app.inject({ url: '/predict?target=nope', headers: auth })).statusCode).toBe(404);
+    const detail = targetDetailSchema.parse((await app.inject({ url: `/api/targets/${encodeURIComponent('queue{job="worker"}')}`, headers: auth })).json());
+    expect(detail.series.depth.length).toBe(120);
+    expect(detail.series.depth.at(-1)!.t).toBe(T0 + 1150 * STEP);
+    const watches = watchesResponseSchema.parse((await app.inject({ url: '/api/watches', headers: auth })).json());
+    expect(watches.watches[0]).toMatchObject({ name: 'queue', degraded: false, targets: 1 });
+    const models = modelsResponseSchema.parse((await app.inject({ url: '/api/models', headers: auth })).json());
+    expect(models.models).toEqual([expect.objectContaining({ version: 1, status: 'active', reason: 'initial', samples: 1151 })]);
+    const metrics = await h.metrics.metrics();
+    expect(metrics).toContain('failureprophet_anomaly_score{watch="queue",target="queue{job=\\"worker\\"}"}');
+    expect(metrics).toContain('failureprophet_anomalies_open{watch="queue",target="queue{job=\\"worker\\"}"}');
+    expect(metrics).toContain('failureprophet_series_watched{watch="queue"} 1');
+  });
+
+  it('announces live anomalies to listeners and Grafana, not the replayed past', async () => {
+    // The replay found the past spikes but told nobody.
+    expect(events).toEqual([]);
+    // Live, step by step, through the spike at step 1160 and until its anomaly closes.
+    for (let i = 1151; i <= 1175; i++) {
+      clock.ms = T0 + i * STEP;
+      await h.pipeline.runOnce();
+    }
+    await h.pipeline.annotator!.flush();
+    const live = h.pipeline.anomalies({ from: T0 + 1151 * STEP })[0];
+    expect(live.start).toBe(T0 + 1160 * STEP);
+    expect(events[0]).toBe(`opened ${live.id}`);
+    expect(events.at(-1)).toBe(`closed ${live.id}`);
+    expect(grafana.calls[0]).toMatchObject({ method: 'POST', path: '/api/annotations', body: { time: live.start } });
+    expect(grafana.calls.at(-1)).toMatchObject({ method: 'PATCH', path: '/api/annotations/1', body: { timeEnd: live.end } });
+    for (const call of grafana.calls) {
+      expect(call.auth).toBe('Bearer grafana-sa-token');
+      expect(call.body.tags).toEqual(expect.arrayContaining(['failureprophet', 'anomaly', 'watch:queue']));
+    }
+  });
+
+  it('records feedback with the Grafana user, and the next training uses it', async () => {
+    const anomalies = h.pipeline.anomalies({ limit: 100 }) as Anomaly[];
+    expect(anomalies.length).toBeGreaterThanOrEqual(3);
+    const [a, b, c] = anomalies;
+    for (const x of [a, b]) {
+      const res = await app.inject({ method: 'POST', url: `/api/anomalies/${x.id}/feedback`, headers: { ...auth, 'x-grafana-user': 'alice' }, payload: { kind: 'false_positive' } });
+      expect(res.statusCode).toBe(200);
+      expect(res.json().anomaly.feedback[0]).toMatchObject({ kind: 'false_positive', source: 'operator', user: 'alice' });
+    }
+    // The healing engine reports a remediated anomaly as a confirmed incident.
+    h.pipeline.recordFeedback(c.id, 'confirmed', 'verification', 'action-42');
+    expect((await app.inject({ method: 'POST', url: '/api/anomalies/999999/feedback', headers: auth, payload: { kind: 'confirmed' } })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'POST', url: `/api/anomalies/${a.id}/feedback`, headers: auth, payload: { kind: 'maybe' } })).json().field).toBe('body.kind');
+
+    const before = h.pipeline.models({ status: 'active' })[0];
+    const res = await app.inject({ method: 'POST', url: '/api/models/retrain', headers: auth, payload: { watch: 'queue' } });
+    expect(res.json()).toEqual({ trained: 1, failed: [] });
+    const [after, previous] = h.pipeline.models({});
+    expect(previous).toMatchObject({ version: 1, status: 'superseded' });
+    expect(after).toMatchObject({ version: 2, status: 'active', reason: 'on_demand', feedback: { falsePositive: 2, confirmed: 1 } });
+    // Two false positives raise the threshold; the confirmed incident's window is left out of training.
+    expect(after.threshold).toBeGreaterThan(before.threshold);
+    expect(after.params.excludedWindows).toHaveLength(1);
+    expect(after.samples).toBeLessThan((after.rangeEnd - after.rangeStart) / STEP + 1);
+    expect(h.pipeline.targets()[0].threshold).toBe(after.threshold);
+    expect((await app.inject({ method: 'POST', url: '/api/models/retrain', headers: auth, payload: { watch: 'nope' } })).statusCode).toBe(404);
+  });
+});
