@@ -14,6 +14,12 @@ export interface StreamingDetector {
   readonly lower: number;
   /** Upper edge of the learned normal band at the last step. */
   readonly upper: number;
+  /**
+   * Optional: the last score without per-event suppression (same [0, 1] scale). Detectors that
+   * report an event once (failureprophet) keep it >= the threshold while the series stays
+   * abnormal; use it to keep an anomaly open and to shade it. Absent: use the score.
+   */
+  readonly level?: number;
   /** Plain JSON-serialisable snapshot; `restoreDetector` resumes from it. */
   toState(): DetectorState;
 }

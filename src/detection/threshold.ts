@@ -3,4 +3,4 @@
  * optimisation picks for `failureprophet` on the standard profile (see benchmarks/RESULTS.md),
  * i.e. a tail probability of 10^(-SCORE_DECADES * threshold).
  */
-export const RECOMMENDED_THRESHOLD = 0.27;
+export const RECOMMENDED_THRESHOLD = 0.24;
