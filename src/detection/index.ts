@@ -8,7 +8,17 @@ export { createDetector, restoreDetector, DETECTOR_NAMES } from './registry';
 export { RECOMMENDED_THRESHOLD } from './threshold';
 /** The shared score scale: score = -log10(p) / SCORE_DECADES, and its conversions. */
 export { SCORE_DECADES, scoreOfProbability, scoreOfLog10 } from './calibration';
-/** The individual detectors, for callers that need their specific options. */
+/**
+ * The individual detectors, for callers that need their specific options.
+ *
+ * FailureProphetDetector (the recommended one) reports each event once: `update()` returns the
+ * alarm score (open an anomaly when it is >= RECOMMENDED_THRESHOLD; after that it returns 0 for the
+ * same event, 12 h at least). Its `level` getter is the same score without that suppression, in
+ * [0, 1] on the same scale: it stays >= the threshold while the series stays abnormal (for a shift,
+ * as long as the value stays away from the pre-alarm baseline, at most 24 h), so the pipeline can
+ * keep the anomaly open while `level >= RECOMMENDED_THRESHOLD` and the panel can draw or shade it.
+ * Other detectors do not suppress; their `level`, where present, equals their score.
+ */
 export { FailureProphetDetector, type FailureProphetOptions } from './failureprophet';
 export { EwmaDetector, type EwmaOptions } from './ewma';
 export { ZScoreDetector, type ZScoreOptions } from './zscore';
