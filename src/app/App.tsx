@@ -1,5 +1,5 @@
 import React from 'react';
-import { Navigate, Route, Routes } from 'react-router-dom';
+import { Route, Routes } from 'react-router-dom';
 import type { AppRootProps } from '@grafana/data';
 import { ROUTES } from '../constants';
 import { Overview } from './pages/Overview/Overview';
@@ -10,7 +10,8 @@ function App({ meta }: AppRootProps<AppSettings>) {
     <PluginSettingsContext.Provider value={meta.jsonData ?? {}}>
       <Routes>
         <Route path={`${ROUTES.Overview}/*`} element={<Overview />} />
-        <Route path="*" element={<Navigate to={ROUTES.Overview} replace />} />
+        {/* The default page for the app root and any unknown path; a relative redirect from a splat route would loop. */}
+        <Route path="*" element={<Overview />} />
       </Routes>
     </PluginSettingsContext.Provider>
   );
