@@ -94,6 +94,22 @@ it('50 simultaneous approvals over HTTP execute the action once', async () => {
   expect(s.engine.audit.list({ actionId: id, kind: ['approved', 'executing'], limit: 100, offset: 0, format: 'json' }).total).toBe(2);
 });
 
+it('/metrics counts actions by type and state, and shows pending approvals and the kill switch', async () => {
+  await start();
+  const [id] = await s.engine.onAnomaly(anomaly());
+  await s.engine.onAnomaly(anomaly({ severity: 'high', object: { kind: 'deployment', namespace: 'shop', name: 'cart' } }));
+  s.engine.approve(id, 'alice');
+  await s.engine.idle();
+  s.engine.setKillSwitch(true, 'admin');
+  const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+  expect(text).toContain('failureprophet_actions_total{action="scale",state="proposed"} 1');
+  expect(text).toContain('failureprophet_actions_total{action="scale",state="succeeded"} 1');
+  expect(text).toContain('failureprophet_actions_total{action="restart",state="awaiting_approval"} 1');
+  expect(text).toContain('failureprophet_actions_awaiting_approval 1');
+  expect(text).toContain('failureprophet_kill_switch_engaged 1');
+  expect(text).toMatch(/failureprophet_action_duration_seconds_count\{action="scale",outcome="succeeded"\} 1/);
+});
+
 describe('admin and settings', () => {
   beforeEach(() => start());
 

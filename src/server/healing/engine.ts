@@ -383,7 +383,7 @@ export class HealingEngine {
     for (const id of this.actions.idsInState('executing')) {
       this.launch(id, () => this.recover(id));
     }
-    for (const id of this.actions.idsInState('succeeded')) {
+    for (const id of this.actions.awaitingVerification()) {
       await this.verify(id);
     }
   }
@@ -615,7 +615,7 @@ export class HealingEngine {
 
   private async verify(id: number): Promise<void> {
     const action = this.actions.get(id);
-    if (action?.state !== 'succeeded' || action.finishedAt === undefined || !isKubeAction(action.action)) {
+    if (action?.state !== 'succeeded' || action.finishedAt === undefined) {
       return;
     }
     const { settleSeconds, windowSeconds, recoveredBelowScore } = this.limits().limits.verification;

@@ -194,6 +194,13 @@ export class ActionRepository {
     return (this.db.prepare('SELECT id FROM healing_actions WHERE state = ? ORDER BY id').all(state) as Array<{ id: number }>).map((r) => r.id);
   }
 
+  /** Kubernetes actions that succeeded and wait for their verification (a notification has nothing to verify). */
+  awaitingVerification(): number[] {
+    return (
+      this.db.prepare(`SELECT id FROM healing_actions WHERE state = 'succeeded' AND action_type != 'notify' ORDER BY id`).all() as Array<{ id: number }>
+    ).map((r) => r.id);
+  }
+
   expiredIds(now: number): number[] {
     return (
       this.db.prepare(`SELECT id FROM healing_actions WHERE state = 'awaiting_approval' AND expires_at <= ? ORDER BY id`).all(now) as Array<{ id: number }>
