@@ -1,3 +1,5 @@
+import { createNotifier } from '../../src/server/healing';
+import { node, pod, podDisruptionBudget } from '../kube/objects';
 import { anomaly, realWrites, setUp, Setup } from './setup';
 
 let s: Setup;
@@ -165,4 +167,76 @@ it('the audit log refuses to be rewritten', async () => {
   await s.engine.onAnomaly(anomaly());
   expect(() => s.store.db.prepare('UPDATE healing_audit SET message = ?').run('nothing happened')).toThrow(/append-only/);
   expect(() => s.store.db.prepare('DELETE FROM healing_audit').run()).toThrow(/append-only/);
+});
+
+describe('failures, expiry and recovery', () => {
+  it('Kubernetes failing the real request fails the action in words an operator understands', async () => {
+    s = await setUp();
+    const [id] = await s.engine.onAnomaly(anomaly());
+    // The pre-execution dry run passes; the real PATCH after it gets a 500.
+    s.kube.inject({ method: 'PATCH', path: /\/scale$/, times: 1, sideEffect: () => s.kube.inject({ method: 'PATCH', path: /\/scale$/, status: 500, times: 1 }) });
+    s.engine.approve(id, 'alice');
+    await s.engine.idle();
+    expect(s.engine.actions.get(id)).toMatchObject({
+      state: 'failed',
+      reason: { kind: 'kubernetes', errorKind: 'server-error', status: 500, message: expect.stringContaining('The Kubernetes API server failed (500) on patch deployments/scale shop/cart') },
+    });
+  });
+
+  it('a drain a PodDisruptionBudget blocks past its deadline fails, says which pods were left, and gives the node back', async () => {
+    s = await setUp({ policies: [{ name: 'drain', action: { type: 'drain', timeoutSeconds: 30 }, gate: 'auto' }] });
+    s.kube.add(
+      node('n1'),
+      pod({ namespace: 'shop', name: 'db-0', nodeName: 'n1', ownerKind: 'StatefulSet', labels: { app: 'db' } }),
+      podDisruptionBudget({ namespace: 'shop', name: 'db', matchLabels: { app: 'db' }, minAvailable: 1 })
+    );
+    const [id] = await s.engine.onAnomaly(anomaly({ object: { kind: 'node', name: 'n1' } }));
+    await s.engine.idle();
+    const action = s.engine.actions.get(id)!;
+    expect(action.state).toBe('failed');
+    expect(action.reason!.message).toMatch(/did not finish within 30s; pods left: shop\/db-0 \(blocked by a PodDisruptionBudget/);
+    expect(action.result!.details).toMatchObject({ uncordoned: true, left: [{ name: 'db-0' }] });
+    expect(s.kube.get('Node', 'n1')!.spec!.unschedulable).toBeFalsy();
+    expect(s.engine.actions.heldNodes()).toEqual([]);
+  });
+
+  it('a tick expires proposals nobody answered', async () => {
+    s = await setUp({ policies: [{ name: 'p', action: { type: 'restart' }, approvalTimeoutSeconds: 60 }] });
+    const [id] = await s.engine.onAnomaly(anomaly());
+    await s.clock.sleep(59_000);
+    await s.engine.tick();
+    expect(s.engine.actions.get(id)!.state).toBe('awaiting_approval');
+    await s.clock.sleep(1_000);
+    await s.engine.tick();
+    expect(s.engine.actions.get(id)!.state).toBe('expired');
+    expect(s.engine.audit.list({ actionId: id, kind: ['expired'], limit: 1, offset: 0, format: 'json' }).items[0].message).toMatch(/within 60s/);
+  });
+
+  it('after a restart, an action that cannot be told to have run is failed for a person to look at, never re-run', async () => {
+    s = await setUp();
+    const [id] = await s.engine.onAnomaly(anomaly());
+    // As a process that died mid-execution would leave it, with an unpinned delta.
+    s.store.db
+      .prepare(`UPDATE healing_actions SET state = 'executing', started_at = 1, action = ? WHERE id = ?`)
+      .run(JSON.stringify({ type: 'scale', target: { kind: 'deployment', namespace: 'shop', name: 'cart' }, delta: 1, ceiling: 5 }), id);
+    await s.engine.tick();
+    await s.engine.idle();
+    expect(s.engine.actions.get(id)).toMatchObject({ state: 'failed', reason: { kind: 'reconcile', message: expect.stringContaining('cannot tell whether it was applied') } });
+    expect(realWrites(s)).toHaveLength(0);
+  });
+
+  it('after a restart, a notification interrupted mid-send is not sent again', async () => {
+    const sent: string[] = [];
+    const notifier = createNotifier({ webhookUrl: 'http://receiver.local/' }, (async (url: string) => {
+      sent.push(url);
+      return new Response('{}');
+    }) as unknown as typeof fetch);
+    s = await setUp({ notifier });
+    const [id] = await s.engine.onAnomaly(anomaly({ severity: 'medium' }));
+    s.store.db.prepare(`UPDATE healing_actions SET state = 'executing', started_at = 1 WHERE id = ?`).run(id);
+    await s.engine.tick();
+    await s.engine.idle();
+    expect(s.engine.actions.get(id)).toMatchObject({ state: 'failed', reason: { kind: 'reconcile' } });
+    expect(sent).toEqual([]);
+  });
 });
