@@ -177,7 +177,7 @@ export class TargetModel {
       s.lastAt = t;
       if (s.forecaster) {
         s.forecaster.update(t, v);
-        s.ttf = soonestCrossing(s, t);
+        s.ttf = soonestCrossing(s, t, this.settings);
         if (s.ttf && s.ttf.seconds !== null && (ttf === null || s.ttf.seconds < (ttf.seconds ?? Infinity))) {
           ttf = s.ttf;
         }
@@ -407,15 +407,31 @@ export function freshModels(spec: SignalSpec, settings: TargetSettings): { detec
   };
 }
 
-function soonestCrossing(s: SignalModel, t: number): TimeToFailure | null {
+/** Whether the forecaster keeps a daily season at this step (see maxSeasonSteps above). */
+function seasonal(stepMs: number): boolean {
+  const m = Math.round(86_400_000 / stepMs);
+  return m >= 2 && m <= 288 && Math.abs(m * stepMs - 86_400_000) < stepMs / 2;
+}
+
+function soonestCrossing(s: SignalModel, t: number, settings: TargetSettings): TimeToFailure | null {
   const limits = s.spec.limits!;
+  const forecaster = s.forecaster!;
   let best: TimeToFailure | null = null;
   for (const direction of ['above', 'below'] as const) {
     const limit = limits[direction];
     if (limit === undefined) {
       continue;
     }
-    const f = s.forecaster!.timeToLimit(limit, direction);
+    // Without a season the damped-trend forecast is monotonic, so if it has not crossed by the
+    // horizon it never does: skip the step-by-step search, which most series (not heading for a
+    // limit) would otherwise pay every step.
+    const far = forecaster.forecast(settings.horizonSteps);
+    const beyond = direction === 'above' ? (v: number) => v >= limit : (v: number) => v <= limit;
+    if (!seasonal(settings.stepMs) && !beyond(far) && !beyond(s.value)) {
+      best ??= { signal: s.spec.name, limit, direction, seconds: null, lowerSeconds: null, upperSeconds: null, fromMs: t };
+      continue;
+    }
+    const f = forecaster.timeToLimit(limit, direction);
     const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
     const candidate: TimeToFailure = {
       signal: s.spec.name,
