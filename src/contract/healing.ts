@@ -399,6 +399,8 @@ export const auditKindSchema = z.enum([
   'rejected',
   'expired',
   'blocked',
+  /** An approved action waits for a limit to free (the node budget); it runs when it does. */
+  'waiting',
   'cancelled',
   'executing',
   'kubernetes',

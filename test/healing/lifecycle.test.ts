@@ -240,3 +240,32 @@ describe('failures, expiry and recovery', () => {
     expect(sent).toEqual([]);
   });
 });
+
+describe('what a stopped process left half-way', () => {
+  it('a proposal left before its dry run is gated by the next tick', async () => {
+    s = await setUp();
+    const [id] = await s.engine.onAnomaly(anomaly());
+    s.store.db.prepare(`UPDATE healing_actions SET state = 'proposed', dry_run = NULL WHERE id = ?`).run(id);
+    await s.engine.tick();
+    await s.engine.idle();
+    expect(s.engine.actions.get(id)).toMatchObject({ state: 'awaiting_approval', dryRun: { ok: true } });
+  });
+
+  it('an interrupted action is not resumed while the kill switch is engaged', async () => {
+    s = await setUp();
+    const [id] = await s.engine.onAnomaly(anomaly());
+    s.store.db.prepare(`UPDATE healing_actions SET state = 'executing', started_at = 1 WHERE id = ?`).run(id);
+    s.engine.setKillSwitch(true, 'admin');
+    const before = s.kube.requests.length;
+    await s.engine.tick();
+    await s.engine.idle();
+    expect(s.engine.actions.get(id)!.state).toBe('executing');
+    expect(s.kube.requests.length).toBe(before);
+    s.engine.setKillSwitch(false, 'admin');
+    await s.engine.tick();
+    await s.engine.idle();
+    expect(s.engine.actions.get(id)!.state).toBe('succeeded');
+    expect(realWrites(s)).toHaveLength(1);
+    expect(s.kube.get('Deployment', 'cart', 'shop')!.spec!.replicas).toBe(4);
+  });
+});

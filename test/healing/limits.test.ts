@@ -155,7 +155,7 @@ describe('blast radius', () => {
     await s.engine.tick();
     await s.engine.idle();
     expect(s.engine.actions.get(second)!.state).toBe('approved');
-    expect(s.engine.audit.list({ actionId: second, kind: ['blocked'], limit: 10, offset: 0, format: 'json' }).total).toBe(1);
+    expect(s.engine.audit.list({ actionId: second, kind: ['waiting'], limit: 10, offset: 0, format: 'json' }).total).toBe(1);
     // Someone uncordons n1 after the maintenance: the budget frees and the second drain runs.
     s.kube.add(node('n1'));
     await s.engine.tick();

@@ -156,7 +156,7 @@ export class HealingEngine {
         }
         continue;
       }
-      const id = await this.propose(trigger, policy, plan.plan, limits);
+      const id = await this.propose(trigger, policy, plan.plan);
       if (id !== undefined) {
         proposed.push(id);
       }
@@ -184,7 +184,7 @@ export class HealingEngine {
   // ------------------------------------------------------------------------------------------
   // Proposal.
 
-  private async propose(trigger: HealingTrigger, policy: Policy, plan: Plan, limits: SafetyLimits): Promise<number | undefined> {
+  private async propose(trigger: HealingTrigger, policy: Policy, plan: Plan): Promise<number | undefined> {
     const now = this.now();
     const id = this.deps.db.transaction(() => {
       const inserted = this.actions.insert({ triggerKey: triggerKey(trigger), policy: policy.name, gate: policy.gate, action: plan.action, target: plan.target, namespace: plan.namespace, at: now });
@@ -204,11 +204,27 @@ export class HealingEngine {
       return undefined;
     }
     this.metrics.entered(plan.action.type, 'proposed');
-    const action = this.mustGet(id);
-    const refusal = checkLimits(action, limits, this.actions, now, 'proposal');
+    this.launch(id, () => this.gate(id));
+    await this.running.get(id);
+    return id;
+  }
+
+  /**
+   * Checks the limits, dry-runs and applies the policy's gate to a proposed action. Also run by a
+   * tick for a proposal a stopped process left half-way. True when the gate approved it (auto).
+   */
+  private async gate(id: number): Promise<boolean> {
+    const action = this.actions.get(id);
+    if (action?.state !== 'proposed') {
+      return false;
+    }
+    const limits = this.limits().limits;
+    // The policy as it is now; a proposal outliving its policy keeps the gate it was made with.
+    const policy = this.policies().policies.find((p) => p.name === action.policy);
+    const refusal = checkLimits(action, limits, this.actions, this.now(), 'proposal');
     if (refusal) {
       this.block(action, ['proposed'], refusal);
-      return id;
+      return false;
     }
     const dry = await this.dryRun(action);
     if (!dry.record.ok || dry.noop) {
@@ -216,30 +232,27 @@ export class HealingEngine {
         this.dryRunNote(dry.record),
         { kind: 'blocked', message: (dry.noop ?? dry.record.error)?.message ?? dry.record.summary },
       ]);
-      return id;
+      return false;
     }
     const at = this.now();
     const changes: ActionChanges = { dryRun: dry.record, action: dry.pinned };
-    switch (policy.gate) {
+    switch (action.gate) {
       case 'dry-run':
         this.move(action, ['proposed'], 'dry_run', { ...changes, finishedAt: at }, [this.dryRunNote(dry.record)]);
-        break;
+        return false;
       case 'approve': {
-        const expiresAt = at + (policy.approvalTimeoutSeconds ?? limits.approvalTimeoutSeconds) * 1000;
+        const expiresAt = at + (policy?.approvalTimeoutSeconds ?? limits.approvalTimeoutSeconds) * 1000;
         this.move(action, ['proposed'], 'awaiting_approval', { ...changes, expiresAt }, [this.dryRunNote(dry.record)]);
-        break;
+        return false;
       }
       case 'auto': {
-        const decisions = [{ decision: 'approved' as const, user: `(policy ${policy.name}, gate auto)`, at }];
-        this.move(action, ['proposed'], 'approved', { ...changes, decisions }, [
+        const decisions = [{ decision: 'approved' as const, user: `(policy ${action.policy}, gate auto)`, at }];
+        return this.move(action, ['proposed'], 'approved', { ...changes, decisions }, [
           this.dryRunNote(dry.record),
-          { kind: 'approved', message: `approved automatically by policy ${policy.name}`, user: decisions[0].user },
+          { kind: 'approved', message: `approved automatically by policy ${action.policy}`, user: decisions[0].user },
         ]);
-        void this.tick();
-        break;
       }
     }
-    return id;
   }
 
   private dryRunNote(record: DryRunRecord): AuditNote {
@@ -376,6 +389,10 @@ export class HealingEngine {
     for (const id of this.actions.expiredIds(now)) {
       this.expire(id);
     }
+    // A proposal this process is not gating was left half-way by a stopped one.
+    for (const id of this.actions.idsInState('proposed')) {
+      this.launch(id, () => this.gate(id));
+    }
     for (const id of this.actions.idsInState('approved')) {
       this.launch(id, () => this.execute(id));
     }
@@ -388,13 +405,19 @@ export class HealingEngine {
     }
   }
 
-  private launch(id: number, run: () => Promise<void>): void {
+  /** Runs one step of one action, never two at once for the same action; `true` from it asks for another tick (it approved the action). */
+  private launch(id: number, run: () => Promise<boolean | void>): void {
     if (this.running.has(id)) {
       return;
     }
     const done = run()
       .catch((err: unknown) => this.deps.logger.error({ err, actionId: id }, 'healing action failed unexpectedly'))
-      .finally(() => this.running.delete(id));
+      .then((again) => {
+        this.running.delete(id);
+        if (again === true) {
+          void this.tick();
+        }
+      });
     this.running.set(id, done);
   }
 
@@ -486,7 +509,7 @@ export class HealingEngine {
     if (waiting && action.reason?.message !== waiting.message) {
       this.deps.db.transaction(() => {
         this.actions.setReason(action.id, waiting, this.now());
-        this.audit.append({ at: this.now(), kind: 'blocked', actionId: action.id, triggerId: action.trigger.id, message: waiting.message });
+        this.audit.append({ at: this.now(), kind: 'waiting', actionId: action.id, triggerId: action.trigger.id, message: waiting.message });
       })();
       this.metrics.refused('node-budget');
     }
@@ -586,7 +609,8 @@ export class HealingEngine {
       });
       return;
     }
-    if (!this.deps.kube) {
+    // Left executing while the kill switch is engaged: a half-done drain is not resumed.
+    if (!this.deps.kube || this.settings.killSwitch().engaged) {
       return;
     }
     const seen = await reconcile(this.deps.kube, planned);
