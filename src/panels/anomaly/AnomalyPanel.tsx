@@ -1,38 +1,116 @@
-import React from 'react';
-import { FieldType, type PanelProps } from '@grafana/data';
-import { LegendDisplayMode } from '@grafana/schema';
+import React, { useMemo } from 'react';
+import { css } from '@emotion/css';
+import { dateTime, type GrafanaTheme2, type PanelProps, type TimeRange } from '@grafana/data';
 import { PanelDataErrorView } from '@grafana/runtime';
-import { TimeSeries } from '@grafana/ui';
-import { testIds } from '../../app/testIds';
-import type { AnomalyPanelOptions } from './types';
+import { LegendDisplayMode } from '@grafana/schema';
+import { TimeSeries, TooltipPlugin2, useStyles2, useTheme2, type UPlotConfigBuilder } from '@grafana/ui';
+import { AnomalySummary, SUMMARY_HEIGHT } from './components/AnomalySummary';
+import { AnomalyTooltip } from './components/AnomalyTooltip';
+import { drawOverlays, type Overlays } from './components/overlays';
+import { thresholdOfSensitivity } from './model/browser';
+import { buildPlotFrames } from './model/plotFrames';
+import { readSeries } from './model/series';
+import { panelTestIds } from './testIds';
+import { defaultLayers, type AnomalyPanelOptions } from './types';
+import { useBrowserAnalyses } from './useAnalyses';
 
-/** Draws the panel's query result as a native Grafana time series. */
+/** Share of the dashboard's time range the forecast may extend the graph by. */
+const FORECAST_SHARE = 0.25;
+/** TooltipPlugin2's "all series at this x" mode (a const enum @grafana/ui does not export). */
+const HOVER_ALL_SERIES = 1;
+
+/** A series with its learned band, anomaly score, anomalies as ranges, and forecast to its limit. */
 export function AnomalyPanel({ data, width, height, timeRange, timeZone, options, fieldConfig, id }: PanelProps<AnomalyPanelOptions>) {
-  const frames = data.series.filter(
-    (frame) => frame.fields.some((f) => f.type === FieldType.time) && frame.fields.some((f) => f.type === FieldType.number)
+  const theme = useTheme2();
+  const styles = useStyles2(getStyles);
+  const layers = options.layers ?? defaultLayers;
+  const read = useMemo(() => readSeries(data.series), [data.series]);
+  const threshold = thresholdOfSensitivity(options.sensitivity);
+  const rangeMs = timeRange.to.valueOf() - timeRange.from.valueOf();
+  const analyses = useBrowserAnalyses(read.series, {
+    detector: options.detector,
+    threshold,
+    withForecast: layers.forecast,
+    horizonMs: Math.max(rangeMs * FORECAST_SHARE, 60_000),
+    limit: options.forecastLimit ?? undefined,
+    direction: options.forecastDirection,
+  });
+  const plot = useMemo(() => buildPlotFrames(analyses, layers, threshold, theme), [analyses, layers, threshold, theme]);
+
+  // A new plot config is built whenever frames or options change, so the hook can close over these.
+  const overlays = useMemo<Overlays>(
+    () => ({
+      ranges: layers.anomalies ? analyses.flatMap((a) => a.ranges) : [],
+      crossings: layers.forecast ? analyses.flatMap((a) => (a.forecast?.crossing ? [{ ...a.forecast.crossing, name: a.series.name }] : [])) : [],
+    }),
+    [analyses, layers]
   );
-  if (frames.length === 0) {
+  const renderers = useMemo(
+    () => [
+      {
+        fieldMap: {},
+        indicesOnly: [],
+        init: (builder: UPlotConfigBuilder) => builder.addHook('draw', (u) => drawOverlays(u, overlays, theme)),
+      },
+    ],
+    [overlays, theme]
+  );
+
+  // The forecast lies after "now": widen the x axis just enough to show it.
+  const forecastEnd = layers.forecast ? Math.max(...analyses.map((a) => (a.forecast ? a.forecast.path.time[a.forecast.path.time.length - 1] : -Infinity))) : -Infinity;
+  const plotRange = useMemo<TimeRange>(
+    () => (forecastEnd > timeRange.to.valueOf() ? { from: timeRange.from, to: dateTime(forecastEnd), raw: timeRange.raw } : timeRange),
+    [timeRange, forecastEnd]
+  );
+
+  if (read.series.length === 0) {
     return (
-      <div data-testid={testIds.anomalyPanel.noData}>
-        <PanelDataErrorView panelId={id} fieldConfig={fieldConfig} data={data} needsTimeField needsNumberField />
+      <div data-testid={panelTestIds.noData} className={styles.empty}>
+        <PanelDataErrorView
+          panelId={id}
+          fieldConfig={fieldConfig}
+          data={data}
+          needsTimeField
+          needsNumberField
+          message={read.problem === 'no-time-field' ? 'The query returned no time field: use a range query, not an instant one.' : undefined}
+        />
       </div>
     );
   }
+
   return (
-    <div data-testid={testIds.anomalyPanel.container}>
+    <div data-testid={panelTestIds.container} className={styles.container}>
+      <AnomalySummary analyses={analyses} timeZone={timeZone} showAnomalies={layers.anomalies} showForecast={layers.forecast} />
       <TimeSeries
-        frames={frames}
-        timeRange={timeRange}
+        frames={plot.frames}
+        timeRange={plotRange}
         timeZone={timeZone}
         width={width}
-        height={height}
-        legend={{
-          showLegend: options.showLegend,
-          displayMode: LegendDisplayMode.List,
-          placement: 'bottom',
-          calcs: [],
-        }}
-      />
+        height={height - SUMMARY_HEIGHT}
+        renderers={renderers}
+        options={options}
+        legend={{ showLegend: options.showLegend, displayMode: LegendDisplayMode.List, placement: 'bottom', calcs: [] }}
+      >
+        {(config, alignedFrame) => (
+          <TooltipPlugin2
+            config={config}
+            hoverMode={HOVER_ALL_SERIES}
+            render={(u, dataIdxs) => <AnomalyTooltip alignedFrame={alignedFrame} dataIdxs={dataIdxs} plot={plot} analyses={analyses} timeZone={timeZone} />}
+          />
+        )}
+      </TimeSeries>
     </div>
   );
 }
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  container: css({
+    position: 'relative',
+    display: 'flex',
+    flexDirection: 'column',
+  }),
+  empty: css({
+    height: '100%',
+    color: theme.colors.text.secondary,
+  }),
+});

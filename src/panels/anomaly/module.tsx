@@ -1,12 +1,76 @@
-import { PanelPlugin } from '@grafana/data';
+import { FieldConfigProperty, PanelPlugin } from '@grafana/data';
+import { DETECTOR_NAMES } from '../../detection';
 import { AnomalyPanel } from './AnomalyPanel';
-import type { AnomalyPanelOptions } from './types';
+import { defaultLayers, type AnomalyPanelOptions } from './types';
 
-export const plugin = new PanelPlugin<AnomalyPanelOptions>(AnomalyPanel).setPanelOptions((builder) =>
-  builder.addBooleanSwitch({
-    path: 'showLegend',
-    name: 'Legend',
-    description: 'Show the series legend below the graph',
-    defaultValue: true,
+const DETECTOR_DESCRIPTIONS: Record<string, string> = {
+  failureprophet: 'Daily profile with calibrated tails (recommended)',
+  ewma: 'Exponentially weighted moving average',
+  zscore: 'Rolling z-score',
+  iforest: 'Isolation Forest on temporal features',
+};
+
+export const plugin = new PanelPlugin<AnomalyPanelOptions>(AnomalyPanel)
+  .useFieldConfig({
+    // Thresholds and colour schemes by value would fight the band and the limit line drawn here.
+    disableStandardOptions: [FieldConfigProperty.Thresholds, FieldConfigProperty.Mappings],
   })
-);
+  .setPanelOptions((builder) =>
+    builder
+      .addSliderInput({
+        path: 'sensitivity',
+        name: 'Sensitivity',
+        description: 'Higher marks milder departures as anomalies; 50 uses the detector’s recommended threshold.',
+        defaultValue: 50,
+        settings: { min: 0, max: 100, step: 5 },
+        category: ['Detection'],
+      })
+      .addSelect({
+        path: 'detector',
+        name: 'Detector',
+        description: 'Detector run in the browser when the backend does not score the series.',
+        defaultValue: 'failureprophet',
+        settings: { options: DETECTOR_NAMES.map((name) => ({ value: name, label: name, description: DETECTOR_DESCRIPTIONS[name] })) },
+        category: ['Detection'],
+      })
+      .addRadio({
+        path: 'source',
+        name: 'Scores from',
+        description: 'Auto: the backend’s scores and anomalies when it watches the series, else the browser.',
+        defaultValue: 'auto',
+        settings: {
+          options: [
+            { value: 'auto', label: 'Auto' },
+            { value: 'backend', label: 'Backend' },
+            { value: 'browser', label: 'Browser' },
+          ],
+        },
+        category: ['Detection'],
+      })
+      .addBooleanSwitch({ path: 'layers.band', name: 'Expected band', defaultValue: defaultLayers.band, category: ['Layers'] })
+      .addBooleanSwitch({ path: 'layers.score', name: 'Anomaly score', description: 'On a right-hand 0–1 axis', defaultValue: defaultLayers.score, category: ['Layers'] })
+      .addBooleanSwitch({ path: 'layers.anomalies', name: 'Anomalies', description: 'Marked as ranges', defaultValue: defaultLayers.anomalies, category: ['Layers'] })
+      .addBooleanSwitch({ path: 'layers.forecast', name: 'Forecast', defaultValue: defaultLayers.forecast, category: ['Layers'] })
+      .addNumberInput({
+        path: 'forecastLimit',
+        name: 'Limit',
+        description: 'Value the forecast is checked against, in the series’ unit (e.g. 0.9 for 90% of a memory limit); the time to failure is when it is crossed.',
+        settings: { placeholder: 'none' },
+        category: ['Forecast'],
+        showIf: (o) => o.layers?.forecast !== false,
+      })
+      .addRadio({
+        path: 'forecastDirection',
+        name: 'Failure when the series goes',
+        defaultValue: 'above',
+        settings: {
+          options: [
+            { value: 'above', label: 'Above the limit' },
+            { value: 'below', label: 'Below the limit' },
+          ],
+        },
+        category: ['Forecast'],
+        showIf: (o) => o.layers?.forecast !== false,
+      })
+      .addBooleanSwitch({ path: 'showLegend', name: 'Legend', description: 'Show the series legend below the graph', defaultValue: true, category: ['Legend'] })
+  );

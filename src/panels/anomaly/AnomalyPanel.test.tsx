@@ -1,0 +1,132 @@
+import React from 'react';
+import { render, screen } from '@testing-library/react';
+import {
+  dateTime,
+  FieldType,
+    LoadingState,
+  PanelOptionsEditorBuilder,
+  standardEditorsRegistry,
+  toDataFrame,
+  type DataFrame,
+  type PanelProps,
+} from '@grafana/data';
+import { synthetic } from '../../detection/testSeries';
+import { AnomalyPanel } from './AnomalyPanel';
+import { plugin } from './module';
+import { panelTestIds } from './testIds';
+import type { AnomalyPanelOptions } from './types';
+
+// uPlot needs a real canvas; the browser test draws the real plot. Here the frames handed to it are checked.
+jest.mock('@grafana/ui', () => ({
+  ...jest.requireActual('@grafana/ui'),
+  TimeSeries: ({ frames, timeRange }: { frames: DataFrame[]; timeRange: { to: { valueOf(): number } } }) => (
+    <div data-testid="plot" data-to={timeRange.to.valueOf()}>
+      {frames.map((f) => f.fields.map((x) => x.config.displayName ?? x.name).join('|')).join('\n')}
+    </div>
+  ),
+}));
+
+// Grafana fills the option editor registry at start-up; the option builder only needs the ids here.
+standardEditorsRegistry.setInit(() => ['slider', 'select', 'radio', 'boolean', 'number'].map((id) => ({ id, name: id, editor: () => null })));
+const defaults = plugin.defaults as AnomalyPanelOptions;
+
+function props(series: DataFrame[], options: Partial<AnomalyPanelOptions> = {}): PanelProps<AnomalyPanelOptions> {
+  const { t } = synthetic('flat', 2);
+  const timeRange = { from: dateTime(t[0]), to: dateTime(t[0] + 2000 * 300_000), raw: { from: 'now-7d', to: 'now' } };
+  return {
+    id: 1,
+    data: { series, state: LoadingState.Done, timeRange },
+    timeRange,
+    timeZone: 'utc',
+    options: { ...defaults, ...options },
+    fieldConfig: { defaults: {}, overrides: [] },
+    width: 800,
+    height: 300,
+    transparent: false,
+    renderCounter: 0,
+    title: 'Anomalies',
+    eventBus: { publish: jest.fn(), getStream: jest.fn(), subscribe: jest.fn(), removeAllListeners: jest.fn(), newScopedBus: jest.fn() },
+    onOptionsChange: jest.fn(),
+    onFieldConfigChange: jest.fn(),
+    replaceVariables: (s: string) => s,
+    onChangeTimeRange: jest.fn(),
+  } as unknown as PanelProps<AnomalyPanelOptions>;
+}
+
+function frameOf(kind: Parameters<typeof synthetic>[0], name: string, change?: (v: Float64Array) => Float64Array): DataFrame {
+  const { t, v } = synthetic(kind, 2000, 1500);
+  return toDataFrame({
+    fields: [
+      { name: 'Time', type: FieldType.time, values: Array.from(t) },
+      { name, type: FieldType.number, values: Array.from(change ? change(v) : v) },
+    ],
+  });
+}
+
+describe('AnomalyPanel', () => {
+  it('draws each series with its layers and says which anomalies it found, above or below the band', () => {
+    render(<AnomalyPanel {...props([frameOf('spike', 'cpu'), frameOf('step', 'memory', (v) => v.map((x, i) => (i >= 1500 ? x - 30 : x)))])} />);
+    expect(screen.getByTestId(panelTestIds.container)).toBeInTheDocument();
+    const plot = screen.getByTestId('plot');
+    expect(plot).toHaveTextContent('Time|cpu|cpu · upper|cpu · lower|cpu · score');
+    expect(plot).toHaveTextContent('cpu · forecast');
+    const list = screen.getByRole('list', { name: 'Anomalies in range' });
+    expect(list).toHaveTextContent(/cpu above the band, Jan 6, 05:00/);
+    expect(list).toHaveTextContent(/memory below the band, Jan 6, 05:00/);
+    expect(screen.getByTestId(panelTestIds.summary)).toHaveTextContent(/anomalies, latest:/);
+    expect(screen.getByTestId(panelTestIds.source)).toHaveTextContent('in browser');
+  });
+
+  it('reports the time to failure when a limit is set, and widens the time axis to show the forecast', () => {
+    const { t } = synthetic('flat', 2000);
+    const rising = toDataFrame({
+      fields: [
+        { name: 'Time', type: FieldType.time, values: Array.from(t) },
+        { name: 'disk', type: FieldType.number, values: Array.from(t, (_, i) => 20 + 0.02 * i + 0.2 * Math.sin(i)) },
+      ],
+    });
+    const p = props([rising], { forecastLimit: 70, forecastDirection: 'above' });
+    render(<AnomalyPanel {...p} />);
+    expect(screen.getByTestId(panelTestIds.timeToFailure)).toHaveTextContent(/Time to failure: disk crosses 70 in \d+ (d|h)/);
+    expect(Number(screen.getByTestId('plot').dataset.to)).toBeGreaterThan(p.timeRange.to.valueOf());
+  });
+
+  it('shows only what the layer options ask for', () => {
+    render(<AnomalyPanel {...props([frameOf('spike', 'cpu')], { layers: { band: false, score: false, anomalies: false, forecast: false } })} />);
+    expect(screen.getByTestId('plot').textContent).toBe('Time|cpu');
+    expect(screen.queryByRole('list', { name: 'Anomalies in range' })).not.toBeInTheDocument();
+    expect(screen.queryByTestId(panelTestIds.timeToFailure)).not.toBeInTheDocument();
+  });
+
+  it('says there is no data', () => {
+    render(<AnomalyPanel {...props([])} />);
+    expect(screen.getByTestId(panelTestIds.noData)).toBeInTheDocument();
+    expect(screen.queryByTestId('plot')).not.toBeInTheDocument();
+  });
+
+  it('asks for a range query when the result has no time field', () => {
+    render(<AnomalyPanel {...props([toDataFrame({ fields: [{ name: 'value', type: FieldType.number, values: [1] }] })])} />);
+    expect(screen.getByTestId(panelTestIds.noData)).toHaveTextContent('no time field');
+  });
+});
+
+describe('panel options', () => {
+  it('defaults to the recommended detector and threshold, every layer, scores from the backend when it has them', () => {
+    expect(defaults).toMatchObject({
+      sensitivity: 50,
+      detector: 'failureprophet',
+      source: 'auto',
+      forecastDirection: 'above',
+      showLegend: true,
+      layers: { band: true, score: true, anomalies: true, forecast: true },
+    });
+    expect(defaults.forecastLimit).toBeUndefined();
+  });
+
+  it('offers every detector of the library', () => {
+    const builder = new PanelOptionsEditorBuilder<AnomalyPanelOptions>();
+    plugin.getPanelOptionsSupplier()(builder, { data: [] });
+    const detectorOption = builder.getItems().find((e) => e.path === 'detector');
+    expect(detectorOption?.settings?.options.map((o: { value: string }) => o.value)).toEqual(['failureprophet', 'ewma', 'zscore', 'iforest']);
+  });
+});

@@ -1,0 +1,121 @@
+import React from 'react';
+import { css } from '@emotion/css';
+import type { GrafanaTheme2 } from '@grafana/data';
+import { Badge, useStyles2 } from '@grafana/ui';
+import type { TimeZone } from '@grafana/schema';
+import type { AnomalyRange, Crossing, SeriesAnalysis } from '../model/analysis';
+import { formatDuration, formatSpan } from '../model/format';
+import { panelTestIds } from '../testIds';
+
+export interface AnomalySummaryProps {
+  analyses: SeriesAnalysis[];
+  timeZone: TimeZone;
+  showAnomalies: boolean;
+  showForecast: boolean;
+}
+
+/** Pixel height the panel reserves for the summary line above the graph. */
+export const SUMMARY_HEIGHT = 24;
+
+/** An anomaly said in words: which series, above or below the band, when, how unlikely. */
+export function describeAnomaly(name: string, range: AnomalyRange, timeZone: TimeZone): string {
+  const state = range.state === 'open' ? ', still open' : '';
+  return `${name} ${range.side} the band, ${formatSpan(range.startMs, range.endMs, timeZone)}, peak score ${range.peakScore.toFixed(2)} (${range.severity}${state})`;
+}
+
+export function describeCrossing(name: string, c: Crossing): string {
+  if (c.seconds === 0) {
+    return `${name} is ${c.direction} ${c.limit} now`;
+  }
+  const after = (ms: number) => (Number.isFinite(ms) ? formatDuration((ms - c.fromMs) / 1000) : 'later');
+  const range = Number.isFinite(c.earliestMs) && c.earliestMs !== c.atMs ? ` (${after(c.earliestMs)} – ${after(c.latestMs)})` : '';
+  return `${name} crosses ${c.limit} in ${formatDuration(c.seconds)}${range}`;
+}
+
+/**
+ * One line above the graph that says what the canvas shows: the soonest time to failure, how many
+ * anomalies and the latest in words, and where the scores come from. The full list is there for
+ * screen readers, since a canvas says nothing to them.
+ */
+export function AnomalySummary({ analyses, timeZone, showAnomalies, showForecast }: AnomalySummaryProps) {
+  const styles = useStyles2(getStyles);
+  const anomalies = analyses
+    .flatMap((a) => a.ranges.map((range) => ({ name: a.series.name, range })))
+    .sort((x, y) => y.range.startMs - x.range.startMs);
+  const soonest = analyses
+    .flatMap((a) => (a.forecast?.crossing && Number.isFinite(a.forecast.crossing.atMs) ? [{ name: a.series.name, crossing: a.forecast.crossing }] : []))
+    .sort((x, y) => x.crossing.atMs - y.crossing.atMs)[0];
+  const backend = analyses.filter((a) => a.source === 'backend').length;
+  const latest = anomalies[0];
+
+  return (
+    <div className={styles.summary} data-testid={panelTestIds.summary} style={{ height: SUMMARY_HEIGHT }}>
+      {showForecast && soonest && (
+        <span className={styles.ttf} data-testid={panelTestIds.timeToFailure}>
+          Time to failure: {describeCrossing(soonest.name, soonest.crossing)}
+        </span>
+      )}
+      {showAnomalies && (
+        <span className={styles.item}>
+          {anomalies.length === 0
+            ? 'No anomalies in range'
+            : `${anomalies.length} ${anomalies.length === 1 ? 'anomaly' : 'anomalies'}, latest: ${describeAnomaly(latest.name, latest.range, timeZone)}`}
+        </span>
+      )}
+      <span className={styles.source} data-testid={panelTestIds.source}>
+        <Badge
+          color={backend > 0 ? 'green' : 'blue'}
+          text={backend === analyses.length ? 'backend' : backend > 0 ? `backend ${backend}/${analyses.length}` : 'in browser'}
+          tooltip={
+            backend > 0
+              ? 'Scores and anomalies of the series the Failure Prophet backend watches come from it; the others are scored in the browser.'
+              : 'Scored in the browser by the detection library on this panel’s data.'
+          }
+        />
+      </span>
+      {showAnomalies && anomalies.length > 0 && (
+        <ul className={styles.srOnly} data-testid={panelTestIds.anomalyList} aria-label="Anomalies in range">
+          {anomalies.map(({ name, range }) => (
+            <li key={`${name}-${range.startMs}`}>{describeAnomaly(name, range, timeZone)}</li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  summary: css({
+    display: 'flex',
+    alignItems: 'center',
+    gap: theme.spacing(1.5),
+    overflow: 'hidden',
+    whiteSpace: 'nowrap',
+    fontSize: theme.typography.bodySmall.fontSize,
+    color: theme.colors.text.secondary,
+  }),
+  ttf: css({
+    color: theme.colors.error.text,
+    fontWeight: theme.typography.fontWeightMedium,
+  }),
+  item: css({
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+    minWidth: 0,
+    flex: 1,
+  }),
+  source: css({
+    marginLeft: 'auto',
+  }),
+  srOnly: css({
+    position: 'absolute',
+    width: 1,
+    height: 1,
+    padding: 0,
+    margin: -1,
+    overflow: 'hidden',
+    clipPath: 'inset(50%)',
+    whiteSpace: 'nowrap',
+    border: 0,
+  }),
+});

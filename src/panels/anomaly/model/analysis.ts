@@ -1,0 +1,60 @@
+import type { Direction, FailureModel, Severity } from '../../../detection';
+import type { PanelSeries } from './series';
+
+/** Which side of the expected band the series left. */
+export type Side = 'above' | 'below';
+
+/** A marked anomaly: a time range, not a point, so one event is one region on the graph. */
+export interface AnomalyRange {
+  startMs: number;
+  endMs: number;
+  /** Time of the highest score inside the range. */
+  peakMs: number;
+  peakScore: number;
+  side: Side;
+  severity: Severity;
+  failureModel?: FailureModel;
+  /** Backend anomalies carry their state (open, resolved, ...); browser ones have none. */
+  state?: string;
+}
+
+/** The forecast drawn after the last sample, with its 90% range. */
+export interface ForecastPath {
+  time: Float64Array;
+  value: Float64Array;
+  lower: Float64Array;
+  upper: Float64Array;
+}
+
+/** When the forecast crosses the limit, as absolute times (Infinity: not within the horizon). */
+export interface Crossing {
+  limit: number;
+  direction: Direction;
+  /** Best estimate. */
+  atMs: number;
+  /** Earliest plausible crossing (pessimistic edge of the 90% range). */
+  earliestMs: number;
+  /** Latest plausible crossing (Infinity when the optimistic edge never crosses). */
+  latestMs: number;
+  /** The last sample, which the forecast counts from. */
+  fromMs: number;
+  /** Seconds from the last sample to the best estimate (Infinity: not within the horizon). */
+  seconds: number;
+}
+
+export interface Forecast {
+  path: ForecastPath;
+  crossing?: Crossing;
+}
+
+/** Everything the panel draws for one series; arrays are aligned with `series.time` (NaN: unknown). */
+export interface SeriesAnalysis {
+  series: PanelSeries;
+  source: 'browser' | 'backend';
+  score: Float64Array;
+  expected: Float64Array;
+  lower: Float64Array;
+  upper: Float64Array;
+  ranges: AnomalyRange[];
+  forecast?: Forecast;
+}

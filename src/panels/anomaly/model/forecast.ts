@@ -1,0 +1,102 @@
+import { StreamingForecaster, type Direction } from '../../../detection';
+import type { Forecast } from './analysis';
+
+/** z of the two-sided 90% range, the same the library's time-to-limit uses. */
+const Z90 = 1.6448536269514722;
+/** The forecaster's defaults, passed explicitly because the drawn range is computed from them. */
+const ALPHA = 0.3;
+const BETA = 0.05;
+const PHI = 0.999;
+/** Points drawn for the forecast path, whatever its horizon. */
+const PATH_POINTS = 120;
+
+export interface ForecastRequest {
+  time: Float64Array;
+  values: Float64Array;
+  /** How far ahead to draw when no crossing is expected sooner. */
+  horizonMs: number;
+  limit?: number;
+  direction: Direction;
+}
+
+/**
+ * Damped Holt-Winters forecast after the last sample, drawn up to the latest plausible crossing of
+ * the limit (or `horizonMs`), with the 90% range the library uses for its time to failure, so the
+ * drawn band meets the limit exactly where the reported earliest and latest crossings say.
+ */
+export function forecastSeries({ time, values, horizonMs, limit, direction }: ForecastRequest): Forecast | undefined {
+  const stepMs = medianStep(time);
+  if (!(stepMs > 0)) {
+    return undefined;
+  }
+  const f = new StreamingForecaster({ alpha: ALPHA, beta: BETA, phi: PHI, stepMs });
+  let lastMs = NaN;
+  for (let i = 0; i < values.length; i++) {
+    if (Number.isFinite(values[i])) {
+      f.update(time[i], values[i]);
+      lastMs = time[i];
+    }
+  }
+  if (Number.isNaN(lastMs) || Number.isNaN(f.forecast(1))) {
+    return undefined;
+  }
+  let crossing: Forecast['crossing'];
+  let drawMs = horizonMs;
+  if (limit !== undefined && Number.isFinite(limit)) {
+    const ttf = f.timeToLimit(limit, direction);
+    const at = (s: number) => (s === Infinity ? Infinity : ttf.fromMs + s * 1000);
+    crossing = { limit, direction, atMs: at(ttf.seconds), earliestMs: at(ttf.lowerSeconds), latestMs: at(ttf.upperSeconds), fromMs: ttf.fromMs, seconds: ttf.seconds };
+    const reach = Number.isFinite(ttf.upperSeconds) ? ttf.upperSeconds : ttf.seconds;
+    if (Number.isFinite(reach)) {
+      drawMs = Math.min(horizonMs, Math.max(reach * 1000 * 1.1, stepMs));
+    }
+  }
+  const steps = Math.max(1, Math.ceil(drawMs / stepMs));
+  const points = Math.min(PATH_POINTS, steps);
+  const path = { time: new Float64Array(points + 1), value: new Float64Array(points + 1), lower: new Float64Array(points + 1), upper: new Float64Array(points + 1) };
+  const sigma = Number.isNaN(f.residualStd) ? 0 : f.residualStd;
+  const last = values[lastIndexFinite(values)];
+  // The path starts at the last sample so it joins the series without a gap.
+  path.time[0] = lastMs;
+  path.value[0] = path.lower[0] = path.upper[0] = last;
+  let varSum = 1;
+  let phiSum = 0;
+  let h = 1;
+  for (let k = 1; k <= points; k++) {
+    const target = Math.round((k * steps) / points);
+    // Variance of the h-step error of damped Holt, accumulated as the library does.
+    for (; h < target; h++) {
+      phiSum += Math.pow(PHI, h);
+      const c = ALPHA * (1 + BETA * phiSum);
+      varSum += c * c;
+    }
+    const y = f.forecast(target);
+    const spread = Z90 * sigma * Math.sqrt(varSum);
+    path.time[k] = lastMs + target * stepMs;
+    path.value[k] = y;
+    path.lower[k] = y - spread;
+    path.upper[k] = y + spread;
+  }
+  return { path, crossing };
+}
+
+function medianStep(time: Float64Array): number {
+  const n = Math.min(time.length - 1, 200);
+  if (n < 1) {
+    return NaN;
+  }
+  const diffs = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    diffs[i] = time[time.length - n + i] - time[time.length - n + i - 1];
+  }
+  diffs.sort();
+  return diffs[n >> 1];
+}
+
+function lastIndexFinite(values: Float64Array): number {
+  let i = values.length - 1;
+  while (i > 0 && !Number.isFinite(values[i])) {
+    i--;
+  }
+  return i;
+}

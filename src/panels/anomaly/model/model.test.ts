@@ -1,0 +1,239 @@
+import { createTheme, FieldType, toDataFrame } from '@grafana/data';
+import { RECOMMENDED_THRESHOLD } from '../../../detection';
+import { synthetic } from '../../../detection/testSeries';
+import { defaultLayers } from '../types';
+import { analyseInBrowser, thresholdOfSensitivity } from './browser';
+import { forecastSeries } from './forecast';
+import { formatDuration } from './format';
+import { buildPlotFrames } from './plotFrames';
+import { findRanges } from './ranges';
+import { readSeries, type PanelSeries } from './series';
+
+const STEP = 300_000;
+const T0 = Date.UTC(2024, 0, 1);
+
+function seriesOf(t: Float64Array, v: Float64Array, name = 'cpu'): PanelSeries {
+  const [s] = readSeries([toDataFrame({ fields: [{ name: 'Time', type: FieldType.time, values: Array.from(t) }, { name, type: FieldType.number, values: Array.from(v) }] })]).series;
+  return s;
+}
+
+function ramp(n: number, from: number, perStep: number): { t: Float64Array; v: Float64Array } {
+  const t = new Float64Array(n);
+  const v = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    t[i] = T0 + i * STEP;
+    // A small deterministic wobble so the forecaster has residuals to size its range with.
+    v[i] = from + perStep * i + 0.3 * Math.sin(i * 1.7);
+  }
+  return { t, v };
+}
+
+describe('readSeries', () => {
+  it('reads every number field beside a time field as a series, nulls as NaN', () => {
+    const frame = toDataFrame({
+      fields: [
+        { name: 'Time', type: FieldType.time, values: [1000, 2000, 3000] },
+        { name: 'a', type: FieldType.number, values: [1, null, 3] },
+        { name: 'b', type: FieldType.number, values: [4, 5, 6] },
+      ],
+    });
+    const { series, problem } = readSeries([frame]);
+    expect(problem).toBeUndefined();
+    expect(series.map((s) => s.name)).toEqual(['a', 'b']);
+    expect(Array.from(series[0].values)).toEqual([1, NaN, 3]);
+    expect(series[0].time).toBeInstanceOf(Float64Array);
+  });
+
+  it('says why nothing can be drawn', () => {
+    expect(readSeries([]).problem).toBe('no-data');
+    expect(readSeries([toDataFrame({ fields: [{ name: 'v', type: FieldType.number, values: [1, 2] }] })]).problem).toBe('no-time-field');
+    expect(readSeries([toDataFrame({ fields: [{ name: 'Time', type: FieldType.time, values: [] }, { name: 'v', type: FieldType.number, values: [] }] })]).problem).toBe('no-data');
+  });
+});
+
+describe('findRanges', () => {
+  const n = 80;
+  const time = Float64Array.from({ length: n }, (_, i) => T0 + i * STEP);
+  const expected = new Float64Array(n).fill(10);
+  const lower = new Float64Array(n).fill(9);
+  const upper = new Float64Array(n).fill(11);
+
+  it('widens each scored point to the stretch outside the band, and says above or below', () => {
+    const values = new Float64Array(n).fill(10);
+    const score = new Float64Array(n);
+    values.fill(20, 20, 26);
+    score[21] = 0.9;
+    values.fill(5, 50, 53);
+    score[50] = 0.5;
+    const ranges = findRanges({ time, values, score, expected, lower, upper }, RECOMMENDED_THRESHOLD);
+    expect(ranges).toHaveLength(2);
+    expect(ranges[0]).toMatchObject({ startMs: time[20], endMs: time[25], peakMs: time[21], peakScore: 0.9, side: 'above' });
+    expect(ranges[1]).toMatchObject({ startMs: time[50], endMs: time[52], side: 'below' });
+    expect(['critical', 'high', 'medium', 'low']).toContain(ranges[0].severity);
+  });
+
+  it('merges nearby events on the same side into one range, keeps the higher peak', () => {
+    const values = new Float64Array(n).fill(10);
+    const score = new Float64Array(n);
+    values.fill(20, 30, 33);
+    values.fill(20, 35, 38);
+    score[30] = 0.4;
+    score[36] = 0.8;
+    const ranges = findRanges({ time, values, score, expected, lower, upper }, RECOMMENDED_THRESHOLD);
+    expect(ranges).toHaveLength(1);
+    expect(ranges[0]).toMatchObject({ startMs: time[30], endMs: time[37], peakMs: time[36], peakScore: 0.8 });
+  });
+
+  it('ignores scores under the threshold', () => {
+    const values = new Float64Array(n).fill(20);
+    const score = new Float64Array(n).fill(RECOMMENDED_THRESHOLD / 2);
+    expect(findRanges({ time, values, score, expected, lower, upper }, RECOMMENDED_THRESHOLD)).toEqual([]);
+  });
+});
+
+describe('analyseInBrowser', () => {
+  const options = { detector: 'failureprophet', threshold: RECOMMENDED_THRESHOLD, withForecast: false, horizonMs: 3_600_000, direction: 'above' as const };
+
+  it('marks a spike as a range above the band, and learns a band around the series', () => {
+    const { t, v } = synthetic('spike', 2000, 1500);
+    const a = analyseInBrowser(seriesOf(t, v), options);
+    const spike = a.ranges.find((r) => r.startMs <= t[1500] && t[1500] <= r.endMs);
+    expect(spike).toMatchObject({ side: 'above' });
+    expect(spike!.peakScore).toBeGreaterThanOrEqual(RECOMMENDED_THRESHOLD);
+    for (const i of [1000, 1400, 1999]) {
+      expect(a.lower[i]).toBeLessThan(a.expected[i]);
+      expect(a.upper[i]).toBeGreaterThan(a.expected[i]);
+      expect(a.score[i]).toBeGreaterThanOrEqual(0);
+      expect(a.score[i]).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('marks a drop as a range below the band', () => {
+    const { t, v } = synthetic('step', 2000, 1500);
+    const dropped = v.map((x, i) => (i >= 1500 ? x - 30 : x));
+    const a = analyseInBrowser(seriesOf(t, dropped), options);
+    expect(a.ranges.find((r) => r.startMs <= t[1500] && t[1500] <= r.endMs)).toMatchObject({ side: 'below' });
+  });
+
+  it('leaves band and score unknown where the series has no sample', () => {
+    const { t, v } = synthetic('noise', 300);
+    v[200] = NaN;
+    const a = analyseInBrowser(seriesOf(t, v), options);
+    expect(a.score[200]).toBeNaN();
+    expect(a.lower[200]).toBeNaN();
+    expect(a.upper[201]).not.toBeNaN();
+  });
+
+  it('runs any detector of the library', () => {
+    const { t, v } = synthetic('spike', 800, 700);
+    for (const detector of ['ewma', 'zscore']) {
+      const a = analyseInBrowser(seriesOf(t, v), { ...options, detector });
+      expect(a.ranges.some((r) => r.startMs <= t[700] && t[700] <= r.endMs && r.side === 'above')).toBe(true);
+    }
+  });
+});
+
+describe('thresholdOfSensitivity', () => {
+  it('is the recommended threshold at 50 and falls as sensitivity rises', () => {
+    expect(thresholdOfSensitivity(50)).toBeCloseTo(RECOMMENDED_THRESHOLD);
+    expect(thresholdOfSensitivity(100)).toBeLessThan(thresholdOfSensitivity(50));
+    expect(thresholdOfSensitivity(0)).toBeGreaterThan(thresholdOfSensitivity(50));
+    expect(thresholdOfSensitivity(NaN)).toBeCloseTo(RECOMMENDED_THRESHOLD);
+  });
+});
+
+describe('forecastSeries', () => {
+  it('predicts when a rising series crosses its limit, with a range around it, and draws up to it', () => {
+    const { t, v } = ramp(600, 10, 0.1);
+    // 10 + 0.1 * 599 ≈ 70 at the end; 80 is ~100 steps (~8.3 h) ahead.
+    const f = forecastSeries({ time: t, values: v, horizonMs: 48 * 3_600_000, limit: 80, direction: 'above' })!;
+    const c = f.crossing!;
+    expect(c.seconds / 3600).toBeGreaterThan(6);
+    expect(c.seconds / 3600).toBeLessThan(11);
+    expect(c.earliestMs).toBeLessThanOrEqual(c.atMs);
+    expect(c.latestMs).toBeGreaterThanOrEqual(c.atMs);
+    expect(c.fromMs).toBe(t[599]);
+    const { path } = f;
+    expect(path.time[0]).toBe(t[599]);
+    expect(path.value[0]).toBe(v[599]);
+    const last = path.time.length - 1;
+    expect(path.time[last]).toBeGreaterThanOrEqual(c.atMs);
+    for (let k = 1; k <= last; k++) {
+      expect(path.lower[k]).toBeLessThanOrEqual(path.value[k]);
+      expect(path.upper[k]).toBeGreaterThanOrEqual(path.value[k]);
+      expect(path.time[k]).toBeGreaterThan(path.time[k - 1]);
+    }
+  });
+
+  it('handles a falling series with a limit below', () => {
+    const { t, v } = ramp(600, 100, -0.1);
+    const c = forecastSeries({ time: t, values: v, horizonMs: 48 * 3_600_000, limit: 20, direction: 'below' })!.crossing!;
+    expect(Number.isFinite(c.atMs)).toBe(true);
+    expect(c.direction).toBe('below');
+  });
+
+  it('draws the forecast over the horizon without a crossing when no limit is set', () => {
+    const { t, v } = synthetic('noise', 500);
+    const f = forecastSeries({ time: t, values: v, horizonMs: 6 * 3_600_000, direction: 'above' })!;
+    expect(f.crossing).toBeUndefined();
+    expect(f.path.time[f.path.time.length - 1] - t[499]).toBe(6 * 3_600_000);
+    expect(f.path.time.length).toBeLessThanOrEqual(121);
+  });
+
+  it('gives nothing for a series too short to have a step', () => {
+    expect(forecastSeries({ time: Float64Array.of(T0), values: Float64Array.of(1), horizonMs: 1000, direction: 'above' })).toBeUndefined();
+  });
+});
+
+describe('buildPlotFrames', () => {
+  const theme = createTheme();
+  const { t, v } = ramp(400, 10, 0.1);
+  const analyses = [seriesOf(t, v, 'node-1'), seriesOf(t, v, 'node-2')].map((s) =>
+    analyseInBrowser(s, { detector: 'failureprophet', threshold: 0.27, withForecast: true, horizonMs: 3_600_000, limit: 80, direction: 'above' })
+  );
+
+  it('gives each series its band as a fillBelowTo pair, its score on a 0–1 right axis, and a forecast frame', () => {
+    const plot = buildPlotFrames(analyses, defaultLayers, 0.27, theme);
+    expect(plot.frames).toHaveLength(4);
+    const names = plot.frames[0].fields.map((f) => f.config.displayName ?? f.name);
+    expect(names).toEqual(['Time', 'node-1', 'node-1 · upper', 'node-1 · lower', 'node-1 · score']);
+    const [, value, upper, lower, score] = plot.frames[0].fields;
+    expect(upper.config.custom.fillBelowTo).toBe('node-1 · lower');
+    expect(upper.config.custom.hideFrom).toEqual({ legend: true, tooltip: true, viz: false });
+    expect(score.config).toMatchObject({ min: 0, max: 1, custom: { axisPlacement: 'right' } });
+    expect(plot.roles.get('node-2 · score')).toEqual({ index: 1, role: 'score' });
+    expect(plot.frames[2].fields.map((f) => f.config.displayName ?? f.name)).toEqual(['Time', 'node-1 · forecast', 'node-1 · forecast upper', 'node-1 · forecast lower']);
+    // The limit is a dashed threshold line on the first series, inside the axis' soft range.
+    expect(value.config.custom.thresholdsStyle).toEqual({ mode: 'dashed' });
+    expect(value.config.thresholds?.steps[1].value).toBe(80);
+    expect(value.config.custom.axisSoftMax).toBe(80);
+    expect(lower.config.custom.axisSoftMax).toBe(80);
+    // No NaN reaches uPlot: unknown values are gaps.
+    expect(upper.values.some((x: unknown) => typeof x === 'number' && Number.isNaN(x))).toBe(false);
+  });
+
+  it('takes colours from the theme palette, the same for a series and its layers', () => {
+    const plot = buildPlotFrames(analyses, defaultLayers, 0.27, theme);
+    expect(plot.colors[0]).toBe(theme.visualization.getColorByName(theme.visualization.palette[0]));
+    const colours = new Set(plot.frames[0].fields.slice(1).map((f) => f.config.color?.fixedColor));
+    expect([...colours]).toEqual([plot.colors[0]]);
+  });
+
+  it('draws only the series when every layer is off', () => {
+    const plot = buildPlotFrames(analyses, { band: false, score: false, anomalies: false, forecast: false }, 0.27, theme);
+    expect(plot.frames).toHaveLength(2);
+    expect(plot.frames[0].fields).toHaveLength(2);
+    expect(plot.frames[0].fields[1].config.thresholds).toBeUndefined();
+  });
+});
+
+describe('formatDuration', () => {
+  it('says a countdown in its two largest units', () => {
+    expect(formatDuration(45)).toBe('45 s');
+    expect(formatDuration(2820)).toBe('47 min');
+    expect(formatDuration(7800)).toBe('2 h 10 min');
+    expect(formatDuration(7200)).toBe('2 h');
+    expect(formatDuration(3 * 86_400 + 4 * 3600 + 60)).toBe('3 d 4 h');
+    expect(formatDuration(Infinity)).toBe('beyond the forecast horizon');
+  });
+});
