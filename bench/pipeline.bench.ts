@@ -1,0 +1,132 @@
+/**
+ * Pipeline scale: (1) one watch of 10,000 series at a 60 s step, data served by a real Prometheus
+ * (Debian's, backfilled with promtool): time of the scoring part of a cycle (and of the whole
+ * cycle: query, scoring, checkpoint); (2) streaming state of 100,000 series held in memory.
+ * One series in ten has a forecaster limit, as memory and disk signals would.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import pino from 'pino';
+import { Registry, type Histogram } from 'prom-client';
+import { Random } from '../src/detection';
+import { configSchema } from '../src/server/config/schema';
+import { Pipeline } from '../src/server/pipeline/pipeline';
+import { TargetModel, type TargetSettings } from '../src/server/pipeline/targetModel';
+import { openSqliteStore } from '../src/server/store/sqlite';
+import { startPrometheus } from '../test/harness/prometheus';
+
+const STEP = 60_000;
+const T0 = Date.UTC(2025, 5, 2);
+
+function value(rng: Random, i: number, k: number): number {
+  return 100 + (k % 50) + 10 * Math.sin((2 * Math.PI * i) / 1440) + rng.next() * 2;
+}
+
+async function cycleBench(series: number, points: number): Promise<void> {
+  const rng = new Random(1);
+  const timestamps = Array.from({ length: points }, (_, i) => T0 + i * STEP);
+  let t = performance.now();
+  const prom = await startPrometheus(
+    Array.from({ length: series }, (_, k) => ({
+      name: k % 10 === 0 ? 'bench_memory_ratio' : 'bench_load',
+      labels: { instance: `i-${String(k).padStart(6, '0')}` },
+      timestamps,
+      values: timestamps.map((_, i) => (k % 10 === 0 ? 0.3 + 0.0001 * i + 0.01 * rng.next() : value(rng, i, k))),
+    }))
+  );
+  console.log(`  backfilled ${series.toLocaleString('en')} series x ${points} points into a real Prometheus in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  const dataDir = mkdtempSync(join(tmpdir(), 'fp-bench-'));
+  const store = openSqliteStore(dataDir);
+  const metrics = new Registry();
+  let now = T0 + 60 * STEP;
+  const config = configSchema.parse({
+    prometheus: { url: prom.url, timeout: '60s' },
+    watches: [
+      { name: 'fleet', queries: { load: 'bench_load', memory: 'bench_memory_ratio' }, target: ['instance'], step: '1m', history: '1h', lag: 0, limits: { memory: 1 } },
+    ],
+  });
+  const pipeline = new Pipeline({ config, db: store.db, logger: pino({ level: 'silent' }), metrics, now: () => now });
+  pipeline.init();
+  t = performance.now();
+  await pipeline.runOnce();
+  console.log(`  first sight: replay of 60 steps for every series in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  const scoring = metrics.getSingleMetric('failureprophet_scoring_duration_seconds') as Histogram;
+  const scoringSum = async () => (await scoring.get()).values.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0;
+  const cycles: Array<{ scoring: number; total: number }> = [];
+  for (let c = 0; c < Math.min(20, points - 61); c++) {
+    now += STEP;
+    const before = await scoringSum();
+    await pipeline.runOnce();
+    const status = pipeline.watches()[0];
+    if (status.degraded) {
+      throw new Error(`bench watch degraded: ${status.lastError?.message}`);
+    }
+    cycles.push({ scoring: (await scoringSum()) - before, total: status.lastCycleSeconds ?? NaN });
+  }
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const max = (xs: number[]) => Math.max(...xs);
+  const status = pipeline.watches()[0];
+  console.log(
+    `  steady state, ${cycles.length} cycles of one step over ${status.series.toLocaleString('en')} series (${status.targets.toLocaleString('en')} targets): ` +
+      `scoring median ${(median(cycles.map((c) => c.scoring)) * 1000).toFixed(0)} ms, max ${(max(cycles.map((c) => c.scoring)) * 1000).toFixed(0)} ms; ` +
+      `whole cycle (2 queries + scoring + checkpoint) median ${(median(cycles.map((c) => c.total)) * 1000).toFixed(0)} ms, max ${(max(cycles.map((c) => c.total)) * 1000).toFixed(0)} ms`
+  );
+  await pipeline.stop();
+  store.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  await prom.stop();
+}
+
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  gc();
+}
+
+function memoryBench(count: number, detailPoints: number): void {
+  const settings: TargetSettings = { detector: 'failureprophet', stepMs: STEP, probation: 30, closeAfter: 6, horizonSteps: 1440, detailPoints };
+  collectGarbage();
+  const before = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+  const targets: TargetModel[] = [];
+  const rng = new Random(2);
+  const values = new Float64Array(1);
+  for (let k = 0; k < count; k++) {
+    const target = new TargetModel(`fleet{instance="i-${k}"}`, 'fleet', { instance: `i-${k}` }, null, settings, 0.27);
+    target.signalIndex({ name: 'load', kind: 'other', limits: k % 10 === 0 ? { above: 1e9 } : undefined });
+    targets.push(target);
+  }
+  // Two days at 30-minute steps: every bucket of the daily profile learned, the forecaster past its warm-up.
+  let t = performance.now();
+  const warm = 96;
+  for (let i = 0; i < warm; i++) {
+    for (let k = 0; k < count; k++) {
+      values[0] = value(rng, i, k);
+      targets[k].step(T0 + i * 30 * STEP, values);
+    }
+  }
+  const perStep = (performance.now() - t) / warm;
+  collectGarbage();
+  const after = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+  const bytes = after - before;
+  console.log(
+    `  ${count.toLocaleString('en')} series (detailPoints ${detailPoints}): state ${(bytes / 2 ** 20).toFixed(0)} MiB (${Math.round(bytes / count).toLocaleString('en')} bytes/series); ` +
+      `one step over all of them ${perStep.toFixed(0)} ms`
+  );
+  t = performance.now();
+  const json = targets.slice(0, 1000).map((x) => JSON.stringify(x.toState())).join('').length;
+  console.log(`  checkpoint size ${Math.round(json / 1000).toLocaleString('en')} bytes/series as JSON, ${((performance.now() - t) / 1000).toFixed(3)} s per 1,000 series`);
+  targets.length = 0;
+}
+
+export async function run(): Promise<void> {
+  const series = Number(process.env.FP_BENCH_SERIES ?? 10_000);
+  console.log(`watch cycle, ${series.toLocaleString('en')} series at a 60 s step, real Prometheus:`);
+  await cycleBench(series, 90);
+  console.log('streaming state in memory (heap + typed arrays, after GC):');
+  memoryBench(100_000, 120);
+  memoryBench(100_000, 0);
+}
