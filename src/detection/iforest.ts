@@ -274,7 +274,7 @@ export class IsolationForest {
     const hf = this.heapFeature;
     const hs = this.heapSplit;
     const hl = this.heapLeaf;
-    if (hf === null || hs === null || hl === null) {
+    if (hf === null || hs === null || hl === null || this.depth < 1) {
       return this.scoreLinked(data, rows, out);
     }
     const { depth, cols } = this;
@@ -288,6 +288,9 @@ export class IsolationForest {
       for (let t = 0; t < nTrees; t++) {
         const b = t * innerStride;
         const lb = t * (inner + 1) - inner;
+        // Every walk starts at the root: its column and threshold stay in registers.
+        const rootF = hf[b];
+        const rootS = hs[b];
         let r = from;
         for (; r + 8 <= to; r += 8) {
           const o0 = r * cols;
@@ -298,15 +301,15 @@ export class IsolationForest {
           const o5 = o4 + cols;
           const o6 = o5 + cols;
           const o7 = o6 + cols;
-          let n0 = 0;
-          let n1 = 0;
-          let n2 = 0;
-          let n3 = 0;
-          let n4 = 0;
-          let n5 = 0;
-          let n6 = 0;
-          let n7 = 0;
-          for (let d = 0; d < depth; d++) {
+          let n0 = 1 + +(data[o0 + rootF] > rootS);
+          let n1 = 1 + +(data[o1 + rootF] > rootS);
+          let n2 = 1 + +(data[o2 + rootF] > rootS);
+          let n3 = 1 + +(data[o3 + rootF] > rootS);
+          let n4 = 1 + +(data[o4 + rootF] > rootS);
+          let n5 = 1 + +(data[o5 + rootF] > rootS);
+          let n6 = 1 + +(data[o6 + rootF] > rootS);
+          let n7 = 1 + +(data[o7 + rootF] > rootS);
+          for (let d = 1; d < depth; d++) {
             n0 = 2 * n0 + 1 + +(data[o0 + hf[b + n0]] > hs[b + n0]);
             n1 = 2 * n1 + 1 + +(data[o1 + hf[b + n1]] > hs[b + n1]);
             n2 = 2 * n2 + 1 + +(data[o2 + hf[b + n2]] > hs[b + n2]);
