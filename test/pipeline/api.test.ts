@@ -10,9 +10,11 @@ import { buildPipeline, TestClock, type Harness } from './helpers';
 
 const STEP = 300_000;
 const T0 = Date.UTC(2025, 3, 7);
-const N = 1200;
-/** Step → height; growing, since the detector reports a spike no higher than a recent one once. */
-const SPIKES: Record<number, number> = { 700: 20, 800: 30, 900: 45, 1000: 65, 1160: 100 };
+const N = 1500;
+/** The backend starts at this step; history before it is replayed, after it runs live. */
+const START = 1450;
+/** Step → height: a day apart and growing, since the detector mutes itself after an alarm and reports a spike no higher than a recent one once. */
+const SPIKES: Record<number, number> = { 250: 20, 550: 30, 850: 45, 1100: 65, 1460: 100 };
 const TOKEN = 'test-token-0123456789abcdef';
 
 function data() {
@@ -46,7 +48,7 @@ describe('pipeline API, feedback, retraining, listeners and annotations (real Pr
   let grafana: Awaited<ReturnType<typeof fakeGrafana>>;
   let h: Harness;
   let app: App;
-  const clock = new TestClock(T0 + 1150 * STEP);
+  const clock = new TestClock(T0 + START * STEP);
   const events: string[] = [];
   const auth = { authorization: `Bearer ${TOKEN}` };
 
@@ -86,7 +88,7 @@ describe('pipeline API, feedback, retraining, listeners and annotations (real Pr
 
   it('answers GET /api/anomalies?from=&to= in epoch ms with the documented fields', async () => {
     expect((await app.inject({ url: '/api/anomalies' })).statusCode).toBe(401);
-    const from = T0 + 650 * STEP;
+    const from = T0 + 550 * STEP;
     const to = T0 + 950 * STEP;
     const res = await app.inject({ url: `/api/anomalies?from=${from}&to=${to}`, headers: auth });
     expect(res.statusCode).toBe(200);
@@ -105,15 +107,15 @@ describe('pipeline API, feedback, retraining, listeners and annotations (real Pr
 
   it('serves /predict, targets with their band, watches and models', async () => {
     const predict = predictResponseSchema.parse((await app.inject({ url: `/predict?target=${encodeURIComponent('queue{job="worker"}')}`, headers: auth })).json());
-    expect(predict.at).toBe(T0 + 1150 * STEP);
+    expect(predict.at).toBe(T0 + START * STEP);
     expect((await app.inject({ url: '/predict?target=nope', headers: auth })).statusCode).toBe(404);
     const detail = targetDetailSchema.parse((await app.inject({ url: `/api/targets/${encodeURIComponent('queue{job="worker"}')}`, headers: auth })).json());
     expect(detail.series.depth.length).toBe(120);
-    expect(detail.series.depth.at(-1)!.t).toBe(T0 + 1150 * STEP);
+    expect(detail.series.depth.at(-1)!.t).toBe(T0 + START * STEP);
     const watches = watchesResponseSchema.parse((await app.inject({ url: '/api/watches', headers: auth })).json());
     expect(watches.watches[0]).toMatchObject({ name: 'queue', degraded: false, targets: 1 });
     const models = modelsResponseSchema.parse((await app.inject({ url: '/api/models', headers: auth })).json());
-    expect(models.models).toEqual([expect.objectContaining({ version: 1, status: 'active', reason: 'initial', samples: 1151 })]);
+    expect(models.models).toEqual([expect.objectContaining({ version: 1, status: 'active', reason: 'initial', samples: 5 * 288 + 1 })]);
     const metrics = await h.metrics.metrics();
     expect(metrics).toContain('failureprophet_anomaly_score{watch="queue",target="queue{job=\\"worker\\"}"}');
     expect(metrics).toContain('failureprophet_anomalies_open{watch="queue",target="queue{job=\\"worker\\"}"}');
@@ -123,14 +125,14 @@ describe('pipeline API, feedback, retraining, listeners and annotations (real Pr
   it('announces live anomalies to listeners and Grafana, not the replayed past', async () => {
     // The replay found the past spikes but told nobody.
     expect(events).toEqual([]);
-    // Live, step by step, through the spike at step 1160 and until its anomaly closes.
-    for (let i = 1151; i <= 1175; i++) {
+    // Live, step by step, through the spike at step 1460 and until its anomaly closes.
+    for (let i = START + 1; i <= START + 40; i++) {
       clock.ms = T0 + i * STEP;
       await h.pipeline.runOnce();
     }
     await h.pipeline.annotator!.flush();
-    const live = h.pipeline.anomalies({ from: T0 + 1151 * STEP })[0];
-    expect(live.start).toBe(T0 + 1160 * STEP);
+    const live = h.pipeline.anomalies({ from: T0 + (START + 1) * STEP })[0];
+    expect(live.start).toBe(T0 + 1460 * STEP);
     expect(events[0]).toBe(`opened ${live.id}`);
     expect(events.at(-1)).toBe(`closed ${live.id}`);
     expect(grafana.calls[0]).toMatchObject({ method: 'POST', path: '/api/annotations', body: { time: live.start } });

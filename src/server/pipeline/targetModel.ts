@@ -3,6 +3,7 @@ import {
   createDetector,
   restoreDetector,
   StreamingForecaster,
+  type DetectorOptions,
   type DetectorState,
   type ForecasterState,
   type SignalKind,
@@ -145,7 +146,7 @@ export class TargetModel {
     if (found >= 0) {
       return found;
     }
-    const models = freshModels(spec, this.settings);
+    const models = freshModels(spec, this.settings, this.threshold);
     this.signals.push(new SignalModel(spec, models.detector, models.forecaster, this.settings.detailPoints));
     return this.signals.length - 1;
   }
@@ -393,9 +394,10 @@ export class TargetModel {
 }
 
 /** A new detector, and a forecaster when the signal has a limit to forecast. */
-export function freshModels(spec: SignalSpec, settings: TargetSettings): { detector: StreamingDetector; forecaster?: StreamingForecaster } {
+export function freshModels(spec: SignalSpec, settings: TargetSettings, threshold: number): { detector: StreamingDetector; forecaster?: StreamingForecaster } {
   return {
-    detector: createDetector(settings.detector),
+    // failureprophet mutes itself after an alarm at alarmThreshold: it must be the level this target opens anomalies at (other detectors ignore it).
+    detector: createDetector(settings.detector, { alarmThreshold: threshold } as DetectorOptions),
     forecaster: spec.limits
       ? new StreamingForecaster({
           stepMs: settings.stepMs,

@@ -429,7 +429,7 @@ export class WatchRunner {
         const excluded = labelled.confirmed.map(([a, b]): [number, number] => [a - margin, b + margin]);
         const fp = labelled.falsePositive.length;
         const threshold = fp >= 2 ? Math.min(MAX_THRESHOLD, this.baseThreshold + FALSE_POSITIVE_STEP * (fp - 1)) : this.baseThreshold;
-        const models = t.signals.map((s) => ({ name: s.spec.name, ...freshModels(s.spec, this.settings) }));
+        const models = t.signals.map((s) => ({ name: s.spec.name, ...freshModels(s.spec, this.settings, threshold) }));
         return [t.id, { target: t, excluded, threshold, models, samples: 0, first: NaN, last: NaN, error: undefined as string | undefined, feedback: { falsePositive: fp, confirmed: labelled.confirmed.length } }];
       })
     );
