@@ -18,7 +18,10 @@ export const kubeObjectRefSchema = z
     namespace: k8sName.optional(),
     name: k8sName,
   })
-  .refine((o) => o.kind === 'node' || o.namespace !== undefined, { message: 'a namespaced object needs its namespace', path: ['namespace'] });
+  .refine((o) => o.kind === 'node' || o.namespace !== undefined, {
+    message: 'a namespaced object needs its namespace',
+    path: ['namespace'],
+  });
 export type KubeObjectRef = z.infer<typeof kubeObjectRefSchema>;
 
 // ---------------------------------------------------------------------------------------------
@@ -51,7 +54,8 @@ export type HealingTrigger = z.infer<typeof healingTriggerSchema>;
 // Actions as they run. Mirrors the Kubernetes module's action schema (the server checks at compile
 // time that both agree), plus `notify`, which talks to Grafana and a webhook instead.
 
-const workloadRef = <K extends string>(kinds: readonly [K, ...K[]]) => z.object({ kind: z.enum(kinds), namespace: k8sName, name: k8sName });
+const workloadRef = <K extends string>(kinds: readonly [K, ...K[]]) =>
+  z.object({ kind: z.enum(kinds), namespace: k8sName, name: k8sName });
 
 export const plannedActionSchema = z.discriminatedUnion('type', [
   z.object({
@@ -61,7 +65,11 @@ export const plannedActionSchema = z.discriminatedUnion('type', [
     delta: z.number().int().optional(),
     ceiling: z.number().int().min(1),
   }),
-  z.object({ type: z.literal('restart'), target: workloadRef(['deployment', 'statefulset', 'daemonset']), restartedAt: z.iso.datetime().optional() }),
+  z.object({
+    type: z.literal('restart'),
+    target: workloadRef(['deployment', 'statefulset', 'daemonset']),
+    restartedAt: z.iso.datetime().optional(),
+  }),
   z.object({
     type: z.literal('delete-pod'),
     namespace: k8sName,
@@ -105,7 +113,10 @@ export const policyActionSchema = z.discriminatedUnion('type', [
       /** Never more than this (and never more than the safety limit's replica ceiling). */
       ceiling: z.number().int().min(1).optional(),
     })
-    .refine((a) => a.delta === undefined || a.replicas === undefined, { message: 'either delta or replicas, not both', path: ['replicas'] }),
+    .refine((a) => a.delta === undefined || a.replicas === undefined, {
+      message: 'either delta or replicas, not both',
+      path: ['replicas'],
+    }),
   z.object({ type: z.literal('restart') }),
   z.object({ type: z.literal('delete-pod'), gracePeriodSeconds: z.number().int().min(0).optional() }),
   z.object({ type: z.literal('cordon') }),
@@ -189,11 +200,17 @@ export const safetyLimitsSchema = z.strictObject({
   replicaCeiling: z.number().int().min(1).default(20),
   /** Namespaces the engine may act in (`*`: all); `deny` wins. kube-system is denied by default. */
   namespaces: z
-    .strictObject({ allow: z.array(z.string().min(1)).default(['*']), deny: z.array(z.string().min(1)).default(['kube-system']) })
+    .strictObject({
+      allow: z.array(z.string().min(1)).default(['*']),
+      deny: z.array(z.string().min(1)).default(['kube-system']),
+    })
     .default({ allow: ['*'], deny: ['kube-system'] }),
   /** The same fix on the same target this many times within the window opens the breaker: no more of it. */
   circuitBreaker: z
-    .strictObject({ maxRepeats: z.number().int().min(1).default(3), windowSeconds: z.number().int().positive().default(86_400) })
+    .strictObject({
+      maxRepeats: z.number().int().min(1).default(3),
+      windowSeconds: z.number().int().positive().default(86_400),
+    })
     .default({ maxRepeats: 3, windowSeconds: 86_400 }),
   /** A proposal waiting for approval longer than this expires. */
   approvalTimeoutSeconds: z.number().int().positive().default(3600),
@@ -367,7 +384,12 @@ const pagingSchema = {
 const csv = <T extends z.ZodType<string, string>>(item: T) =>
   z
     .string()
-    .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean)
+    )
     .pipe(z.array(item));
 
 /** GET /api/actions */

@@ -55,7 +55,13 @@ export function writeConfig(dataDir: string, yaml: string): string {
   return file;
 }
 
-export async function startBackend(options: { bundle: string; dataDir: string; kubeUrl: string; kubeToken: string; config: string }): Promise<Backend> {
+export async function startBackend(options: {
+  bundle: string;
+  dataDir: string;
+  kubeUrl: string;
+  kubeToken: string;
+  config: string;
+}): Promise<Backend> {
   const port = await freePort();
   const proc = spawn(process.execPath, [options.bundle], {
     cwd: root,
@@ -100,17 +106,31 @@ export async function startBackend(options: { bundle: string; dataDir: string; k
   };
 }
 
-export async function api(backend: Backend, method: string, path: string, body?: unknown, user?: string): Promise<{ status: number; json: any }> {
+export async function api(
+  backend: Backend,
+  method: string,
+  path: string,
+  body?: unknown,
+  user?: string
+): Promise<{ status: number; json: any }> {
   const res = await fetch(`${backend.url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${API_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}), ...(user ? { 'x-grafana-user': user } : {}) },
+    headers: {
+      authorization: `Bearer ${API_TOKEN}`,
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...(user ? { 'x-grafana-user': user } : {}),
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
   return { status: res.status, json: await res.json() };
 }
 
 /** Polls (tiny real waits: the child runs on real time) until `check` holds. */
-export async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 20_000
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -39,9 +39,19 @@ healing:
     });
     expect(config.healing.tickInterval).toBe(5000);
     expect(config.healing.policies).toEqual([
-      { name: 'restart-crashing', enabled: true, match: { failureModels: ['crash'], namespaces: ['shop'] }, action: { type: 'restart' }, gate: 'auto' },
+      {
+        name: 'restart-crashing',
+        enabled: true,
+        match: { failureModels: ['crash'], namespaces: ['shop'] },
+        action: { type: 'restart' },
+        gate: 'auto',
+      },
     ]);
-    expect(config.healing.limits).toMatchObject({ maxActionsPerHour: 4, cooldownSeconds: 900, namespaces: { allow: ['shop', 'web'], deny: ['kube-system'] } });
+    expect(config.healing.limits).toMatchObject({
+      maxActionsPerHour: 4,
+      cooldownSeconds: 900,
+      namespaces: { allow: ['shop', 'web'], deny: ['kube-system'] },
+    });
   });
 
   it('a wrong policy is refused naming the key', () => {
@@ -63,17 +73,32 @@ healing:
       FP_KUBE_CA_FILE: '/etc/ca.crt',
       FP_NOTIFY_WEBHOOK_URL: 'http://receiver.local/hook',
     });
-    expect(config.kubernetes).toEqual({ mode: 'endpoint', url: 'https://10.0.0.1:6443', token: 'sa-token', caFile: '/etc/ca.crt', insecureSkipTlsVerify: false, requestTimeoutMs: 10_000 });
+    expect(config.kubernetes).toEqual({
+      mode: 'endpoint',
+      url: 'https://10.0.0.1:6443',
+      token: 'sa-token',
+      caFile: '/etc/ca.crt',
+      insecureSkipTlsVerify: false,
+      requestTimeoutMs: 10_000,
+    });
     expect(config.healing.notify.webhookUrl).toBe('http://receiver.local/hook');
   });
 
   it('FP_KUBE_URL without a token names the variable', () => {
-    expect(() => loadConfig({ FP_KUBE_URL: 'https://10.0.0.1:6443' })).toThrow(/kubernetes\.token \(from FP_KUBE_TOKEN\)/);
+    expect(() => loadConfig({ FP_KUBE_URL: 'https://10.0.0.1:6443' })).toThrow(
+      /kubernetes\.token \(from FP_KUBE_TOKEN\)/
+    );
   });
 
   it('KUBECONFIG applies when the file says nothing about Kubernetes, and yields to the file when it does', () => {
-    expect(loadConfig({ KUBECONFIG: '/home/me/.kube/config' }).kubernetes).toEqual({ mode: 'kubeconfig', requestTimeoutMs: 10_000 });
-    const config = loadConfig({ KUBECONFIG: '/home/me/.kube/config', FP_CONFIG: file('kubernetes: { mode: in-cluster }\n') });
+    expect(loadConfig({ KUBECONFIG: '/home/me/.kube/config' }).kubernetes).toEqual({
+      mode: 'kubeconfig',
+      requestTimeoutMs: 10_000,
+    });
+    const config = loadConfig({
+      KUBECONFIG: '/home/me/.kube/config',
+      FP_CONFIG: file('kubernetes: { mode: in-cluster }\n'),
+    });
     expect(config.kubernetes).toEqual({ mode: 'in-cluster', requestTimeoutMs: 10_000 });
   });
 });

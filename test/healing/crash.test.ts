@@ -41,12 +41,27 @@ afterEach(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-const start = async () => (backend = await startBackend({ bundle: bundle.file, dataDir, kubeUrl: kube.url, kubeToken: KUBE_TOKEN, config: writeConfig(dataDir, CONFIG) }));
+const start = async () =>
+  (backend = await startBackend({
+    bundle: bundle.file,
+    dataDir,
+    kubeUrl: kube.url,
+    kubeToken: KUBE_TOKEN,
+    config: writeConfig(dataDir, CONFIG),
+  }));
 const real = (r: RecordedRequest) => r.method !== 'GET' && r.query.dryRun === undefined;
 const alert = (labels: Record<string, string>) => ({
   version: '4',
   status: 'firing',
-  alerts: [{ status: 'firing', labels, annotations: { summary: 'test' }, startsAt: new Date().toISOString(), fingerprint: `fp-${labels.alertname}` }],
+  alerts: [
+    {
+      status: 'firing',
+      labels,
+      annotations: { summary: 'test' },
+      startsAt: new Date().toISOString(),
+      fingerprint: `fp-${labels.alertname}`,
+    },
+  ],
 });
 
 async function propose(labels: Record<string, string>): Promise<number> {
@@ -54,7 +69,10 @@ async function propose(labels: Record<string, string>): Promise<number> {
   const res = await api(b, 'POST', '/api/alerts', alert(labels));
   expect(res.status).toBe(200);
   const [id] = res.json.proposed;
-  await until('the proposal', async () => (await api(b, 'GET', `/api/actions/${id}`)).json.state === 'awaiting_approval');
+  await until(
+    'the proposal',
+    async () => (await api(b, 'GET', `/api/actions/${id}`)).json.state === 'awaiting_approval'
+  );
   return id;
 }
 
@@ -73,7 +91,9 @@ describe('crash: the backend is killed with SIGKILL and restarted', () => {
     kube.inject({ method: 'PATCH', path: /\/scale$/, delayMs: 400, times: 1 });
     const before = kube.requests.length;
     expect((await api(backend!, 'POST', `/api/actions/${id}/approve`, { comment: 'go' }, 'alice')).status).toBe(200);
-    await until('the pre-execution dry run', () => kube.requests.slice(before).some((r) => r.method === 'PATCH' && r.query.dryRun === 'All'));
+    await until('the pre-execution dry run', () =>
+      kube.requests.slice(before).some((r) => r.method === 'PATCH' && r.query.dryRun === 'All')
+    );
     await backend!.kill();
     await start();
     const action = await finalState(id);
@@ -97,14 +117,19 @@ describe('crash: the backend is killed with SIGKILL and restarted', () => {
     await start();
     const action = await finalState(id);
     expect(action.state).toBe('succeeded');
-    expect(action.result.summary).toMatch(/already done when reconciled after a restart: deployment shop\/cart has 4 replicas, target 4/);
+    expect(action.result.summary).toMatch(
+      /already done when reconciled after a restart: deployment shop\/cart has 4 replicas, target 4/
+    );
     expect(kube.requests.filter(real)).toHaveLength(1);
     const audit = await api(backend!, 'GET', `/api/audit?actionId=${id}&kind=reconciled`);
     expect(audit.json.total).toBe(1);
   }, 60_000);
 
   it('between two evictions of a drain: resumed after the restart, no pod evicted twice', async () => {
-    kube.add(node('n1'), ...[1, 2, 3].map((i) => pod({ namespace: 'shop', name: `cart-${i}`, nodeName: 'n1', ownerKind: 'ReplicaSet' })));
+    kube.add(
+      node('n1'),
+      ...[1, 2, 3].map((i) => pod({ namespace: 'shop', name: `cart-${i}`, nodeName: 'n1', ownerKind: 'ReplicaSet' }))
+    );
     await start();
     const id = await propose({ alertname: 'NodeUnhealthy', severity: 'high', node: 'n1' });
     // The second eviction is held open when the process dies; the API server still carries it out.
@@ -117,7 +142,9 @@ describe('crash: the backend is killed with SIGKILL and restarted', () => {
     await start();
     const action = await finalState(id);
     expect(action.state).toBe('succeeded');
-    const evictions = kube.requests.filter((r) => real(r) && r.path.endsWith('/eviction')).map((r) => r.path.split('/')[6]);
+    const evictions = kube.requests
+      .filter((r) => real(r) && r.path.endsWith('/eviction'))
+      .map((r) => r.path.split('/')[6]);
     expect(evictions.sort()).toEqual(['cart-1', 'cart-2', 'cart-3']);
     expect(kube.list('Pod')).toHaveLength(0);
     expect(kube.get('Node', 'n1')!.spec!.unschedulable).toBe(true);

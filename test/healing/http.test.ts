@@ -26,7 +26,12 @@ afterEach(async () => {
 });
 
 const call = (method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown, user?: string) =>
-  app.inject({ method, url, payload: body as object, headers: { authorization: `Bearer ${TOKEN}`, ...(user ? { 'x-grafana-user': user } : {}) } });
+  app.inject({
+    method,
+    url,
+    payload: body as object,
+    headers: { authorization: `Bearer ${TOKEN}`, ...(user ? { 'x-grafana-user': user } : {}) },
+  });
 
 describe('actions API', () => {
   beforeEach(() => start());
@@ -44,18 +49,35 @@ describe('actions API', () => {
 
   it('records the Grafana user it receives with the approval, and the comment', async () => {
     const [id] = await s.engine.onAnomaly(anomaly());
-    const res = await call('POST', `/api/actions/${id}/approve`, { comment: 'checked the dashboard' }, 'jane.doe@example.com');
+    const res = await call(
+      'POST',
+      `/api/actions/${id}/approve`,
+      { comment: 'checked the dashboard' },
+      'jane.doe@example.com'
+    );
     expect(res.statusCode).toBe(200);
-    expect((res.json() as Action).decisions).toEqual([{ decision: 'approved', user: 'jane.doe@example.com', comment: 'checked the dashboard', at: expect.any(Number) }]);
+    expect((res.json() as Action).decisions).toEqual([
+      { decision: 'approved', user: 'jane.doe@example.com', comment: 'checked the dashboard', at: expect.any(Number) },
+    ]);
     await s.engine.idle();
     const audit = (await call('GET', `/api/audit?actionId=${id}&kind=approved`)).json();
-    expect(audit.items).toEqual([expect.objectContaining({ kind: 'approved', user: 'jane.doe@example.com', comment: 'checked the dashboard', actionId: id })]);
+    expect(audit.items).toEqual([
+      expect.objectContaining({
+        kind: 'approved',
+        user: 'jane.doe@example.com',
+        comment: 'checked the dashboard',
+        actionId: id,
+      }),
+    ]);
     expect((await call('GET', `/api/actions/${id}`)).json().state).toBe('succeeded');
   });
 
   it('rejects with a comment; unknown ids are 404, decided ones 409', async () => {
     const [id] = await s.engine.onAnomaly(anomaly());
-    expect((await call('POST', `/api/actions/${id}/reject`, { comment: 'false alarm' }, 'bob')).json()).toMatchObject({ state: 'rejected', decisions: [{ user: 'bob', comment: 'false alarm' }] });
+    expect((await call('POST', `/api/actions/${id}/reject`, { comment: 'false alarm' }, 'bob')).json()).toMatchObject({
+      state: 'rejected',
+      decisions: [{ user: 'bob', comment: 'false alarm' }],
+    });
     const again = await call('POST', `/api/actions/${id}/approve`, {}, 'alice');
     expect(again.statusCode).toBe(409);
     expect(again.json().message).toMatch(/is rejected \(rejected by bob/);
@@ -77,7 +99,11 @@ it('50 simultaneous approvals over HTTP execute the action once', async () => {
     Array.from({ length: 50 }, (_, i) =>
       fetch(`${base}/api/actions/${id}/approve`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'x-grafana-user': `editor-${i}` },
+        headers: {
+          authorization: `Bearer ${TOKEN}`,
+          'content-type': 'application/json',
+          'x-grafana-user': `editor-${i}`,
+        },
         body: JSON.stringify({ comment: `approval ${i}` }),
       })
     )
@@ -91,16 +117,20 @@ it('50 simultaneous approvals over HTTP execute the action once', async () => {
   const action = s.engine.actions.get(id)!;
   expect(action.state).toBe('succeeded');
   expect(action.decisions).toHaveLength(1);
-  expect(s.engine.audit.list({ actionId: id, kind: ['approved', 'executing'], limit: 100, offset: 0, format: 'json' }).total).toBe(2);
+  expect(
+    s.engine.audit.list({ actionId: id, kind: ['approved', 'executing'], limit: 100, offset: 0, format: 'json' }).total
+  ).toBe(2);
 });
 
 it('/metrics counts actions by type and state, and shows pending approvals and the kill switch', async () => {
   await start();
   const [id] = await s.engine.onAnomaly(anomaly());
-  await s.engine.onAnomaly(anomaly({ severity: 'high', object: { kind: 'deployment', namespace: 'shop', name: 'cart' } }));
+  await s.engine.onAnomaly(
+    anomaly({ severity: 'high', object: { kind: 'deployment', namespace: 'shop', name: 'cart' } })
+  );
   s.engine.approve(id, 'alice');
   await s.engine.idle();
-  s.engine.setKillSwitch(true, 'admin');
+  s.engine.settings.setKillSwitch(true, 'admin');
   const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
   expect(text).toContain('failureprophet_actions_total{action="scale",state="proposed"} 1');
   expect(text).toContain('failureprophet_actions_total{action="scale",state="succeeded"} 1');
@@ -118,16 +148,28 @@ describe('admin and settings', () => {
     const set = await call('PUT', '/api/admin/kill-switch', { engaged: true, reason: 'maintenance' }, 'admin');
     expect(set.json()).toMatchObject({ engaged: true, reason: 'maintenance', changedBy: 'admin' });
     expect((await call('GET', '/api/kill-switch')).json().engaged).toBe(true);
-    expect((await call('GET', '/api/audit?kind=kill_switch')).json().items[0]).toMatchObject({ user: 'admin', comment: 'maintenance' });
+    expect((await call('GET', '/api/audit?kind=kill_switch')).json().items[0]).toMatchObject({
+      user: 'admin',
+      comment: 'maintenance',
+    });
     expect((await call('PUT', '/api/admin/kill-switch', { engaged: 'yes' })).json().field).toBe('body.engaged');
   });
 
   it('policies: defaults until an admin saves some, then the store wins', async () => {
-    expect((await call('GET', '/api/policies')).json()).toMatchObject({ source: 'default', policies: [{ name: 'critical-scale-out' }, { name: 'high-rolling-restart' }, { name: 'medium-notify' }] });
-    const policies = [{ name: 'restart-on-crash', match: { failureModels: ['crash'] }, action: { type: 'restart' }, gate: 'auto' }];
+    expect((await call('GET', '/api/policies')).json()).toMatchObject({
+      source: 'default',
+      policies: [{ name: 'critical-scale-out' }, { name: 'high-rolling-restart' }, { name: 'medium-notify' }],
+    });
+    const policies = [
+      { name: 'restart-on-crash', match: { failureModels: ['crash'] }, action: { type: 'restart' }, gate: 'auto' },
+    ];
     const saved = await call('PUT', '/api/admin/policies', { policies }, 'admin');
     expect(saved.statusCode).toBe(200);
-    expect(saved.json()).toMatchObject({ source: 'store', updatedBy: 'admin', policies: [{ name: 'restart-on-crash', enabled: true }] });
+    expect(saved.json()).toMatchObject({
+      source: 'store',
+      updatedBy: 'admin',
+      policies: [{ name: 'restart-on-crash', enabled: true }],
+    });
     const bad = await call('PUT', '/api/admin/policies', { policies: [{ name: 'x', action: { type: 'explode' } }] });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().field).toBe('body.policies.0.action.type');
@@ -137,17 +179,37 @@ describe('admin and settings', () => {
   });
 
   it('safety limits are saved in the store', async () => {
-    const res = await call('PUT', '/api/admin/safety-limits', { maxActionsPerHour: 3, namespaces: { allow: ['*'], deny: [] } }, 'admin');
-    expect(res.json()).toMatchObject({ source: 'store', limits: { maxActionsPerHour: 3, cooldownSeconds: 900, namespaces: { deny: [] } } });
+    const res = await call(
+      'PUT',
+      '/api/admin/safety-limits',
+      { maxActionsPerHour: 3, namespaces: { allow: ['*'], deny: [] } },
+      'admin'
+    );
+    expect(res.json()).toMatchObject({
+      source: 'store',
+      limits: { maxActionsPerHour: 3, cooldownSeconds: 900, namespaces: { deny: [] } },
+    });
     expect((await call('GET', '/api/safety-limits')).json().limits.maxActionsPerHour).toBe(3);
   });
 
   it('answers in words whether Kubernetes accepts a server-side dry run', async () => {
-    const ok = await call('POST', '/api/admin/test/kubernetes', { action: { type: 'scale', target: { kind: 'deployment', namespace: 'shop', name: 'cart' }, delta: 1, ceiling: 5 } });
-    expect(ok.json()).toEqual({ ok: true, message: expect.stringMatching(/accepts a server-side dry run: deployment shop\/cart: replicas 3 → 4/) });
+    const ok = await call('POST', '/api/admin/test/kubernetes', {
+      action: { type: 'scale', target: { kind: 'deployment', namespace: 'shop', name: 'cart' }, delta: 1, ceiling: 5 },
+    });
+    expect(ok.json()).toEqual({
+      ok: true,
+      message: expect.stringMatching(/accepts a server-side dry run: deployment shop\/cart: replicas 3 → 4/),
+    });
     s.kube.inject({ method: 'PATCH', path: /\/scale$/, status: 403 });
-    const refused = await call('POST', '/api/admin/test/kubernetes', { action: { type: 'scale', target: { kind: 'deployment', namespace: 'shop', name: 'cart' }, delta: 1, ceiling: 5 } });
-    expect(refused.json()).toEqual({ ok: false, message: expect.stringMatching(/refused the dry run: Kubernetes refused: the service account .* cannot patch deployments\/scale/) });
+    const refused = await call('POST', '/api/admin/test/kubernetes', {
+      action: { type: 'scale', target: { kind: 'deployment', namespace: 'shop', name: 'cart' }, delta: 1, ceiling: 5 },
+    });
+    expect(refused.json()).toEqual({
+      ok: false,
+      message: expect.stringMatching(
+        /refused the dry run: Kubernetes refused: the service account .* cannot patch deployments\/scale/
+      ),
+    });
     expect((await call('POST', '/api/admin/test/kubernetes', {})).json().ok).toBe(true);
     expect(realWrites(s)).toHaveLength(0);
   });
@@ -167,8 +229,18 @@ describe('audit export', () => {
     expect(lines[0]).toBe('id,at,kind,actionId,triggerId,user,comment,message,details');
     expect(lines.find((l) => l.includes('"approved"'))).toContain('"alice","ok, ""quoted"""');
     const jsonl = await call('GET', `/api/audit?format=jsonl&actionId=${id}`);
-    const entries = jsonl.body.trim().split('\n').map((l) => JSON.parse(l));
-    expect(entries.map((e) => e.kind)).toEqual(['proposed', 'dry_run', 'approved', 'executing', 'kubernetes', 'succeeded']);
+    const entries = jsonl.body
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(entries.map((e) => e.kind)).toEqual([
+      'proposed',
+      'dry_run',
+      'approved',
+      'executing',
+      'kubernetes',
+      'succeeded',
+    ]);
     const paged = (await call('GET', '/api/audit?limit=2&offset=1')).json();
     expect(paged.items).toHaveLength(2);
     expect(paged.total).toBeGreaterThan(6);
@@ -189,8 +261,18 @@ describe('alert intake', () => {
     alerts: [
       {
         status,
-        labels: { alertname: 'KubePodCrashLooping', namespace: 'shop', pod: 'cart-1', container: 'cart', job: 'kube-state-metrics', severity: 'warning' },
-        annotations: { summary: 'Pod is crash looping.', description: 'Pod shop/cart-1 (cart) is in waiting state (reason: "CrashLoopBackOff").' },
+        labels: {
+          alertname: 'KubePodCrashLooping',
+          namespace: 'shop',
+          pod: 'cart-1',
+          container: 'cart',
+          job: 'kube-state-metrics',
+          severity: 'warning',
+        },
+        annotations: {
+          summary: 'Pod is crash looping.',
+          description: 'Pod shop/cart-1 (cart) is in waiting state (reason: "CrashLoopBackOff").',
+        },
         startsAt: '2025-06-01T11:50:00.000Z',
         endsAt: status === 'firing' ? '0001-01-01T00:00:00Z' : '2025-06-01T12:10:00.000Z',
         generatorURL: 'http://prometheus:9090/graph?g0.expr=...',
@@ -207,7 +289,13 @@ describe('alert intake', () => {
     alerts: [
       {
         status,
-        labels: { alertname: 'CartLatency', grafana_folder: 'Shop', namespace: 'shop', deployment: 'cart', severity: 'critical' },
+        labels: {
+          alertname: 'CartLatency',
+          grafana_folder: 'Shop',
+          namespace: 'shop',
+          deployment: 'cart',
+          severity: 'critical',
+        },
         annotations: { summary: 'p99 latency above 2s' },
         startsAt: '2025-06-01T11:58:00Z',
         endsAt: '0001-01-01T00:00:00Z',
@@ -233,20 +321,44 @@ describe('alert intake', () => {
   });
 
   it('Alertmanager: a firing alert triggers the policy matching its labels; resolved closes it', async () => {
-    await start({ policies: [{ name: 'crashloop', match: { alertLabels: { alertname: 'KubePodCrashLooping' } }, action: { type: 'delete-pod' }, gate: 'approve' }] });
+    await start({
+      policies: [
+        {
+          name: 'crashloop',
+          match: { alertLabels: { alertname: 'KubePodCrashLooping' } },
+          action: { type: 'delete-pod' },
+          gate: 'approve',
+        },
+      ],
+    });
     s.kube.add(pod({ namespace: 'shop', name: 'cart-1', ownerKind: 'ReplicaSet' }));
     const firing = await call('POST', '/api/alerts', crashLooping('firing'));
     expect(firing.json()).toEqual({ firing: 1, resolved: 0, proposed: [1] });
     const action = s.engine.actions.get(1)!;
-    expect(action).toMatchObject({ state: 'awaiting_approval', policy: 'crashloop', target: 'pod shop/cart-1', trigger: { source: 'alert', id: 'a1b2c3d4e5f60718', severity: 'medium' } });
+    expect(action).toMatchObject({
+      state: 'awaiting_approval',
+      policy: 'crashloop',
+      target: 'pod shop/cart-1',
+      trigger: { source: 'alert', id: 'a1b2c3d4e5f60718', severity: 'medium' },
+    });
     // Pinned to the pod the dry run saw.
-    expect(action.action).toMatchObject({ type: 'delete-pod', expectUid: s.kube.get('Pod', 'cart-1', 'shop')!.metadata.uid });
+    expect(action.action).toMatchObject({
+      type: 'delete-pod',
+      expectUid: s.kube.get('Pod', 'cart-1', 'shop')!.metadata.uid,
+    });
     // Alertmanager repeats a firing group: no second proposal.
     expect((await call('POST', '/api/alerts', crashLooping('firing'))).json().proposed).toEqual([]);
-    expect((await call('POST', '/api/alerts', crashLooping('resolved'))).json()).toEqual({ firing: 0, resolved: 1, proposed: [] });
+    expect((await call('POST', '/api/alerts', crashLooping('resolved'))).json()).toEqual({
+      firing: 0,
+      resolved: 1,
+      proposed: [],
+    });
     await call('POST', '/api/actions/1/approve', {}, 'alice');
     await s.engine.idle();
-    expect(s.engine.actions.get(1)).toMatchObject({ state: 'cancelled', reason: { kind: 'trigger-resolved', message: expect.stringContaining('alert a1b2c3d4e5f60718 resolved') } });
+    expect(s.engine.actions.get(1)).toMatchObject({
+      state: 'cancelled',
+      reason: { kind: 'trigger-resolved', message: expect.stringContaining('alert a1b2c3d4e5f60718 resolved') },
+    });
     expect(s.kube.get('Pod', 'cart-1', 'shop')).toBeDefined();
   });
 
@@ -255,9 +367,15 @@ describe('alert intake', () => {
     const res = await call('POST', '/api/alerts', grafanaAlert('firing'));
     expect(res.statusCode).toBe(200);
     const action = s.engine.actions.get(res.json().proposed[0])!;
-    expect(action).toMatchObject({ policy: 'critical-scale-out', target: 'deployment shop/cart', trigger: { watch: 'CartLatency', summary: 'p99 latency above 2s' } });
+    expect(action).toMatchObject({
+      policy: 'critical-scale-out',
+      target: 'deployment shop/cart',
+      trigger: { watch: 'CartLatency', summary: 'p99 latency above 2s' },
+    });
     expect((await call('POST', '/api/alerts', grafanaAlert('resolved'))).json().resolved).toBe(1);
-    expect(s.engine.audit.list({ kind: ['trigger_closed'], limit: 5, offset: 0, format: 'json' }).items[0].message).toBe('alert 6a3e4c2f1b0d9e87 resolved');
+    expect(
+      s.engine.audit.list({ kind: ['trigger_closed'], limit: 5, offset: 0, format: 'json' }).items[0].message
+    ).toBe('alert 6a3e4c2f1b0d9e87 resolved');
   });
 
   it('a malformed payload gets a 400 naming the field', async () => {

@@ -6,7 +6,11 @@ let s: Setup;
 afterEach(() => s.close());
 
 const replicas = () => s.kube.get('Deployment', 'cart', 'shop')?.spec?.replicas;
-const auditKinds = (actionId: number) => s.engine.audit.list({ actionId, limit: 500, offset: 0, format: 'json' }).items.map((e) => e.kind).reverse();
+const auditKinds = (actionId: number) =>
+  s.engine.audit
+    .list({ actionId, limit: 500, offset: 0, format: 'json' })
+    .items.map((e) => e.kind)
+    .reverse();
 
 describe('default policies and the approval gate', () => {
   beforeEach(async () => {
@@ -18,9 +22,17 @@ describe('default policies and the approval gate', () => {
     const action = s.engine.actions.get(id)!;
     expect(action.state).toBe('awaiting_approval');
     expect(action.policy).toBe('critical-scale-out');
-    expect(action.dryRun).toMatchObject({ ok: true, changes: [{ field: 'deployment shop/cart replicas', from: '3', to: '4' }] });
+    expect(action.dryRun).toMatchObject({
+      ok: true,
+      changes: [{ field: 'deployment shop/cart replicas', from: '3', to: '4' }],
+    });
     // Pinned by the dry run: a replay sets 4, it never adds another one.
-    expect(action.action).toEqual({ type: 'scale', target: { kind: 'deployment', namespace: 'shop', name: 'cart' }, replicas: 4, ceiling: 20 });
+    expect(action.action).toEqual({
+      type: 'scale',
+      target: { kind: 'deployment', namespace: 'shop', name: 'cart' },
+      replicas: 4,
+      ceiling: 20,
+    });
     expect(action.expiresAt).toBe(s.clock.now().getTime() + 3600_000);
     expect(s.kube.writes().every((r) => r.query.dryRun === 'All')).toBe(true);
     expect(replicas()).toBe(3);
@@ -34,15 +46,24 @@ describe('default policies and the approval gate', () => {
     await s.engine.idle();
     const action = s.engine.actions.get(id)!;
     expect(action.state).toBe('succeeded');
-    expect(action.decisions).toEqual([{ decision: 'approved', user: 'alice', comment: 'go ahead', at: s.clock.now().getTime() }]);
+    expect(action.decisions).toEqual([
+      { decision: 'approved', user: 'alice', comment: 'go ahead', at: s.clock.now().getTime() },
+    ]);
     expect(action.result).toMatchObject({ ok: true, summary: 'deployment shop/cart: replicas 3 → 4' });
     expect(replicas()).toBe(4);
-    expect(realWrites(s).map((r) => `${r.method} ${r.path}`)).toEqual(['PATCH /apis/apps/v1/namespaces/shop/deployments/cart/scale']);
+    expect(realWrites(s).map((r) => `${r.method} ${r.path}`)).toEqual([
+      'PATCH /apis/apps/v1/namespaces/shop/deployments/cart/scale',
+    ]);
     expect(auditKinds(id)).toEqual(['proposed', 'dry_run', 'approved', 'executing', 'kubernetes', 'succeeded']);
-    const approval = s.engine.audit.list({ actionId: id, kind: ['approved'], limit: 5, offset: 0, format: 'json' }).items[0];
+    const approval = s.engine.audit.list({ actionId: id, kind: ['approved'], limit: 5, offset: 0, format: 'json' })
+      .items[0];
     expect(approval).toMatchObject({ user: 'alice', comment: 'go ahead' });
     const second = s.engine.approve(id, 'bob');
-    expect(second).toMatchObject({ ok: false, kind: 'conflict', message: expect.stringContaining('approved by alice') });
+    expect(second).toMatchObject({
+      ok: false,
+      kind: 'conflict',
+      message: expect.stringContaining('approved by alice'),
+    });
   });
 
   it('a rejection ends it; nothing runs', async () => {
@@ -87,7 +108,10 @@ describe('gates', () => {
     const [id] = await s.engine.onAnomaly(anomaly());
     await s.engine.tick();
     await s.engine.idle();
-    expect(s.engine.actions.get(id)).toMatchObject({ state: 'dry_run', dryRun: { ok: true, changes: [{ from: '3', to: '5' }] } });
+    expect(s.engine.actions.get(id)).toMatchObject({
+      state: 'dry_run',
+      dryRun: { ok: true, changes: [{ from: '3', to: '5' }] },
+    });
     expect(realWrites(s)).toHaveLength(0);
   });
 
@@ -95,7 +119,10 @@ describe('gates', () => {
     s = await setUp({ policies: [{ name: 'p', action: { type: 'scale', replicas: 6 }, gate: 'auto' }] });
     const [id] = await s.engine.onAnomaly(anomaly());
     await s.engine.idle();
-    expect(s.engine.actions.get(id)).toMatchObject({ state: 'succeeded', decisions: [{ user: '(policy p, gate auto)' }] });
+    expect(s.engine.actions.get(id)).toMatchObject({
+      state: 'succeeded',
+      decisions: [{ user: '(policy p, gate auto)' }],
+    });
     expect(replicas()).toBe(6);
   });
 
@@ -138,7 +165,11 @@ describe('verification', () => {
   it('recovered within the window: verified, and the pipeline hears it as feedback', async () => {
     const feedback: Array<[string, boolean, number]> = [];
     let score = 0.95;
-    s = await setUp({ policies: [{ name: 'p', action: { type: 'restart' }, gate: 'auto' }], readSignal: async () => score, onVerified: (...args) => void feedback.push(args) });
+    s = await setUp({
+      policies: [{ name: 'p', action: { type: 'restart' }, gate: 'auto' }],
+      readSignal: async () => score,
+      onVerified: (...args) => void feedback.push(args),
+    });
     const trigger = anomaly();
     const [id] = await s.engine.onAnomaly(trigger);
     await s.engine.idle();
@@ -148,12 +179,18 @@ describe('verification', () => {
     expect(s.engine.actions.get(id)!.state).toBe('succeeded'); // still settling
     await s.clock.sleep(31_000);
     await s.engine.tick();
-    expect(s.engine.actions.get(id)).toMatchObject({ state: 'verified', verification: { recovered: true, score: 0.1 } });
+    expect(s.engine.actions.get(id)).toMatchObject({
+      state: 'verified',
+      verification: { recovered: true, score: 0.1 },
+    });
     expect(feedback).toEqual([[trigger.id, true, id]]);
   });
 
   it('not recovered when the window passes', async () => {
-    s = await setUp({ policies: [{ name: 'p', action: { type: 'restart' }, gate: 'auto' }], readSignal: async () => 0.9 });
+    s = await setUp({
+      policies: [{ name: 'p', action: { type: 'restart' }, gate: 'auto' }],
+      readSignal: async () => 0.9,
+    });
     const [id] = await s.engine.onAnomaly(anomaly());
     await s.engine.idle();
     await s.clock.sleep(900_000);
@@ -165,7 +202,9 @@ describe('verification', () => {
 it('the audit log refuses to be rewritten', async () => {
   s = await setUp();
   await s.engine.onAnomaly(anomaly());
-  expect(() => s.store.db.prepare('UPDATE healing_audit SET message = ?').run('nothing happened')).toThrow(/append-only/);
+  expect(() => s.store.db.prepare('UPDATE healing_audit SET message = ?').run('nothing happened')).toThrow(
+    /append-only/
+  );
   expect(() => s.store.db.prepare('DELETE FROM healing_audit').run()).toThrow(/append-only/);
 });
 
@@ -174,12 +213,22 @@ describe('failures, expiry and recovery', () => {
     s = await setUp();
     const [id] = await s.engine.onAnomaly(anomaly());
     // The pre-execution dry run passes; the real PATCH after it gets a 500.
-    s.kube.inject({ method: 'PATCH', path: /\/scale$/, times: 1, sideEffect: () => s.kube.inject({ method: 'PATCH', path: /\/scale$/, status: 500, times: 1 }) });
+    s.kube.inject({
+      method: 'PATCH',
+      path: /\/scale$/,
+      times: 1,
+      sideEffect: () => s.kube.inject({ method: 'PATCH', path: /\/scale$/, status: 500, times: 1 }),
+    });
     s.engine.approve(id, 'alice');
     await s.engine.idle();
     expect(s.engine.actions.get(id)).toMatchObject({
       state: 'failed',
-      reason: { kind: 'kubernetes', errorKind: 'server-error', status: 500, message: expect.stringContaining('The Kubernetes API server failed (500) on patch deployments/scale shop/cart') },
+      reason: {
+        kind: 'kubernetes',
+        errorKind: 'server-error',
+        status: 500,
+        message: expect.stringContaining('The Kubernetes API server failed (500) on patch deployments/scale shop/cart'),
+      },
     });
   });
 
@@ -194,7 +243,9 @@ describe('failures, expiry and recovery', () => {
     await s.engine.idle();
     const action = s.engine.actions.get(id)!;
     expect(action.state).toBe('failed');
-    expect(action.reason!.message).toMatch(/did not finish within 30s; pods left: shop\/db-0 \(blocked by a PodDisruptionBudget/);
+    expect(action.reason!.message).toMatch(
+      /did not finish within 30s; pods left: shop\/db-0 \(blocked by a PodDisruptionBudget/
+    );
     expect(action.result!.details).toMatchObject({ uncordoned: true, left: [{ name: 'db-0' }] });
     expect(s.kube.get('Node', 'n1')!.spec!.unschedulable).toBeFalsy();
     expect(s.engine.actions.heldNodes()).toEqual([]);
@@ -209,19 +260,30 @@ describe('failures, expiry and recovery', () => {
     await s.clock.sleep(1_000);
     await s.engine.tick();
     expect(s.engine.actions.get(id)!.state).toBe('expired');
-    expect(s.engine.audit.list({ actionId: id, kind: ['expired'], limit: 1, offset: 0, format: 'json' }).items[0].message).toMatch(/within 60s/);
+    expect(
+      s.engine.audit.list({ actionId: id, kind: ['expired'], limit: 1, offset: 0, format: 'json' }).items[0].message
+    ).toMatch(/within 60s/);
   });
 
   it('after a restart, an action that cannot be told to have run is failed for a person to look at, never re-run', async () => {
     s = await setUp();
     const [id] = await s.engine.onAnomaly(anomaly());
     // As a process that died mid-execution would leave it, with an unpinned delta.
-    s.store.db
-      .prepare(`UPDATE healing_actions SET state = 'executing', started_at = 1, action = ? WHERE id = ?`)
-      .run(JSON.stringify({ type: 'scale', target: { kind: 'deployment', namespace: 'shop', name: 'cart' }, delta: 1, ceiling: 5 }), id);
+    s.store.db.prepare(`UPDATE healing_actions SET state = 'executing', started_at = 1, action = ? WHERE id = ?`).run(
+      JSON.stringify({
+        type: 'scale',
+        target: { kind: 'deployment', namespace: 'shop', name: 'cart' },
+        delta: 1,
+        ceiling: 5,
+      }),
+      id
+    );
     await s.engine.tick();
     await s.engine.idle();
-    expect(s.engine.actions.get(id)).toMatchObject({ state: 'failed', reason: { kind: 'reconcile', message: expect.stringContaining('cannot tell whether it was applied') } });
+    expect(s.engine.actions.get(id)).toMatchObject({
+      state: 'failed',
+      reason: { kind: 'reconcile', message: expect.stringContaining('cannot tell whether it was applied') },
+    });
     expect(realWrites(s)).toHaveLength(0);
   });
 
@@ -255,13 +317,13 @@ describe('what a stopped process left half-way', () => {
     s = await setUp();
     const [id] = await s.engine.onAnomaly(anomaly());
     s.store.db.prepare(`UPDATE healing_actions SET state = 'executing', started_at = 1 WHERE id = ?`).run(id);
-    s.engine.setKillSwitch(true, 'admin');
+    s.engine.settings.setKillSwitch(true, 'admin');
     const before = s.kube.requests.length;
     await s.engine.tick();
     await s.engine.idle();
     expect(s.engine.actions.get(id)!.state).toBe('executing');
     expect(s.kube.requests.length).toBe(before);
-    s.engine.setKillSwitch(false, 'admin');
+    s.engine.settings.setKillSwitch(false, 'admin');
     await s.engine.tick();
     await s.engine.idle();
     expect(s.engine.actions.get(id)!.state).toBe('succeeded');

@@ -5,7 +5,9 @@ let s: Setup;
 afterEach(() => s.close());
 
 const started = () =>
-  (s.store.db.prepare('SELECT id FROM healing_actions WHERE started_at IS NOT NULL').all() as Array<{ id: number }>).map((r) => s.engine.actions.get(r.id)!);
+  (
+    s.store.db.prepare('SELECT id FROM healing_actions WHERE started_at IS NOT NULL').all() as Array<{ id: number }>
+  ).map((r) => s.engine.actions.get(r.id)!);
 
 describe('rate limits', () => {
   it('a storm of 1,000 anomalies in a minute executes at most the allowed actions', async () => {
@@ -14,11 +16,14 @@ describe('rate limits', () => {
       limits: { maxActionsPerHour: 10, maxActionsPerHourPerNamespace: 3 },
     });
     const namespaces = ['a', 'b', 'c', 'd', 'e'];
-    for (const ns of namespaces) for (let i = 0; i < 10; i++) s.kube.add(deployment({ namespace: ns, name: `web-${i}`, replicas: 2 }));
+    for (const ns of namespaces)
+      for (let i = 0; i < 10; i++) s.kube.add(deployment({ namespace: ns, name: `web-${i}`, replicas: 2 }));
     for (let i = 0; i < 1000; i++) {
       const ns = namespaces[i % 5];
       const name = `web-${Math.floor(i / 5) % 10}`;
-      await s.engine.onAnomaly(anomaly({ labels: { namespace: ns }, object: { kind: 'deployment', namespace: ns, name } }));
+      await s.engine.onAnomaly(
+        anomaly({ labels: { namespace: ns }, object: { kind: 'deployment', namespace: ns, name } })
+      );
       await s.clock.sleep(60);
     }
     await s.engine.idle();
@@ -30,7 +35,9 @@ describe('rate limits', () => {
       expect(started().filter((a) => a.namespace === ns).length).toBeLessThanOrEqual(3);
     }
     expect(s.engine.actions.list({ state: ['blocked'], limit: 1, offset: 0 }).total).toBe(990);
-    const reasons = s.store.db.prepare(`SELECT DISTINCT json_extract(reason, '$.kind') AS kind FROM healing_actions WHERE state = 'blocked'`).all();
+    const reasons = s.store.db
+      .prepare(`SELECT DISTINCT json_extract(reason, '$.kind') AS kind FROM healing_actions WHERE state = 'blocked'`)
+      .all();
     const kinds = reasons.map((r) => (r as { kind: string }).kind);
     expect(kinds).toContain('rate-limit');
     expect(kinds.every((k) => ['rate-limit', 'namespace-rate-limit', 'cooldown', 'duplicate'].includes(k))).toBe(true);
@@ -40,16 +47,27 @@ describe('rate limits', () => {
     s = await setUp({ limits: { maxActionsPerHour: 2 } });
     for (let i = 0; i < 4; i++) s.kube.add(deployment({ namespace: 'shop', name: `w${i}`, replicas: 1 }));
     const ids = [];
-    for (let i = 0; i < 4; i++) ids.push(...(await s.engine.onAnomaly(anomaly({ object: { kind: 'deployment', namespace: 'shop', name: `w${i}` } }))));
+    for (let i = 0; i < 4; i++)
+      ids.push(
+        ...(await s.engine.onAnomaly(anomaly({ object: { kind: 'deployment', namespace: 'shop', name: `w${i}` } })))
+      );
     for (const id of ids) s.engine.approve(id, 'alice');
     await s.engine.idle();
-    expect(ids.map((id) => s.engine.actions.get(id)!.state).sort()).toEqual(['blocked', 'blocked', 'succeeded', 'succeeded']);
+    expect(ids.map((id) => s.engine.actions.get(id)!.state).sort()).toEqual([
+      'blocked',
+      'blocked',
+      'succeeded',
+      'succeeded',
+    ]);
     expect(realWrites(s)).toHaveLength(2);
   });
 });
 
 it('the per-namespace limit holds while other namespaces still get their share', async () => {
-  s = await setUp({ policies: [{ name: 'restart', action: { type: 'restart' }, gate: 'auto' }], limits: { maxActionsPerHourPerNamespace: 1 } });
+  s = await setUp({
+    policies: [{ name: 'restart', action: { type: 'restart' }, gate: 'auto' }],
+    limits: { maxActionsPerHourPerNamespace: 1 },
+  });
   s.kube.add(deployment({ namespace: 'shop', name: 'pay' }), deployment({ namespace: 'web', name: 'front' }));
   const run = async (namespace: string, name: string) => {
     const [id] = await s.engine.onAnomaly(anomaly({ object: { kind: 'deployment', namespace, name } }));
@@ -63,14 +81,20 @@ it('the per-namespace limit holds while other namespaces still get their share',
 
 describe('cooldown and circuit breaker', () => {
   it('the same action on the same target waits out its cooldown', async () => {
-    s = await setUp({ policies: [{ name: 'restart', action: { type: 'restart' }, gate: 'auto' }], limits: { cooldownSeconds: 900 } });
+    s = await setUp({
+      policies: [{ name: 'restart', action: { type: 'restart' }, gate: 'auto' }],
+      limits: { cooldownSeconds: 900 },
+    });
     const [first] = await s.engine.onAnomaly(anomaly());
     await s.engine.idle();
     await s.clock.sleep(600_000);
     const [second] = await s.engine.onAnomaly(anomaly());
     await s.engine.idle();
     expect(s.engine.actions.get(first)!.state).toBe('succeeded');
-    expect(s.engine.actions.get(second)).toMatchObject({ state: 'blocked', reason: { kind: 'cooldown', message: 'restart ran on deployment shop/cart 10 min ago; the cooldown is 15 min' } });
+    expect(s.engine.actions.get(second)).toMatchObject({
+      state: 'blocked',
+      reason: { kind: 'cooldown', message: 'restart ran on deployment shop/cart 10 min ago; the cooldown is 15 min' },
+    });
     await s.clock.sleep(301_000);
     const [third] = await s.engine.onAnomaly(anomaly());
     await s.engine.idle();
@@ -78,7 +102,10 @@ describe('cooldown and circuit breaker', () => {
   });
 
   it('opens the circuit breaker when the same target keeps needing the same fix', async () => {
-    s = await setUp({ policies: [{ name: 'restart', action: { type: 'restart' }, gate: 'auto' }], limits: { cooldownSeconds: 0, circuitBreaker: { maxRepeats: 3, windowSeconds: 3600 } } });
+    s = await setUp({
+      policies: [{ name: 'restart', action: { type: 'restart' }, gate: 'auto' }],
+      limits: { cooldownSeconds: 0, circuitBreaker: { maxRepeats: 3, windowSeconds: 3600 } },
+    });
     const states = [];
     for (let i = 0; i < 4; i++) {
       const [id] = await s.engine.onAnomaly(anomaly());
@@ -87,7 +114,10 @@ describe('cooldown and circuit breaker', () => {
       states.push(s.engine.actions.get(id)!);
     }
     expect(states.map((a) => a.state)).toEqual(['succeeded', 'succeeded', 'succeeded', 'blocked']);
-    expect(states[3].reason).toMatchObject({ kind: 'circuit-breaker', message: expect.stringContaining('needed restart 3 times in the last 60 min') });
+    expect(states[3].reason).toMatchObject({
+      kind: 'circuit-breaker',
+      message: expect.stringContaining('needed restart 3 times in the last 60 min'),
+    });
   });
 
   it('a second proposal for a target that already has one pending is a duplicate', async () => {
@@ -95,7 +125,10 @@ describe('cooldown and circuit breaker', () => {
     const [first] = await s.engine.onAnomaly(anomaly());
     const [second] = await s.engine.onAnomaly(anomaly());
     expect(s.engine.actions.get(first)!.state).toBe('awaiting_approval');
-    expect(s.engine.actions.get(second)).toMatchObject({ state: 'blocked', reason: { kind: 'duplicate', message: `action ${first} already proposes scale on deployment shop/cart` } });
+    expect(s.engine.actions.get(second)).toMatchObject({
+      state: 'blocked',
+      reason: { kind: 'duplicate', message: `action ${first} already proposes scale on deployment shop/cart` },
+    });
   });
 });
 
@@ -103,9 +136,14 @@ describe('blast radius', () => {
   it('kube-system is refused by default, before anything reaches Kubernetes', async () => {
     s = await setUp({ policies: [{ name: 'restart', action: { type: 'restart' }, gate: 'auto' }] });
     s.kube.add(deployment({ namespace: 'kube-system', name: 'coredns', replicas: 2 }));
-    const [id] = await s.engine.onAnomaly(anomaly({ object: { kind: 'deployment', namespace: 'kube-system', name: 'coredns' } }));
+    const [id] = await s.engine.onAnomaly(
+      anomaly({ object: { kind: 'deployment', namespace: 'kube-system', name: 'coredns' } })
+    );
     await s.engine.idle();
-    expect(s.engine.actions.get(id)).toMatchObject({ state: 'blocked', reason: { kind: 'namespace-denied', message: expect.stringContaining('kube-system is denied') } });
+    expect(s.engine.actions.get(id)).toMatchObject({
+      state: 'blocked',
+      reason: { kind: 'namespace-denied', message: expect.stringContaining('kube-system is denied') },
+    });
     expect(s.kube.requests).toHaveLength(0);
   });
 
@@ -116,7 +154,10 @@ describe('blast radius', () => {
   });
 
   it('never scales past the ceiling, and says so when already there', async () => {
-    s = await setUp({ policies: [{ name: 'p', action: { type: 'scale', delta: 5, ceiling: 50 }, gate: 'auto' }], limits: { replicaCeiling: 6 } });
+    s = await setUp({
+      policies: [{ name: 'p', action: { type: 'scale', delta: 5, ceiling: 50 }, gate: 'auto' }],
+      limits: { replicaCeiling: 6 },
+    });
     const [first] = await s.engine.onAnomaly(anomaly());
     await s.engine.idle();
     expect(s.engine.actions.get(first)!.action).toMatchObject({ replicas: 6, ceiling: 6 });
@@ -148,14 +189,19 @@ describe('blast radius', () => {
     s.engine.approve(second, 'alice');
     await s.engine.idle();
     expect(s.engine.actions.get(first)!.state).toBe('succeeded');
-    expect(s.engine.actions.get(second)).toMatchObject({ state: 'approved', reason: { kind: 'node-budget', message: expect.stringContaining('node n1 (action') } });
+    expect(s.engine.actions.get(second)).toMatchObject({
+      state: 'approved',
+      reason: { kind: 'node-budget', message: expect.stringContaining('node n1 (action') },
+    });
     expect(s.kube.get('Node', 'n2')!.spec!.unschedulable).toBeUndefined();
     expect(realWrites(s).filter((r) => r.path.includes('n2'))).toHaveLength(0);
     // Still cordoned at the next tick: still waiting, and the wait is not audited again.
     await s.engine.tick();
     await s.engine.idle();
     expect(s.engine.actions.get(second)!.state).toBe('approved');
-    expect(s.engine.audit.list({ actionId: second, kind: ['waiting'], limit: 10, offset: 0, format: 'json' }).total).toBe(1);
+    expect(
+      s.engine.audit.list({ actionId: second, kind: ['waiting'], limit: 10, offset: 0, format: 'json' }).total
+    ).toBe(1);
     // Someone uncordons n1 after the maintenance: the budget frees and the second drain runs.
     s.kube.add(node('n1'));
     await s.engine.tick();
@@ -168,12 +214,15 @@ describe('blast radius', () => {
 describe('kill switch', () => {
   it('stops an approved action that has not started; proposals are still recorded', async () => {
     s = await setUp();
-    s.engine.setKillSwitch(true, 'admin', 'incident 42');
+    s.engine.settings.setKillSwitch(true, 'admin', 'incident 42');
     const [id] = await s.engine.onAnomaly(anomaly());
     expect(s.engine.actions.get(id)!.state).toBe('awaiting_approval');
     s.engine.approve(id, 'alice');
     await s.engine.idle();
-    expect(s.engine.actions.get(id)).toMatchObject({ state: 'blocked', reason: { kind: 'kill-switch', message: expect.stringContaining('by admin') } });
+    expect(s.engine.actions.get(id)).toMatchObject({
+      state: 'blocked',
+      reason: { kind: 'kill-switch', message: expect.stringContaining('by admin') },
+    });
     expect(realWrites(s)).toHaveLength(0);
   });
 
@@ -181,7 +230,12 @@ describe('kill switch', () => {
     s = await setUp();
     const [id] = await s.engine.onAnomaly(anomaly());
     // The pre-execution dry run is in flight when an admin pulls the switch.
-    s.kube.inject({ method: 'PATCH', path: /\/scale$/, times: 1, sideEffect: () => void s.engine.setKillSwitch(true, 'admin') });
+    s.kube.inject({
+      method: 'PATCH',
+      path: /\/scale$/,
+      times: 1,
+      sideEffect: () => void s.engine.settings.setKillSwitch(true, 'admin'),
+    });
     s.engine.approve(id, 'alice');
     await s.engine.idle();
     expect(s.engine.actions.get(id)!.state).toBe('blocked');

@@ -21,12 +21,21 @@ afterEach(() => s.close());
 
 it('medium → notify: after approval, a Grafana annotation and a webhook Slack accepts', async () => {
   const { sent, fetchImpl } = fakeFetch();
-  const notifier = createNotifier({ grafana: { url: 'http://grafana:3000/', token: 'glsa_x' }, webhookUrl: 'https://hooks.slack.com/services/T/B/X' }, fetchImpl);
+  const notifier = createNotifier(
+    { grafana: { url: 'http://grafana:3000/', token: 'glsa_x' }, webhookUrl: 'https://hooks.slack.com/services/T/B/X' },
+    fetchImpl
+  );
   s = await setUp({ notifier });
   const [id] = await s.engine.onAnomaly(anomaly({ severity: 'medium', summary: 'memory climbing' }));
   const proposed = s.engine.actions.get(id)!;
-  expect(proposed).toMatchObject({ state: 'awaiting_approval', policy: 'medium-notify', action: { type: 'notify', message: 'medium anomaly on deployment shop/cart: memory climbing' } });
-  expect(proposed.dryRun!.summary).toBe('would send a Grafana annotation at http://grafana:3000/ and a webhook to hooks.slack.com');
+  expect(proposed).toMatchObject({
+    state: 'awaiting_approval',
+    policy: 'medium-notify',
+    action: { type: 'notify', message: 'medium anomaly on deployment shop/cart: memory climbing' },
+  });
+  expect(proposed.dryRun!.summary).toBe(
+    'would send a Grafana annotation at http://grafana:3000/ and a webhook to hooks.slack.com'
+  );
   expect(sent).toHaveLength(0);
 
   s.engine.approve(id, 'alice');
@@ -36,23 +45,43 @@ it('medium → notify: after approval, a Grafana annotation and a webhook Slack 
   expect(annotation).toMatchObject({
     url: 'http://grafana:3000/api/annotations',
     headers: { Authorization: 'Bearer glsa_x' },
-    body: { time: s.clock.now().getTime(), tags: ['failureprophet', 'healing', 'medium', 'namespace:shop'], text: 'medium anomaly on deployment shop/cart: memory climbing' },
+    body: {
+      time: s.clock.now().getTime(),
+      tags: ['failureprophet', 'healing', 'medium', 'namespace:shop'],
+      text: 'medium anomaly on deployment shop/cart: memory climbing',
+    },
   });
   expect(webhook.url).toBe('https://hooks.slack.com/services/T/B/X');
-  expect(webhook.body.text).toBe(':rotating_light: Failure Prophet: medium anomaly on deployment shop/cart: memory climbing');
-  expect(webhook.body.failureprophet).toMatchObject({ actionId: id, severity: 'medium', source: 'anomaly', labels: { namespace: 'shop' } });
+  expect(webhook.body.text).toBe(
+    ':rotating_light: Failure Prophet: medium anomaly on deployment shop/cart: memory climbing'
+  );
+  expect(webhook.body.failureprophet).toMatchObject({
+    actionId: id,
+    severity: 'medium',
+    source: 'anomaly',
+    labels: { namespace: 'shop' },
+  });
 });
 
 it('a receiver that fails makes the action fail, saying which and how', async () => {
   const { fetchImpl } = fakeFetch(() => 503);
-  s = await setUp({ notifier: createNotifier({ webhookUrl: 'http://receiver.local/hook' }, fetchImpl), policies: [{ name: 'n', action: { type: 'notify', message: '{severity} on {target}' }, gate: 'auto' }] });
+  s = await setUp({
+    notifier: createNotifier({ webhookUrl: 'http://receiver.local/hook' }, fetchImpl),
+    policies: [{ name: 'n', action: { type: 'notify', message: '{severity} on {target}' }, gate: 'auto' }],
+  });
   const [id] = await s.engine.onAnomaly(anomaly());
   await s.engine.idle();
-  expect(s.engine.actions.get(id)).toMatchObject({ state: 'failed', reason: { kind: 'notification', message: 'the webhook answered 503: boom' } });
+  expect(s.engine.actions.get(id)).toMatchObject({
+    state: 'failed',
+    reason: { kind: 'notification', message: 'the webhook answered 503: boom' },
+  });
 });
 
 it('with nothing configured the proposal is blocked, saying what to set', async () => {
   s = await setUp({ notifier: createNotifier({}) });
   const [id] = await s.engine.onAnomaly(anomaly({ severity: 'medium' }));
-  expect(s.engine.actions.get(id)).toMatchObject({ state: 'blocked', reason: { kind: 'not-configured', message: expect.stringContaining('FP_GRAFANA_URL and FP_GRAFANA_TOKEN') } });
+  expect(s.engine.actions.get(id)).toMatchObject({
+    state: 'blocked',
+    reason: { kind: 'not-configured', message: expect.stringContaining('FP_GRAFANA_URL and FP_GRAFANA_TOKEN') },
+  });
 });

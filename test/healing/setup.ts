@@ -20,7 +20,9 @@ export interface Setup extends Harness {
 export const policy = (p: PolicyInput): Policy => policySchema.parse(p);
 
 export async function setUp(
-  options: { policies?: PolicyInput[]; limits?: SafetyLimitsInput; file?: string; withoutKube?: boolean } & Partial<Pick<HealingEngineDeps, 'readSignal' | 'onVerified' | 'notifier'>> = {}
+  options: { policies?: PolicyInput[]; limits?: SafetyLimitsInput; file?: string; withoutKube?: boolean } & Partial<
+    Pick<HealingEngineDeps, 'readSignal' | 'onVerified' | 'notifier'>
+  > = {}
 ): Promise<Setup> {
   const h = await startHarness();
   h.kube.add(deployment({ namespace: 'shop', name: 'cart', replicas: 3 }));

@@ -2,15 +2,33 @@ import { fingerprintOf, objectFromLabels, triggerFromAlert } from './alerts';
 
 describe('alerts as triggers', () => {
   it('maps kube-state-metrics labels to the object, most specific workload first', () => {
-    expect(objectFromLabels({ namespace: 'shop', deployment: 'cart', pod: 'cart-1' })).toEqual({ kind: 'deployment', namespace: 'shop', name: 'cart' });
-    expect(objectFromLabels({ namespace: 'shop', pod: 'cart-1', node: 'n1' })).toEqual({ kind: 'pod', namespace: 'shop', name: 'cart-1' });
+    expect(objectFromLabels({ namespace: 'shop', deployment: 'cart', pod: 'cart-1' })).toEqual({
+      kind: 'deployment',
+      namespace: 'shop',
+      name: 'cart',
+    });
+    expect(objectFromLabels({ namespace: 'shop', pod: 'cart-1', node: 'n1' })).toEqual({
+      kind: 'pod',
+      namespace: 'shop',
+      name: 'cart-1',
+    });
     expect(objectFromLabels({ node: 'n1', instance: 'n1:9100' })).toEqual({ kind: 'node', name: 'n1' });
     expect(objectFromLabels({ deployment: 'cart' })).toBeUndefined();
   });
 
   it("reads the rule's severity label as alerting rules spell it", () => {
-    const alert = (severity?: string) => triggerFromAlert({ status: 'firing', labels: { alertname: 'X', ...(severity ? { severity } : {}) }, annotations: {} }, 0).severity;
-    expect([alert('critical'), alert('warning'), alert('info'), alert('ERROR'), alert()]).toEqual(['critical', 'medium', 'low', 'high', 'medium']);
+    const alert = (severity?: string) =>
+      triggerFromAlert(
+        { status: 'firing', labels: { alertname: 'X', ...(severity ? { severity } : {}) }, annotations: {} },
+        0
+      ).severity;
+    expect([alert('critical'), alert('warning'), alert('info'), alert('ERROR'), alert()]).toEqual([
+      'critical',
+      'medium',
+      'low',
+      'high',
+      'medium',
+    ]);
   });
 
   it('uses the sent fingerprint, or one from the sorted labels that does not depend on their order', () => {
@@ -20,7 +38,20 @@ describe('alerts as triggers', () => {
   });
 
   it('keeps when it started and what it says', () => {
-    const t = triggerFromAlert({ status: 'firing', labels: { alertname: 'Down' }, annotations: { description: 'gone' }, startsAt: '2025-06-01T12:00:00Z' }, 5);
-    expect(t).toMatchObject({ source: 'alert', watch: 'Down', summary: 'gone', startedAt: Date.parse('2025-06-01T12:00:00Z') });
+    const t = triggerFromAlert(
+      {
+        status: 'firing',
+        labels: { alertname: 'Down' },
+        annotations: { description: 'gone' },
+        startsAt: '2025-06-01T12:00:00Z',
+      },
+      5
+    );
+    expect(t).toMatchObject({
+      source: 'alert',
+      watch: 'Down',
+      summary: 'gone',
+      startedAt: Date.parse('2025-06-01T12:00:00Z'),
+    });
   });
 });

@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
-import type { AlertmanagerAlert, AlertIntakeResponse, HealingTrigger, KubeObjectRef, Severity } from '../../contract/healing';
-import { alertmanagerWebhookSchema, type AlertmanagerWebhook } from '../../contract/healing';
+import {
+  type AlertIntakeResponse,
+  type AlertmanagerAlert,
+  type AlertmanagerWebhook,
+  alertmanagerWebhookSchema,
+  type HealingTrigger,
+  type KubeObjectRef,
+  type Severity,
+} from '../../contract/healing';
 
 /** Severity labels as alerting rules spell them (kube-prometheus uses critical / warning / info). */
 const SEVERITIES: Record<string, Severity> = {
@@ -31,7 +38,9 @@ export function objectFromLabels(labels: Record<string, string>): KubeObjectRef 
 
 /** Alertmanager's fingerprint when sent (both Alertmanager and Grafana do); else a hash of the sorted labels. */
 export function fingerprintOf(alert: AlertmanagerAlert): string {
-  if (alert.fingerprint) return alert.fingerprint;
+  if (alert.fingerprint) {
+    return alert.fingerprint;
+  }
   const sorted = Object.keys(alert.labels)
     .sort()
     .map((k) => `${k}=${alert.labels[k]}`)
@@ -48,7 +57,8 @@ export function triggerFromAlert(alert: AlertmanagerAlert, receivedAt: number): 
     labels: alert.labels,
     severity: SEVERITIES[(alert.labels.severity ?? '').toLowerCase()] ?? 'medium',
     object: objectFromLabels(alert.labels),
-    summary: alert.annotations.summary ?? alert.annotations.description ?? alert.annotations.message ?? alert.labels.alertname,
+    summary:
+      alert.annotations.summary ?? alert.annotations.description ?? alert.annotations.message ?? alert.labels.alertname,
     startedAt: Number.isFinite(startedAt) ? startedAt : receivedAt,
   };
 }
@@ -59,7 +69,11 @@ export interface AlertSink {
 }
 
 /** Firing alerts are matched against policies like anomalies; resolved alerts close their trigger. */
-export async function receiveAlerts(sink: AlertSink, payload: AlertmanagerWebhook, receivedAt: number): Promise<AlertIntakeResponse> {
+export async function receiveAlerts(
+  sink: AlertSink,
+  payload: AlertmanagerWebhook,
+  receivedAt: number
+): Promise<AlertIntakeResponse> {
   const webhook = alertmanagerWebhookSchema.parse(payload);
   const response: AlertIntakeResponse = { firing: 0, resolved: 0, proposed: [] };
   for (const alert of webhook.alerts) {

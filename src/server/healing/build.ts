@@ -23,17 +23,28 @@ export function kubeClientFromConfig(config: Config): KubeClient | undefined {
   try {
     return kubeClientFromOptions(config.kubernetes);
   } catch (err) {
-    throw new KubernetesConfigError(`cannot set up Kubernetes access (${config.kubernetes.mode}): ${(err as Error).message}`);
+    throw new KubernetesConfigError(
+      `cannot set up Kubernetes access (${config.kubernetes.mode}): ${(err as Error).message}`
+    );
   }
 }
 
 /** The healing engine as main wires it: Kubernetes from config, notifications, and the pipeline's anomalies and scores. */
-export function buildHealing(deps: { config: Config; db: Database.Database; settings: SettingsRepository; logger: Logger; metrics: Registry; pipeline?: Pipeline }): HealingEngine {
+export function buildHealing(deps: {
+  config: Config;
+  db: Database.Database;
+  settings: SettingsRepository;
+  logger: Logger;
+  metrics: Registry;
+  pipeline?: Pipeline;
+}): HealingEngine {
   const { config, pipeline } = deps;
   const logger = deps.logger.child({ part: 'healing' });
   const kube = kubeClientFromConfig(config);
   if (!kube) {
-    logger.warn('no Kubernetes configured: set FP_KUBE_URL and FP_KUBE_TOKEN, KUBECONFIG, or kubernetes: in the config file; Kubernetes actions are blocked until then');
+    logger.warn(
+      'no Kubernetes configured: set FP_KUBE_URL and FP_KUBE_TOKEN, KUBECONFIG, or kubernetes: in the config file; Kubernetes actions are blocked until then'
+    );
   }
   const { url, token } = config.grafana;
   const engine = new HealingEngine({
@@ -45,7 +56,10 @@ export function buildHealing(deps: { config: Config; db: Database.Database; sett
     metrics: deps.metrics,
     policies: config.healing.policies,
     limits: config.healing.limits,
-    notifier: createNotifier({ grafana: url && token ? { url, token } : undefined, webhookUrl: config.healing.notify.webhookUrl }),
+    notifier: createNotifier({
+      grafana: url && token ? { url, token } : undefined,
+      webhookUrl: config.healing.notify.webhookUrl,
+    }),
     readSignal: pipeline
       ? async (trigger) => {
           const target = pipeline.repo.anomaly(Number(trigger.id))?.target;

@@ -28,7 +28,8 @@ it("turns the pipeline's anomaly and its target's object into a healing trigger"
     failureModel: 'resource_exhaustion',
     score: 0.93,
     object: { kind: 'deployment', namespace: 'shop', name: 'cart' },
-    summary: 'resource exhaustion on latency{namespace="shop",deployment="cart"}: p99, memory moved (memory forecast to cross its limit in 12 min)',
+    summary:
+      'resource exhaustion on latency{namespace="shop",deployment="cart"}: p99, memory moved (memory forecast to cross its limit in 12 min)',
     startedAt: 1000,
   });
   expect(triggerFromAnomaly(anomaly, { kind: 'Node', name: 'n1' }).object).toEqual({ kind: 'node', name: 'n1' });

@@ -13,7 +13,10 @@ const KINDS: Record<KubernetesObject['kind'], KubeObjectRef['kind']> = {
 };
 
 export function triggerFromAnomaly(anomaly: Anomaly, object: KubernetesObject | null | undefined): HealingTrigger {
-  const ref = object && (object.kind === 'Node' || object.namespace) ? { kind: KINDS[object.kind], name: object.name, ...(object.namespace ? { namespace: object.namespace } : {}) } : undefined;
+  const ref =
+    object && (object.kind === 'Node' || object.namespace)
+      ? { kind: KINDS[object.kind], name: object.name, ...(object.namespace ? { namespace: object.namespace } : {}) }
+      : undefined;
   return {
     source: 'anomaly',
     id: String(anomaly.id),
@@ -33,9 +36,15 @@ export function triggerFromAnomaly(anomaly: Anomaly, object: KubernetesObject | 
  * severity may have risen to what another policy matches; the engine never proposes the same
  * action twice for it.
  */
-export function anomalyListener(engine: HealingEngine, objectOf: (targetId: string) => KubernetesObject | null | undefined, logger: Logger): AnomalyListener {
+export function anomalyListener(
+  engine: HealingEngine,
+  objectOf: (targetId: string) => KubernetesObject | null | undefined,
+  logger: Logger
+): AnomalyListener {
   const hand = (anomaly: Anomaly) => {
-    engine.onAnomaly(triggerFromAnomaly(anomaly, objectOf(anomaly.target))).catch((err: unknown) => logger.error({ err, anomalyId: anomaly.id }, 'healing could not take the anomaly'));
+    engine
+      .onAnomaly(triggerFromAnomaly(anomaly, objectOf(anomaly.target)))
+      .catch((err: unknown) => logger.error({ err, anomalyId: anomaly.id }, 'healing could not take the anomaly'));
   };
   return {
     opened: hand,

@@ -1,6 +1,5 @@
 import type { DryRunRecord, ExecutionResult, PlannedAction, Reason } from '../../contract/healing';
-import type { ActionOutcome, ActionResult, KubeAction, KubeError } from '../kubernetes';
-import { pinAction } from '../kubernetes';
+import { type ActionOutcome, type ActionResult, type KubeAction, type KubeError, pinAction } from '../kubernetes';
 
 export type KubePlannedAction = Exclude<PlannedAction, { type: 'notify' }>;
 
@@ -12,7 +11,12 @@ export const CONTRACT_AGREES_WITH_KUBERNETES: Same<KubePlannedAction, KubeAction
 export const isKubeAction = (action: PlannedAction): action is KubePlannedAction => action.type !== 'notify';
 
 export function kubeReason(error: KubeError): Reason {
-  return { kind: 'kubernetes', errorKind: error.kind, message: error.message, ...(error.status !== undefined ? { status: error.status } : {}) };
+  return {
+    kind: 'kubernetes',
+    errorKind: error.kind,
+    message: error.message,
+    ...(error.status !== undefined ? { status: error.status } : {}),
+  };
 }
 
 const ref = (p: { namespace: string; name: string }) => ({ namespace: p.namespace, name: p.name });
@@ -20,28 +24,64 @@ const ref = (p: { namespace: string; name: string }) => ({ namespace: p.namespac
 /** What the server-side dry run says would change, in the shape the Actions page shows. */
 export function dryRunRecord(outcome: ActionOutcome, at: number): DryRunRecord {
   if (!outcome.ok) {
-    return { ok: false, at, summary: `the dry run failed: ${outcome.error.message}`, changes: [], error: kubeReason(outcome.error) };
+    return {
+      ok: false,
+      at,
+      summary: `the dry run failed: ${outcome.error.message}`,
+      changes: [],
+      error: kubeReason(outcome.error),
+    };
   }
   const r = outcome.value;
   switch (r.action) {
     case 'scale':
-      return { ok: true, at, summary: r.summary, changes: [{ field: `${r.target.kind} ${r.target.namespace}/${r.target.name} replicas`, from: String(r.from), to: String(r.to) }] };
+      return {
+        ok: true,
+        at,
+        summary: r.summary,
+        changes: [
+          {
+            field: `${r.target.kind} ${r.target.namespace}/${r.target.name} replicas`,
+            from: String(r.from),
+            to: String(r.to),
+          },
+        ],
+      };
     case 'restart':
       return {
         ok: true,
         at,
         summary: r.summary,
-        changes: [{ field: `${r.target.kind} ${r.target.namespace}/${r.target.name} pod template restartedAt`, from: null, to: r.restartedAt }],
+        changes: [
+          {
+            field: `${r.target.kind} ${r.target.namespace}/${r.target.name} pod template restartedAt`,
+            from: null,
+            to: r.restartedAt,
+          },
+        ],
       };
     case 'delete-pod':
-      return { ok: true, at, summary: r.summary, changes: [{ field: `pod ${r.namespace}/${r.name}`, from: r.uid ?? 'present', to: null }] };
+      return {
+        ok: true,
+        at,
+        summary: r.summary,
+        changes: [{ field: `pod ${r.namespace}/${r.name}`, from: r.uid ?? 'present', to: null }],
+      };
     case 'cordon':
     case 'uncordon':
       return {
         ok: true,
         at,
         summary: r.summary,
-        changes: r.changed ? [{ field: `node ${r.node} spec.unschedulable`, from: String(!r.wasSchedulable), to: String(!r.schedulable) }] : [],
+        changes: r.changed
+          ? [
+              {
+                field: `node ${r.node} spec.unschedulable`,
+                from: String(!r.wasSchedulable),
+                to: String(!r.schedulable),
+              },
+            ]
+          : [],
       };
     case 'drain':
       return {

@@ -4,7 +4,9 @@ import type { ActionRepository, StoredAction } from './store/actions';
 const HOUR = 3_600_000;
 
 export function namespaceAllowed(namespace: string | undefined, limits: SafetyLimits): boolean {
-  if (namespace === undefined) return true;
+  if (namespace === undefined) {
+    return true;
+  }
   const { allow, deny } = limits.namespaces;
   return !deny.includes(namespace) && (allow.includes('*') || allow.includes(namespace));
 }
@@ -28,7 +30,10 @@ export function checkLimits(
   const isKube = type !== 'notify';
   if (isKube && !namespaceAllowed(action.namespace, limits)) {
     const why = limits.namespaces.deny.includes(action.namespace ?? '') ? 'denied' : 'not in the allow-list';
-    return { kind: 'namespace-denied', message: `namespace ${action.namespace} is ${why} in the safety limits: the engine does not act there` };
+    return {
+      kind: 'namespace-denied',
+      message: `namespace ${action.namespace} is ${why} in the safety limits: the engine does not act there`,
+    };
   }
   if (phase === 'proposal') {
     const open = actions.openOn(action.target, type, action.id);
@@ -56,7 +61,10 @@ export function checkLimits(
   if (isKube) {
     const total = actions.countStartedSince(now - HOUR);
     if (total >= limits.maxActionsPerHour) {
-      return { kind: 'rate-limit', message: `${total} actions ran in the last hour; the limit is ${limits.maxActionsPerHour}` };
+      return {
+        kind: 'rate-limit',
+        message: `${total} actions ran in the last hour; the limit is ${limits.maxActionsPerHour}`,
+      };
     }
     if (action.namespace !== undefined) {
       const inNamespace = actions.countStartedSince(now - HOUR, action.namespace);

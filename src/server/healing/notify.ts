@@ -26,11 +26,17 @@ type Fetch = typeof fetch;
 /** Notifications through a Grafana annotation and a webhook; either may be absent. */
 export function createNotifier(config: NotifyConfig, fetchImpl: Fetch = fetch): Notifier {
   const timeoutMs = config.timeoutMs ?? 10_000;
-  const targets = [config.grafana && `a Grafana annotation at ${config.grafana.url}`, config.webhookUrl && `a webhook to ${new URL(config.webhookUrl).host}`].filter(
-    (t): t is string => Boolean(t)
-  );
+  const targets = [
+    config.grafana && `a Grafana annotation at ${config.grafana.url}`,
+    config.webhookUrl && `a webhook to ${new URL(config.webhookUrl).host}`,
+  ].filter((t): t is string => Boolean(t));
 
-  const post = async (what: string, url: string, body: unknown, headers: Record<string, string> = {}): Promise<string | undefined> => {
+  const post = async (
+    what: string,
+    url: string,
+    body: unknown,
+    headers: Record<string, string> = {}
+  ): Promise<string | undefined> => {
     try {
       const response = await fetchImpl(url, {
         method: 'POST',
@@ -52,32 +58,69 @@ export function createNotifier(config: NotifyConfig, fetchImpl: Fetch = fetch): 
     plan: () =>
       targets.length
         ? { ok: true, summary: `would send ${targets.join(' and ')}` }
-        : { ok: false, summary: 'no notification target configured: set FP_GRAFANA_URL and FP_GRAFANA_TOKEN, or healing.notify.webhookUrl (FP_NOTIFY_WEBHOOK_URL)' },
+        : {
+            ok: false,
+            summary:
+              'no notification target configured: set FP_GRAFANA_URL and FP_GRAFANA_TOKEN, or healing.notify.webhookUrl (FP_NOTIFY_WEBHOOK_URL)',
+          },
 
     async send(n) {
-      const tags = ['failureprophet', 'healing', n.trigger.severity, ...(n.trigger.labels.namespace ? [`namespace:${n.trigger.labels.namespace}`] : [])];
+      const tags = [
+        'failureprophet',
+        'healing',
+        n.trigger.severity,
+        ...(n.trigger.labels.namespace ? [`namespace:${n.trigger.labels.namespace}`] : []),
+      ];
       const failures: string[] = [];
       if (config.grafana) {
-        const failed = await post('Grafana', `${config.grafana.url.replace(/\/$/, '')}/api/annotations`, { time: n.at, tags, text: n.message }, {
-          Authorization: `Bearer ${config.grafana.token}`,
-        });
-        if (failed) failures.push(failed);
+        const failed = await post(
+          'Grafana',
+          `${config.grafana.url.replace(/\/$/, '')}/api/annotations`,
+          { time: n.at, tags, text: n.message },
+          {
+            Authorization: `Bearer ${config.grafana.token}`,
+          }
+        );
+        if (failed) {
+          failures.push(failed);
+        }
       }
       if (config.webhookUrl) {
         const body = {
           text: `:rotating_light: Failure Prophet: ${n.message}`,
-          failureprophet: { actionId: n.actionId, severity: n.trigger.severity, source: n.trigger.source, triggerId: n.trigger.id, labels: n.trigger.labels, at: new Date(n.at).toISOString() },
+          failureprophet: {
+            actionId: n.actionId,
+            severity: n.trigger.severity,
+            source: n.trigger.source,
+            triggerId: n.trigger.id,
+            labels: n.trigger.labels,
+            at: new Date(n.at).toISOString(),
+          },
         };
         const failed = await post('the webhook', config.webhookUrl, body);
-        if (failed) failures.push(failed);
+        if (failed) {
+          failures.push(failed);
+        }
       }
       if (targets.length === 0) {
-        return { ok: false, summary: 'nothing sent: no notification target configured', error: { kind: 'not-configured', message: 'no notification target configured' } };
+        return {
+          ok: false,
+          summary: 'nothing sent: no notification target configured',
+          error: { kind: 'not-configured', message: 'no notification target configured' },
+        };
       }
       if (failures.length === targets.length) {
-        return { ok: false, summary: failures.join('; '), error: { kind: 'notification', message: failures.join('; ') } };
+        return {
+          ok: false,
+          summary: failures.join('; '),
+          error: { kind: 'notification', message: failures.join('; ') },
+        };
       }
-      return { ok: true, summary: `sent ${targets.join(' and ')}${failures.length ? ` (but ${failures.join('; ')})` : ''}`, details: { targets, failures } };
+      return {
+        ok: true,
+        summary: `sent ${targets.join(' and ')}${failures.length ? ` (but ${failures.join('; ')})` : ''}`,
+        details: { targets, failures },
+      };
     },
   };
 }

@@ -121,25 +121,38 @@ export class ActionRepository {
   /** Records a trigger, or refreshes it; a closed one that fires again is open again. */
   openTrigger(trigger: HealingTrigger, at: number): { isNew: boolean; reopened: boolean } {
     const key = triggerKey(trigger);
-    const existing = this.db.prepare('SELECT closed_at FROM healing_triggers WHERE key = ?').get(key) as { closed_at: number | null } | undefined;
+    const existing = this.db.prepare('SELECT closed_at FROM healing_triggers WHERE key = ?').get(key) as
+      { closed_at: number | null } | undefined;
     if (!existing) {
-      this.db.prepare('INSERT INTO healing_triggers (key, source, trigger, opened_at) VALUES (?, ?, ?, ?)').run(key, trigger.source, JSON.stringify(trigger), at);
+      this.db
+        .prepare('INSERT INTO healing_triggers (key, source, trigger, opened_at) VALUES (?, ?, ?, ?)')
+        .run(key, trigger.source, JSON.stringify(trigger), at);
       return { isNew: true, reopened: false };
     }
-    this.db.prepare('UPDATE healing_triggers SET trigger = ?, closed_at = NULL WHERE key = ?').run(JSON.stringify(trigger), key);
+    this.db
+      .prepare('UPDATE healing_triggers SET trigger = ?, closed_at = NULL WHERE key = ?')
+      .run(JSON.stringify(trigger), key);
     return { isNew: false, reopened: existing.closed_at !== null };
   }
 
   /** True when this call closed it (it was open). */
   closeTrigger(key: string, at: number): boolean {
-    return this.db.prepare('UPDATE healing_triggers SET closed_at = ? WHERE key = ? AND closed_at IS NULL').run(at, key).changes === 1;
+    return (
+      this.db.prepare('UPDATE healing_triggers SET closed_at = ? WHERE key = ? AND closed_at IS NULL').run(at, key)
+        .changes === 1
+    );
   }
 
   trigger(key: string): TriggerRecord | undefined {
     const row = this.db.prepare('SELECT trigger, opened_at, closed_at FROM healing_triggers WHERE key = ?').get(key) as
-      | { trigger: string; opened_at: number; closed_at: number | null }
-      | undefined;
-    return row && { trigger: JSON.parse(row.trigger) as HealingTrigger, openedAt: row.opened_at, closedAt: opt(row.closed_at) };
+      { trigger: string; opened_at: number; closed_at: number | null } | undefined;
+    return (
+      row && {
+        trigger: JSON.parse(row.trigger) as HealingTrigger,
+        openedAt: row.opened_at,
+        closedAt: opt(row.closed_at),
+      }
+    );
   }
 
   /** Undefined when this trigger already proposed this action on this target (deduplication). */
@@ -149,7 +162,17 @@ export class ActionRepository {
         `INSERT OR IGNORE INTO healing_actions (trigger_key, policy, gate, action_type, target, namespace, state, action, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, 'proposed', ?, ?, ?)`
       )
-      .run(input.triggerKey, input.policy, input.gate, input.action.type, input.target, input.namespace ?? null, JSON.stringify(input.action), input.at, input.at);
+      .run(
+        input.triggerKey,
+        input.policy,
+        input.gate,
+        input.action.type,
+        input.target,
+        input.namespace ?? null,
+        JSON.stringify(input.action),
+        input.at,
+        input.at
+      );
     return info.changes === 1 ? Number(info.lastInsertRowid) : undefined;
   }
 
@@ -166,15 +189,33 @@ export class ActionRepository {
       sets.push(`${name} = @${key}`);
       params[key] = value;
     };
-    if (changes.action) column('action', 'action', json(changes.action));
-    if (changes.dryRun) column('dry_run', 'dryRun', json(changes.dryRun));
-    if (changes.decisions) column('decisions', 'decisions', json(changes.decisions));
-    if (changes.reason !== undefined) column('reason', 'reason', changes.reason === null ? null : json(changes.reason));
-    if (changes.result) column('result', 'result', json(changes.result));
-    if (changes.verification) column('verification', 'verification', json(changes.verification));
-    if (changes.expiresAt !== undefined) column('expires_at', 'expiresAt', changes.expiresAt);
-    if (changes.startedAt !== undefined) column('started_at', 'startedAt', changes.startedAt);
-    if (changes.finishedAt !== undefined) column('finished_at', 'finishedAt', changes.finishedAt);
+    if (changes.action) {
+      column('action', 'action', json(changes.action));
+    }
+    if (changes.dryRun) {
+      column('dry_run', 'dryRun', json(changes.dryRun));
+    }
+    if (changes.decisions) {
+      column('decisions', 'decisions', json(changes.decisions));
+    }
+    if (changes.reason !== undefined) {
+      column('reason', 'reason', changes.reason === null ? null : json(changes.reason));
+    }
+    if (changes.result) {
+      column('result', 'result', json(changes.result));
+    }
+    if (changes.verification) {
+      column('verification', 'verification', json(changes.verification));
+    }
+    if (changes.expiresAt !== undefined) {
+      column('expires_at', 'expiresAt', changes.expiresAt);
+    }
+    if (changes.startedAt !== undefined) {
+      column('started_at', 'startedAt', changes.startedAt);
+    }
+    if (changes.finishedAt !== undefined) {
+      column('finished_at', 'finishedAt', changes.finishedAt);
+    }
     const placeholders = from.map((_, i) => `@from${i}`);
     from.forEach((state, i) => (params[`from${i}`] = state));
     const sql = `UPDATE healing_actions SET ${sets.join(', ')} WHERE id = @id AND state IN (${placeholders.join(', ')})`;
@@ -183,27 +224,37 @@ export class ActionRepository {
 
   /** Notes why an approved action still waits (e.g. the node budget), without changing its state. */
   setReason(id: number, reason: Reason | null, at: number): void {
-    this.db.prepare('UPDATE healing_actions SET reason = ?, updated_at = ? WHERE id = ?').run(reason ? JSON.stringify(reason) : null, at, id);
+    this.db
+      .prepare('UPDATE healing_actions SET reason = ?, updated_at = ? WHERE id = ?')
+      .run(reason ? JSON.stringify(reason) : null, at, id);
   }
 
   setProgress(id: number, progress: DrainProgress, at: number): void {
-    this.db.prepare(`UPDATE healing_actions SET progress = ?, updated_at = ? WHERE id = ? AND state = 'executing'`).run(JSON.stringify(progress), at, id);
+    this.db
+      .prepare(`UPDATE healing_actions SET progress = ?, updated_at = ? WHERE id = ? AND state = 'executing'`)
+      .run(JSON.stringify(progress), at, id);
   }
 
   idsInState(state: ActionState): number[] {
-    return (this.db.prepare('SELECT id FROM healing_actions WHERE state = ? ORDER BY id').all(state) as Array<{ id: number }>).map((r) => r.id);
+    return (
+      this.db.prepare('SELECT id FROM healing_actions WHERE state = ? ORDER BY id').all(state) as Array<{ id: number }>
+    ).map((r) => r.id);
   }
 
   /** Kubernetes actions that succeeded and wait for their verification (a notification has nothing to verify). */
   awaitingVerification(): number[] {
     return (
-      this.db.prepare(`SELECT id FROM healing_actions WHERE state = 'succeeded' AND action_type != 'notify' ORDER BY id`).all() as Array<{ id: number }>
+      this.db
+        .prepare(`SELECT id FROM healing_actions WHERE state = 'succeeded' AND action_type != 'notify' ORDER BY id`)
+        .all() as Array<{ id: number }>
     ).map((r) => r.id);
   }
 
   expiredIds(now: number): number[] {
     return (
-      this.db.prepare(`SELECT id FROM healing_actions WHERE state = 'awaiting_approval' AND expires_at <= ? ORDER BY id`).all(now) as Array<{ id: number }>
+      this.db
+        .prepare(`SELECT id FROM healing_actions WHERE state = 'awaiting_approval' AND expires_at <= ? ORDER BY id`)
+        .all(now) as Array<{ id: number }>
     ).map((r) => r.id);
   }
 
@@ -211,8 +262,14 @@ export class ActionRepository {
   countStartedSince(since: number, namespace?: string): number {
     const row = (
       namespace === undefined
-        ? this.db.prepare(`SELECT COUNT(*) AS n FROM healing_actions WHERE started_at >= ? AND action_type != 'notify'`).get(since)
-        : this.db.prepare(`SELECT COUNT(*) AS n FROM healing_actions WHERE started_at >= ? AND action_type != 'notify' AND namespace = ?`).get(since, namespace)
+        ? this.db
+            .prepare(`SELECT COUNT(*) AS n FROM healing_actions WHERE started_at >= ? AND action_type != 'notify'`)
+            .get(since)
+        : this.db
+            .prepare(
+              `SELECT COUNT(*) AS n FROM healing_actions WHERE started_at >= ? AND action_type != 'notify' AND namespace = ?`
+            )
+            .get(since, namespace)
     ) as { n: number };
     return row.n;
   }
@@ -221,7 +278,9 @@ export class ActionRepository {
   startsOn(target: string, type: PlannedAction['type'], since: number): number[] {
     return (
       this.db
-        .prepare('SELECT started_at FROM healing_actions WHERE target = ? AND action_type = ? AND started_at >= ? ORDER BY started_at DESC')
+        .prepare(
+          'SELECT started_at FROM healing_actions WHERE target = ? AND action_type = ? AND started_at >= ? ORDER BY started_at DESC'
+        )
         .all(target, type, since) as Array<{ started_at: number }>
     ).map((r) => r.started_at);
   }
@@ -257,8 +316,16 @@ export class ActionRepository {
       params.push(q.triggerId);
     }
     const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
-    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM healing_actions a JOIN healing_triggers t ON t.key = a.trigger_key${clause}`).get(...params) as { n: number }).n;
-    const rows = this.db.prepare(`${SELECT}${clause} ORDER BY a.id DESC LIMIT ? OFFSET ?`).all(...params, q.limit, q.offset) as ActionRow[];
+    const total = (
+      this.db
+        .prepare(
+          `SELECT COUNT(*) AS n FROM healing_actions a JOIN healing_triggers t ON t.key = a.trigger_key${clause}`
+        )
+        .get(...params) as { n: number }
+    ).n;
+    const rows = this.db
+      .prepare(`${SELECT}${clause} ORDER BY a.id DESC LIMIT ? OFFSET ?`)
+      .all(...params, q.limit, q.offset) as ActionRow[];
     return { items: rows.map(toAction), total };
   }
 
@@ -269,7 +336,12 @@ export class ActionRepository {
   // The node budget: nodes the engine cordoned (alone or as part of a drain) and has not given back.
 
   heldNodes(): Array<{ node: string; actionId: number }> {
-    return (this.db.prepare('SELECT node, action_id FROM healing_nodes_held ORDER BY since').all() as Array<{ node: string; action_id: number }>).map((r) => ({
+    return (
+      this.db.prepare('SELECT node, action_id FROM healing_nodes_held ORDER BY since').all() as Array<{
+        node: string;
+        action_id: number;
+      }>
+    ).map((r) => ({
       node: r.node,
       actionId: r.action_id,
     }));
@@ -277,7 +349,9 @@ export class ActionRepository {
 
   holdNode(node: string, actionId: number, at: number): void {
     this.db
-      .prepare('INSERT INTO healing_nodes_held (node, action_id, since) VALUES (?, ?, ?) ON CONFLICT(node) DO UPDATE SET action_id = excluded.action_id')
+      .prepare(
+        'INSERT INTO healing_nodes_held (node, action_id, since) VALUES (?, ?, ?) ON CONFLICT(node) DO UPDATE SET action_id = excluded.action_id'
+      )
       .run(node, actionId, at);
   }
 

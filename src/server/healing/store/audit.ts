@@ -61,20 +61,35 @@ export class AuditRepository {
       where.push(sql);
       params.push(...values);
     };
-    if (q.actionId !== undefined) add('action_id = ?', q.actionId);
-    if (q.triggerId) add('trigger_id = ?', q.triggerId);
-    if (q.kind?.length) add(`kind IN (${q.kind.map(() => '?').join(', ')})`, ...q.kind);
-    if (q.user) add('user = ?', q.user);
-    if (q.from !== undefined) add('at >= ?', q.from);
-    if (q.to !== undefined) add('at <= ?', q.to);
+    if (q.actionId !== undefined) {
+      add('action_id = ?', q.actionId);
+    }
+    if (q.triggerId) {
+      add('trigger_id = ?', q.triggerId);
+    }
+    if (q.kind?.length) {
+      add(`kind IN (${q.kind.map(() => '?').join(', ')})`, ...q.kind);
+    }
+    if (q.user) {
+      add('user = ?', q.user);
+    }
+    if (q.from !== undefined) {
+      add('at >= ?', q.from);
+    }
+    if (q.to !== undefined) {
+      add('at <= ?', q.to);
+    }
     return { q, clause: where.length ? ` WHERE ${where.join(' AND ')}` : '', params };
   }
 
   /** Newest first, one page. */
   list(query: AuditFilter): { items: AuditEntry[]; total: number } {
     const { q, clause, params } = this.filter(query);
-    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM healing_audit${clause}`).get(...params) as { n: number }).n;
-    const rows = this.db.prepare(`SELECT * FROM healing_audit${clause} ORDER BY id DESC LIMIT ? OFFSET ?`).all(...params, q.limit, q.offset) as AuditRow[];
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM healing_audit${clause}`).get(...params) as { n: number })
+      .n;
+    const rows = this.db
+      .prepare(`SELECT * FROM healing_audit${clause} ORDER BY id DESC LIMIT ? OFFSET ?`)
+      .all(...params, q.limit, q.offset) as AuditRow[];
     return { items: rows.map(toEntry), total };
   }
 

@@ -15,7 +15,7 @@ const KILL_SWITCH = 'healing.killSwitch';
  * Policies, safety limits and the kill switch, kept in the store so they hold across restarts
  * (and replicas). Once an admin saved policies or limits, the saved ones win over the config file.
  */
-export class HealingSettings {
+export class SettingsStore {
   constructor(private readonly settings: SettingsRepository) {}
 
   policies(): Saved<Policy[]> | undefined {

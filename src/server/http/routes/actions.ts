@@ -1,6 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { errorBodySchema } from '../../../contract/health';
-import { actionIdParamsSchema, actionListQuerySchema, actionListSchema, actionSchema, decisionBodySchema } from '../../../contract/healing';
+import {
+  actionIdParamsSchema,
+  actionListQuerySchema,
+  actionListSchema,
+  actionSchema,
+  decisionBodySchema,
+} from '../../../contract/healing';
 import type { HealingEngine } from '../../healing';
 import { requestUser } from './user';
 
@@ -9,8 +15,10 @@ const STATUS = { 'not-found': 404, conflict: 409, expired: 409 } as const;
 /** The pending list and the approval gate. Grafana's proxy lets only Editors POST under api/actions/*. */
 export function actionRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get('/api/actions', { schema: { querystring: actionListQuerySchema, response: { 200: actionListSchema } } }, async (request) =>
-      engine.actions.list(request.query)
+    app.get(
+      '/api/actions',
+      { schema: { querystring: actionListQuerySchema, response: { 200: actionListSchema } } },
+      async (request) => engine.actions.list(request.query)
     );
 
     app.get(
@@ -18,7 +26,9 @@ export function actionRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
       { schema: { params: actionIdParamsSchema, response: { 200: actionSchema, 404: errorBodySchema } } },
       async (request, reply) => {
         const action = engine.actions.get(request.params.id);
-        return action ?? reply.code(404).send({ error: 'not_found', message: `there is no action ${request.params.id}` });
+        return (
+          action ?? reply.code(404).send({ error: 'not_found', message: `there is no action ${request.params.id}` })
+        );
       }
     );
 
@@ -35,9 +45,14 @@ export function actionRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
         async (request, reply) => {
           const user = requestUser(request);
           const comment = request.body?.comment;
-          const outcome = decision === 'approve' ? engine.approve(request.params.id, user, comment) : engine.reject(request.params.id, user, comment);
+          const outcome =
+            decision === 'approve'
+              ? engine.approve(request.params.id, user, comment)
+              : engine.reject(request.params.id, user, comment);
           if (!outcome.ok) {
-            return reply.code(STATUS[outcome.kind]).send({ error: outcome.kind.replace('-', '_'), message: outcome.message });
+            return reply
+              .code(STATUS[outcome.kind])
+              .send({ error: outcome.kind.replace('-', '_'), message: outcome.message });
           }
           return outcome.action;
         }
@@ -45,4 +60,3 @@ export function actionRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
     }
   };
 }
-

@@ -15,23 +15,33 @@ import { requestUser } from './user';
 /** Healing settings writes. Grafana's proxy lets only Admins PUT/POST under api/admin/*. */
 export function adminRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
   return async (app) => {
-    app.put('/api/admin/kill-switch', { schema: { body: putKillSwitchBodySchema, response: { 200: killSwitchSchema } } }, async (request) => {
-      const user = requestUser(request);
-      const value = engine.setKillSwitch(request.body.engaged, user, request.body.reason);
-      request.log.warn({ user, engaged: value.engaged }, 'kill switch changed');
-      return value;
-    });
-
-    app.put('/api/admin/policies', { schema: { body: putPoliciesBodySchema, response: { 200: policiesResponseSchema } } }, async (request) =>
-      engine.setPolicies(request.body.policies, requestUser(request))
+    app.put(
+      '/api/admin/kill-switch',
+      { schema: { body: putKillSwitchBodySchema, response: { 200: killSwitchSchema } } },
+      async (request) => {
+        const user = requestUser(request);
+        const value = engine.settings.setKillSwitch(request.body.engaged, user, request.body.reason);
+        request.log.warn({ user, engaged: value.engaged }, 'kill switch changed');
+        return value;
+      }
     );
 
-    app.put('/api/admin/safety-limits', { schema: { body: safetyLimitsSchema, response: { 200: safetyLimitsResponseSchema } } }, async (request) =>
-      engine.setLimits(request.body, requestUser(request))
+    app.put(
+      '/api/admin/policies',
+      { schema: { body: putPoliciesBodySchema, response: { 200: policiesResponseSchema } } },
+      async (request) => engine.settings.setPolicies(request.body.policies, requestUser(request))
     );
 
-    app.post('/api/admin/test/kubernetes', { schema: { body: kubernetesTestBodySchema, response: { 200: kubernetesTestResponseSchema } } }, async (request) =>
-      engine.testKubernetes(request.body?.action)
+    app.put(
+      '/api/admin/safety-limits',
+      { schema: { body: safetyLimitsSchema, response: { 200: safetyLimitsResponseSchema } } },
+      async (request) => engine.settings.setLimits(request.body, requestUser(request))
+    );
+
+    app.post(
+      '/api/admin/test/kubernetes',
+      { schema: { body: kubernetesTestBodySchema, response: { 200: kubernetesTestResponseSchema } } },
+      async (request) => engine.testKubernetes(request.body?.action)
     );
   };
 }

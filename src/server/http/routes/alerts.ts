@@ -9,8 +9,13 @@ import type { HealingEngine } from '../../healing';
  */
 export function alertRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
   return async (app) => {
-    app.post('/api/alerts', { bodyLimit: 5 * 1024 * 1024, schema: { body: alertmanagerWebhookSchema, response: { 200: alertIntakeResponseSchema } } }, async (request) =>
-      engine.onAlerts(request.body)
+    app.post(
+      '/api/alerts',
+      {
+        bodyLimit: 5 * 1024 * 1024,
+        schema: { body: alertmanagerWebhookSchema, response: { 200: alertIntakeResponseSchema } },
+      },
+      async (request) => engine.onAlerts(request.body)
     );
   };
 }

@@ -1,13 +1,14 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { AuditEntry } from '../../../contract/healing';
-import { auditListSchema, auditQuerySchema } from '../../../contract/healing';
+import { type AuditEntry, auditListSchema, auditQuerySchema } from '../../../contract/healing';
 import type { HealingEngine } from '../../healing';
 
 const CSV_COLUMNS = ['id', 'at', 'kind', 'actionId', 'triggerId', 'user', 'comment', 'message', 'details'] as const;
 
 function csvCell(value: unknown): string {
-  if (value === undefined || value === null) return '';
+  if (value === undefined || value === null) {
+    return '';
+  }
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   // Quoted always; a leading formula character is defused so a spreadsheet does not execute it.
   const safe = /^[=+\-@]/.test(text) ? `'${text}` : text;
@@ -32,13 +33,20 @@ export function auditRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
         query.format === 'csv'
           ? (function* () {
               yield CSV_COLUMNS.join(',') + '\r\n';
-              for (const e of entries) yield csvLine(e);
+              for (const e of entries) {
+                yield csvLine(e);
+              }
             })()
           : (function* () {
-              for (const e of entries) yield JSON.stringify(e) + '\n';
+              for (const e of entries) {
+                yield JSON.stringify(e) + '\n';
+              }
             })();
       return reply
-        .header('Content-Type', query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
+        .header(
+          'Content-Type',
+          query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8'
+        )
         .header('Content-Disposition', `attachment; filename="failureprophet-audit.${query.format}"`)
         .send(Readable.from(lines));
     });

@@ -1,0 +1,38 @@
+import type Database from 'better-sqlite3';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { HealingTrigger, Policy, SafetyLimits } from '../../contract/healing';
+import type { Clock, KubeClient } from '../kubernetes';
+import type { SettingsRepository } from '../store/store';
+import type { Lifecycle } from './lifecycle';
+import type { Notifier } from './notify';
+import type { HealingSettings } from './settings';
+
+/** The current anomaly score of what triggered an action, in [0, 1]; undefined when unknown. Given by the pipeline. */
+export type SignalReader = (trigger: HealingTrigger) => Promise<number | undefined>;
+
+export interface HealingEngineDeps {
+  db: Database.Database;
+  settings: SettingsRepository;
+  /** Absent when the backend runs without Kubernetes: Kubernetes actions are then blocked, saying so. */
+  kube?: KubeClient;
+  clock: Clock;
+  logger: Logger;
+  metrics: Registry;
+  /** From the config file; the store wins once an admin saved policies. Absent: the default policies. */
+  policies?: Policy[];
+  limits?: SafetyLimits;
+  notifier?: Notifier;
+  readSignal?: SignalReader;
+  /** Feedback for the pipeline: an anomaly an action healed is a confirmed incident. */
+  onVerified?: (anomalyId: string, recovered: boolean, actionId: number) => void | Promise<void>;
+}
+
+/** What the engine's parts share. */
+export interface EngineContext {
+  deps: HealingEngineDeps;
+  lifecycle: Lifecycle;
+  settings: HealingSettings;
+  /** Asks for a tick: an action became runnable. */
+  kick: () => void;
+}

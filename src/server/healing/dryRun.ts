@@ -1,0 +1,98 @@
+import type { DryRunRecord, KubernetesTestResponse, PlannedAction, Reason } from '../../contract/healing';
+import { executeKubeAction, type KubeClient } from '../kubernetes';
+import { call } from '../kubernetes/client';
+import { dryRunRecord, isKubeAction, kubeReason, pin } from './kube';
+import type { Notifier } from './notify';
+
+const KUBE_NOT_CONFIGURED =
+  'Kubernetes is not configured: set FP_KUBE_URL and FP_KUBE_TOKEN, KUBECONFIG, or kubernetes: in the config file';
+
+export interface DryRun {
+  record: DryRunRecord;
+  /** The action as it will run, pinned by the dry run. */
+  pinned?: PlannedAction;
+  /** The dry run says there is nothing to do (a scale already at its count or ceiling). */
+  noop?: Reason;
+}
+
+/** The server-side dry run (`dryRun=All`) of a Kubernetes action, or where a notification would go. */
+export async function dryRunAction(
+  action: PlannedAction,
+  target: string,
+  at: number,
+  kube?: KubeClient,
+  notifier?: Notifier
+): Promise<DryRun> {
+  if (!isKubeAction(action)) {
+    const plan = notifier?.plan() ?? { ok: false, summary: 'notifications are not configured' };
+    return {
+      record: {
+        ok: plan.ok,
+        at,
+        summary: plan.summary,
+        changes: [],
+        ...(plan.ok ? {} : { error: { kind: 'not-configured', message: plan.summary } }),
+      },
+    };
+  }
+  if (!kube) {
+    return {
+      record: {
+        ok: false,
+        at,
+        summary: KUBE_NOT_CONFIGURED,
+        changes: [],
+        error: { kind: 'not-configured', message: KUBE_NOT_CONFIGURED },
+      },
+    };
+  }
+  const outcome = await executeKubeAction(kube, action, { dryRun: true });
+  const record = dryRunRecord(outcome, at);
+  if (!outcome.ok) {
+    return { record };
+  }
+  const result = outcome.value;
+  if (result.action === 'scale' && result.from === result.to) {
+    return result.clamped === 'ceiling'
+      ? {
+          record,
+          noop: {
+            kind: 'replica-ceiling',
+            message: `${target} already has ${result.from} replicas, the ceiling: scaling out further is not allowed`,
+          },
+        }
+      : {
+          record,
+          noop: { kind: 'nothing-to-do', message: `${target} already has ${result.to} replicas: nothing to do` },
+        };
+  }
+  return { record, pinned: pin(action, result) };
+}
+
+/** Answers in words whether Kubernetes is reachable, and whether it accepts a server-side dry run of `action`. */
+export async function testKubernetes(
+  kube: KubeClient | undefined,
+  action?: PlannedAction
+): Promise<KubernetesTestResponse> {
+  if (!kube) {
+    return { ok: false, message: `${KUBE_NOT_CONFIGURED}, or run the backend in a cluster` };
+  }
+  if (action && isKubeAction(action)) {
+    const outcome = await executeKubeAction(kube, action, { dryRun: true });
+    return outcome.ok
+      ? { ok: true, message: `Kubernetes at ${kube.server} accepts a server-side dry run: ${outcome.value.summary}` }
+      : {
+          ok: false,
+          message: `Kubernetes at ${kube.server} refused the dry run: ${kubeReason(outcome.error).message}`,
+        };
+  }
+  const listed = await call(kube, { verb: 'list', resource: 'pods', group: '' }, (o) =>
+    kube.core.listPodForAllNamespaces({ limit: 1 }, o)
+  );
+  return listed.ok
+    ? {
+        ok: true,
+        message: `Kubernetes at ${kube.server} answers and the service account can list pods; send an action to test a dry run of it`,
+      }
+    : { ok: false, message: listed.error.message };
+}

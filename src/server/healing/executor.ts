@@ -1,0 +1,356 @@
+import type { ExecutionResult, Reason, SafetyLimits } from '../../contract/healing';
+import { executeKubeAction, reconcile, type DrainProgress } from '../kubernetes';
+import { call } from '../kubernetes/client';
+import type { EngineContext } from './context';
+import { dryRunAction } from './dryRun';
+import { executionResult, isKubeAction } from './kube';
+import { iso } from './lifecycle';
+import { checkLimits } from './limits';
+import { describeAction } from './policies';
+import type { StoredAction } from './store/actions';
+
+type NodeAction = StoredAction & { action: { type: 'cordon' | 'drain'; node: string } };
+const isNodeAction = (a: StoredAction): a is NodeAction => a.action.type === 'cordon' || a.action.type === 'drain';
+
+/**
+ * Runs approved actions exactly once: re-checks what must still be true, claims the action in a
+ * write transaction that checks every limit again, runs it with its progress persisted, records
+ * the outcome; reconciles what a stopped process left executing; verifies what succeeded.
+ */
+export class Executor {
+  constructor(private readonly ctx: EngineContext) {}
+
+  private get lifecycle() {
+    return this.ctx.lifecycle;
+  }
+
+  async execute(id: number): Promise<void> {
+    const { lifecycle, settings, deps } = this.ctx;
+    const action = lifecycle.actions.get(id);
+    if (action?.state !== 'approved') {
+      return;
+    }
+    const limits = settings.limits().limits;
+    const stopped = settings.killSwitchRefusal();
+    if (stopped) {
+      lifecycle.block(action, ['approved'], stopped);
+      return;
+    }
+    const gone = await this.triggerGone(action);
+    if (gone) {
+      lifecycle.move(
+        action,
+        ['approved'],
+        'cancelled',
+        { reason: { kind: 'trigger-resolved', message: gone }, finishedAt: lifecycle.now() },
+        [{ kind: 'cancelled', message: gone }]
+      );
+      return;
+    }
+    if (isNodeAction(action) && (await this.waitForNodeBudget(action, limits))) {
+      return;
+    }
+    if (isKubeAction(action.action)) {
+      // The proposal's dry run may be hours old: check again that the cluster accepts it now.
+      const dry = await dryRunAction(action.action, action.target, lifecycle.now(), deps.kube, deps.notifier);
+      const refused: Reason | undefined =
+        dry.noop ?? (dry.record.error && { ...dry.record.error, kind: 'dry-run-failed' });
+      if (refused) {
+        const to = dry.noop ? 'cancelled' : 'blocked';
+        lifecycle.move(action, ['approved'], to, { dryRun: dry.record, reason: refused, finishedAt: lifecycle.now() }, [
+          { kind: 'dry_run', message: dry.record.summary, details: dry.record },
+          { kind: to, message: refused.message },
+        ]);
+        return;
+      }
+    }
+    if (this.claim(id, limits)) {
+      await this.run(lifecycle.get(id));
+    }
+  }
+
+  /** Why the trigger is no longer true, or undefined when it still is. */
+  private async triggerGone(action: StoredAction): Promise<string | undefined> {
+    const { deps, settings } = this.ctx;
+    const { trigger } = action;
+    const record = this.lifecycle.actions.trigger(action.triggerKey);
+    if (record?.closedAt !== undefined) {
+      return `the ${trigger.source} ${trigger.id} ${trigger.source === 'alert' ? 'resolved' : 'closed'} at ${iso(record.closedAt)}, before the action ran`;
+    }
+    if (deps.readSignal && trigger.source === 'anomaly') {
+      const threshold = settings.limits().limits.verification.recoveredBelowScore;
+      try {
+        const score = await deps.readSignal(trigger);
+        if (score !== undefined && score < threshold) {
+          return `the anomaly score of ${trigger.id} is now ${score.toFixed(2)}, below ${threshold}: the target recovered before the action ran`;
+        }
+      } catch (err) {
+        deps.logger.warn(
+          { err, actionId: action.id },
+          'could not re-read the triggering signal; going by the open anomaly'
+        );
+      }
+    }
+    return undefined;
+  }
+
+  /** For cordon and drain: which held nodes keep the budget full, after giving back nodes someone uncordoned. */
+  private async nodeBudgetFull(action: NodeAction, limits: SafetyLimits): Promise<Reason | undefined> {
+    const { actions } = this.lifecycle;
+    const kube = this.ctx.deps.kube;
+    const others = () => actions.heldNodes().filter((h) => h.node !== action.action.node);
+    if (others().length < limits.maxNodesDisrupted) {
+      return undefined;
+    }
+    if (kube) {
+      for (const held of others()) {
+        if (actions.get(held.actionId)?.state === 'executing') {
+          continue;
+        }
+        const read = await call(kube, { verb: 'get', resource: 'nodes', group: '', name: held.node }, (o) =>
+          kube.core.readNode({ name: held.node }, o)
+        );
+        if ((read.ok && read.value.spec?.unschedulable !== true) || (!read.ok && read.error.kind === 'not-found')) {
+          actions.releaseNode(held.node);
+        }
+      }
+    }
+    const full = others();
+    return full.length >= limits.maxNodesDisrupted
+      ? {
+          kind: 'node-budget',
+          message: `waiting: ${full.map((h) => `node ${h.node} (action ${h.actionId})`).join(', ')} already cordoned or draining; at most ${limits.maxNodesDisrupted} at a time`,
+        }
+      : undefined;
+  }
+
+  /** True while the node budget is full; the action stays approved and says what it waits for (audited once per change). */
+  private async waitForNodeBudget(action: NodeAction, limits: SafetyLimits): Promise<boolean> {
+    const { lifecycle } = this;
+    const waiting = await this.nodeBudgetFull(action, limits);
+    if (waiting && action.reason?.message !== waiting.message) {
+      lifecycle.db.transaction(() => {
+        lifecycle.actions.setReason(action.id, waiting, lifecycle.now());
+        lifecycle.audit.append({
+          at: lifecycle.now(),
+          kind: 'waiting',
+          actionId: action.id,
+          triggerId: action.trigger.id,
+          message: waiting.message,
+        });
+      })();
+      lifecycle.metrics.refused('node-budget');
+    }
+    return waiting !== undefined;
+  }
+
+  /** Moves approved → executing inside one write transaction, after checking every limit again; false when it must not run now. */
+  private claim(id: number, limits: SafetyLimits): boolean {
+    const { lifecycle, settings } = this.ctx;
+    return lifecycle.db
+      .transaction((): boolean => {
+        const now = lifecycle.now();
+        const action = lifecycle.actions.get(id);
+        if (action?.state !== 'approved') {
+          return false;
+        }
+        const refusal =
+          settings.killSwitchRefusal() ?? checkLimits(action, limits, lifecycle.actions, now, 'execution');
+        if (refusal) {
+          lifecycle.block(action, ['approved'], refusal);
+          return false;
+        }
+        if (isNodeAction(action)) {
+          if (
+            lifecycle.actions.heldNodes().filter((h) => h.node !== action.action.node).length >=
+            limits.maxNodesDisrupted
+          ) {
+            return false;
+          }
+          lifecycle.actions.holdNode(action.action.node, id, now);
+        }
+        return lifecycle.move(action, ['approved'], 'executing', { startedAt: now, reason: null }, [
+          { kind: 'executing', message: `executing ${describeAction(action.action)}` },
+        ]);
+      })
+      .immediate();
+  }
+
+  /** Runs a claimed action (or resumes an interrupted drain) and records the outcome. */
+  private async run(action: StoredAction): Promise<void> {
+    const { lifecycle } = this;
+    const { kube, notifier } = this.ctx.deps;
+    const startedAt = lifecycle.now();
+    const planned = action.action;
+    const notConfigured = (what: string): ExecutionResult => ({
+      ok: false,
+      summary: `${what} not configured`,
+      error: { kind: 'not-configured', message: `${what} not configured` },
+    });
+    let result: ExecutionResult;
+    if (!isKubeAction(planned)) {
+      result = notifier
+        ? await notifier.send({ actionId: action.id, message: planned.message, trigger: action.trigger, at: startedAt })
+        : notConfigured('notifications are');
+    } else if (!kube) {
+      result = notConfigured('Kubernetes is');
+    } else {
+      const outcome = await executeKubeAction(kube, planned, {
+        resume: action.progress,
+        // Persisted before the next eviction: a restart resumes from here instead of evicting again.
+        onProgress: (progress: DrainProgress) => lifecycle.actions.setProgress(action.id, progress, lifecycle.now()),
+      });
+      result = executionResult(outcome);
+      lifecycle.audit.append({
+        at: lifecycle.now(),
+        kind: 'kubernetes',
+        actionId: action.id,
+        triggerId: action.trigger.id,
+        message: `Kubernetes ${outcome.ok ? 'accepted' : 'answered with an error'}: ${result.summary}`,
+        details: outcome,
+      });
+    }
+    lifecycle.metrics.executed(planned.type, result.ok, (lifecycle.now() - startedAt) / 1000);
+    this.finish(action, result);
+  }
+
+  private finish(action: StoredAction, result: ExecutionResult): void {
+    const { lifecycle } = this;
+    const planned = action.action;
+    lifecycle.db.transaction(() => {
+      const moved = lifecycle.move(
+        action,
+        ['executing'],
+        result.ok ? 'succeeded' : 'failed',
+        { result, finishedAt: lifecycle.now(), ...(result.error ? { reason: result.error } : {}) },
+        [{ kind: result.ok ? 'succeeded' : 'failed', message: result.summary, details: result.error }]
+      );
+      if (!moved) {
+        return;
+      }
+      // The node budget: a node stays held while the engine keeps it cordoned.
+      if (planned.type === 'uncordon' && result.ok) {
+        lifecycle.actions.releaseNode(planned.node);
+      }
+      if ((planned.type === 'drain' || planned.type === 'cordon') && !result.ok) {
+        const report = result.details as { uncordoned?: boolean; cordonedByDrain?: boolean } | undefined;
+        if (!report || report.uncordoned || !report.cordonedByDrain) {
+          lifecycle.actions.releaseNode(planned.node);
+        }
+      }
+    })();
+  }
+
+  /** An action left executing by a stopped process: reconciled against the cluster, never re-run blindly. */
+  async recover(id: number): Promise<void> {
+    const { lifecycle } = this;
+    const { deps, settings } = this.ctx;
+    const action = lifecycle.actions.get(id);
+    if (action?.state !== 'executing') {
+      return;
+    }
+    const planned = action.action;
+    if (!isKubeAction(planned)) {
+      this.finish(action, {
+        ok: false,
+        summary:
+          'the backend stopped while sending this notification; it may or may not have been delivered, and is not sent again',
+        error: { kind: 'reconcile', message: 'interrupted while notifying' },
+      });
+      return;
+    }
+    // Left executing while the kill switch is engaged: a half-done drain is not resumed.
+    if (!deps.kube || settings.killSwitchRefusal()) {
+      return;
+    }
+    const seen = await reconcile(deps.kube, planned);
+    if (!seen.ok) {
+      // Stays executing: the next tick tries again once Kubernetes answers.
+      deps.logger.warn({ actionId: id, error: seen.error }, 'cannot reconcile an interrupted action yet');
+      return;
+    }
+    const { state, observed } = seen.value;
+    lifecycle.audit.append({
+      at: lifecycle.now(),
+      kind: 'reconciled',
+      actionId: id,
+      triggerId: action.trigger.id,
+      message: `after a restart: ${observed} (${state})`,
+      details: seen.value,
+    });
+    if (state === 'done') {
+      this.finish(action, {
+        ok: true,
+        summary: `already done when reconciled after a restart: ${observed}`,
+        details: seen.value,
+      });
+    } else if (state === 'not-done') {
+      await this.run(action);
+    } else {
+      this.finish(action, {
+        ok: false,
+        summary: `interrupted by a restart and cannot tell whether it ran: ${observed}; check it and act by hand`,
+        error: { kind: 'reconcile', message: observed },
+      });
+    }
+  }
+
+  /** Did the triggering signal recover within the window after the action? Tells the pipeline. */
+  async verify(id: number): Promise<void> {
+    const { lifecycle } = this;
+    const { deps, settings } = this.ctx;
+    const action = lifecycle.actions.get(id);
+    if (action?.state !== 'succeeded' || action.finishedAt === undefined) {
+      return;
+    }
+    const { settleSeconds, windowSeconds, recoveredBelowScore } = settings.limits().limits.verification;
+    const now = lifecycle.now();
+    if (now < action.finishedAt + settleSeconds * 1000) {
+      return;
+    }
+    const { trigger } = action;
+    const record = lifecycle.actions.trigger(action.triggerKey);
+    let recovered: { message: string; score?: number } | undefined;
+    if (record?.closedAt !== undefined) {
+      recovered = {
+        message: `the ${trigger.source} ${trigger.source === 'alert' ? 'resolved' : 'closed'} at ${iso(record.closedAt)}`,
+      };
+    } else if (deps.readSignal && trigger.source === 'anomaly') {
+      try {
+        const score = await deps.readSignal(trigger);
+        if (score !== undefined && score < recoveredBelowScore) {
+          recovered = { message: `the anomaly score fell to ${score.toFixed(2)}, below ${recoveredBelowScore}`, score };
+        }
+      } catch (err) {
+        deps.logger.warn({ err, actionId: id }, 'could not read the triggering signal for verification');
+      }
+    }
+    if (!recovered && now < action.finishedAt + windowSeconds * 1000) {
+      return;
+    }
+    const verification = recovered
+      ? {
+          recovered: true,
+          message: recovered.message,
+          at: now,
+          ...(recovered.score !== undefined ? { score: recovered.score } : {}),
+        }
+      : {
+          recovered: false,
+          message: `the triggering signal did not recover within ${windowSeconds}s after the action`,
+          at: now,
+        };
+    const to = recovered ? 'verified' : 'not_recovered';
+    if (
+      lifecycle.move(action, ['succeeded'], to, { verification }, [{ kind: to, message: verification.message }]) &&
+      trigger.source === 'anomaly' &&
+      deps.onVerified
+    ) {
+      try {
+        await deps.onVerified(trigger.id, verification.recovered, action.id);
+      } catch (err) {
+        deps.logger.warn({ err, actionId: id }, 'the pipeline did not take the verification feedback');
+      }
+    }
+  }
+}

@@ -1,0 +1,131 @@
+import type { Action, ActionState } from '../../contract/healing';
+import type { EngineContext } from './context';
+import { dryRunAction } from './dryRun';
+import { iso, type AuditNote } from './lifecycle';
+import { checkLimits } from './limits';
+import { describeAction } from './policies';
+import type { ActionChanges } from './store/actions';
+
+export type DecisionOutcome =
+  { ok: true; action: Action } | { ok: false; kind: 'not-found' | 'conflict' | 'expired'; message: string };
+
+const dryRunNote = (record: { summary: string }): AuditNote => ({
+  kind: 'dry_run',
+  message: record.summary,
+  details: record,
+});
+
+/** The gates: a proposal's limits and dry run, then auto, approve (until decided or expired) or dry-run. */
+export class Gates {
+  constructor(private readonly ctx: EngineContext) {}
+
+  /**
+   * Checks the limits, dry-runs and applies the policy's gate to a proposed action. Also run by a
+   * tick for a proposal a stopped process left half-way. True when the gate approved it (auto).
+   */
+  async gate(id: number): Promise<boolean> {
+    const { lifecycle, settings, deps } = this.ctx;
+    const action = lifecycle.actions.get(id);
+    if (action?.state !== 'proposed') {
+      return false;
+    }
+    const limits = settings.limits().limits;
+    const refusal = checkLimits(action, limits, lifecycle.actions, lifecycle.now(), 'proposal');
+    if (refusal) {
+      lifecycle.block(action, ['proposed'], refusal);
+      return false;
+    }
+    const dry = await dryRunAction(action.action, action.target, lifecycle.now(), deps.kube, deps.notifier);
+    const refused = dry.noop ?? dry.record.error;
+    if (refused) {
+      lifecycle.move(
+        action,
+        ['proposed'],
+        'blocked',
+        { dryRun: dry.record, reason: refused, finishedAt: lifecycle.now() },
+        [dryRunNote(dry.record), { kind: 'blocked', message: refused.message }]
+      );
+      return false;
+    }
+    const at = lifecycle.now();
+    const changes: ActionChanges = { dryRun: dry.record, action: dry.pinned };
+    switch (action.gate) {
+      case 'dry-run':
+        lifecycle.move(action, ['proposed'], 'dry_run', { ...changes, finishedAt: at }, [dryRunNote(dry.record)]);
+        return false;
+      case 'approve': {
+        // The policy as it is now; a proposal outliving its policy takes the default timeout.
+        const policy = settings.policies().policies.find((p) => p.name === action.policy);
+        const expiresAt = at + (policy?.approvalTimeoutSeconds ?? limits.approvalTimeoutSeconds) * 1000;
+        lifecycle.move(action, ['proposed'], 'awaiting_approval', { ...changes, expiresAt }, [dryRunNote(dry.record)]);
+        return false;
+      }
+      case 'auto': {
+        const decisions = [{ decision: 'approved' as const, user: `(policy ${action.policy}, gate auto)`, at }];
+        return lifecycle.move(action, ['proposed'], 'approved', { ...changes, decisions }, [
+          dryRunNote(dry.record),
+          { kind: 'approved', message: `approved automatically by policy ${action.policy}`, user: decisions[0].user },
+        ]);
+      }
+    }
+  }
+
+  /** An Editor's decision; of simultaneous ones exactly one wins, the others are told who decided. */
+  decide(id: number, decision: 'approved' | 'rejected', user: string, comment?: string): DecisionOutcome {
+    const { lifecycle } = this.ctx;
+    const now = lifecycle.now();
+    const outcome = lifecycle.db
+      .transaction((): DecisionOutcome | 'expired' => {
+        const action = lifecycle.actions.get(id);
+        if (!action) {
+          return { ok: false, kind: 'not-found', message: `there is no action ${id}` };
+        }
+        if (action.state === 'awaiting_approval' && action.expiresAt !== undefined && action.expiresAt <= now) {
+          return 'expired';
+        }
+        if (action.state !== 'awaiting_approval') {
+          const last = action.decisions[action.decisions.length - 1];
+          const by = last ? ` (${last.decision} by ${last.user} at ${iso(last.at)})` : '';
+          return {
+            ok: false,
+            kind: 'conflict',
+            message: `action ${id} is ${action.state}${by}; only an action awaiting approval can be ${decision}`,
+          };
+        }
+        const decisions = [...action.decisions, { decision, user, ...(comment ? { comment } : {}), at: now }];
+        const to: ActionState = decision;
+        lifecycle.move(
+          action,
+          ['awaiting_approval'],
+          to,
+          { decisions, ...(decision === 'rejected' ? { finishedAt: now } : {}) },
+          [{ kind: decision, message: `${user} ${decision} ${describeAction(action.action)}`, user, comment }]
+        );
+        return { ok: true, action: lifecycle.get(id) };
+      })
+      .immediate();
+    if (outcome === 'expired') {
+      this.expire(id);
+      return {
+        ok: false,
+        kind: 'expired',
+        message: `action ${id} expired before it was approved or rejected; nothing will run`,
+      };
+    }
+    if (outcome.ok && decision === 'approved') {
+      this.ctx.kick();
+    }
+    return outcome;
+  }
+
+  expire(id: number): void {
+    const { lifecycle } = this.ctx;
+    const action = lifecycle.actions.get(id);
+    if (action?.state === 'awaiting_approval') {
+      const waited = Math.round(((action.expiresAt ?? 0) - action.createdAt) / 1000);
+      lifecycle.move(action, ['awaiting_approval'], 'expired', { finishedAt: lifecycle.now() }, [
+        { kind: 'expired', message: `nobody approved or rejected ${describeAction(action.action)} within ${waited}s` },
+      ]);
+    }
+  }
+}
