@@ -1,5 +1,5 @@
 import React from 'react';
-import { render, screen } from '@testing-library/react';
+import { render, screen, waitFor } from '@testing-library/react';
 import {
   dateTime,
   FieldType,
@@ -27,7 +27,10 @@ jest.mock('@grafana/ui', () => ({
 }));
 
 // Grafana fills the option editor registry at start-up; the option builder only needs the ids here.
-standardEditorsRegistry.setInit(() => ['slider', 'select', 'radio', 'boolean', 'number'].map((id) => ({ id, name: id, editor: () => null })));
+standardEditorsRegistry.setInit(() => ['slider', 'select', 'radio', 'boolean', 'number', 'text'].map((id) => ({ id, name: id, editor: () => null })));
+jest.mock('../../app/api/backend', () => ({ backendRequest: jest.fn() }));
+const backendRequest = jest.requireMock('../../app/api/backend').backendRequest as jest.Mock;
+
 const defaults = plugin.defaults as AnomalyPanelOptions;
 
 function props(series: DataFrame[], options: Partial<AnomalyPanelOptions> = {}): PanelProps<AnomalyPanelOptions> {
@@ -53,12 +56,12 @@ function props(series: DataFrame[], options: Partial<AnomalyPanelOptions> = {}):
   } as unknown as PanelProps<AnomalyPanelOptions>;
 }
 
-function frameOf(kind: Parameters<typeof synthetic>[0], name: string, change?: (v: Float64Array) => Float64Array): DataFrame {
+function frameOf(kind: Parameters<typeof synthetic>[0], name: string, change?: (v: Float64Array) => Float64Array, labels?: Record<string, string>): DataFrame {
   const { t, v } = synthetic(kind, 2000, 1500);
   return toDataFrame({
     fields: [
       { name: 'Time', type: FieldType.time, values: Array.from(t) },
-      { name, type: FieldType.number, values: Array.from(change ? change(v) : v) },
+      { name, type: FieldType.number, values: Array.from(change ? change(v) : v), labels },
     ],
   });
 }
@@ -107,6 +110,53 @@ describe('AnomalyPanel', () => {
   it('asks for a range query when the result has no time field', () => {
     render(<AnomalyPanel {...props([toDataFrame({ fields: [{ name: 'value', type: FieldType.number, values: [1] }] })])} />);
     expect(screen.getByTestId(panelTestIds.noData)).toHaveTextContent('no time field');
+  });
+});
+
+describe('AnomalyPanel with the backend', () => {
+  const { t } = synthetic('flat', 2000);
+  const target = { id: 'node{instance="a"}', watch: 'node', labels: { instance: 'a' }, timeToFailure: null };
+  const anomaly = { id: 7, target: target.id, start: t[1200], end: t[1210], peakScore: 0.9, severity: 'high', failureModel: 'resource_exhaustion', state: 'open', signals: ['cpu'], direction: 'below' };
+  const points = Array.from({ length: 100 }, (_, i) => ({ t: t[1900 + i], value: 50, expected: 50, lower: 45, upper: 55, score: 0.01 }));
+
+  function answer(path: string) {
+    if (path === 'api/targets') {
+      return Promise.resolve({ targets: [target] });
+    }
+    if (path.startsWith('api/targets/')) {
+      return Promise.resolve({ target, series: { cpu: points }, anomalies: [], predictions: [], model: null });
+    }
+    return Promise.resolve({ anomalies: [anomaly] });
+  }
+
+  beforeEach(() => backendRequest.mockReset());
+
+  it('shows the backend’s anomalies and band for the series it watches, through the plugin proxy', async () => {
+    backendRequest.mockImplementation(answer);
+    render(<AnomalyPanel {...props([frameOf('noise', 'cpu', undefined, { instance: 'a' }), frameOf('noise', 'other', undefined, { instance: 'b' })], { backendSignal: 'node/cpu' })} />);
+    await waitFor(() => expect(screen.getByTestId(panelTestIds.source)).toHaveTextContent('backend 1/2'));
+    expect(screen.getByRole('list', { name: 'Anomalies in range' })).toHaveTextContent('cpu a below the band, Jan 5, 04:00–04:50, peak score 0.90 (high, still open)');
+    expect(backendRequest).toHaveBeenCalledWith('api/targets', expect.anything(), { params: { watch: 'node' } });
+    expect(backendRequest).toHaveBeenCalledWith('api/anomalies', expect.anything(), { params: expect.objectContaining({ target: target.id }) });
+  });
+
+  it('falls back to the browser when the backend cannot be asked, and says why when the backend is required', async () => {
+    backendRequest.mockRejectedValue(new Error('the backend is unreachable'));
+    const { unmount } = render(<AnomalyPanel {...props([frameOf('spike', 'cpu', undefined, { instance: 'a' })], { backendSignal: 'node/cpu' })} />);
+    await waitFor(() => expect(backendRequest).toHaveBeenCalled());
+    expect(screen.getByTestId(panelTestIds.source)).toHaveTextContent('in browser');
+    expect(screen.queryByTestId(panelTestIds.error)).not.toBeInTheDocument();
+    unmount();
+
+    render(<AnomalyPanel {...props([frameOf('spike', 'cpu', undefined, { instance: 'a' })], { backendSignal: 'node/cpu', source: 'backend' })} />);
+    await waitFor(() => expect(screen.getByTestId(panelTestIds.error)).toHaveTextContent('Backend: the backend is unreachable'));
+    expect(screen.getByTestId(panelTestIds.source)).toHaveTextContent('not scored');
+  });
+
+  it('never asks the backend when scoring in the browser or without a signal', () => {
+    render(<AnomalyPanel {...props([frameOf('noise', 'cpu')], { backendSignal: 'node/cpu', source: 'browser' })} />);
+    render(<AnomalyPanel {...props([frameOf('noise', 'cpu')])} />);
+    expect(backendRequest).not.toHaveBeenCalled();
   });
 });
 

@@ -12,7 +12,8 @@ import { buildPlotFrames } from './model/plotFrames';
 import { readSeries } from './model/series';
 import { panelTestIds } from './testIds';
 import { defaultLayers, type AnomalyPanelOptions } from './types';
-import { useBrowserAnalyses } from './useAnalyses';
+import { useBrowserAnalyses, useMergedAnalyses } from './useAnalyses';
+import { useBackendSeries } from './useBackendSeries';
 
 /** Share of the dashboard's time range the forecast may extend the graph by. */
 const FORECAST_SHARE = 0.25;
@@ -27,7 +28,8 @@ export function AnomalyPanel({ data, width, height, timeRange, timeZone, options
   const read = useMemo(() => readSeries(data.series), [data.series]);
   const threshold = thresholdOfSensitivity(options.sensitivity);
   const rangeMs = timeRange.to.valueOf() - timeRange.from.valueOf();
-  const analyses = useBrowserAnalyses(read.series, {
+  const backend = useBackendSeries(read.series, options.source, options.backendSignal, timeRange.from.valueOf(), timeRange.to.valueOf());
+  const browser = useBrowserAnalyses(read.series, {
     detector: options.detector,
     threshold,
     withForecast: layers.forecast,
@@ -35,6 +37,7 @@ export function AnomalyPanel({ data, width, height, timeRange, timeZone, options
     limit: options.forecastLimit ?? undefined,
     direction: options.forecastDirection,
   });
+  const analyses = useMergedAnalyses(browser, backend, options.source);
   const plot = useMemo(() => buildPlotFrames(analyses, layers, threshold, theme), [analyses, layers, threshold, theme]);
 
   // A new plot config is built whenever frames or options change, so the hook can close over these.
@@ -80,7 +83,14 @@ export function AnomalyPanel({ data, width, height, timeRange, timeZone, options
 
   return (
     <div data-testid={panelTestIds.container} className={styles.container}>
-      <AnomalySummary analyses={analyses} timeZone={timeZone} showAnomalies={layers.anomalies} showForecast={layers.forecast} />
+      <AnomalySummary
+        analyses={analyses}
+        timeZone={timeZone}
+        showAnomalies={layers.anomalies}
+        showForecast={layers.forecast}
+        backendError={options.source !== 'browser' && options.backendSignal ? backend.error : undefined}
+        backendRequired={options.source === 'backend'}
+      />
       <TimeSeries
         frames={plot.frames}
         timeRange={plotRange}

@@ -47,6 +47,15 @@ export const plugin = new PanelPlugin<AnomalyPanelOptions>(AnomalyPanel)
         },
         category: ['Detection'],
       })
+      .addTextInput({
+        path: 'backendSignal',
+        name: 'Backend signal',
+        description:
+          'The backend watch and signal that score this query, as watch/signal (e.g. node/memory). Series whose labels match one of its targets show the backend’s scores and anomalies.',
+        settings: { placeholder: 'watch/signal' },
+        category: ['Detection'],
+        showIf: (o) => o.source !== 'browser',
+      })
       .addBooleanSwitch({ path: 'layers.band', name: 'Expected band', defaultValue: defaultLayers.band, category: ['Layers'] })
       .addBooleanSwitch({ path: 'layers.score', name: 'Anomaly score', description: 'On a right-hand 0–1 axis', defaultValue: defaultLayers.score, category: ['Layers'] })
       .addBooleanSwitch({ path: 'layers.anomalies', name: 'Anomalies', description: 'Marked as ranges', defaultValue: defaultLayers.anomalies, category: ['Layers'] })

@@ -19,6 +19,8 @@ export interface AnomalyPanelOptions {
   /** Detector run in the browser (`createDetector` name). */
   detector: string;
   source: ScoreSource;
+  /** `watch/signal` of the backend watch that scores this query (e.g. `node/memory`); none: browser only. */
+  backendSignal?: string;
   /** Limit the forecast is checked against (in the series' unit); no forecast crossing without it. */
   forecastLimit?: number;
   forecastDirection: Direction;

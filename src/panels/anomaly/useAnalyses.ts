@@ -1,7 +1,10 @@
 import { useMemo } from 'react';
 import type { SeriesAnalysis } from './model/analysis';
 import { analyseInBrowser, type BrowserAnalysisOptions } from './model/browser';
+import { backendAnalysis } from './model/backend';
 import type { PanelSeries } from './model/series';
+import type { ScoreSource } from './types';
+import type { BackendState } from './useBackendSeries';
 
 /**
  * Browser analysis of every series, memoised on the data and the options that change the result,
@@ -12,5 +15,27 @@ export function useBrowserAnalyses(series: PanelSeries[], options: BrowserAnalys
   return useMemo(
     () => series.map((s) => analyseInBrowser(s, { detector, threshold, withForecast, horizonMs, limit, direction })),
     [series, detector, threshold, withForecast, horizonMs, limit, direction]
+  );
+}
+
+/**
+ * The backend's analysis for the series it watches; the others keep the browser's (auto) or show
+ * the bare series (backend only).
+ */
+export function useMergedAnalyses(browser: SeriesAnalysis[], backend: BackendState, source: ScoreSource): SeriesAnalysis[] {
+  return useMemo(
+    () =>
+      browser.map((a, i) => {
+        const known = backend.bySeries.get(i);
+        if (known) {
+          return backendAnalysis(a.series, known, a.forecast);
+        }
+        if (source === 'backend') {
+          const none = new Float64Array(a.series.time.length).fill(NaN);
+          return { series: a.series, source: 'none' as const, score: none, expected: none, lower: none, upper: none, ranges: [] };
+        }
+        return a;
+      }),
+    [browser, backend, source]
   );
 }

@@ -12,6 +12,10 @@ export interface AnomalySummaryProps {
   timeZone: TimeZone;
   showAnomalies: boolean;
   showForecast: boolean;
+  /** Why the backend could not be asked, when it was. */
+  backendError?: string;
+  /** The panel shows backend scores only (no browser fallback). */
+  backendRequired: boolean;
 }
 
 /** Pixel height the panel reserves for the summary line above the graph. */
@@ -37,7 +41,7 @@ export function describeCrossing(name: string, c: Crossing): string {
  * anomalies and the latest in words, and where the scores come from. The full list is there for
  * screen readers, since a canvas says nothing to them.
  */
-export function AnomalySummary({ analyses, timeZone, showAnomalies, showForecast }: AnomalySummaryProps) {
+export function AnomalySummary({ analyses, timeZone, showAnomalies, showForecast, backendError, backendRequired }: AnomalySummaryProps) {
   const styles = useStyles2(getStyles);
   const anomalies = analyses
     .flatMap((a) => a.ranges.map((range) => ({ name: a.series.name, range })))
@@ -62,14 +66,21 @@ export function AnomalySummary({ analyses, timeZone, showAnomalies, showForecast
             : `${anomalies.length} ${anomalies.length === 1 ? 'anomaly' : 'anomalies'}, latest: ${describeAnomaly(latest.name, latest.range, timeZone)}`}
         </span>
       )}
+      {backendError && backendRequired && (
+        <span className={styles.error} data-testid={panelTestIds.error} role="status">
+          Backend: {backendError}
+        </span>
+      )}
       <span className={styles.source} data-testid={panelTestIds.source}>
         <Badge
           color={backend > 0 ? 'green' : 'blue'}
-          text={backend === analyses.length ? 'backend' : backend > 0 ? `backend ${backend}/${analyses.length}` : 'in browser'}
+          text={sourceText(analyses, backend)}
           tooltip={
-            backend > 0
-              ? 'Scores and anomalies of the series the Failure Prophet backend watches come from it; the others are scored in the browser.'
-              : 'Scored in the browser by the detection library on this panel’s data.'
+            backendError
+              ? `The backend could not be asked (${backendError}).${backendRequired ? '' : ' Scored in the browser instead.'}`
+              : backend > 0
+                ? 'Scores and anomalies of the series the Failure Prophet backend watches come from it; the others are scored in the browser.'
+                : 'Scored in the browser by the detection library on this panel’s data.'
           }
         />
       </span>
@@ -84,7 +95,18 @@ export function AnomalySummary({ analyses, timeZone, showAnomalies, showForecast
   );
 }
 
+function sourceText(analyses: SeriesAnalysis[], backend: number): string {
+  const browser = analyses.filter((a) => a.source === 'browser').length;
+  if (backend === 0) {
+    return browser > 0 ? 'in browser' : 'not scored';
+  }
+  return backend === analyses.length ? 'backend' : `backend ${backend}/${analyses.length}`;
+}
+
 const getStyles = (theme: GrafanaTheme2) => ({
+  error: css({
+    color: theme.colors.error.text,
+  }),
   summary: css({
     display: 'flex',
     alignItems: 'center',

@@ -50,7 +50,8 @@ export interface Forecast {
 /** Everything the panel draws for one series; arrays are aligned with `series.time` (NaN: unknown). */
 export interface SeriesAnalysis {
   series: PanelSeries;
-  source: 'browser' | 'backend';
+  /** Who scored it; `none` when the backend was required but does not watch this series. */
+  source: 'browser' | 'backend' | 'none';
   score: Float64Array;
   expected: Float64Array;
   lower: Float64Array;

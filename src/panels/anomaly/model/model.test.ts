@@ -2,6 +2,8 @@ import { createTheme, FieldType, toDataFrame } from '@grafana/data';
 import { RECOMMENDED_THRESHOLD } from '../../../detection';
 import { synthetic } from '../../../detection/testSeries';
 import { defaultLayers } from '../types';
+import type { Target } from '../../../contract/pipeline';
+import { alignBand, matchTarget, parseBackendSignal } from './backend';
 import { analyseInBrowser, thresholdOfSensitivity } from './browser';
 import { forecastSeries } from './forecast';
 import { formatDuration } from './format';
@@ -235,5 +237,28 @@ describe('formatDuration', () => {
     expect(formatDuration(7200)).toBe('2 h');
     expect(formatDuration(3 * 86_400 + 4 * 3600 + 60)).toBe('3 d 4 h');
     expect(formatDuration(Infinity)).toBe('beyond the forecast horizon');
+  });
+});
+
+describe('backend analysis', () => {
+  it('parses watch/signal', () => {
+    expect(parseBackendSignal('node/memory')).toEqual({ watch: 'node', signal: 'memory' });
+    expect(parseBackendSignal('node')).toBeUndefined();
+    expect(parseBackendSignal(undefined)).toBeUndefined();
+  });
+
+  it('matches a series to the target whose labels it carries', () => {
+    const s = { ...seriesOf(Float64Array.of(T0, T0 + STEP), Float64Array.of(1, 2)), labels: { instance: 'a', job: 'node' } };
+    const targets = [{ labels: { instance: 'b' } }, { labels: { instance: 'a' } }] as unknown as Target[];
+    expect(matchTarget(s, targets)).toBe(targets[1]);
+    expect(matchTarget({ ...s, labels: {} }, targets)).toBeUndefined();
+  });
+
+  it('aligns band points to the panel samples by nearest time within half a step, leaving the rest unknown', () => {
+    const time = Float64Array.from({ length: 6 }, (_, i) => T0 + i * 60_000);
+    const point = (t: number, score: number) => ({ t, value: 1, expected: 10, lower: 8, upper: 12, score });
+    const aligned = alignBand(time, [point(T0 + 3 * 60_000 + 10_000, 0.3), point(T0 + 4 * 60_000, 0.4), point(T0 + 5 * 60_000, 0.5)]);
+    expect(Array.from(aligned.score)).toEqual([NaN, NaN, NaN, 0.3, 0.4, 0.5]);
+    expect(aligned.lower[4]).toBe(8);
   });
 });
