@@ -2,10 +2,12 @@ import React, { Suspense, lazy } from 'react';
 import { AppPlugin, type AppRootProps } from '@grafana/data';
 import { LoadingPlaceholder } from '@grafana/ui';
 import type { AppConfigProps } from './app/config/AppConfig';
+import type { HealingConfigProps } from './app/config/HealingConfig/HealingConfig';
 import type { AppSettings } from './app/pluginSettings';
 
 const LazyApp = lazy(() => import('./app/App'));
 const LazyAppConfig = lazy(() => import('./app/config/AppConfig'));
+const LazyHealingConfig = lazy(() => import('./app/config/HealingConfig/HealingConfig'));
 
 const App = (props: AppRootProps<AppSettings>) => (
   <Suspense fallback={<LoadingPlaceholder text="Loading Failure Prophet…" />}>
@@ -19,9 +21,23 @@ const AppConfig = (props: AppConfigProps) => (
   </Suspense>
 );
 
-export const plugin = new AppPlugin<AppSettings>().setRootPage(App).addConfigPage({
-  title: 'Connection',
-  icon: 'link',
-  body: AppConfig,
-  id: 'connection',
-});
+const HealingConfig = (props: HealingConfigProps) => (
+  <Suspense fallback={<LoadingPlaceholder text="Loading healing policies…" />}>
+    <LazyHealingConfig {...props} />
+  </Suspense>
+);
+
+export const plugin = new AppPlugin<AppSettings>()
+  .setRootPage(App)
+  .addConfigPage({
+    title: 'Connection',
+    icon: 'link',
+    body: AppConfig,
+    id: 'connection',
+  })
+  .addConfigPage({
+    title: 'Healing policies',
+    icon: 'shield',
+    body: HealingConfig,
+    id: 'policies',
+  });

@@ -19,6 +19,8 @@ export interface BackendRequest {
   method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
   params?: Record<string, string | number | undefined>;
   data?: unknown;
+  /** 'text' for downloads (CSV, JSON Lines); JSON otherwise. */
+  responseType?: 'json' | 'text';
 }
 
 /**
@@ -37,6 +39,7 @@ export async function backendRequest<S extends z.ZodType>(
         method: req.method ?? 'GET',
         params: req.params,
         data: req.data,
+        responseType: req.responseType,
         showErrorAlert: false,
         showSuccessAlert: false,
       })

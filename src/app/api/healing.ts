@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import {
+  actionListSchema,
+  actionSchema,
+  auditListSchema,
+  killSwitchSchema,
+  kubernetesTestResponseSchema,
+  policiesResponseSchema,
+  safetyLimitsResponseSchema,
+  type ActionListQuery,
+  type ActionState,
+  type AuditKind,
+  type PolicyInput,
+  type SafetyLimitsInput,
+} from '../../contract/healing';
+import { backendRequest } from './backend';
+
+/** The healing engine's routes, as the plugin proxy forwards them (see plugin.json routes). */
+export const healingPaths = {
+  policies: 'api/policies',
+  putPolicies: 'api/admin/policies',
+  limits: 'api/limits',
+  putLimits: 'api/admin/limits',
+  killSwitch: 'api/kill-switch',
+  putKillSwitch: 'api/admin/kill-switch',
+  actions: 'api/actions',
+  decide: (id: number, decision: 'approve' | 'reject') => `api/actions/${id}/${decision}`,
+  audit: 'api/audit',
+  testKubernetes: 'api/admin/test/kubernetes',
+  testPrometheus: 'api/admin/test/prometheus',
+};
+
+export const getPolicies = () => backendRequest(healingPaths.policies, policiesResponseSchema);
+
+export const putPolicies = (policies: PolicyInput[]) =>
+  backendRequest(healingPaths.putPolicies, policiesResponseSchema, { method: 'PUT', data: { policies } });
+
+export const getLimits = () => backendRequest(healingPaths.limits, safetyLimitsResponseSchema);
+
+export const putLimits = (limits: SafetyLimitsInput) =>
+  backendRequest(healingPaths.putLimits, safetyLimitsResponseSchema, { method: 'PUT', data: { limits } });
+
+export const getKillSwitch = () => backendRequest(healingPaths.killSwitch, killSwitchSchema);
+
+export const putKillSwitch = (engaged: boolean, reason?: string) =>
+  backendRequest(healingPaths.putKillSwitch, killSwitchSchema, {
+    method: 'PUT',
+    data: { engaged, reason: reason || undefined },
+  });
+
+export const listActions = (query: { state?: ActionState[] } & Omit<ActionListQuery, 'state'> = {}) =>
+  backendRequest(healingPaths.actions, actionListSchema, {
+    params: { ...query, state: query.state?.join(',') } as Record<string, string | number | undefined>,
+  });
+
+// The backend may answer with the action or wrap it as {action}; both mean the same.
+const decisionResponseSchema = z.union([actionSchema, z.object({ action: actionSchema }).transform((r) => r.action)]);
+
+export const decideAction = (id: number, decision: 'approve' | 'reject', comment?: string) =>
+  backendRequest(healingPaths.decide(id, decision), decisionResponseSchema, {
+    method: 'POST',
+    data: { comment: comment || undefined },
+  });
+
+export interface AuditFilter {
+  from?: number;
+  to?: number;
+  triggerId?: string;
+  actionId?: number;
+  kind?: AuditKind[];
+  user?: string;
+  limit?: number;
+  offset?: number;
+}
+
+function auditParams(filter: AuditFilter) {
+  return { ...filter, kind: filter.kind?.length ? filter.kind.join(',') : undefined };
+}
+
+export const listAudit = (filter: AuditFilter) =>
+  backendRequest(healingPaths.audit, auditListSchema, { params: auditParams(filter) });
+
+/** Every matching entry as the backend exports it (CSV or JSON Lines), as text to download. */
+export const exportAudit = (filter: AuditFilter, format: 'csv' | 'jsonl') =>
+  backendRequest(healingPaths.audit, z.string(), {
+    params: { ...auditParams({ ...filter, limit: undefined, offset: undefined }), format },
+    responseType: 'text',
+  });
+
+export const testKubernetes = () =>
+  backendRequest(healingPaths.testKubernetes, kubernetesTestResponseSchema, { method: 'POST', data: {} });
+
+export const testPrometheus = (datasourceUid?: string) =>
+  backendRequest(healingPaths.testPrometheus, kubernetesTestResponseSchema, {
+    method: 'POST',
+    data: { datasourceUid },
+  });

@@ -1,0 +1,208 @@
+import React from 'react';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { AppPlugin } from '@grafana/data';
+import type { Policy, SafetyLimits } from '../../../contract/healing';
+import { safetyLimitsSchema } from '../../../contract/healing';
+import { healingPaths } from '../../api/healing';
+import type { AppSettings } from '../../pluginSettings';
+import { installFakeBackendSrv, requestsTo, type FakeRoute } from '../../testUtils/fakeBackendSrv';
+import { appPluginMeta } from '../../testUtils/pluginMeta';
+import { testIds } from '../../testIds';
+import HealingConfig, { validatePolicies } from './HealingConfig';
+
+const policies: Policy[] = [
+  {
+    name: 'critical-scale-out',
+    enabled: true,
+    match: { severities: ['critical'] },
+    action: { type: 'scale', delta: 1 },
+    gate: 'approve',
+  },
+  {
+    name: 'high-restart',
+    enabled: true,
+    match: { severities: ['high'] },
+    action: { type: 'restart' },
+    gate: 'approve',
+  },
+];
+const limits: SafetyLimits = safetyLimitsSchema.parse({});
+
+function routes(overrides: Record<string, FakeRoute | { status?: number; data?: unknown }> = {}) {
+  return installFakeBackendSrv({
+    [`GET ${healingPaths.policies}`]: { data: { policies, source: 'default' } },
+    [`GET ${healingPaths.limits}`]: { data: { limits, source: 'default' } },
+    [`GET ${healingPaths.killSwitch}`]: { data: { engaged: false } },
+    [`PUT ${healingPaths.putPolicies}`]: (req) => ({ data: { policies: req.data.policies, source: 'store' } }),
+    [`PUT ${healingPaths.putLimits}`]: (req) => ({ data: { limits: req.data.limits, source: 'store' } }),
+    [`PUT ${healingPaths.putKillSwitch}`]: (req) => ({
+      data: { engaged: req.data.engaged, reason: req.data.reason, changedBy: 'admin', changedAt: 0 },
+    }),
+    ...overrides,
+  });
+}
+
+function renderTab(jsonData: AppSettings = { backendUrl: 'http://backend:3001' }) {
+  const plugin = new AppPlugin<AppSettings>();
+  plugin.meta = appPluginMeta(jsonData);
+  return render(<HealingConfig plugin={plugin} query={{}} />);
+}
+
+// The whole form re-renders per keystroke; a large DOM makes jsdom slow, not the page.
+jest.setTimeout(30_000);
+
+const policyBox = (index: number) => within(screen.getByTestId(testIds.healingConfig.policy(index)));
+
+describe('validatePolicies', () => {
+  it('names the field and the reason', () => {
+    const errors = validatePolicies([
+      { name: '', action: { type: 'scale', delta: 1, replicas: 3 } },
+      { name: 'a', action: { type: 'restart' } },
+      { name: 'a', action: { type: 'drain', timeoutSeconds: -5 } },
+    ]);
+    expect(errors[0]).toEqual({ name: 'Required', 'action.replicas': 'either delta or replicas, not both' });
+    expect(errors[1]).toEqual({});
+    expect(errors[2].name).toBe('Another policy is already named "a"');
+    expect(errors[2]['action.timeoutSeconds']).toMatch(/at least|greater/i);
+  });
+});
+
+describe('HealingConfig', () => {
+  it('asks for the connection first when no backend is configured', () => {
+    const fetch = routes();
+    renderTab({});
+    expect(screen.getByRole('link', { name: /connection tab/i })).toHaveAttribute(
+      'href',
+      expect.stringContaining('page=connection')
+    );
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
+  it("shows the backend's error when policies cannot be loaded", async () => {
+    routes({ [`GET ${healingPaths.policies}`]: { status: 502, data: { message: 'connection refused' } } });
+    renderTab();
+    expect(await screen.findByText(/the backend is unreachable: connection refused/)).toBeInTheDocument();
+  });
+
+  it('lists the policies in order with the kill switch above them', async () => {
+    routes();
+    renderTab();
+    expect(await screen.findByTestId(testIds.healingConfig.container)).toBeInTheDocument();
+    expect(await screen.findByText(/Kill switch released/)).toBeInTheDocument();
+    expect(policyBox(0).getByLabelText(/^Name\s*\*?$/)).toHaveValue('critical-scale-out');
+    expect(policyBox(1).getByLabelText(/^Name\s*\*?$/)).toHaveValue('high-restart');
+    expect(screen.getByTestId(testIds.healingConfig.save)).toBeDisabled();
+  });
+
+  it('validates as the admin types and blocks saving an invalid policy', async () => {
+    const fetch = routes();
+    renderTab();
+    const name = await waitFor(() => policyBox(1).getByLabelText(/^Name\s*\*?$/));
+    await userEvent.clear(name);
+    expect(policyBox(1).getByText('Required')).toBeInTheDocument();
+    await userEvent.click(name);
+    await userEvent.paste('critical-scale-out');
+    expect(policyBox(1).getByText('Another policy is already named "critical-scale-out"')).toBeInTheDocument();
+    expect(screen.getByTestId(testIds.healingConfig.invalid)).toBeInTheDocument();
+    expect(screen.getByTestId(testIds.healingConfig.save)).toBeDisabled();
+    expect(requestsTo(fetch, 'PUT', healingPaths.putPolicies)).toHaveLength(0);
+  });
+
+  it('adds, reorders and deletes policies and saves the list in its new order', async () => {
+    const fetch = routes();
+    renderTab();
+    await screen.findByTestId(testIds.healingConfig.container);
+    await userEvent.click(screen.getByTestId(testIds.healingConfig.addPolicy));
+    const added = policyBox(2);
+    await userEvent.clear(added.getByLabelText(/^Name\s*\*?$/));
+    await userEvent.click(added.getByLabelText(/^Name\s*\*?$/));
+    await userEvent.paste('notify-medium');
+    await userEvent.click(added.getByLabelText('Dry run only'));
+    await userEvent.click(screen.getByLabelText('Move notify-medium up'));
+    await userEvent.click(screen.getByLabelText('Delete critical-scale-out'));
+    expect(screen.getByTestId(testIds.healingConfig.unsaved)).toBeInTheDocument();
+
+    await userEvent.click(screen.getByTestId(testIds.healingConfig.save));
+    expect(await screen.findByTestId(testIds.healingConfig.saveSuccess)).toHaveTextContent('Saved 2 policies');
+    const [put] = requestsTo(fetch, 'PUT', healingPaths.putPolicies);
+    expect(put.data.policies.map((p: Policy) => [p.name, p.gate])).toEqual([
+      ['notify-medium', 'dry-run'],
+      ['high-restart', 'approve'],
+    ]);
+    // Limits were not touched, so they are not rewritten.
+    expect(requestsTo(fetch, 'PUT', healingPaths.putLimits)).toHaveLength(0);
+    expect(screen.queryByTestId(testIds.healingConfig.unsaved)).not.toBeInTheDocument();
+  });
+
+  it('refuses label selectors that are not key=value, with the reason', async () => {
+    routes();
+    renderTab();
+    const labels = await waitFor(() => policyBox(0).getByLabelText(/^Label selectors/));
+    await userEvent.type(labels, 'app{enter}');
+    expect(policyBox(0).getByText('"app" is not a label selector: write key=value')).toBeInTheDocument();
+    await userEvent.type(labels, 'app=cart{enter}');
+    expect(policyBox(0).getByText('app=cart')).toBeInTheDocument();
+  });
+
+  it('validates the safety limits and saves them', async () => {
+    const fetch = routes();
+    renderTab();
+    const ceiling = within(await screen.findByTestId(testIds.healingConfig.limits)).getByLabelText(/^Replica ceiling/);
+    await userEvent.clear(ceiling);
+    await userEvent.type(ceiling, '0');
+    expect(
+      within(screen.getByTestId(testIds.healingConfig.limits)).getByText('Must be at least 1')
+    ).toBeInTheDocument();
+    expect(screen.getByTestId(testIds.healingConfig.save)).toBeDisabled();
+    await userEvent.clear(ceiling);
+    await userEvent.type(ceiling, '8');
+    await userEvent.click(screen.getByTestId(testIds.healingConfig.save));
+    await screen.findByTestId(testIds.healingConfig.saveSuccess);
+    expect(requestsTo(fetch, 'PUT', healingPaths.putLimits)[0].data.limits.replicaCeiling).toBe(8);
+  });
+
+  it("shows the server's error when saving fails and keeps the changes", async () => {
+    routes({
+      [`PUT ${healingPaths.putPolicies}`]: {
+        status: 400,
+        data: { error: 'bad_request', message: 'policies.0.name: too long', field: 'policies.0.name' },
+      },
+    });
+    renderTab();
+    await screen.findByTestId(testIds.healingConfig.container);
+    await userEvent.click(screen.getByLabelText('Delete high-restart'));
+    await userEvent.click(screen.getByTestId(testIds.healingConfig.save));
+    expect(await screen.findByTestId(testIds.healingConfig.saveError)).toHaveTextContent('policies.0.name: too long');
+    expect(screen.getByTestId(testIds.healingConfig.unsaved)).toBeInTheDocument();
+  });
+
+  it('engages the kill switch only after a confirmation, with the reason', async () => {
+    const fetch = routes();
+    renderTab();
+    await userEvent.click(await screen.findByTestId(testIds.healingConfig.killSwitchToggle));
+    const dialog = await screen.findByRole('dialog');
+    await userEvent.type(within(dialog).getByLabelText(/^Reason/), 'incident 42');
+    expect(requestsTo(fetch, 'PUT', healingPaths.putKillSwitch)).toHaveLength(0);
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Engage' }));
+    expect(await screen.findByText(/Kill switch engaged/)).toBeInTheDocument();
+    expect(requestsTo(fetch, 'PUT', healingPaths.putKillSwitch)[0].data).toEqual({
+      engaged: true,
+      reason: 'incident 42',
+    });
+    expect(screen.getByTestId(testIds.healingConfig.killSwitch)).toHaveAttribute('data-engaged', 'true');
+  });
+
+  it('warns before leaving with unsaved changes', async () => {
+    routes();
+    renderTab();
+    await screen.findByTestId(testIds.healingConfig.container);
+    const before = new Event('beforeunload', { cancelable: true });
+    window.dispatchEvent(before);
+    expect(before.defaultPrevented).toBe(false);
+    fireEvent.click(screen.getByLabelText('Delete high-restart'));
+    const after = new Event('beforeunload', { cancelable: true });
+    window.dispatchEvent(after);
+    expect(after.defaultPrevented).toBe(true);
+  });
+});

@@ -1,0 +1,249 @@
+import React, { useState } from 'react';
+import { css } from '@emotion/css';
+import type { AppPluginMeta, GrafanaTheme2, PluginConfigPageProps } from '@grafana/data';
+import {
+  Alert,
+  Button,
+  EmptyState,
+  FieldSet,
+  LinkButton,
+  LoadingPlaceholder,
+  Stack,
+  Text,
+  useStyles2,
+} from '@grafana/ui';
+import { policySchema, safetyLimitsSchema, type PolicyInput, type SafetyLimitsInput } from '../../../contract/healing';
+import { CONFIG_PAGE_URL } from '../../../constants';
+import { getLimits, getPolicies, putLimits, putPolicies } from '../../api/healing';
+import { useBackendQuery } from '../../api/useBackendQuery';
+import type { AppSettings } from '../../pluginSettings';
+import { testIds } from '../../testIds';
+import { useUnsavedChangesWarning } from '../../utils/useUnsavedChangesWarning';
+import { fieldErrors, type FieldErrors } from '../../utils/validation';
+import { KillSwitch } from './KillSwitch';
+import { PolicyEditor } from './PolicyEditor';
+import { SafetyLimitsEditor } from './SafetyLimitsEditor';
+
+export interface HealingConfigProps extends PluginConfigPageProps<AppPluginMeta<AppSettings>> {}
+
+interface DraftPolicy {
+  uid: string;
+  policy: PolicyInput;
+}
+
+let nextUid = 0;
+const draft = (policy: PolicyInput): DraftPolicy => ({ uid: String(++nextUid), policy });
+
+const NEW_POLICY: PolicyInput = { name: '', enabled: true, match: {}, action: { type: 'notify' }, gate: 'approve' };
+
+/** Per-policy field errors, with duplicate names reported on the name field. */
+export function validatePolicies(policies: PolicyInput[]): FieldErrors[] {
+  const names = policies.map((p) => p.name.trim());
+  return policies.map((policy, i) => {
+    const errors = fieldErrors(policySchema.safeParse(policy));
+    if (names[i] && names.indexOf(names[i]) !== i) {
+      errors.name ??= `Another policy is already named "${names[i]}"`;
+    }
+    return errors;
+  });
+}
+
+/** The "Healing policies" config tab: kill switch, policies in order, and the safety limits. */
+export default function HealingConfig({ plugin }: HealingConfigProps) {
+  if (!plugin.meta.jsonData?.backendUrl) {
+    return (
+      <Alert severity="info" title="Connect the backend first">
+        <Stack direction="column" gap={1}>
+          <span>
+            Policies, safety limits and the kill switch live in the backend. Set its URL and token on the Connection
+            tab.
+          </span>
+          <div>
+            <LinkButton href={`${CONFIG_PAGE_URL}?page=connection`} variant="secondary" icon="link">
+              Open the Connection tab
+            </LinkButton>
+          </div>
+        </Stack>
+      </Alert>
+    );
+  }
+  return <LoadedHealingConfig />;
+}
+
+function LoadedHealingConfig() {
+  const policies = useBackendQuery(getPolicies, 'policies');
+  const limits = useBackendQuery(getLimits, 'limits');
+  if ((policies.loading && !policies.data) || (limits.loading && !limits.data)) {
+    return <LoadingPlaceholder text="Loading the healing policies…" />;
+  }
+  const error = policies.error ?? limits.error;
+  if (error || !policies.data || !limits.data) {
+    return (
+      <Alert severity="error" title="Cannot load the healing policies">
+        {error?.message}
+      </Alert>
+    );
+  }
+  return (
+    <div data-testid={testIds.healingConfig.container}>
+      <KillSwitch />
+      <PoliciesForm
+        initialPolicies={policies.data.policies}
+        initialLimits={limits.data.limits}
+        source={policies.data.source}
+      />
+    </div>
+  );
+}
+
+interface PoliciesFormProps {
+  initialPolicies: PolicyInput[];
+  initialLimits: SafetyLimitsInput;
+  source: 'default' | 'config' | 'store';
+}
+
+function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormProps) {
+  const styles = useStyles2(getStyles);
+  const [saved, setSaved] = useState({ policies: initialPolicies, limits: initialLimits });
+  const [drafts, setDrafts] = useState<DraftPolicy[]>(() => initialPolicies.map(draft));
+  const [limits, setLimits] = useState<SafetyLimitsInput>(initialLimits);
+  const [saving, setSaving] = useState(false);
+  const [result, setResult] = useState<{ ok: boolean; message: string }>();
+
+  const policies = drafts.map((d) => d.policy);
+  const policyErrors = validatePolicies(policies);
+  const limitErrors = fieldErrors(safetyLimitsSchema.safeParse(limits));
+  const invalidCount =
+    policyErrors.filter((e) => Object.keys(e).length > 0).length + (Object.keys(limitErrors).length > 0 ? 1 : 0);
+  const policiesDirty = JSON.stringify(policies) !== JSON.stringify(saved.policies);
+  const limitsDirty = JSON.stringify(limits) !== JSON.stringify(saved.limits);
+  const dirty = policiesDirty || limitsDirty;
+  useUnsavedChangesWarning(dirty);
+
+  const update = (index: number, policy: PolicyInput) => {
+    setResult(undefined);
+    setDrafts(drafts.map((d, i) => (i === index ? { ...d, policy } : d)));
+  };
+  const onLimits = (next: SafetyLimitsInput) => {
+    setResult(undefined);
+    setLimits(next);
+  };
+  const move = (index: number, by: -1 | 1) => {
+    const next = [...drafts];
+    [next[index], next[index + by]] = [next[index + by], next[index]];
+    setDrafts(next);
+  };
+
+  const onSave = async () => {
+    if (invalidCount > 0) {
+      return;
+    }
+    setSaving(true);
+    setResult(undefined);
+    try {
+      const savedPolicies = policiesDirty ? (await putPolicies(policies)).policies : saved.policies;
+      const savedLimits = limitsDirty ? (await putLimits(limits)).limits : saved.limits;
+      setSaved({ policies: savedPolicies, limits: savedLimits });
+      setDrafts(savedPolicies.map(draft));
+      setLimits(savedLimits);
+      setResult({
+        ok: true,
+        message: `Saved ${savedPolicies.length} ${savedPolicies.length === 1 ? 'policy' : 'policies'} and the safety limits.`,
+      });
+    } catch (err) {
+      setResult({ ok: false, message: (err as Error).message });
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  return (
+    <>
+      <FieldSet label="Policies">
+        <Text color="secondary" element="p">
+          The first enabled policy that matches a trigger decides its action.{' '}
+          {source === 'store'
+            ? ''
+            : `These come from the backend's ${source === 'config' ? 'configuration file' : 'defaults'} until you save them here.`}
+        </Text>
+        {drafts.length === 0 ? (
+          <EmptyState variant="call-to-action" message="No policies: nothing will be proposed" />
+        ) : (
+          drafts.map((d, i) => (
+            <PolicyEditor
+              key={d.uid}
+              uid={d.uid}
+              index={i}
+              count={drafts.length}
+              policy={d.policy}
+              errors={policyErrors[i]}
+              onChange={(p) => update(i, p)}
+              onMove={(by) => move(i, by)}
+              onDelete={() => setDrafts(drafts.filter((_, j) => j !== i))}
+            />
+          ))
+        )}
+        <Button
+          variant="secondary"
+          icon="plus"
+          onClick={() => setDrafts([...drafts, draft({ ...NEW_POLICY, name: `policy-${drafts.length + 1}` })])}
+          data-testid={testIds.healingConfig.addPolicy}
+        >
+          Add policy
+        </Button>
+      </FieldSet>
+
+      <SafetyLimitsEditor limits={limits} errors={limitErrors} onChange={onLimits} />
+
+      <div className={styles.footer}>
+        {result && (
+          <Alert
+            severity={result.ok ? 'success' : 'error'}
+            title={result.ok ? 'Saved' : 'Saving failed'}
+            data-testid={result.ok ? testIds.healingConfig.saveSuccess : testIds.healingConfig.saveError}
+          >
+            {result.message}
+          </Alert>
+        )}
+        {invalidCount > 0 && (
+          <Alert
+            severity="warning"
+            title="Fix the fields marked in red to save"
+            data-testid={testIds.healingConfig.invalid}
+          >
+            {invalidCount} {invalidCount === 1 ? 'section has' : 'sections have'} invalid values; the reason is shown
+            next to each field.
+          </Alert>
+        )}
+        <Stack alignItems="center" gap={2}>
+          <Button
+            onClick={onSave}
+            disabled={saving || !dirty || invalidCount > 0}
+            icon={saving ? 'spinner' : 'save'}
+            data-testid={testIds.healingConfig.save}
+          >
+            {saving ? 'Saving…' : 'Save policies and limits'}
+          </Button>
+          {dirty && (
+            <span className={styles.unsaved} data-testid={testIds.healingConfig.unsaved}>
+              You have unsaved changes
+            </span>
+          )}
+        </Stack>
+      </div>
+    </>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  footer: css({
+    position: 'sticky',
+    bottom: 0,
+    padding: theme.spacing(2, 0),
+    background: theme.colors.background.primary,
+    borderTop: `1px solid ${theme.colors.border.weak}`,
+  }),
+  unsaved: css({
+    color: theme.colors.warning.text,
+  }),
+});
