@@ -26,7 +26,8 @@ function nabScore(name: string): number {
   it('failureprophet beats the Isolation Forest baseline of the original design by a wide margin', () => {
     const ours = nabScore('failureprophet');
     const baseline = nabScore('iforest');
-    expect(ours).toBeGreaterThan(50);
+    // 72.36 at the time of writing (benchmarks/RESULTS.md); the bar on this split is ARTime's 68.77.
+    expect(ours).toBeGreaterThan(68.77);
     expect(ours).toBeGreaterThan(baseline + 20);
   });
 });
