@@ -1,7 +1,7 @@
 import type { DryRunRecord, KubernetesTestResponse, PlannedAction, Reason } from '../../contract/healing';
-import { executeKubeAction, type KubeClient } from '../kubernetes';
+import { executeKubeAction, type KubeClient, pinAction } from '../kubernetes';
 import { call } from '../kubernetes/client';
-import { dryRunRecord, isKubeAction, kubeReason, pin } from './kube';
+import { dryRunRecord, isKubeAction, kubeReason } from './kube';
 import type { Notifier } from './notify';
 
 const KUBE_NOT_CONFIGURED =
@@ -66,7 +66,8 @@ export async function dryRunAction(
           noop: { kind: 'nothing-to-do', message: `${target} already has ${result.to} replicas: nothing to do` },
         };
   }
-  return { record, pinned: pin(action, result) };
+  // Pinned: running it twice changes nothing the second time, and a reconcile can tell whether it ran.
+  return { record, pinned: pinAction(action, result) };
 }
 
 /** Answers in words whether Kubernetes is reachable, and whether it accepts a server-side dry run of `action`. */

@@ -1,5 +1,5 @@
 import type { DryRunRecord, ExecutionResult, PlannedAction, Reason } from '../../contract/healing';
-import { type ActionOutcome, type ActionResult, type KubeAction, type KubeError, pinAction } from '../kubernetes';
+import type { ActionOutcome, KubeAction, KubeError } from '../kubernetes';
 
 export type KubePlannedAction = Exclude<PlannedAction, { type: 'notify' }>;
 
@@ -96,11 +96,6 @@ export function dryRunRecord(outcome: ActionOutcome, at: number): DryRunRecord {
         },
       };
   }
-}
-
-/** The action as it will run: pinned by its dry run so running it twice changes nothing the second time. */
-export function pin(action: KubePlannedAction, dryRun: ActionResult): KubePlannedAction {
-  return pinAction(action, dryRun);
 }
 
 export function executionResult(outcome: ActionOutcome): ExecutionResult {
