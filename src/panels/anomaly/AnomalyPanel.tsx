@@ -59,6 +59,9 @@ export function AnomalyPanel({ data, width, height, timeRange, timeZone, options
     [overlays, theme]
   );
 
+  // TimeSeries rebuilds its whole plot when the legend object changes, so it must keep its identity.
+  const legend = useMemo(() => ({ showLegend: options.showLegend, displayMode: LegendDisplayMode.List, placement: 'bottom' as const, calcs: [] }), [options.showLegend]);
+
   // The forecast lies after "now": widen the x axis just enough to show it.
   const forecastEnd = layers.forecast ? Math.max(...analyses.map((a) => (a.forecast ? a.forecast.path.time[a.forecast.path.time.length - 1] : -Infinity))) : -Infinity;
   const plotRange = useMemo<TimeRange>(
@@ -99,7 +102,7 @@ export function AnomalyPanel({ data, width, height, timeRange, timeZone, options
         height={height - SUMMARY_HEIGHT}
         renderers={renderers}
         options={options}
-        legend={{ showLegend: options.showLegend, displayMode: LegendDisplayMode.List, placement: 'bottom', calcs: [] }}
+        legend={legend}
       >
         {(config, alignedFrame) => (
           <TooltipPlugin2

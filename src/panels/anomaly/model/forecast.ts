@@ -9,6 +9,12 @@ const BETA = 0.05;
 const PHI = 0.999;
 /** Points drawn for the forecast path, whatever its horizon. */
 const PATH_POINTS = 120;
+/**
+ * Most grid steps the forecaster sees. A 15 s scrape over two days is 11,520 steps, on which the
+ * h-step error of a per-step trend grows so fast that any forecast of hours is all uncertainty;
+ * averaging onto a coarser grid keeps the range meaningful and the run cheap.
+ */
+const MAX_FORECAST_STEPS = 600;
 
 export interface ForecastRequest {
   time: Float64Array;
@@ -24,7 +30,9 @@ export interface ForecastRequest {
  * the limit (or `horizonMs`), with the 90% range the library uses for its time to failure, so the
  * drawn band meets the limit exactly where the reported earliest and latest crossings say.
  */
-export function forecastSeries({ time, values, horizonMs, limit, direction }: ForecastRequest): Forecast | undefined {
+export function forecastSeries(request: ForecastRequest): Forecast | undefined {
+  const { horizonMs, limit, direction } = request;
+  const { time, values } = coarsen(request.time, request.values);
   const stepMs = medianStep(time);
   if (!(stepMs > 0)) {
     return undefined;
@@ -78,6 +86,43 @@ export function forecastSeries({ time, values, horizonMs, limit, direction }: Fo
     path.upper[k] = y + spread;
   }
   return { path, crossing };
+}
+
+/** Means over equal time buckets when the series has more than MAX_FORECAST_STEPS steps; the last sample stays last. */
+function coarsen(time: Float64Array, values: Float64Array): { time: Float64Array; values: Float64Array } {
+  const n = time.length;
+  const span = n > 1 ? time[n - 1] - time[0] : 0;
+  const step = medianStep(time);
+  if (!(span / step > MAX_FORECAST_STEPS)) {
+    return { time, values };
+  }
+  const bucketMs = Math.ceil(span / MAX_FORECAST_STEPS / step) * step;
+  const outT: number[] = [];
+  const outV: number[] = [];
+  let sum = 0;
+  let count = 0;
+  // Buckets end at the last sample, so the forecast starts where the series does.
+  let bucketEnd = time[n - 1] - Math.floor((time[n - 1] - time[0]) / bucketMs) * bucketMs;
+  for (let i = 0; i < n; i++) {
+    while (time[i] > bucketEnd) {
+      if (count > 0) {
+        outT.push(bucketEnd);
+        outV.push(sum / count);
+      }
+      sum = 0;
+      count = 0;
+      bucketEnd += bucketMs;
+    }
+    if (Number.isFinite(values[i])) {
+      sum += values[i];
+      count++;
+    }
+  }
+  if (count > 0) {
+    outT.push(bucketEnd);
+    outV.push(sum / count);
+  }
+  return { time: Float64Array.from(outT), values: Float64Array.from(outV) };
 }
 
 function medianStep(time: Float64Array): number {

@@ -1,6 +1,7 @@
 import {
   FieldColorModeId,
   FieldType,
+  getDisplayProcessor,
   getFieldSeriesColor,
   ThresholdsMode,
   type DataFrame,
@@ -37,6 +38,7 @@ export function buildPlotFrames(analyses: SeriesAnalysis[], layers: AnomalyLayer
   const frames: DataFrame[] = [];
   const forecastFrames: DataFrame[] = [];
   const limit = layers.forecast ? analyses.find((a) => a.forecast?.crossing)?.forecast?.crossing : undefined;
+  const clamp = layers.forecast || layers.band ? visibleRange(analyses, limit?.limit) : undefined;
 
   analyses.forEach((a, index) => {
     const { series } = a;
@@ -45,11 +47,11 @@ export function buildPlotFrames(analyses: SeriesAnalysis[], layers: AnomalyLayer
     const scale = valueScaleConfig(series.field, limit);
     const derived = (name: string, role: FieldRole, values: ArrayLike<number>, custom: GraphFieldConfig, config: FieldConfig = scale): Field => {
       roles.set(name, { index, role });
-      return {
+      const field: Field = {
         name,
         type: FieldType.number,
         values: toPlotValues(values),
-        display: role === 'score' ? undefined : series.field.display,
+        display: series.field.display,
         config: {
           ...config,
           displayName: name,
@@ -57,6 +59,11 @@ export function buildPlotFrames(analyses: SeriesAnalysis[], layers: AnomalyLayer
           custom: { ...config.custom, hideFrom: { legend: true, tooltip: true, viz: false }, ...custom },
         },
       };
+      // The score's axis is its own (0–1), so it formats with its own processor, not the series' unit.
+      if (role === 'score') {
+        field.display = getDisplayProcessor({ field, theme });
+      }
+      return field;
     };
 
     roles.set(series.name, { index, role: 'value' });
@@ -81,8 +88,8 @@ export function buildPlotFrames(analyses: SeriesAnalysis[], layers: AnomalyLayer
     ];
     if (layers.band) {
       fields.push(
-        derived(`${series.name} · upper`, 'upper', a.upper, { lineWidth: 0, fillOpacity: 15, fillBelowTo: `${series.name} · lower` }),
-        derived(`${series.name} · lower`, 'lower', a.lower, { lineWidth: 0, fillOpacity: 0 })
+        derived(`${series.name} · upper`, 'upper', clamped(a.upper, clamp), { lineWidth: 0, fillOpacity: 15, fillBelowTo: `${series.name} · lower` }),
+        derived(`${series.name} · lower`, 'lower', clamped(a.lower, clamp), { lineWidth: 0, fillOpacity: 0 })
       );
     }
     if (layers.score) {
@@ -115,8 +122,8 @@ export function buildPlotFrames(analyses: SeriesAnalysis[], layers: AnomalyLayer
         fields: [
           { name: 'Time', type: FieldType.time, values: Array.from(path.time), config: {} },
           derived(name, 'forecast', path.value, { lineWidth: 1, lineStyle: { fill: 'dash', dash: [6, 4] } }),
-          derived(`${name} upper`, 'forecastUpper', path.upper, { lineWidth: 0, fillOpacity: 10, fillBelowTo: `${name} lower` }),
-          derived(`${name} lower`, 'forecastLower', path.lower, { lineWidth: 0, fillOpacity: 0 }),
+          derived(`${name} upper`, 'forecastUpper', clamped(path.upper, clamp), { lineWidth: 0, fillOpacity: 10, fillBelowTo: `${name} lower` }),
+          derived(`${name} lower`, 'forecastLower', clamped(path.lower, clamp), { lineWidth: 0, fillOpacity: 0 }),
         ],
       });
     }
@@ -158,6 +165,32 @@ function seriesColor(field: Field, index: number, theme: GrafanaTheme2): string 
     state: { ...field.state, seriesIndex: field.state?.seriesIndex ?? index },
   };
   return getFieldSeriesColor(withMode, theme).color;
+}
+
+/**
+ * The series' own range and the limit, with some margin: a forecast range hours ahead, or a band
+ * while the detector is still learning, can be far wider than the data, and must not squash the
+ * series into a line by stretching the axis.
+ */
+function visibleRange(analyses: SeriesAnalysis[], limit?: number): [number, number] {
+  let lo = limit ?? Infinity;
+  let hi = limit ?? -Infinity;
+  for (const a of analyses) {
+    for (const v of a.series.values) {
+      if (v < lo) {
+        lo = v;
+      }
+      if (v > hi) {
+        hi = v;
+      }
+    }
+  }
+  const margin = 0.1 * (hi - lo || Math.abs(hi) || 1);
+  return [lo - margin, hi + margin];
+}
+
+function clamped(values: Float64Array, range?: [number, number]): Float64Array {
+  return range ? values.map((v) => Math.min(range[1], Math.max(range[0], v))) : values;
 }
 
 /** uPlot draws a gap at null; NaN would break the path. */

@@ -1,0 +1,99 @@
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { panelTestIds } from '../../src/panels/anomaly/testIds';
+import {
+  axeScan,
+  bundlePage,
+  launchChromium,
+  pageErrors,
+  screenshot,
+  startGrafanaStub,
+  type GrafanaStub,
+  type RunningBrowser,
+} from './harness';
+
+jest.setTimeout(180_000);
+
+const byTestId = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`);
+
+async function setTheme(page: Page, mode: 'light' | 'dark') {
+  await page.evaluate((m) => (window as unknown as { __setTheme: (x: string) => void }).__setTheme(m), mode);
+}
+
+const render = (page: Page, variant: 'new-data' | 'same-data') =>
+  page.evaluate((v) => (window as unknown as { __renderPanel: (x: string) => Promise<number> }).__renderPanel(v), variant);
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+describe('the anomaly panel in a real browser', () => {
+  let browser: RunningBrowser;
+  let grafana: GrafanaStub;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    const bundleDir = await bundlePage(join(__dirname, 'panel/entry.tsx'), 'panel');
+    grafana = await startGrafanaStub({ bundleDir, settings: { enabled: true, pinned: true, jsonData: {}, secureJsonData: {} } });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await grafana?.close();
+  });
+
+  afterEach(() => expect(pageErrors.splice(0)).toEqual([]));
+
+  it('draws 10 series × 10,000 points with band, score, anomaly ranges and forecast, and reports its render time', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${grafana.url}/?series=10&points=10000`);
+    await page.waitForFunction(() => typeof (window as unknown as { __renderPanel?: unknown }).__renderPanel === 'function');
+
+    const first = await render(page, 'new-data');
+    await byTestId(page, panelTestIds.container).waitFor();
+    expect(await page.locator('canvas').count()).toBeGreaterThan(0);
+
+    const withDetection: number[] = [];
+    const memoised: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      withDetection.push(await render(page, 'new-data'));
+      memoised.push(await render(page, 'same-data'));
+    }
+    const report = {
+      firstRenderMs: Math.round(first),
+      newDataMedianMs: Math.round(median(withDetection)),
+      sameDataMedianMs: Math.round(median(memoised)),
+    };
+    // The figure the issue asks for, printed for the CI log and the report.
+    console.log(`anomaly panel render, 10 series × 10,000 points: ${JSON.stringify(report)}`);
+    // Only a generous bound: timings on a shared CI machine vary too much for a tight one.
+    expect(report.sameDataMedianMs).toBeLessThan(1000);
+
+    const summary = byTestId(page, panelTestIds.summary);
+    await expect(summary.textContent()).resolves.toMatch(/anomal/);
+    await expect(byTestId(page, panelTestIds.anomalyList).textContent()).resolves.toMatch(/(above|below) the band/);
+    await expect(byTestId(page, panelTestIds.timeToFailure).textContent()).resolves.toMatch(/Time to failure: node-\d+ crosses 0.95 in/);
+    await page.close();
+  });
+
+  it('follows the theme, shows a tooltip on hover, and passes an accessibility scan in dark and light', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${grafana.url}/?series=3&points=3000`);
+    await page.waitForFunction(() => typeof (window as unknown as { __renderPanel?: unknown }).__renderPanel === 'function');
+    await render(page, 'new-data');
+    await byTestId(page, panelTestIds.container).waitFor();
+
+    const overlay = page.locator('.u-over').first();
+    const box = (await overlay.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.56, box.y + box.height / 2);
+    await expect(page.getByText(/score \d\.\d\d/).first().isVisible()).resolves.toBe(true);
+    await screenshot(page, 'panel-dark');
+    await page.mouse.move(0, 0);
+    expect(await axeScan(page)).toEqual([]);
+
+    await setTheme(page, 'light');
+    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(background).not.toBe('rgb(17, 18, 23)');
+    await screenshot(page, 'panel-light');
+    expect(await axeScan(page)).toEqual([]);
+    await page.close();
+  });
+});
