@@ -2,6 +2,7 @@ import React from 'react';
 import { Route, Routes } from 'react-router-dom';
 import type { AppRootProps } from '@grafana/data';
 import { ROUTES } from '../constants';
+import { Actions } from './pages/Actions/Actions';
 import { Overview } from './pages/Overview/Overview';
 import { PluginSettingsContext, type AppSettings } from './pluginSettings';
 
@@ -10,6 +11,7 @@ function App({ meta }: AppRootProps<AppSettings>) {
     <PluginSettingsContext.Provider value={meta.jsonData ?? {}}>
       <Routes>
         <Route path={`${ROUTES.Overview}/*`} element={<Overview />} />
+        <Route path={`${ROUTES.Actions}/*`} element={<Actions />} />
         {/* The default page for the app root and any unknown path; a relative redirect from a splat route would loop. */}
         <Route path="*" element={<Overview />} />
       </Routes>

@@ -19,15 +19,14 @@ import { backendRequest } from './backend';
 export const healingPaths = {
   policies: 'api/policies',
   putPolicies: 'api/admin/policies',
-  limits: 'api/limits',
-  putLimits: 'api/admin/limits',
+  limits: 'api/safety-limits',
+  putLimits: 'api/admin/safety-limits',
   killSwitch: 'api/kill-switch',
   putKillSwitch: 'api/admin/kill-switch',
   actions: 'api/actions',
   decide: (id: number, decision: 'approve' | 'reject') => `api/actions/${id}/${decision}`,
   audit: 'api/audit',
   testKubernetes: 'api/admin/test/kubernetes',
-  testPrometheus: 'api/admin/test/prometheus',
 };
 
 export const getPolicies = () => backendRequest(healingPaths.policies, policiesResponseSchema);
@@ -38,7 +37,7 @@ export const putPolicies = (policies: PolicyInput[]) =>
 export const getLimits = () => backendRequest(healingPaths.limits, safetyLimitsResponseSchema);
 
 export const putLimits = (limits: SafetyLimitsInput) =>
-  backendRequest(healingPaths.putLimits, safetyLimitsResponseSchema, { method: 'PUT', data: { limits } });
+  backendRequest(healingPaths.putLimits, safetyLimitsResponseSchema, { method: 'PUT', data: limits });
 
 export const getKillSwitch = () => backendRequest(healingPaths.killSwitch, killSwitchSchema);
 
@@ -53,11 +52,8 @@ export const listActions = (query: { state?: ActionState[] } & Omit<ActionListQu
     params: { ...query, state: query.state?.join(',') } as Record<string, string | number | undefined>,
   });
 
-// The backend may answer with the action or wrap it as {action}; both mean the same.
-const decisionResponseSchema = z.union([actionSchema, z.object({ action: actionSchema }).transform((r) => r.action)]);
-
 export const decideAction = (id: number, decision: 'approve' | 'reject', comment?: string) =>
-  backendRequest(healingPaths.decide(id, decision), decisionResponseSchema, {
+  backendRequest(healingPaths.decide(id, decision), actionSchema, {
     method: 'POST',
     data: { comment: comment || undefined },
   });
@@ -89,9 +85,3 @@ export const exportAudit = (filter: AuditFilter, format: 'csv' | 'jsonl') =>
 
 export const testKubernetes = () =>
   backendRequest(healingPaths.testKubernetes, kubernetesTestResponseSchema, { method: 'POST', data: {} });
-
-export const testPrometheus = (datasourceUid?: string) =>
-  backendRequest(healingPaths.testPrometheus, kubernetesTestResponseSchema, {
-    method: 'POST',
-    data: { datasourceUid },
-  });

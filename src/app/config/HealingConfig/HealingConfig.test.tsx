@@ -35,7 +35,7 @@ function routes(overrides: Record<string, FakeRoute | { status?: number; data?: 
     [`GET ${healingPaths.limits}`]: { data: { limits, source: 'default' } },
     [`GET ${healingPaths.killSwitch}`]: { data: { engaged: false } },
     [`PUT ${healingPaths.putPolicies}`]: (req) => ({ data: { policies: req.data.policies, source: 'store' } }),
-    [`PUT ${healingPaths.putLimits}`]: (req) => ({ data: { limits: req.data.limits, source: 'store' } }),
+    [`PUT ${healingPaths.putLimits}`]: (req) => ({ data: { limits: req.data, source: 'store' } }),
     [`PUT ${healingPaths.putKillSwitch}`]: (req) => ({
       data: { engaged: req.data.engaged, reason: req.data.reason, changedBy: 'admin', changedAt: 0 },
     }),
@@ -159,7 +159,7 @@ describe('HealingConfig', () => {
     await userEvent.type(ceiling, '8');
     await userEvent.click(screen.getByTestId(testIds.healingConfig.save));
     await screen.findByTestId(testIds.healingConfig.saveSuccess);
-    expect(requestsTo(fetch, 'PUT', healingPaths.putLimits)[0].data.limits.replicaCeiling).toBe(8);
+    expect(requestsTo(fetch, 'PUT', healingPaths.putLimits)[0].data.replicaCeiling).toBe(8);
   });
 
   it("shows the server's error when saving fails and keeps the changes", async () => {

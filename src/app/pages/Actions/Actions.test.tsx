@@ -1,0 +1,152 @@
+import React from 'react';
+import { act, render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { config } from '@grafana/runtime';
+import { healingPaths } from '../../api/healing';
+import { EDITOR_ONLY_REASON } from '../../permissions';
+import { PluginSettingsContext } from '../../pluginSettings';
+import { installFakeBackendSrv, requestsTo, type FakeRoute } from '../../testUtils/fakeBackendSrv';
+import { pendingAction } from '../../testUtils/fixtures';
+import { testIds } from '../../testIds';
+import { Actions, ACTIONS_REFRESH_MS } from './Actions';
+
+jest.setTimeout(20_000);
+
+const pending = pendingAction(7);
+const done = pendingAction(3, {
+  state: 'verified',
+  decisions: [{ decision: 'approved', user: 'alice', comment: 'go', at: 1 }],
+  verification: { recovered: true, message: 'latency back under 2s within 4 minutes', at: 2 },
+});
+
+function routes(list: FakeRoute, decide?: FakeRoute) {
+  return installFakeBackendSrv({
+    [`GET ${healingPaths.actions}`]: list,
+    [`POST ${healingPaths.decide(7, 'approve')}`]:
+      decide ??
+      ((req) => ({
+        data: {
+          ...pending,
+          state: 'approved',
+          decisions: [{ decision: 'approved', user: 'admin', comment: req.data.comment, at: 2 }],
+        },
+      })),
+    [`POST ${healingPaths.decide(7, 'reject')}`]: decide ?? (() => ({ data: { ...pending, state: 'rejected' } })),
+  });
+}
+
+const byState: FakeRoute = (req) => ({
+  data:
+    req.params?.state === 'awaiting_approval' ? { items: [pending], total: 1 } : { items: [pending, done], total: 2 },
+});
+
+function renderPage(backendUrl: string | undefined = 'http://backend:3001') {
+  return render(
+    <PluginSettingsContext.Provider value={{ backendUrl }}>
+      <Actions />
+    </PluginSettingsContext.Provider>
+  );
+}
+
+function setRole(orgRole: string) {
+  config.bootData.user = { ...config.bootData.user, orgRole } as typeof config.bootData.user;
+}
+
+describe('Actions', () => {
+  beforeEach(() => setRole('Editor'));
+
+  it('links to the configuration when no backend is configured', () => {
+    const fetch = routes(byState);
+    renderPage('');
+    expect(screen.getByTestId(testIds.backendStatus.notConfigured)).toBeInTheDocument();
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
+  it('shows pending approvals first, with trigger, policy and the dry-run diff, and the history below', async () => {
+    routes(byState);
+    renderPage();
+    const card = within(await screen.findByTestId(testIds.actions.action(7)));
+    expect(card.getByText('Scale deployment shop/cart to 4 replicas')).toBeInTheDocument();
+    expect(card.getByText(/critical alert: cart p99 latency above 2s/)).toBeInTheDocument();
+    expect(card.getByText('critical-scale-out')).toBeInTheDocument();
+    expect(card.getByText('deployment shop/cart replicas')).toBeInTheDocument();
+    expect(card.getByText('3')).toBeInTheDocument();
+    expect(card.getByText('4')).toBeInTheDocument();
+    const history = within(screen.getByTestId(testIds.actions.history));
+    expect(history.getByText('Verified: recovered')).toBeInTheDocument();
+    expect(history.getByText('alice: “go”')).toBeInTheDocument();
+    expect(history.getByText('latency back under 2s within 4 minutes')).toBeInTheDocument();
+    // The pending one is not repeated in the history.
+    expect(history.queryByText('Awaiting approval')).not.toBeInTheDocument();
+  });
+
+  it('approves with a comment after a confirmation', async () => {
+    const fetch = routes(byState);
+    renderPage();
+    await userEvent.click(await screen.findByTestId(testIds.actions.approve(7)));
+    const dialog = await screen.findByRole('dialog');
+    await userEvent.type(within(dialog).getByTestId(testIds.actions.comment), 'scale it');
+    expect(requestsTo(fetch, 'POST', healingPaths.decide(7, 'approve'))).toHaveLength(0);
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Approve' }));
+    expect(requestsTo(fetch, 'POST', healingPaths.decide(7, 'approve'))[0].data).toEqual({ comment: 'scale it' });
+    expect(await screen.findByTestId(testIds.actions.noPending)).toBeInTheDocument();
+  });
+
+  it('rejects after a confirmation', async () => {
+    const fetch = routes(byState);
+    renderPage();
+    await userEvent.click(await screen.findByTestId(testIds.actions.reject(7)));
+    await userEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Reject' }));
+    expect(requestsTo(fetch, 'POST', healingPaths.decide(7, 'reject'))).toHaveLength(1);
+  });
+
+  it("shows the backend's reason when a decision is refused", async () => {
+    routes(byState, () => ({
+      status: 409,
+      data: { error: 'conflict', message: 'action 7 was already rejected by bob' },
+    }));
+    renderPage();
+    await userEvent.click(await screen.findByTestId(testIds.actions.approve(7)));
+    await userEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Approve' }));
+    expect(await screen.findByTestId(testIds.actions.decisionError)).toHaveTextContent(
+      'action 7 was already rejected by bob'
+    );
+  });
+
+  it('disables the decision for Viewers and says why', async () => {
+    setRole('Viewer');
+    routes(byState);
+    renderPage();
+    expect(await screen.findByTestId(testIds.actions.approve(7))).toBeDisabled();
+    expect(screen.getByTestId(testIds.actions.reject(7))).toBeDisabled();
+    expect(screen.getAllByText(EDITOR_ONLY_REASON).length).toBeGreaterThan(0);
+  });
+
+  it('refreshes without a reload', async () => {
+    jest.useFakeTimers();
+    try {
+      let calls = 0;
+      routes((req) => {
+        if (req.params?.state === 'awaiting_approval') {
+          calls++;
+          return { data: calls === 1 ? { items: [], total: 0 } : { items: [pending], total: 1 } };
+        }
+        return { data: { items: [], total: 0 } };
+      });
+      renderPage();
+      expect(await screen.findByTestId(testIds.actions.noPending)).toBeInTheDocument();
+      await act(async () => {
+        jest.advanceTimersByTime(ACTIONS_REFRESH_MS);
+      });
+      expect(await screen.findByTestId(testIds.actions.action(7))).toBeInTheDocument();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('says in words when the backend cannot be reached', async () => {
+    routes(() => ({ status: 502, data: { message: 'connection refused' } }));
+    renderPage();
+    expect(await screen.findAllByText('the backend is unreachable: connection refused')).toHaveLength(2);
+  });
+});

@@ -1,0 +1,178 @@
+import React, { useState } from 'react';
+import { css } from '@emotion/css';
+import { dateTimeFormat, type GrafanaTheme2 } from '@grafana/data';
+import { PluginPage } from '@grafana/runtime';
+import { Alert, Badge, Button, EmptyState, LoadingPlaceholder, Pagination, Stack, Text, useStyles2 } from '@grafana/ui';
+import type { Action } from '../../../contract/healing';
+import { listActions } from '../../api/healing';
+import { useBackendQuery } from '../../api/useBackendQuery';
+import { RequireBackend } from '../../components/NotConfigured/NotConfigured';
+import { testIds } from '../../testIds';
+import { describeAction, STATE_LABEL, triggerText } from './format';
+import { PendingAction } from './PendingAction';
+
+/** How often the page asks for new proposals and state changes (no reload needed). */
+export const ACTIONS_REFRESH_MS = 5000;
+const PAGE_SIZE = 20;
+
+export function Actions() {
+  return (
+    <PluginPage>
+      <div data-testid={testIds.actions.container}>
+        <RequireBackend>
+          <PendingActions />
+          <ActionHistory />
+        </RequireBackend>
+      </div>
+    </PluginPage>
+  );
+}
+
+function PendingActions() {
+  const pending = useBackendQuery(() => listActions({ state: ['awaiting_approval'], limit: 100 }), 'pending', {
+    refreshMs: ACTIONS_REFRESH_MS,
+  });
+  const [decided, setDecided] = useState<Set<number>>(new Set());
+
+  if (pending.loading && !pending.data) {
+    return <LoadingPlaceholder text="Loading pending actions…" />;
+  }
+  if (pending.error && !pending.data) {
+    return (
+      <Alert severity="error" title="Cannot load the pending actions">
+        {pending.error.message}
+      </Alert>
+    );
+  }
+  const items = (pending.data?.items ?? []).filter((a) => !decided.has(a.id));
+  return (
+    <section aria-labelledby="fp-pending-title" data-testid={testIds.actions.pending}>
+      <Text element="h2" id="fp-pending-title">
+        Waiting for approval ({items.length})
+      </Text>
+      {pending.error && (
+        <Alert severity="warning" title="Refresh failed; showing the last answer">
+          {pending.error.message}
+        </Alert>
+      )}
+      {items.length === 0 ? (
+        <div data-testid={testIds.actions.noPending}>
+          <EmptyState variant="completed" message="Nothing is waiting for approval" />
+        </div>
+      ) : (
+        items.map((action) => (
+          <PendingAction
+            key={action.id}
+            action={action}
+            onDecided={() => {
+              // Drop it at once; the next refresh confirms it from the backend.
+              setDecided(new Set(decided).add(action.id));
+              pending.reload();
+            }}
+          />
+        ))
+      )}
+    </section>
+  );
+}
+
+function ActionHistory() {
+  const styles = useStyles2(getStyles);
+  const [page, setPage] = useState(1);
+  const history = useBackendQuery(
+    () => listActions({ limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }),
+    `history-${page}`,
+    {
+      refreshMs: ACTIONS_REFRESH_MS,
+    }
+  );
+  const items = (history.data?.items ?? []).filter((a) => a.state !== 'awaiting_approval');
+  const pages = Math.max(1, Math.ceil((history.data?.total ?? 0) / PAGE_SIZE));
+
+  return (
+    <section aria-labelledby="fp-history-title" className={styles.history} data-testid={testIds.actions.history}>
+      <Stack justifyContent="space-between" alignItems="center">
+        <Text element="h2" id="fp-history-title">
+          History
+        </Text>
+        <Button variant="secondary" size="sm" icon="sync" onClick={history.reload}>
+          Refresh
+        </Button>
+      </Stack>
+      {history.loading && !history.data && <LoadingPlaceholder text="Loading the history…" />}
+      {history.error && (
+        <Alert severity="error" title="Cannot load the history">
+          {history.error.message}
+        </Alert>
+      )}
+      {history.data && items.length === 0 && <EmptyState variant="not-found" message="No actions yet" />}
+      {items.length > 0 && (
+        <table className={styles.table}>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Action</th>
+              <th scope="col">Trigger</th>
+              <th scope="col">Policy</th>
+              <th scope="col">State</th>
+              <th scope="col">Decided by</th>
+              <th scope="col">Outcome</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((a) => (
+              <HistoryRow key={a.id} action={a} />
+            ))}
+          </tbody>
+        </table>
+      )}
+      {pages > 1 && <Pagination currentPage={page} numberOfPages={pages} onNavigate={setPage} />}
+    </section>
+  );
+}
+
+function HistoryRow({ action }: { action: Action }) {
+  const state = STATE_LABEL[action.state];
+  const decision = action.decisions[action.decisions.length - 1];
+  const outcome = action.verification?.message ?? action.result?.summary ?? action.reason?.message ?? '';
+  return (
+    <tr data-testid={testIds.actions.action(action.id)} data-state={action.state}>
+      <td>{dateTimeFormat(action.updatedAt)}</td>
+      <td>{describeAction(action.action, action.target)}</td>
+      <td>{triggerText(action)}</td>
+      <td>{action.policy}</td>
+      <td>
+        <Badge color={state.color} text={state.text} />
+      </td>
+      <td>
+        {decision
+          ? `${decision.user}${decision.comment ? `: “${decision.comment}”` : ''}`
+          : action.gate === 'auto'
+            ? 'automatic'
+            : '–'}
+      </td>
+      <td>{outcome}</td>
+    </tr>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  history: css({
+    marginTop: theme.spacing(4),
+  }),
+  table: css({
+    width: '100%',
+    borderCollapse: 'collapse',
+    marginBottom: theme.spacing(2),
+    'th, td': {
+      padding: theme.spacing(1),
+      textAlign: 'left',
+      borderBottom: `1px solid ${theme.colors.border.weak}`,
+      verticalAlign: 'top',
+    },
+    th: {
+      color: theme.colors.text.secondary,
+      fontWeight: theme.typography.fontWeightMedium,
+    },
+  }),
+});

@@ -1,0 +1,206 @@
+import React, { useState } from 'react';
+import { css } from '@emotion/css';
+import { dateTimeFormat, dateTimeFormatTimeAgo, type GrafanaTheme2 } from '@grafana/data';
+import { Alert, Badge, Button, ConfirmModal, Field, Stack, Text, TextArea, Tooltip, useStyles2 } from '@grafana/ui';
+import type { Action } from '../../../contract/healing';
+import { decideAction } from '../../api/healing';
+import { canEdit, EDITOR_ONLY_REASON } from '../../permissions';
+import { testIds } from '../../testIds';
+import { describeAction, triggerText } from './format';
+
+interface Props {
+  action: Action;
+  onDecided: (action: Action) => void;
+}
+
+/** One action waiting for approval: what triggered it, the policy, the dry-run diff, and the decision. */
+export function PendingAction({ action, onDecided }: Props) {
+  const styles = useStyles2(getStyles);
+  const [decision, setDecision] = useState<'approve' | 'reject'>();
+  const [comment, setComment] = useState('');
+  const [error, setError] = useState<string>();
+  const editor = canEdit();
+  const title = describeAction(action.action, action.target);
+
+  const onConfirm = async () => {
+    if (!decision) {
+      return;
+    }
+    setError(undefined);
+    try {
+      const decided = await decideAction(action.id, decision, comment.trim());
+      setDecision(undefined);
+      setComment('');
+      onDecided(decided);
+    } catch (err) {
+      setDecision(undefined);
+      setError((err as Error).message);
+    }
+  };
+
+  const button = (kind: 'approve' | 'reject') => (
+    <Button
+      variant={kind === 'approve' ? 'primary' : 'destructive'}
+      fill={kind === 'approve' ? 'solid' : 'outline'}
+      icon={kind === 'approve' ? 'check' : 'times'}
+      disabled={!editor}
+      aria-label={`${kind === 'approve' ? 'Approve' : 'Reject'} action ${action.id}: ${title}`}
+      onClick={() => setDecision(kind)}
+      data-testid={kind === 'approve' ? testIds.actions.approve(action.id) : testIds.actions.reject(action.id)}
+    >
+      {kind === 'approve' ? 'Approve' : 'Reject'}
+    </Button>
+  );
+
+  return (
+    <article
+      className={styles.card}
+      aria-label={`Action ${action.id}: ${title}`}
+      data-testid={testIds.actions.action(action.id)}
+    >
+      <Stack justifyContent="space-between" alignItems="flex-start" wrap="wrap">
+        <div>
+          <Text element="h4">{title}</Text>
+          <Text color="secondary">
+            Triggered by {triggerText(action)} · policy <strong>{action.policy}</strong> · proposed{' '}
+            {dateTimeFormatTimeAgo(action.createdAt)}
+            {action.expiresAt && ` · expires ${dateTimeFormat(action.expiresAt)}`}
+          </Text>
+        </div>
+        <Stack gap={1}>
+          {editor ? (
+            <>
+              {button('approve')}
+              {button('reject')}
+            </>
+          ) : (
+            <Tooltip content={EDITOR_ONLY_REASON}>
+              <span tabIndex={0} className={styles.disabledReason} aria-label={EDITOR_ONLY_REASON}>
+                <Stack gap={1}>
+                  {button('approve')}
+                  {button('reject')}
+                </Stack>
+              </span>
+            </Tooltip>
+          )}
+        </Stack>
+      </Stack>
+      {!editor && <Text color="secondary">{EDITOR_ONLY_REASON}</Text>}
+      <DryRun action={action} />
+      {error && (
+        <Alert severity="error" title="The decision was not recorded" data-testid={testIds.actions.decisionError}>
+          {error}
+        </Alert>
+      )}
+      <ConfirmModal
+        isOpen={decision !== undefined}
+        title={decision === 'approve' ? `Approve: ${title}?` : `Reject: ${title}?`}
+        body={
+          <Field label="Comment" description="Recorded in the audit log with your name">
+            <TextArea
+              id={`fp-action-comment-${action.id}`}
+              data-testid={testIds.actions.comment}
+              value={comment}
+              onChange={(e) => setComment(e.currentTarget.value)}
+            />
+          </Field>
+        }
+        confirmText={decision === 'approve' ? 'Approve' : 'Reject'}
+        confirmVariant={decision === 'approve' ? 'primary' : 'destructive'}
+        onConfirm={onConfirm}
+        onDismiss={() => setDecision(undefined)}
+      />
+    </article>
+  );
+}
+
+function DryRun({ action }: { action: Action }) {
+  const styles = useStyles2(getStyles);
+  const dry = action.dryRun;
+  if (!dry) {
+    return <Text color="secondary">No server-side dry run recorded.</Text>;
+  }
+  return (
+    <div className={styles.dryRun}>
+      <Stack alignItems="center" gap={1}>
+        <Badge
+          color={dry.ok ? 'green' : 'red'}
+          text={dry.ok ? 'Dry run passed' : 'Dry run failed'}
+          icon={dry.ok ? 'check' : 'exclamation-triangle'}
+        />
+        <Text>{dry.summary}</Text>
+      </Stack>
+      {dry.error && <Text color="error">{dry.error.message}</Text>}
+      {dry.changes.length > 0 && (
+        <table className={styles.table}>
+          <caption className={styles.caption}>What would change</caption>
+          <thead>
+            <tr>
+              <th scope="col">Field</th>
+              <th scope="col">From</th>
+              <th scope="col">To</th>
+            </tr>
+          </thead>
+          <tbody>
+            {dry.changes.map((c) => (
+              <tr key={c.field}>
+                <td>{c.field}</td>
+                <td>{c.from ?? '–'}</td>
+                <td>{c.to ?? '–'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {dry.pods && (
+        <ul className={styles.pods}>
+          <li>Would evict: {dry.pods.evict.map((p) => `${p.namespace}/${p.name}`).join(', ') || 'none'}</li>
+          {dry.pods.skip.length > 0 && (
+            <li>Skips: {dry.pods.skip.map((p) => `${p.namespace}/${p.name} (${p.why})`).join(', ')}</li>
+          )}
+          {dry.pods.blocked.length > 0 && (
+            <li>Blocked now: {dry.pods.blocked.map((p) => `${p.namespace}/${p.name} (${p.why})`).join(', ')}</li>
+          )}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  card: css({
+    border: `1px solid ${theme.colors.border.medium}`,
+    borderLeft: `4px solid ${theme.colors.warning.border}`,
+    borderRadius: theme.shape.radius.default,
+    padding: theme.spacing(2),
+    marginBottom: theme.spacing(2),
+    background: theme.colors.background.secondary,
+    display: 'flex',
+    flexDirection: 'column',
+    gap: theme.spacing(1),
+  }),
+  disabledReason: css({
+    display: 'inline-flex',
+  }),
+  dryRun: css({
+    display: 'flex',
+    flexDirection: 'column',
+    gap: theme.spacing(1),
+  }),
+  table: css({
+    borderCollapse: 'collapse',
+    'th, td': {
+      padding: theme.spacing(0.5, 2, 0.5, 0),
+      textAlign: 'left',
+      borderBottom: `1px solid ${theme.colors.border.weak}`,
+    },
+  }),
+  caption: css({
+    textAlign: 'left',
+    color: theme.colors.text.secondary,
+  }),
+  pods: css({
+    margin: 0,
+    paddingLeft: theme.spacing(2),
+  }),
+});
