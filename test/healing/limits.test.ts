@@ -243,3 +243,48 @@ describe('kill switch', () => {
     expect(s.kube.get('Deployment', 'cart', 'shop')!.spec!.replicas).toBe(3);
   });
 });
+
+it('the kill switch stops a running drain before its next eviction', async () => {
+  s = await setUp({ policies: [{ name: 'drain', action: { type: 'drain' }, gate: 'approve' }] });
+  s.kube.add(
+    node('n1'),
+    ...[1, 2, 3].map((i) => pod({ namespace: 'shop', name: `cart-${i}`, nodeName: 'n1', ownerKind: 'ReplicaSet' }))
+  );
+  const [id] = await s.engine.onAnomaly(anomaly({ object: { kind: 'node', name: 'n1' } }));
+  const cart1 = '/api/v1/namespaces/shop/pods/cart-1/eviction';
+  // The first request is the pre-execution dry run; during the real eviction of cart-1 an admin pulls the switch.
+  s.kube.inject({
+    method: 'POST',
+    path: cart1,
+    times: 1,
+    sideEffect: () =>
+      s.kube.inject({
+        method: 'POST',
+        path: cart1,
+        times: 1,
+        sideEffect: () => void s.engine.settings.setKillSwitch(true, 'admin', 'stop everything'),
+      }),
+  });
+  s.engine.approve(id, 'alice');
+  await s.engine.idle();
+  const action = s.engine.actions.get(id)!;
+  expect(action).toMatchObject({
+    state: 'failed',
+    reason: {
+      kind: 'kill-switch',
+      message: expect.stringContaining('stopped before evicting shop/cart-2: the kill switch is engaged by admin'),
+    },
+  });
+  expect(
+    realWrites(s)
+      .filter((r) => r.path.endsWith('/eviction'))
+      .map((r) => r.path)
+  ).toEqual([cart1]);
+  expect(
+    s.kube
+      .list('Pod')
+      .map((p) => p.metadata.name)
+      .sort()
+  ).toEqual(['cart-2', 'cart-3']);
+  expect(s.kube.get('Node', 'n1')!.spec!.unschedulable).toBe(false);
+});

@@ -199,6 +199,8 @@ export class Executor {
         resume: action.progress,
         // Persisted before the next eviction: a restart resumes from here instead of evicting again.
         onProgress: (progress: DrainProgress) => lifecycle.actions.setProgress(action.id, progress, lifecycle.now()),
+        // The kill switch stops a running drain before its next eviction.
+        shouldStop: () => this.ctx.settings.killSwitchRefusal()?.message,
       });
       result = executionResult(outcome);
       lifecycle.audit.append({

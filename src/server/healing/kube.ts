@@ -11,6 +11,10 @@ export const CONTRACT_AGREES_WITH_KUBERNETES: Same<KubePlannedAction, KubeAction
 export const isKubeAction = (action: PlannedAction): action is KubePlannedAction => action.type !== 'notify';
 
 export function kubeReason(error: KubeError): Reason {
+  // Only the engine stops an action (its kill switch), so a stop is the kill switch's doing.
+  if (error.kind === 'stopped') {
+    return { kind: 'kill-switch', message: error.message };
+  }
   return {
     kind: 'kubernetes',
     errorKind: error.kind,

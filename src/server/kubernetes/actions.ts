@@ -56,6 +56,8 @@ export interface ExecuteOptions {
   /** For a drain: progress persisted by an interrupted run, and where to report new progress. */
   resume?: DrainProgress;
   onProgress?: (progress: DrainProgress) => void | Promise<void>;
+  /** For a drain: asked before each eviction; a reason stops it there. */
+  shouldStop?: () => string | undefined;
 }
 
 export function executeKubeAction(client: KubeClient, action: KubeAction, options: ExecuteOptions = {}): Promise<ActionOutcome> {
@@ -72,7 +74,7 @@ export function executeKubeAction(client: KubeClient, action: KubeAction, option
     case 'uncordon':
       return uncordon(client, { node: action.node, dryRun });
     case 'drain':
-      return drain(client, { ...action, dryRun, resume: options.resume, onProgress: options.onProgress });
+      return drain(client, { ...action, dryRun, resume: options.resume, onProgress: options.onProgress, shouldStop: options.shouldStop });
   }
 }
 

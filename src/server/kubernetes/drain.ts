@@ -39,6 +39,8 @@ export interface DrainParams {
   resume?: DrainProgress;
   /** Called after the cordon and after each accepted eviction; awaited, so the engine can persist it first. */
   onProgress?: (progress: DrainProgress) => void | Promise<void>;
+  /** Asked before each eviction; a reason stops the drain there (the engine's kill switch). */
+  shouldStop?: () => string | undefined;
   /** The whole drain, PodDisruptionBudget waits included, must finish within this. Default 300. */
   timeoutSeconds?: number;
   /** A pod's own grace period, capped at this. Default 60. */
@@ -247,6 +249,10 @@ export async function drain(client: KubeClient, params: DrainParams): Promise<Dr
     for (const [uid, entry] of pending) {
       const ref = refOf(entry.pod);
       if (!entry.evicted) {
+        const stop = params.shouldStop?.();
+        if (stop) {
+          return failWith({ kind: 'stopped', message: `drain of node ${node} stopped before evicting ${label(ref)}: ${stop}` }, leftOf(pending));
+        }
         const evicted = await evictOnce(entry.pod);
         if (!evicted.ok) {
           const { kind } = evicted.error;

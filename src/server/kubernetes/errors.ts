@@ -13,6 +13,7 @@ export type KubeErrorKind =
   | 'unreachable' // connection refused, DNS, TLS
   | 'deadline-exceeded' // a drain did not finish before its deadline
   | 'unsafe' // refused by us: it would lose something, e.g. pods nothing recreates
+  | 'stopped' // stopped by us on request (the kill switch) before it finished
   | 'unexpected';
 
 /** The API request an error answered, in RBAC terms (verb, resource, group). */
