@@ -339,7 +339,7 @@ describe('alert intake', () => {
       state: 'awaiting_approval',
       policy: 'crashloop',
       target: 'pod shop/cart-1',
-      trigger: { source: 'alert', id: 'a1b2c3d4e5f60718', severity: 'medium' },
+      trigger: { source: 'alert', id: 'a1b2c3d4e5f60718@2025-06-01T11:50:00.000Z', severity: 'medium' },
     });
     // Pinned to the pod the dry run saw.
     expect(action.action).toMatchObject({
@@ -357,7 +357,10 @@ describe('alert intake', () => {
     await s.engine.idle();
     expect(s.engine.actions.get(1)).toMatchObject({
       state: 'cancelled',
-      reason: { kind: 'trigger-resolved', message: expect.stringContaining('alert a1b2c3d4e5f60718 resolved') },
+      reason: {
+        kind: 'trigger-resolved',
+        message: expect.stringContaining('alert a1b2c3d4e5f60718@2025-06-01T11:50:00.000Z resolved'),
+      },
     });
     expect(s.kube.get('Pod', 'cart-1', 'shop')).toBeDefined();
   });
@@ -375,7 +378,7 @@ describe('alert intake', () => {
     expect((await call('POST', '/api/alerts', grafanaAlert('resolved'))).json().resolved).toBe(1);
     expect(
       s.engine.audit.list({ kind: ['trigger_closed'], limit: 5, offset: 0, format: 'json' }).items[0].message
-    ).toBe('alert 6a3e4c2f1b0d9e87 resolved');
+    ).toBe('alert 6a3e4c2f1b0d9e87@2025-06-01T11:58:00.000Z resolved');
   });
 
   it('a malformed payload gets a 400 naming the field', async () => {

@@ -1,4 +1,4 @@
-import { fingerprintOf, objectFromLabels, triggerFromAlert } from './alerts';
+import { fingerprintOf, objectFromLabels, triggerFromAlert, triggerIdOf } from './alerts';
 
 describe('alerts as triggers', () => {
   it('maps kube-state-metrics labels to the object, most specific workload first', () => {
@@ -53,5 +53,13 @@ describe('alerts as triggers', () => {
       summary: 'gone',
       startedAt: Date.parse('2025-06-01T12:00:00Z'),
     });
+  });
+
+  it('one trigger per firing episode: the same alert firing again later may be healed again', () => {
+    const episode = (startsAt: string, status: 'firing' | 'resolved' = 'firing') =>
+      triggerIdOf({ status, labels: {}, annotations: {}, fingerprint: 'f1', startsAt });
+    expect(episode('2025-06-01T12:00:00Z')).toBe('f1@2025-06-01T12:00:00.000Z');
+    expect(episode('2025-06-01T12:00:00.000Z', 'resolved')).toBe(episode('2025-06-01T12:00:00Z'));
+    expect(episode('2025-06-01T13:00:00Z')).not.toBe(episode('2025-06-01T12:00:00Z'));
   });
 });

@@ -48,11 +48,22 @@ export function fingerprintOf(alert: AlertmanagerAlert): string {
   return createHash('sha256').update(sorted).digest('hex').slice(0, 16);
 }
 
+/**
+ * One firing episode of one alert: its fingerprint and when it started (the resolved notification
+ * carries the same start). A flapping alert that fires again later is a new trigger, so its
+ * policy may propose again; repeats within an episode are not.
+ */
+export function triggerIdOf(alert: AlertmanagerAlert): string {
+  const fingerprint = fingerprintOf(alert);
+  const started = alert.startsAt ? Date.parse(alert.startsAt) : NaN;
+  return Number.isFinite(started) ? `${fingerprint}@${new Date(started).toISOString()}` : fingerprint;
+}
+
 export function triggerFromAlert(alert: AlertmanagerAlert, receivedAt: number): HealingTrigger {
   const startedAt = alert.startsAt ? Date.parse(alert.startsAt) : NaN;
   return {
     source: 'alert',
-    id: fingerprintOf(alert),
+    id: triggerIdOf(alert),
     watch: alert.labels.alertname,
     labels: alert.labels,
     severity: SEVERITIES[(alert.labels.severity ?? '').toLowerCase()] ?? 'medium',
@@ -82,7 +93,7 @@ export async function receiveAlerts(
       response.proposed.push(...(await sink.onTrigger(triggerFromAlert(alert, receivedAt))));
     } else {
       response.resolved += 1;
-      sink.closeTrigger('alert', fingerprintOf(alert));
+      sink.closeTrigger('alert', triggerIdOf(alert));
     }
   }
   return response;
