@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { testIds } from '../../src/app/testIds';
+import { deployment } from '../kube/objects';
 import {
   axeScan,
   bundlePage,
@@ -16,6 +17,16 @@ import {
 } from './harness';
 
 const PLUGIN_ID = 'failureprophet-healing-app';
+
+async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) {
+      throw new Error('timed out waiting for the backend');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 jest.setTimeout(120_000);
 
 const byTestId = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`);
@@ -83,5 +94,141 @@ describe('the app in a real browser', () => {
     expect(grafana.settings.jsonData.backendUrl).toBe(backend.url);
     expect(grafana.settings.secureJsonData.backendToken).toBe(backend.token);
     await page.close();
+  });
+
+  it('edits healing policies and engages the kill switch against the real backend', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${grafana.url}/plugins/${PLUGIN_ID}?page=policies`);
+    await byTestId(page, testIds.healingConfig.policy(0)).waitFor();
+    await screenshot(page, 'config-policies-dark');
+    expect(await axeScan(page)).toEqual([]);
+
+    // Validation as you type: an empty name blocks saving.
+    const name = page.locator('[data-testid="' + testIds.healingConfig.policy(0) + '"] input').first();
+    await name.fill('');
+    await byTestId(page, testIds.healingConfig.invalid).waitFor();
+    expect(await byTestId(page, testIds.healingConfig.save).isDisabled()).toBe(true);
+    await name.fill('critical-scale-out-v2');
+    await byTestId(page, testIds.healingConfig.save).click();
+    await byTestId(page, testIds.healingConfig.saveSuccess).waitFor();
+    const saved = await backend.request('GET', '/api/policies');
+    expect(saved.body.source).toBe('store');
+    expect(saved.body.policies[0].name).toBe('critical-scale-out-v2');
+
+    await byTestId(page, testIds.healingConfig.killSwitchToggle).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Reason').fill('browser test');
+    await dialog.getByRole('button', { name: 'Engage' }).click();
+    await page.locator(`[data-testid="${testIds.healingConfig.killSwitch}"][data-engaged="true"]`).waitFor();
+    expect((await backend.request('GET', '/api/kill-switch')).body).toMatchObject({
+      engaged: true,
+      reason: 'browser test',
+      changedBy: 'admin',
+    });
+    await setTheme(page, 'light');
+    await screenshot(page, 'config-policies-kill-switch-light');
+    expect(await axeScan(page)).toEqual([]);
+
+    // Release it again so the actions below can execute.
+    await byTestId(page, testIds.healingConfig.killSwitchToggle).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Release' }).click();
+    await page.locator(`[data-testid="${testIds.healingConfig.killSwitch}"][data-engaged="false"]`).waitFor();
+    expect((await backend.request('GET', '/api/kill-switch')).body.engaged).toBe(false);
+    await page.close();
+  });
+
+  it('approves and rejects pending actions, and the backend records both', async () => {
+    backend.kube.add(
+      deployment({ namespace: 'shop', name: 'cart', replicas: 3 }),
+      deployment({ namespace: 'shop', name: 'checkout', replicas: 2 })
+    );
+    const alert = (deploymentName: string) => ({
+      status: 'firing',
+      labels: { alertname: 'HighLatency', severity: 'critical', namespace: 'shop', deployment: deploymentName },
+      annotations: { summary: `${deploymentName} p99 latency above 2s` },
+    });
+    const intake = await backend.request('POST', '/api/alerts', {
+      status: 'firing',
+      alerts: [alert('cart'), alert('checkout')],
+    });
+    expect(intake.status).toBe(200);
+    expect(intake.body.proposed).toHaveLength(2);
+    const [cartId, checkoutId] = intake.body.proposed as number[];
+
+    const page = await browser.newPage();
+    await page.goto(`${grafana.url}/a/${PLUGIN_ID}/actions`);
+    await byTestId(page, testIds.actions.action(cartId)).waitFor();
+    // The server-side dry run's diff is on the card before anyone approves.
+    await expect(byTestId(page, testIds.actions.action(cartId)).textContent()).resolves.toMatch(/3.*4/);
+    await screenshot(page, 'actions-pending-dark');
+    expect(await axeScan(page)).toEqual([]);
+
+    await byTestId(page, testIds.actions.approve(cartId)).click();
+    await page.getByRole('dialog').getByLabel('Comment').fill('latency is hurting checkout');
+    await page.getByRole('dialog').getByRole('button', { name: 'Approve' }).click();
+    await byTestId(page, testIds.actions.approve(cartId)).waitFor({ state: 'detached' });
+
+    await byTestId(page, testIds.actions.reject(checkoutId)).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Reject' }).click();
+    await byTestId(page, testIds.actions.noPending).waitFor();
+
+    const approved = (await backend.request('GET', `/api/actions/${cartId}`)).body;
+    expect(approved.decisions[0]).toMatchObject({
+      decision: 'approved',
+      user: 'admin',
+      comment: 'latency is hurting checkout',
+    });
+    expect((await backend.request('GET', `/api/actions/${checkoutId}`)).body.state).toBe('rejected');
+    // The engine ticks and executes the approved scale on the (test) cluster.
+    await waitUntil(async () => backend.kube.get('Deployment', 'cart', 'shop')?.spec?.replicas === 4);
+    expect(backend.kube.get('Deployment', 'checkout', 'shop')?.spec?.replicas).toBe(2);
+
+    // The history refreshes by itself and shows both outcomes.
+    await page.locator(`[data-testid="${testIds.actions.history}"] [data-state="rejected"]`).waitFor();
+    await page
+      .locator(
+        `[data-testid="${testIds.actions.history}"] [data-testid="${testIds.actions.action(cartId)}"]:not([data-state="approved"])`
+      )
+      .waitFor();
+    await setTheme(page, 'light');
+    await screenshot(page, 'actions-history-light');
+    expect(await axeScan(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('shows Viewers the pending action with the decision disabled, and the proxy refuses it too', async () => {
+    backend.kube.add(deployment({ namespace: 'shop', name: 'search', replicas: 2 }));
+    const intake = await backend.request('POST', '/api/alerts', {
+      status: 'firing',
+      alerts: [
+        {
+          status: 'firing',
+          labels: { alertname: 'Crash', severity: 'critical', namespace: 'shop', deployment: 'search' },
+          annotations: {},
+        },
+      ],
+    });
+    const [id] = intake.body.proposed as number[];
+    expect((await backend.request('GET', `/api/actions/${id}`)).body.state).toBe('awaiting_approval');
+    grafana.setRole('Viewer');
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${grafana.url}/a/${PLUGIN_ID}/actions`);
+      await byTestId(page, testIds.actions.approve(id)).waitFor();
+      expect(await byTestId(page, testIds.actions.approve(id)).isDisabled()).toBe(true);
+      expect(await byTestId(page, testIds.actions.reject(id)).isDisabled()).toBe(true);
+      await expect(page.getByText('Only Editors and Admins can do this').count()).resolves.toBeGreaterThan(0);
+      const status = await page.evaluate(
+        async (url) =>
+          (await fetch(url, { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } })).status,
+        `/api/plugin-proxy/${PLUGIN_ID}/api/actions/${id}/approve`
+      );
+      expect(status).toBe(403);
+      await screenshot(page, 'actions-viewer-dark');
+      await page.close();
+    } finally {
+      grafana.setRole('Admin');
+    }
+    expect((await backend.request('GET', `/api/actions/${id}`)).body.state).toBe('awaiting_approval');
   });
 });

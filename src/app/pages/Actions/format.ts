@@ -1,16 +1,17 @@
 import type { Action, ActionState, PlannedAction } from '../../../contract/healing';
 
-type BadgeColor = 'blue' | 'red' | 'green' | 'orange' | 'purple' | 'darkgrey';
+// Not 'darkgrey': its text fails WCAG AA contrast in the light theme.
+type BadgeColor = 'blue' | 'red' | 'green' | 'orange' | 'purple';
 
 export const STATE_LABEL: Record<ActionState, { text: string; color: BadgeColor }> = {
   proposed: { text: 'Proposed', color: 'blue' },
   awaiting_approval: { text: 'Awaiting approval', color: 'orange' },
   approved: { text: 'Approved', color: 'blue' },
-  rejected: { text: 'Rejected', color: 'darkgrey' },
-  expired: { text: 'Expired', color: 'darkgrey' },
+  rejected: { text: 'Rejected', color: 'purple' },
+  expired: { text: 'Expired', color: 'purple' },
   dry_run: { text: 'Dry run', color: 'purple' },
   blocked: { text: 'Blocked', color: 'red' },
-  cancelled: { text: 'Cancelled', color: 'darkgrey' },
+  cancelled: { text: 'Cancelled', color: 'purple' },
   executing: { text: 'Executing', color: 'blue' },
   succeeded: { text: 'Succeeded', color: 'green' },
   failed: { text: 'Failed', color: 'red' },
