@@ -20,6 +20,12 @@ export interface StreamingDetector {
    * abnormal; use it to keep an anomaly open and to shade it. Absent: use the score.
    */
   readonly level?: number;
+  /**
+   * Optional: true while the detector is still warming up (its first samples, or `trainingPoints`)
+   * and will not alarm; the panel can hide or grey its scores and band meanwhile. Absent: the
+   * detector does not say (treat the first `trainingPoints` samples as warm-up).
+   */
+  readonly learning?: boolean;
   /** Plain JSON-serialisable snapshot; `restoreDetector` resumes from it. */
   toState(): DetectorState;
 }

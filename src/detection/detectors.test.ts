@@ -1,4 +1,5 @@
 import { createDetector, DETECTOR_NAMES, FailureProphetDetector, restoreDetector, RECOMMENDED_THRESHOLD } from './index';
+import { Random } from './random';
 import { synthetic } from './testSeries';
 
 const STREAMING = ['failureprophet', 'ewma', 'zscore'];
@@ -135,7 +136,7 @@ describe('failureprophet level and per-event suppression', () => {
 
   it('refuses a version 2 state (the profile-only detector) with a clear message', () => {
     const state = { ...new FailureProphetDetector().toState(), version: 2 };
-    expect(() => restoreDetector(state)).toThrow(/state version 2, this build reads version 3/);
+    expect(() => restoreDetector(state)).toThrow(/state version 2, this build reads version 4/);
   });
 });
 
@@ -155,5 +156,91 @@ describe('registry', () => {
     for (let i = 750; i < 800; i++) {
       expect(r.update(t[i], v[i])).toBe(d.update(t[i], v[i]));
     }
+  });
+});
+
+describe('failureprophet on high-frequency (15 s) data', () => {
+  const STEP = 15_000;
+  const START = Date.UTC(2024, 0, 1, 0, 20);
+  /** 10,000 points at 15 s (about 42 h): a smooth daily pattern plus small noise, optional spike. */
+  function scrape(spikeAt = -1, seed = 11): { t: number[]; v: number[] } {
+    const rng = new Random(seed);
+    const t: number[] = [];
+    const v: number[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      const ts = START + i * STEP;
+      const noise = (rng.next() + rng.next() + rng.next() - 1.5) * 0.018;
+      t.push(ts);
+      v.push(0.5 + 0.05 * Math.sin((2 * Math.PI * ts) / 86_400_000) + noise + (i === spikeAt ? 0.25 : 0));
+    }
+    return { t, v };
+  }
+
+  it('scores a +0.25 spike over a ~0.055 band high, with no alarm before it after warm-up', () => {
+    const spikeAt = 8_000;
+    const { t, v } = scrape(spikeAt);
+    const d = new FailureProphetDetector();
+    let warm = -1;
+    let band = NaN;
+    for (let i = 0; i < spikeAt; i++) {
+      const s = d.update(t[i], v[i]);
+      if (d.learning) {
+        expect(s).toBe(0);
+      } else {
+        warm = warm < 0 ? i : warm;
+        expect(s).toBeLessThan(RECOMMENDED_THRESHOLD);
+        expect(d.level).toBeLessThan(RECOMMENDED_THRESHOLD);
+      }
+      band = d.upper - d.lower;
+    }
+    expect(warm).toBeGreaterThan(0);
+    expect(warm).toBeLessThan(1_000); // 2.5 h of data at 15 s
+    expect(band).toBeGreaterThan(0.03);
+    expect(band).toBeLessThan(0.08);
+    expect(d.update(t[spikeAt], v[spikeAt])).toBeGreaterThanOrEqual(RECOMMENDED_THRESHOLD);
+  });
+
+  it('raises no alarm at the first hour-of-day changes (fresh buckets fall back to the baseline)', () => {
+    const { t, v } = scrape();
+    const d = new FailureProphetDetector();
+    // 00:20 to 06:00: the first changes of hour, each into a bucket with no history.
+    for (let i = 0; i < 1_360; i++) {
+      expect(d.update(t[i], v[i])).toBeLessThan(RECOMMENDED_THRESHOLD);
+      expect(d.level).toBeLessThan(RECOMMENDED_THRESHOLD);
+      if (!d.learning) {
+        // The band is the all-day baseline's, not a one-sample bucket's.
+        expect(d.upper - d.lower).toBeGreaterThan(0.02);
+      }
+    }
+  });
+
+  it('is learning during warm-up and honours trainingPoints', () => {
+    const { t, v } = scrape();
+    const d = new FailureProphetDetector();
+    const long = new FailureProphetDetector({ trainingPoints: 2_000 });
+    expect(d.learning).toBe(true);
+    for (let i = 0; i < 2_100; i++) {
+      d.update(t[i], v[i]);
+      expect(long.update(t[i], v[i]) === 0 || i >= 2_000).toBe(true);
+      expect(long.learning).toBe(i < 2_000);
+    }
+    expect(d.learning).toBe(false);
+    const restored = restoreDetector(JSON.parse(JSON.stringify(long.toState())));
+    expect(restored.learning).toBe(false);
+  });
+
+  it('learns per unit of time: 15 s and 5 min data of the same step give the same baseline', () => {
+    const fine = new FailureProphetDetector();
+    const coarse = new FailureProphetDetector();
+    for (let i = 0; i < 20 * 288; i++) {
+      const ts = START + i * 300_000;
+      const x = i < 10 * 288 ? 10 : 20;
+      coarse.update(ts, x);
+      for (let k = 0; k < 20; k++) {
+        fine.update(ts + k * STEP, x);
+      }
+    }
+    // A week after a step from 10 to 20 both baselines sit on 20; midway they agree within a few %.
+    expect(Math.abs(fine.expected - coarse.expected)).toBeLessThan(0.5);
   });
 });
