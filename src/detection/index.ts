@@ -18,6 +18,11 @@ export { SCORE_DECADES, scoreOfProbability, scoreOfLog10 } from './calibration';
  * as long as the value stays away from the pre-alarm baseline, at most 24 h), so the pipeline can
  * keep the anomaly open while `level >= RECOMMENDED_THRESHOLD` and the panel can draw or shade it.
  * Other detectors do not suppress; their `level`, where present, equals their score.
+ * Optional `learning` (StreamingDetector): true while a detector warms up and cannot alarm
+ * (failureprophet: its first 30 samples and 2.5 h of data, or `trainingPoints` samples if more);
+ * the panel can hide the warm-up. failureprophet's learning rates are per unit of time (stated per
+ * 5 minutes), so it behaves alike at 15 s and 5 min scrapes; an hour-of-day bucket with less than
+ * an hour of data does not alarm (the all-day baseline stands in, band included).
  */
 export { FailureProphetDetector, type FailureProphetOptions } from './failureprophet';
 export { EwmaDetector, type EwmaOptions } from './ewma';
