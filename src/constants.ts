@@ -10,4 +10,5 @@ export const CONFIG_PAGE_URL = `/plugins/${PLUGIN_ID}`;
 export enum ROUTES {
   Overview = 'overview',
   Actions = 'actions',
+  Target = 'target',
 }

@@ -4,6 +4,7 @@ import type { AppRootProps } from '@grafana/data';
 import { ROUTES } from '../constants';
 import { Actions } from './pages/Actions/Actions';
 import { Overview } from './pages/Overview/Overview';
+import { TargetDetail } from './pages/TargetDetail/TargetDetail';
 import { PluginSettingsContext, type AppSettings } from './pluginSettings';
 
 function App({ meta }: AppRootProps<AppSettings>) {
@@ -12,6 +13,7 @@ function App({ meta }: AppRootProps<AppSettings>) {
       <Routes>
         <Route path={`${ROUTES.Overview}/*`} element={<Overview />} />
         <Route path={`${ROUTES.Actions}/*`} element={<Actions />} />
+        <Route path={`${ROUTES.Target}/:id`} element={<TargetDetail />} />
         {/* The default page for the app root and any unknown path; a relative redirect from a splat route would loop. */}
         <Route path="*" element={<Overview />} />
       </Routes>

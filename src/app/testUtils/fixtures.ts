@@ -1,4 +1,5 @@
 import type { Action } from '../../contract/healing';
+import type { Anomaly, Target } from '../../contract/pipeline';
 
 /** A scale-out waiting for approval, with its dry-run diff, as the backend lists it. */
 export function pendingAction(id = 7, overrides: Partial<Action> = {}): Action {
@@ -33,6 +34,46 @@ export function pendingAction(id = 7, overrides: Partial<Action> = {}): Action {
     decisions: [],
     createdAt: 1_700_000_000_000,
     updatedAt: 1_700_000_000_000,
+    ...overrides,
+  };
+}
+
+export function target(id: string, overrides: Partial<Target> = {}): Target {
+  return {
+    id,
+    watch: 'latency',
+    labels: { namespace: 'shop', deployment: id },
+    object: { kind: 'Deployment', namespace: 'shop', name: id },
+    score: 0.2,
+    threshold: 0.8,
+    severity: null,
+    failureModel: null,
+    timeToFailure: null,
+    openAnomalies: 0,
+    lastScoredAt: 1_700_000_000_000,
+    learning: false,
+    degraded: false,
+    signals: [],
+    ...overrides,
+  };
+}
+
+export function anomaly(id: number, overrides: Partial<Anomaly> = {}): Anomaly {
+  return {
+    id,
+    target: 'latency{deployment="cart"}',
+    watch: 'latency',
+    labels: { deployment: 'cart' },
+    start: 1_700_000_000_000,
+    end: 1_700_000_600_000,
+    peakScore: 0.97,
+    severity: 'critical',
+    failureModel: 'resource_exhaustion',
+    state: 'open',
+    signals: ['p99'],
+    direction: 'above',
+    reasons: [],
+    feedback: [],
     ...overrides,
   };
 }

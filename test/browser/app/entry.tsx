@@ -4,7 +4,7 @@
 //   /plugins/<plugin-id>?page=<id> a config tab
 import React from 'react';
 import { createRoot } from 'react-dom/client';
-import { BrowserRouter } from 'react-router-dom';
+import { BrowserRouter, Route, Routes } from 'react-router-dom';
 import { PluginType, type AppPluginMeta, type AppRootProps } from '@grafana/data';
 import { installGrafanaRuntime, harness } from '../harness/client/runtime';
 import { GrafanaShell } from '../harness/client/GrafanaShell';
@@ -39,8 +39,14 @@ async function main() {
   if (path.startsWith(appBase)) {
     const Root = plugin.root as React.ComponentType<AppRootProps>;
     content = (
-      <BrowserRouter basename={appBase} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
-        <Root meta={meta} basename={appBase} query={{}} path={appBase} onNavChanged={() => undefined} />
+      // As in Grafana: no basename, the app mounted under /a/<id>/*, its links carrying full paths.
+      <BrowserRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
+        <Routes>
+          <Route
+            path={`${appBase}/*`}
+            element={<Root meta={meta} basename={appBase} query={{}} path={appBase} onNavChanged={() => undefined} />}
+          />
+        </Routes>
       </BrowserRouter>
     );
   } else {

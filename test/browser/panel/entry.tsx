@@ -53,7 +53,13 @@ function makeFrames(count: number, points: number): DataFrame[] {
       refId: 'A',
       fields: [
         { name: 'Time', type: FieldType.time, values: time },
-        { name: 'Value', type: FieldType.number, values, labels: { instance: `node-${s + 1}` }, config: { unit: 'percentunit', color: { mode: 'palette-classic' } } },
+        {
+          name: 'Value',
+          type: FieldType.number,
+          values,
+          labels: { instance: `node-${s + 1}` },
+          config: { unit: 'percentunit', color: { mode: 'palette-classic' } },
+        },
       ],
     });
     frame.fields[1].state = { seriesIndex: s };
@@ -83,7 +89,11 @@ async function main() {
   const { plugin } = await import('../../../src/panels/anomaly/module');
   const Panel = plugin.panel as React.ComponentType<PanelProps<AnomalyPanelOptions>>;
   const eventBus = new EventBusSrv();
-  const timeRange = { from: dateTime(frames[0].fields[0].values[0]), to: dateTime(END_MS), raw: { from: 'now-2d', to: 'now' } };
+  const timeRange = {
+    from: dateTime(frames[0].fields[0].values[0]),
+    to: dateTime(END_MS),
+    raw: { from: 'now-2d', to: 'now' },
+  };
   type HostProps = { series: DataFrame[]; width: number };
   let setHostProps: (p: HostProps) => void = () => undefined;
 

@@ -1,27 +1,132 @@
 import React from 'react';
-import { render, screen } from '@testing-library/react';
-import { installFakeBackendSrv } from '../../testUtils/fakeBackendSrv';
+import { render, screen, within } from '@testing-library/react';
+import { MemoryRouter } from 'react-router-dom';
+import userEvent from '@testing-library/user-event';
+import { config } from '@grafana/runtime';
+import { pipelinePaths } from '../../api/pipeline';
 import { PluginSettingsContext } from '../../pluginSettings';
+import { installFakeBackendSrv, requestsTo, type FakeReply } from '../../testUtils/fakeBackendSrv';
+import { anomaly, target } from '../../testUtils/fixtures';
 import { testIds } from '../../testIds';
 import { Overview } from './Overview';
 
-describe('Overview', () => {
-  it('asks for configuration when no backend URL is set', () => {
-    installFakeBackendSrv({});
-    render(<Overview />);
-    expect(screen.getByTestId(testIds.overview.container)).toBeInTheDocument();
-    expect(screen.getByTestId(testIds.backendStatus.notConfigured)).toBeInTheDocument();
-  });
+const ready = { data: { status: 'ready', checks: { store: { ok: true }, prometheus: { ok: true } } } };
+const targets = [
+  target('cart', {
+    score: 0.95,
+    severity: 'critical',
+    failureModel: 'resource_exhaustion',
+    openAnomalies: 1,
+    timeToFailure: {
+      signal: 'memory',
+      limit: 1,
+      direction: 'above',
+      seconds: 2820,
+      lowerSeconds: null,
+      upperSeconds: null,
+      fromMs: 0,
+    },
+  }),
+  target('search', { score: 0.1 }),
+  target('checkout', { score: 0.5, severity: 'medium', failureModel: 'crash' }),
+];
 
-  it('shows the backend status when configured', async () => {
-    installFakeBackendSrv({
-      'GET readyz': { data: { status: 'ready', checks: { store: { ok: true }, prometheus: { ok: true } } } },
-    });
-    render(
-      <PluginSettingsContext.Provider value={{ backendUrl: 'http://backend:3001' }}>
+function routes(overrides: Record<string, FakeReply> = {}) {
+  return installFakeBackendSrv({
+    'GET readyz': ready,
+    [`GET ${pipelinePaths.targets}`]: { data: { targets } },
+    [`GET ${pipelinePaths.anomalies}`]: { data: { anomalies: [anomaly(11)] } },
+    [`POST ${pipelinePaths.feedback(11)}`]: {
+      data: {
+        anomaly: anomaly(11, {
+          feedback: [{ kind: 'false_positive', source: 'operator', user: 'admin', comment: null, at: 1 }],
+        }),
+      },
+    },
+    ...overrides,
+  });
+}
+
+function renderPage(backendUrl = 'http://backend:3001') {
+  return render(
+    <MemoryRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
+      <PluginSettingsContext.Provider value={{ backendUrl }}>
         <Overview />
       </PluginSettingsContext.Provider>
+    </MemoryRouter>
+  );
+}
+
+const rowOrder = () =>
+  within(screen.getByTestId(testIds.overview.targets))
+    .getAllByRole('link')
+    .map((a) => a.textContent);
+
+describe('Overview', () => {
+  beforeEach(() => {
+    config.bootData.user = { ...config.bootData.user, orgRole: 'Editor' } as typeof config.bootData.user;
+  });
+
+  it('asks for configuration when no backend URL is set', () => {
+    const fetch = routes();
+    renderPage('');
+    expect(screen.getByTestId(testIds.backendStatus.notConfigured)).toBeInTheDocument();
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
+  it('lists targets by score with severity, failure model and time to failure, linking to their detail', async () => {
+    routes();
+    renderPage();
+    const cart = within(await screen.findByTestId(testIds.overview.target('cart')));
+    expect(rowOrder()).toEqual(['cart', 'checkout', 'search']);
+    expect(cart.getByText('critical')).toBeInTheDocument();
+    expect(cart.getByText('resource exhaustion')).toBeInTheDocument();
+    expect(cart.getByText('47 min (memory)')).toBeInTheDocument();
+    expect(cart.getByRole('meter')).toHaveAttribute('aria-valuenow', '0.95');
+    expect(cart.getByRole('link', { name: 'cart' })).toHaveAttribute(
+      'href',
+      '/a/failureprophet-healing-app/target/cart'
     );
-    expect(await screen.findByTestId(testIds.backendStatus.container)).toBeInTheDocument();
+  });
+
+  it('sorts by a column and filters by text', async () => {
+    routes();
+    renderPage();
+    await screen.findByTestId(testIds.overview.target('cart'));
+    await userEvent.click(screen.getByRole('button', { name: 'Target' }));
+    expect(rowOrder()).toEqual(['search', 'checkout', 'cart']);
+    await userEvent.click(screen.getByRole('button', { name: /^Target/ }));
+    expect(rowOrder()).toEqual(['cart', 'checkout', 'search']);
+    await userEvent.type(screen.getByTestId(testIds.overview.filter), 'crash');
+    expect(rowOrder()).toEqual(['checkout']);
+  });
+
+  it('says so when there are no targets yet', async () => {
+    routes({ [`GET ${pipelinePaths.targets}`]: { data: { targets: [] } } });
+    renderPage();
+    expect(await screen.findByTestId(testIds.overview.noTargets)).toHaveTextContent('No targets yet');
+  });
+
+  it('records feedback on an anomaly', async () => {
+    const fetch = routes();
+    renderPage();
+    await userEvent.click(await screen.findByTestId(testIds.feedback.falsePositive(11)));
+    expect(requestsTo(fetch, 'POST', pipelinePaths.feedback(11))[0].data).toEqual({ kind: 'false_positive' });
+    expect(await screen.findByText('False positive (admin)')).toBeInTheDocument();
+  });
+
+  it('disables feedback for Viewers', async () => {
+    config.bootData.user = { ...config.bootData.user, orgRole: 'Viewer' } as typeof config.bootData.user;
+    routes();
+    renderPage();
+    expect(await screen.findByTestId(testIds.feedback.confirmed(11))).toBeDisabled();
+  });
+
+  it('says in words why targets cannot be loaded', async () => {
+    routes({
+      [`GET ${pipelinePaths.targets}`]: { status: 403, data: { message: 'plugin proxy route access denied' } },
+    });
+    renderPage();
+    expect(await screen.findByText('permission denied: plugin proxy route access denied')).toBeInTheDocument();
   });
 });

@@ -1,16 +1,79 @@
 import React from 'react';
+import { css } from '@emotion/css';
+import type { GrafanaTheme2 } from '@grafana/data';
 import { PluginPage } from '@grafana/runtime';
+import { Alert, EmptyState, LoadingPlaceholder, Text, useStyles2 } from '@grafana/ui';
+import { listAnomalies, listTargets } from '../../api/pipeline';
+import { useBackendQuery } from '../../api/useBackendQuery';
 import { BackendStatus } from '../../components/BackendStatus/BackendStatus';
 import { usePluginSettings } from '../../pluginSettings';
 import { testIds } from '../../testIds';
+import { AnomalyList } from './AnomalyList';
+import { TargetsTable } from './TargetsTable';
+
+export const OVERVIEW_REFRESH_MS = 15_000;
+const DAY_MS = 86_400_000;
 
 export function Overview() {
   const settings = usePluginSettings();
+  const configured = Boolean(settings.backendUrl);
   return (
     <PluginPage>
       <div data-testid={testIds.overview.container}>
-        <BackendStatus configured={Boolean(settings.backendUrl)} />
+        <BackendStatus configured={configured} />
+        {configured && <Watched />}
       </div>
     </PluginPage>
   );
 }
+
+function Watched() {
+  const styles = useStyles2(getStyles);
+  const targets = useBackendQuery(listTargets, 'targets', { refreshMs: OVERVIEW_REFRESH_MS });
+  const anomalies = useBackendQuery(() => listAnomalies({ from: Date.now() - DAY_MS, limit: 200 }), 'anomalies', {
+    refreshMs: OVERVIEW_REFRESH_MS,
+  });
+
+  return (
+    <>
+      <section aria-labelledby="fp-targets-title" className={styles.section}>
+        <Text element="h2" id="fp-targets-title">
+          Targets
+        </Text>
+        {targets.loading && !targets.data && <LoadingPlaceholder text="Loading targets…" />}
+        {targets.error && (
+          <Alert severity="error" title="Cannot load the targets">
+            {targets.error.message}
+          </Alert>
+        )}
+        {targets.data &&
+          (targets.data.targets.length === 0 ? (
+            <div data-testid={testIds.overview.noTargets}>
+              <EmptyState variant="call-to-action" message="No targets yet">
+                The backend has not found any series for its watches yet. Check that its Prometheus answers (above) and
+                that the watches' queries return data.
+              </EmptyState>
+            </div>
+          ) : (
+            <TargetsTable targets={targets.data.targets} />
+          ))}
+      </section>
+      <section aria-labelledby="fp-anomalies-title" className={styles.section}>
+        <Text element="h2" id="fp-anomalies-title">
+          Anomalies in the last 24 hours
+        </Text>
+        {anomalies.error && (
+          <Alert severity="error" title="Cannot load the anomalies">
+            {anomalies.error.message}
+          </Alert>
+        )}
+        {anomalies.data && anomalies.data.anomalies.length === 0 && <Text color="secondary">None.</Text>}
+        {anomalies.data && anomalies.data.anomalies.length > 0 && <AnomalyList anomalies={anomalies.data.anomalies} />}
+      </section>
+    </>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  section: css({ marginTop: theme.spacing(3) }),
+});

@@ -1,0 +1,78 @@
+import React, { useState } from 'react';
+import { Badge, Button, Stack, Tooltip } from '@grafana/ui';
+import type { Anomaly, FeedbackKind } from '../../../contract/pipeline';
+import { sendFeedback } from '../../api/pipeline';
+import { canEdit, EDITOR_ONLY_REASON } from '../../permissions';
+import { testIds } from '../../testIds';
+
+/** Marks an anomaly a false positive or a confirmed incident (the feedback loop); Editors only. */
+export function FeedbackButtons({ anomaly, onChange }: { anomaly: Anomaly; onChange?: (a: Anomaly) => void }) {
+  const [current, setCurrent] = useState(anomaly);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const editor = canEdit();
+  const latest = current.feedback[0];
+
+  const send = async (kind: FeedbackKind) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const updated = await sendFeedback(current.id, kind);
+      setCurrent(updated.anomaly);
+      onChange?.(updated.anomaly);
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const buttons = (
+    <Stack gap={1} alignItems="center">
+      <Button
+        size="sm"
+        variant="secondary"
+        icon="thumbs-up"
+        disabled={!editor || busy}
+        onClick={() => send('false_positive')}
+        aria-label={`Mark anomaly ${current.id} a false positive`}
+        data-testid={testIds.feedback.falsePositive(current.id)}
+      >
+        False positive
+      </Button>
+      <Button
+        size="sm"
+        variant="secondary"
+        icon="fire"
+        disabled={!editor || busy}
+        onClick={() => send('confirmed')}
+        aria-label={`Mark anomaly ${current.id} a confirmed incident`}
+        data-testid={testIds.feedback.confirmed(current.id)}
+      >
+        Confirmed incident
+      </Button>
+    </Stack>
+  );
+  return (
+    <Stack gap={1} alignItems="center" wrap="wrap">
+      {latest && (
+        <Badge
+          color={latest.kind === 'confirmed' ? 'red' : 'blue'}
+          text={`${latest.kind === 'confirmed' ? 'Confirmed' : 'False positive'}${latest.user ? ` (${latest.user})` : ''}`}
+        />
+      )}
+      {editor ? (
+        buttons
+      ) : (
+        <Tooltip content={EDITOR_ONLY_REASON}>
+          {
+            <span tabIndex={0} aria-label={EDITOR_ONLY_REASON}>
+              {buttons}
+            </span>
+          }
+        </Tooltip>
+      )}
+      {error && <span role="alert">{error}</span>}
+    </Stack>
+  );
+}

@@ -1,0 +1,177 @@
+import React, { useMemo, useState } from 'react';
+import { css } from '@emotion/css';
+import type { GrafanaTheme2 } from '@grafana/data';
+import { Link } from 'react-router-dom';
+import { Badge, Icon, Input, Select, Stack, useStyles2 } from '@grafana/ui';
+import type { Severity, Target } from '../../../contract/pipeline';
+import { PLUGIN_BASE_URL, ROUTES } from '../../../constants';
+import { testIds } from '../../testIds';
+import { formatDuration, SEVERITY_COLOR, SEVERITY_RANK } from './format';
+
+type SortKey = 'target' | 'score' | 'severity' | 'timeToFailure' | 'openAnomalies';
+
+const SORTS: Record<SortKey, (t: Target) => number | string> = {
+  target: (t) => t.id,
+  score: (t) => t.score,
+  severity: (t) => (t.severity ? SEVERITY_RANK[t.severity] : -1),
+  // Soonest failure first when descending: no forecast sorts last.
+  timeToFailure: (t) => -(t.timeToFailure?.seconds ?? Number.POSITIVE_INFINITY),
+  openAnomalies: (t) => t.openAnomalies,
+};
+
+const COLUMNS: Array<{ key: SortKey; label: string }> = [
+  { key: 'target', label: 'Target' },
+  { key: 'score', label: 'Anomaly score' },
+  { key: 'severity', label: 'Severity' },
+  { key: 'timeToFailure', label: 'Time to failure' },
+  { key: 'openAnomalies', label: 'Open anomalies' },
+];
+
+const SEVERITY_FILTER = [
+  { value: 'any', label: 'Any severity' },
+  ...(['critical', 'high', 'medium', 'low'] as const).map((s) => ({ value: s, label: s })),
+];
+
+/** The watched targets, sortable and filterable; each links to its detail. */
+export function TargetsTable({ targets }: { targets: Target[] }) {
+  const styles = useStyles2(getStyles);
+  const [filter, setFilter] = useState('');
+  const [severity, setSeverity] = useState<Severity | 'any'>('any');
+  const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'score', desc: true });
+
+  const rows = useMemo(() => {
+    const needle = filter.trim().toLowerCase();
+    const pick = SORTS[sort.key];
+    return targets
+      .filter((t) => severity === 'any' || t.severity === severity)
+      .filter((t) => !needle || t.id.toLowerCase().includes(needle) || t.failureModel?.includes(needle))
+      .sort((a, b) => {
+        const [x, y] = [pick(a), pick(b)];
+        const order = x < y ? -1 : x > y ? 1 : 0;
+        return sort.desc ? -order : order;
+      });
+  }, [targets, filter, severity, sort]);
+
+  return (
+    <section aria-label="Targets" data-testid={testIds.overview.targets}>
+      <Stack gap={2} alignItems="center" wrap="wrap">
+        <Input
+          aria-label="Filter targets"
+          placeholder="Filter by target, label or failure model"
+          prefix={<Icon name="search" />}
+          width={50}
+          value={filter}
+          onChange={(e) => setFilter(e.currentTarget.value)}
+          data-testid={testIds.overview.filter}
+        />
+        <Select
+          aria-label="Filter by severity"
+          width={20}
+          options={SEVERITY_FILTER}
+          value={severity}
+          onChange={(v) => setSeverity(v.value as Severity | 'any')}
+        />
+      </Stack>
+      <table className={styles.table}>
+        <thead>
+          <tr>
+            {COLUMNS.map(({ key, label }) => (
+              <th
+                key={key}
+                scope="col"
+                aria-sort={sort.key === key ? (sort.desc ? 'descending' : 'ascending') : 'none'}
+              >
+                <button
+                  className={styles.sort}
+                  onClick={() => setSort({ key, desc: sort.key === key ? !sort.desc : true })}
+                >
+                  {label}
+                  {sort.key === key && <Icon name={sort.desc ? 'arrow-down' : 'arrow-up'} />}
+                </button>
+              </th>
+            ))}
+            <th scope="col">Failure model</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((t) => (
+            <tr key={t.id} data-testid={testIds.overview.target(t.id)}>
+              <td>
+                <Link className={styles.link} to={`${PLUGIN_BASE_URL}/${ROUTES.Target}/${encodeURIComponent(t.id)}`}>
+                  {t.id}
+                </Link>
+                {t.learning && <Badge color="blue" text="Learning" className={styles.badge} />}
+                {t.degraded && <Badge color="orange" text="Stale: query failing" className={styles.badge} />}
+              </td>
+              <td>
+                <ScoreMeter score={t.score} threshold={t.threshold} />
+              </td>
+              <td>{t.severity ? <Badge color={SEVERITY_COLOR[t.severity]} text={t.severity} /> : '–'}</td>
+              <td>
+                {t.timeToFailure?.seconds != null
+                  ? `${formatDuration(t.timeToFailure.seconds)} (${t.timeToFailure.signal})`
+                  : '–'}
+              </td>
+              <td>{t.openAnomalies}</td>
+              <td>{t.failureModel?.replace('_', ' ') ?? '–'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+/** The current score against the target's threshold, readable by screen readers as a meter. */
+function ScoreMeter({ score, threshold }: { score: number; threshold: number }) {
+  const styles = useStyles2(getStyles);
+  const over = score >= threshold;
+  return (
+    <div className={styles.meterRow}>
+      <div
+        role="meter"
+        aria-valuemin={0}
+        aria-valuemax={1}
+        aria-valuenow={score}
+        aria-label={`Anomaly score ${score.toFixed(2)} of threshold ${threshold.toFixed(2)}`}
+        className={styles.meter}
+      >
+        <div className={over ? styles.fillOver : styles.fill} style={{ width: `${Math.round(score * 100)}%` }} />
+        <div className={styles.threshold} style={{ left: `${Math.round(threshold * 100)}%` }} />
+      </div>
+      <span>{score.toFixed(2)}</span>
+    </div>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  table: css({
+    width: '100%',
+    borderCollapse: 'collapse',
+    marginTop: theme.spacing(2),
+    'th, td': { padding: theme.spacing(1), textAlign: 'left', borderBottom: `1px solid ${theme.colors.border.weak}` },
+  }),
+  sort: css({
+    all: 'unset',
+    cursor: 'pointer',
+    color: theme.colors.text.secondary,
+    fontWeight: theme.typography.fontWeightMedium,
+    display: 'inline-flex',
+    gap: theme.spacing(0.5),
+    '&:focus-visible': { outline: `2px solid ${theme.colors.primary.main}` },
+  }),
+  badge: css({ marginLeft: theme.spacing(1) }),
+  link: css({ color: theme.colors.text.link, '&:hover': { textDecoration: 'underline' } }),
+  meterRow: css({ display: 'flex', alignItems: 'center', gap: theme.spacing(1) }),
+  meter: css({
+    position: 'relative',
+    width: 120,
+    height: theme.spacing(1),
+    background: theme.colors.background.secondary,
+    border: `1px solid ${theme.colors.border.weak}`,
+    borderRadius: theme.shape.radius.default,
+  }),
+  fill: css({ height: '100%', background: theme.colors.success.main }),
+  fillOver: css({ height: '100%', background: theme.colors.error.main }),
+  threshold: css({ position: 'absolute', top: -2, bottom: -2, width: 2, background: theme.colors.text.primary }),
+});

@@ -1,0 +1,57 @@
+import React from 'react';
+import { css } from '@emotion/css';
+import type { GrafanaTheme2 } from '@grafana/data';
+import { useStyles2 } from '@grafana/ui';
+import type { BandPoint } from '../../../contract/pipeline';
+
+const WIDTH = 600;
+const HEIGHT = 120;
+
+/** A signal's recent values inside its learned band; points that scored high are marked. */
+export function BandChart({ name, points, threshold }: { name: string; points: BandPoint[]; threshold: number }) {
+  const styles = useStyles2(getStyles);
+  const values = points.flatMap((p) => [p.value, p.lower, p.upper].filter((v): v is number => v !== null));
+  if (points.length < 2 || values.length === 0) {
+    return null;
+  }
+  const [t0, t1] = [points[0].t, points[points.length - 1].t];
+  const [lo, hi] = [Math.min(...values), Math.max(...values)];
+  const x = (t: number) => ((t - t0) / Math.max(1, t1 - t0)) * WIDTH;
+  const y = (v: number) => HEIGHT - ((v - lo) / Math.max(1e-9, hi - lo)) * HEIGHT;
+  const line = (pick: (p: BandPoint) => number | null) =>
+    points
+      .filter((p) => pick(p) !== null)
+      .map((p, i) => `${i === 0 ? 'M' : 'L'}${x(p.t).toFixed(1)},${y(pick(p)!).toFixed(1)}`)
+      .join(' ');
+  const banded = points.filter((p) => p.lower !== null && p.upper !== null);
+  const band =
+    banded.length > 1
+      ? `M${banded.map((p) => `${x(p.t).toFixed(1)},${y(p.upper!).toFixed(1)}`).join(' L')} L${[...banded]
+          .reverse()
+          .map((p) => `${x(p.t).toFixed(1)},${y(p.lower!).toFixed(1)}`)
+          .join(' L')} Z`
+      : '';
+  const anomalous = points.filter((p) => p.value !== null && p.score >= threshold);
+  return (
+    <svg
+      className={styles.svg}
+      viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+      preserveAspectRatio="none"
+      role="img"
+      aria-label={`${name}: ${points.length} steps, ${anomalous.length} above the threshold`}
+    >
+      {band && <path d={band} className={styles.band} />}
+      <path d={line((p) => p.value)} className={styles.value} />
+      {anomalous.map((p) => (
+        <circle key={p.t} cx={x(p.t)} cy={y(p.value!)} r={3} className={styles.anomaly} />
+      ))}
+    </svg>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  svg: css({ width: '100%', height: HEIGHT, display: 'block' }),
+  band: css({ fill: theme.colors.primary.transparent, stroke: 'none' }),
+  value: css({ fill: 'none', stroke: theme.colors.primary.main, strokeWidth: 1.5, vectorEffect: 'non-scaling-stroke' }),
+  anomaly: css({ fill: theme.colors.error.main }),
+});

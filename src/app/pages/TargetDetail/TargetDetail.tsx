@@ -1,0 +1,118 @@
+import React from 'react';
+import { useParams } from 'react-router-dom';
+import { css } from '@emotion/css';
+import { dateTimeFormat, type GrafanaTheme2 } from '@grafana/data';
+import { PluginPage } from '@grafana/runtime';
+import { Alert, Badge, LinkButton, LoadingPlaceholder, Stack, Text, useStyles2 } from '@grafana/ui';
+import { PLUGIN_BASE_URL, ROUTES } from '../../../constants';
+import { getTarget, listWatches } from '../../api/pipeline';
+import { useBackendQuery } from '../../api/useBackendQuery';
+import { RequireBackend } from '../../components/NotConfigured/NotConfigured';
+import { usePluginSettings } from '../../pluginSettings';
+import { testIds } from '../../testIds';
+import { exploreUrl } from '../../utils/explore';
+import { AnomalyList } from '../Overview/AnomalyList';
+import { formatDuration, SEVERITY_COLOR } from '../Overview/format';
+import { BandChart } from './BandChart';
+
+export function TargetDetail() {
+  return (
+    <PluginPage>
+      <div data-testid={testIds.targetDetail.container}>
+        <RequireBackend>
+          <LoadedTarget />
+        </RequireBackend>
+      </div>
+    </PluginPage>
+  );
+}
+
+function LoadedTarget() {
+  const styles = useStyles2(getStyles);
+  const id = decodeURIComponent(useParams<{ id: string }>().id ?? '');
+  const { prometheusDatasourceUid } = usePluginSettings();
+  const detail = useBackendQuery(() => getTarget(id), `target-${id}`, { refreshMs: 15_000 });
+  const watches = useBackendQuery(listWatches, 'watches', { enabled: Boolean(prometheusDatasourceUid) });
+
+  if (detail.loading && !detail.data) {
+    return <LoadingPlaceholder text="Loading the target…" />;
+  }
+  if (!detail.data) {
+    return (
+      <Alert severity="error" title={`Cannot load target ${id}`}>
+        {detail.error?.message}
+      </Alert>
+    );
+  }
+  const { target, series, anomalies, predictions, model } = detail.data;
+  const steps = Object.values(series).flat();
+  const from = steps.length ? Math.min(...steps.map((p) => p.t)) : Date.now() - 3_600_000;
+  const to = steps.length ? Math.max(...steps.map((p) => p.t)) : Date.now();
+  const watch = watches.data?.watches.find((w) => w.name === target.watch);
+
+  return (
+    <Stack direction="column" gap={3}>
+      <div>
+        <Text element="h2">{target.id}</Text>
+        <Stack gap={1} wrap="wrap" alignItems="center">
+          {target.severity && <Badge color={SEVERITY_COLOR[target.severity]} text={target.severity} />}
+          {target.failureModel && <Badge color="purple" text={target.failureModel.replace('_', ' ')} />}
+          <Text color="secondary">
+            score {target.score.toFixed(2)} (threshold {target.threshold.toFixed(2)})
+            {target.timeToFailure?.seconds != null &&
+              ` · ${target.timeToFailure.signal} reaches ${target.timeToFailure.limit} in ${formatDuration(target.timeToFailure.seconds)}`}
+            {target.object &&
+              ` · ${target.object.kind} ${target.object.namespace ? `${target.object.namespace}/` : ''}${target.object.name}`}
+            {model && ` · model v${model.version} trained ${dateTimeFormat(model.trainedAt)}`}
+          </Text>
+        </Stack>
+        <Stack gap={1}>
+          {prometheusDatasourceUid && watch && (
+            <LinkButton
+              variant="secondary"
+              icon="compass"
+              href={exploreUrl(prometheusDatasourceUid, Object.values(watch.queries), from, to)}
+              data-testid={testIds.targetDetail.explore}
+            >
+              Open in Explore
+            </LinkButton>
+          )}
+          <LinkButton variant="secondary" icon="bolt" href={`${PLUGIN_BASE_URL}/${ROUTES.Actions}`}>
+            Actions
+          </LinkButton>
+        </Stack>
+      </div>
+      <section aria-label="Signals">
+        {Object.entries(series).map(([name, points]) => (
+          <div key={name} className={styles.signal}>
+            <Text element="h3">{name}</Text>
+            <BandChart name={name} points={points} threshold={target.threshold} />
+          </div>
+        ))}
+      </section>
+      <section aria-label="Anomalies">
+        <Text element="h3">Anomalies</Text>
+        {anomalies.length ? <AnomalyList anomalies={anomalies} /> : <Text color="secondary">None recorded.</Text>}
+      </section>
+      {predictions.length > 0 && (
+        <section aria-label="Predictions">
+          <Text element="h3">Failure predictions</Text>
+          <ul>
+            {predictions.slice(0, 10).map((p) => (
+              <li key={p.id}>
+                {dateTimeFormat(p.madeAt)}: {p.signal} {p.direction} {p.limit} at {dateTimeFormat(p.predictedFailureAt)}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+    </Stack>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  signal: css({
+    padding: theme.spacing(1, 0),
+    borderBottom: `1px solid ${theme.colors.border.weak}`,
+  }),
+});
