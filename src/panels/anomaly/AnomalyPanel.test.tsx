@@ -71,7 +71,7 @@ describe('AnomalyPanel', () => {
     render(<AnomalyPanel {...props([frameOf('spike', 'cpu'), frameOf('step', 'memory', (v) => v.map((x, i) => (i >= 1500 ? x - 30 : x)))])} />);
     expect(screen.getByTestId(panelTestIds.container)).toBeInTheDocument();
     const plot = screen.getByTestId('plot');
-    expect(plot).toHaveTextContent('Time|cpu|cpu · upper|cpu · lower|cpu · score');
+    expect(plot).toHaveTextContent('Time|cpu|cpu · upper|cpu · lower|memory|memory · upper|memory · lower|Anomaly score (max)');
     expect(plot).toHaveTextContent('cpu · forecast');
     const list = screen.getByRole('list', { name: 'Anomalies in range' });
     expect(list).toHaveTextContent(/cpu above the band, Jan 6, 05:00/);

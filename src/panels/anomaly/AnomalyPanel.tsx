@@ -1,4 +1,4 @@
-import React, { useMemo } from 'react';
+import React, { useMemo, useRef } from 'react';
 import { css } from '@emotion/css';
 import { dateTime, type GrafanaTheme2, type PanelProps, type TimeRange } from '@grafana/data';
 import { PanelDataErrorView } from '@grafana/runtime';
@@ -8,8 +8,9 @@ import { AnomalySummary, SUMMARY_HEIGHT } from './components/AnomalySummary';
 import { AnomalyTooltip } from './components/AnomalyTooltip';
 import { drawOverlays, type Overlays } from './components/overlays';
 import { thresholdOfSensitivity } from './model/browser';
-import { buildPlotFrames } from './model/plotFrames';
+import { alignedPlotFrame, buildPlotFrames } from './model/plotFrames';
 import { readSeries } from './model/series';
+import { record, timed } from './perf';
 import { panelTestIds } from './testIds';
 import { defaultLayers, type AnomalyPanelOptions } from './types';
 import { useBrowserAnalyses, useMergedAnalyses } from './useAnalyses';
@@ -19,6 +20,13 @@ import { useBackendSeries } from './useBackendSeries';
 const FORECAST_SHARE = 0.25;
 /** TooltipPlugin2's "all series at this x" mode (a const enum @grafana/ui does not export). */
 const HOVER_ALL_SERIES = 1;
+/**
+ * Plotted points per field ≈ twice the buckets: one bucket per pixel of panel width keeps every
+ * spike (min and max) while drawing thousands fewer points. Rounded up to a step so a resize by a
+ * few pixels reuses the frame and only redraws.
+ */
+const BUCKET_STEP_PX = 256;
+const plotPointsFor = (width: number) => 2 * Math.max(BUCKET_STEP_PX, Math.ceil(width / BUCKET_STEP_PX) * BUCKET_STEP_PX);
 
 /** A series with its learned band, anomaly score, anomalies as ranges, and forecast to its limit. */
 export function AnomalyPanel({ data, width, height, timeRange, timeZone, options, fieldConfig, id }: PanelProps<AnomalyPanelOptions>) {
@@ -38,9 +46,18 @@ export function AnomalyPanel({ data, width, height, timeRange, timeZone, options
     direction: options.forecastDirection,
   });
   const analyses = useMergedAnalyses(browser, backend, options.source);
-  const plot = useMemo(() => buildPlotFrames(analyses, layers, threshold, theme), [analyses, layers, threshold, theme]);
+  const maxPoints = plotPointsFor(width);
+  const plot = useMemo(
+    () => timed('frames', () => buildPlotFrames(analyses, layers, threshold, theme, maxPoints)),
+    [analyses, layers, threshold, theme, maxPoints]
+  );
+  // Same fields and settings, new values: TimeSeries updates uPlot's data instead of rebuilding the plot.
+  const structure = useRef({ key: '', rev: 0 });
+  if (structure.current.key !== plot.structureKey) {
+    structure.current = { key: plot.structureKey, rev: structure.current.rev + 1 };
+  }
 
-  // A new plot config is built whenever frames or options change, so the hook can close over these.
+  // Anomaly ranges and the predicted crossing, drawn over the series by the hook below.
   const overlays = useMemo<Overlays>(
     () => ({
       ranges: layers.anomalies ? analyses.flatMap((a) => a.ranges) : [],
@@ -48,15 +65,27 @@ export function AnomalyPanel({ data, width, height, timeRange, timeZone, options
     }),
     [analyses, layers]
   );
+  // The plot outlives a data update, so its draw hook reads the overlays of the latest render.
+  const overlaysRef = useRef(overlays);
+  overlaysRef.current = overlays;
   const renderers = useMemo(
     () => [
       {
         fieldMap: {},
         indicesOnly: [],
-        init: (builder: UPlotConfigBuilder) => builder.addHook('draw', (u) => drawOverlays(u, overlays, theme)),
+        init: (builder: UPlotConfigBuilder) => {
+          let drawStart = 0;
+          builder.addHook('drawClear', () => {
+            drawStart = performance.now();
+          });
+          builder.addHook('draw', (u) => {
+            drawOverlays(u, overlaysRef.current, theme);
+            record('draw', drawStart);
+          });
+        },
       },
     ],
-    [overlays, theme]
+    [theme]
   );
 
   // TimeSeries rebuilds its whole plot when the legend object changes, so it must keep its identity.
@@ -96,6 +125,8 @@ export function AnomalyPanel({ data, width, height, timeRange, timeZone, options
       />
       <TimeSeries
         frames={plot.frames}
+        preparePlotFrame={alignedPlotFrame}
+        structureRev={structure.current.rev}
         timeRange={plotRange}
         timeZone={timeZone}
         width={width}
@@ -108,7 +139,7 @@ export function AnomalyPanel({ data, width, height, timeRange, timeZone, options
           <TooltipPlugin2
             config={config}
             hoverMode={HOVER_ALL_SERIES}
-            render={(u, dataIdxs) => <AnomalyTooltip alignedFrame={alignedFrame} dataIdxs={dataIdxs} plot={plot} analyses={analyses} timeZone={timeZone} />}
+            render={(u, dataIdxs) => <AnomalyTooltip alignedFrame={alignedFrame} dataIdxs={dataIdxs} colors={plot.colors} analyses={analyses} showForecast={layers.forecast} timeZone={timeZone} />}
           />
         )}
       </TimeSeries>

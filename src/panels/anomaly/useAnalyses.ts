@@ -3,6 +3,7 @@ import type { SeriesAnalysis } from './model/analysis';
 import { analyseInBrowser, type BrowserAnalysisOptions } from './model/browser';
 import { backendAnalysis } from './model/backend';
 import type { PanelSeries } from './model/series';
+import { timed } from './perf';
 import type { ScoreSource } from './types';
 import type { BackendState } from './useBackendSeries';
 
@@ -13,7 +14,7 @@ import type { BackendState } from './useBackendSeries';
 export function useBrowserAnalyses(series: PanelSeries[], options: BrowserAnalysisOptions): SeriesAnalysis[] {
   const { detector, threshold, withForecast, horizonMs, limit, direction } = options;
   return useMemo(
-    () => series.map((s) => analyseInBrowser(s, { detector, threshold, withForecast, horizonMs, limit, direction })),
+    () => timed('detect', () => series.map((s) => analyseInBrowser(s, { detector, threshold, withForecast, horizonMs, limit, direction }))),
     [series, detector, threshold, withForecast, horizonMs, limit, direction]
   );
 }

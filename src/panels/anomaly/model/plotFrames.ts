@@ -17,40 +17,55 @@ import type { SeriesAnalysis } from './analysis';
 export type FieldRole = 'value' | 'upper' | 'lower' | 'score' | 'forecast' | 'forecastUpper' | 'forecastLower';
 
 export interface PlotFrames {
+  /** One frame, already aligned on a shared time axis: TimeSeries draws it as it is (see `alignedPlotFrame`). */
   frames: DataFrame[];
-  /** Display name of each plotted field → which analysis and what it shows. */
+  /** Display name of each plotted field → which analysis (-1: all of them) and what it shows. */
   roles: Map<string, { index: number; role: FieldRole }>;
   /** Series colours, resolved from the theme, by analysis index. */
   colors: string[];
+  /** Changes only when fields or their settings change, not with the values: new data then updates the plot in place. */
+  structureKey: string;
 }
 
 const SCORE_AXIS_LABEL = 'Anomaly score';
+/** With several series, one line (the highest score at each time) instead of one per series; the tooltip gives each. */
+export const MAX_SCORE_NAME = 'Anomaly score (max)';
 
 /**
- * One frame per series (value, band, score) and one per forecast, in the shape Grafana's
- * TimeSeries expects: bands are `fillBelowTo` pairs, the score has its own right-hand axis, the
- * limit is a dashed threshold line. Derived fields take the series' colour, unit and display
- * processor so they share its axis and read in its unit.
+ * Everything plotted, as ONE frame on the union of the series' and forecasts' timestamps, in the
+ * shape Grafana's TimeSeries expects: bands are `fillBelowTo` pairs, the score has its own
+ * right-hand axis, the limit is a dashed threshold line. Derived fields take the series' colour,
+ * unit and display processor so they share its axis and read in its unit.
+ *
+ * With `maxPoints`, each field keeps only its minimum and maximum per time bucket (`maxPoints / 2`
+ * buckets, in the order they occur), so spikes stay visible: about one bucket per pixel draws the
+ * same picture as every sample. The tooltip reads exact values from the analyses, not from here.
  */
-export function buildPlotFrames(analyses: SeriesAnalysis[], layers: AnomalyLayers, threshold: number, theme: GrafanaTheme2): PlotFrames {
+export function buildPlotFrames(analyses: SeriesAnalysis[], layers: AnomalyLayers, threshold: number, theme: GrafanaTheme2, maxPoints = Infinity): PlotFrames {
   const roles: PlotFrames['roles'] = new Map();
   const colors: string[] = [];
-  const frames: DataFrame[] = [];
-  const forecastFrames: DataFrame[] = [];
   const limit = layers.forecast ? analyses.find((a) => a.forecast?.crossing)?.forecast?.crossing : undefined;
   const clamp = layers.forecast || layers.band ? visibleRange(analyses, limit?.limit) : undefined;
+  const paths = analyses.map((a) => (layers.forecast ? a.forecast?.path : undefined));
+  const axis = unionAxis([...analyses.map((a) => a.series.time), ...paths.flatMap((p) => (p ? [p.time] : []))]);
+  const buckets = bucketsOf(axis.time, Math.max(1, Math.floor(maxPoints / 2)));
+
+  const fields: Field[] = [];
+  const later: Field[] = [];
+  const add = (field: Field, to: Field[] = fields) => to.push(field);
 
   analyses.forEach((a, index) => {
     const { series } = a;
     const color = seriesColor(series.field, index, theme);
     colors.push(color);
     const scale = valueScaleConfig(series.field, limit);
-    const derived = (name: string, role: FieldRole, values: ArrayLike<number>, custom: GraphFieldConfig, config: FieldConfig = scale): Field => {
+    const rows = axis.rowsOf(series.time);
+    const derived = (name: string, role: FieldRole, values: Array<number | null | undefined>, custom: GraphFieldConfig, config: FieldConfig = scale): Field => {
       roles.set(name, { index, role });
-      const field: Field = {
+      return {
         name,
         type: FieldType.number,
-        values: toPlotValues(values),
+        values,
         display: series.field.display,
         config: {
           ...config,
@@ -59,76 +74,264 @@ export function buildPlotFrames(analyses: SeriesAnalysis[], layers: AnomalyLayer
           custom: { ...config.custom, hideFrom: { legend: true, tooltip: true, viz: false }, ...custom },
         },
       };
-      // The score's axis is its own (0–1), so it formats with its own processor, not the series' unit.
-      if (role === 'score') {
-        field.display = getDisplayProcessor({ field, theme });
-      }
-      return field;
     };
 
     roles.set(series.name, { index, role: 'value' });
-    const fields: Field[] = [
-      { name: 'Time', type: FieldType.time, values: Array.from(series.time), config: {} },
-      {
-        ...series.field,
-        config: {
-          ...series.field.config,
-          ...scale,
-          displayName: series.name,
-          color: { mode: FieldColorModeId.Fixed, fixedColor: color },
-          ...(limit && index === 0 ? limitThreshold(limit.limit) : {}),
-          custom: {
-            ...scale.custom,
-            lineWidth: 1,
-            fillOpacity: 0,
-            ...(limit && index === 0 ? { thresholdsStyle: { mode: GraphThresholdsStyleMode.Dashed } } : {}),
-          },
+    add({
+      ...series.field,
+      values: buckets.reduce(series.values, rows),
+      state: { ...series.field.state, calcs: undefined },
+      config: {
+        ...series.field.config,
+        ...scale,
+        displayName: series.name,
+        color: { mode: FieldColorModeId.Fixed, fixedColor: color },
+        ...(limit && index === 0 ? limitThreshold(limit.limit) : {}),
+        custom: {
+          ...scale.custom,
+          lineWidth: 1,
+          fillOpacity: 0,
+          ...(limit && index === 0 ? { thresholdsStyle: { mode: GraphThresholdsStyleMode.Dashed } } : {}),
         },
       },
-    ];
+    });
     if (layers.band) {
-      fields.push(
-        derived(`${series.name} · upper`, 'upper', clamped(a.upper, clamp), { lineWidth: 0, fillOpacity: 15, fillBelowTo: `${series.name} · lower` }),
-        derived(`${series.name} · lower`, 'lower', clamped(a.lower, clamp), { lineWidth: 0, fillOpacity: 0 })
-      );
+      add(derived(`${series.name} · upper`, 'upper', clamped(buckets.reduce(a.upper, rows), clamp), { lineWidth: 0, fillOpacity: 15, fillBelowTo: `${series.name} · lower` }));
+      add(derived(`${series.name} · lower`, 'lower', clamped(buckets.reduce(a.lower, rows), clamp), { lineWidth: 0, fillOpacity: 0 }));
     }
-    if (layers.score) {
-      const scoreConfig: FieldConfig<GraphFieldConfig> = {
-        min: 0,
-        max: 1,
-        decimals: 2,
-        custom: { axisPlacement: AxisPlacement.Right, axisLabel: SCORE_AXIS_LABEL, axisSoftMin: 0, axisSoftMax: 1 },
-        // One dashed line at the threshold is enough, not one per series.
-        ...(index === 0 ? scoreThreshold(threshold) : {}),
-      };
-      fields.push(
-        derived(
-          `${series.name} · score`,
-          'score',
-          a.score,
-          { lineWidth: 1, fillOpacity: 8, ...(index === 0 ? { thresholdsStyle: { mode: GraphThresholdsStyleMode.Dashed } } : {}) },
-          scoreConfig
-        )
-      );
+    if (layers.score && analyses.length === 1) {
+      const score = derived(`${series.name} · score`, 'score', buckets.reduce(a.score, rows), { lineWidth: 1, fillOpacity: 8, thresholdsStyle: { mode: GraphThresholdsStyleMode.Dashed } }, scoreConfig(threshold));
+      // The score's axis is its own (0–1), so it formats with its own processor, not the series' unit.
+      score.display = getDisplayProcessor({ field: score, theme });
+      add(score);
     }
-    frames.push({ name: series.name, refId: series.field.name, length: series.time.length, fields });
 
-    const path = layers.forecast ? a.forecast?.path : undefined;
+    const path = paths[index];
     if (path) {
       const name = `${series.name} · forecast`;
-      forecastFrames.push({
-        name,
-        length: path.time.length,
-        fields: [
-          { name: 'Time', type: FieldType.time, values: Array.from(path.time), config: {} },
-          derived(name, 'forecast', path.value, { lineWidth: 1, lineStyle: { fill: 'dash', dash: [6, 4] } }),
-          derived(`${name} upper`, 'forecastUpper', clamped(path.upper, clamp), { lineWidth: 0, fillOpacity: 10, fillBelowTo: `${name} lower` }),
-          derived(`${name} lower`, 'forecastLower', clamped(path.lower, clamp), { lineWidth: 0, fillOpacity: 0 }),
-        ],
-      });
+      const pathRows = axis.rowsOf(path.time);
+      add(derived(name, 'forecast', buckets.reduce(path.value, pathRows), { lineWidth: 1, lineStyle: { fill: 'dash', dash: [6, 4] } }), later);
+      add(derived(`${name} upper`, 'forecastUpper', clamped(buckets.reduce(path.upper, pathRows), clamp), { lineWidth: 0, fillOpacity: 10, fillBelowTo: `${name} lower` }), later);
+      add(derived(`${name} lower`, 'forecastLower', clamped(buckets.reduce(path.lower, pathRows), clamp), { lineWidth: 0, fillOpacity: 0 }), later);
     }
   });
-  return { frames: [...frames, ...forecastFrames], roles, colors };
+
+  if (layers.score && analyses.length > 1) {
+    const score: Field = {
+      name: MAX_SCORE_NAME,
+      type: FieldType.number,
+      values: buckets.reduce(...maxScore(analyses, axis)),
+      config: {
+        ...scoreConfig(threshold),
+        displayName: MAX_SCORE_NAME,
+        color: { mode: FieldColorModeId.Fixed, fixedColor: theme.colors.text.secondary },
+        custom: { ...scoreConfig(threshold).custom, hideFrom: { legend: true, tooltip: true, viz: false }, lineWidth: 1, fillOpacity: 8, thresholdsStyle: { mode: GraphThresholdsStyleMode.Dashed } },
+      },
+    };
+    score.display = getDisplayProcessor({ field: score, theme });
+    roles.set(MAX_SCORE_NAME, { index: -1, role: 'score' });
+    fields.push(score);
+  }
+
+  const all: Field[] = [{ name: 'Time', type: FieldType.time, values: buckets.time, config: {} }, ...fields, ...later];
+  all.forEach((f, fieldIndex) => {
+    f.state = { ...f.state, origin: { frameIndex: 0, fieldIndex } };
+  });
+  const frame: DataFrame = { name: analyses.map((a) => a.series.name).join(', '), length: buckets.time.length, fields: all };
+  return { frames: [frame], roles, colors, structureKey: structureKeyOf(frame) };
+}
+
+/**
+ * For TimeSeries' `preparePlotFrame`: the frame is already aligned, so Grafana's outer join (and
+ * its null-threshold pass, a no-op for these fields) is skipped.
+ */
+export function alignedPlotFrame(frames: DataFrame[]): DataFrame | null {
+  return frames[0] ?? null;
+}
+
+function scoreConfig(threshold: number): FieldConfig<GraphFieldConfig> {
+  return {
+    min: 0,
+    max: 1,
+    decimals: 2,
+    custom: { axisPlacement: AxisPlacement.Right, axisLabel: SCORE_AXIS_LABEL, axisSoftMin: 0, axisSoftMax: 1 },
+    // One dashed line at the threshold.
+    ...scoreThreshold(threshold),
+  };
+}
+
+/** The highest score of any series at each time of the axis (NaN where none has one). */
+function maxScore(analyses: SeriesAnalysis[], axis: UnionAxis): [Float64Array, Int32Array | null] {
+  const out = new Float64Array(axis.time.length).fill(NaN);
+  for (const a of analyses) {
+    const rows = axis.rowsOf(a.series.time);
+    const { score } = a;
+    for (let i = 0; i < score.length; i++) {
+      const r = rows ? rows[i] : i;
+      const v = score[i];
+      if (v === v && !(out[r] >= v)) {
+        out[r] = v;
+      }
+    }
+  }
+  return [out, null];
+}
+
+interface UnionAxis {
+  /** Sorted, distinct. */
+  time: Float64Array;
+  /** Row of each of these times on the axis; null when they are the axis itself (row i is time i). */
+  rowsOf(time: Float64Array): Int32Array | null;
+}
+
+/** The sorted union of several ascending time arrays; when all are equal (the usual case), the first itself. */
+function unionAxis(times: Float64Array[]): UnionAxis {
+  const equal = (a: Float64Array, b: Float64Array) => a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
+  // Series of one query usually share their timestamps: merge each distinct array once.
+  const distinct: Float64Array[] = [];
+  for (const t of times) {
+    if (!distinct.some((d) => equal(d, t))) {
+      distinct.push(t);
+    }
+  }
+  let time = distinct[0] ?? new Float64Array(0);
+  if (distinct.length > 1) {
+    const all = new Float64Array(distinct.reduce((n, t) => n + t.length, 0));
+    let o = 0;
+    for (const t of distinct) {
+      all.set(t, o);
+      o += t.length;
+    }
+    all.sort();
+    let n = 0;
+    for (let i = 0; i < all.length; i++) {
+      if (n === 0 || all[i] !== all[n - 1]) {
+        all[n++] = all[i];
+      }
+    }
+    time = all.slice(0, n);
+  }
+  const cache = new Map<Float64Array, Int32Array>();
+  return {
+    time,
+    rowsOf(t) {
+      if (equal(t, time)) {
+        return null;
+      }
+      const d = distinct.find((x) => equal(x, t)) ?? t;
+      let rows = cache.get(d);
+      if (!rows) {
+        rows = new Int32Array(d.length);
+        let r = 0;
+        for (let i = 0; i < d.length; i++) {
+          while (time[r] < d[i]) {
+            r++;
+          }
+          rows[i] = r;
+        }
+        cache.set(d, rows);
+      }
+      return rows;
+    },
+  };
+}
+
+interface Buckets {
+  /** x of every output row: each bucket's first time, and its last when it holds more than one. */
+  time: number[];
+  /** Values on the axis (or at `rows` of it) → the bucket's min and max in time order; null: a gap (samples, none finite); undefined: no sample. */
+  reduce(values: ArrayLike<number>, rows: Int32Array | null): Array<number | null | undefined>;
+}
+
+/** Equal time buckets over the axis, at most `count`; every row its own bucket when there are few. */
+function bucketsOf(axis: Float64Array, count: number): Buckets {
+  const n = axis.length;
+  // Bucket b covers axis rows [starts[b], starts[b + 1]).
+  const starts: number[] = [];
+  if (n <= 2 * count) {
+    for (let i = 0; i <= n; i++) {
+      starts.push(i);
+    }
+  } else {
+    const t0 = axis[0];
+    const scale = count / (axis[n - 1] - t0 || 1);
+    let last = -1;
+    for (let i = 0; i < n; i++) {
+      const b = Math.min(count - 1, Math.floor((axis[i] - t0) * scale));
+      if (b !== last) {
+        starts.push(i);
+        last = b;
+      }
+    }
+    starts.push(n);
+  }
+  const buckets = starts.length - 1;
+  // Output row of each bucket's first axis row; a bucket of several rows gives two output rows.
+  const outRow = new Int32Array(buckets + 1);
+  const time: number[] = [];
+  for (let b = 0; b < buckets; b++) {
+    outRow[b] = time.length;
+    time.push(axis[starts[b]]);
+    if (starts[b + 1] - starts[b] > 1) {
+      time.push(axis[starts[b + 1] - 1]);
+    }
+  }
+  outRow[buckets] = time.length;
+  const bucketOfRow = new Int32Array(n);
+  for (let b = 0; b < buckets; b++) {
+    bucketOfRow.fill(b, starts[b], starts[b + 1]);
+  }
+
+  return {
+    time,
+    reduce(values, rows) {
+      const out = new Array<number | null | undefined>(time.length).fill(undefined);
+      const m = values.length;
+      let i = 0;
+      while (i < m) {
+        // The samples of one bucket: i .. j-1.
+        const b = bucketOfRow[rows ? rows[i] : i];
+        let j = i;
+        let lo = Infinity;
+        let hi = -Infinity;
+        let loAt = -1;
+        let hiAt = -1;
+        while (j < m && bucketOfRow[rows ? rows[j] : j] === b) {
+          const v = values[j];
+          if (v < lo) {
+            lo = v;
+            loAt = j;
+          }
+          if (v > hi) {
+            hi = v;
+            hiAt = j;
+          }
+          j++;
+        }
+        const r = outRow[b];
+        const pair = outRow[b + 1] - r === 2;
+        if (loAt < 0) {
+          // Only NaN: uPlot draws a gap at null.
+          out[r] = null;
+          if (pair) {
+            out[r + 1] = null;
+          }
+        } else if (!pair) {
+          out[r] = lo;
+        } else {
+          out[r] = loAt <= hiAt ? lo : hi;
+          out[r + 1] = loAt <= hiAt ? hi : lo;
+        }
+        i = j;
+      }
+      return out;
+    },
+  };
+}
+
+/** The frame's fields and their settings, without values or functions. */
+function structureKeyOf(frame: DataFrame): string {
+  return JSON.stringify(frame.fields.map((f) => [f.name, f.type, f.config]));
 }
 
 /**
@@ -189,16 +392,14 @@ function visibleRange(analyses: SeriesAnalysis[], limit?: number): [number, numb
   return [lo - margin, hi + margin];
 }
 
-function clamped(values: Float64Array, range?: [number, number]): Float64Array {
-  return range ? values.map((v) => Math.min(range[1], Math.max(range[0], v))) : values;
-}
-
-/** uPlot draws a gap at null; NaN would break the path. */
-function toPlotValues(values: ArrayLike<number>): Array<number | null> {
-  const out = new Array<number | null>(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    out[i] = Number.isFinite(v) ? v : null;
+function clamped(values: Array<number | null | undefined>, range?: [number, number]): Array<number | null | undefined> {
+  if (range) {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v != null) {
+        values[i] = Math.min(range[1], Math.max(range[0], v));
+      }
+    }
   }
-  return out;
+  return values;
 }
