@@ -11,4 +11,6 @@ export enum ROUTES {
   Overview = 'overview',
   Actions = 'actions',
   Target = 'target',
+  Audit = 'audit',
+  Models = 'models',
 }

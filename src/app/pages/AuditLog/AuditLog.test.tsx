@@ -1,0 +1,71 @@
+import React from 'react';
+import { render, screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { healingPaths } from '../../api/healing';
+import { PluginSettingsContext } from '../../pluginSettings';
+import { installFakeBackendSrv, requestsTo, type FakeRoute } from '../../testUtils/fakeBackendSrv';
+import { testIds } from '../../testIds';
+import { downloadText } from '../../utils/download';
+import { AuditLog } from './AuditLog';
+
+jest.mock('../../utils/download', () => ({ downloadText: jest.fn() }));
+
+const entries = Array.from({ length: 50 }, (_, i) => ({
+  id: 100 - i,
+  at: 1_700_000_000_000 + i,
+  kind: 'approved',
+  actionId: 7,
+  user: 'alice',
+  comment: 'ok',
+  message: `approved action ${i}`,
+}));
+
+function routes(list: FakeRoute) {
+  return installFakeBackendSrv({ [`GET ${healingPaths.audit}`]: list });
+}
+
+const renderPage = () =>
+  render(
+    <PluginSettingsContext.Provider value={{ backendUrl: 'http://b:3001' }}>
+      <AuditLog />
+    </PluginSettingsContext.Provider>
+  );
+
+describe('AuditLog', () => {
+  it('lists entries, filters by user and pages', async () => {
+    const fetch = routes((req) => ({
+      data: req.params?.format === 'csv' ? 'id,at\r\n' : { items: entries, total: 120 },
+    }));
+    renderPage();
+    expect(await screen.findByText('approved action 0 “ok”')).toBeInTheDocument();
+    const first = requestsTo(fetch, 'GET', healingPaths.audit)[0].params!;
+    expect(first).toMatchObject({ limit: 50, offset: 0 });
+    expect(first.from).toBeLessThan(first.to);
+
+    await userEvent.type(screen.getByLabelText('User'), 'alice');
+    expect(requestsTo(fetch, 'GET', healingPaths.audit).pop()!.params).toMatchObject({ user: 'alice', offset: 0 });
+    await userEvent.click(screen.getByRole('button', { name: '2' }));
+    expect(requestsTo(fetch, 'GET', healingPaths.audit).pop()!.params).toMatchObject({ offset: 50 });
+  });
+
+  it('exports every matching entry as CSV', async () => {
+    const fetch = routes((req) => ({
+      data: req.params?.format === 'csv' ? 'id,at\r\n"1","x"\r\n' : { items: entries, total: 50 },
+    }));
+    renderPage();
+    await userEvent.click(await screen.findByTestId(testIds.audit.exportCsv));
+    const exported = requestsTo(fetch, 'GET', healingPaths.audit).find((r) => r.params?.format === 'csv')!;
+    expect(exported.params).toMatchObject({ limit: undefined, offset: undefined });
+    expect(downloadText).toHaveBeenCalledWith('id,at\r\n"1","x"\r\n', 'failureprophet-audit.csv', 'text/csv');
+  });
+
+  it('says when nothing matches, and why it cannot load', async () => {
+    routes(() => ({ data: { items: [], total: 0 } }));
+    const { unmount } = renderPage();
+    expect(await screen.findByTestId(testIds.audit.empty)).toBeInTheDocument();
+    unmount();
+    routes(() => ({ status: 401, data: { message: 'a valid bearer token is required' } }));
+    renderPage();
+    expect(await screen.findByText(/refused the token/)).toBeInTheDocument();
+  });
+});

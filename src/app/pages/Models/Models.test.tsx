@@ -1,0 +1,63 @@
+import React from 'react';
+import { render, screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { config } from '@grafana/runtime';
+import type { ModelVersion } from '../../../contract/pipeline';
+import { pipelinePaths } from '../../api/pipeline';
+import { PluginSettingsContext } from '../../pluginSettings';
+import { installFakeBackendSrv, requestsTo } from '../../testUtils/fakeBackendSrv';
+import { testIds } from '../../testIds';
+import { Models } from './Models';
+
+const model: ModelVersion = {
+  id: 1,
+  watch: 'latency',
+  target: 'latency{deployment="cart"}',
+  version: 3,
+  status: 'active',
+  error: null,
+  trainedAt: 1_700_000_000_000,
+  rangeStart: 1_699_000_000_000,
+  rangeEnd: 1_700_000_000_000,
+  samples: 8640,
+  params: {},
+  threshold: 0.83,
+  feedback: { falsePositive: 2, confirmed: 1 },
+  reason: 'scheduled',
+};
+
+const setRole = (orgRole: string) =>
+  (config.bootData.user = { ...config.bootData.user, orgRole } as typeof config.bootData.user);
+
+const renderPage = () =>
+  render(
+    <PluginSettingsContext.Provider value={{ backendUrl: 'http://b:3001' }}>
+      <Models />
+    </PluginSettingsContext.Provider>
+  );
+
+describe('Models', () => {
+  it('shows each model with samples, threshold and feedback, and retrains one on request', async () => {
+    setRole('Editor');
+    const fetch = installFakeBackendSrv({
+      [`GET ${pipelinePaths.models}`]: { data: { models: [model] } },
+      [`POST ${pipelinePaths.retrain}`]: { data: { trained: 1, failed: [] } },
+    });
+    renderPage();
+    expect(await screen.findByText('v3 (scheduled)')).toBeInTheDocument();
+    expect(screen.getByText('8640')).toBeInTheDocument();
+    expect(screen.getByText('0.83')).toBeInTheDocument();
+    await userEvent.click(screen.getByTestId(testIds.models.retrain(model.target)));
+    expect(requestsTo(fetch, 'POST', pipelinePaths.retrain)[0].data).toEqual({ target: model.target });
+    expect(await screen.findByText('Retrained 1 model.')).toBeInTheDocument();
+  });
+
+  it('disables retraining for Viewers, and says when there are no models', async () => {
+    setRole('Viewer');
+    installFakeBackendSrv({ [`GET ${pipelinePaths.models}`]: { data: { models: [] } } });
+    renderPage();
+    expect(await screen.findByTestId(testIds.models.empty)).toBeInTheDocument();
+    // Disabled yet focusable (aria-disabled), so the tooltip with the reason is reachable by keyboard.
+    expect(screen.getByTestId(testIds.models.retrainAll)).toHaveAttribute('aria-disabled', 'true');
+  });
+});
