@@ -138,8 +138,11 @@ describe('the anomaly panel in a real browser', () => {
     }
     // The figure the issue asks for, printed for the CI log and the report.
     console.log(`anomaly panel render, 10 series × 10,000 points: ${JSON.stringify(report)}`);
-    // Only a generous bound: timings on a shared CI machine vary too much for a tight one.
-    expect(report.sameDataMedianMs).toBeLessThan(1000);
+    // Issue 7 asks for < 100 ms. On the loaded 2-core development VM (load 3.5-5) new-data medians
+    // of 130-231 ms were measured, so the bound here only catches a gross regression (the earlier
+    // per-frame outer join and full-resolution drawing measured 261-687 ms there).
+    expect(report.newDataMedianMs).toBeLessThan(350);
+    expect(report.sameDataMedianMs).toBeLessThan(250);
 
     const summary = byTestId(page, panelTestIds.summary);
     await expect(summary.textContent()).resolves.toMatch(/anomal/);

@@ -162,16 +162,30 @@ function scoreConfig(threshold: number): FieldConfig<GraphFieldConfig> {
 
 /** The highest score of any series at each time of the axis (NaN where none has one). */
 function maxScore(analyses: SeriesAnalysis[], axis: UnionAxis): [Float64Array, Int32Array | null] {
-  const out = new Float64Array(axis.time.length).fill(NaN);
+  const out = new Float64Array(axis.time.length).fill(-Infinity);
   for (const a of analyses) {
     const rows = axis.rowsOf(a.series.time);
     const { score } = a;
-    for (let i = 0; i < score.length; i++) {
-      const r = rows ? rows[i] : i;
-      const v = score[i];
-      if (v === v && !(out[r] >= v)) {
-        out[r] = v;
+    if (rows) {
+      for (let i = 0; i < score.length; i++) {
+        const v = score[i];
+        if (v > out[rows[i]]) {
+          out[rows[i]] = v;
+        }
       }
+    } else {
+      for (let i = 0; i < score.length; i++) {
+        const v = score[i];
+        if (v > out[i]) {
+          out[i] = v;
+        }
+      }
+    }
+  }
+  // No score at this time in any series (NaN never wins a comparison): unknown.
+  for (let i = 0; i < out.length; i++) {
+    if (out[i] === -Infinity) {
+      out[i] = NaN;
     }
   }
   return [out, null];
