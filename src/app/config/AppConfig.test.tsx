@@ -5,12 +5,30 @@ import { AppPlugin } from '@grafana/data';
 import { PLUGIN_SETTINGS_URL } from '../../constants';
 import { reloadPage } from '../../utils/reloadPage';
 import type { AppSettings } from '../pluginSettings';
+import { healingPaths } from '../api/healing';
 import { installFakeBackendSrv, requestsTo } from '../testUtils/fakeBackendSrv';
+import { installFakeDataSources } from '../testUtils/fakeDataSources';
 import { appPluginMeta } from '../testUtils/pluginMeta';
 import { testIds } from '../testIds';
 import AppConfig, { validateBackendUrl } from './AppConfig';
 
 jest.mock('../../utils/reloadPage', () => ({ reloadPage: jest.fn() }));
+jest.setTimeout(20_000);
+
+// Grafana's Select menu watches its scroll edges; jsdom has no IntersectionObserver.
+class NoIntersectionObserver {
+  observe() {}
+  unobserve() {}
+  disconnect() {}
+}
+Object.assign(window, { IntersectionObserver: NoIntersectionObserver });
+
+beforeEach(() =>
+  installFakeDataSources([
+    { uid: 'prom', name: 'Prometheus', type: 'prometheus' },
+    { uid: 'loki', name: 'Loki', type: 'loki' },
+  ])
+);
 
 function renderConfig(jsonData: AppSettings = {}, secureJsonFields: Record<string, boolean> = {}) {
   const plugin = new AppPlugin<AppSettings>();
@@ -65,7 +83,7 @@ describe('AppConfig (connection)', () => {
     expect(request.data).toEqual({
       enabled: true,
       pinned: true,
-      jsonData: { backendUrl: 'http://backend:3001' },
+      jsonData: { backendUrl: 'http://backend:3001', kubernetes: { mode: 'in-cluster' } },
       secureJsonData: { backendToken: 's3cret' },
     });
   });
@@ -79,7 +97,7 @@ describe('AppConfig (connection)', () => {
     await userEvent.click(screen.getByTestId(testIds.appConfig.submit));
     await waitFor(() => expect(reloadPage).toHaveBeenCalled());
     const [request] = requestsTo(fetch, 'POST', PLUGIN_SETTINGS_URL);
-    expect(request.data.jsonData).toEqual({ backendUrl: 'http://new:3001' });
+    expect(request.data.jsonData).toEqual({ backendUrl: 'http://new:3001', kubernetes: { mode: 'in-cluster' } });
     expect(request.data.secureJsonData).toBeUndefined();
   });
 
@@ -97,5 +115,67 @@ describe('AppConfig (connection)', () => {
     await userEvent.click(screen.getByTestId(testIds.appConfig.submit));
     expect(await screen.findByTestId(testIds.appConfig.saveError)).toHaveTextContent('Permission denied');
     expect(reloadPage).not.toHaveBeenCalled();
+  });
+
+  it('offers only Prometheus data sources and saves the chosen one', async () => {
+    const fetch = installFakeBackendSrv({ [`POST ${PLUGIN_SETTINGS_URL}`]: { data: {} } });
+    renderConfig({ backendUrl: 'http://backend:3001' }, { backendToken: true });
+    await userEvent.click(screen.getByLabelText('Select a data source'));
+    expect(screen.queryByText('Loki')).not.toBeInTheDocument();
+    await userEvent.click(screen.getByText('Prometheus', { selector: 'span' }));
+    expect(screen.getByTestId(testIds.appConfig.unsaved)).toBeInTheDocument();
+    await userEvent.click(screen.getByTestId(testIds.appConfig.submit));
+    await waitFor(() => expect(reloadPage).toHaveBeenCalled());
+    expect(requestsTo(fetch, 'POST', PLUGIN_SETTINGS_URL)[0].data.jsonData.prometheusDatasourceUid).toBe('prom');
+  });
+
+  it('requires a URL and a token for a Kubernetes API endpoint and keeps them secret', async () => {
+    const fetch = installFakeBackendSrv({ [`POST ${PLUGIN_SETTINGS_URL}`]: { data: {} } });
+    renderConfig({ backendUrl: 'http://backend:3001' }, { backendToken: true });
+    await userEvent.click(screen.getByLabelText('API endpoint'));
+    expect(screen.getByText('The Kubernetes API URL is required')).toBeInTheDocument();
+    expect(screen.getByText('A bearer token is required for an API endpoint')).toBeInTheDocument();
+    expect(screen.getByTestId(testIds.appConfig.submit)).toBeDisabled();
+    await userEvent.type(screen.getByTestId(testIds.appConfig.kubeUrl), 'http://k8s:6443');
+    expect(screen.getByText('The Kubernetes API is served over https://')).toBeInTheDocument();
+    await userEvent.clear(screen.getByTestId(testIds.appConfig.kubeUrl));
+    await userEvent.type(screen.getByTestId(testIds.appConfig.kubeUrl), 'https://k8s:6443');
+    await userEvent.type(screen.getByLabelText(/^Bearer token/), 'kube-secret');
+    await userEvent.click(screen.getByTestId(testIds.appConfig.submit));
+    await waitFor(() => expect(reloadPage).toHaveBeenCalled());
+    const { data } = requestsTo(fetch, 'POST', PLUGIN_SETTINGS_URL)[0];
+    expect(data.jsonData.kubernetes).toEqual({ mode: 'endpoint', url: 'https://k8s:6443' });
+    expect(data.secureJsonData).toEqual({ kubeToken: 'kube-secret' });
+    expect(JSON.stringify(data.jsonData)).not.toContain('kube-secret');
+  });
+
+  it('reports in words what each connection test finds', async () => {
+    installFakeBackendSrv({
+      'GET healthz': { data: { status: 'ok', version: '1.2.3', uptimeSeconds: 5 } },
+      [`GET ${healingPaths.killSwitch}`]: { status: 401, data: { message: 'a valid bearer token is required' } },
+      'GET readyz': {
+        status: 503,
+        data: {
+          status: 'not_ready',
+          checks: { store: { ok: true }, prometheus: { ok: false, message: 'connection refused at http://prom:9090' } },
+        },
+      },
+      [`POST ${healingPaths.testKubernetes}`]: {
+        data: { ok: true, message: 'Kubernetes accepted a server-side dry run of scaling deployment default/x' },
+      },
+    });
+    renderConfig({ backendUrl: 'http://backend:3001' }, { backendToken: true });
+    await userEvent.click(screen.getByTestId(testIds.appConfig.testButton('backend')));
+    expect(
+      await screen.findByText(/The backend 1.2.3 answers, but: the backend refused the token/)
+    ).toBeInTheDocument();
+    await userEvent.click(screen.getByTestId(testIds.appConfig.testButton('prometheus')));
+    expect(
+      await screen.findByText(/Backend's Prometheus: fails \(connection refused at http:\/\/prom:9090\)/)
+    ).toBeInTheDocument();
+    await userEvent.click(screen.getByTestId(testIds.appConfig.testButton('kubernetes')));
+    expect(await screen.findByText(/accepted a server-side dry run/)).toBeInTheDocument();
+    expect(screen.getByTestId(testIds.appConfig.testResult('kubernetes'))).toHaveAttribute('data-ok', 'true');
+    expect(screen.getByTestId(testIds.appConfig.testResult('backend'))).toHaveAttribute('data-ok', 'false');
   });
 });

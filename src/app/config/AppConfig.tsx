@@ -2,12 +2,24 @@ import React, { useState, type ChangeEvent, type FormEvent } from 'react';
 import { lastValueFrom } from 'rxjs';
 import { css } from '@emotion/css';
 import type { AppPluginMeta, GrafanaTheme2, PluginConfigPageProps, PluginMeta } from '@grafana/data';
-import { getBackendSrv, type FetchError } from '@grafana/runtime';
-import { Alert, Button, Field, FieldSet, Input, SecretInput, useStyles2 } from '@grafana/ui';
+import { DataSourcePicker, getBackendSrv, type FetchError } from '@grafana/runtime';
+import {
+  Alert,
+  Button,
+  Field,
+  FieldSet,
+  Input,
+  RadioButtonGroup,
+  SecretInput,
+  SecretTextArea,
+  useStyles2,
+} from '@grafana/ui';
 import { PLUGIN_SETTINGS_URL } from '../../constants';
 import { reloadPage } from '../../utils/reloadPage';
 import type { AppSettings } from '../pluginSettings';
 import { testIds } from '../testIds';
+import { useUnsavedChangesWarning } from '../utils/useUnsavedChangesWarning';
+import { ConnectionTests } from './ConnectionTests';
 
 export interface AppConfigProps extends PluginConfigPageProps<AppPluginMeta<AppSettings>> {}
 
@@ -16,7 +28,23 @@ interface FormState {
   /** A new token typed by the admin; the saved one is never read back. */
   backendToken: string;
   isTokenSet: boolean;
+  prometheusDatasourceUid?: string;
+  kubeMode: 'in-cluster' | 'endpoint';
+  kubeUrl: string;
+  kubeToken: string;
+  isKubeTokenSet: boolean;
+  kubeCa: string;
+  isKubeCaSet: boolean;
 }
+
+const KUBE_MODES = [
+  {
+    value: 'in-cluster' as const,
+    label: 'In-cluster service account',
+    description: 'The backend runs in the cluster it heals',
+  },
+  { value: 'endpoint' as const, label: 'API endpoint', description: 'An API server URL, a bearer token and its CA' },
+];
 
 export function validateBackendUrl(value: string): string | undefined {
   if (!value.trim()) {
@@ -33,21 +61,48 @@ export function validateBackendUrl(value: string): string | undefined {
   return undefined;
 }
 
+function validateKubeUrl(value: string): string | undefined {
+  if (!value.trim()) {
+    return 'The Kubernetes API URL is required';
+  }
+  try {
+    return new URL(value).protocol === 'https:' ? undefined : 'The Kubernetes API is served over https://';
+  } catch {
+    return 'Not a URL: use e.g. https://kubernetes.example.com:6443';
+  }
+}
+
 const AppConfig = ({ plugin }: AppConfigProps) => {
   const styles = useStyles2(getStyles);
   const { enabled, pinned, jsonData, secureJsonFields } = plugin.meta;
-  const [state, setState] = useState<FormState>({
+  const initial: FormState = {
     backendUrl: jsonData?.backendUrl ?? '',
     backendToken: '',
     isTokenSet: Boolean(secureJsonFields?.backendToken),
-  });
+    prometheusDatasourceUid: jsonData?.prometheusDatasourceUid,
+    kubeMode: jsonData?.kubernetes?.mode ?? 'in-cluster',
+    kubeUrl: jsonData?.kubernetes?.url ?? '',
+    kubeToken: '',
+    isKubeTokenSet: Boolean(secureJsonFields?.kubeToken),
+    kubeCa: '',
+    isKubeCaSet: Boolean(secureJsonFields?.kubeCa),
+  };
+  const [state, setState] = useState<FormState>(initial);
+  const dirty = JSON.stringify(state) !== JSON.stringify(initial);
+  useUnsavedChangesWarning(dirty);
   const [touched, setTouched] = useState(false);
   const [saving, setSaving] = useState(false);
   const [saveError, setSaveError] = useState<string>();
 
   const urlError = validateBackendUrl(state.backendUrl);
   const tokenError = !state.isTokenSet && !state.backendToken ? 'The backend token is required' : undefined;
-  const invalid = Boolean(urlError || tokenError);
+  const endpoint = state.kubeMode === 'endpoint';
+  const kubeUrlError = endpoint ? validateKubeUrl(state.kubeUrl) : undefined;
+  const kubeTokenError =
+    endpoint && !state.isKubeTokenSet && !state.kubeToken
+      ? 'A bearer token is required for an API endpoint'
+      : undefined;
+  const invalid = Boolean(urlError || tokenError || kubeUrlError || kubeTokenError);
 
   const onChange = (event: ChangeEvent<HTMLInputElement>) => {
     setTouched(true);
@@ -66,9 +121,14 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
       await savePluginSettings({
         enabled,
         pinned,
-        jsonData: { ...jsonData, backendUrl: state.backendUrl },
-        // Sent only when the admin typed a new token: an untouched secret stays as it is.
-        secureJsonData: state.backendToken ? { backendToken: state.backendToken } : undefined,
+        jsonData: {
+          ...jsonData,
+          backendUrl: state.backendUrl,
+          prometheusDatasourceUid: state.prometheusDatasourceUid,
+          kubernetes: endpoint ? { mode: 'endpoint', url: state.kubeUrl } : { mode: 'in-cluster' },
+        },
+        // Only the secrets the admin typed or reset are sent: an untouched secret stays as it is.
+        secureJsonData: secretsToSave(state),
       });
       reloadPage();
     } catch (err) {
@@ -122,15 +182,98 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
             }}
           />
         </Field>
+      </FieldSet>
+      <FieldSet label="Prometheus">
+        <Field
+          label="Prometheus data source"
+          description="The Grafana data source with the metrics the backend watches (used for Explore links and the connection test)."
+        >
+          <DataSourcePicker
+            type="prometheus"
+            noDefault
+            inputId="fp-prometheus-datasource"
+            current={state.prometheusDatasourceUid ?? null}
+            onChange={(ds) => setState({ ...state, prometheusDatasourceUid: ds.uid })}
+            width={60}
+          />
+        </Field>
+      </FieldSet>
+      <FieldSet label="Kubernetes">
+        <Field label="How the backend reaches Kubernetes">
+          <RadioButtonGroup
+            id="fp-kube-mode"
+            options={KUBE_MODES}
+            value={state.kubeMode}
+            onChange={(kubeMode) => setState({ ...state, kubeMode })}
+          />
+        </Field>
+        {endpoint && (
+          <>
+            <Field label="API server URL" invalid={Boolean(kubeUrlError)} error={kubeUrlError} required>
+              <Input
+                width={60}
+                id="fp-kube-url"
+                data-testid={testIds.appConfig.kubeUrl}
+                value={state.kubeUrl}
+                placeholder="https://kubernetes.example.com:6443"
+                onChange={(e) => setState({ ...state, kubeUrl: e.currentTarget.value.trim() })}
+              />
+            </Field>
+            <Field
+              label="Bearer token"
+              description="The backend's service account token"
+              invalid={Boolean(kubeTokenError)}
+              error={kubeTokenError}
+              required
+            >
+              <SecretInput
+                width={60}
+                id="fp-kube-token"
+                value={state.kubeToken}
+                isConfigured={state.isKubeTokenSet}
+                onChange={(e) => setState({ ...state, kubeToken: e.currentTarget.value.trim() })}
+                onReset={() => setState({ ...state, kubeToken: '', isKubeTokenSet: false })}
+              />
+            </Field>
+            <Field label="CA certificate" description="PEM; empty to use the system's trusted CAs">
+              <SecretTextArea
+                id="fp-kube-ca"
+                cols={60}
+                rows={4}
+                value={state.kubeCa}
+                isConfigured={state.isKubeCaSet}
+                onChange={(e) => setState({ ...state, kubeCa: e.currentTarget.value })}
+                onReset={() => setState({ ...state, kubeCa: '', isKubeCaSet: false })}
+              />
+            </Field>
+          </>
+        )}
+        <Alert severity="info" title="The namespace allow-list">
+          Which namespaces the engine may act in is a safety limit: set it on the Healing policies tab.
+        </Alert>
+      </FieldSet>
+      <FieldSet label="Test the connection">
+        <ConnectionTests datasourceUid={jsonData?.prometheusDatasourceUid} dirty={dirty} />
+      </FieldSet>
+      <FieldSet>
         {saveError && (
           <Alert title="Saving failed" severity="error" data-testid={testIds.appConfig.saveError}>
             {saveError}
           </Alert>
         )}
         <div className={styles.marginTop}>
-          <Button type="submit" data-testid={testIds.appConfig.submit} disabled={saving || (touched && invalid)}>
+          <Button
+            type="submit"
+            data-testid={testIds.appConfig.submit}
+            disabled={saving || ((touched || dirty) && invalid)}
+          >
             {saving ? 'Saving…' : 'Save connection'}
           </Button>
+          {dirty && (
+            <span className={styles.unsaved} data-testid={testIds.appConfig.unsaved}>
+              You have unsaved changes
+            </span>
+          )}
         </div>
       </FieldSet>
     </form>
@@ -138,6 +281,20 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
 };
 
 export default AppConfig;
+
+function secretsToSave(state: FormState): Record<string, string> | undefined {
+  const secrets: Record<string, string> = {};
+  if (state.backendToken) {
+    secrets.backendToken = state.backendToken;
+  }
+  if (state.kubeToken) {
+    secrets.kubeToken = state.kubeToken;
+  }
+  if (state.kubeCa) {
+    secrets.kubeCa = state.kubeCa;
+  }
+  return Object.keys(secrets).length ? secrets : undefined;
+}
 
 async function savePluginSettings(data: Partial<PluginMeta<AppSettings>>) {
   return lastValueFrom(
@@ -148,5 +305,11 @@ async function savePluginSettings(data: Partial<PluginMeta<AppSettings>>) {
 const getStyles = (theme: GrafanaTheme2) => ({
   marginTop: css({
     marginTop: theme.spacing(3),
+    display: 'flex',
+    alignItems: 'center',
+    gap: theme.spacing(2),
+  }),
+  unsaved: css({
+    color: theme.colors.warning.text,
   }),
 });
