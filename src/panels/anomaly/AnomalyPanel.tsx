@@ -1,4 +1,4 @@
-import React, { useMemo, useRef } from 'react';
+import React, { useLayoutEffect, useMemo, useRef } from 'react';
 import { css } from '@emotion/css';
 import { dateTime, type GrafanaTheme2, type PanelProps, type TimeRange } from '@grafana/data';
 import { PanelDataErrorView } from '@grafana/runtime';
@@ -52,10 +52,7 @@ export function AnomalyPanel({ data, width, height, timeRange, timeZone, options
     [analyses, layers, threshold, theme, maxPoints]
   );
   // Same fields and settings, new values: TimeSeries updates uPlot's data instead of rebuilding the plot.
-  const structure = useRef({ key: '', rev: 0 });
-  if (structure.current.key !== plot.structureKey) {
-    structure.current = { key: plot.structureKey, rev: structure.current.rev + 1 };
-  }
+  const structureRev = useMemo(() => revisionOf(plot.structureKey), [plot.structureKey]);
 
   // Anomaly ranges and the predicted crossing, drawn over the series by the hook below.
   const overlays = useMemo<Overlays>(
@@ -67,7 +64,10 @@ export function AnomalyPanel({ data, width, height, timeRange, timeZone, options
   );
   // The plot outlives a data update, so its draw hook reads the overlays of the latest render.
   const overlaysRef = useRef(overlays);
-  overlaysRef.current = overlays;
+  useLayoutEffect(() => {
+    // Before uPlot's redraw, which it queues in a microtask after the commit.
+    overlaysRef.current = overlays;
+  }, [overlays]);
   const renderers = useMemo(
     () => [
       {
@@ -126,7 +126,7 @@ export function AnomalyPanel({ data, width, height, timeRange, timeZone, options
       <TimeSeries
         frames={plot.frames}
         preparePlotFrame={alignedPlotFrame}
-        structureRev={structure.current.rev}
+        structureRev={structureRev}
         timeRange={plotRange}
         timeZone={timeZone}
         width={width}
@@ -145,6 +145,15 @@ export function AnomalyPanel({ data, width, height, timeRange, timeZone, options
       </TimeSeries>
     </div>
   );
+}
+
+/** A positive number that changes with the key (FNV-1a): GraphNG compares revisions, not keys. */
+function revisionOf(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  }
+  return (h >>> 0) || 1;
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
