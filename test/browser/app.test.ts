@@ -29,7 +29,8 @@ async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs = 15
 }
 jest.setTimeout(120_000);
 
-const byTestId = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`);
+// getByTestId escapes ids that contain quotes (target ids do).
+const byTestId = (page: Page, id: string) => page.getByTestId(id);
 
 async function setTheme(page: Page, mode: 'light' | 'dark') {
   await page.evaluate((m) => (window as unknown as { __setTheme: (x: string) => void }).__setTheme(m), mode);
@@ -230,5 +231,96 @@ describe('the app in a real browser', () => {
       grafana.setRole('Admin');
     }
     expect((await backend.request('GET', `/api/actions/${id}`)).body.state).toBe('awaiting_approval');
+  });
+
+  it('tests the connection from the config page and says what works', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${grafana.url}/plugins/${PLUGIN_ID}?page=connection`);
+    await byTestId(page, testIds.appConfig.testButton('backend')).click();
+    const backendResult = page.locator(`[data-testid="${testIds.appConfig.testResult('backend')}"][data-ok]`);
+    await backendResult.waitFor();
+    expect(await backendResult.getAttribute('data-ok')).toBe('true');
+    expect(await backendResult.textContent()).toMatch(/answers and accepts the token/);
+    await byTestId(page, testIds.appConfig.testButton('prometheus')).click();
+    const promResult = page.locator(`[data-testid="${testIds.appConfig.testResult('prometheus')}"][data-ok]`);
+    await promResult.waitFor();
+    // This backend runs without Prometheus, and says so.
+    expect(await promResult.textContent()).toMatch(/no Prometheus configured/);
+    await byTestId(page, testIds.appConfig.testButton('kubernetes')).click();
+    const kubeResult = page.locator(`[data-testid="${testIds.appConfig.testResult('kubernetes')}"][data-ok]`);
+    await kubeResult.waitFor();
+    expect((await kubeResult.textContent())?.trim().length).toBeGreaterThan(0);
+    await page.getByLabel('API endpoint').check({ force: true });
+    await page.getByText('The Kubernetes API URL is required').waitFor();
+    await screenshot(page, 'config-connection-tests-dark');
+    expect(await axeScan(page)).toEqual([]);
+    await setTheme(page, 'light');
+    await screenshot(page, 'config-connection-tests-light');
+    expect(await axeScan(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('shows anomalies with feedback, the audit log and the models, in both themes', async () => {
+    const now = Date.now();
+    const [stored] = backend.pipeline.repo.commitCycle({
+      watch: 'latency',
+      lastProcessed: now,
+      targets: [],
+      predictions: [],
+      forgotten: [],
+      anomalies: [
+        {
+          targetId: 'latency{deployment="cart"}',
+          watch: 'latency',
+          labels: { deployment: 'cart' },
+          start: now - 600_000,
+          end: now,
+          peakScore: 0.97,
+          severity: 'critical',
+          failureModel: 'resource_exhaustion',
+          state: 'open',
+          signals: ['p99'],
+          direction: 'above',
+          reasons: ['p99 latency far above its band'],
+        },
+      ],
+    });
+    backend.pipeline.repo.addModel({
+      watch: 'latency',
+      targetId: 'latency{deployment="cart"}',
+      status: 'active',
+      reason: 'initial',
+      trainedAt: now - 3_600_000,
+      rangeStart: now - 86_400_000,
+      rangeEnd: now - 3_600_000,
+      samples: 1440,
+      params: {},
+      threshold: 0.8,
+      feedback: { falsePositive: 0, confirmed: 0 },
+    });
+
+    const page = await browser.newPage();
+    await page.goto(`${grafana.url}/a/${PLUGIN_ID}/overview`);
+    await byTestId(page, testIds.feedback.confirmed(stored.id!)).click();
+    await page.getByText('Confirmed (admin)').waitFor();
+    const anomaly = (await backend.request('GET', `/api/anomalies/${stored.id}`)).body.anomaly;
+    expect(anomaly.feedback[0]).toMatchObject({ kind: 'confirmed', source: 'operator', user: 'admin' });
+    await screenshot(page, 'overview-anomalies-dark');
+    expect(await axeScan(page)).toEqual([]);
+
+    await page.goto(`${grafana.url}/a/${PLUGIN_ID}/audit`);
+    await byTestId(page, testIds.audit.table).waitFor();
+    await expect(byTestId(page, testIds.audit.table).textContent()).resolves.toMatch(/latency is hurting checkout/);
+    await screenshot(page, 'audit-dark');
+    expect(await axeScan(page)).toEqual([]);
+    await setTheme(page, 'light');
+    await screenshot(page, 'audit-light');
+    expect(await axeScan(page)).toEqual([]);
+
+    await page.goto(`${grafana.url}/a/${PLUGIN_ID}/models`);
+    await byTestId(page, testIds.models.retrain('latency{deployment="cart"}')).waitFor();
+    await screenshot(page, 'models-dark');
+    expect(await axeScan(page)).toEqual([]);
+    await page.close();
   });
 });

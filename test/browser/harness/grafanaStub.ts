@@ -96,6 +96,13 @@ export async function startGrafanaStub(options: GrafanaStubOptions): Promise<Gra
         return send(res, 200, { message: 'Plugin settings updated' });
       }
     }
+    const health = /^\/api\/datasources\/uid\/([^/]+)\/health$/.exec(url.pathname);
+    if (health) {
+      const known = (options.dataSources ?? []).some((ds) => ds.uid === health[1]);
+      return known
+        ? send(res, 200, { status: 'OK', message: 'Successfully queried the Prometheus API.' })
+        : send(res, 404, { message: 'Data source not found' });
+    }
     if (url.pathname === '/api/datasources') {
       return send(res, 200, options.dataSources ?? []);
     }

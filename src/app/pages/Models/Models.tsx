@@ -119,7 +119,7 @@ function ModelTable() {
                     variant="secondary"
                     disabled={!editor || busy !== undefined}
                     onClick={() => onRetrain(m.target)}
-                    aria-label={`Retrain ${m.target} now`}
+                    aria-label={`Retrain now: ${m.target}`}
                     data-testid={testIds.models.retrain(m.target)}
                   >
                     {busy === m.target ? 'Retraining…' : 'Retrain now'}
