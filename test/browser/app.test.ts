@@ -10,6 +10,7 @@ import {
   pageErrors,
   screenshot,
   startBackend,
+  tabOrder,
   startGrafanaStub,
   type GrafanaStub,
   type RunningBackend,
@@ -103,6 +104,10 @@ describe('the app in a real browser', () => {
     await byTestId(page, testIds.healingConfig.policy(0)).waitFor();
     await screenshot(page, 'config-policies-dark');
     expect(await axeScan(page)).toEqual([]);
+    const focusable = await tabOrder(page, 400);
+    expect(focusable).toEqual(
+      expect.arrayContaining(['Move critical-scale-out down', 'Delete critical-scale-out', 'Engage kill switch'])
+    );
 
     // Validation as you type: an empty name blocks saving.
     const name = page.locator('[data-testid="' + testIds.healingConfig.policy(0) + '"] input').first();
@@ -163,6 +168,16 @@ describe('the app in a real browser', () => {
     await expect(byTestId(page, testIds.actions.action(cartId)).textContent()).resolves.toMatch(/3.*4/);
     await screenshot(page, 'actions-pending-dark');
     expect(await axeScan(page)).toEqual([]);
+    // Every decision is reachable by keyboard, named for the action it decides.
+    const focusable = await tabOrder(page);
+    for (const id of [cartId, checkoutId]) {
+      expect(focusable).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(new RegExp(`^Approve action ${id}: Scale deployment shop/`)),
+          expect.stringMatching(new RegExp(`^Reject action ${id}: `)),
+        ])
+      );
+    }
 
     await byTestId(page, testIds.actions.approve(cartId)).click();
     await page.getByRole('dialog').getByLabel('Comment').fill('latency is hurting checkout');

@@ -106,7 +106,7 @@ export async function tabOrder(page: Page, maxSteps = 200): Promise<string[]> {
         return null;
       }
       return (
-        el.getAttribute('aria-label') || el.getAttribute('data-testid') || el.textContent?.trim() || el.id || el.tagName
+        el.getAttribute('aria-label') || el.textContent?.trim() || el.id || el.getAttribute('data-testid') || el.tagName
       );
     });
     if (label === null || (seen.length > 0 && label === seen[0])) {
