@@ -196,6 +196,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
     },
   }),
   caption: css({
+    captionSide: 'top',
     textAlign: 'left',
     color: theme.colors.text.secondary,
   }),
