@@ -108,6 +108,7 @@ function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormPr
   const [drafts, setDrafts] = useState<DraftPolicy[]>(() => initialPolicies.map(draft));
   const [limits, setLimits] = useState<SafetyLimitsInput>(initialLimits);
   const [saving, setSaving] = useState(false);
+  const [currentSource, setCurrentSource] = useState(source);
   const [result, setResult] = useState<{ ok: boolean; message: string }>();
 
   const policies = drafts.map((d) => d.policy);
@@ -146,6 +147,7 @@ function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormPr
       setSaved({ policies: savedPolicies, limits: savedLimits });
       setDrafts(savedPolicies.map(draft));
       setLimits(savedLimits);
+      setCurrentSource('store');
       setResult({
         ok: true,
         message: `Saved ${savedPolicies.length} ${savedPolicies.length === 1 ? 'policy' : 'policies'} and the safety limits.`,
