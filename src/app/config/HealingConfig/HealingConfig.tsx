@@ -164,9 +164,9 @@ function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormPr
       <FieldSet label="Policies">
         <Text color="secondary" element="p">
           The first enabled policy that matches a trigger decides its action.{' '}
-          {source === 'store'
+          {currentSource === 'store'
             ? ''
-            : `These come from the backend's ${source === 'config' ? 'configuration file' : 'defaults'} until you save them here.`}
+            : `These come from the backend's ${currentSource === 'config' ? 'configuration file' : 'defaults'} until you save them here.`}
         </Text>
         {drafts.length === 0 ? (
           <EmptyState variant="call-to-action" message="No policies: nothing will be proposed" />
