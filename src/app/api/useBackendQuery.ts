@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { BackendError } from './backend';
 
 export interface BackendQuery<T> {
@@ -18,30 +18,33 @@ export function useBackendQuery<T>(
   options: { refreshMs?: number; enabled?: boolean } = {}
 ): BackendQuery<T> {
   const { refreshMs, enabled = true } = options;
-  const [state, setState] = useState<{ loading: boolean; data?: T; error?: BackendError }>({ loading: enabled });
+  // `settled` names the request the state answers; loading is any other one still in flight.
+  const [state, setState] = useState<{ settled?: string; data?: T; error?: BackendError }>({});
   const [generation, setGeneration] = useState(0);
   const fetcherRef = useRef(fetcher);
-  fetcherRef.current = fetcher;
+  useLayoutEffect(() => {
+    fetcherRef.current = fetcher;
+  });
+  const request = `${key}#${generation}`;
 
   useEffect(() => {
     if (!enabled) {
       return;
     }
     let cancelled = false;
-    setState((s) => ({ ...s, loading: true }));
     fetcherRef
       .current()
-      .then((data) => !cancelled && setState({ loading: false, data }))
+      .then((data) => !cancelled && setState({ settled: request, data }))
       .catch((err: unknown) => {
         if (!cancelled) {
           const error = err instanceof BackendError ? err : new BackendError((err as Error)?.message ?? String(err), 0);
-          setState((s) => ({ loading: false, data: s.data, error }));
+          setState((s) => ({ settled: request, data: s.data, error }));
         }
       });
     return () => {
       cancelled = true;
     };
-  }, [key, generation, enabled]);
+  }, [request, enabled]);
 
   useEffect(() => {
     if (!refreshMs || !enabled) {
@@ -52,5 +55,5 @@ export function useBackendQuery<T>(
   }, [refreshMs, enabled]);
 
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
-  return { ...state, reload };
+  return { loading: enabled && state.settled !== request, data: state.data, error: state.error, reload };
 }

@@ -11,20 +11,22 @@ export interface ReadinessState {
 
 /** The backend's /readyz through the proxy. A 503 still carries the checks, so it is data, not an error. */
 export function useReadiness(): ReadinessState {
-  const [state, setState] = useState<Omit<ReadinessState, 'reload'>>({ loading: true });
+  // `settled` is the generation the state answers; a newer one is loading.
+  const [state, setState] = useState<{ settled?: number; readiness?: Readiness; error?: BackendError }>({});
   const [generation, setGeneration] = useState(0);
 
   useEffect(() => {
     let cancelled = false;
-    setState((s) => ({ ...s, loading: true }));
     backendRequest('readyz', readinessSchema)
-      .then((readiness) => !cancelled && setState({ loading: false, readiness }))
+      .then((readiness) => !cancelled && setState({ settled: generation, readiness }))
       .catch((err: BackendError) => {
         if (cancelled) {
           return;
         }
         const parsed = readinessSchema.safeParse(err.body);
-        setState(parsed.success ? { loading: false, readiness: parsed.data } : { loading: false, error: err });
+        setState(
+          parsed.success ? { settled: generation, readiness: parsed.data } : { settled: generation, error: err }
+        );
       });
     return () => {
       cancelled = true;
@@ -32,5 +34,5 @@ export function useReadiness(): ReadinessState {
   }, [generation]);
 
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
-  return { ...state, reload };
+  return { loading: state.settled !== generation, readiness: state.readiness, error: state.error, reload };
 }

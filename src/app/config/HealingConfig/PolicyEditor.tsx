@@ -16,8 +16,13 @@ import {
   TextArea,
   useStyles2,
 } from '@grafana/ui';
-import type { PolicyAction, PolicyInput } from '../../../contract/healing';
-import { failureModelSchema, gateSchema, severitySchema } from '../../../contract/healing';
+import {
+  failureModelSchema,
+  gateSchema,
+  severitySchema,
+  type PolicyAction,
+  type PolicyInput,
+} from '../../../contract/healing';
 import { testIds } from '../../testIds';
 import { labelsToTags, numberOrUndefined, tagsToLabels, type FieldErrors } from '../../utils/validation';
 

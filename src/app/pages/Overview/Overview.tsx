@@ -51,7 +51,7 @@ function Watched() {
             <div data-testid={testIds.overview.noTargets}>
               <EmptyState variant="call-to-action" message="No targets yet">
                 The backend has not found any series for its watches yet. Check that its Prometheus answers (above) and
-                that the watches' queries return data.
+                that the queries of its watches return data.
               </EmptyState>
             </div>
           ) : (

@@ -46,8 +46,9 @@ function LoadedTarget() {
   }
   const { target, series, anomalies, predictions, model } = detail.data;
   const steps = Object.values(series).flat();
-  const from = steps.length ? Math.min(...steps.map((p) => p.t)) : Date.now() - 3_600_000;
-  const to = steps.length ? Math.max(...steps.map((p) => p.t)) : Date.now();
+  const range = steps.length
+    ? { from: Math.min(...steps.map((p) => p.t)), to: Math.max(...steps.map((p) => p.t)) }
+    : undefined;
   const watch = watches.data?.watches.find((w) => w.name === target.watch);
 
   return (
@@ -67,11 +68,11 @@ function LoadedTarget() {
           </Text>
         </Stack>
         <Stack gap={1}>
-          {prometheusDatasourceUid && watch && (
+          {prometheusDatasourceUid && watch && range && (
             <LinkButton
               variant="secondary"
               icon="compass"
-              href={exploreUrl(prometheusDatasourceUid, Object.values(watch.queries), from, to)}
+              href={exploreUrl(prometheusDatasourceUid, Object.values(watch.queries), range.from, range.to)}
               data-testid={testIds.targetDetail.explore}
             >
               Open in Explore
