@@ -1,28 +1,17 @@
 import React from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import { Alert, Badge, Button, LinkButton, LoadingPlaceholder, Stack, Text, useStyles2 } from '@grafana/ui';
-import { CONFIG_PAGE_URL } from '../../../constants';
+import { Alert, Badge, Button, LoadingPlaceholder, Stack, Text, useStyles2 } from '@grafana/ui';
 import { useReadiness } from '../../api/useReadiness';
 import { testIds } from '../../testIds';
+import { NotConfiguredAlert } from '../NotConfigured/NotConfigured';
 
 const CHECK_LABELS: Record<string, string> = { store: 'Store', prometheus: 'Prometheus' };
 
 /** The backend's health as the plugin proxy sees it: not configured, unreachable, or each readiness check. */
 export function BackendStatus({ configured }: { configured: boolean }) {
   if (!configured) {
-    return (
-      <Alert title="The backend is not configured" severity="info" data-testid={testIds.backendStatus.notConfigured}>
-        <Stack direction="column" gap={1}>
-          <span>Set the backend URL and token in the app configuration to start watching your metrics.</span>
-          <div>
-            <LinkButton href={CONFIG_PAGE_URL} icon="cog" variant="secondary">
-              Open configuration
-            </LinkButton>
-          </div>
-        </Stack>
-      </Alert>
-    );
+    return <NotConfiguredAlert />;
   }
   return <ConfiguredBackendStatus />;
 }

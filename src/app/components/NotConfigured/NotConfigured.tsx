@@ -7,9 +7,11 @@ import { testIds } from '../../testIds';
 /** Renders its children only when a backend is configured; otherwise says how to configure one. */
 export function RequireBackend({ children }: { children: React.ReactNode }) {
   const { backendUrl } = usePluginSettings();
-  if (backendUrl) {
-    return <>{children}</>;
-  }
+  return backendUrl ? <>{children}</> : <NotConfiguredAlert />;
+}
+
+/** Says the backend is not configured, with a link to the configuration page. */
+export function NotConfiguredAlert() {
   return (
     <Alert title="The backend is not configured" severity="info" data-testid={testIds.backendStatus.notConfigured}>
       <Stack direction="column" gap={1}>
