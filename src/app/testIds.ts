@@ -71,8 +71,4 @@ export const testIds = {
     error: 'data-testid fp-backend-error',
     check: (name: string) => `data-testid fp-backend-check-${name}`,
   },
-  anomalyPanel: {
-    container: 'data-testid fp-anomaly-panel',
-    noData: 'data-testid fp-anomaly-panel-no-data',
-  },
 };
