@@ -10,6 +10,7 @@ import { RequireBackend } from '../../components/NotConfigured/NotConfigured';
 import { testIds } from '../../testIds';
 import { describeAction, STATE_LABEL, triggerText } from './format';
 import { PendingAction } from './PendingAction';
+import { dataTableStyles } from '../../../utils/tableStyles';
 
 /** How often the page asks for new proposals and state changes (no reload needed). */
 export const ACTIONS_REFRESH_MS = 5000;
@@ -160,19 +161,5 @@ const getStyles = (theme: GrafanaTheme2) => ({
   history: css({
     marginTop: theme.spacing(4),
   }),
-  table: css({
-    width: '100%',
-    borderCollapse: 'collapse',
-    marginBottom: theme.spacing(2),
-    'th, td': {
-      padding: theme.spacing(1),
-      textAlign: 'left',
-      borderBottom: `1px solid ${theme.colors.border.weak}`,
-      verticalAlign: 'top',
-    },
-    th: {
-      color: theme.colors.text.secondary,
-      fontWeight: theme.typography.fontWeightMedium,
-    },
-  }),
+  table: css(dataTableStyles(theme), { marginBottom: theme.spacing(2) }),
 });

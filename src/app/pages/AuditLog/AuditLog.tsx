@@ -21,6 +21,7 @@ import { useBackendQuery } from '../../api/useBackendQuery';
 import { RequireBackend } from '../../components/NotConfigured/NotConfigured';
 import { testIds } from '../../testIds';
 import { downloadText } from '../../utils/download';
+import { dataTableStyles } from '../../../utils/tableStyles';
 
 const PAGE_SIZE = 50;
 const KIND_OPTIONS = auditKindSchema.options.map((k) => ({ value: k, label: k.replace(/_/g, ' ') }));
@@ -185,15 +186,5 @@ const getStyles = (theme: GrafanaTheme2) => ({
     gridTemplateColumns: 'repeat(auto-fill, minmax(240px, 1fr))',
     columnGap: theme.spacing(2),
   }),
-  table: css({
-    width: '100%',
-    borderCollapse: 'collapse',
-    'th, td': {
-      padding: theme.spacing(1),
-      textAlign: 'left',
-      borderBottom: `1px solid ${theme.colors.border.weak}`,
-      verticalAlign: 'top',
-    },
-    th: { color: theme.colors.text.secondary, fontWeight: theme.typography.fontWeightMedium },
-  }),
+  table: css(dataTableStyles(theme)),
 });

@@ -9,6 +9,7 @@ import { useBackendQuery } from '../../api/useBackendQuery';
 import { RequireBackend } from '../../components/NotConfigured/NotConfigured';
 import { canEdit, EDITOR_ONLY_REASON } from '../../permissions';
 import { testIds } from '../../testIds';
+import { dataTableStyles } from '../../../utils/tableStyles';
 
 export function Models() {
   return (
@@ -137,10 +138,5 @@ function ModelTable() {
 const getStyles = (theme: GrafanaTheme2) => ({
   secondary: css({ color: theme.colors.text.secondary }),
   srOnly: css({ position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)' }),
-  table: css({
-    width: '100%',
-    borderCollapse: 'collapse',
-    'th, td': { padding: theme.spacing(1), textAlign: 'left', borderBottom: `1px solid ${theme.colors.border.weak}` },
-    th: { color: theme.colors.text.secondary, fontWeight: theme.typography.fontWeightMedium },
-  }),
+  table: css(dataTableStyles(theme)),
 });

@@ -6,6 +6,7 @@ import type { Anomaly } from '../../../contract/pipeline';
 import { FeedbackButtons } from '../../components/Feedback/FeedbackButtons';
 import { testIds } from '../../testIds';
 import { SEVERITY_COLOR } from './format';
+import { dataTableStyles } from '../../../utils/tableStyles';
 
 /** Anomalies, newest first, each with what moved and the feedback buttons. */
 export function AnomalyList({ anomalies }: { anomalies: Anomaly[] }) {
@@ -48,15 +49,5 @@ export function AnomalyList({ anomalies }: { anomalies: Anomaly[] }) {
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  table: css({
-    width: '100%',
-    borderCollapse: 'collapse',
-    'th, td': {
-      padding: theme.spacing(1),
-      textAlign: 'left',
-      borderBottom: `1px solid ${theme.colors.border.weak}`,
-      verticalAlign: 'top',
-    },
-    th: { color: theme.colors.text.secondary, fontWeight: theme.typography.fontWeightMedium },
-  }),
+  table: css(dataTableStyles(theme)),
 });
