@@ -1,2 +1,9 @@
 // Jest setup provided by Grafana scaffolding
 import './.config/jest-setup';
+import { configure } from '@testing-library/react';
+
+// Grafana's components render slowly in jsdom, and CI runs the three projects side by side on two
+// cores: a render that takes 200 ms alone can take seconds there. Waits are longer so a loaded
+// machine does not fail a correct test; a wrong result still fails, only later.
+jest.setTimeout(30_000);
+configure({ asyncUtilTimeout: 5_000 });
