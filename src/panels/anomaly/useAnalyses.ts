@@ -1,7 +1,8 @@
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import type { SeriesAnalysis } from './model/analysis';
 import { analyseInBrowser, type BrowserAnalysisOptions } from './model/browser';
 import { backendAnalysis } from './model/backend';
+import { DetectionRuns } from './model/detection';
 import type { PanelSeries } from './model/series';
 import { timed } from './perf';
 import type { ScoreSource } from './types';
@@ -9,13 +10,20 @@ import type { BackendState } from './useBackendSeries';
 
 /**
  * Browser analysis of every series, memoised on the data and the options that change the result,
- * so re-renders (hover, resize, theme) never re-run the detectors.
+ * so re-renders (hover, resize, theme) never re-run the detectors; new data is scored only where it
+ * differs from the last data seen (see `detectSeries`), so a refresh that moves the window scores
+ * the new samples only, and identical data none.
  */
 export function useBrowserAnalyses(series: PanelSeries[], options: BrowserAnalysisOptions): SeriesAnalysis[] {
   const { detector, threshold, withForecast, horizonMs, limit, direction } = options;
+  const [runs] = useState(() => new DetectionRuns());
   return useMemo(
-    () => timed('detect', () => series.map((s) => analyseInBrowser(s, { detector, threshold, withForecast, horizonMs, limit, direction }))),
-    [series, detector, threshold, withForecast, horizonMs, limit, direction]
+    () =>
+      timed('detect', () => {
+        const scored = runs.update(series, detector);
+        return series.map((s, i) => analyseInBrowser(s, { detector, threshold, withForecast, horizonMs, limit, direction }, scored[i]));
+      }),
+    [runs, series, detector, threshold, withForecast, horizonMs, limit, direction]
   );
 }
 

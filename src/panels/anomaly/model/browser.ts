@@ -1,5 +1,6 @@
-import { createDetector, RECOMMENDED_THRESHOLD, type Direction } from '../../../detection';
+import { RECOMMENDED_THRESHOLD, type Direction } from '../../../detection';
 import type { SeriesAnalysis } from './analysis';
+import { detectSeries, type DetectionRun } from './detection';
 import { forecastSeries } from './forecast';
 import { findRanges } from './ranges';
 import type { PanelSeries } from './series';
@@ -23,28 +24,13 @@ export function thresholdOfSensitivity(sensitivity: number): number {
   return Math.min(1, RECOMMENDED_THRESHOLD * Math.pow(2, (50 - s) / 50));
 }
 
-/** Runs the streaming detector over the whole series in one pass, as the backend would have. */
-export function analyseInBrowser(series: PanelSeries, options: BrowserAnalysisOptions): SeriesAnalysis {
+/**
+ * Ranges and forecast of a series scored by the detector: in one pass over the whole series, as the
+ * backend would have, unless `run` (see `detectSeries`) already scored it.
+ */
+export function analyseInBrowser(series: PanelSeries, options: BrowserAnalysisOptions, run: DetectionRun = detectSeries(series, options.detector)): SeriesAnalysis {
   const { time, values } = series;
-  const n = values.length;
-  const score = new Float64Array(n);
-  const expected = new Float64Array(n);
-  const lower = new Float64Array(n);
-  const upper = new Float64Array(n);
-  const detector = createDetector(options.detector);
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    const s = detector.update(time[i], v);
-    if (Number.isFinite(v)) {
-      score[i] = s;
-      expected[i] = detector.expected;
-      lower[i] = detector.lower;
-      upper[i] = detector.upper;
-    } else {
-      // No band or score where there is no sample, so the plot shows the gap.
-      score[i] = expected[i] = lower[i] = upper[i] = NaN;
-    }
-  }
+  const { score, expected, lower, upper } = run;
   const ranges = findRanges({ time, values, score, expected, lower, upper }, options.threshold);
   const forecast = options.withForecast
     ? forecastSeries({ time, values, horizonMs: options.horizonMs, limit: options.limit, direction: options.direction })

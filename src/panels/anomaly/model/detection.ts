@@ -1,0 +1,126 @@
+import { createDetector, restoreDetector, type DetectorState, type StreamingDetector } from '../../../detection';
+
+/** One detector's pass over a series' samples, and its state after the last one. */
+export interface DetectionRun {
+  detector: string;
+  time: Float64Array;
+  values: Float64Array;
+  /** Aligned with `time`; NaN where the series has no sample. */
+  score: Float64Array;
+  expected: Float64Array;
+  lower: Float64Array;
+  upper: Float64Array;
+  /** The detector after the last sample, so a later window can continue from it. */
+  state: DetectorState;
+}
+
+/**
+ * Scores a series with a streaming detector. Given the previous run of the same series: the same
+ * samples return that run itself; a window that moved forward (its first samples are the previous
+ * run's last ones, unchanged) keeps the previous scores for them and resumes the detector from its
+ * state for the new tail only. The result is then exactly what one pass over the previous run's
+ * history plus the tail gives: a fresh pass over the new window alone differs near its start, where
+ * it would still be warming up. Anything else (older range, changed values, another detector) is
+ * scored afresh.
+ */
+export function detectSeries(series: { time: Float64Array; values: Float64Array }, detector: string, previous?: DetectionRun): DetectionRun {
+  const { time, values } = series;
+  const n = time.length;
+  const kept = previous && previous.detector === detector ? continuedSamples(previous, time, values) : 0;
+  if (previous && kept === n && previous.time.length === n) {
+    return previous;
+  }
+  const arrays = { time, values, score: new Float64Array(n), expected: new Float64Array(n), lower: new Float64Array(n), upper: new Float64Array(n) };
+  if (previous && kept > 0) {
+    const from = previous.time.length - kept;
+    arrays.score.set(previous.score.subarray(from));
+    arrays.expected.set(previous.expected.subarray(from));
+    arrays.lower.set(previous.lower.subarray(from));
+    arrays.upper.set(previous.upper.subarray(from));
+    if (kept === n) {
+      // Only the start moved: nothing new to score, and the detector is where it was.
+      return { detector, ...arrays, state: previous.state };
+    }
+  }
+  const d = previous && kept > 0 ? restoreDetector(previous.state) : createDetector(detector);
+  scoreSamples(d, arrays, kept);
+  return { detector, ...arrays, state: d.toState() };
+}
+
+function scoreSamples(d: StreamingDetector, run: Omit<DetectionRun, 'detector' | 'state'>, from: number): void {
+  const { time, values, score, expected, lower, upper } = run;
+  for (let i = from; i < time.length; i++) {
+    const v = values[i];
+    const s = d.update(time[i], v);
+    if (Number.isFinite(v)) {
+      score[i] = s;
+      expected[i] = d.expected;
+      lower[i] = d.lower;
+      upper[i] = d.upper;
+    } else {
+      // No band or score where there is no sample, so the plot shows the gap.
+      score[i] = expected[i] = lower[i] = upper[i] = NaN;
+    }
+  }
+}
+
+/**
+ * How many leading samples of (time, values) are, unchanged, the previous run's samples from some
+ * point to its end; 0 when the new samples do not continue the previous ones.
+ */
+function continuedSamples(previous: DetectionRun, time: Float64Array, values: Float64Array): number {
+  const pt = previous.time;
+  const pv = previous.values;
+  if (time.length === 0 || pt.length === 0) {
+    return 0;
+  }
+  const from = lowerBound(pt, time[0]);
+  const kept = pt.length - from;
+  if (from === pt.length || pt[from] !== time[0] || kept > time.length) {
+    return 0;
+  }
+  for (let i = 0; i < kept; i++) {
+    const a = values[i];
+    const b = pv[from + i];
+    // NaN (no sample) equals NaN here.
+    if (time[i] !== pt[from + i] || (a !== b && !(a !== a && b !== b))) {
+      return 0;
+    }
+  }
+  return kept;
+}
+
+/** First index whose time is >= t in an ascending array. */
+function lowerBound(times: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (times[mid] < t) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+/**
+ * The latest run of each of a panel's series, so a refresh scores only what is new. Keyed by
+ * position and name; series no longer in the panel are forgotten at the next update.
+ */
+export class DetectionRuns {
+  private byKey = new Map<string, DetectionRun>();
+
+  update(series: Array<{ name: string; time: Float64Array; values: Float64Array }>, detector: string): DetectionRun[] {
+    const next = new Map<string, DetectionRun>();
+    const runs = series.map((s, i) => {
+      const key = `${i}\u0000${s.name}`;
+      const run = detectSeries(s, detector, this.byKey.get(key));
+      next.set(key, run);
+      return run;
+    });
+    this.byKey = next;
+    return runs;
+  }
+}
