@@ -86,8 +86,16 @@ export const targetSchema = z.object({
   /** True when its watch's last query failed (scores are stale). */
   degraded: z.boolean(),
   signals: z.array(signalStatusSchema),
+  /**
+   * Only with `history=true`: the score at its recent steps as `[epoch ms, score]`, oldest first,
+   * at most SCORE_HISTORY_POINTS: the highest step of each slice of time, so a spike survives.
+   */
+  scores: z.array(z.tuple([z.number(), z.number()])).optional(),
 });
 export type Target = z.infer<typeof targetSchema>;
+
+/** How many points a target's score history has at most (one sparkline's worth). */
+export const SCORE_HISTORY_POINTS = 60;
 
 export const feedbackSchema = z.object({
   kind: feedbackKindSchema,
@@ -212,6 +220,8 @@ export const targetsQuerySchema = z.object({
   severity: severitySchema.optional(),
   /** Only targets with an open anomaly. */
   anomalous: z.enum(['true', 'false']).optional(),
+  /** Add each target's recent score history (`scores`); off by default to keep a large fleet's listing light. */
+  history: z.enum(['true', 'false']).optional(),
   limit: z.coerce.number().int().min(1).max(10000).default(1000),
 });
 export type TargetsQuery = z.infer<typeof targetsQuerySchema>;

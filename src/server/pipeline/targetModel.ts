@@ -9,7 +9,8 @@ import {
   type SignalKind,
   type StreamingDetector,
 } from '../../detection';
-import type { Direction, FailureModel, KubernetesObject, Severity, TimeToFailure } from '../../contract/pipeline';
+import { SCORE_HISTORY_POINTS, type Direction, type FailureModel, type KubernetesObject, type Severity, type TimeToFailure } from '../../contract/pipeline';
+import { downsampleMax } from './targets';
 
 /** An anomaly as the loop tracks it; `id` is known once it has been stored. */
 export interface AnomalyRecord {
@@ -269,6 +270,25 @@ export class TargetModel {
       out[s.spec.name] = points;
     }
     return out;
+  }
+
+  /**
+   * The target's score (its highest signal score) at each recent step, `[t, score]` oldest first,
+   * downsampled to at most `maxPoints` keeping each slice's peak: the Overview's sparkline.
+   */
+  scoreHistory(maxPoints = SCORE_HISTORY_POINTS): Array<[number, number]> {
+    const n = this.settings.detailPoints;
+    const steps: Array<[number, number]> = [];
+    for (let k = 0; k < this.ringSize; k++) {
+      const slot = (this.ringNext - this.ringSize + k + n) % n;
+      let score = 0;
+      for (const s of this.signals) {
+        score = Math.max(score, s.ring[slot * 5 + 4]);
+      }
+      // The ring holds float32: rounding drops digits it never had, which would only bloat the JSON.
+      steps.push([this.ringT[slot], Math.round(score * 1e4) / 1e4]);
+    }
+    return downsampleMax(steps, maxPoints);
   }
 
   /** Fresh detectors and forecasters (retraining builds them, then swaps them in). */

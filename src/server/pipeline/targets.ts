@@ -69,3 +69,27 @@ export function signalLimits(watch: WatchConfig, signal: string): { above?: numb
   }
   return typeof limit === 'number' ? { above: limit } : limit;
 }
+
+/**
+ * At most `maxPoints` of a time-ordered series: one point per equal slice of its time span, the
+ * slice's highest, at its own time. A one-step spike is never averaged away and the order is kept.
+ */
+export function downsampleMax(points: Array<[number, number]>, maxPoints: number): Array<[number, number]> {
+  if (points.length <= maxPoints) {
+    return points;
+  }
+  const t0 = points[0][0];
+  const span = points[points.length - 1][0] - t0;
+  const out: Array<[number, number]> = [];
+  let slice = -1;
+  for (const p of points) {
+    const s = span > 0 ? Math.min(maxPoints - 1, Math.floor(((p[0] - t0) / span) * maxPoints)) : 0;
+    if (s !== slice) {
+      out.push(p);
+      slice = s;
+    } else if (p[1] > out[out.length - 1][1]) {
+      out[out.length - 1] = p;
+    }
+  }
+  return out;
+}
