@@ -71,4 +71,12 @@ export const testIds = {
     error: 'data-testid fp-backend-error',
     check: (name: string) => `data-testid fp-backend-check-${name}`,
   },
+  overviewSparkline: {
+    cell: (targetId: string) => `data-testid fp-target-sparkline-${targetId}`,
+  },
+  targetActions: {
+    section: 'data-testid fp-target-actions',
+    empty: 'data-testid fp-target-actions-empty',
+    action: (id: number) => `data-testid fp-target-action-${id}`,
+  },
 };

@@ -23,7 +23,9 @@ export const pipelinePaths = {
   watches: 'api/watches',
 };
 
-export const listTargets = () => backendRequest(pipelinePaths.targets, targetsResponseSchema);
+/** The targets with their recent score history (the Overview's sparklines). */
+export const listTargets = () =>
+  backendRequest(pipelinePaths.targets, targetsResponseSchema, { params: { history: 'true' } });
 
 export const getTarget = (id: string) => backendRequest(pipelinePaths.target(id), targetDetailSchema);
 

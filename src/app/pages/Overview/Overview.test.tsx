@@ -2,6 +2,7 @@ import React from 'react';
 import { render, screen, within } from '@testing-library/react';
 import { MemoryRouter } from 'react-router-dom';
 import userEvent from '@testing-library/user-event';
+import type { FieldSparkline } from '@grafana/data';
 import { config } from '@grafana/runtime';
 import { pipelinePaths } from '../../api/pipeline';
 import { PluginSettingsContext } from '../../pluginSettings';
@@ -10,6 +11,14 @@ import { anomaly, target } from '../../testUtils/fixtures';
 import { testIds } from '../../testIds';
 import { Overview } from './Overview';
 
+// uPlot needs a real canvas (the browser test draws the real sparkline): here, what it is handed.
+jest.mock('@grafana/ui', () => ({
+  ...jest.requireActual('@grafana/ui'),
+  Sparkline: ({ sparkline }: { sparkline: FieldSparkline }) => (
+    <div data-testid="sparkline" data-x={sparkline.x?.values.join(',')} data-y={sparkline.y.values.join(',')} />
+  ),
+}));
+
 const ready = { data: { status: 'ready', checks: { store: { ok: true }, prometheus: { ok: true } } } };
 const targets = [
   target('cart', {
@@ -17,6 +26,11 @@ const targets = [
     severity: 'critical',
     failureModel: 'resource_exhaustion',
     openAnomalies: 1,
+    scores: [
+      [0, 0.1],
+      [3_600_000, 0.97],
+      [7_200_000, 0.9],
+    ],
     timeToFailure: {
       signal: 'memory',
       limit: 1,
@@ -87,6 +101,16 @@ describe('Overview', () => {
       'href',
       '/a/failureprophet-healing-app/target/cart'
     );
+  });
+
+  it("draws each target's recent score history, named by its span and peak, and asks for it", async () => {
+    const fetch = routes();
+    renderPage();
+    const sparkline = await screen.findByTestId(testIds.overviewSparkline.cell('cart'));
+    expect(sparkline).toHaveAccessibleName('Score over the last 2 h, max 0.97 (threshold 0.80)');
+    expect(within(sparkline).getByTestId('sparkline')).toHaveAttribute('data-y', '0.1,0.97,0.9');
+    expect(within(screen.getByTestId(testIds.overview.target('search'))).queryByRole('img')).toBeNull();
+    expect(requestsTo(fetch, 'GET', pipelinePaths.targets)[0].params).toEqual({ history: 'true' });
   });
 
   it('sorts by a column and filters by text', async () => {

@@ -7,6 +7,7 @@ import type { Severity, Target } from '../../../contract/pipeline';
 import { PLUGIN_BASE_URL, ROUTES } from '../../../constants';
 import { testIds } from '../../testIds';
 import { formatDuration, SEVERITY_COLOR, SEVERITY_RANK } from './format';
+import { ScoreSparkline } from './ScoreSparkline';
 
 type SortKey = 'target' | 'score' | 'severity' | 'timeToFailure' | 'openAnomalies';
 
@@ -90,6 +91,7 @@ export function TargetsTable({ targets }: { targets: Target[] }) {
                 </button>
               </th>
             ))}
+            <th scope="col">Recent score</th>
             <th scope="col">Failure model</th>
           </tr>
         </thead>
@@ -113,6 +115,13 @@ export function TargetsTable({ targets }: { targets: Target[] }) {
                   : '–'}
               </td>
               <td>{t.openAnomalies}</td>
+              <td>
+                {t.scores && t.scores.length > 1 ? (
+                  <ScoreSparkline id={t.id} scores={t.scores} threshold={t.threshold} />
+                ) : (
+                  '–'
+                )}
+              </td>
               <td>{t.failureModel?.replace('_', ' ') ?? '–'}</td>
             </tr>
           ))}
