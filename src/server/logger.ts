@@ -8,7 +8,19 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       base: { service: 'failureprophet-backend' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: {
-        paths: ['req.headers.authorization', 'headers.authorization', '*.apiToken', '*.token', 'apiToken', 'token'],
+        paths: [
+          'req.headers.authorization',
+          'headers.authorization',
+          // The Kubernetes token and CA Grafana's proxy adds on PUT /api/admin/kubernetes.
+          'req.headers["x-fp-kube-token"]',
+          'headers["x-fp-kube-token"]',
+          'req.headers["x-fp-kube-ca"]',
+          'headers["x-fp-kube-ca"]',
+          '*.apiToken',
+          '*.token',
+          'apiToken',
+          'token',
+        ],
         censor: '[redacted]',
       },
     },

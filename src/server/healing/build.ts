@@ -29,7 +29,10 @@ export function kubeClientFromConfig(config: Config): KubeClient | undefined {
   }
 }
 
-/** The healing engine as main wires it: Kubernetes from config, notifications, and the pipeline's anomalies and scores. */
+/**
+ * The healing engine as main wires it: Kubernetes from config (unless an Admin saved access in
+ * Grafana, which the engine then uses and logs), notifications, and the pipeline's anomalies and scores.
+ */
 export function buildHealing(deps: {
   config: Config;
   db: Database.Database;
@@ -41,16 +44,12 @@ export function buildHealing(deps: {
   const { config, pipeline } = deps;
   const logger = deps.logger.child({ part: 'healing' });
   const kube = kubeClientFromConfig(config);
-  if (!kube) {
-    logger.warn(
-      'no Kubernetes configured: set FP_KUBE_URL and FP_KUBE_TOKEN, KUBECONFIG, or kubernetes: in the config file; Kubernetes actions are blocked until then'
-    );
-  }
   const { url, token } = config.grafana;
   const engine = new HealingEngine({
     db: deps.db,
     settings: deps.settings,
     kube,
+    kubeConfig: config.kubernetes,
     clock: systemClock,
     logger,
     metrics: deps.metrics,

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { HealingTrigger, Policy, SafetyLimits } from '../../contract/healing';
-import type { Clock, KubeClient } from '../kubernetes';
+import type { Clock, KubeClient, KubernetesOptions } from '../kubernetes';
 import type { SettingsRepository } from '../store/store';
 import type { Lifecycle } from './lifecycle';
 import type { Notifier } from './notify';
@@ -14,8 +14,13 @@ export type SignalReader = (trigger: HealingTrigger) => Promise<number | undefin
 export interface HealingEngineDeps {
   db: Database.Database;
   settings: SettingsRepository;
-  /** Absent when the backend runs without Kubernetes: Kubernetes actions are then blocked, saying so. */
+  /**
+   * Kubernetes from the backend's config; absent when it has none. Access saved in Grafana (the
+   * engine's `kubernetes`) replaces it; with neither, Kubernetes actions are blocked, saying so.
+   */
   kube?: KubeClient;
+  /** The options `kube` was built from (the backend's config), shown as its source in the settings. */
+  kubeConfig?: KubernetesOptions;
   clock: Clock;
   logger: Logger;
   metrics: Registry;

@@ -1,17 +1,18 @@
-import type {
-  AlertIntakeResponse,
-  AlertmanagerWebhook,
-  HealingTrigger,
-  KubernetesTestResponse,
-  PlannedAction,
-  Policy,
+import {
+  healingTriggerSchema,
+  type AlertIntakeResponse,
+  type AlertmanagerWebhook,
+  type HealingTrigger,
+  type KubernetesTestResponse,
+  type PlannedAction,
+  type Policy,
 } from '../../contract/healing';
-import { healingTriggerSchema } from '../../contract/healing';
 import { receiveAlerts } from './alerts';
 import type { EngineContext, HealingEngineDeps } from './context';
 import { testKubernetes } from './dryRun';
 import { Executor } from './executor';
 import { Gates, type DecisionOutcome } from './gates';
+import { KubernetesAccess } from './kubernetesAccess';
 import { Lifecycle } from './lifecycle';
 import { HealingMetrics } from './metrics';
 import { describeAction, planAction, policyMatches, type Plan } from './policies';
@@ -35,6 +36,10 @@ export class HealingEngine {
   readonly actions: ActionRepository;
   readonly audit: AuditRepository;
   readonly settings: HealingSettings;
+  /** Which Kubernetes the engine talks to; an Admin can change it while the engine runs. */
+  readonly kubernetes: KubernetesAccess;
+  /** The engine's own copy: `kube` in it is swapped when Kubernetes access changes. */
+  private readonly deps: HealingEngineDeps;
   private readonly lifecycle: Lifecycle;
   private readonly gates: Gates;
   private readonly executor: Executor;
@@ -44,7 +49,9 @@ export class HealingEngine {
   private tickAgain = false;
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly deps: HealingEngineDeps) {
+  constructor(engineDeps: HealingEngineDeps) {
+    const deps: HealingEngineDeps = { ...engineDeps };
+    this.deps = deps;
     const now = () => deps.clock.now().getTime();
     this.actions = new ActionRepository(deps.db);
     this.audit = new AuditRepository(deps.db);
@@ -66,6 +73,18 @@ export class HealingEngine {
     };
     this.gates = new Gates(ctx);
     this.executor = new Executor(ctx);
+    this.kubernetes = new KubernetesAccess({
+      store,
+      fromConfig: engineDeps.kube ? { client: engineDeps.kube, options: engineDeps.kubeConfig } : undefined,
+      clock: deps.clock,
+      logger: deps.logger,
+      now,
+      // Safe between steps: each action step reads the client once when it starts and finishes on
+      // it (a drain keeps evicting through the cluster it cordoned); later steps use the new one.
+      use: (kube) => {
+        deps.kube = kube;
+      },
+    });
   }
 
   // ------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import type { ExecutionResult, Reason, SafetyLimits } from '../../contract/healing';
 import { executeKubeAction, reconcile, type DrainProgress } from '../kubernetes';
-import { call } from '../kubernetes/client';
+import { call, type KubeClient } from '../kubernetes/client';
 import type { EngineContext } from './context';
 import { dryRunAction } from './dryRun';
 import { executionResult, isKubeAction } from './kube';
@@ -16,6 +16,9 @@ const isNodeAction = (a: StoredAction): a is NodeAction => a.action.type === 'co
  * Runs approved actions exactly once: re-checks what must still be true, claims the action in a
  * write transaction that checks every limit again, runs it with its progress persisted, records
  * the outcome; reconciles what a stopped process left executing; verifies what succeeded.
+ *
+ * Each step reads the Kubernetes client once when it starts and uses that one to the end, so an
+ * Admin changing Kubernetes access meanwhile never splits a step across two clusters.
  */
 export class Executor {
   constructor(private readonly ctx: EngineContext) {}
@@ -26,6 +29,7 @@ export class Executor {
 
   async execute(id: number): Promise<void> {
     const { lifecycle, settings, deps } = this.ctx;
+    const { kube } = deps;
     const action = lifecycle.actions.get(id);
     if (action?.state !== 'approved') {
       return;
@@ -47,12 +51,12 @@ export class Executor {
       );
       return;
     }
-    if (isNodeAction(action) && (await this.waitForNodeBudget(action, limits))) {
+    if (isNodeAction(action) && (await this.waitForNodeBudget(action, limits, kube))) {
       return;
     }
     if (isKubeAction(action.action)) {
       // The proposal's dry run may be hours old: check again that the cluster accepts it now.
-      const dry = await dryRunAction(action.action, action.target, lifecycle.now(), deps.kube, deps.notifier);
+      const dry = await dryRunAction(action.action, action.target, lifecycle.now(), kube, deps.notifier);
       const refused: Reason | undefined =
         dry.noop ?? (dry.record.error && { ...dry.record.error, kind: 'dry-run-failed' });
       if (refused) {
@@ -65,7 +69,7 @@ export class Executor {
       }
     }
     if (this.claim(id, limits)) {
-      await this.run(lifecycle.get(id));
+      await this.run(lifecycle.get(id), kube);
     }
   }
 
@@ -95,9 +99,12 @@ export class Executor {
   }
 
   /** For cordon and drain: which held nodes keep the budget full, after giving back nodes someone uncordoned. */
-  private async nodeBudgetFull(action: NodeAction, limits: SafetyLimits): Promise<Reason | undefined> {
+  private async nodeBudgetFull(
+    action: NodeAction,
+    limits: SafetyLimits,
+    kube?: KubeClient
+  ): Promise<Reason | undefined> {
     const { actions } = this.lifecycle;
-    const kube = this.ctx.deps.kube;
     const others = () => actions.heldNodes().filter((h) => h.node !== action.action.node);
     if (others().length < limits.maxNodesDisrupted) {
       return undefined;
@@ -125,9 +132,9 @@ export class Executor {
   }
 
   /** True while the node budget is full; the action stays approved and says what it waits for (audited once per change). */
-  private async waitForNodeBudget(action: NodeAction, limits: SafetyLimits): Promise<boolean> {
+  private async waitForNodeBudget(action: NodeAction, limits: SafetyLimits, kube?: KubeClient): Promise<boolean> {
     const { lifecycle } = this;
-    const waiting = await this.nodeBudgetFull(action, limits);
+    const waiting = await this.nodeBudgetFull(action, limits, kube);
     if (waiting && action.reason?.message !== waiting.message) {
       lifecycle.db.transaction(() => {
         lifecycle.actions.setReason(action.id, waiting, lifecycle.now());
@@ -177,9 +184,9 @@ export class Executor {
   }
 
   /** Runs a claimed action (or resumes an interrupted drain) and records the outcome. */
-  private async run(action: StoredAction): Promise<void> {
+  private async run(action: StoredAction, kube: KubeClient | undefined): Promise<void> {
     const { lifecycle } = this;
-    const { kube, notifier } = this.ctx.deps;
+    const { notifier } = this.ctx.deps;
     const startedAt = lifecycle.now();
     const planned = action.action;
     const notConfigured = (what: string): ExecutionResult => ({
@@ -247,6 +254,7 @@ export class Executor {
   async recover(id: number): Promise<void> {
     const { lifecycle } = this;
     const { deps, settings } = this.ctx;
+    const { kube } = deps;
     const action = lifecycle.actions.get(id);
     if (action?.state !== 'executing') {
       return;
@@ -262,10 +270,10 @@ export class Executor {
       return;
     }
     // Left executing while the kill switch is engaged: a half-done drain is not resumed.
-    if (!deps.kube || settings.killSwitchRefusal()) {
+    if (!kube || settings.killSwitchRefusal()) {
       return;
     }
-    const seen = await reconcile(deps.kube, planned);
+    const seen = await reconcile(kube, planned);
     if (!seen.ok) {
       // Stays executing: the next tick tries again once Kubernetes answers.
       deps.logger.warn({ actionId: id, error: seen.error }, 'cannot reconcile an interrupted action yet');
@@ -287,7 +295,7 @@ export class Executor {
         details: seen.value,
       });
     } else if (state === 'not-done') {
-      await this.run(action);
+      await this.run(action, kube);
     } else {
       this.finish(action, {
         ok: false,

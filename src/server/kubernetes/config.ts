@@ -10,7 +10,7 @@ const common = {
  * How the backend reaches Kubernetes; the backend config embeds it under `kubernetes:`.
  * - `in-cluster`: the pod's service account (token, CA and namespace mounted by Kubernetes).
  * - `kubeconfig`: a kubeconfig file, `path` or else `KUBECONFIG` or else ~/.kube/config.
- * - `endpoint`: the configured Kubernetes endpoint: an API URL, a bearer token and a CA file.
+ * - `endpoint`: the configured Kubernetes endpoint: an API URL, a bearer token and a CA (file or data).
  */
 export const kubernetesOptionsSchema = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('in-cluster'), ...common }),
@@ -25,6 +25,8 @@ export const kubernetesOptionsSchema = z.discriminatedUnion('mode', [
     url: z.url({ protocol: /^https?$/ }),
     token: z.string().min(1),
     caFile: z.string().min(1).optional(),
+    /** The CA as base64 of its PEM (kubeconfig's certificate-authority-data); what Grafana's settings carry. */
+    caData: z.string().min(1).optional(),
     insecureSkipTlsVerify: z.boolean().default(false),
     ...common,
   }),
@@ -74,6 +76,7 @@ export function createKubeConfig(options: KubernetesOptions): KubeConfig {
           name: 'failureprophet',
           server: options.url,
           caFile: options.caFile,
+          caData: options.caData,
           // The client refuses an http:// server unless TLS verification is off; there is no TLS
           // to verify on such a URL anyway.
           skipTLSVerify: options.insecureSkipTlsVerify || options.url.startsWith('http:'),

@@ -4,6 +4,7 @@ import { actionRoutes } from './actions';
 import { adminRoutes } from './admin';
 import { alertRoutes } from './alerts';
 import { auditRoutes } from './audit';
+import { kubernetesRoutes } from './kubernetes';
 import { policyRoutes } from './policies';
 
 /** Every healing route, for buildServer's authenticatedRoutes. */
@@ -12,5 +13,6 @@ export const healingRoutes = (engine: HealingEngine): FastifyPluginAsyncZod[] =>
   auditRoutes(engine),
   policyRoutes(engine),
   adminRoutes(engine),
+  kubernetesRoutes(engine),
   alertRoutes(engine),
 ];
