@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Ajv from 'ajv';
+import { KUBE_CA_HEADER, KUBE_TOKEN_HEADER } from '../../src/contract/kubernetes';
 
 const ROOT = join(__dirname, '..', '..');
 const read = (path: string) => JSON.parse(readFileSync(join(ROOT, path), 'utf8'));
@@ -138,6 +139,9 @@ describe('plugin.json', () => {
       ['POST', 'api/actions/17/approve', 'Editor', '/api/actions'],
       ['POST', 'api/anomalies/3/feedback', 'Editor', '/api/anomalies'],
       ['POST', 'api/models/retrain', 'Editor', '/api/models'],
+      ['PUT', 'api/admin/kubernetes', 'Admin', '/api/admin/kubernetes'],
+      ['GET', 'api/kubernetes', 'Viewer', '/api'],
+      ['DELETE', 'api/admin/kubernetes', 'Admin', '/api/admin'],
       ['PUT', 'api/admin/kill-switch', 'Admin', '/api/admin'],
       ['PUT', 'api/admin/policies', 'Admin', '/api/admin'],
       ['POST', 'api/admin/test/kubernetes', 'Admin', '/api/admin'],
@@ -154,6 +158,22 @@ describe('plugin.json', () => {
       ['POST', 'metrics'],
     ])('%s %s matches no route, so Grafana answers 404', (method, path) => {
       expect(matchRoute(routes, method, path)).toBeUndefined();
+    });
+
+    // Grafana's proxy renders each route header with Go's text/template (interpolateString) and
+    // sets it with Header.Set (addHeaders in pkg/api/pluginproxy), so it replaces a header of the
+    // same name the browser sent: the Kubernetes secrets can come only from secureJsonData.
+    // `orEmpty` renders an unset secret as "" instead of "<no value>".
+    it('sends the Kubernetes token and CA from secureJsonData only to the Kubernetes settings route', () => {
+      const route = matchRoute(routes, 'PUT', 'api/admin/kubernetes');
+      const headers = Object.fromEntries(route!.headers.map((h) => [h.name.toLowerCase(), h.content]));
+      expect(headers[KUBE_TOKEN_HEADER]).toBe('{{ .SecureJsonData.kubeToken | orEmpty }}');
+      expect(headers[KUBE_CA_HEADER]).toBe('{{ .SecureJsonData.kubeCa | orEmpty }}');
+      const carrying = routes.filter((r) => r.headers.some((h) => /kubeToken|kubeCa/.test(h.content)));
+      expect(carrying).toEqual([route]);
+      // Declared before the generic admin PUT, which would otherwise win and forward no secrets.
+      const generic = routes.findIndex((r) => r.path === 'api/admin/*' && r.method === 'PUT');
+      expect(routes.indexOf(route!)).toBeLessThan(generic);
     });
 
     it('declares one verb per route (a list such as "GET,POST" would match nothing)', () => {
