@@ -79,4 +79,9 @@ export const testIds = {
     empty: 'data-testid fp-target-actions-empty',
     action: (id: number) => `data-testid fp-target-action-${id}`,
   },
+  kubernetesAccess: {
+    source: 'data-testid fp-kube-source',
+    error: 'data-testid fp-kube-error',
+    reset: 'data-testid fp-kube-reset',
+  },
 };
