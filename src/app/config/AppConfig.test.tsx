@@ -6,6 +6,7 @@ import { PLUGIN_SETTINGS_URL } from '../../constants';
 import { reloadPage } from '../../utils/reloadPage';
 import type { AppSettings } from '../pluginSettings';
 import { healingPaths } from '../api/healing';
+import { kubernetesPaths } from '../api/kubernetes';
 import { installFakeBackendSrv, requestsTo } from '../testUtils/fakeBackendSrv';
 import { installFakeDataSources } from '../testUtils/fakeDataSources';
 import { appPluginMeta } from '../testUtils/pluginMeta';
@@ -30,6 +31,18 @@ beforeEach(() =>
   ])
 );
 
+const endpointSettings = {
+  source: 'grafana',
+  mode: 'endpoint',
+  url: 'https://k8s:6443',
+  tokenSet: true,
+  caSet: true,
+  updatedBy: 'admin',
+  updatedAt: Date.parse('2026-01-01T12:00:00Z'),
+};
+
+const PEM = ['-----BEGIN CERTIFICATE-----', 'MIIBfzCCASWgAwIBAgIUXa', '-----END CERTIFICATE-----'].join('\n');
+
 function renderConfig(jsonData: AppSettings = {}, secureJsonFields: Record<string, boolean> = {}) {
   const plugin = new AppPlugin<AppSettings>();
   plugin.meta = appPluginMeta(jsonData, secureJsonFields);
@@ -53,13 +66,14 @@ describe('validateBackendUrl', () => {
 describe('AppConfig (connection)', () => {
   beforeEach(() => jest.mocked(reloadPage).mockReset());
 
-  it('shows the saved URL and a configured token that cannot be read back', () => {
+  it('shows the saved URL and a configured token that cannot be read back', async () => {
     installFakeBackendSrv({});
     renderConfig({ backendUrl: 'http://backend:3001' }, { backendToken: true });
     expect(screen.getByTestId(testIds.appConfig.backendUrl)).toHaveValue('http://backend:3001');
     const token = screen.getByTestId(testIds.appConfig.backendToken);
     expect(token).toHaveValue('configured');
     expect(token).toBeDisabled();
+    expect(await screen.findByText(/Which Kubernetes the backend uses is unknown: no fake route/)).toBeInTheDocument();
   });
 
   it('validates as the admin types, with the reason beside the field, and blocks saving', async () => {
@@ -86,6 +100,8 @@ describe('AppConfig (connection)', () => {
       jsonData: { backendUrl: 'http://backend:3001', kubernetes: { mode: 'in-cluster' } },
       secureJsonData: { backendToken: 's3cret' },
     });
+    // The Kubernetes part was not touched: the backend keeps its own config.
+    expect(requestsTo(fetch, 'PUT', kubernetesPaths.admin)).toEqual([]);
   });
 
   it('leaves an already configured token untouched when only the URL changes', async () => {
@@ -130,7 +146,10 @@ describe('AppConfig (connection)', () => {
   });
 
   it('requires a URL and a token for a Kubernetes API endpoint and keeps them secret', async () => {
-    const fetch = installFakeBackendSrv({ [`POST ${PLUGIN_SETTINGS_URL}`]: { data: {} } });
+    const fetch = installFakeBackendSrv({
+      [`POST ${PLUGIN_SETTINGS_URL}`]: { data: {} },
+      [`PUT ${kubernetesPaths.admin}`]: { data: endpointSettings },
+    });
     renderConfig({ backendUrl: 'http://backend:3001' }, { backendToken: true });
     await userEvent.click(screen.getByLabelText('API endpoint'));
     expect(screen.getByText('The Kubernetes API URL is required')).toBeInTheDocument();
@@ -147,6 +166,98 @@ describe('AppConfig (connection)', () => {
     expect(data.jsonData.kubernetes).toEqual({ mode: 'endpoint', url: 'https://k8s:6443' });
     expect(data.secureJsonData).toEqual({ kubeToken: 'kube-secret' });
     expect(JSON.stringify(data.jsonData)).not.toContain('kube-secret');
+    // The secrets reach the backend only through the proxy route's headers, never in the body.
+    const [push] = requestsTo(fetch, 'PUT', kubernetesPaths.admin);
+    expect(push.data).toEqual({ mode: 'endpoint', url: 'https://k8s:6443' });
+  });
+
+  it('saves the CA base64-encoded in secureJsonData, then pushes the Kubernetes settings to the backend', async () => {
+    const fetch = installFakeBackendSrv({
+      'GET api/kubernetes': { data: { source: 'config', mode: 'in-cluster', tokenSet: false, caSet: false } },
+      [`POST ${PLUGIN_SETTINGS_URL}`]: { data: {} },
+      [`PUT ${kubernetesPaths.admin}`]: { data: endpointSettings },
+    });
+    renderConfig({ backendUrl: 'http://backend:3001' }, { backendToken: true });
+    await userEvent.click(screen.getByLabelText('API endpoint'));
+    await userEvent.type(screen.getByTestId(testIds.appConfig.kubeUrl), 'https://k8s:6443');
+    await userEvent.type(screen.getByLabelText(/^Bearer token/), 'kube-secret');
+    await userEvent.click(screen.getByLabelText(/^CA certificate/));
+    await userEvent.paste('MIIB');
+    expect(screen.getByText(/Paste the CA as PEM/)).toBeInTheDocument();
+    expect(screen.getByTestId(testIds.appConfig.submit)).toBeDisabled();
+    await userEvent.clear(screen.getByLabelText(/^CA certificate/));
+    await userEvent.paste(`${PEM}\n\n`);
+    expect(screen.queryByText(/Paste the CA as PEM/)).not.toBeInTheDocument();
+    await userEvent.click(screen.getByTestId(testIds.appConfig.submit));
+    await waitFor(() => expect(reloadPage).toHaveBeenCalled());
+
+    const calls = fetch.mock.calls.map(([r]) => `${r.method} ${r.url}`);
+    const saved = calls.findIndex((c) => c.startsWith(`POST ${PLUGIN_SETTINGS_URL}`));
+    const pushed = calls.findIndex((c) => c.endsWith(kubernetesPaths.admin));
+    expect(saved).toBeGreaterThanOrEqual(0);
+    expect(pushed).toBeGreaterThan(saved);
+    const { secureJsonData } = requestsTo(fetch, 'POST', PLUGIN_SETTINGS_URL)[0].data;
+    expect(secureJsonData).toEqual({ kubeToken: 'kube-secret', kubeCa: btoa(`${PEM}\n`) });
+    expect(atob(secureJsonData.kubeCa)).toContain('-----BEGIN CERTIFICATE-----\nMIIB');
+    expect(requestsTo(fetch, 'PUT', kubernetesPaths.admin)[0].data).toEqual({
+      mode: 'endpoint',
+      url: 'https://k8s:6443',
+    });
+  });
+
+  it("shows the backend's refusal of the Kubernetes settings in words and does not reload", async () => {
+    installFakeBackendSrv({
+      'GET api/kubernetes': {
+        data: { source: 'config', mode: 'in-cluster', url: 'https://10.0.0.1:443', tokenSet: false, caSet: false },
+      },
+      [`POST ${PLUGIN_SETTINGS_URL}`]: { data: {} },
+      [`PUT ${kubernetesPaths.admin}`]: {
+        status: 400,
+        data: {
+          error: 'bad_request',
+          field: 'secureJsonData.kubeCa',
+          message: 'secureJsonData.kubeCa: the CA certificate is not a readable certificate: bad DER',
+        },
+      },
+    });
+    renderConfig(
+      { backendUrl: 'http://backend:3001', kubernetes: { mode: 'endpoint', url: 'https://k8s:6443' } },
+      { backendToken: true, kubeToken: true }
+    );
+    expect(
+      await screen.findByText(
+        /The backend uses: its in-cluster service account https:\/\/10.0.0.1:443 \(from its config file\)/
+      )
+    ).toBeInTheDocument();
+    await userEvent.click(screen.getByLabelText(/^CA certificate/));
+    await userEvent.paste(PEM);
+    await userEvent.click(screen.getByTestId(testIds.appConfig.submit));
+    const refusal = await screen.findByTestId(testIds.kubernetesAccess.error);
+    expect(refusal).toHaveTextContent('The backend did not take the Kubernetes settings');
+    expect(refusal).toHaveTextContent(
+      'keeps using what it used before: secureJsonData.kubeCa: the CA certificate is not a readable certificate'
+    );
+    expect(reloadPage).not.toHaveBeenCalled();
+    expect(screen.getByTestId(testIds.appConfig.unsaved)).toBeInTheDocument();
+  });
+
+  it('shows which Kubernetes the backend uses, and can send it back to its config file', async () => {
+    let settings: object = endpointSettings;
+    const fetch = installFakeBackendSrv({
+      'GET api/kubernetes': () => ({ data: settings }),
+      [`DELETE ${kubernetesPaths.admin}`]: () => {
+        settings = { source: 'none', tokenSet: false, caSet: false };
+        return { data: settings };
+      },
+    });
+    renderConfig({ backendUrl: 'http://backend:3001' }, { backendToken: true });
+    expect(await screen.findByTestId(testIds.kubernetesAccess.source)).toHaveTextContent(
+      /The backend uses: API endpoint https:\/\/k8s:6443 \(set in Grafana by admin/
+    );
+    await userEvent.click(screen.getByTestId(testIds.kubernetesAccess.reset));
+    expect(await screen.findByText('The backend uses: none: Kubernetes actions are blocked')).toBeInTheDocument();
+    expect(requestsTo(fetch, 'DELETE', kubernetesPaths.admin)).toHaveLength(1);
+    expect(reloadPage).not.toHaveBeenCalled();
   });
 
   it('reports in words what each connection test finds', async () => {

@@ -12,10 +12,14 @@ import {
   RadioButtonGroup,
   SecretInput,
   SecretTextArea,
+  Text,
   useStyles2,
 } from '@grafana/ui';
 import { PLUGIN_SETTINGS_URL } from '../../constants';
+import type { PutKubernetesBody } from '../../contract/kubernetes';
 import { reloadPage } from '../../utils/reloadPage';
+import { describeKubernetes, getKubernetes, putKubernetes, resetKubernetes } from '../api/kubernetes';
+import { useBackendQuery } from '../api/useBackendQuery';
 import type { AppSettings } from '../pluginSettings';
 import { testIds } from '../testIds';
 import { useUnsavedChangesWarning } from '../utils/useUnsavedChangesWarning';
@@ -72,6 +76,27 @@ function validateKubeUrl(value: string): string | undefined {
   }
 }
 
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/;
+
+function validateKubeCa(value: string): string | undefined {
+  if (!value.trim()) {
+    return undefined;
+  }
+  if (!PEM_CERTIFICATE.test(value)) {
+    return 'Paste the CA as PEM: -----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----';
+  }
+  // A PEM is ASCII; anything else is a copy-and-paste accident (and btoa would refuse it).
+  return /^[\x09\x0a\x0d\x20-\x7e]*$/.test(value) ? undefined : 'The PEM contains characters that are not ASCII';
+}
+
+/**
+ * secureJsonData travels to the backend in a header (the plugin proxy route), and a PEM's line
+ * breaks cannot: it is kept base64-encoded, like kubeconfig's certificate-authority-data.
+ */
+const encodeCa = (pem: string) => btoa(`${pem.trim()}\n`);
+
+const KUBE_FIELDS = ['kubeMode', 'kubeUrl', 'kubeToken', 'isKubeTokenSet', 'kubeCa', 'isKubeCaSet'] as const;
+
 const AppConfig = ({ plugin }: AppConfigProps) => {
   const styles = useStyles2(getStyles);
   const { enabled, pinned, jsonData, secureJsonFields } = plugin.meta;
@@ -93,6 +118,9 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
   const [touched, setTouched] = useState(false);
   const [saving, setSaving] = useState(false);
   const [saveError, setSaveError] = useState<string>();
+  const [kubeError, setKubeError] = useState<string>();
+  const backendConfigured = Boolean(jsonData?.backendUrl && secureJsonFields?.backendToken);
+  const backendKube = useBackendQuery(getKubernetes, 'kubernetes', { enabled: backendConfigured });
 
   const urlError = validateBackendUrl(state.backendUrl);
   const tokenError = !state.isTokenSet && !state.backendToken ? 'The backend token is required' : undefined;
@@ -102,7 +130,9 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
     endpoint && !state.isKubeTokenSet && !state.kubeToken
       ? 'A bearer token is required for an API endpoint'
       : undefined;
-  const invalid = Boolean(urlError || tokenError || kubeUrlError || kubeTokenError);
+  const kubeCaError = endpoint ? validateKubeCa(state.kubeCa) : undefined;
+  const invalid = Boolean(urlError || tokenError || kubeUrlError || kubeTokenError || kubeCaError);
+  const kubeChanged = KUBE_FIELDS.some((field) => state[field] !== initial[field]);
 
   const onChange = (event: ChangeEvent<HTMLInputElement>) => {
     setTouched(true);
@@ -117,6 +147,7 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
     }
     setSaving(true);
     setSaveError(undefined);
+    setKubeError(undefined);
     try {
       await savePluginSettings({
         enabled,
@@ -128,15 +159,39 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
           kubernetes: endpoint ? { mode: 'endpoint', url: state.kubeUrl } : { mode: 'in-cluster' },
         },
         // Only the secrets the admin typed or reset are sent: an untouched secret stays as it is.
-        secureJsonData: secretsToSave(state),
+        secureJsonData: secretsToSave(state, initial),
       });
-      reloadPage();
     } catch (err) {
       const fetchError = err as FetchError<{ message?: string }>;
       setSaveError(fetchError?.data?.message ?? fetchError?.statusText ?? 'saving failed');
-    } finally {
       setSaving(false);
+      return;
     }
+    // Only a change made here is pushed: an untouched page must not override the backend's own config.
+    if (kubeChanged) {
+      const body: PutKubernetesBody = endpoint ? { mode: 'endpoint', url: state.kubeUrl } : { mode: 'in-cluster' };
+      try {
+        await putKubernetes(body);
+      } catch (err) {
+        setKubeError(
+          `Grafana saved them, but the backend refused them or could not be reached, so it keeps using what it used before: ${(err as Error).message}`
+        );
+        backendKube.reload();
+        setSaving(false);
+        return;
+      }
+    }
+    reloadPage();
+  };
+
+  const onResetBackendKube = async () => {
+    setKubeError(undefined);
+    try {
+      await resetKubernetes();
+    } catch (err) {
+      setKubeError(`The backend could not go back to its config file: ${(err as Error).message}`);
+    }
+    backendKube.reload();
   };
 
   return (
@@ -199,7 +254,34 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
         </Field>
       </FieldSet>
       <FieldSet label="Kubernetes">
-        <Field label="How the backend reaches Kubernetes">
+        {backendConfigured && (
+          <div className={styles.kubeSource} data-testid={testIds.kubernetesAccess.source}>
+            {backendKube.data ? (
+              <>
+                <Text>The backend uses: {describeKubernetes(backendKube.data)}</Text>
+                {backendKube.data.source === 'grafana' && (
+                  <Button
+                    size="sm"
+                    variant="secondary"
+                    fill="outline"
+                    onClick={onResetBackendKube}
+                    data-testid={testIds.kubernetesAccess.reset}
+                  >
+                    Use the backend&apos;s config file instead
+                  </Button>
+                )}
+              </>
+            ) : backendKube.error ? (
+              <Text color="warning">Which Kubernetes the backend uses is unknown: {backendKube.error.message}</Text>
+            ) : (
+              <Text color="secondary">Asking the backend which Kubernetes it uses…</Text>
+            )}
+          </div>
+        )}
+        <Field
+          label="How the backend reaches Kubernetes"
+          description="Saving a change here sends it to the backend, where it wins over the backend's own config."
+        >
           <RadioButtonGroup
             id="fp-kube-mode"
             options={KUBE_MODES}
@@ -235,7 +317,12 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
                 onReset={() => setState({ ...state, kubeToken: '', isKubeTokenSet: false })}
               />
             </Field>
-            <Field label="CA certificate" description="PEM; empty to use the system's trusted CAs">
+            <Field
+              label="CA certificate"
+              description="PEM; empty to use the system's trusted CAs"
+              invalid={Boolean(kubeCaError)}
+              error={kubeCaError}
+            >
               <SecretTextArea
                 id="fp-kube-ca"
                 cols={60}
@@ -261,6 +348,15 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
             {saveError}
           </Alert>
         )}
+        {kubeError && (
+          <Alert
+            title="The backend did not take the Kubernetes settings"
+            severity="error"
+            data-testid={testIds.kubernetesAccess.error}
+          >
+            {kubeError}
+          </Alert>
+        )}
         <div className={styles.marginTop}>
           <Button
             type="submit"
@@ -282,16 +378,21 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
 
 export default AppConfig;
 
-function secretsToSave(state: FormState): Record<string, string> | undefined {
+function secretsToSave(state: FormState, initial: FormState): Record<string, string> | undefined {
   const secrets: Record<string, string> = {};
   if (state.backendToken) {
     secrets.backendToken = state.backendToken;
   }
   if (state.kubeToken) {
     secrets.kubeToken = state.kubeToken;
+  } else if (initial.isKubeTokenSet && !state.isKubeTokenSet) {
+    // Reset: an empty value is what the proxy then sends, i.e. no token.
+    secrets.kubeToken = '';
   }
-  if (state.kubeCa) {
-    secrets.kubeCa = state.kubeCa;
+  if (state.kubeCa.trim()) {
+    secrets.kubeCa = encodeCa(state.kubeCa);
+  } else if (initial.isKubeCaSet && !state.isKubeCaSet) {
+    secrets.kubeCa = '';
   }
   return Object.keys(secrets).length ? secrets : undefined;
 }
@@ -311,5 +412,12 @@ const getStyles = (theme: GrafanaTheme2) => ({
   }),
   unsaved: css({
     color: theme.colors.warning.text,
+  }),
+  kubeSource: css({
+    display: 'flex',
+    alignItems: 'center',
+    flexWrap: 'wrap',
+    gap: theme.spacing(2),
+    marginBottom: theme.spacing(2),
   }),
 });
