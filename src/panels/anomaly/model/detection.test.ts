@@ -24,6 +24,22 @@ describe('detectSeries', () => {
     expect(after.state).toEqual(whole.state);
   });
 
+  it('stays equal to one pass over the whole history through many small refreshes, and when one run is continued twice', () => {
+    const whole = detectSeries(window(series, 0, 3000), 'failureprophet');
+    // 600 samples in view, 4 more per refresh: more refreshes than the room kept after a run, so its storage moves.
+    let run = detectSeries(window(series, 0, 600), 'failureprophet');
+    for (let end = 604; end <= 3000; end += 4) {
+      run = detectSeries(window(series, end - 600, end), 'failureprophet', run);
+    }
+    expect(outputs(run)).toEqual(outputs(whole, 2400));
+
+    const base = detectSeries(window(series, 0, 2000), 'failureprophet');
+    const one = detectSeries(window(series, 10, 2010), 'failureprophet', base);
+    const other = detectSeries(window(series, 20, 2020), 'failureprophet', base);
+    expect(outputs(one)).toEqual(outputs(whole, 10, 2010));
+    expect(outputs(other)).toEqual(outputs(whole, 20, 2020));
+  });
+
   it('returns the previous run itself for the same samples in fresh arrays, equal to a fresh run', () => {
     const first = detectSeries(window(series, 0, 2000), 'failureprophet');
     const again = detectSeries(window(series, 0, 2000), 'failureprophet', first);
