@@ -96,8 +96,8 @@ export function buildPlotFrames(analyses: SeriesAnalysis[], layers: AnomalyLayer
       },
     });
     if (layers.band) {
-      add(derived(`${series.name} · upper`, 'upper', clamped(buckets.reduce(a.upper, rows), clamp), { lineWidth: 0, fillOpacity: 15, fillBelowTo: `${series.name} · lower` }));
-      add(derived(`${series.name} · lower`, 'lower', clamped(buckets.reduce(a.lower, rows), clamp), { lineWidth: 0, fillOpacity: 0 }));
+      add(derived(`${series.name} · upper`, 'upper', buckets.reduce(a.upper, rows, clamp), { lineWidth: 0, fillOpacity: 15, fillBelowTo: `${series.name} · lower` }));
+      add(derived(`${series.name} · lower`, 'lower', buckets.reduce(a.lower, rows, clamp), { lineWidth: 0, fillOpacity: 0 }));
     }
     if (layers.score && analyses.length === 1) {
       const score = derived(`${series.name} · score`, 'score', buckets.reduce(a.score, rows), { lineWidth: 1, fillOpacity: 8, thresholdsStyle: { mode: GraphThresholdsStyleMode.Dashed } }, scoreConfig(threshold));
@@ -111,8 +111,8 @@ export function buildPlotFrames(analyses: SeriesAnalysis[], layers: AnomalyLayer
       const name = `${series.name} · forecast`;
       const pathRows = axis.rowsOf(path.time);
       add(derived(name, 'forecast', buckets.reduce(path.value, pathRows), { lineWidth: 1, lineStyle: { fill: 'dash', dash: [6, 4] } }), later);
-      add(derived(`${name} upper`, 'forecastUpper', clamped(buckets.reduce(path.upper, pathRows), clamp), { lineWidth: 0, fillOpacity: 10, fillBelowTo: `${name} lower` }), later);
-      add(derived(`${name} lower`, 'forecastLower', clamped(buckets.reduce(path.lower, pathRows), clamp), { lineWidth: 0, fillOpacity: 0 }), later);
+      add(derived(`${name} upper`, 'forecastUpper', buckets.reduce(path.upper, pathRows, clamp), { lineWidth: 0, fillOpacity: 10, fillBelowTo: `${name} lower` }), later);
+      add(derived(`${name} lower`, 'forecastLower', buckets.reduce(path.lower, pathRows, clamp), { lineWidth: 0, fillOpacity: 0 }), later);
     }
   });
 
@@ -200,7 +200,7 @@ interface UnionAxis {
 
 /** The sorted union of several ascending time arrays; when all are equal (the usual case), the first itself. */
 function unionAxis(times: Float64Array[]): UnionAxis {
-  const equal = (a: Float64Array, b: Float64Array) => a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
+  const equal = sameTimes;
   // Series of one query usually share their timestamps: merge each distinct array once.
   const distinct: Float64Array[] = [];
   for (const t of times) {
@@ -250,11 +250,30 @@ function unionAxis(times: Float64Array[]): UnionAxis {
   };
 }
 
+/** Element by element: the series of one query usually hold equal but distinct arrays. */
+function sameTimes(a: Float64Array, b: Float64Array): boolean {
+  if (a === b) {
+    return true;
+  }
+  if (a.length !== b.length) {
+    return false;
+  }
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== b[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
 interface Buckets {
   /** x of every output row: each bucket's first time, and its last when it holds more than one. */
   time: number[];
-  /** Values on the axis (or at `rows` of it) → the bucket's min and max in time order; null: a gap (samples, none finite); undefined: no sample. */
-  reduce(values: ArrayLike<number>, rows: Int32Array | null): Array<number | null | undefined>;
+  /**
+   * Values on the axis (or at `rows` of it) → the bucket's min and max in time order, clamped to
+   * `range` if given; null: a gap (samples, none finite); undefined: no sample.
+   */
+  reduce(values: ArrayLike<number>, rows: Int32Array | null, range?: [number, number]): Array<number | null | undefined>;
 }
 
 /** Equal time buckets over the axis, at most `count`; every row its own bucket when there are few. */
@@ -298,8 +317,12 @@ function bucketsOf(axis: Float64Array, count: number): Buckets {
 
   return {
     time,
-    reduce(values, rows) {
-      const out = new Array<number | null | undefined>(time.length).fill(undefined);
+    reduce(values, rows, range) {
+      const lowest = range ? range[0] : -Infinity;
+      const highest = range ? range[1] : Infinity;
+      // Numbers gathered unboxed; only a field with gaps or missing samples needs a mixed array.
+      const out = new Float64Array(time.length);
+      const kind = new Uint8Array(time.length).fill(NO_SAMPLE);
       const m = values.length;
       let i = 0;
       while (i < m) {
@@ -323,25 +346,37 @@ function bucketsOf(axis: Float64Array, count: number): Buckets {
           j++;
         }
         const r = outRow[b];
-        const pair = outRow[b + 1] - r === 2;
+        const width = outRow[b + 1] - r;
         if (loAt < 0) {
           // Only NaN: uPlot draws a gap at null.
-          out[r] = null;
-          if (pair) {
-            out[r + 1] = null;
-          }
-        } else if (!pair) {
-          out[r] = lo;
+          kind.fill(GAP, r, r + width);
         } else {
-          out[r] = loAt <= hiAt ? lo : hi;
-          out[r + 1] = loAt <= hiAt ? hi : lo;
+          lo = Math.min(highest, Math.max(lowest, lo));
+          hi = Math.min(highest, Math.max(lowest, hi));
+          out[r] = width === 1 ? lo : loAt <= hiAt ? lo : hi;
+          kind[r] = VALUE;
+          if (width === 2) {
+            out[r + 1] = loAt <= hiAt ? hi : lo;
+            kind[r + 1] = VALUE;
+          }
         }
         i = j;
       }
-      return out;
+      if (kind.every((k) => k === VALUE)) {
+        return Array.from(out);
+      }
+      const mixed = new Array<number | null | undefined>(time.length);
+      for (let r = 0; r < time.length; r++) {
+        mixed[r] = kind[r] === VALUE ? out[r] : kind[r] === GAP ? null : undefined;
+      }
+      return mixed;
     },
   };
 }
+
+const VALUE = 0;
+const GAP = 1;
+const NO_SAMPLE = 2;
 
 /** The frame's fields and their settings, without values or functions. */
 function structureKeyOf(frame: DataFrame): string {
@@ -393,7 +428,9 @@ function visibleRange(analyses: SeriesAnalysis[], limit?: number): [number, numb
   let lo = limit ?? Infinity;
   let hi = limit ?? -Infinity;
   for (const a of analyses) {
-    for (const v of a.series.values) {
+    const values = a.series.values;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
       if (v < lo) {
         lo = v;
       }
@@ -404,16 +441,4 @@ function visibleRange(analyses: SeriesAnalysis[], limit?: number): [number, numb
   }
   const margin = 0.1 * (hi - lo || Math.abs(hi) || 1);
   return [lo - margin, hi + margin];
-}
-
-function clamped(values: Array<number | null | undefined>, range?: [number, number]): Array<number | null | undefined> {
-  if (range) {
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (v != null) {
-        values[i] = Math.min(range[1], Math.max(range[0], v));
-      }
-    }
-  }
-  return values;
 }
