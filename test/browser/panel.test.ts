@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { panelTestIds } from '../../src/panels/anomaly/testIds';
@@ -20,7 +21,10 @@ async function setTheme(page: Page, mode: 'light' | 'dark') {
   await page.evaluate((m) => (window as unknown as { __setTheme: (x: string) => void }).__setTheme(m), mode);
 }
 
-const render = (page: Page, variant: 'new-data' | 'same-data') =>
+/** See RenderVariant in panel/entry.tsx. */
+type Variant = 'refresh' | 'identical' | 'cold' | 'same-data';
+
+const render = (page: Page, variant: Variant) =>
   page.evaluate(
     (v) => (window as unknown as { __renderPanel: (x: string) => Promise<number> }).__renderPanel(v),
     variant
@@ -49,34 +53,34 @@ function medianPhases(runs: Array<Record<string, number>>): Record<string, numbe
 }
 
 /**
- * FP_PROFILE=1: Chromium's CPU profile of a few new-data renders, self time by function, printed
- * (for finding where the time goes; not an assertion).
+ * FP_PROFILE=1: Chromium's CPU profile of a few renders of a variant, self time by function,
+ * printed (for finding where the time goes; not an assertion).
  */
-async function profileNewData(page: Page) {
+async function profile(page: Page, variant: Variant) {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
   await cdp.send('Profiler.start');
   for (let i = 0; i < 3; i++) {
-    await render(page, 'new-data');
+    await render(page, variant);
   }
-  const { profile } = (await cdp.send('Profiler.stop')) as {
+  const { profile: cpu } = (await cdp.send('Profiler.stop')) as {
     profile: {
       nodes: Array<{ id: number; callFrame: { functionName: string; lineNumber: number; url: string } }>;
       samples: number[];
       timeDeltas: number[];
     };
   };
-  const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
+  const byNode = new Map(cpu.nodes.map((n) => [n.id, n]));
   const self = new Map<string, number>();
-  profile.samples.forEach((id, i) => {
+  cpu.samples.forEach((id, i) => {
     const { functionName, lineNumber, url } = byNode.get(id)!.callFrame;
     const key = `${functionName || '(anonymous)'} ${url.split('/').pop()}:${lineNumber}`;
-    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000 / 3);
+    self.set(key, (self.get(key) ?? 0) + (cpu.timeDeltas[i] ?? 0) / 1000 / 3);
   });
   const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 40);
   console.log(
-    `CPU profile, self ms per new-data render:\n${top.map(([k, v]) => `${v.toFixed(1).padStart(7)}  ${k}`).join('\n')}`
+    `CPU profile, self ms per ${variant} render:\n${top.map(([k, v]) => `${v.toFixed(1).padStart(7)}  ${k}`).join('\n')}`
   );
 }
 
@@ -107,42 +111,52 @@ describe('the anomaly panel in a real browser', () => {
       () => typeof (window as unknown as { __renderPanel?: unknown }).__renderPanel === 'function'
     );
 
-    const first = await render(page, 'new-data');
+    const first = await render(page, 'cold');
     await byTestId(page, panelTestIds.container).waitFor();
     expect(await page.locator('canvas').count()).toBeGreaterThan(0);
 
     const firstPhases = await takePhases(page);
-    const withDetection: number[] = [];
-    const memoised: number[] = [];
-    const newDataPhases: Array<Record<string, number>> = [];
-    const sameDataPhases: Array<Record<string, number>> = [];
-    for (let i = 0; i < 5; i++) {
-      withDetection.push(await render(page, 'new-data'));
-      newDataPhases.push(await takePhases(page));
-      memoised.push(await render(page, 'same-data'));
-      sameDataPhases.push(await takePhases(page));
+    const runs: Record<Variant, { ms: number[]; phases: Array<Record<string, number>> }> = {
+      refresh: { ms: [], phases: [] },
+      'same-data': { ms: [], phases: [] },
+      identical: { ms: [], phases: [] },
+      cold: { ms: [], phases: [] },
+    };
+    // Interleaved, so a burst of load on the machine spreads over every variant.
+    for (let i = 0; i < 7; i++) {
+      for (const variant of Object.keys(runs) as Variant[]) {
+        runs[variant].ms.push(await render(page, variant));
+        runs[variant].phases.push(await takePhases(page));
+      }
+      // A cold render leaves data the next refresh does not continue: one refresh to get back in step.
+      await render(page, 'refresh');
+      await takePhases(page);
     }
+    const summarise = (v: Variant) => ({ medianMs: Math.round(median(runs[v].ms)), runsMs: runs[v].ms.map(Math.round), phasesMs: medianPhases(runs[v].phases) });
     const report = {
-      firstRenderMs: Math.round(first),
-      newDataMedianMs: Math.round(median(withDetection)),
-      sameDataMedianMs: Math.round(median(memoised)),
-      newDataRunsMs: withDetection.map(Math.round),
-      phasesMs: {
-        first: medianPhases([firstPhases]),
-        newData: medianPhases(newDataPhases),
-        sameData: medianPhases(sameDataPhases),
-      },
+      loadAverage: loadavg().map((x) => Number(x.toFixed(2))),
+      first: { ms: Math.round(first), phasesMs: medianPhases([firstPhases]) },
+      newData: summarise('refresh'),
+      sameData: summarise('same-data'),
+      identicalData: summarise('identical'),
+      coldData: summarise('cold'),
     };
     if (process.env.FP_PROFILE) {
-      await profileNewData(page);
+      for (const variant of Object.keys(runs) as Variant[]) {
+        await profile(page, variant);
+      }
     }
-    // The figure the issue asks for, printed for the CI log and the report.
+    // The figures issue 7 asks about, printed for the CI log and benchmarks/RESULTS.md.
     console.log(`anomaly panel render, 10 series × 10,000 points: ${JSON.stringify(report)}`);
-    // Issue 7 asks for < 100 ms. On the loaded 2-core development VM (load 3.5-5) new-data medians
-    // of 130-231 ms were measured, so the bound here only catches a gross regression (the earlier
-    // per-frame outer join and full-resolution drawing measured 261-687 ms there).
-    expect(report.newDataMedianMs).toBeLessThan(350);
-    expect(report.sameDataMedianMs).toBeLessThan(250);
+    // Issue 7 asks for < 100 ms for new data (a refresh) and same data (a resize); these bounds only
+    // catch a gross regression on CI's loaded 2-core machine, where renders take up to 2× longer.
+    expect(report.newData.medianMs).toBeLessThan(300);
+    expect(report.sameData.medianMs).toBeLessThan(250);
+    expect(report.identicalData.medianMs).toBeLessThan(300);
+    expect(report.coldData.medianMs).toBeLessThan(500);
+    // A refresh scores only the new samples; identical data and a resize score nothing.
+    expect(report.newData.phasesMs.detect).toBeLessThan(report.coldData.phasesMs.detect);
+    expect(report.sameData.phasesMs.detect ?? 0).toBe(0);
 
     const summary = byTestId(page, panelTestIds.summary);
     await expect(summary.textContent()).resolves.toMatch(/anomal/);
@@ -159,7 +173,7 @@ describe('the anomaly panel in a real browser', () => {
     await page.waitForFunction(
       () => typeof (window as unknown as { __renderPanel?: unknown }).__renderPanel === 'function'
     );
-    await render(page, 'new-data');
+    await render(page, 'cold');
     await byTestId(page, panelTestIds.container).waitFor();
 
     const overlay = page.locator('.u-over').first();

@@ -1,7 +1,7 @@
 // The browser test page for the anomaly panel: mounts the real PanelPlugin component from
 // src/panels/anomaly/module.tsx as a dashboard would (PanelProps, a panel context with an event
 // bus for the shared crosshair) on N synthetic series, and records how long each render takes
-// until uPlot has drawn. Query string: ?series=10&points=10000.
+// until uPlot has drawn. Query string: ?series=10&points=10000 (points in the time range).
 import React from 'react';
 import { flushSync } from 'react-dom';
 import { createRoot } from 'react-dom/client';
@@ -25,6 +25,10 @@ installGrafanaRuntime();
 
 const STEP_MS = 15_000;
 const END_MS = Date.UTC(2025, 0, 8, 12);
+/** Samples a refresh adds (and drops from the start): a 1-minute dashboard refresh of a 15 s scrape. */
+const REFRESH_SAMPLES = 4;
+/** Refreshes the generated data allows. */
+const MAX_REFRESHES = 50;
 
 /** Deterministic series: daily shape and noise, a spike up, a dip down, and one series rising to its limit. */
 function makeFrames(count: number, points: number): DataFrame[] {
@@ -68,7 +72,22 @@ function makeFrames(count: number, points: number): DataFrame[] {
 }
 
 const params = new URLSearchParams(window.location.search);
-const frames = makeFrames(Number(params.get('series') ?? 10), Number(params.get('points') ?? 10_000));
+const points = Number(params.get('points') ?? 10_000);
+/** All the data the refreshes will reveal; the panel sees `points` of it at a time. */
+const history = makeFrames(Number(params.get('series') ?? 10), points + REFRESH_SAMPLES * MAX_REFRESHES);
+
+/** The time range after `refreshes` refreshes: fresh frames of `points` samples, as a query returns them. */
+function windowAt(refreshes: number, scale = 1): DataFrame[] {
+  const from = REFRESH_SAMPLES * refreshes;
+  return history.map((frame) => ({
+    ...frame,
+    length: points,
+    fields: frame.fields.map((f) => ({
+      ...f,
+      values: f.type === FieldType.number && scale !== 1 ? f.values.slice(from, from + points).map((v: number) => v * scale) : f.values.slice(from, from + points),
+    })),
+  }));
+}
 const options: AnomalyPanelOptions = {
   showLegend: true,
   layers: { band: true, score: true, anomalies: true, forecast: true },
@@ -79,9 +98,16 @@ const options: AnomalyPanelOptions = {
   forecastDirection: 'above',
 };
 
+/**
+ * refresh: a dashboard refresh, the range moved by REFRESH_SAMPLES (the new samples are scored);
+ * identical: fresh frames with the same samples (nothing is scored); cold: every value changed
+ * (every sample is scored, as on a first load or a new query); same-data: a resize by 20 px.
+ */
+type RenderVariant = 'refresh' | 'identical' | 'cold' | 'same-data';
+
 declare global {
   interface Window {
-    __renderPanel: (variant: 'new-data' | 'same-data') => Promise<number>;
+    __renderPanel: (variant: RenderVariant) => Promise<number>;
   }
 }
 
@@ -89,11 +115,11 @@ async function main() {
   const { plugin } = await import('../../../src/panels/anomaly/module');
   const Panel = plugin.panel as React.ComponentType<PanelProps<AnomalyPanelOptions>>;
   const eventBus = new EventBusSrv();
-  const timeRange = {
-    from: dateTime(frames[0].fields[0].values[0]),
-    to: dateTime(END_MS),
+  const rangeOf = (series: DataFrame[]) => ({
+    from: dateTime(series[0].fields[0].values[0]),
+    to: dateTime(series[0].fields[0].values[points - 1]),
     raw: { from: 'now-2d', to: 'now' },
-  };
+  });
   type HostProps = { series: DataFrame[]; width: number };
   let setHostProps: (p: HostProps) => void = () => undefined;
 
@@ -101,7 +127,8 @@ async function main() {
   function PanelHost() {
     const [{ series, width }, set] = React.useState<HostProps>({ series: [], width: 1200 });
     setHostProps = set;
-    if (series.length === 0) {
+    const timeRange = React.useMemo(() => (series.length > 0 ? rangeOf(series) : undefined), [series]);
+    if (!timeRange) {
       return null;
     }
     return (
@@ -137,18 +164,22 @@ async function main() {
     </GrafanaShell>
   );
 
-  let current = withDisplay(frames);
+  let refreshes = 0;
+  let colds = 0;
+  let current = withDisplay(windowAt(refreshes));
   let width = 1200;
   /**
    * Milliseconds from handing React the panel's new props to uPlot having drawn: React renders
    * and commits synchronously (flushSync), uPlot draws in the microtask it queues on commit.
    */
   window.__renderPanel = async (variant) => {
-    if (variant === 'new-data') {
-      // Fresh frame objects, as a dashboard refresh delivers: the detectors run again.
-      current = current.map((f) => ({ ...f, fields: f.fields.map((x) => ({ ...x })) }));
+    if (variant === 'refresh') {
+      current = withDisplay(windowAt(++refreshes));
+    } else if (variant === 'identical') {
+      current = withDisplay(windowAt(refreshes));
+    } else if (variant === 'cold') {
+      current = withDisplay(windowAt(refreshes, 1 + 0.001 * ++colds));
     } else {
-      // Same data, another size: the memoised analysis is reused, only the plot redraws.
       width = width === 1200 ? 1180 : 1200;
     }
     const start = performance.now();
