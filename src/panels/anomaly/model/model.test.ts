@@ -279,6 +279,43 @@ describe('buildPlotFrames', () => {
     expect(time.values[time.values.length - 1]).toBe(t[3999]);
   });
 
+  it('keeps, per bucket of about a pixel, exactly the minimum and maximum of the samples in it (so every anomaly peak), gaps as null, and clamps the band', () => {
+    const { t, v } = synthetic('spike', 12_000, 9000);
+    v[3000] = -40;
+    v.fill(NaN, 5000, 5050);
+    const a = analyseInBrowser(seriesOf(t, v), { detector: 'failureprophet', threshold: 0.27, withForecast: false, horizonMs: 0, direction: 'above' });
+    const plot = buildPlotFrames([a], { band: true, score: false, anomalies: true, forecast: false }, 0.27, theme, 2 * 1280);
+    const [time, value, upper] = plot.frames[0].fields;
+    const rows: number[] = time.values;
+    expect(rows.length).toBeLessThanOrEqual(2 * 1280);
+    // Output rows come alone (a bucket of one sample) or in pairs (its first and last sample times).
+    let checked = 0;
+    for (let r = 0; r < rows.length; ) {
+      const from = t.indexOf(rows[r]);
+      const pair = r + 1 < rows.length && t.indexOf(rows[r + 1]) > from + 1;
+      const to = pair ? t.indexOf(rows[r + 1]) : from;
+      const inBucket = Array.from(v.subarray(from, to + 1)).filter(Number.isFinite);
+      const out = pair ? [value.values[r], value.values[r + 1]] : [value.values[r]];
+      if (inBucket.length === 0) {
+        expect(out).toEqual(out.map(() => null));
+      } else {
+        expect([Math.min(...out), Math.max(...out)]).toEqual([Math.min(...inBucket), Math.max(...inBucket)]);
+      }
+      checked += to - from + 1;
+      r += pair ? 2 : 1;
+    }
+    expect(checked).toBe(t.length);
+    for (const range of a.ranges) {
+      const i = t.indexOf(range.peakMs);
+      expect(value.values).toContain(v[i]);
+    }
+    expect(value.values).toContain(-40);
+    // The band may not stretch the axis beyond the series' own range (plus a margin).
+    const [lo, hi] = [Math.min(...Array.from(v).filter(Number.isFinite)), Math.max(...Array.from(v).filter(Number.isFinite))];
+    const margin = 0.1 * (hi - lo);
+    expect(upper.values.every((x: number | null) => x === null || (x >= lo - margin - 1e-9 && x <= hi + margin + 1e-9))).toBe(true);
+  });
+
   it('puts series with different timestamps on their union, with no value (not a gap) where a series has no sample', () => {
     const { t, v } = ramp(100, 10, 0.1);
     const shifted = t.map((x) => x + STEP / 2);

@@ -362,14 +362,14 @@ function bucketsOf(axis: Float64Array, count: number): Buckets {
         }
         i = j;
       }
-      if (kind.every((k) => k === VALUE)) {
-        return Array.from(out);
-      }
-      const mixed = new Array<number | null | undefined>(time.length);
+      // Filled by index, not Array.from (which iterates a typed array slowly): a field of numbers
+      // only stays an unboxed double array; a gap or a missing sample makes it a mixed one.
+      const plain = kind.indexOf(GAP) < 0 && kind.indexOf(NO_SAMPLE) < 0;
+      const result = new Array<number | null | undefined>(time.length);
       for (let r = 0; r < time.length; r++) {
-        mixed[r] = kind[r] === VALUE ? out[r] : kind[r] === GAP ? null : undefined;
+        result[r] = plain || kind[r] === VALUE ? out[r] : kind[r] === GAP ? null : undefined;
       }
-      return mixed;
+      return result;
     },
   };
 }
