@@ -398,6 +398,12 @@ export const actionListQuerySchema = z.object({
   policy: z.string().optional(),
   namespace: z.string().optional(),
   triggerId: z.string().optional(),
+  /**
+   * Actions raised by the anomalies of one pipeline target: its id (`<watch>{label="value",...}`,
+   * as GET /api/targets gives it), matched exactly against the id the trigger's watch and labels
+   * make. Actions raised by alerts belong to no pipeline target.
+   */
+  triggerTarget: z.string().optional(),
   ...pagingSchema,
 });
 export type ActionListQuery = z.input<typeof actionListQuerySchema>;

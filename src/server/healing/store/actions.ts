@@ -14,6 +14,7 @@ import type {
   Verification,
 } from '../../../contract/healing';
 import type { DrainProgress } from '../../kubernetes';
+import { targetId } from '../../pipeline/targets';
 
 export type ActionFilter = z.output<typeof actionListQuerySchema>;
 
@@ -116,6 +117,13 @@ export class ActionRepository {
 
   constructor(private readonly db: Database.Database) {
     this.byId = db.prepare(`${SELECT} WHERE a.id = ?`);
+    // An anomaly's trigger carries its target's watch and labels, not the id: computing the id the
+    // way the pipeline does keeps the triggerTarget filter exact (label order, quoting).
+    db.function('fp_trigger_target', { deterministic: true }, (watch: unknown, labels: unknown) =>
+      typeof watch === 'string' && typeof labels === 'string'
+        ? targetId(watch, JSON.parse(labels) as Record<string, string>)
+        : null
+    );
   }
 
   /** Records a trigger, or refreshes it; a closed one that fires again is open again. */
@@ -314,6 +322,12 @@ export class ActionRepository {
     if (q.triggerId) {
       where.push(`json_extract(t.trigger, '$.id') = ?`);
       params.push(q.triggerId);
+    }
+    if (q.triggerTarget) {
+      where.push(
+        `json_extract(t.trigger, '$.source') = 'anomaly' AND fp_trigger_target(json_extract(t.trigger, '$.watch'), json_extract(t.trigger, '$.labels')) = ?`
+      );
+      params.push(q.triggerTarget);
     }
     const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
     const total = (
