@@ -3,7 +3,14 @@ import { TargetModel, type TargetSettings } from './targetModel';
 import { downsampleMax } from './targets';
 
 const STEP = 60_000;
-const settings: TargetSettings = { detector: 'zscore', stepMs: STEP, probation: 10, closeAfter: 3, horizonSteps: 60, detailPoints: 240 };
+const settings: TargetSettings = {
+  detector: 'zscore',
+  stepMs: STEP,
+  probation: 10,
+  closeAfter: 3,
+  horizonSteps: 60,
+  detailPoints: 240,
+};
 
 function scored(values: number[]): TargetModel {
   const model = new TargetModel('w{job="a"}', 'w', { job: 'a' }, null, settings, 0.5);

@@ -1,11 +1,5 @@
 import React, { useMemo } from 'react';
-import {
-  FieldColorModeId,
-  FieldType,
-  ThresholdsMode,
-  type FieldConfig,
-  type FieldSparkline,
-} from '@grafana/data';
+import { FieldColorModeId, FieldType, ThresholdsMode, type FieldConfig, type FieldSparkline } from '@grafana/data';
 import { GraphGradientMode, type GraphFieldConfig } from '@grafana/schema';
 import { Sparkline, useTheme2 } from '@grafana/ui';
 import { testIds } from '../../testIds';
