@@ -1,34 +1,13 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
-import { DETECTOR_NAMES } from '../../detection';
 import { policyListSchema, safetyLimitsSchema } from '../../contract/healing';
+import { durationSchema, watchListSchema } from '../../contract/watches';
 import { kubernetesOptionsSchema } from '../kubernetes/config';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Durations in config files are Prometheus-style strings ("30s", "5m", "90d") or milliseconds. */
-export const durationSchema = z.union(
-  [z.number().int().nonnegative(), z.string().regex(/^(\d+(ms|s|m|h|d|w|y))+$/).transform(parseDurationMs)],
-  { error: 'a duration such as "30s", "5m", "1h30m" or "90d", or a number of milliseconds' }
-);
-
-const UNIT_MS: Record<string, number> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-  y: 31_536_000_000,
-};
-
-export function parseDurationMs(text: string): number {
-  let total = 0;
-  for (const [, amount, unit] of text.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)) {
-    total += Number(amount) * UNIT_MS[unit];
-  }
-  return total;
-}
+export { durationSchema, parseDurationMs } from '../../contract/watches';
 
 const urlSchema = z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' });
 
@@ -41,47 +20,8 @@ export const prometheusConfigSchema = z.strictObject({
 
 // ---- the detection pipeline: watches, Grafana, retraining ----
 
-const signalNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a signal name: letters, digits and _');
-const labelNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a Prometheus label name');
-
-/** A forecaster limit: a number means "failure when the signal rises to it". */
-const limitSchema = z.union([
-  z.number(),
-  z.strictObject({ above: z.number().optional(), below: z.number().optional() }).refine((l) => l.above !== undefined || l.below !== undefined, 'give above, below or both'),
-]);
-
-export const watchSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - (it appears in target ids and metric labels)'),
-  /** Signal name → PromQL. Several make a multivariate watch (latency + memory + error rate). */
-  queries: z.record(signalNameSchema, z.string().min(1)).refine((q) => Object.keys(q).length > 0, 'at least one query'),
-  /** The labels whose values make one target (e.g. [namespace, deployment]); [] makes the whole watch one target. */
-  target: z.array(labelNameSchema).default([]),
-  step: durationSchema.default(60_000).refine((ms) => ms >= 1000, 'at least 1s'),
-  /** How far back a target's history is replayed on first sight and on retraining. */
-  history: durationSchema.default(7 * 86_400_000),
-  /** Where the queries go: a Prometheus-compatible URL or a Grafana data source (by uid); default prometheus.url. */
-  source: z.union([z.strictObject({ prometheus: urlSchema }), z.strictObject({ grafana: z.string().min(1) })]).optional(),
-  /** Forecaster limits per signal (memory limit, disk size, latency SLO): time to failure is the time to cross them. */
-  limits: z.record(signalNameSchema, limitSchema).default({}),
-  /** What each signal measures (cpu, memory, latency, ...), for the failure model; guessed from its name otherwise. */
-  kinds: z.record(signalNameSchema, z.enum(['up', 'restarts', 'cpu', 'memory', 'disk', 'latency', 'errors', 'traffic', 'other'])).default({}),
-  /** The Kubernetes object a target maps to, by which of its labels name it; guessed from the labels otherwise. */
-  object: z
-    .strictObject({ kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet', 'Pod', 'Node']), name: labelNameSchema, namespace: labelNameSchema.optional() })
-    .optional(),
-  /** Labels shared by replicas of one group (e.g. [namespace, deployment]): a target departing from its peers is flagged. */
-  peers: z.array(labelNameSchema).optional(),
-  detector: z.enum(DETECTOR_NAMES as [string, ...string[]]).default('failureprophet'),
-  /** Score that opens an anomaly (default the detection library's recommended threshold). */
-  threshold: z.number().min(0).max(1).optional(),
-  /** Steps of a new target's history that are only learned from (NAB's probation); default min(15% of history, 750). */
-  probation: z.number().int().nonnegative().optional(),
-  /** Quiet steps after which an open anomaly is closed. */
-  closeAfter: z.number().int().min(1).default(6),
-  /** How far behind now the loop stays, so the newest step is complete in Prometheus. */
-  lag: durationSchema.default(30_000),
-});
-export type WatchConfig = z.infer<typeof watchSchema>;
+// A watch is defined in the contract, so the YAML file and the app's Watches tab share one schema.
+export { watchSchema, type WatchConfig } from '../../contract/watches';
 
 const cronSchema = z.string().refine((expr) => {
   try {
@@ -114,16 +54,6 @@ export const grafanaConfigSchema = z.strictObject({
   token: z.string().min(1).optional(),
 });
 
-function uniqueWatchNames(watches: WatchConfig[] | undefined, ctx: z.RefinementCtx): void {
-  const seen = new Set<string>();
-  watches?.forEach((w, i) => {
-    if (seen.has(w.name)) {
-      ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `watch name "${w.name}" is used twice` });
-    }
-    seen.add(w.name);
-  });
-}
-
 // ---- healing: policies, safety limits, notifications ----
 
 export const healingConfigSchema = z.strictObject({
@@ -145,7 +75,7 @@ export const configSchema = z.strictObject({
   logLevel: z.enum(logLevels).default('info'),
   prometheus: prometheusConfigSchema.default({ timeout: 30_000 }),
   /** What to watch; absent: the default node-exporter / kube-state-metrics / cAdvisor watches. */
-  watches: z.array(watchSchema).optional().superRefine(uniqueWatchNames),
+  watches: watchListSchema.optional(),
   grafana: grafanaConfigSchema.default({}),
   pipeline: pipelineConfigSchema.default(pipelineConfigSchema.parse({})),
   healing: healingConfigSchema.default(healingConfigSchema.parse({})),
