@@ -19,6 +19,7 @@ import type {
 } from '../../contract/pipeline';
 import type { Config, WatchConfig } from '../config/schema';
 import { PrometheusClient } from '../prometheus/client';
+import { PrometheusError } from '../prometheus/types';
 import { grafanaDataSourceClient } from '../prometheus/grafana';
 import { ResilientRangeQuerier } from '../prometheus/resilient';
 import { GrafanaAnnotator } from './annotations';
@@ -26,11 +27,14 @@ import { DEFAULT_WATCHES } from './defaultWatches';
 import { ListenerSet, type AnomalyListener } from './listener';
 import { PipelineMetrics } from './metrics';
 import { PipelineRepository } from './store/repository';
+import { forgetWatchState } from './store/watchState';
 import type { TargetModel } from './targetModel';
 import { WatchQueryError, WatchRunner, type RangeQuerier } from './watchRunner';
 
 export interface PipelineDeps {
   config: Pick<Config, 'watches' | 'pipeline' | 'grafana' | 'prometheus'>;
+  /** The watches to run at start: the store's when an admin saved some (WatchSettings); default the config's, else the defaults. */
+  watches?: WatchConfig[];
   db: Database.Database;
   logger: Logger;
   metrics: Registry;
@@ -61,68 +65,82 @@ export class Pipeline {
   readonly repo: PipelineRepository;
   readonly listeners: ListenerSet;
   readonly annotator?: GrafanaAnnotator;
-  private readonly runners: WatchRunner[] = [];
+  private runners: WatchRunner[] = [];
+  private readonly metrics: PipelineMetrics;
   private readonly now: () => number;
   private readonly logger: Logger;
   private timer?: NodeJS.Timeout;
   private cron?: Cron;
   private running?: Promise<void>;
+  private started = false;
+  private ticking = false;
   private stopped = false;
+  private readonly due = new WeakMap<WatchRunner, number>();
+  private reloads: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: PipelineDeps) {
     this.now = deps.now ?? Date.now;
     this.logger = deps.logger.child({ part: 'pipeline' });
     this.repo = new PipelineRepository(deps.db, this.now);
     this.listeners = new ListenerSet((err, event) => this.logger.error({ err, event }, 'an anomaly listener failed'));
-    const metrics = new PipelineMetrics(deps.metrics);
-    const { grafana, pipeline } = deps.config;
+    this.metrics = new PipelineMetrics(deps.metrics);
+    const { grafana } = deps.config;
     if (grafana.url && grafana.token) {
       this.annotator = new GrafanaAnnotator({ grafanaUrl: grafana.url, token: grafana.token, repo: this.repo, logger: this.logger, fetch: deps.fetch });
       this.listeners.add(this.annotator);
     }
-    for (const watch of deps.config.watches ?? DEFAULT_WATCHES) {
-      const reach = deps.querierFor ? { querier: deps.querierFor(watch), source: 'injected' } : this.reach(watch);
-      if (!reach) {
-        continue;
+    for (const watch of deps.watches ?? deps.config.watches ?? DEFAULT_WATCHES) {
+      const runner = this.runnerFor(watch);
+      if (runner) {
+        this.runners.push(runner);
       }
-      this.runners.push(
-        new WatchRunner({
-          watch,
-          querier: reach.querier,
-          source: reach.source,
-          repo: this.repo,
-          metrics,
-          listener: this.listeners,
-          logger: this.logger,
-          now: this.now,
-          options: {
-            detailPoints: pipeline.detailPoints,
-            staleAfterMs: pipeline.staleAfter,
-            maxPoints: pipeline.maxPointsPerQuery,
-            predictionHorizonMs: pipeline.predictionHorizon,
-          },
-        })
-      );
     }
   }
 
-  /** How a watch reaches its data; undefined (with a warning) when its source is not configured. */
-  private reach(watch: WatchConfig): { querier: RangeQuerier; source: string } | undefined {
+  /** A runner for a watch; undefined (with a warning) when its source is not configured. */
+  private runnerFor(watch: WatchConfig): WatchRunner | undefined {
+    const reach = this.reach(watch, this.deps.config.pipeline.retries);
+    if (typeof reach === 'string') {
+      this.logger.warn({ watch: watch.name }, `watch ${watch.name} ${reach}; the watch is off until then`);
+      return undefined;
+    }
+    const { pipeline } = this.deps.config;
+    return new WatchRunner({
+      watch,
+      querier: reach.querier,
+      source: reach.source,
+      repo: this.repo,
+      metrics: this.metrics,
+      listener: this.listeners,
+      logger: this.logger,
+      now: this.now,
+      options: {
+        detailPoints: pipeline.detailPoints,
+        staleAfterMs: pipeline.staleAfter,
+        maxPoints: pipeline.maxPointsPerQuery,
+        predictionHorizonMs: pipeline.predictionHorizon,
+      },
+    });
+  }
+
+  /** How a watch reaches its data, or why it cannot (its source is not configured). */
+  private reach(watch: WatchConfig, retries: number): { querier: RangeQuerier; source: string } | string {
+    if (this.deps.querierFor) {
+      return { querier: this.deps.querierFor(watch), source: 'injected' };
+    }
     const { prometheus, grafana, pipeline } = this.deps.config;
     const resilient = (client: PrometheusClient) =>
-      new ResilientRangeQuerier(client, { maxPoints: pipeline.maxPointsPerQuery, retries: pipeline.retries, sleep: this.deps.sleep });
+      new ResilientRangeQuerier(client, { maxPoints: pipeline.maxPointsPerQuery, retries, sleep: this.deps.sleep });
     if (watch.source && 'grafana' in watch.source) {
       if (!grafana.url || !grafana.token) {
-        this.logger.warn({ watch: watch.name }, `watch ${watch.name} reads Grafana data source ${watch.source.grafana}: set FP_GRAFANA_URL and FP_GRAFANA_TOKEN; the watch is off until then`);
-        return undefined;
+        return `reads Grafana data source ${watch.source.grafana}: set FP_GRAFANA_URL and FP_GRAFANA_TOKEN`;
       }
       const client = grafanaDataSourceClient({ grafanaUrl: grafana.url, token: grafana.token, uid: watch.source.grafana, timeoutMs: prometheus.timeout, fetch: this.deps.fetch });
       return { querier: resilient(client), source: `grafana:${watch.source.grafana}` };
     }
     const url = watch.source?.prometheus ?? prometheus.url;
     if (!url) {
-      this.logger.warn({ watch: watch.name }, `watch ${watch.name} has no data source: set FP_PROMETHEUS_URL or the watch's source; the watch is off until then`);
-      return undefined;
+      return "has no data source: set FP_PROMETHEUS_URL or the watch's source";
     }
     return { querier: resilient(new PrometheusClient({ baseUrl: url, timeoutMs: prometheus.timeout, fetch: this.deps.fetch })), source: url };
   }
@@ -156,30 +174,33 @@ export class Pipeline {
 
   /** Runs each watch every step (and catches up at once), and retrains on the configured cron. */
   start(): void {
-    const tickMs = Math.min(15_000, ...this.runners.map((r) => r.settings.stepMs));
-    const due = new Map<WatchRunner, number>();
-    const tick = () => {
-      if (this.stopped) {
-        return;
-      }
-      const now = this.now();
-      const work = this.runners
-        .filter((r) => (due.get(r) ?? 0) <= now)
-        .map((r) => {
-          due.set(r, Math.floor(now / r.settings.stepMs) * r.settings.stepMs + r.settings.stepMs);
-          return this.runWatch(r);
-        });
-      this.running = Promise.all(work).then(() => undefined);
-      void this.running.finally(() => {
-        if (!this.stopped) {
-          this.timer = setTimeout(tick, tickMs);
-        }
-      });
-    };
-    tick();
+    this.started = true;
+    this.tick();
     this.cron = new Cron(this.deps.config.pipeline.retrain, { protect: true }, async () => {
       const result = await this.retrain({}, 'scheduled');
       this.logger.info(result, 'scheduled retraining done');
+    });
+  }
+
+  private tick(): void {
+    if (this.stopped) {
+      return;
+    }
+    clearTimeout(this.timer);
+    this.ticking = true;
+    const now = this.now();
+    const work = this.runners
+      .filter((r) => (this.due.get(r) ?? 0) <= now)
+      .map((r) => {
+        this.due.set(r, Math.floor(now / r.settings.stepMs) * r.settings.stepMs + r.settings.stepMs);
+        return this.runWatch(r);
+      });
+    this.running = Promise.all(work).then(() => undefined);
+    void this.running.finally(() => {
+      this.ticking = false;
+      if (!this.stopped) {
+        this.timer = setTimeout(() => this.tick(), Math.min(15_000, ...this.runners.map((r) => r.settings.stepMs)));
+      }
     });
   }
 
@@ -188,8 +209,85 @@ export class Pipeline {
     this.stopped = true;
     clearTimeout(this.timer);
     this.cron?.stop();
+    await this.reloads;
     await this.running;
     await this.annotator?.flush();
+  }
+
+  /**
+   * Replaces the watches while the loop runs. Unchanged watches (same definition) keep running
+   * untouched. A removed watch stops after its cycle in flight: its open anomalies close, its
+   * targets' state stays stored. A changed watch (same name, any other difference) stops likewise
+   * and starts afresh: its targets' state and resume point are dropped, so its new models replay
+   * the history as a new watch does. Resolves once the new set is in place; reloads run one at a time.
+   */
+  replaceWatches(watches: WatchConfig[]): Promise<{ added: string[]; changed: string[]; removed: string[]; unchanged: string[] }> {
+    const run = this.reloads.then(() => this.swapWatches(watches));
+    this.reloads = run.catch(() => undefined);
+    return run;
+  }
+
+  private async swapWatches(watches: WatchConfig[]) {
+    const current = new Map(this.runners.map((r) => [r.name, r]));
+    const result = { added: [] as string[], changed: [] as string[], removed: [] as string[], unchanged: [] as string[] };
+    const kept = new Map<string, WatchRunner>();
+    for (const watch of watches) {
+      const old = current.get(watch.name);
+      if (old && JSON.stringify(old.watch) === JSON.stringify(watch)) {
+        kept.set(watch.name, old);
+        result.unchanged.push(watch.name);
+      } else {
+        (old ? result.changed : result.added).push(watch.name);
+      }
+    }
+    result.removed = [...current.keys()].filter((name) => !watches.some((w) => w.name === name));
+    // Out of the list first, so no new cycle starts on them; retiring waits for the one in flight.
+    this.runners = this.runners.filter((r) => kept.has(r.name));
+    await Promise.all([...current.values()].filter((r) => !kept.has(r.name)).map((r) => r.retire()));
+    for (const name of result.changed) {
+      forgetWatchState(this.deps.db, name);
+    }
+    const next: WatchRunner[] = [];
+    for (const watch of watches) {
+      const runner = kept.get(watch.name) ?? this.runnerFor(watch);
+      if (runner && !kept.has(watch.name)) {
+        runner.init();
+      }
+      if (runner) {
+        next.push(runner);
+      }
+    }
+    this.runners = next;
+    this.logger.info(result, 'watches replaced');
+    // New watches start at once rather than at the next tick (a tick in progress picks them up after).
+    if (this.started && !this.ticking && result.added.length + result.changed.length > 0) {
+      this.tick();
+    }
+    return result;
+  }
+
+  /**
+   * Asks each watch's data source to evaluate its queries once, as the loop will (a range query of
+   * one step), and returns the PromQL it refused, by watch index and signal. A source that does not
+   * answer is not a refusal: the watch will show as degraded once it runs.
+   */
+  async refusedQueries(watches: WatchConfig[]): Promise<Array<{ watch: number; signal: string; message: string }>> {
+    const checks = watches.flatMap((watch, index) => {
+      const reach = this.reach(watch, 0);
+      if (typeof reach === 'string') {
+        return [];
+      }
+      const at = Math.floor((this.now() - watch.lag) / watch.step) * watch.step;
+      return Object.entries(watch.queries).map(async ([signal, query]) => {
+        try {
+          await reach.querier.queryRange({ query, start: at, end: at, stepMs: watch.step });
+          return undefined;
+        } catch (err) {
+          return err instanceof PrometheusError && err.kind === 'query' && err.errorType === 'bad_data' ? { watch: index, signal, message: err.message } : undefined;
+        }
+      });
+    });
+    return (await Promise.all(checks)).filter((r) => r !== undefined);
   }
 
   async retrain(body: RetrainBody, reason: ModelVersion['reason']): Promise<{ trained: number; failed: Array<{ target: string; error: string }> }> {

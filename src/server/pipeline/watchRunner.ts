@@ -82,6 +82,8 @@ export class WatchRunner {
   private series = 0;
   private readonly peers = new Map<string, { members: string; detector: PeerGroupDetector }>();
   private queue: Promise<unknown> = Promise.resolve();
+  /** Set once the watch was removed or replaced: nothing of it runs any more. */
+  private retired = false;
 
   constructor(private readonly deps: RunnerDeps) {
     const { watch, options } = deps;
@@ -98,6 +100,10 @@ export class WatchRunner {
 
   get name(): string {
     return this.deps.watch.name;
+  }
+
+  get watch(): WatchConfig {
+    return this.deps.watch;
   }
 
   get baseThreshold(): number {
@@ -136,6 +142,9 @@ export class WatchRunner {
   }
 
   private async runCycle(): Promise<void> {
+    if (this.retired) {
+      return;
+    }
     const { watch, metrics, now } = this.deps;
     const started = performance.now();
     const step = watch.step;
@@ -417,7 +426,7 @@ export class WatchRunner {
     const { watch, repo, now } = this.deps;
     const chosen = [...this.targets.values()].filter((t) => select(t.id));
     const failed: Array<{ target: string; error: string }> = [];
-    if (this.lastProcessed === null || chosen.length === 0) {
+    if (this.retired || this.lastProcessed === null || chosen.length === 0) {
       return { trained: 0, failed };
     }
     const end = this.lastProcessed;
@@ -489,6 +498,42 @@ export class WatchRunner {
     }
     repo.commitCycle({ watch: this.name, lastProcessed: end, targets: states, anomalies: [], predictions: [], forgotten: [] });
     return { trained, failed };
+  }
+
+  /**
+   * Stops this watch for good, after the cycle or retraining in flight: its open anomalies close
+   * (as when a target disappears; listeners hear of it), its targets' state stays stored (so the
+   * same watch added again resumes where it stopped) and its metrics go.
+   */
+  retire(): Promise<void> {
+    return this.exclusive(async () => {
+      this.retired = true;
+      const { repo, metrics, watch } = this.deps;
+      const anomalies: AnomalyRecord[] = [];
+      for (const t of this.targets.values()) {
+        t.close();
+        anomalies.push(...t.closed);
+        t.closed = [];
+      }
+      if (this.lastProcessed !== null) {
+        const stored = repo.commitCycle({
+          watch: watch.name,
+          lastProcessed: this.lastProcessed,
+          targets: [...this.targets.values()].map((t): StoredTarget => ({ id: t.id, watch: t.watch, labels: t.labels, state: t.toState() })),
+          anomalies,
+          predictions: [],
+          forgotten: [],
+        });
+        this.announce(stored, new Set(), this.lastProcessed);
+      }
+      for (const t of this.targets.values()) {
+        metrics.forget(watch.name, t.id, t.signals.map((s) => s.spec.name));
+      }
+      for (const gauge of [metrics.targetsWatched, metrics.seriesWatched, metrics.degraded, metrics.lastProcessed]) {
+        gauge.remove({ watch: watch.name });
+      }
+      this.targets.clear();
+    });
   }
 
   status(): WatchStatus {
