@@ -5,9 +5,11 @@ import { buildServer } from './http/server';
 import { createLogger } from './logger';
 import { healingRoutes } from './http/routes/healing';
 import { pipelineRoutes } from './http/routes/pipeline';
+import { watchRoutes } from './http/routes/watches';
 import { buildHealing, KubernetesConfigError } from './healing/build';
 import { createMetricsRegistry } from './metrics';
 import { Pipeline } from './pipeline/pipeline';
+import { WatchSettings } from './pipeline/watchSettings';
 import { PrometheusClient } from './prometheus/client';
 import { openSqliteStore } from './store/sqlite';
 import { VERSION } from './version';
@@ -41,7 +43,8 @@ async function main(): Promise<void> {
 
   const metrics = createMetricsRegistry();
   // The watch loop resumes from where the store says it stopped; it starts once the API listens.
-  const pipeline = new Pipeline({ config, db: store.db, logger, metrics });
+  const watchSettings = new WatchSettings({ settings: store.settings, fromFile: config.watches, logger, now: Date.now });
+  const pipeline = new Pipeline({ config, db: store.db, logger, metrics, watches: watchSettings.current().parsed });
   pipeline.init();
   let healing;
   try {
@@ -61,7 +64,7 @@ async function main(): Promise<void> {
     prometheus,
     metrics,
     version: VERSION,
-    authenticatedRoutes: [pipelineRoutes(pipeline), ...healingRoutes(healing)],
+    authenticatedRoutes: [pipelineRoutes(pipeline), watchRoutes(pipeline, watchSettings), ...healingRoutes(healing)],
   });
   await app.listen({ port: config.port, host: config.host });
   logger.info({ port: config.port, dataDir, prometheus: prometheus?.url ?? null, version: VERSION }, 'failureprophet backend started');

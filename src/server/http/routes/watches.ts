@@ -1,0 +1,64 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { errorBodySchema, type ErrorBody } from '../../../contract/health';
+import { putWatchesBodySchema, watchesConfigResponseSchema, watchListSchema } from '../../../contract/watches';
+import type { Pipeline } from '../../pipeline/pipeline';
+import type { EffectiveWatches, WatchSettings } from '../../pipeline/watchSettings';
+import { requestUser } from './user';
+
+const answer = ({ parsed: _parsed, ...response }: EffectiveWatches) => response;
+
+/**
+ * What the pipeline watches, as configuration: read (Viewer through the proxy) and replaced or
+ * reset (Admin: Grafana's proxy lets only Admins PUT and DELETE under api/admin/*). The status of
+ * the running watches stays at GET /api/watches.
+ */
+export function watchRoutes(pipeline: Pipeline, settings: WatchSettings): FastifyPluginAsyncZod {
+  // One change at a time, so the store and the running set cannot end up from different requests.
+  let last: Promise<unknown> = Promise.resolve();
+  const serially = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = last.then(fn, fn);
+    last = run.catch(() => undefined);
+    return run;
+  };
+
+  return async (app) => {
+    app.get('/api/watches/config', { schema: { response: { 200: watchesConfigResponseSchema } } }, async () =>
+      answer(settings.current())
+    );
+
+    app.put(
+      '/api/admin/watches',
+      { schema: { body: putWatchesBodySchema, response: { 200: watchesConfigResponseSchema, 400: errorBodySchema } } },
+      async (request, reply) => {
+        const watches = watchListSchema.parse(request.body.watches);
+        const [refused] = await pipeline.refusedQueries(watches);
+        if (refused) {
+          const field = `body.watches.${refused.watch}.queries.${refused.signal}`;
+          const body: ErrorBody = {
+            error: 'bad_request',
+            message: `${field}: watch "${watches[refused.watch].name}", query "${refused.signal}": ${refused.message}`,
+            field,
+          };
+          return reply.code(400).send(body);
+        }
+        const user = requestUser(request);
+        return serially(async () => {
+          const saved = settings.save(request.body.watches, user);
+          const changes = await pipeline.replaceWatches(saved.parsed);
+          request.log.warn({ user, ...changes }, 'watches saved');
+          return answer(saved);
+        });
+      }
+    );
+
+    app.delete('/api/admin/watches', { schema: { response: { 200: watchesConfigResponseSchema } } }, async (request) => {
+      const user = requestUser(request);
+      return serially(async () => {
+        const reset = settings.reset(user);
+        const changes = await pipeline.replaceWatches(reset.parsed);
+        request.log.warn({ user, ...changes }, `watches reset to the ${reset.source === 'file' ? 'config file' : 'default'} watches`);
+        return answer(reset);
+      });
+    });
+  };
+}
