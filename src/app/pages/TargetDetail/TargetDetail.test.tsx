@@ -1,10 +1,11 @@
 import React from 'react';
-import { render, screen } from '@testing-library/react';
+import { render, screen, within } from '@testing-library/react';
 import { MemoryRouter, Route, Routes } from 'react-router-dom';
+import { healingPaths } from '../../api/healing';
 import { pipelinePaths } from '../../api/pipeline';
 import { PluginSettingsContext, type AppSettings } from '../../pluginSettings';
-import { installFakeBackendSrv, type FakeReply } from '../../testUtils/fakeBackendSrv';
-import { anomaly, target } from '../../testUtils/fixtures';
+import { installFakeBackendSrv, requestsTo, type FakeReply } from '../../testUtils/fakeBackendSrv';
+import { anomaly, pendingAction, target } from '../../testUtils/fixtures';
 import { testIds } from '../../testIds';
 import { TargetDetail } from './TargetDetail';
 
@@ -26,9 +27,27 @@ const detail = {
   model: null,
 };
 
-function renderDetail(settings: AppSettings, reply: FakeReply = { data: detail }) {
-  installFakeBackendSrv({
+const verified = pendingAction(31, {
+  state: 'verified',
+  trigger: { ...pendingAction().trigger, source: 'anomaly', id: '5', watch: 'latency', labels: { deployment: 'cart' } },
+  policy: 'critical-scale-out',
+  verification: { recovered: true, message: 'score 0.12 after 5 min', at: 1_700_000_400_000 },
+});
+const dryRun = pendingAction(30, {
+  state: 'dry_run',
+  gate: 'dry-run',
+  policy: 'notify-medium',
+  action: { type: 'notify', message: 'p99 latency up' },
+});
+
+function renderDetail(
+  settings: AppSettings,
+  reply: FakeReply = { data: detail },
+  actions: FakeReply = { data: { items: [verified, dryRun], total: 2 } }
+) {
+  const fetch = installFakeBackendSrv({
     [`GET ${pipelinePaths.target(id)}`]: reply,
+    [`GET ${healingPaths.actions}`]: actions,
     [`GET ${pipelinePaths.watches}`]: {
       data: {
         watches: [
@@ -51,7 +70,7 @@ function renderDetail(settings: AppSettings, reply: FakeReply = { data: detail }
       },
     },
   });
-  return render(
+  render(
     <PluginSettingsContext.Provider value={settings}>
       <MemoryRouter
         initialEntries={[`/target/${encodeURIComponent(id)}`]}
@@ -63,6 +82,7 @@ function renderDetail(settings: AppSettings, reply: FakeReply = { data: detail }
       </MemoryRouter>
     </PluginSettingsContext.Provider>
   );
+  return fetch;
 }
 
 describe('TargetDetail', () => {
@@ -74,6 +94,37 @@ describe('TargetDetail', () => {
     const href = decodeURIComponent(explore.getAttribute('href') ?? '');
     expect(href).toContain('histogram_quantile(0.99, rate(http_duration_bucket[5m]))');
     expect(href).toContain('"from":"1700000000000","to":"1700000120000"');
+  });
+
+  it("lists the actions this target's anomalies raised, with state, policy and verification", async () => {
+    const fetch = renderDetail({ backendUrl: 'http://b:3001' });
+    const section = within(await screen.findByTestId(testIds.targetActions.section));
+    const row = within(await section.findByTestId(testIds.targetActions.action(31)));
+    expect(row.getByText('Scale deployment shop/cart to 4 replicas')).toBeInTheDocument();
+    expect(row.getByText('critical-scale-out')).toBeInTheDocument();
+    expect(row.getByText('Verified: recovered')).toBeInTheDocument();
+    expect(row.getByText('Recovered: score 0.12 after 5 min')).toBeInTheDocument();
+    const other = within(section.getByTestId(testIds.targetActions.action(30)));
+    expect(other.getByText('Dry run')).toBeInTheDocument();
+    expect(other.getByText('Notify: p99 latency up')).toBeInTheDocument();
+    expect(section.getByRole('link', { name: 'Actions page' })).toHaveAttribute(
+      'href',
+      '/a/failureprophet-healing-app/actions'
+    );
+    expect(requestsTo(fetch, 'GET', healingPaths.actions)[0].params).toMatchObject({ triggerTarget: id });
+  });
+
+  it('says when no action was taken for the target', async () => {
+    renderDetail({ backendUrl: 'http://b:3001' }, { data: detail }, { data: { items: [], total: 0 } });
+    expect(await screen.findByTestId(testIds.targetActions.empty)).toHaveTextContent(
+      'No actions taken for this target.'
+    );
+    expect(within(screen.getByTestId(testIds.targetActions.section)).queryByRole('table')).toBeNull();
+  });
+
+  it('says when there are more actions than it shows', async () => {
+    renderDetail({ backendUrl: 'http://b:3001' }, { data: detail }, { data: { items: [verified], total: 42 } });
+    expect(await screen.findByRole('link', { name: 'All 42 on the Actions page' })).toBeInTheDocument();
   });
 
   it('says when the target is unknown', async () => {

@@ -4,7 +4,6 @@ import { css } from '@emotion/css';
 import { dateTimeFormat, type GrafanaTheme2 } from '@grafana/data';
 import { PluginPage } from '@grafana/runtime';
 import { Alert, Badge, LinkButton, LoadingPlaceholder, Stack, Text, useStyles2 } from '@grafana/ui';
-import { PLUGIN_BASE_URL, ROUTES } from '../../../constants';
 import { getTarget, listWatches } from '../../api/pipeline';
 import { useBackendQuery } from '../../api/useBackendQuery';
 import { RequireBackend } from '../../components/NotConfigured/NotConfigured';
@@ -14,6 +13,7 @@ import { exploreUrl } from '../../utils/explore';
 import { AnomalyList } from '../Overview/AnomalyList';
 import { formatDuration, SEVERITY_COLOR } from '../Overview/format';
 import { BandChart } from './BandChart';
+import { TargetActions } from './TargetActions';
 
 export function TargetDetail() {
   return (
@@ -78,9 +78,6 @@ function LoadedTarget() {
               Open in Explore
             </LinkButton>
           )}
-          <LinkButton variant="secondary" icon="bolt" href={`${PLUGIN_BASE_URL}/${ROUTES.Actions}`}>
-            Actions
-          </LinkButton>
         </Stack>
       </div>
       <section aria-label="Signals">
@@ -95,6 +92,7 @@ function LoadedTarget() {
         <Text element="h3">Anomalies</Text>
         {anomalies.length ? <AnomalyList anomalies={anomalies} /> : <Text color="secondary">None recorded.</Text>}
       </section>
+      <TargetActions targetId={target.id} />
       {predictions.length > 0 && (
         <section aria-label="Predictions">
           <Text element="h3">Failure predictions</Text>

@@ -1,0 +1,91 @@
+import React from 'react';
+import { css } from '@emotion/css';
+import { dateTimeFormat, type GrafanaTheme2 } from '@grafana/data';
+import { Alert, Badge, LoadingPlaceholder, Stack, Text, TextLink, useStyles2 } from '@grafana/ui';
+import type { Action } from '../../../contract/healing';
+import { PLUGIN_BASE_URL, ROUTES } from '../../../constants';
+import { dataTableStyles } from '../../../utils/tableStyles';
+import { listActions } from '../../api/healing';
+import { useBackendQuery } from '../../api/useBackendQuery';
+import { testIds } from '../../testIds';
+import { describeAction, STATE_LABEL } from '../Actions/format';
+
+const SHOWN = 20;
+
+/** The healing actions this target's anomalies raised, newest first; the Actions page has them all. */
+export function TargetActions({ targetId }: { targetId: string }) {
+  const styles = useStyles2(getStyles);
+  const actions = useBackendQuery(
+    () => listActions({ triggerTarget: targetId, limit: SHOWN }),
+    `target-actions-${targetId}`,
+    { refreshMs: 15_000 }
+  );
+  const items = actions.data?.items ?? [];
+  const total = actions.data?.total ?? 0;
+
+  return (
+    <section aria-labelledby="fp-target-actions-title" data-testid={testIds.targetActions.section}>
+      <Stack justifyContent="space-between" alignItems="baseline">
+        <Text element="h3" id="fp-target-actions-title">
+          Actions taken
+        </Text>
+        <TextLink href={`${PLUGIN_BASE_URL}/${ROUTES.Actions}`} inline={false}>
+          {total > items.length ? `All ${total} on the Actions page` : 'Actions page'}
+        </TextLink>
+      </Stack>
+      {actions.loading && !actions.data && <LoadingPlaceholder text="Loading the actions…" />}
+      {actions.error && (
+        <Alert severity="error" title="Cannot load the actions">
+          {actions.error.message}
+        </Alert>
+      )}
+      {actions.data && items.length === 0 && (
+        <div data-testid={testIds.targetActions.empty}>
+          <Text color="secondary">No actions taken for this target.</Text>
+        </div>
+      )}
+      {items.length > 0 && (
+        <table className={styles.table}>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Action</th>
+              <th scope="col">Policy</th>
+              <th scope="col">State</th>
+              <th scope="col">Verification</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((a) => (
+              <ActionRow key={a.id} action={a} />
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function ActionRow({ action }: { action: Action }) {
+  const state = STATE_LABEL[action.state];
+  return (
+    <tr data-testid={testIds.targetActions.action(action.id)}>
+      <td>{dateTimeFormat(action.createdAt)}</td>
+      <td>{describeAction(action.action, action.target)}</td>
+      <td>{action.policy}</td>
+      <td>
+        <Badge color={state.color} text={state.text} />
+        {action.reason && <Text color="secondary"> {action.reason.message}</Text>}
+      </td>
+      <td>
+        {action.verification
+          ? `${action.verification.recovered ? 'Recovered' : 'Not recovered'}: ${action.verification.message}`
+          : '–'}
+      </td>
+    </tr>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  table: css(dataTableStyles(theme), { marginTop: theme.spacing(1) }),
+});
