@@ -159,8 +159,13 @@ export async function startGrafanaStub(options: GrafanaStubOptions): Promise<Gra
   // (pkg/api/pluginproxy); `| orEmpty` only turns a missing value into "", as this stub always does.
   function template(text: string): string {
     return text
-      .replace(/\{\{ \.JsonData\.(\w+)(?: \| orEmpty)? \}\}/g, (_m, key: string) => String(state.settings.jsonData[key] ?? ''))
-      .replace(/\{\{ \.SecureJsonData\.(\w+)(?: \| orEmpty)? \}\}/g, (_m, key: string) => state.settings.secureJsonData[key] ?? '');
+      .replace(/\{\{ \.JsonData\.(\w+)(?: \| orEmpty)? \}\}/g, (_m, key: string) =>
+        String(state.settings.jsonData[key] ?? '')
+      )
+      .replace(
+        /\{\{ \.SecureJsonData\.(\w+)(?: \| orEmpty)? \}\}/g,
+        (_m, key: string) => state.settings.secureJsonData[key] ?? ''
+      );
   }
 
   function page(): string {
