@@ -5,7 +5,7 @@ import { dryRunRecord, isKubeAction, kubeReason } from './kube';
 import type { Notifier } from './notify';
 
 const KUBE_NOT_CONFIGURED =
-  'Kubernetes is not configured: set FP_KUBE_URL and FP_KUBE_TOKEN, KUBECONFIG, or kubernetes: in the config file';
+  'Kubernetes is not configured: set it in Grafana (Failure Prophet → Configuration → Connection), or give the backend FP_KUBE_URL and FP_KUBE_TOKEN, KUBECONFIG, or kubernetes: in its config file';
 
 export interface DryRun {
   record: DryRunRecord;
