@@ -25,7 +25,14 @@ export function ScoreSparkline({
   const sparkline = useMemo<FieldSparkline>(
     () => ({
       x: { name: 'time', type: FieldType.time, values: scores.map((p) => p[0]), config: {} },
-      y: { name: 'score', type: FieldType.number, values: scores.map((p) => p[1]), config: {} },
+      // Sparkline reads the y range from the field's state (Grafana's table cell fills it): scores live in 0–1.
+      y: {
+        name: 'score',
+        type: FieldType.number,
+        values: scores.map((p) => p[1]),
+        config: {},
+        state: { range: { min: 0, max: 1, delta: 1 } },
+      },
     }),
     [scores]
   );

@@ -1,0 +1,120 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Target } from '../../src/contract/pipeline';
+import { testIds } from '../../src/app/testIds';
+import {
+  axeScan,
+  bundlePage,
+  launchChromium,
+  pageErrors,
+  screenshot,
+  startGrafanaStub,
+  type GrafanaStub,
+  type RunningBrowser,
+} from './harness';
+
+const PLUGIN_ID = 'failureprophet-healing-app';
+const TOKEN = 'sparkline-test-token';
+const NOW = Date.UTC(2025, 5, 1, 12);
+
+function target(id: string, score: number, scores?: Array<[number, number]>): Target {
+  return {
+    id,
+    watch: 'latency',
+    labels: { deployment: id },
+    object: null,
+    score,
+    threshold: 0.8,
+    severity: score >= 0.8 ? 'critical' : null,
+    failureModel: score >= 0.8 ? 'resource_exhaustion' : null,
+    timeToFailure: null,
+    openAnomalies: score >= 0.8 ? 1 : 0,
+    lastScoredAt: NOW,
+    learning: false,
+    degraded: false,
+    signals: [],
+    scores,
+  };
+}
+
+/** Two hours of scores with a spike past the threshold near the end. */
+const history: Array<[number, number]> = Array.from({ length: 60 }, (_, i) => [
+  NOW - (59 - i) * 120_000,
+  i === 52 ? 0.95 : 0.2 + 0.1 * Math.sin(i / 4),
+]);
+
+/** A backend that answers the Overview's reads with fixed targets (the real one needs Prometheus to have any). */
+async function fakeBackend(): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://backend').pathname;
+    const bodies: Record<string, unknown> = {
+      '/readyz': { status: 'ready', checks: { store: { ok: true }, prometheus: { ok: true } } },
+      '/api/targets': { targets: [target('cart', 0.9, history), target('search', 0.1)] },
+      '/api/anomalies': { anomalies: [] },
+    };
+    const body = req.headers.authorization === `Bearer ${TOKEN}` ? bodies[path] : undefined;
+    res
+      .writeHead(body ? 200 : 404, { 'Content-Type': 'application/json' })
+      .end(JSON.stringify(body ?? { message: 'not found' }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+jest.setTimeout(120_000);
+
+describe('the Overview score sparkline in a real browser', () => {
+  let backend: Awaited<ReturnType<typeof fakeBackend>>;
+  let grafana: GrafanaStub;
+  let browser: RunningBrowser;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    backend = await fakeBackend();
+    grafana = await startGrafanaStub({
+      bundleDir: await bundlePage(join(__dirname, 'app/entry.tsx'), 'app-sparkline'),
+      settings: {
+        enabled: true,
+        pinned: true,
+        jsonData: { backendUrl: backend.url },
+        secureJsonData: { backendToken: TOKEN },
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await grafana?.close();
+    await backend?.close();
+  });
+
+  afterEach(() => expect(pageErrors.splice(0)).toEqual([]));
+
+  it("draws each target's recent scores with Grafana's Sparkline, named for screen readers, in both themes", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${grafana.url}/a/${PLUGIN_ID}/overview`);
+    const cell = page.getByTestId(testIds.overviewSparkline.cell('cart'));
+    await cell.waitFor();
+    await expect(cell.getAttribute('aria-label')).resolves.toBe(
+      'Score over the last 1 h 58 min, max 0.95 (threshold 0.80)'
+    );
+    // uPlot drew on its canvas: some pixels are not transparent.
+    const painted = await cell.locator('canvas').evaluate((canvas: HTMLCanvasElement) => {
+      const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+      return data.filter((_, i) => i % 4 === 3 && data[i] > 0).length;
+    });
+    expect(painted).toBeGreaterThan(50);
+    // A target without history has no sparkline.
+    await expect(page.getByTestId(testIds.overview.target('search')).locator('canvas').count()).resolves.toBe(0);
+    await screenshot(page, 'overview-sparkline-dark');
+    expect(await axeScan(page)).toEqual([]);
+    await page.evaluate(() => (window as unknown as { __setTheme: (x: string) => void }).__setTheme('light'));
+    await screenshot(page, 'overview-sparkline-light');
+    expect(await axeScan(page)).toEqual([]);
+    await page.close();
+  });
+});
