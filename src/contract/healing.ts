@@ -444,6 +444,8 @@ export const auditKindSchema = z.enum([
   'kill_switch',
   'policies_changed',
   'limits_changed',
+  /** Which Kubernetes the engine acts on changed (saved in Grafana, or reset to the backend's config). */
+  'kubernetes_changed',
 ]);
 export type AuditKind = z.infer<typeof auditKindSchema>;
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import { KUBE_CA_HEADER, KUBE_TOKEN_HEADER, type KubernetesSettings } from '../../src/contract/kubernetes';
+import type { AuditEntry } from '../../src/contract/healing';
 import { HealingEngine } from '../../src/server/healing';
 import { healingRoutes } from '../../src/server/http/routes/healing';
 import { App, buildServer } from '../../src/server/http/server';
@@ -345,5 +346,16 @@ describe('Kubernetes access saved in Grafana', () => {
       url: fromConfig.front.url,
     });
     expect(logs.some((l) => l.includes("Kubernetes access from the backend's config"))).toBe(true);
+
+    // Both changes are in the audit log, oldest first, without the token.
+    const audit = (await b.call('GET', '/api/audit?kind=kubernetes_changed')).json() as { items: AuditEntry[] };
+    expect(audit.items.map((e) => [e.user, (e.details as { after?: unknown } | undefined)?.after])).toEqual(
+      expect.arrayContaining([
+        ['admin', expect.objectContaining({ source: 'grafana', url: inGrafana.front.url })],
+        ['admin', expect.objectContaining({ source: 'config', url: fromConfig.front.url })],
+      ])
+    );
+    expect(audit.items).toHaveLength(2);
+    expect(JSON.stringify(audit)).not.toContain(GRAFANA_TOKEN);
   });
 });

@@ -84,6 +84,7 @@ export class HealingEngine {
       use: (kube) => {
         deps.kube = kube;
       },
+      audit: (entry) => this.audit.append({ ...entry, kind: 'kubernetes_changed' }),
     });
   }
 

@@ -25,6 +25,8 @@ export interface KubernetesAccessDeps {
   now: () => number;
   /** Hands the engine the client to use from now on (undefined: Kubernetes actions are blocked). */
   use: (client: KubeClient | undefined) => void;
+  /** Writes a change to the audit log (never with a secret), like policy and limit changes. */
+  audit: (entry: { at: number; user: string; message: string; details: Record<string, unknown> }) => void;
 }
 
 /**
@@ -77,21 +79,38 @@ export class KubernetesAccess {
       return built;
     }
     const at = this.deps.now();
+    const before = this.current;
     this.deps.store.setKubernetes(stored, at, user);
     this.current = this.apply(
       built.client,
       savedSettings({ value: stored, updatedAt: at, updatedBy: user }, built.client)
     );
     this.logSource(user);
+    this.audit(at, user, before);
     return { ok: true, settings: this.current };
   }
 
   /** Forgets what Grafana saved: back to the backend's own config. */
   reset(user: string): KubernetesSettings {
+    const before = this.current;
     this.deps.store.clearKubernetes();
     this.current = this.applyConfig();
     this.logSource(user);
+    this.audit(this.deps.now(), user, before);
     return this.current;
+  }
+
+  private audit(at: number, user: string, before: KubernetesSettings): void {
+    const { source, mode, url } = this.current;
+    const where =
+      source === 'none' ? 'none (Kubernetes actions are blocked)' : `${mode ?? 'client'} ${url ?? ''}`.trim();
+    this.deps.audit({
+      at,
+      user,
+      message: `${user} set Kubernetes access to ${where}, ${source === 'grafana' ? 'as saved in Grafana' : "from the backend's config"}`,
+      // Settings carry only whether a token and a CA are set, never their values.
+      details: { before, after: this.current },
+    });
   }
 
   private apply(client: KubeClient | undefined, settings: KubernetesSettings): KubernetesSettings {
