@@ -86,7 +86,13 @@ export class Pipeline {
     this.metrics = new PipelineMetrics(deps.metrics);
     const { grafana } = deps.config;
     if (grafana.url && grafana.token) {
-      this.annotator = new GrafanaAnnotator({ grafanaUrl: grafana.url, token: grafana.token, repo: this.repo, logger: this.logger, fetch: deps.fetch });
+      this.annotator = new GrafanaAnnotator({
+        grafanaUrl: grafana.url,
+        token: grafana.token,
+        repo: this.repo,
+        logger: this.logger,
+        fetch: deps.fetch,
+      });
       this.listeners.add(this.annotator);
     }
     for (const watch of deps.watches ?? deps.config.watches ?? DEFAULT_WATCHES) {
@@ -135,14 +141,23 @@ export class Pipeline {
       if (!grafana.url || !grafana.token) {
         return `reads Grafana data source ${watch.source.grafana}: set FP_GRAFANA_URL and FP_GRAFANA_TOKEN`;
       }
-      const client = grafanaDataSourceClient({ grafanaUrl: grafana.url, token: grafana.token, uid: watch.source.grafana, timeoutMs: prometheus.timeout, fetch: this.deps.fetch });
+      const client = grafanaDataSourceClient({
+        grafanaUrl: grafana.url,
+        token: grafana.token,
+        uid: watch.source.grafana,
+        timeoutMs: prometheus.timeout,
+        fetch: this.deps.fetch,
+      });
       return { querier: resilient(client), source: `grafana:${watch.source.grafana}` };
     }
     const url = watch.source?.prometheus ?? prometheus.url;
     if (!url) {
       return "has no data source: set FP_PROMETHEUS_URL or the watch's source";
     }
-    return { querier: resilient(new PrometheusClient({ baseUrl: url, timeoutMs: prometheus.timeout, fetch: this.deps.fetch })), source: url };
+    return {
+      querier: resilient(new PrometheusClient({ baseUrl: url, timeoutMs: prometheus.timeout, fetch: this.deps.fetch })),
+      source: url,
+    };
   }
 
   /** Restores every watch from the store. */
@@ -221,7 +236,9 @@ export class Pipeline {
    * and starts afresh: its targets' state and resume point are dropped, so its new models replay
    * the history as a new watch does. Resolves once the new set is in place; reloads run one at a time.
    */
-  replaceWatches(watches: WatchConfig[]): Promise<{ added: string[]; changed: string[]; removed: string[]; unchanged: string[] }> {
+  replaceWatches(
+    watches: WatchConfig[]
+  ): Promise<{ added: string[]; changed: string[]; removed: string[]; unchanged: string[] }> {
     const run = this.reloads.then(() => this.swapWatches(watches));
     this.reloads = run.catch(() => undefined);
     return run;
@@ -229,7 +246,12 @@ export class Pipeline {
 
   private async swapWatches(watches: WatchConfig[]) {
     const current = new Map(this.runners.map((r) => [r.name, r]));
-    const result = { added: [] as string[], changed: [] as string[], removed: [] as string[], unchanged: [] as string[] };
+    const result = {
+      added: [] as string[],
+      changed: [] as string[],
+      removed: [] as string[],
+      unchanged: [] as string[],
+    };
     const kept = new Map<string, WatchRunner>();
     for (const watch of watches) {
       const old = current.get(watch.name);
@@ -283,14 +305,19 @@ export class Pipeline {
           await reach.querier.queryRange({ query, start: at, end: at, stepMs: watch.step });
           return undefined;
         } catch (err) {
-          return err instanceof PrometheusError && err.kind === 'query' && err.errorType === 'bad_data' ? { watch: index, signal, message: err.message } : undefined;
+          return err instanceof PrometheusError && err.kind === 'query' && err.errorType === 'bad_data'
+            ? { watch: index, signal, message: err.message }
+            : undefined;
         }
       });
     });
     return (await Promise.all(checks)).filter((r) => r !== undefined);
   }
 
-  async retrain(body: RetrainBody, reason: ModelVersion['reason']): Promise<{ trained: number; failed: Array<{ target: string; error: string }> }> {
+  async retrain(
+    body: RetrainBody,
+    reason: ModelVersion['reason']
+  ): Promise<{ trained: number; failed: Array<{ target: string; error: string }> }> {
     const runners = this.runners.filter((r) => body.watch === undefined || r.name === body.watch);
     if (body.watch !== undefined && runners.length === 0) {
       throw new PipelineError('not_found', `no watch named "${body.watch}"`);
@@ -316,7 +343,13 @@ export class Pipeline {
    * Feedback on an anomaly from an operator or from the healing engine's verification (a
    * remediated anomaly is a confirmed incident). The next training uses it.
    */
-  recordFeedback(anomalyId: number, kind: FeedbackKind, source: FeedbackSource, user?: string, comment?: string): Anomaly {
+  recordFeedback(
+    anomalyId: number,
+    kind: FeedbackKind,
+    source: FeedbackSource,
+    user?: string,
+    comment?: string
+  ): Anomaly {
     if (!this.repo.anomaly(anomalyId)) {
       throw new PipelineError('not_found', `no anomaly with id ${anomalyId}`);
     }
@@ -331,10 +364,13 @@ export class Pipeline {
         continue;
       }
       for (const t of r.targets.values()) {
-        if ((q.severity !== undefined && t.severity !== q.severity) || (q.anomalous !== undefined && (t.open !== null) !== (q.anomalous === 'true'))) {
+        if (
+          (q.severity !== undefined && t.severity !== q.severity) ||
+          (q.anomalous !== undefined && (t.open !== null) !== (q.anomalous === 'true'))
+        ) {
           continue;
         }
-        out.push(this.toTarget(t, r));
+        out.push(q.history === 'true' ? { ...this.toTarget(t, r), scores: t.scoreHistory() } : this.toTarget(t, r));
         if (out.length >= (q.limit ?? 1000)) {
           return out;
         }
