@@ -86,6 +86,25 @@ describe('AppConfig (connection)', () => {
     expect(fetch).not.toHaveBeenCalled();
   });
 
+  it('does not ask to keep the changes it has just saved when it reloads', async () => {
+    installFakeBackendSrv({ [`POST ${PLUGIN_SETTINGS_URL}`]: { data: {} } });
+    let asked: boolean | undefined;
+    jest.mocked(reloadPage).mockImplementation(() => {
+      const event = new Event('beforeunload', { cancelable: true });
+      window.dispatchEvent(event);
+      asked = event.defaultPrevented;
+    });
+    renderConfig();
+    await userEvent.type(screen.getByTestId(testIds.appConfig.backendUrl), 'http://backend:3001');
+    await userEvent.type(screen.getByTestId(testIds.appConfig.backendToken), 's3cret');
+    const unsaved = new Event('beforeunload', { cancelable: true });
+    window.dispatchEvent(unsaved);
+    expect(unsaved.defaultPrevented).toBe(true);
+    await userEvent.click(screen.getByTestId(testIds.appConfig.submit));
+    await waitFor(() => expect(reloadPage).toHaveBeenCalled());
+    expect(asked).toBe(false);
+  });
+
   it('saves jsonData and the new token in secureJsonData through the settings API', async () => {
     const fetch = installFakeBackendSrv({ [`POST ${PLUGIN_SETTINGS_URL}`]: { data: {} } });
     renderConfig();

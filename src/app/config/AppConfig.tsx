@@ -1,4 +1,4 @@
-import React, { useState, type ChangeEvent, type FormEvent } from 'react';
+import React, { useEffect, useState, type ChangeEvent, type FormEvent } from 'react';
 import { lastValueFrom } from 'rxjs';
 import { css } from '@emotion/css';
 import type { AppPluginMeta, GrafanaTheme2, PluginConfigPageProps, PluginMeta } from '@grafana/data';
@@ -114,7 +114,15 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
   };
   const [state, setState] = useState<FormState>(initial);
   const dirty = JSON.stringify(state) !== JSON.stringify(initial);
-  useUnsavedChangesWarning(dirty);
+  const [saved, setSaved] = useState(false);
+  useUnsavedChangesWarning(dirty && !saved);
+  // Reloads only once the warning is gone (its cleanup runs before this effect), so a save does not
+  // ask "leave the page?" about the changes it just saved.
+  useEffect(() => {
+    if (saved) {
+      reloadPage();
+    }
+  }, [saved]);
   const [touched, setTouched] = useState(false);
   const [saving, setSaving] = useState(false);
   const [saveError, setSaveError] = useState<string>();
@@ -181,7 +189,7 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
         return;
       }
     }
-    reloadPage();
+    setSaved(true);
   };
 
   const onResetBackendKube = async () => {
