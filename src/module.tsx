@@ -4,10 +4,12 @@ import { LoadingPlaceholder } from '@grafana/ui';
 import type { AppConfigProps } from './app/config/AppConfig';
 import type { HealingConfigProps } from './app/config/HealingConfig/HealingConfig';
 import type { AppSettings } from './app/pluginSettings';
+import type { WatchesConfigProps } from './app/config/WatchesConfig/WatchesConfig';
 
 const LazyApp = lazy(() => import('./app/App'));
 const LazyAppConfig = lazy(() => import('./app/config/AppConfig'));
 const LazyHealingConfig = lazy(() => import('./app/config/HealingConfig/HealingConfig'));
+const LazyWatchesConfig = lazy(() => import('./app/config/WatchesConfig/WatchesConfig'));
 
 const App = (props: AppRootProps<AppSettings>) => (
   <Suspense fallback={<LoadingPlaceholder text="Loading Failure Prophet…" />}>
@@ -27,6 +29,12 @@ const HealingConfig = (props: HealingConfigProps) => (
   </Suspense>
 );
 
+const WatchesConfig = (props: WatchesConfigProps) => (
+  <Suspense fallback={<LoadingPlaceholder text="Loading watches…" />}>
+    <LazyWatchesConfig {...props} />
+  </Suspense>
+);
+
 export const plugin = new AppPlugin<AppSettings>()
   .setRootPage(App)
   .addConfigPage({
@@ -40,4 +48,10 @@ export const plugin = new AppPlugin<AppSettings>()
     icon: 'shield',
     body: HealingConfig,
     id: 'policies',
+  })
+  .addConfigPage({
+    title: 'Watches',
+    icon: 'eye',
+    body: WatchesConfig,
+    id: 'watches',
   });

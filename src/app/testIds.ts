@@ -84,4 +84,17 @@ export const testIds = {
     error: 'data-testid fp-kube-error',
     reset: 'data-testid fp-kube-reset',
   },
+  watchesConfig: {
+    container: 'data-testid fp-watches-config',
+    source: 'data-testid fp-watches-source',
+    watch: (index: number) => `data-testid fp-watch-${index}`,
+    addWatch: 'data-testid fp-watch-add',
+    addQuery: (index: number) => `data-testid fp-watch-${index}-add-query`,
+    save: 'data-testid fp-watches-save',
+    saveError: 'data-testid fp-watches-save-error',
+    saveSuccess: 'data-testid fp-watches-save-success',
+    unsaved: 'data-testid fp-watches-unsaved',
+    invalid: 'data-testid fp-watches-invalid',
+    reset: 'data-testid fp-watches-reset',
+  },
 };

@@ -1,0 +1,193 @@
+import React from 'react';
+import { render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { AppPlugin } from '@grafana/data';
+import type { WatchDefinition, WatchesConfigResponse } from '../../../contract/watches';
+import { watchesPaths } from '../../api/watches';
+import type { AppSettings } from '../../pluginSettings';
+import { installFakeBackendSrv, requestsTo, type FakeReply, type FakeRoute } from '../../testUtils/fakeBackendSrv';
+import { appPluginMeta } from '../../testUtils/pluginMeta';
+import { testIds } from '../../testIds';
+import { toDraft, validateWatches } from './draft';
+import WatchesConfig from './WatchesConfig';
+
+const FILE: WatchDefinition[] = [
+  {
+    name: 'node',
+    queries: { cpu: 'avg by (instance) (rate(node_cpu_seconds_total{mode!="idle"}[5m]))', memory: 'node_memory_used' },
+    target: ['instance'],
+    step: '1m',
+    history: '7d',
+    limits: { memory: 0.95 },
+    detector: 'failureprophet',
+    closeAfter: 6,
+    lag: '30s',
+  },
+];
+const fromFile: WatchesConfigResponse = { watches: FILE, source: 'file' };
+
+function routes(overrides: Record<string, FakeRoute | FakeReply> = {}) {
+  return installFakeBackendSrv({
+    [`GET ${watchesPaths.config}`]: { data: fromFile },
+    [`PUT ${watchesPaths.admin}`]: (req) => ({
+      data: { watches: req.data.watches, source: 'store', updatedBy: 'admin', updatedAt: Date.UTC(2026, 0, 5) },
+    }),
+    [`DELETE ${watchesPaths.admin}`]: { data: fromFile },
+    ...overrides,
+  });
+}
+
+function renderTab(jsonData: AppSettings = { backendUrl: 'http://backend:3001' }) {
+  const plugin = new AppPlugin<AppSettings>();
+  plugin.meta = appPluginMeta(jsonData);
+  return render(<WatchesConfig plugin={plugin} query={{}} />);
+}
+
+// The whole form re-renders per keystroke; a large DOM makes jsdom slow, not the page.
+jest.setTimeout(30_000);
+
+const watchBox = (index: number) => within(screen.getByTestId(testIds.watchesConfig.watch(index)));
+
+async function typeInto(input: HTMLElement, text: string) {
+  await userEvent.clear(input);
+  await userEvent.click(input);
+  await userEvent.paste(text);
+}
+
+describe('validateWatches', () => {
+  it('puts each reason on the field it is about', () => {
+    const [a, b] = validateWatches([
+      toDraft({ name: 'a', queries: { cpu: '', '1bad': 'up' }, step: '500ms', history: '90 days' }),
+      toDraft({ name: 'a', queries: { x: 'up' }, limits: { x: { above: 1 } } }),
+    ]);
+    expect(a).toEqual({
+      step: 'at least 1s',
+      history: expect.stringMatching(/a duration such as/),
+      'rows.0.query': 'Required',
+      'rows.1.name': 'Letters, digits and _, not starting with a digit',
+    });
+    expect(b).toEqual({ name: 'Another watch is already named "a"' });
+  });
+});
+
+describe('WatchesConfig', () => {
+  it('shows the shared not-configured alert without a backend, and calls nothing', () => {
+    const fetch = routes();
+    renderTab({});
+    expect(screen.getByTestId(testIds.backendStatus.notConfigured)).toBeInTheDocument();
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
+  it('lists the watches and says where they come from', async () => {
+    routes();
+    renderTab();
+    expect(await screen.findByTestId(testIds.watchesConfig.source)).toHaveTextContent("backend's configuration file");
+    const node = watchBox(0);
+    expect(node.getByLabelText(/^Name/)).toHaveValue('node');
+    expect(node.getAllByLabelText('Signal').map((i) => (i as HTMLInputElement).value)).toEqual(['cpu', 'memory']);
+    expect(node.getAllByLabelText('Limit above').map((i) => (i as HTMLInputElement).value)).toEqual(['', '0.95']);
+    expect(node.getByLabelText(/^History/)).toHaveValue('7d');
+    expect(screen.getByTestId(testIds.watchesConfig.save)).toBeDisabled();
+    expect(screen.queryByTestId(testIds.watchesConfig.reset)).not.toBeInTheDocument();
+  });
+
+  it('validates as the admin types and blocks saving', async () => {
+    const fetch = routes();
+    renderTab();
+    const history = await waitFor(() => watchBox(0).getByLabelText(/^History/));
+    await typeInto(history, '90 days');
+    expect(watchBox(0).getByText(/a duration such as "30s"/)).toBeInTheDocument();
+    await typeInto(watchBox(0).getAllByLabelText('PromQL')[1], ' ');
+    expect(watchBox(0).getByText('Required')).toBeInTheDocument();
+    expect(screen.getByTestId(testIds.watchesConfig.invalid)).toHaveTextContent('1 watch has invalid values');
+    expect(screen.getByTestId(testIds.watchesConfig.save)).toBeDisabled();
+    expect(requestsTo(fetch, 'PUT', watchesPaths.admin)).toHaveLength(0);
+  });
+
+  it('adds a watch and saves the set through the backend proxy', async () => {
+    const fetch = routes();
+    renderTab();
+    await screen.findByTestId(testIds.watchesConfig.container);
+    await userEvent.click(screen.getByTestId(testIds.watchesConfig.addWatch));
+    const added = watchBox(1);
+    await typeInto(added.getByLabelText(/^Name/), 'queue');
+    await typeInto(added.getByLabelText('Signal'), 'depth');
+    await typeInto(added.getByLabelText('PromQL'), 'sum by (job) (queue_depth)');
+    await typeInto(added.getByLabelText('Limit above'), '500');
+    await typeInto(added.getByLabelText(/^Step/), '5m');
+    const labels = added.getByLabelText(/^Target labels/);
+    await userEvent.type(labels, 'job{enter}');
+    expect(screen.getByTestId(testIds.watchesConfig.unsaved)).toBeInTheDocument();
+
+    await userEvent.click(screen.getByTestId(testIds.watchesConfig.save));
+    expect(await screen.findByTestId(testIds.watchesConfig.saveSuccess)).toHaveTextContent('Saved 2 watches');
+    const [put] = requestsTo(fetch, 'PUT', watchesPaths.admin);
+    expect(put.url).toBe('/api/plugin-proxy/failureprophet-healing-app/api/admin/watches');
+    expect(put.data.watches).toEqual([
+      FILE[0],
+      {
+        name: 'queue',
+        queries: { depth: 'sum by (job) (queue_depth)' },
+        target: ['job'],
+        step: '5m',
+        history: '7d',
+        limits: { depth: 500 },
+      },
+    ]);
+    expect(screen.getByTestId(testIds.watchesConfig.source)).toHaveTextContent('Saved here by admin');
+    expect(screen.queryByTestId(testIds.watchesConfig.unsaved)).not.toBeInTheDocument();
+  });
+
+  it("shows the server's refusal, naming the field, and keeps the edits", async () => {
+    routes({
+      [`PUT ${watchesPaths.admin}`]: {
+        status: 400,
+        data: {
+          error: 'bad_request',
+          field: 'body.watches.0.queries.cpu',
+          message:
+            'body.watches.0.queries.cpu: watch "node", query "cpu": Prometheus refused the query (bad_data): parse error',
+        },
+      },
+    });
+    renderTab();
+    await typeInto(await waitFor(() => watchBox(0).getAllByLabelText('PromQL')[0]), 'rate(x[5m');
+    await userEvent.click(screen.getByTestId(testIds.watchesConfig.save));
+    expect(await screen.findByTestId(testIds.watchesConfig.saveError)).toHaveTextContent(
+      'body.watches.0.queries.cpu: watch "node", query "cpu": Prometheus refused the query (bad_data): parse error'
+    );
+    expect(watchBox(0).getAllByLabelText('PromQL')[0]).toHaveValue('rate(x[5m');
+    expect(screen.getByTestId(testIds.watchesConfig.unsaved)).toBeInTheDocument();
+  });
+
+  it('says in words that only Admins can save when the proxy answers 403', async () => {
+    routes({ [`PUT ${watchesPaths.admin}`]: { status: 403, data: { message: 'Forbidden' } } });
+    renderTab();
+    await typeInto(await waitFor(() => watchBox(0).getByLabelText(/^Step/)), '2m');
+    await userEvent.click(screen.getByTestId(testIds.watchesConfig.save));
+    expect(await screen.findByTestId(testIds.watchesConfig.saveError)).toHaveTextContent(
+      'Only Grafana Admins can change the watches'
+    );
+  });
+
+  it('resets saved watches to the file after confirmation', async () => {
+    const saved: WatchesConfigResponse = {
+      watches: [{ name: 'queue', queries: { depth: 'queue_depth' } }],
+      source: 'store',
+      updatedBy: 'alice',
+      updatedAt: Date.UTC(2026, 0, 5),
+    };
+    const fetch = routes({ [`GET ${watchesPaths.config}`]: { data: saved } });
+    renderTab();
+    expect(await screen.findByTestId(testIds.watchesConfig.source)).toHaveTextContent('Saved here by alice');
+    await userEvent.click(screen.getByTestId(testIds.watchesConfig.reset));
+    expect(requestsTo(fetch, 'DELETE', watchesPaths.admin)).toHaveLength(0);
+    await userEvent.click(screen.getByRole('button', { name: 'Reset' }));
+    expect(await screen.findByTestId(testIds.watchesConfig.saveSuccess)).toHaveTextContent(
+      "Back to the configuration file's watches"
+    );
+    expect(requestsTo(fetch, 'DELETE', watchesPaths.admin)).toHaveLength(1);
+    expect(watchBox(0).getByLabelText(/^Name/)).toHaveValue('node');
+    expect(screen.getByTestId(testIds.watchesConfig.source)).toHaveTextContent("backend's configuration file");
+  });
+});

@@ -1,0 +1,234 @@
+import React, { useState } from 'react';
+import { css } from '@emotion/css';
+import { dateTimeFormat, type AppPluginMeta, type GrafanaTheme2, type PluginConfigPageProps } from '@grafana/data';
+import {
+  Alert,
+  Button,
+  ConfirmModal,
+  EmptyState,
+  FieldSet,
+  LoadingPlaceholder,
+  Stack,
+  Text,
+  useStyles2,
+} from '@grafana/ui';
+import type { WatchDefinition, WatchesConfigResponse } from '../../../contract/watches';
+import { BackendError } from '../../api/backend';
+import { useBackendQuery } from '../../api/useBackendQuery';
+import { getWatchesConfig, putWatches, resetWatches } from '../../api/watches';
+import { NotConfiguredAlert } from '../../components/NotConfigured/NotConfigured';
+import type { AppSettings } from '../../pluginSettings';
+import { testIds } from '../../testIds';
+import { useUnsavedChangesWarning } from '../../utils/useUnsavedChangesWarning';
+import { fromDraft, toDraft, validateWatches, type WatchDraft } from './draft';
+import { WatchEditor } from './WatchEditor';
+
+export interface WatchesConfigProps extends PluginConfigPageProps<AppPluginMeta<AppSettings>> {}
+
+const NEW_WATCH: WatchDefinition = { name: '', queries: { value: '' }, target: [], step: '1m', history: '7d' };
+
+/** The "Watches" config tab: what the backend watches, saved in its store (it then wins over the YAML file). */
+export default function WatchesConfig({ plugin }: WatchesConfigProps) {
+  if (!plugin.meta.jsonData?.backendUrl) {
+    return <NotConfiguredAlert />;
+  }
+  return <LoadedWatchesConfig />;
+}
+
+function LoadedWatchesConfig() {
+  const config = useBackendQuery(getWatchesConfig, 'watches-config');
+  if (config.loading && !config.data) {
+    return <LoadingPlaceholder text="Loading the watches…" />;
+  }
+  if (config.error || !config.data) {
+    return (
+      <Alert severity="error" title="Cannot load the watches">
+        {config.error?.message}
+      </Alert>
+    );
+  }
+  return (
+    <div data-testid={testIds.watchesConfig.container}>
+      <WatchesForm initial={config.data} />
+    </div>
+  );
+}
+
+function describeSource(config: WatchesConfigResponse): string {
+  switch (config.source) {
+    case 'store':
+      return `Saved here${config.updatedBy ? ` by ${config.updatedBy}` : ''}${
+        config.updatedAt ? ` on ${dateTimeFormat(config.updatedAt)}` : ''
+      }; these win over the backend's configuration file.`;
+    case 'file':
+      return "These come from the backend's configuration file (FP_CONFIG) until you save them here.";
+    case 'defaults':
+      return "These are the backend's default watches (node-exporter, kube-state-metrics, cAdvisor, HTTP) until you save watches here.";
+  }
+}
+
+/** A refusal in words for this page: a 403 means the user's Grafana role cannot change watches. */
+function failure(err: unknown): string {
+  if (err instanceof BackendError && err.status === 403) {
+    return 'Only Grafana Admins can change the watches; your role can read them but not save them.';
+  }
+  return (err as Error).message;
+}
+
+function WatchesForm({ initial }: { initial: WatchesConfigResponse }) {
+  const styles = useStyles2(getStyles);
+  const [current, setCurrent] = useState(initial);
+  const [drafts, setDrafts] = useState<WatchDraft[]>(() => initial.watches.map(toDraft));
+  const [busy, setBusy] = useState<'saving' | 'resetting'>();
+  const [confirmReset, setConfirmReset] = useState(false);
+  const [result, setResult] = useState<{ ok: boolean; message: string }>();
+
+  const watches = drafts.map(fromDraft);
+  const errors = validateWatches(drafts);
+  const invalidCount = errors.filter((e) => Object.keys(e).length > 0).length;
+  const dirty = JSON.stringify(watches) !== JSON.stringify(current.watches);
+  useUnsavedChangesWarning(dirty);
+
+  const accept = (answer: WatchesConfigResponse, message: string) => {
+    setCurrent(answer);
+    setDrafts(answer.watches.map(toDraft));
+    setResult({ ok: true, message });
+  };
+  const run = async (kind: 'saving' | 'resetting', call: () => Promise<void>) => {
+    setBusy(kind);
+    setResult(undefined);
+    try {
+      await call();
+    } catch (err) {
+      setResult({ ok: false, message: failure(err) });
+    } finally {
+      setBusy(undefined);
+    }
+  };
+  const onSave = () =>
+    run('saving', async () => {
+      const answer = await putWatches(watches);
+      accept(
+        answer,
+        `Saved ${answer.watches.length} ${answer.watches.length === 1 ? 'watch' : 'watches'}; the backend runs them now.`
+      );
+    });
+  const onReset = () => {
+    setConfirmReset(false);
+    return run('resetting', async () => {
+      const answer = await resetWatches();
+      accept(answer, `Back to the ${answer.source === 'file' ? "configuration file's" : 'default'} watches.`);
+    });
+  };
+  const update = (index: number, draft: WatchDraft) => {
+    setResult(undefined);
+    setDrafts(drafts.map((d, i) => (i === index ? draft : d)));
+  };
+
+  return (
+    <>
+      <FieldSet label="Watches">
+        <Text color="secondary" element="p">
+          A watch is what the backend scores: PromQL queries, the labels that make a target, the step and the history it
+          learns from. <span data-testid={testIds.watchesConfig.source}>{describeSource(current)}</span>
+        </Text>
+        {current.storeError && (
+          <Alert severity="warning" title="The saved watches could not be read">
+            {current.storeError}. The backend runs the watches shown here instead; saving replaces the unreadable ones.
+          </Alert>
+        )}
+        {drafts.length === 0 ? (
+          <EmptyState variant="call-to-action" message="No watches: nothing will be scored" />
+        ) : (
+          drafts.map((d, i) => (
+            <WatchEditor
+              key={d.uid}
+              index={i}
+              draft={d}
+              errors={errors[i]}
+              onChange={(next) => update(i, next)}
+              onDelete={() => setDrafts(drafts.filter((_, j) => j !== i))}
+            />
+          ))
+        )}
+        <Button
+          variant="secondary"
+          icon="plus"
+          onClick={() => setDrafts([...drafts, toDraft({ ...NEW_WATCH, name: `watch-${drafts.length + 1}` })])}
+          data-testid={testIds.watchesConfig.addWatch}
+        >
+          Add watch
+        </Button>
+      </FieldSet>
+
+      <div className={styles.footer}>
+        {result && (
+          <Alert
+            severity={result.ok ? 'success' : 'error'}
+            title={result.ok ? 'Saved' : 'The backend refused'}
+            data-testid={result.ok ? testIds.watchesConfig.saveSuccess : testIds.watchesConfig.saveError}
+          >
+            {result.message}
+          </Alert>
+        )}
+        {invalidCount > 0 && (
+          <Alert
+            severity="warning"
+            title="Fix the fields marked in red to save"
+            data-testid={testIds.watchesConfig.invalid}
+          >
+            {invalidCount} {invalidCount === 1 ? 'watch has' : 'watches have'} invalid values; the reason is shown next
+            to each field.
+          </Alert>
+        )}
+        <Stack alignItems="center" gap={2}>
+          <Button
+            onClick={onSave}
+            disabled={busy !== undefined || !dirty || invalidCount > 0}
+            icon={busy === 'saving' ? 'spinner' : 'save'}
+            data-testid={testIds.watchesConfig.save}
+          >
+            {busy === 'saving' ? 'Saving…' : 'Save watches'}
+          </Button>
+          {current.source === 'store' && (
+            <Button
+              variant="secondary"
+              icon="history"
+              disabled={busy !== undefined}
+              onClick={() => setConfirmReset(true)}
+              data-testid={testIds.watchesConfig.reset}
+            >
+              Reset to the file or default watches
+            </Button>
+          )}
+          {dirty && (
+            <span className={styles.unsaved} data-testid={testIds.watchesConfig.unsaved}>
+              You have unsaved changes
+            </span>
+          )}
+        </Stack>
+      </div>
+      <ConfirmModal
+        isOpen={confirmReset}
+        title="Reset the watches"
+        body="The watches saved here are dropped and the backend runs its configuration file's watches (or the defaults) again. Watches whose definition changes start learning afresh."
+        confirmText="Reset"
+        onConfirm={onReset}
+        onDismiss={() => setConfirmReset(false)}
+      />
+    </>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  footer: css({
+    position: 'sticky',
+    bottom: 0,
+    padding: theme.spacing(2, 0),
+    background: theme.colors.background.primary,
+    borderTop: `1px solid ${theme.colors.border.weak}`,
+  }),
+  unsaved: css({
+    color: theme.colors.warning.text,
+  }),
+});
