@@ -72,7 +72,17 @@ const limitSchema = z.union([
     .refine((l) => l.above !== undefined || l.below !== undefined, 'give above, below or both'),
 ]);
 
-export const SIGNAL_KINDS = ['up', 'restarts', 'cpu', 'memory', 'disk', 'latency', 'errors', 'traffic', 'other'] as const;
+export const SIGNAL_KINDS = [
+  'up',
+  'restarts',
+  'cpu',
+  'memory',
+  'disk',
+  'latency',
+  'errors',
+  'traffic',
+  'other',
+] as const;
 export const OBJECT_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Pod', 'Node'] as const;
 
 /** A watch as written: optional fields left out take the defaults `watchSchema` fills in. */

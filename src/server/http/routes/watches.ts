@@ -51,14 +51,21 @@ export function watchRoutes(pipeline: Pipeline, settings: WatchSettings): Fastif
       }
     );
 
-    app.delete('/api/admin/watches', { schema: { response: { 200: watchesConfigResponseSchema } } }, async (request) => {
-      const user = requestUser(request);
-      return serially(async () => {
-        const reset = settings.reset(user);
-        const changes = await pipeline.replaceWatches(reset.parsed);
-        request.log.warn({ user, ...changes }, `watches reset to the ${reset.source === 'file' ? 'config file' : 'default'} watches`);
-        return answer(reset);
-      });
-    });
+    app.delete(
+      '/api/admin/watches',
+      { schema: { response: { 200: watchesConfigResponseSchema } } },
+      async (request) => {
+        const user = requestUser(request);
+        return serially(async () => {
+          const reset = settings.reset(user);
+          const changes = await pipeline.replaceWatches(reset.parsed);
+          request.log.warn(
+            { user, ...changes },
+            `watches reset to the ${reset.source === 'file' ? 'config file' : 'default'} watches`
+          );
+          return answer(reset);
+        });
+      }
+    );
   };
 }
