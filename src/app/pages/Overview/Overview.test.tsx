@@ -125,6 +125,34 @@ describe('Overview', () => {
     expect(rowOrder()).toEqual(['checkout']);
   });
 
+  it('pages a large fleet, most anomalous first, and goes back to the first page on a new filter', async () => {
+    const fleet = Array.from({ length: 120 }, (_, i) =>
+      target(`pod-${String(i).padStart(3, '0')}`, { score: i / 200 })
+    );
+    routes({ [`GET ${pipelinePaths.targets}`]: { data: { targets: fleet } } });
+    renderPage();
+    await screen.findByTestId(testIds.overview.target('pod-119'));
+    expect(rowOrder()).toHaveLength(50);
+    expect(rowOrder()[0]).toBe('pod-119');
+    expect(screen.getByText('120 targets')).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: '3' }));
+    expect(rowOrder()).toEqual(
+      fleet
+        .slice(0, 20)
+        .map((t) => t.id)
+        .reverse()
+    );
+    await userEvent.click(screen.getByTestId(testIds.overview.filter));
+    await userEvent.paste('pod-00');
+    expect(rowOrder()).toEqual(
+      fleet
+        .slice(0, 10)
+        .map((t) => t.id)
+        .reverse()
+    );
+    expect(screen.getByText('10 of 120 targets')).toBeInTheDocument();
+  });
+
   it('says so when there are no targets yet', async () => {
     routes({ [`GET ${pipelinePaths.targets}`]: { data: { targets: [] } } });
     renderPage();

@@ -2,7 +2,7 @@ import React, { useMemo, useState } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Link } from 'react-router-dom';
-import { Badge, Icon, Input, Select, Stack, useStyles2 } from '@grafana/ui';
+import { Badge, Icon, Input, Pagination, Select, Stack, Text, useStyles2 } from '@grafana/ui';
 import type { Severity, Target } from '../../../contract/pipeline';
 import { PLUGIN_BASE_URL, ROUTES } from '../../../constants';
 import { testIds } from '../../testIds';
@@ -33,12 +33,16 @@ const SEVERITY_FILTER = [
   ...(['critical', 'high', 'medium', 'low'] as const).map((s) => ({ value: s, label: s })),
 ];
 
-/** The watched targets, sortable and filterable; each links to its detail. */
+/** Rows per page: a fleet has thousands of targets, and each row draws a sparkline. */
+export const TARGETS_PAGE_SIZE = 50;
+
+/** The watched targets, sortable, filterable and paged; each links to its detail. */
 export function TargetsTable({ targets }: { targets: Target[] }) {
   const styles = useStyles2(getStyles);
   const [filter, setFilter] = useState('');
   const [severity, setSeverity] = useState<Severity | 'any'>('any');
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'score', desc: true });
+  const [page, setPage] = useState(1);
 
   const rows = useMemo(() => {
     const needle = filter.trim().toLowerCase();
@@ -52,6 +56,10 @@ export function TargetsTable({ targets }: { targets: Target[] }) {
         return sort.desc ? -order : order;
       });
   }, [targets, filter, severity, sort]);
+  const pages = Math.max(1, Math.ceil(rows.length / TARGETS_PAGE_SIZE));
+  // A refresh or a filter can shrink the list under the page shown: stay on the last one.
+  const current = Math.min(page, pages);
+  const shown = rows.slice((current - 1) * TARGETS_PAGE_SIZE, current * TARGETS_PAGE_SIZE);
 
   return (
     <section aria-label="Targets" data-testid={testIds.overview.targets}>
@@ -62,7 +70,10 @@ export function TargetsTable({ targets }: { targets: Target[] }) {
           prefix={<Icon name="search" />}
           width={50}
           value={filter}
-          onChange={(e) => setFilter(e.currentTarget.value)}
+          onChange={(e) => {
+            setFilter(e.currentTarget.value);
+            setPage(1);
+          }}
           data-testid={testIds.overview.filter}
         />
         <Select
@@ -70,8 +81,14 @@ export function TargetsTable({ targets }: { targets: Target[] }) {
           width={20}
           options={SEVERITY_FILTER}
           value={severity}
-          onChange={(v) => setSeverity(v.value as Severity | 'any')}
+          onChange={(v) => {
+            setSeverity(v.value as Severity | 'any');
+            setPage(1);
+          }}
         />
+        <Text color="secondary">
+          {rows.length === targets.length ? `${targets.length} targets` : `${rows.length} of ${targets.length} targets`}
+        </Text>
       </Stack>
       <table className={styles.table}>
         <thead>
@@ -84,7 +101,10 @@ export function TargetsTable({ targets }: { targets: Target[] }) {
               >
                 <button
                   className={styles.sort}
-                  onClick={() => setSort({ key, desc: sort.key === key ? !sort.desc : true })}
+                  onClick={() => {
+                    setSort({ key, desc: sort.key === key ? !sort.desc : true });
+                    setPage(1);
+                  }}
                 >
                   {label}
                   {sort.key === key && <Icon name={sort.desc ? 'arrow-down' : 'arrow-up'} />}
@@ -96,7 +116,7 @@ export function TargetsTable({ targets }: { targets: Target[] }) {
           </tr>
         </thead>
         <tbody>
-          {rows.map((t) => (
+          {shown.map((t) => (
             <tr key={t.id} data-testid={testIds.overview.target(t.id)}>
               <td>
                 <Link className={styles.link} to={`${PLUGIN_BASE_URL}/${ROUTES.Target}/${encodeURIComponent(t.id)}`}>
@@ -127,6 +147,7 @@ export function TargetsTable({ targets }: { targets: Target[] }) {
           ))}
         </tbody>
       </table>
+      <Pagination currentPage={current} numberOfPages={pages} onNavigate={setPage} hideWhenSinglePage />
     </section>
   );
 }
