@@ -178,6 +178,7 @@ export function WatchEditor({ index, draft, errors, onChange, onDelete }: WatchE
         variant="secondary"
         icon="plus"
         onClick={() => onChange({ ...draft, rows: [...rows, { name: '', query: '' }] })}
+        className={styles.addQuery}
         data-testid={testIds.watchesConfig.addQuery(index)}
       >
         Add query
@@ -218,7 +219,7 @@ export function WatchEditor({ index, draft, errors, onChange, onDelete }: WatchE
       </div>
 
       <Text element="h5">Source and model</Text>
-      <div className={styles.grid}>
+      <div className={styles.row}>
         <Field label="Source">
           <RadioButtonGroup
             id={id('source')}
@@ -267,8 +268,8 @@ export function WatchEditor({ index, draft, errors, onChange, onDelete }: WatchE
       </div>
 
       <Text element="h5">Kubernetes object</Text>
-      <div className={styles.grid}>
-        <Field label="Kind" description="What a target is, for the healing actions" className={styles.wide}>
+      <div className={styles.row}>
+        <Field label="Kind" description="What a target is, for the healing actions">
           <RadioButtonGroup
             id={id('object-kind')}
             options={OBJECT_OPTIONS}
@@ -338,7 +339,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
   }),
   row: css({
     display: 'flex',
-    gap: theme.spacing(1),
+    columnGap: theme.spacing(2),
     alignItems: 'flex-start',
     flexWrap: 'wrap',
   }),
@@ -349,11 +350,11 @@ const getStyles = (theme: GrafanaTheme2) => ({
   code: css({
     fontFamily: theme.typography.fontFamilyMonospace,
   }),
+  addQuery: css({
+    marginBottom: theme.spacing(2),
+  }),
   rowButton: css({
     paddingTop: theme.spacing(3),
-  }),
-  wide: css({
-    gridColumn: '1 / -1',
   }),
   grid: css({
     display: 'grid',

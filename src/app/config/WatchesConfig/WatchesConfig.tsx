@@ -110,7 +110,9 @@ function WatchesForm({ initial }: { initial: WatchesConfigResponse }) {
       const answer = await putWatches(watches);
       accept(
         answer,
-        `Saved ${answer.watches.length} ${answer.watches.length === 1 ? 'watch' : 'watches'}; the backend runs them now.`
+        answer.watches.length === 1
+          ? 'Saved 1 watch; the backend runs it now.'
+          : `Saved ${answer.watches.length} watches; the backend runs them now.`
       );
     });
   const onReset = () => {
@@ -224,6 +226,8 @@ const getStyles = (theme: GrafanaTheme2) => ({
   footer: css({
     position: 'sticky',
     bottom: 0,
+    // Above the radio buttons it scrolls over (their selected option is positioned).
+    zIndex: 1,
     padding: theme.spacing(2, 0),
     background: theme.colors.background.primary,
     borderTop: `1px solid ${theme.colors.border.weak}`,
