@@ -201,6 +201,14 @@ describe('watches edited through the API (real Prometheus)', () => {
     expect(b.logs).toContainEqual(expect.objectContaining({ level: 50, msg: expect.stringMatching(/unreadable.*running the config file watches instead/) }));
     expect(b.store.db.prepare('SELECT value FROM settings WHERE key = ?').get(WATCHES_KEY)).toEqual({ value: '{"watches": [{"name": ' });
   });
+
+  it('saves a watch whose source does not answer (not a refusal); the watch then shows as degraded', async () => {
+    const remote = { name: 'remote', queries: { up: 'up' }, source: { prometheus: 'http://127.0.0.1:9' } };
+    const res = await put([FILE_WATCH, remote]);
+    expect(res.statusCode).toBe(200);
+    await b.pipeline.runOnce();
+    expect((await running()).find((w) => w.name === 'remote')).toMatchObject({ degraded: true, lastError: { kind: 'unreachable' } });
+  });
 });
 
 /** Waits for real I/O (a cycle against Prometheus) to show, up to `ms`. */

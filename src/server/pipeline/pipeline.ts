@@ -46,6 +46,9 @@ export interface PipelineDeps {
   fetch?: typeof fetch;
 }
 
+/** Longest a query check of a watch being saved may take. */
+const QUERY_CHECK_TIMEOUT_MS = 10_000;
+
 /** Why a pipeline request was refused, in words for the operator. */
 export class PipelineError extends Error {
   constructor(
@@ -105,7 +108,10 @@ export class Pipeline {
 
   /** A runner for a watch; undefined (with a warning) when its source is not configured. */
   private runnerFor(watch: WatchConfig): WatchRunner | undefined {
-    const reach = this.reach(watch, this.deps.config.pipeline.retries);
+    const reach = this.reach(watch, {
+      retries: this.deps.config.pipeline.retries,
+      timeoutMs: this.deps.config.prometheus.timeout,
+    });
     if (typeof reach === 'string') {
       this.logger.warn({ watch: watch.name }, `watch ${watch.name} ${reach}; the watch is off until then`);
       return undefined;
@@ -130,7 +136,10 @@ export class Pipeline {
   }
 
   /** How a watch reaches its data, or why it cannot (its source is not configured). */
-  private reach(watch: WatchConfig, retries: number): { querier: RangeQuerier; source: string } | string {
+  private reach(
+    watch: WatchConfig,
+    { retries, timeoutMs }: { retries: number; timeoutMs: number }
+  ): { querier: RangeQuerier; source: string } | string {
     if (this.deps.querierFor) {
       return { querier: this.deps.querierFor(watch), source: 'injected' };
     }
@@ -145,7 +154,7 @@ export class Pipeline {
         grafanaUrl: grafana.url,
         token: grafana.token,
         uid: watch.source.grafana,
-        timeoutMs: prometheus.timeout,
+        timeoutMs,
         fetch: this.deps.fetch,
       });
       return { querier: resilient(client), source: `grafana:${watch.source.grafana}` };
@@ -155,7 +164,7 @@ export class Pipeline {
       return "has no data source: set FP_PROMETHEUS_URL or the watch's source";
     }
     return {
-      querier: resilient(new PrometheusClient({ baseUrl: url, timeoutMs: prometheus.timeout, fetch: this.deps.fetch })),
+      querier: resilient(new PrometheusClient({ baseUrl: url, timeoutMs, fetch: this.deps.fetch })),
       source: url,
     };
   }
@@ -295,7 +304,11 @@ export class Pipeline {
    */
   async refusedQueries(watches: WatchConfig[]): Promise<Array<{ watch: number; signal: string; message: string }>> {
     const checks = watches.flatMap((watch, index) => {
-      const reach = this.reach(watch, 0);
+      // Short, and no retries: the answer is awaited by a PUT behind Grafana's proxy (30 s by default).
+      const reach = this.reach(watch, {
+        retries: 0,
+        timeoutMs: Math.min(QUERY_CHECK_TIMEOUT_MS, this.deps.config.prometheus.timeout),
+      });
       if (typeof reach === 'string') {
         return [];
       }
