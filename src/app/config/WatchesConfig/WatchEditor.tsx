@@ -319,7 +319,8 @@ function renameKey<T>(map: Record<string, T> | undefined, from: string, to?: str
     return map;
   }
   const { [from]: value, ...rest } = map;
-  const next = to ? { ...rest, [to]: value } : rest;
+  // An empty name is a rename in progress (the field was cleared to type a new one), not a removal.
+  const next = to === undefined ? rest : { ...rest, [to]: value };
   return Object.keys(next).length ? next : undefined;
 }
 

@@ -138,6 +138,23 @@ describe('WatchesConfig', () => {
     expect(screen.queryByTestId(testIds.watchesConfig.unsaved)).not.toBeInTheDocument();
   });
 
+  it('adds, renames and removes queries, and the limits follow the signal they belong to', async () => {
+    const fetch = routes();
+    renderTab();
+    await screen.findByTestId(testIds.watchesConfig.container);
+    await userEvent.click(screen.getByTestId(testIds.watchesConfig.addQuery(0)));
+    const node = watchBox(0);
+    await typeInto(node.getAllByLabelText('Signal')[2], 'disk');
+    await typeInto(node.getAllByLabelText('PromQL')[2], 'node_disk_used_ratio');
+    await typeInto(node.getAllByLabelText('Signal')[1], 'mem');
+    await userEvent.click(screen.getByLabelText('Remove cpu from node'));
+    await userEvent.click(screen.getByTestId(testIds.watchesConfig.save));
+    await screen.findByTestId(testIds.watchesConfig.saveSuccess);
+    const [put] = requestsTo(fetch, 'PUT', watchesPaths.admin);
+    expect(put.data.watches[0].queries).toEqual({ mem: 'node_memory_used', disk: 'node_disk_used_ratio' });
+    expect(put.data.watches[0].limits).toEqual({ mem: 0.95 });
+  });
+
   it("shows the server's refusal, naming the field, and keeps the edits", async () => {
     routes({
       [`PUT ${watchesPaths.admin}`]: {
