@@ -446,6 +446,8 @@ export const auditKindSchema = z.enum([
   'limits_changed',
   /** Which Kubernetes the engine acts on changed (saved in Grafana, or reset to the backend's config). */
   'kubernetes_changed',
+  /** The watches saved in Grafana, or reset to the backend's file or default watches. */
+  'watches_changed',
 ]);
 export type AuditKind = z.infer<typeof auditKindSchema>;
 

@@ -43,7 +43,12 @@ async function main(): Promise<void> {
 
   const metrics = createMetricsRegistry();
   // The watch loop resumes from where the store says it stopped; it starts once the API listens.
-  const watchSettings = new WatchSettings({ settings: store.settings, fromFile: config.watches, logger, now: Date.now });
+  const watchSettings = new WatchSettings({
+    settings: store.settings,
+    fromFile: config.watches,
+    logger,
+    now: Date.now,
+  });
   const pipeline = new Pipeline({ config, db: store.db, logger, metrics, watches: watchSettings.current().parsed });
   pipeline.init();
   let healing;
@@ -64,10 +69,19 @@ async function main(): Promise<void> {
     prometheus,
     metrics,
     version: VERSION,
-    authenticatedRoutes: [pipelineRoutes(pipeline), watchRoutes(pipeline, watchSettings), ...healingRoutes(healing)],
+    authenticatedRoutes: [
+      pipelineRoutes(pipeline),
+      watchRoutes(pipeline, watchSettings, (change) =>
+        healing.audit.append({ at: Date.now(), kind: 'watches_changed', ...change })
+      ),
+      ...healingRoutes(healing),
+    ],
   });
   await app.listen({ port: config.port, host: config.host });
-  logger.info({ port: config.port, dataDir, prometheus: prometheus?.url ?? null, version: VERSION }, 'failureprophet backend started');
+  logger.info(
+    { port: config.port, dataDir, prometheus: prometheus?.url ?? null, version: VERSION },
+    'failureprophet backend started'
+  );
   pipeline.start();
   // Its first tick reconciles what a stopped process left executing.
   healing.start(config.healing.tickInterval);

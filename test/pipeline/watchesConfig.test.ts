@@ -8,7 +8,7 @@ import { anomaliesResponseSchema, modelsResponseSchema, watchesResponseSchema } 
 import { watchesConfigResponseSchema, type WatchDefinition } from '../../src/contract/watches';
 import { configSchema } from '../../src/server/config/schema';
 import { pipelineRoutes } from '../../src/server/http/routes/pipeline';
-import { watchRoutes } from '../../src/server/http/routes/watches';
+import { watchRoutes, type WatchesChange } from '../../src/server/http/routes/watches';
 import { buildServer, type App } from '../../src/server/http/server';
 import { Pipeline } from '../../src/server/pipeline/pipeline';
 import { WATCHES_KEY, WatchSettings } from '../../src/server/pipeline/watchSettings';
@@ -41,12 +41,14 @@ interface Booted {
   app: App;
   metrics: Registry;
   logs: Array<{ level: number; msg: string }>;
+  audit: WatchesChange[];
   close(): Promise<void>;
 }
 
 /** The backend as main.ts wires it (store → watch settings → pipeline → routes), on `dataDir`. */
 async function boot(promUrl: string, dataDir: string, clock: TestClock): Promise<Booted> {
   const logs: Booted['logs'] = [];
+  const audit: WatchesChange[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => logs.push(JSON.parse(line)) });
   const config = configSchema.parse({ prometheus: { url: promUrl }, watches: [FILE_WATCH] });
   const store = openSqliteStore(dataDir, clock.now);
@@ -54,13 +56,14 @@ async function boot(promUrl: string, dataDir: string, clock: TestClock): Promise
   const settings = new WatchSettings({ settings: store.settings, fromFile: config.watches, logger, now: clock.now });
   const pipeline = new Pipeline({ config, db: store.db, logger, metrics, now: clock.now, sleep: async () => undefined, watches: settings.current().parsed });
   pipeline.init();
-  const app = await buildServer({ logger, apiToken: TOKEN, store, metrics, version: 'test', authenticatedRoutes: [pipelineRoutes(pipeline), watchRoutes(pipeline, settings)] });
+  const app = await buildServer({ logger, apiToken: TOKEN, store, metrics, version: 'test', authenticatedRoutes: [pipelineRoutes(pipeline), watchRoutes(pipeline, settings, (c) => audit.push(c))] });
   return {
     store,
     pipeline,
     app,
     metrics,
     logs,
+    audit,
     close: async () => {
       await app.close();
       await pipeline.stop();
@@ -176,6 +179,13 @@ describe('watches edited through the API (real Prometheus)', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ source: 'file', watches: [{ name: 'queue' }] });
     expect((await running()).map((w) => w.name)).toEqual(['queue']);
+    expect(b.audit).toEqual([
+      {
+        user: expect.any(String),
+        message: expect.stringMatching(/reset the watches to the config file watches: removed machine$/),
+        details: { added: [], changed: [], removed: ['machine'], unchanged: ['queue'] },
+      },
+    ]);
   });
 
   it('starts a saved watch at once on a running loop', async () => {

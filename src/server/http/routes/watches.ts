@@ -7,12 +7,29 @@ import { requestUser } from './user';
 
 const answer = ({ parsed: _parsed, ...response }: EffectiveWatches) => response;
 
+/** A change of the watch set, for the audit log (main hands it to the healing engine's). */
+export interface WatchesChange {
+  user: string;
+  message: string;
+  details: { added: string[]; changed: string[]; removed: string[]; unchanged: string[] };
+}
+
+const summary = (c: WatchesChange['details']) =>
+  (['added', 'changed', 'removed'] as const)
+    .filter((k) => c[k].length)
+    .map((k) => `${k} ${c[k].join(', ')}`)
+    .join('; ') || 'nothing changed';
+
 /**
  * What the pipeline watches, as configuration: read (Viewer through the proxy) and replaced or
  * reset (Admin: Grafana's proxy lets only Admins PUT and DELETE under api/admin/*). The status of
  * the running watches stays at GET /api/watches.
  */
-export function watchRoutes(pipeline: Pipeline, settings: WatchSettings): FastifyPluginAsyncZod {
+export function watchRoutes(
+  pipeline: Pipeline,
+  settings: WatchSettings,
+  onChange: (change: WatchesChange) => void = () => undefined
+): FastifyPluginAsyncZod {
   // One change at a time, so the store and the running set cannot end up from different requests.
   let last: Promise<unknown> = Promise.resolve();
   const serially = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -46,6 +63,11 @@ export function watchRoutes(pipeline: Pipeline, settings: WatchSettings): Fastif
           const saved = settings.save(request.body.watches, user);
           const changes = await pipeline.replaceWatches(saved.parsed);
           request.log.warn({ user, ...changes }, 'watches saved');
+          onChange({
+            user,
+            message: `${user} saved ${saved.parsed.length} watches: ${summary(changes)}`,
+            details: changes,
+          });
           return answer(saved);
         });
       }
@@ -63,6 +85,11 @@ export function watchRoutes(pipeline: Pipeline, settings: WatchSettings): Fastif
             { user, ...changes },
             `watches reset to the ${reset.source === 'file' ? 'config file' : 'default'} watches`
           );
+          onChange({
+            user,
+            message: `${user} reset the watches to the ${reset.source === 'file' ? 'config file' : 'default'} watches: ${summary(changes)}`,
+            details: changes,
+          });
           return answer(reset);
         });
       }
