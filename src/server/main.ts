@@ -3,13 +3,9 @@ import { ConfigError, loadConfig } from './config/load';
 import { resolveApiToken } from './config/token';
 import { buildServer } from './http/server';
 import { createLogger } from './logger';
-import { healingRoutes } from './http/routes/healing';
-import { pipelineRoutes } from './http/routes/pipeline';
-import { watchRoutes } from './http/routes/watches';
-import { buildHealing, KubernetesConfigError } from './healing/build';
+import { assembleBackend } from './assemble';
+import { KubernetesConfigError } from './healing/build';
 import { createMetricsRegistry } from './metrics';
-import { Pipeline } from './pipeline/pipeline';
-import { WatchSettings } from './pipeline/watchSettings';
 import { PrometheusClient } from './prometheus/client';
 import { openSqliteStore } from './store/sqlite';
 import { VERSION } from './version';
@@ -42,18 +38,9 @@ async function main(): Promise<void> {
   }
 
   const metrics = createMetricsRegistry();
-  // The watch loop resumes from where the store says it stopped; it starts once the API listens.
-  const watchSettings = new WatchSettings({
-    settings: store.settings,
-    fromFile: config.watches,
-    logger,
-    now: Date.now,
-  });
-  const pipeline = new Pipeline({ config, db: store.db, logger, metrics, watches: watchSettings.current().parsed });
-  pipeline.init();
-  let healing;
+  let backend;
   try {
-    healing = buildHealing({ config, db: store.db, settings: store.settings, logger, metrics, pipeline });
+    backend = assembleBackend({ config, store, logger, metrics });
   } catch (err) {
     if (err instanceof KubernetesConfigError) {
       process.stderr.write(`failureprophet: ${err.message}\n`);
@@ -61,6 +48,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  const { pipeline, healing } = backend;
 
   const app = await buildServer({
     logger,
@@ -69,13 +57,7 @@ async function main(): Promise<void> {
     prometheus,
     metrics,
     version: VERSION,
-    authenticatedRoutes: [
-      pipelineRoutes(pipeline),
-      watchRoutes(pipeline, watchSettings, (change) =>
-        healing.audit.append({ at: Date.now(), kind: 'watches_changed', ...change })
-      ),
-      ...healingRoutes(healing),
-    ],
+    authenticatedRoutes: backend.routes,
   });
   await app.listen({ port: config.port, host: config.host });
   logger.info(

@@ -1,15 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { assembleBackend } from '../../../src/server/assemble';
 import { configSchema } from '../../../src/server/config/schema';
-import { buildHealing } from '../../../src/server/healing/build';
 import type { HealingEngine } from '../../../src/server/healing';
-import { healingRoutes } from '../../../src/server/http/routes/healing';
-import { pipelineRoutes } from '../../../src/server/http/routes/pipeline';
 import { buildServer, type App } from '../../../src/server/http/server';
 import { createLogger } from '../../../src/server/logger';
 import { createMetricsRegistry } from '../../../src/server/metrics';
-import { Pipeline } from '../../../src/server/pipeline/pipeline';
+import type { Pipeline } from '../../../src/server/pipeline/pipeline';
 import { openSqliteStore, type SqliteStore } from '../../../src/server/store/sqlite';
 import { startKubeTestServer, type KubeTestServer } from '../../kube/server';
 
@@ -50,16 +48,14 @@ export async function startBackend(): Promise<RunningBackend> {
   const logger = createLogger('warn');
   const store = openSqliteStore(dir);
   const metrics = createMetricsRegistry();
-  const pipeline = new Pipeline({ config, db: store.db, logger, metrics });
-  pipeline.init();
-  const healing = buildHealing({ config, db: store.db, settings: store.settings, logger, metrics, pipeline });
+  const { pipeline, healing, routes } = assembleBackend({ config, store, logger, metrics });
   const app = await buildServer({
     logger,
     apiToken: BACKEND_TOKEN,
     store,
     metrics,
     version: 'browser-test',
-    authenticatedRoutes: [pipelineRoutes(pipeline), ...healingRoutes(healing)],
+    authenticatedRoutes: routes,
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   healing.start(config.healing.tickInterval);

@@ -1,0 +1,51 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Config } from './config/schema';
+import type { HealingEngine } from './healing';
+import { buildHealing } from './healing/build';
+import { healingRoutes } from './http/routes/healing';
+import { pipelineRoutes } from './http/routes/pipeline';
+import { watchRoutes } from './http/routes/watches';
+import { Pipeline } from './pipeline/pipeline';
+import { WatchSettings } from './pipeline/watchSettings';
+import type { SqliteStore } from './store/sqlite';
+
+export interface Backend {
+  pipeline: Pipeline;
+  healing: HealingEngine;
+  /** Every authenticated route, for buildServer. */
+  routes: FastifyPluginAsyncZod[];
+}
+
+/**
+ * The loops and their routes, wired the one way both main and the tests that run the whole
+ * backend use: watch settings (saved ones win over the file) → pipeline → healing → routes.
+ * Nothing is started. Throws KubernetesConfigError when the configured Kubernetes cannot be set up.
+ */
+export function assembleBackend(deps: {
+  config: Config;
+  store: SqliteStore;
+  logger: Logger;
+  metrics: Registry;
+}): Backend {
+  const { config, store, logger, metrics } = deps;
+  const watchSettings = new WatchSettings({
+    settings: store.settings,
+    fromFile: config.watches,
+    logger,
+    now: Date.now,
+  });
+  // The watch loop resumes from where the store says it stopped.
+  const pipeline = new Pipeline({ config, db: store.db, logger, metrics, watches: watchSettings.current().parsed });
+  pipeline.init();
+  const healing = buildHealing({ config, db: store.db, settings: store.settings, logger, metrics, pipeline });
+  const routes = [
+    pipelineRoutes(pipeline),
+    watchRoutes(pipeline, watchSettings, (change) =>
+      healing.audit.append({ at: Date.now(), kind: 'watches_changed', ...change })
+    ),
+    ...healingRoutes(healing),
+  ];
+  return { pipeline, healing, routes };
+}
