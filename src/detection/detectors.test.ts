@@ -1,4 +1,10 @@
-import { createDetector, DETECTOR_NAMES, FailureProphetDetector, restoreDetector, RECOMMENDED_THRESHOLD } from './index';
+import {
+  createDetector,
+  DETECTOR_NAMES,
+  FailureProphetDetector,
+  restoreDetector,
+  RECOMMENDED_THRESHOLD,
+} from './index';
 import { Random } from './random';
 import { synthetic } from './testSeries';
 
@@ -211,6 +217,27 @@ describe('failureprophet on high-frequency (15 s) data', () => {
         // The band is the all-day baseline's, not a one-sample bucket's.
         expect(d.upper - d.lower).toBeGreaterThan(0.02);
       }
+    }
+  });
+
+  it('raises no alarm on a week of a smooth daily rhythm scraped every 15 s (its p-values count per 5 minutes)', () => {
+    // Before the per-time correction, noise alone alarmed four to five times in these six days.
+    for (const seed of [11, 12, 13]) {
+      const rng = new Random(seed);
+      const d = new FailureProphetDetector();
+      let alarms = 0;
+      let peak = 0;
+      for (let i = 0; i < 7 * 5_760; i++) {
+        const ts = START + i * STEP;
+        const noise = (rng.next() + rng.next() + rng.next() - 1.5) * 0.018;
+        const score = d.update(ts, 0.5 + 0.05 * Math.sin((2 * Math.PI * ts) / 86_400_000) + noise);
+        if (i >= 5_760) {
+          alarms += score >= RECOMMENDED_THRESHOLD ? 1 : 0;
+          peak = Math.max(peak, d.level);
+        }
+      }
+      expect(alarms).toBe(0);
+      expect(peak).toBeLessThan(0.22);
     }
   });
 

@@ -1,5 +1,13 @@
 import { scoreOfLog10, SCORE_DECADES, zOfLog10TwoSided } from './calibration';
-import { checkState, DETECTOR_STATE_FORMAT, DetectorOptions, DetectorState, num, numArray, StreamingDetector } from './detector';
+import {
+  checkState,
+  DETECTOR_STATE_FORMAT,
+  DetectorOptions,
+  DetectorState,
+  num,
+  numArray,
+  StreamingDetector,
+} from './detector';
 import { RECOMMENDED_THRESHOLD } from './threshold';
 
 export interface FailureProphetOptions extends DetectorOptions {
@@ -227,7 +235,12 @@ export class FailureProphetDetector implements StreamingDetector {
     log10p = Math.min(log10p, this.tail(1, surprise, n, dt));
 
     // Bonferroni: the smaller of VIEWS p-values, times VIEWS.
-    let score = this.learning ? 0 : scoreOfLog10(Math.min(0, log10p + Math.log10(VIEWS)));
+    // Sidak-like, per unit of time: a sample every 15 s is 20 tests per 5 minutes where 5-minute
+    // data makes one, so its p-value counts 20 times over; otherwise a fine scrape's noise alone
+    // reaches an alarm about once a day. The typical step, so a jittery scrape does not move it;
+    // coarser data is not made more sensitive.
+    const tests = VIEWS * Math.max(1, REF_STEP_MS / Math.max(s[S_TYP_STEP], 1));
+    let score = this.learning ? 0 : scoreOfLog10(Math.min(0, log10p + Math.log10(tests)));
     // Level: the unsuppressed score, and while an alarm's episode lasts (at most holdMs), how far
     // the value still is from the baseline as it was before the alarm (Laplace tail in its
     // deviations), so a shift that persists keeps the episode open after the views adapt to it.
@@ -291,7 +304,14 @@ export class FailureProphetDetector implements StreamingDetector {
   }
 
   toState(): DetectorState {
-    return { format: DETECTOR_STATE_FORMAT, name: this.name, version: VERSION, options: { ...this.o, trainingPoints: this.trainingPoints }, scalars: Array.from(this.s, finiteOrNull), profile: Array.from(this.profile) };
+    return {
+      format: DETECTOR_STATE_FORMAT,
+      name: this.name,
+      version: VERSION,
+      options: { ...this.o, trainingPoints: this.trainingPoints },
+      scalars: Array.from(this.s, finiteOrNull),
+      profile: Array.from(this.profile),
+    };
   }
 
   static fromState(state: unknown): FailureProphetDetector {
@@ -318,7 +338,11 @@ export class FailureProphetDetector implements StreamingDetector {
     if (!(Number.isInteger(d.o.buckets) && d.o.buckets >= 1 && d.o.buckets <= 1440)) {
       throw new Error('Corrupt detector state: failureprophet bucket count out of range');
     }
-    d.s.set(Float64Array.from(numArray(st, 'scalars', S_SIZE), (x, i) => (Number.isNaN(x) ? INFINITE_DEFAULTS[i] ?? NaN : x)));
+    d.s.set(
+      Float64Array.from(numArray(st, 'scalars', S_SIZE), (x, i) =>
+        Number.isNaN(x) ? (INFINITE_DEFAULTS[i] ?? NaN) : x
+      )
+    );
     d.profile.set(numArray(st, 'profile', d.o.buckets * P_SIZE));
     return d;
   }
@@ -369,4 +393,11 @@ const P_WEIGHT = 3;
 const P_SIZE = 4;
 /** Learning rate of the typical step. */
 const TYP_RATE = 0.05;
-const INFINITE_DEFAULTS: Record<number, number> = { [S_LAST_T]: -Infinity, [S_MIN]: Infinity, [S_MAX]: -Infinity, [S_RAISED_AT]: -Infinity, [S_ALARM_AT]: -Infinity, [S_REF_UNTIL]: -Infinity };
+const INFINITE_DEFAULTS: Record<number, number> = {
+  [S_LAST_T]: -Infinity,
+  [S_MIN]: Infinity,
+  [S_MAX]: -Infinity,
+  [S_RAISED_AT]: -Infinity,
+  [S_ALARM_AT]: -Infinity,
+  [S_REF_UNTIL]: -Infinity,
+};
