@@ -1,24 +1,16 @@
-import pino from 'pino';
 import type { Action, AlertmanagerWebhook } from '../../src/contract/healing';
 import { healingRoutes } from '../../src/server/http/routes/healing';
-import { App, buildServer } from '../../src/server/http/server';
+import type { App } from '../../src/server/http/server';
 import { pod } from '../kube/objects';
+import { AUTH, injectingApp } from '../harness/server';
 import { anomaly, realWrites, setUp, Setup } from './setup';
 
-const TOKEN = 'a-token-of-sixteen-chars';
 let s: Setup;
 let app: App;
 
 async function start(options: Parameters<typeof setUp>[0] = {}) {
   s = await setUp(options);
-  app = await buildServer({
-    logger: pino({ level: 'silent' }),
-    apiToken: TOKEN,
-    store: s.store,
-    metrics: s.metrics,
-    version: 'test',
-    authenticatedRoutes: healingRoutes(s.engine),
-  });
+  app = await injectingApp(s, healingRoutes(s.engine));
 }
 afterEach(async () => {
   await app.close();
@@ -30,7 +22,7 @@ const call = (method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown, user?
     method,
     url,
     payload: body as object,
-    headers: { authorization: `Bearer ${TOKEN}`, ...(user ? { 'x-grafana-user': user } : {}) },
+    headers: { ...AUTH, ...(user ? { 'x-grafana-user': user } : {}) },
   });
 
 describe('actions API', () => {
@@ -100,7 +92,7 @@ it('50 simultaneous approvals over HTTP execute the action once', async () => {
       fetch(`${base}/api/actions/${id}/approve`, {
         method: 'POST',
         headers: {
-          authorization: `Bearer ${TOKEN}`,
+          ...AUTH,
           'content-type': 'application/json',
           'x-grafana-user': `editor-${i}`,
         },

@@ -1,25 +1,17 @@
-import pino from 'pino';
 import type { ActionList } from '../../src/contract/healing';
 import { healingRoutes } from '../../src/server/http/routes/healing';
-import { App, buildServer } from '../../src/server/http/server';
+import type { App } from '../../src/server/http/server';
 import { targetId } from '../../src/server/pipeline/targets';
+import { AUTH, injectingApp } from '../harness/server';
 import { anomaly, setUp, Setup } from './setup';
 
-const TOKEN = 'a-token-of-sixteen-chars';
 let s: Setup;
 let app: App;
 
 beforeEach(async () => {
   // One dry-run policy for every trigger: each trigger leaves exactly one action, whatever the cluster holds.
   s = await setUp({ policies: [{ name: 'note', match: {}, action: { type: 'notify' }, gate: 'dry-run' }] });
-  app = await buildServer({
-    logger: pino({ level: 'silent' }),
-    apiToken: TOKEN,
-    store: s.store,
-    metrics: s.metrics,
-    version: 'test',
-    authenticatedRoutes: healingRoutes(s.engine),
-  });
+  app = await injectingApp(s, healingRoutes(s.engine));
 });
 afterEach(async () => {
   await app.close();
@@ -31,7 +23,7 @@ const list = async (query: Record<string, string>) => {
     method: 'GET',
     url: '/api/actions',
     query,
-    headers: { authorization: `Bearer ${TOKEN}` },
+    headers: AUTH,
   });
   expect(res.statusCode).toBe(200);
   return res.json() as ActionList;

@@ -1,11 +1,11 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import pino from 'pino';
 import { Random } from '../../src/detection';
 import { anomaliesResponseSchema, modelsResponseSchema, predictResponseSchema, targetDetailSchema, watchesResponseSchema, type Anomaly } from '../../src/contract/pipeline';
-import { buildServer, type App } from '../../src/server/http/server';
+import type { App } from '../../src/server/http/server';
 import { pipelineRoutes } from '../../src/server/http/routes/pipeline';
 import { startPrometheus, type RunningPrometheus } from '../harness/prometheus';
+import { AUTH, injectingApp } from '../harness/server';
 import { buildPipeline, TestClock, type Harness } from './helpers';
 
 const STEP = 300_000;
@@ -15,7 +15,6 @@ const N = 1500;
 const START = 1450;
 /** Step → height: a day apart and growing, since the detector mutes itself after an alarm and reports a spike no higher than a recent one once. */
 const SPIKES: Record<number, number> = { 250: 20, 550: 30, 850: 45, 1100: 65, 1460: 100 };
-const TOKEN = 'test-token-0123456789abcdef';
 
 function data() {
   const rng = new Random(9);
@@ -50,7 +49,6 @@ describe('pipeline API, feedback, retraining, listeners and annotations (real Pr
   let app: App;
   const clock = new TestClock(T0 + START * STEP);
   const events: string[] = [];
-  const auth = { authorization: `Bearer ${TOKEN}` };
 
   beforeAll(async () => {
     prom = await startPrometheus([{ name: 'queue_depth', labels: { job: 'worker', instance: 'w1' }, ...data() }]);
@@ -69,14 +67,7 @@ describe('pipeline API, feedback, retraining, listeners and annotations (real Pr
       closed: (a) => events.push(`closed ${a.id}`),
     });
     await h.pipeline.runOnce();
-    app = await buildServer({
-      logger: pino({ level: 'silent' }),
-      apiToken: TOKEN,
-      store: h.store,
-      metrics: h.metrics,
-      version: 'test',
-      authenticatedRoutes: [pipelineRoutes(h.pipeline)],
-    });
+    app = await injectingApp(h, [pipelineRoutes(h.pipeline)]);
   }, 60_000);
 
   afterAll(async () => {
@@ -90,7 +81,7 @@ describe('pipeline API, feedback, retraining, listeners and annotations (real Pr
     expect((await app.inject({ url: '/api/anomalies' })).statusCode).toBe(401);
     const from = T0 + 550 * STEP;
     const to = T0 + 950 * STEP;
-    const res = await app.inject({ url: `/api/anomalies?from=${from}&to=${to}`, headers: auth });
+    const res = await app.inject({ url: `/api/anomalies?from=${from}&to=${to}`, headers: AUTH });
     expect(res.statusCode).toBe(200);
     const body = anomaliesResponseSchema.parse(res.json());
     expect(body.anomalies.length).toBeGreaterThan(0);
@@ -100,21 +91,21 @@ describe('pipeline API, feedback, retraining, listeners and annotations (real Pr
       expect(a.start).toBeLessThanOrEqual(to);
       expect(a.target).toBe('queue{job="worker"}');
     }
-    const bad = await app.inject({ url: '/api/anomalies?from=yesterday', headers: auth });
+    const bad = await app.inject({ url: '/api/anomalies?from=yesterday', headers: AUTH });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().field).toBe('querystring.from');
   });
 
   it('serves /predict, targets with their band, watches and models', async () => {
-    const predict = predictResponseSchema.parse((await app.inject({ url: `/predict?target=${encodeURIComponent('queue{job="worker"}')}`, headers: auth })).json());
+    const predict = predictResponseSchema.parse((await app.inject({ url: `/predict?target=${encodeURIComponent('queue{job="worker"}')}`, headers: AUTH })).json());
     expect(predict.at).toBe(T0 + START * STEP);
-    expect((await app.inject({ url: '/predict?target=nope', headers: auth })).statusCode).toBe(404);
-    const detail = targetDetailSchema.parse((await app.inject({ url: `/api/targets/${encodeURIComponent('queue{job="worker"}')}`, headers: auth })).json());
+    expect((await app.inject({ url: '/predict?target=nope', headers: AUTH })).statusCode).toBe(404);
+    const detail = targetDetailSchema.parse((await app.inject({ url: `/api/targets/${encodeURIComponent('queue{job="worker"}')}`, headers: AUTH })).json());
     expect(detail.series.depth.length).toBe(120);
     expect(detail.series.depth.at(-1)!.t).toBe(T0 + START * STEP);
-    const watches = watchesResponseSchema.parse((await app.inject({ url: '/api/watches', headers: auth })).json());
+    const watches = watchesResponseSchema.parse((await app.inject({ url: '/api/watches', headers: AUTH })).json());
     expect(watches.watches[0]).toMatchObject({ name: 'queue', degraded: false, targets: 1 });
-    const models = modelsResponseSchema.parse((await app.inject({ url: '/api/models', headers: auth })).json());
+    const models = modelsResponseSchema.parse((await app.inject({ url: '/api/models', headers: AUTH })).json());
     expect(models.models).toEqual([expect.objectContaining({ version: 1, status: 'active', reason: 'initial', samples: 5 * 288 + 1 })]);
     const metrics = await h.metrics.metrics();
     expect(metrics).toContain('failureprophet_anomaly_score{watch="queue",target="queue{job=\\"worker\\"}"}');
@@ -148,17 +139,17 @@ describe('pipeline API, feedback, retraining, listeners and annotations (real Pr
     expect(anomalies.length).toBeGreaterThanOrEqual(3);
     const [a, b, c] = anomalies;
     for (const x of [a, b]) {
-      const res = await app.inject({ method: 'POST', url: `/api/anomalies/${x.id}/feedback`, headers: { ...auth, 'x-grafana-user': 'alice' }, payload: { kind: 'false_positive' } });
+      const res = await app.inject({ method: 'POST', url: `/api/anomalies/${x.id}/feedback`, headers: { ...AUTH, 'x-grafana-user': 'alice' }, payload: { kind: 'false_positive' } });
       expect(res.statusCode).toBe(200);
       expect(res.json().anomaly.feedback[0]).toMatchObject({ kind: 'false_positive', source: 'operator', user: 'alice' });
     }
     // The healing engine reports a remediated anomaly as a confirmed incident.
     h.pipeline.recordFeedback(c.id, 'confirmed', 'verification', 'action-42');
-    expect((await app.inject({ method: 'POST', url: '/api/anomalies/999999/feedback', headers: auth, payload: { kind: 'confirmed' } })).statusCode).toBe(404);
-    expect((await app.inject({ method: 'POST', url: `/api/anomalies/${a.id}/feedback`, headers: auth, payload: { kind: 'maybe' } })).json().field).toBe('body.kind');
+    expect((await app.inject({ method: 'POST', url: '/api/anomalies/999999/feedback', headers: AUTH, payload: { kind: 'confirmed' } })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'POST', url: `/api/anomalies/${a.id}/feedback`, headers: AUTH, payload: { kind: 'maybe' } })).json().field).toBe('body.kind');
 
     const before = h.pipeline.models({ status: 'active' })[0];
-    const res = await app.inject({ method: 'POST', url: '/api/models/retrain', headers: auth, payload: { watch: 'queue' } });
+    const res = await app.inject({ method: 'POST', url: '/api/models/retrain', headers: AUTH, payload: { watch: 'queue' } });
     expect(res.json()).toEqual({ trained: 1, failed: [] });
     const [after, previous] = h.pipeline.models({});
     expect(previous).toMatchObject({ version: 1, status: 'superseded' });
@@ -168,6 +159,6 @@ describe('pipeline API, feedback, retraining, listeners and annotations (real Pr
     expect(after.params.excludedWindows).toHaveLength(1);
     expect(after.samples).toBeLessThan((after.rangeEnd - after.rangeStart) / STEP + 1);
     expect(h.pipeline.targets()[0].threshold).toBe(after.threshold);
-    expect((await app.inject({ method: 'POST', url: '/api/models/retrain', headers: auth, payload: { watch: 'nope' } })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'POST', url: '/api/models/retrain', headers: AUTH, payload: { watch: 'nope' } })).statusCode).toBe(404);
   });
 });

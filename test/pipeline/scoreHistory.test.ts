@@ -1,15 +1,14 @@
-import pino from 'pino';
 import { targetDetailSchema, targetsResponseSchema } from '../../src/contract/pipeline';
 import type { RangeQuery } from '../../src/server/prometheus/client';
-import { buildServer, type App } from '../../src/server/http/server';
+import type { App } from '../../src/server/http/server';
 import { pipelineRoutes } from '../../src/server/http/routes/pipeline';
+import { AUTH, injectingApp } from '../harness/server';
 import { buildPipeline, TestClock, type Harness } from './helpers';
 
 const STEP = 60_000;
 const T0 = Date.UTC(2025, 3, 7);
 const N = 2000;
 const SPIKE = 1900;
-const TOKEN = 'test-token-0123456789abcdef';
 
 /** One series, flat with noise and one step far off near the end: what the ring keeps. */
 const querier = {
@@ -30,7 +29,7 @@ const querier = {
 describe('GET /api/targets?history=true', () => {
   let h: Harness;
   let app: App;
-  const get = (url: string) => app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${TOKEN}` } });
+  const get = (url: string) => app.inject({ method: 'GET', url, headers: AUTH });
 
   beforeAll(async () => {
     h = buildPipeline(
@@ -44,14 +43,7 @@ describe('GET /api/targets?history=true', () => {
       { extra: { querierFor: () => querier } }
     );
     await h.pipeline.runOnce();
-    app = await buildServer({
-      logger: pino({ level: 'silent' }),
-      apiToken: TOKEN,
-      store: h.store,
-      metrics: h.metrics,
-      version: 'test',
-      authenticatedRoutes: [pipelineRoutes(h.pipeline)],
-    });
+    app = await injectingApp(h, [pipelineRoutes(h.pipeline)]);
   });
   afterAll(async () => {
     await app?.close();
