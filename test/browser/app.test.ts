@@ -1,21 +1,7 @@
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { testIds } from '../../src/app/testIds';
 import { deployment } from '../kube/objects';
-import {
-  axeScan,
-  bundlePage,
-  configuredSettings,
-  launchChromium,
-  pageErrors,
-  screenshot,
-  startBackend,
-  tabOrder,
-  startGrafanaStub,
-  type GrafanaStub,
-  type RunningBackend,
-  type RunningBrowser,
-} from './harness';
+import { axeScan, browserSuite, screenshot, setTheme, startBackend, tabOrder } from './harness';
 
 const PLUGIN_ID = 'failureprophet-healing-app';
 
@@ -33,41 +19,19 @@ jest.setTimeout(120_000);
 // getByTestId escapes ids that contain quotes (target ids do).
 const byTestId = (page: Page, id: string) => page.getByTestId(id);
 
-async function setTheme(page: Page, mode: 'light' | 'dark') {
-  await page.evaluate((m) => (window as unknown as { __setTheme: (x: string) => void }).__setTheme(m), mode);
-}
-
 describe('the app in a real browser', () => {
-  let bundleDir: string;
-  let backend: RunningBackend;
-  let grafana: GrafanaStub;
-  let browser: RunningBrowser;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-    bundleDir = await bundlePage(join(__dirname, 'app/entry.tsx'), 'app');
-    backend = await startBackend();
-    grafana = await startGrafanaStub({
-      bundleDir,
-      settings: configuredSettings(backend),
-      dataSources: [
-        { uid: 'prom-main', name: 'Prometheus', type: 'prometheus' },
-        { uid: 'loki', name: 'Loki', type: 'loki' },
-      ],
-    });
+  const suite = browserSuite({
+    page: 'app',
+    backend: startBackend,
+    dataSources: [
+      { uid: 'prom-main', name: 'Prometheus', type: 'prometheus' },
+      { uid: 'loki', name: 'Loki', type: 'loki' },
+    ],
   });
-
-  afterAll(async () => {
-    await browser?.close();
-    await grafana?.close();
-    await backend?.close();
-  });
-
-  afterEach(() => expect(pageErrors.splice(0)).toEqual([]));
 
   it('shows the overview with the backend status in dark and light themes, accessibly', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${grafana.url}/a/${PLUGIN_ID}/overview`);
+    const page = await suite.browser.newPage();
+    await page.goto(`${suite.grafana.url}/a/${PLUGIN_ID}/overview`);
     await byTestId(page, testIds.backendStatus.container).waitFor();
     // The backend really answered through the proxy: no Prometheus is configured in this test.
     await expect(byTestId(page, testIds.backendStatus.check('prometheus')).textContent()).resolves.toMatch(
@@ -78,29 +42,29 @@ describe('the app in a real browser', () => {
     await setTheme(page, 'light');
     await screenshot(page, 'overview-light');
     expect(await axeScan(page)).toEqual([]);
-    expect(grafana.proxied).toContain('GET readyz 503');
+    expect(suite.grafana.proxied).toContain('GET readyz 503');
     await page.close();
   });
 
   it('saves the connection through the settings API', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${grafana.url}/plugins/${PLUGIN_ID}?page=connection`);
+    const page = await suite.browser.newPage();
+    await page.goto(`${suite.grafana.url}/plugins/${PLUGIN_ID}?page=connection`);
     const url = byTestId(page, testIds.appConfig.backendUrl);
     await url.waitFor();
     await screenshot(page, 'config-connection-dark');
     expect(await axeScan(page)).toEqual([]);
     await url.fill('not a url');
     await expect(page.getByText('Not a URL').count()).resolves.toBe(1);
-    await url.fill(backend.url);
+    await url.fill(suite.backend.url);
     await Promise.all([page.waitForEvent('load'), byTestId(page, testIds.appConfig.submit).click()]);
-    expect(grafana.settings.jsonData.backendUrl).toBe(backend.url);
-    expect(grafana.settings.secureJsonData.backendToken).toBe(backend.token);
+    expect(suite.grafana.settings.jsonData.backendUrl).toBe(suite.backend.url);
+    expect(suite.grafana.settings.secureJsonData.backendToken).toBe(suite.backend.token);
     await page.close();
   });
 
   it('edits healing policies and engages the kill switch against the real backend', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${grafana.url}/plugins/${PLUGIN_ID}?page=policies`);
+    const page = await suite.browser.newPage();
+    await page.goto(`${suite.grafana.url}/plugins/${PLUGIN_ID}?page=policies`);
     await byTestId(page, testIds.healingConfig.policy(0)).waitFor();
     await screenshot(page, 'config-policies-dark');
     expect(await axeScan(page)).toEqual([]);
@@ -117,7 +81,7 @@ describe('the app in a real browser', () => {
     await name.fill('critical-scale-out-v2');
     await byTestId(page, testIds.healingConfig.save).click();
     await byTestId(page, testIds.healingConfig.saveSuccess).waitFor();
-    const saved = await backend.request('GET', '/api/policies');
+    const saved = await suite.backend.request('GET', '/api/policies');
     expect(saved.body.source).toBe('store');
     expect(saved.body.policies[0].name).toBe('critical-scale-out-v2');
 
@@ -126,7 +90,7 @@ describe('the app in a real browser', () => {
     await dialog.getByLabel('Reason').fill('browser test');
     await dialog.getByRole('button', { name: 'Engage' }).click();
     await page.locator(`[data-testid="${testIds.healingConfig.killSwitch}"][data-engaged="true"]`).waitFor();
-    expect((await backend.request('GET', '/api/kill-switch')).body).toMatchObject({
+    expect((await suite.backend.request('GET', '/api/kill-switch')).body).toMatchObject({
       engaged: true,
       reason: 'browser test',
       changedBy: 'admin',
@@ -139,12 +103,12 @@ describe('the app in a real browser', () => {
     await byTestId(page, testIds.healingConfig.killSwitchToggle).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Release' }).click();
     await page.locator(`[data-testid="${testIds.healingConfig.killSwitch}"][data-engaged="false"]`).waitFor();
-    expect((await backend.request('GET', '/api/kill-switch')).body.engaged).toBe(false);
+    expect((await suite.backend.request('GET', '/api/kill-switch')).body.engaged).toBe(false);
     await page.close();
   });
 
   it('approves and rejects pending actions, and the backend records both', async () => {
-    backend.kube.add(
+    suite.backend.kube.add(
       deployment({ namespace: 'shop', name: 'cart', replicas: 3 }),
       deployment({ namespace: 'shop', name: 'checkout', replicas: 2 })
     );
@@ -153,7 +117,7 @@ describe('the app in a real browser', () => {
       labels: { alertname: 'HighLatency', severity: 'critical', namespace: 'shop', deployment: deploymentName },
       annotations: { summary: `${deploymentName} p99 latency above 2s` },
     });
-    const intake = await backend.request('POST', '/api/alerts', {
+    const intake = await suite.backend.request('POST', '/api/alerts', {
       status: 'firing',
       alerts: [alert('cart'), alert('checkout')],
     });
@@ -161,8 +125,8 @@ describe('the app in a real browser', () => {
     expect(intake.body.proposed).toHaveLength(2);
     const [cartId, checkoutId] = intake.body.proposed as number[];
 
-    const page = await browser.newPage();
-    await page.goto(`${grafana.url}/a/${PLUGIN_ID}/actions`);
+    const page = await suite.browser.newPage();
+    await page.goto(`${suite.grafana.url}/a/${PLUGIN_ID}/actions`);
     await byTestId(page, testIds.actions.action(cartId)).waitFor();
     // The server-side dry run's diff is on the card before anyone approves.
     await expect(byTestId(page, testIds.actions.action(cartId)).textContent()).resolves.toMatch(/3.*4/);
@@ -188,16 +152,16 @@ describe('the app in a real browser', () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Reject' }).click();
     await byTestId(page, testIds.actions.noPending).waitFor();
 
-    const approved = (await backend.request('GET', `/api/actions/${cartId}`)).body;
+    const approved = (await suite.backend.request('GET', `/api/actions/${cartId}`)).body;
     expect(approved.decisions[0]).toMatchObject({
       decision: 'approved',
       user: 'admin',
       comment: 'latency is hurting checkout',
     });
-    expect((await backend.request('GET', `/api/actions/${checkoutId}`)).body.state).toBe('rejected');
+    expect((await suite.backend.request('GET', `/api/actions/${checkoutId}`)).body.state).toBe('rejected');
     // The engine ticks and executes the approved scale on the (test) cluster.
-    await waitUntil(async () => backend.kube.get('Deployment', 'cart', 'shop')?.spec?.replicas === 4);
-    expect(backend.kube.get('Deployment', 'checkout', 'shop')?.spec?.replicas).toBe(2);
+    await waitUntil(async () => suite.backend.kube.get('Deployment', 'cart', 'shop')?.spec?.replicas === 4);
+    expect(suite.backend.kube.get('Deployment', 'checkout', 'shop')?.spec?.replicas).toBe(2);
 
     // The history refreshes by itself and shows both outcomes.
     await page.locator(`[data-testid="${testIds.actions.history}"] [data-state="rejected"]`).waitFor();
@@ -213,8 +177,8 @@ describe('the app in a real browser', () => {
   });
 
   it('shows Viewers the pending action with the decision disabled, and the proxy refuses it too', async () => {
-    backend.kube.add(deployment({ namespace: 'shop', name: 'search', replicas: 2 }));
-    const intake = await backend.request('POST', '/api/alerts', {
+    suite.backend.kube.add(deployment({ namespace: 'shop', name: 'search', replicas: 2 }));
+    const intake = await suite.backend.request('POST', '/api/alerts', {
       status: 'firing',
       alerts: [
         {
@@ -225,11 +189,11 @@ describe('the app in a real browser', () => {
       ],
     });
     const [id] = intake.body.proposed as number[];
-    expect((await backend.request('GET', `/api/actions/${id}`)).body.state).toBe('awaiting_approval');
-    grafana.setRole('Viewer');
+    expect((await suite.backend.request('GET', `/api/actions/${id}`)).body.state).toBe('awaiting_approval');
+    suite.grafana.setRole('Viewer');
     try {
-      const page = await browser.newPage();
-      await page.goto(`${grafana.url}/a/${PLUGIN_ID}/actions`);
+      const page = await suite.browser.newPage();
+      await page.goto(`${suite.grafana.url}/a/${PLUGIN_ID}/actions`);
       await byTestId(page, testIds.actions.approve(id)).waitFor();
       expect(await byTestId(page, testIds.actions.approve(id)).isDisabled()).toBe(true);
       expect(await byTestId(page, testIds.actions.reject(id)).isDisabled()).toBe(true);
@@ -243,14 +207,14 @@ describe('the app in a real browser', () => {
       await screenshot(page, 'actions-viewer-dark');
       await page.close();
     } finally {
-      grafana.setRole('Admin');
+      suite.grafana.setRole('Admin');
     }
-    expect((await backend.request('GET', `/api/actions/${id}`)).body.state).toBe('awaiting_approval');
+    expect((await suite.backend.request('GET', `/api/actions/${id}`)).body.state).toBe('awaiting_approval');
   });
 
   it('tests the connection from the config page and says what works', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${grafana.url}/plugins/${PLUGIN_ID}?page=connection`);
+    const page = await suite.browser.newPage();
+    await page.goto(`${suite.grafana.url}/plugins/${PLUGIN_ID}?page=connection`);
     await byTestId(page, testIds.appConfig.testButton('backend')).click();
     const backendResult = page.locator(`[data-testid="${testIds.appConfig.testResult('backend')}"][data-ok]`);
     await backendResult.waitFor();
@@ -277,7 +241,7 @@ describe('the app in a real browser', () => {
 
   it('shows anomalies with feedback, the audit log and the models, in both themes', async () => {
     const now = Date.now();
-    const [stored] = backend.pipeline.repo.commitCycle({
+    const [stored] = suite.backend.pipeline.repo.commitCycle({
       watch: 'latency',
       lastProcessed: now,
       targets: [],
@@ -300,7 +264,7 @@ describe('the app in a real browser', () => {
         },
       ],
     });
-    backend.pipeline.repo.addModel({
+    suite.backend.pipeline.repo.addModel({
       watch: 'latency',
       targetId: 'latency{deployment="cart"}',
       status: 'active',
@@ -314,16 +278,16 @@ describe('the app in a real browser', () => {
       feedback: { falsePositive: 0, confirmed: 0 },
     });
 
-    const page = await browser.newPage();
-    await page.goto(`${grafana.url}/a/${PLUGIN_ID}/overview`);
+    const page = await suite.browser.newPage();
+    await page.goto(`${suite.grafana.url}/a/${PLUGIN_ID}/overview`);
     await byTestId(page, testIds.feedback.confirmed(stored.id!)).click();
     await page.getByText('Confirmed (admin)').waitFor();
-    const anomaly = (await backend.request('GET', `/api/anomalies/${stored.id}`)).body.anomaly;
+    const anomaly = (await suite.backend.request('GET', `/api/anomalies/${stored.id}`)).body.anomaly;
     expect(anomaly.feedback[0]).toMatchObject({ kind: 'confirmed', source: 'operator', user: 'admin' });
     await screenshot(page, 'overview-anomalies-dark');
     expect(await axeScan(page)).toEqual([]);
 
-    await page.goto(`${grafana.url}/a/${PLUGIN_ID}/audit`);
+    await page.goto(`${suite.grafana.url}/a/${PLUGIN_ID}/audit`);
     await byTestId(page, testIds.audit.table).waitFor();
     await expect(byTestId(page, testIds.audit.table).textContent()).resolves.toMatch(/latency is hurting checkout/);
     await screenshot(page, 'audit-dark');
@@ -332,7 +296,7 @@ describe('the app in a real browser', () => {
     await screenshot(page, 'audit-light');
     expect(await axeScan(page)).toEqual([]);
 
-    await page.goto(`${grafana.url}/a/${PLUGIN_ID}/models`);
+    await page.goto(`${suite.grafana.url}/a/${PLUGIN_ID}/models`);
     await byTestId(page, testIds.models.retrain('latency{deployment="cart"}')).waitFor();
     await screenshot(page, 'models-dark');
     expect(await axeScan(page)).toEqual([]);

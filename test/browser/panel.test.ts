@@ -1,25 +1,11 @@
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { panelTestIds } from '../../src/panels/anomaly/testIds';
-import {
-  axeScan,
-  bundlePage,
-  launchChromium,
-  pageErrors,
-  screenshot,
-  startGrafanaStub,
-  type GrafanaStub,
-  type RunningBrowser,
-} from './harness';
+import { axeScan, browserSuite, screenshot, setTheme } from './harness';
 
 jest.setTimeout(180_000);
 
 const byTestId = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`);
-
-async function setTheme(page: Page, mode: 'light' | 'dark') {
-  await page.evaluate((m) => (window as unknown as { __setTheme: (x: string) => void }).__setTheme(m), mode);
-}
 
 /** See RenderVariant in panel/entry.tsx. */
 type Variant = 'refresh' | 'identical' | 'cold' | 'same-data';
@@ -85,28 +71,11 @@ async function profile(page: Page, variant: Variant) {
 }
 
 describe('the anomaly panel in a real browser', () => {
-  let browser: RunningBrowser;
-  let grafana: GrafanaStub;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-    const bundleDir = await bundlePage(join(__dirname, 'panel/entry.tsx'), 'panel');
-    grafana = await startGrafanaStub({
-      bundleDir,
-      settings: { enabled: true, pinned: true, jsonData: {}, secureJsonData: {} },
-    });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await grafana?.close();
-  });
-
-  afterEach(() => expect(pageErrors.splice(0)).toEqual([]));
+  const suite = browserSuite({ page: 'panel' });
 
   it('draws 10 series × 10,000 points with band, score, anomaly ranges and forecast, and reports its render time', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${grafana.url}/?series=10&points=10000`);
+    const page = await suite.browser.newPage();
+    await page.goto(`${suite.grafana.url}/?series=10&points=10000`);
     await page.waitForFunction(
       () => typeof (window as unknown as { __renderPanel?: unknown }).__renderPanel === 'function'
     );
@@ -169,8 +138,8 @@ describe('the anomaly panel in a real browser', () => {
   });
 
   it('follows the theme, shows a tooltip on hover, and passes an accessibility scan in dark and light', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${grafana.url}/?series=3&points=3000`);
+    const page = await suite.browser.newPage();
+    await page.goto(`${suite.grafana.url}/?series=3&points=3000`);
     await page.waitForFunction(
       () => typeof (window as unknown as { __renderPanel?: unknown }).__renderPanel === 'function'
     );

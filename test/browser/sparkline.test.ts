@@ -1,18 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { Target } from '../../src/contract/pipeline';
 import { testIds } from '../../src/app/testIds';
-import {
-  axeScan,
-  bundlePage,
-  launchChromium,
-  pageErrors,
-  screenshot,
-  startGrafanaStub,
-  type GrafanaStub,
-  type RunningBrowser,
-} from './harness';
+import { axeScan, browserSuite, screenshot, setTheme, type SuiteBackend } from './harness';
 
 const PLUGIN_ID = 'failureprophet-healing-app';
 const TOKEN = 'sparkline-test-token';
@@ -45,7 +35,7 @@ const history: Array<[number, number]> = Array.from({ length: 60 }, (_, i) => [
 ]);
 
 /** A backend that answers the Overview's reads with fixed targets (the real one needs Prometheus to have any). */
-async function fakeBackend(): Promise<{ url: string; close(): Promise<void> }> {
+async function fakeBackend(): Promise<SuiteBackend> {
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://backend').pathname;
     const bodies: Record<string, unknown> = {
@@ -61,6 +51,7 @@ async function fakeBackend(): Promise<{ url: string; close(): Promise<void> }> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    token: TOKEN,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
@@ -68,35 +59,11 @@ async function fakeBackend(): Promise<{ url: string; close(): Promise<void> }> {
 jest.setTimeout(120_000);
 
 describe('the Overview score sparkline in a real browser', () => {
-  let backend: Awaited<ReturnType<typeof fakeBackend>>;
-  let grafana: GrafanaStub;
-  let browser: RunningBrowser;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-    backend = await fakeBackend();
-    grafana = await startGrafanaStub({
-      bundleDir: await bundlePage(join(__dirname, 'app/entry.tsx'), 'app-sparkline'),
-      settings: {
-        enabled: true,
-        pinned: true,
-        jsonData: { backendUrl: backend.url },
-        secureJsonData: { backendToken: TOKEN },
-      },
-    });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await grafana?.close();
-    await backend?.close();
-  });
-
-  afterEach(() => expect(pageErrors.splice(0)).toEqual([]));
+  const suite = browserSuite({ page: 'app', bundle: 'app-sparkline', backend: fakeBackend });
 
   it("draws each target's recent scores with Grafana's Sparkline, named for screen readers, in both themes", async () => {
-    const page = await browser.newPage();
-    await page.goto(`${grafana.url}/a/${PLUGIN_ID}/overview`);
+    const page = await suite.browser.newPage();
+    await page.goto(`${suite.grafana.url}/a/${PLUGIN_ID}/overview`);
     const cell = page.getByTestId(testIds.overviewSparkline.cell('cart'));
     await cell.waitFor();
     await expect(cell.getAttribute('aria-label')).resolves.toBe(
@@ -112,7 +79,7 @@ describe('the Overview score sparkline in a real browser', () => {
     await expect(page.getByTestId(testIds.overview.target('search')).locator('canvas').count()).resolves.toBe(0);
     await screenshot(page, 'overview-sparkline-dark');
     expect(await axeScan(page)).toEqual([]);
-    await page.evaluate(() => (window as unknown as { __setTheme: (x: string) => void }).__setTheme('light'));
+    await setTheme(page, 'light');
     await screenshot(page, 'overview-sparkline-light');
     expect(await axeScan(page)).toEqual([]);
     await page.close();

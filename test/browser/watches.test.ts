@@ -12,16 +12,7 @@ import { buildServer, type App } from '../../src/server/http/server';
 import { Pipeline } from '../../src/server/pipeline/pipeline';
 import { WatchSettings } from '../../src/server/pipeline/watchSettings';
 import { openSqliteStore, type SqliteStore } from '../../src/server/store/sqlite';
-import {
-  axeScan,
-  bundlePage,
-  launchChromium,
-  pageErrors,
-  screenshot,
-  startGrafanaStub,
-  type GrafanaStub,
-  type RunningBrowser,
-} from './harness';
+import { axeScan, browserSuite, screenshot, setTheme } from './harness';
 
 const PLUGIN_ID = 'failureprophet-healing-app';
 const TOKEN = 'browser-watches-token-0123456789';
@@ -49,6 +40,7 @@ async function startWatchesBackend() {
   await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     url: `http://127.0.0.1:${(app.server.address() as { port: number }).port}`,
+    token: TOKEN,
     config: async () => watchesConfigResponseSchema.parse((await app.inject({ url: '/api/watches/config', headers: { authorization: `Bearer ${TOKEN}` } })).json()),
     close: async () => {
       await app.close();
@@ -60,31 +52,11 @@ async function startWatchesBackend() {
 }
 
 describe('the Watches config tab in a real browser', () => {
-  let browser: RunningBrowser;
-  let backend: Awaited<ReturnType<typeof startWatchesBackend>>;
-  let grafana: GrafanaStub;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-    const bundleDir = await bundlePage(join(__dirname, 'app/entry.tsx'), 'app');
-    backend = await startWatchesBackend();
-    grafana = await startGrafanaStub({
-      bundleDir,
-      settings: { enabled: true, pinned: true, jsonData: { backendUrl: backend.url }, secureJsonData: { backendToken: TOKEN } },
-    });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await grafana?.close();
-    await backend?.close();
-  });
-
-  afterEach(() => expect(pageErrors.splice(0)).toEqual([]));
+  const suite = browserSuite({ page: 'app', backend: startWatchesBackend });
 
   it('edits and saves the watches through the proxy, accessibly in both themes', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${grafana.url}/plugins/${PLUGIN_ID}?page=watches`);
+    const page = await suite.browser.newPage();
+    await page.goto(`${suite.grafana.url}/plugins/${PLUGIN_ID}?page=watches`);
     await page.getByTestId(testIds.watchesConfig.watch(0)).waitFor();
     await screenshot(page, 'config-watches-dark');
     expect(await axeScan(page)).toEqual([]);
@@ -96,26 +68,26 @@ describe('the Watches config tab in a real browser', () => {
     await history.fill('3d');
     await page.getByTestId(testIds.watchesConfig.save).click();
     await page.getByTestId(testIds.watchesConfig.saveSuccess).waitFor();
-    expect(await backend.config()).toMatchObject({ source: 'store', updatedBy: 'admin', watches: [{ name: 'queue', history: '3d' }] });
-    expect(grafana.proxied).toContain('PUT api/admin/watches 200');
+    expect(await suite.backend.config()).toMatchObject({ source: 'store', updatedBy: 'admin', watches: [{ name: 'queue', history: '3d' }] });
+    expect(suite.grafana.proxied).toContain('PUT api/admin/watches 200');
 
-    await page.evaluate(() => (window as unknown as { __setTheme: (x: string) => void }).__setTheme('light'));
+    await setTheme(page, 'light');
     await screenshot(page, 'config-watches-light');
     expect(await axeScan(page)).toEqual([]);
     await page.close();
   });
 
   it("tells an Editor, whom Grafana's proxy refuses, that only Admins can save", async () => {
-    grafana.setRole('Editor');
-    const page = await browser.newPage();
-    await page.goto(`${grafana.url}/plugins/${PLUGIN_ID}?page=watches`);
+    suite.grafana.setRole('Editor');
+    const page = await suite.browser.newPage();
+    await page.goto(`${suite.grafana.url}/plugins/${PLUGIN_ID}?page=watches`);
     const step = page.getByTestId(testIds.watchesConfig.watch(0)).getByLabel(/^Step/);
     await step.fill('10m');
     await page.getByTestId(testIds.watchesConfig.save).click();
     await page.getByTestId(testIds.watchesConfig.saveError).waitFor();
     expect(await page.getByTestId(testIds.watchesConfig.saveError).textContent()).toMatch(/Only Grafana Admins/);
-    expect(grafana.proxied).toContain('PUT api/admin/watches 403');
-    expect((await backend.config()).watches[0].step).toBe('5m');
+    expect(suite.grafana.proxied).toContain('PUT api/admin/watches 403');
+    expect((await suite.backend.config()).watches[0].step).toBe('5m');
     await page.close();
   });
 });

@@ -48,6 +48,11 @@ export async function launchChromium(): Promise<RunningBrowser> {
   };
 }
 
+/** Switches the page's Grafana theme (GrafanaShell's window.__setTheme). */
+export async function setTheme(page: Page, mode: 'light' | 'dark'): Promise<void> {
+  await page.evaluate((m) => (window as unknown as { __setTheme: (x: string) => void }).__setTheme(m), mode);
+}
+
 /** Uncaught errors of every page opened with newPage; a test asserts it stays empty. */
 export const pageErrors: string[] = [];
 
