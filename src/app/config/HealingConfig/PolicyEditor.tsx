@@ -4,7 +4,6 @@ import type { GrafanaTheme2, SelectableValue } from '@grafana/data';
 import {
   Badge,
   Field,
-  IconButton,
   Input,
   MultiSelect,
   RadioButtonGroup,
@@ -24,6 +23,7 @@ import {
   type PolicyInput,
 } from '../../../contract/healing';
 import { testIds } from '../../testIds';
+import { EditorCard, fieldGrid } from '../shared/EditorCard';
 import { labelsToTags, numberOrUndefined, tagsToLabels, type FieldErrors } from '../../utils/validation';
 
 export interface PolicyEditorProps {
@@ -98,26 +98,22 @@ export function PolicyEditor({ uid, index, count, policy, errors, onChange, onMo
   const error = (path: string) => errors[path] || tagErrors[path.replace('match.', '')] || undefined;
 
   return (
-    <section className={styles.policy} aria-label={`Policy ${title}`} data-testid={testIds.healingConfig.policy(index)}>
-      <div className={styles.header}>
+    <EditorCard
+      kind="Policy"
+      title={title}
+      heading={
         <Stack alignItems="center" gap={1}>
           <Text element="h4">
             {index + 1}. {title}
           </Text>
           {policy.enabled === false && <Badge color="orange" text="Disabled" />}
         </Stack>
-        <Stack gap={0.5}>
-          <IconButton name="arrow-up" tooltip={`Move ${title} up`} disabled={index === 0} onClick={() => onMove(-1)} />
-          <IconButton
-            name="arrow-down"
-            tooltip={`Move ${title} down`}
-            disabled={index === count - 1}
-            onClick={() => onMove(1)}
-          />
-          <IconButton name="trash-alt" tooltip={`Delete ${title}`} variant="destructive" onClick={onDelete} />
-        </Stack>
-      </div>
-
+      }
+      testId={testIds.healingConfig.policy(index)}
+      index={index}
+      move={{ count, onMove }}
+      onDelete={onDelete}
+    >
       <div className={styles.grid}>
         <Field label="Name" invalid={Boolean(error('name'))} error={error('name')} required>
           <Input
@@ -271,7 +267,7 @@ export function PolicyEditor({ uid, index, count, policy, errors, onChange, onMo
           </Field>
         )}
       </div>
-    </section>
+    </EditorCard>
   );
 }
 
@@ -398,24 +394,7 @@ function ActionParameters({ id, action, error, onChange }: ActionParametersProps
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  policy: css({
-    border: `1px solid ${theme.colors.border.weak}`,
-    borderRadius: theme.shape.radius.default,
-    padding: theme.spacing(2),
-    marginBottom: theme.spacing(2),
-    background: theme.colors.background.secondary,
-  }),
-  header: css({
-    display: 'flex',
-    justifyContent: 'space-between',
-    alignItems: 'center',
-    marginBottom: theme.spacing(1),
-  }),
-  grid: css({
-    display: 'grid',
-    gridTemplateColumns: 'repeat(auto-fill, minmax(260px, 1fr))',
-    columnGap: theme.spacing(2),
-  }),
+  grid: fieldGrid(theme),
   wide: css({
     gridColumn: '1 / -1',
   }),

@@ -5,6 +5,7 @@ import { Button, Field, IconButton, Input, RadioButtonGroup, TagsInput, Text, us
 import { OBJECT_KINDS, type DurationText, type WatchDefinition } from '../../../contract/watches';
 import { DETECTOR_NAMES } from '../../../detection/registry';
 import { testIds } from '../../testIds';
+import { EditorCard, fieldGrid } from '../shared/EditorCard';
 import { numberOrUndefined, type FieldErrors } from '../../utils/validation';
 import type { QueryRow, WatchDraft } from './draft';
 
@@ -97,12 +98,14 @@ export function WatchEditor({ index, draft, errors, onChange, onDelete }: WatchE
   );
 
   return (
-    <section className={styles.watch} aria-label={`Watch ${title}`} data-testid={testIds.watchesConfig.watch(index)}>
-      <div className={styles.header}>
-        <Text element="h4">{title}</Text>
-        <IconButton name="trash-alt" tooltip={`Delete ${title}`} variant="destructive" onClick={onDelete} />
-      </div>
-
+    <EditorCard
+      kind="Watch"
+      title={title}
+      heading={<Text element="h4">{title}</Text>}
+      testId={testIds.watchesConfig.watch(index)}
+      index={index}
+      onDelete={onDelete}
+    >
       <Field
         label="Name"
         description="Letters, digits, _ . -; it appears in target ids and metric labels"
@@ -309,7 +312,7 @@ export function WatchEditor({ index, draft, errors, onChange, onDelete }: WatchE
           </>
         )}
       </div>
-    </section>
+    </EditorCard>
   );
 }
 
@@ -325,19 +328,6 @@ function renameKey<T>(map: Record<string, T> | undefined, from: string, to?: str
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  watch: css({
-    border: `1px solid ${theme.colors.border.weak}`,
-    borderRadius: theme.shape.radius.default,
-    padding: theme.spacing(2),
-    marginBottom: theme.spacing(2),
-    background: theme.colors.background.secondary,
-  }),
-  header: css({
-    display: 'flex',
-    justifyContent: 'space-between',
-    alignItems: 'center',
-    marginBottom: theme.spacing(1),
-  }),
   row: css({
     display: 'flex',
     columnGap: theme.spacing(2),
@@ -357,9 +347,5 @@ const getStyles = (theme: GrafanaTheme2) => ({
   rowButton: css({
     paddingTop: theme.spacing(3),
   }),
-  grid: css({
-    display: 'grid',
-    gridTemplateColumns: 'repeat(auto-fill, minmax(260px, 1fr))',
-    columnGap: theme.spacing(2),
-  }),
+  grid: fieldGrid(theme),
 });
