@@ -1,17 +1,6 @@
 import React, { useState } from 'react';
-import { css } from '@emotion/css';
-import type { AppPluginMeta, GrafanaTheme2, PluginConfigPageProps } from '@grafana/data';
-import {
-  Alert,
-  Button,
-  EmptyState,
-  FieldSet,
-  LinkButton,
-  LoadingPlaceholder,
-  Stack,
-  Text,
-  useStyles2,
-} from '@grafana/ui';
+import type { AppPluginMeta, PluginConfigPageProps } from '@grafana/data';
+import { Alert, Button, EmptyState, FieldSet, LinkButton, LoadingPlaceholder, Stack, Text } from '@grafana/ui';
 import { policySchema, safetyLimitsSchema, type PolicyInput, type SafetyLimitsInput } from '../../../contract/healing';
 import { CONFIG_PAGE_URL } from '../../../constants';
 import { getLimits, getPolicies, putLimits, putPolicies } from '../../api/healing';
@@ -20,6 +9,7 @@ import type { AppSettings } from '../../pluginSettings';
 import { testIds } from '../../testIds';
 import { useUnsavedChangesWarning } from '../../utils/useUnsavedChangesWarning';
 import { fieldErrors, type FieldErrors } from '../../utils/validation';
+import { SaveFooter } from '../shared/SaveFooter';
 import { KillSwitch } from './KillSwitch';
 import { PolicyEditor } from './PolicyEditor';
 import { SafetyLimitsEditor } from './SafetyLimitsEditor';
@@ -103,7 +93,6 @@ interface PoliciesFormProps {
 }
 
 function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormProps) {
-  const styles = useStyles2(getStyles);
   const [saved, setSaved] = useState({ policies: initialPolicies, limits: initialLimits });
   const [drafts, setDrafts] = useState<DraftPolicy[]>(() => initialPolicies.map(draft));
   const [limits, setLimits] = useState<SafetyLimitsInput>(initialLimits);
@@ -197,55 +186,18 @@ function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormPr
 
       <SafetyLimitsEditor limits={limits} errors={limitErrors} onChange={onLimits} />
 
-      <div className={styles.footer}>
-        {result && (
-          <Alert
-            severity={result.ok ? 'success' : 'error'}
-            title={result.ok ? 'Saved' : 'Saving failed'}
-            data-testid={result.ok ? testIds.healingConfig.saveSuccess : testIds.healingConfig.saveError}
-          >
-            {result.message}
-          </Alert>
-        )}
-        {invalidCount > 0 && (
-          <Alert
-            severity="warning"
-            title="Fix the fields marked in red to save"
-            data-testid={testIds.healingConfig.invalid}
-          >
-            {invalidCount} {invalidCount === 1 ? 'section has' : 'sections have'} invalid values; the reason is shown
-            next to each field.
-          </Alert>
-        )}
-        <Stack alignItems="center" gap={2}>
-          <Button
-            onClick={onSave}
-            disabled={saving || !dirty || invalidCount > 0}
-            icon={saving ? 'spinner' : 'save'}
-            data-testid={testIds.healingConfig.save}
-          >
-            {saving ? 'Saving…' : 'Save policies and limits'}
-          </Button>
-          {dirty && (
-            <span className={styles.unsaved} data-testid={testIds.healingConfig.unsaved}>
-              You have unsaved changes
-            </span>
-          )}
-        </Stack>
-      </div>
+      <SaveFooter
+        ids={testIds.healingConfig}
+        result={result}
+        failedTitle="Saving failed"
+        invalidCount={invalidCount}
+        invalidNoun={['section', 'sections']}
+        saveLabel="Save policies and limits"
+        saving={saving}
+        busy={saving}
+        dirty={dirty}
+        onSave={onSave}
+      />
     </>
   );
 }
-
-const getStyles = (theme: GrafanaTheme2) => ({
-  footer: css({
-    position: 'sticky',
-    bottom: 0,
-    padding: theme.spacing(2, 0),
-    background: theme.colors.background.primary,
-    borderTop: `1px solid ${theme.colors.border.weak}`,
-  }),
-  unsaved: css({
-    color: theme.colors.warning.text,
-  }),
-});

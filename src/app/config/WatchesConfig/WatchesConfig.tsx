@@ -1,17 +1,6 @@
 import React, { useState } from 'react';
-import { css } from '@emotion/css';
-import { dateTimeFormat, type AppPluginMeta, type GrafanaTheme2, type PluginConfigPageProps } from '@grafana/data';
-import {
-  Alert,
-  Button,
-  ConfirmModal,
-  EmptyState,
-  FieldSet,
-  LoadingPlaceholder,
-  Stack,
-  Text,
-  useStyles2,
-} from '@grafana/ui';
+import { dateTimeFormat, type AppPluginMeta, type PluginConfigPageProps } from '@grafana/data';
+import { Alert, Button, ConfirmModal, EmptyState, FieldSet, LoadingPlaceholder, Text } from '@grafana/ui';
 import type { WatchDefinition, WatchesConfigResponse } from '../../../contract/watches';
 import { BackendError } from '../../api/backend';
 import { useBackendQuery } from '../../api/useBackendQuery';
@@ -20,6 +9,7 @@ import { NotConfiguredAlert } from '../../components/NotConfigured/NotConfigured
 import type { AppSettings } from '../../pluginSettings';
 import { testIds } from '../../testIds';
 import { useUnsavedChangesWarning } from '../../utils/useUnsavedChangesWarning';
+import { SaveFooter } from '../shared/SaveFooter';
 import { fromDraft, toDraft, validateWatches, type WatchDraft } from './draft';
 import { WatchEditor } from './WatchEditor';
 
@@ -76,7 +66,6 @@ function failure(err: unknown): string {
 }
 
 function WatchesForm({ initial }: { initial: WatchesConfigResponse }) {
-  const styles = useStyles2(getStyles);
   const [current, setCurrent] = useState(initial);
   const [drafts, setDrafts] = useState<WatchDraft[]>(() => initial.watches.map(toDraft));
   const [busy, setBusy] = useState<'saving' | 'resetting'>();
@@ -163,53 +152,30 @@ function WatchesForm({ initial }: { initial: WatchesConfigResponse }) {
         </Button>
       </FieldSet>
 
-      <div className={styles.footer}>
-        {result && (
-          <Alert
-            severity={result.ok ? 'success' : 'error'}
-            title={result.ok ? 'Saved' : 'The backend refused'}
-            data-testid={result.ok ? testIds.watchesConfig.saveSuccess : testIds.watchesConfig.saveError}
-          >
-            {result.message}
-          </Alert>
-        )}
-        {invalidCount > 0 && (
-          <Alert
-            severity="warning"
-            title="Fix the fields marked in red to save"
-            data-testid={testIds.watchesConfig.invalid}
-          >
-            {invalidCount} {invalidCount === 1 ? 'watch has' : 'watches have'} invalid values; the reason is shown next
-            to each field.
-          </Alert>
-        )}
-        <Stack alignItems="center" gap={2}>
+      <SaveFooter
+        ids={testIds.watchesConfig}
+        result={result}
+        failedTitle="The backend refused"
+        invalidCount={invalidCount}
+        invalidNoun={['watch', 'watches']}
+        saveLabel="Save watches"
+        saving={busy === 'saving'}
+        busy={busy !== undefined}
+        dirty={dirty}
+        onSave={onSave}
+      >
+        {current.source === 'store' && (
           <Button
-            onClick={onSave}
-            disabled={busy !== undefined || !dirty || invalidCount > 0}
-            icon={busy === 'saving' ? 'spinner' : 'save'}
-            data-testid={testIds.watchesConfig.save}
+            variant="secondary"
+            icon="history"
+            disabled={busy !== undefined}
+            onClick={() => setConfirmReset(true)}
+            data-testid={testIds.watchesConfig.reset}
           >
-            {busy === 'saving' ? 'Saving…' : 'Save watches'}
+            Reset to the file or default watches
           </Button>
-          {current.source === 'store' && (
-            <Button
-              variant="secondary"
-              icon="history"
-              disabled={busy !== undefined}
-              onClick={() => setConfirmReset(true)}
-              data-testid={testIds.watchesConfig.reset}
-            >
-              Reset to the file or default watches
-            </Button>
-          )}
-          {dirty && (
-            <span className={styles.unsaved} data-testid={testIds.watchesConfig.unsaved}>
-              You have unsaved changes
-            </span>
-          )}
-        </Stack>
-      </div>
+        )}
+      </SaveFooter>
       <ConfirmModal
         isOpen={confirmReset}
         title="Reset the watches"
@@ -221,18 +187,3 @@ function WatchesForm({ initial }: { initial: WatchesConfigResponse }) {
     </>
   );
 }
-
-const getStyles = (theme: GrafanaTheme2) => ({
-  footer: css({
-    position: 'sticky',
-    bottom: 0,
-    // Above the radio buttons it scrolls over (their selected option is positioned).
-    zIndex: 1,
-    padding: theme.spacing(2, 0),
-    background: theme.colors.background.primary,
-    borderTop: `1px solid ${theme.colors.border.weak}`,
-  }),
-  unsaved: css({
-    color: theme.colors.warning.text,
-  }),
-});
