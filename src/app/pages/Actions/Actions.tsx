@@ -2,14 +2,15 @@ import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import { dateTimeFormat, type GrafanaTheme2 } from '@grafana/data';
 import { PluginPage } from '@grafana/runtime';
-import { Alert, Badge, Button, EmptyState, LoadingPlaceholder, Pagination, Stack, Text, useStyles2 } from '@grafana/ui';
+import { Alert, Button, EmptyState, LoadingPlaceholder, Pagination, Stack, Text, useStyles2 } from '@grafana/ui';
 import type { Action } from '../../../contract/healing';
 import { listActions } from '../../api/healing';
 import { useBackendQuery } from '../../api/useBackendQuery';
 import { RequireBackend } from '../../components/NotConfigured/NotConfigured';
 import { testIds } from '../../testIds';
-import { describeAction, STATE_LABEL, triggerText } from './format';
+import { describeAction, triggerText } from './format';
 import { PendingAction } from './PendingAction';
+import { StateBadge } from './StateBadge';
 import { dataTableStyles } from '../../../utils/tableStyles';
 
 /** How often the page asks for new proposals and state changes (no reload needed). */
@@ -133,7 +134,6 @@ function ActionHistory() {
 }
 
 function HistoryRow({ action }: { action: Action }) {
-  const state = STATE_LABEL[action.state];
   const decision = action.decisions[action.decisions.length - 1];
   const outcome = action.verification?.message ?? action.result?.summary ?? action.reason?.message ?? '';
   return (
@@ -143,7 +143,7 @@ function HistoryRow({ action }: { action: Action }) {
       <td>{triggerText(action)}</td>
       <td>{action.policy}</td>
       <td>
-        <Badge color={state.color} text={state.text} />
+        <StateBadge state={action.state} />
       </td>
       <td>
         {decision

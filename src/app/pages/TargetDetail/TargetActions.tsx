@@ -1,14 +1,15 @@
 import React from 'react';
 import { css } from '@emotion/css';
 import { dateTimeFormat, type GrafanaTheme2 } from '@grafana/data';
-import { Alert, Badge, LoadingPlaceholder, Stack, Text, TextLink, useStyles2 } from '@grafana/ui';
+import { Alert, LoadingPlaceholder, Stack, Text, TextLink, useStyles2 } from '@grafana/ui';
 import type { Action } from '../../../contract/healing';
 import { PLUGIN_BASE_URL, ROUTES } from '../../../constants';
 import { dataTableStyles } from '../../../utils/tableStyles';
 import { listActions } from '../../api/healing';
 import { useBackendQuery } from '../../api/useBackendQuery';
 import { testIds } from '../../testIds';
-import { describeAction, STATE_LABEL } from '../Actions/format';
+import { describeAction } from '../Actions/format';
+import { StateBadge } from '../Actions/StateBadge';
 
 const SHOWN = 20;
 
@@ -67,14 +68,13 @@ export function TargetActions({ targetId }: { targetId: string }) {
 }
 
 function ActionRow({ action }: { action: Action }) {
-  const state = STATE_LABEL[action.state];
   return (
     <tr data-testid={testIds.targetActions.action(action.id)}>
       <td>{dateTimeFormat(action.createdAt)}</td>
       <td>{describeAction(action.action, action.target)}</td>
       <td>{action.policy}</td>
       <td>
-        <Badge color={state.color} text={state.text} />
+        <StateBadge state={action.state} />
         {action.reason && <Text color="secondary"> {action.reason.message}</Text>}
       </td>
       <td>
