@@ -102,7 +102,11 @@ describe('the anomaly panel in a real browser', () => {
       await render(page, 'refresh');
       await takePhases(page);
     }
-    const summarise = (v: Variant) => ({ medianMs: Math.round(median(runs[v].ms)), runsMs: runs[v].ms.map(Math.round), phasesMs: medianPhases(runs[v].phases) });
+    const summarise = (v: Variant) => ({
+      medianMs: Math.round(median(runs[v].ms)),
+      runsMs: runs[v].ms.map(Math.round),
+      phasesMs: medianPhases(runs[v].phases),
+    });
     const report = {
       loadAverage: loadavg().map((x) => Number(x.toFixed(2))),
       first: { ms: Math.round(first), phasesMs: medianPhases([firstPhases]) },

@@ -28,7 +28,13 @@ async function startWatchesBackend() {
   });
   const store: SqliteStore = openSqliteStore(dir);
   const settings = new WatchSettings({ settings: store.settings, fromFile: config.watches, logger, now: Date.now });
-  const pipeline = new Pipeline({ config, db: store.db, logger, metrics: new Registry(), watches: settings.current().parsed });
+  const pipeline = new Pipeline({
+    config,
+    db: store.db,
+    logger,
+    metrics: new Registry(),
+    watches: settings.current().parsed,
+  });
   const app: App = await buildServer({
     logger,
     apiToken: TOKEN,
@@ -41,7 +47,10 @@ async function startWatchesBackend() {
   return {
     url: `http://127.0.0.1:${(app.server.address() as { port: number }).port}`,
     token: TOKEN,
-    config: async () => watchesConfigResponseSchema.parse((await app.inject({ url: '/api/watches/config', headers: { authorization: `Bearer ${TOKEN}` } })).json()),
+    config: async () =>
+      watchesConfigResponseSchema.parse(
+        (await app.inject({ url: '/api/watches/config', headers: { authorization: `Bearer ${TOKEN}` } })).json()
+      ),
     close: async () => {
       await app.close();
       await pipeline.stop();
@@ -68,7 +77,11 @@ describe('the Watches config tab in a real browser', () => {
     await history.fill('3d');
     await page.getByTestId(testIds.watchesConfig.save).click();
     await page.getByTestId(testIds.watchesConfig.saveSuccess).waitFor();
-    expect(await suite.backend.config()).toMatchObject({ source: 'store', updatedBy: 'admin', watches: [{ name: 'queue', history: '3d' }] });
+    expect(await suite.backend.config()).toMatchObject({
+      source: 'store',
+      updatedBy: 'admin',
+      watches: [{ name: 'queue', history: '3d' }],
+    });
     expect(suite.grafana.proxied).toContain('PUT api/admin/watches 200');
 
     await setTheme(page, 'light');

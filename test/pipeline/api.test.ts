@@ -1,7 +1,14 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Random } from '../../src/detection';
-import { anomaliesResponseSchema, modelsResponseSchema, predictResponseSchema, targetDetailSchema, watchesResponseSchema, type Anomaly } from '../../src/contract/pipeline';
+import {
+  anomaliesResponseSchema,
+  modelsResponseSchema,
+  predictResponseSchema,
+  targetDetailSchema,
+  watchesResponseSchema,
+  type Anomaly,
+} from '../../src/contract/pipeline';
 import type { App } from '../../src/server/http/server';
 import { pipelineRoutes } from '../../src/server/http/routes/pipeline';
 import { startPrometheus, type RunningPrometheus } from '../harness/prometheus';
@@ -24,7 +31,11 @@ function data() {
 }
 
 /** A stand-in for Grafana's annotation API that records what it was sent. */
-async function fakeGrafana(): Promise<{ url: string; calls: Array<{ method: string; path: string; body: Record<string, unknown>; auth?: string }>; close(): Promise<void> }> {
+async function fakeGrafana(): Promise<{
+  url: string;
+  calls: Array<{ method: string; path: string; body: Record<string, unknown>; auth?: string }>;
+  close(): Promise<void>;
+}> {
   const calls: Array<{ method: string; path: string; body: Record<string, unknown>; auth?: string }> = [];
   let next = 1;
   const read = async (req: IncomingMessage) => {
@@ -36,10 +47,20 @@ async function fakeGrafana(): Promise<{ url: string; calls: Array<{ method: stri
   };
   const server: Server = createServer(async (req, res) => {
     calls.push({ method: req.method!, path: req.url!, body: await read(req), auth: req.headers.authorization });
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(req.method === 'POST' ? { id: next++, message: 'Annotation added' } : { message: 'Annotation patched' }));
+    res
+      .writeHead(200, { 'Content-Type': 'application/json' })
+      .end(
+        JSON.stringify(
+          req.method === 'POST' ? { id: next++, message: 'Annotation added' } : { message: 'Annotation patched' }
+        )
+      );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    calls,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 describe('pipeline API, feedback, retraining, listeners and annotations (real Prometheus)', () => {
@@ -57,7 +78,9 @@ describe('pipeline API, feedback, retraining, listeners and annotations (real Pr
       {
         prometheus: { url: prom.url },
         grafana: { url: grafana.url, token: 'grafana-sa-token' },
-        watches: [{ name: 'queue', queries: { depth: 'queue_depth' }, target: ['job'], step: '5m', history: '5d', lag: 0 }],
+        watches: [
+          { name: 'queue', queries: { depth: 'queue_depth' }, target: ['job'], step: '5m', history: '5d', lag: 0 },
+        ],
       },
       clock
     );
@@ -86,7 +109,9 @@ describe('pipeline API, feedback, retraining, listeners and annotations (real Pr
     const body = anomaliesResponseSchema.parse(res.json());
     expect(body.anomalies.length).toBeGreaterThan(0);
     for (const a of body.anomalies) {
-      expect(Object.keys(a)).toEqual(expect.arrayContaining(['id', 'target', 'start', 'end', 'peakScore', 'severity', 'failureModel', 'state']));
+      expect(Object.keys(a)).toEqual(
+        expect.arrayContaining(['id', 'target', 'start', 'end', 'peakScore', 'severity', 'failureModel', 'state'])
+      );
       expect(a.end).toBeGreaterThanOrEqual(from);
       expect(a.start).toBeLessThanOrEqual(to);
       expect(a.target).toBe('queue{job="worker"}');
@@ -97,16 +122,22 @@ describe('pipeline API, feedback, retraining, listeners and annotations (real Pr
   });
 
   it('serves /predict, targets with their band, watches and models', async () => {
-    const predict = predictResponseSchema.parse((await app.inject({ url: `/predict?target=${encodeURIComponent('queue{job="worker"}')}`, headers: AUTH })).json());
+    const predict = predictResponseSchema.parse(
+      (await app.inject({ url: `/predict?target=${encodeURIComponent('queue{job="worker"}')}`, headers: AUTH })).json()
+    );
     expect(predict.at).toBe(T0 + START * STEP);
     expect((await app.inject({ url: '/predict?target=nope', headers: AUTH })).statusCode).toBe(404);
-    const detail = targetDetailSchema.parse((await app.inject({ url: `/api/targets/${encodeURIComponent('queue{job="worker"}')}`, headers: AUTH })).json());
+    const detail = targetDetailSchema.parse(
+      (await app.inject({ url: `/api/targets/${encodeURIComponent('queue{job="worker"}')}`, headers: AUTH })).json()
+    );
     expect(detail.series.depth.length).toBe(120);
     expect(detail.series.depth.at(-1)!.t).toBe(T0 + START * STEP);
     const watches = watchesResponseSchema.parse((await app.inject({ url: '/api/watches', headers: AUTH })).json());
     expect(watches.watches[0]).toMatchObject({ name: 'queue', degraded: false, targets: 1 });
     const models = modelsResponseSchema.parse((await app.inject({ url: '/api/models', headers: AUTH })).json());
-    expect(models.models).toEqual([expect.objectContaining({ version: 1, status: 'active', reason: 'initial', samples: 5 * 288 + 1 })]);
+    expect(models.models).toEqual([
+      expect.objectContaining({ version: 1, status: 'active', reason: 'initial', samples: 5 * 288 + 1 }),
+    ]);
     const metrics = await h.metrics.metrics();
     expect(metrics).toContain('failureprophet_anomaly_score{watch="queue",target="queue{job=\\"worker\\"}"}');
     expect(metrics).toContain('failureprophet_anomalies_open{watch="queue",target="queue{job=\\"worker\\"}"}');
@@ -127,7 +158,11 @@ describe('pipeline API, feedback, retraining, listeners and annotations (real Pr
     expect(events[0]).toBe(`opened ${live.id}`);
     expect(events.at(-1)).toBe(`closed ${live.id}`);
     expect(grafana.calls[0]).toMatchObject({ method: 'POST', path: '/api/annotations', body: { time: live.start } });
-    expect(grafana.calls.at(-1)).toMatchObject({ method: 'PATCH', path: '/api/annotations/1', body: { timeEnd: live.end } });
+    expect(grafana.calls.at(-1)).toMatchObject({
+      method: 'PATCH',
+      path: '/api/annotations/1',
+      body: { timeEnd: live.end },
+    });
     for (const call of grafana.calls) {
       expect(call.auth).toBe('Bearer grafana-sa-token');
       expect(call.body.tags).toEqual(expect.arrayContaining(['failureprophet', 'anomaly', 'watch:queue']));
@@ -139,26 +174,66 @@ describe('pipeline API, feedback, retraining, listeners and annotations (real Pr
     expect(anomalies.length).toBeGreaterThanOrEqual(3);
     const [a, b, c] = anomalies;
     for (const x of [a, b]) {
-      const res = await app.inject({ method: 'POST', url: `/api/anomalies/${x.id}/feedback`, headers: { ...AUTH, 'x-grafana-user': 'alice' }, payload: { kind: 'false_positive' } });
+      const res = await app.inject({
+        method: 'POST',
+        url: `/api/anomalies/${x.id}/feedback`,
+        headers: { ...AUTH, 'x-grafana-user': 'alice' },
+        payload: { kind: 'false_positive' },
+      });
       expect(res.statusCode).toBe(200);
-      expect(res.json().anomaly.feedback[0]).toMatchObject({ kind: 'false_positive', source: 'operator', user: 'alice' });
+      expect(res.json().anomaly.feedback[0]).toMatchObject({
+        kind: 'false_positive',
+        source: 'operator',
+        user: 'alice',
+      });
     }
     // The healing engine reports a remediated anomaly as a confirmed incident.
     h.pipeline.recordFeedback(c.id, 'confirmed', 'verification', 'action-42');
-    expect((await app.inject({ method: 'POST', url: '/api/anomalies/999999/feedback', headers: AUTH, payload: { kind: 'confirmed' } })).statusCode).toBe(404);
-    expect((await app.inject({ method: 'POST', url: `/api/anomalies/${a.id}/feedback`, headers: AUTH, payload: { kind: 'maybe' } })).json().field).toBe('body.kind');
+    expect(
+      (
+        await app.inject({
+          method: 'POST',
+          url: '/api/anomalies/999999/feedback',
+          headers: AUTH,
+          payload: { kind: 'confirmed' },
+        })
+      ).statusCode
+    ).toBe(404);
+    expect(
+      (
+        await app.inject({
+          method: 'POST',
+          url: `/api/anomalies/${a.id}/feedback`,
+          headers: AUTH,
+          payload: { kind: 'maybe' },
+        })
+      ).json().field
+    ).toBe('body.kind');
 
     const before = h.pipeline.models({ status: 'active' })[0];
-    const res = await app.inject({ method: 'POST', url: '/api/models/retrain', headers: AUTH, payload: { watch: 'queue' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/models/retrain',
+      headers: AUTH,
+      payload: { watch: 'queue' },
+    });
     expect(res.json()).toEqual({ trained: 1, failed: [] });
     const [after, previous] = h.pipeline.models({});
     expect(previous).toMatchObject({ version: 1, status: 'superseded' });
-    expect(after).toMatchObject({ version: 2, status: 'active', reason: 'on_demand', feedback: { falsePositive: 2, confirmed: 1 } });
+    expect(after).toMatchObject({
+      version: 2,
+      status: 'active',
+      reason: 'on_demand',
+      feedback: { falsePositive: 2, confirmed: 1 },
+    });
     // Two false positives raise the threshold; the confirmed incident's window is left out of training.
     expect(after.threshold).toBeGreaterThan(before.threshold);
     expect(after.params.excludedWindows).toHaveLength(1);
     expect(after.samples).toBeLessThan((after.rangeEnd - after.rangeStart) / STEP + 1);
     expect(h.pipeline.targets()[0].threshold).toBe(after.threshold);
-    expect((await app.inject({ method: 'POST', url: '/api/models/retrain', headers: AUTH, payload: { watch: 'nope' } })).statusCode).toBe(404);
+    expect(
+      (await app.inject({ method: 'POST', url: '/api/models/retrain', headers: AUTH, payload: { watch: 'nope' } }))
+        .statusCode
+    ).toBe(404);
   });
 });
