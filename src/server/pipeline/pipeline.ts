@@ -27,9 +27,8 @@ import { DEFAULT_WATCHES } from './defaultWatches';
 import { ListenerSet, type AnomalyListener } from './listener';
 import { PipelineMetrics } from './metrics';
 import { PipelineRepository } from './store/repository';
-import { forgetWatchState } from './store/watchState';
 import type { TargetModel } from './targetModel';
-import { WatchQueryError, WatchRunner, type RangeQuerier } from './watchRunner';
+import { WatchQueryError, WatchRunner, watchDefinition, type RangeQuerier } from './watchRunner';
 
 export interface PipelineDeps {
   config: Pick<Config, 'watches' | 'pipeline' | 'grafana' | 'prometheus'>;
@@ -242,8 +241,8 @@ export class Pipeline {
    * Replaces the watches while the loop runs. Unchanged watches (same definition) keep running
    * untouched. A removed watch stops after its cycle in flight: its open anomalies close, its
    * targets' state stays stored. A changed watch (same name, any other difference) stops likewise
-   * and starts afresh: its targets' state and resume point are dropped, so its new models replay
-   * the history as a new watch does. Resolves once the new set is in place; reloads run one at a time.
+   * and starts afresh: the new runner finds its stored state learned under the old definition and
+   * drops it with the resume point, so its new models replay the history as a new watch does. Resolves once the new set is in place; reloads run one at a time.
    */
   replaceWatches(
     watches: WatchConfig[]
@@ -264,7 +263,7 @@ export class Pipeline {
     const kept = new Map<string, WatchRunner>();
     for (const watch of watches) {
       const old = current.get(watch.name);
-      if (old && JSON.stringify(old.watch) === JSON.stringify(watch)) {
+      if (old && watchDefinition(old.watch) === watchDefinition(watch)) {
         kept.set(watch.name, old);
         result.unchanged.push(watch.name);
       } else {
@@ -275,9 +274,6 @@ export class Pipeline {
     // Out of the list first, so no new cycle starts on them; retiring waits for the one in flight.
     this.runners = this.runners.filter((r) => kept.has(r.name));
     await Promise.all([...current.values()].filter((r) => !kept.has(r.name)).map((r) => r.retire()));
-    for (const name of result.changed) {
-      forgetWatchState(this.deps.db, name);
-    }
     const next: WatchRunner[] = [];
     for (const watch of watches) {
       const runner = kept.get(watch.name) ?? this.runnerFor(watch);

@@ -67,6 +67,11 @@ export class WatchQueryError extends Error {
   }
 }
 
+/** What identifies a watch's definition: any difference means its learned state no longer applies. */
+export function watchDefinition(watch: WatchConfig): string {
+  return JSON.stringify(watch);
+}
+
 /**
  * One watch: every step it fetches the new samples of its queries, scores every target, tracks
  * anomalies and predictions, and checkpoints it all in one transaction per chunk.
@@ -114,8 +119,11 @@ export class WatchRunner {
     return this.degraded;
   }
 
-  /** Restores the targets and the resume point from the store. */
+  /** Restores the targets and the resume point from the store, unless they were learned under another definition. */
   init(): void {
+    if (this.deps.repo.adoptDefinition(this.name, watchDefinition(this.deps.watch))) {
+      this.deps.logger.info({ watch: this.name }, 'watch changed since its state was stored; replaying its history with fresh models');
+    }
     this.lastProcessed = this.deps.repo.lastProcessed(this.name);
     for (const stored of this.deps.repo.loadTargets(this.name)) {
       try {

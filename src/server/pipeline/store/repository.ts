@@ -71,6 +71,13 @@ export class PipelineRepository {
   ) {
     this.s = {
       watch: db.prepare('SELECT last_processed_ms FROM pipeline_watches WHERE name = ?'),
+      definition: db.prepare('SELECT definition FROM pipeline_watches WHERE name = ?'),
+      setDefinition: db.prepare(
+        `INSERT INTO pipeline_watches (name, last_processed_ms, updated_at, definition) VALUES (?, NULL, ?, ?)
+         ON CONFLICT(name) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at`
+      ),
+      forgetWatchTargets: db.prepare('DELETE FROM pipeline_targets WHERE watch = ?'),
+      forgetResumePoint: db.prepare('UPDATE pipeline_watches SET last_processed_ms = NULL WHERE name = ?'),
       setWatch: db.prepare(
         `INSERT INTO pipeline_watches (name, last_processed_ms, updated_at) VALUES (?, ?, ?)
          ON CONFLICT(name) DO UPDATE SET last_processed_ms = excluded.last_processed_ms, updated_at = excluded.updated_at`
@@ -111,6 +118,26 @@ export class PipelineRepository {
          VALUES (@watch, @targetId, @version, @status, @error, @reason, @trainedAt, @rangeStart, @rangeEnd, @samples, @params, @threshold, @fp, @confirmed)`
       ),
     };
+  }
+
+  /**
+   * Records the definition a watch runs under. When the stored state was learned under another one,
+   * that state and the resume point go first, in the same transaction, so the watch replays its
+   * history with fresh models; anomalies, predictions and model versions stay as the record of what
+   * happened. A row from before definitions were kept is taken as learned under this one.
+   * Returns whether the state was dropped.
+   */
+  adoptDefinition(watch: string, definition: string): boolean {
+    return this.db.transaction(() => {
+      const row = this.s.definition.get(watch) as { definition: string | null } | undefined;
+      const changed = row?.definition != null && row.definition !== definition;
+      if (changed) {
+        this.s.forgetWatchTargets.run(watch);
+        this.s.forgetResumePoint.run(watch);
+      }
+      this.s.setDefinition.run(watch, this.now(), definition);
+      return changed;
+    })();
   }
 
   lastProcessed(watch: string): number | null {

@@ -1,0 +1,12 @@
+import type { Migration } from '../migrate';
+
+/**
+ * The definition each watch's stored state was learned under, so a watch changed while the backend
+ * was stopped (an edited file, or a crash in the middle of a live change) replays its history with
+ * fresh models instead of resuming the old ones. NULL for rows written before this migration.
+ */
+export const watchDefinitionsMigration: Migration = {
+  id: 4,
+  name: 'watch-definitions',
+  sql: `ALTER TABLE pipeline_watches ADD COLUMN definition TEXT;`,
+};

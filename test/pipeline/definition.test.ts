@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { configSchema } from '../../src/server/config/schema';
+import { Pipeline } from '../../src/server/pipeline/pipeline';
+import type { RangeQuerier } from '../../src/server/pipeline/watchRunner';
+import type { RangeQuery } from '../../src/server/prometheus/client';
+import { openSqliteStore } from '../../src/server/store/sqlite';
+import { TestClock } from './helpers';
+
+const NOW = Date.UTC(2025, 2, 3, 12);
+const MINUTE = 60_000;
+
+/** One series, job="a", a value every step: enough for a watch to learn and resume. */
+function recordingQuerier() {
+  const queries: RangeQuery[] = [];
+  const querier: RangeQuerier = {
+    queryRange: async (q) => {
+      queries.push(q);
+      const n = (q.end - q.start) / q.stepMs + 1;
+      const timestamps = Float64Array.from({ length: n }, (_, i) => q.start + i * q.stepMs);
+      return [{ labels: { job: 'a' }, timestamps, values: timestamps.map((t) => 10 + ((t / MINUTE) % 3)) }];
+    },
+  };
+  return { querier, queries };
+}
+
+function watch(extra: Record<string, unknown> = {}) {
+  return { name: 'w', queries: { x: 'x' }, target: ['job'], step: '1m', history: '1h', lag: 0, ...extra };
+}
+
+describe('a watch whose definition changed while the backend was stopped', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fp-definition-'));
+  const clock = new TestClock(NOW);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Starts a backend on the same data directory, runs one cycle, stops it; returns the queries it made. */
+  async function runBackend(definition: Record<string, unknown>) {
+    const store = openSqliteStore(dir);
+    const source = recordingQuerier();
+    const config = configSchema.parse({ watches: [definition] });
+    const pipeline = new Pipeline({
+      config,
+      db: store.db,
+      logger: pino({ level: 'silent' }),
+      metrics: new Registry(),
+      now: clock.now,
+      querierFor: () => source.querier,
+    });
+    pipeline.init();
+    await pipeline.runOnce();
+    const targets = pipeline.repo.loadTargets('w');
+    const models = pipeline.repo.models({ watch: 'w' });
+    const lastProcessed = pipeline.repo.lastProcessed('w');
+    await pipeline.stop();
+    store.close();
+    return { queries: source.queries, targets, models, lastProcessed };
+  }
+
+  it('resumes where it stopped when the definition is the same', async () => {
+    const first = await runBackend(watch());
+    expect(first.queries[0]).toMatchObject({ start: NOW - 60 * MINUTE, end: NOW });
+
+    clock.advance(10 * MINUTE);
+    const second = await runBackend(watch());
+    expect(second.queries).toEqual([expect.objectContaining({ start: NOW + MINUTE, end: NOW + 10 * MINUTE })]);
+    expect(second.targets[0].state.samples).toBe(71);
+    expect(second.models).toHaveLength(1);
+  });
+
+  it('replays its history with fresh models under the new definition, keeping the record of the old', async () => {
+    clock.advance(10 * MINUTE);
+    const changed = await runBackend(watch({ limits: { x: { above: 100 } } }));
+    const end = NOW + 20 * MINUTE;
+    expect(changed.queries[0]).toMatchObject({ start: end - 60 * MINUTE, end });
+    expect(changed.lastProcessed).toBe(end);
+    // The restored state would still carry the old signal without its limit.
+    expect(changed.targets[0].state.signals[0].spec.limits).toEqual({ above: 100 });
+    expect(changed.targets[0].state.samples).toBe(61);
+    expect(changed.models.map((m) => m.version).sort()).toEqual([1, 2]);
+  });
+
+  it('takes state stored before definitions were kept as learned under the current one', async () => {
+    const store = openSqliteStore(dir);
+    store.db.prepare('UPDATE pipeline_watches SET definition = NULL').run();
+    store.close();
+
+    clock.advance(5 * MINUTE);
+    const resumed = await runBackend(watch({ step: '1m', limits: { x: { above: 200 } } }));
+    expect(resumed.queries).toEqual([expect.objectContaining({ start: NOW + 21 * MINUTE, end: NOW + 25 * MINUTE })]);
+
+    // Now recorded: the next change is seen.
+    clock.advance(5 * MINUTE);
+    const replayed = await runBackend(watch());
+    expect(replayed.queries[0]).toMatchObject({ start: NOW - 30 * MINUTE });
+  });
+});
