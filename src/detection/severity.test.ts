@@ -48,6 +48,28 @@ describe('PeerGroupDetector', () => {
     expect(Math.max(...scores.subarray(0, 4))).toBeLessThan(0.5);
   });
 
+  it('resumes from its state as if it had never stopped, and refuses a corrupt one', () => {
+    const values = (step: number) => [10 + Math.sin(step), 10.2 + Math.cos(step), 9.9, step >= 15 ? 10 + step / 3 : 10.1];
+    const through = new PeerGroupDetector(4, { scaleSmoothing: 0.02 });
+    const stopped = new PeerGroupDetector(4, { scaleSmoothing: 0.02 });
+    for (let step = 0; step < 12; step++) {
+      through.update(values(step));
+      stopped.update(values(step));
+    }
+    const resumed = PeerGroupDetector.fromState(JSON.parse(JSON.stringify(stopped.toState())));
+    const fresh = new PeerGroupDetector(4, { scaleSmoothing: 0.02 });
+    for (let step = 12; step < 30; step++) {
+      const expected = Array.from(through.update(values(step)));
+      expect(Array.from(resumed.update(values(step)))).toEqual(expected);
+      fresh.update(values(step));
+    }
+    // Starting over instead would not give the same scores: the state carries something.
+    expect(Array.from(fresh.update(values(30)))).not.toEqual(Array.from(through.update(values(30))));
+    expect(() => PeerGroupDetector.fromState({ ...stopped.toState(), smoothed: [1, 'x', 2] })).toThrow(/failureprophet.peers version 1/);
+    expect(() => PeerGroupDetector.fromState({ ...stopped.toState(), smoothed: [1, 2] })).toThrow(/at least 3/);
+    expect(() => PeerGroupDetector.fromState(null)).toThrow(/failureprophet.peers/);
+  });
+
   it('skips missing members and needs three of them', () => {
     const peers = new PeerGroupDetector(3);
     expect(Array.from(peers.update([1, NaN, 2]))).toEqual([0, 0, 0]);

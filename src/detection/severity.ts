@@ -81,6 +81,17 @@ export function assess(input: AssessmentInput): Assessment {
   return { severity, failureModel, reasons };
 }
 
+export interface PeerGroupState {
+  format: 'failureprophet.peers';
+  version: 1;
+  smoothing: number;
+  scaleSmoothing: number;
+  /** Each member's smoothed modified z-score, in member order. */
+  smoothed: number[];
+  /** The group's smoothed spread; null before the first step with three members. */
+  scale: number | null;
+}
+
 /**
  * Peer-group detector: among series that should behave alike (replicas of one deployment), the
  * one departing from its siblings. At each step every member's value is compared with the median
@@ -144,6 +155,38 @@ export class PeerGroupDetector {
       this.scores[i] = scoreOfLog10(log10NormalTwoSided(this.smoothed[i]) + Math.log10(this.size));
     }
     return this.scores;
+  }
+
+  /** Plain JSON snapshot; `fromState` resumes from it, so a restart does not re-learn the group's spread. */
+  toState(): PeerGroupState {
+    return {
+      format: 'failureprophet.peers',
+      version: 1,
+      smoothing: this.alpha,
+      scaleSmoothing: this.scaleAlpha,
+      smoothed: Array.from(this.smoothed),
+      scale: Number.isNaN(this.scale) ? null : this.scale,
+    };
+  }
+
+  /** Resumes from `toState()` output; throws a clear Error on anything else. */
+  static fromState(state: unknown): PeerGroupDetector {
+    const s = state as PeerGroupState;
+    if (
+      typeof s !== 'object' ||
+      s === null ||
+      s.format !== 'failureprophet.peers' ||
+      s.version !== 1 ||
+      !Array.isArray(s.smoothed) ||
+      !s.smoothed.every(Number.isFinite) ||
+      !(s.scale === null || Number.isFinite(s.scale))
+    ) {
+      throw new Error('Cannot restore a peer group from this state: not a failureprophet.peers version 1 snapshot');
+    }
+    const d = new PeerGroupDetector(s.smoothed.length, { smoothing: s.smoothing, scaleSmoothing: s.scaleSmoothing });
+    d.smoothed.set(s.smoothed);
+    d.scale = s.scale ?? NaN;
+    return d;
   }
 
   /** Index of the member most departed from its peers if its score reaches `threshold`, else -1. */

@@ -7,7 +7,7 @@ import { labelKey } from '../prometheus/resilient';
 import { PrometheusError, type RangeSeries } from '../prometheus/types';
 import type { AnomalyListener } from './listener';
 import type { PipelineMetrics } from './metrics';
-import type { PipelineRepository, StoredTarget } from './store/repository';
+import type { PipelineRepository, StoredPeers, StoredTarget } from './store/repository';
 import { freshModels, TargetModel, type AnomalyRecord, type TargetSettings } from './targetModel';
 import { kubernetesObject, signalKind, signalLimits, targetId, targetLabels } from './targets';
 
@@ -125,6 +125,7 @@ export class WatchRunner {
       this.deps.logger.info({ watch: this.name }, 'watch changed since its state was stored; replaying its history with fresh models');
     }
     this.lastProcessed = this.deps.repo.lastProcessed(this.name);
+    this.restorePeers();
     for (const stored of this.deps.repo.loadTargets(this.name)) {
       try {
         const model = TargetModel.fromState(stored.id, this.name, stored.labels, kubernetesObject(this.deps.watch, stored.labels), this.settings, stored.state);
@@ -135,6 +136,31 @@ export class WatchRunner {
       }
     }
     this.deps.metrics.targetsWatched.set({ watch: this.name }, this.targets.size);
+  }
+
+  private restorePeers(): void {
+    let stored: StoredPeers;
+    try {
+      stored = this.deps.repo.loadPeers(this.name);
+    } catch (err) {
+      this.deps.logger.warn({ watch: this.name, err: (err as Error).message }, 'stored peer groups unreadable; relearning them');
+      return;
+    }
+    for (const [key, { members, state }] of Object.entries(stored)) {
+      try {
+        this.peers.set(key, { members, detector: PeerGroupDetector.fromState(state) });
+      } catch (err) {
+        this.deps.logger.warn({ watch: this.name, group: key, err: (err as Error).message }, 'stored peer group unreadable; relearning it');
+      }
+    }
+  }
+
+  /** The peer groups to checkpoint, or undefined for a watch without peers (the stored value stays). */
+  private peersToStore(): StoredPeers | undefined {
+    if (!this.deps.watch.peers) {
+      return undefined;
+    }
+    return Object.fromEntries([...this.peers].map(([key, { members, detector }]) => [key, { members, state: detector.toState() }]));
   }
 
   /** Runs fn after whatever this watch is doing (cycles and retraining never interleave). */
@@ -340,6 +366,7 @@ export class WatchRunner {
       anomalies,
       predictions,
       forgotten: forgotten.map((t) => t.id),
+      peers: this.peersToStore(),
     });
     this.lastProcessed = to;
     for (const t of touched) {

@@ -42,7 +42,12 @@ export interface CycleWrite {
   anomalies: AnomalyRecord[];
   predictions: PredictionRecord[];
   forgotten: string[];
+  /** The watch's peer groups by key; left as stored when absent. */
+  peers?: StoredPeers;
 }
+
+/** A watch's peer-group detectors: which targets each group had (in order) and its state. */
+export type StoredPeers = Record<string, { members: string; state: unknown }>;
 
 interface AnomalyRow {
   id: number;
@@ -77,11 +82,13 @@ export class PipelineRepository {
          ON CONFLICT(name) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at`
       ),
       forgetWatchTargets: db.prepare('DELETE FROM pipeline_targets WHERE watch = ?'),
-      forgetResumePoint: db.prepare('UPDATE pipeline_watches SET last_processed_ms = NULL WHERE name = ?'),
+      forgetResumePoint: db.prepare('UPDATE pipeline_watches SET last_processed_ms = NULL, peers = NULL WHERE name = ?'),
       setWatch: db.prepare(
-        `INSERT INTO pipeline_watches (name, last_processed_ms, updated_at) VALUES (?, ?, ?)
-         ON CONFLICT(name) DO UPDATE SET last_processed_ms = excluded.last_processed_ms, updated_at = excluded.updated_at`
+        `INSERT INTO pipeline_watches (name, last_processed_ms, updated_at, peers) VALUES (?, ?, ?, ?)
+         ON CONFLICT(name) DO UPDATE SET last_processed_ms = excluded.last_processed_ms, updated_at = excluded.updated_at,
+           peers = COALESCE(excluded.peers, pipeline_watches.peers)`
       ),
+      peers: db.prepare('SELECT peers FROM pipeline_watches WHERE name = ?'),
       targets: db.prepare('SELECT id, watch, labels, state FROM pipeline_targets WHERE watch = ?'),
       setTarget: db.prepare(
         `INSERT INTO pipeline_targets (id, watch, labels, state, last_sample_ms, updated_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -124,7 +131,8 @@ export class PipelineRepository {
    * Records the definition a watch runs under. When the stored state was learned under another one,
    * that state and the resume point go first, in the same transaction, so the watch replays its
    * history with fresh models; anomalies, predictions and model versions stay as the record of what
-   * happened. A row from before definitions were kept is taken as learned under this one.
+   * happened; so do its peer groups. A row from before definitions were kept is taken as learned
+   * under this one.
    * Returns whether the state was dropped.
    */
   adoptDefinition(watch: string, definition: string): boolean {
@@ -143,6 +151,12 @@ export class PipelineRepository {
   lastProcessed(watch: string): number | null {
     const row = this.s.watch.get(watch) as { last_processed_ms: number | null } | undefined;
     return row?.last_processed_ms ?? null;
+  }
+
+  /** The peer groups stored with the watch's last cycle ({} when none). */
+  loadPeers(watch: string): StoredPeers {
+    const row = this.s.peers.get(watch) as { peers: string | null } | undefined;
+    return row?.peers ? JSON.parse(row.peers, reviveNaN) : {};
   }
 
   loadTargets(watch: string): StoredTarget[] {
@@ -178,7 +192,7 @@ export class PipelineRepository {
       for (const id of write.forgotten) {
         this.s.forget.run(id);
       }
-      this.s.setWatch.run(write.watch, write.lastProcessed, now);
+      this.s.setWatch.run(write.watch, write.lastProcessed, now, write.peers ? JSON.stringify(write.peers, replaceNaN) : null);
       return stored;
     })();
   }
