@@ -83,6 +83,8 @@ export const testIds = {
     source: 'data-testid fp-kube-source',
     error: 'data-testid fp-kube-error',
     reset: 'data-testid fp-kube-reset',
+    unsent: 'data-testid fp-kube-unsent',
+    send: 'data-testid fp-kube-send',
   },
   watchesConfig: {
     container: 'data-testid fp-watches-config',

@@ -279,6 +279,65 @@ describe('AppConfig (connection)', () => {
     expect(reloadPage).not.toHaveBeenCalled();
   });
 
+  it('offers to send Kubernetes settings saved in Grafana elsewhere (provisioning) that the backend does not use', async () => {
+    let settings: object = {
+      source: 'config',
+      mode: 'in-cluster',
+      url: 'https://10.0.0.1:443',
+      tokenSet: true,
+      caSet: false,
+    };
+    let refuse = true;
+    const fetch = installFakeBackendSrv({
+      'GET api/kubernetes': () => ({ data: settings }),
+      [`PUT ${kubernetesPaths.admin}`]: () => {
+        if (refuse) {
+          return { status: 502, data: { message: 'Kubernetes did not answer: connect ECONNREFUSED' } };
+        }
+        settings = endpointSettings;
+        return { data: settings };
+      },
+    });
+    renderConfig(
+      { backendUrl: 'http://backend:3001', kubernetes: { mode: 'endpoint', url: 'https://k8s:6443' } },
+      { backendToken: true, kubeToken: true }
+    );
+    expect(await screen.findByTestId(testIds.kubernetesAccess.unsent)).toHaveTextContent(
+      'Grafana has other Kubernetes settings saved (API endpoint https://k8s:6443, e.g. from provisioning) that the backend does not use.'
+    );
+
+    await userEvent.click(screen.getByTestId(testIds.kubernetesAccess.send));
+    expect(await screen.findByTestId(testIds.kubernetesAccess.error)).toHaveTextContent(
+      'The backend refused them or could not be reached'
+    );
+    expect(screen.getByTestId(testIds.kubernetesAccess.unsent)).toBeInTheDocument();
+
+    refuse = false;
+    await userEvent.click(screen.getByTestId(testIds.kubernetesAccess.send));
+    expect(
+      await screen.findByText(/The backend uses: API endpoint https:\/\/k8s:6443 \(set in Grafana/)
+    ).toBeInTheDocument();
+    expect(screen.queryByTestId(testIds.kubernetesAccess.unsent)).not.toBeInTheDocument();
+    expect(screen.queryByTestId(testIds.kubernetesAccess.error)).not.toBeInTheDocument();
+    expect(requestsTo(fetch, 'PUT', kubernetesPaths.admin).map((r) => r.data)).toEqual([
+      { mode: 'endpoint', url: 'https://k8s:6443' },
+      { mode: 'endpoint', url: 'https://k8s:6443' },
+    ]);
+    // Nothing was saved in Grafana and nothing reloads: only the backend changed.
+    expect(requestsTo(fetch, 'POST', PLUGIN_SETTINGS_URL)).toHaveLength(0);
+    expect(reloadPage).not.toHaveBeenCalled();
+  });
+
+  it('says nothing about saved Kubernetes settings the backend already uses', async () => {
+    installFakeBackendSrv({ 'GET api/kubernetes': { data: endpointSettings } });
+    renderConfig(
+      { backendUrl: 'http://backend:3001', kubernetes: { mode: 'endpoint', url: 'https://k8s:6443' } },
+      { backendToken: true, kubeToken: true }
+    );
+    expect(await screen.findByText(/The backend uses: API endpoint https:\/\/k8s:6443/)).toBeInTheDocument();
+    expect(screen.queryByTestId(testIds.kubernetesAccess.unsent)).not.toBeInTheDocument();
+  });
+
   it('reports in words what each connection test finds', async () => {
     installFakeBackendSrv({
       'GET healthz': { data: { status: 'ok', version: '1.2.3', uptimeSeconds: 5 } },

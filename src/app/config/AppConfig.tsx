@@ -16,7 +16,7 @@ import {
   useStyles2,
 } from '@grafana/ui';
 import { PLUGIN_SETTINGS_URL } from '../../constants';
-import type { PutKubernetesBody } from '../../contract/kubernetes';
+import type { KubernetesSettings, PutKubernetesBody } from '../../contract/kubernetes';
 import { reloadPage } from '../../utils/reloadPage';
 import { describeKubernetes, getKubernetes, putKubernetes, resetKubernetes } from '../api/kubernetes';
 import { useBackendQuery } from '../api/useBackendQuery';
@@ -192,6 +192,26 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
     setSaved(true);
   };
 
+  // Settings saved in Grafana without passing through this page (provisioning, the settings API)
+  // reach the backend only when sent: Grafana tells plugins nothing when they change.
+  const savedKube = jsonData?.kubernetes;
+  const savedKubeUnused = Boolean(savedKube && backendKube.data && !kubeSettingsInUse(savedKube, backendKube.data));
+
+  const onSendSavedKube = async () => {
+    if (!savedKube) {
+      return;
+    }
+    setKubeError(undefined);
+    try {
+      await putKubernetes(
+        savedKube.mode === 'endpoint' ? { mode: 'endpoint', url: savedKube.url ?? '' } : { mode: 'in-cluster' }
+      );
+    } catch (err) {
+      setKubeError(`The backend refused them or could not be reached: ${(err as Error).message}`);
+    }
+    backendKube.reload();
+  };
+
   const onResetBackendKube = async () => {
     setKubeError(undefined);
     try {
@@ -277,6 +297,22 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
                   >
                     Use the backend&apos;s config file instead
                   </Button>
+                )}
+                {savedKubeUnused && savedKube && !kubeChanged && (
+                  <div className={styles.kubeSource} data-testid={testIds.kubernetesAccess.unsent}>
+                    <Text color="warning">
+                      Grafana has other Kubernetes settings saved ({describeSavedKube(savedKube)}, e.g. from
+                      provisioning) that the backend does not use.
+                    </Text>
+                    <Button
+                      size="sm"
+                      variant="secondary"
+                      onClick={onSendSavedKube}
+                      data-testid={testIds.kubernetesAccess.send}
+                    >
+                      Send them to the backend
+                    </Button>
+                  </div>
                 )}
               </>
             ) : backendKube.error ? (
@@ -385,6 +421,15 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
 };
 
 export default AppConfig;
+
+/** Whether the backend runs on what Grafana has saved (the secrets cannot be compared, only where they go). */
+function kubeSettingsInUse(saved: NonNullable<AppSettings['kubernetes']>, used: KubernetesSettings): boolean {
+  return used.source === 'grafana' && used.mode === saved.mode && (saved.mode !== 'endpoint' || used.url === saved.url);
+}
+
+function describeSavedKube(saved: NonNullable<AppSettings['kubernetes']>): string {
+  return saved.mode === 'endpoint' ? `API endpoint ${saved.url ?? '(no URL)'}` : 'in-cluster service account';
+}
 
 function secretsToSave(state: FormState, initial: FormState): Record<string, string> | undefined {
   const secrets: Record<string, string> = {};
