@@ -1,14 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
-import { Registry } from 'prom-client';
-import { configSchema } from '../../src/server/config/schema';
-import { Pipeline } from '../../src/server/pipeline/pipeline';
 import type { RangeQuerier } from '../../src/server/pipeline/watchRunner';
 import type { RangeQuery } from '../../src/server/prometheus/client';
 import { openSqliteStore } from '../../src/server/store/sqlite';
-import { TestClock } from './helpers';
+import { buildPipeline, TestClock } from './helpers';
 
 const NOW = Date.UTC(2025, 2, 3, 12);
 const MINUTE = 60_000;
@@ -38,24 +34,16 @@ describe('a watch whose definition changed while the backend was stopped', () =>
 
   /** Starts a backend on the same data directory, runs one cycle, stops it; returns the queries it made. */
   async function runBackend(definition: Record<string, unknown>) {
-    const store = openSqliteStore(dir);
     const source = recordingQuerier();
-    const config = configSchema.parse({ watches: [definition] });
-    const pipeline = new Pipeline({
-      config,
-      db: store.db,
-      logger: pino({ level: 'silent' }),
-      metrics: new Registry(),
-      now: clock.now,
-      querierFor: () => source.querier,
+    const { pipeline, close } = buildPipeline({ watches: [definition] }, clock, {
+      dataDir: dir,
+      extra: { querierFor: () => source.querier },
     });
-    pipeline.init();
     await pipeline.runOnce();
     const targets = pipeline.repo.loadTargets('w');
     const models = pipeline.repo.models({ watch: 'w' });
     const lastProcessed = pipeline.repo.lastProcessed('w');
-    await pipeline.stop();
-    store.close();
+    await close();
     return { queries: source.queries, targets, models, lastProcessed };
   }
 

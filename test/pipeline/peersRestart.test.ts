@@ -1,14 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
-import { Registry } from 'prom-client';
 import { Random } from '../../src/detection';
-import { configSchema } from '../../src/server/config/schema';
-import { Pipeline } from '../../src/server/pipeline/pipeline';
+import type { Pipeline } from '../../src/server/pipeline/pipeline';
 import type { RangeQuerier } from '../../src/server/pipeline/watchRunner';
-import { openSqliteStore } from '../../src/server/store/sqlite';
-import { TestClock } from './helpers';
+import { buildPipeline, TestClock } from './helpers';
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2025, 2, 3);
@@ -31,39 +27,17 @@ const querier: RangeQuerier = {
     }),
 };
 
-const config = configSchema.parse({
-  watches: [
-    {
-      name: 'web',
-      queries: { cpu: 'cpu' },
-      target: ['deployment', 'pod'],
-      peers: ['deployment'],
-      step: '1m',
-      history: '6h',
-      lag: 0,
-    },
-  ],
-});
-
-function open(dir: string, clock: TestClock) {
-  const store = openSqliteStore(dir);
-  const pipeline = new Pipeline({
-    config,
-    db: store.db,
-    logger: pino({ level: 'silent' }),
-    metrics: new Registry(),
-    now: clock.now,
-    querierFor: () => querier,
-  });
-  pipeline.init();
-  return {
-    pipeline,
-    close: async () => {
-      await pipeline.stop();
-      store.close();
-    },
-  };
-}
+const WEB = {
+  name: 'web',
+  queries: { cpu: 'cpu' },
+  target: ['deployment', 'pod'],
+  peers: ['deployment'],
+  step: '1m',
+  history: '6h',
+  lag: 0,
+};
+const open = (dataDir: string, clock: TestClock) =>
+  buildPipeline({ watches: [WEB] }, clock, { dataDir, extra: { querierFor: () => querier } });
 
 /** What an anomaly found against the peers says, comparable between runs. */
 const peerAnomalies = (p: Pipeline) =>
