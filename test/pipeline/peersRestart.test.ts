@@ -12,11 +12,12 @@ const DRIFT_START = T0 + 6 * 60 * MINUTE;
 const END = T0 + 9 * 60 * MINUTE;
 const PODS = ['web-a', 'web-b', 'web-c', 'web-d'];
 
-/** Four replicas' CPU, noisy alike, until web-d drifts away from its siblings. */
-const querier: RangeQuerier = {
+/** Four replicas' CPU, noisy alike, until web-d drifts away from its siblings; a pod in `gone` has no samples from then on. */
+const fleet = (gone: Record<string, number> = {}): RangeQuerier => ({
   queryRange: async (q) =>
     PODS.map((pod, p) => {
-      const n = (q.end - q.start) / q.stepMs + 1;
+      const last = Math.min(q.end, gone[pod] ?? Infinity);
+      const n = Math.max(0, Math.floor((last - q.start) / q.stepMs) + 1);
       const timestamps = Float64Array.from({ length: n }, (_, i) => q.start + i * q.stepMs);
       const values = timestamps.map((t) => {
         const rng = new Random(t / MINUTE + 1000 * p);
@@ -24,8 +25,8 @@ const querier: RangeQuerier = {
         return 0.5 + 0.1 * Math.sin((2 * Math.PI * t) / (120 * MINUTE)) + 0.01 * (rng.next() - 0.5) + drift;
       });
       return { labels: { deployment: 'web', pod }, timestamps, values };
-    }),
-};
+    }).filter((series) => series.timestamps.length > 0),
+});
 
 const WEB = {
   name: 'web',
@@ -36,8 +37,8 @@ const WEB = {
   history: '6h',
   lag: 0,
 };
-const open = (dataDir: string, clock: TestClock) =>
-  buildPipeline({ watches: [WEB] }, clock, { dataDir, extra: { querierFor: () => querier } });
+const open = (dataDir: string, clock: TestClock, querier = fleet(), pipeline = {}) =>
+  buildPipeline({ watches: [WEB], pipeline }, clock, { dataDir, extra: { querierFor: () => querier } });
 
 /** What an anomaly found against the peers says, comparable between runs. */
 const peerAnomalies = (p: Pipeline) =>
@@ -97,5 +98,46 @@ describe('peer groups across a restart', () => {
     }
     expect(peerAnomalies(first.pipeline)).toEqual(expected);
     await first.close();
+  }, 60_000);
+
+  it.each([
+    ['an unreadable column', 'not json'],
+    [
+      'a group whose members are not target ids',
+      JSON.stringify({ 'deployment=web/cpu': { members: '{"a":1}', state: {} } }),
+    ],
+    [
+      'a group whose state is not a peer group',
+      JSON.stringify({ 'deployment=web/cpu': { members: '["a"]', state: { format: 'x' } } }),
+    ],
+  ])('relearns peer groups stored as %s, and runs on', async (_, stored) => {
+    const clock = new TestClock(T0 + 7 * 60 * MINUTE);
+    const dir = tempDir();
+    const first = open(dir, clock);
+    await first.pipeline.runOnce();
+    first.store.db.prepare('UPDATE pipeline_watches SET peers = ?').run(stored);
+    await first.close();
+    const second = open(dir, clock);
+    clock.advance(5 * MINUTE);
+    await second.pipeline.runOnce();
+    expect(second.pipeline.watches()[0]).toMatchObject({ degraded: false, lastProcessedAt: clock.ms });
+    expect(Object.keys(second.pipeline.repo.loadPeers('web'))).toEqual(['deployment=web/cpu']);
+    await second.close();
+  });
+
+  it('forgets a peer group once its members are gone', async () => {
+    const scaledDown = T0 + 7 * 60 * MINUTE;
+    const clock = new TestClock(scaledDown + 10 * MINUTE);
+    const h = open(tempDir(), clock, fleet({ 'web-c': scaledDown, 'web-d': scaledDown }), { staleAfter: '30m' });
+    await h.pipeline.runOnce();
+    // Two replicas left cannot tell an outlier: the four-replica group stays until its members are forgotten.
+    expect(Object.values(h.pipeline.repo.loadPeers('web')).map((g) => JSON.parse(g.members))).toEqual([
+      PODS.map((pod) => `web{deployment="web",pod="${pod}"}`),
+    ]);
+    clock.advance(30 * MINUTE);
+    await h.pipeline.runOnce();
+    expect(h.pipeline.targets().map((t) => t.labels.pod)).toEqual(['web-a', 'web-b']);
+    expect(h.pipeline.repo.loadPeers('web')).toEqual({});
+    await h.close();
   }, 60_000);
 });

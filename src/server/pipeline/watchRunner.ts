@@ -85,6 +85,7 @@ export class WatchRunner {
   private lastCycleAt: number | null = null;
   private lastCycleSeconds: number | null = null;
   private series = 0;
+  /** Per peer group and signal: its members' target ids in order (as JSON) and its detector. */
   private readonly peers = new Map<string, { members: string; detector: PeerGroupDetector }>();
   private queue: Promise<unknown> = Promise.resolve();
   /** Set once the watch was removed or replaced: nothing of it runs any more. */
@@ -148,9 +149,26 @@ export class WatchRunner {
     }
     for (const [key, { members, state }] of Object.entries(stored)) {
       try {
+        const ids: unknown = JSON.parse(members);
+        if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) {
+          throw new Error('its members are not a list of target ids');
+        }
         this.peers.set(key, { members, detector: PeerGroupDetector.fromState(state) });
       } catch (err) {
         this.deps.logger.warn({ watch: this.name, group: key, err: (err as Error).message }, 'stored peer group unreadable; relearning it');
+      }
+    }
+  }
+
+  /** Drops the peer groups a forgotten target belonged to: a group without it starts afresh anyway. */
+  private forgetPeerGroupsOf(forgotten: TargetModel[]): void {
+    if (forgotten.length === 0 || this.peers.size === 0) {
+      return;
+    }
+    const gone = new Set(forgotten.map((t) => t.id));
+    for (const [key, { members }] of this.peers) {
+      if ((JSON.parse(members) as string[]).some((id) => gone.has(id))) {
+        this.peers.delete(key);
       }
     }
   }
@@ -304,7 +322,7 @@ export class WatchRunner {
     const out = new Map<string, { score: number; signal: string }>();
     for (const { key, members } of peerGroups) {
       for (const signal of Object.keys(this.deps.watch.queries)) {
-        const memberIds = members.map((m) => m.target.id).join('|');
+        const memberIds = JSON.stringify(members.map((m) => m.target.id));
         const detectorKey = `${key}/${signal}`;
         let entry = this.peers.get(detectorKey);
         if (!entry || entry.members !== memberIds) {
@@ -356,6 +374,7 @@ export class WatchRunner {
         forgotten.push(target);
       }
     }
+    this.forgetPeerGroupsOf(forgotten);
     if (to === end) {
       this.recordInitialModels(touched);
     }
