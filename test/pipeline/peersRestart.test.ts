@@ -104,11 +104,11 @@ describe('peer groups across a restart', () => {
     ['an unreadable column', 'not json'],
     [
       'a group whose members are not target ids',
-      JSON.stringify({ 'deployment=web/cpu': { members: '{"a":1}', state: {} } }),
+      JSON.stringify({ 'deployment=web/cpu': { members: { a: 1 }, state: {} } }),
     ],
     [
       'a group whose state is not a peer group',
-      JSON.stringify({ 'deployment=web/cpu': { members: '["a"]', state: { format: 'x' } } }),
+      JSON.stringify({ 'deployment=web/cpu': { members: ['a'], state: { format: 'x' } } }),
     ],
   ])('relearns peer groups stored as %s, and runs on', async (_, stored) => {
     const clock = new TestClock(T0 + 7 * 60 * MINUTE);
@@ -131,7 +131,7 @@ describe('peer groups across a restart', () => {
     const h = open(tempDir(), clock, fleet({ 'web-c': scaledDown, 'web-d': scaledDown }), { staleAfter: '30m' });
     await h.pipeline.runOnce();
     // Two replicas left cannot tell an outlier: the four-replica group stays until its members are forgotten.
-    expect(Object.values(h.pipeline.repo.loadPeers('web')).map((g) => JSON.parse(g.members))).toEqual([
+    expect(Object.values(h.pipeline.repo.loadPeers('web')).map((g) => g.members)).toEqual([
       PODS.map((pod) => `web{deployment="web",pod="${pod}"}`),
     ]);
     clock.advance(30 * MINUTE);

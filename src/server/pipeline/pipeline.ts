@@ -242,7 +242,8 @@ export class Pipeline {
    * untouched. A removed watch stops after its cycle in flight: its open anomalies close, its
    * targets' state stays stored. A changed watch (same name, any other difference) stops likewise
    * and starts afresh: the new runner finds its stored state learned under the old definition and
-   * drops it with the resume point, so its new models replay the history as a new watch does. Resolves once the new set is in place; reloads run one at a time.
+   * drops it with the resume point, so its new models replay the history as a new watch does.
+   * Resolves once the new set is in place; reloads run one at a time.
    */
   replaceWatches(
     watches: WatchConfig[]

@@ -85,8 +85,8 @@ export class WatchRunner {
   private lastCycleAt: number | null = null;
   private lastCycleSeconds: number | null = null;
   private series = 0;
-  /** Per peer group and signal: its members' target ids in order (as JSON) and its detector. */
-  private readonly peers = new Map<string, { members: string; detector: PeerGroupDetector }>();
+  /** Per peer group and signal: its members' target ids in order and its detector. */
+  private readonly peers = new Map<string, { members: string[]; detector: PeerGroupDetector }>();
   private queue: Promise<unknown> = Promise.resolve();
   /** Set once the watch was removed or replaced: nothing of it runs any more. */
   private retired = false;
@@ -149,8 +149,7 @@ export class WatchRunner {
     }
     for (const [key, { members, state }] of Object.entries(stored)) {
       try {
-        const ids: unknown = JSON.parse(members);
-        if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) {
+        if (!Array.isArray(members) || !members.every((id) => typeof id === 'string')) {
           throw new Error('its members are not a list of target ids');
         }
         this.peers.set(key, { members, detector: PeerGroupDetector.fromState(state) });
@@ -167,7 +166,7 @@ export class WatchRunner {
     }
     const gone = new Set(forgotten.map((t) => t.id));
     for (const [key, { members }] of this.peers) {
-      if ((JSON.parse(members) as string[]).some((id) => gone.has(id))) {
+      if (members.some((id) => gone.has(id))) {
         this.peers.delete(key);
       }
     }
@@ -322,10 +321,10 @@ export class WatchRunner {
     const out = new Map<string, { score: number; signal: string }>();
     for (const { key, members } of peerGroups) {
       for (const signal of Object.keys(this.deps.watch.queries)) {
-        const memberIds = JSON.stringify(members.map((m) => m.target.id));
+        const memberIds = members.map((m) => m.target.id);
         const detectorKey = `${key}/${signal}`;
         let entry = this.peers.get(detectorKey);
-        if (!entry || entry.members !== memberIds) {
+        if (!entry || entry.members.length !== memberIds.length || entry.members.some((id, i) => id !== memberIds[i])) {
           entry = { members: memberIds, detector: new PeerGroupDetector(members.length, { scaleSmoothing: PEER_SCALE_SMOOTHING }) };
           this.peers.set(detectorKey, entry);
         }

@@ -47,7 +47,7 @@ export interface CycleWrite {
 }
 
 /** A watch's peer-group detectors: which targets each group had (in order) and its state. */
-export type StoredPeers = Record<string, { members: string; state: unknown }>;
+export type StoredPeers = Record<string, { members: string[]; state: unknown }>;
 
 interface AnomalyRow {
   id: number;
@@ -130,10 +130,9 @@ export class PipelineRepository {
   /**
    * Records the definition a watch runs under. When the stored state was learned under another one,
    * that state and the resume point go first, in the same transaction, so the watch replays its
-   * history with fresh models; anomalies, predictions and model versions stay as the record of what
-   * happened; so do its peer groups. A row from before definitions were kept is taken as learned
-   * under this one.
-   * Returns whether the state was dropped.
+   * history with fresh models (its peer groups go too); anomalies, predictions and model versions
+   * stay as the record of what happened. A row from before definitions were kept is taken as
+   * learned under this one. Returns whether the state was dropped.
    */
   adoptDefinition(watch: string, definition: string): boolean {
     return this.db.transaction(() => {
