@@ -156,6 +156,7 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
     setSaving(true);
     setSaveError(undefined);
     setKubeError(undefined);
+    const kubernetes = kubernetesBody({ mode: state.kubeMode, url: state.kubeUrl });
     try {
       await savePluginSettings({
         enabled,
@@ -164,7 +165,7 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
           ...jsonData,
           backendUrl: state.backendUrl,
           prometheusDatasourceUid: state.prometheusDatasourceUid,
-          kubernetes: endpoint ? { mode: 'endpoint', url: state.kubeUrl } : { mode: 'in-cluster' },
+          kubernetes,
         },
         // Only the secrets the admin typed or reset are sent: an untouched secret stays as it is.
         secureJsonData: secretsToSave(state, initial),
@@ -177,9 +178,8 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
     }
     // Only a change made here is pushed: an untouched page must not override the backend's own config.
     if (kubeChanged) {
-      const body: PutKubernetesBody = endpoint ? { mode: 'endpoint', url: state.kubeUrl } : { mode: 'in-cluster' };
       try {
-        await putKubernetes(body);
+        await putKubernetes(kubernetes);
       } catch (err) {
         setKubeError(
           `Grafana saved them, but the backend refused them or could not be reached, so it keeps using what it used before: ${(err as Error).message}`
@@ -195,17 +195,13 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
   // Settings saved in Grafana without passing through this page (provisioning, the settings API)
   // reach the backend only when sent: Grafana tells plugins nothing when they change.
   const savedKube = jsonData?.kubernetes;
-  const savedKubeUnused = Boolean(savedKube && backendKube.data && !kubeSettingsInUse(savedKube, backendKube.data));
+  const unsentKube =
+    savedKube && backendKube.data && !kubeSettingsInUse(savedKube, backendKube.data) ? savedKube : undefined;
 
-  const onSendSavedKube = async () => {
-    if (!savedKube) {
-      return;
-    }
+  const onSendKube = async (saved: SavedKubernetes) => {
     setKubeError(undefined);
     try {
-      await putKubernetes(
-        savedKube.mode === 'endpoint' ? { mode: 'endpoint', url: savedKube.url ?? '' } : { mode: 'in-cluster' }
-      );
+      await putKubernetes(kubernetesBody(saved));
     } catch (err) {
       setKubeError(`The backend refused them or could not be reached: ${(err as Error).message}`);
     }
@@ -298,16 +294,16 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
                     Use the backend&apos;s config file instead
                   </Button>
                 )}
-                {savedKubeUnused && savedKube && !kubeChanged && (
+                {unsentKube && !kubeChanged && (
                   <div className={styles.kubeSource} data-testid={testIds.kubernetesAccess.unsent}>
                     <Text color="warning">
-                      Grafana has other Kubernetes settings saved ({describeSavedKube(savedKube)}, e.g. from
+                      Grafana has other Kubernetes settings saved ({describeSavedKube(unsentKube)}, e.g. from
                       provisioning) that the backend does not use.
                     </Text>
                     <Button
                       size="sm"
                       variant="secondary"
-                      onClick={onSendSavedKube}
+                      onClick={() => onSendKube(unsentKube)}
                       data-testid={testIds.kubernetesAccess.send}
                     >
                       Send them to the backend
@@ -422,12 +418,19 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
 
 export default AppConfig;
 
+type SavedKubernetes = NonNullable<AppSettings['kubernetes']>;
+
+/** What the backend is sent for Kubernetes settings as jsonData keeps them (the same shape, url only for an endpoint). */
+function kubernetesBody(s: SavedKubernetes): PutKubernetesBody {
+  return s.mode === 'endpoint' ? { mode: 'endpoint', url: s.url ?? '' } : { mode: 'in-cluster' };
+}
+
 /** Whether the backend runs on what Grafana has saved (the secrets cannot be compared, only where they go). */
-function kubeSettingsInUse(saved: NonNullable<AppSettings['kubernetes']>, used: KubernetesSettings): boolean {
+function kubeSettingsInUse(saved: SavedKubernetes, used: KubernetesSettings): boolean {
   return used.source === 'grafana' && used.mode === saved.mode && (saved.mode !== 'endpoint' || used.url === saved.url);
 }
 
-function describeSavedKube(saved: NonNullable<AppSettings['kubernetes']>): string {
+function describeSavedKube(saved: SavedKubernetes): string {
   return saved.mode === 'endpoint' ? `API endpoint ${saved.url ?? '(no URL)'}` : 'in-cluster service account';
 }
 
