@@ -6,7 +6,14 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createDetector, DETECTOR_NAMES, IsolationForest, Random, RECOMMENDED_THRESHOLD, StreamingForecaster } from '../src/detection';
+import {
+  createDetector,
+  DETECTOR_NAMES,
+  IsolationForest,
+  Random,
+  RECOMMENDED_THRESHOLD,
+  StreamingForecaster,
+} from '../src/detection';
 import { parseTimestamp, readSeries } from '../tools/nab/nabFiles';
 import { probationLength } from '../tools/nab/scorer';
 
@@ -38,7 +45,9 @@ function streaming(): void {
     }
     const s = (performance.now() - start) / 1000;
     const bytes = JSON.stringify(d.toState()).length;
-    console.log(`  ${name.padEnd(15)} ${(count / s / 1e6).toFixed(2).padStart(6)} M points/s   state ${bytes} bytes as JSON   (checksum ${sink.toFixed(1)})`);
+    console.log(
+      `  ${name.padEnd(15)} ${(count / s / 1e6).toFixed(2).padStart(6)} M points/s   state ${bytes} bytes as JSON   (checksum ${sink.toFixed(1)})`
+    );
   }
 }
 
@@ -70,7 +79,10 @@ for _ in range(int(sys.argv[3])):
 print(fit, score)
 `;
   try {
-    const out = execFileSync(PYTHON, ['-c', script, String(rows), String(cols), String(repeatsFor(rows))], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' } });
+    const out = execFileSync(PYTHON, ['-c', script, String(rows), String(cols), String(repeatsFor(rows))], {
+      encoding: 'utf8',
+      env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
+    });
     const [fit, score] = out.trim().split(/\s+/).map(Number);
     return { fit, score };
   } catch (err) {
@@ -80,7 +92,9 @@ print(fit, score)
 }
 
 function isolationForest(): void {
-  console.log('Isolation Forest, 100 trees, 256 samples, contamination 0.01, one core, CPU seconds (scoring: fastest of 3 runs on 100,000 rows, 1 run on 1,000,000, for both):');
+  console.log(
+    'Isolation Forest, 100 trees, 256 samples, contamination 0.01, one core, CPU seconds (scoring: fastest of 3 runs on 100,000 rows, 1 run on 1,000,000, for both):'
+  );
   for (const rows of [100_000, 1_000_000]) {
     const cols = 5;
     const rng = new Random(1);
@@ -98,7 +112,11 @@ function isolationForest(): void {
     }
     const sk = sklearn(rows, cols);
     const line = `  ${rows.toLocaleString('en')} x ${cols}: ours fit ${fit.toFixed(3)} s, score ${score.toFixed(3)} s (${Math.round(rows / score).toLocaleString('en')} rows/s)`;
-    console.log(sk ? `${line}; sklearn fit ${sk.fit.toFixed(3)} s, score ${sk.score.toFixed(3)} s (${Math.round(rows / sk.score).toLocaleString('en')} rows/s); score speed-up x${(sk.score / score).toFixed(1)}, fit x${(sk.fit / fit).toFixed(1)}` : line);
+    console.log(
+      sk
+        ? `${line}; sklearn fit ${sk.fit.toFixed(3)} s, score ${sk.score.toFixed(3)} s (${Math.round(rows / sk.score).toLocaleString('en')} rows/s); score speed-up x${(sk.score / score).toFixed(1)}, fit x${(sk.fit / fit).toFixed(1)}`
+        : line
+    );
   }
 }
 
@@ -110,9 +128,16 @@ function leadTimes(): void {
   }
   const labels: Record<string, string[]> = JSON.parse(readFileSync(join(NAB, 'labels.json'), 'utf8'));
   const windows: Record<string, Array<[string, string]>> = JSON.parse(readFileSync(join(NAB, 'windows.json'), 'utf8'));
-  console.log(`lead times (alarm: failureprophet score >= ${RECOMMENDED_THRESHOLD}, or Holt-Winters forecast crossing a limit within 1 h;`);
-  console.log('  limits: probation min/max widened by half the probation range; false alarms: alarms outside every window before the label):');
-  for (const rel of ['realKnownCause/machine_temperature_system_failure.csv', 'realKnownCause/ec2_request_latency_system_failure.csv']) {
+  console.log(
+    `lead times (alarm: failureprophet score >= ${RECOMMENDED_THRESHOLD}, or Holt-Winters forecast crossing a limit within 1 h;`
+  );
+  console.log(
+    '  limits: probation min/max widened by half the probation range; false alarms: alarms outside every window before the label):'
+  );
+  for (const rel of [
+    'realKnownCause/machine_temperature_system_failure.csv',
+    'realKnownCause/ec2_request_latency_system_failure.csv',
+  ]) {
     const s = readSeries(join(NAB, 'data', rel));
     const n = s.values.length;
     const prob = probationLength(n);
@@ -138,7 +163,10 @@ function leadTimes(): void {
       if (score >= RECOMMENDED_THRESHOLD) {
         detAlarm.push(s.timestamps[i]);
       }
-      if (i % 3 === 0 && Math.min(fc.timeToLimit(upper, 'above').seconds, fc.timeToLimit(lower, 'below').seconds) <= 3600) {
+      if (
+        i % 3 === 0 &&
+        Math.min(fc.timeToLimit(upper, 'above').seconds, fc.timeToLimit(lower, 'below').seconds) <= 3600
+      ) {
         fcAlarm.push(s.timestamps[i]);
       }
     }
@@ -152,7 +180,9 @@ function leadTimes(): void {
         const fp = alarms.filter((t) => t > prev && t < label && !inWindow(t)).length;
         return `${first === undefined ? 'no alarm before it' : `${((label - first) / 3_600_000).toFixed(1)} h before`}, ${fp} false alarm(s) before it`;
       };
-      console.log(`    failure ${new Date(label).toISOString().slice(0, 16)}: detector ${describe(detAlarm)}; forecast ${describe(fcAlarm)}`);
+      console.log(
+        `    failure ${new Date(label).toISOString().slice(0, 16)}: detector ${describe(detAlarm)}; forecast ${describe(fcAlarm)}`
+      );
       prev = label;
     }
   }

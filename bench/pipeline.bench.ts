@@ -37,7 +37,9 @@ async function cycleBench(series: number, points: number): Promise<void> {
       values: timestamps.map((_, i) => (k % 10 === 0 ? 0.3 + 0.0001 * i + 0.01 * rng.next() : value(rng, i, k))),
     }))
   );
-  console.log(`  backfilled ${series.toLocaleString('en')} series x ${points} points into a real Prometheus in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  console.log(
+    `  backfilled ${series.toLocaleString('en')} series x ${points} points into a real Prometheus in ${((performance.now() - t) / 1000).toFixed(1)} s`
+  );
   const dataDir = mkdtempSync(join(tmpdir(), 'fp-bench-'));
   const store = openSqliteStore(dataDir);
   const metrics = new Registry();
@@ -45,7 +47,15 @@ async function cycleBench(series: number, points: number): Promise<void> {
   const config = configSchema.parse({
     prometheus: { url: prom.url, timeout: '60s' },
     watches: [
-      { name: 'fleet', queries: { load: 'bench_load', memory: 'bench_memory_ratio' }, target: ['instance'], step: '1m', history: '1h', lag: 0, limits: { memory: 1 } },
+      {
+        name: 'fleet',
+        queries: { load: 'bench_load', memory: 'bench_memory_ratio' },
+        target: ['instance'],
+        step: '1m',
+        history: '1h',
+        lag: 0,
+        limits: { memory: 1 },
+      },
     ],
   });
   const pipeline = new Pipeline({ config, db: store.db, logger: pino({ level: 'silent' }), metrics, now: () => now });
@@ -88,7 +98,14 @@ function collectGarbage(): void {
 }
 
 function memoryBench(count: number, detailPoints: number): void {
-  const settings: TargetSettings = { detector: 'failureprophet', stepMs: STEP, probation: 30, closeAfter: 6, horizonSteps: 1440, detailPoints };
+  const settings: TargetSettings = {
+    detector: 'failureprophet',
+    stepMs: STEP,
+    probation: 30,
+    closeAfter: 6,
+    horizonSteps: 1440,
+    detailPoints,
+  };
   collectGarbage();
   const before = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
   const targets: TargetModel[] = [];
@@ -117,8 +134,13 @@ function memoryBench(count: number, detailPoints: number): void {
       `one step over all of them ${perStep.toFixed(0)} ms`
   );
   t = performance.now();
-  const json = targets.slice(0, 1000).map((x) => JSON.stringify(x.toState())).join('').length;
-  console.log(`  checkpoint size ${Math.round(json / 1000).toLocaleString('en')} bytes/series as JSON, ${((performance.now() - t) / 1000).toFixed(3)} s per 1,000 series`);
+  const json = targets
+    .slice(0, 1000)
+    .map((x) => JSON.stringify(x.toState()))
+    .join('').length;
+  console.log(
+    `  checkpoint size ${Math.round(json / 1000).toLocaleString('en')} bytes/series as JSON, ${((performance.now() - t) / 1000).toFixed(3)} s per 1,000 series`
+  );
   targets.length = 0;
 }
 

@@ -55,13 +55,17 @@ export function checkState(state: unknown, name: string, version: number): Detec
   }
   const s = state as Record<string, unknown>;
   if (s.format !== DETECTOR_STATE_FORMAT) {
-    throw new Error(`Cannot restore detector "${name}": format is ${JSON.stringify(s.format)}, expected "${DETECTOR_STATE_FORMAT}"`);
+    throw new Error(
+      `Cannot restore detector "${name}": format is ${JSON.stringify(s.format)}, expected "${DETECTOR_STATE_FORMAT}"`
+    );
   }
   if (s.name !== name) {
     throw new Error(`Cannot restore detector "${name}" from a state of detector ${JSON.stringify(s.name)}`);
   }
   if (s.version !== version) {
-    throw new Error(`Cannot restore detector "${name}": state version ${JSON.stringify(s.version)}, this build reads version ${version}`);
+    throw new Error(
+      `Cannot restore detector "${name}": state version ${JSON.stringify(s.version)}, this build reads version ${version}`
+    );
   }
   return s as DetectorState & Record<string, unknown>;
 }

@@ -58,7 +58,17 @@ export class EwmaDetector implements StreamingDetector {
   }
 
   toState(): DetectorState {
-    return { format: DETECTOR_STATE_FORMAT, name: this.name, version: VERSION, alpha: this.alpha, mean: this.mean, variance: this.variance, count: this.count, lastT: this.lastT, lastScore: this.lastScore };
+    return {
+      format: DETECTOR_STATE_FORMAT,
+      name: this.name,
+      version: VERSION,
+      alpha: this.alpha,
+      mean: this.mean,
+      variance: this.variance,
+      count: this.count,
+      lastT: this.lastT,
+      lastScore: this.lastScore,
+    };
   }
 
   static fromState(state: unknown): EwmaDetector {

@@ -38,7 +38,16 @@ describe('temporal features', () => {
 
   it('computes rolling mean, deviation, diff and counter rate online, writing into a row', () => {
     const f = new TemporalFeatures({ windowsMs: [15 * MIN], counter: true });
-    expect(featureNames({ windowsMs: [15 * MIN] })).toEqual(['hour_sin', 'hour_cos', 'day_of_week', 'value', 'diff', 'rate', 'mean_900s', 'std_900s']);
+    expect(featureNames({ windowsMs: [15 * MIN] })).toEqual([
+      'hour_sin',
+      'hour_cos',
+      'day_of_week',
+      'value',
+      'diff',
+      'rate',
+      'mean_900s',
+      'std_900s',
+    ]);
     const row = new Float64Array(f.size);
     const values = [100, 160, 220, 10, 70];
     values.forEach((v, i) => f.update(T0 + i * 5 * MIN, v, row));

@@ -52,7 +52,12 @@ export function dayOfWeek(timestampMs: number, utcOffsetMinutes = 0): number {
  * counter resets added back (a drop means the counter restarted from zero), extrapolated to the
  * range edges as Prometheus' extrapolatedRate does, per second. NaN with fewer than 2 samples.
  */
-export function promRate(timestampsMs: ArrayLike<number>, values: ArrayLike<number>, rangeStartMs: number, rangeEndMs: number): number {
+export function promRate(
+  timestampsMs: ArrayLike<number>,
+  values: ArrayLike<number>,
+  rangeStartMs: number,
+  rangeEndMs: number
+): number {
   let n = 0;
   let firstT = NaN;
   let firstV = NaN;
@@ -78,10 +83,20 @@ export function promRate(timestampsMs: ArrayLike<number>, values: ArrayLike<numb
   if (n < 2) {
     return NaN;
   }
-  return extrapolate(increase, firstV, firstT, lastT, n, rangeStartMs, rangeEndMs) / ((rangeEndMs - rangeStartMs) / 1000);
+  return (
+    extrapolate(increase, firstV, firstT, lastT, n, rangeStartMs, rangeEndMs) / ((rangeEndMs - rangeStartMs) / 1000)
+  );
 }
 
-function extrapolate(increase: number, firstV: number, firstT: number, lastT: number, n: number, startMs: number, endMs: number): number {
+function extrapolate(
+  increase: number,
+  firstV: number,
+  firstT: number,
+  lastT: number,
+  n: number,
+  startMs: number,
+  endMs: number
+): number {
   const sampled = (lastT - firstT) / 1000;
   if (!(sampled > 0)) {
     return NaN;
@@ -133,7 +148,13 @@ export class TemporalFeatures {
     };
     this.size = 6 + 2 * this.opts.windowsMs.length;
     const cap = this.opts.capacity;
-    this.rings = this.opts.windowsMs.map(() => ({ head: 0, count: 0, t: new Float64Array(cap), v: new Float64Array(cap), cum: new Float64Array(cap) }));
+    this.rings = this.opts.windowsMs.map(() => ({
+      head: 0,
+      count: 0,
+      t: new Float64Array(cap),
+      v: new Float64Array(cap),
+      cum: new Float64Array(cap),
+    }));
   }
 
   update(timestampMs: number, value: number, out: Float64Array, offset = 0): boolean {
@@ -187,7 +208,18 @@ export class TemporalFeatures {
     const last = (ring.head - 1 + cap) % cap;
     const increase = ring.cum[last] - ring.cum[first];
     const end = ring.t[last];
-    return extrapolate(increase, ring.v[first], ring.t[first], end, ring.count, end - this.opts.windowsMs[windowIndex], end) / (this.opts.windowsMs[windowIndex] / 1000);
+    return (
+      extrapolate(
+        increase,
+        ring.v[first],
+        ring.t[first],
+        end,
+        ring.count,
+        end - this.opts.windowsMs[windowIndex],
+        end
+      ) /
+      (this.opts.windowsMs[windowIndex] / 1000)
+    );
   }
 
   toState(): TemporalFeatureState {
@@ -200,7 +232,13 @@ export class TemporalFeatures {
       cumulative: this.cumulative,
       windows: this.rings.map((r) => {
         const idx = Array.from({ length: r.count }, (_, k) => (r.head - r.count + k + cap) % cap);
-        return { head: r.count % cap, count: r.count, t: idx.map((i) => r.t[i]), v: idx.map((i) => r.v[i]), cum: idx.map((i) => r.cum[i]) };
+        return {
+          head: r.count % cap,
+          count: r.count,
+          t: idx.map((i) => r.t[i]),
+          v: idx.map((i) => r.v[i]),
+          cum: idx.map((i) => r.cum[i]),
+        };
       }),
     };
   }
@@ -228,7 +266,11 @@ export class TemporalFeatures {
     return f;
   }
 
-  private push(ring: { head: number; count: number; t: Float64Array; v: Float64Array; cum: Float64Array }, t: number, v: number): void {
+  private push(
+    ring: { head: number; count: number; t: Float64Array; v: Float64Array; cum: Float64Array },
+    t: number,
+    v: number
+  ): void {
     const cap = this.opts.capacity;
     ring.t[ring.head] = t;
     ring.v[ring.head] = v;
@@ -238,7 +280,10 @@ export class TemporalFeatures {
   }
 
   /** Mean and standard deviation of the ring's samples newer than `since`; drops older ones. */
-  private moments(ring: { head: number; count: number; t: Float64Array; v: Float64Array }, since: number): [number, number] {
+  private moments(
+    ring: { head: number; count: number; t: Float64Array; v: Float64Array },
+    since: number
+  ): [number, number] {
     const cap = this.opts.capacity;
     while (ring.count > 1 && ring.t[(ring.head - ring.count + cap) % cap] <= since) {
       ring.count--;

@@ -117,7 +117,13 @@ export class StreamingForecaster {
     const from = this.gridT;
     const beyond = (v: number): boolean => (direction === 'above' ? v >= limit : v <= limit);
     if (Number.isNaN(this.level) || !(this.stepMs > 0)) {
-      return { seconds: Infinity, lowerSeconds: Infinity, upperSeconds: Infinity, method: 'holt-winters', fromMs: from };
+      return {
+        seconds: Infinity,
+        lowerSeconds: Infinity,
+        upperSeconds: Infinity,
+        method: 'holt-winters',
+        fromMs: from,
+      };
     }
     if (beyond(this.last)) {
       return { seconds: 0, lowerSeconds: 0, upperSeconds: 0, method: 'holt-winters', fromMs: from };
@@ -148,7 +154,13 @@ export class StreamingForecaster {
       varSum += c * c;
     }
     const sec = (h: number): number => (h === Infinity ? Infinity : (h * this.stepMs) / 1000);
-    return { seconds: sec(best), lowerSeconds: sec(early), upperSeconds: sec(late), method: 'holt-winters', fromMs: from };
+    return {
+      seconds: sec(best),
+      lowerSeconds: sec(early),
+      upperSeconds: sec(late),
+      method: 'holt-winters',
+      fromMs: from,
+    };
   }
 
   toState(): ForecasterState {
@@ -175,8 +187,17 @@ export class StreamingForecaster {
   /** Resumes from `toState()` output; throws a clear Error on anything else. */
   static fromState(state: unknown): StreamingForecaster {
     const s = state as ForecasterState;
-    if (typeof s !== 'object' || s === null || s.format !== 'failureprophet.forecaster' || s.version !== 1 || !Array.isArray(s.scalars) || s.scalars.length !== 8) {
-      throw new Error('Cannot restore a forecaster from this state: not a failureprophet.forecaster version 1 snapshot');
+    if (
+      typeof s !== 'object' ||
+      s === null ||
+      s.format !== 'failureprophet.forecaster' ||
+      s.version !== 1 ||
+      !Array.isArray(s.scalars) ||
+      s.scalars.length !== 8
+    ) {
+      throw new Error(
+        'Cannot restore a forecaster from this state: not a failureprophet.forecaster version 1 snapshot'
+      );
     }
     const f = new StreamingForecaster({ ...s.options, stepMs: s.options.stepMs ?? undefined });
     const [stepMs, level, trend, gridT, steps, sse, errors, last] = s.scalars.map((x) => (x === null ? NaN : x));
@@ -194,7 +215,10 @@ export class StreamingForecaster {
       this.stepMs = this.warm[1] - this.warm[0];
     }
     const m = Math.round(this.seasonMs / this.stepMs);
-    this.season = m >= 2 && m <= this.maxSeason && Math.abs(m * this.stepMs - this.seasonMs) < this.stepMs / 2 ? new Float64Array(m) : new Float64Array(0);
+    this.season =
+      m >= 2 && m <= this.maxSeason && Math.abs(m * this.stepMs - this.seasonMs) < this.stepMs / 2
+        ? new Float64Array(m)
+        : new Float64Array(0);
     this.level = value;
     this.gridT = timestampMs;
     this.warm = [];
@@ -252,13 +276,22 @@ export function forecastTimeToLimit(
 }
 
 /** PromQL's predict_linear: least-squares line through the samples, evaluated `secondsAhead` after the last one. */
-export function predictLinear(timestampsMs: ArrayLike<number>, values: ArrayLike<number>, secondsAhead: number): number {
+export function predictLinear(
+  timestampsMs: ArrayLike<number>,
+  values: ArrayLike<number>,
+  secondsAhead: number
+): number {
   const fit = leastSquares(timestampsMs, values);
   return fit.intercept + fit.slope * secondsAhead;
 }
 
 /** Time to limit by the least-squares line (the predict_linear way), with the 90% slope range. */
-export function linearTimeToLimit(timestampsMs: ArrayLike<number>, values: ArrayLike<number>, limit: number, direction: Direction): TimeToFailure {
+export function linearTimeToLimit(
+  timestampsMs: ArrayLike<number>,
+  values: ArrayLike<number>,
+  limit: number,
+  direction: Direction
+): TimeToFailure {
   const fit = leastSquares(timestampsMs, values);
   const sign = direction === 'above' ? 1 : -1;
   const gap = sign * (limit - fit.intercept);
@@ -273,7 +306,10 @@ export function linearTimeToLimit(timestampsMs: ArrayLike<number>, values: Array
 }
 
 /** Least squares of value on time in seconds; intercept is the fitted value at the last sample. */
-function leastSquares(timestampsMs: ArrayLike<number>, values: ArrayLike<number>): { slope: number; intercept: number; slopeStdErr: number; lastMs: number } {
+function leastSquares(
+  timestampsMs: ArrayLike<number>,
+  values: ArrayLike<number>
+): { slope: number; intercept: number; slopeStdErr: number; lastMs: number } {
   let n = 0;
   let lastMs = NaN;
   let sumT = 0;

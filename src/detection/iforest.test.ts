@@ -73,7 +73,9 @@ describe('IsolationForest', () => {
     const tampered = { ...doc, split: doc.split.map((v, i) => (i === 3 ? v + 1 : v)) };
     expect(() => IsolationForest.fromJSON(tampered)).toThrow(/checksum/);
     expect(() => IsolationForest.fromJSON({ ...doc, child: doc.child.slice(1) })).toThrow(/different lengths/);
-    expect(() => IsolationForest.fromJSON({ ...doc, feature: doc.feature.map(() => 'x') })).toThrow(/feature must be an array/);
+    expect(() => IsolationForest.fromJSON({ ...doc, feature: doc.feature.map(() => 'x') })).toThrow(
+      /feature must be an array/
+    );
   });
 
   it('batch scoring (complete-tree tables, or the linked table for deep forests) matches row-by-row scoring', () => {

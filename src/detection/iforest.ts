@@ -140,7 +140,9 @@ export class IsolationForest {
     const contamination = options.contamination ?? 0.01;
     const seed = options.seed ?? 42;
     if (!(rows >= 2) || !(cols >= 1) || data.length < rows * cols) {
-      throw new Error(`IsolationForest.fit needs at least 2 rows of ${cols} columns, got ${rows} rows in ${data.length} values`);
+      throw new Error(
+        `IsolationForest.fit needs at least 2 rows of ${cols} columns, got ${rows} rows in ${data.length} values`
+      );
     }
     if (!(contamination > 0 && contamination < 0.5)) {
       throw new Error(`contamination must be in (0, 0.5), got ${contamination}`);
@@ -437,7 +439,9 @@ export class IsolationForest {
       return fail(`format is ${JSON.stringify(d.format)}, expected "${IFOREST_FORMAT}"`);
     }
     if (d.version !== IFOREST_VERSION) {
-      return fail(`version ${JSON.stringify(d.version)} is not supported (this build reads version ${IFOREST_VERSION})`);
+      return fail(
+        `version ${JSON.stringify(d.version)} is not supported (this build reads version ${IFOREST_VERSION})`
+      );
     }
     const int = (k: string, min: number): number => {
       const v = d[k];
@@ -473,7 +477,19 @@ export class IsolationForest {
     if (roots.length === 0 || split.length !== n || child.length !== n) {
       fail('node arrays are empty or of different lengths');
     }
-    const body = { format: d.format, version: d.version, cols, sampleSize, contamination, threshold, seed, roots, feature, split, child };
+    const body = {
+      format: d.format,
+      version: d.version,
+      cols,
+      sampleSize,
+      contamination,
+      threshold,
+      seed,
+      roots,
+      feature,
+      split,
+      child,
+    };
     if (d.checksum !== checksumOf(body)) {
       fail('checksum mismatch (the file was altered or truncated)');
     }
@@ -500,11 +516,33 @@ export class IsolationForest {
         stack.push([child[node], at + 1], [child[node] + 1, at + 1]);
       }
     }
-    return new IsolationForest(cols, sampleSize, contamination, threshold, seed, depth, Int32Array.from(roots), Int32Array.from(feature), Float64Array.from(split), Int32Array.from(child));
+    return new IsolationForest(
+      cols,
+      sampleSize,
+      contamination,
+      threshold,
+      seed,
+      depth,
+      Int32Array.from(roots),
+      Int32Array.from(feature),
+      Float64Array.from(split),
+      Int32Array.from(child)
+    );
   }
 
   private withThreshold(threshold: number): IsolationForest {
-    return new IsolationForest(this.cols, this.sampleSize, this.contamination, threshold, this.seed, this.depth, this.roots, this.feature, this.split, this.child);
+    return new IsolationForest(
+      this.cols,
+      this.sampleSize,
+      this.contamination,
+      threshold,
+      this.seed,
+      this.depth,
+      this.roots,
+      this.feature,
+      this.split,
+      this.child
+    );
   }
 
   private checkShape(data: Float64Array, rows: number): void {

@@ -29,12 +29,43 @@ export { EwmaDetector, type EwmaOptions } from './ewma';
 export { ZScoreDetector, type ZScoreOptions } from './zscore';
 export { IsolationForestDetector } from './iforestDetector';
 /** Multivariate Isolation Forest over flat row-major Float64Array matrices, with versioned JSON. */
-export { IsolationForest, type IsolationForestOptions, type IsolationForestDocument, averagePathLength } from './iforest';
+export {
+  IsolationForest,
+  type IsolationForestOptions,
+  type IsolationForestDocument,
+  averagePathLength,
+} from './iforest';
 /** Online temporal features (hour sin/cos, weekday, rolling mean/std, diff, rate) and PromQL's rate. */
-export { TemporalFeatures, featureNames, hourOfDay, dayOfWeek, promRate, type TemporalFeatureOptions, type TemporalFeatureState } from './features';
+export {
+  TemporalFeatures,
+  featureNames,
+  hourOfDay,
+  dayOfWeek,
+  promRate,
+  type TemporalFeatureOptions,
+  type TemporalFeatureState,
+} from './features';
 /** Seedable PRNG used by every randomised algorithm here. */
 export { Random } from './random';
 /** Time to failure: streaming and batch damped Holt-Winters, and predict_linear for comparison. */
-export { StreamingForecaster, forecastTimeToLimit, predictLinear, linearTimeToLimit, type TimeToFailure, type Direction, type HoltWintersOptions, type ForecasterState } from './forecast';
+export {
+  StreamingForecaster,
+  forecastTimeToLimit,
+  predictLinear,
+  linearTimeToLimit,
+  type TimeToFailure,
+  type Direction,
+  type HoltWintersOptions,
+  type ForecasterState,
+} from './forecast';
 /** Severity and failure model of an anomaly, and the peer-group (replica outlier) detector. */
-export { assess, PeerGroupDetector, type Assessment, type AssessmentInput, type SignalObservation, type SignalKind, type Severity, type FailureModel } from './severity';
+export {
+  assess,
+  PeerGroupDetector,
+  type Assessment,
+  type AssessmentInput,
+  type SignalObservation,
+  type SignalKind,
+  type Severity,
+  type FailureModel,
+} from './severity';

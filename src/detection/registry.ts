@@ -4,7 +4,10 @@ import { FailureProphetDetector } from './failureprophet';
 import { IsolationForestDetector } from './iforestDetector';
 import { ZScoreDetector } from './zscore';
 
-const DETECTORS: Record<string, { create: (o: DetectorOptions) => StreamingDetector; restore: (s: unknown) => StreamingDetector }> = {
+const DETECTORS: Record<
+  string,
+  { create: (o: DetectorOptions) => StreamingDetector; restore: (s: unknown) => StreamingDetector }
+> = {
   failureprophet: { create: (o) => new FailureProphetDetector(o), restore: (s) => FailureProphetDetector.fromState(s) },
   ewma: { create: (o) => new EwmaDetector(o), restore: (s) => EwmaDetector.fromState(s) },
   zscore: { create: (o) => new ZScoreDetector(o), restore: (s) => ZScoreDetector.fromState(s) },

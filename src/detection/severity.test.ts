@@ -7,7 +7,8 @@ describe('severity and failure model', () => {
   });
 
   it('calls memory heading for its limit resource exhaustion, graded by time to failure', () => {
-    const mem = (ttf: number) => assess({ signals: [{ name: 'mem', kind: 'memory', score: 0.1, direction: 'above', timeToFailureSeconds: ttf }] });
+    const mem = (ttf: number) =>
+      assess({ signals: [{ name: 'mem', kind: 'memory', score: 0.1, direction: 'above', timeToFailureSeconds: ttf }] });
     expect(mem(600)).toMatchObject({ severity: 'critical', failureModel: 'resource_exhaustion' });
     expect(mem(2400).severity).toBe('high');
     expect(mem(4 * 3600).severity).toBe('medium');
@@ -49,7 +50,12 @@ describe('PeerGroupDetector', () => {
   });
 
   it('resumes from its state as if it had never stopped, and refuses a corrupt one', () => {
-    const values = (step: number) => [10 + Math.sin(step), 10.2 + Math.cos(step), 9.9, step >= 15 ? 10 + step / 3 : 10.1];
+    const values = (step: number) => [
+      10 + Math.sin(step),
+      10.2 + Math.cos(step),
+      9.9,
+      step >= 15 ? 10 + step / 3 : 10.1,
+    ];
     const through = new PeerGroupDetector(4, { scaleSmoothing: 0.02 });
     const stopped = new PeerGroupDetector(4, { scaleSmoothing: 0.02 });
     for (let step = 0; step < 12; step++) {
@@ -65,7 +71,9 @@ describe('PeerGroupDetector', () => {
     }
     // Starting over instead would not give the same scores: the state carries something.
     expect(Array.from(fresh.update(values(30)))).not.toEqual(Array.from(through.update(values(30))));
-    expect(() => PeerGroupDetector.fromState({ ...stopped.toState(), smoothed: [1, 'x', 2] })).toThrow(/failureprophet.peers version 1/);
+    expect(() => PeerGroupDetector.fromState({ ...stopped.toState(), smoothed: [1, 'x', 2] })).toThrow(
+      /failureprophet.peers version 1/
+    );
     expect(() => PeerGroupDetector.fromState({ ...stopped.toState(), smoothed: [1, 2] })).toThrow(/at least 3/);
     expect(() => PeerGroupDetector.fromState(null)).toThrow(/failureprophet.peers/);
   });

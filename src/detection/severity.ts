@@ -44,13 +44,18 @@ export interface Assessment {
 export function assess(input: AssessmentInput): Assessment {
   const threshold = input.threshold ?? RECOMMENDED_THRESHOLD;
   const moved = input.signals.filter((s) => s.score >= threshold);
-  const has = (kind: SignalKind, direction?: 'above' | 'below'): boolean => moved.some((s) => s.kind === kind && (direction === undefined || s.direction === direction));
+  const has = (kind: SignalKind, direction?: 'above' | 'below'): boolean =>
+    moved.some((s) => s.kind === kind && (direction === undefined || s.direction === direction));
   const ttf = Math.min(Infinity, ...input.signals.map((s) => s.timeToFailureSeconds ?? Infinity));
   const maxScore = Math.max(0, ...input.signals.map((s) => s.score));
   const reasons: string[] = [];
 
   let failureModel: FailureModel;
-  if (has('up', 'below') || has('restarts', 'above') || (has('traffic', 'below') && !has('latency') && !has('errors'))) {
+  if (
+    has('up', 'below') ||
+    has('restarts', 'above') ||
+    (has('traffic', 'below') && !has('latency') && !has('errors'))
+  ) {
     failureModel = 'crash';
     reasons.push('the target stopped answering, restarted or lost all traffic');
   } else if ((has('latency', 'above') || has('errors', 'above')) && (has('traffic', 'below') || !has('cpu', 'above'))) {
@@ -67,10 +72,18 @@ export function assess(input: AssessmentInput): Assessment {
   let severity: Severity;
   if (ttf <= 15 * 60 || (failureModel === 'crash' && maxScore >= 0.9)) {
     severity = 'critical';
-    reasons.push(ttf <= 15 * 60 ? `limit crossed within ${Math.round(ttf / 60)} min` : 'crash with a near-certain anomaly');
+    reasons.push(
+      ttf <= 15 * 60 ? `limit crossed within ${Math.round(ttf / 60)} min` : 'crash with a near-certain anomaly'
+    );
   } else if (ttf <= 3600 || maxScore >= 0.8 || moved.length >= 3) {
     severity = 'high';
-    reasons.push(ttf <= 3600 ? 'limit crossed within the hour' : moved.length >= 3 ? 'three or more signals moved' : 'a very unlikely value');
+    reasons.push(
+      ttf <= 3600
+        ? 'limit crossed within the hour'
+        : moved.length >= 3
+          ? 'three or more signals moved'
+          : 'a very unlikely value'
+    );
   } else if (moved.length > 0 || ttf <= 6 * 3600 || input.peerOutlier) {
     severity = 'medium';
     reasons.push('an anomaly or a limit crossed within six hours');

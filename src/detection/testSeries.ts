@@ -1,7 +1,12 @@
 import { Random } from './random';
 
 /** Synthetic 5-minute series for tests: base noise plus an optional change at `at`. */
-export function synthetic(kind: 'step' | 'spike' | 'drift' | 'flat' | 'noise', n = 2000, at = 1500, seed = 7): { t: Float64Array; v: Float64Array } {
+export function synthetic(
+  kind: 'step' | 'spike' | 'drift' | 'flat' | 'noise',
+  n = 2000,
+  at = 1500,
+  seed = 7
+): { t: Float64Array; v: Float64Array } {
   const rng = new Random(seed);
   const t = new Float64Array(n);
   const v = new Float64Array(n);

@@ -1,5 +1,13 @@
 import { log10NormalTwoSided, scoreOfLog10, SCORE_DECADES, zOfLog10TwoSided } from './calibration';
-import { checkState, DETECTOR_STATE_FORMAT, DetectorOptions, DetectorState, num, numArray, StreamingDetector } from './detector';
+import {
+  checkState,
+  DETECTOR_STATE_FORMAT,
+  DetectorOptions,
+  DetectorState,
+  num,
+  numArray,
+  StreamingDetector,
+} from './detector';
 import { RECOMMENDED_THRESHOLD } from './threshold';
 
 export interface ZScoreOptions extends DetectorOptions {
@@ -73,7 +81,19 @@ export class ZScoreDetector implements StreamingDetector {
   }
 
   toState(): DetectorState {
-    return { format: DETECTOR_STATE_FORMAT, name: this.name, version: VERSION, window: this.ring.length, ring: Array.from(this.ring), head: this.head, count: this.count, sum: this.sum, sumSq: this.sumSq, lastT: this.lastT, lastScore: this.lastScore };
+    return {
+      format: DETECTOR_STATE_FORMAT,
+      name: this.name,
+      version: VERSION,
+      window: this.ring.length,
+      ring: Array.from(this.ring),
+      head: this.head,
+      count: this.count,
+      sum: this.sum,
+      sumSq: this.sumSq,
+      lastT: this.lastT,
+      lastScore: this.lastScore,
+    };
   }
 
   static fromState(state: unknown): ZScoreDetector {

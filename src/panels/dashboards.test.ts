@@ -21,7 +21,8 @@ interface Panel {
   panels?: Panel[];
 }
 
-const panelsOf = (d: { panels: Panel[] }): Panel[] => d.panels.flatMap((p) => [p, ...(p.panels ?? [])]).filter((p) => p.type !== 'row');
+const panelsOf = (d: { panels: Panel[] }): Panel[] =>
+  d.panels.flatMap((p) => [p, ...(p.panels ?? [])]).filter((p) => p.type !== 'row');
 
 /** Names the backend registers (prom-client `name: 'failureprophet_...'`), histograms with their series. */
 function backendMetrics(): Set<string> {
@@ -62,7 +63,19 @@ const EXPORTER_METRICS = new Set([
   'kube_pod_info',
 ]);
 
-const KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'bool', 'offset']);
+const KEYWORDS = new Set([
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'and',
+  'or',
+  'unless',
+  'bool',
+  'offset',
+]);
 
 /** Metric names in a PromQL expression: identifiers that are not functions, keywords, labels, strings or ranges. */
 function metricNames(expr: string): string[] {
@@ -89,17 +102,20 @@ describe('shipped dashboards', () => {
   });
 
   it('reads metric names out of PromQL', () => {
-    expect(metricNames('sum by (namespace, pod) (rate(container_cpu_usage_seconds_total{container!="", pod=~"a|b"}[5m])) / on (pod) kube_pod_info')).toEqual([
-      'container_cpu_usage_seconds_total',
-      'kube_pod_info',
-    ]);
+    expect(
+      metricNames(
+        'sum by (namespace, pod) (rate(container_cpu_usage_seconds_total{container!="", pod=~"a|b"}[5m])) / on (pod) kube_pod_info'
+      )
+    ).toEqual(['container_cpu_usage_seconds_total', 'kube_pod_info']);
   });
 
   describe.each(dashboards)('$file', ({ json }) => {
     it('has a title, a uid, and a Prometheus data source variable', () => {
       expect(json.uid).toMatch(/^failureprophet-/);
       expect(json.title).toMatch(/^Failure Prophet \//);
-      expect(json.templating.list).toContainEqual(expect.objectContaining({ name: 'datasource', type: 'datasource', query: 'prometheus' }));
+      expect(json.templating.list).toContainEqual(
+        expect.objectContaining({ name: 'datasource', type: 'datasource', query: 'prometheus' })
+      );
     });
 
     it('never names a data source uid: every panel, query and variable uses ${datasource}', () => {
@@ -117,12 +133,17 @@ describe('shipped dashboards', () => {
     it('queries only metrics the exporters or the backend expose', () => {
       const exprs = [
         ...panelsOf(json).flatMap((p) => (p.targets ?? []).map((t) => t.expr)),
-        ...json.templating.list.filter((v: { type: string }) => v.type === 'query').map((v: { definition: string }) => v.definition.replace(/^label_values\((\w+),.*$/, '$1')),
+        ...json.templating.list
+          .filter((v: { type: string }) => v.type === 'query')
+          .map((v: { definition: string }) => v.definition.replace(/^label_values\((\w+),.*$/, '$1')),
       ];
       expect(exprs.length).toBeGreaterThan(0);
       for (const expr of exprs) {
         const names = metricNames(expr);
-        expect({ expr, names }).toEqual({ expr, names: expect.arrayContaining([expect.stringMatching(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/)]) });
+        expect({ expr, names }).toEqual({
+          expr,
+          names: expect.arrayContaining([expect.stringMatching(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/)]),
+        });
         for (const name of names) {
           expect({ expr, name, known: known.has(name) }).toEqual({ expr, name, known: true });
         }
@@ -140,7 +161,13 @@ describe('shipped dashboards', () => {
       expect(signals.has(p.options?.backendSignal as string)).toBe(true);
     }
     const text = JSON.stringify(overview);
-    for (const metric of ['node_cpu_seconds_total', 'container_memory_working_set_bytes', 'kube_pod_container_resource_limits', 'kube_pod_container_status_restarts_total', 'node_filesystem_avail_bytes']) {
+    for (const metric of [
+      'node_cpu_seconds_total',
+      'container_memory_working_set_bytes',
+      'kube_pod_container_resource_limits',
+      'kube_pod_container_status_restarts_total',
+      'node_filesystem_avail_bytes',
+    ]) {
       expect(text).toContain(metric);
     }
   });

@@ -36,7 +36,17 @@ function loadAmd(file: string): Record<string, unknown> {
 const built = existsSync(join(DIST, 'module.js'));
 (built ? describe : describe.skip)('dist/ as Grafana loads it', () => {
   it('holds the manifests, logos, README and CHANGELOG', () => {
-    for (const file of ['plugin.json', 'module.js', 'img/logo.svg', 'README.md', 'CHANGELOG.md', 'LICENSE', 'panels/anomaly/plugin.json', 'panels/anomaly/module.js', 'panels/anomaly/img/logo.svg']) {
+    for (const file of [
+      'plugin.json',
+      'module.js',
+      'img/logo.svg',
+      'README.md',
+      'CHANGELOG.md',
+      'LICENSE',
+      'panels/anomaly/plugin.json',
+      'panels/anomaly/module.js',
+      'panels/anomaly/img/logo.svg',
+    ]) {
       expect(existsSync(join(DIST, file))).toBe(true);
     }
     const manifest = JSON.parse(readFileSync(join(DIST, 'plugin.json'), 'utf8'));
@@ -51,7 +61,9 @@ const built = existsSync(join(DIST, 'module.js'));
 
   it('module.js is AMD with Grafana-provided packages left external, and exports an AppPlugin with a root page and a config page', () => {
     const mod = loadAmd(join(DIST, 'module.js'));
-    expect(mod.__deps).toEqual(expect.arrayContaining(['react', '@grafana/data', '@grafana/ui', '@grafana/runtime', 'rxjs']));
+    expect(mod.__deps).toEqual(
+      expect.arrayContaining(['react', '@grafana/data', '@grafana/ui', '@grafana/runtime', 'rxjs'])
+    );
     const plugin = mod.plugin as AppPlugin;
     expect(plugin).toBeInstanceOf(AppPlugin);
     expect(typeof plugin.root).toBe('function');

@@ -27,6 +27,9 @@ export function readNabSeries(relativePath: string): NabSeries {
 
 /** The labelled anomaly windows of a file, as epoch-ms pairs. */
 export function nabWindows(relativePath: string): Array<[number, number]> {
-  const windows = JSON.parse(readFileSync(join(NAB_DIR, 'windows.json'), 'utf8')) as Record<string, Array<[string, string]>>;
+  const windows = JSON.parse(readFileSync(join(NAB_DIR, 'windows.json'), 'utf8')) as Record<
+    string,
+    Array<[string, string]>
+  >;
   return (windows[relativePath] ?? []).map(([a, b]) => [parseTimestamp(a), parseTimestamp(b)]);
 }

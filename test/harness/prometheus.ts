@@ -21,7 +21,7 @@ export interface RunningPrometheus {
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
-const INSTALL_HINT = 'run `bash scripts/install-test-deps.sh` (it installs Debian\'s prometheus package)';
+const INSTALL_HINT = "run `bash scripts/install-test-deps.sh` (it installs Debian's prometheus package)";
 
 export function requireBinary(name: string): string {
   const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
@@ -39,7 +39,9 @@ export async function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))
+      );
     });
   });
 }
@@ -49,16 +51,23 @@ export function backfill(series: BackfillSeries[], dataDir: string): void {
   const promtool = requireBinary('promtool');
   const input = join(dataDir, '..', `backfill-${process.pid}-${Date.now()}.om`);
   writeFileSync(input, toOpenMetrics(series));
-  const result = spawnSync(promtool, ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=720h', input, dataDir], {
-    encoding: 'utf8',
-  });
+  const result = spawnSync(
+    promtool,
+    ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=720h', input, dataDir],
+    {
+      encoding: 'utf8',
+    }
+  );
   rmSync(input, { force: true });
   if (result.status !== 0) {
     throw new Error(`promtool backfill failed: ${result.stderr || result.stdout}`);
   }
 }
 
-export async function startPrometheus(series: BackfillSeries[] = [], options: { dataDir?: string } = {}): Promise<RunningPrometheus> {
+export async function startPrometheus(
+  series: BackfillSeries[] = [],
+  options: { dataDir?: string } = {}
+): Promise<RunningPrometheus> {
   const binary = requireBinary('prometheus');
   const root = mkdtempSync(join(tmpdir(), 'fp-prom-'));
   const dataDir = options.dataDir ?? join(root, 'data');

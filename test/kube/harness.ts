@@ -34,11 +34,18 @@ export interface Harness {
   clock: FakeClock;
 }
 
-export async function startHarness(options: KubeTestServerOptions & { requestTimeoutMs?: number } = {}): Promise<Harness> {
+export async function startHarness(
+  options: KubeTestServerOptions & { requestTimeoutMs?: number } = {}
+): Promise<Harness> {
   const kube = await startKubeTestServer({ token: TOKEN, ...options });
   const clock = new FakeClock();
   const client = kubeClientFromOptions(
-    kubernetesOptionsSchema.parse({ mode: 'endpoint', url: kube.url, token: TOKEN, requestTimeoutMs: options.requestTimeoutMs ?? 2000 }),
+    kubernetesOptionsSchema.parse({
+      mode: 'endpoint',
+      url: kube.url,
+      token: TOKEN,
+      requestTimeoutMs: options.requestTimeoutMs ?? 2000,
+    }),
     clock
   );
   return { kube, client, clock };

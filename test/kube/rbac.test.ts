@@ -38,9 +38,21 @@ it('grants every request the actions and reconciles make, without wildcards', as
     const actions: KubeAction[] = [
       { type: 'scale', target: { kind: 'deployment', namespace: 'shop', name: 'cart' }, replicas: 3, ceiling: 5 },
       { type: 'scale', target: { kind: 'statefulset', namespace: 'shop', name: 'db' }, replicas: 2, ceiling: 5 },
-      { type: 'restart', target: { kind: 'deployment', namespace: 'shop', name: 'cart' }, restartedAt: '2025-06-01T00:00:00Z' },
-      { type: 'restart', target: { kind: 'statefulset', namespace: 'shop', name: 'db' }, restartedAt: '2025-06-01T00:00:00Z' },
-      { type: 'restart', target: { kind: 'daemonset', namespace: 'shop', name: 'agent' }, restartedAt: '2025-06-01T00:00:00Z' },
+      {
+        type: 'restart',
+        target: { kind: 'deployment', namespace: 'shop', name: 'cart' },
+        restartedAt: '2025-06-01T00:00:00Z',
+      },
+      {
+        type: 'restart',
+        target: { kind: 'statefulset', namespace: 'shop', name: 'db' },
+        restartedAt: '2025-06-01T00:00:00Z',
+      },
+      {
+        type: 'restart',
+        target: { kind: 'daemonset', namespace: 'shop', name: 'agent' },
+        restartedAt: '2025-06-01T00:00:00Z',
+      },
       { type: 'delete-pod', namespace: 'shop', name: 'cart-1' },
       { type: 'drain', node: 'n1' },
       { type: 'uncordon', node: 'n1' },
@@ -64,8 +76,13 @@ it('grants every request the actions and reconciles make, without wildcards', as
     const all = rules.flatMap((r) => [...r.apiGroups, ...r.resources, ...r.verbs]);
     expect(all).not.toContain('*');
     // Granted beyond what is exercised here: only reading PodDisruptionBudgets, for the drain proposal.
-    const grantedKeys = rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}|${res}|${v}`))));
-    expect(grantedKeys.filter((k) => !used.has(k)).sort()).toEqual(['policy|poddisruptionbudgets|get', 'policy|poddisruptionbudgets|list']);
+    const grantedKeys = rules.flatMap((r) =>
+      r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}|${res}|${v}`)))
+    );
+    expect(grantedKeys.filter((k) => !used.has(k)).sort()).toEqual([
+      'policy|poddisruptionbudgets|get',
+      'policy|poddisruptionbudgets|list',
+    ]);
   } finally {
     await h.kube.close();
   }

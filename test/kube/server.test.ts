@@ -15,7 +15,11 @@ beforeEach(async () => {
 afterEach(() => kube.close());
 
 const send = async (method: string, path: string, body?: unknown, contentType = 'application/json') => {
-  const response = await fetch(kube.url + path, { method, headers: { 'Content-Type': contentType }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(kube.url + path, {
+    method,
+    headers: { 'Content-Type': contentType },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: response.status, body: await response.json() };
 };
 const scalePath = '/apis/apps/v1/namespaces/shop/deployments/cart/scale';
@@ -23,7 +27,12 @@ const scalePath = '/apis/apps/v1/namespaces/shop/deployments/cart/scale';
 describe('Kubernetes API test server', () => {
   it('serves the scale subresource for GET, PATCH and PUT', async () => {
     const got = await send('GET', scalePath);
-    expect(got.body).toMatchObject({ kind: 'Scale', apiVersion: 'autoscaling/v1', spec: { replicas: 3 }, status: { selector: 'app=cart' } });
+    expect(got.body).toMatchObject({
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      spec: { replicas: 3 },
+      status: { selector: 'app=cart' },
+    });
     await send('PUT', scalePath, { ...got.body, spec: { replicas: 4 } });
     expect(kube.get('Deployment', 'cart', 'shop')?.spec?.replicas).toBe(4);
     const stale = await send('PUT', scalePath, { ...got.body, spec: { replicas: 6 } });
@@ -31,13 +40,26 @@ describe('Kubernetes API test server', () => {
   });
 
   it('validates like the API server: replicas, dryRun values, patch media types, methods', async () => {
-    expect((await send('PATCH', scalePath, { spec: { replicas: -1 } }, 'application/merge-patch+json')).body).toMatchObject({
+    expect(
+      (await send('PATCH', scalePath, { spec: { replicas: -1 } }, 'application/merge-patch+json')).body
+    ).toMatchObject({
       code: 422,
       details: { causes: [{ field: 'spec.replicas' }] },
     });
-    expect((await send('PATCH', `${scalePath}?dryRun=Yes`, { spec: { replicas: 1 } }, 'application/merge-patch+json')).status).toBe(400);
+    expect(
+      (await send('PATCH', `${scalePath}?dryRun=Yes`, { spec: { replicas: 1 } }, 'application/merge-patch+json')).status
+    ).toBe(400);
     expect((await send('PATCH', scalePath, { spec: { replicas: 1 } }, 'application/json')).status).toBe(415);
-    expect((await send('PATCH', scalePath, [{ op: 'replace', path: '/spec/replicas', value: 2 }], 'application/json-patch+json')).body.spec.replicas).toBe(2);
+    expect(
+      (
+        await send(
+          'PATCH',
+          scalePath,
+          [{ op: 'replace', path: '/spec/replicas', value: 2 }],
+          'application/json-patch+json'
+        )
+      ).body.spec.replicas
+    ).toBe(2);
     expect((await send('DELETE', '/apis/apps/v1/namespaces/shop/deployments/cart')).status).toBe(405);
   });
 
@@ -63,7 +85,14 @@ describe('Kubernetes API test server', () => {
         status: 'Failure',
         message: "Cannot evict pod as it would violate the pod's disruption budget.",
         reason: 'TooManyRequests',
-        details: { causes: [{ reason: 'DisruptionBudget', message: 'The disruption budget web needs 1 healthy pods and has 1 currently' }] },
+        details: {
+          causes: [
+            {
+              reason: 'DisruptionBudget',
+              message: 'The disruption budget web needs 1 healthy pods and has 1 currently',
+            },
+          ],
+        },
         code: 429,
       },
     });

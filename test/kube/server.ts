@@ -94,7 +94,13 @@ export function parsePath(method: string, path: string): Route | undefined {
   const [group, namespace, resource, name, subresource] = path.startsWith('/api/v1/')
     ? ['', match[1], match[2], match[3], match[4]]
     : [match[1], match[2], match[3], match[4], match[5]];
-  const verbs: Record<string, string> = { GET: name ? 'get' : 'list', PATCH: 'patch', PUT: 'update', DELETE: 'delete', POST: 'create' };
+  const verbs: Record<string, string> = {
+    GET: name ? 'get' : 'list',
+    PATCH: 'patch',
+    PUT: 'update',
+    DELETE: 'delete',
+    POST: 'create',
+  };
   return {
     key: `${group}/${resource}`,
     group,
@@ -154,7 +160,11 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
       (p) => p.metadata.namespace === pdb.metadata.namespace && matchesLabels(p.metadata.labels, selector) && isReady(p)
     ).length;
     const minAvailable = pdb.spec?.minAvailable as number;
-    return { currentHealthy: healthy, desiredHealthy: minAvailable, disruptionsAllowed: Math.max(0, healthy - minAvailable) };
+    return {
+      currentHealthy: healthy,
+      desiredHealthy: minAvailable,
+      disruptionsAllowed: Math.max(0, healthy - minAvailable),
+    };
   }
 
   function withStatus(key: string, obj: KubeObject): KubeObject {
@@ -176,7 +186,9 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
       spec: { replicas: obj.spec?.replicas as number },
       status: {
         replicas: obj.status?.replicas as number,
-        selector: Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','),
+        selector: Object.entries(labels)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(','),
       },
     };
   }
@@ -193,7 +205,10 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
           return jsonPatch(target as never, body) as unknown as KubeObject;
         default:
           throw new HttpError(
-            status(415, `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`)
+            status(
+              415,
+              `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`
+            )
           );
       }
     } catch (err) {
@@ -214,7 +229,14 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
 
   function validateReplicas(route: Route, kind: string, replicas: unknown) {
     if (replicas !== undefined && (!Number.isInteger(replicas) || (replicas as number) < 0)) {
-      throw new HttpError(invalid(kind, route, 'spec.replicas', `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`));
+      throw new HttpError(
+        invalid(
+          kind,
+          route,
+          'spec.replicas',
+          `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`
+        )
+      );
     }
   }
 
@@ -270,9 +292,17 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
   }
 
   function evict(route: Route, body: unknown, dryRun: boolean): KubeStatus {
-    const eviction = body as { kind?: string; deleteOptions?: { gracePeriodSeconds?: number; preconditions?: { uid?: string } } };
+    const eviction = body as {
+      kind?: string;
+      deleteOptions?: { gracePeriodSeconds?: number; preconditions?: { uid?: string } };
+    };
     if (eviction?.kind !== 'Eviction') {
-      throw new HttpError(status(400, `Eviction in version "v1" cannot be handled as a Eviction: no kind "${eviction?.kind}" is registered`));
+      throw new HttpError(
+        status(
+          400,
+          `Eviction in version "v1" cannot be handled as a Eviction: no kind "${eviction?.kind}" is registered`
+        )
+      );
     }
     const pod = lookup({ ...route, subresource: undefined });
     checkUidPrecondition(pod, eviction.deleteOptions);
@@ -281,10 +311,18 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
       const budgets = [...storeOf('PodDisruptionBudget').values()].filter(
         (pdb) =>
           pdb.metadata.namespace === pod.metadata.namespace &&
-          matchesLabels(pod.metadata.labels, (pdb.spec?.selector as { matchLabels: Record<string, string> }).matchLabels)
+          matchesLabels(
+            pod.metadata.labels,
+            (pdb.spec?.selector as { matchLabels: Record<string, string> }).matchLabels
+          )
       );
       if (budgets.length > 1) {
-        throw new HttpError(status(500, 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.'));
+        throw new HttpError(
+          status(
+            500,
+            'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.'
+          )
+        );
       }
       if (budgets.length === 1) {
         const budget = pdbStatus(budgets[0]);
@@ -312,10 +350,21 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
       .filter((o) => matchesLabels(o.metadata.labels, labels))
       .map((o) => withStatus(route.key, o));
     const kind = Object.entries(storeKeys).find(([, key]) => key === route.key)?.[0] ?? 'Unknown';
-    return { kind: `${kind}List`, apiVersion: route.group ? `${route.group}/v1` : 'v1', metadata: { resourceVersion: String(resourceVersion) }, items };
+    return {
+      kind: `${kind}List`,
+      apiVersion: route.group ? `${route.group}/v1` : 'v1',
+      metadata: { resourceVersion: String(resourceVersion) },
+      items,
+    };
   }
 
-  function handle(method: string, route: Route, query: Record<string, string>, contentType: string | undefined, body: unknown): [number, unknown] {
+  function handle(
+    method: string,
+    route: Route,
+    query: Record<string, string>,
+    contentType: string | undefined,
+    body: unknown
+  ): [number, unknown] {
     const dryRun = query.dryRun !== undefined;
     if (dryRun && query.dryRun !== 'All') {
       throw new HttpError(status(400, `dryRun: Unsupported value: "${query.dryRun}": supported values: "All"`));
@@ -327,7 +376,9 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
     const kindName = Object.entries(storeKeys).find(([, key]) => key === route.key)?.[0] ?? 'Unknown';
     const allowed = (ok: boolean) => {
       if (!ok) {
-        throw new HttpError(status(405, `the server does not allow this method on the requested resource`, undefined, 'MethodNotAllowed'));
+        throw new HttpError(
+          status(405, `the server does not allow this method on the requested resource`, undefined, 'MethodNotAllowed')
+        );
       }
     };
 
@@ -355,7 +406,14 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
       if (!dryRun) {
         commit(store, updated);
       }
-      return [200, scaleOf(dryRun ? { ...updated, metadata: { ...updated.metadata, resourceVersion: workload.metadata.resourceVersion } } : updated)];
+      return [
+        200,
+        scaleOf(
+          dryRun
+            ? { ...updated, metadata: { ...updated.metadata, resourceVersion: workload.metadata.resourceVersion } }
+            : updated
+        ),
+      ];
     }
     if (route.subresource === 'eviction') {
       allowed(route.key === '/pods' && method === 'POST');
@@ -369,7 +427,8 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
       const pod = lookup(route);
       const options = body as { gracePeriodSeconds?: number; preconditions?: { uid?: string } } | undefined;
       checkUidPrecondition(pod, options);
-      const grace = query.gracePeriodSeconds !== undefined ? Number(query.gracePeriodSeconds) : options?.gracePeriodSeconds;
+      const grace =
+        query.gracePeriodSeconds !== undefined ? Number(query.gracePeriodSeconds) : options?.gracePeriodSeconds;
       return [200, deletePod(pod, grace, dryRun)];
     }
     if (method === 'PATCH' && route.key !== '/pods' && route.key !== 'policy/poddisruptionbudgets') {
@@ -383,7 +442,10 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
       if (!dryRun) {
         commit(store, next);
       }
-      return [200, dryRun ? { ...next, metadata: { ...next.metadata, resourceVersion: current.metadata.resourceVersion } } : next];
+      return [
+        200,
+        dryRun ? { ...next, metadata: { ...next.metadata, resourceVersion: current.metadata.resourceVersion } } : next,
+      ];
     }
     allowed(false);
     return [500, undefined];

@@ -119,7 +119,12 @@ export function injectedStatus(code: number, ref: ResourceRef, verb: string, use
     case 409:
       return conflict(ref);
     case 422:
-      return invalid('Scale', { ...ref, group: 'autoscaling' }, 'spec.replicas', 'Invalid value: -1: must be greater than or equal to 0');
+      return invalid(
+        'Scale',
+        { ...ref, group: 'autoscaling' },
+        'spec.replicas',
+        'Invalid value: -1: must be greater than or equal to 0'
+      );
     case 429:
       return status(429, 'Too many requests, please try again later.');
     case 504:

@@ -12,7 +12,10 @@ const N = 1600;
 function spiky(spikes: Record<number, number>, seed = 5) {
   const rng = new Random(seed);
   const timestamps = Array.from({ length: N }, (_, i) => T0 + i * STEP);
-  const values = timestamps.map((t, i) => 50 + 10 * Math.sin((2 * Math.PI * (t - T0)) / 86_400_000) + 2 * (rng.next() + rng.next() - 1) + (spikes[i] ?? 0));
+  const values = timestamps.map(
+    (t, i) =>
+      50 + 10 * Math.sin((2 * Math.PI * (t - T0)) / 86_400_000) + 2 * (rng.next() + rng.next() - 1) + (spikes[i] ?? 0)
+  );
   return { timestamps, values };
 }
 
@@ -31,20 +34,28 @@ async function faultProxy(upstream: string): Promise<{ url: string; mode: Mode; 
       return;
     }
     if (state.mode === 'error') {
-      res.writeHead(503, { 'Content-Type': 'text/html' }).end('<html>upstream connect error or disconnect/reset before headers</html>');
+      res
+        .writeHead(503, { 'Content-Type': 'text/html' })
+        .end('<html>upstream connect error or disconnect/reset before headers</html>');
       return;
     }
     const chunks: Buffer[] = [];
     for await (const c of req) {
       chunks.push(c as Buffer);
     }
-    const upstreamResponse = await fetch(`${upstream}${req.url}`, { method: req.method, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: Buffer.concat(chunks) });
+    const upstreamResponse = await fetch(`${upstream}${req.url}`, {
+      method: req.method,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: Buffer.concat(chunks),
+    });
     let text = await upstreamResponse.text();
     if (state.mode === 'nan') {
       // NaN on every third sample and a gap (dropped samples) in the middle of every series.
       const body = JSON.parse(text);
       for (const s of body.data.result) {
-        s.values = s.values.filter((_: unknown, i: number) => i % 7 !== 3).map(([t, v]: [number, string], i: number) => [t, i % 3 === 0 ? 'NaN' : v]);
+        s.values = s.values
+          .filter((_: unknown, i: number) => i % 7 !== 3)
+          .map(([t, v]: [number, string], i: number) => [t, i % 3 === 0 ? 'NaN' : v]);
       }
       text = JSON.stringify(body);
     }
@@ -89,7 +100,9 @@ describe('the watch loop across restarts and faults (real Prometheus)', () => {
     // Reference: one backend that ran throughout.
     const reference = buildPipeline({ prometheus: { url: prom.url }, watches: [watch('load')] }, new TestClock(end));
     await reference.pipeline.runOnce();
-    const expected = reference.pipeline.anomalies({ limit: 5000 }).map(({ start, end: e, peakScore, severity, state }) => ({ start, end: e, peakScore, severity, state }));
+    const expected = reference.pipeline
+      .anomalies({ limit: 5000 })
+      .map(({ start, end: e, peakScore, severity, state }) => ({ start, end: e, peakScore, severity, state }));
     await reference.close(true);
     expect(expected.length).toBeGreaterThanOrEqual(3);
 
@@ -103,14 +116,20 @@ describe('the watch loop across restarts and faults (real Prometheus)', () => {
     }
     await first.close();
     clock.ms = end;
-    const second = buildPipeline({ prometheus: { url: prom.url }, watches: [watch('load')] }, clock, { dataDir: first.dataDir });
+    const second = buildPipeline({ prometheus: { url: prom.url }, watches: [watch('load')] }, clock, {
+      dataDir: first.dataDir,
+    });
     await second.pipeline.runOnce();
-    const got = second.pipeline.anomalies({ limit: 5000 }).map(({ start, end: e, peakScore, severity, state }) => ({ start, end: e, peakScore, severity, state }));
+    const got = second.pipeline
+      .anomalies({ limit: 5000 })
+      .map(({ start, end: e, peakScore, severity, state }) => ({ start, end: e, peakScore, severity, state }));
     const ids = second.pipeline.anomalies({ limit: 5000 }).map((a) => a.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(got).toEqual(expected);
     // Spikes during the downtime were found after the restart (the detector reports a repeated spike once).
-    expect(got.some((a) => a.start > T0 + 1050 * STEP && Object.keys(SPIKES).some((i) => T0 + Number(i) * STEP === a.start))).toBe(true);
+    expect(
+      got.some((a) => a.start > T0 + 1050 * STEP && Object.keys(SPIKES).some((i) => T0 + Number(i) * STEP === a.start))
+    ).toBe(true);
     expect(second.pipeline.watches()[0].lastProcessedAt).toBe(end);
     await second.close(true);
   }, 60_000);
@@ -119,7 +138,11 @@ describe('the watch loop across restarts and faults (real Prometheus)', () => {
     const proxy = await faultProxy(prom.url);
     const clock = new TestClock(T0 + 1000 * STEP);
     const h: Harness = buildPipeline(
-      { prometheus: { url: prom.url, timeout: '200ms' }, pipeline: { retries: 2 }, watches: [watch('through-proxy', proxy.url), watch('direct')] },
+      {
+        prometheus: { url: prom.url, timeout: '200ms' },
+        pipeline: { retries: 2 },
+        watches: [watch('through-proxy', proxy.url), watch('direct')],
+      },
       clock
     );
     const status = (name: string) => h.pipeline.watches().find((w) => w.name === name)!;

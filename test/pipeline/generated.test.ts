@@ -10,7 +10,10 @@ describe('the watch loop on generated multi-series data (real Prometheus)', () =
   beforeAll(async () => {
     prom = await startPrometheus(generatedFleet());
     // A 6 h forecast horizon keeps the replay quick under Jest (whose sandbox slows numeric code ~10x).
-    h = buildPipeline({ prometheus: { url: prom.url }, watches: [FLEET_WATCH], pipeline: { predictionHorizon: '6h' } }, clock);
+    h = buildPipeline(
+      { prometheus: { url: prom.url }, watches: [FLEET_WATCH], pipeline: { predictionHorizon: '6h' } },
+      clock
+    );
     // History replay up to 30 minutes before the leak crosses its limit.
     await h.pipeline.runOnce();
   }, 120_000);
@@ -44,9 +47,13 @@ describe('the watch loop on generated multi-series data (real Prometheus)', () =
   });
 
   it('flags the replica that departs from its siblings, and only it', () => {
-    const flagged = h.pipeline.anomalies({ from: DEPARTURE_START, watch: 'shop-pods', limit: 100 }).filter((a) => a.signals.some((s) => s.includes('vs peers')));
+    const flagged = h.pipeline
+      .anomalies({ from: DEPARTURE_START, watch: 'shop-pods', limit: 100 })
+      .filter((a) => a.signals.some((s) => s.includes('vs peers')));
     const pods = new Set(flagged.map((a) => a.labels.pod));
-    console.log(`peer departure: flagged ${[...pods].join(', ')}; first ${((flagged.at(-1)!.start - DEPARTURE_START) / MINUTE).toFixed(0)} min after the drift began`);
+    console.log(
+      `peer departure: flagged ${[...pods].join(', ')}; first ${((flagged.at(-1)!.start - DEPARTURE_START) / MINUTE).toFixed(0)} min after the drift began`
+    );
     expect([...pods]).toEqual(['web-d']);
     expect(flagged.some((a) => a.failureModel === 'byzantine')).toBe(true);
   });

@@ -25,11 +25,32 @@ export function generatedFleet(): BackfillSeries[] {
   const noise = () => rng.next() + rng.next() + rng.next() - 1.5;
   const daily = (t: number) => Math.sin((2 * Math.PI * (t - T0)) / 86_400_000);
   const series: BackfillSeries[] = [];
-  const leak = timestamps.map((t) => LEAK_BASE + 5e6 * daily(t) + 2e6 * noise() + (t >= LEAK_START ? ((t - LEAK_START) / MINUTE) * LEAK_SLOPE_PER_MIN : 0));
-  series.push({ name: 'app_memory_bytes', labels: { namespace: 'shop', deployment: 'cache', pod: 'cache-0' }, timestamps, values: leak.map((v) => Math.min(v, MEMORY_LIMIT * 1.02)) });
-  series.push({ name: 'app_cpu_seconds', labels: { namespace: 'shop', deployment: 'cache', pod: 'cache-0' }, timestamps, values: timestamps.map(() => 0.2 + 0.01 * noise()) });
+  const leak = timestamps.map(
+    (t) =>
+      LEAK_BASE +
+      5e6 * daily(t) +
+      2e6 * noise() +
+      (t >= LEAK_START ? ((t - LEAK_START) / MINUTE) * LEAK_SLOPE_PER_MIN : 0)
+  );
+  series.push({
+    name: 'app_memory_bytes',
+    labels: { namespace: 'shop', deployment: 'cache', pod: 'cache-0' },
+    timestamps,
+    values: leak.map((v) => Math.min(v, MEMORY_LIMIT * 1.02)),
+  });
+  series.push({
+    name: 'app_cpu_seconds',
+    labels: { namespace: 'shop', deployment: 'cache', pod: 'cache-0' },
+    timestamps,
+    values: timestamps.map(() => 0.2 + 0.01 * noise()),
+  });
   for (const pod of ['web-a', 'web-b', 'web-c', 'web-d']) {
-    series.push({ name: 'app_memory_bytes', labels: { namespace: 'shop', deployment: 'web', pod }, timestamps, values: timestamps.map(() => 300e6 + 3e6 * noise()) });
+    series.push({
+      name: 'app_memory_bytes',
+      labels: { namespace: 'shop', deployment: 'web', pod },
+      timestamps,
+      values: timestamps.map(() => 300e6 + 3e6 * noise()),
+    });
     series.push({
       name: 'app_cpu_seconds',
       labels: { namespace: 'shop', deployment: 'web', pod },

@@ -11,12 +11,22 @@ describeIfNab('the watch loop on NAB machine_temperature_system_failure (real Pr
   const last = nab.timestamps[nab.timestamps.length - 1];
 
   beforeAll(async () => {
-    prom = await startPrometheus([{ name: 'machine_temperature', labels: { job: 'machine' }, timestamps: nab.timestamps, values: nab.values }]);
+    prom = await startPrometheus([
+      { name: 'machine_temperature', labels: { job: 'machine' }, timestamps: nab.timestamps, values: nab.values },
+    ]);
     // The minimal watch of the issue, as it is.
     h = buildPipeline(
       {
         prometheus: { url: prom.url },
-        watches: [{ name: 'machine-temperature', queries: { temperature: 'machine_temperature' }, target: ['job'], step: '5m', history: '90d' }],
+        watches: [
+          {
+            name: 'machine-temperature',
+            queries: { temperature: 'machine_temperature' },
+            target: ['job'],
+            step: '5m',
+            history: '90d',
+          },
+        ],
       },
       new TestClock(last + 60_000)
     );
@@ -40,7 +50,9 @@ describeIfNab('the watch loop on NAB machine_temperature_system_failure (real Pr
     windows.forEach(([a], i) => {
       const first = anomalies.filter((x) => x.start >= a && x.start <= labels[i]).sort((x, y) => x.start - y.start)[0];
       const lead = first ? (labels[i] - first.start) / 3_600_000 : undefined;
-      lines.push(`label ${new Date(labels[i]).toISOString()}: ${lead === undefined ? 'not found before it' : `anomaly ${lead.toFixed(1)} h before (${first.severity}, ${first.failureModel}, peak ${first.peakScore.toFixed(2)})`}`);
+      lines.push(
+        `label ${new Date(labels[i]).toISOString()}: ${lead === undefined ? 'not found before it' : `anomaly ${lead.toFixed(1)} h before (${first.severity}, ${first.failureModel}, peak ${first.peakScore.toFixed(2)})`}`
+      );
       // The third label is the catastrophic failure (NAB's description of the file).
       if (i === 2 && lead !== undefined && lead > 0) {
         caughtFailure = true;

@@ -35,8 +35,17 @@ describe('replacing the watches while a cycle is in flight', () => {
     const store = openSqliteStore(dir);
     const clock = new TestClock(NOW);
     const source = heldQuerier();
-    const config = configSchema.parse({ watches: [{ name: 'w', queries: { x: 'x' }, target: ['job'], step: '1m', history: '1h', lag: 0 }] });
-    const pipeline = new Pipeline({ config, db: store.db, logger: pino({ level: 'silent' }), metrics: new Registry(), now: clock.now, querierFor: () => source.querier });
+    const config = configSchema.parse({
+      watches: [{ name: 'w', queries: { x: 'x' }, target: ['job'], step: '1m', history: '1h', lag: 0 }],
+    });
+    const pipeline = new Pipeline({
+      config,
+      db: store.db,
+      logger: pino({ level: 'silent' }),
+      metrics: new Registry(),
+      now: clock.now,
+      querierFor: () => source.querier,
+    });
     pipeline.init();
 
     const cycle = pipeline.runOnce();

@@ -25,8 +25,22 @@ const NOW = T0 + 595 * STEP;
 const TOKEN = 'test-token-0123456789abcdef';
 const auth = { authorization: `Bearer ${TOKEN}`, 'x-grafana-user': 'admin' };
 
-const FILE_WATCH = { name: 'queue', queries: { depth: 'queue_depth' }, target: ['job'], step: '5m', history: '2d', lag: 0 };
-const MACHINE: WatchDefinition = { name: 'machine', queries: { temperature: 'temp_celsius' }, target: ['job'], step: '5m', history: '1d', lag: 0 };
+const FILE_WATCH = {
+  name: 'queue',
+  queries: { depth: 'queue_depth' },
+  target: ['job'],
+  step: '5m',
+  history: '2d',
+  lag: 0,
+};
+const MACHINE: WatchDefinition = {
+  name: 'machine',
+  queries: { temperature: 'temp_celsius' },
+  target: ['job'],
+  step: '5m',
+  history: '1d',
+  lag: 0,
+};
 
 function series(seed: number, base: number, spikeAt?: number) {
   const rng = new Random(seed);
@@ -54,9 +68,24 @@ async function boot(promUrl: string, dataDir: string, clock: TestClock): Promise
   const store = openSqliteStore(dataDir, clock.now);
   const metrics = new Registry();
   const settings = new WatchSettings({ settings: store.settings, fromFile: config.watches, logger, now: clock.now });
-  const pipeline = new Pipeline({ config, db: store.db, logger, metrics, now: clock.now, sleep: async () => undefined, watches: settings.current().parsed });
+  const pipeline = new Pipeline({
+    config,
+    db: store.db,
+    logger,
+    metrics,
+    now: clock.now,
+    sleep: async () => undefined,
+    watches: settings.current().parsed,
+  });
   pipeline.init();
-  const app = await buildServer({ logger, apiToken: TOKEN, store, metrics, version: 'test', authenticatedRoutes: [pipelineRoutes(pipeline), watchRoutes(pipeline, settings, (c) => audit.push(c))] });
+  const app = await buildServer({
+    logger,
+    apiToken: TOKEN,
+    store,
+    metrics,
+    version: 'test',
+    authenticatedRoutes: [pipelineRoutes(pipeline), watchRoutes(pipeline, settings, (c) => audit.push(c))],
+  });
   return {
     store,
     pipeline,
@@ -78,10 +107,15 @@ describe('watches edited through the API (real Prometheus)', () => {
   const clock = new TestClock(NOW);
   const dataDir = mkdtempSync(join(tmpdir(), 'fp-watches-'));
 
-  const getConfig = async () => watchesConfigResponseSchema.parse((await b.app.inject({ url: '/api/watches/config', headers: auth })).json());
-  const running = async () => watchesResponseSchema.parse((await b.app.inject({ url: '/api/watches', headers: auth })).json()).watches;
-  const put = (watches: unknown) => b.app.inject({ method: 'PUT', url: '/api/admin/watches', headers: auth, payload: { watches } });
-  const models = async (watch: string) => modelsResponseSchema.parse((await b.app.inject({ url: `/api/models?watch=${watch}`, headers: auth })).json()).models;
+  const getConfig = async () =>
+    watchesConfigResponseSchema.parse((await b.app.inject({ url: '/api/watches/config', headers: auth })).json());
+  const running = async () =>
+    watchesResponseSchema.parse((await b.app.inject({ url: '/api/watches', headers: auth })).json()).watches;
+  const put = (watches: unknown) =>
+    b.app.inject({ method: 'PUT', url: '/api/admin/watches', headers: auth, payload: { watches } });
+  const models = async (watch: string) =>
+    modelsResponseSchema.parse((await b.app.inject({ url: `/api/models?watch=${watch}`, headers: auth })).json())
+      .models;
 
   beforeAll(async () => {
     prom = await startPrometheus([
@@ -100,13 +134,18 @@ describe('watches edited through the API (real Prometheus)', () => {
 
   it("starts from the file's watches and says so", async () => {
     const config = await getConfig();
-    expect(config).toMatchObject({ source: 'file', watches: [{ name: 'queue', step: '5m', history: '2d', lag: '0s', closeAfter: 6 }] });
+    expect(config).toMatchObject({
+      source: 'file',
+      watches: [{ name: 'queue', step: '5m', history: '2d', lag: '0s', closeAfter: 6 }],
+    });
     expect(config.updatedAt).toBeUndefined();
     expect((await running()).map((w) => w.name)).toEqual(['queue']);
   });
 
   it('runs a saved watch, stops the removed one and closes its open anomaly', async () => {
-    const open = anomaliesResponseSchema.parse((await b.app.inject({ url: '/api/anomalies?state=open', headers: auth })).json()).anomalies;
+    const open = anomaliesResponseSchema.parse(
+      (await b.app.inject({ url: '/api/anomalies?state=open', headers: auth })).json()
+    ).anomalies;
     expect(open.map((a) => a.watch)).toEqual(['queue']);
 
     const res = await put([MACHINE]);
@@ -117,17 +156,29 @@ describe('watches edited through the API (real Prometheus)', () => {
 
     await b.pipeline.runOnce();
     const [machine] = await running();
-    expect(machine).toMatchObject({ name: 'machine', targets: 1, degraded: false, lastProcessedAt: NOW, historySeconds: 86_400 });
+    expect(machine).toMatchObject({
+      name: 'machine',
+      targets: 1,
+      degraded: false,
+      lastProcessedAt: NOW,
+      historySeconds: 86_400,
+    });
     // First sight: the history was replayed into the initial model.
-    expect(await models('machine')).toEqual([expect.objectContaining({ version: 1, reason: 'initial', samples: 288 + 1 })]);
+    expect(await models('machine')).toEqual([
+      expect.objectContaining({ version: 1, reason: 'initial', samples: 288 + 1 }),
+    ]);
     const metrics = await b.metrics.metrics();
     expect(metrics).toContain('failureprophet_targets_watched{watch="machine"} 1');
     expect(metrics).not.toMatch(/failureprophet_(targets_watched|anomaly_score)\{watch="queue"/);
 
-    const after = anomaliesResponseSchema.parse((await b.app.inject({ url: `/api/anomalies?target=${encodeURIComponent(open[0].target)}`, headers: auth })).json()).anomalies;
+    const after = anomaliesResponseSchema.parse(
+      (await b.app.inject({ url: `/api/anomalies?target=${encodeURIComponent(open[0].target)}`, headers: auth })).json()
+    ).anomalies;
     expect(after.find((a) => a.id === open[0].id)?.state).toBe('closed');
     // The removed watch's targets keep their state, so adding it back resumes it.
-    expect(b.store.db.prepare('SELECT COUNT(*) AS n FROM pipeline_targets WHERE watch = ?').get('queue')).toEqual({ n: 1 });
+    expect(b.store.db.prepare('SELECT COUNT(*) AS n FROM pipeline_targets WHERE watch = ?').get('queue')).toEqual({
+      n: 1,
+    });
   });
 
   it('keeps unchanged watches running, resumes a re-added one and restarts a changed one with fresh models', async () => {
@@ -156,7 +207,11 @@ describe('watches edited through the API (real Prometheus)', () => {
       [[{ ...MACHINE, step: '500ms' }], 'body.watches.0.step', /at least 1s/],
       [[{ ...MACHINE, queries: {} }], 'body.watches.0.queries', /at least one query/],
       [[{ ...MACHINE, queries: { temperature: '  ' } }], 'body.watches.0.queries.temperature', /PromQL/],
-      [[{ ...MACHINE, queries: { temperature: 'rate(temp_celsius[5m' } }], 'body.watches.0.queries.temperature', /watch "machine", query "temperature": .*bad_data.*parse error/],
+      [
+        [{ ...MACHINE, queries: { temperature: 'rate(temp_celsius[5m' } }],
+        'body.watches.0.queries.temperature',
+        /watch "machine", query "temperature": .*bad_data.*parse error/,
+      ],
     ];
     for (const [watches, field, message] of cases) {
       const res = await put(watches);
@@ -208,8 +263,15 @@ describe('watches edited through the API (real Prometheus)', () => {
     expect(config).toMatchObject({ source: 'file', watches: [{ name: 'queue' }] });
     expect(config.storeError).toMatch(/pipeline\.watches.*unreadable.*JSON/);
     expect((await running()).map((w) => w.name)).toEqual(['queue']);
-    expect(b.logs).toContainEqual(expect.objectContaining({ level: 50, msg: expect.stringMatching(/unreadable.*running the config file watches instead/) }));
-    expect(b.store.db.prepare('SELECT value FROM settings WHERE key = ?').get(WATCHES_KEY)).toEqual({ value: '{"watches": [{"name": ' });
+    expect(b.logs).toContainEqual(
+      expect.objectContaining({
+        level: 50,
+        msg: expect.stringMatching(/unreadable.*running the config file watches instead/),
+      })
+    );
+    expect(b.store.db.prepare('SELECT value FROM settings WHERE key = ?').get(WATCHES_KEY)).toEqual({
+      value: '{"watches": [{"name": ',
+    });
   });
 
   it('saves a watch whose source does not answer (not a refusal); the watch then shows as degraded', async () => {
@@ -217,7 +279,10 @@ describe('watches edited through the API (real Prometheus)', () => {
     const res = await put([FILE_WATCH, remote]);
     expect(res.statusCode).toBe(200);
     await b.pipeline.runOnce();
-    expect((await running()).find((w) => w.name === 'remote')).toMatchObject({ degraded: true, lastError: { kind: 'unreachable' } });
+    expect((await running()).find((w) => w.name === 'remote')).toMatchObject({
+      degraded: true,
+      lastError: { kind: 'unreachable' },
+    });
   });
 });
 

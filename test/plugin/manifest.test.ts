@@ -19,7 +19,11 @@ const pluginSchema = {
       required: ['keywords', 'logos', 'version', 'updated'],
       properties: {
         keywords: { type: 'array', minItems: 1, items: { type: 'string' } },
-        logos: { type: 'object', required: ['small', 'large'], properties: { small: { type: 'string' }, large: { type: 'string' } } },
+        logos: {
+          type: 'object',
+          required: ['small', 'large'],
+          properties: { small: { type: 'string' }, large: { type: 'string' } },
+        },
         version: { type: 'string' },
         updated: { type: 'string' },
       },
@@ -27,7 +31,9 @@ const pluginSchema = {
     dependencies: {
       type: 'object',
       required: ['grafanaDependency'],
-      properties: { grafanaDependency: { type: 'string', pattern: '^(<=|>=|<|>|=|~|\\^)?[0-9]+(\\.[0-9x*]+)*(\\S*)$' } },
+      properties: {
+        grafanaDependency: { type: 'string', pattern: '^(<=|>=|<|>|=|~|\\^)?[0-9]+(\\.[0-9x*]+)*(\\S*)$' },
+      },
     },
     includes: {
       type: 'array',
@@ -59,7 +65,13 @@ const pluginSchema = {
 const ajv = new Ajv({ allErrors: true });
 const validate = ajv.compile(pluginSchema);
 
-type Route = { path: string; method: string; reqRole: string; url: string; headers: Array<{ name: string; content: string }> };
+type Route = {
+  path: string;
+  method: string;
+  reqRole: string;
+  url: string;
+  headers: Array<{ name: string; content: string }>;
+};
 
 /** Grafana's plugin-proxy matching: the first route whose method and path pattern match wins. */
 function matchRoute(routes: Route[], method: string, path: string): Route | undefined {
@@ -126,7 +138,10 @@ describe('plugin.json', () => {
 
     it('each injects the backend token from secureJsonData', () => {
       for (const route of routes) {
-        expect(route.headers).toContainEqual({ name: 'Authorization', content: 'Bearer {{ .SecureJsonData.backendToken }}' });
+        expect(route.headers).toContainEqual({
+          name: 'Authorization',
+          content: 'Bearer {{ .SecureJsonData.backendToken }}',
+        });
       }
     });
 

@@ -28,7 +28,12 @@ describe('PrometheusClient against a real Prometheus', () => {
     }
     const series: BackfillSeries[] = [generated];
     if (nab) {
-      series.push({ name: 'machine_temperature', labels: { job: 'machine' }, timestamps: Array.from(nab.timestamps), values: Array.from(nab.values) });
+      series.push({
+        name: 'machine_temperature',
+        labels: { job: 'machine' },
+        timestamps: Array.from(nab.timestamps),
+        values: Array.from(nab.values),
+      });
     }
     prom = await startPrometheus(series);
     client = new PrometheusClient({ baseUrl: prom.url, timeoutMs: 10_000 });
@@ -39,7 +44,12 @@ describe('PrometheusClient against a real Prometheus', () => {
   });
 
   it('answers a range query with the backfilled samples, NaN kept', async () => {
-    const [series] = await client.queryRange({ query: 'fp_test_gauge', start: T0, end: T0 + 99 * STEP_MS, stepMs: STEP_MS });
+    const [series] = await client.queryRange({
+      query: 'fp_test_gauge',
+      start: T0,
+      end: T0 + 99 * STEP_MS,
+      stepMs: STEP_MS,
+    });
     expect(series.labels).toEqual({ __name__: 'fp_test_gauge', job: 'generated', instance: 'a' });
     expect(series.timestamps).toHaveLength(100);
     expect(series.timestamps[0]).toBe(T0);
@@ -49,7 +59,12 @@ describe('PrometheusClient against a real Prometheus', () => {
   });
 
   it('leaves a gap longer than the lookback out of the answer', async () => {
-    const [series] = await client.queryRange({ query: 'fp_test_gauge', start: T0 + 90 * STEP_MS, end: T0 + 160 * STEP_MS, stepMs: STEP_MS });
+    const [series] = await client.queryRange({
+      query: 'fp_test_gauge',
+      start: T0 + 90 * STEP_MS,
+      end: T0 + 160 * STEP_MS,
+      stepMs: STEP_MS,
+    });
     const times = Array.from(series.timestamps);
     // Samples stop at index 99 and resume at 150; the 5-minute lookback fills only the step right after.
     expect(times).toContain(T0 + 99 * STEP_MS);
@@ -58,7 +73,12 @@ describe('PrometheusClient against a real Prometheus', () => {
   });
 
   it('answers an empty list for a range with no data', async () => {
-    const result = await client.queryRange({ query: 'fp_test_gauge', start: Date.UTC(2030, 0, 1), end: Date.UTC(2030, 0, 2), stepMs: STEP_MS });
+    const result = await client.queryRange({
+      query: 'fp_test_gauge',
+      start: Date.UTC(2030, 0, 1),
+      end: Date.UTC(2030, 0, 2),
+      stepMs: STEP_MS,
+    });
     expect(result).toEqual([]);
   });
 
@@ -71,7 +91,7 @@ describe('PrometheusClient against a real Prometheus', () => {
     expect(scalar).toEqual([{ labels: {}, timestamp: expect.any(Number), value: 42 }]);
   });
 
-  it('refuses a bad PromQL expression with Prometheus\' own reason', async () => {
+  it("refuses a bad PromQL expression with Prometheus' own reason", async () => {
     const error = await client.query('rate(fp_test_gauge[5m]').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PrometheusError);
     expect((error as PrometheusError).kind).toBe('query');
@@ -85,7 +105,12 @@ describe('PrometheusClient against a real Prometheus', () => {
     const n = nab!;
     const start = n.timestamps[1000];
     const end = n.timestamps[1999];
-    const [series] = await client.queryRange({ query: 'machine_temperature{job="machine"}', start, end, stepMs: STEP_MS });
+    const [series] = await client.queryRange({
+      query: 'machine_temperature{job="machine"}',
+      start,
+      end,
+      stepMs: STEP_MS,
+    });
     expect(series.timestamps).toHaveLength(1000);
     for (let i = 0; i < 1000; i++) {
       expect(series.timestamps[i]).toBe(n.timestamps[1000 + i]);
@@ -127,11 +152,14 @@ describe('PrometheusClient errors without a healthy Prometheus', () => {
       await new Promise((resolve) => server.close(resolve));
     });
 
-    const clientFor = (name: string, timeoutMs = 2000) => new PrometheusClient({ baseUrl: `${baseUrl}/${name}`, timeoutMs });
+    const clientFor = (name: string, timeoutMs = 2000) =>
+      new PrometheusClient({ baseUrl: `${baseUrl}/${name}`, timeoutMs });
 
     it('reports an HTTP error without a Prometheus body', async () => {
       answers.gateway = { status: 502, body: '<html>Bad Gateway</html>' };
-      const error = (await clientFor('gateway').ping().catch((e: unknown) => e)) as PrometheusError;
+      const error = (await clientFor('gateway')
+        .ping()
+        .catch((e: unknown) => e)) as PrometheusError;
       expect(error.kind).toBe('http');
       expect(error.status).toBe(502);
       expect(error.message).toContain('HTTP 502');
@@ -139,22 +167,34 @@ describe('PrometheusClient errors without a healthy Prometheus', () => {
     });
 
     it('reports a malformed answer', async () => {
-      answers.shape = { status: 200, body: JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values: [['x', 1]] }] } }) };
-      const error = (await clientFor('shape').queryRange({ query: 'up', start: 0, end: 1000, stepMs: 1000 }).catch((e: unknown) => e)) as PrometheusError;
+      answers.shape = {
+        status: 200,
+        body: JSON.stringify({
+          status: 'success',
+          data: { resultType: 'matrix', result: [{ metric: {}, values: [['x', 1]] }] },
+        }),
+      };
+      const error = (await clientFor('shape')
+        .queryRange({ query: 'up', start: 0, end: 1000, stepMs: 1000 })
+        .catch((e: unknown) => e)) as PrometheusError;
       expect(error.kind).toBe('malformed');
       expect(error.message).toMatch(/unexpected shape at result\.0\.values\.0\.0/);
     });
 
     it('reports a body that is not JSON', async () => {
       answers.text = { status: 200, body: 'hello' };
-      const error = (await clientFor('text').ping().catch((e: unknown) => e)) as PrometheusError;
+      const error = (await clientFor('text')
+        .ping()
+        .catch((e: unknown) => e)) as PrometheusError;
       expect(error.kind).toBe('malformed');
       expect(error.message).toContain('not JSON');
     });
 
     it('times out a slow answer', async () => {
       answers.slow = { status: 200, body: '{}', delayMs: 1500 };
-      const error = (await clientFor('slow', 200).ping().catch((e: unknown) => e)) as PrometheusError;
+      const error = (await clientFor('slow', 200)
+        .ping()
+        .catch((e: unknown) => e)) as PrometheusError;
       expect(error.kind).toBe('timeout');
       expect(error.message).toContain('within 200 ms');
     });
@@ -162,9 +202,15 @@ describe('PrometheusClient errors without a healthy Prometheus', () => {
     it('passes a Prometheus error body through with its type', async () => {
       answers.limit = {
         status: 422,
-        body: JSON.stringify({ status: 'error', errorType: 'execution', error: 'query processing would load too many samples into memory' }),
+        body: JSON.stringify({
+          status: 'error',
+          errorType: 'execution',
+          error: 'query processing would load too many samples into memory',
+        }),
       };
-      const error = (await clientFor('limit').ping().catch((e: unknown) => e)) as PrometheusError;
+      const error = (await clientFor('limit')
+        .ping()
+        .catch((e: unknown) => e)) as PrometheusError;
       expect(error.kind).toBe('query');
       expect(error.errorType).toBe('execution');
       expect(error.message).toContain('too many samples');

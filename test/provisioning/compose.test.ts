@@ -10,7 +10,13 @@ const manifest = JSON.parse(readFileSync(join(ROOT, 'plugin.json'), 'utf8'));
 
 describe('docker-compose.yml and provisioning/', () => {
   it('runs Grafana, Prometheus, node-exporter, the backend and a demo workload', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['backend', 'demo-workload', 'grafana', 'node-exporter', 'prometheus']);
+    expect(Object.keys(compose.services).sort()).toEqual([
+      'backend',
+      'demo-workload',
+      'grafana',
+      'node-exporter',
+      'prometheus',
+    ]);
   });
 
   it('mounts dist/ as the plugin and provisioning/ into Grafana, allowing the unsigned plugin and sending the user header', () => {
@@ -49,12 +55,16 @@ describe('docker-compose.yml and provisioning/', () => {
       job.static_configs.flatMap((c) => c.targets)
     );
     expect(targets).toEqual(expect.arrayContaining(['backend:3001', 'node-exporter:9100', 'demo-workload:8080']));
-    const mount = compose.services.prometheus.volumes.find((v: string) => v.endsWith('/etc/prometheus/prometheus.yml:ro'));
+    const mount = compose.services.prometheus.volumes.find((v: string) =>
+      v.endsWith('/etc/prometheus/prometheus.yml:ro')
+    );
     expect(existsSync(join(ROOT, mount.split(':')[0]))).toBe(true);
   });
 
   it('builds the backend from the Dockerfile that runs the bundled server', () => {
     expect(compose.services.backend.build).toBe('.');
-    expect(readFileSync(join(ROOT, 'Dockerfile'), 'utf8')).toContain('CMD ["node", "--enable-source-maps", "dist-server/main.mjs"]');
+    expect(readFileSync(join(ROOT, 'Dockerfile'), 'utf8')).toContain(
+      'CMD ["node", "--enable-source-maps", "dist-server/main.mjs"]'
+    );
   });
 });

@@ -124,7 +124,13 @@ describe('readiness without Prometheus configured', () => {
   it('says how to configure one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fp-http-'));
     const store = openSqliteStore(dir);
-    const app = await buildServer({ logger: logSink().logger, apiToken: TOKEN, store, metrics: createMetricsRegistry(), version: 'x' });
+    const app = await buildServer({
+      logger: logSink().logger,
+      apiToken: TOKEN,
+      store,
+      metrics: createMetricsRegistry(),
+      version: 'x',
+    });
     const response = await app.inject({ method: 'GET', url: '/readyz' });
     expect(response.statusCode).toBe(503);
     expect(response.json().checks.prometheus.message).toContain('FP_PROMETHEUS_URL');
@@ -187,13 +193,18 @@ describe('the backend process', () => {
     expect(health?.status).toBe(200);
     const token = readFileSync(join(dir, 'api-token'), 'utf8').trim();
     expect(token.length).toBeGreaterThanOrEqual(32);
-    const authorized = await fetch(`http://127.0.0.1:${port}/api/anything`, { headers: { authorization: `Bearer ${token}` } });
+    const authorized = await fetch(`http://127.0.0.1:${port}/api/anything`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(authorized.status).toBe(404);
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
     const { stdout } = run.output();
     expect(stdout).not.toContain(token);
-    const messages = stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line).msg);
+    const messages = stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line).msg);
     expect(messages).toEqual(expect.arrayContaining(['failureprophet backend started', 'shutting down', 'stopped']));
     expect(stdout).toContain('FP_PROMETHEUS_URL');
   }, 30_000);

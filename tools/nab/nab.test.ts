@@ -17,7 +17,12 @@ function nabScore(name: string): number {
     const s = readSeries(join(NAB, 'data', rel));
     const d = createDetector(name, { trainingPoints: probationLength(s.values.length) });
     const scores = Float64Array.from(s.values, (v, i) => d.update(s.timestamps[i], v));
-    return { name: rel, timestamps: s.timestamps, scores, windows: windows[rel].map(([a, b]: [string, string]) => [parseTimestamp(a), parseTimestamp(b)]) };
+    return {
+      name: rel,
+      timestamps: s.timestamps,
+      scores,
+      windows: windows[rel].map(([a, b]: [string, string]) => [parseTimestamp(a), parseTimestamp(b)]),
+    };
   });
   return scoreCorpus(files, { tpWeight: 1, fnWeight: 1, fpWeight: 0.11 }).score;
 }

@@ -20,7 +20,9 @@ export interface NabSeries {
 
 /** Reads a CSV whose first column is a timestamp and whose other columns are numbers. */
 export function readSeries(path: string): NabSeries {
-  const lines = readFileSync(path, 'utf8').split(/\r?\n/).filter((l) => l.length > 0);
+  const lines = readFileSync(path, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.length > 0);
   const header = lines[0].split(',').map((h) => h.trim());
   const n = lines.length - 1;
   const timestampText: string[] = new Array(n);

@@ -8,7 +8,11 @@ import { basename, join } from 'node:path';
 import { listDataFiles, parseArgs, parseTimestamp, readSeries } from './nabFiles';
 import { CostProfile, ScoredFile, scoreCorpus } from './scorer';
 
-function loadResults(resultsDir: string, dataDir: string, windows: Record<string, Array<[string, string]>>): ScoredFile[] {
+function loadResults(
+  resultsDir: string,
+  dataDir: string,
+  windows: Record<string, Array<[string, string]>>
+): ScoredFile[] {
   const detector = basename(resultsDir);
   return listDataFiles(dataDir).map((rel) => {
     const [category, file] = rel.split('/');
@@ -25,7 +29,12 @@ function loadResults(resultsDir: string, dataDir: string, windows: Record<string
     if (limits === undefined) {
       throw new Error(`windows file has no entry for ${rel}`);
     }
-    return { name: rel, timestamps: series.timestamps, scores, windows: limits.map(([a, b]) => [parseTimestamp(a), parseTimestamp(b)] as [number, number]) };
+    return {
+      name: rel,
+      timestamps: series.timestamps,
+      scores,
+      windows: limits.map(([a, b]) => [parseTimestamp(a), parseTimestamp(b)] as [number, number]),
+    };
   });
 }
 

@@ -54,7 +54,10 @@ interface Record {
   file: number;
 }
 
-function recordsOf(files: ScoredFile[], profile: CostProfile): { records: Record[]; windowCount: number; windowFile: number[] } {
+function recordsOf(
+  files: ScoredFile[],
+  profile: CostProfile
+): { records: Record[]; windowCount: number; windowFile: number[] } {
   const records: Record[] = [];
   const windowFile: number[] = [];
   const leftEdge = scaledSigmoid(-1);
@@ -116,7 +119,7 @@ export function scoreCorpus(files: ScoredFile[], profile: CostProfile): ProfileR
   let current = nullRaw;
   let bestRaw = nullRaw;
   let bestThreshold = Infinity;
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     const threshold = sorted[i].score;
     for (; i < sorted.length && sorted[i].score === threshold; i++) {
       const r = sorted[i];

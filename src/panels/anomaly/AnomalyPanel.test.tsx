@@ -3,7 +3,7 @@ import { render, screen, waitFor } from '@testing-library/react';
 import {
   dateTime,
   FieldType,
-    LoadingState,
+  LoadingState,
   PanelOptionsEditorBuilder,
   standardEditorsRegistry,
   toDataFrame,
@@ -27,7 +27,9 @@ jest.mock('@grafana/ui', () => ({
 }));
 
 // Grafana fills the option editor registry at start-up; the option builder only needs the ids here.
-standardEditorsRegistry.setInit(() => ['slider', 'select', 'radio', 'boolean', 'number', 'text'].map((id) => ({ id, name: id, editor: () => null })));
+standardEditorsRegistry.setInit(() =>
+  ['slider', 'select', 'radio', 'boolean', 'number', 'text'].map((id) => ({ id, name: id, editor: () => null }))
+);
 jest.mock('../../app/api/backend', () => ({ backendRequest: jest.fn() }));
 const backendRequest = jest.requireMock('../../app/api/backend').backendRequest as jest.Mock;
 
@@ -48,7 +50,13 @@ function props(series: DataFrame[], options: Partial<AnomalyPanelOptions> = {}):
     transparent: false,
     renderCounter: 0,
     title: 'Anomalies',
-    eventBus: { publish: jest.fn(), getStream: jest.fn(), subscribe: jest.fn(), removeAllListeners: jest.fn(), newScopedBus: jest.fn() },
+    eventBus: {
+      publish: jest.fn(),
+      getStream: jest.fn(),
+      subscribe: jest.fn(),
+      removeAllListeners: jest.fn(),
+      newScopedBus: jest.fn(),
+    },
     onOptionsChange: jest.fn(),
     onFieldConfigChange: jest.fn(),
     replaceVariables: (s: string) => s,
@@ -56,7 +64,12 @@ function props(series: DataFrame[], options: Partial<AnomalyPanelOptions> = {}):
   } as unknown as PanelProps<AnomalyPanelOptions>;
 }
 
-function frameOf(kind: Parameters<typeof synthetic>[0], name: string, change?: (v: Float64Array) => Float64Array, labels?: Record<string, string>): DataFrame {
+function frameOf(
+  kind: Parameters<typeof synthetic>[0],
+  name: string,
+  change?: (v: Float64Array) => Float64Array,
+  labels?: Record<string, string>
+): DataFrame {
   const { t, v } = synthetic(kind, 2000, 1500);
   return toDataFrame({
     fields: [
@@ -68,10 +81,19 @@ function frameOf(kind: Parameters<typeof synthetic>[0], name: string, change?: (
 
 describe('AnomalyPanel', () => {
   it('draws each series with its layers and says which anomalies it found, above or below the band', () => {
-    render(<AnomalyPanel {...props([frameOf('spike', 'cpu'), frameOf('step', 'memory', (v) => v.map((x, i) => (i >= 1500 ? x - 30 : x)))])} />);
+    render(
+      <AnomalyPanel
+        {...props([
+          frameOf('spike', 'cpu'),
+          frameOf('step', 'memory', (v) => v.map((x, i) => (i >= 1500 ? x - 30 : x))),
+        ])}
+      />
+    );
     expect(screen.getByTestId(panelTestIds.container)).toBeInTheDocument();
     const plot = screen.getByTestId('plot');
-    expect(plot).toHaveTextContent('Time|cpu|cpu · upper|cpu · lower|memory|memory · upper|memory · lower|Anomaly score (max)');
+    expect(plot).toHaveTextContent(
+      'Time|cpu|cpu · upper|cpu · lower|memory|memory · upper|memory · lower|Anomaly score (max)'
+    );
     expect(plot).toHaveTextContent('cpu · forecast');
     const list = screen.getByRole('list', { name: 'Anomalies in range' });
     expect(list).toHaveTextContent(/cpu above the band, Jan 6, 05:00/);
@@ -90,12 +112,20 @@ describe('AnomalyPanel', () => {
     });
     const p = props([rising], { forecastLimit: 70, forecastDirection: 'above' });
     render(<AnomalyPanel {...p} />);
-    expect(screen.getByTestId(panelTestIds.timeToFailure)).toHaveTextContent(/Time to failure: disk crosses 70 in \d+ (d|h)/);
+    expect(screen.getByTestId(panelTestIds.timeToFailure)).toHaveTextContent(
+      /Time to failure: disk crosses 70 in \d+ (d|h)/
+    );
     expect(Number(screen.getByTestId('plot').dataset.to)).toBeGreaterThan(p.timeRange.to.valueOf());
   });
 
   it('shows only what the layer options ask for', () => {
-    render(<AnomalyPanel {...props([frameOf('spike', 'cpu')], { layers: { band: false, score: false, anomalies: false, forecast: false } })} />);
+    render(
+      <AnomalyPanel
+        {...props([frameOf('spike', 'cpu')], {
+          layers: { band: false, score: false, anomalies: false, forecast: false },
+        })}
+      />
+    );
     expect(screen.getByTestId('plot').textContent).toBe('Time|cpu');
     expect(screen.queryByRole('list', { name: 'Anomalies in range' })).not.toBeInTheDocument();
     expect(screen.queryByTestId(panelTestIds.timeToFailure)).not.toBeInTheDocument();
@@ -108,7 +138,9 @@ describe('AnomalyPanel', () => {
   });
 
   it('asks for a range query when the result has no time field', () => {
-    render(<AnomalyPanel {...props([toDataFrame({ fields: [{ name: 'value', type: FieldType.number, values: [1] }] })])} />);
+    render(
+      <AnomalyPanel {...props([toDataFrame({ fields: [{ name: 'value', type: FieldType.number, values: [1] }] })])} />
+    );
     expect(screen.getByTestId(panelTestIds.noData)).toHaveTextContent('no time field');
   });
 });
@@ -116,8 +148,26 @@ describe('AnomalyPanel', () => {
 describe('AnomalyPanel with the backend', () => {
   const { t } = synthetic('flat', 2000);
   const target = { id: 'node{instance="a"}', watch: 'node', labels: { instance: 'a' }, timeToFailure: null };
-  const anomaly = { id: 7, target: target.id, start: t[1200], end: t[1210], peakScore: 0.9, severity: 'high', failureModel: 'resource_exhaustion', state: 'open', signals: ['cpu'], direction: 'below' };
-  const points = Array.from({ length: 100 }, (_, i) => ({ t: t[1900 + i], value: 50, expected: 50, lower: 45, upper: 55, score: 0.01 }));
+  const anomaly = {
+    id: 7,
+    target: target.id,
+    start: t[1200],
+    end: t[1210],
+    peakScore: 0.9,
+    severity: 'high',
+    failureModel: 'resource_exhaustion',
+    state: 'open',
+    signals: ['cpu'],
+    direction: 'below',
+  };
+  const points = Array.from({ length: 100 }, (_, i) => ({
+    t: t[1900 + i],
+    value: 50,
+    expected: 50,
+    lower: 45,
+    upper: 55,
+    score: 0.01,
+  }));
 
   function answer(path: string) {
     if (path === 'api/targets') {
@@ -133,23 +183,50 @@ describe('AnomalyPanel with the backend', () => {
 
   it('shows the backend’s anomalies and band for the series it watches, through the plugin proxy', async () => {
     backendRequest.mockImplementation(answer);
-    render(<AnomalyPanel {...props([frameOf('noise', 'cpu', undefined, { instance: 'a' }), frameOf('noise', 'other', undefined, { instance: 'b' })], { backendSignal: 'node/cpu' })} />);
+    render(
+      <AnomalyPanel
+        {...props(
+          [
+            frameOf('noise', 'cpu', undefined, { instance: 'a' }),
+            frameOf('noise', 'other', undefined, { instance: 'b' }),
+          ],
+          { backendSignal: 'node/cpu' }
+        )}
+      />
+    );
     await waitFor(() => expect(screen.getByTestId(panelTestIds.source)).toHaveTextContent('backend 1/2'));
-    expect(screen.getByRole('list', { name: 'Anomalies in range' })).toHaveTextContent('cpu a below the band, Jan 5, 04:00–04:50, peak score 0.90 (high, still open)');
+    expect(screen.getByRole('list', { name: 'Anomalies in range' })).toHaveTextContent(
+      'cpu a below the band, Jan 5, 04:00–04:50, peak score 0.90 (high, still open)'
+    );
     expect(backendRequest).toHaveBeenCalledWith('api/targets', expect.anything(), { params: { watch: 'node' } });
-    expect(backendRequest).toHaveBeenCalledWith('api/anomalies', expect.anything(), { params: expect.objectContaining({ target: target.id }) });
+    expect(backendRequest).toHaveBeenCalledWith('api/anomalies', expect.anything(), {
+      params: expect.objectContaining({ target: target.id }),
+    });
   });
 
   it('falls back to the browser when the backend cannot be asked, and says why when the backend is required', async () => {
     backendRequest.mockRejectedValue(new Error('the backend is unreachable'));
-    const { unmount } = render(<AnomalyPanel {...props([frameOf('spike', 'cpu', undefined, { instance: 'a' })], { backendSignal: 'node/cpu' })} />);
+    const { unmount } = render(
+      <AnomalyPanel
+        {...props([frameOf('spike', 'cpu', undefined, { instance: 'a' })], { backendSignal: 'node/cpu' })}
+      />
+    );
     await waitFor(() => expect(backendRequest).toHaveBeenCalled());
     expect(screen.getByTestId(panelTestIds.source)).toHaveTextContent('in browser');
     expect(screen.queryByTestId(panelTestIds.error)).not.toBeInTheDocument();
     unmount();
 
-    render(<AnomalyPanel {...props([frameOf('spike', 'cpu', undefined, { instance: 'a' })], { backendSignal: 'node/cpu', source: 'backend' })} />);
-    await waitFor(() => expect(screen.getByTestId(panelTestIds.error)).toHaveTextContent('Backend: the backend is unreachable'));
+    render(
+      <AnomalyPanel
+        {...props([frameOf('spike', 'cpu', undefined, { instance: 'a' })], {
+          backendSignal: 'node/cpu',
+          source: 'backend',
+        })}
+      />
+    );
+    await waitFor(() =>
+      expect(screen.getByTestId(panelTestIds.error)).toHaveTextContent('Backend: the backend is unreachable')
+    );
     expect(screen.getByTestId(panelTestIds.source)).toHaveTextContent('not scored');
   });
 
@@ -177,6 +254,11 @@ describe('panel options', () => {
     const builder = new PanelOptionsEditorBuilder<AnomalyPanelOptions>();
     plugin.getPanelOptionsSupplier()(builder, { data: [] });
     const detectorOption = builder.getItems().find((e) => e.path === 'detector');
-    expect(detectorOption?.settings?.options.map((o: { value: string }) => o.value)).toEqual(['failureprophet', 'ewma', 'zscore', 'iforest']);
+    expect(detectorOption?.settings?.options.map((o: { value: string }) => o.value)).toEqual([
+      'failureprophet',
+      'ewma',
+      'zscore',
+      'iforest',
+    ]);
   });
 });

@@ -26,17 +26,33 @@ const HOVER_ALL_SERIES = 1;
  * few pixels reuses the frame and only redraws.
  */
 const BUCKET_STEP_PX = 256;
-const plotPointsFor = (width: number) => 2 * Math.max(BUCKET_STEP_PX, Math.ceil(width / BUCKET_STEP_PX) * BUCKET_STEP_PX);
+const plotPointsFor = (width: number) =>
+  2 * Math.max(BUCKET_STEP_PX, Math.ceil(width / BUCKET_STEP_PX) * BUCKET_STEP_PX);
 
 /** A series with its learned band, anomaly score, anomalies as ranges, and forecast to its limit. */
-export function AnomalyPanel({ data, width, height, timeRange, timeZone, options, fieldConfig, id }: PanelProps<AnomalyPanelOptions>) {
+export function AnomalyPanel({
+  data,
+  width,
+  height,
+  timeRange,
+  timeZone,
+  options,
+  fieldConfig,
+  id,
+}: PanelProps<AnomalyPanelOptions>) {
   const theme = useTheme2();
   const styles = useStyles2(getStyles);
   const layers = options.layers ?? defaultLayers;
   const read = useMemo(() => readSeries(data.series), [data.series]);
   const threshold = thresholdOfSensitivity(options.sensitivity);
   const rangeMs = timeRange.to.valueOf() - timeRange.from.valueOf();
-  const backend = useBackendSeries(read.series, options.source, options.backendSignal, timeRange.from.valueOf(), timeRange.to.valueOf());
+  const backend = useBackendSeries(
+    read.series,
+    options.source,
+    options.backendSignal,
+    timeRange.from.valueOf(),
+    timeRange.to.valueOf()
+  );
   const browser = useBrowserAnalyses(read.series, {
     detector: options.detector,
     threshold,
@@ -58,7 +74,9 @@ export function AnomalyPanel({ data, width, height, timeRange, timeZone, options
   const overlays = useMemo<Overlays>(
     () => ({
       ranges: layers.anomalies ? analyses.flatMap((a) => a.ranges) : [],
-      crossings: layers.forecast ? analyses.flatMap((a) => (a.forecast?.crossing ? [{ ...a.forecast.crossing, name: a.series.name }] : [])) : [],
+      crossings: layers.forecast
+        ? analyses.flatMap((a) => (a.forecast?.crossing ? [{ ...a.forecast.crossing, name: a.series.name }] : []))
+        : [],
     }),
     [analyses, layers]
   );
@@ -89,12 +107,25 @@ export function AnomalyPanel({ data, width, height, timeRange, timeZone, options
   );
 
   // TimeSeries rebuilds its whole plot when the legend object changes, so it must keep its identity.
-  const legend = useMemo(() => ({ showLegend: options.showLegend, displayMode: LegendDisplayMode.List, placement: 'bottom' as const, calcs: [] }), [options.showLegend]);
+  const legend = useMemo(
+    () => ({
+      showLegend: options.showLegend,
+      displayMode: LegendDisplayMode.List,
+      placement: 'bottom' as const,
+      calcs: [],
+    }),
+    [options.showLegend]
+  );
 
   // The forecast lies after "now": widen the x axis just enough to show it.
-  const forecastEnd = layers.forecast ? Math.max(...analyses.map((a) => (a.forecast ? a.forecast.path.time[a.forecast.path.time.length - 1] : -Infinity))) : -Infinity;
+  const forecastEnd = layers.forecast
+    ? Math.max(...analyses.map((a) => (a.forecast ? a.forecast.path.time[a.forecast.path.time.length - 1] : -Infinity)))
+    : -Infinity;
   const plotRange = useMemo<TimeRange>(
-    () => (forecastEnd > timeRange.to.valueOf() ? { from: timeRange.from, to: dateTime(forecastEnd), raw: timeRange.raw } : timeRange),
+    () =>
+      forecastEnd > timeRange.to.valueOf()
+        ? { from: timeRange.from, to: dateTime(forecastEnd), raw: timeRange.raw }
+        : timeRange,
     [timeRange, forecastEnd]
   );
 
@@ -107,7 +138,11 @@ export function AnomalyPanel({ data, width, height, timeRange, timeZone, options
           data={data}
           needsTimeField
           needsNumberField
-          message={read.problem === 'no-time-field' ? 'The query returned no time field: use a range query, not an instant one.' : undefined}
+          message={
+            read.problem === 'no-time-field'
+              ? 'The query returned no time field: use a range query, not an instant one.'
+              : undefined
+          }
         />
       </div>
     );
@@ -139,7 +174,16 @@ export function AnomalyPanel({ data, width, height, timeRange, timeZone, options
           <TooltipPlugin2
             config={config}
             hoverMode={HOVER_ALL_SERIES}
-            render={(u, dataIdxs) => <AnomalyTooltip alignedFrame={alignedFrame} dataIdxs={dataIdxs} colors={plot.colors} analyses={analyses} showForecast={layers.forecast} timeZone={timeZone} />}
+            render={(u, dataIdxs) => (
+              <AnomalyTooltip
+                alignedFrame={alignedFrame}
+                dataIdxs={dataIdxs}
+                colors={plot.colors}
+                analyses={analyses}
+                showForecast={layers.forecast}
+                timeZone={timeZone}
+              />
+            )}
           />
         )}
       </TimeSeries>
@@ -153,7 +197,7 @@ function revisionOf(key: string): number {
   for (let i = 0; i < key.length; i++) {
     h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
   }
-  return (h >>> 0) || 1;
+  return h >>> 0 || 1;
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({

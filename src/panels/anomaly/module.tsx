@@ -30,7 +30,13 @@ export const plugin = new PanelPlugin<AnomalyPanelOptions>(AnomalyPanel)
         name: 'Detector',
         description: 'Detector run in the browser when the backend does not score the series.',
         defaultValue: 'failureprophet',
-        settings: { options: DETECTOR_NAMES.map((name) => ({ value: name, label: name, description: DETECTOR_DESCRIPTIONS[name] })) },
+        settings: {
+          options: DETECTOR_NAMES.map((name) => ({
+            value: name,
+            label: name,
+            description: DETECTOR_DESCRIPTIONS[name],
+          })),
+        },
         category: ['Detection'],
       })
       .addRadio({
@@ -56,14 +62,37 @@ export const plugin = new PanelPlugin<AnomalyPanelOptions>(AnomalyPanel)
         category: ['Detection'],
         showIf: (o) => o.source !== 'browser',
       })
-      .addBooleanSwitch({ path: 'layers.band', name: 'Expected band', defaultValue: defaultLayers.band, category: ['Layers'] })
-      .addBooleanSwitch({ path: 'layers.score', name: 'Anomaly score', description: 'On a right-hand 0–1 axis', defaultValue: defaultLayers.score, category: ['Layers'] })
-      .addBooleanSwitch({ path: 'layers.anomalies', name: 'Anomalies', description: 'Marked as ranges', defaultValue: defaultLayers.anomalies, category: ['Layers'] })
-      .addBooleanSwitch({ path: 'layers.forecast', name: 'Forecast', defaultValue: defaultLayers.forecast, category: ['Layers'] })
+      .addBooleanSwitch({
+        path: 'layers.band',
+        name: 'Expected band',
+        defaultValue: defaultLayers.band,
+        category: ['Layers'],
+      })
+      .addBooleanSwitch({
+        path: 'layers.score',
+        name: 'Anomaly score',
+        description: 'On a right-hand 0–1 axis',
+        defaultValue: defaultLayers.score,
+        category: ['Layers'],
+      })
+      .addBooleanSwitch({
+        path: 'layers.anomalies',
+        name: 'Anomalies',
+        description: 'Marked as ranges',
+        defaultValue: defaultLayers.anomalies,
+        category: ['Layers'],
+      })
+      .addBooleanSwitch({
+        path: 'layers.forecast',
+        name: 'Forecast',
+        defaultValue: defaultLayers.forecast,
+        category: ['Layers'],
+      })
       .addNumberInput({
         path: 'forecastLimit',
         name: 'Limit',
-        description: 'Value the forecast is checked against, in the series’ unit (e.g. 0.9 for 90% of a memory limit); the time to failure is when it is crossed.',
+        description:
+          'Value the forecast is checked against, in the series’ unit (e.g. 0.9 for 90% of a memory limit); the time to failure is when it is crossed.',
         settings: { placeholder: 'none' },
         category: ['Forecast'],
         showIf: (o) => o.layers?.forecast !== false,
@@ -81,5 +110,11 @@ export const plugin = new PanelPlugin<AnomalyPanelOptions>(AnomalyPanel)
         category: ['Forecast'],
         showIf: (o) => o.layers?.forecast !== false,
       })
-      .addBooleanSwitch({ path: 'showLegend', name: 'Legend', description: 'Show the series legend below the graph', defaultValue: true, category: ['Legend'] })
+      .addBooleanSwitch({
+        path: 'showLegend',
+        name: 'Legend',
+        description: 'Show the series legend below the graph',
+        defaultValue: true,
+        category: ['Legend'],
+      })
   );

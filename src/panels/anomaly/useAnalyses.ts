@@ -21,7 +21,9 @@ export function useBrowserAnalyses(series: PanelSeries[], options: BrowserAnalys
     () =>
       timed('detect', () => {
         const scored = runs.update(series, detector);
-        return series.map((s, i) => analyseInBrowser(s, { detector, threshold, withForecast, horizonMs, limit, direction }, scored[i]));
+        return series.map((s, i) =>
+          analyseInBrowser(s, { detector, threshold, withForecast, horizonMs, limit, direction }, scored[i])
+        );
       }),
     [runs, series, detector, threshold, withForecast, horizonMs, limit, direction]
   );
@@ -31,7 +33,11 @@ export function useBrowserAnalyses(series: PanelSeries[], options: BrowserAnalys
  * The backend's analysis for the series it watches; the others keep the browser's (auto) or show
  * the bare series (backend only).
  */
-export function useMergedAnalyses(browser: SeriesAnalysis[], backend: BackendState, source: ScoreSource): SeriesAnalysis[] {
+export function useMergedAnalyses(
+  browser: SeriesAnalysis[],
+  backend: BackendState,
+  source: ScoreSource
+): SeriesAnalysis[] {
   return useMemo(
     () =>
       browser.map((a, i) => {
@@ -41,7 +47,15 @@ export function useMergedAnalyses(browser: SeriesAnalysis[], backend: BackendSta
         }
         if (source === 'backend') {
           const none = new Float64Array(a.series.time.length).fill(NaN);
-          return { series: a.series, source: 'none' as const, score: none, expected: none, lower: none, upper: none, ranges: [] };
+          return {
+            series: a.series,
+            source: 'none' as const,
+            score: none,
+            expected: none,
+            lower: none,
+            upper: none,
+            ranges: [],
+          };
         }
         return a;
       }),

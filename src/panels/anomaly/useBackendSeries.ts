@@ -22,7 +22,13 @@ const EMPTY: BackendState = { bySeries: new Map() };
  * panel's series it watches under `watch/signal`, and fetches their band points and the anomalies
  * overlapping the time range.
  */
-export function useBackendSeries(series: PanelSeries[], source: ScoreSource, backendSignal: string | undefined, fromMs: number, toMs: number): BackendState {
+export function useBackendSeries(
+  series: PanelSeries[],
+  source: ScoreSource,
+  backendSignal: string | undefined,
+  fromMs: number,
+  toMs: number
+): BackendState {
   const [state, setState] = useState<BackendState & { key?: string }>(EMPTY);
   const wanted = source !== 'browser' ? parseBackendSignal(backendSignal) : undefined;
   const watch = wanted?.watch;
@@ -47,7 +53,9 @@ export function useBackendSeries(series: PanelSeries[], source: ScoreSource, bac
         ids.map(async (id) => {
           const [detail, anomalies] = await Promise.all([
             backendRequest(`api/targets/${encodeURIComponent(id)}`, targetDetailSchema),
-            backendRequest('api/anomalies', anomaliesResponseSchema, { params: { target: id, from: Math.max(0, Math.floor(fromMs)), to: Math.floor(toMs) } }),
+            backendRequest('api/anomalies', anomaliesResponseSchema, {
+              params: { target: id, from: Math.max(0, Math.floor(fromMs)), to: Math.floor(toMs) },
+            }),
           ]);
           return [id, { detail, anomalies: anomalies.anomalies }] as const;
         })
@@ -56,7 +64,12 @@ export function useBackendSeries(series: PanelSeries[], source: ScoreSource, bac
       const bySeries = new Map<number, BackendSeries>();
       matched.forEach((target, i) => {
         const d = byId.get(target.id)!;
-        bySeries.set(i, { target: d.detail.target, signal, points: d.detail.series[signal] ?? [], anomalies: d.anomalies });
+        bySeries.set(i, {
+          target: d.detail.target,
+          signal,
+          points: d.detail.series[signal] ?? [],
+          anomalies: d.anomalies,
+        });
       });
       return bySeries;
     })().then(

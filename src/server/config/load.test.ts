@@ -35,7 +35,9 @@ describe('loadConfig', () => {
 
   it('names the variable behind a bad value', () => {
     expect(() => loadConfig({ FP_PORT: '70000' })).toThrow(/port \(from FP_PORT\): .*65535/);
-    expect(() => loadConfig({ FP_API_TOKEN: 'short' })).toThrow(/apiToken \(from FP_API_TOKEN\): at least 16 characters/);
+    expect(() => loadConfig({ FP_API_TOKEN: 'short' })).toThrow(
+      /apiToken \(from FP_API_TOKEN\): at least 16 characters/
+    );
   });
 
   it('names every bad key of the file at once', () => {
@@ -53,7 +55,9 @@ describe('loadConfig', () => {
   });
 
   it('refuses a missing file, broken YAML and a non-mapping document clearly', () => {
-    expect(() => loadConfig({ FP_CONFIG: join(dir, 'absent.yaml') })).toThrow(/cannot read FP_CONFIG file .*absent\.yaml/);
+    expect(() => loadConfig({ FP_CONFIG: join(dir, 'absent.yaml') })).toThrow(
+      /cannot read FP_CONFIG file .*absent\.yaml/
+    );
     expect(() => loadConfig({ FP_CONFIG: file('port: [1, 2\n') })).toThrow(/is not valid YAML/);
     expect(() => loadConfig({ FP_CONFIG: file('- just\n- a list\n') })).toThrow(/must hold a YAML mapping/);
   });

@@ -45,7 +45,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (kube && (env.FP_KUBE_URL || raw.kubernetes === undefined)) {
     raw.kubernetes = kube;
     if (env.FP_KUBE_URL) {
-      sources.set('kubernetes.url', 'FP_KUBE_URL').set('kubernetes.token', 'FP_KUBE_TOKEN').set('kubernetes.caFile', 'FP_KUBE_CA_FILE');
+      sources
+        .set('kubernetes.url', 'FP_KUBE_URL')
+        .set('kubernetes.token', 'FP_KUBE_TOKEN')
+        .set('kubernetes.caFile', 'FP_KUBE_CA_FILE');
     }
   }
   const parsed = configSchema.safeParse(raw);

@@ -17,7 +17,6 @@ export const prometheusConfigSchema = z.strictObject({
   timeout: durationSchema.default(30_000),
 });
 
-
 // ---- the detection pipeline: watches, Grafana, retraining ----
 
 // A watch is defined in the contract, so the YAML file and the app's Watches tab share one schema.

@@ -1,13 +1,13 @@
 import type Database from 'better-sqlite3';
-import type {
-  KillSwitch,
-  PoliciesResponse,
-  Policy,
-  Reason,
-  SafetyLimits,
-  SafetyLimitsResponse,
+import {
+  safetyLimitsSchema,
+  type KillSwitch,
+  type PoliciesResponse,
+  type Policy,
+  type Reason,
+  type SafetyLimits,
+  type SafetyLimitsResponse,
 } from '../../contract/healing';
-import { safetyLimitsSchema } from '../../contract/healing';
 import { iso } from './lifecycle';
 import { DEFAULT_POLICIES } from './policies';
 import type { AuditRepository } from './store/audit';

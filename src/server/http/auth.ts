@@ -11,10 +11,10 @@ export function bearerTokenHook(token: string) {
     const header = request.headers.authorization;
     const presented = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
     if (!presented || !timingSafeEqual(digest(presented), expected)) {
-      return reply
-        .code(401)
-        .header('WWW-Authenticate', 'Bearer realm="failureprophet"')
-        .send({ error: 'unauthorized', message: 'a valid bearer token is required (the backendToken of the app settings)' });
+      return reply.code(401).header('WWW-Authenticate', 'Bearer realm="failureprophet"').send({
+        error: 'unauthorized',
+        message: 'a valid bearer token is required (the backendToken of the app settings)',
+      });
     }
   };
 }

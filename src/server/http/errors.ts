@@ -3,7 +3,6 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ErrorBody } from '../../contract/health';
 
 /** One error shape for every route: validation failures name the field that failed. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any server, logger and type provider
 export function registerErrorHandler(app: FastifyInstance<any, any, any, any, any>): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {

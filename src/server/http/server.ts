@@ -2,7 +2,12 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDe
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { serializerCompiler, validatorCompiler, type FastifyPluginAsyncZod, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  serializerCompiler,
+  validatorCompiler,
+  type FastifyPluginAsyncZod,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import { livenessSchema, readinessSchema, type Readiness } from '../../contract/health';
 import type { PrometheusClient } from '../prometheus/client';
 import type { Store } from '../store/store';
@@ -25,7 +30,13 @@ export interface ServerDeps {
   authenticatedRoutes?: FastifyPluginAsyncZod[];
 }
 
-export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+export type App = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
 
 export async function buildServer(deps: ServerDeps): Promise<App> {
   const now = deps.now ?? Date.now;
@@ -45,10 +56,14 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
     uptimeSeconds: Math.round((now() - startedAt) / 1000),
   }));
 
-  app.get('/readyz', { schema: { response: { 200: readinessSchema, 503: readinessSchema } } }, async (_request, reply) => {
-    const readiness = await checkReadiness(deps);
-    return reply.code(readiness.status === 'ready' ? 200 : 503).send(readiness);
-  });
+  app.get(
+    '/readyz',
+    { schema: { response: { 200: readinessSchema, 503: readinessSchema } } },
+    async (_request, reply) => {
+      const readiness = await checkReadiness(deps);
+      return reply.code(readiness.status === 'ready' ? 200 : 503).send(readiness);
+    }
+  );
 
   app.get('/metrics', async (_request, reply) => {
     const body = await deps.metrics.metrics();
@@ -83,7 +98,8 @@ async function checkReadiness(deps: ServerDeps): Promise<Readiness> {
   if (!deps.prometheus) {
     prometheus = {
       ok: false,
-      message: 'no Prometheus configured: set FP_PROMETHEUS_URL (e.g. http://localhost:9090) or prometheus.url in the FP_CONFIG file',
+      message:
+        'no Prometheus configured: set FP_PROMETHEUS_URL (e.g. http://localhost:9090) or prometheus.url in the FP_CONFIG file',
     };
   } else {
     try {

@@ -7,7 +7,8 @@ import { cordon, CordonResult, uncordon } from './nodes';
 import { restart, RestartResult, scale, ScaleResult } from './workloads';
 
 const name = z.string().min(1).max(253);
-const workload = <K extends string>(kinds: readonly [K, ...K[]]) => z.object({ kind: z.enum(kinds), namespace: name, name });
+const workload = <K extends string>(kinds: readonly [K, ...K[]]) =>
+  z.object({ kind: z.enum(kinds), namespace: name, name });
 
 /** A Kubernetes action as a policy names it and the engine persists it. */
 export const kubeActionSchema = z.discriminatedUnion('type', [
@@ -60,7 +61,11 @@ export interface ExecuteOptions {
   shouldStop?: () => string | undefined;
 }
 
-export function executeKubeAction(client: KubeClient, action: KubeAction, options: ExecuteOptions = {}): Promise<ActionOutcome> {
+export function executeKubeAction(
+  client: KubeClient,
+  action: KubeAction,
+  options: ExecuteOptions = {}
+): Promise<ActionOutcome> {
   const { dryRun } = options;
   switch (action.type) {
     case 'scale':
@@ -74,7 +79,13 @@ export function executeKubeAction(client: KubeClient, action: KubeAction, option
     case 'uncordon':
       return uncordon(client, { node: action.node, dryRun });
     case 'drain':
-      return drain(client, { ...action, dryRun, resume: options.resume, onProgress: options.onProgress, shouldStop: options.shouldStop });
+      return drain(client, {
+        ...action,
+        dryRun,
+        resume: options.resume,
+        onProgress: options.onProgress,
+        shouldStop: options.shouldStop,
+      });
   }
 }
 

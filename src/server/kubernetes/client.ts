@@ -20,7 +20,10 @@ export interface KubeClient {
   clock: Clock;
 }
 
-export function createKubeClient(kc: KubeConfig, settings: { requestTimeoutMs?: number; clock?: Clock } = {}): KubeClient {
+export function createKubeClient(
+  kc: KubeConfig,
+  settings: { requestTimeoutMs?: number; clock?: Clock } = {}
+): KubeClient {
   return {
     core: kc.makeApiClient(CoreV1Api),
     apps: kc.makeApiClient(AppsV1Api),

@@ -5,10 +5,26 @@ import { createKubeConfig, kubernetesOptionsFromEnv, kubernetesOptionsSchema } f
 
 describe('kubernetes options', () => {
   it('the configured endpoint: URL, token and CA file', () => {
-    const options = kubernetesOptionsSchema.parse({ mode: 'endpoint', url: 'https://k8s.example:6443', token: 'abc', caFile: '/etc/ca.crt' });
-    expect(options).toEqual({ mode: 'endpoint', url: 'https://k8s.example:6443', token: 'abc', caFile: '/etc/ca.crt', insecureSkipTlsVerify: false, requestTimeoutMs: 10000 });
+    const options = kubernetesOptionsSchema.parse({
+      mode: 'endpoint',
+      url: 'https://k8s.example:6443',
+      token: 'abc',
+      caFile: '/etc/ca.crt',
+    });
+    expect(options).toEqual({
+      mode: 'endpoint',
+      url: 'https://k8s.example:6443',
+      token: 'abc',
+      caFile: '/etc/ca.crt',
+      insecureSkipTlsVerify: false,
+      requestTimeoutMs: 10000,
+    });
     const kc = createKubeConfig(options);
-    expect(kc.getCurrentCluster()).toMatchObject({ server: 'https://k8s.example:6443', caFile: '/etc/ca.crt', skipTLSVerify: false });
+    expect(kc.getCurrentCluster()).toMatchObject({
+      server: 'https://k8s.example:6443',
+      caFile: '/etc/ca.crt',
+      skipTLSVerify: false,
+    });
     expect(kc.getCurrentUser()?.token).toBe('abc');
   });
 
@@ -42,10 +58,14 @@ describe('kubernetes options', () => {
         'current-context: ctx-a',
       ].join('\n')
     );
-    expect(createKubeConfig(kubernetesOptionsSchema.parse({ mode: 'kubeconfig', path })).getCurrentCluster()?.server).toBe('https://a.example:6443');
-    expect(createKubeConfig(kubernetesOptionsSchema.parse({ mode: 'kubeconfig', path, context: 'ctx-b' })).getCurrentCluster()?.server).toBe(
-      'https://b.example:6443'
-    );
+    expect(
+      createKubeConfig(kubernetesOptionsSchema.parse({ mode: 'kubeconfig', path })).getCurrentCluster()?.server
+    ).toBe('https://a.example:6443');
+    expect(
+      createKubeConfig(
+        kubernetesOptionsSchema.parse({ mode: 'kubeconfig', path, context: 'ctx-b' })
+      ).getCurrentCluster()?.server
+    ).toBe('https://b.example:6443');
   });
 
   it('in-cluster: the service account and the API server from the environment', () => {
@@ -54,20 +74,32 @@ describe('kubernetes options', () => {
     process.env.KUBERNETES_SERVICE_PORT = '443';
     try {
       const kc = createKubeConfig(kubernetesOptionsSchema.parse({ mode: 'in-cluster' }));
-      expect(kc.getCurrentCluster()).toMatchObject({ server: 'https://10.0.0.1:443', caFile: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt' });
+      expect(kc.getCurrentCluster()).toMatchObject({
+        server: 'https://10.0.0.1:443',
+        caFile: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt',
+      });
     } finally {
       process.env = saved;
     }
   });
 
   it('from the environment: FP_KUBE_* first, then KUBECONFIG, then in-cluster', () => {
-    expect(kubernetesOptionsFromEnv({ FP_KUBE_URL: 'https://k', FP_KUBE_TOKEN: 't', FP_KUBE_CA_FILE: '/ca', KUBECONFIG: '/x' })).toEqual({
+    expect(
+      kubernetesOptionsFromEnv({
+        FP_KUBE_URL: 'https://k',
+        FP_KUBE_TOKEN: 't',
+        FP_KUBE_CA_FILE: '/ca',
+        KUBECONFIG: '/x',
+      })
+    ).toEqual({
       mode: 'endpoint',
       url: 'https://k',
       token: 't',
       caFile: '/ca',
     });
-    expect(kubernetesOptionsFromEnv({ KUBECONFIG: '/x', KUBERNETES_SERVICE_HOST: '10.0.0.1' })).toEqual({ mode: 'kubeconfig' });
+    expect(kubernetesOptionsFromEnv({ KUBECONFIG: '/x', KUBERNETES_SERVICE_HOST: '10.0.0.1' })).toEqual({
+      mode: 'kubeconfig',
+    });
     expect(kubernetesOptionsFromEnv({ KUBERNETES_SERVICE_HOST: '10.0.0.1' })).toEqual({ mode: 'in-cluster' });
     expect(kubernetesOptionsFromEnv({})).toBeUndefined();
   });

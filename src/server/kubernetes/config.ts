@@ -42,7 +42,12 @@ export type KubernetesOptionsInput = z.input<typeof kubernetesOptionsSchema>;
  */
 export function kubernetesOptionsFromEnv(env: NodeJS.ProcessEnv): KubernetesOptionsInput | undefined {
   if (env.FP_KUBE_URL) {
-    return { mode: 'endpoint', url: env.FP_KUBE_URL, token: env.FP_KUBE_TOKEN ?? '', caFile: env.FP_KUBE_CA_FILE || undefined };
+    return {
+      mode: 'endpoint',
+      url: env.FP_KUBE_URL,
+      token: env.FP_KUBE_TOKEN ?? '',
+      caFile: env.FP_KUBE_CA_FILE || undefined,
+    };
   }
   if (env.KUBECONFIG) {
     return { mode: 'kubeconfig' };

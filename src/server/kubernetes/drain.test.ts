@@ -10,7 +10,15 @@ beforeEach(async () => {
 afterEach(() => h.kube.close());
 
 const web = (name: string, nodeName = 'n1', grace?: number) =>
-  pod({ namespace: 'shop', name, nodeName, labels: { app: 'web' }, ownerKind: 'ReplicaSet', ownerName: 'web-5f7c', terminationGracePeriodSeconds: grace });
+  pod({
+    namespace: 'shop',
+    name,
+    nodeName,
+    labels: { app: 'web' },
+    ownerKind: 'ReplicaSet',
+    ownerName: 'web-5f7c',
+    terminationGracePeriodSeconds: grace,
+  });
 const uidOf = (name: string, namespace = 'shop') => h.kube.get('Pod', name, namespace)!.metadata.uid;
 const evictions = () => h.kube.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/eviction'));
 const evictedNames = () => evictions().map((r) => r.path.split('/')[6]);
@@ -22,13 +30,23 @@ describe('drain', () => {
       web('web-a'),
       web('web-b', 'n1', 600),
       web('web-c', 'n2'),
-      pod({ namespace: 'monitoring', name: 'node-exporter-x', nodeName: 'n1', ownerKind: 'DaemonSet', ownerName: 'node-exporter' }),
+      pod({
+        namespace: 'monitoring',
+        name: 'node-exporter-x',
+        nodeName: 'n1',
+        ownerKind: 'DaemonSet',
+        ownerName: 'node-exporter',
+      }),
       pod({ namespace: 'kube-system', name: 'kube-proxy-n1', nodeName: 'n1', mirror: true })
     );
     const uids = { a: uidOf('web-a'), b: uidOf('web-b') };
     const saved: DrainProgress[] = [];
 
-    const outcome = await drain(h.client, { node: 'n1', maxGracePeriodSeconds: 60, onProgress: (p) => void saved.push(p) });
+    const outcome = await drain(h.client, {
+      node: 'n1',
+      maxGracePeriodSeconds: 60,
+      onProgress: (p) => void saved.push(p),
+    });
 
     expect(outcome.ok).toBe(true);
     expect(nodePatches()[0]).toMatchObject({
@@ -36,7 +54,9 @@ describe('drain', () => {
       contentType: 'application/strategic-merge-patch+json',
       body: { spec: { unschedulable: true } },
     });
-    expect(h.kube.requests.find((r) => r.path === '/api/v1/pods')?.query).toEqual({ fieldSelector: 'spec.nodeName=n1' });
+    expect(h.kube.requests.find((r) => r.path === '/api/v1/pods')?.query).toEqual({
+      fieldSelector: 'spec.nodeName=n1',
+    });
     expect(evictions().map((r) => [r.path, r.body])).toEqual([
       [
         '/api/v1/namespaces/shop/pods/web-a/eviction',
@@ -55,8 +75,18 @@ describe('drain', () => {
     const report = outcome.ok ? outcome.value : undefined;
     expect(report?.evicted.map((p) => p.name)).toEqual(['web-a', 'web-b']);
     expect(report?.skipped).toEqual([
-      expect.objectContaining({ namespace: 'monitoring', name: 'node-exporter-x', reason: 'daemonset', why: expect.stringContaining('DaemonSet node-exporter') }),
-      expect.objectContaining({ namespace: 'kube-system', name: 'kube-proxy-n1', reason: 'mirror', why: expect.stringContaining('static pod') }),
+      expect.objectContaining({
+        namespace: 'monitoring',
+        name: 'node-exporter-x',
+        reason: 'daemonset',
+        why: expect.stringContaining('DaemonSet node-exporter'),
+      }),
+      expect.objectContaining({
+        namespace: 'kube-system',
+        name: 'kube-proxy-n1',
+        reason: 'mirror',
+        why: expect.stringContaining('static pod'),
+      }),
     ]);
     expect(report?.summary).toBe(
       'node n1 drained: 2 pod(s) evicted, 2 skipped (monitoring/node-exporter-x: daemonset, kube-system/kube-proxy-n1: mirror)'
@@ -66,7 +96,13 @@ describe('drain', () => {
     expect(saved).toEqual([
       { cordonedByDrain: true, evicted: [] },
       { cordonedByDrain: true, evicted: [{ namespace: 'shop', name: 'web-a', uid: uids.a }] },
-      { cordonedByDrain: true, evicted: [{ namespace: 'shop', name: 'web-a', uid: uids.a }, { namespace: 'shop', name: 'web-b', uid: uids.b }] },
+      {
+        cordonedByDrain: true,
+        evicted: [
+          { namespace: 'shop', name: 'web-a', uid: uids.a },
+          { namespace: 'shop', name: 'web-b', uid: uids.b },
+        ],
+      },
     ]);
   });
 
@@ -75,13 +111,29 @@ describe('drain', () => {
     h.kube.setPodTerminationReads(2);
     const outcome = await drain(h.client, { node: 'n1', pollIntervalMs: 500 });
     expect(outcome.ok).toBe(true);
-    const trail = h.kube.requests.filter((r) => r.path.includes('/pods/web-')).map((r) => `${r.method} ${r.path.split('/')[6]}`);
-    expect(trail).toEqual(['POST web-a', 'GET web-a', 'GET web-a', 'GET web-a', 'POST web-b', 'GET web-b', 'GET web-b', 'GET web-b']);
+    const trail = h.kube.requests
+      .filter((r) => r.path.includes('/pods/web-'))
+      .map((r) => `${r.method} ${r.path.split('/')[6]}`);
+    expect(trail).toEqual([
+      'POST web-a',
+      'GET web-a',
+      'GET web-a',
+      'GET web-a',
+      'POST web-b',
+      'GET web-b',
+      'GET web-b',
+      'GET web-b',
+    ]);
     expect(h.clock.sleeps).toEqual([500, 500, 500, 500]);
   });
 
   it('backs off on a PodDisruptionBudget 429 and succeeds once a replacement is ready', async () => {
-    h.kube.add(web('web-1'), web('web-2'), web('web-3', 'n2'), podDisruptionBudget({ namespace: 'shop', name: 'web', matchLabels: { app: 'web' }, minAvailable: 2 }));
+    h.kube.add(
+      web('web-1'),
+      web('web-2'),
+      web('web-3', 'n2'),
+      podDisruptionBudget({ namespace: 'shop', name: 'web', matchLabels: { app: 'web' }, minAvailable: 2 })
+    );
     // The ReplicaSet's replacement for web-1 comes up elsewhere while we wait.
     h.clock.onSleep = () => h.kube.add(web('web-4', 'n2'));
 
@@ -90,11 +142,21 @@ describe('drain', () => {
     expect(outcome.ok).toBe(true);
     expect(evictedNames()).toEqual(['web-1', 'web-2', 'web-2']);
     expect(h.clock.sleeps).toEqual([1000]);
-    expect(h.kube.list('Pod').map((p) => p.metadata.name).sort()).toEqual(['web-3', 'web-4']);
+    expect(
+      h.kube
+        .list('Pod')
+        .map((p) => p.metadata.name)
+        .sort()
+    ).toEqual(['web-3', 'web-4']);
   });
 
   it('gives up at the deadline, names the pods left and why, and uncordons the node it cordoned', async () => {
-    h.kube.add(web('web-1'), web('web-2'), web('web-3', 'n2'), podDisruptionBudget({ namespace: 'shop', name: 'web', matchLabels: { app: 'web' }, minAvailable: 2 }));
+    h.kube.add(
+      web('web-1'),
+      web('web-2'),
+      web('web-3', 'n2'),
+      podDisruptionBudget({ namespace: 'shop', name: 'web', matchLabels: { app: 'web' }, minAvailable: 2 })
+    );
     let saved: DrainProgress | undefined;
 
     const outcome = await drain(h.client, { node: 'n1', timeoutSeconds: 10, onProgress: (p) => void (saved = p) });
@@ -108,11 +170,16 @@ describe('drain', () => {
       'drain of node n1 did not finish within 10s; pods left: shop/web-2 (blocked by a PodDisruptionBudget: ' +
         "Cannot evict pod as it would violate the pod's disruption budget.); node n1 uncordoned"
     );
-    expect(outcome.report.left).toEqual([expect.objectContaining({ namespace: 'shop', name: 'web-2', uid: uidOf('web-2') })]);
+    expect(outcome.report.left).toEqual([
+      expect.objectContaining({ namespace: 'shop', name: 'web-2', uid: uidOf('web-2') }),
+    ]);
     expect(outcome.report.evicted.map((p) => p.name)).toEqual(['web-1']);
     expect(outcome.report.uncordoned).toBe(true);
     expect(h.clock.sleeps).toEqual([1000, 2000, 4000]);
-    expect(nodePatches().map((r) => r.body)).toEqual([{ spec: { unschedulable: true } }, { spec: { unschedulable: false } }]);
+    expect(nodePatches().map((r) => r.body)).toEqual([
+      { spec: { unschedulable: true } },
+      { spec: { unschedulable: false } },
+    ]);
     expect(h.kube.get('Node', 'n1')?.spec?.unschedulable).toBe(false);
     expect(saved?.evicted.map((p) => p.name)).toEqual(['web-1']);
   });
@@ -175,7 +242,8 @@ describe('drain', () => {
     const refused = await drain(h.client, { node: 'n1' });
     expect(!refused.ok && refused.error).toMatchObject({
       kind: 'unsafe',
-      message: 'node n1 runs pods no controller would recreate (shop/debug); drain them with evictUnmanaged to lose them; node n1 uncordoned',
+      message:
+        'node n1 runs pods no controller would recreate (shop/debug); drain them with evictUnmanaged to lose them; node n1 uncordoned',
     });
     expect(evictions()).toHaveLength(0);
 
@@ -225,8 +293,13 @@ describe('drain', () => {
   });
 
   it('dry run reports the pods a budget blocks right now', async () => {
-    h.kube.add(web('web-1'), podDisruptionBudget({ namespace: 'shop', name: 'web', matchLabels: { app: 'web' }, minAvailable: 1 }));
+    h.kube.add(
+      web('web-1'),
+      podDisruptionBudget({ namespace: 'shop', name: 'web', matchLabels: { app: 'web' }, minAvailable: 1 })
+    );
     const outcome = await drain(h.client, { node: 'n1', dryRun: true });
-    expect(outcome.ok && outcome.value.left).toEqual([expect.objectContaining({ name: 'web-1', why: expect.stringMatching(/^blocked by a PodDisruptionBudget/) })]);
+    expect(outcome.ok && outcome.value.left).toEqual([
+      expect.objectContaining({ name: 'web-1', why: expect.stringMatching(/^blocked by a PodDisruptionBudget/) }),
+    ]);
   });
 });

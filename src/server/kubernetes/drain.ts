@@ -86,11 +86,21 @@ const label = (pod: { namespace: string; name: string }) => `${pod.namespace}/${
 export function classify(pod: V1Pod): SkippedPod | 'unmanaged' | 'evict' {
   const { namespace, name } = refOf(pod);
   if (pod.metadata?.annotations?.[MIRROR_ANNOTATION] !== undefined) {
-    return { namespace, name, reason: 'mirror', why: 'mirror of a static pod: the kubelet runs it from a file, the API cannot evict it' };
+    return {
+      namespace,
+      name,
+      reason: 'mirror',
+      why: 'mirror of a static pod: the kubelet runs it from a file, the API cannot evict it',
+    };
   }
   const controller = pod.metadata?.ownerReferences?.find((o) => o.controller);
   if (controller?.kind === 'DaemonSet') {
-    return { namespace, name, reason: 'daemonset', why: `managed by DaemonSet ${controller.name}, which runs it on every node regardless of the cordon` };
+    return {
+      namespace,
+      name,
+      reason: 'daemonset',
+      why: `managed by DaemonSet ${controller.name}, which runs it on every node regardless of the cordon`,
+    };
   }
   return controller ? 'evict' : 'unmanaged';
 }
@@ -121,7 +131,17 @@ export async function drain(client: KubeClient, params: DrainParams): Promise<Dr
     evicted: [...(params.resume?.evicted ?? [])],
   };
   const alreadyEvicted = new Set(progress.evicted.map((p) => p.uid));
-  const report: DrainReport = { action: 'drain', node, dryRun, evicted: [], skipped: [], left: [], cordonedByDrain: false, uncordoned: false, summary: '' };
+  const report: DrainReport = {
+    action: 'drain',
+    node,
+    dryRun,
+    evicted: [],
+    skipped: [],
+    left: [],
+    cordonedByDrain: false,
+    uncordoned: false,
+    summary: '',
+  };
   const saveProgress = async () => {
     if (!dryRun) {
       await params.onProgress?.({ cordonedByDrain: progress.cordonedByDrain, evicted: [...progress.evicted] });
@@ -212,7 +232,9 @@ export async function drain(client: KubeClient, params: DrainParams): Promise<Dr
         return failWith(evicted.error, []);
       }
     }
-    const blocked = report.left.length ? `; ${report.left.length} blocked right now (${report.left.map(label).join(', ')}), a real drain would wait for them` : '';
+    const blocked = report.left.length
+      ? `; ${report.left.length} blocked right now (${report.left.map(label).join(', ')}), a real drain would wait for them`
+      : '';
     report.cordonedByDrain = cordoned.value.changed;
     report.summary = `drain of node ${node} would evict ${report.evicted.length} pod(s)${report.evicted.length ? ` (${report.evicted.map(label).join(', ')})` : ''}, skip ${report.skipped.length}${blocked}`;
     return { ok: true, value: report };
@@ -241,7 +263,11 @@ export async function drain(client: KubeClient, params: DrainParams): Promise<Dr
   const pending = new Map<string, { pod: V1Pod; evicted: boolean; why: string }>(
     toEvict.map((pod) => [
       refOf(pod).uid,
-      { pod, evicted: alreadyEvicted.has(refOf(pod).uid) || pod.metadata?.deletionTimestamp !== undefined, why: 'not evicted yet' },
+      {
+        pod,
+        evicted: alreadyEvicted.has(refOf(pod).uid) || pod.metadata?.deletionTimestamp !== undefined,
+        why: 'not evicted yet',
+      },
     ])
   );
   let wait = backoff.initialMs;
@@ -251,7 +277,10 @@ export async function drain(client: KubeClient, params: DrainParams): Promise<Dr
       if (!entry.evicted) {
         const stop = params.shouldStop?.();
         if (stop) {
-          return failWith({ kind: 'stopped', message: `drain of node ${node} stopped before evicting ${label(ref)}: ${stop}` }, leftOf(pending));
+          return failWith(
+            { kind: 'stopped', message: `drain of node ${node} stopped before evicting ${label(ref)}: ${stop}` },
+            leftOf(pending)
+          );
         }
         const evicted = await evictOnce(entry.pod);
         if (!evicted.ok) {

@@ -34,7 +34,9 @@ describe('errors an operator can read', () => {
   });
 
   it('401 from a real token check', async () => {
-    const wrong = kubeClientFromOptions(kubernetesOptionsSchema.parse({ mode: 'endpoint', url: h.kube.url, token: 'stale' }));
+    const wrong = kubeClientFromOptions(
+      kubernetesOptionsSchema.parse({ mode: 'endpoint', url: h.kube.url, token: 'stale' })
+    );
     const result = await scale(wrong, { target: cart, replicas: 5, ceiling: 10 });
     expect(!result.ok && result.error.kind).toBe('unauthorized');
   });
@@ -45,7 +47,13 @@ describe('errors an operator can read', () => {
       kind: 'forbidden',
       status: 403,
       reason: 'Forbidden',
-      forbidden: { user: 'system:serviceaccount:failureprophet:failureprophet', verb: 'patch', resource: 'deployments/scale', group: 'apps', namespace: 'shop' },
+      forbidden: {
+        user: 'system:serviceaccount:failureprophet:failureprophet',
+        verb: 'patch',
+        resource: 'deployments/scale',
+        group: 'apps',
+        namespace: 'shop',
+      },
       message:
         'Kubernetes refused: the service account system:serviceaccount:failureprophet:failureprophet cannot patch deployments/scale (API group apps) in namespace shop; grant it in deploy/rbac.yaml',
     });
@@ -61,13 +69,21 @@ describe('errors an operator can read', () => {
 
   it('404: says which object', async () => {
     const result = await scale(h.client, { target: { ...cart, name: 'basket' }, replicas: 5, ceiling: 10 });
-    expect(!result.ok && result.error).toMatchObject({ kind: 'not-found', status: 404, message: 'Kubernetes has no deployments/scale shop/basket' });
+    expect(!result.ok && result.error).toMatchObject({
+      kind: 'not-found',
+      status: 404,
+      message: 'Kubernetes has no deployments/scale shop/basket',
+    });
   });
 
   it('409 repeated: retried with fresh reads, then reported', async () => {
     h.kube.inject({ method: 'PATCH', path: /scale$/, status: 409 });
     const error = await errorOf(scaleCart());
-    expect(error).toMatchObject({ kind: 'conflict', status: 409, message: 'deployment shop/cart kept changing while we scaled it (3 conflicts in a row); try again' });
+    expect(error).toMatchObject({
+      kind: 'conflict',
+      status: 409,
+      message: 'deployment shop/cart kept changing while we scaled it (3 conflicts in a row); try again',
+    });
     expect(h.kube.requests.filter((r) => r.method === 'GET')).toHaveLength(3);
   });
 
@@ -76,7 +92,8 @@ describe('errors an operator can read', () => {
     expect(await errorOf(scaleCart())).toMatchObject({
       kind: 'invalid',
       field: 'spec.replicas',
-      message: 'Kubernetes rejected spec.replicas of deployments/scale shop/cart: Invalid value: -1: must be greater than or equal to 0',
+      message:
+        'Kubernetes rejected spec.replicas of deployments/scale shop/cart: Invalid value: -1: must be greater than or equal to 0',
     });
   });
 
@@ -84,13 +101,15 @@ describe('errors an operator can read', () => {
     h.kube.inject({ method: 'PATCH', path: /scale$/, status: 429, times: 1 });
     expect(await errorOf(scaleCart())).toMatchObject({
       kind: 'too-many-requests',
-      message: 'Kubernetes turned away patch deployments/scale shop/cart for now: Too many requests, please try again later.',
+      message:
+        'Kubernetes turned away patch deployments/scale shop/cart for now: Too many requests, please try again later.',
     });
     h.kube.inject({ method: 'PATCH', path: /scale$/, status: 500, times: 1 });
     expect(await errorOf(scaleCart())).toMatchObject({
       kind: 'server-error',
       status: 500,
-      message: 'The Kubernetes API server failed (500) on patch deployments/scale shop/cart: Internal error occurred: etcdserver: request timed out',
+      message:
+        'The Kubernetes API server failed (500) on patch deployments/scale shop/cart: Internal error occurred: etcdserver: request timed out',
     });
     h.kube.inject({ method: 'PATCH', path: /scale$/, status: 503, times: 1 });
     expect((await errorOf(scaleCart())).kind).toBe('server-error');
@@ -118,7 +137,10 @@ describe('errors an operator can read', () => {
     const url = `http://127.0.0.1:${closed}`;
     const client = kubeClientFromOptions(kubernetesOptionsSchema.parse({ mode: 'endpoint', url, token: 't' }));
     const result = await scale(client, { target: cart, replicas: 5, ceiling: 10 });
-    expect(!result.ok && result.error).toMatchObject({ kind: 'unreachable', message: `Cannot reach Kubernetes at ${url} (ECONNREFUSED)` });
+    expect(!result.ok && result.error).toMatchObject({
+      kind: 'unreachable',
+      message: `Cannot reach Kubernetes at ${url} (ECONNREFUSED)`,
+    });
   });
 
   it('a merge body sent as a JSON Patch would be a 400: the server tells them apart', async () => {
@@ -128,6 +150,9 @@ describe('errors an operator can read', () => {
       body: JSON.stringify({ spec: { replicas: 4 } }),
     });
     expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ kind: 'Status', message: expect.stringContaining('[]handlers.jsonPatchOp') });
+    expect(await response.json()).toMatchObject({
+      kind: 'Status',
+      message: expect.stringContaining('[]handlers.jsonPatchOp'),
+    });
   });
 });

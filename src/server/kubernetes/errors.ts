@@ -75,7 +75,9 @@ function parseStatus(body: unknown): Status {
 /** `deployments/scale shop/cart` */
 export function describe(request: KubeRequest): string {
   const where = request.namespace ? `${request.namespace}/` : '';
-  return request.name ? `${request.resource} ${where}${request.name}` : `${request.resource}${request.namespace ? ` in namespace ${request.namespace}` : ''}`;
+  return request.name
+    ? `${request.resource} ${where}${request.name}`
+    : `${request.resource}${request.namespace ? ` in namespace ${request.namespace}` : ''}`;
 }
 
 const refusal =
@@ -131,21 +133,49 @@ function fromStatus(code: number, body: unknown, request: KubeRequest, server: s
     };
   }
   if (code === 429) {
-    return { ...base, kind: 'too-many-requests', message: `Kubernetes turned away ${request.verb} ${describe(request)} for now${said}` };
+    return {
+      ...base,
+      kind: 'too-many-requests',
+      message: `Kubernetes turned away ${request.verb} ${describe(request)} for now${said}`,
+    };
   }
   if (code === 504) {
-    return { ...base, kind: 'timeout', message: `The Kubernetes API server timed out on ${request.verb} ${describe(request)}${said}` };
+    return {
+      ...base,
+      kind: 'timeout',
+      message: `The Kubernetes API server timed out on ${request.verb} ${describe(request)}${said}`,
+    };
   }
   if (code >= 500) {
-    return { ...base, kind: 'server-error', message: `The Kubernetes API server failed (${code}) on ${request.verb} ${describe(request)}${said}` };
+    return {
+      ...base,
+      kind: 'server-error',
+      message: `The Kubernetes API server failed (${code}) on ${request.verb} ${describe(request)}${said}`,
+    };
   }
   if (code === 400 || code === 405 || code === 415) {
-    return { ...base, kind: 'bad-request', message: `Kubernetes could not accept ${request.verb} ${describe(request)} (${code})${said}` };
+    return {
+      ...base,
+      kind: 'bad-request',
+      message: `Kubernetes could not accept ${request.verb} ${describe(request)} (${code})${said}`,
+    };
   }
-  return { ...base, kind: 'unexpected', message: `Kubernetes answered ${code} to ${request.verb} ${describe(request)}${said}` };
+  return {
+    ...base,
+    kind: 'unexpected',
+    message: `Kubernetes answered ${code} to ${request.verb} ${describe(request)}${said}`,
+  };
 }
 
-const unreachableCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+const unreachableCodes = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+]);
 
 /** Turns whatever the client threw into an error an operator can read. */
 export function toKubeError(err: unknown, request: KubeRequest, server: string, timeoutMs: number): KubeError {
@@ -154,10 +184,18 @@ export function toKubeError(err: unknown, request: KubeRequest, server: string, 
   }
   const e = err as { name?: string; code?: string; type?: string; message?: string };
   if (e?.name === 'AbortError' || e?.name === 'TimeoutError' || e?.type === 'aborted') {
-    return { kind: 'timeout', request, message: `No answer from Kubernetes at ${server} within ${timeoutMs} ms to ${request.verb} ${describe(request)}` };
+    return {
+      kind: 'timeout',
+      request,
+      message: `No answer from Kubernetes at ${server} within ${timeoutMs} ms to ${request.verb} ${describe(request)}`,
+    };
   }
   if (e?.code && (unreachableCodes.has(e.code) || e.code.startsWith('ERR_TLS') || e.code.includes('CERT'))) {
     return { kind: 'unreachable', request, message: `Cannot reach Kubernetes at ${server} (${e.code})` };
   }
-  return { kind: 'unexpected', request, message: `Kubernetes request ${request.verb} ${describe(request)} failed: ${e?.message ?? String(err)}` };
+  return {
+    kind: 'unexpected',
+    request,
+    message: `Kubernetes request ${request.verb} ${describe(request)} failed: ${e?.message ?? String(err)}`,
+  };
 }

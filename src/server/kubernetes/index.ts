@@ -10,7 +10,16 @@ export type { Clock } from './clock';
 export { createKubeConfig, kubernetesOptionsFromEnv, kubernetesOptionsSchema } from './config';
 export type { KubernetesOptions, KubernetesOptionsInput } from './config';
 export { drain } from './drain';
-export type { DrainOutcome, DrainParams, DrainProgress, DrainReport, PodLeft, PodRef, SkippedPod, SkipReason } from './drain';
+export type {
+  DrainOutcome,
+  DrainParams,
+  DrainProgress,
+  DrainReport,
+  PodLeft,
+  PodRef,
+  SkippedPod,
+  SkipReason,
+} from './drain';
 export type { KubeError, KubeErrorKind, KubeRequest, KubeResult, RbacRefusal } from './errors';
 export { cordon, uncordon } from './nodes';
 export type { CordonResult, NodeParams } from './nodes';
@@ -19,4 +28,12 @@ export type { DeletePodParams, DeletePodResult } from './pods';
 export { reconcile } from './reconcile';
 export type { Reconciliation } from './reconcile';
 export { restart, scale, RESTARTED_AT } from './workloads';
-export type { RestartableKind, RestartParams, RestartResult, ScalableKind, ScaleParams, ScaleResult, WorkloadRef } from './workloads';
+export type {
+  RestartableKind,
+  RestartParams,
+  RestartResult,
+  ScalableKind,
+  ScaleParams,
+  ScaleResult,
+  WorkloadRef,
+} from './workloads';

@@ -18,28 +18,50 @@ export interface CordonResult {
   summary: string;
 }
 
-const nodeRequest = (verb: KubeRequest['verb'], node: string): KubeRequest => ({ verb, resource: 'nodes', group: '', name: node });
+const nodeRequest = (verb: KubeRequest['verb'], node: string): KubeRequest => ({
+  verb,
+  resource: 'nodes',
+  group: '',
+  name: node,
+});
 
 export function readNode(client: KubeClient, node: string): Promise<KubeResult<V1Node>> {
   return call(client, nodeRequest('get', node), (options) => client.core.readNode({ name: node }, options));
 }
 
-async function setUnschedulable(client: KubeClient, params: NodeParams, unschedulable: boolean): Promise<KubeResult<CordonResult>> {
+async function setUnschedulable(
+  client: KubeClient,
+  params: NodeParams,
+  unschedulable: boolean
+): Promise<KubeResult<CordonResult>> {
   const action = unschedulable ? 'cordon' : 'uncordon';
   const current = await readNode(client, params.node);
   if (!current.ok) {
     return current;
   }
   const wasSchedulable = current.value.spec?.unschedulable !== true;
-  const result = { action, node: params.node, wasSchedulable, schedulable: !unschedulable, dryRun: params.dryRun === true } as const;
+  const result = {
+    action,
+    node: params.node,
+    wasSchedulable,
+    schedulable: !unschedulable,
+    dryRun: params.dryRun === true,
+  } as const;
   if (wasSchedulable === !unschedulable) {
-    return ok({ ...result, changed: false, summary: `node ${params.node} already ${unschedulable ? 'cordoned' : 'schedulable'}` });
+    return ok({
+      ...result,
+      changed: false,
+      summary: `node ${params.node} already ${unschedulable ? 'cordoned' : 'schedulable'}`,
+    });
   }
   const patched = await call(
     client,
     nodeRequest('patch', params.node),
     (options) =>
-      client.core.patchNode({ name: params.node, body: { spec: { unschedulable } }, dryRun: dryRunParam(params.dryRun) }, options),
+      client.core.patchNode(
+        { name: params.node, body: { spec: { unschedulable } }, dryRun: dryRunParam(params.dryRun) },
+        options
+      ),
     PatchStrategy.StrategicMergePatch
   );
   if (!patched.ok) {
@@ -48,7 +70,9 @@ async function setUnschedulable(client: KubeClient, params: NodeParams, unschedu
   return ok({
     ...result,
     changed: true,
-    summary: unschedulable ? `node ${params.node} cordoned: no new pods will be scheduled on it` : `node ${params.node} uncordoned: it accepts new pods again`,
+    summary: unschedulable
+      ? `node ${params.node} cordoned: no new pods will be scheduled on it`
+      : `node ${params.node} uncordoned: it accepts new pods again`,
   });
 }
 

@@ -6,7 +6,10 @@ import { deletePod } from './pods';
 let h: Harness;
 beforeEach(async () => {
   h = await startHarness();
-  h.kube.add(node('n1'), pod({ namespace: 'shop', name: 'cart-7d9f-abcde', nodeName: 'n1', ownerKind: 'ReplicaSet', ownerName: 'cart-7d9f' }));
+  h.kube.add(
+    node('n1'),
+    pod({ namespace: 'shop', name: 'cart-7d9f-abcde', nodeName: 'n1', ownerKind: 'ReplicaSet', ownerName: 'cart-7d9f' })
+  );
 });
 afterEach(() => h.kube.close());
 
@@ -38,7 +41,8 @@ describe('delete-pod', () => {
     const result = await deletePod(h.client, { ...target, expectUid: 'uid-of-the-pod-that-was-sick' });
     expect(!result.ok && result.error).toMatchObject({
       kind: 'conflict',
-      message: 'pod shop/cart-7d9f-abcde is no longer the pod we meant (uid uid-of-the-pod-that-was-sick): it was replaced, so it was not deleted',
+      message:
+        'pod shop/cart-7d9f-abcde is no longer the pod we meant (uid uid-of-the-pod-that-was-sick): it was replaced, so it was not deleted',
     });
     expect(h.kube.get('Pod', target.name, 'shop')).toBeDefined();
   });
@@ -59,9 +63,19 @@ describe('delete-pod', () => {
 describe('cordon and uncordon', () => {
   it('cordon patches spec.unschedulable with a strategic merge patch', async () => {
     const result = await cordon(h.client, { node: 'n1' });
-    expect(result.ok && result.value).toMatchObject({ changed: true, wasSchedulable: true, schedulable: false, summary: 'node n1 cordoned: no new pods will be scheduled on it' });
+    expect(result.ok && result.value).toMatchObject({
+      changed: true,
+      wasSchedulable: true,
+      schedulable: false,
+      summary: 'node n1 cordoned: no new pods will be scheduled on it',
+    });
     expect(h.kube.writes()).toEqual([
-      expect.objectContaining({ method: 'PATCH', path: '/api/v1/nodes/n1', contentType: 'application/strategic-merge-patch+json', body: { spec: { unschedulable: true } } }),
+      expect.objectContaining({
+        method: 'PATCH',
+        path: '/api/v1/nodes/n1',
+        contentType: 'application/strategic-merge-patch+json',
+        body: { spec: { unschedulable: true } },
+      }),
     ]);
     expect(h.kube.get('Node', 'n1')?.spec?.unschedulable).toBe(true);
   });

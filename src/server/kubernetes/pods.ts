@@ -28,7 +28,12 @@ export interface DeletePodResult {
   summary: string;
 }
 
-export const podRequest = (verb: KubeRequest['verb'], namespace: string, name?: string, subresource?: string): KubeRequest => ({
+export const podRequest = (
+  verb: KubeRequest['verb'],
+  namespace: string,
+  name?: string,
+  subresource?: string
+): KubeRequest => ({
   verb,
   resource: subresource ? `pods/${subresource}` : 'pods',
   group: '',

@@ -44,7 +44,10 @@ describe('executeKubeAction', () => {
   });
 
   it('the schema refuses what no action can do', () => {
-    expect(kubeActionSchema.safeParse({ type: 'scale', target: { ...cart, kind: 'daemonset' }, replicas: 2, ceiling: 3 }).success).toBe(false);
+    expect(
+      kubeActionSchema.safeParse({ type: 'scale', target: { ...cart, kind: 'daemonset' }, replicas: 2, ceiling: 3 })
+        .success
+    ).toBe(false);
     expect(kubeActionSchema.safeParse({ type: 'drain' }).success).toBe(false);
   });
 });
@@ -89,7 +92,10 @@ describe('reconcile', () => {
     await executeKubeAction(h.client, { type: 'cordon', node: 'n1' });
     expect(await stateOf({ type: 'cordon', node: 'n1' })).toBe('done');
     const drainState = await reconcile(h.client, { type: 'drain', node: 'n1' });
-    expect(drainState.ok && drainState.value).toEqual({ state: 'not-done', observed: 'node n1 is cordoned and still runs shop/cart-1' });
+    expect(drainState.ok && drainState.value).toEqual({
+      state: 'not-done',
+      observed: 'node n1 is cordoned and still runs shop/cart-1',
+    });
     await executeKubeAction(h.client, { type: 'drain', node: 'n1' });
     // The DaemonSet pod stays, as it would after kubectl drain --ignore-daemonsets.
     expect(await stateOf({ type: 'drain', node: 'n1' })).toBe('done');

@@ -27,18 +27,27 @@ export async function reconcile(client: KubeClient, action: KubeAction): Promise
   switch (action.type) {
     case 'scale': {
       if (action.replicas === undefined) {
-        return seen('unknown', `scale of ${workloadName(action.target)} by a delta: cannot tell whether it was applied`);
+        return seen(
+          'unknown',
+          `scale of ${workloadName(action.target)} by a delta: cannot tell whether it was applied`
+        );
       }
       const target = Math.min(Math.max(action.replicas, 1), action.ceiling);
       const current = await readReplicas(client, action.target);
       if (!current.ok) {
         return current;
       }
-      return seen(current.value === target ? 'done' : 'not-done', `${workloadName(action.target)} has ${current.value} replicas, target ${target}`);
+      return seen(
+        current.value === target ? 'done' : 'not-done',
+        `${workloadName(action.target)} has ${current.value} replicas, target ${target}`
+      );
     }
     case 'restart': {
       if (!action.restartedAt) {
-        return seen('unknown', `restart of ${workloadName(action.target)} without a restartedAt value: cannot tell whether it was applied`);
+        return seen(
+          'unknown',
+          `restart of ${workloadName(action.target)} without a restartedAt value: cannot tell whether it was applied`
+        );
       }
       const current = await readRestartedAt(client, action.target);
       if (!current.ok) {
@@ -51,13 +60,18 @@ export async function reconcile(client: KubeClient, action: KubeAction): Promise
     }
     case 'delete-pod': {
       const { namespace, name, expectUid } = action;
-      const read = await call(client, podRequest('get', namespace, name), (options) => client.core.readNamespacedPod({ name, namespace }, options));
+      const read = await call(client, podRequest('get', namespace, name), (options) =>
+        client.core.readNamespacedPod({ name, namespace }, options)
+      );
       if (!read.ok) {
         return read.error.kind === 'not-found' ? seen('done', `pod ${namespace}/${name} is gone`) : read;
       }
       const uid = read.value.metadata?.uid;
       if (!expectUid) {
-        return seen('unknown', `a pod ${namespace}/${name} exists (uid ${uid}); without the uid we meant, cannot tell whether it is a replacement`);
+        return seen(
+          'unknown',
+          `a pod ${namespace}/${name} exists (uid ${uid}); without the uid we meant, cannot tell whether it is a replacement`
+        );
       }
       if (uid !== expectUid) {
         return seen('done', `pod ${namespace}/${name} was replaced (uid ${uid})`);
@@ -73,7 +87,10 @@ export async function reconcile(client: KubeClient, action: KubeAction): Promise
         return node;
       }
       const cordoned = node.value.spec?.unschedulable === true;
-      return seen(cordoned === (action.type === 'cordon') ? 'done' : 'not-done', `node ${action.node} is ${cordoned ? 'cordoned' : 'schedulable'}`);
+      return seen(
+        cordoned === (action.type === 'cordon') ? 'done' : 'not-done',
+        `node ${action.node} is ${cordoned ? 'cordoned' : 'schedulable'}`
+      );
     }
     case 'drain': {
       const node = await readNode(client, action.node);
@@ -95,7 +112,10 @@ export async function reconcile(client: KubeClient, action: KubeAction): Promise
       });
       return remaining.length === 0
         ? seen('done', `node ${action.node} is cordoned and runs no pod a drain would evict`)
-        : seen('not-done', `node ${action.node} is cordoned and still runs ${remaining.map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`).join(', ')}`);
+        : seen(
+            'not-done',
+            `node ${action.node} is cordoned and still runs ${remaining.map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`).join(', ')}`
+          );
     }
   }
 }

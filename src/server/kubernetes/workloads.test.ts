@@ -23,7 +23,13 @@ describe('scale', () => {
 
     expect(result).toEqual({
       ok: true,
-      value: expect.objectContaining({ from: 3, to: 5, requested: 5, dryRun: false, summary: 'deployment shop/cart: replicas 3 → 5' }),
+      value: expect.objectContaining({
+        from: 3,
+        to: 5,
+        requested: 5,
+        dryRun: false,
+        summary: 'deployment shop/cart: replicas 3 → 5',
+      }),
     });
     expect(replicasOf('Deployment', 'cart')).toBe(5);
     const [write] = h.kube.writes();
@@ -53,7 +59,11 @@ describe('scale', () => {
   });
 
   it('scales a statefulset through its own scale subresource', async () => {
-    const result = await scale(h.client, { target: { kind: 'statefulset', namespace: 'shop', name: 'db' }, delta: 1, ceiling: 5 });
+    const result = await scale(h.client, {
+      target: { kind: 'statefulset', namespace: 'shop', name: 'db' },
+      delta: 1,
+      ceiling: 5,
+    });
     expect(result.ok && result.value.to).toBe(3);
     expect(h.kube.writes()[0].path).toBe('/apis/apps/v1/namespaces/shop/statefulsets/db/scale');
     expect(replicasOf('StatefulSet', 'db')).toBe(3);
@@ -107,13 +117,23 @@ describe('restart', () => {
         body: { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: at } } } } },
       }),
     ]);
-    const stored = h.kube.get(kind === 'deployment' ? 'Deployment' : kind === 'statefulset' ? 'StatefulSet' : 'DaemonSet', name, 'shop');
-    expect((stored?.spec?.template as { metadata: { annotations: Record<string, string> } }).metadata.annotations[RESTARTED_AT]).toBe(at);
+    const stored = h.kube.get(
+      kind === 'deployment' ? 'Deployment' : kind === 'statefulset' ? 'StatefulSet' : 'DaemonSet',
+      name,
+      'shop'
+    );
+    expect(
+      (stored?.spec?.template as { metadata: { annotations: Record<string, string> } }).metadata.annotations[
+        RESTARTED_AT
+      ]
+    ).toBe(at);
   });
 
   it('says how many pods roll and uses the caller-chosen timestamp', async () => {
     const result = await restart(h.client, { target: cart, restartedAt: '2025-06-01T11:00:00Z' });
-    expect(result.ok && result.value.summary).toBe('deployment shop/cart: rolling restart of its 3 pods (restartedAt 2025-06-01T11:00:00Z)');
+    expect(result.ok && result.value.summary).toBe(
+      'deployment shop/cart: rolling restart of its 3 pods (restartedAt 2025-06-01T11:00:00Z)'
+    );
   });
 
   it('dry run leaves the template untouched', async () => {

@@ -12,7 +12,9 @@ export interface WorkloadRef<K extends string = RestartableKind> {
 }
 
 /** What the actions read of a Deployment, StatefulSet or DaemonSet. */
-type WorkloadShape = { spec?: { replicas?: number; template?: { metadata?: { annotations?: Record<string, string> } } } };
+type WorkloadShape = {
+  spec?: { replicas?: number; template?: { metadata?: { annotations?: Record<string, string> } } };
+};
 
 export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 
@@ -97,7 +99,12 @@ export async function scale(client: KubeClient, params: ScaleParams): Promise<Ku
       PatchStrategy.MergePatch
     );
     if (patched.ok) {
-      const limit = clamped === 'ceiling' ? ` (asked ${requested}, ceiling ${ceiling})` : clamped === 'floor' ? ` (asked ${requested}, never below 1)` : '';
+      const limit =
+        clamped === 'ceiling'
+          ? ` (asked ${requested}, ceiling ${ceiling})`
+          : clamped === 'floor'
+            ? ` (asked ${requested}, never below 1)`
+            : '';
       return ok({
         action: 'scale',
         target,
@@ -177,22 +184,21 @@ export async function restart(client: KubeClient, params: RestartParams): Promis
 }
 
 /** The restartedAt annotation on a workload's pod template, for reconciling a restart. */
-export async function readRestartedAt(client: KubeClient, target: WorkloadRef<RestartableKind>): Promise<KubeResult<string | undefined>> {
+export async function readRestartedAt(
+  client: KubeClient,
+  target: WorkloadRef<RestartableKind>
+): Promise<KubeResult<string | undefined>> {
   const params = { name: target.name, namespace: target.namespace };
-  const read = await call(
-    client,
-    request(target, 'get'),
-    (options): Promise<WorkloadShape> => {
-      switch (target.kind) {
-        case 'deployment':
-          return client.apps.readNamespacedDeployment(params, options);
-        case 'statefulset':
-          return client.apps.readNamespacedStatefulSet(params, options);
-        case 'daemonset':
-          return client.apps.readNamespacedDaemonSet(params, options);
-      }
+  const read = await call(client, request(target, 'get'), (options): Promise<WorkloadShape> => {
+    switch (target.kind) {
+      case 'deployment':
+        return client.apps.readNamespacedDeployment(params, options);
+      case 'statefulset':
+        return client.apps.readNamespacedStatefulSet(params, options);
+      case 'daemonset':
+        return client.apps.readNamespacedDaemonSet(params, options);
     }
-  );
+  });
   return read.ok ? ok(read.value.spec?.template?.metadata?.annotations?.[RESTARTED_AT]) : read;
 }
 

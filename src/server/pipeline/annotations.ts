@@ -70,18 +70,29 @@ export class GrafanaAnnotator implements AnomalyListener {
     const body = {
       time: a.start,
       timeEnd: a.end,
-      tags: [...ANNOTATION_TAGS, `watch:${a.watch}`, `severity:${a.severity}`, `failure_model:${a.failureModel}`, `state:${a.state}`],
+      tags: [
+        ...ANNOTATION_TAGS,
+        `watch:${a.watch}`,
+        `severity:${a.severity}`,
+        `failure_model:${a.failureModel}`,
+        `state:${a.state}`,
+      ],
       text: `${a.state === 'open' ? 'Anomaly' : 'Anomaly (closed)'} on ${a.target}: ${a.severity}, ${a.failureModel.replace('_', ' ')}, peak score ${a.peakScore.toFixed(2)}; signals: ${a.signals.join(', ') || 'none'}`,
     };
     const existing = this.o.repo.annotationOf(a.id);
-    const response = await this.fetchImpl(existing === null ? `${this.base}/api/annotations` : `${this.base}/api/annotations/${existing}`, {
-      method: existing === null ? 'POST' : 'PATCH',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${this.o.token}` },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000),
-    });
+    const response = await this.fetchImpl(
+      existing === null ? `${this.base}/api/annotations` : `${this.base}/api/annotations/${existing}`,
+      {
+        method: existing === null ? 'POST' : 'PATCH',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${this.o.token}` },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000),
+      }
+    );
     if (!response.ok) {
-      throw new Error(`Grafana answered HTTP ${response.status} to ${existing === null ? 'creating' : 'updating'} an annotation: ${(await response.text()).slice(0, 200)}`);
+      throw new Error(
+        `Grafana answered HTTP ${response.status} to ${existing === null ? 'creating' : 'updating'} an annotation: ${(await response.text()).slice(0, 200)}`
+      );
     }
     if (existing === null) {
       const created = (await response.json()) as { id?: number };

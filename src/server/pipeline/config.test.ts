@@ -27,14 +27,23 @@ describe('watch configuration', () => {
 `);
     const config = loadConfig({ FP_CONFIG: path, FP_GRAFANA_URL: 'http://grafana:3000', FP_GRAFANA_TOKEN: 'glsa_x' });
     expect(config.watches).toEqual([
-      expect.objectContaining({ name: 'machine-temperature', queries: { temperature: 'machine_temperature' }, target: ['job'], step: 300_000, history: 90 * 86_400_000, detector: 'failureprophet' }),
+      expect.objectContaining({
+        name: 'machine-temperature',
+        queries: { temperature: 'machine_temperature' },
+        target: ['job'],
+        step: 300_000,
+        history: 90 * 86_400_000,
+        detector: 'failureprophet',
+      }),
     ]);
     expect(config.grafana).toEqual({ url: 'http://grafana:3000', token: 'glsa_x' });
     expect(config.pipeline.retrain).toBe('0 3 * * *');
   });
 
   it('names the key that is wrong', () => {
-    const path = file('watches:\n  - name: a\n    queries: {}\n    step: soon\n  - name: a\n    queries: { x: up }\npipeline:\n  retrain: every day\n');
+    const path = file(
+      'watches:\n  - name: a\n    queries: {}\n    step: soon\n  - name: a\n    queries: { x: up }\npipeline:\n  retrain: every day\n'
+    );
     expect(() => loadConfig({ FP_CONFIG: path })).toThrow(ConfigError);
     try {
       loadConfig({ FP_CONFIG: path });

@@ -12,7 +12,8 @@ export const DEFAULT_WATCHES: WatchConfig[] = [
       cpu: '1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m]))',
       memory: '1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes',
       disk: 'max by (instance) (1 - node_filesystem_avail_bytes{fstype!~"tmpfs|overlay|squashfs"} / node_filesystem_size_bytes{fstype!~"tmpfs|overlay|squashfs"})',
-      network_errors: 'sum by (instance) (rate(node_network_receive_errs_total[5m]) + rate(node_network_transmit_errs_total[5m]))',
+      network_errors:
+        'sum by (instance) (rate(node_network_receive_errs_total[5m]) + rate(node_network_transmit_errs_total[5m]))',
     },
     target: ['instance'],
     step: '1m',
@@ -46,8 +47,10 @@ export const DEFAULT_WATCHES: WatchConfig[] = [
   {
     name: 'http',
     queries: {
-      error_rate: 'sum by (namespace, service) (rate(http_requests_total{code=~"5.."}[5m])) / sum by (namespace, service) (rate(http_requests_total[5m]))',
-      latency_p99: 'histogram_quantile(0.99, sum by (namespace, service, le) (rate(http_request_duration_seconds_bucket[5m])))',
+      error_rate:
+        'sum by (namespace, service) (rate(http_requests_total{code=~"5.."}[5m])) / sum by (namespace, service) (rate(http_requests_total[5m]))',
+      latency_p99:
+        'histogram_quantile(0.99, sum by (namespace, service, le) (rate(http_request_duration_seconds_bucket[5m])))',
       requests: 'sum by (namespace, service) (rate(http_requests_total[5m]))',
     },
     target: ['namespace', 'service'],

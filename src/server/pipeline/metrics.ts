@@ -16,15 +16,30 @@ export class PipelineMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.score = new Gauge({ name: 'failureprophet_anomaly_score', help: 'Anomaly score of a target at its last scored step, in [0, 1]', labelNames: ['watch', 'target'], registers });
+    this.score = new Gauge({
+      name: 'failureprophet_anomaly_score',
+      help: 'Anomaly score of a target at its last scored step, in [0, 1]',
+      labelNames: ['watch', 'target'],
+      registers,
+    });
     this.timeToFailure = new Gauge({
       name: 'failureprophet_time_to_failure_seconds',
       help: 'Forecast time until a signal of a target crosses its configured limit (absent: not within the horizon)',
       labelNames: ['watch', 'target', 'signal'],
       registers,
     });
-    this.anomaliesOpen = new Gauge({ name: 'failureprophet_anomalies_open', help: 'Open anomalies of a target', labelNames: ['watch', 'target'], registers });
-    this.anomaliesOpened = new Counter({ name: 'failureprophet_anomalies_opened_total', help: 'Anomalies opened, by severity at opening', labelNames: ['watch', 'severity'], registers });
+    this.anomaliesOpen = new Gauge({
+      name: 'failureprophet_anomalies_open',
+      help: 'Open anomalies of a target',
+      labelNames: ['watch', 'target'],
+      registers,
+    });
+    this.anomaliesOpened = new Counter({
+      name: 'failureprophet_anomalies_opened_total',
+      help: 'Anomalies opened, by severity at opening',
+      labelNames: ['watch', 'severity'],
+      registers,
+    });
     this.cycleDuration = new Histogram({
       name: 'failureprophet_cycle_duration_seconds',
       help: 'Duration of one watch cycle: queries, scoring and storing',
@@ -39,11 +54,36 @@ export class PipelineMetrics {
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
-    this.queryErrors = new Counter({ name: 'failureprophet_query_errors_total', help: 'Queries that failed after retries, by kind', labelNames: ['watch', 'kind'], registers });
-    this.seriesWatched = new Gauge({ name: 'failureprophet_series_watched', help: 'Series the last cycle of a watch scored', labelNames: ['watch'], registers });
-    this.targetsWatched = new Gauge({ name: 'failureprophet_targets_watched', help: 'Targets a watch holds state for', labelNames: ['watch'], registers });
-    this.degraded = new Gauge({ name: 'failureprophet_watch_degraded', help: '1 while the last query of a watch failed', labelNames: ['watch'], registers });
-    this.lastProcessed = new Gauge({ name: 'failureprophet_last_processed_timestamp_seconds', help: 'Last step a watch has scored', labelNames: ['watch'], registers });
+    this.queryErrors = new Counter({
+      name: 'failureprophet_query_errors_total',
+      help: 'Queries that failed after retries, by kind',
+      labelNames: ['watch', 'kind'],
+      registers,
+    });
+    this.seriesWatched = new Gauge({
+      name: 'failureprophet_series_watched',
+      help: 'Series the last cycle of a watch scored',
+      labelNames: ['watch'],
+      registers,
+    });
+    this.targetsWatched = new Gauge({
+      name: 'failureprophet_targets_watched',
+      help: 'Targets a watch holds state for',
+      labelNames: ['watch'],
+      registers,
+    });
+    this.degraded = new Gauge({
+      name: 'failureprophet_watch_degraded',
+      help: '1 while the last query of a watch failed',
+      labelNames: ['watch'],
+      registers,
+    });
+    this.lastProcessed = new Gauge({
+      name: 'failureprophet_last_processed_timestamp_seconds',
+      help: 'Last step a watch has scored',
+      labelNames: ['watch'],
+      registers,
+    });
   }
 
   /** Drops a forgotten target's series so /metrics does not report it forever. */

@@ -9,7 +9,14 @@ import {
   type SignalKind,
   type StreamingDetector,
 } from '../../detection';
-import { SCORE_HISTORY_POINTS, type Direction, type FailureModel, type KubernetesObject, type Severity, type TimeToFailure } from '../../contract/pipeline';
+import {
+  SCORE_HISTORY_POINTS,
+  type Direction,
+  type FailureModel,
+  type KubernetesObject,
+  type Severity,
+  type TimeToFailure,
+} from '../../contract/pipeline';
 import { downsampleMax } from './targets';
 
 /** An anomaly as the loop tracks it; `id` is known once it has been stored. */
@@ -256,7 +263,17 @@ export class TargetModel {
   }
 
   /** Recent steps of each signal, oldest first, for the detail view. */
-  recent(): Record<string, Array<{ t: number; value: number | null; expected: number | null; lower: number | null; upper: number | null; score: number }>> {
+  recent(): Record<
+    string,
+    Array<{
+      t: number;
+      value: number | null;
+      expected: number | null;
+      lower: number | null;
+      upper: number | null;
+      score: number;
+    }>
+  > {
     const out: ReturnType<TargetModel['recent']> = {};
     const n = this.settings.detailPoints;
     const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
@@ -265,7 +282,14 @@ export class TargetModel {
       for (let k = 0; k < this.ringSize; k++) {
         const slot = (this.ringNext - this.ringSize + k + n) % n;
         const r = slot * 5;
-        points.push({ t: this.ringT[slot], value: num(s.ring[r]), expected: num(s.ring[r + 1]), lower: num(s.ring[r + 2]), upper: num(s.ring[r + 3]), score: s.ring[r + 4] });
+        points.push({
+          t: this.ringT[slot],
+          value: num(s.ring[r]),
+          expected: num(s.ring[r + 1]),
+          lower: num(s.ring[r + 2]),
+          upper: num(s.ring[r + 3]),
+          score: s.ring[r + 4],
+        });
       }
       out[s.spec.name] = points;
     }
@@ -292,7 +316,11 @@ export class TargetModel {
   }
 
   /** Fresh detectors and forecasters (retraining builds them, then swaps them in). */
-  replaceModels(models: Array<{ name: string; detector: StreamingDetector; forecaster?: StreamingForecaster }>, threshold: number, version: number): void {
+  replaceModels(
+    models: Array<{ name: string; detector: StreamingDetector; forecaster?: StreamingForecaster }>,
+    threshold: number,
+    version: number
+  ): void {
     for (const m of models) {
       const s = this.signals.find((x) => x.spec.name === m.name);
       if (s) {
@@ -315,7 +343,11 @@ export class TargetModel {
       modelVersion: this.modelVersion,
       open: this.open,
       quiet: this.quiet,
-      signals: this.signals.map((s) => ({ spec: s.spec, detector: s.detector.toState(), forecaster: s.forecaster?.toState() })),
+      signals: this.signals.map((s) => ({
+        spec: s.spec,
+        detector: s.detector.toState(),
+        forecaster: s.forecaster?.toState(),
+      })),
     };
   }
 
@@ -328,7 +360,9 @@ export class TargetModel {
     state: TargetModelState
   ): TargetModel {
     if (state?.version !== 1) {
-      throw new Error(`target ${id}: stored state has version ${JSON.stringify(state?.version)}, this backend reads version 1`);
+      throw new Error(
+        `target ${id}: stored state has version ${JSON.stringify(state?.version)}, this backend reads version 1`
+      );
     }
     const m = new TargetModel(id, watch, labels, object, settings, state.threshold);
     m.steps = state.steps;
@@ -340,13 +374,24 @@ export class TargetModel {
     m.quiet = state.quiet;
     for (const s of state.signals) {
       m.signals.push(
-        new SignalModel(s.spec, restoreDetector(s.detector), s.forecaster ? StreamingForecaster.fromState(s.forecaster) : undefined, settings.detailPoints)
+        new SignalModel(
+          s.spec,
+          restoreDetector(s.detector),
+          s.forecaster ? StreamingForecaster.fromState(s.forecaster) : undefined,
+          settings.detailPoints
+        )
       );
     }
     return m;
   }
 
-  private extend(t: number, severity: Severity, failureModel: FailureModel, reasons: string[], peer?: { score: number; signal: string }): void {
+  private extend(
+    t: number,
+    severity: Severity,
+    failureModel: FailureModel,
+    reasons: string[],
+    peer?: { score: number; signal: string }
+  ): void {
     this.quiet = 0;
     const moved = this.signals.filter((s) => s.lastAt === t && s.score >= this.threshold).map((s) => s.spec.name);
     if (peer) {
@@ -355,7 +400,10 @@ export class TargetModel {
     if (this.ttf?.seconds != null && this.ttf.seconds <= TTF_ALARM_SECONDS) {
       moved.push(`${this.ttf.signal} (limit ${this.ttf.limit} in ${Math.round(this.ttf.seconds / 60)} min)`);
     }
-    const peak = this.signals.reduce((best, s) => (s.lastAt === t && s.score > (best?.score ?? -1) ? s : best), undefined as SignalModel | undefined);
+    const peak = this.signals.reduce(
+      (best, s) => (s.lastAt === t && s.score > (best?.score ?? -1) ? s : best),
+      undefined as SignalModel | undefined
+    );
     if (!this.open) {
       this.open = {
         targetId: this.id,
@@ -414,7 +462,11 @@ export class TargetModel {
 }
 
 /** A new detector, and a forecaster when the signal has a limit to forecast. */
-export function freshModels(spec: SignalSpec, settings: TargetSettings, threshold: number): { detector: StreamingDetector; forecaster?: StreamingForecaster } {
+export function freshModels(
+  spec: SignalSpec,
+  settings: TargetSettings,
+  threshold: number
+): { detector: StreamingDetector; forecaster?: StreamingForecaster } {
   return {
     // failureprophet mutes itself after an alarm at alarmThreshold: it must be the level this target opens anomalies at (other detectors ignore it).
     detector: createDetector(settings.detector, { alarmThreshold: threshold } as DetectorOptions),
@@ -450,7 +502,15 @@ function soonestCrossing(s: SignalModel, t: number, settings: TargetSettings): T
     const far = forecaster.forecast(settings.horizonSteps);
     const beyond = direction === 'above' ? (v: number) => v >= limit : (v: number) => v <= limit;
     if (!seasonal(settings.stepMs) && !beyond(far) && !beyond(s.value)) {
-      best ??= { signal: s.spec.name, limit, direction, seconds: null, lowerSeconds: null, upperSeconds: null, fromMs: t };
+      best ??= {
+        signal: s.spec.name,
+        limit,
+        direction,
+        seconds: null,
+        lowerSeconds: null,
+        upperSeconds: null,
+        fromMs: t,
+      };
       continue;
     }
     const f = forecaster.timeToLimit(limit, direction);

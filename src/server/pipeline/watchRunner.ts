@@ -123,17 +123,30 @@ export class WatchRunner {
   /** Restores the targets and the resume point from the store, unless they were learned under another definition. */
   init(): void {
     if (this.deps.repo.adoptDefinition(this.name, watchDefinition(this.deps.watch))) {
-      this.deps.logger.info({ watch: this.name }, 'watch changed since its state was stored; replaying its history with fresh models');
+      this.deps.logger.info(
+        { watch: this.name },
+        'watch changed since its state was stored; replaying its history with fresh models'
+      );
     }
     this.lastProcessed = this.deps.repo.lastProcessed(this.name);
     this.restorePeers();
     for (const stored of this.deps.repo.loadTargets(this.name)) {
       try {
-        const model = TargetModel.fromState(stored.id, this.name, stored.labels, kubernetesObject(this.deps.watch, stored.labels), this.settings, stored.state);
+        const model = TargetModel.fromState(
+          stored.id,
+          this.name,
+          stored.labels,
+          kubernetesObject(this.deps.watch, stored.labels),
+          this.settings,
+          stored.state
+        );
         this.targets.set(stored.id, model);
       } catch (err) {
         // A state this build cannot read: the target starts learning again rather than stopping the watch.
-        this.deps.logger.warn({ watch: this.name, target: stored.id, err: (err as Error).message }, 'stored target state unreadable; relearning it');
+        this.deps.logger.warn(
+          { watch: this.name, target: stored.id, err: (err as Error).message },
+          'stored target state unreadable; relearning it'
+        );
       }
     }
     this.deps.metrics.targetsWatched.set({ watch: this.name }, this.targets.size);
@@ -144,7 +157,10 @@ export class WatchRunner {
     try {
       stored = this.deps.repo.loadPeers(this.name);
     } catch (err) {
-      this.deps.logger.warn({ watch: this.name, err: (err as Error).message }, 'stored peer groups unreadable; relearning them');
+      this.deps.logger.warn(
+        { watch: this.name, err: (err as Error).message },
+        'stored peer groups unreadable; relearning them'
+      );
       return;
     }
     for (const [key, { members, state }] of Object.entries(stored)) {
@@ -154,7 +170,10 @@ export class WatchRunner {
         }
         this.peers.set(key, { members, detector: PeerGroupDetector.fromState(state) });
       } catch (err) {
-        this.deps.logger.warn({ watch: this.name, group: key, err: (err as Error).message }, 'stored peer group unreadable; relearning it');
+        this.deps.logger.warn(
+          { watch: this.name, group: key, err: (err as Error).message },
+          'stored peer group unreadable; relearning it'
+        );
       }
     }
   }
@@ -177,7 +196,9 @@ export class WatchRunner {
     if (!this.deps.watch.peers) {
       return undefined;
     }
-    return Object.fromEntries([...this.peers].map(([key, { members, detector }]) => [key, { members, state: detector.toState() }]));
+    return Object.fromEntries(
+      [...this.peers].map(([key, { members, detector }]) => [key, { members, state: detector.toState() }])
+    );
   }
 
   /** Runs fn after whatever this watch is doing (cycles and retraining never interleave). */
@@ -226,7 +247,10 @@ export class WatchRunner {
     const results = new Map<string, RangeSeries[]>();
     for (const [signal, query] of Object.entries(this.deps.watch.queries)) {
       try {
-        results.set(signal, await this.deps.querier.queryRange({ query, start: from, end: to, stepMs: this.deps.watch.step }));
+        results.set(
+          signal,
+          await this.deps.querier.queryRange({ query, start: from, end: to, stepMs: this.deps.watch.step })
+        );
       } catch (err) {
         const error = err instanceof PrometheusError ? err : new PrometheusError('malformed', (err as Error).message);
         this.markDegraded(error.kind, `query "${signal}" failed: ${error.message}`);
@@ -264,7 +288,14 @@ export class WatchRunner {
         if (!group) {
           let target = this.targets.get(id);
           if (!target) {
-            target = new TargetModel(id, watch.name, labels, kubernetesObject(watch, labels), this.settings, this.baseThreshold);
+            target = new TargetModel(
+              id,
+              watch.name,
+              labels,
+              kubernetesObject(watch, labels),
+              this.settings,
+              this.baseThreshold
+            );
             this.targets.set(id, target);
           }
           group = { target, cursors: [], values: new Float64Array(0) };
@@ -273,7 +304,11 @@ export class WatchRunner {
         // Several series of one query for one target (e.g. per container) become separate signals.
         const taken = group.cursors.some((c) => group!.target.signals[c.signal].spec.name === signal);
         const name = taken ? `${signal}{${labelKey(extraLabels(s.labels, watch.target))}}` : signal;
-        const index = group.target.signalIndex({ name, kind: signalKind(watch, signal), limits: signalLimits(watch, signal) });
+        const index = group.target.signalIndex({
+          name,
+          kind: signalKind(watch, signal),
+          limits: signalLimits(watch, signal),
+        });
         group.cursors.push({ signal: index, timestamps: s.timestamps, values: s.values, i: 0 });
       }
     }
@@ -314,10 +349,14 @@ export class WatchRunner {
       const key = peers.map((l) => `${l}=${g.target.labels[l] ?? ''}`).join(',');
       byKey.set(key, [...(byKey.get(key) ?? []), g]);
     }
-    return [...byKey.entries()].filter(([, m]) => m.length >= 3).map(([key, members]) => ({ key, members: members.sort((a, b) => a.target.id.localeCompare(b.target.id)) }));
+    return [...byKey.entries()]
+      .filter(([, m]) => m.length >= 3)
+      .map(([key, members]) => ({ key, members: members.sort((a, b) => a.target.id.localeCompare(b.target.id)) }));
   }
 
-  private scorePeers(peerGroups: Array<{ key: string; members: Group[] }>): Map<string, { score: number; signal: string }> {
+  private scorePeers(
+    peerGroups: Array<{ key: string; members: Group[] }>
+  ): Map<string, { score: number; signal: string }> {
     const out = new Map<string, { score: number; signal: string }>();
     for (const { key, members } of peerGroups) {
       for (const signal of Object.keys(this.deps.watch.queries)) {
@@ -325,7 +364,10 @@ export class WatchRunner {
         const detectorKey = `${key}/${signal}`;
         let entry = this.peers.get(detectorKey);
         if (!entry || entry.members.length !== memberIds.length || entry.members.some((id, i) => id !== memberIds[i])) {
-          entry = { members: memberIds, detector: new PeerGroupDetector(members.length, { scaleSmoothing: PEER_SCALE_SMOOTHING }) };
+          entry = {
+            members: memberIds,
+            detector: new PeerGroupDetector(members.length, { scaleSmoothing: PEER_SCALE_SMOOTHING }),
+          };
           this.peers.set(detectorKey, entry);
         }
         const values = members.map((m) => {
@@ -380,7 +422,9 @@ export class WatchRunner {
     const stored = repo.commitCycle({
       watch: watch.name,
       lastProcessed: to,
-      targets: touched.filter((t) => !forgotten.includes(t)).map((t): StoredTarget => ({ id: t.id, watch: t.watch, labels: t.labels, state: t.toState() })),
+      targets: touched
+        .filter((t) => !forgotten.includes(t))
+        .map((t): StoredTarget => ({ id: t.id, watch: t.watch, labels: t.labels, state: t.toState() })),
       anomalies,
       predictions,
       forgotten: forgotten.map((t) => t.id),
@@ -401,7 +445,11 @@ export class WatchRunner {
     }
     for (const t of forgotten) {
       this.targets.delete(t.id);
-      metrics.forget(watch.name, t.id, t.signals.map((s) => s.spec.name));
+      metrics.forget(
+        watch.name,
+        t.id,
+        t.signals.map((s) => s.spec.name)
+      );
     }
     metrics.targetsWatched.set({ watch: watch.name }, this.targets.size);
     metrics.lastProcessed.set({ watch: watch.name }, to / 1000);
@@ -471,7 +519,10 @@ export class WatchRunner {
    * out windows confirmed as incidents and raising the threshold of targets with repeated false
    * positives. A target's new model replaces the old one only if it trained without error.
    */
-  retrain(select: (targetId: string) => boolean, reason: ModelVersion['reason']): Promise<{ trained: number; failed: Array<{ target: string; error: string }> }> {
+  retrain(
+    select: (targetId: string) => boolean,
+    reason: ModelVersion['reason']
+  ): Promise<{ trained: number; failed: Array<{ target: string; error: string }> }> {
     return this.exclusive(() => this.runRetrain(select, reason));
   }
 
@@ -490,9 +541,23 @@ export class WatchRunner {
         const labelled = repo.labelledWindows(t.id);
         const excluded = labelled.confirmed.map(([a, b]): [number, number] => [a - margin, b + margin]);
         const fp = labelled.falsePositive.length;
-        const threshold = fp >= 2 ? Math.min(MAX_THRESHOLD, this.baseThreshold + FALSE_POSITIVE_STEP * (fp - 1)) : this.baseThreshold;
+        const threshold =
+          fp >= 2 ? Math.min(MAX_THRESHOLD, this.baseThreshold + FALSE_POSITIVE_STEP * (fp - 1)) : this.baseThreshold;
         const models = t.signals.map((s) => ({ name: s.spec.name, ...freshModels(s.spec, this.settings, threshold) }));
-        return [t.id, { target: t, excluded, threshold, models, samples: 0, first: NaN, last: NaN, error: undefined as string | undefined, feedback: { falsePositive: fp, confirmed: labelled.confirmed.length } }];
+        return [
+          t.id,
+          {
+            target: t,
+            excluded,
+            threshold,
+            models,
+            samples: 0,
+            first: NaN,
+            last: NaN,
+            error: undefined as string | undefined,
+            feedback: { falsePositive: fp, confirmed: labelled.confirmed.length },
+          },
+        ];
       })
     );
     for (let from = start; from <= end; from += this.deps.options.maxPoints * watch.step) {
@@ -549,7 +614,14 @@ export class WatchRunner {
       states.push({ id: plan.target.id, watch: this.name, labels: plan.target.labels, state: plan.target.toState() });
       trained++;
     }
-    repo.commitCycle({ watch: this.name, lastProcessed: end, targets: states, anomalies: [], predictions: [], forgotten: [] });
+    repo.commitCycle({
+      watch: this.name,
+      lastProcessed: end,
+      targets: states,
+      anomalies: [],
+      predictions: [],
+      forgotten: [],
+    });
     return { trained, failed };
   }
 
@@ -572,7 +644,12 @@ export class WatchRunner {
         const stored = repo.commitCycle({
           watch: watch.name,
           lastProcessed: this.lastProcessed,
-          targets: [...this.targets.values()].map((t): StoredTarget => ({ id: t.id, watch: t.watch, labels: t.labels, state: t.toState() })),
+          targets: [...this.targets.values()].map((t): StoredTarget => ({
+            id: t.id,
+            watch: t.watch,
+            labels: t.labels,
+            state: t.toState(),
+          })),
           anomalies,
           predictions: [],
           forgotten: [],
@@ -580,7 +657,11 @@ export class WatchRunner {
         this.announce(stored, new Set(), this.lastProcessed);
       }
       for (const t of this.targets.values()) {
-        metrics.forget(watch.name, t.id, t.signals.map((s) => s.spec.name));
+        metrics.forget(
+          watch.name,
+          t.id,
+          t.signals.map((s) => s.spec.name)
+        );
       }
       for (const gauge of [metrics.targetsWatched, metrics.seriesWatched, metrics.degraded, metrics.lastProcessed]) {
         gauge.remove({ watch: watch.name });

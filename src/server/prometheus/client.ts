@@ -72,9 +72,15 @@ export class PrometheusClient {
       case 'vector':
         return answer.result
           .filter((s) => s.value !== undefined)
-          .map((s) => ({ labels: s.metric, timestamp: Math.round(s.value![0] * 1000), value: parseSampleValue(s.value![1]) }));
+          .map((s) => ({
+            labels: s.metric,
+            timestamp: Math.round(s.value![0] * 1000),
+            value: parseSampleValue(s.value![1]),
+          }));
       case 'scalar':
-        return [{ labels: {}, timestamp: Math.round(answer.result[0] * 1000), value: parseSampleValue(answer.result[1]) }];
+        return [
+          { labels: {}, timestamp: Math.round(answer.result[0] * 1000), value: parseSampleValue(answer.result[1]) },
+        ];
       case 'matrix':
         throw new PrometheusError('malformed', 'an instant query answered a range vector: use query_range for it');
       case 'string':
@@ -93,7 +99,11 @@ export class PrometheusClient {
     try {
       response = await this.fetchImpl(url, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json', ...this.options.headers },
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded',
+          Accept: 'application/json',
+          ...this.options.headers,
+        },
         body: new URLSearchParams(params).toString(),
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
@@ -111,14 +121,26 @@ export class PrometheusClient {
       body = JSON.parse(text);
     } catch {
       if (!response.ok) {
-        throw new PrometheusError('http', `Prometheus at ${this.baseUrl} answered HTTP ${response.status}: ${snippet(text)}`, response.status);
+        throw new PrometheusError(
+          'http',
+          `Prometheus at ${this.baseUrl} answered HTTP ${response.status}: ${snippet(text)}`,
+          response.status
+        );
       }
-      throw new PrometheusError('malformed', `Prometheus at ${this.baseUrl} answered something that is not JSON: ${snippet(text)}`, response.status);
+      throw new PrometheusError(
+        'malformed',
+        `Prometheus at ${this.baseUrl} answered something that is not JSON: ${snippet(text)}`,
+        response.status
+      );
     }
     const envelope = envelopeSchema.safeParse(body);
     if (!envelope.success) {
       if (!response.ok) {
-        throw new PrometheusError('http', `Prometheus at ${this.baseUrl} answered HTTP ${response.status}: ${snippet(text)}`, response.status);
+        throw new PrometheusError(
+          'http',
+          `Prometheus at ${this.baseUrl} answered HTTP ${response.status}: ${snippet(text)}`,
+          response.status
+        );
       }
       throw malformed(path, envelope.error);
     }
@@ -132,7 +154,11 @@ export class PrometheusClient {
       );
     }
     if (!response.ok) {
-      throw new PrometheusError('http', `Prometheus at ${this.baseUrl} answered HTTP ${response.status}`, response.status);
+      throw new PrometheusError(
+        'http',
+        `Prometheus at ${this.baseUrl} answered HTTP ${response.status}`,
+        response.status
+      );
     }
     return envelope.data.data;
   }

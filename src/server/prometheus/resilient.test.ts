@@ -34,9 +34,13 @@ describe('ResilientRangeQuerier', () => {
       n++;
       const p = new URLSearchParams(String(init.body));
       if (p.get('query') === 'bad') {
-        return new Response(JSON.stringify({ status: 'error', errorType: 'bad_data', error: 'parse error' }), { status: 400 });
+        return new Response(JSON.stringify({ status: 'error', errorType: 'bad_data', error: 'parse error' }), {
+          status: 400,
+        });
       }
-      return n < 3 ? new Response('bad gateway', { status: 502 }) : new Response(JSON.stringify(matrix(0, 60, 60)), { status: 200 });
+      return n < 3
+        ? new Response('bad gateway', { status: 502 })
+        : new Response(JSON.stringify(matrix(0, 60, 60)), { status: 200 });
     }) as typeof globalThis.fetch;
     const q = new ResilientRangeQuerier(new PrometheusClient({ baseUrl: 'http://p', timeoutMs: 1000, fetch }), {
       sleep: async (ms) => void waits.push(ms),
@@ -46,7 +50,9 @@ describe('ResilientRangeQuerier', () => {
     await expect(q.queryRange({ query: 'up', start: 0, end: 60_000, stepMs: 60_000 })).resolves.toHaveLength(1);
     expect(waits).toEqual([100, 200]);
     n = 0;
-    await expect(q.queryRange({ query: 'bad', start: 0, end: 60_000, stepMs: 60_000 })).rejects.toMatchObject({ kind: 'query' });
+    await expect(q.queryRange({ query: 'bad', start: 0, end: 60_000, stepMs: 60_000 })).rejects.toMatchObject({
+      kind: 'query',
+    });
     expect(n).toBe(1);
   });
 });

@@ -6,11 +6,16 @@ const labels = z.record(z.string(), z.string());
 
 export const matrixSchema = z.object({
   resultType: z.literal('matrix'),
-  result: z.array(z.object({ metric: labels, values: z.array(sampleValue).optional(), histograms: z.unknown().optional() })),
+  result: z.array(
+    z.object({ metric: labels, values: z.array(sampleValue).optional(), histograms: z.unknown().optional() })
+  ),
 });
 
 export const instantDataSchema = z.discriminatedUnion('resultType', [
-  z.object({ resultType: z.literal('vector'), result: z.array(z.object({ metric: labels, value: sampleValue.optional(), histogram: z.unknown().optional() })) }),
+  z.object({
+    resultType: z.literal('vector'),
+    result: z.array(z.object({ metric: labels, value: sampleValue.optional(), histogram: z.unknown().optional() })),
+  }),
   z.object({ resultType: z.literal('scalar'), result: sampleValue }),
   z.object({ resultType: z.literal('string'), result: z.tuple([z.number(), z.string()]) }),
   matrixSchema,

@@ -50,7 +50,9 @@ describe('migrate', () => {
     migrate(db, [first]);
     const broken: Migration = { id: 2, name: 'broken', sql: 'CREATE TABLE c (z INTEGER); CREATE TABLE a (x INTEGER);' };
     expect(() => migrate(db, [first, broken])).toThrow(/already exists/);
-    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((r) => r.name);
+    const tables = (
+      db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>
+    ).map((r) => r.name);
     expect(tables).not.toContain('c');
     expect((db.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get() as { n: number }).n).toBe(1);
     db.close();

@@ -84,7 +84,10 @@ function windowAt(refreshes: number, scale = 1): DataFrame[] {
     length: points,
     fields: frame.fields.map((f) => ({
       ...f,
-      values: f.type === FieldType.number && scale !== 1 ? f.values.slice(from, from + points).map((v: number) => v * scale) : f.values.slice(from, from + points),
+      values:
+        f.type === FieldType.number && scale !== 1
+          ? f.values.slice(from, from + points).map((v: number) => v * scale)
+          : f.values.slice(from, from + points),
     })),
   }));
 }

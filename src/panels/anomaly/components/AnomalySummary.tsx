@@ -32,7 +32,8 @@ export function describeCrossing(name: string, c: Crossing): string {
     return `${name} is ${c.direction} ${c.limit} now`;
   }
   const after = (ms: number) => (Number.isFinite(ms) ? formatDuration((ms - c.fromMs) / 1000) : 'later');
-  const range = Number.isFinite(c.earliestMs) && c.earliestMs !== c.atMs ? ` (${after(c.earliestMs)} – ${after(c.latestMs)})` : '';
+  const range =
+    Number.isFinite(c.earliestMs) && c.earliestMs !== c.atMs ? ` (${after(c.earliestMs)} – ${after(c.latestMs)})` : '';
   return `${name} crosses ${c.limit} in ${formatDuration(c.seconds)}${range}`;
 }
 
@@ -41,13 +42,24 @@ export function describeCrossing(name: string, c: Crossing): string {
  * anomalies and the latest in words, and where the scores come from. The full list is there for
  * screen readers, since a canvas says nothing to them.
  */
-export function AnomalySummary({ analyses, timeZone, showAnomalies, showForecast, backendError, backendRequired }: AnomalySummaryProps) {
+export function AnomalySummary({
+  analyses,
+  timeZone,
+  showAnomalies,
+  showForecast,
+  backendError,
+  backendRequired,
+}: AnomalySummaryProps) {
   const styles = useStyles2(getStyles);
   const anomalies = analyses
     .flatMap((a) => a.ranges.map((range) => ({ name: a.series.name, range })))
     .sort((x, y) => y.range.startMs - x.range.startMs);
   const soonest = analyses
-    .flatMap((a) => (a.forecast?.crossing && Number.isFinite(a.forecast.crossing.atMs) ? [{ name: a.series.name, crossing: a.forecast.crossing }] : []))
+    .flatMap((a) =>
+      a.forecast?.crossing && Number.isFinite(a.forecast.crossing.atMs)
+        ? [{ name: a.series.name, crossing: a.forecast.crossing }]
+        : []
+    )
     .sort((x, y) => x.crossing.atMs - y.crossing.atMs)[0];
   const backend = analyses.filter((a) => a.source === 'backend').length;
   const latest = anomalies[0];

@@ -22,7 +22,14 @@ export interface AnomalyTooltipProps {
  * (above or below the band). Values come from the analyses at full resolution, not from the
  * plotted frame, which keeps only each pixel's minimum and maximum.
  */
-export function AnomalyTooltip({ alignedFrame, dataIdxs, colors, analyses, showForecast, timeZone }: AnomalyTooltipProps) {
+export function AnomalyTooltip({
+  alignedFrame,
+  dataIdxs,
+  colors,
+  analyses,
+  showForecast,
+  timeZone,
+}: AnomalyTooltipProps) {
   const styles = useStyles2(getStyles);
   const xIdx = dataIdxs.find((i) => i != null) ?? null;
   if (xIdx === null) {

@@ -32,7 +32,10 @@ export function drawOverlays(u: uPlot, overlays: Overlays, theme: GrafanaTheme2)
   ctx.beginPath();
   ctx.rect(left, top, bbox.width, bbox.height);
   ctx.clip();
-  ctx.font = `${theme.typography.bodySmall.fontSize} ${theme.typography.fontFamily}`.replace(/(\d+(\.\d+)?)px/, (_, n) => `${Number(n) * px}px`);
+  ctx.font = `${theme.typography.bodySmall.fontSize} ${theme.typography.fontFamily}`.replace(
+    /(\d+(\.\d+)?)px/,
+    (_, n) => `${Number(n) * px}px`
+  );
   ctx.textBaseline = 'top';
 
   for (const range of overlays.ranges) {

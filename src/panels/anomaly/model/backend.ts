@@ -18,7 +18,9 @@ export function parseBackendSignal(value: string | undefined): { watch: string; 
 
 /** The target whose labels all appear, with the same values, on the series (a target is a set of label values). */
 export function matchTarget(series: PanelSeries, targets: Target[]): Target | undefined {
-  return targets.find((t) => Object.keys(t.labels).length > 0 && Object.entries(t.labels).every(([k, v]) => series.labels[k] === v));
+  return targets.find(
+    (t) => Object.keys(t.labels).length > 0 && Object.entries(t.labels).every(([k, v]) => series.labels[k] === v)
+  );
 }
 
 /**
@@ -27,7 +29,11 @@ export function matchTarget(series: PanelSeries, targets: Target[]): Target | un
  * may differ; samples the backend no longer keeps stay unknown rather than being made up. The
  * forecast path is the browser's; the crossing is the backend's when it forecasts this signal.
  */
-export function backendAnalysis(series: PanelSeries, backend: BackendSeries, browserForecast: SeriesAnalysis['forecast']): SeriesAnalysis {
+export function backendAnalysis(
+  series: PanelSeries,
+  backend: BackendSeries,
+  browserForecast: SeriesAnalysis['forecast']
+): SeriesAnalysis {
   const { score, expected, lower, upper } = alignBand(series.time, backend.points);
   const ranges = backend.anomalies
     .filter((a) => a.signals.length === 0 || a.signals.includes(backend.signal))
@@ -38,7 +44,10 @@ export function backendAnalysis(series: PanelSeries, backend: BackendSeries, bro
   return { series, source: 'backend', score, expected, lower, upper, ranges, forecast };
 }
 
-export function alignBand(time: Float64Array, points: BandPoint[]): Pick<SeriesAnalysis, 'score' | 'expected' | 'lower' | 'upper'> {
+export function alignBand(
+  time: Float64Array,
+  points: BandPoint[]
+): Pick<SeriesAnalysis, 'score' | 'expected' | 'lower' | 'upper'> {
   const n = time.length;
   const score = new Float64Array(n).fill(NaN);
   const expected = new Float64Array(n).fill(NaN);

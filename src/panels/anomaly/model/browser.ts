@@ -28,7 +28,11 @@ export function thresholdOfSensitivity(sensitivity: number): number {
  * Ranges and forecast of a series scored by the detector: in one pass over the whole series, as the
  * backend would have, unless `run` (see `detectSeries`) already scored it.
  */
-export function analyseInBrowser(series: PanelSeries, options: BrowserAnalysisOptions, run: DetectionRun = detectSeries(series, options.detector)): SeriesAnalysis {
+export function analyseInBrowser(
+  series: PanelSeries,
+  options: BrowserAnalysisOptions,
+  run: DetectionRun = detectSeries(series, options.detector)
+): SeriesAnalysis {
   const { time, values } = series;
   const { score, expected, lower, upper } = run;
   const ranges = findRanges({ time, values, score, expected, lower, upper }, options.threshold);

@@ -2,7 +2,10 @@ import { DETECTOR_NAMES } from '../../../detection';
 import { synthetic } from '../../../detection/testSeries';
 import { DetectionRuns, detectSeries, type DetectionRun } from './detection';
 
-const window = (s: { t: Float64Array; v: Float64Array }, from: number, to: number) => ({ time: s.t.slice(from, to), values: s.v.slice(from, to) });
+const window = (s: { t: Float64Array; v: Float64Array }, from: number, to: number) => ({
+  time: s.t.slice(from, to),
+  values: s.v.slice(from, to),
+});
 const outputs = (r: DetectionRun, from = 0, to = r.time.length) => ({
   score: Array.from(r.score.subarray(from, to)),
   expected: Array.from(r.expected.subarray(from, to)),
@@ -14,15 +17,18 @@ describe('detectSeries', () => {
   const series = synthetic('spike', 3000, 2600);
   series.v[1234] = NaN;
 
-  it.each(DETECTOR_NAMES)('%s: a window moved forward scores only its tail, and equals one pass over the whole history', (detector) => {
-    const whole = detectSeries(window(series, 0, 3000), detector);
-    const before = detectSeries(window(series, 0, 2500), detector);
-    // A refresh: 300 samples dropped at the start, 500 new at the end.
-    const after = detectSeries(window(series, 300, 3000), detector, before);
-    expect(after.time).toHaveLength(2700);
-    expect(outputs(after)).toEqual(outputs(whole, 300));
-    expect(after.state).toEqual(whole.state);
-  });
+  it.each(DETECTOR_NAMES)(
+    '%s: a window moved forward scores only its tail, and equals one pass over the whole history',
+    (detector) => {
+      const whole = detectSeries(window(series, 0, 3000), detector);
+      const before = detectSeries(window(series, 0, 2500), detector);
+      // A refresh: 300 samples dropped at the start, 500 new at the end.
+      const after = detectSeries(window(series, 300, 3000), detector, before);
+      expect(after.time).toHaveLength(2700);
+      expect(outputs(after)).toEqual(outputs(whole, 300));
+      expect(after.state).toEqual(whole.state);
+    }
+  );
 
   it('stays equal to one pass over the whole history through many small refreshes, and when one run is continued twice', () => {
     const whole = detectSeries(window(series, 0, 3000), 'failureprophet');
@@ -61,11 +67,21 @@ describe('detectSeries', () => {
     const cases = [
       { name: 'a value in the overlap changed', samples: changed, detector: 'failureprophet' },
       { name: 'an older range', samples: window(series, 0, 1500), detector: 'failureprophet' },
-      { name: 'a range starting before the previous one', samples: { time: Float64Array.of(series.t[0] - 300_000, ...series.t.slice(0, 2000)), values: Float64Array.of(50, ...series.v.slice(0, 2000)) }, detector: 'failureprophet' },
+      {
+        name: 'a range starting before the previous one',
+        samples: {
+          time: Float64Array.of(series.t[0] - 300_000, ...series.t.slice(0, 2000)),
+          values: Float64Array.of(50, ...series.v.slice(0, 2000)),
+        },
+        detector: 'failureprophet',
+      },
       { name: 'another detector', samples: window(series, 100, 2100), detector: 'ewma' },
     ];
     for (const c of cases) {
-      expect({ name: c.name, ...outputs(detectSeries(c.samples, c.detector, first)) }).toEqual({ name: c.name, ...outputs(detectSeries(c.samples, c.detector)) });
+      expect({ name: c.name, ...outputs(detectSeries(c.samples, c.detector, first)) }).toEqual({
+        name: c.name,
+        ...outputs(detectSeries(c.samples, c.detector)),
+      });
     }
   });
 });
@@ -75,14 +91,32 @@ describe('DetectionRuns', () => {
     const a = synthetic('spike', 1200, 1100, 1);
     const b = synthetic('step', 1200, 1100, 2);
     const runs = new DetectionRuns();
-    runs.update([{ name: 'a', ...window(a, 0, 1000) }, { name: 'b', ...window(b, 0, 1000) }], 'failureprophet');
-    const [ra, rb] = runs.update([{ name: 'a', ...window(a, 200, 1200) }, { name: 'b', ...window(b, 200, 1200) }], 'failureprophet');
+    runs.update(
+      [
+        { name: 'a', ...window(a, 0, 1000) },
+        { name: 'b', ...window(b, 0, 1000) },
+      ],
+      'failureprophet'
+    );
+    const [ra, rb] = runs.update(
+      [
+        { name: 'a', ...window(a, 200, 1200) },
+        { name: 'b', ...window(b, 200, 1200) },
+      ],
+      'failureprophet'
+    );
     expect(outputs(ra)).toEqual(outputs(detectSeries(window(a, 0, 1200), 'failureprophet'), 200));
     expect(outputs(rb)).toEqual(outputs(detectSeries(window(b, 0, 1200), 'failureprophet'), 200));
 
     runs.update([{ name: 'b', ...window(b, 200, 1200) }], 'failureprophet');
     // "a" left; when it comes back (now at position 1) it is scored afresh.
-    const [, back] = runs.update([{ name: 'b', ...window(b, 200, 1200) }, { name: 'a', ...window(a, 200, 1200) }], 'failureprophet');
+    const [, back] = runs.update(
+      [
+        { name: 'b', ...window(b, 200, 1200) },
+        { name: 'a', ...window(a, 200, 1200) },
+      ],
+      'failureprophet'
+    );
     expect(outputs(back)).toEqual(outputs(detectSeries(window(a, 200, 1200), 'failureprophet')));
   });
 });

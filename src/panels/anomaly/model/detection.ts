@@ -42,7 +42,11 @@ const MIN_ROOM = 1024;
  * it would still be warming up. Anything else (older range, changed values, another detector) is
  * scored afresh.
  */
-export function detectSeries(series: { time: Float64Array; values: Float64Array }, detector: string, previous?: DetectionRun): DetectionRun {
+export function detectSeries(
+  series: { time: Float64Array; values: Float64Array },
+  detector: string,
+  previous?: DetectionRun
+): DetectionRun {
   const { time, values } = series;
   const n = time.length;
   const kept = previous && previous.detector === detector ? continuedSamples(previous, time, values) : 0;
@@ -53,7 +57,10 @@ export function detectSeries(series: { time: Float64Array; values: Float64Array 
   let offset: number;
   if (previous && kept > 0) {
     const from = previous.time.length - kept;
-    if (previous.track.end === previous.offset + previous.time.length && previous.offset + from + n <= previous.track.score.length) {
+    if (
+      previous.track.end === previous.offset + previous.time.length &&
+      previous.offset + from + n <= previous.track.score.length
+    ) {
       ({ track } = previous);
       offset = previous.offset + from;
     } else {
@@ -69,7 +76,17 @@ export function detectSeries(series: { time: Float64Array; values: Float64Array 
   }
   track.end = offset + n;
   const view = (a: Float64Array) => a.subarray(offset, offset + n);
-  const run = { detector, time, values, score: view(track.score), expected: view(track.expected), lower: view(track.lower), upper: view(track.upper), track, offset };
+  const run = {
+    detector,
+    time,
+    values,
+    score: view(track.score),
+    expected: view(track.expected),
+    lower: view(track.lower),
+    upper: view(track.upper),
+    track,
+    offset,
+  };
   if (previous && kept === n) {
     // Only the start moved: nothing new to score, and the detector is where it was.
     return { ...run, state: previous.state };
@@ -83,10 +100,20 @@ const OUTPUTS = ['score', 'expected', 'lower', 'upper'] as const;
 
 function newTrack(n: number): Track {
   const size = n + Math.max(MIN_ROOM, n >> 1);
-  return { score: new Float64Array(size), expected: new Float64Array(size), lower: new Float64Array(size), upper: new Float64Array(size), end: 0 };
+  return {
+    score: new Float64Array(size),
+    expected: new Float64Array(size),
+    lower: new Float64Array(size),
+    upper: new Float64Array(size),
+    end: 0,
+  };
 }
 
-function scoreSamples(d: StreamingDetector, run: Pick<DetectionRun, 'time' | 'values' | (typeof OUTPUTS)[number]>, from: number): void {
+function scoreSamples(
+  d: StreamingDetector,
+  run: Pick<DetectionRun, 'time' | 'values' | (typeof OUTPUTS)[number]>,
+  from: number
+): void {
   const { time, values, score, expected, lower, upper } = run;
   for (let i = from; i < time.length; i++) {
     const v = values[i];

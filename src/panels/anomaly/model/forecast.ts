@@ -53,7 +53,15 @@ export function forecastSeries(request: ForecastRequest): Forecast | undefined {
   if (limit !== undefined && Number.isFinite(limit)) {
     const ttf = f.timeToLimit(limit, direction);
     const at = (s: number) => (s === Infinity ? Infinity : ttf.fromMs + s * 1000);
-    crossing = { limit, direction, atMs: at(ttf.seconds), earliestMs: at(ttf.lowerSeconds), latestMs: at(ttf.upperSeconds), fromMs: ttf.fromMs, seconds: ttf.seconds };
+    crossing = {
+      limit,
+      direction,
+      atMs: at(ttf.seconds),
+      earliestMs: at(ttf.lowerSeconds),
+      latestMs: at(ttf.upperSeconds),
+      fromMs: ttf.fromMs,
+      seconds: ttf.seconds,
+    };
     const reach = Number.isFinite(ttf.upperSeconds) ? ttf.upperSeconds : ttf.seconds;
     if (Number.isFinite(reach)) {
       drawMs = Math.min(horizonMs, Math.max(reach * 1000 * 1.1, stepMs));
@@ -61,7 +69,12 @@ export function forecastSeries(request: ForecastRequest): Forecast | undefined {
   }
   const steps = Math.max(1, Math.ceil(drawMs / stepMs));
   const points = Math.min(PATH_POINTS, steps);
-  const path = { time: new Float64Array(points + 1), value: new Float64Array(points + 1), lower: new Float64Array(points + 1), upper: new Float64Array(points + 1) };
+  const path = {
+    time: new Float64Array(points + 1),
+    value: new Float64Array(points + 1),
+    lower: new Float64Array(points + 1),
+    upper: new Float64Array(points + 1),
+  };
   const sigma = Number.isNaN(f.residualStd) ? 0 : f.residualStd;
   const last = values[lastIndexFinite(values)];
   // The path starts at the last sample so it joins the series without a gap.

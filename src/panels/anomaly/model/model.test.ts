@@ -15,7 +15,14 @@ const STEP = 300_000;
 const T0 = Date.UTC(2024, 0, 1);
 
 function seriesOf(t: Float64Array, v: Float64Array, name = 'cpu'): PanelSeries {
-  const [s] = readSeries([toDataFrame({ fields: [{ name: 'Time', type: FieldType.time, values: Array.from(t) }, { name, type: FieldType.number, values: Array.from(v) }] })]).series;
+  const [s] = readSeries([
+    toDataFrame({
+      fields: [
+        { name: 'Time', type: FieldType.time, values: Array.from(t) },
+        { name, type: FieldType.number, values: Array.from(v) },
+      ],
+    }),
+  ]).series;
   return s;
 }
 
@@ -48,8 +55,19 @@ describe('readSeries', () => {
 
   it('says why nothing can be drawn', () => {
     expect(readSeries([]).problem).toBe('no-data');
-    expect(readSeries([toDataFrame({ fields: [{ name: 'v', type: FieldType.number, values: [1, 2] }] })]).problem).toBe('no-time-field');
-    expect(readSeries([toDataFrame({ fields: [{ name: 'Time', type: FieldType.time, values: [] }, { name: 'v', type: FieldType.number, values: [] }] })]).problem).toBe('no-data');
+    expect(readSeries([toDataFrame({ fields: [{ name: 'v', type: FieldType.number, values: [1, 2] }] })]).problem).toBe(
+      'no-time-field'
+    );
+    expect(
+      readSeries([
+        toDataFrame({
+          fields: [
+            { name: 'Time', type: FieldType.time, values: [] },
+            { name: 'v', type: FieldType.number, values: [] },
+          ],
+        }),
+      ]).problem
+    ).toBe('no-data');
   });
 });
 
@@ -69,7 +87,13 @@ describe('findRanges', () => {
     score[50] = 0.5;
     const ranges = findRanges({ time, values, score, expected, lower, upper }, RECOMMENDED_THRESHOLD);
     expect(ranges).toHaveLength(2);
-    expect(ranges[0]).toMatchObject({ startMs: time[20], endMs: time[25], peakMs: time[21], peakScore: 0.9, side: 'above' });
+    expect(ranges[0]).toMatchObject({
+      startMs: time[20],
+      endMs: time[25],
+      peakMs: time[21],
+      peakScore: 0.9,
+      side: 'above',
+    });
     expect(ranges[1]).toMatchObject({ startMs: time[50], endMs: time[52], side: 'below' });
     expect(['critical', 'high', 'medium', 'low']).toContain(ranges[0].severity);
   });
@@ -94,7 +118,13 @@ describe('findRanges', () => {
 });
 
 describe('analyseInBrowser', () => {
-  const options = { detector: 'failureprophet', threshold: RECOMMENDED_THRESHOLD, withForecast: false, horizonMs: 3_600_000, direction: 'above' as const };
+  const options = {
+    detector: 'failureprophet',
+    threshold: RECOMMENDED_THRESHOLD,
+    withForecast: false,
+    horizonMs: 3_600_000,
+    direction: 'above' as const,
+  };
 
   it('marks a spike as a range above the band, and learns a band around the series', () => {
     const { t, v } = synthetic('spike', 2000, 1500);
@@ -169,7 +199,13 @@ describe('forecastSeries', () => {
 
   it('handles a falling series with a limit below', () => {
     const { t, v } = ramp(600, 100, -0.1);
-    const c = forecastSeries({ time: t, values: v, horizonMs: 48 * 3_600_000, limit: 20, direction: 'below' })!.crossing!;
+    const c = forecastSeries({
+      time: t,
+      values: v,
+      horizonMs: 48 * 3_600_000,
+      limit: 20,
+      direction: 'below',
+    })!.crossing!;
     expect(Number.isFinite(c.atMs)).toBe(true);
     expect(c.direction).toBe('below');
   });
@@ -183,7 +219,9 @@ describe('forecastSeries', () => {
   });
 
   it('gives nothing for a series too short to have a step', () => {
-    expect(forecastSeries({ time: Float64Array.of(T0), values: Float64Array.of(1), horizonMs: 1000, direction: 'above' })).toBeUndefined();
+    expect(
+      forecastSeries({ time: Float64Array.of(T0), values: Float64Array.of(1), horizonMs: 1000, direction: 'above' })
+    ).toBeUndefined();
   });
 });
 
@@ -191,11 +229,20 @@ describe('buildPlotFrames', () => {
   const theme = createTheme();
   const { t, v } = ramp(400, 10, 0.1);
   const analyses = [seriesOf(t, v, 'node-1'), seriesOf(t, v, 'node-2')].map((s) =>
-    analyseInBrowser(s, { detector: 'failureprophet', threshold: 0.27, withForecast: true, horizonMs: 3_600_000, limit: 80, direction: 'above' })
+    analyseInBrowser(s, {
+      detector: 'failureprophet',
+      threshold: 0.27,
+      withForecast: true,
+      horizonMs: 3_600_000,
+      limit: 80,
+      direction: 'above',
+    })
   );
 
-  const names = (plot: ReturnType<typeof buildPlotFrames>) => plot.frames[0].fields.map((f) => f.config.displayName ?? f.name);
-  const field = (plot: ReturnType<typeof buildPlotFrames>, name: string) => plot.frames[0].fields.find((f) => (f.config.displayName ?? f.name) === name)!;
+  const names = (plot: ReturnType<typeof buildPlotFrames>) =>
+    plot.frames[0].fields.map((f) => f.config.displayName ?? f.name);
+  const field = (plot: ReturnType<typeof buildPlotFrames>, name: string) =>
+    plot.frames[0].fields.find((f) => (f.config.displayName ?? f.name) === name)!;
 
   it('gives one aligned frame: each series with its band as a fillBelowTo pair, one max score on a 0–1 right axis, and the forecasts', () => {
     const plot = buildPlotFrames(analyses, defaultLayers, 0.27, theme);
@@ -249,13 +296,22 @@ describe('buildPlotFrames', () => {
   it('takes colours from the theme palette, the same for a series and its layers', () => {
     const plot = buildPlotFrames(analyses, defaultLayers, 0.27, theme);
     expect(plot.colors[0]).toBe(theme.visualization.getColorByName(theme.visualization.palette[0]));
-    const colours = new Set(plot.frames[0].fields.filter((f) => plot.roles.get(f.config.displayName ?? '')?.index === 0).map((f) => f.config.color?.fixedColor));
+    const colours = new Set(
+      plot.frames[0].fields
+        .filter((f) => plot.roles.get(f.config.displayName ?? '')?.index === 0)
+        .map((f) => f.config.color?.fixedColor)
+    );
     expect([...colours]).toEqual([plot.colors[0]]);
     expect(field(plot, 'Anomaly score (max)').config.color?.fixedColor).toBe(theme.colors.text.secondary);
   });
 
   it('draws only the series when every layer is off', () => {
-    const plot = buildPlotFrames(analyses, { band: false, score: false, anomalies: false, forecast: false }, 0.27, theme);
+    const plot = buildPlotFrames(
+      analyses,
+      { band: false, score: false, anomalies: false, forecast: false },
+      0.27,
+      theme
+    );
     expect(names(plot)).toEqual(['Time', 'node-1', 'node-2']);
     expect(plot.frames[0].fields[1].config.thresholds).toBeUndefined();
   });
@@ -264,7 +320,13 @@ describe('buildPlotFrames', () => {
     const { t, v } = ramp(4000, 10, 0);
     v[1234] = 99;
     v[2345] = -50;
-    const a = analyseInBrowser(seriesOf(t, v), { detector: 'ewma', threshold: 0.27, withForecast: false, horizonMs: 3_600_000, direction: 'above' });
+    const a = analyseInBrowser(seriesOf(t, v), {
+      detector: 'ewma',
+      threshold: 0.27,
+      withForecast: false,
+      horizonMs: 3_600_000,
+      direction: 'above',
+    });
     const layers = { band: false, score: false, anomalies: false, forecast: false };
     const full = buildPlotFrames([a], layers, 0.27, theme);
     const plot = buildPlotFrames([a], layers, 0.27, theme, 400);
@@ -272,7 +334,9 @@ describe('buildPlotFrames', () => {
     expect(time.values.length).toBeLessThanOrEqual(400);
     expect(plot.structureKey).toBe(full.structureKey);
     // Every x is a real sample time, ascending.
-    expect(time.values.every((x: number, i: number) => t.includes(x) && (i === 0 || x > time.values[i - 1]))).toBe(true);
+    expect(time.values.every((x: number, i: number) => t.includes(x) && (i === 0 || x > time.values[i - 1]))).toBe(
+      true
+    );
     expect(Math.max(...value.values)).toBe(99);
     expect(Math.min(...value.values)).toBe(-50);
     expect(time.values[0]).toBe(t[0]);
@@ -283,14 +347,26 @@ describe('buildPlotFrames', () => {
     const { t, v } = synthetic('spike', 12_000, 9000);
     v[3000] = -40;
     v.fill(NaN, 5000, 5050);
-    const a = analyseInBrowser(seriesOf(t, v), { detector: 'failureprophet', threshold: 0.27, withForecast: false, horizonMs: 0, direction: 'above' });
-    const plot = buildPlotFrames([a], { band: true, score: false, anomalies: true, forecast: false }, 0.27, theme, 2 * 1280);
+    const a = analyseInBrowser(seriesOf(t, v), {
+      detector: 'failureprophet',
+      threshold: 0.27,
+      withForecast: false,
+      horizonMs: 0,
+      direction: 'above',
+    });
+    const plot = buildPlotFrames(
+      [a],
+      { band: true, score: false, anomalies: true, forecast: false },
+      0.27,
+      theme,
+      2 * 1280
+    );
     const [time, value, upper] = plot.frames[0].fields;
     const rows: number[] = time.values;
     expect(rows.length).toBeLessThanOrEqual(2 * 1280);
     // Output rows come alone (a bucket of one sample) or in pairs (its first and last sample times).
     let checked = 0;
-    for (let r = 0; r < rows.length; ) {
+    for (let r = 0; r < rows.length;) {
       const from = t.indexOf(rows[r]);
       const pair = r + 1 < rows.length && t.indexOf(rows[r + 1]) > from + 1;
       const to = pair ? t.indexOf(rows[r + 1]) : from;
@@ -311,15 +387,33 @@ describe('buildPlotFrames', () => {
     }
     expect(value.values).toContain(-40);
     // The band may not stretch the axis beyond the series' own range (plus a margin).
-    const [lo, hi] = [Math.min(...Array.from(v).filter(Number.isFinite)), Math.max(...Array.from(v).filter(Number.isFinite))];
+    const [lo, hi] = [
+      Math.min(...Array.from(v).filter(Number.isFinite)),
+      Math.max(...Array.from(v).filter(Number.isFinite)),
+    ];
     const margin = 0.1 * (hi - lo);
-    expect(upper.values.every((x: number | null) => x === null || (x >= lo - margin - 1e-9 && x <= hi + margin + 1e-9))).toBe(true);
+    expect(
+      upper.values.every((x: number | null) => x === null || (x >= lo - margin - 1e-9 && x <= hi + margin + 1e-9))
+    ).toBe(true);
   });
 
   it('puts series with different timestamps on their union, with no value (not a gap) where a series has no sample', () => {
     const { t, v } = ramp(100, 10, 0.1);
     const shifted = t.map((x) => x + STEP / 2);
-    const plot = buildPlotFrames([seriesOf(t, v, 'a'), seriesOf(shifted, v, 'b')].map((s) => analyseInBrowser(s, { detector: 'ewma', threshold: 0.27, withForecast: false, horizonMs: 0, direction: 'above' })), { band: false, score: false, anomalies: false, forecast: false }, 0.27, theme);
+    const plot = buildPlotFrames(
+      [seriesOf(t, v, 'a'), seriesOf(shifted, v, 'b')].map((s) =>
+        analyseInBrowser(s, {
+          detector: 'ewma',
+          threshold: 0.27,
+          withForecast: false,
+          horizonMs: 0,
+          direction: 'above',
+        })
+      ),
+      { band: false, score: false, anomalies: false, forecast: false },
+      0.27,
+      theme
+    );
     const [time, a, b] = plot.frames[0].fields;
     expect(time.values).toHaveLength(200);
     expect(a.values.slice(0, 4)).toEqual([v[0], undefined, v[1], undefined]);
@@ -346,7 +440,10 @@ describe('backend analysis', () => {
   });
 
   it('matches a series to the target whose labels it carries', () => {
-    const s = { ...seriesOf(Float64Array.of(T0, T0 + STEP), Float64Array.of(1, 2)), labels: { instance: 'a', job: 'node' } };
+    const s = {
+      ...seriesOf(Float64Array.of(T0, T0 + STEP), Float64Array.of(1, 2)),
+      labels: { instance: 'a', job: 'node' },
+    };
     const targets = [{ labels: { instance: 'b' } }, { labels: { instance: 'a' } }] as unknown as Target[];
     expect(matchTarget(s, targets)).toBe(targets[1]);
     expect(matchTarget({ ...s, labels: {} }, targets)).toBeUndefined();
@@ -355,7 +452,11 @@ describe('backend analysis', () => {
   it('aligns band points to the panel samples by nearest time within half a step, leaving the rest unknown', () => {
     const time = Float64Array.from({ length: 6 }, (_, i) => T0 + i * 60_000);
     const point = (t: number, score: number) => ({ t, value: 1, expected: 10, lower: 8, upper: 12, score });
-    const aligned = alignBand(time, [point(T0 + 3 * 60_000 + 10_000, 0.3), point(T0 + 4 * 60_000, 0.4), point(T0 + 5 * 60_000, 0.5)]);
+    const aligned = alignBand(time, [
+      point(T0 + 3 * 60_000 + 10_000, 0.3),
+      point(T0 + 4 * 60_000, 0.4),
+      point(T0 + 5 * 60_000, 0.5),
+    ]);
     expect(Array.from(aligned.score)).toEqual([NaN, NaN, NaN, 0.3, 0.4, 0.5]);
     expect(aligned.lower[4]).toBe(8);
   });

@@ -41,7 +41,13 @@ export const MAX_SCORE_NAME = 'Anomaly score (max)';
  * buckets, in the order they occur), so spikes stay visible: about one bucket per pixel draws the
  * same picture as every sample. The tooltip reads exact values from the analyses, not from here.
  */
-export function buildPlotFrames(analyses: SeriesAnalysis[], layers: AnomalyLayers, threshold: number, theme: GrafanaTheme2, maxPoints = Infinity): PlotFrames {
+export function buildPlotFrames(
+  analyses: SeriesAnalysis[],
+  layers: AnomalyLayers,
+  threshold: number,
+  theme: GrafanaTheme2,
+  maxPoints = Infinity
+): PlotFrames {
   const roles: PlotFrames['roles'] = new Map();
   const colors: string[] = [];
   const limit = layers.forecast ? analyses.find((a) => a.forecast?.crossing)?.forecast?.crossing : undefined;
@@ -60,7 +66,13 @@ export function buildPlotFrames(analyses: SeriesAnalysis[], layers: AnomalyLayer
     colors.push(color);
     const scale = valueScaleConfig(series.field, limit);
     const rows = axis.rowsOf(series.time);
-    const derived = (name: string, role: FieldRole, values: Array<number | null | undefined>, custom: GraphFieldConfig, config: FieldConfig = scale): Field => {
+    const derived = (
+      name: string,
+      role: FieldRole,
+      values: Array<number | null | undefined>,
+      custom: GraphFieldConfig,
+      config: FieldConfig = scale
+    ): Field => {
       roles.set(name, { index, role });
       return {
         name,
@@ -96,11 +108,28 @@ export function buildPlotFrames(analyses: SeriesAnalysis[], layers: AnomalyLayer
       },
     });
     if (layers.band) {
-      add(derived(`${series.name} · upper`, 'upper', buckets.reduce(a.upper, rows, clamp), { lineWidth: 0, fillOpacity: 15, fillBelowTo: `${series.name} · lower` }));
-      add(derived(`${series.name} · lower`, 'lower', buckets.reduce(a.lower, rows, clamp), { lineWidth: 0, fillOpacity: 0 }));
+      add(
+        derived(`${series.name} · upper`, 'upper', buckets.reduce(a.upper, rows, clamp), {
+          lineWidth: 0,
+          fillOpacity: 15,
+          fillBelowTo: `${series.name} · lower`,
+        })
+      );
+      add(
+        derived(`${series.name} · lower`, 'lower', buckets.reduce(a.lower, rows, clamp), {
+          lineWidth: 0,
+          fillOpacity: 0,
+        })
+      );
     }
     if (layers.score && analyses.length === 1) {
-      const score = derived(`${series.name} · score`, 'score', buckets.reduce(a.score, rows), { lineWidth: 1, fillOpacity: 8, thresholdsStyle: { mode: GraphThresholdsStyleMode.Dashed } }, scoreConfig(threshold));
+      const score = derived(
+        `${series.name} · score`,
+        'score',
+        buckets.reduce(a.score, rows),
+        { lineWidth: 1, fillOpacity: 8, thresholdsStyle: { mode: GraphThresholdsStyleMode.Dashed } },
+        scoreConfig(threshold)
+      );
       // The score's axis is its own (0–1), so it formats with its own processor, not the series' unit.
       score.display = getDisplayProcessor({ field: score, theme });
       add(score);
@@ -110,9 +139,28 @@ export function buildPlotFrames(analyses: SeriesAnalysis[], layers: AnomalyLayer
     if (path) {
       const name = `${series.name} · forecast`;
       const pathRows = axis.rowsOf(path.time);
-      add(derived(name, 'forecast', buckets.reduce(path.value, pathRows), { lineWidth: 1, lineStyle: { fill: 'dash', dash: [6, 4] } }), later);
-      add(derived(`${name} upper`, 'forecastUpper', buckets.reduce(path.upper, pathRows, clamp), { lineWidth: 0, fillOpacity: 10, fillBelowTo: `${name} lower` }), later);
-      add(derived(`${name} lower`, 'forecastLower', buckets.reduce(path.lower, pathRows, clamp), { lineWidth: 0, fillOpacity: 0 }), later);
+      add(
+        derived(name, 'forecast', buckets.reduce(path.value, pathRows), {
+          lineWidth: 1,
+          lineStyle: { fill: 'dash', dash: [6, 4] },
+        }),
+        later
+      );
+      add(
+        derived(`${name} upper`, 'forecastUpper', buckets.reduce(path.upper, pathRows, clamp), {
+          lineWidth: 0,
+          fillOpacity: 10,
+          fillBelowTo: `${name} lower`,
+        }),
+        later
+      );
+      add(
+        derived(`${name} lower`, 'forecastLower', buckets.reduce(path.lower, pathRows, clamp), {
+          lineWidth: 0,
+          fillOpacity: 0,
+        }),
+        later
+      );
     }
   });
 
@@ -125,7 +173,13 @@ export function buildPlotFrames(analyses: SeriesAnalysis[], layers: AnomalyLayer
         ...scoreConfig(threshold),
         displayName: MAX_SCORE_NAME,
         color: { mode: FieldColorModeId.Fixed, fixedColor: theme.colors.text.secondary },
-        custom: { ...scoreConfig(threshold).custom, hideFrom: { legend: true, tooltip: true, viz: false }, lineWidth: 1, fillOpacity: 8, thresholdsStyle: { mode: GraphThresholdsStyleMode.Dashed } },
+        custom: {
+          ...scoreConfig(threshold).custom,
+          hideFrom: { legend: true, tooltip: true, viz: false },
+          lineWidth: 1,
+          fillOpacity: 8,
+          thresholdsStyle: { mode: GraphThresholdsStyleMode.Dashed },
+        },
       },
     };
     score.display = getDisplayProcessor({ field: score, theme });
@@ -137,7 +191,11 @@ export function buildPlotFrames(analyses: SeriesAnalysis[], layers: AnomalyLayer
   all.forEach((f, fieldIndex) => {
     f.state = { ...f.state, origin: { frameIndex: 0, fieldIndex } };
   });
-  const frame: DataFrame = { name: analyses.map((a) => a.series.name).join(', '), length: buckets.time.length, fields: all };
+  const frame: DataFrame = {
+    name: analyses.map((a) => a.series.name).join(', '),
+    length: buckets.time.length,
+    fields: all,
+  };
   return { frames: [frame], roles, colors, structureKey: structureKeyOf(frame) };
 }
 
@@ -273,7 +331,11 @@ interface Buckets {
    * Values on the axis (or at `rows` of it) → the bucket's min and max in time order, clamped to
    * `range` if given; null: a gap (samples, none finite); undefined: no sample.
    */
-  reduce(values: ArrayLike<number>, rows: Int32Array | null, range?: [number, number]): Array<number | null | undefined>;
+  reduce(
+    values: ArrayLike<number>,
+    rows: Int32Array | null,
+    range?: [number, number]
+  ): Array<number | null | undefined>;
 }
 
 /** Equal time buckets over the axis, at most `count`; every row its own bucket when there are few. */
@@ -387,7 +449,10 @@ function structureKeyOf(frame: DataFrame): string {
  * Fields drawn on a series' axis must produce the same scale key (unit, min/max, soft range,
  * placement, label), so they carry the same settings; the soft range keeps the limit in view.
  */
-function valueScaleConfig(field: Field, limit?: { limit: number; direction: 'above' | 'below' }): FieldConfig<GraphFieldConfig> {
+function valueScaleConfig(
+  field: Field,
+  limit?: { limit: number; direction: 'above' | 'below' }
+): FieldConfig<GraphFieldConfig> {
   const custom: GraphFieldConfig = { ...(field.config.custom as GraphFieldConfig | undefined) };
   delete custom.hideFrom;
   delete custom.fillBelowTo;
@@ -398,15 +463,37 @@ function valueScaleConfig(field: Field, limit?: { limit: number; direction: 'abo
       custom.axisSoftMin = limit.limit;
     }
   }
-  return { unit: field.config.unit, min: field.config.min, max: field.config.max, decimals: field.config.decimals, custom };
+  return {
+    unit: field.config.unit,
+    min: field.config.min,
+    max: field.config.max,
+    decimals: field.config.decimals,
+    custom,
+  };
 }
 
 function limitThreshold(value: number): Partial<FieldConfig> {
-  return { thresholds: { mode: ThresholdsMode.Absolute, steps: [{ value: -Infinity, color: 'transparent' }, { value, color: 'red' }] } };
+  return {
+    thresholds: {
+      mode: ThresholdsMode.Absolute,
+      steps: [
+        { value: -Infinity, color: 'transparent' },
+        { value, color: 'red' },
+      ],
+    },
+  };
 }
 
 function scoreThreshold(value: number): Partial<FieldConfig> {
-  return { thresholds: { mode: ThresholdsMode.Absolute, steps: [{ value: -Infinity, color: 'transparent' }, { value, color: 'orange' }] } };
+  return {
+    thresholds: {
+      mode: ThresholdsMode.Absolute,
+      steps: [
+        { value: -Infinity, color: 'transparent' },
+        { value, color: 'orange' },
+      ],
+    },
+  };
 }
 
 /** The series' own colour (its field config, or the classic palette by position), resolved by the theme. */

@@ -44,7 +44,16 @@ export function findRanges(input: RangeInput, threshold: number, mergeGapSteps =
       }
       continue;
     }
-    out.push({ startIdx: start, endIdx: end, startMs: time[start], endMs: time[end], peakMs: time[i], peakScore: score[i], side, severity: 'low' });
+    out.push({
+      startIdx: start,
+      endIdx: end,
+      startMs: time[start],
+      endMs: time[end],
+      peakMs: time[i],
+      peakScore: score[i],
+      side,
+      severity: 'low',
+    });
   }
   return out.map((r) => ({
     startMs: r.startMs,
@@ -52,6 +61,7 @@ export function findRanges(input: RangeInput, threshold: number, mergeGapSteps =
     peakMs: r.peakMs,
     peakScore: r.peakScore,
     side: r.side,
-    severity: assess({ signals: [{ name: 'series', kind: 'other', score: r.peakScore, direction: r.side }], threshold }).severity,
+    severity: assess({ signals: [{ name: 'series', kind: 'other', score: r.peakScore, direction: r.side }], threshold })
+      .severity,
   }));
 }

@@ -51,7 +51,10 @@ export function readSeries(frames: DataFrame[]): ReadResult {
     return { series };
   }
   const rows = frames.reduce((n, f) => n + f.length, 0);
-  return { series, problem: rows === 0 ? 'no-data' : !sawTime ? 'no-time-field' : sawNumber ? 'no-data' : 'no-number-field' };
+  return {
+    series,
+    problem: rows === 0 ? 'no-data' : !sawTime ? 'no-time-field' : sawNumber ? 'no-data' : 'no-number-field',
+  };
 }
 
 function toFloat64(values: ArrayLike<unknown>): Float64Array {

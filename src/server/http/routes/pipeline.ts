@@ -39,53 +39,88 @@ function refused(reply: FastifyReply, err: unknown) {
  */
 export function pipelineRoutes(pipeline: Pipeline): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get('/api/targets', { schema: { querystring: targetsQuerySchema, response: { 200: targetsResponseSchema } } }, async (request) => ({
-      targets: pipeline.targets(request.query),
-    }));
+    app.get(
+      '/api/targets',
+      { schema: { querystring: targetsQuerySchema, response: { 200: targetsResponseSchema } } },
+      async (request) => ({
+        targets: pipeline.targets(request.query),
+      })
+    );
 
     app.get(
       '/api/targets/:id',
       { schema: { params: targetIdParams, response: { 200: targetDetailSchema, 404: errorBodySchema } } },
       async (request, reply) =>
-        pipeline.target(request.params.id) ?? reply.code(404).send({ error: 'not_found', message: `no target "${request.params.id}"` })
+        pipeline.target(request.params.id) ??
+        reply.code(404).send({ error: 'not_found', message: `no target "${request.params.id}"` })
     );
 
-    app.get('/api/anomalies', { schema: { querystring: anomaliesQuerySchema, response: { 200: anomaliesResponseSchema } } }, async (request) => ({
-      anomalies: pipeline.anomalies(request.query),
-    }));
+    app.get(
+      '/api/anomalies',
+      { schema: { querystring: anomaliesQuerySchema, response: { 200: anomaliesResponseSchema } } },
+      async (request) => ({
+        anomalies: pipeline.anomalies(request.query),
+      })
+    );
 
     app.get(
       '/api/anomalies/:id',
       { schema: { params: anomalyIdParams, response: { 200: feedbackResponseSchema, 404: errorBodySchema } } },
       async (request, reply) => {
         const anomaly = pipeline.repo.anomaly(request.params.id);
-        return anomaly ? { anomaly } : reply.code(404).send({ error: 'not_found', message: `no anomaly with id ${request.params.id}` });
+        return anomaly
+          ? { anomaly }
+          : reply.code(404).send({ error: 'not_found', message: `no anomaly with id ${request.params.id}` });
       }
     );
 
     app.post(
       '/api/anomalies/:id/feedback',
-      { schema: { params: anomalyIdParams, body: feedbackBodySchema, response: { 200: feedbackResponseSchema, 404: errorBodySchema } } },
+      {
+        schema: {
+          params: anomalyIdParams,
+          body: feedbackBodySchema,
+          response: { 200: feedbackResponseSchema, 404: errorBodySchema },
+        },
+      },
       async (request, reply) => {
         try {
-          return { anomaly: pipeline.recordFeedback(request.params.id, request.body.kind, 'operator', grafanaUser(request), request.body.comment) };
+          return {
+            anomaly: pipeline.recordFeedback(
+              request.params.id,
+              request.body.kind,
+              'operator',
+              grafanaUser(request),
+              request.body.comment
+            ),
+          };
         } catch (err) {
           return refused(reply, err);
         }
       }
     );
 
-    app.get('/api/predictions', { schema: { querystring: predictionsQuerySchema, response: { 200: predictionsResponseSchema } } }, async (request) => ({
-      predictions: pipeline.predictions(request.query),
-    }));
+    app.get(
+      '/api/predictions',
+      { schema: { querystring: predictionsQuerySchema, response: { 200: predictionsResponseSchema } } },
+      async (request) => ({
+        predictions: pipeline.predictions(request.query),
+      })
+    );
 
-    app.get('/api/models', { schema: { querystring: modelsQuerySchema, response: { 200: modelsResponseSchema } } }, async (request) => ({
-      models: pipeline.models(request.query),
-    }));
+    app.get(
+      '/api/models',
+      { schema: { querystring: modelsQuerySchema, response: { 200: modelsResponseSchema } } },
+      async (request) => ({
+        models: pipeline.models(request.query),
+      })
+    );
 
     app.post(
       '/api/models/retrain',
-      { schema: { body: retrainBodySchema.optional(), response: { 200: retrainResponseSchema, 404: errorBodySchema } } },
+      {
+        schema: { body: retrainBodySchema.optional(), response: { 200: retrainResponseSchema, 404: errorBodySchema } },
+      },
       async (request, reply) => {
         try {
           return await pipeline.retrain(request.body ?? {}, 'on_demand');
@@ -95,13 +130,16 @@ export function pipelineRoutes(pipeline: Pipeline): FastifyPluginAsyncZod {
       }
     );
 
-    app.get('/api/watches', { schema: { response: { 200: watchesResponseSchema } } }, async () => ({ watches: pipeline.watches() }));
+    app.get('/api/watches', { schema: { response: { 200: watchesResponseSchema } } }, async () => ({
+      watches: pipeline.watches(),
+    }));
 
     app.get(
       '/predict',
       { schema: { querystring: predictQuerySchema, response: { 200: predictResponseSchema, 404: errorBodySchema } } },
       async (request, reply) =>
-        pipeline.predict(request.query.target) ?? reply.code(404).send({ error: 'not_found', message: `no target "${request.query.target}"` })
+        pipeline.predict(request.query.target) ??
+        reply.code(404).send({ error: 'not_found', message: `no target "${request.query.target}"` })
     );
   };
 }

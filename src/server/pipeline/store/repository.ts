@@ -82,7 +82,9 @@ export class PipelineRepository {
          ON CONFLICT(name) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at`
       ),
       forgetWatchTargets: db.prepare('DELETE FROM pipeline_targets WHERE watch = ?'),
-      forgetResumePoint: db.prepare('UPDATE pipeline_watches SET last_processed_ms = NULL, peers = NULL WHERE name = ?'),
+      forgetResumePoint: db.prepare(
+        'UPDATE pipeline_watches SET last_processed_ms = NULL, peers = NULL WHERE name = ?'
+      ),
       setWatch: db.prepare(
         `INSERT INTO pipeline_watches (name, last_processed_ms, updated_at, peers) VALUES (?, ?, ?, ?)
          ON CONFLICT(name) DO UPDATE SET last_processed_ms = excluded.last_processed_ms, updated_at = excluded.updated_at,
@@ -104,8 +106,12 @@ export class PipelineRepository {
          RETURNING id`
       ),
       anomaly: db.prepare('SELECT * FROM anomalies WHERE id = ?'),
-      feedbackOf: db.prepare('SELECT kind, source, user, comment, created_at FROM anomaly_feedback WHERE anomaly_id = ? ORDER BY id DESC'),
-      addFeedback: db.prepare('INSERT INTO anomaly_feedback (anomaly_id, kind, source, user, comment, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      feedbackOf: db.prepare(
+        'SELECT kind, source, user, comment, created_at FROM anomaly_feedback WHERE anomaly_id = ? ORDER BY id DESC'
+      ),
+      addFeedback: db.prepare(
+        'INSERT INTO anomaly_feedback (anomaly_id, kind, source, user, comment, created_at) VALUES (?, ?, ?, ?, ?, ?)'
+      ),
       setAnnotation: db.prepare('UPDATE anomalies SET grafana_annotation_id = ? WHERE id = ?'),
       addPrediction: db.prepare(
         `INSERT INTO predictions (target_id, watch, signal, made_at_ms, limit_value, direction, seconds, lower_seconds, upper_seconds)
@@ -159,12 +165,14 @@ export class PipelineRepository {
   }
 
   loadTargets(watch: string): StoredTarget[] {
-    return (this.s.targets.all(watch) as Array<{ id: string; watch: string; labels: string; state: string }>).map((r) => ({
-      id: r.id,
-      watch: r.watch,
-      labels: JSON.parse(r.labels),
-      state: JSON.parse(r.state, reviveNaN),
-    }));
+    return (this.s.targets.all(watch) as Array<{ id: string; watch: string; labels: string; state: string }>).map(
+      (r) => ({
+        id: r.id,
+        watch: r.watch,
+        labels: JSON.parse(r.labels),
+        state: JSON.parse(r.state, reviveNaN),
+      })
+    );
   }
 
   /** Writes one cycle (or one chunk of a long catch-up) atomically; returns the anomalies with their ids. */
@@ -186,12 +194,24 @@ export class PipelineRepository {
         this.s.addPrediction.run(p);
       }
       for (const t of write.targets) {
-        this.s.setTarget.run(t.id, t.watch, JSON.stringify(t.labels), JSON.stringify(t.state, replaceNaN), t.state.lastAt, now);
+        this.s.setTarget.run(
+          t.id,
+          t.watch,
+          JSON.stringify(t.labels),
+          JSON.stringify(t.state, replaceNaN),
+          t.state.lastAt,
+          now
+        );
       }
       for (const id of write.forgotten) {
         this.s.forget.run(id);
       }
-      this.s.setWatch.run(write.watch, write.lastProcessed, now, write.peers ? JSON.stringify(write.peers, replaceNaN) : null);
+      this.s.setWatch.run(
+        write.watch,
+        write.lastProcessed,
+        now,
+        write.peers ? JSON.stringify(write.peers, replaceNaN) : null
+      );
       return stored;
     })();
   }
@@ -235,7 +255,13 @@ export class PipelineRepository {
     return (this.db.prepare(sql).all(...params, q.limit ?? 500) as AnomalyRow[]).map((r) => this.toAnomaly(r));
   }
 
-  addFeedback(anomalyId: number, kind: FeedbackKind, source: FeedbackSource, user: string | null, comment: string | null): void {
+  addFeedback(
+    anomalyId: number,
+    kind: FeedbackKind,
+    source: FeedbackSource,
+    user: string | null,
+    comment: string | null
+  ): void {
     this.s.addFeedback.run(anomalyId, kind, source, user, comment, this.now());
   }
 
@@ -330,9 +356,15 @@ export class PipelineRepository {
   }
 
   private toAnomaly(r: AnomalyRow): Anomaly {
-    const feedback = (this.s.feedbackOf.all(r.id) as Array<{ kind: FeedbackKind; source: FeedbackSource; user: string | null; comment: string | null; created_at: number }>).map(
-      (f): Feedback => ({ kind: f.kind, source: f.source, user: f.user, comment: f.comment, at: f.created_at })
-    );
+    const feedback = (
+      this.s.feedbackOf.all(r.id) as Array<{
+        kind: FeedbackKind;
+        source: FeedbackSource;
+        user: string | null;
+        comment: string | null;
+        created_at: number;
+      }>
+    ).map((f): Feedback => ({ kind: f.kind, source: f.source, user: f.user, comment: f.comment, at: f.created_at }));
     return {
       id: r.id,
       target: r.target_id,
