@@ -6,13 +6,23 @@ export const readinessCheckSchema = z.object({
   message: z.string().optional(),
 });
 
-/** GET /readyz: 200 when every check passes, 503 otherwise; the body says which failed. */
+/** A watch whose last query failed: its name and why, in one short phrase (never a URL or an upstream body). */
+export const degradedWatchSchema = z.object({
+  name: z.string(),
+  reason: z.string(),
+});
+
+/**
+ * GET /readyz (public): 200 when every check passes, 503 otherwise; the body says which failed in
+ * fixed phrases. Degraded watches do not make the backend unready; they are named beside.
+ */
 export const readinessSchema = z.object({
   status: z.enum(['ready', 'not_ready']),
   checks: z.object({
     store: readinessCheckSchema,
     prometheus: readinessCheckSchema,
   }),
+  degradedWatches: z.array(degradedWatchSchema).default([]),
 });
 export type Readiness = z.infer<typeof readinessSchema>;
 

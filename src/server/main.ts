@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig } from './config/load';
-import { resolveApiToken } from './config/token';
-import { buildServer } from './http/server';
+import { resolveTokens } from './config/token';
+import { buildServer, servedRoutes } from './http/server';
 import { createLogger } from './logger';
 import { assembleBackend } from './assemble';
 import { KubernetesConfigError } from './healing/build';
@@ -13,8 +13,10 @@ import { VERSION } from './version';
 // Entry: config → store → loops → http. Everything is built here and passed down; no singletons.
 async function main(): Promise<void> {
   let config;
+  let tokens;
   try {
     config = loadConfig();
+    tokens = resolveTokens(config, resolve(config.dataDir));
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`failureprophet: ${err.message}\n`);
@@ -25,8 +27,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const dataDir = resolve(config.dataDir);
   const store = openSqliteStore(dataDir);
-  const { token, source } = resolveApiToken(config.apiToken, dataDir);
-  logger.info({ source }, 'API token loaded');
+  logger.info({ api: tokens.api.source, alerts: tokens.alerts.source }, 'API and alert-intake tokens loaded');
 
   const prometheus = config.prometheus.url
     ? new PrometheusClient({ baseUrl: config.prometheus.url, timeoutMs: config.prometheus.timeout })
@@ -52,13 +53,19 @@ async function main(): Promise<void> {
 
   const app = await buildServer({
     logger,
-    apiToken: token,
+    apiToken: tokens.api.token,
+    alertToken: tokens.alerts.token,
     store,
     prometheus,
     metrics,
     version: VERSION,
+    watchStatus: () => pipeline.watches(),
     authenticatedRoutes: backend.routes,
   });
+  logger.debug(
+    { routes: servedRoutes(app).map((r) => `${r.method} ${r.url} (${r.access})`) },
+    'routes and who may call them'
+  );
   await app.listen({ port: config.port, host: config.host });
   logger.info(
     { port: config.port, dataDir, prometheus: prometheus?.url ?? null, version: VERSION },

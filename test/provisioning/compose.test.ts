@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 
@@ -7,6 +7,11 @@ const ROOT = join(__dirname, '..', '..');
 const yaml = (path: string) => parse(readFileSync(join(ROOT, path), 'utf8'));
 const compose = yaml('docker-compose.yml');
 const manifest = JSON.parse(readFileSync(join(ROOT, 'plugin.json'), 'utf8'));
+/** Every YAML file under provisioning/, as a path from the root. */
+const provisioningFiles = (): string[] =>
+  readdirSync(join(ROOT, 'provisioning'), { recursive: true, encoding: 'utf8' })
+    .filter((path) => /\.ya?ml$/.test(path))
+    .map((path) => join('provisioning', path));
 
 describe('docker-compose.yml and provisioning/', () => {
   it('runs Grafana, Prometheus, node-exporter, the backend and a demo workload', () => {
@@ -39,6 +44,37 @@ describe('docker-compose.yml and provisioning/', () => {
     expect(app.secureJsonData.backendToken).toBe('$FP_API_TOKEN');
     // Grafana and the backend read the same token.
     expect(compose.services.grafana.environment.FP_API_TOKEN).toBe(compose.services.backend.environment.FP_API_TOKEN);
+  });
+
+  it('has no default token anywhere: compose refuses to start without FP_API_TOKEN, provisioning only reads it', () => {
+    const texts = ['docker-compose.yml', ...provisioningFiles()].map((path) => ({
+      path,
+      text: readFileSync(join(ROOT, path), 'utf8'),
+    }));
+    for (const { path, text } of texts) {
+      // ${VAR:-default}, ${VAR-default}, ${VAR:=default}, ${VAR=default} of any *TOKEN variable.
+      expect({ path, defaults: text.match(/\$\{[A-Z_]*TOKEN[A-Z_]*:?[-=][^}]*\}/g) }).toEqual({ path, defaults: null });
+      expect({ path, known: text.match(/change-?me|changeme|secret-token|admin-token/gi) }).toEqual({
+        path,
+        known: null,
+      });
+    }
+    for (const service of ['grafana', 'backend']) {
+      expect(compose.services[service].environment.FP_API_TOKEN).toMatch(/^\$\{FP_API_TOKEN:\?[^}]+\}$/);
+    }
+    // Every secret provisioning sends is read from the environment, none written in the file.
+    const secrets = provisioningFiles()
+      .map((path) => yaml(path))
+      .flatMap((doc) => [...(doc?.apps ?? []), ...(doc?.datasources ?? [])])
+      .flatMap((entry: { secureJsonData?: Record<string, string> }) => Object.values(entry.secureJsonData ?? {}));
+    expect(secrets.length).toBeGreaterThan(0);
+    for (const value of secrets) {
+      expect(value).toMatch(/^\$(\{[A-Z_]+\}|[A-Z_]+)$/);
+    }
+  });
+
+  it('publishes the backend on this machine only (Grafana and Prometheus reach it inside the compose network)', () => {
+    expect(compose.services.backend.ports).toEqual(['127.0.0.1:3001:3001']);
   });
 
   it('provisions a Prometheus data source that points at the compose Prometheus, which the backend queries too', () => {

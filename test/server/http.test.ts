@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,9 @@ import { createLogger } from '../../src/server/logger';
 import { createMetricsRegistry } from '../../src/server/metrics';
 import { PrometheusClient } from '../../src/server/prometheus/client';
 import { openSqliteStore, type SqliteStore } from '../../src/server/store/sqlite';
+import { parse as parseYaml } from 'yaml';
 import { freePort, startPrometheus, type RunningPrometheus } from '../harness/prometheus';
+import { assembledApp } from '../harness/server';
 
 const TOKEN = 'test-token-0123456789abcdef';
 
@@ -40,7 +42,7 @@ describe('backend over HTTP', () => {
       logger: sink.logger,
       apiToken: TOKEN,
       store,
-      prometheus: new PrometheusClient({ baseUrl: prom.url, timeoutMs: 5000 }),
+      prometheus: new PrometheusClient({ baseUrl: prom.url, timeoutMs: 60_000 }),
       metrics: createMetricsRegistry(),
       version: '9.9.9',
       authenticatedRoutes: [
@@ -66,13 +68,14 @@ describe('backend over HTTP', () => {
     expect(await response.json()).toEqual({ status: 'ok', version: '9.9.9', uptimeSeconds: expect.any(Number) });
   });
 
-  it('is ready when the store and Prometheus answer', async () => {
+  it('is ready when the store and Prometheus answer, without saying where Prometheus is', async () => {
     const response = await fetch(`${base}/readyz`);
     expect(response.status).toBe(200);
-    const body = await response.json();
-    expect(body.status).toBe('ready');
-    expect(body.checks.store).toEqual({ ok: true });
-    expect(body.checks.prometheus.ok).toBe(true);
+    expect(await response.json()).toEqual({
+      status: 'ready',
+      checks: { store: { ok: true }, prometheus: { ok: true } },
+      degradedWatches: [],
+    });
   });
 
   it('refuses /api without the token, with a wrong token, and with a token of another length', async () => {
@@ -108,16 +111,48 @@ describe('backend over HTTP', () => {
     expect(text).toContain('nodejs_heap_size_used_bytes');
   });
 
-  it('reports not ready, saying why, once Prometheus is down', async () => {
+  it('reports not ready, saying why in a fixed phrase without the URL, once Prometheus is down', async () => {
     await prom.stop();
     const response = await fetch(`${base}/readyz`);
     expect(response.status).toBe(503);
-    const body = await response.json();
-    expect(body.status).toBe('not_ready');
-    expect(body.checks.store.ok).toBe(true);
-    expect(body.checks.prometheus.ok).toBe(false);
-    expect(body.checks.prometheus.message).toMatch(/is unreachable/);
+    const text = await response.text();
+    expect(JSON.parse(text)).toEqual({
+      status: 'not_ready',
+      checks: { store: { ok: true }, prometheus: { ok: false, message: 'prometheus does not answer (refused)' } },
+      degradedWatches: [],
+    });
+    expect(text).not.toContain(String(prom.port));
   });
+});
+
+describe('readiness with a watch from the config file that Prometheus refuses', () => {
+  it('stays ready and names the watch and why, without its query or the URL', async () => {
+    const prom = await startPrometheus();
+    let backend: Awaited<ReturnType<typeof assembledApp>> | undefined;
+    try {
+      const file = [
+        `prometheus: { url: '${prom.url}' }`,
+        'watches:',
+        '  - name: nodes',
+        '    queries: { up: up }',
+        '  - name: broken',
+        "    queries: { rate: 'rate(node_cpu_seconds_total[5m' }",
+      ].join('\n');
+      backend = await assembledApp(parseYaml(file));
+      await backend.backend.pipeline.runOnce();
+      const response = await backend.app.inject({ url: '/readyz' });
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toEqual({
+        status: 'ready',
+        checks: { store: { ok: true }, prometheus: { ok: true } },
+        degradedWatches: [{ name: 'broken', reason: 'its data source refuses a query' }],
+      });
+      expect(response.body).not.toMatch(/node_cpu|127\.0\.0\.1/);
+    } finally {
+      await backend?.close();
+      await prom.stop();
+    }
+  }, 120_000);
 });
 
 describe('readiness without Prometheus configured', () => {
@@ -149,63 +184,120 @@ function runBackend(env: Record<string, string>) {
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, output: () => ({ stdout, stderr }) };
+  // Resolves at the log line main writes once it listens; rejects if the process exits first.
+  const started = new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      if (stdout.includes('"msg":"failureprophet backend started"')) {
+        resolve();
+      }
+    });
+    void exited.then((code) => reject(new Error(`the backend exited (${code}) before it started: ${stderr}`)));
+  });
+  // Only the tests that wait for a start await it; an expected exit is not an unhandled rejection.
+  started.catch(() => undefined);
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  return { child, exited, started, output: () => ({ stdout, stderr }) };
 }
+
+/** Kills a child still running and waits until it is gone. */
+async function reap(run: { child: ChildProcess; exited: Promise<unknown> } | undefined): Promise<void> {
+  if (run && run.child.exitCode === null && run.child.signalCode === null) {
+    run.child.kill('SIGKILL');
+  }
+  await run?.exited;
+}
+
+// Generous: starting tsx and the backend takes seconds alone and much longer on a busy machine.
+// The tests wait on the process's own signals (its exit, its "started" log line), never on a clock.
+const PROCESS_TIMEOUT = 240_000;
 
 describe('the backend process', () => {
   let dir: string;
+  let run: ReturnType<typeof runBackend> | undefined;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'fp-proc-'));
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('refuses a bad environment value, naming the variable and the key', async () => {
-    const run = runBackend({ FP_PORT: 'seventy', FP_DATA_DIR: dir });
-    expect(await run.exited).toBe(2);
-    expect(run.output().stderr).toMatch(/invalid configuration:\n {2}- port \(from FP_PORT\): /);
-  }, 30_000);
-
-  it('refuses a config file with an unknown key and a bad URL, naming both', async () => {
-    const file = join(dir, 'config.yaml');
-    writeFileSync(file, 'prometheus:\n  url: ftp://nowhere\nportt: 3000\n');
-    const run = runBackend({ FP_CONFIG: file, FP_DATA_DIR: dir });
-    expect(await run.exited).toBe(2);
-    const { stderr } = run.output();
-    expect(stderr).toContain(`(in ${file}): Unrecognized key`);
-    expect(stderr).toContain('portt');
-    expect(stderr).toMatch(/prometheus\.url .*http:\/\/ or https:\/\/ URL/);
-  }, 30_000);
-
-  it('starts with defaults, generates a token it never logs, serves, and stops cleanly on SIGTERM', async () => {
-    const port = await freePort();
-    const run = runBackend({ FP_PORT: String(port), FP_DATA_DIR: dir, FP_HOST: '127.0.0.1' });
-    const deadline = Date.now() + 20_000;
-    let health: Response | undefined;
-    while (Date.now() < deadline && !health) {
-      health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
-      if (!health) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
+  afterEach(async () => {
+    try {
+      await reap(run);
+    } finally {
+      run = undefined;
+      rmSync(dir, { recursive: true, force: true });
     }
-    expect(health?.status).toBe(200);
-    const token = readFileSync(join(dir, 'api-token'), 'utf8').trim();
-    expect(token.length).toBeGreaterThanOrEqual(32);
-    const authorized = await fetch(`http://127.0.0.1:${port}/api/anything`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    expect(authorized.status).toBe(404);
-    run.child.kill('SIGTERM');
-    expect(await run.exited).toBe(0);
-    const { stdout } = run.output();
-    expect(stdout).not.toContain(token);
-    const messages = stdout
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line).msg);
-    expect(messages).toEqual(expect.arrayContaining(['failureprophet backend started', 'shutting down', 'stopped']));
-    expect(stdout).toContain('FP_PROMETHEUS_URL');
-  }, 30_000);
+  });
+
+  it(
+    'refuses a bad environment value, naming the variable and the key',
+    async () => {
+      run = runBackend({ FP_PORT: 'seventy', FP_DATA_DIR: dir });
+      expect(await run.exited).toBe(2);
+      expect(run.output().stderr).toMatch(/invalid configuration:\n {2}- port \(from FP_PORT\): /);
+    },
+    PROCESS_TIMEOUT
+  );
+
+  it(
+    'refuses a config file with an unknown key and a bad URL, naming both',
+    async () => {
+      const file = join(dir, 'config.yaml');
+      writeFileSync(file, 'prometheus:\n  url: ftp://nowhere\nportt: 3000\n');
+      run = runBackend({ FP_CONFIG: file, FP_DATA_DIR: dir });
+      expect(await run.exited).toBe(2);
+      const { stderr } = run.output();
+      expect(stderr).toContain(`(in ${file}): Unrecognized key`);
+      expect(stderr).toContain('portt');
+      expect(stderr).toMatch(/prometheus\.url .*http:\/\/ or https:\/\/ URL/);
+    },
+    PROCESS_TIMEOUT
+  );
+
+  it(
+    'refuses an alert token equal to the API token',
+    async () => {
+      const same = 'the-same-token-for-both';
+      run = runBackend({ FP_API_TOKEN: same, FP_ALERT_TOKEN: same, FP_DATA_DIR: dir });
+      expect(await run.exited).toBe(2);
+      const { stderr } = run.output();
+      expect(stderr).toContain('the alert token (configuration) is the API token (configuration)');
+      expect(stderr).not.toContain(same);
+    },
+    PROCESS_TIMEOUT
+  );
+
+  it(
+    'starts with defaults, generates two tokens it never logs, serves, and stops cleanly on SIGTERM',
+    async () => {
+      const port = await freePort();
+      run = runBackend({ FP_PORT: String(port), FP_DATA_DIR: dir, FP_HOST: '127.0.0.1' });
+      await run.started;
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      const token = readFileSync(join(dir, 'api-token'), 'utf8').trim();
+      const alertToken = readFileSync(join(dir, 'alert-token'), 'utf8').trim();
+      expect(token.length).toBeGreaterThanOrEqual(32);
+      expect(alertToken.length).toBeGreaterThanOrEqual(32);
+      expect(alertToken).not.toBe(token);
+      const authorized = await fetch(`http://127.0.0.1:${port}/api/anything`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(authorized.status).toBe(404);
+      const alertsOnly = await fetch(`http://127.0.0.1:${port}/api/targets`, {
+        headers: { authorization: `Bearer ${alertToken}` },
+      });
+      expect(alertsOnly.status).toBe(401);
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+      const { stdout } = run.output();
+      expect(stdout).not.toContain(token);
+      expect(stdout).not.toContain(alertToken);
+      const messages = stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line).msg);
+      expect(messages).toEqual(expect.arrayContaining(['failureprophet backend started', 'shutting down', 'stopped']));
+      expect(stdout).toContain('FP_PROMETHEUS_URL');
+    },
+    PROCESS_TIMEOUT
+  );
 });

@@ -9,6 +9,7 @@ const ENV_OVERRIDES: Record<string, string[]> = {
   FP_PORT: ['port'],
   FP_HOST: ['host'],
   FP_API_TOKEN: ['apiToken'],
+  FP_ALERT_TOKEN: ['alertToken'],
   FP_DATA_DIR: ['dataDir'],
   FP_LOG_LEVEL: ['logLevel'],
   FP_PROMETHEUS_URL: ['prometheus', 'url'],

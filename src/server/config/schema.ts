@@ -68,8 +68,10 @@ export const healingConfigSchema = z.strictObject({
 export const configSchema = z.strictObject({
   port: z.coerce.number().int().min(1).max(65535).default(3001),
   host: z.string().min(1).default('0.0.0.0'),
-  /** Bearer token every /api route requires; generated into the data dir when unset. */
+  /** Bearer token of the full API (Grafana's plugin proxy); generated into the data dir when unset. */
   apiToken: z.string().min(16, 'at least 16 characters').optional(),
+  /** Bearer token that may only POST /api/alerts (Alertmanager, Grafana contact points); generated likewise. */
+  alertToken: z.string().min(16, 'at least 16 characters').optional(),
   dataDir: z.string().min(1).default('./data'),
   logLevel: z.enum(logLevels).default('info'),
   prometheus: prometheusConfigSchema.default({ timeout: 30_000 }),

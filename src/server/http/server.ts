@@ -8,26 +8,40 @@ import {
   type FastifyPluginAsyncZod,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { livenessSchema, readinessSchema, type Readiness } from '../../contract/health';
+import { livenessSchema, readinessSchema } from '../../contract/health';
+import type { WatchStatus } from '../../contract/pipeline';
 import type { PrometheusClient } from '../prometheus/client';
 import type { Store } from '../store/store';
-import { bearerTokenHook } from './auth';
+import { accessHook, type RouteAccess } from './auth';
 import { registerErrorHandler } from './errors';
+import { checkReadiness } from './readiness';
 
 export interface ServerDeps {
   logger: Logger;
+  /** The full API's token (Grafana's plugin proxy sends it). */
   apiToken: string;
+  /** The token that may only POST /api/alerts; absent: alerts need the API token. */
+  alertToken?: string;
   store: Store;
   /** Absent when no Prometheus URL is configured; readiness then says how to set one. */
   prometheus?: PrometheusClient;
   metrics: Registry;
   version: string;
   now?: () => number;
+  /** The pipeline's watches as they run, for /readyz to name the degraded ones. */
+  watchStatus?: () => WatchStatus[];
   /**
    * Route plugins for the paths behind the bearer token (`/api/...`, `/predict`); each declares
-   * its full path.
+   * its full path, and `config.access` when it is not the API token's alone.
    */
   authenticatedRoutes?: FastifyPluginAsyncZod[];
+}
+
+/** A route the server serves and who may call it. */
+export interface ServedRoute {
+  method: string;
+  url: string;
+  access: RouteAccess;
 }
 
 export type App = FastifyInstance<
@@ -37,6 +51,13 @@ export type App = FastifyInstance<
   FastifyBaseLogger,
   ZodTypeProvider
 >;
+
+const routeTables = new WeakMap<object, ServedRoute[]>();
+
+/** Every route of a server built by buildServer (HEAD included), as Fastify registered it. */
+export function servedRoutes(app: App): readonly ServedRoute[] {
+  return routeTables.get(app) ?? [];
+}
 
 export async function buildServer(deps: ServerDeps): Promise<App> {
   const now = deps.now ?? Date.now;
@@ -50,7 +71,20 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
 
-  app.get('/healthz', { schema: { response: { 200: livenessSchema } } }, async () => ({
+  const table: ServedRoute[] = [];
+  routeTables.set(app, table);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      table.push({ method, url: route.url, access: route.config?.access ?? 'api' });
+    }
+  });
+  // At the root and first, so it runs for every route and for paths that match none (404): those
+  // need the API token too, so an unknown path reveals nothing without it.
+  app.decorateRequest('credential', null);
+  app.addHook('onRequest', accessHook({ api: deps.apiToken, alerts: deps.alertToken }));
+
+  const open = { access: 'public' } as const;
+  app.get('/healthz', { config: open, schema: { response: { 200: livenessSchema } } }, async () => ({
     status: 'ok' as const,
     version: deps.version,
     uptimeSeconds: Math.round((now() - startedAt) / 1000),
@@ -58,56 +92,21 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
 
   app.get(
     '/readyz',
-    { schema: { response: { 200: readinessSchema, 503: readinessSchema } } },
+    { config: open, schema: { response: { 200: readinessSchema, 503: readinessSchema } } },
     async (_request, reply) => {
       const readiness = await checkReadiness(deps);
       return reply.code(readiness.status === 'ready' ? 200 : 503).send(readiness);
     }
   );
 
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', { config: open }, async (_request, reply) => {
     const body = await deps.metrics.metrics();
     return reply.header('Content-Type', deps.metrics.contentType).send(body);
   });
 
-  // At the root, not in a scope, so that unknown /api paths answer 401 too and reveal nothing.
-  const requireToken = bearerTokenHook(deps.apiToken);
-  app.addHook('onRequest', async (request, reply) => {
-    const path = request.url.split('?')[0];
-    if (path === '/api' || path.startsWith('/api/') || path === '/predict') {
-      return requireToken(request, reply);
-    }
-  });
   for (const routes of deps.authenticatedRoutes ?? []) {
     await app.register(routes);
   }
 
   return app;
-}
-
-async function checkReadiness(deps: ServerDeps): Promise<Readiness> {
-  const store = (() => {
-    try {
-      deps.store.ping();
-      return { ok: true };
-    } catch (err) {
-      return { ok: false, message: `the store does not answer: ${(err as Error).message}` };
-    }
-  })();
-  let prometheus: Readiness['checks']['prometheus'];
-  if (!deps.prometheus) {
-    prometheus = {
-      ok: false,
-      message:
-        'no Prometheus configured: set FP_PROMETHEUS_URL (e.g. http://localhost:9090) or prometheus.url in the FP_CONFIG file',
-    };
-  } else {
-    try {
-      await deps.prometheus.ping();
-      prometheus = { ok: true, message: `answering at ${deps.prometheus.url}` };
-    } catch (err) {
-      prometheus = { ok: false, message: (err as Error).message };
-    }
-  }
-  return { status: store.ok && prometheus.ok ? 'ready' : 'not_ready', checks: { store, prometheus } };
 }

@@ -1,0 +1,92 @@
+import type { WatchStatus } from '../../contract/pipeline';
+import { PrometheusError } from '../prometheus/types';
+import { checkReadiness } from './readiness';
+
+const URL_WITH_SECRET = 'https://user:s3cret@prometheus.internal:9090';
+const fine = { ping: () => undefined };
+const prometheusFailing = (err: Error) => ({
+  ping: async () => {
+    throw err;
+  },
+});
+
+const watch = (name: string, lastError: WatchStatus['lastError']): WatchStatus => ({
+  name,
+  queries: { up: 'up' },
+  targetLabels: ['instance'],
+  stepSeconds: 60,
+  historySeconds: 3600,
+  source: URL_WITH_SECRET,
+  targets: 1,
+  series: 1,
+  degraded: lastError !== null,
+  lastError,
+  lastProcessedAt: null,
+  lastCycleAt: null,
+  lastCycleSeconds: null,
+});
+
+describe('checkReadiness', () => {
+  it('is ready with nothing to add when the store and Prometheus answer', async () => {
+    expect(await checkReadiness({ store: fine, prometheus: { ping: async () => undefined } })).toEqual({
+      status: 'ready',
+      checks: { store: { ok: true }, prometheus: { ok: true } },
+      degradedWatches: [],
+    });
+  });
+
+  it.each([
+    [new PrometheusError('timeout', `Prometheus at ${URL_WITH_SECRET} did not answer within 30000 ms`), 'timeout'],
+    [new PrometheusError('unreachable', `Prometheus at ${URL_WITH_SECRET} is unreachable: ECONNREFUSED`), 'refused'],
+    [new PrometheusError('unreachable', `Prometheus at ${URL_WITH_SECRET} is unreachable: ENOTFOUND`), 'unknown host'],
+    [
+      new PrometheusError('http', `Prometheus at ${URL_WITH_SECRET} answered HTTP 500: <html>secret page</html>`, 500),
+      'http 500',
+    ],
+    [
+      new PrometheusError('malformed', `Prometheus at ${URL_WITH_SECRET} answered something: <html>`),
+      'malformed answer',
+    ],
+    [new Error(`fetch to ${URL_WITH_SECRET} failed`), 'error'],
+  ])('says "prometheus does not answer (%s)" in a fixed phrase, without the URL or the body', async (err, kind) => {
+    const readiness = await checkReadiness({ store: fine, prometheus: prometheusFailing(err) });
+    expect(readiness.status).toBe('not_ready');
+    expect(readiness.checks.prometheus).toEqual({ ok: false, message: `prometheus does not answer (${kind})` });
+    expect(JSON.stringify(readiness)).not.toMatch(/s3cret|prometheus\.internal|html/);
+  });
+
+  it('says the store does not answer, and its kind, without its message', async () => {
+    const busy = Object.assign(new Error('database is locked at /var/lib/failureprophet/failureprophet.db'), {
+      code: 'SQLITE_BUSY',
+    });
+    const readiness = await checkReadiness({
+      store: {
+        ping: () => {
+          throw busy;
+        },
+      },
+      prometheus: { ping: async () => undefined },
+    });
+    expect(readiness.status).toBe('not_ready');
+    expect(readiness.checks.store).toEqual({ ok: false, message: 'store does not answer (busy)' });
+    expect(JSON.stringify(readiness)).not.toContain('/var/lib');
+  });
+
+  it('names each degraded watch and why in one phrase, and stays ready', async () => {
+    const readiness = await checkReadiness({
+      store: fine,
+      prometheus: { ping: async () => undefined },
+      watchStatus: () => [
+        watch('nodes', null),
+        watch('broken', { kind: 'query', message: `query "up" failed: parse error at ${URL_WITH_SECRET}`, at: 1 }),
+        watch('far', { kind: 'timeout', message: 'Prometheus at https://x did not answer', at: 1 }),
+      ],
+    });
+    expect(readiness.status).toBe('ready');
+    expect(readiness.degradedWatches).toEqual([
+      { name: 'broken', reason: 'its data source refuses a query' },
+      { name: 'far', reason: 'its data source does not answer in time' },
+    ]);
+    expect(JSON.stringify(readiness)).not.toMatch(/s3cret|parse error|https:/);
+  });
+});

@@ -1,0 +1,95 @@
+import type { Readiness } from '../../contract/health';
+import type { WatchStatus } from '../../contract/pipeline';
+import type { PrometheusClient } from '../prometheus/client';
+import { PrometheusError } from '../prometheus/types';
+import type { Store } from '../store/store';
+
+export interface ReadinessDeps {
+  store: Pick<Store, 'ping'>;
+  /** Absent when no Prometheus URL is configured. */
+  prometheus?: Pick<PrometheusClient, 'ping'>;
+  /** The pipeline's watches as they run now. */
+  watchStatus?: () => WatchStatus[];
+}
+
+type WatchErrorKind = NonNullable<WatchStatus['lastError']>['kind'];
+
+/** One short phrase per kind of watch failure: /readyz is public, so no URL and no upstream text. */
+const WATCH_REASONS: Record<WatchErrorKind, string> = {
+  query: 'its data source refuses a query',
+  http: 'its data source answers with an HTTP error',
+  malformed: 'its data source answers something that is not a Prometheus answer',
+  timeout: 'its data source does not answer in time',
+  unreachable: 'its data source does not answer',
+  internal: 'an internal error (see the backend log)',
+};
+
+/**
+ * What /readyz says. It is unauthenticated, so every message is a fixed phrase with a kind
+ * ("prometheus does not answer (timeout)"), never the URL or what the upstream answered; the
+ * details are in the log and in GET /api/watches.
+ */
+export async function checkReadiness(deps: ReadinessDeps): Promise<Readiness> {
+  let store: Readiness['checks']['store'] = { ok: true };
+  try {
+    deps.store.ping();
+  } catch (err) {
+    store = { ok: false, message: `store does not answer (${storeFailure(err)})` };
+  }
+  let prometheus: Readiness['checks']['prometheus'];
+  if (!deps.prometheus) {
+    prometheus = {
+      ok: false,
+      message:
+        'no Prometheus configured: set FP_PROMETHEUS_URL (e.g. http://localhost:9090) or prometheus.url in the FP_CONFIG file',
+    };
+  } else {
+    try {
+      await deps.prometheus.ping();
+      prometheus = { ok: true };
+    } catch (err) {
+      prometheus = { ok: false, message: `prometheus does not answer (${prometheusFailure(err)})` };
+    }
+  }
+  const degradedWatches = (deps.watchStatus?.() ?? [])
+    .filter((w) => w.degraded)
+    .map((w) => ({ name: w.name, reason: w.lastError ? WATCH_REASONS[w.lastError.kind] : 'degraded' }));
+  return {
+    status: store.ok && prometheus.ok ? 'ready' : 'not_ready',
+    checks: { store, prometheus },
+    degradedWatches,
+  };
+}
+
+function prometheusFailure(err: unknown): string {
+  if (!(err instanceof PrometheusError)) {
+    return 'error';
+  }
+  switch (err.kind) {
+    case 'timeout':
+      return 'timeout';
+    case 'http':
+      return `http ${err.status ?? 'error'}`;
+    case 'malformed':
+      return 'malformed answer';
+    case 'query':
+      return 'query refused';
+    case 'unreachable':
+      // The client keeps the system error code only in its message.
+      return /ECONNREFUSED/.test(err.message)
+        ? 'refused'
+        : /ENOTFOUND|EAI_AGAIN/.test(err.message)
+          ? 'unknown host'
+          : /ECONNRESET|EPIPE|socket/i.test(err.message)
+            ? 'connection reset'
+            : 'unreachable';
+  }
+}
+
+function storeFailure(err: unknown): string {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && code.startsWith('SQLITE_')) {
+    return code.slice('SQLITE_'.length).toLowerCase().replace(/_/g, ' ');
+  }
+  return /not open/i.test((err as Error).message) ? 'closed' : 'error';
+}
