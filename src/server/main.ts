@@ -29,7 +29,11 @@ async function main(): Promise<void> {
   logger.info({ source }, 'API token loaded');
 
   const prometheus = config.prometheus.url
-    ? new PrometheusClient({ baseUrl: config.prometheus.url, timeoutMs: config.prometheus.timeout })
+    ? new PrometheusClient({
+        baseUrl: config.prometheus.url,
+        timeoutMs: config.prometheus.timeout,
+        maxResponseBytes: config.prometheus.maxResponseBytes,
+      })
     : undefined;
   if (!prometheus) {
     logger.warn(
