@@ -7,6 +7,7 @@ import { assembleBackend } from './assemble';
 import { KubernetesConfigError } from './healing/build';
 import { createMetricsRegistry } from './metrics';
 import { PrometheusClient } from './prometheus/client';
+import { SecretError } from './store/secrets';
 import { openSqliteStore } from './store/sqlite';
 import { VERSION } from './version';
 
@@ -24,7 +25,16 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const dataDir = resolve(config.dataDir);
-  const store = openSqliteStore(dataDir);
+  let store;
+  try {
+    store = openSqliteStore(dataDir, Date.now, { warn: (message) => logger.warn(message) });
+  } catch (err) {
+    if (err instanceof SecretError) {
+      process.stderr.write(`failureprophet: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
   const { token, source } = resolveApiToken(config.apiToken, dataDir);
   logger.info({ source }, 'API token loaded');
 
