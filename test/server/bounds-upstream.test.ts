@@ -22,7 +22,8 @@ describe('a 100 MB Prometheus answer against the built backend', () => {
     let backend: BackendProcess | undefined;
     try {
       upstream = await startHugeUpstream(100 * MiB);
-      backend = await startBuiltBackend(config(upstream.url));
+      // With credentials in the URL, as some set-ups write them: sent as Basic auth, shown nowhere.
+      backend = await startBuiltBackend(config(upstream.url.replace('http://', 'http://reader:hunter2-pw@')));
       const auth = { authorization: `Bearer ${backend.token}` };
       const failures: string[] = [];
       let polls = 0;
@@ -52,6 +53,11 @@ describe('a 100 MB Prometheus answer against the built backend', () => {
         'the answer was larger than 32 MiB; narrow the query or raise prometheus.maxResponseBytes'
       );
       expect(backend.peakRssBytes()).toBeLessThan(300 * MiB);
+      const readyz = await fetch(`${backend.base}/readyz`).then((r) => r.text());
+      for (const shown of [JSON.stringify(watches), readyz, backend.output()]) {
+        expect(shown).not.toContain('hunter2-pw');
+      }
+      expect(JSON.stringify(watches)).toContain('reader:***@127.0.0.1');
     } finally {
       await backend?.stop();
       await upstream?.stop();
