@@ -2,7 +2,7 @@
  * `npm run bench`: runs every benchmark module in turn. Add a module by appending it to BENCHMARKS;
  * each exports `run(): Promise<void>` and prints its own figures.
  */
-const BENCHMARKS = ['./detection.bench', './pipeline.bench'];
+const BENCHMARKS = ['./detection.bench', './pipeline.bench', './upstream.bench'];
 
 async function main(): Promise<void> {
   for (const path of BENCHMARKS) {

@@ -1,6 +1,7 @@
 // The healing API shared by the backend (src/server/healing, its routes) and the app's Actions,
 // Audit log and policy pages. Times are epoch milliseconds; durations are seconds.
 import { z } from 'zod';
+import { alertAnnotationsSchema, alertFieldSchema, alertLabelsSchema, alertUrlSchema } from './alertLimits';
 
 export const severitySchema = z.enum(['critical', 'high', 'medium', 'low']);
 export type Severity = z.infer<typeof severitySchema>;
@@ -491,26 +492,26 @@ export type KubernetesTestResponse = z.infer<typeof kubernetesTestResponseSchema
 
 export const alertmanagerAlertSchema = z.object({
   status: z.enum(['firing', 'resolved']),
-  labels: labelsSchema,
-  annotations: labelsSchema.default({}),
-  startsAt: z.string().optional(),
-  endsAt: z.string().optional(),
-  generatorURL: z.string().optional(),
+  labels: alertLabelsSchema,
+  annotations: alertAnnotationsSchema.default({}),
+  startsAt: alertFieldSchema.optional(),
+  endsAt: alertFieldSchema.optional(),
+  generatorURL: alertUrlSchema.optional(),
   /** Alertmanager and Grafana both send it; derived from the labels when absent. */
-  fingerprint: z.string().optional(),
+  fingerprint: alertFieldSchema.optional(),
 });
 export type AlertmanagerAlert = z.infer<typeof alertmanagerAlertSchema>;
 
 export const alertmanagerWebhookSchema = z.object({
-  version: z.string().optional(),
-  groupKey: z.string().optional(),
+  version: alertFieldSchema.optional(),
+  groupKey: alertFieldSchema.optional(),
   truncatedAlerts: z.number().optional(),
   status: z.enum(['firing', 'resolved']),
-  receiver: z.string().optional(),
-  groupLabels: labelsSchema.optional(),
-  commonLabels: labelsSchema.optional(),
-  commonAnnotations: labelsSchema.optional(),
-  externalURL: z.string().optional(),
+  receiver: alertFieldSchema.optional(),
+  groupLabels: alertLabelsSchema.optional(),
+  commonLabels: alertLabelsSchema.optional(),
+  commonAnnotations: alertAnnotationsSchema.optional(),
+  externalURL: alertUrlSchema.optional(),
   alerts: z.array(alertmanagerAlertSchema).max(10_000),
 });
 export type AlertmanagerWebhook = z.input<typeof alertmanagerWebhookSchema>;

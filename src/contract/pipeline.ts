@@ -175,7 +175,7 @@ export const modelVersionSchema = z.object({
 export type ModelVersion = z.infer<typeof modelVersionSchema>;
 
 export const watchErrorSchema = z.object({
-  kind: z.enum(['query', 'http', 'malformed', 'timeout', 'unreachable', 'internal']),
+  kind: z.enum(['query', 'http', 'malformed', 'too_large', 'timeout', 'unreachable', 'internal']),
   message: z.string(),
   at: z.number(),
 });

@@ -7,6 +7,7 @@ import { assembleBackend } from './assemble';
 import { KubernetesConfigError } from './healing/build';
 import { createMetricsRegistry } from './metrics';
 import { PrometheusClient } from './prometheus/client';
+import { SecretError } from './store/secrets';
 import { openSqliteStore } from './store/sqlite';
 import { VERSION } from './version';
 
@@ -26,11 +27,24 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const dataDir = resolve(config.dataDir);
-  const store = openSqliteStore(dataDir);
+  let store;
+  try {
+    store = openSqliteStore(dataDir, Date.now, { warn: (message) => logger.warn(message) });
+  } catch (err) {
+    if (err instanceof SecretError) {
+      process.stderr.write(`failureprophet: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
   logger.info({ api: tokens.api.source, alerts: tokens.alerts.source }, 'API and alert-intake tokens loaded');
 
   const prometheus = config.prometheus.url
-    ? new PrometheusClient({ baseUrl: config.prometheus.url, timeoutMs: config.prometheus.timeout })
+    ? new PrometheusClient({
+        baseUrl: config.prometheus.url,
+        timeoutMs: config.prometheus.timeout,
+        maxResponseBytes: config.prometheus.maxResponseBytes,
+      })
     : undefined;
   if (!prometheus) {
     logger.warn(

@@ -22,7 +22,7 @@ describe('loadConfig', () => {
     expect(config.port).toBe(3001);
     expect(config.dataDir).toBe('./data');
     expect(config.apiToken).toBeUndefined();
-    expect(config.prometheus).toEqual({ url: undefined, timeout: 30_000 });
+    expect(config.prometheus).toEqual({ url: undefined, timeout: 30_000, maxResponseBytes: 32 * 1024 * 1024 });
   });
 
   it('reads the YAML file and lets FP_* variables override it', () => {
@@ -30,7 +30,11 @@ describe('loadConfig', () => {
     const config = loadConfig({ FP_CONFIG: path, FP_PORT: '5000', FP_PROMETHEUS_URL: 'https://thanos.example:10902' });
     expect(config.port).toBe(5000);
     expect(config.dataDir).toBe('/var/lib/fp');
-    expect(config.prometheus).toEqual({ url: 'https://thanos.example:10902', timeout: 10_000 });
+    expect(config.prometheus).toEqual({
+      url: 'https://thanos.example:10902',
+      timeout: 10_000,
+      maxResponseBytes: 32 * 1024 * 1024,
+    });
   });
 
   it('names the variable behind a bad value', () => {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { policyListSchema, safetyLimitsSchema } from '../../contract/healing';
 import { durationSchema, watchListSchema } from '../../contract/watches';
 import { kubernetesOptionsSchema } from '../kubernetes/config';
+import { DEFAULT_MAX_RESPONSE_BYTES } from '../prometheus/bounded';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -15,6 +16,13 @@ export const prometheusConfigSchema = z.strictObject({
   /** A Prometheus-compatible base URL (Prometheus, Thanos, Mimir, VictoriaMetrics). */
   url: urlSchema.optional(),
   timeout: durationSchema.default(30_000),
+  /** Answers larger than this (Prometheus and Grafana's data-source proxy) are aborted while read: the watch shows degraded. */
+  maxResponseBytes: z
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(1024 * 1024 * 1024)
+    .default(DEFAULT_MAX_RESPONSE_BYTES),
 });
 
 // ---- the detection pipeline: watches, Grafana, retraining ----
@@ -74,7 +82,7 @@ export const configSchema = z.strictObject({
   alertToken: z.string().min(16, 'at least 16 characters').optional(),
   dataDir: z.string().min(1).default('./data'),
   logLevel: z.enum(logLevels).default('info'),
-  prometheus: prometheusConfigSchema.default({ timeout: 30_000 }),
+  prometheus: prometheusConfigSchema.default(prometheusConfigSchema.parse({})),
   /** What to watch; absent: the default node-exporter / kube-state-metrics / cAdvisor watches. */
   watches: watchListSchema.optional(),
   grafana: grafanaConfigSchema.default({}),

@@ -8,6 +8,7 @@ import {
   type KubeClient,
   type KubernetesOptions,
 } from '../kubernetes';
+import { hasUserinfo, redactUserinfo } from '../prometheus/credentials';
 import type { Saved, SettingsStore, StoredKubernetes } from './store/settings';
 
 /** A change refused for its input: which field, and why, in words. */
@@ -39,7 +40,19 @@ export class KubernetesAccess {
 
   constructor(private readonly deps: KubernetesAccessDeps) {
     const saved = deps.store.kubernetes();
-    if (saved) {
+    if (saved && 'unreadable' in saved) {
+      // Not the config file's cluster instead: an Admin chose this one, so actions wait until it is saved again.
+      this.current = this.apply(undefined, {
+        source: 'grafana',
+        mode: 'endpoint',
+        url: redactUserinfo(saved.value.url),
+        tokenSet: true,
+        caSet: false,
+        updatedAt: saved.updatedAt,
+        ...(saved.updatedBy ? { updatedBy: saved.updatedBy } : {}),
+        error: saved.unreadable,
+      });
+    } else if (saved) {
       const built = this.build(saved.value);
       this.current = built.ok
         ? this.apply(built.client, savedSettings(saved, built.client))
@@ -58,6 +71,13 @@ export class KubernetesAccess {
   put(body: PutKubernetesBody, secrets: { token?: string; ca?: string }, user: string): KubernetesChange {
     let stored: StoredKubernetes;
     if (body.mode === 'endpoint') {
+      if (hasUserinfo(body.url)) {
+        return {
+          ok: false,
+          field: 'body.url',
+          message: 'the Kubernetes API URL carries a user or password: put credentials in the token, not the URL',
+        };
+      }
       const token = secrets.token?.trim();
       if (!token) {
         return {
@@ -127,7 +147,7 @@ export class KubernetesAccess {
     return this.apply(config.client, {
       source: 'config',
       ...(options ? { mode: options.mode } : {}),
-      url: config.client.server,
+      url: redactUserinfo(config.client.server),
       tokenSet: options?.mode === 'endpoint' && options.token.length > 0,
       caSet: options?.mode === 'endpoint' && Boolean(options.caFile || options.caData),
     });
@@ -180,7 +200,7 @@ function savedSettings(saved: Saved<StoredKubernetes>, client?: KubeClient): Kub
   return {
     source: 'grafana',
     mode: v.mode,
-    ...(v.mode === 'endpoint' ? { url: v.url } : client ? { url: client.server } : {}),
+    ...(v.mode === 'endpoint' ? { url: redactUserinfo(v.url) } : client ? { url: client.server } : {}),
     tokenSet: v.mode === 'endpoint',
     caSet: v.mode === 'endpoint' && v.caData !== undefined,
     updatedAt: saved.updatedAt,

@@ -1,4 +1,6 @@
 import type { ExecutionResult, HealingTrigger } from '../../contract/healing';
+import { answerSnippet } from '../prometheus/bounded';
+import { redactUserinfo } from '../prometheus/credentials';
 
 export interface NotifyConfig {
   /** Grafana base URL and a service-account token: each notification becomes an annotation. */
@@ -27,7 +29,7 @@ type Fetch = typeof fetch;
 export function createNotifier(config: NotifyConfig, fetchImpl: Fetch = fetch): Notifier {
   const timeoutMs = config.timeoutMs ?? 10_000;
   const targets = [
-    config.grafana && `a Grafana annotation at ${config.grafana.url}`,
+    config.grafana && `a Grafana annotation at ${redactUserinfo(config.grafana.url)}`,
     config.webhookUrl && `a webhook to ${new URL(config.webhookUrl).host}`,
   ].filter((t): t is string => Boolean(t));
 
@@ -45,7 +47,7 @@ export function createNotifier(config: NotifyConfig, fetchImpl: Fetch = fetch): 
         signal: AbortSignal.timeout(timeoutMs),
       });
       if (!response.ok) {
-        const text = (await response.text()).slice(0, 200);
+        const text = await answerSnippet(response);
         return `${what} answered ${response.status}${text ? `: ${text}` : ''}`;
       }
       return undefined;

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { answerSnippet, readBoundedText, SMALL_ANSWER_BYTES } from '../prometheus/bounded';
 import type { Anomaly } from '../../contract/pipeline';
 import type { AnomalyListener } from './listener';
 import type { PipelineRepository } from './store/repository';
@@ -91,11 +92,11 @@ export class GrafanaAnnotator implements AnomalyListener {
     );
     if (!response.ok) {
       throw new Error(
-        `Grafana answered HTTP ${response.status} to ${existing === null ? 'creating' : 'updating'} an annotation: ${(await response.text()).slice(0, 200)}`
+        `Grafana answered HTTP ${response.status} to ${existing === null ? 'creating' : 'updating'} an annotation: ${await answerSnippet(response)}`
       );
     }
     if (existing === null) {
-      const created = (await response.json()) as { id?: number };
+      const created = JSON.parse(await readBoundedText(response, SMALL_ANSWER_BYTES)) as { id?: number };
       if (typeof created.id === 'number') {
         this.o.repo.setAnnotation(a.id, created.id);
       }

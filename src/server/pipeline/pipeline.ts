@@ -154,6 +154,7 @@ export class Pipeline {
         token: grafana.token,
         uid: watch.source.grafana,
         timeoutMs,
+        maxResponseBytes: prometheus.maxResponseBytes,
         fetch: this.deps.fetch,
       });
       return { querier: resilient(client), source: `grafana:${watch.source.grafana}` };
@@ -162,10 +163,13 @@ export class Pipeline {
     if (!url) {
       return "has no data source: set FP_PROMETHEUS_URL or the watch's source";
     }
-    return {
-      querier: resilient(new PrometheusClient({ baseUrl: url, timeoutMs, fetch: this.deps.fetch })),
-      source: url,
-    };
+    const client = new PrometheusClient({
+      baseUrl: url,
+      timeoutMs,
+      maxResponseBytes: prometheus.maxResponseBytes,
+      fetch: this.deps.fetch,
+    });
+    return { querier: resilient(client), source: client.url };
   }
 
   /** Restores every watch from the store. */

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DEFAULT_MAX_RESPONSE_BYTES, readBoundedText, ResponseTooLargeError } from './bounded';
+import { redactUserinfo, splitUserinfo } from './credentials';
 import { envelopeSchema, instantDataSchema, matrixSchema } from './schemas';
 import { PrometheusError, type InstantSample, type RangeSeries } from './types';
 
@@ -8,6 +10,8 @@ export interface PrometheusClientOptions {
   timeoutMs: number;
   /** Extra headers on every request (e.g. Authorization for Grafana's data-source proxy). */
   headers?: Record<string, string>;
+  /** Larger answers are aborted while they are read (default 32 MiB). */
+  maxResponseBytes?: number;
   fetch?: typeof fetch;
 }
 
@@ -21,14 +25,23 @@ export interface RangeQuery {
 
 /** A typed client for Prometheus' HTTP API (query, query_range, readiness). */
 export class PrometheusClient {
+  private readonly requestUrl: string;
+  /** What logs, errors and the API show: the URL without its password. */
   private readonly baseUrl: string;
+  private readonly headers: Record<string, string>;
+  private readonly maxResponseBytes: number;
   private readonly fetchImpl: typeof fetch;
 
   constructor(private readonly options: PrometheusClientOptions) {
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    const { url, authorization } = splitUserinfo(options.baseUrl);
+    this.requestUrl = url.replace(/\/+$/, '');
+    this.baseUrl = redactUserinfo(options.baseUrl).replace(/\/+$/, '');
+    this.headers = { ...(authorization ? { Authorization: authorization } : {}), ...options.headers };
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.fetchImpl = options.fetch ?? fetch;
   }
 
+  /** The base URL as it may be shown (no password). */
   get url(): string {
     return this.baseUrl;
   }
@@ -44,14 +57,22 @@ export class PrometheusClient {
     if (!parsed.success) {
       throw malformed('query_range', parsed.error);
     }
-    return parsed.data.result.map((series) => {
+    return parsed.data.result.map((series, s) => {
       const values = series.values ?? [];
       const timestamps = new Float64Array(values.length);
       const samples = new Float64Array(values.length);
-      values.forEach(([t, v], i) => {
-        timestamps[i] = Math.round(t * 1000);
-        samples[i] = parseSampleValue(v);
-      });
+      // Checked by hand: a zod tuple per sample costs as much as parsing the JSON itself.
+      for (let i = 0; i < values.length; i++) {
+        const sample = values[i];
+        if (!Array.isArray(sample) || typeof sample[0] !== 'number' || typeof sample[1] !== 'string') {
+          throw new PrometheusError(
+            'malformed',
+            `Prometheus answered query_range with an unexpected shape at result.${s}.values.${i}: a [time, "value"] pair`
+          );
+        }
+        timestamps[i] = Math.round(sample[0] * 1000);
+        samples[i] = parseSampleValue(sample[1]);
+      }
       return { labels: series.metric, timestamps, values: samples };
     });
   }
@@ -94,7 +115,8 @@ export class PrometheusClient {
   }
 
   private async call(path: string, params: Record<string, string>): Promise<unknown> {
-    const url = `${this.baseUrl}${path}`;
+    const url = `${this.requestUrl}${path}`;
+    const tooLarge = new AbortController();
     let response: Response;
     try {
       response = await this.fetchImpl(url, {
@@ -102,18 +124,25 @@ export class PrometheusClient {
         headers: {
           'Content-Type': 'application/x-www-form-urlencoded',
           Accept: 'application/json',
-          ...this.options.headers,
+          ...this.headers,
         },
         body: new URLSearchParams(params).toString(),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        signal: AbortSignal.any([tooLarge.signal, AbortSignal.timeout(this.options.timeoutMs)]),
       });
     } catch (err) {
       throw transportError(err, this.baseUrl, this.options.timeoutMs);
     }
     let text: string;
     try {
-      text = await response.text();
+      text = await readBoundedText(response, this.maxResponseBytes, () => tooLarge.abort());
     } catch (err) {
+      if (err instanceof ResponseTooLargeError) {
+        throw new PrometheusError(
+          'too_large',
+          `Prometheus at ${this.baseUrl}: ${err.message}; narrow the query or raise prometheus.maxResponseBytes`,
+          response.status
+        );
+      }
       throw transportError(err, this.baseUrl, this.options.timeoutMs);
     }
     let body: unknown;

@@ -6,6 +6,7 @@ export interface GrafanaDataSourceOptions {
   token: string;
   uid: string;
   timeoutMs: number;
+  maxResponseBytes?: number;
   fetch?: typeof fetch;
 }
 
@@ -18,6 +19,7 @@ export function grafanaDataSourceClient(options: GrafanaDataSourceOptions): Prom
   return new PrometheusClient({
     baseUrl: `${options.grafanaUrl.replace(/\/+$/, '')}/api/datasources/proxy/uid/${encodeURIComponent(options.uid)}`,
     timeoutMs: options.timeoutMs,
+    maxResponseBytes: options.maxResponseBytes,
     headers: { Authorization: `Bearer ${options.token}` },
     fetch: options.fetch,
   });

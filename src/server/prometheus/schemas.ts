@@ -4,10 +4,11 @@ import { z } from 'zod';
 const sampleValue = z.tuple([z.number(), z.string()]);
 const labels = z.record(z.string(), z.string());
 
+// A range answer's samples are checked where they are read (PrometheusClient.queryRange): there can be millions.
 export const matrixSchema = z.object({
   resultType: z.literal('matrix'),
   result: z.array(
-    z.object({ metric: labels, values: z.array(sampleValue).optional(), histograms: z.unknown().optional() })
+    z.object({ metric: labels, values: z.array(z.unknown()).optional(), histograms: z.unknown().optional() })
   ),
 });
 

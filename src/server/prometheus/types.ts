@@ -20,6 +20,8 @@ export type PrometheusErrorKind =
   | 'http'
   /** The answer was not the JSON Prometheus' API documents. */
   | 'malformed'
+  /** The answer passed the size limit and was aborted while it was read. */
+  | 'too_large'
   | 'timeout'
   /** Nothing answered: connection refused, DNS, TLS. */
   | 'unreachable';

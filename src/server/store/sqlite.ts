@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate } from './migrate';
 import { migrations } from './migrations';
+import { ephemeralSecretBox, loadSecretBox, SECRET_KEY_FILE, type SecretBox } from './secrets';
 import type { SettingsRepository, Store } from './store';
 
 export const DATABASE_FILE = 'failureprophet.db';
@@ -12,13 +13,43 @@ export interface SqliteStore extends Store {
   readonly db: Database.Database;
 }
 
-/** Opens (creating when needed) the embedded database in dataDir and brings its schema up to date. */
-export function openSqliteStore(dataDir: string, now: () => number = Date.now): SqliteStore {
-  mkdirSync(dataDir, { recursive: true });
-  return openSqliteDatabase(join(dataDir, DATABASE_FILE), now);
+export interface SqliteOptions {
+  /** Told once per file whose mode was looser than owner-only and has been tightened. */
+  warn?: (message: string) => void;
+  /** Default: FP_SECRET_KEY, else `secret.key` beside the database (in memory for ':memory:'). */
+  secrets?: SecretBox;
+  env?: NodeJS.ProcessEnv;
 }
 
-export function openSqliteDatabase(file: string, now: () => number = Date.now): SqliteStore {
+/**
+ * Opens (creating when needed) the embedded database in dataDir and brings its schema up to date.
+ * The data dir is kept 0700 and the database, its WAL and shared-memory files and the secret key
+ * 0600: they hold the Kubernetes access and the audit log.
+ */
+export function openSqliteStore(
+  dataDir: string,
+  now: () => number = Date.now,
+  options: SqliteOptions = {}
+): SqliteStore {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  ownerOnly(dataDir, 0o700, options.warn);
+  const secrets = options.secrets ?? loadSecretBox(dataDir, options.env);
+  ownerOnly(join(dataDir, SECRET_KEY_FILE), 0o600, options.warn);
+  return openSqliteDatabase(join(dataDir, DATABASE_FILE), now, { ...options, secrets });
+}
+
+export function openSqliteDatabase(
+  file: string,
+  now: () => number = Date.now,
+  options: SqliteOptions = {}
+): SqliteStore {
+  const inMemory = file === ':memory:';
+  if (!inMemory) {
+    // SQLite creates the WAL and shared-memory files with the database file's mode, so it is set first.
+    closeSync(openSync(file, 'a', 0o600));
+    ownerOnly(file, 0o600, options.warn);
+  }
+  const secrets = options.secrets ?? (inMemory ? ephemeralSecretBox() : loadSecretBox(dirname(file), options.env));
   const db = new Database(file);
   // WAL keeps readers (the API) from blocking the writer (the loop); NORMAL sync is durable in WAL mode
   // against process crashes, which is the failure the action lifecycle must survive.
@@ -26,30 +57,57 @@ export function openSqliteDatabase(file: string, now: () => number = Date.now): 
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // A replaced secret (a plain token sealed, a token changed) leaves no readable copy in free pages.
+  db.pragma('secure_delete = ON');
   migrate(db, migrations);
+  if (!inMemory) {
+    for (const suffix of ['-wal', '-shm']) {
+      ownerOnly(`${file}${suffix}`, 0o600, options.warn);
+    }
+  }
   return {
     db,
     ping: () => {
       db.prepare('SELECT 1').get();
     },
-    settings: sqliteSettings(db, now),
+    settings: sqliteSettings(db, now, secrets),
     close: () => db.close(),
   };
 }
 
-function sqliteSettings(db: Database.Database, now: () => number): SettingsRepository {
+/** Takes group and other permissions away from an existing path, saying so once; absent paths are left. */
+function ownerOnly(path: string, mode: number, warn?: (message: string) => void): void {
+  let current: number;
+  try {
+    current = statSync(path).mode & 0o777;
+  } catch {
+    return;
+  }
+  if ((current & 0o077) !== 0) {
+    chmodSync(path, mode);
+    warn?.(
+      `${path} was readable by others (mode ${current.toString(8).padStart(4, '0')}): set to ${mode.toString(8).padStart(4, '0')}`
+    );
+  }
+}
+
+function sqliteSettings(db: Database.Database, now: () => number, secrets: SecretBox): SettingsRepository {
   const select = db.prepare('SELECT value FROM settings WHERE key = ?');
   const upsert = db.prepare(
     `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
      ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`
   );
   return {
+    secrets,
     get<T>(key: string) {
       const row = select.get(key) as { value: string } | undefined;
       return row ? (JSON.parse(row.value) as T) : undefined;
     },
     set<T>(key: string, value: T) {
       upsert.run(key, JSON.stringify(value), now());
+    },
+    checkpoint() {
+      db.pragma('wal_checkpoint(TRUNCATE)');
     },
   };
 }

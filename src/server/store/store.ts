@@ -1,3 +1,5 @@
+import type { SecretBox } from './secrets';
+
 /**
  * What the rest of the backend may ask of persistence. The SQLite implementation is the default;
  * a PostgreSQL one implements the same interfaces for several replicas.
@@ -12,4 +14,8 @@ export interface Store {
 export interface SettingsRepository {
   get<T>(key: string): T | undefined;
   set<T>(key: string, value: T): void;
+  /** Seals secrets kept in settings with a key held outside the database. */
+  readonly secrets: SecretBox;
+  /** Writes the WAL into the database file and empties it, so a replaced value leaves no copy behind. */
+  checkpoint(): void;
 }

@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { KillSwitch, Policy, SafetyLimits } from '../../../contract/healing';
+import { sealedSchema } from '../../store/secrets';
 import type { SettingsRepository } from '../../store/store';
 
 export interface Saved<T> {
@@ -15,6 +17,26 @@ const KUBERNETES = 'healing.kubernetes';
 /** Kubernetes access as an Admin saved it in Grafana; the token is a secret: never logged, never returned. */
 export type StoredKubernetes =
   { mode: 'in-cluster' } | { mode: 'endpoint'; url: string; token: string; caData?: string };
+
+/** A saved endpoint whose token and CA cannot be decrypted (another key): unusable until saved again. */
+export interface UnreadableKubernetes {
+  value: { mode: 'endpoint'; url: string };
+  updatedAt: number;
+  updatedBy?: string;
+  unreadable: string;
+}
+
+const savedMeta = { updatedAt: z.number(), updatedBy: z.string().optional() };
+const endpointSecretsSchema = z.strictObject({ token: z.string().min(1), caData: z.string().optional() });
+/** As the row holds it: the token and CA sealed (AES-256-GCM); a plain row is from before they were. */
+const persistedKubernetesSchema = z.object({
+  ...savedMeta,
+  value: z.union([
+    z.strictObject({ mode: z.literal('in-cluster') }),
+    z.strictObject({ mode: z.literal('endpoint'), url: z.string(), secrets: sealedSchema }),
+    z.strictObject({ mode: z.literal('endpoint'), url: z.string(), ...endpointSecretsSchema.shape }),
+  ]),
+});
 
 /**
  * Policies, safety limits, the kill switch and Kubernetes access, kept in the store so they hold
@@ -48,13 +70,56 @@ export class SettingsStore {
     this.settings.set<KillSwitch>(KILL_SWITCH, value);
   }
 
-  kubernetes(): Saved<StoredKubernetes> | undefined {
+  /**
+   * The saved access with its token and CA decrypted; `unreadable` when they cannot be (the key
+   * changed). A row saved in plain text by an older version is sealed in place on first read.
+   */
+  kubernetes(): Saved<StoredKubernetes> | UnreadableKubernetes | undefined {
     // null: cleared (the settings repository has no delete), back to the config file's access.
-    return this.settings.get<Saved<StoredKubernetes> | null>(KUBERNETES) ?? undefined;
+    const raw = this.settings.get<unknown>(KUBERNETES);
+    if (raw === null || raw === undefined) {
+      return undefined;
+    }
+    const parsed = persistedKubernetesSchema.safeParse(raw);
+    if (!parsed.success) {
+      const url = (raw as { value?: { url?: unknown } }).value?.url;
+      return {
+        value: { mode: 'endpoint', url: typeof url === 'string' ? url : '' },
+        updatedAt: 0,
+        unreadable: `the stored Kubernetes access is not in a known shape (${parsed.error.issues[0].message})`,
+      };
+    }
+    const { value, updatedAt, updatedBy } = parsed.data;
+    if (value.mode === 'in-cluster') {
+      return { value, updatedAt, updatedBy };
+    }
+    if (!('secrets' in value)) {
+      this.setKubernetes(value, updatedAt, updatedBy);
+      this.settings.checkpoint();
+      return { value, updatedAt, updatedBy };
+    }
+    try {
+      const secrets = endpointSecretsSchema.parse(this.settings.secrets.open(value.secrets, KUBERNETES));
+      return { value: { mode: 'endpoint', url: value.url, ...secrets }, updatedAt, updatedBy };
+    } catch (err) {
+      return { value: { mode: 'endpoint', url: value.url }, updatedAt, updatedBy, unreadable: (err as Error).message };
+    }
   }
 
+  /** The token and CA are sealed before they reach the store; the URL and mode stay readable. */
   setKubernetes(value: StoredKubernetes, at: number, by?: string): void {
-    this.settings.set<Saved<StoredKubernetes>>(KUBERNETES, { value, updatedAt: at, updatedBy: by });
+    const row =
+      value.mode === 'endpoint'
+        ? {
+            mode: value.mode,
+            url: value.url,
+            secrets: this.settings.secrets.seal(
+              { token: value.token, ...(value.caData !== undefined ? { caData: value.caData } : {}) },
+              KUBERNETES
+            ),
+          }
+        : value;
+    this.settings.set(KUBERNETES, { value: row, updatedAt: at, updatedBy: by });
   }
 
   clearKubernetes(): void {

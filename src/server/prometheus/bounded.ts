@@ -1,0 +1,69 @@
+/** 32 MiB: 11,000 points (pipeline.maxPointsPerQuery) × about 100 series of a query_range answer. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+
+/** The answer outgrew the limit; the request was aborted and what was read is dropped. */
+export class ResponseTooLargeError extends Error {
+  constructor(readonly limitBytes: number) {
+    super(`the answer was larger than ${formatBytes(limitBytes)}`);
+    this.name = 'ResponseTooLargeError';
+  }
+}
+
+/**
+ * Reads a response body as a stream, counting bytes, and aborts the request as soon as it passes
+ * maxBytes, so one huge answer costs at most maxBytes of memory and never a whole-body buffer.
+ * A Content-Length above the limit is refused before anything is read.
+ */
+export async function readBoundedText(response: Response, maxBytes: number, abort?: () => void): Promise<string> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    abort?.();
+    await response.body?.cancel().catch(() => undefined);
+    throw new ResponseTooLargeError(maxBytes);
+  }
+  if (!response.body) {
+    return '';
+  }
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) {
+      break;
+    }
+    total += value.byteLength;
+    if (total > maxBytes) {
+      chunks.length = 0;
+      abort?.();
+      await reader.cancel().catch(() => undefined);
+      throw new ResponseTooLargeError(maxBytes);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, total).toString('utf8');
+}
+
+/** Small answers (a created annotation's id, an error body shown in a message) are read up to 64 KiB. */
+export const SMALL_ANSWER_BYTES = 64 * 1024;
+
+/** An upstream's error body for a message: at most 200 characters, never more than 64 KiB read. */
+export async function answerSnippet(response: Response): Promise<string> {
+  try {
+    return (await readBoundedText(response, SMALL_ANSWER_BYTES)).slice(0, 200);
+  } catch (err) {
+    return err instanceof ResponseTooLargeError ? `(${err.message})` : '';
+  }
+}
+
+/** 33554432 → "32 MiB"; 1536 → "1.5 KiB". */
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
+}
