@@ -75,3 +75,48 @@ describe('parseDurationMs', () => {
     expect(parseDurationMs('90d')).toBe(90 * 86_400_000);
   });
 });
+
+describe('loadConfig messages in plain words', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fp-config-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const messageFor = (env: NodeJS.ProcessEnv, text?: string): string => {
+    if (text !== undefined) {
+      env.FP_CONFIG = join(dir, 'config.yaml');
+      writeFileSync(env.FP_CONFIG, text);
+    }
+    try {
+      loadConfig(env);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      return (err as Error).message;
+    }
+    throw new Error('the configuration was accepted');
+  };
+
+  it('says a port that is not a number must be one, without zod jargon', () => {
+    const message = messageFor({ FP_PORT: 'seventy' });
+    expect(message).toBe('invalid configuration:\n  - port (from FP_PORT): must be a number');
+  });
+
+  it('says a watch without queries is missing them and what they are', () => {
+    const message = messageFor({}, 'watches:\n  - name: disk\n    target: [instance]\n');
+    expect(message).toContain('- watches.0.queries (in ');
+    expect(message).toContain(': is missing: it must be a mapping of names to values');
+    expect(message).not.toMatch(/expected|received|Invalid input/);
+  });
+
+  it('names each misspelt key in full and says what is allowed', () => {
+    const message = messageFor({}, 'logLevel: loud\nprometheus:\n  urll: http://x:9090\n');
+    expect(message).toContain(': must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent"');
+    expect(message).toContain('- prometheus.urll (in ');
+    expect(message).toContain(': is not a setting here (check its spelling in the configuration reference)');
+  });
+
+  it('says how far out of range a number is', () => {
+    expect(messageFor({ FP_PORT: '70000' })).toContain('- port (from FP_PORT): must be at most 65535');
+  });
+});

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { kubernetesOptionsFromEnv } from '../kubernetes/config';
+import { plainIssue } from './plainWords';
 import { configSchema, type Config } from './schema';
 
 /** Environment variables that override keys of the YAML file, as `key.path`. */
@@ -96,12 +97,20 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
 }
 
 function describeIssues(error: z.ZodError, sources: Map<string, string>, file: string | undefined): string {
-  const lines = error.issues.map((issue) => {
-    const key = issue.path.join('.') || '(top level)';
+  const origin = (key: string) => {
     const env = sources.get(key);
-    const origin = env ? ` (from ${env})` : file ? ` (in ${file})` : '';
-    const unknownKeys = issue.code === 'unrecognized_keys' ? `: ${issue.keys.join(', ')}` : '';
-    return `  - ${key}${origin}: ${issue.message}${unknownKeys}`;
+    return env ? ` (from ${env})` : file ? ` (in ${file})` : '';
+  };
+  const lines = error.issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      // One line per unknown key, named in full, where a reader looks for a misspelt setting.
+      return issue.keys.map((name) => {
+        const key = [...issue.path, name].join('.');
+        return `  - ${key}${origin(key)}: is not a setting here (check its spelling in the configuration reference)`;
+      });
+    }
+    const key = issue.path.join('.') || '(top level)';
+    return [`  - ${key}${origin(key)}: ${plainIssue(issue)}`];
   });
   return `invalid configuration:\n${lines.join('\n')}`;
 }
