@@ -120,3 +120,30 @@ describe('loadConfig messages in plain words', () => {
     expect(messageFor({ FP_PORT: '70000' })).toContain('- port (from FP_PORT): must be at most 65535');
   });
 });
+
+describe('FP_GRAFANA_TOKEN_FILE', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fp-config-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads the Grafana token from the file, trimmed; FP_GRAFANA_TOKEN wins over it', () => {
+    const path = join(dir, 'grafana-token');
+    writeFileSync(path, 'glsa_abc123\n');
+    expect(loadConfig({ FP_GRAFANA_TOKEN_FILE: path }).grafana.token).toBe('glsa_abc123');
+    expect(loadConfig({ FP_GRAFANA_TOKEN_FILE: path, FP_GRAFANA_TOKEN: 'direct' }).grafana.token).toBe('direct');
+  });
+
+  it('refuses a missing or empty file in one sentence naming the variable', () => {
+    const absent = join(dir, 'absent');
+    expect(() => loadConfig({ FP_GRAFANA_TOKEN_FILE: absent })).toThrow(
+      new RegExp(`^FP_GRAFANA_TOKEN_FILE names ${absent}, which cannot be read: ENOENT`)
+    );
+    const empty = join(dir, 'empty');
+    writeFileSync(empty, '\n');
+    expect(() => loadConfig({ FP_GRAFANA_TOKEN_FILE: empty })).toThrow(
+      `FP_GRAFANA_TOKEN_FILE names ${empty}, which is empty: it must hold the token`
+    );
+  });
+});

@@ -40,6 +40,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sources.set(path.join('.'), name);
     }
   }
+  // A token in a file (a mounted secret, or the compose stack's init service): FP_GRAFANA_TOKEN wins.
+  if (env.FP_GRAFANA_TOKEN_FILE && !env.FP_GRAFANA_TOKEN) {
+    setPath(raw, ['grafana', 'token'], readTokenFile('FP_GRAFANA_TOKEN_FILE', env.FP_GRAFANA_TOKEN_FILE));
+    sources.set('grafana.token', 'FP_GRAFANA_TOKEN_FILE');
+  }
   // FP_KUBE_URL (+ FP_KUBE_TOKEN, FP_KUBE_CA_FILE) overrides the file; KUBECONFIG and the in-cluster
   // service account apply only when the file says nothing about Kubernetes.
   const kube = kubernetesOptionsFromEnv(env);
@@ -82,6 +87,19 @@ function readConfigFile(path: string | undefined): Record<string, unknown> {
     throw new ConfigError(`FP_CONFIG file ${path} must hold a YAML mapping at the top level`);
   }
   return doc as Record<string, unknown>;
+}
+
+function readTokenFile(variable: string, path: string): string {
+  let token: string;
+  try {
+    token = readFileSync(path, 'utf8').trim();
+  } catch (err) {
+    throw new ConfigError(`${variable} names ${path}, which cannot be read: ${(err as Error).message}`);
+  }
+  if (token === '') {
+    throw new ConfigError(`${variable} names ${path}, which is empty: it must hold the token`);
+  }
+  return token;
 }
 
 function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {

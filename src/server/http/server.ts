@@ -13,6 +13,7 @@ import type { PrometheusClient } from '../prometheus/client';
 import type { Store } from '../store/store';
 import { bearerTokenHook } from './auth';
 import { registerErrorHandler } from './errors';
+import { registerRequestLog, withoutRequestLogs } from './requestLog';
 
 export interface ServerDeps {
   logger: Logger;
@@ -45,10 +46,13 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     // A slow or stuck client must not hold a connection open forever.
     requestTimeout: 60_000,
+    // registerRequestLog logs each request once, at debug unless it failed or was slow.
+    logController: withoutRequestLogs(),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
+  registerRequestLog(app);
 
   app.get('/healthz', { schema: { response: { 200: livenessSchema } } }, async () => ({
     status: 'ok' as const,
