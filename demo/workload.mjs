@@ -1,40 +1,74 @@
-// A demo service for the compose stack: it exposes Prometheus metrics that drift towards failure
-// (a memory leak that restarts at its limit, latency with occasional spikes), with no dependencies.
+// A demo service for the compose stack: three replicas of a "shop" Deployment in one process,
+// exporting Prometheus metrics that behave for a while (so the models learn what normal is) and
+// then develop faults on a schedule, so the whole loop shows within minutes of `docker compose up`:
+//   from FAULT_START (default 6 min): shop-0 leaks memory towards its limit (a time to failure);
+//   FAULT_START + 2 min, for 3 min:  latency spikes on every replica (an anomaly);
+//   FAULT_START + 4 min, for 4 min:  shop-2 departs (its availability drops, its peers stay).
+// Then the schedule repeats every CYCLE (default 20 min), the leak restarting from normal.
+// No dependencies: it runs on the bare node image.
 import { createServer } from 'node:http';
 
+const minutes = (name, fallback) => Number(process.env[name] ?? fallback) * 60_000;
+const FAULT_START_MS = minutes('FAULT_START_MINUTES', 6);
+const CYCLE_MS = minutes('FAULT_CYCLE_MINUTES', 20);
 const LIMIT_BYTES = 512 * 1024 * 1024;
+const BASE_BYTES = 160 * 1024 * 1024;
+const REPLICAS = ['shop-0', 'shop-1', 'shop-2'];
 const startedAt = Date.now();
-let memory = 120 * 1024 * 1024;
-let restarts = 0;
-let requests = 0;
-let latencySum = 0;
 
+/** Where in the schedule we are: ms since the current cycle started. */
+const phase = () => (Date.now() - startedAt) % CYCLE_MS;
+const within = (from, length) => phase() >= FAULT_START_MS + from && phase() < FAULT_START_MS + from + length;
+
+const state = Object.fromEntries(
+  REPLICAS.map((pod) => [pod, { memory: BASE_BYTES, requests: 0, latencySum: 0, restarts: 0 }])
+);
+
+// Steady noise keeps the learned band narrow; the faults stand out of it.
 setInterval(() => {
-  memory += 64 * 1024 + Math.random() * 32 * 1024;
-  if (memory >= LIMIT_BYTES) {
-    memory = 120 * 1024 * 1024;
-    restarts += 1;
+  const leaking = phase() >= FAULT_START_MS;
+  for (const [pod, s] of Object.entries(state)) {
+    const drift = pod === 'shop-0' && leaking ? 600 * 1024 : 0;
+    s.memory = Math.max(BASE_BYTES * 0.9, s.memory + drift + (Math.random() - 0.5) * 256 * 1024);
+    if (!leaking && s.memory > BASE_BYTES * 1.1) {
+      s.memory = BASE_BYTES;
+    }
+    if (s.memory >= LIMIT_BYTES) {
+      s.memory = BASE_BYTES;
+      s.restarts += 1;
+    }
+    const spike = within(2 * 60_000, 3 * 60_000) ? 0.8 : 0;
+    s.requests += 10;
+    s.latencySum += 10 * (0.05 + Math.random() * 0.01 + spike);
   }
-  const spike = Math.random() < 0.01 ? 1.5 : 0;
-  requests += 10;
-  latencySum += 10 * (0.05 + Math.random() * 0.02 + spike);
 }, 1000);
 
-const metrics = () =>
-  [
+const departed = () => within(4 * 60_000, 4 * 60_000);
+
+const metrics = () => {
+  const lines = [
     '# TYPE demo_memory_working_set_bytes gauge',
-    `demo_memory_working_set_bytes ${Math.round(memory)}`,
     '# TYPE demo_memory_limit_bytes gauge',
-    `demo_memory_limit_bytes ${LIMIT_BYTES}`,
     '# TYPE demo_restarts_total counter',
-    `demo_restarts_total ${restarts}`,
     '# TYPE demo_request_duration_seconds summary',
-    `demo_request_duration_seconds_sum ${latencySum.toFixed(3)}`,
-    `demo_request_duration_seconds_count ${requests}`,
-    '# TYPE demo_uptime_seconds gauge',
-    `demo_uptime_seconds ${Math.round((Date.now() - startedAt) / 1000)}`,
-    '',
-  ].join('\n');
+    '# TYPE demo_replica_up gauge',
+  ];
+  for (const [pod, s] of Object.entries(state)) {
+    const labels = `namespace="demo",deployment="shop",pod="${pod}"`;
+    lines.push(`demo_replica_up{${labels}} ${pod === 'shop-2' && departed() ? 0 : 1}`);
+    if (pod === 'shop-2' && departed()) {
+      continue;
+    }
+    lines.push(
+      `demo_memory_working_set_bytes{${labels}} ${Math.round(s.memory)}`,
+      `demo_memory_limit_bytes{${labels}} ${LIMIT_BYTES}`,
+      `demo_restarts_total{${labels}} ${s.restarts}`,
+      `demo_request_duration_seconds_sum{${labels}} ${s.latencySum.toFixed(3)}`,
+      `demo_request_duration_seconds_count{${labels}} ${s.requests}`
+    );
+  }
+  return `${lines.join('\n')}\n`;
+};
 
 createServer((req, res) => {
   if (req.url === '/metrics') {

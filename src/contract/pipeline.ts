@@ -175,7 +175,8 @@ export const modelVersionSchema = z.object({
 export type ModelVersion = z.infer<typeof modelVersionSchema>;
 
 export const watchErrorSchema = z.object({
-  kind: z.enum(['query', 'http', 'malformed', 'too_large', 'timeout', 'unreachable', 'internal']),
+  /** `too_large`: the answer passed prometheus.maxResponseBytes; `unconfigured`: the watch is off because its data source is not configured. */
+  kind: z.enum(['query', 'http', 'malformed', 'too_large', 'timeout', 'unreachable', 'internal', 'unconfigured']),
   message: z.string(),
   at: z.number(),
 });

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig } from './config/load';
+import type { Config } from './config/schema';
 import { resolveTokens } from './config/token';
 import { buildServer, servedRoutes } from './http/server';
 import { createLogger } from './logger';
@@ -9,33 +10,26 @@ import { createMetricsRegistry } from './metrics';
 import { PrometheusClient } from './prometheus/client';
 import { SecretError } from './store/secrets';
 import { openSqliteStore } from './store/sqlite';
+import { dataDirFailure, listenFailure, StartupFailure } from './startup';
+import { startSummary } from './summary';
 import { VERSION } from './version';
 
 // Entry: config → store → loops → http. Everything is built here and passed down; no singletons.
 async function main(): Promise<void> {
-  let config;
-  let tokens;
-  try {
-    config = loadConfig();
-    tokens = resolveTokens(config, resolve(config.dataDir));
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`failureprophet: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = readConfig();
   const logger = createLogger(config.logLevel);
   const dataDir = resolve(config.dataDir);
   let store;
   try {
     store = openSqliteStore(dataDir, Date.now, { warn: (message) => logger.warn(message) });
   } catch (err) {
-    if (err instanceof SecretError) {
-      process.stderr.write(`failureprophet: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
+    throw err instanceof SecretError ? new StartupFailure(err.message, 2) : dataDirFailure(err, dataDir);
+  }
+  let tokens;
+  try {
+    tokens = resolveTokens(config, dataDir);
+  } catch (err) {
+    throw err instanceof ConfigError ? new StartupFailure(err.message, 2) : err;
   }
   logger.info({ api: tokens.api.source, alerts: tokens.alerts.source }, 'API and alert-intake tokens loaded');
 
@@ -51,19 +45,28 @@ async function main(): Promise<void> {
       'no Prometheus configured: set FP_PROMETHEUS_URL=http://<host>:9090 (or prometheus.url in the FP_CONFIG file); /readyz reports not ready until then'
     );
   }
+  if (config.grafana.url && !config.grafana.token) {
+    logger.warn(
+      `FP_GRAFANA_URL is ${config.grafana.url} but no Grafana token is set: anomalies will NOT be annotated on dashboards; set FP_GRAFANA_TOKEN (or FP_GRAFANA_TOKEN_FILE) to a service-account token with the Editor role`
+    );
+  }
 
   const metrics = createMetricsRegistry();
   let backend;
   try {
     backend = assembleBackend({ config, store, logger, metrics });
   } catch (err) {
-    if (err instanceof KubernetesConfigError) {
-      process.stderr.write(`failureprophet: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
+    throw err instanceof KubernetesConfigError ? new StartupFailure(err.message, 2) : err;
   }
   const { pipeline, healing } = backend;
+  for (const watch of pipeline.watches()) {
+    logger.info(
+      { watch: watch.name, source: watch.source },
+      watch.lastError?.kind === 'unconfigured'
+        ? `watch ${watch.name}: off (${watch.lastError.message})`
+        : `watch ${watch.name}: ${Object.keys(watch.queries).length} queries on ${watch.source} every ${watch.stepSeconds} s; its series are counted after the first cycle`
+    );
+  }
 
   const app = await buildServer({
     logger,
@@ -80,7 +83,12 @@ async function main(): Promise<void> {
     { routes: servedRoutes(app).map((r) => `${r.method} ${r.url} (${r.access})`) },
     'routes and who may call them'
   );
-  await app.listen({ port: config.port, host: config.host });
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    store.close();
+    throw listenFailure(err, config.host, config.port);
+  }
   logger.info(
     { port: config.port, dataDir, prometheus: prometheus?.url ?? null, version: VERSION },
     'failureprophet backend started'
@@ -88,6 +96,11 @@ async function main(): Promise<void> {
   pipeline.start();
   // Its first tick reconciles what a stopped process left executing.
   healing.start(config.healing.tickInterval);
+  const stopSummary = startSummary(logger, () => ({
+    watches: pipeline.watches(),
+    openAnomalies: pipeline.anomalies({ state: 'open', limit: 5000 }).length,
+    awaitingApproval: healing.actions.countInState('awaiting_approval'),
+  }));
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -96,6 +109,7 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    stopSummary();
     try {
       await app.close();
       await pipeline.stop();
@@ -110,7 +124,20 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
+function readConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    throw err instanceof ConfigError ? new StartupFailure(err.message, 2) : err;
+  }
+}
+
 main().catch((err) => {
+  // A failure we understand is one sentence; anything else keeps its stack, as it is a bug to report.
+  if (err instanceof StartupFailure) {
+    process.stderr.write(`failureprophet: ${err.message}\n`);
+    process.exit(err.exitCode);
+  }
   process.stderr.write(`failureprophet: failed to start: ${(err as Error).stack ?? err}\n`);
   process.exit(1);
 });

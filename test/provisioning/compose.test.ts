@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { configSchema } from '../../src/server/config/schema';
 
 // Nothing here can run Docker: these checks keep the compose stack and provisioning consistent.
 const ROOT = join(__dirname, '..', '..');
@@ -19,6 +20,7 @@ describe('docker-compose.yml and provisioning/', () => {
       'backend',
       'demo-workload',
       'grafana',
+      'grafana-token',
       'node-exporter',
       'prometheus',
     ]);
@@ -102,5 +104,74 @@ describe('docker-compose.yml and provisioning/', () => {
     expect(readFileSync(join(ROOT, 'Dockerfile'), 'utf8')).toContain(
       'CMD ["node", "--enable-source-maps", "dist-server/main.mjs"]'
     );
+  });
+});
+
+describe('the compose demo: the whole loop within minutes', () => {
+  const backend = compose.services.backend;
+  /** The host file mounted at a container path, e.g. ./compose/watches.yaml for /etc/failureprophet/watches.yaml. */
+  const hostFileAt = (service: { volumes: string[] }, containerPath: string) =>
+    service.volumes.map((v) => v.split(':')).find(([, target]) => target === containerPath)?.[0];
+
+  it('gives the backend the demo watch file as FP_CONFIG, and the file is a valid configuration', () => {
+    const file = hostFileAt(backend, backend.environment.FP_CONFIG);
+    expect(file).toBe('./compose/watches.yaml');
+    const config = configSchema.parse(yaml(file!));
+    expect(config.watches!.length).toBeGreaterThan(0);
+    expect(config.healing.policies!.length).toBeGreaterThan(0);
+  });
+
+  it('watches every metric the demo workload exports', () => {
+    const workload = readFileSync(join(ROOT, 'demo/workload.mjs'), 'utf8');
+    const exported = [...workload.matchAll(/# TYPE (demo_\w+) (\w+)/g)].map(([, name, type]) => ({ name, type }));
+    expect(exported.map((m) => m.name).sort()).toEqual([
+      'demo_memory_limit_bytes',
+      'demo_memory_working_set_bytes',
+      'demo_replica_up',
+      'demo_request_duration_seconds',
+      'demo_restarts_total',
+    ]);
+    const queries = configSchema
+      .parse(yaml('compose/watches.yaml'))
+      .watches!.flatMap((w) => Object.values(w.queries))
+      .join('\n');
+    for (const { name, type } of exported) {
+      // A summary is queried through its _sum and _count series.
+      const series = type === 'summary' ? [`${name}_sum`, `${name}_count`] : [name];
+      for (const s of series) {
+        expect({ metric: s, watched: new RegExp(`\\b${s}\\b`).test(queries) }).toEqual({ metric: s, watched: true });
+      }
+    }
+  });
+
+  it('maps the demo targets to a Deployment, so policies propose actions with a dry run', () => {
+    const config = configSchema.parse(yaml('compose/watches.yaml'));
+    for (const watch of config.watches!) {
+      expect(watch.object).toEqual({ kind: 'Deployment', namespace: 'namespace', name: 'deployment' });
+      // Short steps and probation: a first anomaly within about ten minutes of start.
+      expect(watch.step * (watch.probation ?? Infinity)).toBeLessThanOrEqual(6 * 60_000);
+    }
+    const gates = config.healing.policies!.map((p) => p.gate);
+    expect(gates).toContain('dry-run');
+  });
+
+  it("provides the annotation token: an init service creates it with Grafana's service-account API and the backend reads its file", () => {
+    const init = compose.services['grafana-token'];
+    const script = hostFileAt(init, init.command[1].replace(/\/[^/]+$/, ''));
+    expect(script).toBe('./compose');
+    const source = readFileSync(join(ROOT, 'compose', init.command[1].split('/').pop()), 'utf8');
+    expect(source).toContain("'/api/serviceaccounts'");
+    expect(source).toContain('/api/serviceaccounts/${id}/tokens');
+    // The init service writes the file into a volume the backend mounts at the directory FP_GRAFANA_TOKEN_FILE names.
+    const tokenFile: string = backend.environment.FP_GRAFANA_TOKEN_FILE;
+    const [volume] = init.volumes
+      .find((v: string) => v.endsWith(`:${init.environment.TOKEN_FILE.replace(/\/[^/]+$/, '')}`))
+      .split(':');
+    expect(backend.volumes).toContain(`${volume}:${tokenFile.replace(/\/[^/]+$/, '')}:ro`);
+    expect(tokenFile.split('/').pop()).toBe(init.environment.TOKEN_FILE.split('/').pop());
+    expect(compose.volumes).toHaveProperty(volume);
+    expect(backend.depends_on['grafana-token']).toEqual({ condition: 'service_completed_successfully' });
+    expect(backend.environment.FP_GRAFANA_TOKEN).toBeUndefined();
+    expect(new URL(init.environment.GRAFANA_URL).hostname).toBe('grafana');
   });
 });

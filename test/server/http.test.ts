@@ -246,8 +246,7 @@ describe('the backend process', () => {
       run = runBackend({ FP_CONFIG: file, FP_DATA_DIR: dir });
       expect(await run.exited).toBe(2);
       const { stderr } = run.output();
-      expect(stderr).toContain(`(in ${file}): Unrecognized key`);
-      expect(stderr).toContain('portt');
+      expect(stderr).toContain(`- portt (in ${file}): is not a setting here (check its spelling`);
       expect(stderr).toMatch(/prometheus\.url .*http:\/\/ or https:\/\/ URL/);
     },
     PROCESS_TIMEOUT

@@ -79,3 +79,75 @@ describe('parseDurationMs', () => {
     expect(parseDurationMs('90d')).toBe(90 * 86_400_000);
   });
 });
+
+describe('loadConfig messages in plain words', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fp-config-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const messageFor = (env: NodeJS.ProcessEnv, text?: string): string => {
+    if (text !== undefined) {
+      env.FP_CONFIG = join(dir, 'config.yaml');
+      writeFileSync(env.FP_CONFIG, text);
+    }
+    try {
+      loadConfig(env);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      return (err as Error).message;
+    }
+    throw new Error('the configuration was accepted');
+  };
+
+  it('says a port that is not a number must be one, without zod jargon', () => {
+    const message = messageFor({ FP_PORT: 'seventy' });
+    expect(message).toBe('invalid configuration:\n  - port (from FP_PORT): must be a number');
+  });
+
+  it('says a watch without queries is missing them and what they are', () => {
+    const message = messageFor({}, 'watches:\n  - name: disk\n    target: [instance]\n');
+    expect(message).toContain('- watches.0.queries (in ');
+    expect(message).toContain(': is missing: it must be a mapping of names to values');
+    expect(message).not.toMatch(/expected|received|Invalid input/);
+  });
+
+  it('names each misspelt key in full and says what is allowed', () => {
+    const message = messageFor({}, 'logLevel: loud\nprometheus:\n  urll: http://x:9090\n');
+    expect(message).toContain(': must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent"');
+    expect(message).toContain('- prometheus.urll (in ');
+    expect(message).toContain(': is not a setting here (check its spelling in the configuration reference)');
+  });
+
+  it('says how far out of range a number is', () => {
+    expect(messageFor({ FP_PORT: '70000' })).toContain('- port (from FP_PORT): must be at most 65535');
+  });
+});
+
+describe('FP_GRAFANA_TOKEN_FILE', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fp-config-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads the Grafana token from the file, trimmed; FP_GRAFANA_TOKEN wins over it', () => {
+    const path = join(dir, 'grafana-token');
+    writeFileSync(path, 'glsa_abc123\n');
+    expect(loadConfig({ FP_GRAFANA_TOKEN_FILE: path }).grafana.token).toBe('glsa_abc123');
+    expect(loadConfig({ FP_GRAFANA_TOKEN_FILE: path, FP_GRAFANA_TOKEN: 'direct' }).grafana.token).toBe('direct');
+  });
+
+  it('refuses a missing or empty file in one sentence naming the variable', () => {
+    const absent = join(dir, 'absent');
+    expect(() => loadConfig({ FP_GRAFANA_TOKEN_FILE: absent })).toThrow(
+      new RegExp(`^FP_GRAFANA_TOKEN_FILE names ${absent}, which cannot be read: ENOENT`)
+    );
+    const empty = join(dir, 'empty');
+    writeFileSync(empty, '\n');
+    expect(() => loadConfig({ FP_GRAFANA_TOKEN_FILE: empty })).toThrow(
+      `FP_GRAFANA_TOKEN_FILE names ${empty}, which is empty: it must hold the token`
+    );
+  });
+});

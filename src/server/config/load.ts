@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { kubernetesOptionsFromEnv } from '../kubernetes/config';
+import { plainIssue } from './plainWords';
 import { configSchema, type Config } from './schema';
 
 /** Environment variables that override keys of the YAML file, as `key.path`. */
@@ -39,6 +40,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       setPath(raw, path, value);
       sources.set(path.join('.'), name);
     }
+  }
+  // A token in a file (a mounted secret, or the compose stack's init service): FP_GRAFANA_TOKEN wins.
+  if (env.FP_GRAFANA_TOKEN_FILE && !env.FP_GRAFANA_TOKEN) {
+    setPath(raw, ['grafana', 'token'], readTokenFile('FP_GRAFANA_TOKEN_FILE', env.FP_GRAFANA_TOKEN_FILE));
+    sources.set('grafana.token', 'FP_GRAFANA_TOKEN_FILE');
   }
   // FP_KUBE_URL (+ FP_KUBE_TOKEN, FP_KUBE_CA_FILE) overrides the file; KUBECONFIG and the in-cluster
   // service account apply only when the file says nothing about Kubernetes.
@@ -84,6 +90,19 @@ function readConfigFile(path: string | undefined): Record<string, unknown> {
   return doc as Record<string, unknown>;
 }
 
+function readTokenFile(variable: string, path: string): string {
+  let token: string;
+  try {
+    token = readFileSync(path, 'utf8').trim();
+  } catch (err) {
+    throw new ConfigError(`${variable} names ${path}, which cannot be read: ${(err as Error).message}`);
+  }
+  if (token === '') {
+    throw new ConfigError(`${variable} names ${path}, which is empty: it must hold the token`);
+  }
+  return token;
+}
+
 function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
   let node = target;
   for (const key of path.slice(0, -1)) {
@@ -97,12 +116,20 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
 }
 
 function describeIssues(error: z.ZodError, sources: Map<string, string>, file: string | undefined): string {
-  const lines = error.issues.map((issue) => {
-    const key = issue.path.join('.') || '(top level)';
+  const origin = (key: string) => {
     const env = sources.get(key);
-    const origin = env ? ` (from ${env})` : file ? ` (in ${file})` : '';
-    const unknownKeys = issue.code === 'unrecognized_keys' ? `: ${issue.keys.join(', ')}` : '';
-    return `  - ${key}${origin}: ${issue.message}${unknownKeys}`;
+    return env ? ` (from ${env})` : file ? ` (in ${file})` : '';
+  };
+  const lines = error.issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      // One line per unknown key, named in full, where a reader looks for a misspelt setting.
+      return issue.keys.map((name) => {
+        const key = [...issue.path, name].join('.');
+        return `  - ${key}${origin(key)}: is not a setting here (check its spelling in the configuration reference)`;
+      });
+    }
+    const key = issue.path.join('.') || '(top level)';
+    return [`  - ${key}${origin(key)}: ${plainIssue(issue)}`];
   });
   return `invalid configuration:\n${lines.join('\n')}`;
 }

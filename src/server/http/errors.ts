@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ErrorBody } from '../../contract/health';
+import { plainIssue } from '../config/plainWords';
 
 /** One error shape for every route: validation failures name the field that failed. */
 export function registerErrorHandler(app: FastifyInstance<any, any, any, any, any>): void {
@@ -10,7 +11,8 @@ export function registerErrorHandler(app: FastifyInstance<any, any, any, any, an
       const location = error.validationContext ?? 'body';
       const path = issue.instancePath.replace(/^\//, '').replace(/\//g, '.');
       const field = path ? `${location}.${path}` : location;
-      const body: ErrorBody = { error: 'bad_request', message: `${field}: ${issue.message}`, field };
+      const words = plainIssue({ ...issue.params, code: issue.keyword, message: issue.message ?? '' });
+      const body: ErrorBody = { error: 'bad_request', message: `${field}: ${words}`, field };
       return reply.code(400).send(body);
     }
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;

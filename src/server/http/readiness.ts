@@ -22,6 +22,8 @@ const WATCH_REASONS: Record<WatchErrorKind, string> = {
   timeout: 'its data source does not answer in time',
   unreachable: 'its data source does not answer',
   internal: 'an internal error (see the backend log)',
+  too_large: 'its data source answers more than prometheus.maxResponseBytes',
+  unconfigured: 'its data source is not configured',
 };
 
 /**
@@ -72,6 +74,8 @@ function prometheusFailure(err: unknown): string {
       return `http ${err.status ?? 'error'}`;
     case 'malformed':
       return 'malformed answer';
+    case 'too_large':
+      return 'answer too large';
     case 'query':
       return 'query refused';
     case 'unreachable':

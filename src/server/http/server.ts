@@ -15,6 +15,7 @@ import type { Store } from '../store/store';
 import { accessHook, type RouteAccess } from './auth';
 import { registerErrorHandler } from './errors';
 import { checkReadiness } from './readiness';
+import { registerRequestLog, withoutRequestLogs } from './requestLog';
 
 export interface ServerDeps {
   logger: Logger;
@@ -66,10 +67,13 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     // A slow or stuck client must not hold a connection open forever.
     requestTimeout: 60_000,
+    // registerRequestLog logs each request once, at debug unless it failed or was slow.
+    logController: withoutRequestLogs(),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
+  registerRequestLog(app);
 
   const table: ServedRoute[] = [];
   routeTables.set(app, table);

@@ -68,6 +68,8 @@ export class Pipeline {
   readonly listeners: ListenerSet;
   readonly annotator?: GrafanaAnnotator;
   private runners: WatchRunner[] = [];
+  /** Watches whose source is not configured, with why: listed by the API so the list matches the log. */
+  private off: Array<{ watch: WatchConfig; reason: string; since: number }> = [];
   private readonly metrics: PipelineMetrics;
   private readonly now: () => number;
   private readonly logger: Logger;
@@ -113,6 +115,7 @@ export class Pipeline {
     });
     if (typeof reach === 'string') {
       this.logger.warn({ watch: watch.name }, `watch ${watch.name} ${reach}; the watch is off until then`);
+      this.off.push({ watch, reason: `the watch is off: it ${reach}`, since: this.now() });
       return undefined;
     }
     const { pipeline } = this.deps.config;
@@ -280,6 +283,7 @@ export class Pipeline {
     this.runners = this.runners.filter((r) => kept.has(r.name));
     await Promise.all([...current.values()].filter((r) => !kept.has(r.name)).map((r) => r.retire()));
     const next: WatchRunner[] = [];
+    this.off = [];
     for (const watch of watches) {
       const runner = kept.get(watch.name) ?? this.runnerFor(watch);
       if (runner && !kept.has(watch.name)) {
@@ -440,8 +444,24 @@ export class Pipeline {
     return this.repo.models(q);
   }
 
+  /** Every watch, running or off (an off watch is degraded with an `unconfigured` error saying what to set). */
   watches(): WatchStatus[] {
-    return this.runners.map((r) => r.status());
+    const off = this.off.map(({ watch, reason, since }): WatchStatus => ({
+      name: watch.name,
+      queries: watch.queries,
+      targetLabels: watch.target,
+      stepSeconds: watch.step / 1000,
+      historySeconds: watch.history / 1000,
+      source: 'none',
+      targets: 0,
+      series: 0,
+      degraded: true,
+      lastError: { kind: 'unconfigured', message: reason, at: since },
+      lastProcessedAt: null,
+      lastCycleAt: null,
+      lastCycleSeconds: null,
+    }));
+    return [...this.runners.map((r) => r.status()), ...off];
   }
 
   private toTarget(t: TargetModel, r: WatchRunner): Target {

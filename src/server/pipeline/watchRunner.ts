@@ -9,6 +9,7 @@ import type { AnomalyListener } from './listener';
 import type { PipelineMetrics } from './metrics';
 import type { PipelineRepository, StoredPeers, StoredTarget } from './store/repository';
 import { freshModels, TargetModel, type AnomalyRecord, type TargetSettings } from './targetModel';
+import { describeMatch } from './matchReport';
 import { kubernetesObject, signalKind, signalLimits, targetId, targetLabels } from './targets';
 
 export interface RangeQuerier {
@@ -85,6 +86,9 @@ export class WatchRunner {
   private lastCycleAt: number | null = null;
   private lastCycleSeconds: number | null = null;
   private series = 0;
+  /** Series each query matched in the last chunk scored, for the line logged after the first cycle. */
+  private readonly seriesBySignal = new Map<string, number>();
+  private matchReported = false;
   /** Per peer group and signal: its members' target ids in order and its detector. */
   private readonly peers = new Map<string, { members: string[]; detector: PeerGroupDetector }>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -223,6 +227,7 @@ export class WatchRunner {
     const end = Math.floor((now() - watch.lag) / step) * step;
     let from = this.lastProcessed === null ? Math.ceil((end - watch.history) / step) * step : this.lastProcessed + step;
     let scoringMs = 0;
+    const scoredAny = from <= end;
     while (from <= end) {
       const to = Math.min(end, from + (Math.min(CATCH_UP_CHUNK_STEPS, this.deps.options.maxPoints) - 1) * step);
       const results = await this.fetch(from, to);
@@ -236,6 +241,11 @@ export class WatchRunner {
       this.deps.logger.info({ watch: this.name }, 'watch recovered: queries answer again');
     }
     this.degraded = false;
+    if (scoredAny && !this.matchReported) {
+      this.matchReported = true;
+      const { level, message } = describeMatch(watch, this.seriesBySignal, this.targets.size);
+      this.deps.logger[level]({ watch: this.name, series: this.series }, message);
+    }
     metrics.degraded.set({ watch: this.name }, 0);
     this.lastCycleAt = now();
     this.lastCycleSeconds = (performance.now() - started) / 1000;
@@ -277,6 +287,7 @@ export class WatchRunner {
     const groups = new Map<string, Group>();
     let series = 0;
     for (const [signal, list] of results) {
+      this.seriesBySignal.set(signal, list.filter((s) => s.timestamps.length > 0).length);
       for (const s of list) {
         if (s.timestamps.length === 0) {
           continue;

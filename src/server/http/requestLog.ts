@@ -1,0 +1,28 @@
+import { LogController, type FastifyInstance } from 'fastify';
+
+/** A request slower than this is logged at info even when it succeeded. */
+export const SLOW_REQUEST_MS = 2000;
+
+/** Fastify's own two lines per request (incoming, completed) off: registerRequestLog writes one. */
+export function withoutRequestLogs(): LogController {
+  return new LogController({ disableRequestLogging: true });
+}
+
+/**
+ * One line per request, at debug (Prometheus scraping /metrics every 15 s would otherwise write
+ * thousands of lines a day); failed requests (4xx but 404, 5xx) and slow ones at info, so they
+ * still show. Use with `logController: withoutRequestLogs()`.
+ */
+export function registerRequestLog(app: FastifyInstance<any, any, any, any, any>, slowMs = SLOW_REQUEST_MS): void {
+  app.addHook('onResponse', async (request, reply) => {
+    const ms = reply.elapsedTime;
+    const status = reply.statusCode;
+    const fields = { method: request.method, url: request.url.split('?')[0], status, ms: Math.round(ms) };
+    // 404s stay at debug: scanners probe paths that were never there.
+    if (ms >= slowMs || (status >= 400 && status !== 404)) {
+      request.log.info(fields, `${request.method} ${fields.url} answered ${status} in ${fields.ms} ms`);
+    } else {
+      request.log.debug(fields, 'request');
+    }
+  });
+}

@@ -1,0 +1,44 @@
+import type { Logger } from 'pino';
+import type { WatchStatus } from '../contract/pipeline';
+
+/** How often the one-line summary is logged: often enough to see the loop alive, rare enough to read. */
+export const SUMMARY_EVERY_MS = 5 * 60_000;
+
+export interface SummaryFacts {
+  watches: WatchStatus[];
+  openAnomalies: number;
+  awaitingApproval: number;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** One line an operator can read in a log: targets, open anomalies, pending actions, cycle time. */
+export function summaryLine({ watches, openAnomalies, awaitingApproval }: SummaryFacts): string {
+  const targets = watches.reduce((sum, w) => sum + w.targets, 0);
+  const off = watches.filter((w) => w.lastError?.kind === 'unconfigured').length;
+  const degraded = watches.filter((w) => w.degraded).length - off;
+  const states = [off > 0 ? `${off} off` : '', degraded > 0 ? `${degraded} degraded` : ''].filter(Boolean);
+  const cycles = watches.map((w) => w.lastCycleSeconds).filter((s): s is number => s !== null);
+  const cycle = cycles.length > 0 ? `slowest cycle ${Math.max(...cycles).toFixed(2)} s` : 'no cycle run yet';
+  return [
+    `summary: ${plural(targets, 'target')} in ${plural(watches.length, 'watch').replace('watchs', 'watches')}${
+      states.length > 0 ? ` (${states.join(', ')})` : ''
+    }`,
+    plural(openAnomalies, 'open anomaly').replace('anomalys', 'anomalies'),
+    `${plural(awaitingApproval, 'action')} awaiting approval`,
+    cycle,
+  ].join(', ');
+}
+
+/** Logs the summary every `everyMs` until the returned function is called; the timer never keeps the process alive. */
+export function startSummary(logger: Logger, facts: () => SummaryFacts, everyMs = SUMMARY_EVERY_MS): () => void {
+  const timer = setInterval(() => {
+    try {
+      logger.info(summaryLine(facts()));
+    } catch (err) {
+      logger.warn({ err }, 'the periodic summary could not be built');
+    }
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

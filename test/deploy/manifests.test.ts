@@ -1,0 +1,142 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+import { configSchema } from '../../src/server/config/schema';
+
+// Nothing here can run a cluster: these checks keep deploy/ applicable in one go on a fresh one.
+const ROOT = join(__dirname, '..', '..');
+const DEPLOY = join(ROOT, 'deploy');
+const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
+
+interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  [key: string]: any;
+}
+
+const kustomization = parse(read('deploy/kustomization.yaml'));
+const resources: string[] = kustomization.resources;
+const objectsOf = (file: string): K8sObject[] =>
+  parseAllDocuments(read(`deploy/${file}`))
+    .map((d) => d.toJSON())
+    .filter(Boolean);
+const objects = resources.flatMap((file) => objectsOf(file).map((o) => ({ file, ...o })));
+const one = (kind: string, name?: string) => {
+  const found = objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+  expect({ kind, name, count: found.length }).toEqual({ kind, name, count: 1 });
+  return found[0];
+};
+const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding']);
+
+describe('deploy/ on a fresh cluster', () => {
+  it('lists every manifest in deploy/ in the kustomization, namespace first, in the order they depend on each other', () => {
+    const manifests = readdirSync(DEPLOY).filter((f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml');
+    expect([...resources].sort()).toEqual(manifests.sort());
+    // networkpolicy.yaml is added by another change; where present it comes after rbac.yaml.
+    const order = [
+      'namespace.yaml',
+      'serviceaccount.yaml',
+      'rbac.yaml',
+      'networkpolicy.yaml',
+      'config.yaml',
+      'deployment.yaml',
+      'service.yaml',
+    ].filter((f) => existsSync(join(DEPLOY, f)));
+    expect(resources).toEqual(order);
+    expect(objects[0].kind).toBe('Namespace');
+    expect(objects.filter((o) => o.kind === 'Namespace')).toHaveLength(1);
+  });
+
+  it('puts every namespaced object in the namespace the kustomization creates first', () => {
+    const namespace = one('Namespace').metadata.name;
+    for (const o of objects.filter((x) => !CLUSTER_SCOPED.has(x.kind))) {
+      expect({ file: o.file, kind: o.kind, namespace: o.metadata.namespace }).toEqual({
+        file: o.file,
+        kind: o.kind,
+        namespace,
+      });
+    }
+    for (const binding of objects.filter((o) => o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding')) {
+      for (const subject of binding.subjects) {
+        expect(subject.namespace).toBe(namespace);
+      }
+    }
+  });
+
+  it('binds the ServiceAccount the Deployment runs as, to roles that exist', () => {
+    const deployment = one('Deployment');
+    const account = deployment.spec.template.spec.serviceAccountName;
+    one('ServiceAccount', account);
+    const bindings = objects.filter((o) => o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding');
+    expect(bindings.length).toBeGreaterThan(0);
+    for (const binding of bindings) {
+      expect(binding.subjects).toEqual([expect.objectContaining({ kind: 'ServiceAccount', name: account })]);
+      one(binding.roleRef.kind, binding.roleRef.name);
+    }
+  });
+
+  it('mounts the ConfigMap it ships, holding a valid backend config with Prometheus set, at the path FP_CONFIG names', () => {
+    const deployment = one('Deployment');
+    const pod = deployment.spec.template.spec;
+    const container = pod.containers[0];
+    const env = Object.fromEntries(container.env.map((e: { name: string; value?: string }) => [e.name, e]));
+    const configVolume = pod.volumes.find((v: { configMap?: unknown }) => v.configMap);
+    const configMap = one('ConfigMap', configVolume.configMap.name);
+    const mount = container.volumeMounts.find((m: { name: string }) => m.name === configVolume.name);
+    const file = env.FP_CONFIG.value.slice(mount.mountPath.length + 1);
+    expect(env.FP_CONFIG.value).toBe(`${mount.mountPath}/${file}`);
+    const config = configSchema.parse(parse(configMap.data[file]));
+    expect(config.prometheus.url).toMatch(/^https?:\/\//);
+    // The API token comes from a Secret the README creates, never from the repository.
+    expect(env.FP_API_TOKEN.valueFrom.secretKeyRef).toEqual({ name: 'failureprophet-api', key: 'token' });
+    expect(objects.some((o) => o.kind === 'Secret')).toBe(false);
+    expect(read('README.md')).toContain(
+      'kubectl -n failureprophet create secret generic failureprophet-api --from-literal=token='
+    );
+    // Every volume mounted is declared, and every PVC claimed exists.
+    for (const m of container.volumeMounts) {
+      const volume = pod.volumes.find((v: { name: string }) => v.name === m.name);
+      expect(volume).toBeDefined();
+      if (volume.persistentVolumeClaim) {
+        one('PersistentVolumeClaim', volume.persistentVolumeClaim.claimName);
+      }
+    }
+  });
+
+  it('selects the Deployment pods with the Service, on the port the container names', () => {
+    const deployment = one('Deployment');
+    const service = one('Service');
+    const labels = deployment.spec.template.metadata.labels;
+    expect(deployment.spec.selector.matchLabels).toEqual(
+      expect.objectContaining(
+        Object.fromEntries(Object.keys(deployment.spec.selector.matchLabels).map((k) => [k, labels[k]]))
+      )
+    );
+    for (const [key, value] of Object.entries(service.spec.selector)) {
+      expect(labels[key]).toBe(value);
+    }
+    const ports = deployment.spec.template.spec.containers[0].ports;
+    for (const port of service.spec.ports) {
+      expect(ports.map((p: { name: string }) => p.name)).toContain(port.targetPort);
+    }
+    // The backendUrl the README gives Grafana is this Service's name, namespace and port.
+    expect(read('README.md')).toContain(
+      `http://${service.metadata.name}.${service.metadata.namespace}.svc:${service.spec.ports[0].port}`
+    );
+  });
+
+  it('names the image the release workflow publishes, at the version in package.json', () => {
+    const image: string = one('Deployment').spec.template.spec.containers[0].image;
+    const workflow = parse(read('.github/workflows/release.yml'));
+    const version = JSON.parse(read('package.json')).version;
+    expect(image).toBe(`${workflow.env.IMAGE}:${version}`);
+    expect(workflow.on.push.tags).toEqual(['v*']);
+    const build = workflow.jobs.image.steps.find((s: { uses?: string }) =>
+      s.uses?.startsWith('docker/build-push-action')
+    );
+    expect(build.with).toEqual(expect.objectContaining({ context: '.', file: 'Dockerfile', push: true }));
+    expect(build.with.tags).toContain('${{ env.IMAGE }}:${{ steps.version.outputs.version }}');
+    expect(existsSync(join(ROOT, 'Dockerfile'))).toBe(true);
+  });
+});
