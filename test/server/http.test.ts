@@ -140,18 +140,29 @@ describe('readiness without Prometheus configured', () => {
   });
 });
 
+/** Every backend process a test started, killed after each test whether it passed or not. */
+const children = new Set<ReturnType<typeof spawn>>();
+
 /** Runs the real entry point (src/server/main.ts through tsx) as a process, as `npm start` would. */
 function runBackend(env: Record<string, string>) {
   const child = spawn(join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx'), ['src/server/main.ts'], {
     cwd: join(__dirname, '..', '..'),
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: tsx runs main.ts in a child of its own, and both must go on kill.
+    detached: true,
   });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  children.add(child);
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      children.delete(child);
+      resolve(code);
+    })
+  );
   return { child, exited, output: () => ({ stdout, stderr }) };
 }
 
@@ -160,13 +171,19 @@ describe('the backend process', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'fp-proc-'));
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => {
+    // A failed test must not leave a backend running (it would keep Jest from exiting).
+    for (const child of children) {
+      process.kill(-child.pid!, 'SIGKILL');
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('refuses a bad environment value, naming the variable and the key', async () => {
     const run = runBackend({ FP_PORT: 'seventy', FP_DATA_DIR: dir });
     expect(await run.exited).toBe(2);
     expect(run.output().stderr).toMatch(/invalid configuration:\n {2}- port \(from FP_PORT\): /);
-  }, 30_000);
+  }, 120_000);
 
   it('refuses a config file with an unknown key and a bad URL, naming both', async () => {
     const file = join(dir, 'config.yaml');
@@ -176,20 +193,18 @@ describe('the backend process', () => {
     const { stderr } = run.output();
     expect(stderr).toContain(`- portt (in ${file}): is not a setting here (check its spelling`);
     expect(stderr).toMatch(/prometheus\.url .*http:\/\/ or https:\/\/ URL/);
-  }, 30_000);
+  }, 120_000);
 
   it('starts with defaults, generates a token it never logs, serves, and stops cleanly on SIGTERM', async () => {
     const port = await freePort();
     const run = runBackend({ FP_PORT: String(port), FP_DATA_DIR: dir, FP_HOST: '127.0.0.1' });
-    const deadline = Date.now() + 20_000;
-    let health: Response | undefined;
-    while (Date.now() < deadline && !health) {
-      health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
-      if (!health) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-    expect(health?.status).toBe(200);
+    // Started once it says so: no deadline of its own, a busy machine only makes it slower.
+    await new Promise<void>((resolve, reject) => {
+      run.child.stdout!.on('data', () => run.output().stdout.includes('failureprophet backend started') && resolve());
+      void run.exited.then((code) => reject(new Error(`the backend exited (${code}): ${run.output().stderr}`)));
+    });
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(health.status).toBe(200);
     const token = readFileSync(join(dir, 'api-token'), 'utf8').trim();
     expect(token.length).toBeGreaterThanOrEqual(32);
     const authorized = await fetch(`http://127.0.0.1:${port}/api/anything`, {
@@ -206,5 +221,5 @@ describe('the backend process', () => {
       .map((line) => JSON.parse(line).msg);
     expect(messages).toEqual(expect.arrayContaining(['failureprophet backend started', 'shutting down', 'stopped']));
     expect(stdout).toContain('FP_PROMETHEUS_URL');
-  }, 30_000);
+  }, 120_000);
 });
