@@ -1,5 +1,8 @@
 // force timezone to UTC to allow tests to work regardless of local timezone
 process.env.TZ = 'UTC';
+// i18next (initialised by @grafana/i18n inside Grafana's components) prints an advertisement once
+// per test file unless this, its documented switch, is set; workers inherit it.
+process.env.I18NEXT_NO_SUPPORT_NOTICE = 'true';
 
 const base = require('./.config/jest.config');
 const { grafanaESModules, nodeModulesToTransform } = require('./.config/jest/utils');

@@ -45,27 +45,34 @@ setInterval(() => {
 
 const departed = () => within(4 * 60_000, 4 * 60_000);
 
+// The exposition format wants each metric family in one group, after its TYPE line.
 const metrics = () => {
-  const lines = [
-    '# TYPE demo_memory_working_set_bytes gauge',
-    '# TYPE demo_memory_limit_bytes gauge',
-    '# TYPE demo_restarts_total counter',
-    '# TYPE demo_request_duration_seconds summary',
-    '# TYPE demo_replica_up gauge',
+  const families = [
+    ['demo_memory_working_set_bytes', 'gauge', (s) => [['', Math.round(s.memory)]]],
+    ['demo_memory_limit_bytes', 'gauge', () => [['', LIMIT_BYTES]]],
+    ['demo_restarts_total', 'counter', (s) => [['', s.restarts]]],
+    [
+      'demo_request_duration_seconds',
+      'summary',
+      (s) => [
+        ['_sum', s.latencySum.toFixed(3)],
+        ['_count', s.requests],
+      ],
+    ],
   ];
-  for (const [pod, s] of Object.entries(state)) {
-    const labels = `namespace="demo",deployment="shop",pod="${pod}"`;
-    lines.push(`demo_replica_up{${labels}} ${pod === 'shop-2' && departed() ? 0 : 1}`);
-    if (pod === 'shop-2' && departed()) {
-      continue;
+  const labels = (pod) => `namespace="demo",deployment="shop",pod="${pod}"`;
+  const present = Object.entries(state).filter(([pod]) => !(pod === 'shop-2' && departed()));
+  const lines = ['# TYPE demo_replica_up gauge'];
+  for (const pod of REPLICAS) {
+    lines.push(`demo_replica_up{${labels(pod)}} ${pod === 'shop-2' && departed() ? 0 : 1}`);
+  }
+  for (const [name, type, samples] of families) {
+    lines.push(`# TYPE ${name} ${type}`);
+    for (const [pod, s] of present) {
+      for (const [suffix, value] of samples(s)) {
+        lines.push(`${name}${suffix}{${labels(pod)}} ${value}`);
+      }
     }
-    lines.push(
-      `demo_memory_working_set_bytes{${labels}} ${Math.round(s.memory)}`,
-      `demo_memory_limit_bytes{${labels}} ${LIMIT_BYTES}`,
-      `demo_restarts_total{${labels}} ${s.restarts}`,
-      `demo_request_duration_seconds_sum{${labels}} ${s.latencySum.toFixed(3)}`,
-      `demo_request_duration_seconds_count{${labels}} ${s.requests}`
-    );
   }
   return `${lines.join('\n')}\n`;
 };

@@ -59,12 +59,11 @@ async function main(): Promise<void> {
     throw err instanceof KubernetesConfigError ? new StartupFailure(err.message, 2) : err;
   }
   const { pipeline, healing } = backend;
-  for (const watch of pipeline.watches()) {
+  // Watches that are off were named by the pipeline already, with what to set.
+  for (const watch of pipeline.watches().filter((w) => w.lastError?.kind !== 'unconfigured')) {
     logger.info(
       { watch: watch.name, source: watch.source },
-      watch.lastError?.kind === 'unconfigured'
-        ? `watch ${watch.name}: off (${watch.lastError.message})`
-        : `watch ${watch.name}: ${Object.keys(watch.queries).length} queries on ${watch.source} every ${watch.stepSeconds} s; its series are counted after the first cycle`
+      `watch ${watch.name}: ${Object.keys(watch.queries).length} queries on ${watch.source} every ${watch.stepSeconds} s; its series are counted after the first cycle`
     );
   }
 

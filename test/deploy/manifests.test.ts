@@ -21,7 +21,7 @@ const objectsOf = (file: string): K8sObject[] =>
   parseAllDocuments(read(`deploy/${file}`))
     .map((d) => d.toJSON())
     .filter(Boolean);
-const objects = resources.flatMap((file) => objectsOf(file).map((o) => ({ file, ...o })));
+const objects = resources.flatMap((file) => objectsOf(file).map((o) => Object.assign(o, { file })));
 const one = (kind: string, name?: string) => {
   const found = objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
   expect({ kind, name, count: found.length }).toEqual({ kind, name, count: 1 });

@@ -123,7 +123,11 @@ describe('the compose demo: the whole loop within minutes', () => {
 
   it('watches every metric the demo workload exports', () => {
     const workload = readFileSync(join(ROOT, 'demo/workload.mjs'), 'utf8');
-    const exported = [...workload.matchAll(/# TYPE (demo_\w+) (\w+)/g)].map(([, name, type]) => ({ name, type }));
+    // Families are declared as `# TYPE name type` lines or as ['name', 'type', ...] entries.
+    const exported = [...workload.matchAll(/# TYPE (demo_\w+) (\w+)|\[\s*'(demo_\w+)',\s*'(\w+)'/g)].map((m) => ({
+      name: m[1] ?? m[3],
+      type: m[2] ?? m[4],
+    }));
     expect(exported.map((m) => m.name).sort()).toEqual([
       'demo_memory_limit_bytes',
       'demo_memory_working_set_bytes',

@@ -181,6 +181,8 @@ function runBackend(env: Record<string, string>) {
     cwd: join(__dirname, '..', '..'),
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: tsx runs main.ts in a child of its own, and both must go on kill.
+    detached: true,
   });
   let stdout = '';
   let stderr = '';
@@ -201,10 +203,14 @@ function runBackend(env: Record<string, string>) {
   return { child, exited, started, output: () => ({ stdout, stderr }) };
 }
 
-/** Kills a child still running and waits until it is gone. */
+/** Kills a child still running, with its process group (tsx's own child), and waits until it is gone. */
 async function reap(run: { child: ChildProcess; exited: Promise<unknown> } | undefined): Promise<void> {
   if (run && run.child.exitCode === null && run.child.signalCode === null) {
-    run.child.kill('SIGKILL');
+    try {
+      process.kill(-run.child.pid!, 'SIGKILL');
+    } catch {
+      // The group is already gone.
+    }
   }
   await run?.exited;
 }

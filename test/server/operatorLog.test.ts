@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -228,4 +229,41 @@ describe('start-up failures in one sentence', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('the backend process at start', () => {
+  it('ends with one sentence on stderr, no stack trace, when its port is taken', async () => {
+    const holder: Server = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as { port: number }).port;
+    const dir = mkdtempSync(join(tmpdir(), 'fp-port-'));
+    const child = spawn(join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx'), ['src/server/main.ts'], {
+      cwd: join(__dirname, '..', '..'),
+      env: {
+        PATH: process.env.PATH ?? '',
+        FP_PORT: String(port),
+        FP_HOST: '127.0.0.1',
+        FP_DATA_DIR: dir,
+        FP_LOG_LEVEL: 'error',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: tsx runs main.ts in a child of its own, and both must go on kill.
+      detached: true,
+    });
+    try {
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      expect(code).toBe(1);
+      expect(stderr).toBe(
+        `failureprophet: port ${port} on 127.0.0.1 is already in use by another process: stop that process or set FP_PORT to a free port\n`
+      );
+    } finally {
+      if (child.exitCode === null) {
+        process.kill(-child.pid!, 'SIGKILL');
+      }
+      await new Promise((resolve) => holder.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
