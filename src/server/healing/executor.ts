@@ -1,6 +1,7 @@
-import type { ExecutionResult, Reason, SafetyLimits } from '../../contract/healing';
+import type { ActionState, DryRunRecord, ExecutionResult, Reason, SafetyLimits } from '../../contract/healing';
 import { executeKubeAction, reconcile, type DrainProgress } from '../kubernetes';
 import { call, type KubeClient } from '../kubernetes/client';
+import { supersededBecause } from './approved';
 import type { EngineContext } from './context';
 import { dryRunAction } from './dryRun';
 import { executionResult, isKubeAction } from './kube';
@@ -55,8 +56,14 @@ export class Executor {
       return;
     }
     if (isKubeAction(action.action)) {
-      // The proposal's dry run may be hours old: check again that the cluster accepts it now.
+      // The proposal's dry run may be hours old: check again that the cluster accepts it now, and
+      // that it would still make the change that was approved, not another one.
       const dry = await dryRunAction(action.action, action.target, lifecycle.now(), kube, deps.notifier);
+      const changed = supersededBecause(action, dry);
+      if (changed) {
+        await this.supersede(action, ['approved'], changed, dry.record);
+        return;
+      }
       const refused: Reason | undefined =
         dry.noop ?? (dry.record.error && { ...dry.record.error, kind: 'dry-run-failed' });
       if (refused) {
@@ -70,6 +77,28 @@ export class Executor {
     }
     if (this.claim(id, limits)) {
       await this.run(lifecycle.get(id), kube);
+    }
+  }
+
+  /**
+   * The cluster changed since the approval: the action is not run, it is recorded superseded with
+   * what changed, and proposed again from what the cluster is now when its policy still applies.
+   */
+  private async supersede(action: StoredAction, from: ActionState[], message: string, dryRun?: DryRunRecord) {
+    const { lifecycle } = this;
+    const moved = lifecycle.move(
+      action,
+      from,
+      'superseded',
+      { reason: { kind: 'superseded', message }, finishedAt: lifecycle.now(), ...(dryRun ? { dryRun } : {}) },
+      [
+        ...(dryRun ? [{ kind: 'dry_run' as const, message: dryRun.summary, details: dryRun }] : []),
+        { kind: 'superseded', message },
+      ]
+    );
+    if (moved) {
+      const next = await this.ctx.repropose(lifecycle.get(action.id));
+      lifecycle.actions.setReason(action.id, { kind: 'superseded', message: `${message}; ${next}` }, lifecycle.now());
     }
   }
 
@@ -218,6 +247,12 @@ export class Executor {
         message: `Kubernetes ${outcome.ok ? 'accepted' : 'answered with an error'}: ${result.summary}`,
         details: outcome,
       });
+      // Changed between the last check and the write (the pinned count or pod no longer there): nothing was changed.
+      if (!outcome.ok && outcome.error.kind === 'changed') {
+        lifecycle.metrics.executed(planned.type, false, (lifecycle.now() - startedAt) / 1000);
+        await this.supersede(action, ['executing'], outcome.error.message);
+        return;
+      }
     }
     lifecycle.metrics.executed(planned.type, result.ok, (lifecycle.now() - startedAt) / 1000);
     this.finish(action, result);

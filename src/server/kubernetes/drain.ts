@@ -105,10 +105,9 @@ export function classify(pod: V1Pod): SkippedPod | 'unmanaged' | 'evict' {
   return controller ? 'evict' : 'unmanaged';
 }
 
-/** The reason a budget gave, e.g. "The disruption budget web needs 2 healthy pods and has 2 currently". */
+/** The reason the budget gave in the 429's causes, e.g. "The disruption budget web needs 2 healthy pods and has 2 currently". */
 function blockedBecause(error: KubeError): string {
-  const words = error.message.replace(/^.*for now: /, '');
-  return `blocked by a PodDisruptionBudget: ${words}`;
+  return `blocked by a PodDisruptionBudget: ${error.causes?.join('; ') ?? error.message}`;
 }
 
 /**
@@ -212,8 +211,14 @@ export async function drain(client: KubeClient, params: DrainParams): Promise<Dr
             apiVersion: 'policy/v1',
             kind: 'Eviction',
             metadata: { name: ref.name, namespace: ref.namespace },
-            // The UID precondition keeps a late retry from evicting a same-named replacement.
-            deleteOptions: { gracePeriodSeconds: grace, preconditions: { uid: ref.uid } },
+            // The UID precondition keeps a late retry from evicting a same-named replacement. The dry
+            // run is in the delete options too, which the API server reads for the pod's deletion
+            // (it copies the query's only into options that carry none).
+            deleteOptions: {
+              ...(dryRun ? { dryRun: ['All'] } : {}),
+              gracePeriodSeconds: grace,
+              preconditions: { uid: ref.uid },
+            },
           },
         },
         options
