@@ -1,5 +1,5 @@
 import type { DryRunRecord, KubernetesTestResponse, PlannedAction, Reason } from '../../contract/healing';
-import { type ActionResult, executeKubeAction, type KubeClient, pinAction } from '../kubernetes';
+import { type ActionResult, type EvictionPolicy, executeKubeAction, type KubeClient, pinAction } from '../kubernetes';
 import { call } from '../kubernetes/client';
 import { dryRunRecord, isKubeAction, kubeReason } from './kube';
 import type { Notifier } from './notify';
@@ -23,7 +23,8 @@ export async function dryRunAction(
   target: string,
   at: number,
   kube?: KubeClient,
-  notifier?: Notifier
+  notifier?: Notifier,
+  mayEvict?: EvictionPolicy
 ): Promise<DryRun> {
   if (!isKubeAction(action)) {
     const plan = notifier?.plan() ?? { ok: false, summary: 'notifications are not configured' };
@@ -48,7 +49,7 @@ export async function dryRunAction(
       },
     };
   }
-  const outcome = await executeKubeAction(kube, action, { dryRun: true });
+  const outcome = await executeKubeAction(kube, action, { dryRun: true, mayEvict });
   const record = dryRunRecord(outcome, at);
   if (!outcome.ok) {
     return { record };
@@ -87,13 +88,14 @@ export async function dryRunAction(
 /** Answers in words whether Kubernetes is reachable, and whether it accepts a server-side dry run of `action`. */
 export async function testKubernetes(
   kube: KubeClient | undefined,
-  action?: PlannedAction
+  action?: PlannedAction,
+  mayEvict?: EvictionPolicy
 ): Promise<KubernetesTestResponse> {
   if (!kube) {
     return { ok: false, message: `${KUBE_NOT_CONFIGURED}, or run the backend in a cluster` };
   }
   if (action && isKubeAction(action)) {
-    const outcome = await executeKubeAction(kube, action, { dryRun: true });
+    const outcome = await executeKubeAction(kube, action, { dryRun: true, mayEvict });
     return outcome.ok
       ? { ok: true, message: `Kubernetes at ${kube.server} accepts a server-side dry run: ${outcome.value.summary}` }
       : {

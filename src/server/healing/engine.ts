@@ -14,6 +14,7 @@ import { Executor } from './executor';
 import { Gates, type DecisionOutcome } from './gates';
 import { KubernetesAccess } from './kubernetesAccess';
 import { Lifecycle } from './lifecycle';
+import { evictionPolicy } from './limits';
 import { HealingMetrics } from './metrics';
 import { describeAction, planAction, policyMatches, type Plan } from './policies';
 import { HealingSettings } from './settings';
@@ -253,7 +254,8 @@ export class HealingEngine {
   }
 
   testKubernetes(action?: PlannedAction): Promise<KubernetesTestResponse> {
-    return testKubernetes(this.deps.kube, action);
+    const mayEvict = evictionPolicy(this.settings.limits().limits, this.actions, this.lifecycle.now());
+    return testKubernetes(this.deps.kube, action, mayEvict);
   }
 
   // ------------------------------------------------------------------------------------------

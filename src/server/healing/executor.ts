@@ -6,7 +6,7 @@ import type { EngineContext } from './context';
 import { dryRunAction } from './dryRun';
 import { executionResult, isKubeAction } from './kube';
 import { iso } from './lifecycle';
-import { checkLimits } from './limits';
+import { checkLimits, evictionPolicy } from './limits';
 import { describeAction } from './policies';
 import type { StoredAction } from './store/actions';
 
@@ -58,7 +58,14 @@ export class Executor {
     if (isKubeAction(action.action)) {
       // The proposal's dry run may be hours old: check again that the cluster accepts it now, and
       // that it would still make the change that was approved, not another one.
-      const dry = await dryRunAction(action.action, action.target, lifecycle.now(), kube, deps.notifier);
+      const dry = await dryRunAction(
+        action.action,
+        action.target,
+        lifecycle.now(),
+        kube,
+        deps.notifier,
+        evictionPolicy(limits, lifecycle.actions, lifecycle.now())
+      );
       const changed = supersededBecause(action, dry);
       if (changed) {
         await this.supersede(action, ['approved'], changed, dry.record);
@@ -100,6 +107,10 @@ export class Executor {
       const next = await this.ctx.repropose(lifecycle.get(action.id));
       lifecycle.actions.setReason(action.id, { kind: 'superseded', message: `${message}; ${next}` }, lifecycle.now());
     }
+  }
+
+  private evictionPolicy() {
+    return evictionPolicy(this.ctx.settings.limits().limits, this.lifecycle.actions, this.lifecycle.now());
   }
 
   /** Why the trigger is no longer true, or undefined when it still is. */
@@ -237,6 +248,8 @@ export class Executor {
         onProgress: (progress: DrainProgress) => lifecycle.actions.setProgress(action.id, progress, lifecycle.now()),
         // The kill switch stops a running drain before its next eviction.
         shouldStop: () => this.ctx.settings.killSwitchRefusal()?.message,
+        // The namespace limits as they are now hold for every pod a drain would evict.
+        mayEvict: this.evictionPolicy(),
       });
       result = executionResult(outcome);
       lifecycle.audit.append({
@@ -308,7 +321,7 @@ export class Executor {
     if (!kube || settings.killSwitchRefusal()) {
       return;
     }
-    const seen = await reconcile(kube, planned);
+    const seen = await reconcile(kube, planned, this.evictionPolicy());
     if (!seen.ok) {
       // Stays executing: the next tick tries again once Kubernetes answers.
       deps.logger.warn({ actionId: id, error: seen.error }, 'cannot reconcile an interrupted action yet');

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { KubeClient } from './client';
 import { deletePod, DeletePodResult } from './pods';
-import { drain, DrainProgress, DrainReport } from './drain';
+import { drain, DrainProgress, DrainReport, EvictionPolicy } from './drain';
 import { KubeError } from './errors';
 import { cordon, CordonResult, uncordon } from './nodes';
 import { restart, RestartResult, scale, ScaleResult } from './workloads';
@@ -60,6 +60,8 @@ export interface ExecuteOptions {
   onProgress?: (progress: DrainProgress) => void | Promise<void>;
   /** For a drain: asked before each eviction; a reason stops it there. */
   shouldStop?: () => string | undefined;
+  /** For a drain: namespaces whose pods stay where they are (skipped and reported). */
+  mayEvict?: EvictionPolicy;
 }
 
 export function executeKubeAction(
@@ -86,6 +88,7 @@ export function executeKubeAction(
         resume: options.resume,
         onProgress: options.onProgress,
         shouldStop: options.shouldStop,
+        mayEvict: options.mayEvict,
       });
   }
 }

@@ -292,6 +292,30 @@ describe('drain', () => {
     expect(h.clock.sleeps).toEqual([]);
   });
 
+  it('leaves the pods of namespaces it may not evict where they are, and says why', async () => {
+    h.kube.add(
+      web('web-1'),
+      pod({ namespace: 'kube-system', name: 'coredns-1', nodeName: 'n1', ownerKind: 'ReplicaSet' }),
+      pod({ namespace: 'kube-system', name: 'debug', nodeName: 'n1' })
+    );
+    const mayEvict = (namespace: string) => (namespace === 'kube-system' ? 'kube-system is denied' : undefined);
+    const dry = await drain(h.client, { node: 'n1', dryRun: true, mayEvict });
+    expect(dry.ok && dry.value).toMatchObject({
+      evicted: [expect.objectContaining({ name: 'web-1' })],
+      skipped: [
+        { namespace: 'kube-system', name: 'coredns-1', reason: 'namespace', why: 'kube-system is denied' },
+        { namespace: 'kube-system', name: 'debug', reason: 'namespace', why: 'kube-system is denied' },
+      ],
+      summary:
+        'drain of node n1 would evict 1 pod(s) (shop/web-1), skip 2 (left in place by the namespace limits: kube-system/coredns-1, kube-system/debug)',
+    });
+    const real = await drain(h.client, { node: 'n1', mayEvict });
+    expect(real.ok).toBe(true);
+    expect(evictedNames()).toEqual(['web-1', 'web-1']);
+    expect(h.kube.get('Pod', 'coredns-1', 'kube-system')).toBeDefined();
+    expect(h.kube.get('Pod', 'debug', 'kube-system')).toBeDefined();
+  });
+
   it('dry run reports the pods a budget blocks right now', async () => {
     h.kube.add(
       web('web-1'),
