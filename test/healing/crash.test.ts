@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deployment, node, pod } from '../kube/objects';
 import { KubeTestServer, RecordedRequest, startKubeTestServer } from '../kube/server';
-import { api, Backend, buildBackend, startBackend, until, writeConfig } from './backend';
+import { api, Backend, buildBackend, startBackend, stillWaitingFor, until, writeConfig } from './backend';
 
 const KUBE_TOKEN = 'kube-token';
 const CONFIG = `
@@ -35,6 +35,10 @@ beforeEach(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'fp-crash-'));
 });
 afterEach(async () => {
+  const waiting = stillWaitingFor();
+  if (waiting) {
+    console.error(`the test ended while waiting for ${waiting}`);
+  }
   await backend?.kill();
   backend = undefined;
   await kube.close();
