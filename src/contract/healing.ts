@@ -65,6 +65,8 @@ export const plannedActionSchema = z.discriminatedUnion('type', [
     replicas: z.number().int().min(0).optional(),
     delta: z.number().int().optional(),
     ceiling: z.number().int().min(1),
+    /** Pinned by the dry run: the count the change starts from; another count at execution supersedes it. */
+    expectReplicas: z.number().int().min(0).optional(),
   }),
   z.object({
     type: z.literal('restart'),
@@ -255,7 +257,9 @@ export type PutKillSwitchBody = z.infer<typeof putKillSwitchBodySchema>;
  * proposed → awaiting_approval → approved | rejected | expired; approved → executing →
  * succeeded | failed; succeeded → verified | not_recovered. Besides: `dry_run` (the policy's gate
  * is dry-run: recorded, never run), `blocked` (a safety limit refused it: see `reason`),
- * `cancelled` (its trigger was no longer true when it was about to run).
+ * `cancelled` (its trigger was no longer true when it was about to run), `superseded` (the cluster
+ * changed since the approval, so the approved change no longer applies: not run, and proposed
+ * again from what the cluster is now when its policy still applies).
  */
 export const actionStateSchema = z.enum([
   'proposed',
@@ -266,6 +270,7 @@ export const actionStateSchema = z.enum([
   'dry_run',
   'blocked',
   'cancelled',
+  'superseded',
   'executing',
   'succeeded',
   'failed',
@@ -292,6 +297,8 @@ export const reasonKindSchema = z.enum([
   'notification',
   'nothing-to-do',
   'reconcile',
+  /** The cluster is no longer what the approved dry run saw (another replica count, another pod, a node already cordoned). */
+  'superseded',
 ]);
 export type ReasonKind = z.infer<typeof reasonKindSchema>;
 
@@ -431,6 +438,8 @@ export const auditKindSchema = z.enum([
   /** An approved action waits for a limit to free (the node budget); it runs when it does. */
   'waiting',
   'cancelled',
+  /** The cluster changed since the approval: the approved change was not made (the reason says what changed). */
+  'superseded',
   'executing',
   'kubernetes',
   'succeeded',

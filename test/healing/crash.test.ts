@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deployment, node, pod } from '../kube/objects';
 import { KubeTestServer, RecordedRequest, startKubeTestServer } from '../kube/server';
-import { api, Backend, buildBackend, startBackend, until, writeConfig } from './backend';
+import { api, Backend, buildBackend, startBackend, stillWaitingFor, until, writeConfig } from './backend';
 
 const KUBE_TOKEN = 'kube-token';
 const CONFIG = `
@@ -35,6 +35,10 @@ beforeEach(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'fp-crash-'));
 });
 afterEach(async () => {
+  const waiting = stillWaitingFor();
+  if (waiting) {
+    console.error(`the test ended while waiting for ${waiting}`);
+  }
   await backend?.kill();
   backend = undefined;
   await kube.close();
@@ -49,7 +53,7 @@ const start = async () =>
     kubeToken: KUBE_TOKEN,
     config: writeConfig(dataDir, CONFIG),
   }));
-const real = (r: RecordedRequest) => r.method !== 'GET' && r.query.dryRun === undefined;
+const real = (r: RecordedRequest) => r.method !== 'GET' && !r.dryRun;
 const alert = (labels: Record<string, string>) => ({
   version: '4',
   status: 'firing',
@@ -88,13 +92,14 @@ describe('crash: the backend is killed with SIGKILL and restarted', () => {
     await start();
     const id = await propose({ alertname: 'Latency', severity: 'critical', namespace: 'shop', deployment: 'cart' });
     // The pre-execution dry run is held open; the process dies while the action is approved, not yet claimed.
-    kube.inject({ method: 'PATCH', path: /\/scale$/, delayMs: 400, times: 1 });
+    kube.inject({ method: 'PATCH', path: /\/scale$/, hold: true, times: 1 });
     const before = kube.requests.length;
     expect((await api(backend!, 'POST', `/api/actions/${id}/approve`, { comment: 'go' }, 'alice')).status).toBe(200);
     await until('the pre-execution dry run', () =>
-      kube.requests.slice(before).some((r) => r.method === 'PATCH' && r.query.dryRun === 'All')
+      kube.requests.slice(before).some((r) => r.method === 'PATCH' && r.dryRun)
     );
     await backend!.kill();
+    kube.release();
     await start();
     const action = await finalState(id);
     expect(action.state).toBe('succeeded');
@@ -107,13 +112,14 @@ describe('crash: the backend is killed with SIGKILL and restarted', () => {
     kube.add(deployment({ namespace: 'shop', name: 'cart', replicas: 3 }));
     await start();
     const id = await propose({ alertname: 'Latency', severity: 'critical', namespace: 'shop', deployment: 'cart' });
-    kube.inject({ method: 'PATCH', path: /\/scale$/, delayMs: 300 });
+    kube.inject({ method: 'PATCH', path: /\/scale$/, match: real, hold: true });
     await api(backend!, 'POST', `/api/actions/${id}/approve`, {}, 'alice');
     await until('the real scale request', () => kube.requests.some(real));
     await backend!.kill();
     // The API server finishes the request the dead process sent.
-    await until('the scale applied', () => kube.get('Deployment', 'cart', 'shop')!.spec!.replicas === 4);
     kube.clearFaults();
+    kube.release();
+    await until('the scale applied', () => kube.get('Deployment', 'cart', 'shop')!.spec!.replicas === 4);
     await start();
     const action = await finalState(id);
     expect(action.state).toBe('succeeded');
@@ -133,12 +139,13 @@ describe('crash: the backend is killed with SIGKILL and restarted', () => {
     await start();
     const id = await propose({ alertname: 'NodeUnhealthy', severity: 'high', node: 'n1' });
     // The second eviction is held open when the process dies; the API server still carries it out.
-    kube.inject({ method: 'POST', path: '/api/v1/namespaces/shop/pods/cart-2/eviction', delayMs: 300 });
+    kube.inject({ method: 'POST', path: '/api/v1/namespaces/shop/pods/cart-2/eviction', match: real, hold: true });
     await api(backend!, 'POST', `/api/actions/${id}/approve`, {}, 'alice');
     await until('the second eviction', () => kube.requests.some((r) => real(r) && r.path.endsWith('cart-2/eviction')));
     await backend!.kill();
-    await until('cart-2 evicted', () => !kube.get('Pod', 'cart-2', 'shop'));
     kube.clearFaults();
+    kube.release();
+    await until('cart-2 evicted', () => !kube.get('Pod', 'cart-2', 'shop'));
     await start();
     const action = await finalState(id);
     expect(action.state).toBe('succeeded');

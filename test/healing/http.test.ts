@@ -190,7 +190,9 @@ describe('admin and settings', () => {
     });
     expect(ok.json()).toEqual({
       ok: true,
-      message: expect.stringMatching(/accepts a server-side dry run: deployment shop\/cart: replicas 3 → 4/),
+      message: expect.stringMatching(
+        /accepts a server-side dry run: would scale deployment shop\/cart: replicas 3 → 4/
+      ),
     });
     s.kube.inject({ method: 'PATCH', path: /\/scale$/, status: 403 });
     const refused = await call('POST', '/api/admin/test/kubernetes', {
@@ -203,6 +205,20 @@ describe('admin and settings', () => {
       ),
     });
     expect((await call('POST', '/api/admin/test/kubernetes', {})).json().ok).toBe(true);
+    expect(realWrites(s)).toHaveLength(0);
+  });
+
+  it('testing a delete pinned to a pod uid deletes nothing', async () => {
+    s.kube.add(pod({ namespace: 'shop', name: 'cart-1', ownerKind: 'ReplicaSet' }));
+    const uid = s.kube.get('Pod', 'cart-1', 'shop')!.metadata.uid;
+    const tested = await call('POST', '/api/admin/test/kubernetes', {
+      action: { type: 'delete-pod', namespace: 'shop', name: 'cart-1', gracePeriodSeconds: 0, expectUid: uid },
+    });
+    expect(s.kube.get('Pod', 'cart-1', 'shop')?.metadata.uid).toBe(uid);
+    expect(tested.json()).toEqual({
+      ok: true,
+      message: expect.stringMatching(/accepts a server-side dry run: would delete pod shop\/cart-1 \(grace 0s\)/),
+    });
     expect(realWrites(s)).toHaveLength(0);
   });
 });

@@ -31,10 +31,11 @@ describe('default policies and the approval gate', () => {
       type: 'scale',
       target: { kind: 'deployment', namespace: 'shop', name: 'cart' },
       replicas: 4,
+      expectReplicas: 3,
       ceiling: 20,
     });
     expect(action.expiresAt).toBe(s.clock.now().getTime() + 3600_000);
-    expect(s.kube.writes().every((r) => r.query.dryRun === 'All')).toBe(true);
+    expect(s.kube.writes().every((r) => r.dryRun)).toBe(true);
     expect(replicas()).toBe(3);
     expect(auditKinds(id)).toEqual(['proposed', 'dry_run']);
   });
@@ -243,9 +244,15 @@ describe('failures, expiry and recovery', () => {
     await s.engine.idle();
     const action = s.engine.actions.get(id)!;
     expect(action.state).toBe('failed');
-    expect(action.reason!.message).toMatch(
-      /did not finish within 30s; pods left: shop\/db-0 \(blocked by a PodDisruptionBudget/
+    expect(action.reason!.message).toContain(
+      'did not finish within 30s; pods left: shop/db-0 (blocked by a PodDisruptionBudget: The disruption budget db needs 1 healthy pods and has 1 currently)'
     );
+    expect(action.dryRun!.pods!.blocked).toEqual([
+      expect.objectContaining({
+        name: 'db-0',
+        why: 'blocked by a PodDisruptionBudget: The disruption budget db needs 1 healthy pods and has 1 currently',
+      }),
+    ]);
     expect(action.result!.details).toMatchObject({ uncordoned: true, left: [{ name: 'db-0' }] });
     expect(s.kube.get('Node', 'n1')!.spec!.unschedulable).toBeFalsy();
     expect(s.engine.actions.heldNodes()).toEqual([]);

@@ -24,6 +24,9 @@ describe('rate limits', () => {
       await s.engine.onAnomaly(
         anomaly({ labels: { namespace: ns }, object: { kind: 'deployment', namespace: ns, name } })
       );
+      // Time moves only between anomalies, once what they started is done: requests time out on
+      // this clock, so moving it under a request in flight would be a Kubernetes that never answered.
+      await s.engine.idle();
       await s.clock.sleep(60);
     }
     await s.engine.idle();
@@ -172,6 +175,60 @@ describe('blast radius', () => {
     await s.engine.onAnomaly(anomaly());
     await s.engine.idle();
     expect(s.kube.get('Deployment', 'cart', 'shop')!.spec!.replicas).toBe(1);
+  });
+
+  it('a drain leaves pods in denied namespaces and in namespaces past their hourly limit where they are', async () => {
+    s = await setUp({
+      policies: [
+        { name: 'drain', match: { severities: ['high'] }, action: { type: 'drain' }, gate: 'approve' },
+        { name: 'restart', match: { severities: ['critical'] }, action: { type: 'restart' }, gate: 'auto' },
+      ],
+      limits: { maxActionsPerHourPerNamespace: 1 },
+    });
+    s.kube.add(
+      node('n1'),
+      pod({ namespace: 'shop', name: 'cart-1', nodeName: 'n1', ownerKind: 'ReplicaSet' }),
+      pod({ namespace: 'web', name: 'front-1', nodeName: 'n1', ownerKind: 'ReplicaSet' }),
+      pod({ namespace: 'kube-system', name: 'coredns-1', nodeName: 'n1', ownerKind: 'ReplicaSet' }),
+      pod({ namespace: 'kube-system', name: 'kube-proxy-n1', nodeName: 'n1', ownerKind: 'DaemonSet' })
+    );
+    // shop already had its one action this hour.
+    const [restart] = await s.engine.onAnomaly(anomaly());
+    await s.engine.idle();
+    expect(s.engine.actions.get(restart)!.state).toBe('succeeded');
+
+    const [id] = await s.engine.onAnomaly(anomaly({ severity: 'high', object: { kind: 'node', name: 'n1' } }));
+    const proposed = s.engine.actions.get(id)!;
+    expect(proposed.dryRun!.pods).toEqual({
+      evict: [{ namespace: 'web', name: 'front-1' }],
+      skip: [
+        {
+          namespace: 'shop',
+          name: 'cart-1',
+          why: '1 actions ran in namespace shop in the last hour; the limit is 1',
+        },
+        {
+          namespace: 'kube-system',
+          name: 'coredns-1',
+          why: 'namespace kube-system is denied in the safety limits: the engine does not evict there',
+        },
+        { namespace: 'kube-system', name: 'kube-proxy-n1', why: expect.stringContaining('DaemonSet') },
+      ],
+      blocked: [],
+    });
+    s.engine.approve(id, 'alice');
+    await s.engine.idle();
+    expect(s.engine.actions.get(id)!.state).toBe('succeeded');
+    expect(
+      realWrites(s)
+        .filter((r) => r.path.endsWith('/eviction'))
+        .map((r) => r.path)
+    ).toEqual(['/api/v1/namespaces/web/pods/front-1/eviction']);
+    expect(s.kube.get('Pod', 'coredns-1', 'kube-system')).toBeDefined();
+    expect(s.kube.get('Pod', 'cart-1', 'shop')).toBeDefined();
+    expect(s.engine.actions.get(id)!.result!.summary).toBe(
+      'node n1 drained: 1 pod(s) evicted, 3 skipped (shop/cart-1: namespace, kube-system/coredns-1: namespace, kube-system/kube-proxy-n1: daemonset)'
+    );
   });
 
   it('one node at a time: a second drain waits until the first node is given back', async () => {

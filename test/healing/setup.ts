@@ -72,5 +72,5 @@ export function anomaly(overrides: Partial<HealingTrigger> = {}): HealingTrigger
   };
 }
 
-/** Writes that could change the cluster: not dry runs. */
-export const realWrites = (s: Harness) => s.kube.writes().filter((r) => r.query.dryRun !== 'All');
+/** Writes that could change the cluster: not dry runs (wherever the request carries its dryRun). */
+export const realWrites = (s: Harness) => s.kube.realWrites();

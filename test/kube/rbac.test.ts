@@ -1,88 +1,138 @@
-// deploy/rbac.yaml against what the actions really send: every request they make is granted, and
-// nothing is granted that is not needed.
+// deploy/rbac.yaml against what the code really sends, in both variants (cluster-wide, and the
+// namespaced one its comment describes): every action, its dry run and its reconcile run against
+// a test server that enforces the file's RBAC, nothing is refused, and what was granted is exactly
+// what was used.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
-import { executeKubeAction, KubeAction } from '../../src/server/kubernetes';
+import { parse, parseAllDocuments } from 'yaml';
+import type { PlannedAction } from '../../src/contract/healing';
+import { dryRunAction, testKubernetes } from '../../src/server/healing/dryRun';
+import { executeKubeAction, type KubeAction } from '../../src/server/kubernetes';
 import { reconcile } from '../../src/server/kubernetes/reconcile';
-import { startHarness } from './harness';
+import { Harness, startHarness } from './harness';
 import { daemonSet, deployment, node, pod, statefulSet } from './objects';
+import { rbacFor } from './rbac';
 import { parsePath } from './server';
 
-interface Rule {
-  apiGroups: string[];
-  resources: string[];
-  verbs: string[];
+const deploy = (file: string) => readFileSync(join(__dirname, '../../deploy', file), 'utf8');
+const documents = parseAllDocuments(deploy('rbac.yaml')).map((d) => d.toJS());
+const account = parseAllDocuments(deploy('serviceaccount.yaml'))
+  .map((d) => d.toJS())
+  .find((d) => d.kind === 'ServiceAccount').metadata;
+
+/** The namespaced variant, made the way the comment in deploy/rbac.yaml tells an operator to. */
+function namespacedVariant(namespaces: string[]) {
+  const lines = deploy('rbac.yaml').split('\n');
+  const start = lines.findIndex((l) => l.startsWith('#   apiVersion:'));
+  const end = lines.findIndex((l, i) => i > start && !l.startsWith('#   '));
+  const template = parse(
+    lines
+      .slice(start, end)
+      .map((l) => l.slice(4))
+      .join('\n')
+  );
+  expect(template.kind).toBe('RoleBinding');
+  return [
+    ...documents.filter((d) => !(d.kind === 'ClusterRoleBinding' && d.roleRef.name === template.roleRef.name)),
+    ...namespaces.map((namespace) => ({ ...template, metadata: { ...template.metadata, namespace } })),
+  ];
 }
 
-const rules: Rule[] = parseAllDocuments(readFileSync(join(__dirname, '../../deploy/rbac.yaml'), 'utf8'))
-  .map((d) => d.toJS())
-  .filter((o) => o.kind === 'ClusterRole')
-  .flatMap((o) => o.rules);
+const cart = { kind: 'deployment', namespace: 'shop', name: 'cart' } as const;
 
-const granted = (group: string, resource: string, verb: string) =>
-  rules.some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb));
+/** Every Kubernetes request the healing code makes: each action's dry run (pinning it), the action, its reconcile; the connection test. */
+async function runEverything(h: Harness) {
+  h.kube.add(
+    deployment({ namespace: 'shop', name: 'cart', replicas: 2 }),
+    statefulSet({ namespace: 'shop', name: 'db', replicas: 1 }),
+    daemonSet({ namespace: 'shop', name: 'agent' }),
+    node('n1'),
+    node('n2'),
+    pod({ namespace: 'shop', name: 'cart-1', nodeName: 'n1', ownerKind: 'ReplicaSet' }),
+    // A namespace no policy acts in: the drain still evicts there, and waits for the pod to go.
+    pod({ namespace: 'monitoring', name: 'prometheus-0', nodeName: 'n1', ownerKind: 'StatefulSet' }),
+    pod({ namespace: 'shop', name: 'cart-2', nodeName: 'n2', ownerKind: 'ReplicaSet' })
+  );
+  h.kube.setPodTerminationReads(1);
+  const actions: PlannedAction[] = [
+    { type: 'scale', target: cart, delta: 1, ceiling: 5 },
+    { type: 'scale', target: { kind: 'statefulset', namespace: 'shop', name: 'db' }, replicas: 2, ceiling: 5 },
+    { type: 'restart', target: cart },
+    { type: 'restart', target: { kind: 'statefulset', namespace: 'shop', name: 'db' } },
+    { type: 'restart', target: { kind: 'daemonset', namespace: 'shop', name: 'agent' } },
+    { type: 'delete-pod', namespace: 'shop', name: 'cart-2' },
+    { type: 'cordon', node: 'n2' },
+    { type: 'uncordon', node: 'n2' },
+    { type: 'drain', node: 'n1' },
+    { type: 'uncordon', node: 'n1' },
+  ];
+  const failures: string[] = [];
+  for (const action of actions) {
+    const dry = await dryRunAction(action, 'target', 0, h.client);
+    if (dry.record.error) {
+      failures.push(`dry run of ${action.type}: ${dry.record.error.message}`);
+      continue;
+    }
+    const pinned = (dry.pinned ?? action) as KubeAction;
+    const done = await executeKubeAction(h.client, pinned);
+    if (!done.ok) {
+      failures.push(`${action.type}: ${done.error.message}`);
+    }
+    const seen = await reconcile(h.client, pinned);
+    if (!seen.ok) {
+      failures.push(`reconcile of ${action.type}: ${seen.error.message}`);
+    }
+  }
+  const connection = await testKubernetes(h.client);
+  if (!connection.ok) {
+    failures.push(`connection test: ${connection.message}`);
+  }
+  return failures;
+}
 
-it('grants every request the actions and reconciles make, without wildcards', async () => {
-  const h = await startHarness();
+const used = (h: Harness) =>
+  new Set(
+    h.kube.requests.map((r) => {
+      const route = parsePath(r.method, r.path)!;
+      return `${route.group}|${route.subresource ? `${route.resource}/${route.subresource}` : route.resource}|${route.verb}`;
+    })
+  );
+
+describe.each([
+  ['cluster-wide', documents],
+  ['namespaced (RoleBinding in shop only)', namespacedVariant(['shop'])],
+])('deploy/rbac.yaml, %s', (_variant, variant) => {
+  let h: Harness;
+  const rbac = rbacFor(variant, account);
+  beforeEach(async () => {
+    h = await startHarness({ authorize: rbac.authorize });
+  });
+  afterEach(() => h.kube.close());
+
+  it('grants every request the actions, their dry runs and reconciles make, and nothing else', async () => {
+    expect(await runEverything(h)).toEqual([]);
+    expect(h.kube.requests.filter((r) => r.status === 403)).toEqual([]);
+    expect([...rbac.granted()].sort()).toEqual([...used(h)].sort());
+    expect(variant.flatMap((d) => d.rules ?? []).flatMap((r: object) => Object.values(r).flat())).not.toContain('*');
+  });
+});
+
+it('the namespaced variant keeps the workload actions out of other namespaces', async () => {
+  const h = await startHarness({ authorize: rbacFor(namespacedVariant(['shop']), account).authorize });
   try {
-    h.kube.add(
-      deployment({ namespace: 'shop', name: 'cart', replicas: 2 }),
-      statefulSet({ namespace: 'shop', name: 'db', replicas: 1 }),
-      daemonSet({ namespace: 'shop', name: 'agent' }),
-      node('n1'),
-      pod({ namespace: 'shop', name: 'cart-1', nodeName: 'n1', ownerKind: 'ReplicaSet' }),
-      pod({ namespace: 'shop', name: 'cart-2', nodeName: 'n1', ownerKind: 'ReplicaSet' })
-    );
-    const actions: KubeAction[] = [
-      { type: 'scale', target: { kind: 'deployment', namespace: 'shop', name: 'cart' }, replicas: 3, ceiling: 5 },
-      { type: 'scale', target: { kind: 'statefulset', namespace: 'shop', name: 'db' }, replicas: 2, ceiling: 5 },
-      {
-        type: 'restart',
-        target: { kind: 'deployment', namespace: 'shop', name: 'cart' },
-        restartedAt: '2025-06-01T00:00:00Z',
-      },
-      {
-        type: 'restart',
-        target: { kind: 'statefulset', namespace: 'shop', name: 'db' },
-        restartedAt: '2025-06-01T00:00:00Z',
-      },
-      {
-        type: 'restart',
-        target: { kind: 'daemonset', namespace: 'shop', name: 'agent' },
-        restartedAt: '2025-06-01T00:00:00Z',
-      },
-      { type: 'delete-pod', namespace: 'shop', name: 'cart-1' },
-      { type: 'drain', node: 'n1' },
-      { type: 'uncordon', node: 'n1' },
-      { type: 'delete-pod', namespace: 'shop', name: 'cart-1', expectUid: 'x' },
-    ];
-    for (const action of actions) {
-      await executeKubeAction(h.client, action, { dryRun: true });
-      await executeKubeAction(h.client, action);
-      await reconcile(h.client, action);
-    }
-    const used = new Set(
-      h.kube.requests.map((r) => {
-        const route = parsePath(r.method, r.path)!;
-        return `${route.group}|${route.subresource ? `${route.resource}/${route.subresource}` : route.resource}|${route.verb}`;
-      })
-    );
-    for (const key of used) {
-      const [group, resource, verb] = key.split('|');
-      expect({ key, granted: granted(group, resource, verb) }).toEqual({ key, granted: true });
-    }
-    const all = rules.flatMap((r) => [...r.apiGroups, ...r.resources, ...r.verbs]);
-    expect(all).not.toContain('*');
-    // Granted beyond what is exercised here: only reading PodDisruptionBudgets, for the drain proposal.
-    const grantedKeys = rules.flatMap((r) =>
-      r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}|${res}|${v}`)))
-    );
-    expect(grantedKeys.filter((k) => !used.has(k)).sort()).toEqual([
-      'policy|poddisruptionbudgets|get',
-      'policy|poddisruptionbudgets|list',
-    ]);
+    h.kube.add(deployment({ namespace: 'payments', name: 'api', replicas: 2 }));
+    const outcome = await executeKubeAction(h.client, {
+      type: 'scale',
+      target: { kind: 'deployment', namespace: 'payments', name: 'api' },
+      delta: 1,
+      ceiling: 5,
+    });
+    expect(!outcome.ok && outcome.error).toMatchObject({
+      kind: 'forbidden',
+      message:
+        'Kubernetes refused: the service account system:serviceaccount:failureprophet:failureprophet cannot get deployments/scale (API group apps) in namespace payments; grant it in deploy/rbac.yaml',
+    });
   } finally {
     await h.kube.close();
   }

@@ -1,7 +1,7 @@
 // The test server's own contract: what a real API server would answer, checked with plain fetch.
 
 import { deployment, pod, podDisruptionBudget } from './objects';
-import { KubeTestServer, startKubeTestServer } from './server';
+import { KubeTestServer, parsePath, startKubeTestServer } from './server';
 
 let kube: KubeTestServer;
 beforeEach(async () => {
@@ -47,8 +47,13 @@ describe('Kubernetes API test server', () => {
       details: { causes: [{ field: 'spec.replicas' }] },
     });
     expect(
-      (await send('PATCH', `${scalePath}?dryRun=Yes`, { spec: { replicas: 1 } }, 'application/merge-patch+json')).status
-    ).toBe(400);
+      (await send('PATCH', `${scalePath}?dryRun=Yes`, { spec: { replicas: 1 } }, 'application/merge-patch+json')).body
+    ).toMatchObject({
+      code: 422,
+      reason: 'Invalid',
+      message:
+        'PatchOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"Yes"}: supported values: "All"',
+    });
     expect((await send('PATCH', scalePath, { spec: { replicas: 1 } }, 'application/json')).status).toBe(415);
     expect(
       (
@@ -120,5 +125,171 @@ describe('Kubernetes API test server', () => {
     } finally {
       await guarded.close();
     }
+  });
+});
+
+describe('delete options and preconditions, as kube-apiserver reads them', () => {
+  const podPath = '/api/v1/namespaces/shop/pods/web-1';
+  const uid = () => kube.get('Pod', 'web-1', 'shop')!.metadata.uid;
+
+  it('a DELETE with a body ignores dryRun and gracePeriodSeconds in the query: the pod is deleted', async () => {
+    const answer = await send('DELETE', `${podPath}?dryRun=All&gracePeriodSeconds=0`, {
+      preconditions: { uid: uid() },
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body.metadata.deletionGracePeriodSeconds).toBe(30);
+    expect(kube.get('Pod', 'web-1', 'shop')).toBeUndefined();
+    expect(kube.requests[0].dryRun).toBe(false);
+  });
+
+  it('honours dryRun and gracePeriodSeconds from the body, and from the query only without a body', async () => {
+    const dry = await send('DELETE', podPath, {
+      dryRun: ['All'],
+      gracePeriodSeconds: 5,
+      preconditions: { uid: uid() },
+    });
+    expect(dry.body.metadata.deletionGracePeriodSeconds).toBe(5);
+    expect(kube.get('Pod', 'web-1', 'shop')).toBeDefined();
+    expect((await send('DELETE', `${podPath}?dryRun=All`)).status).toBe(200);
+    expect(kube.get('Pod', 'web-1', 'shop')).toBeDefined();
+    expect(kube.requests.map((r) => r.dryRun)).toEqual([true, true]);
+    expect(kube.realWrites()).toEqual([]);
+  });
+
+  it('refuses a dryRun other than All with 422, from the body or the query', async () => {
+    expect((await send('DELETE', podPath, { dryRun: ['Yes'] })).body).toMatchObject({
+      code: 422,
+      message:
+        'DeleteOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"Yes"}: supported values: "All"',
+      details: { causes: [{ reason: 'FieldValueNotSupported', field: 'dryRun' }] },
+    });
+    expect((await send('DELETE', `${podPath}?dryRun=true`)).status).toBe(422);
+    expect(kube.get('Pod', 'web-1', 'shop')).toBeDefined();
+  });
+
+  it('a uid or resourceVersion precondition that does not hold is a 409 Conflict', async () => {
+    const stored = kube.get('Pod', 'web-1', 'shop')!;
+    expect((await send('DELETE', podPath, { preconditions: { uid: 'other' } })).body).toMatchObject({
+      code: 409,
+      reason: 'Conflict',
+      message: `Operation cannot be fulfilled on Pod "web-1": the UID in the precondition (other) does not match the UID in record (${stored.metadata.uid}). The object might have been deleted and then recreated`,
+      details: { name: 'web-1', kind: 'Pod' },
+    });
+    expect((await send('DELETE', podPath, { preconditions: { resourceVersion: '1' } })).body).toMatchObject({
+      code: 409,
+      message: expect.stringContaining(
+        `the ResourceVersion in the precondition (1) does not match the ResourceVersion in record (${stored.metadata.resourceVersion})`
+      ),
+    });
+    expect(kube.get('Pod', 'web-1', 'shop')).toBeDefined();
+  });
+});
+
+describe('evictions, as pkg/registry/core/pod/storage/eviction.go handles them', () => {
+  const evictionPath = (name: string) => `/api/v1/namespaces/shop/pods/${name}/eviction`;
+  const eviction = (name: string, deleteOptions?: object) => ({
+    apiVersion: 'policy/v1',
+    kind: 'Eviction',
+    metadata: { name, namespace: 'shop' },
+    ...(deleteOptions ? { deleteOptions } : {}),
+  });
+  beforeEach(() => kube.remove('PodDisruptionBudget', 'web', 'shop'));
+
+  it('the name in the body must be the one in the URL', async () => {
+    expect((await send('POST', evictionPath('web-1'), eviction('web-2'))).body).toMatchObject({
+      code: 400,
+      message: 'name in URL does not match name in Eviction object',
+    });
+  });
+
+  it('takes dryRun from the delete options, or from the query when they carry none; both must agree', async () => {
+    expect((await send('POST', evictionPath('web-1'), eviction('web-1', { dryRun: ['All'] }))).status).toBe(201);
+    expect((await send('POST', `${evictionPath('web-1')}?dryRun=All`, eviction('web-1', {}))).status).toBe(201);
+    expect(kube.get('Pod', 'web-1', 'shop')).toBeDefined();
+    expect(
+      (await send('POST', `${evictionPath('web-1')}?dryRun=All`, eviction('web-1', { dryRun: ['Yes'] }))).body
+    ).toMatchObject({
+      code: 500,
+      message: 'Non-matching dry-run options in request and content: [All] and [Yes]',
+    });
+    expect(kube.get('Pod', 'web-1', 'shop')).toBeDefined();
+    expect(kube.requests.map((r) => r.dryRun)).toEqual([true, true, true]);
+  });
+
+  it('honours the uid precondition of the delete options', async () => {
+    const answer = await send('POST', evictionPath('web-1'), eviction('web-1', { preconditions: { uid: 'other' } }));
+    expect(answer.body).toMatchObject({ code: 409, reason: 'Conflict' });
+    expect(kube.get('Pod', 'web-1', 'shop')).toBeDefined();
+  });
+
+  it('lets an unready pod go while its budget is met, and a pending one whatever the budget', async () => {
+    kube.add(
+      pod({ namespace: 'shop', name: 'web-2', labels: { app: 'web' }, ownerKind: 'ReplicaSet' }),
+      { ...pod({ namespace: 'shop', name: 'web-3', labels: { app: 'web' }, ownerKind: 'ReplicaSet' }), status: {} },
+      pod({ namespace: 'shop', name: 'web-4', labels: { app: 'web' }, ownerKind: 'ReplicaSet', phase: 'Pending' }),
+      podDisruptionBudget({ namespace: 'shop', name: 'web', matchLabels: { app: 'web' }, minAvailable: 3 })
+    );
+    // web-1, web-2 and web-4 count as healthy (Ready): 3 of 3 needed, no disruption allowed.
+    expect((await send('POST', evictionPath('web-1'), eviction('web-1'))).status).toBe(429);
+    expect((await send('POST', evictionPath('web-3'), eviction('web-3'))).status).toBe(201);
+    expect((await send('POST', evictionPath('web-4'), eviction('web-4'))).status).toBe(201);
+    expect(kube.get('Pod', 'web-3', 'shop')).toBeUndefined();
+    expect(kube.get('Pod', 'web-4', 'shop')).toBeUndefined();
+  });
+
+  it('an unready pod is still refused while its budget is not met', async () => {
+    kube.add(
+      { ...pod({ namespace: 'shop', name: 'web-3', labels: { app: 'web' }, ownerKind: 'ReplicaSet' }), status: {} },
+      podDisruptionBudget({ namespace: 'shop', name: 'web', matchLabels: { app: 'web' }, minAvailable: 2 })
+    );
+    expect((await send('POST', evictionPath('web-3'), eviction('web-3'))).body).toMatchObject({
+      code: 429,
+      details: { causes: [{ message: 'The disruption budget web needs 2 healthy pods and has 1 currently' }] },
+    });
+  });
+});
+
+describe('test controls', () => {
+  it("RBAC: a request the authorizer refuses gets the API server's 403", async () => {
+    const guarded = await startKubeTestServer({ authorize: (r) => r.verb === 'get' });
+    try {
+      guarded.add(pod({ namespace: 'shop', name: 'web-1' }));
+      const path = '/api/v1/namespaces/shop/pods/web-1';
+      expect((await fetch(guarded.url + path)).status).toBe(200);
+      const refused = await fetch(guarded.url + path, { method: 'DELETE' });
+      expect(await refused.json()).toMatchObject({
+        code: 403,
+        message:
+          'pods "web-1" is forbidden: User "system:serviceaccount:failureprophet:failureprophet" cannot delete resource "pods" in API group "" in the namespace "shop"',
+      });
+      expect(guarded.get('Pod', 'web-1', 'shop')).toBeDefined();
+      expect(guarded.requests.map((r) => r.status)).toEqual([200, 403]);
+    } finally {
+      await guarded.close();
+    }
+  });
+
+  it('holds a request until released, then handles it', async () => {
+    let arrived!: () => void;
+    const arrival = new Promise<void>((resolve) => (arrived = resolve));
+    kube.inject({ method: 'PATCH', path: scalePath, hold: true, times: 1, sideEffect: () => arrived() });
+    const pending = send('PATCH', scalePath, { spec: { replicas: 5 } }, 'application/merge-patch+json');
+    await arrival;
+    expect(kube.get('Deployment', 'cart', 'shop')!.spec!.replicas).toBe(3);
+    kube.release();
+    expect((await pending).status).toBe(200);
+    expect(kube.get('Deployment', 'cart', 'shop')!.spec!.replicas).toBe(5);
+  });
+
+  it('parses request paths into the RBAC terms the API server authorizes', () => {
+    expect(parsePath('POST', '/api/v1/namespaces/shop/pods/web-1/eviction')).toMatchObject({
+      group: '',
+      resource: 'pods',
+      subresource: 'eviction',
+      namespace: 'shop',
+      name: 'web-1',
+      verb: 'create',
+    });
+    expect(parsePath('GET', '/api/v1/pods')).toMatchObject({ resource: 'pods', verb: 'list', namespace: undefined });
   });
 });

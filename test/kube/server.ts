@@ -1,17 +1,42 @@
 // A Kubernetes API test server: the real paths, verbs and JSON for the objects the healing actions
-// touch, with dryRun=All, resourceVersion conflicts, PodDisruptionBudgets on eviction, injected
-// errors and delays, and a record of every request, so tests assert what reached the "cluster".
+// touch, with server-side dry runs, delete options and preconditions, resourceVersion conflicts,
+// PodDisruptionBudgets on eviction, RBAC, injected errors and held requests, and a record of every
+// request, so tests assert what reached the "cluster".
 //
 //   const kube = await startKubeTestServer();
 //   kube.add(deployment({ namespace: 'shop', name: 'cart', replicas: 3 }));
 //   kube.inject({ method: 'PATCH', path: /\/scale$/, status: 403 });
 //   ... kube.requests ... await kube.close();
+//
+// Where the double is strict, it follows kube-apiserver's source (checked with the search tool):
+// - DELETE (staging/src/k8s.io/apiserver/pkg/endpoints/handlers/delete.go, DeleteResource): when
+//   the request has a body, DeleteOptions are decoded from the body alone and the query string
+//   (dryRun, gracePeriodSeconds) is ignored; without a body they come from the query. Then
+//   ValidateDeleteOptions (apimachinery/pkg/apis/meta/v1/validation) answers 422 Invalid for a
+//   dryRun value other than "All", as ValidatePatchOptions does for PATCH.
+// - Preconditions (apiserver/pkg/registry/rest/delete.go, BeforeDelete): a uid or resourceVersion
+//   that does not match the stored object is a 409 Conflict, worded as below.
+// - Eviction (pkg/registry/core/pod/storage/eviction.go): the name in the body must match the URL
+//   (400); the query's dryRun is copied into deleteOptions when those carry none, and differing
+//   values are an error (propagateDryRun); terminal, pending or terminating pods skip the budget; an
+//   unready pod passes when the budget is met; otherwise no disruption allowed is a 429 whose
+//   details.causes carry the budget's own words.
 
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { KubeObject } from './objects';
 import { jsonPatch, mergePatch, PatchError } from './patch';
-import { conflict, injectedStatus, invalid, KubeStatus, notFound, pdbBlocked, ResourceRef, status } from './status';
+import {
+  conflict,
+  forbidden,
+  injectedStatus,
+  invalid,
+  KubeStatus,
+  notFound,
+  pdbBlocked,
+  ResourceRef,
+  status,
+} from './status';
 
 export interface RecordedRequest {
   method: string;
@@ -20,17 +45,24 @@ export interface RecordedRequest {
   contentType?: string;
   authorization?: string;
   body?: unknown;
+  /** Whether a real API server takes it as a dry run: from the query, or for a DELETE with a body from that body alone. */
+  dryRun: boolean;
+  /** The status code it was answered with; undefined while held or when the client went away first. */
+  status?: number;
 }
 
 export interface Fault {
   method?: string;
   /** Matched against the path without the query string. */
   path: string | RegExp;
-  /** Answer with this code and a Status worded for the request; omit to only delay. */
+  /** Further condition on the request, e.g. only the real request, not its dry run. */
+  match?: (request: RecordedRequest) => boolean;
+  /** Answer with this code and a Status worded for the request; omit to hold or only run the side effect. */
   status?: number;
   /** A Status body of one's own instead of the generated one. */
   body?: KubeStatus;
-  delayMs?: number;
+  /** Keep the request open, unanswered, until `release()`; then it is handled as usual. */
+  hold?: boolean;
   /** Runs when the fault matches, before the request is answered: "meanwhile, someone else...". */
   sideEffect?: () => void;
   /** How many matching requests it applies to; every one when omitted. */
@@ -42,13 +74,17 @@ export interface KubeTestServerOptions {
   token?: string;
   /** The user named in 403 messages. */
   user?: string;
+  /** RBAC: false refuses the request with the API server's 403 (see test/kube/rbac.ts). */
+  authorize?: (request: Route) => boolean;
 }
 
 export interface KubeTestServer {
   url: string;
   requests: RecordedRequest[];
-  /** Requests that could change something (every verb but GET). */
+  /** Requests that could change something (every verb but GET), dry runs included. */
   writes(): RecordedRequest[];
+  /** Writes a real API server would carry out: not dry runs. */
+  realWrites(): RecordedRequest[];
   add(...objects: KubeObject[]): void;
   /** A copy of the stored object, or undefined. Kind as in the object: 'Deployment', 'Pod', ... */
   get(kind: string, name: string, namespace?: string): KubeObject | undefined;
@@ -56,6 +92,8 @@ export interface KubeTestServer {
   remove(kind: string, name: string, namespace?: string): void;
   inject(fault: Fault): void;
   clearFaults(): void;
+  /** Lets every held request go on. */
+  release(): void;
   /** A deleted or evicted pod stays visible (terminating) for this many GETs of it; 0 by default. */
   setPodTerminationReads(reads: number): void;
   close(): Promise<void>;
@@ -81,6 +119,13 @@ class HttpError extends Error {
 export interface Route extends ResourceRef {
   key: string;
   verb: string;
+}
+
+/** The DeleteOptions fields the API server honours for the actions' deletes and evictions. */
+interface DeleteOptions {
+  dryRun?: string[];
+  gracePeriodSeconds?: number;
+  preconditions?: { uid?: string; resourceVersion?: string };
 }
 
 /** The RBAC terms (group, resource/subresource, verb) of a request path, as the API server authorizes it. */
@@ -112,6 +157,18 @@ export function parsePath(method: string, path: string): Route | undefined {
   };
 }
 
+/** Where kube-apiserver reads dryRun from, per request (see the notes at the top). */
+function takenAsDryRun(method: string, params: URLSearchParams, body: unknown): boolean {
+  const options = body as { dryRun?: string[]; deleteOptions?: { dryRun?: string[] } } | undefined;
+  if (method === 'DELETE' && body !== undefined) {
+    return (options?.dryRun ?? []).length > 0;
+  }
+  if (method === 'POST' && (options?.deleteOptions?.dryRun ?? []).length > 0) {
+    return true;
+  }
+  return params.getAll('dryRun').length > 0;
+}
+
 function matchesLabels(labels: Record<string, string> | undefined, selector: Record<string, string>): boolean {
   return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 }
@@ -136,6 +193,7 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
   const stores = new Map<string, Map<string, KubeObject>>(Object.values(storeKeys).map((k) => [k, new Map()]));
   const requests: RecordedRequest[] = [];
   const faults: Array<Fault & { used: number }> = [];
+  const held: Array<() => void> = [];
   // uid of a pod being deleted → how many more reads still see it.
   const terminating = new Map<string, number>();
   let terminationReads = 0;
@@ -265,8 +323,10 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
   function deletePod(pod: KubeObject, gracePeriodSeconds: number | undefined, dryRun: boolean): KubeObject {
     const deleted = structuredClone(pod);
     deleted.metadata.deletionTimestamp ??= new Date().toISOString();
+    // Negative grace periods are taken as 1s on the delete path (BeforeDelete).
+    const grace = gracePeriodSeconds ?? (pod.spec?.terminationGracePeriodSeconds as number | undefined);
     (deleted.metadata as Record<string, unknown>).deletionGracePeriodSeconds =
-      gracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds;
+      grace !== undefined && grace < 0 ? 1 : grace;
     if (dryRun) {
       return deleted;
     }
@@ -279,23 +339,75 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
     return deleted;
   }
 
-  function checkUidPrecondition(pod: KubeObject, options: { preconditions?: { uid?: string } } | undefined) {
-    const uid = options?.preconditions?.uid;
-    if (uid && uid !== pod.metadata.uid) {
+  /** dryRun values as ValidateDryRun checks them: only "All"; anything else is 422 for the options kind. */
+  function validateDryRun(optionsKind: string, dryRun: string[]) {
+    const bad = dryRun.filter((v) => v !== 'All');
+    if (bad.length > 0) {
+      const value = `[]string{${dryRun.map((v) => JSON.stringify(v)).join(', ')}}`;
       throw new HttpError(
-        status(409, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${pod.metadata.uid}`, {
-          name: pod.metadata.name,
-          kind: 'pods',
-        })
+        invalid(
+          optionsKind,
+          { group: 'meta.k8s.io', resource: '', name: '' },
+          'dryRun',
+          `Unsupported value: ${value}: supported values: "All"`,
+          'FieldValueNotSupported'
+        )
       );
     }
   }
 
-  function evict(route: Route, body: unknown, dryRun: boolean): KubeStatus {
-    const eviction = body as {
-      kind?: string;
-      deleteOptions?: { gracePeriodSeconds?: number; preconditions?: { uid?: string } };
-    };
+  /** The dryRun a request's query carries (PATCH, PUT and POST take their options from the query). */
+  function queryDryRun(optionsKind: string, params: URLSearchParams): string[] {
+    const dryRun = params.getAll('dryRun');
+    validateDryRun(optionsKind, dryRun);
+    return dryRun;
+  }
+
+  /** DeleteOptions as DeleteResource reads them: from the body when there is one, else from the query. */
+  function deleteOptions(params: URLSearchParams, body: unknown): DeleteOptions {
+    if (body === undefined) {
+      const grace = params.get('gracePeriodSeconds');
+      return { dryRun: params.getAll('dryRun'), gracePeriodSeconds: grace === null ? undefined : Number(grace) };
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new HttpError(status(400, `couldn't get version/kind; json parse error: ${JSON.stringify(body)}`));
+    }
+    return body as DeleteOptions;
+  }
+
+  /** BeforeDelete's precondition check, worded as the API server words it. */
+  function checkPreconditions(pod: KubeObject, options: DeleteOptions) {
+    const { uid, resourceVersion } = options.preconditions ?? {};
+    const conflictWith = (why: string) =>
+      new HttpError(
+        status(409, `Operation cannot be fulfilled on Pod "${pod.metadata.name}": ${why}`, {
+          name: pod.metadata.name,
+          kind: 'Pod',
+        })
+      );
+    if (uid !== undefined && uid !== pod.metadata.uid) {
+      throw conflictWith(
+        `the UID in the precondition (${uid}) does not match the UID in record (${pod.metadata.uid}). The object might have been deleted and then recreated`
+      );
+    }
+    if (resourceVersion !== undefined && resourceVersion !== pod.metadata.resourceVersion) {
+      throw conflictWith(
+        `the ResourceVersion in the precondition (${resourceVersion}) does not match the ResourceVersion in record (${pod.metadata.resourceVersion}). The object might have been modified`
+      );
+    }
+  }
+
+  /** The pod store's Delete: validation, preconditions, then the (dry-run or real) deletion. */
+  function deleteWith(pod: KubeObject, options: DeleteOptions): KubeObject {
+    const dryRun = options.dryRun ?? [];
+    validateDryRun('DeleteOptions', dryRun);
+    checkPreconditions(pod, options);
+    return deletePod(pod, options.gracePeriodSeconds, dryRun.length > 0);
+  }
+
+  function evict(route: Route, params: URLSearchParams, body: unknown, record: RecordedRequest): KubeStatus {
+    const fromQuery = queryDryRun('CreateOptions', params);
+    const eviction = body as { kind?: string; metadata?: { name?: string }; deleteOptions?: DeleteOptions };
     if (eviction?.kind !== 'Eviction') {
       throw new HttpError(
         status(
@@ -304,10 +416,33 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
         )
       );
     }
+    if (eviction.metadata?.name !== route.name) {
+      throw new HttpError(status(400, 'name in URL does not match name in Eviction object'));
+    }
+    // propagateDryRun: the query's dryRun goes into delete options that carry none; both must agree.
+    const options: DeleteOptions = { ...eviction.deleteOptions };
+    const fromBody = options.dryRun ?? [];
+    if (fromBody.length === 0) {
+      options.dryRun = fromQuery;
+    } else if (fromQuery.length > 0 && JSON.stringify(fromQuery) !== JSON.stringify(fromBody)) {
+      throw new HttpError(
+        status(
+          500,
+          `Non-matching dry-run options in request and content: [${fromQuery.join(' ')}] and [${fromBody.join(' ')}]`,
+          undefined,
+          'Unknown'
+        )
+      );
+    }
     const pod = lookup({ ...route, subresource: undefined });
-    checkUidPrecondition(pod, eviction.deleteOptions);
-    // A pod already being deleted may be evicted whatever its budget says.
-    if (!pod.metadata.deletionTimestamp) {
+    const phase = pod.status?.phase as string | undefined;
+    // canIgnorePDB: a terminal, pending or terminating pod is deleted whatever its budget says.
+    const ignoresBudget =
+      phase === 'Succeeded' ||
+      phase === 'Failed' ||
+      phase === 'Pending' ||
+      pod.metadata.deletionTimestamp !== undefined;
+    if (!ignoresBudget) {
       const budgets = [...storeOf('PodDisruptionBudget').values()].filter(
         (pdb) =>
           pdb.metadata.namespace === pod.metadata.namespace &&
@@ -326,19 +461,22 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
       }
       if (budgets.length === 1) {
         const budget = pdbStatus(budgets[0]);
-        if (budget.disruptionsAllowed <= 0 && isReady(pod)) {
+        // An unready pod does not count as healthy: evicting it costs nothing while the budget is met.
+        const unreadyAndMet =
+          !isReady(pod) && budget.currentHealthy >= budget.desiredHealthy && budget.desiredHealthy > 0;
+        if (!unreadyAndMet && budget.disruptionsAllowed <= 0) {
           throw new HttpError(pdbBlocked(budgets[0].metadata.name, budget.desiredHealthy, budget.currentHealthy));
         }
       }
-      deletePod(pod, eviction.deleteOptions?.gracePeriodSeconds, dryRun);
     }
+    deleteWith(pod, options);
     return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
   }
 
   function list(route: Route, query: Record<string, string>) {
     const fields = parseSelector(query.fieldSelector);
     for (const field of Object.keys(fields)) {
-      if (field !== 'spec.nodeName' && field !== 'metadata.name') {
+      if (!['spec.nodeName', 'metadata.name', 'metadata.namespace'].includes(field)) {
         throw new HttpError(status(400, `field label not supported: ${field}`));
       }
     }
@@ -347,6 +485,7 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
       .filter((o) => !route.namespace || o.metadata.namespace === route.namespace)
       .filter((o) => !fields['spec.nodeName'] || o.spec?.nodeName === fields['spec.nodeName'])
       .filter((o) => !fields['metadata.name'] || o.metadata.name === fields['metadata.name'])
+      .filter((o) => !fields['metadata.namespace'] || o.metadata.namespace === fields['metadata.namespace'])
       .filter((o) => matchesLabels(o.metadata.labels, labels))
       .map((o) => withStatus(route.key, o));
     const kind = Object.entries(storeKeys).find(([, key]) => key === route.key)?.[0] ?? 'Unknown';
@@ -358,17 +497,9 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
     };
   }
 
-  function handle(
-    method: string,
-    route: Route,
-    query: Record<string, string>,
-    contentType: string | undefined,
-    body: unknown
-  ): [number, unknown] {
-    const dryRun = query.dryRun !== undefined;
-    if (dryRun && query.dryRun !== 'All') {
-      throw new HttpError(status(400, `dryRun: Unsupported value: "${query.dryRun}": supported values: "All"`));
-    }
+  function handle(route: Route, params: URLSearchParams, record: RecordedRequest): [number, unknown] {
+    const { method, contentType, body } = record;
+    const query = Object.fromEntries(params);
     const store = stores.get(route.key);
     if (!store) {
       throw new HttpError(status(404, 'the server could not find the requested resource', undefined, 'NotFound'));
@@ -381,6 +512,7 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
         );
       }
     };
+    const writeDryRun = () => queryDryRun(method === 'PATCH' ? 'PatchOptions' : 'UpdateOptions', params).length > 0;
 
     if (!route.name) {
       allowed(method === 'GET');
@@ -393,6 +525,7 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
       if (method === 'GET') {
         return [200, scale];
       }
+      const dryRun = writeDryRun();
       const next = method === 'PATCH' ? applyPatch(scale, contentType, body) : (body as KubeObject);
       checkPrecondition(route, workload, next);
       const replicas = next.spec?.replicas;
@@ -417,21 +550,17 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
     }
     if (route.subresource === 'eviction') {
       allowed(route.key === '/pods' && method === 'POST');
-      return [201, evict(route, body, dryRun)];
+      return [201, evict(route, params, body, record)];
     }
     allowed(route.subresource === undefined);
     if (method === 'GET') {
       return [200, withStatus(route.key, route.key === '/pods' ? readPod(route) : lookup(route))];
     }
     if (method === 'DELETE' && route.key === '/pods') {
-      const pod = lookup(route);
-      const options = body as { gracePeriodSeconds?: number; preconditions?: { uid?: string } } | undefined;
-      checkUidPrecondition(pod, options);
-      const grace =
-        query.gracePeriodSeconds !== undefined ? Number(query.gracePeriodSeconds) : options?.gracePeriodSeconds;
-      return [200, deletePod(pod, grace, dryRun)];
+      return [200, deleteWith(lookup(route), deleteOptions(params, body))];
     }
     if (method === 'PATCH' && route.key !== '/pods' && route.key !== 'policy/poddisruptionbudgets') {
+      const dryRun = writeDryRun();
       const current = lookup(route);
       const next = applyPatch(current, contentType, body);
       checkPrecondition(route, current, next);
@@ -465,14 +594,22 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
       // Kept as text: the record shows what arrived, the handler answers 400 if it matters.
     }
     const method = req.method ?? 'GET';
-    const query = Object.fromEntries(url.searchParams);
-    const contentType = req.headers['content-type'];
-    requests.push({ method, path: url.pathname, query, contentType, authorization: req.headers.authorization, body });
+    const record: RecordedRequest = {
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      contentType: req.headers['content-type'],
+      authorization: req.headers.authorization,
+      body,
+      dryRun: takenAsDryRun(method, url.searchParams, body),
+    };
+    requests.push(record);
 
     const send = (code: number, payload: unknown) => {
       if (res.destroyed) {
         return;
       }
+      record.status = code;
       res.writeHead(code, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify(payload));
     };
@@ -483,14 +620,14 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
       (f) =>
         (f.times === undefined || f.used < f.times) &&
         (!f.method || f.method === method) &&
-        (typeof f.path === 'string' ? f.path === url.pathname : f.path.test(url.pathname))
+        (typeof f.path === 'string' ? f.path === url.pathname : f.path.test(url.pathname)) &&
+        (!f.match || f.match(record))
     );
     if (fault) {
       fault.used += 1;
       fault.sideEffect?.();
-      if (fault.delayMs) {
-        // Unref'd: a delay still pending when the test closes the server must not keep Jest alive.
-        await new Promise((resolve) => setTimeout(resolve, fault.delayMs).unref());
+      if (fault.hold) {
+        await new Promise<void>((resolve) => held.push(resolve));
       }
       if (fault.status) {
         send(fault.status, fault.body ?? injectedStatus(fault.status, ref, ref.verb, user));
@@ -505,8 +642,12 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
       send(404, status(404, 'the server could not find the requested resource', undefined, 'NotFound'));
       return;
     }
+    if (options.authorize && !options.authorize(route)) {
+      send(403, forbidden(route, route.verb, user));
+      return;
+    }
     try {
-      const [code, payload] = handle(method, route, query, contentType, body);
+      const [code, payload] = handle(route, url.searchParams, record);
       send(code, payload);
     } catch (err) {
       if (err instanceof HttpError) {
@@ -527,6 +668,7 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
     url: `http://127.0.0.1:${port}`,
     requests,
     writes: () => requests.filter((r) => r.method !== 'GET'),
+    realWrites: () => requests.filter((r) => r.method !== 'GET' && !r.dryRun),
     add(...objects) {
       for (const obj of objects) {
         commit(storeOf(obj.kind), structuredClone(obj));
@@ -546,11 +688,15 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
     clearFaults() {
       faults.length = 0;
     },
+    release() {
+      held.splice(0).forEach((go) => go());
+    },
     setPodTerminationReads(reads) {
       terminationReads = reads;
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
+        held.splice(0).forEach((go) => go());
         server.closeAllConnections();
         server.close((err) => (err ? reject(err) : resolve()));
       }),

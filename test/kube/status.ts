@@ -86,13 +86,19 @@ export function conflict(ref: ResourceRef): KubeStatus {
   );
 }
 
-export function invalid(kind: string, ref: ResourceRef, field: string, detail: string): KubeStatus {
+export function invalid(
+  kind: string,
+  ref: ResourceRef,
+  field: string,
+  detail: string,
+  reason = 'FieldValueInvalid'
+): KubeStatus {
   const group = ref.group ? `.${ref.group}` : '';
   return status(422, `${kind}${group} "${ref.name}" is invalid: ${field}: ${detail}`, {
     name: ref.name,
     group: ref.group || undefined,
     kind,
-    causes: [{ reason: 'FieldValueInvalid', message: detail, field }],
+    causes: [{ reason, message: detail, field }],
   });
 }
 

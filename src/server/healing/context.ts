@@ -7,6 +7,7 @@ import type { SettingsRepository } from '../store/store';
 import type { Lifecycle } from './lifecycle';
 import type { Notifier } from './notify';
 import type { HealingSettings } from './settings';
+import type { StoredAction } from './store/actions';
 
 /** The current anomaly score of what triggered an action, in [0, 1]; undefined when unknown. Given by the pipeline. */
 export type SignalReader = (trigger: HealingTrigger) => Promise<number | undefined>;
@@ -40,4 +41,6 @@ export interface EngineContext {
   settings: HealingSettings;
   /** Asks for a tick: an action became runnable. */
   kick: () => void;
+  /** After an action was superseded: proposes its policy's action again when it still applies; says what it did. */
+  repropose: (superseded: StoredAction) => Promise<string>;
 }

@@ -1,5 +1,5 @@
 import type { DryRunRecord, KubernetesTestResponse, PlannedAction, Reason } from '../../contract/healing';
-import { executeKubeAction, type KubeClient, pinAction } from '../kubernetes';
+import { type ActionResult, type EvictionPolicy, executeKubeAction, type KubeClient, pinAction } from '../kubernetes';
 import { call } from '../kubernetes/client';
 import { dryRunRecord, isKubeAction, kubeReason } from './kube';
 import type { Notifier } from './notify';
@@ -9,6 +9,8 @@ const KUBE_NOT_CONFIGURED =
 
 export interface DryRun {
   record: DryRunRecord;
+  /** What the Kubernetes module answered, when the dry run went through. */
+  result?: ActionResult;
   /** The action as it will run, pinned by the dry run. */
   pinned?: PlannedAction;
   /** The dry run says there is nothing to do (a scale already at its count or ceiling). */
@@ -21,7 +23,8 @@ export async function dryRunAction(
   target: string,
   at: number,
   kube?: KubeClient,
-  notifier?: Notifier
+  notifier?: Notifier,
+  mayEvict?: EvictionPolicy
 ): Promise<DryRun> {
   if (!isKubeAction(action)) {
     const plan = notifier?.plan() ?? { ok: false, summary: 'notifications are not configured' };
@@ -46,7 +49,7 @@ export async function dryRunAction(
       },
     };
   }
-  const outcome = await executeKubeAction(kube, action, { dryRun: true });
+  const outcome = await executeKubeAction(kube, action, { dryRun: true, mayEvict });
   const record = dryRunRecord(outcome, at);
   if (!outcome.ok) {
     return { record };
@@ -56,6 +59,7 @@ export async function dryRunAction(
     return result.clamped === 'ceiling'
       ? {
           record,
+          result,
           noop: {
             kind: 'replica-ceiling',
             message: `${target} already has ${result.from} replicas, the ceiling: scaling out further is not allowed`,
@@ -63,23 +67,35 @@ export async function dryRunAction(
         }
       : {
           record,
+          result,
           noop: { kind: 'nothing-to-do', message: `${target} already has ${result.to} replicas: nothing to do` },
         };
   }
+  if ((result.action === 'cordon' || result.action === 'uncordon') && !result.changed) {
+    return {
+      record,
+      result,
+      noop: {
+        kind: 'nothing-to-do',
+        message: `node ${result.node} is already ${result.action === 'cordon' ? 'cordoned' : 'schedulable'}: nothing to do`,
+      },
+    };
+  }
   // Pinned: running it twice changes nothing the second time, and a reconcile can tell whether it ran.
-  return { record, pinned: pinAction(action, result) };
+  return { record, result, pinned: pinAction(action, result) };
 }
 
 /** Answers in words whether Kubernetes is reachable, and whether it accepts a server-side dry run of `action`. */
 export async function testKubernetes(
   kube: KubeClient | undefined,
-  action?: PlannedAction
+  action?: PlannedAction,
+  mayEvict?: EvictionPolicy
 ): Promise<KubernetesTestResponse> {
   if (!kube) {
     return { ok: false, message: `${KUBE_NOT_CONFIGURED}, or run the backend in a cluster` };
   }
   if (action && isKubeAction(action)) {
-    const outcome = await executeKubeAction(kube, action, { dryRun: true });
+    const outcome = await executeKubeAction(kube, action, { dryRun: true, mayEvict });
     return outcome.ok
       ? { ok: true, message: `Kubernetes at ${kube.server} accepts a server-side dry run: ${outcome.value.summary}` }
       : {

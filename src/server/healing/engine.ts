@@ -14,12 +14,16 @@ import { Executor } from './executor';
 import { Gates, type DecisionOutcome } from './gates';
 import { KubernetesAccess } from './kubernetesAccess';
 import { Lifecycle } from './lifecycle';
+import { evictionPolicy } from './limits';
 import { HealingMetrics } from './metrics';
 import { describeAction, planAction, policyMatches, type Plan } from './policies';
 import { HealingSettings } from './settings';
-import { ActionRepository, triggerKey } from './store/actions';
+import { ActionRepository, type StoredAction, triggerKey } from './store/actions';
 import { AuditRepository } from './store/audit';
 import { SettingsStore } from './store/settings';
+
+/** How often one trigger's action is proposed again after being superseded, before a person has to look. */
+const MAX_REPROPOSALS = 3;
 
 /**
  * The healing engine: matches triggers against policies, proposes actions with a server-side dry
@@ -70,6 +74,7 @@ export class HealingEngine {
       lifecycle: this.lifecycle,
       settings: this.settings,
       kick: () => void this.tick(),
+      repropose: (superseded) => this.repropose(superseded),
     };
     this.gates = new Gates(ctx);
     this.executor = new Executor(ctx);
@@ -163,8 +168,43 @@ export class HealingEngine {
     })();
   }
 
+  /**
+   * After an action was superseded (the cluster changed since its approval): the same policy's
+   * action proposed again from what the cluster is now, when the trigger is still open and the
+   * policy still applies, a few times at most per trigger. Says what it did, for the action's reason.
+   */
+  private async repropose(superseded: StoredAction): Promise<string> {
+    const record = this.actions.trigger(superseded.triggerKey);
+    const trigger = record?.trigger ?? superseded.trigger;
+    const what = `${trigger.source} ${trigger.id}`;
+    if (record?.closedAt !== undefined) {
+      return `not proposed again: the ${what} ${trigger.source === 'alert' ? 'resolved' : 'closed'}`;
+    }
+    const policy = this.settings.policies().policies.find((p) => p.name === superseded.policy);
+    if (!policy || !policyMatches(policy, trigger)) {
+      return `not proposed again: policy ${superseded.policy} no longer applies to the ${what}`;
+    }
+    const plan = planAction(policy, trigger, this.settings.limits().limits);
+    if (!plan.ok) {
+      return `not proposed again: ${plan.message}`;
+    }
+    const earlier = this.actions.supersededCount(superseded.triggerKey, plan.plan.action.type, plan.plan.target);
+    if (earlier >= MAX_REPROPOSALS) {
+      return `not proposed again: the ${what} was proposed again ${earlier} times and the cluster kept changing before it ran; look at ${plan.plan.target} yourself`;
+    }
+    // One live proposal per trigger, action and target: the superseded one gives its place up.
+    this.actions.archiveTriggerKey(superseded.id, this.lifecycle.now());
+    const id = await this.propose(trigger, policy, plan.plan, superseded.id);
+    return id === undefined ? 'not proposed again: another proposal took its place' : `proposed again as action ${id}`;
+  }
+
   /** Records the proposal (undefined when this trigger already proposed it) and gates it. */
-  private async propose(trigger: HealingTrigger, policy: Policy, plan: Plan): Promise<number | undefined> {
+  private async propose(
+    trigger: HealingTrigger,
+    policy: Policy,
+    plan: Plan,
+    supersedes?: number
+  ): Promise<number | undefined> {
     const now = this.lifecycle.now();
     const id = this.deps.db.transaction(() => {
       const inserted = this.actions.insert({
@@ -182,8 +222,13 @@ export class HealingEngine {
           kind: 'proposed',
           actionId: inserted,
           triggerId: trigger.id,
-          message: `policy ${policy.name} proposes ${describeAction(plan.action)} (gate: ${policy.gate})`,
-          details: { policy: policy.name, gate: policy.gate, action: plan.action },
+          message: `policy ${policy.name} proposes ${describeAction(plan.action)} (gate: ${policy.gate})${supersedes !== undefined ? `, again after action ${supersedes} was superseded` : ''}`,
+          details: {
+            policy: policy.name,
+            gate: policy.gate,
+            action: plan.action,
+            ...(supersedes !== undefined ? { supersedes } : {}),
+          },
         });
       }
       return inserted;
@@ -209,7 +254,8 @@ export class HealingEngine {
   }
 
   testKubernetes(action?: PlannedAction): Promise<KubernetesTestResponse> {
-    return testKubernetes(this.deps.kube, action);
+    const mayEvict = evictionPolicy(this.settings.limits().limits, this.actions, this.lifecycle.now());
+    return testKubernetes(this.deps.kube, action, mayEvict);
   }
 
   // ------------------------------------------------------------------------------------------

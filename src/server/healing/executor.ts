@@ -1,11 +1,12 @@
-import type { ExecutionResult, Reason, SafetyLimits } from '../../contract/healing';
+import type { ActionState, DryRunRecord, ExecutionResult, Reason, SafetyLimits } from '../../contract/healing';
 import { executeKubeAction, reconcile, type DrainProgress } from '../kubernetes';
 import { call, type KubeClient } from '../kubernetes/client';
+import { supersededBecause } from './approved';
 import type { EngineContext } from './context';
 import { dryRunAction } from './dryRun';
 import { executionResult, isKubeAction } from './kube';
 import { iso } from './lifecycle';
-import { checkLimits } from './limits';
+import { checkLimits, evictionPolicy } from './limits';
 import { describeAction } from './policies';
 import type { StoredAction } from './store/actions';
 
@@ -55,8 +56,21 @@ export class Executor {
       return;
     }
     if (isKubeAction(action.action)) {
-      // The proposal's dry run may be hours old: check again that the cluster accepts it now.
-      const dry = await dryRunAction(action.action, action.target, lifecycle.now(), kube, deps.notifier);
+      // The proposal's dry run may be hours old: check again that the cluster accepts it now, and
+      // that it would still make the change that was approved, not another one.
+      const dry = await dryRunAction(
+        action.action,
+        action.target,
+        lifecycle.now(),
+        kube,
+        deps.notifier,
+        evictionPolicy(limits, lifecycle.actions, lifecycle.now())
+      );
+      const changed = supersededBecause(action, dry);
+      if (changed) {
+        await this.supersede(action, ['approved'], changed, dry.record);
+        return;
+      }
       const refused: Reason | undefined =
         dry.noop ?? (dry.record.error && { ...dry.record.error, kind: 'dry-run-failed' });
       if (refused) {
@@ -71,6 +85,32 @@ export class Executor {
     if (this.claim(id, limits)) {
       await this.run(lifecycle.get(id), kube);
     }
+  }
+
+  /**
+   * The cluster changed since the approval: the action is not run, it is recorded superseded with
+   * what changed, and proposed again from what the cluster is now when its policy still applies.
+   */
+  private async supersede(action: StoredAction, from: ActionState[], message: string, dryRun?: DryRunRecord) {
+    const { lifecycle } = this;
+    const moved = lifecycle.move(
+      action,
+      from,
+      'superseded',
+      { reason: { kind: 'superseded', message }, finishedAt: lifecycle.now(), ...(dryRun ? { dryRun } : {}) },
+      [
+        ...(dryRun ? [{ kind: 'dry_run' as const, message: dryRun.summary, details: dryRun }] : []),
+        { kind: 'superseded', message },
+      ]
+    );
+    if (moved) {
+      const next = await this.ctx.repropose(lifecycle.get(action.id));
+      lifecycle.actions.setReason(action.id, { kind: 'superseded', message: `${message}; ${next}` }, lifecycle.now());
+    }
+  }
+
+  private evictionPolicy() {
+    return evictionPolicy(this.ctx.settings.limits().limits, this.lifecycle.actions, this.lifecycle.now());
   }
 
   /** Why the trigger is no longer true, or undefined when it still is. */
@@ -208,6 +248,8 @@ export class Executor {
         onProgress: (progress: DrainProgress) => lifecycle.actions.setProgress(action.id, progress, lifecycle.now()),
         // The kill switch stops a running drain before its next eviction.
         shouldStop: () => this.ctx.settings.killSwitchRefusal()?.message,
+        // The namespace limits as they are now hold for every pod a drain would evict.
+        mayEvict: this.evictionPolicy(),
       });
       result = executionResult(outcome);
       lifecycle.audit.append({
@@ -218,6 +260,12 @@ export class Executor {
         message: `Kubernetes ${outcome.ok ? 'accepted' : 'answered with an error'}: ${result.summary}`,
         details: outcome,
       });
+      // Changed between the last check and the write (the pinned count or pod no longer there): nothing was changed.
+      if (!outcome.ok && outcome.error.kind === 'changed') {
+        lifecycle.metrics.executed(planned.type, false, (lifecycle.now() - startedAt) / 1000);
+        await this.supersede(action, ['executing'], outcome.error.message);
+        return;
+      }
     }
     lifecycle.metrics.executed(planned.type, result.ok, (lifecycle.now() - startedAt) / 1000);
     this.finish(action, result);
@@ -273,7 +321,7 @@ export class Executor {
     if (!kube || settings.killSwitchRefusal()) {
       return;
     }
-    const seen = await reconcile(kube, planned);
+    const seen = await reconcile(kube, planned, this.evictionPolicy());
     if (!seen.ok) {
       // Stays executing: the next tick tries again once Kubernetes answers.
       deps.logger.warn({ actionId: id, error: seen.error }, 'cannot reconcile an interrupted action yet');

@@ -2,7 +2,7 @@ import type { Action, ActionState } from '../../contract/healing';
 import type { EngineContext } from './context';
 import { dryRunAction } from './dryRun';
 import { iso, type AuditNote } from './lifecycle';
-import { checkLimits } from './limits';
+import { checkLimits, evictionPolicy } from './limits';
 import { describeAction } from './policies';
 import type { ActionChanges } from './store/actions';
 
@@ -35,7 +35,14 @@ export class Gates {
       lifecycle.block(action, ['proposed'], refusal);
       return false;
     }
-    const dry = await dryRunAction(action.action, action.target, lifecycle.now(), deps.kube, deps.notifier);
+    const dry = await dryRunAction(
+      action.action,
+      action.target,
+      lifecycle.now(),
+      deps.kube,
+      deps.notifier,
+      evictionPolicy(limits, lifecycle.actions, lifecycle.now())
+    );
     const refused = dry.noop ?? dry.record.error;
     if (refused) {
       lifecycle.move(

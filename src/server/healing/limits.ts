@@ -1,4 +1,5 @@
 import type { Reason, SafetyLimits } from '../../contract/healing';
+import type { EvictionPolicy } from '../kubernetes';
 import type { ActionRepository, StoredAction } from './store/actions';
 
 const HOUR = 3_600_000;
@@ -9,6 +10,25 @@ export function namespaceAllowed(namespace: string | undefined, limits: SafetyLi
   }
   const { allow, deny } = limits.namespaces;
   return !deny.includes(namespace) && (allow.includes('*') || allow.includes(namespace));
+}
+
+/**
+ * What a drain may evict: a drain acts on every namespace that has pods on the node, so the
+ * namespace limits hold per pod. Pods in a denied namespace, one outside the allow-list, or one
+ * that already had its hourly share of actions are left where they are (skipped and reported).
+ */
+export function evictionPolicy(limits: SafetyLimits, actions: ActionRepository, now: number): EvictionPolicy {
+  return (namespace) => {
+    if (!namespaceAllowed(namespace, limits)) {
+      const why = limits.namespaces.deny.includes(namespace) ? 'denied' : 'not in the allow-list';
+      return `namespace ${namespace} is ${why} in the safety limits: the engine does not evict there`;
+    }
+    const inNamespace = actions.countStartedSince(now - HOUR, namespace);
+    if (inNamespace >= limits.maxActionsPerHourPerNamespace) {
+      return `${inNamespace} actions ran in namespace ${namespace} in the last hour; the limit is ${limits.maxActionsPerHourPerNamespace}`;
+    }
+    return undefined;
+  };
 }
 
 const ago = (ms: number) => (ms < 120_000 ? `${Math.round(ms / 1000)}s` : `${Math.round(ms / 60_000)} min`);

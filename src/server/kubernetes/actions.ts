@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { KubeClient } from './client';
 import { deletePod, DeletePodResult } from './pods';
-import { drain, DrainProgress, DrainReport } from './drain';
+import { drain, DrainProgress, DrainReport, EvictionPolicy } from './drain';
 import { KubeError } from './errors';
 import { cordon, CordonResult, uncordon } from './nodes';
 import { restart, RestartResult, scale, ScaleResult } from './workloads';
@@ -18,6 +18,7 @@ export const kubeActionSchema = z.discriminatedUnion('type', [
     replicas: z.number().int().min(0).optional(),
     delta: z.number().int().optional(),
     ceiling: z.number().int().min(1),
+    expectReplicas: z.number().int().min(0).optional(),
   }),
   z.object({
     type: z.literal('restart'),
@@ -59,6 +60,8 @@ export interface ExecuteOptions {
   onProgress?: (progress: DrainProgress) => void | Promise<void>;
   /** For a drain: asked before each eviction; a reason stops it there. */
   shouldStop?: () => string | undefined;
+  /** For a drain: namespaces whose pods stay where they are (skipped and reported). */
+  mayEvict?: EvictionPolicy;
 }
 
 export function executeKubeAction(
@@ -85,18 +88,26 @@ export function executeKubeAction(
         resume: options.resume,
         onProgress: options.onProgress,
         shouldStop: options.shouldStop,
+        mayEvict: options.mayEvict,
       });
   }
 }
 
 /**
- * The action with what its dry run decided written into it: the replica count a delta came to,
- * the restartedAt value, the pod's UID. Executing a pinned action twice changes nothing the second time, and a
- * reconcile after a crash can tell whether it ran.
+ * The action with what its dry run decided written into it: the replica count a delta came to and
+ * the count it started from, the restartedAt value, the pod's UID. Executing a pinned action twice
+ * changes nothing the second time, a reconcile after a crash can tell whether it ran, and it runs
+ * only on the world its dry run saw (another replica count or another pod makes it refuse).
  */
 export function pinAction(action: KubeAction, dryRun: ActionResult): KubeAction {
   if (action.type === 'scale' && dryRun.action === 'scale') {
-    return { type: 'scale', target: action.target, replicas: dryRun.to, ceiling: action.ceiling };
+    return {
+      type: 'scale',
+      target: action.target,
+      replicas: dryRun.to,
+      expectReplicas: dryRun.from,
+      ceiling: action.ceiling,
+    };
   }
   if (action.type === 'restart' && dryRun.action === 'restart') {
     return { ...action, restartedAt: dryRun.restartedAt };

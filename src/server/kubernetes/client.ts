@@ -38,16 +38,16 @@ export function kubeClientFromOptions(options: KubernetesOptions, clock?: Clock)
 }
 
 /**
- * Per-request options: a User-Agent the API server's audit log can attribute, a timeout (the
- * client has none of its own), and for patches the Content-Type, which the client would otherwise
- * send as a JSON Patch whatever the body is.
+ * Per-request options: a User-Agent the API server's audit log can attribute, a timeout on the
+ * client's clock (the library has none of its own), and for patches the Content-Type, which the
+ * client would otherwise send as a JSON Patch whatever the body is.
  */
-function requestOptions(timeoutMs: number, patch?: PatchStrategy): ConfigurationOptions<ObservableMiddleware> {
+function requestOptions(client: KubeClient, patch?: PatchStrategy): ConfigurationOptions<ObservableMiddleware> {
   const userAgent = setHeaderMiddleware('User-Agent', 'failureprophet');
   const middleware: ObservableMiddleware[] = [
     {
       pre: (context) => {
-        context.setSignal(AbortSignal.timeout(timeoutMs));
+        context.setSignal(client.clock.timeout(client.requestTimeoutMs));
         return userAgent.pre(context);
       },
       post: userAgent.post,
@@ -67,7 +67,7 @@ export async function call<T>(
   patch?: PatchStrategy
 ): Promise<KubeResult<T>> {
   try {
-    return ok(await send(requestOptions(client.requestTimeoutMs, patch)));
+    return ok(await send(requestOptions(client, patch)));
   } catch (err) {
     return fail(toKubeError(err, request, client.server, client.requestTimeoutMs));
   }

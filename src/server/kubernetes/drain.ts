@@ -18,7 +18,10 @@ export interface DrainProgress {
   evicted: PodRef[];
 }
 
-export type SkipReason = 'daemonset' | 'mirror';
+export type SkipReason = 'daemonset' | 'mirror' | 'namespace';
+
+/** Asked for the namespace of each pod a drain would evict: a reason leaves its pods where they are. */
+export type EvictionPolicy = (namespace: string) => string | undefined;
 
 export interface SkippedPod {
   namespace: string;
@@ -41,6 +44,11 @@ export interface DrainParams {
   onProgress?: (progress: DrainProgress) => void | Promise<void>;
   /** Asked before each eviction; a reason stops the drain there (the engine's kill switch). */
   shouldStop?: () => string | undefined;
+  /**
+   * Namespaces whose pods the drain must not evict (the engine's namespace deny-list, allow-list
+   * and hourly limit per namespace): their pods are skipped and reported, never evicted.
+   */
+  mayEvict?: EvictionPolicy;
   /** The whole drain, PodDisruptionBudget waits included, must finish within this. Default 300. */
   timeoutSeconds?: number;
   /** A pod's own grace period, capped at this. Default 60. */
@@ -105,10 +113,20 @@ export function classify(pod: V1Pod): SkippedPod | 'unmanaged' | 'evict' {
   return controller ? 'evict' : 'unmanaged';
 }
 
-/** The reason a budget gave, e.g. "The disruption budget web needs 2 healthy pods and has 2 currently". */
+/** `classify`, then the namespace: a pod the drain would evict, in a namespace it may not touch, is skipped. */
+export function planPod(pod: V1Pod, mayEvict?: EvictionPolicy): SkippedPod | 'unmanaged' | 'evict' {
+  const verdict = classify(pod);
+  if (typeof verdict === 'object') {
+    return verdict;
+  }
+  const { namespace, name } = refOf(pod);
+  const refused = mayEvict?.(namespace);
+  return refused ? { namespace, name, reason: 'namespace', why: refused } : verdict;
+}
+
+/** The reason the budget gave in the 429's causes, e.g. "The disruption budget web needs 2 healthy pods and has 2 currently". */
 function blockedBecause(error: KubeError): string {
-  const words = error.message.replace(/^.*for now: /, '');
-  return `blocked by a PodDisruptionBudget: ${words}`;
+  return `blocked by a PodDisruptionBudget: ${error.causes?.join('; ') ?? error.message}`;
 }
 
 /**
@@ -180,7 +198,7 @@ export async function drain(client: KubeClient, params: DrainParams): Promise<Dr
   const toEvict: V1Pod[] = [];
   const unmanaged: PodLeft[] = [];
   for (const pod of listed.value.items) {
-    const verdict = classify(pod);
+    const verdict = planPod(pod, params.mayEvict);
     if (verdict === 'evict' || (verdict === 'unmanaged' && params.evictUnmanaged)) {
       toEvict.push(pod);
     } else if (verdict === 'unmanaged') {
@@ -212,8 +230,14 @@ export async function drain(client: KubeClient, params: DrainParams): Promise<Dr
             apiVersion: 'policy/v1',
             kind: 'Eviction',
             metadata: { name: ref.name, namespace: ref.namespace },
-            // The UID precondition keeps a late retry from evicting a same-named replacement.
-            deleteOptions: { gracePeriodSeconds: grace, preconditions: { uid: ref.uid } },
+            // The UID precondition keeps a late retry from evicting a same-named replacement. The dry
+            // run is in the delete options too, which the API server reads for the pod's deletion
+            // (it copies the query's only into options that carry none).
+            deleteOptions: {
+              ...(dryRun ? { dryRun: ['All'] } : {}),
+              gracePeriodSeconds: grace,
+              preconditions: { uid: ref.uid },
+            },
           },
         },
         options
@@ -236,7 +260,7 @@ export async function drain(client: KubeClient, params: DrainParams): Promise<Dr
       ? `; ${report.left.length} blocked right now (${report.left.map(label).join(', ')}), a real drain would wait for them`
       : '';
     report.cordonedByDrain = cordoned.value.changed;
-    report.summary = `drain of node ${node} would evict ${report.evicted.length} pod(s)${report.evicted.length ? ` (${report.evicted.map(label).join(', ')})` : ''}, skip ${report.skipped.length}${blocked}`;
+    report.summary = `drain of node ${node} would evict ${report.evicted.length} pod(s)${report.evicted.length ? ` (${report.evicted.map(label).join(', ')})` : ''}, skip ${report.skipped.length}${kept(report.skipped)}${blocked}`;
     return { ok: true, value: report };
   }
 
@@ -336,6 +360,12 @@ export async function drain(client: KubeClient, params: DrainParams): Promise<Dr
     report.skipped.length ? ` (${report.skipped.map((s) => `${label(s)}: ${s.reason}`).join(', ')})` : ''
   }`;
   return { ok: true, value: report };
+}
+
+/** The pods left in place because of their namespace, named in the summary: a person has to know. */
+function kept(skipped: SkippedPod[]): string {
+  const left = skipped.filter((s) => s.reason === 'namespace');
+  return left.length ? ` (left in place by the namespace limits: ${left.map(label).join(', ')})` : '';
 }
 
 function leftOf(pending: Map<string, { pod: V1Pod; why: string }>): PodLeft[] {

@@ -5,6 +5,7 @@ export type KubeErrorKind =
   | 'forbidden' // 403: RBAC refused a verb on a resource
   | 'not-found' // 404
   | 'conflict' // 409: changed under us, or a precondition (uid) no longer holds
+  | 'changed' // refused by us: the object is no longer what the action was pinned to (another pod, another count)
   | 'invalid' // 422: the API server rejected a field
   | 'bad-request' // 400/405/415: the request itself was wrong (a bug on our side)
   | 'too-many-requests' // 429: rate limited, or a PodDisruptionBudget forbids an eviction
@@ -48,6 +49,8 @@ export interface KubeError {
   forbidden?: RbacRefusal;
   /** 422: the field the API server rejected. */
   field?: string;
+  /** The Status's `details.causes`, in the server's words, e.g. a PodDisruptionBudget's reason for a 429. */
+  causes?: string[];
 }
 
 export type KubeResult<T> = { ok: true; value: T } | { ok: false; error: KubeError };
@@ -93,7 +96,8 @@ function rbacRefusal(message: string | undefined, request: KubeRequest): RbacRef
 
 function fromStatus(code: number, body: unknown, request: KubeRequest, server: string): KubeError {
   const status = parseStatus(body);
-  const base = { status: code, reason: status.reason, request };
+  const causes = (status.details?.causes ?? []).flatMap((c) => (c.message ? [c.message] : []));
+  const base = { status: code, reason: status.reason, request, ...(causes.length ? { causes } : {}) };
   const said = status.message ? `: ${status.message}` : '';
   if (code === 401) {
     return {
@@ -133,10 +137,11 @@ function fromStatus(code: number, body: unknown, request: KubeRequest, server: s
     };
   }
   if (code === 429) {
+    // A refused eviction says why only in its causes: "The disruption budget web needs 2 healthy pods and has 2 currently".
     return {
       ...base,
       kind: 'too-many-requests',
-      message: `Kubernetes turned away ${request.verb} ${describe(request)} for now${said}`,
+      message: `Kubernetes turned away ${request.verb} ${describe(request)} for now${said}${causes.length ? ` ${causes.join('; ')}` : ''}`,
     };
   }
   if (code === 504) {

@@ -15,6 +15,7 @@ export type {
   DrainParams,
   DrainProgress,
   DrainReport,
+  EvictionPolicy,
   PodLeft,
   PodRef,
   SkippedPod,

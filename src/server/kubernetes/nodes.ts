@@ -70,9 +70,13 @@ async function setUnschedulable(
   return ok({
     ...result,
     changed: true,
-    summary: unschedulable
-      ? `node ${params.node} cordoned: no new pods will be scheduled on it`
-      : `node ${params.node} uncordoned: it accepts new pods again`,
+    summary: params.dryRun
+      ? unschedulable
+        ? `would cordon node ${params.node}: no new pods would be scheduled on it`
+        : `would uncordon node ${params.node}: it would accept new pods again`
+      : unschedulable
+        ? `node ${params.node} cordoned: no new pods will be scheduled on it`
+        : `node ${params.node} uncordoned: it accepts new pods again`,
   });
 }
 

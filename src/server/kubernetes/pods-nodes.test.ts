@@ -19,6 +19,7 @@ const uid = () => h.kube.get('Pod', target.name, 'shop')!.metadata.uid;
 describe('delete-pod', () => {
   it('deletes the pod with a grace period and the uid precondition, and says what replaces it', async () => {
     const expectUid = uid();
+    h.kube.setPodTerminationReads(1);
     const result = await deletePod(h.client, { ...target, gracePeriodSeconds: 5, expectUid });
     expect(result.ok && result.value).toMatchObject({
       uid: expectUid,
@@ -26,31 +27,55 @@ describe('delete-pod', () => {
       owner: 'ReplicaSet cart-7d9f',
       summary: 'pod shop/cart-7d9f-abcde deleted (grace 5s); ReplicaSet cart-7d9f replaces it',
     });
+    // With a body the API server reads every option from it: the grace period must be there too.
     expect(h.kube.writes()).toEqual([
       expect.objectContaining({
         method: 'DELETE',
         path: '/api/v1/namespaces/shop/pods/cart-7d9f-abcde',
-        query: { gracePeriodSeconds: '5' },
-        body: { preconditions: { uid: expectUid } },
+        query: {},
+        body: { gracePeriodSeconds: 5, preconditions: { uid: expectUid } },
       }),
     ]);
-    expect(h.kube.get('Pod', target.name, 'shop')).toBeUndefined();
+    expect(h.kube.get('Pod', target.name, 'shop')?.metadata).toMatchObject({ deletionGracePeriodSeconds: 5 });
+  });
+
+  it('a dry run of a delete pinned to the uid deletes nothing: dryRun travels in the DeleteOptions body', async () => {
+    const expectUid = uid();
+    const result = await deletePod(h.client, { ...target, gracePeriodSeconds: 5, expectUid, dryRun: true });
+    expect(h.kube.get('Pod', target.name, 'shop')?.metadata.uid).toBe(expectUid);
+    expect(h.kube.writes()).toEqual([
+      expect.objectContaining({
+        query: {},
+        body: { dryRun: ['All'], gracePeriodSeconds: 5, preconditions: { uid: expectUid } },
+        dryRun: true,
+      }),
+    ]);
+    expect(result.ok && result.value).toMatchObject({
+      dryRun: true,
+      summary: 'would delete pod shop/cart-7d9f-abcde (grace 5s); ReplicaSet cart-7d9f would replace it',
+    });
   });
 
   it('never deletes a replacement: a different uid is refused by the API server', async () => {
     const result = await deletePod(h.client, { ...target, expectUid: 'uid-of-the-pod-that-was-sick' });
     expect(!result.ok && result.error).toMatchObject({
-      kind: 'conflict',
+      kind: 'changed',
+      status: 409,
       message:
         'pod shop/cart-7d9f-abcde is no longer the pod we meant (uid uid-of-the-pod-that-was-sick): it was replaced, so it was not deleted',
     });
     expect(h.kube.get('Pod', target.name, 'shop')).toBeDefined();
+    const gone = await deletePod(h.client, { namespace: 'shop', name: 'gone', expectUid: 'u' });
+    expect(!gone.ok && gone.error).toMatchObject({
+      kind: 'changed',
+      message: 'pod shop/gone (uid u) is gone already: nothing was deleted',
+    });
   });
 
   it('dry run keeps the pod', async () => {
     const result = await deletePod(h.client, { ...target, dryRun: true });
     expect(result.ok && result.value.dryRun).toBe(true);
-    expect(h.kube.writes()[0].query).toEqual({ dryRun: 'All' });
+    expect(h.kube.writes()[0]).toMatchObject({ query: {}, body: { dryRun: ['All'] }, dryRun: true });
     expect(h.kube.get('Pod', target.name, 'shop')).toBeDefined();
   });
 

@@ -1,5 +1,5 @@
-import { V1Pod } from '@kubernetes/client-node';
-import { call, dryRunParam, KubeClient } from './client';
+import { V1DeleteOptions, V1Pod } from '@kubernetes/client-node';
+import { call, KubeClient } from './client';
 import { fail, KubeRequest, KubeResult, ok } from './errors';
 
 export interface DeletePodParams {
@@ -48,23 +48,27 @@ export function ownerOf(pod: V1Pod): string | undefined {
 
 export async function deletePod(client: KubeClient, params: DeletePodParams): Promise<KubeResult<DeletePodResult>> {
   const { namespace, name, expectUid } = params;
+  const dryRun = params.dryRun === true;
+  // Every option goes in the DeleteOptions body: kube-apiserver reads a DELETE's options from its
+  // body when it has one and then ignores the query string, dryRun included.
+  const body: V1DeleteOptions = {
+    ...(dryRun ? { dryRun: ['All'] } : {}),
+    ...(params.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: params.gracePeriodSeconds } : {}),
+    ...(expectUid ? { preconditions: { uid: expectUid } } : {}),
+  };
   const deleted = await call(client, podRequest('delete', namespace, name), (options) =>
-    client.core.deleteNamespacedPod(
-      {
-        name,
-        namespace,
-        gracePeriodSeconds: params.gracePeriodSeconds,
-        dryRun: dryRunParam(params.dryRun),
-        body: expectUid ? { preconditions: { uid: expectUid } } : undefined,
-      },
-      options
-    )
+    client.core.deleteNamespacedPod({ name, namespace, body }, options)
   );
   if (!deleted.ok) {
-    if (deleted.error.kind === 'conflict' && expectUid) {
+    const { kind } = deleted.error;
+    if (expectUid && (kind === 'conflict' || kind === 'not-found')) {
       return fail({
         ...deleted.error,
-        message: `pod ${namespace}/${name} is no longer the pod we meant (uid ${expectUid}): it was replaced, so it was not deleted`,
+        kind: 'changed',
+        message:
+          kind === 'conflict'
+            ? `pod ${namespace}/${name} is no longer the pod we meant (uid ${expectUid}): it was replaced, so it was not deleted`
+            : `pod ${namespace}/${name} (uid ${expectUid}) is gone already: nothing was deleted`,
       });
     }
     return deleted;
@@ -72,6 +76,14 @@ export async function deletePod(client: KubeClient, params: DeletePodParams): Pr
   const pod = deleted.value;
   const owner = ownerOf(pod);
   const grace = params.gracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds;
+  const graceText = grace !== undefined ? ` (grace ${grace}s)` : '';
+  const replaced = dryRun
+    ? owner
+      ? `; ${owner} would replace it`
+      : '; nothing would replace it'
+    : owner
+      ? `; ${owner} replaces it`
+      : '; nothing replaces it';
   return ok({
     action: 'delete-pod',
     namespace,
@@ -80,7 +92,9 @@ export async function deletePod(client: KubeClient, params: DeletePodParams): Pr
     nodeName: pod.spec?.nodeName,
     owner,
     gracePeriodSeconds: grace,
-    dryRun: params.dryRun === true,
-    summary: `pod ${namespace}/${name} deleted${grace !== undefined ? ` (grace ${grace}s)` : ''}${owner ? `; ${owner} replaces it` : '; nothing replaces it'}`,
+    dryRun,
+    summary: dryRun
+      ? `would delete pod ${namespace}/${name}${graceText}${replaced}`
+      : `pod ${namespace}/${name} deleted${graceText}${replaced}`,
   });
 }

@@ -38,7 +38,7 @@ describe('executeKubeAction', () => {
       const outcome = await executeKubeAction(h.client, action, { dryRun: true });
       expect(outcome.ok && outcome.value.action).toBe(action.type);
     }
-    expect(h.kube.writes().every((r) => r.query.dryRun === 'All')).toBe(true);
+    expect(h.kube.writes().every((r) => r.dryRun)).toBe(true);
     expect(h.kube.get('Deployment', 'cart', 'shop')?.spec?.replicas).toBe(3);
     expect(h.kube.get('Pod', 'cart-1', 'shop')).toBeDefined();
   });
@@ -58,7 +58,7 @@ describe('reconcile', () => {
     expect(await stateOf(action)).toBe('unknown');
     const dry = await executeKubeAction(h.client, action, { dryRun: true });
     const pinned = pinAction(action, dry.ok ? dry.value : (undefined as never));
-    expect(pinned).toEqual({ type: 'scale', target: cart, replicas: 5, ceiling: 10 });
+    expect(pinned).toEqual({ type: 'scale', target: cart, replicas: 5, expectReplicas: 3, ceiling: 10 });
     expect(await stateOf(pinned)).toBe('not-done');
     await executeKubeAction(h.client, pinned);
     expect(await stateOf(pinned)).toBe('done');

@@ -1,6 +1,6 @@
 import { KubeAction } from './actions';
 import { call, KubeClient } from './client';
-import { classify } from './drain';
+import { EvictionPolicy, planPod } from './drain';
 import { KubeResult, ok } from './errors';
 import { readNode } from './nodes';
 import { podRequest } from './pods';
@@ -23,7 +23,12 @@ const seen = (state: Reconciliation['state'], observed: string): KubeResult<Reco
  * For an action that may or may not have run (the backend died between approval and the end of
  * execution): reads the cluster and says whether its effect is already there.
  */
-export async function reconcile(client: KubeClient, action: KubeAction): Promise<KubeResult<Reconciliation>> {
+export async function reconcile(
+  client: KubeClient,
+  action: KubeAction,
+  /** For a drain: pods in namespaces it may not evict do not count as left to do. */
+  mayEvict?: EvictionPolicy
+): Promise<KubeResult<Reconciliation>> {
   switch (action.type) {
     case 'scale': {
       if (action.replicas === undefined) {
@@ -107,7 +112,7 @@ export async function reconcile(client: KubeClient, action: KubeAction): Promise
         return pods;
       }
       const remaining = pods.value.items.filter((pod) => {
-        const verdict = classify(pod);
+        const verdict = planPod(pod, mayEvict);
         return verdict === 'evict' || (verdict === 'unmanaged' && action.evictUnmanaged);
       });
       return remaining.length === 0

@@ -51,9 +51,40 @@ describe('scale', () => {
     expect(replicasOf('Deployment', 'cart')).toBe(1);
   });
 
+  it('scales only from the count it was planned from: another count is refused, nothing is sent', async () => {
+    h.kube.add(deployment({ namespace: 'shop', name: 'cart', replicas: 9 }));
+    const result = await scale(h.client, { target: cart, replicas: 4, expectReplicas: 3, ceiling: 10 });
+    expect(!result.ok && result.error).toMatchObject({
+      kind: 'changed',
+      message:
+        'deployment shop/cart now has 9 replicas, not the 3 this change to 4 was planned from: it was not scaled',
+    });
+    expect(h.kube.writes()).toEqual([]);
+    expect(replicasOf('Deployment', 'cart')).toBe(9);
+    const planned = await scale(h.client, { target: cart, replicas: 10, expectReplicas: 9, ceiling: 10 });
+    expect(planned.ok && planned.value).toMatchObject({ from: 9, to: 10 });
+  });
+
+  it('a change between the read and the write is caught: the retry sees the new count and refuses', async () => {
+    h.kube.inject({
+      method: 'PATCH',
+      path: /\/scale$/,
+      times: 1,
+      sideEffect: () => h.kube.add(deployment({ namespace: 'shop', name: 'cart', replicas: 9 })),
+    });
+    const result = await scale(h.client, { target: cart, replicas: 4, expectReplicas: 3, ceiling: 10 });
+    expect(!result.ok && result.error.kind).toBe('changed');
+    expect(replicasOf('Deployment', 'cart')).toBe(9);
+  });
+
   it('dry run sends dryRun=All and changes nothing', async () => {
     const result = await scale(h.client, { target: cart, replicas: 4, ceiling: 10, dryRun: true });
-    expect(result.ok && result.value).toMatchObject({ from: 3, to: 4, dryRun: true });
+    expect(result.ok && result.value).toMatchObject({
+      from: 3,
+      to: 4,
+      dryRun: true,
+      summary: 'would scale deployment shop/cart: replicas 3 → 4',
+    });
     expect(h.kube.writes()[0].query).toEqual({ dryRun: 'All' });
     expect(replicasOf('Deployment', 'cart')).toBe(3);
   });

@@ -38,6 +38,11 @@ export interface ScaleParams {
   delta?: number;
   /** The most replicas this action may leave; the result never goes below 1 either. */
   ceiling: number;
+  /**
+   * Scale only while the workload still has this many replicas: the count the planned change
+   * started from. Anything else means the world changed since, and the change is not made.
+   */
+  expectReplicas?: number;
   dryRun?: boolean;
 }
 
@@ -84,6 +89,13 @@ export async function scale(client: KubeClient, params: ScaleParams): Promise<Ku
       return current;
     }
     const from = current.value.spec?.replicas ?? 0;
+    if (params.expectReplicas !== undefined && from !== params.expectReplicas) {
+      return fail({
+        kind: 'changed',
+        request: request(target, 'patch', 'scale'),
+        message: `${workloadName(target)} now has ${from} replicas, not the ${params.expectReplicas} this change${countGiven ? ` to ${replicas}` : ''} was planned from: it was not scaled`,
+      });
+    }
     const requested = countGiven ? replicas : from + (delta ?? 0);
     const to = Math.min(Math.max(requested, 1), ceiling);
     const clamped = requested > ceiling ? 'ceiling' : requested < 1 ? 'floor' : undefined;
@@ -113,7 +125,7 @@ export async function scale(client: KubeClient, params: ScaleParams): Promise<Ku
         requested,
         clamped,
         dryRun: params.dryRun === true,
-        summary: `${workloadName(target)}: replicas ${from} → ${to}${limit}`,
+        summary: `${params.dryRun ? 'would scale ' : ''}${workloadName(target)}: replicas ${from} → ${to}${limit}`,
       });
     }
     if (patched.error.kind !== 'conflict') {
@@ -179,7 +191,7 @@ export async function restart(client: KubeClient, params: RestartParams): Promis
     restartedAt,
     replicas,
     dryRun: params.dryRun === true,
-    summary: `${workloadName(target)}: rolling restart of ${pods} (restartedAt ${restartedAt})`,
+    summary: `${workloadName(target)}: ${params.dryRun ? 'would start a ' : ''}rolling restart of ${pods} (restartedAt ${restartedAt})`,
   });
 }
 

@@ -12,6 +12,7 @@ export const STATE_LABEL: Record<ActionState, { text: string; color: BadgeColor 
   dry_run: { text: 'Dry run', color: 'purple' },
   blocked: { text: 'Blocked', color: 'red' },
   cancelled: { text: 'Cancelled', color: 'purple' },
+  superseded: { text: 'Superseded', color: 'purple' },
   executing: { text: 'Executing', color: 'blue' },
   succeeded: { text: 'Succeeded', color: 'green' },
   failed: { text: 'Failed', color: 'red' },

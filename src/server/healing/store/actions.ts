@@ -83,6 +83,7 @@ const parse = <T>(text: string | null): T | undefined => (text === null ? undefi
 const opt = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
 
 export const triggerKey = (trigger: Pick<HealingTrigger, 'source' | 'id'>) => `${trigger.source}:${trigger.id}`;
+const SUPERSEDED = '#superseded-';
 
 function toAction(row: ActionRow): StoredAction {
   return {
@@ -228,6 +229,40 @@ export class ActionRepository {
     from.forEach((state, i) => (params[`from${i}`] = state));
     const sql = `UPDATE healing_actions SET ${sets.join(', ')} WHERE id = @id AND state IN (${placeholders.join(', ')})`;
     return this.db.prepare(sql).run(params).changes === 1;
+  }
+
+  /**
+   * A superseded action keeps its trigger under an archive key (`<key>#superseded-<id>`, closed), so
+   * the deduplication (one action per trigger, type and target) lets the trigger propose it again.
+   */
+  archiveTriggerKey(id: number, at: number): void {
+    const action = this.get(id);
+    if (!action) {
+      return;
+    }
+    const archived = `${action.triggerKey}${SUPERSEDED}${id}`;
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT OR IGNORE INTO healing_triggers (key, source, trigger, opened_at, closed_at)
+           SELECT ?, source, trigger, opened_at, ? FROM healing_triggers WHERE key = ?`
+        )
+        .run(archived, at, action.triggerKey);
+      this.db.prepare('UPDATE healing_actions SET trigger_key = ? WHERE id = ?').run(archived, id);
+    })();
+  }
+
+  /** How many times this trigger's action on this target was superseded and proposed again. */
+  supersededCount(key: string, type: PlannedAction['type'], target: string): number {
+    const prefix = `${key}${SUPERSEDED}`;
+    return (
+      this.db
+        .prepare(
+          `SELECT COUNT(*) AS n FROM healing_actions
+           WHERE substr(trigger_key, 1, length(@prefix)) = @prefix AND action_type = @type AND target = @target`
+        )
+        .get({ prefix, type, target }) as { n: number }
+    ).n;
   }
 
   /** Notes why an approved action still waits (e.g. the node budget), without changing its state. */
