@@ -231,5 +231,22 @@ describe('credentials written into a URL', () => {
     const notifier = createNotifier({ grafana: { url: 'https://svc:hunter2-pw@grafana.example', token: 't' } });
     expect(notifier.plan().summary).not.toContain('hunter2-pw');
     expect(notifier.plan().summary).toContain('https://svc:***@grafana.example');
+    // Node's fetch refuses such a URL and quotes it in its error: the result recorded must not.
+    const sent = await notifier.send({
+      actionId: 1,
+      message: 'scaled shop/cart',
+      at: 0,
+      trigger: {
+        source: 'alert',
+        id: 'a',
+        name: 'KubePodCrashLooping',
+        labels: {},
+        severity: 'high',
+        summary: 's',
+        at: 0,
+      } as unknown as Parameters<typeof notifier.send>[0]['trigger'],
+    });
+    expect(sent.ok).toBe(false);
+    expect(JSON.stringify(sent)).not.toContain('hunter2-pw');
   });
 });

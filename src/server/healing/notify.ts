@@ -1,6 +1,6 @@
 import type { ExecutionResult, HealingTrigger } from '../../contract/healing';
 import { answerSnippet } from '../prometheus/bounded';
-import { redactUserinfo } from '../prometheus/credentials';
+import { redactCredentialsIn, redactUserinfo } from '../prometheus/credentials';
 
 export interface NotifyConfig {
   /** Grafana base URL and a service-account token: each notification becomes an annotation. */
@@ -52,7 +52,7 @@ export function createNotifier(config: NotifyConfig, fetchImpl: Fetch = fetch): 
       }
       return undefined;
     } catch (err) {
-      return `${what} could not be reached: ${(err as Error).message}`;
+      return `${what} could not be reached: ${redactCredentialsIn((err as Error).message)}`;
     }
   };
 

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { answerSnippet, readBoundedText, SMALL_ANSWER_BYTES } from '../prometheus/bounded';
+import { redactCredentialsIn } from '../prometheus/credentials';
 import type { Anomaly } from '../../contract/pipeline';
 import type { AnomalyListener } from './listener';
 import type { PipelineRepository } from './store/repository';
@@ -54,7 +55,7 @@ export class GrafanaAnnotator implements AnomalyListener {
     const next = (this.chains.get(a.id) ?? Promise.resolve()).then(call).catch((err: Error) => {
       if (!this.failed.has(a.id)) {
         this.failed.add(a.id);
-        this.o.logger.warn({ anomaly: a.id, err: err.message }, 'Grafana annotation not written');
+        this.o.logger.warn({ anomaly: a.id, err: redactCredentialsIn(err.message) }, 'Grafana annotation not written');
       }
     });
     this.chains.set(a.id, next);

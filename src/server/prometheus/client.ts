@@ -64,14 +64,16 @@ export class PrometheusClient {
       // Checked by hand: a zod tuple per sample costs as much as parsing the JSON itself.
       for (let i = 0; i < values.length; i++) {
         const sample = values[i];
-        if (!Array.isArray(sample) || typeof sample[0] !== 'number' || typeof sample[1] !== 'string') {
+        const bad = sampleFault(sample);
+        if (bad !== undefined) {
           throw new PrometheusError(
             'malformed',
-            `Prometheus answered query_range with an unexpected shape at result.${s}.values.${i}: a [time, "value"] pair`
+            `Prometheus answered query_range with an unexpected shape at result.${s}.values.${i}${bad}: a [time, "value"] pair`
           );
         }
-        timestamps[i] = Math.round(sample[0] * 1000);
-        samples[i] = parseSampleValue(sample[1]);
+        const [t, v] = sample as [number, string];
+        timestamps[i] = Math.round(t * 1000);
+        samples[i] = parseSampleValue(v);
       }
       return { labels: series.metric, timestamps, values: samples };
     });
@@ -191,6 +193,17 @@ export class PrometheusClient {
     }
     return envelope.data.data;
   }
+}
+
+/** Where a range sample is not the documented [time, "value"] pair ('' the pair itself), or undefined. */
+function sampleFault(sample: unknown): string | undefined {
+  if (!Array.isArray(sample) || sample.length !== 2) {
+    return '';
+  }
+  if (typeof sample[0] !== 'number') {
+    return '.0';
+  }
+  return typeof sample[1] === 'string' ? undefined : '.1';
 }
 
 /** Prometheus encodes sample values as strings so that NaN and ±Inf survive JSON. */

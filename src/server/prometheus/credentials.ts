@@ -46,3 +46,8 @@ export function splitUserinfo(url: string): { url: string; authorization?: strin
   parsed.password = '';
   return { url: parsed.toString(), authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` };
 }
+
+/** Free text (an error message that quotes a URL) with the password of every URL in it replaced by `***`. */
+export function redactCredentialsIn(text: string): string {
+  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*):[^/\s@]*@/gi, '$1:***@');
+}
