@@ -31,10 +31,8 @@ function rangeOf(values: Float64Array): InputRange {
 }
 
 function main(): void {
-  // A bare flag: taken out before parseArgs, which reads every `--key` as taking a value.
-  const argv = process.argv.slice(2);
-  const publishedMinMax = argv.includes('--published-minmax');
-  const args = parseArgs(argv.filter((a) => a !== '--published-minmax'));
+  const args = parseArgs(process.argv.slice(2));
+  const publishedMinMax = args.has('published-minmax');
   const data = args.get('data');
   const out = args.get('out');
   const name = args.get('detector') || 'failureprophet';
