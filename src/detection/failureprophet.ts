@@ -305,7 +305,10 @@ export class FailureProphetDetector implements StreamingDetector {
     const d = value - s[S_REF_MEAN];
     if (quiet && score < this.o.alarmThreshold && unsuppressed >= this.o.alarmThreshold) {
       const reach = d > 0 ? s[S_EP_UP] : s[S_EP_DOWN];
-      if (Math.abs(d) > this.o.newEventFactor * reach) {
+      // The sample itself must be abnormal against the pre-alarm baseline: the views' score is
+      // averaged over a few samples, and the first normal value after a spike still carries it.
+      const own = scoreOfLog10(-Math.LOG10E * (Math.abs(d) / s[S_REF_SCALE]) + Math.log10(VIEWS));
+      if (Math.abs(d) > this.o.newEventFactor * reach && own >= this.o.alarmThreshold) {
         score = unsuppressed;
         s[S_MEMORY] = Math.max(s[S_MEMORY], score);
         s[S_RAISED_AT] = timestampMs;
