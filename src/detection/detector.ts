@@ -4,8 +4,10 @@ export interface StreamingDetector {
   readonly name: string;
   /**
    * Learns from one sample and returns its anomaly score in [0, 1] (calibrated: compare with
-   * RECOMMENDED_THRESHOLD). A NaN/infinite value or a timestamp not after the last one leaves the
-   * state untouched and returns the last score (0 before any).
+   * RECOMMENDED_THRESHOLD). A timestamp not after the last one leaves the state untouched and
+   * returns the last score (0 before any). A NaN/infinite value does the same, except in
+   * failureprophet, where it is a missing sample (a run of them is scored: the series stopped);
+   * callers that know a step had no sample should pass NaN for it.
    */
   update(timestampMs: number, value: number): number;
   /** The value the detector expected at the last step (NaN while it has learned nothing). */

@@ -48,7 +48,7 @@ describe.each(STREAMING)('%s on synthetic series', (name) => {
     expect(maxOf(run(name, 'drift'), 1500, 1700)).toBeGreaterThanOrEqual(RECOMMENDED_THRESHOLD);
   });
 
-  it('treats NaN as missing: last score returned, state untouched', () => {
+  it('treats a short run of NaN as missing: no alarm, the values learned as without it', () => {
     const { t, v } = synthetic('noise', 600);
     const a = createDetector(name);
     const b = createDetector(name);
@@ -142,7 +142,7 @@ describe('failureprophet level and per-event suppression', () => {
 
   it('refuses a version 2 state (the profile-only detector) with a clear message', () => {
     const state = { ...new FailureProphetDetector().toState(), version: 2 };
-    expect(() => restoreDetector(state)).toThrow(/state version 2, this build reads version 4/);
+    expect(() => restoreDetector(state)).toThrow(/state version 2, this build reads version 5/);
   });
 });
 

@@ -1,37 +1,93 @@
 import { DetectorOptions, DetectorState, StreamingDetector } from './detector';
-import { EwmaDetector } from './ewma';
-import { FailureProphetDetector } from './failureprophet';
+import { ArtimeDetector } from './artime';
+import { CadOseDetector } from './cadOse';
+import { EwmaDetector, EwmaOptions } from './ewma';
+import { FailureProphetDetector, FailureProphetOptions } from './failureprophet';
+import { FailureProphetV1Detector, FailureProphetV1Options } from './failureprophetV1';
 import { IsolationForestDetector } from './iforestDetector';
-import { ZScoreDetector } from './zscore';
+import { InputRange } from './inputRange';
+import { KnnCadDetector } from './knnCad';
+import { RelativeEntropyDetector } from './relativeEntropy';
+import { ZScoreDetector, ZScoreOptions } from './zscore';
 
-const DETECTORS: Record<
-  string,
-  { create: (o: DetectorOptions) => StreamingDetector; restore: (s: unknown) => StreamingDetector }
-> = {
+/** Each detector's options, by registry name. */
+interface OptionsByName {
+  failureprophet: FailureProphetOptions;
+  'failureprophet-v1': FailureProphetV1Options;
+  artime: DetectorOptions;
+  ewma: EwmaOptions;
+  zscore: ZScoreOptions;
+  iforest: DetectorOptions;
+  cadose: DetectorOptions;
+  knncad: DetectorOptions;
+  relativeentropy: DetectorOptions;
+}
+
+export type { InputRange };
+
+/** Names `createDetector` accepts. */
+export type DetectorName = keyof OptionsByName;
+
+type Registry = {
+  [N in DetectorName]: {
+    create: (options: OptionsByName[N], range?: InputRange) => StreamingDetector;
+    restore: (state: unknown) => StreamingDetector;
+  };
+};
+
+const DETECTORS: Registry = {
   failureprophet: { create: (o) => new FailureProphetDetector(o), restore: (s) => FailureProphetDetector.fromState(s) },
+  'failureprophet-v1': {
+    create: (o) => new FailureProphetV1Detector(o),
+    restore: (s) => FailureProphetV1Detector.fromState(s),
+  },
+  artime: { create: (o, range) => new ArtimeDetector(o, range), restore: (s) => ArtimeDetector.fromState(s) },
   ewma: { create: (o) => new EwmaDetector(o), restore: (s) => EwmaDetector.fromState(s) },
   zscore: { create: (o) => new ZScoreDetector(o), restore: (s) => ZScoreDetector.fromState(s) },
   iforest: { create: (o) => new IsolationForestDetector(o), restore: (s) => IsolationForestDetector.fromState(s) },
+  // NAB's published leaders, for comparison; cadose and relativeentropy quantise over a value range (the hint, or the range seen so far).
+  cadose: { create: (o, range) => new CadOseDetector(o, range), restore: (s) => CadOseDetector.fromState(s) },
+  relativeentropy: {
+    create: (o, range) => new RelativeEntropyDetector(o, range),
+    restore: (s) => RelativeEntropyDetector.fromState(s),
+  },
+  knncad: { create: (o) => new KnnCadDetector(o), restore: (s) => KnnCadDetector.fromState(s) },
 };
 
 /** Names `createDetector` accepts; `failureprophet` is the recommended one. */
 export const DETECTOR_NAMES: readonly string[] = Object.keys(DETECTORS);
 
-/** A fresh streaming detector by name; throws on an unknown name. */
-export function createDetector(name: string, options: DetectorOptions = {}): StreamingDetector {
-  const entry = DETECTORS[name];
-  if (!entry) {
+export function isDetectorName(name: string): name is DetectorName {
+  return Object.prototype.hasOwnProperty.call(DETECTORS, name);
+}
+
+function build<N extends DetectorName>(name: N, options: OptionsByName[N], range?: InputRange): StreamingDetector {
+  return DETECTORS[name].create(options, range);
+}
+
+/**
+ * A fresh streaming detector by name; throws on an unknown name or an unusable range. `range` is
+ * the NAB-only min/max hint (see InputRange): the product never passes it. Options a detector
+ * does not know are ignored (settings carry the common ones; each entry above types its own).
+ */
+export function createDetector(name: string, options: DetectorOptions = {}, range?: InputRange): StreamingDetector {
+  if (!isDetectorName(name)) {
     throw new Error(`Unknown detector "${name}"; known: ${DETECTOR_NAMES.join(', ')}`);
   }
-  return entry.create(options);
+  if (
+    range &&
+    !(Number.isFinite(range.inputMin) && Number.isFinite(range.inputMax) && range.inputMin <= range.inputMax)
+  ) {
+    throw new Error(`Input range hint must be finite with inputMin <= inputMax, got ${JSON.stringify(range)}`);
+  }
+  return build(name, options, range);
 }
 
 /** Resumes a detector from `toState()` output; throws a clear Error on a corrupt or incompatible state. */
 export function restoreDetector(state: unknown): StreamingDetector {
   const name = typeof state === 'object' && state !== null ? (state as DetectorState).name : undefined;
-  const entry = typeof name === 'string' ? DETECTORS[name] : undefined;
-  if (!entry) {
+  if (typeof name !== 'string' || !isDetectorName(name)) {
     throw new Error(`Cannot restore a detector from this state: unknown detector ${JSON.stringify(name)}`);
   }
-  return entry.restore(state);
+  return DETECTORS[name].restore(state);
 }

@@ -66,9 +66,12 @@ export function parseArgs(argv: string[]): Map<string, string> {
       const eq = a.indexOf('=');
       if (eq > 0) {
         args.set(a.slice(2, eq), a.slice(eq + 1));
-      } else {
-        args.set(a.slice(2), argv[i + 1] ?? '');
+      } else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) {
+        args.set(a.slice(2), argv[i + 1]);
         i++;
+      } else {
+        // A flag (e.g. --published-minmax, --verbose) followed by another option or nothing.
+        args.set(a.slice(2), '');
       }
     }
   }

@@ -175,3 +175,20 @@ export function outcomesAt(files: ScoredFile[], profile: CostProfile, threshold:
   });
   return out;
 }
+
+/** Normalised score of a corpus at a given threshold (e.g. one optimised on other files). */
+export function scoreAt(files: ScoredFile[], profile: CostProfile, threshold: number): ProfileResult {
+  const outcomes = outcomesAt(files, profile, threshold);
+  const windows = files.reduce((n, f) => n + f.windows.length, 0);
+  const nullRaw = -profile.fnWeight * windows;
+  const perfectRaw = profile.tpWeight * windows;
+  const raw = outcomes.reduce((sum, o) => sum + o.raw, 0);
+  return {
+    threshold,
+    raw,
+    nullRaw,
+    perfectRaw,
+    score: (100 * (raw - nullRaw)) / (perfectRaw - nullRaw || 1),
+    files: outcomes,
+  };
+}

@@ -1,0 +1,374 @@
+import { checkState, DETECTOR_STATE_FORMAT, DetectorOptions, DetectorState, num, StreamingDetector } from './detector';
+import { InputRange, ValueRange } from './inputRange';
+
+const VERSION = 1;
+/** The published settings: bits of the quantised value, longest left semi-context crossed into a new context, neurons kept active, alarm level. */
+const VALUE_BITS = 3;
+const MAX_LEFT_CROSSING = 7;
+const MAX_ACTIVE_NEURONS = 15;
+const BASE_THRESHOLD = 0.75;
+const DEFAULT_TRAINING = 750;
+const MAX_BIN = 2 ** VALUE_BITS - 1;
+/** Fact ids: one per (bit position, bit value) of the quantised value, and one per context acting as a neuron. */
+const SENSOR_FACT = 65536;
+const NEURON_FACT = 2 ** 31;
+
+/** A semi-context: a set of facts that is the left or right part of contexts, with what matched it at its last crossing. */
+interface SemiContext {
+  facts: number[];
+  /** Pseudo-random tie-break (the reference sorts active contexts by the hash of their parts). */
+  hash: number;
+  crossed: number[];
+  /** Contexts with this left part, by right semi-context id (left ones only). */
+  contexts: Map<number, number>;
+}
+
+/** Context counters: predictions tried (facts), facts that came true, full activations. */
+interface Context {
+  left: number;
+  right: number;
+  zeroLevel: boolean;
+  total: number;
+  hits: number;
+  activations: number;
+}
+
+/** The two halves of the context memory (0 left, 1 right). */
+class Half {
+  semis: SemiContext[] = [];
+  byKey = new Map<string, number>();
+  byFact = new Map<number, number[]>();
+  crossedIds: number[] = [];
+
+  idOf(facts: number[]): number {
+    const key = facts.join(',');
+    let id = this.byKey.get(key);
+    if (id === undefined) {
+      id = this.semis.length;
+      this.byKey.set(key, id);
+      this.semis.push({ facts, hash: hashFacts(facts), crossed: [], contexts: new Map() });
+      for (const f of facts) {
+        const list = this.byFact.get(f);
+        if (list) {
+          list.push(id);
+        } else {
+          this.byFact.set(f, [id]);
+        }
+      }
+    }
+    return id;
+  }
+
+  /** Marks every semi-context sharing facts with `facts` with the facts it shares; returns their ids in creation order. */
+  cross(facts: number[]): number[] {
+    for (const id of this.crossedIds) {
+      this.semis[id].crossed = [];
+    }
+    const touched: number[] = [];
+    for (const f of facts) {
+      for (const id of this.byFact.get(f) ?? []) {
+        const semi = this.semis[id];
+        if (semi.crossed.length === 0) {
+          touched.push(id);
+        }
+        semi.crossed.push(f);
+      }
+    }
+    touched.sort((a, b) => a - b);
+    this.crossedIds = touched;
+    return touched;
+  }
+}
+
+/**
+ * CAD OSE, the Contextual Anomaly Detector Open Source Edition (Mikhail Smirnov, 2016,
+ * github.com/smirmik/CAD; second on the NAB leaderboard). Assumes a normal stream is predictable
+ * from contexts: each value is quantised to 3 bits over the value range, and each bit is a fact.
+ * A context pairs the facts of the previous step (sensor facts plus the most active contexts, as
+ * "neurons") with the facts that followed; contexts are learned online, and new ones are crossed
+ * from partially matching ones. The score is 0 when every current fact was predicted by the best
+ * contexts, else the mean of the share of selected contexts that failed and the share of new
+ * contexts the step created; after a score of 0.75 or more it rests (returns 0) for a fifth of the
+ * probation, and during the first fifth. The range is the file's min/max when hinted (as NAB did),
+ * otherwise the min/max seen so far.
+ */
+export class CadOseDetector implements StreamingDetector {
+  readonly name = 'cadose';
+  readonly expected = NaN;
+  readonly lower = NaN;
+  readonly upper = NaN;
+  private readonly restPeriod: number;
+  private readonly halves = [new Half(), new Half()];
+  private contexts: Context[] = [];
+  /** The zero-level context created this step, excluded from its own evaluation. */
+  private newContextId = -1;
+  private leftFacts: number[] = [];
+  private predicted = new Set<number>();
+  /** Raw scores since the last one >= BASE_THRESHOLD (the reference starts with such a score). */
+  private sinceHigh = 0;
+  private range: ValueRange;
+  private lastT = -Infinity;
+  private lastScore = 0;
+
+  constructor(options: DetectorOptions = {}, hint?: InputRange) {
+    this.range = ValueRange.of(hint);
+    this.restPeriod = Math.max(1, Math.floor((options.trainingPoints ?? DEFAULT_TRAINING) / 5));
+  }
+
+  update(timestampMs: number, value: number): number {
+    if (!Number.isFinite(value) || !(timestampMs > this.lastT)) {
+      return this.lastScore;
+    }
+    this.lastT = timestampMs;
+    this.range.see(value);
+    const span = this.range.max - this.range.min;
+    const step = (span === 0 ? MAX_BIN : span) / MAX_BIN;
+    const level = Math.min(MAX_BIN, Math.max(0, Math.trunc((value - this.range.min) / step)));
+    const facts: number[] = [];
+    for (let bit = 0; bit < VALUE_BITS; bit++) {
+      facts.push(SENSOR_FACT + 2 * bit + ((level >> bit) & 1));
+    }
+    const surprised = facts.some((f) => !this.predicted.has(f));
+    const { predictions, failedShare, newShare } = this.step(facts.sort((a, b) => a - b));
+    this.predicted = predictions;
+    const raw = surprised ? (1 - failedShare + newShare) / 2 : 0;
+    const score = this.sinceHigh >= this.restPeriod ? raw : 0;
+    this.sinceHigh = raw >= BASE_THRESHOLD ? 0 : this.sinceHigh + 1;
+    this.lastScore = score;
+    return score;
+  }
+
+  private step(sensed: number[]): { predictions: Set<number>; failedShare: number; newShare: number } {
+    const uniquePotential = new Set<string>();
+    let newZeroLevel = false;
+    if (this.leftFacts.length > 0) {
+      uniquePotential.add(pairKey(this.leftFacts, sensed));
+      newZeroLevel = this.learn([[this.leftFacts, sensed]], true) > 0;
+    }
+    const { active, selected, potential } = this.crossRight(sensed, newZeroLevel);
+    for (const [l, r] of potential) {
+      uniquePotential.add(pairKey(l, r));
+    }
+    const activeShare = selected > 0 ? active.length / selected : 0;
+    const left = this.halves[0].semis;
+    const right = this.halves[1].semis;
+    active.sort((a, b) => {
+      const x = this.contexts[a];
+      const y = this.contexts[b];
+      return (
+        x.activations - y.activations ||
+        left[x.left].hash - left[y.left].hash ||
+        right[x.right].hash - right[y.right].hash
+      );
+    });
+    const neurons = active.slice(-MAX_ACTIVE_NEURONS).map((id) => NEURON_FACT + id);
+    this.leftFacts = [...new Set([...sensed, ...neurons])].sort((a, b) => a - b);
+    const added = (potential.length > 0 ? this.learn(potential, false) : 0) + (newZeroLevel ? 1 : 0);
+    const predictions = this.predict(this.leftFacts);
+    const newShare = newZeroLevel && uniquePotential.size > 0 ? added / uniquePotential.size : 0;
+    return { predictions, failedShare: activeShare, newShare };
+  }
+
+  /** Stores the contexts not yet known; returns how many were new. A zero-level one is marked as such and remembered as this step's. */
+  private learn(pairs: Array<[number[], number[]]>, zeroLevel: boolean): number {
+    let added = 0;
+    for (const [l, r] of pairs) {
+      const leftId = this.halves[0].idOf(l);
+      const rightId = this.halves[1].idOf(r);
+      const semi = this.halves[0].semis[leftId];
+      const known = semi.contexts.get(rightId);
+      if (known === undefined) {
+        const id = this.contexts.length;
+        semi.contexts.set(rightId, id);
+        this.contexts.push({ left: leftId, right: rightId, zeroLevel, total: 0, hits: 0, activations: 0 });
+        added++;
+        if (zeroLevel) {
+          this.newContextId = id;
+        }
+      } else if (zeroLevel) {
+        this.contexts[known].zeroLevel = true;
+      }
+    }
+    return added;
+  }
+
+  /**
+   * Crosses the sensed facts with the right halves and scores the contexts whose left half fully
+   * matched the previous step: counts, activations, and new contexts to cross from partial matches.
+   */
+  private crossRight(
+    sensed: number[],
+    newZeroLevel: boolean
+  ): { active: number[]; selected: number; potential: Array<[number[], number[]]> } {
+    const rights = this.halves[1];
+    rights.cross(sensed);
+    const lefts = this.halves[0];
+    const active: number[] = [];
+    const potential: Array<[number[], number[]]> = [];
+    let selected = 0;
+    for (const leftId of lefts.crossedIds) {
+      const l = lefts.semis[leftId];
+      const full = l.crossed.length === l.facts.length;
+      for (const [rightId, id] of l.contexts) {
+        if (id === this.newContextId) {
+          continue;
+        }
+        const ctx = this.contexts[id];
+        const r = rights.semis[rightId];
+        const matched = r.crossed.length;
+        const crossable = ctx.zeroLevel && newZeroLevel && l.crossed.length <= MAX_LEFT_CROSSING;
+        if (full) {
+          selected++;
+          ctx.total += r.facts.length;
+          if (matched > 0) {
+            ctx.hits += matched;
+            if (matched === r.facts.length) {
+              ctx.activations++;
+              active.push(id);
+            } else if (crossable) {
+              potential.push([l.crossed.slice(), r.crossed.slice()]);
+            }
+          }
+        } else if (crossable && matched > 0) {
+          potential.push([l.crossed.slice(), r.crossed.slice()]);
+        }
+      }
+    }
+    this.newContextId = -1;
+    return { active, selected, potential };
+  }
+
+  /** Crosses the new left facts; the right facts of the fully matched contexts with the best hit rate are the prediction. */
+  private predict(leftFacts: number[]): Set<number> {
+    const lefts = this.halves[0];
+    let best = 0;
+    let chosen: number[] = [];
+    for (const leftId of lefts.cross(leftFacts)) {
+      const l = lefts.semis[leftId];
+      if (l.crossed.length !== l.facts.length) {
+        continue;
+      }
+      for (const id of l.contexts.values()) {
+        const ctx = this.contexts[id];
+        const weight = ctx.total > 0 ? ctx.hits / ctx.total : 0;
+        if (weight > best) {
+          best = weight;
+          chosen = [id];
+        } else if (weight === best) {
+          chosen.push(id);
+        }
+      }
+    }
+    const predictions = new Set<number>();
+    for (const id of chosen) {
+      for (const f of this.halves[1].semis[this.contexts[id].right].facts) {
+        predictions.add(f);
+      }
+    }
+    return predictions;
+  }
+
+  toState(): DetectorState {
+    const [lefts, rights] = this.halves;
+    return {
+      format: DETECTOR_STATE_FORMAT,
+      name: this.name,
+      version: VERSION,
+      restPeriod: this.restPeriod,
+      range: this.range.toState(),
+      leftSemis: lefts.semis.map((s) => s.facts),
+      rightSemis: rights.semis.map((s) => s.facts),
+      contexts: this.contexts.map((c) => [c.left, c.right, c.zeroLevel ? 1 : 0, c.total, c.hits, c.activations]),
+      leftCrossing: lefts.crossedIds.map((id) => [id, lefts.semis[id].crossed]),
+      leftFacts: this.leftFacts,
+      predicted: [...this.predicted],
+      sinceHigh: this.sinceHigh,
+      lastT: Number.isFinite(this.lastT) ? this.lastT : null,
+      lastScore: this.lastScore,
+    };
+  }
+
+  static fromState(state: unknown): CadOseDetector {
+    const s = checkState(state, 'cadose', VERSION);
+    const restPeriod = num(s, 'restPeriod');
+    const d = new CadOseDetector({ trainingPoints: 5 * restPeriod });
+    d.range = ValueRange.fromState(s.range);
+    if (d.restPeriod !== restPeriod) {
+      throw new Error('Corrupt detector state: cadose restPeriod out of range');
+    }
+    const [lefts, rights] = d.halves;
+    for (const facts of factLists(s.leftSemis, 'leftSemis')) {
+      lefts.idOf(facts);
+    }
+    for (const facts of factLists(s.rightSemis, 'rightSemis')) {
+      rights.idOf(facts);
+    }
+    if (
+      lefts.semis.length !== (s.leftSemis as unknown[]).length ||
+      rights.semis.length !== (s.rightSemis as unknown[]).length
+    ) {
+      throw new Error('Corrupt detector state: cadose semi-contexts repeat');
+    }
+    if (!Array.isArray(s.contexts)) {
+      throw new Error('Corrupt detector state: field "contexts" is not an array');
+    }
+    for (const c of s.contexts) {
+      const ok =
+        Array.isArray(c) &&
+        c.length === 6 &&
+        c.every((x) => Number.isInteger(x) && x >= 0) &&
+        c[0] < lefts.semis.length &&
+        c[1] < rights.semis.length &&
+        !lefts.semis[c[0]].contexts.has(c[1]);
+      if (!ok) {
+        throw new Error(
+          'Corrupt detector state: cadose context is not [left, right, zeroLevel, total, hits, activations]'
+        );
+      }
+      lefts.semis[c[0]].contexts.set(c[1], d.contexts.length);
+      d.contexts.push({ left: c[0], right: c[1], zeroLevel: c[2] === 1, total: c[3], hits: c[4], activations: c[5] });
+    }
+    if (!Array.isArray(s.leftCrossing)) {
+      throw new Error('Corrupt detector state: field "leftCrossing" is not an array');
+    }
+    for (const entry of s.leftCrossing) {
+      const id = Array.isArray(entry) ? entry[0] : undefined;
+      if (!(Number.isInteger(id) && id < lefts.semis.length) || !isFactList(entry[1]) || entry[1].length === 0) {
+        throw new Error('Corrupt detector state: cadose left crossing is not [semi-context, facts]');
+      }
+      lefts.semis[id].crossed = entry[1];
+      lefts.crossedIds.push(id);
+    }
+    d.leftFacts = factLists([s.leftFacts], 'leftFacts')[0];
+    d.predicted = new Set(factLists([s.predicted], 'predicted')[0]);
+    d.sinceHigh = num(s, 'sinceHigh');
+    d.lastT = s.lastT === null ? -Infinity : num(s, 'lastT');
+    d.lastScore = num(s, 'lastScore');
+    return d;
+  }
+}
+
+function pairKey(left: number[], right: number[]): string {
+  return `${left.join(',')}|${right.join(',')}`;
+}
+
+/** 32-bit FNV-1a over the facts: a fixed pseudo-random order for ties. */
+function hashFacts(facts: number[]): number {
+  let h = 0x811c9dc5;
+  for (const f of facts) {
+    h = Math.imul(h ^ (f & 0xffff), 0x01000193);
+    h = Math.imul(h ^ Math.floor(f / 65536), 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function isFactList(v: unknown): v is number[] {
+  return Array.isArray(v) && v.every((f) => Number.isInteger(f) && f >= SENSOR_FACT);
+}
+
+function factLists(v: unknown, key: string): number[][] {
+  if (!Array.isArray(v) || !v.every(isFactList)) {
+    throw new Error(`Corrupt detector state: field "${key}" is not a list of fact lists`);
+  }
+  return v;
+}

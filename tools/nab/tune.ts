@@ -1,0 +1,121 @@
+/**
+ * `npm run nab:tune -- [--detector NAME] [--published-minmax] [--nab DIR]`: leave-one-category-out
+ * cross-validation on the 24 dev files in which every choice is re-made inside each fold: for each
+ * held-out category, an exhaustive search over the detector's declared options (TUNING_SPACES) and
+ * the threshold picks what scores best on the other three categories, and the held-out category is
+ * scored with that choice. Prints each fold's choice and the pooled held-out score per profile.
+ * Never reads the validation files.
+ */
+import { DEFAULT_NAB, readCorpus, runSplit } from './corpus';
+import { parseArgs } from './nabFiles';
+import { CostProfile, ScoredFile, scoreAt, scoreCorpus } from './scorer';
+
+type Setting = Record<string, number>;
+
+/**
+ * Options each candidate declares for the search, with the values to try (a detector not listed
+ * is tuned on its threshold alone). failureprophet: how long an event is kept quiet and how far
+ * out a new event must be; the views' learning rates.
+ */
+export const TUNING_SPACES: Record<string, Record<string, number[]>> = {
+  failureprophet: {
+    refractoryMs: [6 * 3_600_000, 12 * 3_600_000, 24 * 3_600_000],
+    holdMs: [12 * 3_600_000, 24 * 3_600_000],
+    baselineRate: [0.003, 0.01, 0.03],
+    newEventFactor: [1.5, 2, 4],
+  },
+  'failureprophet-v1': {
+    refractoryMs: [6 * 3_600_000, 12 * 3_600_000, 24 * 3_600_000],
+    holdMs: [12 * 3_600_000, 24 * 3_600_000],
+    baselineRate: [0.003, 0.01, 0.03],
+  },
+};
+
+/** Every combination of the declared values (one empty setting when nothing is declared). */
+export function grid(space: Record<string, number[]>): Setting[] {
+  let out: Setting[] = [{}];
+  for (const [key, values] of Object.entries(space)) {
+    out = out.flatMap((s) => values.map((v) => ({ ...s, [key]: v })));
+  }
+  return out;
+}
+
+export interface FoldChoice {
+  heldOut: string;
+  setting: Setting;
+  threshold: number;
+  trainScore: number;
+  heldOutScore: number;
+}
+
+/**
+ * Leave-one-category-out with the search inside each fold. `runs[k]` are the dev files scored under
+ * `settings[k]` (a run does not depend on the fold, so each setting runs once).
+ */
+export function crossValidate(
+  settings: Setting[],
+  runs: ScoredFile[][],
+  profile: CostProfile
+): { pooled: number; folds: FoldChoice[] } {
+  const categoryOf = (f: ScoredFile): string => f.name.split('/')[0];
+  const categories = [...new Set(runs[0].map(categoryOf))].sort();
+  const folds: FoldChoice[] = [];
+  let raw = 0;
+  let nullRaw = 0;
+  let perfectRaw = 0;
+  for (const heldOut of categories) {
+    let best = -1;
+    let bestScore = -Infinity;
+    let bestThreshold = Infinity;
+    runs.forEach((files, k) => {
+      const r = scoreCorpus(
+        files.filter((f) => categoryOf(f) !== heldOut),
+        profile
+      );
+      if (r.score > bestScore) {
+        best = k;
+        bestScore = r.score;
+        bestThreshold = r.threshold;
+      }
+    });
+    const test = scoreAt(
+      runs[best].filter((f) => categoryOf(f) === heldOut),
+      profile,
+      bestThreshold
+    );
+    raw += test.raw;
+    nullRaw += test.nullRaw;
+    perfectRaw += test.perfectRaw;
+    folds.push({
+      heldOut,
+      setting: settings[best],
+      threshold: bestThreshold,
+      trainScore: bestScore,
+      heldOutScore: test.score,
+    });
+  }
+  return { pooled: (100 * (raw - nullRaw)) / (perfectRaw - nullRaw || 1), folds };
+}
+
+function main(): void {
+  const args = parseArgs(process.argv.slice(2));
+  const name = args.get('detector') || 'failureprophet';
+  const hint = args.has('published-minmax');
+  const corpus = readCorpus(args.get('nab') || DEFAULT_NAB);
+  const settings = grid(TUNING_SPACES[name] ?? {});
+  console.log(`${name}${hint ? ' (--published-minmax)' : ''}: ${settings.length} setting(s) searched in each fold`);
+  const runs = settings.map((options) => runSplit(name, corpus.dev, { options, publishedMinmax: hint }));
+  for (const [profileName, profile] of Object.entries(corpus.profiles)) {
+    const { pooled, folds } = crossValidate(settings, runs, profile);
+    console.log(`  ${profileName}: pooled held-out ${pooled.toFixed(2)}`);
+    for (const f of folds) {
+      console.log(
+        `    held out ${f.heldOut.padEnd(22)} ${f.heldOutScore.toFixed(2).padStart(7)} (train ${f.trainScore.toFixed(2)}, threshold ${f.threshold.toFixed(4)}, ${JSON.stringify(f.setting)})`
+      );
+    }
+  }
+}
+
+if (require.main === module) {
+  main();
+}
