@@ -13,7 +13,8 @@ export { SCORE_DECADES, scoreOfProbability, scoreOfLog10 } from './calibration';
  *
  * FailureProphetDetector (the recommended one) reports each event once: `update()` returns the
  * alarm score (open an anomaly when it is >= RECOMMENDED_THRESHOLD; after that it returns 0 for the
- * same event, 12 h at least). Its `level` getter is the same score without that suppression, in
+ * same event, 12 h at least, but reports at once a new one: a sample beyond twice the event's reach
+ * or on a side it never went, a value stuck flat, a run of NaN). Its `level` getter is the same score without that suppression, in
  * [0, 1] on the same scale: it stays >= the threshold while the series stays abnormal (for a shift,
  * as long as the value stays away from the pre-alarm baseline, at most 24 h), so the pipeline can
  * keep the anomaly open while `level >= RECOMMENDED_THRESHOLD` and the panel can draw or shade it.

@@ -28,8 +28,8 @@ export interface Series {
 }
 
 /**
- * The series with a fault from index `at`: jump (every value from there 10x the range above the
- * largest so far), spike (that one sample), zero (every value 0), flat (stuck at the value at
+ * The series with a fault from index `at`: jump (every value from there 10x the largest so far,
+ * or 9x the range above it when that is more, so a series near or below 0 jumps too), spike (that one sample), zero (every value 0), flat (stuck at the value at
  * `at - 1`), stop (no samples: NaN). Null when it would not be a fault: no change, a drop to zero
  * on a series where 0 is a usual value (>= 1% of the values so far, or within their range), or stuck flat on a series
  * that did not move (half or more of its last `day` steps unchanged).

@@ -1,0 +1,63 @@
+import { ArtimeDetector } from './artime';
+import { createDetector, restoreDetector } from './index';
+import { Random } from './random';
+
+const STEP = 300_000;
+const T0 = Date.UTC(2024, 0, 1);
+
+/** A square-ish daily rhythm with noise; from `at`, the rhythm's shape changes (a new pattern). */
+function series(n: number, at = Infinity, seed = 2): Float64Array {
+  const rng = new Random(seed);
+  return Float64Array.from({ length: n }, (_, i) => {
+    const phase = (i % 288) / 288;
+    const shape = i >= at ? 50 + 40 * Math.sin(2 * Math.PI * phase * 7) : phase < 0.5 ? 20 : 80;
+    return shape + 2 * (rng.next() - 0.5);
+  });
+}
+
+function run(d: { update(t: number, v: number): number }, v: Float64Array): Float64Array {
+  return Float64Array.from(v, (x, i) => d.update(T0 + i * STEP, x));
+}
+
+describe('artime', () => {
+  it('scores nothing during its probation, then flags a pattern it has never seen', () => {
+    const v = series(4000, 3000);
+    const d = new ArtimeDetector({ trainingPoints: 750 }, { inputMin: 0, inputMax: 100 });
+    const s = run(d, v);
+    expect(Math.max(...s.subarray(0, 750))).toBe(0);
+    expect(d.learning).toBe(false);
+    // The probation-length down-sampling step (750 / (8 * 13) = 7): a score only every 7th sample.
+    expect(Array.from(s).every((x, i) => x === 0 || (i + 1) % 7 === 0)).toBe(true);
+    const before = Math.max(...s.subarray(2000, 3000));
+    const after = Math.max(...s.subarray(3000, 3300));
+    expect(after).toBeGreaterThan(0.5);
+    expect(after).toBeGreaterThan(before);
+  });
+
+  it('without the range hint estimates the range from the probation and still flags the new pattern', () => {
+    const s = run(createDetector('artime', { trainingPoints: 750 }), series(4000, 3000));
+    expect(Math.max(...s.subarray(0, 750))).toBe(0);
+    expect(Math.max(...s.subarray(3000, 3300))).toBeGreaterThan(0.5);
+  });
+
+  it('round-trips its state through JSON mid-probation and after, and continues identically', () => {
+    const v = series(3500, 3000);
+    for (const cut of [400, 2000]) {
+      const a = createDetector('artime', { trainingPoints: 750 });
+      const b = createDetector('artime', { trainingPoints: 750 });
+      for (let i = 0; i < cut; i++) {
+        a.update(T0 + i * STEP, v[i]);
+        b.update(T0 + i * STEP, v[i]);
+      }
+      const c = restoreDetector(JSON.parse(JSON.stringify(b.toState())));
+      for (let i = cut; i < v.length; i++) {
+        expect(c.update(T0 + i * STEP, v[i])).toBe(a.update(T0 + i * STEP, v[i]));
+      }
+    }
+  });
+
+  it('refuses a corrupt state clearly', () => {
+    const state = { ...createDetector('artime').toState(), scalars: [1, 2] };
+    expect(() => restoreDetector(state)).toThrow(/Corrupt detector state: field "scalars"/);
+  });
+});
