@@ -474,7 +474,8 @@ export class CrossingForecaster {
     if (y[y.length - 1] >= target) {
       return { seconds: 0, lowerSeconds: 0, upperSeconds: 0, method: 'trend', fromMs: now };
     }
-    const since = lastBreak(y);
+    // The filling bucket is left out: its mean is over fewer samples and a shorter span than the others'.
+    const since = lastBreak(this.partial[1] > 0 ? y.slice(0, -1) : y);
     const daily = this.dailyDrift(sign, t, y, t[since]);
     if (daily && !(daily.slope > this.significance * daily.slopeErr)) {
       return 'no significant trend';
@@ -509,20 +510,20 @@ export class CrossingForecaster {
         };
       };
     } else {
-      let from = since;
-      let fit = lineFit(t, y, from, now);
-      // Refit on about three forecast horizons back, so an accelerating leak is followed.
-      for (let i = 0; i < 3 && fit && fit.slope > 0; i++) {
-        const windowStart = now - Math.max(MIN_WINDOW_MS, (3 * (target - fit.level)) / fit.slope);
-        let j = from;
-        while (j < y.length - 4 && t[j] < windowStart) {
-          j++;
-        }
-        if (j === from) {
+      // The longest window back (doubling from MIN_WINDOW_MS, not before the last reset) whose slope
+      // agrees with the next shorter one's: a leak that started or sped up lately is followed.
+      const startOf = (ms: number): number =>
+        Math.max(
+          since,
+          t.findIndex((x) => x >= now - ms)
+        );
+      let fit = lineFit(t, y, startOf(MIN_WINDOW_MS), now);
+      for (let w = 2 * MIN_WINDOW_MS; fit && startOf(w / 2) > since; w *= 2) {
+        const longer = lineFit(t, y, startOf(w), now);
+        if (!longer || Math.abs(longer.slope - fit.slope) > 2 * Math.hypot(longer.slopeErr, fit.slopeErr)) {
           break;
         }
-        from = j;
-        fit = lineFit(t, y, from, now);
+        fit = longer;
       }
       if (!fit || !(fit.slope > this.significance * fit.slopeErr)) {
         return 'no significant trend';
