@@ -475,8 +475,12 @@ export class CrossingForecaster {
       return { seconds: 0, lowerSeconds: 0, upperSeconds: 0, method: 'trend', fromMs: now };
     }
     // The filling bucket is left out: its mean is over fewer samples and a shorter span than the others'.
-    const since = lastBreak(this.partial[1] > 0 ? y.slice(0, -1) : y);
-    const daily = this.dailyDrift(sign, t, y, t[since]);
+    const resets = breaks(this.partial[1] > 0 ? y.slice(0, -1) : y);
+    const since = resets.length > 0 ? resets[resets.length - 1] : 0;
+    // A reset at the same hour as one a day earlier (a nightly clean-up, a daily restart) is part of
+    // the daily rhythm: the day-ago comparison then spans it rather than waiting for a clean day.
+    const dailyReset = resets.some((r) => Math.abs(t[since] - t[r] - DAY_MS) <= 1.5 * this.bucketMs);
+    const daily = this.dailyDrift(sign, t, y, dailyReset ? -Infinity : t[since]);
     if (daily && !(daily.slope > this.significance * daily.slopeErr)) {
       return 'no significant trend';
     }
@@ -529,6 +533,11 @@ export class CrossingForecaster {
         return 'no significant trend';
       }
       const line = fit;
+      if (!daily && line.level <= this.highestSince(y, t, since, now)) {
+        // Without a day-ago comparison, a rise back into the range of the past day (a morning,
+        // a busy hour) is no sign of a leak: only a level not seen for a day is.
+        return 'no significant trend';
+      }
       // Without a day-ago comparison, half the history: a daily rise could still turn.
       reach = Math.min(this.horizonMs, daily ? behind : behind / 2);
       path = (h) => ({
@@ -629,6 +638,17 @@ export class CrossingForecaster {
     return { t, y };
   }
 
+  /** Highest signed bucket mean from the last reset (and at most a day back) until two hours ago. */
+  private highestSince(y: number[], t: number[], since: number, now: number): number {
+    let high = -Infinity;
+    for (let i = since; i < y.length && t[i] < now - MIN_WINDOW_MS; i++) {
+      if (t[i] >= now - DAY_MS) {
+        high = Math.max(high, y[i]);
+      }
+    }
+    return high;
+  }
+
   /** The signed history at a past time, interpolated between bucket centres (one side when the other is empty). */
   private interpolated(sign: number, ms: number): number | null {
     const p = ms / this.bucketMs - 0.5;
@@ -703,21 +723,22 @@ export class CrossingForecaster {
   }
 }
 
-/** Index just after the last reset (a bucket-to-bucket jump far beyond the usual change), or 0. */
-function lastBreak(y: number[]): number {
+/** Indices just after each reset (a bucket-to-bucket jump far beyond the usual change), oldest first. */
+function breaks(y: number[]): number[] {
   if (y.length < 6) {
-    return 0;
+    return [];
   }
   const d = y.slice(1).map((v, i) => v - y[i]);
   const med = median(d);
   const spread = 1.4826 * median(d.map((x) => Math.abs(x - med)));
   const scale = Math.max(spread, 1e-9 * Math.max(...y.map(Math.abs)), 1e-12);
-  for (let i = d.length - 1; i >= 0; i--) {
+  const out: number[] = [];
+  for (let i = 0; i < d.length; i++) {
     if (Math.abs(d[i] - med) > BREAK_SPREADS * scale) {
-      return i + 1;
+      out.push(i + 1);
     }
   }
-  return 0;
+  return out;
 }
 
 interface LineFit {
