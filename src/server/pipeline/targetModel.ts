@@ -244,7 +244,7 @@ export class TargetModel {
           name: s.spec.name,
           kind: s.spec.kind,
           score: s.lastAt === t ? s.score : 0,
-          direction: s.direction,
+          direction: sideOf(s),
           timeToFailureSeconds: s.ttf ? earliest(s.ttf) : Infinity,
         })),
         peerOutlier,
@@ -441,7 +441,7 @@ export class TargetModel {
         failureModel,
         state: 'open',
         signals: moved,
-        direction: peak?.direction ?? 'none',
+        direction: peak ? sideOf(peak) : 'none',
         reasons,
       };
     } else {
@@ -459,7 +459,7 @@ export class TargetModel {
       if (this.score > a.peakScore) {
         a.peakScore = this.score;
         a.failureModel = failureModel;
-        a.direction = peak?.direction ?? a.direction;
+        a.direction = peak ? sideOf(peak) : a.direction;
       }
     }
     this.openDirty = true;
@@ -484,6 +484,14 @@ export class TargetModel {
     this.ringNext = (slot + 1) % n;
     this.ringSize = Math.min(n, this.ringSize + 1);
   }
+}
+
+/** Which side of normal a signal is on: its band's side, or (a score high inside a wide band) the side of its expected value. */
+function sideOf(s: SignalModel): 'above' | 'below' | 'none' {
+  if (s.direction !== 'none' || !Number.isFinite(s.expected)) {
+    return s.direction;
+  }
+  return s.value >= s.expected ? 'above' : 'below';
 }
 
 /** A new detector, and a forecaster when the signal has a limit to forecast. */
