@@ -485,11 +485,10 @@ export class CrossingForecaster {
       return 'no significant trend';
     }
     const dayAgo = this.interpolated(sign, now - DAY_MS);
-    const behind = now - t[since];
-    let path: (h: number) => { mean: number; sd: number };
-    let reach: number;
+    type Path = (h: number) => { mean: number; sd: number };
+    let seasonal: Path | null = null;
     if (daily && dayAgo !== null && daily.rhythm > 4 * daily.noiseVar) {
-      // The daily rhythm dominates: from the current level (a line over the last hours), the shape
+      // The daily rhythm is strong: from the current level (a line over the last hours), the shape
       // of the last day from the same phase on, plus the daily drift for each further day.
       const recent = lineFit(
         t,
@@ -500,51 +499,33 @@ export class CrossingForecaster {
         ),
         now
       );
-      if (!recent) {
-        return 'too little history';
-      }
-      reach = Math.min(this.horizonMs, behind);
-      path = (h) => {
-        const days = Math.ceil(h / DAY_MS);
-        const shape = this.interpolated(sign, now + h - days * DAY_MS) ?? dayAgo;
-        const drift = (days - 1) * DAY_MS;
-        return {
-          mean: recent.level + shape - dayAgo + daily.slope * drift,
-          sd: Math.sqrt(recent.levelVar + 3 * daily.noiseVar + (daily.slopeErr * drift) ** 2),
+      if (recent) {
+        seasonal = (h) => {
+          const days = Math.ceil(h / DAY_MS);
+          const shape = this.interpolated(sign, now + h - days * DAY_MS) ?? dayAgo;
+          const drift = (days - 1) * DAY_MS;
+          return {
+            mean: recent.level + shape - dayAgo + daily.slope * drift,
+            sd: Math.sqrt(recent.levelVar + 3 * daily.noiseVar + (daily.slopeErr * drift) ** 2),
+          };
         };
-      };
-    } else {
-      // The longest window back (doubling from MIN_WINDOW_MS, not before the last reset) whose slope
-      // agrees with the next shorter one's: a leak that started or sped up lately is followed.
-      const startOf = (ms: number): number =>
-        Math.max(
-          since,
-          t.findIndex((x) => x >= now - ms)
-        );
-      let fit = lineFit(t, y, startOf(MIN_WINDOW_MS), now);
-      for (let w = 2 * MIN_WINDOW_MS; fit && startOf(w / 2) > since; w *= 2) {
-        const longer = lineFit(t, y, startOf(w), now);
-        if (!longer || Math.abs(longer.slope - fit.slope) > 2 * Math.hypot(longer.slopeErr, fit.slopeErr)) {
-          break;
-        }
-        fit = longer;
       }
-      if (!fit || !(fit.slope > this.significance * fit.slopeErr)) {
-        return 'no significant trend';
-      }
-      const line = fit;
-      if (!daily && line.level <= this.highestSince(y, t, since, now)) {
-        // Without a day-ago comparison, a rise back into the range of the past day (a morning,
-        // a busy hour) is no sign of a leak: only a level not seen for a day is.
-        return 'no significant trend';
-      }
-      // Without a day-ago comparison, half the history: a daily rise could still turn.
-      reach = Math.min(this.horizonMs, daily ? behind : behind / 2);
-      path = (h) => ({
-        mean: line.level + line.slope * h,
-        sd: Math.sqrt(line.levelVar + line.residualVar + (line.slopeErr * h) ** 2),
-      });
     }
+    const line = this.trendLine(t, y, since, now, !daily);
+    if (!seasonal && typeof line === 'string') {
+      return line;
+    }
+    // Both: the earlier crossing, since a leak that began today is not in yesterday's shape.
+    const path: Path =
+      seasonal && typeof line !== 'string'
+        ? (h) => {
+            const a = seasonal!(h);
+            const b = line(h);
+            return a.mean >= b.mean ? a : b;
+          }
+        : (seasonal ?? (line as Path));
+    // Without a day-ago comparison, half the history: a daily rise could still turn.
+    const reach = Math.min(this.horizonMs, daily ? now - t[since] : (now - t[since]) / 2);
     const best = firstCrossing((h) => path(h).mean >= target, reach, this.bucketMs);
     if (best === Infinity) {
       return 'beyond the horizon its history supports';
@@ -558,6 +539,46 @@ export class CrossingForecaster {
       method: 'trend',
       fromMs: now,
     };
+  }
+
+  /**
+   * The trend as a line over the longest window back (doubling from MIN_WINDOW_MS, not before the
+   * last reset) whose slope agrees with the next shorter one's, so a leak that started or sped up
+   * lately is followed; a reason instead when it is not significant.
+   */
+  private trendLine(
+    t: number[],
+    y: number[],
+    since: number,
+    now: number,
+    noDayAgo: boolean
+  ): ((h: number) => { mean: number; sd: number }) | NoCrossingReason {
+    const startOf = (ms: number): number =>
+      Math.max(
+        since,
+        t.findIndex((x) => x >= now - ms)
+      );
+    let fit = lineFit(t, y, startOf(MIN_WINDOW_MS), now);
+    for (let w = 2 * MIN_WINDOW_MS; fit && startOf(w / 2) > since; w *= 2) {
+      const longer = lineFit(t, y, startOf(w), now);
+      if (!longer || Math.abs(longer.slope - fit.slope) > Math.hypot(longer.slopeErr, fit.slopeErr)) {
+        break;
+      }
+      fit = longer;
+    }
+    if (!fit || !(fit.slope > this.significance * fit.slopeErr)) {
+      return 'no significant trend';
+    }
+    if (noDayAgo && fit.level <= this.highestSince(y, t, since, now)) {
+      // Without a day-ago comparison, a rise back into the range of the past day (a morning, a
+      // busy hour) is no sign of a leak: only a level not seen for a day is.
+      return 'no significant trend';
+    }
+    const line = fit;
+    return (h) => ({
+      mean: line.level + line.slope * h,
+      sd: Math.sqrt(line.levelVar + line.residualVar + (line.slopeErr * h) ** 2),
+    });
   }
 
   toState(): CrossingForecasterState {
@@ -723,18 +744,25 @@ export class CrossingForecaster {
   }
 }
 
-/** Indices just after each reset (a bucket-to-bucket jump far beyond the usual change), oldest first. */
+/**
+ * Indices just after each reset, oldest first: a bucket-to-bucket jump far beyond the changes
+ * around it (so a leak that starts, whose every step is larger than before, is no reset).
+ */
 function breaks(y: number[]): number[] {
   if (y.length < 6) {
     return [];
   }
   const d = y.slice(1).map((v, i) => v - y[i]);
-  const med = median(d);
-  const spread = 1.4826 * median(d.map((x) => Math.abs(x - med)));
+  // Each change against the median of its neighbours (four each side).
+  const dev = d.map((x, i) => {
+    const around = [...d.slice(Math.max(0, i - 4), i), ...d.slice(i + 1, i + 5)];
+    return x - median(around);
+  });
+  const spread = 1.4826 * median(dev.map(Math.abs));
   const scale = Math.max(spread, 1e-9 * Math.max(...y.map(Math.abs)), 1e-12);
   const out: number[] = [];
   for (let i = 0; i < d.length; i++) {
-    if (Math.abs(d[i] - med) > BREAK_SPREADS * scale) {
+    if (Math.abs(dev[i]) > BREAK_SPREADS * scale) {
       out.push(i + 1);
     }
   }
