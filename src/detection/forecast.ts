@@ -515,18 +515,15 @@ export class CrossingForecaster {
     if (!seasonal && typeof line === 'string') {
       return line;
     }
-    // Both: the earlier crossing, since a leak that began today is not in yesterday's shape.
-    const path: Path =
-      seasonal && typeof line !== 'string'
-        ? (h) => {
-            const a = seasonal!(h);
-            const b = line(h);
-            return a.mean >= b.mean ? a : b;
-          }
-        : (seasonal ?? (line as Path));
     // Without a day-ago comparison, half the history: a daily rise could still turn.
     const reach = Math.min(this.horizonMs, daily ? now - t[since] : (now - t[since]) / 2);
-    const best = firstCrossing((h) => path(h).mean >= target, reach, this.bucketMs);
+    // The day-ago shape first; the line when that shape never gets there (a leak that began today is not in yesterday's shape).
+    let path: Path = seasonal ?? (line as Path);
+    let best = firstCrossing((h) => path(h).mean >= target, reach, this.bucketMs);
+    if (best === Infinity && seasonal && typeof line !== 'string') {
+      path = line;
+      best = firstCrossing((h) => path(h).mean >= target, reach, this.bucketMs);
+    }
     if (best === Infinity) {
       return 'beyond the horizon its history supports';
     }
@@ -561,7 +558,7 @@ export class CrossingForecaster {
     let fit = lineFit(t, y, startOf(MIN_WINDOW_MS), now);
     for (let w = 2 * MIN_WINDOW_MS; fit && startOf(w / 2) > since; w *= 2) {
       const longer = lineFit(t, y, startOf(w), now);
-      if (!longer || Math.abs(longer.slope - fit.slope) > Math.hypot(longer.slopeErr, fit.slopeErr)) {
+      if (!longer || Math.abs(longer.slope - fit.slope) > 2 * Math.hypot(longer.slopeErr, fit.slopeErr)) {
         break;
       }
       fit = longer;
