@@ -1,4 +1,9 @@
 import { z } from 'zod';
+import { LIMIT_DIRECTIONS, type LimitDirection } from '../detection/forecast';
+
+/** The side of its limit a signal fails on (declared in the detection library). */
+export type { LimitDirection };
+export const limitDirectionSchema = z.enum(LIMIT_DIRECTIONS);
 
 /**
  * The detection pipeline's API (backend routes under /api and /predict), shared by the backend and
@@ -36,15 +41,19 @@ export const kubernetesObjectSchema = z.object({
 });
 export type KubernetesObject = z.infer<typeof kubernetesObjectSchema>;
 
-/** When a signal is forecast to cross its configured limit, with the 90% range. */
+/**
+ * When a signal is forecast to cross its configured limit, with the 90% interval. Present only
+ * when the data supports it (a significant trend, within the horizon its history covers, after
+ * learning); absent (null on the target) otherwise.
+ */
 export const timeToFailureSchema = z.object({
   signal: z.string(),
   limit: z.number(),
-  direction: z.enum(['above', 'below']),
-  /** Best estimate in seconds from `fromMs`; null: not within the forecast horizon. */
-  seconds: z.number().nullable(),
-  /** Earliest plausible crossing (pessimistic edge). */
-  lowerSeconds: z.number().nullable(),
+  direction: limitDirectionSchema,
+  /** Best estimate in seconds from `fromMs`. */
+  seconds: z.number(),
+  /** Earliest plausible crossing (pessimistic edge): what severity and alerts use. */
+  lowerSeconds: z.number(),
   /** Latest plausible crossing (optimistic edge); null: the band never crosses. */
   upperSeconds: z.number().nullable(),
   fromMs: z.number(),
@@ -81,8 +90,12 @@ export const targetSchema = z.object({
   timeToFailure: timeToFailureSchema.nullable(),
   openAnomalies: z.number().int(),
   lastScoredAt: z.number().nullable(),
-  /** True while the target is still in its learning period (no anomaly is opened). */
+  /** True while the target is still in its learning period (no anomaly is opened, no time to failure). */
   learning: z.boolean(),
+  /** How far the learning period is, in [0, 1]; replayed history counts. */
+  learningProgress: z.number().min(0).max(1),
+  /** Seconds of data still to learn from before the target may alarm (0 once learned). */
+  learningSecondsLeft: z.number().nonnegative(),
   /** True when its watch's last query failed (scores are stale). */
   degraded: z.boolean(),
   signals: z.array(signalStatusSchema),
@@ -93,6 +106,16 @@ export const targetSchema = z.object({
   scores: z.array(z.tuple([z.number(), z.number()])).optional(),
 });
 export type Target = z.infer<typeof targetSchema>;
+
+/** A learning period's time left as people say it ("about 7 h"), for the Overview and the logs alike. */
+export function aboutDuration(seconds: number): string {
+  const minutes = Math.max(1, Math.round(seconds / 60));
+  if (minutes < 60) {
+    return `about ${minutes} min`;
+  }
+  const hours = Math.round(minutes / 60);
+  return hours < 48 ? `about ${hours} h` : `about ${Math.round(hours / 24)} d`;
+}
 
 /** How many points a target's score history has at most (one sparkline's worth). */
 export const SCORE_HISTORY_POINTS = 60;
@@ -141,7 +164,7 @@ export const predictionSchema = z.object({
   /** When the forecast was made (the step it was counted from). */
   madeAt: z.number(),
   limit: z.number(),
-  direction: z.enum(['above', 'below']),
+  direction: limitDirectionSchema,
   seconds: z.number(),
   lowerSeconds: z.number().nullable(),
   upperSeconds: z.number().nullable(),

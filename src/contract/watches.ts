@@ -81,6 +81,7 @@ export const SIGNAL_KINDS = [
   'latency',
   'errors',
   'traffic',
+  'temperature',
   'other',
 ] as const;
 export const OBJECT_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Pod', 'Node'] as const;

@@ -1,4 +1,10 @@
-import { forecastTimeToLimit, linearTimeToLimit, predictLinear, StreamingForecaster } from './forecast';
+import {
+  CrossingForecaster,
+  forecastTimeToLimit,
+  linearTimeToLimit,
+  predictLinear,
+  StreamingForecaster,
+} from './forecast';
 import { Random } from './random';
 
 const T0 = Date.UTC(2024, 0, 1);
@@ -60,5 +66,70 @@ describe('forecaster', () => {
     // Last value 24.95, slope 0.05/step: ~101 steps.
     expect(ttf.seconds / (STEP / 1000)).toBeGreaterThan(80);
     expect(ttf.seconds / (STEP / 1000)).toBeLessThan(130);
+  });
+});
+
+describe('CrossingForecaster: a time to failure only when the data supports it', () => {
+  const HOUR = 3_600_000;
+  const DAY = 24 * HOUR;
+  const feed = (f: CrossingForecaster, from: number, to: number, value: (tMs: number) => number) => {
+    for (let t = from; t <= to; t += STEP) {
+      f.update(T0 + t, value(t));
+    }
+  };
+
+  it('says nothing from six minutes of history, however steep the rise', () => {
+    const f = new CrossingForecaster();
+    for (let i = 0; i <= 6; i++) {
+      f.update(T0 + i * 60_000, 0.16 + 0.01 * i);
+    }
+    expect(f.crossing(0.95, 'above')).toBe('too little history');
+  });
+
+  it('bounds the horizon by the history behind it', () => {
+    const f = new CrossingForecaster();
+    // Three hours of a clean rise that would reach the limit 5 h later.
+    feed(f, 0, 3 * HOUR, (t) => 0.2 + (0.1 * t) / HOUR);
+    expect(f.crossing(1, 'above')).toBe('beyond the horizon its history supports');
+    // The same rise, 1 h from the limit: within half the history.
+    expect(f.crossing(0.6, 'above')).toMatchObject({ method: 'trend' });
+  });
+
+  it('does not take the morning rise of a daily cycle for a leak', () => {
+    const rng = new Random(5);
+    const f = new CrossingForecaster();
+    const cycle = (t: number) => 0.5 + 0.3 * Math.sin((2 * Math.PI * t) / DAY) + 0.01 * (rng.next() - 0.5);
+    // Four days, stopped in the steepest part of the fourth morning's rise.
+    feed(f, 0, 3 * DAY + 2 * HOUR, cycle);
+    expect(f.crossing(0.9, 'above')).toBe('no significant trend');
+  });
+
+  it('finds a linear leak within 10% with an interval around it, and says when it already crossed', () => {
+    const rng = new Random(9);
+    const f = new CrossingForecaster();
+    // 0.3 for two days, then +0.2 a day: 0.3 + 0.2 * 2.5 = 0.8 at the end, 0.9 half a day later.
+    const leak = (t: number) => 0.3 + (t > 2 * DAY ? (0.2 * (t - 2 * DAY)) / DAY : 0) + 0.01 * (rng.next() - 0.5);
+    feed(f, 0, 4.5 * DAY, leak);
+    const ttf = f.crossing(0.9, 'above', 0.95);
+    if (typeof ttf === 'string') {
+      throw new Error(`expected a crossing, got "${ttf}"`);
+    }
+    expect(Math.abs(ttf.seconds - 12 * 3600) / (12 * 3600)).toBeLessThan(0.1);
+    expect(ttf.lowerSeconds).toBeLessThanOrEqual(ttf.seconds);
+    expect(ttf.upperSeconds).toBeGreaterThanOrEqual(ttf.seconds);
+    expect(ttf.lowerSeconds).toBeGreaterThan(6 * 3600);
+    expect(f.crossing(0.7, 'above')).toMatchObject({ seconds: 0 });
+    // Falling to a lower limit is the same question mirrored: this series is not falling.
+    expect(typeof f.crossing(0.1, 'below')).toBe('string');
+  });
+
+  it('resumes from its state and refuses a corrupt one', () => {
+    const f = new CrossingForecaster();
+    feed(f, 0, 6 * HOUR, (t) => 0.2 + (0.05 * t) / HOUR);
+    const copy = CrossingForecaster.fromState(JSON.parse(JSON.stringify(f.toState())));
+    expect(copy.crossing(0.5, 'above')).toEqual(f.crossing(0.5, 'above'));
+    expect(() => CrossingForecaster.fromState({ format: 'failureprophet.crossing', version: 2 })).toThrow(
+      /not a failureprophet.crossing version 1 snapshot/
+    );
   });
 });

@@ -48,14 +48,24 @@ export {
 } from './features';
 /** Seedable PRNG used by every randomised algorithm here. */
 export { Random } from './random';
-/** Time to failure: streaming and batch damped Holt-Winters, and predict_linear for comparison. */
+/**
+ * Time to failure: CrossingForecaster (what the pipeline uses: a crossing only when the trend is
+ * significant against noise and the daily rhythm, within the horizon its history supports), plain
+ * damped Holt-Winters (streaming and batch, for the panel's path) and predict_linear for comparison.
+ */
 export {
+  CrossingForecaster,
   StreamingForecaster,
   forecastTimeToLimit,
   predictLinear,
   linearTimeToLimit,
-  type TimeToFailure,
-  type Direction,
+  normalQuantile,
+  LIMIT_DIRECTIONS,
+  type CrossingEstimate,
+  type CrossingForecasterState,
+  type CrossingOptions,
+  type NoCrossingReason,
+  type LimitDirection,
   type HoltWintersOptions,
   type ForecasterState,
 } from './forecast';

@@ -84,3 +84,19 @@ describe('PeerGroupDetector', () => {
     expect(() => new PeerGroupDetector(2)).toThrow(/at least 3/);
   });
 });
+
+describe('failure model by kind and direction', () => {
+  it('never calls a temperature dip resource exhaustion; a rise towards the thermal limit is', () => {
+    const temp = (direction: 'above' | 'below') =>
+      assess({ signals: [{ name: 'temperature', kind: 'temperature', score: 0.7, direction }] });
+    expect(temp('below').failureModel).toBe('crash');
+    expect(temp('above').failureModel).toBe('resource_exhaustion');
+  });
+
+  it('grades memory that moved the harmless way (freed) low', () => {
+    const a = assess({ signals: [{ name: 'memory', kind: 'memory', score: 0.7, direction: 'below' }] });
+    expect(a.severity).toBe('low');
+    const up = assess({ signals: [{ name: 'memory', kind: 'memory', score: 0.7, direction: 'above' }] });
+    expect(up).toMatchObject({ severity: 'medium', failureModel: 'resource_exhaustion' });
+  });
+});

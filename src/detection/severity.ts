@@ -5,7 +5,8 @@ export type Severity = 'critical' | 'high' | 'medium' | 'low';
 export type FailureModel = 'crash' | 'resource_exhaustion' | 'network_partition' | 'byzantine';
 
 /** What a signal measures; decides which failure model its movement points to. */
-export type SignalKind = 'up' | 'restarts' | 'cpu' | 'memory' | 'disk' | 'latency' | 'errors' | 'traffic' | 'other';
+export type SignalKind =
+  'up' | 'restarts' | 'cpu' | 'memory' | 'disk' | 'latency' | 'errors' | 'traffic' | 'temperature' | 'other';
 
 /** One watched signal of a target at the current step. */
 export interface SignalObservation {
@@ -15,7 +16,7 @@ export interface SignalObservation {
   score: number;
   /** Which side of its band the value left (none: inside). */
   direction: 'above' | 'below' | 'none';
-  /** Forecast time until the signal's limit is crossed (Infinity or absent: none). */
+  /** Earliest plausible time until the signal's limit is crossed (the interval's lower bound; Infinity or absent: none). */
   timeToFailureSeconds?: number;
 }
 
@@ -34,12 +35,25 @@ export interface Assessment {
   reasons: string[];
 }
 
+/** The direction in which a signal of this kind does harm (a resource filling up, an error rate rising). */
+const HARMFUL: Partial<Record<SignalKind, 'above' | 'below'>> = {
+  up: 'below',
+  restarts: 'above',
+  cpu: 'above',
+  memory: 'above',
+  disk: 'above',
+  latency: 'above',
+  errors: 'above',
+};
+
 /**
- * Severity and failure model from which signals moved, how far, and how soon a limit is crossed.
- * Rules, in the spirit of the four failure classes of distributed systems (crash, omission or
- * partition, resource exhaustion, arbitrary/byzantine): a target that stops answering or restarts
- * crashed; a resource heading for its limit is exhausting; latency or errors up while traffic
- * drops is a partition; one replica behaving unlike its siblings is byzantine.
+ * Severity and failure model from which signals moved, which way, what they measure, and how soon
+ * a limit is crossed (the interval's lower bound). Rules, in the spirit of the four failure classes
+ * of distributed systems (crash, omission or partition, resource exhaustion, arbitrary/byzantine):
+ * a target that stops answering, restarts, or cools down (a machine that stopped) crashed; latency
+ * or errors up without more work is a partition; one replica unlike its siblings is byzantine; a
+ * resource rising towards its limit (or heat rising) is exhaustion. A signal that only moved the
+ * harmless way for its kind (memory freed, latency down) is low.
  */
 export function assess(input: AssessmentInput): Assessment {
   const threshold = input.threshold ?? RECOMMENDED_THRESHOLD;
@@ -47,49 +61,64 @@ export function assess(input: AssessmentInput): Assessment {
   const has = (kind: SignalKind, direction?: 'above' | 'below'): boolean =>
     moved.some((s) => s.kind === kind && (direction === undefined || s.direction === direction));
   const ttf = Math.min(Infinity, ...input.signals.map((s) => s.timeToFailureSeconds ?? Infinity));
-  const maxScore = Math.max(0, ...input.signals.map((s) => s.score));
+  const harmful = moved.filter((s) => HARMFUL[s.kind] === undefined || HARMFUL[s.kind] === s.direction);
+  const maxScore = Math.max(0, ...harmful.map((s) => s.score));
   const reasons: string[] = [];
 
   let failureModel: FailureModel;
   if (
     has('up', 'below') ||
     has('restarts', 'above') ||
-    (has('traffic', 'below') && !has('latency') && !has('errors'))
+    (has('traffic', 'below') && !has('latency') && !has('errors')) ||
+    has('temperature', 'below')
   ) {
     failureModel = 'crash';
-    reasons.push('the target stopped answering, restarted or lost all traffic');
+    reasons.push(
+      has('temperature', 'below')
+        ? 'the temperature fell away: the machine stopped working'
+        : 'the target stopped answering, restarted or lost all traffic'
+    );
   } else if ((has('latency', 'above') || has('errors', 'above')) && (has('traffic', 'below') || !has('cpu', 'above'))) {
     failureModel = 'network_partition';
     reasons.push('latency or errors rose without a matching rise in work');
   } else if (input.peerOutlier) {
     failureModel = 'byzantine';
     reasons.push('the target departs from its peers while they stay normal');
+  } else if (ttf < Infinity || has('cpu', 'above') || has('memory', 'above') || has('disk', 'above')) {
+    failureModel = 'resource_exhaustion';
+    reasons.push(ttf < Infinity ? 'a resource is forecast to reach its limit' : 'resource usage rose out of its band');
+  } else if (has('temperature', 'above')) {
+    failureModel = 'resource_exhaustion';
+    reasons.push('the temperature rose out of its band: cooling is running out');
+  } else if (moved.length > 0 && moved.every((s) => s.direction === 'below')) {
+    failureModel = 'crash';
+    reasons.push('the signal fell below its band: work stopped');
   } else {
     failureModel = 'resource_exhaustion';
-    reasons.push(ttf < Infinity ? 'a resource is forecast to reach its limit' : 'resource usage left its normal band');
+    reasons.push('usage rose out of its band');
   }
 
   let severity: Severity;
   if (ttf <= 15 * 60 || (failureModel === 'crash' && maxScore >= 0.9)) {
     severity = 'critical';
     reasons.push(
-      ttf <= 15 * 60 ? `limit crossed within ${Math.round(ttf / 60)} min` : 'crash with a near-certain anomaly'
+      ttf <= 15 * 60 ? `limit possibly crossed within ${Math.round(ttf / 60)} min` : 'crash with a near-certain anomaly'
     );
-  } else if (ttf <= 3600 || maxScore >= 0.8 || moved.length >= 3) {
+  } else if (ttf <= 3600 || maxScore >= 0.8 || harmful.length >= 3) {
     severity = 'high';
     reasons.push(
       ttf <= 3600
-        ? 'limit crossed within the hour'
-        : moved.length >= 3
+        ? 'limit possibly crossed within the hour'
+        : harmful.length >= 3
           ? 'three or more signals moved'
           : 'a very unlikely value'
     );
-  } else if (moved.length > 0 || ttf <= 6 * 3600 || input.peerOutlier) {
+  } else if (harmful.length > 0 || ttf <= 6 * 3600 || input.peerOutlier) {
     severity = 'medium';
-    reasons.push('an anomaly or a limit crossed within six hours');
+    reasons.push('an anomaly or a limit possibly crossed within six hours');
   } else {
     severity = 'low';
-    reasons.push('nothing crossed the threshold');
+    reasons.push(moved.length > 0 ? 'signals moved only the harmless way' : 'nothing crossed the threshold');
   }
   return { severity, failureModel, reasons };
 }

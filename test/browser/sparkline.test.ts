@@ -22,6 +22,8 @@ function target(id: string, score: number, scores?: Array<[number, number]>): Ta
     openAnomalies: score >= 0.8 ? 1 : 0,
     lastScoredAt: NOW,
     learning: false,
+    learningProgress: 1,
+    learningSecondsLeft: 0,
     degraded: false,
     signals: [],
     scores,

@@ -63,4 +63,35 @@ describeIfNab('the watch loop on NAB machine_temperature_system_failure (real Pr
     console.log(`machine_temperature_system_failure lead times:\n  ${lines.join('\n  ')}`);
     expect(caughtFailure).toBe(true);
   });
+
+  const nearWindow = (x: { start: number; end: number }) =>
+    nabWindows(FILE).some(([a, b]) => x.start <= b && x.end >= a - 24 * 3_600_000);
+
+  it('opens an episode before or inside each labelled failure, each with a side and a failure model fitting a temperature', () => {
+    const anomalies = h.pipeline.anomalies({ from: nab.timestamps[0], to: last, limit: 5000 });
+    const lines = anomalies.map(
+      (a) =>
+        `${new Date(a.start).toISOString()} for ${((a.end - a.start) / 3_600_000).toFixed(1)} h, ${a.direction}, ${a.severity}, ${a.failureModel}${nearWindow(a) ? ' (labelled failure)' : ''}`
+    );
+    console.log(`machine_temperature_system_failure episodes:\n  ${lines.join('\n  ')}`);
+    for (const [a, b] of nabWindows(FILE)) {
+      // Before or inside the window: an episode that starts by its end and lasts until a day before its start or later.
+      expect(anomalies.some((x) => x.start <= b && x.end >= a - 24 * 3_600_000)).toBe(true);
+    }
+    for (const x of anomalies) {
+      // A dip is a machine that stopped, a rise heat that cooling no longer removes: never a partition or byzantine.
+      expect(['above', 'below']).toContain(x.direction);
+      expect(x.failureModel).toBe(x.direction === 'below' ? 'crash' : 'resource_exhaustion');
+    }
+  });
+
+  // The issue's target, not met yet with the current failureprophet detector (it alarms ~14 times
+  // outside the labelled windows, several episodes last a single step): turns red once it is met.
+  it.failing('opens at most 5 episodes elsewhere, each lasting more than one step', () => {
+    const anomalies = h.pipeline.anomalies({ from: nab.timestamps[0], to: last, limit: 5000 });
+    expect(anomalies.filter((x) => !nearWindow(x)).length).toBeLessThanOrEqual(5);
+    for (const x of anomalies) {
+      expect(x.end).toBeGreaterThan(x.start);
+    }
+  });
 });

@@ -52,6 +52,8 @@ export function target(id: string, overrides: Partial<Target> = {}): Target {
     openAnomalies: 0,
     lastScoredAt: 1_700_000_000_000,
     learning: false,
+    learningProgress: 1,
+    learningSecondsLeft: 0,
     degraded: false,
     signals: [],
     ...overrides,

@@ -1,4 +1,4 @@
-import type { Direction } from '../../detection';
+import type { LimitDirection } from '../../detection';
 
 /** Where the scores and anomalies come from. */
 export type ScoreSource = 'auto' | 'backend' | 'browser';
@@ -23,7 +23,7 @@ export interface AnomalyPanelOptions {
   backendSignal?: string;
   /** Limit the forecast is checked against (in the series' unit); no forecast crossing without it. */
   forecastLimit?: number;
-  forecastDirection: Direction;
+  forecastDirection: LimitDirection;
 }
 
 export const defaultLayers: AnomalyLayers = { band: true, score: true, anomalies: true, forecast: true };

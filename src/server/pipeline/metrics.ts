@@ -5,6 +5,7 @@ export class PipelineMetrics {
   readonly score: Gauge<'watch' | 'target'>;
   readonly timeToFailure: Gauge<'watch' | 'target' | 'signal'>;
   readonly anomaliesOpen: Gauge<'watch' | 'target'>;
+  readonly learningProgress: Gauge<'watch' | 'target'>;
   readonly anomaliesOpened: Counter<'watch' | 'severity'>;
   readonly cycleDuration: Histogram<'watch'>;
   readonly scoringDuration: Histogram<'watch'>;
@@ -24,13 +25,19 @@ export class PipelineMetrics {
     });
     this.timeToFailure = new Gauge({
       name: 'failureprophet_time_to_failure_seconds',
-      help: 'Forecast time until a signal of a target crosses its configured limit (absent: not within the horizon)',
+      help: 'Forecast time until a signal of a target crosses its configured limit; absent while learning or when the data supports no prediction',
       labelNames: ['watch', 'target', 'signal'],
       registers,
     });
     this.anomaliesOpen = new Gauge({
       name: 'failureprophet_anomalies_open',
       help: 'Open anomalies of a target',
+      labelNames: ['watch', 'target'],
+      registers,
+    });
+    this.learningProgress = new Gauge({
+      name: 'failureprophet_learning_progress',
+      help: 'How far a target is through its learning period, in [0, 1] (1: it may alarm and forecast)',
       labelNames: ['watch', 'target'],
       registers,
     });
@@ -90,6 +97,7 @@ export class PipelineMetrics {
   forget(watch: string, target: string, signals: string[]): void {
     this.score.remove({ watch, target });
     this.anomaliesOpen.remove({ watch, target });
+    this.learningProgress.remove({ watch, target });
     for (const signal of signals) {
       this.timeToFailure.remove({ watch, target, signal });
     }

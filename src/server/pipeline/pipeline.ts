@@ -479,6 +479,8 @@ export class Pipeline {
       openAnomalies: t.open ? 1 : 0,
       lastScoredAt: num(t.lastAt),
       learning: t.learning,
+      learningProgress: t.learningProgress,
+      learningSecondsLeft: t.learningSecondsLeft,
       degraded: r.isDegraded,
       signals: t.signals.map((s) => ({
         name: s.spec.name,

@@ -62,3 +62,33 @@ describe('TargetModel.scoreHistory', () => {
     expect(scored([]).scoreHistory()).toEqual([]);
   });
 });
+
+describe('TargetModel: learning and time to failure', () => {
+  const HOUR = 3_600_000;
+  const memorySettings: TargetSettings = { ...settings, stepMs: 300_000, probation: 24, horizonSteps: 288 };
+
+  it('reports how far learning is and gives no time to failure until it is done', () => {
+    const model = new TargetModel('w{job="a"}', 'w', { job: 'a' }, null, memorySettings, 0.99);
+    model.signalIndex({ name: 'memory', kind: 'memory', limits: { above: 0.6 } });
+    // A steep rise from the first minute: 16% going up 10% an hour.
+    const at = (i: number) => 0.16 + (0.1 * i * 300_000) / HOUR;
+    for (let i = 0; i < 12; i++) {
+      model.step(i * 300_000, [at(i)]);
+    }
+    expect(model.learning).toBe(true);
+    expect(model.learningProgress).toBeCloseTo(0.5, 9);
+    expect(model.learningSecondsLeft).toBe(12 * 300);
+    expect(model.ttf).toBeNull();
+    expect(model.predictions).toEqual([]);
+    for (let i = 12; i < 40; i++) {
+      model.step(i * 300_000, [at(i)]);
+    }
+    expect(model.learning).toBe(false);
+    expect(model.learningProgress).toBe(1);
+    expect(model.learningSecondsLeft).toBe(0);
+    // 3.3 h of a clean rise at 0.485, about 1.1 h from 0.6: now a justified prediction, with its interval.
+    expect(model.ttf).toMatchObject({ signal: 'memory', limit: 0.6, direction: 'above' });
+    expect(model.ttf!.lowerSeconds).toBeLessThanOrEqual(model.ttf!.seconds);
+    expect(model.predictions.length).toBeGreaterThan(0);
+  });
+});

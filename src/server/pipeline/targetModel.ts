@@ -1,11 +1,12 @@
 import {
   assess,
   createDetector,
+  CrossingForecaster,
+  LIMIT_DIRECTIONS,
   restoreDetector,
-  StreamingForecaster,
+  type CrossingForecasterState,
   type DetectorOptions,
   type DetectorState,
-  type ForecasterState,
   type SignalKind,
   type StreamingDetector,
 } from '../../detection';
@@ -14,6 +15,7 @@ import {
   type Direction,
   type FailureModel,
   type KubernetesObject,
+  type LimitDirection,
   type Severity,
   type TimeToFailure,
 } from '../../contract/pipeline';
@@ -42,7 +44,7 @@ export interface PredictionRecord {
   signal: string;
   madeAt: number;
   limit: number;
-  direction: 'above' | 'below';
+  direction: LimitDirection;
   seconds: number;
   lowerSeconds: number | null;
   upperSeconds: number | null;
@@ -66,7 +68,7 @@ export interface TargetSettings {
   detailPoints: number;
 }
 
-/** A forecast limit crossing this close opens an anomaly even before any value is unusual. */
+/** A limit crossing whose earliest plausible time (the interval's lower bound) is this close opens an anomaly even before any value is unusual. */
 export const TTF_ALARM_SECONDS = 3600;
 
 const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
@@ -86,7 +88,7 @@ class SignalModel {
   constructor(
     readonly spec: SignalSpec,
     public detector: StreamingDetector,
-    public forecaster: StreamingForecaster | undefined,
+    public forecaster: CrossingForecaster | undefined,
     detailPoints: number
   ) {
     this.ring = new Float32Array(detailPoints * 5);
@@ -103,7 +105,7 @@ export interface TargetModelState {
   modelVersion: number;
   open: AnomalyRecord | null;
   quiet: number;
-  signals: Array<{ spec: SignalSpec; detector: DetectorState; forecaster?: ForecasterState }>;
+  signals: Array<{ spec: SignalSpec; detector: DetectorState; forecaster?: CrossingForecasterState }>;
 }
 
 /**
@@ -148,6 +150,16 @@ export class TargetModel {
     return this.steps < this.settings.probation;
   }
 
+  /** How far the learning period is, in [0, 1] (replayed history counts). */
+  get learningProgress(): number {
+    return this.settings.probation > 0 ? Math.min(1, this.steps / this.settings.probation) : 1;
+  }
+
+  /** Seconds of data still to learn from at this watch's step before the target may alarm. */
+  get learningSecondsLeft(): number {
+    return (Math.max(0, this.settings.probation - this.steps) * this.settings.stepMs) / 1000;
+  }
+
   /** Index of a signal, adding it (with fresh models) on first sight. */
   signalIndex(spec: SignalSpec): number {
     const found = this.signals.findIndex((s) => s.spec.name === spec.name);
@@ -186,8 +198,9 @@ export class TargetModel {
       s.lastAt = t;
       if (s.forecaster) {
         s.forecaster.update(t, v);
-        s.ttf = soonestCrossing(s, t, this.settings);
-        if (s.ttf && s.ttf.seconds !== null && (ttf === null || s.ttf.seconds < (ttf.seconds ?? Infinity))) {
+        // No time to failure while learning: nothing else the target says is trusted yet either.
+        s.ttf = this.learning ? null : soonestCrossing(s, t);
+        if (s.ttf && (ttf === null || earliest(s.ttf) < earliest(ttf))) {
           ttf = s.ttf;
         }
       }
@@ -210,7 +223,7 @@ export class TargetModel {
       return;
     }
     for (const s of this.signals) {
-      if (s.ttf?.seconds != null && s.lastAt === t) {
+      if (s.ttf && s.lastAt === t) {
         this.predictions.push({
           targetId: this.id,
           watch: this.watch,
@@ -224,16 +237,15 @@ export class TargetModel {
         });
       }
     }
-    const ttfSeconds = ttf?.seconds ?? Infinity;
-    const alarm = this.score >= this.threshold || ttfSeconds <= TTF_ALARM_SECONDS;
+    const alarm = this.score >= this.threshold || (ttf !== null && earliest(ttf) <= TTF_ALARM_SECONDS);
     if (alarm || this.open) {
       const verdict = assess({
         signals: this.signals.map((s) => ({
           name: s.spec.name,
           kind: s.spec.kind,
           score: s.lastAt === t ? s.score : 0,
-          direction: s.direction,
-          timeToFailureSeconds: s.ttf?.seconds ?? Infinity,
+          direction: sideOf(s),
+          timeToFailureSeconds: s.ttf ? earliest(s.ttf) : Infinity,
         })),
         peerOutlier,
         threshold: this.threshold,
@@ -242,14 +254,27 @@ export class TargetModel {
       this.failureModel = verdict.failureModel;
       if (alarm) {
         this.extend(t, verdict.severity, verdict.failureModel, verdict.reasons, peerOutlier ? peer : undefined);
+      } else if (this.open && this.abnormal(t)) {
+        // Still abnormal though not alarming again (a detector reports an event once): the episode goes on.
+        this.open.end = t;
+        this.quiet = 0;
+        this.openDirty = true;
       }
     } else {
       this.severity = ttf ? 'low' : null;
       this.failureModel = null;
     }
-    if (!alarm && this.open && ++this.quiet >= this.settings.closeAfter) {
+    if (!alarm && this.open && this.open.end !== t && ++this.quiet >= this.settings.closeAfter) {
       this.close();
     }
+  }
+
+  /**
+   * Whether a signal is still abnormal at step t: its detector's unsuppressed level (or its score,
+   * for detectors without one) at the threshold, whatever detector it is.
+   */
+  private abnormal(t: number): boolean {
+    return this.signals.some((s) => s.lastAt === t && (s.detector.level ?? s.score) >= this.threshold);
   }
 
   /** Closes the open anomaly (quiet long enough, or the target disappeared). */
@@ -317,7 +342,7 @@ export class TargetModel {
 
   /** Fresh detectors and forecasters (retraining builds them, then swaps them in). */
   replaceModels(
-    models: Array<{ name: string; detector: StreamingDetector; forecaster?: StreamingForecaster }>,
+    models: Array<{ name: string; detector: StreamingDetector; forecaster?: CrossingForecaster }>,
     threshold: number,
     version: number
   ): void {
@@ -377,7 +402,7 @@ export class TargetModel {
         new SignalModel(
           s.spec,
           restoreDetector(s.detector),
-          s.forecaster ? StreamingForecaster.fromState(s.forecaster) : undefined,
+          restoreForecaster(s.spec, s.forecaster, settings),
           settings.detailPoints
         )
       );
@@ -397,8 +422,8 @@ export class TargetModel {
     if (peer) {
       moved.push(`${peer.signal} (vs peers)`);
     }
-    if (this.ttf?.seconds != null && this.ttf.seconds <= TTF_ALARM_SECONDS) {
-      moved.push(`${this.ttf.signal} (limit ${this.ttf.limit} in ${Math.round(this.ttf.seconds / 60)} min)`);
+    if (this.ttf && earliest(this.ttf) <= TTF_ALARM_SECONDS) {
+      moved.push(`${this.ttf.signal} (limit ${this.ttf.limit} in ${Math.round(earliest(this.ttf) / 60)} min or later)`);
     }
     const peak = this.signals.reduce(
       (best, s) => (s.lastAt === t && s.score > (best?.score ?? -1) ? s : best),
@@ -416,7 +441,7 @@ export class TargetModel {
         failureModel,
         state: 'open',
         signals: moved,
-        direction: peak?.direction ?? 'none',
+        direction: peak ? sideOf(peak) : 'none',
         reasons,
       };
     } else {
@@ -434,7 +459,7 @@ export class TargetModel {
       if (this.score > a.peakScore) {
         a.peakScore = this.score;
         a.failureModel = failureModel;
-        a.direction = peak?.direction ?? a.direction;
+        a.direction = peak ? sideOf(peak) : a.direction;
       }
     }
     this.openDirty = true;
@@ -461,70 +486,75 @@ export class TargetModel {
   }
 }
 
+/** Which side of normal a signal is on: its band's side, or (a score high inside a wide band) the side of its expected value. */
+function sideOf(s: SignalModel): 'above' | 'below' | 'none' {
+  if (s.direction !== 'none' || !Number.isFinite(s.expected)) {
+    return s.direction;
+  }
+  return s.value >= s.expected ? 'above' : 'below';
+}
+
 /** A new detector, and a forecaster when the signal has a limit to forecast. */
 export function freshModels(
   spec: SignalSpec,
   settings: TargetSettings,
   threshold: number
-): { detector: StreamingDetector; forecaster?: StreamingForecaster } {
+): { detector: StreamingDetector; forecaster?: CrossingForecaster } {
   return {
     // failureprophet mutes itself after an alarm at alarmThreshold: it must be the level this target opens anomalies at (other detectors ignore it).
     detector: createDetector(settings.detector, { alarmThreshold: threshold } as DetectorOptions),
-    forecaster: spec.limits
-      ? new StreamingForecaster({
-          stepMs: settings.stepMs,
-          horizonSteps: settings.horizonSteps,
-          // A daily season at a fine step costs a Float64 per step of the day per series: keep it to 5-minute steps and coarser.
-          maxSeasonSteps: 288,
-        })
-      : undefined,
+    forecaster: spec.limits ? freshForecaster(settings) : undefined,
   };
 }
 
-/** Whether the forecaster keeps a daily season at this step (see maxSeasonSteps above). */
-function seasonal(stepMs: number): boolean {
-  const m = Math.round(86_400_000 / stepMs);
-  return m >= 2 && m <= 288 && Math.abs(m * stepMs - 86_400_000) < stepMs / 2;
+function freshForecaster(settings: TargetSettings): CrossingForecaster {
+  return new CrossingForecaster({ horizonMs: settings.horizonSteps * settings.stepMs });
 }
 
-function soonestCrossing(s: SignalModel, t: number, settings: TargetSettings): TimeToFailure | null {
+/**
+ * The stored forecaster of a signal with a limit. A state from before the crossing forecaster (the
+ * Holt-Winters snapshot earlier builds stored) starts a fresh one: it holds nothing the new one
+ * can use, and only the forecast's history is lost, not the target's detector.
+ */
+function restoreForecaster(spec: SignalSpec, state: unknown, settings: TargetSettings): CrossingForecaster | undefined {
+  if (!spec.limits) {
+    return undefined;
+  }
+  if ((state as { format?: unknown } | undefined)?.format === 'failureprophet.forecaster' || state === undefined) {
+    return freshForecaster(settings);
+  }
+  return CrossingForecaster.fromState(state);
+}
+
+/** What alerts and severity use: the earliest plausible crossing (the interval's lower bound). */
+export function earliest(ttf: TimeToFailure): number {
+  return ttf.lowerSeconds ?? ttf.seconds ?? Infinity;
+}
+
+/** The soonest justified crossing of the signal's limits, or null when the data supports none. */
+function soonestCrossing(s: SignalModel, t: number): TimeToFailure | null {
   const limits = s.spec.limits!;
-  const forecaster = s.forecaster!;
   let best: TimeToFailure | null = null;
-  for (const direction of ['above', 'below'] as const) {
+  for (const direction of LIMIT_DIRECTIONS) {
     const limit = limits[direction];
     if (limit === undefined) {
       continue;
     }
-    // Without a season the damped-trend forecast is monotonic, so if it has not crossed by the
-    // horizon it never does: skip the step-by-step search, which most series (not heading for a
-    // limit) would otherwise pay every step.
-    const far = forecaster.forecast(settings.horizonSteps);
-    const beyond = direction === 'above' ? (v: number) => v >= limit : (v: number) => v <= limit;
-    if (!seasonal(settings.stepMs) && !beyond(far) && !beyond(s.value)) {
-      best ??= {
-        signal: s.spec.name,
-        limit,
-        direction,
-        seconds: null,
-        lowerSeconds: null,
-        upperSeconds: null,
-        fromMs: t,
-      };
+    const f = s.forecaster!.crossing(limit, direction);
+    if (typeof f === 'string') {
       continue;
     }
-    const f = forecaster.timeToLimit(limit, direction);
     const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
     const candidate: TimeToFailure = {
       signal: s.spec.name,
       limit,
       direction,
-      seconds: finite(f.seconds),
-      lowerSeconds: finite(f.lowerSeconds),
+      seconds: f.seconds,
+      lowerSeconds: f.lowerSeconds,
       upperSeconds: finite(f.upperSeconds),
       fromMs: t,
     };
-    if (best === null || (candidate.seconds ?? Infinity) < (best.seconds ?? Infinity)) {
+    if (best === null || earliest(candidate) < earliest(best)) {
       best = candidate;
     }
   }

@@ -28,6 +28,7 @@ const KIND_BY_NAME: Array<[RegExp, SignalKind]> = [
   [/disk|fs|filesystem|volume|inode/i, 'disk'],
   [/latency|duration|response_time|p9\d/i, 'latency'],
   [/err|fail|5xx/i, 'errors'],
+  [/temp|thermal|celsius/i, 'temperature'],
   [/requests|traffic|rps|throughput|qps|bytes_received|receive|transmit/i, 'traffic'],
 ];
 

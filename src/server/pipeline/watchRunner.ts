@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { PeerGroupDetector, RECOMMENDED_THRESHOLD } from '../../detection';
-import type { Anomaly, ModelVersion, WatchStatus } from '../../contract/pipeline';
+import { aboutDuration, type Anomaly, type ModelVersion, type WatchStatus } from '../../contract/pipeline';
 import type { WatchConfig } from '../config/schema';
 import type { RangeQuery } from '../prometheus/client';
 import { labelKey } from '../prometheus/resilient';
@@ -89,6 +89,8 @@ export class WatchRunner {
   /** Series each query matched in the last chunk scored, for the line logged after the first cycle. */
   private readonly seriesBySignal = new Map<string, number>();
   private matchReported = false;
+  /** The tenth of learning last logged (-1: none yet). */
+  private learningTenth = -1;
   /** Per peer group and signal: its members' target ids in order and its detector. */
   private readonly peers = new Map<string, { members: string[]; detector: PeerGroupDetector }>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -247,6 +249,7 @@ export class WatchRunner {
       this.deps.logger[level]({ watch: this.name, series: this.series }, message);
     }
     metrics.degraded.set({ watch: this.name }, 0);
+    this.logLearning();
     this.lastCycleAt = now();
     this.lastCycleSeconds = (performance.now() - started) / 1000;
     metrics.cycleDuration.observe({ watch: this.name }, this.lastCycleSeconds);
@@ -268,6 +271,34 @@ export class WatchRunner {
       }
     }
     return results;
+  }
+
+  /**
+   * One line per watch while its targets learn, each time the slowest one passes another tenth
+   * ("watch node-memory: 12 targets, learning 40%, about 7 h left"), and one when all are ready.
+   */
+  private logLearning(): void {
+    if (this.targets.size === 0) {
+      return;
+    }
+    let slowest: TargetModel | null = null;
+    for (const t of this.targets.values()) {
+      if (slowest === null || t.learningProgress < slowest.learningProgress) {
+        slowest = t;
+      }
+    }
+    const tenth = Math.floor(10 * slowest!.learningProgress);
+    if (tenth === this.learningTenth) {
+      return;
+    }
+    this.learningTenth = tenth;
+    const count = `${this.targets.size} target${this.targets.size === 1 ? '' : 's'}`;
+    this.deps.logger.info(
+      { watch: this.name, learningProgress: slowest!.learningProgress },
+      tenth >= 10
+        ? `watch ${this.name}: ${count}, learned: anomalies and forecasts are on`
+        : `watch ${this.name}: ${count}, learning ${Math.floor(100 * slowest!.learningProgress)}%, ${aboutDuration(slowest!.learningSecondsLeft)} left`
+    );
   }
 
   /** Marks the watch degraded (the loop keeps going; the next cycle resumes where this one stopped). */
@@ -446,8 +477,9 @@ export class WatchRunner {
       t.openDirty = false;
       metrics.score.set({ watch: watch.name, target: t.id }, t.score);
       metrics.anomaliesOpen.set({ watch: watch.name, target: t.id }, t.open ? 1 : 0);
+      metrics.learningProgress.set({ watch: watch.name, target: t.id }, t.learningProgress);
       for (const s of t.signals) {
-        if (s.ttf?.seconds != null) {
+        if (s.ttf) {
           metrics.timeToFailure.set({ watch: watch.name, target: t.id, signal: s.spec.name }, s.ttf.seconds);
         } else if (s.forecaster) {
           metrics.timeToFailure.remove({ watch: watch.name, target: t.id, signal: s.spec.name });

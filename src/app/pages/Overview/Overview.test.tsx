@@ -36,7 +36,7 @@ const targets = [
       limit: 1,
       direction: 'above',
       seconds: 2820,
-      lowerSeconds: null,
+      lowerSeconds: 2400,
       upperSeconds: null,
       fromMs: 0,
     },

@@ -3,7 +3,7 @@ import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Link } from 'react-router-dom';
 import { Badge, Icon, Input, Pagination, Select, Stack, Text, useStyles2 } from '@grafana/ui';
-import type { Severity, Target } from '../../../contract/pipeline';
+import { aboutDuration, type Severity, type Target } from '../../../contract/pipeline';
 import { PLUGIN_BASE_URL, ROUTES } from '../../../constants';
 import { testIds } from '../../testIds';
 import { formatDuration, SEVERITY_COLOR, SEVERITY_RANK } from './format';
@@ -122,7 +122,13 @@ export function TargetsTable({ targets }: { targets: Target[] }) {
                 <Link className={styles.link} to={`${PLUGIN_BASE_URL}/${ROUTES.Target}/${encodeURIComponent(t.id)}`}>
                   {t.id}
                 </Link>
-                {t.learning && <Badge color="blue" text="Learning" className={styles.badge} />}
+                {t.learning && (
+                  <Badge
+                    color="blue"
+                    text={`Learning ${Math.floor(100 * t.learningProgress)}% · ${aboutDuration(t.learningSecondsLeft)} left`}
+                    className={styles.badge}
+                  />
+                )}
                 {t.degraded && <Badge color="orange" text="Stale: query failing" className={styles.badge} />}
               </td>
               <td>

@@ -1,4 +1,4 @@
-import type { Direction, FailureModel, Severity } from '../../../detection';
+import type { LimitDirection, FailureModel, Severity } from '../../../detection';
 import type { PanelSeries } from './series';
 
 /** Which side of the expected band the series left. */
@@ -29,7 +29,7 @@ export interface ForecastPath {
 /** When the forecast crosses the limit, as absolute times (Infinity: not within the horizon). */
 export interface Crossing {
   limit: number;
-  direction: Direction;
+  direction: LimitDirection;
   /** Best estimate. */
   atMs: number;
   /** Earliest plausible crossing (pessimistic edge of the 90% range). */

@@ -1,4 +1,4 @@
-import { RECOMMENDED_THRESHOLD, type Direction } from '../../../detection';
+import { RECOMMENDED_THRESHOLD, type LimitDirection } from '../../../detection';
 import type { SeriesAnalysis } from './analysis';
 import { detectSeries, type DetectionRun } from './detection';
 import { forecastSeries } from './forecast';
@@ -11,7 +11,7 @@ export interface BrowserAnalysisOptions {
   withForecast: boolean;
   horizonMs: number;
   limit?: number;
-  direction: Direction;
+  direction: LimitDirection;
 }
 
 /**

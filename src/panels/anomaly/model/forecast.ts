@@ -1,4 +1,4 @@
-import { StreamingForecaster, type Direction } from '../../../detection';
+import { StreamingForecaster, type LimitDirection } from '../../../detection';
 import type { Forecast } from './analysis';
 
 /** z of the two-sided 90% range, the same the library's time-to-limit uses. */
@@ -22,7 +22,7 @@ export interface ForecastRequest {
   /** How far ahead to draw when no crossing is expected sooner. */
   horizonMs: number;
   limit?: number;
-  direction: Direction;
+  direction: LimitDirection;
 }
 
 /**
