@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DETECTOR_NAMES } from '../detection/registry';
+import { PRODUCT_DETECTOR_NAMES } from '../detection/registry';
 
 /**
  * What to watch, as the YAML file (`watches:`) and the app's Watches config tab write it. One
@@ -116,7 +116,7 @@ export const watchDefinitionSchema = z.strictObject({
   /** Labels shared by replicas of one group (e.g. [namespace, deployment]): a target departing from its peers is flagged. */
   peers: z.array(labelNameSchema).optional(),
   /** Default failureprophet. */
-  detector: z.enum(DETECTOR_NAMES as [string, ...string[]]).optional(),
+  detector: z.enum(PRODUCT_DETECTOR_NAMES).optional(),
   /** Score that opens an anomaly (default the detection library's recommended threshold). */
   threshold: z.number().min(0).max(1).optional(),
   /** Steps of a new target's history that are only learned from (NAB's probation); default min(15% of history, 750). */

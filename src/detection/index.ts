@@ -3,7 +3,7 @@
 /** Streaming detector interface, its serialised state, and the options every detector takes. */
 export type { StreamingDetector, DetectorState, DetectorOptions } from './detector';
 /** Create a detector by name, restore one from its state, and list the names. */
-export { createDetector, restoreDetector, DETECTOR_NAMES } from './registry';
+export { createDetector, restoreDetector, DETECTOR_NAMES, PRODUCT_DETECTOR_NAMES } from './registry';
 /** Score at or above which an anomaly should be opened (from the NAB threshold optimisation). */
 export { RECOMMENDED_THRESHOLD } from './threshold';
 /** The shared score scale: score = -log10(p) / SCORE_DECADES, and its conversions. */

@@ -57,6 +57,18 @@ const DETECTORS: Registry = {
 /** Names `createDetector` accepts; `failureprophet` is the recommended one. */
 export const DETECTOR_NAMES: readonly string[] = Object.keys(DETECTORS);
 
+/**
+ * The detectors a watch or the panel may use: bounded state and fast enough for a fleet. The others
+ * are kept for comparison in `npm run nab` (ARTime's and CAD OSE's state grows without bound, KNN CAD
+ * scores about 20,000 points/s).
+ */
+export const PRODUCT_DETECTOR_NAMES = [
+  'failureprophet',
+  'ewma',
+  'zscore',
+  'iforest',
+] as const satisfies readonly DetectorName[];
+
 export function isDetectorName(name: string): name is DetectorName {
   return Object.prototype.hasOwnProperty.call(DETECTORS, name);
 }

@@ -250,7 +250,7 @@ describe('panel options', () => {
     expect(defaults.forecastLimit).toBeUndefined();
   });
 
-  it('offers every detector of the library', () => {
+  it('offers the detectors the product may use, not those kept for comparison', () => {
     const builder = new PanelOptionsEditorBuilder<AnomalyPanelOptions>();
     plugin.getPanelOptionsSupplier()(builder, { data: [] });
     const detectorOption = builder.getItems().find((e) => e.path === 'detector');

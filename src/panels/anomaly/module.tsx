@@ -1,5 +1,5 @@
 import { FieldConfigProperty, PanelPlugin } from '@grafana/data';
-import { DETECTOR_NAMES } from '../../detection';
+import { PRODUCT_DETECTOR_NAMES } from '../../detection';
 import { AnomalyPanel } from './AnomalyPanel';
 import { defaultLayers, type AnomalyPanelOptions } from './types';
 
@@ -31,7 +31,7 @@ export const plugin = new PanelPlugin<AnomalyPanelOptions>(AnomalyPanel)
         description: 'Detector run in the browser when the backend does not score the series.',
         defaultValue: 'failureprophet',
         settings: {
-          options: DETECTOR_NAMES.map((name) => ({
+          options: PRODUCT_DETECTOR_NAMES.map((name) => ({
             value: name,
             label: name,
             description: DETECTOR_DESCRIPTIONS[name],

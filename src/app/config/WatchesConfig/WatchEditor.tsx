@@ -3,7 +3,7 @@ import { css } from '@emotion/css';
 import type { GrafanaTheme2, SelectableValue } from '@grafana/data';
 import { Button, Field, IconButton, Input, RadioButtonGroup, TagsInput, Text, useStyles2 } from '@grafana/ui';
 import { OBJECT_KINDS, type DurationText, type WatchDefinition } from '../../../contract/watches';
-import { DETECTOR_NAMES } from '../../../detection/registry';
+import { PRODUCT_DETECTOR_NAMES } from '../../../detection/registry';
 import { testIds } from '../../testIds';
 import { EditorCard, fieldGrid } from '../shared/EditorCard';
 import { numberOrUndefined, type FieldErrors } from '../../utils/validation';
@@ -25,7 +25,7 @@ const SOURCE_OPTIONS: Array<SelectableValue<SourceKind>> = [
   { value: 'prometheus', label: 'Prometheus URL' },
   { value: 'grafana', label: 'Grafana data source' },
 ];
-const DETECTOR_OPTIONS = DETECTOR_NAMES.map((d) => ({ value: d, label: d }));
+const DETECTOR_OPTIONS = PRODUCT_DETECTOR_NAMES.map((d) => ({ value: d, label: d }));
 const GUESS = 'guess';
 const OBJECT_OPTIONS = [
   { value: GUESS, label: 'Guess from the labels' },
