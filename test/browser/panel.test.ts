@@ -1,7 +1,7 @@
 import { loadavg } from 'node:os';
 import type { Page } from 'playwright-core';
 import { panelTestIds } from '../../src/panels/anomaly/testIds';
-import { axeScan, browserSuite, screenshot, setTheme } from './harness';
+import { axeScan, browserSuite, screenshot, screenshotBothThemes, setTheme } from './harness';
 
 jest.setTimeout(180_000);
 
@@ -168,6 +168,36 @@ describe('the anomaly panel in a real browser', () => {
     expect(background).not.toBe('rgb(17, 18, 23)');
     await screenshot(page, 'panel-light');
     expect(await axeScan(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('labels its layers: a legend entry for band, forecast, limit and score threshold, and says where scores come from', async () => {
+    const page = await suite.browser.newPage();
+    await page.goto(`${suite.grafana.url}/?series=3&points=3000`);
+    await page.waitForFunction(
+      () => typeof (window as unknown as { __renderPanel?: unknown }).__renderPanel === 'function'
+    );
+    await render(page, 'cold');
+    const key = byTestId(page, panelTestIds.layerKey);
+    await key.waitFor();
+    await expect(byTestId(page, panelTestIds.layerKeyItem('band')).textContent()).resolves.toMatch(/Expected band/);
+    await expect(byTestId(page, panelTestIds.layerKeyItem('forecast')).textContent()).resolves.toMatch(/Forecast/);
+    // The limit in the series' unit (percent), and which side of it is failure.
+    await expect(byTestId(page, panelTestIds.layerKeyItem('limit')).textContent()).resolves.toMatch(
+      /^Limit [\d.]+% \(failure when (above|below)\)$/
+    );
+    await expect(byTestId(page, panelTestIds.layerKeyItem('scoreThreshold')).textContent()).resolves.toMatch(
+      /^Score threshold 0\.\d\d$/
+    );
+    // The source badge says what it means, and its tooltip explains it.
+    const source = byTestId(page, panelTestIds.source);
+    await expect(source.textContent()).resolves.toBe('Scored in browser');
+    await source.hover();
+    await page
+      .getByRole('tooltip')
+      .getByText(/Scored in your browser by the detection library/)
+      .waitFor();
+    await screenshotBothThemes(page, 'panel-layers');
     await page.close();
   });
 });
