@@ -270,6 +270,7 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
           description="The Grafana data source with the metrics the backend watches (used for Explore links and the connection test)."
         >
           <PrometheusPicker
+            inputId="fp-prometheus-datasource"
             value={state.prometheusDatasourceUid}
             onChange={(uid) => setState({ ...state, prometheusDatasourceUid: uid })}
           />

@@ -1,8 +1,10 @@
 import React, { useMemo } from 'react';
 import { getDataSourceSrv } from '@grafana/runtime';
-import { Combobox } from '@grafana/ui';
+import { Select } from '@grafana/ui';
 
 interface Props {
+  /** The input's id, which Field's label points at. */
+  inputId: string;
   value?: string;
   onChange: (uid: string) => void;
 }
@@ -13,7 +15,7 @@ interface Props {
  * there is none, shows an error border before anyone touched it. Here only a saved choice that no
  * longer exists is marked.
  */
-export function PrometheusPicker({ value, onChange }: Props) {
+export function PrometheusPicker({ inputId, value, onChange }: Props) {
   const options = useMemo(
     () =>
       getDataSourceSrv()
@@ -23,14 +25,16 @@ export function PrometheusPicker({ value, onChange }: Props) {
   );
   const missing = Boolean(value) && !options.some((o) => o.value === value);
   return (
-    <Combobox
-      id="fp-prometheus-datasource"
+    // Select, not Combobox: Combobox measures text on a canvas, which jsdom (the unit tests) lacks.
+    <Select
+      inputId={inputId}
       width={60}
-      options={missing ? [...options, { label: `${value} (not found)`, value: value! }] : options}
-      value={value ?? null}
+      options={options}
+      value={missing ? { label: `${value} (not found)`, value } : value}
       invalid={missing}
       placeholder={options.length ? 'Choose a Prometheus data source' : 'No Prometheus data source in Grafana yet'}
-      onChange={(o) => onChange(o.value)}
+      noOptionsMessage="No Prometheus data source in Grafana"
+      onChange={(o) => o.value && onChange(o.value)}
     />
   );
 }

@@ -10,6 +10,9 @@ import { pendingAction } from '../../testUtils/fixtures';
 import { testIds } from '../../testIds';
 import { Actions, ACTIONS_REFRESH_MS } from './Actions';
 
+// No delay between keystrokes: each would wait for a timer, which a loaded machine makes slow.
+const user = userEvent.setup({ delay: null });
+
 jest.setTimeout(20_000);
 
 const pending = pendingAction(7);
@@ -83,11 +86,11 @@ describe('Actions', () => {
   it('approves with a comment after a confirmation', async () => {
     const fetch = routes(byState);
     renderPage();
-    await userEvent.click(await screen.findByTestId(testIds.actions.approve(7)));
+    await user.click(await screen.findByTestId(testIds.actions.approve(7)));
     const dialog = await screen.findByRole('dialog');
-    await userEvent.type(within(dialog).getByTestId(testIds.actions.comment), 'scale it');
+    await user.type(within(dialog).getByTestId(testIds.actions.comment), 'scale it');
     expect(requestsTo(fetch, 'POST', healingPaths.decide(7, 'approve'))).toHaveLength(0);
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Approve' }));
+    await user.click(within(dialog).getByRole('button', { name: 'Approve' }));
     expect(requestsTo(fetch, 'POST', healingPaths.decide(7, 'approve'))[0].data).toEqual({ comment: 'scale it' });
     expect(await screen.findByTestId(testIds.actions.noPending)).toBeInTheDocument();
   });
@@ -95,8 +98,8 @@ describe('Actions', () => {
   it('rejects after a confirmation', async () => {
     const fetch = routes(byState);
     renderPage();
-    await userEvent.click(await screen.findByTestId(testIds.actions.reject(7)));
-    await userEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Reject' }));
+    await user.click(await screen.findByTestId(testIds.actions.reject(7)));
+    await user.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Reject' }));
     expect(requestsTo(fetch, 'POST', healingPaths.decide(7, 'reject'))).toHaveLength(1);
   });
 
@@ -106,8 +109,8 @@ describe('Actions', () => {
       data: { error: 'conflict', message: 'action 7 was already rejected by bob' },
     }));
     renderPage();
-    await userEvent.click(await screen.findByTestId(testIds.actions.approve(7)));
-    await userEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Approve' }));
+    await user.click(await screen.findByTestId(testIds.actions.approve(7)));
+    await user.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Approve' }));
     expect(await screen.findByTestId(testIds.actions.decisionError)).toHaveTextContent(
       'action 7 was already rejected by bob'
     );
