@@ -16,6 +16,12 @@ import AppConfig, { validateBackendUrl } from './AppConfig';
 // No delay between keystrokes: each would wait for a timer, which a loaded machine makes slow.
 const user = userEvent.setup({ delay: null });
 
+/** Replaces a field's text in one input event: typing a URL key by key re-renders the form per key. */
+async function fill(field: HTMLElement, text: string) {
+  await user.clear(field);
+  await user.paste(text);
+}
+
 jest.mock('../../utils/reloadPage', () => ({ reloadPage: jest.fn() }));
 jest.setTimeout(20_000);
 
@@ -98,8 +104,8 @@ describe('AppConfig (connection)', () => {
       asked = event.defaultPrevented;
     });
     renderConfig();
-    await user.type(screen.getByTestId(testIds.appConfig.backendUrl), 'http://backend:3001');
-    await user.type(screen.getByTestId(testIds.appConfig.backendToken), 's3cret');
+    await fill(screen.getByTestId(testIds.appConfig.backendUrl), 'http://backend:3001');
+    await fill(screen.getByTestId(testIds.appConfig.backendToken), 's3cret');
     const unsaved = new Event('beforeunload', { cancelable: true });
     window.dispatchEvent(unsaved);
     expect(unsaved.defaultPrevented).toBe(true);
@@ -111,8 +117,8 @@ describe('AppConfig (connection)', () => {
   it('saves jsonData and the new token in secureJsonData through the settings API', async () => {
     const fetch = installFakeBackendSrv({ [`POST ${PLUGIN_SETTINGS_URL}`]: { data: {} } });
     renderConfig();
-    await user.type(screen.getByTestId(testIds.appConfig.backendUrl), 'http://backend:3001');
-    await user.type(screen.getByTestId(testIds.appConfig.backendToken), 's3cret');
+    await fill(screen.getByTestId(testIds.appConfig.backendUrl), 'http://backend:3001');
+    await fill(screen.getByTestId(testIds.appConfig.backendToken), 's3cret');
     await user.click(screen.getByTestId(testIds.appConfig.submit));
     await waitFor(() => expect(reloadPage).toHaveBeenCalled());
     const [request] = requestsTo(fetch, 'POST', PLUGIN_SETTINGS_URL);
@@ -130,8 +136,7 @@ describe('AppConfig (connection)', () => {
     const fetch = installFakeBackendSrv({ [`POST ${PLUGIN_SETTINGS_URL}`]: { data: {} } });
     renderConfig({ backendUrl: 'http://old:3001' }, { backendToken: true });
     const url = screen.getByTestId(testIds.appConfig.backendUrl);
-    await user.clear(url);
-    await user.type(url, 'http://new:3001');
+    await fill(url, 'http://new:3001');
     await user.click(screen.getByTestId(testIds.appConfig.submit));
     await waitFor(() => expect(reloadPage).toHaveBeenCalled());
     const [request] = requestsTo(fetch, 'POST', PLUGIN_SETTINGS_URL);
@@ -158,7 +163,8 @@ describe('AppConfig (connection)', () => {
   it('offers only Prometheus data sources and saves the chosen one', async () => {
     const fetch = installFakeBackendSrv({ [`POST ${PLUGIN_SETTINGS_URL}`]: { data: {} } });
     renderConfig({ backendUrl: 'http://backend:3001' }, { backendToken: true });
-    await user.click(screen.getByLabelText('Prometheus data source'));
+    // The label's accessible name ends with the field's description.
+    await user.click(screen.getByLabelText(/^Prometheus data source/));
     expect(screen.queryByText('Loki')).not.toBeInTheDocument();
     await user.click(screen.getByText('Prometheus', { selector: 'span' }));
     expect(screen.getByTestId(testIds.appConfig.unsaved)).toBeInTheDocument();
@@ -177,11 +183,10 @@ describe('AppConfig (connection)', () => {
     expect(screen.getByText('The Kubernetes API URL is required')).toBeInTheDocument();
     expect(screen.getByText('A bearer token is required for an API endpoint')).toBeInTheDocument();
     expect(screen.getByTestId(testIds.appConfig.submit)).toBeDisabled();
-    await user.type(screen.getByTestId(testIds.appConfig.kubeUrl), 'http://k8s:6443');
+    await fill(screen.getByTestId(testIds.appConfig.kubeUrl), 'http://k8s:6443');
     expect(screen.getByText('The Kubernetes API is served over https://')).toBeInTheDocument();
-    await user.clear(screen.getByTestId(testIds.appConfig.kubeUrl));
-    await user.type(screen.getByTestId(testIds.appConfig.kubeUrl), 'https://k8s:6443');
-    await user.type(screen.getByLabelText(/^Bearer token/), 'kube-secret');
+    await fill(screen.getByTestId(testIds.appConfig.kubeUrl), 'https://k8s:6443');
+    await fill(screen.getByLabelText(/^Bearer token/), 'kube-secret');
     await user.click(screen.getByTestId(testIds.appConfig.submit));
     await waitFor(() => expect(reloadPage).toHaveBeenCalled());
     const { data } = requestsTo(fetch, 'POST', PLUGIN_SETTINGS_URL)[0];
@@ -201,8 +206,8 @@ describe('AppConfig (connection)', () => {
     });
     renderConfig({ backendUrl: 'http://backend:3001' }, { backendToken: true });
     await user.click(screen.getByLabelText('API endpoint'));
-    await user.type(screen.getByTestId(testIds.appConfig.kubeUrl), 'https://k8s:6443');
-    await user.type(screen.getByLabelText(/^Bearer token/), 'kube-secret');
+    await fill(screen.getByTestId(testIds.appConfig.kubeUrl), 'https://k8s:6443');
+    await fill(screen.getByLabelText(/^Bearer token/), 'kube-secret');
     await user.click(screen.getByLabelText(/^CA certificate/));
     await user.paste('MIIB');
     expect(screen.getByText(/Paste the CA as PEM/)).toBeInTheDocument();
