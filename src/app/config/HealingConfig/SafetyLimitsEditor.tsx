@@ -78,25 +78,28 @@ export function SafetyLimitsEditor({ limits, errors, onChange }: Props) {
           invalid={Boolean(errors['namespaces.allow'])}
           error={errors['namespaces.allow']}
         >
-          <Stack direction="column" gap={1}>
-            <RadioButtonGroup
-              aria-label="Namespaces the engine may act in"
-              options={ALLOW_SCOPE}
-              value={allowAll ? 'all' : 'listed'}
-              onChange={(scope) =>
-                onChange({ ...limits, namespaces: { ...namespaces, allow: scope === 'all' ? [ALL] : [] } })
-              }
-            />
-            {!allowAll && (
-              <TagsInput
-                id="fp-limit-namespaces-allow"
-                tags={allow}
-                placeholder="Namespace (enter to add)"
-                onChange={(tags) => onChange({ ...limits, namespaces: { ...namespaces, allow: tags } })}
-                addOnBlur
+          {/* A fragment: Field hands its invalid flag to its child, which a Stack would write on a div. */}
+          <>
+            <Stack direction="column" gap={1}>
+              <RadioButtonGroup
+                aria-label="Namespaces the engine may act in"
+                options={ALLOW_SCOPE}
+                value={allowAll ? 'all' : 'listed'}
+                onChange={(scope) =>
+                  onChange({ ...limits, namespaces: { ...namespaces, allow: scope === 'all' ? [ALL] : [] } })
+                }
               />
-            )}
-          </Stack>
+              {!allowAll && (
+                <TagsInput
+                  id="fp-limit-namespaces-allow"
+                  tags={allow}
+                  placeholder="Namespace (enter to add)"
+                  onChange={(tags) => onChange({ ...limits, namespaces: { ...namespaces, allow: tags } })}
+                  addOnBlur
+                />
+              )}
+            </Stack>
+          </>
         </Field>
         <Field
           label="Namespace deny-list"
