@@ -1,6 +1,6 @@
 import React from 'react';
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
+import userEvent, { PointerEventsCheckLevel } from '@testing-library/user-event';
 import { AppPlugin } from '@grafana/data';
 import { safetyLimitsSchema, type Policy, type SafetyLimits } from '../../../contract/healing';
 import { healingPaths } from '../../api/healing';
@@ -10,8 +10,10 @@ import { appPluginMeta } from '../../testUtils/pluginMeta';
 import { testIds } from '../../testIds';
 import HealingConfig, { validatePolicies } from './HealingConfig';
 
-// No delay between keystrokes: each would wait for a timer, which a loaded machine makes slow.
-const user = userEvent.setup({ delay: null });
+// No delay between keystrokes: each would wait for a timer, which a loaded machine makes slow. No
+// pointer-events check: it calls getComputedStyle on every ancestor per click, and jsdom resolves
+// each against all of Grafana's emotion rules (seconds per click on a busy machine).
+const user = userEvent.setup({ delay: null, pointerEventsCheck: PointerEventsCheckLevel.Never });
 
 const policies: Policy[] = [
   {
@@ -183,10 +185,13 @@ describe('HealingConfig', () => {
     const fetch = routes();
     renderTab();
     await user.click(await screen.findByTestId(testIds.healingConfig.killSwitchToggle));
-    const dialog = await screen.findByRole('dialog');
-    await user.type(within(dialog).getByLabelText(/^Reason/), 'incident 42');
+    const reason = await screen.findByLabelText(/^Reason/);
+    await user.click(reason);
+    await user.paste('incident 42');
     expect(requestsTo(fetch, 'PUT', healingPaths.putKillSwitch)).toHaveLength(0);
-    await user.click(within(dialog).getByRole('button', { name: 'Engage' }));
+    await user.click(
+      Array.from(reason.closest('[role="dialog"]')!.querySelectorAll('button')).find((b) => b.textContent === 'Engage')!
+    );
     expect(await screen.findByText(/Kill switch engaged/)).toBeInTheDocument();
     expect(requestsTo(fetch, 'PUT', healingPaths.putKillSwitch)[0].data).toEqual({
       engaged: true,

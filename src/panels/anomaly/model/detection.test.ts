@@ -110,6 +110,9 @@ describe('DetectionRuns', () => {
     // Only the 200 new samples of each series were scored.
     expect(runs.lastScored).toBe(400);
 
+    // Runs are kept by position and name: "b", now first, is scored afresh.
+    runs.update([{ name: 'b', ...window(b, 200, 1200) }], 'failureprophet');
+    expect(runs.lastScored).toBe(1000);
     runs.update([{ name: 'b', ...window(b, 200, 1200) }], 'failureprophet');
     expect(runs.lastScored).toBe(0);
     // "a" left; when it comes back (now at position 1) it is scored afresh.
