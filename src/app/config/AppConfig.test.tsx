@@ -1,6 +1,6 @@
 import React from 'react';
 import { render, screen, waitFor } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
+import { setupUser } from '../testUtils/user';
 import { AppPlugin } from '@grafana/data';
 import { PLUGIN_SETTINGS_URL } from '../../constants';
 import { reloadPage } from '../../utils/reloadPage';
@@ -13,8 +13,7 @@ import { appPluginMeta } from '../testUtils/pluginMeta';
 import { testIds } from '../testIds';
 import AppConfig, { validateBackendUrl } from './AppConfig';
 
-// No delay between keystrokes: each would wait for a timer, which a loaded machine makes slow.
-const user = userEvent.setup({ delay: null });
+const user = setupUser();
 
 /** Replaces a field's text in one input event: typing a URL key by key re-renders the form per key. */
 async function fill(field: HTMLElement, text: string) {

@@ -1,13 +1,12 @@
 import React from 'react';
 import { render, screen } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
+import { setupUser } from '../../testUtils/user';
 import { CONFIG_PAGE_URL } from '../../../constants';
 import { installFakeBackendSrv } from '../../testUtils/fakeBackendSrv';
 import { testIds } from '../../testIds';
 import { BackendStatus } from './BackendStatus';
 
-// No delay between keystrokes: each would wait for a timer, which a loaded machine makes slow.
-const user = userEvent.setup({ delay: null });
+const user = setupUser();
 
 const ready = {
   status: 'ready',

@@ -1,6 +1,6 @@
 import React from 'react';
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import userEvent, { PointerEventsCheckLevel } from '@testing-library/user-event';
+import { setupUser } from '../../testUtils/user';
 import { AppPlugin } from '@grafana/data';
 import { safetyLimitsSchema, type Policy, type SafetyLimits } from '../../../contract/healing';
 import { healingPaths } from '../../api/healing';
@@ -10,10 +10,7 @@ import { appPluginMeta } from '../../testUtils/pluginMeta';
 import { testIds } from '../../testIds';
 import HealingConfig, { validatePolicies } from './HealingConfig';
 
-// No delay between keystrokes: each would wait for a timer, which a loaded machine makes slow. No
-// pointer-events check: it calls getComputedStyle on every ancestor per click, and jsdom resolves
-// each against all of Grafana's emotion rules (seconds per click on a busy machine).
-const user = userEvent.setup({ delay: null, pointerEventsCheck: PointerEventsCheckLevel.Never });
+const user = setupUser();
 
 const policies: Policy[] = [
   {

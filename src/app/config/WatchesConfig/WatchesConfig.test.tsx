@@ -1,6 +1,6 @@
 import React from 'react';
 import { render, screen, waitFor, within } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
+import { setupUser } from '../../testUtils/user';
 import { AppPlugin } from '@grafana/data';
 import type { WatchDefinition, WatchesConfigResponse } from '../../../contract/watches';
 import { watchesPaths } from '../../api/watches';
@@ -11,8 +11,7 @@ import { testIds } from '../../testIds';
 import { toDraft, validateWatches } from './draft';
 import WatchesConfig from './WatchesConfig';
 
-// No delay between keystrokes: each would wait for a timer, which a loaded machine makes slow.
-const user = userEvent.setup({ delay: null });
+const user = setupUser();
 
 const FILE: WatchDefinition[] = [
   {

@@ -1,6 +1,6 @@
 import React from 'react';
 import { act, render, screen, within } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
+import { setupUser } from '../../testUtils/user';
 import { config } from '@grafana/runtime';
 import { healingPaths } from '../../api/healing';
 import { EDITOR_ONLY_REASON } from '../../permissions';
@@ -10,8 +10,7 @@ import { pendingAction } from '../../testUtils/fixtures';
 import { testIds } from '../../testIds';
 import { Actions, ACTIONS_REFRESH_MS } from './Actions';
 
-// No delay between keystrokes: each would wait for a timer, which a loaded machine makes slow.
-const user = userEvent.setup({ delay: null });
+const user = setupUser();
 
 jest.setTimeout(20_000);
 

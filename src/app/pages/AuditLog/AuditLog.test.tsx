@@ -1,6 +1,6 @@
 import React from 'react';
 import { render, screen } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
+import { setupUser } from '../../testUtils/user';
 import { healingPaths } from '../../api/healing';
 import { PluginSettingsContext } from '../../pluginSettings';
 import { installFakeBackendSrv, requestsTo, type FakeRoute } from '../../testUtils/fakeBackendSrv';
@@ -8,8 +8,7 @@ import { testIds } from '../../testIds';
 import { downloadText } from '../../utils/download';
 import { AuditLog } from './AuditLog';
 
-// No delay between keystrokes: each would wait for a timer, which a loaded machine makes slow.
-const user = userEvent.setup({ delay: null });
+const user = setupUser();
 
 jest.mock('../../utils/download', () => ({ downloadText: jest.fn() }));
 

@@ -1,7 +1,7 @@
 import React from 'react';
 import { render, screen, within } from '@testing-library/react';
 import { MemoryRouter } from 'react-router-dom';
-import userEvent from '@testing-library/user-event';
+import { setupUser } from '../../testUtils/user';
 import type { FieldSparkline } from '@grafana/data';
 import { config } from '@grafana/runtime';
 import { pipelinePaths } from '../../api/pipeline';
@@ -11,8 +11,7 @@ import { anomaly, target } from '../../testUtils/fixtures';
 import { testIds } from '../../testIds';
 import { Overview } from './Overview';
 
-// No delay between keystrokes: each would wait for a timer, which a loaded machine makes slow.
-const user = userEvent.setup({ delay: null });
+const user = setupUser();
 
 // uPlot needs a real canvas (the browser test draws the real sparkline): here, what it is handed.
 jest.mock('@grafana/ui', () => ({
