@@ -37,10 +37,12 @@ function routes(list: FakeRoute, decide?: FakeRoute) {
   });
 }
 
-const byState: FakeRoute = (req) => ({
-  data:
-    req.params?.state === 'awaiting_approval' ? { items: [pending], total: 1 } : { items: [pending, done], total: 2 },
-});
+/** As the backend: `state` is a comma-separated list of the states wanted (all when absent). */
+const byState: FakeRoute = (req) => {
+  const wanted = req.params?.state ? String(req.params.state).split(',') : undefined;
+  const items = [pending, done].filter((a) => !wanted || wanted.includes(a.state));
+  return { data: { items, total: items.length } };
+};
 
 function renderPage(backendUrl: string | undefined = 'http://backend:3001') {
   return render(
