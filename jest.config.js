@@ -37,7 +37,7 @@ module.exports = {
       ...shared,
       displayName: 'frontend',
       testMatch: [
-        '<rootDir>/src/{app,panels}/**/*.test.{ts,tsx}',
+        '<rootDir>/src/{app,panels,utils}/**/*.test.{ts,tsx}',
         '<rootDir>/src/*.test.{ts,tsx}',
         // Loads the built dist/ the way Grafana does, in a browser-like environment.
         '<rootDir>/test/frontend/**/*.test.{ts,tsx}',

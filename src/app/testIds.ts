@@ -31,6 +31,7 @@ export const testIds = {
     target: (id: string) => `data-testid fp-target-${id}`,
     filter: 'data-testid fp-targets-filter',
     noTargets: 'data-testid fp-no-targets',
+    noTargetsScored: 'data-testid fp-no-targets-scored',
     anomalies: 'data-testid fp-anomalies',
   },
   targetDetail: {
@@ -46,6 +47,7 @@ export const testIds = {
     pending: 'data-testid fp-actions-pending',
     noPending: 'data-testid fp-actions-no-pending',
     history: 'data-testid fp-actions-history',
+    noHistory: 'data-testid fp-actions-no-history',
     action: (id: number) => `data-testid fp-action-${id}`,
     approve: (id: number) => `data-testid fp-action-approve-${id}`,
     reject: (id: number) => `data-testid fp-action-reject-${id}`,

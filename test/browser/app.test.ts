@@ -5,11 +5,14 @@ import { axeScan, browserSuite, screenshot, setTheme, startBackend, tabOrder } f
 
 const PLUGIN_ID = 'failureprophet-healing-app';
 
-async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) {
-      throw new Error('timed out waiting for the backend');
+/**
+ * Polls until `check` passes, at most `polls` times 100 ms apart. Counted polls, not a deadline on
+ * the clock: on a loaded machine each poll takes longer, and the wait stretches with it.
+ */
+async function waitUntil(check: () => Promise<boolean> | boolean, polls = 600) {
+  for (let i = 0; !(await check()); i++) {
+    if (i >= polls) {
+      throw new Error(`the backend did not get there in ${polls} polls`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Target } from '../../src/contract/pipeline';
 import { testIds } from '../../src/app/testIds';
-import { axeScan, browserSuite, screenshot, setTheme, type SuiteBackend } from './harness';
+import { axeScan, browserSuite, screenshot, screenshotBothThemes, setTheme, type SuiteBackend } from './harness';
 
 const PLUGIN_ID = 'failureprophet-healing-app';
 const TOKEN = 'sparkline-test-token';
@@ -44,6 +44,23 @@ async function fakeBackend(): Promise<SuiteBackend> {
       '/readyz': { status: 'ready', checks: { store: { ok: true }, prometheus: { ok: true } } },
       '/api/targets': { targets: [target('cart', 0.9, history), target('search', 0.1)] },
       '/api/anomalies': { anomalies: [] },
+      '/api/targets/cart': {
+        target: target('cart', 0.9, history),
+        series: {
+          p99: history.map(([t, score], i) => ({
+            t,
+            value: i === 52 ? 2.4 : 0.4 + 0.05 * Math.sin(i / 4),
+            expected: 0.4,
+            lower: 0.3,
+            upper: 0.5,
+            score,
+          })),
+        },
+        anomalies: [],
+        predictions: [],
+        model: null,
+      },
+      '/api/actions': { items: [], total: 0 },
     };
     const body = req.headers.authorization === `Bearer ${TOKEN}` ? bodies[path] : undefined;
     res
@@ -83,6 +100,15 @@ describe('the Overview score sparkline in a real browser', () => {
     expect(await axeScan(page)).toEqual([]);
     await setTheme(page, 'light');
     await screenshot(page, 'overview-sparkline-light');
+    expect(await axeScan(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('shows a target in detail, in both themes', async () => {
+    const page = await suite.browser.newPage();
+    await page.goto(`${suite.grafana.url}/a/${PLUGIN_ID}/target/cart`);
+    await page.getByTestId(testIds.targetDetail.container).getByRole('heading', { name: 'cart' }).waitFor();
+    await screenshotBothThemes(page, 'target-detail');
     expect(await axeScan(page)).toEqual([]);
     await page.close();
   });

@@ -1,6 +1,6 @@
-import { dateTimeFormat } from '@grafana/data';
 import { kubernetesSettingsSchema, type KubernetesSettings, type PutKubernetesBody } from '../../contract/kubernetes';
 import { backendRequest } from './backend';
+import { formatTime } from '../../utils/time';
 
 /**
  * The backend's Kubernetes access. The PUT goes through its own proxy route, which adds the token
@@ -41,6 +41,6 @@ export function describeKubernetes(s: KubernetesSettings): string {
     return `${what} (from its config file)`;
   }
   const by = s.updatedBy ? ` by ${s.updatedBy}` : '';
-  const at = s.updatedAt !== undefined ? `, ${dateTimeFormat(s.updatedAt)}` : '';
+  const at = s.updatedAt !== undefined ? `, ${formatTime(s.updatedAt)}` : '';
   return `${what} (set in Grafana${by}${at})`;
 }

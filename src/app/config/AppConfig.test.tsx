@@ -1,6 +1,6 @@
 import React from 'react';
 import { render, screen, waitFor } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
+import { setupUser } from '../testUtils/user';
 import { AppPlugin } from '@grafana/data';
 import { PLUGIN_SETTINGS_URL } from '../../constants';
 import { reloadPage } from '../../utils/reloadPage';
@@ -12,6 +12,14 @@ import { installFakeDataSources } from '../testUtils/fakeDataSources';
 import { appPluginMeta } from '../testUtils/pluginMeta';
 import { testIds } from '../testIds';
 import AppConfig, { validateBackendUrl } from './AppConfig';
+
+const user = setupUser();
+
+/** Replaces a field's text in one input event: typing a URL key by key re-renders the form per key. */
+async function fill(field: HTMLElement, text: string) {
+  await user.clear(field);
+  await user.paste(text);
+}
 
 jest.mock('../../utils/reloadPage', () => ({ reloadPage: jest.fn() }));
 jest.setTimeout(20_000);
@@ -79,7 +87,7 @@ describe('AppConfig (connection)', () => {
   it('validates as the admin types, with the reason beside the field, and blocks saving', async () => {
     const fetch = installFakeBackendSrv({});
     renderConfig();
-    await userEvent.type(screen.getByTestId(testIds.appConfig.backendUrl), 'backend');
+    await user.type(screen.getByTestId(testIds.appConfig.backendUrl), 'backend');
     expect(screen.getByText(/Not a URL|Use an http/)).toBeInTheDocument();
     expect(screen.getByText('The backend token is required')).toBeInTheDocument();
     expect(screen.getByTestId(testIds.appConfig.submit)).toBeDisabled();
@@ -95,12 +103,12 @@ describe('AppConfig (connection)', () => {
       asked = event.defaultPrevented;
     });
     renderConfig();
-    await userEvent.type(screen.getByTestId(testIds.appConfig.backendUrl), 'http://backend:3001');
-    await userEvent.type(screen.getByTestId(testIds.appConfig.backendToken), 's3cret');
+    await fill(screen.getByTestId(testIds.appConfig.backendUrl), 'http://backend:3001');
+    await fill(screen.getByTestId(testIds.appConfig.backendToken), 's3cret');
     const unsaved = new Event('beforeunload', { cancelable: true });
     window.dispatchEvent(unsaved);
     expect(unsaved.defaultPrevented).toBe(true);
-    await userEvent.click(screen.getByTestId(testIds.appConfig.submit));
+    await user.click(screen.getByTestId(testIds.appConfig.submit));
     await waitFor(() => expect(reloadPage).toHaveBeenCalled());
     expect(asked).toBe(false);
   });
@@ -108,15 +116,15 @@ describe('AppConfig (connection)', () => {
   it('saves jsonData and the new token in secureJsonData through the settings API', async () => {
     const fetch = installFakeBackendSrv({ [`POST ${PLUGIN_SETTINGS_URL}`]: { data: {} } });
     renderConfig();
-    await userEvent.type(screen.getByTestId(testIds.appConfig.backendUrl), 'http://backend:3001');
-    await userEvent.type(screen.getByTestId(testIds.appConfig.backendToken), 's3cret');
-    await userEvent.click(screen.getByTestId(testIds.appConfig.submit));
+    await fill(screen.getByTestId(testIds.appConfig.backendUrl), 'http://backend:3001');
+    await fill(screen.getByTestId(testIds.appConfig.backendToken), 's3cret');
+    await user.click(screen.getByTestId(testIds.appConfig.submit));
     await waitFor(() => expect(reloadPage).toHaveBeenCalled());
     const [request] = requestsTo(fetch, 'POST', PLUGIN_SETTINGS_URL);
     expect(request.data).toEqual({
       enabled: true,
       pinned: true,
-      jsonData: { backendUrl: 'http://backend:3001', kubernetes: { mode: 'in-cluster' } },
+      jsonData: { backendUrl: 'http://backend:3001' },
       secureJsonData: { backendToken: 's3cret' },
     });
     // The Kubernetes part was not touched: the backend keeps its own config.
@@ -127,19 +135,18 @@ describe('AppConfig (connection)', () => {
     const fetch = installFakeBackendSrv({ [`POST ${PLUGIN_SETTINGS_URL}`]: { data: {} } });
     renderConfig({ backendUrl: 'http://old:3001' }, { backendToken: true });
     const url = screen.getByTestId(testIds.appConfig.backendUrl);
-    await userEvent.clear(url);
-    await userEvent.type(url, 'http://new:3001');
-    await userEvent.click(screen.getByTestId(testIds.appConfig.submit));
+    await fill(url, 'http://new:3001');
+    await user.click(screen.getByTestId(testIds.appConfig.submit));
     await waitFor(() => expect(reloadPage).toHaveBeenCalled());
     const [request] = requestsTo(fetch, 'POST', PLUGIN_SETTINGS_URL);
-    expect(request.data.jsonData).toEqual({ backendUrl: 'http://new:3001', kubernetes: { mode: 'in-cluster' } });
+    expect(request.data.jsonData).toEqual({ backendUrl: 'http://new:3001' });
     expect(request.data.secureJsonData).toBeUndefined();
   });
 
   it('requires a new token after the configured one is reset', async () => {
     installFakeBackendSrv({});
     renderConfig({ backendUrl: 'http://backend:3001' }, { backendToken: true });
-    await userEvent.click(screen.getByRole('button', { name: /reset/i }));
+    await user.click(screen.getByRole('button', { name: /reset/i }));
     expect(screen.getByText('The backend token is required')).toBeInTheDocument();
     expect(screen.getByTestId(testIds.appConfig.submit)).toBeDisabled();
   });
@@ -147,7 +154,7 @@ describe('AppConfig (connection)', () => {
   it("shows the server's error when saving fails and does not reload", async () => {
     installFakeBackendSrv({ [`POST ${PLUGIN_SETTINGS_URL}`]: { status: 403, data: { message: 'Permission denied' } } });
     renderConfig({ backendUrl: 'http://backend:3001' }, { backendToken: true });
-    await userEvent.click(screen.getByTestId(testIds.appConfig.submit));
+    await user.click(screen.getByTestId(testIds.appConfig.submit));
     expect(await screen.findByTestId(testIds.appConfig.saveError)).toHaveTextContent('Permission denied');
     expect(reloadPage).not.toHaveBeenCalled();
   });
@@ -155,11 +162,12 @@ describe('AppConfig (connection)', () => {
   it('offers only Prometheus data sources and saves the chosen one', async () => {
     const fetch = installFakeBackendSrv({ [`POST ${PLUGIN_SETTINGS_URL}`]: { data: {} } });
     renderConfig({ backendUrl: 'http://backend:3001' }, { backendToken: true });
-    await userEvent.click(screen.getByLabelText('Select a data source'));
+    // The label's accessible name ends with the field's description.
+    await user.click(screen.getByLabelText(/^Prometheus data source/));
     expect(screen.queryByText('Loki')).not.toBeInTheDocument();
-    await userEvent.click(screen.getByText('Prometheus', { selector: 'span' }));
+    await user.click(screen.getByText('Prometheus', { selector: 'span' }));
     expect(screen.getByTestId(testIds.appConfig.unsaved)).toBeInTheDocument();
-    await userEvent.click(screen.getByTestId(testIds.appConfig.submit));
+    await user.click(screen.getByTestId(testIds.appConfig.submit));
     await waitFor(() => expect(reloadPage).toHaveBeenCalled());
     expect(requestsTo(fetch, 'POST', PLUGIN_SETTINGS_URL)[0].data.jsonData.prometheusDatasourceUid).toBe('prom');
   });
@@ -170,16 +178,15 @@ describe('AppConfig (connection)', () => {
       [`PUT ${kubernetesPaths.admin}`]: { data: endpointSettings },
     });
     renderConfig({ backendUrl: 'http://backend:3001' }, { backendToken: true });
-    await userEvent.click(screen.getByLabelText('API endpoint'));
+    await user.click(screen.getByLabelText('API endpoint'));
     expect(screen.getByText('The Kubernetes API URL is required')).toBeInTheDocument();
     expect(screen.getByText('A bearer token is required for an API endpoint')).toBeInTheDocument();
     expect(screen.getByTestId(testIds.appConfig.submit)).toBeDisabled();
-    await userEvent.type(screen.getByTestId(testIds.appConfig.kubeUrl), 'http://k8s:6443');
+    await fill(screen.getByTestId(testIds.appConfig.kubeUrl), 'http://k8s:6443');
     expect(screen.getByText('The Kubernetes API is served over https://')).toBeInTheDocument();
-    await userEvent.clear(screen.getByTestId(testIds.appConfig.kubeUrl));
-    await userEvent.type(screen.getByTestId(testIds.appConfig.kubeUrl), 'https://k8s:6443');
-    await userEvent.type(screen.getByLabelText(/^Bearer token/), 'kube-secret');
-    await userEvent.click(screen.getByTestId(testIds.appConfig.submit));
+    await fill(screen.getByTestId(testIds.appConfig.kubeUrl), 'https://k8s:6443');
+    await fill(screen.getByLabelText(/^Bearer token/), 'kube-secret');
+    await user.click(screen.getByTestId(testIds.appConfig.submit));
     await waitFor(() => expect(reloadPage).toHaveBeenCalled());
     const { data } = requestsTo(fetch, 'POST', PLUGIN_SETTINGS_URL)[0];
     expect(data.jsonData.kubernetes).toEqual({ mode: 'endpoint', url: 'https://k8s:6443' });
@@ -197,17 +204,17 @@ describe('AppConfig (connection)', () => {
       [`PUT ${kubernetesPaths.admin}`]: { data: endpointSettings },
     });
     renderConfig({ backendUrl: 'http://backend:3001' }, { backendToken: true });
-    await userEvent.click(screen.getByLabelText('API endpoint'));
-    await userEvent.type(screen.getByTestId(testIds.appConfig.kubeUrl), 'https://k8s:6443');
-    await userEvent.type(screen.getByLabelText(/^Bearer token/), 'kube-secret');
-    await userEvent.click(screen.getByLabelText(/^CA certificate/));
-    await userEvent.paste('MIIB');
+    await user.click(screen.getByLabelText('API endpoint'));
+    await fill(screen.getByTestId(testIds.appConfig.kubeUrl), 'https://k8s:6443');
+    await fill(screen.getByLabelText(/^Bearer token/), 'kube-secret');
+    await user.click(screen.getByLabelText(/^CA certificate/));
+    await user.paste('MIIB');
     expect(screen.getByText(/Paste the CA as PEM/)).toBeInTheDocument();
     expect(screen.getByTestId(testIds.appConfig.submit)).toBeDisabled();
-    await userEvent.clear(screen.getByLabelText(/^CA certificate/));
-    await userEvent.paste(`${PEM}\n\n`);
+    await user.clear(screen.getByLabelText(/^CA certificate/));
+    await user.paste(`${PEM}\n\n`);
     expect(screen.queryByText(/Paste the CA as PEM/)).not.toBeInTheDocument();
-    await userEvent.click(screen.getByTestId(testIds.appConfig.submit));
+    await user.click(screen.getByTestId(testIds.appConfig.submit));
     await waitFor(() => expect(reloadPage).toHaveBeenCalled());
 
     const calls = fetch.mock.calls.map(([r]) => `${r.method} ${r.url}`);
@@ -248,9 +255,9 @@ describe('AppConfig (connection)', () => {
         /The backend uses: its in-cluster service account https:\/\/10.0.0.1:443 \(from its config file\)/
       )
     ).toBeInTheDocument();
-    await userEvent.click(screen.getByLabelText(/^CA certificate/));
-    await userEvent.paste(PEM);
-    await userEvent.click(screen.getByTestId(testIds.appConfig.submit));
+    await user.click(screen.getByLabelText(/^CA certificate/));
+    await user.paste(PEM);
+    await user.click(screen.getByTestId(testIds.appConfig.submit));
     const refusal = await screen.findByTestId(testIds.kubernetesAccess.error);
     expect(refusal).toHaveTextContent('The backend did not take the Kubernetes settings');
     expect(refusal).toHaveTextContent(
@@ -273,7 +280,7 @@ describe('AppConfig (connection)', () => {
     expect(await screen.findByTestId(testIds.kubernetesAccess.source)).toHaveTextContent(
       /The backend uses: API endpoint https:\/\/k8s:6443 \(set in Grafana by admin/
     );
-    await userEvent.click(screen.getByTestId(testIds.kubernetesAccess.reset));
+    await user.click(screen.getByTestId(testIds.kubernetesAccess.reset));
     expect(await screen.findByText('The backend uses: none: Kubernetes actions are blocked')).toBeInTheDocument();
     expect(requestsTo(fetch, 'DELETE', kubernetesPaths.admin)).toHaveLength(1);
     expect(reloadPage).not.toHaveBeenCalled();
@@ -306,14 +313,14 @@ describe('AppConfig (connection)', () => {
       'Grafana has other Kubernetes settings saved (API endpoint https://k8s:6443, e.g. from provisioning) that the backend does not use.'
     );
 
-    await userEvent.click(screen.getByTestId(testIds.kubernetesAccess.send));
+    await user.click(screen.getByTestId(testIds.kubernetesAccess.send));
     expect(await screen.findByTestId(testIds.kubernetesAccess.error)).toHaveTextContent(
       'The backend refused them or could not be reached'
     );
     expect(screen.getByTestId(testIds.kubernetesAccess.unsent)).toBeInTheDocument();
 
     refuse = false;
-    await userEvent.click(screen.getByTestId(testIds.kubernetesAccess.send));
+    await user.click(screen.getByTestId(testIds.kubernetesAccess.send));
     expect(
       await screen.findByText(/The backend uses: API endpoint https:\/\/k8s:6443 \(set in Grafana/)
     ).toBeInTheDocument();
@@ -354,15 +361,15 @@ describe('AppConfig (connection)', () => {
       },
     });
     renderConfig({ backendUrl: 'http://backend:3001' }, { backendToken: true });
-    await userEvent.click(screen.getByTestId(testIds.appConfig.testButton('backend')));
+    await user.click(screen.getByTestId(testIds.appConfig.testButton('backend')));
     expect(
       await screen.findByText(/The backend 1.2.3 answers, but: the backend refused the token/)
     ).toBeInTheDocument();
-    await userEvent.click(screen.getByTestId(testIds.appConfig.testButton('prometheus')));
+    await user.click(screen.getByTestId(testIds.appConfig.testButton('prometheus')));
     expect(
       await screen.findByText(/Backend's Prometheus: fails \(connection refused at http:\/\/prom:9090\)/)
     ).toBeInTheDocument();
-    await userEvent.click(screen.getByTestId(testIds.appConfig.testButton('kubernetes')));
+    await user.click(screen.getByTestId(testIds.appConfig.testButton('kubernetes')));
     expect(await screen.findByText(/accepted a server-side dry run/)).toBeInTheDocument();
     expect(screen.getByTestId(testIds.appConfig.testResult('kubernetes'))).toHaveAttribute('data-ok', 'true');
     expect(screen.getByTestId(testIds.appConfig.testResult('backend'))).toHaveAttribute('data-ok', 'false');

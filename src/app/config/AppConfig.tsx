@@ -2,7 +2,7 @@ import React, { useEffect, useState, type ChangeEvent, type FormEvent } from 're
 import { lastValueFrom } from 'rxjs';
 import { css } from '@emotion/css';
 import type { AppPluginMeta, GrafanaTheme2, PluginConfigPageProps, PluginMeta } from '@grafana/data';
-import { DataSourcePicker, getBackendSrv, type FetchError } from '@grafana/runtime';
+import { getBackendSrv, type FetchError } from '@grafana/runtime';
 import {
   Alert,
   Button,
@@ -24,6 +24,7 @@ import type { AppSettings } from '../pluginSettings';
 import { testIds } from '../testIds';
 import { useUnsavedChangesWarning } from '../utils/useUnsavedChangesWarning';
 import { ConnectionTests } from './ConnectionTests';
+import { PrometheusPicker } from './PrometheusPicker';
 
 export interface AppConfigProps extends PluginConfigPageProps<AppPluginMeta<AppSettings>> {}
 
@@ -33,7 +34,8 @@ interface FormState {
   backendToken: string;
   isTokenSet: boolean;
   prometheusDatasourceUid?: string;
-  kubeMode: 'in-cluster' | 'endpoint';
+  /** Unset: Grafana has no Kubernetes settings, so the backend uses its own config file. */
+  kubeMode?: 'in-cluster' | 'endpoint';
   kubeUrl: string;
   kubeToken: string;
   isKubeTokenSet: boolean;
@@ -105,7 +107,7 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
     backendToken: '',
     isTokenSet: Boolean(secureJsonFields?.backendToken),
     prometheusDatasourceUid: jsonData?.prometheusDatasourceUid,
-    kubeMode: jsonData?.kubernetes?.mode ?? 'in-cluster',
+    kubeMode: jsonData?.kubernetes?.mode,
     kubeUrl: jsonData?.kubernetes?.url ?? '',
     kubeToken: '',
     isKubeTokenSet: Boolean(secureJsonFields?.kubeToken),
@@ -156,7 +158,7 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
     setSaving(true);
     setSaveError(undefined);
     setKubeError(undefined);
-    const kubernetes = kubernetesBody({ mode: state.kubeMode, url: state.kubeUrl });
+    const kubernetes = state.kubeMode ? kubernetesBody({ mode: state.kubeMode, url: state.kubeUrl }) : undefined;
     try {
       await savePluginSettings({
         enabled,
@@ -177,7 +179,7 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
       return;
     }
     // Only a change made here is pushed: an untouched page must not override the backend's own config.
-    if (kubeChanged) {
+    if (kubeChanged && kubernetes) {
       try {
         await putKubernetes(kubernetes);
       } catch (err) {
@@ -243,7 +245,7 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
           description="The backend's FP_API_TOKEN. Kept encrypted by Grafana and sent only by its proxy; it cannot be read back."
           invalid={touched && Boolean(tokenError)}
           error={touched ? tokenError : undefined}
-          className={styles.marginTop}
+          className={styles.fieldGap}
           required
         >
           <SecretInput
@@ -267,13 +269,10 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
           label="Prometheus data source"
           description="The Grafana data source with the metrics the backend watches (used for Explore links and the connection test)."
         >
-          <DataSourcePicker
-            type="prometheus"
-            noDefault
+          <PrometheusPicker
             inputId="fp-prometheus-datasource"
-            current={state.prometheusDatasourceUid ?? null}
-            onChange={(ds) => setState({ ...state, prometheusDatasourceUid: ds.uid })}
-            width={60}
+            value={state.prometheusDatasourceUid}
+            onChange={(uid) => setState({ ...state, prometheusDatasourceUid: uid })}
           />
         </Field>
       </FieldSet>
@@ -320,7 +319,11 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
         )}
         <Field
           label="How the backend reaches Kubernetes"
-          description="Saving a change here sends it to the backend, where it wins over the backend's own config."
+          description={
+            state.kubeMode
+              ? "Saving a change here sends it to the backend, where it wins over the backend's own config."
+              : 'Not set in Grafana: the backend uses its own config (above). Choose one to set it from Grafana instead.'
+          }
         >
           <RadioButtonGroup
             id="fp-kube-mode"
@@ -460,6 +463,7 @@ async function savePluginSettings(data: Partial<PluginMeta<AppSettings>>) {
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
+  fieldGap: css({ marginTop: theme.spacing(2) }),
   marginTop: css({
     marginTop: theme.spacing(3),
     display: 'flex',

@@ -196,7 +196,7 @@ describe('AnomalyPanel with the backend', () => {
     );
     await waitFor(() => expect(screen.getByTestId(panelTestIds.source)).toHaveTextContent('backend 1/2'));
     expect(screen.getByRole('list', { name: 'Anomalies in range' })).toHaveTextContent(
-      'cpu a below the band, Jan 5, 04:00–04:50, peak score 0.90 (high, still open)'
+      'cpu a below the band, Jan 5, 04:00–04:50 UTC, peak score 0.90 (high, still open)'
     );
     expect(backendRequest).toHaveBeenCalledWith('api/targets', expect.anything(), { params: { watch: 'node' } });
     expect(backendRequest).toHaveBeenCalledWith('api/anomalies', expect.anything(), {

@@ -6,6 +6,7 @@ import { LegendDisplayMode } from '@grafana/schema';
 import { TimeSeries, TooltipPlugin2, useStyles2, useTheme2, type UPlotConfigBuilder } from '@grafana/ui';
 import { AnomalySummary, SUMMARY_HEIGHT } from './components/AnomalySummary';
 import { AnomalyTooltip } from './components/AnomalyTooltip';
+import { LAYER_KEY_HEIGHT, LayerKey } from './components/LayerKey';
 import { drawOverlays, type Overlays } from './components/overlays';
 import { thresholdOfSensitivity } from './model/browser';
 import { alignedPlotFrame, buildPlotFrames } from './model/plotFrames';
@@ -158,6 +159,7 @@ export function AnomalyPanel({
         backendError={options.source !== 'browser' && options.backendSignal ? backend.error : undefined}
         backendRequired={options.source === 'backend'}
       />
+      <LayerKey analyses={analyses} layers={layers} threshold={threshold} />
       <TimeSeries
         frames={plot.frames}
         preparePlotFrame={alignedPlotFrame}
@@ -165,7 +167,7 @@ export function AnomalyPanel({
         timeRange={plotRange}
         timeZone={timeZone}
         width={width}
-        height={height - SUMMARY_HEIGHT}
+        height={height - SUMMARY_HEIGHT - LAYER_KEY_HEIGHT}
         renderers={renderers}
         options={options}
         legend={legend}

@@ -4,16 +4,17 @@
  */
 export const PERF_PREFIX = 'fp-anomaly:';
 
-export function timed<T>(phase: string, fn: () => T): T {
+/** `detail`, read once `fn` ran, carries counts beside the time (detect: samples scored), for the browser test. */
+export function timed<T>(phase: string, fn: () => T, detail?: () => Record<string, number>): T {
   const start = performance.now();
   const result = fn();
-  record(phase, start);
+  record(phase, start, performance.now(), detail?.());
   return result;
 }
 
-export function record(phase: string, start: number, end = performance.now()): void {
+export function record(phase: string, start: number, end = performance.now(), detail?: Record<string, number>): void {
   try {
-    performance.measure(PERF_PREFIX + phase, { start, end });
+    performance.measure(PERF_PREFIX + phase, { start, end, detail });
   } catch {
     // Environments without User Timing Level 3 (older jsdom): nothing to record.
   }

@@ -7,4 +7,6 @@ export const panelTestIds = {
   timeToFailure: 'data-testid fp-anomaly-panel-ttf',
   source: 'data-testid fp-anomaly-panel-source',
   error: 'data-testid fp-anomaly-panel-error',
+  layerKey: 'data-testid fp-anomaly-panel-layer-key',
+  layerKeyItem: (item: string) => `data-testid fp-anomaly-panel-layer-${item}`,
 };

@@ -19,12 +19,16 @@ export function useBrowserAnalyses(series: PanelSeries[], options: BrowserAnalys
   const [runs] = useState(() => new DetectionRuns());
   return useMemo(
     () =>
-      timed('detect', () => {
-        const scored = runs.update(series, detector);
-        return series.map((s, i) =>
-          analyseInBrowser(s, { detector, threshold, withForecast, horizonMs, limit, direction }, scored[i])
-        );
-      }),
+      timed(
+        'detect',
+        () => {
+          const scored = runs.update(series, detector);
+          return series.map((s, i) =>
+            analyseInBrowser(s, { detector, threshold, withForecast, horizonMs, limit, direction }, scored[i])
+          );
+        },
+        () => ({ samplesScored: runs.lastScored })
+      ),
     [runs, series, detector, threshold, withForecast, horizonMs, limit, direction]
   );
 }

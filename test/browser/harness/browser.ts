@@ -56,11 +56,36 @@ export async function setTheme(page: Page, mode: 'light' | 'dark'): Promise<void
 /** Uncaught errors of every page opened with newPage; a test asserts it stays empty. */
 export const pageErrors: string[] = [];
 
+export const SCREENSHOTS_DIR = join(ARTIFACTS_DIR, 'screenshots');
+
 export async function screenshot(page: Page, name: string): Promise<string> {
-  mkdirSync(ARTIFACTS_DIR, { recursive: true });
-  const file = join(ARTIFACTS_DIR, `${name}.png`);
+  mkdirSync(SCREENSHOTS_DIR, { recursive: true });
+  const file = join(SCREENSHOTS_DIR, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/** `<name>-dark.png` and `<name>-light.png`; the page is left in the dark theme. */
+export async function screenshotBothThemes(page: Page, name: string): Promise<void> {
+  await setTheme(page, 'dark');
+  await screenshot(page, `${name}-dark`);
+  await setTheme(page, 'light');
+  await screenshot(page, `${name}-light`);
+  await setTheme(page, 'dark');
+}
+
+/**
+ * What a page says is empty next to what it shows: the texts of @grafana/ui EmptyState elements
+ * (found by their 300 px illustration) and the number of table rows and action cards. A page that
+ * has both contradicts itself.
+ */
+export async function emptyStatesBesideData(page: Page): Promise<{ emptyStates: string[]; rows: number }> {
+  return page.evaluate(() => ({
+    emptyStates: Array.from(document.querySelectorAll('svg[width="300"]')).map(
+      (svg) => svg.parentElement?.textContent?.trim() ?? ''
+    ),
+    rows: document.querySelectorAll('tbody tr, [data-testid^="data-testid fp-action-"][data-state]').length,
+  }));
 }
 
 export interface AxeViolation {

@@ -39,6 +39,8 @@ export interface GrafanaStubOptions {
   role?: OrgRole;
   login?: string;
   theme?: 'light' | 'dark';
+  /** The signed-in user's time zone preference (Grafana's bootData user.timezone); unset: the browser's. */
+  timeZone?: string;
   dataSources?: DataSourceStub[];
 }
 
@@ -171,7 +173,13 @@ export async function startGrafanaStub(options: GrafanaStubOptions): Promise<Gra
   function page(): string {
     const bootData = {
       settings: { appSubUrl: '', buildInfo: { env: 'production', version: '12.4.0' }, datasources: {} },
-      user: { login: options.login ?? 'admin', orgRole: state.role, theme: options.theme ?? 'dark', isSignedIn: true },
+      user: {
+        login: options.login ?? 'admin',
+        orgRole: state.role,
+        theme: options.theme ?? 'dark',
+        timezone: options.timeZone ?? '',
+        isSignedIn: true,
+      },
       navTree: [],
       assets: { dark: '', light: '' },
     };

@@ -12,13 +12,16 @@
  *   await screenshot(page, 'overview-dark'); expect(await axeScan(page)).toEqual([]);
  *   await setTheme(page, 'light');
  * A page entry calls installGrafanaRuntime() (client/runtime.ts) first and renders inside
- * <GrafanaShell> (client/GrafanaShell.tsx). Screenshots go to test/artifacts/ (git-ignored).
+ * <GrafanaShell> (client/GrafanaShell.tsx). Screenshots go to test/artifacts/screenshots/ (git-ignored).
  */
 export { startBackend, BACKEND_TOKEN, type RunningBackend } from './backend';
 export { startGrafanaStub, type GrafanaStub, type OrgRole, type PluginSettings } from './grafanaStub';
 export {
   launchChromium,
   screenshot,
+  screenshotBothThemes,
+  emptyStatesBesideData,
+  SCREENSHOTS_DIR,
   axeScan,
   tabOrder,
   pageErrors,

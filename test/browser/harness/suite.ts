@@ -37,6 +37,7 @@ export function browserSuite<B extends SuiteBackend | undefined = undefined>(opt
   bundle?: string;
   backend?: () => Promise<B>;
   dataSources?: GrafanaStubOptions['dataSources'];
+  timeZone?: GrafanaStubOptions['timeZone'];
 }): BrowserSuite<B> {
   const suite = {} as BrowserSuite<B>;
   beforeAll(async () => {
@@ -52,6 +53,7 @@ export function browserSuite<B extends SuiteBackend | undefined = undefined>(opt
         ? configuredSettings(suite.backend)
         : { enabled: true, pinned: true, jsonData: {}, secureJsonData: {} },
       dataSources: options.dataSources,
+      timeZone: options.timeZone,
     });
   });
   afterAll(async () => {

@@ -1,10 +1,12 @@
 import React from 'react';
 import { render, screen } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
+import { setupUser } from '../../testUtils/user';
 import { CONFIG_PAGE_URL } from '../../../constants';
 import { installFakeBackendSrv } from '../../testUtils/fakeBackendSrv';
 import { testIds } from '../../testIds';
 import { BackendStatus } from './BackendStatus';
+
+const user = setupUser();
 
 const ready = {
   status: 'ready',
@@ -54,7 +56,7 @@ describe('BackendStatus', () => {
     expect(await screen.findByTestId(testIds.backendStatus.error)).toHaveTextContent(
       'the backend is unreachable: dial tcp 10.0.0.1:3001: connection refused'
     );
-    await userEvent.click(screen.getByRole('button', { name: /retry/i }));
+    await user.click(screen.getByRole('button', { name: /retry/i }));
     expect(await screen.findByText('Ready')).toBeInTheDocument();
   });
 

@@ -1,6 +1,6 @@
 import React from 'react';
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
+import { setupUser } from '../../testUtils/user';
 import { AppPlugin } from '@grafana/data';
 import { safetyLimitsSchema, type Policy, type SafetyLimits } from '../../../contract/healing';
 import { healingPaths } from '../../api/healing';
@@ -9,6 +9,8 @@ import { installFakeBackendSrv, requestsTo, type FakeRoute } from '../../testUti
 import { appPluginMeta } from '../../testUtils/pluginMeta';
 import { testIds } from '../../testIds';
 import HealingConfig, { validatePolicies } from './HealingConfig';
+
+const user = setupUser();
 
 const policies: Policy[] = [
   {
@@ -98,10 +100,10 @@ describe('HealingConfig', () => {
     const fetch = routes();
     renderTab();
     const name = await waitFor(() => policyBox(1).getByLabelText(/^Name\s*\*?$/));
-    await userEvent.clear(name);
+    await user.clear(name);
     expect(policyBox(1).getByText('Required')).toBeInTheDocument();
-    await userEvent.click(name);
-    await userEvent.paste('critical-scale-out');
+    await user.click(name);
+    await user.paste('critical-scale-out');
     expect(policyBox(1).getByText('Another policy is already named "critical-scale-out"')).toBeInTheDocument();
     expect(screen.getByTestId(testIds.healingConfig.invalid)).toBeInTheDocument();
     expect(screen.getByTestId(testIds.healingConfig.save)).toBeDisabled();
@@ -112,17 +114,17 @@ describe('HealingConfig', () => {
     const fetch = routes();
     renderTab();
     await screen.findByTestId(testIds.healingConfig.container);
-    await userEvent.click(screen.getByTestId(testIds.healingConfig.addPolicy));
+    await user.click(screen.getByTestId(testIds.healingConfig.addPolicy));
     const added = policyBox(2);
-    await userEvent.clear(added.getByLabelText(/^Name\s*\*?$/));
-    await userEvent.click(added.getByLabelText(/^Name\s*\*?$/));
-    await userEvent.paste('notify-medium');
-    await userEvent.click(added.getByLabelText('Dry run only'));
-    await userEvent.click(screen.getByLabelText('Move notify-medium up'));
-    await userEvent.click(screen.getByLabelText('Delete critical-scale-out'));
+    await user.clear(added.getByLabelText(/^Name\s*\*?$/));
+    await user.click(added.getByLabelText(/^Name\s*\*?$/));
+    await user.paste('notify-medium');
+    await user.click(added.getByLabelText('Dry run only'));
+    await user.click(screen.getByLabelText('Move notify-medium up'));
+    await user.click(screen.getByLabelText('Delete critical-scale-out'));
     expect(screen.getByTestId(testIds.healingConfig.unsaved)).toBeInTheDocument();
 
-    await userEvent.click(screen.getByTestId(testIds.healingConfig.save));
+    await user.click(screen.getByTestId(testIds.healingConfig.save));
     expect(await screen.findByTestId(testIds.healingConfig.saveSuccess)).toHaveTextContent('Saved 2 policies');
     const [put] = requestsTo(fetch, 'PUT', healingPaths.putPolicies);
     expect(put.data.policies.map((p: Policy) => [p.name, p.gate])).toEqual([
@@ -138,9 +140,9 @@ describe('HealingConfig', () => {
     routes();
     renderTab();
     const labels = await waitFor(() => policyBox(0).getByLabelText(/^Label selectors/));
-    await userEvent.type(labels, 'app{enter}');
+    await user.type(labels, 'app{enter}');
     expect(policyBox(0).getByText('"app" is not a label selector: write key=value')).toBeInTheDocument();
-    await userEvent.type(labels, 'app=cart{enter}');
+    await user.type(labels, 'app=cart{enter}');
     expect(policyBox(0).getByText('app=cart')).toBeInTheDocument();
   });
 
@@ -148,15 +150,15 @@ describe('HealingConfig', () => {
     const fetch = routes();
     renderTab();
     const ceiling = within(await screen.findByTestId(testIds.healingConfig.limits)).getByLabelText(/^Replica ceiling/);
-    await userEvent.clear(ceiling);
-    await userEvent.type(ceiling, '0');
+    await user.clear(ceiling);
+    await user.type(ceiling, '0');
     expect(
       within(screen.getByTestId(testIds.healingConfig.limits)).getByText('Must be at least 1')
     ).toBeInTheDocument();
     expect(screen.getByTestId(testIds.healingConfig.save)).toBeDisabled();
-    await userEvent.clear(ceiling);
-    await userEvent.type(ceiling, '8');
-    await userEvent.click(screen.getByTestId(testIds.healingConfig.save));
+    await user.clear(ceiling);
+    await user.type(ceiling, '8');
+    await user.click(screen.getByTestId(testIds.healingConfig.save));
     await screen.findByTestId(testIds.healingConfig.saveSuccess);
     expect(requestsTo(fetch, 'PUT', healingPaths.putLimits)[0].data.replicaCeiling).toBe(8);
   });
@@ -170,8 +172,8 @@ describe('HealingConfig', () => {
     });
     renderTab();
     await screen.findByTestId(testIds.healingConfig.container);
-    await userEvent.click(screen.getByLabelText('Delete high-restart'));
-    await userEvent.click(screen.getByTestId(testIds.healingConfig.save));
+    await user.click(screen.getByLabelText('Delete high-restart'));
+    await user.click(screen.getByTestId(testIds.healingConfig.save));
     expect(await screen.findByTestId(testIds.healingConfig.saveError)).toHaveTextContent('policies.0.name: too long');
     expect(screen.getByTestId(testIds.healingConfig.unsaved)).toBeInTheDocument();
   });
@@ -179,11 +181,14 @@ describe('HealingConfig', () => {
   it('engages the kill switch only after a confirmation, with the reason', async () => {
     const fetch = routes();
     renderTab();
-    await userEvent.click(await screen.findByTestId(testIds.healingConfig.killSwitchToggle));
-    const dialog = await screen.findByRole('dialog');
-    await userEvent.type(within(dialog).getByLabelText(/^Reason/), 'incident 42');
+    await user.click(await screen.findByTestId(testIds.healingConfig.killSwitchToggle));
+    const reason = await screen.findByLabelText(/^Reason/);
+    await user.click(reason);
+    await user.paste('incident 42');
     expect(requestsTo(fetch, 'PUT', healingPaths.putKillSwitch)).toHaveLength(0);
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Engage' }));
+    await user.click(
+      Array.from(reason.closest('[role="dialog"]')!.querySelectorAll('button')).find((b) => b.textContent === 'Engage')!
+    );
     expect(await screen.findByText(/Kill switch engaged/)).toBeInTheDocument();
     expect(requestsTo(fetch, 'PUT', healingPaths.putKillSwitch)[0].data).toEqual({
       engaged: true,

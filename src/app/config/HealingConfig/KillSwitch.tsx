@@ -1,11 +1,12 @@
 import React, { useState } from 'react';
 import { css } from '@emotion/css';
-import { dateTimeFormat, type GrafanaTheme2 } from '@grafana/data';
+import { type GrafanaTheme2 } from '@grafana/data';
 import { Alert, Button, ConfirmModal, Field, Input, LoadingPlaceholder, Stack, Text, useStyles2 } from '@grafana/ui';
 import type { KillSwitch as KillSwitchState } from '../../../contract/healing';
 import { getKillSwitch, putKillSwitch } from '../../api/healing';
 import { useBackendQuery } from '../../api/useBackendQuery';
 import { testIds } from '../../testIds';
+import { formatTime } from '../../../utils/time';
 
 /** The global kill switch: prominent, and never changed without a confirmation. */
 export function KillSwitch() {
@@ -60,7 +61,7 @@ export function KillSwitch() {
               ? 'Proposals are still recorded; approved actions wait until the switch is released.'
               : 'Engage it to stop every action at once, whatever the policies say.'}
             {state.changedAt &&
-              ` Last changed ${dateTimeFormat(state.changedAt)}${state.changedBy ? ` by ${state.changedBy}` : ''}${state.reason ? `: ${state.reason}` : ''}.`}
+              ` Last changed ${formatTime(state.changedAt)}${state.changedBy ? ` by ${state.changedBy}` : ''}${state.reason ? `: ${state.reason}` : ''}.`}
           </Text>
         </div>
         <Button

@@ -1,7 +1,7 @@
 import React from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import { Field, FieldSet, Input, TagsInput, useStyles2 } from '@grafana/ui';
+import { Field, FieldSet, Input, RadioButtonGroup, Stack, TagsInput, useStyles2 } from '@grafana/ui';
 import type { SafetyLimitsInput } from '../../../contract/healing';
 import { testIds } from '../../testIds';
 import { numberOrUndefined, type FieldErrors } from '../../utils/validation';
@@ -45,10 +45,19 @@ const NUMERIC: Array<{ key: NumericKey; label: string; description: string }> = 
   },
 ];
 
+/** The allow-list entry meaning every namespace; said as a choice, since "*" alone renders as a tiny tag. */
+const ALL = '*';
+const ALLOW_SCOPE = [
+  { value: 'all' as const, label: 'All namespaces' },
+  { value: 'listed' as const, label: 'Only these' },
+];
+
 /** The limits that hold whatever a policy says. */
 export function SafetyLimitsEditor({ limits, errors, onChange }: Props) {
   const styles = useStyles2(getStyles);
-  const namespaces = limits.namespaces ?? { allow: ['*'], deny: ['kube-system'] };
+  const namespaces = limits.namespaces ?? { allow: [ALL], deny: ['kube-system'] };
+  const allow = namespaces.allow ?? [];
+  const allowAll = allow.includes(ALL);
   return (
     <FieldSet label="Safety limits" data-testid={testIds.healingConfig.limits}>
       <div className={styles.grid}>
@@ -64,17 +73,33 @@ export function SafetyLimitsEditor({ limits, errors, onChange }: Props) {
           </Field>
         ))}
         <Field
-          label="Namespace allow-list"
-          description="Namespaces the engine may act in; * for all"
+          label="Namespaces the engine may act in"
+          description={allowAll ? 'Every namespace not on the deny-list' : 'Only these (the deny-list still wins)'}
           invalid={Boolean(errors['namespaces.allow'])}
           error={errors['namespaces.allow']}
         >
-          <TagsInput
-            id="fp-limit-namespaces-allow"
-            tags={namespaces.allow ?? []}
-            onChange={(allow) => onChange({ ...limits, namespaces: { ...namespaces, allow } })}
-            addOnBlur
-          />
+          {/* A fragment: Field hands its invalid flag to its child, which a Stack would write on a div. */}
+          <>
+            <Stack direction="column" gap={1}>
+              <RadioButtonGroup
+                aria-label="Namespaces the engine may act in"
+                options={ALLOW_SCOPE}
+                value={allowAll ? 'all' : 'listed'}
+                onChange={(scope) =>
+                  onChange({ ...limits, namespaces: { ...namespaces, allow: scope === 'all' ? [ALL] : [] } })
+                }
+              />
+              {!allowAll && (
+                <TagsInput
+                  id="fp-limit-namespaces-allow"
+                  tags={allow}
+                  placeholder="Namespace (enter to add)"
+                  onChange={(tags) => onChange({ ...limits, namespaces: { ...namespaces, allow: tags } })}
+                  addOnBlur
+                />
+              )}
+            </Stack>
+          </>
         </Field>
         <Field
           label="Namespace deny-list"

@@ -1,6 +1,6 @@
 import React from 'react';
 import { render, screen, waitFor, within } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
+import { setupUser } from '../../testUtils/user';
 import { AppPlugin } from '@grafana/data';
 import type { WatchDefinition, WatchesConfigResponse } from '../../../contract/watches';
 import { watchesPaths } from '../../api/watches';
@@ -10,6 +10,8 @@ import { appPluginMeta } from '../../testUtils/pluginMeta';
 import { testIds } from '../../testIds';
 import { toDraft, validateWatches } from './draft';
 import WatchesConfig from './WatchesConfig';
+
+const user = setupUser();
 
 const FILE: WatchDefinition[] = [
   {
@@ -49,9 +51,9 @@ jest.setTimeout(30_000);
 const watchBox = (index: number) => within(screen.getByTestId(testIds.watchesConfig.watch(index)));
 
 async function typeInto(input: HTMLElement, text: string) {
-  await userEvent.clear(input);
-  await userEvent.click(input);
-  await userEvent.paste(text);
+  await user.clear(input);
+  await user.click(input);
+  await user.paste(text);
 }
 
 describe('validateWatches', () => {
@@ -108,7 +110,7 @@ describe('WatchesConfig', () => {
     const fetch = routes();
     renderTab();
     await screen.findByTestId(testIds.watchesConfig.container);
-    await userEvent.click(screen.getByTestId(testIds.watchesConfig.addWatch));
+    await user.click(screen.getByTestId(testIds.watchesConfig.addWatch));
     const added = watchBox(1);
     await typeInto(added.getByLabelText(/^Name/), 'queue');
     await typeInto(added.getByLabelText('Signal'), 'depth');
@@ -116,10 +118,10 @@ describe('WatchesConfig', () => {
     await typeInto(added.getByLabelText('Limit above'), '500');
     await typeInto(added.getByLabelText(/^Step/), '5m');
     const labels = added.getByLabelText(/^Target labels/);
-    await userEvent.type(labels, 'job{enter}');
+    await user.type(labels, 'job{enter}');
     expect(screen.getByTestId(testIds.watchesConfig.unsaved)).toBeInTheDocument();
 
-    await userEvent.click(screen.getByTestId(testIds.watchesConfig.save));
+    await user.click(screen.getByTestId(testIds.watchesConfig.save));
     expect(await screen.findByTestId(testIds.watchesConfig.saveSuccess)).toHaveTextContent('Saved 2 watches');
     const [put] = requestsTo(fetch, 'PUT', watchesPaths.admin);
     expect(put.url).toBe('/api/plugin-proxy/failureprophet-healing-app/api/admin/watches');
@@ -142,13 +144,13 @@ describe('WatchesConfig', () => {
     const fetch = routes();
     renderTab();
     await screen.findByTestId(testIds.watchesConfig.container);
-    await userEvent.click(screen.getByTestId(testIds.watchesConfig.addQuery(0)));
+    await user.click(screen.getByTestId(testIds.watchesConfig.addQuery(0)));
     const node = watchBox(0);
     await typeInto(node.getAllByLabelText('Signal')[2], 'disk');
     await typeInto(node.getAllByLabelText('PromQL')[2], 'node_disk_used_ratio');
     await typeInto(node.getAllByLabelText('Signal')[1], 'mem');
-    await userEvent.click(screen.getByLabelText('Remove cpu from node'));
-    await userEvent.click(screen.getByTestId(testIds.watchesConfig.save));
+    await user.click(screen.getByLabelText('Remove cpu from node'));
+    await user.click(screen.getByTestId(testIds.watchesConfig.save));
     await screen.findByTestId(testIds.watchesConfig.saveSuccess);
     const [put] = requestsTo(fetch, 'PUT', watchesPaths.admin);
     expect(put.data.watches[0].queries).toEqual({ mem: 'node_memory_used', disk: 'node_disk_used_ratio' });
@@ -169,7 +171,7 @@ describe('WatchesConfig', () => {
     });
     renderTab();
     await typeInto(await waitFor(() => watchBox(0).getAllByLabelText('PromQL')[0]), 'rate(x[5m');
-    await userEvent.click(screen.getByTestId(testIds.watchesConfig.save));
+    await user.click(screen.getByTestId(testIds.watchesConfig.save));
     expect(await screen.findByTestId(testIds.watchesConfig.saveError)).toHaveTextContent(
       'body.watches.0.queries.cpu: watch "node", query "cpu": Prometheus refused the query (bad_data): parse error'
     );
@@ -181,7 +183,7 @@ describe('WatchesConfig', () => {
     routes({ [`PUT ${watchesPaths.admin}`]: { status: 403, data: { message: 'Forbidden' } } });
     renderTab();
     await typeInto(await waitFor(() => watchBox(0).getByLabelText(/^Step/)), '2m');
-    await userEvent.click(screen.getByTestId(testIds.watchesConfig.save));
+    await user.click(screen.getByTestId(testIds.watchesConfig.save));
     expect(await screen.findByTestId(testIds.watchesConfig.saveError)).toHaveTextContent(
       'Only Grafana Admins can change the watches'
     );
@@ -197,9 +199,9 @@ describe('WatchesConfig', () => {
     const fetch = routes({ [`GET ${watchesPaths.config}`]: { data: saved } });
     renderTab();
     expect(await screen.findByTestId(testIds.watchesConfig.source)).toHaveTextContent('Saved here by alice');
-    await userEvent.click(screen.getByTestId(testIds.watchesConfig.reset));
+    await user.click(screen.getByTestId(testIds.watchesConfig.reset));
     expect(requestsTo(fetch, 'DELETE', watchesPaths.admin)).toHaveLength(0);
-    await userEvent.click(screen.getByRole('button', { name: 'Reset' }));
+    await user.click(screen.getByRole('button', { name: 'Reset' }));
     expect(await screen.findByTestId(testIds.watchesConfig.saveSuccess)).toHaveTextContent(
       "Back to the configuration file's watches"
     );

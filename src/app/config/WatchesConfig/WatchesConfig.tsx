@@ -1,5 +1,5 @@
 import React, { useState } from 'react';
-import { dateTimeFormat, type AppPluginMeta, type PluginConfigPageProps } from '@grafana/data';
+import { type AppPluginMeta, type PluginConfigPageProps } from '@grafana/data';
 import { Alert, Button, ConfirmModal, EmptyState, FieldSet, LoadingPlaceholder, Text } from '@grafana/ui';
 import type { WatchDefinition, WatchesConfigResponse } from '../../../contract/watches';
 import { BackendError } from '../../api/backend';
@@ -12,6 +12,7 @@ import { useUnsavedChangesWarning } from '../../utils/useUnsavedChangesWarning';
 import { SaveFooter } from '../shared/SaveFooter';
 import { fromDraft, toDraft, validateWatches, type WatchDraft } from './draft';
 import { WatchEditor } from './WatchEditor';
+import { formatTime } from '../../../utils/time';
 
 export interface WatchesConfigProps extends PluginConfigPageProps<AppPluginMeta<AppSettings>> {}
 
@@ -48,7 +49,7 @@ function describeSource(config: WatchesConfigResponse): string {
   switch (config.source) {
     case 'store':
       return `Saved here${config.updatedBy ? ` by ${config.updatedBy}` : ''}${
-        config.updatedAt ? ` on ${dateTimeFormat(config.updatedAt)}` : ''
+        config.updatedAt ? ` on ${formatTime(config.updatedAt)}` : ''
       }; these win over the backend's configuration file.`;
     case 'file':
       return "These come from the backend's configuration file (FP_CONFIG) until you save them here.";

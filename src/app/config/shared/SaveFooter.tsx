@@ -21,7 +21,7 @@ export interface SaveFooterProps {
   children?: React.ReactNode;
 }
 
-/** The config tabs' sticky footer: the last save's outcome, why saving is disabled, the save button, unsaved changes. */
+/** The config tabs' footer: the last save's outcome, why saving is disabled, the save button, unsaved changes. */
 export function SaveFooter(props: SaveFooterProps) {
   const { ids, result, invalidCount, saving } = props;
   const styles = useStyles2(getStyles);
@@ -64,11 +64,9 @@ export function SaveFooter(props: SaveFooterProps) {
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
+  // In the flow at the end of the form, not sticky: a sticky footer covered the fields it scrolled over.
   footer: css({
-    position: 'sticky',
-    bottom: 0,
-    // Above the radio buttons it scrolls over (their selected option is positioned).
-    zIndex: 1,
+    marginTop: theme.spacing(2),
     padding: theme.spacing(2, 0),
     background: theme.colors.background.primary,
     borderTop: `1px solid ${theme.colors.border.weak}`,

@@ -1,6 +1,6 @@
 import React from 'react';
 import { act, render, screen, within } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
+import { setupUser } from '../../testUtils/user';
 import { config } from '@grafana/runtime';
 import { healingPaths } from '../../api/healing';
 import { EDITOR_ONLY_REASON } from '../../permissions';
@@ -9,6 +9,8 @@ import { installFakeBackendSrv, requestsTo, type FakeRoute } from '../../testUti
 import { pendingAction } from '../../testUtils/fixtures';
 import { testIds } from '../../testIds';
 import { Actions, ACTIONS_REFRESH_MS } from './Actions';
+
+const user = setupUser();
 
 jest.setTimeout(20_000);
 
@@ -35,10 +37,12 @@ function routes(list: FakeRoute, decide?: FakeRoute) {
   });
 }
 
-const byState: FakeRoute = (req) => ({
-  data:
-    req.params?.state === 'awaiting_approval' ? { items: [pending], total: 1 } : { items: [pending, done], total: 2 },
-});
+/** As the backend: `state` is a comma-separated list of the states wanted (all when absent). */
+const byState: FakeRoute = (req) => {
+  const wanted = req.params?.state ? String(req.params.state).split(',') : undefined;
+  const items = [pending, done].filter((a) => !wanted || wanted.includes(a.state));
+  return { data: { items, total: items.length } };
+};
 
 function renderPage(backendUrl: string | undefined = 'http://backend:3001') {
   return render(
@@ -83,11 +87,11 @@ describe('Actions', () => {
   it('approves with a comment after a confirmation', async () => {
     const fetch = routes(byState);
     renderPage();
-    await userEvent.click(await screen.findByTestId(testIds.actions.approve(7)));
+    await user.click(await screen.findByTestId(testIds.actions.approve(7)));
     const dialog = await screen.findByRole('dialog');
-    await userEvent.type(within(dialog).getByTestId(testIds.actions.comment), 'scale it');
+    await user.type(within(dialog).getByTestId(testIds.actions.comment), 'scale it');
     expect(requestsTo(fetch, 'POST', healingPaths.decide(7, 'approve'))).toHaveLength(0);
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Approve' }));
+    await user.click(within(dialog).getByRole('button', { name: 'Approve' }));
     expect(requestsTo(fetch, 'POST', healingPaths.decide(7, 'approve'))[0].data).toEqual({ comment: 'scale it' });
     expect(await screen.findByTestId(testIds.actions.noPending)).toBeInTheDocument();
   });
@@ -95,8 +99,8 @@ describe('Actions', () => {
   it('rejects after a confirmation', async () => {
     const fetch = routes(byState);
     renderPage();
-    await userEvent.click(await screen.findByTestId(testIds.actions.reject(7)));
-    await userEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Reject' }));
+    await user.click(await screen.findByTestId(testIds.actions.reject(7)));
+    await user.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Reject' }));
     expect(requestsTo(fetch, 'POST', healingPaths.decide(7, 'reject'))).toHaveLength(1);
   });
 
@@ -106,8 +110,8 @@ describe('Actions', () => {
       data: { error: 'conflict', message: 'action 7 was already rejected by bob' },
     }));
     renderPage();
-    await userEvent.click(await screen.findByTestId(testIds.actions.approve(7)));
-    await userEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Approve' }));
+    await user.click(await screen.findByTestId(testIds.actions.approve(7)));
+    await user.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Approve' }));
     expect(await screen.findByTestId(testIds.actions.decisionError)).toHaveTextContent(
       'action 7 was already rejected by bob'
     );

@@ -1,17 +1,18 @@
 import React, { useState } from 'react';
 import { css } from '@emotion/css';
-import { dateTimeFormat, type GrafanaTheme2 } from '@grafana/data';
+import { type GrafanaTheme2 } from '@grafana/data';
 import { PluginPage } from '@grafana/runtime';
 import { Alert, Button, EmptyState, LoadingPlaceholder, Pagination, Stack, Text, useStyles2 } from '@grafana/ui';
-import type { Action } from '../../../contract/healing';
+import { actionStateSchema, type Action, type ActionList } from '../../../contract/healing';
 import { listActions } from '../../api/healing';
-import { useBackendQuery } from '../../api/useBackendQuery';
+import { useBackendQuery, type BackendQuery } from '../../api/useBackendQuery';
 import { RequireBackend } from '../../components/NotConfigured/NotConfigured';
 import { testIds } from '../../testIds';
 import { describeAction, triggerText } from './format';
 import { PendingAction } from './PendingAction';
 import { StateBadge } from './StateBadge';
 import { dataTableStyles } from '../../../utils/tableStyles';
+import { formatTime } from '../../../utils/time';
 
 /** How often the page asks for new proposals and state changes (no reload needed). */
 export const ACTIONS_REFRESH_MS = 5000;
@@ -22,20 +23,39 @@ export function Actions() {
     <PluginPage>
       <div data-testid={testIds.actions.container}>
         <RequireBackend>
-          <PendingActions />
-          <ActionHistory />
+          <ActionLists />
         </RequireBackend>
       </div>
     </PluginPage>
   );
 }
 
-function PendingActions() {
+/** Every state but awaiting approval: the history lists what was decided or ran, and pages over only that. */
+const HISTORY_STATES = actionStateSchema.options.filter((s) => s !== 'awaiting_approval');
+
+function ActionLists() {
   const pending = useBackendQuery(() => listActions({ state: ['awaiting_approval'], limit: 100 }), 'pending', {
     refreshMs: ACTIONS_REFRESH_MS,
   });
   const [decided, setDecided] = useState<Set<number>>(new Set());
+  const waiting = (pending.data?.items ?? []).filter((a) => !decided.has(a.id));
+  return (
+    <>
+      <PendingActions pending={pending} items={waiting} onDecided={(id) => setDecided(new Set(decided).add(id))} />
+      <ActionHistory waiting={pending.data ? waiting.length : undefined} />
+    </>
+  );
+}
 
+function PendingActions({
+  pending,
+  items,
+  onDecided,
+}: {
+  pending: BackendQuery<ActionList>;
+  items: Action[];
+  onDecided: (id: number) => void;
+}) {
   if (pending.loading && !pending.data) {
     return <LoadingPlaceholder text="Loading pending actions…" />;
   }
@@ -46,7 +66,6 @@ function PendingActions() {
       </Alert>
     );
   }
-  const items = (pending.data?.items ?? []).filter((a) => !decided.has(a.id));
   return (
     <section aria-labelledby="fp-pending-title" data-testid={testIds.actions.pending}>
       <Text element="h2" id="fp-pending-title">
@@ -58,9 +77,10 @@ function PendingActions() {
         </Alert>
       )}
       {items.length === 0 ? (
-        <div data-testid={testIds.actions.noPending}>
-          <EmptyState variant="completed" message="Nothing is waiting for approval" />
-        </div>
+        // Plain words, not an empty state: the history below may well hold actions.
+        <Text color="secondary" element="p" data-testid={testIds.actions.noPending}>
+          Nothing is waiting for approval.
+        </Text>
       ) : (
         items.map((action) => (
           <PendingAction
@@ -68,7 +88,7 @@ function PendingActions() {
             action={action}
             onDecided={() => {
               // Drop it at once; the next refresh confirms it from the backend.
-              setDecided(new Set(decided).add(action.id));
+              onDecided(action.id);
               pending.reload();
             }}
           />
@@ -78,17 +98,18 @@ function PendingActions() {
   );
 }
 
-function ActionHistory() {
+/** `waiting`: how many actions wait for approval above (undefined until known). */
+function ActionHistory({ waiting }: { waiting?: number }) {
   const styles = useStyles2(getStyles);
   const [page, setPage] = useState(1);
   const history = useBackendQuery(
-    () => listActions({ limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }),
+    () => listActions({ state: HISTORY_STATES, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }),
     `history-${page}`,
     {
       refreshMs: ACTIONS_REFRESH_MS,
     }
   );
-  const items = (history.data?.items ?? []).filter((a) => a.state !== 'awaiting_approval');
+  const items = history.data?.items ?? [];
   const pages = Math.max(1, Math.ceil((history.data?.total ?? 0) / PAGE_SIZE));
 
   return (
@@ -107,7 +128,19 @@ function ActionHistory() {
           {history.error.message}
         </Alert>
       )}
-      {history.data && items.length === 0 && <EmptyState variant="not-found" message="No actions yet" />}
+      {history.data &&
+        items.length === 0 &&
+        // An empty state only when the page is empty: actions waiting above are actions.
+        (waiting ? (
+          <Text color="secondary" element="p" data-testid={testIds.actions.noHistory}>
+            Nothing decided or run yet: {waiting === 1 ? 'the action above waits' : `the ${waiting} actions above wait`}{' '}
+            for approval.
+          </Text>
+        ) : (
+          <div data-testid={testIds.actions.noHistory}>
+            <EmptyState variant="not-found" message="No actions yet" />
+          </div>
+        ))}
       {items.length > 0 && (
         <table className={styles.table}>
           <thead>
@@ -138,7 +171,7 @@ function HistoryRow({ action }: { action: Action }) {
   const outcome = action.verification?.message ?? action.result?.summary ?? action.reason?.message ?? '';
   return (
     <tr data-testid={testIds.actions.action(action.id)} data-state={action.state}>
-      <td>{dateTimeFormat(action.updatedAt)}</td>
+      <td>{formatTime(action.updatedAt)}</td>
       <td>{describeAction(action.action, action.target)}</td>
       <td>{triggerText(action)}</td>
       <td>{action.policy}</td>

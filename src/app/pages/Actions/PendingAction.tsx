@@ -1,12 +1,13 @@
 import React, { useState } from 'react';
 import { css } from '@emotion/css';
-import { dateTimeFormat, dateTimeFormatTimeAgo, type GrafanaTheme2 } from '@grafana/data';
+import { dateTimeFormatTimeAgo, type GrafanaTheme2 } from '@grafana/data';
 import { Alert, Badge, Button, ConfirmModal, Field, Stack, Text, TextArea, Tooltip, useStyles2 } from '@grafana/ui';
 import type { Action } from '../../../contract/healing';
 import { decideAction } from '../../api/healing';
 import { canEdit, EDITOR_ONLY_REASON } from '../../permissions';
 import { testIds } from '../../testIds';
 import { describeAction, triggerText } from './format';
+import { formatTime } from '../../../utils/time';
 
 interface Props {
   action: Action;
@@ -64,7 +65,7 @@ export function PendingAction({ action, onDecided }: Props) {
           <Text color="secondary">
             Triggered by {triggerText(action)} · policy <strong>{action.policy}</strong> · proposed{' '}
             {dateTimeFormatTimeAgo(action.createdAt)}
-            {action.expiresAt && ` · expires ${dateTimeFormat(action.expiresAt)}`}
+            {action.expiresAt && ` · expires ${formatTime(action.expiresAt)}`}
           </Text>
         </div>
         <Stack gap={1}>

@@ -1,12 +1,14 @@
 import React from 'react';
 import { render, screen } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
+import { setupUser } from '../../testUtils/user';
 import { healingPaths } from '../../api/healing';
 import { PluginSettingsContext } from '../../pluginSettings';
 import { installFakeBackendSrv, requestsTo, type FakeRoute } from '../../testUtils/fakeBackendSrv';
 import { testIds } from '../../testIds';
 import { downloadText } from '../../utils/download';
 import { AuditLog } from './AuditLog';
+
+const user = setupUser();
 
 jest.mock('../../utils/download', () => ({ downloadText: jest.fn() }));
 
@@ -42,9 +44,9 @@ describe('AuditLog', () => {
     expect(first).toMatchObject({ limit: 50, offset: 0 });
     expect(first.from).toBeLessThan(first.to);
 
-    await userEvent.type(screen.getByLabelText('User'), 'alice');
+    await user.type(screen.getByLabelText('User'), 'alice');
     expect(requestsTo(fetch, 'GET', healingPaths.audit).pop()!.params).toMatchObject({ user: 'alice', offset: 0 });
-    await userEvent.click(screen.getByRole('button', { name: '2' }));
+    await user.click(screen.getByRole('button', { name: '2' }));
     expect(requestsTo(fetch, 'GET', healingPaths.audit).pop()!.params).toMatchObject({ offset: 50 });
   });
 
@@ -53,7 +55,7 @@ describe('AuditLog', () => {
       data: req.params?.format === 'csv' ? 'id,at\r\n"1","x"\r\n' : { items: entries, total: 50 },
     }));
     renderPage();
-    await userEvent.click(await screen.findByTestId(testIds.audit.exportCsv));
+    await user.click(await screen.findByTestId(testIds.audit.exportCsv));
     const exported = requestsTo(fetch, 'GET', healingPaths.audit).find((r) => r.params?.format === 'csv')!;
     expect(exported.params).toMatchObject({ limit: undefined, offset: undefined });
     expect(downloadText).toHaveBeenCalledWith('id,at\r\n"1","x"\r\n', 'failureprophet-audit.csv', 'text/csv');

@@ -1,6 +1,6 @@
 import React, { useState } from 'react';
 import { css } from '@emotion/css';
-import { dateTime, dateTimeFormat, type GrafanaTheme2, type TimeRange } from '@grafana/data';
+import { dateTime, type GrafanaTheme2, type TimeRange } from '@grafana/data';
 import { PluginPage } from '@grafana/runtime';
 import {
   Alert,
@@ -22,6 +22,7 @@ import { RequireBackend } from '../../components/NotConfigured/NotConfigured';
 import { testIds } from '../../testIds';
 import { downloadText } from '../../utils/download';
 import { dataTableStyles } from '../../../utils/tableStyles';
+import { formatTime } from '../../../utils/time';
 
 const PAGE_SIZE = 50;
 const KIND_OPTIONS = auditKindSchema.options.map((k) => ({ value: k, label: k.replace(/_/g, ' ') }));
@@ -162,7 +163,7 @@ function AuditEntries() {
           <tbody>
             {entries.data.items.map((e) => (
               <tr key={e.id}>
-                <td>{dateTimeFormat(e.at)}</td>
+                <td>{formatTime(e.at)}</td>
                 <td>{e.kind.replace(/_/g, ' ')}</td>
                 <td>{e.actionId ?? '–'}</td>
                 <td>{e.user ?? '–'}</td>

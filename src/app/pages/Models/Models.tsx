@@ -1,6 +1,6 @@
 import React, { useState } from 'react';
 import { css } from '@emotion/css';
-import { dateTimeFormat, type GrafanaTheme2 } from '@grafana/data';
+import { type GrafanaTheme2 } from '@grafana/data';
 import { PluginPage } from '@grafana/runtime';
 import { Alert, Button, EmptyState, LoadingPlaceholder, Stack, useStyles2 } from '@grafana/ui';
 import type { ModelVersion } from '../../../contract/pipeline';
@@ -10,6 +10,7 @@ import { RequireBackend } from '../../components/NotConfigured/NotConfigured';
 import { canEdit, EDITOR_ONLY_REASON } from '../../permissions';
 import { testIds } from '../../testIds';
 import { dataTableStyles } from '../../../utils/tableStyles';
+import { formatTime } from '../../../utils/time';
 
 export function Models() {
   return (
@@ -108,7 +109,7 @@ function ModelTable() {
                   v{m.version} ({m.reason.replace('_', ' ')})
                 </td>
                 <td>
-                  {dateTimeFormat(m.trainedAt)} on {dateTimeFormat(m.rangeStart)} – {dateTimeFormat(m.rangeEnd)}
+                  {formatTime(m.trainedAt)} on {formatTime(m.rangeStart)} – {formatTime(m.rangeEnd)}
                 </td>
                 <td>{m.samples}</td>
                 <td>{m.threshold.toFixed(2)}</td>

@@ -1,12 +1,13 @@
 import React from 'react';
 import { css } from '@emotion/css';
-import { dateTimeFormat, type GrafanaTheme2 } from '@grafana/data';
+import { type GrafanaTheme2 } from '@grafana/data';
 import { Badge, useStyles2 } from '@grafana/ui';
 import type { Anomaly } from '../../../contract/pipeline';
 import { FeedbackButtons } from '../../components/Feedback/FeedbackButtons';
 import { testIds } from '../../testIds';
 import { SEVERITY_COLOR } from './format';
 import { dataTableStyles } from '../../../utils/tableStyles';
+import { formatTime } from '../../../utils/time';
 
 /** Anomalies, newest first, each with what moved and the feedback buttons. */
 export function AnomalyList({ anomalies }: { anomalies: Anomaly[] }) {
@@ -29,7 +30,7 @@ export function AnomalyList({ anomalies }: { anomalies: Anomaly[] }) {
             <td>
               {a.target} {a.state === 'open' && <Badge color="red" text="Open" />}
             </td>
-            <td>{dateTimeFormat(a.start)}</td>
+            <td>{formatTime(a.start)}</td>
             <td>
               <Badge color={SEVERITY_COLOR[a.severity]} text={`${a.severity}, ${a.failureModel.replace('_', ' ')}`} />
             </td>

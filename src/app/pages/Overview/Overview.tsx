@@ -47,15 +47,21 @@ function Watched() {
           </Alert>
         )}
         {targets.data &&
-          (targets.data.targets.length === 0 ? (
+          (targets.data.targets.length > 0 ? (
+            <TargetsTable targets={targets.data.targets} />
+          ) : anomalies.data && anomalies.data.anomalies.length > 0 ? (
+            // Not an empty state: the anomalies below are data, recorded when their targets were scored.
+            <Text color="secondary" element="p" data-testid={testIds.overview.noTargetsScored}>
+              No target is scored right now: the watches matched no series in their last cycle. The anomalies below were
+              recorded when their targets were last scored.
+            </Text>
+          ) : (
             <div data-testid={testIds.overview.noTargets}>
               <EmptyState variant="call-to-action" message="No targets yet">
                 The backend has not found any series for its watches yet. Check that its Prometheus answers (above) and
                 that the queries of its watches return data.
               </EmptyState>
             </div>
-          ) : (
-            <TargetsTable targets={targets.data.targets} />
           ))}
       </section>
       <section aria-labelledby="fp-anomalies-title" className={styles.section}>

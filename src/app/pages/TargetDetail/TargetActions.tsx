@@ -1,6 +1,6 @@
 import React from 'react';
 import { css } from '@emotion/css';
-import { dateTimeFormat, type GrafanaTheme2 } from '@grafana/data';
+import { type GrafanaTheme2 } from '@grafana/data';
 import { Alert, LoadingPlaceholder, Stack, Text, TextLink, useStyles2 } from '@grafana/ui';
 import type { Action } from '../../../contract/healing';
 import { PLUGIN_BASE_URL, ROUTES } from '../../../constants';
@@ -10,6 +10,7 @@ import { useBackendQuery } from '../../api/useBackendQuery';
 import { testIds } from '../../testIds';
 import { describeAction } from '../Actions/format';
 import { StateBadge } from '../Actions/StateBadge';
+import { formatTime } from '../../../utils/time';
 
 const SHOWN = 20;
 
@@ -70,7 +71,7 @@ export function TargetActions({ targetId }: { targetId: string }) {
 function ActionRow({ action }: { action: Action }) {
   return (
     <tr data-testid={testIds.targetActions.action(action.id)}>
-      <td>{dateTimeFormat(action.createdAt)}</td>
+      <td>{formatTime(action.createdAt)}</td>
       <td>{describeAction(action.action, action.target)}</td>
       <td>{action.policy}</td>
       <td>

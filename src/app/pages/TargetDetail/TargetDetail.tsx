@@ -1,7 +1,7 @@
 import React from 'react';
 import { useParams } from 'react-router-dom';
 import { css } from '@emotion/css';
-import { dateTimeFormat, type GrafanaTheme2 } from '@grafana/data';
+import { type GrafanaTheme2 } from '@grafana/data';
 import { PluginPage } from '@grafana/runtime';
 import { Alert, Badge, LinkButton, LoadingPlaceholder, Stack, Text, useStyles2 } from '@grafana/ui';
 import { getTarget, listWatches } from '../../api/pipeline';
@@ -14,6 +14,7 @@ import { AnomalyList } from '../Overview/AnomalyList';
 import { formatDuration, SEVERITY_COLOR } from '../Overview/format';
 import { BandChart } from './BandChart';
 import { TargetActions } from './TargetActions';
+import { formatTime } from '../../../utils/time';
 
 export function TargetDetail() {
   return (
@@ -64,7 +65,7 @@ function LoadedTarget() {
               ` · ${target.timeToFailure.signal} reaches ${target.timeToFailure.limit} in ${formatDuration(target.timeToFailure.seconds)}`}
             {target.object &&
               ` · ${target.object.kind} ${target.object.namespace ? `${target.object.namespace}/` : ''}${target.object.name}`}
-            {model && ` · model v${model.version} trained ${dateTimeFormat(model.trainedAt)}`}
+            {model && ` · model v${model.version} trained ${formatTime(model.trainedAt)}`}
           </Text>
         </Stack>
         <Stack gap={1}>
@@ -99,7 +100,7 @@ function LoadedTarget() {
           <ul>
             {predictions.slice(0, 10).map((p) => (
               <li key={p.id}>
-                {dateTimeFormat(p.madeAt)}: {p.signal} {p.direction} {p.limit} at {dateTimeFormat(p.predictedFailureAt)}
+                {formatTime(p.madeAt)}: {p.signal} {p.direction} {p.limit} at {formatTime(p.predictedFailureAt)}
               </li>
             ))}
           </ul>

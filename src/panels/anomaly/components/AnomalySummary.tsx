@@ -92,7 +92,7 @@ export function AnomalySummary({
               ? `The backend could not be asked (${backendError}).${backendRequired ? '' : ' Scored in the browser instead.'}`
               : backend > 0
                 ? 'Scores and anomalies of the series the Failure Prophet backend watches come from it; the others are scored in the browser.'
-                : 'Scored in the browser by the detection library on this panel’s data.'
+                : 'Scored in your browser by the detection library, on this panel’s data only: the backend does not watch these series (or the panel is set to browser), so nothing here is stored or acted on.'
           }
         />
       </span>
@@ -110,9 +110,9 @@ export function AnomalySummary({
 function sourceText(analyses: SeriesAnalysis[], backend: number): string {
   const browser = analyses.filter((a) => a.source === 'browser').length;
   if (backend === 0) {
-    return browser > 0 ? 'in browser' : 'not scored';
+    return browser > 0 ? 'Scored in browser' : 'Series not scored';
   }
-  return backend === analyses.length ? 'backend' : `backend ${backend}/${analyses.length}`;
+  return backend === analyses.length ? 'Scored by backend' : `Scored by backend ${backend}/${analyses.length}`;
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({

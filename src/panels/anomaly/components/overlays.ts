@@ -76,8 +76,8 @@ export function drawOverlays(u: uPlot, overlays: Overlays, theme: GrafanaTheme2)
       ctx.stroke();
       ctx.setLineDash([]);
       ctx.fillStyle = theme.colors.text.primary;
-      ctx.textAlign = x > right - 120 * px ? 'right' : 'left';
-      ctx.fillText(`${c.name}: limit`, x + (ctx.textAlign === 'right' ? -4 : 4) * px, bottom - 18 * px);
+      ctx.textAlign = x > right - 160 * px ? 'right' : 'left';
+      ctx.fillText(`${c.name} reaches the limit`, x + (ctx.textAlign === 'right' ? -4 : 4) * px, bottom - 18 * px);
       ctx.textAlign = 'left';
     }
   }

@@ -107,8 +107,14 @@ describe('DetectionRuns', () => {
     );
     expect(outputs(ra)).toEqual(outputs(detectSeries(window(a, 0, 1200), 'failureprophet'), 200));
     expect(outputs(rb)).toEqual(outputs(detectSeries(window(b, 0, 1200), 'failureprophet'), 200));
+    // Only the 200 new samples of each series were scored.
+    expect(runs.lastScored).toBe(400);
 
+    // Runs are kept by position and name: "b", now first, is scored afresh.
     runs.update([{ name: 'b', ...window(b, 200, 1200) }], 'failureprophet');
+    expect(runs.lastScored).toBe(1000);
+    runs.update([{ name: 'b', ...window(b, 200, 1200) }], 'failureprophet');
+    expect(runs.lastScored).toBe(0);
     // "a" left; when it comes back (now at position 1) it is scored afresh.
     const [, back] = runs.update(
       [
@@ -118,5 +124,6 @@ describe('DetectionRuns', () => {
       'failureprophet'
     );
     expect(outputs(back)).toEqual(outputs(detectSeries(window(a, 200, 1200), 'failureprophet')));
+    expect(runs.lastScored).toBe(1000);
   });
 });

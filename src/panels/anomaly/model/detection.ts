@@ -12,6 +12,8 @@ export interface DetectionRun {
   upper: Float64Array;
   /** The detector after the last sample, so a later window can continue from it. */
   state: DetectorState;
+  /** Samples the detector was run on to make this run; the others were the previous run's. */
+  scored: number;
   /** Where the outputs are stored: views of `track` from `offset`. */
   track: Track;
   offset: number;
@@ -89,11 +91,11 @@ export function detectSeries(
   };
   if (previous && kept === n) {
     // Only the start moved: nothing new to score, and the detector is where it was.
-    return { ...run, state: previous.state };
+    return { ...run, state: previous.state, scored: 0 };
   }
   const d = previous && kept > 0 ? restoreDetector(previous.state) : createDetector(detector);
   scoreSamples(d, run, kept);
-  return { ...run, state: d.toState() };
+  return { ...run, state: d.toState(), scored: n - kept };
 }
 
 const OUTPUTS = ['score', 'expected', 'lower', 'upper'] as const;
@@ -177,16 +179,23 @@ function lowerBound(times: Float64Array, t: number): number {
  */
 export class DetectionRuns {
   private byKey = new Map<string, DetectionRun>();
+  /** Samples the last update ran the detector on, over all series. */
+  lastScored = 0;
 
   update(series: Array<{ name: string; time: Float64Array; values: Float64Array }>, detector: string): DetectionRun[] {
     const next = new Map<string, DetectionRun>();
+    let scored = 0;
     const runs = series.map((s, i) => {
       const key = `${i}\u0000${s.name}`;
-      const run = detectSeries(s, detector, this.byKey.get(key));
+      const previous = this.byKey.get(key);
+      const run = detectSeries(s, detector, previous);
+      // The previous run handed back unchanged scored nothing this time.
+      scored += run === previous ? 0 : run.scored;
       next.set(key, run);
       return run;
     });
     this.byKey = next;
+    this.lastScored = scored;
     return runs;
   }
 }

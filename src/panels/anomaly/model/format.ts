@@ -1,5 +1,6 @@
 import { dateTimeFormat } from '@grafana/data';
 import type { TimeZone } from '@grafana/schema';
+import { formatTime as formatTimeWithZone, resolveTimeZone } from '../../../utils/time';
 
 /** "45 s", "47 min", "2 h 10 min", "3 d 4 h": the two largest units, as an operator reads a countdown. */
 export function formatDuration(seconds: number): string {
@@ -28,17 +29,21 @@ export function formatDuration(seconds: number): string {
   return parts.join(' ');
 }
 
+const DAY_TIME = 'MMM D, HH:mm';
+
+/** "Jan 8, 06:00 UTC", in the dashboard's time zone, which it names. */
 export function formatTime(ms: number, timeZone: TimeZone): string {
-  return dateTimeFormat(ms, { format: 'MMM D, HH:mm', timeZone });
+  return formatTimeWithZone(ms, { format: DAY_TIME, timeZone });
 }
 
-/** "10:02–10:15" within a day, full dates otherwise. */
+/** "Jan 8, 10:02–10:15 CET" within a day, full dates otherwise; the zone said once, at the end. */
 export function formatSpan(startMs: number, endMs: number, timeZone: TimeZone): string {
-  const start = formatTime(startMs, timeZone);
   if (startMs === endMs) {
-    return start;
+    return formatTime(startMs, timeZone);
   }
-  const end = formatTime(endMs, timeZone);
+  const zone = resolveTimeZone(timeZone);
+  const start = dateTimeFormat(startMs, { format: DAY_TIME, timeZone: zone });
+  const end = dateTimeFormat(endMs, { format: DAY_TIME, timeZone: zone });
   const sameDay = start.slice(0, start.indexOf(',')) === end.slice(0, end.indexOf(','));
-  return `${start}–${sameDay ? end.slice(end.indexOf(',') + 2) : end}`;
+  return `${start}–${sameDay ? end.slice(end.indexOf(',') + 2) : end} ${dateTimeFormat(endMs, { format: 'z', timeZone: zone })}`;
 }

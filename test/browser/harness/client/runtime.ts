@@ -1,5 +1,6 @@
 import { Observable } from 'rxjs';
 import {
+  config,
   setBackendSrv,
   setDataSourceSrv,
   type BackendSrv,
@@ -8,7 +9,7 @@ import {
   type FetchResponse,
   type GetDataSourceListFilters,
 } from '@grafana/runtime';
-import { PluginType, type DataSourceInstanceSettings } from '@grafana/data';
+import { PluginType, setTimeZoneResolver, type DataSourceInstanceSettings } from '@grafana/data';
 
 export interface HarnessGlobals {
   pluginId: string;
@@ -30,6 +31,8 @@ export const harness = (window as unknown as { __harness: HarnessGlobals }).__ha
  */
 export function installGrafanaRuntime(): void {
   setBackendSrv({ fetch: fetchObservable } as unknown as BackendSrv);
+  // As Grafana does at start (public/app/app.ts): times default to the user's time zone preference.
+  setTimeZoneResolver(() => config.bootData.user.timezone);
   setDataSourceSrv(fakeDataSourceSrv(harness.dataSources.map(instanceSettings)));
 }
 
