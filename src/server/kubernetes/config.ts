@@ -24,7 +24,7 @@ export const kubernetesOptionsSchema = z.discriminatedUnion('mode', [
     mode: z.literal('endpoint'),
     // A password in the URL would be echoed wherever the URL is shown (logs, API, audit).
     url: z.url({ protocol: /^https?$/ }).refine((url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url), {
-      message: 'carries a user or password: put credentials in the token, not the URL',
+      error: 'carries a user or password: put credentials in the token, not the URL',
     }),
     token: z.string().min(1),
     caFile: z.string().min(1).optional(),
