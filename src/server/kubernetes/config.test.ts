@@ -34,6 +34,21 @@ describe('kubernetes options', () => {
     expect(kubernetesOptionsSchema.safeParse({ mode: 'magic' }).success).toBe(false);
   });
 
+  it('rejects a URL that carries a user or password, saying where credentials go', () => {
+    const result = kubernetesOptionsSchema.safeParse({
+      mode: 'endpoint',
+      url: 'https://admin:s3cret@k8s:6443',
+      token: 't',
+    });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0].message).toBe(
+      'carries a user or password: put credentials in the token, not the URL'
+    );
+    expect(
+      kubernetesOptionsSchema.safeParse({ mode: 'endpoint', url: 'https://k8s:6443/?a=b@c', token: 't' }).success
+    ).toBe(true);
+  });
+
   it('a kubeconfig file, with a context of its choosing', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fp-kube-'));
     const path = join(dir, 'config');

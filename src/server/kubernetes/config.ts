@@ -22,7 +22,10 @@ export const kubernetesOptionsSchema = z.discriminatedUnion('mode', [
   }),
   z.object({
     mode: z.literal('endpoint'),
-    url: z.url({ protocol: /^https?$/ }),
+    // A password in the URL would be echoed wherever the URL is shown (logs, API, audit).
+    url: z.url({ protocol: /^https?$/ }).refine((url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url), {
+      error: 'carries a user or password: put credentials in the token, not the URL',
+    }),
     token: z.string().min(1),
     caFile: z.string().min(1).optional(),
     /** The CA as base64 of its PEM (kubeconfig's certificate-authority-data); what Grafana's settings carry. */
