@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { openSqliteStore, type SqliteStore } from '../../src/server/store/sqlite
 import { parse as parseYaml } from 'yaml';
 import { freePort, startPrometheus, type RunningPrometheus } from '../harness/prometheus';
 import { assembledApp } from '../harness/server';
+import { reap, runBackend } from '../harness/backend';
 
 const TOKEN = 'test-token-0123456789abcdef';
 
@@ -176,45 +176,6 @@ describe('readiness without Prometheus configured', () => {
 });
 
 /** Runs the real entry point (src/server/main.ts through tsx) as a process, as `npm start` would. */
-function runBackend(env: Record<string, string>) {
-  const child = spawn(join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx'), ['src/server/main.ts'], {
-    cwd: join(__dirname, '..', '..'),
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group: tsx runs main.ts in a child of its own, and both must go on kill.
-    detached: true,
-  });
-  let stdout = '';
-  let stderr = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  // Resolves at the log line main writes once it listens; rejects if the process exits first.
-  const started = new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-      if (stdout.includes('"msg":"failureprophet backend started"')) {
-        resolve();
-      }
-    });
-    void exited.then((code) => reject(new Error(`the backend exited (${code}) before it started: ${stderr}`)));
-  });
-  // Only the tests that wait for a start await it; an expected exit is not an unhandled rejection.
-  started.catch(() => undefined);
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  return { child, exited, started, output: () => ({ stdout, stderr }) };
-}
-
-/** Kills a child still running, with its process group (tsx's own child), and waits until it is gone. */
-async function reap(run: { child: ChildProcess; exited: Promise<unknown> } | undefined): Promise<void> {
-  if (run && run.child.exitCode === null && run.child.signalCode === null) {
-    try {
-      process.kill(-run.child.pid!, 'SIGKILL');
-    } catch {
-      // The group is already gone.
-    }
-  }
-  await run?.exited;
-}
-
 // Generous: starting tsx and the backend takes seconds alone and much longer on a busy machine.
 // The tests wait on the process's own signals (its exit, its "started" log line), never on a clock.
 const PROCESS_TIMEOUT = 240_000;

@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/server/logger';
+import { reap, runBackend } from '../harness/backend';
 import { buildServer } from '../../src/server/http/server';
 import { createMetricsRegistry } from '../../src/server/metrics';
 import type { RangeQuerier } from '../../src/server/pipeline/watchRunner';
@@ -238,31 +238,14 @@ describe('the backend process at start', () => {
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
     const port = (holder.address() as { port: number }).port;
     const dir = mkdtempSync(join(tmpdir(), 'fp-port-'));
-    const child = spawn(join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx'), ['src/server/main.ts'], {
-      cwd: join(__dirname, '..', '..'),
-      env: {
-        PATH: process.env.PATH ?? '',
-        FP_PORT: String(port),
-        FP_HOST: '127.0.0.1',
-        FP_DATA_DIR: dir,
-        FP_LOG_LEVEL: 'error',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Its own process group: tsx runs main.ts in a child of its own, and both must go on kill.
-      detached: true,
-    });
+    const run = runBackend({ FP_PORT: String(port), FP_HOST: '127.0.0.1', FP_DATA_DIR: dir, FP_LOG_LEVEL: 'error' });
     try {
-      let stderr = '';
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-      expect(code).toBe(1);
-      expect(stderr).toBe(
+      expect(await run.exited).toBe(1);
+      expect(run.output().stderr).toBe(
         `failureprophet: port ${port} on 127.0.0.1 is already in use by another process: stop that process or set FP_PORT to a free port\n`
       );
     } finally {
-      if (child.exitCode === null) {
-        process.kill(-child.pid!, 'SIGKILL');
-      }
+      await reap(run);
       await new Promise((resolve) => holder.close(resolve));
       rmSync(dir, { recursive: true, force: true });
     }
