@@ -37,4 +37,9 @@ export default defineConfig([
     ],
   },
   ...baseConfig,
+  // The scaffolded config lints src/ only; tests, tools and benchmarks are code we keep too.
+  {
+    files: ['{test,tools,bench}/**/*.{ts,tsx}'],
+    languageOptions: { parserOptions: { project: './tsconfig.json' } },
+  },
 ]);

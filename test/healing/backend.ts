@@ -86,9 +86,13 @@ export async function startBackend(options: {
   // No time budget of its own (a loaded machine starts it slowly): it answers, or it exits, or the
   // test's own timeout ends the wait and afterEach kills it.
   for (;;) {
-    if (proc.exitCode !== null) throw new Error(`the backend exited (${proc.exitCode}):\n${output}`);
+    if (proc.exitCode !== null) {
+      throw new Error(`the backend exited (${proc.exitCode}):\n${output}`);
+    }
     try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
+      if ((await fetch(`${url}/healthz`)).ok) {
+        break;
+      }
     } catch {
       // not listening yet
     }

@@ -29,7 +29,9 @@ describe('actions API', () => {
   beforeEach(() => start());
 
   it('lists by state with paging', async () => {
-    for (let i = 0; i < 3; i++) await s.engine.onAnomaly(anomaly({ severity: i === 2 ? 'high' : 'critical' }));
+    for (let i = 0; i < 3; i++) {
+      await s.engine.onAnomaly(anomaly({ severity: i === 2 ? 'high' : 'critical' }));
+    }
     const page = await call('GET', '/api/actions?state=awaiting_approval,blocked&limit=2&offset=0');
     expect(page.statusCode).toBe(200);
     expect(page.json()).toMatchObject({ total: 3, items: [{ id: 3 }, { id: 2 }] });

@@ -16,8 +16,11 @@ describe('rate limits', () => {
       limits: { maxActionsPerHour: 10, maxActionsPerHourPerNamespace: 3 },
     });
     const namespaces = ['a', 'b', 'c', 'd', 'e'];
-    for (const ns of namespaces)
-      for (let i = 0; i < 10; i++) s.kube.add(deployment({ namespace: ns, name: `web-${i}`, replicas: 2 }));
+    for (const ns of namespaces) {
+      for (let i = 0; i < 10; i++) {
+        s.kube.add(deployment({ namespace: ns, name: `web-${i}`, replicas: 2 }));
+      }
+    }
     for (let i = 0; i < 1000; i++) {
       const ns = namespaces[i % 5];
       const name = `web-${Math.floor(i / 5) % 10}`;
@@ -48,13 +51,18 @@ describe('rate limits', () => {
 
   it('the limits hold at execution too: approved actions beyond the hourly limit are blocked, not run', async () => {
     s = await setUp({ limits: { maxActionsPerHour: 2 } });
-    for (let i = 0; i < 4; i++) s.kube.add(deployment({ namespace: 'shop', name: `w${i}`, replicas: 1 }));
+    for (let i = 0; i < 4; i++) {
+      s.kube.add(deployment({ namespace: 'shop', name: `w${i}`, replicas: 1 }));
+    }
     const ids = [];
-    for (let i = 0; i < 4; i++)
+    for (let i = 0; i < 4; i++) {
       ids.push(
         ...(await s.engine.onAnomaly(anomaly({ object: { kind: 'deployment', namespace: 'shop', name: `w${i}` } })))
       );
-    for (const id of ids) s.engine.approve(id, 'alice');
+    }
+    for (const id of ids) {
+      s.engine.approve(id, 'alice');
+    }
     await s.engine.idle();
     expect(ids.map((id) => s.engine.actions.get(id)!.state).sort()).toEqual([
       'blocked',

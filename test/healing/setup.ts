@@ -3,8 +3,14 @@
 
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import type { HealingTrigger, Policy, PolicyInput, SafetyLimitsInput } from '../../src/contract/healing';
-import { policySchema, safetyLimitsSchema } from '../../src/contract/healing';
+import {
+  policySchema,
+  safetyLimitsSchema,
+  type HealingTrigger,
+  type Policy,
+  type PolicyInput,
+  type SafetyLimitsInput,
+} from '../../src/contract/healing';
 import { HealingEngine, type HealingEngineDeps } from '../../src/server/healing';
 import { openSqliteDatabase, type SqliteStore } from '../../src/server/store/sqlite';
 import { Harness, startHarness } from '../kube/harness';

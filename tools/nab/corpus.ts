@@ -4,8 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createDetector, DETECTOR_NAMES } from '../../src/detection';
-import type { DetectorOptions } from '../../src/detection';
+import { createDetector, DETECTOR_NAMES, type DetectorOptions } from '../../src/detection';
 import { listDataFiles, parseTimestamp, readSeries } from './nabFiles';
 import { CostProfile, probationLength, ScoredFile } from './scorer';
 

@@ -13,10 +13,13 @@ type Mode = 'light' | 'dark';
 export function GrafanaShell({ children }: { children: ReactNode }) {
   const [mode, setMode] = useState<Mode>(config.theme2.isLight ? 'light' : 'dark');
   useEffect(() => {
-    (window as unknown as { __setTheme: (m: Mode) => void }).__setTheme = setMode;
+    (window as unknown as { __setTheme: (m: Mode) => void }).__setTheme = (next) => {
+      // Components that read Grafana's config rather than the context see the switch too.
+      config.theme2 = createTheme({ colors: { mode: next } });
+      setMode(next);
+    };
   }, []);
   const theme = createTheme({ colors: { mode } });
-  config.theme2 = theme;
   return (
     <ThemeContext.Provider value={theme}>
       <GlobalStyles />
