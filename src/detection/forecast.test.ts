@@ -104,6 +104,47 @@ describe('CrossingForecaster: a time to failure only when the data supports it',
     expect(f.crossing(0.9, 'above')).toBe('no significant trend');
   });
 
+  it('takes a clean-up in the newest, still filling bucket for a reset, not for the top of a rise', () => {
+    const rng = new Random(11);
+    const f = new CrossingForecaster();
+    // A disk filled 0.38 a day from 40%, cleaned at 03:00; stopped on the first sample after the second clean-up.
+    const disk = (t: number) => 0.4 + 0.38 * ((t / DAY - 3 / 24 + 1) % 1) + 0.005 * (rng.next() - 0.5);
+    feed(f, 0, DAY + 3 * HOUR, disk);
+    expect(f.crossing(0.9, 'above')).toBe('no significant trend');
+  });
+
+  it('before a day-ago comparison, needs a level not seen for a day, even before a reset', () => {
+    const rng = new Random(12);
+    const disk = (t: number) => 0.4 + 0.38 * ((t / DAY - 3 / 24 + 1) % 1) + 0.005 * (rng.next() - 0.5);
+    // 01:00 on the second day: rising since yesterday's 03:00 clean-up, but no higher than before it.
+    const f = new CrossingForecaster();
+    feed(f, 0, DAY + HOUR, disk);
+    expect(f.crossing(0.9, 'above')).toBe('no significant trend');
+    // The same rise without the day before it to compare with is a leak.
+    const g = new CrossingForecaster();
+    feed(g, 3 * HOUR + STEP, DAY + HOUR, disk);
+    expect(g.crossing(0.9, 'above')).toMatchObject({ method: 'trend' });
+  });
+
+  it('follows a leak that speeds up under a strong daily rhythm, by the trend of the change against a day ago', () => {
+    const rng = new Random(13);
+    const start = 2 * DAY;
+    const cycle = (t: number) => 0.4 + 0.1 * Math.sin((2 * Math.PI * t) / DAY) + 0.005 * (rng.next() - 0.5);
+    // A quadratic leak, one day old: yesterday's shape plus today's change never reaches 0.9 in a day.
+    const leaking = (t: number) => cycle(t) + (t > start ? 0.1 * ((t - start) / DAY) ** 2 : 0);
+    const f = new CrossingForecaster();
+    feed(f, 0, start + DAY, leaking);
+    const ttf = f.crossing(0.9, 'above');
+    if (typeof ttf === 'string') {
+      throw new Error(`expected a crossing, got "${ttf}"`);
+    }
+    expect(ttf.seconds).toBeLessThan((2 * DAY) / 1000);
+    // The rhythm alone, stopped at the same hour: its rise is yesterday's, no leak.
+    const g = new CrossingForecaster();
+    feed(g, 0, start + DAY, cycle);
+    expect(typeof g.crossing(0.9, 'above')).toBe('string');
+  });
+
   it('finds a linear leak within 10% with an interval around it, and says when it already crossed', () => {
     const rng = new Random(9);
     const f = new CrossingForecaster();

@@ -474,13 +474,17 @@ export class CrossingForecaster {
     if (y[y.length - 1] >= target) {
       return { seconds: 0, lowerSeconds: 0, upperSeconds: 0, method: 'trend', fromMs: now };
     }
-    // The filling bucket is left out: its mean is over fewer samples and a shorter span than the others'.
-    const resets = breaks(this.partial[1] > 0 ? y.slice(0, -1) : y);
+    // The filling bucket counts: a clean-up in its first sample must not be fitted as the end of a
+    // rise (its mean over fewer samples is noisier, but a reset is a jump of many spreads).
+    const resets = breaks(y);
     const since = resets.length > 0 ? resets[resets.length - 1] : 0;
     // A reset at the same hour as one a day earlier (a nightly clean-up, a daily restart) is part of
     // the daily rhythm: the day-ago comparison then spans it rather than waiting for a clean day.
     const dailyReset = resets.some((r) => Math.abs(t[since] - t[r] - DAY_MS) <= 1.5 * this.bucketMs);
     const daily = this.dailyDrift(sign, t, y, dailyReset ? -Infinity : t[since]);
+    // A leak that began today is not in the day's mean change against a day ago yet: it shows as a
+    // trend in that change, which a daily rhythm does not have.
+    const dayTrend = daily ? this.significantLine(daily.diffT, daily.diffs, 0, now, 3 * MIN_WINDOW_MS) : null;
     if (daily && !(daily.slope > this.significance * daily.slopeErr)) {
       return 'no significant trend';
     }
@@ -511,18 +515,45 @@ export class CrossingForecaster {
         };
       }
     }
-    const line = this.trendLine(t, y, since, now, !daily);
-    if (!seasonal && typeof line === 'string') {
-      return line;
+    const pathOf =
+      (fit: LineFit): Path =>
+      (h) => ({
+        mean: fit.level + fit.slope * h,
+        sd: Math.sqrt(fit.levelVar + fit.residualVar + (fit.slopeErr * h) ** 2),
+      });
+    let path: Path;
+    if (seasonal) {
+      path = seasonal;
+    } else {
+      // Without a day-ago comparison the trend is fitted over a day at least (as much as there is):
+      // a shorter window cannot tell a leak from the rise of the daily rhythm.
+      const minWindow = daily ? MIN_WINDOW_MS : Math.max(MIN_WINDOW_MS, Math.min(DAY_MS, now - t[since]));
+      const fit = this.significantLine(t, y, since, now, minWindow);
+      if (typeof fit === 'string') {
+        return fit;
+      }
+      if (!daily && fit.level <= this.highestSince(y, t, now)) {
+        // Without a day-ago comparison, a rise back into the range of the past day (a morning, a
+        // busy hour) is no sign of a leak: only a level not seen for a day is.
+        return 'no significant trend';
+      }
+      path = pathOf(fit);
     }
     // Without a day-ago comparison, half the history: a daily rise could still turn.
     const reach = Math.min(this.horizonMs, daily ? now - t[since] : (now - t[since]) / 2);
-    // The day-ago shape first; the line when that shape never gets there (a leak that began today is not in yesterday's shape).
-    let path: Path = seasonal ?? (line as Path);
     let best = firstCrossing((h) => path(h).mean >= target, reach, this.bucketMs);
-    if (best === Infinity && seasonal && typeof line !== 'string') {
-      path = line;
-      best = firstCrossing((h) => path(h).mean >= target, reach, this.bucketMs);
+    if (best === Infinity && seasonal && dayTrend && typeof dayTrend !== 'string') {
+      // Yesterday's shape does not get there: the change against a day ago may be growing (a line
+      // over the raw series would take the rhythm's morning rise for a leak).
+      const drift = dayTrend;
+      {
+        const base = seasonal;
+        path = (h) => {
+          const p = base(h);
+          return { mean: p.mean + drift.slope * h, sd: Math.hypot(p.sd, drift.slopeErr * h) };
+        };
+        best = firstCrossing((h) => path(h).mean >= target, reach, this.bucketMs);
+      }
     }
     if (best === Infinity) {
       return 'beyond the horizon its history supports';
@@ -539,24 +570,24 @@ export class CrossingForecaster {
   }
 
   /**
-   * The trend as a line over the longest window back (doubling from MIN_WINDOW_MS, not before the
+   * The trend as a line over the longest window back (doubling from `minWindowMs`, not before the
    * last reset) whose slope agrees with the next shorter one's, so a leak that started or sped up
    * lately is followed; a reason instead when it is not significant.
    */
-  private trendLine(
+  private significantLine(
     t: number[],
     y: number[],
     since: number,
     now: number,
-    noDayAgo: boolean
-  ): ((h: number) => { mean: number; sd: number }) | NoCrossingReason {
+    minWindowMs: number
+  ): LineFit | NoCrossingReason {
     const startOf = (ms: number): number =>
       Math.max(
         since,
         t.findIndex((x) => x >= now - ms)
       );
-    let fit = lineFit(t, y, startOf(MIN_WINDOW_MS), now);
-    for (let w = 2 * MIN_WINDOW_MS; fit && startOf(w / 2) > since; w *= 2) {
+    let fit = lineFit(t, y, startOf(minWindowMs), now);
+    for (let w = 2 * minWindowMs; fit && startOf(w / 2) > since; w *= 2) {
       const longer = lineFit(t, y, startOf(w), now);
       if (!longer || Math.abs(longer.slope - fit.slope) > 2 * Math.hypot(longer.slopeErr, fit.slopeErr)) {
         break;
@@ -566,16 +597,7 @@ export class CrossingForecaster {
     if (!fit || !(fit.slope > this.significance * fit.slopeErr)) {
       return 'no significant trend';
     }
-    if (noDayAgo && fit.level <= this.highestSince(y, t, since, now)) {
-      // Without a day-ago comparison, a rise back into the range of the past day (a morning, a
-      // busy hour) is no sign of a leak: only a level not seen for a day is.
-      return 'no significant trend';
-    }
-    const line = fit;
-    return (h) => ({
-      mean: line.level + line.slope * h,
-      sd: Math.sqrt(line.levelVar + line.residualVar + (line.slopeErr * h) ** 2),
-    });
+    return fit;
   }
 
   toState(): CrossingForecasterState {
@@ -656,10 +678,10 @@ export class CrossingForecaster {
     return { t, y };
   }
 
-  /** Highest signed bucket mean from the last reset (and at most a day back) until two hours ago. */
-  private highestSince(y: number[], t: number[], since: number, now: number): number {
+  /** Highest signed bucket mean over the past day until two hours ago (before a reset too: a level seen then is no news). */
+  private highestSince(y: number[], t: number[], now: number): number {
     let high = -Infinity;
-    for (let i = since; i < y.length && t[i] < now - MIN_WINDOW_MS; i++) {
+    for (let i = 0; i < y.length && t[i] < now - MIN_WINDOW_MS; i++) {
       if (t[i] >= now - DAY_MS) {
         high = Math.max(high, y[i]);
       }
@@ -699,13 +721,14 @@ export class CrossingForecaster {
     t: number[],
     y: number[],
     sinceMs: number
-  ): { slope: number; slopeErr: number; rhythm: number; noiseVar: number } | null {
+  ): { slope: number; slopeErr: number; rhythm: number; noiseVar: number; diffT: number[]; diffs: number[] } | null {
     const dayMs = DAY_MS;
     const now = this.lastMs;
     if (this.historyMs < 2 * dayMs) {
       return null;
     }
     const diffs: number[] = [];
+    const diffT: number[] = [];
     for (let i = 0; i < t.length; i++) {
       // Pairs straddling a reset compare two different regimes: only pairs after the last one count.
       if (t[i] < now - dayMs || t[i] - dayMs < sinceMs) {
@@ -714,6 +737,7 @@ export class CrossingForecaster {
       const before = this.valueAt(sign, t[i] - dayMs);
       if (before !== null) {
         diffs.push(y[i] - before);
+        diffT.push(t[i]);
       }
     }
     if (diffs.length < 8) {
@@ -737,13 +761,16 @@ export class CrossingForecaster {
       slopeErr: Math.sqrt((variance * inflation) / diffs.length) / dayMs,
       rhythm: dayFit ? dayFit.residualVar : 0,
       noiseVar: variance / 2,
+      diffT,
+      diffs,
     };
   }
 }
 
 /**
  * Indices just after each reset, oldest first: a bucket-to-bucket jump far beyond the changes
- * around it (so a leak that starts, whose every step is larger than before, is no reset).
+ * around it, in spread and in size (so a leak that starts, whose every step is larger than
+ * before, is no reset, nor is the shorter step into a filling bucket on a noiseless rise).
  */
 function breaks(y: number[]): number[] {
   if (y.length < 6) {
@@ -751,15 +778,13 @@ function breaks(y: number[]): number[] {
   }
   const d = y.slice(1).map((v, i) => v - y[i]);
   // Each change against the median of its neighbours (four each side).
-  const dev = d.map((x, i) => {
-    const around = [...d.slice(Math.max(0, i - 4), i), ...d.slice(i + 1, i + 5)];
-    return x - median(around);
-  });
+  const usual = d.map((_, i) => median([...d.slice(Math.max(0, i - 4), i), ...d.slice(i + 1, i + 5)]));
+  const dev = d.map((x, i) => x - usual[i]);
   const spread = 1.4826 * median(dev.map(Math.abs));
   const scale = Math.max(spread, 1e-9 * Math.max(...y.map(Math.abs)), 1e-12);
   const out: number[] = [];
   for (let i = 0; i < d.length; i++) {
-    if (Math.abs(dev[i]) > BREAK_SPREADS * scale) {
+    if (Math.abs(dev[i]) > Math.max(BREAK_SPREADS * scale, Math.abs(usual[i]))) {
       out.push(i + 1);
     }
   }
