@@ -113,6 +113,17 @@ describe('CrossingForecaster: a time to failure only when the data supports it',
     expect(f.crossing(0.9, 'above')).toBe('no significant trend');
   });
 
+  it('takes a level shift inside a bucket, split between two changes, for a reset and not for a trend', () => {
+    const rng = new Random(14);
+    const shiftAt = 3 * DAY + 15 * 60_000;
+    const level = (t: number) => (t >= shiftAt ? 0.7 : 0.6) + 0.05 * (rng.next() - 0.5);
+    for (const after of [10 * HOUR, DAY + 4 * HOUR]) {
+      const f = new CrossingForecaster();
+      feed(f, 0, shiftAt + after, level);
+      expect(f.crossing(0.9, 'above')).toBe('no significant trend');
+    }
+  });
+
   it('before a day-ago comparison, needs a level not seen for a day, even before a reset', () => {
     const rng = new Random(12);
     const disk = (t: number) => 0.4 + 0.38 * ((t / DAY - 3 / 24 + 1) % 1) + 0.005 * (rng.next() - 0.5);

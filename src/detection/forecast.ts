@@ -768,27 +768,34 @@ export class CrossingForecaster {
 }
 
 /**
- * Indices just after each reset, oldest first: a bucket-to-bucket jump far beyond the changes
- * around it, in spread and in size (so a leak that starts, whose every step is larger than
- * before, is no reset, nor is the shorter step into a filling bucket on a noiseless rise).
+ * Indices just after each reset, oldest first: a jump far beyond the changes around it, in spread
+ * and in size (so a leak that starts, whose every step is larger than before, is no reset, nor is
+ * the shorter step into a filling bucket on a noiseless rise). Jumps are looked for from one bucket
+ * to the next and across two, as a shift inside a bucket is split between two changes.
  */
 function breaks(y: number[]): number[] {
   if (y.length < 6) {
     return [];
   }
-  const d = y.slice(1).map((v, i) => v - y[i]);
-  // Each change against the median of its neighbours (four each side).
-  const usual = d.map((_, i) => median([...d.slice(Math.max(0, i - 4), i), ...d.slice(i + 1, i + 5)]));
-  const dev = d.map((x, i) => x - usual[i]);
-  const spread = 1.4826 * median(dev.map(Math.abs));
-  const scale = Math.max(spread, 1e-9 * Math.max(...y.map(Math.abs)), 1e-12);
-  const out: number[] = [];
-  for (let i = 0; i < d.length; i++) {
-    if (Math.abs(dev[i]) > Math.max(BREAK_SPREADS * scale, Math.abs(usual[i]))) {
-      out.push(i + 1);
+  const found = new Set<number>();
+  for (const lag of [1, 2]) {
+    const d = y.slice(lag).map((v, i) => v - y[i]);
+    // Each change against the median of its neighbours (four each side, not overlapping it).
+    const usual = d.map((_, i) =>
+      median([...d.slice(Math.max(0, i - 3 - lag), Math.max(0, i - lag + 1)), ...d.slice(i + lag, i + lag + 4)])
+    );
+    const dev = d.map((x, i) => x - usual[i]);
+    const spread = 1.4826 * median(dev.map(Math.abs));
+    const scale = Math.max(spread, 1e-9 * Math.max(...y.map(Math.abs)), 1e-12);
+    for (let i = 0; i < d.length; i++) {
+      if (Math.abs(dev[i]) > Math.max(BREAK_SPREADS * scale, Math.abs(usual[i]))) {
+        found.add(i + lag);
+      }
     }
   }
-  return out;
+  // A jump seen from one bucket to the next and again across two is one reset, after its last bucket.
+  const out = [...found].sort((a, b) => a - b);
+  return out.filter((r, k) => out[k + 1] !== r + 1);
 }
 
 interface LineFit {
