@@ -156,6 +156,41 @@ describe('CrossingForecaster: a time to failure only when the data supports it',
     expect(typeof g.crossing(0.9, 'above')).toBe('string');
   });
 
+  it('covers the crossing of a leak that keeps speeding up (the trend of the day-ago change) with its interval', () => {
+    const rng = new Random(16);
+    const path = (t: number) =>
+      0.3 + (t > 2 * DAY ? 0.09 * ((t - 2 * DAY) / DAY) ** 2 : 0) + 0.02 * Math.sin(2 * Math.PI * (t / DAY - 0.3));
+    const f = new CrossingForecaster();
+    const now = 4 * DAY;
+    feed(f, 0, now, (t) => path(t) + 0.02 * (rng.next() - 0.5));
+    let truth = now;
+    while (path(truth) < 0.9) {
+      truth += 60_000;
+    }
+    const ttf = f.crossing(0.9, 'above', 0.95);
+    if (typeof ttf === 'string') {
+      throw new Error(`expected a crossing, got "${ttf}"`);
+    }
+    const trueSeconds = (truth - now) / 1000;
+    expect(ttf.lowerSeconds).toBeLessThanOrEqual(trueSeconds);
+    expect(ttf.upperSeconds).toBeGreaterThanOrEqual(trueSeconds);
+    expect(Math.abs(ttf.seconds - trueSeconds) / trueSeconds).toBeLessThan(0.2);
+  });
+
+  it('does not take the rising days of a weekly rhythm for a speeding leak once a week-ago comparison exists', () => {
+    const rng = new Random(15);
+    // The backtest's weekly cycle: a daily rhythm on a weekly one that peaks at 0.77, never 0.9.
+    const weekly = (t: number) =>
+      0.45 +
+      0.12 * Math.sin((2 * Math.PI * (t / DAY - 0.3)) / 1) +
+      0.2 * Math.sin((2 * Math.PI * t) / (7 * DAY)) +
+      0.02 * (rng.next() - 0.5);
+    const f = new CrossingForecaster();
+    // Day 7.6: the weekly rise is speeding up the change against a day ago.
+    feed(f, 0, 7.6 * DAY, weekly);
+    expect(typeof f.crossing(0.9, 'above', 0.95)).toBe('string');
+  });
+
   it('finds a linear leak within 10% with an interval around it, and says when it already crossed', () => {
     const rng = new Random(9);
     const f = new CrossingForecaster();

@@ -399,7 +399,11 @@ const BREAK_SPREADS = 8;
  *   the same hour a day earlier (the seasonal difference, Box & Jenkins), averaged over the last
  *   day, is significant in the same direction; a daily cycle's morning rise, or a disk filled and
  *   cleaned every day, has none. When the daily rhythm dominates the local line, the path is the
- *   last day repeated plus that daily drift (seasonal naive with drift, Hyndman & Athanasopoulos);
+ *   last day repeated plus that daily drift (seasonal naive with drift, Hyndman & Athanasopoulos),
+ *   plus the trend of the day-ago change when it has one (a leak speeding up); before two days,
+ *   the trend is fitted over a day at least and must reach a level not seen for a day;
+ * - with a week of history, the change against a week ago is significant too (a weekly rhythm's
+ *   rising days look like a speeding leak to the day-ago comparison);
  * - the crossing is no farther than the history behind it (half of it before a day-ago comparison
  *   is possible), so six minutes never support a five-hour forecast.
  * The interval is where the path +/- z standard errors of the level, slope and bucket noise first
@@ -482,8 +486,16 @@ export class CrossingForecaster {
     // the daily rhythm: the day-ago comparison then spans it rather than waiting for a clean day.
     const dailyReset = resets.some((r) => Math.abs(t[since] - t[r] - DAY_MS) <= 1.5 * this.bucketMs);
     const daily = this.dailyDrift(sign, t, y, dailyReset ? -Infinity : t[since]);
-    // A leak that began today is not in the day's mean change against a day ago yet: it shows as a
-    // trend in that change, which a daily rhythm does not have.
+    // With a week behind it, the change against a week ago too (from four hours of pairs on, as the
+    // history kept ends there): a weekly rhythm's rising days, which a day-ago comparison takes for
+    // a leak, even a speeding one, have none.
+    const weekly = this.dailyDrift(sign, t, y, t[since], 7 * DAY_MS, 2 * MIN_WINDOW_MS);
+    if (weekly && !(weekly.slope > this.significance * weekly.slopeErr)) {
+      return 'no significant trend';
+    }
+    // A leak that speeds up (or began today) shows as a trend in the change against a day ago,
+    // which a daily rhythm does not have (fitted over six hours at least: shorter fits of these
+    // noisier differences find trends in a plain daily cycle).
     const dayTrend = daily ? this.significantLine(daily.diffT, daily.diffs, 0, now, 3 * MIN_WINDOW_MS) : null;
     if (daily && !(daily.slope > this.significance * daily.slopeErr)) {
       return 'no significant trend';
@@ -541,20 +553,17 @@ export class CrossingForecaster {
     }
     // Without a day-ago comparison, half the history: a daily rise could still turn.
     const reach = Math.min(this.horizonMs, daily ? now - t[since] : (now - t[since]) / 2);
-    let best = firstCrossing((h) => path(h).mean >= target, reach, this.bucketMs);
-    if (best === Infinity && seasonal && dayTrend && typeof dayTrend !== 'string') {
-      // Yesterday's shape does not get there: the change against a day ago may be growing (a line
-      // over the raw series would take the rhythm's morning rise for a leak).
-      const drift = dayTrend;
-      {
-        const base = seasonal;
-        path = (h) => {
-          const p = base(h);
-          return { mean: p.mean + drift.slope * h, sd: Math.hypot(p.sd, drift.slopeErr * h) };
-        };
-        best = firstCrossing((h) => path(h).mean >= target, reach, this.bucketMs);
-      }
+    if (seasonal && dayTrend && typeof dayTrend !== 'string') {
+      // The change against a day ago is growing (a leak speeding up, or one that began today):
+      // yesterday's shape plus today's change, plus that growth. A line over the raw series would
+      // take the rhythm's morning rise for a leak.
+      const base = seasonal;
+      path = (h) => {
+        const p = base(h);
+        return { mean: p.mean + dayTrend.slope * h, sd: Math.hypot(p.sd, dayTrend.slopeErr * h) };
+      };
     }
+    const best = firstCrossing((h) => path(h).mean >= target, reach, this.bucketMs);
     if (best === Infinity) {
       return 'beyond the horizon its history supports';
     }
@@ -712,26 +721,28 @@ export class CrossingForecaster {
   }
 
   /**
-   * The change against the same hour a day earlier over the last day, as a slope with its error;
-   * `rhythm` is the variance the daily cycle adds (what a straight line cannot explain), `noiseVar`
-   * one bucket's noise. Null without two days of history, or a day since the last reset.
+   * The change against the same hour a period (default a day) earlier over the last day, as a slope
+   * with its error; `rhythm` is the variance the daily cycle adds (what a straight line cannot
+   * explain), `noiseVar` one bucket's noise. Null without a period and `pairsMs` of history (a day
+   * by default, so the day-ago comparison spans a whole daily rhythm), or that long since the last reset.
    */
   private dailyDrift(
     sign: number,
     t: number[],
     y: number[],
-    sinceMs: number
+    sinceMs: number,
+    dayMs = DAY_MS,
+    pairsMs = DAY_MS
   ): { slope: number; slopeErr: number; rhythm: number; noiseVar: number; diffT: number[]; diffs: number[] } | null {
-    const dayMs = DAY_MS;
     const now = this.lastMs;
-    if (this.historyMs < 2 * dayMs) {
+    if (this.historyMs < dayMs + pairsMs) {
       return null;
     }
     const diffs: number[] = [];
     const diffT: number[] = [];
     for (let i = 0; i < t.length; i++) {
       // Pairs straddling a reset compare two different regimes: only pairs after the last one count.
-      if (t[i] < now - dayMs || t[i] - dayMs < sinceMs) {
+      if (t[i] < now - DAY_MS || t[i] - dayMs < sinceMs) {
         continue;
       }
       const before = this.valueAt(sign, t[i] - dayMs);
@@ -753,7 +764,7 @@ export class CrossingForecaster {
     const dayFit = lineFit(
       t,
       y,
-      t.findIndex((x) => x >= now - 2 * dayMs),
+      t.findIndex((x) => x >= now - 2 * DAY_MS),
       now
     );
     return {
