@@ -104,6 +104,93 @@ describe('CrossingForecaster: a time to failure only when the data supports it',
     expect(f.crossing(0.9, 'above')).toBe('no significant trend');
   });
 
+  it('takes a clean-up in the newest, still filling bucket for a reset, not for the top of a rise', () => {
+    const rng = new Random(11);
+    const f = new CrossingForecaster();
+    // A disk filled 0.38 a day from 40%, cleaned at 03:00; stopped on the first sample after the second clean-up.
+    const disk = (t: number) => 0.4 + 0.38 * ((t / DAY - 3 / 24 + 1) % 1) + 0.005 * (rng.next() - 0.5);
+    feed(f, 0, DAY + 3 * HOUR, disk);
+    expect(f.crossing(0.9, 'above')).toBe('no significant trend');
+  });
+
+  it('takes a level shift inside a bucket, split between two changes, for a reset and not for a trend', () => {
+    const rng = new Random(14);
+    const shiftAt = 3 * DAY + 15 * 60_000;
+    const level = (t: number) => (t >= shiftAt ? 0.7 : 0.6) + 0.05 * (rng.next() - 0.5);
+    for (const after of [10 * HOUR, DAY + 4 * HOUR]) {
+      const f = new CrossingForecaster();
+      feed(f, 0, shiftAt + after, level);
+      expect(f.crossing(0.9, 'above')).toBe('no significant trend');
+    }
+  });
+
+  it('before a day-ago comparison, needs a level not seen for a day, even before a reset', () => {
+    const rng = new Random(12);
+    const disk = (t: number) => 0.4 + 0.38 * ((t / DAY - 3 / 24 + 1) % 1) + 0.005 * (rng.next() - 0.5);
+    // 01:00 on the second day: rising since yesterday's 03:00 clean-up, but no higher than before it.
+    const f = new CrossingForecaster();
+    feed(f, 0, DAY + HOUR, disk);
+    expect(f.crossing(0.9, 'above')).toBe('no significant trend');
+    // The same rise without the day before it to compare with is a leak.
+    const g = new CrossingForecaster();
+    feed(g, 3 * HOUR + STEP, DAY + HOUR, disk);
+    expect(g.crossing(0.9, 'above')).toMatchObject({ method: 'trend' });
+  });
+
+  it('follows a leak that speeds up under a strong daily rhythm, by the trend of the change against a day ago', () => {
+    const rng = new Random(13);
+    const start = 2 * DAY;
+    const cycle = (t: number) => 0.4 + 0.1 * Math.sin((2 * Math.PI * t) / DAY) + 0.005 * (rng.next() - 0.5);
+    // A quadratic leak, one day old: yesterday's shape plus today's change never reaches 0.9 in a day.
+    const leaking = (t: number) => cycle(t) + (t > start ? 0.1 * ((t - start) / DAY) ** 2 : 0);
+    const f = new CrossingForecaster();
+    feed(f, 0, start + DAY, leaking);
+    const ttf = f.crossing(0.9, 'above');
+    if (typeof ttf === 'string') {
+      throw new Error(`expected a crossing, got "${ttf}"`);
+    }
+    expect(ttf.seconds).toBeLessThan((2 * DAY) / 1000);
+    // The rhythm alone, stopped at the same hour: its rise is yesterday's, no leak.
+    const g = new CrossingForecaster();
+    feed(g, 0, start + DAY, cycle);
+    expect(typeof g.crossing(0.9, 'above')).toBe('string');
+  });
+
+  it('covers the crossing of a leak that keeps speeding up (the trend of the day-ago change) with its interval', () => {
+    const rng = new Random(16);
+    const path = (t: number) =>
+      0.3 + (t > 2 * DAY ? 0.09 * ((t - 2 * DAY) / DAY) ** 2 : 0) + 0.02 * Math.sin(2 * Math.PI * (t / DAY - 0.3));
+    const f = new CrossingForecaster();
+    const now = 4 * DAY;
+    feed(f, 0, now, (t) => path(t) + 0.02 * (rng.next() - 0.5));
+    let truth = now;
+    while (path(truth) < 0.9) {
+      truth += 60_000;
+    }
+    const ttf = f.crossing(0.9, 'above', 0.95);
+    if (typeof ttf === 'string') {
+      throw new Error(`expected a crossing, got "${ttf}"`);
+    }
+    const trueSeconds = (truth - now) / 1000;
+    expect(ttf.lowerSeconds).toBeLessThanOrEqual(trueSeconds);
+    expect(ttf.upperSeconds).toBeGreaterThanOrEqual(trueSeconds);
+    expect(Math.abs(ttf.seconds - trueSeconds) / trueSeconds).toBeLessThan(0.2);
+  });
+
+  it('does not take the rising days of a weekly rhythm for a speeding leak once a week-ago comparison exists', () => {
+    const rng = new Random(15);
+    // The backtest's weekly cycle: a daily rhythm on a weekly one that peaks at 0.77, never 0.9.
+    const weekly = (t: number) =>
+      0.45 +
+      0.12 * Math.sin((2 * Math.PI * (t / DAY - 0.3)) / 1) +
+      0.2 * Math.sin((2 * Math.PI * t) / (7 * DAY)) +
+      0.02 * (rng.next() - 0.5);
+    const f = new CrossingForecaster();
+    // Day 7.6: the weekly rise is speeding up the change against a day ago.
+    feed(f, 0, 7.6 * DAY, weekly);
+    expect(typeof f.crossing(0.9, 'above', 0.95)).toBe('string');
+  });
+
   it('finds a linear leak within 10% with an interval around it, and says when it already crossed', () => {
     const rng = new Random(9);
     const f = new CrossingForecaster();

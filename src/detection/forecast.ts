@@ -399,7 +399,11 @@ const BREAK_SPREADS = 8;
  *   the same hour a day earlier (the seasonal difference, Box & Jenkins), averaged over the last
  *   day, is significant in the same direction; a daily cycle's morning rise, or a disk filled and
  *   cleaned every day, has none. When the daily rhythm dominates the local line, the path is the
- *   last day repeated plus that daily drift (seasonal naive with drift, Hyndman & Athanasopoulos);
+ *   last day repeated plus that daily drift (seasonal naive with drift, Hyndman & Athanasopoulos),
+ *   plus the trend of the day-ago change when it has one (a leak speeding up); before two days,
+ *   the trend is fitted over a day at least and must reach a level not seen for a day;
+ * - with a week of history, the change against a week ago is significant too (a weekly rhythm's
+ *   rising days look like a speeding leak to the day-ago comparison);
  * - the crossing is no farther than the history behind it (half of it before a day-ago comparison
  *   is possible), so six minutes never support a five-hour forecast.
  * The interval is where the path +/- z standard errors of the level, slope and bucket noise first
@@ -474,13 +478,25 @@ export class CrossingForecaster {
     if (y[y.length - 1] >= target) {
       return { seconds: 0, lowerSeconds: 0, upperSeconds: 0, method: 'trend', fromMs: now };
     }
-    // The filling bucket is left out: its mean is over fewer samples and a shorter span than the others'.
-    const resets = breaks(this.partial[1] > 0 ? y.slice(0, -1) : y);
+    // The filling bucket counts: a clean-up in its first sample must not be fitted as the end of a
+    // rise (its mean over fewer samples is noisier, but a reset is a jump of many spreads).
+    const resets = breaks(y);
     const since = resets.length > 0 ? resets[resets.length - 1] : 0;
     // A reset at the same hour as one a day earlier (a nightly clean-up, a daily restart) is part of
     // the daily rhythm: the day-ago comparison then spans it rather than waiting for a clean day.
     const dailyReset = resets.some((r) => Math.abs(t[since] - t[r] - DAY_MS) <= 1.5 * this.bucketMs);
     const daily = this.dailyDrift(sign, t, y, dailyReset ? -Infinity : t[since]);
+    // With a week behind it, the change against a week ago too (from four hours of pairs on, as the
+    // history kept ends there): a weekly rhythm's rising days, which a day-ago comparison takes for
+    // a leak, even a speeding one, have none.
+    const weekly = this.dailyDrift(sign, t, y, t[since], 7 * DAY_MS, 2 * MIN_WINDOW_MS);
+    if (weekly && !(weekly.slope > this.significance * weekly.slopeErr)) {
+      return 'no significant trend';
+    }
+    // A leak that speeds up (or began today) shows as a trend in the change against a day ago,
+    // which a daily rhythm does not have (fitted over six hours at least: shorter fits of these
+    // noisier differences find trends in a plain daily cycle).
+    const dayTrend = daily ? this.significantLine(daily.diffT, daily.diffs, 0, now, 3 * MIN_WINDOW_MS) : null;
     if (daily && !(daily.slope > this.significance * daily.slopeErr)) {
       return 'no significant trend';
     }
@@ -511,19 +527,43 @@ export class CrossingForecaster {
         };
       }
     }
-    const line = this.trendLine(t, y, since, now, !daily);
-    if (!seasonal && typeof line === 'string') {
-      return line;
+    const pathOf =
+      (fit: LineFit): Path =>
+      (h) => ({
+        mean: fit.level + fit.slope * h,
+        sd: Math.sqrt(fit.levelVar + fit.residualVar + (fit.slopeErr * h) ** 2),
+      });
+    let path: Path;
+    if (seasonal) {
+      path = seasonal;
+    } else {
+      // Without a day-ago comparison the trend is fitted over a day at least (as much as there is):
+      // a shorter window cannot tell a leak from the rise of the daily rhythm.
+      const minWindow = daily ? MIN_WINDOW_MS : Math.max(MIN_WINDOW_MS, Math.min(DAY_MS, now - t[since]));
+      const fit = this.significantLine(t, y, since, now, minWindow);
+      if (typeof fit === 'string') {
+        return fit;
+      }
+      if (!daily && fit.level <= this.highestSince(y, t, now)) {
+        // Without a day-ago comparison, a rise back into the range of the past day (a morning, a
+        // busy hour) is no sign of a leak: only a level not seen for a day is.
+        return 'no significant trend';
+      }
+      path = pathOf(fit);
     }
     // Without a day-ago comparison, half the history: a daily rise could still turn.
     const reach = Math.min(this.horizonMs, daily ? now - t[since] : (now - t[since]) / 2);
-    // The day-ago shape first; the line when that shape never gets there (a leak that began today is not in yesterday's shape).
-    let path: Path = seasonal ?? (line as Path);
-    let best = firstCrossing((h) => path(h).mean >= target, reach, this.bucketMs);
-    if (best === Infinity && seasonal && typeof line !== 'string') {
-      path = line;
-      best = firstCrossing((h) => path(h).mean >= target, reach, this.bucketMs);
+    if (seasonal && dayTrend && typeof dayTrend !== 'string') {
+      // The change against a day ago is growing (a leak speeding up, or one that began today):
+      // yesterday's shape plus today's change, plus that growth. A line over the raw series would
+      // take the rhythm's morning rise for a leak.
+      const base = seasonal;
+      path = (h) => {
+        const p = base(h);
+        return { mean: p.mean + dayTrend.slope * h, sd: Math.hypot(p.sd, dayTrend.slopeErr * h) };
+      };
     }
+    const best = firstCrossing((h) => path(h).mean >= target, reach, this.bucketMs);
     if (best === Infinity) {
       return 'beyond the horizon its history supports';
     }
@@ -539,24 +579,24 @@ export class CrossingForecaster {
   }
 
   /**
-   * The trend as a line over the longest window back (doubling from MIN_WINDOW_MS, not before the
+   * The trend as a line over the longest window back (doubling from `minWindowMs`, not before the
    * last reset) whose slope agrees with the next shorter one's, so a leak that started or sped up
    * lately is followed; a reason instead when it is not significant.
    */
-  private trendLine(
+  private significantLine(
     t: number[],
     y: number[],
     since: number,
     now: number,
-    noDayAgo: boolean
-  ): ((h: number) => { mean: number; sd: number }) | NoCrossingReason {
+    minWindowMs: number
+  ): LineFit | NoCrossingReason {
     const startOf = (ms: number): number =>
       Math.max(
         since,
         t.findIndex((x) => x >= now - ms)
       );
-    let fit = lineFit(t, y, startOf(MIN_WINDOW_MS), now);
-    for (let w = 2 * MIN_WINDOW_MS; fit && startOf(w / 2) > since; w *= 2) {
+    let fit = lineFit(t, y, startOf(minWindowMs), now);
+    for (let w = 2 * minWindowMs; fit && startOf(w / 2) > since; w *= 2) {
       const longer = lineFit(t, y, startOf(w), now);
       if (!longer || Math.abs(longer.slope - fit.slope) > 2 * Math.hypot(longer.slopeErr, fit.slopeErr)) {
         break;
@@ -566,16 +606,7 @@ export class CrossingForecaster {
     if (!fit || !(fit.slope > this.significance * fit.slopeErr)) {
       return 'no significant trend';
     }
-    if (noDayAgo && fit.level <= this.highestSince(y, t, since, now)) {
-      // Without a day-ago comparison, a rise back into the range of the past day (a morning, a
-      // busy hour) is no sign of a leak: only a level not seen for a day is.
-      return 'no significant trend';
-    }
-    const line = fit;
-    return (h) => ({
-      mean: line.level + line.slope * h,
-      sd: Math.sqrt(line.levelVar + line.residualVar + (line.slopeErr * h) ** 2),
-    });
+    return fit;
   }
 
   toState(): CrossingForecasterState {
@@ -656,10 +687,10 @@ export class CrossingForecaster {
     return { t, y };
   }
 
-  /** Highest signed bucket mean from the last reset (and at most a day back) until two hours ago. */
-  private highestSince(y: number[], t: number[], since: number, now: number): number {
+  /** Highest signed bucket mean over the past day until two hours ago (before a reset too: a level seen then is no news). */
+  private highestSince(y: number[], t: number[], now: number): number {
     let high = -Infinity;
-    for (let i = since; i < y.length && t[i] < now - MIN_WINDOW_MS; i++) {
+    for (let i = 0; i < y.length && t[i] < now - MIN_WINDOW_MS; i++) {
       if (t[i] >= now - DAY_MS) {
         high = Math.max(high, y[i]);
       }
@@ -690,30 +721,34 @@ export class CrossingForecaster {
   }
 
   /**
-   * The change against the same hour a day earlier over the last day, as a slope with its error;
-   * `rhythm` is the variance the daily cycle adds (what a straight line cannot explain), `noiseVar`
-   * one bucket's noise. Null without two days of history, or a day since the last reset.
+   * The change against the same hour a period (default a day) earlier over the last day, as a slope
+   * with its error; `rhythm` is the variance the daily cycle adds (what a straight line cannot
+   * explain), `noiseVar` one bucket's noise. Null without a period and `pairsMs` of history (a day
+   * by default, so the day-ago comparison spans a whole daily rhythm), or that long since the last reset.
    */
   private dailyDrift(
     sign: number,
     t: number[],
     y: number[],
-    sinceMs: number
-  ): { slope: number; slopeErr: number; rhythm: number; noiseVar: number } | null {
-    const dayMs = DAY_MS;
+    sinceMs: number,
+    dayMs = DAY_MS,
+    pairsMs = DAY_MS
+  ): { slope: number; slopeErr: number; rhythm: number; noiseVar: number; diffT: number[]; diffs: number[] } | null {
     const now = this.lastMs;
-    if (this.historyMs < 2 * dayMs) {
+    if (this.historyMs < dayMs + pairsMs) {
       return null;
     }
     const diffs: number[] = [];
+    const diffT: number[] = [];
     for (let i = 0; i < t.length; i++) {
       // Pairs straddling a reset compare two different regimes: only pairs after the last one count.
-      if (t[i] < now - dayMs || t[i] - dayMs < sinceMs) {
+      if (t[i] < now - DAY_MS || t[i] - dayMs < sinceMs) {
         continue;
       }
       const before = this.valueAt(sign, t[i] - dayMs);
       if (before !== null) {
         diffs.push(y[i] - before);
+        diffT.push(t[i]);
       }
     }
     if (diffs.length < 8) {
@@ -729,7 +764,7 @@ export class CrossingForecaster {
     const dayFit = lineFit(
       t,
       y,
-      t.findIndex((x) => x >= now - 2 * dayMs),
+      t.findIndex((x) => x >= now - 2 * DAY_MS),
       now
     );
     return {
@@ -737,33 +772,41 @@ export class CrossingForecaster {
       slopeErr: Math.sqrt((variance * inflation) / diffs.length) / dayMs,
       rhythm: dayFit ? dayFit.residualVar : 0,
       noiseVar: variance / 2,
+      diffT,
+      diffs,
     };
   }
 }
 
 /**
- * Indices just after each reset, oldest first: a bucket-to-bucket jump far beyond the changes
- * around it (so a leak that starts, whose every step is larger than before, is no reset).
+ * Indices just after each reset, oldest first: a jump far beyond the changes around it, in spread
+ * and in size (so a leak that starts, whose every step is larger than before, is no reset, nor is
+ * the shorter step into a filling bucket on a noiseless rise). Jumps are looked for from one bucket
+ * to the next and across two, as a shift inside a bucket is split between two changes.
  */
 function breaks(y: number[]): number[] {
   if (y.length < 6) {
     return [];
   }
-  const d = y.slice(1).map((v, i) => v - y[i]);
-  // Each change against the median of its neighbours (four each side).
-  const dev = d.map((x, i) => {
-    const around = [...d.slice(Math.max(0, i - 4), i), ...d.slice(i + 1, i + 5)];
-    return x - median(around);
-  });
-  const spread = 1.4826 * median(dev.map(Math.abs));
-  const scale = Math.max(spread, 1e-9 * Math.max(...y.map(Math.abs)), 1e-12);
-  const out: number[] = [];
-  for (let i = 0; i < d.length; i++) {
-    if (Math.abs(dev[i]) > BREAK_SPREADS * scale) {
-      out.push(i + 1);
+  const found = new Set<number>();
+  for (const lag of [1, 2]) {
+    const d = y.slice(lag).map((v, i) => v - y[i]);
+    // Each change against the median of its neighbours (four each side, not overlapping it).
+    const usual = d.map((_, i) =>
+      median([...d.slice(Math.max(0, i - 3 - lag), Math.max(0, i - lag + 1)), ...d.slice(i + lag, i + lag + 4)])
+    );
+    const dev = d.map((x, i) => x - usual[i]);
+    const spread = 1.4826 * median(dev.map(Math.abs));
+    const scale = Math.max(spread, 1e-9 * Math.max(...y.map(Math.abs)), 1e-12);
+    for (let i = 0; i < d.length; i++) {
+      if (Math.abs(dev[i]) > Math.max(BREAK_SPREADS * scale, Math.abs(usual[i]))) {
+        found.add(i + lag);
+      }
     }
   }
-  return out;
+  // A jump seen from one bucket to the next and again across two is one reset, after its last bucket.
+  const out = [...found].sort((a, b) => a - b);
+  return out.filter((r, k) => out[k + 1] !== r + 1);
 }
 
 interface LineFit {

@@ -21,7 +21,10 @@ const DAY_MS = 86_400_000;
 /** A Monday, so weekly cycles start at the week's start. */
 export const GENERATED_START = Date.UTC(2025, 0, 6);
 const DAYS = 14;
-const SEEDS = [1, 2, 3];
+/** Seeds whose figures RESULTS.md reports; never used while tuning the forecaster. */
+export const REPORTED_SEEDS = [1, 2, 3];
+/** Seeds for tuning (`npm run backtest -- --tuning`), so the reported figures are out of sample. */
+export const TUNING_SEEDS = [101, 102, 103, 104, 105, 106, 107, 108, 109];
 
 function gauss(rng: Random): number {
   // Box-Muller; 1 - next() keeps the logarithm finite.
@@ -52,9 +55,9 @@ const daily = (tDays: number): number => Math.sin(2 * Math.PI * (tDays - 0.3));
  * Generated fleets (memory or disk as a fraction of its size, limit 0.9): leaks that cross (and
  * are restarted by an OOM kill at 0.97) and series that never cross. Seeded: the same every run.
  */
-export function generatedScenarios(): Scenario[] {
+export function generatedScenarios(seeds: readonly number[] = REPORTED_SEEDS): Scenario[] {
   const out: Scenario[] = [];
-  for (const seed of SEEDS) {
+  for (const seed of seeds) {
     // A linear leak from day 2 at 0.15-0.3 a day over a mild daily rhythm; OOM-killed at 0.97.
     out.push(
       generate('linear leak', seed, false, (i, t, rng, s) => {
