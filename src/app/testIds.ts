@@ -53,6 +53,11 @@ export const testIds = {
     reject: (id: number) => `data-testid fp-action-reject-${id}`,
     comment: 'data-testid fp-action-comment',
     decisionError: 'data-testid fp-action-decision-error',
+    linked: 'data-testid fp-action-linked',
+    ladder: (id: number) => `data-testid fp-action-ladder-${id}`,
+    breakers: 'data-testid fp-breakers',
+    closeBreaker: (target: string) => `data-testid fp-breaker-close-${target}`,
+    outcomes: 'data-testid fp-outcomes',
   },
   audit: {
     container: 'data-testid fp-audit',

@@ -48,6 +48,8 @@ export const healingTriggerSchema = z.object({
   /** One line for people: the alert's summary, or what moved. */
   summary: z.string().optional(),
   startedAt: z.number(),
+  /** A time-to-failure forecast's predicted crossing (epoch ms) when the target had one: counts prevented failures. */
+  predictedFailureAt: z.number().optional(),
 });
 export type HealingTrigger = z.infer<typeof healingTriggerSchema>;
 
@@ -155,6 +157,15 @@ export const policyMatchSchema = z.strictObject({
 });
 export type PolicyMatch = z.infer<typeof policyMatchSchema>;
 
+/** One step of an escalation ladder: its action, its gate, and how long it has to work before the next step. */
+export const ladderStepSchema = z.strictObject({
+  action: policyActionSchema,
+  gate: gateSchema.default('approve'),
+  /** How long after this step the signal has to recover; the safety limits' verification window when absent. */
+  verifySeconds: z.number().int().positive().optional(),
+});
+export type LadderStep = z.infer<typeof ladderStepSchema>;
+
 export const policySchema = z.strictObject({
   /** Unique; actions refer to the policy by name. */
   name: z.string().min(1).max(100),
@@ -165,6 +176,22 @@ export const policySchema = z.strictObject({
   gate: gateSchema.default('approve'),
   /** How long a proposal waits for an approval before it expires; the safety limits' default when absent. */
   approvalTimeoutSeconds: z.number().int().positive().optional(),
+  /**
+   * An escalation ladder: what to try next, in order, when `action` (the first step) did not
+   * recover the target within its verification window. Stops at the first recovery, at its end,
+   * or when a step is rejected. A trigger runs an action on a target once, so each step takes
+   * another action type.
+   */
+  steps: z
+    .array(ladderStepSchema)
+    .max(10)
+    .optional()
+    .refine(
+      (steps) => !steps || new Set(steps.map((s) => s.action.type)).size === steps.length,
+      'each step of a ladder takes another action type'
+    ),
+  /** The first step's verification window (ladders only); the safety limits' when absent. */
+  verifySeconds: z.number().int().positive().optional(),
 });
 export type Policy = z.infer<typeof policySchema>;
 export type PolicyInput = z.input<typeof policySchema>;
@@ -172,7 +199,10 @@ export type PolicyInput = z.input<typeof policySchema>;
 export const policyListSchema = z
   .array(policySchema)
   .max(200)
-  .refine((list) => new Set(list.map((p) => p.name)).size === list.length, { message: 'policy names must be unique' });
+  .refine((list) => new Set(list.map((p) => p.name)).size === list.length, { message: 'policy names must be unique' })
+  .refine((list) => list.every((p) => !p.steps?.some((s) => s.action.type === p.action.type)), {
+    error: "a ladder's steps take other action types than the policy's first action",
+  });
 
 /** GET /api/policies. `source` says where they came from: the store wins over the config file once an admin saved them. */
 export const policiesResponseSchema = z.object({
@@ -249,6 +279,38 @@ export type KillSwitch = z.infer<typeof killSwitchSchema>;
 
 export const putKillSwitchBodySchema = z.object({ engaged: z.boolean(), reason: z.string().max(1000).optional() });
 export type PutKillSwitchBody = z.infer<typeof putKillSwitchBodySchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Circuit breakers: a target that keeps needing the same fix. While open, automatic actions on it
+// wait for approval; an Editor closes it (POST /api/breakers/close), which restarts the count.
+
+export const breakerSchema = z.object({
+  id: z.number().int(),
+  target: z.string(),
+  /** The fix that kept coming back. */
+  actionType: actionTypeSchema,
+  /** How many times it ran within the window when the breaker opened. */
+  repeats: z.number().int().min(0),
+  windowSeconds: z.number().int().positive(),
+  /** The action that found it open (it waits for approval). */
+  actionId: z.number().int(),
+  openedAt: z.number(),
+  closedAt: z.number().optional(),
+  closedBy: z.string().optional(),
+  comment: z.string().optional(),
+});
+export type Breaker = z.infer<typeof breakerSchema>;
+
+/** GET /api/breakers: the open ones. */
+export const breakerListSchema = z.object({ items: z.array(breakerSchema) });
+export type BreakerList = z.infer<typeof breakerListSchema>;
+
+/** POST /api/breakers/close (Editor). */
+export const closeBreakerBodySchema = z.object({
+  target: z.string().min(1).max(600),
+  comment: z.string().max(2000).optional(),
+});
+export type CloseBreakerBody = z.infer<typeof closeBreakerBodySchema>;
 
 // ---------------------------------------------------------------------------------------------
 // The action record.
@@ -358,6 +420,27 @@ export const verificationSchema = z.object({
 });
 export type Verification = z.infer<typeof verificationSchema>;
 
+/** Where an action stands in its policy's escalation ladder, and the steps that came before (kept as they ended). */
+export const ladderPositionSchema = z.object({
+  policy: z.string(),
+  /** 1-based. */
+  step: z.number().int().min(1),
+  steps: z.number().int().min(1),
+  /** This step's verification window. */
+  verifySeconds: z.number().int().positive(),
+  previous: z.array(
+    z.object({
+      actionId: z.number().int(),
+      step: z.number().int().min(1),
+      type: actionTypeSchema,
+      state: actionStateSchema,
+      /** Why it was not enough (its verification). */
+      outcome: z.string(),
+    })
+  ),
+});
+export type LadderPosition = z.infer<typeof ladderPositionSchema>;
+
 export const actionSchema = z.object({
   id: z.number().int(),
   state: actionStateSchema,
@@ -375,6 +458,8 @@ export const actionSchema = z.object({
   reason: reasonSchema.optional(),
   result: executionResultSchema.optional(),
   verification: verificationSchema.optional(),
+  /** Set when the action is a step of its policy's escalation ladder. */
+  ladder: ladderPositionSchema.optional(),
   createdAt: z.number(),
   updatedAt: z.number(),
   expiresAt: z.number().optional(),
@@ -426,6 +511,29 @@ export const decisionBodySchema = z.object({ comment: z.string().max(2000).optio
 export type DecisionBody = z.infer<typeof decisionBodySchema>;
 
 // ---------------------------------------------------------------------------------------------
+// Proof of value: what the actions of each policy did, from the store (GET /api/outcomes).
+
+export const policyOutcomeSchema = z.object({
+  policy: z.string(),
+  action: actionTypeSchema,
+  /** Executions started. */
+  executed: z.number().int(),
+  /** Verified: the signal recovered within the verification window. */
+  recovered: z.number().int(),
+  notRecovered: z.number().int(),
+  /** The execution itself failed. */
+  failed: z.number().int(),
+  /** Median seconds from the start of the action to the recovery; null before the first recovery. */
+  medianRecoverySeconds: z.number().nullable(),
+  /** Taken on a time-to-failure prediction, and the target recovered before the predicted crossing. */
+  prevented: z.number().int(),
+});
+export type PolicyOutcome = z.infer<typeof policyOutcomeSchema>;
+
+export const outcomeListSchema = z.object({ items: z.array(policyOutcomeSchema) });
+export type OutcomeList = z.infer<typeof outcomeListSchema>;
+
+// ---------------------------------------------------------------------------------------------
 // The audit log: append-only.
 
 export const auditKindSchema = z.enum([
@@ -458,6 +566,13 @@ export const auditKindSchema = z.enum([
   'kubernetes_changed',
   /** The watches saved in Grafana, or reset to the backend's file or default watches. */
   'watches_changed',
+  /** An escalation ladder proposed its next step, or stopped (recovered, rejected, at its end). */
+  'ladder',
+  /** A target's circuit breaker opened (automatic actions there wait for approval) or an Editor closed it. */
+  'breaker_opened',
+  'breaker_closed',
+  /** An action awaiting approval was announced where people are (with a link to it). */
+  'approval_requested',
 ]);
 export type AuditKind = z.infer<typeof auditKindSchema>;
 

@@ -27,7 +27,7 @@ export const policy = (p: PolicyInput): Policy => policySchema.parse(p);
 
 export async function setUp(
   options: { policies?: PolicyInput[]; limits?: SafetyLimitsInput; file?: string; withoutKube?: boolean } & Partial<
-    Pick<HealingEngineDeps, 'readSignal' | 'onVerified' | 'notifier'>
+    Pick<HealingEngineDeps, 'readSignal' | 'onVerified' | 'notifier' | 'actionLink'>
   > = {}
 ): Promise<Setup> {
   const h = await startHarness();
@@ -46,6 +46,7 @@ export async function setUp(
     readSignal: options.readSignal,
     onVerified: options.onVerified,
     notifier: options.notifier,
+    actionLink: options.actionLink,
   });
   return {
     ...h,

@@ -152,6 +152,8 @@ describe('plugin.json', () => {
       ['GET', 'api/anomalies', 'Viewer', '/api'],
       ['GET', 'api/admin/kill-switch', 'Viewer', '/api'],
       ['POST', 'api/actions/17/approve', 'Editor', '/api/actions'],
+      ['POST', 'api/breakers/close', 'Editor', '/api/breakers'],
+      ['GET', 'api/breakers', 'Viewer', '/api'],
       ['POST', 'api/anomalies/3/feedback', 'Editor', '/api/anomalies'],
       ['POST', 'api/models/retrain', 'Editor', '/api/models'],
       ['PUT', 'api/admin/kubernetes', 'Admin', '/api/admin/kubernetes'],

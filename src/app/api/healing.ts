@@ -3,7 +3,10 @@ import {
   actionListSchema,
   actionSchema,
   auditListSchema,
+  breakerListSchema,
+  breakerSchema,
   killSwitchSchema,
+  outcomeListSchema,
   kubernetesTestResponseSchema,
   policiesResponseSchema,
   safetyLimitsResponseSchema,
@@ -27,6 +30,10 @@ export const healingPaths = {
   decide: (id: number, decision: 'approve' | 'reject') => `api/actions/${id}/${decision}`,
   audit: 'api/audit',
   testKubernetes: 'api/admin/test/kubernetes',
+  action: (id: number) => `api/actions/${id}`,
+  breakers: 'api/breakers',
+  closeBreaker: 'api/breakers/close',
+  outcomes: 'api/outcomes',
 };
 
 export const getPolicies = () => backendRequest(healingPaths.policies, policiesResponseSchema);
@@ -85,3 +92,17 @@ export const exportAudit = (filter: AuditFilter, format: 'csv' | 'jsonl') =>
 
 export const testKubernetes = () =>
   backendRequest(healingPaths.testKubernetes, kubernetesTestResponseSchema, { method: 'POST', data: {} });
+
+// Issue 17: one action (the Actions page opens on a linked one), circuit breakers, proof of value.
+
+export const getAction = (id: number) => backendRequest(healingPaths.action(id), actionSchema);
+
+export const listBreakers = () => backendRequest(healingPaths.breakers, breakerListSchema);
+
+export const closeBreaker = (target: string, comment?: string) =>
+  backendRequest(healingPaths.closeBreaker, breakerSchema, {
+    method: 'POST',
+    data: { target, comment: comment || undefined },
+  });
+
+export const listOutcomes = () => backendRequest(healingPaths.outcomes, outcomeListSchema);

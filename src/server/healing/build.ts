@@ -6,6 +6,7 @@ import { kubeClientFromOptions, systemClock, type KubeClient } from '../kubernet
 import type { Pipeline } from '../pipeline/pipeline';
 import type { SettingsRepository } from '../store/store';
 import { HealingEngine } from './engine';
+import { actionLink } from './approvals';
 import { anomalyListener } from './fromPipeline';
 import { createNotifier } from './notify';
 
@@ -59,6 +60,8 @@ export function buildHealing(deps: {
       grafana: url && token ? { url, token } : undefined,
       webhookUrl: config.healing.notify.webhookUrl,
     }),
+    // With Grafana's URL, actions awaiting approval are announced with a link to them.
+    actionLink: url ? (id) => actionLink(url, id) : undefined,
     readSignal: pipeline
       ? async (trigger) => {
           const target = pipeline.repo.anomaly(Number(trigger.id))?.target;
@@ -73,6 +76,16 @@ export function buildHealing(deps: {
         }
       : undefined,
   });
-  pipeline?.addListener(anomalyListener(engine, (target) => pipeline.target(target)?.target.object, logger));
+  pipeline?.addListener(
+    anomalyListener(
+      engine,
+      (target) => pipeline.target(target)?.target.object,
+      logger,
+      (target) => {
+        const ttf = pipeline.target(target)?.target.timeToFailure;
+        return ttf ? ttf.fromMs + ttf.seconds * 1000 : undefined;
+      }
+    )
+  );
   return engine;
 }

@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { HealingTrigger, Policy, SafetyLimits } from '../../contract/healing';
 import type { Clock, KubeClient, KubernetesOptions } from '../kubernetes';
 import type { SettingsRepository } from '../store/store';
+import type { CircuitBreakers } from './breaker';
 import type { Lifecycle } from './lifecycle';
 import type { Notifier } from './notify';
 import type { HealingSettings } from './settings';
@@ -32,6 +33,8 @@ export interface HealingEngineDeps {
   readSignal?: SignalReader;
   /** Feedback for the pipeline: an anomaly an action healed is a confirmed incident. */
   onVerified?: (anomalyId: string, recovered: boolean, actionId: number) => void | Promise<void>;
+  /** An action's place on Grafana's Actions page (from `FP_GRAFANA_URL`); with it, actions awaiting approval are announced with their link. */
+  actionLink?: (actionId: number) => string;
 }
 
 /** What the engine's parts share. */
@@ -43,4 +46,6 @@ export interface EngineContext {
   kick: () => void;
   /** After an action was superseded: proposes its policy's action again when it still applies; says what it did. */
   repropose: (superseded: StoredAction) => Promise<string>;
+  /** Per-target circuit breakers: an automatic action on a target that keeps needing the fix waits for a person. */
+  breakers: CircuitBreakers;
 }

@@ -2,24 +2,32 @@ import {
   healingTriggerSchema,
   type AlertIntakeResponse,
   type AlertmanagerWebhook,
+  type Breaker,
   type HealingTrigger,
   type KubernetesTestResponse,
+  type LadderPosition,
   type PlannedAction,
   type Policy,
+  type PolicyOutcome,
 } from '../../contract/healing';
 import { receiveAlerts } from './alerts';
+import { approvalRequest, createAnnouncer } from './approvals';
+import { CircuitBreakers } from './breaker';
 import type { EngineContext, HealingEngineDeps } from './context';
 import { testKubernetes } from './dryRun';
 import { Executor } from './executor';
 import { Gates, type DecisionOutcome } from './gates';
 import { KubernetesAccess } from './kubernetesAccess';
+import { firstRung, Ladders } from './ladder';
 import { Lifecycle } from './lifecycle';
 import { evictionPolicy } from './limits';
 import { HealingMetrics } from './metrics';
+import { OutcomeMetrics, outcomesFromStore } from './outcomes';
 import { describeAction, planAction, policyMatches, type Plan } from './policies';
 import { HealingSettings } from './settings';
 import { ActionRepository, type StoredAction, triggerKey } from './store/actions';
 import { AuditRepository } from './store/audit';
+import { BreakerRepository } from './store/breakers';
 import { SettingsStore } from './store/settings';
 
 /** How often one trigger's action is proposed again after being superseded, before a person has to look. */
@@ -47,8 +55,11 @@ export class HealingEngine {
   private readonly lifecycle: Lifecycle;
   private readonly gates: Gates;
   private readonly executor: Executor;
+  private readonly breakers: CircuitBreakers;
   /** One step in flight per action: gating, executing or recovering it. */
   private readonly running = new Map<number, Promise<void>>();
+  /** What state changes set off (a ladder's next step, a notification), awaited by `idle`. */
+  private readonly background = new Set<Promise<void>>();
   private ticking?: Promise<void>;
   private tickAgain = false;
   private timer?: NodeJS.Timeout;
@@ -68,13 +79,36 @@ export class HealingEngine {
       awaitingApproval: () => this.actions.countInState('awaiting_approval'),
       killSwitchEngaged: () => store.killSwitch().engaged,
     });
-    this.lifecycle = new Lifecycle(deps.db, this.actions, this.audit, metrics, now);
+    // Issue 17: ladders, outcome metrics and approval requests follow each state change.
+    const outcomes = new OutcomeMetrics(deps.metrics, (a) => this.actions.trigger(a.triggerKey)?.closedAt);
+    const ladders = new Ladders(
+      {
+        audit: this.audit,
+        now: () => this.lifecycle.now(),
+      },
+      () => this.settings.policies().policies,
+      () => this.settings.limits().limits,
+      (after, policy, step, position) =>
+        this.proposeStep(after, { ...policy, action: step.action, gate: step.gate }, position)
+    );
+    this.lifecycle = new Lifecycle(deps.db, this.actions, this.audit, metrics, now, (action) => {
+      outcomes.entered(action);
+      this.inBackground(ladders.entered(action));
+      // The action that opened a breaker was announced with it, link included.
+      const announced = () => this.breakers.repo.openOn(action.target)?.actionId === action.id;
+      if (action.state === 'awaiting_approval' && deps.actionLink && !announced()) {
+        this.inBackground(announce(action, approvalRequest(action), 'approval_requested'));
+      }
+    });
+    const announce = createAnnouncer({ lifecycle: this.lifecycle, notifier: deps.notifier, link: deps.actionLink });
+    this.breakers = new CircuitBreakers(this.lifecycle, new BreakerRepository(deps.db), announce);
     const ctx: EngineContext = {
       deps,
       lifecycle: this.lifecycle,
       settings: this.settings,
       kick: () => void this.tick(),
       repropose: (superseded) => this.repropose(superseded),
+      breakers: this.breakers,
     };
     this.gates = new Gates(ctx);
     this.executor = new Executor(ctx);
@@ -143,7 +177,7 @@ export class HealingEngine {
         }
         continue;
       }
-      const id = await this.propose(trigger, policy, plan.plan);
+      const id = await this.propose(trigger, policy, plan.plan, { ladder: firstRung(policy, limits) });
       if (id !== undefined) {
         proposed.push(id);
       }
@@ -194,8 +228,15 @@ export class HealingEngine {
     }
     // One live proposal per trigger, action and target: the superseded one gives its place up.
     this.actions.archiveTriggerKey(superseded.id, this.lifecycle.now());
-    const id = await this.propose(trigger, policy, plan.plan, superseded.id);
+    const id = await this.propose(trigger, policy, plan.plan, { supersedes: superseded.id });
     return id === undefined ? 'not proposed again: another proposal took its place' : `proposed again as action ${id}`;
+  }
+
+  /** A ladder's next step for the same trigger, as it is now: `policy` carries the step's action and gate. */
+  private async proposeStep(after: StoredAction, policy: Policy, ladder: LadderPosition): Promise<number | undefined> {
+    const trigger = this.actions.trigger(after.triggerKey)?.trigger ?? after.trigger;
+    const plan = planAction(policy, trigger, this.settings.limits().limits);
+    return plan.ok ? this.propose(trigger, policy, plan.plan, { ladder }) : undefined;
   }
 
   /** Records the proposal (undefined when this trigger already proposed it) and gates it. */
@@ -203,7 +244,7 @@ export class HealingEngine {
     trigger: HealingTrigger,
     policy: Policy,
     plan: Plan,
-    supersedes?: number
+    { supersedes, ladder }: { supersedes?: number; ladder?: LadderPosition } = {}
   ): Promise<number | undefined> {
     const now = this.lifecycle.now();
     const id = this.deps.db.transaction(() => {
@@ -214,6 +255,7 @@ export class HealingEngine {
         action: plan.action,
         target: plan.target,
         namespace: plan.namespace,
+        ...(ladder ? { ladder } : {}),
         at: now,
       });
       if (inserted !== undefined) {
@@ -222,12 +264,13 @@ export class HealingEngine {
           kind: 'proposed',
           actionId: inserted,
           triggerId: trigger.id,
-          message: `policy ${policy.name} proposes ${describeAction(plan.action)} (gate: ${policy.gate})${supersedes !== undefined ? `, again after action ${supersedes} was superseded` : ''}`,
+          message: `policy ${policy.name} proposes ${describeAction(plan.action)} (gate: ${policy.gate})${supersedes !== undefined ? `, again after action ${supersedes} was superseded` : ''}${ladder ? `, step ${ladder.step} of ${ladder.steps} of its ladder${ladder.previous.length ? ` after ${ladder.previous.map((p) => `action ${p.actionId} (${p.type}, ${p.state})`).join(', ')}` : ''}` : ''}`,
           details: {
             policy: policy.name,
             gate: policy.gate,
             action: plan.action,
             ...(supersedes !== undefined ? { supersedes } : {}),
+            ...(ladder ? { ladder } : {}),
           },
         });
       }
@@ -251,6 +294,21 @@ export class HealingEngine {
 
   reject(id: number, user: string, comment?: string): DecisionOutcome {
     return this.gates.decide(id, 'rejected', user, comment);
+  }
+
+  /** The targets whose circuit breaker is open. */
+  openBreakers(): Breaker[] {
+    return this.breakers.repo.listOpen();
+  }
+
+  /** An Editor closes a target's breaker (audited with the user); undefined when none was open. */
+  closeBreaker(target: string, user: string, comment?: string): Breaker | undefined {
+    return this.breakers.close(target, user, comment);
+  }
+
+  /** Proof of value per policy and action type, from the store. */
+  outcomes(): PolicyOutcome[] {
+    return outcomesFromStore(this.deps.db);
   }
 
   testKubernetes(action?: PlannedAction): Promise<KubernetesTestResponse> {
@@ -280,9 +338,17 @@ export class HealingEngine {
 
   /** Resolves once no tick and no action step is in flight (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.ticking || this.running.size > 0) {
-      await Promise.all([this.ticking, ...this.running.values()]);
+    while (this.ticking || this.running.size > 0 || this.background.size > 0) {
+      await Promise.all([this.ticking, ...this.running.values(), ...this.background]);
     }
+  }
+
+  /** Runs what a state change set off without holding up the change; a failure is logged, never thrown. */
+  private inBackground(work: Promise<void>): void {
+    const done = work
+      .catch((err: unknown) => this.deps.logger.error({ err }, 'healing follow-up failed'))
+      .finally(() => this.background.delete(done));
+    this.background.add(done);
   }
 
   /** Ticks every `intervalMs`; the first tick reconciles what a previous process left executing. */

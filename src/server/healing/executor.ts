@@ -361,7 +361,9 @@ export class Executor {
     if (action?.state !== 'succeeded' || action.finishedAt === undefined) {
       return;
     }
-    const { settleSeconds, windowSeconds, recoveredBelowScore } = settings.limits().limits.verification;
+    const { settleSeconds, recoveredBelowScore, ...window } = settings.limits().limits.verification;
+    // A ladder's step has its own window (issue 17).
+    const windowSeconds = action.ladder?.verifySeconds ?? window.windowSeconds;
     const now = lifecycle.now();
     if (now < action.finishedAt + settleSeconds * 1000) {
       return;

@@ -12,7 +12,11 @@ const KINDS: Record<KubernetesObject['kind'], KubeObjectRef['kind']> = {
   Node: 'node',
 };
 
-export function triggerFromAnomaly(anomaly: Anomaly, object: KubernetesObject | null | undefined): HealingTrigger {
+export function triggerFromAnomaly(
+  anomaly: Anomaly,
+  object: KubernetesObject | null | undefined,
+  predictedFailureAt?: number
+): HealingTrigger {
   const ref =
     object && (object.kind === 'Node' || object.namespace)
       ? { kind: KINDS[object.kind], name: object.name, ...(object.namespace ? { namespace: object.namespace } : {}) }
@@ -28,6 +32,7 @@ export function triggerFromAnomaly(anomaly: Anomaly, object: KubernetesObject | 
     ...(ref ? { object: ref } : {}),
     summary: `${anomaly.failureModel.replace('_', ' ')} on ${anomaly.target}: ${anomaly.signals.join(', ') || 'signals'} moved${anomaly.reasons[0] ? ` (${anomaly.reasons[0]})` : ''}`,
     startedAt: anomaly.start,
+    ...(predictedFailureAt !== undefined ? { predictedFailureAt } : {}),
   };
 }
 
@@ -39,11 +44,13 @@ export function triggerFromAnomaly(anomaly: Anomaly, object: KubernetesObject | 
 export function anomalyListener(
   engine: HealingEngine,
   objectOf: (targetId: string) => KubernetesObject | null | undefined,
-  logger: Logger
+  logger: Logger,
+  /** The target's predicted limit crossing (epoch ms), when it has a time-to-failure forecast. */
+  crossingOf: (targetId: string) => number | undefined = () => undefined
 ): AnomalyListener {
   const hand = (anomaly: Anomaly) => {
     engine
-      .onAnomaly(triggerFromAnomaly(anomaly, objectOf(anomaly.target)))
+      .onAnomaly(triggerFromAnomaly(anomaly, objectOf(anomaly.target), crossingOf(anomaly.target)))
       .catch((err: unknown) => logger.error({ err, anomalyId: anomaly.id }, 'healing could not take the anomaly'));
   };
   return {

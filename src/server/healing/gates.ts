@@ -54,9 +54,11 @@ export class Gates {
       );
       return false;
     }
+    // Circuit breaker (issue 17): on a target that keeps needing the fix, `auto` waits for a person.
+    const held = action.gate === 'auto' ? await this.ctx.breakers.hold(action, limits) : undefined;
     const at = lifecycle.now();
-    const changes: ActionChanges = { dryRun: dry.record, action: dry.pinned };
-    switch (action.gate) {
+    const changes: ActionChanges = { dryRun: dry.record, action: dry.pinned, ...(held ? { reason: held } : {}) };
+    switch (held ? 'approve' : action.gate) {
       case 'dry-run':
         lifecycle.move(action, ['proposed'], 'dry_run', { ...changes, finishedAt: at }, [dryRunNote(dry.record)]);
         return false;
@@ -64,7 +66,10 @@ export class Gates {
         // The policy as it is now; a proposal outliving its policy takes the default timeout.
         const policy = settings.policies().policies.find((p) => p.name === action.policy);
         const expiresAt = at + (policy?.approvalTimeoutSeconds ?? limits.approvalTimeoutSeconds) * 1000;
-        lifecycle.move(action, ['proposed'], 'awaiting_approval', { ...changes, expiresAt }, [dryRunNote(dry.record)]);
+        lifecycle.move(action, ['proposed'], 'awaiting_approval', { ...changes, expiresAt }, [
+          dryRunNote(dry.record),
+          ...(held ? [{ kind: 'waiting' as const, message: held.message }] : []),
+        ]);
         return false;
       }
       case 'auto': {

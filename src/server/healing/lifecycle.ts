@@ -14,6 +14,9 @@ export interface AuditNote {
 
 export const iso = (ms: number) => new Date(ms).toISOString();
 
+/** Told of every state an action entered, after it is stored (ladders, outcomes, approval requests). */
+export type StateObserver = (action: StoredAction, from: ActionState) => void;
+
 /**
  * State changes of the action lifecycle: each a conditional update with its audit entries in one
  * transaction, so of two concurrent callers exactly one moves the action and is told so.
@@ -24,7 +27,8 @@ export class Lifecycle {
     readonly actions: ActionRepository,
     readonly audit: AuditRepository,
     readonly metrics: HealingMetrics,
-    readonly now: () => number
+    readonly now: () => number,
+    private readonly observe: StateObserver = () => undefined
   ) {}
 
   move(
@@ -49,6 +53,7 @@ export class Lifecycle {
       if (to === 'blocked' && changes.reason) {
         this.metrics.refused(changes.reason.kind);
       }
+      this.observe(this.get(action.id), action.state);
     }
     return moved;
   }

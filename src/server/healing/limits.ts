@@ -61,16 +61,6 @@ export function checkLimits(
       return { kind: 'duplicate', message: `action ${open} already proposes ${type} on ${action.target}` };
     }
   }
-  if (isKube) {
-    const { maxRepeats, windowSeconds } = limits.circuitBreaker;
-    const repeats = actions.startsOn(action.target, type, now - windowSeconds * 1000).length;
-    if (repeats >= maxRepeats) {
-      return {
-        kind: 'circuit-breaker',
-        message: `circuit breaker open: ${action.target} needed ${type} ${repeats} times in the last ${ago(windowSeconds * 1000)}; the fix does not hold, look at it yourself`,
-      };
-    }
-  }
   const [last] = actions.startsOn(action.target, type, now - limits.cooldownSeconds * 1000);
   if (last !== undefined) {
     return {

@@ -15,6 +15,8 @@ export interface Notification {
   message: string;
   trigger: HealingTrigger;
   at: number;
+  /** Where to act on it: the action on Grafana's Actions page. */
+  link?: string;
 }
 
 export interface Notifier {
@@ -97,6 +99,7 @@ export function createNotifier(config: NotifyConfig, fetchImpl: Fetch = fetch): 
             triggerId: n.trigger.id,
             labels: n.trigger.labels,
             at: new Date(n.at).toISOString(),
+            ...(n.link ? { link: n.link } : {}),
           },
         };
         const failed = await post('the webhook', config.webhookUrl, body);

@@ -9,6 +9,10 @@ import { useBackendQuery, type BackendQuery } from '../../api/useBackendQuery';
 import { RequireBackend } from '../../components/NotConfigured/NotConfigured';
 import { testIds } from '../../testIds';
 import { describeAction, triggerText } from './format';
+import { Breakers } from './Breakers';
+import { LadderHistory } from './Ladder';
+import { LinkedAction, linkedActionId } from './LinkedAction';
+import { Outcomes } from './Outcomes';
 import { PendingAction } from './PendingAction';
 import { StateBadge } from './StateBadge';
 import { dataTableStyles } from '../../../utils/tableStyles';
@@ -38,11 +42,17 @@ function ActionLists() {
     refreshMs: ACTIONS_REFRESH_MS,
   });
   const [decided, setDecided] = useState<Set<number>>(new Set());
+  // A link (the approval notification's) opens the page on one action, shown first.
+  const linked = linkedActionId();
   const waiting = (pending.data?.items ?? []).filter((a) => !decided.has(a.id));
+  const onDecided = (id: number) => setDecided(new Set(decided).add(id));
   return (
     <>
-      <PendingActions pending={pending} items={waiting} onDecided={(id) => setDecided(new Set(decided).add(id))} />
+      {linked !== undefined && <LinkedAction id={linked} onDecided={onDecided} />}
+      <Breakers refreshMs={ACTIONS_REFRESH_MS} />
+      <PendingActions pending={pending} items={waiting.filter((a) => a.id !== linked)} onDecided={onDecided} />
       <ActionHistory waiting={pending.data ? waiting.length : undefined} />
+      <Outcomes refreshMs={ACTIONS_REFRESH_MS} />
     </>
   );
 }
@@ -172,7 +182,10 @@ function HistoryRow({ action }: { action: Action }) {
   return (
     <tr data-testid={testIds.actions.action(action.id)} data-state={action.state}>
       <td>{formatTime(action.updatedAt)}</td>
-      <td>{describeAction(action.action, action.target)}</td>
+      <td>
+        {describeAction(action.action, action.target)}
+        <LadderHistory action={action} />
+      </td>
       <td>{triggerText(action)}</td>
       <td>{action.policy}</td>
       <td>

@@ -7,6 +7,7 @@ import { decideAction } from '../../api/healing';
 import { canEdit, EDITOR_ONLY_REASON } from '../../permissions';
 import { testIds } from '../../testIds';
 import { describeAction, triggerText } from './format';
+import { LadderHistory } from './Ladder';
 import { formatTime } from '../../../utils/time';
 
 interface Props {
@@ -87,6 +88,8 @@ export function PendingAction({ action, onDecided }: Props) {
         </Stack>
       </Stack>
       {!editor && <Text color="secondary">{EDITOR_ONLY_REASON}</Text>}
+      {action.reason && <Text color="warning">{action.reason.message}</Text>}
+      <LadderHistory action={action} />
       <DryRun action={action} />
       {error && (
         <Alert severity="error" title="The decision was not recorded" data-testid={testIds.actions.decisionError}>

@@ -1,17 +1,19 @@
 import type Database from 'better-sqlite3';
 import type { z } from 'zod';
-import type {
-  Action,
-  actionListQuerySchema,
-  ActionState,
-  Decision,
-  DryRunRecord,
-  ExecutionResult,
-  Gate,
-  HealingTrigger,
-  PlannedAction,
-  Reason,
-  Verification,
+import {
+  ladderPositionSchema,
+  type Action,
+  type actionListQuerySchema,
+  type ActionState,
+  type Decision,
+  type DryRunRecord,
+  type ExecutionResult,
+  type Gate,
+  type HealingTrigger,
+  type LadderPosition,
+  type PlannedAction,
+  type Reason,
+  type Verification,
 } from '../../../contract/healing';
 import type { DrainProgress } from '../../kubernetes';
 import { targetId } from '../../pipeline/targets';
@@ -35,6 +37,7 @@ interface ActionRow {
   progress: string | null;
   result: string | null;
   verification: string | null;
+  ladder: string | null;
   created_at: number;
   updated_at: number;
   expires_at: number | null;
@@ -56,6 +59,7 @@ export interface NewAction {
   action: PlannedAction;
   target: string;
   namespace?: string;
+  ladder?: LadderPosition;
   at: number;
 }
 
@@ -85,6 +89,15 @@ const opt = <T>(value: T | null): T | undefined => (value === null ? undefined :
 export const triggerKey = (trigger: Pick<HealingTrigger, 'source' | 'id'>) => `${trigger.source}:${trigger.id}`;
 const SUPERSEDED = '#superseded-';
 
+/** The ladder column, checked as it is read back: a corrupt one names the action instead of spreading. */
+function readLadder(row: ActionRow): LadderPosition {
+  const parsed = ladderPositionSchema.safeParse(JSON.parse(row.ladder ?? 'null'));
+  if (!parsed.success) {
+    throw new Error(`action ${row.id}: its stored ladder position is not valid: ${parsed.error.message}`);
+  }
+  return parsed.data;
+}
+
 function toAction(row: ActionRow): StoredAction {
   return {
     id: row.id,
@@ -102,6 +115,7 @@ function toAction(row: ActionRow): StoredAction {
     progress: parse(row.progress),
     result: parse(row.result),
     verification: parse(row.verification),
+    ...(row.ladder === null ? {} : { ladder: readLadder(row) }),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     expiresAt: opt(row.expires_at),
@@ -168,8 +182,8 @@ export class ActionRepository {
   insert(input: NewAction): number | undefined {
     const info = this.db
       .prepare(
-        `INSERT OR IGNORE INTO healing_actions (trigger_key, policy, gate, action_type, target, namespace, state, action, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'proposed', ?, ?, ?)`
+        `INSERT OR IGNORE INTO healing_actions (trigger_key, policy, gate, action_type, target, namespace, state, action, ladder, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'proposed', ?, ?, ?, ?)`
       )
       .run(
         input.triggerKey,
@@ -179,6 +193,7 @@ export class ActionRepository {
         input.target,
         input.namespace ?? null,
         JSON.stringify(input.action),
+        input.ladder ? JSON.stringify(input.ladder) : null,
         input.at,
         input.at
       );
@@ -284,11 +299,16 @@ export class ActionRepository {
     ).map((r) => r.id);
   }
 
-  /** Kubernetes actions that succeeded and wait for their verification (a notification has nothing to verify). */
+  /**
+   * Actions that succeeded and wait for their verification: Kubernetes actions, and a notification
+   * only as a ladder's step (the ladder has to know whether it ended with a recovery).
+   */
   awaitingVerification(): number[] {
     return (
       this.db
-        .prepare(`SELECT id FROM healing_actions WHERE state = 'succeeded' AND action_type != 'notify' ORDER BY id`)
+        .prepare(
+          `SELECT id FROM healing_actions WHERE state = 'succeeded' AND (action_type != 'notify' OR ladder IS NOT NULL) ORDER BY id`
+        )
         .all() as Array<{ id: number }>
     ).map((r) => r.id);
   }

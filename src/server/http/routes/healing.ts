@@ -4,6 +4,7 @@ import { actionRoutes } from './actions';
 import { adminRoutes } from './admin';
 import { alertRoutes } from './alerts';
 import { auditRoutes } from './audit';
+import { breakerRoutes } from './breakers';
 import { kubernetesRoutes } from './kubernetes';
 import { policyRoutes } from './policies';
 
@@ -15,4 +16,5 @@ export const healingRoutes = (engine: HealingEngine): FastifyPluginAsyncZod[] =>
   adminRoutes(engine),
   kubernetesRoutes(engine),
   alertRoutes(engine),
+  breakerRoutes(engine),
 ];

@@ -1,0 +1,161 @@
+import type Database from 'better-sqlite3';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { z } from 'zod';
+import { actionStateSchema, actionTypeSchema, type PolicyOutcome } from '../../contract/healing';
+import type { StoredAction } from './store/actions';
+
+/**
+ * What one execution achieved, the words declared once for `/metrics` and the Actions page:
+ * - recovered: its verification saw the signal recover within the window; the recovery is when the
+ *   trigger closed (if it closed after the start) or else when the verification saw it;
+ * - prevented: it acted on a time-to-failure prediction and recovered before the predicted crossing.
+ */
+export function recovery(
+  startedAt: number,
+  verifiedAt: number,
+  closedAt: number | undefined,
+  predictedFailureAt: number | undefined
+): { seconds: number; prevented: boolean } {
+  const at = closedAt !== undefined && closedAt >= startedAt && closedAt <= verifiedAt ? closedAt : verifiedAt;
+  return {
+    seconds: (at - startedAt) / 1000,
+    prevented: predictedFailureAt !== undefined && startedAt < predictedFailureAt && at <= predictedFailureAt,
+  };
+}
+
+/** Outcome metrics per policy and action type (bounded: policies are at most 200, types 7). */
+export class OutcomeMetrics {
+  private readonly executed: Counter<'policy' | 'action'>;
+  private readonly outcomes: Counter<'policy' | 'action' | 'outcome'>;
+  private readonly recoverySeconds: Histogram<'policy' | 'action'>;
+  private readonly prevented: Counter<'policy' | 'action'>;
+
+  constructor(
+    registry: Registry,
+    private readonly closedAt: (action: StoredAction) => number | undefined
+  ) {
+    this.executed = new Counter({
+      name: 'failureprophet_healing_executed_total',
+      help: 'Healing actions started, by policy and action type.',
+      labelNames: ['policy', 'action'],
+      registers: [registry],
+    });
+    this.outcomes = new Counter({
+      name: 'failureprophet_healing_outcomes_total',
+      help: 'What executed healing actions achieved, by policy and action type: recovered (within the verification window), not_recovered, failed (the execution failed).',
+      labelNames: ['policy', 'action', 'outcome'],
+      registers: [registry],
+    });
+    this.recoverySeconds = new Histogram({
+      name: 'failureprophet_healing_time_to_recovery_seconds',
+      help: 'From the start of a healing action to the recovery of its signal, by policy and action type.',
+      labelNames: ['policy', 'action'],
+      buckets: [30, 60, 120, 300, 600, 900, 1800, 3600, 7200],
+      registers: [registry],
+    });
+    this.prevented = new Counter({
+      name: 'failureprophet_healing_failures_prevented_total',
+      help: 'Healing actions taken on a time-to-failure prediction whose target recovered before the predicted crossing.',
+      labelNames: ['policy', 'action'],
+      registers: [registry],
+    });
+  }
+
+  /** A lifecycle observer: counts as actions start, fail and are verified. */
+  entered(action: StoredAction): void {
+    const labels = { policy: action.policy, action: action.action.type };
+    switch (action.state) {
+      case 'executing':
+        this.executed.inc(labels);
+        return;
+      case 'failed':
+        this.outcomes.inc({ ...labels, outcome: 'failed' });
+        return;
+      case 'not_recovered':
+        this.outcomes.inc({ ...labels, outcome: 'not_recovered' });
+        return;
+      case 'verified': {
+        this.outcomes.inc({ ...labels, outcome: 'recovered' });
+        if (action.startedAt === undefined || action.verification === undefined) {
+          return;
+        }
+        const r = recovery(
+          action.startedAt,
+          action.verification.at,
+          this.closedAt(action),
+          action.trigger.predictedFailureAt
+        );
+        this.recoverySeconds.observe(labels, r.seconds);
+        if (r.prevented) {
+          this.prevented.inc(labels);
+        }
+        return;
+      }
+    }
+  }
+}
+
+const rowSchema = z.object({
+  policy: z.string(),
+  action_type: actionTypeSchema,
+  state: actionStateSchema,
+  started_at: z.number(),
+  verified_at: z.number().nullable(),
+  closed_at: z.number().nullable(),
+  predicted: z.number().nullable(),
+});
+
+const median = (xs: number[]) => {
+  if (xs.length === 0) {
+    return null;
+  }
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/** The same outcomes from the store, since the first action (the page's numbers survive restarts). */
+export function outcomesFromStore(db: Database.Database): PolicyOutcome[] {
+  const rows = db
+    .prepare(
+      `SELECT a.policy, a.action_type, a.state, a.started_at,
+              json_extract(a.verification, '$.at') AS verified_at, t.closed_at,
+              json_extract(t.trigger, '$.predictedFailureAt') AS predicted
+         FROM healing_actions a JOIN healing_triggers t ON t.key = a.trigger_key
+        WHERE a.started_at IS NOT NULL ORDER BY a.policy, a.action_type`
+    )
+    .all()
+    .map((row) => rowSchema.parse(row));
+  const groups = new Map<string, { outcome: PolicyOutcome; seconds: number[] }>();
+  for (const row of rows) {
+    const key = `${row.policy}\u0000${row.action_type}`;
+    const group = groups.get(key) ?? {
+      outcome: {
+        policy: row.policy,
+        action: row.action_type,
+        executed: 0,
+        recovered: 0,
+        notRecovered: 0,
+        failed: 0,
+        medianRecoverySeconds: null,
+        prevented: 0,
+      },
+      seconds: [],
+    };
+    groups.set(key, group);
+    const o = group.outcome;
+    o.executed += 1;
+    const { state } = row;
+    if (state === 'failed') {
+      o.failed += 1;
+    } else if (state === 'not_recovered') {
+      o.notRecovered += 1;
+    } else if (state === 'verified' && row.verified_at !== null) {
+      o.recovered += 1;
+      const r = recovery(row.started_at, row.verified_at, row.closed_at ?? undefined, row.predicted ?? undefined);
+      group.seconds.push(r.seconds);
+      o.prevented += r.prevented ? 1 : 0;
+    }
+  }
+  return [...groups.values()].map((g) => ({ ...g.outcome, medianRecoverySeconds: median(g.seconds) }));
+}

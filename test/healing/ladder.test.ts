@@ -1,0 +1,160 @@
+// Issue 17, escalation ladders: against the Kubernetes test server, with the injected clock.
+import type { PolicyInput } from '../../src/contract/healing';
+import { createNotifier } from '../../src/server/healing';
+import { anomaly, realWrites, setUp, Setup } from './setup';
+
+let s: Setup;
+afterEach(() => s.close());
+
+/** restart → scale out by 1 → tell on-call: each step gets 5 minutes to work. */
+const LADDER: PolicyInput = {
+  name: 'cart-ladder',
+  match: { severities: ['critical'] },
+  action: { type: 'restart' },
+  gate: 'auto',
+  verifySeconds: 300,
+  steps: [
+    { action: { type: 'scale', delta: 1 }, gate: 'auto', verifySeconds: 300 },
+    {
+      action: { type: 'notify', message: 'page on-call: {target} does not recover' },
+      gate: 'approve',
+      verifySeconds: 300,
+    },
+  ],
+};
+
+function receiver() {
+  const sent: Array<{ url: string; body: any }> = [];
+  const notifier = createNotifier({ webhookUrl: 'http://receiver.local/hook' }, (async (
+    url: string,
+    init: RequestInit
+  ) => {
+    sent.push({ url, body: JSON.parse(String(init.body)) });
+    return new Response('ok', { status: 200 });
+  }) as unknown as typeof fetch);
+  return { sent, notifier };
+}
+
+const ladderNotes = () =>
+  s.engine.audit
+    .list({ kind: ['ladder'], limit: 50, offset: 0, format: 'json' })
+    .items.map((e) => e.message)
+    .reverse();
+
+/** Lets the step's window pass, verifies, and runs what the verification set off. */
+async function windowPasses(ms = 301_000) {
+  await s.clock.sleep(ms);
+  await s.engine.tick();
+  await s.engine.idle();
+  await s.engine.tick();
+  await s.engine.idle();
+}
+
+const replicas = () => s.kube.get('Deployment', 'cart', 'shop')?.spec?.replicas;
+
+it('escalates twice while the target does not recover and stops at the first recovery', async () => {
+  let score = 0.95;
+  const { notifier, sent } = receiver();
+  s = await setUp({ policies: [LADDER], readSignal: async () => score, notifier });
+
+  const [restart] = await s.engine.onAnomaly(anomaly());
+  await s.engine.idle();
+  expect(s.engine.actions.get(restart)).toMatchObject({
+    state: 'succeeded',
+    ladder: { policy: 'cart-ladder', step: 1, steps: 3, verifySeconds: 300, previous: [] },
+  });
+
+  await windowPasses();
+  expect(s.engine.actions.get(restart)!.state).toBe('not_recovered');
+  const scale = s.engine.actions.list({ policy: 'cart-ladder', limit: 10, offset: 0 }).items[0];
+  expect(scale).toMatchObject({
+    state: 'succeeded',
+    action: { type: 'scale', replicas: 4 },
+    ladder: {
+      step: 2,
+      steps: 3,
+      previous: [{ actionId: restart, step: 1, type: 'restart', state: 'not_recovered' }],
+    },
+  });
+  expect(replicas()).toBe(4);
+
+  await windowPasses();
+  const notify = s.engine.actions.list({ policy: 'cart-ladder', limit: 10, offset: 0 }).items[0];
+  expect(notify).toMatchObject({
+    state: 'awaiting_approval',
+    gate: 'approve',
+    action: { type: 'notify', message: 'page on-call: deployment shop/cart does not recover' },
+    ladder: {
+      step: 3,
+      previous: [
+        { actionId: restart, type: 'restart', state: 'not_recovered' },
+        { actionId: scale.id, type: 'scale', state: 'not_recovered' },
+      ],
+    },
+  });
+  s.engine.approve(notify.id, 'alice');
+  await s.engine.idle();
+  expect(sent.map((m) => m.body.text)).toEqual([
+    ':rotating_light: Failure Prophet: page on-call: deployment shop/cart does not recover',
+  ]);
+
+  score = 0.2;
+  await windowPasses(61_000);
+  expect(s.engine.actions.get(notify.id)!.state).toBe('verified');
+  expect(s.engine.actions.list({ policy: 'cart-ladder', limit: 10, offset: 0 }).total).toBe(3);
+  expect(ladderNotes()).toEqual([
+    expect.stringMatching(
+      /step 1 of 3 \(rolling restart .*\) did not recover; escalates to step 2 of 3: action \d+ \(scale, gate auto\)/
+    ),
+    expect.stringMatching(
+      /step 2 of 3 \(scale .*\) did not recover; escalates to step 3 of 3: action \d+ \(notify, gate approve\)/
+    ),
+    expect.stringMatching(/step 3 of 3 \(notify: .*\) recovered; the ladder stops/),
+  ]);
+  // The history is in the audit log's proposal too.
+  const proposed = s.engine.audit.list({
+    actionId: notify.id,
+    kind: ['proposed'],
+    limit: 5,
+    offset: 0,
+    format: 'json',
+  });
+  expect(proposed.items[0].message).toMatch(
+    new RegExp(
+      `step 3 of 3 of its ladder after action ${restart} \\(restart, not_recovered\\), action ${scale.id} \\(scale, not_recovered\\)`
+    )
+  );
+});
+
+it('stops at step 1 when it recovers there: the later steps are never proposed', async () => {
+  let score = 0.95;
+  s = await setUp({ policies: [LADDER], readSignal: async () => score });
+  const [restart] = await s.engine.onAnomaly(anomaly());
+  await s.engine.idle();
+  score = 0.1;
+  await windowPasses(61_000);
+  expect(s.engine.actions.get(restart)!.state).toBe('verified');
+  expect(s.engine.actions.list({ limit: 10, offset: 0 }).total).toBe(1);
+  expect(ladderNotes()).toEqual([expect.stringMatching(/step 1 of 3 .* recovered; the ladder stops/)]);
+});
+
+it('a rejected step stops the ladder: nothing further is proposed or run', async () => {
+  s = await setUp({
+    policies: [
+      { ...LADDER, steps: [{ action: { type: 'scale', delta: 1 }, gate: 'approve' }, ...LADDER.steps!.slice(1)] },
+    ],
+    readSignal: async () => 0.95,
+  });
+  const [restart] = await s.engine.onAnomaly(anomaly());
+  await s.engine.idle();
+  await windowPasses();
+  const scale = s.engine.actions.list({ state: ['awaiting_approval'], limit: 10, offset: 0 }).items[0];
+  expect(scale).toMatchObject({ action: { type: 'scale' }, ladder: { step: 2, previous: [{ actionId: restart }] } });
+  expect(s.engine.reject(scale.id, 'bob', 'scaling will not help').ok).toBe(true);
+  await windowPasses(3_600_000);
+  expect(s.engine.actions.list({ limit: 10, offset: 0 }).total).toBe(2);
+  expect(replicas()).toBe(3);
+  expect(realWrites(s).map((w) => w.method)).toEqual(['PATCH']); // the restart only
+  expect(ladderNotes()[1]).toMatch(/step 2 of 3 \(scale .*\) was rejected; the ladder stops/);
+  expect(s.engine.actions.get(scale.id)!.state).toBe('rejected');
+});
