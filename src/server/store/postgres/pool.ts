@@ -84,6 +84,22 @@ export async function retryingLostConnections<T>(attempts: number, where: string
   }
 }
 
+/**
+ * Whether text is a URL the driver can connect with: postgres:// or postgresql://, a host, and a
+ * database. Checked when the configuration is read, so a typo is named at start.
+ */
+export function isPostgresUrl(text: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return false;
+  }
+  return (
+    (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '' && url.pathname.length > 1
+  );
+}
+
 /** host:port/database, never the user or password: what a log line may say about the URL. */
 export function describeUrl(url: string): string {
   const u = new URL(url);
