@@ -1,4 +1,4 @@
-import { LeaseElector } from '../../src/server/coordination/lease';
+import { LEASE_NAME, LeaseElector } from '../../src/server/coordination/lease';
 import { kubeClientFromOptions } from '../../src/server/kubernetes/client';
 import { kubernetesOptionsSchema } from '../../src/server/kubernetes/config';
 import { type Harness, startHarness, TOKEN } from '../kube/harness';
@@ -8,7 +8,7 @@ import type { KubeObject } from '../kube/objects';
 // does (409 AlreadyExists, 409 Conflict on a stale resourceVersion, MicroTime text): time moves
 // only when a test moves the shared clock.
 const NAMESPACE = 'failureprophet';
-const NAME = 'failureprophet-leader';
+const NAME = LEASE_NAME;
 const MICRO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
 
 let h: Harness;

@@ -27,6 +27,9 @@ const leaseSpecSchema = z.object({
 
 const GROUP = 'coordination.k8s.io';
 
+/** The Lease every replica campaigns on; deploy/rbac.yaml grants get and update on this name only. */
+export const LEASE_NAME = 'failureprophet-leader';
+
 /**
  * Leader election on a `coordination.k8s.io/v1` Lease, as client-go's leaderelection does it: create
  * the Lease, or, when it exists, renew it (or take it over once it has expired: its renewTime plus
