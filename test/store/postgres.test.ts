@@ -8,9 +8,11 @@ import {
   postgresMigrations,
   proposalKey,
   StoredRowError,
+  StoreUnavailableError,
   type PostgresStore,
 } from '../../src/server/store/postgres';
 import { startPostgres, type RunningPostgres } from '../harness/postgres';
+import { freePort } from '../harness/prometheus';
 
 // Against a real PostgreSQL (Debian's, a throwaway cluster per file): what must hold across
 // processes, each replica being its own pool.
@@ -227,6 +229,16 @@ describe('the pool', () => {
     expect((await lost).message).toBe('terminating connection due to administrator command');
     expect(await store.actions.claim(id, 'replica-0', 4_000)).toMatchObject({ id, state: 'executing' });
   }, 120_000);
+
+  it('says which server it could not reach, without the password, when nothing listens', async () => {
+    const port = await freePort();
+    const attempt = openPostgresStore(`postgres://fp:s3cret@127.0.0.1:${port}/nowhere`);
+    await expect(attempt).rejects.toThrow(StoreUnavailableError);
+    await expect(attempt).rejects.toThrow(
+      `PostgreSQL at 127.0.0.1:${port}/nowhere is unavailable: connect ECONNREFUSED`
+    );
+    await expect(attempt).rejects.not.toThrow(/s3cret/);
+  }, 60_000);
 
   it('reads back rows through their schema: a corrupt one is an error naming the column', async () => {
     const [store] = await replicas(await freshDatabase(), 1);
