@@ -135,7 +135,10 @@ export class PostgresActionRepository {
     return retryingLostConnections(this.attempts, this.where, () => this.pool.query<R>(sql, params));
   }
 
-  /** Records a trigger, or refreshes it; a closed one that fires again is open again. */
+  /**
+   * Records a trigger, or refreshes it; a closed one that fires again is open again. After an
+   * answer lost with its connection, the repeat reports an inserted trigger as not new.
+   */
   async openTrigger(trigger: HealingTrigger, at: number): Promise<{ isNew: boolean }> {
     const { rows } = await this.query<{ inserted: boolean }>(
       `INSERT INTO healing_triggers (key, source, trigger, opened_at) VALUES ($1, $2, $3, $4)
