@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs from Debian's packages what the tests need beside node_modules:
 #   prometheus (brings promtool): the Prometheus client and pipeline tests run against a real one;
-#   chromium: the browser tests drive it with playwright-core.
+#   chromium: the browser tests drive it with playwright-core;
+#   postgresql: the PostgreSQL store tests start a throwaway cluster (test/harness/postgres.ts).
 # Nothing is downloaded from anywhere else.
 set -euo pipefail
 
@@ -12,8 +13,12 @@ fi
 if [ ! -x /usr/bin/chromium ]; then
   missing+=(chromium)
 fi
+# Debian keeps initdb out of PATH, in /usr/lib/postgresql/<version>/bin.
+if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  missing+=(postgresql)
+fi
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "test dependencies present: prometheus, promtool, chromium"
+  echo "test dependencies present: prometheus, promtool, chromium, postgresql"
   exit 0
 fi
 

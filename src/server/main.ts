@@ -9,6 +9,7 @@ import { KubernetesConfigError } from './healing/build';
 import { createMetricsRegistry } from './metrics';
 import { PrometheusClient } from './prometheus/client';
 import { SecretError } from './store/secrets';
+import { describeUrl } from './store/postgres/pool';
 import { openSqliteStore } from './store/sqlite';
 import { dataDirFailure, listenFailure, StartupFailure } from './startup';
 import { startSummary } from './summary';
@@ -48,6 +49,14 @@ async function main(): Promise<void> {
   if (config.grafana.url && !config.grafana.token) {
     logger.warn(
       `FP_GRAFANA_URL is ${config.grafana.url} but no Grafana token is set: anomalies will NOT be annotated on dashboards; set FP_GRAFANA_TOKEN (or FP_GRAFANA_TOKEN_FILE) to a service-account token with the Editor role`
+    );
+  }
+
+  if (config.store.url) {
+    // Said plainly: nothing connects to PostgreSQL yet, so nothing may be taken as shared by replicas.
+    logger.warn(
+      { postgres: describeUrl(config.store.url) },
+      `store.url (FP_DATABASE_URL) is set, but this version keeps all its state in SQLite in ${dataDir} and does not use PostgreSQL: the PostgreSQL store is a preview for the healing side (README, "PostgreSQL (preview)"); run ONE replica`
     );
   }
 

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { configSchema } from '../../src/server/config/schema';
+import { LEASE_NAME } from '../../src/server/coordination/lease';
 
 // Nothing here can run a cluster: these checks keep deploy/ applicable in one go on a fresh one.
 const ROOT = join(__dirname, '..', '..');
@@ -138,5 +139,38 @@ describe('deploy/ on a fresh cluster', () => {
     expect(build.with).toEqual(expect.objectContaining({ context: '.', file: 'Dockerfile', push: true }));
     expect(build.with.tags).toContain('${{ env.IMAGE }}:${{ steps.version.outputs.version }}');
     expect(existsSync(join(ROOT, 'Dockerfile'))).toBe(true);
+  });
+
+  it('stays at one replica (each would have its own SQLite), and grants the Lease only in its own namespace, only the verbs the elector calls', () => {
+    const deployment = one('Deployment');
+    expect(deployment.spec.replicas).toBe(1);
+    expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
+    const namespace = deployment.metadata.namespace;
+    const role = one('Role', 'failureprophet-leader-election');
+    expect(role.metadata.namespace).toBe(namespace);
+    // LeaseElector: GET the Lease, POST one when absent, PUT to renew, take over or release; no list, watch, patch or delete.
+    expect(role.rules).toEqual([
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+      {
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        resourceNames: [LEASE_NAME],
+        verbs: ['get', 'update'],
+      },
+    ]);
+    const binding = one('RoleBinding', role.metadata.name);
+    expect(binding.metadata.namespace).toBe(namespace);
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata.name });
+    // No ClusterRole grants leases: the Lease is the backend's own, not the cluster's.
+    for (const clusterRole of objects.filter((o) => o.kind === 'ClusterRole')) {
+      expect(clusterRole.rules.flatMap((r: { resources: string[] }) => r.resources)).not.toContain('leases');
+    }
+  });
+
+  it('takes FP_DATABASE_URL from an optional Secret, so the backend starts without one', () => {
+    const env = one('Deployment').spec.template.spec.containers[0].env;
+    const database = env.find((e: { name: string }) => e.name === 'FP_DATABASE_URL');
+    expect(database.valueFrom.secretKeyRef).toEqual({ name: 'failureprophet-database', key: 'url', optional: true });
+    expect(database.value).toBeUndefined();
   });
 });

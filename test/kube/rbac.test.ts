@@ -1,12 +1,13 @@
 // deploy/rbac.yaml against what the code really sends, in both variants (cluster-wide, and the
-// namespaced one its comment describes): every action, its dry run and its reconcile run against
-// a test server that enforces the file's RBAC, nothing is refused, and what was granted is exactly
-// what was used.
+// namespaced one its comment describes): every action, its dry run and its reconcile, and the
+// leader election on its Lease, run against a test server that enforces the file's RBAC, nothing
+// is refused, and what was granted is exactly what was used.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import type { PlannedAction } from '../../src/contract/healing';
+import { LEASE_NAME, LeaseElector } from '../../src/server/coordination/lease';
 import { dryRunAction, testKubernetes } from '../../src/server/healing/dryRun';
 import { executeKubeAction, type KubeAction } from '../../src/server/kubernetes';
 import { reconcile } from '../../src/server/kubernetes/reconcile';
@@ -87,6 +88,23 @@ async function runEverything(h: Harness) {
   const connection = await testKubernetes(h.client);
   if (!connection.ok) {
     failures.push(`connection test: ${connection.message}`);
+  }
+  // Leader election in the backend's own namespace: create the Lease, renew it, release it.
+  const elector = new LeaseElector({
+    client: h.client,
+    namespace: account.namespace,
+    name: LEASE_NAME,
+    identity: 'pod-a',
+    leaseDurationSeconds: 15,
+  });
+  for (const round of ['create', 'renew']) {
+    if (!(await elector.campaign())) {
+      failures.push(`lease ${round}: ${elector.lastError()}`);
+    }
+  }
+  await elector.release();
+  if (elector.lastError()) {
+    failures.push(`lease release: ${elector.lastError()}`);
   }
   return failures;
 }

@@ -21,12 +21,22 @@
 //   values are an error (propagateDryRun); terminal, pending or terminating pods skip the budget; an
 //   unready pod passes when the budget is met; otherwise no disruption allowed is a 429 whose
 //   details.causes carry the budget's own words.
+// - Leases (coordination.k8s.io/v1, pkg/registry/coordination/lease): create of an existing name
+//   is 409 AlreadyExists (registry Store.Create); an update must carry metadata.resourceVersion
+//   (the lease strategy does not allow unconditional updates: 422 "must be specified for an
+//   update"), and a stale one is 409 Conflict (GuaranteedUpdate). acquireTime and renewTime are
+//   metav1.MicroTime, decoded with time.Parse(RFC3339Micro) (apimachinery meta/v1 micro_time.go):
+//   exactly six fractional digits, so a JavaScript Date's millisecond ISO text is a 400.
+//   ValidateLeaseSpec: leaseDurationSeconds and leaseTransitions must not be negative, and the
+//   duration must be greater than 0 (422).
 
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import { KubeObject } from './objects';
 import { jsonPatch, mergePatch, PatchError } from './patch';
 import {
+  alreadyExists,
   conflict,
   forbidden,
   injectedStatus,
@@ -106,6 +116,7 @@ const storeKeys: Record<string, string> = {
   Pod: '/pods',
   Node: '/nodes',
   PodDisruptionBudget: 'policy/poddisruptionbudgets',
+  Lease: 'coordination.k8s.io/leases',
 };
 
 const scalable = new Set(['apps/deployments', 'apps/statefulsets']);
@@ -132,7 +143,9 @@ interface DeleteOptions {
 export function parsePath(method: string, path: string): Route | undefined {
   const match =
     /^\/api\/v1\/(?:namespaces\/([^/]+)\/)?([a-z]+)(?:\/([^/]+))?(?:\/([a-z]+))?$/.exec(path) ??
-    /^\/apis\/(apps|policy)\/v1\/(?:namespaces\/([^/]+)\/)?([a-z]+)(?:\/([^/]+))?(?:\/([a-z]+))?$/.exec(path);
+    /^\/apis\/(apps|policy|coordination\.k8s\.io)\/v1\/(?:namespaces\/([^/]+)\/)?([a-z]+)(?:\/([^/]+))?(?:\/([a-z]+))?$/.exec(
+      path
+    );
   if (!match) {
     return undefined;
   }
@@ -473,6 +486,125 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
     return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
   }
 
+  /** metav1.MicroTime as the API server decodes it: RFC 3339 with exactly six fractional digits. */
+  function checkMicroTime(value: unknown) {
+    if (value === undefined || value === null) {
+      return;
+    }
+    const text = String(value);
+    if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(Z|[+-]\d\d:\d\d)$/.test(text)) {
+      const rest = /\.\d*.*$|Z$/.exec(text)?.[0] ?? text;
+      throw new HttpError(
+        status(
+          400,
+          `Lease in version "v1" cannot be handled as a Lease: parsing time "${text}" as "2006-01-02T15:04:05.000000Z07:00": cannot parse "${rest}" as ".000000"`
+        )
+      );
+    }
+  }
+
+  /** Decoding, then ValidateLeaseSpec, for a create or an update. */
+  function validateLease(route: Route, lease: KubeObject) {
+    if (lease?.kind !== undefined && lease.kind !== 'Lease') {
+      throw new HttpError(status(400, `Lease in version "v1" cannot be handled as a ${lease.kind}`));
+    }
+    const spec = (lease.spec ?? {}) as Record<string, unknown>;
+    checkMicroTime(spec.acquireTime);
+    checkMicroTime(spec.renewTime);
+    const ref = { ...route, name: lease.metadata?.name ?? route.name };
+    const duration = spec.leaseDurationSeconds;
+    if (duration !== undefined && duration !== null && !((duration as number) > 0)) {
+      throw new HttpError(
+        invalid('Lease', ref, 'spec.leaseDurationSeconds', `Invalid value: ${duration}: must be greater than 0`)
+      );
+    }
+    const transitions = spec.leaseTransitions;
+    if (transitions !== undefined && transitions !== null && (transitions as number) < 0) {
+      throw new HttpError(
+        invalid(
+          'Lease',
+          ref,
+          'spec.leaseTransitions',
+          `Invalid value: ${transitions}: must be greater than or equal to 0`
+        )
+      );
+    }
+  }
+
+  function createLease(route: Route, body: unknown, dryRun: boolean): KubeObject {
+    const lease = body as KubeObject;
+    if (typeof body !== 'object' || body === null || !lease.metadata?.name) {
+      throw new HttpError(
+        invalid('Lease', { ...route, name: '' }, 'metadata.name', 'Required value: name or generateName is required')
+      );
+    }
+    if (lease.metadata.namespace !== undefined && lease.metadata.namespace !== route.namespace) {
+      throw new HttpError(
+        status(400, 'the namespace of the provided object does not match the namespace sent on the request')
+      );
+    }
+    validateLease(route, lease);
+    const store = storeOf('Lease');
+    if (store.has(id(lease.metadata.name, route.namespace))) {
+      throw new HttpError(alreadyExists({ ...route, name: lease.metadata.name }));
+    }
+    const created: KubeObject = {
+      ...structuredClone(lease),
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: {
+        ...lease.metadata,
+        namespace: route.namespace,
+        uid: randomUUID(),
+        creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      },
+    };
+    if (!dryRun) {
+      commit(store, created);
+    }
+    return created;
+  }
+
+  function updateLease(route: Route, body: unknown, dryRun: boolean): KubeObject {
+    const current = lookup(route);
+    const next = body as KubeObject;
+    if (typeof body !== 'object' || body === null || next.metadata?.name !== route.name) {
+      const given = String((body as KubeObject | null)?.metadata?.name);
+      throw new HttpError(
+        status(400, `the name of the object (${given}) does not match the name on the URL (${route.name})`)
+      );
+    }
+    validateLease(route, next);
+    if (!next.metadata.resourceVersion) {
+      throw new HttpError(
+        invalid(
+          'leases',
+          { ...route, group: 'coordination.k8s.io' },
+          'metadata.resourceVersion',
+          'Invalid value: 0x0: must be specified for an update'
+        )
+      );
+    }
+    checkPrecondition(route, current, next);
+    const updated: KubeObject = {
+      ...structuredClone(next),
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: {
+        ...next.metadata,
+        namespace: route.namespace,
+        uid: current.metadata.uid,
+        creationTimestamp: current.metadata.creationTimestamp,
+      },
+    };
+    if (!dryRun) {
+      commit(storeOf('Lease'), updated);
+    }
+    return dryRun
+      ? { ...updated, metadata: { ...updated.metadata, resourceVersion: current.metadata.resourceVersion } }
+      : updated;
+  }
+
   function list(route: Route, query: Record<string, string>) {
     const fields = parseSelector(query.fieldSelector);
     for (const field of Object.keys(fields)) {
@@ -515,8 +647,14 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
     const writeDryRun = () => queryDryRun(method === 'PATCH' ? 'PatchOptions' : 'UpdateOptions', params).length > 0;
 
     if (!route.name) {
+      if (method === 'POST' && route.key === 'coordination.k8s.io/leases' && route.namespace) {
+        return [201, createLease(route, body, queryDryRun('CreateOptions', params).length > 0)];
+      }
       allowed(method === 'GET');
       return [200, list(route, query)];
+    }
+    if (route.key === 'coordination.k8s.io/leases' && method === 'PUT') {
+      return [200, updateLease(route, body, writeDryRun())];
     }
     if (route.subresource === 'scale') {
       allowed(scalable.has(route.key) && ['GET', 'PATCH', 'PUT'].includes(method));

@@ -78,6 +78,16 @@ export function forbidden(ref: ResourceRef, verb: string, user: string): KubeSta
   );
 }
 
+/** Create of a name that is taken (registry Store.Create). */
+export function alreadyExists(ref: ResourceRef): KubeStatus {
+  return status(
+    409,
+    `${qualified(ref)} already exists`,
+    { name: ref.name, group: ref.group || undefined, kind: ref.resource },
+    'AlreadyExists'
+  );
+}
+
 export function conflict(ref: ResourceRef): KubeStatus {
   return status(
     409,

@@ -22,8 +22,18 @@ describe('docker-compose.yml and provisioning/', () => {
       'grafana',
       'grafana-token',
       'node-exporter',
+      'postgres',
       'prometheus',
     ]);
+  });
+
+  it('starts PostgreSQL only behind the postgres profile, and the backend uses it only when FP_DATABASE_URL is set', () => {
+    const postgres = compose.services.postgres;
+    expect(postgres.profiles).toEqual(['postgres']);
+    expect(postgres.ports).toBeUndefined();
+    expect(postgres.image).toMatch(/^postgres:15/);
+    expect(compose.services.backend.environment.FP_DATABASE_URL).toBe('${FP_DATABASE_URL:-}');
+    expect(Object.values(compose.services).filter((s: any) => s.profiles)).toEqual([postgres]);
   });
 
   it('mounts dist/ as the plugin and provisioning/ into Grafana, allowing the unsigned plugin and sending the user header', () => {

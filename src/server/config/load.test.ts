@@ -37,6 +37,28 @@ describe('loadConfig', () => {
     });
   });
 
+  it('keeps SQLite unless FP_DATABASE_URL (or store.url) names a PostgreSQL database, and says what a bad one must be without repeating it', () => {
+    expect(loadConfig({}).store).toEqual({ url: undefined, maxConnections: 10 });
+    const url = 'postgres://fp:s3cret@db.example:5432/failureprophet';
+    expect(loadConfig({ FP_DATABASE_URL: url }).store.url).toBe(url);
+    expect(loadConfig({ FP_CONFIG: file('store:\n  url: postgresql://db/fp\n  maxConnections: 4\n') }).store).toEqual({
+      url: 'postgresql://db/fp',
+      maxConnections: 4,
+    });
+    for (const bad of ['mysql://fp:s3cret@db/fp', 'postgres://fp:s3cret@db', 'db.example:5432']) {
+      let message = '';
+      try {
+        loadConfig({ FP_DATABASE_URL: bad });
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        message = (err as Error).message;
+      }
+      expect(message).toBe(
+        'invalid configuration:\n  - store.url (from FP_DATABASE_URL): must be a PostgreSQL URL such as postgres://user@host:5432/failureprophet'
+      );
+    }
+  });
+
   it('names the variable behind a bad value', () => {
     expect(() => loadConfig({ FP_PORT: '70000' })).toThrow(/port \(from FP_PORT\): .*65535/);
     expect(() => loadConfig({ FP_API_TOKEN: 'short' })).toThrow(

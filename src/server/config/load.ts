@@ -18,6 +18,7 @@ const ENV_OVERRIDES: Record<string, string[]> = {
   FP_GRAFANA_TOKEN: ['grafana', 'token'],
   FP_RETRAIN_CRON: ['pipeline', 'retrain'],
   FP_NOTIFY_WEBHOOK_URL: ['healing', 'notify', 'webhookUrl'],
+  FP_DATABASE_URL: ['store', 'url'],
 };
 
 export class ConfigError extends Error {

@@ -4,6 +4,7 @@ import { policyListSchema, safetyLimitsSchema } from '../../contract/healing';
 import { durationSchema, watchListSchema } from '../../contract/watches';
 import { kubernetesOptionsSchema } from '../kubernetes/config';
 import { DEFAULT_MAX_RESPONSE_BYTES } from '../prometheus/bounded';
+import { DEFAULT_POOL_LIMITS, isPostgresUrl } from '../store/postgres/pool';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -73,6 +74,18 @@ export const healingConfigSchema = z.strictObject({
   notify: z.strictObject({ webhookUrl: urlSchema.optional() }).default({}),
 });
 
+// ---- the store: embedded SQLite by default; PostgreSQL (preview) for what replicas share ----
+
+export const storeConfigSchema = z.strictObject({
+  /** postgres://user[:password]@host[:port]/database; unset: SQLite in dataDir. Never echoed in messages. */
+  url: z
+    .string()
+    .refine(isPostgresUrl, 'must be a PostgreSQL URL such as postgres://user@host:5432/failureprophet')
+    .optional(),
+  /** Connections one replica opens at most (every replica counts against the server's max_connections). */
+  maxConnections: z.number().int().min(1).max(100).default(DEFAULT_POOL_LIMITS.maxConnections),
+});
+
 export const configSchema = z.strictObject({
   port: z.coerce.number().int().min(1).max(65535).default(3001),
   host: z.string().min(1).default('0.0.0.0'),
@@ -90,6 +103,7 @@ export const configSchema = z.strictObject({
   healing: healingConfigSchema.default(healingConfigSchema.parse({})),
   /** How to reach Kubernetes; absent: from FP_KUBE_URL + FP_KUBE_TOKEN, KUBECONFIG or the in-cluster service account, else none. */
   kubernetes: kubernetesOptionsSchema.optional(),
+  store: storeConfigSchema.default(storeConfigSchema.parse({})),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,6 +1,7 @@
 import {
   AppsV1Api,
   ConfigurationOptions,
+  CoordinationV1Api,
   CoreV1Api,
   KubeConfig,
   ObservableMiddleware,
@@ -15,6 +16,8 @@ import { fail, KubeRequest, KubeResult, ok, toKubeError } from './errors';
 export interface KubeClient {
   core: CoreV1Api;
   apps: AppsV1Api;
+  /** Leases: which replica leads (src/server/coordination/lease.ts). */
+  coordination: CoordinationV1Api;
   server: string;
   requestTimeoutMs: number;
   clock: Clock;
@@ -27,6 +30,7 @@ export function createKubeClient(
   return {
     core: kc.makeApiClient(CoreV1Api),
     apps: kc.makeApiClient(AppsV1Api),
+    coordination: kc.makeApiClient(CoordinationV1Api),
     server: kc.getCurrentCluster()?.server ?? 'unknown',
     requestTimeoutMs: settings.requestTimeoutMs ?? 10_000,
     clock: settings.clock ?? systemClock,

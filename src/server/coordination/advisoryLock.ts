@@ -1,0 +1,132 @@
+import pg from 'pg';
+import { ADVISORY_LOCKS, ADVISORY_NAMESPACE } from '../store/postgres/locks';
+import { describeUrl } from '../store/postgres/pool';
+import type { LeaderElector } from './elector';
+
+export interface AdvisoryLockElectorOptions {
+  /** The PostgreSQL every replica shares (store.url). */
+  url: string;
+  identity: string;
+  /**
+   * A leader whose last successful check is older than this stops acting: a connection that died
+   * silently keeps the lock on the server until the server notices, but this replica must not
+   * assume it still leads meanwhile.
+   */
+  staleAfterMs: number;
+  /** Milliseconds since the epoch; injected so tests move time themselves. */
+  now: () => number;
+}
+
+const APPLICATION = 'failureprophet-leader:';
+
+/**
+ * Leader election with no Kubernetes (a laptop, the compose stack): `pg_try_advisory_lock` on a
+ * connection of its own, outside any pool, so the lock lives exactly as long as that session. The
+ * server releases it when the session ends (a crash, kill -9, a lost connection), and the next
+ * candidate to ask gets it; release() unlocks and closes at once.
+ */
+export class AdvisoryLockElector implements LeaderElector {
+  readonly identity: string;
+  private client: pg.Client | undefined;
+  private holding = false;
+  private confirmedAt = 0;
+  private error: string | undefined;
+
+  constructor(private readonly options: AdvisoryLockElectorOptions) {
+    this.identity = options.identity;
+  }
+
+  isLeader(): boolean {
+    return this.holding && this.options.now() - this.confirmedAt < this.options.staleAfterMs;
+  }
+
+  lastError(): string | undefined {
+    return this.isLeader() ? undefined : this.error;
+  }
+
+  async campaign(): Promise<boolean> {
+    const at = this.options.now();
+    try {
+      const client = await this.connection();
+      if (this.holding) {
+        // The lock is the session's: while the session answers, it is still ours.
+        await client.query('SELECT 1');
+      } else {
+        const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [
+          ADVISORY_NAMESPACE,
+          ADVISORY_LOCKS.leader,
+        ]);
+        if (!rows[0].locked) {
+          this.error = `${await this.holder(client)} holds the leader lock on PostgreSQL at ${describeUrl(this.options.url)}`;
+          return false;
+        }
+        this.holding = true;
+      }
+      this.confirmedAt = at;
+      this.error = undefined;
+      return true;
+    } catch (err) {
+      await this.drop(
+        `lost the connection to PostgreSQL at ${describeUrl(this.options.url)}: ${(err as Error).message}`
+      );
+      return false;
+    }
+  }
+
+  async release(): Promise<void> {
+    const client = this.client;
+    if (!client) {
+      return;
+    }
+    try {
+      if (this.holding) {
+        await client.query('SELECT pg_advisory_unlock($1, $2)', [ADVISORY_NAMESPACE, ADVISORY_LOCKS.leader]);
+      }
+    } finally {
+      await this.drop(undefined);
+    }
+  }
+
+  private async connection(): Promise<pg.Client> {
+    if (this.client) {
+      return this.client;
+    }
+    const client = new pg.Client({
+      connectionString: this.options.url,
+      application_name: `${APPLICATION}${this.identity}`,
+      keepAlive: true,
+    });
+    // The session ended under us (a restart, a terminated backend): whatever it held is gone.
+    client.on('error', (err) => void this.drop(`lost the connection to PostgreSQL: ${err.message}`, client));
+    this.client = client;
+    try {
+      await client.connect();
+    } catch (err) {
+      this.client = undefined;
+      throw err;
+    }
+    return client;
+  }
+
+  /** Which candidate holds the lock, by the application name its session carries. */
+  private async holder(client: pg.Client): Promise<string> {
+    const { rows } = await client.query<{ name: string }>(
+      `SELECT a.application_name AS name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+       WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 2`,
+      [ADVISORY_NAMESPACE, ADVISORY_LOCKS.leader]
+    );
+    const name = rows[0]?.name;
+    return name?.startsWith(APPLICATION) ? name.slice(APPLICATION.length) : 'another session';
+  }
+
+  private async drop(why: string | undefined, only?: pg.Client): Promise<void> {
+    const client = this.client;
+    if (!client || (only && only !== client)) {
+      return;
+    }
+    this.client = undefined;
+    this.holding = false;
+    this.error = why;
+    await client.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,172 @@
+import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
+import { z } from 'zod';
+import { call, type KubeClient } from '../kubernetes/client';
+import type { KubeError, KubeRequest } from '../kubernetes/errors';
+import type { LeaderElector } from './elector';
+
+export interface LeaseElectorOptions {
+  client: KubeClient;
+  /** The backend's own namespace: the Role in deploy/rbac.yaml grants leases there only. */
+  namespace: string;
+  /** The Lease's name, the same for every replica. */
+  name: string;
+  identity: string;
+  /** How long a leader that stopped renewing keeps the lease before another replica may take it. */
+  leaseDurationSeconds: number;
+}
+
+// What is read back from the API server is checked: MicroTime fields arrive as RFC 3339 text
+// ("2025-06-01T12:00:00.000000Z"), whatever the client's types say.
+const leaseSpecSchema = z.object({
+  holderIdentity: z.string().nullish(),
+  leaseDurationSeconds: z.number().int().nullish(),
+  renewTime: z.union([z.string(), z.date()]).nullish(),
+  acquireTime: z.union([z.string(), z.date()]).nullish(),
+  leaseTransitions: z.number().int().nullish(),
+});
+
+const GROUP = 'coordination.k8s.io';
+
+/** The Lease every replica campaigns on; deploy/rbac.yaml grants get and update on this name only. */
+export const LEASE_NAME = 'failureprophet-leader';
+
+/**
+ * Leader election on a `coordination.k8s.io/v1` Lease, as client-go's leaderelection does it: create
+ * the Lease, or, when it exists, renew it (or take it over once it has expired: its renewTime plus
+ * leaseDurationSeconds has passed, or nobody holds it) with a PUT that carries the resourceVersion
+ * read, so of two replicas writing at once the API server refuses one with 409 Conflict. A 409 is
+ * never leadership. Times are sent as metav1.MicroTime (six fractional digits), which the API server
+ * requires.
+ */
+export class LeaseElector implements LeaderElector {
+  readonly identity: string;
+  private leadingUntil: number | undefined;
+  private error: string | undefined;
+  /** The Lease as this replica last wrote it: what release() writes over. */
+  private held: V1Lease | undefined;
+
+  constructor(private readonly options: LeaseElectorOptions) {
+    this.identity = options.identity;
+  }
+
+  private request(verb: KubeRequest['verb']): KubeRequest {
+    return { verb, resource: 'leases', group: GROUP, namespace: this.options.namespace, name: this.options.name };
+  }
+
+  isLeader(): boolean {
+    return this.leadingUntil !== undefined && this.options.client.clock.now().getTime() < this.leadingUntil;
+  }
+
+  lastError(): string | undefined {
+    return this.isLeader() ? undefined : this.error;
+  }
+
+  async campaign(): Promise<boolean> {
+    const { client, namespace, name } = this.options;
+    const now = client.clock.now();
+    const read = await call(client, this.request('get'), (o) =>
+      client.coordination.readNamespacedLease({ name, namespace }, o)
+    );
+    if (!read.ok) {
+      return read.error.kind === 'not-found' ? this.create(now) : this.follow(read.error.message);
+    }
+    const lease = read.value;
+    const spec = leaseSpecSchema.safeParse(lease.spec ?? {});
+    if (!spec.success) {
+      return this.follow(
+        `Lease ${namespace}/${name} has a spec this backend cannot read: ${spec.error.issues[0].message}`
+      );
+    }
+    const holder = spec.data.holderIdentity || undefined;
+    const mine = holder === this.identity;
+    if (holder && !mine) {
+      const renewed = spec.data.renewTime ? new Date(spec.data.renewTime).getTime() : NaN;
+      const expiresAt = renewed + (spec.data.leaseDurationSeconds ?? 0) * 1000;
+      // An unreadable renewTime counts as expired, as client-go treats a zero time.
+      if (Number.isFinite(renewed) && expiresAt > now.getTime()) {
+        return this.follow(`${holder} holds Lease ${namespace}/${name} until ${new Date(expiresAt).toISOString()}`);
+      }
+    }
+    const at = new V1MicroTime(now.getTime());
+    const body: V1Lease = {
+      ...lease,
+      spec: {
+        ...lease.spec,
+        holderIdentity: this.identity,
+        leaseDurationSeconds: this.options.leaseDurationSeconds,
+        renewTime: at,
+        acquireTime: mine ? lease.spec?.acquireTime : at,
+        leaseTransitions: (spec.data.leaseTransitions ?? 0) + (mine || !holder ? 0 : 1),
+      },
+    };
+    const written = await call(client, this.request('update'), (o) =>
+      client.coordination.replaceNamespacedLease({ name, namespace, body }, o)
+    );
+    return written.ok ? this.lead(now, written.value) : this.lost(written.error);
+  }
+
+  async release(): Promise<void> {
+    const held = this.held;
+    if (!held || !this.isLeader()) {
+      return;
+    }
+    this.leadingUntil = undefined;
+    this.held = undefined;
+    const { client, namespace, name } = this.options;
+    const at = new V1MicroTime(client.clock.now().getTime());
+    // As client-go releases: nobody holds it, so any candidate takes it on its next round. The
+    // resourceVersion is ours: had someone else taken it meanwhile, the 409 leaves theirs alone.
+    const body: V1Lease = {
+      ...held,
+      spec: { ...held.spec, holderIdentity: undefined, leaseDurationSeconds: 1, renewTime: at, acquireTime: at },
+    };
+    const written = await call(client, this.request('update'), (o) =>
+      client.coordination.replaceNamespacedLease({ name, namespace, body }, o)
+    );
+    this.error = written.ok ? undefined : written.error.message;
+  }
+
+  private async create(now: Date): Promise<boolean> {
+    const { client, namespace, name } = this.options;
+    const at = new V1MicroTime(now.getTime());
+    const body: V1Lease = {
+      apiVersion: `${GROUP}/v1`,
+      kind: 'Lease',
+      metadata: { name, namespace },
+      spec: {
+        holderIdentity: this.identity,
+        leaseDurationSeconds: this.options.leaseDurationSeconds,
+        acquireTime: at,
+        renewTime: at,
+        leaseTransitions: 0,
+      },
+    };
+    const created = await call(client, this.request('create'), (o) =>
+      client.coordination.createNamespacedLease({ namespace, body }, o)
+    );
+    // 409 AlreadyExists: another replica created it first, and leads.
+    return created.ok ? this.lead(now, created.value) : this.lost(created.error);
+  }
+
+  private lead(now: Date, lease: V1Lease): boolean {
+    this.held = lease;
+    this.error = undefined;
+    this.leadingUntil = now.getTime() + this.options.leaseDurationSeconds * 1000;
+    return true;
+  }
+
+  private lost(error: KubeError): boolean {
+    return this.follow(
+      error.kind === 'conflict'
+        ? `another replica wrote Lease ${this.options.namespace}/${this.options.name} first (409 ${error.reason ?? 'Conflict'})`
+        : error.message
+    );
+  }
+
+  private follow(why: string): boolean {
+    this.held = undefined;
+    this.leadingUntil = undefined;
+    this.error = why;
+    return false;
+  }
+}

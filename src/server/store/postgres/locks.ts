@@ -1,0 +1,12 @@
+/**
+ * PostgreSQL advisory locks are named by two 32-bit integers: the first says "Failure Prophet"
+ * (so another application's locks on the same server cannot collide), the second which lock.
+ */
+export const ADVISORY_NAMESPACE = 0x46500001;
+
+export const ADVISORY_LOCKS = {
+  /** Held while migrating, so two replicas starting at once apply each migration once. */
+  migrate: 1,
+  /** Held by the leader of the no-Kubernetes setup (src/server/coordination/advisoryLock.ts). */
+  leader: 2,
+} as const;

@@ -1,0 +1,107 @@
+import pg from 'pg';
+
+/** How many connections one replica may hold, and how long a call may wait for one. */
+export interface PoolLimits {
+  /** Connections this process opens at most; the server's max_connections is shared by every replica. */
+  maxConnections: number;
+  /** A call that cannot get a connection within this fails instead of queueing forever. */
+  connectTimeoutMs: number;
+  /** A statement running longer than this is cancelled by the server. */
+  statementTimeoutMs: number;
+}
+
+export const DEFAULT_POOL_LIMITS: PoolLimits = {
+  maxConnections: 10,
+  connectTimeoutMs: 5_000,
+  statementTimeoutMs: 30_000,
+};
+
+/** The server could not be reached or dropped the connection; the next call opens a new one. */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+// Timestamps are epoch milliseconds in BIGINT columns: well inside Number's exact range, so they
+// are read as numbers rather than the driver's default strings.
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8 && format !== 'binary'
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+/**
+ * A pool with limits. An idle connection the server closes (a restart, a failover) emits an error
+ * on the pool, which drops it: `onIdleError` hears of it instead of the process crashing, and the
+ * next call connects afresh.
+ */
+export function createPool(url: string, limits: PoolLimits, onIdleError: (err: Error) => void): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: limits.maxConnections,
+    connectionTimeoutMillis: limits.connectTimeoutMs,
+    statement_timeout: limits.statementTimeoutMs,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    application_name: 'failureprophet',
+    types,
+  });
+  pool.on('error', onIdleError);
+  return pool;
+}
+
+// SQLSTATE class 08 (connection exception) and 57P01-57P03 (shutdown, crash, starting up).
+const UNAVAILABLE_STATES = /^(08|57P0[123])/;
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH']);
+
+/** Turns a lost or refused connection into a StoreUnavailableError; other errors pass unchanged. */
+export function unavailable(err: unknown, where: string): unknown {
+  const e = err as { code?: string; message?: string };
+  const lost =
+    (e.code !== undefined && (UNAVAILABLE_STATES.test(e.code) || UNAVAILABLE_CODES.has(e.code))) ||
+    /Connection terminated|timeout exceeded when trying to connect/.test(e.message ?? '');
+  return lost ? new StoreUnavailableError(`PostgreSQL at ${where} is unavailable: ${e.message}`, { cause: err }) : err;
+}
+
+/**
+ * Runs a statement that is safe to run twice, once more on a fresh connection each time the one it
+ * got turns out to be gone: an idle connection the server closed is only noticed when used. Up to
+ * `attempts` tries (the pool's size: each dead idle connection is dropped as it fails).
+ */
+export async function retryingLostConnections<T>(attempts: number, where: string, run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      const mapped = unavailable(err, where);
+      if (!(mapped instanceof StoreUnavailableError) || attempt >= attempts) {
+        throw mapped;
+      }
+    }
+  }
+}
+
+/**
+ * Whether text is a URL the driver can connect with: postgres:// or postgresql://, a host, and a
+ * database. Checked when the configuration is read, so a typo is named at start.
+ */
+export function isPostgresUrl(text: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return false;
+  }
+  return (
+    (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '' && url.pathname.length > 1
+  );
+}
+
+/** host:port/database, never the user or password: what a log line may say about the URL. */
+export function describeUrl(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname}${u.port ? `:${u.port}` : ''}${u.pathname}`;
+}

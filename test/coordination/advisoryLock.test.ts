@@ -1,0 +1,82 @@
+import pg from 'pg';
+import { AdvisoryLockElector } from '../../src/server/coordination/advisoryLock';
+import { startPostgres, type RunningPostgres } from '../harness/postgres';
+
+// The no-Kubernetes elector against a real PostgreSQL: the lock lives as long as the session.
+let server: RunningPostgres;
+let url: string;
+const electors: AdvisoryLockElector[] = [];
+let now = 0;
+
+beforeAll(async () => {
+  server = await startPostgres();
+  url = await server.createDatabase('leader');
+}, 120_000);
+
+afterEach(async () => {
+  for (const e of electors.splice(0)) {
+    await e.release();
+  }
+});
+
+afterAll(async () => {
+  await server?.stop();
+}, 120_000);
+
+function elector(identity: string) {
+  const e = new AdvisoryLockElector({ url, identity, staleAfterMs: 15_000, now: () => now });
+  electors.push(e);
+  return e;
+}
+
+describe('PostgreSQL advisory-lock elector', () => {
+  it('makes one of two replicas leader and names it to the other', async () => {
+    const [a, b] = [elector('pod-a'), elector('pod-b')];
+    expect(await a.campaign()).toBe(true);
+    expect(await b.campaign()).toBe(false);
+    expect(await a.campaign()).toBe(true);
+    expect([a.isLeader(), b.isLeader()]).toEqual([true, false]);
+    expect(b.lastError()).toMatch(/^pod-a holds the leader lock on PostgreSQL at 127\.0\.0\.1:\d+\/leader$/);
+  }, 60_000);
+
+  it('hands over at once on release', async () => {
+    const [a, b] = [elector('pod-a'), elector('pod-b')];
+    await a.campaign();
+    await a.release();
+    expect(a.isLeader()).toBe(false);
+    expect(await b.campaign()).toBe(true);
+  }, 60_000);
+
+  it("passes to the other replica when the leader's session ends (a crash), and the old leader knows it lost", async () => {
+    const [a, b] = [elector('pod-a'), elector('pod-b')];
+    await a.campaign();
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      const lost = new Promise<void>((resolve) => {
+        const wait = setInterval(() => a.lastError() && (clearInterval(wait), resolve()), 5);
+      });
+      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [
+        'failureprophet-leader:pod-a',
+      ]);
+      await lost;
+    } finally {
+      await admin.end();
+    }
+    expect(a.isLeader()).toBe(false);
+    expect(await b.campaign()).toBe(true);
+    expect(await a.campaign()).toBe(false);
+    expect(a.lastError()).toMatch(/^pod-b holds the leader lock/);
+  }, 60_000);
+
+  it('stops acting as leader when it has not confirmed the lock for staleAfterMs', async () => {
+    const a = elector('pod-a');
+    await a.campaign();
+    now += 14_999;
+    expect(a.isLeader()).toBe(true);
+    now += 1;
+    expect(a.isLeader()).toBe(false);
+    expect(await a.campaign()).toBe(true);
+    expect(a.isLeader()).toBe(true);
+  }, 60_000);
+});

@@ -1,0 +1,203 @@
+import { LEASE_NAME, LeaseElector } from '../../src/server/coordination/lease';
+import { kubeClientFromOptions } from '../../src/server/kubernetes/client';
+import { kubernetesOptionsSchema } from '../../src/server/kubernetes/config';
+import { type Harness, startHarness, TOKEN } from '../kube/harness';
+import type { KubeObject } from '../kube/objects';
+
+// Two replicas' electors against the Kubernetes test server, which serves Leases as the API server
+// does (409 AlreadyExists, 409 Conflict on a stale resourceVersion, MicroTime text): time moves
+// only when a test moves the shared clock.
+const NAMESPACE = 'failureprophet';
+const NAME = LEASE_NAME;
+const MICRO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
+
+let h: Harness;
+beforeEach(async () => {
+  h = await startHarness();
+});
+afterEach(() => h.kube.close());
+
+function elector(identity: string, leaseDurationSeconds = 15) {
+  const client = kubeClientFromOptions(
+    kubernetesOptionsSchema.parse({ mode: 'endpoint', url: h.kube.url, token: TOKEN, requestTimeoutMs: 2000 }),
+    h.clock
+  );
+  return new LeaseElector({ client, namespace: NAMESPACE, name: NAME, identity, leaseDurationSeconds });
+}
+
+const stored = () => h.kube.get('Lease', NAME, NAMESPACE)!;
+
+function heldBy(holder: string, renewTime: string, leaseDurationSeconds = 15): KubeObject {
+  return {
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name: NAME, namespace: NAMESPACE, uid: `uid-${holder}`, creationTimestamp: '2025-01-01T00:00:00Z' },
+    spec: { holderIdentity: holder, leaseDurationSeconds, renewTime, acquireTime: renewTime, leaseTransitions: 3 },
+  };
+}
+
+describe('Lease elector', () => {
+  it('makes one of two replicas leader: the one that created the Lease, in MicroTime', async () => {
+    const [a, b] = [elector('pod-a'), elector('pod-b')];
+    expect(await a.campaign()).toBe(true);
+    expect(await b.campaign()).toBe(false);
+    expect([a.isLeader(), b.isLeader()]).toEqual([true, false]);
+    expect(b.lastError()).toBe('pod-a holds Lease failureprophet/failureprophet-leader until 2025-06-01T12:00:15.000Z');
+    const spec = stored().spec!;
+    expect(spec).toMatchObject({ holderIdentity: 'pod-a', leaseDurationSeconds: 15, leaseTransitions: 0 });
+    expect(spec.renewTime).toMatch(MICRO_TIME);
+    expect(spec.renewTime).toBe('2025-06-01T12:00:00.000000Z');
+  });
+
+  it('renews with the resourceVersion it read, and keeps the lease while it renews', async () => {
+    const [a, b] = [elector('pod-a'), elector('pod-b')];
+    await a.campaign();
+    const first = stored().metadata.resourceVersion;
+    h.clock.advance(10_000);
+    expect(await a.campaign()).toBe(true);
+    const put = h.kube.requests.filter((r) => r.method === 'PUT').at(-1)!;
+    expect((put.body as KubeObject).metadata.resourceVersion).toBe(first);
+    expect(stored().spec).toMatchObject({
+      renewTime: '2025-06-01T12:00:10.000000Z',
+      acquireTime: '2025-06-01T12:00:00.000000Z',
+    });
+    h.clock.advance(10_000);
+    // 20 s after it was taken, but renewed 10 s ago: still held.
+    expect(await b.campaign()).toBe(false);
+    expect(a.isLeader()).toBe(true);
+  });
+
+  it('lets the other replica take over only once the leader has stopped renewing for the lease duration', async () => {
+    const [a, b] = [elector('pod-a'), elector('pod-b')];
+    await a.campaign();
+    h.clock.advance(14_999);
+    expect(await b.campaign()).toBe(false);
+    expect(a.isLeader()).toBe(true);
+    h.clock.advance(1);
+    // The silent leader stops acting when its lease runs out, by its own clock, before anyone takes over.
+    expect(a.isLeader()).toBe(false);
+    expect(await b.campaign()).toBe(true);
+    expect(stored().spec).toMatchObject({
+      holderIdentity: 'pod-b',
+      leaseTransitions: 1,
+      acquireTime: '2025-06-01T12:00:15.000000Z',
+    });
+    expect(await a.campaign()).toBe(false);
+    expect([a.isLeader(), b.isLeader()]).toEqual([false, true]);
+  });
+
+  it('hands over at once on release (SIGTERM): the next candidate does not wait for expiry', async () => {
+    const [a, b] = [elector('pod-a'), elector('pod-b')];
+    await a.campaign();
+    expect(await b.campaign()).toBe(false);
+    await a.release();
+    expect(a.isLeader()).toBe(false);
+    expect(stored().spec!.holderIdentity).toBeUndefined();
+    expect(await b.campaign()).toBe(true);
+    expect(stored().spec).toMatchObject({ holderIdentity: 'pod-b', leaseDurationSeconds: 15 });
+    // Releasing what one does not hold writes nothing.
+    const writes = h.kube.writes().length;
+    await a.release();
+    expect(h.kube.writes()).toHaveLength(writes);
+  });
+
+  it('does not take a conflicting update for leadership (409 Conflict on a stale resourceVersion)', async () => {
+    h.kube.add(heldBy('pod-old', '2025-06-01T11:00:00.000000Z'));
+    const a = elector('pod-a');
+    // Between its read of the expired Lease and its write, another replica takes the Lease.
+    h.kube.inject({
+      method: 'PUT',
+      path: `/apis/coordination.k8s.io/v1/namespaces/${NAMESPACE}/leases/${NAME}`,
+      times: 1,
+      sideEffect: () => h.kube.add(heldBy('pod-c', '2025-06-01T12:00:00.000000Z')),
+    });
+    expect(await a.campaign()).toBe(false);
+    expect(a.isLeader()).toBe(false);
+    expect(h.kube.requests.at(-1)!.status).toBe(409);
+    expect(a.lastError()).toBe('another replica wrote Lease failureprophet/failureprophet-leader first (409 Conflict)');
+    expect(stored().spec!.holderIdentity).toBe('pod-c');
+  });
+
+  it('does not lead when another replica created the Lease first (409 AlreadyExists)', async () => {
+    const a = elector('pod-a');
+    h.kube.inject({
+      method: 'POST',
+      path: `/apis/coordination.k8s.io/v1/namespaces/${NAMESPACE}/leases`,
+      times: 1,
+      sideEffect: () => h.kube.add(heldBy('pod-c', '2025-06-01T12:00:00.000000Z')),
+    });
+    expect(await a.campaign()).toBe(false);
+    expect(a.lastError()).toBe(
+      'another replica wrote Lease failureprophet/failureprophet-leader first (409 AlreadyExists)'
+    );
+    expect(stored().spec!.holderIdentity).toBe('pod-c');
+  });
+
+  it('takes a released Lease (no holder) at once, and steps down when it cannot reach the API server', async () => {
+    h.kube.add({ ...heldBy('x', '2025-06-01T12:00:00.000000Z', 1), spec: { leaseDurationSeconds: 1 } });
+    const a = elector('pod-a');
+    expect(await a.campaign()).toBe(true);
+    h.kube.inject({ method: 'GET', path: /leases/, status: 503, times: 1 });
+    expect(await a.campaign()).toBe(false);
+    expect(a.isLeader()).toBe(false);
+    expect(a.lastError()).toMatch(
+      /^The Kubernetes API server failed \(503\) on get leases failureprophet\/failureprophet-leader/
+    );
+  });
+});
+
+describe("the test server's Leases, as the API server answers", () => {
+  const url = () => `${h.kube.url}/apis/coordination.k8s.io/v1/namespaces/${NAMESPACE}/leases`;
+  const send = async (method: string, path: string, body: unknown) => {
+    const response = await fetch(path, {
+      method,
+      headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as { reason?: string; message?: string } };
+  };
+  const lease = (renewTime: string, resourceVersion?: string) => ({
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name: NAME, ...(resourceVersion ? { resourceVersion } : {}) },
+    spec: { holderIdentity: 'p', leaseDurationSeconds: 15, renewTime },
+  });
+
+  it('refuses a MicroTime without six fractional digits, a second create, an update without or with a stale resourceVersion', async () => {
+    expect(await send('POST', url(), lease('2025-06-01T12:00:00.000Z'))).toEqual({
+      status: 400,
+      body: expect.objectContaining({
+        message:
+          'Lease in version "v1" cannot be handled as a Lease: parsing time "2025-06-01T12:00:00.000Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse ".000Z" as ".000000"',
+      }),
+    });
+    const created = await send('POST', url(), lease('2025-06-01T12:00:00.000000Z'));
+    expect(created.status).toBe(201);
+    expect(await send('POST', url(), lease('2025-06-01T12:00:00.000000Z'))).toEqual({
+      status: 409,
+      body: expect.objectContaining({
+        reason: 'AlreadyExists',
+        message: 'leases.coordination.k8s.io "failureprophet-leader" already exists',
+      }),
+    });
+    const rv = stored().metadata.resourceVersion!;
+    expect((await send('PUT', `${url()}/${NAME}`, lease('2025-06-01T12:00:01.000000Z'))).status).toBe(422);
+    expect((await send('PUT', `${url()}/${NAME}`, lease('2025-06-01T12:00:01.000000Z', rv))).status).toBe(200);
+    expect(await send('PUT', `${url()}/${NAME}`, lease('2025-06-01T12:00:02.000000Z', rv))).toEqual({
+      status: 409,
+      body: expect.objectContaining({
+        reason: 'Conflict',
+        message:
+          'Operation cannot be fulfilled on leases.coordination.k8s.io "failureprophet-leader": the object has been modified; please apply your changes to the latest version and try again',
+      }),
+    });
+    expect(
+      (
+        await send('PUT', `${url()}/${NAME}`, {
+          ...lease('2025-06-01T12:00:03.000000Z', stored().metadata.resourceVersion),
+          spec: { leaseDurationSeconds: 0 },
+        })
+      ).status
+    ).toBe(422);
+  });
+});

@@ -1,0 +1,250 @@
+import pg from 'pg';
+import type { HealingTrigger, PlannedAction } from '../../src/contract/healing';
+import { triggerKey } from '../../src/server/healing/store/actions';
+import { MigrationError } from '../../src/server/store/migrate';
+import {
+  migratePostgres,
+  openPostgresStore,
+  postgresMigrations,
+  proposalKey,
+  StoredRowError,
+  StoreUnavailableError,
+  type PostgresStore,
+} from '../../src/server/store/postgres';
+import { startPostgres, type RunningPostgres } from '../harness/postgres';
+import { freePort } from '../harness/prometheus';
+
+// Against a real PostgreSQL (Debian's, a throwaway cluster per file): what must hold across
+// processes, each replica being its own pool.
+let server: RunningPostgres;
+const opened: Array<{ close(): Promise<void> }> = [];
+let databases = 0;
+
+beforeAll(async () => {
+  server = await startPostgres();
+}, 120_000);
+
+afterAll(async () => {
+  for (const s of opened.splice(0)) {
+    await s.close().catch(() => undefined);
+  }
+  await server?.stop();
+}, 120_000);
+
+async function freshDatabase(): Promise<string> {
+  return server.createDatabase(`t${++databases}`);
+}
+
+async function replicas(url: string, count: number, maxConnections = 10): Promise<PostgresStore[]> {
+  const stores = await Promise.all(
+    Array.from({ length: count }, () => openPostgresStore(url, { limits: { maxConnections } }))
+  );
+  opened.push(...stores);
+  return stores;
+}
+
+const trigger: HealingTrigger = {
+  source: 'anomaly',
+  id: 'a-1',
+  watch: 'memory',
+  labels: { pod: 'shop-0' },
+  severity: 'critical',
+  startedAt: 1_000,
+};
+const scale: PlannedAction = {
+  type: 'scale',
+  target: { kind: 'deployment', namespace: 'shop', name: 'cart' },
+  replicas: 4,
+  ceiling: 10,
+};
+
+async function approvedAction(store: PostgresStore, key = 'k1'): Promise<number> {
+  await store.actions.openTrigger(trigger, 1_000);
+  const { id } = await store.actions.insert({
+    idempotencyKey: key,
+    triggerKey: triggerKey(trigger),
+    policy: 'p',
+    gate: 'approve',
+    action: scale,
+    target: 'deployment shop/cart',
+    namespace: 'shop',
+    at: 1_000,
+  });
+  expect(await store.actions.transition(id, ['proposed'], 'approved', 2_000)).toBe(true);
+  return id;
+}
+
+describe('migrations', () => {
+  it('applies each migration once when three replicas migrate at the same moment', async () => {
+    const url = await freshDatabase();
+    const pools = [1, 2, 3].map(() => new pg.Pool({ connectionString: url, max: 2 }));
+    try {
+      const ran = await Promise.all(pools.map((p) => migratePostgres(p, postgresMigrations)));
+      // One replica applied everything; the others found it applied.
+      expect(ran.map((r) => r.length).sort()).toEqual([0, 0, postgresMigrations.length]);
+      const { rows } = await pools[0].query('SELECT id FROM schema_migrations ORDER BY id');
+      expect(rows.map((r) => r.id)).toEqual(postgresMigrations.map((m) => m.id));
+      expect(await migratePostgres(pools[0], postgresMigrations)).toEqual([]);
+    } finally {
+      await Promise.all(pools.map((p) => p.end()));
+    }
+  }, 60_000);
+
+  it('rolls a failed migration back whole, and refuses a database written by a newer version', async () => {
+    const url = await freshDatabase();
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    try {
+      const broken = { id: 1, name: 'broken', sql: 'CREATE TABLE half (x INT); SELECT no_such_function();' };
+      await expect(migratePostgres(pool, [broken])).rejects.toThrow(MigrationError);
+      const tables = await pool.query(`SELECT to_regclass('half') AS t`);
+      expect(tables.rows[0].t).toBeNull();
+      expect((await pool.query('SELECT COUNT(*)::int AS n FROM schema_migrations')).rows[0].n).toBe(0);
+
+      await migratePostgres(pool, [...postgresMigrations, { id: 99, name: 'future', sql: 'SELECT 1' }]);
+      await expect(migratePostgres(pool, postgresMigrations)).rejects.toThrow(
+        'the database has migrations this backend does not know (99): it was written by a newer version'
+      );
+      // The advisory lock was given back: another migration run does not hang.
+      expect(await migratePostgres(pool, [...postgresMigrations, { id: 99, name: 'future', sql: 'SELECT 1' }])).toEqual(
+        []
+      );
+    } finally {
+      await pool.end();
+    }
+  }, 60_000);
+});
+
+describe('idempotency keys', () => {
+  it('refuses a second action with the same key, from another replica too, and names the one that holds it', async () => {
+    const [a, b] = await replicas(await freshDatabase(), 2);
+    await a.actions.openTrigger(trigger, 1_000);
+    const input = {
+      idempotencyKey: proposalKey({ triggerKey: triggerKey(trigger), type: 'scale', target: 'deployment shop/cart' }),
+      triggerKey: triggerKey(trigger),
+      policy: 'p',
+      gate: 'approve' as const,
+      action: scale,
+      target: 'deployment shop/cart',
+      namespace: 'shop',
+      at: 1_000,
+    };
+    const first = await a.actions.insert(input);
+    const second = await b.actions.insert({ ...input, at: 1_500 });
+    expect(first.created).toBe(true);
+    expect(second).toEqual({ id: first.id, created: false });
+    // The constraint itself refuses it, whatever the code above it does.
+    await expect(
+      b.pool.query(
+        `INSERT INTO healing_actions (idempotency_key, trigger_key, policy, gate, action_type, target, state, action, created_at, updated_at)
+         VALUES ($1, $2, 'p', 'auto', 'scale', 't', 'proposed', '{}', 1, 1)`,
+        [input.idempotencyKey, input.triggerKey]
+      )
+    ).rejects.toMatchObject({ code: '23505', constraint: 'healing_actions_idempotency' });
+    expect((await a.pool.query('SELECT COUNT(*)::int AS n FROM healing_actions')).rows[0].n).toBe(1);
+    expect(await a.actions.get(first.id)).toMatchObject({ state: 'proposed', createdAt: 1_000, trigger });
+  }, 60_000);
+});
+
+describe('claiming an action for execution', () => {
+  it('gives one approved action to exactly one of 50 concurrent claims from 3 replicas', async () => {
+    const stores = await replicas(await freshDatabase(), 3, 5);
+    const id = await approvedAction(stores[0]);
+    const claims = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => stores[i % 3].actions.claim(id, `replica-${i % 3}#${i}`, 3_000 + i))
+    );
+    const winners = claims.filter((c) => c !== undefined);
+    expect(winners).toHaveLength(1);
+    const stored = await stores[1].actions.get(id);
+    expect(stored).toMatchObject({
+      state: 'executing',
+      claimedBy: winners[0]!.claimedBy,
+      startedAt: winners[0]!.startedAt,
+    });
+    // Claimed once, never again: not by a late claim, nor by a transition from a state it left.
+    expect(await stores[2].actions.claim(id, 'late', 9_000)).toBeUndefined();
+    expect(await stores[2].actions.transition(id, ['approved'], 'executing', 9_000)).toBe(false);
+  }, 60_000);
+
+  it('hands out every approved action once when three replicas keep claiming the next one', async () => {
+    const stores = await replicas(await freshDatabase(), 3, 4);
+    const ids: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      ids.push(await approvedAction(stores[0], `k${i}`));
+    }
+    const taken = new Map<number, string>();
+    const worker = async (store: PostgresStore, name: string) => {
+      for (;;) {
+        const action = await store.actions.claimNext(name, 5_000);
+        if (!action) {
+          return;
+        }
+        expect(taken.has(action.id)).toBe(false);
+        taken.set(action.id, name);
+      }
+    };
+    await Promise.all(stores.flatMap((s, r) => [0, 1, 2].map((w) => worker(s, `replica-${r}/${w}`))));
+    expect([...taken.keys()].sort((a, b) => a - b)).toEqual(ids);
+    const { rows } = await stores[0].pool.query(`SELECT state, COUNT(*)::int AS n FROM healing_actions GROUP BY state`);
+    expect(rows).toEqual([{ state: 'executing', n: 30 }]);
+  }, 60_000);
+});
+
+describe('the pool', () => {
+  it('never holds more connections than its limit, however many calls wait', async () => {
+    const url = await freshDatabase();
+    const [store] = await replicas(url, 1, 3);
+    const name = (await store.pool.query('SELECT current_database() AS d')).rows[0].d;
+    const counts = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        store.pool.query<{ n: number }>(
+          `SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'failureprophet'`,
+          [name]
+        )
+      )
+    );
+    expect(Math.max(...counts.map((c) => c.rows[0].n))).toBeLessThanOrEqual(3);
+    expect(store.pool.totalCount).toBeLessThanOrEqual(3);
+  }, 60_000);
+
+  it('reconnects after the server restarts under it: the next call succeeds, a change reports its win once', async () => {
+    const [store] = await replicas(await freshDatabase(), 1);
+    const id = await approvedAction(store);
+    await server.restart();
+    // The idle connection the server ended may still be in the pool: the call that gets it runs
+    // again on a new one. A change too, and its win is reported once (its token matches, not its state).
+    expect(await store.actions.transition(id, ['approved'], 'cancelled', 3_000)).toBe(true);
+    expect(await store.actions.get(id)).toMatchObject({ id, state: 'cancelled' });
+    expect(await store.actions.transition(id, ['approved'], 'cancelled', 3_000)).toBe(false);
+    await store.ping();
+  }, 120_000);
+
+  it('hears of an idle connection the server closed instead of crashing, and connects afresh', async () => {
+    const url = await freshDatabase();
+    let heard: (err: Error) => void = () => undefined;
+    const lost = new Promise<Error>((resolve) => (heard = resolve));
+    const store = await openPostgresStore(url, { onConnectionLost: (err) => heard(err) });
+    opened.push(store);
+    const id = await approvedAction(store);
+    await server.restart();
+    expect((await lost).message).toBe('terminating connection due to administrator command');
+    expect(await store.actions.claim(id, 'replica-0', 4_000)).toMatchObject({ id, state: 'executing' });
+  }, 120_000);
+
+  it('says which server it could not reach, without the password, when nothing listens', async () => {
+    const port = await freePort();
+    const attempt = openPostgresStore(`postgres://fp:s3cret@127.0.0.1:${port}/nowhere`);
+    await expect(attempt).rejects.toThrow(StoreUnavailableError);
+    await expect(attempt).rejects.toThrow(
+      `PostgreSQL at 127.0.0.1:${port}/nowhere is unavailable: connect ECONNREFUSED`
+    );
+    await expect(attempt).rejects.not.toThrow(/s3cret/);
+  }, 60_000);
+
+  it('reads back rows through their schema: a corrupt one is an error naming the column', async () => {
+    const [store] = await replicas(await freshDatabase(), 1);
+    const id = await approvedAction(store);
+    await store.pool.query(`UPDATE healing_actions SET action = '{"type": "reboot"}' WHERE id = $1`, [id]);
+    await expect(store.actions.get(id)).rejects.toThrow(StoredRowError);
+    await expect(store.actions.get(id)).rejects.toThrow(`healing_actions row ${id} is invalid at action.type`);
+  }, 60_000);
+});
