@@ -1,5 +1,5 @@
 import { DetectorOptions, DetectorState, StreamingDetector } from './detector';
-import { ArtimeDetector } from './artime';
+import { ArtimeDetector, ArtimeOptions } from './artime';
 import { CadOseDetector } from './cadOse';
 import { EwmaDetector, EwmaOptions } from './ewma';
 import { FailureProphetDetector, FailureProphetOptions } from './failureprophet';
@@ -14,7 +14,7 @@ import { ZScoreDetector, ZScoreOptions } from './zscore';
 interface OptionsByName {
   failureprophet: FailureProphetOptions;
   'failureprophet-v1': FailureProphetV1Options;
-  artime: DetectorOptions;
+  artime: ArtimeOptions;
   ewma: EwmaOptions;
   zscore: ZScoreOptions;
   iforest: DetectorOptions;
