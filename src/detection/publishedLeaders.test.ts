@@ -124,6 +124,25 @@ describe('the NAB min/max hint', () => {
   });
 });
 
+describe('cadose without the hint', () => {
+  it('buffers the probation, then scores exactly as if told the probation range widened by half its span', () => {
+    const s = periodic('shift');
+    const lo = Math.min(...s.v.subarray(0, PROBATION));
+    const hi = Math.max(...s.v.subarray(0, PROBATION));
+    const d = createDetector('cadose', { trainingPoints: PROBATION });
+    const online = Float64Array.from(s.v, (x, i) => {
+      const score = d.update(s.t[i], x);
+      expect(d.learning).toBe(i < PROBATION - 1);
+      return score;
+    });
+    const told = scores('cadose', s, { inputMin: lo - 0.5 * (hi - lo), inputMax: hi + 0.5 * (hi - lo) });
+    expect(Math.max(...online.subarray(0, PROBATION))).toBe(0);
+    expect(Array.from(online.subarray(PROBATION))).toEqual(Array.from(told.subarray(PROBATION)));
+    // The shift (+30, beyond the settled range) is clamped to the top level and still alarms.
+    expect(online[AT]).toBeGreaterThanOrEqual(0.75);
+  });
+});
+
 describeIfNab('relativeentropy on the NAB development split', () => {
   it("scores NAB's published figure with the min/max hint (45.27 standard), as the reference implementation", () => {
     const windows = JSON.parse(readFileSync(join(NAB_DIR, 'windows.json'), 'utf8'));

@@ -1,6 +1,6 @@
 import { DetectorOptions, DetectorState, StreamingDetector } from './detector';
 import { ArtimeDetector, ArtimeOptions } from './artime';
-import { CadOseDetector } from './cadOse';
+import { CadOseDetector, CadOseOptions } from './cadOse';
 import { EwmaDetector, EwmaOptions } from './ewma';
 import { FailureProphetDetector, FailureProphetOptions } from './failureprophet';
 import { FailureProphetV1Detector, FailureProphetV1Options } from './failureprophetV1';
@@ -18,7 +18,7 @@ interface OptionsByName {
   ewma: EwmaOptions;
   zscore: ZScoreOptions;
   iforest: DetectorOptions;
-  cadose: DetectorOptions;
+  cadose: CadOseOptions;
   knncad: DetectorOptions;
   relativeentropy: DetectorOptions;
 }
