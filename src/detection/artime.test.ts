@@ -40,6 +40,36 @@ describe('artime', () => {
     expect(Math.max(...s.subarray(3000, 3300))).toBeGreaterThan(0.5);
   });
 
+  it('without the hint settles on the probation range widened by half its span, then clamps or re-normalises', () => {
+    const v = series(2000);
+    const lo = Math.min(...v.subarray(0, 750));
+    const hi = Math.max(...v.subarray(0, 750));
+    const clamped = createDetector('artime', { trainingPoints: 750 });
+    const renormalised = new ArtimeDetector({ trainingPoints: 750, rangeRenormalise: true });
+    const rangeOf = (d: { toState(): { [k: string]: unknown } }) => d.toState().range as { min: number; max: number };
+    // The probation ends with its last full down-sampled window (the step is 7: 749 samples).
+    run(clamped, v.subarray(0, 756));
+    run(renormalised, v.subarray(0, 756));
+    expect(rangeOf(clamped).min).toBeCloseTo(lo - 0.5 * (hi - lo), 9);
+    expect(rangeOf(clamped).max).toBeCloseTo(hi + 0.5 * (hi - lo), 9);
+    clamped.update(T0 + 756 * STEP, 1000);
+    renormalised.update(T0 + 756 * STEP, 1000);
+    expect(rangeOf(clamped).max).toBeCloseTo(hi + 0.5 * (hi - lo), 9);
+    // The new edge is the value plus half the settled span (twice the probation's).
+    expect(rangeOf(renormalised).max).toBeCloseTo(1000 + (hi - lo), 9);
+  });
+
+  it('without the hint flags a jump to ten times the range, clamped to the top level', () => {
+    const v = series(4000);
+    v.fill(800, 3000);
+    const s = run(createDetector('artime', { trainingPoints: 750 }), v);
+    expect(Math.max(...s.subarray(3000, 3100))).toBeGreaterThan(0.5);
+  });
+
+  it('refuses a negative range margin', () => {
+    expect(() => new ArtimeDetector({ rangeMargin: -1 })).toThrow(/rangeMargin must be a finite number >= 0/);
+  });
+
   it('round-trips its state through JSON mid-probation and after, and continues identically', () => {
     const v = series(3500, 3000);
     for (const cut of [400, 2000]) {

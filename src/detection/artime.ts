@@ -7,14 +7,19 @@ import {
   numArray,
   StreamingDetector,
 } from './detector';
+import { InputRange, RangeEstimate, rangeEstimateOf, ValueRange } from './inputRange';
 
-/** A series' minimum and maximum known before the run (NAB's hint; the product never has one). */
-export interface ArtimeRange {
-  inputMin: number;
-  inputMax: number;
+export interface ArtimeOptions extends DetectorOptions {
+  /** Without a hint: the probation's range is widened by this many spans on each side (RangeEstimate). */
+  rangeMargin?: number;
+  /** Without a hint: a value outside the estimated range moves its edge (true) or is clamped (false). */
+  rangeRenormalise?: boolean;
 }
 
-const VERSION = 1;
+/** The range estimate without a hint: see RESULTS.md (issue 12) for the cross-validated choice. */
+export const ARTIME_RANGE_ESTIMATE: RangeEstimate = { margin: 0.5, renormalise: false };
+
+const VERSION = 2;
 /** Samples per feature window (after down-sampling). */
 const WINDOW = 8;
 /** Feature windows per probation: sets the down-sampling step. */
@@ -57,8 +62,8 @@ const MIN_PROBATION = 4 * WINDOW;
  *   the last anomaly's match.
  *
  * The range: NAB gave ARTime each file's minimum and maximum (`range`); without it (the product)
- * the probation is buffered and normalised with its own range when it ends, which then widens to
- * take any later value outside it (earlier values keep the scale they had).
+ * the probation is buffered and normalised when it ends with its own range widened by a margin,
+ * and later values outside it are clamped or re-normalise it (ARTIME_RANGE_ESTIMATE, RangeEstimate).
  */
 export class ArtimeDetector implements StreamingDetector {
   readonly name = 'artime';
@@ -69,8 +74,7 @@ export class ArtimeDetector implements StreamingDetector {
   private readonly sstep: number;
   private readonly trendWindow: number;
   private readonly hinted: boolean;
-  private dmin: number;
-  private dmax: number;
+  private range: ValueRange;
   private lastT = -Infinity;
   private lastScore = 0;
   /** Samples seen (NAB's i - 1) and down-sampled values produced (NAB's dsi - 1). */
@@ -106,7 +110,7 @@ export class ArtimeDetector implements StreamingDetector {
   private readonly simWindow: Float64Array;
   private readonly simDiffWindow: Float64Array;
 
-  constructor(options: DetectorOptions = {}, range?: ArtimeRange) {
+  constructor(options: ArtimeOptions = {}, range?: InputRange) {
     const tp = options.trainingPoints;
     const given = typeof tp === 'number' && Number.isFinite(tp) && tp > 0 ? Math.floor(tp) : 750;
     const probation = Math.max(MIN_PROBATION, given);
@@ -114,8 +118,7 @@ export class ArtimeDetector implements StreamingDetector {
     this.sstep = Math.max(1, roundHalfEven(Math.floor(this.probation / (WINDOW * WINDOWS_PER_PROBATION))));
     this.trendWindow = Math.floor(this.probation / this.sstep);
     this.hinted = range !== undefined;
-    this.dmin = range ? range.inputMin : Infinity;
-    this.dmax = range ? range.inputMax : -Infinity;
+    this.range = ValueRange.of(range, rangeEstimateOf(options, ARTIME_RANGE_ESTIMATE));
     this.dsWindow = new Float64Array(this.sstep);
     this.simWindow = new Float64Array(Math.floor(this.trendWindow / 2) + 1).fill(1);
     this.simDiffWindow = new Float64Array(this.trendWindow + 1);
@@ -135,11 +138,7 @@ export class ArtimeDetector implements StreamingDetector {
       return this.lastScore;
     }
     this.lastT = timestampMs;
-    if (!this.hinted) {
-      // The range seen so far: the probation's when it is learned, widened by any later value.
-      this.dmin = Math.min(this.dmin, value);
-      this.dmax = Math.max(this.dmax, value);
-    }
+    this.range.see(value);
     this.dsWindow.copyWithin(0, 1);
     this.dsWindow[this.sstep - 1] = value;
     this.i++;
@@ -181,6 +180,7 @@ export class ArtimeDetector implements StreamingDetector {
       this.pendingRaw.push(raw);
       this.dsi++;
       if (this.dsi === this.trendWindow) {
+        this.range.settle();
         const pending = this.pendingRaw;
         this.pendingRaw = [];
         pending.forEach((r, k) => this.probationFeatures.push(this.features(r, k + 1)));
@@ -202,8 +202,8 @@ export class ArtimeDetector implements StreamingDetector {
 
   /** Normalise, quantise, snap to the running median, and build the window's features. */
   private features(raw: number, dsi: number): Float64Array {
-    const span = this.dmax - this.dmin;
-    let ds = raw - this.dmin;
+    const span = this.range.max - this.range.min;
+    let ds = raw - this.range.min;
     if (span !== 0) {
       ds /= span;
     }
@@ -381,9 +381,8 @@ export class ArtimeDetector implements StreamingDetector {
       version: VERSION,
       probation: this.probation,
       hinted: this.hinted,
+      range: this.range.toState(),
       scalars: [
-        this.dmin,
-        this.dmax,
         this.lastT,
         this.lastScore,
         this.i,
@@ -424,17 +423,21 @@ export class ArtimeDetector implements StreamingDetector {
       { trainingPoints: probation },
       st.hinted === true ? { inputMin: 0, inputMax: 1 } : undefined
     );
-    const sc = numArray(st, 'scalars', 23);
-    const infinite = [Infinity, -Infinity, -Infinity];
-    const at = (k: number): number => (Number.isNaN(sc[k]) ? (infinite[k] ?? NaN) : sc[k]);
-    [d.dmin, d.dmax, d.lastT, d.lastScore, d.i, d.dsi, d.dsAverage] = [0, 1, 2, 3, 4, 5, 6].map(at);
+    d.range = ValueRange.fromState(st.range);
+    if (d.range.fixed !== d.hinted) {
+      throw new Error('Corrupt detector state: artime range does not match its hint flag');
+    }
+    const sc = numArray(st, 'scalars', 21);
+    // lastT is the only scalar that may be infinite (-Infinity before the first sample).
+    const at = (k: number): number => (Number.isNaN(sc[k]) && k === 0 ? -Infinity : sc[k]);
+    [d.lastT, d.lastScore, d.i, d.dsi, d.dsAverage] = [0, 1, 2, 3, 4].map(at);
     [d.medlevel, d.belowmed, d.abovemed, d.rhoLb, d.rhoUb, d.lastAnomalyI, d.lastAnomalySim] = [
-      7, 8, 9, 10, 11, 12, 13,
+      5, 6, 7, 8, 9, 10, 11,
     ].map(at);
-    d.lastRhoUpdateI = at(14);
-    d.maskAfterCat = at(15) === 1;
+    d.lastRhoUpdateI = at(12);
+    d.maskAfterCat = at(13) === 1;
     [d.noNewCatCount, d.historyCount, d.historySum, d.historyLast, d.rhoUbSum, d.rhoUbCount, d.categories] = [
-      16, 17, 18, 19, 20, 21, 22,
+      14, 15, 16, 17, 18, 19, 20,
     ].map(at);
     if (!Number.isInteger(d.categories) || d.categories < 0) {
       throw new Error('Corrupt detector state: artime category count');

@@ -1,7 +1,7 @@
 import { checkState, DETECTOR_STATE_FORMAT, DetectorOptions, DetectorState, num, StreamingDetector } from './detector';
-import { InputRange, ValueRange } from './inputRange';
+import { InputRange, RangeEstimate, rangeEstimateOf, ValueRange } from './inputRange';
 
-const VERSION = 1;
+const VERSION = 2;
 /** The published settings: bits of the quantised value, longest left semi-context crossed into a new context, neurons kept active, alarm level. */
 const VALUE_BITS = 3;
 const MAX_LEFT_CROSSING = 7;
@@ -9,6 +9,16 @@ const MAX_ACTIVE_NEURONS = 15;
 const BASE_THRESHOLD = 0.75;
 const DEFAULT_TRAINING = 750;
 const MAX_BIN = 2 ** VALUE_BITS - 1;
+
+export interface CadOseOptions extends DetectorOptions {
+  /** Without a hint: the probation's range is widened by this many spans on each side (RangeEstimate). */
+  rangeMargin?: number;
+  /** Without a hint: a value outside the estimated range moves its edge (true) or is clamped (false). */
+  rangeRenormalise?: boolean;
+}
+
+/** The range estimate without a hint: see RESULTS.md (issue 12) for the cross-validated choice. */
+export const CADOSE_RANGE_ESTIMATE: RangeEstimate = { margin: 0.5, renormalise: false };
 /** Fact ids: one per (bit position, bit value) of the quantised value, and one per context acting as a neuron. */
 const SENSOR_FACT = 65536;
 const NEURON_FACT = 2 ** 31;
@@ -89,8 +99,10 @@ class Half {
  * from partially matching ones. The score is 0 when every current fact was predicted by the best
  * contexts, else the mean of the share of selected contexts that failed and the share of new
  * contexts the step created; after a score of 0.75 or more it rests (returns 0) for a fifth of the
- * probation, and during the first fifth. The range is the file's min/max when hinted (as NAB did),
- * otherwise the min/max seen so far.
+ * probation, and during the first fifth. The range is the file's min/max when hinted (as NAB did).
+ * Without the hint (the product) the probation is buffered (scoring 0) and, when it ends, the range
+ * is estimated from it (CADOSE_RANGE_ESTIMATE) and the probation replayed in order, so that no
+ * context is learned on a scale that later moves.
  */
 export class CadOseDetector implements StreamingDetector {
   readonly name = 'cadose';
@@ -107,12 +119,24 @@ export class CadOseDetector implements StreamingDetector {
   /** Raw scores since the last one >= BASE_THRESHOLD (the reference starts with such a score). */
   private sinceHigh = 0;
   private range: ValueRange;
+  /** Probation values awaiting the range estimate (none with a hint, and none once it ends). */
+  private pending: number[] = [];
+  private buffering: boolean;
+  private readonly probation: number;
   private lastT = -Infinity;
   private lastScore = 0;
 
-  constructor(options: DetectorOptions = {}, hint?: InputRange) {
-    this.range = ValueRange.of(hint);
-    this.restPeriod = Math.max(1, Math.floor((options.trainingPoints ?? DEFAULT_TRAINING) / 5));
+  constructor(options: CadOseOptions = {}, hint?: InputRange) {
+    this.range = ValueRange.of(hint, rangeEstimateOf(options, CADOSE_RANGE_ESTIMATE));
+    const tp = options.trainingPoints;
+    this.probation = typeof tp === 'number' && Number.isFinite(tp) && tp >= 5 ? Math.floor(tp) : DEFAULT_TRAINING;
+    this.restPeriod = Math.floor(this.probation / 5);
+    this.buffering = hint === undefined;
+  }
+
+  /** True while the probation is buffered (no hint): nothing is scored yet. */
+  get learning(): boolean {
+    return this.buffering;
   }
 
   update(timestampMs: number, value: number): number {
@@ -121,6 +145,24 @@ export class CadOseDetector implements StreamingDetector {
     }
     this.lastT = timestampMs;
     this.range.see(value);
+    if (this.buffering) {
+      this.pending.push(value);
+      if (this.pending.length === this.probation) {
+        this.range.settle();
+        this.buffering = false;
+        const replay = this.pending;
+        this.pending = [];
+        // The probation replayed on the settled scale; its scores are not reported (rest period).
+        replay.forEach((v) => this.consume(v));
+      }
+      return 0;
+    }
+    this.lastScore = this.consume(value);
+    return this.lastScore;
+  }
+
+  /** Learns one value on the current scale and returns its score (0 while resting). */
+  private consume(value: number): number {
     const span = this.range.max - this.range.min;
     const step = (span === 0 ? MAX_BIN : span) / MAX_BIN;
     const level = Math.min(MAX_BIN, Math.max(0, Math.trunc((value - this.range.min) / step)));
@@ -134,7 +176,6 @@ export class CadOseDetector implements StreamingDetector {
     const raw = surprised ? (1 - failedShare + newShare) / 2 : 0;
     const score = this.sinceHigh >= this.restPeriod ? raw : 0;
     this.sinceHigh = raw >= BASE_THRESHOLD ? 0 : this.sinceHigh + 1;
-    this.lastScore = score;
     return score;
   }
 
@@ -274,8 +315,10 @@ export class CadOseDetector implements StreamingDetector {
       format: DETECTOR_STATE_FORMAT,
       name: this.name,
       version: VERSION,
-      restPeriod: this.restPeriod,
+      probation: this.probation,
       range: this.range.toState(),
+      buffering: this.buffering,
+      pending: this.pending,
       leftSemis: lefts.semis.map((s) => s.facts),
       rightSemis: rights.semis.map((s) => s.facts),
       contexts: this.contexts.map((c) => [c.left, c.right, c.zeroLevel ? 1 : 0, c.total, c.hits, c.activations]),
@@ -290,12 +333,25 @@ export class CadOseDetector implements StreamingDetector {
 
   static fromState(state: unknown): CadOseDetector {
     const s = checkState(state, 'cadose', VERSION);
-    const restPeriod = num(s, 'restPeriod');
-    const d = new CadOseDetector({ trainingPoints: 5 * restPeriod });
+    const probation = num(s, 'probation');
+    const d = new CadOseDetector({ trainingPoints: probation });
     d.range = ValueRange.fromState(s.range);
-    if (d.restPeriod !== restPeriod) {
-      throw new Error('Corrupt detector state: cadose restPeriod out of range');
+    if (d.probation !== probation) {
+      throw new Error('Corrupt detector state: cadose probation out of range');
     }
+    const pending = s.pending;
+    if (
+      typeof s.buffering !== 'boolean' ||
+      !Array.isArray(pending) ||
+      !pending.every((v) => typeof v === 'number' && Number.isFinite(v)) ||
+      pending.length >= probation ||
+      (pending.length > 0 && !s.buffering) ||
+      (s.buffering && d.range.fixed)
+    ) {
+      throw new Error('Corrupt detector state: cadose probation buffer');
+    }
+    d.buffering = s.buffering;
+    d.pending = pending as number[];
     const [lefts, rights] = d.halves;
     for (const facts of factLists(s.leftSemis, 'leftSemis')) {
       lefts.idOf(facts);

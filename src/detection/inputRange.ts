@@ -11,37 +11,92 @@ export interface InputRange {
 }
 
 /**
- * The range a range-quantising detector bins values in: the hint when given (fixed), otherwise the
- * minimum and maximum of the values seen so far, as a live detector must estimate it.
+ * How a range-quantising detector estimates its range online once it has learned (the product's
+ * substitute for NAB's hint). The learning data's range is widened by `margin` times its span on
+ * each side, because the anomalies NAB labels (and the faults that matter) mostly lie outside what
+ * learning saw; a value outside the settled range is clamped to its edge, or, with `renormalise`,
+ * moves that edge to the value plus the margin (the scale changes in steps, not at every new extreme).
+ */
+export interface RangeEstimate {
+  margin: number;
+  renormalise: boolean;
+}
+
+/**
+ * The range a range-quantising detector bins values in: the hint when given (fixed); otherwise the
+ * minimum and maximum of the values seen so far, and, once `settle()` is called at the end of
+ * learning with an estimate, that range widened by the estimate's margin (see RangeEstimate).
  */
 export class ValueRange {
   constructor(
     public min: number,
     public max: number,
-    readonly fixed: boolean
+    readonly fixed: boolean,
+    readonly estimate: RangeEstimate = { margin: 0, renormalise: true },
+    private settled = false
   ) {}
 
-  static of(range?: InputRange): ValueRange {
-    return range ? new ValueRange(range.inputMin, range.inputMax, true) : new ValueRange(Infinity, -Infinity, false);
+  static of(range?: InputRange, estimate?: RangeEstimate): ValueRange {
+    return range
+      ? new ValueRange(range.inputMin, range.inputMax, true)
+      : new ValueRange(Infinity, -Infinity, false, estimate);
   }
 
-  /** Widens an estimated range to include `value`; a hinted range never moves. */
+  /** The margin's unit: the span, or for a range of one value its magnitude (1 around 0). */
+  private unit(): number {
+    const span = this.max - this.min;
+    return span > 0 ? span : Math.abs(this.max) || 1;
+  }
+
+  /** Takes `value` into an estimated range (see the class); a hinted range never moves. */
   see(value: number): void {
-    if (!this.fixed) {
+    if (this.fixed) {
+      return;
+    }
+    if (!this.settled) {
       this.min = Math.min(this.min, value);
       this.max = Math.max(this.max, value);
+    } else if (this.estimate.renormalise && (value < this.min || value > this.max)) {
+      const pad = this.estimate.margin * this.unit();
+      if (value < this.min) {
+        this.min = value - pad;
+      } else {
+        this.max = value + pad;
+      }
     }
   }
 
-  toState(): { min: number | null; max: number | null; fixed: boolean } {
+  /** Ends learning: widens the range seen so far by the margin; later values follow the estimate. */
+  settle(): void {
+    if (this.fixed || this.settled || !(this.min <= this.max)) {
+      return;
+    }
+    const pad = this.estimate.margin * this.unit();
+    this.min -= pad;
+    this.max += pad;
+    this.settled = true;
+  }
+
+  toState(): {
+    min: number | null;
+    max: number | null;
+    fixed: boolean;
+    margin: number;
+    renormalise: boolean;
+    settled: boolean;
+  } {
     // JSON has no Infinity: an empty estimate is stored as nulls.
     return {
       min: Number.isFinite(this.min) ? this.min : null,
       max: Number.isFinite(this.max) ? this.max : null,
       fixed: this.fixed,
+      margin: this.estimate.margin,
+      renormalise: this.estimate.renormalise,
+      settled: this.settled,
     };
   }
 
+  /** Reads `toState()` output; a state written before estimates existed reads as min/max so far. */
   static fromState(s: unknown): ValueRange {
     if (typeof s !== 'object' || s === null || typeof (s as { fixed?: unknown }).fixed !== 'boolean') {
       throw new Error('Corrupt detector state: field "range" is not a value range');
@@ -53,6 +108,37 @@ export class ValueRange {
     if (!empty && !(min <= max)) {
       throw new Error('Corrupt detector state: value range has min > max');
     }
-    return new ValueRange(empty ? Infinity : min, empty ? -Infinity : max, r.fixed as boolean);
+    const margin = r.margin === undefined ? 0 : num(r, 'margin');
+    const flag = (key: string, absent: boolean): boolean => {
+      const v = r[key] === undefined ? absent : r[key];
+      if (typeof v !== 'boolean') {
+        throw new Error(`Corrupt detector state: value range field "${key}" is not a boolean`);
+      }
+      return v;
+    };
+    if (!(margin >= 0)) {
+      throw new Error('Corrupt detector state: value range margin is not >= 0');
+    }
+    return new ValueRange(
+      empty ? Infinity : min,
+      empty ? -Infinity : max,
+      r.fixed as boolean,
+      { margin, renormalise: flag('renormalise', true) },
+      flag('settled', false)
+    );
   }
+}
+
+/** Reads a range estimate from detector options, with the detector's defaults for what is absent. */
+export function rangeEstimateOf(
+  options: { rangeMargin?: number; rangeRenormalise?: boolean | number },
+  defaults: RangeEstimate
+): RangeEstimate {
+  const margin = options.rangeMargin ?? defaults.margin;
+  if (!(Number.isFinite(margin) && margin >= 0)) {
+    throw new Error(`rangeMargin must be a finite number >= 0, got ${String(options.rangeMargin)}`);
+  }
+  // nab:tune's grid passes numbers: 0 / 1 mean false / true.
+  const r = options.rangeRenormalise;
+  return { margin, renormalise: r === undefined ? defaults.renormalise : Boolean(r) };
 }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describeIfNab, NAB_DIR } from '../../test/harness/nab';
 import { listDataFiles, parseTimestamp, readSeries } from '../../tools/nab/nabFiles';
 import { probationLength, scoreCorpus } from '../../tools/nab/scorer';
+import { CADOSE_RANGE_ESTIMATE } from './cadOse';
 import { createDetector, restoreDetector } from './index';
 import type { InputRange } from './inputRange';
 import { Random } from './random';
@@ -121,6 +122,26 @@ describe('the NAB min/max hint', () => {
       expect(Array.from(scores(name, s, range))).not.toEqual(Array.from(scores(name, s)));
     }
     expect(Array.from(scores('knncad', s, range))).toEqual(Array.from(scores('knncad', s)));
+  });
+});
+
+describe('cadose without the hint', () => {
+  it('buffers the probation, then scores exactly as if told the probation range widened by its estimate', () => {
+    const s = periodic('shift');
+    const lo = Math.min(...s.v.subarray(0, PROBATION));
+    const hi = Math.max(...s.v.subarray(0, PROBATION));
+    const pad = CADOSE_RANGE_ESTIMATE.margin * (hi - lo);
+    const d = createDetector('cadose', { trainingPoints: PROBATION });
+    const online = Float64Array.from(s.v, (x, i) => {
+      const score = d.update(s.t[i], x);
+      expect(d.learning).toBe(i < PROBATION - 1);
+      return score;
+    });
+    const told = scores('cadose', s, { inputMin: lo - pad, inputMax: hi + pad });
+    expect(Math.max(...online.subarray(0, PROBATION))).toBe(0);
+    // Equal until the shift: no value left the settled range before it.
+    expect(Array.from(online.subarray(PROBATION, AT))).toEqual(Array.from(told.subarray(PROBATION, AT)));
+    expect(online[AT]).toBeGreaterThanOrEqual(0.75);
   });
 });
 

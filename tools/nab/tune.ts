@@ -15,7 +15,8 @@ type Setting = Record<string, number>;
 /**
  * Options each candidate declares for the search, with the values to try (a detector not listed
  * is tuned on its threshold alone). failureprophet: how long an event is kept quiet and how far
- * out a new event must be; the views' learning rates.
+ * out a new event must be; the views' learning rates. The range-quantising leaders: their online
+ * range estimate (ignored with `--published-minmax`).
  */
 export const TUNING_SPACES: Record<string, Record<string, number[]>> = {
   failureprophet: {
@@ -24,6 +25,12 @@ export const TUNING_SPACES: Record<string, Record<string, number[]>> = {
     baselineRate: [0.003, 0.01, 0.03],
     newEventFactor: [1.5, 2, 4],
   },
+  // Range-quantising leaders without the hint: how the probation's range is widened and followed (RangeEstimate).
+  artime: { rangeMargin: [0.25, 0.5, 1, 2], rangeRenormalise: [0, 1] },
+  // cadose clamped only: re-normalising puts a gross spike mid-scale, and it is missed at its first sample.
+  cadose: { rangeMargin: [0.25, 0.5, 1], rangeRenormalise: [0] },
+  // failureprophet with ARTime: what an ARTime score counts for (failureprophet's settings as shipped).
+  'failureprophet-ensemble': { artimeWeight: [0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.8, 1] },
   'failureprophet-v1': {
     refractoryMs: [6 * 3_600_000, 12 * 3_600_000, 24 * 3_600_000],
     holdMs: [12 * 3_600_000, 24 * 3_600_000],

@@ -1,0 +1,74 @@
+import { ArtimeDetector } from './artime';
+import { ARTIME_WEIGHT, EnsembleDetector } from './ensemble';
+import { FailureProphetDetector } from './failureprophet';
+import { createDetector, RECOMMENDED_THRESHOLD, restoreDetector } from './index';
+import { Random } from './random';
+
+const STEP = 300_000;
+const T0 = Date.UTC(2024, 0, 1);
+
+/** Two weeks of a noisy daily rhythm; from 3000 the rhythm's shape changes (a pattern never seen). */
+function series(n = 4032): Float64Array {
+  const rng = new Random(11);
+  return Float64Array.from({ length: n }, (_, i) => {
+    const phase = (i % 288) / 288;
+    const shape = i >= 3000 ? 50 + 40 * Math.sin(2 * Math.PI * phase * 7) : phase < 0.5 ? 20 : 80;
+    return shape + 2 * (rng.next() - 0.5);
+  });
+}
+
+const run = (d: { update(t: number, v: number): number }, v: Float64Array): Float64Array =>
+  Float64Array.from(v, (x, i) => d.update(T0 + i * STEP, x));
+
+describe('failureprophet-ensemble', () => {
+  const v = series();
+
+  it('reports the larger of failureprophet and the weighted ARTime score, sample by sample', () => {
+    const both = run(createDetector('failureprophet-ensemble', { trainingPoints: 750 }), v);
+    const fp = run(new FailureProphetDetector({ trainingPoints: 750 }), v);
+    const artime = run(new ArtimeDetector({ trainingPoints: 750 }), v);
+    expect(Array.from(both)).toEqual(Array.from(fp, (x, i) => Math.max(x, Math.min(1, ARTIME_WEIGHT * artime[i]))));
+    // Both members contribute somewhere on this series, so the test checks the combination.
+    expect(both.some((x, i) => x > fp[i])).toBe(true);
+    expect(both.some((x, i) => x === fp[i] && x >= RECOMMENDED_THRESHOLD)).toBe(true);
+  });
+
+  it.each([
+    ['a jump to 10x the range', () => 800],
+    ['a drop to zero', () => 0],
+    ['a series that stops (NaN)', () => NaN],
+  ])('%s 1 h after an earlier alarm scores above the threshold within 5 samples', (_, fault) => {
+    const clean = run(createDetector('failureprophet-ensemble', { trainingPoints: 750 }), v);
+    const first = clean.findIndex((x, i) => i >= 750 && x >= RECOMMENDED_THRESHOLD);
+    expect(first).toBeGreaterThan(0);
+    const at = first + 12;
+    const s = run(
+      createDetector('failureprophet-ensemble', { trainingPoints: 750 }),
+      Float64Array.from(v, (x, i) => (i >= at ? fault() : x))
+    );
+    expect(Math.max(...s.subarray(at, at + 5))).toBeGreaterThanOrEqual(RECOMMENDED_THRESHOLD);
+  });
+
+  it('round-trips its state through JSON mid-probation and after, and continues identically', () => {
+    for (const cut of [300, 3100]) {
+      const a = createDetector('failureprophet-ensemble', { trainingPoints: 750 });
+      const b = createDetector('failureprophet-ensemble', { trainingPoints: 750 });
+      run(a, v.subarray(0, cut));
+      run(b, v.subarray(0, cut));
+      const c = restoreDetector(JSON.parse(JSON.stringify(b.toState())));
+      for (let i = cut; i < v.length; i++) {
+        expect(c.update(T0 + i * STEP, v[i])).toBe(a.update(T0 + i * STEP, v[i]));
+        expect(c.level).toBe(a.level);
+      }
+    }
+  });
+
+  it('refuses a corrupt state or weight clearly', () => {
+    const state = createDetector('failureprophet-ensemble').toState();
+    expect(() => restoreDetector({ ...state, lastArtime: 2 })).toThrow(/lastArtime is not in \[0, 1\]/);
+    expect(() => restoreDetector({ ...state, artime: { ...(state.artime as object), scalars: [] } })).toThrow(
+      /Corrupt detector state: field "scalars"/
+    );
+    expect(() => new EnsembleDetector({ artimeWeight: -1 })).toThrow(/artimeWeight must be a finite number >= 0/);
+  });
+});
