@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { KillSwitch, Policy, SafetyLimits } from '../../../contract/healing';
+import { safetyLimitsSchema, type KillSwitch, type Policy, type SafetyLimits } from '../../../contract/healing';
 import { sealedSchema } from '../../store/secrets';
 import type { SettingsRepository } from '../../store/store';
 
@@ -27,6 +27,7 @@ export interface UnreadableKubernetes {
 }
 
 const savedMeta = { updatedAt: z.number(), updatedBy: z.string().optional() };
+const savedLimitsSchema = z.object({ ...savedMeta, value: safetyLimitsSchema });
 const endpointSecretsSchema = z.strictObject({ token: z.string().min(1), caData: z.string().optional() });
 /** As the row holds it: the token and CA sealed (AES-256-GCM); a plain row is from before they were. */
 const persistedKubernetesSchema = z.object({
@@ -54,8 +55,10 @@ export class SettingsStore {
     this.settings.set<Saved<Policy[]>>(POLICIES, { value, updatedAt: at, updatedBy: by });
   }
 
+  /** Checked on the way out: limits saved by an older version get the defaults of the limits added since. */
   limits(): Saved<SafetyLimits> | undefined {
-    return this.settings.get<Saved<SafetyLimits>>(LIMITS);
+    const raw = this.settings.get<unknown>(LIMITS);
+    return raw === undefined ? undefined : savedLimitsSchema.parse(raw);
   }
 
   setLimits(value: SafetyLimits, at: number, by?: string): void {
