@@ -61,6 +61,10 @@ export function checkLimits(
       return { kind: 'duplicate', message: `action ${open} already proposes ${type} on ${action.target}` };
     }
   }
+  // A paused drain resuming was counted (cooldown, breaker, hourly limits) when it first started.
+  if (action.startedAt !== undefined) {
+    return undefined;
+  }
   if (isKube) {
     const { maxRepeats, windowSeconds } = limits.circuitBreaker;
     const repeats = actions.startsOn(action.target, type, now - windowSeconds * 1000).length;

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { safetyLimitsSchema, type KillSwitch, type Policy, type SafetyLimits } from '../../../contract/healing';
+import {
+  namespacePauseSchema,
+  safetyLimitsSchema,
+  type KillSwitch,
+  type NamespacePause,
+  type Policy,
+  type SafetyLimits,
+} from '../../../contract/healing';
 import { sealedSchema } from '../../store/secrets';
 import type { SettingsRepository } from '../../store/store';
 
@@ -13,6 +20,12 @@ const POLICIES = 'healing.policies';
 const LIMITS = 'healing.limits';
 const KILL_SWITCH = 'healing.killSwitch';
 const KUBERNETES = 'healing.kubernetes';
+const NAMESPACE_PAUSES = 'healing.namespacePauses';
+const STORM = 'healing.storm';
+
+/** Storm mode as the engine last saw it; kept so one storm notifies once, across restarts too. */
+export const stormStateSchema = z.strictObject({ since: z.number(), targets: z.number().int() });
+export type StormState = z.infer<typeof stormStateSchema>;
 
 /** Kubernetes access as an Admin saved it in Grafana; the token is a secret: never logged, never returned. */
 export type StoredKubernetes =
@@ -63,6 +76,23 @@ export class SettingsStore {
 
   setLimits(value: SafetyLimits, at: number, by?: string): void {
     this.settings.set<Saved<SafetyLimits>>(LIMITS, { value, updatedAt: at, updatedBy: by });
+  }
+
+  namespacePauses(): NamespacePause[] {
+    return z.array(namespacePauseSchema).parse(this.settings.get<unknown>(NAMESPACE_PAUSES) ?? []);
+  }
+
+  setNamespacePauses(pauses: NamespacePause[]): void {
+    this.settings.set(NAMESPACE_PAUSES, pauses);
+  }
+
+  /** Undefined while there is no storm (the repository has no delete: null is none). */
+  storm(): StormState | undefined {
+    return stormStateSchema.nullable().parse(this.settings.get<unknown>(STORM) ?? null) ?? undefined;
+  }
+
+  setStorm(state: StormState | undefined): void {
+    this.settings.set(STORM, state ?? null);
   }
 
   killSwitch(): KillSwitch {
