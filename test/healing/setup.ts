@@ -21,7 +21,7 @@ export const policy = (p: PolicyInput): Policy => policySchema.parse(p);
 
 export async function setUp(
   options: { policies?: PolicyInput[]; limits?: SafetyLimitsInput; file?: string; withoutKube?: boolean } & Partial<
-    Pick<HealingEngineDeps, 'readSignal' | 'onVerified' | 'notifier'>
+    Pick<HealingEngineDeps, 'readSignal' | 'onVerified' | 'notifier' | 'silences'>
   > = {}
 ): Promise<Setup> {
   const h = await startHarness();
@@ -43,6 +43,7 @@ export async function setUp(
     readSignal: options.readSignal,
     onVerified: options.onVerified,
     notifier: options.notifier,
+    silences: options.silences,
   });
   return {
     ...h,
