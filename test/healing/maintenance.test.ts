@@ -4,6 +4,8 @@
 // stopped, without evicting twice. Time only through the FakeClock.
 
 import { SilenceSource } from '../../src/server/healing/silences';
+import { healingRoutes } from '../../src/server/http/routes/healing';
+import { AUTH, injectingApp } from '../harness/server';
 import { startAlertmanager, type AlertmanagerDouble } from '../alertmanager/server';
 import { node, pod } from '../kube/objects';
 import { anomaly, realWrites, setUp, Setup } from './setup';
@@ -241,4 +243,29 @@ it('a namespace paused by an Admin turns auto into awaiting approval until resum
   const [resumed] = await s.engine.onAnomaly(anomaly());
   await s.engine.idle();
   expect(s.engine.actions.get(resumed)!.state).toBe('succeeded');
+});
+
+it('namespace pauses through the API: read by anyone, replaced by an Admin, bad input refused', async () => {
+  s = await setUp();
+  const app = await injectingApp(s, healingRoutes(s.engine));
+  try {
+    const call = (method: 'GET' | 'PUT', url: string, body?: unknown) =>
+      app.inject({ method, url, payload: body as object, headers: { ...AUTH, 'x-grafana-user': 'admin' } });
+    expect((await call('GET', '/api/namespace-pauses')).json()).toEqual({ pauses: [] });
+    const saved = await call('PUT', '/api/admin/namespace-pauses', {
+      pauses: [{ namespace: 'shop', reason: 'migration' }],
+    });
+    expect(saved.statusCode).toBe(200);
+    expect(saved.json()).toEqual({
+      pauses: [{ namespace: 'shop', reason: 'migration', by: 'admin', at: now() }],
+    });
+    expect((await call('GET', '/api/namespace-pauses')).json().pauses).toHaveLength(1);
+    const twice = await call('PUT', '/api/admin/namespace-pauses', {
+      pauses: [{ namespace: 'shop' }, { namespace: 'shop' }],
+    });
+    expect(twice.statusCode).toBe(400);
+    expect((await call('GET', '/api/namespace-pauses')).json().pauses).toHaveLength(1);
+  } finally {
+    await app.close();
+  }
 });

@@ -18,6 +18,7 @@ const ENV_OVERRIDES: Record<string, string[]> = {
   FP_GRAFANA_TOKEN: ['grafana', 'token'],
   FP_RETRAIN_CRON: ['pipeline', 'retrain'],
   FP_NOTIFY_WEBHOOK_URL: ['healing', 'notify', 'webhookUrl'],
+  FP_ALERTMANAGER_URL: ['alertmanager', 'url'],
 };
 
 export class ConfigError extends Error {

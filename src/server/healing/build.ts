@@ -8,6 +8,7 @@ import type { SettingsRepository } from '../store/store';
 import { HealingEngine } from './engine';
 import { anomalyListener } from './fromPipeline';
 import { createNotifier } from './notify';
+import { SilenceSource } from './silences';
 
 export class KubernetesConfigError extends Error {
   constructor(message: string) {
@@ -59,6 +60,13 @@ export function buildHealing(deps: {
       grafana: url && token ? { url, token } : undefined,
       webhookUrl: config.healing.notify.webhookUrl,
     }),
+    silences: config.alertmanager.url
+      ? new SilenceSource({
+          url: config.alertmanager.url,
+          timeoutMs: config.alertmanager.timeout,
+          now: () => systemClock.now().getTime(),
+        })
+      : undefined,
     readSignal: pipeline
       ? async (trigger) => {
           const target = pipeline.repo.anomaly(Number(trigger.id))?.target;
