@@ -72,8 +72,9 @@ export async function checkWorkload(
   if (read.value === undefined) {
     return undefined; // a bare pod: no workload to keep healthy
   }
-  // A rolling restart takes at least one Ready pod down; a delete takes one only if it was Ready.
-  const takesReady = 'podReady' in read.value ? read.value.podReady : true;
+  // A delete takes a Ready pod only if that pod was Ready; a rolling restart takes one down
+  // whenever one is Ready (restarting a workload with none Ready costs nothing more).
+  const takesReady = 'podReady' in read.value ? read.value.podReady : read.value.ready > 0;
   return workloadRefusal(read.value, takesReady, limits);
 }
 
