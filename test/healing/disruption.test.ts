@@ -67,7 +67,7 @@ it('a 30% cap on a 10-replica deployment is never exceeded while 20 anomalies ar
   expect(waits()).toContain(
     'waiting: 3 of 10 replicas of deployment shop/web are not Ready; at most 30% (3) at a time'
   );
-});
+}, 60_000);
 
 it('never below the healthy floor, while a pod that is not Ready may always go', async () => {
   s = await setUp({
