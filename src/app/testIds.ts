@@ -24,6 +24,7 @@ export const testIds = {
     killSwitch: 'data-testid fp-kill-switch',
     killSwitchToggle: 'data-testid fp-kill-switch-toggle',
     limits: 'data-testid fp-safety-limits',
+    namespacePauses: 'data-testid fp-namespace-pauses',
   },
   overview: {
     container: 'data-testid fp-overview',

@@ -192,6 +192,8 @@ export const policySchema = z.strictObject({
     ),
   /** The first step's verification window (ladders only); the safety limits' when absent. */
   verifySeconds: z.number().int().positive().optional(),
+  /** Gate `auto` holds only inside these windows; outside, its actions wait for approval. Absent: always. */
+  autoWindows: z.lazy(() => autoWindowsSchema).optional(),
 });
 export type Policy = z.infer<typeof policySchema>;
 export type PolicyInput = z.input<typeof policySchema>;
@@ -216,6 +218,62 @@ export type PoliciesResponse = z.infer<typeof policiesResponseSchema>;
 /** PUT /api/admin/policies replaces the whole list. */
 export const putPoliciesBodySchema = z.object({ policies: policyListSchema });
 export type PutPoliciesBody = z.input<typeof putPoliciesBodySchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Maintenance: when automatic actions hold (time windows, namespace pauses).
+
+export const weekdaySchema = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+export type Weekday = z.infer<typeof weekdaySchema>;
+
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'a time of day as HH:MM (00:00-23:59)' });
+
+const isTimeZone = (zone: string) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Weekdays from-to in local time; `to` before `from` runs past midnight into the next day. */
+export const timeWindowSchema = z
+  .strictObject({
+    days: z.array(weekdaySchema).min(1).default(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']),
+    from: clockTime,
+    to: clockTime,
+  })
+  .refine((w) => w.from !== w.to, { error: 'from and to must differ', path: ['to'] });
+export type TimeWindow = z.infer<typeof timeWindowSchema>;
+
+/** E.g. `{timeZone: 'Europe/Berlin', windows: [{days: [mon, ..., fri], from: '08:00', to: '18:00'}]}`. */
+export const autoWindowsSchema = z.strictObject({
+  timeZone: z.string().default('UTC').refine(isTimeZone, { error: 'an IANA time zone such as Europe/Berlin or UTC' }),
+  windows: z.array(timeWindowSchema).min(1).max(20),
+});
+export type AutoWindows = z.infer<typeof autoWindowsSchema>;
+
+/** A namespace where automatic actions are paused (they wait for approval); set by an Admin. */
+export const namespacePauseSchema = z.strictObject({
+  namespace: z.string().min(1).max(253),
+  reason: z.string().max(1000).optional(),
+  by: z.string().optional(),
+  at: z.number().optional(),
+});
+export type NamespacePause = z.infer<typeof namespacePauseSchema>;
+
+/** GET /api/namespace-pauses; PUT /api/admin/namespace-pauses replaces the list. */
+export const namespacePausesSchema = z.object({ pauses: z.array(namespacePauseSchema).max(500) });
+export type NamespacePauses = z.infer<typeof namespacePausesSchema>;
+export const putNamespacePausesBodySchema = z.object({
+  pauses: z
+    .array(namespacePauseSchema.pick({ namespace: true, reason: true }))
+    .max(500)
+    .refine((list) => new Set(list.map((p) => p.namespace)).size === list.length, {
+      error: 'each namespace once',
+    }),
+});
+export type PutNamespacePausesBody = z.infer<typeof putNamespacePausesBodySchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Safety limits: they hold whatever a policy says.
@@ -255,6 +313,30 @@ export const safetyLimitsSchema = z.strictObject({
       recoveredBelowScore: z.number().min(0).max(1).default(0.5),
     })
     .default({ settleSeconds: 60, windowSeconds: 900, recoveredBelowScore: 0.5 }),
+  /**
+   * Pods of one workload down at once (deleted, restarting, not Ready) as a share of its desired
+   * replicas, and the share of Ready pods a delete or restart never goes below. Absent: not limited.
+   */
+  workloadDisruption: z
+    .strictObject({
+      maxUnavailablePercent: z.number().min(1).max(100).optional(),
+      minHealthyPercent: z.number().min(0).max(100).optional(),
+    })
+    .default({}),
+  /**
+   * Nodes: `maxPercent` of them cordoned or draining by the engine (instead of `maxNodesDisrupted`
+   * when given), and never fewer Ready, schedulable nodes than `minReadyPercent` of all.
+   */
+  nodeDisruption: z
+    .strictObject({
+      maxPercent: z.number().min(1).max(100).optional(),
+      minReadyPercent: z.number().min(0).max(100).default(51),
+    })
+    .default({ minReadyPercent: 51 }),
+  /** Storm mode: more targets alarming at once than this pauses automatic actions (they wait for approval). */
+  storm: z
+    .strictObject({ maxAlarmingTargets: z.number().int().min(1).default(50) })
+    .default({ maxAlarmingTargets: 50 }),
 });
 export type SafetyLimits = z.infer<typeof safetyLimitsSchema>;
 export type SafetyLimitsInput = z.input<typeof safetyLimitsSchema>;
@@ -361,6 +443,13 @@ export const reasonKindSchema = z.enum([
   'reconcile',
   /** The cluster is no longer what the approved dry run saw (another replica count, another pod, a node already cordoned). */
   'superseded',
+  /** Too many of the workload's pods are down, or it would fall below its healthy floor: waits. */
+  'workload-disruption',
+  /** Why `auto` waits for approval: storm mode, an Alertmanager silence, outside the policy's window, a paused namespace. */
+  'storm',
+  'silenced',
+  'outside-window',
+  'namespace-paused',
 ]);
 export type ReasonKind = z.infer<typeof reasonKindSchema>;
 
@@ -573,6 +662,12 @@ export const auditKindSchema = z.enum([
   'breaker_closed',
   /** An action awaiting approval was announced where people are (with a link to it). */
   'approval_requested',
+  /** Storm mode began or ended: automatic actions paused while too many targets alarm at once. */
+  'storm',
+  /** An Admin paused or resumed automatic actions in namespaces. */
+  'namespaces_paused',
+  /** A drain stopped at a safe point when its window closed; it resumes in the next one. */
+  'paused',
 ]);
 export type AuditKind = z.infer<typeof auditKindSchema>;
 

@@ -102,3 +102,34 @@ healing:
     expect(config.kubernetes).toEqual({ mode: 'in-cluster', requestTimeoutMs: 10_000 });
   });
 });
+
+describe('maintenance configuration (issue 17)', () => {
+  it('alertmanager.url from FP_ALERTMANAGER_URL; auto windows and the new limits from the YAML file', () => {
+    const config = loadConfig({
+      FP_ALERTMANAGER_URL: 'http://alertmanager:9093',
+      FP_CONFIG: file(`
+healing:
+  policies:
+    - name: restart-weekdays
+      action: { type: restart }
+      gate: auto
+      autoWindows: { timeZone: Europe/Berlin, windows: [{ days: [mon, tue, wed, thu, fri], from: '08:00', to: '18:00' }] }
+  limits:
+    workloadDisruption: { maxUnavailablePercent: 30, minHealthyPercent: 51 }
+    storm: { maxAlarmingTargets: 25 }
+`),
+    });
+    expect(config.alertmanager).toEqual({ url: 'http://alertmanager:9093', timeout: 10_000 });
+    expect(config.healing.policies![0].autoWindows).toEqual({
+      timeZone: 'Europe/Berlin',
+      windows: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '08:00', to: '18:00' }],
+    });
+    expect(config.healing.limits).toMatchObject({
+      workloadDisruption: { maxUnavailablePercent: 30, minHealthyPercent: 51 },
+      nodeDisruption: { minReadyPercent: 51 },
+      storm: { maxAlarmingTargets: 25 },
+    });
+    expect(loadConfig({}).alertmanager).toEqual({ timeout: 10_000 });
+    expect(() => loadConfig({ FP_ALERTMANAGER_URL: 'alertmanager:9093' })).toThrow(/alertmanager\.url/);
+  });
+});

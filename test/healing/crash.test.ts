@@ -134,6 +134,9 @@ describe('crash: the backend is killed with SIGKILL and restarted', () => {
   it('between two evictions of a drain: resumed after the restart, no pod evicted twice', async () => {
     kube.add(
       node('n1'),
+      // Two more Ready nodes: the engine never takes out a node below 51% Ready (the default floor).
+      node('n2'),
+      node('n3'),
       ...[1, 2, 3].map((i) => pod({ namespace: 'shop', name: `cart-${i}`, nodeName: 'n1', ownerKind: 'ReplicaSet' }))
     );
     await start();

@@ -14,7 +14,7 @@ import {
 import { HealingEngine, type HealingEngineDeps } from '../../src/server/healing';
 import { openSqliteDatabase, type SqliteStore } from '../../src/server/store/sqlite';
 import { Harness, startHarness } from '../kube/harness';
-import { deployment } from '../kube/objects';
+import { deployment, node } from '../kube/objects';
 
 export interface Setup extends Harness {
   engine: HealingEngine;
@@ -27,11 +27,14 @@ export const policy = (p: PolicyInput): Policy => policySchema.parse(p);
 
 export async function setUp(
   options: { policies?: PolicyInput[]; limits?: SafetyLimitsInput; file?: string; withoutKube?: boolean } & Partial<
-    Pick<HealingEngineDeps, 'readSignal' | 'onVerified' | 'notifier' | 'actionLink'>
+    Pick<HealingEngineDeps, 'readSignal' | 'onVerified' | 'notifier' | 'actionLink' | 'silences'>
   > = {}
 ): Promise<Setup> {
   const h = await startHarness();
   h.kube.add(deployment({ namespace: 'shop', name: 'cart', replicas: 3 }));
+  // Three Ready nodes besides those a test drains: never below 51% Ready nodes (the default floor)
+  // refuses taking out the only node of a one-node cluster.
+  h.kube.add(node('spare-1'), node('spare-2'), node('spare-3'));
   const store = openSqliteDatabase(options.file ?? ':memory:');
   const metrics = new Registry();
   const engine = new HealingEngine({
@@ -47,6 +50,7 @@ export async function setUp(
     onVerified: options.onVerified,
     notifier: options.notifier,
     actionLink: options.actionLink,
+    silences: options.silences,
   });
   return {
     ...h,

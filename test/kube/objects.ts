@@ -65,6 +65,37 @@ export const deployment = (input: WorkloadInput) => workload('Deployment', input
 export const statefulSet = (input: WorkloadInput) => workload('StatefulSet', input, true);
 export const daemonSet = (input: WorkloadInput) => workload('DaemonSet', input, false);
 
+/** A Deployment's ReplicaSet: its pods name it as their controller, and it names the Deployment as its own. */
+export function replicaSet(input: WorkloadInput & { deployment?: string }): KubeObject {
+  const rs = workload('ReplicaSet', input, true);
+  if (input.deployment) {
+    rs.metadata.ownerReferences = [
+      { apiVersion: 'apps/v1', kind: 'Deployment', name: input.deployment, uid: randomUUID(), controller: true },
+    ];
+  }
+  return rs;
+}
+
+/**
+ * A Ready condition as the API server returns it: a pod's carries probe and transition times
+ * (core/v1 PodCondition), a node's the kubelet's reason and heartbeat (core/v1 NodeCondition).
+ */
+const podCondition = (ready: boolean) => ({
+  type: 'Ready',
+  status: ready ? 'True' : 'False',
+  lastProbeTime: null,
+  lastTransitionTime: created,
+  ...(ready ? {} : { reason: 'ContainersNotReady', message: 'containers with unready status: [main]' }),
+});
+const nodeCondition = (ready: boolean) => ({
+  type: 'Ready',
+  status: ready ? 'True' : 'Unknown',
+  lastHeartbeatTime: created,
+  lastTransitionTime: created,
+  reason: ready ? 'KubeletReady' : 'NodeStatusUnknown',
+  message: ready ? 'kubelet is posting ready status' : 'Kubelet stopped posting node status.',
+});
+
 export interface PodInput {
   namespace: string;
   name: string;
@@ -77,6 +108,8 @@ export interface PodInput {
   mirror?: boolean;
   terminationGracePeriodSeconds?: number;
   phase?: string;
+  /** The Ready condition; true by default. */
+  ready?: boolean;
 }
 
 export function pod(input: PodInput): KubeObject {
@@ -108,17 +141,17 @@ export function pod(input: PodInput): KubeObject {
       terminationGracePeriodSeconds: input.terminationGracePeriodSeconds ?? 30,
       containers: [{ name: 'main', image: 'app:1' }],
     },
-    status: { phase: input.phase ?? 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+    status: { phase: input.phase ?? 'Running', conditions: [podCondition(input.ready ?? true)] },
   };
 }
 
-export function node(name: string, unschedulable = false): KubeObject {
+export function node(name: string, unschedulable = false, ready = true): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Node',
     metadata: meta(name, undefined, { 'kubernetes.io/hostname': name }),
     spec: unschedulable ? { unschedulable: true } : {},
-    status: { conditions: [{ type: 'Ready', status: 'True' }] },
+    status: { conditions: [nodeCondition(ready)] },
   };
 }
 

@@ -6,13 +6,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import type { PlannedAction } from '../../src/contract/healing';
+import { safetyLimitsSchema, type PlannedAction } from '../../src/contract/healing';
 import { LEASE_NAME, LeaseElector } from '../../src/server/coordination/lease';
+import { checkWorkload, readNodes } from '../../src/server/healing/disruption';
 import { dryRunAction, testKubernetes } from '../../src/server/healing/dryRun';
 import { executeKubeAction, type KubeAction } from '../../src/server/kubernetes';
 import { reconcile } from '../../src/server/kubernetes/reconcile';
 import { Harness, startHarness } from './harness';
-import { daemonSet, deployment, node, pod, statefulSet } from './objects';
+import { daemonSet, deployment, node, pod, replicaSet, statefulSet } from './objects';
 import { rbacFor } from './rbac';
 import { parsePath } from './server';
 
@@ -50,12 +51,29 @@ async function runEverything(h: Harness) {
     daemonSet({ namespace: 'shop', name: 'agent' }),
     node('n1'),
     node('n2'),
-    pod({ namespace: 'shop', name: 'cart-1', nodeName: 'n1', ownerKind: 'ReplicaSet' }),
+    pod({ namespace: 'shop', name: 'cart-1', nodeName: 'n1', ownerKind: 'ReplicaSet', labels: { app: 'cart' } }),
     // A namespace no policy acts in: the drain still evicts there, and waits for the pod to go.
     pod({ namespace: 'monitoring', name: 'prometheus-0', nodeName: 'n1', ownerKind: 'StatefulSet' }),
-    pod({ namespace: 'shop', name: 'cart-2', nodeName: 'n2', ownerKind: 'ReplicaSet' })
+    pod({ namespace: 'shop', name: 'cart-2', nodeName: 'n2', ownerKind: 'ReplicaSet', labels: { app: 'cart' } }),
+    replicaSet({ namespace: 'shop', name: 'cart', replicas: 2, deployment: 'cart' })
   );
   h.kube.setPodTerminationReads(1);
+  const failures: string[] = [];
+  // The limits' reads: a workload's Ready pods (for a pod, through its ReplicaSet) and the nodes.
+  const limits = safetyLimitsSchema.parse({ workloadDisruption: { minHealthyPercent: 0 } });
+  for (const action of [
+    { type: 'restart', target: cart },
+    { type: 'delete-pod', namespace: 'shop', name: 'cart-1' },
+  ] as const) {
+    const refused = await checkWorkload(h.client, action, limits);
+    if (refused) {
+      failures.push(`workload limits for ${action.type}: ${refused.message}`);
+    }
+  }
+  const nodes = await readNodes(h.client);
+  if ('refusal' in nodes) {
+    failures.push(`node limits: ${nodes.refusal.message}`);
+  }
   const actions: PlannedAction[] = [
     { type: 'scale', target: cart, delta: 1, ceiling: 5 },
     { type: 'scale', target: { kind: 'statefulset', namespace: 'shop', name: 'db' }, replicas: 2, ceiling: 5 },
@@ -68,7 +86,6 @@ async function runEverything(h: Harness) {
     { type: 'drain', node: 'n1' },
     { type: 'uncordon', node: 'n1' },
   ];
-  const failures: string[] = [];
   for (const action of actions) {
     const dry = await dryRunAction(action, 'target', 0, h.client);
     if (dry.record.error) {

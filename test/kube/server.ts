@@ -113,6 +113,7 @@ const storeKeys: Record<string, string> = {
   Deployment: 'apps/deployments',
   StatefulSet: 'apps/statefulsets',
   DaemonSet: 'apps/daemonsets',
+  ReplicaSet: 'apps/replicasets',
   Pod: '/pods',
   Node: '/nodes',
   PodDisruptionBudget: 'policy/poddisruptionbudgets',
@@ -189,6 +190,11 @@ function matchesLabels(labels: Record<string, string> | undefined, selector: Rec
 function parseSelector(selector: string | undefined): Record<string, string> {
   const result: Record<string, string> = {};
   for (const term of (selector ?? '').split(',').filter(Boolean)) {
+    // Set-based terms (`in`, `notin`, `!k`) are valid for the API server; this double only knows
+    // equality, so it refuses them instead of silently matching nothing.
+    if (!/^[^=!() ]+==?[^=!() ]*$/.test(term)) {
+      throw new HttpError(status(400, `the test server supports equality selectors only, not "${term}"`));
+    }
     const [k, v] = term.split(/==?/);
     result[k] = v ?? '';
   }

@@ -7,6 +7,7 @@ import {
   breakerSchema,
   killSwitchSchema,
   outcomeListSchema,
+  namespacePausesSchema,
   kubernetesTestResponseSchema,
   policiesResponseSchema,
   safetyLimitsResponseSchema,
@@ -14,6 +15,7 @@ import {
   type ActionState,
   type AuditKind,
   type PolicyInput,
+  type PutNamespacePausesBody,
   type SafetyLimitsInput,
 } from '../../contract/healing';
 import { backendRequest } from './backend';
@@ -26,6 +28,8 @@ export const healingPaths = {
   putLimits: 'api/admin/safety-limits',
   killSwitch: 'api/kill-switch',
   putKillSwitch: 'api/admin/kill-switch',
+  namespacePauses: 'api/namespace-pauses',
+  putNamespacePauses: 'api/admin/namespace-pauses',
   actions: 'api/actions',
   decide: (id: number, decision: 'approve' | 'reject') => `api/actions/${id}/${decision}`,
   audit: 'api/audit',
@@ -53,6 +57,11 @@ export const putKillSwitch = (engaged: boolean, reason?: string) =>
     method: 'PUT',
     data: { engaged, reason: reason || undefined },
   });
+
+export const getNamespacePauses = () => backendRequest(healingPaths.namespacePauses, namespacePausesSchema);
+
+export const putNamespacePauses = (pauses: PutNamespacePausesBody['pauses']) =>
+  backendRequest(healingPaths.putNamespacePauses, namespacePausesSchema, { method: 'PUT', data: { pauses } });
 
 export const listActions = (query: { state?: ActionState[] } & Omit<ActionListQuery, 'state'> = {}) =>
   backendRequest(healingPaths.actions, actionListSchema, {

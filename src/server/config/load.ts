@@ -19,6 +19,7 @@ const ENV_OVERRIDES: Record<string, string[]> = {
   FP_RETRAIN_CRON: ['pipeline', 'retrain'],
   FP_NOTIFY_WEBHOOK_URL: ['healing', 'notify', 'webhookUrl'],
   FP_DATABASE_URL: ['store', 'url'],
+  FP_ALERTMANAGER_URL: ['alertmanager', 'url'],
 };
 
 export class ConfigError extends Error {

@@ -86,6 +86,13 @@ export const storeConfigSchema = z.strictObject({
   maxConnections: z.number().int().min(1).max(100).default(DEFAULT_POOL_LIMITS.maxConnections),
 });
 
+/** Alertmanager, read for its silences: an automatic action on a silenced target waits for approval. */
+export const alertmanagerConfigSchema = z.strictObject({
+  /** Its base URL (the v2 API is under /api/v2); basic auth may be given in the URL. */
+  url: urlSchema.optional(),
+  timeout: durationSchema.default(10_000),
+});
+
 export const configSchema = z.strictObject({
   port: z.coerce.number().int().min(1).max(65535).default(3001),
   host: z.string().min(1).default('0.0.0.0'),
@@ -101,6 +108,7 @@ export const configSchema = z.strictObject({
   grafana: grafanaConfigSchema.default({}),
   pipeline: pipelineConfigSchema.default(pipelineConfigSchema.parse({})),
   healing: healingConfigSchema.default(healingConfigSchema.parse({})),
+  alertmanager: alertmanagerConfigSchema.default(alertmanagerConfigSchema.parse({})),
   /** How to reach Kubernetes; absent: from FP_KUBE_URL + FP_KUBE_TOKEN, KUBECONFIG or the in-cluster service account, else none. */
   kubernetes: kubernetesOptionsSchema.optional(),
   store: storeConfigSchema.default(storeConfigSchema.parse({})),

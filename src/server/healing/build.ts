@@ -9,6 +9,7 @@ import { HealingEngine } from './engine';
 import { actionLink } from './approvals';
 import { anomalyListener } from './fromPipeline';
 import { createNotifier } from './notify';
+import { SilenceSource } from './silences';
 
 export class KubernetesConfigError extends Error {
   constructor(message: string) {
@@ -62,6 +63,13 @@ export function buildHealing(deps: {
     }),
     // With Grafana's URL, actions awaiting approval are announced with a link to them.
     actionLink: url ? (id) => actionLink(url, id) : undefined,
+    silences: config.alertmanager.url
+      ? new SilenceSource({
+          url: config.alertmanager.url,
+          timeoutMs: config.alertmanager.timeout,
+          now: () => systemClock.now().getTime(),
+        })
+      : undefined,
     readSignal: pipeline
       ? async (trigger) => {
           const target = pipeline.repo.anomaly(Number(trigger.id))?.target;

@@ -5,9 +5,12 @@ import type { HealingTrigger, Policy, SafetyLimits } from '../../contract/healin
 import type { Clock, KubeClient, KubernetesOptions } from '../kubernetes';
 import type { SettingsRepository } from '../store/store';
 import type { CircuitBreakers } from './breaker';
+import type { KeyedSerial } from './disruption';
+import type { AutomationHolds } from './holds';
 import type { Lifecycle } from './lifecycle';
 import type { Notifier } from './notify';
 import type { HealingSettings } from './settings';
+import type { SilenceSource } from './silences';
 import type { StoredAction } from './store/actions';
 
 /** The current anomaly score of what triggered an action, in [0, 1]; undefined when unknown. Given by the pipeline. */
@@ -31,6 +34,8 @@ export interface HealingEngineDeps {
   limits?: SafetyLimits;
   notifier?: Notifier;
   readSignal?: SignalReader;
+  /** Alertmanager's silences (`alertmanager.url`): automatic actions on a silenced target wait for approval. */
+  silences?: SilenceSource;
   /** Feedback for the pipeline: an anomaly an action healed is a confirmed incident. */
   onVerified?: (anomalyId: string, recovered: boolean, actionId: number) => void | Promise<void>;
   /** An action's place on Grafana's Actions page (from `FP_GRAFANA_URL`); with it, actions awaiting approval are announced with their link. */
@@ -44,6 +49,10 @@ export interface EngineContext {
   settings: HealingSettings;
   /** Asks for a tick: an action became runnable. */
   kick: () => void;
+  /** When `auto` does not hold (paused namespace, storm, outside the policy's window, a silence). */
+  holds: AutomationHolds;
+  /** One check-and-change at a time per workload namespace, and for the nodes. */
+  serial: KeyedSerial;
   /** After an action was superseded: proposes its policy's action again when it still applies; says what it did. */
   repropose: (superseded: StoredAction) => Promise<string>;
   /** Per-target circuit breakers: an automatic action on a target that keeps needing the fix waits for a person. */

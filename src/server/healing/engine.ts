@@ -14,21 +14,25 @@ import { receiveAlerts } from './alerts';
 import { approvalRequest, createAnnouncer } from './approvals';
 import { CircuitBreakers } from './breaker';
 import type { EngineContext, HealingEngineDeps } from './context';
+import { KeyedSerial } from './disruption';
 import { testKubernetes } from './dryRun';
 import { Executor } from './executor';
 import { Gates, type DecisionOutcome } from './gates';
+import { AutomationHolds } from './holds';
 import { KubernetesAccess } from './kubernetesAccess';
 import { firstRung, Ladders } from './ladder';
 import { Lifecycle } from './lifecycle';
 import { evictionPolicy } from './limits';
 import { HealingMetrics } from './metrics';
 import { OutcomeMetrics, outcomesFromStore } from './outcomes';
+import { NamespacePauseList } from './pauses';
 import { describeAction, planAction, policyMatches, type Plan } from './policies';
 import { HealingSettings } from './settings';
 import { ActionRepository, type StoredAction, triggerKey } from './store/actions';
 import { AuditRepository } from './store/audit';
 import { BreakerRepository } from './store/breakers';
 import { SettingsStore } from './store/settings';
+import { Storm } from './storm';
 
 /** How often one trigger's action is proposed again after being superseded, before a person has to look. */
 const MAX_REPROPOSALS = 3;
@@ -50,6 +54,10 @@ export class HealingEngine {
   readonly settings: HealingSettings;
   /** Which Kubernetes the engine talks to; an Admin can change it while the engine runs. */
   readonly kubernetes: KubernetesAccess;
+  /** Namespaces where an Admin paused automatic actions. */
+  readonly pauses: NamespacePauseList;
+  /** Storm mode: too many targets alarming at once pauses automatic actions. */
+  readonly storm: Storm;
   /** The engine's own copy: `kube` in it is swapped when Kubernetes access changes. */
   private readonly deps: HealingEngineDeps;
   private readonly lifecycle: Lifecycle;
@@ -102,10 +110,28 @@ export class HealingEngine {
     });
     const announce = createAnnouncer({ lifecycle: this.lifecycle, notifier: deps.notifier, link: deps.actionLink });
     this.breakers = new CircuitBreakers(this.lifecycle, new BreakerRepository(deps.db), announce);
+    this.pauses = new NamespacePauseList(store, this.audit, now);
+    this.storm = new Storm({
+      actions: this.actions,
+      store,
+      audit: this.audit,
+      notifier: deps.notifier,
+      limits: () => this.settings.limits().limits,
+      now,
+    });
+    const holds = new AutomationHolds({
+      settings: this.settings,
+      pauses: this.pauses,
+      storm: this.storm,
+      silences: deps.silences,
+      now,
+    });
     const ctx: EngineContext = {
       deps,
       lifecycle: this.lifecycle,
       settings: this.settings,
+      holds,
+      serial: new KeyedSerial(),
       kick: () => void this.tick(),
       repropose: (superseded) => this.repropose(superseded),
       breakers: this.breakers,
@@ -160,6 +186,8 @@ export class HealingEngine {
       }
       return result;
     })();
+    // Counted before proposing: the trigger that starts a storm already waits for approval.
+    await this.storm.observe(trigger);
     const limits = this.settings.limits().limits;
     const proposed: number[] = [];
     for (const policy of this.settings.policies().policies.filter((p) => policyMatches(p, trigger))) {
@@ -188,7 +216,7 @@ export class HealingEngine {
   /** The anomaly closed or the alert resolved: pending actions on it will not run, and verification sees it recovered. */
   closeTrigger(source: HealingTrigger['source'], id: string): boolean {
     const now = this.lifecycle.now();
-    return this.deps.db.transaction(() => {
+    const closed = this.deps.db.transaction(() => {
       const closed = this.actions.closeTrigger(triggerKey({ source, id }), now);
       if (closed) {
         this.audit.append({
@@ -200,6 +228,11 @@ export class HealingEngine {
       }
       return closed;
     })();
+    if (closed) {
+      // Ending a storm sends nothing, so this settles at once.
+      void this.storm.observe();
+    }
+    return closed;
   }
 
   /**

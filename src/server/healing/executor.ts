@@ -3,7 +3,9 @@ import { executeKubeAction, reconcile, type DrainProgress } from '../kubernetes'
 import { call, type KubeClient } from '../kubernetes/client';
 import { supersededBecause } from './approved';
 import type { EngineContext } from './context';
+import { checkWorkload, nodeBudget, nodeFloorRefusal, readNodes } from './disruption';
 import { dryRunAction } from './dryRun';
+import { approvedAutomatically } from './holds';
 import { executionResult, isKubeAction } from './kube';
 import { iso } from './lifecycle';
 import { checkLimits, evictionPolicy } from './limits';
@@ -52,8 +54,41 @@ export class Executor {
       );
       return;
     }
-    if (isNodeAction(action) && (await this.waitForNodeBudget(action, limits, kube))) {
+    // Approved by the gate, not a person: it runs only while automation holds (no pause, storm, window or silence).
+    if (approvedAutomatically(action) && this.wait(action, await this.ctx.holds.refusal(action))) {
       return;
+    }
+    // The limit checks and the change they allow run one at a time per workload namespace (and for
+    // the nodes), so two actions cannot both pass one snapshot of the Ready counts.
+    const planned = action.action;
+    if (isNodeAction(action)) {
+      if (await this.ctx.serial.run('nodes', () => this.prepare(action, limits, kube))) {
+        await this.run(lifecycle.get(id), kube);
+      }
+    } else if (planned.type === 'restart' || planned.type === 'delete-pod') {
+      await this.ctx.serial.run(`workloads in ${action.namespace ?? ''}`, async () => {
+        if (await this.prepare(action, limits, kube)) {
+          await this.run(lifecycle.get(id), kube);
+        }
+      });
+    } else if (await this.prepare(action, limits, kube)) {
+      await this.run(lifecycle.get(id), kube);
+    }
+  }
+
+  /** The limits read from the cluster, the fresh dry run, then the claim: true when the action may run now. */
+  private async prepare(action: StoredAction, limits: SafetyLimits, kube: KubeClient | undefined): Promise<boolean> {
+    const { lifecycle, deps } = this.ctx;
+    let budget = limits.maxNodesDisrupted;
+    if (isNodeAction(action)) {
+      const nodes = await this.nodeCheck(action, limits, kube);
+      if (this.wait(action, 'wait' in nodes ? nodes.wait : undefined)) {
+        return false;
+      }
+      budget = 'budget' in nodes ? nodes.budget : budget;
+    }
+    if (kube && this.wait(action, await checkWorkload(kube, action.action, limits))) {
+      return false;
     }
     if (isKubeAction(action.action)) {
       // The proposal's dry run may be hours old: check again that the cluster accepts it now, and
@@ -66,10 +101,11 @@ export class Executor {
         deps.notifier,
         evictionPolicy(limits, lifecycle.actions, lifecycle.now())
       );
-      const changed = supersededBecause(action, dry);
+      // A paused drain resuming finds its own cordon and evictions: that is not someone else's change.
+      const changed = action.progress ? undefined : supersededBecause(action, dry);
       if (changed) {
         await this.supersede(action, ['approved'], changed, dry.record);
-        return;
+        return false;
       }
       const refused: Reason | undefined =
         dry.noop ?? (dry.record.error && { ...dry.record.error, kind: 'dry-run-failed' });
@@ -79,12 +115,10 @@ export class Executor {
           { kind: 'dry_run', message: dry.record.summary, details: dry.record },
           { kind: to, message: refused.message },
         ]);
-        return;
+        return false;
       }
     }
-    if (this.claim(id, limits)) {
-      await this.run(lifecycle.get(id), kube);
-    }
+    return this.claim(action.id, limits, budget);
   }
 
   /**
@@ -138,43 +172,59 @@ export class Executor {
     return undefined;
   }
 
-  /** For cordon and drain: which held nodes keep the budget full, after giving back nodes someone uncordoned. */
-  private async nodeBudgetFull(
+  /**
+   * For cordon and drain: the node budget (a count, or a share of the nodes), after giving back
+   * nodes someone uncordoned, and the Ready-node floor. The budget when it may go on, else why it waits.
+   */
+  private async nodeCheck(
     action: NodeAction,
     limits: SafetyLimits,
     kube?: KubeClient
-  ): Promise<Reason | undefined> {
+  ): Promise<{ wait: Reason } | { budget: number }> {
     const { actions } = this.lifecycle;
     const others = () => actions.heldNodes().filter((h) => h.node !== action.action.node);
-    if (others().length < limits.maxNodesDisrupted) {
-      return undefined;
+    if (!kube) {
+      return { budget: limits.maxNodesDisrupted };
     }
-    if (kube) {
+    const read = await readNodes(kube);
+    if ('refusal' in read) {
+      return { wait: read.refusal };
+    }
+    const budget = nodeBudget(limits, read.nodes.length);
+    if (others().length >= budget) {
       for (const held of others()) {
         if (actions.get(held.actionId)?.state === 'executing') {
           continue;
         }
-        const read = await call(kube, { verb: 'get', resource: 'nodes', group: '', name: held.node }, (o) =>
+        const node = await call(kube, { verb: 'get', resource: 'nodes', group: '', name: held.node }, (o) =>
           kube.core.readNode({ name: held.node }, o)
         );
-        if ((read.ok && read.value.spec?.unschedulable !== true) || (!read.ok && read.error.kind === 'not-found')) {
+        if ((node.ok && node.value.spec?.unschedulable !== true) || (!node.ok && node.error.kind === 'not-found')) {
           actions.releaseNode(held.node);
         }
       }
     }
     const full = others();
-    return full.length >= limits.maxNodesDisrupted
-      ? {
+    if (full.length >= budget) {
+      return {
+        wait: {
           kind: 'node-budget',
-          message: `waiting: ${full.map((h) => `node ${h.node} (action ${h.actionId})`).join(', ')} already cordoned or draining; at most ${limits.maxNodesDisrupted} at a time`,
-        }
-      : undefined;
+          message: `waiting: ${full.map((h) => `node ${h.node} (action ${h.actionId})`).join(', ')} already cordoned or draining; at most ${budget} at a time`,
+        },
+      };
+    }
+    const floor = nodeFloorRefusal(
+      read.nodes,
+      action.action.node,
+      full.map((h) => h.node),
+      limits
+    );
+    return floor ? { wait: floor } : { budget };
   }
 
-  /** True while the node budget is full; the action stays approved and says what it waits for (audited once per change). */
-  private async waitForNodeBudget(action: NodeAction, limits: SafetyLimits, kube?: KubeClient): Promise<boolean> {
+  /** True when it must wait: the action stays approved and says what it waits for (audited once per change). */
+  private wait(action: StoredAction, waiting: Reason | undefined): boolean {
     const { lifecycle } = this;
-    const waiting = await this.nodeBudgetFull(action, limits, kube);
     if (waiting && action.reason?.message !== waiting.message) {
       lifecycle.db.transaction(() => {
         lifecycle.actions.setReason(action.id, waiting, lifecycle.now());
@@ -186,13 +236,13 @@ export class Executor {
           message: waiting.message,
         });
       })();
-      lifecycle.metrics.refused('node-budget');
+      lifecycle.metrics.refused(waiting.kind);
     }
     return waiting !== undefined;
   }
 
   /** Moves approved → executing inside one write transaction, after checking every limit again; false when it must not run now. */
-  private claim(id: number, limits: SafetyLimits): boolean {
+  private claim(id: number, limits: SafetyLimits, nodeBudget: number): boolean {
     const { lifecycle, settings } = this.ctx;
     return lifecycle.db
       .transaction((): boolean => {
@@ -208,15 +258,13 @@ export class Executor {
           return false;
         }
         if (isNodeAction(action)) {
-          if (
-            lifecycle.actions.heldNodes().filter((h) => h.node !== action.action.node).length >=
-            limits.maxNodesDisrupted
-          ) {
+          if (lifecycle.actions.heldNodes().filter((h) => h.node !== action.action.node).length >= nodeBudget) {
             return false;
           }
           lifecycle.actions.holdNode(action.action.node, id, now);
         }
-        return lifecycle.move(action, ['approved'], 'executing', { startedAt: now, reason: null }, [
+        // A paused drain resuming keeps its first start: that is when it counted toward the limits.
+        return lifecycle.move(action, ['approved'], 'executing', { startedAt: action.startedAt ?? now, reason: null }, [
           { kind: 'executing', message: `executing ${describeAction(action.action)}` },
         ]);
       })
@@ -248,6 +296,9 @@ export class Executor {
         onProgress: (progress: DrainProgress) => lifecycle.actions.setProgress(action.id, progress, lifecycle.now()),
         // The kill switch stops a running drain before its next eviction.
         shouldStop: () => this.ctx.settings.killSwitchRefusal()?.message,
+        // An automatic drain pauses when automation stops holding (its window closed, a storm, a
+        // paused namespace) and resumes from its progress when it holds again.
+        shouldPause: approvedAutomatically(action) ? () => this.ctx.holds.pausing(action)?.message : undefined,
         // The namespace limits as they are now hold for every pod a drain would evict.
         mayEvict: this.evictionPolicy(),
       });
@@ -260,6 +311,10 @@ export class Executor {
         message: `Kubernetes ${outcome.ok ? 'accepted' : 'answered with an error'}: ${result.summary}`,
         details: outcome,
       });
+      if (!outcome.ok && outcome.error.kind === 'paused') {
+        this.pause(action, result.summary);
+        return;
+      }
       // Changed between the last check and the write (the pinned count or pod no longer there): nothing was changed.
       if (!outcome.ok && outcome.error.kind === 'changed') {
         lifecycle.metrics.executed(planned.type, false, (lifecycle.now() - startedAt) / 1000);
@@ -269,6 +324,13 @@ export class Executor {
     }
     lifecycle.metrics.executed(planned.type, result.ok, (lifecycle.now() - startedAt) / 1000);
     this.finish(action, result);
+  }
+
+  /** Stopped at a safe point: back to approved with its progress and its node held, to resume when automation holds again. */
+  private pause(action: StoredAction, summary: string): void {
+    const { lifecycle } = this;
+    const reason = this.ctx.holds.pausing(action) ?? { kind: 'outside-window' as const, message: summary };
+    lifecycle.move(action, ['executing'], 'approved', { reason }, [{ kind: 'paused', message: summary }]);
   }
 
   private finish(action: StoredAction, result: ExecutionResult): void {

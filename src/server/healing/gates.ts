@@ -73,6 +73,16 @@ export class Gates {
         return false;
       }
       case 'auto': {
+        const held = await this.ctx.holds.refusal(action);
+        if (held) {
+          const policy = settings.policies().policies.find((p) => p.name === action.policy);
+          const expiresAt = at + (policy?.approvalTimeoutSeconds ?? limits.approvalTimeoutSeconds) * 1000;
+          lifecycle.move(action, ['proposed'], 'awaiting_approval', { ...changes, expiresAt, reason: held }, [
+            dryRunNote(dry.record),
+            { kind: 'waiting', message: `gate auto waits for approval: ${held.message}` },
+          ]);
+          return false;
+        }
         const decisions = [{ decision: 'approved' as const, user: `(policy ${action.policy}, gate auto)`, at }];
         return lifecycle.move(action, ['proposed'], 'approved', { ...changes, decisions }, [
           dryRunNote(dry.record),

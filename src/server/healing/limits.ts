@@ -61,6 +61,10 @@ export function checkLimits(
       return { kind: 'duplicate', message: `action ${open} already proposes ${type} on ${action.target}` };
     }
   }
+  // A paused drain resuming was counted (cooldown, hourly limits) when it first started.
+  if (action.startedAt !== undefined) {
+    return undefined;
+  }
   const [last] = actions.startsOn(action.target, type, now - limits.cooldownSeconds * 1000);
   if (last !== undefined) {
     return {

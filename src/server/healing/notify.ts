@@ -11,7 +11,8 @@ export interface NotifyConfig {
 }
 
 export interface Notification {
-  actionId: number;
+  /** The action it is about; none for a summary (storm mode). */
+  actionId?: number;
   message: string;
   trigger: HealingTrigger;
   at: number;

@@ -60,6 +60,8 @@ export interface ExecuteOptions {
   onProgress?: (progress: DrainProgress) => void | Promise<void>;
   /** For a drain: asked before each eviction; a reason stops it there. */
   shouldStop?: () => string | undefined;
+  /** For a drain: asked before each eviction; a reason pauses it there, cordon and progress kept. */
+  shouldPause?: () => string | undefined;
   /** For a drain: namespaces whose pods stay where they are (skipped and reported). */
   mayEvict?: EvictionPolicy;
 }
@@ -88,6 +90,7 @@ export function executeKubeAction(
         resume: options.resume,
         onProgress: options.onProgress,
         shouldStop: options.shouldStop,
+        shouldPause: options.shouldPause,
         mayEvict: options.mayEvict,
       });
   }

@@ -226,6 +226,38 @@ describe('drain', () => {
     expect(h.kube.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/web-a')).length).toBeGreaterThan(0);
   });
 
+  it('paused before an eviction keeps the node cordoned and its progress; resumed, it evicts only the rest', async () => {
+    h.kube.add(web('web-a'), web('web-b'), web('web-c'));
+    let persisted: DrainProgress | undefined;
+    let evictions = 0;
+    const paused = await drain(h.client, {
+      node: 'n1',
+      onProgress: (p) => {
+        persisted = p;
+        evictions = p.evicted.length;
+      },
+      shouldPause: () => (evictions >= 1 ? 'the window closed at 18:00' : undefined),
+    });
+
+    expect(!paused.ok && paused.error).toMatchObject({
+      kind: 'paused',
+      message: 'drain of node n1 paused before evicting shop/web-b: the window closed at 18:00',
+    });
+    expect(!paused.ok && paused.report).toMatchObject({
+      uncordoned: false,
+      cordonedByDrain: true,
+      evicted: [expect.objectContaining({ name: 'web-a' })],
+      left: [expect.objectContaining({ name: 'web-b' }), expect.objectContaining({ name: 'web-c' })],
+    });
+    expect(h.kube.get('Node', 'n1')?.spec?.unschedulable).toBe(true);
+    expect(evictedNames()).toEqual(['web-a']);
+
+    const resumed = await drain(h.client, { node: 'n1', resume: persisted, onProgress: (p) => void (persisted = p) });
+    expect(resumed.ok && resumed.value.evicted.map((p) => p.name)).toEqual(['web-a', 'web-b', 'web-c']);
+    expect(evictedNames()).toEqual(['web-a', 'web-b', 'web-c']);
+    expect(resumed.ok && resumed.value.cordonedByDrain).toBe(true);
+  });
+
   it('does not evict a pod that is already being deleted, only waits for it', async () => {
     const terminating = web('web-a');
     terminating.metadata.deletionTimestamp = '2025-06-01T11:59:00Z';

@@ -45,6 +45,11 @@ export interface DrainParams {
   /** Asked before each eviction; a reason stops the drain there (the engine's kill switch). */
   shouldStop?: () => string | undefined;
   /**
+   * Asked before each eviction, after `shouldStop`; a reason pauses the drain there (the engine's
+   * window closed): the node stays cordoned and the progress saved, to resume later.
+   */
+  shouldPause?: () => string | undefined;
+  /**
    * Namespaces whose pods the drain must not evict (the engine's namespace deny-list, allow-list
    * and hourly limit per namespace): their pods are skipped and reported, never evicted.
    */
@@ -129,71 +134,99 @@ function blockedBecause(error: KubeError): string {
   return `blocked by a PodDisruptionBudget: ${error.causes?.join('; ') ?? error.message}`;
 }
 
-/**
- * Drains a node the way careful controllers do (`kubectl drain --ignore-daemonsets`): cordon; skip
- * DaemonSet and mirror pods and say so; refuse pods nothing would recreate unless told; evict the
- * others through the Eviction API so PodDisruptionBudgets hold, with each pod's grace period
- * capped; back off and retry while a budget says 429, until the deadline; after each eviction wait
- * until the pod is gone; and on failure uncordon what it cordoned.
- */
-export async function drain(client: KubeClient, params: DrainParams): Promise<DrainOutcome> {
-  const { node } = params;
-  const { clock } = client;
+/** A drain as it goes: what it has done (persisted), what it reports, and where it saves progress. */
+interface DrainRun {
+  client: KubeClient;
+  params: DrainParams;
+  dryRun: boolean;
+  deadline: number;
+  progress: DrainProgress;
+  /** UIDs an earlier run, or this one, evicted: never evicted again. */
+  alreadyEvicted: Set<string>;
+  report: DrainReport;
+}
+
+interface Pending {
+  pod: V1Pod;
+  evicted: boolean;
+  why: string;
+}
+
+function startRun(client: KubeClient, params: DrainParams): DrainRun {
   const dryRun = params.dryRun === true;
-  const deadline = clock.now().getTime() + (params.timeoutSeconds ?? 300) * 1000;
-  const maxGrace = params.maxGracePeriodSeconds ?? 60;
-  const pollMs = params.pollIntervalMs ?? 1000;
-  const backoff = params.backoff ?? { initialMs: 1000, maxMs: 30_000 };
   const progress: DrainProgress = {
     cordonedByDrain: params.resume?.cordonedByDrain ?? false,
     evicted: [...(params.resume?.evicted ?? [])],
   };
-  const alreadyEvicted = new Set(progress.evicted.map((p) => p.uid));
-  const report: DrainReport = {
-    action: 'drain',
-    node,
+  return {
+    client,
+    params,
     dryRun,
-    evicted: [],
-    skipped: [],
-    left: [],
-    cordonedByDrain: false,
-    uncordoned: false,
-    summary: '',
+    deadline: client.clock.now().getTime() + (params.timeoutSeconds ?? 300) * 1000,
+    progress,
+    alreadyEvicted: new Set(progress.evicted.map((p) => p.uid)),
+    report: {
+      action: 'drain',
+      node: params.node,
+      dryRun,
+      evicted: [],
+      skipped: [],
+      left: [],
+      cordonedByDrain: false,
+      uncordoned: false,
+      summary: '',
+    },
   };
-  const saveProgress = async () => {
-    if (!dryRun) {
-      await params.onProgress?.({ cordonedByDrain: progress.cordonedByDrain, evicted: [...progress.evicted] });
-    }
-  };
+}
 
-  const failWith = async (error: KubeError, left: PodLeft[]): Promise<DrainOutcome> => {
-    report.left = left;
-    report.evicted = dryRun ? report.evicted : [...progress.evicted];
-    report.cordonedByDrain = progress.cordonedByDrain;
-    let message = error.message;
-    if (!dryRun && progress.cordonedByDrain && params.uncordonOnFailure !== false) {
-      const undone = await uncordon(client, { node });
-      report.uncordoned = undone.ok;
-      message += undone.ok ? `; node ${node} uncordoned` : `; node ${node} is still cordoned: ${undone.error.message}`;
-    }
-    report.summary = `drain of node ${node} failed after ${report.evicted.length} eviction(s): ${message}`;
-    return { ok: false, error: { ...error, message }, report };
-  };
+async function saveProgress(run: DrainRun): Promise<void> {
+  if (!run.dryRun) {
+    await run.params.onProgress?.({
+      cordonedByDrain: run.progress.cordonedByDrain,
+      evicted: [...run.progress.evicted],
+    });
+  }
+}
 
-  const cordoned = await cordon(client, { node, dryRun });
+/** The drain failed: report what is left and undo the cordon this drain made (unless told not to). */
+async function undo(run: DrainRun, error: KubeError, left: PodLeft[]): Promise<DrainOutcome> {
+  const { client, params, dryRun, progress, report } = run;
+  const { node } = params;
+  report.left = left;
+  report.evicted = dryRun ? report.evicted : [...progress.evicted];
+  report.cordonedByDrain = progress.cordonedByDrain;
+  let message = error.message;
+  if (!dryRun && progress.cordonedByDrain && params.uncordonOnFailure !== false) {
+    const undone = await uncordon(client, { node });
+    report.uncordoned = undone.ok;
+    message += undone.ok ? `; node ${node} uncordoned` : `; node ${node} is still cordoned: ${undone.error.message}`;
+  }
+  report.summary = `drain of node ${node} failed after ${report.evicted.length} eviction(s): ${message}`;
+  return { ok: false, error: { ...error, message }, report };
+}
+
+/** Cordons the node; remembers (and saves) that this drain did, so only this drain's cordon is undone. */
+async function cordonStep(run: DrainRun): Promise<KubeError | { changed: boolean }> {
+  const cordoned = await cordon(run.client, { node: run.params.node, dryRun: run.dryRun });
   if (!cordoned.ok) {
-    return failWith(cordoned.error, []);
+    return cordoned.error;
   }
   if (cordoned.value.changed) {
-    progress.cordonedByDrain = true;
-    await saveProgress();
+    run.progress.cordonedByDrain = true;
+    await saveProgress(run);
   }
+  return { changed: cordoned.value.changed };
+}
 
+/** The node's pods, sorted into those to evict and those skipped; pods nothing would recreate refuse the drain. */
+async function podsToEvict(run: DrainRun): Promise<{ toEvict: V1Pod[] } | { error: KubeError; left: PodLeft[] }> {
+  const { client, params, report } = run;
+  const { node } = params;
   const listed = await call(client, { verb: 'list', resource: 'pods', group: '' }, (options) =>
     client.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` }, options)
   );
   if (!listed.ok) {
-    return failWith(listed.error, []);
+    return { error: listed.error, left: [] };
   }
   const toEvict: V1Pod[] = [];
   const unmanaged: PodLeft[] = [];
@@ -208,155 +241,220 @@ export async function drain(client: KubeClient, params: DrainParams): Promise<Dr
     }
   }
   if (unmanaged.length > 0) {
-    return failWith(
-      {
+    return {
+      error: {
         kind: 'unsafe',
         message: `node ${node} runs pods no controller would recreate (${unmanaged.map(label).join(', ')}); drain them with evictUnmanaged to lose them`,
       },
-      unmanaged
-    );
+      left: unmanaged,
+    };
   }
+  return { toEvict };
+}
 
-  const evictOnce = (pod: V1Pod) => {
-    const ref = refOf(pod);
-    const grace = Math.min(pod.spec?.terminationGracePeriodSeconds ?? 30, maxGrace);
-    return call(client, podRequest('create', ref.namespace, ref.name, 'eviction'), (options) =>
-      client.core.createNamespacedPodEviction(
-        {
-          name: ref.name,
-          namespace: ref.namespace,
-          dryRun: dryRunParam(dryRun),
-          body: {
-            apiVersion: 'policy/v1',
-            kind: 'Eviction',
-            metadata: { name: ref.name, namespace: ref.namespace },
-            // The UID precondition keeps a late retry from evicting a same-named replacement. The dry
-            // run is in the delete options too, which the API server reads for the pod's deletion
-            // (it copies the query's only into options that carry none).
-            deleteOptions: {
-              ...(dryRun ? { dryRun: ['All'] } : {}),
-              gracePeriodSeconds: grace,
-              preconditions: { uid: ref.uid },
-            },
+/** One eviction through the Eviction API, so PodDisruptionBudgets hold. */
+function evictPod(run: DrainRun, pod: V1Pod) {
+  const { client, dryRun } = run;
+  const ref = refOf(pod);
+  const grace = Math.min(pod.spec?.terminationGracePeriodSeconds ?? 30, run.params.maxGracePeriodSeconds ?? 60);
+  return call(client, podRequest('create', ref.namespace, ref.name, 'eviction'), (options) =>
+    client.core.createNamespacedPodEviction(
+      {
+        name: ref.name,
+        namespace: ref.namespace,
+        dryRun: dryRunParam(dryRun),
+        body: {
+          apiVersion: 'policy/v1',
+          kind: 'Eviction',
+          metadata: { name: ref.name, namespace: ref.namespace },
+          // The UID precondition keeps a late retry from evicting a same-named replacement. The dry
+          // run is in the delete options too, which the API server reads for the pod's deletion
+          // (it copies the query's only into options that carry none).
+          deleteOptions: {
+            ...(dryRun ? { dryRun: ['All'] } : {}),
+            gracePeriodSeconds: grace,
+            preconditions: { uid: ref.uid },
           },
         },
-        options
-      )
-    );
-  };
+      },
+      options
+    )
+  );
+}
 
-  if (dryRun) {
-    for (const pod of toEvict) {
-      const evicted = await evictOnce(pod);
-      if (evicted.ok) {
-        report.evicted.push(refOf(pod));
-      } else if (evicted.error.kind === 'too-many-requests') {
-        report.left.push({ ...refOf(pod), why: blockedBecause(evicted.error) });
-      } else {
-        return failWith(evicted.error, []);
-      }
+/** The dry run: each eviction asked once with dryRun=All; what a budget blocks now is reported, not waited for. */
+async function dryRunEvictions(run: DrainRun, toEvict: V1Pod[], cordonChanged: boolean): Promise<DrainOutcome> {
+  const { report, params } = run;
+  for (const pod of toEvict) {
+    const evicted = await evictPod(run, pod);
+    if (evicted.ok) {
+      report.evicted.push(refOf(pod));
+    } else if (evicted.error.kind === 'too-many-requests') {
+      report.left.push({ ...refOf(pod), why: blockedBecause(evicted.error) });
+    } else {
+      return undo(run, evicted.error, []);
     }
-    const blocked = report.left.length
-      ? `; ${report.left.length} blocked right now (${report.left.map(label).join(', ')}), a real drain would wait for them`
-      : '';
-    report.cordonedByDrain = cordoned.value.changed;
-    report.summary = `drain of node ${node} would evict ${report.evicted.length} pod(s)${report.evicted.length ? ` (${report.evicted.map(label).join(', ')})` : ''}, skip ${report.skipped.length}${kept(report.skipped)}${blocked}`;
-    return { ok: true, value: report };
   }
+  const blocked = report.left.length
+    ? `; ${report.left.length} blocked right now (${report.left.map(label).join(', ')}), a real drain would wait for them`
+    : '';
+  report.cordonedByDrain = cordonChanged;
+  report.summary = `drain of node ${params.node} would evict ${report.evicted.length} pod(s)${report.evicted.length ? ` (${report.evicted.map(label).join(', ')})` : ''}, skip ${report.skipped.length}${kept(report.skipped)}${blocked}`;
+  return { ok: true, value: report };
+}
 
-  /** Waits until the pod is gone: 404, or its name now belongs to another UID. */
-  const waitGone = async (ref: PodRef): Promise<KubeError | 'gone' | 'deadline'> => {
-    for (;;) {
-      const read = await call(client, podRequest('get', ref.namespace, ref.name), (options) =>
-        client.core.readNamespacedPod({ name: ref.name, namespace: ref.namespace }, options)
-      );
-      if (!read.ok) {
-        return read.error.kind === 'not-found' ? 'gone' : read.error;
-      }
-      if (read.value.metadata?.uid !== ref.uid) {
-        return 'gone';
-      }
-      if (clock.now().getTime() + pollMs > deadline) {
-        return 'deadline';
-      }
-      await clock.sleep(pollMs);
+/** Waits until the pod is gone: 404, or its name now belongs to another UID. */
+async function waitGone(run: DrainRun, ref: PodRef): Promise<KubeError | 'gone' | 'deadline'> {
+  const { client, deadline } = run;
+  const pollMs = run.params.pollIntervalMs ?? 1000;
+  for (;;) {
+    const read = await call(client, podRequest('get', ref.namespace, ref.name), (options) =>
+      client.core.readNamespacedPod({ name: ref.name, namespace: ref.namespace }, options)
+    );
+    if (!read.ok) {
+      return read.error.kind === 'not-found' ? 'gone' : read.error;
     }
-  };
+    if (read.value.metadata?.uid !== ref.uid) {
+      return 'gone';
+    }
+    if (client.clock.now().getTime() + pollMs > deadline) {
+      return 'deadline';
+    }
+    await client.clock.sleep(pollMs);
+  }
+}
 
+type RoundEnd = 'done' | { error: KubeError; pause?: boolean };
+
+/**
+ * One pass over the pods still pending: before each eviction the stop and pause questions, then
+ * the eviction (a budget's 429 leaves the pod for the next round), its progress saved, and the wait
+ * until it is gone.
+ */
+async function evictionRound(run: DrainRun, pending: Map<string, Pending>): Promise<RoundEnd | 'again'> {
+  const { node } = run.params;
+  for (const [uid, entry] of pending) {
+    const ref = refOf(entry.pod);
+    if (!entry.evicted) {
+      const stop = run.params.shouldStop?.();
+      if (stop) {
+        return {
+          error: { kind: 'stopped', message: `drain of node ${node} stopped before evicting ${label(ref)}: ${stop}` },
+        };
+      }
+      const pause = run.params.shouldPause?.();
+      if (pause) {
+        return {
+          error: { kind: 'paused', message: `drain of node ${node} paused before evicting ${label(ref)}: ${pause}` },
+          pause: true,
+        };
+      }
+      const evicted = await evictPod(run, entry.pod);
+      if (!evicted.ok) {
+        const { kind } = evicted.error;
+        if (kind === 'too-many-requests') {
+          entry.why = blockedBecause(evicted.error);
+          continue;
+        }
+        // Gone already (404), or replaced under the same name (uid precondition, 409).
+        if (kind === 'not-found' || kind === 'conflict') {
+          pending.delete(uid);
+          continue;
+        }
+        return { error: evicted.error };
+      }
+      entry.evicted = true;
+      if (!run.alreadyEvicted.has(uid)) {
+        run.alreadyEvicted.add(uid);
+        run.progress.evicted.push(ref);
+      }
+      await saveProgress(run);
+    }
+    const gone = await waitGone(run, ref);
+    if (gone === 'deadline') {
+      entry.why = 'evicted but still terminating';
+      break;
+    }
+    if (gone !== 'gone') {
+      return { error: gone };
+    }
+    pending.delete(uid);
+  }
+  return pending.size === 0 ? 'done' : 'again';
+}
+
+/** Evicts until every pod is gone, backing off between rounds while budgets say 429, until the deadline. */
+async function evictWithBackoff(run: DrainRun, toEvict: V1Pod[]): Promise<RoundEnd> {
+  const { client, params } = run;
+  const backoff = params.backoff ?? { initialMs: 1000, maxMs: 30_000 };
   // A pod an earlier run evicted, or that something else is already deleting, is only waited for.
-  const pending = new Map<string, { pod: V1Pod; evicted: boolean; why: string }>(
+  const pending = new Map<string, Pending>(
     toEvict.map((pod) => [
       refOf(pod).uid,
       {
         pod,
-        evicted: alreadyEvicted.has(refOf(pod).uid) || pod.metadata?.deletionTimestamp !== undefined,
+        evicted: run.alreadyEvicted.has(refOf(pod).uid) || pod.metadata?.deletionTimestamp !== undefined,
         why: 'not evicted yet',
       },
     ])
   );
   let wait = backoff.initialMs;
   for (;;) {
-    for (const [uid, entry] of pending) {
-      const ref = refOf(entry.pod);
-      if (!entry.evicted) {
-        const stop = params.shouldStop?.();
-        if (stop) {
-          return failWith(
-            { kind: 'stopped', message: `drain of node ${node} stopped before evicting ${label(ref)}: ${stop}` },
-            leftOf(pending)
-          );
-        }
-        const evicted = await evictOnce(entry.pod);
-        if (!evicted.ok) {
-          const { kind } = evicted.error;
-          if (kind === 'too-many-requests') {
-            entry.why = blockedBecause(evicted.error);
-            continue;
-          }
-          // Gone already (404), or replaced under the same name (uid precondition, 409).
-          if (kind === 'not-found' || kind === 'conflict') {
-            pending.delete(uid);
-            continue;
-          }
-          return failWith(evicted.error, leftOf(pending));
-        }
-        entry.evicted = true;
-        if (!alreadyEvicted.has(uid)) {
-          alreadyEvicted.add(uid);
-          progress.evicted.push(ref);
-        }
-        await saveProgress();
-      }
-      const gone = await waitGone(ref);
-      if (gone === 'deadline') {
-        entry.why = 'evicted but still terminating';
-        break;
-      }
-      if (gone !== 'gone') {
-        return failWith(gone, leftOf(pending));
-      }
-      pending.delete(uid);
+    const round = await evictionRound(run, pending);
+    if (round !== 'again') {
+      run.report.left = round === 'done' ? [] : leftOf(pending);
+      return round;
     }
-    if (pending.size === 0) {
-      break;
-    }
-    if (clock.now().getTime() + wait > deadline) {
+    if (client.clock.now().getTime() + wait > run.deadline) {
       const left = leftOf(pending);
-      return failWith(
-        {
+      run.report.left = left;
+      return {
+        error: {
           kind: 'deadline-exceeded',
-          message: `drain of node ${node} did not finish within ${params.timeoutSeconds ?? 300}s; pods left: ${left.map((p) => `${label(p)} (${p.why})`).join(', ')}`,
+          message: `drain of node ${params.node} did not finish within ${params.timeoutSeconds ?? 300}s; pods left: ${left.map((p) => `${label(p)} (${p.why})`).join(', ')}`,
         },
-        left
-      );
+      };
     }
-    await clock.sleep(wait);
+    await client.clock.sleep(wait);
     wait = Math.min(wait * 2, backoff.maxMs);
   }
+}
 
+/**
+ * Drains a node the way careful controllers do (`kubectl drain --ignore-daemonsets`), in kubectl's
+ * steps: cordon; the pods to evict (DaemonSet and mirror pods skipped with the reason, pods nothing
+ * would recreate refused unless told); evict through the Eviction API with back-off while a
+ * budget says 429, each grace period capped; wait until each pod is gone; and on failure undo the
+ * cordon this drain made. A pause (the engine's window closing) stops before an eviction and
+ * keeps the cordon and the progress, so the next run resumes where this one stopped.
+ */
+export async function drain(client: KubeClient, params: DrainParams): Promise<DrainOutcome> {
+  const run = startRun(client, params);
+  const cordoned = await cordonStep(run);
+  if ('kind' in cordoned) {
+    return undo(run, cordoned, []);
+  }
+  const pods = await podsToEvict(run);
+  if ('error' in pods) {
+    return undo(run, pods.error, pods.left);
+  }
+  if (run.dryRun) {
+    return dryRunEvictions(run, pods.toEvict, cordoned.changed);
+  }
+  const end = await evictWithBackoff(run, pods.toEvict);
+  const { report, progress } = run;
+  if (end !== 'done') {
+    if (end.pause) {
+      report.evicted = [...progress.evicted];
+      report.cordonedByDrain = progress.cordonedByDrain;
+      report.summary = `${end.error.message}; ${report.evicted.length} pod(s) evicted so far, ${report.left.length} left, node ${params.node} stays cordoned`;
+      return { ok: false, error: end.error, report };
+    }
+    return undo(run, end.error, report.left);
+  }
   report.evicted = [...progress.evicted];
   report.cordonedByDrain = progress.cordonedByDrain;
-  report.summary = `node ${node} drained: ${report.evicted.length} pod(s) evicted, ${report.skipped.length} skipped${
+  report.summary = `node ${params.node} drained: ${report.evicted.length} pod(s) evicted, ${report.skipped.length} skipped${
     report.skipped.length ? ` (${report.skipped.map((s) => `${label(s)}: ${s.reason}`).join(', ')})` : ''
   }`;
   return { ok: true, value: report };
@@ -368,6 +466,6 @@ function kept(skipped: SkippedPod[]): string {
   return left.length ? ` (left in place by the namespace limits: ${left.map(label).join(', ')})` : '';
 }
 
-function leftOf(pending: Map<string, { pod: V1Pod; why: string }>): PodLeft[] {
+function leftOf(pending: Map<string, Pending>): PodLeft[] {
   return [...pending.values()].map(({ pod, why }) => ({ ...refOf(pod), why }));
 }

@@ -15,6 +15,7 @@ export type KubeErrorKind =
   | 'deadline-exceeded' // a drain did not finish before its deadline
   | 'unsafe' // refused by us: it would lose something, e.g. pods nothing recreates
   | 'stopped' // stopped by us on request (the kill switch) before it finished
+  | 'paused' // paused by us at a safe point (a maintenance window closed): resumable
   | 'unexpected';
 
 /** The API request an error answered, in RBAC terms (verb, resource, group). */

@@ -35,6 +35,7 @@ function routes(overrides: Record<string, FakeRoute | { status?: number; data?: 
     [`GET ${healingPaths.policies}`]: { data: { policies, source: 'default' } },
     [`GET ${healingPaths.limits}`]: { data: { limits, source: 'default' } },
     [`GET ${healingPaths.killSwitch}`]: { data: { engaged: false } },
+    [`GET ${healingPaths.namespacePauses}`]: { data: { pauses: [] } },
     [`PUT ${healingPaths.putPolicies}`]: (req) => ({ data: { policies: req.data.policies, source: 'store' } }),
     [`PUT ${healingPaths.putLimits}`]: (req) => ({ data: { limits: req.data, source: 'store' } }),
     [`PUT ${healingPaths.putKillSwitch}`]: (req) => ({

@@ -11,6 +11,7 @@ import { useUnsavedChangesWarning } from '../../utils/useUnsavedChangesWarning';
 import { fieldErrors, type FieldErrors } from '../../utils/validation';
 import { SaveFooter } from '../shared/SaveFooter';
 import { KillSwitch } from './KillSwitch';
+import { NamespacePauses } from './NamespacePauses';
 import { PolicyEditor } from './PolicyEditor';
 import { SafetyLimitsEditor } from './SafetyLimitsEditor';
 
@@ -77,6 +78,7 @@ function LoadedHealingConfig() {
   return (
     <div data-testid={testIds.healingConfig.container}>
       <KillSwitch />
+      <NamespacePauses />
       <PoliciesForm
         initialPolicies={policies.data.policies}
         initialLimits={limits.data.limits}

@@ -398,6 +398,21 @@ export class ActionRepository {
     return { items: rows.map(toAction), total };
   }
 
+  /**
+   * Storm mode: how many distinct targets have an open trigger now (one per Kubernetes object, or
+   * per label set when the trigger maps to none).
+   */
+  alarmingTargets(): number {
+    return (
+      this.db
+        .prepare(
+          `SELECT COUNT(DISTINCT COALESCE(json_extract(trigger, '$.object'), json_extract(trigger, '$.labels'))) AS n
+             FROM healing_triggers WHERE closed_at IS NULL`
+        )
+        .get() as { n: number }
+    ).n;
+  }
+
   countInState(state: ActionState): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM healing_actions WHERE state = ?').get(state) as { n: number }).n;
   }

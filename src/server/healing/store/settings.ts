@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import type { KillSwitch, Policy, SafetyLimits } from '../../../contract/healing';
+import {
+  namespacePauseSchema,
+  safetyLimitsSchema,
+  type KillSwitch,
+  type NamespacePause,
+  type Policy,
+  type SafetyLimits,
+} from '../../../contract/healing';
 import { sealedSchema } from '../../store/secrets';
 import type { SettingsRepository } from '../../store/store';
 
@@ -13,6 +20,12 @@ const POLICIES = 'healing.policies';
 const LIMITS = 'healing.limits';
 const KILL_SWITCH = 'healing.killSwitch';
 const KUBERNETES = 'healing.kubernetes';
+const NAMESPACE_PAUSES = 'healing.namespacePauses';
+const STORM = 'healing.storm';
+
+/** Storm mode as the engine last saw it; kept so one storm notifies once, across restarts too. */
+export const stormStateSchema = z.strictObject({ since: z.number(), targets: z.number().int() });
+export type StormState = z.infer<typeof stormStateSchema>;
 
 /** Kubernetes access as an Admin saved it in Grafana; the token is a secret: never logged, never returned. */
 export type StoredKubernetes =
@@ -27,6 +40,7 @@ export interface UnreadableKubernetes {
 }
 
 const savedMeta = { updatedAt: z.number(), updatedBy: z.string().optional() };
+const savedLimitsSchema = z.object({ ...savedMeta, value: safetyLimitsSchema });
 const endpointSecretsSchema = z.strictObject({ token: z.string().min(1), caData: z.string().optional() });
 /** As the row holds it: the token and CA sealed (AES-256-GCM); a plain row is from before they were. */
 const persistedKubernetesSchema = z.object({
@@ -54,12 +68,31 @@ export class SettingsStore {
     this.settings.set<Saved<Policy[]>>(POLICIES, { value, updatedAt: at, updatedBy: by });
   }
 
+  /** Checked on the way out: limits saved by an older version get the defaults of the limits added since. */
   limits(): Saved<SafetyLimits> | undefined {
-    return this.settings.get<Saved<SafetyLimits>>(LIMITS);
+    const raw = this.settings.get<unknown>(LIMITS);
+    return raw === undefined ? undefined : savedLimitsSchema.parse(raw);
   }
 
   setLimits(value: SafetyLimits, at: number, by?: string): void {
     this.settings.set<Saved<SafetyLimits>>(LIMITS, { value, updatedAt: at, updatedBy: by });
+  }
+
+  namespacePauses(): NamespacePause[] {
+    return z.array(namespacePauseSchema).parse(this.settings.get<unknown>(NAMESPACE_PAUSES) ?? []);
+  }
+
+  setNamespacePauses(pauses: NamespacePause[]): void {
+    this.settings.set(NAMESPACE_PAUSES, pauses);
+  }
+
+  /** Undefined while there is no storm (the repository has no delete: null is none). */
+  storm(): StormState | undefined {
+    return stormStateSchema.nullable().parse(this.settings.get<unknown>(STORM) ?? null) ?? undefined;
+  }
+
+  setStorm(state: StormState | undefined): void {
+    this.settings.set(STORM, state ?? null);
   }
 
   killSwitch(): KillSwitch {

@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
   killSwitchSchema,
+  namespacePausesSchema,
   kubernetesTestBodySchema,
   kubernetesTestResponseSchema,
   policiesResponseSchema,
   putKillSwitchBodySchema,
+  putNamespacePausesBodySchema,
   putPoliciesBodySchema,
   safetyLimitsResponseSchema,
   safetyLimitsSchema,
@@ -36,6 +38,12 @@ export function adminRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
       '/api/admin/safety-limits',
       { schema: { body: safetyLimitsSchema, response: { 200: safetyLimitsResponseSchema } } },
       async (request) => engine.settings.setLimits(request.body, requestUser(request))
+    );
+
+    app.put(
+      '/api/admin/namespace-pauses',
+      { schema: { body: putNamespacePausesBodySchema, response: { 200: namespacePausesSchema } } },
+      async (request) => engine.pauses.set(request.body.pauses, requestUser(request))
     );
 
     app.post(

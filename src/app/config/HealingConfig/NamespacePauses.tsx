@@ -1,0 +1,99 @@
+import React, { useState } from 'react';
+import { Alert, Button, Field, Input, LoadingPlaceholder, Stack, Text } from '@grafana/ui';
+import type { NamespacePause } from '../../../contract/healing';
+import { getNamespacePauses, putNamespacePauses } from '../../api/healing';
+import { useBackendQuery } from '../../api/useBackendQuery';
+import { testIds } from '../../testIds';
+import { formatTime } from '../../../utils/time';
+
+/**
+ * Namespaces where automatic actions are paused: their `auto` proposals wait for approval. Each
+ * change is saved at once (Admin), like the kill switch, and audited with the user.
+ */
+export function NamespacePauses() {
+  const query = useBackendQuery(getNamespacePauses, 'namespace-pauses');
+  const [current, setCurrent] = useState<NamespacePause[]>();
+  const [namespace, setNamespace] = useState('');
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string>();
+  const pauses = current ?? query.data?.pauses;
+
+  if (query.loading && !pauses) {
+    return <LoadingPlaceholder text="Reading the namespace pauses…" />;
+  }
+  if (!pauses) {
+    return (
+      <Alert severity="error" title="Cannot read the namespace pauses">
+        {query.error?.message}
+      </Alert>
+    );
+  }
+
+  const save = async (next: NamespacePause[]) => {
+    setError(undefined);
+    try {
+      const saved = await putNamespacePauses(next.map((p) => ({ namespace: p.namespace, reason: p.reason })));
+      setCurrent(saved.pauses);
+      return true;
+    } catch (err) {
+      setError((err as Error).message);
+      return false;
+    }
+  };
+  const name = namespace.trim();
+  const duplicate = pauses.some((p) => p.namespace === name);
+  const onPause = async () => {
+    if (await save([...pauses, { namespace: name, reason: reason.trim() || undefined }])) {
+      setNamespace('');
+      setReason('');
+    }
+  };
+
+  return (
+    <section aria-label="Namespace pauses" data-testid={testIds.healingConfig.namespacePauses}>
+      <Text element="h3">Paused namespaces</Text>
+      <Text color="secondary">
+        Automatic actions in these namespaces wait for approval (maintenance, a migration). People can still approve.
+      </Text>
+      <ul aria-label="Paused namespaces">
+        {pauses.map((p) => (
+          <li key={p.namespace}>
+            <Stack direction="row" alignItems="center">
+              <span>
+                <strong>{p.namespace}</strong>
+                {p.reason ? `: ${p.reason}` : ''}
+                {p.by ? ` (by ${p.by}${p.at ? `, ${formatTime(p.at)}` : ''})` : ''}
+              </span>
+              <Button
+                size="sm"
+                variant="secondary"
+                icon="play"
+                aria-label={`Resume ${p.namespace}`}
+                onClick={() => save(pauses.filter((x) => x.namespace !== p.namespace))}
+              >
+                Resume
+              </Button>
+            </Stack>
+          </li>
+        ))}
+      </ul>
+      {pauses.length === 0 && <Text color="secondary">No namespace is paused.</Text>}
+      <Stack direction="row" alignItems="flex-end" wrap="wrap">
+        <Field label="Namespace to pause" invalid={duplicate} error={duplicate ? 'Already paused' : undefined}>
+          <Input id="fp-pause-namespace" value={namespace} onChange={(e) => setNamespace(e.currentTarget.value)} />
+        </Field>
+        <Field label="Why paused" description="Recorded in the audit log">
+          <Input id="fp-pause-reason" value={reason} onChange={(e) => setReason(e.currentTarget.value)} />
+        </Field>
+        <Button icon="pause" disabled={!name || duplicate} onClick={onPause}>
+          Pause
+        </Button>
+      </Stack>
+      {error && (
+        <Alert severity="error" title="The namespace pauses were not saved">
+          {error}
+        </Alert>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,39 @@
+import type { Reason } from '../../contract/healing';
+import type { NamespacePauseList } from './pauses';
+import type { HealingSettings } from './settings';
+import type { SilenceSource } from './silences';
+import type { StoredAction } from './store/actions';
+import type { Storm } from './storm';
+import { outsideWindow } from './windows';
+
+/** An action the policy's `auto` gate approved, not a person. */
+export const approvedAutomatically = (action: StoredAction) =>
+  action.gate === 'auto' && action.decisions.length > 0 && action.decisions.every((d) => d.user.startsWith('(policy '));
+
+/**
+ * When `auto` does not hold: a paused namespace, storm mode, outside the policy's time window, or
+ * an Alertmanager silence on the target. Any of them turns an automatic action into one that waits
+ * for a person, with the reason. Cheapest first: the silences are a network read.
+ */
+export class AutomationHolds {
+  constructor(
+    private readonly deps: {
+      settings: HealingSettings;
+      pauses: NamespacePauseList;
+      storm: Storm;
+      silences?: SilenceSource;
+      now: () => number;
+    }
+  ) {}
+
+  /** Without the network: what a running drain asks before each eviction. */
+  pausing(action: StoredAction): Reason | undefined {
+    const { settings, pauses, storm, now } = this.deps;
+    const policy = settings.policies().policies.find((p) => p.name === action.policy);
+    return pauses.refusal(action.namespace) ?? storm.refusal() ?? outsideWindow(policy, now());
+  }
+
+  async refusal(action: StoredAction): Promise<Reason | undefined> {
+    return this.pausing(action) ?? (await this.deps.silences?.refusal(action.trigger));
+  }
+}

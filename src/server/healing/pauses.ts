@@ -1,0 +1,57 @@
+import type { NamespacePause, NamespacePauses, Reason } from '../../contract/healing';
+import { iso } from './lifecycle';
+import type { AuditRepository } from './store/audit';
+import type { SettingsStore } from './store/settings';
+
+/** Namespaces where an Admin paused automatic actions (from the config page); audited with the user. */
+export class NamespacePauseList {
+  constructor(
+    private readonly store: SettingsStore,
+    private readonly audit: AuditRepository,
+    private readonly now: () => number
+  ) {}
+
+  list(): NamespacePauses {
+    return { pauses: this.store.namespacePauses() };
+  }
+
+  /** Replaces the list; a namespace that stays paused keeps who paused it and when. */
+  set(pauses: Array<Pick<NamespacePause, 'namespace' | 'reason'>>, user: string): NamespacePauses {
+    const at = this.now();
+    const before = this.store.namespacePauses();
+    const next = pauses.map((p) => {
+      const kept = before.find((b) => b.namespace === p.namespace);
+      return { ...p, by: kept?.by ?? user, at: kept?.at ?? at };
+    });
+    this.store.setNamespacePauses(next);
+    const names = (list: NamespacePause[]) => list.map((p) => p.namespace);
+    const paused = names(next).filter((n) => !names(before).includes(n));
+    const resumed = names(before).filter((n) => !names(next).includes(n));
+    this.audit.append({
+      at,
+      kind: 'namespaces_paused',
+      user,
+      message: `${user} ${
+        [
+          paused.length ? `paused automatic actions in ${paused.join(', ')}` : '',
+          resumed.length ? `resumed them in ${resumed.join(', ')}` : '',
+        ]
+          .filter(Boolean)
+          .join('; ') || 'saved the namespace pauses unchanged'
+      }`,
+      details: { before: names(before), after: names(next) },
+    });
+    return this.list();
+  }
+
+  refusal(namespace: string | undefined): Reason | undefined {
+    const pause =
+      namespace === undefined ? undefined : this.store.namespacePauses().find((p) => p.namespace === namespace);
+    return pause
+      ? {
+          kind: 'namespace-paused',
+          message: `automatic actions are paused in namespace ${pause.namespace}${pause.by ? ` by ${pause.by}` : ''}${pause.at ? ` since ${iso(pause.at)}` : ''}${pause.reason ? `: ${pause.reason}` : ''}`,
+        }
+      : undefined;
+  }
+}

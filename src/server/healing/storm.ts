@@ -1,0 +1,65 @@
+import type { HealingTrigger, Reason, SafetyLimits } from '../../contract/healing';
+import { iso } from './lifecycle';
+import type { Notifier } from './notify';
+import type { ActionRepository } from './store/actions';
+import type { AuditRepository } from './store/audit';
+import type { SettingsStore } from './store/settings';
+
+export interface StormDeps {
+  actions: ActionRepository;
+  store: SettingsStore;
+  audit: AuditRepository;
+  notifier?: Notifier;
+  limits: () => SafetyLimits;
+  now: () => number;
+}
+
+/**
+ * Storm mode: when more targets alarm at once than the limit allows, a failure is hitting
+ * everything, and restarting everything rarely fixes it. Automatic actions then wait for approval,
+ * one summary notification goes out, and the storm ends when the count falls back. Its state is
+ * kept in the store, so one storm notifies once, across restarts too.
+ */
+export class Storm {
+  constructor(private readonly deps: StormDeps) {}
+
+  /**
+   * Recounts the alarming targets and starts or ends the storm. Resolves once the start's summary
+   * notification was sent (or failed: it is audited either way, never retried).
+   */
+  async observe(trigger?: HealingTrigger): Promise<void> {
+    const { actions, store, audit, now } = this.deps;
+    const limit = this.deps.limits().storm.maxAlarmingTargets;
+    const targets = actions.alarmingTargets();
+    const current = store.storm();
+    const at = now();
+    if (current === undefined && targets > limit) {
+      store.setStorm({ since: at, targets });
+      const message = `storm: ${targets} targets alarm at once (more than ${limit}); automatic actions wait for approval until fewer alarm`;
+      audit.append({ at, kind: 'storm', message, details: { targets, limit } });
+      if (trigger && this.deps.notifier) {
+        const sent = await this.deps.notifier.send({ message, trigger, at });
+        audit.append({ at: now(), kind: 'notified', message: `storm summary: ${sent.summary}` });
+      }
+    } else if (current !== undefined && targets <= limit) {
+      store.setStorm(undefined);
+      audit.append({
+        at,
+        kind: 'storm',
+        message: `storm over: ${targets} targets alarm (at most ${limit}); automatic actions run again (the storm began ${iso(current.since)})`,
+        details: { targets, limit, since: current.since },
+      });
+    }
+  }
+
+  /** Why automatic actions wait now, while a storm lasts. */
+  refusal(): Reason | undefined {
+    const current = this.deps.store.storm();
+    return current
+      ? {
+          kind: 'storm',
+          message: `storm mode since ${iso(current.since)}: more than ${this.deps.limits().storm.maxAlarmingTargets} targets alarm at once, automatic actions wait for approval`,
+        }
+      : undefined;
+  }
+}
