@@ -3,6 +3,7 @@ import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Field, FieldSet, Input, SecretInput, useStyles2 } from '@grafana/ui';
 import { testIds } from '../../testIds';
+import { fieldProblem } from '../../utils/validation';
 import type { ConnectionErrors, ConnectionForm } from './connectionForm';
 
 interface Props {
@@ -16,44 +17,40 @@ interface Props {
 /** Where Grafana's proxy reaches the backend, and the token it sends. */
 export function BackendSection({ form, errors, touched, onChange }: Props) {
   const styles = useStyles2(getStyles);
-  const onInput = (event: ChangeEvent<HTMLInputElement>) =>
-    onChange({ [event.target.name]: event.target.value.trim() });
+  // What the two inputs share; a value is kept without surrounding blanks (a pasted token often has some).
+  const input = (name: 'backendUrl' | 'backendToken', id: string) => ({
+    width: 60,
+    id,
+    name,
+    value: form[name],
+    onChange: (event: ChangeEvent<HTMLInputElement>) => onChange({ [name]: event.target.value.trim() }),
+  });
   return (
     <FieldSet label="Backend connection">
       <Field
         label="Backend URL"
         description="Where Grafana's server reaches the Failure Prophet backend (the browser never calls it directly)."
-        invalid={touched && Boolean(errors.backendUrl)}
-        error={touched ? errors.backendUrl : undefined}
+        {...fieldProblem(errors.backendUrl, touched)}
         required
       >
         <Input
-          width={60}
-          id="fp-backend-url"
-          name="backendUrl"
+          {...input('backendUrl', 'fp-backend-url')}
           data-testid={testIds.appConfig.backendUrl}
-          value={form.backendUrl}
           placeholder="http://failureprophet-backend:3001"
-          onChange={onInput}
         />
       </Field>
       <Field
         label="Backend token"
         description="The backend's FP_API_TOKEN. Kept encrypted by Grafana and sent only by its proxy; it cannot be read back."
-        invalid={touched && Boolean(errors.backendToken)}
-        error={touched ? errors.backendToken : undefined}
+        {...fieldProblem(errors.backendToken, touched)}
         className={styles.fieldGap}
         required
       >
         <SecretInput
-          width={60}
-          id="fp-backend-token"
-          name="backendToken"
+          {...input('backendToken', 'fp-backend-token')}
           data-testid={testIds.appConfig.backendToken}
-          value={form.backendToken}
           isConfigured={form.isTokenSet}
           placeholder="Paste the backend token"
-          onChange={onInput}
           onReset={() => onChange({ backendToken: '', isTokenSet: false })}
         />
       </Field>

@@ -1,6 +1,7 @@
 import React, { type ReactNode } from 'react';
 import { Alert, Field, FieldSet, Input, RadioButtonGroup, SecretInput, SecretTextArea } from '@grafana/ui';
 import { testIds } from '../../testIds';
+import { fieldProblem } from '../../utils/validation';
 import type { ConnectionErrors, ConnectionForm } from './connectionForm';
 
 const KUBE_MODES = [
@@ -42,7 +43,7 @@ export function KubernetesSection({ form, errors, onChange, inUse }: Props) {
       </Field>
       {form.kubeMode === 'endpoint' && (
         <>
-          <Field label="API server URL" invalid={Boolean(errors.kubeUrl)} error={errors.kubeUrl} required>
+          <Field label="API server URL" {...fieldProblem(errors.kubeUrl)} required>
             <Input
               width={60}
               id="fp-kube-url"
@@ -55,8 +56,7 @@ export function KubernetesSection({ form, errors, onChange, inUse }: Props) {
           <Field
             label="Bearer token"
             description="The backend's service account token"
-            invalid={Boolean(errors.kubeToken)}
-            error={errors.kubeToken}
+            {...fieldProblem(errors.kubeToken)}
             required
           >
             <SecretInput
@@ -71,8 +71,7 @@ export function KubernetesSection({ form, errors, onChange, inUse }: Props) {
           <Field
             label="CA certificate"
             description="PEM; empty to use the system's trusted CAs"
-            invalid={Boolean(errors.kubeCa)}
-            error={errors.kubeCa}
+            {...fieldProblem(errors.kubeCa)}
           >
             <SecretTextArea
               id="fp-kube-ca"
