@@ -6,6 +6,7 @@ import { interleavedRenders, median, openPanel, render } from './panel/renders';
 jest.setTimeout(180_000);
 
 const byTestId = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`);
+type Box = { x: number; y: number; width: number; height: number };
 
 // Render times are not asserted here (they depend on the machine's load): `npm run bench -- panel`
 // prints them, and benchmarks/RESULTS.md keeps them. This test checks the work each render does.
@@ -95,6 +96,46 @@ describe('the anomaly panel in a real browser', () => {
       .getByText(/Scored in your browser by the detection library/)
       .waitFor();
     await screenshotBothThemes(page, 'panel-layers');
+    await page.close();
+  });
+
+  it('keeps every layer key entry inside a narrow panel, above the plot, by wrapping it', async () => {
+    const page = await suite.browser.newPage();
+    await openPanel(page, suite.grafana.url, 3, 3000, 360);
+    await render(page, 'cold');
+    const key = byTestId(page, panelTestIds.layerKey);
+    await key.waitFor();
+    const panel = (await page.getByRole('region', { name: 'Anomaly panel' }).boundingBox())!;
+    const keyBox = (await key.boundingBox())!;
+    const inside = (b: Box, outer: Box) =>
+      b.x >= outer.x - 0.5 &&
+      b.y >= outer.y - 0.5 &&
+      b.x + b.width <= outer.x + outer.width + 0.5 &&
+      b.y + b.height <= outer.y + outer.height + 0.5;
+    const items = key.locator('li');
+    const labels = await items.allTextContents();
+    // Band, forecast, limit, score threshold and anomaly: all five on this data (no crossing in range).
+    expect(labels).toEqual([
+      expect.stringMatching(/^Expected band/),
+      expect.stringMatching(/^Forecast/),
+      expect.stringMatching(/^Limit/),
+      expect.stringMatching(/^Score threshold/),
+      expect.stringMatching(/^Anomaly/),
+    ]);
+    for (let i = 0; i < labels.length; i++) {
+      const box = (await items.nth(i).boundingBox())!;
+      expect({ label: labels[i], inPanel: inside(box, panel), inKey: inside(box, keyBox) }).toEqual({
+        label: labels[i],
+        inPanel: true,
+        inKey: true,
+      });
+    }
+    // The plot gives the key the height it took: it starts below the key and ends inside the panel.
+    const plot = (await page.locator('.u-over').first().boundingBox())!;
+    expect(plot.y).toBeGreaterThanOrEqual(keyBox.y + keyBox.height - 0.5);
+    const container = (await byTestId(page, panelTestIds.container).boundingBox())!;
+    expect(container.y + container.height).toBeLessThanOrEqual(panel.y + panel.height + 0.5);
+    await screenshotBothThemes(page, 'panel-layers-narrow');
     await page.close();
   });
 });

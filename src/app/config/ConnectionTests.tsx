@@ -1,10 +1,9 @@
 import React, { useState } from 'react';
-import { lastValueFrom } from 'rxjs';
-import { getBackendSrv } from '@grafana/runtime';
 import { Button, Icon, Stack, Text } from '@grafana/ui';
 import { livenessSchema, readinessSchema } from '../../contract/health';
 import { killSwitchSchema } from '../../contract/healing';
 import { backendRequest, BackendError } from '../api/backend';
+import { getDataSourceHealth } from '../api/grafana';
 import { healingPaths, testKubernetes } from '../api/healing';
 import { testIds } from '../testIds';
 
@@ -44,17 +43,11 @@ async function testPrometheus(datasourceUid?: string): Promise<Result> {
   let ok = backend.ok;
   if (datasourceUid) {
     try {
-      const health = await lastValueFrom(
-        getBackendSrv().fetch<{ status?: string; message?: string }>({
-          url: `/api/datasources/uid/${datasourceUid}/health`,
-          showErrorAlert: false,
-        })
-      );
-      parts.push(`Grafana data source: ${health.data.message ?? health.data.status ?? 'OK'}.`);
+      const health = await getDataSourceHealth(datasourceUid);
+      parts.push(`Grafana data source: ${health.message ?? health.status ?? 'OK'}.`);
     } catch (err) {
-      const data = (err as { data?: { message?: string } }).data;
       ok = false;
-      parts.push(`Grafana data source fails: ${data?.message ?? 'no answer'}.`);
+      parts.push(`Grafana data source fails: ${(err as Error).message}.`);
     }
   }
   return { ok, message: parts.join(' ') };

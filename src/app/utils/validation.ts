@@ -61,3 +61,8 @@ export function numberOrUndefined(value: string): number | undefined {
   const n = Number(value);
   return Number.isFinite(n) ? n : undefined;
 }
+
+/** A Field's invalid / error props for a reason that may not be shown yet (before the form is touched). */
+export function fieldProblem(error: string | undefined, shown = true): { invalid: boolean; error?: string } {
+  return shown && error ? { invalid: true, error } : { invalid: false };
+}

@@ -16,6 +16,7 @@ import { panelTestIds } from './testIds';
 import { defaultLayers, type AnomalyPanelOptions } from './types';
 import { useBrowserAnalyses, useMergedAnalyses } from './useAnalyses';
 import { useBackendSeries } from './useBackendSeries';
+import { useRenderedHeight } from './useRenderedHeight';
 
 /** Share of the dashboard's time range the forecast may extend the graph by. */
 const FORECAST_SHARE = 0.25;
@@ -107,6 +108,10 @@ export function AnomalyPanel({
     [theme]
   );
 
+  // The key wraps to as many lines as the width needs; the graph gets the height that is left.
+  const layerKeyRef = useRef<HTMLDivElement>(null);
+  const layerKeyHeight = useRenderedHeight(layerKeyRef, LAYER_KEY_HEIGHT, [width, analyses, layers, threshold]);
+
   // TimeSeries rebuilds its whole plot when the legend object changes, so it must keep its identity.
   const legend = useMemo(
     () => ({
@@ -159,7 +164,9 @@ export function AnomalyPanel({
         backendError={options.source !== 'browser' && options.backendSignal ? backend.error : undefined}
         backendRequired={options.source === 'backend'}
       />
-      <LayerKey analyses={analyses} layers={layers} threshold={threshold} />
+      <div ref={layerKeyRef}>
+        <LayerKey analyses={analyses} layers={layers} threshold={threshold} />
+      </div>
       <TimeSeries
         frames={plot.frames}
         preparePlotFrame={alignedPlotFrame}
@@ -167,7 +174,7 @@ export function AnomalyPanel({
         timeRange={plotRange}
         timeZone={timeZone}
         width={width}
-        height={height - SUMMARY_HEIGHT - LAYER_KEY_HEIGHT}
+        height={height - SUMMARY_HEIGHT - layerKeyHeight}
         renderers={renderers}
         options={options}
         legend={legend}

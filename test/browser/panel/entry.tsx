@@ -1,7 +1,8 @@
 // The browser test page for the anomaly panel: mounts the real PanelPlugin component from
 // src/panels/anomaly/module.tsx as a dashboard would (PanelProps, a panel context with an event
 // bus for the shared crosshair) on N synthetic series, and records how long each render takes
-// until uPlot has drawn. Query string: ?series=10&points=10000 (points in the time range).
+// until uPlot has drawn. Query string: ?series=10&points=10000 (points in the time range) and
+// optionally &width=400 (the panel's width in px, 1200 by default).
 import React from 'react';
 import { flushSync } from 'react-dom';
 import { createRoot } from 'react-dom/client';
@@ -73,6 +74,7 @@ function makeFrames(count: number, points: number): DataFrame[] {
 
 const params = new URLSearchParams(window.location.search);
 const points = Number(params.get('points') ?? 10_000);
+const panelWidth = Number(params.get('width') ?? 1200);
 /** All the data the refreshes will reveal; the panel sees `points` of it at a time. */
 const history = makeFrames(Number(params.get('series') ?? 10), points + REFRESH_SAMPLES * MAX_REFRESHES);
 
@@ -128,7 +130,7 @@ async function main() {
 
   // The shell (theme, styles) is mounted once, as in Grafana; only the panel's props change.
   function PanelHost() {
-    const [{ series, width }, set] = React.useState<HostProps>({ series: [], width: 1200 });
+    const [{ series, width }, set] = React.useState<HostProps>({ series: [], width: panelWidth });
     setHostProps = set;
     const timeRange = React.useMemo(() => (series.length > 0 ? rangeOf(series) : undefined), [series]);
     if (!timeRange) {
@@ -170,7 +172,7 @@ async function main() {
   let refreshes = 0;
   let colds = 0;
   let current = withDisplay(windowAt(refreshes));
-  let width = 1200;
+  let width = panelWidth;
   /**
    * Milliseconds from handing React the panel's new props to uPlot having drawn: React renders
    * and commits synchronously (flushSync), uPlot draws in the microtask it queues on commit.
@@ -183,7 +185,7 @@ async function main() {
     } else if (variant === 'cold') {
       current = withDisplay(windowAt(refreshes, 1 + 0.001 * ++colds));
     } else {
-      width = width === 1200 ? 1180 : 1200;
+      width = width === panelWidth ? panelWidth - 20 : panelWidth;
     }
     const start = performance.now();
     flushSync(() => setHostProps({ series: current, width }));

@@ -18,9 +18,15 @@ export interface Render {
   samplesScored: number;
 }
 
-/** Opens the panel page with `series` × `points` and waits until it can render. */
-export async function openPanel(page: Page, grafanaUrl: string, series: number, points: number): Promise<void> {
-  await page.goto(`${grafanaUrl}/?series=${series}&points=${points}`);
+/** Opens the panel page with `series` × `points` (in a panel `width` px wide) and waits until it can render. */
+export async function openPanel(
+  page: Page,
+  grafanaUrl: string,
+  series: number,
+  points: number,
+  width = 1200
+): Promise<void> {
+  await page.goto(`${grafanaUrl}/?series=${series}&points=${points}&width=${width}`);
   await page.waitForFunction(
     () => typeof (window as unknown as { __renderPanel?: unknown }).__renderPanel === 'function'
   );

@@ -10,6 +10,7 @@ import type { AppSettings } from '../../pluginSettings';
 import { testIds } from '../../testIds';
 import { useUnsavedChangesWarning } from '../../utils/useUnsavedChangesWarning';
 import { SaveFooter } from '../shared/SaveFooter';
+import { useDraftList } from '../shared/useDraftList';
 import { fromDraft, toDraft, validateWatches, type WatchDraft } from './draft';
 import { WatchEditor } from './WatchEditor';
 import { formatTime } from '../../../utils/time';
@@ -68,20 +69,20 @@ function failure(err: unknown): string {
 
 function WatchesForm({ initial }: { initial: WatchesConfigResponse }) {
   const [current, setCurrent] = useState(initial);
-  const [drafts, setDrafts] = useState<WatchDraft[]>(() => initial.watches.map(toDraft));
+  const drafts = useDraftList<WatchDraft>(() => initial.watches.map(toDraft));
   const [busy, setBusy] = useState<'saving' | 'resetting'>();
   const [confirmReset, setConfirmReset] = useState(false);
   const [result, setResult] = useState<{ ok: boolean; message: string }>();
 
-  const watches = drafts.map(fromDraft);
-  const errors = validateWatches(drafts);
+  const watches = drafts.items.map(fromDraft);
+  const errors = validateWatches(drafts.items);
   const invalidCount = errors.filter((e) => Object.keys(e).length > 0).length;
   const dirty = JSON.stringify(watches) !== JSON.stringify(current.watches);
   useUnsavedChangesWarning(dirty);
 
   const accept = (answer: WatchesConfigResponse, message: string) => {
     setCurrent(answer);
-    setDrafts(answer.watches.map(toDraft));
+    drafts.replace(answer.watches.map(toDraft));
     setResult({ ok: true, message });
   };
   const run = async (kind: 'saving' | 'resetting', call: () => Promise<void>) => {
@@ -114,7 +115,7 @@ function WatchesForm({ initial }: { initial: WatchesConfigResponse }) {
   };
   const update = (index: number, draft: WatchDraft) => {
     setResult(undefined);
-    setDrafts(drafts.map((d, i) => (i === index ? draft : d)));
+    drafts.update(index, draft);
   };
 
   return (
@@ -129,24 +130,24 @@ function WatchesForm({ initial }: { initial: WatchesConfigResponse }) {
             {current.storeError}. The backend runs the watches shown here instead; saving replaces the unreadable ones.
           </Alert>
         )}
-        {drafts.length === 0 ? (
+        {drafts.items.length === 0 ? (
           <EmptyState variant="call-to-action" message="No watches: nothing will be scored" />
         ) : (
-          drafts.map((d, i) => (
+          drafts.items.map((d, i) => (
             <WatchEditor
               key={d.uid}
               index={i}
               draft={d}
               errors={errors[i]}
               onChange={(next) => update(i, next)}
-              onDelete={() => setDrafts(drafts.filter((_, j) => j !== i))}
+              onDelete={() => drafts.remove(i)}
             />
           ))
         )}
         <Button
           variant="secondary"
           icon="plus"
-          onClick={() => setDrafts([...drafts, toDraft({ ...NEW_WATCH, name: `watch-${drafts.length + 1}` })])}
+          onClick={() => drafts.add(toDraft({ ...NEW_WATCH, name: `watch-${drafts.items.length + 1}` }))}
           data-testid={testIds.watchesConfig.addWatch}
         >
           Add watch

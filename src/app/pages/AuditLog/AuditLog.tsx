@@ -8,20 +8,21 @@ import {
   EmptyState,
   Field,
   Input,
+  InteractiveTable,
   LoadingPlaceholder,
   MultiSelect,
   Pagination,
   Stack,
   TimeRangeInput,
   useStyles2,
+  type Column,
 } from '@grafana/ui';
-import { auditKindSchema, type AuditKind } from '../../../contract/healing';
+import { auditKindSchema, type AuditEntry, type AuditKind } from '../../../contract/healing';
 import { exportAudit, listAudit, type AuditFilter } from '../../api/healing';
 import { useBackendQuery } from '../../api/useBackendQuery';
 import { RequireBackend } from '../../components/NotConfigured/NotConfigured';
 import { testIds } from '../../testIds';
 import { downloadText } from '../../utils/download';
-import { dataTableStyles } from '../../../utils/tableStyles';
 import { formatTime } from '../../../utils/time';
 
 const PAGE_SIZE = 50;
@@ -150,36 +151,26 @@ function AuditEntries() {
         </div>
       )}
       {entries.data && entries.data.items.length > 0 && (
-        <table className={styles.table} data-testid={testIds.audit.table}>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Event</th>
-              <th scope="col">Action</th>
-              <th scope="col">User</th>
-              <th scope="col">What happened</th>
-            </tr>
-          </thead>
-          <tbody>
-            {entries.data.items.map((e) => (
-              <tr key={e.id}>
-                <td>{formatTime(e.at)}</td>
-                <td>{e.kind.replace(/_/g, ' ')}</td>
-                <td>{e.actionId ?? '–'}</td>
-                <td>{e.user ?? '–'}</td>
-                <td>
-                  {e.message}
-                  {e.comment && ` “${e.comment}”`}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div data-testid={testIds.audit.table}>
+          <InteractiveTable columns={AUDIT_COLUMNS} data={entries.data.items} getRowId={(e) => String(e.id)} />
+        </div>
       )}
       {pages > 1 && <Pagination currentPage={page} numberOfPages={pages} onNavigate={setPage} />}
     </Stack>
   );
 }
+
+const AUDIT_COLUMNS: Array<Column<AuditEntry>> = [
+  { id: 'at', header: 'When', cell: ({ row: { original: e } }) => formatTime(e.at) },
+  { id: 'kind', header: 'Event', cell: ({ row: { original: e } }) => e.kind.replace(/_/g, ' ') },
+  { id: 'actionId', header: 'Action', cell: ({ row: { original: e } }) => e.actionId ?? '–' },
+  { id: 'user', header: 'User', cell: ({ row: { original: e } }) => e.user ?? '–' },
+  {
+    id: 'message',
+    header: 'What happened',
+    cell: ({ row: { original: e } }) => `${e.message}${e.comment ? ` “${e.comment}”` : ''}`,
+  },
+];
 
 const getStyles = (theme: GrafanaTheme2) => ({
   filters: css({
@@ -187,5 +178,4 @@ const getStyles = (theme: GrafanaTheme2) => ({
     gridTemplateColumns: 'repeat(auto-fill, minmax(240px, 1fr))',
     columnGap: theme.spacing(2),
   }),
-  table: css(dataTableStyles(theme)),
 });

@@ -1,15 +1,23 @@
-import React, { useState } from 'react';
+import React, { useMemo, useState } from 'react';
 import { css } from '@emotion/css';
 import { type GrafanaTheme2 } from '@grafana/data';
 import { PluginPage } from '@grafana/runtime';
-import { Alert, Button, EmptyState, LoadingPlaceholder, Stack, useStyles2 } from '@grafana/ui';
+import {
+  Alert,
+  Button,
+  EmptyState,
+  InteractiveTable,
+  LoadingPlaceholder,
+  Stack,
+  useStyles2,
+  type Column,
+} from '@grafana/ui';
 import type { ModelVersion } from '../../../contract/pipeline';
 import { listModels, retrain } from '../../api/pipeline';
 import { useBackendQuery } from '../../api/useBackendQuery';
 import { RequireBackend } from '../../components/NotConfigured/NotConfigured';
 import { canEdit, EDITOR_ONLY_REASON } from '../../permissions';
 import { testIds } from '../../testIds';
-import { dataTableStyles } from '../../../utils/tableStyles';
 import { formatTime } from '../../../utils/time';
 
 export function Models() {
@@ -49,6 +57,46 @@ function ModelTable() {
     }
   };
 
+  const columns = useMemo<Array<Column<ModelVersion>>>(
+    () => [
+      { id: 'target', header: 'Target' },
+      {
+        id: 'version',
+        header: 'Version',
+        cell: ({ row: { original: m } }) => `v${m.version} (${m.reason.replace('_', ' ')})`,
+      },
+      {
+        id: 'trainedAt',
+        header: 'Trained',
+        cell: ({ row: { original: m } }) =>
+          `${formatTime(m.trainedAt)} on ${formatTime(m.rangeStart)} – ${formatTime(m.rangeEnd)}`,
+      },
+      { id: 'samples', header: 'Samples' },
+      { id: 'threshold', header: 'Threshold', cell: ({ row: { original: m } }) => m.threshold.toFixed(2) },
+      { id: 'falsePositives', header: 'False positives', cell: ({ row: { original: m } }) => m.feedback.falsePositive },
+      { id: 'confirmed', header: 'Confirmed', cell: ({ row: { original: m } }) => m.feedback.confirmed },
+      {
+        id: 'retrain',
+        header: () => <span className={styles.srOnly}>Retrain</span>,
+        cell: ({ row: { original: m } }) => (
+          <Button
+            size="sm"
+            variant="secondary"
+            disabled={!editor || busy !== undefined}
+            onClick={() => onRetrain(m.target)}
+            aria-label={`Retrain now: ${m.target}`}
+            data-testid={testIds.models.retrain(m.target)}
+          >
+            {busy === m.target ? 'Retraining…' : 'Retrain now'}
+          </Button>
+        ),
+      },
+    ],
+    // onRetrain changes with every render but acts only on what busy and editor say.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [busy, editor, styles]
+  );
+
   if (models.loading && !models.data) {
     return <LoadingPlaceholder text="Loading models…" />;
   }
@@ -59,7 +107,7 @@ function ModelTable() {
       </Alert>
     );
   }
-  const rows: ModelVersion[] = models.data.models;
+  const rows = models.data.models;
   return (
     <Stack direction="column" gap={2}>
       <Stack alignItems="center" gap={2}>
@@ -86,51 +134,7 @@ function ModelTable() {
           </EmptyState>
         </div>
       ) : (
-        <table className={styles.table}>
-          <thead>
-            <tr>
-              <th scope="col">Target</th>
-              <th scope="col">Version</th>
-              <th scope="col">Trained</th>
-              <th scope="col">Samples</th>
-              <th scope="col">Threshold</th>
-              <th scope="col">False positives</th>
-              <th scope="col">Confirmed</th>
-              <th scope="col">
-                <span className={styles.srOnly}>Retrain</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((m) => (
-              <tr key={m.id}>
-                <td>{m.target}</td>
-                <td>
-                  v{m.version} ({m.reason.replace('_', ' ')})
-                </td>
-                <td>
-                  {formatTime(m.trainedAt)} on {formatTime(m.rangeStart)} – {formatTime(m.rangeEnd)}
-                </td>
-                <td>{m.samples}</td>
-                <td>{m.threshold.toFixed(2)}</td>
-                <td>{m.feedback.falsePositive}</td>
-                <td>{m.feedback.confirmed}</td>
-                <td>
-                  <Button
-                    size="sm"
-                    variant="secondary"
-                    disabled={!editor || busy !== undefined}
-                    onClick={() => onRetrain(m.target)}
-                    aria-label={`Retrain now: ${m.target}`}
-                    data-testid={testIds.models.retrain(m.target)}
-                  >
-                    {busy === m.target ? 'Retraining…' : 'Retrain now'}
-                  </Button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <InteractiveTable columns={columns} data={rows} getRowId={(m) => String(m.id)} />
       )}
     </Stack>
   );
@@ -139,5 +143,4 @@ function ModelTable() {
 const getStyles = (theme: GrafanaTheme2) => ({
   secondary: css({ color: theme.colors.text.secondary }),
   srOnly: css({ position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)' }),
-  table: css(dataTableStyles(theme)),
 });

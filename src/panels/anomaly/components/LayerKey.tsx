@@ -6,7 +6,7 @@ import type { SeriesAnalysis } from '../model/analysis';
 import { panelTestIds } from '../testIds';
 import type { AnomalyLayers } from '../types';
 
-/** Pixel height the panel reserves for the key above the graph. */
+/** Pixel height of one line of the key: what the panel reserves until it has measured the key. */
 export const LAYER_KEY_HEIGHT = 22;
 
 export type LayerKeyItem = 'band' | 'forecast' | 'limit' | 'crossing' | 'scoreThreshold' | 'anomaly';
@@ -20,7 +20,8 @@ interface Props {
 
 /**
  * A legend entry for each layer drawn besides the series (Grafana's legend lists only series):
- * what each shaded area and dashed line means, with its value where it has one.
+ * what each shaded area and dashed line means, with its value where it has one. On a narrow panel
+ * the entries wrap onto more lines (the panel measures the key and gives the graph the rest).
  */
 export function LayerKey({ analyses, layers, threshold }: Props) {
   const styles = useStyles2(getStyles);
@@ -50,12 +51,7 @@ export function LayerKey({ analyses, layers, threshold }: Props) {
     return null;
   }
   return (
-    <ul
-      className={styles.key}
-      style={{ height: LAYER_KEY_HEIGHT }}
-      aria-label="Layers"
-      data-testid={panelTestIds.layerKey}
-    >
+    <ul className={styles.key} aria-label="Layers" data-testid={panelTestIds.layerKey}>
       {items.map(({ item, label, swatch }) => (
         <li key={item} className={styles.item} data-testid={panelTestIds.layerKeyItem(item)}>
           <span className={swatch} aria-hidden />
@@ -76,13 +72,13 @@ const getStyles = (theme: GrafanaTheme2) => {
   return {
     key: css({
       display: 'flex',
+      flexWrap: 'wrap',
       alignItems: 'center',
-      gap: theme.spacing(2),
+      columnGap: theme.spacing(2),
+      minHeight: LAYER_KEY_HEIGHT,
       margin: 0,
       padding: 0,
       listStyle: 'none',
-      overflow: 'hidden',
-      whiteSpace: 'nowrap',
       fontSize: theme.typography.bodySmall.fontSize,
       color: theme.colors.text.secondary,
     }),
