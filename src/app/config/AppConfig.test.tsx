@@ -22,7 +22,6 @@ async function fill(field: HTMLElement, text: string) {
 }
 
 jest.mock('../../utils/reloadPage', () => ({ reloadPage: jest.fn() }));
-jest.setTimeout(20_000);
 
 // Grafana's Select menu watches its scroll edges; jsdom has no IntersectionObserver.
 class NoIntersectionObserver {

@@ -51,9 +51,6 @@ function renderTab(jsonData: AppSettings = { backendUrl: 'http://backend:3001' }
   return render(<HealingConfig plugin={plugin} query={{}} />);
 }
 
-// The whole form re-renders per keystroke; a large DOM makes jsdom slow, not the page.
-jest.setTimeout(30_000);
-
 const policyBox = (index: number) => within(screen.getByTestId(testIds.healingConfig.policy(index)));
 
 describe('validatePolicies', () => {

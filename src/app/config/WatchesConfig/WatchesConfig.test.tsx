@@ -45,9 +45,6 @@ function renderTab(jsonData: AppSettings = { backendUrl: 'http://backend:3001' }
   return render(<WatchesConfig plugin={plugin} query={{}} />);
 }
 
-// The whole form re-renders per keystroke; a large DOM makes jsdom slow, not the page.
-jest.setTimeout(30_000);
-
 const watchBox = (index: number) => within(screen.getByTestId(testIds.watchesConfig.watch(index)));
 
 async function typeInto(input: HTMLElement, text: string) {

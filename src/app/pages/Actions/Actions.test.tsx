@@ -12,8 +12,6 @@ import { Actions, ACTIONS_REFRESH_MS } from './Actions';
 
 const user = setupUser();
 
-jest.setTimeout(20_000);
-
 const pending = pendingAction(7);
 const done = pendingAction(3, {
   state: 'verified',

@@ -10,7 +10,6 @@ import { testIds } from '../../testIds';
 import { Actions } from './Actions';
 
 const user = setupUser();
-jest.setTimeout(20_000);
 
 /** Step 2 of a ladder, waiting for approval: what the approval notification links to. */
 const linked = pendingAction(12, {
