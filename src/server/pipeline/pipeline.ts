@@ -28,7 +28,8 @@ import { ListenerSet, type AnomalyListener } from './listener';
 import { PipelineMetrics } from './metrics';
 import { PipelineRepository } from './store/repository';
 import type { TargetModel } from './targetModel';
-import { WatchQueryError, WatchRunner, watchDefinition, type RangeQuerier } from './watchRunner';
+import { watchDefinition, WatchQueryError, type RangeQuerier } from './query';
+import { WatchRunner } from './watchRunner';
 
 export interface PipelineDeps {
   config: Pick<Config, 'watches' | 'pipeline' | 'grafana' | 'prometheus'>;
@@ -234,13 +235,14 @@ export class Pipeline {
     });
   }
 
-  /** Stops the timers and waits for a running cycle to finish, so the store can close after. */
+  /** Stops the timers, waits for a running cycle to finish and stores what it has not, so the store can close after. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     this.cron?.stop();
     await this.reloads;
     await this.running;
+    await Promise.all(this.runners.map((r) => r.flush()));
     await this.annotator?.flush();
   }
 

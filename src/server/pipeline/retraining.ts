@@ -47,9 +47,13 @@ export function modelParams(
   };
 }
 
-/** Records the first model version of targets that have learned from samples but have none yet. */
-export function recordInitialModels(deps: Omit<TrainingDeps, 'fetch' | 'maxPoints'>, targets: TargetModel[]): void {
+/** Records the first model version of targets that have learned from samples but have none yet; returns them. */
+export function recordInitialModels(
+  deps: Omit<TrainingDeps, 'fetch' | 'maxPoints'>,
+  targets: TargetModel[]
+): TargetModel[] {
   const { watch, repo, settings, now } = deps;
+  const recorded: TargetModel[] = [];
   for (const t of targets) {
     if (t.modelVersion === 0 && t.samples > 0) {
       t.modelVersion = repo.addModel({
@@ -65,8 +69,10 @@ export function recordInitialModels(deps: Omit<TrainingDeps, 'fetch' | 'maxPoint
         threshold: t.threshold,
         feedback: { falsePositive: 0, confirmed: 0 },
       });
+      recorded.push(t);
     }
   }
+  return recorded;
 }
 
 /**

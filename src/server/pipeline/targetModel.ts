@@ -4,9 +4,7 @@ import {
   CrossingForecaster,
   LIMIT_DIRECTIONS,
   restoreDetector,
-  type CrossingForecasterState,
   type DetectorOptions,
-  type DetectorState,
   type SignalKind,
   type StreamingDetector,
 } from '../../detection';
@@ -20,9 +18,11 @@ import {
   type TimeToFailure,
 } from '../../contract/pipeline';
 import { Episodes, type AnomalyRecord } from './episodes';
+import type { TargetModelState } from './store/targetState';
 import { downsampleMax } from './targets';
 
 export type { AnomalyRecord } from './episodes';
+export type { TargetModelState } from './store/targetState';
 
 export interface PredictionRecord {
   targetId: string;
@@ -83,19 +83,6 @@ class SignalModel {
   ) {
     this.ring = new Float32Array(detailPoints * 5);
   }
-}
-
-export interface TargetModelState {
-  version: 1;
-  steps: number;
-  samples: number;
-  firstAt: number | null;
-  lastAt: number | null;
-  threshold: number;
-  modelVersion: number;
-  open: AnomalyRecord | null;
-  quiet: number;
-  signals: Array<{ spec: SignalSpec; detector: DetectorState; forecaster?: CrossingForecasterState }>;
 }
 
 /**

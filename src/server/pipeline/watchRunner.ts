@@ -1,23 +1,22 @@
 import type { Logger } from 'pino';
-import { aboutDuration, type ModelVersion, type WatchStatus } from '../../contract/pipeline';
+import type { ModelVersion, WatchStatus } from '../../contract/pipeline';
 import type { WatchConfig } from '../config/schema';
-import type { RangeQuery } from '../prometheus/client';
-import { PrometheusError, type RangeSeries } from '../prometheus/types';
+import type { RangeSeries } from '../prometheus/types';
 import { alignChunk, alignStep } from './alignment';
 import { announce } from './announce';
-import { gatherChanges, publishTargetMetrics, storedTargets } from './checkpoint';
+import { gatherChanges, publishTargetMetrics, storedTargets, UnsavedStates } from './checkpoint';
 import type { AnomalyListener } from './listener';
-import { describeMatch } from './matchReport';
+import { describeLearning, describeMatch } from './matchReport';
 import type { PipelineMetrics } from './metrics';
 import { PeerGroups } from './peerGroups';
+import { fetchChunk, watchDefinition, WatchQueryError, type RangeQuerier } from './query';
 import { baseThreshold, recordInitialModels, retrainTargets, type TrainingDeps } from './retraining';
 import type { PipelineRepository } from './store/repository';
 import { TargetModel, type AnomalyRecord, type TargetSettings } from './targetModel';
 import { kubernetesObject } from './targets';
 
-export interface RangeQuerier {
-  queryRange(q: RangeQuery): Promise<RangeSeries[]>;
-}
+/** Tests build queriers against this name. */
+export type { RangeQuerier } from './query';
 
 export interface RunnerOptions {
   detailPoints: number;
@@ -42,22 +41,6 @@ export interface RunnerDeps {
 /** Steps scored per chunk of a long catch-up: bounds memory and makes a crash lose at most one chunk. */
 const CATCH_UP_CHUNK_STEPS = 2000;
 
-/** Thrown by a cycle when a query failed after its retries: the watch is degraded, the others go on. */
-export class WatchQueryError extends Error {
-  constructor(
-    readonly watch: string,
-    readonly error: PrometheusError
-  ) {
-    super(`watch ${watch}: ${error.message}`);
-    this.name = 'WatchQueryError';
-  }
-}
-
-/** What identifies a watch's definition: any difference means its learned state no longer applies. */
-export function watchDefinition(watch: WatchConfig): string {
-  return JSON.stringify(watch);
-}
-
 /**
  * One watch: every step it fetches the new samples of its queries, scores every target, tracks
  * anomalies and predictions, and checkpoints it all in one transaction per chunk.
@@ -77,6 +60,8 @@ export class WatchRunner {
   /** The tenth of learning last logged (-1: none yet). */
   private learningTenth = -1;
   private readonly peers: PeerGroups;
+  /** Targets whose state changed since it was last stored. */
+  private readonly unsaved = new UnsavedStates();
   private queue: Promise<unknown> = Promise.resolve();
   /** Set once the watch was removed or replaced: nothing of it runs any more. */
   private retired = false;
@@ -121,7 +106,14 @@ export class WatchRunner {
     }
     this.lastProcessed = this.deps.repo.lastProcessed(this.name);
     this.peers.restore(() => this.deps.repo.loadPeers(this.name), this.deps.logger, this.name);
-    for (const stored of this.deps.repo.loadTargets(this.name)) {
+    const { targets, unreadable } = this.deps.repo.loadCheckpoint(this.name);
+    for (const { id, error } of unreadable) {
+      this.deps.logger.warn(
+        { watch: this.name, target: id, err: error },
+        'stored target state unreadable; relearning it'
+      );
+    }
+    for (const stored of targets) {
       try {
         const model = TargetModel.fromState(
           stored.id,
@@ -172,6 +164,7 @@ export class WatchRunner {
       const t0 = performance.now();
       const touched = this.score(results, from, to);
       scoringMs += performance.now() - t0;
+      this.unsaved.changed(touched, from);
       this.checkpoint(touched, to, end);
       from = to + step;
     }
@@ -193,48 +186,23 @@ export class WatchRunner {
   }
 
   private async fetch(from: number, to: number): Promise<Map<string, RangeSeries[]>> {
-    const results = new Map<string, RangeSeries[]>();
-    for (const [signal, query] of Object.entries(this.deps.watch.queries)) {
-      try {
-        results.set(
-          signal,
-          await this.deps.querier.queryRange({ query, start: from, end: to, stepMs: this.deps.watch.step })
-        );
-      } catch (err) {
-        const error = err instanceof PrometheusError ? err : new PrometheusError('malformed', (err as Error).message);
-        this.markDegraded(error.kind, `query "${signal}" failed: ${error.message}`);
-        throw new WatchQueryError(this.name, error);
+    try {
+      return await fetchChunk(this.deps.querier, this.deps.watch, from, to);
+    } catch (err) {
+      if (err instanceof WatchQueryError) {
+        this.markDegraded(err.error.kind, `query "${err.signal}" failed: ${err.error.message}`);
       }
+      throw err;
     }
-    return results;
   }
 
-  /**
-   * One line per watch while its targets learn, each time the slowest one passes another tenth
-   * ("watch node-memory: 12 targets, learning 40%, about 7 h left"), and one when all are ready.
-   */
+  /** Logs how far learning is each time the slowest target passes another tenth. */
   private logLearning(): void {
-    if (this.targets.size === 0) {
-      return;
+    const line = describeLearning(this.name, this.targets.values(), this.learningTenth);
+    if (line) {
+      this.learningTenth = line.tenth;
+      this.deps.logger.info({ watch: this.name, learningProgress: line.progress }, line.message);
     }
-    let slowest: TargetModel | null = null;
-    for (const t of this.targets.values()) {
-      if (slowest === null || t.learningProgress < slowest.learningProgress) {
-        slowest = t;
-      }
-    }
-    const tenth = Math.floor(10 * slowest!.learningProgress);
-    if (tenth === this.learningTenth) {
-      return;
-    }
-    this.learningTenth = tenth;
-    const count = `${this.targets.size} target${this.targets.size === 1 ? '' : 's'}`;
-    this.deps.logger.info(
-      { watch: this.name, learningProgress: slowest!.learningProgress },
-      tenth >= 10
-        ? `watch ${this.name}: ${count}, learned: anomalies and forecasts are on`
-        : `watch ${this.name}: ${count}, learning ${Math.floor(100 * slowest!.learningProgress)}%, ${aboutDuration(slowest!.learningSecondsLeft)} left`
-    );
   }
 
   /** Marks the watch degraded (the loop keeps going; the next cycle resumes where this one stopped). */
@@ -275,18 +243,26 @@ export class WatchRunner {
     const changes = gatherChanges(touched, this.targets.values(), to - this.deps.options.staleAfterMs);
     const forgotten = new Set(changes.forgotten);
     this.peers.forget(new Set(changes.forgotten.map((t) => t.id)));
+    this.unsaved.saved(forgotten);
+    const must = changes.episodic;
     if (to === end) {
-      recordInitialModels(this.training(), touched);
+      for (const t of recordInitialModels(this.training(), touched)) {
+        must.add(t);
+      }
     }
+    // Peer detectors cannot tell a replayed step from a new one, and a catch-up chunk is long to
+    // replay: both store every changed target.
+    const writing = this.unsaved.due(must, watch.peers !== undefined || to !== end);
     const stored = repo.commitCycle({
       watch: watch.name,
-      lastProcessed: to,
-      targets: storedTargets(touched.filter((t) => !forgotten.has(t))),
+      lastProcessed: this.unsaved.storedThrough(to, watch.step, new Set(writing)),
+      targets: storedTargets(writing),
       anomalies: changes.anomalies,
       predictions: changes.predictions,
       forgotten: changes.forgotten.map((t) => t.id),
       peers: this.peers.toStore(),
     });
+    this.unsaved.saved(writing);
     this.lastProcessed = to;
     for (const t of forgotten) {
       this.targets.delete(t.id);
@@ -332,13 +308,33 @@ export class WatchRunner {
     const { trained, failed, retrained } = await retrainTargets(this.training(), chosen, end, reason);
     this.deps.repo.commitCycle({
       watch: this.name,
-      lastProcessed: end,
+      lastProcessed: this.unsaved.storedThrough(end, this.settings.stepMs, new Set(retrained)),
       targets: storedTargets(retrained),
       anomalies: [],
       predictions: [],
       forgotten: [],
     });
+    this.unsaved.saved(retrained);
     return { trained, failed };
+  }
+
+  /** Stores every target state not yet stored (before the store closes), after the cycle in flight. */
+  flush(): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.retired || this.lastProcessed === null || this.unsaved.size === 0) {
+        return;
+      }
+      const writing = this.unsaved.due(new Set(), true);
+      this.deps.repo.commitCycle({
+        watch: this.name,
+        lastProcessed: this.lastProcessed,
+        targets: storedTargets(writing),
+        anomalies: [],
+        predictions: [],
+        forgotten: [],
+      });
+      this.unsaved.saved(writing);
+    });
   }
 
   /**
@@ -364,6 +360,7 @@ export class WatchRunner {
           predictions: [],
           forgotten: [],
         });
+        this.unsaved.saved(this.targets.values());
         announce(this.deps, stored, new Set(), this.lastProcessed);
       }
       publishTargetMetrics(metrics, watch.name, [], [...this.targets.values()]);

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { z } from 'zod';
 import type {
   Anomaly,
   AnomaliesQuery,
@@ -10,7 +11,9 @@ import type {
   Prediction,
   PredictionsQuery,
 } from '../../../contract/pipeline';
-import type { AnomalyRecord, PredictionRecord, TargetModelState } from '../targetModel';
+import type { AnomalyRecord, PredictionRecord } from '../targetModel';
+import { decodeLegacyState, decodeState, encodeState, replaceNaN, reviveNaN } from './stateCodec';
+import type { TargetModelState } from './targetState';
 
 export interface StoredTarget {
   id: string;
@@ -48,6 +51,22 @@ export interface CycleWrite {
 
 /** A watch's peer-group detectors: which targets each group had (in order) and its state. */
 export type StoredPeers = Record<string, { members: string[]; state: unknown }>;
+
+/** A watch's stored targets, and those whose stored state cannot be read (they relearn). */
+export interface StoredCheckpoint {
+  targets: StoredTarget[];
+  unreadable: Array<{ id: string; error: string }>;
+}
+
+/** A pipeline_targets row: `checkpoint` holds the compact state; `state` the JSON of rows written before it. */
+const targetRowSchema = z.object({
+  id: z.string(),
+  watch: z.string(),
+  labels: z.string(),
+  state: z.string(),
+  checkpoint: z.instanceof(Uint8Array).nullable(),
+});
+const labelsSchema = z.record(z.string(), z.string());
 
 interface AnomalyRow {
   id: number;
@@ -91,11 +110,13 @@ export class PipelineRepository {
            peers = COALESCE(excluded.peers, pipeline_watches.peers)`
       ),
       peers: db.prepare('SELECT peers FROM pipeline_watches WHERE name = ?'),
-      targets: db.prepare('SELECT id, watch, labels, state FROM pipeline_targets WHERE watch = ?'),
+      targets: db.prepare('SELECT id, watch, labels, state, checkpoint FROM pipeline_targets WHERE watch = ?'),
       setTarget: db.prepare(
-        `INSERT INTO pipeline_targets (id, watch, labels, state, last_sample_ms, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT(id) DO UPDATE SET state = excluded.state, last_sample_ms = excluded.last_sample_ms, updated_at = excluded.updated_at`
+        `INSERT INTO pipeline_targets (id, watch, labels, state, checkpoint, last_sample_ms, updated_at) VALUES (?, ?, ?, '', ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET state = '', checkpoint = excluded.checkpoint, last_sample_ms = excluded.last_sample_ms,
+           updated_at = excluded.updated_at`
       ),
+      convertTarget: db.prepare(`UPDATE pipeline_targets SET state = '', checkpoint = ? WHERE id = ?`),
       forget: db.prepare('DELETE FROM pipeline_targets WHERE id = ?'),
       upsertAnomaly: db.prepare(
         `INSERT INTO anomalies (target_id, watch, labels, start_ms, end_ms, peak_score, severity, failure_model, state, signals, direction, reasons, created_at, updated_at)
@@ -164,15 +185,44 @@ export class PipelineRepository {
     return row?.peers ? JSON.parse(row.peers, reviveNaN) : {};
   }
 
+  /** The watch's stored targets; throws, naming the target, when one cannot be read. */
   loadTargets(watch: string): StoredTarget[] {
-    return (this.s.targets.all(watch) as Array<{ id: string; watch: string; labels: string; state: string }>).map(
-      (r) => ({
-        id: r.id,
-        watch: r.watch,
-        labels: JSON.parse(r.labels),
-        state: JSON.parse(r.state, reviveNaN),
-      })
-    );
+    const { targets, unreadable } = this.loadCheckpoint(watch);
+    if (unreadable.length > 0) {
+      throw new Error(`stored state of target ${unreadable[0].id} unreadable: ${unreadable[0].error}`);
+    }
+    return targets;
+  }
+
+  /**
+   * The watch's stored targets, each checked; a row that cannot be read is listed with why rather
+   * than failing the others. Rows still in the JSON form of earlier builds are rewritten in the
+   * compact form, in one transaction.
+   */
+  loadCheckpoint(watch: string): StoredCheckpoint {
+    return this.db.transaction(() => {
+      const out: StoredCheckpoint = { targets: [], unreadable: [] };
+      for (const raw of this.s.targets.all(watch)) {
+        const row = targetRowSchema.safeParse(raw);
+        if (!row.success) {
+          const id = z.object({ id: z.string() }).safeParse(raw);
+          out.unreadable.push({ id: id.success ? id.data.id : '(no id)', error: row.error.issues[0].message });
+          continue;
+        }
+        const r = row.data;
+        try {
+          const labels = labelsSchema.parse(JSON.parse(r.labels));
+          const state = r.checkpoint ? decodeState(r.checkpoint) : decodeLegacyState(r.state);
+          if (!r.checkpoint) {
+            this.s.convertTarget.run(encodeState(state), r.id);
+          }
+          out.targets.push({ id: r.id, watch: r.watch, labels, state });
+        } catch (err) {
+          out.unreadable.push({ id: r.id, error: (err as Error).message });
+        }
+      }
+      return out;
+    })();
   }
 
   /** Writes one cycle (or one chunk of a long catch-up) atomically; returns the anomalies with their ids. */
@@ -194,14 +244,7 @@ export class PipelineRepository {
         this.s.addPrediction.run(p);
       }
       for (const t of write.targets) {
-        this.s.setTarget.run(
-          t.id,
-          t.watch,
-          JSON.stringify(t.labels),
-          JSON.stringify(t.state, replaceNaN),
-          t.state.lastAt,
-          now
-        );
+        this.s.setTarget.run(t.id, t.watch, JSON.stringify(t.labels), encodeState(t.state), t.state.lastAt, now);
       }
       for (const id of write.forgotten) {
         this.s.forget.run(id);
@@ -382,20 +425,4 @@ export class PipelineRepository {
       feedback,
     };
   }
-}
-
-// Detector states hold NaN (not yet learned) and ±Infinity (running min/max); JSON holds neither.
-function replaceNaN(_key: string, value: unknown): unknown {
-  if (typeof value === 'number' && !Number.isFinite(value)) {
-    return Number.isNaN(value) ? { $n: 'NaN' } : { $n: value > 0 ? 'Inf' : '-Inf' };
-  }
-  return value;
-}
-
-function reviveNaN(_key: string, value: unknown): unknown {
-  if (typeof value === 'object' && value !== null && '$n' in value) {
-    const tag = (value as { $n: string }).$n;
-    return tag === 'NaN' ? NaN : tag === 'Inf' ? Infinity : -Infinity;
-  }
-  return value;
 }

@@ -3,9 +3,16 @@ import { coreMigration } from './0001_core';
 import { pipelineMigration } from './0002_pipeline';
 import { healingMigration } from './0003_healing';
 import { watchDefinitionsMigration } from './0004_watch_definitions';
+import { compactCheckpointsMigration } from './0005_compact_checkpoints';
 
 /**
  * Every schema change, in order. A migration, once released, is never edited: add a new one.
- * Ids are claimed per room: 0001 core, 0002 pipeline, 0003 healing, 0004 pipeline; later ones take the next number.
+ * Ids are claimed per room: 0001 core, 0002 pipeline, 0003 healing, 0004 pipeline, 0005 pipeline; later ones take the next number.
  */
-export const migrations: Migration[] = [coreMigration, pipelineMigration, healingMigration, watchDefinitionsMigration];
+export const migrations: Migration[] = [
+  coreMigration,
+  pipelineMigration,
+  healingMigration,
+  watchDefinitionsMigration,
+  compactCheckpointsMigration,
+];
