@@ -13,10 +13,12 @@ const ENV_OVERRIDES: Record<string, string[]> = {
   FP_ALERT_TOKEN: ['alertToken'],
   FP_DATA_DIR: ['dataDir'],
   FP_LOG_LEVEL: ['logLevel'],
+  FP_MAX_CONCURRENT_REQUESTS: ['server', 'maxConcurrentRequests'],
   FP_PROMETHEUS_URL: ['prometheus', 'url'],
   FP_GRAFANA_URL: ['grafana', 'url'],
   FP_GRAFANA_TOKEN: ['grafana', 'token'],
   FP_RETRAIN_CRON: ['pipeline', 'retrain'],
+  FP_MAX_TARGET_SERIES: ['pipeline', 'maxTargetSeries'],
   FP_NOTIFY_WEBHOOK_URL: ['healing', 'notify', 'webhookUrl'],
 };
 

@@ -113,14 +113,20 @@ export function storedTargets(targets: Iterable<TargetModel>): StoredTarget[] {
   return [...targets].map((t) => ({ id: t.id, watch: t.watch, labels: t.labels, state: t.toState() }));
 }
 
-/** Sets the per-target gauges of the scored targets and drops those of the forgotten ones. */
+/** Sets the per-target gauges of the scored targets (within pipeline.maxTargetSeries) and drops those of the forgotten ones. */
 export function publishTargetMetrics(
   metrics: PipelineMetrics,
   watch: string,
   touched: TargetModel[],
   forgotten: TargetModel[]
 ): void {
+  let unexported = 0;
   for (const t of touched) {
+    const signals = t.signals.map((s) => s.spec.name);
+    if (!metrics.admit(watch, t.id, t.open !== null || t.ttf !== null, signals)) {
+      unexported++;
+      continue;
+    }
     metrics.score.set({ watch, target: t.id }, t.score);
     metrics.anomaliesOpen.set({ watch, target: t.id }, t.open ? 1 : 0);
     metrics.learningProgress.set({ watch, target: t.id }, t.learningProgress);
@@ -131,6 +137,9 @@ export function publishTargetMetrics(
         metrics.timeToFailure.remove({ watch, target: t.id, signal: s.spec.name });
       }
     }
+  }
+  if (touched.length > 0) {
+    metrics.targetsUnexported.set({ watch }, unexported);
   }
   for (const t of forgotten) {
     metrics.forget(

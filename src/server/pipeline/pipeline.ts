@@ -88,7 +88,7 @@ export class Pipeline {
     this.logger = deps.logger.child({ part: 'pipeline' });
     this.repo = new PipelineRepository(deps.db, this.now);
     this.listeners = new ListenerSet((err, event) => this.logger.error({ err, event }, 'an anomaly listener failed'));
-    this.metrics = new PipelineMetrics(deps.metrics);
+    this.metrics = new PipelineMetrics(deps.metrics, deps.config.pipeline.maxTargetSeries);
     const { grafana } = deps.config;
     if (grafana.url && grafana.token) {
       this.annotator = new GrafanaAnnotator({

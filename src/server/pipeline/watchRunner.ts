@@ -364,7 +364,13 @@ export class WatchRunner {
         announce(this.deps, stored, new Set(), this.lastProcessed);
       }
       publishTargetMetrics(metrics, watch.name, [], [...this.targets.values()]);
-      for (const gauge of [metrics.targetsWatched, metrics.seriesWatched, metrics.degraded, metrics.lastProcessed]) {
+      for (const gauge of [
+        metrics.targetsWatched,
+        metrics.seriesWatched,
+        metrics.degraded,
+        metrics.lastProcessed,
+        metrics.targetsUnexported,
+      ]) {
         gauge.remove({ watch: watch.name });
       }
       this.targets.clear();
