@@ -12,6 +12,7 @@ import type {
   PredictionsQuery,
 } from '../../../contract/pipeline';
 import type { AnomalyRecord, PredictionRecord } from '../targetModel';
+import { decodeCursor, encodeCursor, timeIdKeySchema } from './cursor';
 import { decodeLegacyState, decodeState, encodeState, replaceNaN, reviveNaN } from './stateCodec';
 import type { TargetModelState } from './targetState';
 
@@ -129,6 +130,11 @@ export class PipelineRepository {
       anomaly: db.prepare('SELECT * FROM anomalies WHERE id = ?'),
       feedbackOf: db.prepare(
         'SELECT kind, source, user, comment, created_at FROM anomaly_feedback WHERE anomaly_id = ? ORDER BY id DESC'
+      ),
+      // One query for a page's feedback rather than one per anomaly.
+      feedbackOfMany: db.prepare(
+        `SELECT anomaly_id, kind, source, user, comment, created_at FROM anomaly_feedback
+         WHERE anomaly_id IN (SELECT value FROM json_each(?)) ORDER BY id DESC`
       ),
       addFeedback: db.prepare(
         'INSERT INTO anomaly_feedback (anomaly_id, kind, source, user, comment, created_at) VALUES (?, ?, ?, ?, ?, ?)'
@@ -273,29 +279,26 @@ export class PipelineRepository {
   }
 
   anomalies(q: Partial<AnomaliesQuery>): Anomaly[] {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (q.from !== undefined) {
-      where.push('end_ms >= ?');
-      params.push(q.from);
-    }
-    if (q.to !== undefined) {
-      where.push('start_ms <= ?');
-      params.push(q.to);
-    }
-    for (const [column, value] of [
-      ['target_id', q.target],
-      ['watch', q.watch],
-      ['severity', q.severity],
-      ['state', q.state],
-    ] as const) {
-      if (value !== undefined) {
-        where.push(`${column} = ?`);
-        params.push(value);
+    return this.anomalyPage(q).anomalies;
+  }
+
+  /** A page of anomalies, newest first, and the cursor of the next page (null: this is the last). */
+  anomalyPage(q: Partial<AnomaliesQuery>): { anomalies: Anomaly[]; next: string | null } {
+    const limit = q.limit ?? 500;
+    const { sql, params } = anomaliesSql(q, limit + 1);
+    const rows = this.db.prepare(sql).all(...params) as AnomalyRow[];
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    const feedback = new Map<number, Feedback[]>();
+    if (page.length > 0) {
+      for (const f of this.s.feedbackOfMany.all(JSON.stringify(page.map((r) => r.id))) as FeedbackRow[]) {
+        feedback.set(f.anomaly_id, [...(feedback.get(f.anomaly_id) ?? []), toFeedback(f)]);
       }
     }
-    const sql = `SELECT * FROM anomalies ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start_ms DESC, id DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...params, q.limit ?? 500) as AnomalyRow[]).map((r) => this.toAnomaly(r));
+    return {
+      anomalies: page.map((r) => this.toAnomaly(r, feedback.get(r.id) ?? [])),
+      next: rows.length > limit && last ? encodeCursor([last.start_ms, last.id]) : null,
+    };
   }
 
   addFeedback(
@@ -398,16 +401,7 @@ export class PipelineRepository {
     }));
   }
 
-  private toAnomaly(r: AnomalyRow): Anomaly {
-    const feedback = (
-      this.s.feedbackOf.all(r.id) as Array<{
-        kind: FeedbackKind;
-        source: FeedbackSource;
-        user: string | null;
-        comment: string | null;
-        created_at: number;
-      }>
-    ).map((f): Feedback => ({ kind: f.kind, source: f.source, user: f.user, comment: f.comment, at: f.created_at }));
+  private toAnomaly(r: AnomalyRow, feedback?: Feedback[]): Anomaly {
     return {
       id: r.id,
       target: r.target_id,
@@ -422,7 +416,56 @@ export class PipelineRepository {
       signals: JSON.parse(r.signals),
       direction: r.direction,
       reasons: JSON.parse(r.reasons),
-      feedback,
+      feedback: feedback ?? (this.s.feedbackOf.all(r.id) as FeedbackRow[]).map(toFeedback),
     };
   }
+}
+
+interface FeedbackRow {
+  anomaly_id: number;
+  kind: FeedbackKind;
+  source: FeedbackSource;
+  user: string | null;
+  comment: string | null;
+  created_at: number;
+}
+
+function toFeedback(f: FeedbackRow): Feedback {
+  return { kind: f.kind, source: f.source, user: f.user, comment: f.comment, at: f.created_at };
+}
+
+/**
+ * The anomalies list query: its filters, then the page after `cursor`, newest first. Every form
+ * reads an index in order (migration 0006), so a page costs its rows, not the table.
+ */
+export function anomaliesSql(q: Partial<AnomaliesQuery>, limit: number): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (q.from !== undefined) {
+    where.push('end_ms >= ?');
+    params.push(q.from);
+  }
+  if (q.to !== undefined) {
+    where.push('start_ms <= ?');
+    params.push(q.to);
+  }
+  for (const [column, value] of [
+    ['target_id', q.target],
+    ['watch', q.watch],
+    ['severity', q.severity],
+    ['state', q.state],
+  ] as const) {
+    if (value !== undefined) {
+      where.push(`${column} = ?`);
+      params.push(value);
+    }
+  }
+  if (q.cursor !== undefined) {
+    const [start, id] = decodeCursor(q.cursor, timeIdKeySchema);
+    // The range term alone bounds the index read; the OR only filters (as one OR term, SQLite would read two indexes and sort).
+    where.push('start_ms <= ? AND (start_ms < ? OR id < ?)');
+    params.push(start, start, id);
+  }
+  const sql = `SELECT * FROM anomalies ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start_ms DESC, id DESC LIMIT ?`;
+  return { sql, params: [...params, limit] };
 }
