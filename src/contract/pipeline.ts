@@ -236,6 +236,8 @@ export const anomaliesQuerySchema = z.object({
   severity: severitySchema.optional(),
   state: anomalyStateSchema.optional(),
   limit: z.coerce.number().int().min(1).max(5000).default(500),
+  /** Where the page starts: the `next` of the previous page (keyset pagination). */
+  cursor: z.string().max(200).optional(),
 });
 export type AnomaliesQuery = z.infer<typeof anomaliesQuerySchema>;
 
@@ -247,6 +249,8 @@ export const targetsQuerySchema = z.object({
   /** Add each target's recent score history (`scores`); off by default to keep a large fleet's listing light. */
   history: z.enum(['true', 'false']).optional(),
   limit: z.coerce.number().int().min(1).max(10000).default(1000),
+  /** Where the page starts: the `next` of the previous page. */
+  cursor: z.string().max(2000).optional(),
 });
 export type TargetsQuery = z.infer<typeof targetsQuerySchema>;
 
@@ -284,7 +288,11 @@ export const predictQuerySchema = z.object({ target: z.string().min(1) });
 
 // ---- responses ----
 
-export const targetsResponseSchema = z.object({ targets: z.array(targetSchema) });
+/** `next`: the cursor of the following page, null on the last one. */
+export const targetsResponseSchema = z.object({
+  targets: z.array(targetSchema),
+  next: z.string().nullable().optional(),
+});
 
 /** One step of a signal in the detail view: value and learned band at that step. */
 export const bandPointSchema = z.object({
@@ -307,7 +315,10 @@ export const targetDetailSchema = z.object({
 });
 export type TargetDetail = z.infer<typeof targetDetailSchema>;
 
-export const anomaliesResponseSchema = z.object({ anomalies: z.array(anomalySchema) });
+export const anomaliesResponseSchema = z.object({
+  anomalies: z.array(anomalySchema),
+  next: z.string().nullable().optional(),
+});
 export const predictionsResponseSchema = z.object({ predictions: z.array(predictionSchema) });
 export const modelsResponseSchema = z.object({ models: z.array(modelVersionSchema) });
 export const watchesResponseSchema = z.object({ watches: z.array(watchStatusSchema) });

@@ -86,6 +86,7 @@ async function main(): Promise<void> {
     version: VERSION,
     watchStatus: () => pipeline.watches(),
     authenticatedRoutes: backend.routes,
+    maxConcurrentRequests: config.server.maxConcurrentRequests,
   });
   logger.debug(
     { routes: servedRoutes(app).map((r) => `${r.method} ${r.url} (${r.access})`) },

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { policyListSchema, safetyLimitsSchema } from '../../contract/healing';
 import { durationSchema, watchListSchema } from '../../contract/watches';
 import { kubernetesOptionsSchema } from '../kubernetes/config';
+import { DEFAULT_MAX_CONCURRENT_REQUESTS } from '../http/loadShedding';
 import { DEFAULT_MAX_RESPONSE_BYTES } from '../prometheus/bounded';
 import { DEFAULT_POOL_LIMITS, isPostgresUrl } from '../store/postgres/pool';
 
@@ -53,6 +54,12 @@ export const pipelineConfigSchema = z.strictObject({
   retries: z.number().int().min(0).max(10).default(3),
   /** Time-to-failure forecasts further out than this are not recorded as predictions. */
   predictionHorizon: durationSchema.default(86_400_000),
+  /**
+   * Targets with their own series in /metrics (score, open anomalies, learning, time to failure),
+   * over all watches: beyond it, targets with an open anomaly or a time to failure take the place
+   * of quiet ones, and the rest are in the API only. Bounds what Prometheus scrapes at 100k series.
+   */
+  maxTargetSeries: z.coerce.number().int().min(0).default(2000),
 });
 
 export const grafanaConfigSchema = z.strictObject({
@@ -102,6 +109,12 @@ export const configSchema = z.strictObject({
   alertToken: z.string().min(16, 'at least 16 characters').optional(),
   dataDir: z.string().min(1).default('./data'),
   logLevel: z.enum(logLevels).default('info'),
+  server: z
+    .strictObject({
+      /** Requests in flight beyond which the API answers 503 with Retry-After (/healthz, /readyz, /metrics exempt). */
+      maxConcurrentRequests: z.coerce.number().int().min(1).default(DEFAULT_MAX_CONCURRENT_REQUESTS),
+    })
+    .default({ maxConcurrentRequests: DEFAULT_MAX_CONCURRENT_REQUESTS }),
   prometheus: prometheusConfigSchema.default(prometheusConfigSchema.parse({})),
   /** What to watch; absent: the default node-exporter / kube-state-metrics / cAdvisor watches. */
   watches: watchListSchema.optional(),

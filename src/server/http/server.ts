@@ -14,6 +14,7 @@ import type { PrometheusClient } from '../prometheus/client';
 import type { Store } from '../store/store';
 import { accessHook, type RouteAccess } from './auth';
 import { registerErrorHandler } from './errors';
+import { DEFAULT_MAX_CONCURRENT_REQUESTS, registerLoadShedding } from './loadShedding';
 import { checkReadiness } from './readiness';
 import { registerRequestLog, withoutRequestLogs } from './requestLog';
 
@@ -36,6 +37,8 @@ export interface ServerDeps {
    * its full path, and `config.access` when it is not the API token's alone.
    */
   authenticatedRoutes?: FastifyPluginAsyncZod[];
+  /** Requests in flight beyond which the API sheds load (503 + Retry-After); default 64. */
+  maxConcurrentRequests?: number;
 }
 
 /** A route the server serves and who may call it. */
@@ -82,7 +85,9 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
       table.push({ method, url: route.url, access: route.config?.access ?? 'api' });
     }
   });
-  // At the root and first, so it runs for every route and for paths that match none (404): those
+  // Before anything else is done for a request, so shedding stays cheap.
+  registerLoadShedding(app, deps.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS, deps.metrics);
+  // At the root and first after shedding, so it runs for every route and for paths that match none (404): those
   // need the API token too, so an unknown path reveals nothing without it.
   app.decorateRequest('credential', null);
   app.addHook('onRequest', accessHook({ api: deps.apiToken, alerts: deps.alertToken }));

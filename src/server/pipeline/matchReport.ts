@@ -1,4 +1,6 @@
+import { aboutDuration } from '../../contract/pipeline';
 import type { WatchConfig } from '../config/schema';
+import type { TargetModel } from './targetModel';
 
 /** Which exporter usually provides a metric, by its name's prefix: the first thing to check when a query matches nothing. */
 const EXPORTERS: Array<[RegExp, string]> = [
@@ -39,4 +41,41 @@ export function describeMatch(
   }
   const missing = empty.map((s) => `${s} matched none (${exporterHint(watch.queries[s])})`).join('; ');
   return { level: 'warn', message: `${message}; ${missing}` };
+}
+
+/**
+ * One line per watch while its targets learn, each time the slowest one passes another tenth
+ * ("watch node-memory: 12 targets, learning 40%, about 7 h left"), and one when all are ready;
+ * undefined when the tenth is still `lastTenth` (or the watch has no targets).
+ */
+export function describeLearning(
+  watch: string,
+  targets: Iterable<TargetModel>,
+  lastTenth: number
+): { tenth: number; progress: number; message: string } | undefined {
+  let slowest: TargetModel | undefined;
+  let count = 0;
+  for (const t of targets) {
+    count++;
+    if (slowest === undefined || t.learningProgress < slowest.learningProgress) {
+      slowest = t;
+    }
+  }
+  if (slowest === undefined) {
+    return undefined;
+  }
+  const progress = slowest.learningProgress;
+  const tenth = Math.floor(10 * progress);
+  if (tenth === lastTenth) {
+    return undefined;
+  }
+  const what = `${count} target${count === 1 ? '' : 's'}`;
+  return {
+    tenth,
+    progress,
+    message:
+      tenth >= 10
+        ? `watch ${watch}: ${what}, learned: anomalies and forecasts are on`
+        : `watch ${watch}: ${what}, learning ${Math.floor(100 * progress)}%, ${aboutDuration(slowest.learningSecondsLeft)} left`,
+  };
 }

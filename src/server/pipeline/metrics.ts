@@ -14,8 +14,16 @@ export class PipelineMetrics {
   readonly targetsWatched: Gauge<'watch'>;
   readonly degraded: Gauge<'watch'>;
   readonly lastProcessed: Gauge<'watch'>;
+  readonly targetsUnexported: Gauge<'watch'>;
+  /** Targets with per-target series now, quiet ones (which an important target may replace) apart. */
+  private readonly exported = new Map<string, { watch: string; target: string; signals: string[] }>();
+  private readonly quiet = new Set<string>();
 
-  constructor(registry: Registry) {
+  constructor(
+    registry: Registry,
+    /** Most targets with per-target series at once (pipeline.maxTargetSeries). */
+    private readonly maxTargets = Infinity
+  ) {
     const registers = [registry];
     this.score = new Gauge({
       name: 'failureprophet_anomaly_score',
@@ -91,10 +99,43 @@ export class PipelineMetrics {
       labelNames: ['watch'],
       registers,
     });
+    this.targetsUnexported = new Gauge({
+      name: 'failureprophet_targets_without_series',
+      help: 'Targets of a watch scored in its last cycle without per-target series: pipeline.maxTargetSeries was reached',
+      labelNames: ['watch'],
+      registers,
+    });
+  }
+
+  /**
+   * Whether a target may have its per-target series, keeping their number within maxTargets: a
+   * target already exported stays; a new one gets a free place, or, when `important` (an open
+   * anomaly, a time to failure), the place of a quiet one, whose series are dropped.
+   */
+  admit(watch: string, target: string, important: boolean, signals: string[]): boolean {
+    const key = JSON.stringify([watch, target]);
+    if (!this.exported.has(key) && this.exported.size >= this.maxTargets) {
+      const victim = important ? this.quiet.values().next() : undefined;
+      if (!victim || victim.done) {
+        return false;
+      }
+      const v = this.exported.get(victim.value)!;
+      this.forget(v.watch, v.target, v.signals);
+    }
+    this.exported.set(key, { watch, target, signals });
+    if (important) {
+      this.quiet.delete(key);
+    } else {
+      this.quiet.add(key);
+    }
+    return true;
   }
 
   /** Drops a forgotten target's series so /metrics does not report it forever. */
   forget(watch: string, target: string, signals: string[]): void {
+    const key = JSON.stringify([watch, target]);
+    this.exported.delete(key);
+    this.quiet.delete(key);
     this.score.remove({ watch, target });
     this.anomaliesOpen.remove({ watch, target });
     this.learningProgress.remove({ watch, target });

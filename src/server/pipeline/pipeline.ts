@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { Cron } from 'croner';
+import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type {
@@ -26,9 +27,11 @@ import { GrafanaAnnotator } from './annotations';
 import { DEFAULT_WATCHES } from './defaultWatches';
 import { ListenerSet, type AnomalyListener } from './listener';
 import { PipelineMetrics } from './metrics';
+import { CursorError, decodeCursor, encodeCursor } from './store/cursor';
 import { PipelineRepository } from './store/repository';
 import type { TargetModel } from './targetModel';
-import { WatchQueryError, WatchRunner, watchDefinition, type RangeQuerier } from './watchRunner';
+import { watchDefinition, WatchQueryError, type RangeQuerier } from './query';
+import { WatchRunner } from './watchRunner';
 
 export interface PipelineDeps {
   config: Pick<Config, 'watches' | 'pipeline' | 'grafana' | 'prometheus'>;
@@ -44,6 +47,9 @@ export interface PipelineDeps {
   sleep?: (ms: number) => Promise<void>;
   fetch?: typeof fetch;
 }
+
+/** A targets page cursor: the watch and id of the page's last target. */
+const targetKeySchema = z.tuple([z.string(), z.string()]);
 
 /** Longest a query check of a watch being saved may take. */
 const QUERY_CHECK_TIMEOUT_MS = 10_000;
@@ -87,7 +93,7 @@ export class Pipeline {
     this.logger = deps.logger.child({ part: 'pipeline' });
     this.repo = new PipelineRepository(deps.db, this.now);
     this.listeners = new ListenerSet((err, event) => this.logger.error({ err, event }, 'an anomaly listener failed'));
-    this.metrics = new PipelineMetrics(deps.metrics);
+    this.metrics = new PipelineMetrics(deps.metrics, deps.config.pipeline.maxTargetSeries);
     const { grafana } = deps.config;
     if (grafana.url && grafana.token) {
       this.annotator = new GrafanaAnnotator({
@@ -234,13 +240,14 @@ export class Pipeline {
     });
   }
 
-  /** Stops the timers and waits for a running cycle to finish, so the store can close after. */
+  /** Stops the timers, waits for a running cycle to finish and stores what it has not, so the store can close after. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     this.cron?.stop();
     await this.reloads;
     await this.running;
+    await Promise.all(this.runners.map((r) => r.flush()));
     await this.annotator?.flush();
   }
 
@@ -376,25 +383,45 @@ export class Pipeline {
   }
 
   targets(q: Partial<TargetsQuery> = {}): Target[] {
+    return this.targetPage(q).targets;
+  }
+
+  /**
+   * A page of targets, by watch and then in the order each watch first saw them, and the cursor
+   * of the next page (null: this is the last). A cursor whose last target has gone since is refused.
+   */
+  targetPage(q: Partial<TargetsQuery> = {}): { targets: Target[]; next: string | null } {
+    const limit = q.limit ?? 1000;
+    let after = q.cursor === undefined ? undefined : this.cursor(() => decodeCursor(q.cursor!, targetKeySchema));
+    if (after && !this.runners.some((r) => r.name === after![0] && r.targets.has(after![1]))) {
+      throw new PipelineError('invalid', 'cursor: its last target is no longer watched; start again without a cursor');
+    }
     const out: Target[] = [];
     for (const r of this.runners) {
-      if (q.watch !== undefined && r.name !== q.watch) {
+      if ((q.watch !== undefined && r.name !== q.watch) || (after && r.name !== after[0])) {
         continue;
       }
       for (const t of r.targets.values()) {
+        if (after) {
+          if (t.id === after[1]) {
+            after = undefined;
+          }
+          continue;
+        }
         if (
           (q.severity !== undefined && t.severity !== q.severity) ||
           (q.anomalous !== undefined && (t.open !== null) !== (q.anomalous === 'true'))
         ) {
           continue;
         }
-        out.push(q.history === 'true' ? { ...this.toTarget(t, r), scores: t.scoreHistory() } : this.toTarget(t, r));
-        if (out.length >= (q.limit ?? 1000)) {
-          return out;
+        if (out.length >= limit) {
+          const last = out[out.length - 1];
+          return { targets: out, next: encodeCursor([last.watch, last.id]) };
         }
+        out.push(q.history === 'true' ? { ...this.toTarget(t, r), scores: t.scoreHistory() } : this.toTarget(t, r));
       }
     }
-    return out;
+    return { targets: out, next: null };
   }
 
   target(id: string): TargetDetail | undefined {
@@ -433,7 +460,23 @@ export class Pipeline {
   }
 
   anomalies(q: Partial<AnomaliesQuery>): Anomaly[] {
-    return this.repo.anomalies(q);
+    return this.anomalyPage(q).anomalies;
+  }
+
+  anomalyPage(q: Partial<AnomaliesQuery>): { anomalies: Anomaly[]; next: string | null } {
+    return this.cursor(() => this.repo.anomalyPage(q));
+  }
+
+  /** Runs a read that decodes a cursor; a bad cursor is the client's error. */
+  private cursor<T>(read: () => T): T {
+    try {
+      return read();
+    } catch (err) {
+      if (err instanceof CursorError) {
+        throw new PipelineError('invalid', err.message);
+      }
+      throw err;
+    }
   }
 
   predictions(q: Partial<PredictionsQuery>) {

@@ -4,9 +4,7 @@ import {
   CrossingForecaster,
   LIMIT_DIRECTIONS,
   restoreDetector,
-  type CrossingForecasterState,
   type DetectorOptions,
-  type DetectorState,
   type SignalKind,
   type StreamingDetector,
 } from '../../detection';
@@ -19,24 +17,12 @@ import {
   type Severity,
   type TimeToFailure,
 } from '../../contract/pipeline';
+import { Episodes, type AnomalyRecord } from './episodes';
+import type { TargetModelState } from './store/targetState';
 import { downsampleMax } from './targets';
 
-/** An anomaly as the loop tracks it; `id` is known once it has been stored. */
-export interface AnomalyRecord {
-  id?: number;
-  targetId: string;
-  watch: string;
-  labels: Record<string, string>;
-  start: number;
-  end: number;
-  peakScore: number;
-  severity: Severity;
-  failureModel: FailureModel;
-  state: 'open' | 'closed';
-  signals: string[];
-  direction: Direction;
-  reasons: string[];
-}
+export type { AnomalyRecord } from './episodes';
+export type { TargetModelState } from './store/targetState';
 
 export interface PredictionRecord {
   targetId: string;
@@ -71,7 +57,11 @@ export interface TargetSettings {
 /** A limit crossing whose earliest plausible time (the interval's lower bound) is this close opens an anomaly even before any value is unusual. */
 export const TTF_ALARM_SECONDS = 3600;
 
-const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
+/** What a target hands over to be stored: anomalies closed or changed, and predictions made, since the last hand-over. */
+export interface TargetChanges {
+  anomalies: AnomalyRecord[];
+  predictions: PredictionRecord[];
+}
 
 class SignalModel {
   value = NaN;
@@ -95,19 +85,6 @@ class SignalModel {
   }
 }
 
-export interface TargetModelState {
-  version: 1;
-  steps: number;
-  samples: number;
-  firstAt: number | null;
-  lastAt: number | null;
-  threshold: number;
-  modelVersion: number;
-  open: AnomalyRecord | null;
-  quiet: number;
-  signals: Array<{ spec: SignalSpec; detector: DetectorState; forecaster?: CrossingForecasterState }>;
-}
-
 /**
  * The streaming state of one target: a detector (and, for signals with a limit, a forecaster) per
  * signal, the anomaly it has open, and a short ring of recent steps for the detail view.
@@ -122,15 +99,11 @@ export class TargetModel {
   severity: Severity | null = null;
   failureModel: FailureModel | null = null;
   ttf: TimeToFailure | null = null;
-  open: AnomalyRecord | null = null;
-  /** Anomalies closed since the runner last drained them. */
-  closed: AnomalyRecord[] = [];
-  predictions: PredictionRecord[] = [];
-  /** The open anomaly changed since the runner last stored it. */
-  openDirty = false;
   /** Version of the model this state belongs to (0: not yet recorded in the store). */
   modelVersion = 0;
-  private quiet = 0;
+  private readonly episodes: Episodes;
+  /** Predictions made since the last hand-over. */
+  private made: PredictionRecord[] = [];
   private readonly ringT: Float64Array;
   private ringNext = 0;
   private ringSize = 0;
@@ -144,6 +117,24 @@ export class TargetModel {
     public threshold: number
   ) {
     this.ringT = new Float64Array(settings.detailPoints);
+    this.episodes = new Episodes({ id, watch, labels }, settings.closeAfter);
+  }
+
+  /** The anomaly open on this target, if any. */
+  get open(): AnomalyRecord | null {
+    return this.episodes.open;
+  }
+
+  /** Predictions made since the last hand-over (takeChanges). */
+  get predictions(): readonly PredictionRecord[] {
+    return this.made;
+  }
+
+  /** Hands over what changed since the last call, once: the caller stores it. */
+  takeChanges(): TargetChanges {
+    const predictions = this.made;
+    this.made = [];
+    return { anomalies: this.episodes.take(), predictions };
   }
 
   get learning(): boolean {
@@ -224,7 +215,7 @@ export class TargetModel {
     }
     for (const s of this.signals) {
       if (s.ttf && s.lastAt === t) {
-        this.predictions.push({
+        this.made.push({
           targetId: this.id,
           watch: this.watch,
           signal: s.spec.name,
@@ -254,18 +245,15 @@ export class TargetModel {
       this.failureModel = verdict.failureModel;
       if (alarm) {
         this.extend(t, verdict.severity, verdict.failureModel, verdict.reasons, peerOutlier ? peer : undefined);
-      } else if (this.open && this.abnormal(t)) {
-        // Still abnormal though not alarming again (a detector reports an event once): the episode goes on.
-        this.open.end = t;
-        this.quiet = 0;
-        this.openDirty = true;
+      } else if (this.abnormal(t)) {
+        this.episodes.persist(t);
       }
     } else {
       this.severity = ttf ? 'low' : null;
       this.failureModel = null;
     }
-    if (!alarm && this.open && this.open.end !== t && ++this.quiet >= this.settings.closeAfter) {
-      this.close();
+    if (!alarm) {
+      this.episodes.calm(t);
     }
   }
 
@@ -279,12 +267,7 @@ export class TargetModel {
 
   /** Closes the open anomaly (quiet long enough, or the target disappeared). */
   close(): void {
-    if (this.open) {
-      this.open.state = 'closed';
-      this.closed.push(this.open);
-      this.open = null;
-      this.openDirty = false;
-    }
+    this.episodes.close();
   }
 
   /** Recent steps of each signal, oldest first, for the detail view. */
@@ -366,8 +349,8 @@ export class TargetModel {
       lastAt: Number.isNaN(this.lastAt) ? null : this.lastAt,
       threshold: this.threshold,
       modelVersion: this.modelVersion,
-      open: this.open,
-      quiet: this.quiet,
+      open: this.episodes.open,
+      quiet: this.episodes.quietSteps,
       signals: this.signals.map((s) => ({
         spec: s.spec,
         detector: s.detector.toState(),
@@ -395,8 +378,7 @@ export class TargetModel {
     m.firstAt = state.firstAt ?? NaN;
     m.lastAt = state.lastAt ?? NaN;
     m.modelVersion = state.modelVersion;
-    m.open = state.open;
-    m.quiet = state.quiet;
+    m.episodes.restore(state.open, state.quiet);
     for (const s of state.signals) {
       m.signals.push(
         new SignalModel(
@@ -417,7 +399,6 @@ export class TargetModel {
     reasons: string[],
     peer?: { score: number; signal: string }
   ): void {
-    this.quiet = 0;
     const moved = this.signals.filter((s) => s.lastAt === t && s.score >= this.threshold).map((s) => s.spec.name);
     if (peer) {
       moved.push(`${peer.signal} (vs peers)`);
@@ -429,40 +410,15 @@ export class TargetModel {
       (best, s) => (s.lastAt === t && s.score > (best?.score ?? -1) ? s : best),
       undefined as SignalModel | undefined
     );
-    if (!this.open) {
-      this.open = {
-        targetId: this.id,
-        watch: this.watch,
-        labels: this.labels,
-        start: t,
-        end: t,
-        peakScore: this.score,
-        severity,
-        failureModel,
-        state: 'open',
-        signals: moved,
-        direction: peak ? sideOf(peak) : 'none',
-        reasons,
-      };
-    } else {
-      const a = this.open;
-      a.end = t;
-      for (const name of moved) {
-        if (!a.signals.includes(name)) {
-          a.signals.push(name);
-        }
-      }
-      if (SEVERITY_RANK[severity] > SEVERITY_RANK[a.severity]) {
-        a.severity = severity;
-        a.reasons = reasons;
-      }
-      if (this.score > a.peakScore) {
-        a.peakScore = this.score;
-        a.failureModel = failureModel;
-        a.direction = peak ? sideOf(peak) : a.direction;
-      }
-    }
-    this.openDirty = true;
+    this.episodes.alarm({
+      t,
+      score: this.score,
+      severity,
+      failureModel,
+      reasons,
+      signals: moved,
+      direction: peak ? sideOf(peak) : undefined,
+    });
   }
 
   private record(t: number): void {

@@ -41,10 +41,14 @@ export function pipelineRoutes(pipeline: Pipeline): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       '/api/targets',
-      { schema: { querystring: targetsQuerySchema, response: { 200: targetsResponseSchema } } },
-      async (request) => ({
-        targets: pipeline.targets(request.query),
-      })
+      { schema: { querystring: targetsQuerySchema, response: { 200: targetsResponseSchema, 400: errorBodySchema } } },
+      async (request, reply) => {
+        try {
+          return pipeline.targetPage(request.query);
+        } catch (err) {
+          return refused(reply, err);
+        }
+      }
     );
 
     app.get(
@@ -57,10 +61,16 @@ export function pipelineRoutes(pipeline: Pipeline): FastifyPluginAsyncZod {
 
     app.get(
       '/api/anomalies',
-      { schema: { querystring: anomaliesQuerySchema, response: { 200: anomaliesResponseSchema } } },
-      async (request) => ({
-        anomalies: pipeline.anomalies(request.query),
-      })
+      {
+        schema: { querystring: anomaliesQuerySchema, response: { 200: anomaliesResponseSchema, 400: errorBodySchema } },
+      },
+      async (request, reply) => {
+        try {
+          return pipeline.anomalyPage(request.query);
+        } catch (err) {
+          return refused(reply, err);
+        }
+      }
     );
 
     app.get(

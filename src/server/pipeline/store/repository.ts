@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { z } from 'zod';
 import type {
   Anomaly,
   AnomaliesQuery,
@@ -10,7 +11,10 @@ import type {
   Prediction,
   PredictionsQuery,
 } from '../../../contract/pipeline';
-import type { AnomalyRecord, PredictionRecord, TargetModelState } from '../targetModel';
+import type { AnomalyRecord, PredictionRecord } from '../targetModel';
+import { decodeCursor, encodeCursor, timeIdKeySchema } from './cursor';
+import { decodeLegacyState, decodeState, encodeState, replaceNaN, reviveNaN } from './stateCodec';
+import type { TargetModelState } from './targetState';
 
 export interface StoredTarget {
   id: string;
@@ -48,6 +52,22 @@ export interface CycleWrite {
 
 /** A watch's peer-group detectors: which targets each group had (in order) and its state. */
 export type StoredPeers = Record<string, { members: string[]; state: unknown }>;
+
+/** A watch's stored targets, and those whose stored state cannot be read (they relearn). */
+export interface StoredCheckpoint {
+  targets: StoredTarget[];
+  unreadable: Array<{ id: string; error: string }>;
+}
+
+/** A pipeline_targets row: `checkpoint` holds the compact state; `state` the JSON of rows written before it. */
+const targetRowSchema = z.object({
+  id: z.string(),
+  watch: z.string(),
+  labels: z.string(),
+  state: z.string(),
+  checkpoint: z.instanceof(Uint8Array).nullable(),
+});
+const labelsSchema = z.record(z.string(), z.string());
 
 interface AnomalyRow {
   id: number;
@@ -91,11 +111,13 @@ export class PipelineRepository {
            peers = COALESCE(excluded.peers, pipeline_watches.peers)`
       ),
       peers: db.prepare('SELECT peers FROM pipeline_watches WHERE name = ?'),
-      targets: db.prepare('SELECT id, watch, labels, state FROM pipeline_targets WHERE watch = ?'),
+      targets: db.prepare('SELECT id, watch, labels, state, checkpoint FROM pipeline_targets WHERE watch = ?'),
       setTarget: db.prepare(
-        `INSERT INTO pipeline_targets (id, watch, labels, state, last_sample_ms, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT(id) DO UPDATE SET state = excluded.state, last_sample_ms = excluded.last_sample_ms, updated_at = excluded.updated_at`
+        `INSERT INTO pipeline_targets (id, watch, labels, state, checkpoint, last_sample_ms, updated_at) VALUES (?, ?, ?, '', ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET state = '', checkpoint = excluded.checkpoint, last_sample_ms = excluded.last_sample_ms,
+           updated_at = excluded.updated_at`
       ),
+      convertTarget: db.prepare(`UPDATE pipeline_targets SET state = '', checkpoint = ? WHERE id = ?`),
       forget: db.prepare('DELETE FROM pipeline_targets WHERE id = ?'),
       upsertAnomaly: db.prepare(
         `INSERT INTO anomalies (target_id, watch, labels, start_ms, end_ms, peak_score, severity, failure_model, state, signals, direction, reasons, created_at, updated_at)
@@ -108,6 +130,11 @@ export class PipelineRepository {
       anomaly: db.prepare('SELECT * FROM anomalies WHERE id = ?'),
       feedbackOf: db.prepare(
         'SELECT kind, source, user, comment, created_at FROM anomaly_feedback WHERE anomaly_id = ? ORDER BY id DESC'
+      ),
+      // One query for a page's feedback rather than one per anomaly.
+      feedbackOfMany: db.prepare(
+        `SELECT anomaly_id, kind, source, user, comment, created_at FROM anomaly_feedback
+         WHERE anomaly_id IN (SELECT value FROM json_each(?)) ORDER BY id DESC`
       ),
       addFeedback: db.prepare(
         'INSERT INTO anomaly_feedback (anomaly_id, kind, source, user, comment, created_at) VALUES (?, ?, ?, ?, ?, ?)'
@@ -164,15 +191,44 @@ export class PipelineRepository {
     return row?.peers ? JSON.parse(row.peers, reviveNaN) : {};
   }
 
+  /** The watch's stored targets; throws, naming the target, when one cannot be read. */
   loadTargets(watch: string): StoredTarget[] {
-    return (this.s.targets.all(watch) as Array<{ id: string; watch: string; labels: string; state: string }>).map(
-      (r) => ({
-        id: r.id,
-        watch: r.watch,
-        labels: JSON.parse(r.labels),
-        state: JSON.parse(r.state, reviveNaN),
-      })
-    );
+    const { targets, unreadable } = this.loadCheckpoint(watch);
+    if (unreadable.length > 0) {
+      throw new Error(`stored state of target ${unreadable[0].id} unreadable: ${unreadable[0].error}`);
+    }
+    return targets;
+  }
+
+  /**
+   * The watch's stored targets, each checked; a row that cannot be read is listed with why rather
+   * than failing the others. Rows still in the JSON form of earlier builds are rewritten in the
+   * compact form, in one transaction.
+   */
+  loadCheckpoint(watch: string): StoredCheckpoint {
+    return this.db.transaction(() => {
+      const out: StoredCheckpoint = { targets: [], unreadable: [] };
+      for (const raw of this.s.targets.all(watch)) {
+        const row = targetRowSchema.safeParse(raw);
+        if (!row.success) {
+          const id = z.object({ id: z.string() }).safeParse(raw);
+          out.unreadable.push({ id: id.success ? id.data.id : '(no id)', error: row.error.issues[0].message });
+          continue;
+        }
+        const r = row.data;
+        try {
+          const labels = labelsSchema.parse(JSON.parse(r.labels));
+          const state = r.checkpoint ? decodeState(r.checkpoint) : decodeLegacyState(r.state);
+          if (!r.checkpoint) {
+            this.s.convertTarget.run(encodeState(state), r.id);
+          }
+          out.targets.push({ id: r.id, watch: r.watch, labels, state });
+        } catch (err) {
+          out.unreadable.push({ id: r.id, error: (err as Error).message });
+        }
+      }
+      return out;
+    })();
   }
 
   /** Writes one cycle (or one chunk of a long catch-up) atomically; returns the anomalies with their ids. */
@@ -194,14 +250,7 @@ export class PipelineRepository {
         this.s.addPrediction.run(p);
       }
       for (const t of write.targets) {
-        this.s.setTarget.run(
-          t.id,
-          t.watch,
-          JSON.stringify(t.labels),
-          JSON.stringify(t.state, replaceNaN),
-          t.state.lastAt,
-          now
-        );
+        this.s.setTarget.run(t.id, t.watch, JSON.stringify(t.labels), encodeState(t.state), t.state.lastAt, now);
       }
       for (const id of write.forgotten) {
         this.s.forget.run(id);
@@ -230,29 +279,26 @@ export class PipelineRepository {
   }
 
   anomalies(q: Partial<AnomaliesQuery>): Anomaly[] {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (q.from !== undefined) {
-      where.push('end_ms >= ?');
-      params.push(q.from);
-    }
-    if (q.to !== undefined) {
-      where.push('start_ms <= ?');
-      params.push(q.to);
-    }
-    for (const [column, value] of [
-      ['target_id', q.target],
-      ['watch', q.watch],
-      ['severity', q.severity],
-      ['state', q.state],
-    ] as const) {
-      if (value !== undefined) {
-        where.push(`${column} = ?`);
-        params.push(value);
+    return this.anomalyPage(q).anomalies;
+  }
+
+  /** A page of anomalies, newest first, and the cursor of the next page (null: this is the last). */
+  anomalyPage(q: Partial<AnomaliesQuery>): { anomalies: Anomaly[]; next: string | null } {
+    const limit = q.limit ?? 500;
+    const { sql, params } = anomaliesSql(q, limit + 1);
+    const rows = this.db.prepare(sql).all(...params) as AnomalyRow[];
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    const feedback = new Map<number, Feedback[]>();
+    if (page.length > 0) {
+      for (const f of this.s.feedbackOfMany.all(JSON.stringify(page.map((r) => r.id))) as FeedbackRow[]) {
+        feedback.set(f.anomaly_id, [...(feedback.get(f.anomaly_id) ?? []), toFeedback(f)]);
       }
     }
-    const sql = `SELECT * FROM anomalies ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start_ms DESC, id DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...params, q.limit ?? 500) as AnomalyRow[]).map((r) => this.toAnomaly(r));
+    return {
+      anomalies: page.map((r) => this.toAnomaly(r, feedback.get(r.id) ?? [])),
+      next: rows.length > limit && last ? encodeCursor([last.start_ms, last.id]) : null,
+    };
   }
 
   addFeedback(
@@ -355,16 +401,7 @@ export class PipelineRepository {
     }));
   }
 
-  private toAnomaly(r: AnomalyRow): Anomaly {
-    const feedback = (
-      this.s.feedbackOf.all(r.id) as Array<{
-        kind: FeedbackKind;
-        source: FeedbackSource;
-        user: string | null;
-        comment: string | null;
-        created_at: number;
-      }>
-    ).map((f): Feedback => ({ kind: f.kind, source: f.source, user: f.user, comment: f.comment, at: f.created_at }));
+  private toAnomaly(r: AnomalyRow, feedback?: Feedback[]): Anomaly {
     return {
       id: r.id,
       target: r.target_id,
@@ -379,23 +416,56 @@ export class PipelineRepository {
       signals: JSON.parse(r.signals),
       direction: r.direction,
       reasons: JSON.parse(r.reasons),
-      feedback,
+      feedback: feedback ?? (this.s.feedbackOf.all(r.id) as FeedbackRow[]).map(toFeedback),
     };
   }
 }
 
-// Detector states hold NaN (not yet learned) and ±Infinity (running min/max); JSON holds neither.
-function replaceNaN(_key: string, value: unknown): unknown {
-  if (typeof value === 'number' && !Number.isFinite(value)) {
-    return Number.isNaN(value) ? { $n: 'NaN' } : { $n: value > 0 ? 'Inf' : '-Inf' };
-  }
-  return value;
+interface FeedbackRow {
+  anomaly_id: number;
+  kind: FeedbackKind;
+  source: FeedbackSource;
+  user: string | null;
+  comment: string | null;
+  created_at: number;
 }
 
-function reviveNaN(_key: string, value: unknown): unknown {
-  if (typeof value === 'object' && value !== null && '$n' in value) {
-    const tag = (value as { $n: string }).$n;
-    return tag === 'NaN' ? NaN : tag === 'Inf' ? Infinity : -Infinity;
+function toFeedback(f: FeedbackRow): Feedback {
+  return { kind: f.kind, source: f.source, user: f.user, comment: f.comment, at: f.created_at };
+}
+
+/**
+ * The anomalies list query: its filters, then the page after `cursor`, newest first. Every form
+ * reads an index in order (migration 0007), so a page costs its rows, not the table.
+ */
+export function anomaliesSql(q: Partial<AnomaliesQuery>, limit: number): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (q.from !== undefined) {
+    where.push('end_ms >= ?');
+    params.push(q.from);
   }
-  return value;
+  if (q.to !== undefined) {
+    where.push('start_ms <= ?');
+    params.push(q.to);
+  }
+  for (const [column, value] of [
+    ['target_id', q.target],
+    ['watch', q.watch],
+    ['severity', q.severity],
+    ['state', q.state],
+  ] as const) {
+    if (value !== undefined) {
+      where.push(`${column} = ?`);
+      params.push(value);
+    }
+  }
+  if (q.cursor !== undefined) {
+    const [start, id] = decodeCursor(q.cursor, timeIdKeySchema);
+    // The range term alone bounds the index read; the OR only filters (as one OR term, SQLite would read two indexes and sort).
+    where.push('start_ms <= ? AND (start_ms < ? OR id < ?)');
+    params.push(start, start, id);
+  }
+  const sql = `SELECT * FROM anomalies ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start_ms DESC, id DESC LIMIT ?`;
+  return { sql, params: [...params, limit] };
 }

@@ -4,10 +4,13 @@ import { pipelineMigration } from './0002_pipeline';
 import { healingMigration } from './0003_healing';
 import { watchDefinitionsMigration } from './0004_watch_definitions';
 import { healingLaddersBreakersMigration } from './0005_healing_ladders_breakers';
+import { compactCheckpointsMigration } from './0006_compact_checkpoints';
+import { listIndexesMigration } from './0007_list_indexes';
 
 /**
  * Every schema change, in order. A migration, once released, is never edited: add a new one.
- * Ids are claimed per room: 0001 core, 0002 pipeline, 0003 healing, 0004 pipeline, 0005 healing; later ones take the next number.
+ * Ids are claimed per room: 0001 core, 0002 pipeline, 0003 healing, 0004 pipeline, 0005 healing,
+ * 0006 pipeline, 0007 pipeline; later ones take the next number.
  */
 export const migrations: Migration[] = [
   coreMigration,
@@ -15,4 +18,6 @@ export const migrations: Migration[] = [
   healingMigration,
   watchDefinitionsMigration,
   healingLaddersBreakersMigration,
+  compactCheckpointsMigration,
+  listIndexesMigration,
 ];

@@ -1,0 +1,151 @@
+import type { PipelineMetrics } from './metrics';
+import type { StoredTarget } from './store/repository';
+import type { AnomalyRecord, PredictionRecord, TargetModel } from './targetModel';
+
+/** What one chunk hands to the store: the targets' changes, and the targets that went stale. */
+export interface ChunkChanges {
+  anomalies: AnomalyRecord[];
+  /** The anomalies opened in this chunk (not stored before). */
+  fresh: Set<AnomalyRecord>;
+  predictions: PredictionRecord[];
+  /** The scored targets whose anomalies changed: their state is stored with them, so a replay cannot open them again. */
+  episodic: Set<TargetModel>;
+  /** Targets without a sample since `staleBefore`: their open anomaly closed, their state to be dropped. */
+  forgotten: TargetModel[];
+}
+
+/** Takes the changes of the scored targets, and closes and collects the targets that went stale. */
+export function gatherChanges(
+  touched: TargetModel[],
+  targets: Iterable<TargetModel>,
+  staleBefore: number
+): ChunkChanges {
+  const anomalies: AnomalyRecord[] = [];
+  const predictions: PredictionRecord[] = [];
+  const episodic = new Set<TargetModel>();
+  for (const t of touched) {
+    const changes = t.takeChanges();
+    anomalies.push(...changes.anomalies);
+    predictions.push(...changes.predictions);
+    if (changes.anomalies.length > 0) {
+      episodic.add(t);
+    }
+  }
+  const fresh = new Set(anomalies.filter((a) => a.id === undefined));
+  const forgotten: TargetModel[] = [];
+  for (const target of targets) {
+    if (!(target.lastAt >= staleBefore)) {
+      target.close();
+      anomalies.push(...target.takeChanges().anomalies);
+      forgotten.push(target);
+    }
+  }
+  return { anomalies, fresh, predictions, episodic, forgotten };
+}
+
+/**
+ * Each target's state is written at least once every this many cycles while it changes (and at
+ * once when its anomalies change): a crash replays at most about as many steps from Prometheus.
+ */
+export const CHECKPOINT_SPREAD_CYCLES = 10;
+
+/**
+ * The targets whose state changed since it was last stored, oldest change first. A cycle writes
+ * the ones that must go now and the oldest share of the rest, so the writing of a large watch is
+ * spread over CHECKPOINT_SPREAD_CYCLES cycles instead of every target every cycle; the stored
+ * resume point stays before the oldest change not yet written, so a restart replays it.
+ */
+export class UnsavedStates {
+  /** Target → the first step whose effect on it is not stored. Map order is insertion order: oldest first. */
+  private readonly since = new Map<TargetModel, number>();
+
+  get size(): number {
+    return this.since.size;
+  }
+
+  /** The targets were scored from step `from` on. */
+  changed(targets: Iterable<TargetModel>, from: number): void {
+    for (const t of targets) {
+      if (!this.since.has(t)) {
+        this.since.set(t, from);
+      }
+    }
+  }
+
+  /** What to write now: `must`, and the oldest of the rest up to this cycle's share (everything when `all`). */
+  due(must: Set<TargetModel>, all: boolean): TargetModel[] {
+    if (all) {
+      return [...this.since.keys()];
+    }
+    const out = [...must].filter((t) => this.since.has(t));
+    let share = Math.ceil(this.since.size / CHECKPOINT_SPREAD_CYCLES);
+    for (const t of this.since.keys()) {
+      if (share-- <= 0) {
+        break;
+      }
+      if (!must.has(t)) {
+        out.push(t);
+      }
+    }
+    return out;
+  }
+
+  /** The targets' states were stored (or they are gone). */
+  saved(targets: Iterable<TargetModel>): void {
+    for (const t of targets) {
+      this.since.delete(t);
+    }
+  }
+
+  /** The last step whose effects are all stored once `writing` is, given that scoring reached `progress`. */
+  storedThrough(progress: number, step: number, writing: Set<TargetModel> = new Set()): number {
+    for (const [t, from] of this.since) {
+      if (!writing.has(t)) {
+        return Math.min(progress, from - step);
+      }
+    }
+    return progress;
+  }
+}
+
+/** The stored form of targets' state. */
+export function storedTargets(targets: Iterable<TargetModel>): StoredTarget[] {
+  return [...targets].map((t) => ({ id: t.id, watch: t.watch, labels: t.labels, state: t.toState() }));
+}
+
+/** Sets the per-target gauges of the scored targets (within pipeline.maxTargetSeries) and drops those of the forgotten ones. */
+export function publishTargetMetrics(
+  metrics: PipelineMetrics,
+  watch: string,
+  touched: TargetModel[],
+  forgotten: TargetModel[]
+): void {
+  let unexported = 0;
+  for (const t of touched) {
+    const signals = t.signals.map((s) => s.spec.name);
+    if (!metrics.admit(watch, t.id, t.open !== null || t.ttf !== null, signals)) {
+      unexported++;
+      continue;
+    }
+    metrics.score.set({ watch, target: t.id }, t.score);
+    metrics.anomaliesOpen.set({ watch, target: t.id }, t.open ? 1 : 0);
+    metrics.learningProgress.set({ watch, target: t.id }, t.learningProgress);
+    for (const s of t.signals) {
+      if (s.ttf) {
+        metrics.timeToFailure.set({ watch, target: t.id, signal: s.spec.name }, s.ttf.seconds);
+      } else if (s.forecaster) {
+        metrics.timeToFailure.remove({ watch, target: t.id, signal: s.spec.name });
+      }
+    }
+  }
+  if (touched.length > 0) {
+    metrics.targetsUnexported.set({ watch }, unexported);
+  }
+  for (const t of forgotten) {
+    metrics.forget(
+      watch,
+      t.id,
+      t.signals.map((s) => s.spec.name)
+    );
+  }
+}

@@ -1,0 +1,140 @@
+import type { Direction, FailureModel, Severity } from '../../contract/pipeline';
+
+/** An anomaly as the loop tracks it; `id` is known once it has been stored. */
+export interface AnomalyRecord {
+  id?: number;
+  targetId: string;
+  watch: string;
+  labels: Record<string, string>;
+  start: number;
+  end: number;
+  peakScore: number;
+  severity: Severity;
+  failureModel: FailureModel;
+  state: 'open' | 'closed';
+  signals: string[];
+  direction: Direction;
+  reasons: string[];
+}
+
+/** What an alarming step says about the target: opens an episode, or extends the open one. */
+export interface Alarm {
+  t: number;
+  score: number;
+  severity: Severity;
+  failureModel: FailureModel;
+  reasons: string[];
+  /** The signals that moved at this step, as they are named in the anomaly. */
+  signals: string[];
+  /** The side of the signal with the highest score at this step (undefined: no signal scored). */
+  direction?: Direction;
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
+
+/**
+ * The anomaly episodes of one target: an alarm opens one, further alarms (or a still abnormal
+ * level) extend it, and closeAfter quiet steps close it. Keeps what changed until it is taken, so
+ * the checkpoint stores each change once.
+ */
+export class Episodes {
+  private current: AnomalyRecord | null = null;
+  private quiet = 0;
+  private closed: AnomalyRecord[] = [];
+  /** The open anomaly changed since it was last taken. */
+  private dirty = false;
+
+  constructor(
+    private readonly target: { id: string; watch: string; labels: Record<string, string> },
+    private readonly closeAfter: number
+  ) {}
+
+  get open(): AnomalyRecord | null {
+    return this.current;
+  }
+
+  /** Steps without alarm since the open anomaly last moved (part of the stored state). */
+  get quietSteps(): number {
+    return this.quiet;
+  }
+
+  restore(open: AnomalyRecord | null, quiet: number): void {
+    this.current = open;
+    this.quiet = quiet;
+  }
+
+  alarm(a: Alarm): void {
+    this.quiet = 0;
+    if (!this.current) {
+      this.current = {
+        targetId: this.target.id,
+        watch: this.target.watch,
+        labels: this.target.labels,
+        start: a.t,
+        end: a.t,
+        peakScore: a.score,
+        severity: a.severity,
+        failureModel: a.failureModel,
+        state: 'open',
+        signals: a.signals,
+        direction: a.direction ?? 'none',
+        reasons: a.reasons,
+      };
+    } else {
+      const open = this.current;
+      open.end = a.t;
+      for (const name of a.signals) {
+        if (!open.signals.includes(name)) {
+          open.signals.push(name);
+        }
+      }
+      if (SEVERITY_RANK[a.severity] > SEVERITY_RANK[open.severity]) {
+        open.severity = a.severity;
+        open.reasons = a.reasons;
+      }
+      if (a.score > open.peakScore) {
+        open.peakScore = a.score;
+        open.failureModel = a.failureModel;
+        open.direction = a.direction ?? open.direction;
+      }
+    }
+    this.dirty = true;
+  }
+
+  /** Still abnormal though not alarming again (a detector reports an event once): the episode goes on. */
+  persist(t: number): void {
+    if (this.current) {
+      this.current.end = t;
+      this.quiet = 0;
+      this.dirty = true;
+    }
+  }
+
+  /** A step without alarm: the open episode closes once it has been quiet for closeAfter steps. */
+  calm(t: number): void {
+    if (this.current && this.current.end !== t && ++this.quiet >= this.closeAfter) {
+      this.close();
+    }
+  }
+
+  /** Closes the open anomaly (quiet long enough, or the target disappeared). */
+  close(): void {
+    if (this.current) {
+      this.current.state = 'closed';
+      this.closed.push(this.current);
+      this.current = null;
+      this.dirty = false;
+    }
+  }
+
+  /** The anomalies closed and the open one if it changed since the last take, oldest first. */
+  take(): AnomalyRecord[] {
+    const changed = this.closed;
+    this.closed = [];
+    if (this.current && this.dirty) {
+      changed.push(this.current);
+    }
+    this.dirty = false;
+    return changed;
+  }
+}

@@ -1,0 +1,45 @@
+import type { WatchConfig } from '../config/schema';
+import type { RangeQuery } from '../prometheus/client';
+import { PrometheusError, type RangeSeries } from '../prometheus/types';
+
+/** Where a watch reads its series from (Prometheus, or a Grafana data source) after retries. */
+export interface RangeQuerier {
+  queryRange(q: RangeQuery): Promise<RangeSeries[]>;
+}
+
+/** Thrown by a cycle when a query failed after its retries: the watch is degraded, the others go on. */
+export class WatchQueryError extends Error {
+  constructor(
+    readonly watch: string,
+    readonly error: PrometheusError,
+    /** The watch's query that failed. */
+    readonly signal: string
+  ) {
+    super(`watch ${watch}: ${error.message}`);
+    this.name = 'WatchQueryError';
+  }
+}
+
+/** What identifies a watch's definition: any difference means its learned state no longer applies. */
+export function watchDefinition(watch: WatchConfig): string {
+  return JSON.stringify(watch);
+}
+
+/** The steps [from, to] of every query of the watch, by signal; a failed query throws a WatchQueryError. */
+export async function fetchChunk(
+  querier: RangeQuerier,
+  watch: WatchConfig,
+  from: number,
+  to: number
+): Promise<Map<string, RangeSeries[]>> {
+  const results = new Map<string, RangeSeries[]>();
+  for (const [signal, query] of Object.entries(watch.queries)) {
+    try {
+      results.set(signal, await querier.queryRange({ query, start: from, end: to, stepMs: watch.step }));
+    } catch (err) {
+      const error = err instanceof PrometheusError ? err : new PrometheusError('malformed', (err as Error).message);
+      throw new WatchQueryError(watch.name, error, signal);
+    }
+  }
+  return results;
+}

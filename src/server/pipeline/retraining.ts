@@ -1,0 +1,170 @@
+import { RECOMMENDED_THRESHOLD } from '../../detection';
+import type { ModelVersion } from '../../contract/pipeline';
+import type { WatchConfig } from '../config/schema';
+import type { RangeSeries } from '../prometheus/types';
+import type { PipelineRepository } from './store/repository';
+import { freshModels, type TargetModel, type TargetSettings } from './targetModel';
+import { targetId, targetLabels } from './targets';
+
+/** Repeated false positives raise a target's threshold by this much each, up to MAX_THRESHOLD. */
+const FALSE_POSITIVE_STEP = 0.05;
+const MAX_THRESHOLD = 0.9;
+
+export interface TrainingDeps {
+  watch: WatchConfig;
+  repo: PipelineRepository;
+  settings: TargetSettings;
+  now: () => number;
+  maxPoints: number;
+  fetch: (from: number, to: number) => Promise<Map<string, RangeSeries[]>>;
+}
+
+export interface RetrainResult {
+  trained: number;
+  failed: Array<{ target: string; error: string }>;
+  /** The targets whose new models were swapped in, to checkpoint. */
+  retrained: TargetModel[];
+}
+
+/** The threshold a target of this watch starts with. */
+export function baseThreshold(watch: WatchConfig): number {
+  return watch.threshold ?? RECOMMENDED_THRESHOLD;
+}
+
+/** What a model version records of how it was trained. */
+export function modelParams(
+  watch: WatchConfig,
+  settings: TargetSettings,
+  excluded: Array<[number, number]>
+): Record<string, unknown> {
+  return {
+    detector: settings.detector,
+    probationSteps: settings.probation,
+    closeAfterSteps: settings.closeAfter,
+    stepMs: settings.stepMs,
+    forecaster: { method: 'holt-winters', horizonSteps: settings.horizonSteps, limits: watch.limits },
+    excludedWindows: excluded,
+  };
+}
+
+/** Records the first model version of targets that have learned from samples but have none yet; returns them. */
+export function recordInitialModels(
+  deps: Omit<TrainingDeps, 'fetch' | 'maxPoints'>,
+  targets: TargetModel[]
+): TargetModel[] {
+  const { watch, repo, settings, now } = deps;
+  const recorded: TargetModel[] = [];
+  for (const t of targets) {
+    if (t.modelVersion === 0 && t.samples > 0) {
+      t.modelVersion = repo.addModel({
+        watch: watch.name,
+        targetId: t.id,
+        status: 'active',
+        reason: 'initial',
+        trainedAt: now(),
+        rangeStart: t.firstAt,
+        rangeEnd: t.lastAt,
+        samples: t.samples,
+        params: modelParams(watch, settings, []),
+        threshold: t.threshold,
+        feedback: { falsePositive: 0, confirmed: 0 },
+      });
+      recorded.push(t);
+    }
+  }
+  return recorded;
+}
+
+/**
+ * Retrains the chosen targets on the watch's history up to `end` (the last processed step), leaving
+ * out windows confirmed as incidents and raising the threshold of targets with repeated false
+ * positives. A target's new model replaces the old one only if it trained without error.
+ */
+export async function retrainTargets(
+  deps: TrainingDeps,
+  chosen: TargetModel[],
+  end: number,
+  reason: ModelVersion['reason']
+): Promise<RetrainResult> {
+  const { watch, repo, settings, now, maxPoints } = deps;
+  const base = baseThreshold(watch);
+  const start = Math.ceil((end - watch.history) / watch.step) * watch.step;
+  const margin = watch.closeAfter * watch.step;
+  const plans = new Map(
+    chosen.map((t) => {
+      const labelled = repo.labelledWindows(t.id);
+      const excluded = labelled.confirmed.map(([a, b]): [number, number] => [a - margin, b + margin]);
+      const fp = labelled.falsePositive.length;
+      const threshold = fp >= 2 ? Math.min(MAX_THRESHOLD, base + FALSE_POSITIVE_STEP * (fp - 1)) : base;
+      const models = t.signals.map((s) => ({ name: s.spec.name, ...freshModels(s.spec, settings, threshold) }));
+      return [
+        t.id,
+        {
+          target: t,
+          excluded,
+          threshold,
+          models,
+          samples: 0,
+          first: NaN,
+          last: NaN,
+          error: undefined as string | undefined,
+          feedback: { falsePositive: fp, confirmed: labelled.confirmed.length },
+        },
+      ];
+    })
+  );
+  for (let from = start; from <= end; from += maxPoints * watch.step) {
+    const to = Math.min(end, from + (maxPoints - 1) * watch.step);
+    const results = await deps.fetch(from, to);
+    for (const [signal, list] of results) {
+      for (const s of list) {
+        const plan = plans.get(targetId(watch.name, targetLabels(watch, s.labels)));
+        const model = plan?.models.find((m) => m.name === signal);
+        if (!plan || !model || plan.error) {
+          continue;
+        }
+        try {
+          for (let i = 0; i < s.timestamps.length; i++) {
+            const t = s.timestamps[i];
+            if (!Number.isFinite(s.values[i]) || plan.excluded.some(([a, b]) => t >= a && t <= b)) {
+              continue;
+            }
+            model.detector.update(t, s.values[i]);
+            model.forecaster?.update(t, s.values[i]);
+            plan.samples++;
+            plan.first = Number.isNaN(plan.first) ? t : Math.min(plan.first, t);
+            plan.last = Number.isNaN(plan.last) ? t : Math.max(plan.last, t);
+          }
+        } catch (err) {
+          plan.error = (err as Error).message;
+        }
+      }
+    }
+  }
+  const failed: RetrainResult['failed'] = [];
+  const retrained: TargetModel[] = [];
+  for (const plan of plans.values()) {
+    const error = plan.error ?? (plan.samples === 0 ? 'no samples in the history range' : undefined);
+    const version = repo.addModel({
+      watch: watch.name,
+      targetId: plan.target.id,
+      status: error ? 'failed' : 'active',
+      error,
+      reason,
+      trainedAt: now(),
+      rangeStart: Number.isNaN(plan.first) ? start : plan.first,
+      rangeEnd: Number.isNaN(plan.last) ? end : plan.last,
+      samples: plan.samples,
+      params: modelParams(watch, settings, plan.excluded),
+      threshold: plan.threshold,
+      feedback: plan.feedback,
+    });
+    if (error) {
+      failed.push({ target: plan.target.id, error });
+      continue;
+    }
+    plan.target.replaceModels(plan.models, plan.threshold, version);
+    retrained.push(plan.target);
+  }
+  return { trained: retrained.length, failed, retrained };
+}

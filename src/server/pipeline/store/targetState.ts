@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { DETECTOR_STATE_FORMAT } from '../../../detection/detector';
+import { directionSchema, failureModelSchema, severitySchema } from '../../../contract/pipeline';
+import { SIGNAL_KINDS } from '../../../contract/watches';
+
+/** A stored anomaly record (the open one of a target's state). */
+export const anomalyRecordSchema = z.object({
+  id: z.number().int().optional(),
+  targetId: z.string(),
+  watch: z.string(),
+  labels: z.record(z.string(), z.string()),
+  start: z.number(),
+  end: z.number(),
+  peakScore: z.number(),
+  severity: severitySchema,
+  failureModel: failureModelSchema,
+  state: z.enum(['open', 'closed']),
+  signals: z.array(z.string()),
+  direction: directionSchema,
+  reasons: z.array(z.string()),
+});
+
+export const signalSpecSchema = z.object({
+  name: z.string(),
+  kind: z.enum(SIGNAL_KINDS),
+  limits: z.object({ above: z.number().optional(), below: z.number().optional() }).optional(),
+});
+
+/**
+ * The checkpointed state of one target (version 1). The detector's and forecaster's own fields are
+ * checked by the detection library when they are restored; here only their envelope.
+ */
+export const targetModelStateSchema = z.object({
+  version: z.literal(1),
+  steps: z.number().int().nonnegative(),
+  samples: z.number().int().nonnegative(),
+  firstAt: z.number().nullable(),
+  lastAt: z.number().nullable(),
+  threshold: z.number(),
+  modelVersion: z.number().int().nonnegative(),
+  open: anomalyRecordSchema.nullable(),
+  quiet: z.number().int().nonnegative(),
+  signals: z.array(
+    z.object({
+      spec: signalSpecSchema,
+      detector: z.looseObject({ format: z.literal(DETECTOR_STATE_FORMAT), name: z.string(), version: z.number() }),
+      forecaster: z.unknown().optional(),
+    })
+  ),
+});
+export type TargetModelState = z.infer<typeof targetModelStateSchema>;
