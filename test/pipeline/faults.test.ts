@@ -30,7 +30,7 @@ async function faultProxy(upstream: string): Promise<{ url: string; mode: Mode; 
       return;
     }
     if (state.mode === 'slow') {
-      setTimeout(() => res.destroyed || res.end(), 1000).unref();
+      // Never answers: only the client's timeout ends the request (the proxy's close ends the socket).
       return;
     }
     if (state.mode === 'error') {
@@ -70,7 +70,11 @@ async function faultProxy(upstream: string): Promise<{ url: string; mode: Mode; 
     set mode(m: Mode) {
       state.mode = m;
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -136,50 +140,55 @@ describe('the watch loop across restarts and faults (real Prometheus)', () => {
 
   it('keeps running through Prometheus down, slow, error bodies, NaN and gaps; degrades the watch and recovers', async () => {
     const proxy = await faultProxy(prom.url);
-    const clock = new TestClock(T0 + 1000 * STEP);
-    const h: Harness = buildPipeline(
-      {
-        prometheus: { url: prom.url, timeout: '200ms' },
-        pipeline: { retries: 2 },
-        watches: [watch('through-proxy', proxy.url), watch('direct')],
-      },
-      clock
-    );
-    const status = (name: string) => h.pipeline.watches().find((w) => w.name === name)!;
-    await h.pipeline.runOnce();
-    expect(status('through-proxy').degraded).toBe(false);
+    try {
+      const clock = new TestClock(T0 + 1000 * STEP);
+      const h: Harness = buildPipeline(
+        {
+          // Wide enough for the real Prometheus on a busy machine (the direct watch must not time out);
+          // the slow proxy never answers, so its timeout does not depend on the machine either.
+          prometheus: { url: prom.url, timeout: '5s' },
+          pipeline: { retries: 2 },
+          watches: [watch('through-proxy', proxy.url), watch('direct')],
+        },
+        clock
+      );
+      const status = (name: string) => h.pipeline.watches().find((w) => w.name === name)!;
+      await h.pipeline.runOnce();
+      expect(status('through-proxy').degraded).toBe(false);
 
-    const kinds: Record<string, string | undefined> = {};
-    for (const mode of ['down', 'slow', 'error'] as const) {
-      proxy.mode = mode;
+      const kinds: Record<string, string | undefined> = {};
+      for (const mode of ['down', 'slow', 'error'] as const) {
+        proxy.mode = mode;
+        clock.advance(STEP);
+        await h.pipeline.runOnce();
+        const s = status('through-proxy');
+        expect(s.degraded).toBe(true);
+        kinds[mode] = s.lastError?.kind;
+        // The other watch is not held back.
+        expect(status('direct').degraded).toBe(false);
+        expect(status('direct').lastProcessedAt).toBe(clock.ms);
+      }
+      expect(kinds).toEqual({ down: 'unreachable', slow: 'timeout', error: 'http' });
+      const metrics = await h.metrics.metrics();
+      expect(metrics).toMatch(/failureprophet_watch_degraded\{watch="through-proxy"\} 1/);
+      expect(metrics).toMatch(/failureprophet_query_errors_total\{watch="through-proxy",kind="timeout"\} 1/);
+      expect(status('through-proxy').lastProcessedAt).toBe(T0 + 1000 * STEP);
+
+      // NaN and gaps are data, not faults: the watch recovers and catches up on the missed steps.
+      proxy.mode = 'nan';
       clock.advance(STEP);
       await h.pipeline.runOnce();
-      const s = status('through-proxy');
-      expect(s.degraded).toBe(true);
-      kinds[mode] = s.lastError?.kind;
-      // The other watch is not held back.
-      expect(status('direct').degraded).toBe(false);
-      expect(status('direct').lastProcessedAt).toBe(clock.ms);
+      expect(status('through-proxy').degraded).toBe(false);
+      expect(status('through-proxy').lastProcessedAt).toBe(clock.ms);
+      expect(h.pipeline.targets({ watch: 'through-proxy' })[0].lastScoredAt).toBeGreaterThan(T0 + 1000 * STEP);
+
+      proxy.mode = 'pass';
+      clock.advance(STEP);
+      await h.pipeline.runOnce();
+      expect(await h.metrics.metrics()).toMatch(/failureprophet_watch_degraded\{watch="through-proxy"\} 0/);
+      await h.close(true);
+    } finally {
+      await proxy.close();
     }
-    expect(kinds).toEqual({ down: 'unreachable', slow: 'timeout', error: 'http' });
-    const metrics = await h.metrics.metrics();
-    expect(metrics).toMatch(/failureprophet_watch_degraded\{watch="through-proxy"\} 1/);
-    expect(metrics).toMatch(/failureprophet_query_errors_total\{watch="through-proxy",kind="timeout"\} 1/);
-    expect(status('through-proxy').lastProcessedAt).toBe(T0 + 1000 * STEP);
-
-    // NaN and gaps are data, not faults: the watch recovers and catches up on the missed steps.
-    proxy.mode = 'nan';
-    clock.advance(STEP);
-    await h.pipeline.runOnce();
-    expect(status('through-proxy').degraded).toBe(false);
-    expect(status('through-proxy').lastProcessedAt).toBe(clock.ms);
-    expect(h.pipeline.targets({ watch: 'through-proxy' })[0].lastScoredAt).toBeGreaterThan(T0 + 1000 * STEP);
-
-    proxy.mode = 'pass';
-    clock.advance(STEP);
-    await h.pipeline.runOnce();
-    expect(await h.metrics.metrics()).toMatch(/failureprophet_watch_degraded\{watch="through-proxy"\} 0/);
-    await h.close(true);
-    await proxy.close();
   }, 60_000);
 });
