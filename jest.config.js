@@ -22,9 +22,6 @@ const esmModules = [
 
 const shared = {
   ...base,
-  // Tests wait on events, never on a clock; this only bounds a hung test. On a busy shared machine a
-  // jsdom form test that takes 2 s alone took over 30 s (load 20 on 2 cores), so the bound is wide.
-  testTimeout: 120_000,
   // Grafana's libraries pull in ESM-only packages shipped as .mjs (d3-color 3.1+), which the
   // scaffold's `(t|j)sx?` transform pattern does not match.
   transform: {
@@ -34,6 +31,10 @@ const shared = {
 };
 
 module.exports = {
+  // A global option (projects cannot set it).
+  // Tests wait on events, never on a clock; this only bounds a hung test. On a busy shared machine a
+  // jsdom form test that takes 2 s alone took over 30 s (load 20 on 2 cores), so the bound is wide.
+  testTimeout: 120_000,
   projects: [
     {
       // React pages, config page and panel, in jsdom (create-plugin's set-up).

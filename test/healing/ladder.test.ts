@@ -1,6 +1,7 @@
 // Issue 17, escalation ladders: against the Kubernetes test server, with the injected clock.
 import type { PolicyInput } from '../../src/contract/healing';
 import { createNotifier } from '../../src/server/healing';
+import { deployment } from '../kube/objects';
 import { anomaly, realWrites, setUp, Setup } from './setup';
 
 let s: Setup;
@@ -157,4 +158,35 @@ it('a rejected step stops the ladder: nothing further is proposed or run', async
   expect(realWrites(s).map((w) => w.method)).toEqual(['PATCH']); // the restart only
   expect(ladderNotes()[1]).toMatch(/step 2 of 3 \(scale .*\) was rejected; the ladder stops/);
   expect(s.engine.actions.get(scale.id)!.state).toBe('rejected');
+});
+
+it('a superseded step is proposed again as the same step of its ladder, with its history', async () => {
+  s = await setUp({
+    policies: [
+      {
+        ...LADDER,
+        steps: [{ action: { type: 'scale', delta: 1 }, gate: 'approve', verifySeconds: 300 }],
+      },
+    ],
+    readSignal: async () => 0.95,
+  });
+  const [restart] = await s.engine.onAnomaly(anomaly());
+  await s.engine.idle();
+  await windowPasses();
+  const scale = s.engine.actions.list({ policy: 'cart-ladder', limit: 10, offset: 0 }).items[0];
+  expect(scale).toMatchObject({ state: 'awaiting_approval', ladder: { step: 2, steps: 2 } });
+  // Someone scales the workload before the approval: the approved change is no longer the one planned.
+  s.kube.add(deployment({ namespace: 'shop', name: 'cart', replicas: 9 }));
+  s.engine.approve(scale.id, 'alice');
+  await s.engine.idle();
+  expect(s.engine.actions.get(scale.id)!.state).toBe('superseded');
+  const again = s.engine.actions.list({ policy: 'cart-ladder', limit: 10, offset: 0 }).items[0];
+  expect(again.id).not.toBe(scale.id);
+  expect(again).toMatchObject({
+    state: 'awaiting_approval',
+    gate: 'approve',
+    action: { type: 'scale', replicas: 10, expectReplicas: 9 },
+    ladder: { step: 2, steps: 2, previous: [{ actionId: restart, step: 1, type: 'restart', state: 'not_recovered' }] },
+  });
+  expect(replicas()).toBe(9);
 });

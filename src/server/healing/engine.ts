@@ -20,7 +20,7 @@ import { Executor } from './executor';
 import { Gates, type DecisionOutcome } from './gates';
 import { AutomationHolds } from './holds';
 import { KubernetesAccess } from './kubernetesAccess';
-import { firstRung, Ladders } from './ladder';
+import { firstRung, Ladders, rung } from './ladder';
 import { Lifecycle } from './lifecycle';
 import { evictionPolicy } from './limits';
 import { HealingMetrics } from './metrics';
@@ -251,7 +251,14 @@ export class HealingEngine {
     if (!policy || !policyMatches(policy, trigger)) {
       return `not proposed again: policy ${superseded.policy} no longer applies to the ${what}`;
     }
-    const plan = planAction(policy, trigger, this.settings.limits().limits);
+    // A ladder's step is proposed again as that step, in the same place of its ladder.
+    const position = superseded.ladder;
+    const step = position && rung(policy, position.step, this.settings.limits().limits);
+    if (position && !step) {
+      return `not proposed again: policy ${policy.name} no longer has step ${position.step} in its ladder`;
+    }
+    const proposed = step ? { ...policy, action: step.action, gate: step.gate } : policy;
+    const plan = planAction(proposed, trigger, this.settings.limits().limits);
     if (!plan.ok) {
       return `not proposed again: ${plan.message}`;
     }
@@ -261,7 +268,10 @@ export class HealingEngine {
     }
     // One live proposal per trigger, action and target: the superseded one gives its place up.
     this.actions.archiveTriggerKey(superseded.id, this.lifecycle.now());
-    const id = await this.propose(trigger, policy, plan.plan, { supersedes: superseded.id });
+    const id = await this.propose(trigger, proposed, plan.plan, {
+      supersedes: superseded.id,
+      ...(position ? { ladder: position } : {}),
+    });
     return id === undefined ? 'not proposed again: another proposal took its place' : `proposed again as action ${id}`;
   }
 
