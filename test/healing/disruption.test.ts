@@ -15,7 +15,9 @@ function webDeployment(replicas: number) {
     deployment({ namespace: 'shop', name: 'web', replicas, labels: { app: 'web' } }),
     replicaSet({ namespace: 'shop', name: 'web-5f7c', replicas, labels: { app: 'web' }, deployment: 'web' })
   );
-  for (let i = 0; i < replicas; i++) s.kube.add(webPod(`web-5f7c-${i}`));
+  for (let i = 0; i < replicas; i++) {
+    s.kube.add(webPod(`web-5f7c-${i}`));
+  }
 }
 const webPod = (name: string, ready = true) =>
   pod({ namespace: 'shop', name, labels: { app: 'web' }, ownerKind: 'ReplicaSet', ownerName: 'web-5f7c', ready });
@@ -55,7 +57,9 @@ it('a 30% cap on a 10-replica deployment is never exceeded while 20 anomalies ar
     await Promise.all(names.map((name) => s.engine.onAnomaly(podAnomaly(name))));
     await s.engine.idle();
     // The ReplicaSet controller brings the replicas back, Ready, before the next burst.
-    while (webPods().length < 10) s.kube.add(webPod(`web-5f7c-r${replaced++}`));
+    while (webPods().length < 10) {
+      s.kube.add(webPod(`web-5f7c-r${replaced++}`));
+    }
     await s.engine.tick();
     await s.engine.idle();
   }

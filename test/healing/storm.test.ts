@@ -32,7 +32,9 @@ it('a storm of 50 alarming targets pauses automation with exactly one notificati
       storm: { maxAlarmingTargets: 20 },
     },
   });
-  for (let i = 0; i < 51; i++) s.kube.add(deployment({ namespace: 'shop', name: `web-${i}` }));
+  for (let i = 0; i < 51; i++) {
+    s.kube.add(deployment({ namespace: 'shop', name: `web-${i}` }));
+  }
   const triggers = Array.from({ length: 50 }, (_, i) =>
     anomaly({ object: { kind: 'deployment', namespace: 'shop', name: `web-${i}` } })
   );
@@ -54,7 +56,9 @@ it('a storm of 50 alarming targets pauses automation with exactly one notificati
   expect(notifier.sent[0].actionId).toBeUndefined();
 
   // 35 of them recover: 15 alarm, the storm is over, and the next alarm is healed automatically again.
-  for (const trigger of triggers.slice(0, 35)) s.engine.onAnomalyClosed(trigger.id);
+  for (const trigger of triggers.slice(0, 35)) {
+    s.engine.onAnomalyClosed(trigger.id);
+  }
   const storms = s.engine.audit.list({ kind: ['storm'], limit: 10, offset: 0, format: 'json' }).items;
   expect(storms.map((e) => e.message)[0]).toMatch(/^storm over: 20 targets alarm \(at most 20\)/);
   const [after] = await s.engine.onAnomaly(
