@@ -27,22 +27,20 @@ export interface LoopMonitor {
 }
 
 /**
- * Measures event-loop delay with a timer due every LOOP_TICK_MS: the loop is behind by how late that
- * timer last ran, or by how long it has now not run, whichever is more. The second term is why this is
- * not `perf_hooks.monitorEventLoopDelay`: its histogram records a delay only once the loop turns, but
+ * Measures event-loop delay with a timer due every LOOP_TICK_MS: the loop is behind by how long that
+ * timer is now overdue, that is how long the current turn of the loop has run. This is not
+ * `perf_hooks.monitorEventLoopDelay`: its histogram records a delay only once the loop turns, but
  * requests read in the same turn as a long synchronous one (a big SQLite page) must already see it, or
- * each of them runs its own long handler while /healthz waits behind them all.
+ * each of them runs its own long handler while /healthz waits behind them all. A late turn is not held
+ * against the next one: once the loop turns, the backlog was already shed and the loop is free.
  */
 export function monitorLoopDelay(clock: LoopClock = realLoopClock): LoopMonitor {
   let lastTick = clock.now();
-  let lateness = 0;
   const stop = clock.every(LOOP_TICK_MS, () => {
-    const t = clock.now();
-    lateness = Math.max(0, t - lastTick - LOOP_TICK_MS);
-    lastTick = t;
+    lastTick = clock.now();
   });
   return {
-    behindMs: () => Math.max(lateness, clock.now() - lastTick - LOOP_TICK_MS),
+    behindMs: () => Math.max(0, clock.now() - lastTick - LOOP_TICK_MS),
     stop,
   };
 }
