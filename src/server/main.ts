@@ -87,6 +87,7 @@ async function main(): Promise<void> {
     watchStatus: () => pipeline.watches(),
     authenticatedRoutes: backend.routes,
     maxConcurrentRequests: config.server.maxConcurrentRequests,
+    maxEventLoopDelay: config.server.maxEventLoopDelay,
   });
   logger.debug(
     { routes: servedRoutes(app).map((r) => `${r.method} ${r.url} (${r.access})`) },

@@ -50,6 +50,8 @@ export async function startBuiltBackend(configYaml: string): Promise<BackendProc
       FP_HOST: '127.0.0.1',
       FP_DATA_DIR: join(dir, 'data'),
       FP_API_TOKEN: token,
+      // A busy test machine can stretch one turn of the loop past the 200 ms default.
+      FP_MAX_EVENT_LOOP_DELAY: '1m',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -48,6 +48,13 @@ describe('load shedding', () => {
     expect(() => loadConfig({ FP_MAX_CONCURRENT_REQUESTS: '0' })).toThrow(/server.maxConcurrentRequests/);
   });
 
+  it('takes its event-loop delay bound from FP_MAX_EVENT_LOOP_DELAY or server.maxEventLoopDelay, 200 ms by default', () => {
+    expect(loadConfig({}).server.maxEventLoopDelay).toBe(200);
+    expect(loadConfig({ FP_MAX_EVENT_LOOP_DELAY: '1s' }).server.maxEventLoopDelay).toBe(1000);
+    expect(() => loadConfig({ FP_MAX_EVENT_LOOP_DELAY: '0ms' })).toThrow(/server.maxEventLoopDelay/);
+    expect(() => loadConfig({ FP_MAX_EVENT_LOOP_DELAY: 'soon' })).toThrow(/server.maxEventLoopDelay/);
+  });
+
   let app: App;
   let store: SqliteStore;
   let base: string;
@@ -99,7 +106,9 @@ describe('load shedding', () => {
       expect([200, 503]).toContain(res.status);
       expect(res.headers.get('retry-after')).toBeNull();
     }
-    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/failureprophet_http_requests_shed_total 2/);
+    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(
+      /failureprophet_http_requests_shed_total\{reason="concurrency"\} 2/
+    );
 
     // The client that gave up frees its slot: one more request gets in (and is held in turn).
     arrived = slow.expect(1);
@@ -121,5 +130,71 @@ describe('load shedding', () => {
     expect((await held[0]).status).toBe(200);
     expect((await admitted!).status).toBe(200);
     expect((await get('/api/quick')).status).toBe(200);
+  });
+});
+
+describe('load shedding on event-loop delay', () => {
+  let app: App;
+  let store: SqliteStore;
+  let base: string;
+  // The delay source the server reads: the test says how far behind the loop is.
+  let behind = 0;
+  let handled = 0;
+  const get = (path: string) => fetch(`${base}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+
+  beforeAll(async () => {
+    store = openSqliteDatabase(':memory:');
+    app = await buildServer({
+      logger: createLogger('error', new Writable({ write: (_c, _e, done) => done() })),
+      apiToken: TOKEN,
+      store,
+      metrics: createMetricsRegistry(),
+      version: '9.9.9',
+      maxEventLoopDelay: 200,
+      loopDelay: () => behind,
+      authenticatedRoutes: [
+        (async (scope) => {
+          scope.get('/api/quick', async () => ({ handled: ++handled }));
+        }) satisfies FastifyPluginAsyncZod,
+      ],
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    store?.close();
+  });
+
+  it('refuses API routes with 503 and Retry-After before running them while the loop is behind, keeps the health routes answering, and serves again once it catches up', async () => {
+    behind = 200;
+    expect((await get('/api/quick')).status).toBe(200);
+    expect(handled).toBe(1);
+
+    behind = 201;
+    const refused = await get('/api/quick');
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(await refused.json()).toMatchObject({
+      error: 'overloaded',
+      message: expect.stringMatching(/201 ms behind/),
+    });
+    expect((await get('/api/nothing-here')).status).toBe(503);
+    // The handler never ran.
+    expect(handled).toBe(1);
+    for (const path of ['/healthz', '/readyz', '/metrics']) {
+      const res = await fetch(`${base}${path}`);
+      expect([200, 503]).toContain(res.status);
+      expect(res.headers.get('retry-after')).toBeNull();
+    }
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(
+      /failureprophet_http_requests_shed_total\{reason="event_loop_delay"\} 2/
+    );
+
+    behind = 3;
+    expect((await get('/api/quick')).status).toBe(200);
+    expect(handled).toBe(2);
   });
 });

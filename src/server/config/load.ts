@@ -14,6 +14,7 @@ const ENV_OVERRIDES: Record<string, string[]> = {
   FP_DATA_DIR: ['dataDir'],
   FP_LOG_LEVEL: ['logLevel'],
   FP_MAX_CONCURRENT_REQUESTS: ['server', 'maxConcurrentRequests'],
+  FP_MAX_EVENT_LOOP_DELAY: ['server', 'maxEventLoopDelay'],
   FP_PROMETHEUS_URL: ['prometheus', 'url'],
   FP_GRAFANA_URL: ['grafana', 'url'],
   FP_GRAFANA_TOKEN: ['grafana', 'token'],

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { policyListSchema, safetyLimitsSchema } from '../../contract/healing';
 import { durationSchema, watchListSchema } from '../../contract/watches';
 import { kubernetesOptionsSchema } from '../kubernetes/config';
-import { DEFAULT_MAX_CONCURRENT_REQUESTS } from '../http/loadShedding';
+import { DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_EVENT_LOOP_DELAY_MS } from '../http/loadShedding';
 import { DEFAULT_MAX_RESPONSE_BYTES } from '../prometheus/bounded';
 import { DEFAULT_POOL_LIMITS, isPostgresUrl } from '../store/postgres/pool';
 
@@ -113,8 +113,15 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Requests in flight beyond which the API answers 503 with Retry-After (/healthz, /readyz, /metrics exempt). */
       maxConcurrentRequests: z.coerce.number().int().min(1).default(DEFAULT_MAX_CONCURRENT_REQUESTS),
+      /** Event-loop delay beyond which the API answers 503 with Retry-After likewise (same routes exempt). */
+      maxEventLoopDelay: durationSchema
+        .refine((ms) => ms > 0, 'a positive duration')
+        .default(DEFAULT_MAX_EVENT_LOOP_DELAY_MS),
     })
-    .default({ maxConcurrentRequests: DEFAULT_MAX_CONCURRENT_REQUESTS }),
+    .default({
+      maxConcurrentRequests: DEFAULT_MAX_CONCURRENT_REQUESTS,
+      maxEventLoopDelay: DEFAULT_MAX_EVENT_LOOP_DELAY_MS,
+    }),
   prometheus: prometheusConfigSchema.default(prometheusConfigSchema.parse({})),
   /** What to watch; absent: the default node-exporter / kube-state-metrics / cAdvisor watches. */
   watches: watchListSchema.optional(),

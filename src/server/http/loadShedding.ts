@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
+import type { LoopDelaySource } from './loopDelay';
 
 /** Routes that answer whatever the load: probes and scrapes must see an overloaded backend, not time out. */
 export const EXEMPT_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
@@ -7,19 +8,36 @@ export const EXEMPT_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz'
 /** The default of server.maxConcurrentRequests (FP_MAX_CONCURRENT_REQUESTS). */
 export const DEFAULT_MAX_CONCURRENT_REQUESTS = 64;
 
+/**
+ * The default of server.maxEventLoopDelay (FP_MAX_EVENT_LOOP_DELAY), in ms: well above one ordinary
+ * request, well below a liveness probe's 1 s timeout, so /healthz answers within it.
+ */
+export const DEFAULT_MAX_EVENT_LOOP_DELAY_MS = 200;
+
 /** Seconds a shed client is told to wait before retrying. */
 export const RETRY_AFTER_SECONDS = 1;
 
+export interface LoadSheddingLimits {
+  /** Requests in flight beyond which new ones are shed. */
+  maxConcurrent: number;
+  /** Shed too while the event loop is more than `maxMs` behind; absent: on concurrency alone. */
+  delay?: { maxMs: number; behindMs: LoopDelaySource };
+}
+
 /**
  * Answers 503 with Retry-After, at once and without running the route, to requests beyond
- * `max` in flight, so queued work cannot grow without bound and the health routes keep answering.
- * Exemption is decided on the route Fastify matched, not on the raw URL. A request leaves the
- * count when its response is finished or its connection closes, whichever comes first.
+ * `maxConcurrent` in flight, or while the event loop is more than `delay.maxMs` behind, so queued
+ * work cannot grow without bound and the health routes keep answering. The second bound is the one
+ * that trips when handlers are synchronous (SQLite): such requests never overlap, so they never count
+ * as in flight together, yet each one queued delays /healthz by its whole run. Exemption is decided on
+ * the route Fastify matched, not on the raw URL. A request leaves the count when its response is
+ * finished or its connection closes, whichever comes first.
  */
-export function registerLoadShedding(app: FastifyInstance, max: number, registry: Registry): void {
+export function registerLoadShedding(app: FastifyInstance, limits: LoadSheddingLimits, registry: Registry): void {
   const shed = new Counter({
     name: 'failureprophet_http_requests_shed_total',
-    help: 'Requests answered 503 because the backend already had server.maxConcurrentRequests in flight',
+    help: 'Requests answered 503 because the backend had server.maxConcurrentRequests in flight (reason "concurrency") or its event loop was more than server.maxEventLoopDelay behind (reason "event_loop_delay")',
+    labelNames: ['reason'] as const,
     registers: [registry],
   });
   let inFlight = 0;
@@ -27,12 +45,25 @@ export function registerLoadShedding(app: FastifyInstance, max: number, registry
     if (EXEMPT_ROUTES.has(request.routeOptions.url ?? '')) {
       return;
     }
-    if (inFlight >= max) {
-      shed.inc();
+    const behind = limits.delay?.behindMs() ?? 0;
+    const refusal =
+      inFlight >= limits.maxConcurrent
+        ? {
+            reason: 'concurrency',
+            message: `the backend is busy (${limits.maxConcurrent} requests in flight); retry shortly`,
+          }
+        : limits.delay !== undefined && behind > limits.delay.maxMs
+          ? {
+              reason: 'event_loop_delay',
+              message: `the backend is busy (${Math.round(behind)} ms behind); retry shortly`,
+            }
+          : undefined;
+    if (refusal !== undefined) {
+      shed.inc({ reason: refusal.reason });
       await reply
         .code(503)
         .header('Retry-After', String(RETRY_AFTER_SECONDS))
-        .send({ error: 'overloaded', message: `the backend is busy (${max} requests in flight); retry shortly` });
+        .send({ error: 'overloaded', message: refusal.message });
       return reply;
     }
     inFlight++;

@@ -14,7 +14,8 @@ import type { PrometheusClient } from '../prometheus/client';
 import type { Store } from '../store/store';
 import { accessHook, type RouteAccess } from './auth';
 import { registerErrorHandler } from './errors';
-import { DEFAULT_MAX_CONCURRENT_REQUESTS, registerLoadShedding } from './loadShedding';
+import { DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_EVENT_LOOP_DELAY_MS, registerLoadShedding } from './loadShedding';
+import { monitorLoopDelay, type LoopDelaySource } from './loopDelay';
 import { checkReadiness } from './readiness';
 import { registerRequestLog, withoutRequestLogs } from './requestLog';
 
@@ -39,6 +40,13 @@ export interface ServerDeps {
   authenticatedRoutes?: FastifyPluginAsyncZod[];
   /** Requests in flight beyond which the API sheds load (503 + Retry-After); default 64. */
   maxConcurrentRequests?: number;
+  /**
+   * Event-loop delay (ms) beyond which the API sheds load likewise (main passes server.maxEventLoopDelay);
+   * absent: no shedding on delay, so in-process tests on a busy machine are not refused at random.
+   */
+  maxEventLoopDelay?: number;
+  /** How far behind the event loop is (ms); default measured by a timer, stopped when the server closes. */
+  loopDelay?: LoopDelaySource;
 }
 
 /** A route the server serves and who may call it. */
@@ -86,7 +94,23 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
     }
   });
   // Before anything else is done for a request, so shedding stays cheap.
-  registerLoadShedding(app, deps.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS, deps.metrics);
+  let loopBehindMs = deps.loopDelay;
+  if (loopBehindMs === undefined && deps.maxEventLoopDelay !== undefined) {
+    const monitor = monitorLoopDelay();
+    app.addHook('onClose', async () => monitor.stop());
+    loopBehindMs = monitor.behindMs;
+  }
+  registerLoadShedding(
+    app,
+    {
+      maxConcurrent: deps.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS,
+      delay:
+        loopBehindMs === undefined
+          ? undefined
+          : { maxMs: deps.maxEventLoopDelay ?? DEFAULT_MAX_EVENT_LOOP_DELAY_MS, behindMs: loopBehindMs },
+    },
+    deps.metrics
+  );
   // At the root and first after shedding, so it runs for every route and for paths that match none (404): those
   // need the API token too, so an unknown path reveals nothing without it.
   app.decorateRequest('credential', null);
