@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BACKEND_PROXY_URL } from '../../constants';
 import { installFakeBackendSrv, requestsTo } from '../testUtils/fakeBackendSrv';
-import { BackendError, backendRequest } from './backend';
+import { BackendError, backendRequest, shedRetry } from './backend';
 
 const schema = z.object({ value: z.number() });
 
@@ -42,5 +42,52 @@ describe('backendRequest', () => {
     expect(error).toBeInstanceOf(BackendError);
     expect(error.status).toBe(status);
     expect(error.message).toMatch(expected);
+  });
+
+  describe('when the backend sheds a request (503 "overloaded")', () => {
+    const busy = {
+      status: 503,
+      data: { error: 'overloaded', message: 'the backend is busy (250 ms behind); retry shortly' },
+    };
+    let waits: number[];
+    beforeEach(() => {
+      waits = [];
+      jest.spyOn(shedRetry, 'wait').mockImplementation(async (ms) => {
+        waits.push(ms);
+      });
+    });
+    afterEach(() => jest.restoreAllMocks());
+
+    it('asks again for a read, a second later, and returns the answer', async () => {
+      let calls = 0;
+      const fetch = installFakeBackendSrv({ 'GET api/thing': () => (++calls < 3 ? busy : { data: { value: 7 } }) });
+      await expect(backendRequest('api/thing', schema)).resolves.toEqual({ value: 7 });
+      expect(requestsTo(fetch, 'GET', 'api/thing')).toHaveLength(3);
+      expect(waits).toEqual([1000, 1000]);
+    });
+
+    it('gives up after two retries with the busy message, not "unreachable"', async () => {
+      const fetch = installFakeBackendSrv({ 'GET api/thing': busy });
+      const error = await backendRequest('api/thing', schema).catch((e) => e);
+      expect(error).toBeInstanceOf(BackendError);
+      expect(error.message).toBe('the backend is busy (250 ms behind); retry shortly');
+      expect(requestsTo(fetch, 'GET', 'api/thing')).toHaveLength(3);
+    });
+
+    it('never repeats a write, and a 503 from a proxy is still "unreachable"', async () => {
+      const fetch = installFakeBackendSrv({
+        'POST api/actions/1/approve': busy,
+        'GET api/other': { status: 503, data: { message: 'no healthy upstream' } },
+      });
+      await expect(backendRequest('api/actions/1/approve', schema, { method: 'POST' })).rejects.toThrow(
+        'the backend is busy'
+      );
+      expect(requestsTo(fetch, 'POST', 'api/actions/1/approve')).toHaveLength(1);
+      await expect(backendRequest('api/other', schema)).rejects.toThrow(
+        'the backend is unreachable: no healthy upstream'
+      );
+      expect(requestsTo(fetch, 'GET', 'api/other')).toHaveLength(1);
+      expect(waits).toEqual([]);
+    });
   });
 });

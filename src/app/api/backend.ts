@@ -32,6 +32,32 @@ export async function backendRequest<S extends z.ZodType>(
   schema: S,
   req: BackendRequest = {}
 ): Promise<z.infer<S>> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await requestOnce(path, schema, req);
+    } catch (err) {
+      // A read the backend shed while busy is asked again after the second its Retry-After says;
+      // a write is not (the user decides again).
+      const canRetry = (req.method ?? 'GET') === 'GET' && attempt < SHED_RETRIES;
+      if (!(err instanceof BackendError) || !isOverloaded(err) || !canRetry) {
+        throw err;
+      }
+      await shedRetry.wait(SHED_RETRY_MS);
+    }
+  }
+}
+
+/** Retries of a read the backend shed (503 "overloaded"), one second apart as its Retry-After says. */
+const SHED_RETRIES = 2;
+const SHED_RETRY_MS = 1000;
+/** The wait between retries; a test replaces it. */
+export const shedRetry = { wait: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) };
+
+function isOverloaded(err: BackendError): boolean {
+  return err.status === 503 && (err.body as { error?: unknown } | undefined)?.error === 'overloaded';
+}
+
+async function requestOnce<S extends z.ZodType>(path: string, schema: S, req: BackendRequest): Promise<z.infer<S>> {
   try {
     const response = await lastValueFrom(
       getBackendSrv().fetch<unknown>({
@@ -75,6 +101,9 @@ export function toBackendError(err: FetchError): BackendError {
     message = 'the backend refused the token: set the backend token in the app configuration';
   } else if (status === 403) {
     message = fromBody ? `permission denied: ${fromBody}` : 'permission denied: your Grafana role does not allow this';
+  } else if (status === 503 && data?.error === 'overloaded' && fromBody) {
+    // Shed by the backend's load limits: it is there, only busy.
+    message = fromBody;
   } else if (status === 502 || status === 503 || status === 504 || status === 0) {
     message = `the backend is unreachable${fromBody ? `: ${fromBody}` : ' (is it running, and is the backend URL right?)'}`;
   } else {
