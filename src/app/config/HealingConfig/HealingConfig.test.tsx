@@ -134,6 +134,31 @@ describe('HealingConfig', () => {
     expect(screen.queryByTestId(testIds.healingConfig.unsaved)).not.toBeInTheDocument();
   });
 
+  it('keeps the fields of a policy it does not show when saving (ladder, verification, auto windows)', async () => {
+    const ladder: Policy = {
+      name: 'crashloop-ladder',
+      enabled: true,
+      match: { severities: ['critical'] },
+      action: { type: 'delete-pod' },
+      gate: 'auto',
+      verifySeconds: 300,
+      steps: [
+        { action: { type: 'restart' }, gate: 'approve', verifySeconds: 600 },
+        { action: { type: 'notify', message: 'still failing: {summary}' }, gate: 'auto' },
+      ],
+      autoWindows: { timeZone: 'Europe/Berlin', windows: [{ days: ['mon', 'fri'], from: '22:00', to: '06:00' }] },
+    };
+    const fetch = routes({ [`GET ${healingPaths.policies}`]: { data: { policies: [ladder], source: 'store' } } });
+    renderTab();
+    const name = await waitFor(() => policyBox(0).getByLabelText(/^Name\s*\*?$/));
+    await user.click(name);
+    await user.paste('-v2');
+    await user.click(screen.getByTestId(testIds.healingConfig.save));
+    await screen.findByTestId(testIds.healingConfig.saveSuccess);
+    const [put] = requestsTo(fetch, 'PUT', healingPaths.putPolicies);
+    expect(put.data.policies).toEqual([{ ...ladder, name: 'crashloop-ladder-v2' }]);
+  });
+
   it('refuses label selectors that are not key=value, with the reason', async () => {
     routes();
     renderTab();
