@@ -35,6 +35,16 @@ export function validatePolicies(policies: PolicyInput[]): FieldErrors[] {
     if (names[i] && names.indexOf(names[i]) !== i) {
       errors.name ??= `Another policy is already named "${names[i]}"`;
     }
+    // A trigger runs an action type on a target once, so a ladder repeats none: say which step repeats which.
+    const types = [policy.action.type, ...(policy.steps ?? []).map((s) => s.action.type)];
+    types.forEach((type, at) => {
+      const first = types.indexOf(type);
+      if (at > 0 && first !== at) {
+        errors[`steps.${at - 1}.action.type`] ??=
+          `Step ${first + 1} already takes this action: each step takes another`;
+        delete errors.steps;
+      }
+    });
     return errors;
   });
 }
