@@ -101,16 +101,19 @@ export function AutoWindowsEditor({ id, index, autoWindows, error, onChange }: A
               <section key={i} className={styles.window} aria-label={`Window ${i + 1}`}>
                 <Stack alignItems="flex-start" gap={2} wrap="wrap">
                   <Field label="Days" invalid={Boolean(at('days'))} error={at('days')}>
-                    <Stack gap={1}>
-                      {ALL_DAYS.map((day) => (
-                        <Checkbox
-                          key={day}
-                          label={dayLabel(day)}
-                          value={days.includes(day)}
-                          onChange={(e) => toggleDay(i, day, e.currentTarget.checked)}
-                        />
-                      ))}
-                    </Stack>
+                    {/* A fragment: Field hands its invalid flag to its child, which a Stack would write on a div. */}
+                    <>
+                      <Stack gap={1}>
+                        {ALL_DAYS.map((day) => (
+                          <Checkbox
+                            key={day}
+                            label={dayLabel(day)}
+                            value={days.includes(day)}
+                            onChange={(e) => toggleDay(i, day, e.currentTarget.checked)}
+                          />
+                        ))}
+                      </Stack>
+                    </>
                   </Field>
                   <Field label="From" invalid={Boolean(at('from'))} error={at('from')}>
                     <Input
