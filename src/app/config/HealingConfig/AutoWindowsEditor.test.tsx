@@ -77,8 +77,11 @@ describe('AutoWindowsEditor', () => {
     expect(hours(0).getByText('Add at least one window, or turn "Only at certain times" off')).toBeInTheDocument();
     expect(screen.getByTestId(testIds.healingConfig.save)).toBeDisabled();
 
+    // Automatic outside its hours waits for approval, so the approval timeout applies until the restriction goes.
+    expect(policyBox(0).getByLabelText(/^Approval timeout/)).toBeInTheDocument();
     await user.click(hours(0).getByLabelText(/^Only at certain times/));
     expect(hours(0).getByText('Automatic actions run at any time')).toBeInTheDocument();
+    expect(policyBox(0).queryByLabelText(/^Approval timeout/)).not.toBeInTheDocument();
     await user.click(screen.getByTestId(testIds.healingConfig.save));
     await screen.findByTestId(testIds.healingConfig.saveSuccess);
     const saved = requestsTo(fetch, 'PUT', healingPaths.putPolicies)[0].data.policies[0];

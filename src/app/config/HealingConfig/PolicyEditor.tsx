@@ -207,7 +207,7 @@ export function PolicyEditor({ uid, index, count, policy, errors, onChange, onMo
       <Text element="h5">Gate</Text>
       <div className={styles.grid}>
         <GateField id={id('gate')} gate={policy.gate} onChange={(gate) => onChange({ ...policy, gate })} />
-        {(policy.gate ?? 'approve') === 'approve' && (
+        {waitsForApproval(policy) && (
           <NumberField
             label="Approval timeout (seconds)"
             description="Empty: the safety limits' default"
@@ -231,6 +231,12 @@ export function PolicyEditor({ uid, index, count, policy, errors, onChange, onMo
     </EditorCard>
   );
 }
+
+/** Whether any of the policy's proposals can wait for an approval: its gate, a step's, or Automatic outside its hours. */
+const waitsForApproval = (policy: PolicyInput) =>
+  (policy.gate ?? 'approve') === 'approve' ||
+  (policy.gate === 'auto' && policy.autoWindows !== undefined) ||
+  (policy.steps ?? []).some((s) => (s.gate ?? 'approve') === 'approve');
 
 const getStyles = (theme: GrafanaTheme2) => ({
   grid: fieldGrid(theme),
