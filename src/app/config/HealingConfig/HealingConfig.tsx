@@ -10,6 +10,7 @@ import { testIds } from '../../testIds';
 import { useUnsavedChangesWarning } from '../../utils/useUnsavedChangesWarning';
 import { fieldErrors, type FieldErrors } from '../../utils/validation';
 import { SaveFooter } from '../shared/SaveFooter';
+import { moved } from '../shared/useDraftList';
 import { KillSwitch } from './KillSwitch';
 import { NamespacePauses } from './NamespacePauses';
 import { PolicyEditor } from './PolicyEditor';
@@ -130,11 +131,6 @@ function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormPr
     setResult(undefined);
     setLimits(next);
   };
-  const move = (index: number, by: -1 | 1) => {
-    const next = [...drafts];
-    [next[index], next[index + by]] = [next[index + by], next[index]];
-    setDrafts(next);
-  };
 
   const onSave = async () => {
     if (invalidCount > 0) {
@@ -181,7 +177,7 @@ function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormPr
               policy={d.policy}
               errors={policyErrors[i]}
               onChange={(p) => update(i, p)}
-              onMove={(by) => move(i, by)}
+              onMove={(by) => setDrafts(moved(drafts, i, by))}
               onDelete={() => setDrafts(drafts.filter((_, j) => j !== i))}
             />
           ))

@@ -5,6 +5,7 @@ import { Alert, Button, IconButton, Stack, Text, useStyles2 } from '@grafana/ui'
 import { actionTypeSchema, type PolicyInput } from '../../../contract/healing';
 import { testIds } from '../../testIds';
 import { fieldGrid } from '../shared/EditorCard';
+import { moved } from '../shared/useDraftList';
 import { ActionFields, GateField, NumberField, actionLabel } from './PolicyActionFields';
 
 type StepInput = NonNullable<PolicyInput['steps']>[number];
@@ -36,11 +37,6 @@ export function LadderSteps({ id, index, policy, error, onChange }: LadderStepsP
     // No steps: no ladder, and the first action's verification window means nothing then.
     onChange(next.length > 0 ? { ...policy, steps: next } : { ...policy, steps: undefined, verifySeconds: undefined });
   const setStep = (at: number, step: StepInput) => setSteps(steps.map((s, i) => (i === at ? step : s)));
-  const moveStep = (at: number, by: -1 | 1) => {
-    const next = [...steps];
-    [next[at], next[at + by]] = [next[at + by], next[at]];
-    setSteps(next);
-  };
   const ladderError = error('steps');
 
   return (
@@ -82,13 +78,13 @@ export function LadderSteps({ id, index, policy, error, onChange }: LadderStepsP
                   name="arrow-up"
                   tooltip={`Move step ${n} up`}
                   disabled={i === 0}
-                  onClick={() => moveStep(i, -1)}
+                  onClick={() => setSteps(moved(steps, i, -1))}
                 />
                 <IconButton
                   name="arrow-down"
                   tooltip={`Move step ${n} down`}
                   disabled={i === steps.length - 1}
-                  onClick={() => moveStep(i, 1)}
+                  onClick={() => setSteps(moved(steps, i, 1))}
                 />
                 <IconButton
                   name="trash-alt"
