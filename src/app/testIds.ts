@@ -16,6 +16,8 @@ export const testIds = {
     container: 'data-testid fp-healing-config',
     policy: (index: number) => `data-testid fp-policy-${index}`,
     addPolicy: 'data-testid fp-policy-add',
+    step: (policy: number, step: number) => `data-testid fp-policy-${policy}-step-${step}`,
+    autoWindows: (policy: number) => `data-testid fp-policy-${policy}-auto-windows`,
     save: 'data-testid fp-healing-save',
     saveError: 'data-testid fp-healing-save-error',
     saveSuccess: 'data-testid fp-healing-save-success',

@@ -305,4 +305,36 @@ describe('the app in a real browser', () => {
     expect(await axeScan(page)).toEqual([]);
     await page.close();
   });
+
+  it('edits a ladder, automatic hours and the new limits accessibly, and the real backend keeps them', async () => {
+    const page = await suite.browser.newPage();
+    await page.goto(`${suite.grafana.url}/plugins/${PLUGIN_ID}?page=policies`);
+    const policy = byTestId(page, testIds.healingConfig.policy(0));
+    await policy.waitFor();
+    await policy.getByRole('button', { name: 'Add step' }).click();
+    await byTestId(page, testIds.healingConfig.step(0, 0)).waitFor();
+    await policy.getByLabel(/^Verification window of step 1/).fill('300');
+    const hours = byTestId(page, testIds.healingConfig.autoWindows(0));
+    // Grafana's Switch hides its input under the drawn switch: click the input itself.
+    await hours.getByRole('switch').dispatchEvent('click');
+    await hours.getByLabel(/^Time zone/).fill('Europe/Berlin');
+    await byTestId(page, testIds.healingConfig.limits)
+      .getByLabel(/^Storm threshold/)
+      .fill('30');
+    expect(await axeScan(page)).toEqual([]);
+    await screenshot(page, 'config-policies-ladder-dark');
+
+    await byTestId(page, testIds.healingConfig.save).click();
+    await byTestId(page, testIds.healingConfig.saveSuccess).waitFor();
+    const saved = (await suite.backend.request('GET', '/api/policies')).body.policies[0];
+    expect(saved).toMatchObject({
+      verifySeconds: 300,
+      steps: [{ gate: 'approve' }],
+      autoWindows: { timeZone: 'Europe/Berlin', windows: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'] }] },
+    });
+    expect((await suite.backend.request('GET', '/api/safety-limits')).body.limits.storm).toEqual({
+      maxAlarmingTargets: 30,
+    });
+    await page.close();
+  });
 });

@@ -21,7 +21,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       if (issue.origin === 'string') {
         return Number(issue.minimum) <= 1 ? 'Required' : `At least ${issue.minimum} characters`;
       }
-      return `Must be at least ${issue.minimum}`;
+      // positive() is "greater than 0", not "at least 0".
+      return issue.inclusive === false ? `Must be greater than ${issue.minimum}` : `Must be at least ${issue.minimum}`;
     case 'too_big':
       return issue.origin === 'string' ? `At most ${issue.maximum} characters` : `Must be at most ${issue.maximum}`;
     case 'invalid_type':

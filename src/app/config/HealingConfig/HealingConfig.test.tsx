@@ -1,57 +1,13 @@
-import React from 'react';
-import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { setupUser } from '../../testUtils/user';
-import { AppPlugin } from '@grafana/data';
-import { safetyLimitsSchema, type Policy, type SafetyLimits } from '../../../contract/healing';
+import type { Policy } from '../../../contract/healing';
 import { healingPaths } from '../../api/healing';
-import type { AppSettings } from '../../pluginSettings';
-import { installFakeBackendSrv, requestsTo, type FakeRoute } from '../../testUtils/fakeBackendSrv';
-import { appPluginMeta } from '../../testUtils/pluginMeta';
+import { requestsTo } from '../../testUtils/fakeBackendSrv';
+import { healingRoutes as routes, policyBox, renderHealingTab as renderTab } from '../../testUtils/healingConfig';
 import { testIds } from '../../testIds';
-import HealingConfig, { validatePolicies } from './HealingConfig';
+import { validatePolicies } from './HealingConfig';
 
 const user = setupUser();
-
-const policies: Policy[] = [
-  {
-    name: 'critical-scale-out',
-    enabled: true,
-    match: { severities: ['critical'] },
-    action: { type: 'scale', delta: 1 },
-    gate: 'approve',
-  },
-  {
-    name: 'high-restart',
-    enabled: true,
-    match: { severities: ['high'] },
-    action: { type: 'restart' },
-    gate: 'approve',
-  },
-];
-const limits: SafetyLimits = safetyLimitsSchema.parse({});
-
-function routes(overrides: Record<string, FakeRoute | { status?: number; data?: unknown }> = {}) {
-  return installFakeBackendSrv({
-    [`GET ${healingPaths.policies}`]: { data: { policies, source: 'default' } },
-    [`GET ${healingPaths.limits}`]: { data: { limits, source: 'default' } },
-    [`GET ${healingPaths.killSwitch}`]: { data: { engaged: false } },
-    [`GET ${healingPaths.namespacePauses}`]: { data: { pauses: [] } },
-    [`PUT ${healingPaths.putPolicies}`]: (req) => ({ data: { policies: req.data.policies, source: 'store' } }),
-    [`PUT ${healingPaths.putLimits}`]: (req) => ({ data: { limits: req.data, source: 'store' } }),
-    [`PUT ${healingPaths.putKillSwitch}`]: (req) => ({
-      data: { engaged: req.data.engaged, reason: req.data.reason, changedBy: 'admin', changedAt: 0 },
-    }),
-    ...overrides,
-  });
-}
-
-function renderTab(jsonData: AppSettings = { backendUrl: 'http://backend:3001' }) {
-  const plugin = new AppPlugin<AppSettings>();
-  plugin.meta = appPluginMeta(jsonData);
-  return render(<HealingConfig plugin={plugin} query={{}} />);
-}
-
-const policyBox = (index: number) => within(screen.getByTestId(testIds.healingConfig.policy(index)));
 
 describe('validatePolicies', () => {
   it('names the field and the reason', () => {
@@ -132,6 +88,31 @@ describe('HealingConfig', () => {
     // Limits were not touched, so they are not rewritten.
     expect(requestsTo(fetch, 'PUT', healingPaths.putLimits)).toHaveLength(0);
     expect(screen.queryByTestId(testIds.healingConfig.unsaved)).not.toBeInTheDocument();
+  });
+
+  it('keeps the fields of a policy it does not show when saving (ladder, verification, auto windows)', async () => {
+    const ladder: Policy = {
+      name: 'crashloop-ladder',
+      enabled: true,
+      match: { severities: ['critical'] },
+      action: { type: 'delete-pod' },
+      gate: 'auto',
+      verifySeconds: 300,
+      steps: [
+        { action: { type: 'restart' }, gate: 'approve', verifySeconds: 600 },
+        { action: { type: 'notify', message: 'still failing: {summary}' }, gate: 'auto' },
+      ],
+      autoWindows: { timeZone: 'Europe/Berlin', windows: [{ days: ['mon', 'fri'], from: '22:00', to: '06:00' }] },
+    };
+    const fetch = routes({ [`GET ${healingPaths.policies}`]: { data: { policies: [ladder], source: 'store' } } });
+    renderTab();
+    const name = await waitFor(() => policyBox(0).getByLabelText(/^Name\s*\*?$/));
+    await user.click(name);
+    await user.paste('-v2');
+    await user.click(screen.getByTestId(testIds.healingConfig.save));
+    await screen.findByTestId(testIds.healingConfig.saveSuccess);
+    const [put] = requestsTo(fetch, 'PUT', healingPaths.putPolicies);
+    expect(put.data.policies).toEqual([{ ...ladder, name: 'crashloop-ladder-v2' }]);
   });
 
   it('refuses label selectors that are not key=value, with the reason', async () => {

@@ -10,6 +10,7 @@ import { testIds } from '../../testIds';
 import { useUnsavedChangesWarning } from '../../utils/useUnsavedChangesWarning';
 import { fieldErrors, type FieldErrors } from '../../utils/validation';
 import { SaveFooter } from '../shared/SaveFooter';
+import { moved } from '../shared/useDraftList';
 import { KillSwitch } from './KillSwitch';
 import { NamespacePauses } from './NamespacePauses';
 import { PolicyEditor } from './PolicyEditor';
@@ -35,6 +36,16 @@ export function validatePolicies(policies: PolicyInput[]): FieldErrors[] {
     if (names[i] && names.indexOf(names[i]) !== i) {
       errors.name ??= `Another policy is already named "${names[i]}"`;
     }
+    // A trigger runs an action type on a target once, so a ladder repeats none: say which step repeats which.
+    const types = [policy.action.type, ...(policy.steps ?? []).map((s) => s.action.type)];
+    types.forEach((type, at) => {
+      const first = types.indexOf(type);
+      if (at > 0 && first !== at) {
+        errors[`steps.${at - 1}.action.type`] ??=
+          `Step ${first + 1} already takes this action: each step takes another`;
+        delete errors.steps;
+      }
+    });
     return errors;
   });
 }
@@ -120,11 +131,6 @@ function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormPr
     setResult(undefined);
     setLimits(next);
   };
-  const move = (index: number, by: -1 | 1) => {
-    const next = [...drafts];
-    [next[index], next[index + by]] = [next[index + by], next[index]];
-    setDrafts(next);
-  };
 
   const onSave = async () => {
     if (invalidCount > 0) {
@@ -171,7 +177,7 @@ function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormPr
               policy={d.policy}
               errors={policyErrors[i]}
               onChange={(p) => update(i, p)}
-              onMove={(by) => move(i, by)}
+              onMove={(by) => setDrafts(moved(drafts, i, by))}
               onDelete={() => setDrafts(drafts.filter((_, j) => j !== i))}
             />
           ))

@@ -1,30 +1,25 @@
 import React, { useState } from 'react';
 import { css } from '@emotion/css';
-import type { GrafanaTheme2, SelectableValue } from '@grafana/data';
+import type { GrafanaTheme2 } from '@grafana/data';
 import {
   Badge,
   Field,
   Input,
   MultiSelect,
   RadioButtonGroup,
-  Select,
   Stack,
   Switch,
   TagsInput,
   Text,
-  TextArea,
   useStyles2,
 } from '@grafana/ui';
-import {
-  failureModelSchema,
-  gateSchema,
-  severitySchema,
-  type PolicyAction,
-  type PolicyInput,
-} from '../../../contract/healing';
+import { failureModelSchema, severitySchema, type PolicyInput } from '../../../contract/healing';
 import { testIds } from '../../testIds';
 import { EditorCard, fieldGrid } from '../shared/EditorCard';
-import { labelsToTags, numberOrUndefined, tagsToLabels, type FieldErrors } from '../../utils/validation';
+import { labelsToTags, tagsToLabels, type FieldErrors } from '../../utils/validation';
+import { AutoWindowsEditor } from './AutoWindowsEditor';
+import { LadderSteps } from './LadderSteps';
+import { ActionFields, GateField, NumberField } from './PolicyActionFields';
 
 export interface PolicyEditorProps {
   /** Stable per policy, for element ids. */
@@ -38,27 +33,6 @@ export interface PolicyEditorProps {
   onDelete: () => void;
 }
 
-const ACTION_OPTIONS: Array<SelectableValue<PolicyAction['type']>> = [
-  { value: 'scale', label: 'Scale out', description: 'Add replicas to the deployment or statefulset' },
-  { value: 'restart', label: 'Rolling restart', description: 'As kubectl rollout restart does' },
-  { value: 'delete-pod', label: 'Delete pod', description: 'Its controller replaces it' },
-  { value: 'cordon', label: 'Cordon node' },
-  { value: 'uncordon', label: 'Uncordon node' },
-  { value: 'drain', label: 'Drain node', description: 'Cordon, then evict its pods honouring PodDisruptionBudgets' },
-  { value: 'notify', label: 'Notify', description: 'A Grafana annotation and the webhook' },
-];
-
-const GATE_OPTIONS = gateSchema.options.map((g) => ({
-  value: g,
-  label: g === 'auto' ? 'Automatic' : g === 'approve' ? 'Approval' : 'Dry run only',
-  description:
-    g === 'auto'
-      ? 'Runs at once, within the safety limits'
-      : g === 'approve'
-        ? 'Waits for an Editor in Grafana'
-        : 'Never runs; the dry run is recorded',
-}));
-
 const SOURCE_OPTIONS = [
   { value: 'any', label: 'Any' },
   { value: 'anomaly', label: 'Anomalies' },
@@ -68,7 +42,7 @@ const SOURCE_OPTIONS = [
 const SEVERITY_OPTIONS = severitySchema.options.map((s) => ({ value: s, label: s }));
 const FAILURE_MODEL_OPTIONS = failureModelSchema.options.map((m) => ({ value: m, label: m.replace('_', ' ') }));
 
-/** One policy: what it matches, the action it names and the gate in front of it. */
+/** One policy: what it matches, the action it names, the gate in front of it, its ladder and automatic hours. */
 export function PolicyEditor({ uid, index, count, policy, errors, onChange, onMove, onDelete }: PolicyEditorProps) {
   const styles = useStyles2(getStyles);
   const [tagErrors, setTagErrors] = useState<FieldErrors>({});
@@ -227,171 +201,42 @@ export function PolicyEditor({ uid, index, count, policy, errors, onChange, onMo
 
       <Text element="h5">Action</Text>
       <div className={styles.grid}>
-        <Field label="Action" invalid={Boolean(error('action.type'))} error={error('action.type')}>
-          <Select
-            inputId={id('action')}
-            options={ACTION_OPTIONS}
-            value={policy.action.type}
-            onChange={(v) => setAction({ type: v.value! } as PolicyInput['action'])}
-          />
-        </Field>
-        <ActionParameters id={id} action={policy.action} error={error} onChange={setAction} />
+        <ActionFields id={id} action={policy.action} path="action" error={error} onChange={setAction} />
       </div>
 
       <Text element="h5">Gate</Text>
       <div className={styles.grid}>
-        <Field label="Gate" description={GATE_OPTIONS.find((g) => g.value === (policy.gate ?? 'approve'))?.description}>
-          <RadioButtonGroup
-            id={id('gate')}
-            options={GATE_OPTIONS}
-            value={policy.gate ?? 'approve'}
-            onChange={(gate) => onChange({ ...policy, gate })}
-          />
-        </Field>
-        {(policy.gate ?? 'approve') === 'approve' && (
-          <Field
+        <GateField id={id('gate')} gate={policy.gate} onChange={(gate) => onChange({ ...policy, gate })} />
+        {waitsForApproval(policy) && (
+          <NumberField
             label="Approval timeout (seconds)"
             description="Empty: the safety limits' default"
-            invalid={Boolean(error('approvalTimeoutSeconds'))}
+            id={id('approval-timeout')}
             error={error('approvalTimeoutSeconds')}
-          >
-            <Input
-              id={id('approval-timeout')}
-              type="number"
-              width={20}
-              value={policy.approvalTimeoutSeconds ?? ''}
-              onChange={(e) =>
-                onChange({ ...policy, approvalTimeoutSeconds: numberOrUndefined(e.currentTarget.value) })
-              }
-            />
-          </Field>
+            value={policy.approvalTimeoutSeconds}
+            set={(approvalTimeoutSeconds) => onChange({ ...policy, approvalTimeoutSeconds })}
+          />
         )}
       </div>
+
+      <LadderSteps id={id} index={index} policy={policy} error={error} onChange={onChange} />
+
+      <AutoWindowsEditor
+        id={id}
+        index={index}
+        autoWindows={policy.autoWindows}
+        error={error}
+        onChange={(autoWindows) => onChange({ ...policy, autoWindows })}
+      />
     </EditorCard>
   );
 }
 
-interface ActionParametersProps {
-  id: (field: string) => string;
-  action: PolicyInput['action'];
-  error: (path: string) => string | undefined;
-  onChange: (action: PolicyInput['action']) => void;
-}
-
-function NumberField(
-  props: { label: string; description?: string; id: string; path: string; value?: number } & Omit<
-    ActionParametersProps,
-    'id' | 'action'
-  > & { set: (v?: number) => void }
-) {
-  const message = props.error(props.path);
-  return (
-    <Field label={props.label} description={props.description} invalid={Boolean(message)} error={message}>
-      <Input
-        id={props.id}
-        type="number"
-        width={20}
-        value={props.value ?? ''}
-        onChange={(e) => props.set(numberOrUndefined(e.currentTarget.value))}
-      />
-    </Field>
-  );
-}
-
-function ActionParameters({ id, action, error, onChange }: ActionParametersProps) {
-  const common = { error, onChange };
-  switch (action.type) {
-    case 'scale':
-      return (
-        <>
-          <NumberField
-            {...common}
-            label="Add replicas"
-            description="Default 1"
-            id={id('delta')}
-            path="action.delta"
-            value={action.delta}
-            set={(delta) => onChange({ ...action, delta })}
-          />
-          <NumberField
-            {...common}
-            label="Or set replicas to"
-            id={id('replicas')}
-            path="action.replicas"
-            value={action.replicas}
-            set={(replicas) => onChange({ ...action, replicas })}
-          />
-          <NumberField
-            {...common}
-            label="Replica ceiling"
-            description="Never above the safety limit's ceiling either"
-            id={id('ceiling')}
-            path="action.ceiling"
-            value={action.ceiling}
-            set={(ceiling) => onChange({ ...action, ceiling })}
-          />
-        </>
-      );
-    case 'delete-pod':
-      return (
-        <NumberField
-          {...common}
-          label="Grace period (seconds)"
-          id={id('grace')}
-          path="action.gracePeriodSeconds"
-          value={action.gracePeriodSeconds}
-          set={(gracePeriodSeconds) => onChange({ ...action, gracePeriodSeconds })}
-        />
-      );
-    case 'drain':
-      return (
-        <>
-          <NumberField
-            {...common}
-            label="Timeout (seconds)"
-            description="Then the drain fails and names the pods left"
-            id={id('drain-timeout')}
-            path="action.timeoutSeconds"
-            value={action.timeoutSeconds}
-            set={(timeoutSeconds) => onChange({ ...action, timeoutSeconds })}
-          />
-          <NumberField
-            {...common}
-            label="Max grace period (seconds)"
-            id={id('drain-grace')}
-            path="action.maxGracePeriodSeconds"
-            value={action.maxGracePeriodSeconds}
-            set={(maxGracePeriodSeconds) => onChange({ ...action, maxGracePeriodSeconds })}
-          />
-          <Field label="Evict unmanaged pods" description="Pods without a controller are lost">
-            <Switch
-              id={id('evict-unmanaged')}
-              value={Boolean(action.evictUnmanaged)}
-              onChange={(e) => onChange({ ...action, evictUnmanaged: e.currentTarget.checked })}
-            />
-          </Field>
-        </>
-      );
-    case 'notify':
-      return (
-        <Field
-          label="Message"
-          description="{summary}, {severity} and {target} are filled in"
-          invalid={Boolean(error('action.message'))}
-          error={error('action.message')}
-        >
-          <TextArea
-            id={id('message')}
-            rows={2}
-            value={action.message ?? ''}
-            onChange={(e) => onChange({ ...action, message: e.currentTarget.value || undefined })}
-          />
-        </Field>
-      );
-    default:
-      return null;
-  }
-}
+/** Whether any of the policy's proposals can wait for an approval: its gate, a step's, or Automatic outside its hours. */
+const waitsForApproval = (policy: PolicyInput) =>
+  (policy.gate ?? 'approve') === 'approve' ||
+  (policy.gate === 'auto' && policy.autoWindows !== undefined) ||
+  (policy.steps ?? []).some((s) => (s.gate ?? 'approve') === 'approve');
 
 const getStyles = (theme: GrafanaTheme2) => ({
   grid: fieldGrid(theme),

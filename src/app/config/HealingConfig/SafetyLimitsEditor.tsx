@@ -1,7 +1,7 @@
 import React from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import { Field, FieldSet, Input, RadioButtonGroup, Stack, TagsInput, useStyles2 } from '@grafana/ui';
+import { Field, FieldSet, Input, RadioButtonGroup, Stack, TagsInput, Text, useStyles2 } from '@grafana/ui';
 import type { SafetyLimitsInput } from '../../../contract/healing';
 import { testIds } from '../../testIds';
 import { numberOrUndefined, type FieldErrors } from '../../utils/validation';
@@ -44,6 +44,67 @@ const NUMERIC: Array<{ key: NumericKey; label: string; description: string }> = 
     description: 'A proposal waiting longer expires',
   },
 ];
+
+type NestedGroup = 'workloadDisruption' | 'nodeDisruption' | 'storm' | 'circuitBreaker';
+type NestedField = {
+  [G in NestedGroup]: { key: keyof NonNullable<SafetyLimitsInput[G]> & string; label: string; description: string };
+};
+
+/** The limits kept as small objects, in groups; their error paths are "<group>.<key>". */
+const NESTED: { [G in NestedGroup]: { title: string; fields: Array<NestedField[G]> } } = {
+  workloadDisruption: {
+    title: 'Workload disruption',
+    fields: [
+      {
+        key: 'maxUnavailablePercent',
+        label: 'Pods down at once (%)',
+        description: 'Of the desired replicas, deleted, restarting or not Ready; empty: not limited',
+      },
+      {
+        key: 'minHealthyPercent',
+        label: 'Healthy floor (%)',
+        description: 'A delete or restart never leaves fewer Ready pods; empty: not limited',
+      },
+    ],
+  },
+  nodeDisruption: {
+    title: 'Node disruption',
+    fields: [
+      {
+        key: 'maxPercent',
+        label: 'Nodes at a time (%)',
+        description: 'Cordoned or draining; replaces "Nodes at a time" when set',
+      },
+      {
+        key: 'minReadyPercent',
+        label: 'Ready floor (%)',
+        description: 'Never fewer Ready, schedulable nodes than this share; default 51',
+      },
+    ],
+  },
+  storm: {
+    title: 'Storm mode',
+    fields: [
+      {
+        key: 'maxAlarmingTargets',
+        label: 'Storm threshold (targets)',
+        description: 'More targets alarming at once pause automatic actions; default 50',
+      },
+    ],
+  },
+  circuitBreaker: {
+    title: 'Circuit breaker',
+    fields: [
+      {
+        key: 'maxRepeats',
+        label: 'Repeats',
+        description: 'The same fix on the same target this many times opens it; default 3',
+      },
+      { key: 'windowSeconds', label: 'Window (seconds)', description: 'Repeats counted within it; default 86400' },
+    ],
+  },
+};
+const NESTED_GROUPS = Object.keys(NESTED) as NestedGroup[];
 
 /** The allow-list entry meaning every namespace; said as a choice, since "*" alone renders as a tiny tag. */
 const ALL = '*';
@@ -115,6 +176,38 @@ export function SafetyLimitsEditor({ limits, errors, onChange }: Props) {
           />
         </Field>
       </div>
+      {NESTED_GROUPS.map((group) => {
+        const values: Record<string, number | undefined> = { ...limits[group] };
+        return (
+          <React.Fragment key={group}>
+            <Text element="h5">{NESTED[group].title}</Text>
+            <div className={styles.grid}>
+              {NESTED[group].fields.map(({ key, label, description }) => {
+                const path = `${group}.${key}`;
+                return (
+                  <Field
+                    key={key}
+                    label={label}
+                    description={description}
+                    invalid={Boolean(errors[path])}
+                    error={errors[path]}
+                  >
+                    <Input
+                      id={`fp-limit-${group}-${key}`}
+                      type="number"
+                      width={20}
+                      value={values[key] ?? ''}
+                      onChange={(e) =>
+                        onChange({ ...limits, [group]: { ...values, [key]: numberOrUndefined(e.currentTarget.value) } })
+                      }
+                    />
+                  </Field>
+                );
+              })}
+            </div>
+          </React.Fragment>
+        );
+      })}
     </FieldSet>
   );
 }

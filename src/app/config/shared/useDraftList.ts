@@ -21,15 +21,17 @@ export function useDraftList<T>(initial: () => T[]): DraftList<T> {
     update: (index, item) => setItems((list) => list.map((old, i) => (i === index ? item : old))),
     add: (item) => setItems((list) => [...list, item]),
     remove: (index) => setItems((list) => list.filter((_, i) => i !== index)),
-    move: (index, by) =>
-      setItems((list) => {
-        const to = index + by;
-        if (to < 0 || to >= list.length) {
-          return list;
-        }
-        const next = [...list];
-        [next[index], next[to]] = [next[to], next[index]];
-        return next;
-      }),
+    move: (index, by) => setItems((list) => moved(list, index, by)),
   };
+}
+
+/** The list with the item swapped with its neighbour above (-1) or below (1); unchanged at either end. */
+export function moved<T>(list: T[], index: number, by: -1 | 1): T[] {
+  const to = index + by;
+  if (to < 0 || to >= list.length) {
+    return list;
+  }
+  const next = [...list];
+  [next[index], next[to]] = [next[to], next[index]];
+  return next;
 }
