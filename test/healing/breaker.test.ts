@@ -1,11 +1,10 @@
 // Issue 17, circuit breaker and "approve where you are": against the Kubernetes test server, through
 // the HTTP routes, with the injected clock and a webhook receiver standing in for Slack.
-import { createNotifier } from '../../src/server/healing';
 import { actionLink } from '../../src/server/healing/approvals';
 import { healingRoutes } from '../../src/server/http/routes/healing';
 import type { App } from '../../src/server/http/server';
 import { AUTH, injectingApp } from '../harness/server';
-import { anomaly, setUp, Setup } from './setup';
+import { anomaly, setUp, Setup, webhookReceiver } from './setup';
 
 let s: Setup;
 let app: App;
@@ -13,18 +12,6 @@ afterEach(async () => {
   await app.close();
   await s.close();
 });
-
-function receiver() {
-  const sent: Array<{ url: string; body: any }> = [];
-  const notifier = createNotifier({ webhookUrl: 'http://receiver.local/hook' }, (async (
-    url: string,
-    init: RequestInit
-  ) => {
-    sent.push({ url, body: JSON.parse(String(init.body)) });
-    return new Response('ok', { status: 200 });
-  }) as unknown as typeof fetch);
-  return { sent, notifier };
-}
 
 const GRAFANA = 'https://grafana.example.com/';
 
@@ -37,7 +24,7 @@ const call = (method: 'GET' | 'POST', url: string, body?: unknown, user?: string
   });
 
 it('opens on the fourth repeat: the fourth waits for approval, the operator is told once, an Editor closes it from the API', async () => {
-  const { sent, notifier } = receiver();
+  const { sent, notifier } = webhookReceiver();
   s = await setUp({
     policies: [{ name: 'restart', action: { type: 'restart' }, gate: 'auto' }],
     limits: { cooldownSeconds: 0 }, // the default breaker: 3 in 24 h
@@ -103,7 +90,7 @@ it('opens on the fourth repeat: the fourth waits for approval, the operator is t
 });
 
 it('the notification for an action awaiting approval carries the link to it on the Actions page', async () => {
-  const { sent, notifier } = receiver();
+  const { sent, notifier } = webhookReceiver();
   s = await setUp({ notifier, actionLink: (id) => actionLink(GRAFANA, id) });
   app = await injectingApp(s, healingRoutes(s.engine));
   const [id] = await s.engine.onAnomaly(anomaly({ summary: 'p99 latency rising' }));

@@ -1,8 +1,7 @@
 // Issue 17, escalation ladders: against the Kubernetes test server, with the injected clock.
 import type { PolicyInput } from '../../src/contract/healing';
-import { createNotifier } from '../../src/server/healing';
 import { deployment } from '../kube/objects';
-import { anomaly, realWrites, setUp, Setup } from './setup';
+import { anomaly, realWrites, setUp, Setup, webhookReceiver } from './setup';
 
 let s: Setup;
 afterEach(() => s.close());
@@ -24,18 +23,6 @@ const LADDER: PolicyInput = {
   ],
 };
 
-function receiver() {
-  const sent: Array<{ url: string; body: any }> = [];
-  const notifier = createNotifier({ webhookUrl: 'http://receiver.local/hook' }, (async (
-    url: string,
-    init: RequestInit
-  ) => {
-    sent.push({ url, body: JSON.parse(String(init.body)) });
-    return new Response('ok', { status: 200 });
-  }) as unknown as typeof fetch);
-  return { sent, notifier };
-}
-
 const ladderNotes = () =>
   s.engine.audit
     .list({ kind: ['ladder'], limit: 50, offset: 0, format: 'json' })
@@ -55,7 +42,7 @@ const replicas = () => s.kube.get('Deployment', 'cart', 'shop')?.spec?.replicas;
 
 it('escalates twice while the target does not recover and stops at the first recovery', async () => {
   let score = 0.95;
-  const { notifier, sent } = receiver();
+  const { notifier, sent } = webhookReceiver();
   s = await setUp({ policies: [LADDER], readSignal: async () => score, notifier });
 
   const [restart] = await s.engine.onAnomaly(anomaly());

@@ -11,7 +11,7 @@ import {
   type PolicyInput,
   type SafetyLimitsInput,
 } from '../../src/contract/healing';
-import { HealingEngine, type HealingEngineDeps } from '../../src/server/healing';
+import { createNotifier, HealingEngine, type HealingEngineDeps } from '../../src/server/healing';
 import { openSqliteDatabase, type SqliteStore } from '../../src/server/store/sqlite';
 import { Harness, startHarness } from '../kube/harness';
 import { deployment, node } from '../kube/objects';
@@ -85,3 +85,16 @@ export function anomaly(overrides: Partial<HealingTrigger> = {}): HealingTrigger
 
 /** Writes that could change the cluster: not dry runs (wherever the request carries its dryRun). */
 export const realWrites = (s: Harness) => s.kube.realWrites();
+
+/** A notifier whose webhook is a fake receiver: what it was sent, with each body parsed. */
+export function webhookReceiver() {
+  const sent: Array<{ url: string; body: any }> = [];
+  const notifier = createNotifier({ webhookUrl: 'http://receiver.local/hook' }, (async (
+    url: string,
+    init: RequestInit
+  ) => {
+    sent.push({ url, body: JSON.parse(String(init.body)) });
+    return new Response('ok', { status: 200 });
+  }) as unknown as typeof fetch);
+  return { sent, notifier };
+}
