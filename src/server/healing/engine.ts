@@ -70,12 +70,12 @@ export class HealingEngine {
   private readonly background = new Set<Promise<void>>();
   private ticking?: Promise<void>;
   private tickAgain = false;
-  private timer?: NodeJS.Timeout;
+  private stopTicking?: () => void;
 
   constructor(engineDeps: HealingEngineDeps) {
     const deps: HealingEngineDeps = { ...engineDeps };
     this.deps = deps;
-    const now = () => deps.clock.now().getTime();
+    const now = () => deps.clock.now();
     this.actions = new ActionRepository(deps.db);
     this.audit = new AuditRepository(deps.db);
     const store = new SettingsStore(deps.settings);
@@ -143,7 +143,6 @@ export class HealingEngine {
       fromConfig: engineDeps.kube ? { client: engineDeps.kube, options: engineDeps.kubeConfig } : undefined,
       clock: deps.clock,
       logger: deps.logger,
-      now,
       // Safe between steps: each action step reads the client once when it starts and finishes on
       // it (a drain keeps evicting through the cluster it cordoned); later steps use the new one.
       use: (kube) => {
@@ -397,12 +396,12 @@ export class HealingEngine {
   /** Ticks every `intervalMs`; the first tick reconciles what a previous process left executing. */
   start(intervalMs: number): void {
     void this.tick();
-    this.timer = setInterval(() => void this.tick(), intervalMs);
-    this.timer.unref();
+    this.stopTicking = this.deps.clock.every(intervalMs, () => void this.tick());
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
+    this.stopTicking?.();
+    this.stopTicking = undefined;
     await this.idle();
   }
 

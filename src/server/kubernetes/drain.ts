@@ -162,7 +162,7 @@ function startRun(client: KubeClient, params: DrainParams): DrainRun {
     client,
     params,
     dryRun,
-    deadline: client.clock.now().getTime() + (params.timeoutSeconds ?? 300) * 1000,
+    deadline: client.clock.now() + (params.timeoutSeconds ?? 300) * 1000,
     progress,
     alreadyEvicted: new Set(progress.evicted.map((p) => p.uid)),
     report: {
@@ -317,7 +317,7 @@ async function waitGone(run: DrainRun, ref: PodRef): Promise<KubeError | 'gone' 
     if (read.value.metadata?.uid !== ref.uid) {
       return 'gone';
     }
-    if (client.clock.now().getTime() + pollMs > deadline) {
+    if (client.clock.now() + pollMs > deadline) {
       return 'deadline';
     }
     await client.clock.sleep(pollMs);
@@ -405,7 +405,7 @@ async function evictWithBackoff(run: DrainRun, toEvict: V1Pod[]): Promise<RoundE
       run.report.left = round === 'done' ? [] : leftOf(pending);
       return round;
     }
-    if (client.clock.now().getTime() + wait > run.deadline) {
+    if (client.clock.now() + wait > run.deadline) {
       const left = leftOf(pending);
       run.report.left = left;
       return {

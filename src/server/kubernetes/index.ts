@@ -5,8 +5,6 @@ export { kubeActionSchema, executeKubeAction, pinAction } from './actions';
 export type { ActionOutcome, ActionResult, ExecuteOptions, KubeAction, KubeActionType } from './actions';
 export { createKubeClient, kubeClientFromOptions } from './client';
 export type { KubeClient } from './client';
-export { systemClock } from './clock';
-export type { Clock } from './clock';
 export { createKubeConfig, kubernetesOptionsFromEnv, kubernetesOptionsSchema } from './config';
 export type { KubernetesOptions, KubernetesOptionsInput } from './config';
 export { drain } from './drain';

@@ -162,7 +162,7 @@ export interface RestartResult {
  */
 export async function restart(client: KubeClient, params: RestartParams): Promise<KubeResult<RestartResult>> {
   const { target } = params;
-  const restartedAt = params.restartedAt ?? client.clock.now().toISOString();
+  const restartedAt = params.restartedAt ?? new Date(client.clock.now()).toISOString();
   const body = { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: restartedAt } } } } };
   const patchParams = { name: target.name, namespace: target.namespace, body, dryRun: dryRunParam(params.dryRun) };
   const patched = await call(
