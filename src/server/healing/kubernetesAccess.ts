@@ -18,8 +18,6 @@ export interface KubernetesAccessDeps {
   fromConfig?: { client: KubeClient; options?: KubernetesOptions };
   clock: Clock;
   logger: Logger;
-  /** Hands the engine the client to use from now on (undefined: Kubernetes actions are blocked). */
-  use: (client: KubeClient | undefined) => void;
   /** Writes a change to the audit log (never with a secret), like policy and limit changes. */
   audit: (entry: { at: number; user: string; message: string; details: Record<string, unknown> }) => void;
 }
@@ -31,6 +29,7 @@ export interface KubernetesAccessDeps {
  */
 export class KubernetesAccess {
   private current: KubernetesSettings;
+  private currentClient: KubeClient | undefined;
 
   constructor(private readonly deps: KubernetesAccessDeps) {
     const saved = deps.store.kubernetes();
@@ -59,6 +58,11 @@ export class KubernetesAccess {
 
   settings(): KubernetesSettings {
     return this.current;
+  }
+
+  /** The client to use from now on; undefined: Kubernetes actions are blocked. */
+  client(): KubeClient | undefined {
+    return this.currentClient;
   }
 
   /** Validates, builds the new client, and only then stores it and swaps it in; nothing changes on a refusal. */
@@ -128,7 +132,7 @@ export class KubernetesAccess {
   }
 
   private apply(client: KubeClient | undefined, settings: KubernetesSettings): KubernetesSettings {
-    this.deps.use(client);
+    this.currentClient = client;
     return settings;
   }
 

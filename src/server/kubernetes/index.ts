@@ -7,8 +7,9 @@ export { createKubeClient, kubeClientFromOptions } from './client';
 export type { KubeClient } from './client';
 export { createKubeConfig, kubernetesOptionsFromEnv, kubernetesOptionsSchema } from './config';
 export type { KubernetesOptions, KubernetesOptionsInput } from './config';
-export { drain } from './drain';
+export { drain, drainProgressSchema } from './drain';
 export type {
+  DrainControl,
   DrainOutcome,
   DrainParams,
   DrainProgress,
