@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { KubeClient } from './client';
 import { deletePod, DeletePodResult } from './pods';
-import { drain, type DrainControl, type DrainReport } from './drain';
+import { drain } from './drain';
+import type { DrainControl, DrainReport } from './drainRun';
 import { KubeError } from './errors';
 import { cordon, CordonResult, uncordon } from './nodes';
 import { restart, RestartResult, scale, ScaleResult } from './workloads';

@@ -1,23 +1,9 @@
 import type { KubeClient } from './client';
 import type { KubeError } from './errors';
 import { podsToEvict } from './drainPods';
-export { drainProgressSchema } from './drainRun';
 import { label, saveProgress, startRun, undo, type DrainOutcome, type DrainParams, type DrainRun } from './drainRun';
 import { dryRunEvictions, evictWithBackoff } from './eviction';
 import { cordon } from './nodes';
-
-export type {
-  DrainControl,
-  DrainOutcome,
-  DrainParams,
-  DrainProgress,
-  DrainReport,
-  EvictionPolicy,
-  PodLeft,
-  PodRef,
-  SkippedPod,
-  SkipReason,
-} from './drainRun';
 
 /** Cordons the node; remembers (and saves) that this drain did, so only this drain's cordon is undone. */
 async function cordonStep(run: DrainRun): Promise<KubeError | { changed: boolean }> {

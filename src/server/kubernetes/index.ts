@@ -7,7 +7,8 @@ export { createKubeClient, kubeClientFromOptions } from './client';
 export type { KubeClient } from './client';
 export { createKubeConfig, kubernetesOptionsFromEnv, kubernetesOptionsSchema } from './config';
 export type { KubernetesOptions, KubernetesOptionsInput } from './config';
-export { drain, drainProgressSchema } from './drain';
+export { drain } from './drain';
+export { drainProgressSchema } from './drainRun';
 export type {
   DrainControl,
   DrainOutcome,
@@ -19,7 +20,7 @@ export type {
   PodRef,
   SkippedPod,
   SkipReason,
-} from './drain';
+} from './drainRun';
 export type { KubeError, KubeErrorKind, KubeRequest, KubeResult, RbacRefusal } from './errors';
 export { cordon, uncordon } from './nodes';
 export type { CordonResult, NodeParams } from './nodes';

@@ -1,6 +1,6 @@
 import { KubeAction } from './actions';
 import { call, KubeClient } from './client';
-import type { EvictionPolicy } from './drain';
+import type { EvictionPolicy } from './drainRun';
 import { planPod } from './drainPods';
 import { KubeResult, ok } from './errors';
 import { readNode } from './nodes';
