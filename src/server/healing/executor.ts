@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { ActionState, DryRunRecord, ExecutionResult, Reason, SafetyLimits } from '../../contract/healing';
 import { executeKubeAction, reconcile, type DrainProgress } from '../kubernetes';
 import type { KubeClient } from '../kubernetes/client';
@@ -12,6 +13,9 @@ import { iso } from './lifecycle';
 import { checkLimits, evictionPolicy } from './limits';
 import { describeAction } from './policies';
 import type { StoredAction } from './store/actions';
+
+/** What a failed drain or cordon reports about the node: whether it is still cordoned by the engine. */
+const drainEndSchema = z.object({ uncordoned: z.boolean().optional(), cordonedByDrain: z.boolean().optional() });
 
 /**
  * Runs approved actions exactly once: re-checks what must still be true, claims the action in a
@@ -300,8 +304,8 @@ export class Executor {
         lifecycle.actions.releaseNode(planned.node);
       }
       if ((planned.type === 'drain' || planned.type === 'cordon') && !result.ok) {
-        const report = result.details as { uncordoned?: boolean; cordonedByDrain?: boolean } | undefined;
-        if (!report || report.uncordoned || !report.cordonedByDrain) {
+        const report = drainEndSchema.safeParse(result.details);
+        if (!report.success || report.data.uncordoned || !report.data.cordonedByDrain) {
           lifecycle.actions.releaseNode(planned.node);
         }
       }

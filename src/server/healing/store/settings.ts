@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  killSwitchSchema,
   namespacePauseSchema,
   safetyLimitsSchema,
   type KillSwitch,
@@ -96,7 +97,7 @@ export class SettingsStore {
   }
 
   killSwitch(): KillSwitch {
-    return this.settings.get<KillSwitch>(KILL_SWITCH) ?? { engaged: false };
+    return killSwitchSchema.parse(this.settings.get<unknown>(KILL_SWITCH) ?? { engaged: false });
   }
 
   setKillSwitch(value: KillSwitch): void {
