@@ -74,7 +74,7 @@ it('opens on the fourth repeat: the fourth waits for approval, the operator is t
   expect(closed.json()).toMatchObject({
     closedBy: 'erin',
     comment: 'fixed the leak',
-    closedAt: s.clock.now().getTime(),
+    closedAt: s.clock.now(),
   });
   expect((await call('GET', '/api/breakers')).json().items).toEqual([]);
   const audit = (await call('GET', '/api/audit?kind=breaker_opened,breaker_closed')).json();

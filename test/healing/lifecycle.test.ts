@@ -34,7 +34,7 @@ describe('default policies and the approval gate', () => {
       expectReplicas: 3,
       ceiling: 20,
     });
-    expect(action.expiresAt).toBe(s.clock.now().getTime() + 3600_000);
+    expect(action.expiresAt).toBe(s.clock.now() + 3600_000);
     expect(s.kube.writes().every((r) => r.dryRun)).toBe(true);
     expect(replicas()).toBe(3);
     expect(auditKinds(id)).toEqual(['proposed', 'dry_run']);
@@ -47,9 +47,7 @@ describe('default policies and the approval gate', () => {
     await s.engine.idle();
     const action = s.engine.actions.get(id)!;
     expect(action.state).toBe('succeeded');
-    expect(action.decisions).toEqual([
-      { decision: 'approved', user: 'alice', comment: 'go ahead', at: s.clock.now().getTime() },
-    ]);
+    expect(action.decisions).toEqual([{ decision: 'approved', user: 'alice', comment: 'go ahead', at: s.clock.now() }]);
     expect(action.result).toMatchObject({ ok: true, summary: 'deployment shop/cart: replicas 3 → 4' });
     expect(replicas()).toBe(4);
     expect(realWrites(s).map((r) => `${r.method} ${r.path}`)).toEqual([
@@ -82,6 +80,20 @@ describe('default policies and the approval gate', () => {
     expect(s.engine.approve(id, 'late')).toMatchObject({ ok: false, kind: 'expired' });
     expect(s.engine.actions.get(id)!.state).toBe('expired');
     expect(realWrites(s)).toHaveLength(0);
+  });
+
+  it("the engine's loop runs on the injected clock: it expires the proposal when the clock moves, and stop ends its timer", async () => {
+    const [id] = await s.engine.onAnomaly(anomaly());
+    s.engine.start(60_000);
+    await s.engine.idle();
+    expect(s.engine.actions.get(id)!.state).toBe('awaiting_approval');
+    // No one asks: only the loop's own tick, fired by the clock, can expire it.
+    s.clock.advance(3600_000 + 60_000);
+    await s.engine.idle();
+    expect(s.engine.actions.get(id)!.state).toBe('expired');
+    await s.engine.stop();
+    // The dry run's request timeouts fired as the hour passed; the loop's timer is gone with stop.
+    expect(s.clock.pending()).toBe(0);
   });
 
   it('the same anomaly never proposes the same action twice', async () => {

@@ -18,13 +18,15 @@ afterEach(async () => {
   am = undefined;
 });
 
-const now = () => s.clock.now().getTime();
+const now = () => s.clock.now();
 const restartAuto = [{ name: 'restart', action: { type: 'restart' as const }, gate: 'auto' as const }];
 const iso = (ms: number) => new Date(ms).toISOString();
 
 async function withAlertmanager() {
   am = await startAlertmanager(now);
-  const silences = new SilenceSource({ url: am.url, now, cacheMs: 0 });
+  // Read lazily: the set-up, and with it the clock, is made after the source.
+  const clock = { now, timeout: (ms: number) => s.clock.timeout(ms) };
+  const silences = new SilenceSource({ url: am.url, clock, cacheMs: 0 });
   s = await setUp({ policies: restartAuto, limits: { cooldownSeconds: 0 }, silences });
 }
 

@@ -46,7 +46,7 @@ it('medium → notify: after approval, a Grafana annotation and a webhook Slack 
     url: 'http://grafana:3000/api/annotations',
     headers: { Authorization: 'Bearer glsa_x' },
     body: {
-      time: s.clock.now().getTime(),
+      time: s.clock.now(),
       tags: ['failureprophet', 'healing', 'medium', 'namespace:shop'],
       text: 'medium anomaly on deployment shop/cart: memory climbing',
     },

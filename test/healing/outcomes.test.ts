@@ -39,7 +39,7 @@ it('counts executions, recoveries, failures to recover, time to recovery and fai
   s.kube.add(deployment({ namespace: 'shop', name: 'pay', replicas: 2 }));
   app = await injectingApp(s, healingRoutes(s.engine));
 
-  const now = s.clock.now().getTime();
+  const now = s.clock.now();
   // On a prediction: the limit was to be crossed in an hour.
   const predicted = anomaly({ predictedFailureAt: now + 3_600_000 });
   const plain = anomaly({

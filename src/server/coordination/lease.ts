@@ -54,7 +54,7 @@ export class LeaseElector implements LeaderElector {
   }
 
   isLeader(): boolean {
-    return this.leadingUntil !== undefined && this.options.client.clock.now().getTime() < this.leadingUntil;
+    return this.leadingUntil !== undefined && this.options.client.clock.now() < this.leadingUntil;
   }
 
   lastError(): string | undefined {
@@ -63,7 +63,7 @@ export class LeaseElector implements LeaderElector {
 
   async campaign(): Promise<boolean> {
     const { client, namespace, name } = this.options;
-    const now = client.clock.now();
+    const now = new Date(client.clock.now());
     const read = await call(client, this.request('get'), (o) =>
       client.coordination.readNamespacedLease({ name, namespace }, o)
     );
@@ -113,7 +113,7 @@ export class LeaseElector implements LeaderElector {
     this.leadingUntil = undefined;
     this.held = undefined;
     const { client, namespace, name } = this.options;
-    const at = new V1MicroTime(client.clock.now().getTime());
+    const at = new V1MicroTime(client.clock.now());
     // As client-go releases: nobody holds it, so any candidate takes it on its next round. The
     // resourceVersion is ours: had someone else taken it meanwhile, the 409 leaves theirs alone.
     const body: V1Lease = {

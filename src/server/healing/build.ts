@@ -2,7 +2,8 @@ import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema';
-import { kubeClientFromOptions, systemClock, type KubeClient } from '../kubernetes';
+import { systemClock } from '../clock';
+import { kubeClientFromOptions, type KubeClient } from '../kubernetes';
 import type { Pipeline } from '../pipeline/pipeline';
 import type { SettingsRepository } from '../store/store';
 import { HealingEngine } from './engine';
@@ -67,7 +68,7 @@ export function buildHealing(deps: {
       ? new SilenceSource({
           url: config.alertmanager.url,
           timeoutMs: config.alertmanager.timeout,
-          now: () => systemClock.now().getTime(),
+          clock: systemClock,
         })
       : undefined,
     readSignal: pipeline

@@ -2,7 +2,8 @@ import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { HealingTrigger, Policy, SafetyLimits } from '../../contract/healing';
-import type { Clock, KubeClient, KubernetesOptions } from '../kubernetes';
+import type { Clock } from '../clock';
+import type { KubeClient, KubernetesOptions } from '../kubernetes';
 import type { SettingsRepository } from '../store/store';
 import type { CircuitBreakers } from './breaker';
 import type { KeyedSerial } from './disruption';
@@ -21,7 +22,7 @@ export interface HealingEngineDeps {
   settings: SettingsRepository;
   /**
    * Kubernetes from the backend's config; absent when it has none. Access saved in Grafana (the
-   * engine's `kubernetes`) replaces it; with neither, Kubernetes actions are blocked, saying so.
+   * engine's `kubernetes`) wins over it; with neither, Kubernetes actions are blocked, saying so.
    */
   kube?: KubeClient;
   /** The options `kube` was built from (the backend's config), shown as its source in the settings. */
@@ -45,6 +46,12 @@ export interface HealingEngineDeps {
 /** What the engine's parts share. */
 export interface EngineContext {
   deps: HealingEngineDeps;
+  /**
+   * The Kubernetes client in use now (Admin-saved access, else the config's; undefined: none). Safe
+   * between steps: each action step reads it once when it starts and finishes on it (a drain keeps
+   * evicting through the cluster it cordoned); later steps use the new one.
+   */
+  kube: () => KubeClient | undefined;
   lifecycle: Lifecycle;
   settings: HealingSettings;
   /** Asks for a tick: an action became runnable. */

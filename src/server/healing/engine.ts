@@ -22,6 +22,7 @@ import { AutomationHolds } from './holds';
 import { KubernetesAccess } from './kubernetesAccess';
 import { firstRung, Ladders, rung } from './ladder';
 import { Lifecycle } from './lifecycle';
+import { EngineLoop } from './loop';
 import { evictionPolicy } from './limits';
 import { HealingMetrics } from './metrics';
 import { OutcomeMetrics, outcomesFromStore } from './outcomes';
@@ -33,6 +34,7 @@ import { AuditRepository } from './store/audit';
 import { BreakerRepository } from './store/breakers';
 import { SettingsStore } from './store/settings';
 import { Storm } from './storm';
+import { verify } from './verify';
 
 /** How often one trigger's action is proposed again after being superseded, before a person has to look. */
 const MAX_REPROPOSALS = 3;
@@ -58,24 +60,18 @@ export class HealingEngine {
   readonly pauses: NamespacePauseList;
   /** Storm mode: too many targets alarming at once pauses automatic actions. */
   readonly storm: Storm;
-  /** The engine's own copy: `kube` in it is swapped when Kubernetes access changes. */
   private readonly deps: HealingEngineDeps;
   private readonly lifecycle: Lifecycle;
   private readonly gates: Gates;
   private readonly executor: Executor;
   private readonly breakers: CircuitBreakers;
-  /** One step in flight per action: gating, executing or recovering it. */
-  private readonly running = new Map<number, Promise<void>>();
-  /** What state changes set off (a ladder's next step, a notification), awaited by `idle`. */
-  private readonly background = new Set<Promise<void>>();
-  private ticking?: Promise<void>;
-  private tickAgain = false;
-  private timer?: NodeJS.Timeout;
+  private readonly ctx: EngineContext;
+  private readonly loop: EngineLoop;
 
-  constructor(engineDeps: HealingEngineDeps) {
-    const deps: HealingEngineDeps = { ...engineDeps };
+  constructor(deps: HealingEngineDeps) {
     this.deps = deps;
-    const now = () => deps.clock.now().getTime();
+    this.loop = new EngineLoop({ clock: deps.clock, logger: deps.logger, runTick: () => this.runTick() });
+    const now = () => deps.clock.now();
     this.actions = new ActionRepository(deps.db);
     this.audit = new AuditRepository(deps.db);
     const store = new SettingsStore(deps.settings);
@@ -101,11 +97,11 @@ export class HealingEngine {
     );
     this.lifecycle = new Lifecycle(deps.db, this.actions, this.audit, metrics, now, (action) => {
       outcomes.entered(action);
-      this.inBackground(ladders.entered(action));
+      this.loop.inBackground(ladders.entered(action));
       // The action that opened a breaker was announced with it, link included.
       const announced = () => this.breakers.repo.openOn(action.target)?.actionId === action.id;
       if (action.state === 'awaiting_approval' && deps.actionLink && !announced()) {
-        this.inBackground(announce(action, approvalRequest(action), 'approval_requested'));
+        this.loop.inBackground(announce(action, approvalRequest(action), 'approval_requested'));
       }
     });
     const announce = createAnnouncer({ lifecycle: this.lifecycle, notifier: deps.notifier, link: deps.actionLink });
@@ -126,8 +122,9 @@ export class HealingEngine {
       silences: deps.silences,
       now,
     });
-    const ctx: EngineContext = {
+    this.ctx = {
       deps,
+      kube: () => this.kubernetes.client(),
       lifecycle: this.lifecycle,
       settings: this.settings,
       holds,
@@ -136,19 +133,13 @@ export class HealingEngine {
       repropose: (superseded) => this.repropose(superseded),
       breakers: this.breakers,
     };
-    this.gates = new Gates(ctx);
-    this.executor = new Executor(ctx);
+    this.gates = new Gates(this.ctx);
+    this.executor = new Executor(this.ctx);
     this.kubernetes = new KubernetesAccess({
       store,
-      fromConfig: engineDeps.kube ? { client: engineDeps.kube, options: engineDeps.kubeConfig } : undefined,
+      fromConfig: deps.kube ? { client: deps.kube, options: deps.kubeConfig } : undefined,
       clock: deps.clock,
       logger: deps.logger,
-      now,
-      // Safe between steps: each action step reads the client once when it starts and finishes on
-      // it (a drain keeps evicting through the cluster it cordoned); later steps use the new one.
-      use: (kube) => {
-        deps.kube = kube;
-      },
       audit: (entry) => this.audit.append({ ...entry, kind: 'kubernetes_changed' }),
     });
   }
@@ -323,8 +314,8 @@ export class HealingEngine {
       return undefined;
     }
     this.lifecycle.metrics.entered(plan.action.type, 'proposed');
-    this.launch(id, () => this.gates.gate(id));
-    await this.running.get(id);
+    this.loop.launch(id, () => this.gates.gate(id));
+    await this.loop.step(id);
     return id;
   }
 
@@ -356,7 +347,7 @@ export class HealingEngine {
 
   testKubernetes(action?: PlannedAction): Promise<KubernetesTestResponse> {
     const mayEvict = evictionPolicy(this.settings.limits().limits, this.actions, this.lifecycle.now());
-    return testKubernetes(this.deps.kube, action, mayEvict);
+    return testKubernetes(this.kubernetes.client(), action, mayEvict);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -364,46 +355,21 @@ export class HealingEngine {
 
   /** Expires stale proposals, executes approved actions, recovers interrupted ones, verifies finished ones. */
   tick(): Promise<void> {
-    if (this.ticking) {
-      this.tickAgain = true;
-      return this.ticking;
-    }
-    this.ticking = (async () => {
-      do {
-        this.tickAgain = false;
-        await this.runTick();
-      } while (this.tickAgain);
-    })().finally(() => {
-      this.ticking = undefined;
-    });
-    return this.ticking;
+    return this.loop.tick();
   }
 
   /** Resolves once no tick and no action step is in flight (tests, shutdown). */
-  async idle(): Promise<void> {
-    while (this.ticking || this.running.size > 0 || this.background.size > 0) {
-      await Promise.all([this.ticking, ...this.running.values(), ...this.background]);
-    }
+  idle(): Promise<void> {
+    return this.loop.idle();
   }
 
-  /** Runs what a state change set off without holding up the change; a failure is logged, never thrown. */
-  private inBackground(work: Promise<void>): void {
-    const done = work
-      .catch((err: unknown) => this.deps.logger.error({ err }, 'healing follow-up failed'))
-      .finally(() => this.background.delete(done));
-    this.background.add(done);
-  }
-
-  /** Ticks every `intervalMs`; the first tick reconciles what a previous process left executing. */
+  /** Ticks every `intervalMs` of the clock; the first tick reconciles what a previous process left executing. */
   start(intervalMs: number): void {
-    void this.tick();
-    this.timer = setInterval(() => void this.tick(), intervalMs);
-    this.timer.unref();
+    this.loop.start(intervalMs);
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.idle();
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   private async runTick(): Promise<void> {
@@ -412,32 +378,16 @@ export class HealingEngine {
     }
     // A proposal, or an executing action, that this process is not handling was left by a stopped one.
     for (const id of this.actions.idsInState('proposed')) {
-      this.launch(id, () => this.gates.gate(id));
+      this.loop.launch(id, () => this.gates.gate(id));
     }
     for (const id of this.actions.idsInState('approved')) {
-      this.launch(id, () => this.executor.execute(id));
+      this.loop.launch(id, () => this.executor.execute(id));
     }
     for (const id of this.actions.idsInState('executing')) {
-      this.launch(id, () => this.executor.recover(id));
+      this.loop.launch(id, () => this.executor.recover(id));
     }
     for (const id of this.actions.awaitingVerification()) {
-      await this.executor.verify(id);
+      await verify(this.ctx, id);
     }
-  }
-
-  /** Runs one step of one action, never two at once for the same action; `true` from it asks for another tick (it approved the action). */
-  private launch(id: number, run: () => Promise<boolean | void>): void {
-    if (this.running.has(id)) {
-      return;
-    }
-    const done = run()
-      .catch((err: unknown) => this.deps.logger.error({ err, actionId: id }, 'healing action failed unexpectedly'))
-      .then((again) => {
-        this.running.delete(id);
-        if (again === true) {
-          void this.tick();
-        }
-      });
-    this.running.set(id, done);
   }
 }

@@ -1,9 +1,11 @@
+import { z } from 'zod';
 import type { ActionState, DryRunRecord, ExecutionResult, Reason, SafetyLimits } from '../../contract/healing';
 import { executeKubeAction, reconcile, type DrainProgress } from '../kubernetes';
-import { call, type KubeClient } from '../kubernetes/client';
+import type { KubeClient } from '../kubernetes/client';
 import { supersededBecause } from './approved';
 import type { EngineContext } from './context';
-import { checkWorkload, nodeBudget, nodeFloorRefusal, readNodes } from './disruption';
+import { checkWorkload } from './disruption';
+import { isNodeAction, nodeCheck } from './nodeCheck';
 import { dryRunAction } from './dryRun';
 import { approvedAutomatically } from './holds';
 import { executionResult, isKubeAction } from './kube';
@@ -12,13 +14,13 @@ import { checkLimits, evictionPolicy } from './limits';
 import { describeAction } from './policies';
 import type { StoredAction } from './store/actions';
 
-type NodeAction = StoredAction & { action: { type: 'cordon' | 'drain'; node: string } };
-const isNodeAction = (a: StoredAction): a is NodeAction => a.action.type === 'cordon' || a.action.type === 'drain';
+/** What a failed drain or cordon reports about the node: whether it is still cordoned by the engine. */
+const drainEndSchema = z.object({ uncordoned: z.boolean().optional(), cordonedByDrain: z.boolean().optional() });
 
 /**
  * Runs approved actions exactly once: re-checks what must still be true, claims the action in a
  * write transaction that checks every limit again, runs it with its progress persisted, records
- * the outcome; reconciles what a stopped process left executing; verifies what succeeded.
+ * the outcome; reconciles what a stopped process left executing (verify.ts verifies what succeeded).
  *
  * Each step reads the Kubernetes client once when it starts and uses that one to the end, so an
  * Admin changing Kubernetes access meanwhile never splits a step across two clusters.
@@ -31,8 +33,8 @@ export class Executor {
   }
 
   async execute(id: number): Promise<void> {
-    const { lifecycle, settings, deps } = this.ctx;
-    const { kube } = deps;
+    const { lifecycle, settings } = this.ctx;
+    const kube = this.ctx.kube();
     const action = lifecycle.actions.get(id);
     if (action?.state !== 'approved') {
       return;
@@ -81,7 +83,7 @@ export class Executor {
     const { lifecycle, deps } = this.ctx;
     let budget = limits.maxNodesDisrupted;
     if (isNodeAction(action)) {
-      const nodes = await this.nodeCheck(action, limits, kube);
+      const nodes = await nodeCheck(lifecycle.actions, action, limits, kube);
       if (this.wait(action, 'wait' in nodes ? nodes.wait : undefined)) {
         return false;
       }
@@ -170,56 +172,6 @@ export class Executor {
       }
     }
     return undefined;
-  }
-
-  /**
-   * For cordon and drain: the node budget (a count, or a share of the nodes), after giving back
-   * nodes someone uncordoned, and the Ready-node floor. The budget when it may go on, else why it waits.
-   */
-  private async nodeCheck(
-    action: NodeAction,
-    limits: SafetyLimits,
-    kube?: KubeClient
-  ): Promise<{ wait: Reason } | { budget: number }> {
-    const { actions } = this.lifecycle;
-    const others = () => actions.heldNodes().filter((h) => h.node !== action.action.node);
-    if (!kube) {
-      return { budget: limits.maxNodesDisrupted };
-    }
-    const read = await readNodes(kube);
-    if ('refusal' in read) {
-      return { wait: read.refusal };
-    }
-    const budget = nodeBudget(limits, read.nodes.length);
-    if (others().length >= budget) {
-      for (const held of others()) {
-        if (actions.get(held.actionId)?.state === 'executing') {
-          continue;
-        }
-        const node = await call(kube, { verb: 'get', resource: 'nodes', group: '', name: held.node }, (o) =>
-          kube.core.readNode({ name: held.node }, o)
-        );
-        if ((node.ok && node.value.spec?.unschedulable !== true) || (!node.ok && node.error.kind === 'not-found')) {
-          actions.releaseNode(held.node);
-        }
-      }
-    }
-    const full = others();
-    if (full.length >= budget) {
-      return {
-        wait: {
-          kind: 'node-budget',
-          message: `waiting: ${full.map((h) => `node ${h.node} (action ${h.actionId})`).join(', ')} already cordoned or draining; at most ${budget} at a time`,
-        },
-      };
-    }
-    const floor = nodeFloorRefusal(
-      read.nodes,
-      action.action.node,
-      full.map((h) => h.node),
-      limits
-    );
-    return floor ? { wait: floor } : { budget };
   }
 
   /** True when it must wait: the action stays approved and says what it waits for (audited once per change). */
@@ -352,8 +304,8 @@ export class Executor {
         lifecycle.actions.releaseNode(planned.node);
       }
       if ((planned.type === 'drain' || planned.type === 'cordon') && !result.ok) {
-        const report = result.details as { uncordoned?: boolean; cordonedByDrain?: boolean } | undefined;
-        if (!report || report.uncordoned || !report.cordonedByDrain) {
+        const report = drainEndSchema.safeParse(result.details);
+        if (!report.success || report.data.uncordoned || !report.data.cordonedByDrain) {
           lifecycle.actions.releaseNode(planned.node);
         }
       }
@@ -364,7 +316,7 @@ export class Executor {
   async recover(id: number): Promise<void> {
     const { lifecycle } = this;
     const { deps, settings } = this.ctx;
-    const { kube } = deps;
+    const kube = this.ctx.kube();
     const action = lifecycle.actions.get(id);
     if (action?.state !== 'executing') {
       return;
@@ -412,67 +364,6 @@ export class Executor {
         summary: `interrupted by a restart and cannot tell whether it ran: ${observed}; check it and act by hand`,
         error: { kind: 'reconcile', message: observed },
       });
-    }
-  }
-
-  /** Did the triggering signal recover within the window after the action? Tells the pipeline. */
-  async verify(id: number): Promise<void> {
-    const { lifecycle } = this;
-    const { deps, settings } = this.ctx;
-    const action = lifecycle.actions.get(id);
-    if (action?.state !== 'succeeded' || action.finishedAt === undefined) {
-      return;
-    }
-    const { settleSeconds, recoveredBelowScore, ...window } = settings.limits().limits.verification;
-    // A ladder's step has its own window (issue 17).
-    const windowSeconds = action.ladder?.verifySeconds ?? window.windowSeconds;
-    const now = lifecycle.now();
-    if (now < action.finishedAt + settleSeconds * 1000) {
-      return;
-    }
-    const { trigger } = action;
-    const record = lifecycle.actions.trigger(action.triggerKey);
-    let recovered: { message: string; score?: number } | undefined;
-    if (record?.closedAt !== undefined) {
-      recovered = {
-        message: `the ${trigger.source} ${trigger.source === 'alert' ? 'resolved' : 'closed'} at ${iso(record.closedAt)}`,
-      };
-    } else if (deps.readSignal && trigger.source === 'anomaly') {
-      try {
-        const score = await deps.readSignal(trigger);
-        if (score !== undefined && score < recoveredBelowScore) {
-          recovered = { message: `the anomaly score fell to ${score.toFixed(2)}, below ${recoveredBelowScore}`, score };
-        }
-      } catch (err) {
-        deps.logger.warn({ err, actionId: id }, 'could not read the triggering signal for verification');
-      }
-    }
-    if (!recovered && now < action.finishedAt + windowSeconds * 1000) {
-      return;
-    }
-    const verification = recovered
-      ? {
-          recovered: true,
-          message: recovered.message,
-          at: now,
-          ...(recovered.score !== undefined ? { score: recovered.score } : {}),
-        }
-      : {
-          recovered: false,
-          message: `the triggering signal did not recover within ${windowSeconds}s after the action`,
-          at: now,
-        };
-    const to = recovered ? 'verified' : 'not_recovered';
-    if (
-      lifecycle.move(action, ['succeeded'], to, { verification }, [{ kind: to, message: verification.message }]) &&
-      trigger.source === 'anomaly' &&
-      deps.onVerified
-    ) {
-      try {
-        await deps.onVerified(trigger.id, verification.recovered, action.id);
-      } catch (err) {
-        deps.logger.warn({ err, actionId: id }, 'the pipeline did not take the verification feedback');
-      }
     }
   }
 }

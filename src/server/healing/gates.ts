@@ -39,7 +39,7 @@ export class Gates {
       action.action,
       action.target,
       lifecycle.now(),
-      deps.kube,
+      this.ctx.kube(),
       deps.notifier,
       evictionPolicy(limits, lifecycle.actions, lifecycle.now())
     );

@@ -1,13 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Clock } from '../clock';
 import type { KubernetesSettings, PutKubernetesBody } from '../../contract/kubernetes';
-import {
-  kubeClientFromOptions,
-  kubernetesOptionsSchema,
-  type Clock,
-  type KubeClient,
-  type KubernetesOptions,
-} from '../kubernetes';
+import { kubeClientFromOptions, kubernetesOptionsSchema, type KubeClient, type KubernetesOptions } from '../kubernetes';
 import { hasUserinfo, redactUserinfo } from '../prometheus/credentials';
 import type { Saved, SettingsStore, StoredKubernetes } from './store/settings';
 
@@ -23,9 +18,6 @@ export interface KubernetesAccessDeps {
   fromConfig?: { client: KubeClient; options?: KubernetesOptions };
   clock: Clock;
   logger: Logger;
-  now: () => number;
-  /** Hands the engine the client to use from now on (undefined: Kubernetes actions are blocked). */
-  use: (client: KubeClient | undefined) => void;
   /** Writes a change to the audit log (never with a secret), like policy and limit changes. */
   audit: (entry: { at: number; user: string; message: string; details: Record<string, unknown> }) => void;
 }
@@ -37,6 +29,7 @@ export interface KubernetesAccessDeps {
  */
 export class KubernetesAccess {
   private current: KubernetesSettings;
+  private currentClient: KubeClient | undefined;
 
   constructor(private readonly deps: KubernetesAccessDeps) {
     const saved = deps.store.kubernetes();
@@ -65,6 +58,11 @@ export class KubernetesAccess {
 
   settings(): KubernetesSettings {
     return this.current;
+  }
+
+  /** The client to use from now on; undefined: Kubernetes actions are blocked. */
+  client(): KubeClient | undefined {
+    return this.currentClient;
   }
 
   /** Validates, builds the new client, and only then stores it and swaps it in; nothing changes on a refusal. */
@@ -98,7 +96,7 @@ export class KubernetesAccess {
     if (!built.ok) {
       return built;
     }
-    const at = this.deps.now();
+    const at = this.deps.clock.now();
     const before = this.current;
     this.deps.store.setKubernetes(stored, at, user);
     this.current = this.apply(
@@ -116,7 +114,7 @@ export class KubernetesAccess {
     this.deps.store.clearKubernetes();
     this.current = this.applyConfig();
     this.logSource(user);
-    this.audit(this.deps.now(), user, before);
+    this.audit(this.deps.clock.now(), user, before);
     return this.current;
   }
 
@@ -134,7 +132,7 @@ export class KubernetesAccess {
   }
 
   private apply(client: KubeClient | undefined, settings: KubernetesSettings): KubernetesSettings {
-    this.deps.use(client);
+    this.currentClient = client;
     return settings;
   }
 

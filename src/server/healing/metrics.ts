@@ -1,6 +1,10 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ActionState, ActionType } from '../../contract/healing';
 
+/** A counter of the healing engine's, registered where `/metrics` reads it. */
+export const counter = <L extends string>(registry: Registry, name: string, help: string, labelNames: L[]) =>
+  new Counter<L>({ name, help, labelNames, registers: [registry] });
+
 /** The healing engine's metrics; the gauges read the store when scraped, so they hold across restarts. */
 export class HealingMetrics {
   private readonly actions: Counter<'action' | 'state'>;
@@ -8,18 +12,18 @@ export class HealingMetrics {
   private readonly duration: Histogram<'action' | 'outcome'>;
 
   constructor(registry: Registry, read: { awaitingApproval: () => number; killSwitchEngaged: () => boolean }) {
-    this.actions = new Counter({
-      name: 'failureprophet_actions_total',
-      help: 'Healing actions entering each lifecycle state, by action type.',
-      labelNames: ['action', 'state'],
-      registers: [registry],
-    });
-    this.refusals = new Counter({
-      name: 'failureprophet_safety_refusals_total',
-      help: 'Actions a safety limit blocked or held, by limit.',
-      labelNames: ['limit'],
-      registers: [registry],
-    });
+    this.actions = counter(
+      registry,
+      'failureprophet_actions_total',
+      'Healing actions entering each lifecycle state, by action type.',
+      ['action', 'state']
+    );
+    this.refusals = counter(
+      registry,
+      'failureprophet_safety_refusals_total',
+      'Actions a safety limit blocked or held, by limit.',
+      ['limit']
+    );
     this.duration = new Histogram({
       name: 'failureprophet_action_duration_seconds',
       help: 'How long executing an action took, by action type and outcome.',

@@ -1,4 +1,5 @@
 import type { ExecutionResult, HealingTrigger } from '../../contract/healing';
+import { type Clock, systemClock } from '../clock';
 import { answerSnippet } from '../prometheus/bounded';
 import { redactCredentialsIn, redactUserinfo } from '../prometheus/credentials';
 
@@ -8,6 +9,8 @@ export interface NotifyConfig {
   /** Receives a JSON body Slack's incoming webhooks accept (`text`) with the details beside it for other receivers. */
   webhookUrl?: string;
   timeoutMs?: number;
+  /** Times each request out; the system's by default. */
+  clock?: Pick<Clock, 'timeout'>;
 }
 
 export interface Notification {
@@ -31,6 +34,7 @@ type Fetch = typeof fetch;
 /** Notifications through a Grafana annotation and a webhook; either may be absent. */
 export function createNotifier(config: NotifyConfig, fetchImpl: Fetch = fetch): Notifier {
   const timeoutMs = config.timeoutMs ?? 10_000;
+  const clock = config.clock ?? systemClock;
   const targets = [
     config.grafana && `a Grafana annotation at ${redactUserinfo(config.grafana.url)}`,
     config.webhookUrl && `a webhook to ${new URL(config.webhookUrl).host}`,
@@ -47,7 +51,7 @@ export function createNotifier(config: NotifyConfig, fetchImpl: Fetch = fetch): 
         method: 'POST',
         headers: { 'Content-Type': 'application/json', ...headers },
         body: JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: clock.timeout(timeoutMs),
       });
       if (!response.ok) {
         const text = await answerSnippet(response);

@@ -11,7 +11,24 @@ import {
 import { iso } from './lifecycle';
 import { DEFAULT_POLICIES } from './policies';
 import type { AuditRepository } from './store/audit';
-import type { SettingsStore } from './store/settings';
+import type { Saved, SettingsStore } from './store/settings';
+
+/** A setting and where it comes from: the store (with who saved it when), the config file, or the default. */
+function sourced<T>(
+  saved: Saved<T> | undefined,
+  fromConfig: T | undefined,
+  byDefault: () => T
+): { value: T; source: 'store' | 'config' | 'default'; updatedAt?: number; updatedBy?: string } {
+  if (saved) {
+    return {
+      value: saved.value,
+      source: 'store',
+      updatedAt: saved.updatedAt,
+      ...(saved.updatedBy ? { updatedBy: saved.updatedBy } : {}),
+    };
+  }
+  return fromConfig ? { value: fromConfig, source: 'config' } : { value: byDefault(), source: 'default' };
+}
 
 /**
  * Policies, safety limits and the kill switch as the engine uses them: the store's when an admin
@@ -27,18 +44,8 @@ export class HealingSettings {
   ) {}
 
   policies(): PoliciesResponse {
-    const saved = this.store.policies();
-    if (saved) {
-      return {
-        policies: saved.value,
-        source: 'store',
-        updatedAt: saved.updatedAt,
-        ...(saved.updatedBy ? { updatedBy: saved.updatedBy } : {}),
-      };
-    }
-    return this.fromConfig.policies
-      ? { policies: this.fromConfig.policies, source: 'config' }
-      : { policies: DEFAULT_POLICIES, source: 'default' };
+    const { value, ...from } = sourced(this.store.policies(), this.fromConfig.policies, () => DEFAULT_POLICIES);
+    return { policies: value, ...from };
   }
 
   setPolicies(policies: Policy[], user: string): PoliciesResponse {
@@ -58,18 +65,8 @@ export class HealingSettings {
   }
 
   limits(): SafetyLimitsResponse {
-    const saved = this.store.limits();
-    if (saved) {
-      return {
-        limits: saved.value,
-        source: 'store',
-        updatedAt: saved.updatedAt,
-        ...(saved.updatedBy ? { updatedBy: saved.updatedBy } : {}),
-      };
-    }
-    return this.fromConfig.limits
-      ? { limits: this.fromConfig.limits, source: 'config' }
-      : { limits: safetyLimitsSchema.parse({}), source: 'default' };
+    const { value, ...from } = sourced(this.store.limits(), this.fromConfig.limits, () => safetyLimitsSchema.parse({}));
+    return { limits: value, ...from };
   }
 
   setLimits(limits: SafetyLimits, user: string): SafetyLimitsResponse {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { HealingTrigger, Reason } from '../../contract/healing';
+import type { Clock } from '../clock';
 import { answerSnippet, readBoundedText } from '../prometheus/bounded';
 import { redactCredentialsIn, redactUserinfo, splitUserinfo } from '../prometheus/credentials';
 
@@ -71,7 +72,8 @@ export interface SilenceSourceOptions {
   fetchImpl?: typeof fetch;
   /** How long one read serves (a burst of proposals asks once). */
   cacheMs?: number;
-  now: () => number;
+  /** Times the cache and each read's timeout. */
+  clock: Pick<Clock, 'now' | 'timeout'>;
 }
 
 /** Reads the active silences; a failure to read holds automation too (it cannot tell). */
@@ -81,15 +83,15 @@ export class SilenceSource {
   constructor(private readonly options: SilenceSourceOptions) {}
 
   private async active(): Promise<Silence[]> {
-    const { url, now, cacheMs = 5000, timeoutMs = 10_000, fetchImpl = fetch } = this.options;
-    if (this.cached && now() - this.cached.at < cacheMs) {
+    const { url, clock, cacheMs = 5000, timeoutMs = 10_000, fetchImpl = fetch } = this.options;
+    if (this.cached && clock.now() - this.cached.at < cacheMs) {
       return this.cached.silences;
     }
     // Basic auth in the URL goes as a header: fetch refuses URLs that carry credentials.
     const target = splitUserinfo(url);
     const response = await fetchImpl(`${target.url.replace(/\/$/, '')}/api/v2/silences`, {
       headers: { Accept: 'application/json', ...(target.authorization ? { Authorization: target.authorization } : {}) },
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: clock.timeout(timeoutMs),
     });
     if (!response.ok) {
       const text = await answerSnippet(response);
@@ -106,7 +108,7 @@ export class SilenceSource {
       throw new Error(`answered with something other than silences: ${parsed.error.issues[0].message}`);
     }
     const silences = parsed.data.filter((s) => s.status.state === 'active');
-    this.cached = { at: now(), silences };
+    this.cached = { at: clock.now(), silences };
     return silences;
   }
 

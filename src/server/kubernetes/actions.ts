@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { KubeClient } from './client';
 import { deletePod, DeletePodResult } from './pods';
-import { drain, DrainProgress, DrainReport, EvictionPolicy } from './drain';
+import { drain } from './drain';
+import type { DrainControl, DrainReport } from './drainRun';
 import { KubeError } from './errors';
 import { cordon, CordonResult, uncordon } from './nodes';
 import { restart, RestartResult, scale, ScaleResult } from './workloads';
@@ -52,18 +53,9 @@ export type ActionResult = ScaleResult | RestartResult | DeletePodResult | Cordo
 /** Success, or an error; a failed drain also says what it did and which pods it left. */
 export type ActionOutcome = { ok: true; value: ActionResult } | { ok: false; error: KubeError; report?: DrainReport };
 
-export interface ExecuteOptions {
-  /** Server-side dry run (`dryRun=All`): validated by the API server, nothing changes. */
+/** A server-side dry run (`dryRun=All`: validated by the API server, nothing changes), and how a drain is steered. */
+export interface ExecuteOptions extends DrainControl {
   dryRun?: boolean;
-  /** For a drain: progress persisted by an interrupted run, and where to report new progress. */
-  resume?: DrainProgress;
-  onProgress?: (progress: DrainProgress) => void | Promise<void>;
-  /** For a drain: asked before each eviction; a reason stops it there. */
-  shouldStop?: () => string | undefined;
-  /** For a drain: asked before each eviction; a reason pauses it there, cordon and progress kept. */
-  shouldPause?: () => string | undefined;
-  /** For a drain: namespaces whose pods stay where they are (skipped and reported). */
-  mayEvict?: EvictionPolicy;
 }
 
 export function executeKubeAction(

@@ -8,7 +8,7 @@ import {
   PatchStrategy,
   setHeaderMiddleware,
 } from '@kubernetes/client-node';
-import { Clock, systemClock } from './clock';
+import { type Clock, systemClock } from '../clock';
 import { createKubeConfig, KubernetesOptions } from './config';
 import { fail, KubeRequest, KubeResult, ok, toKubeError } from './errors';
 

@@ -1,6 +1,7 @@
 import { node, pod, podDisruptionBudget } from '../../../test/kube/objects';
 import { Harness, startHarness } from '../../../test/kube/harness';
-import { drain, DrainProgress } from './drain';
+import { drain } from './drain';
+import type { DrainProgress } from './drainRun';
 
 let h: Harness;
 beforeEach(async () => {

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { ApiException } from '@kubernetes/client-node';
 
 export type KubeErrorKind =
@@ -59,22 +60,44 @@ export type KubeResult<T> = { ok: true; value: T } | { ok: false; error: KubeErr
 export const ok = <T>(value: T): KubeResult<T> => ({ ok: true, value });
 export const fail = <T = never>(error: KubeError): KubeResult<T> => ({ ok: false, error });
 
-interface Status {
-  message?: string;
-  reason?: string;
-  details?: { causes?: Array<{ field?: string; message?: string; reason?: string }> };
-}
+// The API server's Status (meta/v1), as far as an error message needs it; anything else is ignored.
+const statusSchema = z.object({
+  message: z.string().optional().catch(undefined),
+  reason: z.string().optional().catch(undefined),
+  details: z
+    .object({
+      causes: z
+        .array(
+          z.object({ field: z.string().optional(), message: z.string().optional(), reason: z.string().optional() })
+        )
+        .optional(),
+    })
+    .optional()
+    .catch(undefined),
+});
+type Status = z.infer<typeof statusSchema>;
 
+/** The error body (a JSON string from the client, or an object): a Status when it is one, else its text as the message. */
 function parseStatus(body: unknown): Status {
+  let value = body;
   if (typeof body === 'string') {
     try {
-      return JSON.parse(body) as Status;
+      value = JSON.parse(body);
     } catch {
       return { message: body };
     }
   }
-  return (body ?? {}) as Status;
+  const parsed = statusSchema.safeParse(value ?? {});
+  return parsed.success ? parsed.data : {};
 }
+
+// What fetch and Node's sockets throw: an abort or timeout by name, a socket or TLS failure by code.
+const thrownSchema = z.object({
+  name: z.string().optional().catch(undefined),
+  code: z.string().optional().catch(undefined),
+  type: z.string().optional().catch(undefined),
+  message: z.string().optional().catch(undefined),
+});
 
 /** `deployments/scale shop/cart` */
 export function describe(request: KubeRequest): string {
@@ -188,7 +211,8 @@ export function toKubeError(err: unknown, request: KubeRequest, server: string, 
   if (err instanceof ApiException) {
     return fromStatus(err.code, err.body, request, server);
   }
-  const e = err as { name?: string; code?: string; type?: string; message?: string };
+  const thrown = thrownSchema.safeParse(err);
+  const e = thrown.success ? thrown.data : undefined;
   if (e?.name === 'AbortError' || e?.name === 'TimeoutError' || e?.type === 'aborted') {
     return {
       kind: 'timeout',

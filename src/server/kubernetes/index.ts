@@ -5,12 +5,12 @@ export { kubeActionSchema, executeKubeAction, pinAction } from './actions';
 export type { ActionOutcome, ActionResult, ExecuteOptions, KubeAction, KubeActionType } from './actions';
 export { createKubeClient, kubeClientFromOptions } from './client';
 export type { KubeClient } from './client';
-export { systemClock } from './clock';
-export type { Clock } from './clock';
 export { createKubeConfig, kubernetesOptionsFromEnv, kubernetesOptionsSchema } from './config';
 export type { KubernetesOptions, KubernetesOptionsInput } from './config';
 export { drain } from './drain';
+export { drainProgressSchema } from './drainRun';
 export type {
+  DrainControl,
   DrainOutcome,
   DrainParams,
   DrainProgress,
@@ -20,7 +20,7 @@ export type {
   PodRef,
   SkippedPod,
   SkipReason,
-} from './drain';
+} from './drainRun';
 export type { KubeError, KubeErrorKind, KubeRequest, KubeResult, RbacRefusal } from './errors';
 export { cordon, uncordon } from './nodes';
 export type { CordonResult, NodeParams } from './nodes';

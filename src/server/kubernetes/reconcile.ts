@@ -1,6 +1,7 @@
 import { KubeAction } from './actions';
 import { call, KubeClient } from './client';
-import { EvictionPolicy, planPod } from './drain';
+import type { EvictionPolicy } from './drainRun';
+import { planPod } from './drainPods';
 import { KubeResult, ok } from './errors';
 import { readNode } from './nodes';
 import { podRequest } from './pods';

@@ -1,4 +1,4 @@
-import { PatchStrategy, V1Scale } from '@kubernetes/client-node';
+import { ConfigurationOptions, ObservableMiddleware, PatchStrategy, V1Scale } from '@kubernetes/client-node';
 import { call, dryRunParam, KubeClient } from './client';
 import { fail, KubeError, KubeRequest, KubeResult, ok } from './errors';
 
@@ -15,6 +15,38 @@ export interface WorkloadRef<K extends string = RestartableKind> {
 type WorkloadShape = {
   spec?: { replicas?: number; template?: { metadata?: { annotations?: Record<string, string> } } };
 };
+
+type Options = ConfigurationOptions<ObservableMiddleware>;
+type ObjectParams = { name: string; namespace: string };
+type PatchParams = ObjectParams & { body: object; dryRun?: string };
+
+/** The apps/v1 read and patch of each restartable kind: the one place a call depends on the kind. */
+function workloadCalls(
+  client: KubeClient,
+  kind: RestartableKind
+): {
+  read: (params: ObjectParams, options: Options) => Promise<WorkloadShape>;
+  patch: (params: PatchParams, options: Options) => Promise<WorkloadShape>;
+} {
+  const { apps } = client;
+  switch (kind) {
+    case 'deployment':
+      return {
+        read: (p, o) => apps.readNamespacedDeployment(p, o),
+        patch: (p, o) => apps.patchNamespacedDeployment(p, o),
+      };
+    case 'statefulset':
+      return {
+        read: (p, o) => apps.readNamespacedStatefulSet(p, o),
+        patch: (p, o) => apps.patchNamespacedStatefulSet(p, o),
+      };
+    case 'daemonset':
+      return {
+        read: (p, o) => apps.readNamespacedDaemonSet(p, o),
+        patch: (p, o) => apps.patchNamespacedDaemonSet(p, o),
+      };
+  }
+}
 
 export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 
@@ -162,22 +194,13 @@ export interface RestartResult {
  */
 export async function restart(client: KubeClient, params: RestartParams): Promise<KubeResult<RestartResult>> {
   const { target } = params;
-  const restartedAt = params.restartedAt ?? client.clock.now().toISOString();
+  const restartedAt = params.restartedAt ?? new Date(client.clock.now()).toISOString();
   const body = { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: restartedAt } } } } };
   const patchParams = { name: target.name, namespace: target.namespace, body, dryRun: dryRunParam(params.dryRun) };
   const patched = await call(
     client,
     request(target, 'patch'),
-    (options): Promise<WorkloadShape> => {
-      switch (target.kind) {
-        case 'deployment':
-          return client.apps.patchNamespacedDeployment(patchParams, options);
-        case 'statefulset':
-          return client.apps.patchNamespacedStatefulSet(patchParams, options);
-        case 'daemonset':
-          return client.apps.patchNamespacedDaemonSet(patchParams, options);
-      }
-    },
+    (options) => workloadCalls(client, target.kind).patch(patchParams, options),
     PatchStrategy.StrategicMergePatch
   );
   if (!patched.ok) {
@@ -201,16 +224,9 @@ export async function readRestartedAt(
   target: WorkloadRef<RestartableKind>
 ): Promise<KubeResult<string | undefined>> {
   const params = { name: target.name, namespace: target.namespace };
-  const read = await call(client, request(target, 'get'), (options): Promise<WorkloadShape> => {
-    switch (target.kind) {
-      case 'deployment':
-        return client.apps.readNamespacedDeployment(params, options);
-      case 'statefulset':
-        return client.apps.readNamespacedStatefulSet(params, options);
-      case 'daemonset':
-        return client.apps.readNamespacedDaemonSet(params, options);
-    }
-  });
+  const read = await call(client, request(target, 'get'), (options) =>
+    workloadCalls(client, target.kind).read(params, options)
+  );
   return read.ok ? ok(read.value.spec?.template?.metadata?.annotations?.[RESTARTED_AT]) : read;
 }
 

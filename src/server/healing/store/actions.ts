@@ -1,80 +1,28 @@
 import type Database from 'better-sqlite3';
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
-  ladderPositionSchema,
-  type Action,
+  healingTriggerSchema,
   type actionListQuerySchema,
   type ActionState,
-  type Decision,
-  type DryRunRecord,
-  type ExecutionResult,
-  type Gate,
   type HealingTrigger,
-  type LadderPosition,
   type PlannedAction,
   type Reason,
-  type Verification,
 } from '../../../contract/healing';
 import type { DrainProgress } from '../../kubernetes';
 import { targetId } from '../../pipeline/targets';
+import {
+  changedColumns,
+  proposalValues,
+  readAction,
+  type ActionChanges,
+  type NewAction,
+  type StoredAction,
+} from './actionRows';
+import { checkRow, checkRows, countRow, idRow, optional, parseJsonColumns } from './rows';
 
 export type ActionFilter = z.output<typeof actionListQuerySchema>;
 
-interface ActionRow {
-  id: number;
-  trigger_key: string;
-  trigger: string;
-  policy: string;
-  gate: Gate;
-  action_type: PlannedAction['type'];
-  target: string;
-  namespace: string | null;
-  state: ActionState;
-  action: string;
-  dry_run: string | null;
-  decisions: string;
-  reason: string | null;
-  progress: string | null;
-  result: string | null;
-  verification: string | null;
-  ladder: string | null;
-  created_at: number;
-  updated_at: number;
-  expires_at: number | null;
-  started_at: number | null;
-  finished_at: number | null;
-}
-
-/** An action with what only the engine needs besides the API's view of it. */
-export interface StoredAction extends Action {
-  triggerKey: string;
-  /** A drain's progress, persisted after each eviction so a restart resumes instead of evicting again. */
-  progress?: DrainProgress;
-}
-
-export interface NewAction {
-  triggerKey: string;
-  policy: string;
-  gate: Gate;
-  action: PlannedAction;
-  target: string;
-  namespace?: string;
-  ladder?: LadderPosition;
-  at: number;
-}
-
-/** Columns a transition may set besides the state. */
-export interface ActionChanges {
-  action?: PlannedAction;
-  dryRun?: DryRunRecord;
-  decisions?: Decision[];
-  reason?: Reason | null;
-  result?: ExecutionResult;
-  verification?: Verification;
-  expiresAt?: number;
-  startedAt?: number;
-  finishedAt?: number;
-}
+export type { ActionChanges, NewAction, StoredAction } from './actionRows';
 
 export interface TriggerRecord {
   trigger: HealingTrigger;
@@ -82,47 +30,21 @@ export interface TriggerRecord {
   closedAt?: number;
 }
 
-const json = (value: unknown) => (value === undefined ? undefined : JSON.stringify(value));
-const parse = <T>(text: string | null): T | undefined => (text === null ? undefined : (JSON.parse(text) as T));
-const opt = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
-
 export const triggerKey = (trigger: Pick<HealingTrigger, 'source' | 'id'>) => `${trigger.source}:${trigger.id}`;
 const SUPERSEDED = '#superseded-';
 
-/** The ladder column, checked as it is read back: a corrupt one names the action instead of spreading. */
-function readLadder(row: ActionRow): LadderPosition {
-  const parsed = ladderPositionSchema.safeParse(JSON.parse(row.ladder ?? 'null'));
-  if (!parsed.success) {
-    throw new Error(`action ${row.id}: its stored ladder position is not valid: ${parsed.error.message}`);
-  }
-  return parsed.data;
-}
+const triggerRowSchema = z.object({
+  trigger: healingTriggerSchema,
+  opened_at: z.number(),
+  closed_at: optional(z.number()),
+});
+const closedAtRow = z.object({ closed_at: z.number().nullable() });
+const startedAtRow = z.object({ started_at: z.number() });
+const heldNodeRow = z.object({ node: z.string(), action_id: z.number().int() });
+const labelsSchema = healingTriggerSchema.shape.labels;
 
-function toAction(row: ActionRow): StoredAction {
-  return {
-    id: row.id,
-    state: row.state,
-    trigger: JSON.parse(row.trigger) as HealingTrigger,
-    triggerKey: row.trigger_key,
-    policy: row.policy,
-    gate: row.gate,
-    action: JSON.parse(row.action) as PlannedAction,
-    target: row.target,
-    namespace: opt(row.namespace),
-    dryRun: parse(row.dry_run),
-    decisions: JSON.parse(row.decisions) as Decision[],
-    reason: parse(row.reason),
-    progress: parse(row.progress),
-    result: parse(row.result),
-    verification: parse(row.verification),
-    ...(row.ladder === null ? {} : { ladder: readLadder(row) }),
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    expiresAt: opt(row.expires_at),
-    startedAt: opt(row.started_at),
-    finishedAt: opt(row.finished_at),
-  };
-}
+const ids = (rows: unknown[]) => checkRows(idRow, rows, 'healing_actions').map((r) => r.id);
+const count = (row: unknown, table = 'healing_actions') => checkRow(countRow, row, table).n;
 
 const SELECT = `SELECT a.*, t.trigger FROM healing_actions a JOIN healing_triggers t ON t.key = a.trigger_key`;
 
@@ -135,17 +57,15 @@ export class ActionRepository {
     // An anomaly's trigger carries its target's watch and labels, not the id: computing the id the
     // way the pipeline does keeps the triggerTarget filter exact (label order, quoting).
     db.function('fp_trigger_target', { deterministic: true }, (watch: unknown, labels: unknown) =>
-      typeof watch === 'string' && typeof labels === 'string'
-        ? targetId(watch, JSON.parse(labels) as Record<string, string>)
-        : null
+      typeof watch === 'string' && typeof labels === 'string' ? triggerTarget(watch, labels) : null
     );
   }
 
   /** Records a trigger, or refreshes it; a closed one that fires again is open again. */
   openTrigger(trigger: HealingTrigger, at: number): { isNew: boolean; reopened: boolean } {
     const key = triggerKey(trigger);
-    const existing = this.db.prepare('SELECT closed_at FROM healing_triggers WHERE key = ?').get(key) as
-      { closed_at: number | null } | undefined;
+    const found = this.db.prepare('SELECT closed_at FROM healing_triggers WHERE key = ?').get(key);
+    const existing = found === undefined ? undefined : checkRow(closedAtRow, found, 'healing_triggers');
     if (!existing) {
       this.db
         .prepare('INSERT INTO healing_triggers (key, source, trigger, opened_at) VALUES (?, ?, ?, ?)')
@@ -167,15 +87,12 @@ export class ActionRepository {
   }
 
   trigger(key: string): TriggerRecord | undefined {
-    const row = this.db.prepare('SELECT trigger, opened_at, closed_at FROM healing_triggers WHERE key = ?').get(key) as
-      { trigger: string; opened_at: number; closed_at: number | null } | undefined;
-    return (
-      row && {
-        trigger: JSON.parse(row.trigger) as HealingTrigger,
-        openedAt: row.opened_at,
-        closedAt: opt(row.closed_at),
-      }
-    );
+    const found = this.db.prepare('SELECT trigger, opened_at, closed_at FROM healing_triggers WHERE key = ?').get(key);
+    if (found === undefined) {
+      return undefined;
+    }
+    const row = checkRow(triggerRowSchema, parseJsonColumns(found, ['trigger']), 'healing_triggers');
+    return { trigger: row.trigger, openedAt: row.opened_at, closedAt: row.closed_at };
   }
 
   /** Undefined when this trigger already proposed this action on this target (deduplication). */
@@ -185,61 +102,23 @@ export class ActionRepository {
         `INSERT OR IGNORE INTO healing_actions (trigger_key, policy, gate, action_type, target, namespace, state, action, ladder, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, 'proposed', ?, ?, ?, ?)`
       )
-      .run(
-        input.triggerKey,
-        input.policy,
-        input.gate,
-        input.action.type,
-        input.target,
-        input.namespace ?? null,
-        JSON.stringify(input.action),
-        input.ladder ? JSON.stringify(input.ladder) : null,
-        input.at,
-        input.at
-      );
+      .run(...proposalValues(input), input.ladder ? JSON.stringify(input.ladder) : null, input.at, input.at);
     return info.changes === 1 ? Number(info.lastInsertRowid) : undefined;
   }
 
   get(id: number): StoredAction | undefined {
-    const row = this.byId.get(id) as ActionRow | undefined;
-    return row && toAction(row);
+    const row = this.byId.get(id);
+    return row === undefined ? undefined : readAction(row);
   }
 
   /** Moves the action from one of `from` to `to`; false when its state was not one of `from` (someone else moved it). */
   transition(id: number, from: ActionState[], to: ActionState, at: number, changes: ActionChanges = {}): boolean {
     const sets = ['state = @to', 'updated_at = @at'];
     const params: Record<string, unknown> = { id, to, at };
-    const column = (name: string, key: string, value: unknown) => {
-      sets.push(`${name} = @${key}`);
-      params[key] = value;
-    };
-    if (changes.action) {
-      column('action', 'action', json(changes.action));
-    }
-    if (changes.dryRun) {
-      column('dry_run', 'dryRun', json(changes.dryRun));
-    }
-    if (changes.decisions) {
-      column('decisions', 'decisions', json(changes.decisions));
-    }
-    if (changes.reason !== undefined) {
-      column('reason', 'reason', changes.reason === null ? null : json(changes.reason));
-    }
-    if (changes.result) {
-      column('result', 'result', json(changes.result));
-    }
-    if (changes.verification) {
-      column('verification', 'verification', json(changes.verification));
-    }
-    if (changes.expiresAt !== undefined) {
-      column('expires_at', 'expiresAt', changes.expiresAt);
-    }
-    if (changes.startedAt !== undefined) {
-      column('started_at', 'startedAt', changes.startedAt);
-    }
-    if (changes.finishedAt !== undefined) {
-      column('finished_at', 'finishedAt', changes.finishedAt);
-    }
+    changedColumns(changes).forEach(({ column, value }, i) => {
+      sets.push(`${column} = @c${i}`);
+      params[`c${i}`] = value;
+    });
     const placeholders = from.map((_, i) => `@from${i}`);
     from.forEach((state, i) => (params[`from${i}`] = state));
     const sql = `UPDATE healing_actions SET ${sets.join(', ')} WHERE id = @id AND state IN (${placeholders.join(', ')})`;
@@ -270,14 +149,14 @@ export class ActionRepository {
   /** How many times this trigger's action on this target was superseded and proposed again. */
   supersededCount(key: string, type: PlannedAction['type'], target: string): number {
     const prefix = `${key}${SUPERSEDED}`;
-    return (
+    return count(
       this.db
         .prepare(
           `SELECT COUNT(*) AS n FROM healing_actions
            WHERE substr(trigger_key, 1, length(@prefix)) = @prefix AND action_type = @type AND target = @target`
         )
-        .get({ prefix, type, target }) as { n: number }
-    ).n;
+        .get({ prefix, type, target })
+    );
   }
 
   /** Notes why an approved action still waits (e.g. the node budget), without changing its state. */
@@ -294,9 +173,7 @@ export class ActionRepository {
   }
 
   idsInState(state: ActionState): number[] {
-    return (
-      this.db.prepare('SELECT id FROM healing_actions WHERE state = ? ORDER BY id').all(state) as Array<{ id: number }>
-    ).map((r) => r.id);
+    return ids(this.db.prepare('SELECT id FROM healing_actions WHERE state = ? ORDER BY id').all(state));
   }
 
   /**
@@ -304,26 +181,26 @@ export class ActionRepository {
    * only as a ladder's step (the ladder has to know whether it ended with a recovery).
    */
   awaitingVerification(): number[] {
-    return (
+    return ids(
       this.db
         .prepare(
           `SELECT id FROM healing_actions WHERE state = 'succeeded' AND (action_type != 'notify' OR ladder IS NOT NULL) ORDER BY id`
         )
-        .all() as Array<{ id: number }>
-    ).map((r) => r.id);
+        .all()
+    );
   }
 
   expiredIds(now: number): number[] {
-    return (
+    return ids(
       this.db
         .prepare(`SELECT id FROM healing_actions WHERE state = 'awaiting_approval' AND expires_at <= ? ORDER BY id`)
-        .all(now) as Array<{ id: number }>
-    ).map((r) => r.id);
+        .all(now)
+    );
   }
 
   /** Kubernetes executions started since `since`, cluster-wide or in one namespace (notifications do not count). */
   countStartedSince(since: number, namespace?: string): number {
-    const row = (
+    return count(
       namespace === undefined
         ? this.db
             .prepare(`SELECT COUNT(*) AS n FROM healing_actions WHERE started_at >= ? AND action_type != 'notify'`)
@@ -333,19 +210,17 @@ export class ActionRepository {
               `SELECT COUNT(*) AS n FROM healing_actions WHERE started_at >= ? AND action_type != 'notify' AND namespace = ?`
             )
             .get(since, namespace)
-    ) as { n: number };
-    return row.n;
+    );
   }
 
   /** Start times of this action on this target since `since`, newest first. */
   startsOn(target: string, type: PlannedAction['type'], since: number): number[] {
-    return (
-      this.db
-        .prepare(
-          'SELECT started_at FROM healing_actions WHERE target = ? AND action_type = ? AND started_at >= ? ORDER BY started_at DESC'
-        )
-        .all(target, type, since) as Array<{ started_at: number }>
-    ).map((r) => r.started_at);
+    const rows = this.db
+      .prepare(
+        'SELECT started_at FROM healing_actions WHERE target = ? AND action_type = ? AND started_at >= ? ORDER BY started_at DESC'
+      )
+      .all(target, type, since);
+    return checkRows(startedAtRow, rows, 'healing_actions').map((r) => r.started_at);
   }
 
   /** Another action of this type on this target that is still under way (proposed, waiting, approved or executing). */
@@ -355,8 +230,8 @@ export class ActionRepository {
         `SELECT id FROM healing_actions WHERE target = ? AND action_type = ? AND id != ?
            AND state IN ('proposed', 'awaiting_approval', 'approved', 'executing') ORDER BY id LIMIT 1`
       )
-      .get(target, type, exceptId) as { id: number } | undefined;
-    return row?.id;
+      .get(target, type, exceptId);
+    return row === undefined ? undefined : ids([row])[0];
   }
 
   list(q: ActionFilter): { items: StoredAction[]; total: number } {
@@ -385,17 +260,17 @@ export class ActionRepository {
       params.push(q.triggerTarget);
     }
     const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
-    const total = (
+    const total = count(
       this.db
         .prepare(
           `SELECT COUNT(*) AS n FROM healing_actions a JOIN healing_triggers t ON t.key = a.trigger_key${clause}`
         )
-        .get(...params) as { n: number }
-    ).n;
+        .get(...params)
+    );
     const rows = this.db
       .prepare(`${SELECT}${clause} ORDER BY a.id DESC LIMIT ? OFFSET ?`)
-      .all(...params, q.limit, q.offset) as ActionRow[];
-    return { items: rows.map(toAction), total };
+      .all(...params, q.limit, q.offset);
+    return { items: rows.map(readAction), total };
   }
 
   /**
@@ -403,32 +278,26 @@ export class ActionRepository {
    * per label set when the trigger maps to none).
    */
   alarmingTargets(): number {
-    return (
+    return count(
       this.db
         .prepare(
           `SELECT COUNT(DISTINCT COALESCE(json_extract(trigger, '$.object'), json_extract(trigger, '$.labels'))) AS n
              FROM healing_triggers WHERE closed_at IS NULL`
         )
-        .get() as { n: number }
-    ).n;
+        .get(),
+      'healing_triggers'
+    );
   }
 
   countInState(state: ActionState): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM healing_actions WHERE state = ?').get(state) as { n: number }).n;
+    return count(this.db.prepare('SELECT COUNT(*) AS n FROM healing_actions WHERE state = ?').get(state));
   }
 
   // The node budget: nodes the engine cordoned (alone or as part of a drain) and has not given back.
 
   heldNodes(): Array<{ node: string; actionId: number }> {
-    return (
-      this.db.prepare('SELECT node, action_id FROM healing_nodes_held ORDER BY since').all() as Array<{
-        node: string;
-        action_id: number;
-      }>
-    ).map((r) => ({
-      node: r.node,
-      actionId: r.action_id,
-    }));
+    const rows = this.db.prepare('SELECT node, action_id FROM healing_nodes_held ORDER BY since').all();
+    return checkRows(heldNodeRow, rows, 'healing_nodes_held').map((r) => ({ node: r.node, actionId: r.action_id }));
   }
 
   holdNode(node: string, actionId: number, at: number): void {
@@ -442,4 +311,16 @@ export class ActionRepository {
   releaseNode(node: string): void {
     this.db.prepare('DELETE FROM healing_nodes_held WHERE node = ?').run(node);
   }
+}
+
+/** An anomaly trigger's target id from its watch and stored labels; null when the labels are not a label set. */
+function triggerTarget(watch: string, labels: string): string | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(labels);
+  } catch {
+    return null;
+  }
+  const checked = labelsSchema.safeParse(parsed);
+  return checked.success ? targetId(watch, checked.data) : null;
 }

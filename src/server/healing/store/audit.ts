@@ -1,34 +1,38 @@
 import type Database from 'better-sqlite3';
-import type { z } from 'zod';
-import type { AuditEntry, AuditKind, auditQuerySchema } from '../../../contract/healing';
+import { z } from 'zod';
+import { auditKindSchema, type AuditEntry, type auditQuerySchema } from '../../../contract/healing';
+import { checkRow, countRow, parseJsonColumns } from './rows';
 
 export type AuditFilter = z.output<typeof auditQuerySchema>;
 
 export type NewAuditEntry = Omit<AuditEntry, 'id'>;
 
-interface AuditRow {
-  id: number;
-  at: number;
-  kind: AuditKind;
-  action_id: number | null;
-  trigger_id: string | null;
-  user: string | null;
-  comment: string | null;
-  message: string;
-  details: string | null;
-}
-
-const toEntry = (row: AuditRow): AuditEntry => ({
-  id: row.id,
-  at: row.at,
-  kind: row.kind,
-  ...(row.action_id !== null ? { actionId: row.action_id } : {}),
-  ...(row.trigger_id !== null ? { triggerId: row.trigger_id } : {}),
-  ...(row.user !== null ? { user: row.user } : {}),
-  ...(row.comment !== null ? { comment: row.comment } : {}),
-  message: row.message,
-  ...(row.details !== null ? { details: JSON.parse(row.details) as unknown } : {}),
+const auditRowSchema = z.object({
+  id: z.number().int(),
+  at: z.number(),
+  kind: auditKindSchema,
+  action_id: z.number().int().nullable(),
+  trigger_id: z.string().nullable(),
+  user: z.string().nullable(),
+  comment: z.string().nullable(),
+  message: z.string(),
+  details: z.unknown(),
 });
+
+function toEntry(found: unknown): AuditEntry {
+  const row = checkRow(auditRowSchema, parseJsonColumns(found, ['details']), 'healing_audit');
+  return {
+    id: row.id,
+    at: row.at,
+    kind: row.kind,
+    ...(row.action_id !== null ? { actionId: row.action_id } : {}),
+    ...(row.trigger_id !== null ? { triggerId: row.trigger_id } : {}),
+    ...(row.user !== null ? { user: row.user } : {}),
+    ...(row.comment !== null ? { comment: row.comment } : {}),
+    message: row.message,
+    ...(row.details !== null ? { details: row.details } : {}),
+  };
+}
 
 /** The append-only audit log: the table refuses UPDATE and DELETE (see migration 0003). */
 export class AuditRepository {
@@ -85,11 +89,14 @@ export class AuditRepository {
   /** Newest first, one page. */
   list(query: AuditFilter): { items: AuditEntry[]; total: number } {
     const { q, clause, params } = this.filter(query);
-    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM healing_audit${clause}`).get(...params) as { n: number })
-      .n;
+    const total = checkRow(
+      countRow,
+      this.db.prepare(`SELECT COUNT(*) AS n FROM healing_audit${clause}`).get(...params),
+      'healing_audit'
+    ).n;
     const rows = this.db
       .prepare(`SELECT * FROM healing_audit${clause} ORDER BY id DESC LIMIT ? OFFSET ?`)
-      .all(...params, q.limit, q.offset) as AuditRow[];
+      .all(...params, q.limit, q.offset);
     return { items: rows.map(toEntry), total };
   }
 
@@ -97,7 +104,7 @@ export class AuditRepository {
   *iterate(query: AuditFilter): Generator<AuditEntry> {
     const { clause, params } = this.filter(query);
     for (const row of this.db.prepare(`SELECT * FROM healing_audit${clause} ORDER BY id ASC`).iterate(...params)) {
-      yield toEntry(row as AuditRow);
+      yield toEntry(row);
     }
   }
 }

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { actionTypeSchema, breakerSchema, type ActionType, type Breaker } from '../../../contract/healing';
+import { checkRow } from './rows';
 
 /** A row as SQLite gives it, checked before it becomes a Breaker. */
 const rowSchema = z.object({
@@ -16,12 +17,10 @@ const rowSchema = z.object({
   comment: z.string().nullable(),
 });
 
+const lastClosedRow = z.object({ at: z.number().nullable() });
+
 function toBreaker(row: unknown): Breaker {
-  const parsed = rowSchema.safeParse(row);
-  if (!parsed.success) {
-    throw new Error(`a stored circuit breaker is not valid: ${parsed.error.message}`);
-  }
-  const r = parsed.data;
+  const r = checkRow(rowSchema, row, 'healing_breakers');
   return breakerSchema.parse({
     id: r.id,
     target: r.target,
@@ -83,8 +82,8 @@ export class BreakerRepository {
   lastClosedAt(target: string): number | undefined {
     const row = this.db
       .prepare('SELECT MAX(closed_at) AS at FROM healing_breakers WHERE target = ? AND closed_at IS NOT NULL')
-      .get(target) as { at: number | null };
-    return row.at ?? undefined;
+      .get(target);
+    return checkRow(lastClosedRow, row, 'healing_breakers').at ?? undefined;
   }
 
   listOpen(): Breaker[] {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  killSwitchSchema,
   namespacePauseSchema,
   safetyLimitsSchema,
   type KillSwitch,
@@ -96,7 +97,7 @@ export class SettingsStore {
   }
 
   killSwitch(): KillSwitch {
-    return this.settings.get<KillSwitch>(KILL_SWITCH) ?? { engaged: false };
+    return killSwitchSchema.parse(this.settings.get<unknown>(KILL_SWITCH) ?? { engaged: false });
   }
 
   setKillSwitch(value: KillSwitch): void {
@@ -115,9 +116,9 @@ export class SettingsStore {
     }
     const parsed = persistedKubernetesSchema.safeParse(raw);
     if (!parsed.success) {
-      const url = (raw as { value?: { url?: unknown } }).value?.url;
+      const url = z.object({ value: z.object({ url: z.string() }) }).safeParse(raw);
       return {
-        value: { mode: 'endpoint', url: typeof url === 'string' ? url : '' },
+        value: { mode: 'endpoint', url: url.success ? url.data.value.url : '' },
         updatedAt: 0,
         unreadable: `the stored Kubernetes access is not in a known shape (${parsed.error.issues[0].message})`,
       };

@@ -1,21 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { z } from 'zod';
-import {
-  actionStateSchema,
-  decisionSchema,
-  dryRunRecordSchema,
-  executionResultSchema,
-  gateSchema,
-  healingTriggerSchema,
-  plannedActionSchema,
-  reasonSchema,
-  verificationSchema,
-  type ActionState,
-  type HealingTrigger,
-} from '../../../contract/healing';
+import type { ActionState, HealingTrigger } from '../../../contract/healing';
 import { triggerKey, type ActionChanges, type NewAction, type StoredAction } from '../../healing/store/actions';
+import { changedColumns, proposalValues, readAction } from '../../healing/store/actionRows';
 import { retryingLostConnections } from './pool';
+
+// Rows read back are checked like any other input (healing/store/actionRows.ts): a row another
+// version wrote, or a hand edit, fails with the column named instead of deep inside the engine.
+export { StoredRowError } from '../../healing/store/rows';
 
 /** A proposal and the key that makes it one row whichever replica proposes it. */
 export interface NewIdempotentAction extends NewAction {
@@ -26,95 +18,12 @@ export interface NewIdempotentAction extends NewAction {
 export const proposalKey = (input: Pick<NewAction, 'triggerKey' | 'target'> & { type: string }) =>
   `${input.triggerKey}|${input.type}|${input.target}`;
 
-const optional = <T extends z.ZodType>(schema: T) => schema.nullable().transform((v) => v ?? undefined);
-
-// What is read back is checked like any other input: a row another version wrote, or a hand edit,
-// fails here with the column named instead of deep inside the engine.
-const actionRowSchema = z.object({
-  id: z.number().int(),
-  trigger_key: z.string(),
-  trigger: healingTriggerSchema,
-  policy: z.string(),
-  gate: gateSchema,
-  target: z.string(),
-  namespace: optional(z.string()),
-  state: actionStateSchema,
-  action: plannedActionSchema,
-  dry_run: optional(dryRunRecordSchema),
-  decisions: z.array(decisionSchema),
-  reason: optional(reasonSchema),
-  result: optional(executionResultSchema),
-  verification: optional(verificationSchema),
-  claimed_by: optional(z.string()),
-  created_at: z.number(),
-  updated_at: z.number(),
-  expires_at: optional(z.number()),
-  started_at: optional(z.number()),
-  finished_at: optional(z.number()),
-});
-
 /** An action as the PostgreSQL store keeps it: with the replica that claimed it for execution. */
-export interface ClaimedAction extends StoredAction {
-  claimedBy?: string;
-}
-
-export class StoredRowError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StoredRowError';
-  }
-}
-
-function toAction(row: unknown): ClaimedAction {
-  const parsed = actionRowSchema.safeParse(row);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const id = (row as { id?: unknown }).id;
-    throw new StoredRowError(
-      `healing_actions row ${String(id)} is invalid at ${issue.path.join('.')}: ${issue.message}`
-    );
-  }
-  const r = parsed.data;
-  return {
-    id: r.id,
-    state: r.state,
-    trigger: r.trigger,
-    triggerKey: r.trigger_key,
-    policy: r.policy,
-    gate: r.gate,
-    action: r.action,
-    target: r.target,
-    namespace: r.namespace,
-    dryRun: r.dry_run,
-    decisions: r.decisions,
-    reason: r.reason,
-    result: r.result,
-    verification: r.verification,
-    claimedBy: r.claimed_by,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    expiresAt: r.expires_at,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-  };
-}
+export type ClaimedAction = StoredAction;
 
 const COLUMNS = `a.id, a.trigger_key, t.trigger, a.policy, a.gate, a.target, a.namespace, a.state, a.action, a.dry_run,
   a.decisions, a.reason, a.result, a.verification, a.claimed_by, a.created_at, a.updated_at, a.expires_at,
   a.started_at, a.finished_at`;
-
-/** ActionChanges key → column; JSON columns are sent as JSON text. */
-const CHANGE_COLUMNS: Record<keyof ActionChanges, { column: string; json: boolean }> = {
-  action: { column: 'action', json: true },
-  dryRun: { column: 'dry_run', json: true },
-  decisions: { column: 'decisions', json: true },
-  reason: { column: 'reason', json: true },
-  result: { column: 'result', json: true },
-  verification: { column: 'verification', json: true },
-  expiresAt: { column: 'expires_at', json: false },
-  startedAt: { column: 'started_at', json: false },
-  finishedAt: { column: 'finished_at', json: false },
-};
 
 /**
  * The healing actions on PostgreSQL, shared by every replica. Each change is one statement whose
@@ -160,17 +69,7 @@ export class PostgresActionRepository {
        VALUES ($1, $2, $3, $4, $5, $6, $7, 'proposed', $8, $9, $9)
        ON CONFLICT ON CONSTRAINT healing_actions_idempotency DO NOTHING
        RETURNING id`,
-      [
-        input.idempotencyKey,
-        input.triggerKey,
-        input.policy,
-        input.gate,
-        input.action.type,
-        input.target,
-        input.namespace ?? null,
-        JSON.stringify(input.action),
-        input.at,
-      ]
+      [input.idempotencyKey, ...proposalValues(input), input.at]
     );
     if (inserted.rows.length === 1) {
       return { id: inserted.rows[0].id, created: true };
@@ -186,7 +85,7 @@ export class PostgresActionRepository {
       `SELECT ${COLUMNS} FROM healing_actions a JOIN healing_triggers t ON t.key = a.trigger_key WHERE a.id = $1`,
       [id]
     );
-    return rows.length === 1 ? toAction(rows[0]) : undefined;
+    return rows.length === 1 ? readAction(rows[0]) : undefined;
   }
 
   /** Moves the action from one of `from` to `to`; false when its state was not one of `from` (another replica moved it). */
@@ -199,12 +98,8 @@ export class PostgresActionRepository {
   ): Promise<boolean> {
     const params: unknown[] = [id, from, to, at, randomUUID()];
     const sets = ['state = $3', 'updated_at = $4', 'change_token = $5'];
-    for (const [key, value] of Object.entries(changes) as Array<[keyof ActionChanges, unknown]>) {
-      if (value === undefined) {
-        continue;
-      }
-      const { column, json } = CHANGE_COLUMNS[key];
-      params.push(json && value !== null ? JSON.stringify(value) : value);
+    for (const { column, value } of changedColumns(changes)) {
+      params.push(value);
       sets.push(`${column} = $${params.length}`);
     }
     const result = await this.query(
@@ -246,6 +141,6 @@ export class PostgresActionRepository {
        SELECT ${COLUMNS} FROM claimed a JOIN healing_triggers t ON t.key = a.trigger_key`,
       params
     );
-    return rows.length === 1 ? toAction(rows[0]) : undefined;
+    return rows.length === 1 ? readAction(rows[0]) : undefined;
   }
 }

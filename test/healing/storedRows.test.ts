@@ -1,0 +1,54 @@
+// Issue 15: rows read back from the store are checked with their schemas. A corrupt one is an error
+// naming its table, row and column; the other actions are still read, approved and run.
+
+import { StoredRowError } from '../../src/server/healing/store/rows';
+import { deployment } from '../kube/objects';
+import { anomaly, setUp, Setup } from './setup';
+
+let s: Setup;
+afterEach(() => s.close());
+
+const web = { kind: 'deployment' as const, namespace: 'shop', name: 'web' };
+
+it('a corrupt action row fails naming its column, and the engine still runs the others', async () => {
+  s = await setUp();
+  s.kube.add(deployment({ namespace: 'shop', name: 'web', replicas: 2 }));
+  const [bad] = await s.engine.onAnomaly(anomaly());
+  const [good] = await s.engine.onAnomaly(anomaly({ object: web, labels: { namespace: 'shop', deployment: 'web' } }));
+  // Another version's action type, and a state the engine's loop picks up.
+  s.store.db
+    .prepare(`UPDATE healing_actions SET action = ?, state = 'approved' WHERE id = ?`)
+    .run(JSON.stringify({ type: 'reboot', node: 'n1' }), bad);
+
+  expect(() => s.engine.actions.get(bad)).toThrow(StoredRowError);
+  expect(() => s.engine.actions.get(bad)).toThrow(`healing_actions row ${bad} is invalid at action.type`);
+  expect(s.engine.actions.get(good)).toMatchObject({
+    id: good,
+    state: 'awaiting_approval',
+    target: 'deployment shop/web',
+  });
+
+  expect(s.engine.approve(good, 'alice').ok).toBe(true);
+  await s.engine.tick();
+  await s.engine.idle();
+  expect(s.engine.actions.get(good)!.state).toBe('succeeded');
+  expect(s.kube.get('Deployment', 'web', 'shop')?.spec?.replicas).toBe(3);
+  expect(s.kube.get('Deployment', 'cart', 'shop')?.spec?.replicas).toBe(3);
+});
+
+it('a stored trigger that is not JSON, or an audit entry of a kind this version lacks, is named, not cast', async () => {
+  s = await setUp();
+  const trigger = anomaly();
+  await s.engine.onAnomaly(trigger);
+  s.store.db.prepare(`UPDATE healing_triggers SET trigger = '{not json' WHERE key = ?`).run(`anomaly:${trigger.id}`);
+  expect(() => s.engine.actions.trigger(`anomaly:${trigger.id}`)).toThrow(
+    /^healing_triggers row is invalid at trigger: /
+  );
+  // The audit table refuses UPDATE (append-only): a row another version wrote is inserted instead.
+  s.store.db
+    .prepare(`INSERT INTO healing_audit (at, kind, message) VALUES (1, 'rebooted', 'from a newer version')`)
+    .run();
+  expect(() => s.engine.audit.list({ limit: 10, offset: 0, format: 'json' })).toThrow(
+    /^healing_audit row \d+ is invalid at kind: /
+  );
+});
