@@ -2,15 +2,9 @@
 // Audit log and policy pages. Times are epoch milliseconds; durations are seconds.
 import { z } from 'zod';
 import { alertAnnotationsSchema, alertFieldSchema, alertLabelsSchema, alertUrlSchema } from './alertLimits';
+import { failureModelSchema, k8sNameSchema as k8sName, labelsSchema, severitySchema } from './vocabulary';
 
-export const severitySchema = z.enum(['critical', 'high', 'medium', 'low']);
-export type Severity = z.infer<typeof severitySchema>;
-
-export const failureModelSchema = z.enum(['crash', 'resource_exhaustion', 'network_partition', 'byzantine']);
-export type FailureModel = z.infer<typeof failureModelSchema>;
-
-const k8sName = z.string().min(1).max(253);
-const labelsSchema = z.record(z.string(), z.string());
+export { failureModelSchema, severitySchema, type FailureModel, type Severity } from './vocabulary';
 
 /** The Kubernetes object a target maps to (from the watch's mapping or an alert's labels). */
 export const kubeObjectRefSchema = z
@@ -54,13 +48,14 @@ export const healingTriggerSchema = z.object({
 export type HealingTrigger = z.infer<typeof healingTriggerSchema>;
 
 // ---------------------------------------------------------------------------------------------
-// Actions as they run. Mirrors the Kubernetes module's action schema (the server checks at compile
-// time that both agree), plus `notify`, which talks to Grafana and a webhook instead.
+// Actions as they run: what the Kubernetes module executes (its one declaration is here), plus
+// `notify`, which talks to Grafana and a webhook instead.
 
 const workloadRef = <K extends string>(kinds: readonly [K, ...K[]]) =>
   z.object({ kind: z.enum(kinds), namespace: k8sName, name: k8sName });
 
-export const plannedActionSchema = z.discriminatedUnion('type', [
+/** A Kubernetes action as a policy names it and the engine persists it. */
+export const kubernetesActionSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('scale'),
     target: workloadRef(['deployment', 'statefulset']),
@@ -92,6 +87,11 @@ export const plannedActionSchema = z.discriminatedUnion('type', [
     evictUnmanaged: z.boolean().optional(),
     uncordonOnFailure: z.boolean().optional(),
   }),
+]);
+export type KubernetesAction = z.infer<typeof kubernetesActionSchema>;
+
+export const plannedActionSchema = z.discriminatedUnion('type', [
+  ...kubernetesActionSchema.options,
   z.object({ type: z.literal('notify'), message: z.string(), labels: labelsSchema.optional() }),
 ]);
 export type PlannedAction = z.infer<typeof plannedActionSchema>;
@@ -255,7 +255,7 @@ export type AutoWindows = z.infer<typeof autoWindowsSchema>;
 
 /** A namespace where automatic actions are paused (they wait for approval); set by an Admin. */
 export const namespacePauseSchema = z.strictObject({
-  namespace: z.string().min(1).max(253),
+  namespace: k8sName,
   reason: z.string().max(1000).optional(),
   by: z.string().optional(),
   at: z.number().optional(),

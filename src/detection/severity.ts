@@ -1,8 +1,14 @@
 import { log10NormalTwoSided, scoreOfLog10 } from './calibration';
 import { RECOMMENDED_THRESHOLD } from './threshold';
 
-export type Severity = 'critical' | 'high' | 'medium' | 'low';
-export type FailureModel = 'crash' | 'resource_exhaustion' | 'network_partition' | 'byzantine';
+// The words of an assessment, declared once here; the contract builds its schemas from these lists.
+export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+export const FAILURE_MODELS = ['crash', 'resource_exhaustion', 'network_partition', 'byzantine'] as const;
+export type FailureModel = (typeof FAILURE_MODELS)[number];
+/** Which side of its learned band a signal left (none: inside). */
+export const BAND_DIRECTIONS = ['above', 'below', 'none'] as const;
+export type Direction = (typeof BAND_DIRECTIONS)[number];
 
 /** What a signal measures; decides which failure model its movement points to. */
 export type SignalKind =
@@ -14,8 +20,7 @@ export interface SignalObservation {
   kind: SignalKind;
   /** Anomaly score in [0, 1]. */
   score: number;
-  /** Which side of its band the value left (none: inside). */
-  direction: 'above' | 'below' | 'none';
+  direction: Direction;
   /** Earliest plausible time until the signal's limit is crossed (the interval's lower bound; Infinity or absent: none). */
   timeToFailureSeconds?: number;
 }
@@ -36,7 +41,7 @@ export interface Assessment {
 }
 
 /** The direction in which a signal of this kind does harm (a resource filling up, an error rate rising). */
-const HARMFUL: Partial<Record<SignalKind, 'above' | 'below'>> = {
+const HARMFUL: Partial<Record<SignalKind, Exclude<Direction, 'none'>>> = {
   up: 'below',
   restarts: 'above',
   cpu: 'above',
@@ -58,7 +63,7 @@ const HARMFUL: Partial<Record<SignalKind, 'above' | 'below'>> = {
 export function assess(input: AssessmentInput): Assessment {
   const threshold = input.threshold ?? RECOMMENDED_THRESHOLD;
   const moved = input.signals.filter((s) => s.score >= threshold);
-  const has = (kind: SignalKind, direction?: 'above' | 'below'): boolean =>
+  const has = (kind: SignalKind, direction?: Exclude<Direction, 'none'>): boolean =>
     moved.some((s) => s.kind === kind && (direction === undefined || s.direction === direction));
   const ttf = Math.min(Infinity, ...input.signals.map((s) => s.timeToFailureSeconds ?? Infinity));
   const harmful = moved.filter((s) => HARMFUL[s.kind] === undefined || HARMFUL[s.kind] === s.direction);
