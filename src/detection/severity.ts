@@ -131,8 +131,9 @@ export function assess(input: AssessmentInput): Assessment {
 export interface PeerGroupState {
   format: 'failureprophet.peers';
   version: 1;
-  smoothing: number;
-  scaleSmoothing: number;
+  /** Absent from snapshots of earlier builds: the defaults then. */
+  smoothing?: number;
+  scaleSmoothing?: number;
   /** Each member's smoothed modified z-score, in member order. */
   smoothed: number[];
   /** The group's smoothed spread; null before the first step with three members. */
@@ -218,18 +219,10 @@ export class PeerGroupDetector {
 
   /** Resumes from `toState()` output; throws a clear Error on anything else. */
   static fromState(state: unknown): PeerGroupDetector {
-    const s = state as PeerGroupState;
-    if (
-      typeof s !== 'object' ||
-      s === null ||
-      s.format !== 'failureprophet.peers' ||
-      s.version !== 1 ||
-      !Array.isArray(s.smoothed) ||
-      !s.smoothed.every(Number.isFinite) ||
-      !(s.scale === null || Number.isFinite(s.scale))
-    ) {
+    if (!isPeerGroupState(state)) {
       throw new Error('Cannot restore a peer group from this state: not a failureprophet.peers version 1 snapshot');
     }
+    const s = state;
     const d = new PeerGroupDetector(s.smoothed.length, { smoothing: s.smoothing, scaleSmoothing: s.scaleSmoothing });
     d.smoothed.set(s.smoothed);
     d.scale = s.scale ?? NaN;
@@ -246,6 +239,26 @@ export class PeerGroupDetector {
     }
     return best;
   }
+}
+
+/** A snapshot `toState()` wrote (it comes back from the store, so each field is looked at). */
+function isPeerGroupState(s: unknown): s is PeerGroupState {
+  const optionalNumber = (v: unknown) => v === undefined || typeof v === 'number';
+  return (
+    typeof s === 'object' &&
+    s !== null &&
+    'format' in s &&
+    s.format === 'failureprophet.peers' &&
+    'version' in s &&
+    s.version === 1 &&
+    'smoothed' in s &&
+    Array.isArray(s.smoothed) &&
+    s.smoothed.every(Number.isFinite) &&
+    'scale' in s &&
+    (s.scale === null || Number.isFinite(s.scale)) &&
+    optionalNumber('smoothing' in s ? s.smoothing : undefined) &&
+    optionalNumber('scaleSmoothing' in s ? s.scaleSmoothing : undefined)
+  );
 }
 
 function middle(sorted: Float64Array): number {

@@ -1,4 +1,6 @@
 import type Database from 'better-sqlite3';
+import { z } from 'zod';
+import { decodeRow } from './rows';
 
 export interface Migration {
   /** Strictly increasing; recorded in schema_migrations once applied. */
@@ -6,6 +8,8 @@ export interface Migration {
   name: string;
   sql: string;
 }
+
+const appliedSchema = z.object({ id: z.number().int() });
 
 export class MigrationError extends Error {
   constructor(message: string) {
@@ -22,7 +26,10 @@ export function migrate(db: Database.Database, migrations: Migration[]): number[
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
   const applied = new Set(
-    (db.prepare('SELECT id FROM schema_migrations').all() as Array<{ id: number }>).map((row) => row.id)
+    db
+      .prepare('SELECT id FROM schema_migrations')
+      .all()
+      .map((row) => decodeRow(appliedSchema, 'schema_migrations', row).id)
   );
   const known = new Set(migrations.map((m) => m.id));
   const unknown = [...applied].filter((id) => !known.has(id));
