@@ -9,7 +9,8 @@ export interface Migration {
   sql: string;
 }
 
-const appliedSchema = z.object({ id: z.number().int() });
+/** A schema_migrations row as both stores read it. */
+export const appliedSchema = z.object({ id: z.number().int() });
 
 export class MigrationError extends Error {
   constructor(message: string) {
@@ -31,19 +32,9 @@ export function migrate(db: Database.Database, migrations: Migration[]): number[
       .all()
       .map((row) => decodeRow(appliedSchema, 'schema_migrations', row).id)
   );
-  const known = new Set(migrations.map((m) => m.id));
-  const unknown = [...applied].filter((id) => !known.has(id));
-  if (unknown.length > 0) {
-    throw new MigrationError(
-      `the database has migrations this backend does not know (${unknown.join(', ')}): it was written by a newer version`
-    );
-  }
   const ran: number[] = [];
   const record = db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)');
-  for (const migration of [...migrations].sort((a, b) => a.id - b.id)) {
-    if (applied.has(migration.id)) {
-      continue;
-    }
+  for (const migration of pendingMigrations(applied, migrations)) {
     db.transaction(() => {
       db.exec(migration.sql);
       record.run(migration.id, migration.name, Date.now());
@@ -51,4 +42,19 @@ export function migrate(db: Database.Database, migrations: Migration[]): number[
     ran.push(migration.id);
   }
   return ran;
+}
+
+/**
+ * The migrations not yet applied, in order; refuses a database that has migrations this backend
+ * does not know (written by a newer version), for SQLite and PostgreSQL alike.
+ */
+export function pendingMigrations<M extends Migration>(applied: Set<number>, migrations: M[]): M[] {
+  const known = new Set(migrations.map((m) => m.id));
+  const unknown = [...applied].filter((id) => !known.has(id));
+  if (unknown.length > 0) {
+    throw new MigrationError(
+      `the database has migrations this backend does not know (${unknown.join(', ')}): it was written by a newer version`
+    );
+  }
+  return migrations.filter((m) => !applied.has(m.id)).sort((a, b) => a.id - b.id);
 }
