@@ -1,5 +1,16 @@
 import { z } from 'zod';
 import { LIMIT_DIRECTIONS, type LimitDirection } from '../detection/forecast';
+import { directionSchema, failureModelSchema, labelsSchema, severitySchema } from './vocabulary';
+
+export {
+  directionSchema,
+  failureModelSchema,
+  labelsSchema,
+  severitySchema,
+  type Direction,
+  type FailureModel,
+  type Severity,
+} from './vocabulary';
 
 /** The side of its limit a signal fails on (declared in the detection library). */
 export type { LimitDirection };
@@ -11,18 +22,8 @@ export const limitDirectionSchema = z.enum(LIMIT_DIRECTIONS);
  * forecast that never crosses its limit within the horizon is `null`.
  */
 
-export const severitySchema = z.enum(['critical', 'high', 'medium', 'low']);
-export type Severity = z.infer<typeof severitySchema>;
-
-export const failureModelSchema = z.enum(['crash', 'resource_exhaustion', 'network_partition', 'byzantine']);
-export type FailureModel = z.infer<typeof failureModelSchema>;
-
 export const anomalyStateSchema = z.enum(['open', 'closed']);
 export type AnomalyState = z.infer<typeof anomalyStateSchema>;
-
-/** Which side of its learned band a signal left. */
-export const directionSchema = z.enum(['above', 'below', 'none']);
-export type Direction = z.infer<typeof directionSchema>;
 
 export const feedbackKindSchema = z.enum(['false_positive', 'confirmed']);
 export type FeedbackKind = z.infer<typeof feedbackKindSchema>;
@@ -30,8 +31,6 @@ export type FeedbackKind = z.infer<typeof feedbackKindSchema>;
 /** Who gave feedback: an operator in Grafana, or the healing engine's verification of an action. */
 export const feedbackSourceSchema = z.enum(['operator', 'verification']);
 export type FeedbackSource = z.infer<typeof feedbackSourceSchema>;
-
-export const labelsSchema = z.record(z.string(), z.string());
 
 /** The Kubernetes object a target maps to (what healing acts on), when the watch says or the labels tell. */
 export const kubernetesObjectSchema = z.object({

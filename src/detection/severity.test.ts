@@ -76,6 +76,12 @@ describe('PeerGroupDetector', () => {
     );
     expect(() => PeerGroupDetector.fromState({ ...stopped.toState(), smoothed: [1, 2] })).toThrow(/at least 3/);
     expect(() => PeerGroupDetector.fromState(null)).toThrow(/failureprophet.peers/);
+    // Smoothing read back from the store is a number or absent (a snapshot of an earlier build: the defaults).
+    expect(() => PeerGroupDetector.fromState({ ...stopped.toState(), smoothing: 'fast' })).toThrow(
+      /failureprophet.peers version 1/
+    );
+    const { smoothing: _s, scaleSmoothing: _ss, ...earlier } = stopped.toState();
+    expect(PeerGroupDetector.fromState(earlier).toState()).toMatchObject({ smoothing: 0.3, scaleSmoothing: 1 });
   });
 
   it('skips missing members and needs three of them', () => {

@@ -1,8 +1,14 @@
 import { log10NormalTwoSided, scoreOfLog10 } from './calibration';
 import { RECOMMENDED_THRESHOLD } from './threshold';
 
-export type Severity = 'critical' | 'high' | 'medium' | 'low';
-export type FailureModel = 'crash' | 'resource_exhaustion' | 'network_partition' | 'byzantine';
+// The words of an assessment, declared once here; the contract builds its schemas from these lists.
+export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+export const FAILURE_MODELS = ['crash', 'resource_exhaustion', 'network_partition', 'byzantine'] as const;
+export type FailureModel = (typeof FAILURE_MODELS)[number];
+/** Which side of its learned band a signal left (none: inside). */
+export const BAND_DIRECTIONS = ['above', 'below', 'none'] as const;
+export type Direction = (typeof BAND_DIRECTIONS)[number];
 
 /** What a signal measures; decides which failure model its movement points to. */
 export type SignalKind =
@@ -14,8 +20,7 @@ export interface SignalObservation {
   kind: SignalKind;
   /** Anomaly score in [0, 1]. */
   score: number;
-  /** Which side of its band the value left (none: inside). */
-  direction: 'above' | 'below' | 'none';
+  direction: Direction;
   /** Earliest plausible time until the signal's limit is crossed (the interval's lower bound; Infinity or absent: none). */
   timeToFailureSeconds?: number;
 }
@@ -36,7 +41,7 @@ export interface Assessment {
 }
 
 /** The direction in which a signal of this kind does harm (a resource filling up, an error rate rising). */
-const HARMFUL: Partial<Record<SignalKind, 'above' | 'below'>> = {
+const HARMFUL: Partial<Record<SignalKind, Exclude<Direction, 'none'>>> = {
   up: 'below',
   restarts: 'above',
   cpu: 'above',
@@ -58,7 +63,7 @@ const HARMFUL: Partial<Record<SignalKind, 'above' | 'below'>> = {
 export function assess(input: AssessmentInput): Assessment {
   const threshold = input.threshold ?? RECOMMENDED_THRESHOLD;
   const moved = input.signals.filter((s) => s.score >= threshold);
-  const has = (kind: SignalKind, direction?: 'above' | 'below'): boolean =>
+  const has = (kind: SignalKind, direction?: Exclude<Direction, 'none'>): boolean =>
     moved.some((s) => s.kind === kind && (direction === undefined || s.direction === direction));
   const ttf = Math.min(Infinity, ...input.signals.map((s) => s.timeToFailureSeconds ?? Infinity));
   const harmful = moved.filter((s) => HARMFUL[s.kind] === undefined || HARMFUL[s.kind] === s.direction);
@@ -126,8 +131,9 @@ export function assess(input: AssessmentInput): Assessment {
 export interface PeerGroupState {
   format: 'failureprophet.peers';
   version: 1;
-  smoothing: number;
-  scaleSmoothing: number;
+  /** Absent from snapshots of earlier builds: the defaults then. */
+  smoothing?: number;
+  scaleSmoothing?: number;
   /** Each member's smoothed modified z-score, in member order. */
   smoothed: number[];
   /** The group's smoothed spread; null before the first step with three members. */
@@ -213,18 +219,10 @@ export class PeerGroupDetector {
 
   /** Resumes from `toState()` output; throws a clear Error on anything else. */
   static fromState(state: unknown): PeerGroupDetector {
-    const s = state as PeerGroupState;
-    if (
-      typeof s !== 'object' ||
-      s === null ||
-      s.format !== 'failureprophet.peers' ||
-      s.version !== 1 ||
-      !Array.isArray(s.smoothed) ||
-      !s.smoothed.every(Number.isFinite) ||
-      !(s.scale === null || Number.isFinite(s.scale))
-    ) {
+    if (!isPeerGroupState(state)) {
       throw new Error('Cannot restore a peer group from this state: not a failureprophet.peers version 1 snapshot');
     }
+    const s = state;
     const d = new PeerGroupDetector(s.smoothed.length, { smoothing: s.smoothing, scaleSmoothing: s.scaleSmoothing });
     d.smoothed.set(s.smoothed);
     d.scale = s.scale ?? NaN;
@@ -241,6 +239,26 @@ export class PeerGroupDetector {
     }
     return best;
   }
+}
+
+/** A snapshot `toState()` wrote (it comes back from the store, so each field is looked at). */
+function isPeerGroupState(s: unknown): s is PeerGroupState {
+  const optionalNumber = (v: unknown) => v === undefined || typeof v === 'number';
+  return (
+    typeof s === 'object' &&
+    s !== null &&
+    'format' in s &&
+    s.format === 'failureprophet.peers' &&
+    'version' in s &&
+    s.version === 1 &&
+    'smoothed' in s &&
+    Array.isArray(s.smoothed) &&
+    s.smoothed.every(Number.isFinite) &&
+    'scale' in s &&
+    (s.scale === null || Number.isFinite(s.scale)) &&
+    optionalNumber('smoothing' in s ? s.smoothing : undefined) &&
+    optionalNumber('scaleSmoothing' in s ? s.scaleSmoothing : undefined)
+  );
 }
 
 function middle(sorted: Float64Array): number {

@@ -89,10 +89,14 @@ function readConfigFile(path: string | undefined): Record<string, unknown> {
   if (doc === null || doc === undefined) {
     return {};
   }
-  if (typeof doc !== 'object' || Array.isArray(doc)) {
+  if (!isMapping(doc)) {
     throw new ConfigError(`FP_CONFIG file ${path} must hold a YAML mapping at the top level`);
   }
-  return doc as Record<string, unknown>;
+  return doc;
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function readTokenFile(variable: string, path: string): string {
@@ -112,10 +116,7 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
   let node = target;
   for (const key of path.slice(0, -1)) {
     const next = node[key];
-    if (typeof next !== 'object' || next === null || Array.isArray(next)) {
-      node[key] = {};
-    }
-    node = node[key] as Record<string, unknown>;
+    node = isMapping(next) ? next : (node[key] = {});
   }
   node[path[path.length - 1]] = value;
 }

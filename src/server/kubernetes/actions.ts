@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { kubernetesActionSchema, type KubernetesAction } from '../../contract/healing';
 import { KubeClient } from './client';
 import { deletePod, DeletePodResult } from './pods';
 import { drain } from './drain';
@@ -7,45 +7,9 @@ import { KubeError } from './errors';
 import { cordon, CordonResult, uncordon } from './nodes';
 import { restart, RestartResult, scale, ScaleResult } from './workloads';
 
-const name = z.string().min(1).max(253);
-const workload = <K extends string>(kinds: readonly [K, ...K[]]) =>
-  z.object({ kind: z.enum(kinds), namespace: name, name });
-
-/** A Kubernetes action as a policy names it and the engine persists it. */
-export const kubeActionSchema = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('scale'),
-    target: workload(['deployment', 'statefulset']),
-    replicas: z.number().int().min(0).optional(),
-    delta: z.number().int().optional(),
-    ceiling: z.number().int().min(1),
-    expectReplicas: z.number().int().min(0).optional(),
-  }),
-  z.object({
-    type: z.literal('restart'),
-    target: workload(['deployment', 'statefulset', 'daemonset']),
-    restartedAt: z.iso.datetime().optional(),
-  }),
-  z.object({
-    type: z.literal('delete-pod'),
-    namespace: name,
-    name,
-    gracePeriodSeconds: z.number().int().min(0).optional(),
-    expectUid: z.string().min(1).optional(),
-  }),
-  z.object({ type: z.literal('cordon'), node: name }),
-  z.object({ type: z.literal('uncordon'), node: name }),
-  z.object({
-    type: z.literal('drain'),
-    node: name,
-    timeoutSeconds: z.number().int().positive().optional(),
-    maxGracePeriodSeconds: z.number().int().min(0).optional(),
-    evictUnmanaged: z.boolean().optional(),
-    uncordonOnFailure: z.boolean().optional(),
-  }),
-]);
-
-export type KubeAction = z.infer<typeof kubeActionSchema>;
+/** A Kubernetes action as a policy names it and the engine persists it (declared in the contract). */
+export { kubernetesActionSchema as kubeActionSchema };
+export type KubeAction = KubernetesAction;
 export type KubeActionType = KubeAction['type'];
 
 export type ActionResult = ScaleResult | RestartResult | DeletePodResult | CordonResult | DrainReport;

@@ -64,14 +64,13 @@ export class PrometheusClient {
       // Checked by hand: a zod tuple per sample costs as much as parsing the JSON itself.
       for (let i = 0; i < values.length; i++) {
         const sample = values[i];
-        const bad = sampleFault(sample);
-        if (bad !== undefined) {
+        if (!isSample(sample)) {
           throw new PrometheusError(
             'malformed',
-            `Prometheus answered query_range with an unexpected shape at result.${s}.values.${i}${bad}: a [time, "value"] pair`
+            `Prometheus answered query_range with an unexpected shape at result.${s}.values.${i}${sampleFault(sample)}: a [time, "value"] pair`
           );
         }
-        const [t, v] = sample as [number, string];
+        const [t, v] = sample;
         timestamps[i] = Math.round(t * 1000);
         samples[i] = parseSampleValue(v);
       }
@@ -93,13 +92,9 @@ export class PrometheusClient {
     const answer = parsed.data;
     switch (answer.resultType) {
       case 'vector':
-        return answer.result
-          .filter((s) => s.value !== undefined)
-          .map((s) => ({
-            labels: s.metric,
-            timestamp: Math.round(s.value![0] * 1000),
-            value: parseSampleValue(s.value![1]),
-          }));
+        return answer.result.flatMap(({ metric, value }) =>
+          value ? [{ labels: metric, timestamp: Math.round(value[0] * 1000), value: parseSampleValue(value[1]) }] : []
+        );
       case 'scalar':
         return [
           { labels: {}, timestamp: Math.round(answer.result[0] * 1000), value: parseSampleValue(answer.result[1]) },
@@ -195,15 +190,17 @@ export class PrometheusClient {
   }
 }
 
-/** Where a range sample is not the documented [time, "value"] pair ('' the pair itself), or undefined. */
-function sampleFault(sample: unknown): string | undefined {
+/** A range sample as Prometheus documents it: [time in seconds, "value"]. */
+function isSample(sample: unknown): sample is [number, string] {
+  return Array.isArray(sample) && sample.length === 2 && typeof sample[0] === 'number' && typeof sample[1] === 'string';
+}
+
+/** Where a value that is not a sample departs from `[time, "value"]`: the pair itself, its time or its value. */
+function sampleFault(sample: unknown): string {
   if (!Array.isArray(sample) || sample.length !== 2) {
     return '';
   }
-  if (typeof sample[0] !== 'number') {
-    return '.0';
-  }
-  return typeof sample[1] === 'string' ? undefined : '.1';
+  return typeof sample[0] !== 'number' ? '.0' : '.1';
 }
 
 /** Prometheus encodes sample values as strings so that NaN and ±Inf survive JSON. */

@@ -1,4 +1,6 @@
 import type Database from 'better-sqlite3';
+import { z } from 'zod';
+import { decodeRow } from './rows';
 
 export interface Migration {
   /** Strictly increasing; recorded in schema_migrations once applied. */
@@ -6,6 +8,9 @@ export interface Migration {
   name: string;
   sql: string;
 }
+
+/** A schema_migrations row as both stores read it. */
+export const appliedSchema = z.object({ id: z.number().int() });
 
 export class MigrationError extends Error {
   constructor(message: string) {
@@ -22,21 +27,14 @@ export function migrate(db: Database.Database, migrations: Migration[]): number[
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
   const applied = new Set(
-    (db.prepare('SELECT id FROM schema_migrations').all() as Array<{ id: number }>).map((row) => row.id)
+    db
+      .prepare('SELECT id FROM schema_migrations')
+      .all()
+      .map((row) => decodeRow(appliedSchema, 'schema_migrations', row).id)
   );
-  const known = new Set(migrations.map((m) => m.id));
-  const unknown = [...applied].filter((id) => !known.has(id));
-  if (unknown.length > 0) {
-    throw new MigrationError(
-      `the database has migrations this backend does not know (${unknown.join(', ')}): it was written by a newer version`
-    );
-  }
   const ran: number[] = [];
   const record = db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)');
-  for (const migration of [...migrations].sort((a, b) => a.id - b.id)) {
-    if (applied.has(migration.id)) {
-      continue;
-    }
+  for (const migration of pendingMigrations(applied, migrations)) {
     db.transaction(() => {
       db.exec(migration.sql);
       record.run(migration.id, migration.name, Date.now());
@@ -44,4 +42,19 @@ export function migrate(db: Database.Database, migrations: Migration[]): number[
     ran.push(migration.id);
   }
   return ran;
+}
+
+/**
+ * The migrations not yet applied, in order; refuses a database that has migrations this backend
+ * does not know (written by a newer version), for SQLite and PostgreSQL alike.
+ */
+export function pendingMigrations<M extends Migration>(applied: Set<number>, migrations: M[]): M[] {
+  const known = new Set(migrations.map((m) => m.id));
+  const unknown = [...applied].filter((id) => !known.has(id));
+  if (unknown.length > 0) {
+    throw new MigrationError(
+      `the database has migrations this backend does not know (${unknown.join(', ')}): it was written by a newer version`
+    );
+  }
+  return migrations.filter((m) => !applied.has(m.id)).sort((a, b) => a.id - b.id);
 }

@@ -2,9 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { z } from 'zod';
 import { migrate, MigrationError, type Migration } from './migrate';
 import { migrations } from './migrations';
+import { StoredRowError } from './rows';
 import { DATABASE_FILE, openSqliteStore } from './sqlite';
+
+const killSwitchSchema = z.strictObject({ engaged: z.boolean(), by: z.string().optional() });
 
 describe('the SQLite store', () => {
   let dir: string;
@@ -22,9 +26,29 @@ describe('the SQLite store', () => {
     store.close();
 
     const reopened = openSqliteStore(join(dir, 'nested'));
-    expect(reopened.settings.get('killSwitch')).toEqual({ engaged: true, by: 'admin' });
-    expect(reopened.settings.get('absent')).toBeUndefined();
+    expect(reopened.settings.get('killSwitch', killSwitchSchema)).toEqual({ engaged: true, by: 'admin' });
+    expect(reopened.settings.get('absent', killSwitchSchema)).toBeUndefined();
     reopened.close();
+  });
+
+  it('checks a saved value against its schema: one that does not fit fails naming its key and field', () => {
+    const store = openSqliteStore(dir);
+    try {
+      store.settings.set('killSwitch', { engaged: 'yes' });
+      expect(() => store.settings.get('killSwitch', killSwitchSchema)).toThrow(StoredRowError);
+      expect(() => store.settings.get('killSwitch', killSwitchSchema)).toThrow(
+        /^settings row killSwitch is unreadable at value\.engaged: /
+      );
+      store.db.prepare(`UPDATE settings SET value = '{"engaged": tru' WHERE key = 'killSwitch'`).run();
+      expect(() => store.settings.get('killSwitch', killSwitchSchema)).toThrow(
+        /^settings row killSwitch is unreadable at value: not JSON/
+      );
+      // Another key still reads.
+      store.settings.set('other', { engaged: false });
+      expect(store.settings.get('other', killSwitchSchema)).toEqual({ engaged: false });
+    } finally {
+      store.close();
+    }
   });
 
   it('throws from ping once closed', () => {

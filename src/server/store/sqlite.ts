@@ -1,8 +1,10 @@
 import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
+import { z } from 'zod';
 import { migrate } from './migrate';
 import { migrations } from './migrations';
+import { decodeRow, jsonColumn } from './rows';
 import { ephemeralSecretBox, loadSecretBox, SECRET_KEY_FILE, type SecretBox } from './secrets';
 import type { SettingsRepository, Store } from './store';
 
@@ -97,12 +99,17 @@ function sqliteSettings(db: Database.Database, now: () => number, secrets: Secre
     `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
      ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`
   );
+  // Without a schema (the deprecated unchecked form) the value is what JSON.parse makes of it.
+  const read = (key: string, schema: z.ZodType = z.any()) => {
+    const row = select.get(key);
+    return row === undefined
+      ? undefined
+      : decodeRow(z.object({ value: jsonColumn(schema) }), 'settings', row, key).value;
+  };
   return {
     secrets,
-    get<T>(key: string) {
-      const row = select.get(key) as { value: string } | undefined;
-      return row ? (JSON.parse(row.value) as T) : undefined;
-    },
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- implements both forms, until the unchecked one's last caller passes a schema
+    get: read,
     set<T>(key: string, value: T) {
       upsert.run(key, JSON.stringify(value), now());
     },

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { SecretBox } from './secrets';
 
 /**
@@ -12,6 +13,12 @@ export interface Store {
 }
 
 export interface SettingsRepository {
+  /**
+   * The value saved under `key` as `schema` reads it; undefined when none is. A value that does not
+   * fit (another build's, a hand edit) throws a StoredRowError naming the key and the field.
+   */
+  get<S extends z.ZodType>(key: string, schema: S): z.output<S> | undefined;
+  /** @deprecated Unchecked: pass the value's schema, so what another build saved cannot pass as this one's. */
   get<T>(key: string): T | undefined;
   set<T>(key: string, value: T): void;
   /** Seals secrets kept in settings with a key held outside the database. */

@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import { MigrationError, type Migration } from '../migrate';
+import { appliedSchema, MigrationError, pendingMigrations, type Migration } from '../migrate';
+import { decodeRow } from '../rows';
 import { ADVISORY_LOCKS, ADVISORY_NAMESPACE } from './locks';
 
 /**
@@ -16,20 +17,10 @@ export async function migratePostgres(pool: pg.Pool, migrations: Migration[]): P
     try {
       await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
         id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
-      const { rows } = await client.query<{ id: number }>('SELECT id FROM schema_migrations');
-      const applied = new Set(rows.map((row) => row.id));
-      const known = new Set(migrations.map((m) => m.id));
-      const unknown = [...applied].filter((id) => !known.has(id));
-      if (unknown.length > 0) {
-        throw new MigrationError(
-          `the database has migrations this backend does not know (${unknown.join(', ')}): it was written by a newer version`
-        );
-      }
+      const { rows } = await client.query('SELECT id FROM schema_migrations');
+      const applied = new Set(rows.map((row: unknown) => decodeRow(appliedSchema, 'schema_migrations', row).id));
       const ran: number[] = [];
-      for (const migration of [...migrations].sort((a, b) => a.id - b.id)) {
-        if (applied.has(migration.id)) {
-          continue;
-        }
+      for (const migration of pendingMigrations(applied, migrations)) {
         await client.query('BEGIN');
         try {
           await client.query(migration.sql);

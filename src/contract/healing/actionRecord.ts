@@ -1,0 +1,191 @@
+// The action record.
+import { z } from 'zod';
+import { actionTypeSchema, plannedActionSchema } from './actions';
+import { gateSchema } from './policy';
+import { csv, pagingSchema } from './query';
+import { healingTriggerSchema } from './trigger';
+
+/**
+ * proposed → awaiting_approval → approved | rejected | expired; approved → executing →
+ * succeeded | failed; succeeded → verified | not_recovered. Besides: `dry_run` (the policy's gate
+ * is dry-run: recorded, never run), `blocked` (a safety limit refused it: see `reason`),
+ * `cancelled` (its trigger was no longer true when it was about to run), `superseded` (the cluster
+ * changed since the approval, so the approved change no longer applies: not run, and proposed
+ * again from what the cluster is now when its policy still applies).
+ */
+export const actionStateSchema = z.enum([
+  'proposed',
+  'awaiting_approval',
+  'approved',
+  'rejected',
+  'expired',
+  'dry_run',
+  'blocked',
+  'cancelled',
+  'superseded',
+  'executing',
+  'succeeded',
+  'failed',
+  'verified',
+  'not_recovered',
+]);
+export type ActionState = z.infer<typeof actionStateSchema>;
+
+/** Which safety limit, check or error stopped an action. */
+export const reasonKindSchema = z.enum([
+  'cooldown',
+  'rate-limit',
+  'namespace-rate-limit',
+  'namespace-denied',
+  'node-budget',
+  'replica-ceiling',
+  'circuit-breaker',
+  'kill-switch',
+  'duplicate',
+  'trigger-resolved',
+  'dry-run-failed',
+  'kubernetes',
+  'not-configured',
+  'notification',
+  'nothing-to-do',
+  'reconcile',
+  /** The cluster is no longer what the approved dry run saw (another replica count, another pod, a node already cordoned). */
+  'superseded',
+  /** Too many of the workload's pods are down, or it would fall below its healthy floor: waits. */
+  'workload-disruption',
+  /** Why `auto` waits for approval: storm mode, an Alertmanager silence, outside the policy's window, a paused namespace. */
+  'storm',
+  'silenced',
+  'outside-window',
+  'namespace-paused',
+]);
+export type ReasonKind = z.infer<typeof reasonKindSchema>;
+
+export const reasonSchema = z.object({
+  kind: reasonKindSchema,
+  message: z.string(),
+  /** For `kubernetes`: the Kubernetes module's error kind (forbidden, conflict, timeout, ...). */
+  errorKind: z.string().optional(),
+  status: z.number().optional(),
+});
+export type Reason = z.infer<typeof reasonSchema>;
+
+const podRefSchema = z.object({ namespace: z.string(), name: z.string() });
+
+/** What the server-side dry run (`dryRun=All`) said the action would do. */
+export const dryRunRecordSchema = z.object({
+  ok: z.boolean(),
+  at: z.number(),
+  summary: z.string(),
+  /** Fields that would change, e.g. `{field: "deployment shop/cart replicas", from: "3", to: "5"}`. */
+  changes: z.array(z.object({ field: z.string(), from: z.string().nullable(), to: z.string().nullable() })),
+  /** For a drain: pods it would evict, skip, or find blocked by a PodDisruptionBudget right now. */
+  pods: z
+    .object({
+      evict: z.array(podRefSchema),
+      skip: z.array(podRefSchema.extend({ why: z.string() })),
+      blocked: z.array(podRefSchema.extend({ why: z.string() })),
+    })
+    .optional(),
+  error: reasonSchema.optional(),
+});
+export type DryRunRecord = z.infer<typeof dryRunRecordSchema>;
+
+export const decisionSchema = z.object({
+  decision: z.enum(['approved', 'rejected']),
+  /** The Grafana user (X-Grafana-User), or "(api token)" when called without Grafana. */
+  user: z.string(),
+  comment: z.string().optional(),
+  at: z.number(),
+});
+export type Decision = z.infer<typeof decisionSchema>;
+
+export const executionResultSchema = z.object({
+  ok: z.boolean(),
+  summary: z.string(),
+  /** The Kubernetes module's result (scale from/to, drain report, ...) or the notification targets. */
+  details: z.unknown().optional(),
+  error: reasonSchema.optional(),
+});
+export type ExecutionResult = z.infer<typeof executionResultSchema>;
+
+export const verificationSchema = z.object({
+  recovered: z.boolean(),
+  message: z.string(),
+  score: z.number().optional(),
+  at: z.number(),
+});
+export type Verification = z.infer<typeof verificationSchema>;
+
+/** Where an action stands in its policy's escalation ladder, and the steps that came before (kept as they ended). */
+export const ladderPositionSchema = z.object({
+  policy: z.string(),
+  /** 1-based. */
+  step: z.number().int().min(1),
+  steps: z.number().int().min(1),
+  /** This step's verification window. */
+  verifySeconds: z.number().int().positive(),
+  previous: z.array(
+    z.object({
+      actionId: z.number().int(),
+      step: z.number().int().min(1),
+      type: actionTypeSchema,
+      state: actionStateSchema,
+      /** Why it was not enough (its verification). */
+      outcome: z.string(),
+    })
+  ),
+});
+export type LadderPosition = z.infer<typeof ladderPositionSchema>;
+
+export const actionSchema = z.object({
+  id: z.number().int(),
+  state: actionStateSchema,
+  trigger: healingTriggerSchema,
+  policy: z.string(),
+  gate: gateSchema,
+  /** What runs: the proposal, pinned by its dry run (a delta becomes a count). */
+  action: plannedActionSchema,
+  /** "deployment shop/cart", "node n1". */
+  target: z.string(),
+  namespace: z.string().optional(),
+  dryRun: dryRunRecordSchema.optional(),
+  decisions: z.array(decisionSchema),
+  /** Why it was blocked, cancelled, expired or failed. */
+  reason: reasonSchema.optional(),
+  result: executionResultSchema.optional(),
+  verification: verificationSchema.optional(),
+  /** Set when the action is a step of its policy's escalation ladder. */
+  ladder: ladderPositionSchema.optional(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  expiresAt: z.number().optional(),
+  startedAt: z.number().optional(),
+  finishedAt: z.number().optional(),
+});
+export type Action = z.infer<typeof actionSchema>;
+
+/** GET /api/actions */
+export const actionListQuerySchema = z.object({
+  state: csv(actionStateSchema).optional(),
+  policy: z.string().optional(),
+  namespace: z.string().optional(),
+  triggerId: z.string().optional(),
+  /**
+   * Actions raised by the anomalies of one pipeline target: its id (`<watch>{label="value",...}`,
+   * as GET /api/targets gives it), matched exactly against the id the trigger's watch and labels
+   * make. Actions raised by alerts belong to no pipeline target.
+   */
+  triggerTarget: z.string().optional(),
+  ...pagingSchema,
+});
+export type ActionListQuery = z.input<typeof actionListQuerySchema>;
+
+export const actionListSchema = z.object({ items: z.array(actionSchema), total: z.number().int() });
+export type ActionList = z.infer<typeof actionListSchema>;
+
+export const actionIdParamsSchema = z.object({ id: z.coerce.number().int().positive() });
+
+/** POST /api/actions/:id/approve and /reject. */
+export const decisionBodySchema = z.object({ comment: z.string().max(2000).optional() });
+export type DecisionBody = z.infer<typeof decisionBodySchema>;

@@ -1,0 +1,44 @@
+// Triggers: what the healing engine is asked to heal, and the Kubernetes object it acts on.
+import { z } from 'zod';
+import { failureModelSchema, k8sNameSchema as k8sName, labelsSchema, severitySchema } from '../vocabulary';
+
+/** The Kubernetes object a target maps to (from the watch's mapping or an alert's labels). */
+export const kubeObjectRefSchema = z
+  .object({
+    kind: z.enum(['deployment', 'statefulset', 'daemonset', 'pod', 'node']),
+    namespace: k8sName.optional(),
+    name: k8sName,
+  })
+  .refine((o) => o.kind === 'node' || o.namespace !== undefined, {
+    error: 'a namespaced object needs its namespace',
+    path: ['namespace'],
+  });
+export type KubeObjectRef = z.infer<typeof kubeObjectRefSchema>;
+
+/**
+ * What the pipeline (an anomaly or a failure prediction) or the alert intake hands the engine.
+ * `id` is stable for one anomaly or one alert (its fingerprint): the same id never proposes the
+ * same action twice.
+ */
+/** Where a trigger came from: the pipeline's anomalies and forecasts, or the alert intake. */
+export const triggerSourceSchema = z.enum(['anomaly', 'alert']);
+
+export const healingTriggerSchema = z.object({
+  source: triggerSourceSchema,
+  id: z.string().min(1).max(512),
+  /** The watch that found it (anomalies), or the alert name (alerts). */
+  watch: z.string().optional(),
+  /** The target's labels (anomalies) or the alert's labels. */
+  labels: labelsSchema,
+  severity: severitySchema,
+  failureModel: failureModelSchema.optional(),
+  /** Anomaly score in [0, 1] when it was raised. */
+  score: z.number().min(0).max(1).optional(),
+  object: kubeObjectRefSchema.optional(),
+  /** One line for people: the alert's summary, or what moved. */
+  summary: z.string().optional(),
+  startedAt: z.number(),
+  /** A time-to-failure forecast's predicted crossing (epoch ms) when the target had one: counts prevented failures. */
+  predictedFailureAt: z.number().optional(),
+});
+export type HealingTrigger = z.infer<typeof healingTriggerSchema>;

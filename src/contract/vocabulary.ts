@@ -1,0 +1,24 @@
+// The words the pipeline and healing APIs share, each declared once. Severity, failure model and
+// band direction are the detection library's (it assesses anomalies in them); their schemas are here.
+import { z } from 'zod';
+import {
+  BAND_DIRECTIONS,
+  FAILURE_MODELS,
+  SEVERITIES,
+  type Direction,
+  type FailureModel,
+  type Severity,
+} from '../detection/severity';
+
+export type { Direction, FailureModel, Severity };
+
+export const severitySchema = z.enum(SEVERITIES);
+export const failureModelSchema = z.enum(FAILURE_MODELS);
+/** Which side of its learned band a signal left. */
+export const directionSchema = z.enum(BAND_DIRECTIONS);
+
+/** Prometheus labels, or an alert's: name to value. */
+export const labelsSchema = z.record(z.string(), z.string());
+
+/** A Kubernetes object name (a DNS subdomain: at most 253 characters). */
+export const k8sNameSchema = z.string().min(1).max(253);

@@ -1,0 +1,221 @@
+import type Database from 'better-sqlite3';
+import { z } from 'zod';
+import {
+  anomalyStateSchema,
+  directionSchema,
+  failureModelSchema,
+  feedbackKindSchema,
+  feedbackSourceSchema,
+  labelsSchema,
+  severitySchema,
+  type Anomaly,
+  type AnomaliesQuery,
+  type Feedback,
+  type FeedbackKind,
+  type FeedbackSource,
+} from '../../../contract/pipeline';
+import { decodeRow, jsonColumn } from '../../store/rows';
+import type { AnomalyRecord } from '../targetModel';
+import { decodeCursor, encodeCursor, timeIdKeySchema } from './cursor';
+
+const strings = z.array(z.string());
+
+/** An anomalies row as the list reads it (`SELECT *`; the timestamps of the row itself are left out). */
+const anomalyRowSchema = z.object({
+  id: z.number().int(),
+  target_id: z.string(),
+  watch: z.string(),
+  labels: jsonColumn(labelsSchema),
+  start_ms: z.number(),
+  end_ms: z.number(),
+  peak_score: z.number(),
+  severity: severitySchema,
+  failure_model: failureModelSchema,
+  state: anomalyStateSchema,
+  signals: jsonColumn(strings),
+  direction: directionSchema,
+  reasons: jsonColumn(strings),
+});
+type AnomalyRow = z.output<typeof anomalyRowSchema>;
+
+const feedbackRowSchema = z.object({
+  kind: feedbackKindSchema,
+  source: feedbackSourceSchema,
+  user: z.string().nullable(),
+  comment: z.string().nullable(),
+  created_at: z.number(),
+});
+const pageFeedbackRowSchema = feedbackRowSchema.extend({ anomaly_id: z.number().int() });
+const insertedSchema = z.object({ id: z.number().int() });
+const annotationRowSchema = z.object({ grafana_annotation_id: z.number().int().nullable() });
+const labelledRowSchema = z.object({ start_ms: z.number(), end_ms: z.number(), kind: feedbackKindSchema });
+
+const ANOMALIES = 'anomalies';
+const FEEDBACK = 'anomaly_feedback';
+
+/** anomalies and anomaly_feedback: what was found, and what people (or verification) said of it. */
+export class AnomalyTable {
+  private readonly s;
+
+  constructor(private readonly db: Database.Database) {
+    this.s = {
+      upsert: db.prepare(
+        `INSERT INTO anomalies (target_id, watch, labels, start_ms, end_ms, peak_score, severity, failure_model, state, signals, direction, reasons, created_at, updated_at)
+         VALUES (@targetId, @watch, @labels, @start, @end, @peakScore, @severity, @failureModel, @state, @signals, @direction, @reasons, @now, @now)
+         ON CONFLICT(target_id, start_ms) DO UPDATE SET end_ms = excluded.end_ms, peak_score = excluded.peak_score, severity = excluded.severity,
+           failure_model = excluded.failure_model, state = excluded.state, signals = excluded.signals, direction = excluded.direction,
+           reasons = excluded.reasons, updated_at = excluded.updated_at
+         RETURNING id`
+      ),
+      anomaly: db.prepare('SELECT * FROM anomalies WHERE id = ?'),
+      annotation: db.prepare('SELECT grafana_annotation_id FROM anomalies WHERE id = ?'),
+      feedbackOf: db.prepare(
+        'SELECT kind, source, user, comment, created_at FROM anomaly_feedback WHERE anomaly_id = ? ORDER BY id DESC'
+      ),
+      // One query for a page's feedback rather than one per anomaly.
+      feedbackOfMany: db.prepare(
+        `SELECT anomaly_id, kind, source, user, comment, created_at FROM anomaly_feedback
+         WHERE anomaly_id IN (SELECT value FROM json_each(?)) ORDER BY id DESC`
+      ),
+      addFeedback: db.prepare(
+        'INSERT INTO anomaly_feedback (anomaly_id, kind, source, user, comment, created_at) VALUES (?, ?, ?, ?, ?, ?)'
+      ),
+      setAnnotation: db.prepare('UPDATE anomalies SET grafana_annotation_id = ? WHERE id = ?'),
+      // The latest feedback on an anomaly is the one that counts (an operator may change their mind).
+      labelled: db.prepare(
+        `SELECT a.start_ms, a.end_ms, f.kind FROM anomalies a
+         JOIN anomaly_feedback f ON f.id = (SELECT MAX(id) FROM anomaly_feedback WHERE anomaly_id = a.id)
+         WHERE a.target_id = ?`
+      ),
+    };
+  }
+
+  /** Inserts or extends (same target and start) the anomaly; returns its id. */
+  upsert(a: AnomalyRecord, now: number): number {
+    const row = this.s.upsert.get({
+      ...a,
+      labels: JSON.stringify(a.labels),
+      signals: JSON.stringify(a.signals),
+      reasons: JSON.stringify(a.reasons),
+      now,
+    });
+    return decodeRow(insertedSchema, ANOMALIES, row, `${a.targetId} at ${a.start}`).id;
+  }
+
+  anomaly(id: number): Anomaly | undefined {
+    const raw = this.s.anomaly.get(id);
+    if (raw === undefined) {
+      return undefined;
+    }
+    const feedback = this.s.feedbackOf.all(id).map((f) => toFeedback(decodeRow(feedbackRowSchema, FEEDBACK, f)));
+    return toAnomaly(decodeRow(anomalyRowSchema, ANOMALIES, raw), feedback);
+  }
+
+  annotationOf(id: number): number | null {
+    const raw = this.s.annotation.get(id);
+    return raw === undefined ? null : decodeRow(annotationRowSchema, ANOMALIES, raw, String(id)).grafana_annotation_id;
+  }
+
+  setAnnotation(anomalyId: number, annotationId: number): void {
+    this.s.setAnnotation.run(annotationId, anomalyId);
+  }
+
+  /** A page of anomalies, newest first, and the cursor of the next page (null: this is the last). */
+  page(q: Partial<AnomaliesQuery>): { anomalies: Anomaly[]; next: string | null } {
+    const limit = q.limit ?? 500;
+    const { sql, params } = anomaliesSql(q, limit + 1);
+    const rows = this.db.prepare(sql).all(...params);
+    const page = rows.slice(0, limit).map((raw) => decodeRow(anomalyRowSchema, ANOMALIES, raw));
+    const last = page.at(-1);
+    const feedback = new Map<number, Feedback[]>();
+    if (page.length > 0) {
+      for (const raw of this.s.feedbackOfMany.all(JSON.stringify(page.map((r) => r.id)))) {
+        const f = decodeRow(pageFeedbackRowSchema, FEEDBACK, raw);
+        feedback.set(f.anomaly_id, [...(feedback.get(f.anomaly_id) ?? []), toFeedback(f)]);
+      }
+    }
+    return {
+      anomalies: page.map((r) => toAnomaly(r, feedback.get(r.id) ?? [])),
+      next: rows.length > limit && last ? encodeCursor([last.start_ms, last.id]) : null,
+    };
+  }
+
+  addFeedback(
+    anomalyId: number,
+    kind: FeedbackKind,
+    source: FeedbackSource,
+    user: string | null,
+    comment: string | null,
+    now: number
+  ): void {
+    this.s.addFeedback.run(anomalyId, kind, source, user, comment, now);
+  }
+
+  /** The target's anomalies whose latest feedback is `kind`, as [start, end] windows. */
+  labelledWindows(targetId: string): { falsePositive: Array<[number, number]>; confirmed: Array<[number, number]> } {
+    const rows = this.s.labelled.all(targetId).map((raw) => decodeRow(labelledRowSchema, ANOMALIES, raw, targetId));
+    return {
+      falsePositive: rows.filter((r) => r.kind === 'false_positive').map((r) => [r.start_ms, r.end_ms]),
+      confirmed: rows.filter((r) => r.kind === 'confirmed').map((r) => [r.start_ms, r.end_ms]),
+    };
+  }
+}
+
+function toAnomaly(r: AnomalyRow, feedback: Feedback[]): Anomaly {
+  return {
+    id: r.id,
+    target: r.target_id,
+    watch: r.watch,
+    labels: r.labels,
+    start: r.start_ms,
+    end: r.end_ms,
+    peakScore: r.peak_score,
+    severity: r.severity,
+    failureModel: r.failure_model,
+    state: r.state,
+    signals: r.signals,
+    direction: r.direction,
+    reasons: r.reasons,
+    feedback,
+  };
+}
+
+function toFeedback(f: z.output<typeof feedbackRowSchema>): Feedback {
+  return { kind: f.kind, source: f.source, user: f.user, comment: f.comment, at: f.created_at };
+}
+
+/**
+ * The anomalies list query: its filters, then the page after `cursor`, newest first. Every form
+ * reads an index in order (migration 0007), so a page costs its rows, not the table.
+ */
+export function anomaliesSql(q: Partial<AnomaliesQuery>, limit: number): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (q.from !== undefined) {
+    where.push('end_ms >= ?');
+    params.push(q.from);
+  }
+  if (q.to !== undefined) {
+    where.push('start_ms <= ?');
+    params.push(q.to);
+  }
+  for (const [column, value] of [
+    ['target_id', q.target],
+    ['watch', q.watch],
+    ['severity', q.severity],
+    ['state', q.state],
+  ] as const) {
+    if (value !== undefined) {
+      where.push(`${column} = ?`);
+      params.push(value);
+    }
+  }
+  if (q.cursor !== undefined) {
+    const [start, id] = decodeCursor(q.cursor, timeIdKeySchema);
+    // The range term alone bounds the index read; the OR only filters (as one OR term, SQLite would read two indexes and sort).
+    where.push('start_ms <= ? AND (start_ms < ? OR id < ?)');
+    params.push(start, start, id);
+  }
+  const sql = `SELECT * FROM anomalies ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start_ms DESC, id DESC LIMIT ?`;
+  return { sql, params: [...params, limit] };
+}

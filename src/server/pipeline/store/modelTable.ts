@@ -1,0 +1,106 @@
+import type Database from 'better-sqlite3';
+import { z } from 'zod';
+import { modelStatusSchema, modelVersionSchema, type ModelsQuery, type ModelVersion } from '../../../contract/pipeline';
+import { whereOf } from './sqlFilters';
+import { decodeRow, jsonColumn } from '../../store/rows';
+
+export interface NewModelVersion {
+  watch: string;
+  targetId: string;
+  status: 'active' | 'failed';
+  error?: string;
+  reason: ModelVersion['reason'];
+  trainedAt: number;
+  rangeStart: number;
+  rangeEnd: number;
+  samples: number;
+  params: Record<string, unknown>;
+  threshold: number;
+  feedback: { falsePositive: number; confirmed: number };
+}
+
+/** A models row, read as the contract's ModelVersion. */
+const modelRowSchema = z
+  .object({
+    id: z.number().int(),
+    watch: z.string(),
+    target_id: z.string(),
+    version: z.number().int(),
+    status: modelStatusSchema,
+    error: z.string().nullable(),
+    reason: modelVersionSchema.shape.reason,
+    trained_at: z.number(),
+    range_start: z.number(),
+    range_end: z.number(),
+    samples: z.number().int(),
+    params: jsonColumn(modelVersionSchema.shape.params),
+    threshold: z.number(),
+    feedback_fp: z.number().int(),
+    feedback_confirmed: z.number().int(),
+  })
+  .transform((r): ModelVersion => ({
+    id: r.id,
+    watch: r.watch,
+    target: r.target_id,
+    version: r.version,
+    status: r.status,
+    error: r.error,
+    trainedAt: r.trained_at,
+    rangeStart: r.range_start,
+    rangeEnd: r.range_end,
+    samples: r.samples,
+    params: r.params,
+    threshold: r.threshold,
+    feedback: { falsePositive: r.feedback_fp, confirmed: r.feedback_confirmed },
+    reason: r.reason,
+  }));
+const maxVersionSchema = z.object({ v: z.number().int().nullable() });
+
+/** models: each target's trained model versions, the active one and those it superseded or that failed. */
+export class ModelTable {
+  private readonly s;
+
+  constructor(private readonly db: Database.Database) {
+    this.s = {
+      maxVersion: db.prepare('SELECT MAX(version) AS v FROM models WHERE target_id = ?'),
+      supersede: db.prepare(`UPDATE models SET status = 'superseded' WHERE target_id = ? AND status = 'active'`),
+      add: db.prepare(
+        `INSERT INTO models (watch, target_id, version, status, error, reason, trained_at, range_start, range_end, samples, params, threshold, feedback_fp, feedback_confirmed)
+         VALUES (@watch, @targetId, @version, @status, @error, @reason, @trainedAt, @rangeStart, @rangeEnd, @samples, @params, @threshold, @fp, @confirmed)`
+      ),
+    };
+  }
+
+  /** Records a trained model; an active one supersedes the previous active version of its target. */
+  add(m: NewModelVersion): number {
+    return this.db.transaction(() => {
+      const latest = decodeRow(maxVersionSchema, 'models', this.s.maxVersion.get(m.targetId), m.targetId).v;
+      const version = (latest ?? 0) + 1;
+      if (m.status === 'active') {
+        this.s.supersede.run(m.targetId);
+      }
+      this.s.add.run({
+        ...m,
+        version,
+        error: m.error ?? null,
+        params: JSON.stringify(m.params),
+        fp: m.feedback.falsePositive,
+        confirmed: m.feedback.confirmed,
+      });
+      return version;
+    })();
+  }
+
+  list(q: Partial<ModelsQuery>): ModelVersion[] {
+    const { where, params } = whereOf([
+      ['target_id = ?', q.target],
+      ['watch = ?', q.watch],
+      ['status = ?', q.status],
+    ]);
+    const sql = `SELECT * FROM models ${where} ORDER BY trained_at DESC, id DESC LIMIT ?`;
+    return this.db
+      .prepare(sql)
+      .all(...params, q.limit ?? 500)
+      .map((raw) => decodeRow(modelRowSchema, 'models', raw));
+  }
+}

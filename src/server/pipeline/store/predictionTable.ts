@@ -1,0 +1,65 @@
+import type Database from 'better-sqlite3';
+import { z } from 'zod';
+import { limitDirectionSchema, type Prediction, type PredictionsQuery } from '../../../contract/pipeline';
+import { whereOf } from './sqlFilters';
+import { decodeRow } from '../../store/rows';
+import type { PredictionRecord } from '../targetModel';
+
+/** A predictions row, read as the contract's Prediction. */
+const predictionRowSchema = z
+  .object({
+    id: z.number().int(),
+    target_id: z.string(),
+    watch: z.string(),
+    signal: z.string(),
+    made_at_ms: z.number(),
+    limit_value: z.number(),
+    direction: limitDirectionSchema,
+    seconds: z.number(),
+    lower_seconds: z.number().nullable(),
+    upper_seconds: z.number().nullable(),
+  })
+  .transform((r): Prediction => ({
+    id: r.id,
+    target: r.target_id,
+    watch: r.watch,
+    signal: r.signal,
+    madeAt: r.made_at_ms,
+    limit: r.limit_value,
+    direction: r.direction,
+    seconds: r.seconds,
+    lowerSeconds: r.lower_seconds,
+    upperSeconds: r.upper_seconds,
+    predictedFailureAt: r.made_at_ms + r.seconds * 1000,
+  }));
+
+/** predictions: the time-to-failure forecasts made, one per target, signal and step. */
+export class PredictionTable {
+  private readonly add;
+
+  constructor(private readonly db: Database.Database) {
+    this.add = db.prepare(
+      `INSERT INTO predictions (target_id, watch, signal, made_at_ms, limit_value, direction, seconds, lower_seconds, upper_seconds)
+       VALUES (@targetId, @watch, @signal, @madeAt, @limit, @direction, @seconds, @lowerSeconds, @upperSeconds)
+       ON CONFLICT(target_id, signal, made_at_ms) DO UPDATE SET seconds = excluded.seconds, lower_seconds = excluded.lower_seconds, upper_seconds = excluded.upper_seconds`
+    );
+  }
+
+  write(p: PredictionRecord): void {
+    this.add.run(p);
+  }
+
+  list(q: Partial<PredictionsQuery>): Prediction[] {
+    const { where, params } = whereOf([
+      ['target_id = ?', q.target],
+      ['watch = ?', q.watch],
+      ['made_at_ms >= ?', q.from],
+      ['made_at_ms <= ?', q.to],
+    ]);
+    const sql = `SELECT * FROM predictions ${where} ORDER BY made_at_ms DESC, id DESC LIMIT ?`;
+    return this.db
+      .prepare(sql)
+      .all(...params, q.limit ?? 500)
+      .map((raw) => decodeRow(predictionRowSchema, 'predictions', raw));
+  }
+}

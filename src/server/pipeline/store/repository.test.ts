@@ -1,0 +1,127 @@
+import type { AnomalyRecord } from '../targetModel';
+import { openSqliteDatabase, type SqliteStore } from '../../store/sqlite';
+import { StoredRowError } from '../../store/rows';
+import { PipelineRepository } from './repository';
+
+const T0 = Date.UTC(2025, 4, 1);
+const MINUTE = 60_000;
+
+const anomaly = (i: number): AnomalyRecord => ({
+  targetId: `w{job="j${i}"}`,
+  watch: 'w',
+  labels: { job: `j${i}` },
+  start: T0 + i * MINUTE,
+  end: T0 + (i + 2) * MINUTE,
+  peakScore: 0.9,
+  severity: 'high',
+  failureModel: 'crash',
+  state: 'closed',
+  signals: ['up'],
+  direction: 'below',
+  reasons: ['the target stopped answering'],
+});
+
+describe('PipelineRepository: what it reads back from SQLite is checked', () => {
+  let store: SqliteStore;
+  let repo: PipelineRepository;
+  let ids: number[];
+  beforeEach(() => {
+    store = openSqliteDatabase(':memory:', () => T0);
+    repo = new PipelineRepository(store.db, () => T0);
+    ids = repo
+      .commitCycle({
+        watch: 'w',
+        lastProcessed: T0,
+        targets: [],
+        anomalies: [0, 1, 2].map(anomaly),
+        predictions: [
+          {
+            targetId: 'w{job="j0"}',
+            watch: 'w',
+            signal: 'disk',
+            madeAt: T0,
+            limit: 100,
+            direction: 'above',
+            seconds: 600,
+            lowerSeconds: 300,
+            upperSeconds: null,
+          },
+        ],
+        forgotten: [],
+        peers: { 'deployment=web/cpu': { members: ['a', 'b', 'c'], state: { scale: NaN } } },
+      })
+      .map((a) => a.id ?? -1);
+    repo.addModel({
+      watch: 'w',
+      targetId: 'w{job="j0"}',
+      status: 'active',
+      reason: 'initial',
+      trainedAt: T0,
+      rangeStart: T0 - 60 * MINUTE,
+      rangeEnd: T0,
+      samples: 60,
+      params: { detector: 'failureprophet' },
+      threshold: 0.8,
+      feedback: { falsePositive: 0, confirmed: 0 },
+    });
+  });
+  afterEach(() => store.close());
+
+  const corrupt = (sql: string, ...params: unknown[]) => store.db.prepare(sql).run(...params);
+
+  it('reads back what it wrote, with the contract’s shapes', () => {
+    expect(repo.anomalies({}).map((a) => [a.id, a.labels, a.severity, a.signals, a.feedback])).toEqual(
+      [2, 1, 0].map((i) => [ids[i], { job: `j${i}` }, 'high', ['up'], []])
+    );
+    expect(repo.predictions({})).toEqual([
+      expect.objectContaining({ signal: 'disk', direction: 'above', predictedFailureAt: T0 + 600_000 }),
+    ]);
+    expect(repo.models({})).toEqual([
+      expect.objectContaining({ version: 1, status: 'active', params: { detector: 'failureprophet' } }),
+    ]);
+    expect(repo.loadPeers('w')['deployment=web/cpu'].state).toEqual({ scale: NaN });
+    expect(repo.lastProcessed('w')).toBe(T0);
+  });
+
+  it.each([
+    ['a severity it does not know', `UPDATE anomalies SET severity = 'catastrophic' WHERE id = ?`, /at severity/],
+    ['labels that are not JSON', `UPDATE anomalies SET labels = '{job:' WHERE id = ?`, /at labels: not JSON/],
+    ['labels that are not text values', `UPDATE anomalies SET labels = '{"job": 7}' WHERE id = ?`, /at labels\.job/],
+    ['signals that are not a list', `UPDATE anomalies SET signals = '"up"' WHERE id = ?`, /at signals/],
+    ['a peak score that is not a number', `UPDATE anomalies SET peak_score = 'high' WHERE id = ?`, /at peak_score/],
+  ])('refuses an anomaly row with %s, naming the row and the field', (_what, sql, field) => {
+    corrupt(sql, ids[1]);
+    for (const read of [() => repo.anomalies({}), () => repo.anomaly(ids[1])]) {
+      expect(read).toThrow(StoredRowError);
+      expect(read).toThrow(new RegExp(`^anomalies row ${ids[1]} is unreadable ${field.source}`));
+    }
+    // The other rows still read one by one.
+    expect(repo.anomaly(ids[0])?.labels).toEqual({ job: 'j0' });
+  });
+
+  it('refuses feedback of a kind it does not know', () => {
+    repo.addFeedback(ids[0], 'confirmed', 'operator', 'ada', null);
+    expect(repo.anomaly(ids[0])?.feedback).toEqual([
+      { kind: 'confirmed', source: 'operator', user: 'ada', comment: null, at: T0 },
+    ]);
+    corrupt(`UPDATE anomaly_feedback SET kind = 'maybe'`);
+    expect(() => repo.anomalies({})).toThrow(/^anomaly_feedback row .* is unreadable at kind/);
+    expect(() => repo.labelledWindows('w{job="j0"}')).toThrow(/^anomalies row w\{job="j0"\} is unreadable at kind/);
+  });
+
+  it('refuses prediction and model rows that do not fit, naming them', () => {
+    corrupt(`UPDATE predictions SET direction = 'sideways'`);
+    expect(() => repo.predictions({})).toThrow(/^predictions row \d+ is unreadable at direction/);
+    corrupt(`UPDATE models SET params = '[1, 2]'`);
+    expect(() => repo.models({})).toThrow(/^models row \d+ is unreadable at params/);
+    corrupt(`UPDATE models SET params = '{}', status = 'retired'`);
+    expect(() => repo.models({})).toThrow(/^models row \d+ is unreadable at status/);
+  });
+
+  it('refuses stored peer groups of another shape (the pipeline relearns them) and a resume point that is not a time', () => {
+    corrupt(`UPDATE pipeline_watches SET peers = '{"g": {"members": "a,b,c", "state": {}}}'`);
+    expect(() => repo.loadPeers('w')).toThrow(/^pipeline_watches row w is unreadable at peers\.g\.members/);
+    corrupt(`UPDATE pipeline_watches SET last_processed_ms = 'yesterday'`);
+    expect(() => repo.lastProcessed('w')).toThrow(/^pipeline_watches row w is unreadable at last_processed_ms/);
+  });
+});

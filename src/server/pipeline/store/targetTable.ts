@@ -1,0 +1,82 @@
+import type Database from 'better-sqlite3';
+import { z } from 'zod';
+import { labelsSchema } from '../../../contract/vocabulary';
+import { decodeLegacyState, decodeState, encodeState } from './stateCodec';
+import type { TargetModelState } from './targetState';
+
+export interface StoredTarget {
+  id: string;
+  watch: string;
+  labels: Record<string, string>;
+  state: TargetModelState;
+}
+
+/** A watch's stored targets, and those whose stored state cannot be read (they relearn). */
+export interface StoredCheckpoint {
+  targets: StoredTarget[];
+  unreadable: Array<{ id: string; error: string }>;
+}
+
+/** A pipeline_targets row: `checkpoint` holds the compact state; `state` the JSON of rows written before it. */
+const targetRowSchema = z.object({
+  id: z.string(),
+  watch: z.string(),
+  labels: z.string(),
+  state: z.string(),
+  checkpoint: z.instanceof(Uint8Array).nullable(),
+});
+
+/** pipeline_targets: each target's checkpointed model state. */
+export class TargetTable {
+  private readonly s;
+
+  constructor(db: Database.Database) {
+    this.s = {
+      targets: db.prepare('SELECT id, watch, labels, state, checkpoint FROM pipeline_targets WHERE watch = ?'),
+      setTarget: db.prepare(
+        `INSERT INTO pipeline_targets (id, watch, labels, state, checkpoint, last_sample_ms, updated_at) VALUES (?, ?, ?, '', ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET state = '', checkpoint = excluded.checkpoint, last_sample_ms = excluded.last_sample_ms,
+           updated_at = excluded.updated_at`
+      ),
+      convertTarget: db.prepare(`UPDATE pipeline_targets SET state = '', checkpoint = ? WHERE id = ?`),
+      forget: db.prepare('DELETE FROM pipeline_targets WHERE id = ?'),
+    };
+  }
+
+  /**
+   * The watch's stored targets, each checked; a row that cannot be read is listed with why rather
+   * than failing the others. Rows still in the JSON form of earlier builds are rewritten in the
+   * compact form (the caller holds the transaction).
+   */
+  load(watch: string): StoredCheckpoint {
+    const out: StoredCheckpoint = { targets: [], unreadable: [] };
+    for (const raw of this.s.targets.all(watch)) {
+      const row = targetRowSchema.safeParse(raw);
+      if (!row.success) {
+        const id = z.object({ id: z.string() }).safeParse(raw);
+        out.unreadable.push({ id: id.success ? id.data.id : '(no id)', error: row.error.issues[0].message });
+        continue;
+      }
+      const r = row.data;
+      try {
+        const labels = labelsSchema.parse(JSON.parse(r.labels));
+        const state = r.checkpoint ? decodeState(r.checkpoint) : decodeLegacyState(r.state);
+        if (!r.checkpoint) {
+          this.s.convertTarget.run(encodeState(state), r.id);
+        }
+        out.targets.push({ id: r.id, watch: r.watch, labels, state });
+      } catch (err) {
+        out.unreadable.push({ id: r.id, error: (err as Error).message });
+      }
+    }
+    return out;
+  }
+
+  write(t: StoredTarget, now: number): void {
+    this.s.setTarget.run(t.id, t.watch, JSON.stringify(t.labels), encodeState(t.state), t.state.lastAt, now);
+  }
+
+  forget(id: string): void {
+    this.s.forget.run(id);
+  }
+}

@@ -1,0 +1,44 @@
+// Rows read back from a store are data from outside the process (another build, a hand edit, a
+// damaged file): each is checked against its schema rather than cast, and one that does not fit
+// fails with the table, the row and the field named.
+import { z } from 'zod';
+
+export class StoredRowError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoredRowError';
+  }
+}
+
+const rowIdSchema = z.object({ id: z.union([z.number(), z.string()]) });
+
+/**
+ * One row as `schema` reads it; throws a StoredRowError naming the table, the row (`key`, else its
+ * id column) and the field when it does not fit.
+ */
+export function decodeRow<S extends z.ZodType>(schema: S, table: string, raw: unknown, key?: string): z.output<S> {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) {
+    return parsed.data;
+  }
+  const issue = parsed.error.issues[0];
+  const id = rowIdSchema.safeParse(raw);
+  const row = key ?? (id.success ? String(id.data.id) : '(without id)');
+  const field = issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+  throw new StoredRowError(`${table} row ${row} is unreadable${field}: ${issue.message}`);
+}
+
+/** A TEXT column holding JSON, parsed (with `reviver` when given) and checked by `schema`. */
+export function jsonColumn<S extends z.ZodType>(schema: S, reviver?: (key: string, value: unknown) => unknown) {
+  return z
+    .string()
+    .transform((text, ctx): unknown => {
+      try {
+        return JSON.parse(text, reviver);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `not JSON (${(err as Error).message})` });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}
