@@ -23,9 +23,9 @@ export function decodeRow<S extends z.ZodType>(schema: S, table: string, raw: un
   }
   const issue = parsed.error.issues[0];
   const id = rowIdSchema.safeParse(raw);
-  const row = key ?? (id.success ? String(id.data.id) : '(without id)');
+  const row = key ?? (id.success ? String(id.data.id) : undefined);
   const field = issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
-  throw new StoredRowError(`${table} row ${row} is unreadable${field}: ${issue.message}`);
+  throw new StoredRowError(`${table} row${row === undefined ? '' : ` ${row}`} is invalid${field}: ${issue.message}`);
 }
 
 /** A TEXT column holding JSON, parsed (with `reviver` when given) and checked by `schema`. */

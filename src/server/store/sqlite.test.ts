@@ -37,11 +37,11 @@ describe('the SQLite store', () => {
       store.settings.set('killSwitch', { engaged: 'yes' });
       expect(() => store.settings.get('killSwitch', killSwitchSchema)).toThrow(StoredRowError);
       expect(() => store.settings.get('killSwitch', killSwitchSchema)).toThrow(
-        /^settings row killSwitch is unreadable at value\.engaged: /
+        /^settings row killSwitch is invalid at value\.engaged: /
       );
       store.db.prepare(`UPDATE settings SET value = '{"engaged": tru' WHERE key = 'killSwitch'`).run();
       expect(() => store.settings.get('killSwitch', killSwitchSchema)).toThrow(
-        /^settings row killSwitch is unreadable at value: not JSON/
+        /^settings row killSwitch is invalid at value: not JSON/
       );
       // Another key still reads.
       store.settings.set('other', { engaged: false });

@@ -1,27 +1,14 @@
 import { z } from 'zod';
+import { decodeRow, StoredRowError } from '../../store/rows';
 
-/** A row read back from the store that its schema refuses: another version wrote it, or a hand edit. */
-export class StoredRowError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StoredRowError';
-  }
-}
+export { StoredRowError };
 
 /**
  * Checks a row read back like any other input: a bad one fails here, naming its table, its id and
  * the column, instead of deep inside the engine. The rows beside it are unaffected.
  */
-export function checkRow<T extends z.ZodType>(schema: T, row: unknown, table: string): z.output<T> {
-  const parsed = schema.safeParse(row);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const id = z.object({ id: z.unknown() }).safeParse(row);
-    const which = id.success && id.data.id !== undefined ? ` ${String(id.data.id)}` : '';
-    throw new StoredRowError(`${table} row${which} is invalid at ${issue.path.join('.')}: ${issue.message}`);
-  }
-  return parsed.data;
-}
+export const checkRow = <T extends z.ZodType>(schema: T, row: unknown, table: string): z.output<T> =>
+  decodeRow(schema, table, row);
 
 export const checkRows = <T extends z.ZodType>(schema: T, rows: unknown[], table: string): Array<z.output<T>> =>
   rows.map((row) => checkRow(schema, row, table));

@@ -93,7 +93,7 @@ describe('PipelineRepository: what it reads back from SQLite is checked', () => 
     corrupt(sql, ids[1]);
     for (const read of [() => repo.anomalies({}), () => repo.anomaly(ids[1])]) {
       expect(read).toThrow(StoredRowError);
-      expect(read).toThrow(new RegExp(`^anomalies row ${ids[1]} is unreadable ${field.source}`));
+      expect(read).toThrow(new RegExp(`^anomalies row ${ids[1]} is invalid ${field.source}`));
     }
     // The other rows still read one by one.
     expect(repo.anomaly(ids[0])?.labels).toEqual({ job: 'j0' });
@@ -105,23 +105,23 @@ describe('PipelineRepository: what it reads back from SQLite is checked', () => 
       { kind: 'confirmed', source: 'operator', user: 'ada', comment: null, at: T0 },
     ]);
     corrupt(`UPDATE anomaly_feedback SET kind = 'maybe'`);
-    expect(() => repo.anomalies({})).toThrow(/^anomaly_feedback row .* is unreadable at kind/);
-    expect(() => repo.labelledWindows('w{job="j0"}')).toThrow(/^anomalies row w\{job="j0"\} is unreadable at kind/);
+    expect(() => repo.anomalies({})).toThrow(/^anomaly_feedback row.* is invalid at kind/);
+    expect(() => repo.labelledWindows('w{job="j0"}')).toThrow(/^anomalies row w\{job="j0"\} is invalid at kind/);
   });
 
   it('refuses prediction and model rows that do not fit, naming them', () => {
     corrupt(`UPDATE predictions SET direction = 'sideways'`);
-    expect(() => repo.predictions({})).toThrow(/^predictions row \d+ is unreadable at direction/);
+    expect(() => repo.predictions({})).toThrow(/^predictions row \d+ is invalid at direction/);
     corrupt(`UPDATE models SET params = '[1, 2]'`);
-    expect(() => repo.models({})).toThrow(/^models row \d+ is unreadable at params/);
+    expect(() => repo.models({})).toThrow(/^models row \d+ is invalid at params/);
     corrupt(`UPDATE models SET params = '{}', status = 'retired'`);
-    expect(() => repo.models({})).toThrow(/^models row \d+ is unreadable at status/);
+    expect(() => repo.models({})).toThrow(/^models row \d+ is invalid at status/);
   });
 
   it('refuses stored peer groups of another shape (the pipeline relearns them) and a resume point that is not a time', () => {
     corrupt(`UPDATE pipeline_watches SET peers = '{"g": {"members": "a,b,c", "state": {}}}'`);
-    expect(() => repo.loadPeers('w')).toThrow(/^pipeline_watches row w is unreadable at peers\.g\.members/);
+    expect(() => repo.loadPeers('w')).toThrow(/^pipeline_watches row w is invalid at peers\.g\.members/);
     corrupt(`UPDATE pipeline_watches SET last_processed_ms = 'yesterday'`);
-    expect(() => repo.lastProcessed('w')).toThrow(/^pipeline_watches row w is unreadable at last_processed_ms/);
+    expect(() => repo.lastProcessed('w')).toThrow(/^pipeline_watches row w is invalid at last_processed_ms/);
   });
 });
