@@ -1,4 +1,5 @@
 import { BucketHistory, type BucketHistoryState } from './buckets';
+import { harmonicFit } from './harmonic';
 import { HorizonCalibration, type CalibrationState } from './interval';
 import { dailyDrift } from './seasonal';
 import type { CrossingEstimate, LimitDirection } from './types';
@@ -123,14 +124,17 @@ export class CrossingForecaster {
     const { t, y } = this.buckets.series(sign);
     const target = sign * limit;
     const now = this.buckets.lastMs;
-    if (y.length >= 4 && this.historyMs >= MIN_WINDOW_MS && y[y.length - 1] >= target) {
-      return { seconds: 0, lowerSeconds: 0, upperSeconds: 0, method: 'trend', fromMs: now };
-    }
+    const crossed = { seconds: 0, lowerSeconds: 0, upperSeconds: 0, method: 'trend' as const, fromMs: now };
     // The filling bucket counts: a clean-up in its first sample must not be fitted as the end of a
     // rise (its mean over fewer samples is noisier, but a reset is a jump of many spreads).
     const model = this.model(sign, t, y, breaks(y));
     if (typeof model === 'string') {
-      return model;
+      return y.length >= 4 && this.historyMs >= MIN_WINDOW_MS && y[y.length - 1] >= target ? crossed : model;
+    }
+    // With a trend, the level has crossed when the model's level has: one noisy sample over the
+    // limit (the filling bucket may hold only that one) is not the series at its limit.
+    if (model.path(0).mean >= target) {
+      return crossed;
     }
     const { path, reachMs } = model;
     const best = firstCrossing((h) => path(h).mean >= target, reachMs, this.bucketMs);
@@ -180,7 +184,20 @@ export class CrossingForecaster {
     }
     const dayAgo = this.buckets.interpolated(sign, now - DAY_MS);
     let seasonal: Path | null = null;
-    if (daily && dayAgo !== null && daily.rhythm > 4 * daily.noiseVar) {
+    const steady = !dayTrend || typeof dayTrend === 'string';
+    if (daily && dayAgo !== null && daily.rhythm > 4 * daily.noiseVar && steady) {
+      // The daily rhythm is strong and the trend steady: a line plus the rhythm's Fourier terms
+      // over up to two days since the last reset, whose level and shape every bucket informs.
+      const from = Math.max(
+        since,
+        t.findIndex((x) => x >= now - 2 * DAY_MS)
+      );
+      const fit = harmonicFit(t, y, from, DAY_MS, 2);
+      if (fit) {
+        seasonal = (h) => fit.at(now + h);
+      }
+    }
+    if (!seasonal && daily && dayAgo !== null && daily.rhythm > 4 * daily.noiseVar) {
       // The daily rhythm is strong: from the current level (a line over the last hours), the shape
       // of the last day from the same phase on, plus the daily drift for each further day.
       const recent = lineFit(
@@ -194,7 +211,7 @@ export class CrossingForecaster {
       );
       if (recent) {
         seasonal = (h) => {
-          const days = Math.ceil(h / DAY_MS);
+          const days = Math.max(1, Math.ceil(h / DAY_MS));
           const shape = this.buckets.interpolated(sign, now + h - days * DAY_MS) ?? dayAgo;
           const drift = (days - 1) * DAY_MS;
           return {
@@ -230,7 +247,7 @@ export class CrossingForecaster {
     }
     // Without a day-ago comparison, half the history: a daily rise could still turn.
     const reach = Math.min(this.horizonMs, daily ? now - t[since] : (now - t[since]) / 2);
-    if (seasonal && dayTrend && typeof dayTrend !== 'string') {
+    if (seasonal && !steady && dayTrend && typeof dayTrend !== 'string') {
       // The change against a day ago is growing (a leak speeding up, or one that began today):
       // yesterday's shape plus today's change, plus that growth. A line over the raw series would
       // take the rhythm's morning rise for a leak.
