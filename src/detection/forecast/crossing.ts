@@ -29,6 +29,9 @@ export interface CrossingOptions {
 export type NoCrossingReason =
   'too little history' | 'no significant trend' | 'beyond the horizon its history supports';
 
+/** z of the slow edge of the 80% interval (its 10% quantile). */
+const SLOW_EDGE_Z = normalQuantile(0.9);
+
 /** The signed value expected `h` ms after the last sample, with its standard error. */
 type Path = (h: number) => { mean: number; sd: number };
 
@@ -146,6 +149,11 @@ export class CrossingForecaster {
       const at = path(h);
       return at.mean + (this.calibration.quantile(h / this.bucketMs, p, sign) ?? fallback) * at.sd;
     };
+    // The crossing is established only when even the slow edge of the 80% interval comes within
+    // the horizon: a trend whose interval stays open (a rise that may well turn) is no prediction.
+    if (firstCrossing((h) => edge(h, 0.1, -SLOW_EDGE_Z) >= target, this.horizonMs, this.bucketMs) === Infinity) {
+      return 'no significant trend';
+    }
     const lower = firstCrossing((h) => edge(h, 0.5 + coverage / 2, z) >= target, best, this.bucketMs);
     const upper = firstCrossing((h) => edge(h, 0.5 - coverage / 2, -z) >= target, this.horizonMs, this.bucketMs);
     return {
