@@ -215,8 +215,38 @@ describe('CrossingForecaster: a time to failure only when the data supports it',
     feed(f, 0, 6 * HOUR, (t) => 0.2 + (0.05 * t) / HOUR);
     const copy = CrossingForecaster.fromState(JSON.parse(JSON.stringify(f.toState())));
     expect(copy.crossing(0.5, 'above')).toEqual(f.crossing(0.5, 'above'));
-    expect(() => CrossingForecaster.fromState({ format: 'failureprophet.crossing', version: 2 })).toThrow(
-      /not a failureprophet.crossing version 1 snapshot/
+    expect(() => CrossingForecaster.fromState({ format: 'failureprophet.crossing', version: 2, options: {} })).toThrow(
+      /its history is missing/
     );
+    expect(() => CrossingForecaster.fromState({ format: 'failureprophet.crossing', version: 3, options: {} })).toThrow(
+      /version 3 is not one this build reads/
+    );
+    expect(() => CrossingForecaster.fromState({ format: 'failureprophet.forecaster', version: 2 })).toThrow(
+      /not a failureprophet.crossing snapshot/
+    );
+  });
+
+  it('migrates a version 1 snapshot (history only): same history, empty calibration', () => {
+    const f = new CrossingForecaster();
+    feed(f, 0, 6 * HOUR, (t) => 0.2 + (0.05 * t) / HOUR);
+    const { history, options } = f.toState();
+    const v1 = { format: 'failureprophet.crossing', version: 1, options, ...history };
+    const migrated = CrossingForecaster.fromState(JSON.parse(JSON.stringify(v1)));
+    expect(migrated.toState().history).toEqual(history);
+    expect(migrated.calibrationCounts.every((n) => n === 0)).toBe(true);
+    expect(migrated.crossing(0.5, 'above')).toEqual(f.crossing(0.5, 'above'));
+  });
+
+  it('keeps its out-of-sample errors through a snapshot, within a bounded size', () => {
+    const rng = new Random(21);
+    const f = new CrossingForecaster();
+    feed(f, 0, 6 * DAY, (t) => 0.3 + (0.1 * t) / DAY + 0.01 * (rng.next() - 0.5));
+    expect(f.calibrationCounts[0]).toBeGreaterThanOrEqual(100);
+    const state = JSON.parse(JSON.stringify(f.toState()));
+    // Bounded: a week of 5-minute samples still fits in a small snapshot.
+    expect(JSON.stringify(state).length).toBeLessThan(40_000);
+    const copy = CrossingForecaster.fromState(state);
+    expect(copy.calibrationCounts).toEqual(f.calibrationCounts);
+    expect(copy.crossing(0.95, 'above', 0.8)).toEqual(f.crossing(0.95, 'above', 0.8));
   });
 });

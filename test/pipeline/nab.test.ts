@@ -85,13 +85,19 @@ describeIfNab('the watch loop on NAB machine_temperature_system_failure (real Pr
     }
   });
 
-  // The issue's target, not met yet with the current failureprophet detector (it alarms ~14 times
-  // outside the labelled windows, several episodes last a single step): turns red once it is met.
-  it.failing('opens at most 5 episodes elsewhere, each lasting more than one step', () => {
+  it('gives every episode a duration: it ends when the temperature is next seen normal', () => {
     const anomalies = h.pipeline.anomalies({ from: nab.timestamps[0], to: last, limit: 5000 });
-    expect(anomalies.filter((x) => !nearWindow(x)).length).toBeLessThanOrEqual(5);
+    expect(anomalies.length).toBeGreaterThan(0);
     for (const x of anomalies) {
       expect(x.end).toBeGreaterThan(x.start);
     }
+  });
+
+  // The issue's target, not met yet: the failureprophet detector alarms about 14 times outside the
+  // labelled windows, days apart (mostly short dips), which no grouping of alarms into episodes
+  // can honestly merge. Turns red once the detector meets it.
+  it.failing('opens at most 5 episodes elsewhere', () => {
+    const anomalies = h.pipeline.anomalies({ from: nab.timestamps[0], to: last, limit: 5000 });
+    expect(anomalies.filter((x) => !nearWindow(x)).length).toBeLessThanOrEqual(5);
   });
 });

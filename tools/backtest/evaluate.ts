@@ -14,19 +14,46 @@ export const HORIZONS_H = [1, 4, 24] as const;
 const BIN = 0.5;
 const HOUR_S = 3600;
 
-/** For each cut time: seconds until the series (a 3-sample trailing mean) is first beyond its limit, or null. */
-export function trueCrossings(s: Scenario, cuts: number[]): Array<number | null | 'beyond'> {
+/**
+ * What "the series crosses its limit" means. `level` (the default): the series' level, without its
+ * sample-to-sample noise: the generator's noise-free path where it is known, else a centred
+ * one-hour mean. `samples`: a 15-minute trailing mean of the samples (3 at 5 min), the definition
+ * of the first runs, whose first passage is pulled early by the noise.
+ */
+export const TRUTHS = ['level', 'samples'] as const;
+export type Truth = (typeof TRUTHS)[number];
+
+const HALF_HOUR_MS = 1_800_000;
+
+/** The series the truth is read from (see Truth). */
+export function truthSeries(s: Scenario, truth: Truth): Float64Array {
+  const n = s.values.length;
+  if (truth === 'level' && s.level) {
+    return s.level;
+  }
+  const out = new Float64Array(n);
+  let from = 0;
+  let to = 0;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    // Window [from, to): trailing 3 samples, or the samples within half an hour either side.
+    const lo = truth === 'samples' ? Math.max(0, i - 2) : 0;
+    while (to < n && (truth === 'samples' ? to <= i : s.timestamps[to] <= s.timestamps[i] + HALF_HOUR_MS)) {
+      sum += s.values[to++];
+    }
+    while (from < lo || (truth === 'level' && s.timestamps[from] < s.timestamps[i] - HALF_HOUR_MS)) {
+      sum -= s.values[from++];
+    }
+    out[i] = sum / (to - from);
+  }
+  return out;
+}
+
+/** For each cut time: seconds until the truth series is first beyond its limit, or null ('beyond': it is already). */
+export function trueCrossings(s: Scenario, cuts: number[], truth: Truth = 'level'): Array<number | null | 'beyond'> {
   const beyond = (v: number) => (s.direction === 'above' ? v >= s.limit : v <= s.limit);
   const n = s.values.length;
-  const smooth = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const from = Math.max(0, i - 2);
-    let sum = 0;
-    for (let j = from; j <= i; j++) {
-      sum += s.values[j];
-    }
-    smooth[i] = sum / (i - from + 1);
-  }
+  const smooth = truthSeries(s, truth);
   // Index of the first crossing at or after each sample.
   const next = new Int32Array(n + 1).fill(-1);
   for (let i = n - 1; i >= 0; i--) {

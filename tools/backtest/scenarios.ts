@@ -10,6 +10,8 @@ export interface Scenario {
   series: string;
   timestamps: Float64Array;
   values: Float64Array;
+  /** The noise-free path of a generated series (what the noise is added to); absent for real series. */
+  level?: Float64Array;
   limit: number;
   direction: 'above' | 'below';
   /** Whether the scenario is one that should never cross (a false-alarm check). */
@@ -35,18 +37,21 @@ function generate(
   scenario: string,
   seed: number,
   neverCrosses: boolean,
-  value: (i: number, tDays: number, rng: Random, state: Record<string, number>) => number
+  value: (i: number, tDays: number, rng: Random, state: Record<string, number>) => { level: number; noise: number }
 ): Scenario {
   const n = (DAYS * DAY_MS) / STEP_MS;
   const rng = new Random(seed * 7919 + scenario.length);
   const timestamps = new Float64Array(n);
   const values = new Float64Array(n);
+  const level = new Float64Array(n);
   const state: Record<string, number> = {};
   for (let i = 0; i < n; i++) {
     timestamps[i] = GENERATED_START + i * STEP_MS;
-    values[i] = value(i, (i * STEP_MS) / DAY_MS, rng, state);
+    const v = value(i, (i * STEP_MS) / DAY_MS, rng, state);
+    level[i] = v.level;
+    values[i] = v.level + v.noise;
   }
-  return { scenario, series: `seed ${seed}`, timestamps, values, limit: 0.9, direction: 'above', neverCrosses };
+  return { scenario, series: `seed ${seed}`, timestamps, values, level, limit: 0.9, direction: 'above', neverCrosses };
 }
 
 const daily = (tDays: number): number => Math.sin(2 * Math.PI * (tDays - 0.3));
@@ -64,11 +69,12 @@ export function generatedScenarios(seeds: readonly number[] = REPORTED_SEEDS): S
         s.rate ??= 0.15 + 0.15 * rng.next();
         s.since ??= 2;
         const leak = t > s.since ? s.rate * (t - s.since) : 0;
-        const v = 0.3 + leak + 0.02 * daily(t) + 0.01 * gauss(rng);
-        if (v >= 0.97) {
+        const level = 0.3 + leak + 0.02 * daily(t);
+        const noise = 0.01 * gauss(rng);
+        if (level + noise >= 0.97) {
           s.since = t;
         }
-        return v;
+        return { level, noise };
       })
     );
     // An accelerating leak (quadratic), OOM-killed at 0.97 and starting again.
@@ -77,30 +83,31 @@ export function generatedScenarios(seeds: readonly number[] = REPORTED_SEEDS): S
         s.a ??= 0.06 + 0.06 * rng.next();
         s.since ??= 2;
         const d = Math.max(0, t - s.since);
-        const v = 0.3 + s.a * d * d + 0.02 * daily(t) + 0.01 * gauss(rng);
-        if (v >= 0.97) {
+        const level = 0.3 + s.a * d * d + 0.02 * daily(t);
+        const noise = 0.01 * gauss(rng);
+        if (level + noise >= 0.97) {
           s.since = t;
         }
-        return v;
+        return { level, noise };
       })
     );
     // A disk filled from 40% to about 80% each day and cleaned up at 03:00.
     out.push(
       generate('disk with daily clean-ups', seed, true, (i, t, rng) => {
         const phase = (t - 3 / 24 + 1) % 1;
-        return 0.4 + 0.38 * phase + 0.005 * gauss(rng);
+        return { level: 0.4 + 0.38 * phase, noise: 0.005 * gauss(rng) };
       })
     );
-    out.push(generate('daily cycle', seed, true, (i, t, rng) => 0.5 + 0.3 * daily(t) + 0.02 * gauss(rng)));
     out.push(
-      generate(
-        'weekly cycle',
-        seed,
-        true,
-        (i, t, rng) => 0.45 + 0.12 * daily(t) + 0.2 * Math.sin((2 * Math.PI * t) / 7) + 0.02 * gauss(rng)
-      )
+      generate('daily cycle', seed, true, (i, t, rng) => ({ level: 0.5 + 0.3 * daily(t), noise: 0.02 * gauss(rng) }))
     );
-    out.push(generate('noisy plateau', seed, true, (i, t, rng) => 0.6 + 0.06 * gauss(rng)));
+    out.push(
+      generate('weekly cycle', seed, true, (i, t, rng) => ({
+        level: 0.45 + 0.12 * daily(t) + 0.2 * Math.sin((2 * Math.PI * t) / 7),
+        noise: 0.02 * gauss(rng),
+      }))
+    );
+    out.push(generate('noisy plateau', seed, true, (i, t, rng) => ({ level: 0.6, noise: 0.06 * gauss(rng) })));
     // Level shifts every 1-3 days between 0.3 and 0.75.
     out.push(
       generate('step changes', seed, true, (i, t, rng, s) => {
@@ -108,7 +115,7 @@ export function generatedScenarios(seeds: readonly number[] = REPORTED_SEEDS): S
           s.level = 0.3 + 0.45 * rng.next();
           s.next = t + 1 + 2 * rng.next();
         }
-        return s.level + 0.015 * gauss(rng);
+        return { level: s.level, noise: 0.015 * gauss(rng) };
       })
     );
     // A leak reset by restarts every 1-4 days: it crosses only when a restart comes late.
@@ -119,11 +126,12 @@ export function generatedScenarios(seeds: readonly number[] = REPORTED_SEEDS): S
           s.since = t;
           s.restart = t + 1 + 3 * rng.next();
         }
-        const v = 0.3 + s.rate * (t - s.since) + 0.01 * gauss(rng);
-        if (v >= 0.97) {
+        const level = 0.3 + s.rate * (t - s.since);
+        const noise = 0.01 * gauss(rng);
+        if (level + noise >= 0.97) {
           s.restart = t;
         }
-        return v;
+        return { level, noise };
       })
     );
   }

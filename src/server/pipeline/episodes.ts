@@ -34,8 +34,9 @@ const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, cr
 
 /**
  * The anomaly episodes of one target: an alarm opens one, further alarms (or a still abnormal
- * level) extend it, and closeAfter quiet steps close it. Keeps what changed until it is taken, so
- * the checkpoint stores each change once.
+ * level) extend it, and closeAfter quiet steps close it. Its end is the first step seen normal
+ * again, so an episode spans [start, end) with a real duration: a single abnormal step lasts one
+ * step, not zero. Keeps what changed until it is taken, so the checkpoint stores each change once.
  */
 export class Episodes {
   private current: AnomalyRecord | null = null;
@@ -110,9 +111,20 @@ export class Episodes {
     }
   }
 
-  /** A step without alarm: the open episode closes once it has been quiet for closeAfter steps. */
+  /**
+   * A step without alarm: the first one after the last abnormal step ends the episode there (the
+   * signal was back to normal then); it closes once quiet for closeAfter steps.
+   */
   calm(t: number): void {
-    if (this.current && this.current.end !== t && ++this.quiet >= this.closeAfter) {
+    const open = this.current;
+    if (!open || open.end === t) {
+      return;
+    }
+    if (this.quiet === 0 && t > open.end) {
+      open.end = t;
+      this.dirty = true;
+    }
+    if (++this.quiet >= this.closeAfter) {
       this.close();
     }
   }

@@ -1,0 +1,159 @@
+/**
+ * The history a crossing forecaster reads: bucket means in a ring (bounded memory whatever the
+ * scrape interval), the newest bucket still filling. Values are read "signed" (multiplied by +1 or
+ * -1), so a fall towards a lower limit is handled as a rise.
+ */
+
+/** Plain JSON of a BucketHistory (null stands for an empty bucket or no sample yet). */
+export interface BucketHistoryState {
+  firstMs: number | null;
+  lastMs: number | null;
+  /** Absolute index (time / bucketMs) of the newest bucket. */
+  newest: number | null;
+  /** Mean per bucket, ring-indexed by absolute index modulo the ring length. */
+  means: Array<number | null>;
+  /** Sum, count and sum of timestamps of the newest (still filling) bucket. */
+  partial: [number, number, number];
+}
+
+export class BucketHistory {
+  private means: Float64Array;
+  private firstMs = NaN;
+  private lastMs_ = NaN;
+  private newest_ = NaN;
+  private partial: [number, number, number] = [0, 0, 0];
+
+  constructor(
+    readonly bucketMs: number,
+    retainMs: number
+  ) {
+    if (!(bucketMs > 0) || !(retainMs >= bucketMs)) {
+      throw new Error('a crossing forecaster needs bucketMs > 0 and retainMs >= bucketMs');
+    }
+    this.means = new Float64Array(Math.ceil(retainMs / bucketMs)).fill(NaN);
+  }
+
+  /** Timestamp of the newest sample (NaN before the first). */
+  get lastMs(): number {
+    return this.lastMs_;
+  }
+
+  /** Absolute index of the newest (filling) bucket. */
+  get newest(): number {
+    return this.newest_;
+  }
+
+  /** Time the history covers, in ms (0 before two samples). */
+  get historyMs(): number {
+    return Number.isNaN(this.firstMs) ? 0 : this.lastMs_ - this.firstMs;
+  }
+
+  /**
+   * Feeds one sample (NaN and out-of-order samples are ignored); returns the index of the bucket
+   * this sample sealed (the one before it), or null.
+   */
+  update(timestampMs: number, value: number): number | null {
+    if (!Number.isFinite(value) || !Number.isFinite(timestampMs) || timestampMs <= this.lastMs_) {
+      return null;
+    }
+    const k = Math.floor(timestampMs / this.bucketMs);
+    let sealed: number | null = null;
+    if (Number.isNaN(this.newest_)) {
+      this.firstMs = timestampMs;
+      this.newest_ = k;
+    } else if (k > this.newest_) {
+      const [sum, count] = this.partial;
+      this.means[this.newest_ % this.means.length] = count > 0 ? sum / count : NaN;
+      sealed = this.newest_;
+      // Buckets skipped by a gap are empty, not the old values of their ring slots.
+      for (let j = this.newest_ + 1; j < k && j <= this.newest_ + this.means.length; j++) {
+        this.means[j % this.means.length] = NaN;
+      }
+      this.newest_ = k;
+      this.partial = [0, 0, 0];
+      this.firstMs = Math.max(this.firstMs, (k - this.means.length + 1) * this.bucketMs);
+    }
+    this.partial[0] += value;
+    this.partial[1] += 1;
+    this.partial[2] += timestampMs;
+    this.lastMs_ = timestampMs;
+    return sealed;
+  }
+
+  /** Bucket times (the filling one at its samples' mean time) and signed means, oldest first. */
+  series(sign: number): { t: number[]; y: number[] } {
+    const t: number[] = [];
+    const y: number[] = [];
+    const m = this.means.length;
+    for (let k = this.newest_ - m + 1; k < this.newest_; k++) {
+      const v = this.means[((k % m) + m) % m];
+      if (!Number.isNaN(v) && (k + 1) * this.bucketMs > this.firstMs) {
+        t.push(k * this.bucketMs + this.bucketMs / 2);
+        y.push(sign * v);
+      }
+    }
+    const [sum, count, sumT] = this.partial;
+    if (count > 0) {
+      t.push(sumT / count);
+      y.push((sign * sum) / count);
+    }
+    return { t, y };
+  }
+
+  /** The signed history at a past time, interpolated between bucket centres (one side when the other is empty). */
+  interpolated(sign: number, ms: number): number | null {
+    const p = ms / this.bucketMs - 0.5;
+    const k = Math.floor(p);
+    const a = this.valueAt(sign, k * this.bucketMs);
+    const b = this.valueAt(sign, (k + 1) * this.bucketMs);
+    if (a === null || b === null) {
+      return a ?? b;
+    }
+    return a + (b - a) * (p - k);
+  }
+
+  /** The signed bucket mean at a past time, if that bucket holds data. */
+  valueAt(sign: number, ms: number): number | null {
+    const k = Math.floor(ms / this.bucketMs);
+    if (k > this.newest_ || k <= this.newest_ - this.means.length) {
+      return null;
+    }
+    const v = k === this.newest_ ? this.partial[0] / this.partial[1] : this.means[k % this.means.length];
+    return Number.isFinite(v) ? sign * v : null;
+  }
+
+  toState(): BucketHistoryState {
+    const n = (x: number): number | null => (Number.isNaN(x) ? null : x);
+    return {
+      firstMs: n(this.firstMs),
+      lastMs: n(this.lastMs_),
+      newest: n(this.newest_),
+      means: Array.from(this.means, n),
+      partial: [...this.partial],
+    };
+  }
+
+  /** Restores `toState()` output taken with the same options; a clear message (for the caller's Error) otherwise. */
+  restore(s: BucketHistoryState): string | null {
+    const num = (x: unknown): boolean => x === null || Number.isFinite(x);
+    if (
+      !Array.isArray(s.means) ||
+      !s.means.every(num) ||
+      !Array.isArray(s.partial) ||
+      s.partial.length !== 3 ||
+      !s.partial.every(Number.isFinite) ||
+      ![s.firstMs, s.lastMs, s.newest].every(num)
+    ) {
+      return 'its history is malformed';
+    }
+    if (s.means.length !== this.means.length) {
+      return 'its history does not fit its options';
+    }
+    this.means = Float64Array.from(s.means, (x) => (x === null ? NaN : x));
+    this.firstMs = s.firstMs ?? NaN;
+    this.lastMs_ = s.lastMs ?? NaN;
+    this.newest_ = s.newest ?? NaN;
+    this.partial = [...s.partial];
+    return null;
+  }
+}

@@ -1,0 +1,69 @@
+import { Random } from '../random';
+import { HorizonCalibration } from './interval';
+
+/** Standard normal draw (Box-Muller). */
+function gauss(rng: Random): number {
+  return Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
+}
+
+describe('HorizonCalibration (conformal quantiles of the path errors per horizon)', () => {
+  /** Feeds `n` buckets where the truth misses a flat forecast of 0 (sd 1) by `spread` standard normals. */
+  const run = (spread: number, n: number, sign = 1, seed = 1): HorizonCalibration => {
+    const rng = new Random(seed);
+    const c = new HorizonCalibration();
+    for (let k = 0; k < n; k++) {
+      c.observe(k, spread * gauss(rng), 0, sign, () => ({ mean: 0, sd: 1 }));
+    }
+    return c;
+  };
+
+  it('gives no quantile before a horizon holds enough errors, then one near the true spread', () => {
+    expect(run(2, 30).quantile(1, 0.975, 1)).toBeNull();
+    const c = run(2, 600);
+    // Errors of sd 2 in units of a claimed sd of 1: the 97.5% edge is about 2 * 1.96.
+    expect(c.quantile(1, 0.975, 1)).toBeGreaterThan(3);
+    expect(c.quantile(1, 0.975, 1)).toBeLessThan(5.5);
+    expect(c.quantile(1, 0.025, 1)).toBeLessThan(-3);
+    // An under-confident model gets a narrower band: the quantiles follow the errors, not the claim.
+    expect(Math.abs(run(0.5, 600).quantile(1, 0.975, 1) as number)).toBeLessThan(1.5);
+  });
+
+  it('keeps errors in the series own sense: a path towards a lower limit reads them mirrored', () => {
+    const rng = new Random(3);
+    const c = new HorizonCalibration();
+    // The truth always lands above the forecast by 1-2 sd.
+    for (let k = 0; k < 600; k++) {
+      c.observe(k, 1 + rng.next(), 0, 1, () => ({ mean: 0, sd: 1 }));
+    }
+    expect(c.quantile(2, 0.1, 1)).toBeGreaterThan(0.9);
+    // Seen from a falling path (signed values negated), the truth lands below it.
+    expect(c.quantile(2, 0.9, -1)).toBeLessThan(-0.9);
+  });
+
+  it('drops forecasts made before a reset that comes before their bucket, and stays bounded', () => {
+    const c = new HorizonCalibration();
+    for (let k = 0; k < 100; k++) {
+      // A reset every 10 buckets: only horizons shorter than the time since the reset are scored.
+      c.observe(k, 0, Math.floor(k / 10), 1, () => ({ mean: 0, sd: 1 }));
+    }
+    const [h1, h2, h4, h8, h16] = c.counts;
+    expect(h1).toBeGreaterThan(80);
+    expect(h2).toBeLessThan(h1);
+    expect(h4).toBeLessThan(h2);
+    expect(h8).toBeGreaterThan(0);
+    expect(h16).toBe(0);
+    expect(c.counts.every((n) => n <= 120)).toBe(true);
+    expect(c.toState().pending.every((q) => q.length <= 9)).toBe(true);
+  });
+
+  it('restores its snapshot and refuses a malformed one', () => {
+    const c = run(1, 300);
+    const copy = new HorizonCalibration();
+    expect(copy.restore(JSON.parse(JSON.stringify(c.toState())))).toBeNull();
+    expect(copy.quantile(3, 0.9, 1)).toBe(c.quantile(3, 0.9, 1));
+    expect(copy.restore({ pending: [], errors: [] })).toMatch(/malformed/);
+    expect(new HorizonCalibration().restore({ ...c.toState(), errors: c.toState().errors.map(() => [NaN]) })).toMatch(
+      /malformed/
+    );
+  });
+});

@@ -1,0 +1,57 @@
+import { Episodes, type Alarm } from './episodes';
+
+const STEP = 300_000;
+const target = { id: 'node{instance="a"}', watch: 'node', labels: { instance: 'a' } };
+const alarm = (t: number, score: number, direction: Alarm['direction'] = 'above'): Alarm => ({
+  t,
+  score,
+  severity: score > 0.5 ? 'high' : 'medium',
+  failureModel: 'resource_exhaustion',
+  reasons: [`score ${score}`],
+  signals: [`mem@${t}`],
+  direction,
+});
+
+describe('Episodes', () => {
+  it('gives a single abnormal step a duration of one step: it ends when the signal is next seen normal', () => {
+    const e = new Episodes(target, 3);
+    e.alarm(alarm(0, 0.3));
+    e.calm(STEP);
+    expect(e.open).toMatchObject({ start: 0, end: STEP, state: 'open' });
+    e.calm(2 * STEP);
+    e.calm(3 * STEP);
+    const [closed] = e.take();
+    expect(closed).toMatchObject({ start: 0, end: STEP, state: 'closed' });
+    expect(e.open).toBeNull();
+  });
+
+  it('stays open while the signal stays abnormal, keeps its peak, side and every signal that moved', () => {
+    const e = new Episodes(target, 2);
+    e.alarm(alarm(0, 0.3));
+    e.persist(STEP);
+    e.calm(STEP); // the same step: still abnormal, not quiet
+    e.alarm(alarm(2 * STEP, 0.8, 'below'));
+    e.persist(3 * STEP);
+    e.calm(4 * STEP);
+    // Abnormal again before closing: the same episode goes on.
+    e.persist(5 * STEP);
+    e.calm(6 * STEP);
+    expect(e.open).toMatchObject({ start: 0, end: 6 * STEP, peakScore: 0.8, direction: 'below', severity: 'high' });
+    expect(e.open?.signals).toEqual(['mem@0', `mem@${2 * STEP}`]);
+    e.calm(7 * STEP);
+    expect(e.take()).toEqual([expect.objectContaining({ state: 'closed', start: 0, end: 6 * STEP })]);
+    // A later alarm opens a new episode.
+    e.alarm(alarm(20 * STEP, 0.4));
+    expect(e.take()).toEqual([expect.objectContaining({ state: 'open', start: 20 * STEP, end: 20 * STEP })]);
+  });
+
+  it('reports the end moving once, when the signal is back to normal', () => {
+    const e = new Episodes(target, 4);
+    e.alarm(alarm(0, 0.3));
+    expect(e.take()).toHaveLength(1);
+    e.calm(STEP);
+    expect(e.take()).toEqual([expect.objectContaining({ end: STEP })]);
+    e.calm(2 * STEP);
+    expect(e.take()).toEqual([]);
+  });
+});
