@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   killSwitchSchema,
   namespacePauseSchema,
+  policySchema,
   safetyLimitsSchema,
   type KillSwitch,
   type NamespacePause,
@@ -42,6 +43,7 @@ export interface UnreadableKubernetes {
 
 const savedMeta = { updatedAt: z.number(), updatedBy: z.string().optional() };
 const savedLimitsSchema = z.object({ ...savedMeta, value: safetyLimitsSchema });
+const savedPoliciesSchema = z.object({ ...savedMeta, value: z.array(policySchema) });
 const endpointSecretsSchema = z.strictObject({ token: z.string().min(1), caData: z.string().optional() });
 /** As the row holds it: the token and CA sealed (AES-256-GCM); a plain row is from before they were. */
 const persistedKubernetesSchema = z.object({
@@ -62,7 +64,7 @@ export class SettingsStore {
   constructor(private readonly settings: SettingsRepository) {}
 
   policies(): Saved<Policy[]> | undefined {
-    return this.settings.get<Saved<Policy[]>>(POLICIES);
+    return this.settings.get(POLICIES, savedPoliciesSchema);
   }
 
   setPolicies(value: Policy[], at: number, by?: string): void {
@@ -71,8 +73,7 @@ export class SettingsStore {
 
   /** Checked on the way out: limits saved by an older version get the defaults of the limits added since. */
   limits(): Saved<SafetyLimits> | undefined {
-    const raw = this.settings.get<unknown>(LIMITS);
-    return raw === undefined ? undefined : savedLimitsSchema.parse(raw);
+    return this.settings.get(LIMITS, savedLimitsSchema);
   }
 
   setLimits(value: SafetyLimits, at: number, by?: string): void {
@@ -80,7 +81,7 @@ export class SettingsStore {
   }
 
   namespacePauses(): NamespacePause[] {
-    return z.array(namespacePauseSchema).parse(this.settings.get<unknown>(NAMESPACE_PAUSES) ?? []);
+    return this.settings.get(NAMESPACE_PAUSES, z.array(namespacePauseSchema)) ?? [];
   }
 
   setNamespacePauses(pauses: NamespacePause[]): void {
@@ -89,7 +90,7 @@ export class SettingsStore {
 
   /** Undefined while there is no storm (the repository has no delete: null is none). */
   storm(): StormState | undefined {
-    return stormStateSchema.nullable().parse(this.settings.get<unknown>(STORM) ?? null) ?? undefined;
+    return this.settings.get(STORM, stormStateSchema.nullable()) ?? undefined;
   }
 
   setStorm(state: StormState | undefined): void {
@@ -97,7 +98,7 @@ export class SettingsStore {
   }
 
   killSwitch(): KillSwitch {
-    return killSwitchSchema.parse(this.settings.get<unknown>(KILL_SWITCH) ?? { engaged: false });
+    return this.settings.get(KILL_SWITCH, killSwitchSchema) ?? { engaged: false };
   }
 
   setKillSwitch(value: KillSwitch): void {
@@ -110,7 +111,8 @@ export class SettingsStore {
    */
   kubernetes(): Saved<StoredKubernetes> | UnreadableKubernetes | undefined {
     // null: cleared (the settings repository has no delete), back to the config file's access.
-    const raw = this.settings.get<unknown>(KUBERNETES);
+    // Read as anything: a shape this build does not know is reported as unreadable, not thrown.
+    const raw = this.settings.get(KUBERNETES, z.unknown());
     if (raw === null || raw === undefined) {
       return undefined;
     }
