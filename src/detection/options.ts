@@ -104,3 +104,12 @@ export function parseDetectorOptions<N extends DetectorName>(name: N, raw: unkno
   }
   return parsed.data;
 }
+
+/** The options saved in a detector's state, checked by `schema`; throws naming what is corrupt. */
+export function decodeStoredOptions<T>(schema: z.ZodType<T, unknown>, raw: unknown, name: string): T {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw new Error(`Corrupt detector state: ${name} options: ${describeIssues(parsed.error)}`);
+  }
+  return parsed.data;
+}
