@@ -43,12 +43,8 @@ export { EwmaDetector, type EwmaOptions } from './ewma';
 export { ZScoreDetector, type ZScoreOptions } from './zscore';
 export { IsolationForestDetector } from './iforestDetector';
 /** Multivariate Isolation Forest over flat row-major Float64Array matrices, with versioned JSON. */
-export {
-  IsolationForest,
-  type IsolationForestOptions,
-  type IsolationForestDocument,
-  averagePathLength,
-} from './iforest';
+export { IsolationForest, type IsolationForestOptions, averagePathLength } from './iforest';
+export type { IsolationForestDocument } from './iforestDocument';
 /** Online temporal features (hour sin/cos, weekday, rolling mean/std, diff, rate) and PromQL's rate. */
 export {
   TemporalFeatures,
