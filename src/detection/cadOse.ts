@@ -1,4 +1,12 @@
-import { checkState, DETECTOR_STATE_FORMAT, DetectorOptions, DetectorState, num, StreamingDetector } from './detector';
+import {
+  checkState,
+  DETECTOR_STATE_FORMAT,
+  DetectorOptions,
+  DetectorState,
+  isFiniteList,
+  num,
+  StreamingDetector,
+} from './detector';
 import { Context, factLists, Half, isFactList, NEURON_FACT, pairKey, SENSOR_FACT } from './cadOseMemory';
 import { InputRange, RangeEstimate, rangeEstimateOf, ValueRange } from './inputRange';
 
@@ -330,8 +338,4 @@ export class CadOseDetector implements StreamingDetector {
     d.lastScore = num(s, 'lastScore');
     return d;
   }
-}
-
-function isFiniteList(v: unknown): v is number[] {
-  return Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x));
 }

@@ -1,4 +1,12 @@
-import { checkState, DETECTOR_STATE_FORMAT, DetectorOptions, DetectorState, num, StreamingDetector } from './detector';
+import {
+  checkState,
+  DETECTOR_STATE_FORMAT,
+  DetectorOptions,
+  DetectorState,
+  isFiniteList,
+  num,
+  StreamingDetector,
+} from './detector';
 
 const VERSION = 1;
 /** Lag-vector length and neighbours summed (the authors' NAB settings). */
@@ -318,10 +326,10 @@ function identity(): Float64Array {
 
 function finiteArray(s: Record<string, unknown>, key: string, length: number): Float64Array {
   const v = s[key];
-  if (!Array.isArray(v) || v.length !== length || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+  if (!isFiniteList(v) || v.length !== length) {
     throw new Error(`Corrupt detector state: field "${key}" is not an array of ${length} finite numbers`);
   }
-  return Float64Array.from(v as number[]);
+  return Float64Array.from(v);
 }
 
 /** Gauss-Jordan inverse with partial pivoting of a DIM x DIM matrix; null when a pivot is exactly 0 (singular). */
