@@ -94,20 +94,10 @@ export function readDocument(doc: unknown): ForestTables {
   if (roots.length === 0 || split.length !== n || child.length !== n) {
     fail('node arrays are empty or of different lengths');
   }
-  const body = {
-    format: doc.format,
-    version: doc.version,
-    cols,
-    sampleSize,
-    contamination,
-    threshold,
-    seed,
-    roots,
-    feature,
-    split,
-    child,
-  };
-  if (doc.checksum !== checksumOf(body)) {
+  if (
+    doc.checksum !==
+    documentOf({ cols, sampleSize, contamination, threshold, seed, roots, feature, split, child }).checksum
+  ) {
     fail('checksum mismatch (the file was altered or truncated)');
   }
   // Children must come after their parent so that every walk ends at a leaf.
