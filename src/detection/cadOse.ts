@@ -1,12 +1,5 @@
-import {
-  checkState,
-  DETECTOR_STATE_FORMAT,
-  DetectorOptions,
-  DetectorState,
-  isFiniteList,
-  num,
-  StreamingDetector,
-} from './detector';
+import { checkState, DetectorOptions, DetectorState, num, stateEnvelope, StreamingDetector } from './detector';
+import { isFiniteList } from './shared/json';
 import { Context, factLists, Half, isFactList, NEURON_FACT, pairKey, SENSOR_FACT } from './cadOseMemory';
 import { InputRange, RangeEstimate, rangeEstimateOf, ValueRange } from './inputRange';
 
@@ -250,9 +243,7 @@ export class CadOseDetector implements StreamingDetector {
   toState(): DetectorState {
     const [lefts, rights] = this.halves;
     return {
-      format: DETECTOR_STATE_FORMAT,
-      name: this.name,
-      version: VERSION,
+      ...stateEnvelope(this.name, VERSION),
       probation: this.probation,
       range: this.range.toState(),
       buffering: this.buffering,

@@ -1,3 +1,5 @@
+import { isRecord } from './shared/json';
+
 /** What every streaming detector offers the pipeline and the panel. */
 export interface StreamingDetector {
   /** Registry name of the detector (`createDetector(name)`). */
@@ -50,14 +52,9 @@ export interface DetectorOptions {
   seed?: number;
 }
 
-/** A JSON object read back from the store or the network, its fields still to be checked. */
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** An array of finite numbers read back from JSON. */
-export function isFiniteList(v: unknown): v is number[] {
-  return Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+/** The envelope of a detector's state; its own fields follow it. */
+export function stateEnvelope(name: string, version: number): DetectorState {
+  return { format: DETECTOR_STATE_FORMAT, name, version };
 }
 
 /** Checks the envelope of a state and returns it typed; throws with a clear message otherwise. */

@@ -1,5 +1,5 @@
 import { ArtimeDetector } from './artime';
-import { checkState, DETECTOR_STATE_FORMAT, DetectorState, StreamingDetector } from './detector';
+import { checkState, DetectorState, stateEnvelope, StreamingDetector } from './detector';
 import { FailureProphetDetector, FailureProphetOptions } from './failureprophet';
 
 const VERSION = 1;
@@ -63,9 +63,7 @@ export class EnsembleDetector implements StreamingDetector {
 
   toState(): DetectorState {
     return {
-      format: DETECTOR_STATE_FORMAT,
-      name: this.name,
-      version: VERSION,
+      ...stateEnvelope(this.name, VERSION),
       weight: this.weight,
       lastArtime: this.lastArtime,
       failureprophet: this.fp.toState(),

@@ -1,4 +1,4 @@
-import { checkState, DETECTOR_STATE_FORMAT, DetectorOptions, DetectorState, num, StreamingDetector } from './detector';
+import { checkState, DetectorOptions, DetectorState, num, stateEnvelope, StreamingDetector } from './detector';
 import { TemporalFeatures } from './features';
 import { IsolationForest } from './iforest';
 
@@ -63,9 +63,7 @@ export class IsolationForestDetector implements StreamingDetector {
 
   toState(): DetectorState {
     return {
-      format: DETECTOR_STATE_FORMAT,
-      name: this.name,
-      version: VERSION,
+      ...stateEnvelope(this.name, VERSION),
       trainingPoints: this.trainingPoints,
       seed: this.seed,
       features: this.features.toState(),

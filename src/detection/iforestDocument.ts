@@ -1,4 +1,5 @@
 /** The versioned JSON document a fitted Isolation Forest is saved as, and its checks on reading. */
+import { isRecord } from './shared/json';
 
 export const IFOREST_FORMAT = 'failureprophet.isolation-forest';
 export const IFOREST_VERSION = 1;
@@ -43,10 +44,6 @@ export function documentOf(tables: Omit<ForestTables, 'depth'>): IsolationForest
 
 function fail(why: string): never {
   throw new Error(`Not a usable Isolation Forest model: ${why}`);
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null;
 }
 
 /** Checks a document read back from storage; throws an Error naming what is wrong. */

@@ -1,4 +1,5 @@
-import { isRecord, num } from './detector';
+import { num } from './detector';
+import { isRecord } from './shared/json';
 
 /**
  * The file's minimum and maximum, known before the run. NAB handed these to its published

@@ -1,12 +1,5 @@
-import {
-  checkState,
-  DETECTOR_STATE_FORMAT,
-  DetectorOptions,
-  DetectorState,
-  isFiniteList,
-  num,
-  StreamingDetector,
-} from './detector';
+import { checkState, DetectorOptions, DetectorState, num, stateEnvelope, StreamingDetector } from './detector';
+import { isFiniteList } from './shared/json';
 import { InputRange, ValueRange } from './inputRange';
 
 const VERSION = 1;
@@ -163,9 +156,7 @@ export class RelativeEntropyDetector implements StreamingDetector {
 
   toState(): DetectorState {
     return {
-      format: DETECTOR_STATE_FORMAT,
-      name: this.name,
-      version: VERSION,
+      ...stateEnvelope(this.name, VERSION),
       range: this.range.toState(),
       window: Array.from(this.window),
       head: this.head,

@@ -1,5 +1,5 @@
 import { scoreOfLog10 } from '../calibration';
-import { checkState, DETECTOR_STATE_FORMAT, DetectorOptions, DetectorState, numArray } from '../detector';
+import { checkState, DetectorOptions, DetectorState, numArray, stateEnvelope } from '../detector';
 import { RECOMMENDED_THRESHOLD } from '../threshold';
 import { BAND_Z } from './band';
 
@@ -329,9 +329,7 @@ export abstract class DailyViewsDetector {
   /** The versioned state; `settings` are the options the subclass restores from. */
   protected stateOf(version: number, settings: Record<string, number>): DetectorState {
     return {
-      format: DETECTOR_STATE_FORMAT,
-      name: this.name,
-      version,
+      ...stateEnvelope(this.name, version),
       options: settings,
       scalars: Array.from(this.s, finiteOrNull),
       profile: Array.from(this.profile),
