@@ -1,4 +1,4 @@
-import { createDetector, RECOMMENDED_THRESHOLD } from './index';
+import { createDetector, RECOMMENDED_THRESHOLD, type DetectorName } from './index';
 import { Random } from './random';
 
 const STEP = 300_000;
@@ -14,7 +14,7 @@ function series(n = 4032, alarmAt = 2500): Float64Array {
 }
 
 /** Reported scores of a fresh failureprophet over v (NaN entries are missing samples). */
-function scores(v: Float64Array, name = 'failureprophet'): Float64Array {
+function scores(v: Float64Array, name: DetectorName = 'failureprophet'): Float64Array {
   const d = createDetector(name, { trainingPoints: 750 });
   return Float64Array.from(v, (x, i) => d.update(T0 + i * STEP, x));
 }

@@ -1,4 +1,6 @@
-import { checkState, DETECTOR_STATE_FORMAT, DetectorOptions, DetectorState, num, StreamingDetector } from './detector';
+import { checkState, DetectorOptions, DetectorState, num, stateEnvelope, StreamingDetector } from './detector';
+import { isFiniteList } from './shared/json';
+import { Context, factLists, Half, isFactList, NEURON_FACT, pairKey, SENSOR_FACT } from './cadOseMemory';
 import { InputRange, RangeEstimate, rangeEstimateOf, ValueRange } from './inputRange';
 
 const VERSION = 2;
@@ -19,77 +21,6 @@ export interface CadOseOptions extends DetectorOptions {
 
 /** The range estimate without a hint: see RESULTS.md (issue 12) for the cross-validated choice. */
 export const CADOSE_RANGE_ESTIMATE: RangeEstimate = { margin: 0.5, renormalise: false };
-/** Fact ids: one per (bit position, bit value) of the quantised value, and one per context acting as a neuron. */
-const SENSOR_FACT = 65536;
-const NEURON_FACT = 2 ** 31;
-
-/** A semi-context: a set of facts that is the left or right part of contexts, with what matched it at its last crossing. */
-interface SemiContext {
-  facts: number[];
-  /** Pseudo-random tie-break (the reference sorts active contexts by the hash of their parts). */
-  hash: number;
-  crossed: number[];
-  /** Contexts with this left part, by right semi-context id (left ones only). */
-  contexts: Map<number, number>;
-}
-
-/** Context counters: predictions tried (facts), facts that came true, full activations. */
-interface Context {
-  left: number;
-  right: number;
-  zeroLevel: boolean;
-  total: number;
-  hits: number;
-  activations: number;
-}
-
-/** The two halves of the context memory (0 left, 1 right). */
-class Half {
-  semis: SemiContext[] = [];
-  byKey = new Map<string, number>();
-  byFact = new Map<number, number[]>();
-  crossedIds: number[] = [];
-
-  idOf(facts: number[]): number {
-    const key = facts.join(',');
-    let id = this.byKey.get(key);
-    if (id === undefined) {
-      id = this.semis.length;
-      this.byKey.set(key, id);
-      this.semis.push({ facts, hash: hashFacts(facts), crossed: [], contexts: new Map() });
-      for (const f of facts) {
-        const list = this.byFact.get(f);
-        if (list) {
-          list.push(id);
-        } else {
-          this.byFact.set(f, [id]);
-        }
-      }
-    }
-    return id;
-  }
-
-  /** Marks every semi-context sharing facts with `facts` with the facts it shares; returns their ids in creation order. */
-  cross(facts: number[]): number[] {
-    for (const id of this.crossedIds) {
-      this.semis[id].crossed = [];
-    }
-    const touched: number[] = [];
-    for (const f of facts) {
-      for (const id of this.byFact.get(f) ?? []) {
-        const semi = this.semis[id];
-        if (semi.crossed.length === 0) {
-          touched.push(id);
-        }
-        semi.crossed.push(f);
-      }
-    }
-    touched.sort((a, b) => a - b);
-    this.crossedIds = touched;
-    return touched;
-  }
-}
-
 /**
  * CAD OSE, the Contextual Anomaly Detector Open Source Edition (Mikhail Smirnov, 2016,
  * github.com/smirmik/CAD; second on the NAB leaderboard). Assumes a normal stream is predictable
@@ -312,9 +243,7 @@ export class CadOseDetector implements StreamingDetector {
   toState(): DetectorState {
     const [lefts, rights] = this.halves;
     return {
-      format: DETECTOR_STATE_FORMAT,
-      name: this.name,
-      version: VERSION,
+      ...stateEnvelope(this.name, VERSION),
       probation: this.probation,
       range: this.range.toState(),
       buffering: this.buffering,
@@ -342,8 +271,7 @@ export class CadOseDetector implements StreamingDetector {
     const pending = s.pending;
     if (
       typeof s.buffering !== 'boolean' ||
-      !Array.isArray(pending) ||
-      !pending.every((v) => typeof v === 'number' && Number.isFinite(v)) ||
+      !isFiniteList(pending) ||
       pending.length >= probation ||
       (pending.length > 0 && !s.buffering) ||
       (s.buffering && d.range.fixed)
@@ -351,18 +279,17 @@ export class CadOseDetector implements StreamingDetector {
       throw new Error('Corrupt detector state: cadose probation buffer');
     }
     d.buffering = s.buffering;
-    d.pending = pending as number[];
+    d.pending = pending;
     const [lefts, rights] = d.halves;
-    for (const facts of factLists(s.leftSemis, 'leftSemis')) {
+    const leftSemis = factLists(s.leftSemis, 'leftSemis');
+    const rightSemis = factLists(s.rightSemis, 'rightSemis');
+    for (const facts of leftSemis) {
       lefts.idOf(facts);
     }
-    for (const facts of factLists(s.rightSemis, 'rightSemis')) {
+    for (const facts of rightSemis) {
       rights.idOf(facts);
     }
-    if (
-      lefts.semis.length !== (s.leftSemis as unknown[]).length ||
-      rights.semis.length !== (s.rightSemis as unknown[]).length
-    ) {
+    if (lefts.semis.length !== leftSemis.length || rights.semis.length !== rightSemis.length) {
       throw new Error('Corrupt detector state: cadose semi-contexts repeat');
     }
     if (!Array.isArray(s.contexts)) {
@@ -402,29 +329,4 @@ export class CadOseDetector implements StreamingDetector {
     d.lastScore = num(s, 'lastScore');
     return d;
   }
-}
-
-function pairKey(left: number[], right: number[]): string {
-  return `${left.join(',')}|${right.join(',')}`;
-}
-
-/** 32-bit FNV-1a over the facts: a fixed pseudo-random order for ties. */
-function hashFacts(facts: number[]): number {
-  let h = 0x811c9dc5;
-  for (const f of facts) {
-    h = Math.imul(h ^ (f & 0xffff), 0x01000193);
-    h = Math.imul(h ^ Math.floor(f / 65536), 0x01000193);
-  }
-  return h >>> 0;
-}
-
-function isFactList(v: unknown): v is number[] {
-  return Array.isArray(v) && v.every((f) => Number.isInteger(f) && f >= SENSOR_FACT);
-}
-
-function factLists(v: unknown, key: string): number[][] {
-  if (!Array.isArray(v) || !v.every(isFactList)) {
-    throw new Error(`Corrupt detector state: field "${key}" is not a list of fact lists`);
-  }
-  return v;
 }

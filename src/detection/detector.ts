@@ -1,3 +1,5 @@
+import { isRecord } from './shared/json';
+
 /** What every streaming detector offers the pipeline and the panel. */
 export interface StreamingDetector {
   /** Registry name of the detector (`createDetector(name)`). */
@@ -50,12 +52,17 @@ export interface DetectorOptions {
   seed?: number;
 }
 
+/** The envelope of a detector's state; its own fields follow it. */
+export function stateEnvelope(name: string, version: number): DetectorState {
+  return { format: DETECTOR_STATE_FORMAT, name, version };
+}
+
 /** Checks the envelope of a state and returns it typed; throws with a clear message otherwise. */
 export function checkState(state: unknown, name: string, version: number): DetectorState & Record<string, unknown> {
-  if (typeof state !== 'object' || state === null) {
+  if (!isRecord(state)) {
     throw new Error(`Cannot restore detector "${name}": state is not an object`);
   }
-  const s = state as Record<string, unknown>;
+  const s = state;
   if (s.format !== DETECTOR_STATE_FORMAT) {
     throw new Error(
       `Cannot restore detector "${name}": format is ${JSON.stringify(s.format)}, expected "${DETECTOR_STATE_FORMAT}"`
@@ -69,7 +76,7 @@ export function checkState(state: unknown, name: string, version: number): Detec
       `Cannot restore detector "${name}": state version ${JSON.stringify(s.version)}, this build reads version ${version}`
     );
   }
-  return s as DetectorState & Record<string, unknown>;
+  return { ...s, format: DETECTOR_STATE_FORMAT, name, version };
 }
 
 /** Reads a numeric field of a state, accepting null for NaN (JSON has no NaN). */
@@ -87,8 +94,15 @@ export function num(s: Record<string, unknown>, key: string): number {
 /** Reads a numeric array field of a state of an exact length (null entries are NaN). */
 export function numArray(s: Record<string, unknown>, key: string, length: number): Float64Array {
   const v = s[key];
-  if (!Array.isArray(v) || v.length !== length || !v.every((x) => x === null || typeof x === 'number')) {
+  const out = new Float64Array(length);
+  if (!Array.isArray(v) || v.length !== length) {
     throw new Error(`Corrupt detector state: field "${key}" is not an array of ${length} numbers`);
   }
-  return Float64Array.from(v, (x) => (x === null ? NaN : (x as number)));
+  v.forEach((x, i) => {
+    if (x !== null && typeof x !== 'number') {
+      throw new Error(`Corrupt detector state: field "${key}" is not an array of ${length} numbers`);
+    }
+    out[i] = x ?? NaN;
+  });
+  return out;
 }

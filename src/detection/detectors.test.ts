@@ -1,6 +1,7 @@
 import {
   createDetector,
   DETECTOR_NAMES,
+  type DetectorName,
   FailureProphetDetector,
   restoreDetector,
   RECOMMENDED_THRESHOLD,
@@ -8,7 +9,7 @@ import {
 import { Random } from './random';
 import { synthetic } from './testSeries';
 
-const STREAMING = ['failureprophet', 'ewma', 'zscore'];
+const STREAMING = ['failureprophet', 'ewma', 'zscore'] as const;
 /**
  * Level a detector must stay under on noise. The baselines test each point alone (no
  * multiple-testing correction, NAB-optimal threshold 1.0), so 1,700 noise points reach about
@@ -16,7 +17,7 @@ const STREAMING = ['failureprophet', 'ewma', 'zscore'];
  */
 const QUIET: Record<string, number> = { failureprophet: RECOMMENDED_THRESHOLD, ewma: 0.3, zscore: 0.3 };
 
-function run(name: string, kind: Parameters<typeof synthetic>[0]): Float64Array {
+function run(name: DetectorName, kind: Parameters<typeof synthetic>[0]): Float64Array {
   const { t, v } = synthetic(kind);
   const d = createDetector(name, { trainingPoints: 300 });
   return Float64Array.from(v, (x, i) => d.update(t[i], x));
@@ -149,6 +150,7 @@ describe('failureprophet level and per-event suppression', () => {
 describe('registry', () => {
   it('lists failureprophet, the baselines and iforest', () => {
     expect(DETECTOR_NAMES).toEqual(expect.arrayContaining(['failureprophet', 'ewma', 'zscore', 'iforest']));
+    // @ts-expect-error: the name is checked at compile time, and again at run time for JavaScript callers
     expect(() => createDetector('nope')).toThrow(/Unknown detector "nope"/);
   });
 

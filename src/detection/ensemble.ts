@@ -1,5 +1,5 @@
 import { ArtimeDetector } from './artime';
-import { checkState, DETECTOR_STATE_FORMAT, DetectorState, StreamingDetector } from './detector';
+import { checkState, DetectorState, stateEnvelope, StreamingDetector } from './detector';
 import { FailureProphetDetector, FailureProphetOptions } from './failureprophet';
 
 const VERSION = 1;
@@ -63,9 +63,7 @@ export class EnsembleDetector implements StreamingDetector {
 
   toState(): DetectorState {
     return {
-      format: DETECTOR_STATE_FORMAT,
-      name: this.name,
-      version: VERSION,
+      ...stateEnvelope(this.name, VERSION),
       weight: this.weight,
       lastArtime: this.lastArtime,
       failureprophet: this.fp.toState(),
@@ -76,14 +74,18 @@ export class EnsembleDetector implements StreamingDetector {
   static fromState(state: unknown): EnsembleDetector {
     const s = checkState(state, 'failureprophet-ensemble', VERSION);
     const last = s.lastArtime;
+    const weight = s.weight;
     if (typeof last !== 'number' || !(last >= 0 && last <= 1)) {
       throw new Error('Corrupt detector state: failureprophet-ensemble lastArtime is not in [0, 1]');
+    }
+    if (typeof weight !== 'number') {
+      throw new Error('Corrupt detector state: failureprophet-ensemble weight is not a number');
     }
     const d = new EnsembleDetector(
       {},
       FailureProphetDetector.fromState(s.failureprophet),
       ArtimeDetector.fromState(s.artime),
-      weightOf(s.weight as number)
+      weightOf(weight)
     );
     d.lastArtime = last;
     return d;

@@ -1,6 +1,6 @@
-import { log10NormalTwoSided, scoreOfLog10, SCORE_DECADES, zOfLog10TwoSided } from './calibration';
-import { checkState, DETECTOR_STATE_FORMAT, DetectorOptions, DetectorState, num, StreamingDetector } from './detector';
-import { RECOMMENDED_THRESHOLD } from './threshold';
+import { log10NormalTwoSided, scoreOfLog10 } from './calibration';
+import { checkState, DetectorOptions, DetectorState, num, stateEnvelope, StreamingDetector } from './detector';
+import { GatedDetector } from './shared/band';
 
 export interface EwmaOptions extends DetectorOptions {
   /** Weight of the newest sample in the moving mean and variance (default 0.05). */
@@ -15,28 +15,22 @@ const WARMUP = 10;
  * chart, 1959). Assumes the series is locally Gaussian around a slowly moving level; the score is
  * the two-sided normal tail probability of the newest residual.
  */
-export class EwmaDetector implements StreamingDetector {
+export class EwmaDetector extends GatedDetector implements StreamingDetector {
   readonly name = 'ewma';
-  expected = NaN;
-  lower = NaN;
-  upper = NaN;
   private readonly alpha: number;
   private mean = NaN;
   private variance = 0;
   private count = 0;
-  private lastT = -Infinity;
-  private lastScore = 0;
-  private readonly bandZ = zOfLog10TwoSided(-RECOMMENDED_THRESHOLD * SCORE_DECADES);
 
   constructor(options: EwmaOptions = {}) {
+    super();
     this.alpha = options.alpha ?? 0.05;
   }
 
   update(timestampMs: number, value: number): number {
-    if (!Number.isFinite(value) || !(timestampMs > this.lastT)) {
+    if (!this.admits(timestampMs, value)) {
       return this.lastScore;
     }
-    this.lastT = timestampMs;
     let score = 0;
     if (this.count === 0) {
       this.mean = value;
@@ -46,9 +40,7 @@ export class EwmaDetector implements StreamingDetector {
       if (this.count >= WARMUP) {
         score = scoreOfLog10(log10NormalTwoSided(d / std));
       }
-      this.expected = this.mean;
-      this.lower = this.mean - this.bandZ * std;
-      this.upper = this.mean + this.bandZ * std;
+      this.setBand(this.mean, std);
       this.mean += this.alpha * d;
       this.variance = (1 - this.alpha) * (this.variance + this.alpha * d * d);
     }
@@ -59,9 +51,7 @@ export class EwmaDetector implements StreamingDetector {
 
   toState(): DetectorState {
     return {
-      format: DETECTOR_STATE_FORMAT,
-      name: this.name,
-      version: VERSION,
+      ...stateEnvelope(this.name, VERSION),
       alpha: this.alpha,
       mean: this.mean,
       variance: this.variance,

@@ -1,54 +1,22 @@
-import { scoreOfLog10, SCORE_DECADES, zOfLog10TwoSided } from './calibration';
+import { scoreOfLog10 } from './calibration';
+import { checkState, DetectorOptions, DetectorState, StreamingDetector } from './detector';
+import { decodeStoredOptions, FAILUREPROPHET_SETTINGS } from './options';
 import {
-  checkState,
-  DETECTOR_STATE_FORMAT,
-  DetectorOptions,
-  DetectorState,
-  num,
-  numArray,
-  StreamingDetector,
-} from './detector';
-import { RECOMMENDED_THRESHOLD } from './threshold';
+  DailyViewOptions,
+  DailyViewsDetector,
+  REF_STEP_MS,
+  S_ALARM_AT,
+  S_COUNT,
+  S_LAST_SCORE,
+  S_MEMORY,
+  S_PREV,
+  S_RAISED_AT,
+  S_REF_MEAN,
+  S_TYP_STEP,
+  SHARED_SLOTS,
+} from './shared/dailyViews';
 
-export interface FailureProphetOptions extends DetectorOptions {
-  /** Buckets of the daily profile (default 24: one per hour). */
-  buckets?: number;
-  /**
-   * Floor of the learning rate of a bucket's mean and deviation per 5 minutes of data (default
-   * 0.1: the rate per sample at a 5-minute step). Rates are time-based (1 - (1 - rate)^(dt / 5 min)),
-   * so the profile learns as fast per hour at a 15 s scrape as at 5 minutes.
-   */
-  profileRate?: number;
-  /** Learning rate of the slow all-day baseline's mean and deviation per 5 minutes of data (default 0.01, time-based as profileRate). */
-  baselineRate?: number;
-  /** Weight of the newest surprise in its short-term average (default 0.5). */
-  shortAlpha?: number;
-  /** Quantile above which surprises are modelled by an exponential tail (default 0.9). */
-  tailQuantile?: number;
-  /** Decay of the alarm memory per 5 minutes once the hold is over (default 0.995; time-based as profileRate). */
-  refractoryDecay?: number;
-  /** The alarm memory is held (not decayed) this long after it was last raised, in ms (default 24 h). */
-  holdMs?: number;
-  /** Score at which the caller opens an anomaly (default RECOMMENDED_THRESHOLD). */
-  alarmThreshold?: number;
-  /** After a reported score >= alarmThreshold, nothing more is reported for this long, in ms (default 12 h). */
-  refractoryMs?: number;
-  /**
-   * Longest step, in ms, that counts as elapsed time for learning (default 5 minutes). Finer data
-   * learns per unit of time; a coarser series (or a gap) learns per sample as at this step (on NAB,
-   * 15 / 30 min caps scored 66-69 against 72-74: its hourly files did better per sample). A step
-   * longer than 4 typical steps counts as 4, so a scrape gap does not make the next sample
-   * overwrite what was learned.
-   */
-  maxStepMs?: number;
-  /**
-   * An hour-of-day bucket alarms (and draws the band) only once it holds this much data, in ms
-   * (default 1 h: a full hour, so a bucket first seen mid-hour is not biased by the part it missed);
-   * until then the all-day baseline stands in for it.
-   */
-  bucketLearnMs?: number;
-  /** ... and at least this many samples (default 4). */
-  bucketLearnSamples?: number;
+export interface FailureProphetOptions extends DetectorOptions, DailyViewOptions {
   /**
    * While an event is kept quiet, a sample is a new event (reported at once) when it lies further
    * from the pre-alarm baseline than this many times the event's farthest excursion on its side
@@ -58,19 +26,6 @@ export interface FailureProphetOptions extends DetectorOptions {
 }
 
 const VERSION = 5;
-/** Samples, and time in reference steps, learned before any alarm (plus `trainingPoints`). */
-const WARMUP = 30;
-/** The step the rate options are stated for (NAB's sampling, where the defaults were tuned). */
-const REF_STEP_MS = 300_000;
-/** A step longer than this many typical steps is a gap: it counts as this many. */
-const GAP_STEPS = 4;
-/** A view's tail alarms only after it has calibrated on this many surprises. */
-const VIEW_WARMUP = WARMUP;
-const MS_DAY = 86_400_000;
-/** Views combined: the daily profile and the slow baseline. */
-const VIEWS = 2;
-/** Release of `level` per 5 minutes (a short peak hold, so an ongoing anomaly does not flicker). */
-const LEVEL_RELEASE = 0.9;
 /** Forgetting of the run statistics (flat and missing) per 5 minutes: about 1,000 reference steps. */
 const RUN_MEMORY = 0.999;
 /** A run (unchanged value, missing samples) is called only after this many samples of it. */
@@ -109,72 +64,18 @@ const MISSING_CAP = 2 * MIN_RUN;
  * P(a run starts) * P(it lasts k) with a geometric length), so a series that always repeats its
  * value or often misses samples does not alarm on it.
  */
-export class FailureProphetDetector implements StreamingDetector {
+export class FailureProphetDetector extends DailyViewsDetector implements StreamingDetector {
   readonly name = 'failureprophet';
-  expected = NaN;
-  lower = NaN;
-  upper = NaN;
-  private readonly o: Required<Omit<FailureProphetOptions, keyof DetectorOptions>>;
-  private readonly trainingPoints: number;
-  private readonly bandZ = zOfLog10TwoSided(-RECOMMENDED_THRESHOLD * SCORE_DECADES);
-  private readonly s = new Float64Array(S_SIZE);
-  /** Per bucket: mean, mean absolute deviation, samples seen, data learned (ms). */
-  private readonly profile: Float64Array;
-  /** ln(1 - rate) per ms for the time-based rates: profile, baseline, memory decay, level release. */
-  private readonly kProfile: number;
-  private readonly kBase: number;
-  private readonly kMemory: number;
-  private readonly kLevel = Math.log(LEVEL_RELEASE) / REF_STEP_MS;
+  private readonly newEventFactor: number;
 
   constructor(options: FailureProphetOptions = {}) {
-    this.o = {
-      buckets: options.buckets ?? 24,
-      profileRate: options.profileRate ?? 0.1,
-      baselineRate: options.baselineRate ?? 0.01,
-      shortAlpha: options.shortAlpha ?? 0.5,
-      tailQuantile: options.tailQuantile ?? 0.9,
-      refractoryDecay: options.refractoryDecay ?? 0.995,
-      holdMs: options.holdMs ?? 24 * 3_600_000,
-      alarmThreshold: options.alarmThreshold ?? RECOMMENDED_THRESHOLD,
-      refractoryMs: options.refractoryMs ?? 12 * 3_600_000,
-      maxStepMs: options.maxStepMs ?? REF_STEP_MS,
-      bucketLearnMs: options.bucketLearnMs ?? 3_600_000,
-      bucketLearnSamples: options.bucketLearnSamples ?? 4,
-      newEventFactor: options.newEventFactor ?? 2,
-    };
-    const tp = options.trainingPoints;
-    this.trainingPoints = typeof tp === 'number' && Number.isFinite(tp) && tp > 0 ? Math.floor(tp) : 0;
-    this.kProfile = Math.log(1 - Math.min(this.o.profileRate, 1 - 1e-12)) / REF_STEP_MS;
-    this.kBase = Math.log(1 - Math.min(this.o.baselineRate, 1 - 1e-12)) / REF_STEP_MS;
-    this.kMemory = Math.log(Math.max(this.o.refractoryDecay, 1e-300)) / REF_STEP_MS;
-    this.profile = new Float64Array(this.o.buckets * P_SIZE);
-    this.s[S_LAST_T] = -Infinity;
-    this.s[S_MIN] = Infinity;
-    this.s[S_MAX] = -Infinity;
-    this.s[S_RAISED_AT] = -Infinity;
-    this.s[S_ALARM_AT] = -Infinity;
-    this.s[S_REF_UNTIL] = -Infinity;
-    this.s[S_SEEN_T] = -Infinity;
+    super(options, SLOTS, { [S_SEEN_T]: -Infinity });
+    this.newEventFactor = options.newEventFactor ?? 2;
   }
 
-  /**
-   * The score without per-event suppression, in [0, 1] on the same scale as `update()`'s. After an
-   * alarm it stays at or above `alarmThreshold` while the value stays far from the baseline as it
-   * was before the alarm (a step that persists keeps it up, for at most `holdMs`), and otherwise
-   * releases by 10% per 5 minutes. Use it to keep an anomaly open and to shade it; open anomalies on
-   * `update()`'s return value.
-   */
-  get level(): number {
-    return Math.max(this.s[S_LEVEL], this.s[S_FLAT_SCORE], this.s[S_MISS_SCORE]);
-  }
-
-  /**
-   * True while the detector is still warming up and will not alarm: the first 30 samples and
-   * 2.5 hours of data, or the first `trainingPoints` samples if that is more.
-   */
-  get learning(): boolean {
-    const s = this.s;
-    return s[S_COUNT] <= Math.max(WARMUP, this.trainingPoints) || s[S_ELAPSED] < WARMUP * REF_STEP_MS;
+  /** The views' level (DailyViewsDetector), raised by a flat or missing run's score. */
+  override get level(): number {
+    return Math.max(super.level, this.s[S_FLAT_SCORE], this.s[S_MISS_SCORE]);
   }
 
   update(timestampMs: number, value: number): number {
@@ -186,115 +87,10 @@ export class FailureProphetDetector implements StreamingDetector {
       return this.missing(timestampMs);
     }
     const runScore = this.runs(timestampMs, value);
-    const n = ++s[S_COUNT];
-    // Elapsed time that counts for learning: gaps count as GAP_STEPS typical steps, at most maxStepMs.
-    let dt = 0;
-    if (n > 1) {
-      const raw = timestampMs - s[S_LAST_T];
-      const typical = s[S_TYP_STEP] > 0 ? s[S_TYP_STEP] : raw;
-      dt = Math.min(raw, GAP_STEPS * typical, this.o.maxStepMs);
-      s[S_TYP_STEP] = typical + TYP_RATE * (Math.min(raw, GAP_STEPS * typical) - typical);
-      s[S_ELAPSED] += dt;
-    }
-    s[S_LAST_T] = timestampMs;
-    s[S_MIN] = Math.min(s[S_MIN], value);
-    s[S_MAX] = Math.max(s[S_MAX], value);
-    // Floors keep a perfectly regular series from dividing by zero deviation.
-    if (n > 1) {
-      s[S_STEP] += Math.max(1 / n, 0.001) * (Math.abs(value - s[S_PREV]) - s[S_STEP]);
-    }
-    const floor = 1e-3 * (s[S_MAX] - s[S_MIN]) + 1e-9 * (Math.abs(value) + 1) + 0.01 * s[S_STEP];
-    s[S_PREV] = value;
-    if (n === 2) {
-      // The first sample's weight is the first step, known only now.
-      s[S_BASE_W] = dt;
-      const p0 = this.profile;
-      for (let b = 0; b < p0.length; b += P_SIZE) {
-        if (p0[b + P_COUNT] > 0) {
-          p0[b + P_WEIGHT] = dt;
-        }
-      }
-    }
-
-    // View 1: the daily profile, once the hour-of-day bucket has learned enough.
-    const prof = this.profile;
-    const b = Math.floor(((((timestampMs % MS_DAY) + MS_DAY) % MS_DAY) * this.o.buckets) / MS_DAY) * P_SIZE;
-    let log10p = 0;
-    const learned = prof[b + P_COUNT] >= this.o.bucketLearnSamples && prof[b + P_WEIGHT] >= this.o.bucketLearnMs;
-    if (learned) {
-      const dev = value - prof[b];
-      const mad = prof[b + 1] + floor;
-      this.expected = prof[b];
-      this.lower = prof[b] - this.bandZ * mad * BAND_PER_Z;
-      this.upper = prof[b] + this.bandZ * mad * BAND_PER_Z;
-      log10p = this.tail(0, Math.abs(dev) / mad, n, dt);
-    }
-    if (prof[b + P_COUNT] === 0) {
-      prof[b] = value;
-      prof[b + 1] = 0;
-    } else {
-      const dev = value - prof[b];
-      const rate = Math.max(dt / (prof[b + P_WEIGHT] + dt), -Math.expm1(this.kProfile * dt));
-      prof[b] += rate * dev;
-      prof[b + 1] += rate * (Math.abs(dev) - prof[b + 1]);
-    }
-    prof[b + P_COUNT]++;
-    prof[b + P_WEIGHT] += dt;
-
-    // View 2: the slow all-day baseline.
-    let surprise = 0;
-    const baseBefore = s[S_BASE];
-    const scaleBefore = s[S_BASE_DEV] + floor;
-    if (n === 1) {
-      s[S_BASE] = value;
-    } else {
-      if (!learned) {
-        // The baseline stands in for a bucket that has not learned yet.
-        this.expected = baseBefore;
-        this.lower = baseBefore - this.bandZ * scaleBefore * BAND_PER_Z;
-        this.upper = baseBefore + this.bandZ * scaleBefore * BAND_PER_Z;
-      }
-      const dev = value - s[S_BASE];
-      surprise = Math.abs(dev) / scaleBefore;
-      s[S_BASE_W] += dt;
-      const rate = Math.max(dt / s[S_BASE_W], -Math.expm1(this.kBase * dt));
-      s[S_BASE] += rate * dev;
-      s[S_BASE_DEV] += rate * (Math.abs(dev) - s[S_BASE_DEV]);
-    }
-    log10p = Math.min(log10p, this.tail(1, surprise, n, dt));
-
-    // Bonferroni: the smaller of VIEWS p-values, times VIEWS.
-    // Sidak-like, per unit of time: a sample every 15 s is 20 tests per 5 minutes where 5-minute
-    // data makes one, so its p-value counts 20 times over; otherwise a fine scrape's noise alone
-    // reaches an alarm about once a day. The typical step, so a jittery scrape does not move it;
-    // coarser data is not made more sensitive.
-    const tests = VIEWS * Math.max(1, REF_STEP_MS / Math.max(s[S_TYP_STEP], 1));
-    let score = this.learning ? 0 : scoreOfLog10(Math.min(0, log10p + Math.log10(tests)));
-    // Level: the unsuppressed score, and while an alarm's episode lasts (at most holdMs), how far
-    // the value still is from the baseline as it was before the alarm (Laplace tail in its
-    // deviations), so a shift that persists keeps the episode open after the views adapt to it.
-    let level = Math.max(score, s[S_LEVEL] * Math.exp(this.kLevel * dt));
-    if (timestampMs < s[S_REF_UNTIL]) {
-      const ref = scoreOfLog10(-Math.LOG10E * (Math.abs(value - s[S_REF_MEAN]) / s[S_REF_SCALE]) + Math.log10(VIEWS));
-      if (ref >= this.o.alarmThreshold) {
-        level = Math.max(level, ref);
-      } else {
-        s[S_REF_UNTIL] = -Infinity;
-      }
-    }
-    s[S_LEVEL] = level;
-    const unsuppressed = score;
-    // One alarm per event: report a score only when it exceeds the alarm memory, which is held
-    // for holdMs after the last reported alarm and decays afterwards.
-    const held = timestampMs - s[S_RAISED_AT] < this.o.holdMs;
-    const memory = held ? s[S_MEMORY] : s[S_MEMORY] * Math.exp(this.kMemory * dt);
-    if (score > memory) {
-      s[S_MEMORY] = score;
-      s[S_RAISED_AT] = timestampMs;
-    } else {
-      s[S_MEMORY] = memory;
-      score = 0;
-    }
+    const unsuppressed = this.learn(timestampMs, value);
+    this.raiseLevel(timestampMs, value, unsuppressed);
+    let score = this.remember(timestampMs, unsuppressed);
+    const memory = this.memory;
     // Refractory period: after an alarm the caller acts on, the same event is not reported again.
     const refractory = timestampMs - s[S_ALARM_AT] < this.o.refractoryMs;
     if (refractory) {
@@ -307,8 +103,7 @@ export class FailureProphetDetector implements StreamingDetector {
       const reach = d > 0 ? s[S_EP_UP] : s[S_EP_DOWN];
       // The sample itself must be abnormal against the pre-alarm baseline: the views' score is
       // averaged over a few samples, and the first normal value after a spike still carries it.
-      const own = scoreOfLog10(-Math.LOG10E * (Math.abs(d) / s[S_REF_SCALE]) + Math.log10(VIEWS));
-      if (Math.abs(d) > this.o.newEventFactor * reach && own >= this.o.alarmThreshold) {
+      if (Math.abs(d) > this.newEventFactor * reach && this.eventScore(value) >= this.o.alarmThreshold) {
         score = unsuppressed;
         s[S_MEMORY] = Math.max(s[S_MEMORY], score);
         s[S_RAISED_AT] = timestampMs;
@@ -316,10 +111,7 @@ export class FailureProphetDetector implements StreamingDetector {
       }
     } else if (score >= this.o.alarmThreshold) {
       // A new event: its baseline is the one before it, its reach so far this sample's.
-      s[S_ALARM_AT] = timestampMs;
-      s[S_REF_MEAN] = baseBefore;
-      s[S_REF_SCALE] = scaleBefore;
-      s[S_REF_UNTIL] = timestampMs + this.o.holdMs;
+      this.openEvent(timestampMs);
       s[S_EP_OPEN] = 1;
       s[S_EP_UP] = 0;
       s[S_EP_DOWN] = 0;
@@ -334,11 +126,6 @@ export class FailureProphetDetector implements StreamingDetector {
     score = Math.max(score, runScore);
     s[S_LAST_SCORE] = score;
     return score;
-  }
-
-  /** Probability tests per reference step at this series' sampling (Sidak-like, see update()). */
-  private testsPerStep(): number {
-    return Math.max(1, REF_STEP_MS / Math.max(this.s[S_TYP_STEP], 1));
   }
 
   /**
@@ -450,106 +237,24 @@ export class FailureProphetDetector implements StreamingDetector {
     return reported;
   }
 
-  /**
-   * log10 of the tail probability of view `v`'s surprise `x` (peaks over threshold on its short-term
-   * average); learns. 0 until the view has calibrated on VIEW_WARMUP surprises and WARMUP reference
-   * steps of data (a view switched on late, as a bucket of the profile, does not alarm uncalibrated).
-   */
-  private tail(v: number, x: number, n: number, dt: number): number {
-    const s = this.s;
-    const i = S_VIEWS + v * V_SIZE;
-    const q = this.o.tailQuantile;
-    const u = n === 1 ? x : s[i + V_SHORT] + this.o.shortAlpha * (x - s[i + V_SHORT]);
-    s[i + V_SHORT] = u;
-    const t = s[i + V_TAIL_AT];
-    const sigma = s[i + V_EXCESS] + 0.02 * s[i + V_MEAN] + 1e-6;
-    let log10p = 0;
-    if (u > t) {
-      log10p = Math.log10(1 - q) - (Math.LOG10E * (u - t)) / sigma;
-      s[i + V_EXCESS] += 0.02 * (u - t - s[i + V_EXCESS]);
-    }
-    // Stochastic-approximation quantile: settles where P(u > t) = 1 - q.
-    s[i + V_TAIL_AT] += 0.05 * sigma * ((u > t ? 1 : 0) - (1 - q));
-    s[i + V_MEAN] += Math.max(1 / n, 0.001) * (u - s[i + V_MEAN]);
-    s[i + V_TIME] += dt;
-    return ++s[i + V_COUNT] > VIEW_WARMUP && s[i + V_TIME] >= WARMUP * REF_STEP_MS ? log10p : 0;
-  }
-
   toState(): DetectorState {
-    return {
-      format: DETECTOR_STATE_FORMAT,
-      name: this.name,
-      version: VERSION,
-      options: { ...this.o, trainingPoints: this.trainingPoints },
-      scalars: Array.from(this.s, finiteOrNull),
-      profile: Array.from(this.profile),
-    };
+    return this.stateOf(VERSION, {
+      ...this.o,
+      newEventFactor: this.newEventFactor,
+      trainingPoints: this.trainingPoints,
+    });
   }
 
   static fromState(state: unknown): FailureProphetDetector {
     const st = checkState(state, 'failureprophet', VERSION);
-    const o = st.options as Record<string, unknown>;
-    if (typeof o !== 'object' || o === null) {
-      throw new Error('Corrupt detector state: failureprophet options missing');
-    }
-    const d = new FailureProphetDetector({
-      buckets: num(o, 'buckets'),
-      profileRate: num(o, 'profileRate'),
-      baselineRate: num(o, 'baselineRate'),
-      shortAlpha: num(o, 'shortAlpha'),
-      tailQuantile: num(o, 'tailQuantile'),
-      refractoryDecay: num(o, 'refractoryDecay'),
-      holdMs: num(o, 'holdMs'),
-      alarmThreshold: num(o, 'alarmThreshold'),
-      refractoryMs: num(o, 'refractoryMs'),
-      maxStepMs: num(o, 'maxStepMs'),
-      bucketLearnMs: num(o, 'bucketLearnMs'),
-      bucketLearnSamples: num(o, 'bucketLearnSamples'),
-      newEventFactor: num(o, 'newEventFactor'),
-      trainingPoints: num(o, 'trainingPoints'),
-    });
-    if (!(Number.isInteger(d.o.buckets) && d.o.buckets >= 1 && d.o.buckets <= 1440)) {
-      throw new Error('Corrupt detector state: failureprophet bucket count out of range');
-    }
-    d.s.set(
-      Float64Array.from(numArray(st, 'scalars', S_SIZE), (x, i) =>
-        Number.isNaN(x) ? (INFINITE_DEFAULTS[i] ?? NaN) : x
-      )
-    );
-    d.profile.set(numArray(st, 'profile', d.o.buckets * P_SIZE));
+    const d = new FailureProphetDetector(decodeStoredOptions(FAILUREPROPHET_SETTINGS, st.options, 'failureprophet'));
+    d.restoreArrays(st);
     return d;
   }
 }
 
-/** JSON has no Infinity: the scalars that start infinite are stored as null and restored from here. */
-function finiteOrNull(x: number): number | null {
-  return Number.isFinite(x) ? x : null;
-}
-
-/** For Gaussian noise the standard deviation is sqrt(pi/2) mean absolute deviations. */
-const BAND_PER_Z = Math.sqrt(Math.PI / 2);
-
-const S_LAST_T = 0;
-const S_LAST_SCORE = 1;
-const S_COUNT = 2;
-const S_MIN = 3;
-const S_MAX = 4;
-const S_MEMORY = 5;
-const S_PREV = 6;
-const S_STEP = 7;
-const S_RAISED_AT = 8;
-const S_LEVEL = 9;
-const S_BASE = 10;
-const S_BASE_DEV = 11;
-const S_ALARM_AT = 12;
-const S_REF_MEAN = 13;
-const S_REF_SCALE = 14;
-const S_REF_UNTIL = 15;
-const S_TYP_STEP = 16;
-const S_ELAPSED = 17;
-const S_BASE_W = 18;
 /** The last call's time, a missing sample's included (S_LAST_T: the last present sample's). */
-const S_SEEN_T = 19;
+const S_SEEN_T = SHARED_SLOTS;
 /** The current event: 1 while it is kept quiet, and its farthest excursions above and below its baseline. */
 const S_EP_OPEN = 20;
 const S_EP_UP = 21;
@@ -571,30 +276,5 @@ const S_MISS_SCORE = 31;
 const S_MISS_SAMPLES = 32;
 const S_MISS_RUNS = 33;
 const S_MISS_IN_RUNS = 34;
-const S_VIEWS = 35;
-/** Per view: short average of the surprise, tail threshold, mean excess, long-run mean. */
-const V_SHORT = 0;
-const V_TAIL_AT = 1;
-const V_EXCESS = 2;
-const V_MEAN = 3;
-/** Surprises the view's tail has learned from (it alarms only after VIEW_WARMUP). */
-const V_COUNT = 4;
-/** ... and the data, in ms, behind them (it alarms only after WARMUP reference steps of it). */
-const V_TIME = 5;
-const V_SIZE = 6;
-const S_SIZE = S_VIEWS + VIEWS * V_SIZE;
-/** Per bucket of the profile: mean (0), mean absolute deviation (1), samples, data learned in ms. */
-const P_COUNT = 2;
-const P_WEIGHT = 3;
-const P_SIZE = 4;
-/** Learning rate of the typical step. */
-const TYP_RATE = 0.05;
-const INFINITE_DEFAULTS: Record<number, number> = {
-  [S_LAST_T]: -Infinity,
-  [S_MIN]: Infinity,
-  [S_MAX]: -Infinity,
-  [S_RAISED_AT]: -Infinity,
-  [S_ALARM_AT]: -Infinity,
-  [S_REF_UNTIL]: -Infinity,
-  [S_SEEN_T]: -Infinity,
-};
+/** Slots this detector adds to the shared ones. */
+const SLOTS = S_MISS_IN_RUNS + 1 - SHARED_SLOTS;

@@ -103,4 +103,17 @@ describe('temporal features', () => {
     }
     expect(b.windowRate(1)).toBeCloseTo(a.windowRate(1), 12);
   });
+
+  it('resumes from a state not yet written as JSON (NaN kept), and refuses a corrupt one naming the field', () => {
+    const a = new TemporalFeatures();
+    const row = new Float64Array(a.size);
+    a.update(T0, 5, row);
+    const state = a.toState();
+    expect(state.meanStep).toBeNaN();
+    expect(TemporalFeatures.fromState(state).toState()).toEqual(state);
+    expect(() => TemporalFeatures.fromState({ ...state, lastT: 'x' })).toThrow(/Corrupt feature state: .*lastT/);
+    expect(() => TemporalFeatures.fromState({ ...state, windows: [{ head: 0, count: 1, t: [1], v: [] }] })).toThrow(
+      /Corrupt feature state: .*cum/
+    );
+  });
 });

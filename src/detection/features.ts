@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * Temporal features of one series, computed online one sample at a time with the same code for
  * training and scoring (the original design's feature engineering: hour-of-day sin/cos, day of
@@ -123,6 +125,33 @@ export interface TemporalFeatureState {
   windows: Array<{ head: number; count: number; t: number[]; v: number[]; cum: number[] }>;
 }
 
+/** A number of a state, NaN included: JSON writes it as null. */
+const stored = z.union([z.number(), z.nan(), z.null()]).transform((x) => x ?? NaN);
+
+/** The state as read back from JSON: checked, NaN restored. */
+const FEATURE_STATE = z.object({
+  options: z.object({
+    windowsMs: z.array(z.number().positive()),
+    counter: z.boolean(),
+    gapFactor: z.number().positive(),
+    capacity: z.number().int().min(1),
+    utcOffsetMinutes: z.number(),
+  }),
+  lastT: stored,
+  lastV: stored,
+  meanStep: stored,
+  cumulative: stored,
+  windows: z.array(
+    z.object({
+      head: z.number().int().min(0),
+      count: z.number().int().min(0),
+      t: z.array(stored),
+      v: z.array(stored),
+      cum: z.array(stored),
+    })
+  ),
+}) satisfies z.ZodType<TemporalFeatureState, unknown>;
+
 /**
  * Online feature extractor. `update` writes one row of `size` columns (see `featureNames`) into
  * `out` at `offset` without allocating; it returns false (and writes NaN for the value columns)
@@ -243,14 +272,21 @@ export class TemporalFeatures {
     };
   }
 
-  static fromState(state: TemporalFeatureState): TemporalFeatures {
+  /** Resumes from `toState()` output (as read back from JSON); throws naming what is corrupt. */
+  static fromState(raw: unknown): TemporalFeatures {
+    const parsed = FEATURE_STATE.safeParse(raw);
+    if (!parsed.success) {
+      const where = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+      throw new Error(`Corrupt feature state: ${where.join('; ')}`);
+    }
+    const state = parsed.data;
     const f = new TemporalFeatures(state.options);
     if (state.windows.length !== f.rings.length) {
       throw new Error('feature state has a different number of rolling windows than its options');
     }
-    f.lastT = state.lastT ?? NaN;
-    f.lastV = state.lastV ?? NaN;
-    f.meanStep = state.meanStep ?? NaN;
+    f.lastT = state.lastT;
+    f.lastV = state.lastV;
+    f.meanStep = state.meanStep;
     f.cumulative = state.cumulative;
     state.windows.forEach((w, i) => {
       const r = f.rings[i];

@@ -1,4 +1,8 @@
+import { documentOf, IsolationForestDocument, readDocument } from './iforestDocument';
+import { averagePathLength, growTrees } from './iforestGrow';
 import { Random } from './random';
+
+export { averagePathLength };
 
 /**
  * Isolation Forest (Liu, Ting & Zhou, ICDM 2008): anomalies are few and different, so random
@@ -18,42 +22,10 @@ export interface IsolationForestOptions {
   seed?: number;
 }
 
-/** The versioned JSON document a fitted forest is saved as (the original `failure_prophet.joblib`). */
-export interface IsolationForestDocument {
-  format: typeof IFOREST_FORMAT;
-  version: typeof IFOREST_VERSION;
-  cols: number;
-  sampleSize: number;
-  contamination: number;
-  threshold: number;
-  seed: number;
-  roots: number[];
-  feature: number[];
-  split: number[];
-  /** Left child of each inner node; the right child follows it. */
-  child: number[];
-  checksum: number;
-}
-
-export const IFOREST_FORMAT = 'failureprophet.isolation-forest';
-export const IFOREST_VERSION = 1;
-
-const EULER_GAMMA = 0.5772156649015329;
 /** Rows scored per pass over the trees (keeps the block's path sums in cache). */
 const BLOCK = 2048;
 /** Forests up to this depth are also laid out as complete trees for batch scoring. */
 const COMPLETE_MAX_DEPTH = 10;
-
-/** Average path length of an unsuccessful search in a binary search tree of n points: c(n). */
-export function averagePathLength(n: number): number {
-  if (n <= 1) {
-    return 0;
-  }
-  if (n === 2) {
-    return 1;
-  }
-  return 2 * (Math.log(n - 1) + EULER_GAMMA) - (2 * (n - 1)) / n;
-}
 
 export class IsolationForest {
   private constructor(
@@ -148,105 +120,8 @@ export class IsolationForest {
       throw new Error(`contamination must be in (0, 0.5), got ${contamination}`);
     }
     const sampleSize = Math.min(options.maxSamples ?? 256, rows);
-    const maxDepth = Math.ceil(Math.log2(sampleSize));
-    const rng = new Random(seed);
-    const capacity = nTrees * (2 * sampleSize - 1);
-    const feature = new Int32Array(capacity);
-    const split = new Float64Array(capacity);
-    const child = new Int32Array(capacity);
-    const roots = new Int32Array(nTrees);
-    const pool = new Int32Array(rows);
-    const sample = new Int32Array(sampleSize);
-    const order = new Int32Array(cols);
-    for (let i = 0; i < rows; i++) {
-      pool[i] = i;
-    }
-    let nodes = 0;
-    let deepest = 0;
-
-    const grow = (node: number, from: number, to: number, depth: number): void => {
-      const size = to - from;
-      deepest = Math.max(deepest, depth);
-      if (depth >= maxDepth || size <= 1) {
-        feature[node] = -1;
-        split[node] = depth + averagePathLength(size);
-        return;
-      }
-      // Random column order; the first one that is not constant on this node splits it.
-      for (let c = 0; c < cols; c++) {
-        order[c] = c;
-      }
-      for (let tries = 0; tries < cols; tries++) {
-        const pick = tries + rng.int(cols - tries);
-        const col = order[pick];
-        order[pick] = order[tries];
-        order[tries] = col;
-        let lo = Infinity;
-        let hi = -Infinity;
-        for (let i = from; i < to; i++) {
-          const v = data[sample[i] * cols + col];
-          if (v < lo) {
-            lo = v;
-          }
-          if (v > hi) {
-            hi = v;
-          }
-        }
-        if (!(hi > lo)) {
-          continue;
-        }
-        let at = lo + rng.next() * (hi - lo);
-        if (at >= hi) {
-          at = lo;
-        }
-        // Partition sample[from, to) in place: values <= at first.
-        let mid = from;
-        for (let i = from; i < to; i++) {
-          if (data[sample[i] * cols + col] <= at) {
-            const t = sample[i];
-            sample[i] = sample[mid];
-            sample[mid] = t;
-            mid++;
-          }
-        }
-        feature[node] = col;
-        split[node] = at;
-        const l = nodes;
-        nodes += 2;
-        child[node] = l;
-        grow(l, from, mid, depth + 1);
-        grow(l + 1, mid, to, depth + 1);
-        return;
-      }
-      feature[node] = -1;
-      split[node] = depth + averagePathLength(size);
-    };
-
-    for (let t = 0; t < nTrees; t++) {
-      // Partial Fisher-Yates: a sample without replacement.
-      for (let i = 0; i < sampleSize; i++) {
-        const j = i + rng.int(rows - i);
-        const v = pool[j];
-        pool[j] = pool[i];
-        pool[i] = v;
-        sample[i] = v;
-      }
-      roots[t] = nodes++;
-      grow(roots[t], 0, sampleSize, 0);
-    }
-
-    const forest = new IsolationForest(
-      cols,
-      sampleSize,
-      contamination,
-      NaN,
-      seed,
-      deepest,
-      roots,
-      feature.slice(0, nodes),
-      split.slice(0, nodes),
-      child.slice(0, nodes)
-    );
+    const { roots, feature, split, child, depth } = growTrees(data, rows, cols, nTrees, sampleSize, new Random(seed));
+    const forest = new IsolationForest(cols, sampleSize, contamination, NaN, seed, depth, roots, feature, split, child);
     const trainScores = forest.score(data, rows);
     return forest.withThreshold(quantile(trainScores, 1 - contamination));
   }
@@ -410,9 +285,7 @@ export class IsolationForest {
   }
 
   toJSON(): IsolationForestDocument {
-    const body = {
-      format: IFOREST_FORMAT,
-      version: IFOREST_VERSION,
+    return documentOf({
       cols: this.cols,
       sampleSize: this.sampleSize,
       contamination: this.contamination,
@@ -422,111 +295,23 @@ export class IsolationForest {
       feature: Array.from(this.feature),
       split: Array.from(this.split),
       child: Array.from(this.child),
-    } as const;
-    return { ...body, checksum: checksumOf(body) };
+    });
   }
 
   /** Rebuilds a forest from `toJSON()` output; throws an Error naming what is wrong otherwise. */
   static fromJSON(doc: unknown): IsolationForest {
-    const fail = (why: string): never => {
-      throw new Error(`Not a usable Isolation Forest model: ${why}`);
-    };
-    if (typeof doc !== 'object' || doc === null) {
-      return fail('expected a JSON object');
-    }
-    const d = doc as Record<string, unknown>;
-    if (d.format !== IFOREST_FORMAT) {
-      return fail(`format is ${JSON.stringify(d.format)}, expected "${IFOREST_FORMAT}"`);
-    }
-    if (d.version !== IFOREST_VERSION) {
-      return fail(
-        `version ${JSON.stringify(d.version)} is not supported (this build reads version ${IFOREST_VERSION})`
-      );
-    }
-    const int = (k: string, min: number): number => {
-      const v = d[k];
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-        fail(`${k} must be an integer >= ${min}`);
-      }
-      return v as number;
-    };
-    const num = (k: string): number => {
-      const v = d[k];
-      if (typeof v !== 'number' || !Number.isFinite(v)) {
-        fail(`${k} must be a finite number`);
-      }
-      return v as number;
-    };
-    const arr = (k: string): number[] => {
-      const v = d[k];
-      if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
-        fail(`${k} must be an array of finite numbers`);
-      }
-      return v as number[];
-    };
-    const cols = int('cols', 1);
-    const sampleSize = int('sampleSize', 1);
-    const contamination = num('contamination');
-    const threshold = num('threshold');
-    const seed = int('seed', 0);
-    const roots = arr('roots');
-    const feature = arr('feature');
-    const split = arr('split');
-    const child = arr('child');
-    const n = feature.length;
-    if (roots.length === 0 || split.length !== n || child.length !== n) {
-      fail('node arrays are empty or of different lengths');
-    }
-    const body = {
-      format: d.format,
-      version: d.version,
-      cols,
-      sampleSize,
-      contamination,
-      threshold,
-      seed,
-      roots,
-      feature,
-      split,
-      child,
-    };
-    if (d.checksum !== checksumOf(body)) {
-      fail('checksum mismatch (the file was altered or truncated)');
-    }
-    // Children must come after their parent so that every walk ends at a leaf.
-    for (let i = 0; i < n; i++) {
-      const f = feature[i];
-      if (!Number.isInteger(f) || f < -1 || f >= cols) {
-        fail(`node ${i} splits on column ${f}, outside 0..${cols - 1}`);
-      }
-      if (f >= 0 && !(Number.isInteger(child[i]) && child[i] > i && child[i] + 1 < n)) {
-        fail(`node ${i} has children outside the node table`);
-      }
-    }
-    if (!roots.every((r) => Number.isInteger(r) && r >= 0 && r < n)) {
-      fail('a tree root points outside the node table');
-    }
-    // Depth of the deepest leaf, found by walking the (acyclic, checked above) trees.
-    let depth = 0;
-    const stack: Array<[number, number]> = roots.map((r) => [r, 0]);
-    while (stack.length > 0) {
-      const [node, at] = stack.pop() as [number, number];
-      depth = Math.max(depth, at);
-      if (feature[node] >= 0) {
-        stack.push([child[node], at + 1], [child[node] + 1, at + 1]);
-      }
-    }
+    const t = readDocument(doc);
     return new IsolationForest(
-      cols,
-      sampleSize,
-      contamination,
-      threshold,
-      seed,
-      depth,
-      Int32Array.from(roots),
-      Int32Array.from(feature),
-      Float64Array.from(split),
-      Int32Array.from(child)
+      t.cols,
+      t.sampleSize,
+      t.contamination,
+      t.threshold,
+      t.seed,
+      t.depth,
+      Int32Array.from(t.roots),
+      Int32Array.from(t.feature),
+      Float64Array.from(t.split),
+      Int32Array.from(t.child)
     );
   }
 
@@ -559,15 +344,4 @@ export function quantile(values: Float64Array, q: number): number {
   const lo = Math.floor(pos);
   const hi = Math.min(lo + 1, sorted.length - 1);
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
-
-/** FNV-1a over the document's fields, so a flipped digit or truncated array is caught. */
-function checksumOf(body: object): number {
-  const text = JSON.stringify(body);
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
 }

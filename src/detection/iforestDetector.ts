@@ -1,5 +1,5 @@
-import { checkState, DETECTOR_STATE_FORMAT, DetectorOptions, DetectorState, num, StreamingDetector } from './detector';
-import { TemporalFeatures, TemporalFeatureState } from './features';
+import { checkState, DetectorOptions, DetectorState, num, stateEnvelope, StreamingDetector } from './detector';
+import { TemporalFeatures } from './features';
 import { IsolationForest } from './iforest';
 
 const VERSION = 1;
@@ -63,9 +63,7 @@ export class IsolationForestDetector implements StreamingDetector {
 
   toState(): DetectorState {
     return {
-      format: DETECTOR_STATE_FORMAT,
-      name: this.name,
-      version: VERSION,
+      ...stateEnvelope(this.name, VERSION),
       trainingPoints: this.trainingPoints,
       seed: this.seed,
       features: this.features.toState(),
@@ -79,17 +77,21 @@ export class IsolationForestDetector implements StreamingDetector {
   static fromState(state: unknown): IsolationForestDetector {
     const s = checkState(state, 'iforest', VERSION);
     const d = new IsolationForestDetector({ trainingPoints: num(s, 'trainingPoints'), seed: num(s, 'seed') });
-    d.features = TemporalFeatures.fromState(s.features as TemporalFeatureState);
+    d.features = TemporalFeatures.fromState(s.features);
     d.rows = num(s, 'rows');
     if (s.forest !== null) {
       d.forest = IsolationForest.fromJSON(s.forest);
       d.training = new Float64Array(0);
     } else {
       const training = s.training;
-      if (!Array.isArray(training) || training.length !== d.rows * d.row.length || d.rows >= d.trainingPoints) {
+      if (
+        !(Array.isArray(training) && training.every((x): x is number => typeof x === 'number')) ||
+        training.length !== d.rows * d.row.length ||
+        d.rows >= d.trainingPoints
+      ) {
         throw new Error('Corrupt detector state: iforest training buffer does not match its row count');
       }
-      d.training.set(training as number[]);
+      d.training.set(training);
     }
     d.lastScore = num(s, 'lastScore');
     return d;

@@ -2,8 +2,21 @@
 
 /** Streaming detector interface, its serialised state, and the options every detector takes. */
 export type { StreamingDetector, DetectorState, DetectorOptions } from './detector';
-/** Create a detector by name, restore one from its state, and list the names. */
-export { createDetector, restoreDetector, DETECTOR_NAMES, PRODUCT_DETECTOR_NAMES } from './registry';
+/**
+ * Create a detector by name (its options typed by name, or, from config and the command line,
+ * checked by its schema), restore one from its state, and list the names.
+ */
+export {
+  createDetector,
+  createDetectorFromConfig,
+  createProductDetector,
+  restoreDetector,
+  isDetectorName,
+  DETECTOR_NAMES,
+  PRODUCT_DETECTOR_NAMES,
+  type ProductDetectorName,
+} from './registry';
+export { parseDetectorOptions, type DetectorName, type OptionsByName } from './options';
 /** Score at or above which an anomaly should be opened (from the NAB threshold optimisation). */
 export { RECOMMENDED_THRESHOLD } from './threshold';
 /** The shared score scale: score = -log10(p) / SCORE_DECADES, and its conversions. */
@@ -30,12 +43,8 @@ export { EwmaDetector, type EwmaOptions } from './ewma';
 export { ZScoreDetector, type ZScoreOptions } from './zscore';
 export { IsolationForestDetector } from './iforestDetector';
 /** Multivariate Isolation Forest over flat row-major Float64Array matrices, with versioned JSON. */
-export {
-  IsolationForest,
-  type IsolationForestOptions,
-  type IsolationForestDocument,
-  averagePathLength,
-} from './iforest';
+export { IsolationForest, type IsolationForestOptions, averagePathLength } from './iforest';
+export type { IsolationForestDocument } from './iforestDocument';
 /** Online temporal features (hour sin/cos, weekday, rolling mean/std, diff, rate) and PromQL's rate. */
 export {
   TemporalFeatures,

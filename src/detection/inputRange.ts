@@ -1,4 +1,5 @@
 import { num } from './detector';
+import { isRecord } from './shared/json';
 
 /**
  * The file's minimum and maximum, known before the run. NAB handed these to its published
@@ -98,10 +99,11 @@ export class ValueRange {
 
   /** Reads `toState()` output; a state written before estimates existed reads as min/max so far. */
   static fromState(s: unknown): ValueRange {
-    if (typeof s !== 'object' || s === null || typeof (s as { fixed?: unknown }).fixed !== 'boolean') {
+    const fixed = isRecord(s) ? s.fixed : undefined;
+    if (!isRecord(s) || typeof fixed !== 'boolean') {
       throw new Error('Corrupt detector state: field "range" is not a value range');
     }
-    const r = s as Record<string, unknown>;
+    const r = s;
     const min = num(r, 'min');
     const max = num(r, 'max');
     const empty = Number.isNaN(min) && Number.isNaN(max);
@@ -122,7 +124,7 @@ export class ValueRange {
     return new ValueRange(
       empty ? Infinity : min,
       empty ? -Infinity : max,
-      r.fixed as boolean,
+      fixed,
       { margin, renormalise: flag('renormalise', true) },
       flag('settled', false)
     );

@@ -1,4 +1,6 @@
-import { checkState, DETECTOR_STATE_FORMAT, DetectorOptions, DetectorState, num, StreamingDetector } from './detector';
+import { checkState, DetectorOptions, DetectorState, num, stateEnvelope, StreamingDetector } from './detector';
+import { isFiniteList } from './shared/json';
+import { GatedDetector } from './shared/band';
 
 const VERSION = 1;
 /** Lag-vector length and neighbours summed (the authors' NAB settings). */
@@ -21,11 +23,8 @@ const MIN_TRAINING = DIM + K + 2;
  * calibration; after two probation lengths both slide forward. It uses no value range, so the NAB
  * min/max hint changes nothing.
  */
-export class KnnCadDetector implements StreamingDetector {
+export class KnnCadDetector extends GatedDetector implements StreamingDetector {
   readonly name = 'knncad';
-  readonly expected = NaN;
-  readonly lower = NaN;
-  readonly upper = NaN;
   private readonly probation: number;
   private readonly trainSize: number;
   /** Values by record number r (1-based) at (r - 1) % length: enough for the training and calibration vectors. */
@@ -49,13 +48,12 @@ export class KnnCadDetector implements StreamingDetector {
   private calibrated = false;
   /** Samples left in the rest after an alarm; -1 before the first. */
   private rest = -1;
-  private lastT = -Infinity;
-  private lastScore = 0;
   private readonly item = new Float64Array(DIM);
   private readonly diff = new Float64Array(DIM);
   private readonly nearest = new Float64Array(K + 1);
 
   constructor(options: DetectorOptions = {}) {
+    super();
     this.probation = Math.max(MIN_TRAINING, Math.floor(options.trainingPoints ?? DEFAULT_TRAINING));
     this.trainSize = this.probation - DIM;
     this.values = new Float64Array(2 * this.probation + 1);
@@ -64,10 +62,9 @@ export class KnnCadDetector implements StreamingDetector {
   }
 
   update(timestampMs: number, value: number): number {
-    if (!Number.isFinite(value) || !(timestampMs > this.lastT)) {
+    if (!this.admits(timestampMs, value)) {
       return this.lastScore;
     }
-    this.lastT = timestampMs;
     this.lastScore = this.step(value);
     return this.lastScore;
   }
@@ -217,9 +214,7 @@ export class KnnCadDetector implements StreamingDetector {
 
   toState(): DetectorState {
     return {
-      format: DETECTOR_STATE_FORMAT,
-      name: this.name,
-      version: VERSION,
+      ...stateEnvelope(this.name, VERSION),
       probation: this.probation,
       values: Array.from(this.values),
       records: this.records,
@@ -318,10 +313,10 @@ function identity(): Float64Array {
 
 function finiteArray(s: Record<string, unknown>, key: string, length: number): Float64Array {
   const v = s[key];
-  if (!Array.isArray(v) || v.length !== length || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+  if (!isFiniteList(v) || v.length !== length) {
     throw new Error(`Corrupt detector state: field "${key}" is not an array of ${length} finite numbers`);
   }
-  return Float64Array.from(v as number[]);
+  return Float64Array.from(v);
 }
 
 /** Gauss-Jordan inverse with partial pivoting of a DIM x DIM matrix; null when a pivot is exactly 0 (singular). */

@@ -6,6 +6,7 @@ import { probationLength, scoreCorpus } from '../../tools/nab/scorer';
 import { CADOSE_RANGE_ESTIMATE } from './cadOse';
 import { createDetector, restoreDetector } from './index';
 import type { InputRange } from './inputRange';
+import type { DetectorName } from './options';
 import { Random } from './random';
 
 /** NAB's published leaders: their alarm level (the score that is their own alarm) and the share of alarms tolerated on a stable series. */
@@ -37,7 +38,7 @@ function rangeOf(v: Float64Array): InputRange {
   return { inputMin: Math.min(...v), inputMax: Math.max(...v) };
 }
 
-function scores(name: string, s: { t: Float64Array; v: Float64Array }, range?: InputRange): Float64Array {
+function scores(name: DetectorName, s: { t: Float64Array; v: Float64Array }, range?: InputRange): Float64Array {
   const d = createDetector(name, { trainingPoints: PROBATION }, range);
   return Float64Array.from(s.v, (x, i) => d.update(s.t[i], x));
 }
@@ -118,7 +119,7 @@ describe('the NAB min/max hint', () => {
   it('changes what the range-quantising detectors score, and nothing for knncad (it uses no range)', () => {
     const s = periodic('shift');
     const range = rangeOf(s.v);
-    for (const name of ['cadose', 'relativeentropy']) {
+    for (const name of ['cadose', 'relativeentropy'] as const) {
       expect(Array.from(scores(name, s, range))).not.toEqual(Array.from(scores(name, s)));
     }
     expect(Array.from(scores('knncad', s, range))).toEqual(Array.from(scores('knncad', s)));

@@ -1,38 +1,22 @@
-import { DetectorOptions, DetectorState, StreamingDetector } from './detector';
-import { ArtimeDetector, ArtimeOptions } from './artime';
-import { CadOseDetector, CadOseOptions } from './cadOse';
-import { EnsembleDetector, EnsembleOptions } from './ensemble';
-import { EwmaDetector, EwmaOptions } from './ewma';
-import { FailureProphetDetector, FailureProphetOptions } from './failureprophet';
-import { FailureProphetV1Detector, FailureProphetV1Options } from './failureprophetV1';
+import { StreamingDetector } from './detector';
+import { ArtimeDetector } from './artime';
+import { CadOseDetector } from './cadOse';
+import { EnsembleDetector } from './ensemble';
+import { EwmaDetector } from './ewma';
+import { FailureProphetDetector } from './failureprophet';
+import { FailureProphetV1Detector } from './failureprophetV1';
 import { IsolationForestDetector } from './iforestDetector';
 import { InputRange } from './inputRange';
 import { KnnCadDetector } from './knnCad';
 import { RelativeEntropyDetector } from './relativeEntropy';
-import { ZScoreDetector, ZScoreOptions } from './zscore';
+import { DetectorName, OptionsByName, parseDetectorOptions } from './options';
+import { ZScoreDetector } from './zscore';
 
-/** Each detector's options, by registry name. */
-interface OptionsByName {
-  failureprophet: FailureProphetOptions;
-  'failureprophet-v1': FailureProphetV1Options;
-  'failureprophet-ensemble': EnsembleOptions;
-  artime: ArtimeOptions;
-  ewma: EwmaOptions;
-  zscore: ZScoreOptions;
-  iforest: DetectorOptions;
-  cadose: CadOseOptions;
-  knncad: DetectorOptions;
-  relativeentropy: DetectorOptions;
-}
-
-export type { InputRange };
-
-/** Names `createDetector` accepts. */
-export type DetectorName = keyof OptionsByName;
+export type { InputRange, DetectorName, OptionsByName };
 
 type Registry = {
   [N in DetectorName]: {
-    create: (options: OptionsByName[N], range?: InputRange) => StreamingDetector;
+    create: (options?: OptionsByName[N], range?: InputRange) => StreamingDetector;
     restore: (state: unknown) => StreamingDetector;
   };
 };
@@ -62,7 +46,7 @@ const DETECTORS: Registry = {
 };
 
 /** Names `createDetector` accepts; `failureprophet` is the recommended one. */
-export const DETECTOR_NAMES: readonly string[] = Object.keys(DETECTORS);
+export const DETECTOR_NAMES: readonly DetectorName[] = Object.keys(DETECTORS).filter(isDetectorName);
 
 /**
  * The detectors a watch or the panel may use: bounded state and fast enough for a fleet. The others
@@ -76,35 +60,62 @@ export const PRODUCT_DETECTOR_NAMES = [
   'iforest',
 ] as const satisfies readonly DetectorName[];
 
+export type ProductDetectorName = (typeof PRODUCT_DETECTOR_NAMES)[number];
+
 export function isDetectorName(name: string): name is DetectorName {
   return Object.prototype.hasOwnProperty.call(DETECTORS, name);
 }
 
-function build<N extends DetectorName>(name: N, options: OptionsByName[N], range?: InputRange): StreamingDetector {
-  return DETECTORS[name].create(options, range);
-}
-
-/**
- * A fresh streaming detector by name; throws on an unknown name or an unusable range. `range` is
- * the NAB-only min/max hint (see InputRange): the product never passes it. Options a detector
- * does not know are ignored (settings carry the common ones; each entry above types its own).
- */
-export function createDetector(name: string, options: DetectorOptions = {}, range?: InputRange): StreamingDetector {
+/** The name checked against the registry; throws naming the known ones. */
+export function detectorNameOf(name: string): DetectorName {
   if (!isDetectorName(name)) {
     throw new Error(`Unknown detector "${name}"; known: ${DETECTOR_NAMES.join(', ')}`);
   }
+  return name;
+}
+
+/**
+ * A fresh streaming detector by name, with that detector's options; throws on an unknown name or
+ * an unusable range. `range` is the NAB-only min/max hint (see InputRange): the product never
+ * passes it.
+ */
+export function createDetector<N extends DetectorName>(
+  name: N,
+  options?: OptionsByName[N],
+  range?: InputRange
+): StreamingDetector {
+  detectorNameOf(name); // callers in plain JavaScript, or with a name cast from text
   if (
     range &&
     !(Number.isFinite(range.inputMin) && Number.isFinite(range.inputMax) && range.inputMin <= range.inputMax)
   ) {
     throw new Error(`Input range hint must be finite with inputMin <= inputMax, got ${JSON.stringify(range)}`);
   }
-  return build(name, options, range);
+  return DETECTORS[name].create(options, range);
+}
+
+/**
+ * A detector named and configured by text read from config or the command line: the name is
+ * checked against the registry and the options by that detector's schema (parseDetectorOptions),
+ * each with an error naming what is wrong.
+ */
+export function createDetectorFromConfig(name: string, options: unknown = {}, range?: InputRange): StreamingDetector {
+  const known = detectorNameOf(name);
+  return createDetector(known, parseDetectorOptions(known, options), range);
+}
+
+/**
+ * A detector for a watch: failureprophet mutes itself after an alarm at `alarmThreshold`, which must
+ * be the level the caller opens anomalies at; the other product detectors do not suppress and
+ * take no threshold.
+ */
+export function createProductDetector(name: ProductDetectorName, alarmThreshold: number): StreamingDetector {
+  return name === 'failureprophet' ? createDetector(name, { alarmThreshold }) : createDetector(name);
 }
 
 /** Resumes a detector from `toState()` output; throws a clear Error on a corrupt or incompatible state. */
 export function restoreDetector(state: unknown): StreamingDetector {
-  const name = typeof state === 'object' && state !== null ? (state as DetectorState).name : undefined;
+  const name = typeof state === 'object' && state !== null && 'name' in state ? state.name : undefined;
   if (typeof name !== 'string' || !isDetectorName(name)) {
     throw new Error(`Cannot restore a detector from this state: unknown detector ${JSON.stringify(name)}`);
   }

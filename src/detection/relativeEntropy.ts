@@ -1,4 +1,5 @@
-import { checkState, DETECTOR_STATE_FORMAT, DetectorOptions, DetectorState, num, StreamingDetector } from './detector';
+import { checkState, DetectorOptions, DetectorState, num, stateEnvelope, StreamingDetector } from './detector';
+import { isFiniteList } from './shared/json';
 import { InputRange, ValueRange } from './inputRange';
 
 const VERSION = 1;
@@ -155,9 +156,7 @@ export class RelativeEntropyDetector implements StreamingDetector {
 
   toState(): DetectorState {
     return {
-      format: DETECTOR_STATE_FORMAT,
-      name: this.name,
-      version: VERSION,
+      ...stateEnvelope(this.name, VERSION),
       range: this.range.toState(),
       window: Array.from(this.window),
       head: this.head,
@@ -174,10 +173,10 @@ export class RelativeEntropyDetector implements StreamingDetector {
     const d = new RelativeEntropyDetector({});
     d.range = ValueRange.fromState(s.range);
     const window = s.window;
-    if (!Array.isArray(window) || window.length !== WINDOW || !window.every((x) => typeof x === 'number')) {
+    if (!isFiniteList(window) || window.length !== WINDOW) {
       throw new Error(`Corrupt detector state: field "window" is not an array of ${WINDOW} numbers`);
     }
-    d.window.set(window as number[]);
+    d.window.set(window);
     d.head = num(s, 'head');
     d.count = num(s, 'count');
     if (!(Number.isInteger(d.head) && d.head >= 0 && d.head < WINDOW && d.count >= 0 && d.count <= WINDOW)) {
@@ -185,16 +184,16 @@ export class RelativeEntropyDetector implements StreamingDetector {
     }
     const { hypotheses, agreements } = s;
     if (
-      !Array.isArray(agreements) ||
+      !isFiniteList(agreements) ||
       !agreements.every((c) => Number.isInteger(c) && c >= 1) ||
-      !Array.isArray(hypotheses) ||
+      !isFiniteList(hypotheses) ||
       hypotheses.length !== agreements.length * BINS ||
-      !hypotheses.every((p) => typeof p === 'number' && p >= 0 && p <= 1)
+      !hypotheses.every((p) => p >= 0 && p <= 1)
     ) {
       throw new Error('Corrupt detector state: relativeentropy hypotheses are not frequencies with counts');
     }
-    d.hypotheses = hypotheses as number[];
-    d.agreements = agreements as number[];
+    d.hypotheses = hypotheses;
+    d.agreements = agreements;
     d.lastT = s.lastT === null ? -Infinity : num(s, 'lastT');
     d.lastScore = num(s, 'lastScore');
     return d;

@@ -1,14 +1,14 @@
-import { log10NormalTwoSided, scoreOfLog10, SCORE_DECADES, zOfLog10TwoSided } from './calibration';
+import { log10NormalTwoSided, scoreOfLog10 } from './calibration';
 import {
   checkState,
-  DETECTOR_STATE_FORMAT,
   DetectorOptions,
   DetectorState,
   num,
   numArray,
+  stateEnvelope,
   StreamingDetector,
 } from './detector';
-import { RECOMMENDED_THRESHOLD } from './threshold';
+import { GatedDetector } from './shared/band';
 
 export interface ZScoreOptions extends DetectorOptions {
   /** Samples in the rolling window (default 288: a day of 5-minute samples). */
@@ -22,38 +22,30 @@ const VERSION = 1;
  * samples. Assumes the recent window is a fair sample of normal behaviour; the score is the
  * two-sided normal tail probability of the newest value against it.
  */
-export class ZScoreDetector implements StreamingDetector {
+export class ZScoreDetector extends GatedDetector implements StreamingDetector {
   readonly name = 'zscore';
-  expected = NaN;
-  lower = NaN;
-  upper = NaN;
   private readonly ring: Float64Array;
   private head = 0;
   private count = 0;
   private sum = 0;
   private sumSq = 0;
-  private lastT = -Infinity;
-  private lastScore = 0;
-  private readonly bandZ = zOfLog10TwoSided(-RECOMMENDED_THRESHOLD * SCORE_DECADES);
 
   constructor(options: ZScoreOptions = {}) {
+    super();
     this.ring = new Float64Array(Math.max(2, options.window ?? 288));
   }
 
   update(timestampMs: number, value: number): number {
-    if (!Number.isFinite(value) || !(timestampMs > this.lastT)) {
+    if (!this.admits(timestampMs, value)) {
       return this.lastScore;
     }
-    this.lastT = timestampMs;
     let score = 0;
     if (this.count >= 10) {
       const mean = this.sum / this.count;
       const variance = Math.max(0, (this.sumSq - this.sum * mean) / (this.count - 1));
       const std = Math.sqrt(variance) + 1e-9 + 1e-6 * Math.abs(mean);
       score = scoreOfLog10(log10NormalTwoSided((value - mean) / std));
-      this.expected = mean;
-      this.lower = mean - this.bandZ * std;
-      this.upper = mean + this.bandZ * std;
+      this.setBand(mean, std);
     }
     const cap = this.ring.length;
     if (this.count === cap) {
@@ -82,9 +74,7 @@ export class ZScoreDetector implements StreamingDetector {
 
   toState(): DetectorState {
     return {
-      format: DETECTOR_STATE_FORMAT,
-      name: this.name,
-      version: VERSION,
+      ...stateEnvelope(this.name, VERSION),
       window: this.ring.length,
       ring: Array.from(this.ring),
       head: this.head,

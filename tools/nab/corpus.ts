@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createDetector, DETECTOR_NAMES, type DetectorOptions } from '../../src/detection';
+import { createDetectorFromConfig, DETECTOR_NAMES, isDetectorName } from '../../src/detection';
 import { listDataFiles, parseTimestamp, readSeries } from './nabFiles';
 import { CostProfile, probationLength, ScoredFile } from './scorer';
 
@@ -47,15 +47,15 @@ export function readCorpus(root = DEFAULT_NAB): Corpus {
 }
 
 export interface RunOptions {
-  /** Detector options (besides `trainingPoints`, which is always the file's probation). */
-  options?: DetectorOptions & Record<string, unknown>;
+  /** Detector options as read from a search grid (besides `trainingPoints`, always the file's probation); checked by the detector's schema. */
+  options?: Record<string, unknown>;
   /** Hand the detector the file's min and max, as NAB did its published detectors (never the product). */
   publishedMinmax?: boolean;
 }
 
 /** Runs a detector over every file of a split (a fresh one per file) and returns them ready to score. */
 export function runSplit(name: string, split: Split, run: RunOptions = {}): ScoredFile[] {
-  if (!DETECTOR_NAMES.includes(name)) {
+  if (!isDetectorName(name)) {
     throw new Error(`unknown detector "${name}"; known: ${DETECTOR_NAMES.join(', ')}`);
   }
   return listDataFiles(split.data).map((rel) => {
@@ -71,7 +71,11 @@ export function runSplit(name: string, split: Split, run: RunOptions = {}): Scor
       hi = Math.max(hi, v);
     }
     const range = run.publishedMinmax ? { inputMin: lo, inputMax: hi } : undefined;
-    const d = createDetector(name, { ...run.options, trainingPoints: probationLength(s.values.length) }, range);
+    const d = createDetectorFromConfig(
+      name,
+      { ...run.options, trainingPoints: probationLength(s.values.length) },
+      range
+    );
     const scores = Float64Array.from(s.values, (v, i) => d.update(s.timestamps[i], v));
     return {
       name: rel,

@@ -7,7 +7,7 @@
  * `npm run nab:faults -- [--detector NAME] [--nab DIR]`: dev NAB files and generated series.
  */
 import { join } from 'node:path';
-import { createDetector, Random, RECOMMENDED_THRESHOLD } from '../../src/detection';
+import { createDetectorFromConfig, Random, RECOMMENDED_THRESHOLD } from '../../src/detection';
 import { DEFAULT_NAB, readCorpus } from './corpus';
 import { listDataFiles, parseArgs, readSeries } from './nabFiles';
 import { probationLength } from './scorer';
@@ -75,7 +75,7 @@ export interface Outcome {
 
 /** Indices of the reported alarms (score >= threshold) of a clean run, after the detector learned. */
 function alarmsOf(name: string, s: Series, threshold: number): number[] {
-  const d = createDetector(name, { trainingPoints: probationLength(s.v.length) });
+  const d = createDetectorFromConfig(name, { trainingPoints: probationLength(s.v.length) });
   const out: number[] = [];
   for (let i = 0; i < s.v.length; i++) {
     if (d.update(s.t[i], s.v[i]) >= threshold && !d.learning) {
@@ -131,7 +131,7 @@ export function runFaults(
       if (v === null) {
         continue;
       }
-      const d = createDetector(name, { trainingPoints: probationLength(v.length) });
+      const d = createDetectorFromConfig(name, { trainingPoints: probationLength(v.length) });
       let delay = Infinity;
       for (let i = 0; i < v.length && s.t[i] <= s.t[at] + DAY_MS; i++) {
         const score = d.update(s.t[i], v[i]);

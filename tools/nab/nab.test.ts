@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createDetector } from '../../src/detection';
+import { createDetector, type DetectorName } from '../../src/detection';
 import { readCorpus, runSplit } from './corpus';
 import { listDataFiles, parseTimestamp, readSeries } from './nabFiles';
 import { probationLength, ScoredFile, scoreCorpus } from './scorer';
@@ -12,7 +12,7 @@ if (!present) {
 }
 
 /** Runs a detector over the development split exactly as `npm run nab` does and scores it. */
-function nabScore(name: string): number {
+function nabScore(name: DetectorName): number {
   const windows = JSON.parse(readFileSync(join(NAB, 'windows.json'), 'utf8'));
   const files: ScoredFile[] = listDataFiles(join(NAB, 'data')).map((rel) => {
     const s = readSeries(join(NAB, 'data', rel));

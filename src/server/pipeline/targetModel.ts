@@ -1,10 +1,10 @@
 import {
   assess,
-  createDetector,
+  createProductDetector,
   CrossingForecaster,
   LIMIT_DIRECTIONS,
   restoreDetector,
-  type DetectorOptions,
+  type ProductDetectorName,
   type SignalKind,
   type StreamingDetector,
 } from '../../detection';
@@ -44,7 +44,7 @@ export interface SignalSpec {
 
 /** What every target of one watch shares. */
 export interface TargetSettings {
-  detector: string;
+  detector: ProductDetectorName;
   stepMs: number;
   /** Steps only learned from before a new target may open anomalies. */
   probation: number;
@@ -457,8 +457,7 @@ export function freshModels(
   threshold: number
 ): { detector: StreamingDetector; forecaster?: CrossingForecaster } {
   return {
-    // failureprophet mutes itself after an alarm at alarmThreshold: it must be the level this target opens anomalies at (other detectors ignore it).
-    detector: createDetector(settings.detector, { alarmThreshold: threshold } as DetectorOptions),
+    detector: createProductDetector(settings.detector, threshold),
     forecaster: spec.limits ? freshForecaster(settings) : undefined,
   };
 }

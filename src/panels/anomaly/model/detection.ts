@@ -1,4 +1,9 @@
-import { createDetector, restoreDetector, type DetectorState, type StreamingDetector } from '../../../detection';
+import {
+  createDetectorFromConfig,
+  restoreDetector,
+  type DetectorState,
+  type StreamingDetector,
+} from '../../../detection';
 
 /** One detector's pass over a series' samples, and its state after the last one. */
 export interface DetectionRun {
@@ -93,7 +98,7 @@ export function detectSeries(
     // Only the start moved: nothing new to score, and the detector is where it was.
     return { ...run, state: previous.state, scored: 0 };
   }
-  const d = previous && kept > 0 ? restoreDetector(previous.state) : createDetector(detector);
+  const d = previous && kept > 0 ? restoreDetector(previous.state) : createDetectorFromConfig(detector);
   scoreSamples(d, run, kept);
   return { ...run, state: d.toState(), scored: n - kept };
 }

@@ -1,0 +1,52 @@
+import {
+  createDetector,
+  createDetectorFromConfig,
+  createProductDetector,
+  parseDetectorOptions,
+  PRODUCT_DETECTOR_NAMES,
+} from './index';
+
+describe('detector options read from config or the command line', () => {
+  it('are checked by the named detector schema, the error naming detector and option', () => {
+    expect(() => createDetectorFromConfig('failureprophet', { profileRate: 2 })).toThrow(
+      /Detector "failureprophet": option "profileRate": .*<=1/
+    );
+    expect(() => createDetectorFromConfig('zscore', { window: 'day' })).toThrow(/Detector "zscore": option "window"/);
+    expect(() => createDetectorFromConfig('ewma', { alpha: 0.1, window: 5 })).toThrow(
+      /Detector "ewma": unknown option "window"/
+    );
+    expect(() => createDetectorFromConfig('nope', {})).toThrow(/Unknown detector "nope"; known: failureprophet/);
+  });
+
+  it('take effect once checked', () => {
+    expect(createDetectorFromConfig('zscore', { window: 5 }).toState().window).toBe(5);
+    const fp = createDetectorFromConfig('failureprophet', { holdMs: 3_600_000, trainingPoints: 100 }).toState();
+    expect(fp.options).toMatchObject({ holdMs: 3_600_000, trainingPoints: 100, refractoryMs: 12 * 3_600_000 });
+  });
+
+  it("accept nab:tune's 0 / 1 for a flag, as false / true", () => {
+    expect(parseDetectorOptions('artime', { rangeRenormalise: 1, rangeMargin: 0.5 })).toEqual({
+      rangeRenormalise: true,
+      rangeMargin: 0.5,
+    });
+    expect(parseDetectorOptions('cadose', { rangeRenormalise: 0 })).toEqual({ rangeRenormalise: false });
+    expect(() => parseDetectorOptions('cadose', { rangeRenormalise: 2 })).toThrow(/option "rangeRenormalise"/);
+  });
+
+  it('are typed by name in code: a wrong option does not compile', () => {
+    // @ts-expect-error: window is zscore's option, not ewma's
+    expect(createDetector('ewma', { window: 5 }).name).toBe('ewma');
+    expect(createDetector('failureprophet', { newEventFactor: 3 }).toState().options).toMatchObject({
+      newEventFactor: 3,
+    });
+  });
+});
+
+describe('createProductDetector', () => {
+  it("gives failureprophet the caller's alarm threshold and the others none", () => {
+    expect(createProductDetector('failureprophet', 0.9).toState().options).toMatchObject({ alarmThreshold: 0.9 });
+    for (const name of PRODUCT_DETECTOR_NAMES) {
+      expect(createProductDetector(name, 0.9).name).toBe(name);
+    }
+  });
+});

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import type { ArtimeOptions } from './artime';
+import type { CadOseOptions } from './cadOse';
+import type { DetectorOptions } from './detector';
+import type { EnsembleOptions } from './ensemble';
+import type { EwmaOptions } from './ewma';
+import type { FailureProphetOptions } from './failureprophet';
+import type { FailureProphetV1Options } from './failureprophetV1';
+import type { ZScoreOptions } from './zscore';
+
+/** Each detector's options, by registry name: `createDetector(name, options)` type-checks against it. */
+export interface OptionsByName {
+  failureprophet: FailureProphetOptions;
+  'failureprophet-v1': FailureProphetV1Options;
+  'failureprophet-ensemble': EnsembleOptions;
+  artime: ArtimeOptions;
+  ewma: EwmaOptions;
+  zscore: ZScoreOptions;
+  iforest: DetectorOptions;
+  cadose: CadOseOptions;
+  knncad: DetectorOptions;
+  relativeentropy: DetectorOptions;
+}
+
+/** Names `createDetector` accepts. */
+export type DetectorName = keyof OptionsByName;
+
+const rate = z.number().gt(0).lte(1);
+const durationMs = z.number().min(0);
+const count = z.number().int().min(0);
+
+/** What every detector accepts (DetectorOptions). */
+const common = { trainingPoints: count.optional(), seed: z.number().int().optional() };
+
+/** The daily-profile and slow-baseline views and their alarm memory (failureprophet and its v1). */
+const views = {
+  buckets: z.number().int().min(1).max(1440),
+  profileRate: rate,
+  baselineRate: rate,
+  shortAlpha: rate,
+  tailQuantile: z.number().gt(0).lt(1),
+  refractoryDecay: rate,
+  holdMs: durationMs,
+  alarmThreshold: z.number().gt(0).lte(1),
+  refractoryMs: durationMs,
+  maxStepMs: z.number().gt(0),
+  bucketLearnMs: durationMs,
+  bucketLearnSamples: count,
+};
+
+/** failureprophet-v1's options, all present: what its saved state holds. */
+export const FAILUREPROPHET_V1_SETTINGS = z.strictObject({ ...views, trainingPoints: count });
+/** failureprophet's options, all present: what its saved state holds. */
+export const FAILUREPROPHET_SETTINGS = z.strictObject({
+  ...views,
+  newEventFactor: z.number().min(0),
+  trainingPoints: count,
+});
+
+const failureprophet = FAILUREPROPHET_SETTINGS.partial().extend(common);
+
+/** The range estimate of the range-quantising leaders; nab:tune's grid passes 0 / 1 for the flag. */
+const rangeEstimate = {
+  rangeMargin: z.number().min(0).optional(),
+  rangeRenormalise: z
+    .union([z.boolean(), z.literal(0), z.literal(1)])
+    .transform(Boolean)
+    .optional(),
+};
+
+const SCHEMAS = {
+  failureprophet,
+  'failureprophet-v1': FAILUREPROPHET_V1_SETTINGS.partial().extend(common),
+  'failureprophet-ensemble': failureprophet.extend({ artimeWeight: z.number().min(0).optional() }),
+  artime: z.strictObject({ ...common, ...rangeEstimate }),
+  ewma: z.strictObject({ ...common, alpha: rate.optional() }),
+  zscore: z.strictObject({ ...common, window: z.number().int().min(2).optional() }),
+  iforest: z.strictObject(common),
+  cadose: z.strictObject({ ...common, ...rangeEstimate }),
+  relativeentropy: z.strictObject(common),
+  knncad: z.strictObject(common),
+} satisfies { [N in DetectorName]: z.ZodType<OptionsByName[N], unknown> };
+
+/** "option "x": message" for each problem zod found, for an error that names what to fix. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`
+        : `option "${issue.path.join('.')}": ${issue.message}`
+    )
+    .join('; ');
+}
+
+/**
+ * A detector's options as read from config or the command line, checked by its schema; throws an
+ * Error naming the detector and each bad or unknown option.
+ */
+export function parseDetectorOptions<N extends DetectorName>(name: N, raw: unknown): OptionsByName[N] {
+  const schema: z.ZodType<OptionsByName[N], unknown> = SCHEMAS[name];
+  const parsed = schema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    throw new Error(`Detector "${name}": ${describeIssues(parsed.error)}`);
+  }
+  return parsed.data;
+}
+
+/** The options saved in a detector's state, checked by `schema`; throws naming what is corrupt. */
+export function decodeStoredOptions<T>(schema: z.ZodType<T, unknown>, raw: unknown, name: string): T {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw new Error(`Corrupt detector state: ${name} options: ${describeIssues(parsed.error)}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,34 @@
+import { SCORE_DECADES, zOfLog10TwoSided } from '../calibration';
+import { RECOMMENDED_THRESHOLD } from '../threshold';
+
+/** Half-width of a detector's normal band in standard deviations: a value at its edge scores RECOMMENDED_THRESHOLD. */
+export const BAND_Z = zOfLog10TwoSided(-RECOMMENDED_THRESHOLD * SCORE_DECADES);
+
+/**
+ * What the single-model detectors share: the band they report (NaN where a detector has none) and
+ * the gate every sample passes, so that a repeated or older timestamp, or a value that is not a
+ * finite number, leaves the state as it was and `update()` returns the last score.
+ */
+export abstract class GatedDetector {
+  expected = NaN;
+  lower = NaN;
+  upper = NaN;
+  protected lastT = -Infinity;
+  protected lastScore = 0;
+
+  /** True, and the sample's time remembered, when the sample is newer than the last and finite. */
+  protected admits(timestampMs: number, value: number): boolean {
+    if (!Number.isFinite(value) || !(timestampMs > this.lastT)) {
+      return false;
+    }
+    this.lastT = timestampMs;
+    return true;
+  }
+
+  /** The band of a Gaussian model: mean ± BAND_Z standard deviations. */
+  protected setBand(mean: number, std: number): void {
+    this.expected = mean;
+    this.lower = mean - BAND_Z * std;
+    this.upper = mean + BAND_Z * std;
+  }
+}
