@@ -66,8 +66,8 @@ describe('failureprophet-ensemble', () => {
   it('refuses a corrupt state or weight clearly', () => {
     const state = createDetector('failureprophet-ensemble').toState();
     expect(() => restoreDetector({ ...state, lastArtime: 2 })).toThrow(/lastArtime is not in \[0, 1\]/);
-    expect(() => restoreDetector({ ...state, artime: { ...(state.artime as object), scalars: [] } })).toThrow(
-      /Corrupt detector state: field "scalars"/
+    expect(() => restoreDetector({ ...state, artime: { ...(state.artime as object), bytes: 'AAAA' } })).toThrow(
+      /Corrupt detector state: field "bytes" is too short/
     );
     expect(() => new EnsembleDetector({ artimeWeight: -1 })).toThrow(/artimeWeight must be a finite number >= 0/);
   });

@@ -17,6 +17,7 @@ interface OptionsByName {
   'failureprophet-v1': FailureProphetV1Options;
   'failureprophet-ensemble': EnsembleOptions;
   artime: ArtimeOptions;
+  'artime-bounded': ArtimeOptions;
   ewma: EwmaOptions;
   zscore: ZScoreOptions;
   iforest: DetectorOptions;
@@ -49,6 +50,11 @@ const DETECTORS: Registry = {
     restore: (s) => EnsembleDetector.fromState(s),
   },
   artime: { create: (o, range) => new ArtimeDetector(o, range), restore: (s) => ArtimeDetector.fromState(s) },
+  // ARTime with a fixed number of categories and byte weights: fixed-size state (issue 12).
+  'artime-bounded': {
+    create: (o, range) => ArtimeDetector.bounded(o, range),
+    restore: (s) => ArtimeDetector.fromState(s),
+  },
   ewma: { create: (o) => new EwmaDetector(o), restore: (s) => EwmaDetector.fromState(s) },
   zscore: { create: (o) => new ZScoreDetector(o), restore: (s) => ZScoreDetector.fromState(s) },
   iforest: { create: (o) => new IsolationForestDetector(o), restore: (s) => IsolationForestDetector.fromState(s) },
