@@ -97,25 +97,32 @@ export class FuzzyArt {
     let bestEnergy = 0;
     let resonant = false;
     const w = this.weights;
+    const rhoUb = learning ? this.rhoUb : Infinity;
     for (let c = 0; c < this.categories; c++) {
       const o = c * DC;
-      let inter = 0;
+      const eNum = Math.min(x[D - 1], w[o + D - 1]) + Math.min(x[DC - 1], w[o + DC - 1]);
+      const eDen = w[o + D - 1] + w[o + DC - 1];
+      // 0/0 (a category that learned both extremes of the newest value) counts as no similarity.
+      const energy = eDen === 0 ? 0 : eNum / eDen;
+      // The match is at most energy^2 (similarity <= 1): a category that can neither be the best
+      // nor resonate is skipped, with the same outcome.
+      const bound = energy * energy;
+      if (bound <= best && bound < rhoUb) {
+        continue;
+      }
       const norm = this.norms[c];
+      let inter = 0;
       for (let k = 0; k < DC; k++) {
         const wk = w[o + k];
         inter += x[k] < wk ? x[k] : wk;
       }
       const similarity = inter / (norm === 0 ? 0.001 : norm);
-      const eNum = Math.min(x[D - 1], w[o + D - 1]) + Math.min(x[DC - 1], w[o + DC - 1]);
-      const eDen = w[o + D - 1] + w[o + DC - 1];
-      // 0/0 (a category that learned both extremes of the newest value) counts as no similarity.
-      const energy = eDen === 0 ? 0 : eNum / eDen;
       const m = similarity * similarity * similarity * energy * energy;
       if (m > best) {
         best = m;
         bestEnergy = energy;
       }
-      if (learning && m >= this.rhoUb) {
+      if (m >= rhoUb) {
         // Fast learning: every category above the upper vigilance shrinks to x ^ w.
         let changed = 0;
         for (let k = 0; k < DC; k++) {
