@@ -16,6 +16,11 @@ export interface EnsembleOptions extends FailureProphetOptions {
  */
 export const ARTIME_WEIGHT = 0.35;
 
+/** The same for the bounded ARTime in `failureprophet-artime` (RESULTS.md, issue 12). */
+export const ARTIME_BOUNDED_WEIGHT = 0.35;
+
+type EnsembleName = 'failureprophet-ensemble' | 'failureprophet-artime';
+
 /**
  * failureprophet (v5) together with ARTime (range estimated online from its probation): the
  * reported score is the larger of failureprophet's score and ARTime's weighted score, so ARTime
@@ -25,7 +30,7 @@ export const ARTIME_WEIGHT = 0.35;
  * categories grow without bound and it scores about 0.1 M points/s (RESULTS.md, issue 12).
  */
 export class EnsembleDetector implements StreamingDetector {
-  readonly name = 'failureprophet-ensemble';
+  readonly name: EnsembleName;
   private lastArtime = 0;
 
   constructor(
@@ -33,7 +38,22 @@ export class EnsembleDetector implements StreamingDetector {
     private readonly fp = new FailureProphetDetector(options),
     private readonly artime = new ArtimeDetector({ trainingPoints: options.trainingPoints }),
     private readonly weight = weightOf(options.artimeWeight)
-  ) {}
+  ) {
+    this.name = artime.name === 'artime-bounded' ? 'failureprophet-artime' : 'failureprophet-ensemble';
+  }
+
+  /**
+   * The product candidate `failureprophet-artime`: the same combination with the bounded ARTime
+   * (`artime-bounded`: fixed-size state, over 1 M points/s), weighted by ARTIME_BOUNDED_WEIGHT.
+   */
+  static bounded(options: EnsembleOptions = {}): EnsembleDetector {
+    return new EnsembleDetector(
+      options,
+      new FailureProphetDetector(options),
+      ArtimeDetector.bounded({ trainingPoints: options.trainingPoints }),
+      weightOf(options.artimeWeight ?? ARTIME_BOUNDED_WEIGHT)
+    );
+  }
 
   get expected(): number {
     return this.fp.expected;
@@ -74,15 +94,20 @@ export class EnsembleDetector implements StreamingDetector {
   }
 
   static fromState(state: unknown): EnsembleDetector {
-    const s = checkState(state, 'failureprophet-ensemble', VERSION);
+    const name = (state as { name?: unknown } | null)?.name;
+    const s = checkState(state, name === 'failureprophet-artime' ? name : 'failureprophet-ensemble', VERSION);
     const last = s.lastArtime;
     if (typeof last !== 'number' || !(last >= 0 && last <= 1)) {
       throw new Error('Corrupt detector state: failureprophet-ensemble lastArtime is not in [0, 1]');
     }
+    const artime = ArtimeDetector.fromState(s.artime);
+    if ((artime.name === 'artime-bounded') !== (s.name === 'failureprophet-artime')) {
+      throw new Error(`Corrupt detector state: ${s.name} holds an ARTime of the wrong kind (${artime.name})`);
+    }
     const d = new EnsembleDetector(
       {},
       FailureProphetDetector.fromState(s.failureprophet),
-      ArtimeDetector.fromState(s.artime),
+      artime,
       weightOf(s.weight as number)
     );
     d.lastArtime = last;

@@ -16,6 +16,7 @@ interface OptionsByName {
   failureprophet: FailureProphetOptions;
   'failureprophet-v1': FailureProphetV1Options;
   'failureprophet-ensemble': EnsembleOptions;
+  'failureprophet-artime': EnsembleOptions;
   artime: ArtimeOptions;
   'artime-bounded': ArtimeOptions;
   ewma: EwmaOptions;
@@ -47,6 +48,11 @@ const DETECTORS: Registry = {
   // failureprophet with ARTime: not product-grade (ARTime's state grows, ~0.1 M points/s); for NAB.
   'failureprophet-ensemble': {
     create: (o) => new EnsembleDetector(o),
+    restore: (s) => EnsembleDetector.fromState(s),
+  },
+  // The issue-12 candidate: failureprophet with the bounded ARTime (artime-bounded).
+  'failureprophet-artime': {
+    create: (o) => EnsembleDetector.bounded(o),
     restore: (s) => EnsembleDetector.fromState(s),
   },
   artime: { create: (o, range) => new ArtimeDetector(o, range), restore: (s) => ArtimeDetector.fromState(s) },
