@@ -29,8 +29,10 @@ type EnsembleName = 'failureprophet-ensemble' | 'failureprophet-artime';
  * reported score is the larger of failureprophet's score and ARTime's weighted score, so ARTime
  * adds the window shapes it has never seen and can never hide what failureprophet reports (a new
  * fault still scores as failureprophet scores it). The band, `level` and `learning` are
- * failureprophet's, `level` raised to ARTime's weighted score. Not product-grade: ARTime's
- * categories grow without bound and it scores about 0.1 M points/s (RESULTS.md, issue 12).
+ * failureprophet's, `level` raised to ARTime's weighted score. As `failureprophet-ensemble` (the
+ * published ARTime) not product-grade: ARTime's categories grow without bound and it scores about
+ * 0.1 M points/s; as `failureprophet-artime` (`bounded()`) its state has a fixed size (RESULTS.md,
+ * issue 12).
  */
 export class EnsembleDetector implements StreamingDetector {
   readonly name: EnsembleName;
