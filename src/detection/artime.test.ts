@@ -1,5 +1,6 @@
-import { ArtimeDetector } from './artime';
-import { createDetector, restoreDetector } from './index';
+import { ARTIME_CATEGORIES, ArtimeDetector } from './artime';
+import { fromBase64, toBase64 } from './artime/bytes';
+import { createDetector, restoreDetector, type DetectorState } from './index';
 import { Random } from './random';
 
 const STEP = 300_000;
@@ -87,7 +88,81 @@ describe('artime', () => {
   });
 
   it('refuses a corrupt state clearly', () => {
-    const state = { ...createDetector('artime').toState(), scalars: [1, 2] };
-    expect(() => restoreDetector(state)).toThrow(/Corrupt detector state: field "scalars"/);
+    const d = createDetector('artime', { trainingPoints: 750 });
+    run(d, series(1000));
+    const state = d.toState();
+    const bytes = state.bytes as string;
+    expect(() => restoreDetector({ ...state, bytes: bytes.slice(0, 40) })).toThrow(
+      /Corrupt detector state: field "bytes" is too short/
+    );
+    const longer = toBase64(Uint8Array.from([...fromBase64(bytes), 0, 0, 0]));
+    expect(() => restoreDetector({ ...state, bytes: longer })).toThrow(/field "bytes" is too long/);
+    expect(() => restoreDetector({ ...state, bytes: '#' + bytes.slice(1) })).toThrow(/not base64/);
+    expect(() => restoreDetector({ ...state, bytes: [1, 2] })).toThrow(/field "bytes" is not a base64 string/);
+    expect(() => restoreDetector({ ...state, version: 2 })).toThrow(/state version 2, this build reads version 3/);
+  });
+});
+
+describe('artime-bounded', () => {
+  it('holds at most ARTIME_CATEGORIES categories: its state stops growing and stays within 4 KiB', () => {
+    // A long noisy series with a drifting shape keeps asking for new categories.
+    const rng = new Random(5);
+    const v = Float64Array.from(
+      { length: 60_000 },
+      (_, i) => 50 + 30 * Math.sin((2 * Math.PI * i) / (288 + (i >> 10))) + 10 * rng.next()
+    );
+    const bounded = createDetector('artime-bounded', { trainingPoints: 750 });
+    const unbounded = createDetector('artime', { trainingPoints: 750 });
+    const sizes: number[] = [];
+    for (let i = 0; i < v.length; i++) {
+      bounded.update(T0 + i * STEP, v[i]);
+      unbounded.update(T0 + i * STEP, v[i]);
+      if ((i + 1) % 10_000 === 0) {
+        sizes.push(JSON.stringify(bounded.toState()).length);
+      }
+    }
+    // Full from early on (the unbounded ART holds several times as many), then a fixed size.
+    const categoriesOf = (d: { toState(): DetectorState }): number =>
+      (restoreDetector(d.toState()) as ArtimeDetector).categories;
+    expect(categoriesOf(bounded)).toBe(ARTIME_CATEGORIES);
+    expect(categoriesOf(unbounded)).toBeGreaterThan(3 * ARTIME_CATEGORIES);
+    expect(new Set(sizes.slice(1)).size).toBe(1);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(4096);
+    expect(JSON.stringify(unbounded.toState()).length).toBeGreaterThan(4096);
+  });
+
+  it('still flags a pattern it has never seen and a jump to ten times the range', () => {
+    const s = run(createDetector('artime-bounded', { trainingPoints: 750 }), series(4000, 3000));
+    expect(Math.max(...s.subarray(0, 750))).toBe(0);
+    expect(Math.max(...s.subarray(3000, 3300))).toBeGreaterThan(0.5);
+    const v = series(4000);
+    v.fill(800, 3000);
+    const j = run(createDetector('artime-bounded', { trainingPoints: 750 }), v);
+    expect(Math.max(...j.subarray(3000, 3100))).toBeGreaterThan(0.5);
+  });
+
+  it('round-trips its state through JSON mid-probation and after merges, and continues identically', () => {
+    const v = series(6000, 3000, 9);
+    for (const cut of [400, 2000, 4500]) {
+      const a = ArtimeDetector.bounded({ trainingPoints: 750, maxCategories: 8 });
+      const b = ArtimeDetector.bounded({ trainingPoints: 750, maxCategories: 8 });
+      run(a, v.subarray(0, cut));
+      run(b, v.subarray(0, cut));
+      const state = JSON.parse(JSON.stringify(b.toState()));
+      expect(state.name).toBe('artime-bounded');
+      const c = restoreDetector(state);
+      for (let i = cut; i < v.length; i++) {
+        expect(c.update(T0 + i * STEP, v[i])).toBe(a.update(T0 + i * STEP, v[i]));
+      }
+    }
+  });
+
+  it('refuses a bound it cannot hold and a state with more categories than its bound', () => {
+    expect(() => ArtimeDetector.bounded({ maxCategories: 1 })).toThrow(
+      /maxCategories must be an integer from 2 to 4096/
+    );
+    const d = createDetector('artime-bounded', { trainingPoints: 750 });
+    run(d, series(3000));
+    expect(() => restoreDetector({ ...d.toState(), capacity: 4 })).toThrow(/artime category count/);
   });
 });

@@ -1,12 +1,6 @@
-import {
-  checkState,
-  DETECTOR_STATE_FORMAT,
-  DetectorOptions,
-  DetectorState,
-  num,
-  numArray,
-  StreamingDetector,
-} from './detector';
+import { ArtBound, FuzzyArt, UNBOUNDED } from './artime/fuzzyArt';
+import { ByteReader, ByteWriter } from './artime/bytes';
+import { checkState, DETECTOR_STATE_FORMAT, DetectorOptions, DetectorState, num, StreamingDetector } from './detector';
 import { InputRange, RangeEstimate, rangeEstimateOf, ValueRange } from './inputRange';
 
 export interface ArtimeOptions extends DetectorOptions {
@@ -14,12 +8,22 @@ export interface ArtimeOptions extends DetectorOptions {
   rangeMargin?: number;
   /** Without a hint: a value outside the estimated range moves its edge (true) or is clamped (false). */
   rangeRenormalise?: boolean;
+  /** `artime-bounded` only: most categories held (default ARTIME_CATEGORIES). */
+  maxCategories?: number;
 }
 
 /** The range estimate without a hint: see RESULTS.md (issue 12) for the cross-validated choice. */
 export const ARTIME_RANGE_ESTIMATE: RangeEstimate = { margin: 0.5, renormalise: false };
 
-const VERSION = 2;
+/**
+ * `artime-bounded`: categories held (see FuzzyArt for the merging rule), chosen on the dev files
+ * (RESULTS.md, issue 12), and weights quantised to bytes, so the state has a fixed size.
+ */
+export const ARTIME_CATEGORIES = 40;
+const WEIGHT_LEVELS = 255;
+
+/** 3: one binary field (ByteWriter) instead of JSON arrays; a bounded variant. */
+const VERSION = 3;
 /** Samples per feature window (after down-sampling). */
 const WINDOW = 8;
 /** Feature windows per probation: sets the down-sampling step. */
@@ -64,9 +68,13 @@ const MIN_PROBATION = 4 * WINDOW;
  * The range: NAB gave ARTime each file's minimum and maximum (`range`); without it (the product)
  * the probation is buffered and normalised when it ends with its own range widened by a margin,
  * and later values outside it are clamped or re-normalise it (ARTIME_RANGE_ESTIMATE, RangeEstimate).
+ *
+ * `artime-bounded` (`ArtimeDetector.bounded`) is the same detector with a fixed-size ART: at most
+ * ARTIME_CATEGORIES categories (the closest two merged when a new one is needed, see FuzzyArt) and weights in
+ * bytes, so its state is a few KiB and its speed does not fall as a series runs.
  */
 export class ArtimeDetector implements StreamingDetector {
-  readonly name = 'artime';
+  readonly name: 'artime' | 'artime-bounded';
   readonly expected = NaN;
   readonly lower = NaN;
   readonly upper = NaN;
@@ -80,6 +88,7 @@ export class ArtimeDetector implements StreamingDetector {
   /** Samples seen (NAB's i - 1) and down-sampled values produced (NAB's dsi - 1). */
   private i = 0;
   private dsi = 0;
+  /** The last sstep samples, a ring (the down-sampling does not depend on their order). */
   private readonly dsWindow: Float64Array;
   private dsAverage = 0;
   /** Raw down-sampled values of the probation, kept only when there is no range hint. */
@@ -91,11 +100,7 @@ export class ArtimeDetector implements StreamingDetector {
   private readonly fWindow = new Float64Array(WINDOW);
   /** Probation features, learned in one batch when it ends. */
   private probationFeatures: Float64Array[] = [];
-  // The ART: categories as rows of DIM_COMP weights.
-  private weights = new Float64Array(0);
-  private categories = 0;
-  private rhoLb = 0;
-  private rhoUb = 0;
+  private readonly art: FuzzyArt;
   // Classification state.
   private lastAnomalyI = 0;
   private lastAnomalySim = 0;
@@ -107,10 +112,15 @@ export class ArtimeDetector implements StreamingDetector {
   private historyLast = 0;
   private rhoUbSum = 0;
   private rhoUbCount = 0;
-  private readonly simWindow: Float64Array;
-  private readonly simDiffWindow: Float64Array;
+  /** Recent matches and their distances below the upper vigilance (single precision, as stored). */
+  private readonly simWindow: Float32Array;
+  private readonly simDiffWindow: Float32Array;
+  // Scratch for one window's features.
+  private readonly scratchF = new Float64Array(DIM);
+  private readonly scratchA = new Float64Array(WINDOW);
+  private readonly scratchB = new Float64Array(WINDOW);
 
-  constructor(options: ArtimeOptions = {}, range?: InputRange) {
+  constructor(options: ArtimeOptions = {}, range?: InputRange, bound: ArtBound = UNBOUNDED) {
     const tp = options.trainingPoints;
     const given = typeof tp === 'number' && Number.isFinite(tp) && tp > 0 ? Math.floor(tp) : 750;
     const probation = Math.max(MIN_PROBATION, given);
@@ -120,12 +130,28 @@ export class ArtimeDetector implements StreamingDetector {
     this.hinted = range !== undefined;
     this.range = ValueRange.of(range, rangeEstimateOf(options, ARTIME_RANGE_ESTIMATE));
     this.dsWindow = new Float64Array(this.sstep);
-    this.simWindow = new Float64Array(Math.floor(this.trendWindow / 2) + 1).fill(1);
-    this.simDiffWindow = new Float64Array(this.trendWindow + 1);
+    this.simWindow = new Float32Array(Math.floor(this.trendWindow / 2) + 1).fill(1);
+    this.simDiffWindow = new Float32Array(this.trendWindow + 1);
+    this.art = new FuzzyArt(DIM, bound);
+    this.name = this.art.bounded ? 'artime-bounded' : 'artime';
+  }
+
+  /** The fixed-size variant (`artime-bounded`): see the class comment. */
+  static bounded(options: ArtimeOptions = {}, range?: InputRange): ArtimeDetector {
+    const capacity = options.maxCategories ?? ARTIME_CATEGORIES;
+    if (!(Number.isInteger(capacity) && capacity >= 2 && capacity <= 4096)) {
+      throw new Error(`maxCategories must be an integer from 2 to 4096, got ${String(options.maxCategories)}`);
+    }
+    return new ArtimeDetector(options, range, { capacity, levels: WEIGHT_LEVELS });
   }
 
   get level(): number {
     return this.lastScore;
+  }
+
+  /** Categories the ART holds now (bounded: at most its capacity). */
+  get categories(): number {
+    return this.art.categories;
   }
 
   /** True until the probation has been learned (ARTime does not score before). */
@@ -139,8 +165,7 @@ export class ArtimeDetector implements StreamingDetector {
     }
     this.lastT = timestampMs;
     this.range.see(value);
-    this.dsWindow.copyWithin(0, 1);
-    this.dsWindow[this.sstep - 1] = value;
+    this.dsWindow[this.i % this.sstep] = value;
     this.i++;
     let score = 0;
     if (this.i % this.sstep === 0) {
@@ -183,25 +208,24 @@ export class ArtimeDetector implements StreamingDetector {
         this.range.settle();
         const pending = this.pendingRaw;
         this.pendingRaw = [];
-        pending.forEach((r, k) => this.probationFeatures.push(this.features(r, k + 1)));
+        pending.forEach((r, k) => this.probationFeatures.push(this.features(r, k + 1, new Float64Array(DIM))));
         this.learnProbation();
       }
       return 0;
     }
     const dsi = ++this.dsi;
-    const f = this.features(raw, dsi);
     if (dsi <= this.trendWindow) {
-      this.probationFeatures.push(f);
+      this.probationFeatures.push(this.features(raw, dsi, new Float64Array(DIM)));
       if (dsi === this.trendWindow) {
         this.learnProbation();
       }
       return 0;
     }
-    return this.detect(f, dsi);
+    return this.detect(this.features(raw, dsi, this.scratchF), dsi);
   }
 
-  /** Normalise, quantise, snap to the running median, and build the window's features. */
-  private features(raw: number, dsi: number): Float64Array {
+  /** Normalise, quantise, snap to the running median, and write the window's features into f. */
+  private features(raw: number, dsi: number, f: Float64Array): Float64Array {
     const span = this.range.max - this.range.min;
     let ds = raw - this.range.min;
     if (span !== 0) {
@@ -243,10 +267,10 @@ export class ArtimeDetector implements StreamingDetector {
     const fw = this.fWindow;
     fw.copyWithin(0, 1);
     fw[WINDOW - 1] = ds;
-    const f = new Float64Array(DIM);
+    f.fill(0);
     if (dsi >= WINDOW) {
-      const dw = minMaxScaled(fw);
-      const wav = minMaxScaled(haar(dw));
+      const dw = minMaxScaled(fw, this.scratchA);
+      const wav = minMaxScaled(haar(dw, this.scratchB), this.scratchB);
       f.set(wav, 0);
       f.set(fw, WINDOW);
     }
@@ -256,8 +280,8 @@ export class ArtimeDetector implements StreamingDetector {
   /** The probation in one batch: initial vigilance, then every window learned in order. */
   private learnProbation(): void {
     const rho = this.initialRho(this.probationFeatures.slice(WINDOW - 1));
-    this.rhoLb = rho;
-    this.rhoUb = rho;
+    this.art.rhoLb = rho;
+    this.art.rhoUb = rho;
     this.probationFeatures.forEach((f, k) => this.detect(f, k + 1));
     this.probationFeatures = [];
   }
@@ -275,10 +299,13 @@ export class ArtimeDetector implements StreamingDetector {
       }
     }
     const order = Array.from({ length: n }, (_, k) => k).sort((a, b) => sums[a] - sums[b]);
-    const art = new Art();
+    const art = new FuzzyArt(DIM, this.art.bound);
     art.rhoLb = INITIAL_RHO;
     art.rhoUb = INITIAL_RHO;
-    const matches = order.map((k) => art.train(xs[k], true).match);
+    const matches = order.map((k) => {
+      art.train(xs[k], true);
+      return art.match;
+    });
     const from = Math.floor(this.trendWindow / 2) - 1;
     let sum = 0;
     for (let k = from; k < n; k++) {
@@ -296,16 +323,15 @@ export class ArtimeDetector implements StreamingDetector {
     if (i > this.trendWindow + MASK && this.maskAfterCat && this.noNewCatCount >= MASK) {
       this.maskAfterCat = false;
     }
-    const art = this.art();
-    const { match, energy, newCluster } = art.train(f, i >= WINDOW);
-    this.weights = art.weights;
-    this.categories = art.categories;
+    const art = this.art;
+    art.train(f, i >= WINDOW);
+    const { match, energy, newCluster } = art;
     const cat = i < WINDOW || newCluster ? -1 : 1;
     this.noNewCatCount = cat === -1 ? 0 : this.noNewCatCount + 1;
     this.rhoUbSum += match;
     this.rhoUbCount++;
     shift(this.simWindow, match);
-    shift(this.simDiffWindow, this.rhoUb - match);
+    shift(this.simDiffWindow, art.rhoUb - match);
     if (sinceAnomaly < MASK && this.historyCount > 0 && match < this.historyLast) {
       this.historySum += match - this.historyLast;
       this.historyLast = match;
@@ -329,11 +355,15 @@ export class ArtimeDetector implements StreamingDetector {
   }
 
   private updateRho(i: number): void {
-    const minSim = Math.min(...this.simWindow);
+    let minSim = Infinity;
+    for (const m of this.simWindow) {
+      minSim = Math.min(minSim, m);
+    }
     const ub = Math.min(0.97, this.rhoUbSum / this.rhoUbCount);
+    const art = this.art;
     let lb: number;
-    if (this.rhoLb <= minSim) {
-      lb = this.rhoLb + (minSim - this.rhoLb) * 0.19;
+    if (art.rhoLb <= minSim) {
+      lb = art.rhoLb + (minSim - art.rhoLb) * 0.19;
     } else {
       let decr = 0;
       if (i > this.trendWindow * 2) {
@@ -347,13 +377,13 @@ export class ArtimeDetector implements StreamingDetector {
         }
         decr = count > 0 ? sum / count : 0;
       }
-      lb = this.rhoLb - Math.max(0.01, decr) / 2;
+      lb = art.rhoLb - Math.max(0.01, decr) / 2;
       if (this.historyCount > 0) {
         lb = Math.max(this.historySum / this.historyCount, lb);
       }
     }
-    this.rhoLb = Math.min(ub, lb);
-    this.rhoUb = ub;
+    art.rhoLb = Math.min(ub, lb);
+    art.rhoUb = ub;
     this.lastRhoUpdateI = i;
     this.maskAfterCat = true;
   }
@@ -361,174 +391,114 @@ export class ArtimeDetector implements StreamingDetector {
   /** How far the match fell below both vigilances, plus how unlike the newest value was. */
   private confidence(match: number, energy: number): number {
     const m = Math.min(0.999, match);
-    const ub = (1 - m - (1 - this.rhoUb)) / (1 - m);
-    const lb = (1 - m - (1 - this.rhoLb)) / (1 - m);
+    const ub = (1 - m - (1 - this.art.rhoUb)) / (1 - m);
+    const lb = (1 - m - (1 - this.art.rhoLb)) / (1 - m);
     const s = Math.min(1, ub * 0.35 + lb * 0.65 + (1 - energy) * 1.5);
     return Math.round(s * 1e6) / 1e6;
   }
 
-  private art(): Art {
-    const art = new Art(this.weights, this.categories);
-    art.rhoLb = this.rhoLb;
-    art.rhoUb = this.rhoUb;
-    return art;
+  /** The scalars of the state, in the order `fromState` reads them. */
+  private scalars(): number[] {
+    const a = this.art;
+    return [
+      this.lastT,
+      this.lastScore,
+      this.i,
+      this.dsi,
+      this.dsAverage,
+      this.medlevel,
+      this.belowmed,
+      this.abovemed,
+      a.rhoLb,
+      a.rhoUb,
+      this.lastAnomalyI,
+      this.lastAnomalySim,
+      this.lastRhoUpdateI,
+      this.maskAfterCat ? 1 : 0,
+      this.noNewCatCount,
+      this.historyCount,
+      this.historySum,
+      this.historyLast,
+      this.rhoUbSum,
+      this.rhoUbCount,
+      a.categories,
+    ];
   }
 
   toState(): DetectorState {
+    const a = this.art;
+    const w = new ByteWriter()
+      .f64(this.scalars())
+      .f64(this.dsWindow)
+      .u32([this.pendingRaw.length])
+      .f64(this.pendingRaw)
+      .u32(this.medbin)
+      // Every fWindow entry is a level / LEVELS.
+      .u8(Array.from(this.fWindow, (x) => Math.round(x * LEVELS)))
+      .u32([this.probationFeatures.length]);
+    this.probationFeatures.forEach((f) => w.f64(f));
+    w.f32(this.simWindow).f32(this.simDiffWindow);
+    const weights = a.weights.subarray(0, a.categories * DIM_COMP);
+    if (a.bound.levels > 0) {
+      w.u8(Array.from(weights, (x) => Math.round(x * a.bound.levels)));
+    } else {
+      w.f64(weights);
+    }
     return {
       format: DETECTOR_STATE_FORMAT,
       name: this.name,
       version: VERSION,
       probation: this.probation,
       hinted: this.hinted,
+      ...(a.bounded ? { capacity: a.bound.capacity } : {}),
       range: this.range.toState(),
-      scalars: [
-        this.lastT,
-        this.lastScore,
-        this.i,
-        this.dsi,
-        this.dsAverage,
-        this.medlevel,
-        this.belowmed,
-        this.abovemed,
-        this.rhoLb,
-        this.rhoUb,
-        this.lastAnomalyI,
-        this.lastAnomalySim,
-        this.lastRhoUpdateI,
-        this.maskAfterCat ? 1 : 0,
-        this.noNewCatCount,
-        this.historyCount,
-        this.historySum,
-        this.historyLast,
-        this.rhoUbSum,
-        this.rhoUbCount,
-        this.categories,
-      ].map((x) => (Number.isFinite(x) ? x : null)),
-      dsWindow: Array.from(this.dsWindow),
-      pendingRaw: this.pendingRaw,
-      medbin: Array.from(this.medbin),
-      fWindow: Array.from(this.fWindow),
-      probationFeatures: this.probationFeatures.map((f) => Array.from(f)),
-      weights: Array.from(this.weights.subarray(0, this.categories * DIM_COMP)),
-      simWindow: Array.from(this.simWindow),
-      simDiffWindow: Array.from(this.simDiffWindow),
+      bytes: w.toBase64(),
     };
   }
 
   static fromState(state: unknown): ArtimeDetector {
-    const st = checkState(state, 'artime', VERSION);
-    const probation = num(st, 'probation');
-    const d = new ArtimeDetector(
-      { trainingPoints: probation },
-      st.hinted === true ? { inputMin: 0, inputMax: 1 } : undefined
-    );
+    const name = (state as { name?: unknown } | null)?.name === 'artime-bounded' ? 'artime-bounded' : 'artime';
+    const st = checkState(state, name, VERSION);
+    const options = { trainingPoints: num(st, 'probation'), maxCategories: st.capacity as number };
+    const hint = st.hinted === true ? { inputMin: 0, inputMax: 1 } : undefined;
+    const d = name === 'artime-bounded' ? ArtimeDetector.bounded(options, hint) : new ArtimeDetector(options, hint);
     d.range = ValueRange.fromState(st.range);
     if (d.range.fixed !== d.hinted) {
       throw new Error('Corrupt detector state: artime range does not match its hint flag');
     }
-    const sc = numArray(st, 'scalars', 21);
-    // lastT is the only scalar that may be infinite (-Infinity before the first sample).
-    const at = (k: number): number => (Number.isNaN(sc[k]) && k === 0 ? -Infinity : sc[k]);
-    [d.lastT, d.lastScore, d.i, d.dsi, d.dsAverage] = [0, 1, 2, 3, 4].map(at);
-    [d.medlevel, d.belowmed, d.abovemed, d.rhoLb, d.rhoUb, d.lastAnomalyI, d.lastAnomalySim] = [
-      5, 6, 7, 8, 9, 10, 11,
-    ].map(at);
-    d.lastRhoUpdateI = at(12);
-    d.maskAfterCat = at(13) === 1;
-    [d.noNewCatCount, d.historyCount, d.historySum, d.historyLast, d.rhoUbSum, d.rhoUbCount, d.categories] = [
-      14, 15, 16, 17, 18, 19, 20,
-    ].map(at);
-    if (!Number.isInteger(d.categories) || d.categories < 0) {
+    const r = new ByteReader(st.bytes, 'bytes');
+    const sc = r.f64(21);
+    [d.lastT, d.lastScore, d.i, d.dsi, d.dsAverage, d.medlevel, d.belowmed, d.abovemed] = sc.subarray(0, 8);
+    const a = d.art;
+    [a.rhoLb, a.rhoUb, d.lastAnomalyI, d.lastAnomalySim, d.lastRhoUpdateI] = sc.subarray(8, 13);
+    d.maskAfterCat = sc[13] === 1;
+    [d.noNewCatCount, d.historyCount, d.historySum, d.historyLast, d.rhoUbSum, d.rhoUbCount] = sc.subarray(14, 20);
+    const categories = sc[20];
+    if (!(Number.isInteger(categories) && categories >= 0 && categories <= a.bound.capacity)) {
       throw new Error('Corrupt detector state: artime category count');
     }
-    d.dsWindow.set(numArray(st, 'dsWindow', d.sstep));
-    d.pendingRaw = Array.from(numArray(st, 'pendingRaw', arrayLength(st.pendingRaw)));
-    d.medbin.set(numArray(st, 'medbin', LEVELS + 1));
-    d.fWindow.set(numArray(st, 'fWindow', WINDOW));
-    const pf = st.probationFeatures;
-    if (!Array.isArray(pf)) {
-      throw new Error('Corrupt detector state: artime probationFeatures');
+    if (!(Number.isInteger(d.i) && d.i >= 0 && Number.isInteger(d.dsi) && d.dsi >= 0)) {
+      throw new Error('Corrupt detector state: artime sample counts');
     }
-    d.probationFeatures = pf.map((_, k) => numArray(pf as unknown as Record<string, unknown>, String(k), DIM));
-    d.weights = Float64Array.from(numArray(st, 'weights', d.categories * DIM_COMP));
-    d.simWindow.set(numArray(st, 'simWindow', d.simWindow.length));
-    d.simDiffWindow.set(numArray(st, 'simDiffWindow', d.simDiffWindow.length));
+    if (!(Number.isInteger(d.medlevel) && d.medlevel >= 0 && d.medlevel <= LEVELS)) {
+      throw new Error('Corrupt detector state: artime median level');
+    }
+    d.dsWindow.set(r.f64(d.sstep));
+    d.pendingRaw = Array.from(r.f64(r.u32(1)[0]));
+    d.medbin.set(r.u32(LEVELS + 1));
+    d.fWindow.set(Array.from(r.u8(WINDOW), (k) => k / LEVELS));
+    const features = r.u32(1)[0];
+    d.probationFeatures = Array.from({ length: features }, () => r.f64(DIM));
+    d.simWindow.set(r.f32(d.simWindow.length));
+    d.simDiffWindow.set(r.f32(d.simDiffWindow.length));
+    const n = categories * DIM_COMP;
+    const weights = a.bounded ? Float64Array.from(r.u8(n), (k) => k / a.bound.levels) : r.f64(n);
+    r.end();
+    if (!weights.every((x) => x >= 0 && x <= 1)) {
+      throw new Error('Corrupt detector state: artime weights outside [0, 1]');
+    }
+    a.restore(weights, categories);
     return d;
-  }
-}
-
-/**
- * The compact distributed dual-vigilance fuzzy ART ARTime uses. Match of category w for the
- * complement-coded x: (|x ^ w| / |w|)^3 * e^2, where e is the same ratio over the newest value and
- * its complement only.
- */
-class Art {
-  rhoLb = 0;
-  rhoUb = 0;
-  private readonly x = new Float64Array(DIM_COMP);
-
-  constructor(
-    public weights = new Float64Array(0),
-    public categories = 0
-  ) {}
-
-  /** Classifies f (and learns when asked): best match, its newest-value similarity, new cluster? */
-  train(f: Float64Array, learning: boolean): { match: number; energy: number; newCluster: boolean } {
-    if (this.categories === 0) {
-      // The first call creates an uncommitted category (all ones) and is not learned.
-      this.weights = new Float64Array(16 * DIM_COMP).fill(1, 0, DIM_COMP);
-      this.categories = 1;
-      return { match: 0, energy: 0, newCluster: false };
-    }
-    const x = this.x;
-    for (let k = 0; k < DIM; k++) {
-      x[k] = f[k];
-      x[k + DIM] = 1 - f[k];
-    }
-    let best = 0;
-    let bestEnergy = 0;
-    let resonant = false;
-    const w = this.weights;
-    for (let c = 0; c < this.categories; c++) {
-      const o = c * DIM_COMP;
-      let inter = 0;
-      let norm = 0;
-      for (let k = 0; k < DIM_COMP; k++) {
-        const wk = w[o + k];
-        inter += x[k] < wk ? x[k] : wk;
-        norm += wk;
-      }
-      const similarity = inter / (norm === 0 ? 0.001 : norm);
-      const eNum = Math.min(x[DIM - 1], w[o + DIM - 1]) + Math.min(x[DIM_COMP - 1], w[o + DIM_COMP - 1]);
-      const eDen = w[o + DIM - 1] + w[o + DIM_COMP - 1];
-      // 0/0 (a category that learned both extremes of the newest value) counts as no similarity.
-      const energy = eDen === 0 ? 0 : eNum / eDen;
-      const m = similarity * similarity * similarity * energy * energy;
-      if (m > best) {
-        best = m;
-        bestEnergy = energy;
-      }
-      if (learning && m >= this.rhoUb) {
-        // Fast learning: every category above the upper vigilance shrinks to x ^ w.
-        for (let k = 0; k < DIM_COMP; k++) {
-          w[o + k] = Math.min(x[k], w[o + k]);
-        }
-        resonant = true;
-      }
-    }
-    if (!learning || resonant) {
-      return { match: best, energy: bestEnergy, newCluster: false };
-    }
-    // No resonance: x becomes a new category; below the lower vigilance, of a new cluster.
-    if ((this.categories + 1) * DIM_COMP > w.length) {
-      const grown = new Float64Array(w.length * 2);
-      grown.set(w);
-      this.weights = grown;
-    }
-    this.weights.set(x, this.categories * DIM_COMP);
-    this.categories++;
-    return { match: best, energy: bestEnergy, newCluster: best < this.rhoLb };
   }
 }
 
@@ -550,10 +520,13 @@ function cosineLike(a: Float64Array, b: Float64Array): number {
   return nb === 0 ? 1 - na : dot / (na * nb);
 }
 
-/** Full orthonormal Haar transform of a power-of-two length: [approximation, coarsest detail, ..., finest details]. */
-function haar(x: Float64Array): Float64Array {
-  const out = Float64Array.from(x);
-  const tmp = new Float64Array(x.length);
+/**
+ * Full orthonormal Haar transform of a power-of-two length, into `out` (which may be `x`):
+ * [approximation, coarsest detail, ..., finest details].
+ */
+function haar(x: Float64Array, out: Float64Array): Float64Array {
+  out.set(x);
+  const tmp = HAAR_TMP;
   for (let len = x.length; len > 1; len >>= 1) {
     const half = len >> 1;
     for (let k = 0; k < half; k++) {
@@ -564,17 +537,29 @@ function haar(x: Float64Array): Float64Array {
   }
   return out;
 }
+const HAAR_TMP = new Float64Array(WINDOW);
 
-/** x - min(x), divided by its maximum when that is not 0. */
-function minMaxScaled(x: Float64Array): Float64Array {
-  const min = Math.min(...x);
-  const out = Float64Array.from(x, (v) => v - min);
-  const max = Math.max(...out);
-  return max !== 0 ? out.map((v) => v / max) : out;
+/** x - min(x), divided by its maximum when that is not 0, into `out` (which may be `x`). */
+function minMaxScaled(x: Float64Array, out: Float64Array): Float64Array {
+  let min = Infinity;
+  for (let k = 0; k < x.length; k++) {
+    min = Math.min(min, x[k]);
+  }
+  let max = -Infinity;
+  for (let k = 0; k < x.length; k++) {
+    out[k] = x[k] - min;
+    max = Math.max(max, out[k]);
+  }
+  if (max !== 0) {
+    for (let k = 0; k < x.length; k++) {
+      out[k] /= max;
+    }
+  }
+  return out;
 }
 
 /** Drops the oldest entry and appends v. */
-function shift(a: Float64Array, v: number): void {
+function shift(a: Float32Array, v: number): void {
   a.copyWithin(0, 1);
   a[a.length - 1] = v;
 }
@@ -583,8 +568,4 @@ function shift(a: Float64Array, v: number): void {
 function roundHalfEven(x: number): number {
   const r = Math.round(x);
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
-function arrayLength(v: unknown): number {
-  return Array.isArray(v) ? v.length : -1;
 }

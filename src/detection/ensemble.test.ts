@@ -1,7 +1,7 @@
 import { ArtimeDetector } from './artime';
-import { ARTIME_WEIGHT, EnsembleDetector } from './ensemble';
+import { ARTIME_BOUNDED_WEIGHT, ARTIME_WEIGHT, EnsembleDetector } from './ensemble';
 import { FailureProphetDetector } from './failureprophet';
-import { createDetector, RECOMMENDED_THRESHOLD, restoreDetector } from './index';
+import { createDetector, type DetectorName, RECOMMENDED_THRESHOLD, restoreDetector } from './index';
 import { Random } from './random';
 
 const STEP = 300_000;
@@ -33,41 +33,67 @@ describe('failureprophet-ensemble', () => {
     expect(both.some((x, i) => x === fp[i] && x >= RECOMMENDED_THRESHOLD)).toBe(true);
   });
 
-  it.each([
-    ['a jump to 10x the range', () => 800],
-    ['a drop to zero', () => 0],
-    ['a series that stops (NaN)', () => NaN],
-  ])('%s 1 h after an earlier alarm scores above the threshold within 5 samples', (_, fault) => {
-    const clean = run(createDetector('failureprophet-ensemble', { trainingPoints: 750 }), v);
+  it.each(
+    (['failureprophet-ensemble', 'failureprophet-artime'] as const).flatMap(
+      (name): Array<[DetectorName, string, () => number]> => [
+        [name, 'a jump to 10x the range', () => 800],
+        [name, 'a drop to zero', () => 0],
+        [name, 'a series that stops (NaN)', () => NaN],
+      ]
+    )
+  )('%s: %s 1 h after an earlier alarm scores above the threshold within 5 samples', (name, _, fault) => {
+    const clean = run(createDetector(name, { trainingPoints: 750 }), v);
     const first = clean.findIndex((x, i) => i >= 750 && x >= RECOMMENDED_THRESHOLD);
     expect(first).toBeGreaterThan(0);
     const at = first + 12;
     const s = run(
-      createDetector('failureprophet-ensemble', { trainingPoints: 750 }),
+      createDetector(name, { trainingPoints: 750 }),
       Float64Array.from(v, (x, i) => (i >= at ? fault() : x))
     );
     expect(Math.max(...s.subarray(at, at + 5))).toBeGreaterThanOrEqual(RECOMMENDED_THRESHOLD);
   });
 
-  it('round-trips its state through JSON mid-probation and after, and continues identically', () => {
-    for (const cut of [300, 3100]) {
-      const a = createDetector('failureprophet-ensemble', { trainingPoints: 750 });
-      const b = createDetector('failureprophet-ensemble', { trainingPoints: 750 });
-      run(a, v.subarray(0, cut));
-      run(b, v.subarray(0, cut));
-      const c = restoreDetector(JSON.parse(JSON.stringify(b.toState())));
-      for (let i = cut; i < v.length; i++) {
-        expect(c.update(T0 + i * STEP, v[i])).toBe(a.update(T0 + i * STEP, v[i]));
-        expect(c.level).toBe(a.level);
+  it.each(['failureprophet-ensemble', 'failureprophet-artime'] as const)(
+    '%s round-trips its state through JSON mid-probation and after, and continues identically',
+    (name) => {
+      for (const cut of [300, 3100]) {
+        const a = createDetector(name, { trainingPoints: 750 });
+        const b = createDetector(name, { trainingPoints: 750 });
+        run(a, v.subarray(0, cut));
+        run(b, v.subarray(0, cut));
+        const c = restoreDetector(JSON.parse(JSON.stringify(b.toState())));
+        for (let i = cut; i < v.length; i++) {
+          expect(c.update(T0 + i * STEP, v[i])).toBe(a.update(T0 + i * STEP, v[i]));
+          expect(c.level).toBe(a.level);
+        }
+        expect(c.name).toBe(name);
       }
     }
+  );
+
+  it('failureprophet-artime reports the larger of failureprophet and the weighted bounded ARTime score', () => {
+    const both = run(createDetector('failureprophet-artime', { trainingPoints: 750 }), v);
+    const fp = run(new FailureProphetDetector({ trainingPoints: 750 }), v);
+    const artime = run(ArtimeDetector.bounded({ trainingPoints: 750 }), v);
+    expect(Array.from(both)).toEqual(
+      Array.from(fp, (x, i) => Math.max(x, Math.min(1, ARTIME_BOUNDED_WEIGHT * artime[i])))
+    );
+    expect(both.some((x, i) => x > fp[i])).toBe(true);
+  });
+
+  it('refuses a state whose ARTime is of the other kind', () => {
+    const bounded = createDetector('failureprophet-artime').toState();
+    const unbounded = createDetector('failureprophet-ensemble').toState();
+    expect(() => restoreDetector({ ...bounded, artime: unbounded.artime })).toThrow(
+      /failureprophet-artime holds an ARTime of the wrong kind \(artime\)/
+    );
   });
 
   it('refuses a corrupt state or weight clearly', () => {
     const state = createDetector('failureprophet-ensemble').toState();
     expect(() => restoreDetector({ ...state, lastArtime: 2 })).toThrow(/lastArtime is not in \[0, 1\]/);
-    expect(() => restoreDetector({ ...state, artime: { ...(state.artime as object), scalars: [] } })).toThrow(
-      /Corrupt detector state: field "scalars"/
+    expect(() => restoreDetector({ ...state, artime: { ...(state.artime as object), bytes: 'AAAA' } })).toThrow(
+      /Corrupt detector state: field "bytes" is too short/
     );
     expect(() => new EnsembleDetector({ artimeWeight: -1 })).toThrow(/artimeWeight must be a finite number >= 0/);
   });

@@ -13,7 +13,9 @@ export interface OptionsByName {
   failureprophet: FailureProphetOptions;
   'failureprophet-v1': FailureProphetV1Options;
   'failureprophet-ensemble': EnsembleOptions;
+  'failureprophet-artime': EnsembleOptions;
   artime: ArtimeOptions;
+  'artime-bounded': ArtimeOptions;
   ewma: EwmaOptions;
   zscore: ZScoreOptions;
   iforest: DetectorOptions;
@@ -72,7 +74,9 @@ const SCHEMAS = {
   failureprophet,
   'failureprophet-v1': FAILUREPROPHET_V1_SETTINGS.partial().extend(common),
   'failureprophet-ensemble': failureprophet.extend({ artimeWeight: z.number().min(0).optional() }),
+  'failureprophet-artime': failureprophet.extend({ artimeWeight: z.number().min(0).optional() }),
   artime: z.strictObject({ ...common, ...rangeEstimate }),
+  'artime-bounded': z.strictObject({ ...common, ...rangeEstimate }),
   ewma: z.strictObject({ ...common, alpha: rate.optional() }),
   zscore: z.strictObject({ ...common, window: z.number().int().min(2).optional() }),
   iforest: z.strictObject(common),

@@ -32,7 +32,17 @@ const DETECTORS: Registry = {
     create: (o) => new EnsembleDetector(o),
     restore: (s) => EnsembleDetector.fromState(s),
   },
+  // The issue-12 candidate: failureprophet with the bounded ARTime (artime-bounded).
+  'failureprophet-artime': {
+    create: (o) => EnsembleDetector.bounded(o),
+    restore: (s) => EnsembleDetector.fromState(s),
+  },
   artime: { create: (o, range) => new ArtimeDetector(o, range), restore: (s) => ArtimeDetector.fromState(s) },
+  // ARTime with a fixed number of categories and byte weights: fixed-size state (issue 12).
+  'artime-bounded': {
+    create: (o, range) => ArtimeDetector.bounded(o, range),
+    restore: (s) => ArtimeDetector.fromState(s),
+  },
   ewma: { create: (o) => new EwmaDetector(o), restore: (s) => EwmaDetector.fromState(s) },
   zscore: { create: (o) => new ZScoreDetector(o), restore: (s) => ZScoreDetector.fromState(s) },
   iforest: { create: (o) => new IsolationForestDetector(o), restore: (s) => IsolationForestDetector.fromState(s) },

@@ -27,10 +27,13 @@ export const TUNING_SPACES: Record<string, Record<string, number[]>> = {
   },
   // Range-quantising leaders without the hint: how the probation's range is widened and followed (RangeEstimate).
   artime: { rangeMargin: [0.25, 0.5, 1, 2], rangeRenormalise: [0, 1] },
+  // The bounded ARTime: how many categories it holds (every value here keeps its state within 4 KiB).
+  'artime-bounded': { maxCategories: [16, 24, 32, 40, 48] },
   // cadose clamped only: re-normalising puts a gross spike mid-scale, and it is missed at its first sample.
   cadose: { rangeMargin: [0.25, 0.5, 1], rangeRenormalise: [0] },
   // failureprophet with ARTime: what an ARTime score counts for (failureprophet's settings as shipped).
   'failureprophet-ensemble': { artimeWeight: [0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.8, 1] },
+  'failureprophet-artime': { artimeWeight: [0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.8, 1] },
   'failureprophet-v1': {
     refractoryMs: [6 * 3_600_000, 12 * 3_600_000, 24 * 3_600_000],
     holdMs: [12 * 3_600_000, 24 * 3_600_000],

@@ -1,0 +1,169 @@
+/**
+ * A compact binary form for detector state: little-endian numbers written in order and carried in
+ * JSON as one base64 string (a JSON array of doubles costs about 18 characters a number, base64 of
+ * a Float64 about 11, of a byte 1.3). No Node or DOM API (the detection library runs in both), so
+ * base64 is coded here.
+ */
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const INDEX = new Map([...ALPHABET].map((c, k) => [c, k]));
+
+export function toBase64(bytes: Uint8Array): string {
+  let out = '';
+  for (let k = 0; k < bytes.length; k += 3) {
+    const n = (bytes[k] << 16) | ((bytes[k + 1] ?? 0) << 8) | (bytes[k + 2] ?? 0);
+    out += ALPHABET[(n >> 18) & 63] + ALPHABET[(n >> 12) & 63];
+    out += k + 1 < bytes.length ? ALPHABET[(n >> 6) & 63] : '=';
+    out += k + 2 < bytes.length ? ALPHABET[n & 63] : '=';
+  }
+  return out;
+}
+
+/** Throws on anything that is not canonical padded base64. */
+export function fromBase64(text: string): Uint8Array {
+  if (text.length % 4 !== 0) {
+    throw new Error('Corrupt detector state: binary field is not base64 (length)');
+  }
+  const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const out = new Uint8Array((text.length / 4) * 3 - pad);
+  for (let k = 0, o = 0; k < text.length; k += 4) {
+    let n = 0;
+    for (let j = 0; j < 4; j++) {
+      const c = text[k + j];
+      const v = c === '=' && k + 4 === text.length && j >= 4 - pad ? 0 : INDEX.get(c);
+      if (v === undefined) {
+        throw new Error('Corrupt detector state: binary field is not base64');
+      }
+      n = (n << 6) | v;
+    }
+    for (let j = 0; j < 3 && o < out.length; j++) {
+      out[o++] = (n >> (16 - 8 * j)) & 255;
+    }
+  }
+  return out;
+}
+
+/** Appends numbers of fixed widths; `toBase64()` when done. */
+export class ByteWriter {
+  private buf = new DataView(new ArrayBuffer(256));
+  private at = 0;
+
+  private room(n: number): DataView {
+    if (this.at + n > this.buf.byteLength) {
+      const grown = new Uint8Array(Math.max(2 * this.buf.byteLength, this.at + n));
+      grown.set(new Uint8Array(this.buf.buffer, 0, this.at));
+      this.buf = new DataView(grown.buffer);
+    }
+    return this.buf;
+  }
+
+  f64(xs: ArrayLike<number>): this {
+    const v = this.room(8 * xs.length);
+    for (let k = 0; k < xs.length; k++, this.at += 8) {
+      v.setFloat64(this.at, xs[k], true);
+    }
+    return this;
+  }
+
+  f32(xs: ArrayLike<number>): this {
+    const v = this.room(4 * xs.length);
+    for (let k = 0; k < xs.length; k++, this.at += 4) {
+      v.setFloat32(this.at, xs[k], true);
+    }
+    return this;
+  }
+
+  /** Unsigned integers below 2^32 (throws otherwise: a count must never wrap silently). */
+  u32(xs: ArrayLike<number>): this {
+    const v = this.room(4 * xs.length);
+    for (let k = 0; k < xs.length; k++, this.at += 4) {
+      const x = xs[k];
+      if (!(Number.isInteger(x) && x >= 0 && x < 2 ** 32)) {
+        throw new Error(`Cannot encode ${x} as an unsigned 32-bit integer`);
+      }
+      v.setUint32(this.at, x, true);
+    }
+    return this;
+  }
+
+  /** Bytes (integers 0..255; throws otherwise). */
+  u8(xs: ArrayLike<number>): this {
+    const v = this.room(xs.length);
+    for (let k = 0; k < xs.length; k++, this.at++) {
+      const x = xs[k];
+      if (!(Number.isInteger(x) && x >= 0 && x < 256)) {
+        throw new Error(`Cannot encode ${x} as a byte`);
+      }
+      v.setUint8(this.at, x);
+    }
+    return this;
+  }
+
+  toBase64(): string {
+    return toBase64(new Uint8Array(this.buf.buffer, 0, this.at));
+  }
+}
+
+/** Reads what ByteWriter wrote, in the same order; throws on a short or over-long field. */
+export class ByteReader {
+  private readonly view: DataView;
+  private at = 0;
+
+  constructor(
+    text: unknown,
+    private readonly field: string
+  ) {
+    if (typeof text !== 'string') {
+      throw new Error(`Corrupt detector state: field "${field}" is not a base64 string`);
+    }
+    const bytes = fromBase64(text);
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  private take(n: number): number {
+    if (this.at + n > this.view.byteLength) {
+      throw new Error(`Corrupt detector state: field "${this.field}" is too short`);
+    }
+    const at = this.at;
+    this.at += n;
+    return at;
+  }
+
+  f64(n: number): Float64Array {
+    const out = new Float64Array(n);
+    for (let k = 0; k < n; k++) {
+      out[k] = this.view.getFloat64(this.take(8), true);
+    }
+    return out;
+  }
+
+  f32(n: number): Float32Array {
+    const out = new Float32Array(n);
+    for (let k = 0; k < n; k++) {
+      out[k] = this.view.getFloat32(this.take(4), true);
+    }
+    return out;
+  }
+
+  u32(n: number): Float64Array {
+    const out = new Float64Array(n);
+    for (let k = 0; k < n; k++) {
+      out[k] = this.view.getUint32(this.take(4), true);
+    }
+    return out;
+  }
+
+  u8(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    for (let k = 0; k < n; k++) {
+      out[k] = this.view.getUint8(this.take(1));
+    }
+    return out;
+  }
+
+  /** Every byte must have been read: a longer field is as corrupt as a shorter one. */
+  end(): void {
+    if (this.at !== this.view.byteLength) {
+      throw new Error(`Corrupt detector state: field "${this.field}" is too long`);
+    }
+  }
+}
