@@ -7,7 +7,7 @@ import type { Pipeline } from '../pipeline/pipeline';
 import type { SettingsRepository } from '../store/store';
 import { HealingEngine } from './engine';
 import { actionLink } from './approvals';
-import { anomalyListener } from './fromPipeline';
+import { anomalyListener, pipelineHooks } from './fromPipeline';
 import { createNotifier } from './notify';
 import { SilenceSource } from './silences';
 
@@ -70,30 +70,8 @@ export function buildHealing(deps: {
           now: () => systemClock.now().getTime(),
         })
       : undefined,
-    readSignal: pipeline
-      ? async (trigger) => {
-          const target = pipeline.repo.anomaly(Number(trigger.id))?.target;
-          return target === undefined ? undefined : pipeline.predict(target)?.score;
-        }
-      : undefined,
-    onVerified: pipeline
-      ? (anomalyId, recovered, actionId) => {
-          if (recovered) {
-            pipeline.recordFeedback(Number(anomalyId), 'confirmed', 'verification', `action ${actionId}`);
-          }
-        }
-      : undefined,
+    ...(pipeline ? pipelineHooks(pipeline) : {}),
   });
-  pipeline?.addListener(
-    anomalyListener(
-      engine,
-      (target) => pipeline.target(target)?.target.object,
-      logger,
-      (target) => {
-        const ttf = pipeline.target(target)?.target.timeToFailure;
-        return ttf ? ttf.fromMs + ttf.seconds * 1000 : undefined;
-      }
-    )
-  );
+  pipeline?.addListener(anomalyListener(engine, logger));
   return engine;
 }

@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
 import { answerSnippet, readBoundedText, SMALL_ANSWER_BYTES } from '../prometheus/bounded';
 import { redactCredentialsIn } from '../prometheus/credentials';
-import type { Anomaly } from '../../contract/pipeline';
-import type { AnomalyListener } from './listener';
+import type { AnomalyEvent, AnomalyListener } from './listener';
 import type { PipelineRepository } from './store/repository';
 
 export interface AnnotatorOptions {
@@ -34,16 +33,16 @@ export class GrafanaAnnotator implements AnomalyListener {
     this.fetchImpl = o.fetch ?? fetch;
   }
 
-  opened(a: Anomaly): void {
-    this.chain(a, () => this.write(a));
+  opened({ anomaly }: AnomalyEvent): void {
+    this.chain(anomaly, () => this.write(anomaly));
   }
 
-  updated(a: Anomaly): void {
-    this.chain(a, () => this.write(a));
+  updated({ anomaly }: AnomalyEvent): void {
+    this.chain(anomaly, () => this.write(anomaly));
   }
 
-  closed(a: Anomaly): void {
-    this.chain(a, () => this.write(a));
+  closed({ anomaly }: AnomalyEvent): void {
+    this.chain(anomaly, () => this.write(anomaly));
   }
 
   /** Resolves when every pending call has finished (shutdown and tests). */
@@ -51,7 +50,7 @@ export class GrafanaAnnotator implements AnomalyListener {
     await Promise.all(this.chains.values());
   }
 
-  private chain(a: Anomaly, call: () => Promise<void>): void {
+  private chain(a: AnomalyEvent['anomaly'], call: () => Promise<void>): void {
     const next = (this.chains.get(a.id) ?? Promise.resolve()).then(call).catch((err: Error) => {
       if (!this.failed.has(a.id)) {
         this.failed.add(a.id);
@@ -68,7 +67,7 @@ export class GrafanaAnnotator implements AnomalyListener {
     }
   }
 
-  private async write(a: Anomaly): Promise<void> {
+  private async write(a: AnomalyEvent['anomaly']): Promise<void> {
     const body = {
       time: a.start,
       timeEnd: a.end,

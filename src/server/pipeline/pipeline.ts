@@ -440,6 +440,17 @@ export class Pipeline {
     return undefined;
   }
 
+  /** A target's score at its last scored step, without building its detail: healing re-checks a trigger with it. */
+  currentScore(id: string): number | undefined {
+    for (const r of this.runners) {
+      const t = r.targets.get(id);
+      if (t) {
+        return t.score;
+      }
+    }
+    return undefined;
+  }
+
   predict(id: string): PredictResponse | undefined {
     for (const r of this.runners) {
       const t = r.targets.get(id);

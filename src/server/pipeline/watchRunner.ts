@@ -264,13 +264,14 @@ export class WatchRunner {
     });
     this.unsaved.saved(writing);
     this.lastProcessed = to;
+    // Before the forgotten go: their closed anomalies are announced with them.
+    announce(this.deps, stored, changes.fresh, end, this.targets);
     for (const t of forgotten) {
       this.targets.delete(t.id);
     }
     publishTargetMetrics(metrics, watch.name, touched, changes.forgotten);
     metrics.targetsWatched.set({ watch: watch.name }, this.targets.size);
     metrics.lastProcessed.set({ watch: watch.name }, to / 1000);
-    announce(this.deps, stored, changes.fresh, end);
   }
 
   private training(): TrainingDeps {
@@ -361,7 +362,7 @@ export class WatchRunner {
           forgotten: [],
         });
         this.unsaved.saved(this.targets.values());
-        announce(this.deps, stored, new Set(), this.lastProcessed);
+        announce(this.deps, stored, new Set(), this.lastProcessed, this.targets);
       }
       publishTargetMetrics(metrics, watch.name, [], [...this.targets.values()]);
       for (const gauge of [
