@@ -2,7 +2,8 @@ import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema';
-import { kubeClientFromOptions, systemClock, type KubeClient } from '../kubernetes';
+import type { Clock } from '../clock';
+import { kubeClientFromOptions, type KubeClient } from '../kubernetes';
 import type { Pipeline } from '../pipeline/pipeline';
 import type { SettingsRepository } from '../store/store';
 import { HealingEngine } from './engine';
@@ -41,9 +42,10 @@ export function buildHealing(deps: {
   settings: SettingsRepository;
   logger: Logger;
   metrics: Registry;
+  clock: Clock;
   pipeline?: Pipeline;
 }): HealingEngine {
-  const { config, pipeline } = deps;
+  const { config, pipeline, clock } = deps;
   const logger = deps.logger.child({ part: 'healing' });
   const kube = kubeClientFromConfig(config);
   const { url, token } = config.grafana;
@@ -52,7 +54,8 @@ export function buildHealing(deps: {
     settings: deps.settings,
     kube,
     kubeConfig: config.kubernetes,
-    clock: systemClock,
+    // The engine's clock still reads time as a Date; it is this one clock all the same.
+    clock: { now: () => new Date(clock.now()), sleep: (ms) => clock.sleep(ms), timeout: (ms) => clock.timeout(ms) },
     logger,
     metrics: deps.metrics,
     policies: config.healing.policies,
@@ -67,7 +70,7 @@ export function buildHealing(deps: {
       ? new SilenceSource({
           url: config.alertmanager.url,
           timeoutMs: config.alertmanager.timeout,
-          now: () => systemClock.now().getTime(),
+          now: () => clock.now(),
         })
       : undefined,
     ...(pipeline ? pipelineHooks(pipeline) : {}),

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { answerSnippet, readBoundedText, SMALL_ANSWER_BYTES } from '../prometheus/bounded';
 import { redactCredentialsIn } from '../prometheus/credentials';
+import type { Clock } from '../clock';
 import type { AnomalyEvent, AnomalyListener } from './listener';
 import type { PipelineRepository } from './store/repository';
 
@@ -10,9 +12,14 @@ export interface AnnotatorOptions {
   token: string;
   repo: PipelineRepository;
   logger: Logger;
+  /** Times out each call to Grafana. */
+  clock: Pick<Clock, 'timeout'>;
   fetch?: typeof fetch;
   timeoutMs?: number;
 }
+
+/** Grafana's answer to creating an annotation: its id, to update it later. */
+const createdSchema = z.object({ id: z.number().int() });
 
 /** Tags on every annotation, so a dashboard's annotation query can select them. */
 export const ANNOTATION_TAGS = ['failureprophet', 'anomaly'];
@@ -87,7 +94,7 @@ export class GrafanaAnnotator implements AnomalyListener {
         method: existing === null ? 'POST' : 'PATCH',
         headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${this.o.token}` },
         body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000),
+        signal: this.o.clock.timeout(this.o.timeoutMs ?? 10_000),
       }
     );
     if (!response.ok) {
@@ -96,9 +103,9 @@ export class GrafanaAnnotator implements AnomalyListener {
       );
     }
     if (existing === null) {
-      const created = JSON.parse(await readBoundedText(response, SMALL_ANSWER_BYTES)) as { id?: number };
-      if (typeof created.id === 'number') {
-        this.o.repo.setAnnotation(a.id, created.id);
+      const created = createdSchema.safeParse(JSON.parse(await readBoundedText(response, SMALL_ANSWER_BYTES)));
+      if (created.success) {
+        this.o.repo.setAnnotation(a.id, created.data.id);
       }
     }
   }
