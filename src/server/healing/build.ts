@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema';
 import type { Clock } from '../clock';
-import { kubeClientFromOptions, type KubeClient } from '../kubernetes';
+import { kubeClientFromOptions, type Clock as KubeClock, type KubeClient } from '../kubernetes';
 import type { Pipeline } from '../pipeline/pipeline';
 import type { SettingsRepository } from '../store/store';
 import { HealingEngine } from './engine';
@@ -19,12 +19,12 @@ export class KubernetesConfigError extends Error {
   }
 }
 
-export function kubeClientFromConfig(config: Config): KubeClient | undefined {
+export function kubeClientFromConfig(config: Config, clock?: KubeClock): KubeClient | undefined {
   if (!config.kubernetes) {
     return undefined;
   }
   try {
-    return kubeClientFromOptions(config.kubernetes);
+    return kubeClientFromOptions(config.kubernetes, clock);
   } catch (err) {
     throw new KubernetesConfigError(
       `cannot set up Kubernetes access (${config.kubernetes.mode}): ${(err as Error).message}`
@@ -47,15 +47,20 @@ export function buildHealing(deps: {
 }): HealingEngine {
   const { config, pipeline, clock } = deps;
   const logger = deps.logger.child({ part: 'healing' });
-  const kube = kubeClientFromConfig(config);
+  // The engine and its Kubernetes client still read time as a Date; it is this one clock all the same.
+  const engineClock: KubeClock = {
+    now: () => new Date(clock.now()),
+    sleep: (ms) => clock.sleep(ms),
+    timeout: (ms) => clock.timeout(ms),
+  };
+  const kube = kubeClientFromConfig(config, engineClock);
   const { url, token } = config.grafana;
   const engine = new HealingEngine({
     db: deps.db,
     settings: deps.settings,
     kube,
     kubeConfig: config.kubernetes,
-    // The engine's clock still reads time as a Date; it is this one clock all the same.
-    clock: { now: () => new Date(clock.now()), sleep: (ms) => clock.sleep(ms), timeout: (ms) => clock.timeout(ms) },
+    clock: engineClock,
     logger,
     metrics: deps.metrics,
     policies: config.healing.policies,
