@@ -26,29 +26,31 @@ export class PipelineMetrics {
   ) {
     const registers = [registry];
     // Every series but the histograms is declared alike: by its name, help and labels.
-    const gauge = <L extends string>(name: string, help: string, labelNames: L[]) =>
-      new Gauge<L>({ name, help, labelNames, registers });
-    const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
-      new Counter<L>({ name, help, labelNames, registers });
-    const watchGauge = (name: string, help: string) => gauge(name, help, ['watch']);
-    const targetGauge = (name: string, help: string) => gauge(name, help, ['watch', 'target']);
-    this.score = targetGauge(
-      'failureprophet_anomaly_score',
-      'Anomaly score of a target at its last scored step, in [0, 1]'
-    );
+    type Named = { name: string; help: string };
+    const gauge = <L extends string>(named: Named, labelNames: L[]) =>
+      new Gauge<L>({ ...named, labelNames, registers });
+    const counter = <L extends string>(named: Named, labelNames: L[]) =>
+      new Counter<L>({ ...named, labelNames, registers });
+    const watchGauge = (named: Named) => gauge(named, ['watch']);
+    const targetGauge = (named: Named) => gauge(named, ['watch', 'target']);
+    this.score = targetGauge({
+      name: 'failureprophet_anomaly_score',
+      help: 'Anomaly score of a target at its last scored step, in [0, 1]',
+    });
     this.timeToFailure = gauge(
-      'failureprophet_time_to_failure_seconds',
-      'Forecast time until a signal of a target crosses its configured limit; absent while learning or when the data supports no prediction',
+      {
+        name: 'failureprophet_time_to_failure_seconds',
+        help: 'Forecast time until a signal of a target crosses its configured limit; absent while learning or when the data supports no prediction',
+      },
       ['watch', 'target', 'signal']
     );
-    this.anomaliesOpen = targetGauge('failureprophet_anomalies_open', 'Open anomalies of a target');
-    this.learningProgress = targetGauge(
-      'failureprophet_learning_progress',
-      'How far a target is through its learning period, in [0, 1] (1: it may alarm and forecast)'
-    );
+    this.anomaliesOpen = targetGauge({ name: 'failureprophet_anomalies_open', help: 'Open anomalies of a target' });
+    this.learningProgress = targetGauge({
+      name: 'failureprophet_learning_progress',
+      help: 'How far a target is through its learning period, in [0, 1] (1: it may alarm and forecast)',
+    });
     this.anomaliesOpened = counter(
-      'failureprophet_anomalies_opened_total',
-      'Anomalies opened, by severity at opening',
+      { name: 'failureprophet_anomalies_opened_total', help: 'Anomalies opened, by severity at opening' },
       ['watch', 'severity']
     );
     this.cycleDuration = new Histogram({
@@ -65,18 +67,30 @@ export class PipelineMetrics {
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
-    this.queryErrors = counter('failureprophet_query_errors_total', 'Queries that failed after retries, by kind', [
-      'watch',
-      'kind',
-    ]);
-    this.seriesWatched = watchGauge('failureprophet_series_watched', 'Series the last cycle of a watch scored');
-    this.targetsWatched = watchGauge('failureprophet_targets_watched', 'Targets a watch holds state for');
-    this.degraded = watchGauge('failureprophet_watch_degraded', '1 while the last query of a watch failed');
-    this.lastProcessed = watchGauge('failureprophet_last_processed_timestamp_seconds', 'Last step a watch has scored');
-    this.targetsUnexported = watchGauge(
-      'failureprophet_targets_without_series',
-      'Targets of a watch scored in its last cycle without per-target series: pipeline.maxTargetSeries was reached'
+    this.queryErrors = counter(
+      { name: 'failureprophet_query_errors_total', help: 'Queries that failed after retries, by kind' },
+      ['watch', 'kind']
     );
+    this.seriesWatched = watchGauge({
+      name: 'failureprophet_series_watched',
+      help: 'Series the last cycle of a watch scored',
+    });
+    this.targetsWatched = watchGauge({
+      name: 'failureprophet_targets_watched',
+      help: 'Targets a watch holds state for',
+    });
+    this.degraded = watchGauge({
+      name: 'failureprophet_watch_degraded',
+      help: '1 while the last query of a watch failed',
+    });
+    this.lastProcessed = watchGauge({
+      name: 'failureprophet_last_processed_timestamp_seconds',
+      help: 'Last step a watch has scored',
+    });
+    this.targetsUnexported = watchGauge({
+      name: 'failureprophet_targets_without_series',
+      help: 'Targets of a watch scored in its last cycle without per-target series: pipeline.maxTargetSeries was reached',
+    });
   }
 
   /**
