@@ -12,6 +12,7 @@ import { runInNewContext } from 'node:vm';
 import pino from 'pino';
 import { Registry, type Histogram } from 'prom-client';
 import { Random } from '../src/detection';
+import { systemClock } from '../src/server/clock';
 import { configSchema } from '../src/server/config/schema';
 import { Pipeline } from '../src/server/pipeline/pipeline';
 import { TargetModel, type TargetSettings } from '../src/server/pipeline/targetModel';
@@ -58,7 +59,13 @@ async function cycleBench(series: number, points: number): Promise<void> {
       },
     ],
   });
-  const pipeline = new Pipeline({ config, db: store.db, logger: pino({ level: 'silent' }), metrics, now: () => now });
+  const pipeline = new Pipeline({
+    config,
+    db: store.db,
+    logger: pino({ level: 'silent' }),
+    metrics,
+    clock: { ...systemClock, now: () => now },
+  });
   pipeline.init();
   t = performance.now();
   await pipeline.runOnce();

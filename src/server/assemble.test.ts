@@ -11,6 +11,10 @@ import { buildServer, type App } from './http/server';
 import { createLogger } from './logger';
 import { createMetricsRegistry } from './metrics';
 import { openSqliteStore, type SqliteStore } from './store/sqlite';
+import { TestClock } from '../../test/pipeline/helpers';
+
+/** The assembled parts' one clock: the audit's time comes from it. */
+const T = Date.UTC(2025, 5, 1);
 
 const TOKEN = 'test-token-0123456789abcdef';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -26,7 +30,7 @@ describe('the backend as main assembles it', () => {
     store = openSqliteStore(dir);
     const config = configSchema.parse({ dataDir: dir, watches: [] });
     const metrics = createMetricsRegistry();
-    const { routes } = assembleBackend({ config, store, logger: quiet, metrics });
+    const { routes } = assembleBackend({ config, store, logger: quiet, metrics, clock: new TestClock(T) });
     app = await buildServer({
       logger: quiet,
       apiToken: TOKEN,
@@ -66,7 +70,12 @@ describe('the backend as main assembles it', () => {
       (await app.inject({ url: '/api/audit?kind=watches_changed', headers: auth })).json()
     );
     expect(audit.items).toEqual([
-      expect.objectContaining({ kind: 'watches_changed', user: 'ada', message: 'ada saved 1 watches: added remote' }),
+      expect.objectContaining({
+        kind: 'watches_changed',
+        user: 'ada',
+        message: 'ada saved 1 watches: added remote',
+        at: T,
+      }),
     ]);
   });
 });

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { Clock } from './clock';
 import type { Config } from './config/schema';
 import type { HealingEngine } from './healing';
 import { buildHealing } from './healing/build';
@@ -28,22 +29,31 @@ export function assembleBackend(deps: {
   store: SqliteStore;
   logger: Logger;
   metrics: Registry;
+  /** The one clock of every loop (main passes systemClock). */
+  clock: Clock;
 }): Backend {
-  const { config, store, logger, metrics } = deps;
+  const { config, store, logger, metrics, clock } = deps;
   const watchSettings = new WatchSettings({
     settings: store.settings,
     fromFile: config.watches,
     logger,
-    now: Date.now,
+    clock,
   });
   // The watch loop resumes from where the store says it stopped.
-  const pipeline = new Pipeline({ config, db: store.db, logger, metrics, watches: watchSettings.current().parsed });
+  const pipeline = new Pipeline({
+    config,
+    db: store.db,
+    logger,
+    metrics,
+    clock,
+    watches: watchSettings.current().parsed,
+  });
   pipeline.init();
-  const healing = buildHealing({ config, db: store.db, settings: store.settings, logger, metrics, pipeline });
+  const healing = buildHealing({ config, db: store.db, settings: store.settings, logger, metrics, clock, pipeline });
   const routes = [
     pipelineRoutes(pipeline),
     watchRoutes(pipeline, watchSettings, (change) =>
-      healing.audit.append({ at: Date.now(), kind: 'watches_changed', ...change })
+      healing.audit.append({ at: clock.now(), kind: 'watches_changed', ...change })
     ),
     ...healingRoutes(healing),
   ];

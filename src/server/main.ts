@@ -5,6 +5,7 @@ import { resolveTokens } from './config/token';
 import { buildServer, servedRoutes } from './http/server';
 import { createLogger } from './logger';
 import { assembleBackend } from './assemble';
+import { systemClock } from './clock';
 import { KubernetesConfigError } from './healing/build';
 import { createMetricsRegistry } from './metrics';
 import { PrometheusClient } from './prometheus/client';
@@ -18,11 +19,13 @@ import { VERSION } from './version';
 // Entry: config → store → loops → http. Everything is built here and passed down; no singletons.
 async function main(): Promise<void> {
   const config = readConfig();
+  // The one clock every loop, deadline and timestamp reads: tests pass theirs instead.
+  const clock = systemClock;
   const logger = createLogger(config.logLevel);
   const dataDir = resolve(config.dataDir);
   let store;
   try {
-    store = openSqliteStore(dataDir, Date.now, { warn: (message) => logger.warn(message) });
+    store = openSqliteStore(dataDir, clock.now, { warn: (message) => logger.warn(message) });
   } catch (err) {
     throw err instanceof SecretError ? new StartupFailure(err.message, 2) : dataDirFailure(err, dataDir);
   }
@@ -63,7 +66,7 @@ async function main(): Promise<void> {
   const metrics = createMetricsRegistry();
   let backend;
   try {
-    backend = assembleBackend({ config, store, logger, metrics });
+    backend = assembleBackend({ config, store, logger, metrics, clock });
   } catch (err) {
     throw err instanceof KubernetesConfigError ? new StartupFailure(err.message, 2) : err;
   }
@@ -83,6 +86,7 @@ async function main(): Promise<void> {
     store,
     prometheus,
     metrics,
+    clock,
     version: VERSION,
     watchStatus: () => pipeline.watches(),
     authenticatedRoutes: backend.routes,
@@ -106,11 +110,15 @@ async function main(): Promise<void> {
   pipeline.start();
   // Its first tick reconciles what a stopped process left executing.
   healing.start(config.healing.tickInterval);
-  const stopSummary = startSummary(logger, () => ({
-    watches: pipeline.watches(),
-    openAnomalies: pipeline.anomalies({ state: 'open', limit: 5000 }).length,
-    awaitingApproval: healing.actions.countInState('awaiting_approval'),
-  }));
+  const stopSummary = startSummary(
+    logger,
+    () => ({
+      watches: pipeline.watches(),
+      openAnomalies: pipeline.anomalies({ state: 'open', limit: 5000 }).length,
+      awaitingApproval: healing.actions.countInState('awaiting_approval'),
+    }),
+    clock
+  );
 
   let stopping = false;
   const shutdown = async (signal: string) => {

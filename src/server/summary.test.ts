@@ -1,5 +1,7 @@
+import pino from 'pino';
+import { TestClock } from '../../test/pipeline/helpers';
 import type { WatchStatus } from '../contract/pipeline';
-import { summaryLine } from './summary';
+import { startSummary, SUMMARY_EVERY_MS, summaryLine } from './summary';
 
 const watch = (over: Partial<WatchStatus>): WatchStatus => ({
   name: 'w',
@@ -38,5 +40,44 @@ describe('summaryLine', () => {
     expect(summaryLine({ watches: [watch({ targets: 1 })], openAnomalies: 1, awaitingApproval: 0 })).toBe(
       'summary: 1 target in 1 watch, 1 open anomaly, 0 actions awaiting approval, no cycle run yet'
     );
+  });
+});
+
+describe('startSummary', () => {
+  it('logs the line every period of the clock it is given, survives facts that fail, and stops', () => {
+    const clock = new TestClock(0);
+    const lines: string[] = [];
+    const warnings: string[] = [];
+    const logger = pino(
+      { level: 'info' },
+      { write: (l: string) => void (JSON.parse(l).level === 40 ? warnings : lines).push(JSON.parse(l).msg) }
+    );
+    let open = 0;
+    const stop = startSummary(
+      logger,
+      () => {
+        if (open === 2) {
+          throw new Error('store closed');
+        }
+        return { watches: [watch({ targets: 1 })], openAnomalies: open, awaitingApproval: 0 };
+      },
+      clock
+    );
+    clock.advance(SUMMARY_EVERY_MS - 1);
+    expect(lines).toEqual([]);
+    clock.advance(1);
+    open = 2;
+    clock.advance(SUMMARY_EVERY_MS);
+    open = 1;
+    clock.advance(SUMMARY_EVERY_MS);
+    expect(lines).toEqual([
+      'summary: 1 target in 1 watch, 0 open anomalies, 0 actions awaiting approval, no cycle run yet',
+      'summary: 1 target in 1 watch, 1 open anomaly, 0 actions awaiting approval, no cycle run yet',
+    ]);
+    expect(warnings).toEqual(['the periodic summary could not be built']);
+    stop();
+    clock.advance(10 * SUMMARY_EVERY_MS);
+    expect(lines).toHaveLength(2);
+    expect(clock.pending).toBe(0);
   });
 });

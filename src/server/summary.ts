@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { WatchStatus } from '../contract/pipeline';
+import type { Clock } from './clock';
 
 /** How often the one-line summary is logged: often enough to see the loop alive, rare enough to read. */
 export const SUMMARY_EVERY_MS = 5 * 60_000;
@@ -30,15 +31,18 @@ export function summaryLine({ watches, openAnomalies, awaitingApproval }: Summar
   ].join(', ');
 }
 
-/** Logs the summary every `everyMs` until the returned function is called; the timer never keeps the process alive. */
-export function startSummary(logger: Logger, facts: () => SummaryFacts, everyMs = SUMMARY_EVERY_MS): () => void {
-  const timer = setInterval(() => {
+/** Logs the summary every `everyMs` of the clock until the returned function is called. */
+export function startSummary(
+  logger: Logger,
+  facts: () => SummaryFacts,
+  clock: Pick<Clock, 'every'>,
+  everyMs = SUMMARY_EVERY_MS
+): () => void {
+  return clock.every(everyMs, () => {
     try {
       logger.info(summaryLine(facts()));
     } catch (err) {
       logger.warn({ err }, 'the periodic summary could not be built');
     }
-  }, everyMs);
-  timer.unref();
-  return () => clearInterval(timer);
+  });
 }

@@ -5,6 +5,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { testIds } from '../../src/app/testIds';
 import { watchesConfigResponseSchema } from '../../src/contract/watches';
+import { systemClock } from '../../src/server/clock';
 import { configSchema } from '../../src/server/config/schema';
 import { pipelineRoutes } from '../../src/server/http/routes/pipeline';
 import { watchRoutes } from '../../src/server/http/routes/watches';
@@ -27,12 +28,18 @@ async function startWatchesBackend() {
     watches: [{ name: 'queue', queries: { depth: 'queue_depth' }, target: ['job'], step: '5m', history: '2d' }],
   });
   const store: SqliteStore = openSqliteStore(dir);
-  const settings = new WatchSettings({ settings: store.settings, fromFile: config.watches, logger, now: Date.now });
+  const settings = new WatchSettings({
+    settings: store.settings,
+    fromFile: config.watches,
+    logger,
+    clock: systemClock,
+  });
   const pipeline = new Pipeline({
     config,
     db: store.db,
     logger,
     metrics: new Registry(),
+    clock: systemClock,
     watches: settings.current().parsed,
   });
   const app: App = await buildServer({

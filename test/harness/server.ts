@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { assembleBackend, type Backend } from '../../src/server/assemble';
+import { systemClock, type Clock } from '../../src/server/clock';
 import { configSchema, type Config } from '../../src/server/config/schema';
 import { buildServer, type App, type ServerDeps } from '../../src/server/http/server';
 import { createMetricsRegistry } from '../../src/server/metrics';
@@ -43,15 +44,18 @@ export interface AssembledApp {
 /**
  * The whole backend as src/server/main.ts builds it (every route, both tokens, the pipeline's
  * watch status for /readyz), in a fresh data dir, silent, not listening and with no loop started.
- * `config` is the FP_CONFIG content (dataDir is filled in).
+ * `config` is the FP_CONFIG content (dataDir is filled in); `clock` what every part reads time from.
  */
-export async function assembledApp(config: Record<string, unknown> = { watches: [] }): Promise<AssembledApp> {
+export async function assembledApp(
+  config: Record<string, unknown> = { watches: [] },
+  clock: Clock = systemClock
+): Promise<AssembledApp> {
   const dir = mkdtempSync(join(tmpdir(), 'fp-assembled-'));
   const parsed = configSchema.parse({ ...config, dataDir: dir });
   const logger = pino({ level: 'silent' });
   const store = openSqliteStore(dir);
   const metrics = createMetricsRegistry();
-  const backend = assembleBackend({ config: parsed, store, logger, metrics });
+  const backend = assembleBackend({ config: parsed, store, logger, metrics, clock });
   const app = await buildServer({
     logger,
     apiToken: API_TOKEN,
@@ -61,6 +65,7 @@ export async function assembledApp(config: Record<string, unknown> = { watches: 
       ? new PrometheusClient({ baseUrl: parsed.prometheus.url, timeoutMs: parsed.prometheus.timeout })
       : undefined,
     metrics,
+    clock,
     version: 'test',
     watchStatus: () => backend.pipeline.watches(),
     authenticatedRoutes: backend.routes,

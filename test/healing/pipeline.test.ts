@@ -1,36 +1,36 @@
 import pino from 'pino';
-import type { Anomaly } from '../../src/contract/pipeline';
 import { anomalyListener } from '../../src/server/healing';
+import type { AnomalyEvent } from '../../src/server/pipeline/listener';
 import { setUp, Setup } from './setup';
 
 let s: Setup;
 afterEach(() => s.close());
 
-const anomaly = (over: Partial<Anomaly> = {}): Anomaly => ({
-  id: 7,
-  target: 'pods{namespace="shop",deployment="cart"}',
-  watch: 'pod-resources',
-  labels: { namespace: 'shop', deployment: 'cart' },
-  start: 1000,
-  end: 1000,
-  peakScore: 0.8,
-  severity: 'high',
-  failureModel: 'resource_exhaustion',
-  state: 'open',
-  signals: ['memory'],
-  direction: 'above',
-  reasons: [],
-  feedback: [],
-  ...over,
+/** The event the pipeline hands over, with the anomaly's target's object. */
+const anomaly = (over: Partial<AnomalyEvent['anomaly']> = {}): AnomalyEvent => ({
+  anomaly: {
+    id: 7,
+    target: 'pods{namespace="shop",deployment="cart"}',
+    watch: 'pod-resources',
+    labels: { namespace: 'shop', deployment: 'cart' },
+    start: 1000,
+    end: 1000,
+    peakScore: 0.8,
+    severity: 'high',
+    failureModel: 'resource_exhaustion',
+    state: 'open',
+    signals: ['memory'],
+    direction: 'above',
+    reasons: [],
+    ...over,
+  },
+  object: { kind: 'Deployment', namespace: 'shop', name: 'cart' },
+  score: over.peakScore ?? 0.8,
 });
 
 it("the pipeline's anomaly events propose, escalate without repeating, and close", async () => {
   s = await setUp();
-  const listener = anomalyListener(
-    s.engine,
-    () => ({ kind: 'Deployment', namespace: 'shop', name: 'cart' }),
-    pino({ level: 'silent' })
-  );
+  const listener = anomalyListener(s.engine, pino({ level: 'silent' }));
   listener.opened(anomaly());
   await s.engine.idle();
   // Extended every step; its severity rises to critical: the scale-out policy now matches too.

@@ -85,9 +85,9 @@ describe('pipeline API, feedback, retraining, listeners and annotations (real Pr
       clock
     );
     h.pipeline.addListener({
-      opened: (a) => events.push(`opened ${a.id}`),
-      updated: (a) => events.push(`updated ${a.id}`),
-      closed: (a) => events.push(`closed ${a.id}`),
+      opened: ({ anomaly: a }) => events.push(`opened ${a.id}`),
+      updated: ({ anomaly: a }) => events.push(`updated ${a.id}`),
+      closed: ({ anomaly: a }) => events.push(`closed ${a.id}`),
     });
     await h.pipeline.runOnce();
     app = await injectingApp(h, [pipelineRoutes(h.pipeline)]);

@@ -60,7 +60,7 @@ describe('checkpoints: only what changed, spread over cycles, resumed after a cr
     const clockA = new TestClock(NOW);
     const a = buildPipeline(config, clockA, { dataDir: dir(), extra: { querierFor: () => querier } });
     const openedA: number[] = [];
-    a.pipeline.addListener({ opened: (x) => openedA.push(x.start), updated: () => {}, closed: () => {} });
+    a.pipeline.addListener({ opened: ({ anomaly: x }) => openedA.push(x.start), updated: () => {}, closed: () => {} });
     for (let c = 0; c < cycles; c++) {
       await a.pipeline.runOnce();
       clockA.advance(MINUTE);
@@ -76,7 +76,7 @@ describe('checkpoints: only what changed, spread over cycles, resumed after a cr
     const dataDir = dir();
     const b = buildPipeline(config, clockB, { dataDir, extra: { querierFor: () => querier } });
     const openedB: number[] = [];
-    b.pipeline.addListener({ opened: (x) => openedB.push(x.start), updated: () => {}, closed: () => {} });
+    b.pipeline.addListener({ opened: ({ anomaly: x }) => openedB.push(x.start), updated: () => {}, closed: () => {} });
     const written: number[] = [];
     for (let c = 0; c < 9; c++) {
       await b.pipeline.runOnce();
@@ -101,7 +101,7 @@ describe('checkpoints: only what changed, spread over cycles, resumed after a cr
     b.store.close();
 
     const c2 = buildPipeline(config, clockB, { dataDir, extra: { querierFor: () => querier } });
-    c2.pipeline.addListener({ opened: (x) => openedB.push(x.start), updated: () => {}, closed: () => {} });
+    c2.pipeline.addListener({ opened: ({ anomaly: x }) => openedB.push(x.start), updated: () => {}, closed: () => {} });
     for (let c = 9; c < cycles; c++) {
       await c2.pipeline.runOnce();
       clockB.advance(MINUTE);

@@ -3,16 +3,73 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { Registry } from 'prom-client';
+import type { Clock } from '../../src/server/clock';
 import { configSchema } from '../../src/server/config/schema';
 import { Pipeline, type PipelineDeps } from '../../src/server/pipeline/pipeline';
 import { openSqliteStore, type SqliteStore } from '../../src/server/store/sqlite';
 
-/** A settable clock: tests move time, nothing sleeps. */
-export class TestClock {
+/**
+ * The one settable clock of the server's tests (implements the server's Clock): tests move time,
+ * nothing waits. Timers (`every`, `after`, `timeout`) fire, in time order, when `advance` passes
+ * their time, reading that time while they run. A `sleep` (a retry's back-off) returns at once
+ * without moving time, and is recorded in `sleeps`.
+ */
+export class TestClock implements Clock {
+  readonly sleeps: number[] = [];
+  private timers: Array<{ at: number; seq: number; fn: () => void; every?: number }> = [];
+  private seq = 0;
+
   constructor(public ms: number) {}
+
   now = (): number => this.ms;
+
+  sleep = async (ms: number): Promise<void> => {
+    this.sleeps.push(ms);
+  };
+
+  timeout = (ms: number): AbortSignal => {
+    const controller = new AbortController();
+    this.after(ms, () =>
+      controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'))
+    );
+    return controller.signal;
+  };
+
+  every = (ms: number, fn: () => void): (() => void) => this.schedule(ms, fn, ms);
+
+  after = (ms: number, fn: () => void): (() => void) => this.schedule(ms, fn);
+
+  /** Timers not yet fired or cancelled. */
+  get pending(): number {
+    return this.timers.length;
+  }
+
+  /** Moves time on by `ms`, firing each timer that falls due at its own time. */
   advance(ms: number): void {
-    this.ms += ms;
+    const until = this.ms + ms;
+    for (;;) {
+      const due = this.timers.filter((t) => t.at <= until).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+      if (!due) {
+        break;
+      }
+      this.ms = Math.max(this.ms, due.at);
+      if (due.every === undefined) {
+        this.timers = this.timers.filter((t) => t !== due);
+      } else {
+        due.at += due.every;
+      }
+      due.fn();
+    }
+    this.ms = until;
+  }
+
+  private schedule(ms: number, fn: () => void, every?: number): () => void {
+    // A repeating timer of 0 ms would fire forever within one advance.
+    const timer = { at: this.ms + Math.max(every === undefined ? 0 : 1, ms), seq: this.seq++, fn, every };
+    this.timers.push(timer);
+    return () => {
+      this.timers = this.timers.filter((t) => t !== timer);
+    };
   }
 }
 
@@ -43,8 +100,7 @@ export function buildPipeline(
     db: store.db,
     logger: pino({ level: 'silent' }),
     metrics,
-    now: clock.now,
-    sleep: async () => undefined,
+    clock,
     ...options.extra,
   });
   pipeline.init();

@@ -43,7 +43,7 @@ describe('replacing the watches while a cycle is in flight', () => {
       db: store.db,
       logger: pino({ level: 'silent' }),
       metrics: new Registry(),
-      now: clock.now,
+      clock,
       querierFor: () => source.querier,
     });
     pipeline.init();

@@ -67,14 +67,13 @@ async function boot(promUrl: string, dataDir: string, clock: TestClock): Promise
   const config = configSchema.parse({ prometheus: { url: promUrl }, watches: [FILE_WATCH] });
   const store = openSqliteStore(dataDir, clock.now);
   const metrics = new Registry();
-  const settings = new WatchSettings({ settings: store.settings, fromFile: config.watches, logger, now: clock.now });
+  const settings = new WatchSettings({ settings: store.settings, fromFile: config.watches, logger, clock });
   const pipeline = new Pipeline({
     config,
     db: store.db,
     logger,
     metrics,
-    now: clock.now,
-    sleep: async () => undefined,
+    clock,
     watches: settings.current().parsed,
   });
   pipeline.init();

@@ -2,13 +2,13 @@ import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema';
-import { systemClock } from '../clock';
+import type { Clock } from '../clock';
 import { kubeClientFromOptions, type KubeClient } from '../kubernetes';
 import type { Pipeline } from '../pipeline/pipeline';
 import type { SettingsRepository } from '../store/store';
 import { HealingEngine } from './engine';
 import { actionLink } from './approvals';
-import { anomalyListener } from './fromPipeline';
+import { anomalyListener, pipelineHooks } from './fromPipeline';
 import { createNotifier } from './notify';
 import { SilenceSource } from './silences';
 
@@ -19,12 +19,12 @@ export class KubernetesConfigError extends Error {
   }
 }
 
-export function kubeClientFromConfig(config: Config): KubeClient | undefined {
+export function kubeClientFromConfig(config: Config, clock?: Clock): KubeClient | undefined {
   if (!config.kubernetes) {
     return undefined;
   }
   try {
-    return kubeClientFromOptions(config.kubernetes);
+    return kubeClientFromOptions(config.kubernetes, clock);
   } catch (err) {
     throw new KubernetesConfigError(
       `cannot set up Kubernetes access (${config.kubernetes.mode}): ${(err as Error).message}`
@@ -42,18 +42,19 @@ export function buildHealing(deps: {
   settings: SettingsRepository;
   logger: Logger;
   metrics: Registry;
+  clock: Clock;
   pipeline?: Pipeline;
 }): HealingEngine {
-  const { config, pipeline } = deps;
+  const { config, pipeline, clock } = deps;
   const logger = deps.logger.child({ part: 'healing' });
-  const kube = kubeClientFromConfig(config);
+  const kube = kubeClientFromConfig(config, clock);
   const { url, token } = config.grafana;
   const engine = new HealingEngine({
     db: deps.db,
     settings: deps.settings,
     kube,
     kubeConfig: config.kubernetes,
-    clock: systemClock,
+    clock,
     logger,
     metrics: deps.metrics,
     policies: config.healing.policies,
@@ -61,6 +62,7 @@ export function buildHealing(deps: {
     notifier: createNotifier({
       grafana: url && token ? { url, token } : undefined,
       webhookUrl: config.healing.notify.webhookUrl,
+      clock,
     }),
     // With Grafana's URL, actions awaiting approval are announced with a link to them.
     actionLink: url ? (id) => actionLink(url, id) : undefined,
@@ -68,33 +70,11 @@ export function buildHealing(deps: {
       ? new SilenceSource({
           url: config.alertmanager.url,
           timeoutMs: config.alertmanager.timeout,
-          clock: systemClock,
+          clock,
         })
       : undefined,
-    readSignal: pipeline
-      ? async (trigger) => {
-          const target = pipeline.repo.anomaly(Number(trigger.id))?.target;
-          return target === undefined ? undefined : pipeline.predict(target)?.score;
-        }
-      : undefined,
-    onVerified: pipeline
-      ? (anomalyId, recovered, actionId) => {
-          if (recovered) {
-            pipeline.recordFeedback(Number(anomalyId), 'confirmed', 'verification', `action ${actionId}`);
-          }
-        }
-      : undefined,
+    ...(pipeline ? pipelineHooks(pipeline) : {}),
   });
-  pipeline?.addListener(
-    anomalyListener(
-      engine,
-      (target) => pipeline.target(target)?.target.object,
-      logger,
-      (target) => {
-        const ttf = pipeline.target(target)?.target.timeToFailure;
-        return ttf ? ttf.fromMs + ttf.seconds * 1000 : undefined;
-      }
-    )
-  );
+  pipeline?.addListener(anomalyListener(engine, logger));
   return engine;
 }

@@ -1,7 +1,10 @@
 import type { Logger } from 'pino';
 import type { HealingTrigger, KubeObjectRef } from '../../contract/healing';
-import type { Anomaly, KubernetesObject } from '../../contract/pipeline';
-import type { AnomalyListener } from '../pipeline/listener';
+import type { KubernetesObject } from '../../contract/pipeline';
+import type { AnomalyEvent, AnomalyListener } from '../pipeline/listener';
+import type { Pipeline } from '../pipeline/pipeline';
+import { targetId } from '../pipeline/targets';
+import type { HealingEngineDeps } from './context';
 import type { HealingEngine } from './engine';
 
 const KINDS: Record<KubernetesObject['kind'], KubeObjectRef['kind']> = {
@@ -12,8 +15,21 @@ const KINDS: Record<KubernetesObject['kind'], KubeObjectRef['kind']> = {
   Node: 'node',
 };
 
+/**
+ * An anomaly's id as the engine keys its trigger: trigger ids are text because an alert's is
+ * Alertmanager's fingerprint. The one place an anomaly id becomes a trigger id (anomalyIdOf is the way back).
+ */
+export function triggerIdOf(anomalyId: number): string {
+  return String(anomalyId);
+}
+
+/** The anomaly a trigger id of source `anomaly` names; undefined for text the pipeline never issued. */
+export function anomalyIdOf(triggerId: string): number | undefined {
+  return /^[1-9][0-9]{0,15}$/.test(triggerId) ? Number(triggerId) : undefined;
+}
+
 export function triggerFromAnomaly(
-  anomaly: Anomaly,
+  anomaly: AnomalyEvent['anomaly'],
   object: KubernetesObject | null | undefined,
   predictedFailureAt?: number
 ): HealingTrigger {
@@ -23,7 +39,7 @@ export function triggerFromAnomaly(
       : undefined;
   return {
     source: 'anomaly',
-    id: String(anomaly.id),
+    id: triggerIdOf(anomaly.id),
     watch: anomaly.watch,
     labels: anomaly.labels,
     severity: anomaly.severity,
@@ -41,23 +57,42 @@ export function triggerFromAnomaly(
  * severity may have risen to what another policy matches; the engine never proposes the same
  * action twice for it.
  */
-export function anomalyListener(
-  engine: HealingEngine,
-  objectOf: (targetId: string) => KubernetesObject | null | undefined,
-  logger: Logger,
-  /** The target's predicted limit crossing (epoch ms), when it has a time-to-failure forecast. */
-  crossingOf: (targetId: string) => number | undefined = () => undefined
-): AnomalyListener {
-  const hand = (anomaly: Anomaly) => {
+export function anomalyListener(engine: HealingEngine, logger: Logger): AnomalyListener {
+  const hand = ({ anomaly, object, predictedFailureAt }: AnomalyEvent) => {
     engine
-      .onAnomaly(triggerFromAnomaly(anomaly, objectOf(anomaly.target), crossingOf(anomaly.target)))
+      .onAnomaly(triggerFromAnomaly(anomaly, object, predictedFailureAt))
       .catch((err: unknown) => logger.error({ err, anomalyId: anomaly.id }, 'healing could not take the anomaly'));
   };
   return {
     opened: hand,
     updated: hand,
-    closed: (anomaly) => {
-      engine.onAnomalyClosed(String(anomaly.id));
+    closed: ({ anomaly }) => {
+      engine.onAnomalyClosed(triggerIdOf(anomaly.id));
+    },
+  };
+}
+
+/**
+ * What the engine asks of the pipeline after an anomaly was handed over: the target's score now
+ * (re-checked before an action runs and to verify it), and feedback once an action healed it.
+ */
+export function pipelineHooks(
+  pipeline: Pick<Pipeline, 'currentScore' | 'recordFeedback'>
+): Required<Pick<HealingEngineDeps, 'readSignal' | 'onVerified'>> {
+  return {
+    // The target's id follows from the trigger's watch and labels: nothing is read back from the store.
+    readSignal: async (trigger) =>
+      trigger.watch === undefined ? undefined : pipeline.currentScore(targetId(trigger.watch, trigger.labels)),
+    onVerified: (triggerId, recovered, actionId) => {
+      if (!recovered) {
+        return;
+      }
+      const anomalyId = anomalyIdOf(triggerId);
+      if (anomalyId === undefined) {
+        throw new Error(`trigger ${triggerId} names no anomaly of the pipeline`);
+      }
+      // No person gave it: the source says the engine's verification did, the comment which action.
+      pipeline.recordFeedback(anomalyId, 'confirmed', 'verification', undefined, `action ${actionId} healed it`);
     },
   };
 }

@@ -1,11 +1,12 @@
-import { LOOP_TICK_MS, monitorLoopDelay, type LoopClock } from './loopDelay';
+import type { Clock } from '../clock';
+import { LOOP_TICK_MS, monitorLoopDelay } from './loopDelay';
 
 /** A clock the test moves by hand, and the monitor's timer, which the test fires when the loop "turns". */
 function manualClock() {
   let t = 1_000;
   let tick: (() => void) | undefined;
   let stopped = false;
-  const clock: LoopClock = {
+  const clock: Pick<Clock, 'now' | 'every'> = {
     now: () => t,
     every(ms, fn) {
       expect(ms).toBe(LOOP_TICK_MS);

@@ -1,22 +1,7 @@
+import type { Clock } from '../clock';
+
 /** How far behind the event loop is now, in milliseconds. */
 export type LoopDelaySource = () => number;
-
-/** The clock and timer a loop monitor runs on (real ones by default; tests drive their own). */
-export interface LoopClock {
-  now(): number;
-  /** Calls `tick` every `ms` until the returned function is called. */
-  every(ms: number, tick: () => void): () => void;
-}
-
-export const realLoopClock: LoopClock = {
-  now: () => performance.now(),
-  every(ms, tick) {
-    const timer = setInterval(tick, ms);
-    // A monitor alone must not keep the process alive.
-    timer.unref();
-    return () => clearInterval(timer);
-  },
-};
 
 /** How often the monitor's timer is due: short, so a stall is seen within a few ms of its end. */
 export const LOOP_TICK_MS = 20;
@@ -32,9 +17,10 @@ export interface LoopMonitor {
  * `perf_hooks.monitorEventLoopDelay`: its histogram records a delay only once the loop turns, but
  * requests read in the same turn as a long synchronous one (a big SQLite page) must already see it, or
  * each of them runs its own long handler while /healthz waits behind them all. A late turn is not held
- * against the next one: once the loop turns, the backlog was already shed and the loop is free.
+ * against the next one: once the loop turns, the backlog was already shed and the loop is free. The
+ * server stops it when it closes.
  */
-export function monitorLoopDelay(clock: LoopClock = realLoopClock): LoopMonitor {
+export function monitorLoopDelay(clock: Pick<Clock, 'now' | 'every'>): LoopMonitor {
   let lastTick = clock.now();
   const stop = clock.every(LOOP_TICK_MS, () => {
     lastTick = clock.now();

@@ -10,6 +10,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { livenessSchema, readinessSchema } from '../../contract/health';
 import type { WatchStatus } from '../../contract/pipeline';
+import { systemClock, type Clock } from '../clock';
 import type { PrometheusClient } from '../prometheus/client';
 import type { Store } from '../store/store';
 import { accessHook, type RouteAccess } from './auth';
@@ -30,7 +31,8 @@ export interface ServerDeps {
   prometheus?: PrometheusClient;
   metrics: Registry;
   version: string;
-  now?: () => number;
+  /** Uptime and the loop-delay monitor's timer; default the system's. */
+  clock?: Clock;
   /** The pipeline's watches as they run, for /readyz to name the degraded ones. */
   watchStatus?: () => WatchStatus[];
   /**
@@ -72,8 +74,8 @@ export function servedRoutes(app: App): readonly ServedRoute[] {
 }
 
 export async function buildServer(deps: ServerDeps): Promise<App> {
-  const now = deps.now ?? Date.now;
-  const startedAt = now();
+  const clock = deps.clock ?? systemClock;
+  const startedAt = clock.now();
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     // A slow or stuck client must not hold a connection open forever.
@@ -96,7 +98,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
   // Before anything else is done for a request, so shedding stays cheap.
   let loopBehindMs = deps.loopDelay;
   if (loopBehindMs === undefined && deps.maxEventLoopDelay !== undefined) {
-    const monitor = monitorLoopDelay();
+    const monitor = monitorLoopDelay(clock);
     app.addHook('onClose', async () => monitor.stop());
     loopBehindMs = monitor.behindMs;
   }
@@ -120,7 +122,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
   app.get('/healthz', { config: open, schema: { response: { 200: livenessSchema } } }, async () => ({
     status: 'ok' as const,
     version: deps.version,
-    uptimeSeconds: Math.round((now() - startedAt) / 1000),
+    uptimeSeconds: Math.round((clock.now() - startedAt) / 1000),
   }));
 
   app.get(

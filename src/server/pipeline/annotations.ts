@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { answerSnippet, readBoundedText, SMALL_ANSWER_BYTES } from '../prometheus/bounded';
 import { redactCredentialsIn } from '../prometheus/credentials';
-import type { Anomaly } from '../../contract/pipeline';
-import type { AnomalyListener } from './listener';
+import type { Clock } from '../clock';
+import type { AnomalyEvent, AnomalyListener } from './listener';
 import type { PipelineRepository } from './store/repository';
 
 export interface AnnotatorOptions {
@@ -11,9 +12,14 @@ export interface AnnotatorOptions {
   token: string;
   repo: PipelineRepository;
   logger: Logger;
+  /** Times out each call to Grafana. */
+  clock: Pick<Clock, 'timeout'>;
   fetch?: typeof fetch;
   timeoutMs?: number;
 }
+
+/** Grafana's answer to creating an annotation: its id, to update it later. */
+const createdSchema = z.object({ id: z.number().int() });
 
 /** Tags on every annotation, so a dashboard's annotation query can select them. */
 export const ANNOTATION_TAGS = ['failureprophet', 'anomaly'];
@@ -34,16 +40,16 @@ export class GrafanaAnnotator implements AnomalyListener {
     this.fetchImpl = o.fetch ?? fetch;
   }
 
-  opened(a: Anomaly): void {
-    this.chain(a, () => this.write(a));
+  opened({ anomaly }: AnomalyEvent): void {
+    this.chain(anomaly, () => this.write(anomaly));
   }
 
-  updated(a: Anomaly): void {
-    this.chain(a, () => this.write(a));
+  updated({ anomaly }: AnomalyEvent): void {
+    this.chain(anomaly, () => this.write(anomaly));
   }
 
-  closed(a: Anomaly): void {
-    this.chain(a, () => this.write(a));
+  closed({ anomaly }: AnomalyEvent): void {
+    this.chain(anomaly, () => this.write(anomaly));
   }
 
   /** Resolves when every pending call has finished (shutdown and tests). */
@@ -51,7 +57,7 @@ export class GrafanaAnnotator implements AnomalyListener {
     await Promise.all(this.chains.values());
   }
 
-  private chain(a: Anomaly, call: () => Promise<void>): void {
+  private chain(a: AnomalyEvent['anomaly'], call: () => Promise<void>): void {
     const next = (this.chains.get(a.id) ?? Promise.resolve()).then(call).catch((err: Error) => {
       if (!this.failed.has(a.id)) {
         this.failed.add(a.id);
@@ -68,7 +74,7 @@ export class GrafanaAnnotator implements AnomalyListener {
     }
   }
 
-  private async write(a: Anomaly): Promise<void> {
+  private async write(a: AnomalyEvent['anomaly']): Promise<void> {
     const body = {
       time: a.start,
       timeEnd: a.end,
@@ -88,7 +94,7 @@ export class GrafanaAnnotator implements AnomalyListener {
         method: existing === null ? 'POST' : 'PATCH',
         headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${this.o.token}` },
         body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000),
+        signal: this.o.clock.timeout(this.o.timeoutMs ?? 10_000),
       }
     );
     if (!response.ok) {
@@ -97,9 +103,9 @@ export class GrafanaAnnotator implements AnomalyListener {
       );
     }
     if (existing === null) {
-      const created = JSON.parse(await readBoundedText(response, SMALL_ANSWER_BYTES)) as { id?: number };
-      if (typeof created.id === 'number') {
-        this.o.repo.setAnnotation(a.id, created.id);
+      const created = createdSchema.safeParse(JSON.parse(await readBoundedText(response, SMALL_ANSWER_BYTES)));
+      if (created.success) {
+        this.o.repo.setAnnotation(a.id, created.data.id);
       }
     }
   }

@@ -1,4 +1,19 @@
-import type { Anomaly } from '../../contract/pipeline';
+import type { Anomaly, KubernetesObject } from '../../contract/pipeline';
+
+/**
+ * An anomaly as the loop has it when it changes, with what its listeners need of its target at
+ * that step, so that none of them reads the target or the anomaly back from the pipeline.
+ */
+export interface AnomalyEvent {
+  /** As stored (its id is the store's); without feedback, which is given later and by hand. */
+  anomaly: Omit<Anomaly, 'feedback'>;
+  /** What healing would act on: the target's Kubernetes object, when its watch or labels name one. */
+  object: KubernetesObject | null;
+  /** The target's score at the last step scored. */
+  score: number;
+  /** The target's predicted limit crossing (epoch ms), when it has a time-to-failure forecast. */
+  predictedFailureAt?: number;
+}
 
 /**
  * Who hears about anomalies as they happen (the healing engine, Grafana annotations). Called after
@@ -6,10 +21,10 @@ import type { Anomaly } from '../../contract/pipeline';
  * catch-up is stored and served by the API, never acted on.
  */
 export interface AnomalyListener {
-  opened(anomaly: Anomaly): void;
+  opened(event: AnomalyEvent): void;
   /** The open anomaly was extended (its end, peak, severity or signals changed). */
-  updated(anomaly: Anomaly): void;
-  closed(anomaly: Anomaly): void;
+  updated(event: AnomalyEvent): void;
+  closed(event: AnomalyEvent): void;
 }
 
 /** Fans events out to several listeners; one failing does not keep the others from hearing. */
@@ -22,16 +37,16 @@ export class ListenerSet implements AnomalyListener {
     this.listeners.push(listener);
   }
 
-  opened(anomaly: Anomaly): void {
-    this.each('opened', (l) => l.opened(anomaly));
+  opened(event: AnomalyEvent): void {
+    this.each('opened', (l) => l.opened(event));
   }
 
-  updated(anomaly: Anomaly): void {
-    this.each('updated', (l) => l.updated(anomaly));
+  updated(event: AnomalyEvent): void {
+    this.each('updated', (l) => l.updated(event));
   }
 
-  closed(anomaly: Anomaly): void {
-    this.each('closed', (l) => l.closed(anomaly));
+  closed(event: AnomalyEvent): void {
+    this.each('closed', (l) => l.closed(event));
   }
 
   private each(event: string, call: (l: AnomalyListener) => void): void {

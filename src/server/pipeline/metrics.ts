@@ -25,36 +25,34 @@ export class PipelineMetrics {
     private readonly maxTargets = Infinity
   ) {
     const registers = [registry];
-    this.score = new Gauge({
+    // Every series but the histograms is declared alike: by its name, help and labels.
+    type Named = { name: string; help: string };
+    const gauge = <L extends string>(named: Named, labelNames: L[]) =>
+      new Gauge<L>({ ...named, labelNames, registers });
+    const counter = <L extends string>(named: Named, labelNames: L[]) =>
+      new Counter<L>({ ...named, labelNames, registers });
+    const watchGauge = (named: Named) => gauge(named, ['watch']);
+    const targetGauge = (named: Named) => gauge(named, ['watch', 'target']);
+    this.score = targetGauge({
       name: 'failureprophet_anomaly_score',
       help: 'Anomaly score of a target at its last scored step, in [0, 1]',
-      labelNames: ['watch', 'target'],
-      registers,
     });
-    this.timeToFailure = new Gauge({
-      name: 'failureprophet_time_to_failure_seconds',
-      help: 'Forecast time until a signal of a target crosses its configured limit; absent while learning or when the data supports no prediction',
-      labelNames: ['watch', 'target', 'signal'],
-      registers,
-    });
-    this.anomaliesOpen = new Gauge({
-      name: 'failureprophet_anomalies_open',
-      help: 'Open anomalies of a target',
-      labelNames: ['watch', 'target'],
-      registers,
-    });
-    this.learningProgress = new Gauge({
+    this.timeToFailure = gauge(
+      {
+        name: 'failureprophet_time_to_failure_seconds',
+        help: 'Forecast time until a signal of a target crosses its configured limit; absent while learning or when the data supports no prediction',
+      },
+      ['watch', 'target', 'signal']
+    );
+    this.anomaliesOpen = targetGauge({ name: 'failureprophet_anomalies_open', help: 'Open anomalies of a target' });
+    this.learningProgress = targetGauge({
       name: 'failureprophet_learning_progress',
       help: 'How far a target is through its learning period, in [0, 1] (1: it may alarm and forecast)',
-      labelNames: ['watch', 'target'],
-      registers,
     });
-    this.anomaliesOpened = new Counter({
-      name: 'failureprophet_anomalies_opened_total',
-      help: 'Anomalies opened, by severity at opening',
-      labelNames: ['watch', 'severity'],
-      registers,
-    });
+    this.anomaliesOpened = counter(
+      { name: 'failureprophet_anomalies_opened_total', help: 'Anomalies opened, by severity at opening' },
+      ['watch', 'severity']
+    );
     this.cycleDuration = new Histogram({
       name: 'failureprophet_cycle_duration_seconds',
       help: 'Duration of one watch cycle: queries, scoring and storing',
@@ -69,41 +67,29 @@ export class PipelineMetrics {
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
-    this.queryErrors = new Counter({
-      name: 'failureprophet_query_errors_total',
-      help: 'Queries that failed after retries, by kind',
-      labelNames: ['watch', 'kind'],
-      registers,
-    });
-    this.seriesWatched = new Gauge({
+    this.queryErrors = counter(
+      { name: 'failureprophet_query_errors_total', help: 'Queries that failed after retries, by kind' },
+      ['watch', 'kind']
+    );
+    this.seriesWatched = watchGauge({
       name: 'failureprophet_series_watched',
       help: 'Series the last cycle of a watch scored',
-      labelNames: ['watch'],
-      registers,
     });
-    this.targetsWatched = new Gauge({
+    this.targetsWatched = watchGauge({
       name: 'failureprophet_targets_watched',
       help: 'Targets a watch holds state for',
-      labelNames: ['watch'],
-      registers,
     });
-    this.degraded = new Gauge({
+    this.degraded = watchGauge({
       name: 'failureprophet_watch_degraded',
       help: '1 while the last query of a watch failed',
-      labelNames: ['watch'],
-      registers,
     });
-    this.lastProcessed = new Gauge({
+    this.lastProcessed = watchGauge({
       name: 'failureprophet_last_processed_timestamp_seconds',
       help: 'Last step a watch has scored',
-      labelNames: ['watch'],
-      registers,
     });
-    this.targetsUnexported = new Gauge({
+    this.targetsUnexported = watchGauge({
       name: 'failureprophet_targets_without_series',
       help: 'Targets of a watch scored in its last cycle without per-target series: pipeline.maxTargetSeries was reached',
-      labelNames: ['watch'],
-      registers,
     });
   }
 

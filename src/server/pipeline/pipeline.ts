@@ -1,6 +1,5 @@
 import type Database from 'better-sqlite3';
 import { Cron } from 'croner';
-import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type {
@@ -19,51 +18,36 @@ import type {
   WatchStatus,
 } from '../../contract/pipeline';
 import type { Config, WatchConfig } from '../config/schema';
-import { PrometheusClient } from '../prometheus/client';
-import { PrometheusError } from '../prometheus/types';
-import { grafanaDataSourceClient } from '../prometheus/grafana';
-import { ResilientRangeQuerier } from '../prometheus/resilient';
 import { GrafanaAnnotator } from './annotations';
 import { DEFAULT_WATCHES } from './defaultWatches';
 import { ListenerSet, type AnomalyListener } from './listener';
 import { PipelineMetrics } from './metrics';
-import { CursorError, decodeCursor, encodeCursor } from './store/cursor';
+import { reachWatch, refusedQueries, type SourceDeps } from './sources';
 import { PipelineRepository } from './store/repository';
-import type { TargetModel } from './targetModel';
-import { watchDefinition, WatchQueryError, type RangeQuerier } from './query';
+import { watchDefinition, WatchQueryError } from './query';
+import {
+  findTarget,
+  offWatchStatus,
+  PipelineError,
+  predictionOf,
+  readingCursor,
+  targetPage,
+  toTarget,
+  type OffWatch,
+} from './views';
 import { WatchRunner } from './watchRunner';
 
-export interface PipelineDeps {
+/** The clock, the data sources (and their test overrides) come from SourceDeps. */
+export interface PipelineDeps extends SourceDeps {
   config: Pick<Config, 'watches' | 'pipeline' | 'grafana' | 'prometheus'>;
   /** The watches to run at start: the store's when an admin saved some (WatchSettings); default the config's, else the defaults. */
   watches?: WatchConfig[];
   db: Database.Database;
   logger: Logger;
   metrics: Registry;
-  now?: () => number;
-  /** Overrides how a watch reaches its data (tests); default from the watch's source. */
-  querierFor?: (watch: WatchConfig) => RangeQuerier;
-  /** Waits between retries; default real time. Tests pass one that returns at once. */
-  sleep?: (ms: number) => Promise<void>;
-  fetch?: typeof fetch;
 }
 
-/** A targets page cursor: the watch and id of the page's last target. */
-const targetKeySchema = z.tuple([z.string(), z.string()]);
-
-/** Longest a query check of a watch being saved may take. */
-const QUERY_CHECK_TIMEOUT_MS = 10_000;
-
-/** Why a pipeline request was refused, in words for the operator. */
-export class PipelineError extends Error {
-  constructor(
-    readonly kind: 'not_found' | 'invalid',
-    message: string
-  ) {
-    super(message);
-    this.name = 'PipelineError';
-  }
-}
+export { PipelineError } from './views';
 
 /**
  * The watch loop: one runner per watch, run every step; retraining on a cron and on demand;
@@ -75,11 +59,12 @@ export class Pipeline {
   readonly annotator?: GrafanaAnnotator;
   private runners: WatchRunner[] = [];
   /** Watches whose source is not configured, with why: listed by the API so the list matches the log. */
-  private off: Array<{ watch: WatchConfig; reason: string; since: number }> = [];
+  private off: OffWatch[] = [];
   private readonly metrics: PipelineMetrics;
   private readonly now: () => number;
   private readonly logger: Logger;
-  private timer?: NodeJS.Timeout;
+  /** Cancels the timer of the next tick. */
+  private cancelTick?: () => void;
   private cron?: Cron;
   private running?: Promise<void>;
   private started = false;
@@ -89,7 +74,7 @@ export class Pipeline {
   private reloads: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: PipelineDeps) {
-    this.now = deps.now ?? Date.now;
+    this.now = () => deps.clock.now();
     this.logger = deps.logger.child({ part: 'pipeline' });
     this.repo = new PipelineRepository(deps.db, this.now);
     this.listeners = new ListenerSet((err, event) => this.logger.error({ err, event }, 'an anomaly listener failed'));
@@ -101,6 +86,7 @@ export class Pipeline {
         token: grafana.token,
         repo: this.repo,
         logger: this.logger,
+        clock: deps.clock,
         fetch: deps.fetch,
       });
       this.listeners.add(this.annotator);
@@ -115,7 +101,7 @@ export class Pipeline {
 
   /** A runner for a watch; undefined (with a warning) when its source is not configured. */
   private runnerFor(watch: WatchConfig): WatchRunner | undefined {
-    const reach = this.reach(watch, {
+    const reach = reachWatch(this.deps, watch, {
       retries: this.deps.config.pipeline.retries,
       timeoutMs: this.deps.config.prometheus.timeout,
     });
@@ -133,7 +119,7 @@ export class Pipeline {
       metrics: this.metrics,
       listener: this.listeners,
       logger: this.logger,
-      now: this.now,
+      clock: this.deps.clock,
       options: {
         detailPoints: pipeline.detailPoints,
         staleAfterMs: pipeline.staleAfter,
@@ -143,42 +129,12 @@ export class Pipeline {
     });
   }
 
-  /** How a watch reaches its data, or why it cannot (its source is not configured). */
-  private reach(
-    watch: WatchConfig,
-    { retries, timeoutMs }: { retries: number; timeoutMs: number }
-  ): { querier: RangeQuerier; source: string } | string {
-    if (this.deps.querierFor) {
-      return { querier: this.deps.querierFor(watch), source: 'injected' };
-    }
-    const { prometheus, grafana, pipeline } = this.deps.config;
-    const resilient = (client: PrometheusClient) =>
-      new ResilientRangeQuerier(client, { maxPoints: pipeline.maxPointsPerQuery, retries, sleep: this.deps.sleep });
-    if (watch.source && 'grafana' in watch.source) {
-      if (!grafana.url || !grafana.token) {
-        return `reads Grafana data source ${watch.source.grafana}: set FP_GRAFANA_URL and FP_GRAFANA_TOKEN`;
-      }
-      const client = grafanaDataSourceClient({
-        grafanaUrl: grafana.url,
-        token: grafana.token,
-        uid: watch.source.grafana,
-        timeoutMs,
-        maxResponseBytes: prometheus.maxResponseBytes,
-        fetch: this.deps.fetch,
-      });
-      return { querier: resilient(client), source: `grafana:${watch.source.grafana}` };
-    }
-    const url = watch.source?.prometheus ?? prometheus.url;
-    if (!url) {
-      return "has no data source: set FP_PROMETHEUS_URL or the watch's source";
-    }
-    const client = new PrometheusClient({
-      baseUrl: url,
-      timeoutMs,
-      maxResponseBytes: prometheus.maxResponseBytes,
-      fetch: this.deps.fetch,
-    });
-    return { querier: resilient(client), source: client.url };
+  /**
+   * Asks each watch's data source to evaluate its queries once, as the loop will, and returns the
+   * PromQL it refused (see sources.ts).
+   */
+  refusedQueries(watches: WatchConfig[]): Promise<Array<{ watch: number; signal: string; message: string }>> {
+    return refusedQueries(this.deps, watches);
   }
 
   /** Restores every watch from the store. */
@@ -222,7 +178,7 @@ export class Pipeline {
     if (this.stopped) {
       return;
     }
-    clearTimeout(this.timer);
+    this.cancelTick?.();
     this.ticking = true;
     const now = this.now();
     const work = this.runners
@@ -235,7 +191,9 @@ export class Pipeline {
     void this.running.finally(() => {
       this.ticking = false;
       if (!this.stopped) {
-        this.timer = setTimeout(() => this.tick(), Math.min(15_000, ...this.runners.map((r) => r.settings.stepMs)));
+        this.cancelTick = this.deps.clock.after(Math.min(15_000, ...this.runners.map((r) => r.settings.stepMs)), () =>
+          this.tick()
+        );
       }
     });
   }
@@ -243,7 +201,7 @@ export class Pipeline {
   /** Stops the timers, waits for a running cycle to finish and stores what it has not, so the store can close after. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.cancelTick?.();
     this.cron?.stop();
     await this.reloads;
     await this.running;
@@ -309,36 +267,6 @@ export class Pipeline {
     return result;
   }
 
-  /**
-   * Asks each watch's data source to evaluate its queries once, as the loop will (a range query of
-   * one step), and returns the PromQL it refused, by watch index and signal. A source that does not
-   * answer is not a refusal: the watch will show as degraded once it runs.
-   */
-  async refusedQueries(watches: WatchConfig[]): Promise<Array<{ watch: number; signal: string; message: string }>> {
-    const checks = watches.flatMap((watch, index) => {
-      // Short, and no retries: the answer is awaited by a PUT behind Grafana's proxy (30 s by default).
-      const reach = this.reach(watch, {
-        retries: 0,
-        timeoutMs: Math.min(QUERY_CHECK_TIMEOUT_MS, this.deps.config.prometheus.timeout),
-      });
-      if (typeof reach === 'string') {
-        return [];
-      }
-      const at = Math.floor((this.now() - watch.lag) / watch.step) * watch.step;
-      return Object.entries(watch.queries).map(async ([signal, query]) => {
-        try {
-          await reach.querier.queryRange({ query, start: at, end: at, stepMs: watch.step });
-          return undefined;
-        } catch (err) {
-          return err instanceof PrometheusError && err.kind === 'query' && err.errorType === 'bad_data'
-            ? { watch: index, signal, message: err.message }
-            : undefined;
-        }
-      });
-    });
-    return (await Promise.all(checks)).filter((r) => r !== undefined);
-  }
-
   async retrain(
     body: RetrainBody,
     reason: ModelVersion['reason']
@@ -386,77 +314,32 @@ export class Pipeline {
     return this.targetPage(q).targets;
   }
 
-  /**
-   * A page of targets, by watch and then in the order each watch first saw them, and the cursor
-   * of the next page (null: this is the last). A cursor whose last target has gone since is refused.
-   */
+  /** A page of targets and the cursor of the next (see views.ts). */
   targetPage(q: Partial<TargetsQuery> = {}): { targets: Target[]; next: string | null } {
-    const limit = q.limit ?? 1000;
-    let after = q.cursor === undefined ? undefined : this.cursor(() => decodeCursor(q.cursor!, targetKeySchema));
-    if (after && !this.runners.some((r) => r.name === after![0] && r.targets.has(after![1]))) {
-      throw new PipelineError('invalid', 'cursor: its last target is no longer watched; start again without a cursor');
-    }
-    const out: Target[] = [];
-    for (const r of this.runners) {
-      if ((q.watch !== undefined && r.name !== q.watch) || (after && r.name !== after[0])) {
-        continue;
-      }
-      for (const t of r.targets.values()) {
-        if (after) {
-          if (t.id === after[1]) {
-            after = undefined;
-          }
-          continue;
-        }
-        if (
-          (q.severity !== undefined && t.severity !== q.severity) ||
-          (q.anomalous !== undefined && (t.open !== null) !== (q.anomalous === 'true'))
-        ) {
-          continue;
-        }
-        if (out.length >= limit) {
-          const last = out[out.length - 1];
-          return { targets: out, next: encodeCursor([last.watch, last.id]) };
-        }
-        out.push(q.history === 'true' ? { ...this.toTarget(t, r), scores: t.scoreHistory() } : this.toTarget(t, r));
-      }
-    }
-    return { targets: out, next: null };
+    return targetPage(this.runners, q);
   }
 
   target(id: string): TargetDetail | undefined {
-    for (const r of this.runners) {
-      const t = r.targets.get(id);
-      if (t) {
-        return {
-          target: this.toTarget(t, r),
-          series: t.recent(),
-          anomalies: this.repo.anomalies({ target: id, limit: 100 }),
-          predictions: this.repo.predictions({ target: id, limit: 100 }),
-          model: this.repo.models({ target: id, status: 'active', limit: 1 })[0] ?? null,
-        };
+    const found = findTarget(this.runners, id);
+    return (
+      found && {
+        target: toTarget(found.target, found.runner),
+        series: found.target.recent(),
+        anomalies: this.repo.anomalies({ target: id, limit: 100 }),
+        predictions: this.repo.predictions({ target: id, limit: 100 }),
+        model: this.repo.models({ target: id, status: 'active', limit: 1 })[0] ?? null,
       }
-    }
-    return undefined;
+    );
+  }
+
+  /** A target's score at its last scored step, without building its detail: healing re-checks a trigger with it. */
+  currentScore(id: string): number | undefined {
+    return findTarget(this.runners, id)?.target.score;
   }
 
   predict(id: string): PredictResponse | undefined {
-    for (const r of this.runners) {
-      const t = r.targets.get(id);
-      if (t) {
-        return {
-          target: id,
-          score: t.score,
-          threshold: t.threshold,
-          anomalous: t.open !== null,
-          severity: t.severity,
-          failureModel: t.failureModel,
-          timeToFailureSeconds: t.ttf?.seconds ?? null,
-          at: Number.isNaN(t.lastAt) ? null : t.lastAt,
-        };
-      }
-    }
-    return undefined;
+    const found = findTarget(this.runners, id);
+    return found && predictionOf(found.target);
   }
 
   anomalies(q: Partial<AnomaliesQuery>): Anomaly[] {
@@ -464,19 +347,7 @@ export class Pipeline {
   }
 
   anomalyPage(q: Partial<AnomaliesQuery>): { anomalies: Anomaly[]; next: string | null } {
-    return this.cursor(() => this.repo.anomalyPage(q));
-  }
-
-  /** Runs a read that decodes a cursor; a bad cursor is the client's error. */
-  private cursor<T>(read: () => T): T {
-    try {
-      return read();
-    } catch (err) {
-      if (err instanceof CursorError) {
-        throw new PipelineError('invalid', err.message);
-      }
-      throw err;
-    }
+    return readingCursor(() => this.repo.anomalyPage(q));
   }
 
   predictions(q: Partial<PredictionsQuery>) {
@@ -489,52 +360,6 @@ export class Pipeline {
 
   /** Every watch, running or off (an off watch is degraded with an `unconfigured` error saying what to set). */
   watches(): WatchStatus[] {
-    const off = this.off.map(({ watch, reason, since }): WatchStatus => ({
-      name: watch.name,
-      queries: watch.queries,
-      targetLabels: watch.target,
-      stepSeconds: watch.step / 1000,
-      historySeconds: watch.history / 1000,
-      source: 'none',
-      targets: 0,
-      series: 0,
-      degraded: true,
-      lastError: { kind: 'unconfigured', message: reason, at: since },
-      lastProcessedAt: null,
-      lastCycleAt: null,
-      lastCycleSeconds: null,
-    }));
-    return [...this.runners.map((r) => r.status()), ...off];
-  }
-
-  private toTarget(t: TargetModel, r: WatchRunner): Target {
-    const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
-    return {
-      id: t.id,
-      watch: t.watch,
-      labels: t.labels,
-      object: t.object,
-      score: t.score,
-      threshold: t.threshold,
-      severity: t.severity,
-      failureModel: t.failureModel,
-      timeToFailure: t.ttf,
-      openAnomalies: t.open ? 1 : 0,
-      lastScoredAt: num(t.lastAt),
-      learning: t.learning,
-      learningProgress: t.learningProgress,
-      learningSecondsLeft: t.learningSecondsLeft,
-      degraded: r.isDegraded,
-      signals: t.signals.map((s) => ({
-        name: s.spec.name,
-        value: num(s.value),
-        expected: num(s.expected),
-        lower: num(s.lower),
-        upper: num(s.upper),
-        score: s.score,
-        direction: s.direction,
-        lastSampleAt: num(s.lastAt),
-      })),
-    };
+    return [...this.runners.map((r) => r.status()), ...this.off.map(offWatchStatus)];
   }
 }

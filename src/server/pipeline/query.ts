@@ -1,3 +1,4 @@
+import type { WatchStatus } from '../../contract/pipeline';
 import type { WatchConfig } from '../config/schema';
 import type { RangeQuery } from '../prometheus/client';
 import { PrometheusError, type RangeSeries } from '../prometheus/types';
@@ -42,4 +43,17 @@ export async function fetchChunk(
     }
   }
   return results;
+}
+
+/** What the API says of a watch's definition, running or off. */
+export function watchIdentity(
+  watch: WatchConfig
+): Pick<WatchStatus, 'name' | 'queries' | 'targetLabels' | 'stepSeconds' | 'historySeconds'> {
+  return {
+    name: watch.name,
+    queries: watch.queries,
+    targetLabels: watch.target,
+    stepSeconds: watch.step / 1000,
+    historySeconds: watch.history / 1000,
+  };
 }

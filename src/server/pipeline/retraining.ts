@@ -1,5 +1,6 @@
 import { RECOMMENDED_THRESHOLD } from '../../detection';
 import type { ModelVersion } from '../../contract/pipeline';
+import type { Clock } from '../clock';
 import type { WatchConfig } from '../config/schema';
 import type { RangeSeries } from '../prometheus/types';
 import type { PipelineRepository } from './store/repository';
@@ -14,7 +15,7 @@ export interface TrainingDeps {
   watch: WatchConfig;
   repo: PipelineRepository;
   settings: TargetSettings;
-  now: () => number;
+  clock: Pick<Clock, 'now'>;
   maxPoints: number;
   fetch: (from: number, to: number) => Promise<Map<string, RangeSeries[]>>;
 }
@@ -52,7 +53,7 @@ export function recordInitialModels(
   deps: Omit<TrainingDeps, 'fetch' | 'maxPoints'>,
   targets: TargetModel[]
 ): TargetModel[] {
-  const { watch, repo, settings, now } = deps;
+  const { watch, repo, settings, clock } = deps;
   const recorded: TargetModel[] = [];
   for (const t of targets) {
     if (t.modelVersion === 0 && t.samples > 0) {
@@ -61,7 +62,7 @@ export function recordInitialModels(
         targetId: t.id,
         status: 'active',
         reason: 'initial',
-        trainedAt: now(),
+        trainedAt: clock.now(),
         rangeStart: t.firstAt,
         rangeEnd: t.lastAt,
         samples: t.samples,
@@ -86,7 +87,7 @@ export async function retrainTargets(
   end: number,
   reason: ModelVersion['reason']
 ): Promise<RetrainResult> {
-  const { watch, repo, settings, now, maxPoints } = deps;
+  const { watch, repo, settings, clock, maxPoints } = deps;
   const base = baseThreshold(watch);
   const start = Math.ceil((end - watch.history) / watch.step) * watch.step;
   const margin = watch.closeAfter * watch.step;
@@ -151,7 +152,7 @@ export async function retrainTargets(
       status: error ? 'failed' : 'active',
       error,
       reason,
-      trainedAt: now(),
+      trainedAt: clock.now(),
       rangeStart: Number.isNaN(plan.first) ? start : plan.first,
       rangeEnd: Number.isNaN(plan.last) ? end : plan.last,
       samples: plan.samples,

@@ -1,28 +1,29 @@
-import {
-  assess,
-  createProductDetector,
-  CrossingForecaster,
-  LIMIT_DIRECTIONS,
-  restoreDetector,
-  type ProductDetectorName,
-  type SignalKind,
-  type StreamingDetector,
-} from '../../detection';
-import {
-  SCORE_HISTORY_POINTS,
-  type Direction,
-  type FailureModel,
-  type KubernetesObject,
-  type LimitDirection,
-  type Severity,
-  type TimeToFailure,
+import { assess, restoreDetector, type CrossingForecaster, type StreamingDetector } from '../../detection';
+import type {
+  FailureModel,
+  KubernetesObject,
+  LimitDirection,
+  Severity,
+  TargetDetail,
+  TimeToFailure,
 } from '../../contract/pipeline';
 import { Episodes, type AnomalyRecord } from './episodes';
+import { RecentSteps } from './recentSteps';
+import {
+  earliest,
+  freshModels,
+  restoreForecaster,
+  sideOf,
+  SignalModel,
+  soonestCrossing,
+  type ModelSettings,
+  type SignalSpec,
+} from './signal';
 import type { TargetModelState } from './store/targetState';
-import { downsampleMax } from './targets';
 
 export type { AnomalyRecord } from './episodes';
 export type { TargetModelState } from './store/targetState';
+export { earliest, freshModels, type SignalSpec } from './signal';
 
 export interface PredictionRecord {
   targetId: string;
@@ -36,21 +37,11 @@ export interface PredictionRecord {
   upperSeconds: number | null;
 }
 
-export interface SignalSpec {
-  name: string;
-  kind: SignalKind;
-  limits?: { above?: number; below?: number };
-}
-
 /** What every target of one watch shares. */
-export interface TargetSettings {
-  detector: ProductDetectorName;
-  stepMs: number;
+export interface TargetSettings extends ModelSettings {
   /** Steps only learned from before a new target may open anomalies. */
   probation: number;
   closeAfter: number;
-  /** Steps the forecaster looks ahead; forecasts beyond are not predictions. */
-  horizonSteps: number;
   detailPoints: number;
 }
 
@@ -61,28 +52,6 @@ export const TTF_ALARM_SECONDS = 3600;
 export interface TargetChanges {
   anomalies: AnomalyRecord[];
   predictions: PredictionRecord[];
-}
-
-class SignalModel {
-  value = NaN;
-  expected = NaN;
-  lower = NaN;
-  upper = NaN;
-  score = 0;
-  direction: Direction = 'none';
-  lastAt = NaN;
-  ttf: TimeToFailure | null = null;
-  /** value, expected, lower, upper, score per recent step (float32 keeps a fleet's history small). */
-  readonly ring: Float32Array;
-
-  constructor(
-    readonly spec: SignalSpec,
-    public detector: StreamingDetector,
-    public forecaster: CrossingForecaster | undefined,
-    detailPoints: number
-  ) {
-    this.ring = new Float32Array(detailPoints * 5);
-  }
 }
 
 /**
@@ -104,9 +73,7 @@ export class TargetModel {
   private readonly episodes: Episodes;
   /** Predictions made since the last hand-over. */
   private made: PredictionRecord[] = [];
-  private readonly ringT: Float64Array;
-  private ringNext = 0;
-  private ringSize = 0;
+  private readonly recentSteps: RecentSteps;
 
   constructor(
     readonly id: string,
@@ -116,7 +83,7 @@ export class TargetModel {
     readonly settings: TargetSettings,
     public threshold: number
   ) {
-    this.ringT = new Float64Array(settings.detailPoints);
+    this.recentSteps = new RecentSteps(settings.detailPoints);
     this.episodes = new Episodes({ id, watch, labels }, settings.closeAfter);
   }
 
@@ -209,7 +176,7 @@ export class TargetModel {
     const peerOutlier = peer !== undefined && peer.score >= this.threshold;
     this.score = Math.max(score, peer?.score ?? 0);
     this.ttf = ttf;
-    this.record(t);
+    this.recentSteps.record(t, this.signals);
     if (this.learning) {
       return;
     }
@@ -271,56 +238,16 @@ export class TargetModel {
   }
 
   /** Recent steps of each signal, oldest first, for the detail view. */
-  recent(): Record<
-    string,
-    Array<{
-      t: number;
-      value: number | null;
-      expected: number | null;
-      lower: number | null;
-      upper: number | null;
-      score: number;
-    }>
-  > {
-    const out: ReturnType<TargetModel['recent']> = {};
-    const n = this.settings.detailPoints;
-    const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
-    for (const s of this.signals) {
-      const points = [];
-      for (let k = 0; k < this.ringSize; k++) {
-        const slot = (this.ringNext - this.ringSize + k + n) % n;
-        const r = slot * 5;
-        points.push({
-          t: this.ringT[slot],
-          value: num(s.ring[r]),
-          expected: num(s.ring[r + 1]),
-          lower: num(s.ring[r + 2]),
-          upper: num(s.ring[r + 3]),
-          score: s.ring[r + 4],
-        });
-      }
-      out[s.spec.name] = points;
-    }
-    return out;
+  recent(): TargetDetail['series'] {
+    return this.recentSteps.recent(this.signals);
   }
 
   /**
    * The target's score (its highest signal score) at each recent step, `[t, score]` oldest first,
    * downsampled to at most `maxPoints` keeping each slice's peak: the Overview's sparkline.
    */
-  scoreHistory(maxPoints = SCORE_HISTORY_POINTS): Array<[number, number]> {
-    const n = this.settings.detailPoints;
-    const steps: Array<[number, number]> = [];
-    for (let k = 0; k < this.ringSize; k++) {
-      const slot = (this.ringNext - this.ringSize + k + n) % n;
-      let score = 0;
-      for (const s of this.signals) {
-        score = Math.max(score, s.ring[slot * 5 + 4]);
-      }
-      // The ring holds float32: rounding drops digits it never had, which would only bloat the JSON.
-      steps.push([this.ringT[slot], Math.round(score * 1e4) / 1e4]);
-    }
-    return downsampleMax(steps, maxPoints);
+  scoreHistory(maxPoints?: number): Array<[number, number]> {
+    return this.recentSteps.scoreHistory(this.signals, maxPoints);
   }
 
   /** Fresh detectors and forecasters (retraining builds them, then swaps them in). */
@@ -420,98 +347,4 @@ export class TargetModel {
       direction: peak ? sideOf(peak) : undefined,
     });
   }
-
-  private record(t: number): void {
-    const n = this.settings.detailPoints;
-    if (n === 0) {
-      return;
-    }
-    const slot = this.ringNext;
-    this.ringT[slot] = t;
-    for (const s of this.signals) {
-      const r = slot * 5;
-      const fresh = s.lastAt === t;
-      s.ring[r] = fresh ? s.value : NaN;
-      s.ring[r + 1] = s.expected;
-      s.ring[r + 2] = s.lower;
-      s.ring[r + 3] = s.upper;
-      s.ring[r + 4] = fresh ? s.score : 0;
-    }
-    this.ringNext = (slot + 1) % n;
-    this.ringSize = Math.min(n, this.ringSize + 1);
-  }
-}
-
-/** Which side of normal a signal is on: its band's side, or (a score high inside a wide band) the side of its expected value. */
-function sideOf(s: SignalModel): 'above' | 'below' | 'none' {
-  if (s.direction !== 'none' || !Number.isFinite(s.expected)) {
-    return s.direction;
-  }
-  return s.value >= s.expected ? 'above' : 'below';
-}
-
-/** A new detector, and a forecaster when the signal has a limit to forecast. */
-export function freshModels(
-  spec: SignalSpec,
-  settings: TargetSettings,
-  threshold: number
-): { detector: StreamingDetector; forecaster?: CrossingForecaster } {
-  return {
-    detector: createProductDetector(settings.detector, threshold),
-    forecaster: spec.limits ? freshForecaster(settings) : undefined,
-  };
-}
-
-function freshForecaster(settings: TargetSettings): CrossingForecaster {
-  return new CrossingForecaster({ horizonMs: settings.horizonSteps * settings.stepMs });
-}
-
-/**
- * The stored forecaster of a signal with a limit. A state from before the crossing forecaster (the
- * Holt-Winters snapshot earlier builds stored) starts a fresh one: it holds nothing the new one
- * can use, and only the forecast's history is lost, not the target's detector.
- */
-function restoreForecaster(spec: SignalSpec, state: unknown, settings: TargetSettings): CrossingForecaster | undefined {
-  if (!spec.limits) {
-    return undefined;
-  }
-  if ((state as { format?: unknown } | undefined)?.format === 'failureprophet.forecaster' || state === undefined) {
-    return freshForecaster(settings);
-  }
-  return CrossingForecaster.fromState(state);
-}
-
-/** What alerts and severity use: the earliest plausible crossing (the interval's lower bound). */
-export function earliest(ttf: TimeToFailure): number {
-  return ttf.lowerSeconds ?? ttf.seconds ?? Infinity;
-}
-
-/** The soonest justified crossing of the signal's limits, or null when the data supports none. */
-function soonestCrossing(s: SignalModel, t: number): TimeToFailure | null {
-  const limits = s.spec.limits!;
-  let best: TimeToFailure | null = null;
-  for (const direction of LIMIT_DIRECTIONS) {
-    const limit = limits[direction];
-    if (limit === undefined) {
-      continue;
-    }
-    const f = s.forecaster!.crossing(limit, direction);
-    if (typeof f === 'string') {
-      continue;
-    }
-    const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
-    const candidate: TimeToFailure = {
-      signal: s.spec.name,
-      limit,
-      direction,
-      seconds: f.seconds,
-      lowerSeconds: f.lowerSeconds,
-      upperSeconds: finite(f.upperSeconds),
-      fromMs: t,
-    };
-    if (best === null || earliest(candidate) < earliest(best)) {
-      best = candidate;
-    }
-  }
-  return best;
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ModelVersion, WatchStatus } from '../../contract/pipeline';
+import type { Clock } from '../clock';
 import type { WatchConfig } from '../config/schema';
 import type { RangeSeries } from '../prometheus/types';
 import { alignChunk, alignStep } from './alignment';
@@ -9,7 +10,7 @@ import type { AnomalyListener } from './listener';
 import { describeLearning, describeMatch } from './matchReport';
 import type { PipelineMetrics } from './metrics';
 import { PeerGroups } from './peerGroups';
-import { fetchChunk, watchDefinition, WatchQueryError, type RangeQuerier } from './query';
+import { fetchChunk, watchDefinition, watchIdentity, WatchQueryError, type RangeQuerier } from './query';
 import { baseThreshold, recordInitialModels, retrainTargets, type TrainingDeps } from './retraining';
 import type { PipelineRepository } from './store/repository';
 import { TargetModel, type AnomalyRecord, type TargetSettings } from './targetModel';
@@ -34,7 +35,7 @@ export interface RunnerDeps {
   metrics: PipelineMetrics;
   listener: AnomalyListener;
   logger: Logger;
-  now: () => number;
+  clock: Clock;
   options: RunnerOptions;
 }
 
@@ -151,10 +152,10 @@ export class WatchRunner {
     if (this.retired) {
       return;
     }
-    const { watch, metrics, now } = this.deps;
+    const { watch, metrics, clock } = this.deps;
     const started = performance.now();
     const step = watch.step;
-    const end = Math.floor((now() - watch.lag) / step) * step;
+    const end = Math.floor((clock.now() - watch.lag) / step) * step;
     let from = this.lastProcessed === null ? Math.ceil((end - watch.history) / step) * step : this.lastProcessed + step;
     let scoringMs = 0;
     const scoredAny = from <= end;
@@ -179,7 +180,7 @@ export class WatchRunner {
     }
     metrics.degraded.set({ watch: this.name }, 0);
     this.logLearning();
-    this.lastCycleAt = now();
+    this.lastCycleAt = clock.now();
     this.lastCycleSeconds = (performance.now() - started) / 1000;
     metrics.cycleDuration.observe({ watch: this.name }, this.lastCycleSeconds);
     metrics.scoringDuration.observe({ watch: this.name }, scoringMs / 1000);
@@ -211,7 +212,7 @@ export class WatchRunner {
       this.deps.logger.warn({ watch: this.name, kind }, `watch degraded: ${message}`);
     }
     this.degraded = true;
-    this.lastError = { kind, message, at: this.deps.now() };
+    this.lastError = { kind, message, at: this.deps.clock.now() };
     this.deps.metrics.degraded.set({ watch: this.name }, 1);
     this.deps.metrics.queryErrors.inc({ watch: this.name, kind });
   }
@@ -264,13 +265,14 @@ export class WatchRunner {
     });
     this.unsaved.saved(writing);
     this.lastProcessed = to;
+    // Before the forgotten go: their closed anomalies are announced with them.
+    announce(this.deps, stored, changes.fresh, end, this.targets);
     for (const t of forgotten) {
       this.targets.delete(t.id);
     }
     publishTargetMetrics(metrics, watch.name, touched, changes.forgotten);
     metrics.targetsWatched.set({ watch: watch.name }, this.targets.size);
     metrics.lastProcessed.set({ watch: watch.name }, to / 1000);
-    announce(this.deps, stored, changes.fresh, end);
   }
 
   private training(): TrainingDeps {
@@ -278,7 +280,7 @@ export class WatchRunner {
       watch: this.deps.watch,
       repo: this.deps.repo,
       settings: this.settings,
-      now: this.deps.now,
+      clock: this.deps.clock,
       maxPoints: this.deps.options.maxPoints,
       fetch: (from, to) => this.fetch(from, to),
     };
@@ -361,7 +363,7 @@ export class WatchRunner {
           forgotten: [],
         });
         this.unsaved.saved(this.targets.values());
-        announce(this.deps, stored, new Set(), this.lastProcessed);
+        announce(this.deps, stored, new Set(), this.lastProcessed, this.targets);
       }
       publishTargetMetrics(metrics, watch.name, [], [...this.targets.values()]);
       for (const gauge of [
@@ -380,11 +382,7 @@ export class WatchRunner {
   status(): WatchStatus {
     const { watch } = this.deps;
     return {
-      name: watch.name,
-      queries: watch.queries,
-      targetLabels: watch.target,
-      stepSeconds: watch.step / 1000,
-      historySeconds: watch.history / 1000,
+      ...watchIdentity(watch),
       source: this.deps.source,
       targets: this.targets.size,
       series: this.series,

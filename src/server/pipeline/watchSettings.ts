@@ -8,6 +8,7 @@ import {
   type WatchDefinition,
   type WatchesConfigResponse,
 } from '../../contract/watches';
+import type { Clock } from '../clock';
 import type { SettingsRepository } from '../store/store';
 import { DEFAULT_WATCHES } from './defaultWatches';
 
@@ -43,7 +44,7 @@ export class WatchSettings {
       /** The config file's watches; absent: the defaults. */
       fromFile?: WatchConfig[];
       logger: Logger;
-      now: () => number;
+      clock: Pick<Clock, 'now'>;
     }
   ) {
     this.saved = this.load();
@@ -98,13 +99,13 @@ export class WatchSettings {
 
   /** Saves watches already validated against the contract; from now on they win over the file. */
   save(watches: WatchDefinition[], user: string): EffectiveWatches {
-    this.write({ watches, updatedAt: this.deps.now(), updatedBy: user });
+    this.write({ watches, updatedAt: this.deps.clock.now(), updatedBy: user });
     return this.current();
   }
 
   /** Back to the file's (or the default) watches. */
   reset(user: string): EffectiveWatches {
-    this.write({ watches: null, updatedAt: this.deps.now(), updatedBy: user });
+    this.write({ watches: null, updatedAt: this.deps.clock.now(), updatedBy: user });
     return this.current();
   }
 

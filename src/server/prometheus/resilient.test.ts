@@ -20,7 +20,9 @@ describe('ResilientRangeQuerier', () => {
       expect((end - start) / 60 + 1).toBeLessThanOrEqual(11_000);
       return new Response(JSON.stringify(matrix(start, end, 60)), { status: 200 });
     }) as typeof globalThis.fetch;
-    const q = new ResilientRangeQuerier(new PrometheusClient({ baseUrl: 'http://p', timeoutMs: 1000, fetch }));
+    const q = new ResilientRangeQuerier(new PrometheusClient({ baseUrl: 'http://p', timeoutMs: 1000, fetch }), {
+      sleep: async () => undefined,
+    });
     const [s] = await q.queryRange({ query: 'up', start: 0, end: 25_000 * 60_000, stepMs: 60_000 });
     expect(calls).toHaveLength(3);
     expect(s.timestamps.length).toBe(25_001);

@@ -8,8 +8,8 @@ export interface ResilientOptions {
   retries?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
-  /** Injected so tests do not wait; default setTimeout. */
-  sleep?: (ms: number) => Promise<void>;
+  /** Waits between attempts: the server clock's sleep (tests pass one that does not wait). */
+  sleep: (ms: number) => Promise<void>;
   /** Injected for deterministic jitter; default Math.random. */
   random?: () => number;
 }
@@ -29,13 +29,13 @@ export class ResilientRangeQuerier {
 
   constructor(
     readonly client: PrometheusClient,
-    options: ResilientOptions = {}
+    options: ResilientOptions
   ) {
     this.maxPoints = options.maxPoints ?? 11_000;
     this.retries = options.retries ?? 3;
     this.baseDelayMs = options.baseDelayMs ?? 500;
     this.maxDelayMs = options.maxDelayMs ?? 10_000;
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = options.sleep;
     this.random = options.random ?? Math.random;
   }
 

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assembleBackend } from '../../../src/server/assemble';
+import { systemClock } from '../../../src/server/clock';
 import { configSchema } from '../../../src/server/config/schema';
 import type { HealingEngine } from '../../../src/server/healing';
 import { buildServer, type App } from '../../../src/server/http/server';
@@ -48,7 +49,7 @@ export async function startBackend(): Promise<RunningBackend> {
   const logger = createLogger('warn');
   const store = openSqliteStore(dir);
   const metrics = createMetricsRegistry();
-  const { pipeline, healing, routes } = assembleBackend({ config, store, logger, metrics });
+  const { pipeline, healing, routes } = assembleBackend({ config, store, logger, metrics, clock: systemClock });
   const app = await buildServer({
     logger,
     apiToken: BACKEND_TOKEN,

@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import {
+  createProductDetector,
+  CrossingForecaster,
+  LIMIT_DIRECTIONS,
+  type ProductDetectorName,
+  type SignalKind,
+  type StreamingDetector,
+} from '../../detection';
+import type { Direction, TimeToFailure } from '../../contract/pipeline';
+
+export interface SignalSpec {
+  name: string;
+  kind: SignalKind;
+  limits?: { above?: number; below?: number };
+}
+
+/** What a signal's models are built from: the watch's detector, and how far its forecasts look. */
+export interface ModelSettings {
+  detector: ProductDetectorName;
+  stepMs: number;
+  /** Steps the forecaster looks ahead; forecasts beyond are not predictions. */
+  horizonSteps: number;
+}
+
+/** The forecaster state earlier builds stored (a Holt-Winters snapshot): nothing the crossing forecaster can use. */
+const holtWintersSchema = z.object({ format: z.literal('failureprophet.forecaster') });
+
+/** One signal of a target: its detector (and forecaster), what it said at its last sample, and its recent steps. */
+export class SignalModel {
+  value = NaN;
+  expected = NaN;
+  lower = NaN;
+  upper = NaN;
+  score = 0;
+  direction: Direction = 'none';
+  lastAt = NaN;
+  ttf: TimeToFailure | null = null;
+  /** value, expected, lower, upper, score per recent step (float32 keeps a fleet's history small). */
+  readonly ring: Float32Array;
+
+  constructor(
+    readonly spec: SignalSpec,
+    public detector: StreamingDetector,
+    public forecaster: CrossingForecaster | undefined,
+    detailPoints: number
+  ) {
+    this.ring = new Float32Array(detailPoints * 5);
+  }
+}
+
+/** Which side of normal a signal is on: its band's side, or (a score high inside a wide band) the side of its expected value. */
+export function sideOf(s: SignalModel): 'above' | 'below' | 'none' {
+  if (s.direction !== 'none' || !Number.isFinite(s.expected)) {
+    return s.direction;
+  }
+  return s.value >= s.expected ? 'above' : 'below';
+}
+
+/** A new detector, and a forecaster when the signal has a limit to forecast. */
+export function freshModels(
+  spec: SignalSpec,
+  settings: ModelSettings,
+  threshold: number
+): { detector: StreamingDetector; forecaster?: CrossingForecaster } {
+  return {
+    detector: createProductDetector(settings.detector, threshold),
+    forecaster: spec.limits ? freshForecaster(settings) : undefined,
+  };
+}
+
+function freshForecaster(settings: ModelSettings): CrossingForecaster {
+  return new CrossingForecaster({ horizonMs: settings.horizonSteps * settings.stepMs });
+}
+
+/**
+ * The stored forecaster of a signal with a limit. A state from before the crossing forecaster (the
+ * Holt-Winters snapshot earlier builds stored) starts a fresh one: it holds nothing the new one
+ * can use, and only the forecast's history is lost, not the target's detector.
+ */
+export function restoreForecaster(
+  spec: SignalSpec,
+  state: unknown,
+  settings: ModelSettings
+): CrossingForecaster | undefined {
+  if (!spec.limits) {
+    return undefined;
+  }
+  if (state === undefined || holtWintersSchema.safeParse(state).success) {
+    return freshForecaster(settings);
+  }
+  return CrossingForecaster.fromState(state);
+}
+
+/** What alerts and severity use: the earliest plausible crossing (the interval's lower bound). */
+export function earliest(ttf: TimeToFailure): number {
+  return ttf.lowerSeconds ?? ttf.seconds ?? Infinity;
+}
+
+/** The soonest justified crossing of the signal's limits, or null when the data supports none. */
+export function soonestCrossing(s: SignalModel, t: number): TimeToFailure | null {
+  const limits = s.spec.limits!;
+  let best: TimeToFailure | null = null;
+  for (const direction of LIMIT_DIRECTIONS) {
+    const limit = limits[direction];
+    if (limit === undefined) {
+      continue;
+    }
+    const f = s.forecaster!.crossing(limit, direction);
+    if (typeof f === 'string') {
+      continue;
+    }
+    const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+    const candidate: TimeToFailure = {
+      signal: s.spec.name,
+      limit,
+      direction,
+      seconds: f.seconds,
+      lowerSeconds: f.lowerSeconds,
+      upperSeconds: finite(f.upperSeconds),
+      fromMs: t,
+    };
+    if (best === null || earliest(candidate) < earliest(best)) {
+      best = candidate;
+    }
+  }
+  return best;
+}

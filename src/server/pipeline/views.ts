@@ -1,0 +1,156 @@
+import { z } from 'zod';
+import type { PredictResponse, Target, TargetsQuery, WatchStatus } from '../../contract/pipeline';
+import type { WatchConfig } from '../config/schema';
+import { CursorError, decodeCursor, encodeCursor } from './store/cursor';
+import type { TargetModel } from './targetModel';
+import { watchIdentity } from './query';
+import type { WatchRunner } from './watchRunner';
+
+/** Why a pipeline request was refused, in words for the operator. */
+export class PipelineError extends Error {
+  constructor(
+    readonly kind: 'not_found' | 'invalid',
+    message: string
+  ) {
+    super(message);
+    this.name = 'PipelineError';
+  }
+}
+
+/** A targets page cursor: the watch and id of the page's last target. */
+const targetKeySchema = z.tuple([z.string(), z.string()]);
+
+/** A watch whose source is not configured, with why and since when. */
+export interface OffWatch {
+  watch: WatchConfig;
+  reason: string;
+  since: number;
+}
+
+/** Runs a read that decodes a cursor; a bad cursor is the client's error. */
+export function readingCursor<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof CursorError) {
+      throw new PipelineError('invalid', err.message);
+    }
+    throw err;
+  }
+}
+
+/** The target of that id and the runner of its watch, in whichever watch has it. */
+export function findTarget(
+  runners: readonly WatchRunner[],
+  id: string
+): { target: TargetModel; runner: WatchRunner } | undefined {
+  for (const runner of runners) {
+    const target = runner.targets.get(id);
+    if (target) {
+      return { target, runner };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A page of targets, by watch and then in the order each watch first saw them, and the cursor
+ * of the next page (null: this is the last). A cursor whose last target has gone since is refused.
+ */
+export function targetPage(
+  runners: readonly WatchRunner[],
+  q: Partial<TargetsQuery>
+): { targets: Target[]; next: string | null } {
+  const limit = q.limit ?? 1000;
+  let after = q.cursor === undefined ? undefined : readingCursor(() => decodeCursor(q.cursor!, targetKeySchema));
+  if (after && !runners.some((r) => r.name === after![0] && r.targets.has(after![1]))) {
+    throw new PipelineError('invalid', 'cursor: its last target is no longer watched; start again without a cursor');
+  }
+  const out: Target[] = [];
+  for (const r of runners) {
+    if ((q.watch !== undefined && r.name !== q.watch) || (after && r.name !== after[0])) {
+      continue;
+    }
+    for (const t of r.targets.values()) {
+      if (after) {
+        if (t.id === after[1]) {
+          after = undefined;
+        }
+        continue;
+      }
+      if (
+        (q.severity !== undefined && t.severity !== q.severity) ||
+        (q.anomalous !== undefined && (t.open !== null) !== (q.anomalous === 'true'))
+      ) {
+        continue;
+      }
+      if (out.length >= limit) {
+        const last = out[out.length - 1];
+        return { targets: out, next: encodeCursor([last.watch, last.id]) };
+      }
+      out.push(q.history === 'true' ? { ...toTarget(t, r), scores: t.scoreHistory() } : toTarget(t, r));
+    }
+  }
+  return { targets: out, next: null };
+}
+
+/** What /predict says of a target now. */
+export function predictionOf(t: TargetModel): PredictResponse {
+  return {
+    target: t.id,
+    score: t.score,
+    threshold: t.threshold,
+    anomalous: t.open !== null,
+    severity: t.severity,
+    failureModel: t.failureModel,
+    timeToFailureSeconds: t.ttf?.seconds ?? null,
+    at: Number.isNaN(t.lastAt) ? null : t.lastAt,
+  };
+}
+
+/** An off watch as the API lists it: degraded with an `unconfigured` error saying what to set. */
+export function offWatchStatus({ watch, reason, since }: OffWatch): WatchStatus {
+  return {
+    ...watchIdentity(watch),
+    source: 'none',
+    targets: 0,
+    series: 0,
+    degraded: true,
+    lastError: { kind: 'unconfigured', message: reason, at: since },
+    lastProcessedAt: null,
+    lastCycleAt: null,
+    lastCycleSeconds: null,
+  };
+}
+
+/** A target as the API lists it. */
+export function toTarget(t: TargetModel, r: WatchRunner): Target {
+  const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
+  return {
+    id: t.id,
+    watch: t.watch,
+    labels: t.labels,
+    object: t.object,
+    score: t.score,
+    threshold: t.threshold,
+    severity: t.severity,
+    failureModel: t.failureModel,
+    timeToFailure: t.ttf,
+    openAnomalies: t.open ? 1 : 0,
+    lastScoredAt: num(t.lastAt),
+    learning: t.learning,
+    learningProgress: t.learningProgress,
+    learningSecondsLeft: t.learningSecondsLeft,
+    degraded: r.isDegraded,
+    signals: t.signals.map((s) => ({
+      name: s.spec.name,
+      value: num(s.value),
+      expected: num(s.expected),
+      lower: num(s.lower),
+      upper: num(s.upper),
+      score: s.score,
+      direction: s.direction,
+      lastSampleAt: num(s.lastAt),
+    })),
+  };
+}
