@@ -122,7 +122,7 @@ export const SCORE_HISTORY_POINTS = 60;
 export const feedbackSchema = z.object({
   kind: feedbackKindSchema,
   source: feedbackSourceSchema,
-  /** The Grafana user (operator feedback) or the action id (verification). */
+  /** The Grafana user who gave it; none when a healing action's verification recorded it. */
   user: z.string().nullable(),
   comment: z.string().nullable(),
   at: z.number(),

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 // Kubernetes access saved in Grafana reaches the engine: PUT /api/admin/kubernetes with the token
 // and CA headers Grafana's proxy route adds swaps the engine's client (over real https, verified by
 // the CA), the store keeps it across a restart over the config file, DELETE goes back.
@@ -279,7 +280,7 @@ describe('Kubernetes access saved in Grafana', () => {
       url: 'https://10.0.0.1:443',
       tokenSet: false,
     });
-    expect(JSON.stringify(b.store.settings.get('healing.kubernetes'))).not.toContain(GRAFANA_TOKEN);
+    expect(JSON.stringify(b.store.settings.get('healing.kubernetes', z.unknown()))).not.toContain(GRAFANA_TOKEN);
   });
 
   it('an action already executing finishes on the old API server; the next one uses the new', async () => {

@@ -134,7 +134,7 @@ describe('checkpoints: only what changed, spread over cycles, resumed after a cr
 
     // The schema and the row exactly as the previous build left them (migrations 1-4, JSON state).
     const old = new Database(join(dataDir, DATABASE_FILE));
-    migrate(old, migrations.slice(0, 4));
+    migrate(old, migrations.slice(0, 4), () => 0);
     const insert = old.prepare(
       'INSERT INTO pipeline_targets (id, watch, labels, state, last_sample_ms, updated_at) VALUES (?, ?, ?, ?, ?, ?)'
     );

@@ -30,7 +30,8 @@ it("the running loop steps on the clock it is given: each tick is that clock's t
     h.pipeline.start();
     await settle();
     expect(processed()).toBe(NOW);
-    expect(clock.pending).toBe(1);
+    // The next tick, and the next scheduled retraining.
+    expect(clock.pending).toBe(2);
     // Ticks come every 15 s of the clock; the watch's next step is due a minute on.
     for (let i = 1; i <= 3; i++) {
       clock.advance(15_000);
@@ -41,6 +42,38 @@ it("the running loop steps on the clock it is given: each tick is that clock's t
     await settle();
     expect(processed()).toBe(NOW + MINUTE);
     expect(h.pipeline.watches()[0].lastCycleAt).toBe(NOW + MINUTE);
+  } finally {
+    await h.close(true);
+  }
+  expect(clock.pending).toBe(0);
+});
+
+it('retrains on the cron by the clock it is given, one run after another, and stop cancels the next', async () => {
+  const clock = new TestClock(NOW);
+  const h = buildPipeline(
+    {
+      watches: [{ name: 'w', queries: { x: 'x' }, target: ['job'], step: '1m', history: '1h', lag: 0 }],
+      pipeline: { retrain: '30 * * * *' },
+    },
+    clock,
+    { extra: { querierFor: () => querier } }
+  );
+  const runs: number[] = [];
+  const retrain = h.pipeline.retrain.bind(h.pipeline);
+  jest.spyOn(h.pipeline, 'retrain').mockImplementation(async (body, reason) => {
+    runs.push(clock.now());
+    return retrain(body, reason);
+  });
+  try {
+    h.pipeline.start();
+    await settle();
+    expect(runs).toEqual([]);
+    for (let i = 0; i < 8; i++) {
+      clock.advance(15 * MINUTE);
+      await settle();
+    }
+    // Every hour at half past (12:30, 13:30), by the clock, not by the machine's time.
+    expect(runs).toEqual([NOW + 30 * MINUTE, NOW + 90 * MINUTE]);
   } finally {
     await h.close(true);
   }

@@ -65,7 +65,7 @@ export class Pipeline {
   private readonly logger: Logger;
   /** Cancels the timer of the next tick. */
   private cancelTick?: () => void;
-  private cron?: Cron;
+  private cancelRetrain?: () => void;
   private running?: Promise<void>;
   private started = false;
   private ticking = false;
@@ -168,9 +168,24 @@ export class Pipeline {
   start(): void {
     this.started = true;
     this.tick();
-    this.cron = new Cron(this.deps.config.pipeline.retrain, { protect: true }, async () => {
-      const result = await this.retrain({}, 'scheduled');
-      this.logger.info(result, 'scheduled retraining done');
+    this.scheduleRetrain(new Cron(this.deps.config.pipeline.retrain, { paused: true }));
+  }
+
+  /**
+   * The cron only says when; the wait is on the server's clock (so tests move time, not wait for it),
+   * and the next run is planned after this one ends, so two never overlap.
+   */
+  private scheduleRetrain(cron: Cron): void {
+    const now = this.now();
+    const next = cron.nextRun(new Date(now));
+    if (this.stopped || next === null) {
+      return;
+    }
+    this.cancelRetrain = this.deps.clock.after(next.getTime() - now, () => {
+      void this.retrain({}, 'scheduled')
+        .then((result) => this.logger.info(result, 'scheduled retraining done'))
+        .catch((err: unknown) => this.logger.error({ err }, 'scheduled retraining failed'))
+        .finally(() => this.scheduleRetrain(cron));
     });
   }
 
@@ -202,7 +217,7 @@ export class Pipeline {
   async stop(): Promise<void> {
     this.stopped = true;
     this.cancelTick?.();
-    this.cron?.stop();
+    this.cancelRetrain?.();
     await this.reloads;
     await this.running;
     await Promise.all(this.runners.map((r) => r.flush()));

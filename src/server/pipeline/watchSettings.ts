@@ -53,7 +53,8 @@ export class WatchSettings {
   private load(): Saved | undefined {
     let raw: unknown;
     try {
-      raw = this.deps.settings.get<unknown>(WATCHES_KEY);
+      // Read as anything: a shape this build refuses is reported below and the file's watches run.
+      raw = this.deps.settings.get(WATCHES_KEY, z.unknown());
     } catch (err) {
       return this.unreadable(`its JSON does not parse (${(err as Error).message})`);
     }

@@ -23,7 +23,7 @@ export class MigrationError extends Error {
  * Applies the migrations not yet recorded, each in its own transaction, so a failed one leaves the
  * database at the previous version. Refuses a database written by a newer version of the backend.
  */
-export function migrate(db: Database.Database, migrations: Migration[]): number[] {
+export function migrate(db: Database.Database, migrations: Migration[], now: () => number): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
   const applied = new Set(
@@ -37,7 +37,7 @@ export function migrate(db: Database.Database, migrations: Migration[]): number[
   for (const migration of pendingMigrations(applied, migrations)) {
     db.transaction(() => {
       db.exec(migration.sql);
-      record.run(migration.id, migration.name, Date.now());
+      record.run(migration.id, migration.name, now());
     })();
     ran.push(migration.id);
   }

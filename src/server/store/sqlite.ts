@@ -61,7 +61,7 @@ export function openSqliteDatabase(
   db.pragma('busy_timeout = 5000');
   // A replaced secret (a plain token sealed, a token changed) leaves no readable copy in free pages.
   db.pragma('secure_delete = ON');
-  migrate(db, migrations);
+  migrate(db, migrations, now);
   if (!inMemory) {
     for (const suffix of ['-wal', '-shm']) {
       ownerOnly(`${file}${suffix}`, 0o600, options.warn);
@@ -93,22 +93,24 @@ function ownerOnly(path: string, mode: number, warn?: (message: string) => void)
   }
 }
 
+const settingsRowSchema = z.object({ value: jsonColumn(z.unknown()) });
+
 function sqliteSettings(db: Database.Database, now: () => number, secrets: SecretBox): SettingsRepository {
   const select = db.prepare('SELECT value FROM settings WHERE key = ?');
   const upsert = db.prepare(
     `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
      ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`
   );
-  // Without a schema (the deprecated unchecked form) the value is what JSON.parse makes of it.
-  const read = (key: string, schema: z.ZodType = z.any()) => {
+  const read = <S extends z.ZodType>(key: string, schema: S): z.output<S> | undefined => {
     const row = select.get(key);
-    return row === undefined
-      ? undefined
-      : decodeRow(z.object({ value: jsonColumn(schema) }), 'settings', row, key).value;
+    if (row === undefined) {
+      return undefined;
+    }
+    const { value } = decodeRow(settingsRowSchema, 'settings', row, key);
+    return decodeRow(schema, 'settings', value, key);
   };
   return {
     secrets,
-    // eslint-disable-next-line @typescript-eslint/no-deprecated -- implements both forms, until the unchecked one's last caller passes a schema
     get: read,
     set<T>(key: string, value: T) {
       upsert.run(key, JSON.stringify(value), now());

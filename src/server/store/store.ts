@@ -18,8 +18,6 @@ export interface SettingsRepository {
    * fit (another build's, a hand edit) throws a StoredRowError naming the key and the field.
    */
   get<S extends z.ZodType>(key: string, schema: S): z.output<S> | undefined;
-  /** @deprecated Unchecked: pass the value's schema, so what another build saved cannot pass as this one's. */
-  get<T>(key: string): T | undefined;
   set<T>(key: string, value: T): void;
   /** Seals secrets kept in settings with a key held outside the database. */
   readonly secrets: SecretBox;

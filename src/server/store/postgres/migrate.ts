@@ -24,11 +24,11 @@ export async function migratePostgres(pool: pg.Pool, migrations: Migration[]): P
         await client.query('BEGIN');
         try {
           await client.query(migration.sql);
-          await client.query('INSERT INTO schema_migrations (id, name, applied_at) VALUES ($1, $2, $3)', [
-            migration.id,
-            migration.name,
-            Date.now(),
-          ]);
+          // The database's own time: every replica records by one clock.
+          await client.query(
+            'INSERT INTO schema_migrations (id, name, applied_at) VALUES ($1, $2, (extract(epoch from clock_timestamp()) * 1000)::bigint)',
+            [migration.id, migration.name]
+          );
           await client.query('COMMIT');
         } catch (err) {
           await client.query('ROLLBACK');
