@@ -7,3 +7,15 @@ import { configure } from '@testing-library/react';
 // machine does not fail a correct test; a wrong result still fails, only later.
 jest.setTimeout(30_000);
 configure({ asyncUtilTimeout: 5_000 });
+
+// Grafana's Select menu watches its scroll edges; jsdom has no IntersectionObserver. Nothing scrolls
+// in jsdom, so an observer that never reports is what the menu would see.
+class NoIntersectionObserver {
+  observe() {}
+  unobserve() {}
+  disconnect() {}
+  takeRecords() {
+    return [];
+  }
+}
+Object.assign(window, { IntersectionObserver: NoIntersectionObserver });
