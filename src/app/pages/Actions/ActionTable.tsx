@@ -2,11 +2,12 @@ import React from 'react';
 import { Text, type Column } from '@grafana/ui';
 import type { Action } from '../../../contract/healing';
 import { formatTime } from '../../../utils/time';
+import { DataTable, type ElementAttributes } from '../../components/DataTable/DataTable';
 import { describeAction, triggerText } from './format';
 import { LadderHistory } from './Ladder';
 import { StateBadge } from './StateBadge';
 
-export const actionRowId = (a: Action) => String(a.id);
+const actionId = (a: Action) => String(a.id);
 
 /** Who decided: the last decision with its comment, "automatic" for the auto gate, else a dash. */
 function decidedBy(action: Action): string {
@@ -65,3 +66,16 @@ export const actionColumns = {
       a.verification ? `${a.verification.recovered ? 'Recovered' : 'Not recovered'}: ${a.verification.message}` : '–',
   },
 } satisfies Record<string, Column<Action>>;
+
+/** Actions as rows of the columns chosen from `actionColumns`; `rowAttributes` names each row. */
+export function ActionTable({
+  actions,
+  ...table
+}: {
+  actions: Action[];
+  columns: Array<Column<Action>>;
+  rowAttributes: (a: Action) => ElementAttributes;
+  className?: string;
+}) {
+  return <DataTable {...table} data={actions} getRowId={actionId} />;
+}

@@ -8,8 +8,7 @@ import { listActions } from '../../api/healing';
 import { useBackendQuery, type BackendQuery } from '../../api/useBackendQuery';
 import { RequireBackend } from '../../components/NotConfigured/NotConfigured';
 import { testIds } from '../../testIds';
-import { DataTable } from '../../components/DataTable/DataTable';
-import { actionColumns, actionRowId } from './actionColumns';
+import { ActionTable, actionColumns } from './ActionTable';
 import { Breakers } from './Breakers';
 import { LinkedAction, linkedActionId } from './LinkedAction';
 import { Outcomes } from './Outcomes';
@@ -149,13 +148,7 @@ function ActionHistory({ waiting }: { waiting?: number }) {
           </div>
         ))}
       {items.length > 0 && (
-        <DataTable
-          className={styles.table}
-          columns={HISTORY_COLUMNS}
-          data={items}
-          getRowId={actionRowId}
-          rowAttributes={historyRow}
-        />
+        <ActionTable className={styles.table} columns={HISTORY_COLUMNS} actions={items} rowAttributes={historyRow} />
       )}
       {pages > 1 && <Pagination currentPage={page} numberOfPages={pages} onNavigate={setPage} />}
     </section>

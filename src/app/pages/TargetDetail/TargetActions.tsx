@@ -7,8 +7,7 @@ import { PLUGIN_BASE_URL, ROUTES } from '../../../constants';
 import { listActions } from '../../api/healing';
 import { useBackendQuery } from '../../api/useBackendQuery';
 import { testIds } from '../../testIds';
-import { DataTable } from '../../components/DataTable/DataTable';
-import { actionColumns, actionRowId } from '../Actions/actionColumns';
+import { ActionTable, actionColumns } from '../Actions/ActionTable';
 
 const SHOWN = 20;
 
@@ -45,13 +44,7 @@ export function TargetActions({ targetId }: { targetId: string }) {
         </div>
       )}
       {items.length > 0 && (
-        <DataTable
-          className={styles.table}
-          columns={COLUMNS}
-          data={items}
-          getRowId={actionRowId}
-          rowAttributes={actionRow}
-        />
+        <ActionTable className={styles.table} columns={COLUMNS} actions={items} rowAttributes={actionRow} />
       )}
     </section>
   );
