@@ -5,6 +5,7 @@ import type { Anomaly, FeedbackKind } from '../../../contract/pipeline';
 import { sendFeedback } from '../../api/pipeline';
 import { canEdit, EDITOR_ONLY_REASON } from '../../permissions';
 import { testIds } from '../../testIds';
+import { messageOf } from '../../api/fetchFailure';
 
 const FEEDBACK_BUTTONS: Array<{ kind: FeedbackKind; icon: IconName; label: string; testId: (id: number) => string }> = [
   { kind: 'false_positive', icon: 'thumbs-up', label: 'False positive', testId: testIds.feedback.falsePositive },
@@ -27,7 +28,7 @@ export function FeedbackButtons({ anomaly, onChange }: { anomaly: Anomaly; onCha
       setCurrent(updated.anomaly);
       onChange?.(updated.anomaly);
     } catch (err) {
-      setError((err as Error).message);
+      setError(messageOf(err));
     } finally {
       setBusy(false);
     }

@@ -22,6 +22,7 @@ import { testIds } from '../../testIds';
 import { describeAction, triggerText } from './format';
 import { LadderHistory } from './Ladder';
 import { formatTime } from '../../../utils/time';
+import { messageOf } from '../../api/fetchFailure';
 
 interface Props {
   action: Action;
@@ -49,7 +50,7 @@ export function PendingAction({ action, onDecided }: Props) {
       onDecided(decided);
     } catch (err) {
       setDecision(undefined);
-      setError((err as Error).message);
+      setError(messageOf(err));
     }
   };
 
