@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { testIds } from '../../src/app/testIds';
 import { deployment } from '../kube/objects';
-import { axeScan, browserSuite, screenshot, setTheme, startBackend, tabOrder } from './harness';
+import { axeScan, browserSuite, screenshot, seedOpenAnomaly, setTheme, startBackend, tabOrder } from './harness';
 
 const PLUGIN_ID = 'failureprophet-healing-app';
 
@@ -244,29 +244,7 @@ describe('the app in a real browser', () => {
 
   it('shows anomalies with feedback, the audit log and the models, in both themes', async () => {
     const now = Date.now();
-    const [stored] = suite.backend.pipeline.repo.commitCycle({
-      watch: 'latency',
-      lastProcessed: now,
-      targets: [],
-      predictions: [],
-      forgotten: [],
-      anomalies: [
-        {
-          targetId: 'latency{deployment="cart"}',
-          watch: 'latency',
-          labels: { deployment: 'cart' },
-          start: now - 600_000,
-          end: now,
-          peakScore: 0.97,
-          severity: 'critical',
-          failureModel: 'resource_exhaustion',
-          state: 'open',
-          signals: ['p99'],
-          direction: 'above',
-          reasons: ['p99 latency far above its band'],
-        },
-      ],
-    });
+    const stored = seedOpenAnomaly(suite.backend, now);
     suite.backend.pipeline.repo.addModel({
       watch: 'latency',
       targetId: 'latency{deployment="cart"}',

@@ -5,6 +5,7 @@ import {
   browserSuite,
   emptyStatesBesideData,
   screenshotBothThemes,
+  seedOpenAnomaly,
   startBackend,
   type RunningBackend,
 } from './harness';
@@ -22,30 +23,7 @@ const CONFIG_TABS = ['connection', 'policies', 'watches'];
 jest.setTimeout(180_000);
 
 async function seed(backend: RunningBackend) {
-  const now = Date.now();
-  backend.pipeline.repo.commitCycle({
-    watch: 'latency',
-    lastProcessed: now,
-    targets: [],
-    predictions: [],
-    forgotten: [],
-    anomalies: [
-      {
-        targetId: 'latency{deployment="cart"}',
-        watch: 'latency',
-        labels: { deployment: 'cart' },
-        start: now - 600_000,
-        end: now,
-        peakScore: 0.97,
-        severity: 'critical',
-        failureModel: 'resource_exhaustion',
-        state: 'open',
-        signals: ['p99'],
-        direction: 'above',
-        reasons: ['p99 latency far above its band'],
-      },
-    ],
-  });
+  seedOpenAnomaly(backend, Date.now());
   backend.kube.add(
     deployment({ namespace: 'shop', name: 'cart', replicas: 3 }),
     deployment({ namespace: 'shop', name: 'checkout', replicas: 2 })

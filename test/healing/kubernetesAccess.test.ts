@@ -11,18 +11,17 @@ import { Registry } from 'prom-client';
 import { KUBE_CA_HEADER, KUBE_TOKEN_HEADER, type KubernetesSettings } from '../../src/contract/kubernetes';
 import type { AuditEntry } from '../../src/contract/healing';
 import { HealingEngine } from '../../src/server/healing';
-import { healingRoutes } from '../../src/server/http/routes/healing';
-import { App, buildServer } from '../../src/server/http/server';
+import type { App } from '../../src/server/http/server';
 import { createLogger } from '../../src/server/logger';
 import { kubeClientFromOptions, kubernetesOptionsSchema, type KubernetesOptions } from '../../src/server/kubernetes';
 import { openSqliteDatabase, type SqliteStore } from '../../src/server/store/sqlite';
+import { serveHealingApi } from '../harness/healingApi';
 import { FakeClock } from '../kube/harness';
 import { deployment } from '../kube/objects';
 import { KubeTestServer, startKubeTestServer } from '../kube/server';
 import { OTHER_CA, SERVER_CA, startTlsFront, TlsFront } from '../kube/tls';
 import { anomaly } from './setup';
 
-const API_TOKEN = 'a-token-of-sixteen-chars';
 const CONFIG_TOKEN = 'config-file-kube-token';
 const GRAFANA_TOKEN = 'saved-in-grafana-kube-token';
 const base64 = (pem: string) => Buffer.from(pem).toString('base64');
@@ -103,30 +102,12 @@ async function startBackend() {
     logger,
     metrics: new Registry(),
   });
-  const app = await buildServer({
-    logger,
-    apiToken: API_TOKEN,
-    store,
-    metrics: new Registry(),
-    version: 'test',
-    authenticatedRoutes: healingRoutes(engine),
-  });
+  const { app, call } = await serveHealingApi(engine, store, logger);
   const backend = { engine, app, store };
   running.push(backend);
   return {
     ...backend,
-    call: (
-      method: 'GET' | 'PUT' | 'DELETE' | 'POST',
-      url: string,
-      body?: object,
-      headers: Record<string, string> = {}
-    ) =>
-      app.inject({
-        method,
-        url,
-        payload: body,
-        headers: { authorization: `Bearer ${API_TOKEN}`, 'x-grafana-user': 'admin', ...headers },
-      }),
+    call,
     restart: async () => {
       running.splice(running.indexOf(backend), 1);
       await stop(backend);

@@ -10,17 +10,15 @@ import Database from 'better-sqlite3';
 import { Registry } from 'prom-client';
 import { KUBE_CA_HEADER, KUBE_TOKEN_HEADER } from '../../src/contract/kubernetes';
 import { HealingEngine } from '../../src/server/healing';
-import { healingRoutes } from '../../src/server/http/routes/healing';
-import { buildServer } from '../../src/server/http/server';
 import { createLogger } from '../../src/server/logger';
 import { createNotifier } from '../../src/server/healing/notify';
 import { PrometheusClient } from '../../src/server/prometheus/client';
 import { SECRET_KEY_FILE, SecretError } from '../../src/server/store/secrets';
 import { DATABASE_FILE, openSqliteStore } from '../../src/server/store/sqlite';
+import { serveHealingApi } from '../harness/healingApi';
 import { FakeClock } from '../kube/harness';
 import { SERVER_CA } from '../kube/tls';
 
-const API_TOKEN = 'a-token-of-sixteen-chars';
 const KUBE_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.kube-token-that-must-not-leak';
 const CA = Buffer.from(SERVER_CA).toString('base64');
 const PEM_BODY = SERVER_CA.split('\n')[1];
@@ -52,21 +50,7 @@ async function backend(env: NodeJS.ProcessEnv = {}) {
     logger,
     metrics: new Registry(),
   });
-  const app = await buildServer({
-    logger,
-    apiToken: API_TOKEN,
-    store,
-    metrics: new Registry(),
-    version: 'test',
-    authenticatedRoutes: healingRoutes(engine),
-  });
-  const call = (method: 'GET' | 'PUT' | 'POST', url: string, body?: object, headers: Record<string, string> = {}) =>
-    app.inject({
-      method,
-      url,
-      payload: body,
-      headers: { authorization: `Bearer ${API_TOKEN}`, 'x-grafana-user': 'admin', ...headers },
-    });
+  const { app, call } = await serveHealingApi(engine, store, logger);
   const close = async () => {
     await app.close();
     await engine.stop();

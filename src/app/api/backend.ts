@@ -1,7 +1,8 @@
 import { lastValueFrom } from 'rxjs';
 import type { z } from 'zod';
-import { getBackendSrv, type FetchError } from '@grafana/runtime';
+import { getBackendSrv } from '@grafana/runtime';
 import { BACKEND_PROXY_URL } from '../../constants';
+import { readErrorBody, readFetchFailure } from './fetchFailure';
 
 /** An error from the backend or the proxy in front of it, with the message to show a user. */
 export class BackendError extends Error {
@@ -54,7 +55,7 @@ const SHED_RETRY_MS = 1000;
 export const shedRetry = { wait: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) };
 
 function isOverloaded(err: BackendError): boolean {
-  return err.status === 503 && (err.body as { error?: unknown } | undefined)?.error === 'overloaded';
+  return err.status === 503 && readErrorBody(err.body).error === 'overloaded';
 }
 
 async function requestOnce<S extends z.ZodType>(path: string, schema: S, req: BackendRequest): Promise<z.infer<S>> {
@@ -75,7 +76,7 @@ async function requestOnce<S extends z.ZodType>(path: string, schema: S, req: Ba
     if (err instanceof BackendError) {
       throw err;
     }
-    throw toBackendError(err as FetchError);
+    throw toBackendError(err);
   }
 }
 
@@ -92,22 +93,23 @@ function parseBody<S extends z.ZodType>(schema: S, body: unknown, status: number
   return parsed.data;
 }
 
-export function toBackendError(err: FetchError): BackendError {
-  const status = err?.status ?? 0;
-  const data = err?.data as { message?: string; error?: string } | undefined;
-  const fromBody = typeof data?.message === 'string' ? data.message : undefined;
+export function toBackendError(err: unknown): BackendError {
+  const failure = readFetchFailure(err);
+  const status = failure.status ?? 0;
+  const data = failure.body;
+  const fromBody = data.message;
   let message: string;
   if (status === 401) {
     message = 'the backend refused the token: set the backend token in the app configuration';
   } else if (status === 403) {
     message = fromBody ? `permission denied: ${fromBody}` : 'permission denied: your Grafana role does not allow this';
-  } else if (status === 503 && data?.error === 'overloaded' && fromBody) {
+  } else if (status === 503 && data.error === 'overloaded' && fromBody) {
     // Shed by the backend's load limits: it is there, only busy.
     message = fromBody;
   } else if (status === 502 || status === 503 || status === 504 || status === 0) {
     message = `the backend is unreachable${fromBody ? `: ${fromBody}` : ' (is it running, and is the backend URL right?)'}`;
   } else {
-    message = fromBody ?? err?.statusText ?? 'request failed';
+    message = fromBody ?? failure.statusText ?? 'request failed';
   }
-  return new BackendError(message, status, err?.data);
+  return new BackendError(message, status, failure.data);
 }

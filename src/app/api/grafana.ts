@@ -1,9 +1,10 @@
 import { lastValueFrom } from 'rxjs';
 import { z } from 'zod';
 import type { PluginMeta } from '@grafana/data';
-import { getBackendSrv, type FetchError } from '@grafana/runtime';
+import { getBackendSrv } from '@grafana/runtime';
 import { PLUGIN_SETTINGS_URL } from '../../constants';
 import type { AppSettings } from '../pluginSettings';
+import { readFetchFailure } from './fetchFailure';
 
 /** An error from Grafana's own HTTP API, with the message Grafana gave. */
 export class GrafanaApiError extends Error {
@@ -45,8 +46,8 @@ async function grafanaRequest<S extends z.ZodType>(
     );
     body = response.data;
   } catch (err) {
-    const { status, statusText, data } = err as FetchError<{ message?: unknown }>;
-    const message = typeof data?.message === 'string' ? data.message : (statusText ?? 'no answer');
+    const { status, statusText, body: data } = readFetchFailure(err);
+    const message = data.message ?? statusText ?? 'no answer';
     throw new GrafanaApiError(message, status ?? 0);
   }
   const parsed = schema.safeParse(body);

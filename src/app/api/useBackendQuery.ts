@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { BackendError } from './backend';
+import { messageOf } from './fetchFailure';
 
 export interface BackendQuery<T> {
   loading: boolean;
@@ -37,7 +38,7 @@ export function useBackendQuery<T>(
       .then((data) => !cancelled && setState({ settled: request, data }))
       .catch((err: unknown) => {
         if (!cancelled) {
-          const error = err instanceof BackendError ? err : new BackendError((err as Error)?.message ?? String(err), 0);
+          const error = err instanceof BackendError ? err : new BackendError(messageOf(err), 0);
           setState((s) => ({ settled: request, data: s.data, error }));
         }
       });

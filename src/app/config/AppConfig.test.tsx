@@ -23,14 +23,6 @@ async function fill(field: HTMLElement, text: string) {
 
 jest.mock('../../utils/reloadPage', () => ({ reloadPage: jest.fn() }));
 
-// Grafana's Select menu watches its scroll edges; jsdom has no IntersectionObserver.
-class NoIntersectionObserver {
-  observe() {}
-  unobserve() {}
-  disconnect() {}
-}
-Object.assign(window, { IntersectionObserver: NoIntersectionObserver });
-
 beforeEach(() =>
   installFakeDataSources([
     { uid: 'prom', name: 'Prometheus', type: 'prometheus' },

@@ -3,6 +3,7 @@ import { Button, Icon, Stack, Text } from '@grafana/ui';
 import { livenessSchema, readinessSchema } from '../../contract/health';
 import { killSwitchSchema } from '../../contract/healing';
 import { backendRequest, BackendError } from '../api/backend';
+import { messageOf } from '../api/fetchFailure';
 import { getDataSourceHealth } from '../api/grafana';
 import { healingPaths, testKubernetes } from '../api/healing';
 import { testIds } from '../testIds';
@@ -20,7 +21,7 @@ async function testBackend(): Promise<Result> {
   try {
     await backendRequest(healingPaths.killSwitch, killSwitchSchema);
   } catch (err) {
-    return { ok: false, message: `The backend ${live.version} answers, but: ${(err as Error).message}` };
+    return { ok: false, message: `The backend ${live.version} answers, but: ${messageOf(err)}` };
   }
   return { ok: true, message: `The backend ${live.version} answers and accepts the token.` };
 }
@@ -32,10 +33,10 @@ async function testPrometheus(datasourceUid?: string): Promise<Result> {
     const r = await backendRequest('readyz', readinessSchema);
     backend = { ok: r.checks.prometheus.ok, message: r.checks.prometheus.message ?? '' };
   } catch (err) {
-    const parsed = readinessSchema.safeParse((err as BackendError).body);
+    const parsed = readinessSchema.safeParse(err instanceof BackendError ? err.body : undefined);
     backend = parsed.success
       ? { ok: parsed.data.checks.prometheus.ok, message: parsed.data.checks.prometheus.message ?? '' }
-      : { ok: false, message: (err as Error).message };
+      : { ok: false, message: messageOf(err) };
   }
   const parts = [
     `Backend's Prometheus: ${backend.ok ? 'answers' : 'fails'}${backend.message ? ` (${backend.message})` : ''}.`,
@@ -47,7 +48,7 @@ async function testPrometheus(datasourceUid?: string): Promise<Result> {
       parts.push(`Grafana data source: ${health.message ?? health.status ?? 'OK'}.`);
     } catch (err) {
       ok = false;
-      parts.push(`Grafana data source fails: ${(err as Error).message}.`);
+      parts.push(`Grafana data source fails: ${messageOf(err)}.`);
     }
   }
   return { ok, message: parts.join(' ') };
@@ -70,7 +71,7 @@ export function ConnectionTests({ datasourceUid, dirty }: { datasourceUid?: stri
     try {
       result = await fn(datasourceUid);
     } catch (err) {
-      result = { ok: false, message: (err as Error).message };
+      result = { ok: false, message: messageOf(err) };
     }
     setResults((r) => ({ ...r, [check]: result }));
   };

@@ -10,6 +10,11 @@ const DETECTOR_DESCRIPTIONS: Record<string, string> = {
   iforest: 'Isolation Forest on temporal features',
 };
 
+/** A radio's settings from its labels by value, in order. */
+function radio<V extends string>(labels: Record<V, string>) {
+  return { options: (Object.keys(labels) as V[]).map((value) => ({ value, label: labels[value] })) };
+}
+
 export const plugin = new PanelPlugin<AnomalyPanelOptions>(AnomalyPanel)
   .useFieldConfig({
     // Thresholds and colour schemes by value would fight the band and the limit line drawn here.
@@ -44,13 +49,7 @@ export const plugin = new PanelPlugin<AnomalyPanelOptions>(AnomalyPanel)
         name: 'Scores from',
         description: 'Auto: the backend’s scores and anomalies when it watches the series, else the browser.',
         defaultValue: 'auto',
-        settings: {
-          options: [
-            { value: 'auto', label: 'Auto' },
-            { value: 'backend', label: 'Backend' },
-            { value: 'browser', label: 'Browser' },
-          ],
-        },
+        settings: radio({ auto: 'Auto', backend: 'Backend', browser: 'Browser' }),
         category: ['Detection'],
       })
       .addTextInput({
@@ -101,12 +100,7 @@ export const plugin = new PanelPlugin<AnomalyPanelOptions>(AnomalyPanel)
         path: 'forecastDirection',
         name: 'Failure when the series goes',
         defaultValue: 'above',
-        settings: {
-          options: [
-            { value: 'above', label: 'Above the limit' },
-            { value: 'below', label: 'Below the limit' },
-          ],
-        },
+        settings: radio({ above: 'Above the limit', below: 'Below the limit' }),
         category: ['Forecast'],
         showIf: (o) => o.layers?.forecast !== false,
       })

@@ -30,4 +30,5 @@ export {
   type RunningBrowser,
 } from './browser';
 export { bundlePage } from './bundle';
+export { seedOpenAnomaly } from './seed';
 export { browserSuite, configuredSettings, type BrowserSuite, type SuiteBackend } from './suite';

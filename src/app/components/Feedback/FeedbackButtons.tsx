@@ -1,9 +1,16 @@
 import React, { useState } from 'react';
+import type { IconName } from '@grafana/data';
 import { Badge, Button, Stack, Tooltip } from '@grafana/ui';
 import type { Anomaly, FeedbackKind } from '../../../contract/pipeline';
 import { sendFeedback } from '../../api/pipeline';
 import { canEdit, EDITOR_ONLY_REASON } from '../../permissions';
 import { testIds } from '../../testIds';
+import { messageOf } from '../../api/fetchFailure';
+
+const FEEDBACK_BUTTONS: Array<{ kind: FeedbackKind; icon: IconName; label: string; testId: (id: number) => string }> = [
+  { kind: 'false_positive', icon: 'thumbs-up', label: 'False positive', testId: testIds.feedback.falsePositive },
+  { kind: 'confirmed', icon: 'fire', label: 'Confirmed incident', testId: testIds.feedback.confirmed },
+];
 
 /** Marks an anomaly a false positive or a confirmed incident (the feedback loop); Editors only. */
 export function FeedbackButtons({ anomaly, onChange }: { anomaly: Anomaly; onChange?: (a: Anomaly) => void }) {
@@ -21,7 +28,7 @@ export function FeedbackButtons({ anomaly, onChange }: { anomaly: Anomaly; onCha
       setCurrent(updated.anomaly);
       onChange?.(updated.anomaly);
     } catch (err) {
-      setError((err as Error).message);
+      setError(messageOf(err));
     } finally {
       setBusy(false);
     }
@@ -29,28 +36,20 @@ export function FeedbackButtons({ anomaly, onChange }: { anomaly: Anomaly; onCha
 
   const buttons = (
     <Stack gap={1} alignItems="center">
-      <Button
-        size="sm"
-        variant="secondary"
-        icon="thumbs-up"
-        disabled={!editor || busy}
-        onClick={() => send('false_positive')}
-        aria-label={`Mark anomaly ${current.id} a false positive`}
-        data-testid={testIds.feedback.falsePositive(current.id)}
-      >
-        False positive
-      </Button>
-      <Button
-        size="sm"
-        variant="secondary"
-        icon="fire"
-        disabled={!editor || busy}
-        onClick={() => send('confirmed')}
-        aria-label={`Mark anomaly ${current.id} a confirmed incident`}
-        data-testid={testIds.feedback.confirmed(current.id)}
-      >
-        Confirmed incident
-      </Button>
+      {FEEDBACK_BUTTONS.map(({ kind, icon, label, testId }) => (
+        <Button
+          key={kind}
+          size="sm"
+          variant="secondary"
+          icon={icon}
+          disabled={!editor || busy}
+          onClick={() => send(kind)}
+          aria-label={`Mark anomaly ${current.id} a ${label.toLowerCase()}`}
+          data-testid={testId(current.id)}
+        >
+          {label}
+        </Button>
+      ))}
     </Stack>
   );
   return (

@@ -1,10 +1,10 @@
 import React from 'react';
-import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Alert, Button, Checkbox, Field, IconButton, Input, Stack, Switch, Text, useStyles2 } from '@grafana/ui';
 import { weekdaySchema, type PolicyInput, type Weekday } from '../../../contract/healing';
 import { testIds } from '../../testIds';
-import { fieldGrid } from '../shared/EditorCard';
+import { fieldGrid, nestedItem } from '../shared/EditorCard';
+import { fieldProblem } from '../../utils/validation';
 
 type AutoWindowsInput = NonNullable<PolicyInput['autoWindows']>;
 type WindowInput = AutoWindowsInput['windows'][number];
@@ -83,7 +83,7 @@ export function AutoWindowsEditor({ id, index, autoWindows, error, onChange }: A
       {restricted && (
         <>
           <div className={styles.grid}>
-            <Field label="Time zone" invalid={Boolean(timeZoneError)} error={timeZoneError}>
+            <Field label="Time zone" {...fieldProblem(timeZoneError)}>
               <Input
                 id={id('time-zone')}
                 width={30}
@@ -100,7 +100,7 @@ export function AutoWindowsEditor({ id, index, autoWindows, error, onChange }: A
             return (
               <section key={i} className={styles.window} aria-label={`Window ${i + 1}`}>
                 <Stack alignItems="flex-start" gap={2} wrap="wrap">
-                  <Field label="Days" invalid={Boolean(at('days'))} error={at('days')}>
+                  <Field label="Days" {...fieldProblem(at('days'))}>
                     {/* A fragment: Field hands its invalid flag to its child, which a Stack would write on a div. */}
                     <>
                       <Stack gap={1}>
@@ -115,7 +115,7 @@ export function AutoWindowsEditor({ id, index, autoWindows, error, onChange }: A
                       </Stack>
                     </>
                   </Field>
-                  <Field label="From" invalid={Boolean(at('from'))} error={at('from')}>
+                  <Field label="From" {...fieldProblem(at('from'))}>
                     <Input
                       id={id(`window-${i}-from`)}
                       width={10}
@@ -127,8 +127,7 @@ export function AutoWindowsEditor({ id, index, autoWindows, error, onChange }: A
                   <Field
                     label="To"
                     description={overnight ? 'Runs past midnight into the next day' : undefined}
-                    invalid={Boolean(at('to'))}
-                    error={at('to')}
+                    {...fieldProblem(at('to'))}
                   >
                     <Input
                       id={id(`window-${i}-to`)}
@@ -164,9 +163,5 @@ export function AutoWindowsEditor({ id, index, autoWindows, error, onChange }: A
 
 const getStyles = (theme: GrafanaTheme2) => ({
   grid: fieldGrid(theme),
-  window: css({
-    borderLeft: `3px solid ${theme.colors.border.medium}`,
-    paddingLeft: theme.spacing(2),
-    marginBottom: theme.spacing(1),
-  }),
+  window: nestedItem(theme, 1),
 });

@@ -15,6 +15,7 @@ import { KillSwitch } from './KillSwitch';
 import { NamespacePauses } from './NamespacePauses';
 import { PolicyEditor } from './PolicyEditor';
 import { SafetyLimitsEditor } from './SafetyLimitsEditor';
+import { messageOf } from '../../api/fetchFailure';
 
 export interface HealingConfigProps extends PluginConfigPageProps<AppPluginMeta<AppSettings>> {}
 
@@ -150,7 +151,7 @@ function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormPr
         message: `Saved ${savedPolicies.length} ${savedPolicies.length === 1 ? 'policy' : 'policies'} and the safety limits.`,
       });
     } catch (err) {
-      setResult({ ok: false, message: (err as Error).message });
+      setResult({ ok: false, message: messageOf(err) });
     } finally {
       setSaving(false);
     }

@@ -7,6 +7,7 @@ import { getKillSwitch, putKillSwitch } from '../../api/healing';
 import { useBackendQuery } from '../../api/useBackendQuery';
 import { testIds } from '../../testIds';
 import { formatTime } from '../../../utils/time';
+import { messageOf } from '../../api/fetchFailure';
 
 /** The global kill switch: prominent, and never changed without a confirmation. */
 export function KillSwitch() {
@@ -37,7 +38,7 @@ export function KillSwitch() {
       setConfirming(false);
       setReason('');
     } catch (err) {
-      setError((err as Error).message);
+      setError(messageOf(err));
       setConfirming(false);
     }
   };

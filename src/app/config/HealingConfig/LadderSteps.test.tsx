@@ -8,13 +8,6 @@ import { testIds } from '../../testIds';
 
 const user = setupUser();
 
-// Grafana's Select menu watches its scroll edges; jsdom has no IntersectionObserver.
-class NoIntersectionObserver {
-  observe() {}
-  unobserve() {}
-  disconnect() {}
-}
-Object.assign(window, { IntersectionObserver: NoIntersectionObserver });
 const step = (policy: number, index: number) => within(screen.getByTestId(testIds.healingConfig.step(policy, index)));
 
 describe('LadderSteps', () => {

@@ -4,9 +4,10 @@ import type { GrafanaTheme2 } from '@grafana/data';
 import { Alert, Button, IconButton, Stack, Text, useStyles2 } from '@grafana/ui';
 import { actionTypeSchema, type PolicyInput } from '../../../contract/healing';
 import { testIds } from '../../testIds';
-import { fieldGrid } from '../shared/EditorCard';
+import { fieldGrid, nestedItem } from '../shared/EditorCard';
 import { moved } from '../shared/useDraftList';
-import { ActionFields, GateField, NumberField, actionLabel } from './PolicyActionFields';
+import { NumberField } from '../shared/NumberField';
+import { ActionFields, GateField, actionLabel } from './PolicyActionFields';
 
 type StepInput = NonNullable<PolicyInput['steps']>[number];
 
@@ -131,11 +132,7 @@ export function LadderSteps({ id, index, policy, error, onChange }: LadderStepsP
 
 const getStyles = (theme: GrafanaTheme2) => ({
   grid: fieldGrid(theme),
-  step: css({
-    borderLeft: `3px solid ${theme.colors.border.medium}`,
-    paddingLeft: theme.spacing(2),
-    marginBottom: theme.spacing(2),
-  }),
+  step: nestedItem(theme, 2),
   header: css({
     display: 'flex',
     justifyContent: 'space-between',

@@ -5,6 +5,7 @@ import { getNamespacePauses, putNamespacePauses } from '../../api/healing';
 import { useBackendQuery } from '../../api/useBackendQuery';
 import { testIds } from '../../testIds';
 import { formatTime } from '../../../utils/time';
+import { messageOf } from '../../api/fetchFailure';
 
 /**
  * Namespaces where automatic actions are paused: their `auto` proposals wait for approval. Each
@@ -36,7 +37,7 @@ export function NamespacePauses() {
       setCurrent(saved.pauses);
       return true;
     } catch (err) {
-      setError((err as Error).message);
+      setError(messageOf(err));
       return false;
     }
   };

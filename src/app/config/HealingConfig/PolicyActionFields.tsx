@@ -1,8 +1,9 @@
 import React from 'react';
 import type { SelectableValue } from '@grafana/data';
-import { Field, Input, RadioButtonGroup, Select, Switch, TextArea } from '@grafana/ui';
+import { Field, RadioButtonGroup, Select, Switch, TextArea } from '@grafana/ui';
 import { gateSchema, type Gate, type PolicyAction, type PolicyInput } from '../../../contract/healing';
-import { numberOrUndefined } from '../../utils/validation';
+import { fieldProblem } from '../../utils/validation';
+import { NumberField } from '../shared/NumberField';
 
 type ActionInput = PolicyInput['action'];
 
@@ -46,7 +47,7 @@ export interface ActionFieldsProps {
 export function ActionFields({ id, action, path, error, onChange }: ActionFieldsProps) {
   return (
     <>
-      <Field label="Action" invalid={Boolean(error(`${path}.type`))} error={error(`${path}.type`)}>
+      <Field label="Action" {...fieldProblem(error(`${path}.type`))}>
         <Select
           inputId={id('action')}
           options={ACTION_OPTIONS}
@@ -56,29 +57,6 @@ export function ActionFields({ id, action, path, error, onChange }: ActionFields
       </Field>
       <ActionParameters id={id} action={action} path={path} error={error} onChange={onChange} />
     </>
-  );
-}
-
-interface NumberFieldProps {
-  label: string;
-  description?: string;
-  id: string;
-  error?: string;
-  value?: number;
-  set: (v?: number) => void;
-}
-
-export function NumberField({ label, description, id, error, value, set }: NumberFieldProps) {
-  return (
-    <Field label={label} description={description} invalid={Boolean(error)} error={error}>
-      <Input
-        id={id}
-        type="number"
-        width={20}
-        value={value ?? ''}
-        onChange={(e) => set(numberOrUndefined(e.currentTarget.value))}
-      />
-    </Field>
   );
 }
 
@@ -164,8 +142,7 @@ function ActionParameters({ id, action, path, error, onChange }: ActionFieldsPro
         <Field
           label="Message"
           description="{summary}, {severity} and {target} are filled in"
-          invalid={Boolean(at('message'))}
-          error={at('message')}
+          {...fieldProblem(at('message'))}
         >
           <TextArea
             id={id('message')}

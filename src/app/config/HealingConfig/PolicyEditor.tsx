@@ -16,10 +16,11 @@ import {
 import { failureModelSchema, severitySchema, type PolicyInput } from '../../../contract/healing';
 import { testIds } from '../../testIds';
 import { EditorCard, fieldGrid } from '../shared/EditorCard';
-import { labelsToTags, tagsToLabels, type FieldErrors } from '../../utils/validation';
+import { fieldProblem, labelsToTags, tagsToLabels, type FieldErrors } from '../../utils/validation';
 import { AutoWindowsEditor } from './AutoWindowsEditor';
 import { LadderSteps } from './LadderSteps';
-import { ActionFields, GateField, NumberField } from './PolicyActionFields';
+import { NumberField } from '../shared/NumberField';
+import { ActionFields, GateField } from './PolicyActionFields';
 
 export interface PolicyEditorProps {
   /** Stable per policy, for element ids. */
@@ -89,7 +90,7 @@ export function PolicyEditor({ uid, index, count, policy, errors, onChange, onMo
       onDelete={onDelete}
     >
       <div className={styles.grid}>
-        <Field label="Name" invalid={Boolean(error('name'))} error={error('name')} required>
+        <Field label="Name" {...fieldProblem(error('name'))} required>
           <Input
             id={id('name')}
             value={policy.name}
@@ -103,12 +104,7 @@ export function PolicyEditor({ uid, index, count, policy, errors, onChange, onMo
             onChange={(e) => onChange({ ...policy, enabled: e.currentTarget.checked })}
           />
         </Field>
-        <Field
-          label="Description"
-          invalid={Boolean(error('description'))}
-          error={error('description')}
-          className={styles.wide}
-        >
+        <Field label="Description" {...fieldProblem(error('description'))} className={styles.wide}>
           <Input
             id={id('description')}
             value={policy.description ?? ''}
@@ -127,12 +123,7 @@ export function PolicyEditor({ uid, index, count, policy, errors, onChange, onMo
             onChange={(v) => setMatch({ source: v === 'any' ? undefined : (v as 'anomaly' | 'alert') })}
           />
         </Field>
-        <Field
-          label="Severities"
-          description="Any when empty"
-          invalid={Boolean(error('match.severities'))}
-          error={error('match.severities')}
-        >
+        <Field label="Severities" description="Any when empty" {...fieldProblem(error('match.severities'))}>
           <MultiSelect
             inputId={id('severities')}
             options={SEVERITY_OPTIONS}
@@ -148,12 +139,7 @@ export function PolicyEditor({ uid, index, count, policy, errors, onChange, onMo
             onChange={(v) => setMatch({ failureModels: v.map((o) => o.value!) })}
           />
         </Field>
-        <Field
-          label="Namespaces"
-          description="Any when empty"
-          invalid={Boolean(error('match.namespaces'))}
-          error={error('match.namespaces')}
-        >
+        <Field label="Namespaces" description="Any when empty" {...fieldProblem(error('match.namespaces'))}>
           <TagsInput
             id={id('namespaces')}
             tags={match.namespaces ?? []}
@@ -169,12 +155,7 @@ export function PolicyEditor({ uid, index, count, policy, errors, onChange, onMo
             addOnBlur
           />
         </Field>
-        <Field
-          label="Label selectors"
-          description="key=value, all must hold"
-          invalid={Boolean(error('match.labels'))}
-          error={error('match.labels')}
-        >
+        <Field label="Label selectors" description="key=value, all must hold" {...fieldProblem(error('match.labels'))}>
           <TagsInput
             id={id('labels')}
             tags={labelsToTags(match.labels)}
@@ -183,12 +164,7 @@ export function PolicyEditor({ uid, index, count, policy, errors, onChange, onMo
             addOnBlur
           />
         </Field>
-        <Field
-          label="Alert labels"
-          description="Alerts only; key=value"
-          invalid={Boolean(error('match.alertLabels'))}
-          error={error('match.alertLabels')}
-        >
+        <Field label="Alert labels" description="Alerts only; key=value" {...fieldProblem(error('match.alertLabels'))}>
           <TagsInput
             id={id('alert-labels')}
             tags={labelsToTags(match.alertLabels)}

@@ -1,10 +1,11 @@
 import React from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import { Field, FieldSet, Input, RadioButtonGroup, Stack, TagsInput, Text, useStyles2 } from '@grafana/ui';
+import { Field, FieldSet, RadioButtonGroup, Stack, TagsInput, Text, useStyles2 } from '@grafana/ui';
 import type { SafetyLimitsInput } from '../../../contract/healing';
 import { testIds } from '../../testIds';
-import { numberOrUndefined, type FieldErrors } from '../../utils/validation';
+import { fieldProblem, type FieldErrors } from '../../utils/validation';
+import { NumberField } from '../shared/NumberField';
 
 interface Props {
   limits: SafetyLimitsInput;
@@ -123,21 +124,20 @@ export function SafetyLimitsEditor({ limits, errors, onChange }: Props) {
     <FieldSet label="Safety limits" data-testid={testIds.healingConfig.limits}>
       <div className={styles.grid}>
         {NUMERIC.map(({ key, label, description }) => (
-          <Field key={key} label={label} description={description} invalid={Boolean(errors[key])} error={errors[key]}>
-            <Input
-              id={`fp-limit-${key}`}
-              type="number"
-              width={20}
-              value={limits[key] ?? ''}
-              onChange={(e) => onChange({ ...limits, [key]: numberOrUndefined(e.currentTarget.value) })}
-            />
-          </Field>
+          <NumberField
+            key={key}
+            label={label}
+            description={description}
+            id={`fp-limit-${key}`}
+            error={errors[key]}
+            value={limits[key]}
+            set={(value) => onChange({ ...limits, [key]: value })}
+          />
         ))}
         <Field
           label="Namespaces the engine may act in"
           description={allowAll ? 'Every namespace not on the deny-list' : 'Only these (the deny-list still wins)'}
-          invalid={Boolean(errors['namespaces.allow'])}
-          error={errors['namespaces.allow']}
+          {...fieldProblem(errors['namespaces.allow'])}
         >
           {/* A fragment: Field hands its invalid flag to its child, which a Stack would write on a div. */}
           <>
@@ -165,8 +165,7 @@ export function SafetyLimitsEditor({ limits, errors, onChange }: Props) {
         <Field
           label="Namespace deny-list"
           description="Wins over the allow-list"
-          invalid={Boolean(errors['namespaces.deny'])}
-          error={errors['namespaces.deny']}
+          {...fieldProblem(errors['namespaces.deny'])}
         >
           <TagsInput
             id="fp-limit-namespaces-deny"
@@ -183,25 +182,16 @@ export function SafetyLimitsEditor({ limits, errors, onChange }: Props) {
             <Text element="h5">{NESTED[group].title}</Text>
             <div className={styles.grid}>
               {NESTED[group].fields.map(({ key, label, description }) => {
-                const path = `${group}.${key}`;
                 return (
-                  <Field
+                  <NumberField
                     key={key}
                     label={label}
                     description={description}
-                    invalid={Boolean(errors[path])}
-                    error={errors[path]}
-                  >
-                    <Input
-                      id={`fp-limit-${group}-${key}`}
-                      type="number"
-                      width={20}
-                      value={values[key] ?? ''}
-                      onChange={(e) =>
-                        onChange({ ...limits, [group]: { ...values, [key]: numberOrUndefined(e.currentTarget.value) } })
-                      }
-                    />
-                  </Field>
+                    id={`fp-limit-${group}-${key}`}
+                    error={errors[`${group}.${key}`]}
+                    value={values[key]}
+                    set={(value) => onChange({ ...limits, [group]: { ...values, [key]: value } })}
+                  />
                 );
               })}
             </div>

@@ -6,7 +6,8 @@ import { OBJECT_KINDS, type DurationText, type WatchDefinition } from '../../../
 import { PRODUCT_DETECTOR_NAMES } from '../../../detection/registry';
 import { testIds } from '../../testIds';
 import { EditorCard, fieldGrid } from '../shared/EditorCard';
-import { numberOrUndefined, type FieldErrors } from '../../utils/validation';
+import { fieldProblem, type FieldErrors } from '../../utils/validation';
+import { NumberField } from '../shared/NumberField';
 import type { QueryRow, WatchDraft } from './draft';
 
 export interface WatchEditorProps {
@@ -87,7 +88,7 @@ export function WatchEditor({ index, draft, errors, onChange, onDelete }: WatchE
     set({ source: kind === 'default' ? undefined : kind === 'grafana' ? { grafana: value } : { prometheus: value } });
 
   const duration = (field: 'step' | 'history' | 'lag', label: string, description: string) => (
-    <Field label={label} description={description} invalid={Boolean(error(field))} error={error(field)}>
+    <Field label={label} description={description} {...fieldProblem(error(field))}>
       <Input
         id={id(field)}
         width={16}
@@ -109,8 +110,7 @@ export function WatchEditor({ index, draft, errors, onChange, onDelete }: WatchE
       <Field
         label="Name"
         description="Letters, digits, _ . -; it appears in target ids and metric labels"
-        invalid={Boolean(error('name'))}
-        error={error('name')}
+        {...fieldProblem(error('name'))}
         required
       >
         <Input id={id('name')} width={40} value={watch.name} onChange={(e) => set({ name: e.currentTarget.value })} />
@@ -131,7 +131,7 @@ export function WatchEditor({ index, draft, errors, onChange, onDelete }: WatchE
         const signal = row.name || `query ${i + 1}`;
         return (
           <div key={i} className={styles.row}>
-            <Field label="Signal" invalid={Boolean(error(`rows.${i}.name`))} error={error(`rows.${i}.name`)}>
+            <Field label="Signal" {...fieldProblem(error(`rows.${i}.name`))}>
               <Input
                 id={id(`q${i}-name`)}
                 width={20}
@@ -139,12 +139,7 @@ export function WatchEditor({ index, draft, errors, onChange, onDelete }: WatchE
                 onChange={(e) => setRow(i, { ...row, name: e.currentTarget.value })}
               />
             </Field>
-            <Field
-              label="PromQL"
-              className={styles.grow}
-              invalid={Boolean(error(`rows.${i}.query`))}
-              error={error(`rows.${i}.query`)}
-            >
+            <Field label="PromQL" className={styles.grow} {...fieldProblem(error(`rows.${i}.query`))}>
               <Input
                 id={id(`q${i}-query`)}
                 className={styles.code}
@@ -152,24 +147,21 @@ export function WatchEditor({ index, draft, errors, onChange, onDelete }: WatchE
                 onChange={(e) => setRow(i, { ...row, query: e.currentTarget.value })}
               />
             </Field>
-            <Field label="Limit above" invalid={Boolean(error(`rows.${i}.limit`))} error={error(`rows.${i}.limit`)}>
-              <Input
-                id={id(`q${i}-above`)}
-                type="number"
-                width={14}
-                value={limit.above ?? ''}
-                onChange={(e) => setLimit(row.name, 'above', numberOrUndefined(e.currentTarget.value))}
-              />
-            </Field>
-            <Field label="Limit below">
-              <Input
-                id={id(`q${i}-below`)}
-                type="number"
-                width={14}
-                value={limit.below ?? ''}
-                onChange={(e) => setLimit(row.name, 'below', numberOrUndefined(e.currentTarget.value))}
-              />
-            </Field>
+            <NumberField
+              label="Limit above"
+              id={id(`q${i}-above`)}
+              width={14}
+              error={error(`rows.${i}.limit`)}
+              value={limit.above}
+              set={(v) => setLimit(row.name, 'above', v)}
+            />
+            <NumberField
+              label="Limit below"
+              id={id(`q${i}-below`)}
+              width={14}
+              value={limit.below}
+              set={(v) => setLimit(row.name, 'below', v)}
+            />
             <div className={styles.rowButton}>
               <IconButton name="trash-alt" tooltip={`Remove ${signal} from ${title}`} onClick={() => removeRow(i)} />
             </div>
@@ -192,8 +184,7 @@ export function WatchEditor({ index, draft, errors, onChange, onDelete }: WatchE
         <Field
           label="Target labels"
           description="The labels whose values make one target; none: the whole watch is one target"
-          invalid={Boolean(error('target'))}
-          error={error('target')}
+          {...fieldProblem(error('target'))}
         >
           <TagsInput
             id={id('target')}
@@ -206,8 +197,7 @@ export function WatchEditor({ index, draft, errors, onChange, onDelete }: WatchE
         <Field
           label="Peer labels"
           description="Labels shared by replicas of one group: a replica departing from its siblings is flagged"
-          invalid={Boolean(error('peers'))}
-          error={error('peers')}
+          {...fieldProblem(error('peers'))}
         >
           <TagsInput
             id={id('peers')}
@@ -234,8 +224,7 @@ export function WatchEditor({ index, draft, errors, onChange, onDelete }: WatchE
         {sourceKind !== 'default' && (
           <Field
             label={sourceKind === 'grafana' ? 'Data source uid' : 'Prometheus URL'}
-            invalid={Boolean(error(`source.${sourceKind}`) ?? error('source'))}
-            error={error(`source.${sourceKind}`) ?? error('source')}
+            {...fieldProblem(error(`source.${sourceKind}`) ?? error('source'))}
           >
             <Input
               id={id('source-value')}
@@ -253,21 +242,16 @@ export function WatchEditor({ index, draft, errors, onChange, onDelete }: WatchE
             onChange={(detector) => set({ detector })}
           />
         </Field>
-        <Field
+        <NumberField
           label="Threshold"
           description="Score that opens an anomaly; empty: the recommended one"
-          invalid={Boolean(error('threshold'))}
+          id={id('threshold')}
+          step={0.01}
+          width={14}
           error={error('threshold')}
-        >
-          <Input
-            id={id('threshold')}
-            type="number"
-            step={0.01}
-            width={14}
-            value={watch.threshold ?? ''}
-            onChange={(e) => set({ threshold: numberOrUndefined(e.currentTarget.value) })}
-          />
-        </Field>
+          value={watch.threshold}
+          set={(threshold) => set({ threshold })}
+        />
       </div>
 
       <Text element="h5">Kubernetes object</Text>
@@ -289,7 +273,7 @@ export function WatchEditor({ index, draft, errors, onChange, onDelete }: WatchE
         </Field>
         {watch.object && (
           <>
-            <Field label="Name label" invalid={Boolean(error('object.name'))} error={error('object.name')}>
+            <Field label="Name label" {...fieldProblem(error('object.name'))}>
               <Input
                 id={id('object-name')}
                 placeholder="deployment"
@@ -297,11 +281,7 @@ export function WatchEditor({ index, draft, errors, onChange, onDelete }: WatchE
                 onChange={(e) => set({ object: { ...watch.object!, name: e.currentTarget.value } })}
               />
             </Field>
-            <Field
-              label="Namespace label"
-              invalid={Boolean(error('object.namespace'))}
-              error={error('object.namespace')}
-            >
+            <Field label="Namespace label" {...fieldProblem(error('object.namespace'))}>
               <Input
                 id={id('object-namespace')}
                 placeholder="namespace"

@@ -14,6 +14,7 @@ import { useDraftList } from '../shared/useDraftList';
 import { fromDraft, toDraft, validateWatches, type WatchDraft } from './draft';
 import { WatchEditor } from './WatchEditor';
 import { formatTime } from '../../../utils/time';
+import { messageOf } from '../../api/fetchFailure';
 
 export interface WatchesConfigProps extends PluginConfigPageProps<AppPluginMeta<AppSettings>> {}
 
@@ -64,7 +65,7 @@ function failure(err: unknown): string {
   if (err instanceof BackendError && err.status === 403) {
     return 'Only Grafana Admins can change the watches; your role can read them but not save them.';
   }
-  return (err as Error).message;
+  return messageOf(err);
 }
 
 function WatchesForm({ initial }: { initial: WatchesConfigResponse }) {

@@ -7,6 +7,7 @@ import { describeKubernetes, putKubernetes, resetKubernetes } from '../../api/ku
 import type { BackendQuery } from '../../api/useBackendQuery';
 import { testIds } from '../../testIds';
 import { describeSavedKube, kubernetesBody, kubeSettingsInUse, type SavedKubernetes } from './connectionForm';
+import { messageOf } from '../../api/fetchFailure';
 
 interface Props {
   /** The backend's answer to "which Kubernetes do you use?". */
@@ -30,7 +31,7 @@ export function KubernetesInUse({ backendKube, saved, editing, onError }: Props)
     try {
       await putKubernetes(kubernetesBody(settings));
     } catch (err) {
-      onError(`The backend refused them or could not be reached: ${(err as Error).message}`);
+      onError(`The backend refused them or could not be reached: ${messageOf(err)}`);
     }
     backendKube.reload();
   };
@@ -40,7 +41,7 @@ export function KubernetesInUse({ backendKube, saved, editing, onError }: Props)
     try {
       await resetKubernetes();
     } catch (err) {
-      onError(`The backend could not go back to its config file: ${(err as Error).message}`);
+      onError(`The backend could not go back to its config file: ${messageOf(err)}`);
     }
     backendKube.reload();
   };

@@ -6,6 +6,7 @@ import { putKubernetes } from '../../api/kubernetes';
 import type { AppSettings } from '../../pluginSettings';
 import { useUnsavedChangesWarning } from '../../utils/useUnsavedChangesWarning';
 import { kubeChanged, kubernetesBody, secretsToSave, type ConnectionForm } from './connectionForm';
+import { messageOf } from '../../api/fetchFailure';
 
 /**
  * Saving the connection page: the settings go to Grafana first, then (only when changed here) the
@@ -51,7 +52,7 @@ export function useAppConfigSave(
         secureJsonData: secretsToSave(form, initial),
       });
     } catch (err) {
-      setSaveError((err as Error).message);
+      setSaveError(messageOf(err));
       setSaving(false);
       return;
     }
@@ -61,7 +62,7 @@ export function useAppConfigSave(
         await putKubernetes(kubernetes);
       } catch (err) {
         setKubeError(
-          `Grafana saved them, but the backend refused them or could not be reached, so it keeps using what it used before: ${(err as Error).message}`
+          `Grafana saved them, but the backend refused them or could not be reached, so it keeps using what it used before: ${messageOf(err)}`
         );
         reloadBackendKube();
         setSaving(false);

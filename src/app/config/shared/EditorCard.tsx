@@ -58,6 +58,14 @@ export const fieldGrid = (theme: GrafanaTheme2) =>
     columnGap: theme.spacing(2),
   });
 
+/** A sub-item inside a card (a ladder step, an automatic window): set off by a rule on its left. */
+export const nestedItem = (theme: GrafanaTheme2, gapBelow: number) =>
+  css({
+    borderLeft: `3px solid ${theme.colors.border.medium}`,
+    paddingLeft: theme.spacing(2),
+    marginBottom: theme.spacing(gapBelow),
+  });
+
 const getStyles = (theme: GrafanaTheme2) => ({
   card: css({
     border: `1px solid ${theme.colors.border.weak}`,

@@ -8,15 +8,11 @@ import { listActions } from '../../api/healing';
 import { useBackendQuery, type BackendQuery } from '../../api/useBackendQuery';
 import { RequireBackend } from '../../components/NotConfigured/NotConfigured';
 import { testIds } from '../../testIds';
-import { describeAction, triggerText } from './format';
+import { ActionTable, actionColumns } from './ActionTable';
 import { Breakers } from './Breakers';
-import { LadderHistory } from './Ladder';
 import { LinkedAction, linkedActionId } from './LinkedAction';
 import { Outcomes } from './Outcomes';
 import { PendingAction } from './PendingAction';
-import { StateBadge } from './StateBadge';
-import { dataTableStyles } from '../../../utils/tableStyles';
-import { formatTime } from '../../../utils/time';
 
 /** How often the page asks for new proposals and state changes (no reload needed). */
 export const ACTIONS_REFRESH_MS = 5000;
@@ -152,60 +148,28 @@ function ActionHistory({ waiting }: { waiting?: number }) {
           </div>
         ))}
       {items.length > 0 && (
-        <table className={styles.table}>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Action</th>
-              <th scope="col">Trigger</th>
-              <th scope="col">Policy</th>
-              <th scope="col">State</th>
-              <th scope="col">Decided by</th>
-              <th scope="col">Outcome</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((a) => (
-              <HistoryRow key={a.id} action={a} />
-            ))}
-          </tbody>
-        </table>
+        <ActionTable className={styles.table} columns={HISTORY_COLUMNS} actions={items} rowAttributes={historyRow} />
       )}
       {pages > 1 && <Pagination currentPage={page} numberOfPages={pages} onNavigate={setPage} />}
     </section>
   );
 }
 
-function HistoryRow({ action }: { action: Action }) {
-  const decision = action.decisions[action.decisions.length - 1];
-  const outcome = action.verification?.message ?? action.result?.summary ?? action.reason?.message ?? '';
-  return (
-    <tr data-testid={testIds.actions.action(action.id)} data-state={action.state}>
-      <td>{formatTime(action.updatedAt)}</td>
-      <td>
-        {describeAction(action.action, action.target)}
-        <LadderHistory action={action} />
-      </td>
-      <td>{triggerText(action)}</td>
-      <td>{action.policy}</td>
-      <td>
-        <StateBadge state={action.state} />
-      </td>
-      <td>
-        {decision
-          ? `${decision.user}${decision.comment ? `: “${decision.comment}”` : ''}`
-          : action.gate === 'auto'
-            ? 'automatic'
-            : '–'}
-      </td>
-      <td>{outcome}</td>
-    </tr>
-  );
-}
+const HISTORY_COLUMNS = [
+  actionColumns.updated,
+  actionColumns.actionWithLadder,
+  actionColumns.trigger,
+  actionColumns.policy,
+  actionColumns.state,
+  actionColumns.decidedBy,
+  actionColumns.outcome,
+];
+
+const historyRow = (a: Action) => ({ 'data-testid': testIds.actions.action(a.id), 'data-state': a.state });
 
 const getStyles = (theme: GrafanaTheme2) => ({
   history: css({
     marginTop: theme.spacing(4),
   }),
-  table: css(dataTableStyles(theme), { marginBottom: theme.spacing(2) }),
+  table: css({ marginBottom: theme.spacing(2) }),
 });

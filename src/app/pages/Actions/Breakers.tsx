@@ -6,6 +6,7 @@ import { useBackendQuery } from '../../api/useBackendQuery';
 import { canEdit, EDITOR_ONLY_REASON } from '../../permissions';
 import { testIds } from '../../testIds';
 import { formatTime } from '../../../utils/time';
+import { messageOf } from '../../api/fetchFailure';
 
 /**
  * Open circuit breakers: targets that kept needing the same fix, where nothing runs automatically
@@ -37,7 +38,7 @@ export function Breakers({ refreshMs }: { refreshMs: number }) {
       setComment('');
       breakers.reload();
     } catch (err) {
-      setError((err as Error).message);
+      setError(messageOf(err));
     }
     setClosing(undefined);
   };

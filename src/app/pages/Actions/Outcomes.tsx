@@ -1,13 +1,31 @@
 import React from 'react';
 import { css } from '@emotion/css';
 import { type GrafanaTheme2 } from '@grafana/data';
-import { Alert, Text, useStyles2 } from '@grafana/ui';
+import { Alert, Text, useStyles2, type Column } from '@grafana/ui';
+import type { PolicyOutcome } from '../../../contract/healing';
 import { listOutcomes } from '../../api/healing';
 import { useBackendQuery } from '../../api/useBackendQuery';
 import { testIds } from '../../testIds';
-import { dataTableStyles } from '../../../utils/tableStyles';
+import { DataTable } from '../../components/DataTable/DataTable';
 
 const seconds = (s: number | null) => (s === null ? '–' : s < 120 ? `${Math.round(s)} s` : `${Math.round(s / 60)} min`);
+
+const outcomeId = (o: PolicyOutcome) => `${o.policy} ${o.action}`;
+
+const COLUMNS: Array<Column<PolicyOutcome>> = [
+  { id: 'policy', header: 'Policy' },
+  { id: 'action', header: 'Action' },
+  { id: 'executed', header: 'Executed' },
+  { id: 'recovered', header: 'Recovered' },
+  { id: 'notRecovered', header: 'Not recovered' },
+  { id: 'failed', header: 'Failed' },
+  {
+    id: 'medianRecoverySeconds',
+    header: 'Median time to recovery',
+    cell: ({ row: { original: o } }) => seconds(o.medianRecoverySeconds),
+  },
+  { id: 'prevented', header: 'Failures prevented' },
+];
 
 /** Proof of value: per policy and action type, what the executed actions achieved (from the store). */
 export function Outcomes({ refreshMs }: { refreshMs: number }) {
@@ -29,39 +47,12 @@ export function Outcomes({ refreshMs }: { refreshMs: number }) {
       <Text element="h2" id="fp-outcomes-title">
         What the actions achieved
       </Text>
-      <table className={styles.table}>
-        <thead>
-          <tr>
-            <th scope="col">Policy</th>
-            <th scope="col">Action</th>
-            <th scope="col">Executed</th>
-            <th scope="col">Recovered</th>
-            <th scope="col">Not recovered</th>
-            <th scope="col">Failed</th>
-            <th scope="col">Median time to recovery</th>
-            <th scope="col">Failures prevented</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((o) => (
-            <tr key={`${o.policy} ${o.action}`}>
-              <td>{o.policy}</td>
-              <td>{o.action}</td>
-              <td>{o.executed}</td>
-              <td>{o.recovered}</td>
-              <td>{o.notRecovered}</td>
-              <td>{o.failed}</td>
-              <td>{seconds(o.medianRecoverySeconds)}</td>
-              <td>{o.prevented}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable className={styles.table} columns={COLUMNS} data={items} getRowId={outcomeId} />
     </section>
   );
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
   section: css({ marginTop: theme.spacing(4) }),
-  table: css(dataTableStyles(theme), { marginBottom: theme.spacing(2) }),
+  table: css({ marginBottom: theme.spacing(2) }),
 });

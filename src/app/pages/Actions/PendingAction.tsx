@@ -1,14 +1,28 @@
 import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import { dateTimeFormatTimeAgo, type GrafanaTheme2 } from '@grafana/data';
-import { Alert, Badge, Button, ConfirmModal, Field, Stack, Text, TextArea, Tooltip, useStyles2 } from '@grafana/ui';
+import {
+  Alert,
+  Badge,
+  Button,
+  ConfirmModal,
+  Field,
+  Stack,
+  Text,
+  TextArea,
+  Tooltip,
+  useStyles2,
+  type Column,
+} from '@grafana/ui';
 import type { Action } from '../../../contract/healing';
 import { decideAction } from '../../api/healing';
+import { DataTable } from '../../components/DataTable/DataTable';
 import { canEdit, EDITOR_ONLY_REASON } from '../../permissions';
 import { testIds } from '../../testIds';
 import { describeAction, triggerText } from './format';
 import { LadderHistory } from './Ladder';
 import { formatTime } from '../../../utils/time';
+import { messageOf } from '../../api/fetchFailure';
 
 interface Props {
   action: Action;
@@ -36,7 +50,7 @@ export function PendingAction({ action, onDecided }: Props) {
       onDecided(decided);
     } catch (err) {
       setDecision(undefined);
-      setError((err as Error).message);
+      setError(messageOf(err));
     }
   };
 
@@ -118,6 +132,14 @@ export function PendingAction({ action, onDecided }: Props) {
   );
 }
 
+type Change = NonNullable<Action['dryRun']>['changes'][number];
+
+const CHANGE_COLUMNS: Array<Column<Change>> = [
+  { id: 'field', header: 'Field' },
+  { id: 'from', header: 'From', cell: ({ row: { original: c } }) => c.from ?? '–' },
+  { id: 'to', header: 'To', cell: ({ row: { original: c } }) => c.to ?? '–' },
+];
+
 function DryRun({ action }: { action: Action }) {
   const styles = useStyles2(getStyles);
   const dry = action.dryRun;
@@ -136,25 +158,10 @@ function DryRun({ action }: { action: Action }) {
       </Stack>
       {dry.error && <Text color="error">{dry.error.message}</Text>}
       {dry.changes.length > 0 && (
-        <table className={styles.table}>
-          <caption className={styles.caption}>What would change</caption>
-          <thead>
-            <tr>
-              <th scope="col">Field</th>
-              <th scope="col">From</th>
-              <th scope="col">To</th>
-            </tr>
-          </thead>
-          <tbody>
-            {dry.changes.map((c) => (
-              <tr key={c.field}>
-                <td>{c.field}</td>
-                <td>{c.from ?? '–'}</td>
-                <td>{c.to ?? '–'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div>
+          <Text color="secondary">What would change</Text>
+          <DataTable columns={CHANGE_COLUMNS} data={dry.changes} getRowId={(c) => c.field} />
+        </div>
       )}
       {dry.pods && (
         <ul className={styles.pods}>
@@ -190,19 +197,6 @@ const getStyles = (theme: GrafanaTheme2) => ({
     display: 'flex',
     flexDirection: 'column',
     gap: theme.spacing(1),
-  }),
-  table: css({
-    borderCollapse: 'collapse',
-    'th, td': {
-      padding: theme.spacing(0.5, 2, 0.5, 0),
-      textAlign: 'left',
-      borderBottom: `1px solid ${theme.colors.border.weak}`,
-    },
-  }),
-  caption: css({
-    captionSide: 'top',
-    textAlign: 'left',
-    color: theme.colors.text.secondary,
   }),
   pods: css({
     margin: 0,

@@ -24,6 +24,7 @@ import { RequireBackend } from '../../components/NotConfigured/NotConfigured';
 import { testIds } from '../../testIds';
 import { downloadText } from '../../utils/download';
 import { formatTime } from '../../../utils/time';
+import { messageOf } from '../../api/fetchFailure';
 
 const PAGE_SIZE = 50;
 const KIND_OPTIONS = auditKindSchema.options.map((k) => ({ value: k, label: k.replace(/_/g, ' ') }));
@@ -83,7 +84,7 @@ function AuditEntries() {
       const text = await exportAudit(filter, format);
       downloadText(text, `failureprophet-audit.${format}`, format === 'csv' ? 'text/csv' : 'application/x-ndjson');
     } catch (err) {
-      setExportError((err as Error).message);
+      setExportError(messageOf(err));
     }
   };
 

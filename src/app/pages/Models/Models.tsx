@@ -19,6 +19,7 @@ import { RequireBackend } from '../../components/NotConfigured/NotConfigured';
 import { canEdit, EDITOR_ONLY_REASON } from '../../permissions';
 import { testIds } from '../../testIds';
 import { formatTime } from '../../../utils/time';
+import { messageOf } from '../../api/fetchFailure';
 
 export function Models() {
   return (
@@ -51,7 +52,7 @@ function ModelTable() {
       });
       models.reload();
     } catch (err) {
-      setResult({ ok: false, message: (err as Error).message });
+      setResult({ ok: false, message: messageOf(err) });
     } finally {
       setBusy(undefined);
     }

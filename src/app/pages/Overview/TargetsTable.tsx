@@ -1,10 +1,11 @@
-import React, { useMemo, useState } from 'react';
+import React, { createContext, useContext, useMemo, useState } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Link } from 'react-router-dom';
-import { Badge, Icon, Input, Pagination, Select, Stack, Text, useStyles2 } from '@grafana/ui';
+import { Badge, Icon, Input, Pagination, Select, Stack, Text, useStyles2, type Column } from '@grafana/ui';
 import { aboutDuration, type Severity, type Target } from '../../../contract/pipeline';
 import { PLUGIN_BASE_URL, ROUTES } from '../../../constants';
+import { AncestorAttributes, DataTable } from '../../components/DataTable/DataTable';
 import { testIds } from '../../testIds';
 import { formatDuration, SEVERITY_COLOR, SEVERITY_RANK } from './format';
 import { ScoreSparkline } from './ScoreSparkline';
@@ -20,13 +21,13 @@ const SORTS: Record<SortKey, (t: Target) => number | string> = {
   openAnomalies: (t) => t.openAnomalies,
 };
 
-const COLUMNS: Array<{ key: SortKey; label: string }> = [
-  { key: 'target', label: 'Target' },
-  { key: 'score', label: 'Anomaly score' },
-  { key: 'severity', label: 'Severity' },
-  { key: 'timeToFailure', label: 'Time to failure' },
-  { key: 'openAnomalies', label: 'Open anomalies' },
-];
+const COLUMN_LABEL: Record<SortKey, string> = {
+  target: 'Target',
+  score: 'Anomaly score',
+  severity: 'Severity',
+  timeToFailure: 'Time to failure',
+  openAnomalies: 'Open anomalies',
+};
 
 const SEVERITY_FILTER = [
   { value: 'any', label: 'Any severity' },
@@ -41,7 +42,7 @@ export function TargetsTable({ targets }: { targets: Target[] }) {
   const styles = useStyles2(getStyles);
   const [filter, setFilter] = useState('');
   const [severity, setSeverity] = useState<Severity | 'any'>('any');
-  const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'score', desc: true });
+  const [sort, setSort] = useState<Sort>({ key: 'score', desc: true });
   const [page, setPage] = useState(1);
 
   const rows = useMemo(() => {
@@ -59,7 +60,20 @@ export function TargetsTable({ targets }: { targets: Target[] }) {
   const pages = Math.max(1, Math.ceil(rows.length / TARGETS_PAGE_SIZE));
   // A refresh or a filter can shrink the list under the page shown: stay on the last one.
   const current = Math.min(page, pages);
-  const shown = rows.slice((current - 1) * TARGETS_PAGE_SIZE, current * TARGETS_PAGE_SIZE);
+  const shown = useMemo(
+    () => rows.slice((current - 1) * TARGETS_PAGE_SIZE, current * TARGETS_PAGE_SIZE),
+    [rows, current]
+  );
+  const sorting = useMemo(
+    () => ({
+      sort,
+      onSort: (key: SortKey) => {
+        setSort({ key, desc: sort.key === key ? !sort.desc : true });
+        setPage(1);
+      },
+    }),
+    [sort]
+  );
 
   return (
     <section aria-label="Targets" data-testid={testIds.overview.targets}>
@@ -90,71 +104,108 @@ export function TargetsTable({ targets }: { targets: Target[] }) {
           {rows.length === targets.length ? `${targets.length} targets` : `${rows.length} of ${targets.length} targets`}
         </Text>
       </Stack>
-      <table className={styles.table}>
-        <thead>
-          <tr>
-            {COLUMNS.map(({ key, label }) => (
-              <th
-                key={key}
-                scope="col"
-                aria-sort={sort.key === key ? (sort.desc ? 'descending' : 'ascending') : 'none'}
-              >
-                <button
-                  className={styles.sort}
-                  onClick={() => {
-                    setSort({ key, desc: sort.key === key ? !sort.desc : true });
-                    setPage(1);
-                  }}
-                >
-                  {label}
-                  {sort.key === key && <Icon name={sort.desc ? 'arrow-down' : 'arrow-up'} />}
-                </button>
-              </th>
-            ))}
-            <th scope="col">Recent score</th>
-            <th scope="col">Failure model</th>
-          </tr>
-        </thead>
-        <tbody>
-          {shown.map((t) => (
-            <tr key={t.id} data-testid={testIds.overview.target(t.id)}>
-              <td>
-                <Link className={styles.link} to={`${PLUGIN_BASE_URL}/${ROUTES.Target}/${encodeURIComponent(t.id)}`}>
-                  {t.id}
-                </Link>
-                {t.learning && (
-                  <Badge
-                    color="blue"
-                    text={`Learning ${Math.floor(100 * t.learningProgress)}% · ${aboutDuration(t.learningSecondsLeft)} left`}
-                    className={styles.badge}
-                  />
-                )}
-                {t.degraded && <Badge color="orange" text="Stale: query failing" className={styles.badge} />}
-              </td>
-              <td>
-                <ScoreMeter score={t.score} threshold={t.threshold} />
-              </td>
-              <td>{t.severity ? <Badge color={SEVERITY_COLOR[t.severity]} text={t.severity} /> : '–'}</td>
-              <td>
-                {t.timeToFailure?.seconds != null
-                  ? `${formatDuration(t.timeToFailure.seconds)} (${t.timeToFailure.signal})`
-                  : '–'}
-              </td>
-              <td>{t.openAnomalies}</td>
-              <td>
-                {t.scores && t.scores.length > 1 ? (
-                  <ScoreSparkline id={t.id} scores={t.scores} threshold={t.threshold} />
-                ) : (
-                  '–'
-                )}
-              </td>
-              <td>{t.failureModel?.replace('_', ' ') ?? '–'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <SortContext.Provider value={sorting}>
+        <DataTable
+          className={styles.table}
+          columns={COLUMNS}
+          data={shown}
+          getRowId={targetId}
+          rowAttributes={targetRow}
+        />
+      </SortContext.Provider>
       <Pagination currentPage={current} numberOfPages={pages} onNavigate={setPage} hideWhenSinglePage />
     </section>
+  );
+}
+
+const targetId = (t: Target) => t.id;
+const targetRow = (t: Target) => ({ 'data-testid': testIds.overview.target(t.id) });
+
+type Sort = { key: SortKey; desc: boolean };
+
+/**
+ * The table sorts its rows itself, before filtering and paging; the header buttons read and change
+ * that order through this context, so that the columns stay the same objects and a button keeps its
+ * focus when clicked.
+ */
+const SortContext = createContext<{ sort: Sort; onSort: (key: SortKey) => void }>({
+  sort: { key: 'score', desc: true },
+  onSort: () => {},
+});
+
+const header = (column: SortKey) =>
+  function SortHeader() {
+    return <SortButton column={column} />;
+  };
+
+const COLUMNS: Array<Column<Target>> = [
+  { id: 'target', header: header('target'), cell: ({ row: { original: t } }) => <TargetName target={t} /> },
+  {
+    id: 'score',
+    header: header('score'),
+    cell: ({ row: { original: t } }) => <ScoreMeter score={t.score} threshold={t.threshold} />,
+  },
+  {
+    id: 'severity',
+    header: header('severity'),
+    cell: ({ row: { original: t } }) =>
+      t.severity ? <Badge color={SEVERITY_COLOR[t.severity]} text={t.severity} /> : '–',
+  },
+  {
+    id: 'timeToFailure',
+    header: header('timeToFailure'),
+    cell: ({ row: { original: t } }) =>
+      t.timeToFailure?.seconds != null ? `${formatDuration(t.timeToFailure.seconds)} (${t.timeToFailure.signal})` : '–',
+  },
+  { id: 'openAnomalies', header: header('openAnomalies') },
+  {
+    id: 'scores',
+    header: 'Recent score',
+    cell: ({ row: { original: t } }) =>
+      t.scores && t.scores.length > 1 ? <ScoreSparkline id={t.id} scores={t.scores} threshold={t.threshold} /> : '–',
+  },
+  {
+    id: 'failureModel',
+    header: 'Failure model',
+    cell: ({ row: { original: t } }) => t.failureModel?.replace('_', ' ') ?? '–',
+  },
+];
+
+/** A column's header: a button that sorts by it (descending first), its `th` telling screen readers the order. */
+function SortButton({ column }: { column: SortKey }) {
+  const styles = useStyles2(getStyles);
+  const { sort, onSort } = useContext(SortContext);
+  const sorted = sort.key === column;
+  return (
+    <>
+      <AncestorAttributes
+        selector="th"
+        attributes={{ 'aria-sort': sorted ? (sort.desc ? 'descending' : 'ascending') : 'none' }}
+      />
+      <button className={styles.sort} onClick={() => onSort(column)}>
+        {COLUMN_LABEL[column]}
+        {sorted && <Icon name={sort.desc ? 'arrow-down' : 'arrow-up'} />}
+      </button>
+    </>
+  );
+}
+
+function TargetName({ target: t }: { target: Target }) {
+  const styles = useStyles2(getStyles);
+  return (
+    <>
+      <Link className={styles.link} to={`${PLUGIN_BASE_URL}/${ROUTES.Target}/${encodeURIComponent(t.id)}`}>
+        {t.id}
+      </Link>
+      {t.learning && (
+        <Badge
+          color="blue"
+          text={`Learning ${Math.floor(100 * t.learningProgress)}% · ${aboutDuration(t.learningSecondsLeft)} left`}
+          className={styles.badge}
+        />
+      )}
+      {t.degraded && <Badge color="orange" text="Stale: query failing" className={styles.badge} />}
+    </>
   );
 }
 
@@ -181,12 +232,7 @@ function ScoreMeter({ score, threshold }: { score: number; threshold: number }) 
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  table: css({
-    width: '100%',
-    borderCollapse: 'collapse',
-    marginTop: theme.spacing(2),
-    'th, td': { padding: theme.spacing(1), textAlign: 'left', borderBottom: `1px solid ${theme.colors.border.weak}` },
-  }),
+  table: css({ marginTop: theme.spacing(2) }),
   sort: css({
     all: 'unset',
     cursor: 'pointer',

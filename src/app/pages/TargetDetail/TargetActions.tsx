@@ -4,13 +4,10 @@ import { type GrafanaTheme2 } from '@grafana/data';
 import { Alert, LoadingPlaceholder, Stack, Text, TextLink, useStyles2 } from '@grafana/ui';
 import type { Action } from '../../../contract/healing';
 import { PLUGIN_BASE_URL, ROUTES } from '../../../constants';
-import { dataTableStyles } from '../../../utils/tableStyles';
 import { listActions } from '../../api/healing';
 import { useBackendQuery } from '../../api/useBackendQuery';
 import { testIds } from '../../testIds';
-import { describeAction } from '../Actions/format';
-import { StateBadge } from '../Actions/StateBadge';
-import { formatTime } from '../../../utils/time';
+import { ActionTable, actionColumns } from '../Actions/ActionTable';
 
 const SHOWN = 20;
 
@@ -47,46 +44,22 @@ export function TargetActions({ targetId }: { targetId: string }) {
         </div>
       )}
       {items.length > 0 && (
-        <table className={styles.table}>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Action</th>
-              <th scope="col">Policy</th>
-              <th scope="col">State</th>
-              <th scope="col">Verification</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((a) => (
-              <ActionRow key={a.id} action={a} />
-            ))}
-          </tbody>
-        </table>
+        <ActionTable className={styles.table} columns={COLUMNS} actions={items} rowAttributes={actionRow} />
       )}
     </section>
   );
 }
 
-function ActionRow({ action }: { action: Action }) {
-  return (
-    <tr data-testid={testIds.targetActions.action(action.id)}>
-      <td>{formatTime(action.createdAt)}</td>
-      <td>{describeAction(action.action, action.target)}</td>
-      <td>{action.policy}</td>
-      <td>
-        <StateBadge state={action.state} />
-        {action.reason && <Text color="secondary"> {action.reason.message}</Text>}
-      </td>
-      <td>
-        {action.verification
-          ? `${action.verification.recovered ? 'Recovered' : 'Not recovered'}: ${action.verification.message}`
-          : '–'}
-      </td>
-    </tr>
-  );
-}
+const COLUMNS = [
+  actionColumns.created,
+  actionColumns.action,
+  actionColumns.policy,
+  actionColumns.stateWithReason,
+  actionColumns.verification,
+];
+
+const actionRow = (a: Action) => ({ 'data-testid': testIds.targetActions.action(a.id) });
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  table: css(dataTableStyles(theme), { marginTop: theme.spacing(1) }),
+  table: css({ marginTop: theme.spacing(1) }),
 });

@@ -12,6 +12,7 @@ import {
 import { AxisPlacement, GraphThresholdsStyleMode, type GraphFieldConfig } from '@grafana/schema';
 import type { AnomalyLayers } from '../types';
 import type { SeriesAnalysis } from './analysis';
+import { bucketsOf, unionAxis, type UnionAxis } from './timeAxis';
 
 /** What a plotted field shows, so the tooltip can read the aligned data back by field name. */
 export type FieldRole = 'value' | 'upper' | 'lower' | 'score' | 'forecast' | 'forecastUpper' | 'forecastLower';
@@ -98,7 +99,7 @@ export function buildPlotFrames(
         ...scale,
         displayName: series.name,
         color: { mode: FieldColorModeId.Fixed, fixedColor: color },
-        ...(limit && index === 0 ? limitThreshold(limit.limit) : {}),
+        ...(limit && index === 0 ? thresholdLine(limit.limit, 'red') : {}),
         custom: {
           ...scale.custom,
           lineWidth: 1,
@@ -214,7 +215,7 @@ function scoreConfig(threshold: number): FieldConfig<GraphFieldConfig> {
     decimals: 2,
     custom: { axisPlacement: AxisPlacement.Right, axisLabel: SCORE_AXIS_LABEL, axisSoftMin: 0, axisSoftMax: 1 },
     // One dashed line at the threshold.
-    ...scoreThreshold(threshold),
+    ...thresholdLine(threshold, 'orange'),
   };
 }
 
@@ -249,197 +250,6 @@ function maxScore(analyses: SeriesAnalysis[], axis: UnionAxis): [Float64Array, I
   return [out, null];
 }
 
-interface UnionAxis {
-  /** Sorted, distinct. */
-  time: Float64Array;
-  /** Row of each of these times on the axis; null when they are the axis itself (row i is time i). */
-  rowsOf(time: Float64Array): Int32Array | null;
-}
-
-/** The sorted union of several ascending time arrays; when all are equal (the usual case), the first itself. */
-function unionAxis(times: Float64Array[]): UnionAxis {
-  const equal = sameTimes;
-  // Series of one query usually share their timestamps: merge each distinct array once.
-  const distinct: Float64Array[] = [];
-  for (const t of times) {
-    if (!distinct.some((d) => equal(d, t))) {
-      distinct.push(t);
-    }
-  }
-  let time = distinct[0] ?? new Float64Array(0);
-  if (distinct.length > 1) {
-    const all = new Float64Array(distinct.reduce((n, t) => n + t.length, 0));
-    let o = 0;
-    for (const t of distinct) {
-      all.set(t, o);
-      o += t.length;
-    }
-    all.sort();
-    let n = 0;
-    for (let i = 0; i < all.length; i++) {
-      if (n === 0 || all[i] !== all[n - 1]) {
-        all[n++] = all[i];
-      }
-    }
-    time = all.slice(0, n);
-  }
-  const cache = new Map<Float64Array, Int32Array>();
-  return {
-    time,
-    rowsOf(t) {
-      if (equal(t, time)) {
-        return null;
-      }
-      const d = distinct.find((x) => equal(x, t)) ?? t;
-      let rows = cache.get(d);
-      if (!rows) {
-        rows = new Int32Array(d.length);
-        let r = 0;
-        for (let i = 0; i < d.length; i++) {
-          while (time[r] < d[i]) {
-            r++;
-          }
-          rows[i] = r;
-        }
-        cache.set(d, rows);
-      }
-      return rows;
-    },
-  };
-}
-
-/** Element by element: the series of one query usually hold equal but distinct arrays. */
-function sameTimes(a: Float64Array, b: Float64Array): boolean {
-  if (a === b) {
-    return true;
-  }
-  if (a.length !== b.length) {
-    return false;
-  }
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] !== b[i]) {
-      return false;
-    }
-  }
-  return true;
-}
-
-interface Buckets {
-  /** x of every output row: each bucket's first time, and its last when it holds more than one. */
-  time: number[];
-  /**
-   * Values on the axis (or at `rows` of it) → the bucket's min and max in time order, clamped to
-   * `range` if given; null: a gap (samples, none finite); undefined: no sample.
-   */
-  reduce(
-    values: ArrayLike<number>,
-    rows: Int32Array | null,
-    range?: [number, number]
-  ): Array<number | null | undefined>;
-}
-
-/** Equal time buckets over the axis, at most `count`; every row its own bucket when there are few. */
-function bucketsOf(axis: Float64Array, count: number): Buckets {
-  const n = axis.length;
-  // Bucket b covers axis rows [starts[b], starts[b + 1]).
-  const starts: number[] = [];
-  if (n <= 2 * count) {
-    for (let i = 0; i <= n; i++) {
-      starts.push(i);
-    }
-  } else {
-    const t0 = axis[0];
-    const scale = count / (axis[n - 1] - t0 || 1);
-    let last = -1;
-    for (let i = 0; i < n; i++) {
-      const b = Math.min(count - 1, Math.floor((axis[i] - t0) * scale));
-      if (b !== last) {
-        starts.push(i);
-        last = b;
-      }
-    }
-    starts.push(n);
-  }
-  const buckets = starts.length - 1;
-  // Output row of each bucket's first axis row; a bucket of several rows gives two output rows.
-  const outRow = new Int32Array(buckets + 1);
-  const time: number[] = [];
-  for (let b = 0; b < buckets; b++) {
-    outRow[b] = time.length;
-    time.push(axis[starts[b]]);
-    if (starts[b + 1] - starts[b] > 1) {
-      time.push(axis[starts[b + 1] - 1]);
-    }
-  }
-  outRow[buckets] = time.length;
-  const bucketOfRow = new Int32Array(n);
-  for (let b = 0; b < buckets; b++) {
-    bucketOfRow.fill(b, starts[b], starts[b + 1]);
-  }
-
-  return {
-    time,
-    reduce(values, rows, range) {
-      const lowest = range ? range[0] : -Infinity;
-      const highest = range ? range[1] : Infinity;
-      // Numbers gathered unboxed; only a field with gaps or missing samples needs a mixed array.
-      const out = new Float64Array(time.length);
-      const kind = new Uint8Array(time.length).fill(NO_SAMPLE);
-      const m = values.length;
-      let i = 0;
-      while (i < m) {
-        // The samples of one bucket: i .. j-1.
-        const b = bucketOfRow[rows ? rows[i] : i];
-        let j = i;
-        let lo = Infinity;
-        let hi = -Infinity;
-        let loAt = -1;
-        let hiAt = -1;
-        while (j < m && bucketOfRow[rows ? rows[j] : j] === b) {
-          const v = values[j];
-          if (v < lo) {
-            lo = v;
-            loAt = j;
-          }
-          if (v > hi) {
-            hi = v;
-            hiAt = j;
-          }
-          j++;
-        }
-        const r = outRow[b];
-        const width = outRow[b + 1] - r;
-        if (loAt < 0) {
-          // Only NaN: uPlot draws a gap at null.
-          kind.fill(GAP, r, r + width);
-        } else {
-          lo = Math.min(highest, Math.max(lowest, lo));
-          hi = Math.min(highest, Math.max(lowest, hi));
-          out[r] = width === 1 ? lo : loAt <= hiAt ? lo : hi;
-          kind[r] = VALUE;
-          if (width === 2) {
-            out[r + 1] = loAt <= hiAt ? hi : lo;
-            kind[r + 1] = VALUE;
-          }
-        }
-        i = j;
-      }
-      // Filled by index, not Array.from (which iterates a typed array slowly): a field of numbers
-      // only stays an unboxed double array; a gap or a missing sample makes it a mixed one.
-      const plain = kind.indexOf(GAP) < 0 && kind.indexOf(NO_SAMPLE) < 0;
-      const result = new Array<number | null | undefined>(time.length);
-      for (let r = 0; r < time.length; r++) {
-        result[r] = plain || kind[r] === VALUE ? out[r] : kind[r] === GAP ? null : undefined;
-      }
-      return result;
-    },
-  };
-}
-
-const VALUE = 0;
-const GAP = 1;
-const NO_SAMPLE = 2;
-
 /** The frame's fields and their settings, without values or functions. */
 function structureKeyOf(frame: DataFrame): string {
   return JSON.stringify(frame.fields.map((f) => [f.name, f.type, f.config]));
@@ -472,25 +282,14 @@ function valueScaleConfig(
   };
 }
 
-function limitThreshold(value: number): Partial<FieldConfig> {
+/** One dashed line at `value`, in `color`: the forecast's limit (red) or the score's threshold (orange). */
+function thresholdLine(value: number, color: 'red' | 'orange'): Partial<FieldConfig> {
   return {
     thresholds: {
       mode: ThresholdsMode.Absolute,
       steps: [
         { value: -Infinity, color: 'transparent' },
-        { value, color: 'red' },
-      ],
-    },
-  };
-}
-
-function scoreThreshold(value: number): Partial<FieldConfig> {
-  return {
-    thresholds: {
-      mode: ThresholdsMode.Absolute,
-      steps: [
-        { value: -Infinity, color: 'transparent' },
-        { value, color: 'orange' },
+        { value, color },
       ],
     },
   };
