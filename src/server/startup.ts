@@ -1,3 +1,4 @@
+import { messageOf } from '../utils/messageOf';
 /**
  * A start-up failure in one sentence an operator can act on (no stack trace): the port is taken,
  * the data directory cannot be used, the configuration is wrong.
@@ -29,7 +30,7 @@ export function listenFailure(err: unknown, host: string, port: number): Startup
     case 'EADDRNOTAVAIL':
       return new StartupFailure(`cannot listen on ${host}: no network interface has that address; check FP_HOST`);
     default:
-      return new StartupFailure(`cannot listen on ${host}:${port}: ${(err as Error).message}`);
+      return new StartupFailure(`cannot listen on ${host}:${port}: ${messageOf(err)}`);
   }
 }
 
@@ -46,7 +47,7 @@ export function dataDirFailure(err: unknown, dataDir: string): StartupFailure {
     SQLITE_READONLY: 'its database file is read-only',
     SQLITE_NOTADB: 'its database file is not a SQLite database',
   };
-  const reason = why[code(err) ?? ''] ?? (err as Error).message;
+  const reason = why[code(err) ?? ''] ?? messageOf(err);
   return new StartupFailure(
     `cannot use the data directory ${dataDir}: ${reason}; set FP_DATA_DIR to a directory the backend can write`
   );

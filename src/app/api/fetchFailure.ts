@@ -35,4 +35,4 @@ export function readFetchFailure(err: unknown): FetchFailure {
 export const readErrorBody = (body: unknown) => errorBodySchema.parse(body);
 
 /** The message of anything thrown. */
-export const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+export { messageOf } from '../../utils/messageOf';

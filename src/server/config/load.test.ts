@@ -1,3 +1,4 @@
+import { messageOf } from '../../utils/messageOf';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,7 +52,7 @@ describe('loadConfig', () => {
         loadConfig({ FP_DATABASE_URL: bad });
       } catch (err) {
         expect(err).toBeInstanceOf(ConfigError);
-        message = (err as Error).message;
+        message = messageOf(err);
       }
       expect(message).toBe(
         'invalid configuration:\n  - store.url (from FP_DATABASE_URL): must be a PostgreSQL URL such as postgres://user@host:5432/failureprophet'
@@ -73,7 +74,7 @@ describe('loadConfig', () => {
       loadConfig({ FP_CONFIG: path });
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
-      message = (err as Error).message;
+      message = messageOf(err);
     }
     expect(message).toContain('- port (in ');
     expect(message).toContain('- logLevel (in ');
@@ -118,7 +119,7 @@ describe('loadConfig messages in plain words', () => {
       loadConfig(env);
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
-      return (err as Error).message;
+      return messageOf(err);
     }
     throw new Error('the configuration was accepted');
   };

@@ -1,3 +1,4 @@
+import { messageOf } from '../../utils/messageOf';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -78,13 +79,13 @@ function readConfigFile(path: string | undefined): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(`cannot read FP_CONFIG file ${path}: ${(err as Error).message}`);
+    throw new ConfigError(`cannot read FP_CONFIG file ${path}: ${messageOf(err)}`);
   }
   let doc: unknown;
   try {
     doc = parseYaml(text);
   } catch (err) {
-    throw new ConfigError(`FP_CONFIG file ${path} is not valid YAML: ${(err as Error).message}`);
+    throw new ConfigError(`FP_CONFIG file ${path} is not valid YAML: ${messageOf(err)}`);
   }
   if (doc === null || doc === undefined) {
     return {};
@@ -104,7 +105,7 @@ function readTokenFile(variable: string, path: string): string {
   try {
     token = readFileSync(path, 'utf8').trim();
   } catch (err) {
-    throw new ConfigError(`${variable} names ${path}, which cannot be read: ${(err as Error).message}`);
+    throw new ConfigError(`${variable} names ${path}, which cannot be read: ${messageOf(err)}`);
   }
   if (token === '') {
     throw new ConfigError(`${variable} names ${path}, which is empty: it must hold the token`);

@@ -1,3 +1,4 @@
+import { messageOf } from '../../utils/messageOf';
 import pg from 'pg';
 import { ADVISORY_LOCKS, ADVISORY_NAMESPACE } from '../store/postgres/locks';
 import { describeUrl } from '../store/postgres/pool';
@@ -66,9 +67,7 @@ export class AdvisoryLockElector implements LeaderElector {
       this.error = undefined;
       return true;
     } catch (err) {
-      await this.drop(
-        `lost the connection to PostgreSQL at ${describeUrl(this.options.url)}: ${(err as Error).message}`
-      );
+      await this.drop(`lost the connection to PostgreSQL at ${describeUrl(this.options.url)}: ${messageOf(err)}`);
       return false;
     }
   }

@@ -1,3 +1,4 @@
+import { messageOf } from '../../utils/messageOf';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -26,9 +27,7 @@ export function kubeClientFromConfig(config: Config, clock?: Clock): KubeClient 
   try {
     return kubeClientFromOptions(config.kubernetes, clock);
   } catch (err) {
-    throw new KubernetesConfigError(
-      `cannot set up Kubernetes access (${config.kubernetes.mode}): ${(err as Error).message}`
-    );
+    throw new KubernetesConfigError(`cannot set up Kubernetes access (${config.kubernetes.mode}): ${messageOf(err)}`);
   }
 }
 

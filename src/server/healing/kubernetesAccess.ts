@@ -1,3 +1,4 @@
+import { messageOf } from '../../utils/messageOf';
 import { X509Certificate } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
@@ -165,7 +166,7 @@ export class KubernetesAccess {
       const options = kubernetesOptionsSchema.parse(stored);
       return { ok: true, client: kubeClientFromOptions(options, this.deps.clock) };
     } catch (err) {
-      return { ok: false, field: 'body', message: `cannot set up Kubernetes access: ${(err as Error).message}` };
+      return { ok: false, field: 'body', message: `cannot set up Kubernetes access: ${messageOf(err)}` };
     }
   }
 
@@ -225,7 +226,7 @@ function checkCa(value: string): { ok: true; caData: string } | { ok: false; mes
   try {
     new X509Certificate(pem);
   } catch (err) {
-    return { ok: false, message: `the CA certificate is not a readable certificate: ${(err as Error).message}` };
+    return { ok: false, message: `the CA certificate is not a readable certificate: ${messageOf(err)}` };
   }
   return { ok: true, caData: value };
 }

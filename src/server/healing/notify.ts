@@ -1,3 +1,4 @@
+import { messageOf } from '../../utils/messageOf';
 import type { ExecutionResult, HealingTrigger } from '../../contract/healing';
 import { type Clock, systemClock } from '../clock';
 import { answerSnippet } from '../prometheus/bounded';
@@ -59,7 +60,7 @@ export function createNotifier(config: NotifyConfig, fetchImpl: Fetch = fetch): 
       }
       return undefined;
     } catch (err) {
-      return `${what} could not be reached: ${redactCredentialsIn((err as Error).message)}`;
+      return `${what} could not be reached: ${redactCredentialsIn(messageOf(err))}`;
     }
   };
 

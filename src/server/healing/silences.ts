@@ -1,3 +1,4 @@
+import { messageOf } from '../../utils/messageOf';
 import { z } from 'zod';
 import type { HealingTrigger, Reason } from '../../contract/healing';
 import type { Clock } from '../clock';
@@ -101,7 +102,7 @@ export class SilenceSource {
     try {
       body = JSON.parse(await readBoundedText(response, MAX_ANSWER_BYTES));
     } catch (err) {
-      throw new Error(`answered with something other than JSON: ${(err as Error).message}`);
+      throw new Error(`answered with something other than JSON: ${messageOf(err)}`);
     }
     const parsed = gettableSilencesSchema.safeParse(body);
     if (!parsed.success) {
@@ -121,7 +122,7 @@ export class SilenceSource {
     } catch (err) {
       return {
         kind: 'silenced',
-        message: `cannot read the silences of ${where} (${redactCredentialsIn((err as Error).message)}); automatic actions wait for approval until it answers`,
+        message: `cannot read the silences of ${where} (${redactCredentialsIn(messageOf(err))}); automatic actions wait for approval until it answers`,
       };
     }
     const labels = targetLabels(trigger);

@@ -1,3 +1,4 @@
+import { messageOf } from '../../utils/messageOf';
 import type { Readiness } from '../../contract/health';
 import type { WatchStatus } from '../../contract/pipeline';
 import type { PrometheusClient } from '../prometheus/client';
@@ -95,5 +96,5 @@ function storeFailure(err: unknown): string {
   if (typeof code === 'string' && code.startsWith('SQLITE_')) {
     return code.slice('SQLITE_'.length).toLowerCase().replace(/_/g, ' ');
   }
-  return /not open/i.test((err as Error).message) ? 'closed' : 'error';
+  return /not open/i.test(messageOf(err)) ? 'closed' : 'error';
 }

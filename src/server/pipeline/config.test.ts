@@ -1,3 +1,4 @@
+import { messageOf } from '../../utils/messageOf';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +49,7 @@ describe('watch configuration', () => {
     try {
       loadConfig({ FP_CONFIG: path });
     } catch (err) {
-      const message = (err as Error).message;
+      const message = messageOf(err);
       expect(message).toContain('watches.0.queries');
       expect(message).toContain('watches.0.step');
       expect(message).toContain('pipeline.retrain');

@@ -1,3 +1,4 @@
+import { messageOf } from '../../utils/messageOf';
 import type { Logger } from 'pino';
 import { PeerGroupDetector } from '../../detection';
 import type { AlignedTarget } from './alignment';
@@ -34,7 +35,7 @@ export class PeerGroups {
     try {
       stored = load();
     } catch (err) {
-      logger.warn({ watch, err: (err as Error).message }, 'stored peer groups unreadable; relearning them');
+      logger.warn({ watch, err: messageOf(err) }, 'stored peer groups unreadable; relearning them');
       return;
     }
     for (const [key, { members, state }] of Object.entries(stored)) {
@@ -44,7 +45,7 @@ export class PeerGroups {
         }
         this.groups.set(key, { members, detector: PeerGroupDetector.fromState(state) });
       } catch (err) {
-        logger.warn({ watch, group: key, err: (err as Error).message }, 'stored peer group unreadable; relearning it');
+        logger.warn({ watch, group: key, err: messageOf(err) }, 'stored peer group unreadable; relearning it');
       }
     }
   }

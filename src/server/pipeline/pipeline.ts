@@ -1,3 +1,4 @@
+import { messageOf } from '../../utils/messageOf';
 import type Database from 'better-sqlite3';
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
@@ -158,7 +159,7 @@ export class Pipeline {
       await r.cycle();
     } catch (err) {
       if (!(err instanceof WatchQueryError)) {
-        r.markDegraded('internal', (err as Error).message);
+        r.markDegraded('internal', messageOf(err));
         this.logger.error({ watch: r.name, err }, 'watch cycle failed');
       }
     }
@@ -301,7 +302,7 @@ export class Pipeline {
         trained += result.trained;
         failed.push(...result.failed);
       } catch (err) {
-        failed.push({ target: `${r.name} (all targets)`, error: (err as Error).message });
+        failed.push({ target: `${r.name} (all targets)`, error: messageOf(err) });
       }
     }
     return { trained, failed };

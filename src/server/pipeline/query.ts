@@ -1,3 +1,4 @@
+import { messageOf } from '../../utils/messageOf';
 import type { WatchStatus } from '../../contract/pipeline';
 import type { WatchConfig } from '../config/schema';
 import type { RangeQuery } from '../prometheus/client';
@@ -38,7 +39,7 @@ export async function fetchChunk(
     try {
       results.set(signal, await querier.queryRange({ query, start: from, end: to, stepMs: watch.step }));
     } catch (err) {
-      const error = err instanceof PrometheusError ? err : new PrometheusError('malformed', (err as Error).message);
+      const error = err instanceof PrometheusError ? err : new PrometheusError('malformed', messageOf(err));
       throw new WatchQueryError(watch.name, error, signal);
     }
   }

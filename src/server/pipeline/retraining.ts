@@ -1,3 +1,4 @@
+import { messageOf } from '../../utils/messageOf';
 import { RECOMMENDED_THRESHOLD } from '../../detection';
 import type { ModelVersion } from '../../contract/pipeline';
 import type { Clock } from '../clock';
@@ -137,7 +138,7 @@ export async function retrainTargets(
             plan.last = Number.isNaN(plan.last) ? t : Math.max(plan.last, t);
           }
         } catch (err) {
-          plan.error = (err as Error).message;
+          plan.error = messageOf(err);
         }
       }
     }

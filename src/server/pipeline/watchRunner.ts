@@ -1,3 +1,4 @@
+import { messageOf } from '../../utils/messageOf';
 import type { Logger } from 'pino';
 import type { ModelVersion, WatchStatus } from '../../contract/pipeline';
 import type { Clock } from '../clock';
@@ -128,7 +129,7 @@ export class WatchRunner {
       } catch (err) {
         // A state this build cannot read: the target starts learning again rather than stopping the watch.
         this.deps.logger.warn(
-          { watch: this.name, target: stored.id, err: (err as Error).message },
+          { watch: this.name, target: stored.id, err: messageOf(err) },
           'stored target state unreadable; relearning it'
         );
       }

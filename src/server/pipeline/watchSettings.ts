@@ -1,3 +1,4 @@
+import { messageOf } from '../../utils/messageOf';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import {
@@ -56,7 +57,7 @@ export class WatchSettings {
       // Read as anything: a shape this build refuses is reported below and the file's watches run.
       raw = this.deps.settings.get(WATCHES_KEY, z.unknown());
     } catch (err) {
-      return this.unreadable(`its JSON does not parse (${(err as Error).message})`);
+      return this.unreadable(`its JSON does not parse (${messageOf(err)})`);
     }
     if (raw === undefined) {
       return undefined;

@@ -1,6 +1,7 @@
 // Rows read back from a store are data from outside the process (another build, a hand edit, a
 // damaged file): each is checked against its schema rather than cast, and one that does not fit
 // fails with the table, the row and the field named.
+import { messageOf } from '../../utils/messageOf';
 import { z } from 'zod';
 
 export class StoredRowError extends Error {
@@ -36,7 +37,7 @@ export function jsonColumn<S extends z.ZodType>(schema: S, reviver?: (key: strin
       try {
         return JSON.parse(text, reviver);
       } catch (err) {
-        ctx.addIssue({ code: 'custom', message: `not JSON (${(err as Error).message})` });
+        ctx.addIssue({ code: 'custom', message: `not JSON (${messageOf(err)})` });
         return z.NEVER;
       }
     })

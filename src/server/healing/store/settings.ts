@@ -1,3 +1,4 @@
+import { messageOf } from '../../../utils/messageOf';
 import { z } from 'zod';
 import {
   killSwitchSchema,
@@ -138,7 +139,7 @@ export class SettingsStore {
       const secrets = endpointSecretsSchema.parse(this.settings.secrets.open(value.secrets, KUBERNETES));
       return { value: { mode: 'endpoint', url: value.url, ...secrets }, updatedAt, updatedBy };
     } catch (err) {
-      return { value: { mode: 'endpoint', url: value.url }, updatedAt, updatedBy, unreadable: (err as Error).message };
+      return { value: { mode: 'endpoint', url: value.url }, updatedAt, updatedBy, unreadable: messageOf(err) };
     }
   }
 

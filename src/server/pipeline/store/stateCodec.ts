@@ -1,3 +1,4 @@
+import { messageOf } from '../../../utils/messageOf';
 import { deserialize, serialize } from 'node:v8';
 import { targetModelStateSchema, type TargetModelState } from './targetState';
 
@@ -24,7 +25,7 @@ export function decodeState(bytes: Uint8Array): TargetModelState {
   try {
     value = deserialize(bytes);
   } catch (err) {
-    throw new StateCodecError(`not a serialised target state: ${(err as Error).message}`);
+    throw new StateCodecError(`not a serialised target state: ${messageOf(err)}`);
   }
   return checked(value);
 }
@@ -35,7 +36,7 @@ export function decodeLegacyState(text: string): TargetModelState {
   try {
     value = JSON.parse(text, reviveNaN);
   } catch (err) {
-    throw new StateCodecError(`not JSON: ${(err as Error).message}`);
+    throw new StateCodecError(`not JSON: ${messageOf(err)}`);
   }
   return checked(value);
 }

@@ -1,3 +1,4 @@
+import { messageOf } from '../../../utils/messageOf';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { labelsSchema } from '../../../contract/vocabulary';
@@ -66,7 +67,7 @@ export class TargetTable {
         }
         out.targets.push({ id: r.id, watch: r.watch, labels, state });
       } catch (err) {
-        out.unreadable.push({ id: r.id, error: (err as Error).message });
+        out.unreadable.push({ id: r.id, error: messageOf(err) });
       }
     }
     return out;

@@ -1,3 +1,4 @@
+import { messageOf } from '../../../utils/messageOf';
 import type pg from 'pg';
 import { appliedSchema, MigrationError, pendingMigrations, type Migration } from '../migrate';
 import { decodeRow } from '../rows';
@@ -32,7 +33,7 @@ export async function migratePostgres(pool: pg.Pool, migrations: Migration[]): P
           await client.query('COMMIT');
         } catch (err) {
           await client.query('ROLLBACK');
-          throw new MigrationError(`migration ${migration.id} (${migration.name}) failed: ${(err as Error).message}`);
+          throw new MigrationError(`migration ${migration.id} (${migration.name}) failed: ${messageOf(err)}`);
         }
         ran.push(migration.id);
       }
