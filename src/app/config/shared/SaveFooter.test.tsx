@@ -1,0 +1,77 @@
+import React from 'react';
+import { render, screen } from '@testing-library/react';
+import { setupUser } from '../../testUtils/user';
+import { SaveFooter, type SaveFooterProps } from './SaveFooter';
+
+const user = setupUser();
+
+const ids = {
+  save: 'footer-save',
+  saveSuccess: 'footer-saved',
+  saveError: 'footer-failed',
+  invalid: 'footer-invalid',
+  unsaved: 'footer-unsaved',
+};
+
+function renderFooter(props: Partial<SaveFooterProps> = {}) {
+  const onSave = jest.fn();
+  render(
+    <SaveFooter
+      ids={ids}
+      failedTitle="Watches not saved"
+      invalidCount={0}
+      invalidNoun={['watch', 'watches']}
+      saveLabel="Save watches"
+      saving={false}
+      busy={false}
+      dirty={true}
+      onSave={onSave}
+      {...props}
+    />
+  );
+  return onSave;
+}
+
+describe('SaveFooter', () => {
+  it('saves unsaved changes when the button is pressed', async () => {
+    const onSave = renderFooter();
+    expect(screen.getByTestId(ids.unsaved)).toHaveTextContent('You have unsaved changes');
+    await user.click(screen.getByRole('button', { name: 'Save watches' }));
+    expect(onSave).toHaveBeenCalledTimes(1);
+  });
+
+  it('has nothing to save without changes', () => {
+    renderFooter({ dirty: false });
+    expect(screen.getByTestId(ids.save)).toBeDisabled();
+    expect(screen.queryByTestId(ids.unsaved)).not.toBeInTheDocument();
+  });
+
+  it('waits while another request runs, and says it is saving', () => {
+    renderFooter({ busy: true, saving: true });
+    expect(screen.getByTestId(ids.save)).toBeDisabled();
+    expect(screen.getByTestId(ids.save)).toHaveTextContent('Saving…');
+  });
+
+  it.each([
+    [1, '1 watch has invalid values'],
+    [3, '3 watches have invalid values'],
+  ])('blocks saving while %i items are invalid, and says how many', (invalidCount, text) => {
+    renderFooter({ invalidCount });
+    expect(screen.getByTestId(ids.invalid)).toHaveTextContent(text);
+    expect(screen.getByTestId(ids.save)).toBeDisabled();
+  });
+
+  it("shows the last save's outcome under the right title", () => {
+    renderFooter({ result: { ok: false, message: 'watches.0.query: required' } });
+    expect(screen.getByTestId(ids.saveError)).toHaveTextContent('Watches not saved');
+    expect(screen.getByTestId(ids.saveError)).toHaveTextContent('watches.0.query: required');
+    expect(screen.queryByTestId(ids.saveSuccess)).not.toBeInTheDocument();
+  });
+
+  it('says Saved after a successful save', () => {
+    renderFooter({ dirty: false, result: { ok: true, message: '2 watches saved' } });
+    expect(screen.getByTestId(ids.saveSuccess)).toHaveTextContent('Saved');
+    expect(screen.getByTestId(ids.saveSuccess)).toHaveTextContent('2 watches saved');
+    expect(screen.queryByTestId(ids.invalid)).not.toBeInTheDocument();
+  });
+});
