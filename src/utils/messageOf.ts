@@ -1,2 +1,9 @@
-/** What a caught value says: an Error's message, anything else (a thrown string, a rejection reason) as text. */
-export const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+/**
+ * What a caught value says: an error's message, anything else (a thrown string, a rejection reason)
+ * as text. Checked by shape, not `instanceof Error`: errors from another realm (Node's own modules
+ * under Jest, an iframe) are not instances of this realm's Error.
+ */
+export const messageOf = (err: unknown): string =>
+  typeof err === 'object' && err !== null && 'message' in err && typeof err.message === 'string'
+    ? err.message
+    : String(err);
