@@ -2,8 +2,8 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ActionState, ActionType } from '../../contract/healing';
 
 /** A counter of the healing engine's, registered where `/metrics` reads it. */
-export const counter = <L extends string>(registry: Registry, name: string, help: string, labelNames: L[]) =>
-  new Counter<L>({ name, help, labelNames, registers: [registry] });
+export const counter = <L extends string>(registry: Registry, spec: { name: string; help: string; labelNames: L[] }) =>
+  new Counter<L>({ ...spec, registers: [registry] });
 
 /** The healing engine's metrics; the gauges read the store when scraped, so they hold across restarts. */
 export class HealingMetrics {
@@ -12,18 +12,16 @@ export class HealingMetrics {
   private readonly duration: Histogram<'action' | 'outcome'>;
 
   constructor(registry: Registry, read: { awaitingApproval: () => number; killSwitchEngaged: () => boolean }) {
-    this.actions = counter(
-      registry,
-      'failureprophet_actions_total',
-      'Healing actions entering each lifecycle state, by action type.',
-      ['action', 'state']
-    );
-    this.refusals = counter(
-      registry,
-      'failureprophet_safety_refusals_total',
-      'Actions a safety limit blocked or held, by limit.',
-      ['limit']
-    );
+    this.actions = counter(registry, {
+      name: 'failureprophet_actions_total',
+      help: 'Healing actions entering each lifecycle state, by action type.',
+      labelNames: ['action', 'state'],
+    });
+    this.refusals = counter(registry, {
+      name: 'failureprophet_safety_refusals_total',
+      help: 'Actions a safety limit blocked or held, by limit.',
+      labelNames: ['limit'],
+    });
     this.duration = new Histogram({
       name: 'failureprophet_action_duration_seconds',
       help: 'How long executing an action took, by action type and outcome.',
