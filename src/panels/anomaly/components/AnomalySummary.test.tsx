@@ -2,6 +2,7 @@ import React from 'react';
 import { render, screen, within } from '@testing-library/react';
 import { FieldType, toDataFrame } from '@grafana/data';
 import type { AnomalyRange, Crossing, SeriesAnalysis } from '../model/analysis';
+import { quietAnalysis } from '../testUtils/analysis';
 import { readSeries } from '../model/series';
 import { panelTestIds } from '../testIds';
 import { AnomalySummary, describeCrossing, type AnomalySummaryProps } from './AnomalySummary';
@@ -17,18 +18,7 @@ const frame = toDataFrame({
 const [cpu, mem] = readSeries([frame]).series;
 const empty = new Float64Array(2);
 
-function analysis(series: SeriesAnalysis['series'], overrides: Partial<SeriesAnalysis> = {}): SeriesAnalysis {
-  return {
-    series,
-    source: 'browser',
-    score: empty,
-    expected: empty,
-    lower: empty,
-    upper: empty,
-    ranges: [],
-    ...overrides,
-  };
-}
+const analysis = quietAnalysis;
 
 const crossing = (atMs: number, overrides: Partial<Crossing> = {}): Crossing => ({
   limit: 0.95,

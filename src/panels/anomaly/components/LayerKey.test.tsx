@@ -2,6 +2,7 @@ import React from 'react';
 import { render, screen, within } from '@testing-library/react';
 import { createTheme, FieldType, getDisplayProcessor, toDataFrame } from '@grafana/data';
 import type { SeriesAnalysis } from '../model/analysis';
+import { quietAnalysis } from '../testUtils/analysis';
 import { readSeries } from '../model/series';
 import { panelTestIds } from '../testIds';
 import { defaultLayers } from '../types';
@@ -17,18 +18,7 @@ frame.fields[1].display = getDisplayProcessor({ field: frame.fields[1], theme: c
 const [series] = readSeries([frame]).series;
 const empty = new Float64Array(2);
 
-function analysis(overrides: Partial<SeriesAnalysis> = {}): SeriesAnalysis {
-  return {
-    series,
-    source: 'browser',
-    score: empty,
-    expected: empty,
-    lower: empty,
-    upper: empty,
-    ranges: [],
-    ...overrides,
-  };
-}
+const analysis = (overrides: Partial<SeriesAnalysis> = {}) => quietAnalysis(series, overrides);
 
 const crossing = {
   limit: 0.95,
