@@ -1,6 +1,18 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** The failureprophet_* metrics of the pipeline: per-target results and the loop's own health. */
+/** The gauges with one series per watch. */
+const WATCH_GAUGES = {
+  seriesWatched: { name: 'failureprophet_series_watched', help: 'Series the last cycle of a watch scored' },
+  targetsWatched: { name: 'failureprophet_targets_watched', help: 'Targets a watch holds state for' },
+  degraded: { name: 'failureprophet_watch_degraded', help: '1 while the last query of a watch failed' },
+  lastProcessed: { name: 'failureprophet_last_processed_timestamp_seconds', help: 'Last step a watch has scored' },
+  targetsUnexported: {
+    name: 'failureprophet_targets_without_series',
+    help: 'Targets of a watch scored in its last cycle without per-target series: pipeline.maxTargetSeries was reached',
+  },
+};
+
 export class PipelineMetrics {
   readonly score: Gauge<'watch' | 'target'>;
   readonly timeToFailure: Gauge<'watch' | 'target' | 'signal'>;
@@ -71,26 +83,11 @@ export class PipelineMetrics {
       { name: 'failureprophet_query_errors_total', help: 'Queries that failed after retries, by kind' },
       ['watch', 'kind']
     );
-    this.seriesWatched = watchGauge({
-      name: 'failureprophet_series_watched',
-      help: 'Series the last cycle of a watch scored',
-    });
-    this.targetsWatched = watchGauge({
-      name: 'failureprophet_targets_watched',
-      help: 'Targets a watch holds state for',
-    });
-    this.degraded = watchGauge({
-      name: 'failureprophet_watch_degraded',
-      help: '1 while the last query of a watch failed',
-    });
-    this.lastProcessed = watchGauge({
-      name: 'failureprophet_last_processed_timestamp_seconds',
-      help: 'Last step a watch has scored',
-    });
-    this.targetsUnexported = watchGauge({
-      name: 'failureprophet_targets_without_series',
-      help: 'Targets of a watch scored in its last cycle without per-target series: pipeline.maxTargetSeries was reached',
-    });
+    this.seriesWatched = watchGauge(WATCH_GAUGES.seriesWatched);
+    this.targetsWatched = watchGauge(WATCH_GAUGES.targetsWatched);
+    this.degraded = watchGauge(WATCH_GAUGES.degraded);
+    this.lastProcessed = watchGauge(WATCH_GAUGES.lastProcessed);
+    this.targetsUnexported = watchGauge(WATCH_GAUGES.targetsUnexported);
   }
 
   /**
