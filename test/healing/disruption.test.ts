@@ -2,7 +2,7 @@
 // API server reports for pods and nodes.
 
 import { deployment, node, pod, replicaSet } from '../kube/objects';
-import { anomaly, realWrites, setUp, Setup } from './setup';
+import { anomaly, realWrites, setUp, Setup, drainInTurn } from './setup';
 
 let s: Setup;
 afterEach(() => s.close());
@@ -105,12 +105,7 @@ it('nodes: at most the share given cordoned or draining, never below 51% Ready a
   });
   // With the three spares: six nodes, one of them NotReady. The floor is 4 (51% of 6, rounded up).
   s.kube.add(node('n1'), node('n2'), node('sick', false, false));
-  const [first] = await s.engine.onAnomaly(anomaly({ object: { kind: 'node', name: 'n1' } }));
-  const [second] = await s.engine.onAnomaly(anomaly({ object: { kind: 'node', name: 'n2' } }));
-  s.engine.approve(first, 'alice');
-  await s.engine.idle();
-  s.engine.approve(second, 'alice');
-  await s.engine.idle();
+  const [first, second] = await drainInTurn(s, 'n1', 'n2');
   expect(s.engine.actions.get(first)!.state).toBe('succeeded');
   // The budget (40% of 6: 2 nodes) has room; the floor has not: n2 would leave 3 Ready of 6.
   expect(s.engine.actions.get(second)).toMatchObject({

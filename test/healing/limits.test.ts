@@ -1,5 +1,5 @@
 import { deployment, node, pod } from '../kube/objects';
-import { anomaly, realWrites, setUp, Setup } from './setup';
+import { anomaly, realWrites, setUp, Setup, drainInTurn } from './setup';
 
 let s: Setup;
 afterEach(() => s.close());
@@ -228,12 +228,7 @@ describe('blast radius', () => {
       pod({ namespace: 'shop', name: 'cart-1', nodeName: 'n1', ownerKind: 'ReplicaSet' }),
       pod({ namespace: 'shop', name: 'cart-2', nodeName: 'n2', ownerKind: 'ReplicaSet' })
     );
-    const [first] = await s.engine.onAnomaly(anomaly({ object: { kind: 'node', name: 'n1' } }));
-    const [second] = await s.engine.onAnomaly(anomaly({ object: { kind: 'node', name: 'n2' } }));
-    s.engine.approve(first, 'alice');
-    await s.engine.idle();
-    s.engine.approve(second, 'alice');
-    await s.engine.idle();
+    const [first, second] = await drainInTurn(s, 'n1', 'n2');
     expect(s.engine.actions.get(first)!.state).toBe('succeeded');
     expect(s.engine.actions.get(second)).toMatchObject({
       state: 'approved',

@@ -86,6 +86,20 @@ export function anomaly(overrides: Partial<HealingTrigger> = {}): HealingTrigger
 /** Writes that could change the cluster: not dry runs (wherever the request carries its dryRun). */
 export const realWrites = (s: Harness) => s.kube.realWrites();
 
+/** Proposes a drain of each node in turn and approves each after the one before has run: their ids. */
+export async function drainInTurn(s: Setup, ...nodes: string[]): Promise<number[]> {
+  const ids: number[] = [];
+  for (const name of nodes) {
+    const [id] = await s.engine.onAnomaly(anomaly({ object: { kind: 'node', name } }));
+    ids.push(id);
+  }
+  for (const id of ids) {
+    s.engine.approve(id, 'alice');
+    await s.engine.idle();
+  }
+  return ids;
+}
+
 /** A notifier whose webhook is a fake receiver: what it was sent, with each body parsed. */
 export function webhookReceiver() {
   const sent: Array<{ url: string; body: any }> = [];

@@ -9,6 +9,26 @@ import { openSqliteDatabase, type SqliteStore } from '../../src/server/store/sql
 const TOKEN = 'test-token-0123456789abcdef';
 const MAX = 2;
 
+/** The real server on a loopback port over an in-memory store, with the options a test turns on. */
+async function startServer(
+  options: Pick<
+    Parameters<typeof buildServer>[0],
+    'authenticatedRoutes' | 'maxConcurrentRequests' | 'maxEventLoopDelay' | 'loopDelay'
+  >
+): Promise<{ store: SqliteStore; app: App; base: string }> {
+  const store = openSqliteDatabase(':memory:');
+  const app = await buildServer({
+    logger: createLogger('error', new Writable({ write: (_c, _e, done) => done() })),
+    apiToken: TOKEN,
+    store,
+    metrics: createMetricsRegistry(),
+    version: '9.9.9',
+    ...options,
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return { store, app, base: `http://127.0.0.1:${(app.server.address() as { port: number }).port}` };
+}
+
 /** A route double that holds each request until the test lets it go, and says when one has arrived. */
 function slowRoute() {
   const arrived: Array<() => void> = [];
@@ -63,18 +83,7 @@ describe('load shedding', () => {
     fetch(`${base}${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}` } });
 
   beforeAll(async () => {
-    store = openSqliteDatabase(':memory:');
-    app = await buildServer({
-      logger: createLogger('error', new Writable({ write: (_c, _e, done) => done() })),
-      apiToken: TOKEN,
-      store,
-      metrics: createMetricsRegistry(),
-      version: '9.9.9',
-      maxConcurrentRequests: MAX,
-      authenticatedRoutes: [slow.plugin],
-    });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    ({ store, app, base } = await startServer({ maxConcurrentRequests: MAX, authenticatedRoutes: [slow.plugin] }));
   });
 
   afterAll(async () => {
@@ -143,13 +152,7 @@ describe('load shedding on event-loop delay', () => {
   const get = (path: string) => fetch(`${base}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
 
   beforeAll(async () => {
-    store = openSqliteDatabase(':memory:');
-    app = await buildServer({
-      logger: createLogger('error', new Writable({ write: (_c, _e, done) => done() })),
-      apiToken: TOKEN,
-      store,
-      metrics: createMetricsRegistry(),
-      version: '9.9.9',
+    ({ store, app, base } = await startServer({
       maxEventLoopDelay: 200,
       loopDelay: () => behind,
       authenticatedRoutes: [
@@ -157,9 +160,7 @@ describe('load shedding on event-loop delay', () => {
           scope.get('/api/quick', async () => ({ handled: ++handled }));
         }) satisfies FastifyPluginAsyncZod,
       ],
-    });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    }));
   });
 
   afterAll(async () => {
