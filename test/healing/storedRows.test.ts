@@ -1,7 +1,7 @@
 // Issue 15: rows read back from the store are checked with their schemas. A corrupt one is an error
 // naming its table, row and column; the other actions are still read, approved and run.
 
-import { StoredRowError } from '../../src/server/healing/store/rows';
+import { StoredRowError } from '../../src/server/store/rows';
 import { deployment } from '../kube/objects';
 import { anomaly, setUp, Setup } from './setup';
 

@@ -1,3 +1,4 @@
+import { decodeRow } from '../../store/rows';
 import { z } from 'zod';
 import {
   actionStateSchema,
@@ -21,7 +22,7 @@ import {
   type Verification,
 } from '../../../contract/healing';
 import { drainProgressSchema, type DrainProgress } from '../../kubernetes';
-import { checkRow, optional, parseJsonColumns } from './rows';
+import { optional, parseJsonColumns } from './rows';
 
 /** An action with what only the engine needs besides the API's view of it. */
 export interface StoredAction extends Action {
@@ -119,7 +120,7 @@ const JSON_COLUMNS = [
 
 /** Checks an action row (JSON columns as text, as SQLite keeps them, or parsed, as PostgreSQL gives them). */
 export function readAction(row: unknown): StoredAction {
-  const r = checkRow(actionRowSchema, parseJsonColumns(row, JSON_COLUMNS), 'healing_actions');
+  const r = decodeRow(actionRowSchema, 'healing_actions', parseJsonColumns(row, JSON_COLUMNS));
   return {
     id: r.id,
     state: r.state,

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { decodeRow } from '../../store/rows';
 import { z } from 'zod';
 import {
   healingTriggerSchema,
@@ -18,7 +19,7 @@ import {
   type NewAction,
   type StoredAction,
 } from './actionRows';
-import { checkRow, checkRows, countRow, idRow, optional, parseJsonColumns } from './rows';
+import { countRow, idRow, optional, parseJsonColumns } from './rows';
 
 export type ActionFilter = z.output<typeof actionListQuerySchema>;
 
@@ -43,8 +44,8 @@ const startedAtRow = z.object({ started_at: z.number() });
 const heldNodeRow = z.object({ node: z.string(), action_id: z.number().int() });
 const labelsSchema = healingTriggerSchema.shape.labels;
 
-const ids = (rows: unknown[]) => checkRows(idRow, rows, 'healing_actions').map((r) => r.id);
-const count = (row: unknown, table = 'healing_actions') => checkRow(countRow, row, table).n;
+const ids = (rows: unknown[]) => rows.map((r) => decodeRow(idRow, 'healing_actions', r).id);
+const count = (row: unknown, table = 'healing_actions') => decodeRow(countRow, table, row).n;
 
 const SELECT = `SELECT a.*, t.trigger FROM healing_actions a JOIN healing_triggers t ON t.key = a.trigger_key`;
 
@@ -65,7 +66,7 @@ export class ActionRepository {
   openTrigger(trigger: HealingTrigger, at: number): { isNew: boolean; reopened: boolean } {
     const key = triggerKey(trigger);
     const found = this.db.prepare('SELECT closed_at FROM healing_triggers WHERE key = ?').get(key);
-    const existing = found === undefined ? undefined : checkRow(closedAtRow, found, 'healing_triggers');
+    const existing = found === undefined ? undefined : decodeRow(closedAtRow, 'healing_triggers', found);
     if (!existing) {
       this.db
         .prepare('INSERT INTO healing_triggers (key, source, trigger, opened_at) VALUES (?, ?, ?, ?)')
@@ -91,7 +92,7 @@ export class ActionRepository {
     if (found === undefined) {
       return undefined;
     }
-    const row = checkRow(triggerRowSchema, parseJsonColumns(found, ['trigger']), 'healing_triggers');
+    const row = decodeRow(triggerRowSchema, 'healing_triggers', parseJsonColumns(found, ['trigger']));
     return { trigger: row.trigger, openedAt: row.opened_at, closedAt: row.closed_at };
   }
 
@@ -220,7 +221,7 @@ export class ActionRepository {
         'SELECT started_at FROM healing_actions WHERE target = ? AND action_type = ? AND started_at >= ? ORDER BY started_at DESC'
       )
       .all(target, type, since);
-    return checkRows(startedAtRow, rows, 'healing_actions').map((r) => r.started_at);
+    return rows.map((r) => decodeRow(startedAtRow, 'healing_actions', r)).map((r) => r.started_at);
   }
 
   /** Another action of this type on this target that is still under way (proposed, waiting, approved or executing). */
@@ -297,7 +298,9 @@ export class ActionRepository {
 
   heldNodes(): Array<{ node: string; actionId: number }> {
     const rows = this.db.prepare('SELECT node, action_id FROM healing_nodes_held ORDER BY since').all();
-    return checkRows(heldNodeRow, rows, 'healing_nodes_held').map((r) => ({ node: r.node, actionId: r.action_id }));
+    return rows
+      .map((r) => decodeRow(heldNodeRow, 'healing_nodes_held', r))
+      .map((r) => ({ node: r.node, actionId: r.action_id }));
   }
 
   holdNode(node: string, actionId: number, at: number): void {

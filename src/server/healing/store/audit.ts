@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
+import { decodeRow } from '../../store/rows';
 import { z } from 'zod';
 import { auditKindSchema, type AuditEntry, type auditQuerySchema } from '../../../contract/healing';
-import { checkRow, countRow, parseJsonColumns } from './rows';
+import { countRow, parseJsonColumns } from './rows';
 
 export type AuditFilter = z.output<typeof auditQuerySchema>;
 
@@ -20,7 +21,7 @@ const auditRowSchema = z.object({
 });
 
 function toEntry(found: unknown): AuditEntry {
-  const row = checkRow(auditRowSchema, parseJsonColumns(found, ['details']), 'healing_audit');
+  const row = decodeRow(auditRowSchema, 'healing_audit', parseJsonColumns(found, ['details']));
   return {
     id: row.id,
     at: row.at,
@@ -89,10 +90,10 @@ export class AuditRepository {
   /** Newest first, one page. */
   list(query: AuditFilter): { items: AuditEntry[]; total: number } {
     const { q, clause, params } = this.filter(query);
-    const total = checkRow(
+    const total = decodeRow(
       countRow,
-      this.db.prepare(`SELECT COUNT(*) AS n FROM healing_audit${clause}`).get(...params),
-      'healing_audit'
+      'healing_audit',
+      this.db.prepare(`SELECT COUNT(*) AS n FROM healing_audit${clause}`).get(...params)
     ).n;
     const rows = this.db
       .prepare(`SELECT * FROM healing_audit${clause} ORDER BY id DESC LIMIT ? OFFSET ?`)

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
+import { decodeRow } from '../../store/rows';
 import { z } from 'zod';
 import { actionTypeSchema, breakerSchema, type ActionType, type Breaker } from '../../../contract/healing';
-import { checkRow } from './rows';
 
 /** A row as SQLite gives it, checked before it becomes a Breaker. */
 const rowSchema = z.object({
@@ -20,7 +20,7 @@ const rowSchema = z.object({
 const lastClosedRow = z.object({ at: z.number().nullable() });
 
 function toBreaker(row: unknown): Breaker {
-  const r = checkRow(rowSchema, row, 'healing_breakers');
+  const r = decodeRow(rowSchema, 'healing_breakers', row);
   return breakerSchema.parse({
     id: r.id,
     target: r.target,
@@ -83,7 +83,7 @@ export class BreakerRepository {
     const row = this.db
       .prepare('SELECT MAX(closed_at) AS at FROM healing_breakers WHERE target = ? AND closed_at IS NOT NULL')
       .get(target);
-    return checkRow(lastClosedRow, row, 'healing_breakers').at ?? undefined;
+    return decodeRow(lastClosedRow, 'healing_breakers', row).at ?? undefined;
   }
 
   listOpen(): Breaker[] {

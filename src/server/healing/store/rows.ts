@@ -1,17 +1,4 @@
 import { z } from 'zod';
-import { decodeRow, StoredRowError } from '../../store/rows';
-
-export { StoredRowError };
-
-/**
- * Checks a row read back like any other input: a bad one fails here, naming its table, its id and
- * the column, instead of deep inside the engine. The rows beside it are unaffected.
- */
-export const checkRow = <T extends z.ZodType>(schema: T, row: unknown, table: string): z.output<T> =>
-  decodeRow(schema, table, row);
-
-export const checkRows = <T extends z.ZodType>(schema: T, rows: unknown[], table: string): Array<z.output<T>> =>
-  rows.map((row) => checkRow(schema, row, table));
 
 /** A nullable column as an optional field. */
 export const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);

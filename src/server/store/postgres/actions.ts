@@ -7,7 +7,7 @@ import { retryingLostConnections } from './pool';
 
 // Rows read back are checked like any other input (healing/store/actionRows.ts): a row another
 // version wrote, or a hand edit, fails with the column named instead of deep inside the engine.
-export { StoredRowError } from '../../healing/store/rows';
+export { StoredRowError } from '../rows';
 
 /** A proposal and the key that makes it one row whichever replica proposes it. */
 export interface NewIdempotentAction extends NewAction {
