@@ -111,17 +111,15 @@ export class StreamingForecaster {
     if (beyond(this.last)) {
       return { seconds: 0, lowerSeconds: 0, upperSeconds: 0, method: 'holt-winters', fromMs: from };
     }
-    const sigma = Number.isNaN(this.residualStd) ? 0 : this.residualStd;
     const sign = direction === 'above' ? 1 : -1;
+    const zSigma = z * this.sigma;
+    const scales = this.errorScales();
     let best = Infinity;
     let early = Infinity;
     let late = Infinity;
-    // Variance of the h-step error of damped Holt: sigma^2 (1 + sum_j c_j^2), c_j = alpha (1 + beta sum_i phi^i).
-    let varSum = 1;
-    let phiSum = 0;
     for (let h = 1; h <= this.horizon; h++) {
       const y = this.forecast(h);
-      const spread = z * sigma * Math.sqrt(varSum);
+      const spread = zSigma * scales.next().value;
       if (early === Infinity && beyond(y + sign * spread)) {
         early = h;
       }
@@ -132,9 +130,6 @@ export class StreamingForecaster {
         late = h;
         break;
       }
-      phiSum += Math.pow(this.phi, h);
-      const c = this.alpha * (1 + this.beta * phiSum);
-      varSum += c * c;
     }
     const sec = (h: number): number => (h === Infinity ? Infinity : (h * this.stepMs) / 1000);
     return {
@@ -144,6 +139,40 @@ export class StreamingForecaster {
       method: 'holt-winters',
       fromMs: from,
     };
+  }
+
+  /** Half-widths of the range (default 90%) around `forecast(h)` for each of the increasing horizons, as `timeToLimit` uses them. */
+  spreads(horizons: readonly number[], z = Z90): number[] {
+    const zSigma = z * this.sigma;
+    const scales = this.errorScales();
+    let scale = scales.next().value;
+    let h = 1;
+    return horizons.map((target) => {
+      for (; h < target; h++) {
+        scale = scales.next().value;
+      }
+      return zSigma * scale;
+    });
+  }
+
+  /** The one-step error's standard deviation, 0 until known. */
+  private get sigma(): number {
+    return Number.isNaN(this.residualStd) ? 0 : this.residualStd;
+  }
+
+  /**
+   * The h-step error's spread in one-step errors for h = 1, 2, ... in turn. Its variance for damped
+   * Holt: sigma^2 (1 + sum_{j<h} c_j^2), c_j = alpha (1 + beta sum_{i<=j} phi^i).
+   */
+  private *errorScales(): Generator<number, never> {
+    let varSum = 1;
+    let phiSum = 0;
+    for (let h = 1; ; h++) {
+      yield Math.sqrt(varSum);
+      phiSum += Math.pow(this.phi, h);
+      const c = this.alpha * (1 + this.beta * phiSum);
+      varSum += c * c;
+    }
   }
 
   toState(): ForecasterState {
