@@ -4,6 +4,7 @@
  * so that gaps are bridged by the model's own forecast instead of being interpolated. The panel's
  * path and the backtest's plain baseline; assumes the recent trend and daily shape continue.
  */
+import { z } from 'zod';
 import type { CrossingEstimate, LimitDirection } from './types';
 import { DAY_MS, Z90 } from './trend';
 
@@ -32,6 +33,28 @@ export interface HoltWintersOptions {
   /** Longest season kept, in steps (bounds memory; default 2016). */
   maxSeasonSteps?: number;
 }
+
+/** A number of a snapshot: JSON writes NaN as null. */
+const stored = z.number().nullable();
+
+/** A snapshot as read back: checked field by field (the step is NaN, so null, until learned). */
+const FORECASTER_STATE = z.object({
+  format: z.literal('failureprophet.forecaster'),
+  version: z.literal(1),
+  options: z.object({
+    alpha: z.number(),
+    beta: z.number(),
+    gamma: z.number(),
+    phi: z.number(),
+    seasonMs: z.number(),
+    stepMs: stored,
+    horizonSteps: z.number(),
+    maxSeasonSteps: z.number(),
+  }),
+  season: z.array(stored),
+  scalars: z.array(stored).length(8),
+  warm: z.array(z.number()),
+});
 
 /** Streaming damped Holt-Winters on a step grid; `timeToLimit` can be asked after any update. */
 export class StreamingForecaster {
@@ -198,19 +221,13 @@ export class StreamingForecaster {
 
   /** Resumes from `toState()` output; throws a clear Error on anything else. */
   static fromState(state: unknown): StreamingForecaster {
-    const s = state as ForecasterState;
-    if (
-      typeof s !== 'object' ||
-      s === null ||
-      s.format !== 'failureprophet.forecaster' ||
-      s.version !== 1 ||
-      !Array.isArray(s.scalars) ||
-      s.scalars.length !== 8
-    ) {
+    const parsed = FORECASTER_STATE.safeParse(state);
+    if (!parsed.success) {
       throw new Error(
         'Cannot restore a forecaster from this state: not a failureprophet.forecaster version 1 snapshot'
       );
     }
+    const s = parsed.data;
     const f = new StreamingForecaster({ ...s.options, stepMs: s.options.stepMs ?? undefined });
     const [stepMs, level, trend, gridT, steps, sse, errors, last] = s.scalars.map((x) => (x === null ? NaN : x));
     Object.assign(f, { stepMs, level, trend, gridT, steps, sse, errors, last, warm: [...s.warm] });
