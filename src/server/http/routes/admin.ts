@@ -33,8 +33,9 @@ export function adminRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
         apply(request.body, requestUser(request), request)
       );
 
-    write('/api/admin/kill-switch', putKillSwitchBodySchema, killSwitchSchema, (body, user, request) => {
-      const value = engine.settings.setKillSwitch(body.engaged, user, body.reason);
+    write('/api/admin/kill-switch', putKillSwitchBodySchema, killSwitchSchema, async (body, user, request) => {
+      // Awaited: the settings store may answer later (PostgreSQL).
+      const value = await engine.settings.setKillSwitch(body.engaged, user, body.reason);
       request.log.warn({ user, engaged: value.engaged }, 'kill switch changed');
       return value;
     });
