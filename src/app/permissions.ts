@@ -1,9 +1,11 @@
 import { config } from '@grafana/runtime';
+import { z } from 'zod';
 
-type OrgRole = 'Viewer' | 'Editor' | 'Admin' | 'None';
+/** The role as Grafana's boot data names it; anything else (or none) counts as no role. */
+const orgRoleSchema = z.enum(['Viewer', 'Editor', 'Admin', 'None']).catch('None');
 
-function orgRole(): OrgRole {
-  return (config.bootData?.user?.orgRole as OrgRole | undefined) ?? 'None';
+function orgRole(): z.infer<typeof orgRoleSchema> {
+  return orgRoleSchema.parse(config.bootData?.user?.orgRole);
 }
 
 /**

@@ -22,6 +22,7 @@ export const actionStateSchema = z.enum([
   'dry_run',
   'blocked',
   'cancelled',
+  /** The cluster changed since the approval: the approved change was not made (the reason says what changed). */
   'superseded',
   'executing',
   'succeeded',

@@ -1,26 +1,17 @@
 // The audit log: append-only.
 import { z } from 'zod';
+import { actionStateSchema } from './actionRecord';
 import { csv, pagingSchema } from './query';
 
+/** Each state an action enters is audited under its own name; awaiting approval is told by the dry run's entry. */
+const auditedStates = actionStateSchema.exclude(['awaiting_approval']).options;
+
 export const auditKindSchema = z.enum([
-  'proposed',
-  'dry_run',
-  'approved',
-  'rejected',
-  'expired',
-  'blocked',
+  ...auditedStates,
   /** An approved action waits for a limit to free (the node budget); it runs when it does. */
   'waiting',
-  'cancelled',
-  /** The cluster changed since the approval: the approved change was not made (the reason says what changed). */
-  'superseded',
-  'executing',
   'kubernetes',
-  'succeeded',
-  'failed',
   'reconciled',
-  'verified',
-  'not_recovered',
   'notified',
   'trigger_opened',
   'trigger_closed',

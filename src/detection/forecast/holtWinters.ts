@@ -4,6 +4,7 @@
  * so that gaps are bridged by the model's own forecast instead of being interpolated. The panel's
  * path and the backtest's plain baseline; assumes the recent trend and daily shape continue.
  */
+import { z } from 'zod';
 import type { CrossingEstimate, LimitDirection } from './types';
 import { DAY_MS, Z90 } from './trend';
 
@@ -32,6 +33,28 @@ export interface HoltWintersOptions {
   /** Longest season kept, in steps (bounds memory; default 2016). */
   maxSeasonSteps?: number;
 }
+
+/** A number of a snapshot: JSON writes NaN as null. */
+const stored = z.number().nullable();
+
+/** A snapshot as read back: checked field by field (the step is NaN, so null, until learned). */
+const FORECASTER_STATE = z.object({
+  format: z.literal('failureprophet.forecaster'),
+  version: z.literal(1),
+  options: z.object({
+    alpha: z.number(),
+    beta: z.number(),
+    gamma: z.number(),
+    phi: z.number(),
+    seasonMs: z.number(),
+    stepMs: stored,
+    horizonSteps: z.number(),
+    maxSeasonSteps: z.number(),
+  }),
+  season: z.array(stored),
+  scalars: z.array(stored).length(8),
+  warm: z.array(z.number()),
+});
 
 /** Streaming damped Holt-Winters on a step grid; `timeToLimit` can be asked after any update. */
 export class StreamingForecaster {
@@ -111,17 +134,15 @@ export class StreamingForecaster {
     if (beyond(this.last)) {
       return { seconds: 0, lowerSeconds: 0, upperSeconds: 0, method: 'holt-winters', fromMs: from };
     }
-    const sigma = Number.isNaN(this.residualStd) ? 0 : this.residualStd;
     const sign = direction === 'above' ? 1 : -1;
+    const zSigma = z * this.sigma;
+    const scales = this.errorScales();
     let best = Infinity;
     let early = Infinity;
     let late = Infinity;
-    // Variance of the h-step error of damped Holt: sigma^2 (1 + sum_j c_j^2), c_j = alpha (1 + beta sum_i phi^i).
-    let varSum = 1;
-    let phiSum = 0;
     for (let h = 1; h <= this.horizon; h++) {
       const y = this.forecast(h);
-      const spread = z * sigma * Math.sqrt(varSum);
+      const spread = zSigma * scales.next().value;
       if (early === Infinity && beyond(y + sign * spread)) {
         early = h;
       }
@@ -132,9 +153,6 @@ export class StreamingForecaster {
         late = h;
         break;
       }
-      phiSum += Math.pow(this.phi, h);
-      const c = this.alpha * (1 + this.beta * phiSum);
-      varSum += c * c;
     }
     const sec = (h: number): number => (h === Infinity ? Infinity : (h * this.stepMs) / 1000);
     return {
@@ -144,6 +162,40 @@ export class StreamingForecaster {
       method: 'holt-winters',
       fromMs: from,
     };
+  }
+
+  /** Half-widths of the range (default 90%) around `forecast(h)` for each of the increasing horizons, as `timeToLimit` uses them. */
+  spreads(horizons: readonly number[], z = Z90): number[] {
+    const zSigma = z * this.sigma;
+    const scales = this.errorScales();
+    let scale = scales.next().value;
+    let h = 1;
+    return horizons.map((target) => {
+      for (; h < target; h++) {
+        scale = scales.next().value;
+      }
+      return zSigma * scale;
+    });
+  }
+
+  /** The one-step error's standard deviation, 0 until known. */
+  private get sigma(): number {
+    return Number.isNaN(this.residualStd) ? 0 : this.residualStd;
+  }
+
+  /**
+   * The h-step error's spread in one-step errors for h = 1, 2, ... in turn. Its variance for damped
+   * Holt: sigma^2 (1 + sum_{j<h} c_j^2), c_j = alpha (1 + beta sum_{i<=j} phi^i).
+   */
+  private *errorScales(): Generator<number, never> {
+    let varSum = 1;
+    let phiSum = 0;
+    for (let h = 1; ; h++) {
+      yield Math.sqrt(varSum);
+      phiSum += Math.pow(this.phi, h);
+      const c = this.alpha * (1 + this.beta * phiSum);
+      varSum += c * c;
+    }
   }
 
   toState(): ForecasterState {
@@ -169,19 +221,13 @@ export class StreamingForecaster {
 
   /** Resumes from `toState()` output; throws a clear Error on anything else. */
   static fromState(state: unknown): StreamingForecaster {
-    const s = state as ForecasterState;
-    if (
-      typeof s !== 'object' ||
-      s === null ||
-      s.format !== 'failureprophet.forecaster' ||
-      s.version !== 1 ||
-      !Array.isArray(s.scalars) ||
-      s.scalars.length !== 8
-    ) {
+    const parsed = FORECASTER_STATE.safeParse(state);
+    if (!parsed.success) {
       throw new Error(
         'Cannot restore a forecaster from this state: not a failureprophet.forecaster version 1 snapshot'
       );
     }
+    const s = parsed.data;
     const f = new StreamingForecaster({ ...s.options, stepMs: s.options.stepMs ?? undefined });
     const [stepMs, level, trend, gridT, steps, sse, errors, last] = s.scalars.map((x) => (x === null ? NaN : x));
     Object.assign(f, { stepMs, level, trend, gridT, steps, sse, errors, last, warm: [...s.warm] });

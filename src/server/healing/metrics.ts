@@ -1,9 +1,40 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ActionState, ActionType } from '../../contract/healing';
 
-/** A counter of the healing engine's, registered where `/metrics` reads it. */
-export const counter = <L extends string>(registry: Registry, spec: { name: string; help: string; labelNames: L[] }) =>
-  new Counter<L>({ ...spec, registers: [registry] });
+/** The healing engine's counters, one table for the lifecycle and the outcome metrics. */
+const COUNTERS = {
+  actions: {
+    name: 'failureprophet_actions_total',
+    help: 'Healing actions entering each lifecycle state, by action type.',
+    labelNames: ['action', 'state'],
+  },
+  refusals: {
+    name: 'failureprophet_safety_refusals_total',
+    help: 'Actions a safety limit blocked or held, by limit.',
+    labelNames: ['limit'],
+  },
+  executed: {
+    name: 'failureprophet_healing_executed_total',
+    help: 'Healing actions started, by policy and action type.',
+    labelNames: ['policy', 'action'],
+  },
+  outcomes: {
+    name: 'failureprophet_healing_outcomes_total',
+    help: 'What executed healing actions achieved, by policy and action type: recovered (within the verification window), not_recovered, failed (the execution failed).',
+    labelNames: ['policy', 'action', 'outcome'],
+  },
+  prevented: {
+    name: 'failureprophet_healing_failures_prevented_total',
+    help: 'Healing actions taken on a time-to-failure prediction whose target recovered before the predicted crossing.',
+    labelNames: ['policy', 'action'],
+  },
+} as const;
+
+type CounterName = keyof typeof COUNTERS;
+
+/** A counter of the table above, registered where `/metrics` reads it. */
+export const counter = <K extends CounterName>(registry: Registry, key: K) =>
+  new Counter<(typeof COUNTERS)[K]['labelNames'][number]>({ ...COUNTERS[key], registers: [registry] });
 
 /** The healing engine's metrics; the gauges read the store when scraped, so they hold across restarts. */
 export class HealingMetrics {
@@ -12,16 +43,8 @@ export class HealingMetrics {
   private readonly duration: Histogram<'action' | 'outcome'>;
 
   constructor(registry: Registry, read: { awaitingApproval: () => number; killSwitchEngaged: () => boolean }) {
-    this.actions = counter(registry, {
-      name: 'failureprophet_actions_total',
-      help: 'Healing actions entering each lifecycle state, by action type.',
-      labelNames: ['action', 'state'],
-    });
-    this.refusals = counter(registry, {
-      name: 'failureprophet_safety_refusals_total',
-      help: 'Actions a safety limit blocked or held, by limit.',
-      labelNames: ['limit'],
-    });
+    this.actions = counter(registry, 'actions');
+    this.refusals = counter(registry, 'refusals');
     this.duration = new Histogram({
       name: 'failureprophet_action_duration_seconds',
       help: 'How long executing an action took, by action type and outcome.',

@@ -35,16 +35,8 @@ export class OutcomeMetrics {
     registry: Registry,
     private readonly closedAt: (action: StoredAction) => number | undefined
   ) {
-    this.executed = counter(registry, {
-      name: 'failureprophet_healing_executed_total',
-      help: 'Healing actions started, by policy and action type.',
-      labelNames: ['policy', 'action'],
-    });
-    this.outcomes = counter(registry, {
-      name: 'failureprophet_healing_outcomes_total',
-      help: 'What executed healing actions achieved, by policy and action type: recovered (within the verification window), not_recovered, failed (the execution failed).',
-      labelNames: ['policy', 'action', 'outcome'],
-    });
+    this.executed = counter(registry, 'executed');
+    this.outcomes = counter(registry, 'outcomes');
     this.recoverySeconds = new Histogram({
       name: 'failureprophet_healing_time_to_recovery_seconds',
       help: 'From the start of a healing action to the recovery of its signal, by policy and action type.',
@@ -52,11 +44,7 @@ export class OutcomeMetrics {
       buckets: [30, 60, 120, 300, 600, 900, 1800, 3600, 7200],
       registers: [registry],
     });
-    this.prevented = counter(registry, {
-      name: 'failureprophet_healing_failures_prevented_total',
-      help: 'Healing actions taken on a time-to-failure prediction whose target recovered before the predicted crossing.',
-      labelNames: ['policy', 'action'],
-    });
+    this.prevented = counter(registry, 'prevented');
   }
 
   /** A lifecycle observer: counts as actions start, fail and are verified. */

@@ -20,6 +20,11 @@ const web = (name: string, nodeName = 'n1', grace?: number) =>
     ownerName: 'web-5f7c',
     terminationGracePeriodSeconds: grace,
   });
+/** The web pods' PodDisruptionBudget. */
+const webBudget = (minAvailable: number) =>
+  podDisruptionBudget({ namespace: 'shop', name: 'web', matchLabels: { app: 'web' }, minAvailable });
+/** Two web pods on n1 and one on n2, of which the budget keeps two: n1's second pod waits for a replacement. */
+const addWebsBehindBudget = () => h.kube.add(web('web-1'), web('web-2'), web('web-3', 'n2'), webBudget(2));
 const uidOf = (name: string, namespace = 'shop') => h.kube.get('Pod', name, namespace)!.metadata.uid;
 const evictions = () => h.kube.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/eviction'));
 const evictedNames = () => evictions().map((r) => r.path.split('/')[6]);
@@ -129,12 +134,7 @@ describe('drain', () => {
   });
 
   it('backs off on a PodDisruptionBudget 429 and succeeds once a replacement is ready', async () => {
-    h.kube.add(
-      web('web-1'),
-      web('web-2'),
-      web('web-3', 'n2'),
-      podDisruptionBudget({ namespace: 'shop', name: 'web', matchLabels: { app: 'web' }, minAvailable: 2 })
-    );
+    addWebsBehindBudget();
     // The ReplicaSet's replacement for web-1 comes up elsewhere while we wait.
     h.clock.onSleep = () => h.kube.add(web('web-4', 'n2'));
 
@@ -152,12 +152,7 @@ describe('drain', () => {
   });
 
   it('gives up at the deadline, names the pods left and why, and uncordons the node it cordoned', async () => {
-    h.kube.add(
-      web('web-1'),
-      web('web-2'),
-      web('web-3', 'n2'),
-      podDisruptionBudget({ namespace: 'shop', name: 'web', matchLabels: { app: 'web' }, minAvailable: 2 })
-    );
+    addWebsBehindBudget();
     let saved: DrainProgress | undefined;
 
     const outcome = await drain(h.client, { node: 'n1', timeoutSeconds: 10, onProgress: (p) => void (saved = p) });
@@ -306,7 +301,7 @@ describe('drain', () => {
       web('web-1'),
       web('web-2'),
       pod({ namespace: 'monitoring', name: 'node-exporter-x', nodeName: 'n1', ownerKind: 'DaemonSet' }),
-      podDisruptionBudget({ namespace: 'shop', name: 'web', matchLabels: { app: 'web' }, minAvailable: 1 })
+      webBudget(1)
     );
     const before = JSON.stringify([h.kube.list('Pod'), h.kube.list('Node')]);
 
@@ -350,10 +345,7 @@ describe('drain', () => {
   });
 
   it('dry run reports the pods a budget blocks right now', async () => {
-    h.kube.add(
-      web('web-1'),
-      podDisruptionBudget({ namespace: 'shop', name: 'web', matchLabels: { app: 'web' }, minAvailable: 1 })
-    );
+    h.kube.add(web('web-1'), webBudget(1));
     const outcome = await drain(h.client, { node: 'n1', dryRun: true });
     expect(outcome.ok && outcome.value.left).toEqual([
       expect.objectContaining({

@@ -7,15 +7,14 @@ import { getLimits, getPolicies, putLimits, putPolicies } from '../../api/healin
 import { useBackendQuery } from '../../api/useBackendQuery';
 import type { AppSettings } from '../../pluginSettings';
 import { testIds } from '../../testIds';
-import { useUnsavedChangesWarning } from '../../utils/useUnsavedChangesWarning';
 import { fieldErrors, type FieldErrors } from '../../utils/validation';
-import { SaveFooter } from '../shared/SaveFooter';
+import { SaveFooter, type SaveFooterText } from '../shared/SaveFooter';
+import { useSaveForm } from '../shared/useSaveForm';
 import { moved } from '../shared/useDraftList';
 import { KillSwitch } from './KillSwitch';
 import { NamespacePauses } from './NamespacePauses';
 import { PolicyEditor } from './PolicyEditor';
 import { SafetyLimitsEditor } from './SafetyLimitsEditor';
-import { messageOf } from '../../api/fetchFailure';
 
 export interface HealingConfigProps extends PluginConfigPageProps<AppPluginMeta<AppSettings>> {}
 
@@ -26,6 +25,12 @@ interface DraftPolicy {
 
 let nextUid = 0;
 const draft = (policy: PolicyInput): DraftPolicy => ({ uid: String(++nextUid), policy });
+
+const FOOTER: SaveFooterText = {
+  failedTitle: 'Saving failed',
+  invalidNoun: ['section', 'sections'],
+  saveLabel: 'Save policies and limits',
+};
 
 const NEW_POLICY: PolicyInput = { name: '', enabled: true, match: {}, action: { type: 'notify' }, gate: 'approve' };
 
@@ -110,9 +115,7 @@ function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormPr
   const [saved, setSaved] = useState({ policies: initialPolicies, limits: initialLimits });
   const [drafts, setDrafts] = useState<DraftPolicy[]>(() => initialPolicies.map(draft));
   const [limits, setLimits] = useState<SafetyLimitsInput>(initialLimits);
-  const [saving, setSaving] = useState(false);
   const [currentSource, setCurrentSource] = useState(source);
-  const [result, setResult] = useState<{ ok: boolean; message: string }>();
 
   const policies = drafts.map((d) => d.policy);
   const policyErrors = validatePolicies(policies);
@@ -121,15 +124,14 @@ function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormPr
     policyErrors.filter((e) => Object.keys(e).length > 0).length + (Object.keys(limitErrors).length > 0 ? 1 : 0);
   const policiesDirty = JSON.stringify(policies) !== JSON.stringify(saved.policies);
   const limitsDirty = JSON.stringify(limits) !== JSON.stringify(saved.limits);
-  const dirty = policiesDirty || limitsDirty;
-  useUnsavedChangesWarning(dirty);
+  const form = useSaveForm({ dirty: policiesDirty || limitsDirty, invalidCount });
 
   const update = (index: number, policy: PolicyInput) => {
-    setResult(undefined);
+    form.clearResult();
     setDrafts(drafts.map((d, i) => (i === index ? { ...d, policy } : d)));
   };
   const onLimits = (next: SafetyLimitsInput) => {
-    setResult(undefined);
+    form.clearResult();
     setLimits(next);
   };
 
@@ -137,24 +139,15 @@ function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormPr
     if (invalidCount > 0) {
       return;
     }
-    setSaving(true);
-    setResult(undefined);
-    try {
+    await form.run('saving', async () => {
       const savedPolicies = policiesDirty ? (await putPolicies(policies)).policies : saved.policies;
       const savedLimits = limitsDirty ? (await putLimits(limits)).limits : saved.limits;
       setSaved({ policies: savedPolicies, limits: savedLimits });
       setDrafts(savedPolicies.map(draft));
       setLimits(savedLimits);
       setCurrentSource('store');
-      setResult({
-        ok: true,
-        message: `Saved ${savedPolicies.length} ${savedPolicies.length === 1 ? 'policy' : 'policies'} and the safety limits.`,
-      });
-    } catch (err) {
-      setResult({ ok: false, message: messageOf(err) });
-    } finally {
-      setSaving(false);
-    }
+      return `Saved ${savedPolicies.length} ${savedPolicies.length === 1 ? 'policy' : 'policies'} and the safety limits.`;
+    });
   };
 
   return (
@@ -195,18 +188,7 @@ function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormPr
 
       <SafetyLimitsEditor limits={limits} errors={limitErrors} onChange={onLimits} />
 
-      <SaveFooter
-        ids={testIds.healingConfig}
-        result={result}
-        failedTitle="Saving failed"
-        invalidCount={invalidCount}
-        invalidNoun={['section', 'sections']}
-        saveLabel="Save policies and limits"
-        saving={saving}
-        busy={saving}
-        dirty={dirty}
-        onSave={onSave}
-      />
+      <SaveFooter ids={testIds.healingConfig} text={FOOTER} form={form} onSave={onSave} />
     </>
   );
 }

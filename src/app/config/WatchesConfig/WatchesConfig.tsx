@@ -8,8 +8,8 @@ import { getWatchesConfig, putWatches, resetWatches } from '../../api/watches';
 import { NotConfiguredAlert } from '../../components/NotConfigured/NotConfigured';
 import type { AppSettings } from '../../pluginSettings';
 import { testIds } from '../../testIds';
-import { useUnsavedChangesWarning } from '../../utils/useUnsavedChangesWarning';
-import { SaveFooter } from '../shared/SaveFooter';
+import { SaveFooter, type SaveFooterText } from '../shared/SaveFooter';
+import { useSaveForm } from '../shared/useSaveForm';
 import { useDraftList } from '../shared/useDraftList';
 import { fromDraft, toDraft, validateWatches, type WatchDraft } from './draft';
 import { WatchEditor } from './WatchEditor';
@@ -17,6 +17,12 @@ import { formatTime } from '../../../utils/time';
 import { messageOf } from '../../api/fetchFailure';
 
 export interface WatchesConfigProps extends PluginConfigPageProps<AppPluginMeta<AppSettings>> {}
+
+const FOOTER: SaveFooterText = {
+  failedTitle: 'The backend refused',
+  invalidNoun: ['watch', 'watches'],
+  saveLabel: 'Save watches',
+};
 
 const NEW_WATCH: WatchDefinition = { name: '', queries: { value: '' }, target: [], step: '1m', history: '7d' };
 
@@ -71,51 +77,41 @@ function failure(err: unknown): string {
 function WatchesForm({ initial }: { initial: WatchesConfigResponse }) {
   const [current, setCurrent] = useState(initial);
   const drafts = useDraftList<WatchDraft>(() => initial.watches.map(toDraft));
-  const [busy, setBusy] = useState<'saving' | 'resetting'>();
   const [confirmReset, setConfirmReset] = useState(false);
-  const [result, setResult] = useState<{ ok: boolean; message: string }>();
 
   const watches = drafts.items.map(fromDraft);
   const errors = validateWatches(drafts.items);
-  const invalidCount = errors.filter((e) => Object.keys(e).length > 0).length;
-  const dirty = JSON.stringify(watches) !== JSON.stringify(current.watches);
-  useUnsavedChangesWarning(dirty);
+  const form = useSaveForm<'saving' | 'resetting'>(
+    {
+      dirty: JSON.stringify(watches) !== JSON.stringify(current.watches),
+      invalidCount: errors.filter((e) => Object.keys(e).length > 0).length,
+    },
+    failure
+  );
 
-  const accept = (answer: WatchesConfigResponse, message: string) => {
+  /** Takes the backend's answer as the saved watches. */
+  const accept = (answer: WatchesConfigResponse) => {
     setCurrent(answer);
     drafts.replace(answer.watches.map(toDraft));
-    setResult({ ok: true, message });
-  };
-  const run = async (kind: 'saving' | 'resetting', call: () => Promise<void>) => {
-    setBusy(kind);
-    setResult(undefined);
-    try {
-      await call();
-    } catch (err) {
-      setResult({ ok: false, message: failure(err) });
-    } finally {
-      setBusy(undefined);
-    }
   };
   const onSave = () =>
-    run('saving', async () => {
+    form.run('saving', async () => {
       const answer = await putWatches(watches);
-      accept(
-        answer,
-        answer.watches.length === 1
-          ? 'Saved 1 watch; the backend runs it now.'
-          : `Saved ${answer.watches.length} watches; the backend runs them now.`
-      );
+      accept(answer);
+      return answer.watches.length === 1
+        ? 'Saved 1 watch; the backend runs it now.'
+        : `Saved ${answer.watches.length} watches; the backend runs them now.`;
     });
   const onReset = () => {
     setConfirmReset(false);
-    return run('resetting', async () => {
+    return form.run('resetting', async () => {
       const answer = await resetWatches();
-      accept(answer, `Back to the ${answer.source === 'file' ? "configuration file's" : 'default'} watches.`);
+      accept(answer);
+      return `Back to the ${answer.source === 'file' ? "configuration file's" : 'default'} watches.`;
     });
   };
   const update = (index: number, draft: WatchDraft) => {
-    setResult(undefined);
+    form.clearResult();
     drafts.update(index, draft);
   };
 
@@ -155,23 +151,12 @@ function WatchesForm({ initial }: { initial: WatchesConfigResponse }) {
         </Button>
       </FieldSet>
 
-      <SaveFooter
-        ids={testIds.watchesConfig}
-        result={result}
-        failedTitle="The backend refused"
-        invalidCount={invalidCount}
-        invalidNoun={['watch', 'watches']}
-        saveLabel="Save watches"
-        saving={busy === 'saving'}
-        busy={busy !== undefined}
-        dirty={dirty}
-        onSave={onSave}
-      >
+      <SaveFooter ids={testIds.watchesConfig} text={FOOTER} form={form} onSave={onSave}>
         {current.source === 'store' && (
           <Button
             variant="secondary"
             icon="history"
-            disabled={busy !== undefined}
+            disabled={form.busy !== undefined}
             onClick={() => setConfirmReset(true)}
             data-testid={testIds.watchesConfig.reset}
           >

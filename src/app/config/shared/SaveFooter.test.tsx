@@ -1,7 +1,8 @@
 import React from 'react';
 import { render, screen } from '@testing-library/react';
 import { setupUser } from '../../testUtils/user';
-import { SaveFooter, type SaveFooterProps } from './SaveFooter';
+import { SaveFooter } from './SaveFooter';
+import type { SaveState } from './useSaveForm';
 
 const user = setupUser();
 
@@ -13,20 +14,14 @@ const ids = {
   unsaved: 'footer-unsaved',
 };
 
-function renderFooter(props: Partial<SaveFooterProps> = {}) {
+function renderFooter(form: Partial<SaveState> = {}) {
   const onSave = jest.fn();
   render(
     <SaveFooter
       ids={ids}
-      failedTitle="Watches not saved"
-      invalidCount={0}
-      invalidNoun={['watch', 'watches']}
-      saveLabel="Save watches"
-      saving={false}
-      busy={false}
-      dirty={true}
+      text={{ failedTitle: 'Watches not saved', invalidNoun: ['watch', 'watches'], saveLabel: 'Save watches' }}
+      form={{ dirty: true, invalidCount: 0, ...form }}
       onSave={onSave}
-      {...props}
     />
   );
   return onSave;
@@ -47,9 +42,15 @@ describe('SaveFooter', () => {
   });
 
   it('waits while another request runs, and says it is saving', () => {
-    renderFooter({ busy: true, saving: true });
+    renderFooter({ busy: 'saving' });
     expect(screen.getByTestId(ids.save)).toBeDisabled();
     expect(screen.getByTestId(ids.save)).toHaveTextContent('Saving…');
+  });
+
+  it('waits without saying it is saving while another kind of request runs', () => {
+    renderFooter({ busy: 'resetting' });
+    expect(screen.getByTestId(ids.save)).toBeDisabled();
+    expect(screen.getByTestId(ids.save)).toHaveTextContent('Save watches');
   });
 
   it.each([

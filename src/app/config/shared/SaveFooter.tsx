@@ -2,20 +2,19 @@ import React from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Alert, Button, Stack, useStyles2 } from '@grafana/ui';
+import type { SaveState } from './useSaveForm';
+
+/** What a tab's footer says: the error alert's title, what an item is (["watch", "watches"]), the button. */
+export interface SaveFooterText {
+  failedTitle: string;
+  invalidNoun: [one: string, many: string];
+  saveLabel: string;
+}
 
 export interface SaveFooterProps {
   ids: { save: string; saveSuccess: string; saveError: string; invalid: string; unsaved: string };
-  result?: { ok: boolean; message: string };
-  /** The error alert's title. */
-  failedTitle: string;
-  /** How many items have invalid fields, and what an item is: ["watch", "watches"]. */
-  invalidCount: number;
-  invalidNoun: [one: string, many: string];
-  saveLabel: string;
-  saving: boolean;
-  /** Another request is running: no save. */
-  busy: boolean;
-  dirty: boolean;
+  text: SaveFooterText;
+  form: SaveState;
   onSave: () => void;
   /** Buttons after the save button. */
   children?: React.ReactNode;
@@ -23,15 +22,17 @@ export interface SaveFooterProps {
 
 /** The config tabs' footer: the last save's outcome, why saving is disabled, the save button, unsaved changes. */
 export function SaveFooter(props: SaveFooterProps) {
-  const { ids, result, invalidCount, saving } = props;
+  const { ids, text } = props;
+  const { result, invalidCount, dirty } = props.form;
+  const saving = props.form.busy === 'saving';
   const styles = useStyles2(getStyles);
-  const [one, many] = props.invalidNoun;
+  const [one, many] = text.invalidNoun;
   return (
     <div className={styles.footer}>
       {result && (
         <Alert
           severity={result.ok ? 'success' : 'error'}
-          title={result.ok ? 'Saved' : props.failedTitle}
+          title={result.ok ? 'Saved' : text.failedTitle}
           data-testid={result.ok ? ids.saveSuccess : ids.saveError}
         >
           {result.message}
@@ -46,14 +47,14 @@ export function SaveFooter(props: SaveFooterProps) {
       <Stack alignItems="center" gap={2}>
         <Button
           onClick={props.onSave}
-          disabled={props.busy || !props.dirty || invalidCount > 0}
+          disabled={props.form.busy !== undefined || !dirty || invalidCount > 0}
           icon={saving ? 'spinner' : 'save'}
           data-testid={ids.save}
         >
-          {saving ? 'Saving…' : props.saveLabel}
+          {saving ? 'Saving…' : text.saveLabel}
         </Button>
         {props.children}
-        {props.dirty && (
+        {dirty && (
           <span className={styles.unsaved} data-testid={ids.unsaved}>
             You have unsaved changes
           </span>

@@ -1,7 +1,7 @@
 import React from 'react';
 import { render, screen, waitFor, within } from '@testing-library/react';
 import { config } from '@grafana/runtime';
-import type { Breaker } from '../../../contract/healing';
+import { closeBreakerBodySchema, type Breaker } from '../../../contract/healing';
 import { healingPaths } from '../../api/healing';
 import { PluginSettingsContext } from '../../pluginSettings';
 import { installFakeBackendSrv, requestsTo, type FakeRoute } from '../../testUtils/fakeBackendSrv';
@@ -43,7 +43,9 @@ describe('Breakers', () => {
     const fetch = renderBreakers({
       [`GET ${healingPaths.breakers}`]: () => ({ data: { items: open } }),
       [`POST ${healingPaths.closeBreaker}`]: (req) => {
-        const closed = open.find((b) => b.target === (req.data as { target: string }).target)!;
+        // The body as the backend checks it: a request it would refuse fails here too.
+        const { target } = closeBreakerBodySchema.parse(req.data);
+        const closed = open.find((b) => b.target === target)!;
         open = open.filter((b) => b !== closed);
         return { data: { ...closed, closedAt: 1_700_000_100_000, closedBy: 'alice' } };
       },

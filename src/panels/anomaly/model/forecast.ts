@@ -1,12 +1,6 @@
 import { StreamingForecaster, type LimitDirection } from '../../../detection';
 import type { Forecast } from './analysis';
 
-/** z of the two-sided 90% range, the same the library's time-to-limit uses. */
-const Z90 = 1.6448536269514722;
-/** The forecaster's defaults, passed explicitly because the drawn range is computed from them. */
-const ALPHA = 0.3;
-const BETA = 0.05;
-const PHI = 0.999;
 /** Points drawn for the forecast path, whatever its horizon. */
 const PATH_POINTS = 120;
 /**
@@ -37,7 +31,7 @@ export function forecastSeries(request: ForecastRequest): Forecast | undefined {
   if (!(stepMs > 0)) {
     return undefined;
   }
-  const f = new StreamingForecaster({ alpha: ALPHA, beta: BETA, phi: PHI, stepMs });
+  const f = new StreamingForecaster({ stepMs });
   let lastMs = NaN;
   for (let i = 0; i < values.length; i++) {
     if (Number.isFinite(values[i])) {
@@ -75,29 +69,20 @@ export function forecastSeries(request: ForecastRequest): Forecast | undefined {
     lower: new Float64Array(points + 1),
     upper: new Float64Array(points + 1),
   };
-  const sigma = Number.isNaN(f.residualStd) ? 0 : f.residualStd;
   const last = values[lastIndexFinite(values)];
   // The path starts at the last sample so it joins the series without a gap.
   path.time[0] = lastMs;
   path.value[0] = path.lower[0] = path.upper[0] = last;
-  let varSum = 1;
-  let phiSum = 0;
-  let h = 1;
-  for (let k = 1; k <= points; k++) {
-    const target = Math.round((k * steps) / points);
-    // Variance of the h-step error of damped Holt, accumulated as the library does.
-    for (; h < target; h++) {
-      phiSum += Math.pow(PHI, h);
-      const c = ALPHA * (1 + BETA * phiSum);
-      varSum += c * c;
-    }
-    const y = f.forecast(target);
-    const spread = Z90 * sigma * Math.sqrt(varSum);
-    path.time[k] = lastMs + target * stepMs;
-    path.value[k] = y;
-    path.lower[k] = y - spread;
-    path.upper[k] = y + spread;
-  }
+  const horizons = Array.from({ length: points }, (_, k) => Math.round(((k + 1) * steps) / points));
+  // The library's 90% range, the one its time to limit uses.
+  const spreads = f.spreads(horizons);
+  horizons.forEach((h, k) => {
+    const y = f.forecast(h);
+    path.time[k + 1] = lastMs + h * stepMs;
+    path.value[k + 1] = y;
+    path.lower[k + 1] = y - spreads[k];
+    path.upper[k + 1] = y + spreads[k];
+  });
   return { path, crossing };
 }
 

@@ -1,4 +1,6 @@
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
 import {
   killSwitchSchema,
   namespacePausesSchema,
@@ -14,36 +16,37 @@ import {
 import type { HealingEngine } from '../../healing';
 import { requestUser } from './user';
 
+/** A request body as Fastify types it once its schema passed (the same conditional as its own, so they match). */
+type Checked<Body> = [Body] extends [undefined] ? unknown : Body;
+
 /** Healing settings writes. Grafana's proxy lets only Admins PUT/POST under api/admin/*. */
 export function adminRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
   return async (app) => {
-    app.put(
-      '/api/admin/kill-switch',
-      { schema: { body: putKillSwitchBodySchema, response: { 200: killSwitchSchema } } },
-      async (request) => {
-        const user = requestUser(request);
-        const value = engine.settings.setKillSwitch(request.body.engaged, user, request.body.reason);
-        request.log.warn({ user, engaged: value.engaged }, 'kill switch changed');
-        return value;
-      }
-    );
+    /** A settings write: the body and the answer checked by their schemas, and who made it passed on. */
+    const write = <Body extends object, Answer>(
+      url: string,
+      body: z.ZodType<Body>,
+      answer: z.ZodType<Answer>,
+      apply: (body: Checked<Body>, user: string, request: FastifyRequest) => Answer | Promise<Answer>
+    ) =>
+      app.put(url, { schema: { body, response: { 200: answer } } }, async (request) =>
+        apply(request.body, requestUser(request), request)
+      );
 
-    app.put(
-      '/api/admin/policies',
-      { schema: { body: putPoliciesBodySchema, response: { 200: policiesResponseSchema } } },
-      async (request) => engine.settings.setPolicies(request.body.policies, requestUser(request))
+    write('/api/admin/kill-switch', putKillSwitchBodySchema, killSwitchSchema, async (body, user, request) => {
+      // Awaited: the settings store may answer later (PostgreSQL).
+      const value = await engine.settings.setKillSwitch(body.engaged, user, body.reason);
+      request.log.warn({ user, engaged: value.engaged }, 'kill switch changed');
+      return value;
+    });
+    write('/api/admin/policies', putPoliciesBodySchema, policiesResponseSchema, (body, user) =>
+      engine.settings.setPolicies(body.policies, user)
     );
-
-    app.put(
-      '/api/admin/safety-limits',
-      { schema: { body: safetyLimitsSchema, response: { 200: safetyLimitsResponseSchema } } },
-      async (request) => engine.settings.setLimits(request.body, requestUser(request))
+    write('/api/admin/safety-limits', safetyLimitsSchema, safetyLimitsResponseSchema, (body, user) =>
+      engine.settings.setLimits(body, user)
     );
-
-    app.put(
-      '/api/admin/namespace-pauses',
-      { schema: { body: putNamespacePausesBodySchema, response: { 200: namespacePausesSchema } } },
-      async (request) => engine.pauses.set(request.body.pauses, requestUser(request))
+    write('/api/admin/namespace-pauses', putNamespacePausesBodySchema, namespacePausesSchema, (body, user) =>
+      engine.pauses.set(body.pauses, user)
     );
 
     app.post(

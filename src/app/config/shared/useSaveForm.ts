@@ -1,0 +1,51 @@
+import { useState } from 'react';
+import { messageOf } from '../../api/fetchFailure';
+import { useUnsavedChangesWarning } from '../../utils/useUnsavedChangesWarning';
+
+export interface SaveResult {
+  ok: boolean;
+  message: string;
+}
+
+/** Where a config tab's form stands: what its SaveFooter shows. */
+export interface SaveState {
+  dirty: boolean;
+  /** How many items have invalid fields: no save until none. */
+  invalidCount: number;
+  result?: SaveResult;
+  /** The request running now ('saving' or another of the tab's own), if any. */
+  busy?: string;
+}
+
+export interface SaveForm<K extends string> extends SaveState {
+  busy?: K;
+  /** A field changed: the last outcome no longer describes the form. */
+  clearResult: () => void;
+  /** Runs one request as `kind`: the message it resolves with, or its failure in words, becomes the result. */
+  run: (kind: K, call: () => Promise<string>) => Promise<void>;
+}
+
+/**
+ * The save cycle the config tabs share: a warning before leaving with unsaved changes, one request
+ * at a time, and the last outcome until a field changes.
+ */
+export function useSaveForm<K extends string = 'saving'>(
+  form: { dirty: boolean; invalidCount: number },
+  describeFailure: (err: unknown) => string = messageOf
+): SaveForm<K> {
+  const [busy, setBusy] = useState<K>();
+  const [result, setResult] = useState<SaveResult>();
+  useUnsavedChangesWarning(form.dirty);
+  const run = async (kind: K, call: () => Promise<string>) => {
+    setBusy(kind);
+    setResult(undefined);
+    try {
+      setResult({ ok: true, message: await call() });
+    } catch (err) {
+      setResult({ ok: false, message: describeFailure(err) });
+    } finally {
+      setBusy(undefined);
+    }
+  };
+  return { ...form, busy, result, clearResult: () => setResult(undefined), run };
+}

@@ -1,0 +1,79 @@
+import { haar, minMaxScaled, roundHalfEven } from './windowMath';
+
+/** Samples per feature window (after down-sampling). */
+export const WINDOW = 8;
+/** Quantisation levels of the normalised value. */
+export const LEVELS = 80;
+/** Features: the window's Haar wavelet coefficients and the window itself (complement coded by the ART). */
+export const DIM = 2 * WINDOW;
+/** A level closer than this to the running median is snapped to it. */
+const CHOMP = 0.075;
+
+/**
+ * ARTime's feature windows: each normalised down-sampled value is quantised to LEVELS levels,
+ * snapped to the running median level when within CHOMP, and the last WINDOW values give the
+ * features: their full Haar wavelet transform and the values themselves, min-max scaled.
+ */
+export class FeatureWindow {
+  /** Values seen per level, and the running median level with the counts below and above it. */
+  readonly medbin = new Float64Array(LEVELS + 1);
+  medlevel = 0;
+  belowmed = 0;
+  abovemed = 0;
+  /** The last WINDOW levels / LEVELS, oldest first. */
+  readonly values = new Float64Array(WINDOW);
+  private readonly scratchA = new Float64Array(WINDOW);
+  private readonly scratchB = new Float64Array(WINDOW);
+
+  /** Takes the `dsi`-th value (from 1), normalised to [0, 1] by the range; writes the window's features into f. */
+  features(normalised: number, dsi: number, f: Float64Array): Float64Array {
+    const level = Math.min(LEVELS, Math.max(0, roundHalfEven(normalised * LEVELS)));
+    let ds = level / LEVELS;
+    const med = this.median(level, dsi) / LEVELS;
+    if (Math.abs(ds - med) < CHOMP) {
+      ds = med;
+    }
+    const fw = this.values;
+    fw.copyWithin(0, 1);
+    fw[WINDOW - 1] = ds;
+    f.fill(0);
+    if (dsi >= WINDOW) {
+      const dw = minMaxScaled(fw, this.scratchA);
+      const wav = minMaxScaled(haar(dw, this.scratchB), this.scratchB);
+      f.set(wav, 0);
+      f.set(fw, WINDOW);
+    }
+    return f;
+  }
+
+  /** The median level after counting `level`; not strictly a running median (as published): one level per value at most. */
+  private median(level: number, dsi: number): number {
+    const bin = this.medbin;
+    bin[level]++;
+    const medpos = Math.floor(dsi / 2);
+    if (dsi === 1) {
+      this.medlevel = level;
+    }
+    if (this.medlevel > level) {
+      this.belowmed++;
+    } else if (this.medlevel < level) {
+      this.abovemed++;
+    }
+    if (medpos < this.abovemed) {
+      this.belowmed += bin[this.medlevel];
+      this.medlevel++;
+      while (bin[this.medlevel] === 0) {
+        this.medlevel++;
+      }
+      this.abovemed -= bin[this.medlevel];
+    } else if (medpos < this.belowmed) {
+      this.abovemed += bin[this.medlevel];
+      this.medlevel--;
+      while (bin[this.medlevel] === 0) {
+        this.medlevel--;
+      }
+      this.belowmed -= bin[this.medlevel];
+    }
+    return this.medlevel;
+  }
+}

@@ -1,0 +1,186 @@
+import { DIM, WINDOW } from './featureWindow';
+import { ArtBound, FuzzyArt } from './fuzzyArt';
+import { cosineLike, shift } from './windowMath';
+
+const INITIAL_RHO = 0.8;
+/** Down-sampled steps after an anomaly during which new categories are masked. */
+export const MASK = Math.floor(WINDOW * 1.5);
+/** How many numbers `scalars()` gives and `restoreScalars` takes. */
+export const RESONANCE_SCALARS = 12;
+
+/**
+ * ARTime's resonance core (NAB's detect!): each window's features go to a dual-vigilance fuzzy ART;
+ * a new cluster after the probation is the candidate anomaly, masked for a while after an anomaly or
+ * a new category, and the vigilances follow the recent matches. See ArtimeDetector for the rules.
+ */
+export class Resonance {
+  readonly art: FuzzyArt;
+  /** Recent matches and their distances below the upper vigilance (single precision, as stored). */
+  readonly simWindow: Float32Array;
+  readonly simDiffWindow: Float32Array;
+  private lastAnomalyI = 0;
+  private lastAnomalySim = 0;
+  private lastRhoUpdateI = 0;
+  private maskAfterCat = false;
+  private noNewCatCount = 0;
+  private historyCount = 0;
+  private historySum = 0;
+  private historyLast = 0;
+  private rhoUbSum = 0;
+  private rhoUbCount = 0;
+
+  /** `trendWindow`: down-sampled values in the probation. */
+  constructor(
+    private readonly trendWindow: number,
+    bound: ArtBound
+  ) {
+    this.art = new FuzzyArt(DIM, bound);
+    this.simWindow = new Float32Array(Math.floor(trendWindow / 2) + 1).fill(1);
+    this.simDiffWindow = new Float32Array(trendWindow + 1);
+  }
+
+  /** The probation in one batch: initial vigilance, then every window learned in order. */
+  learnProbation(features: Float64Array[]): void {
+    const rho = this.initialRho(features.slice(WINDOW - 1));
+    this.art.rhoLb = rho;
+    this.art.rhoUb = rho;
+    features.forEach((f, k) => this.detect(f, k + 1));
+  }
+
+  /** Classifies the `i`-th window (from 1), scores a masked-or-not new cluster, adapts the vigilances. */
+  detect(f: Float64Array, i: number): number {
+    const sinceAnomaly = i - this.lastAnomalyI;
+    const updateAfterAnomaly = sinceAnomaly === MASK;
+    const updateForTrend = i - this.lastRhoUpdateI >= Math.floor(this.trendWindow / 2);
+    const maskAfterAnomaly = sinceAnomaly <= MASK;
+    if (i > this.trendWindow + MASK && this.maskAfterCat && this.noNewCatCount >= MASK) {
+      this.maskAfterCat = false;
+    }
+    const art = this.art;
+    art.train(f, i >= WINDOW);
+    const { match, energy, newCluster } = art;
+    const cat = i < WINDOW || newCluster ? -1 : 1;
+    this.noNewCatCount = cat === -1 ? 0 : this.noNewCatCount + 1;
+    this.rhoUbSum += match;
+    this.rhoUbCount++;
+    shift(this.simWindow, match);
+    shift(this.simDiffWindow, art.rhoUb - match);
+    if (sinceAnomaly < MASK && this.historyCount > 0 && match < this.historyLast) {
+      this.historySum += match - this.historyLast;
+      this.historyLast = match;
+    }
+    const masking = this.maskAfterCat || maskAfterAnomaly;
+    const belowLast = match < this.lastAnomalySim * (maskAfterAnomaly ? 0.9 : 0.7);
+    let anomaly = 0;
+    if (i > this.trendWindow && cat === -1 && (!masking || belowLast)) {
+      anomaly = this.confidence(match, energy);
+      this.historySum += match;
+      this.historyCount++;
+      this.historyLast = match;
+      this.lastAnomalySim = match;
+      this.lastAnomalyI = i;
+    }
+    this.maskAfterCat = cat === -1 || this.maskAfterCat;
+    if (i > this.trendWindow && (updateAfterAnomaly || updateForTrend)) {
+      this.updateRho(i);
+    }
+    return anomaly;
+  }
+
+  /** The vigilances, counters and sums of the state, in the order `restoreScalars` reads them. */
+  scalars(): number[] {
+    return [
+      this.art.rhoLb,
+      this.art.rhoUb,
+      this.lastAnomalyI,
+      this.lastAnomalySim,
+      this.lastRhoUpdateI,
+      this.maskAfterCat ? 1 : 0,
+      this.noNewCatCount,
+      this.historyCount,
+      this.historySum,
+      this.historyLast,
+      this.rhoUbSum,
+      this.rhoUbCount,
+    ];
+  }
+
+  restoreScalars(sc: ArrayLike<number>): void {
+    const a = this.art;
+    [a.rhoLb, a.rhoUb, this.lastAnomalyI, this.lastAnomalySim, this.lastRhoUpdateI] = Array.from(sc).slice(0, 5);
+    this.maskAfterCat = sc[5] === 1;
+    [this.noNewCatCount, this.historyCount, this.historySum, this.historyLast, this.rhoUbSum, this.rhoUbCount] =
+      Array.from(sc).slice(6, RESONANCE_SCALARS);
+  }
+
+  /**
+   * Mean match (second half) of a fresh ART at vigilance 0.8 trained on the windows ordered by
+   * their summed cosine similarity to the others, least typical first.
+   */
+  private initialRho(xs: Float64Array[]): number {
+    const n = xs.length;
+    const sums = new Float64Array(n);
+    for (let a = 0; a < n; a++) {
+      for (let b = 0; b < n; b++) {
+        sums[a] += a === b ? 1 : cosineLike(xs[a], xs[b]);
+      }
+    }
+    const order = Array.from({ length: n }, (_, k) => k).sort((a, b) => sums[a] - sums[b]);
+    const art = new FuzzyArt(DIM, this.art.bound);
+    art.rhoLb = INITIAL_RHO;
+    art.rhoUb = INITIAL_RHO;
+    const matches = order.map((k) => {
+      art.train(xs[k], true);
+      return art.match;
+    });
+    const from = Math.floor(this.trendWindow / 2) - 1;
+    let sum = 0;
+    for (let k = from; k < n; k++) {
+      sum += matches[k];
+    }
+    return sum / (n - from);
+  }
+
+  private updateRho(i: number): void {
+    let minSim = Infinity;
+    for (const m of this.simWindow) {
+      minSim = Math.min(minSim, m);
+    }
+    const ub = Math.min(0.97, this.rhoUbSum / this.rhoUbCount);
+    const art = this.art;
+    let lb: number;
+    if (art.rhoLb <= minSim) {
+      lb = art.rhoLb + (minSim - art.rhoLb) * 0.19;
+    } else {
+      let decr = 0;
+      if (i > this.trendWindow * 2) {
+        let sum = 0;
+        let count = 0;
+        for (const d of this.simDiffWindow) {
+          if (d > 0.05) {
+            sum += Math.min(0.37, d);
+            count++;
+          }
+        }
+        decr = count > 0 ? sum / count : 0;
+      }
+      lb = art.rhoLb - Math.max(0.01, decr) / 2;
+      if (this.historyCount > 0) {
+        lb = Math.max(this.historySum / this.historyCount, lb);
+      }
+    }
+    art.rhoLb = Math.min(ub, lb);
+    art.rhoUb = ub;
+    this.lastRhoUpdateI = i;
+    this.maskAfterCat = true;
+  }
+
+  /** How far the match fell below both vigilances, plus how unlike the newest value was. */
+  private confidence(match: number, energy: number): number {
+    const m = Math.min(0.999, match);
+    const ub = (1 - m - (1 - this.art.rhoUb)) / (1 - m);
+    const lb = (1 - m - (1 - this.art.rhoLb)) / (1 - m);
+    const s = Math.min(1, ub * 0.35 + lb * 0.65 + (1 - energy) * 1.5);
+    return Math.round(s * 1e6) / 1e6;
+  }
+}
