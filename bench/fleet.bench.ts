@@ -2,7 +2,7 @@
  * A fleet in pipeline processes (issue 16): 10,000 and 100,000 series (FP_BENCH_FLEET, comma
  * separated), watched at a 30-minute step by one process and then by two processes side by side
  * (each given half of the targets by a hash of the target, the stand-in's `half` label), all in one
- * run on the same machine. Each process (bench/pipelineProcess.ts) replays two days of history, then
+ * run on the same machine. Each process (bench/pipelineProcess.ts) replays a day of history, then
  * runs FP_BENCH_CYCLES (30) cycles of one step; the bench reports its cycle time (median and max of
  * the cycles), its RSS after the last cycle and a forced GC, its peak RSS, and the ratio one / two.
  * Data come from bench/fleetSource.ts, an in-process stand-in for Prometheus' query_range.
@@ -66,7 +66,7 @@ function line(label: string, r: ProcessRun): { cycle: number; rss: number } {
 export async function run(): Promise<void> {
   const sizes = (process.env.FP_BENCH_FLEET ?? '10000,100000').split(',').map(Number);
   console.log(
-    'pipeline processes on an in-process query_range stand-in, 30 m step, 2 d replayed, then one step per cycle:'
+    'pipeline processes on an in-process query_range stand-in, 30 m step, 1 d replayed, then one step per cycle:'
   );
   console.log(
     `  ${'process'.padEnd(34)} ${'series'.padStart(8)} ${'replay s'.padStart(8)} ${'cycle ms'.padStart(8)} ${'max ms'.padStart(7)} ` +

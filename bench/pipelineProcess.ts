@@ -22,9 +22,9 @@ import { Pipeline } from '../src/server/pipeline/pipeline';
 import { openSqliteStore } from '../src/server/store/sqlite';
 
 export const BENCH_STEP_MS = 30 * 60_000;
-/** The start of the replayed history: two days before the first cycle. */
+/** The start of the replayed history: one day (every bucket of the daily profile) before the first cycle. */
 export const BENCH_T0 = Date.UTC(2025, 5, 2);
-export const BENCH_HISTORY = '2d';
+export const BENCH_HISTORY = '1d';
 
 export interface ProcessReport {
   kind: 'first' | 'cycle' | 'end';
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   const cycles = Number(process.env.FP_BENCH_CYCLES ?? 30);
   const dataDir = mkdtempSync(join(tmpdir(), 'fp-bench-fleet-'));
   const store = openSqliteStore(dataDir);
-  let now = BENCH_T0 + 2 * 86_400_000;
+  let now = BENCH_T0 + 86_400_000;
   const config = configSchema.parse({
     // Ten steps per query (the least the pipeline allows) of 100,000 series are about 35 MiB of JSON:
     // a watch this large needs a larger answer limit than the default 32 MiB.
