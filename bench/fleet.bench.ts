@@ -7,7 +7,7 @@
  * the cycles), its RSS after the last cycle and a forced GC, its peak RSS, and the ratio one / two.
  * Data come from bench/fleetSource.ts, an in-process stand-in for Prometheus' query_range.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startFleetSource } from './fleetSource';
@@ -21,6 +21,9 @@ interface ProcessRun {
   end: ProcessReport;
 }
 
+/** Pipeline processes still running: a failed run takes its sibling down with it. */
+const running = new Set<ChildProcess>();
+
 function runProcess(source: string, half: '0' | '1' | undefined): Promise<ProcessRun> {
   const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', join(__dirname, 'pipelineProcess.ts')], {
     cwd: join(__dirname, '..'),
@@ -32,11 +35,13 @@ function runProcess(source: string, half: '0' | '1' | undefined): Promise<Proces
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  running.add(child);
   const reports: ProcessReport[] = [];
   createInterface({ input: child.stdout }).on('line', (line) => reports.push(JSON.parse(line) as ProcessReport));
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('exit', (code, signal) => {
+      running.delete(child);
       const first = reports.find((r) => r.kind === 'first');
       const end = reports.find((r) => r.kind === 'end');
       if (code !== 0 || !first || !end) {
@@ -85,6 +90,9 @@ export async function run(): Promise<void> {
           `RSS per process ${(one.rss / larger).toFixed(2)}x (the larger half), RSS in all ${(one.rss / (two[0].rss + two[1].rss)).toFixed(2)}x`
       );
     } finally {
+      for (const child of running) {
+        child.kill('SIGKILL');
+      }
       await source.stop();
     }
   }
