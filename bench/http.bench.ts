@@ -6,6 +6,9 @@
  * latency of what was served against the 50 ms target; then it floods `/api/anomalies` at the largest page
  * (MAX_PAGE_LIMIT) with 256 connections while `/healthz` is asked every 100 ms (target: every answer
  * within 1 s). autocannon is a development dependency for this bench only.
+ *
+ * FP_BENCH_CPU_PROF=<dir> runs the backend with `--cpu-prof` into that folder (the profile is written
+ * when it exits); FP_BENCH_PATHS=<a,b> loads only those paths, and FP_BENCH_FLOOD=0 skips the flood.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -98,7 +101,8 @@ export async function run(): Promise<void> {
     `  stored ${ROWS.toLocaleString('en')} anomalies and predictions in ${((performance.now() - t) / 1000).toFixed(1)} s`
   );
   const port = await freePort();
-  const child = spawn(process.execPath, [main], {
+  const profile = process.env.FP_BENCH_CPU_PROF;
+  const child = spawn(process.execPath, [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []), main], {
     cwd: dir,
     env: {
       PATH: process.env.PATH ?? '',
@@ -127,13 +131,14 @@ export async function run(): Promise<void> {
     console.log(
       `  ${'endpoint'.padEnd(34)} ${'req/s'.padStart(7)} ${'2xx/s'.padStart(7)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)}  p99 / 50 ms target  shed (503)  errors`
     );
-    for (const path of [
+    const paths = process.env.FP_BENCH_PATHS?.split(',') ?? [
       '/api/anomalies',
       '/api/anomalies?state=open',
       '/api/predictions',
       '/api/models',
       '/api/targets',
-    ]) {
+    ];
+    for (const path of paths) {
       const r = await load(`${base}${path}`, {
         overallRate: RATE,
         connections: 50,
@@ -145,7 +150,9 @@ export async function run(): Promise<void> {
         `  ${path.padEnd(34)} ${r.requests.average.toFixed(0).padStart(7)} ${(r['2xx'] / r.duration).toFixed(0).padStart(7)} ${String(r.latency.p50).padStart(7)} ${String(r.latency.p99).padStart(7)}  ${(r.latency.p99 / 50).toFixed(2).padStart(18)}  ${String(shedCount(r)).padStart(10)}  ${r.non2xx - shedCount(r) + r.errors}`
       );
     }
-    t = performance.now();
+    if (process.env.FP_BENCH_FLOOD === '0') {
+      return;
+    }
     const health: number[] = [];
     let healthFailed = 0;
     const flood = load(`${base}/api/anomalies?limit=${MAX_PAGE_LIMIT}`, { connections: 256, duration: 15 });

@@ -3,7 +3,14 @@
  * name contains an argument. Add a module by appending it to BENCHMARKS; each exports
  * `run(): Promise<void>` and prints its own figures.
  */
-const BENCHMARKS = ['./detection.bench', './pipeline.bench', './upstream.bench', './panel.bench', './http.bench'];
+const BENCHMARKS = [
+  './detection.bench',
+  './pipeline.bench',
+  './upstream.bench',
+  './panel.bench',
+  './http.bench',
+  './fleet.bench',
+];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

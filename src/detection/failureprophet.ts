@@ -69,7 +69,7 @@ export class FailureProphetDetector extends DailyViewsDetector implements Stream
   private readonly newEventFactor: number;
 
   constructor(options: FailureProphetOptions = {}) {
-    super(options, SLOTS, { [S_SEEN_T]: -Infinity });
+    super(options, SLOTS, INFINITE_SLOTS);
     this.newEventFactor = options.newEventFactor ?? 2;
   }
 
@@ -278,3 +278,5 @@ const S_MISS_RUNS = 33;
 const S_MISS_IN_RUNS = 34;
 /** Slots this detector adds to the shared ones. */
 const SLOTS = S_MISS_IN_RUNS + 1 - SHARED_SLOTS;
+/** Its slots that start infinite: one object for every detector. */
+const INFINITE_SLOTS: Readonly<Record<number, number>> = { [S_SEEN_T]: -Infinity };

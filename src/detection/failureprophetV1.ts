@@ -5,6 +5,8 @@ import { DailyViewOptions, DailyViewsDetector, S_ALARM_AT, S_LAST_SCORE, S_LAST_
 export type FailureProphetV1Options = DetectorOptions & DailyViewOptions;
 
 const VERSION = 4;
+/** It adds no slots of its own, so none that start infinite. */
+const NO_INFINITE_SLOTS: Readonly<Record<number, number>> = {};
 
 /**
  * The product's detector until issue 12 (`failureprophet` v4), kept for comparison as
@@ -31,7 +33,7 @@ export class FailureProphetV1Detector extends DailyViewsDetector implements Stre
   readonly name = 'failureprophet-v1';
 
   constructor(options: FailureProphetV1Options = {}) {
-    super(options, 0, {});
+    super(options, 0, NO_INFINITE_SLOTS);
   }
 
   update(timestampMs: number, value: number): number {

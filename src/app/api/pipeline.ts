@@ -6,6 +6,7 @@ import {
   targetDetailSchema,
   targetsResponseSchema,
   watchesResponseSchema,
+  MAX_PAGE_LIMIT,
   type AnomaliesQuery,
   type FeedbackKind,
   type RetrainBody,
@@ -23,9 +24,9 @@ export const pipelinePaths = {
   watches: 'api/watches',
 };
 
-/** The targets with their recent score history (the Overview's sparklines). */
+/** The targets with their recent score history (the Overview's sparklines); the Overview pages through them itself. */
 export const listTargets = () =>
-  backendRequest(pipelinePaths.targets, targetsResponseSchema, { params: { history: 'true' } });
+  backendRequest(pipelinePaths.targets, targetsResponseSchema, { params: { history: 'true', limit: MAX_PAGE_LIMIT } });
 
 export const getTarget = (id: string) => backendRequest(pipelinePaths.target(id), targetDetailSchema);
 
@@ -38,8 +39,9 @@ export const sendFeedback = (anomalyId: number, kind: FeedbackKind, comment?: st
     data: { kind, comment: comment || undefined },
   });
 
+/** The active models: the Models page lists them all in one table. */
 export const listModels = () =>
-  backendRequest(pipelinePaths.models, modelsResponseSchema, { params: { status: 'active' } });
+  backendRequest(pipelinePaths.models, modelsResponseSchema, { params: { status: 'active', limit: MAX_PAGE_LIMIT } });
 
 export const retrain = (body: RetrainBody = {}) =>
   backendRequest(pipelinePaths.retrain, retrainResponseSchema, { method: 'POST', data: body });

@@ -63,6 +63,56 @@ const BAND_PER_Z = Math.sqrt(Math.PI / 2);
 /** Learning rate of the typical step. */
 const TYP_RATE = 0.05;
 
+/** ln(1 - rate) per ms for the time-based rates: profile, baseline, memory decay. */
+interface ViewRates {
+  profile: number;
+  base: number;
+  memory: number;
+}
+
+/** ln(1 - rate) per ms of the level's release. */
+const K_LEVEL = Math.log(LEVEL_RELEASE) / REF_STEP_MS;
+
+/**
+ * Options and rates by the options' values. Detectors of a watch share one entry (a copy each was
+ * about 300 bytes of 100,000 detectors); a per-target threshold (feedback) makes more, so the cache
+ * is emptied when it grows past SETTINGS_CACHED (detectors keep the entries they hold).
+ */
+const settingsCache = new Map<string, { o: Readonly<Required<DailyViewOptions>>; rates: ViewRates }>();
+const SETTINGS_CACHED = 1000;
+
+function sharedSettings(o: Required<DailyViewOptions>): { o: Readonly<Required<DailyViewOptions>>; rates: ViewRates } {
+  const key = Object.values(o).join(',');
+  let found = settingsCache.get(key);
+  if (!found) {
+    if (settingsCache.size >= SETTINGS_CACHED) {
+      settingsCache.clear();
+    }
+    found = {
+      o: Object.freeze(o),
+      rates: {
+        profile: Math.log(1 - Math.min(o.profileRate, 1 - 1e-12)) / REF_STEP_MS,
+        base: Math.log(1 - Math.min(o.baselineRate, 1 - 1e-12)) / REF_STEP_MS,
+        memory: Math.log(Math.max(o.refractoryDecay, 1e-300)) / REF_STEP_MS,
+      },
+    };
+    settingsCache.set(key, found);
+  }
+  return found;
+}
+
+/** The infinite slots of a subclass's layout (its own, from a module constant), merged once per subclass. */
+const infiniteBySubclass = new WeakMap<Readonly<Record<number, number>>, Readonly<Record<number, number>>>();
+
+function infiniteSlots(own: Readonly<Record<number, number>>): Readonly<Record<number, number>> {
+  let merged = infiniteBySubclass.get(own);
+  if (!merged) {
+    merged = Object.freeze({ ...SHARED_INFINITE, ...own });
+    infiniteBySubclass.set(own, merged);
+  }
+  return merged;
+}
+
 /**
  * The two views, as failureprophet describes them: a daily profile (per hour of day a moving mean
  * and mean absolute deviation) and a slow all-day baseline, each surprise turned into a tail
@@ -76,20 +126,18 @@ export abstract class DailyViewsDetector {
   expected = NaN;
   lower = NaN;
   upper = NaN;
-  protected readonly o: Required<DailyViewOptions>;
+  /** The options, shared by every detector built with the same ones (a fleet holds 100,000 detectors). */
+  protected readonly o: Readonly<Required<DailyViewOptions>>;
   protected readonly trainingPoints: number;
   /** Scalar state: the shared slots (S_*), the subclass's, then per view V_SIZE slots. */
   protected readonly s: Float64Array;
   /** Per bucket: mean, mean absolute deviation, samples seen, data learned (ms). */
   private readonly profile: Float64Array;
   private readonly viewsAt: number;
-  /** ln(1 - rate) per ms for the time-based rates: profile, baseline, memory decay, level release. */
-  private readonly kProfile: number;
-  private readonly kBase: number;
-  private readonly kMemory: number;
-  private readonly kLevel = Math.log(LEVEL_RELEASE) / REF_STEP_MS;
+  /** The rates derived from the options, shared likewise. */
+  private readonly rates: ViewRates;
   /** The slots that start infinite (JSON stores them as null): the shared ones and the subclass's. */
-  private readonly infinite: Record<number, number>;
+  private readonly infinite: Readonly<Record<number, number>>;
   /** Set by learn(): the learning time of the sample, and the baseline and its scale before it. */
   protected dt = 0;
   protected baseBefore = 0;
@@ -100,9 +148,9 @@ export abstract class DailyViewsDetector {
   protected constructor(
     options: DailyViewOptions & DetectorOptions,
     extraSlots: number,
-    infinite: Record<number, number>
+    infinite: Readonly<Record<number, number>>
   ) {
-    this.o = {
+    const settings = sharedSettings({
       buckets: options.buckets ?? 24,
       profileRate: options.profileRate ?? 0.1,
       baselineRate: options.baselineRate ?? 0.01,
@@ -115,16 +163,15 @@ export abstract class DailyViewsDetector {
       maxStepMs: options.maxStepMs ?? REF_STEP_MS,
       bucketLearnMs: options.bucketLearnMs ?? 3_600_000,
       bucketLearnSamples: options.bucketLearnSamples ?? 4,
-    };
+    });
+    this.o = settings.o;
+    this.rates = settings.rates;
     const tp = options.trainingPoints;
     this.trainingPoints = typeof tp === 'number' && Number.isFinite(tp) && tp > 0 ? Math.floor(tp) : 0;
-    this.kProfile = Math.log(1 - Math.min(this.o.profileRate, 1 - 1e-12)) / REF_STEP_MS;
-    this.kBase = Math.log(1 - Math.min(this.o.baselineRate, 1 - 1e-12)) / REF_STEP_MS;
-    this.kMemory = Math.log(Math.max(this.o.refractoryDecay, 1e-300)) / REF_STEP_MS;
     this.profile = new Float64Array(this.o.buckets * P_SIZE);
     this.viewsAt = SHARED_SLOTS + extraSlots;
     this.s = new Float64Array(this.viewsAt + VIEWS * V_SIZE);
-    this.infinite = { ...SHARED_INFINITE, ...infinite };
+    this.infinite = infiniteSlots(infinite);
     for (const [slot, start] of Object.entries(this.infinite)) {
       this.s[Number(slot)] = start;
     }
@@ -203,7 +250,7 @@ export abstract class DailyViewsDetector {
       prof[b + 1] = 0;
     } else {
       const dev = value - prof[b];
-      const rate = Math.max(dt / (prof[b + P_WEIGHT] + dt), -Math.expm1(this.kProfile * dt));
+      const rate = Math.max(dt / (prof[b + P_WEIGHT] + dt), -Math.expm1(this.rates.profile * dt));
       prof[b] += rate * dev;
       prof[b + 1] += rate * (Math.abs(dev) - prof[b + 1]);
     }
@@ -224,7 +271,7 @@ export abstract class DailyViewsDetector {
       const dev = value - s[S_BASE];
       surprise = Math.abs(dev) / this.scaleBefore;
       s[S_BASE_W] += dt;
-      const rate = Math.max(dt / s[S_BASE_W], -Math.expm1(this.kBase * dt));
+      const rate = Math.max(dt / s[S_BASE_W], -Math.expm1(this.rates.base * dt));
       s[S_BASE] += rate * dev;
       s[S_BASE_DEV] += rate * (Math.abs(dev) - s[S_BASE_DEV]);
     }
@@ -251,7 +298,7 @@ export abstract class DailyViewsDetector {
    */
   protected raiseLevel(timestampMs: number, value: number, score: number): void {
     const s = this.s;
-    let level = Math.max(score, s[S_LEVEL] * Math.exp(this.kLevel * this.dt));
+    let level = Math.max(score, s[S_LEVEL] * Math.exp(K_LEVEL * this.dt));
     if (timestampMs < s[S_REF_UNTIL]) {
       const ref = this.eventScore(value);
       if (ref >= this.o.alarmThreshold) {
@@ -276,7 +323,7 @@ export abstract class DailyViewsDetector {
   protected remember(timestampMs: number, score: number): number {
     const s = this.s;
     const held = timestampMs - s[S_RAISED_AT] < this.o.holdMs;
-    this.memory = held ? s[S_MEMORY] : s[S_MEMORY] * Math.exp(this.kMemory * this.dt);
+    this.memory = held ? s[S_MEMORY] : s[S_MEMORY] * Math.exp(this.rates.memory * this.dt);
     if (score > this.memory) {
       s[S_MEMORY] = score;
       s[S_RAISED_AT] = timestampMs;

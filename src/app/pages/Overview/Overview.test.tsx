@@ -5,6 +5,7 @@ import { setupUser } from '../../testUtils/user';
 import type { FieldSparkline } from '@grafana/data';
 import { config } from '@grafana/runtime';
 import { pipelinePaths } from '../../api/pipeline';
+import { MAX_PAGE_LIMIT } from '../../../contract/pipeline';
 import { PluginSettingsContext } from '../../pluginSettings';
 import { installFakeBackendSrv, requestsTo, type FakeReply } from '../../testUtils/fakeBackendSrv';
 import { anomaly, target } from '../../testUtils/fixtures';
@@ -116,7 +117,10 @@ describe('Overview', () => {
     expect(sparkline).toHaveAccessibleName('Score over the last 2 h, max 0.97 (threshold 0.80)');
     expect(within(sparkline).getByTestId('sparkline')).toHaveAttribute('data-y', '0.1,0.97,0.9');
     expect(within(screen.getByTestId(testIds.overview.target('search'))).queryByRole('img')).toBeNull();
-    expect(requestsTo(fetch, 'GET', pipelinePaths.targets)[0].params).toEqual({ history: 'true' });
+    expect(requestsTo(fetch, 'GET', pipelinePaths.targets)[0].params).toEqual({
+      history: 'true',
+      limit: MAX_PAGE_LIMIT,
+    });
   });
 
   it('sorts by a column and filters by text', async () => {

@@ -1,0 +1,99 @@
+/**
+ * A fleet in pipeline processes (issue 16): 10,000 and 100,000 series (FP_BENCH_FLEET, comma
+ * separated), watched at a 30-minute step by one process and then by two processes side by side
+ * (each given half of the targets by a hash of the target, the stand-in's `half` label), all in one
+ * run on the same machine. Each process (bench/pipelineProcess.ts) replays a day of history, then
+ * runs FP_BENCH_CYCLES (30) cycles of one step; the bench reports its cycle time (median and max of
+ * the cycles), its RSS after the last cycle and a forced GC, its peak RSS, and the ratio one / two.
+ * Data come from bench/fleetSource.ts, an in-process stand-in for Prometheus' query_range.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { startFleetSource } from './fleetSource';
+import type { ProcessReport } from './pipelineProcess';
+
+const MiB = 2 ** 20;
+
+interface ProcessRun {
+  first: ProcessReport;
+  cycles: ProcessReport[];
+  end: ProcessReport;
+}
+
+/** Pipeline processes still running: a failed run takes its sibling down with it. */
+const running = new Set<ChildProcess>();
+
+function runProcess(source: string, half: '0' | '1' | undefined): Promise<ProcessRun> {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', join(__dirname, 'pipelineProcess.ts')], {
+    cwd: join(__dirname, '..'),
+    env: {
+      PATH: process.env.PATH ?? '',
+      FP_BENCH_SOURCE: source,
+      FP_BENCH_CYCLES: process.env.FP_BENCH_CYCLES ?? '30',
+      ...(half === undefined ? {} : { FP_BENCH_HALF: half }),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  running.add(child);
+  const reports: ProcessReport[] = [];
+  createInterface({ input: child.stdout }).on('line', (line) => reports.push(JSON.parse(line) as ProcessReport));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      running.delete(child);
+      const first = reports.find((r) => r.kind === 'first');
+      const end = reports.find((r) => r.kind === 'end');
+      if (code !== 0 || !first || !end) {
+        reject(new Error(`a pipeline process ended with ${code ?? signal} before its last report`));
+        return;
+      }
+      resolve({ first, cycles: reports.filter((r) => r.kind === 'cycle'), end });
+    });
+  });
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function line(label: string, r: ProcessRun): { cycle: number; rss: number } {
+  const times = r.cycles.map((c) => c.cycleMs);
+  const cycle = median(times);
+  console.log(
+    `  ${label.padEnd(34)} ${r.end.series.toLocaleString('en').padStart(8)} ${(r.first.cycleMs / 1000).toFixed(1).padStart(8)} ` +
+      `${cycle.toFixed(0).padStart(8)} ${Math.max(...times)
+        .toFixed(0)
+        .padStart(7)} ${(r.end.rss / MiB).toFixed(0).padStart(8)} ` +
+      `${(r.end.heapUsed / MiB).toFixed(0).padStart(8)} ${(r.end.arrayBuffers / MiB).toFixed(0).padStart(7)} ${(r.end.peakRss / MiB).toFixed(0).padStart(9)}`
+  );
+  return { cycle, rss: r.end.rss };
+}
+
+export async function run(): Promise<void> {
+  const sizes = (process.env.FP_BENCH_FLEET ?? '10000,100000').split(',').map(Number);
+  console.log(
+    'pipeline processes on an in-process query_range stand-in, 30 m step, 1 d replayed, then one step per cycle:'
+  );
+  console.log(
+    `  ${'process'.padEnd(34)} ${'series'.padStart(8)} ${'replay s'.padStart(8)} ${'cycle ms'.padStart(8)} ${'max ms'.padStart(7)} ` +
+      `${'RSS MiB'.padStart(8)} ${'heap MiB'.padStart(8)} ${'arrays'.padStart(7)} ${'peak RSS'.padStart(9)}`
+  );
+  for (const size of sizes) {
+    const source = await startFleetSource(size);
+    try {
+      const one = line(`${size.toLocaleString('en')}: one process`, await runProcess(source.url, undefined));
+      const [a, b] = await Promise.all([runProcess(source.url, '0'), runProcess(source.url, '1')]);
+      const two = [line(`${size.toLocaleString('en')}: two processes, half 0`, a), line('    half 1', b)];
+      const slower = Math.max(two[0].cycle, two[1].cycle);
+      const larger = Math.max(two[0].rss, two[1].rss);
+      console.log(
+        `  ${size.toLocaleString('en')} series, one / two processes: cycle ${(one.cycle / slower).toFixed(2)}x (the slower half), ` +
+          `RSS per process ${(one.rss / larger).toFixed(2)}x (the larger half), RSS in all ${(one.rss / (two[0].rss + two[1].rss)).toFixed(2)}x`
+      );
+    } finally {
+      for (const child of running) {
+        child.kill('SIGKILL');
+      }
+      await source.stop();
+    }
+  }
+}

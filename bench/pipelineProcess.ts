@@ -1,0 +1,126 @@
+/**
+ * One pipeline process of the fleet bench (bench/fleet.bench.ts starts it with
+ * `node --expose-gc --import tsx`): the backend's Pipeline with its SQLite store, the real
+ * Prometheus client over HTTP to the bench's stand-in, and a clock the process advances one step
+ * per cycle (so a day of steps takes minutes, not a day). It replays the watch's history, runs
+ * `FP_BENCH_CYCLES` cycles of one step, and writes one JSON line per cycle and one at the end
+ * on stdout: cycle time, RSS and heap, so the parent reads what this process holds.
+ *
+ * Environment: FP_BENCH_SOURCE (the stand-in's URL), FP_BENCH_HALF ("0" / "1": only that half of
+ * the targets, by the stand-in's `half` label; unset: all), FP_BENCH_CYCLES, FP_BENCH_DETAIL_POINTS,
+ * FP_BENCH_HEAP_SNAPSHOT (a file: a heap snapshot after the last cycle, to see where the bytes are).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { systemClock } from '../src/server/clock';
+import { configSchema } from '../src/server/config/schema';
+import { Pipeline } from '../src/server/pipeline/pipeline';
+import { openSqliteStore } from '../src/server/store/sqlite';
+
+export const BENCH_STEP_MS = 30 * 60_000;
+/** The start of the replayed history: one day (every bucket of the daily profile) before the first cycle. */
+export const BENCH_T0 = Date.UTC(2025, 5, 2);
+export const BENCH_HISTORY = '1d';
+
+export interface ProcessReport {
+  kind: 'first' | 'cycle' | 'end';
+  cycleMs: number;
+  series: number;
+  targets: number;
+  rss: number;
+  heapUsed: number;
+  /** Typed arrays' backing stores (outside the V8 heap, inside RSS). */
+  arrayBuffers: number;
+  /** Peak RSS of the process so far (VmHWM). */
+  peakRss: number;
+  spaces?: Record<string, number>;
+}
+
+function peakRss(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+function report(r: Omit<ProcessReport, 'rss' | 'heapUsed' | 'arrayBuffers' | 'peakRss'>): void {
+  const m = process.memoryUsage();
+  const line: ProcessReport = {
+    ...r,
+    rss: m.rss,
+    heapUsed: m.heapUsed,
+    arrayBuffers: m.arrayBuffers,
+    peakRss: peakRss(),
+  };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+async function main(): Promise<void> {
+  const half = process.env.FP_BENCH_HALF;
+  const selector = (name: string) => (half === undefined ? name : `${name}{half="${half}"}`);
+  const cycles = Number(process.env.FP_BENCH_CYCLES ?? 30);
+  const dataDir = mkdtempSync(join(tmpdir(), 'fp-bench-fleet-'));
+  const store = openSqliteStore(dataDir);
+  let now = BENCH_T0 + 86_400_000;
+  const config = configSchema.parse({
+    // Ten steps per query (the least the pipeline allows) of 100,000 series are about 35 MiB of JSON:
+    // a watch this large needs a larger answer limit than the default 32 MiB.
+    prometheus: { url: process.env.FP_BENCH_SOURCE, timeout: '120s', maxResponseBytes: 64 * 2 ** 20 },
+    pipeline: { maxPointsPerQuery: 10, detailPoints: Number(process.env.FP_BENCH_DETAIL_POINTS ?? 120) },
+    watches: [
+      {
+        name: 'fleet',
+        queries: { load: selector('bench_load'), memory: selector('bench_memory_ratio') },
+        target: ['instance'],
+        step: '30m',
+        history: BENCH_HISTORY,
+        lag: 0,
+        limits: { memory: 1 },
+      },
+    ],
+  });
+  const pipeline = new Pipeline({
+    config,
+    db: store.db,
+    logger: pino({ level: 'warn' }, pino.destination(2)),
+    metrics: new Registry(),
+    clock: { ...systemClock, now: () => now },
+  });
+  try {
+    pipeline.init();
+    const status = () => pipeline.watches()[0];
+    let t = performance.now();
+    await pipeline.runOnce();
+    report({ kind: 'first', cycleMs: performance.now() - t, series: status().series, targets: status().targets });
+    for (let c = 0; c < cycles; c++) {
+      now += BENCH_STEP_MS;
+      t = performance.now();
+      await pipeline.runOnce();
+      if (status().degraded) {
+        throw new Error(`bench watch degraded: ${status().lastError?.message}`);
+      }
+      report({ kind: 'cycle', cycleMs: performance.now() - t, series: status().series, targets: status().targets });
+    }
+    // What the process keeps, not garbage not yet collected.
+    (globalThis as { gc?: () => void }).gc?.();
+    const spaces: Record<string, number> = {};
+    for (const s of getHeapSpaceStatistics()) {
+      spaces[s.space_name] = s.space_used_size;
+    }
+    report({ kind: 'end', cycleMs: NaN, series: status().series, targets: status().targets, spaces });
+    if (process.env.FP_BENCH_HEAP_SNAPSHOT) {
+      writeHeapSnapshot(process.env.FP_BENCH_HEAP_SNAPSHOT);
+    }
+  } finally {
+    await pipeline.stop();
+    store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
