@@ -126,7 +126,12 @@ function groupsOf(watch: WatchConfig, live: AlignedTarget[]): AlignedTarget[][] 
     const byJob = new Map<string, AlignedTarget[]>();
     for (const a of live) {
       const job = a.target.labels.job ?? '';
-      byJob.set(job, [...(byJob.get(job) ?? []), a]);
+      const members = byJob.get(job);
+      if (members) {
+        members.push(a);
+      } else {
+        byJob.set(job, [a]);
+      }
     }
     groups.push(...byJob.values());
   }
@@ -150,19 +155,27 @@ export function absencesAt(
   t: number
 ): Map<string, Absence> {
   const out = new Map<string, Absence>();
-  const live = targets.filter((a) => !Number.isNaN(a.target.lastAt));
-  const gone = new Set(live.filter(vanished));
-  if (gone.size === 0) {
-    return out;
+  // One pass when nothing is missing: every step of a large fleet passes here.
+  const gone = new Set<AlignedTarget>();
+  for (const a of targets) {
+    if (vanished(a)) {
+      gone.add(a);
+    }
   }
-  for (const all of groupsOf(watch, live)) {
-    const latest = Math.max(...all.map((a) => a.target.lastAt));
-    const group = all.filter((a) => a.target.lastAt >= latest - TOGETHER_STEPS * watch.step);
-    if (group.length >= 2 && group.every((a) => gone.has(a))) {
-      const ids = group.map((a) => a.target.id).sort();
-      for (const id of ids) {
-        if (out.get(id) !== 'network_partition') {
-          out.set(id, id === ids[0] ? 'network_partition' : 'partitioned');
+  if (gone.size >= 2) {
+    const live = targets.filter((a) => !Number.isNaN(a.target.lastAt));
+    for (const all of groupsOf(watch, live)) {
+      let latest = -Infinity;
+      for (const a of all) {
+        latest = Math.max(latest, a.target.lastAt);
+      }
+      const group = all.filter((a) => a.target.lastAt >= latest - TOGETHER_STEPS * watch.step);
+      if (group.length >= 2 && group.every((a) => gone.has(a))) {
+        const ids = group.map((a) => a.target.id).sort();
+        for (const id of ids) {
+          if (out.get(id) !== 'network_partition') {
+            out.set(id, id === ids[0] ? 'network_partition' : 'partitioned');
+          }
         }
       }
     }
