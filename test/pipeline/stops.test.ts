@@ -10,12 +10,16 @@ const T0 = Date.UTC(2025, 2, 3);
 const N = 1600;
 const at = (i: number): number => T0 + i * STEP;
 
-/** Target b of job api stops at STOP and comes back at BACK; c leaves for good at REMOVED; job db all stop in [CUT, HEAL). */
+/**
+ * Target b of job api stops at STOP and comes back at BACK; c leaves for good at REMOVED; job db
+ * all stop in [CUT, HEAL); job batch is scaled to zero at ZERO.
+ */
 const STOP = 1200;
 const BACK = 1230;
 const REMOVED = 1300;
 const CUT = 1400;
 const HEAL = 1420;
+const ZERO = 1500;
 /** "Within a few steps": Prometheus repeats a series' last value for its 5-minute lookback, then the detector needs a short run. */
 const FEW_STEPS = 6;
 
@@ -37,6 +41,9 @@ function fleet(): BackfillSeries[] {
     ['db', 'x', (i) => (i >= CUT && i < HEAL ? 'down' : 'up')],
     ['db', 'y', (i) => (i >= CUT && i < HEAL ? 'down' : 'up')],
     ['db', 'z', (i) => (i >= CUT && i < HEAL ? 'down' : 'up')],
+    // A job scaled to zero: its targets and their `up` go together.
+    ['batch', 'p', (i) => (i >= ZERO ? 'gone' : 'up')],
+    ['batch', 'q', (i) => (i >= ZERO ? 'gone' : 'up')],
   ];
   for (const [job, instance, state] of targets) {
     const load = { t: [] as number[], v: [] as number[] };
@@ -145,8 +152,8 @@ describe('series that stop: crash, partition, removal and a silent Prometheus (r
       expect(db[0].start).toBeLessThanOrEqual(at(CUT + FEW_STEPS));
       expect(db[0].end).toBeGreaterThanOrEqual(at(HEAL));
 
-      // c left service discovery (its `up` went with it): no fault, and nothing else stopped.
-      expect(stops.filter((a) => a.target === id('api', 'c'))).toEqual([]);
+      // c left service discovery (its `up` went with it), batch was scaled to zero: no fault, and nothing else stopped.
+      expect(stops.filter((a) => a.target === id('api', 'c') || a.labels.job === 'batch')).toEqual([]);
       // e misses samples as it always did: no fault.
       expect(stops).toHaveLength(2);
 

@@ -146,6 +146,24 @@ describe('absencesAt: why a target has no sample', () => {
     );
   });
 
+  it('a whole job gone from `up` as well (scaled to zero, or Prometheus not scraping) is no fault', () => {
+    const a = seen('api', 'a', t - STEP);
+    const [x, y] = ['x', 'y'].map((i) => seen('db', i, t - STEP));
+    const known = new Map([a, x, y].map((m) => [m.id, m]));
+    const up = new ScrapeHealth(
+      watch,
+      [{ labels: { job: 'api', instance: 'a' }, timestamps: Float64Array.of(t), values: Float64Array.of(1) }],
+      known
+    );
+    const got = absencesAt(watch, [aligned(a, 1), aligned(x, NaN), aligned(y, NaN)], up, t);
+    expect(got).toEqual(
+      new Map([
+        [x.id, 'removed'],
+        [y.id, 'removed'],
+      ])
+    );
+  });
+
   it('a target that left long before the rest is not part of their partition', () => {
     const a = seen('api', 'a', t - 200 * STEP);
     const b = seen('api', 'b', t - STEP);

@@ -145,8 +145,9 @@ const TOGETHER_STEPS = 3;
  * Why each target without any sample at step t (values aligned to t) has none. The targets of a
  * group that stopped at once (their last samples within TOGETHER_STEPS of the group's latest; two
  * or more) and are all gone point at what they share: a partition (the source or the network, not
- * each target), told once, by the member with the smallest id. A target that vanishes alone
- * crashed, unless `up` shows it left service discovery (removed on purpose).
+ * each target), told once, by the member with the smallest id, unless `up` lost them all as well.
+ * A target that vanishes alone crashed, unless `up` shows it left service discovery (removed on
+ * purpose).
  */
 export function absencesAt(
   watch: WatchConfig,
@@ -172,9 +173,12 @@ export function absencesAt(
       const group = all.filter((a) => a.target.lastAt >= latest - TOGETHER_STEPS * watch.step);
       if (group.length >= 2 && group.every((a) => gone.has(a))) {
         const ids = group.map((a) => a.target.id).sort();
+        // All of them gone from `up` too: they left service discovery together (scaled to zero,
+        // a job removed) or Prometheus was not scraping at all; neither is a fault of the targets.
+        const left = health?.informative === true && ids.every((id) => !health.listed(id, t));
         for (const id of ids) {
           if (out.get(id) !== 'network_partition') {
-            out.set(id, id === ids[0] ? 'network_partition' : 'partitioned');
+            out.set(id, left ? 'removed' : id === ids[0] ? 'network_partition' : 'partitioned');
           }
         }
       }
