@@ -75,6 +75,19 @@ describe('a target whose series stop (TargetModel)', () => {
     expect(Math.max(...scores)).toBeLessThan(0.24);
   });
 
+  it('one signal that stops while the other reports is a crash of that series', () => {
+    const m = target('api', 'a');
+    m.signalIndex({ name: 'errors', kind: 'errors' });
+    const rng = new Random(3);
+    for (let i = 0; i < 620; i++) {
+      const load = 50 + 10 * Math.sin((2 * Math.PI * i) / 288) + 2 * rng.next();
+      m.step(i * STEP, [load, i < 600 ? 5 + rng.next() : NaN]);
+    }
+    expect(m.lastAt).toBe(619 * STEP);
+    expect(m.open).toMatchObject({ failureModel: 'crash', signals: ['errors (stopped)'] });
+    expect(m.open?.start).toBeLessThanOrEqual(603 * STEP);
+  });
+
   it('a partitioned member (the group told once) and a removed target open nothing', () => {
     for (const absence of ['partitioned', 'removed'] as Absence[]) {
       const m = learned(target('api', 'a'), 600);
