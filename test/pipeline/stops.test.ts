@@ -169,6 +169,28 @@ describe('series that stop: crash, partition, removal and a silent Prometheus (r
     }
   }, 120_000);
 
+  it('a crash episode open across a restart of the backend goes on, and closes once, when the target returns', async () => {
+    const clock = new TestClock(at(STOP + 10));
+    const first = buildPipeline({ prometheus: { url: prom.url }, watches: [watch()] }, clock);
+    await first.pipeline.runOnce();
+    const open = first.pipeline.anomalies({ target: id('api', 'b'), state: 'open' });
+    expect(open).toMatchObject([{ failureModel: 'crash', signals: ['load (stopped)'] }]);
+    await first.close();
+    clock.ms = at(BACK + 10);
+    const second = buildPipeline({ prometheus: { url: prom.url }, watches: [watch()] }, clock, {
+      dataDir: first.dataDir,
+    });
+    try {
+      await second.pipeline.runOnce();
+      const crashes = second.pipeline
+        .anomalies({ target: id('api', 'b'), limit: 100 })
+        .filter((a) => a.signals.some((s) => s.endsWith('(stopped)')));
+      expect(crashes).toMatchObject([{ id: open[0].id, state: 'closed', start: open[0].start, end: at(BACK) }]);
+    } finally {
+      await second.close(true);
+    }
+  }, 120_000);
+
   it('a series that always had gaps does not alarm on the next one, after retraining too', async () => {
     const clock = new TestClock(at(1500));
     const h = buildPipeline({ prometheus: { url: prom.url }, watches: [watch()] }, clock);
