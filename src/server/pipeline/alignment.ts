@@ -22,6 +22,8 @@ export interface AlignedTarget {
 /** A fetched chunk grouped by target, ready to be walked step by step. */
 export interface AlignedChunk {
   targets: Map<string, AlignedTarget>;
+  /** Targets seen before with no series in the chunk: each of their steps has no sample (vanished.ts says why). */
+  absent: AlignedTarget[];
   /** Series with samples in the chunk. */
   series: number;
   /** Series with samples per query, for the line logged after the first cycle. */
@@ -76,7 +78,13 @@ export function alignChunk(
   for (const a of targets.values()) {
     a.values = new Float64Array(a.target.signals.length);
   }
-  return { targets, series, seriesBySignal };
+  const absent: AlignedTarget[] = [];
+  for (const target of known.values()) {
+    if (!targets.has(target.id) && !Number.isNaN(target.lastAt)) {
+      absent.push({ target, cursors: [], values: new Float64Array(target.signals.length).fill(NaN) });
+    }
+  }
+  return { targets, absent, series, seriesBySignal };
 }
 
 /** Moves every target's cursors to step t and fills its values (NaN: no sample at t). Steps must increase. */

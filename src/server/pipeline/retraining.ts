@@ -6,6 +6,7 @@ import type { WatchConfig } from '../config/schema';
 import type { RangeSeries } from '../prometheus/types';
 import type { PipelineRepository } from './store/repository';
 import { freshModels, type TargetModel, type TargetSettings } from './targetModel';
+import { scoresMissing } from './signal';
 import { targetId, targetLabels } from './targets';
 
 /** Repeated false positives raise a target's threshold by this much each, up to MAX_THRESHOLD. */
@@ -125,10 +126,23 @@ export async function retrainTargets(
         if (!plan || !model || plan.error) {
           continue;
         }
+        const gaps = scoresMissing(watch.detector);
+        const excluded = (t: number): boolean => plan.excluded.some(([a, b]) => t >= a && t <= b);
         try {
           for (let i = 0; i < s.timestamps.length; i++) {
             const t = s.timestamps[i];
-            if (!Number.isFinite(s.values[i]) || plan.excluded.some(([a, b]) => t >= a && t <= b)) {
+            // The steps the series had no sample at, as the live loop passes them: the retrained
+            // detector learns how often it misses, or its next usual gap would look like a crash.
+            for (let gap = i > 0 && gaps ? s.timestamps[i - 1] + watch.step : t; gap < t; gap += watch.step) {
+              if (!excluded(gap)) {
+                model.detector.update(gap, NaN);
+              }
+            }
+            if (excluded(t)) {
+              continue;
+            }
+            if (!Number.isFinite(s.values[i])) {
+              model.detector.update(t, NaN); // a missing sample to detectors that score gaps; ignored by the others
               continue;
             }
             model.detector.update(t, s.values[i]);

@@ -35,6 +35,8 @@ export class SignalModel {
   score = 0;
   direction: Direction = 'none';
   lastAt = NaN;
+  /** The last step it had no sample at and its detector scored the gap (NaN: none yet). */
+  missingAt = NaN;
   ttf: TimeToFailure | null = null;
   /** value, expected, lower, upper, score per recent step (float32 keeps a fleet's history small). */
   readonly ring: Float32Array;
@@ -47,6 +49,16 @@ export class SignalModel {
   ) {
     this.ring = new Float32Array(detailPoints * 5);
   }
+}
+
+/**
+ * Detectors that score a step without a sample (a run of them: the series stopped). The others
+ * ignore a NaN and return their last score, which must not count as a new one.
+ */
+const SCORES_MISSING: ReadonlySet<ProductDetectorName> = new Set(['failureprophet']);
+
+export function scoresMissing(detector: ProductDetectorName): boolean {
+  return SCORES_MISSING.has(detector);
 }
 
 /** Which side of normal a signal is on: its band's side, or (a score high inside a wide band) the side of its expected value. */

@@ -15,11 +15,13 @@ import {
   restoreForecaster,
   sideOf,
   SignalModel,
+  scoresMissing,
   soonestCrossing,
   type ModelSettings,
   type SignalSpec,
 } from './signal';
 import type { TargetModelState } from './store/targetState';
+import { stopVerdict, type Absence } from './vanished';
 
 export type { AnomalyRecord } from './episodes';
 export type { TargetModelState } from './store/targetState';
@@ -64,6 +66,8 @@ export class TargetModel {
   samples = 0;
   firstAt = NaN;
   lastAt = NaN;
+  /** The last step scored, one without any sample included (lastAt: the last with a sample). */
+  private scoredAt = NaN;
   score = 0;
   severity: Severity | null = null;
   failureModel: FailureModel | null = null;
@@ -104,6 +108,11 @@ export class TargetModel {
     return { anomalies: this.episodes.take(), predictions };
   }
 
+  /** The last step scored, one without any sample included. */
+  get seenAt(): number {
+    return this.scoredAt;
+  }
+
   get learning(): boolean {
     return this.steps < this.settings.probation;
   }
@@ -131,19 +140,35 @@ export class TargetModel {
 
   /**
    * Scores one step. `values[i]` belongs to signals[i] (NaN: no sample). `peer` is the target's
-   * departure from its replicas at this step, when it has a peer group.
+   * departure from its replicas at this step, when it has a peer group; `absence` why the target
+   * has no sample at all at this step, when it has none (vanished.ts).
+   *
+   * A signal seen before without a sample is a missing step for its detector (when the detector
+   * scores gaps): a run of them is a series that stopped. A step with only missing samples does
+   * not move lastAt, nor count as a step learned from.
    */
-  step(t: number, values: ArrayLike<number>, peer?: { score: number; signal: string }): void {
-    if (!(t > this.lastAt) && !Number.isNaN(this.lastAt)) {
+  step(t: number, values: ArrayLike<number>, peer?: { score: number; signal: string }, absence?: Absence): void {
+    if (!(t > this.scoredAt) && !Number.isNaN(this.scoredAt)) {
       return; // duplicate or out-of-order step: already scored
     }
+    const gaps = absence !== 'removed' && scoresMissing(this.settings.detector);
     let any = false;
+    let missed = false;
     let score = 0;
     let ttf: TimeToFailure | null = null;
     for (let i = 0; i < this.signals.length; i++) {
       const s = this.signals[i];
       const v = values[i];
       if (!Number.isFinite(v)) {
+        if (gaps && !Number.isNaN(s.lastAt)) {
+          missed = true;
+          s.score = s.detector.update(t, NaN);
+          s.missingAt = t;
+          // A partition is told by one member of the group: the others' gaps are not alarms of their own.
+          if (absence !== 'partitioned') {
+            score = Math.max(score, s.score);
+          }
+        }
         continue;
       }
       any = true;
@@ -164,19 +189,22 @@ export class TargetModel {
       }
       score = Math.max(score, s.score);
     }
-    if (!any) {
+    if (!any && !missed) {
       return;
     }
-    if (Number.isNaN(this.firstAt)) {
-      this.firstAt = t;
+    this.scoredAt = t;
+    if (any) {
+      if (Number.isNaN(this.firstAt)) {
+        this.firstAt = t;
+      }
+      this.lastAt = t;
+      this.steps++;
+      this.samples++;
+      this.recentSteps.record(t, this.signals);
     }
-    this.lastAt = t;
-    this.steps++;
-    this.samples++;
     const peerOutlier = peer !== undefined && peer.score >= this.threshold;
     this.score = Math.max(score, peer?.score ?? 0);
     this.ttf = ttf;
-    this.recentSteps.record(t, this.signals);
     if (this.learning) {
       return;
     }
@@ -197,22 +225,33 @@ export class TargetModel {
     }
     const alarm = this.score >= this.threshold || (ttf !== null && earliest(ttf) <= TTF_ALARM_SECONDS);
     if (alarm || this.open) {
-      const verdict = assess({
-        signals: this.signals.map((s) => ({
-          name: s.spec.name,
-          kind: s.spec.kind,
-          score: s.lastAt === t ? s.score : 0,
-          direction: sideOf(s),
-          timeToFailureSeconds: s.ttf ? earliest(s.ttf) : Infinity,
-        })),
-        peerOutlier,
-        threshold: this.threshold,
-      });
+      const stopped = this.signals.filter((s) => this.stoppedAt(s, t, absence)).map((s) => s.spec.name);
+      const verdict =
+        stopped.length > 0
+          ? stopVerdict(absence, stopped)
+          : assess({
+              signals: this.signals.map((s) => ({
+                name: s.spec.name,
+                kind: s.spec.kind,
+                score: s.lastAt === t ? s.score : 0,
+                direction: sideOf(s),
+                timeToFailureSeconds: s.ttf ? earliest(s.ttf) : Infinity,
+              })),
+              peerOutlier,
+              threshold: this.threshold,
+            });
       this.severity = verdict.severity;
       this.failureModel = verdict.failureModel;
       if (alarm) {
-        this.extend(t, verdict.severity, verdict.failureModel, verdict.reasons, peerOutlier ? peer : undefined);
-      } else if (this.abnormal(t)) {
+        this.extend(
+          t,
+          verdict.severity,
+          verdict.failureModel,
+          verdict.reasons,
+          peerOutlier ? peer : undefined,
+          stopped
+        );
+      } else if (this.abnormal(t, absence)) {
         this.episodes.persist(t);
       }
     } else {
@@ -224,12 +263,19 @@ export class TargetModel {
     }
   }
 
+  /** Whether the signal's gap at step t is abnormal by itself: its series stopped (told by this target). */
+  private stoppedAt(s: SignalModel, t: number, absence: Absence | undefined): boolean {
+    return absence !== 'partitioned' && s.missingAt === t && (s.detector.level ?? s.score) >= this.threshold;
+  }
+
   /**
    * Whether a signal is still abnormal at step t: its detector's unsuppressed level (or its score,
    * for detectors without one) at the threshold, whatever detector it is.
    */
-  private abnormal(t: number): boolean {
-    return this.signals.some((s) => s.lastAt === t && (s.detector.level ?? s.score) >= this.threshold);
+  private abnormal(t: number, absence: Absence | undefined): boolean {
+    return this.signals.some(
+      (s) => (s.lastAt === t && (s.detector.level ?? s.score) >= this.threshold) || this.stoppedAt(s, t, absence)
+    );
   }
 
   /** Closes the open anomaly (quiet long enough, or the target disappeared). */
@@ -304,6 +350,7 @@ export class TargetModel {
     m.samples = state.samples;
     m.firstAt = state.firstAt ?? NaN;
     m.lastAt = state.lastAt ?? NaN;
+    m.scoredAt = m.lastAt;
     m.modelVersion = state.modelVersion;
     m.episodes.restore(state.open, state.quiet);
     for (const s of state.signals) {
@@ -324,9 +371,11 @@ export class TargetModel {
     severity: Severity,
     failureModel: FailureModel,
     reasons: string[],
-    peer?: { score: number; signal: string }
+    peer: { score: number; signal: string } | undefined,
+    stopped: string[]
   ): void {
     const moved = this.signals.filter((s) => s.lastAt === t && s.score >= this.threshold).map((s) => s.spec.name);
+    moved.push(...stopped.map((name) => `${name} (stopped)`));
     if (peer) {
       moved.push(`${peer.signal} (vs peers)`);
     }

@@ -16,6 +16,7 @@ import { baseThreshold, recordInitialModels, retrainTargets, type TrainingDeps }
 import type { PipelineRepository } from './store/repository';
 import { TargetModel, type AnomalyRecord, type TargetSettings } from './targetModel';
 import { kubernetesObject } from './targets';
+import { absencesAt, fetchScrapeHealth, type ScrapeHealth } from './vanished';
 
 /** Tests build queriers against this name. */
 export type { RangeQuerier } from './query';
@@ -163,8 +164,9 @@ export class WatchRunner {
     while (from <= end) {
       const to = Math.min(end, from + (Math.min(CATCH_UP_CHUNK_STEPS, this.deps.options.maxPoints) - 1) * step);
       const results = await this.fetch(from, to);
+      const health = await fetchScrapeHealth(this.deps.querier, watch, results, this.targets, from, to);
       const t0 = performance.now();
-      const touched = this.score(results, from, to);
+      const touched = this.score(results, from, to, health);
       scoringMs += performance.now() - t0;
       this.unsaved.changed(touched, from);
       this.checkpoint(touched, to, end);
@@ -219,7 +221,12 @@ export class WatchRunner {
   }
 
   /** Scores the steps [from, to] of the fetched series; returns the targets that had samples. */
-  private score(results: Map<string, RangeSeries[]>, from: number, to: number): TargetModel[] {
+  private score(
+    results: Map<string, RangeSeries[]>,
+    from: number,
+    to: number,
+    health: ScrapeHealth | null
+  ): TargetModel[] {
     const { watch } = this.deps;
     const chunk = alignChunk(watch, results, this.targets, this.settings, this.baseThreshold);
     for (const [signal, n] of chunk.seriesBySignal) {
@@ -229,14 +236,18 @@ export class WatchRunner {
     this.deps.metrics.seriesWatched.set({ watch: this.name }, chunk.series);
     const aligned = [...chunk.targets.values()];
     const peerGroups = this.peers.of(aligned);
+    // Targets gone from the answer are stepped too: a target whose series vanish is a fault (vanished.ts).
+    const all = [...aligned, ...chunk.absent];
     for (let t = from; t <= to; t += watch.step) {
-      alignStep(aligned, t);
+      alignStep(all, t);
       const peerScores = this.peers.score(peerGroups);
-      for (const a of aligned) {
-        a.target.step(t, a.values, peerScores.get(a.target.id));
+      const absences = absencesAt(watch, all, health, t);
+      for (const a of all) {
+        a.target.step(t, a.values, peerScores.get(a.target.id), absences.get(a.target.id));
       }
     }
-    return aligned.map((a) => a.target);
+    // An absent target that was not scored (removed on purpose, or a detector that ignores gaps) did not change.
+    return all.filter((a) => a.cursors.length > 0 || a.target.seenAt >= from).map((a) => a.target);
   }
 
   /** Stores one chunk: target states, anomalies, predictions, the resume point; then tells listeners. */

@@ -1,0 +1,191 @@
+import { Random } from '../../detection';
+import { configSchema } from '../config/schema';
+import type { AlignedTarget } from './alignment';
+import { TargetModel, type TargetSettings } from './targetModel';
+import { targetId } from './targets';
+import { absencesAt, ScrapeHealth, type Absence } from './vanished';
+
+const STEP = 300_000;
+const settings: TargetSettings = {
+  detector: 'failureprophet',
+  stepMs: STEP,
+  probation: 100,
+  closeAfter: 3,
+  horizonSteps: 12,
+  detailPoints: 60,
+};
+const watch = configSchema.parse({
+  prometheus: { url: 'http://prometheus:9090' },
+  watches: [{ name: 'w', queries: { load: 'load' }, target: ['job', 'instance'], step: '5m' }],
+}).watches![0];
+
+function target(job: string, instance: string, s: TargetSettings = settings): TargetModel {
+  const labels = { job, instance };
+  const m = new TargetModel(targetId('w', labels), 'w', labels, null, s, 0.24);
+  m.signalIndex({ name: 'load', kind: 'other' });
+  return m;
+}
+
+/** Steps a target through `steps` noisy samples (one a step from 0). */
+function learned(m: TargetModel, steps: number, seed = 1): TargetModel {
+  const rng = new Random(seed);
+  for (let i = 0; i < steps; i++) {
+    m.step(i * STEP, [50 + 10 * Math.sin((2 * Math.PI * i) / 288) + 2 * rng.next()]);
+  }
+  return m;
+}
+
+const aligned = (m: TargetModel, value: number): AlignedTarget => ({
+  target: m,
+  cursors: [],
+  values: Float64Array.of(value),
+});
+
+describe('a target whose series stop (TargetModel)', () => {
+  it('opens a crash episode within a few missing steps without moving lastAt, and closes it once samples return', () => {
+    const m = learned(target('api', 'a'), 600);
+    const lastAt = m.lastAt;
+    const steps = m.steps;
+    let openedAt = NaN;
+    for (let i = 600; i < 620; i++) {
+      m.step(i * STEP, [NaN], undefined, 'crash');
+      if (m.open && Number.isNaN(openedAt)) {
+        openedAt = i;
+      }
+    }
+    expect(openedAt).toBeLessThanOrEqual(603);
+    expect(m.lastAt).toBe(lastAt);
+    expect(m.steps).toBe(steps);
+    expect(m.open).toMatchObject({ failureModel: 'crash', severity: 'high', signals: ['load (stopped)'] });
+    expect(m.open?.end).toBe(619 * STEP);
+    // A step already scored (missing) is not scored again.
+    m.step(619 * STEP, [50]);
+    expect(m.lastAt).toBe(lastAt);
+
+    const rng = new Random(9);
+    const scores: number[] = [];
+    for (let i = 620; i < 900; i++) {
+      m.step(i * STEP, [50 + 10 * Math.sin((2 * Math.PI * i) / 288) + 2 * rng.next()]);
+      scores.push(m.score);
+    }
+    const [closed] = m.takeChanges().anomalies.filter((a) => a.state === 'closed');
+    expect(closed).toMatchObject({ start: openedAt * STEP, end: 620 * STEP, failureModel: 'crash' });
+    expect(m.open).toBeNull();
+    // The gap did not pollute the detector: normal samples after it score normally.
+    expect(Math.max(...scores)).toBeLessThan(0.24);
+  });
+
+  it('one signal that stops while the other reports is a crash of that series', () => {
+    const m = target('api', 'a');
+    m.signalIndex({ name: 'errors', kind: 'errors' });
+    const rng = new Random(3);
+    for (let i = 0; i < 620; i++) {
+      const load = 50 + 10 * Math.sin((2 * Math.PI * i) / 288) + 2 * rng.next();
+      m.step(i * STEP, [load, i < 600 ? 5 + rng.next() : NaN]);
+    }
+    expect(m.lastAt).toBe(619 * STEP);
+    expect(m.open).toMatchObject({ failureModel: 'crash', signals: ['errors (stopped)'] });
+    expect(m.open?.start).toBeLessThanOrEqual(603 * STEP);
+  });
+
+  it('a partitioned member (the group told once) and a removed target open nothing', () => {
+    for (const absence of ['partitioned', 'removed'] as Absence[]) {
+      const m = learned(target('api', 'a'), 600);
+      for (let i = 600; i < 620; i++) {
+        m.step(i * STEP, [NaN], undefined, absence);
+      }
+      expect(m.open).toBeNull();
+    }
+  });
+
+  it('the group member telling a partition opens one network_partition episode', () => {
+    const m = learned(target('db', 'x'), 600);
+    for (let i = 600; i < 610; i++) {
+      m.step(i * STEP, [NaN], undefined, 'network_partition');
+    }
+    expect(m.open).toMatchObject({ failureModel: 'network_partition', severity: 'medium' });
+  });
+
+  it('a detector that does not score gaps (zscore) is left as it was', () => {
+    const m = learned(target('api', 'a', { ...settings, detector: 'zscore' }), 600);
+    const before = JSON.stringify(m.toState());
+    for (let i = 600; i < 620; i++) {
+      m.step(i * STEP, [NaN], undefined, 'crash');
+    }
+    expect(JSON.stringify(m.toState())).toBe(before);
+    expect(m.seenAt).toBe(599 * STEP);
+  });
+});
+
+describe('absencesAt: why a target has no sample', () => {
+  const t = 100 * STEP;
+  const seen = (job: string, instance: string, lastAt: number): TargetModel => {
+    const m = target(job, instance);
+    m.lastAt = lastAt;
+    return m;
+  };
+
+  it('one target gone while the others report: crash; with `up` not listing it any more: removed', () => {
+    const a = seen('api', 'a', t - STEP);
+    const b = seen('api', 'b', t - STEP);
+    const targets = [aligned(a, 1), aligned(b, NaN)];
+    expect(absencesAt(watch, targets, null, t)).toEqual(new Map([[b.id, 'crash']]));
+    const up = (instances: string[]) =>
+      new ScrapeHealth(
+        watch,
+        instances.map((instance) => ({
+          labels: { job: 'api', instance },
+          timestamps: Float64Array.of(t),
+          values: Float64Array.of(instance === 'b' ? 0 : 1),
+        })),
+        new Map([a, b].map((m) => [m.id, m]))
+      );
+    expect(absencesAt(watch, targets, up(['a', 'b']), t).get(b.id)).toBe('crash');
+    expect(absencesAt(watch, targets, up(['a']), t).get(b.id)).toBe('removed');
+    // `up` that names none of the watch's targets cannot tell: a fault must not hide.
+    expect(absencesAt(watch, targets, up(['q']), t).get(b.id)).toBe('crash');
+  });
+
+  it('every target of a job gone at once: a partition told by the smallest id, the others partitioned', () => {
+    const api = seen('api', 'a', t - STEP);
+    const [x, y, z] = ['x', 'y', 'z'].map((i) => seen('db', i, t - 2 * STEP));
+    const got = absencesAt(watch, [aligned(api, 1), ...[z, y, x].map((m) => aligned(m, NaN))], null, t);
+    expect(got).toEqual(
+      new Map([
+        [x.id, 'network_partition'],
+        [y.id, 'partitioned'],
+        [z.id, 'partitioned'],
+      ])
+    );
+  });
+
+  it('a whole job gone from `up` as well (scaled to zero, or Prometheus not scraping) is no fault', () => {
+    const a = seen('api', 'a', t - STEP);
+    const [x, y] = ['x', 'y'].map((i) => seen('db', i, t - STEP));
+    const known = new Map([a, x, y].map((m) => [m.id, m]));
+    const up = new ScrapeHealth(
+      watch,
+      [{ labels: { job: 'api', instance: 'a' }, timestamps: Float64Array.of(t), values: Float64Array.of(1) }],
+      known
+    );
+    const got = absencesAt(watch, [aligned(a, 1), aligned(x, NaN), aligned(y, NaN)], up, t);
+    expect(got).toEqual(
+      new Map([
+        [x.id, 'removed'],
+        [y.id, 'removed'],
+      ])
+    );
+  });
+
+  it('a target that left long before the rest is not part of their partition', () => {
+    const a = seen('api', 'a', t - 200 * STEP);
+    const b = seen('api', 'b', t - STEP);
+    const got = absencesAt(watch, [aligned(a, NaN), aligned(b, NaN)], null, t);
+    expect(got).toEqual(
+      new Map([
+        [a.id, 'crash'],
+        [b.id, 'crash'],
+      ])
+    );
+  });
+});

@@ -1,0 +1,219 @@
+import type { FailureModel, Severity } from '../../contract/pipeline';
+import type { WatchConfig } from '../config/schema';
+import { PrometheusError, type RangeSeries } from '../prometheus/types';
+import type { AlignedTarget } from './alignment';
+import type { RangeQuerier } from './query';
+import type { TargetModel } from './targetModel';
+import { targetId, targetLabels } from './targets';
+
+/**
+ * Why a target that was there has no sample at a step, as the watch sees it:
+ * - `crash`: it alone went (Prometheus still lists it as a scrape target, or cannot say);
+ * - `network_partition`: every target of its group went at once; this target carries the group's one episode;
+ * - `partitioned`: the same, for the group's other members (no episode of their own);
+ * - `removed`: it left Prometheus' service discovery (a scaled-down replica, a deleted pod): not a fault.
+ */
+export type Absence = 'crash' | 'network_partition' | 'partitioned' | 'removed';
+
+/**
+ * Prometheus' `up` per target of a watch over one chunk (`max by (<target labels>) (up)`).
+ *
+ * Why `up`: a stopped series looks the same in query_range whatever stopped it. A failed scrape
+ * and a target leaving service discovery both end its series with a staleness marker (absent
+ * from the next step on), and without markers (federation, remote write, backfill) the last value
+ * is repeated for the 5-minute lookback, then absent. Only `up` tells them apart: a target still in
+ * service discovery keeps its `up` series (0 while its scrapes fail), a removed one loses it.
+ */
+export class ScrapeHealth {
+  private readonly byTarget = new Map<string, Float64Array>();
+  /** Whether `up` names any target of the watch: if not (its labels do not carry the target labels), it cannot tell. */
+  readonly informative: boolean;
+
+  constructor(watch: WatchConfig, series: RangeSeries[], known: ReadonlyMap<string, TargetModel>) {
+    for (const s of series) {
+      const id = targetId(watch.name, targetLabels(watch, s.labels));
+      if (s.timestamps.length > 0) {
+        this.byTarget.set(id, s.timestamps);
+      }
+    }
+    this.informative = [...this.byTarget.keys()].some((id) => known.has(id));
+  }
+
+  /** Whether Prometheus listed the target as a scrape target at step t (up 0 or 1). */
+  listed(id: string, t: number): boolean {
+    const ts = this.byTarget.get(id);
+    if (!ts) {
+      return false;
+    }
+    let lo = 0;
+    let hi = ts.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (ts[mid] === t) {
+        return true;
+      }
+      if (ts[mid] < t) {
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return false;
+  }
+}
+
+/** Whether some target seen before lacks a sample at some step of the chunk [from, to] (then `up` is worth asking). */
+export function chunkHasGaps(
+  results: Map<string, RangeSeries[]>,
+  known: ReadonlyMap<string, TargetModel>,
+  watch: WatchConfig,
+  from: number,
+  to: number
+): boolean {
+  const steps = Math.floor((to - from) / watch.step) + 1;
+  const present = new Set<string>();
+  for (const list of results.values()) {
+    for (const s of list) {
+      if (s.timestamps.length < steps) {
+        return true;
+      }
+      present.add(targetId(watch.name, targetLabels(watch, s.labels)));
+    }
+  }
+  return [...known.values()].some((t) => !Number.isNaN(t.lastAt) && !present.has(t.id));
+}
+
+/**
+ * The watch's scrape health over the chunk, or null when nothing is missing in it or `up` could
+ * not be read (a vanished target then counts as crashed: a fault must not hide behind a failed look-up).
+ */
+export async function fetchScrapeHealth(
+  querier: RangeQuerier,
+  watch: WatchConfig,
+  results: Map<string, RangeSeries[]>,
+  known: ReadonlyMap<string, TargetModel>,
+  from: number,
+  to: number
+): Promise<ScrapeHealth | null> {
+  if (!chunkHasGaps(results, known, watch, from, to)) {
+    return null;
+  }
+  try {
+    const by = watch.target.join(', ');
+    const series = await querier.queryRange({ query: `max by (${by}) (up)`, start: from, end: to, stepMs: watch.step });
+    return new ScrapeHealth(watch, series, known);
+  } catch (err) {
+    if (err instanceof PrometheusError) {
+      return null;
+    }
+    throw err;
+  }
+}
+
+/** A target seen before whose every signal has no sample at the step its values are aligned to. */
+function vanished(a: AlignedTarget): boolean {
+  return !Number.isNaN(a.target.lastAt) && a.target.signals.length > 0 && a.values.every((v) => !Number.isFinite(v));
+}
+
+/**
+ * The groups whose members vanishing together points at what they share rather than at each of
+ * them: the whole watch, and each scrape job when `job` is a target label (one job shares its
+ * service discovery and its network path from Prometheus).
+ */
+function groupsOf(watch: WatchConfig, live: AlignedTarget[]): AlignedTarget[][] {
+  const groups = [live];
+  if (watch.target.includes('job')) {
+    const byJob = new Map<string, AlignedTarget[]>();
+    for (const a of live) {
+      const job = a.target.labels.job ?? '';
+      const members = byJob.get(job);
+      if (members) {
+        members.push(a);
+      } else {
+        byJob.set(job, [a]);
+      }
+    }
+    groups.push(...byJob.values());
+  }
+  return groups;
+}
+
+/** Targets whose last samples lie this many steps apart or less stopped "at once". */
+const TOGETHER_STEPS = 3;
+
+/**
+ * Why each target without any sample at step t (values aligned to t) has none. The targets of a
+ * group that stopped at once (their last samples within TOGETHER_STEPS of the group's latest; two
+ * or more) and are all gone point at what they share: a partition (the source or the network, not
+ * each target), told once, by the member with the smallest id, unless `up` lost them all as well.
+ * A target that vanishes alone crashed, unless `up` shows it left service discovery (removed on
+ * purpose).
+ */
+export function absencesAt(
+  watch: WatchConfig,
+  targets: AlignedTarget[],
+  health: ScrapeHealth | null,
+  t: number
+): Map<string, Absence> {
+  const out = new Map<string, Absence>();
+  // One pass when nothing is missing: every step of a large fleet passes here.
+  const gone = new Set<AlignedTarget>();
+  for (const a of targets) {
+    if (vanished(a)) {
+      gone.add(a);
+    }
+  }
+  if (gone.size >= 2) {
+    const live = targets.filter((a) => !Number.isNaN(a.target.lastAt));
+    for (const all of groupsOf(watch, live)) {
+      let latest = -Infinity;
+      for (const a of all) {
+        latest = Math.max(latest, a.target.lastAt);
+      }
+      const group = all.filter((a) => a.target.lastAt >= latest - TOGETHER_STEPS * watch.step);
+      if (group.length >= 2 && group.every((a) => gone.has(a))) {
+        const ids = group.map((a) => a.target.id).sort();
+        // All of them gone from `up` too: they left service discovery together (scaled to zero,
+        // a job removed) or Prometheus was not scraping at all; neither is a fault of the targets.
+        const left = health?.informative === true && ids.every((id) => !health.listed(id, t));
+        for (const id of ids) {
+          if (out.get(id) !== 'network_partition') {
+            out.set(id, left ? 'removed' : id === ids[0] ? 'network_partition' : 'partitioned');
+          }
+        }
+      }
+    }
+  }
+  for (const a of gone) {
+    const id = a.target.id;
+    if (!out.has(id)) {
+      out.set(id, health?.informative && !health.listed(id, t) ? 'removed' : 'crash');
+    }
+  }
+  return out;
+}
+
+/** What an alarm raised by stopped series says: crash of the target, or partition of its group. */
+export function stopVerdict(
+  absence: Absence | undefined,
+  stopped: string[]
+): { severity: Severity; failureModel: FailureModel; reasons: string[] } {
+  if (absence === 'network_partition') {
+    return {
+      severity: 'medium',
+      failureModel: 'network_partition',
+      reasons: [
+        'every target of its group (the watch, or its scrape job) stopped reporting at once: the source or the network failed, not each target',
+      ],
+    };
+  }
+  return {
+    severity: 'high',
+    failureModel: 'crash',
+    reasons: [
+      absence === 'crash'
+        ? 'the target stopped reporting while Prometheus still lists it (or cannot say): it crashed or is unreachable'
+        : `series stopped while the target's others report: ${stopped.join(', ')}`,
+    ],
+  };
+}
