@@ -71,7 +71,7 @@ describeIfNab('the watch loop on NAB machine_temperature_system_failure (real Pr
     const anomalies = h.pipeline.anomalies({ from: nab.timestamps[0], to: last, limit: 5000 });
     const lines = anomalies.map(
       (a) =>
-        `${new Date(a.start).toISOString()} for ${((a.end - a.start) / 3_600_000).toFixed(1)} h, ${a.direction}, ${a.severity}, ${a.failureModel}${nearWindow(a) ? ' (labelled failure)' : ''}`
+        `${new Date(a.start).toISOString()} for ${((a.end - a.start) / 3_600_000).toFixed(1)} h, ${a.direction}, ${a.severity}, ${a.failureModel}, peak ${a.peakScore.toFixed(2)}${a.peak ? ` at ${a.peak.value.toFixed(1)} (expected ${a.peak.expected?.toFixed(1)})` : ''}${nearWindow(a) ? ' (labelled failure)' : ''}`
     );
     console.log(`machine_temperature_system_failure episodes:\n  ${lines.join('\n  ')}`);
     for (const [a, b] of nabWindows(FILE)) {
@@ -82,6 +82,21 @@ describeIfNab('the watch loop on NAB machine_temperature_system_failure (real Pr
       // A dip is a machine that stopped, a rise heat that cooling no longer removes: never a partition or byzantine.
       expect(['above', 'below']).toContain(x.direction);
       expect(x.failureModel).toBe(x.direction === 'below' ? 'crash' : 'resource_exhaustion');
+    }
+  });
+
+  it('stores where each episode peaked: inside it, on the temperature, on the side it left the band', () => {
+    const anomalies = h.pipeline.anomalies({ from: nab.timestamps[0], to: last, limit: 5000 });
+    expect(anomalies.length).toBeGreaterThan(0);
+    for (const x of anomalies) {
+      const peak = x.peak!;
+      expect(peak.signal).toBe('temperature');
+      expect(peak.at).toBeGreaterThanOrEqual(x.start);
+      expect(peak.at).toBeLessThanOrEqual(x.end);
+      // The value is the series' own sample at that step, read back from the store.
+      expect(peak.value).toBe(nab.values[nab.timestamps.indexOf(peak.at)]);
+      expect(peak.expected).not.toBeNull();
+      expect(Math.sign(peak.value - peak.expected!)).toBe(x.direction === 'above' ? 1 : -1);
     }
   });
 
