@@ -233,7 +233,7 @@ describe('CrossingForecaster: a time to failure only when the data supports it',
     if (typeof ttf === 'string') {
       throw new Error(`expected a crossing, got "${ttf}"`);
     }
-    // A line over the rise would put it at 6.5 h, 40% early.
+    // A line over the rise would put it at 6.5 h, 38% early.
     expect(Math.abs(ttf.seconds - trueSeconds) / trueSeconds).toBeLessThan(0.25);
   });
 
