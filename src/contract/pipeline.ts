@@ -129,6 +129,16 @@ export const feedbackSchema = z.object({
 });
 export type Feedback = z.infer<typeof feedbackSchema>;
 
+/** The moment an episode was most abnormal: when, which signal, its value and what was expected of it then. */
+export const episodePeakSchema = z.object({
+  at: z.number(),
+  signal: z.string(),
+  value: z.number(),
+  /** The detector's expected value then (null: the detector has none). */
+  expected: z.number().nullable(),
+});
+export type EpisodePeak = z.infer<typeof episodePeakSchema>;
+
 export const anomalySchema = z.object({
   id: z.number().int(),
   /** Target id (see targetSchema.id). */
@@ -140,6 +150,8 @@ export const anomalySchema = z.object({
   /** Last anomalous step so far (the anomaly is extended while open). */
   end: z.number(),
   peakScore: z.number(),
+  /** Where the peak score was reached (absent: an episode stored before peaks were, or no signal scored then). */
+  peak: episodePeakSchema.optional(),
   severity: severitySchema,
   failureModel: failureModelSchema,
   state: anomalyStateSchema,

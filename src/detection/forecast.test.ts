@@ -191,6 +191,52 @@ describe('CrossingForecaster: a time to failure only when the data supports it',
     expect(typeof f.crossing(0.9, 'above', 0.95)).toBe('string');
   });
 
+  it('does not take a rise back into levels the series already reached and left for a leak, before a week-ago comparison', () => {
+    const daily = (t: number) => 0.12 * Math.sin(2 * Math.PI * (t / DAY - 0.3));
+    const week = (t: number) => 0.2 * Math.sin((2 * Math.PI * t) / (7 * DAY));
+    // The backtest's weekly cycle on day 6.9: rising (and speeding up) from its trough towards the
+    // levels of days 1-3, which it left; a week-ago comparison exists only from day 7.2.
+    const rng = new Random(15);
+    const f = new CrossingForecaster();
+    feed(f, 0, 6.92 * DAY, (t) => 0.45 + daily(t) + week(t) + 0.02 * (rng.next() - 0.5));
+    expect(f.crossing(0.9, 'above', 0.95)).toBe('no significant trend');
+    // The same rise from the trough on, on a series that never was that high: a leak.
+    const fresh = new Random(15);
+    const g = new CrossingForecaster();
+    feed(g, 0, 6.92 * DAY, (t) => 0.45 + daily(t) + (t > 5.25 * DAY ? 0.2 + week(t) : 0) + 0.02 * (fresh.next() - 0.5));
+    expect(g.crossing(0.9, 'above', 0.95)).toMatchObject({ method: 'trend' });
+  });
+
+  it('follows a rise that slows down (the change against a day ago falling) instead of extending it as a line', () => {
+    const daily = (t: number) => Math.sin(2 * Math.PI * (t / DAY - 0.3));
+    // The weekly cycle on day 2: past the steepest part of its rise, the day-ago change falling.
+    const rng = new Random(15);
+    const f = new CrossingForecaster();
+    feed(
+      f,
+      0,
+      2 * DAY,
+      (t) => 0.45 + 0.12 * daily(t) + 0.2 * Math.sin((2 * Math.PI * t) / (7 * DAY)) + 0.02 * (rng.next() - 0.5)
+    );
+    expect(typeof f.crossing(0.9, 'above', 0.95)).toBe('string');
+    // A rise that slows but still reaches its limit: the slowing is followed, not taken for a line.
+    const path = (t: number) => 0.3 + 0.8 * (1 - Math.exp(-t / (2 * DAY))) + 0.05 * daily(t);
+    const noise = new Random(15);
+    const g = new CrossingForecaster();
+    feed(g, 0, 2 * DAY, (t) => path(t) + 0.02 * (noise.next() - 0.5));
+    let truth = 2 * DAY;
+    while (path(truth) < 0.9) {
+      truth += 60_000;
+    }
+    const trueSeconds = (truth - 2 * DAY) / 1000;
+    const ttf = g.crossing(0.9, 'above', 0.95);
+    if (typeof ttf === 'string') {
+      throw new Error(`expected a crossing, got "${ttf}"`);
+    }
+    // A line over the rise would put it at 6.5 h, 38% early.
+    expect(Math.abs(ttf.seconds - trueSeconds) / trueSeconds).toBeLessThan(0.25);
+  });
+
   it('finds a linear leak within 10% with an interval around it, and says when it already crossed', () => {
     const rng = new Random(9);
     const f = new CrossingForecaster();

@@ -71,7 +71,7 @@ describeIfNab('the watch loop on NAB machine_temperature_system_failure (real Pr
     const anomalies = h.pipeline.anomalies({ from: nab.timestamps[0], to: last, limit: 5000 });
     const lines = anomalies.map(
       (a) =>
-        `${new Date(a.start).toISOString()} for ${((a.end - a.start) / 3_600_000).toFixed(1)} h, ${a.direction}, ${a.severity}, ${a.failureModel}${nearWindow(a) ? ' (labelled failure)' : ''}`
+        `${new Date(a.start).toISOString()} for ${(a.end - a.start) / 60_000} min, ${a.direction}, ${a.severity}, ${a.failureModel}, peak ${a.peakScore.toFixed(2)}${a.peak ? ` at ${a.peak.value.toFixed(1)} (expected ${a.peak.expected?.toFixed(1)})` : ''}${nearWindow(a) ? ' (labelled failure)' : ''}`
     );
     console.log(`machine_temperature_system_failure episodes:\n  ${lines.join('\n  ')}`);
     for (const [a, b] of nabWindows(FILE)) {
@@ -85,6 +85,21 @@ describeIfNab('the watch loop on NAB machine_temperature_system_failure (real Pr
     }
   });
 
+  it('stores where each episode peaked: inside it, on the temperature, on the side it left the band', () => {
+    const anomalies = h.pipeline.anomalies({ from: nab.timestamps[0], to: last, limit: 5000 });
+    expect(anomalies.length).toBeGreaterThan(0);
+    for (const x of anomalies) {
+      const peak = x.peak!;
+      expect(peak.signal).toBe('temperature');
+      expect(peak.at).toBeGreaterThanOrEqual(x.start);
+      expect(peak.at).toBeLessThanOrEqual(x.end);
+      // The value is the series' own sample at that step, read back from the store.
+      expect(peak.value).toBe(nab.values[nab.timestamps.indexOf(peak.at)]);
+      expect(peak.expected).not.toBeNull();
+      expect(Math.sign(peak.value - peak.expected!)).toBe(x.direction === 'above' ? 1 : -1);
+    }
+  });
+
   it('gives every episode a duration: it ends when the temperature is next seen normal', () => {
     const anomalies = h.pipeline.anomalies({ from: nab.timestamps[0], to: last, limit: 5000 });
     expect(anomalies.length).toBeGreaterThan(0);
@@ -93,9 +108,14 @@ describeIfNab('the watch loop on NAB machine_temperature_system_failure (real Pr
     }
   });
 
-  // The issue's target, not met yet: the failureprophet detector alarms about 14 times outside the
-  // labelled windows, days apart (mostly short dips), which no grouping of alarms into episodes
-  // can honestly merge. Turns red once the detector meets it.
+  // The issue's target, not met yet: 14 episodes outside the labelled windows (run of 2026-12-05),
+  // 12 of them dips, lasting 5-65 min with peak scores 0.24-0.43, days apart; the episodes that
+  // catch the 4 labelled failures last 20 min, 30 min, 10 min and 20-40 min (plus one of 25 h),
+  // peak scores 0.25-0.33. No rule on episodes separates them: opening only once the alarm has held
+  // for a while (a Prometheus `for:`) keeps 12 elsewhere at 10 min and already loses the third
+  // failure's only episode at 15 min (9 elsewhere); 4 elsewhere needs 35 min, which loses three of
+  // the four failures. Merging alarms that recur within the closing window changes nothing (they
+  // are days apart). Meeting it needs the detector to score these dips lower. Turns red once met.
   it.failing('opens at most 5 episodes elsewhere', () => {
     const anomalies = h.pipeline.anomalies({ from: nab.timestamps[0], to: last, limit: 5000 });
     expect(anomalies.filter((x) => !nearWindow(x)).length).toBeLessThanOrEqual(5);

@@ -55,8 +55,12 @@ interface TrendModel {
  *   day, is significant in the same direction; a daily cycle's morning rise, or a disk filled and
  *   cleaned every day, has none. When the daily rhythm dominates the local line, the path is the
  *   last day repeated plus that daily drift (seasonal naive with drift, Hyndman & Athanasopoulos),
- *   plus the trend of the day-ago change when it has one (a leak speeding up); before two days,
- *   the trend is fitted over a day at least and must reach a level not seen for a day;
+ *   plus the trend of the day-ago change when it has one (a leak speeding up, or a rise slowing
+ *   down: the rising half of a longer rhythm past its steepest point); before two days, the trend
+ *   is fitted over a day at least and must reach a level not seen for a day;
+ * - the day's mean is higher than every day's mean since the last reset: a rise back into levels
+ *   the series has already been in and left (a weekly rhythm's rising days before a week-ago
+ *   comparison exists) is no leak;
  * - with a week of history, the change against a week ago is significant too (a weekly rhythm's
  *   rising days look like a speeding leak to the day-ago comparison);
  * - the crossing is no farther than the history behind it (half of it before a day-ago comparison
@@ -186,8 +190,24 @@ export class CrossingForecaster {
     // A leak that speeds up (or began today) shows as a trend in the change against a day ago,
     // which a daily rhythm does not have (fitted over six hours at least: shorter fits of these
     // noisier differences find trends in a plain daily cycle).
-    const dayTrend = daily ? this.significantLine(daily.diffT, daily.diffs, 0, now, 3 * MIN_WINDOW_MS) : null;
+    const speeding = daily ? this.significantLine(daily.diffT, daily.diffs, 0, now, 3 * MIN_WINDOW_MS) : null;
+    // ... and one that slows down shows as a falling trend in it (the rising half of a longer
+    // rhythm past its steepest point): followed the same way, or a steady line would overshoot.
+    const slowing =
+      daily && typeof speeding !== 'object'
+        ? this.significantLine(
+            daily.diffT,
+            daily.diffs.map((d) => -d),
+            0,
+            now,
+            3 * MIN_WINDOW_MS
+          )
+        : null;
+    const dayTrend = slowing && typeof slowing === 'object' ? { ...slowing, slope: -slowing.slope } : speeding;
     if (daily && !(daily.slope > this.significance * daily.slopeErr)) {
+      return 'no significant trend';
+    }
+    if (this.backWithinLeftLevels(t, y, since, now)) {
       return 'no significant trend';
     }
     const dayAgo = this.buckets.interpolated(sign, now - DAY_MS);
@@ -349,6 +369,35 @@ export class CrossingForecaster {
       throw refuse(problem);
     }
     return f;
+  }
+
+  /**
+   * Whether the day's mean is no higher than a day's mean the series already reached since the
+   * last reset and left again: a rise back into levels it has been in (the rising days of a weekly
+   * rhythm, a recovery after a quiet spell) is no sign of a leak; only a level beyond them is. The
+   * rule before two days (a level not seen for a day, highestSince) extended to the history kept.
+   */
+  private backWithinLeftLevels(t: number[], y: number[], since: number, now: number): boolean {
+    if (now - t[since] < DAY_MS + MIN_WINDOW_MS) {
+      return false;
+    }
+    // Mean over the day ending at each bucket, by prefix sums and a trailing start index.
+    const sum = [0];
+    for (let i = since; i < y.length; i++) {
+      sum.push(sum[sum.length - 1] + y[i]);
+    }
+    const meanTo = (end: number, from: number): number => (sum[end - since + 1] - sum[from - since]) / (end - from + 1);
+    let from = since;
+    let highest = -Infinity;
+    for (let end = since; end < y.length; end++) {
+      while (t[from] <= t[end] - DAY_MS) {
+        from++;
+      }
+      if (t[end] - DAY_MS >= t[since] && t[end] < now - MIN_WINDOW_MS) {
+        highest = Math.max(highest, meanTo(end, from));
+      }
+    }
+    return meanTo(y.length - 1, from) <= highest;
   }
 
   /** Highest signed bucket mean over the past day until two hours ago (before a reset too: a level seen then is no news). */

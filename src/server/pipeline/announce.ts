@@ -63,6 +63,7 @@ export function anomalyEvent(a: AnomalyRecord, id: number, target: TargetModel):
       start: a.start,
       end: a.end,
       peakScore: a.peakScore,
+      peak: a.peak && { ...a.peak },
       severity: a.severity,
       failureModel: a.failureModel,
       state: a.state,

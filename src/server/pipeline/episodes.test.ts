@@ -45,6 +45,20 @@ describe('Episodes', () => {
     expect(e.take()).toEqual([expect.objectContaining({ state: 'open', start: 20 * STEP, end: 20 * STEP })]);
   });
 
+  it('keeps where it peaked: the step, signal, value and expected value of its highest score', () => {
+    const e = new Episodes(target, 3);
+    const at = (t: number, score: number, value: number): Alarm => ({
+      ...alarm(t, score),
+      peak: { at: t, signal: 'mem', value, expected: 0.5 },
+    });
+    e.alarm(at(0, 0.4, 0.7));
+    e.alarm(at(STEP, 0.9, 0.95));
+    e.alarm(at(2 * STEP, 0.6, 0.8));
+    // A step whose highest signal had no value keeps the peak already found.
+    e.alarm({ ...alarm(3 * STEP, 0.5), peak: undefined });
+    expect(e.open?.peak).toEqual({ at: STEP, signal: 'mem', value: 0.95, expected: 0.5 });
+  });
+
   it('reports the end moving once, when the signal is back to normal', () => {
     const e = new Episodes(target, 4);
     e.alarm(alarm(0, 0.3));

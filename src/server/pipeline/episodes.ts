@@ -1,4 +1,4 @@
-import type { Direction, FailureModel, Severity } from '../../contract/pipeline';
+import type { Direction, EpisodePeak, FailureModel, Severity } from '../../contract/pipeline';
 
 /** An anomaly as the loop tracks it; `id` is known once it has been stored. */
 export interface AnomalyRecord {
@@ -9,6 +9,8 @@ export interface AnomalyRecord {
   start: number;
   end: number;
   peakScore: number;
+  /** Absent: no signal scored at the peak step. */
+  peak?: EpisodePeak;
   severity: Severity;
   failureModel: FailureModel;
   state: 'open' | 'closed';
@@ -28,6 +30,8 @@ export interface Alarm {
   signals: string[];
   /** The side of the signal with the highest score at this step (undefined: no signal scored). */
   direction?: Direction;
+  /** That signal, its value and its expected value at this step (undefined: no signal scored). */
+  peak?: EpisodePeak;
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
@@ -74,6 +78,7 @@ export class Episodes {
         start: a.t,
         end: a.t,
         peakScore: a.score,
+        peak: a.peak,
         severity: a.severity,
         failureModel: a.failureModel,
         state: 'open',
@@ -95,6 +100,7 @@ export class Episodes {
       }
       if (a.score > open.peakScore) {
         open.peakScore = a.score;
+        open.peak = a.peak ?? open.peak;
         open.failureModel = a.failureModel;
         open.direction = a.direction ?? open.direction;
       }

@@ -7,7 +7,7 @@ import {
   type SignalKind,
   type StreamingDetector,
 } from '../../detection';
-import type { Direction, TimeToFailure } from '../../contract/pipeline';
+import type { Direction, EpisodePeak, TimeToFailure } from '../../contract/pipeline';
 
 export interface SignalSpec {
   name: string;
@@ -67,6 +67,14 @@ export function sideOf(s: SignalModel): 'above' | 'below' | 'none' {
     return s.direction;
   }
   return s.value >= s.expected ? 'above' : 'below';
+}
+
+/** The signal at step t as an episode's peak: its value and expected value then (undefined: no finite value). */
+export function peakOf(s: SignalModel, t: number): EpisodePeak | undefined {
+  if (!Number.isFinite(s.value)) {
+    return undefined;
+  }
+  return { at: t, signal: s.spec.name, value: s.value, expected: Number.isFinite(s.expected) ? s.expected : null };
 }
 
 /** A new detector, and a forecaster when the signal has a limit to forecast. */

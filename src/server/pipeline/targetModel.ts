@@ -12,6 +12,7 @@ import { RecentSteps } from './recentSteps';
 import {
   earliest,
   freshModels,
+  peakOf,
   restoreForecaster,
   sideOf,
   SignalModel,
@@ -394,6 +395,7 @@ export class TargetModel {
       reasons,
       signals: moved,
       direction: peak ? sideOf(peak) : undefined,
+      peak: peak ? peakOf(peak, t) : undefined,
     });
   }
 }

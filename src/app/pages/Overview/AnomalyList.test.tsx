@@ -46,6 +46,16 @@ describe('AnomalyList', () => {
     ]);
   });
 
+  it('says where an episode peaked when the backend recorded it: when, which signal, its value against the expected', () => {
+    const peak = { at: 1_700_000_300_000, signal: 'p99', value: 0.41234, expected: 0.18 };
+    render(<AnomalyList anomalies={[anomaly(3, { peak }), anomaly(4, { peak: { ...peak, expected: null } })]} />);
+    const rows = within(screen.getByTestId(testIds.overview.anomalies)).getAllByRole('row').slice(1);
+    expect(rows.map((r) => within(r).getAllByRole('cell')[3].textContent)).toEqual([
+      '0.97 at 2023-11-14 22:18:20 UTC: p99 0.412 (expected 0.180)',
+      '0.97 at 2023-11-14 22:18:20 UTC: p99 0.412',
+    ]);
+  });
+
   it('sends feedback from the row it is given on', async () => {
     config.bootData.user = { ...config.bootData.user, orgRole: 'Editor' } as typeof config.bootData.user;
     const fetch = installFakeBackendSrv({

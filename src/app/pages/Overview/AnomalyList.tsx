@@ -33,7 +33,7 @@ const ANOMALY_COLUMNS: Array<Column<Anomaly>> = [
       <Badge color={SEVERITY_COLOR[a.severity]} text={`${a.severity}, ${a.failureModel.replace('_', ' ')}`} />
     ),
   },
-  { id: 'peakScore', header: 'Peak score', cell: ({ row: { original: a } }) => a.peakScore.toFixed(2) },
+  { id: 'peakScore', header: 'Peak score', cell: ({ row: { original: a } }) => peakText(a) },
   {
     id: 'signals',
     header: 'What moved',
@@ -42,3 +42,14 @@ const ANOMALY_COLUMNS: Array<Column<Anomaly>> = [
   },
   { id: 'feedback', header: 'Feedback', cell: ({ row: { original: a } }) => <FeedbackButtons anomaly={a} /> },
 ];
+
+/** The peak score, and where it was reached when the backend recorded it: when, which signal, its value against the expected. */
+function peakText(a: Anomaly): string {
+  const score = a.peakScore.toFixed(2);
+  if (!a.peak) {
+    return score;
+  }
+  const { at, signal, value, expected } = a.peak;
+  const against = expected === null ? '' : ` (expected ${expected.toPrecision(3)})`;
+  return `${score} at ${formatTime(at)}: ${signal} ${value.toPrecision(3)}${against}`;
+}

@@ -78,7 +78,8 @@ function toRange(a: Anomaly, series: PanelSeries, expected: Float64Array): Anoma
   return {
     startMs: a.start,
     endMs: a.end,
-    peakMs: a.start,
+    // Episodes stored before peaks were recorded have none: their start stands in.
+    peakMs: a.peak?.at ?? a.start,
     peakScore: a.peakScore,
     side: a.direction === 'none' ? sideAt(series, expected, a.start) : a.direction,
     severity: a.severity,

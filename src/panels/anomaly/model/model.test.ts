@@ -1,13 +1,13 @@
 import { FieldType, toDataFrame } from '@grafana/data';
 import { RECOMMENDED_THRESHOLD } from '../../../detection';
 import { synthetic } from '../../../detection/testSeries';
-import type { Target } from '../../../contract/pipeline';
-import { alignBand, matchTarget, parseBackendSignal } from './backend';
+import type { Anomaly, Target } from '../../../contract/pipeline';
+import { alignBand, backendAnalysis, matchTarget, parseBackendSignal } from './backend';
 import { analyseInBrowser, thresholdOfSensitivity } from './browser';
 import { formatDuration } from './format';
 import { findRanges } from './ranges';
 import { readSeries } from './series';
-import { seriesOf, STEP, T0 } from './testFixtures';
+import { ramp, seriesOf, STEP, T0 } from './testFixtures';
 
 describe('readSeries', () => {
   it('reads every number field beside a time field as a series, nulls as NaN', () => {
@@ -184,5 +184,23 @@ describe('backend analysis', () => {
     ]);
     expect(Array.from(aligned.score)).toEqual([NaN, NaN, NaN, 0.3, 0.4, 0.5]);
     expect(aligned.lower[4]).toBe(8);
+  });
+
+  it('marks an episode’s peak where the backend recorded it, at its start when it recorded none', () => {
+    const { t, v } = ramp(20, 10, 0.1);
+    const episode = (id: number, peak?: Anomaly['peak']) =>
+      ({ id, start: t[5], end: t[12], peakScore: 0.9, peak, signals: ['cpu'], direction: 'above' }) as Anomaly;
+    const peak = { at: t[9], signal: 'cpu', value: 11, expected: 10 };
+    const { ranges } = backendAnalysis(
+      seriesOf(t, v),
+      {
+        target: { timeToFailure: null } as unknown as Target,
+        signal: 'cpu',
+        points: [],
+        anomalies: [episode(1, peak), episode(2)],
+      },
+      undefined
+    );
+    expect(ranges.map((r) => r.peakMs)).toEqual([t[9], t[5]]);
   });
 });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   anomalyStateSchema,
   directionSchema,
+  episodePeakSchema,
   failureModelSchema,
   feedbackKindSchema,
   feedbackSourceSchema,
@@ -29,6 +30,7 @@ const anomalyRowSchema = z.object({
   start_ms: z.number(),
   end_ms: z.number(),
   peak_score: z.number(),
+  peak: jsonColumn(episodePeakSchema).nullable(),
   severity: severitySchema,
   failure_model: failureModelSchema,
   state: anomalyStateSchema,
@@ -60,9 +62,9 @@ export class AnomalyTable {
   constructor(private readonly db: Database.Database) {
     this.s = {
       upsert: db.prepare(
-        `INSERT INTO anomalies (target_id, watch, labels, start_ms, end_ms, peak_score, severity, failure_model, state, signals, direction, reasons, created_at, updated_at)
-         VALUES (@targetId, @watch, @labels, @start, @end, @peakScore, @severity, @failureModel, @state, @signals, @direction, @reasons, @now, @now)
-         ON CONFLICT(target_id, start_ms) DO UPDATE SET end_ms = excluded.end_ms, peak_score = excluded.peak_score, severity = excluded.severity,
+        `INSERT INTO anomalies (target_id, watch, labels, start_ms, end_ms, peak_score, peak, severity, failure_model, state, signals, direction, reasons, created_at, updated_at)
+         VALUES (@targetId, @watch, @labels, @start, @end, @peakScore, @peak, @severity, @failureModel, @state, @signals, @direction, @reasons, @now, @now)
+         ON CONFLICT(target_id, start_ms) DO UPDATE SET end_ms = excluded.end_ms, peak_score = excluded.peak_score, peak = excluded.peak, severity = excluded.severity,
            failure_model = excluded.failure_model, state = excluded.state, signals = excluded.signals, direction = excluded.direction,
            reasons = excluded.reasons, updated_at = excluded.updated_at
          RETURNING id`
@@ -95,6 +97,7 @@ export class AnomalyTable {
     const row = this.s.upsert.get({
       ...a,
       labels: JSON.stringify(a.labels),
+      peak: a.peak === undefined ? null : JSON.stringify(a.peak),
       signals: JSON.stringify(a.signals),
       reasons: JSON.stringify(a.reasons),
       now,
@@ -170,6 +173,7 @@ function toAnomaly(r: AnomalyRow, feedback: Feedback[]): Anomaly {
     start: r.start_ms,
     end: r.end_ms,
     peakScore: r.peak_score,
+    peak: r.peak ?? undefined,
     severity: r.severity,
     failureModel: r.failure_model,
     state: r.state,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DETECTOR_STATE_FORMAT } from '../../../detection/detector';
-import { directionSchema, failureModelSchema, severitySchema } from '../../../contract/pipeline';
+import { directionSchema, episodePeakSchema, failureModelSchema, severitySchema } from '../../../contract/pipeline';
 import { SIGNAL_KINDS } from '../../../contract/watches';
 
 /** A stored anomaly record (the open one of a target's state). */
@@ -12,6 +12,8 @@ export const anomalyRecordSchema = z.object({
   start: z.number(),
   end: z.number(),
   peakScore: z.number(),
+  // Checkpoints from before peaks were kept have none.
+  peak: episodePeakSchema.optional(),
   severity: severitySchema,
   failureModel: failureModelSchema,
   state: z.enum(['open', 'closed']),

@@ -6,11 +6,12 @@ import { watchDefinitionsMigration } from './0004_watch_definitions';
 import { healingLaddersBreakersMigration } from './0005_healing_ladders_breakers';
 import { compactCheckpointsMigration } from './0006_compact_checkpoints';
 import { listIndexesMigration } from './0007_list_indexes';
+import { episodePeaksMigration } from './0009_episode_peaks';
 
 /**
  * Every schema change, in order. A migration, once released, is never edited: add a new one.
  * Ids are claimed per room: 0001 core, 0002 pipeline, 0003 healing, 0004 pipeline, 0005 healing,
- * 0006 pipeline, 0007 pipeline; later ones take the next number.
+ * 0006 pipeline, 0007 pipeline, 0009 pipeline (0008 is claimed by another change); later ones take the next number.
  */
 export const migrations: Migration[] = [
   coreMigration,
@@ -20,4 +21,5 @@ export const migrations: Migration[] = [
   healingLaddersBreakersMigration,
   compactCheckpointsMigration,
   listIndexesMigration,
+  episodePeaksMigration,
 ];
