@@ -32,7 +32,12 @@ describe('Kubernetes membership (one Lease per replica)', () => {
     h.kube.add({
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
-      metadata: { name: 'failureprophet-leader', namespace: NAMESPACE },
+      metadata: {
+        name: 'failureprophet-leader',
+        namespace: NAMESPACE,
+        uid: 'uid-leader',
+        creationTimestamp: '2025-01-01T00:00:00Z',
+      },
       spec: { holderIdentity: 'pod-z', leaseDurationSeconds: 15, renewTime: '2025-06-01T12:00:00.000000Z' },
     });
     const [a, b] = [member('pod-a'), member('pod-b')];
