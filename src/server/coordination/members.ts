@@ -1,4 +1,5 @@
 import type { Clock } from '../clock';
+import type { TargetOwnership } from '../pipeline/ownership';
 import { ownerOf } from './partition';
 
 /**
@@ -67,9 +68,10 @@ export class LiveSet {
  * watched it has read the same set and stored its state and let it go (a joining replica), or is
  * gone (a dead one), so two replicas never score one target at once from the same checkpoint.
  */
-export class TargetShare {
+export class TargetShare implements TargetOwnership {
   private seen: readonly string[] | undefined;
-  private settled: readonly string[] = [];
+  /** The last live set that held for settleMs; undefined until one has. */
+  private agreed: readonly string[] | undefined;
   private changedAt = 0;
 
   constructor(
@@ -82,8 +84,14 @@ export class TargetShare {
   owns = (targetId: string): boolean => {
     const live = this.refresh();
     const me = this.membership.identity;
-    return ownerOf(targetId, live) === me && ownerOf(targetId, this.settled) === me;
+    return ownerOf(targetId, live) === me && ownerOf(targetId, this.agreed ?? []) === me;
   };
+
+  /** Whether a live set has held for settleMs yet: until then this replica does not know its share. */
+  settled(): boolean {
+    this.refresh();
+    return this.agreed !== undefined;
+  }
 
   private refresh(): readonly string[] {
     const live = this.membership.live();
@@ -94,7 +102,7 @@ export class TargetShare {
       this.changedAt = now;
     }
     if (now - this.changedAt >= this.settleMs) {
-      this.settled = live;
+      this.agreed = live;
     }
     return live;
   }
