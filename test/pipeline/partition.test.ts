@@ -28,6 +28,8 @@ function spiky(j: number) {
   const spikes = new Map([
     [300 + 7 * j, 30],
     [620 + 5 * j, 40],
+    // Open on some targets when pod-a dies: pod-b must continue that anomaly, not open another.
+    ...(j % 2 === 1 ? [[KILLED_AT - 2, 45] as [number, number]] : []),
     // Just after pod-a dies, before pod-b takes over: only the gap's replay finds these on pod-a's targets.
     [KILLED_AT + 1 + (j % 3), 50],
     [1400 + j, 65],
@@ -116,6 +118,10 @@ describe('watches shared by two replicas (member Leases, one store, real Prometh
       expect(ofB.length).toBeGreaterThan(0);
       expect(ofA.filter((id) => ofB.includes(id))).toEqual([]);
       expect([...ofA, ...ofB].sort()).toEqual(ALL_IDS);
+      const openAtKill = a.pipeline
+        .anomalies({ limit: 5000 })
+        .filter((x) => ofA.includes(x.target) && x.state === 'open');
+      expect(openAtKill.length).toBeGreaterThan(0);
 
       // pod-a is killed: no renewal, no flush; whatever it scored since its last checkpoint is lost.
       // pod-b still holds only its own until pod-a's Lease expires and the new list has held.
@@ -138,6 +144,12 @@ describe('watches shared by two replicas (member Leases, one store, real Prometh
       const anomalyIds = b.pipeline.anomalies({ limit: 5000 }).map((x) => x.id);
       expect(new Set(anomalyIds).size).toBe(anomalyIds.length);
       expect(got).toEqual(expected);
+      // The anomalies open at the kill went on under the same ids.
+      for (const open of openAtKill) {
+        expect(
+          b.pipeline.anomalies({ limit: 5000 }).filter((x) => x.target === open.target && x.start === open.start)
+        ).toEqual([expect.objectContaining({ id: open.id })]);
+      }
       // Of pod-a's targets, anomalies opened while nobody watched them were found by pod-b.
       expect(got.some((x) => ofA.includes(x.target) && x.start > T0 + KILLED_AT * STEP)).toBe(true);
     } finally {
