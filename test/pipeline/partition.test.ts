@@ -20,6 +20,8 @@ const JOBS = Array.from({ length: 12 }, (_, j) => `job-${j}`);
 const LEASE_SECONDS = 600;
 const SETTLE_MS = STEP;
 const KILLED_AT = 1104;
+/** When the second replica joins, in the joining test: spikes follow at once. */
+const JOIN_AT = 1100;
 const ALL_IDS = JOBS.map((j) => `load{job="${j}"}`).sort();
 
 /** A noisy daily series per job with spikes at steps of its own, some while the replica holding it is dead. */
@@ -69,13 +71,18 @@ describe('watches shared by two replicas (member Leases, one store, real Prometh
     await prom?.stop();
   });
 
-  it('splits the targets, and after one replica dies the other scores its targets from their checkpoints, each anomaly once', async () => {
-    const end = T0 + (N - 1) * STEP;
-    const reference = buildPipeline(config(prom.url), new TestClock(end));
-    await reference.pipeline.runOnce();
-    const expected = summary(reference);
-    await reference.close(true);
+  let expected: ReturnType<typeof summary> | undefined;
+  const end = T0 + (N - 1) * STEP;
+  const ids = (h: Harness) => h.pipeline.targets({ limit: 1000 }).map((t) => t.id);
 
+  /** The reference (one backend that ran throughout), and two replicas on one store with member Leases under `prefix`. */
+  async function replicas(prefix: string) {
+    if (!expected) {
+      const reference = buildPipeline(config(prom.url), new TestClock(end));
+      await reference.pipeline.runOnce();
+      expected = summary(reference);
+      await reference.close(true);
+    }
     const clock = new TestClock(T0 + 1040 * STEP);
     const client = kubeClientFromOptions(
       kubernetesOptionsSchema.parse({ mode: 'endpoint', url: kube.url, token: TOKEN, requestTimeoutMs: 2000 }),
@@ -85,7 +92,7 @@ describe('watches shared by two replicas (member Leases, one store, real Prometh
       new KubeMembership({
         client,
         namespace: 'failureprophet',
-        prefix: 'failureprophet',
+        prefix,
         identity,
         leaseDurationSeconds: LEASE_SECONDS,
       });
@@ -95,7 +102,18 @@ describe('watches shared by two replicas (member Leases, one store, real Prometh
       dataDir: a.dataDir,
       extra: { ownership: new TargetShare(mb, clock, SETTLE_MS) },
     });
-    const ids = (h: Harness) => h.pipeline.targets({ limit: 1000 }).map((t) => t.id);
+    return { a, b, ma, mb, clock, expected };
+  }
+
+  /** Every anomaly recorded exactly once, as the backend that ran throughout recorded them. */
+  function expectExactlyOnce(h: Harness, reference: ReturnType<typeof summary>) {
+    const anomalyIds = h.pipeline.anomalies({ limit: 5000 }).map((x) => x.id);
+    expect(new Set(anomalyIds).size).toBe(anomalyIds.length);
+    expect(summary(h)).toEqual(reference);
+  }
+
+  it('splits the targets, and after one replica dies the other scores its targets from their checkpoints, each anomaly once', async () => {
+    const { a, b, ma, mb, clock, expected: reference } = await replicas('failureprophet');
     try {
       await ma.heartbeat();
       await mb.heartbeat();
@@ -140,10 +158,8 @@ describe('watches shared by two replicas (member Leases, one store, real Prometh
       clock.ms = end;
       await mb.heartbeat();
       await b.pipeline.runOnce();
+      expectExactlyOnce(b, reference);
       const got = summary(b);
-      const anomalyIds = b.pipeline.anomalies({ limit: 5000 }).map((x) => x.id);
-      expect(new Set(anomalyIds).size).toBe(anomalyIds.length);
-      expect(got).toEqual(expected);
       // The anomalies open at the kill went on under the same ids.
       for (const open of openAtKill) {
         expect(
@@ -156,6 +172,44 @@ describe('watches shared by two replicas (member Leases, one store, real Prometh
       await b.close();
       a.store.close();
       rmSync(a.dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+  it('hands a joining replica its share: the old owner stores and lets go at once, the new one resumes, each anomaly once', async () => {
+    const { a, b, ma, mb, clock, expected: reference } = await replicas('joining');
+    try {
+      await ma.heartbeat();
+      for (let i = 1040; i < JOIN_AT; i++) {
+        await a.pipeline.runOnce();
+        clock.advance(STEP);
+        await ma.heartbeat();
+      }
+      expect(ids(a).sort()).toEqual(ALL_IDS);
+      // pod-b joins; pod-a reads the new list at its next renewal and gives pod-b's share up at its next cycle.
+      for (let i = JOIN_AT; i < JOIN_AT + 6; i++) {
+        await mb.heartbeat();
+        await ma.heartbeat();
+        await a.pipeline.runOnce();
+        await b.pipeline.runOnce();
+        if (i === JOIN_AT) {
+          // pod-b does not know its share yet; nothing of it is scored twice meanwhile.
+          expect(ids(b)).toEqual([]);
+          expect(ids(a).length).toBeLessThan(ALL_IDS.length);
+        }
+        clock.advance(STEP);
+      }
+      const [ofA, ofB] = [ids(a), ids(b)];
+      expect(ofB.length).toBeGreaterThan(0);
+      expect(ofA.filter((id) => ofB.includes(id))).toEqual([]);
+      expect([...ofA, ...ofB].sort()).toEqual(ALL_IDS);
+      clock.ms = end;
+      await ma.heartbeat();
+      await mb.heartbeat();
+      await a.pipeline.runOnce();
+      await b.pipeline.runOnce();
+      expectExactlyOnce(b, reference);
+    } finally {
+      await b.close();
+      await a.close(true);
     }
   }, 120_000);
 });

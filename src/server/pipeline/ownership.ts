@@ -39,9 +39,9 @@ export interface ShareHost {
 }
 
 /**
- * One watch's part in sharing the targets among replicas. Before each cycle the targets another
- * replica now owns are stored and let go; in each fetched chunk the series of targets this replica
- * does not own are left out, and a target it owns but does not hold is resumed from the state the
+ * One watch's part in sharing the targets among replicas. Before each chunk is scored the targets
+ * another replica now owns are stored and let go, the series of targets this replica does not own
+ * are left out, and a target it owns but does not hold is resumed from the state the
  * store has for it (stored by the replica that held it, or by this one before a restart) and its
  * steps since that state scored first, from Prometheus, as a restart replays them. Replaying is
  * exact: the anomaly a state holds open carries its id, so it is continued, not opened again.
@@ -58,7 +58,7 @@ export class WatchShare {
   }
 
   /** Stores the state of the targets this replica no longer owns and drops them from memory. */
-  release(): void {
+  private release(): void {
     const { host } = this;
     const leaving = [...host.targets.values()].filter((t) => !this.ownership.owns(t.id));
     const through = host.lastProcessed();
@@ -87,6 +87,9 @@ export class WatchShare {
    * from the store and their gap up to `from` scored before the chunk is.
    */
   async take(results: Map<string, RangeSeries[]>, from: number): Promise<Map<string, RangeSeries[]>> {
+    // Per chunk, not per cycle: a target left unscored through a long catch-up would go stale, and
+    // a stale target's stored state is deleted, which its new owner resumes from.
+    this.release();
     const { watch, targets } = this.host;
     const owned = new Map<string, RangeSeries[]>();
     const arriving = new Set<string>();

@@ -179,7 +179,6 @@ export class WatchRunner {
     if (this.retired || (this.share && !this.share.settled())) {
       return;
     }
-    this.share?.release();
     const { watch, metrics, clock } = this.deps;
     const started = performance.now();
     const step = watch.step;
