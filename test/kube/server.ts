@@ -395,14 +395,19 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
   }
 
   /** BeforeDelete's precondition check, worded as the API server words it. */
-  function checkPreconditions(pod: KubeObject, options: DeleteOptions) {
+  function checkPreconditions(pod: KubeObject, options: DeleteOptions, kind = 'Pod', group = '') {
     const { uid, resourceVersion } = options.preconditions ?? {};
     const conflictWith = (why: string) =>
       new HttpError(
-        status(409, `Operation cannot be fulfilled on Pod "${pod.metadata.name}": ${why}`, {
-          name: pod.metadata.name,
-          kind: 'Pod',
-        })
+        status(
+          409,
+          `Operation cannot be fulfilled on ${group ? `${kind}.${group}` : kind} "${pod.metadata.name}": ${why}`,
+          {
+            name: pod.metadata.name,
+            group: group || undefined,
+            kind,
+          }
+        )
       );
     if (uid !== undefined && uid !== pod.metadata.uid) {
       throw conflictWith(
@@ -611,6 +616,26 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
       : updated;
   }
 
+  /**
+   * A Lease's Delete (registry Store.Delete): 404 when absent, BeforeDelete's preconditions (409),
+   * then, as leases do not return the deleted object, a Success Status naming it.
+   */
+  function deleteLease(route: Route, options: DeleteOptions): KubeStatus {
+    const lease = lookup(route);
+    const dryRun = options.dryRun ?? [];
+    validateDryRun('DeleteOptions', dryRun);
+    checkPreconditions(lease, options, 'Lease', 'coordination.k8s.io');
+    if (dryRun.length === 0) {
+      storeOf('Lease').delete(id(lease.metadata.name, route.namespace));
+    }
+    return {
+      ...status(200, ''),
+      message: undefined,
+      reason: undefined,
+      details: { name: lease.metadata.name, group: 'coordination.k8s.io', kind: 'leases', uid: lease.metadata.uid },
+    };
+  }
+
   function list(route: Route, query: Record<string, string>) {
     const fields = parseSelector(query.fieldSelector);
     for (const field of Object.keys(fields)) {
@@ -661,6 +686,9 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
     }
     if (route.key === 'coordination.k8s.io/leases' && method === 'PUT') {
       return [200, updateLease(route, body, writeDryRun())];
+    }
+    if (route.key === 'coordination.k8s.io/leases' && method === 'DELETE') {
+      return [200, deleteLease(route, deleteOptions(params, body))];
     }
     if (route.subresource === 'scale') {
       allowed(scalable.has(route.key) && ['GET', 'PATCH', 'PUT'].includes(method));

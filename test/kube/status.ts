@@ -14,7 +14,7 @@ export interface KubeStatus {
   status: 'Failure' | 'Success';
   message?: string;
   reason?: string;
-  details?: { name?: string; group?: string; kind?: string; causes?: StatusCause[] };
+  details?: { name?: string; group?: string; kind?: string; uid?: string; causes?: StatusCause[] };
   code: number;
 }
 

@@ -23,6 +23,7 @@ import { GrafanaAnnotator } from './annotations';
 import { DEFAULT_WATCHES } from './defaultWatches';
 import { ListenerSet, type AnomalyListener } from './listener';
 import { PipelineMetrics } from './metrics';
+import type { TargetOwnership } from './ownership';
 import { reachWatch, refusedQueries, type SourceDeps } from './sources';
 import { PipelineRepository } from './store/repository';
 import { watchDefinition, WatchQueryError } from './query';
@@ -46,6 +47,8 @@ export interface PipelineDeps extends SourceDeps {
   db: Database.Database;
   logger: Logger;
   metrics: Registry;
+  /** The targets this replica watches when replicas share the watches (coordination/members.ts); absent: all. */
+  ownership?: TargetOwnership;
 }
 
 export { PipelineError } from './views';
@@ -121,6 +124,7 @@ export class Pipeline {
       listener: this.listeners,
       logger: this.logger,
       clock: this.deps.clock,
+      ownership: this.deps.ownership,
       options: {
         detailPoints: pipeline.detailPoints,
         staleAfterMs: pipeline.staleAfter,

@@ -10,6 +10,7 @@ import { gatherChanges, publishTargetMetrics, storedTargets, UnsavedStates } fro
 import type { AnomalyListener } from './listener';
 import { describeLearning, describeMatch } from './matchReport';
 import type { PipelineMetrics } from './metrics';
+import { WatchShare, type TargetOwnership } from './ownership';
 import { PeerGroups } from './peerGroups';
 import { fetchChunk, watchDefinition, watchIdentity, WatchQueryError, type RangeQuerier } from './query';
 import { baseThreshold, recordInitialModels, retrainTargets, type TrainingDeps } from './retraining';
@@ -39,6 +40,8 @@ export interface RunnerDeps {
   logger: Logger;
   clock: Clock;
   options: RunnerOptions;
+  /** The targets this replica watches when replicas share the watches; absent: all of them. */
+  ownership?: TargetOwnership;
 }
 
 /** Steps scored per chunk of a long catch-up: bounds memory and makes a crash lose at most one chunk. */
@@ -68,6 +71,8 @@ export class WatchRunner {
   private queue: Promise<unknown> = Promise.resolve();
   /** Set once the watch was removed or replaced: nothing of it runs any more. */
   private retired = false;
+  /** This replica's part of the watch when replicas share it (ownership.ts). */
+  private readonly share?: WatchShare;
 
   constructor(private readonly deps: RunnerDeps) {
     const { watch, options } = deps;
@@ -81,6 +86,31 @@ export class WatchRunner {
       detailPoints: options.detailPoints,
     };
     this.peers = new PeerGroups(watch.peers, Object.keys(watch.queries));
+    if (deps.ownership) {
+      this.share = new WatchShare(
+        {
+          watch,
+          settings: this.settings,
+          repo: deps.repo,
+          metrics: deps.metrics,
+          logger: deps.logger,
+          maxStepsPerFetch: Math.min(CATCH_UP_CHUNK_STEPS, options.maxPoints),
+          targets: this.targets,
+          unsaved: this.unsaved,
+          lastProcessed: () => this.lastProcessed,
+          fetch: (from, to) => this.fetch(from, to),
+          // The gap of a taken-over target is scored as the live loop scores it, scrape health included.
+          score: async (results, from, to) =>
+            this.score(
+              results,
+              from,
+              to,
+              await fetchScrapeHealth(deps.querier, watch, results, this.targets, from, to)
+            ),
+        },
+        deps.ownership
+      );
+    }
   }
 
   get name(): string {
@@ -109,6 +139,9 @@ export class WatchRunner {
     }
     this.lastProcessed = this.deps.repo.lastProcessed(this.name);
     this.peers.restore(() => this.deps.repo.loadPeers(this.name), this.deps.logger, this.name);
+    if (this.share) {
+      return; // Shared: each target is taken up from the store once this replica owns it.
+    }
     const { targets, unreadable } = this.deps.repo.loadCheckpoint(this.name);
     for (const { id, error } of unreadable) {
       this.deps.logger.warn(
@@ -151,7 +184,7 @@ export class WatchRunner {
   }
 
   private async runCycle(): Promise<void> {
-    if (this.retired) {
+    if (this.retired || (this.share && !this.share.settled())) {
       return;
     }
     const { watch, metrics, clock } = this.deps;
@@ -163,7 +196,8 @@ export class WatchRunner {
     const scoredAny = from <= end;
     while (from <= end) {
       const to = Math.min(end, from + (Math.min(CATCH_UP_CHUNK_STEPS, this.deps.options.maxPoints) - 1) * step);
-      const results = await this.fetch(from, to);
+      const fetched = await this.fetch(from, to);
+      const results = this.share ? await this.share.take(fetched, from) : fetched;
       const health = await fetchScrapeHealth(this.deps.querier, watch, results, this.targets, from, to);
       const t0 = performance.now();
       const touched = this.score(results, from, to, health);

@@ -1,0 +1,133 @@
+import type { Clock } from '../clock';
+import type { TargetOwnership } from '../pipeline/ownership';
+import { ownerOf } from './partition';
+
+/**
+ * The replicas that share the watches: each announces itself and learns who else is live, and the
+ * targets are partitioned over that list (partition.ts). Implementations: one Lease per replica
+ * (kubeMembers.ts), a heartbeat table on PostgreSQL (pgMembers.ts), and a single process alone
+ * (SoloMembership).
+ */
+export interface Membership {
+  /** This replica's name among the members (its pod name). */
+  readonly identity: string;
+  /** One round: announce this replica (create or renew its record) and read the live set. Never rejects. */
+  heartbeat(): Promise<void>;
+  /**
+   * The live members as of the last round, sorted, the same array while it does not change. Empty
+   * while this replica's own announcement has lapsed (it could not renew for a whole lease): the
+   * others count it gone and take its targets, so it must not watch them too.
+   */
+  live(): readonly string[];
+  /** Why the last round failed, in words an operator can act on; undefined after a good round. */
+  lastError(): string | undefined;
+  /** Withdraws this replica at once (SIGTERM), so the others need not wait for its record to expire. */
+  leave(): Promise<void>;
+}
+
+/** One process alone: it is the only member and watches everything. */
+export class SoloMembership implements Membership {
+  private readonly members: readonly string[];
+
+  constructor(readonly identity: string) {
+    this.members = [identity];
+  }
+
+  async heartbeat(): Promise<void> {}
+
+  live(): readonly string[] {
+    return this.members;
+  }
+
+  lastError(): string | undefined {
+    return undefined;
+  }
+
+  async leave(): Promise<void> {}
+}
+
+/** Keeps one sorted array per distinct live set, so readers can tell a change by reference. */
+export class LiveSet {
+  private members: readonly string[] = [];
+
+  get current(): readonly string[] {
+    return this.members;
+  }
+
+  set(next: Iterable<string>): void {
+    const sorted = [...new Set(next)].sort();
+    if (sorted.length !== this.members.length || sorted.some((m, i) => m !== this.members[i])) {
+      this.members = sorted;
+    }
+  }
+}
+
+/**
+ * This replica's share of the targets. A target is given up as soon as the live set says another
+ * member owns it, but taken up only once the set has held for `settleMs`: by then the member that
+ * watched it has read the same set and stored its state and let it go (a joining replica), or is
+ * gone (a dead one), so two replicas never score one target at once from the same checkpoint.
+ */
+export class TargetShare implements TargetOwnership {
+  private seen: readonly string[] | undefined;
+  /** The last live set that held for settleMs; undefined until one has. */
+  private agreed: readonly string[] | undefined;
+  private changedAt = 0;
+
+  constructor(
+    private readonly membership: Membership,
+    private readonly clock: Clock,
+    private readonly settleMs: number
+  ) {}
+
+  /** Whether this replica watches the target now. */
+  owns = (targetId: string): boolean => {
+    const live = this.refresh();
+    const me = this.membership.identity;
+    return ownerOf(targetId, live) === me && ownerOf(targetId, this.agreed ?? []) === me;
+  };
+
+  /** Whether a live set has held for settleMs yet: until then this replica does not know its share. */
+  settled(): boolean {
+    this.refresh();
+    return this.agreed !== undefined;
+  }
+
+  private refresh(): readonly string[] {
+    const live = this.membership.live();
+    const now = this.clock.now();
+    if (live !== this.seen) {
+      // The first set a replica reads counts as settled only after settleMs too: it may be joining.
+      this.seen = live;
+      this.changedAt = now;
+    }
+    if (now - this.changedAt >= this.settleMs) {
+      this.agreed = live;
+    }
+    return live;
+  }
+}
+
+/**
+ * Runs a membership: announces at once, then every `periodMs` on the clock; `stop()` ends the
+ * rounds and leaves. What main.ts calls, with the TargetShare's `owns` given to the pipeline.
+ */
+export async function runMembership(
+  membership: Membership,
+  clock: Clock,
+  periodMs: number
+): Promise<{ stop(): Promise<void> }> {
+  await membership.heartbeat();
+  let round: Promise<void> = Promise.resolve();
+  const cancel = clock.every(periodMs, () => {
+    // Rounds never overlap: a slow API server delays the next one rather than doubling it.
+    round = round.then(() => membership.heartbeat());
+  });
+  return {
+    stop: async () => {
+      cancel();
+      await round;
+      await membership.leave();
+    },
+  };
+}

@@ -1,0 +1,182 @@
+import { messageOf } from '../../utils/messageOf';
+import type { Logger } from 'pino';
+import type { WatchConfig } from '../config/schema';
+import type { RangeSeries } from '../prometheus/types';
+import { type UnsavedStates, publishTargetMetrics, storedTargets } from './checkpoint';
+import type { PipelineMetrics } from './metrics';
+import type { PipelineRepository } from './store/repository';
+import { TargetModel, type TargetSettings } from './targetModel';
+import { kubernetesObject, targetId, targetLabels } from './targets';
+
+/**
+ * Which targets this replica watches, when replicas share the watches (coordination/members.ts's
+ * TargetShare). Without one, a process watches everything, as it always did.
+ */
+export interface TargetOwnership {
+  owns(targetId: string): boolean;
+  /**
+   * False until this replica knows its share: a watch waits rather than scoring nothing and moving
+   * its resume point past history its targets have not learned from.
+   */
+  settled(): boolean;
+}
+
+/** What a watch runner lends its share: its targets, its unsaved states, and its own fetch and scoring. */
+export interface ShareHost {
+  watch: WatchConfig;
+  settings: TargetSettings;
+  repo: PipelineRepository;
+  metrics: PipelineMetrics;
+  logger: Logger;
+  maxStepsPerFetch: number;
+  targets: Map<string, TargetModel>;
+  unsaved: UnsavedStates;
+  /** The last step the runner scored (null before its first cycle). */
+  lastProcessed(): number | null;
+  fetch(from: number, to: number): Promise<Map<string, RangeSeries[]>>;
+  /** Scores the steps [from, to] of the fetched series on the runner's targets; returns those with samples. */
+  score(results: Map<string, RangeSeries[]>, from: number, to: number): Promise<TargetModel[]>;
+}
+
+/**
+ * One watch's part in sharing the targets among replicas. Before each chunk is scored the targets
+ * another replica now owns are stored and let go, the series of targets this replica does not own
+ * are left out, and a target it owns but does not hold is resumed from the state the
+ * store has for it (stored by the replica that held it, or by this one before a restart) and its
+ * steps since that state scored first, from Prometheus, as a restart replays them. Replaying is
+ * exact: the anomaly a state holds open carries its id, so it is continued, not opened again.
+ */
+export class WatchShare {
+  constructor(
+    private readonly host: ShareHost,
+    private readonly ownership: TargetOwnership
+  ) {}
+
+  /** Whether the watch may run a cycle now (see TargetOwnership.settled). */
+  settled(): boolean {
+    return this.ownership.settled();
+  }
+
+  /** Stores the state of the targets this replica no longer owns and drops them from memory. */
+  private release(): void {
+    const { host } = this;
+    const leaving = [...host.targets.values()].filter((t) => !this.ownership.owns(t.id));
+    const through = host.lastProcessed();
+    if (leaving.length === 0 || through === null) {
+      return;
+    }
+    host.repo.commitCycle({
+      watch: host.watch.name,
+      lastProcessed: host.unsaved.storedThrough(through, host.watch.step, new Set(leaving)),
+      targets: storedTargets(leaving),
+      anomalies: [],
+      predictions: [],
+      forgotten: [],
+    });
+    host.unsaved.saved(leaving);
+    for (const t of leaving) {
+      host.targets.delete(t.id);
+    }
+    publishTargetMetrics(host.metrics, host.watch.name, [], leaving);
+    host.metrics.targetsWatched.set({ watch: host.watch.name }, host.targets.size);
+    host.logger.info({ watch: host.watch.name, targets: leaving.length }, 'targets handed to other replicas');
+  }
+
+  /**
+   * The chunk [from, ...] without the series of targets others own; targets newly owned are resumed
+   * from the store and their gap up to `from` scored before the chunk is.
+   */
+  async take(results: Map<string, RangeSeries[]>, from: number): Promise<Map<string, RangeSeries[]>> {
+    // Per chunk, not per cycle: a target left unscored through a long catch-up would go stale, and
+    // a stale target's stored state is deleted, which its new owner resumes from.
+    this.release();
+    const { watch, targets } = this.host;
+    const owned = new Map<string, RangeSeries[]>();
+    const arriving = new Set<string>();
+    for (const [signal, list] of results) {
+      owned.set(
+        signal,
+        list.filter((s) => {
+          const id = targetId(watch.name, targetLabels(watch, s.labels));
+          if (!this.ownership.owns(id)) {
+            return false;
+          }
+          if (!targets.has(id)) {
+            arriving.add(id);
+          }
+          return true;
+        })
+      );
+    }
+    if (arriving.size > 0) {
+      await this.resume(arriving, from);
+    }
+    return owned;
+  }
+
+  /** Restores the stored states of the arriving targets and scores each from its stored step up to `from`. */
+  private async resume(arriving: Set<string>, from: number): Promise<void> {
+    const { host } = this;
+    const { watch } = host;
+    const resumed: TargetModel[] = [];
+    for (const stored of this.storedStates(arriving)) {
+      try {
+        const model = TargetModel.fromState(
+          stored.id,
+          watch.name,
+          stored.labels,
+          kubernetesObject(watch, stored.labels),
+          host.settings,
+          stored.state
+        );
+        host.targets.set(model.id, model);
+        resumed.push(model);
+      } catch (err) {
+        host.logger.warn(
+          { watch: watch.name, target: stored.id, err: messageOf(err) },
+          'stored target state unreadable; relearning it'
+        );
+      }
+    }
+    // Targets with no stored state are new: the chunk's scoring creates them, as it does in one process.
+    const behind = resumed.filter((t) => !Number.isNaN(t.lastAt) && t.lastAt + watch.step < from);
+    if (behind.length === 0) {
+      return;
+    }
+    const ids = new Set(behind.map((t) => t.id));
+    let start = Math.min(...behind.map((t) => t.lastAt)) + watch.step;
+    while (start < from) {
+      const end = Math.min(from - watch.step, start + (host.maxStepsPerFetch - 1) * watch.step);
+      const gap = only(ids, watch, await host.fetch(start, end));
+      host.unsaved.changed(await host.score(gap, start, end), start);
+      start = end + watch.step;
+    }
+    host.logger.info(
+      { watch: watch.name, targets: resumed.length, replayedFrom: Math.min(...behind.map((t) => t.lastAt)) },
+      'targets taken over from their stored state; their gap scored'
+    );
+  }
+
+  private storedStates(ids: Set<string>) {
+    const { targets, unreadable } = this.host.repo.loadCheckpoint(this.host.watch.name);
+    for (const { id, error } of unreadable.filter((u) => ids.has(u.id))) {
+      this.host.logger.warn(
+        { watch: this.host.watch.name, target: id, err: error },
+        'stored target state unreadable; relearning it'
+      );
+    }
+    return targets.filter((t) => ids.has(t.id));
+  }
+}
+
+/** The fetched series of the given targets only. */
+function only(ids: Set<string>, watch: WatchConfig, results: Map<string, RangeSeries[]>): Map<string, RangeSeries[]> {
+  const out = new Map<string, RangeSeries[]>();
+  for (const [signal, list] of results) {
+    out.set(
+      signal,
+      list.filter((s) => ids.has(targetId(watch.name, targetLabels(watch, s.labels))))
+    );
+  }
+  return out;
+}
