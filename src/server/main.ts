@@ -11,7 +11,7 @@ import { createMetricsRegistry } from './metrics';
 import { PrometheusClient } from './prometheus/client';
 import { SecretError } from './store/secrets';
 import { describeUrl } from './store/postgres/pool';
-import { openSqliteStore } from './store/sqlite';
+import { openStore } from './store/open';
 import { dataDirFailure, listenFailure, StartupFailure } from './startup';
 import { startSummary } from './summary';
 import { VERSION } from './version';
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const dataDir = resolve(config.dataDir);
   let store;
   try {
-    store = openSqliteStore(dataDir, clock.now, { warn: (message) => logger.warn(message) });
+    store = await openStore(dataDir, clock.now, { warn: (message) => logger.warn(message) });
   } catch (err) {
     throw err instanceof SecretError ? new StartupFailure(err.message, 2) : dataDirFailure(err, dataDir);
   }
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   const metrics = createMetricsRegistry();
   let backend;
   try {
-    backend = assembleBackend({ config, store, logger, metrics, clock });
+    backend = await assembleBackend({ config, store, logger, metrics, clock });
   } catch (err) {
     throw err instanceof KubernetesConfigError ? new StartupFailure(err.message, 2) : err;
   }
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
-    store.close();
+    await store.close();
     throw listenFailure(err, config.host, config.port);
   }
   logger.info(
@@ -112,10 +112,10 @@ async function main(): Promise<void> {
   healing.start(config.healing.tickInterval);
   const stopSummary = startSummary(
     logger,
-    () => ({
+    async () => ({
       watches: pipeline.watches(),
       openAnomalies: pipeline.anomalies({ state: 'open', limit: 5000 }).length,
-      awaitingApproval: healing.actions.countInState('awaiting_approval'),
+      awaitingApproval: await healing.actions.countInState('awaiting_approval'),
     }),
     clock
   );
@@ -133,7 +133,7 @@ async function main(): Promise<void> {
       await pipeline.stop();
       await healing.stop();
     } finally {
-      store.close();
+      await store.close();
       logger.info('stopped');
       process.exit(0);
     }

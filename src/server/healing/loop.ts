@@ -24,7 +24,12 @@ export class EngineLoop {
     this.ticking = (async () => {
       do {
         this.tickAgain = false;
-        await this.deps.runTick();
+        try {
+          await this.deps.runTick();
+        } catch (err) {
+          // The store may be away (a PostgreSQL failover): the loop goes on, the next tick retries.
+          this.deps.logger.error({ err }, 'healing tick failed; the next tick tries again');
+        }
       } while (this.tickAgain);
     })().finally(() => {
       this.ticking = undefined;

@@ -22,7 +22,7 @@ export function adminRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
       { schema: { body: putKillSwitchBodySchema, response: { 200: killSwitchSchema } } },
       async (request) => {
         const user = requestUser(request);
-        const value = engine.settings.setKillSwitch(request.body.engaged, user, request.body.reason);
+        const value = await engine.settings.setKillSwitch(request.body.engaged, user, request.body.reason);
         request.log.warn({ user, engaged: value.engaged }, 'kill switch changed');
         return value;
       }
