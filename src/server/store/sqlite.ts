@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { migrate } from './migrate';
 import { migrations } from './migrations';
-import { decodeRow, jsonColumn } from './rows';
+import { decodeSetting } from './rows';
 import { ephemeralSecretBox, loadSecretBox, SECRET_KEY_FILE, type SecretBox } from './secrets';
 import { SqliteActionRepository } from '../healing/store/actions';
 import { SqliteAuditRepository } from '../healing/store/audit';
@@ -112,8 +112,6 @@ function ownerOnly(path: string, mode: number, warn?: (message: string) => void)
   }
 }
 
-const settingsRowSchema = z.object({ value: jsonColumn(z.unknown()) });
-
 function sqliteSettings(
   db: Database.Database,
   saveSetting: (key: string, value: unknown) => void,
@@ -124,11 +122,7 @@ function sqliteSettings(
     secrets,
     async get<S extends z.ZodType>(key: string, schema: S): Promise<z.output<S> | undefined> {
       const row = select.get(key);
-      if (row === undefined) {
-        return undefined;
-      }
-      const { value } = decodeRow(settingsRowSchema, 'settings', row, key);
-      return decodeRow(schema, 'settings', value, key);
+      return row === undefined ? undefined : decodeSetting(schema, key, row);
     },
     async set<T>(key: string, value: T) {
       saveSetting(key, value);

@@ -102,7 +102,7 @@ export class SqliteBreakerRepository implements BreakerRepository {
 
   async listOpen(): Promise<Breaker[]> {
     return this.db
-      .prepare('SELECT * FROM healing_breakers WHERE closed_at IS NULL ORDER BY opened_at DESC')
+      .prepare('SELECT * FROM healing_breakers WHERE closed_at IS NULL ORDER BY opened_at DESC, id DESC')
       .all()
       .map(toBreaker);
   }
