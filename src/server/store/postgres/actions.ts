@@ -33,7 +33,7 @@ import type {
   OutcomeRow,
   TriggerRecord,
 } from '../../healing/store/repositories';
-import { countRow, idRow } from '../../healing/store/rows';
+import { countRow, idRow, parseJsonColumns } from '../../healing/store/rows';
 import { decodeRow } from '../rows';
 import { appendAudit } from './audit';
 import type { Database, Run } from './database';
@@ -120,7 +120,7 @@ export class PostgresActionRepository implements ActionRepository {
     if (rows.length === 0) {
       return undefined;
     }
-    const row = decodeRow(triggerRowSchema, 'healing_triggers', rows[0]);
+    const row = decodeRow(triggerRowSchema, 'healing_triggers', parseJsonColumns(rows[0], ['trigger']));
     return { trigger: row.trigger, openedAt: row.opened_at, closedAt: row.closed_at };
   }
 
