@@ -43,6 +43,7 @@ it("the pipeline's anomaly events propose, escalate without repeating, and close
     'high-rolling-restart:awaiting_approval',
   ]);
   listener.closed(anomaly({ state: 'closed' }));
+  await s.engine.idle();
   expect(
     (await s.engine.audit.list({ kind: ['trigger_closed'], limit: 5, offset: 0, format: 'json' })).items[0].message
   ).toBe('anomaly 7 closed');

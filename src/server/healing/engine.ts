@@ -163,7 +163,7 @@ export class HealingEngine {
   }
 
   onAnomalyClosed(anomalyId: string): Promise<boolean> {
-    return this.closeTrigger('anomaly', anomalyId);
+    return this.loop.track(this.closeTrigger('anomaly', anomalyId));
   }
 
   /** An Alertmanager or Grafana alerting webhook: firing alerts propose, resolved ones close. */
@@ -171,8 +171,12 @@ export class HealingEngine {
     return receiveAlerts(this, payload, this.lifecycle.now());
   }
 
-  async onTrigger(input: HealingTrigger): Promise<number[]> {
-    const trigger = healingTriggerSchema.parse(input);
+  /** Proposes what matching policies say; `idle` waits for it too. Returns the new action ids. */
+  onTrigger(input: HealingTrigger): Promise<number[]> {
+    return this.loop.track(this.takeTrigger(healingTriggerSchema.parse(input)));
+  }
+
+  private async takeTrigger(trigger: HealingTrigger): Promise<number[]> {
     const now = this.lifecycle.now();
     const opened = await this.actions.openTrigger(trigger, now, (result) =>
       result.isNew || result.reopened

@@ -44,6 +44,17 @@ export class EngineLoop {
     }
   }
 
+  /** Work the caller awaits (a trigger handed in), also awaited by `idle`; its failure stays the caller's. */
+  track<T>(work: Promise<T>): Promise<T> {
+    const done = work.then(
+      () => undefined,
+      () => undefined
+    );
+    this.background.add(done);
+    void done.finally(() => this.background.delete(done));
+    return work;
+  }
+
   /** Runs what a state change set off without holding up the change; a failure is logged, never thrown. */
   inBackground(work: Promise<void>): void {
     const done = work
