@@ -30,7 +30,7 @@ describe('the backend as main assembles it', () => {
     store = openSqliteStore(dir);
     const config = configSchema.parse({ dataDir: dir, watches: [] });
     const metrics = createMetricsRegistry();
-    const { routes } = assembleBackend({ config, store, logger: quiet, metrics, clock: new TestClock(T) });
+    const { routes } = await assembleBackend({ config, store, logger: quiet, metrics, clock: new TestClock(T) });
     app = await buildServer({
       logger: quiet,
       apiToken: TOKEN,

@@ -10,7 +10,7 @@ import { pipelineRoutes } from './http/routes/pipeline';
 import { watchRoutes } from './http/routes/watches';
 import { Pipeline } from './pipeline/pipeline';
 import { WatchSettings } from './pipeline/watchSettings';
-import type { SqliteStore } from './store/sqlite';
+import type { BackendStore } from './store/open';
 
 export interface Backend {
   pipeline: Pipeline;
@@ -24,14 +24,14 @@ export interface Backend {
  * backend use: watch settings (saved ones win over the file) → pipeline → healing → routes.
  * Nothing is started. Throws KubernetesConfigError when the configured Kubernetes cannot be set up.
  */
-export function assembleBackend(deps: {
+export async function assembleBackend(deps: {
   config: Config;
-  store: SqliteStore;
+  store: BackendStore;
   logger: Logger;
   metrics: Registry;
   /** The one clock of every loop (main passes systemClock). */
   clock: Clock;
-}): Backend {
+}): Promise<Backend> {
   const { config, store, logger, metrics, clock } = deps;
   const watchSettings = new WatchSettings({
     settings: store.settings,
@@ -39,6 +39,7 @@ export function assembleBackend(deps: {
     logger,
     clock,
   });
+  await watchSettings.load();
   // The watch loop resumes from where the store says it stopped.
   const pipeline = new Pipeline({
     config,
@@ -49,7 +50,7 @@ export function assembleBackend(deps: {
     watches: watchSettings.current().parsed,
   });
   pipeline.init();
-  const healing = buildHealing({ config, db: store.db, settings: store.settings, logger, metrics, clock, pipeline });
+  const healing = await buildHealing({ config, store, logger, metrics, clock, pipeline });
   const routes = [
     pipelineRoutes(pipeline),
     watchRoutes(pipeline, watchSettings, (change) =>

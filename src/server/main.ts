@@ -10,8 +10,9 @@ import { KubernetesConfigError } from './healing/build';
 import { createMetricsRegistry } from './metrics';
 import { PrometheusClient } from './prometheus/client';
 import { SecretError } from './store/secrets';
-import { describeUrl } from './store/postgres/pool';
-import { openSqliteStore } from './store/sqlite';
+import { MigrationError } from './store/migrate';
+import { describeUrl, StoreUnavailableError } from './store/postgres/pool';
+import { openStore } from './store/open';
 import { dataDirFailure, listenFailure, StartupFailure } from './startup';
 import { startSummary } from './summary';
 import { VERSION } from './version';
@@ -25,9 +26,21 @@ async function main(): Promise<void> {
   const dataDir = resolve(config.dataDir);
   let store;
   try {
-    store = openSqliteStore(dataDir, clock.now, { warn: (message) => logger.warn(message) });
+    store = await openStore({
+      dataDir,
+      url: config.store.url,
+      maxConnections: config.store.maxConnections,
+      now: clock.now,
+      warn: (message) => logger.warn(message),
+      onConnectionLost: (err) => logger.warn({ err }, 'PostgreSQL closed an idle connection; the next call reconnects'),
+    });
   } catch (err) {
-    throw err instanceof SecretError ? new StartupFailure(err.message, 2) : dataDirFailure(err, dataDir);
+    if (err instanceof SecretError) {
+      throw new StartupFailure(err.message, 2);
+    }
+    throw err instanceof StoreUnavailableError || err instanceof MigrationError
+      ? new StartupFailure(err.message)
+      : dataDirFailure(err, dataDir);
   }
   let tokens;
   try {
@@ -56,17 +69,22 @@ async function main(): Promise<void> {
   }
 
   if (config.store.url) {
-    // Said plainly: nothing connects to PostgreSQL yet, so nothing may be taken as shared by replicas.
+    // Said plainly: what replicas share, and what each keeps to itself, until the pipeline moves too.
     logger.warn(
       { postgres: describeUrl(config.store.url) },
-      `store.url (FP_DATABASE_URL) is set, but this version keeps all its state in SQLite in ${dataDir} and does not use PostgreSQL: the PostgreSQL store is a preview for the healing side (README, "PostgreSQL (preview)"); run ONE replica`
+      `store.url (FP_DATABASE_URL): settings and the healing state (actions, approvals, audit log, breakers) are in PostgreSQL and shared by replicas; the pipeline's state (targets, anomalies, models) stays in SQLite in ${dataDir}, this replica's own; nothing elects a leader yet, so run ONE replica`
     );
+    if (!process.env.FP_SECRET_KEY?.trim()) {
+      logger.warn(
+        `FP_SECRET_KEY is not set: secrets saved in PostgreSQL are sealed with this replica's key file in ${dataDir}; give every replica the same FP_SECRET_KEY, or another replica cannot read them`
+      );
+    }
   }
 
   const metrics = createMetricsRegistry();
   let backend;
   try {
-    backend = assembleBackend({ config, store, logger, metrics, clock });
+    backend = await assembleBackend({ config, store, logger, metrics, clock });
   } catch (err) {
     throw err instanceof KubernetesConfigError ? new StartupFailure(err.message, 2) : err;
   }
@@ -100,7 +118,7 @@ async function main(): Promise<void> {
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
-    store.close();
+    await store.close();
     throw listenFailure(err, config.host, config.port);
   }
   logger.info(
@@ -112,10 +130,10 @@ async function main(): Promise<void> {
   healing.start(config.healing.tickInterval);
   const stopSummary = startSummary(
     logger,
-    () => ({
+    async () => ({
       watches: pipeline.watches(),
       openAnomalies: pipeline.anomalies({ state: 'open', limit: 5000 }).length,
-      awaitingApproval: healing.actions.countInState('awaiting_approval'),
+      awaitingApproval: await healing.actions.countInState('awaiting_approval'),
     }),
     clock
   );
@@ -133,7 +151,7 @@ async function main(): Promise<void> {
       await pipeline.stop();
       await healing.stop();
     } finally {
-      store.close();
+      await store.close();
       logger.info('stopped');
       process.exit(0);
     }

@@ -34,15 +34,23 @@ export function summaryLine({ watches, openAnomalies, awaitingApproval }: Summar
 /** Logs the summary every `everyMs` of the clock until the returned function is called. */
 export function startSummary(
   logger: Logger,
-  facts: () => SummaryFacts,
+  /** Read from the store when the line is due (awaited: the store is asynchronous). */
+  facts: () => SummaryFacts | Promise<SummaryFacts>,
   clock: Pick<Clock, 'every'>,
   everyMs = SUMMARY_EVERY_MS
 ): () => void {
+  const log = (read: SummaryFacts) => logger.info(summaryLine(read));
+  const failed = (err: unknown) => logger.warn({ err }, 'the periodic summary could not be built');
   return clock.every(everyMs, () => {
     try {
-      logger.info(summaryLine(facts()));
+      const read = facts();
+      if (read instanceof Promise) {
+        read.then(log, failed);
+      } else {
+        log(read);
+      }
     } catch (err) {
-      logger.warn({ err }, 'the periodic summary could not be built');
+      failed(err);
     }
   });
 }

@@ -34,6 +34,7 @@ async function startWatchesBackend() {
     logger,
     clock: systemClock,
   });
+  await settings.load();
   const pipeline = new Pipeline({
     config,
     db: store.db,

@@ -55,7 +55,7 @@ export async function assembledApp(
   const logger = pino({ level: 'silent' });
   const store = openSqliteStore(dir);
   const metrics = createMetricsRegistry();
-  const backend = assembleBackend({ config: parsed, store, logger, metrics, clock });
+  const backend = await assembleBackend({ config: parsed, store, logger, metrics, clock });
   const app = await buildServer({
     logger,
     apiToken: API_TOKEN,

@@ -36,7 +36,7 @@ it('opens on the fourth repeat: the fourth waits for approval, the operator is t
     const [id] = await s.engine.onAnomaly(anomaly());
     await s.engine.idle();
     await s.clock.sleep(3_600_000);
-    return s.engine.actions.get(id)!;
+    return (await s.engine.actions.get(id))!;
   };
   const first = [await fire(), await fire(), await fire()];
   expect(first.map((a) => a.state)).toEqual(['succeeded', 'succeeded', 'succeeded']);
@@ -85,7 +85,7 @@ it('opens on the fourth repeat: the fourth waits for approval, the operator is t
 
   // Closed: repeats before the close do not count again, so automatic actions run there again.
   await s.engine.tick(); // the fourth waited longer than its approval timeout
-  expect(s.engine.actions.get(fourth.id)!.state).toBe('expired');
+  expect((await s.engine.actions.get(fourth.id))!.state).toBe('expired');
   expect((await fire()).state).toBe('succeeded');
 });
 
@@ -100,7 +100,7 @@ it('the notification for an action awaiting approval carries the link to it on t
     {
       url: 'http://receiver.local/hook',
       body: expect.objectContaining({
-        text: `:rotating_light: Failure Prophet: approval needed for action ${id}: scale deployment shop/cart to 4 (ceiling 20) (policy critical-scale-out, critical anomaly ${s.engine.actions.get(id)!.trigger.id}). Open it in Grafana: ${link}`,
+        text: `:rotating_light: Failure Prophet: approval needed for action ${id}: scale deployment shop/cart to 4 (ceiling 20) (policy critical-scale-out, critical anomaly ${(await s.engine.actions.get(id))!.trigger.id}). Open it in Grafana: ${link}`,
         failureprophet: expect.objectContaining({ actionId: id, link }),
       }),
     },

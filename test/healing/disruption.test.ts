@@ -29,8 +29,8 @@ const readyWebPods = () =>
     )
   ).length;
 const podAnomaly = (name: string) => anomaly({ object: { kind: 'pod', namespace: 'shop', name } });
-const waits = () =>
-  s.engine.audit.list({ kind: ['waiting'], limit: 500, offset: 0, format: 'json' }).items.map((e) => e.message);
+const waits = async () =>
+  (await s.engine.audit.list({ kind: ['waiting'], limit: 500, offset: 0, format: 'json' })).items.map((e) => e.message);
 
 it('a 30% cap on a 10-replica deployment is never exceeded while 20 anomalies arrive', async () => {
   s = await setUp({
@@ -68,7 +68,7 @@ it('a 30% cap on a 10-replica deployment is never exceeded while 20 anomalies ar
   expect(worst).toBeLessThanOrEqual(3);
   // The cap paces the deletes, it does not stop them: more than three ran over the four bursts.
   expect(deletes.length).toBeGreaterThan(3);
-  expect(waits()).toContain(
+  expect(await waits()).toContain(
     'waiting: 3 of 10 replicas of deployment shop/web are not Ready; at most 30% (3) at a time'
   );
 }, 60_000);
@@ -83,7 +83,7 @@ it('never below the healthy floor, while a pod that is not Ready may always go',
   const run = async (name: string) => {
     const [id] = await s.engine.onAnomaly(podAnomaly(name));
     await s.engine.idle();
-    return s.engine.actions.get(id)!;
+    return (await s.engine.actions.get(id))!;
   };
   // 4 of 5 Ready, the floor is 4: the unready pod costs nothing, a Ready one would break the floor.
   expect((await run('web-5f7c-4')).state).toBe('succeeded');
@@ -106,9 +106,9 @@ it('nodes: at most the share given cordoned or draining, never below 51% Ready a
   // With the three spares: six nodes, one of them NotReady. The floor is 4 (51% of 6, rounded up).
   s.kube.add(node('n1'), node('n2'), node('sick', false, false));
   const [first, second] = await drainInTurn(s, 'n1', 'n2');
-  expect(s.engine.actions.get(first)!.state).toBe('succeeded');
+  expect((await s.engine.actions.get(first))!.state).toBe('succeeded');
   // The budget (40% of 6: 2 nodes) has room; the floor has not: n2 would leave 3 Ready of 6.
-  expect(s.engine.actions.get(second)).toMatchObject({
+  expect(await s.engine.actions.get(second)).toMatchObject({
     state: 'approved',
     reason: {
       kind: 'node-budget',
@@ -120,5 +120,5 @@ it('nodes: at most the share given cordoned or draining, never below 51% Ready a
   s.kube.add(node('sick'));
   await s.engine.tick();
   await s.engine.idle();
-  expect(s.engine.actions.get(second)!.state).toBe('succeeded');
+  expect((await s.engine.actions.get(second))!.state).toBe('succeeded');
 });

@@ -108,11 +108,19 @@ it('50 simultaneous approvals over HTTP execute the action once', async () => {
   expect(codes.filter((c) => c === 409)).toHaveLength(49);
   expect(realWrites(s)).toHaveLength(1);
   expect(s.kube.get('Deployment', 'cart', 'shop')!.spec!.replicas).toBe(4);
-  const action = s.engine.actions.get(id)!;
+  const action = (await s.engine.actions.get(id))!;
   expect(action.state).toBe('succeeded');
   expect(action.decisions).toHaveLength(1);
   expect(
-    s.engine.audit.list({ actionId: id, kind: ['approved', 'executing'], limit: 100, offset: 0, format: 'json' }).total
+    (
+      await s.engine.audit.list({
+        actionId: id,
+        kind: ['approved', 'executing'],
+        limit: 100,
+        offset: 0,
+        format: 'json',
+      })
+    ).total
   ).toBe(2);
 });
 
@@ -122,9 +130,9 @@ it('/metrics counts actions by type and state, and shows pending approvals and t
   await s.engine.onAnomaly(
     anomaly({ severity: 'high', object: { kind: 'deployment', namespace: 'shop', name: 'cart' } })
   );
-  s.engine.approve(id, 'alice');
+  await s.engine.approve(id, 'alice');
   await s.engine.idle();
-  s.engine.settings.setKillSwitch(true, 'admin');
+  await s.engine.settings.setKillSwitch(true, 'admin');
   const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
   expect(text).toContain('failureprophet_actions_total{action="scale",state="proposed"} 1');
   expect(text).toContain('failureprophet_actions_total{action="scale",state="succeeded"} 1');
@@ -169,7 +177,7 @@ describe('admin and settings', () => {
     expect(bad.json().field).toBe('body.policies.0.action.type');
     const [id] = await s.engine.onAnomaly(anomaly({ failureModel: 'crash', severity: 'low' }));
     await s.engine.idle();
-    expect(s.engine.actions.get(id)).toMatchObject({ policy: 'restart-on-crash', state: 'succeeded' });
+    expect(await s.engine.actions.get(id)).toMatchObject({ policy: 'restart-on-crash', state: 'succeeded' });
   });
 
   it('safety limits are saved in the store', async () => {
@@ -344,7 +352,7 @@ describe('alert intake', () => {
     s.kube.add(pod({ namespace: 'shop', name: 'cart-1', ownerKind: 'ReplicaSet' }));
     const firing = await call('POST', '/api/alerts', crashLooping('firing'));
     expect(firing.json()).toEqual({ firing: 1, resolved: 0, proposed: [1] });
-    const action = s.engine.actions.get(1)!;
+    const action = (await s.engine.actions.get(1))!;
     expect(action).toMatchObject({
       state: 'awaiting_approval',
       policy: 'crashloop',
@@ -365,7 +373,7 @@ describe('alert intake', () => {
     });
     await call('POST', '/api/actions/1/approve', {}, 'alice');
     await s.engine.idle();
-    expect(s.engine.actions.get(1)).toMatchObject({
+    expect(await s.engine.actions.get(1)).toMatchObject({
       state: 'cancelled',
       reason: {
         kind: 'trigger-resolved',
@@ -379,7 +387,7 @@ describe('alert intake', () => {
     await start();
     const res = await call('POST', '/api/alerts', grafanaAlert('firing'));
     expect(res.statusCode).toBe(200);
-    const action = s.engine.actions.get(res.json().proposed[0])!;
+    const action = (await s.engine.actions.get(res.json().proposed[0]))!;
     expect(action).toMatchObject({
       policy: 'critical-scale-out',
       target: 'deployment shop/cart',
@@ -387,7 +395,7 @@ describe('alert intake', () => {
     });
     expect((await call('POST', '/api/alerts', grafanaAlert('resolved'))).json().resolved).toBe(1);
     expect(
-      s.engine.audit.list({ kind: ['trigger_closed'], limit: 5, offset: 0, format: 'json' }).items[0].message
+      (await s.engine.audit.list({ kind: ['trigger_closed'], limit: 5, offset: 0, format: 'json' })).items[0].message
     ).toBe('alert 6a3e4c2f1b0d9e87@2025-06-01T11:58:00.000Z resolved');
   });
 

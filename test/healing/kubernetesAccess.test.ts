@@ -93,9 +93,8 @@ async function startBackend() {
   });
   const clock = new FakeClock();
   const store = openSqliteDatabase(join(dir, 'failureprophet.db'));
-  const engine = new HealingEngine({
-    db: store.db,
-    settings: store.settings,
+  const engine = await HealingEngine.open({
+    store,
     kube: kubeClientFromOptions(kubeConfig, clock),
     kubeConfig,
     clock,
@@ -168,9 +167,9 @@ describe('Kubernetes access saved in Grafana', () => {
     expect(reachedWith(inGrafana, GRAFANA_TOKEN)).toBe(true);
 
     const [id] = await b.engine.onAnomaly(anomaly());
-    expect(b.engine.approve(id, 'alice').ok).toBe(true);
+    expect((await b.engine.approve(id, 'alice')).ok).toBe(true);
     await b.engine.idle();
-    expect(b.engine.actions.get(id)?.state).toBe('succeeded');
+    expect((await b.engine.actions.get(id))?.state).toBe('succeeded');
     expect(replicas(inGrafana)).toBe(4);
     expect(replicas(fromConfig)).toBe(3);
     expect(fromConfig.kube.requests).toEqual([]);
@@ -274,17 +273,18 @@ describe('Kubernetes access saved in Grafana', () => {
       path: /\/scale$/,
       times: 1,
       sideEffect: () => {
-        b.engine.kubernetes.put(
+        // The store's write lands at once; the new client is swapped in once it is saved.
+        void b.engine.kubernetes.put(
           { mode: 'endpoint', url: inGrafana.front.url },
           { token: GRAFANA_TOKEN, ca: base64(SERVER_CA) },
           'admin'
         );
       },
     });
-    b.engine.approve(first, 'alice');
+    await b.engine.approve(first, 'alice');
     await b.engine.idle();
     expect(b.engine.kubernetes.settings().source).toBe('grafana');
-    expect(b.engine.actions.get(first)?.state).toBe('succeeded');
+    expect((await b.engine.actions.get(first))?.state).toBe('succeeded');
     expect(replicas(fromConfig)).toBe(4);
     expect(inGrafana.kube.writes()).toEqual([]);
 
@@ -294,9 +294,9 @@ describe('Kubernetes access saved in Grafana', () => {
         object: { kind: 'deployment', namespace: 'shop', name: 'web' },
       })
     );
-    b.engine.approve(second, 'alice');
+    await b.engine.approve(second, 'alice');
     await b.engine.idle();
-    expect(b.engine.actions.get(second)).toMatchObject({ state: 'succeeded' });
+    expect(await b.engine.actions.get(second)).toMatchObject({ state: 'succeeded' });
     expect(replicas(inGrafana, 'web')).toBe(3);
     expect(replicas(fromConfig)).toBe(4);
   });

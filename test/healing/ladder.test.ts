@@ -23,10 +23,9 @@ const LADDER: PolicyInput = {
   ],
 };
 
-const ladderNotes = () =>
-  s.engine.audit
-    .list({ kind: ['ladder'], limit: 50, offset: 0, format: 'json' })
-    .items.map((e) => e.message)
+const ladderNotes = async () =>
+  (await s.engine.audit.list({ kind: ['ladder'], limit: 50, offset: 0, format: 'json' })).items
+    .map((e) => e.message)
     .reverse();
 
 /** Lets the step's window pass, verifies, and runs what the verification set off. */
@@ -47,14 +46,14 @@ it('escalates twice while the target does not recover and stops at the first rec
 
   const [restart] = await s.engine.onAnomaly(anomaly());
   await s.engine.idle();
-  expect(s.engine.actions.get(restart)).toMatchObject({
+  expect(await s.engine.actions.get(restart)).toMatchObject({
     state: 'succeeded',
     ladder: { policy: 'cart-ladder', step: 1, steps: 3, verifySeconds: 300, previous: [] },
   });
 
   await windowPasses();
-  expect(s.engine.actions.get(restart)!.state).toBe('not_recovered');
-  const scale = s.engine.actions.list({ policy: 'cart-ladder', limit: 10, offset: 0 }).items[0];
+  expect((await s.engine.actions.get(restart))!.state).toBe('not_recovered');
+  const scale = (await s.engine.actions.list({ policy: 'cart-ladder', limit: 10, offset: 0 })).items[0];
   expect(scale).toMatchObject({
     state: 'succeeded',
     action: { type: 'scale', replicas: 4 },
@@ -67,7 +66,7 @@ it('escalates twice while the target does not recover and stops at the first rec
   expect(replicas()).toBe(4);
 
   await windowPasses();
-  const notify = s.engine.actions.list({ policy: 'cart-ladder', limit: 10, offset: 0 }).items[0];
+  const notify = (await s.engine.actions.list({ policy: 'cart-ladder', limit: 10, offset: 0 })).items[0];
   expect(notify).toMatchObject({
     state: 'awaiting_approval',
     gate: 'approve',
@@ -80,7 +79,7 @@ it('escalates twice while the target does not recover and stops at the first rec
       ],
     },
   });
-  s.engine.approve(notify.id, 'alice');
+  await s.engine.approve(notify.id, 'alice');
   await s.engine.idle();
   expect(sent.map((m) => m.body.text)).toEqual([
     ':rotating_light: Failure Prophet: page on-call: deployment shop/cart does not recover',
@@ -88,9 +87,9 @@ it('escalates twice while the target does not recover and stops at the first rec
 
   score = 0.2;
   await windowPasses(61_000);
-  expect(s.engine.actions.get(notify.id)!.state).toBe('verified');
-  expect(s.engine.actions.list({ policy: 'cart-ladder', limit: 10, offset: 0 }).total).toBe(3);
-  expect(ladderNotes()).toEqual([
+  expect((await s.engine.actions.get(notify.id))!.state).toBe('verified');
+  expect((await s.engine.actions.list({ policy: 'cart-ladder', limit: 10, offset: 0 })).total).toBe(3);
+  expect(await ladderNotes()).toEqual([
     expect.stringMatching(
       /step 1 of 3 \(rolling restart .*\) did not recover; escalates to step 2 of 3: action \d+ \(scale, gate auto\)/
     ),
@@ -100,7 +99,7 @@ it('escalates twice while the target does not recover and stops at the first rec
     expect.stringMatching(/step 3 of 3 \(notify: .*\) recovered; the ladder stops/),
   ]);
   // The history is in the audit log's proposal too.
-  const proposed = s.engine.audit.list({
+  const proposed = await s.engine.audit.list({
     actionId: notify.id,
     kind: ['proposed'],
     limit: 5,
@@ -121,9 +120,9 @@ it('stops at step 1 when it recovers there: the later steps are never proposed',
   await s.engine.idle();
   score = 0.1;
   await windowPasses(61_000);
-  expect(s.engine.actions.get(restart)!.state).toBe('verified');
-  expect(s.engine.actions.list({ limit: 10, offset: 0 }).total).toBe(1);
-  expect(ladderNotes()).toEqual([expect.stringMatching(/step 1 of 3 .* recovered; the ladder stops/)]);
+  expect((await s.engine.actions.get(restart))!.state).toBe('verified');
+  expect((await s.engine.actions.list({ limit: 10, offset: 0 })).total).toBe(1);
+  expect(await ladderNotes()).toEqual([expect.stringMatching(/step 1 of 3 .* recovered; the ladder stops/)]);
 });
 
 it('a rejected step stops the ladder: nothing further is proposed or run', async () => {
@@ -136,15 +135,15 @@ it('a rejected step stops the ladder: nothing further is proposed or run', async
   const [restart] = await s.engine.onAnomaly(anomaly());
   await s.engine.idle();
   await windowPasses();
-  const scale = s.engine.actions.list({ state: ['awaiting_approval'], limit: 10, offset: 0 }).items[0];
+  const scale = (await s.engine.actions.list({ state: ['awaiting_approval'], limit: 10, offset: 0 })).items[0];
   expect(scale).toMatchObject({ action: { type: 'scale' }, ladder: { step: 2, previous: [{ actionId: restart }] } });
-  expect(s.engine.reject(scale.id, 'bob', 'scaling will not help').ok).toBe(true);
+  expect((await s.engine.reject(scale.id, 'bob', 'scaling will not help')).ok).toBe(true);
   await windowPasses(3_600_000);
-  expect(s.engine.actions.list({ limit: 10, offset: 0 }).total).toBe(2);
+  expect((await s.engine.actions.list({ limit: 10, offset: 0 })).total).toBe(2);
   expect(replicas()).toBe(3);
   expect(realWrites(s).map((w) => w.method)).toEqual(['PATCH']); // the restart only
-  expect(ladderNotes()[1]).toMatch(/step 2 of 3 \(scale .*\) was rejected; the ladder stops/);
-  expect(s.engine.actions.get(scale.id)!.state).toBe('rejected');
+  expect((await ladderNotes())[1]).toMatch(/step 2 of 3 \(scale .*\) was rejected; the ladder stops/);
+  expect((await s.engine.actions.get(scale.id))!.state).toBe('rejected');
 });
 
 it('a superseded step is proposed again as the same step of its ladder, with its history', async () => {
@@ -160,14 +159,14 @@ it('a superseded step is proposed again as the same step of its ladder, with its
   const [restart] = await s.engine.onAnomaly(anomaly());
   await s.engine.idle();
   await windowPasses();
-  const scale = s.engine.actions.list({ policy: 'cart-ladder', limit: 10, offset: 0 }).items[0];
+  const scale = (await s.engine.actions.list({ policy: 'cart-ladder', limit: 10, offset: 0 })).items[0];
   expect(scale).toMatchObject({ state: 'awaiting_approval', ladder: { step: 2, steps: 2 } });
   // Someone scales the workload before the approval: the approved change is no longer the one planned.
   s.kube.add(deployment({ namespace: 'shop', name: 'cart', replicas: 9 }));
-  s.engine.approve(scale.id, 'alice');
+  await s.engine.approve(scale.id, 'alice');
   await s.engine.idle();
-  expect(s.engine.actions.get(scale.id)!.state).toBe('superseded');
-  const again = s.engine.actions.list({ policy: 'cart-ladder', limit: 10, offset: 0 }).items[0];
+  expect((await s.engine.actions.get(scale.id))!.state).toBe('superseded');
+  const again = (await s.engine.actions.list({ policy: 'cart-ladder', limit: 10, offset: 0 })).items[0];
   expect(again.id).not.toBe(scale.id);
   expect(again).toMatchObject({
     state: 'awaiting_approval',

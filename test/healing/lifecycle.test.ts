@@ -6,11 +6,8 @@ let s: Setup;
 afterEach(() => s.close());
 
 const replicas = () => s.kube.get('Deployment', 'cart', 'shop')?.spec?.replicas;
-const auditKinds = (actionId: number) =>
-  s.engine.audit
-    .list({ actionId, limit: 500, offset: 0, format: 'json' })
-    .items.map((e) => e.kind)
-    .reverse();
+const auditKinds = async (actionId: number) =>
+  (await s.engine.audit.list({ actionId, limit: 500, offset: 0, format: 'json' })).items.map((e) => e.kind).reverse();
 
 describe('default policies and the approval gate', () => {
   beforeEach(async () => {
@@ -19,7 +16,7 @@ describe('default policies and the approval gate', () => {
 
   it('critical proposes a scale-out with its server-side dry run, and nothing changes before an approval', async () => {
     const [id] = await s.engine.onAnomaly(anomaly());
-    const action = s.engine.actions.get(id)!;
+    const action = (await s.engine.actions.get(id))!;
     expect(action.state).toBe('awaiting_approval');
     expect(action.policy).toBe('critical-scale-out');
     expect(action.dryRun).toMatchObject({
@@ -37,15 +34,15 @@ describe('default policies and the approval gate', () => {
     expect(action.expiresAt).toBe(s.clock.now() + 3600_000);
     expect(s.kube.writes().every((r) => r.dryRun)).toBe(true);
     expect(replicas()).toBe(3);
-    expect(auditKinds(id)).toEqual(['proposed', 'dry_run']);
+    expect(await auditKinds(id)).toEqual(['proposed', 'dry_run']);
   });
 
   it('an approval runs it once and records who approved, the Kubernetes response and the outcome', async () => {
     const [id] = await s.engine.onAnomaly(anomaly());
-    const approved = s.engine.approve(id, 'alice', 'go ahead');
+    const approved = await s.engine.approve(id, 'alice', 'go ahead');
     expect(approved.ok).toBe(true);
     await s.engine.idle();
-    const action = s.engine.actions.get(id)!;
+    const action = (await s.engine.actions.get(id))!;
     expect(action.state).toBe('succeeded');
     expect(action.decisions).toEqual([{ decision: 'approved', user: 'alice', comment: 'go ahead', at: s.clock.now() }]);
     expect(action.result).toMatchObject({ ok: true, summary: 'deployment shop/cart: replicas 3 → 4' });
@@ -53,11 +50,12 @@ describe('default policies and the approval gate', () => {
     expect(realWrites(s).map((r) => `${r.method} ${r.path}`)).toEqual([
       'PATCH /apis/apps/v1/namespaces/shop/deployments/cart/scale',
     ]);
-    expect(auditKinds(id)).toEqual(['proposed', 'dry_run', 'approved', 'executing', 'kubernetes', 'succeeded']);
-    const approval = s.engine.audit.list({ actionId: id, kind: ['approved'], limit: 5, offset: 0, format: 'json' })
-      .items[0];
+    expect(await auditKinds(id)).toEqual(['proposed', 'dry_run', 'approved', 'executing', 'kubernetes', 'succeeded']);
+    const approval = (
+      await s.engine.audit.list({ actionId: id, kind: ['approved'], limit: 5, offset: 0, format: 'json' })
+    ).items[0];
     expect(approval).toMatchObject({ user: 'alice', comment: 'go ahead' });
-    const second = s.engine.approve(id, 'bob');
+    const second = await s.engine.approve(id, 'bob');
     expect(second).toMatchObject({
       ok: false,
       kind: 'conflict',
@@ -67,18 +65,18 @@ describe('default policies and the approval gate', () => {
 
   it('a rejection ends it; nothing runs', async () => {
     const [id] = await s.engine.onAnomaly(anomaly());
-    expect(s.engine.reject(id, 'bob', 'not now').ok).toBe(true);
+    expect((await s.engine.reject(id, 'bob', 'not now')).ok).toBe(true);
     await s.engine.tick();
     await s.engine.idle();
-    expect(s.engine.actions.get(id)!.state).toBe('rejected');
+    expect((await s.engine.actions.get(id))!.state).toBe('rejected');
     expect(realWrites(s)).toHaveLength(0);
   });
 
   it('a proposal nobody answers expires, and cannot be approved afterwards', async () => {
     const [id] = await s.engine.onAnomaly(anomaly());
     await s.clock.sleep(3600_000);
-    expect(s.engine.approve(id, 'late')).toMatchObject({ ok: false, kind: 'expired' });
-    expect(s.engine.actions.get(id)!.state).toBe('expired');
+    expect(await s.engine.approve(id, 'late')).toMatchObject({ ok: false, kind: 'expired' });
+    expect((await s.engine.actions.get(id))!.state).toBe('expired');
     expect(realWrites(s)).toHaveLength(0);
   });
 
@@ -86,11 +84,11 @@ describe('default policies and the approval gate', () => {
     const [id] = await s.engine.onAnomaly(anomaly());
     s.engine.start(60_000);
     await s.engine.idle();
-    expect(s.engine.actions.get(id)!.state).toBe('awaiting_approval');
+    expect((await s.engine.actions.get(id))!.state).toBe('awaiting_approval');
     // No one asks: only the loop's own tick, fired by the clock, can expire it.
     s.clock.advance(3600_000 + 60_000);
     await s.engine.idle();
-    expect(s.engine.actions.get(id)!.state).toBe('expired');
+    expect((await s.engine.actions.get(id))!.state).toBe('expired');
     await s.engine.stop();
     // The dry run's request timeouts fired as the hour passed; the loop's timer is gone with stop.
     expect(s.clock.pending()).toBe(0);
@@ -102,15 +100,18 @@ describe('default policies and the approval gate', () => {
     const again = await s.engine.onAnomaly({ ...trigger, score: 0.99 });
     expect(first).toHaveLength(1);
     expect(again).toEqual([]);
-    expect(s.engine.actions.list({ limit: 50, offset: 0 }).total).toBe(1);
+    expect((await s.engine.actions.list({ limit: 50, offset: 0 })).total).toBe(1);
   });
 
   it('high proposes a rolling restart; a trigger without a workload is skipped, saying why', async () => {
     const [id] = await s.engine.onAnomaly(anomaly({ severity: 'high' }));
-    expect(s.engine.actions.get(id)!.dryRun!.changes[0].field).toBe('deployment shop/cart pod template restartedAt');
+    expect((await s.engine.actions.get(id))!.dryRun!.changes[0].field).toBe(
+      'deployment shop/cart pod template restartedAt'
+    );
     const none = await s.engine.onAnomaly(anomaly({ severity: 'critical', object: { kind: 'node', name: 'n1' } }));
     expect(none).toEqual([]);
-    const skipped = s.engine.audit.list({ kind: ['policy_skipped'], limit: 5, offset: 0, format: 'json' }).items[0];
+    const skipped = (await s.engine.audit.list({ kind: ['policy_skipped'], limit: 5, offset: 0, format: 'json' }))
+      .items[0];
     expect(skipped.message).toMatch(/scale, which needs a deployment or statefulset; the trigger maps to node n1/);
   });
 });
@@ -121,7 +122,7 @@ describe('gates', () => {
     const [id] = await s.engine.onAnomaly(anomaly());
     await s.engine.tick();
     await s.engine.idle();
-    expect(s.engine.actions.get(id)).toMatchObject({
+    expect(await s.engine.actions.get(id)).toMatchObject({
       state: 'dry_run',
       dryRun: { ok: true, changes: [{ from: '3', to: '5' }] },
     });
@@ -132,7 +133,7 @@ describe('gates', () => {
     s = await setUp({ policies: [{ name: 'p', action: { type: 'scale', replicas: 6 }, gate: 'auto' }] });
     const [id] = await s.engine.onAnomaly(anomaly());
     await s.engine.idle();
-    expect(s.engine.actions.get(id)).toMatchObject({
+    expect(await s.engine.actions.get(id)).toMatchObject({
       state: 'succeeded',
       decisions: [{ user: '(policy p, gate auto)' }],
     });
@@ -143,7 +144,7 @@ describe('gates', () => {
     s = await setUp();
     s.kube.inject({ method: 'PATCH', path: /\/scale$/, status: 403 });
     const [id] = await s.engine.onAnomaly(anomaly());
-    const action = s.engine.actions.get(id)!;
+    const action = (await s.engine.actions.get(id))!;
     expect(action.state).toBe('blocked');
     expect(action.reason).toMatchObject({ kind: 'kubernetes', errorKind: 'forbidden', status: 403 });
     expect(action.reason!.message).toMatch(/cannot patch deployments\/scale .*in namespace shop/);
@@ -155,10 +156,10 @@ describe('act only on what is still true', () => {
     s = await setUp();
     const trigger = anomaly();
     const [id] = await s.engine.onAnomaly(trigger);
-    s.engine.onAnomalyClosed(trigger.id);
-    s.engine.approve(id, 'alice');
+    await s.engine.onAnomalyClosed(trigger.id);
+    await s.engine.approve(id, 'alice');
     await s.engine.idle();
-    expect(s.engine.actions.get(id)).toMatchObject({ state: 'cancelled', reason: { kind: 'trigger-resolved' } });
+    expect(await s.engine.actions.get(id)).toMatchObject({ state: 'cancelled', reason: { kind: 'trigger-resolved' } });
     expect(realWrites(s)).toHaveLength(0);
   });
 
@@ -167,9 +168,9 @@ describe('act only on what is still true', () => {
     s = await setUp({ readSignal: async () => score });
     const [id] = await s.engine.onAnomaly(anomaly());
     score = 0.2;
-    s.engine.approve(id, 'alice');
+    await s.engine.approve(id, 'alice');
     await s.engine.idle();
-    expect(s.engine.actions.get(id)!.reason!.message).toMatch(/now 0.20, below 0.5/);
+    expect((await s.engine.actions.get(id))!.reason!.message).toMatch(/now 0.20, below 0.5/);
     expect(realWrites(s)).toHaveLength(0);
   });
 });
@@ -189,10 +190,10 @@ describe('verification', () => {
     await s.clock.sleep(30_000);
     score = 0.1;
     await s.engine.tick();
-    expect(s.engine.actions.get(id)!.state).toBe('succeeded'); // still settling
+    expect((await s.engine.actions.get(id))!.state).toBe('succeeded'); // still settling
     await s.clock.sleep(31_000);
     await s.engine.tick();
-    expect(s.engine.actions.get(id)).toMatchObject({
+    expect(await s.engine.actions.get(id)).toMatchObject({
       state: 'verified',
       verification: { recovered: true, score: 0.1 },
     });
@@ -208,7 +209,10 @@ describe('verification', () => {
     await s.engine.idle();
     await s.clock.sleep(900_000);
     await s.engine.tick();
-    expect(s.engine.actions.get(id)).toMatchObject({ state: 'not_recovered', verification: { recovered: false } });
+    expect(await s.engine.actions.get(id)).toMatchObject({
+      state: 'not_recovered',
+      verification: { recovered: false },
+    });
   });
 });
 
@@ -232,9 +236,9 @@ describe('failures, expiry and recovery', () => {
       times: 1,
       sideEffect: () => s.kube.inject({ method: 'PATCH', path: /\/scale$/, status: 500, times: 1 }),
     });
-    s.engine.approve(id, 'alice');
+    await s.engine.approve(id, 'alice');
     await s.engine.idle();
-    expect(s.engine.actions.get(id)).toMatchObject({
+    expect(await s.engine.actions.get(id)).toMatchObject({
       state: 'failed',
       reason: {
         kind: 'kubernetes',
@@ -254,7 +258,7 @@ describe('failures, expiry and recovery', () => {
     );
     const [id] = await s.engine.onAnomaly(anomaly({ object: { kind: 'node', name: 'n1' } }));
     await s.engine.idle();
-    const action = s.engine.actions.get(id)!;
+    const action = (await s.engine.actions.get(id))!;
     expect(action.state).toBe('failed');
     expect(action.reason!.message).toContain(
       'did not finish within 30s; pods left: shop/db-0 (blocked by a PodDisruptionBudget: The disruption budget db needs 1 healthy pods and has 1 currently)'
@@ -267,7 +271,7 @@ describe('failures, expiry and recovery', () => {
     ]);
     expect(action.result!.details).toMatchObject({ uncordoned: true, left: [{ name: 'db-0' }] });
     expect(s.kube.get('Node', 'n1')!.spec!.unschedulable).toBeFalsy();
-    expect(s.engine.actions.heldNodes()).toEqual([]);
+    expect(await s.engine.actions.heldNodes()).toEqual([]);
   });
 
   it('a tick expires proposals nobody answered', async () => {
@@ -275,12 +279,13 @@ describe('failures, expiry and recovery', () => {
     const [id] = await s.engine.onAnomaly(anomaly());
     await s.clock.sleep(59_000);
     await s.engine.tick();
-    expect(s.engine.actions.get(id)!.state).toBe('awaiting_approval');
+    expect((await s.engine.actions.get(id))!.state).toBe('awaiting_approval');
     await s.clock.sleep(1_000);
     await s.engine.tick();
-    expect(s.engine.actions.get(id)!.state).toBe('expired');
+    expect((await s.engine.actions.get(id))!.state).toBe('expired');
     expect(
-      s.engine.audit.list({ actionId: id, kind: ['expired'], limit: 1, offset: 0, format: 'json' }).items[0].message
+      (await s.engine.audit.list({ actionId: id, kind: ['expired'], limit: 1, offset: 0, format: 'json' })).items[0]
+        .message
     ).toMatch(/within 60s/);
   });
 
@@ -299,7 +304,7 @@ describe('failures, expiry and recovery', () => {
     );
     await s.engine.tick();
     await s.engine.idle();
-    expect(s.engine.actions.get(id)).toMatchObject({
+    expect(await s.engine.actions.get(id)).toMatchObject({
       state: 'failed',
       reason: { kind: 'reconcile', message: expect.stringContaining('cannot tell whether it was applied') },
     });
@@ -317,7 +322,7 @@ describe('failures, expiry and recovery', () => {
     s.store.db.prepare(`UPDATE healing_actions SET state = 'executing', started_at = 1 WHERE id = ?`).run(id);
     await s.engine.tick();
     await s.engine.idle();
-    expect(s.engine.actions.get(id)).toMatchObject({ state: 'failed', reason: { kind: 'reconcile' } });
+    expect(await s.engine.actions.get(id)).toMatchObject({ state: 'failed', reason: { kind: 'reconcile' } });
     expect(sent).toEqual([]);
   });
 });
@@ -329,23 +334,23 @@ describe('what a stopped process left half-way', () => {
     s.store.db.prepare(`UPDATE healing_actions SET state = 'proposed', dry_run = NULL WHERE id = ?`).run(id);
     await s.engine.tick();
     await s.engine.idle();
-    expect(s.engine.actions.get(id)).toMatchObject({ state: 'awaiting_approval', dryRun: { ok: true } });
+    expect(await s.engine.actions.get(id)).toMatchObject({ state: 'awaiting_approval', dryRun: { ok: true } });
   });
 
   it('an interrupted action is not resumed while the kill switch is engaged', async () => {
     s = await setUp();
     const [id] = await s.engine.onAnomaly(anomaly());
     s.store.db.prepare(`UPDATE healing_actions SET state = 'executing', started_at = 1 WHERE id = ?`).run(id);
-    s.engine.settings.setKillSwitch(true, 'admin');
+    await s.engine.settings.setKillSwitch(true, 'admin');
     const before = s.kube.requests.length;
     await s.engine.tick();
     await s.engine.idle();
-    expect(s.engine.actions.get(id)!.state).toBe('executing');
+    expect((await s.engine.actions.get(id))!.state).toBe('executing');
     expect(s.kube.requests.length).toBe(before);
-    s.engine.settings.setKillSwitch(false, 'admin');
+    await s.engine.settings.setKillSwitch(false, 'admin');
     await s.engine.tick();
     await s.engine.idle();
-    expect(s.engine.actions.get(id)!.state).toBe('succeeded');
+    expect((await s.engine.actions.get(id))!.state).toBe('succeeded');
     expect(realWrites(s)).toHaveLength(1);
     expect(s.kube.get('Deployment', 'cart', 'shop')!.spec!.replicas).toBe(4);
   });

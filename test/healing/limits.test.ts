@@ -5,9 +5,11 @@ let s: Setup;
 afterEach(() => s.close());
 
 const started = () =>
-  (
-    s.store.db.prepare('SELECT id FROM healing_actions WHERE started_at IS NOT NULL').all() as Array<{ id: number }>
-  ).map((r) => s.engine.actions.get(r.id)!);
+  Promise.all(
+    (
+      s.store.db.prepare('SELECT id FROM healing_actions WHERE started_at IS NOT NULL').all() as Array<{ id: number }>
+    ).map(async (r) => (await s.engine.actions.get(r.id))!)
+  );
 
 describe('rate limits', () => {
   it('a storm of 1,000 anomalies in a minute executes at most the allowed actions', async () => {
@@ -33,14 +35,14 @@ describe('rate limits', () => {
       await s.clock.sleep(60);
     }
     await s.engine.idle();
-    const all = s.engine.actions.list({ limit: 500, offset: 0 });
+    const all = await s.engine.actions.list({ limit: 500, offset: 0 });
     expect(all.total).toBe(1000);
-    expect(started()).toHaveLength(10);
+    expect(await started()).toHaveLength(10);
     expect(realWrites(s)).toHaveLength(10);
     for (const ns of namespaces) {
-      expect(started().filter((a) => a.namespace === ns).length).toBeLessThanOrEqual(3);
+      expect((await started()).filter((a) => a.namespace === ns).length).toBeLessThanOrEqual(3);
     }
-    expect(s.engine.actions.list({ state: ['blocked'], limit: 1, offset: 0 }).total).toBe(990);
+    expect((await s.engine.actions.list({ state: ['blocked'], limit: 1, offset: 0 })).total).toBe(990);
     const reasons = s.store.db
       .prepare(`SELECT DISTINCT json_extract(reason, '$.kind') AS kind FROM healing_actions WHERE state = 'blocked'`)
       .all();
@@ -61,10 +63,10 @@ describe('rate limits', () => {
       );
     }
     for (const id of ids) {
-      s.engine.approve(id, 'alice');
+      await s.engine.approve(id, 'alice');
     }
     await s.engine.idle();
-    expect(ids.map((id) => s.engine.actions.get(id)!.state).sort()).toEqual([
+    expect((await Promise.all(ids.map(async (id) => (await s.engine.actions.get(id))!.state))).sort()).toEqual([
       'blocked',
       'blocked',
       'succeeded',
@@ -83,7 +85,7 @@ it('the per-namespace limit holds while other namespaces still get their share',
   const run = async (namespace: string, name: string) => {
     const [id] = await s.engine.onAnomaly(anomaly({ object: { kind: 'deployment', namespace, name } }));
     await s.engine.idle();
-    return s.engine.actions.get(id)!;
+    return (await s.engine.actions.get(id))!;
   };
   expect((await run('shop', 'cart')).state).toBe('succeeded');
   expect(await run('shop', 'pay')).toMatchObject({ state: 'blocked', reason: { kind: 'namespace-rate-limit' } });
@@ -101,23 +103,23 @@ describe('cooldown', () => {
     await s.clock.sleep(600_000);
     const [second] = await s.engine.onAnomaly(anomaly());
     await s.engine.idle();
-    expect(s.engine.actions.get(first)!.state).toBe('succeeded');
-    expect(s.engine.actions.get(second)).toMatchObject({
+    expect((await s.engine.actions.get(first))!.state).toBe('succeeded');
+    expect(await s.engine.actions.get(second)).toMatchObject({
       state: 'blocked',
       reason: { kind: 'cooldown', message: 'restart ran on deployment shop/cart 10 min ago; the cooldown is 15 min' },
     });
     await s.clock.sleep(301_000);
     const [third] = await s.engine.onAnomaly(anomaly());
     await s.engine.idle();
-    expect(s.engine.actions.get(third)!.state).toBe('succeeded');
+    expect((await s.engine.actions.get(third))!.state).toBe('succeeded');
   });
 
   it('a second proposal for a target that already has one pending is a duplicate', async () => {
     s = await setUp();
     const [first] = await s.engine.onAnomaly(anomaly());
     const [second] = await s.engine.onAnomaly(anomaly());
-    expect(s.engine.actions.get(first)!.state).toBe('awaiting_approval');
-    expect(s.engine.actions.get(second)).toMatchObject({
+    expect((await s.engine.actions.get(first))!.state).toBe('awaiting_approval');
+    expect(await s.engine.actions.get(second)).toMatchObject({
       state: 'blocked',
       reason: { kind: 'duplicate', message: `action ${first} already proposes scale on deployment shop/cart` },
     });
@@ -132,7 +134,7 @@ describe('blast radius', () => {
       anomaly({ object: { kind: 'deployment', namespace: 'kube-system', name: 'coredns' } })
     );
     await s.engine.idle();
-    expect(s.engine.actions.get(id)).toMatchObject({
+    expect(await s.engine.actions.get(id)).toMatchObject({
       state: 'blocked',
       reason: { kind: 'namespace-denied', message: expect.stringContaining('kube-system is denied') },
     });
@@ -142,7 +144,7 @@ describe('blast radius', () => {
   it('an allow-list keeps the engine out of every other namespace', async () => {
     s = await setUp({ limits: { namespaces: { allow: ['web'], deny: ['kube-system'] } } });
     const [id] = await s.engine.onAnomaly(anomaly());
-    expect(s.engine.actions.get(id)!.reason!.message).toMatch(/shop is not in the allow-list/);
+    expect((await s.engine.actions.get(id))!.reason!.message).toMatch(/shop is not in the allow-list/);
   });
 
   it('never scales past the ceiling, and says so when already there', async () => {
@@ -152,11 +154,11 @@ describe('blast radius', () => {
     });
     const [first] = await s.engine.onAnomaly(anomaly());
     await s.engine.idle();
-    expect(s.engine.actions.get(first)!.action).toMatchObject({ replicas: 6, ceiling: 6 });
+    expect((await s.engine.actions.get(first))!.action).toMatchObject({ replicas: 6, ceiling: 6 });
     expect(s.kube.get('Deployment', 'cart', 'shop')!.spec!.replicas).toBe(6);
     await s.clock.sleep(3600_000);
     const [second] = await s.engine.onAnomaly(anomaly());
-    expect(s.engine.actions.get(second)).toMatchObject({ state: 'blocked', reason: { kind: 'replica-ceiling' } });
+    expect(await s.engine.actions.get(second)).toMatchObject({ state: 'blocked', reason: { kind: 'replica-ceiling' } });
   });
 
   it('never scales below 1', async () => {
@@ -184,10 +186,10 @@ describe('blast radius', () => {
     // shop already had its one action this hour.
     const [restart] = await s.engine.onAnomaly(anomaly());
     await s.engine.idle();
-    expect(s.engine.actions.get(restart)!.state).toBe('succeeded');
+    expect((await s.engine.actions.get(restart))!.state).toBe('succeeded');
 
     const [id] = await s.engine.onAnomaly(anomaly({ severity: 'high', object: { kind: 'node', name: 'n1' } }));
-    const proposed = s.engine.actions.get(id)!;
+    const proposed = (await s.engine.actions.get(id))!;
     expect(proposed.dryRun!.pods).toEqual({
       evict: [{ namespace: 'web', name: 'front-1' }],
       skip: [
@@ -205,9 +207,9 @@ describe('blast radius', () => {
       ],
       blocked: [],
     });
-    s.engine.approve(id, 'alice');
+    await s.engine.approve(id, 'alice');
     await s.engine.idle();
-    expect(s.engine.actions.get(id)!.state).toBe('succeeded');
+    expect((await s.engine.actions.get(id))!.state).toBe('succeeded');
     expect(
       realWrites(s)
         .filter((r) => r.path.endsWith('/eviction'))
@@ -215,7 +217,7 @@ describe('blast radius', () => {
     ).toEqual(['/api/v1/namespaces/web/pods/front-1/eviction']);
     expect(s.kube.get('Pod', 'coredns-1', 'kube-system')).toBeDefined();
     expect(s.kube.get('Pod', 'cart-1', 'shop')).toBeDefined();
-    expect(s.engine.actions.get(id)!.result!.summary).toBe(
+    expect((await s.engine.actions.get(id))!.result!.summary).toBe(
       'node n1 drained: 1 pod(s) evicted, 3 skipped (shop/cart-1: namespace, kube-system/coredns-1: namespace, kube-system/kube-proxy-n1: daemonset)'
     );
   });
@@ -229,8 +231,8 @@ describe('blast radius', () => {
       pod({ namespace: 'shop', name: 'cart-2', nodeName: 'n2', ownerKind: 'ReplicaSet' })
     );
     const [first, second] = await drainInTurn(s, 'n1', 'n2');
-    expect(s.engine.actions.get(first)!.state).toBe('succeeded');
-    expect(s.engine.actions.get(second)).toMatchObject({
+    expect((await s.engine.actions.get(first))!.state).toBe('succeeded');
+    expect(await s.engine.actions.get(second)).toMatchObject({
       state: 'approved',
       reason: { kind: 'node-budget', message: expect.stringContaining('node n1 (action') },
     });
@@ -239,15 +241,15 @@ describe('blast radius', () => {
     // Still cordoned at the next tick: still waiting, and the wait is not audited again.
     await s.engine.tick();
     await s.engine.idle();
-    expect(s.engine.actions.get(second)!.state).toBe('approved');
+    expect((await s.engine.actions.get(second))!.state).toBe('approved');
     expect(
-      s.engine.audit.list({ actionId: second, kind: ['waiting'], limit: 10, offset: 0, format: 'json' }).total
+      (await s.engine.audit.list({ actionId: second, kind: ['waiting'], limit: 10, offset: 0, format: 'json' })).total
     ).toBe(1);
     // Someone uncordons n1 after the maintenance: the budget frees and the second drain runs.
     s.kube.add(node('n1'));
     await s.engine.tick();
     await s.engine.idle();
-    expect(s.engine.actions.get(second)!.state).toBe('succeeded');
+    expect((await s.engine.actions.get(second))!.state).toBe('succeeded');
     expect(s.kube.get('Pod', 'cart-2', 'shop')).toBeUndefined();
   });
 });
@@ -255,12 +257,12 @@ describe('blast radius', () => {
 describe('kill switch', () => {
   it('stops an approved action that has not started; proposals are still recorded', async () => {
     s = await setUp();
-    s.engine.settings.setKillSwitch(true, 'admin', 'incident 42');
+    await s.engine.settings.setKillSwitch(true, 'admin', 'incident 42');
     const [id] = await s.engine.onAnomaly(anomaly());
-    expect(s.engine.actions.get(id)!.state).toBe('awaiting_approval');
-    s.engine.approve(id, 'alice');
+    expect((await s.engine.actions.get(id))!.state).toBe('awaiting_approval');
+    await s.engine.approve(id, 'alice');
     await s.engine.idle();
-    expect(s.engine.actions.get(id)).toMatchObject({
+    expect(await s.engine.actions.get(id)).toMatchObject({
       state: 'blocked',
       reason: { kind: 'kill-switch', message: expect.stringContaining('by admin') },
     });
@@ -275,11 +277,12 @@ describe('kill switch', () => {
       method: 'PATCH',
       path: /\/scale$/,
       times: 1,
+      // The store's write lands at once, inside the side effect.
       sideEffect: () => void s.engine.settings.setKillSwitch(true, 'admin'),
     });
-    s.engine.approve(id, 'alice');
+    await s.engine.approve(id, 'alice');
     await s.engine.idle();
-    expect(s.engine.actions.get(id)!.state).toBe('blocked');
+    expect((await s.engine.actions.get(id))!.state).toBe('blocked');
     expect(realWrites(s)).toHaveLength(0);
     expect(s.kube.get('Deployment', 'cart', 'shop')!.spec!.replicas).toBe(3);
   });
@@ -306,9 +309,9 @@ it('the kill switch stops a running drain before its next eviction', async () =>
         sideEffect: () => void s.engine.settings.setKillSwitch(true, 'admin', 'stop everything'),
       }),
   });
-  s.engine.approve(id, 'alice');
+  await s.engine.approve(id, 'alice');
   await s.engine.idle();
-  const action = s.engine.actions.get(id)!;
+  const action = (await s.engine.actions.get(id))!;
   expect(action).toMatchObject({
     state: 'failed',
     reason: {

@@ -68,7 +68,7 @@ describe('Alertmanager silences', () => {
     });
     const [free] = await s.engine.onAnomaly(anomaly());
     await s.engine.idle();
-    expect(s.engine.actions.get(free)!.state).toBe('succeeded');
+    expect((await s.engine.actions.get(free))!.state).toBe('succeeded');
 
     // A regex silence on the shop namespace and the cart deployment (as kube-state-metrics labels it).
     am!.addSilence({
@@ -84,7 +84,7 @@ describe('Alertmanager silences', () => {
     await s.clock.sleep(1000);
     const [held] = await s.engine.onAnomaly(anomaly());
     await s.engine.idle();
-    expect(s.engine.actions.get(held)).toMatchObject({
+    expect(await s.engine.actions.get(held)).toMatchObject({
       state: 'awaiting_approval',
       reason: {
         kind: 'silenced',
@@ -102,7 +102,7 @@ describe('Alertmanager silences', () => {
     am!.failWith(503);
     const [id] = await s.engine.onAnomaly(anomaly());
     await s.engine.idle();
-    expect(s.engine.actions.get(id)).toMatchObject({
+    expect(await s.engine.actions.get(id)).toMatchObject({
       state: 'awaiting_approval',
       reason: { kind: 'silenced', message: expect.stringContaining('cannot read the silences') },
     });
@@ -145,7 +145,7 @@ describe('time windows', () => {
     // The clock starts on Sunday 2025-06-01 12:00 UTC.
     const [sunday] = await s.engine.onAnomaly(anomaly());
     await s.engine.idle();
-    expect(s.engine.actions.get(sunday)).toMatchObject({
+    expect(await s.engine.actions.get(sunday)).toMatchObject({
       state: 'awaiting_approval',
       reason: {
         kind: 'outside-window',
@@ -154,12 +154,12 @@ describe('time windows', () => {
       },
     });
     expect(realWrites(s)).toHaveLength(0);
-    s.engine.reject(sunday, 'alice');
+    await s.engine.reject(sunday, 'alice');
     // Monday 09:00 in Berlin (07:00 UTC).
     s.clock.advance(Date.parse('2025-06-02T07:00:00Z') - now());
     const [monday] = await s.engine.onAnomaly(anomaly());
     await s.engine.idle();
-    expect(s.engine.actions.get(monday)!.state).toBe('succeeded');
+    expect((await s.engine.actions.get(monday))!.state).toBe('succeeded');
   });
 
   it('a drain interrupted by the window closing resumes in the next window where it stopped, evicting each pod once', async () => {
@@ -195,13 +195,14 @@ describe('time windows', () => {
         .filter((r) => r.path.endsWith('/eviction'))
         .map((r) => r.path.split('/')[6]);
     expect(evictions()).toEqual(['cart-1']);
-    expect(s.engine.actions.get(id)).toMatchObject({
+    expect(await s.engine.actions.get(id)).toMatchObject({
       state: 'approved',
       reason: { kind: 'outside-window' },
       progress: { cordonedByDrain: true, evicted: [expect.objectContaining({ name: 'cart-1' })] },
     });
     expect(
-      s.engine.audit.list({ actionId: id, kind: ['paused'], limit: 5, offset: 0, format: 'json' }).items[0].message
+      (await s.engine.audit.list({ actionId: id, kind: ['paused'], limit: 5, offset: 0, format: 'json' })).items[0]
+        .message
     ).toMatch(/^drain of node n1 paused before evicting shop\/cart-2: outside policy drain's window/);
     expect(s.kube.get('Node', 'n1')!.spec!.unschedulable).toBe(true);
 
@@ -209,42 +210,42 @@ describe('time windows', () => {
     s.clock.advance(Date.parse('2025-06-03T03:00:00Z') - now());
     await s.engine.tick();
     await s.engine.idle();
-    expect(s.engine.actions.get(id)!.state).toBe('approved');
+    expect((await s.engine.actions.get(id))!.state).toBe('approved');
     expect(evictions()).toEqual(['cart-1']);
 
     // Tuesday 08:00: the next window. The drain resumes where it stopped.
     s.clock.advance(Date.parse('2025-06-03T08:00:00Z') - now());
     await s.engine.tick();
     await s.engine.idle();
-    expect(s.engine.actions.get(id)!.state).toBe('succeeded');
+    expect((await s.engine.actions.get(id))!.state).toBe('succeeded');
     expect(evictions()).toEqual(['cart-1', 'cart-2', 'cart-3']);
-    expect(s.engine.actions.get(id)!.result!.summary).toBe('node n1 drained: 3 pod(s) evicted, 0 skipped');
+    expect((await s.engine.actions.get(id))!.result!.summary).toBe('node n1 drained: 3 pod(s) evicted, 0 skipped');
     expect(s.kube.list('Pod').filter((p) => p.spec?.nodeName === 'n1')).toEqual([]);
   });
 });
 
 it('a namespace paused by an Admin turns auto into awaiting approval until resumed', async () => {
   s = await setUp({ policies: restartAuto, limits: { cooldownSeconds: 0 } });
-  s.engine.pauses.set([{ namespace: 'shop', reason: 'migration' }], 'admin');
+  await s.engine.pauses.set([{ namespace: 'shop', reason: 'migration' }], 'admin');
   const [paused] = await s.engine.onAnomaly(anomaly());
   await s.engine.idle();
-  expect(s.engine.actions.get(paused)).toMatchObject({
+  expect(await s.engine.actions.get(paused)).toMatchObject({
     state: 'awaiting_approval',
     reason: {
       kind: 'namespace-paused',
       message: expect.stringMatching(/^automatic actions are paused in namespace shop by admin since .*: migration$/),
     },
   });
-  s.engine.reject(paused, 'alice');
-  s.engine.pauses.set([], 'admin');
+  await s.engine.reject(paused, 'alice');
+  await s.engine.pauses.set([], 'admin');
   expect(
-    s.engine.audit
-      .list({ kind: ['namespaces_paused'], limit: 5, offset: 0, format: 'json' })
-      .items.map((e) => e.message)
+    (await s.engine.audit.list({ kind: ['namespaces_paused'], limit: 5, offset: 0, format: 'json' })).items.map(
+      (e) => e.message
+    )
   ).toEqual(['admin resumed them in shop', 'admin paused automatic actions in shop']);
   const [resumed] = await s.engine.onAnomaly(anomaly());
   await s.engine.idle();
-  expect(s.engine.actions.get(resumed)!.state).toBe('succeeded');
+  expect((await s.engine.actions.get(resumed))!.state).toBe('succeeded');
 });
 
 it('namespace pauses through the API: read by anyone, replaced by an Admin, bad input refused', async () => {

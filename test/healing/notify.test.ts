@@ -27,7 +27,7 @@ it('medium → notify: after approval, a Grafana annotation and a webhook Slack 
   );
   s = await setUp({ notifier });
   const [id] = await s.engine.onAnomaly(anomaly({ severity: 'medium', summary: 'memory climbing' }));
-  const proposed = s.engine.actions.get(id)!;
+  const proposed = (await s.engine.actions.get(id))!;
   expect(proposed).toMatchObject({
     state: 'awaiting_approval',
     policy: 'medium-notify',
@@ -38,9 +38,9 @@ it('medium → notify: after approval, a Grafana annotation and a webhook Slack 
   );
   expect(sent).toHaveLength(0);
 
-  s.engine.approve(id, 'alice');
+  await s.engine.approve(id, 'alice');
   await s.engine.idle();
-  expect(s.engine.actions.get(id)!.state).toBe('succeeded');
+  expect((await s.engine.actions.get(id))!.state).toBe('succeeded');
   const [annotation, webhook] = sent;
   expect(annotation).toMatchObject({
     url: 'http://grafana:3000/api/annotations',
@@ -71,7 +71,7 @@ it('a receiver that fails makes the action fail, saying which and how', async ()
   });
   const [id] = await s.engine.onAnomaly(anomaly());
   await s.engine.idle();
-  expect(s.engine.actions.get(id)).toMatchObject({
+  expect(await s.engine.actions.get(id)).toMatchObject({
     state: 'failed',
     reason: { kind: 'notification', message: 'the webhook answered 503: boom' },
   });
@@ -80,7 +80,7 @@ it('a receiver that fails makes the action fail, saying which and how', async ()
 it('with nothing configured the proposal is blocked, saying what to set', async () => {
   s = await setUp({ notifier: createNotifier({}) });
   const [id] = await s.engine.onAnomaly(anomaly({ severity: 'medium' }));
-  expect(s.engine.actions.get(id)).toMatchObject({
+  expect(await s.engine.actions.get(id)).toMatchObject({
     state: 'blocked',
     reason: { kind: 'not-configured', message: expect.stringContaining('FP_GRAFANA_URL and FP_GRAFANA_TOKEN') },
   });

@@ -50,7 +50,10 @@ it('counts executions, recoveries, failures to recover, time to recovery and fai
   const [healed] = await s.engine.onAnomaly(predicted);
   const [stuck] = await s.engine.onAnomaly(plain);
   await s.engine.idle();
-  expect([s.engine.actions.get(healed)!.state, s.engine.actions.get(stuck)!.state]).toEqual(['succeeded', 'succeeded']);
+  expect([(await s.engine.actions.get(healed))!.state, (await s.engine.actions.get(stuck))!.state]).toEqual([
+    'succeeded',
+    'succeeded',
+  ]);
 
   await s.clock.sleep(90_000);
   scores.set(predicted.id, 0.1);
@@ -58,8 +61,8 @@ it('counts executions, recoveries, failures to recover, time to recovery and fai
   await s.clock.sleep(600_000);
   await s.engine.tick();
   await s.engine.idle();
-  expect(s.engine.actions.get(healed)!.state).toBe('verified');
-  expect(s.engine.actions.get(stuck)!.state).toBe('not_recovered');
+  expect((await s.engine.actions.get(healed))!.state).toBe('verified');
+  expect((await s.engine.actions.get(stuck))!.state).toBe('not_recovered');
 
   const res = await app.inject({ method: 'GET', url: '/metrics' });
   expect(res.statusCode).toBe(200);

@@ -37,13 +37,14 @@ it("the pipeline's anomaly events propose, escalate without repeating, and close
   listener.updated(anomaly({ end: 2000 }));
   listener.updated(anomaly({ end: 3000, severity: 'critical', peakScore: 0.97 }));
   await s.engine.idle();
-  const actions = s.engine.actions.list({ triggerId: '7', limit: 10, offset: 0 }).items;
+  const actions = (await s.engine.actions.list({ triggerId: '7', limit: 10, offset: 0 })).items;
   expect(actions.map((a) => `${a.policy}:${a.state}`).sort()).toEqual([
     'critical-scale-out:awaiting_approval',
     'high-rolling-restart:awaiting_approval',
   ]);
   listener.closed(anomaly({ state: 'closed' }));
-  expect(s.engine.audit.list({ kind: ['trigger_closed'], limit: 5, offset: 0, format: 'json' }).items[0].message).toBe(
-    'anomaly 7 closed'
-  );
+  await s.engine.idle();
+  expect(
+    (await s.engine.audit.list({ kind: ['trigger_closed'], limit: 5, offset: 0, format: 'json' })).items[0].message
+  ).toBe('anomaly 7 closed');
 });

@@ -37,9 +37,8 @@ export async function setUp(
   h.kube.add(node('spare-1'), node('spare-2'), node('spare-3'));
   const store = openSqliteDatabase(options.file ?? ':memory:');
   const metrics = new Registry();
-  const engine = new HealingEngine({
-    db: store.db,
-    settings: store.settings,
+  const engine = await HealingEngine.open({
+    store,
     kube: options.withoutKube ? undefined : h.client,
     clock: h.clock,
     logger: pino({ level: 'silent' }),
@@ -59,7 +58,7 @@ export async function setUp(
     metrics,
     close: async () => {
       await engine.stop();
-      store.close();
+      await store.close();
       await h.kube.close();
     },
   };
@@ -94,7 +93,7 @@ export async function drainInTurn(s: Setup, ...nodes: string[]): Promise<number[
     ids.push(id);
   }
   for (const id of ids) {
-    s.engine.approve(id, 'alice');
+    await s.engine.approve(id, 'alice');
     await s.engine.idle();
   }
   return ids;

@@ -20,18 +20,18 @@ it('a corrupt action row fails naming its column, and the engine still runs the 
     .prepare(`UPDATE healing_actions SET action = ?, state = 'approved' WHERE id = ?`)
     .run(JSON.stringify({ type: 'reboot', node: 'n1' }), bad);
 
-  expect(() => s.engine.actions.get(bad)).toThrow(StoredRowError);
-  expect(() => s.engine.actions.get(bad)).toThrow(`healing_actions row ${bad} is invalid at action.type`);
-  expect(s.engine.actions.get(good)).toMatchObject({
+  await expect(s.engine.actions.get(bad)).rejects.toThrow(StoredRowError);
+  await expect(s.engine.actions.get(bad)).rejects.toThrow(`healing_actions row ${bad} is invalid at action.type`);
+  expect(await s.engine.actions.get(good)).toMatchObject({
     id: good,
     state: 'awaiting_approval',
     target: 'deployment shop/web',
   });
 
-  expect(s.engine.approve(good, 'alice').ok).toBe(true);
+  expect((await s.engine.approve(good, 'alice')).ok).toBe(true);
   await s.engine.tick();
   await s.engine.idle();
-  expect(s.engine.actions.get(good)!.state).toBe('succeeded');
+  expect((await s.engine.actions.get(good))!.state).toBe('succeeded');
   expect(s.kube.get('Deployment', 'web', 'shop')?.spec?.replicas).toBe(3);
   expect(s.kube.get('Deployment', 'cart', 'shop')?.spec?.replicas).toBe(3);
 });
@@ -41,14 +41,14 @@ it('a stored trigger that is not JSON, or an audit entry of a kind this version 
   const trigger = anomaly();
   await s.engine.onAnomaly(trigger);
   s.store.db.prepare(`UPDATE healing_triggers SET trigger = '{not json' WHERE key = ?`).run(`anomaly:${trigger.id}`);
-  expect(() => s.engine.actions.trigger(`anomaly:${trigger.id}`)).toThrow(
+  await expect(s.engine.actions.trigger(`anomaly:${trigger.id}`)).rejects.toThrow(
     /^healing_triggers row is invalid at trigger: /
   );
   // The audit table refuses UPDATE (append-only): a row another version wrote is inserted instead.
   s.store.db
     .prepare(`INSERT INTO healing_audit (at, kind, message) VALUES (1, 'rebooted', 'from a newer version')`)
     .run();
-  expect(() => s.engine.audit.list({ limit: 10, offset: 0, format: 'json' })).toThrow(
+  await expect(s.engine.audit.list({ limit: 10, offset: 0, format: 'json' })).rejects.toThrow(
     /^healing_audit row \d+ is invalid at kind: /
   );
 });

@@ -43,7 +43,7 @@ it('a storm of 50 alarming targets pauses automation with exactly one notificati
     ids.push(...(await s.engine.onAnomaly(trigger)));
     await s.engine.idle();
   }
-  const states = ids.map((id) => s.engine.actions.get(id)!);
+  const states = await Promise.all(ids.map(async (id) => (await s.engine.actions.get(id))!));
   // The first 20 targets are healed automatically; from the 21st on, each waits for a person.
   expect(states.slice(0, 20).every((a) => a.state === 'succeeded')).toBe(true);
   expect(states.slice(20).every((a) => a.state === 'awaiting_approval' && a.reason?.kind === 'storm')).toBe(true);
@@ -57,14 +57,14 @@ it('a storm of 50 alarming targets pauses automation with exactly one notificati
 
   // 35 of them recover: 15 alarm, the storm is over, and the next alarm is healed automatically again.
   for (const trigger of triggers.slice(0, 35)) {
-    s.engine.onAnomalyClosed(trigger.id);
+    await s.engine.onAnomalyClosed(trigger.id);
   }
-  const storms = s.engine.audit.list({ kind: ['storm'], limit: 10, offset: 0, format: 'json' }).items;
+  const storms = (await s.engine.audit.list({ kind: ['storm'], limit: 10, offset: 0, format: 'json' })).items;
   expect(storms.map((e) => e.message)[0]).toMatch(/^storm over: 20 targets alarm \(at most 20\)/);
   const [after] = await s.engine.onAnomaly(
     anomaly({ object: { kind: 'deployment', namespace: 'shop', name: 'web-50' } })
   );
   await s.engine.idle();
-  expect(s.engine.actions.get(after)!.state).toBe('succeeded');
+  expect((await s.engine.actions.get(after))!.state).toBe('succeeded');
   expect(notifier.sent).toHaveLength(1);
 });

@@ -12,27 +12,24 @@ const cart = { kind: 'deployment', namespace: 'shop', name: 'cart' } as const;
 const replicas = () => s.kube.get('Deployment', 'cart', 'shop')?.spec?.replicas;
 /** Someone else (a person, an autoscaler) sets the replica count. */
 const scaleBehindOurBack = (n: number) => s.kube.add(deployment({ namespace: 'shop', name: 'cart', replicas: n }));
-const states = () =>
-  s.engine.actions
-    .list({ limit: 50, offset: 0 })
-    .items.map((a) => [a.id, a.state])
-    .reverse();
+const states = async () =>
+  (await s.engine.actions.list({ limit: 50, offset: 0 })).items.map((a) => [a.id, a.state]).reverse();
 
 describe('scale', () => {
   it('an approved scale-out never scales down: 5 → 6 approved, the workload went to 9 meanwhile', async () => {
     s = await setUp();
     scaleBehindOurBack(5);
     const [id] = await s.engine.onAnomaly(anomaly());
-    expect(s.engine.actions.get(id)!.dryRun!.changes).toEqual([
+    expect((await s.engine.actions.get(id))!.dryRun!.changes).toEqual([
       { field: 'deployment shop/cart replicas', from: '5', to: '6' },
     ]);
     scaleBehindOurBack(9);
-    s.engine.approve(id, 'alice');
+    await s.engine.approve(id, 'alice');
     await s.engine.idle();
 
     expect(replicas()).toBe(9);
     expect(realWrites(s)).toEqual([]);
-    const superseded = s.engine.actions.get(id)!;
+    const superseded = (await s.engine.actions.get(id))!;
     expect(superseded).toMatchObject({
       state: 'superseded',
       reason: {
@@ -43,16 +40,18 @@ describe('scale', () => {
       },
     });
     // Proposed again from what is there now, for a new approval.
-    const [, again] = states();
+    const [, again] = await states();
     expect(again[1]).toBe('awaiting_approval');
-    const reproposal = s.engine.actions.get(again[0] as number)!;
+    const reproposal = (await s.engine.actions.get(again[0] as number))!;
     expect(reproposal.action).toEqual({ type: 'scale', target: cart, replicas: 10, expectReplicas: 9, ceiling: 20 });
     expect(reproposal.dryRun!.changes).toEqual([{ field: 'deployment shop/cart replicas', from: '9', to: '10' }]);
     expect(superseded.reason!.message).toMatch(new RegExp(`; proposed again as action ${reproposal.id}$`));
-    const audit = s.engine.audit.list({ actionId: id, limit: 20, offset: 0, format: 'json' }).items.map((e) => e.kind);
+    const audit = (await s.engine.audit.list({ actionId: id, limit: 20, offset: 0, format: 'json' })).items.map(
+      (e) => e.kind
+    );
     expect(audit).toContain('superseded');
     expect(audit).not.toContain('executing');
-    const proposed = s.engine.audit.list({
+    const proposed = await s.engine.audit.list({
       actionId: reproposal.id,
       kind: ['proposed'],
       limit: 5,
@@ -74,10 +73,10 @@ describe('scale', () => {
       times: 1,
       sideEffect: () => scaleBehindOurBack(9),
     });
-    s.engine.approve(id, 'alice');
+    await s.engine.approve(id, 'alice');
     await s.engine.idle();
     expect(replicas()).toBe(9);
-    expect(s.engine.actions.get(id)).toMatchObject({
+    expect(await s.engine.actions.get(id)).toMatchObject({
       state: 'superseded',
       reason: { message: expect.stringContaining('now has 9 replicas, not the 5') },
     });
@@ -96,7 +95,7 @@ describe('scale', () => {
     const [id] = await s.engine.onAnomaly(anomaly());
     await s.engine.idle();
     expect(replicas()).toBe(8);
-    expect(states()).toEqual([
+    expect(await states()).toEqual([
       [id, 'superseded'],
       [id + 1, 'succeeded'],
     ]);
@@ -114,8 +113,13 @@ describe('scale', () => {
     });
     await s.engine.onAnomaly(anomaly());
     await s.engine.idle();
-    expect(states().map(([, state]) => state)).toEqual(['superseded', 'superseded', 'superseded', 'superseded']);
-    const last = s.engine.actions.list({ limit: 1, offset: 0 }).items[0];
+    expect((await states()).map(([, state]) => state)).toEqual([
+      'superseded',
+      'superseded',
+      'superseded',
+      'superseded',
+    ]);
+    const last = (await s.engine.actions.list({ limit: 1, offset: 0 })).items[0];
     expect(last.reason!.message).toMatch(/not proposed again: the anomaly a\d+ was proposed again 3 times/);
     expect(realWrites(s)).toEqual([]);
   });
@@ -131,13 +135,14 @@ describe('scale', () => {
       times: 1,
       sideEffect: () => {
         scaleBehindOurBack(9);
-        s.engine.onAnomalyClosed(trigger.id);
+        // The store's write lands at once, inside the side effect.
+        void s.engine.onAnomalyClosed(trigger.id);
       },
     });
-    s.engine.approve(id, 'alice');
+    await s.engine.approve(id, 'alice');
     await s.engine.idle();
-    expect(states()).toEqual([[id, 'superseded']]);
-    expect(s.engine.actions.get(id)!.reason!.message).toMatch(
+    expect(await states()).toEqual([[id, 'superseded']]);
+    expect((await s.engine.actions.get(id))!.reason!.message).toMatch(
       new RegExp(`; not proposed again: the anomaly ${trigger.id} closed$`)
     );
     expect(replicas()).toBe(9);
@@ -154,10 +159,10 @@ describe('delete-pod', () => {
     s.kube.add(sick());
     const uid = s.kube.get('Pod', 'cart-1', 'shop')!.metadata.uid;
     const [id] = await s.engine.onAnomaly(podTrigger());
-    expect(s.engine.actions.get(id)!.action).toMatchObject({ expectUid: uid });
-    s.engine.approve(id, 'alice');
+    expect((await s.engine.actions.get(id))!.action).toMatchObject({ expectUid: uid });
+    await s.engine.approve(id, 'alice');
     await s.engine.idle();
-    expect(s.engine.actions.get(id)).toMatchObject({
+    expect(await s.engine.actions.get(id)).toMatchObject({
       state: 'succeeded',
       result: { summary: 'pod shop/cart-1 deleted (grace 30s); StatefulSet cart replaces it' },
       dryRun: { summary: 'would delete pod shop/cart-1 (grace 30s); StatefulSet cart would replace it' },
@@ -179,15 +184,15 @@ describe('delete-pod', () => {
     // The StatefulSet's controller replaced the pod under the same name.
     s.kube.add(sick());
     const replacement = s.kube.get('Pod', 'cart-1', 'shop')!.metadata.uid;
-    s.engine.approve(id, 'alice');
+    await s.engine.approve(id, 'alice');
     await s.engine.idle();
     expect(s.kube.get('Pod', 'cart-1', 'shop')!.metadata.uid).toBe(replacement);
-    expect(s.engine.actions.get(id)).toMatchObject({
+    expect(await s.engine.actions.get(id)).toMatchObject({
       state: 'superseded',
       reason: { message: expect.stringContaining('pod shop/cart-1 is no longer the pod we meant') },
     });
-    const [, again] = states();
-    expect(s.engine.actions.get(again[0] as number)).toMatchObject({
+    const [, again] = await states();
+    expect(await s.engine.actions.get(again[0] as number)).toMatchObject({
       state: 'awaiting_approval',
       action: { expectUid: replacement },
     });
@@ -200,21 +205,21 @@ describe('nodes', () => {
     s.kube.add(node('n1'));
     const [id] = await s.engine.onAnomaly(anomaly({ object: { kind: 'node', name: 'n1' } }));
     s.kube.add(node('n1', true));
-    s.engine.approve(id, 'alice');
+    await s.engine.approve(id, 'alice');
     await s.engine.idle();
-    expect(s.engine.actions.get(id)).toMatchObject({
+    expect(await s.engine.actions.get(id)).toMatchObject({
       state: 'superseded',
       reason: {
         message: expect.stringContaining('approved node n1 spec.unschedulable false → true; it would now be no change'),
       },
     });
     // Proposed again, the dry run says there is nothing to do.
-    const [, again] = states();
-    expect(s.engine.actions.get(again[0] as number)).toMatchObject({
+    const [, again] = await states();
+    expect(await s.engine.actions.get(again[0] as number)).toMatchObject({
       state: 'blocked',
       reason: { kind: 'nothing-to-do', message: 'node n1 is already cordoned: nothing to do' },
     });
-    expect(s.engine.actions.heldNodes()).toEqual([]);
+    expect(await s.engine.actions.heldNodes()).toEqual([]);
   });
 
   it('drain: the node was cordoned and drained by someone else before the approval', async () => {
@@ -222,9 +227,9 @@ describe('nodes', () => {
     s.kube.add(node('n1'), pod({ namespace: 'shop', name: 'cart-1', nodeName: 'n1', ownerKind: 'ReplicaSet' }));
     const [id] = await s.engine.onAnomaly(anomaly({ object: { kind: 'node', name: 'n1' } }));
     s.kube.add(node('n1', true));
-    s.engine.approve(id, 'alice');
+    await s.engine.approve(id, 'alice');
     await s.engine.idle();
-    expect(s.engine.actions.get(id)).toMatchObject({
+    expect(await s.engine.actions.get(id)).toMatchObject({
       state: 'superseded',
       reason: { message: expect.stringContaining('node n1 was cordoned since the approval, by someone else') },
     });

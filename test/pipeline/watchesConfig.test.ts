@@ -68,6 +68,7 @@ async function boot(promUrl: string, dataDir: string, clock: TestClock): Promise
   const store = openSqliteStore(dataDir, clock.now);
   const metrics = new Registry();
   const settings = new WatchSettings({ settings: store.settings, fromFile: config.watches, logger, clock });
+  await settings.load();
   const pipeline = new Pipeline({
     config,
     db: store.db,

@@ -43,9 +43,8 @@ async function backend(env: NodeJS.ProcessEnv = {}) {
     })
   );
   const store = openSqliteStore(join(dir, 'data'), Date.now, { env, warn: (m) => logger.warn(m) });
-  const engine = new HealingEngine({
-    db: store.db,
-    settings: store.settings,
+  const engine = await HealingEngine.open({
+    store,
     clock: new FakeClock(),
     logger,
     metrics: new Registry(),

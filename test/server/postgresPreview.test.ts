@@ -1,14 +1,24 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { reap, runBackend, type BackendRun } from '../harness/backend';
+import { startPostgres, type RunningPostgres } from '../harness/postgres';
 import { freePort } from '../harness/prometheus';
 
-// FP_DATABASE_URL as the backend process takes it: checked at start, then said plainly that this
-// version does not use it (nothing pretends replicas share state), never with its password.
+// FP_DATABASE_URL as the backend process takes it: settings and the healing state go to
+// PostgreSQL, and the log says plainly what is shared and what is not, never with the password.
 describe('FP_DATABASE_URL at start', () => {
+  const TOKEN = 'a-test-token-of-enough-length-0123456789';
   let dir: string;
   let run: BackendRun | undefined;
+  let server: RunningPostgres | undefined;
+  beforeAll(async () => {
+    server = await startPostgres();
+  }, 120_000);
+  afterAll(async () => {
+    await server?.stop();
+  }, 120_000);
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'fp-pgurl-'));
   });
@@ -18,26 +28,65 @@ describe('FP_DATABASE_URL at start', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('starts on SQLite and says it does not use PostgreSQL yet, naming host and database only', async () => {
+  const logLines = (r: BackendRun) =>
+    r
+      .output()
+      .stdout.split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { level: number; msg: string; postgres?: string });
+
+  it('keeps the healing state in PostgreSQL and says what is shared, naming host and database only', async () => {
+    const url = await server!.createDatabase('backend');
     const port = await freePort();
     run = runBackend({
       FP_PORT: String(port),
       FP_HOST: '127.0.0.1',
       FP_DATA_DIR: dir,
-      FP_DATABASE_URL: 'postgres://fp:s3cret@db.example:5432/failureprophet',
+      FP_API_TOKEN: TOKEN,
+      FP_DATABASE_URL: url.replace('postgres://fp@', 'postgres://fp:s3cret@'),
     });
     await run.started;
-    const warning = run
-      .output()
-      .stdout.split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as { level: number; msg: string; postgres?: string })
-      .find((l) => l.msg.startsWith('store.url'));
-    expect(warning).toMatchObject({
-      level: 40,
-      postgres: 'db.example:5432/failureprophet',
-      msg: `store.url (FP_DATABASE_URL) is set, but this version keeps all its state in SQLite in ${dir} and does not use PostgreSQL: the PostgreSQL store is a preview for the healing side (README, "PostgreSQL (preview)"); run ONE replica`,
+    const where = new URL(url);
+    expect(logLines(run).find((l) => l.msg.startsWith('store.url'))).toEqual(
+      expect.objectContaining({
+        level: 40,
+        postgres: `${where.hostname}:${where.port}/backend`,
+        msg: `store.url (FP_DATABASE_URL): settings and the healing state (actions, approvals, audit log, breakers) are in PostgreSQL and shared by replicas; the pipeline's state (targets, anomalies, models) stays in SQLite in ${dir}, this replica's own; nothing elects a leader yet, so run ONE replica`,
+      })
+    );
+    expect(logLines(run).some((l) => l.msg.startsWith('FP_SECRET_KEY is not set'))).toBe(true);
+    const answer = await fetch(`http://127.0.0.1:${port}/api/admin/kill-switch`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ engaged: true, reason: 'maintenance' }),
     });
+    expect(answer.status).toBe(200);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const setting = await client.query(`SELECT value FROM settings WHERE key = 'healing.killSwitch'`);
+      expect(setting.rows[0].value).toMatchObject({ engaged: true, reason: 'maintenance' });
+      const audit = await client.query(`SELECT kind, "user" FROM healing_audit`);
+      expect(audit.rows).toEqual([{ kind: 'kill_switch', user: expect.any(String) }]);
+    } finally {
+      await client.end();
+    }
+    expect(run.output().stdout + run.output().stderr).not.toContain('s3cret');
+  }, 90_000);
+
+  it('refuses to start when PostgreSQL cannot be reached, saying where, without the password', async () => {
+    const pgPort = await freePort();
+    run = runBackend({
+      FP_PORT: String(await freePort()),
+      FP_DATA_DIR: dir,
+      FP_DATABASE_URL: `postgres://fp:s3cret@127.0.0.1:${pgPort}/failureprophet`,
+    });
+    expect(await run.exited).toBe(1);
+    expect(run.output().stderr).toMatch(
+      new RegExp(
+        `^failureprophet: PostgreSQL at 127\\.0\\.0\\.1:${pgPort}/failureprophet is unavailable: .*ECONNREFUSED`
+      )
+    );
     expect(run.output().stdout + run.output().stderr).not.toContain('s3cret');
   }, 90_000);
 

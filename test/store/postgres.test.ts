@@ -1,6 +1,8 @@
 import pg from 'pg';
 import type { HealingTrigger, PlannedAction } from '../../src/contract/healing';
 import { triggerKey } from '../../src/server/healing/store/actions';
+import type { ClaimDecision } from '../../src/server/healing/store/repositories';
+import { ephemeralSecretBox } from '../../src/server/store/secrets';
 import { MigrationError } from '../../src/server/store/migrate';
 import {
   migratePostgres,
@@ -19,6 +21,8 @@ import { freePort } from '../harness/prometheus';
 let server: RunningPostgres;
 const opened: Array<{ close(): Promise<void> }> = [];
 let databases = 0;
+// One key for every replica of a test, as FP_SECRET_KEY is shared in production.
+const secrets = ephemeralSecretBox();
 
 beforeAll(async () => {
   server = await startPostgres();
@@ -37,7 +41,9 @@ async function freshDatabase(): Promise<string> {
 
 async function replicas(url: string, count: number, maxConnections = 10): Promise<PostgresStore[]> {
   const stores = await Promise.all(
-    Array.from({ length: count }, () => openPostgresStore(url, { limits: { maxConnections } }))
+    Array.from({ length: count }, (_, i) =>
+      openPostgresStore(url, { secrets, limits: { maxConnections }, replica: `replica-${i}` })
+    )
   );
   opened.push(...stores);
   return stores;
@@ -58,21 +64,24 @@ const scale: PlannedAction = {
   ceiling: 10,
 };
 
-async function approvedAction(store: PostgresStore, key = 'k1'): Promise<number> {
-  await store.actions.openTrigger(trigger, 1_000);
-  const { id } = await store.actions.insert({
-    idempotencyKey: key,
+async function approvedAction(store: PostgresStore, target = 'deployment shop/cart'): Promise<number> {
+  await store.healing.actions.openTrigger(trigger, 1_000, () => undefined);
+  const id = await store.healing.actions.insert({
     triggerKey: triggerKey(trigger),
     policy: 'p',
     gate: 'approve',
     action: scale,
-    target: 'deployment shop/cart',
+    target,
     namespace: 'shop',
     at: 1_000,
   });
-  expect(await store.actions.transition(id, ['proposed'], 'approved', 2_000)).toBe(true);
-  return id;
+  expect(id).toBeDefined();
+  expect(await store.healing.actions.transition(id!, ['proposed'], 'approved', 2_000)).toBe(true);
+  return id!;
 }
+
+const WINDOW = { cooldownSince: 0, hourSince: 0 };
+const execute = (): ClaimDecision => ({ to: 'executing', changes: { startedAt: 3_000 }, audit: [] });
 
 describe('migrations', () => {
   it('applies each migration once when three replicas migrate at the same moment', async () => {
@@ -115,11 +124,10 @@ describe('migrations', () => {
 });
 
 describe('idempotency keys', () => {
-  it('refuses a second action with the same key, from another replica too, and names the one that holds it', async () => {
+  it('refuses a second proposal of the same action, from another replica too, by a constraint of the table', async () => {
     const [a, b] = await replicas(await freshDatabase(), 2);
-    await a.actions.openTrigger(trigger, 1_000);
+    await a.healing.actions.openTrigger(trigger, 1_000, () => undefined);
     const input = {
-      idempotencyKey: proposalKey({ triggerKey: triggerKey(trigger), type: 'scale', target: 'deployment shop/cart' }),
       triggerKey: triggerKey(trigger),
       policy: 'p',
       gate: 'approve' as const,
@@ -128,20 +136,20 @@ describe('idempotency keys', () => {
       namespace: 'shop',
       at: 1_000,
     };
-    const first = await a.actions.insert(input);
-    const second = await b.actions.insert({ ...input, at: 1_500 });
-    expect(first.created).toBe(true);
-    expect(second).toEqual({ id: first.id, created: false });
+    const [first, second] = await Promise.all([
+      a.healing.actions.insert(input),
+      b.healing.actions.insert({ ...input, at: 1_500 }),
+    ]);
+    expect([first, second].filter((id) => id !== undefined)).toHaveLength(1);
     // The constraint itself refuses it, whatever the code above it does.
     await expect(
       b.pool.query(
         `INSERT INTO healing_actions (idempotency_key, trigger_key, policy, gate, action_type, target, state, action, created_at, updated_at)
          VALUES ($1, $2, 'p', 'auto', 'scale', 't', 'proposed', '{}', 1, 1)`,
-        [input.idempotencyKey, input.triggerKey]
+        [proposalKey({ triggerKey: input.triggerKey, type: 'scale', target: input.target }), input.triggerKey]
       )
     ).rejects.toMatchObject({ code: '23505', constraint: 'healing_actions_idempotency' });
     expect((await a.pool.query('SELECT COUNT(*)::int AS n FROM healing_actions')).rows[0].n).toBe(1);
-    expect(await a.actions.get(first.id)).toMatchObject({ state: 'proposed', createdAt: 1_000, trigger });
   }, 60_000);
 });
 
@@ -150,42 +158,15 @@ describe('claiming an action for execution', () => {
     const stores = await replicas(await freshDatabase(), 3, 5);
     const id = await approvedAction(stores[0]);
     const claims = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => stores[i % 3].actions.claim(id, `replica-${i % 3}#${i}`, 3_000 + i))
+      Array.from({ length: 50 }, (_, i) => stores[i % 3].healing.actions.claim(id, 3_000 + i, WINDOW, execute))
     );
-    const winners = claims.filter((c) => c !== undefined);
-    expect(winners).toHaveLength(1);
-    const stored = await stores[1].actions.get(id);
-    expect(stored).toMatchObject({
-      state: 'executing',
-      claimedBy: winners[0]!.claimedBy,
-      startedAt: winners[0]!.startedAt,
-    });
+    expect(claims.filter((c) => c !== undefined)).toHaveLength(1);
+    const stored = await stores[1].healing.actions.get(id);
+    expect(stored).toMatchObject({ state: 'executing', startedAt: 3_000 });
+    expect(stored!.claimedBy).toMatch(/^replica-[012]$/);
     // Claimed once, never again: not by a late claim, nor by a transition from a state it left.
-    expect(await stores[2].actions.claim(id, 'late', 9_000)).toBeUndefined();
-    expect(await stores[2].actions.transition(id, ['approved'], 'executing', 9_000)).toBe(false);
-  }, 60_000);
-
-  it('hands out every approved action once when three replicas keep claiming the next one', async () => {
-    const stores = await replicas(await freshDatabase(), 3, 4);
-    const ids: number[] = [];
-    for (let i = 0; i < 30; i++) {
-      ids.push(await approvedAction(stores[0], `k${i}`));
-    }
-    const taken = new Map<number, string>();
-    const worker = async (store: PostgresStore, name: string) => {
-      for (;;) {
-        const action = await store.actions.claimNext(name, 5_000);
-        if (!action) {
-          return;
-        }
-        expect(taken.has(action.id)).toBe(false);
-        taken.set(action.id, name);
-      }
-    };
-    await Promise.all(stores.flatMap((s, r) => [0, 1, 2].map((w) => worker(s, `replica-${r}/${w}`))));
-    expect([...taken.keys()].sort((a, b) => a - b)).toEqual(ids);
-    const { rows } = await stores[0].pool.query(`SELECT state, COUNT(*)::int AS n FROM healing_actions GROUP BY state`);
-    expect(rows).toEqual([{ state: 'executing', n: 30 }]);
+    expect(await stores[2].healing.actions.claim(id, 9_000, WINDOW, execute)).toBeUndefined();
+    expect(await stores[2].healing.actions.transition(id, ['approved'], 'executing', 9_000)).toBe(false);
   }, 60_000);
 });
 
@@ -212,9 +193,9 @@ describe('the pool', () => {
     await server.restart();
     // The idle connection the server ended may still be in the pool: the call that gets it runs
     // again on a new one. A change too, and its win is reported once (its token matches, not its state).
-    expect(await store.actions.transition(id, ['approved'], 'cancelled', 3_000)).toBe(true);
-    expect(await store.actions.get(id)).toMatchObject({ id, state: 'cancelled' });
-    expect(await store.actions.transition(id, ['approved'], 'cancelled', 3_000)).toBe(false);
+    expect(await store.healing.actions.transition(id, ['approved'], 'cancelled', 3_000)).toBe(true);
+    expect(await store.healing.actions.get(id)).toMatchObject({ id, state: 'cancelled' });
+    expect(await store.healing.actions.transition(id, ['approved'], 'cancelled', 3_000)).toBe(false);
     await store.ping();
   }, 120_000);
 
@@ -222,17 +203,20 @@ describe('the pool', () => {
     const url = await freshDatabase();
     let heard: (err: Error) => void = () => undefined;
     const lost = new Promise<Error>((resolve) => (heard = resolve));
-    const store = await openPostgresStore(url, { onConnectionLost: (err) => heard(err) });
+    const store = await openPostgresStore(url, { secrets, onConnectionLost: (err) => heard(err) });
     opened.push(store);
     const id = await approvedAction(store);
     await server.restart();
     expect((await lost).message).toBe('terminating connection due to administrator command');
-    expect(await store.actions.claim(id, 'replica-0', 4_000)).toMatchObject({ id, state: 'executing' });
+    expect(await store.healing.actions.claim(id, 4_000, WINDOW, execute)).toMatchObject({
+      action: { id, state: 'approved' },
+      to: 'executing',
+    });
   }, 120_000);
 
   it('says which server it could not reach, without the password, when nothing listens', async () => {
     const port = await freePort();
-    const attempt = openPostgresStore(`postgres://fp:s3cret@127.0.0.1:${port}/nowhere`);
+    const attempt = openPostgresStore(`postgres://fp:s3cret@127.0.0.1:${port}/nowhere`, { secrets });
     await expect(attempt).rejects.toThrow(StoreUnavailableError);
     await expect(attempt).rejects.toThrow(
       `PostgreSQL at 127.0.0.1:${port}/nowhere is unavailable: connect ECONNREFUSED`
@@ -244,7 +228,7 @@ describe('the pool', () => {
     const [store] = await replicas(await freshDatabase(), 1);
     const id = await approvedAction(store);
     await store.pool.query(`UPDATE healing_actions SET action = '{"type": "reboot"}' WHERE id = $1`, [id]);
-    await expect(store.actions.get(id)).rejects.toThrow(StoredRowError);
-    await expect(store.actions.get(id)).rejects.toThrow(`healing_actions row ${id} is invalid at action.type`);
+    await expect(store.healing.actions.get(id)).rejects.toThrow(StoredRowError);
+    await expect(store.healing.actions.get(id)).rejects.toThrow(`healing_actions row ${id} is invalid at action.type`);
   }, 60_000);
 });

@@ -76,7 +76,7 @@ export function triggerFromAlert(alert: AlertmanagerAlert, receivedAt: number): 
 
 export interface AlertSink {
   onTrigger(trigger: HealingTrigger): Promise<number[]>;
-  closeTrigger(source: 'alert', id: string): boolean;
+  closeTrigger(source: 'alert', id: string): Promise<boolean>;
 }
 
 /** Firing alerts are matched against policies like anomalies; resolved alerts close their trigger. */
@@ -93,7 +93,7 @@ export async function receiveAlerts(
       response.proposed.push(...(await sink.onTrigger(triggerFromAlert(alert, receivedAt))));
     } else {
       response.resolved += 1;
-      sink.closeTrigger('alert', triggerIdOf(alert));
+      await sink.closeTrigger('alert', triggerIdOf(alert));
     }
   }
   return response;

@@ -2,7 +2,7 @@ import type { AuditKind } from '../../contract/healing';
 import type { Lifecycle } from './lifecycle';
 import type { Notifier } from './notify';
 import { describeAction } from './policies';
-import type { StoredAction } from './store/actions';
+import type { StoredAction } from './store/actionRows';
 
 /** The app's id in Grafana (src/plugin.json): its pages live under `/a/<id>/`. */
 export const PLUGIN_ID = 'failureprophet-healing-app';
@@ -39,7 +39,7 @@ export function createAnnouncer(deps: {
       at: lifecycle.now(),
       ...(url ? { link: url } : {}),
     });
-    lifecycle.audit.append({
+    await lifecycle.audit.append({
       at: lifecycle.now(),
       kind,
       actionId: action.id,

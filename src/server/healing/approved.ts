@@ -1,7 +1,7 @@
 import type { DryRunRecord } from '../../contract/healing';
 import type { ScaleResult } from '../kubernetes';
 import type { DryRun } from './dryRun';
-import type { StoredAction } from './store/actions';
+import type { StoredAction } from './store/actionRows';
 
 type Change = DryRunRecord['changes'][number];
 

@@ -2,7 +2,7 @@ import type { Breaker, Reason, SafetyLimits } from '../../contract/healing';
 import type { Lifecycle } from './lifecycle';
 import type { Announcer } from './approvals';
 import type { StoredAction } from './store/actions';
-import type { BreakerRepository } from './store/breakers';
+import type { BreakerRepository } from './store/repositories';
 
 const hours = (seconds: number) => (seconds % 3600 === 0 ? `${seconds / 3600} h` : `${Math.round(seconds / 60)} min`);
 
@@ -33,39 +33,29 @@ export class CircuitBreakers {
       return undefined;
     }
     const { lifecycle, repo } = this;
-    const open = repo.openOn(action.target);
+    const open = await repo.openOn(action.target);
     if (open) {
       return held(open);
     }
     const { maxRepeats, windowSeconds } = limits.circuitBreaker;
     const now = lifecycle.now();
-    const since = Math.max(now - windowSeconds * 1000, repo.lastClosedAt(action.target) ?? -Infinity);
-    const repeats = lifecycle.actions.startsOn(action.target, action.action.type, since).length;
+    const since = Math.max(now - windowSeconds * 1000, (await repo.lastClosedAt(action.target)) ?? -Infinity);
+    const repeats = (await lifecycle.actions.startsOn(action.target, action.action.type, since)).length;
     if (repeats < maxRepeats) {
       return undefined;
     }
-    const opened = lifecycle.db.transaction(() => {
-      const breaker = repo.open({
-        target: action.target,
-        actionType: action.action.type,
-        repeats,
-        windowSeconds,
-        actionId: action.id,
+    const opened = await repo.open(
+      { target: action.target, actionType: action.action.type, repeats, windowSeconds, actionId: action.id, at: now },
+      (breaker) => ({
         at: now,
-      });
-      if (breaker) {
-        lifecycle.audit.append({
-          at: now,
-          kind: 'breaker_opened',
-          actionId: action.id,
-          triggerId: action.trigger.id,
-          message: held(breaker).message,
-          details: breaker,
-        });
-      }
-      return breaker;
-    })();
-    const breaker = opened ?? repo.openOn(action.target);
+        kind: 'breaker_opened',
+        actionId: action.id,
+        triggerId: action.trigger.id,
+        message: held(breaker).message,
+        details: breaker,
+      })
+    );
+    const breaker = opened ?? (await repo.openOn(action.target));
     if (!breaker) {
       return undefined;
     }
@@ -78,23 +68,16 @@ export class CircuitBreakers {
   }
 
   /** An Editor closes the target's breaker; undefined when none was open. */
-  close(target: string, user: string, comment?: string): Breaker | undefined {
-    const { lifecycle, repo } = this;
-    return lifecycle.db.transaction(() => {
-      const at = lifecycle.now();
-      const closed = repo.close(target, at, user, comment);
-      if (closed) {
-        lifecycle.audit.append({
-          at,
-          kind: 'breaker_closed',
-          actionId: closed.actionId,
-          user,
-          ...(comment ? { comment } : {}),
-          message: `${user} closed the circuit breaker on ${target}: automatic actions may run there again`,
-          details: closed,
-        });
-      }
-      return closed;
-    })();
+  close(target: string, user: string, comment?: string): Promise<Breaker | undefined> {
+    const at = this.lifecycle.now();
+    return this.repo.close(target, at, { user, ...(comment ? { comment } : {}) }, (closed) => ({
+      at,
+      kind: 'breaker_closed',
+      actionId: closed.actionId,
+      user,
+      ...(comment ? { comment } : {}),
+      message: `${user} closed the circuit breaker on ${target}: automatic actions may run there again`,
+      details: closed,
+    }));
   }
 }

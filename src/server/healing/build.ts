@@ -1,12 +1,11 @@
 import { messageOf } from '../../utils/messageOf';
-import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema';
 import type { Clock } from '../clock';
 import { kubeClientFromOptions, type KubeClient } from '../kubernetes';
 import type { Pipeline } from '../pipeline/pipeline';
-import type { SettingsRepository } from '../store/store';
+import type { Store } from '../store/store';
 import { HealingEngine } from './engine';
 import { actionLink } from './approvals';
 import { anomalyListener, pipelineHooks } from './fromPipeline';
@@ -35,22 +34,20 @@ export function kubeClientFromConfig(config: Config, clock?: Clock): KubeClient 
  * The healing engine as main wires it: Kubernetes from config (unless an Admin saved access in
  * Grafana, which the engine then uses and logs), notifications, and the pipeline's anomalies and scores.
  */
-export function buildHealing(deps: {
+export async function buildHealing(deps: {
   config: Config;
-  db: Database.Database;
-  settings: SettingsRepository;
+  store: Pick<Store, 'settings' | 'healing'>;
   logger: Logger;
   metrics: Registry;
   clock: Clock;
   pipeline?: Pipeline;
-}): HealingEngine {
+}): Promise<HealingEngine> {
   const { config, pipeline, clock } = deps;
   const logger = deps.logger.child({ part: 'healing' });
   const kube = kubeClientFromConfig(config, clock);
   const { url, token } = config.grafana;
-  const engine = new HealingEngine({
-    db: deps.db,
-    settings: deps.settings,
+  const engine = await HealingEngine.open({
+    store: deps.store,
     kube,
     kubeConfig: config.kubernetes,
     clock,

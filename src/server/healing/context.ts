@@ -1,10 +1,9 @@
-import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { HealingTrigger, Policy, SafetyLimits } from '../../contract/healing';
 import type { Clock } from '../clock';
 import type { KubeClient, KubernetesOptions } from '../kubernetes';
-import type { SettingsRepository } from '../store/store';
+import type { Store } from '../store/store';
 import type { CircuitBreakers } from './breaker';
 import type { KeyedSerial } from './disruption';
 import type { AutomationHolds } from './holds';
@@ -12,14 +11,14 @@ import type { Lifecycle } from './lifecycle';
 import type { Notifier } from './notify';
 import type { HealingSettings } from './settings';
 import type { SilenceSource } from './silences';
-import type { StoredAction } from './store/actions';
+import type { StoredAction } from './store/actionRows';
 
 /** The current anomaly score of what triggered an action, in [0, 1]; undefined when unknown. Given by the pipeline. */
 export type SignalReader = (trigger: HealingTrigger) => Promise<number | undefined>;
 
 export interface HealingEngineDeps {
-  db: Database.Database;
-  settings: SettingsRepository;
+  /** Where the engine keeps its state: SQLite, or PostgreSQL shared by replicas. */
+  store: Pick<Store, 'settings' | 'healing'>;
   /**
    * Kubernetes from the backend's config; absent when it has none. Access saved in Grafana (the
    * engine's `kubernetes`) wins over it; with neither, Kubernetes actions are blocked, saying so.

@@ -25,13 +25,12 @@ import { Lifecycle } from './lifecycle';
 import { EngineLoop } from './loop';
 import { evictionPolicy } from './limits';
 import { HealingMetrics } from './metrics';
-import { OutcomeMetrics, outcomesFromStore } from './outcomes';
+import { OutcomeMetrics, outcomesFrom } from './outcomes';
 import { NamespacePauseList } from './pauses';
 import { describeAction, planAction, policyMatches, type Plan } from './policies';
 import { HealingSettings } from './settings';
-import { ActionRepository, type StoredAction, triggerKey } from './store/actions';
-import { AuditRepository } from './store/audit';
-import { BreakerRepository } from './store/breakers';
+import { triggerKey, type StoredAction } from './store/actionRows';
+import type { ActionRepository, AuditRepository } from './store/repositories';
 import { SettingsStore } from './store/settings';
 import { Storm } from './storm';
 import { verify } from './verify';
@@ -45,10 +44,10 @@ const MAX_REPROPOSALS = 3;
  * the outcome and writes everything to the audit log.
  *
  * Exactly once rests on the store: every state change is a conditional update inside a
- * transaction, so of two approvals or two executors only one wins; an action is pinned by its dry
- * run before it runs, and a drain persists its progress after each eviction, so after a crash an
- * `executing` action is reconciled against the cluster (and a drain resumed) instead of re-run.
- * One engine executes per store (several replicas would elect a leader first).
+ * transaction (of SQLite, or of PostgreSQL shared by replicas), so of two approvals or two
+ * executors only one wins; an action is pinned by its dry run before it runs, and a drain persists
+ * its progress after each eviction, so after a crash an `executing` action is reconciled against
+ * the cluster (and a drain resumed) instead of re-run.
  */
 export class HealingEngine {
   readonly actions: ActionRepository;
@@ -60,7 +59,6 @@ export class HealingEngine {
   readonly pauses: NamespacePauseList;
   /** Storm mode: too many targets alarming at once pauses automatic actions. */
   readonly storm: Storm;
-  private readonly deps: HealingEngineDeps;
   private readonly lifecycle: Lifecycle;
   private readonly gates: Gates;
   private readonly executor: Executor;
@@ -68,51 +66,63 @@ export class HealingEngine {
   private readonly ctx: EngineContext;
   private readonly loop: EngineLoop;
 
-  constructor(deps: HealingEngineDeps) {
-    this.deps = deps;
+  /** The engine on its store, with the Kubernetes access an Admin saved read back. Nothing is started. */
+  static async open(deps: HealingEngineDeps): Promise<HealingEngine> {
+    const engine = new HealingEngine(deps);
+    await engine.kubernetes.load();
+    return engine;
+  }
+
+  private constructor(deps: HealingEngineDeps) {
     this.loop = new EngineLoop({ clock: deps.clock, logger: deps.logger, runTick: () => this.runTick() });
     const now = () => deps.clock.now();
-    this.actions = new ActionRepository(deps.db);
-    this.audit = new AuditRepository(deps.db);
-    const store = new SettingsStore(deps.settings);
-    this.settings = new HealingSettings(deps.db, store, this.audit, now, {
+    const repos = deps.store.healing;
+    this.actions = repos.actions;
+    this.audit = repos.audit;
+    const store = new SettingsStore(deps.store.settings, this.audit);
+    this.settings = new HealingSettings(store, now, {
       policies: deps.policies,
       limits: deps.limits,
     });
     const metrics = new HealingMetrics(deps.metrics, {
       awaitingApproval: () => this.actions.countInState('awaiting_approval'),
-      killSwitchEngaged: () => store.killSwitch().engaged,
+      killSwitchEngaged: async () => (await store.killSwitch()).engaged,
     });
+    const policies = async () => (await this.settings.policies()).policies;
+    const limits = async () => (await this.settings.limits()).limits;
     // Issue 17: ladders, outcome metrics and approval requests follow each state change.
-    const outcomes = new OutcomeMetrics(deps.metrics, (a) => this.actions.trigger(a.triggerKey)?.closedAt);
+    const outcomes = new OutcomeMetrics(
+      deps.metrics,
+      async (a) => (await this.actions.trigger(a.triggerKey))?.closedAt
+    );
     const ladders = new Ladders(
       {
         audit: this.audit,
         now: () => this.lifecycle.now(),
       },
-      () => this.settings.policies().policies,
-      () => this.settings.limits().limits,
+      policies,
+      limits,
       (after, policy, step, position) =>
         this.proposeStep(after, { ...policy, action: step.action, gate: step.gate }, position)
     );
-    this.lifecycle = new Lifecycle(deps.db, this.actions, this.audit, metrics, now, (action) => {
-      outcomes.entered(action);
+    this.lifecycle = new Lifecycle(this.actions, this.audit, metrics, now, async (action) => {
+      await outcomes.entered(action);
       this.loop.inBackground(ladders.entered(action));
       // The action that opened a breaker was announced with it, link included.
-      const announced = () => this.breakers.repo.openOn(action.target)?.actionId === action.id;
-      if (action.state === 'awaiting_approval' && deps.actionLink && !announced()) {
+      const announced = async () => (await this.breakers.repo.openOn(action.target))?.actionId === action.id;
+      if (action.state === 'awaiting_approval' && deps.actionLink && !(await announced())) {
         this.loop.inBackground(announce(action, approvalRequest(action), 'approval_requested'));
       }
     });
     const announce = createAnnouncer({ lifecycle: this.lifecycle, notifier: deps.notifier, link: deps.actionLink });
-    this.breakers = new CircuitBreakers(this.lifecycle, new BreakerRepository(deps.db), announce);
-    this.pauses = new NamespacePauseList(store, this.audit, now);
+    this.breakers = new CircuitBreakers(this.lifecycle, repos.breakers, announce);
+    this.pauses = new NamespacePauseList(store, now);
     this.storm = new Storm({
       actions: this.actions,
       store,
       audit: this.audit,
       notifier: deps.notifier,
-      limits: () => this.settings.limits().limits,
+      limits,
       now,
     });
     const holds = new AutomationHolds({
@@ -152,8 +162,8 @@ export class HealingEngine {
     return this.onTrigger({ ...trigger, source: 'anomaly' });
   }
 
-  onAnomalyClosed(anomalyId: string): void {
-    this.closeTrigger('anomaly', anomalyId);
+  onAnomalyClosed(anomalyId: string): Promise<boolean> {
+    return this.loop.track(this.closeTrigger('anomaly', anomalyId));
   }
 
   /** An Alertmanager or Grafana alerting webhook: firing alerts propose, resolved ones close. */
@@ -161,32 +171,34 @@ export class HealingEngine {
     return receiveAlerts(this, payload, this.lifecycle.now());
   }
 
-  async onTrigger(input: HealingTrigger): Promise<number[]> {
-    const trigger = healingTriggerSchema.parse(input);
+  /** Proposes what matching policies say; `idle` waits for it too. Returns the new action ids. */
+  onTrigger(input: HealingTrigger): Promise<number[]> {
+    return this.loop.track(this.takeTrigger(healingTriggerSchema.parse(input)));
+  }
+
+  private async takeTrigger(trigger: HealingTrigger): Promise<number[]> {
     const now = this.lifecycle.now();
-    const opened = this.deps.db.transaction(() => {
-      const result = this.actions.openTrigger(trigger, now);
-      if (result.isNew || result.reopened) {
-        this.audit.append({
-          at: now,
-          kind: 'trigger_opened',
-          triggerId: trigger.id,
-          message: `${trigger.severity} ${trigger.source} ${trigger.id}${result.reopened ? ' fires again' : ''}${trigger.summary ? `: ${trigger.summary}` : ''}`,
-          details: trigger,
-        });
-      }
-      return result;
-    })();
+    const opened = await this.actions.openTrigger(trigger, now, (result) =>
+      result.isNew || result.reopened
+        ? {
+            at: now,
+            kind: 'trigger_opened',
+            triggerId: trigger.id,
+            message: `${trigger.severity} ${trigger.source} ${trigger.id}${result.reopened ? ' fires again' : ''}${trigger.summary ? `: ${trigger.summary}` : ''}`,
+            details: trigger,
+          }
+        : undefined
+    );
     // Counted before proposing: the trigger that starts a storm already waits for approval.
     await this.storm.observe(trigger);
-    const limits = this.settings.limits().limits;
+    const limits = (await this.settings.limits()).limits;
     const proposed: number[] = [];
-    for (const policy of this.settings.policies().policies.filter((p) => policyMatches(p, trigger))) {
+    for (const policy of (await this.settings.policies()).policies.filter((p) => policyMatches(p, trigger))) {
       const plan = planAction(policy, trigger, limits);
       if (!plan.ok) {
         // Said once per trigger, not at every extension of the anomaly.
         if (opened.isNew || opened.reopened) {
-          this.audit.append({
+          await this.audit.append({
             at: now,
             kind: 'policy_skipped',
             triggerId: trigger.id,
@@ -205,23 +217,17 @@ export class HealingEngine {
   }
 
   /** The anomaly closed or the alert resolved: pending actions on it will not run, and verification sees it recovered. */
-  closeTrigger(source: HealingTrigger['source'], id: string): boolean {
+  async closeTrigger(source: HealingTrigger['source'], id: string): Promise<boolean> {
     const now = this.lifecycle.now();
-    const closed = this.deps.db.transaction(() => {
-      const closed = this.actions.closeTrigger(triggerKey({ source, id }), now);
-      if (closed) {
-        this.audit.append({
-          at: now,
-          kind: 'trigger_closed',
-          triggerId: id,
-          message: `${source} ${id} ${source === 'alert' ? 'resolved' : 'closed'}`,
-        });
-      }
-      return closed;
-    })();
+    const closed = await this.actions.closeTrigger(triggerKey({ source, id }), now, {
+      at: now,
+      kind: 'trigger_closed',
+      triggerId: id,
+      message: `${source} ${id} ${source === 'alert' ? 'resolved' : 'closed'}`,
+    });
     if (closed) {
-      // Ending a storm sends nothing, so this settles at once.
-      void this.storm.observe();
+      // Ending a storm sends nothing.
+      await this.storm.observe();
     }
     return closed;
   }
@@ -232,33 +238,34 @@ export class HealingEngine {
    * policy still applies, a few times at most per trigger. Says what it did, for the action's reason.
    */
   private async repropose(superseded: StoredAction): Promise<string> {
-    const record = this.actions.trigger(superseded.triggerKey);
+    const record = await this.actions.trigger(superseded.triggerKey);
     const trigger = record?.trigger ?? superseded.trigger;
     const what = `${trigger.source} ${trigger.id}`;
     if (record?.closedAt !== undefined) {
       return `not proposed again: the ${what} ${trigger.source === 'alert' ? 'resolved' : 'closed'}`;
     }
-    const policy = this.settings.policies().policies.find((p) => p.name === superseded.policy);
+    const policy = (await this.settings.policies()).policies.find((p) => p.name === superseded.policy);
     if (!policy || !policyMatches(policy, trigger)) {
       return `not proposed again: policy ${superseded.policy} no longer applies to the ${what}`;
     }
     // A ladder's step is proposed again as that step, in the same place of its ladder.
     const position = superseded.ladder;
-    const step = position && rung(policy, position.step, this.settings.limits().limits);
+    const limits = (await this.settings.limits()).limits;
+    const step = position && rung(policy, position.step, limits);
     if (position && !step) {
       return `not proposed again: policy ${policy.name} no longer has step ${position.step} in its ladder`;
     }
     const proposed = step ? { ...policy, action: step.action, gate: step.gate } : policy;
-    const plan = planAction(proposed, trigger, this.settings.limits().limits);
+    const plan = planAction(proposed, trigger, limits);
     if (!plan.ok) {
       return `not proposed again: ${plan.message}`;
     }
-    const earlier = this.actions.supersededCount(superseded.triggerKey, plan.plan.action.type, plan.plan.target);
+    const earlier = await this.actions.supersededCount(superseded.triggerKey, plan.plan.action.type, plan.plan.target);
     if (earlier >= MAX_REPROPOSALS) {
       return `not proposed again: the ${what} was proposed again ${earlier} times and the cluster kept changing before it ran; look at ${plan.plan.target} yourself`;
     }
     // One live proposal per trigger, action and target: the superseded one gives its place up.
-    this.actions.archiveTriggerKey(superseded.id, this.lifecycle.now());
+    await this.actions.archiveTriggerKey(superseded.id, this.lifecycle.now());
     const id = await this.propose(trigger, proposed, plan.plan, {
       supersedes: superseded.id,
       ...(position ? { ladder: position } : {}),
@@ -268,8 +275,8 @@ export class HealingEngine {
 
   /** A ladder's next step for the same trigger, as it is now: `policy` carries the step's action and gate. */
   private async proposeStep(after: StoredAction, policy: Policy, ladder: LadderPosition): Promise<number | undefined> {
-    const trigger = this.actions.trigger(after.triggerKey)?.trigger ?? after.trigger;
-    const plan = planAction(policy, trigger, this.settings.limits().limits);
+    const trigger = (await this.actions.trigger(after.triggerKey))?.trigger ?? after.trigger;
+    const plan = planAction(policy, trigger, (await this.settings.limits()).limits);
     return plan.ok ? this.propose(trigger, policy, plan.plan, { ladder }) : undefined;
   }
 
@@ -281,8 +288,8 @@ export class HealingEngine {
     { supersedes, ladder }: { supersedes?: number; ladder?: LadderPosition } = {}
   ): Promise<number | undefined> {
     const now = this.lifecycle.now();
-    const id = this.deps.db.transaction(() => {
-      const inserted = this.actions.insert({
+    const id = await this.actions.insert(
+      {
         triggerKey: triggerKey(trigger),
         policy: policy.name,
         gate: policy.gate,
@@ -291,25 +298,22 @@ export class HealingEngine {
         namespace: plan.namespace,
         ...(ladder ? { ladder } : {}),
         at: now,
-      });
-      if (inserted !== undefined) {
-        this.audit.append({
-          at: now,
-          kind: 'proposed',
-          actionId: inserted,
-          triggerId: trigger.id,
-          message: `policy ${policy.name} proposes ${describeAction(plan.action)} (gate: ${policy.gate})${supersedes !== undefined ? `, again after action ${supersedes} was superseded` : ''}${ladder ? `, step ${ladder.step} of ${ladder.steps} of its ladder${ladder.previous.length ? ` after ${ladder.previous.map((p) => `action ${p.actionId} (${p.type}, ${p.state})`).join(', ')}` : ''}` : ''}`,
-          details: {
-            policy: policy.name,
-            gate: policy.gate,
-            action: plan.action,
-            ...(supersedes !== undefined ? { supersedes } : {}),
-            ...(ladder ? { ladder } : {}),
-          },
-        });
-      }
-      return inserted;
-    })();
+      },
+      (inserted) => ({
+        at: now,
+        kind: 'proposed',
+        actionId: inserted,
+        triggerId: trigger.id,
+        message: `policy ${policy.name} proposes ${describeAction(plan.action)} (gate: ${policy.gate})${supersedes !== undefined ? `, again after action ${supersedes} was superseded` : ''}${ladder ? `, step ${ladder.step} of ${ladder.steps} of its ladder${ladder.previous.length ? ` after ${ladder.previous.map((p) => `action ${p.actionId} (${p.type}, ${p.state})`).join(', ')}` : ''}` : ''}`,
+        details: {
+          policy: policy.name,
+          gate: policy.gate,
+          action: plan.action,
+          ...(supersedes !== undefined ? { supersedes } : {}),
+          ...(ladder ? { ladder } : {}),
+        },
+      })
+    );
     if (id === undefined) {
       return undefined;
     }
@@ -322,31 +326,31 @@ export class HealingEngine {
   // ------------------------------------------------------------------------------------------
   // The approval gate, for the API.
 
-  approve(id: number, user: string, comment?: string): DecisionOutcome {
+  approve(id: number, user: string, comment?: string): Promise<DecisionOutcome> {
     return this.gates.decide(id, 'approved', user, comment);
   }
 
-  reject(id: number, user: string, comment?: string): DecisionOutcome {
+  reject(id: number, user: string, comment?: string): Promise<DecisionOutcome> {
     return this.gates.decide(id, 'rejected', user, comment);
   }
 
   /** The targets whose circuit breaker is open. */
-  openBreakers(): Breaker[] {
+  openBreakers(): Promise<Breaker[]> {
     return this.breakers.repo.listOpen();
   }
 
   /** An Editor closes a target's breaker (audited with the user); undefined when none was open. */
-  closeBreaker(target: string, user: string, comment?: string): Breaker | undefined {
+  closeBreaker(target: string, user: string, comment?: string): Promise<Breaker | undefined> {
     return this.breakers.close(target, user, comment);
   }
 
   /** Proof of value per policy and action type, from the store. */
-  outcomes(): PolicyOutcome[] {
-    return outcomesFromStore(this.deps.db);
+  async outcomes(): Promise<PolicyOutcome[]> {
+    return outcomesFrom(await this.actions.outcomeRows());
   }
 
-  testKubernetes(action?: PlannedAction): Promise<KubernetesTestResponse> {
-    const mayEvict = evictionPolicy(this.settings.limits().limits, this.actions, this.lifecycle.now());
+  async testKubernetes(action?: PlannedAction): Promise<KubernetesTestResponse> {
+    const mayEvict = await evictionPolicy((await this.settings.limits()).limits, this.actions, this.lifecycle.now());
     return testKubernetes(this.kubernetes.client(), action, mayEvict);
   }
 
@@ -373,20 +377,20 @@ export class HealingEngine {
   }
 
   private async runTick(): Promise<void> {
-    for (const id of this.actions.expiredIds(this.lifecycle.now())) {
-      this.gates.expire(id);
+    for (const id of await this.actions.expiredIds(this.lifecycle.now())) {
+      await this.gates.expire(id);
     }
     // A proposal, or an executing action, that this process is not handling was left by a stopped one.
-    for (const id of this.actions.idsInState('proposed')) {
+    for (const id of await this.actions.idsInState('proposed')) {
       this.loop.launch(id, () => this.gates.gate(id));
     }
-    for (const id of this.actions.idsInState('approved')) {
+    for (const id of await this.actions.idsInState('approved')) {
       this.loop.launch(id, () => this.executor.execute(id));
     }
-    for (const id of this.actions.idsInState('executing')) {
+    for (const id of await this.actions.idsInState('executing')) {
       this.loop.launch(id, () => this.executor.recover(id));
     }
-    for (const id of this.actions.awaitingVerification()) {
+    for (const id of await this.actions.awaitingVerification()) {
       await verify(this.ctx, id);
     }
   }

@@ -10,9 +10,9 @@ import { dryRunAction } from './dryRun';
 import { approvedAutomatically } from './holds';
 import { executionResult, isKubeAction } from './kube';
 import { iso } from './lifecycle';
-import { checkLimits, evictionPolicy } from './limits';
+import { checkLimits, evictionPolicy, limitWindow } from './limits';
 import { describeAction } from './policies';
-import type { StoredAction } from './store/actions';
+import type { StoredAction } from './store/actionRows';
 
 /** What a failed drain or cordon reports about the node: whether it is still cordoned by the engine. */
 const drainEndSchema = z.object({ uncordoned: z.boolean().optional(), cordonedByDrain: z.boolean().optional() });
@@ -35,19 +35,19 @@ export class Executor {
   async execute(id: number): Promise<void> {
     const { lifecycle, settings } = this.ctx;
     const kube = this.ctx.kube();
-    const action = lifecycle.actions.get(id);
+    const action = await lifecycle.actions.get(id);
     if (action?.state !== 'approved') {
       return;
     }
-    const limits = settings.limits().limits;
-    const stopped = settings.killSwitchRefusal();
+    const limits = (await settings.limits()).limits;
+    const stopped = await settings.killSwitchRefusal();
     if (stopped) {
-      lifecycle.block(action, ['approved'], stopped);
+      await lifecycle.block(action, ['approved'], stopped);
       return;
     }
     const gone = await this.triggerGone(action);
     if (gone) {
-      lifecycle.move(
+      await lifecycle.move(
         action,
         ['approved'],
         'cancelled',
@@ -57,7 +57,7 @@ export class Executor {
       return;
     }
     // Approved by the gate, not a person: it runs only while automation holds (no pause, storm, window or silence).
-    if (approvedAutomatically(action) && this.wait(action, await this.ctx.holds.refusal(action))) {
+    if (approvedAutomatically(action) && (await this.wait(action, await this.ctx.holds.refusal(action)))) {
       return;
     }
     // The limit checks and the change they allow run one at a time per workload namespace (and for
@@ -65,16 +65,16 @@ export class Executor {
     const planned = action.action;
     if (isNodeAction(action)) {
       if (await this.ctx.serial.run('nodes', () => this.prepare(action, limits, kube))) {
-        await this.run(lifecycle.get(id), kube);
+        await this.run(await lifecycle.get(id), kube);
       }
     } else if (planned.type === 'restart' || planned.type === 'delete-pod') {
       await this.ctx.serial.run(`workloads in ${action.namespace ?? ''}`, async () => {
         if (await this.prepare(action, limits, kube)) {
-          await this.run(lifecycle.get(id), kube);
+          await this.run(await lifecycle.get(id), kube);
         }
       });
     } else if (await this.prepare(action, limits, kube)) {
-      await this.run(lifecycle.get(id), kube);
+      await this.run(await lifecycle.get(id), kube);
     }
   }
 
@@ -84,12 +84,12 @@ export class Executor {
     let budget = limits.maxNodesDisrupted;
     if (isNodeAction(action)) {
       const nodes = await nodeCheck(lifecycle.actions, action, limits, kube);
-      if (this.wait(action, 'wait' in nodes ? nodes.wait : undefined)) {
+      if (await this.wait(action, 'wait' in nodes ? nodes.wait : undefined)) {
         return false;
       }
       budget = 'budget' in nodes ? nodes.budget : budget;
     }
-    if (kube && this.wait(action, await checkWorkload(kube, action.action, limits))) {
+    if (kube && (await this.wait(action, await checkWorkload(kube, action.action, limits)))) {
       return false;
     }
     if (isKubeAction(action.action)) {
@@ -101,7 +101,7 @@ export class Executor {
         lifecycle.now(),
         kube,
         deps.notifier,
-        evictionPolicy(limits, lifecycle.actions, lifecycle.now())
+        await evictionPolicy(limits, lifecycle.actions, lifecycle.now())
       );
       // A paused drain resuming finds its own cordon and evictions: that is not someone else's change.
       const changed = action.progress ? undefined : supersededBecause(action, dry);
@@ -113,10 +113,16 @@ export class Executor {
         dry.noop ?? (dry.record.error && { ...dry.record.error, kind: 'dry-run-failed' });
       if (refused) {
         const to = dry.noop ? 'cancelled' : 'blocked';
-        lifecycle.move(action, ['approved'], to, { dryRun: dry.record, reason: refused, finishedAt: lifecycle.now() }, [
-          { kind: 'dry_run', message: dry.record.summary, details: dry.record },
-          { kind: to, message: refused.message },
-        ]);
+        await lifecycle.move(
+          action,
+          ['approved'],
+          to,
+          { dryRun: dry.record, reason: refused, finishedAt: lifecycle.now() },
+          [
+            { kind: 'dry_run', message: dry.record.summary, details: dry.record },
+            { kind: to, message: refused.message },
+          ]
+        );
         return false;
       }
     }
@@ -129,7 +135,7 @@ export class Executor {
    */
   private async supersede(action: StoredAction, from: ActionState[], message: string, dryRun?: DryRunRecord) {
     const { lifecycle } = this;
-    const moved = lifecycle.move(
+    const moved = await lifecycle.move(
       action,
       from,
       'superseded',
@@ -140,25 +146,29 @@ export class Executor {
       ]
     );
     if (moved) {
-      const next = await this.ctx.repropose(lifecycle.get(action.id));
-      lifecycle.actions.setReason(action.id, { kind: 'superseded', message: `${message}; ${next}` }, lifecycle.now());
+      const next = await this.ctx.repropose(await lifecycle.get(action.id));
+      await lifecycle.actions.setReason(
+        action.id,
+        { kind: 'superseded', message: `${message}; ${next}` },
+        lifecycle.now()
+      );
     }
   }
 
-  private evictionPolicy() {
-    return evictionPolicy(this.ctx.settings.limits().limits, this.lifecycle.actions, this.lifecycle.now());
+  private async evictionPolicy() {
+    return evictionPolicy((await this.ctx.settings.limits()).limits, this.lifecycle.actions, this.lifecycle.now());
   }
 
   /** Why the trigger is no longer true, or undefined when it still is. */
   private async triggerGone(action: StoredAction): Promise<string | undefined> {
     const { deps, settings } = this.ctx;
     const { trigger } = action;
-    const record = this.lifecycle.actions.trigger(action.triggerKey);
+    const record = await this.lifecycle.actions.trigger(action.triggerKey);
     if (record?.closedAt !== undefined) {
       return `the ${trigger.source} ${trigger.id} ${trigger.source === 'alert' ? 'resolved' : 'closed'} at ${iso(record.closedAt)}, before the action ran`;
     }
     if (deps.readSignal && trigger.source === 'anomaly') {
-      const threshold = settings.limits().limits.verification.recoveredBelowScore;
+      const threshold = (await settings.limits()).limits.verification.recoveredBelowScore;
       try {
         const score = await deps.readSignal(trigger);
         if (score !== undefined && score < threshold) {
@@ -175,52 +185,52 @@ export class Executor {
   }
 
   /** True when it must wait: the action stays approved and says what it waits for (audited once per change). */
-  private wait(action: StoredAction, waiting: Reason | undefined): boolean {
+  private async wait(action: StoredAction, waiting: Reason | undefined): Promise<boolean> {
     const { lifecycle } = this;
     if (waiting && action.reason?.message !== waiting.message) {
-      lifecycle.db.transaction(() => {
-        lifecycle.actions.setReason(action.id, waiting, lifecycle.now());
-        lifecycle.audit.append({
-          at: lifecycle.now(),
-          kind: 'waiting',
-          actionId: action.id,
-          triggerId: action.trigger.id,
-          message: waiting.message,
-        });
-      })();
+      const at = lifecycle.now();
+      await lifecycle.actions.setReason(action.id, waiting, at, {
+        at,
+        kind: 'waiting',
+        actionId: action.id,
+        triggerId: action.trigger.id,
+        message: waiting.message,
+      });
       lifecycle.metrics.refused(waiting.kind);
     }
     return waiting !== undefined;
   }
 
-  /** Moves approved → executing inside one write transaction, after checking every limit again; false when it must not run now. */
-  private claim(id: number, limits: SafetyLimits, nodeBudget: number): boolean {
+  /**
+   * Moves approved → executing in one claim of the store (one at a time across every process),
+   * after checking every limit again against what the claim reads; false when it must not run now.
+   */
+  private async claim(id: number, limits: SafetyLimits, nodeBudget: number): Promise<boolean> {
     const { lifecycle, settings } = this.ctx;
-    return lifecycle.db
-      .transaction((): boolean => {
-        const now = lifecycle.now();
-        const action = lifecycle.actions.get(id);
-        if (action?.state !== 'approved') {
-          return false;
-        }
-        const refusal =
-          settings.killSwitchRefusal() ?? checkLimits(action, limits, lifecycle.actions, now, 'execution');
-        if (refusal) {
-          lifecycle.block(action, ['approved'], refusal);
-          return false;
-        }
-        if (isNodeAction(action)) {
-          if (lifecycle.actions.heldNodes().filter((h) => h.node !== action.action.node).length >= nodeBudget) {
-            return false;
-          }
-          lifecycle.actions.holdNode(action.action.node, id, now);
-        }
-        // A paused drain resuming keeps its first start: that is when it counted toward the limits.
-        return lifecycle.move(action, ['approved'], 'executing', { startedAt: action.startedAt ?? now, reason: null }, [
-          { kind: 'executing', message: `executing ${describeAction(action.action)}` },
-        ]);
-      })
-      .immediate();
+    // Read just before the claim: an engaged kill switch also stops a drain before each eviction.
+    const stopped = await settings.killSwitchRefusal();
+    const now = lifecycle.now();
+    return lifecycle.claim(id, limitWindow(limits, now), (action, facts) => {
+      const refusal = stopped ?? checkLimits(action, limits, facts, now, 'execution');
+      if (refusal) {
+        return {
+          to: 'blocked',
+          changes: { reason: refusal, finishedAt: now },
+          notes: [{ kind: 'blocked', message: refusal.message }],
+        };
+      }
+      const node = isNodeAction(action) ? action.action.node : undefined;
+      if (node !== undefined && facts.heldNodes.filter((h) => h.node !== node).length >= nodeBudget) {
+        return undefined;
+      }
+      // A paused drain resuming keeps its first start: that is when it counted toward the limits.
+      return {
+        to: 'executing',
+        changes: { startedAt: action.startedAt ?? now, reason: null },
+        notes: [{ kind: 'executing', message: `executing ${describeAction(action.action)}` }],
+        ...(node !== undefined ? { holdNode: node } : {}),
+      };
+    });
   }
 
   /** Runs a claimed action (or resumes an interrupted drain) and records the outcome. */
@@ -247,15 +257,17 @@ export class Executor {
         // Persisted before the next eviction: a restart resumes from here instead of evicting again.
         onProgress: (progress: DrainProgress) => lifecycle.actions.setProgress(action.id, progress, lifecycle.now()),
         // The kill switch stops a running drain before its next eviction.
-        shouldStop: () => this.ctx.settings.killSwitchRefusal()?.message,
+        shouldStop: async () => (await this.ctx.settings.killSwitchRefusal())?.message,
         // An automatic drain pauses when automation stops holding (its window closed, a storm, a
         // paused namespace) and resumes from its progress when it holds again.
-        shouldPause: approvedAutomatically(action) ? () => this.ctx.holds.pausing(action)?.message : undefined,
+        shouldPause: approvedAutomatically(action)
+          ? async () => (await this.ctx.holds.pausing(action))?.message
+          : undefined,
         // The namespace limits as they are now hold for every pod a drain would evict.
-        mayEvict: this.evictionPolicy(),
+        mayEvict: await this.evictionPolicy(),
       });
       result = executionResult(outcome);
-      lifecycle.audit.append({
+      await lifecycle.audit.append({
         at: lifecycle.now(),
         kind: 'kubernetes',
         actionId: action.id,
@@ -264,7 +276,7 @@ export class Executor {
         details: outcome,
       });
       if (!outcome.ok && outcome.error.kind === 'paused') {
-        this.pause(action, result.summary);
+        await this.pause(action, result.summary);
         return;
       }
       // Changed between the last check and the write (the pinned count or pod no longer there): nothing was changed.
@@ -275,41 +287,38 @@ export class Executor {
       }
     }
     lifecycle.metrics.executed(planned.type, result.ok, (lifecycle.now() - startedAt) / 1000);
-    this.finish(action, result);
+    await this.finish(action, result);
   }
 
   /** Stopped at a safe point: back to approved with its progress and its node held, to resume when automation holds again. */
-  private pause(action: StoredAction, summary: string): void {
+  private async pause(action: StoredAction, summary: string): Promise<void> {
     const { lifecycle } = this;
-    const reason = this.ctx.holds.pausing(action) ?? { kind: 'outside-window' as const, message: summary };
-    lifecycle.move(action, ['executing'], 'approved', { reason }, [{ kind: 'paused', message: summary }]);
+    const reason = (await this.ctx.holds.pausing(action)) ?? { kind: 'outside-window' as const, message: summary };
+    await lifecycle.move(action, ['executing'], 'approved', { reason }, [{ kind: 'paused', message: summary }]);
   }
 
-  private finish(action: StoredAction, result: ExecutionResult): void {
-    const { lifecycle } = this;
+  private async finish(action: StoredAction, result: ExecutionResult): Promise<void> {
     const planned = action.action;
-    lifecycle.db.transaction(() => {
-      const moved = lifecycle.move(
-        action,
-        ['executing'],
-        result.ok ? 'succeeded' : 'failed',
-        { result, finishedAt: lifecycle.now(), ...(result.error ? { reason: result.error } : {}) },
-        [{ kind: result.ok ? 'succeeded' : 'failed', message: result.summary, details: result.error }]
-      );
-      if (!moved) {
-        return;
+    // The node budget: a node stays held while the engine keeps it cordoned; given back in the
+    // transaction that records the outcome.
+    let releaseNode: string | undefined;
+    if (planned.type === 'uncordon' && result.ok) {
+      releaseNode = planned.node;
+    }
+    if ((planned.type === 'drain' || planned.type === 'cordon') && !result.ok) {
+      const report = drainEndSchema.safeParse(result.details);
+      if (!report.success || report.data.uncordoned || !report.data.cordonedByDrain) {
+        releaseNode = planned.node;
       }
-      // The node budget: a node stays held while the engine keeps it cordoned.
-      if (planned.type === 'uncordon' && result.ok) {
-        lifecycle.actions.releaseNode(planned.node);
-      }
-      if ((planned.type === 'drain' || planned.type === 'cordon') && !result.ok) {
-        const report = drainEndSchema.safeParse(result.details);
-        if (!report.success || report.data.uncordoned || !report.data.cordonedByDrain) {
-          lifecycle.actions.releaseNode(planned.node);
-        }
-      }
-    })();
+    }
+    await this.lifecycle.move(
+      action,
+      ['executing'],
+      result.ok ? 'succeeded' : 'failed',
+      { result, finishedAt: this.lifecycle.now(), ...(result.error ? { reason: result.error } : {}) },
+      [{ kind: result.ok ? 'succeeded' : 'failed', message: result.summary, details: result.error }],
+      releaseNode !== undefined ? { releaseNode } : {}
+    );
   }
 
   /** An action left executing by a stopped process: reconciled against the cluster, never re-run blindly. */
@@ -317,13 +326,13 @@ export class Executor {
     const { lifecycle } = this;
     const { deps, settings } = this.ctx;
     const kube = this.ctx.kube();
-    const action = lifecycle.actions.get(id);
+    const action = await lifecycle.actions.get(id);
     if (action?.state !== 'executing') {
       return;
     }
     const planned = action.action;
     if (!isKubeAction(planned)) {
-      this.finish(action, {
+      await this.finish(action, {
         ok: false,
         summary:
           'the backend stopped while sending this notification; it may or may not have been delivered, and is not sent again',
@@ -332,17 +341,17 @@ export class Executor {
       return;
     }
     // Left executing while the kill switch is engaged: a half-done drain is not resumed.
-    if (!kube || settings.killSwitchRefusal()) {
+    if (!kube || (await settings.killSwitchRefusal())) {
       return;
     }
-    const seen = await reconcile(kube, planned, this.evictionPolicy());
+    const seen = await reconcile(kube, planned, await this.evictionPolicy());
     if (!seen.ok) {
       // Stays executing: the next tick tries again once Kubernetes answers.
       deps.logger.warn({ actionId: id, error: seen.error }, 'cannot reconcile an interrupted action yet');
       return;
     }
     const { state, observed } = seen.value;
-    lifecycle.audit.append({
+    await lifecycle.audit.append({
       at: lifecycle.now(),
       kind: 'reconciled',
       actionId: id,
@@ -351,7 +360,7 @@ export class Executor {
       details: seen.value,
     });
     if (state === 'done') {
-      this.finish(action, {
+      await this.finish(action, {
         ok: true,
         summary: `already done when reconciled after a restart: ${observed}`,
         details: seen.value,
@@ -359,7 +368,7 @@ export class Executor {
     } else if (state === 'not-done') {
       await this.run(action, kube);
     } else {
-      this.finish(action, {
+      await this.finish(action, {
         ok: false,
         summary: `interrupted by a restart and cannot tell whether it ran: ${observed}; check it and act by hand`,
         error: { kind: 'reconcile', message: observed },

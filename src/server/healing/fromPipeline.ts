@@ -67,7 +67,9 @@ export function anomalyListener(engine: HealingEngine, logger: Logger): AnomalyL
     opened: hand,
     updated: hand,
     closed: ({ anomaly }) => {
-      engine.onAnomalyClosed(triggerIdOf(anomaly.id));
+      engine
+        .onAnomalyClosed(triggerIdOf(anomaly.id))
+        .catch((err: unknown) => logger.error({ err, anomalyId: anomaly.id }, 'healing could not close the anomaly'));
     },
   };
 }

@@ -2,9 +2,9 @@ import type { Action, ActionState } from '../../contract/healing';
 import type { EngineContext } from './context';
 import { dryRunAction } from './dryRun';
 import { iso, type AuditNote } from './lifecycle';
-import { checkLimits, evictionPolicy } from './limits';
+import { checkLimits, evictionPolicy, limitWindow } from './limits';
 import { describeAction } from './policies';
-import type { ActionChanges } from './store/actions';
+import type { ActionChanges } from './store/actionRows';
 
 export type DecisionOutcome =
   { ok: true; action: Action } | { ok: false; kind: 'not-found' | 'conflict' | 'expired'; message: string };
@@ -25,14 +25,16 @@ export class Gates {
    */
   async gate(id: number): Promise<boolean> {
     const { lifecycle, settings, deps } = this.ctx;
-    const action = lifecycle.actions.get(id);
+    const action = await lifecycle.actions.get(id);
     if (action?.state !== 'proposed') {
       return false;
     }
-    const limits = settings.limits().limits;
-    const refusal = checkLimits(action, limits, lifecycle.actions, lifecycle.now(), 'proposal');
+    const limits = (await settings.limits()).limits;
+    const now = lifecycle.now();
+    const facts = await lifecycle.actions.limitFacts(action, limitWindow(limits, now));
+    const refusal = checkLimits(action, limits, facts, now, 'proposal');
     if (refusal) {
-      lifecycle.block(action, ['proposed'], refusal);
+      await lifecycle.block(action, ['proposed'], refusal);
       return false;
     }
     const dry = await dryRunAction(
@@ -41,11 +43,11 @@ export class Gates {
       lifecycle.now(),
       this.ctx.kube(),
       deps.notifier,
-      evictionPolicy(limits, lifecycle.actions, lifecycle.now())
+      await evictionPolicy(limits, lifecycle.actions, lifecycle.now())
     );
     const refused = dry.noop ?? dry.record.error;
     if (refused) {
-      lifecycle.move(
+      await lifecycle.move(
         action,
         ['proposed'],
         'blocked',
@@ -60,13 +62,13 @@ export class Gates {
     const changes: ActionChanges = { dryRun: dry.record, action: dry.pinned, ...(held ? { reason: held } : {}) };
     switch (held ? 'approve' : action.gate) {
       case 'dry-run':
-        lifecycle.move(action, ['proposed'], 'dry_run', { ...changes, finishedAt: at }, [dryRunNote(dry.record)]);
+        await lifecycle.move(action, ['proposed'], 'dry_run', { ...changes, finishedAt: at }, [dryRunNote(dry.record)]);
         return false;
       case 'approve': {
         // The policy as it is now; a proposal outliving its policy takes the default timeout.
-        const policy = settings.policies().policies.find((p) => p.name === action.policy);
+        const policy = (await settings.policies()).policies.find((p) => p.name === action.policy);
         const expiresAt = at + (policy?.approvalTimeoutSeconds ?? limits.approvalTimeoutSeconds) * 1000;
-        lifecycle.move(action, ['proposed'], 'awaiting_approval', { ...changes, expiresAt }, [
+        await lifecycle.move(action, ['proposed'], 'awaiting_approval', { ...changes, expiresAt }, [
           dryRunNote(dry.record),
           ...(held ? [{ kind: 'waiting' as const, message: held.message }] : []),
         ]);
@@ -75,9 +77,9 @@ export class Gates {
       case 'auto': {
         const held = await this.ctx.holds.refusal(action);
         if (held) {
-          const policy = settings.policies().policies.find((p) => p.name === action.policy);
+          const policy = (await settings.policies()).policies.find((p) => p.name === action.policy);
           const expiresAt = at + (policy?.approvalTimeoutSeconds ?? limits.approvalTimeoutSeconds) * 1000;
-          lifecycle.move(action, ['proposed'], 'awaiting_approval', { ...changes, expiresAt, reason: held }, [
+          await lifecycle.move(action, ['proposed'], 'awaiting_approval', { ...changes, expiresAt, reason: held }, [
             dryRunNote(dry.record),
             { kind: 'waiting', message: `gate auto waits for approval: ${held.message}` },
           ]);
@@ -92,60 +94,64 @@ export class Gates {
     }
   }
 
-  /** An Editor's decision; of simultaneous ones exactly one wins, the others are told who decided. */
-  decide(id: number, decision: 'approved' | 'rejected', user: string, comment?: string): DecisionOutcome {
+  /**
+   * An Editor's decision; of simultaneous ones (on any replica) exactly one wins: the move is
+   * conditional on the action still awaiting approval, and the others are told who decided.
+   */
+  async decide(
+    id: number,
+    decision: 'approved' | 'rejected',
+    user: string,
+    comment?: string
+  ): Promise<DecisionOutcome> {
     const { lifecycle } = this.ctx;
     const now = lifecycle.now();
-    const outcome = lifecycle.db
-      .transaction((): DecisionOutcome | 'expired' => {
-        const action = lifecycle.actions.get(id);
-        if (!action) {
-          return { ok: false, kind: 'not-found', message: `there is no action ${id}` };
-        }
-        if (action.state === 'awaiting_approval' && action.expiresAt !== undefined && action.expiresAt <= now) {
-          return 'expired';
-        }
-        if (action.state !== 'awaiting_approval') {
-          const last = action.decisions[action.decisions.length - 1];
-          const by = last ? ` (${last.decision} by ${last.user} at ${iso(last.at)})` : '';
-          return {
-            ok: false,
-            kind: 'conflict',
-            message: `action ${id} is ${action.state}${by}; only an action awaiting approval can be ${decision}`,
-          };
-        }
-        const decisions = [...action.decisions, { decision, user, ...(comment ? { comment } : {}), at: now }];
-        const to: ActionState = decision;
-        lifecycle.move(
-          action,
-          ['awaiting_approval'],
-          to,
-          { decisions, ...(decision === 'rejected' ? { finishedAt: now } : {}) },
-          [{ kind: decision, message: `${user} ${decision} ${describeAction(action.action)}`, user, comment }]
-        );
-        return { ok: true, action: lifecycle.get(id) };
-      })
-      .immediate();
-    if (outcome === 'expired') {
-      this.expire(id);
+    const action = await lifecycle.actions.get(id);
+    if (!action) {
+      return { ok: false, kind: 'not-found', message: `there is no action ${id}` };
+    }
+    if (action.state === 'awaiting_approval' && action.expiresAt !== undefined && action.expiresAt <= now) {
+      await this.expire(id);
       return {
         ok: false,
         kind: 'expired',
         message: `action ${id} expired before it was approved or rejected; nothing will run`,
       };
     }
-    if (outcome.ok && decision === 'approved') {
+    const decisions = [...action.decisions, { decision, user, ...(comment ? { comment } : {}), at: now }];
+    const to: ActionState = decision;
+    const moved =
+      action.state === 'awaiting_approval' &&
+      (await lifecycle.move(
+        action,
+        ['awaiting_approval'],
+        to,
+        { decisions, ...(decision === 'rejected' ? { finishedAt: now } : {}) },
+        [{ kind: decision, message: `${user} ${decision} ${describeAction(action.action)}`, user, comment }]
+      ));
+    if (!moved) {
+      // Decided meanwhile, here or on another replica: say by whom, from the row as it is now.
+      const current = (await lifecycle.actions.get(id)) ?? action;
+      const last = current.decisions[current.decisions.length - 1];
+      const by = last ? ` (${last.decision} by ${last.user} at ${iso(last.at)})` : '';
+      return {
+        ok: false,
+        kind: 'conflict',
+        message: `action ${id} is ${current.state}${by}; only an action awaiting approval can be ${decision}`,
+      };
+    }
+    if (decision === 'approved') {
       this.ctx.kick();
     }
-    return outcome;
+    return { ok: true, action: await lifecycle.get(id) };
   }
 
-  expire(id: number): void {
+  async expire(id: number): Promise<void> {
     const { lifecycle } = this.ctx;
-    const action = lifecycle.actions.get(id);
+    const action = await lifecycle.actions.get(id);
     if (action?.state === 'awaiting_approval') {
       const waited = Math.round(((action.expiresAt ?? 0) - action.createdAt) / 1000);
-      lifecycle.move(action, ['awaiting_approval'], 'expired', { finishedAt: lifecycle.now() }, [
+      await lifecycle.move(action, ['awaiting_approval'], 'expired', { finishedAt: lifecycle.now() }, [
         { kind: 'expired', message: `nobody approved or rejected ${describeAction(action.action)} within ${waited}s` },
       ]);
     }

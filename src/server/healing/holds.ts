@@ -2,7 +2,7 @@ import type { Reason } from '../../contract/healing';
 import type { NamespacePauseList } from './pauses';
 import type { HealingSettings } from './settings';
 import type { SilenceSource } from './silences';
-import type { StoredAction } from './store/actions';
+import type { StoredAction } from './store/actionRows';
 import type { Storm } from './storm';
 import { outsideWindow } from './windows';
 
@@ -26,14 +26,14 @@ export class AutomationHolds {
     }
   ) {}
 
-  /** Without the network: what a running drain asks before each eviction. */
-  pausing(action: StoredAction): Reason | undefined {
+  /** Without the network (the store only): what a running drain asks before each eviction. */
+  async pausing(action: StoredAction): Promise<Reason | undefined> {
     const { settings, pauses, storm, now } = this.deps;
-    const policy = settings.policies().policies.find((p) => p.name === action.policy);
-    return pauses.refusal(action.namespace) ?? storm.refusal() ?? outsideWindow(policy, now());
+    const policy = (await settings.policies()).policies.find((p) => p.name === action.policy);
+    return (await pauses.refusal(action.namespace)) ?? (await storm.refusal()) ?? outsideWindow(policy, now());
   }
 
   async refusal(action: StoredAction): Promise<Reason | undefined> {
-    return this.pausing(action) ?? (await this.deps.silences?.refusal(action.trigger));
+    return (await this.pausing(action)) ?? (await this.deps.silences?.refusal(action.trigger));
   }
 }

@@ -20,7 +20,7 @@ export interface KubernetesAccessDeps {
   clock: Clock;
   logger: Logger;
   /** Writes a change to the audit log (never with a secret), like policy and limit changes. */
-  audit: (entry: { at: number; user: string; message: string; details: Record<string, unknown> }) => void;
+  audit: (entry: { at: number; user: string; message: string; details: Record<string, unknown> }) => Promise<unknown>;
 }
 
 /**
@@ -32,8 +32,14 @@ export class KubernetesAccess {
   private current: KubernetesSettings;
   private currentClient: KubeClient | undefined;
 
+  /** The config file's access until `load` has read what an Admin saved. */
   constructor(private readonly deps: KubernetesAccessDeps) {
-    const saved = deps.store.kubernetes();
+    this.current = this.applyConfig();
+  }
+
+  /** Reads the access an Admin saved (it wins over the config file) and says which is in use. */
+  async load(): Promise<void> {
+    const saved = await this.deps.store.kubernetes();
     if (saved && 'unreadable' in saved) {
       // Not the config file's cluster instead: an Admin chose this one, so actions wait until it is saved again.
       this.current = this.apply(undefined, {
@@ -67,7 +73,11 @@ export class KubernetesAccess {
   }
 
   /** Validates, builds the new client, and only then stores it and swaps it in; nothing changes on a refusal. */
-  put(body: PutKubernetesBody, secrets: { token?: string; ca?: string }, user: string): KubernetesChange {
+  async put(
+    body: PutKubernetesBody,
+    secrets: { token?: string; ca?: string },
+    user: string
+  ): Promise<KubernetesChange> {
     let stored: StoredKubernetes;
     if (body.mode === 'endpoint') {
       if (hasUserinfo(body.url)) {
@@ -99,31 +109,31 @@ export class KubernetesAccess {
     }
     const at = this.deps.clock.now();
     const before = this.current;
-    this.deps.store.setKubernetes(stored, at, user);
+    await this.deps.store.setKubernetes(stored, at, user);
     this.current = this.apply(
       built.client,
       savedSettings({ value: stored, updatedAt: at, updatedBy: user }, built.client)
     );
     this.logSource(user);
-    this.audit(at, user, before);
+    await this.audit(at, user, before);
     return { ok: true, settings: this.current };
   }
 
   /** Forgets what Grafana saved: back to the backend's own config. */
-  reset(user: string): KubernetesSettings {
+  async reset(user: string): Promise<KubernetesSettings> {
     const before = this.current;
-    this.deps.store.clearKubernetes();
+    await this.deps.store.clearKubernetes();
     this.current = this.applyConfig();
     this.logSource(user);
-    this.audit(this.deps.clock.now(), user, before);
+    await this.audit(this.deps.clock.now(), user, before);
     return this.current;
   }
 
-  private audit(at: number, user: string, before: KubernetesSettings): void {
+  private async audit(at: number, user: string, before: KubernetesSettings): Promise<void> {
     const { source, mode, url } = this.current;
     const where =
       source === 'none' ? 'none (Kubernetes actions are blocked)' : `${mode ?? 'client'} ${url ?? ''}`.trim();
-    this.deps.audit({
+    await this.deps.audit({
       at,
       user,
       message: `${user} set Kubernetes access to ${where}, ${source === 'grafana' ? 'as saved in Grafana' : "from the backend's config"}`,

@@ -1,7 +1,7 @@
 import type { ActionState, LadderPosition, Policy, PolicyAction, Gate, SafetyLimits } from '../../contract/healing';
 import { describeAction } from './policies';
-import type { StoredAction } from './store/actions';
-import type { AuditRepository } from './store/audit';
+import type { StoredAction } from './store/actionRows';
+import type { AuditRepository } from './store/repositories';
 
 /** One rung: the policy's own action is step 1, its `steps` follow. */
 export interface Rung {
@@ -61,8 +61,8 @@ export type ProposeStep = (
 export class Ladders {
   constructor(
     private readonly log: { audit: AuditRepository; now: () => number },
-    private readonly policies: () => Policy[],
-    private readonly limits: () => SafetyLimits,
+    private readonly policies: () => Promise<Policy[]>,
+    private readonly limits: () => Promise<SafetyLimits>,
     private readonly propose: ProposeStep
   ) {}
 
@@ -75,17 +75,17 @@ export class Ladders {
     const where = `ladder of policy ${position.policy}: step ${position.step} of ${position.steps} (${describeAction(action.action)})`;
     const stop = STOPS[action.state];
     if (stop) {
-      this.note(action, `${where} ${stop}; the ladder stops`, { position, state: action.state });
+      await this.note(action, `${where} ${stop}; the ladder stops`, { position, state: action.state });
       return;
     }
     if (action.state !== 'not_recovered') {
       return;
     }
-    const policy = this.policies().find((p) => p.name === position.policy);
-    const next = policy && rung(policy, position.step + 1, this.limits());
+    const policy = (await this.policies()).find((p) => p.name === position.policy);
+    const next = policy && rung(policy, position.step + 1, await this.limits());
     if (!policy || !next) {
       const why = policy ? 'that was its last step' : `policy ${position.policy} no longer exists`;
-      this.note(action, `${where} did not recover and ${why}; the ladder ends without a recovery`, { position });
+      await this.note(action, `${where} did not recover and ${why}; the ladder ends without a recovery`, { position });
       return;
     }
     const reached: LadderPosition = {
@@ -105,7 +105,7 @@ export class Ladders {
       ],
     };
     const id = await this.propose(action, policy, next, reached);
-    this.note(
+    await this.note(
       action,
       id === undefined
         ? `${where} did not recover; step ${reached.step} (${next.action.type}) could not be proposed: ${policy.name} cannot plan it for this trigger or it was already proposed`
@@ -114,8 +114,8 @@ export class Ladders {
     );
   }
 
-  private note(action: StoredAction, message: string, details: unknown): void {
-    this.log.audit.append({
+  private async note(action: StoredAction, message: string, details: unknown): Promise<void> {
+    await this.log.audit.append({
       at: this.log.now(),
       kind: 'ladder',
       actionId: action.id,

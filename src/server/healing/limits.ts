@@ -1,6 +1,7 @@
 import type { Reason, SafetyLimits } from '../../contract/healing';
 import type { EvictionPolicy } from '../kubernetes';
-import type { ActionRepository, StoredAction } from './store/actions';
+import type { StoredAction } from './store/actionRows';
+import type { ActionRepository, LimitFacts, LimitWindow } from './store/repositories';
 
 const HOUR = 3_600_000;
 
@@ -16,14 +17,20 @@ export function namespaceAllowed(namespace: string | undefined, limits: SafetyLi
  * What a drain may evict: a drain acts on every namespace that has pods on the node, so the
  * namespace limits hold per pod. Pods in a denied namespace, one outside the allow-list, or one
  * that already had its hourly share of actions are left where they are (skipped and reported).
+ * The hourly counts are read once, when the drain (or its dry run) starts.
  */
-export function evictionPolicy(limits: SafetyLimits, actions: ActionRepository, now: number): EvictionPolicy {
+export async function evictionPolicy(
+  limits: SafetyLimits,
+  actions: ActionRepository,
+  now: number
+): Promise<EvictionPolicy> {
+  const started = await actions.startedByNamespace(now - HOUR);
   return (namespace) => {
     if (!namespaceAllowed(namespace, limits)) {
       const why = limits.namespaces.deny.includes(namespace) ? 'denied' : 'not in the allow-list';
       return `namespace ${namespace} is ${why} in the safety limits: the engine does not evict there`;
     }
-    const inNamespace = actions.countStartedSince(now - HOUR, namespace);
+    const inNamespace = started.get(namespace) ?? 0;
     if (inNamespace >= limits.maxActionsPerHourPerNamespace) {
       return `${inNamespace} actions ran in namespace ${namespace} in the last hour; the limit is ${limits.maxActionsPerHourPerNamespace}`;
     }
@@ -33,8 +40,15 @@ export function evictionPolicy(limits: SafetyLimits, actions: ActionRepository, 
 
 const ago = (ms: number) => (ms < 120_000 ? `${Math.round(ms / 1000)}s` : `${Math.round(ms / 60_000)} min`);
 
+/** How far back the limits look for an action, from `now`. */
+export const limitWindow = (limits: SafetyLimits, now: number): LimitWindow => ({
+  cooldownSince: now - limits.cooldownSeconds * 1000,
+  hourSince: now - HOUR,
+});
+
 /**
- * The limits that hold whatever a policy says, read from the store so they hold across restarts.
+ * The limits that hold whatever a policy says, from what the store says about earlier actions
+ * (`facts`), so they hold across restarts and replicas.
  * `proposal`: checked when an action is proposed (so nobody is asked to approve what cannot run);
  * `execution`: checked again inside the transaction that claims it, which is what makes them hold.
  * The kill switch and the node budget are checked by the engine at execution only.
@@ -42,7 +56,7 @@ const ago = (ms: number) => (ms < 120_000 ? `${Math.round(ms / 1000)}s` : `${Mat
 export function checkLimits(
   action: StoredAction,
   limits: SafetyLimits,
-  actions: ActionRepository,
+  facts: LimitFacts,
   now: number,
   phase: 'proposal' | 'execution'
 ): Reason | undefined {
@@ -56,7 +70,7 @@ export function checkLimits(
     };
   }
   if (phase === 'proposal') {
-    const open = actions.openOn(action.target, type, action.id);
+    const open = facts.openOn;
     if (open !== undefined) {
       return { kind: 'duplicate', message: `action ${open} already proposes ${type} on ${action.target}` };
     }
@@ -65,7 +79,7 @@ export function checkLimits(
   if (action.startedAt !== undefined) {
     return undefined;
   }
-  const [last] = actions.startsOn(action.target, type, now - limits.cooldownSeconds * 1000);
+  const last = facts.lastStart;
   if (last !== undefined) {
     return {
       kind: 'cooldown',
@@ -73,7 +87,7 @@ export function checkLimits(
     };
   }
   if (isKube) {
-    const total = actions.countStartedSince(now - HOUR);
+    const total = facts.startedLastHour;
     if (total >= limits.maxActionsPerHour) {
       return {
         kind: 'rate-limit',
@@ -81,7 +95,7 @@ export function checkLimits(
       };
     }
     if (action.namespace !== undefined) {
-      const inNamespace = actions.countStartedSince(now - HOUR, action.namespace);
+      const inNamespace = facts.startedLastHourInNamespace;
       if (inNamespace >= limits.maxActionsPerHourPerNamespace) {
         return {
           kind: 'namespace-rate-limit',

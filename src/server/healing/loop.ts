@@ -24,7 +24,12 @@ export class EngineLoop {
     this.ticking = (async () => {
       do {
         this.tickAgain = false;
-        await this.deps.runTick();
+        try {
+          await this.deps.runTick();
+        } catch (err) {
+          // The store may be away (a PostgreSQL failover): the loop goes on, the next tick retries.
+          this.deps.logger.error({ err }, 'healing tick failed; the next tick tries again');
+        }
       } while (this.tickAgain);
     })().finally(() => {
       this.ticking = undefined;
@@ -37,6 +42,17 @@ export class EngineLoop {
     while (this.ticking || this.running.size > 0 || this.background.size > 0) {
       await Promise.all([this.ticking, ...this.running.values(), ...this.background]);
     }
+  }
+
+  /** Work the caller awaits (a trigger handed in), also awaited by `idle`; its failure stays the caller's. */
+  track<T>(work: Promise<T>): Promise<T> {
+    const done = work.then(
+      () => undefined,
+      () => undefined
+    );
+    this.background.add(done);
+    void done.finally(() => this.background.delete(done));
+    return work;
   }
 
   /** Runs what a state change set off without holding up the change; a failure is logged, never thrown. */

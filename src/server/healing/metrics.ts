@@ -42,7 +42,10 @@ export class HealingMetrics {
   private readonly refusals: Counter<'limit'>;
   private readonly duration: Histogram<'action' | 'outcome'>;
 
-  constructor(registry: Registry, read: { awaitingApproval: () => number; killSwitchEngaged: () => boolean }) {
+  constructor(
+    registry: Registry,
+    read: { awaitingApproval: () => Promise<number>; killSwitchEngaged: () => Promise<boolean> }
+  ) {
     this.actions = counter(registry, 'actions');
     this.refusals = counter(registry, 'refusals');
     this.duration = new Histogram({
@@ -56,16 +59,16 @@ export class HealingMetrics {
       name: 'failureprophet_actions_awaiting_approval',
       help: 'Proposed actions waiting for an approval.',
       registers: [registry],
-      collect() {
-        this.set(read.awaitingApproval());
+      async collect() {
+        this.set(await read.awaitingApproval());
       },
     });
     new Gauge({
       name: 'failureprophet_kill_switch_engaged',
       help: '1 while the kill switch stops every execution.',
       registers: [registry],
-      collect() {
-        this.set(read.killSwitchEngaged() ? 1 : 0);
+      async collect() {
+        this.set((await read.killSwitchEngaged()) ? 1 : 0);
       },
     });
   }

@@ -1,7 +1,8 @@
 import type { Reason, SafetyLimits } from '../../contract/healing';
 import { call, type KubeClient } from '../kubernetes/client';
 import { nodeBudget, nodeFloorRefusal, readNodes } from './disruption';
-import type { ActionRepository, StoredAction } from './store/actions';
+import type { StoredAction } from './store/actionRows';
+import type { ActionRepository } from './store/repositories';
 
 /** A cordon or a drain: an action that takes a node out, under the node budget and the Ready-node floor. */
 export type NodeAction = StoredAction & { action: { type: 'cordon' | 'drain'; node: string } };
@@ -18,7 +19,7 @@ export async function nodeCheck(
   limits: SafetyLimits,
   kube?: KubeClient
 ): Promise<{ wait: Reason } | { budget: number }> {
-  const others = () => actions.heldNodes().filter((h) => h.node !== action.action.node);
+  const others = async () => (await actions.heldNodes()).filter((h) => h.node !== action.action.node);
   if (!kube) {
     return { budget: limits.maxNodesDisrupted };
   }
@@ -27,20 +28,20 @@ export async function nodeCheck(
     return { wait: read.refusal };
   }
   const budget = nodeBudget(limits, read.nodes.length);
-  if (others().length >= budget) {
-    for (const held of others()) {
-      if (actions.get(held.actionId)?.state === 'executing') {
+  if ((await others()).length >= budget) {
+    for (const held of await others()) {
+      if ((await actions.get(held.actionId))?.state === 'executing') {
         continue;
       }
       const node = await call(kube, { verb: 'get', resource: 'nodes', group: '', name: held.node }, (o) =>
         kube.core.readNode({ name: held.node }, o)
       );
       if ((node.ok && node.value.spec?.unschedulable !== true) || (!node.ok && node.error.kind === 'not-found')) {
-        actions.releaseNode(held.node);
+        await actions.releaseNode(held.node);
       }
     }
   }
-  const full = others();
+  const full = await others();
   if (full.length >= budget) {
     return {
       wait: {

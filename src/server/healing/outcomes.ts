@@ -1,9 +1,8 @@
-import type Database from 'better-sqlite3';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { z } from 'zod';
-import { actionStateSchema, actionTypeSchema, type PolicyOutcome } from '../../contract/healing';
+import type { PolicyOutcome } from '../../contract/healing';
 import { counter } from './metrics';
-import type { StoredAction } from './store/actions';
+import type { StoredAction } from './store/actionRows';
+import type { OutcomeRow } from './store/repositories';
 
 /**
  * What one execution achieved, the words declared once for `/metrics` and the Actions page:
@@ -33,7 +32,7 @@ export class OutcomeMetrics {
 
   constructor(
     registry: Registry,
-    private readonly closedAt: (action: StoredAction) => number | undefined
+    private readonly closedAt: (action: StoredAction) => Promise<number | undefined>
   ) {
     this.executed = counter(registry, 'executed');
     this.outcomes = counter(registry, 'outcomes');
@@ -48,7 +47,7 @@ export class OutcomeMetrics {
   }
 
   /** A lifecycle observer: counts as actions start, fail and are verified. */
-  entered(action: StoredAction): void {
+  async entered(action: StoredAction): Promise<void> {
     const labels = { policy: action.policy, action: action.action.type };
     switch (action.state) {
       case 'executing':
@@ -68,7 +67,7 @@ export class OutcomeMetrics {
         const r = recovery(
           action.startedAt,
           action.verification.at,
-          this.closedAt(action),
+          await this.closedAt(action),
           action.trigger.predictedFailureAt
         );
         this.recoverySeconds.observe(labels, r.seconds);
@@ -81,16 +80,6 @@ export class OutcomeMetrics {
   }
 }
 
-const rowSchema = z.object({
-  policy: z.string(),
-  action_type: actionTypeSchema,
-  state: actionStateSchema,
-  started_at: z.number(),
-  verified_at: z.number().nullable(),
-  closed_at: z.number().nullable(),
-  predicted: z.number().nullable(),
-});
-
 const median = (xs: number[]) => {
   if (xs.length === 0) {
     return null;
@@ -100,25 +89,15 @@ const median = (xs: number[]) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-/** The same outcomes from the store, since the first action (the page's numbers survive restarts). */
-export function outcomesFromStore(db: Database.Database): PolicyOutcome[] {
-  const rows = db
-    .prepare(
-      `SELECT a.policy, a.action_type, a.state, a.started_at,
-              json_extract(a.verification, '$.at') AS verified_at, t.closed_at,
-              json_extract(t.trigger, '$.predictedFailureAt') AS predicted
-         FROM healing_actions a JOIN healing_triggers t ON t.key = a.trigger_key
-        WHERE a.started_at IS NOT NULL ORDER BY a.policy, a.action_type`
-    )
-    .all()
-    .map((row) => rowSchema.parse(row));
+/** The same outcomes from the store's rows, since the first action (the page's numbers survive restarts). */
+export function outcomesFrom(rows: OutcomeRow[]): PolicyOutcome[] {
   const groups = new Map<string, { outcome: PolicyOutcome; seconds: number[] }>();
   for (const row of rows) {
-    const key = `${row.policy}\u0000${row.action_type}`;
+    const key = `${row.policy}\u0000${row.actionType}`;
     const group = groups.get(key) ?? {
       outcome: {
         policy: row.policy,
-        action: row.action_type,
+        action: row.actionType,
         executed: 0,
         recovered: 0,
         notRecovered: 0,
@@ -136,9 +115,9 @@ export function outcomesFromStore(db: Database.Database): PolicyOutcome[] {
       o.failed += 1;
     } else if (state === 'not_recovered') {
       o.notRecovered += 1;
-    } else if (state === 'verified' && row.verified_at !== null) {
+    } else if (state === 'verified' && row.verifiedAt !== undefined) {
       o.recovered += 1;
-      const r = recovery(row.started_at, row.verified_at, row.closed_at ?? undefined, row.predicted ?? undefined);
+      const r = recovery(row.startedAt, row.verifiedAt, row.closedAt, row.predictedFailureAt);
       group.seconds.push(r.seconds);
       o.prevented += r.prevented ? 1 : 0;
     }

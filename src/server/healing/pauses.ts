@@ -1,33 +1,30 @@
 import type { NamespacePause, NamespacePauses, Reason } from '../../contract/healing';
 import { iso } from './lifecycle';
-import type { AuditRepository } from './store/audit';
 import type { SettingsStore } from './store/settings';
 
 /** Namespaces where an Admin paused automatic actions (from the config page); audited with the user. */
 export class NamespacePauseList {
   constructor(
     private readonly store: SettingsStore,
-    private readonly audit: AuditRepository,
     private readonly now: () => number
   ) {}
 
-  list(): NamespacePauses {
-    return { pauses: this.store.namespacePauses() };
+  async list(): Promise<NamespacePauses> {
+    return { pauses: await this.store.namespacePauses() };
   }
 
   /** Replaces the list; a namespace that stays paused keeps who paused it and when. */
-  set(pauses: Array<Pick<NamespacePause, 'namespace' | 'reason'>>, user: string): NamespacePauses {
+  async set(pauses: Array<Pick<NamespacePause, 'namespace' | 'reason'>>, user: string): Promise<NamespacePauses> {
     const at = this.now();
-    const before = this.store.namespacePauses();
+    const before = await this.store.namespacePauses();
     const next = pauses.map((p) => {
       const kept = before.find((b) => b.namespace === p.namespace);
       return { ...p, by: kept?.by ?? user, at: kept?.at ?? at };
     });
-    this.store.setNamespacePauses(next);
     const names = (list: NamespacePause[]) => list.map((p) => p.namespace);
     const paused = names(next).filter((n) => !names(before).includes(n));
     const resumed = names(before).filter((n) => !names(next).includes(n));
-    this.audit.append({
+    await this.store.setNamespacePauses(next, {
       at,
       kind: 'namespaces_paused',
       user,
@@ -44,9 +41,9 @@ export class NamespacePauseList {
     return this.list();
   }
 
-  refusal(namespace: string | undefined): Reason | undefined {
+  async refusal(namespace: string | undefined): Promise<Reason | undefined> {
     const pause =
-      namespace === undefined ? undefined : this.store.namespacePauses().find((p) => p.namespace === namespace);
+      namespace === undefined ? undefined : (await this.store.namespacePauses()).find((p) => p.namespace === namespace);
     return pause
       ? {
           kind: 'namespace-paused',

@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import {
   safetyLimitsSchema,
   type KillSwitch,
@@ -10,7 +9,6 @@ import {
 } from '../../contract/healing';
 import { iso } from './lifecycle';
 import { DEFAULT_POLICIES } from './policies';
-import type { AuditRepository } from './store/audit';
 import type { Saved, SettingsStore } from './store/settings';
 
 /** A setting and where it comes from: the store (with who saved it when), the config file, or the default. */
@@ -32,84 +30,76 @@ function sourced<T>(
 
 /**
  * Policies, safety limits and the kill switch as the engine uses them: the store's when an admin
- * saved them, else the config file's, else the defaults. Every change is audited with its user.
+ * saved them, else the config file's, else the defaults. Every change is audited with its user, in
+ * the transaction that saves it.
  */
 export class HealingSettings {
   constructor(
-    private readonly db: Database.Database,
     private readonly store: SettingsStore,
-    private readonly audit: AuditRepository,
     private readonly now: () => number,
     private readonly fromConfig: { policies?: Policy[]; limits?: SafetyLimits }
   ) {}
 
-  policies(): PoliciesResponse {
-    const { value, ...from } = sourced(this.store.policies(), this.fromConfig.policies, () => DEFAULT_POLICIES);
+  async policies(): Promise<PoliciesResponse> {
+    const { value, ...from } = sourced(await this.store.policies(), this.fromConfig.policies, () => DEFAULT_POLICIES);
     return { policies: value, ...from };
   }
 
-  setPolicies(policies: Policy[], user: string): PoliciesResponse {
+  async setPolicies(policies: Policy[], user: string): Promise<PoliciesResponse> {
     const at = this.now();
-    const before = this.policies().policies.map((p) => p.name);
-    this.db.transaction(() => {
-      this.store.setPolicies(policies, at, user);
-      this.audit.append({
-        at,
-        kind: 'policies_changed',
-        user,
-        message: `${user} saved ${policies.length} policies (${policies.map((p) => `${p.name}: ${p.action.type}, gate ${p.gate}`).join('; ')})`,
-        details: { before, after: policies },
-      });
-    })();
+    const before = (await this.policies()).policies.map((p) => p.name);
+    await this.store.setPolicies(policies, at, user, {
+      at,
+      kind: 'policies_changed',
+      user,
+      message: `${user} saved ${policies.length} policies (${policies.map((p) => `${p.name}: ${p.action.type}, gate ${p.gate}`).join('; ')})`,
+      details: { before, after: policies },
+    });
     return this.policies();
   }
 
-  limits(): SafetyLimitsResponse {
-    const { value, ...from } = sourced(this.store.limits(), this.fromConfig.limits, () => safetyLimitsSchema.parse({}));
+  async limits(): Promise<SafetyLimitsResponse> {
+    const { value, ...from } = sourced(await this.store.limits(), this.fromConfig.limits, () =>
+      safetyLimitsSchema.parse({})
+    );
     return { limits: value, ...from };
   }
 
-  setLimits(limits: SafetyLimits, user: string): SafetyLimitsResponse {
+  async setLimits(limits: SafetyLimits, user: string): Promise<SafetyLimitsResponse> {
     const at = this.now();
-    const before = this.limits().limits;
-    this.db.transaction(() => {
-      this.store.setLimits(limits, at, user);
-      this.audit.append({
-        at,
-        kind: 'limits_changed',
-        user,
-        message: `${user} changed the safety limits`,
-        details: { before, after: limits },
-      });
-    })();
+    const before = (await this.limits()).limits;
+    await this.store.setLimits(limits, at, user, {
+      at,
+      kind: 'limits_changed',
+      user,
+      message: `${user} changed the safety limits`,
+      details: { before, after: limits },
+    });
     return this.limits();
   }
 
-  killSwitch(): KillSwitch {
+  killSwitch(): Promise<KillSwitch> {
     return this.store.killSwitch();
   }
 
-  setKillSwitch(engaged: boolean, user: string, reason?: string): KillSwitch {
+  async setKillSwitch(engaged: boolean, user: string, reason?: string): Promise<KillSwitch> {
     const at = this.now();
     const value: KillSwitch = { engaged, changedBy: user, changedAt: at, ...(reason ? { reason } : {}) };
-    this.db.transaction(() => {
-      this.store.setKillSwitch(value);
-      this.audit.append({
-        at,
-        kind: 'kill_switch',
-        user,
-        comment: reason,
-        message: engaged
-          ? `${user} engaged the kill switch: nothing executes until it is released`
-          : `${user} released the kill switch`,
-      });
-    })();
+    await this.store.setKillSwitch(value, {
+      at,
+      kind: 'kill_switch',
+      user,
+      comment: reason,
+      message: engaged
+        ? `${user} engaged the kill switch: nothing executes until it is released`
+        : `${user} released the kill switch`,
+    });
     return value;
   }
 
   /** Why nothing runs, when the kill switch is engaged. */
-  killSwitchRefusal(): Reason | undefined {
-    const ks = this.store.killSwitch();
+  async killSwitchRefusal(): Promise<Reason | undefined> {
+    const ks = await this.store.killSwitch();
     if (!ks.engaged) {
       return undefined;
     }

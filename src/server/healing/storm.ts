@@ -1,8 +1,7 @@
 import type { HealingTrigger, Reason, SafetyLimits } from '../../contract/healing';
 import { iso } from './lifecycle';
 import type { Notifier } from './notify';
-import type { ActionRepository } from './store/actions';
-import type { AuditRepository } from './store/audit';
+import type { ActionRepository, AuditRepository } from './store/repositories';
 import type { SettingsStore } from './store/settings';
 
 export interface StormDeps {
@@ -10,7 +9,7 @@ export interface StormDeps {
   store: SettingsStore;
   audit: AuditRepository;
   notifier?: Notifier;
-  limits: () => SafetyLimits;
+  limits: () => Promise<SafetyLimits>;
   now: () => number;
 }
 
@@ -29,21 +28,19 @@ export class Storm {
    */
   async observe(trigger?: HealingTrigger): Promise<void> {
     const { actions, store, audit, now } = this.deps;
-    const limit = this.deps.limits().storm.maxAlarmingTargets;
-    const targets = actions.alarmingTargets();
-    const current = store.storm();
+    const limit = (await this.deps.limits()).storm.maxAlarmingTargets;
+    const targets = await actions.alarmingTargets();
+    const current = await store.storm();
     const at = now();
     if (current === undefined && targets > limit) {
-      store.setStorm({ since: at, targets });
       const message = `storm: ${targets} targets alarm at once (more than ${limit}); automatic actions wait for approval until fewer alarm`;
-      audit.append({ at, kind: 'storm', message, details: { targets, limit } });
+      await store.setStorm({ since: at, targets }, { at, kind: 'storm', message, details: { targets, limit } });
       if (trigger && this.deps.notifier) {
         const sent = await this.deps.notifier.send({ message, trigger, at });
-        audit.append({ at: now(), kind: 'notified', message: `storm summary: ${sent.summary}` });
+        await audit.append({ at: now(), kind: 'notified', message: `storm summary: ${sent.summary}` });
       }
     } else if (current !== undefined && targets <= limit) {
-      store.setStorm(undefined);
-      audit.append({
+      await store.setStorm(undefined, {
         at,
         kind: 'storm',
         message: `storm over: ${targets} targets alarm (at most ${limit}); automatic actions run again (the storm began ${iso(current.since)})`,
@@ -53,12 +50,12 @@ export class Storm {
   }
 
   /** Why automatic actions wait now, while a storm lasts. */
-  refusal(): Reason | undefined {
-    const current = this.deps.store.storm();
+  async refusal(): Promise<Reason | undefined> {
+    const current = await this.deps.store.storm();
     return current
       ? {
           kind: 'storm',
-          message: `storm mode since ${iso(current.since)}: more than ${this.deps.limits().storm.maxAlarmingTargets} targets alarm at once, automatic actions wait for approval`,
+          message: `storm mode since ${iso(current.since)}: more than ${(await this.deps.limits()).storm.maxAlarmingTargets} targets alarm at once, automatic actions wait for approval`,
         }
       : undefined;
   }

@@ -4,11 +4,11 @@ import { iso } from './lifecycle';
 /** Did the triggering signal recover within the window after the action? Tells the pipeline. */
 export async function verify(ctx: EngineContext, id: number): Promise<void> {
   const { lifecycle, deps, settings } = ctx;
-  const action = lifecycle.actions.get(id);
+  const action = await lifecycle.actions.get(id);
   if (action?.state !== 'succeeded' || action.finishedAt === undefined) {
     return;
   }
-  const { settleSeconds, recoveredBelowScore, ...window } = settings.limits().limits.verification;
+  const { settleSeconds, recoveredBelowScore, ...window } = (await settings.limits()).limits.verification;
   // A ladder's step has its own window (issue 17).
   const windowSeconds = action.ladder?.verifySeconds ?? window.windowSeconds;
   const now = lifecycle.now();
@@ -16,7 +16,7 @@ export async function verify(ctx: EngineContext, id: number): Promise<void> {
     return;
   }
   const { trigger } = action;
-  const record = lifecycle.actions.trigger(action.triggerKey);
+  const record = await lifecycle.actions.trigger(action.triggerKey);
   let recovered: { message: string; score?: number } | undefined;
   if (record?.closedAt !== undefined) {
     recovered = {
@@ -49,7 +49,9 @@ export async function verify(ctx: EngineContext, id: number): Promise<void> {
       };
   const to = recovered ? 'verified' : 'not_recovered';
   if (
-    lifecycle.move(action, ['succeeded'], to, { verification }, [{ kind: to, message: verification.message }]) &&
+    (await lifecycle.move(action, ['succeeded'], to, { verification }, [
+      { kind: to, message: verification.message },
+    ])) &&
     trigger.source === 'anomaly' &&
     deps.onVerified
   ) {

@@ -3,7 +3,7 @@ import { PrometheusError } from '../prometheus/types';
 import { checkReadiness } from './readiness';
 
 const URL_WITH_SECRET = 'https://user:s3cret@prometheus.internal:9090';
-const fine = { ping: () => undefined };
+const fine = { ping: async () => undefined };
 const prometheusFailing = (err: Error) => ({
   ping: async () => {
     throw err;

@@ -35,7 +35,7 @@ const WATCH_REASONS: Record<WatchErrorKind, string> = {
 export async function checkReadiness(deps: ReadinessDeps): Promise<Readiness> {
   let store: Readiness['checks']['store'] = { ok: true };
   try {
-    deps.store.ping();
+    await deps.store.ping();
   } catch (err) {
     store = { ok: false, message: `store does not answer (${storeFailure(err)})` };
   }

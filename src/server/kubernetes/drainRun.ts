@@ -41,13 +41,13 @@ export interface DrainControl {
   resume?: DrainProgress;
   /** Called after the cordon and after each accepted eviction; awaited, so the engine can persist it first. */
   onProgress?: (progress: DrainProgress) => void | Promise<void>;
-  /** Asked before each eviction; a reason stops the drain there (the engine's kill switch). */
-  shouldStop?: () => string | undefined;
+  /** Asked before each eviction; a reason stops the drain there (the engine's kill switch, read from its store). */
+  shouldStop?: () => Promise<string | undefined> | string | undefined;
   /**
    * Asked before each eviction, after `shouldStop`; a reason pauses the drain there (the engine's
    * window closed): the node stays cordoned and the progress saved, to resume later.
    */
-  shouldPause?: () => string | undefined;
+  shouldPause?: () => Promise<string | undefined> | string | undefined;
   /**
    * Namespaces whose pods the drain must not evict (the engine's namespace deny-list, allow-list
    * and hourly limit per namespace): their pods are skipped and reported, never evicted.

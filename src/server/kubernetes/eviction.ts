@@ -107,13 +107,13 @@ async function evictionRound(run: DrainRun, pending: Map<string, Pending>): Prom
   for (const [uid, entry] of pending) {
     const ref = refOf(entry.pod);
     if (!entry.evicted) {
-      const stop = run.params.shouldStop?.();
+      const stop = await run.params.shouldStop?.();
       if (stop) {
         return {
           error: { kind: 'stopped', message: `drain of node ${node} stopped before evicting ${label(ref)}: ${stop}` },
         };
       }
-      const pause = run.params.shouldPause?.();
+      const pause = await run.params.shouldPause?.();
       if (pause) {
         return {
           error: { kind: 'paused', message: `drain of node ${node} paused before evicting ${label(ref)}: ${pause}` },

@@ -47,15 +47,18 @@ export class WatchSettings {
       logger: Logger;
       clock: Pick<Clock, 'now'>;
     }
-  ) {
-    this.saved = this.load();
+  ) {}
+
+  /** Reads the watches an admin saved; until then (and when there are none) the file's run. */
+  async load(): Promise<void> {
+    this.saved = await this.read();
   }
 
-  private load(): Saved | undefined {
+  private async read(): Promise<Saved | undefined> {
     let raw: unknown;
     try {
       // Read as anything: a shape this build refuses is reported below and the file's watches run.
-      raw = this.deps.settings.get(WATCHES_KEY, z.unknown());
+      raw = await this.deps.settings.get(WATCHES_KEY, z.unknown());
     } catch (err) {
       return this.unreadable(`its JSON does not parse (${messageOf(err)})`);
     }
@@ -100,19 +103,19 @@ export class WatchSettings {
   }
 
   /** Saves watches already validated against the contract; from now on they win over the file. */
-  save(watches: WatchDefinition[], user: string): EffectiveWatches {
-    this.write({ watches, updatedAt: this.deps.clock.now(), updatedBy: user });
+  async save(watches: WatchDefinition[], user: string): Promise<EffectiveWatches> {
+    await this.write({ watches, updatedAt: this.deps.clock.now(), updatedBy: user });
     return this.current();
   }
 
   /** Back to the file's (or the default) watches. */
-  reset(user: string): EffectiveWatches {
-    this.write({ watches: null, updatedAt: this.deps.clock.now(), updatedBy: user });
+  async reset(user: string): Promise<EffectiveWatches> {
+    await this.write({ watches: null, updatedAt: this.deps.clock.now(), updatedBy: user });
     return this.current();
   }
 
-  private write(value: Saved): void {
-    this.deps.settings.set<Saved>(WATCHES_KEY, value);
+  private async write(value: Saved): Promise<void> {
+    await this.deps.settings.set<Saved>(WATCHES_KEY, value);
     this.saved = value;
     this.storeError = undefined;
   }

@@ -29,6 +29,12 @@ export function decodeRow<S extends z.ZodType>(schema: S, table: string, raw: un
   throw new StoredRowError(`${table} row${row === undefined ? '' : ` ${row}`} is invalid${field}: ${issue.message}`);
 }
 
+/** A `settings` row (its value JSON text, as both stores give it) as `schema` reads the value. */
+export function decodeSetting<S extends z.ZodType>(schema: S, key: string, row: unknown): z.output<S> {
+  const { value } = decodeRow(z.object({ value: jsonColumn(z.unknown()) }), 'settings', row, key);
+  return decodeRow(schema, 'settings', value, key);
+}
+
 /** A TEXT column holding JSON, parsed (with `reviver` when given) and checked by `schema`. */
 export function jsonColumn<S extends z.ZodType>(schema: S, reviver?: (key: string, value: unknown) => unknown) {
   return z

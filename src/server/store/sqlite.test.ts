@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -17,44 +17,58 @@ describe('the SQLite store', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('creates the database in the data dir with every migration applied, and keeps settings across a reopen', () => {
+  it('creates the database in the data dir with every migration applied, and keeps settings across a reopen', async () => {
     const store = openSqliteStore(join(dir, 'nested'));
-    store.ping();
-    store.settings.set('killSwitch', { engaged: true, by: 'admin' });
+    expect(store.kind).toBe('sqlite');
+    await store.ping();
+    await store.settings.set('killSwitch', { engaged: true, by: 'admin' });
     const applied = store.db.prepare('SELECT id FROM schema_migrations ORDER BY id').all() as Array<{ id: number }>;
     expect(applied.map((r) => r.id)).toEqual(migrations.map((m) => m.id).sort((a, b) => a - b));
-    store.close();
+    await store.close();
 
     const reopened = openSqliteStore(join(dir, 'nested'));
-    expect(reopened.settings.get('killSwitch', killSwitchSchema)).toEqual({ engaged: true, by: 'admin' });
-    expect(reopened.settings.get('absent', killSwitchSchema)).toBeUndefined();
-    reopened.close();
+    expect(await reopened.settings.get('killSwitch', killSwitchSchema)).toEqual({ engaged: true, by: 'admin' });
+    expect(await reopened.settings.get('absent', killSwitchSchema)).toBeUndefined();
+    await reopened.close();
   });
 
-  it('checks a saved value against its schema: one that does not fit fails naming its key and field', () => {
+  it('checks a saved value against its schema: one that does not fit fails naming its key and field', async () => {
     const store = openSqliteStore(dir);
     try {
-      store.settings.set('killSwitch', { engaged: 'yes' });
-      expect(() => store.settings.get('killSwitch', killSwitchSchema)).toThrow(StoredRowError);
-      expect(() => store.settings.get('killSwitch', killSwitchSchema)).toThrow(
+      await store.settings.set('killSwitch', { engaged: 'yes' });
+      await expect(store.settings.get('killSwitch', killSwitchSchema)).rejects.toThrow(StoredRowError);
+      await expect(store.settings.get('killSwitch', killSwitchSchema)).rejects.toThrow(
         /^settings row killSwitch is invalid at engaged: /
       );
       store.db.prepare(`UPDATE settings SET value = '{"engaged": tru' WHERE key = 'killSwitch'`).run();
-      expect(() => store.settings.get('killSwitch', killSwitchSchema)).toThrow(
+      await expect(store.settings.get('killSwitch', killSwitchSchema)).rejects.toThrow(
         /^settings row killSwitch is invalid at value: not JSON/
       );
       // Another key still reads.
-      store.settings.set('other', { engaged: false });
-      expect(store.settings.get('other', killSwitchSchema)).toEqual({ engaged: false });
+      await store.settings.set('other', { engaged: false });
+      expect(await store.settings.get('other', killSwitchSchema)).toEqual({ engaged: false });
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
-  it('throws from ping once closed', () => {
+  it('leaves no copy of a replaced setting in the WAL: each settings write is checkpointed', async () => {
     const store = openSqliteStore(dir);
-    store.close();
-    expect(() => store.ping()).toThrow(/not open/);
+    try {
+      await store.settings.set('token', { plain: 'first-secret-value' });
+      await store.settings.set('token', { plain: 'replaced' });
+      const wal = `${join(dir, DATABASE_FILE)}-wal`;
+      expect(existsSync(wal) ? readFileSync(wal).includes('first-secret-value') : false).toBe(false);
+      expect(readFileSync(join(dir, DATABASE_FILE)).includes('first-secret-value')).toBe(false);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('rejects from ping once closed', async () => {
+    const store = openSqliteStore(dir);
+    await store.close();
+    await expect(store.ping()).rejects.toThrow(/not open/);
   });
 });
 

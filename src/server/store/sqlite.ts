@@ -4,14 +4,18 @@ import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { migrate } from './migrate';
 import { migrations } from './migrations';
-import { decodeRow, jsonColumn } from './rows';
+import { decodeSetting } from './rows';
 import { ephemeralSecretBox, loadSecretBox, SECRET_KEY_FILE, type SecretBox } from './secrets';
+import { SqliteActionRepository } from '../healing/store/actions';
+import { SqliteAuditRepository } from '../healing/store/audit';
+import { SqliteBreakerRepository } from '../healing/store/breakers';
 import type { SettingsRepository, Store } from './store';
 
 export const DATABASE_FILE = 'failureprophet.db';
 
 export interface SqliteStore extends Store {
-  /** The open database, for the repositories of other rooms built on this store. */
+  readonly kind: 'sqlite';
+  /** The open database, for the repositories of other rooms built on this store (the pipeline's). */
   readonly db: Database.Database;
 }
 
@@ -67,13 +71,28 @@ export function openSqliteDatabase(
       ownerOnly(`${file}${suffix}`, 0o600, options.warn);
     }
   }
+  const upsert = db.prepare(
+    `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+     ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`
+  );
+  const saveSetting = (key: string, value: unknown) => void upsert.run(key, JSON.stringify(value), now());
+  const audit = new SqliteAuditRepository(db, saveSetting);
+  const write = (entry: Parameters<SqliteAuditRepository['write']>[0]) => audit.write(entry);
   return {
+    kind: 'sqlite',
     db,
-    ping: () => {
+    ping: async () => {
       db.prepare('SELECT 1').get();
     },
-    settings: sqliteSettings(db, now, secrets),
-    close: () => db.close(),
+    settings: sqliteSettings(db, saveSetting, secrets),
+    healing: {
+      actions: new SqliteActionRepository(db, write),
+      audit,
+      breakers: new SqliteBreakerRepository(db, write),
+    },
+    close: async () => {
+      db.close();
+    },
   };
 }
 
@@ -93,29 +112,23 @@ function ownerOnly(path: string, mode: number, warn?: (message: string) => void)
   }
 }
 
-const settingsRowSchema = z.object({ value: jsonColumn(z.unknown()) });
-
-function sqliteSettings(db: Database.Database, now: () => number, secrets: SecretBox): SettingsRepository {
+function sqliteSettings(
+  db: Database.Database,
+  saveSetting: (key: string, value: unknown) => void,
+  secrets: SecretBox
+): SettingsRepository {
   const select = db.prepare('SELECT value FROM settings WHERE key = ?');
-  const upsert = db.prepare(
-    `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
-     ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`
-  );
-  const read = <S extends z.ZodType>(key: string, schema: S): z.output<S> | undefined => {
-    const row = select.get(key);
-    if (row === undefined) {
-      return undefined;
-    }
-    const { value } = decodeRow(settingsRowSchema, 'settings', row, key);
-    return decodeRow(schema, 'settings', value, key);
-  };
   return {
     secrets,
-    get: read,
-    set<T>(key: string, value: T) {
-      upsert.run(key, JSON.stringify(value), now());
+    async get<S extends z.ZodType>(key: string, schema: S): Promise<z.output<S> | undefined> {
+      const row = select.get(key);
+      return row === undefined ? undefined : decodeSetting(schema, key, row);
     },
-    checkpoint() {
+    async set<T>(key: string, value: T) {
+      saveSetting(key, value);
+      // The replaced value (a plain Kubernetes token sealed in place, a token changed) would stay
+      // readable in the WAL until the next checkpoint: writing the WAL back now, with
+      // secure_delete, leaves no copy. Settings change rarely (an Admin's save), so this is cheap.
       db.pragma('wal_checkpoint(TRUNCATE)');
     },
   };

@@ -1,15 +1,19 @@
 import type { z } from 'zod';
+import type { HealingRepositories } from '../healing/store/repositories';
 import type { SecretBox } from './secrets';
 
 /**
- * What the rest of the backend may ask of persistence. The SQLite implementation is the default;
- * a PostgreSQL one implements the same interfaces for several replicas.
+ * What the rest of the backend may ask of persistence: asynchronous, so one interface covers the
+ * embedded SQLite default and PostgreSQL shared by several replicas (`openStore` picks one).
  */
 export interface Store {
-  /** Throws when the store cannot answer (used by /readyz). */
-  ping(): void;
+  readonly kind: 'sqlite' | 'postgres';
+  /** Rejects when the store cannot answer (used by /readyz). */
+  ping(): Promise<void>;
   settings: SettingsRepository;
-  close(): void;
+  /** What the healing engine keeps: triggers, actions, the audit log, breakers, held nodes. */
+  healing: HealingRepositories;
+  close(): Promise<void>;
 }
 
 export interface SettingsRepository {
@@ -17,10 +21,8 @@ export interface SettingsRepository {
    * The value saved under `key` as `schema` reads it; undefined when none is. A value that does not
    * fit (another build's, a hand edit) throws a StoredRowError naming the key and the field.
    */
-  get<S extends z.ZodType>(key: string, schema: S): z.output<S> | undefined;
-  set<T>(key: string, value: T): void;
+  get<S extends z.ZodType>(key: string, schema: S): Promise<z.output<S> | undefined>;
+  set<T>(key: string, value: T): Promise<void>;
   /** Seals secrets kept in settings with a key held outside the database. */
   readonly secrets: SecretBox;
-  /** Writes the WAL into the database file and empties it, so a replaced value leaves no copy behind. */
-  checkpoint(): void;
 }

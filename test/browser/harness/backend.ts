@@ -49,7 +49,7 @@ export async function startBackend(): Promise<RunningBackend> {
   const logger = createLogger('warn');
   const store = openSqliteStore(dir);
   const metrics = createMetricsRegistry();
-  const { pipeline, healing, routes } = assembleBackend({ config, store, logger, metrics, clock: systemClock });
+  const { pipeline, healing, routes } = await assembleBackend({ config, store, logger, metrics, clock: systemClock });
   const app = await buildServer({
     logger,
     apiToken: BACKEND_TOKEN,

@@ -11,7 +11,10 @@ import {
   plannedActionSchema,
   reasonSchema,
   verificationSchema,
+  actionTypeSchema,
   type Action,
+  type ActionState,
+  type HealingTrigger,
   type DryRunRecord,
   type Decision,
   type ExecutionResult,
@@ -22,6 +25,8 @@ import {
   type Verification,
 } from '../../../contract/healing';
 import { drainProgressSchema, type DrainProgress } from '../../kubernetes';
+import { targetId } from '../../pipeline/targets';
+import type { OutcomeRow } from './repositories';
 import { optional, parseJsonColumns } from './rows';
 
 /** An action with what only the engine needs besides the API's view of it. */
@@ -157,3 +162,51 @@ export const proposalValues = (input: NewAction) => [
   input.namespace ?? null,
   JSON.stringify(input.action),
 ];
+
+export const triggerKey = (trigger: Pick<HealingTrigger, 'source' | 'id'>) => `${trigger.source}:${trigger.id}`;
+
+/** The archive key of a superseded action's trigger: `<key>#superseded-<id>`. */
+export const supersededKey = (key: string, id: number) => `${key}${SUPERSEDED}${id}`;
+export const SUPERSEDED = '#superseded-';
+
+/**
+ * The target id of an anomaly trigger, from its watch and labels the way the pipeline computes it
+ * (label order, quoting), for the triggerTarget filter; null for other triggers.
+ */
+export function triggerTargetOf(trigger: Pick<HealingTrigger, 'source' | 'watch' | 'labels'>): string | null {
+  return trigger.source === 'anomaly' && trigger.watch !== undefined ? targetId(trigger.watch, trigger.labels) : null;
+}
+
+/** The states in which an action is still under way (one per trigger, type and target at a time). */
+export const OPEN_STATES: ActionState[] = ['proposed', 'awaiting_approval', 'approved', 'executing'];
+
+/** An outcome row as both stores select it (verified_at and predicted read out of the JSON columns). */
+export const outcomeRowSchema = z
+  .object({
+    policy: z.string(),
+    action_type: actionTypeSchema,
+    state: actionStateSchema,
+    started_at: z.number(),
+    verified_at: z.number().nullable(),
+    closed_at: z.number().nullable(),
+    predicted: z.number().nullable(),
+  })
+  .transform((r): OutcomeRow => ({
+    policy: r.policy,
+    actionType: r.action_type,
+    state: r.state,
+    startedAt: r.started_at,
+    ...(r.verified_at !== null ? { verifiedAt: r.verified_at } : {}),
+    ...(r.closed_at !== null ? { closedAt: r.closed_at } : {}),
+    ...(r.predicted !== null ? { predictedFailureAt: r.predicted } : {}),
+  }));
+
+export const namespaceCountRow = z.object({ namespace: z.string(), n: z.number() });
+export const heldNodeRow = z.object({ node: z.string(), action_id: z.number().int() });
+export const startedAtRow = z.object({ started_at: z.number() });
+export const closedAtRow = z.object({ closed_at: z.number().nullable() });
+export const triggerRowSchema = z.object({
+  trigger: healingTriggerSchema,
+  opened_at: z.number(),
+  closed_at: optional(z.number()),
+});

@@ -1,9 +1,7 @@
 import type Database from 'better-sqlite3';
 import { decodeRow } from '../../store/rows';
-import { z } from 'zod';
 import {
   healingTriggerSchema,
-  type actionListQuerySchema,
   type ActionState,
   type HealingTrigger,
   type PlannedAction,
@@ -13,47 +11,60 @@ import type { DrainProgress } from '../../kubernetes';
 import { targetId } from '../../pipeline/targets';
 import {
   changedColumns,
+  closedAtRow,
+  heldNodeRow,
+  namespaceCountRow,
+  OPEN_STATES,
+  outcomeRowSchema,
   proposalValues,
   readAction,
+  startedAtRow,
+  SUPERSEDED,
+  supersededKey,
+  triggerKey,
+  triggerRowSchema,
   type ActionChanges,
   type NewAction,
   type StoredAction,
 } from './actionRows';
-import { countRow, idRow, optional, parseJsonColumns } from './rows';
-
-export type ActionFilter = z.output<typeof actionListQuerySchema>;
+import type {
+  ActionFilter,
+  ActionRepository,
+  Alongside,
+  ClaimDecision,
+  HeldNode,
+  LimitFacts,
+  LimitWindow,
+  NewAuditEntry,
+  OpenedTrigger,
+  OutcomeRow,
+  TriggerRecord,
+} from './repositories';
+import { countRow, idRow, parseJsonColumns } from './rows';
 
 export type { ActionChanges, NewAction, StoredAction } from './actionRows';
+export { triggerKey } from './actionRows';
 
-export interface TriggerRecord {
-  trigger: HealingTrigger;
-  openedAt: number;
-  closedAt?: number;
-}
-
-export const triggerKey = (trigger: Pick<HealingTrigger, 'source' | 'id'>) => `${trigger.source}:${trigger.id}`;
-const SUPERSEDED = '#superseded-';
-
-const triggerRowSchema = z.object({
-  trigger: healingTriggerSchema,
-  opened_at: z.number(),
-  closed_at: optional(z.number()),
-});
-const closedAtRow = z.object({ closed_at: z.number().nullable() });
-const startedAtRow = z.object({ started_at: z.number() });
-const heldNodeRow = z.object({ node: z.string(), action_id: z.number().int() });
 const labelsSchema = healingTriggerSchema.shape.labels;
 
 const ids = (rows: unknown[]) => rows.map((r) => decodeRow(idRow, 'healing_actions', r).id);
 const count = (row: unknown, table = 'healing_actions') => decodeRow(countRow, table, row).n;
 
 const SELECT = `SELECT a.*, t.trigger FROM healing_actions a JOIN healing_triggers t ON t.key = a.trigger_key`;
+const OPEN = OPEN_STATES.map((s) => `'${s}'`).join(', ');
 
-/** Actions and the triggers behind them. Every state change is a conditional update: the caller learns whether it won. */
-export class ActionRepository {
+/**
+ * The actions on SQLite: one process, one connection, so a transaction is `db.transaction` around
+ * synchronous statements; the async methods are the interface every store shares.
+ */
+export class SqliteActionRepository implements ActionRepository {
   private readonly byId: Database.Statement;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    /** Appends an audit entry inside the caller's transaction. */
+    private readonly audit: (entry: NewAuditEntry) => number
+  ) {
     this.byId = db.prepare(`${SELECT} WHERE a.id = ?`);
     // An anomaly's trigger carries its target's watch and labels, not the id: computing the id the
     // way the pipeline does keeps the triggerTarget filter exact (label order, quoting).
@@ -62,32 +73,48 @@ export class ActionRepository {
     );
   }
 
-  /** Records a trigger, or refreshes it; a closed one that fires again is open again. */
-  openTrigger(trigger: HealingTrigger, at: number): { isNew: boolean; reopened: boolean } {
-    const key = triggerKey(trigger);
-    const found = this.db.prepare('SELECT closed_at FROM healing_triggers WHERE key = ?').get(key);
-    const existing = found === undefined ? undefined : decodeRow(closedAtRow, 'healing_triggers', found);
-    if (!existing) {
-      this.db
-        .prepare('INSERT INTO healing_triggers (key, source, trigger, opened_at) VALUES (?, ?, ?, ?)')
-        .run(key, trigger.source, JSON.stringify(trigger), at);
-      return { isNew: true, reopened: false };
-    }
-    this.db
-      .prepare('UPDATE healing_triggers SET trigger = ?, closed_at = NULL WHERE key = ?')
-      .run(JSON.stringify(trigger), key);
-    return { isNew: false, reopened: existing.closed_at !== null };
+  async openTrigger(
+    trigger: HealingTrigger,
+    at: number,
+    note: (opened: OpenedTrigger) => NewAuditEntry | undefined
+  ): Promise<OpenedTrigger> {
+    return this.db.transaction(() => {
+      const key = triggerKey(trigger);
+      const found = this.db.prepare('SELECT closed_at FROM healing_triggers WHERE key = ?').get(key);
+      const existing = found === undefined ? undefined : decodeRow(closedAtRow, 'healing_triggers', found);
+      let opened: OpenedTrigger;
+      if (!existing) {
+        this.db
+          .prepare('INSERT INTO healing_triggers (key, source, trigger, opened_at) VALUES (?, ?, ?, ?)')
+          .run(key, trigger.source, JSON.stringify(trigger), at);
+        opened = { isNew: true, reopened: false };
+      } else {
+        this.db
+          .prepare('UPDATE healing_triggers SET trigger = ?, closed_at = NULL WHERE key = ?')
+          .run(JSON.stringify(trigger), key);
+        opened = { isNew: false, reopened: existing.closed_at !== null };
+      }
+      const entry = note(opened);
+      if (entry) {
+        this.audit(entry);
+      }
+      return opened;
+    })();
   }
 
-  /** True when this call closed it (it was open). */
-  closeTrigger(key: string, at: number): boolean {
-    return (
-      this.db.prepare('UPDATE healing_triggers SET closed_at = ? WHERE key = ? AND closed_at IS NULL').run(at, key)
-        .changes === 1
-    );
+  async closeTrigger(key: string, at: number, note?: NewAuditEntry): Promise<boolean> {
+    return this.db.transaction(() => {
+      const closed =
+        this.db.prepare('UPDATE healing_triggers SET closed_at = ? WHERE key = ? AND closed_at IS NULL').run(at, key)
+          .changes === 1;
+      if (closed && note) {
+        this.audit(note);
+      }
+      return closed;
+    })();
   }
 
-  trigger(key: string): TriggerRecord | undefined {
+  async trigger(key: string): Promise<TriggerRecord | undefined> {
     const found = this.db.prepare('SELECT trigger, opened_at, closed_at FROM healing_triggers WHERE key = ?').get(key);
     if (found === undefined) {
       return undefined;
@@ -96,24 +123,54 @@ export class ActionRepository {
     return { trigger: row.trigger, openedAt: row.opened_at, closedAt: row.closed_at };
   }
 
-  /** Undefined when this trigger already proposed this action on this target (deduplication). */
-  insert(input: NewAction): number | undefined {
-    const info = this.db
-      .prepare(
-        `INSERT OR IGNORE INTO healing_actions (trigger_key, policy, gate, action_type, target, namespace, state, action, ladder, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'proposed', ?, ?, ?, ?)`
-      )
-      .run(...proposalValues(input), input.ladder ? JSON.stringify(input.ladder) : null, input.at, input.at);
-    return info.changes === 1 ? Number(info.lastInsertRowid) : undefined;
+  async insert(input: NewAction, note?: (id: number) => NewAuditEntry): Promise<number | undefined> {
+    return this.db.transaction(() => {
+      const info = this.db
+        .prepare(
+          `INSERT OR IGNORE INTO healing_actions (trigger_key, policy, gate, action_type, target, namespace, state, action, ladder, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, 'proposed', ?, ?, ?, ?)`
+        )
+        .run(...proposalValues(input), input.ladder ? JSON.stringify(input.ladder) : null, input.at, input.at);
+      if (info.changes !== 1) {
+        return undefined;
+      }
+      const id = Number(info.lastInsertRowid);
+      if (note) {
+        this.audit(note(id));
+      }
+      return id;
+    })();
   }
 
-  get(id: number): StoredAction | undefined {
+  async get(id: number): Promise<StoredAction | undefined> {
+    return this.read(id);
+  }
+
+  private read(id: number): StoredAction | undefined {
     const row = this.byId.get(id);
     return row === undefined ? undefined : readAction(row);
   }
 
-  /** Moves the action from one of `from` to `to`; false when its state was not one of `from` (someone else moved it). */
-  transition(id: number, from: ActionState[], to: ActionState, at: number, changes: ActionChanges = {}): boolean {
+  async transition(
+    id: number,
+    from: ActionState[],
+    to: ActionState,
+    at: number,
+    changes: ActionChanges = {},
+    alongside: Alongside = {}
+  ): Promise<boolean> {
+    return this.db.transaction(() => this.move(id, from, to, at, changes, alongside))();
+  }
+
+  /** The conditional update and what goes with it; the caller holds the transaction. */
+  private move(
+    id: number,
+    from: ActionState[],
+    to: ActionState,
+    at: number,
+    changes: ActionChanges,
+    alongside: Alongside
+  ): boolean {
     const sets = ['state = @to', 'updated_at = @at'];
     const params: Record<string, unknown> = { id, to, at };
     changedColumns(changes).forEach(({ column, value }, i) => {
@@ -123,20 +180,78 @@ export class ActionRepository {
     const placeholders = from.map((_, i) => `@from${i}`);
     from.forEach((state, i) => (params[`from${i}`] = state));
     const sql = `UPDATE healing_actions SET ${sets.join(', ')} WHERE id = @id AND state IN (${placeholders.join(', ')})`;
-    return this.db.prepare(sql).run(params).changes === 1;
+    if (this.db.prepare(sql).run(params).changes !== 1) {
+      return false;
+    }
+    if (alongside.holdNode !== undefined) {
+      this.db
+        .prepare(
+          'INSERT INTO healing_nodes_held (node, action_id, since) VALUES (?, ?, ?) ON CONFLICT(node) DO UPDATE SET action_id = excluded.action_id'
+        )
+        .run(alongside.holdNode, id, at);
+    }
+    if (alongside.releaseNode !== undefined) {
+      this.db.prepare('DELETE FROM healing_nodes_held WHERE node = ?').run(alongside.releaseNode);
+    }
+    for (const entry of alongside.audit ?? []) {
+      this.audit(entry);
+    }
+    return true;
   }
 
-  /**
-   * A superseded action keeps its trigger under an archive key (`<key>#superseded-<id>`, closed), so
-   * the deduplication (one action per trigger, type and target) lets the trigger propose it again.
-   */
-  archiveTriggerKey(id: number, at: number): void {
-    const action = this.get(id);
-    if (!action) {
-      return;
-    }
-    const archived = `${action.triggerKey}${SUPERSEDED}${id}`;
+  async claim(
+    id: number,
+    at: number,
+    window: LimitWindow,
+    decide: (action: StoredAction, facts: LimitFacts) => ClaimDecision
+  ): Promise<{ action: StoredAction; to: 'executing' | 'blocked' } | undefined> {
+    // IMMEDIATE: the write lock from the first read, so no other connection's claim reads the same counts.
+    return this.db
+      .transaction(() => {
+        const action = this.read(id);
+        if (action?.state !== 'approved') {
+          return undefined;
+        }
+        const decision = decide(action, this.facts(action, window));
+        if (!decision) {
+          return undefined;
+        }
+        const moved = this.move(id, ['approved'], decision.to, at, decision.changes, {
+          audit: decision.audit,
+          holdNode: decision.holdNode,
+        });
+        return moved ? { action, to: decision.to } : undefined;
+      })
+      .immediate();
+  }
+
+  async limitFacts(action: StoredAction, window: LimitWindow): Promise<LimitFacts> {
+    return this.facts(action, window);
+  }
+
+  private facts(action: StoredAction, window: LimitWindow): LimitFacts {
+    const open = this.db
+      .prepare(
+        `SELECT id FROM healing_actions WHERE target = ? AND action_type = ? AND id != ? AND state IN (${OPEN}) ORDER BY id LIMIT 1`
+      )
+      .get(action.target, action.action.type, action.id);
+    const [lastStart] = this.starts(action.target, action.action.type, window.cooldownSince);
+    return {
+      ...(open !== undefined ? { openOn: ids([open])[0] } : {}),
+      ...(lastStart !== undefined ? { lastStart } : {}),
+      startedLastHour: this.started(window.hourSince),
+      startedLastHourInNamespace: action.namespace === undefined ? 0 : this.started(window.hourSince, action.namespace),
+      heldNodes: this.held(),
+    };
+  }
+
+  async archiveTriggerKey(id: number, at: number): Promise<void> {
     this.db.transaction(() => {
+      const action = this.read(id);
+      if (!action) {
+        return;
+      }
+      const archived = supersededKey(action.triggerKey, id);
       this.db
         .prepare(
           `INSERT OR IGNORE INTO healing_triggers (key, source, trigger, opened_at, closed_at)
@@ -147,8 +262,7 @@ export class ActionRepository {
     })();
   }
 
-  /** How many times this trigger's action on this target was superseded and proposed again. */
-  supersededCount(key: string, type: PlannedAction['type'], target: string): number {
+  async supersededCount(key: string, type: PlannedAction['type'], target: string): Promise<number> {
     const prefix = `${key}${SUPERSEDED}`;
     return count(
       this.db
@@ -160,28 +274,28 @@ export class ActionRepository {
     );
   }
 
-  /** Notes why an approved action still waits (e.g. the node budget), without changing its state. */
-  setReason(id: number, reason: Reason | null, at: number): void {
-    this.db
-      .prepare('UPDATE healing_actions SET reason = ?, updated_at = ? WHERE id = ?')
-      .run(reason ? JSON.stringify(reason) : null, at, id);
+  async setReason(id: number, reason: Reason | null, at: number, note?: NewAuditEntry): Promise<void> {
+    this.db.transaction(() => {
+      this.db
+        .prepare('UPDATE healing_actions SET reason = ?, updated_at = ? WHERE id = ?')
+        .run(reason ? JSON.stringify(reason) : null, at, id);
+      if (note) {
+        this.audit(note);
+      }
+    })();
   }
 
-  setProgress(id: number, progress: DrainProgress, at: number): void {
+  async setProgress(id: number, progress: DrainProgress, at: number): Promise<void> {
     this.db
       .prepare(`UPDATE healing_actions SET progress = ?, updated_at = ? WHERE id = ? AND state = 'executing'`)
       .run(JSON.stringify(progress), at, id);
   }
 
-  idsInState(state: ActionState): number[] {
+  async idsInState(state: ActionState): Promise<number[]> {
     return ids(this.db.prepare('SELECT id FROM healing_actions WHERE state = ? ORDER BY id').all(state));
   }
 
-  /**
-   * Actions that succeeded and wait for their verification: Kubernetes actions, and a notification
-   * only as a ladder's step (the ladder has to know whether it ended with a recovery).
-   */
-  awaitingVerification(): number[] {
+  async awaitingVerification(): Promise<number[]> {
     return ids(
       this.db
         .prepare(
@@ -191,7 +305,7 @@ export class ActionRepository {
     );
   }
 
-  expiredIds(now: number): number[] {
+  async expiredIds(now: number): Promise<number[]> {
     return ids(
       this.db
         .prepare(`SELECT id FROM healing_actions WHERE state = 'awaiting_approval' AND expires_at <= ? ORDER BY id`)
@@ -199,8 +313,11 @@ export class ActionRepository {
     );
   }
 
-  /** Kubernetes executions started since `since`, cluster-wide or in one namespace (notifications do not count). */
-  countStartedSince(since: number, namespace?: string): number {
+  async countStartedSince(since: number, namespace?: string): Promise<number> {
+    return this.started(since, namespace);
+  }
+
+  private started(since: number, namespace?: string): number {
     return count(
       namespace === undefined
         ? this.db
@@ -214,8 +331,21 @@ export class ActionRepository {
     );
   }
 
-  /** Start times of this action on this target since `since`, newest first. */
-  startsOn(target: string, type: PlannedAction['type'], since: number): number[] {
+  async startedByNamespace(since: number): Promise<Map<string, number>> {
+    const rows = this.db
+      .prepare(
+        `SELECT namespace, COUNT(*) AS n FROM healing_actions
+          WHERE started_at >= ? AND action_type != 'notify' AND namespace IS NOT NULL GROUP BY namespace`
+      )
+      .all(since);
+    return new Map(rows.map((r) => decodeRow(namespaceCountRow, 'healing_actions', r)).map((r) => [r.namespace, r.n]));
+  }
+
+  async startsOn(target: string, type: PlannedAction['type'], since: number): Promise<number[]> {
+    return this.starts(target, type, since);
+  }
+
+  private starts(target: string, type: PlannedAction['type'], since: number): number[] {
     const rows = this.db
       .prepare(
         'SELECT started_at FROM healing_actions WHERE target = ? AND action_type = ? AND started_at >= ? ORDER BY started_at DESC'
@@ -224,18 +354,7 @@ export class ActionRepository {
     return rows.map((r) => decodeRow(startedAtRow, 'healing_actions', r)).map((r) => r.started_at);
   }
 
-  /** Another action of this type on this target that is still under way (proposed, waiting, approved or executing). */
-  openOn(target: string, type: PlannedAction['type'], exceptId: number): number | undefined {
-    const row = this.db
-      .prepare(
-        `SELECT id FROM healing_actions WHERE target = ? AND action_type = ? AND id != ?
-           AND state IN ('proposed', 'awaiting_approval', 'approved', 'executing') ORDER BY id LIMIT 1`
-      )
-      .get(target, type, exceptId);
-    return row === undefined ? undefined : ids([row])[0];
-  }
-
-  list(q: ActionFilter): { items: StoredAction[]; total: number } {
+  async list(q: ActionFilter): Promise<{ items: StoredAction[]; total: number }> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (q.state?.length) {
@@ -274,11 +393,7 @@ export class ActionRepository {
     return { items: rows.map(readAction), total };
   }
 
-  /**
-   * Storm mode: how many distinct targets have an open trigger now (one per Kubernetes object, or
-   * per label set when the trigger maps to none).
-   */
-  alarmingTargets(): number {
+  async alarmingTargets(): Promise<number> {
     return count(
       this.db
         .prepare(
@@ -290,29 +405,36 @@ export class ActionRepository {
     );
   }
 
-  countInState(state: ActionState): number {
+  async countInState(state: ActionState): Promise<number> {
     return count(this.db.prepare('SELECT COUNT(*) AS n FROM healing_actions WHERE state = ?').get(state));
   }
 
-  // The node budget: nodes the engine cordoned (alone or as part of a drain) and has not given back.
+  async heldNodes(): Promise<HeldNode[]> {
+    return this.held();
+  }
 
-  heldNodes(): Array<{ node: string; actionId: number }> {
+  async releaseNode(node: string): Promise<void> {
+    this.db.prepare('DELETE FROM healing_nodes_held WHERE node = ?').run(node);
+  }
+
+  private held(): HeldNode[] {
     const rows = this.db.prepare('SELECT node, action_id FROM healing_nodes_held ORDER BY since').all();
     return rows
       .map((r) => decodeRow(heldNodeRow, 'healing_nodes_held', r))
       .map((r) => ({ node: r.node, actionId: r.action_id }));
   }
 
-  holdNode(node: string, actionId: number, at: number): void {
-    this.db
+  async outcomeRows(): Promise<OutcomeRow[]> {
+    return this.db
       .prepare(
-        'INSERT INTO healing_nodes_held (node, action_id, since) VALUES (?, ?, ?) ON CONFLICT(node) DO UPDATE SET action_id = excluded.action_id'
+        `SELECT a.policy, a.action_type, a.state, a.started_at,
+                json_extract(a.verification, '$.at') AS verified_at, t.closed_at,
+                json_extract(t.trigger, '$.predictedFailureAt') AS predicted
+           FROM healing_actions a JOIN healing_triggers t ON t.key = a.trigger_key
+          WHERE a.started_at IS NOT NULL ORDER BY a.policy, a.action_type, a.id`
       )
-      .run(node, actionId, at);
-  }
-
-  releaseNode(node: string): void {
-    this.db.prepare('DELETE FROM healing_nodes_held WHERE node = ?').run(node);
+      .all()
+      .map((row) => decodeRow(outcomeRowSchema, 'healing_actions', row));
   }
 }
 

@@ -1,12 +1,11 @@
 import type Database from 'better-sqlite3';
 import { decodeRow } from '../../store/rows';
 import { z } from 'zod';
-import { auditKindSchema, type AuditEntry, type auditQuerySchema } from '../../../contract/healing';
+import { auditKindSchema, type AuditEntry } from '../../../contract/healing';
+import { AUDIT_PAGE, type AuditFilter, type AuditRepository, type NewAuditEntry } from './repositories';
 import { countRow, parseJsonColumns } from './rows';
 
-export type AuditFilter = z.output<typeof auditQuerySchema>;
-
-export type NewAuditEntry = Omit<AuditEntry, 'id'>;
+export type { AuditFilter, NewAuditEntry } from './repositories';
 
 const auditRowSchema = z.object({
   id: z.number().int(),
@@ -20,7 +19,8 @@ const auditRowSchema = z.object({
   details: z.unknown(),
 });
 
-function toEntry(found: unknown): AuditEntry {
+/** An audit row as either store gives it back (details as JSON text or parsed). */
+export function toEntry(found: unknown): AuditEntry {
   const row = decodeRow(auditRowSchema, 'healing_audit', parseJsonColumns(found, ['details']));
   return {
     id: row.id,
@@ -35,17 +35,26 @@ function toEntry(found: unknown): AuditEntry {
   };
 }
 
-/** The append-only audit log: the table refuses UPDATE and DELETE (see migration 0003). */
-export class AuditRepository {
+/** The audit log on SQLite: the table refuses UPDATE and DELETE (see migration 0003). */
+export class SqliteAuditRepository implements AuditRepository {
   private readonly insert: Database.Statement;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    /** Writes a settings row inside the caller's transaction. */
+    private readonly saveSetting: (key: string, value: unknown) => void
+  ) {
     this.insert = db.prepare(
       'INSERT INTO healing_audit (at, kind, action_id, trigger_id, user, comment, message, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'
     );
   }
 
-  append(entry: NewAuditEntry): number {
+  async append(entry: NewAuditEntry): Promise<number> {
+    return this.write(entry);
+  }
+
+  /** Synchronous, for the other SQLite repositories' transactions. */
+  write(entry: NewAuditEntry): number {
     const info = this.insert.run(
       entry.at,
       entry.kind,
@@ -57,6 +66,13 @@ export class AuditRepository {
       entry.details === undefined ? null : JSON.stringify(entry.details)
     );
     return Number(info.lastInsertRowid);
+  }
+
+  async appendWithSetting(entry: NewAuditEntry, setting: { key: string; value: unknown }): Promise<number> {
+    return this.db.transaction(() => {
+      this.saveSetting(setting.key, setting.value);
+      return this.write(entry);
+    })();
   }
 
   private filter(q: AuditFilter) {
@@ -88,7 +104,7 @@ export class AuditRepository {
   }
 
   /** Newest first, one page. */
-  list(query: AuditFilter): { items: AuditEntry[]; total: number } {
+  async list(query: AuditFilter): Promise<{ items: AuditEntry[]; total: number }> {
     const { q, clause, params } = this.filter(query);
     const total = decodeRow(
       countRow,
@@ -101,11 +117,19 @@ export class AuditRepository {
     return { items: rows.map(toEntry), total };
   }
 
-  /** Every matching entry, oldest first, without loading them all at once (exports). */
-  *iterate(query: AuditFilter): Generator<AuditEntry> {
+  async *iterate(query: AuditFilter): AsyncGenerator<AuditEntry> {
     const { clause, params } = this.filter(query);
-    for (const row of this.db.prepare(`SELECT * FROM healing_audit${clause} ORDER BY id ASC`).iterate(...params)) {
-      yield toEntry(row);
+    const statement = this.db.prepare(
+      `SELECT * FROM healing_audit${clause ? `${clause} AND` : ' WHERE'} id > ? ORDER BY id ASC LIMIT ${AUDIT_PAGE}`
+    );
+    // A page at a time: no cursor stays open on the connection while the export is streamed.
+    for (let after = 0; ;) {
+      const rows = statement.all(...params, after).map(toEntry);
+      yield* rows;
+      if (rows.length < AUDIT_PAGE) {
+        return;
+      }
+      after = rows[rows.length - 1].id;
     }
   }
 }

@@ -1,9 +1,10 @@
 import type Database from 'better-sqlite3';
 import { decodeRow } from '../../store/rows';
 import { z } from 'zod';
-import { actionTypeSchema, breakerSchema, type ActionType, type Breaker } from '../../../contract/healing';
+import { actionTypeSchema, breakerSchema, type Breaker } from '../../../contract/healing';
+import type { BreakerRepository, NewAuditEntry, NewBreaker } from './repositories';
 
-/** A row as SQLite gives it, checked before it becomes a Breaker. */
+/** A row as either store gives it, checked before it becomes a Breaker. */
 const rowSchema = z.object({
   id: z.number().int(),
   target: z.string(),
@@ -17,9 +18,7 @@ const rowSchema = z.object({
   comment: z.string().nullable(),
 });
 
-const lastClosedRow = z.object({ at: z.number().nullable() });
-
-function toBreaker(row: unknown): Breaker {
+export function toBreaker(row: unknown): Breaker {
   const r = decodeRow(rowSchema, 'healing_breakers', row);
   return breakerSchema.parse({
     id: r.id,
@@ -35,60 +34,75 @@ function toBreaker(row: unknown): Breaker {
   });
 }
 
-export interface NewBreaker {
-  target: string;
-  actionType: ActionType;
-  repeats: number;
-  windowSeconds: number;
-  actionId: number;
-  at: number;
-}
+export const lastClosedRow = z.object({ at: z.number().nullable() });
 
-/** Circuit breakers by target: at most one open per target (a partial unique index says so). */
-export class BreakerRepository {
-  constructor(private readonly db: Database.Database) {}
+/** Circuit breakers on SQLite: at most one open per target (a partial unique index says so). */
+export class SqliteBreakerRepository implements BreakerRepository {
+  constructor(
+    private readonly db: Database.Database,
+    /** Appends an audit entry inside the caller's transaction. */
+    private readonly audit: (entry: NewAuditEntry) => number
+  ) {}
 
-  openOn(target: string): Breaker | undefined {
+  async openOn(target: string): Promise<Breaker | undefined> {
+    return this.openRow(target);
+  }
+
+  private openRow(target: string): Breaker | undefined {
     const row = this.db.prepare('SELECT * FROM healing_breakers WHERE target = ? AND closed_at IS NULL').get(target);
     return row === undefined ? undefined : toBreaker(row);
   }
 
-  /** Undefined when one is already open on the target (another caller opened it first). */
-  open(input: NewBreaker): Breaker | undefined {
-    const info = this.db
-      .prepare(
-        `INSERT OR IGNORE INTO healing_breakers (target, action_type, repeats, window_seconds, action_id, opened_at)
-         VALUES (?, ?, ?, ?, ?, ?)`
-      )
-      .run(input.target, input.actionType, input.repeats, input.windowSeconds, input.actionId, input.at);
-    return info.changes === 1 ? this.get(Number(info.lastInsertRowid)) : undefined;
+  async open(input: NewBreaker, note: (opened: Breaker) => NewAuditEntry): Promise<Breaker | undefined> {
+    return this.db.transaction(() => {
+      const info = this.db
+        .prepare(
+          `INSERT OR IGNORE INTO healing_breakers (target, action_type, repeats, window_seconds, action_id, opened_at)
+           VALUES (?, ?, ?, ?, ?, ?)`
+        )
+        .run(input.target, input.actionType, input.repeats, input.windowSeconds, input.actionId, input.at);
+      const opened = info.changes === 1 ? this.get(Number(info.lastInsertRowid)) : undefined;
+      if (opened) {
+        this.audit(note(opened));
+      }
+      return opened;
+    })();
   }
 
-  /** The closed breaker, or undefined when none was open on the target. */
-  close(target: string, at: number, user: string, comment?: string): Breaker | undefined {
-    const open = this.openOn(target);
-    if (!open) {
-      return undefined;
-    }
-    this.db
-      .prepare(
-        'UPDATE healing_breakers SET closed_at = ?, closed_by = ?, comment = ? WHERE id = ? AND closed_at IS NULL'
-      )
-      .run(at, user, comment ?? null, open.id);
-    return this.get(open.id);
+  async close(
+    target: string,
+    at: number,
+    by: { user: string; comment?: string },
+    note: (closed: Breaker) => NewAuditEntry
+  ): Promise<Breaker | undefined> {
+    return this.db.transaction(() => {
+      const open = this.openRow(target);
+      if (!open) {
+        return undefined;
+      }
+      this.db
+        .prepare(
+          'UPDATE healing_breakers SET closed_at = ?, closed_by = ?, comment = ? WHERE id = ? AND closed_at IS NULL'
+        )
+        .run(at, by.user, by.comment ?? null, open.id);
+      const closed = this.get(open.id);
+      if (closed) {
+        this.audit(note(closed));
+      }
+      return closed;
+    })();
   }
 
-  /** When an Editor last closed the target's breaker: repeats before it do not count again. */
-  lastClosedAt(target: string): number | undefined {
+  async lastClosedAt(target: string): Promise<number | undefined> {
     const row = this.db
       .prepare('SELECT MAX(closed_at) AS at FROM healing_breakers WHERE target = ? AND closed_at IS NOT NULL')
       .get(target);
     return decodeRow(lastClosedRow, 'healing_breakers', row).at ?? undefined;
   }
 
-  listOpen(): Breaker[] {
+  async listOpen(): Promise<Breaker[]> {
     return this.db
-      .prepare('SELECT * FROM healing_breakers WHERE closed_at IS NULL ORDER BY opened_at DESC')
+      .prepare('SELECT * FROM healing_breakers WHERE closed_at IS NULL ORDER BY opened_at DESC, id DESC')
       .all()
       .map(toBreaker);
   }

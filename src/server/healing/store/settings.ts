@@ -12,6 +12,7 @@ import {
 } from '../../../contract/healing';
 import { sealedSchema } from '../../store/secrets';
 import type { SettingsRepository } from '../../store/store';
+import type { AuditRepository, NewAuditEntry } from './repositories';
 
 export interface Saved<T> {
   value: T;
@@ -62,58 +63,70 @@ const persistedKubernetesSchema = z.object({
  * config file.
  */
 export class SettingsStore {
-  constructor(private readonly settings: SettingsRepository) {}
+  constructor(
+    private readonly settings: SettingsRepository,
+    private readonly audit: AuditRepository
+  ) {}
 
-  policies(): Saved<Policy[]> | undefined {
-    return this.settings.get(POLICIES, savedPoliciesSchema);
+  /** Saves a setting; with `entry`, the entry recording the change is written in the same transaction. */
+  private async save(key: string, value: unknown, entry?: NewAuditEntry): Promise<void> {
+    if (entry) {
+      await this.audit.appendWithSetting(entry, { key, value });
+    } else {
+      await this.settings.set(key, value);
+    }
   }
 
-  setPolicies(value: Policy[], at: number, by?: string): void {
-    this.settings.set<Saved<Policy[]>>(POLICIES, { value, updatedAt: at, updatedBy: by });
+  async policies(): Promise<Saved<Policy[]> | undefined> {
+    return await this.settings.get(POLICIES, savedPoliciesSchema);
+  }
+
+  setPolicies(value: Policy[], at: number, by: string | undefined, entry?: NewAuditEntry): Promise<void> {
+    return this.save(POLICIES, { value, updatedAt: at, updatedBy: by } satisfies Saved<Policy[]>, entry);
   }
 
   /** Checked on the way out: limits saved by an older version get the defaults of the limits added since. */
-  limits(): Saved<SafetyLimits> | undefined {
+  async limits(): Promise<Saved<SafetyLimits> | undefined> {
     return this.settings.get(LIMITS, savedLimitsSchema);
   }
 
-  setLimits(value: SafetyLimits, at: number, by?: string): void {
-    this.settings.set<Saved<SafetyLimits>>(LIMITS, { value, updatedAt: at, updatedBy: by });
+  setLimits(value: SafetyLimits, at: number, by: string | undefined, entry?: NewAuditEntry): Promise<void> {
+    return this.save(LIMITS, { value, updatedAt: at, updatedBy: by } satisfies Saved<SafetyLimits>, entry);
   }
 
-  namespacePauses(): NamespacePause[] {
-    return this.settings.get(NAMESPACE_PAUSES, z.array(namespacePauseSchema)) ?? [];
+  async namespacePauses(): Promise<NamespacePause[]> {
+    return (await this.settings.get(NAMESPACE_PAUSES, z.array(namespacePauseSchema))) ?? [];
   }
 
-  setNamespacePauses(pauses: NamespacePause[]): void {
-    this.settings.set(NAMESPACE_PAUSES, pauses);
+  setNamespacePauses(pauses: NamespacePause[], entry?: NewAuditEntry): Promise<void> {
+    return this.save(NAMESPACE_PAUSES, pauses, entry);
   }
 
   /** Undefined while there is no storm (the repository has no delete: null is none). */
-  storm(): StormState | undefined {
-    return this.settings.get(STORM, stormStateSchema.nullable()) ?? undefined;
+  async storm(): Promise<StormState | undefined> {
+    return (await this.settings.get(STORM, stormStateSchema.nullable())) ?? undefined;
   }
 
-  setStorm(state: StormState | undefined): void {
-    this.settings.set(STORM, state ?? null);
+  setStorm(state: StormState | undefined, entry?: NewAuditEntry): Promise<void> {
+    return this.save(STORM, state ?? null, entry);
   }
 
-  killSwitch(): KillSwitch {
-    return this.settings.get(KILL_SWITCH, killSwitchSchema) ?? { engaged: false };
+  async killSwitch(): Promise<KillSwitch> {
+    return (await this.settings.get(KILL_SWITCH, killSwitchSchema)) ?? { engaged: false };
   }
 
-  setKillSwitch(value: KillSwitch): void {
-    this.settings.set<KillSwitch>(KILL_SWITCH, value);
+  setKillSwitch(value: KillSwitch, entry?: NewAuditEntry): Promise<void> {
+    return this.save(KILL_SWITCH, value, entry);
   }
 
   /**
    * The saved access with its token and CA decrypted; `unreadable` when they cannot be (the key
    * changed). A row saved in plain text by an older version is sealed in place on first read.
    */
-  kubernetes(): Saved<StoredKubernetes> | UnreadableKubernetes | undefined {
+  async kubernetes(): Promise<Saved<StoredKubernetes> | UnreadableKubernetes | undefined> {
     // null: cleared (the settings repository has no delete), back to the config file's access.
     // Read as anything: a shape this build does not know is reported as unreadable, not thrown.
-    const raw = this.settings.get(KUBERNETES, z.unknown());
+    const raw = await this.settings.get(KUBERNETES, z.unknown());
     if (raw === null || raw === undefined) {
       return undefined;
     }
@@ -131,8 +144,8 @@ export class SettingsStore {
       return { value, updatedAt, updatedBy };
     }
     if (!('secrets' in value)) {
-      this.setKubernetes(value, updatedAt, updatedBy);
-      this.settings.checkpoint();
+      // The store makes sure the plain row leaves no readable copy (SQLite: a WAL checkpoint after the write).
+      await this.setKubernetes(value, updatedAt, updatedBy);
       return { value, updatedAt, updatedBy };
     }
     try {
@@ -144,7 +157,7 @@ export class SettingsStore {
   }
 
   /** The token and CA are sealed before they reach the store; the URL and mode stay readable. */
-  setKubernetes(value: StoredKubernetes, at: number, by?: string): void {
+  setKubernetes(value: StoredKubernetes, at: number, by?: string): Promise<void> {
     const row =
       value.mode === 'endpoint'
         ? {
@@ -156,10 +169,10 @@ export class SettingsStore {
             ),
           }
         : value;
-    this.settings.set(KUBERNETES, { value: row, updatedAt: at, updatedBy: by });
+    return this.settings.set(KUBERNETES, { value: row, updatedAt: at, updatedBy: by });
   }
 
-  clearKubernetes(): void {
-    this.settings.set(KUBERNETES, null);
+  clearKubernetes(): Promise<void> {
+    return this.settings.set(KUBERNETES, null);
   }
 }

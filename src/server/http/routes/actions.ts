@@ -25,7 +25,7 @@ export function actionRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
       '/api/actions/:id',
       { schema: { params: actionIdParamsSchema, response: { 200: actionSchema, 404: errorBodySchema } } },
       async (request, reply) => {
-        const action = engine.actions.get(request.params.id);
+        const action = await engine.actions.get(request.params.id);
         return (
           action ?? reply.code(404).send({ error: 'not_found', message: `there is no action ${request.params.id}` })
         );
@@ -47,8 +47,8 @@ export function actionRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
           const comment = request.body?.comment;
           const outcome =
             decision === 'approve'
-              ? engine.approve(request.params.id, user, comment)
-              : engine.reject(request.params.id, user, comment);
+              ? await engine.approve(request.params.id, user, comment)
+              : await engine.reject(request.params.id, user, comment);
           if (!outcome.ok) {
             return reply
               .code(STATUS[outcome.kind])

@@ -26,19 +26,19 @@ export function auditRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
     app.get('/api/audit', { schema: { querystring: auditQuerySchema } }, async (request, reply) => {
       const query = request.query;
       if (query.format === 'json') {
-        return reply.send(auditListSchema.parse(engine.audit.list(query)));
+        return reply.send(auditListSchema.parse(await engine.audit.list(query)));
       }
       const entries = engine.audit.iterate(query);
       const lines =
         query.format === 'csv'
-          ? (function* () {
+          ? (async function* () {
               yield CSV_COLUMNS.join(',') + '\r\n';
-              for (const e of entries) {
+              for await (const e of entries) {
                 yield csvLine(e);
               }
             })()
-          : (function* () {
-              for (const e of entries) {
+          : (async function* () {
+              for await (const e of entries) {
                 yield JSON.stringify(e) + '\n';
               }
             })();

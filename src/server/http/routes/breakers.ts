@@ -11,7 +11,7 @@ import { requestUser } from './user';
 export function breakerRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/api/breakers', { schema: { response: { 200: breakerListSchema } } }, async () => ({
-      items: engine.openBreakers(),
+      items: await engine.openBreakers(),
     }));
 
     app.post(
@@ -19,7 +19,7 @@ export function breakerRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
       { schema: { body: closeBreakerBodySchema, response: { 200: breakerSchema, 404: errorBodySchema } } },
       async (request, reply) => {
         const { target, comment } = request.body;
-        const closed = engine.closeBreaker(target, requestUser(request), comment);
+        const closed = await engine.closeBreaker(target, requestUser(request), comment);
         return (
           closed ?? reply.code(404).send({ error: 'not_found', message: `no circuit breaker is open on ${target}` })
         );
@@ -27,7 +27,7 @@ export function breakerRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
     );
 
     app.get('/api/outcomes', { schema: { response: { 200: outcomeListSchema } } }, async () => ({
-      items: engine.outcomes(),
+      items: await engine.outcomes(),
     }));
   };
 }

@@ -26,7 +26,7 @@ export function kubernetesRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
       { schema: { body: putKubernetesBodySchema, response: { 200: kubernetesSettingsSchema, 400: errorBodySchema } } },
       async (request, reply) => {
         const user = requestUser(request);
-        const change = engine.kubernetes.put(
+        const change = await engine.kubernetes.put(
           request.body,
           { token: header(request.headers[KUBE_TOKEN_HEADER]), ca: header(request.headers[KUBE_CA_HEADER]) },
           user

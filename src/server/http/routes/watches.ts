@@ -60,7 +60,7 @@ export function watchRoutes(
         }
         const user = requestUser(request);
         return serially(async () => {
-          const saved = settings.save(request.body.watches, user);
+          const saved = await settings.save(request.body.watches, user);
           const changes = await pipeline.replaceWatches(saved.parsed);
           request.log.warn({ user, ...changes }, 'watches saved');
           onChange({
@@ -79,7 +79,7 @@ export function watchRoutes(
       async (request) => {
         const user = requestUser(request);
         return serially(async () => {
-          const reset = settings.reset(user);
+          const reset = await settings.reset(user);
           const changes = await pipeline.replaceWatches(reset.parsed);
           request.log.warn(
             { user, ...changes },

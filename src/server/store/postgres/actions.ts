@@ -1,146 +1,455 @@
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
-import type { ActionState, HealingTrigger } from '../../../contract/healing';
-import { triggerKey, type ActionChanges, type NewAction, type StoredAction } from '../../healing/store/actions';
-import { changedColumns, proposalValues, readAction } from '../../healing/store/actionRows';
-import { retryingLostConnections } from './pool';
+import type { ActionState, HealingTrigger, PlannedAction, Reason } from '../../../contract/healing';
+import type { DrainProgress } from '../../kubernetes';
+import {
+  changedColumns,
+  closedAtRow,
+  heldNodeRow,
+  namespaceCountRow,
+  OPEN_STATES,
+  outcomeRowSchema,
+  proposalValues,
+  readAction,
+  startedAtRow,
+  SUPERSEDED,
+  supersededKey,
+  triggerKey,
+  triggerRowSchema,
+  triggerTargetOf,
+  type ActionChanges,
+  type NewAction,
+  type StoredAction,
+} from '../../healing/store/actionRows';
+import type {
+  ActionFilter,
+  ActionRepository,
+  Alongside,
+  ClaimDecision,
+  HeldNode,
+  LimitFacts,
+  LimitWindow,
+  NewAuditEntry,
+  OpenedTrigger,
+  OutcomeRow,
+  TriggerRecord,
+} from '../../healing/store/repositories';
+import { countRow, idRow, parseJsonColumns } from '../../healing/store/rows';
+import { decodeRow } from '../rows';
+import { appendAudit } from './audit';
+import type { Database, Run } from './database';
+import { ADVISORY_LOCKS, ADVISORY_NAMESPACE } from './locks';
 
-// Rows read back are checked like any other input (healing/store/actionRows.ts): a row another
-// version wrote, or a hand edit, fails with the column named instead of deep inside the engine.
-export { StoredRowError } from '../rows';
-
-/** A proposal and the key that makes it one row whichever replica proposes it. */
-export interface NewIdempotentAction extends NewAction {
-  idempotencyKey: string;
-}
-
-/** The key of a proposal: one trigger proposes one action of a type on a target (as in the SQLite store). */
-export const proposalKey = (input: Pick<NewAction, 'triggerKey' | 'target'> & { type: string }) =>
+/** The key that makes a proposal one row whichever replica makes it: trigger, action type, target (as SQLite's UNIQUE). */
+export const proposalKey = (input: { triggerKey: string; type: string; target: string }) =>
   `${input.triggerKey}|${input.type}|${input.target}`;
 
-/** An action as the PostgreSQL store keeps it: with the replica that claimed it for execution. */
-export type ClaimedAction = StoredAction;
+// JSON columns are read as text, as SQLite keeps them, so one reader (actionRows.ts) checks both.
+const COLUMNS = `a.id, a.trigger_key, t.trigger::text AS trigger, a.policy, a.gate, a.target, a.namespace, a.state,
+  a.action::text AS action, a.dry_run::text AS dry_run, a.decisions::text AS decisions, a.reason::text AS reason,
+  a.progress::text AS progress, a.result::text AS result, a.verification::text AS verification,
+  a.ladder::text AS ladder, a.claimed_by, a.created_at, a.updated_at, a.expires_at, a.started_at, a.finished_at`;
+const FROM = 'healing_actions a JOIN healing_triggers t ON t.key = a.trigger_key';
 
-const COLUMNS = `a.id, a.trigger_key, t.trigger, a.policy, a.gate, a.target, a.namespace, a.state, a.action, a.dry_run,
-  a.decisions, a.reason, a.result, a.verification, a.claimed_by, a.created_at, a.updated_at, a.expires_at,
-  a.started_at, a.finished_at`;
+const ids = (rows: unknown[]) => rows.map((r) => decodeRow(idRow, 'healing_actions', r).id);
+const count = (rows: unknown[], table = 'healing_actions') => decodeRow(countRow, table, rows[0]).n;
 
 /**
- * The healing actions on PostgreSQL, shared by every replica. Each change is one statement whose
- * WHERE clause says what must still be true, so the caller learns whether it won, whichever
- * process it runs in. A statement whose connection turns out to be gone is run again on a fresh
- * one; every change carries a token of its own (`change_token`), so a repeat after a change that
- * committed but whose answer was lost finds its own token and reports the win instead of a loss.
+ * The healing actions on PostgreSQL, shared by every replica. A change is one transaction whose
+ * conditions say what must still be true, so the caller learns whether it won whichever process
+ * it runs in; a read that decides a write locks its row (`FOR UPDATE`). A transition carries a
+ * token of its own (`change_token`): repeated after its answer was lost with its connection, it
+ * finds its token and reports the win, without writing its audit entries twice.
  */
-export class PostgresActionRepository {
+export class PostgresActionRepository implements ActionRepository {
   constructor(
-    private readonly pool: pg.Pool,
-    private readonly where: string,
-    private readonly attempts: number
+    private readonly db: Database,
+    /** This replica, recorded on the actions it claims. */
+    private readonly replica: string
   ) {}
 
-  /** Every statement here may run twice with the same outcome. */
-  private async query<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<pg.QueryResult<R>> {
-    return retryingLostConnections(this.attempts, this.where, () => this.pool.query<R>(sql, params));
+  async openTrigger(
+    trigger: HealingTrigger,
+    at: number,
+    note: (opened: OpenedTrigger) => NewAuditEntry | undefined
+  ): Promise<OpenedTrigger> {
+    return this.db.transaction(async (run) => {
+      const key = triggerKey(trigger);
+      const { rows } = await run('SELECT closed_at FROM healing_triggers WHERE key = $1 FOR UPDATE', [key]);
+      let opened: OpenedTrigger;
+      if (rows.length === 0) {
+        // Two replicas may open the same trigger at once: the second finds it, as if it came later.
+        const inserted = await run(
+          `INSERT INTO healing_triggers (key, source, trigger, trigger_target, opened_at) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (key) DO UPDATE SET trigger = EXCLUDED.trigger RETURNING (xmax = 0) AS inserted`,
+          [key, trigger.source, JSON.stringify(trigger), triggerTargetOf(trigger), at]
+        );
+        opened = { isNew: inserted.rows[0].inserted === true, reopened: false };
+      } else {
+        const existing = decodeRow(closedAtRow, 'healing_triggers', rows[0]);
+        await run('UPDATE healing_triggers SET trigger = $2, closed_at = NULL WHERE key = $1', [
+          key,
+          JSON.stringify(trigger),
+        ]);
+        opened = { isNew: false, reopened: existing.closed_at !== null };
+      }
+      const entry = note(opened);
+      if (entry) {
+        await appendAudit(run, entry);
+      }
+      return opened;
+    });
   }
 
-  /**
-   * Records a trigger, or refreshes it; a closed one that fires again is open again. After an
-   * answer lost with its connection, the repeat reports an inserted trigger as not new.
-   */
-  async openTrigger(trigger: HealingTrigger, at: number): Promise<{ isNew: boolean }> {
-    const { rows } = await this.query<{ inserted: boolean }>(
-      `INSERT INTO healing_triggers (key, source, trigger, opened_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (key) DO UPDATE SET trigger = EXCLUDED.trigger, closed_at = NULL
-       RETURNING (xmax = 0) AS inserted`,
-      [triggerKey(trigger), trigger.source, JSON.stringify(trigger), at]
-    );
-    return { isNew: rows[0].inserted };
+  async closeTrigger(key: string, at: number, note?: NewAuditEntry): Promise<boolean> {
+    return this.db.transaction(async (run) => {
+      const closed =
+        (await run('UPDATE healing_triggers SET closed_at = $2 WHERE key = $1 AND closed_at IS NULL', [key, at]))
+          .rowCount === 1;
+      if (closed && note) {
+        await appendAudit(run, note);
+      }
+      return closed;
+    });
   }
 
-  /**
-   * Inserts a proposal unless its idempotency key is taken: then `created` is false and `id` is
-   * the action that holds the key (made by this replica or another).
-   */
-  async insert(input: NewIdempotentAction): Promise<{ id: number; created: boolean }> {
-    const inserted = await this.query<{ id: number }>(
-      `INSERT INTO healing_actions (idempotency_key, trigger_key, policy, gate, action_type, target, namespace, state,
-         action, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'proposed', $8, $9, $9)
-       ON CONFLICT ON CONSTRAINT healing_actions_idempotency DO NOTHING
-       RETURNING id`,
-      [input.idempotencyKey, ...proposalValues(input), input.at]
+  async trigger(key: string): Promise<TriggerRecord | undefined> {
+    const { rows } = await this.db.query(
+      'SELECT trigger::text AS trigger, opened_at, closed_at FROM healing_triggers WHERE key = $1',
+      [key]
     );
-    if (inserted.rows.length === 1) {
-      return { id: inserted.rows[0].id, created: true };
+    if (rows.length === 0) {
+      return undefined;
     }
-    const existing = await this.query<{ id: number }>('SELECT id FROM healing_actions WHERE idempotency_key = $1', [
-      input.idempotencyKey,
-    ]);
-    return { id: existing.rows[0].id, created: false };
+    const row = decodeRow(triggerRowSchema, 'healing_triggers', parseJsonColumns(rows[0], ['trigger']));
+    return { trigger: row.trigger, openedAt: row.opened_at, closedAt: row.closed_at };
   }
 
-  async get(id: number): Promise<ClaimedAction | undefined> {
-    const { rows } = await this.query(
-      `SELECT ${COLUMNS} FROM healing_actions a JOIN healing_triggers t ON t.key = a.trigger_key WHERE a.id = $1`,
-      [id]
-    );
-    return rows.length === 1 ? readAction(rows[0]) : undefined;
+  async insert(input: NewAction, note?: (id: number) => NewAuditEntry): Promise<number | undefined> {
+    const key = proposalKey({ triggerKey: input.triggerKey, type: input.action.type, target: input.target });
+    return this.db.transaction(async (run) => {
+      const { rows } = await run<{ id: number }>(
+        `INSERT INTO healing_actions (idempotency_key, trigger_key, policy, gate, action_type, target, namespace, state,
+           action, ladder, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'proposed', $8, $9, $10, $10)
+         ON CONFLICT ON CONSTRAINT healing_actions_idempotency DO NOTHING
+         RETURNING id`,
+        [key, ...proposalValues(input), input.ladder ? JSON.stringify(input.ladder) : null, input.at]
+      );
+      if (rows.length === 0) {
+        return undefined;
+      }
+      const id = ids(rows)[0];
+      if (note) {
+        await appendAudit(run, note(id));
+      }
+      return id;
+    });
   }
 
-  /** Moves the action from one of `from` to `to`; false when its state was not one of `from` (another replica moved it). */
+  async get(id: number): Promise<StoredAction | undefined> {
+    return read(this.db.query, id);
+  }
+
   async transition(
     id: number,
     from: ActionState[],
     to: ActionState,
     at: number,
-    changes: ActionChanges = {}
+    changes: ActionChanges = {},
+    alongside: Alongside = {}
   ): Promise<boolean> {
-    const params: unknown[] = [id, from, to, at, randomUUID()];
-    const sets = ['state = $3', 'updated_at = $4', 'change_token = $5'];
-    for (const { column, value } of changedColumns(changes)) {
+    const token = randomUUID();
+    return this.db.transaction((run) => move(run, { id, from, to, at, changes, alongside, token }));
+  }
+
+  async claim(
+    id: number,
+    at: number,
+    window: LimitWindow,
+    decide: (action: StoredAction, facts: LimitFacts) => ClaimDecision
+  ): Promise<{ action: StoredAction; to: 'executing' | 'blocked' } | undefined> {
+    const token = randomUUID();
+    return this.db.transaction(async (run) => {
+      // Claims take turns across replicas: the counts the limits read include every execution.
+      await run('SELECT pg_advisory_xact_lock($1, $2)', [ADVISORY_NAMESPACE, ADVISORY_LOCKS.claim]);
+      const action = await read(run, id, 'FOR UPDATE OF a');
+      if (action?.state !== 'approved') {
+        return undefined;
+      }
+      const decision = decide(action, await facts(run, action, window));
+      if (!decision) {
+        return undefined;
+      }
+      const moved = await move(run, {
+        id,
+        from: ['approved'],
+        to: decision.to,
+        at,
+        changes: decision.changes,
+        alongside: { audit: decision.audit, holdNode: decision.holdNode },
+        token,
+        claimedBy: decision.to === 'executing' ? this.replica : undefined,
+      });
+      return moved ? { action, to: decision.to } : undefined;
+    });
+  }
+
+  async limitFacts(action: StoredAction, window: LimitWindow): Promise<LimitFacts> {
+    return facts(this.db.query, action, window);
+  }
+
+  async archiveTriggerKey(id: number, at: number): Promise<void> {
+    await this.db.transaction(async (run) => {
+      const action = await read(run, id, 'FOR UPDATE OF a');
+      if (!action) {
+        return;
+      }
+      const archived = supersededKey(action.triggerKey, id);
+      await run(
+        `INSERT INTO healing_triggers (key, source, trigger, trigger_target, opened_at, closed_at)
+         SELECT $1, source, trigger, trigger_target, opened_at, $2 FROM healing_triggers WHERE key = $3
+         ON CONFLICT (key) DO NOTHING`,
+        [archived, at, action.triggerKey]
+      );
+      // The idempotency key moves with it: the trigger may propose the action again.
+      await run('UPDATE healing_actions SET trigger_key = $1, idempotency_key = $2 WHERE id = $3', [
+        archived,
+        proposalKey({ triggerKey: archived, type: action.action.type, target: action.target }),
+        id,
+      ]);
+    });
+  }
+
+  async supersededCount(key: string, type: PlannedAction['type'], target: string): Promise<number> {
+    const { rows } = await this.db.query(
+      `SELECT COUNT(*) AS n FROM healing_actions
+        WHERE left(trigger_key, length($1)) = $1 AND action_type = $2 AND target = $3`,
+      [`${key}${SUPERSEDED}`, type, target]
+    );
+    return count(rows);
+  }
+
+  async setReason(id: number, reason: Reason | null, at: number, note?: NewAuditEntry): Promise<void> {
+    await this.db.transaction(async (run) => {
+      await run('UPDATE healing_actions SET reason = $2, updated_at = $3 WHERE id = $1', [
+        id,
+        reason ? JSON.stringify(reason) : null,
+        at,
+      ]);
+      if (note) {
+        await appendAudit(run, note);
+      }
+    });
+  }
+
+  async setProgress(id: number, progress: DrainProgress, at: number): Promise<void> {
+    await this.db.query(
+      `UPDATE healing_actions SET progress = $2, updated_at = $3 WHERE id = $1 AND state = 'executing'`,
+      [id, JSON.stringify(progress), at]
+    );
+  }
+
+  async idsInState(state: ActionState): Promise<number[]> {
+    return ids((await this.db.query('SELECT id FROM healing_actions WHERE state = $1 ORDER BY id', [state])).rows);
+  }
+
+  async awaitingVerification(): Promise<number[]> {
+    const { rows } = await this.db.query(
+      `SELECT id FROM healing_actions WHERE state = 'succeeded' AND (action_type != 'notify' OR ladder IS NOT NULL) ORDER BY id`
+    );
+    return ids(rows);
+  }
+
+  async expiredIds(now: number): Promise<number[]> {
+    const { rows } = await this.db.query(
+      `SELECT id FROM healing_actions WHERE state = 'awaiting_approval' AND expires_at <= $1 ORDER BY id`,
+      [now]
+    );
+    return ids(rows);
+  }
+
+  async countStartedSince(since: number, namespace?: string): Promise<number> {
+    return started(this.db.query, since, namespace);
+  }
+
+  async startedByNamespace(since: number): Promise<Map<string, number>> {
+    const { rows } = await this.db.query(
+      `SELECT namespace, COUNT(*) AS n FROM healing_actions
+        WHERE started_at >= $1 AND action_type != 'notify' AND namespace IS NOT NULL GROUP BY namespace`,
+      [since]
+    );
+    return new Map(rows.map((r) => decodeRow(namespaceCountRow, 'healing_actions', r)).map((r) => [r.namespace, r.n]));
+  }
+
+  async startsOn(target: string, type: PlannedAction['type'], since: number): Promise<number[]> {
+    return starts(this.db.query, target, type, since);
+  }
+
+  async list(q: ActionFilter): Promise<{ items: StoredAction[]; total: number }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: (p: string) => string, value: unknown) => {
       params.push(value);
-      sets.push(`${column} = $${params.length}`);
+      where.push(sql(`$${params.length}`));
+    };
+    if (q.state?.length) {
+      add((p) => `a.state = ANY(${p}::text[])`, q.state);
     }
-    const result = await this.query(
-      `UPDATE healing_actions SET ${sets.join(', ')}
-       WHERE id = $1 AND (state = ANY($2::text[]) OR change_token = $5)`,
-      params
+    if (q.policy) {
+      add((p) => `a.policy = ${p}`, q.policy);
+    }
+    if (q.namespace) {
+      add((p) => `a.namespace = ${p}`, q.namespace);
+    }
+    if (q.triggerId) {
+      add((p) => `t.trigger->>'id' = ${p}`, q.triggerId);
+    }
+    if (q.triggerTarget) {
+      add((p) => `t.trigger_target = ${p}`, q.triggerTarget);
+    }
+    const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
+    const total = count((await this.db.query(`SELECT COUNT(*) AS n FROM ${FROM}${clause}`, params)).rows);
+    const { rows } = await this.db.query(
+      `SELECT ${COLUMNS} FROM ${FROM}${clause} ORDER BY a.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, q.limit, q.offset]
     );
-    return result.rowCount === 1;
+    return { items: rows.map(readAction), total };
   }
 
-  /**
-   * Takes an approved action for execution: it becomes `executing`, claimed by `replica`. Exactly
-   * one caller gets it, however many replicas ask at once: the row is locked with SKIP LOCKED, so
-   * a concurrent claimer skips it instead of waiting, and once committed its state no longer matches.
-   */
-  async claim(id: number, replica: string, at: number): Promise<ClaimedAction | undefined> {
-    return this.claimWhere('id = $4', [replica, at, randomUUID(), id]);
-  }
-
-  /** Claims the oldest approved action no other replica is claiming, if any. */
-  async claimNext(replica: string, at: number): Promise<ClaimedAction | undefined> {
-    return this.claimWhere('TRUE', [replica, at, randomUUID()]);
-  }
-
-  // A retry after a claim whose answer was lost with its connection finds the row by its token and
-  // returns it, instead of reporting nothing to claim.
-  private async claimWhere(condition: string, params: unknown[]): Promise<ClaimedAction | undefined> {
-    const { rows } = await this.query(
-      `WITH picked AS (
-         SELECT id FROM healing_actions
-         WHERE (state = 'approved' OR change_token = $3) AND ${condition}
-         ORDER BY change_token = $3 DESC NULLS LAST, id LIMIT 1 FOR UPDATE SKIP LOCKED
-       ), claimed AS (
-         UPDATE healing_actions a
-         SET state = 'executing', claimed_by = $1, change_token = $3, started_at = $2, updated_at = $2
-         FROM picked WHERE a.id = picked.id
-         RETURNING a.*
-       )
-       SELECT ${COLUMNS} FROM claimed a JOIN healing_triggers t ON t.key = a.trigger_key`,
-      params
+  async alarmingTargets(): Promise<number> {
+    const { rows } = await this.db.query(
+      `SELECT COUNT(DISTINCT COALESCE(trigger->'object', trigger->'labels')) AS n
+         FROM healing_triggers WHERE closed_at IS NULL`
     );
-    return rows.length === 1 ? readAction(rows[0]) : undefined;
+    return count(rows, 'healing_triggers');
   }
+
+  async countInState(state: ActionState): Promise<number> {
+    return count((await this.db.query('SELECT COUNT(*) AS n FROM healing_actions WHERE state = $1', [state])).rows);
+  }
+
+  async heldNodes(): Promise<HeldNode[]> {
+    return held(this.db.query);
+  }
+
+  async releaseNode(node: string): Promise<void> {
+    await this.db.query('DELETE FROM healing_nodes_held WHERE node = $1', [node]);
+  }
+
+  async outcomeRows(): Promise<OutcomeRow[]> {
+    const { rows } = await this.db.query(
+      `SELECT a.policy, a.action_type, a.state, a.started_at,
+              (a.verification->>'at')::float8 AS verified_at, t.closed_at,
+              (t.trigger->>'predictedFailureAt')::float8 AS predicted
+         FROM ${FROM}
+        WHERE a.started_at IS NOT NULL ORDER BY a.policy, a.action_type, a.id`
+    );
+    return rows.map((row) => decodeRow(outcomeRowSchema, 'healing_actions', row));
+  }
+}
+
+async function read(run: Run, id: number, lock = ''): Promise<StoredAction | undefined> {
+  const { rows } = await run(`SELECT ${COLUMNS} FROM ${FROM} WHERE a.id = $1 ${lock}`, [id]);
+  return rows.length === 1 ? readAction(rows[0]) : undefined;
+}
+
+/** The conditional update and what goes with it, inside the caller's transaction. */
+async function move(
+  run: Run,
+  m: {
+    id: number;
+    from: ActionState[];
+    to: ActionState;
+    at: number;
+    changes: ActionChanges;
+    alongside: Alongside;
+    token: string;
+    claimedBy?: string;
+  }
+): Promise<boolean> {
+  const { rows } = await run<{ state: string; change_token: string | null }>(
+    'SELECT state, change_token FROM healing_actions WHERE id = $1 FOR UPDATE',
+    [m.id]
+  );
+  if (rows.length === 0) {
+    return false;
+  }
+  if (rows[0].change_token === m.token) {
+    // This very change committed on an earlier try whose answer was lost: it won, once.
+    return true;
+  }
+  if (!m.from.includes(rows[0].state as ActionState)) {
+    return false;
+  }
+  const params: unknown[] = [m.id, m.to, m.at, m.token];
+  const sets = ['state = $2', 'updated_at = $3', 'change_token = $4'];
+  const columns = [
+    ...changedColumns(m.changes),
+    ...(m.claimedBy !== undefined ? [{ column: 'claimed_by', value: m.claimedBy }] : []),
+  ];
+  for (const { column, value } of columns) {
+    params.push(value);
+    sets.push(`${column} = $${params.length}`);
+  }
+  await run(`UPDATE healing_actions SET ${sets.join(', ')} WHERE id = $1`, params);
+  if (m.alongside.holdNode !== undefined) {
+    await run(
+      `INSERT INTO healing_nodes_held (node, action_id, since) VALUES ($1, $2, $3)
+       ON CONFLICT (node) DO UPDATE SET action_id = EXCLUDED.action_id`,
+      [m.alongside.holdNode, m.id, m.at]
+    );
+  }
+  if (m.alongside.releaseNode !== undefined) {
+    await run('DELETE FROM healing_nodes_held WHERE node = $1', [m.alongside.releaseNode]);
+  }
+  for (const entry of m.alongside.audit ?? []) {
+    await appendAudit(run, entry);
+  }
+  return true;
+}
+
+async function facts(run: Run, action: StoredAction, window: LimitWindow): Promise<LimitFacts> {
+  const open = await run(
+    `SELECT id FROM healing_actions WHERE target = $1 AND action_type = $2 AND id != $3 AND state = ANY($4::text[])
+      ORDER BY id LIMIT 1`,
+    [action.target, action.action.type, action.id, OPEN_STATES]
+  );
+  const [lastStart] = await starts(run, action.target, action.action.type, window.cooldownSince);
+  return {
+    ...(open.rows.length === 1 ? { openOn: ids(open.rows)[0] } : {}),
+    ...(lastStart !== undefined ? { lastStart } : {}),
+    startedLastHour: await started(run, window.hourSince),
+    startedLastHourInNamespace:
+      action.namespace === undefined ? 0 : await started(run, window.hourSince, action.namespace),
+    heldNodes: await held(run),
+  };
+}
+
+async function started(run: Run, since: number, namespace?: string): Promise<number> {
+  const { rows } =
+    namespace === undefined
+      ? await run(`SELECT COUNT(*) AS n FROM healing_actions WHERE started_at >= $1 AND action_type != 'notify'`, [
+          since,
+        ])
+      : await run(
+          `SELECT COUNT(*) AS n FROM healing_actions WHERE started_at >= $1 AND action_type != 'notify' AND namespace = $2`,
+          [since, namespace]
+        );
+  return count(rows);
+}
+
+async function starts(run: Run, target: string, type: PlannedAction['type'], since: number): Promise<number[]> {
+  const { rows } = await run(
+    `SELECT started_at FROM healing_actions WHERE target = $1 AND action_type = $2 AND started_at >= $3
+      ORDER BY started_at DESC`,
+    [target, type, since]
+  );
+  return rows.map((r) => decodeRow(startedAtRow, 'healing_actions', r).started_at);
+}
+
+async function held(run: Run): Promise<HeldNode[]> {
+  const { rows } = await run('SELECT node, action_id FROM healing_nodes_held ORDER BY since, node');
+  return rows
+    .map((r) => decodeRow(heldNodeRow, 'healing_nodes_held', r))
+    .map((r) => ({ node: r.node, actionId: r.action_id }));
 }

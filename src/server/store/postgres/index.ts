@@ -1,61 +1,71 @@
+import { hostname } from 'node:os';
 import type pg from 'pg';
+import type { Store } from '../store';
+import type { SecretBox } from '../secrets';
 import { PostgresActionRepository } from './actions';
+import { PostgresAuditRepository } from './audit';
+import { PostgresBreakerRepository } from './breakers';
+import { Database } from './database';
 import { migratePostgres } from './migrate';
 import { postgresMigrations } from './migrations';
-import {
-  createPool,
-  DEFAULT_POOL_LIMITS,
-  describeUrl,
-  retryingLostConnections,
-  unavailable,
-  type PoolLimits,
-} from './pool';
+import { createPool, DEFAULT_POOL_LIMITS, describeUrl, unavailable, type PoolLimits } from './pool';
+import { postgresSettings } from './settings';
 
-export { proposalKey, PostgresActionRepository, StoredRowError, type ClaimedAction } from './actions';
+export { proposalKey, PostgresActionRepository } from './actions';
+export { StoredRowError } from '../rows';
 export { StoreUnavailableError, DEFAULT_POOL_LIMITS, describeUrl, type PoolLimits } from './pool';
 export { postgresMigrations } from './migrations';
 export { migratePostgres } from './migrate';
 
-/**
- * The PostgreSQL store, asynchronous: what several replicas share. In this version it holds the
- * healing actions only (see the README's "PostgreSQL (preview)"); the backend's state stays in SQLite.
- */
-export interface PostgresStore {
+/** The PostgreSQL store, what several replicas share: settings and the healing engine's state. */
+export interface PostgresStore extends Store {
+  readonly kind: 'postgres';
+  /** For the repositories of other rooms built on this store, and for tests. */
   readonly pool: pg.Pool;
-  readonly actions: PostgresActionRepository;
   /** host:port/database, for logs. */
   readonly where: string;
-  /** Rejects when the server cannot answer (for /readyz). */
-  ping(): Promise<void>;
-  close(): Promise<void>;
 }
 
 export interface PostgresOptions {
+  /** Seals secrets kept in settings: every replica must hold the same key (FP_SECRET_KEY). */
+  secrets: SecretBox;
   limits?: Partial<PoolLimits>;
   /** Told when the server closes an idle connection (a restart); the pool reconnects on the next call. */
   onConnectionLost?: (err: Error) => void;
+  /** This replica's name, recorded on the actions it claims; default: host name and process id. */
+  replica?: string;
+  now?: () => number;
 }
 
 /** Connects, brings the schema up to date (safe when replicas start together), and returns the store. */
-export async function openPostgresStore(url: string, options: PostgresOptions = {}): Promise<PostgresStore> {
+export async function openPostgresStore(url: string, options: PostgresOptions): Promise<PostgresStore> {
   const where = describeUrl(url);
   const limits = { ...DEFAULT_POOL_LIMITS, ...options.limits };
+  const now = options.now ?? Date.now;
   const pool = createPool(url, limits, (err) => options.onConnectionLost?.(err));
-  // Each idle connection the server closed is dropped as it fails: one try more than the pool holds.
-  const attempts = limits.maxConnections + 1;
   try {
     await migratePostgres(pool, postgresMigrations);
   } catch (err) {
     await pool.end();
     throw unavailable(err, where);
   }
+  // Each idle connection the server closed is dropped as it fails: one try more than the pool holds.
+  const db = new Database(pool, where, limits.maxConnections + 1);
+  let closed: Promise<void> | undefined;
   return {
+    kind: 'postgres',
     pool,
     where,
-    actions: new PostgresActionRepository(pool, where, attempts),
-    ping: async () => {
-      await retryingLostConnections(attempts, where, () => pool.query('SELECT 1'));
+    settings: postgresSettings(db, options.secrets, now),
+    healing: {
+      actions: new PostgresActionRepository(db, options.replica ?? `${hostname()}/${process.pid}`),
+      audit: new PostgresAuditRepository(db, now),
+      breakers: new PostgresBreakerRepository(db),
     },
-    close: () => pool.end(),
+    ping: async () => {
+      await db.query('SELECT 1');
+    },
+    // Once: a second close (shutdown after a failed start) finds it closed.
+    close: () => (closed ??= pool.end()),
   };
 }

@@ -9,4 +9,9 @@ export const ADVISORY_LOCKS = {
   migrate: 1,
   /** Held by the leader of the no-Kubernetes setup (src/server/coordination/advisoryLock.ts). */
   leader: 2,
+  /**
+   * Held (for its transaction) by each claim of an action for execution: the limits a claim checks
+   * count every replica's executions, so claims take turns across replicas.
+   */
+  claim: 3,
 } as const;

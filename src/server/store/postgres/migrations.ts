@@ -2,9 +2,9 @@ import type { Migration } from '../migrate';
 import { membersMigration } from './membersMigration';
 
 /**
- * The PostgreSQL schema, versioned like the SQLite one (src/server/store/migrations). Today it holds
- * what the healing side needs across processes: triggers and actions, with the idempotency key that
- * makes a proposal made by two replicas one row, and the replica that claimed an action for execution.
+ * The PostgreSQL schema, versioned like the SQLite one (src/server/store/migrations), with the same
+ * table and column names (JSON in JSONB). Ids are claimed per room: 1 and 2 healing and settings,
+ * 3 pipeline, 4 coordination; later ones take the next number.
  */
 export const postgresMigrations: Migration[] = [
   {
@@ -48,6 +48,67 @@ export const postgresMigrations: Migration[] = [
       CREATE INDEX healing_actions_state ON healing_actions (state, id);
       CREATE INDEX healing_actions_started ON healing_actions (started_at);
       CREATE INDEX healing_actions_target ON healing_actions (target, action_type, started_at);
+    `,
+  },
+  {
+    id: 2,
+    name: 'settings, audit log, breakers, held nodes',
+    sql: `
+      CREATE TABLE settings (
+        key        TEXT PRIMARY KEY,
+        value      JSONB NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+
+      -- The anomaly target a trigger is about (the actions list's triggerTarget filter), and a
+      -- ladder step's place, as in SQLite.
+      ALTER TABLE healing_triggers ADD COLUMN trigger_target TEXT;
+      CREATE INDEX healing_triggers_target ON healing_triggers (trigger_target) WHERE trigger_target IS NOT NULL;
+      CREATE INDEX healing_triggers_open ON healing_triggers (key) WHERE closed_at IS NULL;
+      ALTER TABLE healing_actions ADD COLUMN ladder JSONB;
+
+      CREATE TABLE healing_audit (
+        id         INTEGER GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        at         BIGINT NOT NULL,
+        kind       TEXT NOT NULL,
+        action_id  INTEGER,
+        trigger_id TEXT,
+        "user"     TEXT,
+        comment    TEXT,
+        message    TEXT NOT NULL,
+        details    JSONB
+      );
+      CREATE INDEX healing_audit_at ON healing_audit (at);
+      CREATE INDEX healing_audit_action ON healing_audit (action_id);
+      CREATE FUNCTION healing_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'the audit log is append-only'; END
+      $$;
+      CREATE TRIGGER healing_audit_no_change BEFORE UPDATE OR DELETE ON healing_audit
+        FOR EACH ROW EXECUTE FUNCTION healing_audit_append_only();
+      CREATE TRIGGER healing_audit_no_truncate BEFORE TRUNCATE ON healing_audit
+        FOR EACH STATEMENT EXECUTE FUNCTION healing_audit_append_only();
+
+      CREATE TABLE healing_breakers (
+        id             INTEGER GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        target         TEXT NOT NULL,
+        action_type    TEXT NOT NULL,
+        repeats        INTEGER NOT NULL,
+        window_seconds INTEGER NOT NULL,
+        action_id      INTEGER NOT NULL,
+        opened_at      BIGINT NOT NULL,
+        closed_at      BIGINT,
+        closed_by      TEXT,
+        comment        TEXT
+      );
+      -- At most one open per target, whichever replica opens it.
+      CREATE UNIQUE INDEX healing_breakers_open ON healing_breakers (target) WHERE closed_at IS NULL;
+      CREATE INDEX healing_breakers_closed ON healing_breakers (target, closed_at);
+
+      CREATE TABLE healing_nodes_held (
+        node      TEXT PRIMARY KEY,
+        action_id INTEGER NOT NULL,
+        since     BIGINT NOT NULL
+      );
     `,
   },
   membersMigration,

@@ -1,0 +1,203 @@
+import type { z } from 'zod';
+import type {
+  actionListQuerySchema,
+  ActionState,
+  ActionType,
+  AuditEntry,
+  auditQuerySchema,
+  Breaker,
+  HealingTrigger,
+  PlannedAction,
+  Reason,
+} from '../../../contract/healing';
+import type { DrainProgress } from '../../kubernetes';
+import type { ActionChanges, NewAction, StoredAction } from './actionRows';
+
+// What the healing engine keeps, as asynchronous repositories with one implementation per store
+// (SQLite beside these interfaces, PostgreSQL in src/server/store/postgres). A change that must be
+// atomic with others (an audit entry, the node budget) is one method, one transaction in each store.
+
+export type ActionFilter = z.output<typeof actionListQuerySchema>;
+export type AuditFilter = z.output<typeof auditQuerySchema>;
+export type NewAuditEntry = Omit<AuditEntry, 'id'>;
+
+export interface HealingRepositories {
+  actions: ActionRepository;
+  audit: AuditRepository;
+  breakers: BreakerRepository;
+}
+
+export interface TriggerRecord {
+  trigger: HealingTrigger;
+  openedAt: number;
+  closedAt?: number;
+}
+
+export interface OpenedTrigger {
+  isNew: boolean;
+  /** It was closed and fires again. */
+  reopened: boolean;
+}
+
+/** What a state change writes besides the action, in its transaction and only when it happens. */
+export interface Alongside {
+  audit?: NewAuditEntry[];
+  /** The node budget: the engine now holds this node cordoned (or draining). */
+  holdNode?: string;
+  /** The node budget: the engine gave this node back. */
+  releaseNode?: string;
+}
+
+/** What the safety limits read about earlier actions, for one action. */
+export interface LimitFacts {
+  /** Another action of its type on its target still under way. */
+  openOn?: number;
+  /** The latest start of its type on its target within the cooldown. */
+  lastStart?: number;
+  /** Kubernetes executions started within the hour, cluster-wide and in its namespace. */
+  startedLastHour: number;
+  startedLastHourInNamespace: number;
+  /** Nodes the engine holds cordoned or draining. */
+  heldNodes: HeldNode[];
+}
+
+/** How far back the limits look: the cooldown's start and the hour's start. */
+export interface LimitWindow {
+  cooldownSince: number;
+  hourSince: number;
+}
+
+export interface HeldNode {
+  node: string;
+  actionId: number;
+}
+
+/** What a claim does with an approved action, decided from what it read inside the claim's transaction. */
+export type ClaimDecision =
+  | { to: 'executing' | 'blocked'; changes: ActionChanges; audit: NewAuditEntry[]; holdNode?: string }
+  /** Not now: it stays approved. */
+  | undefined;
+
+/** One executed action, for the outcomes page. */
+export interface OutcomeRow {
+  policy: string;
+  actionType: ActionType;
+  state: ActionState;
+  startedAt: number;
+  verifiedAt?: number;
+  closedAt?: number;
+  predictedFailureAt?: number;
+}
+
+/** Actions and the triggers behind them. Every state change is conditional: the caller learns whether it won. */
+export interface ActionRepository {
+  /** Records a trigger, or refreshes it; a closed one that fires again is open again. `note` is audited when it opened. */
+  openTrigger(
+    trigger: HealingTrigger,
+    at: number,
+    note: (opened: OpenedTrigger) => NewAuditEntry | undefined
+  ): Promise<OpenedTrigger>;
+  /** True when this call closed it (it was open); `note` is audited then. */
+  closeTrigger(key: string, at: number, note?: NewAuditEntry): Promise<boolean>;
+  trigger(key: string): Promise<TriggerRecord | undefined>;
+  /** Undefined when this trigger already proposed this action on this target (deduplication, across processes). */
+  insert(input: NewAction, note?: (id: number) => NewAuditEntry): Promise<number | undefined>;
+  get(id: number): Promise<StoredAction | undefined>;
+  /** Moves the action from one of `from` to `to`; false when its state was not one of `from` (someone else moved it). */
+  transition(
+    id: number,
+    from: ActionState[],
+    to: ActionState,
+    at: number,
+    changes?: ActionChanges,
+    alongside?: Alongside
+  ): Promise<boolean>;
+  /**
+   * Takes an approved action for execution, one claim at a time across every process: the action
+   * and the limit facts are read inside the transaction and `decide` says what happens. Returns the
+   * action as it was and where it went; undefined when it was not approved or must wait.
+   */
+  claim(
+    id: number,
+    at: number,
+    window: LimitWindow,
+    decide: (action: StoredAction, facts: LimitFacts) => ClaimDecision
+  ): Promise<{ action: StoredAction; to: 'executing' | 'blocked' } | undefined>;
+  limitFacts(action: StoredAction, window: LimitWindow): Promise<LimitFacts>;
+  /**
+   * A superseded action keeps its trigger under an archive key (`<key>#superseded-<id>`, closed), so
+   * the deduplication (one action per trigger, type and target) lets the trigger propose it again.
+   */
+  archiveTriggerKey(id: number, at: number): Promise<void>;
+  /** How many times this trigger's action on this target was superseded and proposed again. */
+  supersededCount(key: string, type: PlannedAction['type'], target: string): Promise<number>;
+  /** Notes why an approved action still waits (e.g. the node budget), without changing its state; `note` audited with it. */
+  setReason(id: number, reason: Reason | null, at: number, note?: NewAuditEntry): Promise<void>;
+  /** A drain's progress, while it executes. */
+  setProgress(id: number, progress: DrainProgress, at: number): Promise<void>;
+  idsInState(state: ActionState): Promise<number[]>;
+  /**
+   * Actions that succeeded and wait for their verification: Kubernetes actions, and a notification
+   * only as a ladder's step (the ladder has to know whether it ended with a recovery).
+   */
+  awaitingVerification(): Promise<number[]>;
+  expiredIds(now: number): Promise<number[]>;
+  /** Kubernetes executions started since `since`, cluster-wide or in one namespace (notifications do not count). */
+  countStartedSince(since: number, namespace?: string): Promise<number>;
+  /** Kubernetes executions started since `since`, per namespace (what a drain may still evict). */
+  startedByNamespace(since: number): Promise<Map<string, number>>;
+  /** Start times of this action on this target since `since`, newest first. */
+  startsOn(target: string, type: PlannedAction['type'], since: number): Promise<number[]>;
+  list(q: ActionFilter): Promise<{ items: StoredAction[]; total: number }>;
+  /**
+   * Storm mode: how many distinct targets have an open trigger now (one per Kubernetes object, or
+   * per label set when the trigger maps to none).
+   */
+  alarmingTargets(): Promise<number>;
+  countInState(state: ActionState): Promise<number>;
+  heldNodes(): Promise<HeldNode[]>;
+  /** Gives a held node back outside an action's outcome (someone uncordoned it, or it is gone). */
+  releaseNode(node: string): Promise<void>;
+  /** Every action that started, with its verification and trigger, for the outcomes page. */
+  outcomeRows(): Promise<OutcomeRow[]>;
+}
+
+/** The append-only audit log: the store refuses UPDATE and DELETE of its rows. */
+export interface AuditRepository {
+  append(entry: NewAuditEntry): Promise<number>;
+  /** Saves a setting (policies, limits, the kill switch...) with the entry that records the change, in one transaction. */
+  appendWithSetting(entry: NewAuditEntry, setting: { key: string; value: unknown }): Promise<number>;
+  /** Newest first, one page. */
+  list(q: AuditFilter): Promise<{ items: AuditEntry[]; total: number }>;
+  /** Every matching entry, oldest first, read a page at a time (exports). */
+  iterate(q: AuditFilter): AsyncIterable<AuditEntry>;
+}
+
+export interface NewBreaker {
+  target: string;
+  actionType: ActionType;
+  repeats: number;
+  windowSeconds: number;
+  actionId: number;
+  at: number;
+}
+
+/** Circuit breakers by target: at most one open per target (a unique index says so, across processes). */
+export interface BreakerRepository {
+  openOn(target: string): Promise<Breaker | undefined>;
+  /** Undefined when one is already open on the target (another caller opened it first); `note` audited with it. */
+  open(input: NewBreaker, note: (opened: Breaker) => NewAuditEntry): Promise<Breaker | undefined>;
+  /** The closed breaker, or undefined when none was open on the target; `note` audited with it. */
+  close(
+    target: string,
+    at: number,
+    by: { user: string; comment?: string },
+    note: (closed: Breaker) => NewAuditEntry
+  ): Promise<Breaker | undefined>;
+  /** When an Editor last closed the target's breaker: repeats before it do not count again. */
+  lastClosedAt(target: string): Promise<number | undefined>;
+  listOpen(): Promise<Breaker[]>;
+}
+
+/** A page size for reading the audit log in order without holding a cursor open. */
+export const AUDIT_PAGE = 500;

@@ -1,0 +1,119 @@
+import type { AuditEntry } from '../../../contract/healing';
+import { toEntry } from '../../healing/store/audit';
+import {
+  AUDIT_PAGE,
+  type AuditFilter,
+  type AuditRepository,
+  type NewAuditEntry,
+} from '../../healing/store/repositories';
+import { countRow } from '../../healing/store/rows';
+import { decodeRow } from '../rows';
+import type { Database, Run } from './database';
+
+// "user" is a reserved word in PostgreSQL: quoted, the column keeps SQLite's name.
+const COLUMNS = 'id, at, kind, action_id, trigger_id, "user", comment, message, details::text AS details';
+
+/** Appends an entry inside the caller's transaction (or alone, on the pool); its id. */
+export async function appendAudit(run: Run, entry: NewAuditEntry): Promise<number> {
+  const { rows } = await run<{ id: number }>(
+    `INSERT INTO healing_audit (at, kind, action_id, trigger_id, "user", comment, message, details)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+    [
+      entry.at,
+      entry.kind,
+      entry.actionId ?? null,
+      entry.triggerId ?? null,
+      entry.user ?? null,
+      entry.comment ?? null,
+      entry.message,
+      entry.details === undefined ? null : JSON.stringify(entry.details),
+    ]
+  );
+  return rows[0].id;
+}
+
+/** Writes a settings row inside the caller's transaction. */
+export async function saveSetting(run: Run, key: string, value: unknown, at: number): Promise<void> {
+  await run(
+    `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
+     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at`,
+    [key, JSON.stringify(value), at]
+  );
+}
+
+/** The audit log on PostgreSQL: a trigger refuses UPDATE, DELETE and TRUNCATE (migration 2). */
+export class PostgresAuditRepository implements AuditRepository {
+  constructor(
+    private readonly db: Database,
+    private readonly now: () => number
+  ) {}
+
+  append(entry: NewAuditEntry): Promise<number> {
+    return appendAudit(this.db.query, entry);
+  }
+
+  appendWithSetting(entry: NewAuditEntry, setting: { key: string; value: unknown }): Promise<number> {
+    return this.db.transaction(async (run) => {
+      await saveSetting(run, setting.key, setting.value, this.now());
+      return appendAudit(run, entry);
+    });
+  }
+
+  private filter(q: AuditFilter) {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: (p: string) => string, value: unknown) => {
+      params.push(value);
+      where.push(sql(`$${params.length}`));
+    };
+    if (q.actionId !== undefined) {
+      add((p) => `action_id = ${p}`, q.actionId);
+    }
+    if (q.triggerId) {
+      add((p) => `trigger_id = ${p}`, q.triggerId);
+    }
+    if (q.kind?.length) {
+      add((p) => `kind = ANY(${p}::text[])`, q.kind);
+    }
+    if (q.user) {
+      add((p) => `"user" = ${p}`, q.user);
+    }
+    if (q.from !== undefined) {
+      add((p) => `at >= ${p}`, q.from);
+    }
+    if (q.to !== undefined) {
+      add((p) => `at <= ${p}`, q.to);
+    }
+    return { where, params };
+  }
+
+  async list(q: AuditFilter): Promise<{ items: AuditEntry[]; total: number }> {
+    const { where, params } = this.filter(q);
+    const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
+    const total = decodeRow(
+      countRow,
+      'healing_audit',
+      (await this.db.query(`SELECT COUNT(*) AS n FROM healing_audit${clause}`, params)).rows[0]
+    ).n;
+    const { rows } = await this.db.query(
+      `SELECT ${COLUMNS} FROM healing_audit${clause} ORDER BY id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, q.limit, q.offset]
+    );
+    return { items: rows.map(toEntry), total };
+  }
+
+  async *iterate(q: AuditFilter): AsyncGenerator<AuditEntry> {
+    const { where, params } = this.filter(q);
+    const after = `id > $${params.length + 1}`;
+    const sql = `SELECT ${COLUMNS} FROM healing_audit WHERE ${[...where, after].join(' AND ')} ORDER BY id LIMIT ${AUDIT_PAGE}`;
+    // A page at a time, by id: no cursor or connection is held while the export is streamed.
+    for (let last = 0; ;) {
+      const rows = (await this.db.query(sql, [...params, last])).rows.map(toEntry);
+      yield* rows;
+      if (rows.length < AUDIT_PAGE) {
+        return;
+      }
+      last = rows[rows.length - 1].id;
+    }
+  }
+}
