@@ -9,6 +9,7 @@ import { healingRoutes } from './http/routes/healing';
 import { pipelineRoutes } from './http/routes/pipeline';
 import { watchRoutes } from './http/routes/watches';
 import { Pipeline } from './pipeline/pipeline';
+import { SqlitePipelineRepository } from './pipeline/store/sqliteRepository';
 import { WatchSettings } from './pipeline/watchSettings';
 import type { SqliteStore } from './store/sqlite';
 
@@ -42,7 +43,7 @@ export function assembleBackend(deps: {
   // The watch loop resumes from where the store says it stopped.
   const pipeline = new Pipeline({
     config,
-    db: store.db,
+    repository: new SqlitePipelineRepository(store.db, () => clock.now()),
     logger,
     metrics,
     clock,

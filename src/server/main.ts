@@ -114,7 +114,7 @@ async function main(): Promise<void> {
     logger,
     () => ({
       watches: pipeline.watches(),
-      openAnomalies: pipeline.anomalies({ state: 'open', limit: 5000 }).length,
+      openAnomalies: pipeline.openAnomalyCount(),
       awaitingApproval: healing.actions.countInState('awaiting_approval'),
     }),
     clock
