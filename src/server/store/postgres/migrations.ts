@@ -1,4 +1,5 @@
 import type { Migration } from '../migrate';
+import { postgresPipelineMigration } from './pipelineMigration';
 
 /**
  * The PostgreSQL schema, versioned like the SQLite one (src/server/store/migrations). Today it holds
@@ -49,4 +50,5 @@ export const postgresMigrations: Migration[] = [
       CREATE INDEX healing_actions_target ON healing_actions (target, action_type, started_at);
     `,
   },
+  postgresPipelineMigration,
 ];
