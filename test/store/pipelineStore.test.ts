@@ -1,3 +1,6 @@
+import { anomaliesSql } from '../../src/server/pipeline/store/anomalyTable';
+import { modelsSql } from '../../src/server/pipeline/store/modelTable';
+import { predictionsSql } from '../../src/server/pipeline/store/predictionTable';
 import { SqlitePipelineRepository } from '../../src/server/pipeline/store/sqliteRepository';
 import { encodeState } from '../../src/server/pipeline/store/stateCodec';
 import type { CycleWrite, PipelineRepository, StoredTarget } from '../../src/server/pipeline/store/repository';
@@ -391,5 +394,72 @@ describe.each(stores)('the pipeline store on %s', (_name, open) => {
       await s.exec(`UPDATE pipeline_watches SET peers = '{"g": {"members": "a,b", "state": {}}}'`);
       await expect(s.repo.loadPeers('w')).rejects.toThrow(/^pipeline_watches row w is invalid at peers\.g\.members/);
     });
+  });
+});
+
+describe('the PostgreSQL list queries read an index in order, not a sort of the table', () => {
+  const ROWS = 20_000;
+  const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+  let store: PostgresStore;
+  beforeAll(async () => {
+    store = await openPostgresStore(await server!.createDatabase('plans'), { limits: { maxConnections: 2 } });
+    postgresStores.push(store);
+    const repo = new PostgresPipelineRepository(store.pool, store.where, 3, clock);
+    const rows = Array.from({ length: ROWS }, (_, i) =>
+      anomaly(i, {
+        targetId: `w${i % 3}{job="j${i % 7}"}`,
+        watch: `w${i % 3}`,
+        severity: SEVERITIES[i % 4],
+        state: i % 9 === 0 ? 'open' : 'closed',
+      })
+    );
+    await repo.commitCycle(cycle({ anomalies: rows, predictions: rows.map((a) => prediction(a.targetId, a.start)) }));
+    await repo.addModel(model('w0{job="j0"}', 'active', T0));
+    // As many model versions, written directly: what is tested here is the indexes, not the writes.
+    await store.pool.query(
+      `INSERT INTO models (watch, target_id, version, status, reason, trained_at, range_start, range_end, samples, params,
+         threshold, feedback_fp, feedback_confirmed)
+       SELECT 'w' || (i % 3), 'w' || (i % 3) || '{job="j' || (i % 7) || '"}', i + 1, 'superseded', 'scheduled', $1::bigint + i * 60000,
+         $1::bigint, $1::bigint, 60, '{}', 0.8, 0, 0
+       FROM generate_series(1, $2) AS i`,
+      [T0, ROWS]
+    );
+    await store.pool.query('ANALYZE');
+  }, 120_000);
+
+  interface PlanNode {
+    'Node Type': string;
+    'Plan Rows': number;
+    Plans?: PlanNode[];
+  }
+  /** Every node of a plan (EXPLAIN FORMAT JSON), depth first. */
+  const nodes = (plan: PlanNode): PlanNode[] => [plan, ...(plan.Plans ?? []).flatMap(nodes)];
+
+  const cursor = Buffer.from(JSON.stringify([T0 + 15_000 * MINUTE, 15_000])).toString('base64url');
+  it.each([
+    ['anomalies, no filter', anomaliesSql({}, 501, '*')],
+    ['anomalies of a target', anomaliesSql({ target: 'w1{job="j1"}' }, 501, '*')],
+    ['anomalies of a watch', anomaliesSql({ watch: 'w2' }, 501, '*')],
+    ['anomalies of a severity', anomaliesSql({ severity: 'high' }, 501, '*')],
+    ['open anomalies', anomaliesSql({ state: 'open' }, 501, '*')],
+    ['anomalies of a watch and a state', anomaliesSql({ watch: 'w1', state: 'closed' }, 501, '*')],
+    ['anomalies since a time', anomaliesSql({ from: T0 + 10_000 * MINUTE }, 501, '*')],
+    ['anomalies after a cursor', anomaliesSql({ cursor }, 501, '*')],
+    ['anomalies of a watch after a cursor', anomaliesSql({ watch: 'w0', cursor }, 501, '*')],
+    ['predictions', predictionsSql({})],
+    ['predictions of a target', predictionsSql({ target: 'w1{job="j1"}' })],
+    ['predictions of a watch', predictionsSql({ watch: 'w2' })],
+    ['models', modelsSql({})],
+    ['models of a watch', modelsSql({ watch: 'w1' })],
+  ])('%s', async (_name, { sql, params }) => {
+    const { rows } = await store.pool.query(`EXPLAIN (FORMAT JSON) ${numbered(sql)}`, params);
+    const plan = nodes(rows[0]['QUERY PLAN'][0].Plan);
+    const types = plan.map((n) => n['Node Type']);
+    expect(types).not.toContain('Seq Scan');
+    expect(types.some((t) => /^(Bitmap )?Index (Only )?Scan$/.test(t))).toBe(true);
+    // The planner may sort the rows of one target read through its index (a few hundred), never the table.
+    for (const sort of plan.filter((n) => /Sort$/.test(n['Node Type']))) {
+      expect(sort.Plans![0]['Plan Rows']).toBeLessThan(ROWS / 10);
+    }
   });
 });
