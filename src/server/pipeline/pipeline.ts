@@ -7,9 +7,7 @@ import type {
   AnomaliesQuery,
   FeedbackKind,
   FeedbackSource,
-  ModelsQuery,
   ModelVersion,
-  PredictionsQuery,
   PredictResponse,
   RetrainBody,
   Target,
@@ -24,7 +22,7 @@ import { ListenerSet, type AnomalyListener } from './listener';
 import { PipelineMetrics } from './metrics';
 import { reachWatch, refusedQueries, type SourceDeps } from './sources';
 import { decodeCursor, timeIdKeySchema } from './store/cursor';
-import type { AnomalyPage, PipelineRepository } from './store/repository';
+import type { AnomalyPage, ListQuery, PipelineRepository } from './store/repository';
 import { watchDefinition, WatchQueryError } from './query';
 import {
   findTarget,
@@ -392,11 +390,11 @@ export class Pipeline {
     return this.repo.anomalyPage(q);
   }
 
-  predictions(q: Partial<PredictionsQuery>) {
+  predictions(q: ListQuery<'predictions'>) {
     return this.repo.predictions(q);
   }
 
-  models(q: Partial<ModelsQuery>) {
+  models(q: ListQuery<'models'>) {
     return this.repo.models(q);
   }
 

@@ -89,6 +89,11 @@ export interface PipelineRepository {
   models(q: Partial<ModelsQuery>): Promise<ModelVersion[]>;
 }
 
+/** The query of one of the repository's lists, as the API takes it. */
+export type ListQuery<K extends 'anomalies' | 'anomalyPage' | 'predictions' | 'models'> = Parameters<
+  PipelineRepository[K]
+>[0];
+
 /** The stored targets of a checkpoint, or an error naming the first that cannot be read. */
 export function readableTargets({ targets, unreadable }: StoredCheckpoint): StoredTarget[] {
   if (unreadable.length > 0) {

@@ -1,15 +1,8 @@
 import type Database from 'better-sqlite3';
-import type {
-  AnomaliesQuery,
-  FeedbackKind,
-  FeedbackSource,
-  ModelsQuery,
-  PredictionsQuery,
-} from '../../../contract/pipeline';
 import { AnomalyTable } from './anomalyTable';
 import { ModelTable, type NewModelVersion } from './modelTable';
 import { PredictionTable } from './predictionTable';
-import { readableTargets, type CycleWrite, type PipelineRepository } from './repository';
+import { readableTargets, type CycleWrite, type ListQuery, type PipelineRepository } from './repository';
 import { TargetTable } from './targetTable';
 import { WatchTable } from './watchTable';
 
@@ -89,21 +82,15 @@ export class SqlitePipelineRepository implements PipelineRepository {
     this.anomalyTable.setAnnotation(anomalyId, annotationId);
   }
 
-  async anomalies(q: Partial<AnomaliesQuery>) {
+  async anomalies(q: ListQuery<'anomalies'>) {
     return this.anomalyTable.page(q).anomalies;
   }
 
-  async anomalyPage(q: Partial<AnomaliesQuery>) {
+  async anomalyPage(q: ListQuery<'anomalyPage'>) {
     return this.anomalyTable.page(q);
   }
 
-  async addFeedback(
-    anomalyId: number,
-    kind: FeedbackKind,
-    source: FeedbackSource,
-    user: string | null,
-    comment: string | null
-  ) {
+  async addFeedback(...[anomalyId, kind, source, user, comment]: Parameters<PipelineRepository['addFeedback']>) {
     this.anomalyTable.addFeedback(anomalyId, kind, source, user, comment, this.now());
   }
 
@@ -111,7 +98,7 @@ export class SqlitePipelineRepository implements PipelineRepository {
     return this.anomalyTable.labelledWindows(targetId);
   }
 
-  async predictions(q: Partial<PredictionsQuery>) {
+  async predictions(q: ListQuery<'predictions'>) {
     return this.predictionTable.list(q);
   }
 
@@ -119,7 +106,7 @@ export class SqlitePipelineRepository implements PipelineRepository {
     return this.modelTable.add(m);
   }
 
-  async models(q: Partial<ModelsQuery>) {
+  async models(q: ListQuery<'models'>) {
     return this.modelTable.list(q);
   }
 }

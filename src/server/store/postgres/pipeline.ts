@@ -1,12 +1,5 @@
 import type pg from 'pg';
 import { z } from 'zod';
-import type {
-  AnomaliesQuery,
-  FeedbackKind,
-  FeedbackSource,
-  ModelsQuery,
-  PredictionsQuery,
-} from '../../../contract/pipeline';
 import {
   anomaliesSql,
   DEFAULT_PAGE,
@@ -27,6 +20,7 @@ import { predictionsSql, readPrediction } from '../../pipeline/store/predictionT
 import {
   readableTargets,
   type CycleWrite,
+  type ListQuery,
   type PipelineRepository,
   type StoredCheckpoint,
 } from '../../pipeline/store/repository';
@@ -192,11 +186,11 @@ export class PostgresPipelineRepository implements PipelineRepository {
     await this.rows('UPDATE anomalies SET grafana_annotation_id = $2 WHERE id = $1', [anomalyId, annotationId]);
   }
 
-  async anomalies(q: Partial<AnomaliesQuery>) {
+  async anomalies(q: ListQuery<'anomalies'>) {
     return (await this.anomalyPage(q)).anomalies;
   }
 
-  async anomalyPage(q: Partial<AnomaliesQuery>) {
+  async anomalyPage(q: ListQuery<'anomalyPage'>) {
     const limit = q.limit ?? DEFAULT_PAGE;
     const { sql, params } = anomaliesSql(q, limit + 1, ANOMALY_COLUMNS);
     const page = pageRows(await this.rows(numbered(sql), params), limit);
@@ -210,13 +204,7 @@ export class PostgresPipelineRepository implements PipelineRepository {
     return withFeedback(page, feedback);
   }
 
-  async addFeedback(
-    anomalyId: number,
-    kind: FeedbackKind,
-    source: FeedbackSource,
-    user: string | null,
-    comment: string | null
-  ) {
+  async addFeedback(...[anomalyId, kind, source, user, comment]: Parameters<PipelineRepository['addFeedback']>) {
     await this.rows(
       'INSERT INTO anomaly_feedback (anomaly_id, kind, source, user_name, comment, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
       [anomalyId, kind, source, user, comment, this.now()]
@@ -234,7 +222,7 @@ export class PostgresPipelineRepository implements PipelineRepository {
     return labelledFrom(rows, targetId);
   }
 
-  async predictions(q: Partial<PredictionsQuery>) {
+  async predictions(q: ListQuery<'predictions'>) {
     const { sql, params } = predictionsSql(q);
     return (await this.rows(numbered(sql), params)).map(readPrediction);
   }
@@ -267,7 +255,7 @@ export class PostgresPipelineRepository implements PipelineRepository {
     }
   }
 
-  async models(q: Partial<ModelsQuery>) {
+  async models(q: ListQuery<'models'>) {
     const { sql, params } = modelsSql(q, MODEL_READ_COLUMNS);
     return (await this.rows(numbered(sql), params)).map(readModel);
   }
