@@ -463,3 +463,30 @@ describe('the PostgreSQL list queries read an index in order, not a sort of the 
     }
   });
 });
+
+describe('PostgreSQL shared by replicas', () => {
+  it('numbers model versions of one target recorded at once by two replicas 1..n, one of them active', async () => {
+    const url = await server!.createDatabase('replicas');
+    const [a, b] = await Promise.all([1, 2].map(() => openPostgresStore(url, { limits: { maxConnections: 3 } })));
+    postgresStores.push(a, b);
+    const repos = [a, b].map((s) => new PostgresPipelineRepository(s.pool, s.where, 4, clock));
+    const versions = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => repos[i % 2].addModel(model('w{job="a"}', 'active', T0 + i)))
+    );
+    expect([...versions].sort((x, y) => x - y)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    const stored = await repos[1].models({ target: 'w{job="a"}' });
+    expect(stored.filter((m) => m.status === 'active')).toHaveLength(1);
+    expect(stored).toHaveLength(12);
+  }, 60_000);
+
+  it('answers again after the server restarted under it: the next read and the next cycle succeed', async () => {
+    const store = await openPostgresStore(await server!.createDatabase('restart'), { limits: { maxConnections: 2 } });
+    postgresStores.push(store);
+    const repo = new PostgresPipelineRepository(store.pool, store.where, 3, clock);
+    await repo.commitCycle(cycle({ targets: [learned('a')], anomalies: [anomaly(0)] }));
+    await server!.restart();
+    expect(await repo.lastProcessed('w')).toBe(T0);
+    await repo.commitCycle(cycle({ lastProcessed: T0 + MINUTE, anomalies: [anomaly(0, { end: T0 + 5 * MINUTE })] }));
+    expect(await repo.anomalies({})).toEqual([expect.objectContaining({ end: T0 + 5 * MINUTE })]);
+  }, 120_000);
+});

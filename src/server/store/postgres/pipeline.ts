@@ -36,11 +36,6 @@ const ANOMALY_COLUMNS = `id, target_id, watch, labels::text AS labels, start_ms,
 const FEEDBACK_COLUMNS = 'kind, source, user_name AS "user", comment, created_at';
 const MODEL_READ_COLUMNS = `id, ${MODEL_COLUMNS.replace('params', 'params::text AS params')}`;
 const versionSchema = z.object({ v: z.number().int() });
-/** The error of a second writer of the same model version (SQLSTATE unique_violation on its constraint). */
-const versionTakenSchema = z.object({ code: z.literal('23505'), constraint: z.literal('models_target_version') });
-
-/** Two writers took the same model version of a target: the later one tries again, this many times at most. */
-const MODEL_VERSION_TRIES = 5;
 
 /**
  * The pipeline's persistence on PostgreSQL, shared by replicas: the tables of the SQLite store
@@ -228,31 +223,27 @@ export class PostgresPipelineRepository implements PipelineRepository {
   }
 
   async addModel(m: NewModelVersion): Promise<number> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.transaction(async (c) => {
-          const { rows } = await c.query('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM models WHERE target_id = $1', [
-            m.targetId,
-          ]);
-          const version = decodeRow(versionSchema, 'models', rows[0], m.targetId).v;
-          if (m.status === 'active') {
-            await c.query(`UPDATE models SET status = 'superseded' WHERE target_id = $1 AND status = 'active'`, [
-              m.targetId,
-            ]);
-          }
-          const values = modelValues(m, version);
-          await c.query(
-            `INSERT INTO models (${MODEL_COLUMNS}) VALUES (${values.map((_, i) => `$${i + 1}`).join(', ')})`,
-            values
-          );
-          return version;
-        });
-      } catch (err) {
-        if (!versionTakenSchema.safeParse(err).success || attempt >= MODEL_VERSION_TRIES) {
-          throw err;
-        }
+    return this.transaction(async (c) => {
+      // Replicas recording a version of one target take turns (a lock on the target's name until
+      // commit, in the single-key space this backend's other advisory locks do not use); the unique
+      // constraint stays the guard.
+      await c.query(`SELECT pg_advisory_xact_lock(hashtextextended('failureprophet.models:' || $1, 0))`, [m.targetId]);
+      const { rows } = await c.query('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM models WHERE target_id = $1', [
+        m.targetId,
+      ]);
+      const version = decodeRow(versionSchema, 'models', rows[0], m.targetId).v;
+      if (m.status === 'active') {
+        await c.query(`UPDATE models SET status = 'superseded' WHERE target_id = $1 AND status = 'active'`, [
+          m.targetId,
+        ]);
       }
-    }
+      const values = modelValues(m, version);
+      await c.query(
+        `INSERT INTO models (${MODEL_COLUMNS}) VALUES (${values.map((_, i) => `$${i + 1}`).join(', ')})`,
+        values
+      );
+      return version;
+    });
   }
 
   async models(q: ListQuery<'models'>) {
