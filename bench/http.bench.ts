@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { MAX_PAGE_LIMIT } from '../src/contract/pipeline';
-import { PipelineRepository } from '../src/server/pipeline/store/repository';
+import { SqlitePipelineRepository } from '../src/server/pipeline/store/sqliteRepository';
 import type { AnomalyRecord, PredictionRecord } from '../src/server/pipeline/targetModel';
 import { openSqliteStore } from '../src/server/store/sqlite';
 import { freePort } from '../test/harness/prometheus';
@@ -28,9 +28,9 @@ const TOKEN = 'bench-token-0123456789abcdef';
 const T0 = Date.UTC(2025, 0, 1);
 const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 
-function fill(dataDir: string): void {
+async function fill(dataDir: string): Promise<void> {
   const store = openSqliteStore(dataDir, () => T0);
-  const repo = new PipelineRepository(store.db, () => T0);
+  const repo = new SqlitePipelineRepository(store.db, () => T0);
   for (let chunk = 0; chunk < ROWS; chunk += 10_000) {
     const anomalies: AnomalyRecord[] = [];
     const predictions: PredictionRecord[] = [];
@@ -62,10 +62,10 @@ function fill(dataDir: string): void {
         upperSeconds: 7200,
       });
     }
-    repo.commitCycle({ watch: 'fleet-0', lastProcessed: T0, targets: [], anomalies, predictions, forgotten: [] });
+    await repo.commitCycle({ watch: 'fleet-0', lastProcessed: T0, targets: [], anomalies, predictions, forgotten: [] });
   }
   for (let i = 0; i < ROWS / 10; i++) {
-    repo.addModel({
+    await repo.addModel({
       watch: `fleet-${i % 4}`,
       targetId: `fleet{instance="i-${i % 5000}"}`,
       status: 'active',
@@ -96,7 +96,7 @@ export async function run(): Promise<void> {
   }
   const dir = mkdtempSync(join(tmpdir(), 'fp-bench-http-'));
   let t = performance.now();
-  fill(join(dir, 'data'));
+  await fill(join(dir, 'data'));
   console.log(
     `  stored ${ROWS.toLocaleString('en')} anomalies and predictions in ${((performance.now() - t) / 1000).toFixed(1)} s`
   );

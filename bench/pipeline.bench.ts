@@ -15,6 +15,7 @@ import { Random } from '../src/detection';
 import { systemClock } from '../src/server/clock';
 import { configSchema } from '../src/server/config/schema';
 import { Pipeline } from '../src/server/pipeline/pipeline';
+import { SqlitePipelineRepository } from '../src/server/pipeline/store/sqliteRepository';
 import { TargetModel, type TargetSettings } from '../src/server/pipeline/targetModel';
 import { openSqliteStore } from '../src/server/store/sqlite';
 import { startPrometheus } from '../test/harness/prometheus';
@@ -61,12 +62,12 @@ async function cycleBench(series: number, points: number): Promise<void> {
   });
   const pipeline = new Pipeline({
     config,
-    db: store.db,
+    repository: new SqlitePipelineRepository(store.db, () => now),
     logger: pino({ level: 'silent' }),
     metrics,
     clock: { ...systemClock, now: () => now },
   });
-  pipeline.init();
+  await pipeline.init();
   t = performance.now();
   await pipeline.runOnce();
   console.log(`  first sight: replay of 60 steps for every series in ${((performance.now() - t) / 1000).toFixed(1)} s`);

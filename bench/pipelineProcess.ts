@@ -83,13 +83,13 @@ async function main(): Promise<void> {
   });
   const pipeline = new Pipeline({
     config,
-    db: store.db,
+    repository: store.pipeline,
     logger: pino({ level: 'warn' }, pino.destination(2)),
     metrics: new Registry(),
     clock: { ...systemClock, now: () => now },
   });
   try {
-    pipeline.init();
+    await pipeline.init();
     const status = () => pipeline.watches()[0];
     let t = performance.now();
     await pipeline.runOnce();

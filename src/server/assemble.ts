@@ -10,7 +10,7 @@ import { pipelineRoutes } from './http/routes/pipeline';
 import { watchRoutes } from './http/routes/watches';
 import { Pipeline } from './pipeline/pipeline';
 import { WatchSettings } from './pipeline/watchSettings';
-import type { BackendStore } from './store/open';
+import type { Store } from './store/store';
 
 export interface Backend {
   pipeline: Pipeline;
@@ -26,7 +26,7 @@ export interface Backend {
  */
 export async function assembleBackend(deps: {
   config: Config;
-  store: BackendStore;
+  store: Store;
   logger: Logger;
   metrics: Registry;
   /** The one clock of every loop (main passes systemClock). */
@@ -43,7 +43,7 @@ export async function assembleBackend(deps: {
   // The watch loop resumes from where the store says it stopped.
   const pipeline = new Pipeline({
     config,
-    db: store.db,
+    repository: store.pipeline,
     logger,
     metrics,
     clock,

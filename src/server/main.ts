@@ -132,7 +132,7 @@ async function main(): Promise<void> {
     logger,
     async () => ({
       watches: pipeline.watches(),
-      openAnomalies: pipeline.anomalies({ state: 'open', limit: 5000 }).length,
+      openAnomalies: pipeline.openAnomalyCount(),
       awaitingApproval: await healing.actions.countInState('awaiting_approval'),
     }),
     clock

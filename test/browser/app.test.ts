@@ -244,8 +244,8 @@ describe('the app in a real browser', () => {
 
   it('shows anomalies with feedback, the audit log and the models, in both themes', async () => {
     const now = Date.now();
-    const stored = seedOpenAnomaly(suite.backend, now);
-    suite.backend.pipeline.repo.addModel({
+    const stored = await seedOpenAnomaly(suite.backend, now);
+    await suite.backend.pipeline.repo.addModel({
       watch: 'latency',
       targetId: 'latency{deployment="cart"}',
       status: 'active',

@@ -23,7 +23,7 @@ const CONFIG_TABS = ['connection', 'policies', 'watches'];
 jest.setTimeout(180_000);
 
 async function seed(backend: RunningBackend) {
-  seedOpenAnomaly(backend, Date.now());
+  await seedOpenAnomaly(backend, Date.now());
   backend.kube.add(
     deployment({ namespace: 'shop', name: 'cart', replicas: 3 }),
     deployment({ namespace: 'shop', name: 'checkout', replicas: 2 })

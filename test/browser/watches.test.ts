@@ -11,6 +11,7 @@ import { pipelineRoutes } from '../../src/server/http/routes/pipeline';
 import { watchRoutes } from '../../src/server/http/routes/watches';
 import { buildServer, type App } from '../../src/server/http/server';
 import { Pipeline } from '../../src/server/pipeline/pipeline';
+import { SqlitePipelineRepository } from '../../src/server/pipeline/store/sqliteRepository';
 import { WatchSettings } from '../../src/server/pipeline/watchSettings';
 import { openSqliteStore, type SqliteStore } from '../../src/server/store/sqlite';
 import { axeScan, browserSuite, screenshot, setTheme } from './harness';
@@ -37,7 +38,7 @@ async function startWatchesBackend() {
   await settings.load();
   const pipeline = new Pipeline({
     config,
-    db: store.db,
+    repository: new SqlitePipelineRepository(store.db, () => systemClock.now()),
     logger,
     metrics: new Registry(),
     clock: systemClock,

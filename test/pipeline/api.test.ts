@@ -153,7 +153,7 @@ describe('pipeline API, feedback, retraining, listeners and annotations (real Pr
       await h.pipeline.runOnce();
     }
     await h.pipeline.annotator!.flush();
-    const live = h.pipeline.anomalies({ from: T0 + (START + 1) * STEP })[0];
+    const live = (await h.pipeline.anomalies({ from: T0 + (START + 1) * STEP }))[0];
     expect(live.start).toBe(T0 + 1460 * STEP);
     expect(events[0]).toBe(`opened ${live.id}`);
     expect(events.at(-1)).toBe(`closed ${live.id}`);
@@ -170,7 +170,7 @@ describe('pipeline API, feedback, retraining, listeners and annotations (real Pr
   });
 
   it('records feedback with the Grafana user, and the next training uses it', async () => {
-    const anomalies = h.pipeline.anomalies({ limit: 100 }) as Anomaly[];
+    const anomalies: Anomaly[] = await h.pipeline.anomalies({ limit: 100 });
     expect(anomalies.length).toBeGreaterThanOrEqual(3);
     const [a, b, c] = anomalies;
     for (const x of [a, b]) {
@@ -188,7 +188,7 @@ describe('pipeline API, feedback, retraining, listeners and annotations (real Pr
       });
     }
     // The healing engine reports a remediated anomaly as a confirmed incident.
-    h.pipeline.recordFeedback(c.id, 'confirmed', 'verification', 'action-42');
+    await h.pipeline.recordFeedback(c.id, 'confirmed', 'verification', 'action-42');
     expect(
       (
         await app.inject({
@@ -210,7 +210,7 @@ describe('pipeline API, feedback, retraining, listeners and annotations (real Pr
       ).json().field
     ).toBe('body.kind');
 
-    const before = h.pipeline.models({ status: 'active' })[0];
+    const before = (await h.pipeline.models({ status: 'active' }))[0];
     const res = await app.inject({
       method: 'POST',
       url: '/api/models/retrain',
@@ -218,7 +218,7 @@ describe('pipeline API, feedback, retraining, listeners and annotations (real Pr
       payload: { watch: 'queue' },
     });
     expect(res.json()).toEqual({ trained: 1, failed: [] });
-    const [after, previous] = h.pipeline.models({});
+    const [after, previous] = await h.pipeline.models({});
     expect(previous).toMatchObject({ version: 1, status: 'superseded' });
     expect(after).toMatchObject({
       version: 2,

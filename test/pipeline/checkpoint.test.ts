@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Anomaly } from '../../src/contract/pipeline';
 import { CHECKPOINT_SPREAD_CYCLES } from '../../src/server/pipeline/checkpoint';
-import { PipelineRepository } from '../../src/server/pipeline/store/repository';
+import { SqlitePipelineRepository } from '../../src/server/pipeline/store/sqliteRepository';
 import { replaceNaN } from '../../src/server/pipeline/store/stateCodec';
 import { TargetModel, type TargetSettings } from '../../src/server/pipeline/targetModel';
 import type { RangeQuerier } from '../../src/server/pipeline/watchRunner';
@@ -42,8 +42,8 @@ const summary = (anomalies: Anomaly[]) =>
     .map(({ target, start, end, peakScore, severity, state }) => ({ target, start, end, peakScore, severity, state }))
     .sort((a, b) => a.target.localeCompare(b.target) || a.start - b.start);
 
-const states = (repo: PipelineRepository) =>
-  Object.fromEntries(repo.loadTargets('w').map((t) => [t.id, JSON.stringify(t.state, replaceNaN)]));
+const states = async (repo: SqlitePipelineRepository) =>
+  Object.fromEntries((await repo.loadTargets('w')).map((t) => [t.id, JSON.stringify(t.state, replaceNaN)]));
 
 describe('checkpoints: only what changed, spread over cycles, resumed after a crash', () => {
   const dirs: string[] = [];
@@ -65,9 +65,11 @@ describe('checkpoints: only what changed, spread over cycles, resumed after a cr
       await a.pipeline.runOnce();
       clockA.advance(MINUTE);
     }
-    const expected = summary(a.pipeline.anomalies({}));
+    const expected = summary(await a.pipeline.anomalies({}));
     await a.close();
-    const expectedStates = states(new PipelineRepository(new Database(join(a.dataDir, DATABASE_FILE)), clockA.now));
+    const expectedStates = await states(
+      new SqlitePipelineRepository(new Database(join(a.dataDir, DATABASE_FILE)), clockA.now)
+    );
     expect(expected.filter((x) => x.target === 'w{job="j07"}').length).toBeGreaterThanOrEqual(1);
     expect(openedA.length).toBeGreaterThanOrEqual(1);
 
@@ -95,7 +97,7 @@ describe('checkpoints: only what changed, spread over cycles, resumed after a cr
       expect(n).toBeLessThanOrEqual(Math.ceil(TARGETS / CHECKPOINT_SPREAD_CYCLES) + 1);
     }
     const progress = b.pipeline.watches()[0].lastProcessedAt!;
-    const resume = b.pipeline.repo.lastProcessed('w')!;
+    const resume = (await b.pipeline.repo.lastProcessed('w'))!;
     expect(resume).toBeLessThan(progress);
     expect(progress - resume).toBeLessThanOrEqual(CHECKPOINT_SPREAD_CYCLES * MINUTE);
     b.store.close();
@@ -106,15 +108,15 @@ describe('checkpoints: only what changed, spread over cycles, resumed after a cr
       await c2.pipeline.runOnce();
       clockB.advance(MINUTE);
     }
-    expect(summary(c2.pipeline.anomalies({}))).toEqual(expected);
+    expect(summary(await c2.pipeline.anomalies({}))).toEqual(expected);
     expect(openedB).toEqual(openedA);
     await c2.close();
-    expect(states(new PipelineRepository(new Database(join(dataDir, DATABASE_FILE)), clockB.now))).toEqual(
+    expect(await states(new SqlitePipelineRepository(new Database(join(dataDir, DATABASE_FILE)), clockB.now))).toEqual(
       expectedStates
     );
   });
 
-  it('reads a store whose target states were written as JSON by the previous build, converting them, and names an unreadable one', () => {
+  it('reads a store whose target states were written as JSON by the previous build, converting them, and names an unreadable one', async () => {
     const dataDir = dir();
     const settings: TargetSettings = {
       detector: 'failureprophet',
@@ -143,8 +145,8 @@ describe('checkpoints: only what changed, spread over cycles, resumed after a cr
     old.close();
 
     const store = openSqliteStore(dataDir, () => NOW);
-    const repo = new PipelineRepository(store.db, () => NOW);
-    const { targets, unreadable } = repo.loadCheckpoint('w');
+    const repo = new SqlitePipelineRepository(store.db, () => NOW);
+    const { targets, unreadable } = await repo.loadCheckpoint('w');
     expect(targets.map((t) => t.id)).toEqual(['w{job="a"}']);
     expect(JSON.stringify(targets[0].state, replaceNaN)).toBe(legacy);
     expect(unreadable).toEqual([{ id: 'w{job="b"}', error: expect.stringMatching(/field steps/) }]);
@@ -161,13 +163,13 @@ describe('checkpoints: only what changed, spread over cycles, resumed after a cr
       { job: 'a' },
       null,
       settings,
-      repo.loadCheckpoint('w').targets[0].state
+      (await repo.loadCheckpoint('w')).targets[0].state
     );
     restored.step(NOW + 40 * MINUTE, [13]);
     model.step(NOW + 40 * MINUTE, [13]);
     expect(restored.score).toBe(model.score);
     expect(JSON.stringify(restored.toState(), replaceNaN)).toBe(JSON.stringify(model.toState(), replaceNaN));
-    expect(() => repo.loadTargets('w')).toThrow(/target w\{job="b"\} unreadable: field steps/);
+    await expect(repo.loadTargets('w')).rejects.toThrow(/target w\{job="b"\} unreadable: field steps/);
     store.close();
   });
 });

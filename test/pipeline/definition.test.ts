@@ -40,9 +40,9 @@ describe('a watch whose definition changed while the backend was stopped', () =>
       extra: { querierFor: () => source.querier },
     });
     await pipeline.runOnce();
-    const targets = pipeline.repo.loadTargets('w');
-    const models = pipeline.repo.models({ watch: 'w' });
-    const lastProcessed = pipeline.repo.lastProcessed('w');
+    const targets = await pipeline.repo.loadTargets('w');
+    const models = await pipeline.repo.models({ watch: 'w' });
+    const lastProcessed = await pipeline.repo.lastProcessed('w');
     await close();
     return { queries: source.queries, targets, models, lastProcessed };
   }

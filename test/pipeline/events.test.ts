@@ -46,13 +46,14 @@ describe('anomaly events carry what their listeners need', () => {
   it('each event holds the anomaly as stored, its target object and score, and nothing is read back to build it', async () => {
     const clock = new TestClock(NOW);
     h = buildPipeline(config, clock, { extra: { querierFor: () => querier } });
-    const events: Array<{ kind: string; event: AnomalyEvent; stored: unknown; score: number | undefined }> = [];
+    const events: Array<{ kind: string; event: AnomalyEvent; stored: Promise<unknown>; score: number | undefined }> =
+      [];
     const hear = (kind: string) => (event: AnomalyEvent) =>
       events.push({
         kind,
         event,
-        // What the listener was handed before: the row read back, here read only to compare.
-        stored: h.pipeline.anomalies({ limit: 100 }).find((a) => a.id === event.anomaly.id),
+        // What the listener was handed before: the row read back (as it is now), here read only to compare.
+        stored: h.pipeline.anomalies({ limit: 100 }).then((list) => list.find((a) => a.id === event.anomaly.id)),
         score: h.pipeline.predict(event.anomaly.target)?.score,
       });
     h.pipeline.addListener({ opened: hear('opened'), updated: hear('updated'), closed: hear('closed') });
@@ -67,7 +68,7 @@ describe('anomaly events carry what their listeners need', () => {
     expect(events[0].kind).toBe('opened');
     expect(events.at(-1)!.kind).toBe('closed');
     for (const { event, stored, score } of events) {
-      expect(stored).toEqual({ ...event.anomaly, feedback: [] });
+      expect(await stored).toEqual({ ...event.anomaly, feedback: [] });
       expect(event.anomaly.target).toBe('latency{deployment="cart-2",namespace="shop"}');
       expect(event.object).toEqual({ kind: 'Deployment', namespace: 'shop', name: 'cart-2' });
       expect(event.score).toBe(score);
@@ -95,9 +96,11 @@ describe('anomaly events carry what their listeners need', () => {
 
     await hooks.onVerified(trigger.id, false, 11);
     await hooks.onVerified(trigger.id, true, 12);
-    expect(h.pipeline.anomalies({ limit: 10 }).find((a) => a.id === anomaly.id)!.feedback).toEqual([
+    expect((await h.pipeline.anomalies({ limit: 10 })).find((a) => a.id === anomaly.id)!.feedback).toEqual([
       { kind: 'confirmed', source: 'verification', user: null, comment: 'action 12 healed it', at: SPIKE },
     ]);
-    expect(() => hooks.onVerified('fingerprint-3a', true, 13)).toThrow('trigger fingerprint-3a names no anomaly');
+    await expect(hooks.onVerified('fingerprint-3a', true, 13)).rejects.toThrow(
+      'trigger fingerprint-3a names no anomaly'
+    );
   });
 });

@@ -104,9 +104,9 @@ describe('the watch loop across restarts and faults (real Prometheus)', () => {
     // Reference: one backend that ran throughout.
     const reference = buildPipeline({ prometheus: { url: prom.url }, watches: [watch('load')] }, new TestClock(end));
     await reference.pipeline.runOnce();
-    const expected = reference.pipeline
-      .anomalies({ limit: 5000 })
-      .map(({ start, end: e, peakScore, severity, state }) => ({ start, end: e, peakScore, severity, state }));
+    const expected = (await reference.pipeline.anomalies({ limit: 5000 })).map(
+      ({ start, end: e, peakScore, severity, state }) => ({ start, end: e, peakScore, severity, state })
+    );
     await reference.close(true);
     expect(expected.length).toBeGreaterThanOrEqual(3);
 
@@ -124,10 +124,10 @@ describe('the watch loop across restarts and faults (real Prometheus)', () => {
       dataDir: first.dataDir,
     });
     await second.pipeline.runOnce();
-    const got = second.pipeline
-      .anomalies({ limit: 5000 })
-      .map(({ start, end: e, peakScore, severity, state }) => ({ start, end: e, peakScore, severity, state }));
-    const ids = second.pipeline.anomalies({ limit: 5000 }).map((a) => a.id);
+    const got = (await second.pipeline.anomalies({ limit: 5000 })).map(
+      ({ start, end: e, peakScore, severity, state }) => ({ start, end: e, peakScore, severity, state })
+    );
+    const ids = (await second.pipeline.anomalies({ limit: 5000 })).map((a) => a.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(got).toEqual(expected);
     // Spikes during the downtime were found after the restart (the detector reports a repeated spike once).

@@ -71,7 +71,7 @@ describe('a fresh backend on a quiet node (real Prometheus)', () => {
       expect(target.learning).toBe(true);
       progress.push(target.learningProgress);
     }
-    expect(h.pipeline.predictions({ limit: 100 })).toEqual([]);
+    expect(await h.pipeline.predictions({ limit: 100 })).toEqual([]);
     const exported = await h.metrics.getSingleMetric('failureprophet_time_to_failure_seconds')!.get();
     expect(exported.values).toEqual([]);
     const learning = await h.metrics.getSingleMetric('failureprophet_learning_progress')!.get();

@@ -23,9 +23,9 @@ describe('the watch loop on generated multi-series data (real Prometheus)', () =
     await prom?.stop();
   });
 
-  it('predicts when the leaking pod reaches its memory limit, within 20%, 30 minutes ahead', () => {
+  it('predicts when the leaking pod reaches its memory limit, within 20%, 30 minutes ahead', async () => {
     const id = 'shop-pods{deployment="cache",namespace="shop",pod="cache-0"}';
-    const predictions = h.pipeline.predictions({ target: id, to: LEAK_CROSSING - 30 * MINUTE, limit: 50 });
+    const predictions = await h.pipeline.predictions({ target: id, to: LEAK_CROSSING - 30 * MINUTE, limit: 50 });
     expect(predictions.length).toBeGreaterThan(0);
     const p = predictions[0];
     // The series as backfilled, daily rhythm included, first reaches the limit here (LEAK_CROSSING is the leak's own line).
@@ -43,16 +43,16 @@ describe('the watch loop on generated multi-series data (real Prometheus)', () =
     const target = h.pipeline.targets().find((t) => t.id === id)!;
     expect(target.timeToFailure?.signal).toBe('memory');
     expect(target.object).toEqual({ kind: 'Pod', name: 'cache-0', namespace: 'shop' });
-    const open = h.pipeline.anomalies({ target: id, state: 'open' });
+    const open = await h.pipeline.anomalies({ target: id, state: 'open' });
     expect(open).toHaveLength(1);
     expect(open[0].failureModel).toBe('resource_exhaustion');
     expect(['critical', 'high']).toContain(open[0].severity);
   });
 
-  it('flags the replica that departs from its siblings, and only it', () => {
-    const flagged = h.pipeline
-      .anomalies({ from: DEPARTURE_START, watch: 'shop-pods', limit: 100 })
-      .filter((a) => a.signals.some((s) => s.includes('vs peers')));
+  it('flags the replica that departs from its siblings, and only it', async () => {
+    const flagged = (await h.pipeline.anomalies({ from: DEPARTURE_START, watch: 'shop-pods', limit: 100 })).filter(
+      (a) => a.signals.some((s) => s.includes('vs peers'))
+    );
     const pods = new Set(flagged.map((a) => a.labels.pod));
     console.log(
       `peer departure: flagged ${[...pods].join(', ')}; first ${((flagged.at(-1)!.start - DEPARTURE_START) / MINUTE).toFixed(0)} min after the drift began`

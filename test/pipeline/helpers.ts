@@ -6,6 +6,7 @@ import { Registry } from 'prom-client';
 import type { Clock } from '../../src/server/clock';
 import { configSchema } from '../../src/server/config/schema';
 import { Pipeline, type PipelineDeps } from '../../src/server/pipeline/pipeline';
+import { SqlitePipelineRepository } from '../../src/server/pipeline/store/sqliteRepository';
 import { openSqliteStore, type SqliteStore } from '../../src/server/store/sqlite';
 
 /**
@@ -97,13 +98,14 @@ export function buildPipeline(
   const metrics = new Registry();
   const pipeline = new Pipeline({
     config,
-    db: store.db,
+    repository: new SqlitePipelineRepository(store.db, () => clock.now()),
     logger: pino({ level: 'silent' }),
     metrics,
     clock,
     ...options.extra,
   });
-  pipeline.init();
+  // Restored at once (SQLite answers synchronously); a cycle waits for it anyway.
+  void pipeline.init();
   return {
     pipeline,
     store,

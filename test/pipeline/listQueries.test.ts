@@ -5,7 +5,8 @@ import { Registry } from 'prom-client';
 import { anomaliesResponseSchema, type AnomaliesQuery, type Severity } from '../../src/contract/pipeline';
 import { pipelineRoutes } from '../../src/server/http/routes/pipeline';
 import type { App } from '../../src/server/http/server';
-import { anomaliesSql, PipelineRepository } from '../../src/server/pipeline/store/repository';
+import { anomaliesSql } from '../../src/server/pipeline/store/anomalyTable';
+import { SqlitePipelineRepository } from '../../src/server/pipeline/store/sqliteRepository';
 import type { AnomalyRecord } from '../../src/server/pipeline/targetModel';
 import { openSqliteStore, type SqliteStore } from '../../src/server/store/sqlite';
 import { AUTH, injectingApp } from '../harness/server';
@@ -43,14 +44,14 @@ function plan(store: SqliteStore, sql: string, params: unknown[]): string[] {
 describe('list queries: indexes and keyset pages', () => {
   let dir: string;
   let store: SqliteStore;
-  let repo: PipelineRepository;
-  beforeAll(() => {
+  let repo: SqlitePipelineRepository;
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fp-lists-'));
     store = openSqliteStore(dir, () => T0);
-    repo = new PipelineRepository(store.db, () => T0);
+    repo = new SqlitePipelineRepository(store.db, () => T0);
     // Twice the same rows: the upsert on (target, start) keeps one each, as a replay would.
     for (const pass of [0, 1]) {
-      repo.commitCycle({
+      await repo.commitCycle({
         watch: 'w0',
         lastProcessed: T0,
         targets: [],
@@ -87,14 +88,14 @@ describe('list queries: indexes and keyset pages', () => {
     }
   });
 
-  it('pages through every anomaly once, newest first, ties broken by id, with and without filters', () => {
+  it('pages through every anomaly once, newest first, ties broken by id, with and without filters', async () => {
     for (const filter of [{}, { watch: 'w1' }, { state: 'closed' as const }, { severity: 'low' as const }]) {
-      const all = repo.anomalies({ ...filter, limit: 5000 });
+      const all = await repo.anomalies({ ...filter, limit: 5000 });
       const paged = [];
       let cursor: string | undefined;
       let pages = 0;
       do {
-        const page = repo.anomalyPage({ ...filter, limit: 17, cursor });
+        const page = await repo.anomalyPage({ ...filter, limit: 17, cursor });
         expect(page.anomalies.length).toBeLessThanOrEqual(17);
         paged.push(...page.anomalies);
         cursor = page.next ?? undefined;
@@ -105,7 +106,7 @@ describe('list queries: indexes and keyset pages', () => {
       const keys = all.map((a) => [a.start, a.id]);
       expect(keys).toEqual([...keys].sort((x, y) => y[0] - x[0] || y[1] - x[1]));
     }
-    expect(repo.anomalies({}).length).toBe(230);
+    expect((await repo.anomalies({})).length).toBe(230);
   });
 
   describe('over HTTP', () => {

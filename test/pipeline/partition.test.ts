@@ -52,9 +52,8 @@ const config = (url: string) => ({
   watches: [{ name: 'load', queries: { load: 'load_avg' }, target: ['job'], step: '5m', history: '10d', lag: 0 }],
 });
 
-const summary = (h: Harness) =>
-  h.pipeline
-    .anomalies({ limit: 5000 })
+const summary = async (h: Harness) =>
+  (await h.pipeline.anomalies({ limit: 5000 }))
     .map(({ target, start, end, peakScore, severity, state }) => ({ target, start, end, peakScore, severity, state }))
     .sort((a, b) => a.target.localeCompare(b.target) || a.start - b.start);
 
@@ -71,7 +70,7 @@ describe('watches shared by two replicas (member Leases, one store, real Prometh
     await prom?.stop();
   });
 
-  let expected: ReturnType<typeof summary> | undefined;
+  let expected: Awaited<ReturnType<typeof summary>> | undefined;
   const end = T0 + (N - 1) * STEP;
   const ids = (h: Harness) => h.pipeline.targets({ limit: 1000 }).map((t) => t.id);
 
@@ -80,7 +79,7 @@ describe('watches shared by two replicas (member Leases, one store, real Prometh
     if (!expected) {
       const reference = buildPipeline(config(prom.url), new TestClock(end));
       await reference.pipeline.runOnce();
-      expected = summary(reference);
+      expected = await summary(reference);
       await reference.close(true);
     }
     const clock = new TestClock(T0 + 1040 * STEP);
@@ -106,10 +105,10 @@ describe('watches shared by two replicas (member Leases, one store, real Prometh
   }
 
   /** Every anomaly recorded exactly once, as the backend that ran throughout recorded them. */
-  function expectExactlyOnce(h: Harness, reference: ReturnType<typeof summary>) {
-    const anomalyIds = h.pipeline.anomalies({ limit: 5000 }).map((x) => x.id);
+  async function expectExactlyOnce(h: Harness, reference: Awaited<ReturnType<typeof summary>>) {
+    const anomalyIds = (await h.pipeline.anomalies({ limit: 5000 })).map((x) => x.id);
     expect(new Set(anomalyIds).size).toBe(anomalyIds.length);
-    expect(summary(h)).toEqual(reference);
+    expect(await summary(h)).toEqual(reference);
   }
 
   it('splits the targets, and after one replica dies the other scores its targets from their checkpoints, each anomaly once', async () => {
@@ -136,9 +135,9 @@ describe('watches shared by two replicas (member Leases, one store, real Prometh
       expect(ofB.length).toBeGreaterThan(0);
       expect(ofA.filter((id) => ofB.includes(id))).toEqual([]);
       expect([...ofA, ...ofB].sort()).toEqual(ALL_IDS);
-      const openAtKill = a.pipeline
-        .anomalies({ limit: 5000 })
-        .filter((x) => ofA.includes(x.target) && x.state === 'open');
+      const openAtKill = (await a.pipeline.anomalies({ limit: 5000 })).filter(
+        (x) => ofA.includes(x.target) && x.state === 'open'
+      );
       expect(openAtKill.length).toBeGreaterThan(0);
 
       // pod-a is killed: no renewal, no flush; whatever it scored since its last checkpoint is lost.
@@ -158,12 +157,14 @@ describe('watches shared by two replicas (member Leases, one store, real Prometh
       clock.ms = end;
       await mb.heartbeat();
       await b.pipeline.runOnce();
-      expectExactlyOnce(b, reference);
-      const got = summary(b);
+      await expectExactlyOnce(b, reference);
+      const got = await summary(b);
       // The anomalies open at the kill went on under the same ids.
       for (const open of openAtKill) {
         expect(
-          b.pipeline.anomalies({ limit: 5000 }).filter((x) => x.target === open.target && x.start === open.start)
+          (await b.pipeline.anomalies({ limit: 5000 })).filter(
+            (x) => x.target === open.target && x.start === open.start
+          )
         ).toEqual([expect.objectContaining({ id: open.id })]);
       }
       // Of pod-a's targets, anomalies opened while nobody watched them were found by pod-b.
@@ -206,7 +207,7 @@ describe('watches shared by two replicas (member Leases, one store, real Prometh
       await mb.heartbeat();
       await a.pipeline.runOnce();
       await b.pipeline.runOnce();
-      expectExactlyOnce(b, reference);
+      await expectExactlyOnce(b, reference);
     } finally {
       await b.close();
       await a.close(true);

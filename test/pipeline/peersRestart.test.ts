@@ -41,9 +41,8 @@ const open = (dataDir: string, clock: TestClock, querier = fleet(), pipeline = {
   buildPipeline({ watches: [WEB], pipeline }, clock, { dataDir, extra: { querierFor: () => querier } });
 
 /** What an anomaly found against the peers says, comparable between runs. */
-const peerAnomalies = (p: Pipeline) =>
-  p
-    .anomalies({ watch: 'web', limit: 1000 })
+const peerAnomalies = async (p: Pipeline) =>
+  (await p.anomalies({ watch: 'web', limit: 1000 }))
     .filter((a) => a.signals.some((s) => s.includes('vs peers')))
     .map(({ labels, start, end, peakScore, severity, failureModel, state }) => ({
       pod: labels.pod,
@@ -71,7 +70,7 @@ describe('peer groups across a restart', () => {
       clock.advance(MINUTE);
       await reference.pipeline.runOnce();
     }
-    const expected = peerAnomalies(reference.pipeline);
+    const expected = await peerAnomalies(reference.pipeline);
     await reference.close();
     expect(expected.map((a) => a.pod)).toEqual(['web-d']);
     expect(expected[0].start).toBeGreaterThan(DRIFT_START);
@@ -81,7 +80,7 @@ describe('peer groups across a restart', () => {
     clock.ms = T0 + 6 * 60 * MINUTE;
     let first = open(dir, clock);
     await first.pipeline.runOnce();
-    for (; !first.pipeline.anomalies({ watch: 'web', state: 'open' }).length && clock.ms < END;) {
+    for (; !(await first.pipeline.anomalies({ watch: 'web', state: 'open' })).length && clock.ms < END;) {
       clock.advance(MINUTE);
       await first.pipeline.runOnce();
     }
@@ -96,7 +95,7 @@ describe('peer groups across a restart', () => {
       clock.advance(MINUTE);
       await first.pipeline.runOnce();
     }
-    expect(peerAnomalies(first.pipeline)).toEqual(expected);
+    expect(await peerAnomalies(first.pipeline)).toEqual(expected);
     await first.close();
   }, 60_000);
 
@@ -121,7 +120,7 @@ describe('peer groups across a restart', () => {
     clock.advance(5 * MINUTE);
     await second.pipeline.runOnce();
     expect(second.pipeline.watches()[0]).toMatchObject({ degraded: false, lastProcessedAt: clock.ms });
-    expect(Object.keys(second.pipeline.repo.loadPeers('web'))).toEqual(['deployment=web/cpu']);
+    expect(Object.keys(await second.pipeline.repo.loadPeers('web'))).toEqual(['deployment=web/cpu']);
     await second.close();
   });
 
@@ -131,13 +130,13 @@ describe('peer groups across a restart', () => {
     const h = open(tempDir(), clock, fleet({ 'web-c': scaledDown, 'web-d': scaledDown }), { staleAfter: '30m' });
     await h.pipeline.runOnce();
     // Two replicas left cannot tell an outlier: the four-replica group stays until its members are forgotten.
-    expect(Object.values(h.pipeline.repo.loadPeers('web')).map((g) => g.members)).toEqual([
+    expect(Object.values(await h.pipeline.repo.loadPeers('web')).map((g) => g.members)).toEqual([
       PODS.map((pod) => `web{deployment="web",pod="${pod}"}`),
     ]);
     clock.advance(30 * MINUTE);
     await h.pipeline.runOnce();
     expect(h.pipeline.targets().map((t) => t.labels.pod)).toEqual(['web-a', 'web-b']);
-    expect(h.pipeline.repo.loadPeers('web')).toEqual({});
+    expect(await h.pipeline.repo.loadPeers('web')).toEqual({});
     await h.close();
   }, 60_000);
 });

@@ -5,6 +5,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { configSchema } from '../../src/server/config/schema';
 import { Pipeline } from '../../src/server/pipeline/pipeline';
+import { SqlitePipelineRepository } from '../../src/server/pipeline/store/sqliteRepository';
 import type { RangeQuerier } from '../../src/server/pipeline/watchRunner';
 import type { RangeQuery } from '../../src/server/prometheus/client';
 import { openSqliteStore } from '../../src/server/store/sqlite';
@@ -40,13 +41,13 @@ describe('replacing the watches while a cycle is in flight', () => {
     });
     const pipeline = new Pipeline({
       config,
-      db: store.db,
+      repository: new SqlitePipelineRepository(store.db, () => clock.now()),
       logger: pino({ level: 'silent' }),
       metrics: new Registry(),
       clock,
       querierFor: () => source.querier,
     });
-    pipeline.init();
+    await pipeline.init();
 
     const cycle = pipeline.runOnce();
     let replaced = false;
@@ -63,9 +64,11 @@ describe('replacing the watches while a cycle is in flight', () => {
     await cycle;
     await swap;
     expect(replaced).toBe(true);
-    expect(pipeline.repo.lastProcessed('w')).toBe(NOW);
+    expect(await pipeline.repo.lastProcessed('w')).toBe(NOW);
     expect(store.db.prepare('SELECT COUNT(*) AS n FROM pipeline_targets WHERE watch = ?').get('w')).toEqual({ n: 1 });
-    expect(pipeline.repo.models({ watch: 'w' })).toEqual([expect.objectContaining({ reason: 'initial', samples: 61 })]);
+    expect(await pipeline.repo.models({ watch: 'w' })).toEqual([
+      expect.objectContaining({ reason: 'initial', samples: 61 }),
+    ]);
 
     await pipeline.stop();
     store.close();

@@ -126,9 +126,9 @@ describe('series that stop: crash, partition, removal and a silent Prometheus (r
     const h = buildPipeline({ prometheus: { url: prom.url }, watches: [watch()] }, new TestClock(at(N - 1)));
     try {
       await h.pipeline.runOnce();
-      const stops = h.pipeline
-        .anomalies({ watch: 'load', limit: 1000 })
-        .filter((a) => a.signals.some((s) => s.endsWith('(stopped)')));
+      const stops = (await h.pipeline.anomalies({ watch: 'load', limit: 1000 })).filter((a) =>
+        a.signals.some((s) => s.endsWith('(stopped)'))
+      );
 
       const crash = stops.filter((a) => a.target === id('api', 'b'));
       console.log(
@@ -158,9 +158,9 @@ describe('series that stop: crash, partition, removal and a silent Prometheus (r
       expect(stops).toHaveLength(2);
 
       // The gap did not pollute b's detector: back to scoring normally, no anomaly in the day after it returned.
-      const after = h.pipeline
-        .anomalies({ target: id('api', 'b'), from: at(BACK + 2), limit: 100 })
-        .filter((a) => a.start >= at(BACK + 2) && a.start < at(BACK + 288));
+      const after = (await h.pipeline.anomalies({ target: id('api', 'b'), from: at(BACK + 2), limit: 100 })).filter(
+        (a) => a.start >= at(BACK + 2) && a.start < at(BACK + 288)
+      );
       expect(after).toEqual([]);
       const b = h.pipeline.targets({ watch: 'load' }).find((t) => t.id === id('api', 'b'))!;
       expect(b.lastScoredAt).toBe(at(N - 1));
@@ -173,7 +173,7 @@ describe('series that stop: crash, partition, removal and a silent Prometheus (r
     const clock = new TestClock(at(STOP + 10));
     const first = buildPipeline({ prometheus: { url: prom.url }, watches: [watch()] }, clock);
     await first.pipeline.runOnce();
-    const open = first.pipeline.anomalies({ target: id('api', 'b'), state: 'open' });
+    const open = await first.pipeline.anomalies({ target: id('api', 'b'), state: 'open' });
     expect(open).toMatchObject([{ failureModel: 'crash', signals: ['load (stopped)'] }]);
     await first.close();
     clock.ms = at(BACK + 10);
@@ -182,9 +182,9 @@ describe('series that stop: crash, partition, removal and a silent Prometheus (r
     });
     try {
       await second.pipeline.runOnce();
-      const crashes = second.pipeline
-        .anomalies({ target: id('api', 'b'), limit: 100 })
-        .filter((a) => a.signals.some((s) => s.endsWith('(stopped)')));
+      const crashes = (await second.pipeline.anomalies({ target: id('api', 'b'), limit: 100 })).filter((a) =>
+        a.signals.some((s) => s.endsWith('(stopped)'))
+      );
       expect(crashes).toMatchObject([{ id: open[0].id, state: 'closed', start: open[0].start, end: at(BACK) }]);
     } finally {
       await second.close(true);
@@ -201,7 +201,7 @@ describe('series that stop: crash, partition, removal and a silent Prometheus (r
         clock.advance(STEP);
         await h.pipeline.runOnce();
       }
-      const e = h.pipeline.anomalies({ target: id('api', 'e'), limit: 100 });
+      const e = await h.pipeline.anomalies({ target: id('api', 'e'), limit: 100 });
       expect(e.filter((a) => a.signals.some((s) => s.endsWith('(stopped)')))).toEqual([]);
     } finally {
       await h.close(true);
@@ -227,9 +227,9 @@ describe('series that stop: crash, partition, removal and a silent Prometheus (r
       clock.advance(STEP);
       await h.pipeline.runOnce();
       expect(h.pipeline.watches()[0].lastProcessedAt).toBe(at(1011));
-      const stops = h.pipeline
-        .anomalies({ watch: 'load', limit: 1000 })
-        .filter((a) => a.signals.some((s) => s.endsWith('(stopped)')));
+      const stops = (await h.pipeline.anomalies({ watch: 'load', limit: 1000 })).filter((a) =>
+        a.signals.some((s) => s.endsWith('(stopped)'))
+      );
       expect(stops).toEqual([]);
     } finally {
       await h.close(true);

@@ -11,6 +11,7 @@ import { pipelineRoutes } from '../../src/server/http/routes/pipeline';
 import { watchRoutes, type WatchesChange } from '../../src/server/http/routes/watches';
 import { buildServer, type App } from '../../src/server/http/server';
 import { Pipeline } from '../../src/server/pipeline/pipeline';
+import { SqlitePipelineRepository } from '../../src/server/pipeline/store/sqliteRepository';
 import { WATCHES_KEY, WatchSettings } from '../../src/server/pipeline/watchSettings';
 import { openSqliteStore, type SqliteStore } from '../../src/server/store/sqlite';
 import { startPrometheus, type RunningPrometheus } from '../harness/prometheus';
@@ -71,13 +72,13 @@ async function boot(promUrl: string, dataDir: string, clock: TestClock): Promise
   await settings.load();
   const pipeline = new Pipeline({
     config,
-    db: store.db,
+    repository: new SqlitePipelineRepository(store.db, () => clock.now()),
     logger,
     metrics,
     clock,
     watches: settings.current().parsed,
   });
-  pipeline.init();
+  await pipeline.init();
   const app = await buildServer({
     logger,
     apiToken: TOKEN,

@@ -85,7 +85,7 @@ export function pipelineHooks(
     // The target's id follows from the trigger's watch and labels: nothing is read back from the store.
     readSignal: async (trigger) =>
       trigger.watch === undefined ? undefined : pipeline.currentScore(targetId(trigger.watch, trigger.labels)),
-    onVerified: (triggerId, recovered, actionId) => {
+    onVerified: async (triggerId, recovered, actionId) => {
       if (!recovered) {
         return;
       }
@@ -94,7 +94,7 @@ export function pipelineHooks(
         throw new Error(`trigger ${triggerId} names no anomaly of the pipeline`);
       }
       // No person gave it: the source says the engine's verification did, the comment which action.
-      pipeline.recordFeedback(anomalyId, 'confirmed', 'verification', undefined, `action ${actionId} healed it`);
+      await pipeline.recordFeedback(anomalyId, 'confirmed', 'verification', undefined, `action ${actionId} healed it`);
     },
   };
 }

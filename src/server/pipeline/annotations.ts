@@ -87,7 +87,7 @@ export class GrafanaAnnotator implements AnomalyListener {
       ],
       text: `${a.state === 'open' ? 'Anomaly' : 'Anomaly (closed)'} on ${a.target}: ${a.severity}, ${a.failureModel.replace('_', ' ')}, peak score ${a.peakScore.toFixed(2)}; signals: ${a.signals.join(', ') || 'none'}`,
     };
-    const existing = this.o.repo.annotationOf(a.id);
+    const existing = await this.o.repo.annotationOf(a.id);
     const response = await this.fetchImpl(
       existing === null ? `${this.base}/api/annotations` : `${this.base}/api/annotations/${existing}`,
       {
@@ -105,7 +105,7 @@ export class GrafanaAnnotator implements AnomalyListener {
     if (existing === null) {
       const created = createdSchema.safeParse(JSON.parse(await readBoundedText(response, SMALL_ANSWER_BYTES)));
       if (created.success) {
-        this.o.repo.setAnnotation(a.id, created.data.id);
+        await this.o.repo.setAnnotation(a.id, created.data.id);
       }
     }
   }

@@ -58,14 +58,14 @@ export class WatchShare {
   }
 
   /** Stores the state of the targets this replica no longer owns and drops them from memory. */
-  private release(): void {
+  private async release(): Promise<void> {
     const { host } = this;
     const leaving = [...host.targets.values()].filter((t) => !this.ownership.owns(t.id));
     const through = host.lastProcessed();
     if (leaving.length === 0 || through === null) {
       return;
     }
-    host.repo.commitCycle({
+    await host.repo.commitCycle({
       watch: host.watch.name,
       lastProcessed: host.unsaved.storedThrough(through, host.watch.step, new Set(leaving)),
       targets: storedTargets(leaving),
@@ -89,7 +89,7 @@ export class WatchShare {
   async take(results: Map<string, RangeSeries[]>, from: number): Promise<Map<string, RangeSeries[]>> {
     // Per chunk, not per cycle: a target left unscored through a long catch-up would go stale, and
     // a stale target's stored state is deleted, which its new owner resumes from.
-    this.release();
+    await this.release();
     const { watch, targets } = this.host;
     const owned = new Map<string, RangeSeries[]>();
     const arriving = new Set<string>();
@@ -119,7 +119,7 @@ export class WatchShare {
     const { host } = this;
     const { watch } = host;
     const resumed: TargetModel[] = [];
-    for (const stored of this.storedStates(arriving)) {
+    for (const stored of await this.storedStates(arriving)) {
       try {
         const model = TargetModel.fromState(
           stored.id,
@@ -157,8 +157,8 @@ export class WatchShare {
     );
   }
 
-  private storedStates(ids: Set<string>) {
-    const { targets, unreadable } = this.host.repo.loadCheckpoint(this.host.watch.name);
+  private async storedStates(ids: Set<string>) {
+    const { targets, unreadable } = await this.host.repo.loadCheckpoint(this.host.watch.name);
     for (const { id, error } of unreadable.filter((u) => ids.has(u.id))) {
       this.host.logger.warn(
         { watch: this.host.watch.name, target: id, err: error },

@@ -1,6 +1,7 @@
 import { messageOf } from '../../utils/messageOf';
 import type { Logger } from 'pino';
 import { PeerGroupDetector } from '../../detection';
+import { StoredRowError } from '../store/rows';
 import type { AlignedTarget } from './alignment';
 import type { StoredPeers } from './store/repository';
 
@@ -29,12 +30,17 @@ export class PeerGroups {
     private readonly signals: string[]
   ) {}
 
-  /** Restores the stored groups; an unreadable group (or all of them) is relearned, with a warning. */
-  restore(load: () => StoredPeers, logger: Logger, watch: string): void {
+  /** Restores the stored groups (in place of any held); an unreadable group (or all of them) is relearned, with a warning. */
+  async restore(load: () => Promise<StoredPeers>, logger: Logger, watch: string): Promise<void> {
+    this.groups.clear();
     let stored: StoredPeers;
     try {
-      stored = load();
+      stored = await load();
     } catch (err) {
+      // A row of another shape is relearned; a store that does not answer fails the restore, which is tried again.
+      if (!(err instanceof StoredRowError)) {
+        throw err;
+      }
       logger.warn({ watch, err: messageOf(err) }, 'stored peer groups unreadable; relearning them');
       return;
     }

@@ -1,5 +1,4 @@
 import { messageOf } from '../../utils/messageOf';
-import type Database from 'better-sqlite3';
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -8,9 +7,7 @@ import type {
   AnomaliesQuery,
   FeedbackKind,
   FeedbackSource,
-  ModelsQuery,
   ModelVersion,
-  PredictionsQuery,
   PredictResponse,
   RetrainBody,
   Target,
@@ -25,7 +22,8 @@ import { ListenerSet, type AnomalyListener } from './listener';
 import { PipelineMetrics } from './metrics';
 import type { TargetOwnership } from './ownership';
 import { reachWatch, refusedQueries, type SourceDeps } from './sources';
-import { PipelineRepository } from './store/repository';
+import { decodeCursor, timeIdKeySchema } from './store/cursor';
+import type { AnomalyPage, ListQuery, PipelineRepository } from './store/repository';
 import { watchDefinition, WatchQueryError } from './query';
 import {
   findTarget,
@@ -44,7 +42,8 @@ export interface PipelineDeps extends SourceDeps {
   config: Pick<Config, 'watches' | 'pipeline' | 'grafana' | 'prometheus'>;
   /** The watches to run at start: the store's when an admin saved some (WatchSettings); default the config's, else the defaults. */
   watches?: WatchConfig[];
-  db: Database.Database;
+  /** Where the watches' state, anomalies, predictions and models are kept (SQLite or PostgreSQL). */
+  repository: PipelineRepository;
   logger: Logger;
   metrics: Registry;
   /** The targets this replica watches when replicas share the watches (coordination/members.ts); absent: all. */
@@ -80,7 +79,7 @@ export class Pipeline {
   constructor(private readonly deps: PipelineDeps) {
     this.now = () => deps.clock.now();
     this.logger = deps.logger.child({ part: 'pipeline' });
-    this.repo = new PipelineRepository(deps.db, this.now);
+    this.repo = deps.repository;
     this.listeners = new ListenerSet((err, event) => this.logger.error({ err, event }, 'an anomaly listener failed'));
     this.metrics = new PipelineMetrics(deps.metrics, deps.config.pipeline.maxTargetSeries);
     const { grafana } = deps.config;
@@ -142,10 +141,20 @@ export class Pipeline {
     return refusedQueries(this.deps, watches);
   }
 
-  /** Restores every watch from the store. */
-  init(): void {
-    for (const r of this.runners) {
-      r.init();
+  /**
+   * Restores every watch from the store; never rejects. A watch whose store read fails is marked
+   * degraded, and its next cycle tries again before scoring anything.
+   */
+  async init(): Promise<void> {
+    await Promise.all(this.runners.map((r) => this.restore(r)));
+  }
+
+  private async restore(r: WatchRunner): Promise<void> {
+    try {
+      await r.init();
+    } catch (err) {
+      r.markDegraded('internal', `its stored state could not be read: ${messageOf(err)}`);
+      this.logger.error({ watch: r.name, err }, 'watch not restored; its next cycle tries again');
     }
   }
 
@@ -272,7 +281,7 @@ export class Pipeline {
     for (const watch of watches) {
       const runner = kept.get(watch.name) ?? this.runnerFor(watch);
       if (runner && !kept.has(watch.name)) {
-        runner.init();
+        await this.restore(runner);
       }
       if (runner) {
         next.push(runner);
@@ -316,18 +325,22 @@ export class Pipeline {
    * Feedback on an anomaly from an operator or from the healing engine's verification (a
    * remediated anomaly is a confirmed incident). The next training uses it.
    */
-  recordFeedback(
+  async recordFeedback(
     anomalyId: number,
     kind: FeedbackKind,
     source: FeedbackSource,
     user?: string,
     comment?: string
-  ): Anomaly {
-    if (!this.repo.anomaly(anomalyId)) {
+  ): Promise<Anomaly> {
+    if (!(await this.repo.anomaly(anomalyId))) {
       throw new PipelineError('not_found', `no anomaly with id ${anomalyId}`);
     }
-    this.repo.addFeedback(anomalyId, kind, source, user ?? null, comment ?? null);
-    return this.repo.anomaly(anomalyId)!;
+    await this.repo.addFeedback(anomalyId, kind, source, user ?? null, comment ?? null);
+    const anomaly = await this.repo.anomaly(anomalyId);
+    if (!anomaly) {
+      throw new PipelineError('not_found', `anomaly ${anomalyId} went while its feedback was recorded`);
+    }
+    return anomaly;
   }
 
   targets(q: Partial<TargetsQuery> = {}): Target[] {
@@ -339,17 +352,23 @@ export class Pipeline {
     return targetPage(this.runners, q);
   }
 
-  target(id: string): TargetDetail | undefined {
+  async target(id: string): Promise<TargetDetail | undefined> {
     const found = findTarget(this.runners, id);
-    return (
-      found && {
-        target: toTarget(found.target, found.runner),
-        series: found.target.recent(),
-        anomalies: this.repo.anomalies({ target: id, limit: 100 }),
-        predictions: this.repo.predictions({ target: id, limit: 100 }),
-        model: this.repo.models({ target: id, status: 'active', limit: 1 })[0] ?? null,
-      }
-    );
+    if (!found) {
+      return undefined;
+    }
+    const [anomalies, predictions, models] = await Promise.all([
+      this.repo.anomalies({ target: id, limit: 100 }),
+      this.repo.predictions({ target: id, limit: 100 }),
+      this.repo.models({ target: id, status: 'active', limit: 1 }),
+    ]);
+    return {
+      target: toTarget(found.target, found.runner),
+      series: found.target.recent(),
+      anomalies,
+      predictions,
+      model: models[0] ?? null,
+    };
   }
 
   /** A target's score at its last scored step, without building its detail: healing re-checks a trigger with it. */
@@ -362,20 +381,30 @@ export class Pipeline {
     return found && predictionOf(found.target);
   }
 
-  anomalies(q: Partial<AnomaliesQuery>): Anomaly[] {
-    return this.anomalyPage(q).anomalies;
+  async anomalies(q: Partial<AnomaliesQuery>): Promise<Anomaly[]> {
+    return (await this.anomalyPage(q)).anomalies;
   }
 
-  anomalyPage(q: Partial<AnomaliesQuery>): { anomalies: Anomaly[]; next: string | null } {
-    return readingCursor(() => this.repo.anomalyPage(q));
+  /** A cursor that is not the `next` of a page is refused before the store is asked. */
+  anomalyPage(q: Partial<AnomaliesQuery>): Promise<AnomalyPage> {
+    const { cursor } = q;
+    if (cursor !== undefined) {
+      readingCursor(() => decodeCursor(cursor, timeIdKeySchema));
+    }
+    return this.repo.anomalyPage(q);
   }
 
-  predictions(q: Partial<PredictionsQuery>) {
+  predictions(q: ListQuery<'predictions'>) {
     return this.repo.predictions(q);
   }
 
-  models(q: Partial<ModelsQuery>): ModelVersion[] {
+  models(q: ListQuery<'models'>) {
     return this.repo.models(q);
+  }
+
+  /** The anomalies open on the targets this process watches, from memory (the periodic summary counts them). */
+  openAnomalyCount(): number {
+    return this.runners.reduce((n, r) => n + [...r.targets.values()].filter((t) => t.open).length, 0);
   }
 
   /** Every watch, running or off (an off watch is degraded with an `unconfigured` error saying what to set). */

@@ -51,15 +51,15 @@ export function modelParams(
 }
 
 /** Records the first model version of targets that have learned from samples but have none yet; returns them. */
-export function recordInitialModels(
+export async function recordInitialModels(
   deps: Omit<TrainingDeps, 'fetch' | 'maxPoints'>,
   targets: TargetModel[]
-): TargetModel[] {
+): Promise<TargetModel[]> {
   const { watch, repo, settings, clock } = deps;
   const recorded: TargetModel[] = [];
   for (const t of targets) {
     if (t.modelVersion === 0 && t.samples > 0) {
-      t.modelVersion = repo.addModel({
+      t.modelVersion = await repo.addModel({
         watch: watch.name,
         targetId: t.id,
         status: 'active',
@@ -93,9 +93,10 @@ export async function retrainTargets(
   const base = baseThreshold(watch);
   const start = Math.ceil((end - watch.history) / watch.step) * watch.step;
   const margin = watch.closeAfter * watch.step;
+  const labels = await Promise.all(chosen.map((t) => repo.labelledWindows(t.id)));
   const plans = new Map(
-    chosen.map((t) => {
-      const labelled = repo.labelledWindows(t.id);
+    chosen.map((t, i) => {
+      const labelled = labels[i];
       const excluded = labelled.confirmed.map(([a, b]): [number, number] => [a - margin, b + margin]);
       const fp = labelled.falsePositive.length;
       const threshold = fp >= 2 ? Math.min(MAX_THRESHOLD, base + FALSE_POSITIVE_STEP * (fp - 1)) : base;
@@ -161,7 +162,7 @@ export async function retrainTargets(
   const retrained: TargetModel[] = [];
   for (const plan of plans.values()) {
     const error = plan.error ?? (plan.samples === 0 ? 'no samples in the history range' : undefined);
-    const version = repo.addModel({
+    const version = await repo.addModel({
       watch: watch.name,
       targetId: plan.target.id,
       status: error ? 'failed' : 'active',

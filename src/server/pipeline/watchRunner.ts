@@ -67,7 +67,9 @@ export class WatchRunner {
   private learningTenth = -1;
   private readonly peers: PeerGroups;
   /** Targets whose state changed since it was last stored. */
-  private readonly unsaved = new UnsavedStates();
+  private unsaved = new UnsavedStates();
+  /** Whether the targets in memory are those of the store (false at first, and after a checkpoint failed). */
+  private restored = false;
   private queue: Promise<unknown> = Promise.resolve();
   /** Set once the watch was removed or replaced: nothing of it runs any more. */
   private retired = false;
@@ -129,20 +131,33 @@ export class WatchRunner {
     return this.degraded;
   }
 
-  /** Restores the targets and the resume point from the store, unless they were learned under another definition. */
-  init(): void {
-    if (this.deps.repo.adoptDefinition(this.name, watchDefinition(this.deps.watch))) {
+  /**
+   * Restores the targets and the resume point from the store, unless they were learned under another
+   * definition; after whatever this watch is doing. Rejects when the store cannot be read: the next
+   * cycle tries again before it scores anything.
+   */
+  init(): Promise<void> {
+    return this.exclusive(() => this.restore());
+  }
+
+  /** What is in memory is replaced by what the store holds: the last committed checkpoint. */
+  private async restore(): Promise<void> {
+    const { repo } = this.deps;
+    this.restored = false;
+    this.targets.clear();
+    this.unsaved = new UnsavedStates();
+    if (await repo.adoptDefinition(this.name, watchDefinition(this.deps.watch))) {
       this.deps.logger.info(
         { watch: this.name },
         'watch changed since its state was stored; replaying its history with fresh models'
       );
     }
-    this.lastProcessed = this.deps.repo.lastProcessed(this.name);
-    this.peers.restore(() => this.deps.repo.loadPeers(this.name), this.deps.logger, this.name);
+    this.lastProcessed = await repo.lastProcessed(this.name);
+    await this.peers.restore(() => repo.loadPeers(this.name), this.deps.logger, this.name);
     if (this.share) {
       return; // Shared: each target is taken up from the store once this replica owns it.
     }
-    const { targets, unreadable } = this.deps.repo.loadCheckpoint(this.name);
+    const { targets, unreadable } = await repo.loadCheckpoint(this.name);
     for (const { id, error } of unreadable) {
       this.deps.logger.warn(
         { watch: this.name, target: id, err: error },
@@ -169,6 +184,7 @@ export class WatchRunner {
       }
     }
     this.deps.metrics.targetsWatched.set({ watch: this.name }, this.targets.size);
+    this.restored = true;
   }
 
   /** Runs fn after whatever this watch is doing (cycles and retraining never interleave). */
@@ -187,6 +203,9 @@ export class WatchRunner {
     if (this.retired || (this.share && !this.share.settled())) {
       return;
     }
+    if (!this.restored) {
+      await this.restore();
+    }
     const { watch, metrics, clock } = this.deps;
     const started = performance.now();
     const step = watch.step;
@@ -203,7 +222,7 @@ export class WatchRunner {
       const touched = this.score(results, from, to, health);
       scoringMs += performance.now() - t0;
       this.unsaved.changed(touched, from);
-      this.checkpoint(touched, to, end);
+      await this.checkpoint(touched, to, end);
       from = to + step;
     }
     if (this.degraded) {
@@ -284,32 +303,39 @@ export class WatchRunner {
     return all.filter((a) => a.cursors.length > 0 || a.target.seenAt >= from).map((a) => a.target);
   }
 
-  /** Stores one chunk: target states, anomalies, predictions, the resume point; then tells listeners. */
-  private checkpoint(touched: TargetModel[], to: number, end: number): void {
+  /**
+   * Stores one chunk: target states, anomalies, predictions, the resume point; then tells listeners.
+   * When the store refuses, nothing of the chunk was written and what is in memory is ahead of it:
+   * the next cycle restores the last committed checkpoint and scores again from there.
+   */
+  private async checkpoint(touched: TargetModel[], to: number, end: number): Promise<void> {
     const { repo, metrics, watch } = this.deps;
     const changes = gatherChanges(touched, this.targets.values(), to - this.deps.options.staleAfterMs);
     const forgotten = new Set(changes.forgotten);
     this.peers.forget(new Set(changes.forgotten.map((t) => t.id)));
     this.unsaved.saved(forgotten);
     const must = changes.episodic;
-    if (to === end) {
-      for (const t of recordInitialModels(this.training(), touched)) {
-        must.add(t);
+    const stored = await this.committing(async () => {
+      if (to === end) {
+        for (const t of await recordInitialModels(this.training(), touched)) {
+          must.add(t);
+        }
       }
-    }
-    // Peer detectors cannot tell a replayed step from a new one, and a catch-up chunk is long to
-    // replay: both store every changed target.
-    const writing = this.unsaved.due(must, watch.peers !== undefined || to !== end);
-    const stored = repo.commitCycle({
-      watch: watch.name,
-      lastProcessed: this.unsaved.storedThrough(to, watch.step, new Set(writing)),
-      targets: storedTargets(writing),
-      anomalies: changes.anomalies,
-      predictions: changes.predictions,
-      forgotten: changes.forgotten.map((t) => t.id),
-      peers: this.peers.toStore(),
+      // Peer detectors cannot tell a replayed step from a new one, and a catch-up chunk is long to
+      // replay: both store every changed target.
+      const writing = this.unsaved.due(must, watch.peers !== undefined || to !== end);
+      const committed = await repo.commitCycle({
+        watch: watch.name,
+        lastProcessed: this.unsaved.storedThrough(to, watch.step, new Set(writing)),
+        targets: storedTargets(writing),
+        anomalies: changes.anomalies,
+        predictions: changes.predictions,
+        forgotten: changes.forgotten.map((t) => t.id),
+        peers: this.peers.toStore(),
+      });
+      this.unsaved.saved(writing);
+      return committed;
     });
-    this.unsaved.saved(writing);
     this.lastProcessed = to;
     // Before the forgotten go: their closed anomalies are announced with them.
     announce(this.deps, stored, changes.fresh, end, this.targets);
@@ -319,6 +345,19 @@ export class WatchRunner {
     publishTargetMetrics(metrics, watch.name, touched, changes.forgotten);
     metrics.targetsWatched.set({ watch: watch.name }, this.targets.size);
     metrics.lastProcessed.set({ watch: watch.name }, to / 1000);
+  }
+
+  /**
+   * Runs a write of what is in memory; when it fails, what is in memory is ahead of the store, so
+   * the next cycle restores the last committed checkpoint first.
+   */
+  private async committing<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      this.restored = false;
+      throw err;
+    }
   }
 
   private training(): TrainingDeps {
@@ -349,38 +388,44 @@ export class WatchRunner {
     reason: ModelVersion['reason']
   ): Promise<{ trained: number; failed: Array<{ target: string; error: string }> }> {
     const chosen = [...this.targets.values()].filter((t) => select(t.id));
-    if (this.retired || this.lastProcessed === null || chosen.length === 0) {
+    if (this.retired || !this.restored || this.lastProcessed === null || chosen.length === 0) {
       return { trained: 0, failed: [] };
     }
     const end = this.lastProcessed;
-    const { trained, failed, retrained } = await retrainTargets(this.training(), chosen, end, reason);
-    this.deps.repo.commitCycle({
-      watch: this.name,
-      lastProcessed: this.unsaved.storedThrough(end, this.settings.stepMs, new Set(retrained)),
-      targets: storedTargets(retrained),
-      anomalies: [],
-      predictions: [],
-      forgotten: [],
+    return this.committing(async () => {
+      const { trained, failed, retrained } = await retrainTargets(this.training(), chosen, end, reason);
+      await this.deps.repo.commitCycle({
+        watch: this.name,
+        lastProcessed: this.unsaved.storedThrough(end, this.settings.stepMs, new Set(retrained)),
+        targets: storedTargets(retrained),
+        anomalies: [],
+        predictions: [],
+        forgotten: [],
+      });
+      this.unsaved.saved(retrained);
+      return { trained, failed };
     });
-    this.unsaved.saved(retrained);
-    return { trained, failed };
   }
 
   /** Stores every target state not yet stored (before the store closes), after the cycle in flight. */
   flush(): Promise<void> {
     return this.exclusive(async () => {
-      if (this.retired || this.lastProcessed === null || this.unsaved.size === 0) {
+      const { lastProcessed } = this;
+      // Not restored: what is in memory is ahead of the store and must not be written.
+      if (this.retired || !this.restored || lastProcessed === null || this.unsaved.size === 0) {
         return;
       }
       const writing = this.unsaved.due(new Set(), true);
-      this.deps.repo.commitCycle({
-        watch: this.name,
-        lastProcessed: this.lastProcessed,
-        targets: storedTargets(writing),
-        anomalies: [],
-        predictions: [],
-        forgotten: [],
-      });
+      await this.committing(() =>
+        this.deps.repo.commitCycle({
+          watch: this.name,
+          lastProcessed,
+          targets: storedTargets(writing),
+          anomalies: [],
+          predictions: [],
+          forgotten: [],
+        })
+      );
       this.unsaved.saved(writing);
     });
   }
@@ -399,17 +444,21 @@ export class WatchRunner {
         t.close();
         anomalies.push(...t.takeChanges().anomalies);
       }
-      if (this.lastProcessed !== null) {
-        const stored = repo.commitCycle({
-          watch: watch.name,
-          lastProcessed: this.lastProcessed,
-          targets: storedTargets(this.targets.values()),
-          anomalies,
-          predictions: [],
-          forgotten: [],
-        });
-        this.unsaved.saved(this.targets.values());
-        announce(this.deps, stored, new Set(), this.lastProcessed, this.targets);
+      if (this.restored && this.lastProcessed !== null) {
+        try {
+          const stored = await repo.commitCycle({
+            watch: watch.name,
+            lastProcessed: this.lastProcessed,
+            targets: storedTargets(this.targets.values()),
+            anomalies,
+            predictions: [],
+            forgotten: [],
+          });
+          announce(this.deps, stored, new Set(), this.lastProcessed, this.targets);
+        } catch (err) {
+          // The store keeps the last committed cycle: the same watch added again resumes from it.
+          this.deps.logger.error({ watch: watch.name, err }, 'watch removed without storing its last cycle');
+        }
       }
       publishTargetMetrics(metrics, watch.name, [], [...this.targets.values()]);
       for (const gauge of [

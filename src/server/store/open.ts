@@ -1,20 +1,12 @@
-import type Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
 import { openPostgresStore } from './postgres';
+import { loadSecretBox } from './secrets';
 import { openSqliteStore, type SqliteOptions } from './sqlite';
 import type { Store } from './store';
 
-/**
- * The store the backend runs on, and the embedded database the pipeline's repository is built on
- * (src/server/pipeline/store): with PostgreSQL too, until the pipeline moves there, in which case
- * that database is this replica's own.
- */
-export interface BackendStore extends Store {
-  readonly db: Database.Database;
-}
-
 export interface StoreOptions extends SqliteOptions {
   dataDir: string;
-  /** `store.url` (FP_DATABASE_URL); unset: SQLite in dataDir only. */
+  /** `store.url` (FP_DATABASE_URL); unset: SQLite in dataDir. */
   url?: string;
   maxConnections?: number;
   now?: () => number;
@@ -23,41 +15,22 @@ export interface StoreOptions extends SqliteOptions {
 }
 
 /**
- * SQLite in `dataDir` (the default), or PostgreSQL for settings and the healing engine's state
- * (`url`), shared by every replica on it. Rejects with a StoreUnavailableError (naming host and
- * database, never the password) when PostgreSQL cannot be reached.
+ * SQLite in `dataDir` (the default), or PostgreSQL (`url`) holding everything: settings, the watch
+ * loop's and the healing engine's state, shared by every replica on it. Rejects with a
+ * StoreUnavailableError (naming host and database, never the password) when PostgreSQL cannot be reached.
  */
-export async function openStore(options: StoreOptions): Promise<BackendStore> {
+export async function openStore(options: StoreOptions): Promise<Store> {
   const now = options.now ?? Date.now;
-  const local = openSqliteStore(options.dataDir, now, options);
   if (options.url === undefined) {
-    return local;
+    return openSqliteStore(options.dataDir, now, options);
   }
-  let shared;
-  try {
-    shared = await openPostgresStore(options.url, {
-      // FP_SECRET_KEY, else this replica's key file: replicas must share FP_SECRET_KEY (main says so).
-      secrets: local.settings.secrets,
-      limits: options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {},
-      onConnectionLost: options.onConnectionLost,
-      now,
-    });
-  } catch (err) {
-    await local.close();
-    throw err;
-  }
-  return {
-    kind: 'postgres',
-    db: local.db,
-    settings: shared.settings,
-    healing: shared.healing,
-    ping: async () => {
-      await local.ping();
-      await shared.ping();
-    },
-    close: async () => {
-      await shared.close();
-      await local.close();
-    },
-  };
+  // The sealing key stays outside the database: FP_SECRET_KEY, else this replica's key file in dataDir
+  // (replicas must share FP_SECRET_KEY; main says so).
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  return openPostgresStore(options.url, {
+    secrets: options.secrets ?? loadSecretBox(options.dataDir, options.env),
+    limits: options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {},
+    onConnectionLost: options.onConnectionLost,
+    now,
+  });
 }

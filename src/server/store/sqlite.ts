@@ -9,6 +9,7 @@ import { ephemeralSecretBox, loadSecretBox, SECRET_KEY_FILE, type SecretBox } fr
 import { SqliteActionRepository } from '../healing/store/actions';
 import { SqliteAuditRepository } from '../healing/store/audit';
 import { SqliteBreakerRepository } from '../healing/store/breakers';
+import { SqlitePipelineRepository } from '../pipeline/store/sqliteRepository';
 import type { SettingsRepository, Store } from './store';
 
 export const DATABASE_FILE = 'failureprophet.db';
@@ -90,6 +91,7 @@ export function openSqliteDatabase(
       audit,
       breakers: new SqliteBreakerRepository(db, write),
     },
+    pipeline: new SqlitePipelineRepository(db, now),
     close: async () => {
       db.close();
     },

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { HealingRepositories } from '../healing/store/repositories';
+import type { PipelineRepository } from '../pipeline/store/repository';
 import type { SecretBox } from './secrets';
 
 /**
@@ -13,6 +14,8 @@ export interface Store {
   settings: SettingsRepository;
   /** What the healing engine keeps: triggers, actions, the audit log, breakers, held nodes. */
   healing: HealingRepositories;
+  /** What the watch loop keeps: target checkpoints, anomalies, predictions, models, feedback. */
+  pipeline: PipelineRepository;
   close(): Promise<void>;
 }
 

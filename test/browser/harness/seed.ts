@@ -4,8 +4,8 @@ import type { RunningBackend } from './backend';
  * Stores one open critical anomaly on the cart deployment's latency (p99 far above its band, the
  * last 10 minutes before `now`), as the pipeline would; returns it as stored, with its id.
  */
-export function seedOpenAnomaly(backend: RunningBackend, now: number) {
-  const [stored] = backend.pipeline.repo.commitCycle({
+export async function seedOpenAnomaly(backend: RunningBackend, now: number) {
+  const [stored] = await backend.pipeline.repo.commitCycle({
     watch: 'latency',
     lastProcessed: now,
     targets: [],

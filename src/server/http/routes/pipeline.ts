@@ -55,7 +55,7 @@ export function pipelineRoutes(pipeline: Pipeline): FastifyPluginAsyncZod {
       '/api/targets/:id',
       { schema: { params: targetIdParams, response: { 200: targetDetailSchema, 404: errorBodySchema } } },
       async (request, reply) =>
-        pipeline.target(request.params.id) ??
+        (await pipeline.target(request.params.id)) ??
         reply.code(404).send({ error: 'not_found', message: `no target "${request.params.id}"` })
     );
 
@@ -66,7 +66,7 @@ export function pipelineRoutes(pipeline: Pipeline): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         try {
-          return pipeline.anomalyPage(request.query);
+          return await pipeline.anomalyPage(request.query);
         } catch (err) {
           return refused(reply, err);
         }
@@ -77,7 +77,7 @@ export function pipelineRoutes(pipeline: Pipeline): FastifyPluginAsyncZod {
       '/api/anomalies/:id',
       { schema: { params: anomalyIdParams, response: { 200: feedbackResponseSchema, 404: errorBodySchema } } },
       async (request, reply) => {
-        const anomaly = pipeline.repo.anomaly(request.params.id);
+        const anomaly = await pipeline.repo.anomaly(request.params.id);
         return anomaly
           ? { anomaly }
           : reply.code(404).send({ error: 'not_found', message: `no anomaly with id ${request.params.id}` });
@@ -96,7 +96,7 @@ export function pipelineRoutes(pipeline: Pipeline): FastifyPluginAsyncZod {
       async (request, reply) => {
         try {
           return {
-            anomaly: pipeline.recordFeedback(
+            anomaly: await pipeline.recordFeedback(
               request.params.id,
               request.body.kind,
               'operator',
@@ -114,7 +114,7 @@ export function pipelineRoutes(pipeline: Pipeline): FastifyPluginAsyncZod {
       '/api/predictions',
       { schema: { querystring: predictionsQuerySchema, response: { 200: predictionsResponseSchema } } },
       async (request) => ({
-        predictions: pipeline.predictions(request.query),
+        predictions: await pipeline.predictions(request.query),
       })
     );
 
@@ -122,7 +122,7 @@ export function pipelineRoutes(pipeline: Pipeline): FastifyPluginAsyncZod {
       '/api/models',
       { schema: { querystring: modelsQuerySchema, response: { 200: modelsResponseSchema } } },
       async (request) => ({
-        models: pipeline.models(request.query),
+        models: await pipeline.models(request.query),
       })
     );
 

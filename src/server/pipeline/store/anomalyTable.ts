@@ -18,6 +18,7 @@ import {
 import { decodeRow, jsonColumn } from '../../store/rows';
 import type { AnomalyRecord } from '../targetModel';
 import { decodeCursor, encodeCursor, timeIdKeySchema } from './cursor';
+import type { AnomalyPage, LabelledWindows } from './repository';
 
 const strings = z.array(z.string());
 
@@ -102,21 +103,16 @@ export class AnomalyTable {
       reasons: JSON.stringify(a.reasons),
       now,
     });
-    return decodeRow(insertedSchema, ANOMALIES, row, `${a.targetId} at ${a.start}`).id;
+    return readInsertedId(row, a);
   }
 
   anomaly(id: number): Anomaly | undefined {
     const raw = this.s.anomaly.get(id);
-    if (raw === undefined) {
-      return undefined;
-    }
-    const feedback = this.s.feedbackOf.all(id).map((f) => toFeedback(decodeRow(feedbackRowSchema, FEEDBACK, f)));
-    return toAnomaly(decodeRow(anomalyRowSchema, ANOMALIES, raw), feedback);
+    return raw === undefined ? undefined : readAnomaly(raw, this.s.feedbackOf.all(id));
   }
 
   annotationOf(id: number): number | null {
-    const raw = this.s.annotation.get(id);
-    return raw === undefined ? null : decodeRow(annotationRowSchema, ANOMALIES, raw, String(id)).grafana_annotation_id;
+    return readAnnotation(this.s.annotation.get(id), id);
   }
 
   setAnnotation(anomalyId: number, annotationId: number): void {
@@ -124,23 +120,12 @@ export class AnomalyTable {
   }
 
   /** A page of anomalies, newest first, and the cursor of the next page (null: this is the last). */
-  page(q: Partial<AnomaliesQuery>): { anomalies: Anomaly[]; next: string | null } {
-    const limit = q.limit ?? 500;
+  page(q: Partial<AnomaliesQuery>): AnomalyPage {
+    const limit = q.limit ?? DEFAULT_PAGE;
     const { sql, params } = anomaliesSql(q, limit + 1);
-    const rows = this.db.prepare(sql).all(...params);
-    const page = rows.slice(0, limit).map((raw) => decodeRow(anomalyRowSchema, ANOMALIES, raw));
-    const last = page.at(-1);
-    const feedback = new Map<number, Feedback[]>();
-    if (page.length > 0) {
-      for (const raw of this.s.feedbackOfMany.all(JSON.stringify(page.map((r) => r.id)))) {
-        const f = decodeRow(pageFeedbackRowSchema, FEEDBACK, raw);
-        feedback.set(f.anomaly_id, [...(feedback.get(f.anomaly_id) ?? []), toFeedback(f)]);
-      }
-    }
-    return {
-      anomalies: page.map((r) => toAnomaly(r, feedback.get(r.id) ?? [])),
-      next: rows.length > limit && last ? encodeCursor([last.start_ms, last.id]) : null,
-    };
+    const page = pageRows(this.db.prepare(sql).all(...params), limit);
+    const feedback = page.rows.length > 0 ? this.s.feedbackOfMany.all(JSON.stringify(page.rows.map((r) => r.id))) : [];
+    return withFeedback(page, feedback);
   }
 
   addFeedback(
@@ -155,13 +140,55 @@ export class AnomalyTable {
   }
 
   /** The target's anomalies whose latest feedback is `kind`, as [start, end] windows. */
-  labelledWindows(targetId: string): { falsePositive: Array<[number, number]>; confirmed: Array<[number, number]> } {
-    const rows = this.s.labelled.all(targetId).map((raw) => decodeRow(labelledRowSchema, ANOMALIES, raw, targetId));
-    return {
-      falsePositive: rows.filter((r) => r.kind === 'false_positive').map((r) => [r.start_ms, r.end_ms]),
-      confirmed: rows.filter((r) => r.kind === 'confirmed').map((r) => [r.start_ms, r.end_ms]),
-    };
+  labelledWindows(targetId: string): LabelledWindows {
+    return labelledFrom(this.s.labelled.all(targetId), targetId);
   }
+}
+
+/** The page size when the query names none. */
+export const DEFAULT_PAGE = 500;
+
+/** The rows of a page read with a limit one above `limit`: the page's rows, and the cursor of the next. */
+export function pageRows(raw: unknown[], limit: number): { rows: AnomalyRow[]; next: string | null } {
+  const rows = raw.slice(0, limit).map((r) => decodeRow(anomalyRowSchema, ANOMALIES, r));
+  const last = rows.at(-1);
+  return { rows, next: raw.length > limit && last ? encodeCursor([last.start_ms, last.id]) : null };
+}
+
+/** The page's anomalies with their feedback (`feedback`: the rows of every anomaly of the page, newest first). */
+export function withFeedback(page: { rows: AnomalyRow[]; next: string | null }, feedback: unknown[]): AnomalyPage {
+  const byAnomaly = new Map<number, Feedback[]>();
+  for (const raw of feedback) {
+    const f = decodeRow(pageFeedbackRowSchema, FEEDBACK, raw);
+    byAnomaly.set(f.anomaly_id, [...(byAnomaly.get(f.anomaly_id) ?? []), toFeedback(f)]);
+  }
+  return { anomalies: page.rows.map((r) => toAnomaly(r, byAnomaly.get(r.id) ?? [])), next: page.next };
+}
+
+/** One anomaly row and the rows of its feedback, newest first. */
+export function readAnomaly(raw: unknown, feedback: unknown[]): Anomaly {
+  return toAnomaly(
+    decodeRow(anomalyRowSchema, ANOMALIES, raw),
+    feedback.map((f) => toFeedback(decodeRow(feedbackRowSchema, FEEDBACK, f)))
+  );
+}
+
+export function readAnnotation(raw: unknown, id: number): number | null {
+  return raw === undefined ? null : decodeRow(annotationRowSchema, ANOMALIES, raw, String(id)).grafana_annotation_id;
+}
+
+/** The id an upsert returned. */
+export function readInsertedId(raw: unknown, a: AnomalyRecord): number {
+  return decodeRow(insertedSchema, ANOMALIES, raw, `${a.targetId} at ${a.start}`).id;
+}
+
+/** (start, end, kind) rows of a target's anomalies with their latest feedback, as windows by kind. */
+export function labelledFrom(raw: unknown[], targetId: string): LabelledWindows {
+  const rows = raw.map((r) => decodeRow(labelledRowSchema, ANOMALIES, r, targetId));
+  return {
+    falsePositive: rows.filter((r) => r.kind === 'false_positive').map((r) => [r.start_ms, r.end_ms]),
+    confirmed: rows.filter((r) => r.kind === 'confirmed').map((r) => [r.start_ms, r.end_ms]),
+  };
 }
 
 function toAnomaly(r: AnomalyRow, feedback: Feedback[]): Anomaly {
@@ -190,9 +217,14 @@ function toFeedback(f: z.output<typeof feedbackRowSchema>): Feedback {
 
 /**
  * The anomalies list query: its filters, then the page after `cursor`, newest first. Every form
- * reads an index in order (migration 0007), so a page costs its rows, not the table.
+ * reads an index in order (SQLite migration 0007, PostgreSQL's pipeline migration), so a page costs
+ * its rows, not the table. `?` placeholders; `columns` for a store that must cast some.
  */
-export function anomaliesSql(q: Partial<AnomaliesQuery>, limit: number): { sql: string; params: unknown[] } {
+export function anomaliesSql(
+  q: Partial<AnomaliesQuery>,
+  limit: number,
+  columns = '*'
+): { sql: string; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
   if (q.from !== undefined) {
@@ -220,6 +252,6 @@ export function anomaliesSql(q: Partial<AnomaliesQuery>, limit: number): { sql: 
     where.push('start_ms <= ? AND (start_ms < ? OR id < ?)');
     params.push(start, start, id);
   }
-  const sql = `SELECT * FROM anomalies ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start_ms DESC, id DESC LIMIT ?`;
+  const sql = `SELECT ${columns} FROM anomalies ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start_ms DESC, id DESC LIMIT ?`;
   return { sql, params: [...params, limit] };
 }

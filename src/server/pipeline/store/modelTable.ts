@@ -65,8 +65,7 @@ export class ModelTable {
       maxVersion: db.prepare('SELECT MAX(version) AS v FROM models WHERE target_id = ?'),
       supersede: db.prepare(`UPDATE models SET status = 'superseded' WHERE target_id = ? AND status = 'active'`),
       add: db.prepare(
-        `INSERT INTO models (watch, target_id, version, status, error, reason, trained_at, range_start, range_end, samples, params, threshold, feedback_fp, feedback_confirmed)
-         VALUES (@watch, @targetId, @version, @status, @error, @reason, @trainedAt, @rangeStart, @rangeEnd, @samples, @params, @threshold, @fp, @confirmed)`
+        `INSERT INTO models (${MODEL_COLUMNS}) VALUES (${MODEL_COLUMNS.split(',').fill('?').join(', ')})`
       ),
     };
   }
@@ -79,28 +78,56 @@ export class ModelTable {
       if (m.status === 'active') {
         this.s.supersede.run(m.targetId);
       }
-      this.s.add.run({
-        ...m,
-        version,
-        error: m.error ?? null,
-        params: JSON.stringify(m.params),
-        fp: m.feedback.falsePositive,
-        confirmed: m.feedback.confirmed,
-      });
+      this.s.add.run(...modelValues(m, version));
       return version;
     })();
   }
 
   list(q: Partial<ModelsQuery>): ModelVersion[] {
-    const { where, params } = whereOf([
-      ['target_id = ?', q.target],
-      ['watch = ?', q.watch],
-      ['status = ?', q.status],
-    ]);
-    const sql = `SELECT * FROM models ${where} ORDER BY trained_at DESC, id DESC LIMIT ?`;
+    const { sql, params } = modelsSql(q);
     return this.db
       .prepare(sql)
-      .all(...params, q.limit ?? 500)
-      .map((raw) => decodeRow(modelRowSchema, 'models', raw));
+      .all(...params)
+      .map(readModel);
   }
 }
+
+/** The models list query, newest first (`?` placeholders; `columns` for a store that must cast some). */
+export function modelsSql(q: Partial<ModelsQuery>, columns = '*'): { sql: string; params: unknown[] } {
+  const { where, params } = whereOf([
+    ['target_id = ?', q.target],
+    ['watch = ?', q.watch],
+    ['status = ?', q.status],
+  ]);
+  return {
+    sql: `SELECT ${columns} FROM models ${where} ORDER BY trained_at DESC, id DESC LIMIT ?`,
+    params: [...params, q.limit ?? 500],
+  };
+}
+
+export function readModel(raw: unknown): ModelVersion {
+  return decodeRow(modelRowSchema, 'models', raw);
+}
+
+/** The values of a new version's row, in the order of the columns of MODEL_COLUMNS. */
+export function modelValues(m: NewModelVersion, version: number): unknown[] {
+  return [
+    m.watch,
+    m.targetId,
+    version,
+    m.status,
+    m.error ?? null,
+    m.reason,
+    m.trainedAt,
+    m.rangeStart,
+    m.rangeEnd,
+    m.samples,
+    JSON.stringify(m.params),
+    m.threshold,
+    m.feedback.falsePositive,
+    m.feedback.confirmed,
+  ];
+}
+
+export const MODEL_COLUMNS =
+  'watch, target_id, version, status, error, reason, trained_at, range_start, range_end, samples, params, threshold, feedback_fp, feedback_confirmed';

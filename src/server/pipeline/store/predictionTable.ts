@@ -50,16 +50,28 @@ export class PredictionTable {
   }
 
   list(q: Partial<PredictionsQuery>): Prediction[] {
-    const { where, params } = whereOf([
-      ['target_id = ?', q.target],
-      ['watch = ?', q.watch],
-      ['made_at_ms >= ?', q.from],
-      ['made_at_ms <= ?', q.to],
-    ]);
-    const sql = `SELECT * FROM predictions ${where} ORDER BY made_at_ms DESC, id DESC LIMIT ?`;
+    const { sql, params } = predictionsSql(q);
     return this.db
       .prepare(sql)
-      .all(...params, q.limit ?? 500)
-      .map((raw) => decodeRow(predictionRowSchema, 'predictions', raw));
+      .all(...params)
+      .map(readPrediction);
   }
+}
+
+/** The predictions list query, newest first (`?` placeholders). */
+export function predictionsSql(q: Partial<PredictionsQuery>): { sql: string; params: unknown[] } {
+  const { where, params } = whereOf([
+    ['target_id = ?', q.target],
+    ['watch = ?', q.watch],
+    ['made_at_ms >= ?', q.from],
+    ['made_at_ms <= ?', q.to],
+  ]);
+  return {
+    sql: `SELECT * FROM predictions ${where} ORDER BY made_at_ms DESC, id DESC LIMIT ?`,
+    params: [...params, q.limit ?? 500],
+  };
+}
+
+export function readPrediction(raw: unknown): Prediction {
+  return decodeRow(predictionRowSchema, 'predictions', raw);
 }

@@ -1,7 +1,7 @@
 import type { AnomalyRecord } from '../targetModel';
 import { openSqliteDatabase, type SqliteStore } from '../../store/sqlite';
 import { StoredRowError } from '../../store/rows';
-import { PipelineRepository } from './repository';
+import { SqlitePipelineRepository } from './sqliteRepository';
 
 const T0 = Date.UTC(2025, 4, 1);
 const MINUTE = 60_000;
@@ -23,13 +23,13 @@ const anomaly = (i: number): AnomalyRecord => ({
 
 describe('PipelineRepository: what it reads back from SQLite is checked', () => {
   let store: SqliteStore;
-  let repo: PipelineRepository;
+  let repo: SqlitePipelineRepository;
   let ids: number[];
-  beforeEach(() => {
+  beforeEach(async () => {
     store = openSqliteDatabase(':memory:', () => T0);
-    repo = new PipelineRepository(store.db, () => T0);
-    ids = repo
-      .commitCycle({
+    repo = new SqlitePipelineRepository(store.db, () => T0);
+    ids = (
+      await repo.commitCycle({
         watch: 'w',
         lastProcessed: T0,
         targets: [],
@@ -50,8 +50,8 @@ describe('PipelineRepository: what it reads back from SQLite is checked', () => 
         forgotten: [],
         peers: { 'deployment=web/cpu': { members: ['a', 'b', 'c'], state: { scale: NaN } } },
       })
-      .map((a) => a.id ?? -1);
-    repo.addModel({
+    ).map((a) => a.id ?? -1);
+    await repo.addModel({
       watch: 'w',
       targetId: 'w{job="j0"}',
       status: 'active',
@@ -69,18 +69,18 @@ describe('PipelineRepository: what it reads back from SQLite is checked', () => 
 
   const corrupt = (sql: string, ...params: unknown[]) => store.db.prepare(sql).run(...params);
 
-  it('reads back what it wrote, with the contract’s shapes', () => {
-    expect(repo.anomalies({}).map((a) => [a.id, a.labels, a.severity, a.signals, a.feedback])).toEqual(
+  it('reads back what it wrote, with the contract’s shapes', async () => {
+    expect((await repo.anomalies({})).map((a) => [a.id, a.labels, a.severity, a.signals, a.feedback])).toEqual(
       [2, 1, 0].map((i) => [ids[i], { job: `j${i}` }, 'high', ['up'], []])
     );
-    expect(repo.predictions({})).toEqual([
+    expect(await repo.predictions({})).toEqual([
       expect.objectContaining({ signal: 'disk', direction: 'above', predictedFailureAt: T0 + 600_000 }),
     ]);
-    expect(repo.models({})).toEqual([
+    expect(await repo.models({})).toEqual([
       expect.objectContaining({ version: 1, status: 'active', params: { detector: 'failureprophet' } }),
     ]);
-    expect(repo.loadPeers('w')['deployment=web/cpu'].state).toEqual({ scale: NaN });
-    expect(repo.lastProcessed('w')).toBe(T0);
+    expect((await repo.loadPeers('w'))['deployment=web/cpu'].state).toEqual({ scale: NaN });
+    expect(await repo.lastProcessed('w')).toBe(T0);
   });
 
   it.each([
@@ -89,39 +89,41 @@ describe('PipelineRepository: what it reads back from SQLite is checked', () => 
     ['labels that are not text values', `UPDATE anomalies SET labels = '{"job": 7}' WHERE id = ?`, /at labels\.job/],
     ['signals that are not a list', `UPDATE anomalies SET signals = '"up"' WHERE id = ?`, /at signals/],
     ['a peak score that is not a number', `UPDATE anomalies SET peak_score = 'high' WHERE id = ?`, /at peak_score/],
-  ])('refuses an anomaly row with %s, naming the row and the field', (_what, sql, field) => {
+  ])('refuses an anomaly row with %s, naming the row and the field', async (_what, sql, field) => {
     corrupt(sql, ids[1]);
     for (const read of [() => repo.anomalies({}), () => repo.anomaly(ids[1])]) {
-      expect(read).toThrow(StoredRowError);
-      expect(read).toThrow(new RegExp(`^anomalies row ${ids[1]} is invalid ${field.source}`));
+      await expect(read()).rejects.toThrow(StoredRowError);
+      await expect(read()).rejects.toThrow(new RegExp(`^anomalies row ${ids[1]} is invalid ${field.source}`));
     }
     // The other rows still read one by one.
-    expect(repo.anomaly(ids[0])?.labels).toEqual({ job: 'j0' });
+    expect((await repo.anomaly(ids[0]))?.labels).toEqual({ job: 'j0' });
   });
 
-  it('refuses feedback of a kind it does not know', () => {
-    repo.addFeedback(ids[0], 'confirmed', 'operator', 'ada', null);
-    expect(repo.anomaly(ids[0])?.feedback).toEqual([
+  it('refuses feedback of a kind it does not know', async () => {
+    await repo.addFeedback(ids[0], 'confirmed', 'operator', 'ada', null);
+    expect((await repo.anomaly(ids[0]))?.feedback).toEqual([
       { kind: 'confirmed', source: 'operator', user: 'ada', comment: null, at: T0 },
     ]);
     corrupt(`UPDATE anomaly_feedback SET kind = 'maybe'`);
-    expect(() => repo.anomalies({})).toThrow(/^anomaly_feedback row.* is invalid at kind/);
-    expect(() => repo.labelledWindows('w{job="j0"}')).toThrow(/^anomalies row w\{job="j0"\} is invalid at kind/);
+    await expect(repo.anomalies({})).rejects.toThrow(/^anomaly_feedback row.* is invalid at kind/);
+    await expect(repo.labelledWindows('w{job="j0"}')).rejects.toThrow(
+      /^anomalies row w\{job="j0"\} is invalid at kind/
+    );
   });
 
-  it('refuses prediction and model rows that do not fit, naming them', () => {
+  it('refuses prediction and model rows that do not fit, naming them', async () => {
     corrupt(`UPDATE predictions SET direction = 'sideways'`);
-    expect(() => repo.predictions({})).toThrow(/^predictions row \d+ is invalid at direction/);
+    await expect(repo.predictions({})).rejects.toThrow(/^predictions row \d+ is invalid at direction/);
     corrupt(`UPDATE models SET params = '[1, 2]'`);
-    expect(() => repo.models({})).toThrow(/^models row \d+ is invalid at params/);
+    await expect(repo.models({})).rejects.toThrow(/^models row \d+ is invalid at params/);
     corrupt(`UPDATE models SET params = '{}', status = 'retired'`);
-    expect(() => repo.models({})).toThrow(/^models row \d+ is invalid at status/);
+    await expect(repo.models({})).rejects.toThrow(/^models row \d+ is invalid at status/);
   });
 
-  it('refuses stored peer groups of another shape (the pipeline relearns them) and a resume point that is not a time', () => {
+  it('refuses stored peer groups of another shape (the pipeline relearns them) and a resume point that is not a time', async () => {
     corrupt(`UPDATE pipeline_watches SET peers = '{"g": {"members": "a,b,c", "state": {}}}'`);
-    expect(() => repo.loadPeers('w')).toThrow(/^pipeline_watches row w is invalid at peers\.g\.members/);
+    await expect(repo.loadPeers('w')).rejects.toThrow(/^pipeline_watches row w is invalid at peers\.g\.members/);
     corrupt(`UPDATE pipeline_watches SET last_processed_ms = 'yesterday'`);
-    expect(() => repo.lastProcessed('w')).toThrow(/^pipeline_watches row w is invalid at last_processed_ms/);
+    await expect(repo.lastProcessed('w')).rejects.toThrow(/^pipeline_watches row w is invalid at last_processed_ms/);
   });
 });

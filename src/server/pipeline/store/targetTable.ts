@@ -18,14 +18,36 @@ export interface StoredCheckpoint {
   unreadable: Array<{ id: string; error: string }>;
 }
 
-/** A pipeline_targets row: `checkpoint` holds the compact state; `state` the JSON of rows written before it. */
+/**
+ * A pipeline_targets row: `checkpoint` holds the compact state; in SQLite `state` holds the JSON of
+ * rows written before it (PostgreSQL has only the compact form).
+ */
 const targetRowSchema = z.object({
   id: z.string(),
   watch: z.string(),
   labels: z.string(),
-  state: z.string(),
+  state: z.string().optional(),
   checkpoint: z.instanceof(Uint8Array).nullable(),
 });
+
+/** One stored target read back, `legacy` when its state was in the JSON form; or why it cannot be read. */
+export type TargetRead = { target: StoredTarget; legacy: boolean } | { unreadable: { id: string; error: string } };
+
+export function readTargetRow(raw: unknown): TargetRead {
+  const row = targetRowSchema.safeParse(raw);
+  if (!row.success) {
+    const id = z.object({ id: z.string() }).safeParse(raw);
+    return { unreadable: { id: id.success ? id.data.id : '(no id)', error: row.error.issues[0].message } };
+  }
+  const r = row.data;
+  try {
+    const labels = labelsSchema.parse(JSON.parse(r.labels));
+    const state = r.checkpoint ? decodeState(r.checkpoint) : decodeLegacyState(r.state ?? '');
+    return { target: { id: r.id, watch: r.watch, labels, state }, legacy: !r.checkpoint };
+  } catch (err) {
+    return { unreadable: { id: r.id, error: messageOf(err) } };
+  }
+}
 
 /** pipeline_targets: each target's checkpointed model state. */
 export class TargetTable {
@@ -52,23 +74,15 @@ export class TargetTable {
   load(watch: string): StoredCheckpoint {
     const out: StoredCheckpoint = { targets: [], unreadable: [] };
     for (const raw of this.s.targets.all(watch)) {
-      const row = targetRowSchema.safeParse(raw);
-      if (!row.success) {
-        const id = z.object({ id: z.string() }).safeParse(raw);
-        out.unreadable.push({ id: id.success ? id.data.id : '(no id)', error: row.error.issues[0].message });
+      const read = readTargetRow(raw);
+      if ('unreadable' in read) {
+        out.unreadable.push(read.unreadable);
         continue;
       }
-      const r = row.data;
-      try {
-        const labels = labelsSchema.parse(JSON.parse(r.labels));
-        const state = r.checkpoint ? decodeState(r.checkpoint) : decodeLegacyState(r.state);
-        if (!r.checkpoint) {
-          this.s.convertTarget.run(encodeState(state), r.id);
-        }
-        out.targets.push({ id: r.id, watch: r.watch, labels, state });
-      } catch (err) {
-        out.unreadable.push({ id: r.id, error: messageOf(err) });
+      if (read.legacy) {
+        this.s.convertTarget.run(encodeState(read.target.state), read.target.id);
       }
+      out.targets.push(read.target);
     }
     return out;
   }

@@ -44,9 +44,7 @@ export class WatchTable {
    */
   adoptDefinition(watch: string, definition: string, now: number): boolean {
     return this.db.transaction(() => {
-      const raw = this.s.definition.get(watch);
-      const row = raw === undefined ? undefined : decodeRow(definitionRowSchema, TABLE, raw, watch);
-      const changed = row?.definition != null && row.definition !== definition;
+      const changed = definitionChanged(this.s.definition.get(watch), watch, definition);
       if (changed) {
         this.s.forgetWatchTargets.run(watch);
         this.s.forgetResumePoint.run(watch);
@@ -57,17 +55,34 @@ export class WatchTable {
   }
 
   lastProcessed(watch: string): number | null {
-    const raw = this.s.watch.get(watch);
-    return raw === undefined ? null : decodeRow(resumeRowSchema, TABLE, raw, watch).last_processed_ms;
+    return readResumePoint(this.s.watch.get(watch), watch);
   }
 
   loadPeers(watch: string): StoredPeers {
-    const raw = this.s.peers.get(watch);
-    return (raw === undefined ? null : decodeRow(peersRowSchema, TABLE, raw, watch).peers) ?? {};
+    return readPeers(this.s.peers.get(watch), watch);
   }
 
   /** Where the watch resumes; its peer groups are left as stored when `peers` is absent. */
   setResumePoint(watch: string, lastProcessed: number, now: number, peers: StoredPeers | undefined): void {
-    this.s.setWatch.run(watch, lastProcessed, now, peers ? JSON.stringify(peers, replaceNaN) : null);
+    this.s.setWatch.run(watch, lastProcessed, now, peersText(peers));
   }
+}
+
+/** Whether the definition row read (undefined: none) holds another definition than `definition`. */
+export function definitionChanged(raw: unknown, watch: string, definition: string): boolean {
+  const row = raw === undefined ? undefined : decodeRow(definitionRowSchema, TABLE, raw, watch);
+  return row?.definition != null && row.definition !== definition;
+}
+
+export function readResumePoint(raw: unknown, watch: string): number | null {
+  return raw === undefined ? null : decodeRow(resumeRowSchema, TABLE, raw, watch).last_processed_ms;
+}
+
+export function readPeers(raw: unknown, watch: string): StoredPeers {
+  return (raw === undefined ? null : decodeRow(peersRowSchema, TABLE, raw, watch).peers) ?? {};
+}
+
+/** Peer groups as stored: JSON with the detectors' non-finite numbers tagged; null leaves the stored ones. */
+export function peersText(peers: StoredPeers | undefined): string | null {
+  return peers ? JSON.stringify(peers, replaceNaN) : null;
 }

@@ -9,6 +9,7 @@ import { Database } from './database';
 import { migratePostgres } from './migrate';
 import { postgresMigrations } from './migrations';
 import { createPool, DEFAULT_POOL_LIMITS, describeUrl, unavailable, type PoolLimits } from './pool';
+import { PostgresPipelineRepository } from './pipeline';
 import { postgresSettings } from './settings';
 
 export { proposalKey, PostgresActionRepository } from './actions';
@@ -17,7 +18,7 @@ export { StoreUnavailableError, DEFAULT_POOL_LIMITS, describeUrl, type PoolLimit
 export { postgresMigrations } from './migrations';
 export { migratePostgres } from './migrate';
 
-/** The PostgreSQL store, what several replicas share: settings and the healing engine's state. */
+/** The PostgreSQL store, what several replicas share: settings, the watch loop's and the healing engine's state. */
 export interface PostgresStore extends Store {
   readonly kind: 'postgres';
   /** For the repositories of other rooms built on this store, and for tests. */
@@ -50,7 +51,8 @@ export async function openPostgresStore(url: string, options: PostgresOptions): 
     throw unavailable(err, where);
   }
   // Each idle connection the server closed is dropped as it fails: one try more than the pool holds.
-  const db = new Database(pool, where, limits.maxConnections + 1);
+  const attempts = limits.maxConnections + 1;
+  const db = new Database(pool, where, attempts);
   let closed: Promise<void> | undefined;
   return {
     kind: 'postgres',
@@ -62,6 +64,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions): 
       audit: new PostgresAuditRepository(db, now),
       breakers: new PostgresBreakerRepository(db),
     },
+    pipeline: new PostgresPipelineRepository(pool, where, attempts, now),
     ping: async () => {
       await db.query('SELECT 1');
     },

@@ -1,5 +1,6 @@
 import type { Migration } from '../migrate';
 import { membersMigration } from './membersMigration';
+import { postgresPipelineMigration } from './pipelineMigration';
 
 /**
  * The PostgreSQL schema, versioned like the SQLite one (src/server/store/migrations), with the same
@@ -111,5 +112,6 @@ export const postgresMigrations: Migration[] = [
       );
     `,
   },
+  postgresPipelineMigration,
   membersMigration,
 ];

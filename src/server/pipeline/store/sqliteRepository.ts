@@ -1,0 +1,112 @@
+import type Database from 'better-sqlite3';
+import { AnomalyTable } from './anomalyTable';
+import { ModelTable, type NewModelVersion } from './modelTable';
+import { PredictionTable } from './predictionTable';
+import { readableTargets, type CycleWrite, type ListQuery, type PipelineRepository } from './repository';
+import { TargetTable } from './targetTable';
+import { WatchTable } from './watchTable';
+
+/**
+ * The pipeline's persistence in the embedded SQLite store (tables of migration 0002 and after), one
+ * module per table. better-sqlite3 answers synchronously; the methods resolve at once, so the
+ * pipeline runs on this or on PostgreSQL alike.
+ */
+export class SqlitePipelineRepository implements PipelineRepository {
+  private readonly watchTable: WatchTable;
+  private readonly targetTable: TargetTable;
+  private readonly anomalyTable: AnomalyTable;
+  private readonly predictionTable: PredictionTable;
+  private readonly modelTable: ModelTable;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly now: () => number
+  ) {
+    this.watchTable = new WatchTable(db);
+    this.targetTable = new TargetTable(db);
+    this.anomalyTable = new AnomalyTable(db);
+    this.predictionTable = new PredictionTable(db);
+    this.modelTable = new ModelTable(db);
+  }
+
+  async adoptDefinition(watch: string, definition: string) {
+    return this.watchTable.adoptDefinition(watch, definition, this.now());
+  }
+
+  async lastProcessed(watch: string) {
+    return this.watchTable.lastProcessed(watch);
+  }
+
+  async loadPeers(watch: string) {
+    return this.watchTable.loadPeers(watch);
+  }
+
+  async loadTargets(watch: string) {
+    return readableTargets(await this.loadCheckpoint(watch));
+  }
+
+  /** Rows still in the JSON form of earlier builds are rewritten in the compact form, in one transaction. */
+  async loadCheckpoint(watch: string) {
+    return this.db.transaction(() => this.targetTable.load(watch))();
+  }
+
+  async commitCycle(write: CycleWrite) {
+    const now = this.now();
+    const ids = this.db.transaction(() => {
+      const upserted = write.anomalies.map((a) => this.anomalyTable.upsert(a, now));
+      for (const p of write.predictions) {
+        this.predictionTable.write(p);
+      }
+      for (const t of write.targets) {
+        this.targetTable.write(t, now);
+      }
+      for (const id of write.forgotten) {
+        this.targetTable.forget(id);
+      }
+      this.watchTable.setResumePoint(write.watch, write.lastProcessed, now, write.peers);
+      return upserted;
+    })();
+    // Only once committed: a record never carries the id of a row that was rolled back.
+    return write.anomalies.map((a, i) => Object.assign(a, { id: ids[i] }));
+  }
+
+  async anomaly(id: number) {
+    return this.anomalyTable.anomaly(id);
+  }
+
+  async annotationOf(id: number) {
+    return this.anomalyTable.annotationOf(id);
+  }
+
+  async setAnnotation(anomalyId: number, annotationId: number) {
+    this.anomalyTable.setAnnotation(anomalyId, annotationId);
+  }
+
+  async anomalies(q: ListQuery<'anomalies'>) {
+    return this.anomalyTable.page(q).anomalies;
+  }
+
+  async anomalyPage(q: ListQuery<'anomalyPage'>) {
+    return this.anomalyTable.page(q);
+  }
+
+  async addFeedback(...[anomalyId, kind, source, user, comment]: Parameters<PipelineRepository['addFeedback']>) {
+    this.anomalyTable.addFeedback(anomalyId, kind, source, user, comment, this.now());
+  }
+
+  async labelledWindows(targetId: string) {
+    return this.anomalyTable.labelledWindows(targetId);
+  }
+
+  async predictions(q: ListQuery<'predictions'>) {
+    return this.predictionTable.list(q);
+  }
+
+  async addModel(m: NewModelVersion) {
+    return this.modelTable.add(m);
+  }
+
+  async models(q: ListQuery<'models'>) {
+    return this.modelTable.list(q);
+  }
+}

@@ -1,0 +1,120 @@
+import type pg from 'pg';
+import { z } from 'zod';
+import type { CycleWrite } from '../../pipeline/store/repository';
+import { encodeState } from '../../pipeline/store/stateCodec';
+import { peersText } from '../../pipeline/store/watchTable';
+import type { AnomalyRecord } from '../../pipeline/targetModel';
+import { decodeRow, StoredRowError } from '../rows';
+
+/**
+ * Rows per statement: a cycle of a large watch is written in a few statements of whole arrays
+ * (unnest), not one round trip per row, and no one message grows without bound.
+ */
+const ROWS_PER_STATEMENT = 2_000;
+
+const upsertedSchema = z.object({ id: z.number().int(), target_id: z.string(), start_ms: z.number() });
+
+/**
+ * Writes one cycle on `client`, inside the caller's transaction; resolves to the anomalies' ids in
+ * the order of `write.anomalies`. A key given twice in one cycle is written once, with its last
+ * value: one INSERT ... ON CONFLICT may not change a row twice.
+ */
+export async function writeCycle(client: pg.ClientBase, write: CycleWrite, now: number): Promise<number[]> {
+  const anomalyKey = (a: AnomalyRecord) => `${a.targetId}\u0000${a.start}`;
+  const ids = new Map<string, number>();
+  for (const rows of chunks(lastByKey(write.anomalies, anomalyKey))) {
+    const { rows: upserted } = await client.query(
+      `INSERT INTO anomalies (target_id, watch, labels, start_ms, end_ms, peak_score, severity, failure_model, state, signals,
+         direction, reasons, created_at, updated_at)
+       SELECT t, w, l::jsonb, s, e, p, sev, fm, st, sig::jsonb, d, r::jsonb, $13, $13
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::float8[], $7::text[], $8::text[],
+         $9::text[], $10::text[], $11::text[], $12::text[]) AS u(t, w, l, s, e, p, sev, fm, st, sig, d, r)
+       ON CONFLICT ON CONSTRAINT anomalies_target_start DO UPDATE SET end_ms = EXCLUDED.end_ms, peak_score = EXCLUDED.peak_score,
+         severity = EXCLUDED.severity, failure_model = EXCLUDED.failure_model, state = EXCLUDED.state,
+         signals = EXCLUDED.signals, direction = EXCLUDED.direction, reasons = EXCLUDED.reasons, updated_at = EXCLUDED.updated_at
+       RETURNING id, target_id, start_ms`,
+      [
+        rows.map((a) => a.targetId),
+        rows.map((a) => a.watch),
+        rows.map((a) => JSON.stringify(a.labels)),
+        rows.map((a) => a.start),
+        rows.map((a) => a.end),
+        rows.map((a) => a.peakScore),
+        rows.map((a) => a.severity),
+        rows.map((a) => a.failureModel),
+        rows.map((a) => a.state),
+        rows.map((a) => JSON.stringify(a.signals)),
+        rows.map((a) => a.direction),
+        rows.map((a) => JSON.stringify(a.reasons)),
+        now,
+      ]
+    );
+    for (const raw of upserted) {
+      const row = decodeRow(upsertedSchema, 'anomalies', raw);
+      ids.set(`${row.target_id}\u0000${row.start_ms}`, row.id);
+    }
+  }
+  const predictionKey = (p: CycleWrite['predictions'][number]) => `${p.targetId}\u0000${p.signal}\u0000${p.madeAt}`;
+  for (const rows of chunks(lastByKey(write.predictions, predictionKey))) {
+    await client.query(
+      `INSERT INTO predictions (target_id, watch, signal, made_at_ms, limit_value, direction, seconds, lower_seconds, upper_seconds)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::float8[], $6::text[], $7::float8[],
+         $8::float8[], $9::float8[])
+       ON CONFLICT ON CONSTRAINT predictions_target_signal_time DO UPDATE SET seconds = EXCLUDED.seconds,
+         lower_seconds = EXCLUDED.lower_seconds, upper_seconds = EXCLUDED.upper_seconds`,
+      [
+        rows.map((p) => p.targetId),
+        rows.map((p) => p.watch),
+        rows.map((p) => p.signal),
+        rows.map((p) => p.madeAt),
+        rows.map((p) => p.limit),
+        rows.map((p) => p.direction),
+        rows.map((p) => p.seconds),
+        rows.map((p) => p.lowerSeconds),
+        rows.map((p) => p.upperSeconds),
+      ]
+    );
+  }
+  for (const rows of chunks(lastByKey(write.targets, (t) => t.id))) {
+    await client.query(
+      `INSERT INTO pipeline_targets (id, watch, labels, checkpoint, last_sample_ms, updated_at)
+       SELECT i, w, l::jsonb, c, s, $6 FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::bigint[]) AS u(i, w, l, c, s)
+       ON CONFLICT (id) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, last_sample_ms = EXCLUDED.last_sample_ms,
+         updated_at = EXCLUDED.updated_at`,
+      [
+        rows.map((t) => t.id),
+        rows.map((t) => t.watch),
+        rows.map((t) => JSON.stringify(t.labels)),
+        rows.map((t) => encodeState(t.state)),
+        rows.map((t) => t.state.lastAt),
+        now,
+      ]
+    );
+  }
+  if (write.forgotten.length > 0) {
+    await client.query('DELETE FROM pipeline_targets WHERE id = ANY($1::text[])', [write.forgotten]);
+  }
+  await client.query(
+    `INSERT INTO pipeline_watches (name, last_processed_ms, updated_at, peers) VALUES ($1, $2, $3, $4::jsonb)
+     ON CONFLICT (name) DO UPDATE SET last_processed_ms = EXCLUDED.last_processed_ms, updated_at = EXCLUDED.updated_at,
+       peers = COALESCE(EXCLUDED.peers, pipeline_watches.peers)`,
+    [write.watch, write.lastProcessed, now, peersText(write.peers)]
+  );
+  return write.anomalies.map((a) => {
+    const id = ids.get(anomalyKey(a));
+    if (id === undefined) {
+      throw new StoredRowError(`anomalies row ${a.targetId} at ${a.start} was not returned by its upsert`);
+    }
+    return id;
+  });
+}
+
+function lastByKey<T>(rows: T[], key: (row: T) => string): T[] {
+  return [...new Map(rows.map((row) => [key(row), row])).values()];
+}
+
+function* chunks<T>(rows: T[]): Generator<T[]> {
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+    yield rows.slice(i, i + ROWS_PER_STATEMENT);
+  }
+}
