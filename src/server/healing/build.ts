@@ -43,6 +43,8 @@ export function buildHealing(deps: {
   metrics: Registry;
   clock: Clock;
   pipeline?: Pipeline;
+  /** Whether this replica leads (coordination/leadership.ts): only the leader executes actions. */
+  leads?: () => boolean;
 }): HealingEngine {
   const { config, pipeline, clock } = deps;
   const logger = deps.logger.child({ part: 'healing' });
@@ -73,6 +75,7 @@ export function buildHealing(deps: {
         })
       : undefined,
     ...(pipeline ? pipelineHooks(pipeline) : {}),
+    leads: deps.leads,
   });
   pipeline?.addListener(anomalyListener(engine, logger));
   return engine;

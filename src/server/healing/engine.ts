@@ -48,7 +48,7 @@ const MAX_REPROPOSALS = 3;
  * transaction, so of two approvals or two executors only one wins; an action is pinned by its dry
  * run before it runs, and a drain persists its progress after each eviction, so after a crash an
  * `executing` action is reconciled against the cluster (and a drain resumed) instead of re-run.
- * One engine executes per store (several replicas would elect a leader first).
+ * One engine executes per store: of several replicas, the leader (`deps.leads`).
  */
 export class HealingEngine {
   readonly actions: ActionRepository;
@@ -373,6 +373,10 @@ export class HealingEngine {
   }
 
   private async runTick(): Promise<void> {
+    // Replicas share the store: a follower's tick would execute what the leader executes.
+    if (this.deps.leads && !this.deps.leads()) {
+      return;
+    }
     for (const id of this.actions.expiredIds(this.lifecycle.now())) {
       this.gates.expire(id);
     }
