@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
+import { loadConfig } from '../../src/server/config/load';
 import { configSchema } from '../../src/server/config/schema';
 import { LEASE_NAME } from '../../src/server/coordination/lease';
 
@@ -165,6 +166,18 @@ describe('deploy/ on a fresh cluster', () => {
     for (const clusterRole of objects.filter((o) => o.kind === 'ClusterRole')) {
       expect(clusterRole.rules.flatMap((r: { resources: string[] }) => r.resources)).not.toContain('leases');
     }
+  });
+
+  it('names each replica by its pod (POD_NAME from the downward API) and probes readiness and liveness apart', () => {
+    const container = one('Deployment').spec.template.spec.containers[0];
+    const podName = container.env.find((e: { name: string }) => e.name === 'POD_NAME');
+    expect(podName.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
+    // The backend reads POD_NAME as its identity among the candidates.
+    expect(loadConfig({ POD_NAME: 'failureprophet-7d9f-abcde' }).coordination.identity).toBe(
+      'failureprophet-7d9f-abcde'
+    );
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
   });
 
   it('takes FP_DATABASE_URL from an optional Secret, so the backend starts without one', () => {
