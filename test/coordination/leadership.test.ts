@@ -60,7 +60,7 @@ function replica(identity: string): Replica {
     identity,
     leaseDurationSeconds: 15,
   });
-  const leadership = new Leadership({ elector, clock: h.clock, logger, metrics, renewIntervalMs: RENEW_MS });
+  const leadership = new Leadership({ identity, elector, clock: h.clock, logger, metrics, renewIntervalMs: RENEW_MS });
   const engine = new HealingEngine({
     db: store.db,
     settings: store.settings,

@@ -22,6 +22,8 @@ export class LeadershipConfigError extends Error {
 }
 
 export interface LeadershipDeps {
+  /** This replica's name among the candidates (the elector's identity). */
+  identity: string;
   /** Absent: a single replica, which always leads. */
   elector?: LeaderElector;
   clock: Clock;
@@ -47,7 +49,7 @@ export class Leadership {
 
   constructor(private readonly deps: LeadershipDeps) {
     this.elector = deps.elector;
-    this.identity = deps.elector?.identity ?? hostname();
+    this.identity = deps.identity;
     const leadership = this;
     new Gauge({
       name: 'failureprophet_leader',
@@ -199,5 +201,5 @@ export function buildLeadership(deps: { config: Config; clock: Clock; logger: Lo
       'single replica: this one always leads; to run replicas, give them one PostgreSQL (FP_DATABASE_URL) and, in Kubernetes, a Lease (deploy/rbac.yaml)'
     );
   }
-  return new Leadership({ elector, clock, logger, metrics, renewIntervalMs: c.renewInterval });
+  return new Leadership({ identity, elector, clock, logger, metrics, renewIntervalMs: c.renewInterval });
 }
