@@ -13,6 +13,14 @@ export const degradedWatchSchema = z.object({
 });
 
 /**
+ * Which replica this is: the leader executes healing actions, followers serve the API (and are
+ * ready); not ok when who leads cannot be found out (e.g. RBAC forbids the Lease).
+ */
+export const leadershipCheckSchema = readinessCheckSchema.extend({
+  role: z.enum(['leader', 'follower', 'single']),
+});
+
+/**
  * GET /readyz (public): 200 when every check passes, 503 otherwise; the body says which failed in
  * fixed phrases. Degraded watches do not make the backend unready; they are named beside.
  */
@@ -21,6 +29,8 @@ export const readinessSchema = z.object({
   checks: z.object({
     store: readinessCheckSchema,
     prometheus: readinessCheckSchema,
+    /** Absent from backends before leader election. */
+    leadership: leadershipCheckSchema.optional(),
   }),
   degradedWatches: z.array(degradedWatchSchema).default([]),
 });

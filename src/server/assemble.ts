@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Clock } from './clock';
 import type { Config } from './config/schema';
+import { buildLeadership, type Leadership } from './coordination/leadership';
 import type { HealingEngine } from './healing';
 import { buildHealing } from './healing/build';
 import { healingRoutes } from './http/routes/healing';
@@ -15,6 +16,8 @@ import type { Store } from './store/store';
 export interface Backend {
   pipeline: Pipeline;
   healing: HealingEngine;
+  /** Which replica executes healing actions and retrains on the cron; main starts it and releases it last. */
+  leadership: Leadership;
   /** Every authenticated route, for buildServer. */
   routes: FastifyPluginAsyncZod[];
 }
@@ -22,7 +25,8 @@ export interface Backend {
 /**
  * The loops and their routes, wired the one way both main and the tests that run the whole
  * backend use: watch settings (saved ones win over the file) → pipeline → healing → routes.
- * Nothing is started. Throws KubernetesConfigError when the configured Kubernetes cannot be set up.
+ * Nothing is started. Throws KubernetesConfigError (LeadershipConfigError) when the configured
+ * Kubernetes cannot be set up.
  */
 export async function assembleBackend(deps: {
   config: Config;
@@ -33,6 +37,8 @@ export async function assembleBackend(deps: {
   clock: Clock;
 }): Promise<Backend> {
   const { config, store, logger, metrics, clock } = deps;
+  const leadership = buildLeadership({ config, clock, logger, metrics });
+  const leads = () => leadership.isLeader();
   const watchSettings = new WatchSettings({
     settings: store.settings,
     fromFile: config.watches,
@@ -48,9 +54,12 @@ export async function assembleBackend(deps: {
     metrics,
     clock,
     watches: watchSettings.current().parsed,
+    leads,
   });
   pipeline.init();
-  const healing = await buildHealing({ config, store, logger, metrics, clock, pipeline });
+  const healing = await buildHealing({ config, store, logger, metrics, clock, pipeline, leads });
+  // A new leader executes what was approved (and recovers what a dead leader left) at once.
+  leadership.onGained(() => void healing.tick());
   const routes = [
     pipelineRoutes(pipeline),
     watchRoutes(pipeline, watchSettings, (change) =>
@@ -58,5 +67,5 @@ export async function assembleBackend(deps: {
     ),
     ...healingRoutes(healing),
   ];
-  return { pipeline, healing, routes };
+  return { pipeline, healing, leadership, routes };
 }

@@ -6,6 +6,7 @@ import { buildServer, servedRoutes } from './http/server';
 import { createLogger } from './logger';
 import { assembleBackend } from './assemble';
 import { systemClock } from './clock';
+import { LeadershipConfigError } from './coordination/leadership';
 import { KubernetesConfigError } from './healing/build';
 import { createMetricsRegistry } from './metrics';
 import { PrometheusClient } from './prometheus/client';
@@ -86,9 +87,11 @@ async function main(): Promise<void> {
   try {
     backend = await assembleBackend({ config, store, logger, metrics, clock });
   } catch (err) {
-    throw err instanceof KubernetesConfigError ? new StartupFailure(err.message, 2) : err;
+    throw err instanceof KubernetesConfigError || err instanceof LeadershipConfigError
+      ? new StartupFailure(err.message, 2)
+      : err;
   }
-  const { pipeline, healing } = backend;
+  const { pipeline, healing, leadership } = backend;
   // Watches that are off were named by the pipeline already, with what to set.
   for (const watch of pipeline.watches().filter((w) => w.lastError?.kind !== 'unconfigured')) {
     logger.info(
@@ -107,6 +110,7 @@ async function main(): Promise<void> {
     clock,
     version: VERSION,
     watchStatus: () => pipeline.watches(),
+    leadership,
     authenticatedRoutes: backend.routes,
     maxConcurrentRequests: config.server.maxConcurrentRequests,
     maxEventLoopDelay: config.server.maxEventLoopDelay,
@@ -125,6 +129,7 @@ async function main(): Promise<void> {
     { port: config.port, dataDir, prometheus: prometheus?.url ?? null, version: VERSION },
     'failureprophet backend started'
   );
+  leadership.start();
   pipeline.start();
   // Its first tick reconciles what a stopped process left executing.
   healing.start(config.healing.tickInterval);
@@ -149,7 +154,10 @@ async function main(): Promise<void> {
     try {
       await app.close();
       await pipeline.stop();
+      // The leader leads until its engine stopped, then lets the next replica take over at once.
+      await leadership.stop();
       await healing.stop();
+      await leadership.release();
     } finally {
       await store.close();
       logger.info('stopped');

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { AdvisoryLockElector } from '../../src/server/coordination/advisoryLock';
-import { startPostgres, type RunningPostgres } from '../harness/postgres';
+import { startPostgres, TEST_USER, type RunningPostgres } from '../harness/postgres';
+import { freePort } from '../harness/prometheus';
 
 // The no-Kubernetes elector against a real PostgreSQL: the lock lives as long as the session.
 let server: RunningPostgres;
@@ -78,5 +79,27 @@ describe('PostgreSQL advisory-lock elector', () => {
     expect(a.isLeader()).toBe(false);
     expect(await a.campaign()).toBe(true);
     expect(a.isLeader()).toBe(true);
+  }, 60_000);
+
+  it('cannot tell who leads when PostgreSQL does not answer, and says so; a follower that knows the leader can', async () => {
+    const port = await freePort();
+    const down = new AdvisoryLockElector({
+      url: `postgres://${TEST_USER}@127.0.0.1:${port}/leader`,
+      identity: 'pod-a',
+      staleAfterMs: 15_000,
+      now: () => now,
+    });
+    electors.push(down);
+    expect(down.undetermined()).toBe('no round yet');
+    expect(await down.campaign()).toBe(false);
+    expect(down.undetermined()).toBe('PostgreSQL does not answer');
+    expect(down.lastError()).toMatch(
+      new RegExp(`^lost the connection to PostgreSQL at 127\\.0\\.0\\.1:${port}/leader: `)
+    );
+    // A follower that knows who leads is determined.
+    const [a, b] = [elector('pod-a'), elector('pod-b')];
+    await a.campaign();
+    await b.campaign();
+    expect([a.undetermined(), b.undetermined()]).toEqual([undefined, undefined]);
   }, 60_000);
 });

@@ -154,7 +154,10 @@ describe("the test server's Leases, as the API server answers", () => {
       headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
       body: JSON.stringify(body),
     });
-    return { status: response.status, body: (await response.json()) as { reason?: string; message?: string } };
+    return {
+      status: response.status,
+      body: (await response.json()) as { reason?: string; message?: string; metadata: { resourceVersion?: string } },
+    };
   };
   const lease = (renewTime: string, resourceVersion?: string) => ({
     apiVersion: 'coordination.k8s.io/v1',
@@ -199,5 +202,52 @@ describe("the test server's Leases, as the API server answers", () => {
         })
       ).status
     ).toBe(422);
+  });
+
+  it('creates a missing Lease on PUT (the lease strategy allows create on update), whatever resourceVersion the body carries', async () => {
+    const put = await send('PUT', `${url()}/${NAME}`, lease('2025-06-01T12:00:00.000000Z', '4242'));
+    expect(put.status).toBe(201);
+    expect(put.body.metadata.resourceVersion).not.toBe('4242');
+    expect(stored().spec).toMatchObject({ holderIdentity: 'p', renewTime: '2025-06-01T12:00:00.000000Z' });
+  });
+
+  it('says 422 for an update without a resourceVersion in the API server words, and checks a stale one before validating', async () => {
+    await send('POST', url(), lease('2025-06-01T12:00:00.000000Z'));
+    const rv = stored().metadata.resourceVersion!;
+    expect(await send('PUT', `${url()}/${NAME}`, lease('2025-06-01T12:00:01.000000Z'))).toEqual({
+      status: 422,
+      body: expect.objectContaining({
+        reason: 'Invalid',
+        message:
+          'leases.coordination.k8s.io "failureprophet-leader" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update',
+      }),
+    });
+    await send('PUT', `${url()}/${NAME}`, lease('2025-06-01T12:00:01.000000Z', rv));
+    // Stale and invalid: the store's resourceVersion check comes first, so 409, not 422.
+    const staleAndInvalid = { ...lease('2025-06-01T12:00:02.000000Z', rv), spec: { leaseDurationSeconds: 0 } };
+    expect((await send('PUT', `${url()}/${NAME}`, staleAndInvalid)).status).toBe(409);
+  });
+
+  it('refuses a body whose name or namespace differs from the URL before looking the Lease up (400)', async () => {
+    expect(
+      await send('PUT', `${url()}/${NAME}`, { ...lease('2025-06-01T12:00:00.000000Z'), metadata: { name: 'other' } })
+    ).toEqual({
+      status: 400,
+      body: expect.objectContaining({
+        message: `the name of the object (other) does not match the name on the URL (${NAME})`,
+      }),
+    });
+    expect(
+      await send('PUT', `${url()}/${NAME}`, {
+        ...lease('2025-06-01T12:00:00.000000Z'),
+        metadata: { name: NAME, namespace: 'elsewhere' },
+      })
+    ).toEqual({
+      status: 400,
+      body: expect.objectContaining({
+        message: 'the namespace of the provided object does not match the namespace sent on the request',
+      }),
+    });
+    expect(h.kube.get('Lease', NAME, NAMESPACE)).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
+import { loadConfig } from '../../src/server/config/load';
 import { configSchema } from '../../src/server/config/schema';
 import { LEASE_NAME } from '../../src/server/coordination/lease';
 
@@ -141,10 +142,13 @@ describe('deploy/ on a fresh cluster', () => {
     expect(existsSync(join(ROOT, 'Dockerfile'))).toBe(true);
   });
 
-  it('stays at one replica (each would have its own SQLite), and grants the Lease only in its own namespace, only the verbs the elector calls', () => {
+  it('runs two replicas, rolling, and grants the Lease only in its own namespace, only the verbs the elector calls', () => {
     const deployment = one('Deployment');
-    expect(deployment.spec.replicas).toBe(1);
-    expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
+    expect(deployment.spec.replicas).toBe(2);
+    expect(deployment.spec.strategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+    });
     const namespace = deployment.metadata.namespace;
     const role = one('Role', 'failureprophet-leader-election');
     expect(role.metadata.namespace).toBe(namespace);
@@ -167,10 +171,49 @@ describe('deploy/ on a fresh cluster', () => {
     }
   });
 
-  it('takes FP_DATABASE_URL from an optional Secret, so the backend starts without one', () => {
-    const env = one('Deployment').spec.template.spec.containers[0].env;
-    const database = env.find((e: { name: string }) => e.name === 'FP_DATABASE_URL');
-    expect(database.valueFrom.secretKeyRef).toEqual({ name: 'failureprophet-database', key: 'url', optional: true });
-    expect(database.value).toBeUndefined();
+  it('names each replica by its pod (POD_NAME from the downward API) and probes readiness and liveness apart', () => {
+    const container = one('Deployment').spec.template.spec.containers[0];
+    const podName = container.env.find((e: { name: string }) => e.name === 'POD_NAME');
+    expect(podName.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
+    // The backend reads POD_NAME as its identity among the candidates.
+    expect(loadConfig({ POD_NAME: 'failureprophet-7d9f-abcde' }).coordination.identity).toBe(
+      'failureprophet-7d9f-abcde'
+    );
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
+  });
+
+  it('shares nothing but through PostgreSQL and Secrets when it runs more than one replica', () => {
+    const deployment = one('Deployment');
+    expect(deployment.spec.replicas).toBeGreaterThan(1);
+    const pod = deployment.spec.template.spec;
+    const env = Object.fromEntries(pod.containers[0].env.map((e: { name: string }) => [e.name, e]));
+    // The database URL from a Secret the pods cannot start without: each would otherwise keep its own SQLite.
+    expect(env.FP_DATABASE_URL.valueFrom.secretKeyRef).toEqual({ name: 'failureprophet-database', key: 'url' });
+    expect(env.FP_DATABASE_URL.value).toBeUndefined();
+    // Tokens and the sealing key, generated per data dir when unset, are the same for every replica.
+    for (const name of ['FP_API_TOKEN', 'FP_ALERT_TOKEN', 'FP_SECRET_KEY']) {
+      expect({ name, optional: env[name].valueFrom.secretKeyRef.optional }).toEqual({ name, optional: undefined });
+    }
+    // No ReadWriteOnce claim that two pods on two nodes could not both mount.
+    expect(pod.volumes.filter((v: { persistentVolumeClaim?: unknown }) => v.persistentVolumeClaim)).toEqual([]);
+    expect(objects.filter((o) => o.kind === 'PersistentVolumeClaim')).toEqual([]);
+    expect(read('README.md')).toContain(
+      'kubectl -n failureprophet create secret generic failureprophet-database --from-literal=url='
+    );
+  });
+
+  it('keeps one replica up through voluntary disruptions: a PodDisruptionBudget that selects exactly its pods', () => {
+    const deployment = one('Deployment');
+    const pdb = one('PodDisruptionBudget');
+    expect(pdb.apiVersion).toBe('policy/v1');
+    expect(pdb.metadata.namespace).toBe(deployment.metadata.namespace);
+    expect(pdb.spec.minAvailable).toBe(1);
+    expect(pdb.spec.minAvailable).toBeLessThan(deployment.spec.replicas);
+    const labels = deployment.spec.template.metadata.labels;
+    for (const [key, value] of Object.entries(pdb.spec.selector.matchLabels)) {
+      expect({ key, value: labels[key] }).toEqual({ key, value });
+    }
+    expect(pdb.spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
   });
 });

@@ -22,9 +22,12 @@
 //   unready pod passes when the budget is met; otherwise no disruption allowed is a 429 whose
 //   details.causes carry the budget's own words.
 // - Leases (coordination.k8s.io/v1, pkg/registry/coordination/lease): create of an existing name
-//   is 409 AlreadyExists (registry Store.Create); an update must carry metadata.resourceVersion
-//   (the lease strategy does not allow unconditional updates: 422 "must be specified for an
-//   update"), and a stale one is 409 Conflict (GuaranteedUpdate). acquireTime and renewTime are
+//   is 409 AlreadyExists (registry Store.Create). An update (registry Store.Update) of a Lease that
+//   does not exist creates it (the lease strategy's AllowCreateOnUpdate is true: 201); of one that
+//   exists it must carry metadata.resourceVersion (AllowUnconditionalUpdate is false: 422 "must be
+//   specified for an update"), and a stale one is 409 Conflict, both checked before validation.
+//   The handler refuses a body whose name or namespace differs from the URL's first (400).
+//   acquireTime and renewTime are
 //   metav1.MicroTime, decoded with time.Parse(RFC3339Micro) (apimachinery meta/v1 micro_time.go):
 //   exactly six fractional digits, so a JavaScript Date's millisecond ISO text is a 400.
 //   ValidateLeaseSpec: leaseDurationSeconds and leaseTransitions must not be negative, and the
@@ -514,14 +517,19 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
     }
   }
 
-  /** Decoding, then ValidateLeaseSpec, for a create or an update. */
-  function validateLease(route: Route, lease: KubeObject) {
+  /** What the handler's decoding refuses (400), before anything is looked up. */
+  function decodeLease(lease: KubeObject) {
     if (lease?.kind !== undefined && lease.kind !== 'Lease') {
       throw new HttpError(status(400, `Lease in version "v1" cannot be handled as a ${lease.kind}`));
     }
     const spec = (lease.spec ?? {}) as Record<string, unknown>;
     checkMicroTime(spec.acquireTime);
     checkMicroTime(spec.renewTime);
+  }
+
+  /** ValidateLeaseSpec (422), which the store runs after its resourceVersion checks. */
+  function validateLease(route: Route, lease: KubeObject) {
+    const spec = (lease.spec ?? {}) as Record<string, unknown>;
     const ref = { ...route, name: lease.metadata?.name ?? route.name };
     const duration = spec.leaseDurationSeconds;
     if (duration !== undefined && duration !== null && !((duration as number) > 0)) {
@@ -542,6 +550,14 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
     }
   }
 
+  function checkLeaseNamespace(route: Route, lease: KubeObject) {
+    if (lease.metadata.namespace !== undefined && lease.metadata.namespace !== route.namespace) {
+      throw new HttpError(
+        status(400, 'the namespace of the provided object does not match the namespace sent on the request')
+      );
+    }
+  }
+
   function createLease(route: Route, body: unknown, dryRun: boolean): KubeObject {
     const lease = body as KubeObject;
     if (typeof body !== 'object' || body === null || !lease.metadata?.name) {
@@ -549,35 +565,42 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
         invalid('Lease', { ...route, name: '' }, 'metadata.name', 'Required value: name or generateName is required')
       );
     }
-    if (lease.metadata.namespace !== undefined && lease.metadata.namespace !== route.namespace) {
-      throw new HttpError(
-        status(400, 'the namespace of the provided object does not match the namespace sent on the request')
-      );
-    }
+    decodeLease(lease);
+    checkLeaseNamespace(route, lease);
     validateLease(route, lease);
-    const store = storeOf('Lease');
-    if (store.has(id(lease.metadata.name, route.namespace))) {
+    if (storeOf('Lease').has(id(lease.metadata.name, route.namespace))) {
       throw new HttpError(alreadyExists({ ...route, name: lease.metadata.name }));
     }
+    return storeNewLease(route, lease, dryRun);
+  }
+
+  /** A new Lease: system fields filled in, any resourceVersion the body carried replaced by the store's. */
+  function storeNewLease(route: Route, lease: KubeObject, dryRun: boolean): KubeObject {
+    const { resourceVersion: _ignored, ...metadata } = lease.metadata;
     const created: KubeObject = {
       ...structuredClone(lease),
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
       metadata: {
-        ...lease.metadata,
+        ...metadata,
         namespace: route.namespace,
         uid: randomUUID(),
         creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
       },
     };
     if (!dryRun) {
-      commit(store, created);
+      commit(storeOf('Lease'), created);
     }
     return created;
   }
 
-  function updateLease(route: Route, body: unknown, dryRun: boolean): KubeObject {
-    const current = lookup(route);
+  /**
+   * PUT of a Lease, in the API server's order: decoding and the name and namespace of the body
+   * (400); then the store: a missing Lease is created (the lease strategy allows create on
+   * update: 201); an existing one needs the body's resourceVersion (422 without, 409 when stale);
+   * validation last (422).
+   */
+  function updateLease(route: Route, body: unknown, dryRun: boolean): [number, KubeObject] {
     const next = body as KubeObject;
     if (typeof body !== 'object' || body === null || next.metadata?.name !== route.name) {
       const given = String((body as KubeObject | null)?.metadata?.name);
@@ -585,7 +608,13 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
         status(400, `the name of the object (${given}) does not match the name on the URL (${route.name})`)
       );
     }
-    validateLease(route, next);
+    decodeLease(next);
+    checkLeaseNamespace(route, next);
+    const current = storeOf('Lease').get(id(route.name ?? '', route.namespace));
+    if (!current) {
+      validateLease(route, next);
+      return [201, storeNewLease(route, next, dryRun)];
+    }
     if (!next.metadata.resourceVersion) {
       throw new HttpError(
         invalid(
@@ -597,6 +626,7 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
       );
     }
     checkPrecondition(route, current, next);
+    validateLease(route, next);
     const updated: KubeObject = {
       ...structuredClone(next),
       apiVersion: 'coordination.k8s.io/v1',
@@ -611,9 +641,12 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
     if (!dryRun) {
       commit(storeOf('Lease'), updated);
     }
-    return dryRun
-      ? { ...updated, metadata: { ...updated.metadata, resourceVersion: current.metadata.resourceVersion } }
-      : updated;
+    return [
+      200,
+      dryRun
+        ? { ...updated, metadata: { ...updated.metadata, resourceVersion: current.metadata.resourceVersion } }
+        : updated,
+    ];
   }
 
   /**
@@ -685,7 +718,7 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
       return [200, list(route, query)];
     }
     if (route.key === 'coordination.k8s.io/leases' && method === 'PUT') {
-      return [200, updateLease(route, body, writeDryRun())];
+      return updateLease(route, body, writeDryRun());
     }
     if (route.key === 'coordination.k8s.io/leases' && method === 'DELETE') {
       return [200, deleteLease(route, deleteOptions(params, body))];

@@ -79,3 +79,43 @@ it('retrains on the cron by the clock it is given, one run after another, and st
   }
   expect(clock.pending).toBe(0);
 });
+
+// Replicas share the models: scheduled retraining is the leader's alone.
+it('retrains on the cron only while this replica leads, and keeps the schedule while it follows', async () => {
+  const clock = new TestClock(NOW);
+  let leading = false;
+  const h = buildPipeline(
+    {
+      watches: [{ name: 'w', queries: { x: 'x' }, target: ['job'], step: '1m', history: '1h', lag: 0 }],
+      pipeline: { retrain: '30 * * * *' },
+    },
+    clock,
+    { extra: { querierFor: () => querier, leads: () => leading } }
+  );
+  const runs: number[] = [];
+  const retrain = h.pipeline.retrain.bind(h.pipeline);
+  jest.spyOn(h.pipeline, 'retrain').mockImplementation(async (body, reason) => {
+    runs.push(clock.now());
+    return retrain(body, reason);
+  });
+  try {
+    h.pipeline.start();
+    await settle();
+    // 12:30 and 13:30 come while another replica leads.
+    for (let i = 0; i < 8; i++) {
+      clock.advance(15 * MINUTE);
+      await settle();
+    }
+    expect(runs).toEqual([]);
+    // This replica takes the lead at 14:00: the 14:30 run is its own.
+    leading = true;
+    for (let i = 0; i < 4; i++) {
+      clock.advance(15 * MINUTE);
+      await settle();
+    }
+    expect(runs).toEqual([NOW + 150 * MINUTE]);
+  } finally {
+    await h.close(true);
+  }
+  expect(clock.pending).toBe(0);
+});

@@ -36,6 +36,25 @@ describe('docker-compose.yml and provisioning/', () => {
     expect(Object.values(compose.services).filter((s: any) => s.profiles)).toEqual([postgres]);
   });
 
+  it('points the backend at the postgres service with docker-compose.postgres.yml, once it is healthy', () => {
+    const override = yaml('docker-compose.postgres.yml');
+    // It only adds to services the stack has; the postgres service stays behind its profile.
+    expect(Object.keys(override.services)).toEqual(['backend']);
+    const { postgres } = compose.services;
+    // As compose interpolates with nothing set: each ${NAME:-default} is its default.
+    const interpolate = (v: string) => v.replace(/\$\{\w+:-([^}]*)\}/g, '$1');
+    const url = new URL(interpolate(override.services.backend.environment.FP_DATABASE_URL));
+    expect(url.protocol).toBe('postgres:');
+    expect(url.hostname).toBe('postgres');
+    expect(url.port).toBe('5432');
+    expect(url.username).toBe(postgres.environment.POSTGRES_USER);
+    expect(url.password).toBe(interpolate(postgres.environment.POSTGRES_PASSWORD));
+    expect(url.pathname).toBe(`/${postgres.environment.POSTGRES_DB}`);
+    expect(configSchema.parse({ store: { url: url.href } }).store.url).toBe(url.href);
+    expect(override.services.backend.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+    expect(postgres.healthcheck).toBeDefined();
+  });
+
   it('mounts dist/ as the plugin and provisioning/ into Grafana, allowing the unsigned plugin and sending the user header', () => {
     const grafana = compose.services.grafana;
     expect(grafana.volumes).toContain(`./dist:/var/lib/grafana/plugins/${manifest.id}`);

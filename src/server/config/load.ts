@@ -24,6 +24,10 @@ const ENV_OVERRIDES: Record<string, string[]> = {
   FP_NOTIFY_WEBHOOK_URL: ['healing', 'notify', 'webhookUrl'],
   FP_DATABASE_URL: ['store', 'url'],
   FP_ALERTMANAGER_URL: ['alertmanager', 'url'],
+  FP_LEASE_NAME: ['coordination', 'leaseName'],
+  FP_LEASE_NAMESPACE: ['coordination', 'leaseNamespace'],
+  // The downward API's pod name (deploy/deployment.yaml): each replica's identity for leader election.
+  POD_NAME: ['coordination', 'identity'],
 };
 
 export class ConfigError extends Error {

@@ -6,6 +6,7 @@ import { kubernetesOptionsSchema } from '../kubernetes/config';
 import { DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_EVENT_LOOP_DELAY_MS } from '../http/loadShedding';
 import { DEFAULT_MAX_RESPONSE_BYTES } from '../prometheus/bounded';
 import { DEFAULT_POOL_LIMITS, isPostgresUrl } from '../store/postgres/pool';
+import { LEASE_NAME } from '../coordination/lease';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -93,6 +94,32 @@ export const storeConfigSchema = z.strictObject({
   maxConnections: z.number().int().min(1).max(100).default(DEFAULT_POOL_LIMITS.maxConnections),
 });
 
+// ---- coordination: which replica leads (executes healing actions, runs scheduled retraining) ----
+
+/**
+ * A Kubernetes Lease when Kubernetes is configured, else a PostgreSQL advisory lock when store.url
+ * is set, else one replica that always leads (src/server/coordination/leadership.ts).
+ */
+export const coordinationConfigSchema = z
+  .strictObject({
+    /** The Lease every replica campaigns on; deploy/rbac.yaml grants get and update on this name only. */
+    leaseName: z.string().min(1).default(LEASE_NAME),
+    /** The Lease's namespace; unset: the pod's own (its service-account file), else "default". */
+    leaseNamespace: z.string().min(1).optional(),
+    /** This replica's name among the candidates; unset: POD_NAME, else the host name. */
+    identity: z.string().min(1).optional(),
+    /** How long a leader that stopped renewing keeps leading: whole seconds, as a Lease counts them. */
+    leaseDuration: durationSchema
+      .refine((ms) => ms >= 1000 && ms % 1000 === 0, 'whole seconds, at least 1s')
+      .default(15_000),
+    /** How often every replica campaigns: the leader renews, the others look for an expired lease. */
+    renewInterval: durationSchema.refine((ms) => ms > 0, 'a positive duration').default(5_000),
+  })
+  .refine((c) => c.renewInterval < c.leaseDuration, {
+    path: ['renewInterval'],
+    error: 'must be shorter than coordination.leaseDuration, or the leader loses its lease between renewals',
+  });
+
 /** Alertmanager, read for its silences: an automatic action on a silenced target waits for approval. */
 export const alertmanagerConfigSchema = z.strictObject({
   /** Its base URL (the v2 API is under /api/v2); basic auth may be given in the URL. */
@@ -132,6 +159,7 @@ export const configSchema = z.strictObject({
   /** How to reach Kubernetes; absent: from FP_KUBE_URL + FP_KUBE_TOKEN, KUBECONFIG or the in-cluster service account, else none. */
   kubernetes: kubernetesOptionsSchema.optional(),
   store: storeConfigSchema.default(storeConfigSchema.parse({})),
+  coordination: coordinationConfigSchema.default(coordinationConfigSchema.parse({})),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -32,6 +32,7 @@ export class AdvisoryLockElector implements LeaderElector {
   private holding = false;
   private confirmedAt = 0;
   private error: string | undefined;
+  private unknown: string | undefined = 'no round yet';
 
   constructor(private readonly options: AdvisoryLockElectorOptions) {
     this.identity = options.identity;
@@ -43,6 +44,10 @@ export class AdvisoryLockElector implements LeaderElector {
 
   lastError(): string | undefined {
     return this.isLeader() ? undefined : this.error;
+  }
+
+  undetermined(): string | undefined {
+    return this.unknown;
   }
 
   async campaign(): Promise<boolean> {
@@ -59,12 +64,14 @@ export class AdvisoryLockElector implements LeaderElector {
         ]);
         if (!rows[0].locked) {
           this.error = `${await this.holder(client)} holds the leader lock on PostgreSQL at ${describeUrl(this.options.url)}`;
+          this.unknown = undefined;
           return false;
         }
         this.holding = true;
       }
       this.confirmedAt = at;
       this.error = undefined;
+      this.unknown = undefined;
       return true;
     } catch (err) {
       await this.drop(`lost the connection to PostgreSQL at ${describeUrl(this.options.url)}: ${messageOf(err)}`);
@@ -120,12 +127,15 @@ export class AdvisoryLockElector implements LeaderElector {
 
   private async drop(why: string | undefined, only?: pg.Client): Promise<void> {
     const client = this.client;
-    if (!client || (only && only !== client)) {
+    // A connection that never opened has no client, but its failure is still this round's answer.
+    if (only && only !== client) {
       return;
     }
     this.client = undefined;
     this.holding = false;
     this.error = why;
-    await client.end().catch(() => undefined);
+    // Released on purpose (why unset): nobody holds it, which is known.
+    this.unknown = why === undefined ? undefined : 'PostgreSQL does not answer';
+    await client?.end().catch(() => undefined);
   }
 }

@@ -15,6 +15,12 @@ export interface LeaderElector {
   isLeader(): boolean;
   /** Why the last round did not lead, in words an operator can act on; undefined while leading. */
   lastError(): string | undefined;
+  /**
+   * Set when the last round could not find out who leads at all (refused, unreachable), as a
+   * fixed phrase fit for the public /readyz (no URL, no upstream text); undefined when it did,
+   * whether this replica leads or another one does.
+   */
+  undetermined(): string | undefined;
   /** Gives leadership up, so the next candidate need not wait for the lease to expire. */
   release(): Promise<void>;
 }

@@ -42,6 +42,7 @@ export class LeaseElector implements LeaderElector {
   readonly identity: string;
   private leadingUntil: number | undefined;
   private error: string | undefined;
+  private unknown: string | undefined = 'no round yet';
   /** The Lease as this replica last wrote it: what release() writes over. */
   private held: V1Lease | undefined;
 
@@ -61,6 +62,10 @@ export class LeaseElector implements LeaderElector {
     return this.isLeader() ? undefined : this.error;
   }
 
+  undetermined(): string | undefined {
+    return this.unknown;
+  }
+
   async campaign(): Promise<boolean> {
     const { client, namespace, name } = this.options;
     const now = new Date(client.clock.now());
@@ -68,13 +73,14 @@ export class LeaseElector implements LeaderElector {
       client.coordination.readNamespacedLease({ name, namespace }, o)
     );
     if (!read.ok) {
-      return read.error.kind === 'not-found' ? this.create(now) : this.follow(read.error.message);
+      return read.error.kind === 'not-found' ? this.create(now) : this.fail(read.error);
     }
     const lease = read.value;
     const spec = leaseSpecSchema.safeParse(lease.spec ?? {});
     if (!spec.success) {
       return this.follow(
-        `Lease ${namespace}/${name} has a spec this backend cannot read: ${spec.error.issues[0].message}`
+        `Lease ${namespace}/${name} has a spec this backend cannot read: ${spec.error.issues[0].message}`,
+        `Lease ${namespace}/${name} cannot be read (its spec is not a Lease's)`
       );
     }
     const holder = spec.data.holderIdentity || undefined;
@@ -151,22 +157,47 @@ export class LeaseElector implements LeaderElector {
   private lead(now: Date, lease: V1Lease): boolean {
     this.held = lease;
     this.error = undefined;
+    this.unknown = undefined;
     this.leadingUntil = now.getTime() + this.options.leaseDurationSeconds * 1000;
     return true;
   }
 
   private lost(error: KubeError): boolean {
-    return this.follow(
-      error.kind === 'conflict'
-        ? `another replica wrote Lease ${this.options.namespace}/${this.options.name} first (409 ${error.reason ?? 'Conflict'})`
-        : error.message
-    );
+    return error.kind === 'conflict'
+      ? this.follow(
+          `another replica wrote Lease ${this.options.namespace}/${this.options.name} first (409 ${error.reason ?? 'Conflict'})`
+        )
+      : this.fail(error);
   }
 
-  private follow(why: string): boolean {
+  /** The API server refused or did not answer: who leads is unknown, and this replica does not lead. */
+  private fail(error: KubeError): boolean {
+    return this.follow(error.message, this.publicReason(error));
+  }
+
+  /** `unknown` unset: another replica leads, which is a healthy follower's state. */
+  private follow(why: string, unknown?: string): boolean {
     this.held = undefined;
     this.leadingUntil = undefined;
     this.error = why;
+    this.unknown = unknown;
     return false;
+  }
+
+  /** What /readyz may say of a failed round: RBAC's verb and resource, or the kind of failure. */
+  private publicReason(error: KubeError): string {
+    const lease = `leases.${GROUP} in namespace ${this.options.namespace}`;
+    switch (error.kind) {
+      case 'forbidden':
+        return `RBAC forbids ${error.forbidden?.verb ?? error.request?.verb ?? 'access to'} on ${lease}`;
+      case 'unauthorized':
+        return 'Kubernetes rejects the credentials (401)';
+      case 'timeout':
+        return 'Kubernetes does not answer in time';
+      case 'unreachable':
+        return 'Kubernetes does not answer';
+      default:
+        return `Kubernetes refuses ${error.request?.verb ?? 'a request'} on ${lease} (${error.status ?? error.kind})`;
+    }
   }
 }

@@ -41,6 +41,8 @@ export async function buildHealing(deps: {
   metrics: Registry;
   clock: Clock;
   pipeline?: Pipeline;
+  /** Whether this replica leads (coordination/leadership.ts): only the leader executes actions. */
+  leads?: () => boolean;
 }): Promise<HealingEngine> {
   const { config, pipeline, clock } = deps;
   const logger = deps.logger.child({ part: 'healing' });
@@ -70,6 +72,7 @@ export async function buildHealing(deps: {
         })
       : undefined,
     ...(pipeline ? pipelineHooks(pipeline) : {}),
+    leads: deps.leads,
   });
   pipeline?.addListener(anomalyListener(engine, logger));
   return engine;

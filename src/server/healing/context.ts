@@ -40,6 +40,11 @@ export interface HealingEngineDeps {
   onVerified?: (anomalyId: string, recovered: boolean, actionId: number) => void | Promise<void>;
   /** An action's place on Grafana's Actions page (from `FP_GRAFANA_URL`); with it, actions awaiting approval are announced with their link. */
   actionLink?: (actionId: number) => string;
+  /**
+   * Whether this replica leads (src/server/coordination/leadership.ts); absent: it always does.
+   * Every replica records proposals and approvals; only the leader executes, recovers and verifies.
+   */
+  leads?: () => boolean;
 }
 
 /** What the engine's parts share. */

@@ -48,6 +48,7 @@ const MAX_REPROPOSALS = 3;
  * executors only one wins; an action is pinned by its dry run before it runs, and a drain persists
  * its progress after each eviction, so after a crash an `executing` action is reconciled against
  * the cluster (and a drain resumed) instead of re-run.
+ * One engine executes per store: of several replicas, the leader (`deps.leads`).
  */
 export class HealingEngine {
   readonly actions: ActionRepository;
@@ -65,6 +66,8 @@ export class HealingEngine {
   private readonly breakers: CircuitBreakers;
   private readonly ctx: EngineContext;
   private readonly loop: EngineLoop;
+  /** Whether this replica leads; absent: it always does. */
+  private readonly leads?: () => boolean;
 
   /** The engine on its store, with the Kubernetes access an Admin saved read back. Nothing is started. */
   static async open(deps: HealingEngineDeps): Promise<HealingEngine> {
@@ -74,6 +77,7 @@ export class HealingEngine {
   }
 
   private constructor(deps: HealingEngineDeps) {
+    this.leads = deps.leads;
     this.loop = new EngineLoop({ clock: deps.clock, logger: deps.logger, runTick: () => this.runTick() });
     const now = () => deps.clock.now();
     const repos = deps.store.healing;
@@ -377,6 +381,10 @@ export class HealingEngine {
   }
 
   private async runTick(): Promise<void> {
+    // Replicas share the store: a follower's tick would execute what the leader executes.
+    if (this.leads && !this.leads()) {
+      return;
+    }
     for (const id of await this.actions.expiredIds(this.lifecycle.now())) {
       await this.gates.expire(id);
     }

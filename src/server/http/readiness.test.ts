@@ -89,4 +89,32 @@ describe('checkReadiness', () => {
     ]);
     expect(JSON.stringify(readiness)).not.toMatch(/s3cret|parse error|https:/);
   });
+
+  it.each([
+    ['single', undefined, { ok: true, role: 'single' }, 'ready'],
+    ['leader', undefined, { ok: true, role: 'leader' }, 'ready'],
+    [
+      'follower',
+      undefined,
+      { ok: true, role: 'follower', message: 'another replica leads and executes healing actions' },
+      'ready',
+    ],
+    [
+      'follower',
+      'PostgreSQL does not answer',
+      { ok: false, role: 'follower', message: 'cannot tell which replica leads: PostgreSQL does not answer' },
+      'not_ready',
+    ],
+  ] as const)(
+    'reports the role %s (undetermined: %s), and a healthy follower is ready',
+    async (role, unknown, check, status) => {
+      const readiness = await checkReadiness({
+        store: fine,
+        prometheus: { ping: async () => undefined },
+        leadership: { role: () => role, undetermined: () => unknown },
+      });
+      expect(readiness.checks.leadership).toEqual(check);
+      expect(readiness.status).toBe(status);
+    }
+  );
 });

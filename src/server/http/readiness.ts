@@ -4,6 +4,7 @@ import type { WatchStatus } from '../../contract/pipeline';
 import type { PrometheusClient } from '../prometheus/client';
 import { PrometheusError } from '../prometheus/types';
 import type { Store } from '../store/store';
+import type { Leadership } from '../coordination/leadership';
 
 export interface ReadinessDeps {
   store: Pick<Store, 'ping'>;
@@ -11,6 +12,8 @@ export interface ReadinessDeps {
   prometheus?: Pick<PrometheusClient, 'ping'>;
   /** The pipeline's watches as they run now. */
   watchStatus?: () => WatchStatus[];
+  /** Which replica leads (coordination/leadership.ts); absent: not reported. */
+  leadership?: Pick<Leadership, 'role' | 'undetermined'>;
 }
 
 type WatchErrorKind = NonNullable<WatchStatus['lastError']>['kind'];
@@ -57,10 +60,25 @@ export async function checkReadiness(deps: ReadinessDeps): Promise<Readiness> {
   const degradedWatches = (deps.watchStatus?.() ?? [])
     .filter((w) => w.degraded)
     .map((w) => ({ name: w.name, reason: w.lastError ? WATCH_REASONS[w.lastError.kind] : 'degraded' }));
+  const leadership = deps.leadership && leadershipCheck(deps.leadership);
   return {
-    status: store.ok && prometheus.ok ? 'ready' : 'not_ready',
-    checks: { store, prometheus },
+    status: store.ok && prometheus.ok && leadership?.ok !== false ? 'ready' : 'not_ready',
+    checks: { store, prometheus, ...(leadership ? { leadership } : {}) },
     degradedWatches,
+  };
+}
+
+/** A follower is ready (every replica serves the API); a replica that cannot find out who leads is not. */
+function leadershipCheck(leadership: NonNullable<ReadinessDeps['leadership']>): Readiness['checks']['leadership'] {
+  const role = leadership.role();
+  const unknown = role === 'follower' ? leadership.undetermined() : undefined;
+  if (unknown) {
+    return { ok: false, role, message: `cannot tell which replica leads: ${unknown}` };
+  }
+  return {
+    ok: true,
+    role,
+    ...(role === 'follower' ? { message: 'another replica leads and executes healing actions' } : {}),
   };
 }
 

@@ -17,7 +17,7 @@ import { accessHook, type RouteAccess } from './auth';
 import { registerErrorHandler } from './errors';
 import { DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_EVENT_LOOP_DELAY_MS, registerLoadShedding } from './loadShedding';
 import { monitorLoopDelay, type LoopDelaySource } from './loopDelay';
-import { checkReadiness } from './readiness';
+import { checkReadiness, type ReadinessDeps } from './readiness';
 import { registerRequestLog, withoutRequestLogs } from './requestLog';
 
 export interface ServerDeps {
@@ -35,6 +35,8 @@ export interface ServerDeps {
   clock?: Clock;
   /** The pipeline's watches as they run, for /readyz to name the degraded ones. */
   watchStatus?: () => WatchStatus[];
+  /** Which replica leads, for /readyz (absent: not reported). */
+  leadership?: ReadinessDeps['leadership'];
   /**
    * Route plugins for the paths behind the bearer token (`/api/...`, `/predict`); each declares
    * its full path, and `config.access` when it is not the API token's alone.

@@ -48,6 +48,8 @@ export interface PipelineDeps extends SourceDeps {
   metrics: Registry;
   /** The targets this replica watches when replicas share the watches (coordination/members.ts); absent: all. */
   ownership?: TargetOwnership;
+  /** Whether this replica leads (coordination/leadership.ts); absent: it always does. Only the leader retrains on the cron. */
+  leads?: () => boolean;
 }
 
 export { PipelineError } from './views';
@@ -196,6 +198,12 @@ export class Pipeline {
       return;
     }
     this.cancelRetrain = this.deps.clock.after(next.getTime() - now, () => {
+      // Replicas share the models: the leader retrains them, once.
+      if (this.deps.leads && !this.deps.leads()) {
+        this.logger.info('scheduled retraining left to the leader: this replica follows');
+        this.scheduleRetrain(cron);
+        return;
+      }
       void this.retrain({}, 'scheduled')
         .then((result) => this.logger.info(result, 'scheduled retraining done'))
         .catch((err: unknown) => this.logger.error({ err }, 'scheduled retraining failed'))

@@ -49,7 +49,13 @@ export async function startBackend(): Promise<RunningBackend> {
   const logger = createLogger('warn');
   const store = openSqliteStore(dir);
   const metrics = createMetricsRegistry();
-  const { pipeline, healing, routes } = await assembleBackend({ config, store, logger, metrics, clock: systemClock });
+  const { pipeline, healing, leadership, routes } = await assembleBackend({
+    config,
+    store,
+    logger,
+    metrics,
+    clock: systemClock,
+  });
   const app = await buildServer({
     logger,
     apiToken: BACKEND_TOKEN,
@@ -59,6 +65,8 @@ export async function startBackend(): Promise<RunningBackend> {
     authenticatedRoutes: routes,
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
+  // With Kubernetes configured, the engine executes once this replica holds the Lease.
+  leadership.start();
   healing.start(config.healing.tickInterval);
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   return {
@@ -86,7 +94,9 @@ export async function startBackend(): Promise<RunningBackend> {
     },
     close: async () => {
       await app.close();
+      await leadership.stop();
       await healing.stop();
+      await leadership.release();
       await pipeline.stop();
       store.close();
       await kube.close();
