@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Clock } from './clock';
 import type { Config } from './config/schema';
-import { buildLeadership, type Leadership } from './coordination/leadership';
+import { buildLeadership, leaseSpace, replicaIdentity, type Leadership } from './coordination/leadership';
+import { startWatchSharing, type WatchSharing } from './coordination/sharing';
 import type { HealingEngine } from './healing';
 import { buildHealing } from './healing/build';
 import { healingRoutes } from './http/routes/healing';
@@ -11,13 +12,16 @@ import { pipelineRoutes } from './http/routes/pipeline';
 import { watchRoutes } from './http/routes/watches';
 import { Pipeline } from './pipeline/pipeline';
 import { WatchSettings } from './pipeline/watchSettings';
-import type { Store } from './store/store';
+import type { PostgresStore } from './store/postgres';
+import type { SqliteStore } from './store/sqlite';
 
 export interface Backend {
   pipeline: Pipeline;
   healing: HealingEngine;
   /** Which replica executes healing actions and retrains on the cron; main starts it and releases it last. */
   leadership: Leadership;
+  /** With replicas (Kubernetes or PostgreSQL), this one's share of the targets; main withdraws it after the pipeline stopped. */
+  sharing?: WatchSharing;
   /** Every authenticated route, for buildServer. */
   routes: FastifyPluginAsyncZod[];
 }
@@ -25,12 +29,13 @@ export interface Backend {
 /**
  * The loops and their routes, wired the one way both main and the tests that run the whole
  * backend use: watch settings (saved ones win over the file) → pipeline → healing → routes.
- * Nothing is started. Throws KubernetesConfigError (LeadershipConfigError) when the configured
- * Kubernetes cannot be set up.
+ * Nothing is started but the membership of replicas sharing the watches (on Kubernetes or
+ * PostgreSQL), which must be known before the pipeline loads targets. Throws KubernetesConfigError
+ * (LeadershipConfigError) when the configured Kubernetes cannot be set up.
  */
 export async function assembleBackend(deps: {
   config: Config;
-  store: Store;
+  store: SqliteStore | PostgresStore;
   logger: Logger;
   metrics: Registry;
   /** The one clock of every loop (main passes systemClock). */
@@ -46,6 +51,8 @@ export async function assembleBackend(deps: {
     clock,
   });
   await watchSettings.load();
+  const watches = watchSettings.current().parsed;
+  const sharing = await shareWatches(config, store, clock, watches);
   // The watch loop resumes from where the store says it stopped.
   const pipeline = new Pipeline({
     config,
@@ -53,10 +60,12 @@ export async function assembleBackend(deps: {
     logger,
     metrics,
     clock,
-    watches: watchSettings.current().parsed,
-    leads,
+    watches,
+    ownership: sharing?.ownership,
+    // Sharing the watches, each replica retrains the targets it holds; otherwise the leader does.
+    leads: sharing ? undefined : leads,
   });
-  pipeline.init();
+  await pipeline.init();
   const healing = await buildHealing({ config, store, logger, metrics, clock, pipeline, leads });
   // A new leader executes what was approved (and recovers what a dead leader left) at once.
   leadership.onGained(() => void healing.tick());
@@ -67,5 +76,38 @@ export async function assembleBackend(deps: {
     ),
     ...healingRoutes(healing),
   ];
-  return { pipeline, healing, leadership, routes };
+  return { pipeline, healing, leadership, sharing, routes };
+}
+
+/** The longest watch step assumed when sharing the watches: a watch changed later may have a longer one. */
+const MIN_SETTLE_STEP_MS = 5 * 60_000;
+
+/**
+ * Replicas share the watches when they can see each other: on Kubernetes through member Leases,
+ * else through the PostgreSQL they share. A lone SQLite process watches everything.
+ */
+async function shareWatches(
+  config: Config,
+  store: SqliteStore | PostgresStore,
+  clock: Clock,
+  watches: Array<{ step: number }>
+): Promise<WatchSharing | undefined> {
+  const kube = leaseSpace(config, clock);
+  const pool = store.kind === 'postgres' ? store.pool : undefined;
+  if (!kube && !pool) {
+    return undefined;
+  }
+  const c = config.coordination;
+  const longestStep = Math.max(MIN_SETTLE_STEP_MS, ...watches.map((w) => w.step));
+  return startWatchSharing({
+    identity: replicaIdentity(config),
+    clock,
+    kube,
+    pool,
+    group: c.leaseName,
+    leaseDurationSeconds: c.leaseDuration / 1000,
+    renewEveryMs: c.renewInterval,
+    // The replica giving targets up reads the new member list and runs a cycle (storing them) first.
+    settleMs: c.renewInterval + longestStep,
+  });
 }

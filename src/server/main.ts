@@ -70,10 +70,9 @@ async function main(): Promise<void> {
   }
 
   if (config.store.url) {
-    // Said plainly: what replicas share, and what each keeps to itself, until the pipeline moves too.
-    logger.warn(
+    logger.info(
       { postgres: describeUrl(config.store.url) },
-      `store.url (FP_DATABASE_URL): settings and the healing state (actions, approvals, audit log, breakers) are in PostgreSQL and shared by replicas; the pipeline's state (targets, anomalies, models) stays in SQLite in ${dataDir}, this replica's own; nothing elects a leader yet, so run ONE replica`
+      "store.url (FP_DATABASE_URL): settings, the watch loop's and the healing state are in PostgreSQL, shared by the replicas on it; one of them leads (executes actions), and they share the watches"
     );
     if (!process.env.FP_SECRET_KEY?.trim()) {
       logger.warn(
@@ -154,6 +153,8 @@ async function main(): Promise<void> {
     try {
       await app.close();
       await pipeline.stop();
+      // Its targets' state is stored: the other replicas may take them up now.
+      await backend.sharing?.stop();
       // The leader leads until its engine stopped, then lets the next replica take over at once.
       await leadership.stop();
       await healing.stop();

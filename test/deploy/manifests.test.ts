@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../src/server/config/load';
 import { configSchema } from '../../src/server/config/schema';
-import { LEASE_NAME } from '../../src/server/coordination/lease';
 
 // Nothing here can run a cluster: these checks keep deploy/ applicable in one go on a fresh one.
 const ROOT = join(__dirname, '..', '..');
@@ -142,7 +141,7 @@ describe('deploy/ on a fresh cluster', () => {
     expect(existsSync(join(ROOT, 'Dockerfile'))).toBe(true);
   });
 
-  it('runs two replicas, rolling, and grants the Lease only in its own namespace, only the verbs the elector calls', () => {
+  it('runs two replicas, rolling, and grants Leases only in its own namespace, only the verbs the electors and members call', () => {
     const deployment = one('Deployment');
     expect(deployment.spec.replicas).toBe(2);
     expect(deployment.spec.strategy).toEqual({
@@ -152,14 +151,13 @@ describe('deploy/ on a fresh cluster', () => {
     const namespace = deployment.metadata.namespace;
     const role = one('Role', 'failureprophet-leader-election');
     expect(role.metadata.namespace).toBe(namespace);
-    // LeaseElector: GET the Lease, POST one when absent, PUT to renew, take over or release; no list, watch, patch or delete.
+    // LeaseElector: GET the Lease, POST one when absent, PUT to renew, take over or release. KubeMembership:
+    // POST its own, LIST by label, GET and PUT to renew, DELETE on stop or long expired. No watch or patch.
     expect(role.rules).toEqual([
-      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
       {
         apiGroups: ['coordination.k8s.io'],
         resources: ['leases'],
-        resourceNames: [LEASE_NAME],
-        verbs: ['get', 'update'],
+        verbs: ['create', 'get', 'list', 'update', 'delete'],
       },
     ]);
     const binding = one('RoleBinding', role.metadata.name);

@@ -35,7 +35,7 @@ describe('FP_DATABASE_URL at start', () => {
       .filter(Boolean)
       .map((l) => JSON.parse(l) as { level: number; msg: string; postgres?: string });
 
-  it('keeps the healing state in PostgreSQL and says what is shared, naming host and database only', async () => {
+  it('keeps all its state in PostgreSQL, joins the replicas there, and says so naming host and database only', async () => {
     const url = await server!.createDatabase('backend');
     const port = await freePort();
     run = runBackend({
@@ -49,9 +49,9 @@ describe('FP_DATABASE_URL at start', () => {
     const where = new URL(url);
     expect(logLines(run).find((l) => l.msg.startsWith('store.url'))).toEqual(
       expect.objectContaining({
-        level: 40,
+        level: 30,
         postgres: `${where.hostname}:${where.port}/backend`,
-        msg: `store.url (FP_DATABASE_URL): settings and the healing state (actions, approvals, audit log, breakers) are in PostgreSQL and shared by replicas; the pipeline's state (targets, anomalies, models) stays in SQLite in ${dir}, this replica's own; nothing elects a leader yet, so run ONE replica`,
+        msg: "store.url (FP_DATABASE_URL): settings, the watch loop's and the healing state are in PostgreSQL, shared by the replicas on it; one of them leads (executes actions), and they share the watches",
       })
     );
     expect(logLines(run).some((l) => l.msg.startsWith('FP_SECRET_KEY is not set'))).toBe(true);
@@ -68,6 +68,9 @@ describe('FP_DATABASE_URL at start', () => {
       expect(setting.rows[0].value).toMatchObject({ engaged: true, reason: 'maintenance' });
       const audit = await client.query(`SELECT kind, "user" FROM healing_audit`);
       expect(audit.rows).toEqual([{ kind: 'kill_switch', user: expect.any(String) }]);
+      // The watch loop's tables are there, and this replica has joined the others sharing the watches.
+      expect((await client.query('SELECT COUNT(*)::int AS n FROM anomalies')).rows).toEqual([{ n: 0 }]);
+      expect((await client.query('SELECT COUNT(*)::int AS n FROM coordination_members')).rows).toEqual([{ n: 1 }]);
     } finally {
       await client.end();
     }

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
 import type { Clock } from '../clock';
 import type { Config } from '../config/schema';
-import { createKubeClient } from '../kubernetes/client';
+import { createKubeClient, type KubeClient } from '../kubernetes/client';
 import { createKubeConfig } from '../kubernetes/config';
 import { describeUrl } from '../store/postgres/pool';
 import { AdvisoryLockElector } from './advisoryLock';
@@ -157,25 +157,42 @@ export class Leadership {
  * The elector the config asks for: a Lease when Kubernetes is configured, a PostgreSQL advisory
  * lock when only store.url is, else none (one replica that always leads, said once in the log).
  */
+/**
+ * Where the replicas' Leases live when a Kubernetes API is configured (the leader's Lease and the
+ * members' Leases of watch sharing): its client and namespace; undefined without Kubernetes.
+ */
+export function leaseSpace(config: Config, clock: Clock): { client: KubeClient; namespace: string } | undefined {
+  if (!config.kubernetes) {
+    return undefined;
+  }
+  let kc;
+  try {
+    kc = createKubeConfig(config.kubernetes);
+  } catch (err) {
+    throw new LeadershipConfigError(
+      `cannot set up Kubernetes access for leader election (${config.kubernetes.mode}): ${messageOf(err)}`
+    );
+  }
+  // In a pod, the service account's namespace (client-node reads its file into the context).
+  const namespace =
+    config.coordination.leaseNamespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
+  return { client: createKubeClient(kc, { requestTimeoutMs: config.kubernetes.requestTimeoutMs, clock }), namespace };
+}
+
+/** This replica's name among the replicas: `POD_NAME` (coordination.identity), else the host name. */
+export const replicaIdentity = (config: Config) => config.coordination.identity ?? hostname();
+
 export function buildLeadership(deps: { config: Config; clock: Clock; logger: Logger; metrics: Registry }): Leadership {
   const { config, clock, metrics } = deps;
   const logger = deps.logger.child({ part: 'leadership' });
   const c = config.coordination;
-  const identity = c.identity ?? hostname();
+  const identity = replicaIdentity(config);
   let elector: LeaderElector | undefined;
-  if (config.kubernetes) {
-    let kc;
-    try {
-      kc = createKubeConfig(config.kubernetes);
-    } catch (err) {
-      throw new LeadershipConfigError(
-        `cannot set up Kubernetes access for leader election (${config.kubernetes.mode}): ${messageOf(err)}`
-      );
-    }
-    // In a pod, the service account's namespace (client-node reads its file into the context).
-    const namespace = c.leaseNamespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
+  const space = leaseSpace(config, clock);
+  if (space) {
+    const { client, namespace } = space;
     elector = new LeaseElector({
-      client: createKubeClient(kc, { requestTimeoutMs: config.kubernetes.requestTimeoutMs, clock }),
+      client,
       namespace,
       name: c.leaseName,
       identity,

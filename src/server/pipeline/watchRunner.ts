@@ -155,7 +155,9 @@ export class WatchRunner {
     this.lastProcessed = await repo.lastProcessed(this.name);
     await this.peers.restore(() => repo.loadPeers(this.name), this.deps.logger, this.name);
     if (this.share) {
-      return; // Shared: each target is taken up from the store once this replica owns it.
+      // Shared: each target is taken up from the store once this replica owns it.
+      this.restored = true;
+      return;
     }
     const { targets, unreadable } = await repo.loadCheckpoint(this.name);
     for (const { id, error } of unreadable) {

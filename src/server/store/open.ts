@@ -1,8 +1,7 @@
 import { mkdirSync } from 'node:fs';
-import { openPostgresStore } from './postgres';
+import { openPostgresStore, type PostgresStore } from './postgres';
 import { loadSecretBox } from './secrets';
-import { openSqliteStore, type SqliteOptions } from './sqlite';
-import type { Store } from './store';
+import { openSqliteStore, type SqliteOptions, type SqliteStore } from './sqlite';
 
 export interface StoreOptions extends SqliteOptions {
   dataDir: string;
@@ -19,7 +18,7 @@ export interface StoreOptions extends SqliteOptions {
  * loop's and the healing engine's state, shared by every replica on it. Rejects with a
  * StoreUnavailableError (naming host and database, never the password) when PostgreSQL cannot be reached.
  */
-export async function openStore(options: StoreOptions): Promise<Store> {
+export async function openStore(options: StoreOptions): Promise<SqliteStore | PostgresStore> {
   const now = options.now ?? Date.now;
   if (options.url === undefined) {
     return openSqliteStore(options.dataDir, now, options);

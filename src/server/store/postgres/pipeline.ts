@@ -31,7 +31,7 @@ import { writeCycle } from './pipelineCycle';
 import { unavailable } from './pool';
 
 // JSONB columns are read back as text, so the row schemas (and their checks) are the SQLite store's.
-const ANOMALY_COLUMNS = `id, target_id, watch, labels::text AS labels, start_ms, end_ms, peak_score, severity, failure_model,
+const ANOMALY_COLUMNS = `id, target_id, watch, labels::text AS labels, start_ms, end_ms, peak_score, peak::text AS peak, severity, failure_model,
   state, signals::text AS signals, direction, reasons::text AS reasons`;
 const FEEDBACK_COLUMNS = 'kind, source, user_name AS "user", comment, created_at';
 const MODEL_READ_COLUMNS = `id, ${MODEL_COLUMNS.replace('params', 'params::text AS params')}`;

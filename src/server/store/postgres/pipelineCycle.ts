@@ -25,11 +25,12 @@ export async function writeCycle(client: pg.ClientBase, write: CycleWrite, now: 
   for (const rows of chunks(lastByKey(write.anomalies, anomalyKey))) {
     const { rows: upserted } = await client.query(
       `INSERT INTO anomalies (target_id, watch, labels, start_ms, end_ms, peak_score, severity, failure_model, state, signals,
-         direction, reasons, created_at, updated_at)
-       SELECT t, w, l::jsonb, s, e, p, sev, fm, st, sig::jsonb, d, r::jsonb, $13, $13
+         direction, reasons, peak, created_at, updated_at)
+       SELECT t, w, l::jsonb, s, e, p, sev, fm, st, sig::jsonb, d, r::jsonb, pk::jsonb, $14, $14
        FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::float8[], $7::text[], $8::text[],
-         $9::text[], $10::text[], $11::text[], $12::text[]) AS u(t, w, l, s, e, p, sev, fm, st, sig, d, r)
+         $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]) AS u(t, w, l, s, e, p, sev, fm, st, sig, d, r, pk)
        ON CONFLICT ON CONSTRAINT anomalies_target_start DO UPDATE SET end_ms = EXCLUDED.end_ms, peak_score = EXCLUDED.peak_score,
+         peak = EXCLUDED.peak,
          severity = EXCLUDED.severity, failure_model = EXCLUDED.failure_model, state = EXCLUDED.state,
          signals = EXCLUDED.signals, direction = EXCLUDED.direction, reasons = EXCLUDED.reasons, updated_at = EXCLUDED.updated_at
        RETURNING id, target_id, start_ms`,
@@ -46,6 +47,7 @@ export async function writeCycle(client: pg.ClientBase, write: CycleWrite, now: 
         rows.map((a) => JSON.stringify(a.signals)),
         rows.map((a) => a.direction),
         rows.map((a) => JSON.stringify(a.reasons)),
+        rows.map((a) => (a.peak === undefined ? null : JSON.stringify(a.peak))),
         now,
       ]
     );
