@@ -1,12 +1,13 @@
 // deploy/rbac.yaml against what the code really sends, in both variants (cluster-wide, and the
 // namespaced one its comment describes): every action, its dry run and its reconcile, and the
-// leader election on its Lease, run against a test server that enforces the file's RBAC, nothing
+// leader election on its Lease and the watch-sharing member Leases, run against a test server that enforces the file's RBAC, nothing
 // is refused, and what was granted is exactly what was used.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { safetyLimitsSchema, type PlannedAction } from '../../src/contract/healing';
+import { KubeMembership } from '../../src/server/coordination/kubeMembers';
 import { LEASE_NAME, LeaseElector } from '../../src/server/coordination/lease';
 import { checkWorkload, readNodes } from '../../src/server/healing/disruption';
 import { dryRunAction, testKubernetes } from '../../src/server/healing/dryRun';
@@ -122,6 +123,24 @@ async function runEverything(h: Harness) {
   await elector.release();
   if (elector.lastError()) {
     failures.push(`lease release: ${elector.lastError()}`);
+  }
+  // Watch sharing: announce this replica's member Lease, list the others, renew it, delete it on stop.
+  const member = new KubeMembership({
+    client: h.client,
+    namespace: account.namespace,
+    prefix: LEASE_NAME,
+    identity: 'pod-a',
+    leaseDurationSeconds: 15,
+  });
+  for (const round of ['create', 'renew']) {
+    await member.heartbeat();
+    if (member.lastError()) {
+      failures.push(`member lease ${round}: ${member.lastError()}`);
+    }
+  }
+  await member.leave();
+  if (member.lastError()) {
+    failures.push(`member lease delete: ${member.lastError()}`);
   }
   return failures;
 }
