@@ -1,10 +1,9 @@
 import { scoreOfLog10 } from './calibration';
 import { checkState, DetectorOptions, DetectorState, StreamingDetector } from './detector';
 import { decodeStoredOptions, FAILUREPROPHET_SETTINGS } from './options';
+import { DailyViewsDetector } from './shared/dailyViews';
+import { DailyViewOptions, REF_STEP_MS } from './shared/dailyViewsSettings';
 import {
-  DailyViewOptions,
-  DailyViewsDetector,
-  REF_STEP_MS,
   S_ALARM_AT,
   S_COUNT,
   S_LAST_SCORE,
@@ -14,7 +13,7 @@ import {
   S_REF_MEAN,
   S_TYP_STEP,
   SHARED_SLOTS,
-} from './shared/dailyViews';
+} from './shared/dailyViewsLayout';
 
 export interface FailureProphetOptions extends DetectorOptions, DailyViewOptions {
   /**

@@ -1,6 +1,8 @@
 import { checkState, DetectorOptions, DetectorState, StreamingDetector } from './detector';
 import { decodeStoredOptions, FAILUREPROPHET_V1_SETTINGS } from './options';
-import { DailyViewOptions, DailyViewsDetector, S_ALARM_AT, S_LAST_SCORE, S_LAST_T } from './shared/dailyViews';
+import { DailyViewsDetector } from './shared/dailyViews';
+import { DailyViewOptions } from './shared/dailyViewsSettings';
+import { S_ALARM_AT, S_LAST_SCORE, S_LAST_T } from './shared/dailyViewsLayout';
 
 export type FailureProphetV1Options = DetectorOptions & DailyViewOptions;
 

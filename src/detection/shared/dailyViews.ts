@@ -2,53 +2,42 @@ import { scoreOfLog10 } from '../calibration';
 import { checkState, DetectorOptions, DetectorState, numArray, stateEnvelope } from '../detector';
 import { RECOMMENDED_THRESHOLD } from '../threshold';
 import { BAND_Z } from './band';
-
-/** The two views of "normal" failureprophet (v4 and v5) learns, and their alarm memory. */
-export interface DailyViewOptions {
-  /** Buckets of the daily profile (default 24: one per hour). */
-  buckets?: number;
-  /**
-   * Floor of the learning rate of a bucket's mean and deviation per 5 minutes of data (default
-   * 0.1: the rate per sample at a 5-minute step). Rates are time-based (1 - (1 - rate)^(dt / 5 min)),
-   * so the profile learns as fast per hour at a 15 s scrape as at 5 minutes.
-   */
-  profileRate?: number;
-  /** Learning rate of the slow all-day baseline's mean and deviation per 5 minutes of data (default 0.01, time-based as profileRate). */
-  baselineRate?: number;
-  /** Weight of the newest surprise in its short-term average (default 0.5). */
-  shortAlpha?: number;
-  /** Quantile above which surprises are modelled by an exponential tail (default 0.9). */
-  tailQuantile?: number;
-  /** Decay of the alarm memory per 5 minutes once the hold is over (default 0.995; time-based as profileRate). */
-  refractoryDecay?: number;
-  /** The alarm memory is held (not decayed) this long after it was last raised, in ms (default 24 h). */
-  holdMs?: number;
-  /** Score at which the caller opens an anomaly (default RECOMMENDED_THRESHOLD). */
-  alarmThreshold?: number;
-  /** After a reported score >= alarmThreshold, nothing more is reported for this long, in ms (default 12 h). */
-  refractoryMs?: number;
-  /**
-   * Longest step, in ms, that counts as elapsed time for learning (default 5 minutes). Finer data
-   * learns per unit of time; a coarser series (or a gap) learns per sample as at this step (on NAB,
-   * 15 / 30 min caps scored 66-69 against 72-74: its hourly files did better per sample). A step
-   * longer than 4 typical steps counts as 4, so a scrape gap does not make the next sample
-   * overwrite what was learned.
-   */
-  maxStepMs?: number;
-  /**
-   * An hour-of-day bucket alarms (and draws the band) only once it holds this much data, in ms
-   * (default 1 h: a full hour, so a bucket first seen mid-hour is not biased by the part it missed);
-   * until then the all-day baseline stands in for it.
-   */
-  bucketLearnMs?: number;
-  /** ... and at least this many samples (default 4). */
-  bucketLearnSamples?: number;
-}
+import {
+  P_COUNT,
+  P_SIZE,
+  P_WEIGHT,
+  SHARED_SLOTS,
+  S_ALARM_AT,
+  S_BASE,
+  S_BASE_DEV,
+  S_BASE_W,
+  S_COUNT,
+  S_ELAPSED,
+  S_LAST_T,
+  S_LEVEL,
+  S_MAX,
+  S_MEMORY,
+  S_MIN,
+  S_PREV,
+  S_RAISED_AT,
+  S_REF_MEAN,
+  S_REF_SCALE,
+  S_REF_UNTIL,
+  S_STEP,
+  S_TYP_STEP,
+  V_COUNT,
+  V_EXCESS,
+  V_MEAN,
+  V_SHORT,
+  V_SIZE,
+  V_TAIL_AT,
+  V_TIME,
+  infiniteSlots,
+} from './dailyViewsLayout';
+import { DailyViewOptions, REF_STEP_MS, sharedSettings, ViewRates } from './dailyViewsSettings';
 
 /** Samples, and time in reference steps, learned before any alarm (plus `trainingPoints`). */
 const WARMUP = 30;
-/** The step the rate options are stated for (NAB's sampling, where the defaults were tuned). */
-export const REF_STEP_MS = 300_000;
 /** A step longer than this many typical steps is a gap: it counts as this many. */
 const GAP_STEPS = 4;
 /** A view's tail alarms only after it has calibrated on this many surprises. */
@@ -63,55 +52,8 @@ const BAND_PER_Z = Math.sqrt(Math.PI / 2);
 /** Learning rate of the typical step. */
 const TYP_RATE = 0.05;
 
-/** ln(1 - rate) per ms for the time-based rates: profile, baseline, memory decay. */
-interface ViewRates {
-  profile: number;
-  base: number;
-  memory: number;
-}
-
 /** ln(1 - rate) per ms of the level's release. */
 const K_LEVEL = Math.log(LEVEL_RELEASE) / REF_STEP_MS;
-
-/**
- * Options and rates by the options' values. Detectors of a watch share one entry (a copy each was
- * about 300 bytes of 100,000 detectors); a per-target threshold (feedback) makes more, so the cache
- * is emptied when it grows past SETTINGS_CACHED (detectors keep the entries they hold).
- */
-const settingsCache = new Map<string, { o: Readonly<Required<DailyViewOptions>>; rates: ViewRates }>();
-const SETTINGS_CACHED = 1000;
-
-function sharedSettings(o: Required<DailyViewOptions>): { o: Readonly<Required<DailyViewOptions>>; rates: ViewRates } {
-  const key = Object.values(o).join(',');
-  let found = settingsCache.get(key);
-  if (!found) {
-    if (settingsCache.size >= SETTINGS_CACHED) {
-      settingsCache.clear();
-    }
-    found = {
-      o: Object.freeze(o),
-      rates: {
-        profile: Math.log(1 - Math.min(o.profileRate, 1 - 1e-12)) / REF_STEP_MS,
-        base: Math.log(1 - Math.min(o.baselineRate, 1 - 1e-12)) / REF_STEP_MS,
-        memory: Math.log(Math.max(o.refractoryDecay, 1e-300)) / REF_STEP_MS,
-      },
-    };
-    settingsCache.set(key, found);
-  }
-  return found;
-}
-
-/** The infinite slots of a subclass's layout (its own, from a module constant), merged once per subclass. */
-const infiniteBySubclass = new WeakMap<Readonly<Record<number, number>>, Readonly<Record<number, number>>>();
-
-function infiniteSlots(own: Readonly<Record<number, number>>): Readonly<Record<number, number>> {
-  let merged = infiniteBySubclass.get(own);
-  if (!merged) {
-    merged = Object.freeze({ ...SHARED_INFINITE, ...own });
-    infiniteBySubclass.set(own, merged);
-  }
-  return merged;
-}
 
 /**
  * The two views, as failureprophet describes them: a daily profile (per hour of day a moving mean
@@ -397,47 +339,3 @@ export abstract class DailyViewsDetector {
 function finiteOrNull(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }
-
-export const S_LAST_T = 0;
-export const S_LAST_SCORE = 1;
-export const S_COUNT = 2;
-const S_MIN = 3;
-const S_MAX = 4;
-export const S_MEMORY = 5;
-export const S_PREV = 6;
-const S_STEP = 7;
-export const S_RAISED_AT = 8;
-export const S_LEVEL = 9;
-const S_BASE = 10;
-const S_BASE_DEV = 11;
-export const S_ALARM_AT = 12;
-export const S_REF_MEAN = 13;
-export const S_REF_SCALE = 14;
-const S_REF_UNTIL = 15;
-export const S_TYP_STEP = 16;
-const S_ELAPSED = 17;
-const S_BASE_W = 18;
-/** The first slot a subclass may use. */
-export const SHARED_SLOTS = 19;
-const SHARED_INFINITE: Record<number, number> = {
-  [S_LAST_T]: -Infinity,
-  [S_MIN]: Infinity,
-  [S_MAX]: -Infinity,
-  [S_RAISED_AT]: -Infinity,
-  [S_ALARM_AT]: -Infinity,
-  [S_REF_UNTIL]: -Infinity,
-};
-/** Per view: short average of the surprise, tail threshold, mean excess, long-run mean. */
-const V_SHORT = 0;
-const V_TAIL_AT = 1;
-const V_EXCESS = 2;
-const V_MEAN = 3;
-/** Surprises the view's tail has learned from (it alarms only after VIEW_WARMUP). */
-const V_COUNT = 4;
-/** ... and the data, in ms, behind them (it alarms only after WARMUP reference steps of it). */
-const V_TIME = 5;
-const V_SIZE = 6;
-/** Per bucket of the profile: mean (0), mean absolute deviation (1), samples, data learned in ms. */
-const P_COUNT = 2;
-const P_WEIGHT = 3;
-const P_SIZE = 4;

@@ -25,16 +25,8 @@ import { reachWatch, refusedQueries, type SourceDeps } from './sources';
 import { decodeCursor, timeIdKeySchema } from './store/cursor';
 import type { AnomalyPage, ListQuery, PipelineRepository } from './store/repository';
 import { watchDefinition, WatchQueryError } from './query';
-import {
-  findTarget,
-  offWatchStatus,
-  PipelineError,
-  predictionOf,
-  readingCursor,
-  targetPage,
-  toTarget,
-  type OffWatch,
-} from './views';
+import { findTarget, offWatchStatus, predictionOf, readingCursor, targetPage, toTarget, type OffWatch } from './views';
+import { recordFeedback, retrainRunners } from './trainingRequests';
 import { WatchRunner } from './watchRunner';
 
 /** The clock, the data sources (and their test overrides) come from SourceDeps. */
@@ -304,51 +296,22 @@ export class Pipeline {
     return result;
   }
 
-  async retrain(
+  retrain(
     body: RetrainBody,
     reason: ModelVersion['reason']
   ): Promise<{ trained: number; failed: Array<{ target: string; error: string }> }> {
-    const runners = this.runners.filter((r) => body.watch === undefined || r.name === body.watch);
-    if (body.watch !== undefined && runners.length === 0) {
-      throw new PipelineError('not_found', `no watch named "${body.watch}"`);
-    }
-    if (body.target !== undefined && !runners.some((r) => r.targets.has(body.target!))) {
-      throw new PipelineError('not_found', `no target "${body.target}"`);
-    }
-    let trained = 0;
-    const failed: Array<{ target: string; error: string }> = [];
-    for (const r of runners) {
-      try {
-        const result = await r.retrain((id) => body.target === undefined || id === body.target, reason);
-        trained += result.trained;
-        failed.push(...result.failed);
-      } catch (err) {
-        failed.push({ target: `${r.name} (all targets)`, error: messageOf(err) });
-      }
-    }
-    return { trained, failed };
+    return retrainRunners(this.runners, body, reason);
   }
 
-  /**
-   * Feedback on an anomaly from an operator or from the healing engine's verification (a
-   * remediated anomaly is a confirmed incident). The next training uses it.
-   */
-  async recordFeedback(
+  /** Feedback on an anomaly (see trainingRequests.ts). */
+  recordFeedback(
     anomalyId: number,
     kind: FeedbackKind,
     source: FeedbackSource,
     user?: string,
     comment?: string
   ): Promise<Anomaly> {
-    if (!(await this.repo.anomaly(anomalyId))) {
-      throw new PipelineError('not_found', `no anomaly with id ${anomalyId}`);
-    }
-    await this.repo.addFeedback(anomalyId, kind, source, user ?? null, comment ?? null);
-    const anomaly = await this.repo.anomaly(anomalyId);
-    if (!anomaly) {
-      throw new PipelineError('not_found', `anomaly ${anomalyId} went while its feedback was recorded`);
-    }
-    return anomaly;
+    return recordFeedback(this.repo, anomalyId, kind, source, user, comment);
   }
 
   targets(q: Partial<TargetsQuery> = {}): Target[] {

@@ -1,14 +1,8 @@
 import type Database from 'better-sqlite3';
 import { decodeRow } from '../../store/rows';
-import {
-  healingTriggerSchema,
-  type ActionState,
-  type HealingTrigger,
-  type PlannedAction,
-  type Reason,
-} from '../../../contract/healing';
+import { type ActionState, type HealingTrigger, type PlannedAction, type Reason } from '../../../contract/healing';
 import type { DrainProgress } from '../../kubernetes';
-import { targetId } from '../../pipeline/targets';
+import { actionFilterClause, registerTriggerTarget } from './actionFilter';
 import {
   changedColumns,
   closedAtRow,
@@ -45,12 +39,11 @@ import { countRow, idRow, parseJsonColumns } from './rows';
 export type { ActionChanges, NewAction, StoredAction } from './actionRows';
 export { triggerKey } from './actionRows';
 
-const labelsSchema = healingTriggerSchema.shape.labels;
-
 const ids = (rows: unknown[]) => rows.map((r) => decodeRow(idRow, 'healing_actions', r).id);
 const count = (row: unknown, table = 'healing_actions') => decodeRow(countRow, table, row).n;
 
-const SELECT = `SELECT a.*, t.trigger FROM healing_actions a JOIN healing_triggers t ON t.key = a.trigger_key`;
+const JOINED = 'healing_actions a JOIN healing_triggers t ON t.key = a.trigger_key';
+const SELECT = `SELECT a.*, t.trigger FROM ${JOINED}`;
 const OPEN = OPEN_STATES.map((s) => `'${s}'`).join(', ');
 
 /**
@@ -66,11 +59,7 @@ export class SqliteActionRepository implements ActionRepository {
     private readonly audit: (entry: NewAuditEntry) => number
   ) {
     this.byId = db.prepare(`${SELECT} WHERE a.id = ?`);
-    // An anomaly's trigger carries its target's watch and labels, not the id: computing the id the
-    // way the pipeline does keeps the triggerTarget filter exact (label order, quoting).
-    db.function('fp_trigger_target', { deterministic: true }, (watch: unknown, labels: unknown) =>
-      typeof watch === 'string' && typeof labels === 'string' ? triggerTarget(watch, labels) : null
-    );
+    registerTriggerTarget(db);
   }
 
   async openTrigger(
@@ -355,38 +344,8 @@ export class SqliteActionRepository implements ActionRepository {
   }
 
   async list(q: ActionFilter): Promise<{ items: StoredAction[]; total: number }> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (q.state?.length) {
-      where.push(`a.state IN (${q.state.map(() => '?').join(', ')})`);
-      params.push(...q.state);
-    }
-    if (q.policy) {
-      where.push('a.policy = ?');
-      params.push(q.policy);
-    }
-    if (q.namespace) {
-      where.push('a.namespace = ?');
-      params.push(q.namespace);
-    }
-    if (q.triggerId) {
-      where.push(`json_extract(t.trigger, '$.id') = ?`);
-      params.push(q.triggerId);
-    }
-    if (q.triggerTarget) {
-      where.push(
-        `json_extract(t.trigger, '$.source') = 'anomaly' AND fp_trigger_target(json_extract(t.trigger, '$.watch'), json_extract(t.trigger, '$.labels')) = ?`
-      );
-      params.push(q.triggerTarget);
-    }
-    const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
-    const total = count(
-      this.db
-        .prepare(
-          `SELECT COUNT(*) AS n FROM healing_actions a JOIN healing_triggers t ON t.key = a.trigger_key${clause}`
-        )
-        .get(...params)
-    );
+    const { clause, params } = actionFilterClause(q);
+    const total = count(this.db.prepare(`SELECT COUNT(*) AS n FROM ${JOINED}${clause}`).get(...params));
     const rows = this.db
       .prepare(`${SELECT}${clause} ORDER BY a.id DESC LIMIT ? OFFSET ?`)
       .all(...params, q.limit, q.offset);
@@ -436,16 +395,4 @@ export class SqliteActionRepository implements ActionRepository {
       .all()
       .map((row) => decodeRow(outcomeRowSchema, 'healing_actions', row));
   }
-}
-
-/** An anomaly trigger's target id from its watch and stored labels; null when the labels are not a label set. */
-function triggerTarget(watch: string, labels: string): string | null {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(labels);
-  } catch {
-    return null;
-  }
-  const checked = labelsSchema.safeParse(parsed);
-  return checked.success ? targetId(watch, checked.data) : null;
 }

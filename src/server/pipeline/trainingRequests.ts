@@ -1,0 +1,57 @@
+import { messageOf } from '../../utils/messageOf';
+import type { Anomaly, FeedbackKind, FeedbackSource, ModelVersion, RetrainBody } from '../../contract/pipeline';
+import type { PipelineRepository } from './store/repository';
+import { PipelineError } from './views';
+import type { WatchRunner } from './watchRunner';
+
+/** What an operator (or healing) asks of training: retrain now, and feedback the next training uses. */
+
+/** Retrains the runners (and targets) the body names; a runner that fails counts all its targets as failed. */
+export async function retrainRunners(
+  all: readonly WatchRunner[],
+  body: RetrainBody,
+  reason: ModelVersion['reason']
+): Promise<{ trained: number; failed: Array<{ target: string; error: string }> }> {
+  const runners = all.filter((r) => body.watch === undefined || r.name === body.watch);
+  if (body.watch !== undefined && runners.length === 0) {
+    throw new PipelineError('not_found', `no watch named "${body.watch}"`);
+  }
+  if (body.target !== undefined && !runners.some((r) => r.targets.has(body.target!))) {
+    throw new PipelineError('not_found', `no target "${body.target}"`);
+  }
+  let trained = 0;
+  const failed: Array<{ target: string; error: string }> = [];
+  for (const r of runners) {
+    try {
+      const result = await r.retrain((id) => body.target === undefined || id === body.target, reason);
+      trained += result.trained;
+      failed.push(...result.failed);
+    } catch (err) {
+      failed.push({ target: `${r.name} (all targets)`, error: messageOf(err) });
+    }
+  }
+  return { trained, failed };
+}
+
+/**
+ * Feedback on an anomaly from an operator or from the healing engine's verification (a
+ * remediated anomaly is a confirmed incident). The next training uses it.
+ */
+export async function recordFeedback(
+  repo: PipelineRepository,
+  anomalyId: number,
+  kind: FeedbackKind,
+  source: FeedbackSource,
+  user?: string,
+  comment?: string
+): Promise<Anomaly> {
+  if (!(await repo.anomaly(anomalyId))) {
+    throw new PipelineError('not_found', `no anomaly with id ${anomalyId}`);
+  }
+  await repo.addFeedback(anomalyId, kind, source, user ?? null, comment ?? null);
+  const anomaly = await repo.anomaly(anomalyId);
+  if (!anomaly) {
+    throw new PipelineError('not_found', `anomaly ${anomalyId} went while its feedback was recorded`);
+  }
+  return anomaly;
+}
