@@ -124,6 +124,19 @@ describe('Actions', () => {
     expect(screen.getAllByText(EDITOR_ONLY_REASON).length).toBeGreaterThan(0);
   });
 
+  it('says nothing of an empty history until it knows how many actions wait above', async () => {
+    routes((req) =>
+      req.params?.state === 'awaiting_approval'
+        ? new Promise(() => undefined) // the pending list answers later than the history
+        : { data: { items: [], total: 0 } }
+    );
+    renderPage();
+    await screen.findByTestId(testIds.actions.history);
+    await act(async () => undefined);
+    expect(screen.queryByText('No actions yet')).toBeNull();
+    expect(screen.queryByTestId(testIds.actions.noHistory)).toBeNull();
+  });
+
   it('refreshes without a reload', async () => {
     jest.useFakeTimers();
     try {

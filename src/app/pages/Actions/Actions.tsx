@@ -136,8 +136,10 @@ function ActionHistory({ waiting }: { waiting?: number }) {
       )}
       {history.data &&
         items.length === 0 &&
-        // An empty state only when the page is empty: actions waiting above are actions.
-        (waiting ? (
+        // An empty state only when the page is empty: actions waiting above are actions, and until
+        // their count is known nothing is said (a slower pending list would read "No actions yet").
+        waiting !== undefined &&
+        (waiting > 0 ? (
           <Text color="secondary" element="p" data-testid={testIds.actions.noHistory}>
             Nothing decided or run yet: {waiting === 1 ? 'the action above waits' : `the ${waiting} actions above wait`}{' '}
             for approval.
