@@ -59,6 +59,7 @@ async function replica(identity: string): Promise<Replica> {
     name: LEASE_NAME,
     identity,
     leaseDurationSeconds: 15,
+    renewDeadlineMs: 10_000,
   });
   const leadership = new Leadership({ identity, elector, clock: h.clock, logger, metrics, renewIntervalMs: RENEW_MS });
   const engine = await HealingEngine.open({

@@ -13,6 +13,11 @@ export interface LeaseElectorOptions {
   identity: string;
   /** How long a leader that stopped renewing keeps the lease before another replica may take it. */
   leaseDurationSeconds: number;
+  /**
+   * How long after its last successful renewal (the time it wrote) a leader still acts: shorter
+   * than the lease, so a leader whose renewals hang or fail has stopped before anyone may take over.
+   */
+  renewDeadlineMs: number;
 }
 
 // What is read back from the API server is checked: MicroTime fields arrive as RFC 3339 text
@@ -36,7 +41,8 @@ export const LEASE_NAME = 'failureprophet-leader';
  * leaseDurationSeconds has passed, or nobody holds it) with a PUT that carries the resourceVersion
  * read, so of two replicas writing at once the API server refuses one with 409 Conflict. A 409 is
  * never leadership. Times are sent as metav1.MicroTime (six fractional digits), which the API server
- * requires.
+ * requires. As client-go's RenewDeadline, a leader acts only until the renew deadline after its last
+ * successful renewal, so one cut off from the API server stops before its lease expires.
  */
 export class LeaseElector implements LeaderElector {
   readonly identity: string;
@@ -158,7 +164,8 @@ export class LeaseElector implements LeaderElector {
     this.held = lease;
     this.error = undefined;
     this.unknown = undefined;
-    this.leadingUntil = now.getTime() + this.options.leaseDurationSeconds * 1000;
+    // Counted from the renewTime written, which is no later than the API server stored it.
+    this.leadingUntil = now.getTime() + this.options.renewDeadlineMs;
     return true;
   }
 
