@@ -198,14 +198,6 @@ async function takeoverAfter(killed: string): Promise<{ takeover: LeaseWrite; cy
     ...writes.slice(1).map((w, i) => (w.holder === writes[i].holder ? w.renewTime - writes[i].renewTime : 0))
   );
   const expiry = lastRenewal.renewTime + LEASE_MS;
-  console.log(
-    'DEBUG',
-    JSON.stringify({
-      cycle,
-      late: takeover.acquireTime - expiry,
-      writes: writes.map((w) => [w.holder, w.renewTime - writes[0].renewTime]),
-    })
-  );
   expect(takeover.acquireTime).toBe(takeover.renewTime);
   expect(takeover.acquireTime).toBeGreaterThanOrEqual(expiry);
   expect(takeover.acquireTime - expiry).toBeLessThanOrEqual(cycle);
