@@ -184,7 +184,7 @@ function leaseWrites(): LeaseWrite[] {
  * a cycle being the longest gap between two renewals of one holder seen in this test (the renew
  * interval, plus whatever a busy machine adds to every round alike).
  */
-async function takeoverAfter(killed: string): Promise<{ takeover: LeaseWrite; cycle: number }> {
+async function takeoverAfter(killed: string): Promise<{ takeover: LeaseWrite; secondRenewal: number }> {
   const lastOf = (all: LeaseWrite[]) => [...all].reverse().find((w) => w.holder === killed)!;
   // Two renewals of the new leader after its takeover: its own cycle is measured too.
   const writes = await until('the new leader to renew twice', () => {
@@ -193,7 +193,7 @@ async function takeoverAfter(killed: string): Promise<{ takeover: LeaseWrite; cy
     return after.length >= 3 && after.every((w) => w.holder === after[0].holder) && all;
   });
   const lastRenewal = lastOf(writes);
-  const takeover = writes.find((w) => w.index > lastRenewal.index)!;
+  const [takeover, , second] = writes.filter((w) => w.index > lastRenewal.index);
   const cycle = Math.max(
     ...writes.slice(1).map((w, i) => (w.holder === writes[i].holder ? w.renewTime - writes[i].renewTime : 0))
   );
@@ -201,7 +201,7 @@ async function takeoverAfter(killed: string): Promise<{ takeover: LeaseWrite; cy
   expect(takeover.acquireTime).toBe(takeover.renewTime);
   expect(takeover.acquireTime).toBeGreaterThanOrEqual(expiry);
   expect(takeover.acquireTime - expiry).toBeLessThanOrEqual(cycle);
-  return { takeover, cycle };
+  return { takeover, secondRenewal: second.renewTime };
 }
 
 /** The one audit entry of `kind` for the action, read on `replica`. */
@@ -292,12 +292,13 @@ describe('three replicas on one PostgreSQL, leading on a Kubernetes Lease', () =
       expect(kube.get('Deployment', 'cart', 'shop')!.spec!.replicas).toBe(4);
       expect(action.decisions).toEqual([expect.objectContaining({ comment: 'go' })]);
 
-      // Within the lease duration plus one cycle, and the new leader executed within its first cycle.
+      // Within the lease duration plus one cycle; the new leader executed before its second renewal
+      // (its own rounds, which a busy machine slows as much as its other work).
       const timed = await takeoverAfter(leader.name);
       expect(timed.takeover.holder).toBe(next);
       const executing = await auditEntry(survivor, id, 'executing');
       expect(executing.at).toBeGreaterThanOrEqual(timed.takeover.acquireTime);
-      expect(executing.at - timed.takeover.acquireTime).toBeLessThanOrEqual(timed.cycle);
+      expect(executing.at).toBeLessThan(timed.secondRenewal);
     },
     PROCESS_TIMEOUT
   );
@@ -336,7 +337,7 @@ describe('three replicas on one PostgreSQL, leading on a Kubernetes Lease', () =
       kube.release();
       await until('cart-2 evicted', () => !kube.get('Pod', 'cart-2', 'shop'));
 
-      const { takeover, cycle } = await takeoverAfter(leader.name);
+      const { takeover, secondRenewal } = await takeoverAfter(leader.name);
       expect(takeover.holder).not.toBe(leader.name);
       const survivor = all.find((r) => r.name === takeover.holder)!;
       const action = await finalState(survivor, id);
@@ -357,13 +358,14 @@ describe('three replicas on one PostgreSQL, leading on a Kubernetes Lease', () =
       expect(kube.get('Node', 'n1')!.spec!.unschedulable).toBe(true);
       expect(kube.list('Pod').filter((p) => p.spec?.nodeName === 'n1')).toEqual([]);
 
-      // Once in the audit; the survivor's first step (reconciling what was left executing) came after its takeover, within a cycle.
+      // Once in the audit; the survivor's first step (reconciling what was left executing) came
+      // after its takeover and before its second renewal.
       await auditEntry(survivor, id, 'succeeded');
       await auditEntry(survivor, id, 'executing');
       const reconciled = await auditEntry(survivor, id, 'reconciled');
       expect(reconciled.message).toMatch(/node n1 is cordoned and still runs shop\/cart-3 \(not-done\)/);
       expect(reconciled.at).toBeGreaterThanOrEqual(takeover.acquireTime);
-      expect(reconciled.at - takeover.acquireTime).toBeLessThanOrEqual(cycle);
+      expect(reconciled.at).toBeLessThan(secondRenewal);
     },
     PROCESS_TIMEOUT
   );
