@@ -364,6 +364,10 @@ export class Executor {
       return;
     }
     const seen = await reconcile(kube, planned, await this.evictionPolicy());
+    // The reads took a while: only a replica that still leads may act on what they found.
+    if (this.notLeading()) {
+      return;
+    }
     if (!seen.ok) {
       // Stays executing: the next tick tries again once Kubernetes answers.
       deps.logger.warn({ actionId: id, error: seen.error }, 'cannot reconcile an interrupted action yet');
