@@ -24,8 +24,8 @@ afterAll(async () => {
   await server?.stop();
 }, 120_000);
 
-function elector(identity: string) {
-  const e = new AdvisoryLockElector({ url, identity, staleAfterMs: 15_000, now: () => now });
+function elector(identity: string, releaseAfterMs = 60_000) {
+  const e = new AdvisoryLockElector({ url, identity, staleAfterMs: 15_000, releaseAfterMs, now: () => now });
   electors.push(e);
   return e;
 }
@@ -70,6 +70,21 @@ describe('PostgreSQL advisory-lock elector', () => {
     expect(a.lastError()).toMatch(/^pod-b holds the leader lock/);
   }, 60_000);
 
+  it('gives the lock up on the server when the leader stops checking (a stall, a cut), so another replica takes over', async () => {
+    // PostgreSQL's own idle_session_timeout ends the silent session: no keepalive hours later.
+    const [a, b] = [elector('pod-a', 500), elector('pod-b')];
+    expect(await a.campaign()).toBe(true);
+    expect(await b.campaign()).toBe(false);
+    await new Promise<void>((resolve) => {
+      const wait = setInterval(() => a.lastError() && (clearInterval(wait), resolve()), 5);
+    });
+    expect(a.isLeader()).toBe(false);
+    expect(a.lastError()).toMatch(
+      /^lost the connection to PostgreSQL: terminating connection due to idle-session timeout/
+    );
+    expect(await b.campaign()).toBe(true);
+  }, 60_000);
+
   it('stops acting as leader when it has not confirmed the lock for staleAfterMs', async () => {
     const a = elector('pod-a');
     await a.campaign();
@@ -87,6 +102,7 @@ describe('PostgreSQL advisory-lock elector', () => {
       url: `postgres://${TEST_USER}@127.0.0.1:${port}/leader`,
       identity: 'pod-a',
       staleAfterMs: 15_000,
+      releaseAfterMs: 60_000,
       now: () => now,
     });
     electors.push(down);

@@ -13,7 +13,7 @@ import { kubernetesOptionsSchema } from '../../src/server/kubernetes/config';
 import { openSqliteDatabase, type SqliteStore } from '../../src/server/store/sqlite';
 import { anomaly } from '../healing/setup';
 import { type Harness, startHarness, TOKEN } from '../kube/harness';
-import { deployment } from '../kube/objects';
+import { deployment, node, pod } from '../kube/objects';
 import { rbacFor } from '../kube/rbac';
 
 // Two replicas of the healing engine on one store and one Kubernetes test server, each with its
@@ -59,6 +59,7 @@ async function replica(identity: string): Promise<Replica> {
     name: LEASE_NAME,
     identity,
     leaseDurationSeconds: 15,
+    renewDeadlineMs: 10_000,
   });
   const leadership = new Leadership({ identity, elector, clock: h.clock, logger, metrics, renewIntervalMs: RENEW_MS });
   const engine = await HealingEngine.open({
@@ -72,6 +73,12 @@ async function replica(identity: string): Promise<Replica> {
         name: 'scale-out',
         match: { severities: ['critical'] },
         action: { type: 'scale', delta: 1 },
+        gate: 'approve',
+      }),
+      policySchema.parse({
+        name: 'drain-node',
+        match: { severities: ['high'] },
+        action: { type: 'drain' },
         gate: 'approve',
       }),
     ],
@@ -149,6 +156,57 @@ describe('one leader executes, every replica records', () => {
     });
     expect((await b.engine.actions.get(id))!.state).toBe('succeeded');
     expect(scalePatches()).toHaveLength(1);
+  });
+
+  it('stops a drain before its next eviction when the leader passes its renew deadline; the next leader resumes it', async () => {
+    h.kube.add(
+      // Two more Ready nodes: the engine never takes out a node below 51% Ready (the default floor).
+      node('n1'),
+      node('n2'),
+      node('n3'),
+      ...[1, 2, 3].map((i) => pod({ namespace: 'shop', name: `web-${i}`, nodeName: 'n1', ownerKind: 'ReplicaSet' }))
+    );
+    const evictions = () =>
+      h.kube
+        .realWrites()
+        .filter((r) => r.path.endsWith('/eviction'))
+        .map((r) => r.path.split('/')[6]);
+    const [a, b] = await Promise.all([replica('pod-a'), replica('pod-b')]);
+    await a.leadership.campaign();
+    await b.leadership.campaign();
+    const [id] = await a.engine.onAnomaly(anomaly({ severity: 'high', object: { kind: 'node', name: 'n1' } }));
+    // web-1 takes 11 s to terminate, and pod-a does not get to renew meanwhile (a stall, a cut):
+    // its renew deadline (10 s) passes before the second eviction, its lease (15 s) has not expired.
+    h.kube.setPodTerminationReads(11);
+    expect((await a.engine.approve(id, 'alice')).ok).toBe(true);
+    await a.engine.tick();
+    await a.engine.idle();
+    expect(a.leadership.isLeader()).toBe(false);
+    expect(evictions()).toEqual(['web-1']);
+    // Left executing, cordoned, its progress saved: not paused, failed or uncordoned by a replica that may not act.
+    const left = (await a.engine.actions.get(id))!;
+    expect(left.state).toBe('executing');
+    expect(left.progress).toMatchObject({
+      cordonedByDrain: true,
+      evicted: [expect.objectContaining({ name: 'web-1' })],
+    });
+    expect(h.kube.get('Node', 'n1')!.spec!.unschedulable).toBe(true);
+
+    h.kube.setPodTerminationReads(0);
+    await b.leadership.campaign();
+    expect(b.leadership.role()).toBe('follower');
+    h.clock.advance(15_000 - (h.clock.now() - Date.parse('2025-06-01T12:00:00.000Z')));
+    await b.leadership.campaign();
+    expect(b.leadership.role()).toBe('leader');
+    await b.engine.tick();
+    await b.engine.idle();
+    const done = (await b.engine.actions.get(id))!;
+    expect(done.state).toBe('succeeded');
+    expect(evictions()).toEqual(['web-1', 'web-2', 'web-3']);
+    expect(done.result!.details).toMatchObject({
+      cordonedByDrain: true,
+      evicted: ['web-1', 'web-2', 'web-3'].map((name) => expect.objectContaining({ name })),
+    });
   });
 
   it('hands over at once on release: the next round of the other replica leads, no expiry awaited', async () => {

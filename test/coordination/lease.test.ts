@@ -17,12 +17,27 @@ beforeEach(async () => {
 });
 afterEach(() => h.kube.close());
 
-function elector(identity: string, leaseDurationSeconds = 15) {
+/** A 15 s lease and a 10 s renew deadline, client-go's defaults. */
+function elector(identity: string, requestTimeoutMs = 2000) {
   const client = kubeClientFromOptions(
-    kubernetesOptionsSchema.parse({ mode: 'endpoint', url: h.kube.url, token: TOKEN, requestTimeoutMs: 2000 }),
+    kubernetesOptionsSchema.parse({ mode: 'endpoint', url: h.kube.url, token: TOKEN, requestTimeoutMs }),
     h.clock
   );
-  return new LeaseElector({ client, namespace: NAMESPACE, name: NAME, identity, leaseDurationSeconds });
+  return new LeaseElector({
+    client,
+    namespace: NAMESPACE,
+    name: NAME,
+    identity,
+    leaseDurationSeconds: 15,
+    renewDeadlineMs: 10_000,
+  });
+}
+
+/** Resolves once the test server holds a request open (sent, not answered). */
+async function held(count: number): Promise<void> {
+  while (h.kube.requests.length < count || h.kube.requests.at(-1)!.status !== undefined) {
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 const stored = () => h.kube.get('Lease', NAME, NAMESPACE)!;
@@ -61,8 +76,8 @@ describe('Lease elector', () => {
       renewTime: '2025-06-01T12:00:10.000000Z',
       acquireTime: '2025-06-01T12:00:00.000000Z',
     });
-    h.clock.advance(10_000);
-    // 20 s after it was taken, but renewed 10 s ago: still held.
+    h.clock.advance(9_999);
+    // Almost 20 s after it was taken, but renewed within the renew deadline: still held, still leading.
     expect(await b.campaign()).toBe(false);
     expect(a.isLeader()).toBe(true);
   });
@@ -72,10 +87,9 @@ describe('Lease elector', () => {
     await a.campaign();
     h.clock.advance(14_999);
     expect(await b.campaign()).toBe(false);
-    expect(a.isLeader()).toBe(true);
-    h.clock.advance(1);
-    // The silent leader stops acting when its lease runs out, by its own clock, before anyone takes over.
+    // The silent leader stopped acting at its renew deadline, by its own clock, before anyone may take over.
     expect(a.isLeader()).toBe(false);
+    h.clock.advance(1);
     expect(await b.campaign()).toBe(true);
     expect(stored().spec).toMatchObject({
       holderIdentity: 'pod-b',
@@ -84,6 +98,41 @@ describe('Lease elector', () => {
     });
     expect(await a.campaign()).toBe(false);
     expect([a.isLeader(), b.isLeader()]).toEqual([false, true]);
+  });
+
+  it('stops acting at the renew deadline while its renewal hangs, 5 s before its lease can expire', async () => {
+    // A request timeout longer than the lease's remainder: the renewal at 5 s is still in flight at 15 s.
+    const [a, b] = [elector('pod-a', 30_000), elector('pod-b')];
+    expect(await a.campaign()).toBe(true);
+    h.clock.advance(5_000);
+    h.kube.inject({ method: 'GET', path: /leases/, hold: true, times: 1 });
+    const before = h.kube.requests.length;
+    const renewal = a.campaign();
+    await held(before + 1);
+    h.clock.advance(4_999);
+    expect(a.isLeader()).toBe(true);
+    h.clock.advance(1);
+    expect(a.isLeader()).toBe(false);
+    expect(a.lastError()).toBeUndefined();
+    h.clock.advance(4_999);
+    expect(await b.campaign()).toBe(false);
+    h.clock.advance(1);
+    // From here another replica may lead: the old leader has not acted for 5 s.
+    expect(await b.campaign()).toBe(true);
+    h.kube.release();
+    expect(await renewal).toBe(false);
+    expect([a.isLeader(), b.isLeader()]).toEqual([false, true]);
+    expect(a.lastError()).toBe('pod-b holds Lease failureprophet/failureprophet-leader until 2025-06-01T12:00:30.000Z');
+  });
+
+  it('leads again on its next successful renewal after the renew deadline passed, while it still holds the Lease', async () => {
+    const a = elector('pod-a');
+    await a.campaign();
+    h.clock.advance(12_000);
+    expect(a.isLeader()).toBe(false);
+    expect(await a.campaign()).toBe(true);
+    expect(a.isLeader()).toBe(true);
+    expect(stored().spec).toMatchObject({ holderIdentity: 'pod-a', leaseTransitions: 0 });
   });
 
   it('hands over at once on release (SIGTERM): the next candidate does not wait for expiry', async () => {

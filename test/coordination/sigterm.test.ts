@@ -80,6 +80,7 @@ it(
       name: LEASE_NAME,
       identity: 'replica-b',
       leaseDurationSeconds: 15,
+      renewDeadlineMs: 10_000,
     });
     expect(await next.campaign()).toBe(true);
     expect(lease()!.spec).toMatchObject({ holderIdentity: 'replica-b', leaseTransitions: 0 });

@@ -114,6 +114,7 @@ async function runEverything(h: Harness) {
     name: LEASE_NAME,
     identity: 'pod-a',
     leaseDurationSeconds: 15,
+    renewDeadlineMs: 10_000,
   });
   for (const round of ['create', 'renew']) {
     if (!(await elector.campaign())) {

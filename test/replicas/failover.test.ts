@@ -1,26 +1,29 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { LEASE_NAME } from '../../src/server/coordination/lease';
 import { reap, runBackend, type BackendRun } from '../harness/backend';
 import { startPostgres, type RunningPostgres } from '../harness/postgres';
 import { freePort } from '../harness/prometheus';
 import { until } from '../healing/backend';
-import { deployment } from '../kube/objects';
+import { deployment, node, pod } from '../kube/objects';
 import { startKubeTestServer, type KubeTestServer, type RecordedRequest } from '../kube/server';
 
 // Issue 16's failover acceptance: three backend processes on one real PostgreSQL, leading on the
 // Kubernetes test server's Lease. Only the leader executes; an approval given on any replica runs
-// once; when the leader dies with SIGKILL, another takes the Lease after it expired and executes.
+// once; when the leader dies with SIGKILL (between an approval and its execution, or in the middle
+// of a drain), another takes the Lease after it expired, within one campaign cycle, and finishes.
 const KUBE_TOKEN = 'kube-token';
 const API_TOKEN = 'failover-test-token-0123456789';
 const NAMESPACE = 'failureprophet';
 const REPLICAS = ['replica-a', 'replica-b', 'replica-c'];
 const PROCESS_TIMEOUT = 240_000;
-// A short lease so a takeover comes soon; nothing below asserts how soon.
+// A short lease so a takeover comes soon; how soon is read from the Lease the replicas wrote.
+const LEASE_MS = 3_000;
 const CONFIG = `
 coordination:
-  leaseDuration: 3s
+  leaseDuration: ${LEASE_MS}ms
   renewInterval: 1s
 healing:
   tickInterval: 100ms
@@ -28,6 +31,10 @@ healing:
     - name: scale-out
       match: { severities: [critical] }
       action: { type: scale, delta: 1 }
+      gate: approve
+    - name: drain-node
+      match: { alertLabels: { alertname: NodeUnhealthy } }
+      action: { type: drain, timeoutSeconds: 120 }
       gate: approve
 `;
 
@@ -111,17 +118,19 @@ async function api(replica: Replica, method: string, path: string, body?: unknow
 // The Lease is the backend's own coordination, not a change to the cluster's workloads.
 const real = (r: RecordedRequest) => r.method !== 'GET' && !r.dryRun && !r.path.includes('/leases');
 
-async function propose(replica: Replica): Promise<number> {
+const SCALE_ALERT = { alertname: 'Latency', severity: 'critical', namespace: 'shop', deployment: 'cart' };
+
+async function propose(replica: Replica, labels: Record<string, string> = SCALE_ALERT): Promise<number> {
   const res = await api(replica, 'POST', '/api/alerts', {
     version: '4',
     status: 'firing',
     alerts: [
       {
         status: 'firing',
-        labels: { alertname: 'Latency', severity: 'critical', namespace: 'shop', deployment: 'cart' },
+        labels,
         annotations: { summary: 'test' },
         startsAt: new Date().toISOString(),
-        fingerprint: 'fp-latency',
+        fingerprint: `fp-${labels.alertname}`,
       },
     ],
   });
@@ -132,6 +141,74 @@ async function propose(replica: Replica): Promise<number> {
     async () => (await api(replica, 'GET', `/api/actions/${id}`)).json.state === 'awaiting_approval'
   );
   return id;
+}
+
+/** One write of the leader's Lease that the test server accepted, with the times its writer put in it. */
+interface LeaseWrite {
+  /** Its place in kube.requests. */
+  index: number;
+  holder: string;
+  renewTime: number;
+  acquireTime: number;
+}
+
+const LEASES = `/apis/coordination.k8s.io/v1/namespaces/${NAMESPACE}/leases`;
+const leaseSpec = z.object({ holderIdentity: z.string().optional(), renewTime: z.string(), acquireTime: z.string() });
+
+/** The leader Lease's history as the replicas wrote it: creation, renewals, takeovers (not releases). */
+function leaseWrites(): LeaseWrite[] {
+  return kube.requests.flatMap((r, index) => {
+    const body = r.body as { metadata?: { name?: string }; spec?: unknown } | undefined;
+    // The replicas' member Leases (watch sharing) are created beside it, named after it and the pod.
+    const accepted =
+      (r.method === 'POST' && r.path === LEASES && body?.metadata?.name === LEASE_NAME && r.status === 201) ||
+      (r.method === 'PUT' && r.path === `${LEASES}/${LEASE_NAME}` && r.status === 200);
+    const spec = accepted ? leaseSpec.parse(body?.spec) : undefined;
+    return spec?.holderIdentity
+      ? [
+          {
+            index,
+            holder: spec.holderIdentity,
+            renewTime: Date.parse(spec.renewTime),
+            acquireTime: Date.parse(spec.acquireTime),
+          },
+        ]
+      : [];
+  });
+}
+
+/**
+ * The takeover after `killed` died, timed by the replicas' own clocks as written in the Lease (not by
+ * how fast this machine runs the test): the next holder acquired it no earlier than the dead
+ * leader's last renewal plus the lease duration, and no later than one campaign cycle after that,
+ * a cycle being the longest gap between two renewals of one holder seen in this test (the renew
+ * interval, plus whatever a busy machine adds to every round alike).
+ */
+async function takeoverAfter(killed: string): Promise<{ takeover: LeaseWrite; secondRenewal: number }> {
+  const lastOf = (all: LeaseWrite[]) => [...all].reverse().find((w) => w.holder === killed)!;
+  // Two renewals of the new leader after its takeover: its own cycle is measured too.
+  const writes = await until('the new leader to renew twice', () => {
+    const all = leaseWrites();
+    const after = all.filter((w) => w.index > lastOf(all).index);
+    return after.length >= 3 && after.every((w) => w.holder === after[0].holder) && all;
+  });
+  const lastRenewal = lastOf(writes);
+  const [takeover, , second] = writes.filter((w) => w.index > lastRenewal.index);
+  const cycle = Math.max(
+    ...writes.slice(1).map((w, i) => (w.holder === writes[i].holder ? w.renewTime - writes[i].renewTime : 0))
+  );
+  const expiry = lastRenewal.renewTime + LEASE_MS;
+  expect(takeover.acquireTime).toBe(takeover.renewTime);
+  expect(takeover.acquireTime).toBeGreaterThanOrEqual(expiry);
+  expect(takeover.acquireTime - expiry).toBeLessThanOrEqual(cycle);
+  return { takeover, secondRenewal: second.renewTime };
+}
+
+/** The one audit entry of `kind` for the action, read on `replica`. */
+async function auditEntry(replica: Replica, id: number, kind: string) {
+  const { json } = await api(replica, 'GET', `/api/audit?actionId=${id}&kind=${kind}`);
+  expect(json.total).toBe(1);
+  return json.items[0] as { at: number; message: string };
 }
 
 const finalState = (replica: Replica, id: number) =>
@@ -214,6 +291,81 @@ describe('three replicas on one PostgreSQL, leading on a Kubernetes Lease', () =
       expect(writes[0]).toBeGreaterThan(takeover);
       expect(kube.get('Deployment', 'cart', 'shop')!.spec!.replicas).toBe(4);
       expect(action.decisions).toEqual([expect.objectContaining({ comment: 'go' })]);
+
+      // Within the lease duration plus one cycle; the new leader executed before its second renewal
+      // (its own rounds, which a busy machine slows as much as its other work).
+      const timed = await takeoverAfter(leader.name);
+      expect(timed.takeover.holder).toBe(next);
+      const executing = await auditEntry(survivor, id, 'executing');
+      expect(executing.at).toBeGreaterThanOrEqual(timed.takeover.acquireTime);
+      expect(executing.at).toBeLessThan(timed.secondRenewal);
+    },
+    PROCESS_TIMEOUT
+  );
+
+  it(
+    'the leader killed in the middle of a drain: another replica resumes it from the saved progress, no pod evicted twice',
+    async () => {
+      kube.add(
+        node('n1'),
+        // Two more Ready nodes: the engine never takes out a node below 51% Ready (the default floor).
+        node('n2'),
+        node('n3'),
+        ...[1, 2, 3].map((i) => pod({ namespace: 'shop', name: `cart-${i}`, nodeName: 'n1', ownerKind: 'ReplicaSet' }))
+      );
+      const all = await startReplicas();
+      const follower = all.find((r) => r.name !== holder())!;
+      const id = await propose(follower, { alertname: 'NodeUnhealthy', severity: 'high', node: 'n1' });
+
+      // The mid-drain point: cart-1 evicted (and saved), the eviction of cart-2 held open unanswered.
+      kube.inject({
+        method: 'POST',
+        path: '/api/v1/namespaces/shop/pods/cart-2/eviction',
+        match: real,
+        hold: true,
+        times: 1,
+      });
+      expect((await api(follower, 'POST', `/api/actions/${id}/approve`, { comment: 'drain it' })).status).toBe(200);
+      await until('the eviction of cart-2', () =>
+        kube.requests.some((r) => real(r) && r.path.endsWith('cart-2/eviction'))
+      );
+      expect(kube.get('Pod', 'cart-1', 'shop')).toBeUndefined();
+      const leader = all.find((r) => r.name === holder())!;
+      process.kill(leader.run.child.pid!, 'SIGKILL');
+      await leader.run.exited;
+      // The API server carries out what it had received; the dead leader never hears the answer.
+      kube.release();
+      await until('cart-2 evicted', () => !kube.get('Pod', 'cart-2', 'shop'));
+
+      const { takeover, secondRenewal } = await takeoverAfter(leader.name);
+      expect(takeover.holder).not.toBe(leader.name);
+      const survivor = all.find((r) => r.name === takeover.holder)!;
+      const action = await finalState(survivor, id);
+      expect(action.state).toBe('succeeded');
+
+      // Each pod's eviction was sent once: cart-2, gone when the drain resumed, was not evicted again.
+      const evictions = kube.requests.filter((r) => real(r) && r.path.endsWith('/eviction'));
+      expect(evictions.map((r) => r.path.split('/')[6]).sort()).toEqual(['cart-1', 'cart-2', 'cart-3']);
+      expect(evictions.filter((r) => r.status === 201).length).toBeGreaterThanOrEqual(2);
+      expect(kube.requests.findIndex((r) => real(r) && r.path.endsWith('cart-3/eviction'))).toBeGreaterThan(
+        takeover.index
+      );
+      // Resumed, not started again: the report carries the dead leader's cordon and its eviction of cart-1.
+      expect(action.result.details).toMatchObject({
+        cordonedByDrain: true,
+        evicted: [expect.objectContaining({ name: 'cart-1' }), expect.objectContaining({ name: 'cart-3' })],
+      });
+      expect(kube.get('Node', 'n1')!.spec!.unschedulable).toBe(true);
+      expect(kube.list('Pod').filter((p) => p.spec?.nodeName === 'n1')).toEqual([]);
+
+      // Once in the audit; the survivor's first step (reconciling what was left executing) came
+      // after its takeover and before its second renewal.
+      await auditEntry(survivor, id, 'succeeded');
+      await auditEntry(survivor, id, 'executing');
+      const reconciled = await auditEntry(survivor, id, 'reconciled');
+      expect(reconciled.message).toMatch(/node n1 is cordoned and still runs shop\/cart-3 \(not-done\)/);
+      expect(reconciled.at).toBeGreaterThanOrEqual(takeover.acquireTime);
+      expect(reconciled.at).toBeLessThan(secondRenewal);
     },
     PROCESS_TIMEOUT
   );

@@ -114,11 +114,27 @@ export const coordinationConfigSchema = z
       .default(15_000),
     /** How often every replica campaigns: the leader renews, the others look for an expired lease. */
     renewInterval: durationSchema.refine((ms) => ms > 0, 'a positive duration').default(5_000),
+    /**
+     * A leader that has not renewed for this long stops acting, before its lease can expire and
+     * another replica take it (client-go's RenewDeadline); unset: halfway between the two above.
+     */
+    renewDeadline: durationSchema.optional(),
   })
   .refine((c) => c.renewInterval < c.leaseDuration, {
     path: ['renewInterval'],
     error: 'must be shorter than coordination.leaseDuration, or the leader loses its lease between renewals',
-  });
+  })
+  .refine(
+    (c) => c.renewDeadline === undefined || (c.renewInterval < c.renewDeadline && c.renewDeadline < c.leaseDuration),
+    {
+      path: ['renewDeadline'],
+      error:
+        'must be longer than coordination.renewInterval (or a leader that renews stops between renewals) and shorter than coordination.leaseDuration (or two replicas act at once)',
+    }
+  )
+  // The margin left (a third of the default 15s lease, as client-go's 15s / 10s) covers a late
+  // timer, an action already under way and the clocks of two nodes.
+  .transform((c) => ({ ...c, renewDeadline: c.renewDeadline ?? (c.renewInterval + c.leaseDuration) / 2 }));
 
 /** Alertmanager, read for its silences: an automatic action on a silenced target waits for approval. */
 export const alertmanagerConfigSchema = z.strictObject({

@@ -9,11 +9,17 @@ export interface AdvisoryLockElectorOptions {
   url: string;
   identity: string;
   /**
-   * A leader whose last successful check is older than this stops acting: a connection that died
-   * silently keeps the lock on the server until the server notices, but this replica must not
-   * assume it still leads meanwhile.
+   * A leader whose last successful check is older than this stops acting (the renew deadline): a
+   * connection that died silently keeps the lock on the server until the server notices, but this
+   * replica must not assume it still leads meanwhile. Shorter than `releaseAfterMs`.
    */
   staleAfterMs: number;
+  /**
+   * The lease duration: PostgreSQL ends a session that has sent nothing for this long
+   * (idle_session_timeout), so a leader cut off or stalled gives the lock up then, after it has
+   * stopped acting, instead of when TCP keepalive notices, hours later.
+   */
+  releaseAfterMs: number;
   /** Milliseconds since the epoch; injected so tests move time themselves. */
   now: () => number;
 }
@@ -23,8 +29,9 @@ const APPLICATION = 'failureprophet-leader:';
 /**
  * Leader election with no Kubernetes (a laptop, the compose stack): `pg_try_advisory_lock` on a
  * connection of its own, outside any pool, so the lock lives exactly as long as that session. The
- * server releases it when the session ends (a crash, kill -9, a lost connection), and the next
- * candidate to ask gets it; release() unlocks and closes at once.
+ * server releases it when the session ends (a crash, kill -9, a lost connection, or no check for
+ * `releaseAfterMs`), and the next candidate to ask gets it; release() unlocks and closes at once.
+ * As with a Lease, the leader stops acting `staleAfterMs` after its last check, before that.
  */
 export class AdvisoryLockElector implements LeaderElector {
   readonly identity: string;
@@ -101,6 +108,11 @@ export class AdvisoryLockElector implements LeaderElector {
       connectionString: this.options.url,
       application_name: `${APPLICATION}${this.identity}`,
       keepAlive: true,
+      // A check that hangs ends the round (and the session) by the time leadership lapses anyway.
+      query_timeout: this.options.staleAfterMs,
+      connectionTimeoutMillis: this.options.staleAfterMs,
+      // PostgreSQL 14+: the server, not only this replica, counts the session's silence.
+      options: `-c idle_session_timeout=${Math.round(this.options.releaseAfterMs)}`,
     });
     // The session ended under us (a restart, a terminated backend): whatever it held is gone.
     client.on('error', (err) => void this.drop(`lost the connection to PostgreSQL: ${err.message}`, client));

@@ -2,6 +2,7 @@ import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { call, type KubeClient } from '../kubernetes/client';
 import type { KubeRequest } from '../kubernetes/errors';
+import { LEASE_GROUP, leaseExpiry, leaseRequest, leaseSpecSchema } from './leases';
 import { LiveSet, type Membership } from './members';
 
 export interface KubeMembershipOptions {
@@ -18,19 +19,11 @@ export interface KubeMembershipOptions {
 /** The label every member Lease of one group carries, so one list with a selector finds them all. */
 export const MEMBER_LABEL = 'failureprophet.io/members-of';
 
-const GROUP = 'coordination.k8s.io';
 const NO_ONE: readonly string[] = [];
 
-// Read back from the API server and checked: MicroTime fields arrive as RFC 3339 text.
 const memberLeaseSchema = z.object({
   metadata: z.object({ name: z.string(), resourceVersion: z.string().optional() }),
-  spec: z
-    .object({
-      holderIdentity: z.string().nullish(),
-      leaseDurationSeconds: z.number().int().nullish(),
-      renewTime: z.union([z.string(), z.date()]).nullish(),
-    })
-    .nullish(),
+  spec: leaseSpecSchema.nullish(),
 });
 
 /**
@@ -62,7 +55,7 @@ export class KubeMembership implements Membership {
   }
 
   private request(verb: KubeRequest['verb'], name?: string): KubeRequest {
-    return { verb, resource: 'leases', group: GROUP, namespace: this.options.namespace, name };
+    return leaseRequest(this.options.namespace, verb, name);
   }
 
   live(): readonly string[] {
@@ -100,8 +93,7 @@ export class KubeMembership implements Membership {
         continue; // Not one this build wrote: it names no member.
       }
       const { metadata, spec } = lease.data;
-      const renewed = spec?.renewTime ? new Date(spec.renewTime).getTime() : NaN;
-      const until = renewed + (spec?.leaseDurationSeconds ?? 0) * 1000;
+      const until = leaseExpiry(spec);
       if (spec?.holderIdentity && until > now) {
         live.push(spec.holderIdentity);
       } else if (metadata.resourceVersion && !(until > now - 10 * this.options.leaseDurationSeconds * 1000)) {
@@ -144,7 +136,7 @@ export class KubeMembership implements Membership {
     }
     const at = new V1MicroTime(now);
     const body: V1Lease = {
-      apiVersion: `${GROUP}/v1`,
+      apiVersion: `${LEASE_GROUP}/v1`,
       kind: 'Lease',
       metadata: {
         name: this.name,

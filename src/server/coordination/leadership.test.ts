@@ -77,4 +77,22 @@ describe('buildLeadership', () => {
     );
     expect(() => configSchema.parse({ coordination: { leaseDuration: 1500 } })).toThrow(/whole seconds/);
   });
+
+  it('stops a leader that cannot renew halfway between the renew interval and the lease, unless told; never at or past the lease', () => {
+    expect(configSchema.parse({}).coordination).toMatchObject({
+      leaseDuration: 15_000,
+      renewInterval: 5_000,
+      renewDeadline: 10_000,
+    });
+    expect(
+      configSchema.parse({ coordination: { leaseDuration: '3s', renewInterval: '1s' } }).coordination.renewDeadline
+    ).toBe(2_000);
+    expect(configSchema.parse({ coordination: { renewDeadline: '12s' } }).coordination.renewDeadline).toBe(12_000);
+    expect(() => configSchema.parse({ coordination: { renewDeadline: '15s' } })).toThrow(
+      /shorter than coordination.leaseDuration \(or two replicas act at once\)/
+    );
+    expect(() => configSchema.parse({ coordination: { renewDeadline: '5s' } })).toThrow(
+      /must be longer than coordination.renewInterval/
+    );
+  });
 });

@@ -197,6 +197,7 @@ export function buildLeadership(deps: { config: Config; clock: Clock; logger: Lo
       name: c.leaseName,
       identity,
       leaseDurationSeconds: c.leaseDuration / 1000,
+      renewDeadlineMs: c.renewDeadline,
     });
     logger.info(
       { identity, lease: `${namespace}/${c.leaseName}` },
@@ -206,7 +207,8 @@ export function buildLeadership(deps: { config: Config; clock: Clock; logger: Lo
     elector = new AdvisoryLockElector({
       url: config.store.url,
       identity,
-      staleAfterMs: c.leaseDuration,
+      staleAfterMs: c.renewDeadline,
+      releaseAfterMs: c.leaseDuration,
       now: clock.now,
     });
     logger.info(

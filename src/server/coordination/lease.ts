@@ -1,8 +1,8 @@
 import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
-import { z } from 'zod';
 import { call, type KubeClient } from '../kubernetes/client';
 import type { KubeError, KubeRequest } from '../kubernetes/errors';
 import type { LeaderElector } from './elector';
+import { LEASE_GROUP, leaseExpiry, leaseRequest, leaseSpecSchema } from './leases';
 
 export interface LeaseElectorOptions {
   client: KubeClient;
@@ -13,19 +13,12 @@ export interface LeaseElectorOptions {
   identity: string;
   /** How long a leader that stopped renewing keeps the lease before another replica may take it. */
   leaseDurationSeconds: number;
+  /**
+   * How long after its last successful renewal (the time it wrote) a leader still acts: shorter
+   * than the lease, so a leader whose renewals hang or fail has stopped before anyone may take over.
+   */
+  renewDeadlineMs: number;
 }
-
-// What is read back from the API server is checked: MicroTime fields arrive as RFC 3339 text
-// ("2025-06-01T12:00:00.000000Z"), whatever the client's types say.
-const leaseSpecSchema = z.object({
-  holderIdentity: z.string().nullish(),
-  leaseDurationSeconds: z.number().int().nullish(),
-  renewTime: z.union([z.string(), z.date()]).nullish(),
-  acquireTime: z.union([z.string(), z.date()]).nullish(),
-  leaseTransitions: z.number().int().nullish(),
-});
-
-const GROUP = 'coordination.k8s.io';
 
 /** The Lease every replica campaigns on; deploy/rbac.yaml grants get and update on this name only. */
 export const LEASE_NAME = 'failureprophet-leader';
@@ -36,7 +29,8 @@ export const LEASE_NAME = 'failureprophet-leader';
  * leaseDurationSeconds has passed, or nobody holds it) with a PUT that carries the resourceVersion
  * read, so of two replicas writing at once the API server refuses one with 409 Conflict. A 409 is
  * never leadership. Times are sent as metav1.MicroTime (six fractional digits), which the API server
- * requires.
+ * requires. As client-go's RenewDeadline, a leader acts only until the renew deadline after its last
+ * successful renewal, so one cut off from the API server stops before its lease expires.
  */
 export class LeaseElector implements LeaderElector {
   readonly identity: string;
@@ -51,7 +45,7 @@ export class LeaseElector implements LeaderElector {
   }
 
   private request(verb: KubeRequest['verb']): KubeRequest {
-    return { verb, resource: 'leases', group: GROUP, namespace: this.options.namespace, name: this.options.name };
+    return leaseRequest(this.options.namespace, verb, this.options.name);
   }
 
   isLeader(): boolean {
@@ -86,10 +80,8 @@ export class LeaseElector implements LeaderElector {
     const holder = spec.data.holderIdentity || undefined;
     const mine = holder === this.identity;
     if (holder && !mine) {
-      const renewed = spec.data.renewTime ? new Date(spec.data.renewTime).getTime() : NaN;
-      const expiresAt = renewed + (spec.data.leaseDurationSeconds ?? 0) * 1000;
-      // An unreadable renewTime counts as expired, as client-go treats a zero time.
-      if (Number.isFinite(renewed) && expiresAt > now.getTime()) {
+      const expiresAt = leaseExpiry(spec.data);
+      if (expiresAt > now.getTime()) {
         return this.follow(`${holder} holds Lease ${namespace}/${name} until ${new Date(expiresAt).toISOString()}`);
       }
     }
@@ -136,7 +128,7 @@ export class LeaseElector implements LeaderElector {
     const { client, namespace, name } = this.options;
     const at = new V1MicroTime(now.getTime());
     const body: V1Lease = {
-      apiVersion: `${GROUP}/v1`,
+      apiVersion: `${LEASE_GROUP}/v1`,
       kind: 'Lease',
       metadata: { name, namespace },
       spec: {
@@ -158,7 +150,8 @@ export class LeaseElector implements LeaderElector {
     this.held = lease;
     this.error = undefined;
     this.unknown = undefined;
-    this.leadingUntil = now.getTime() + this.options.leaseDurationSeconds * 1000;
+    // Counted from the renewTime written, which is no later than the API server stored it.
+    this.leadingUntil = now.getTime() + this.options.renewDeadlineMs;
     return true;
   }
 
@@ -186,7 +179,7 @@ export class LeaseElector implements LeaderElector {
 
   /** What /readyz may say of a failed round: RBAC's verb and resource, or the kind of failure. */
   private publicReason(error: KubeError): string {
-    const lease = `leases.${GROUP} in namespace ${this.options.namespace}`;
+    const lease = `leases.${LEASE_GROUP} in namespace ${this.options.namespace}`;
     switch (error.kind) {
       case 'forbidden':
         return `RBAC forbids ${error.forbidden?.verb ?? error.request?.verb ?? 'access to'} on ${lease}`;

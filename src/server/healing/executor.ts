@@ -32,6 +32,15 @@ export class Executor {
     return this.ctx.lifecycle;
   }
 
+  /**
+   * Whether this replica may still act: a leader past its renew deadline stops before the next
+   * change (a claim, an eviction), since another replica may take over once its lease expires.
+   */
+  private notLeading(): string | undefined {
+    const { leads } = this.ctx.deps;
+    return leads && !leads() ? 'this replica no longer leads (it could not renew its leadership in time)' : undefined;
+  }
+
   async execute(id: number): Promise<void> {
     const { lifecycle, settings } = this.ctx;
     const kube = this.ctx.kube();
@@ -209,6 +218,10 @@ export class Executor {
     const { lifecycle, settings } = this.ctx;
     // Read just before the claim: an engaged kill switch also stops a drain before each eviction.
     const stopped = await settings.killSwitchRefusal();
+    // Leadership lapsed during the checks: the action stays approved for whoever leads now.
+    if (this.notLeading()) {
+      return false;
+    }
     const now = lifecycle.now();
     return lifecycle.claim(id, limitWindow(limits, now), (action, facts) => {
       const refusal = stopped ?? checkLimits(action, limits, facts, now, 'execution');
@@ -258,11 +271,12 @@ export class Executor {
         onProgress: (progress: DrainProgress) => lifecycle.actions.setProgress(action.id, progress, lifecycle.now()),
         // The kill switch stops a running drain before its next eviction.
         shouldStop: async () => (await this.ctx.settings.killSwitchRefusal())?.message,
-        // An automatic drain pauses when automation stops holding (its window closed, a storm, a
-        // paused namespace) and resumes from its progress when it holds again.
-        shouldPause: approvedAutomatically(action)
-          ? async () => (await this.ctx.holds.pausing(action))?.message
-          : undefined,
+        // A drain pauses when this replica stops leading (the next leader resumes it), and an
+        // automatic one when automation stops holding (its window closed, a storm, a paused
+        // namespace), to resume from its progress when it holds again.
+        shouldPause: async () =>
+          this.notLeading() ??
+          (approvedAutomatically(action) ? (await this.ctx.holds.pausing(action))?.message : undefined),
         // The namespace limits as they are now hold for every pod a drain would evict.
         mayEvict: await this.evictionPolicy(),
       });
@@ -276,6 +290,11 @@ export class Executor {
         details: outcome,
       });
       if (!outcome.ok && outcome.error.kind === 'paused') {
+        // Left executing, cordon and progress kept: the leader reconciles it and resumes the drain.
+        if (this.notLeading()) {
+          this.ctx.deps.logger.warn({ actionId: action.id }, result.summary);
+          return;
+        }
         await this.pause(action, result.summary);
         return;
       }
@@ -345,6 +364,10 @@ export class Executor {
       return;
     }
     const seen = await reconcile(kube, planned, await this.evictionPolicy());
+    // The reads took a while: only a replica that still leads may act on what they found.
+    if (this.notLeading()) {
+      return;
+    }
     if (!seen.ok) {
       // Stays executing: the next tick tries again once Kubernetes answers.
       deps.logger.warn({ actionId: id, error: seen.error }, 'cannot reconcile an interrupted action yet');
