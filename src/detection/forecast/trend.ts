@@ -161,3 +161,32 @@ export function normalQuantile(p: number): number {
     (((((b[0] * s + b[1]) * s + b[2]) * s + b[3]) * s + b[4]) * s + 1)
   );
 }
+
+/**
+ * The trend as a line over the longest window back (doubling from `minWindowMs`, not before index
+ * `since`, the last reset) whose slope agrees with the next shorter one's, so a leak that started
+ * or sped up lately is followed; null when its slope is not `significance` standard errors above 0.
+ */
+export function significantLine(
+  t: number[],
+  y: number[],
+  since: number,
+  now: number,
+  minWindowMs: number,
+  significance: number
+): LineFit | null {
+  const startOf = (ms: number): number =>
+    Math.max(
+      since,
+      t.findIndex((x) => x >= now - ms)
+    );
+  let fit = lineFit(t, y, startOf(minWindowMs), now);
+  for (let w = 2 * minWindowMs; fit && startOf(w / 2) > since; w *= 2) {
+    const longer = lineFit(t, y, startOf(w), now);
+    if (!longer || Math.abs(longer.slope - fit.slope) > 2 * Math.hypot(longer.slopeErr, fit.slopeErr)) {
+      break;
+    }
+    fit = longer;
+  }
+  return fit && fit.slope > significance * fit.slopeErr ? fit : null;
+}
