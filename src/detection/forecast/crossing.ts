@@ -11,6 +11,7 @@ import {
   lineFit,
   MIN_WINDOW_MS,
   normalQuantile,
+  quadraticFit,
   significantLine,
   type LineFit,
 } from './trend';
@@ -41,6 +42,9 @@ export type NoCrossingReason =
 
 /** z of the slow edge of the 80% interval (its 10% quantile). */
 const SLOW_EDGE_Z = normalQuantile(0.9);
+
+/** Standard errors by which a bend towards the limit must stand out to widen the interval's early edge. */
+const BEND_SIGNIFICANCE = 2;
 
 /** The signed value expected `h` ms after the last sample, with its standard error. */
 type Path = (h: number) => { mean: number; sd: number };
@@ -168,7 +172,10 @@ export class CrossingForecaster {
     if (firstCrossing((h) => edge(h, 0.1, -SLOW_EDGE_Z) >= target, this.horizonMs, this.bucketMs) === Infinity) {
       return 'no significant trend';
     }
-    const lower = firstCrossing((h) => edge(h, 0.5 + coverage / 2, z) >= target, best, this.bucketMs);
+    const lower = Math.min(
+      firstCrossing((h) => edge(h, 0.5 + coverage / 2, z) >= target, best, this.bucketMs),
+      this.bentCrossing(t, y, target, model.resetMs, best)
+    );
     const upper = firstCrossing((h) => edge(h, 0.5 - coverage / 2, -z) >= target, this.horizonMs, this.bucketMs);
     return {
       seconds: best / 1000,
@@ -299,6 +306,22 @@ export class CrossingForecaster {
       };
     }
     return { path, reachMs: reach, resetMs: resets.length > 0 ? t[since] : 0 };
+  }
+
+  /**
+   * When the series, bending as it has since the last reset (over two days at most), meets the
+   * target before `best`: a leak that speeds up crosses before a line through it says, and the
+   * line's own errors show that only once the bend has passed. Infinity unless the bend towards
+   * the target is significant.
+   */
+  private bentCrossing(t: number[], y: number[], target: number, resetMs: number, best: number): number {
+    const now = this.buckets.lastMs;
+    const from = t.findIndex((x) => x >= Math.max(resetMs, now - 2 * DAY_MS));
+    const fit = from < 0 ? null : quadraticFit(t, y, from, now);
+    if (!fit || !(fit.curvature > BEND_SIGNIFICANCE * fit.curvatureErr)) {
+      return Infinity;
+    }
+    return firstCrossing((h) => fit.at(h) >= target, best, this.bucketMs);
   }
 
   toState(): CrossingForecasterState {

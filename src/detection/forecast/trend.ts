@@ -190,3 +190,74 @@ export function significantLine(
   }
   return fit && fit.slope > significance * fit.slopeErr ? fit : null;
 }
+
+export interface CurvatureFit {
+  /** The quadratic's value `h` ms after `now`. */
+  at: (h: number) => number;
+  /** Half the second derivative, per ms², and its standard error (widened for autocorrelation). */
+  curvature: number;
+  curvatureErr: number;
+}
+
+/**
+ * Least squares of y on a quadratic in t over indices [from, end), centred on `now`: how much the
+ * series bends (an accelerating leak), which a line's errors do not show until the bend has passed.
+ * Null with fewer than 6 points or a degenerate design.
+ */
+export function quadraticFit(t: number[], y: number[], from: number, now: number): CurvatureFit | null {
+  const n = y.length - from;
+  if (from < 0 || n < 6) {
+    return null;
+  }
+  // Time in days from `now` keeps the normal equations well conditioned.
+  const x = t.slice(from).map((v) => (v - now) / DAY_MS);
+  const ys = y.slice(from);
+  const s = [0, 0, 0, 0, 0];
+  const r = [0, 0, 0];
+  x.forEach((xi, i) => {
+    for (let p = 0; p < 5; p++) {
+      s[p] += xi ** p;
+    }
+    for (let p = 0; p < 3; p++) {
+      r[p] += ys[i] * xi ** p;
+    }
+  });
+  const m = [
+    [s[0], s[1], s[2]],
+    [s[1], s[2], s[3]],
+    [s[2], s[3], s[4]],
+  ];
+  const inv = inverse3(m);
+  if (!inv) {
+    return null;
+  }
+  const [a, b, c] = inv.map((row) => row[0] * r[0] + row[1] * r[1] + row[2] * r[2]);
+  const resid = x.map((xi, i) => ys[i] - (a + b * xi + c * xi * xi));
+  const residualVar = resid.reduce((acc, e) => acc + e * e, 0) / (n - 3);
+  const cVar = residualVar * autocorrelationInflation(resid) * inv[2][2];
+  return {
+    at: (h) => a + (b * h) / DAY_MS + (c * h * h) / (DAY_MS * DAY_MS),
+    curvature: c / (DAY_MS * DAY_MS),
+    curvatureErr: Math.sqrt(Math.max(0, cVar)) / (DAY_MS * DAY_MS),
+  };
+}
+
+/** Inverse of a symmetric 3x3 matrix by cofactors; null when singular. */
+function inverse3(m: number[][]): number[][] | null {
+  const [[a, b, c], [, e, f], [, , i]] = m;
+  const A = e * i - f * f;
+  const B = c * f - b * i;
+  const C = b * f - c * e;
+  const det = a * A + b * B + c * C;
+  if (!(Math.abs(det) > 1e-12 * Math.max(1, Math.abs(a * e * i)))) {
+    return null;
+  }
+  const D = a * i - c * c;
+  const E = b * c - a * f;
+  const F = a * e - b * b;
+  return [
+    [A / det, B / det, C / det],
+    [B / det, D / det, E / det],
+    [C / det, E / det, F / det],
+  ];
+}
