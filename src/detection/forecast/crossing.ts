@@ -45,6 +45,11 @@ const SLOW_EDGE_Z = normalQuantile(0.9);
 
 /** Standard errors by which a bend towards the limit must stand out to widen the interval's early edge. */
 const BEND_SIGNIFICANCE = 2;
+/** Windows a bend is fitted over, and whether a daily harmonic is fitted beside it. */
+const BEND_WINDOWS: ReadonlyArray<[number, boolean]> = [
+  [2 * DAY_MS, false],
+  [DAY_MS, true],
+];
 
 /** The signed value expected `h` ms after the last sample, with its standard error. */
 type Path = (h: number) => { mean: number; sd: number };
@@ -309,19 +314,27 @@ export class CrossingForecaster {
   }
 
   /**
-   * When the series, bending as it has since the last reset (over two days at most), meets the
-   * target before `best`: a leak that speeds up crosses before a line through it says, and the
-   * line's own errors show that only once the bend has passed. Infinity unless the bend towards
-   * the target is significant.
+   * When the series, bending as it has since the last reset, meets the target before `best`: a
+   * leak that speeds up crosses before a line through it says, and the line's own errors show that
+   * only once the bend has passed. The bend is fitted over two days (a daily rhythm mostly averages
+   * out) and over the last day with a daily harmonic beside it (a leak that began since yesterday,
+   * which the two days' fit flattens); the earlier crossing of those whose bend towards the target
+   * is significant counts. Infinity when none is.
    */
   private bentCrossing(t: number[], y: number[], target: number, resetMs: number, best: number): number {
     const now = this.buckets.lastMs;
-    const from = t.findIndex((x) => x >= Math.max(resetMs, now - 2 * DAY_MS));
-    const fit = from < 0 ? null : quadraticFit(t, y, from, now);
-    if (!fit || !(fit.curvature > BEND_SIGNIFICANCE * fit.curvatureErr)) {
-      return Infinity;
+    let soonest = Infinity;
+    for (const [windowMs, daily] of BEND_WINDOWS) {
+      const from = t.findIndex((x) => x >= Math.max(resetMs, now - windowMs));
+      const fit = from < 0 ? null : quadraticFit(t, y, from, now, daily);
+      if (fit && fit.curvature > BEND_SIGNIFICANCE * fit.curvatureErr) {
+        soonest = Math.min(
+          soonest,
+          firstCrossing((h) => fit.at(h) >= target, best, this.bucketMs)
+        );
+      }
     }
-    return firstCrossing((h) => fit.at(h) >= target, best, this.bucketMs);
+    return soonest;
   }
 
   toState(): CrossingForecasterState {

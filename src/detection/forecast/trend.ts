@@ -192,7 +192,7 @@ export function significantLine(
 }
 
 export interface CurvatureFit {
-  /** The quadratic's value `h` ms after `now`. */
+  /** The fitted value `h` ms after `now`. */
   at: (h: number) => number;
   /** Half the second derivative, per ms², and its standard error (widened for autocorrelation). */
   curvature: number;
@@ -200,64 +200,74 @@ export interface CurvatureFit {
 }
 
 /**
- * Least squares of y on a quadratic in t over indices [from, end), centred on `now`: how much the
- * series bends (an accelerating leak), which a line's errors do not show until the bend has passed.
- * Null with fewer than 6 points or a degenerate design.
+ * Least squares of y on a quadratic in t (plus one daily harmonic when `daily`) over indices
+ * [from, end), centred on `now`: how much the series bends (an accelerating leak), which a line's
+ * errors do not show until the bend has passed; the harmonic keeps a daily rhythm from passing for
+ * a bend over a day or so. Null with too few points or a degenerate design.
  */
-export function quadraticFit(t: number[], y: number[], from: number, now: number): CurvatureFit | null {
+export function quadraticFit(t: number[], y: number[], from: number, now: number, daily = false): CurvatureFit | null {
+  const k = daily ? 5 : 3;
   const n = y.length - from;
-  if (from < 0 || n < 6) {
+  if (from < 0 || n < 2 * k) {
     return null;
   }
   // Time in days from `now` keeps the normal equations well conditioned.
-  const x = t.slice(from).map((v) => (v - now) / DAY_MS);
-  const ys = y.slice(from);
-  const s = [0, 0, 0, 0, 0];
-  const r = [0, 0, 0];
-  x.forEach((xi, i) => {
-    for (let p = 0; p < 5; p++) {
-      s[p] += xi ** p;
+  const row = (d: number): number[] =>
+    daily ? [1, d, d * d, Math.sin(2 * Math.PI * d), Math.cos(2 * Math.PI * d)] : [1, d, d * d];
+  const xtx = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  const xty = new Array<number>(k).fill(0);
+  for (let i = from; i < y.length; i++) {
+    const r = row((t[i] - now) / DAY_MS);
+    for (let a = 0; a < k; a++) {
+      xty[a] += r[a] * y[i];
+      for (let b = 0; b < k; b++) {
+        xtx[a][b] += r[a] * r[b];
+      }
     }
-    for (let p = 0; p < 3; p++) {
-      r[p] += ys[i] * xi ** p;
-    }
-  });
-  const m = [
-    [s[0], s[1], s[2]],
-    [s[1], s[2], s[3]],
-    [s[2], s[3], s[4]],
-  ];
-  const inv = inverse3(m);
+  }
+  const inv = inverse(xtx);
   if (!inv) {
     return null;
   }
-  const [a, b, c] = inv.map((row) => row[0] * r[0] + row[1] * r[1] + row[2] * r[2]);
-  const resid = x.map((xi, i) => ys[i] - (a + b * xi + c * xi * xi));
-  const residualVar = resid.reduce((acc, e) => acc + e * e, 0) / (n - 3);
+  const coef = inv.map((r) => r.reduce((acc, v, b) => acc + v * xty[b], 0));
+  const value = (d: number): number => row(d).reduce((acc, v, a) => acc + v * coef[a], 0);
+  const resid: number[] = [];
+  for (let i = from; i < y.length; i++) {
+    resid.push(y[i] - value((t[i] - now) / DAY_MS));
+  }
+  const residualVar = resid.reduce((acc, e) => acc + e * e, 0) / (n - k);
   const cVar = residualVar * autocorrelationInflation(resid) * inv[2][2];
   return {
-    at: (h) => a + (b * h) / DAY_MS + (c * h * h) / (DAY_MS * DAY_MS),
-    curvature: c / (DAY_MS * DAY_MS),
+    at: (h) => value(h / DAY_MS),
+    curvature: coef[2] / (DAY_MS * DAY_MS),
     curvatureErr: Math.sqrt(Math.max(0, cVar)) / (DAY_MS * DAY_MS),
   };
 }
 
-/** Inverse of a symmetric 3x3 matrix by cofactors; null when singular. */
-function inverse3(m: number[][]): number[][] | null {
-  const [[a, b, c], [, e, f], [, , i]] = m;
-  const A = e * i - f * f;
-  const B = c * f - b * i;
-  const C = b * f - c * e;
-  const det = a * A + b * B + c * C;
-  if (!(Math.abs(det) > 1e-12 * Math.max(1, Math.abs(a * e * i)))) {
-    return null;
+/** Inverse of a small symmetric positive matrix by Gauss-Jordan elimination with pivoting; null when singular. */
+function inverse(m: number[][]): number[][] | null {
+  const k = m.length;
+  const a = m.map((r, i) => [...r, ...r.map((_, j) => (i === j ? 1 : 0))]);
+  const scale = Math.max(...m.map((r, i) => Math.abs(r[i])));
+  for (let c = 0; c < k; c++) {
+    let p = c;
+    for (let r = c + 1; r < k; r++) {
+      if (Math.abs(a[r][c]) > Math.abs(a[p][c])) {
+        p = r;
+      }
+    }
+    if (!(Math.abs(a[p][c]) > 1e-12 * scale)) {
+      return null;
+    }
+    [a[c], a[p]] = [a[p], a[c]];
+    const pivot = a[c][c];
+    a[c] = a[c].map((v) => v / pivot);
+    for (let r = 0; r < k; r++) {
+      if (r !== c && a[r][c] !== 0) {
+        const f = a[r][c];
+        a[r] = a[r].map((v, j) => v - f * a[c][j]);
+      }
+    }
   }
-  const D = a * i - c * c;
-  const E = b * c - a * f;
-  const F = a * e - b * b;
-  return [
-    [A / det, B / det, C / det],
-    [B / det, D / det, E / det],
-    [C / det, E / det, F / det],
-  ];
+  return a.map((r) => r.slice(k));
 }
