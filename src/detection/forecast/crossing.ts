@@ -86,7 +86,9 @@ interface TrendModel {
  *   is possible), so six minutes never support a five-hour forecast.
  * The interval is where the path plus the conformal quantiles of its own out-of-sample errors
  * (interval.ts; the normal quantile until a horizon has enough of them), in units of the standard
- * error of level, slope and bucket noise, first crosses; its coverage is measured by `npm run backtest`.
+ * error of level, slope and bucket noise, first crosses, its early edge reaching back to where a
+ * significant bend since the last reset meets the limit (bentCrossing: a leak speeding up); its
+ * coverage is measured by `npm run backtest`.
  */
 export class CrossingForecaster {
   private readonly bucketMs: number;
