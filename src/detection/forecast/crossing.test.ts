@@ -64,3 +64,42 @@ describe('CrossingForecaster: the path of a steady leak under a daily rhythm', (
     expect(ttf.seconds).toBeGreaterThan(0);
   });
 });
+
+describe('CrossingForecaster: the interval of a leak that speeds up', () => {
+  /** A quadratic leak of 0.07 a day² from day 2 over a daily rhythm of +/-0.02, restarted at 0.97. */
+  const A = 0.07;
+  const restart = 2 * DAY + Math.sqrt(0.67 / A) * DAY;
+  const bent = (t: number): number =>
+    0.3 +
+    A * Math.max(0, (t - (t < restart ? 2 * DAY : restart)) / DAY) ** 2 +
+    0.02 * Math.sin(2 * Math.PI * (t / DAY - 0.3));
+
+  it('reaches back to the crossing its bend since the restart brings (95% interval, hourly cuts 6-40 h ahead)', () => {
+    let crossAt = restart;
+    while (bent(crossAt) < 0.9) {
+      crossAt += 60_000;
+    }
+    let inside = 0;
+    let asked = 0;
+    for (let seed = 1; seed <= 4; seed++) {
+      const rng = new Random(seed);
+      const f = new CrossingForecaster({ horizonMs: 2 * DAY });
+      let t = 0;
+      for (let ahead = 40; ahead >= 6; ahead--) {
+        const cut = Math.floor((crossAt - ahead * HOUR) / STEP) * STEP;
+        for (; t <= cut; t += STEP) {
+          f.update(T0 + t, bent(t) + 0.01 * gauss(rng));
+        }
+        const ttf = f.crossing(0.9, 'above', 0.95);
+        const truth = (crossAt - cut) / 1000;
+        asked++;
+        if (typeof ttf !== 'string' && ttf.lowerSeconds <= truth && truth <= ttf.upperSeconds) {
+          inside++;
+        }
+      }
+    }
+    // A line (or yesterday's shape plus a steady drift) through the bend put the early edge after
+    // the crossing at 44% of these cut points; no answer counts as a miss.
+    expect(inside / asked).toBeGreaterThanOrEqual(0.7);
+  });
+});

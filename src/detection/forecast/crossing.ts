@@ -3,7 +3,18 @@ import { harmonicFit } from './harmonic';
 import { HorizonCalibration, type CalibrationState } from './interval';
 import { dailyDrift } from './seasonal';
 import type { CrossingEstimate, LimitDirection } from './types';
-import { breaks, DAY_MS, firstCrossing, lineFit, MIN_WINDOW_MS, normalQuantile, type LineFit } from './trend';
+import { backWithinLeftLevels, highestSince } from './levels';
+import {
+  breaks,
+  DAY_MS,
+  firstCrossing,
+  lineFit,
+  MIN_WINDOW_MS,
+  normalQuantile,
+  quadraticFit,
+  significantLine,
+  type LineFit,
+} from './trend';
 
 /** Plain JSON snapshot of a CrossingForecaster. Version 1 (history only) is migrated on restore. */
 export interface CrossingForecasterState {
@@ -31,6 +42,14 @@ export type NoCrossingReason =
 
 /** z of the slow edge of the 80% interval (its 10% quantile). */
 const SLOW_EDGE_Z = normalQuantile(0.9);
+
+/** Standard errors by which a bend towards the limit must stand out to widen the interval's early edge. */
+const BEND_SIGNIFICANCE = 2;
+/** Windows a bend is fitted over, and whether a daily harmonic is fitted beside it. */
+const BEND_WINDOWS: ReadonlyArray<[number, boolean]> = [
+  [2 * DAY_MS, false],
+  [DAY_MS, true],
+];
 
 /** The signed value expected `h` ms after the last sample, with its standard error. */
 type Path = (h: number) => { mean: number; sd: number };
@@ -67,7 +86,9 @@ interface TrendModel {
  *   is possible), so six minutes never support a five-hour forecast.
  * The interval is where the path plus the conformal quantiles of its own out-of-sample errors
  * (interval.ts; the normal quantile until a horizon has enough of them), in units of the standard
- * error of level, slope and bucket noise, first crosses; its coverage is measured by `npm run backtest`.
+ * error of level, slope and bucket noise, first crosses, its early edge reaching back to where a
+ * significant bend since the last reset meets the limit (bentCrossing: a leak speeding up); its
+ * coverage is measured by `npm run backtest`.
  */
 export class CrossingForecaster {
   private readonly bucketMs: number;
@@ -158,7 +179,10 @@ export class CrossingForecaster {
     if (firstCrossing((h) => edge(h, 0.1, -SLOW_EDGE_Z) >= target, this.horizonMs, this.bucketMs) === Infinity) {
       return 'no significant trend';
     }
-    const lower = firstCrossing((h) => edge(h, 0.5 + coverage / 2, z) >= target, best, this.bucketMs);
+    const lower = Math.min(
+      firstCrossing((h) => edge(h, 0.5 + coverage / 2, z) >= target, best, this.bucketMs),
+      this.bentCrossing(t, y, target, model.resetMs, best)
+    );
     const upper = firstCrossing((h) => edge(h, 0.5 - coverage / 2, -z) >= target, this.horizonMs, this.bucketMs);
     return {
       seconds: best / 1000,
@@ -190,29 +214,32 @@ export class CrossingForecaster {
     // A leak that speeds up (or began today) shows as a trend in the change against a day ago,
     // which a daily rhythm does not have (fitted over six hours at least: shorter fits of these
     // noisier differences find trends in a plain daily cycle).
-    const speeding = daily ? this.significantLine(daily.diffT, daily.diffs, 0, now, 3 * MIN_WINDOW_MS) : null;
+    const speeding = daily
+      ? significantLine(daily.diffT, daily.diffs, 0, now, 3 * MIN_WINDOW_MS, this.significance)
+      : null;
     // ... and one that slows down shows as a falling trend in it (the rising half of a longer
     // rhythm past its steepest point): followed the same way, or a steady line would overshoot.
     const slowing =
-      daily && typeof speeding !== 'object'
-        ? this.significantLine(
+      daily && !speeding
+        ? significantLine(
             daily.diffT,
             daily.diffs.map((d) => -d),
             0,
             now,
-            3 * MIN_WINDOW_MS
+            3 * MIN_WINDOW_MS,
+            this.significance
           )
         : null;
-    const dayTrend = slowing && typeof slowing === 'object' ? { ...slowing, slope: -slowing.slope } : speeding;
+    const dayTrend = slowing ? { ...slowing, slope: -slowing.slope } : speeding;
     if (daily && !(daily.slope > this.significance * daily.slopeErr)) {
       return 'no significant trend';
     }
-    if (this.backWithinLeftLevels(t, y, since, now)) {
+    if (backWithinLeftLevels(t, y, since, now)) {
       return 'no significant trend';
     }
     const dayAgo = this.buckets.interpolated(sign, now - DAY_MS);
     let seasonal: Path | null = null;
-    const steady = !dayTrend || typeof dayTrend === 'string';
+    const steady = !dayTrend;
     if (daily && dayAgo !== null && daily.rhythm > 4 * daily.noiseVar && steady) {
       // The daily rhythm is strong and the trend steady: a line plus the rhythm's Fourier terms
       // over up to two days since the last reset, whose level and shape every bucket informs.
@@ -262,11 +289,11 @@ export class CrossingForecaster {
       // Without a day-ago comparison the trend is fitted over a day at least (as much as there is):
       // a shorter window cannot tell a leak from the rise of the daily rhythm.
       const minWindow = daily ? MIN_WINDOW_MS : Math.max(MIN_WINDOW_MS, Math.min(DAY_MS, now - t[since]));
-      const fit = this.significantLine(t, y, since, now, minWindow);
-      if (typeof fit === 'string') {
-        return fit;
+      const fit = significantLine(t, y, since, now, minWindow, this.significance);
+      if (!fit) {
+        return 'no significant trend';
       }
-      if (!daily && fit.level <= this.highestSince(y, t, now)) {
+      if (!daily && fit.level <= highestSince(y, t, now)) {
         // Without a day-ago comparison, a rise back into the range of the past day (a morning, a
         // busy hour) is no sign of a leak: only a level not seen for a day is.
         return 'no significant trend';
@@ -275,7 +302,7 @@ export class CrossingForecaster {
     }
     // Without a day-ago comparison, half the history: a daily rise could still turn.
     const reach = Math.min(this.horizonMs, daily ? now - t[since] : (now - t[since]) / 2);
-    if (seasonal && !steady && dayTrend && typeof dayTrend !== 'string') {
+    if (seasonal && dayTrend) {
       // The change against a day ago is growing (a leak speeding up, or one that began today):
       // yesterday's shape plus today's change, plus that growth. A line over the raw series would
       // take the rhythm's morning rise for a leak.
@@ -289,34 +316,27 @@ export class CrossingForecaster {
   }
 
   /**
-   * The trend as a line over the longest window back (doubling from `minWindowMs`, not before the
-   * last reset) whose slope agrees with the next shorter one's, so a leak that started or sped up
-   * lately is followed; a reason instead when it is not significant.
+   * When the series, bending as it has since the last reset, meets the target before `best`: a
+   * leak that speeds up crosses before a line through it says, and the line's own errors show that
+   * only once the bend has passed. The bend is fitted over two days (a daily rhythm mostly averages
+   * out) and over the last day with a daily harmonic beside it (a leak that began since yesterday,
+   * which the two days' fit flattens); the earlier crossing of those whose bend towards the target
+   * is significant counts. Infinity when none is.
    */
-  private significantLine(
-    t: number[],
-    y: number[],
-    since: number,
-    now: number,
-    minWindowMs: number
-  ): LineFit | NoCrossingReason {
-    const startOf = (ms: number): number =>
-      Math.max(
-        since,
-        t.findIndex((x) => x >= now - ms)
-      );
-    let fit = lineFit(t, y, startOf(minWindowMs), now);
-    for (let w = 2 * minWindowMs; fit && startOf(w / 2) > since; w *= 2) {
-      const longer = lineFit(t, y, startOf(w), now);
-      if (!longer || Math.abs(longer.slope - fit.slope) > 2 * Math.hypot(longer.slopeErr, fit.slopeErr)) {
-        break;
+  private bentCrossing(t: number[], y: number[], target: number, resetMs: number, best: number): number {
+    const now = this.buckets.lastMs;
+    let soonest = Infinity;
+    for (const [windowMs, daily] of BEND_WINDOWS) {
+      const from = t.findIndex((x) => x >= Math.max(resetMs, now - windowMs));
+      const fit = from < 0 ? null : quadraticFit(t, y, from, now, daily);
+      if (fit && fit.curvature > BEND_SIGNIFICANCE * fit.curvatureErr) {
+        soonest = Math.min(
+          soonest,
+          firstCrossing((h) => fit.at(h) >= target, best, this.bucketMs)
+        );
       }
-      fit = longer;
     }
-    if (!fit || !(fit.slope > this.significance * fit.slopeErr)) {
-      return 'no significant trend';
-    }
-    return fit;
+    return soonest;
   }
 
   toState(): CrossingForecasterState {
@@ -369,45 +389,5 @@ export class CrossingForecaster {
       throw refuse(problem);
     }
     return f;
-  }
-
-  /**
-   * Whether the day's mean is no higher than a day's mean the series already reached since the
-   * last reset and left again: a rise back into levels it has been in (the rising days of a weekly
-   * rhythm, a recovery after a quiet spell) is no sign of a leak; only a level beyond them is. The
-   * rule before two days (a level not seen for a day, highestSince) extended to the history kept.
-   */
-  private backWithinLeftLevels(t: number[], y: number[], since: number, now: number): boolean {
-    if (now - t[since] < DAY_MS + MIN_WINDOW_MS) {
-      return false;
-    }
-    // Mean over the day ending at each bucket, by prefix sums and a trailing start index.
-    const sum = [0];
-    for (let i = since; i < y.length; i++) {
-      sum.push(sum[sum.length - 1] + y[i]);
-    }
-    const meanTo = (end: number, from: number): number => (sum[end - since + 1] - sum[from - since]) / (end - from + 1);
-    let from = since;
-    let highest = -Infinity;
-    for (let end = since; end < y.length; end++) {
-      while (t[from] <= t[end] - DAY_MS) {
-        from++;
-      }
-      if (t[end] - DAY_MS >= t[since] && t[end] < now - MIN_WINDOW_MS) {
-        highest = Math.max(highest, meanTo(end, from));
-      }
-    }
-    return meanTo(y.length - 1, from) <= highest;
-  }
-
-  /** Highest signed bucket mean over the past day until two hours ago (before a reset too: a level seen then is no news). */
-  private highestSince(y: number[], t: number[], now: number): number {
-    let high = -Infinity;
-    for (let i = 0; i < y.length && t[i] < now - MIN_WINDOW_MS; i++) {
-      if (t[i] >= now - DAY_MS) {
-        high = Math.max(high, y[i]);
-      }
-    }
-    return high;
   }
 }

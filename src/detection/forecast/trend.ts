@@ -161,3 +161,113 @@ export function normalQuantile(p: number): number {
     (((((b[0] * s + b[1]) * s + b[2]) * s + b[3]) * s + b[4]) * s + 1)
   );
 }
+
+/**
+ * The trend as a line over the longest window back (doubling from `minWindowMs`, not before index
+ * `since`, the last reset) whose slope agrees with the next shorter one's, so a leak that started
+ * or sped up lately is followed; null when its slope is not `significance` standard errors above 0.
+ */
+export function significantLine(
+  t: number[],
+  y: number[],
+  since: number,
+  now: number,
+  minWindowMs: number,
+  significance: number
+): LineFit | null {
+  const startOf = (ms: number): number =>
+    Math.max(
+      since,
+      t.findIndex((x) => x >= now - ms)
+    );
+  let fit = lineFit(t, y, startOf(minWindowMs), now);
+  for (let w = 2 * minWindowMs; fit && startOf(w / 2) > since; w *= 2) {
+    const longer = lineFit(t, y, startOf(w), now);
+    if (!longer || Math.abs(longer.slope - fit.slope) > 2 * Math.hypot(longer.slopeErr, fit.slopeErr)) {
+      break;
+    }
+    fit = longer;
+  }
+  return fit && fit.slope > significance * fit.slopeErr ? fit : null;
+}
+
+export interface CurvatureFit {
+  /** The fitted value `h` ms after `now`. */
+  at: (h: number) => number;
+  /** Half the second derivative, per ms², and its standard error (widened for autocorrelation). */
+  curvature: number;
+  curvatureErr: number;
+}
+
+/**
+ * Least squares of y on a quadratic in t (plus one daily harmonic when `daily`) over indices
+ * [from, end), centred on `now`: how much the series bends (an accelerating leak), which a line's
+ * errors do not show until the bend has passed; the harmonic keeps a daily rhythm from passing for
+ * a bend over a day or so. Null with too few points or a degenerate design.
+ */
+export function quadraticFit(t: number[], y: number[], from: number, now: number, daily = false): CurvatureFit | null {
+  const k = daily ? 5 : 3;
+  const n = y.length - from;
+  if (from < 0 || n < 2 * k) {
+    return null;
+  }
+  // Time in days from `now` keeps the normal equations well conditioned.
+  const row = (d: number): number[] =>
+    daily ? [1, d, d * d, Math.sin(2 * Math.PI * d), Math.cos(2 * Math.PI * d)] : [1, d, d * d];
+  const xtx = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  const xty = new Array<number>(k).fill(0);
+  for (let i = from; i < y.length; i++) {
+    const r = row((t[i] - now) / DAY_MS);
+    for (let a = 0; a < k; a++) {
+      xty[a] += r[a] * y[i];
+      for (let b = 0; b < k; b++) {
+        xtx[a][b] += r[a] * r[b];
+      }
+    }
+  }
+  const inv = inverse(xtx);
+  if (!inv) {
+    return null;
+  }
+  const coef = inv.map((r) => r.reduce((acc, v, b) => acc + v * xty[b], 0));
+  const value = (d: number): number => row(d).reduce((acc, v, a) => acc + v * coef[a], 0);
+  const resid: number[] = [];
+  for (let i = from; i < y.length; i++) {
+    resid.push(y[i] - value((t[i] - now) / DAY_MS));
+  }
+  const residualVar = resid.reduce((acc, e) => acc + e * e, 0) / (n - k);
+  const cVar = residualVar * autocorrelationInflation(resid) * inv[2][2];
+  return {
+    at: (h) => value(h / DAY_MS),
+    curvature: coef[2] / (DAY_MS * DAY_MS),
+    curvatureErr: Math.sqrt(Math.max(0, cVar)) / (DAY_MS * DAY_MS),
+  };
+}
+
+/** Inverse of a small symmetric positive matrix by Gauss-Jordan elimination with pivoting; null when singular. */
+function inverse(m: number[][]): number[][] | null {
+  const k = m.length;
+  const a = m.map((r, i) => [...r, ...r.map((_, j) => (i === j ? 1 : 0))]);
+  const scale = Math.max(...m.map((r, i) => Math.abs(r[i])));
+  for (let c = 0; c < k; c++) {
+    let p = c;
+    for (let r = c + 1; r < k; r++) {
+      if (Math.abs(a[r][c]) > Math.abs(a[p][c])) {
+        p = r;
+      }
+    }
+    if (!(Math.abs(a[p][c]) > 1e-12 * scale)) {
+      return null;
+    }
+    [a[c], a[p]] = [a[p], a[c]];
+    const pivot = a[c][c];
+    a[c] = a[c].map((v) => v / pivot);
+    for (let r = 0; r < k; r++) {
+      if (r !== c && a[r][c] !== 0) {
+        const f = a[r][c];
+        a[r] = a[r].map((v, j) => v - f * a[c][j]);
+      }
+    }
+  }
+  return a.map((r) => r.slice(k));
+}

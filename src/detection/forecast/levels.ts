@@ -1,0 +1,42 @@
+/** Levels a series has already been in: a rise back into them is no leak (the crossing forecaster's guards). */
+import { DAY_MS, MIN_WINDOW_MS } from './trend';
+
+/**
+ * Whether the day's mean is no higher than a day's mean the series already reached since the
+ * last reset and left again: a rise back into levels it has been in (the rising days of a weekly
+ * rhythm, a recovery after a quiet spell) is no sign of a leak; only a level beyond them is. The
+ * rule before two days (a level not seen for a day, highestSince) extended to the history kept.
+ */
+export function backWithinLeftLevels(t: number[], y: number[], since: number, now: number): boolean {
+  if (now - t[since] < DAY_MS + MIN_WINDOW_MS) {
+    return false;
+  }
+  // Mean over the day ending at each bucket, by prefix sums and a trailing start index.
+  const sum = [0];
+  for (let i = since; i < y.length; i++) {
+    sum.push(sum[sum.length - 1] + y[i]);
+  }
+  const meanTo = (end: number, from: number): number => (sum[end - since + 1] - sum[from - since]) / (end - from + 1);
+  let from = since;
+  let highest = -Infinity;
+  for (let end = since; end < y.length; end++) {
+    while (t[from] <= t[end] - DAY_MS) {
+      from++;
+    }
+    if (t[end] - DAY_MS >= t[since] && t[end] < now - MIN_WINDOW_MS) {
+      highest = Math.max(highest, meanTo(end, from));
+    }
+  }
+  return meanTo(y.length - 1, from) <= highest;
+}
+
+/** Highest signed bucket mean over the past day until two hours ago (before a reset too: a level seen then is no news). */
+export function highestSince(y: number[], t: number[], now: number): number {
+  let high = -Infinity;
+  for (let i = 0; i < y.length && t[i] < now - MIN_WINDOW_MS; i++) {
+    if (t[i] >= now - DAY_MS) {
+      high = Math.max(high, y[i]);
+    }
+  }
+  return high;
+}
