@@ -25,6 +25,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { actionStateSchema } from '../src/contract/healing';
 import { MAX_PAGE_LIMIT } from '../src/contract/pipeline';
 import { openSqliteStore } from '../src/server/store/sqlite';
 import { freePort } from '../test/harness/prometheus';
@@ -39,7 +40,7 @@ const T0 = Date.UTC(2025, 0, 1);
 /** The largest page of the healing lists (`pagingSchema`). */
 const HEALING_MAX_PAGE = 500;
 /** The states the Actions page lists as history (all but awaiting_approval). */
-const HISTORY = 'proposed,approved,rejected,executing,succeeded,failed,expired,superseded';
+const HISTORY = actionStateSchema.options.filter((s) => s !== 'awaiting_approval').join(',');
 
 const DEFAULT_PATHS = [
   '/api/anomalies',
@@ -51,7 +52,7 @@ const DEFAULT_PATHS = [
   '/api/actions?state=awaiting_approval&limit=100',
   `/api/actions?state=${HISTORY}&offset=500`,
   '/api/audit',
-  '/api/audit?kind=succeeded&offset=500',
+  '/api/audit?kind=verified&offset=500',
 ];
 
 const FLOOD_PATHS = [

@@ -71,7 +71,7 @@ export async function fillPipeline(store: Store, rows: number, t0: number): Prom
 
 /**
  * `rows` healing actions, each on its own anomaly trigger, proposed with an audit entry and then
- * settled (one in fifty left awaiting approval, its trigger open; the others verified and their
+ * settled (one in fifty left awaiting approval, its trigger open; the others rejected or verified, their
  * triggers closed, so the healing engine has nothing left to do), with two audit entries per action.
  * `batch` runs a group of writes in one transaction where the store can (SQLite: one process).
  */
@@ -117,13 +117,13 @@ export async function fillHealing(
         if (id === undefined) {
           throw new Error(`action ${i} was not inserted`);
         }
-        const settled = i % 50 === 0 ? 'awaiting_approval' : i % 7 === 0 ? 'rejected' : 'succeeded';
+        const settled = i % 50 === 0 ? 'awaiting_approval' : i % 7 === 0 ? 'rejected' : 'verified';
         await store.healing.actions.transition(
           id,
           ['proposed'],
           settled,
           at + 1000,
-          settled === 'succeeded'
+          settled === 'verified'
             ? {
                 startedAt: at + 1000,
                 finishedAt: at + 5000,
