@@ -1,92 +1,159 @@
 /**
  * The API under load: the built backend (`dist-server/main.mjs`, as `npm run build:server` makes
- * it and the container runs it) over a store holding 100,000 anomalies, 100,000 predictions and
- * 10,000 model versions. For each list endpoint, autocannon sends 500 requests a second for 10 s
- * (the API's default page sizes) and reports what was served (2xx) and shed (503) and the p50 / p99
- * latency of what was served against the 50 ms target; then it floods `/api/anomalies` at the largest page
- * (MAX_PAGE_LIMIT) with 256 connections while `/healthz` is asked every 100 ms (target: every answer
- * within 1 s). autocannon is a development dependency for this bench only.
+ * it and the container runs it) over a store holding 100,000 anomalies, 100,000 predictions,
+ * 10,000 model versions, 100,000 healing actions and 200,000 audit entries (`bench/httpFill.ts`).
+ * For each list endpoint, autocannon sends 500 requests a second for 10 s (`overallRate`; the API's
+ * default page sizes) and the bench prints what was served (2xx) and shed (503), the p50 / p99 / max
+ * latency of what was served against the 50 ms target, the backend's CPU time per answered request
+ * (from /proc: load-independent enough to judge progress) and the machine's load average. Then it
+ * floods every list route at its largest page with 256 connections while curl asks `/healthz` every
+ * 100 ms (target: every answer within 1 s).
+ *
+ * Latencies are each response's own (autocannon's `response` event), not autocannon's histogram:
+ * with a rate set, autocannon "corrects for coordinated omission" with an expected interval of
+ * ceil(1 / rate per connection) = 1 ms, so a response of L ms is recorded L times (L, L-1, ... 1)
+ * and its percentiles weigh slow answers by their length. Its rate limiter lets each connection
+ * send its share of a second back to back at the start of that second: 500 req/s arrive as a burst
+ * each second, 50 at a time (the connections), which the latencies include.
  *
  * FP_BENCH_CPU_PROF=<dir> runs the backend with `--cpu-prof` into that folder (the profile is written
- * when it exits); FP_BENCH_PATHS=<a,b> loads only those paths, and FP_BENCH_FLOOD=0 skips the flood.
+ * when it exits); FP_BENCH_PATHS=<a,b> loads only those paths (empty: none), FP_BENCH_FLOOD=0 skips the flood,
+ * FP_BENCH_ROWS sets the rows per table (100,000), FP_BENCH_SECONDS the seconds per endpoint (10).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { actionStateSchema } from '../src/contract/healing';
 import { MAX_PAGE_LIMIT } from '../src/contract/pipeline';
-import { SqlitePipelineRepository } from '../src/server/pipeline/store/sqliteRepository';
-import type { AnomalyRecord, PredictionRecord } from '../src/server/pipeline/targetModel';
 import { openSqliteStore } from '../src/server/store/sqlite';
 import { freePort } from '../test/harness/prometheus';
+import { fillHealing, fillPipeline } from './httpFill';
 
 const ROOT = join(__dirname, '..');
 const ROWS = Number(process.env.FP_BENCH_ROWS ?? 100_000);
+const SECONDS = Number(process.env.FP_BENCH_SECONDS ?? 10);
 const RATE = 500;
 const TOKEN = 'bench-token-0123456789abcdef';
 const T0 = Date.UTC(2025, 0, 1);
-const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+/** The largest page of the healing lists (`pagingSchema`). */
+const HEALING_MAX_PAGE = 500;
+/** The states the Actions page lists as history (all but awaiting_approval). */
+const HISTORY = actionStateSchema.options.filter((s) => s !== 'awaiting_approval').join(',');
+
+const DEFAULT_PATHS = [
+  '/api/anomalies',
+  '/api/anomalies?state=open',
+  '/api/predictions',
+  '/api/models',
+  '/api/targets',
+  '/api/actions',
+  '/api/actions?state=awaiting_approval&limit=100',
+  `/api/actions?state=${HISTORY}&offset=500`,
+  '/api/audit',
+  '/api/audit?kind=verified&offset=500',
+];
+
+const FLOOD_PATHS = [
+  `/api/anomalies?limit=${MAX_PAGE_LIMIT}`,
+  `/api/predictions?limit=${MAX_PAGE_LIMIT}`,
+  `/api/models?limit=${MAX_PAGE_LIMIT}`,
+  `/api/actions?limit=${HEALING_MAX_PAGE}`,
+  `/api/audit?limit=${HEALING_MAX_PAGE}`,
+];
 
 async function fill(dataDir: string): Promise<void> {
   const store = openSqliteStore(dataDir, () => T0);
-  const repo = new SqlitePipelineRepository(store.db, () => T0);
-  for (let chunk = 0; chunk < ROWS; chunk += 10_000) {
-    const anomalies: AnomalyRecord[] = [];
-    const predictions: PredictionRecord[] = [];
-    for (let i = chunk; i < Math.min(ROWS, chunk + 10_000); i++) {
-      const targetId = `fleet{instance="i-${i % 5000}"}`;
-      anomalies.push({
-        targetId,
-        watch: `fleet-${i % 4}`,
-        labels: { instance: `i-${i % 5000}` },
-        start: T0 + i * 30_000,
-        end: T0 + i * 30_000 + 600_000,
-        peakScore: 0.5,
-        severity: SEVERITIES[i % 4],
-        failureModel: 'byzantine',
-        state: i % 50 === 0 ? 'open' : 'closed',
-        signals: ['load'],
-        direction: 'above',
-        reasons: ['load above its band'],
-      });
-      predictions.push({
-        targetId,
-        watch: `fleet-${i % 4}`,
-        signal: 'memory',
-        madeAt: T0 + i * 30_000,
-        limit: 1,
-        direction: 'above',
-        seconds: 3600,
-        lowerSeconds: 1800,
-        upperSeconds: 7200,
-      });
-    }
-    await repo.commitCycle({ watch: 'fleet-0', lastProcessed: T0, targets: [], anomalies, predictions, forgotten: [] });
-  }
-  for (let i = 0; i < ROWS / 10; i++) {
-    await repo.addModel({
-      watch: `fleet-${i % 4}`,
-      targetId: `fleet{instance="i-${i % 5000}"}`,
-      status: 'active',
-      reason: 'initial',
-      trainedAt: T0 + i * 1000,
-      rangeStart: T0,
-      rangeEnd: T0 + i * 1000,
-      samples: 100,
-      params: {},
-      threshold: 0.24,
-      feedback: { falsePositive: 0, confirmed: 0 },
+  try {
+    await fillPipeline(store, ROWS, T0);
+    await fillHealing(store, ROWS, T0, async (write) => {
+      store.db.exec('BEGIN');
+      const done = await write();
+      store.db.exec('COMMIT');
+      return done;
     });
+    store.db.exec('ANALYZE');
+  } finally {
+    await store.close();
   }
-  store.db.exec('ANALYZE');
-  store.close();
 }
 
-const shedCount = (r: autocannon.Result): number => r.statusCodeStats?.['503']?.count ?? 0;
+/** The CPU time (user + system, ms) the process has used, from /proc; undefined where there is none. */
+function cpuMs(pid: number | undefined): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th, in ticks of 10 ms.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
 
-async function load(url: string, options: Partial<autocannon.Options>): Promise<autocannon.Result> {
-  return autocannon({ url, headers: { authorization: `Bearer ${TOKEN}` }, ...options });
+const percentile = (sorted: number[], p: number): number =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+interface Measured {
+  result: autocannon.Result;
+  /** Latency of each 2xx answer, ms, ascending. */
+  served: number[];
+  shed: number;
+}
+
+async function load(options: autocannon.Options): Promise<Measured> {
+  const served: number[] = [];
+  let shed = 0;
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon({ headers: { authorization: `Bearer ${TOKEN}` }, ...options }, (err, r) =>
+      err ? reject(err) : resolve(r)
+    );
+    instance.on('response', (_client, status, _bytes, ms) => {
+      if (status >= 200 && status < 300) {
+        served.push(ms);
+      } else if (status === 503) {
+        shed++;
+      }
+    });
+  });
+  return { result, served: served.sort((a, b) => a - b), shed };
+}
+
+const cell = (value: number | string, width: number) =>
+  (typeof value === 'number' ? (Number.isFinite(value) ? value.toFixed(value < 10 ? 2 : 0) : '-') : value).padStart(
+    width
+  );
+
+/**
+ * One /healthz probe by curl, a process of its own as a kubelet's probe is: its time is curl's, so
+ * this process' event loop, busy with autocannon's 256 connections, does not add to it.
+ */
+function probeHealth(url: string): Promise<{ ok: boolean; ms: number }> {
+  return new Promise((resolve) => {
+    const curl = spawn('curl', ['-s', '-o', '/dev/null', '-m', '10', '-w', '%{http_code} %{time_total}', url]);
+    let out = '';
+    curl.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    curl.on('error', () => resolve({ ok: false, ms: NaN }));
+    curl.on('close', () => {
+      const [code, seconds] = out.trim().split(' ');
+      resolve({ ok: code === '200', ms: Number(seconds) * 1000 });
+    });
+  });
+}
+
+async function waitHealthy(base: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 600 && child.exitCode === null; i++) {
+    if (
+      await fetch(`${base}/healthz`).then(
+        (r) => r.ok,
+        () => false
+      )
+    ) {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the backend did not answer /healthz within 60 s');
 }
 
 export async function run(): Promise<void> {
@@ -95,10 +162,10 @@ export async function run(): Promise<void> {
     spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-server.mjs')], { cwd: ROOT, stdio: 'inherit' });
   }
   const dir = mkdtempSync(join(tmpdir(), 'fp-bench-http-'));
-  let t = performance.now();
+  const t = performance.now();
   await fill(join(dir, 'data'));
   console.log(
-    `  stored ${ROWS.toLocaleString('en')} anomalies and predictions in ${((performance.now() - t) / 1000).toFixed(1)} s`
+    `  stored ${ROWS.toLocaleString('en')} anomalies, predictions, actions, ${(ROWS / 10).toLocaleString('en')} models and ${(2 * ROWS).toLocaleString('en')} audit entries in ${((performance.now() - t) / 1000).toFixed(1)} s`
   );
   const port = await freePort();
   const profile = process.env.FP_BENCH_CPU_PROF;
@@ -117,37 +184,24 @@ export async function run(): Promise<void> {
   });
   const base = `http://127.0.0.1:${port}`;
   try {
-    for (let i = 0; i < 600; i++) {
-      if (
-        await fetch(`${base}/healthz`).then(
-          (r) => r.ok,
-          () => false
-        )
-      ) {
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitHealthy(base, child);
     console.log(
-      `  ${'endpoint'.padEnd(34)} ${'req/s'.padStart(7)} ${'2xx/s'.padStart(7)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)}  p99 / 50 ms target  shed (503)  errors`
+      `  ${RATE} req/s for ${SECONDS} s per endpoint (autocannon overallRate, 50 connections); latency of 2xx answers; CPU: the backend's user + system time per answered request`
     );
-    const paths = process.env.FP_BENCH_PATHS?.split(',') ?? [
-      '/api/anomalies',
-      '/api/anomalies?state=open',
-      '/api/predictions',
-      '/api/models',
-      '/api/targets',
-    ];
+    console.log(
+      `  ${'endpoint'.padEnd(60)} ${'2xx/s'.padStart(6)} ${'shed'.padStart(5)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'max ms'.padStart(7)} ${'p99/50'.padStart(6)} ${'CPU ms'.padStart(6)} ${'kB'.padStart(5)} ${'load'.padStart(5)}  errors`
+    );
+    const paths = process.env.FP_BENCH_PATHS?.split(',').filter(Boolean) ?? DEFAULT_PATHS;
     for (const path of paths) {
-      const r = await load(`${base}${path}`, {
-        overallRate: RATE,
-        connections: 50,
-        duration: 10,
-        // Latency of what was served: a 503 answered at once would flatter it.
-        excludeErrorStats: true,
-      });
+      const cpuBefore = cpuMs(child.pid);
+      const m = await load({ url: `${base}${path}`, overallRate: RATE, connections: 50, duration: SECONDS });
+      const cpuAfter = cpuMs(child.pid);
+      const r = m.result;
+      const answered = m.served.length + m.shed;
+      const cpu = cpuBefore === undefined || cpuAfter === undefined ? NaN : (cpuAfter - cpuBefore) / answered;
+      const p99 = percentile(m.served, 99);
       console.log(
-        `  ${path.padEnd(34)} ${r.requests.average.toFixed(0).padStart(7)} ${(r['2xx'] / r.duration).toFixed(0).padStart(7)} ${String(r.latency.p50).padStart(7)} ${String(r.latency.p99).padStart(7)}  ${(r.latency.p99 / 50).toFixed(2).padStart(18)}  ${String(shedCount(r)).padStart(10)}  ${r.non2xx - shedCount(r) + r.errors}`
+        `  ${path.padEnd(60)} ${cell(m.served.length / r.duration, 6)} ${cell(m.shed, 5)} ${cell(percentile(m.served, 50), 7)} ${cell(p99, 7)} ${cell(m.served.at(-1) ?? NaN, 7)} ${cell(p99 / 50, 6)} ${cell(cpu, 6)} ${cell(r['2xx'] > 0 ? r.throughput.total / r['2xx'] / 1000 : NaN, 5)} ${cell(loadavg()[0], 5)}  ${r.non2xx - m.shed + r.errors + r.timeouts}`
       );
     }
     if (process.env.FP_BENCH_FLOOD === '0') {
@@ -155,24 +209,26 @@ export async function run(): Promise<void> {
     }
     const health: number[] = [];
     let healthFailed = 0;
-    const flood = load(`${base}/api/anomalies?limit=${MAX_PAGE_LIMIT}`, { connections: 256, duration: 15 });
+    const flooding = load({
+      url: base,
+      requests: FLOOD_PATHS.map((path) => ({ method: 'GET', path })),
+      connections: 256,
+      duration: 15,
+    });
     const until = performance.now() + 15_000;
     while (performance.now() < until) {
-      const s = performance.now();
-      const ok = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(10_000) }).then(
-        (r) => r.ok,
-        () => false
-      );
-      health.push(performance.now() - s);
-      healthFailed += ok ? 0 : 1;
+      const probe = await probeHealth(`${base}/healthz`);
+      health.push(probe.ms);
+      healthFailed += probe.ok ? 0 : 1;
       await new Promise((r) => setTimeout(r, 100));
     }
-    const f = await flood;
+    const f = await flooding;
     health.sort((a, b) => a - b);
+    const healthMax = health[health.length - 1];
     console.log(
-      `  overload (256 connections on /api/anomalies?limit=${MAX_PAGE_LIMIT}): ${f.requests.average.toFixed(0)} req/s, ${f['2xx']} served, ${shedCount(f)} shed with 503; ` +
-        `/healthz p50 ${health[Math.floor(health.length / 2)].toFixed(0)} ms, max ${health[health.length - 1].toFixed(0)} ms ` +
-        `(max / 1 s target ${(health[health.length - 1] / 1000).toFixed(2)}), ${healthFailed} failed of ${health.length}`
+      `  overload (256 connections cycling ${FLOOD_PATHS.join(' ')}): ${f.result.requests.average.toFixed(0)} req/s, ${f.served.length} served, ${f.shed} shed with 503; ` +
+        `/healthz p50 ${percentile(health, 50).toFixed(0)} ms, max ${healthMax.toFixed(0)} ms ` +
+        `(max / 1 s target ${(healthMax / 1000).toFixed(2)}), ${healthFailed} failed of ${health.length}; load ${loadavg()[0].toFixed(1)}`
     );
   } finally {
     if (child.exitCode === null && child.signalCode === null) {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { decodeRow } from '../../store/rows';
+import { statementCache } from '../../store/statements';
 import { type ActionState, type HealingTrigger, type PlannedAction, type Reason } from '../../../contract/healing';
 import type { DrainProgress } from '../../kubernetes';
 import { actionFilterClause, registerTriggerTarget } from './actionFilter';
@@ -52,6 +53,7 @@ const OPEN = OPEN_STATES.map((s) => `'${s}'`).join(', ');
  */
 export class SqliteActionRepository implements ActionRepository {
   private readonly byId: Database.Statement;
+  private readonly statement: (sql: string) => Database.Statement;
 
   constructor(
     private readonly db: Database.Database,
@@ -59,6 +61,7 @@ export class SqliteActionRepository implements ActionRepository {
     private readonly audit: (entry: NewAuditEntry) => number
   ) {
     this.byId = db.prepare(`${SELECT} WHERE a.id = ?`);
+    this.statement = statementCache(db);
     registerTriggerTarget(db);
   }
 
@@ -345,11 +348,30 @@ export class SqliteActionRepository implements ActionRepository {
 
   async list(q: ActionFilter): Promise<{ items: StoredAction[]; total: number }> {
     const { clause, params } = actionFilterClause(q);
-    const total = count(this.db.prepare(`SELECT COUNT(*) AS n FROM ${JOINED}${clause}`).get(...params));
-    const rows = this.db
-      .prepare(`${SELECT}${clause} ORDER BY a.id DESC LIMIT ? OFFSET ?`)
-      .all(...params, q.limit, q.offset);
-    return { items: rows.map(readAction), total };
+    const rows = this.statement(`${SELECT}${clause} ORDER BY a.id DESC LIMIT ? OFFSET ?`).all(
+      ...params,
+      q.limit,
+      q.offset
+    );
+    return { items: rows.map(readAction), total: this.total(q, clause, params) };
+  }
+
+  /**
+   * How many actions the filter matches. By state alone (the Actions page's lists): the sum of the
+   * per-state counts migration 0010 keeps, not a count of every matching row on every page. Every
+   * action has its trigger (a foreign key), so the join is needed only when the filter reads it.
+   */
+  private total(q: ActionFilter, clause: string, params: unknown[]): number {
+    if (!q.policy && !q.namespace && !q.triggerId && !q.triggerTarget) {
+      const states = q.state?.length ? [...new Set(q.state)] : undefined;
+      const where = states ? ` WHERE state IN (${states.map(() => '?').join(', ')})` : '';
+      return count(
+        this.statement(`SELECT COALESCE(SUM(n), 0) AS n FROM healing_action_counts${where}`).get(...(states ?? [])),
+        'healing_action_counts'
+      );
+    }
+    const from = q.triggerId || q.triggerTarget ? JOINED : 'healing_actions a';
+    return count(this.statement(`SELECT COUNT(*) AS n FROM ${from}${clause}`).get(...params));
   }
 
   async alarmingTargets(): Promise<number> {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { decodeRow } from '../../store/rows';
+import { statementCache } from '../../store/statements';
 import { z } from 'zod';
 import { auditKindSchema, type AuditEntry } from '../../../contract/healing';
 import { AUDIT_PAGE, type AuditFilter, type AuditRepository, type NewAuditEntry } from './repositories';
@@ -38,12 +39,14 @@ export function toEntry(found: unknown): AuditEntry {
 /** The audit log on SQLite: the table refuses UPDATE and DELETE (see migration 0003). */
 export class SqliteAuditRepository implements AuditRepository {
   private readonly insert: Database.Statement;
+  private readonly statement: (sql: string) => Database.Statement;
 
   constructor(
     private readonly db: Database.Database,
     /** Writes a settings row inside the caller's transaction. */
     private readonly saveSetting: (key: string, value: unknown) => void
   ) {
+    this.statement = statementCache(db);
     this.insert = db.prepare(
       'INSERT INTO healing_audit (at, kind, action_id, trigger_id, user, comment, message, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'
     );
@@ -106,15 +109,28 @@ export class SqliteAuditRepository implements AuditRepository {
   /** Newest first, one page. */
   async list(query: AuditFilter): Promise<{ items: AuditEntry[]; total: number }> {
     const { q, clause, params } = this.filter(query);
-    const total = decodeRow(
-      countRow,
-      'healing_audit',
-      this.db.prepare(`SELECT COUNT(*) AS n FROM healing_audit${clause}`).get(...params)
-    ).n;
-    const rows = this.db
-      .prepare(`SELECT * FROM healing_audit${clause} ORDER BY id DESC LIMIT ? OFFSET ?`)
-      .all(...params, q.limit, q.offset);
-    return { items: rows.map(toEntry), total };
+    const rows = this.statement(`SELECT * FROM healing_audit${clause} ORDER BY id DESC LIMIT ? OFFSET ?`).all(
+      ...params,
+      q.limit,
+      q.offset
+    );
+    return { items: rows.map(toEntry), total: this.total(q, clause, params) };
+  }
+
+  /** How many entries the filter matches: by kind alone, the sum of the per-kind counts migration 0010 keeps. */
+  private total(q: AuditFilter, clause: string, params: unknown[]): number {
+    const byKindAlone =
+      q.actionId === undefined && !q.triggerId && !q.user && q.from === undefined && q.to === undefined;
+    const kinds = [...new Set(q.kind)];
+    const [sql, values] = byKindAlone
+      ? kinds.length > 0
+        ? [
+            `SELECT COALESCE(SUM(n), 0) AS n FROM healing_audit_counts WHERE kind IN (${kinds.map(() => '?').join(', ')})`,
+            kinds,
+          ]
+        : ['SELECT COALESCE(SUM(n), 0) AS n FROM healing_audit_counts', []]
+      : [`SELECT COUNT(*) AS n FROM healing_audit${clause}`, params];
+    return decodeRow(countRow, 'healing_audit', this.statement(sql).get(...values)).n;
   }
 
   async *iterate(query: AuditFilter): AsyncGenerator<AuditEntry> {

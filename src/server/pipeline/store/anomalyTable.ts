@@ -16,6 +16,7 @@ import {
   type FeedbackSource,
 } from '../../../contract/pipeline';
 import { decodeRow, jsonColumn } from '../../store/rows';
+import { statementCache } from '../../store/statements';
 import type { AnomalyRecord } from '../targetModel';
 import { decodeCursor, encodeCursor, timeIdKeySchema } from './cursor';
 import type { AnomalyPage, LabelledWindows } from './repository';
@@ -59,8 +60,10 @@ const FEEDBACK = 'anomaly_feedback';
 /** anomalies and anomaly_feedback: what was found, and what people (or verification) said of it. */
 export class AnomalyTable {
   private readonly s;
+  private readonly statement;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(db: Database.Database) {
+    this.statement = statementCache(db);
     this.s = {
       upsert: db.prepare(
         `INSERT INTO anomalies (target_id, watch, labels, start_ms, end_ms, peak_score, peak, severity, failure_model, state, signals, direction, reasons, created_at, updated_at)
@@ -123,7 +126,7 @@ export class AnomalyTable {
   page(q: Partial<AnomaliesQuery>): AnomalyPage {
     const limit = q.limit ?? DEFAULT_PAGE;
     const { sql, params } = anomaliesSql(q, limit + 1);
-    const page = pageRows(this.db.prepare(sql).all(...params), limit);
+    const page = pageRows(this.statement(sql).all(...params), limit);
     const feedback = page.rows.length > 0 ? this.s.feedbackOfMany.all(JSON.stringify(page.rows.map((r) => r.id))) : [];
     return withFeedback(page, feedback);
   }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { modelStatusSchema, modelVersionSchema, type ModelsQuery, type ModelVersion } from '../../../contract/pipeline';
 import { whereOf } from './sqlFilters';
 import { decodeRow, jsonColumn } from '../../store/rows';
+import { statementCache } from '../../store/statements';
 
 export interface NewModelVersion {
   watch: string;
@@ -59,8 +60,10 @@ const maxVersionSchema = z.object({ v: z.number().int().nullable() });
 /** models: each target's trained model versions, the active one and those it superseded or that failed. */
 export class ModelTable {
   private readonly s;
+  private readonly statement;
 
   constructor(private readonly db: Database.Database) {
+    this.statement = statementCache(db);
     this.s = {
       maxVersion: db.prepare('SELECT MAX(version) AS v FROM models WHERE target_id = ?'),
       supersede: db.prepare(`UPDATE models SET status = 'superseded' WHERE target_id = ? AND status = 'active'`),
@@ -85,8 +88,7 @@ export class ModelTable {
 
   list(q: Partial<ModelsQuery>): ModelVersion[] {
     const { sql, params } = modelsSql(q);
-    return this.db
-      .prepare(sql)
+    return this.statement(sql)
       .all(...params)
       .map(readModel);
   }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { limitDirectionSchema, type Prediction, type PredictionsQuery } from '../../../contract/pipeline';
 import { whereOf } from './sqlFilters';
 import { decodeRow } from '../../store/rows';
+import { statementCache } from '../../store/statements';
 import type { PredictionRecord } from '../targetModel';
 
 /** A predictions row, read as the contract's Prediction. */
@@ -36,8 +37,10 @@ const predictionRowSchema = z
 /** predictions: the time-to-failure forecasts made, one per target, signal and step. */
 export class PredictionTable {
   private readonly add;
+  private readonly statement;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(db: Database.Database) {
+    this.statement = statementCache(db);
     this.add = db.prepare(
       `INSERT INTO predictions (target_id, watch, signal, made_at_ms, limit_value, direction, seconds, lower_seconds, upper_seconds)
        VALUES (@targetId, @watch, @signal, @madeAt, @limit, @direction, @seconds, @lowerSeconds, @upperSeconds)
@@ -51,8 +54,7 @@ export class PredictionTable {
 
   list(q: Partial<PredictionsQuery>): Prediction[] {
     const { sql, params } = predictionsSql(q);
-    return this.db
-      .prepare(sql)
+    return this.statement(sql)
       .all(...params)
       .map(readPrediction);
   }

@@ -7,11 +7,13 @@ import { healingLaddersBreakersMigration } from './0005_healing_ladders_breakers
 import { compactCheckpointsMigration } from './0006_compact_checkpoints';
 import { listIndexesMigration } from './0007_list_indexes';
 import { episodePeaksMigration } from './0009_episode_peaks';
+import { healingListCountsMigration } from './0010_healing_list_counts';
 
 /**
  * Every schema change, in order. A migration, once released, is never edited: add a new one.
  * Ids are claimed per room: 0001 core, 0002 pipeline, 0003 healing, 0004 pipeline, 0005 healing,
- * 0006 pipeline, 0007 pipeline, 0009 pipeline (0008 is claimed by another change); later ones take the next number.
+ * 0006 pipeline, 0007 pipeline, 0009 pipeline (0008 is claimed by another change), 0010 healing; later ones take the next
+ * number.
  */
 export const migrations: Migration[] = [
   coreMigration,
@@ -22,4 +24,5 @@ export const migrations: Migration[] = [
   compactCheckpointsMigration,
   listIndexesMigration,
   episodePeaksMigration,
+  healingListCountsMigration,
 ];

@@ -308,7 +308,9 @@ export class PostgresActionRepository implements ActionRepository {
       add((p) => `t.trigger_target = ${p}`, q.triggerTarget);
     }
     const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
-    const total = count((await this.db.query(`SELECT COUNT(*) AS n FROM ${FROM}${clause}`, params)).rows);
+    // Every action has its trigger (a foreign key): the count joins it only when the filter reads it.
+    const counted = q.triggerId || q.triggerTarget ? FROM : 'healing_actions a';
+    const total = count((await this.db.query(`SELECT COUNT(*) AS n FROM ${counted}${clause}`, params)).rows);
     const { rows } = await this.db.query(
       `SELECT ${COLUMNS} FROM ${FROM}${clause} ORDER BY a.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, q.limit, q.offset]

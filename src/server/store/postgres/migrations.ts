@@ -1,12 +1,13 @@
 import type { Migration } from '../migrate';
 import { episodePeaksMigration } from './episodePeaksMigration';
+import { healingListsMigration } from './healingListsMigration';
 import { membersMigration } from './membersMigration';
 import { postgresPipelineMigration } from './pipelineMigration';
 
 /**
  * The PostgreSQL schema, versioned like the SQLite one (src/server/store/migrations), with the same
  * table and column names (JSON in JSONB). Ids are claimed per room: 1 and 2 healing and settings,
- * 3 pipeline, 4 coordination, 5 pipeline; later ones take the next number.
+ * 3 pipeline, 4 coordination, 5 pipeline, 6 healing; later ones take the next number.
  */
 export const postgresMigrations: Migration[] = [
   {
@@ -116,4 +117,5 @@ export const postgresMigrations: Migration[] = [
   postgresPipelineMigration,
   membersMigration,
   episodePeaksMigration,
+  healingListsMigration,
 ];

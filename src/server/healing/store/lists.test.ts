@@ -1,0 +1,228 @@
+import type Database from 'better-sqlite3';
+import {
+  actionListQuerySchema,
+  auditQuerySchema,
+  type ActionState,
+  type HealingTrigger,
+  type PlannedAction,
+} from '../../../contract/healing';
+import { migrate } from '../../store/migrate';
+import { migrations } from '../../store/migrations';
+import { ephemeralSecretBox } from '../../store/secrets';
+import { openSqliteDatabase, type SqliteStore } from '../../store/sqlite';
+import { triggerKey } from './actionRows';
+
+// The healing lists (GET /api/actions, GET /api/audit) with many rows: each page read from an
+// index in order, its total from the counts migration 0010 keeps rather than a count of every
+// matching row, and those totals equal to a count whatever was written.
+
+const T = 1_700_000_000_000;
+const STATES: ActionState[] = ['awaiting_approval', 'rejected', 'succeeded', 'failed'];
+const scale = (name: string): PlannedAction => ({
+  type: 'scale',
+  target: { kind: 'deployment', namespace: 'shop', name },
+  replicas: 4,
+  ceiling: 10,
+});
+
+/** `n` actions on their own triggers, settled in turn into STATES, each with its audit entries. */
+async function fill(store: SqliteStore, n: number, from = 0): Promise<void> {
+  const { actions } = store.healing;
+  for (let i = from; i < from + n; i++) {
+    const name = `web-${i % 7}`;
+    const trigger: HealingTrigger = {
+      source: 'anomaly',
+      id: `a${i}`,
+      watch: 'memory',
+      labels: { namespace: 'shop', deployment: name },
+      severity: 'critical',
+      object: { kind: 'deployment', namespace: 'shop', name },
+      startedAt: T + i,
+    };
+    await actions.openTrigger(trigger, T + i, () => undefined);
+    const id = await actions.insert(
+      {
+        triggerKey: triggerKey(trigger),
+        policy: `p${i % 3}`,
+        gate: 'approve',
+        action: scale(name),
+        target: `deployment shop/${name}`,
+        namespace: 'shop',
+        at: T + i,
+      },
+      (actionId) => ({ at: T + i, kind: 'proposed', actionId, message: 'proposed' })
+    );
+    const to = STATES[i % STATES.length];
+    const kind = to === 'awaiting_approval' ? 'waiting' : to;
+    expect(
+      await actions.transition(id!, ['proposed'], to, T + i, {}, { audit: [{ at: T + i, kind, message: to }] })
+    ).toBe(true);
+  }
+}
+
+interface Ran {
+  sql: string;
+  params: unknown[];
+}
+
+/** Records every statement the store runs from now on, with its parameters; `explain` gives a statement's plan. */
+function recordStatements(db: Database.Database): { ran: Ran[]; explain: (r: Ran) => string[] } {
+  const ran: Ran[] = [];
+  const prepare = db.prepare.bind(db);
+  const explain = ({ sql, params }: Ran) =>
+    (prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail);
+  jest.spyOn(db, 'prepare').mockImplementation((sql: string) => {
+    const statement = prepare(sql);
+    const all = statement.all.bind(statement);
+    const get = statement.get.bind(statement);
+    return Object.assign(statement, {
+      all: (...params: unknown[]) => (ran.push({ sql, params }), all(...params)),
+      get: (...params: unknown[]) => (ran.push({ sql, params }), get(...params)),
+    });
+  });
+  return { ran, explain };
+}
+
+const exactCount = (db: Database.Database, sql: string, params: unknown[] = []): number =>
+  (db.prepare(sql).get(...params) as { n: number }).n;
+
+describe('healing lists with many rows', () => {
+  let store: SqliteStore;
+  let ran: Ran[];
+  let plan: (r: Ran) => string[];
+  beforeAll(async () => {
+    store = openSqliteDatabase(':memory:', () => T, { secrets: ephemeralSecretBox() });
+    await fill(store, 400);
+    store.db.exec('ANALYZE');
+    ({ ran, explain: plan } = recordStatements(store.db));
+  });
+  afterAll(() => store.close());
+
+  const actionForms: Array<[string, Record<string, unknown>]> = [
+    ['no filter', {}],
+    ['one state (the pending list)', { state: 'awaiting_approval', limit: 100 }],
+    ['the history states, a later page', { state: 'proposed,rejected,succeeded,failed,expired', offset: 100 }],
+  ];
+  const auditForms: Array<[string, Record<string, unknown>]> = [
+    ['no filter', {}],
+    ['one kind, a later page', { kind: 'succeeded', offset: 40 }],
+  ];
+
+  // A statement that walks a whole list table costs the table, whatever the page: only the page's
+  // own read (ORDER BY ... LIMIT, which stops after its rows) may scan one, and nothing may sort.
+  it.each([
+    ...actionForms.map(
+      ([name, q]) => [`actions, ${name}`, () => store.healing.actions.list(actionListQuerySchema.parse(q))] as const
+    ),
+    ...auditForms.map(
+      ([name, q]) => [`audit, ${name}`, () => store.healing.audit.list(auditQuerySchema.parse(q))] as const
+    ),
+  ])('%s: reads its page in index order and its total without walking the table', async (_name, list) => {
+    ran.length = 0;
+    await list();
+    expect(ran.length).toBeGreaterThanOrEqual(2);
+    for (const statement of ran) {
+      const lines = plan(statement);
+      expect(lines.join('\n')).not.toMatch(/TEMP B-TREE/);
+      if (lines.some((l) => /^SCAN (a|healing_actions|healing_audit)\b/.test(l))) {
+        expect(statement.sql).toMatch(/ORDER BY [\w.]+ DESC LIMIT \?/);
+      }
+    }
+  });
+
+  it('a page of one audit kind reads that kind from its index', async () => {
+    ran.length = 0;
+    await store.healing.audit.list(auditQuerySchema.parse({ kind: 'failed' }));
+    const page = ran.find((r) => /LIMIT \? OFFSET \?/.test(r.sql));
+    expect(plan(page!).join('\n')).toMatch(/SEARCH healing_audit USING INDEX healing_audit_kind \(kind=\?\)/);
+  });
+
+  it('gives the totals a count gives, for every filter, as actions move and entries are added', async () => {
+    const { actions, audit } = store.healing;
+    const check = async () => {
+      for (const states of [
+        [],
+        ['awaiting_approval'],
+        ['succeeded', 'failed'],
+        ['succeeded', 'succeeded'],
+        ['executing'],
+      ]) {
+        const q = actionListQuerySchema.parse(states.length ? { state: states.join(',') } : {});
+        const unique = [...new Set(states)];
+        const expected = exactCount(
+          store.db,
+          `SELECT COUNT(*) AS n FROM healing_actions${unique.length ? ` WHERE state IN (${unique.map(() => '?').join(', ')})` : ''}`,
+          unique
+        );
+        expect((await actions.list(q)).total).toBe(expected);
+      }
+      const byPolicy = await actions.list(actionListQuerySchema.parse({ state: 'succeeded', policy: 'p1' }));
+      expect(byPolicy.total).toBe(
+        exactCount(store.db, `SELECT COUNT(*) AS n FROM healing_actions WHERE state = 'succeeded' AND policy = 'p1'`)
+      );
+      for (const kinds of [[], ['proposed'], ['succeeded', 'waiting'], ['kill_switch']]) {
+        const q = auditQuerySchema.parse(kinds.length ? { kind: kinds.join(',') } : {});
+        const expected = exactCount(
+          store.db,
+          `SELECT COUNT(*) AS n FROM healing_audit${kinds.length ? ` WHERE kind IN (${kinds.map(() => '?').join(', ')})` : ''}`,
+          kinds
+        );
+        expect((await audit.list(q)).total).toBe(expected);
+      }
+      const byUser = await audit.list(auditQuerySchema.parse({ kind: 'approved', user: 'ada' }));
+      expect(byUser.total).toBe(
+        exactCount(store.db, `SELECT COUNT(*) AS n FROM healing_audit WHERE kind = 'approved' AND user = 'ada'`)
+      );
+    };
+    await check();
+    // Approvals move awaiting actions on (the count of both states changes); a state with no row yet appears.
+    const awaiting = (await actions.list(actionListQuerySchema.parse({ state: 'awaiting_approval', limit: 500 })))
+      .items;
+    expect(awaiting.length).toBe(100);
+    for (const a of awaiting.slice(0, 30)) {
+      expect(
+        await actions.transition(
+          a.id,
+          ['awaiting_approval'],
+          'approved',
+          T,
+          {},
+          {
+            audit: [{ at: T, kind: 'approved', actionId: a.id, user: 'ada', message: 'approved' }],
+          }
+        )
+      ).toBe(true);
+    }
+    for (const a of awaiting.slice(0, 5)) {
+      expect(await actions.transition(a.id, ['approved'], 'executing', T)).toBe(true);
+    }
+    // A transition refused (wrong from-state) changes nothing.
+    expect(await actions.transition(awaiting[0].id, ['awaiting_approval'], 'rejected', T)).toBe(false);
+    await fill(store, 25, 1000);
+    await audit.append({ at: T, kind: 'kill_switch', user: 'ada', message: 'on' });
+    await check();
+  });
+});
+
+describe('migration 0010 on a database that already holds actions and audit entries', () => {
+  it('starts its counts from the rows already there', async () => {
+    const before = openSqliteDatabase(':memory:', () => T, { secrets: ephemeralSecretBox() });
+    const { db } = before;
+    // Back to the schema before 0010, as a database written by the previous version.
+    db.exec(`DROP TRIGGER healing_action_counts_insert; DROP TRIGGER healing_action_counts_update;
+             DROP TRIGGER healing_action_counts_delete; DROP TRIGGER healing_audit_counts_insert;
+             DROP TABLE healing_action_counts; DROP TABLE healing_audit_counts; DROP INDEX healing_audit_kind;
+             DELETE FROM schema_migrations WHERE id = 10`);
+    await fill(before, 30);
+    expect(migrate(db, migrations, () => T)).toEqual([10]);
+    const counts = db.prepare('SELECT state, n FROM healing_action_counts ORDER BY state').all();
+    expect(counts).toEqual(
+      db.prepare('SELECT state, COUNT(*) AS n FROM healing_actions GROUP BY state ORDER BY state').all()
+    );
+    expect(counts).toHaveLength(STATES.length);
+    expect(db.prepare('SELECT kind, n FROM healing_audit_counts ORDER BY kind').all()).toEqual(
+      db.prepare('SELECT kind, COUNT(*) AS n FROM healing_audit GROUP BY kind ORDER BY kind').all()
+    );
+    await before.close();
+  });
+});

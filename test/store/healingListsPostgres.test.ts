@@ -1,0 +1,116 @@
+import { actionListQuerySchema, auditQuerySchema } from '../../src/contract/healing';
+import { openPostgresStore, type PostgresStore } from '../../src/server/store/postgres';
+import { ephemeralSecretBox } from '../../src/server/store/secrets';
+import { startPostgres, type RunningPostgres } from '../harness/postgres';
+
+// The healing lists on PostgreSQL with many rows (issue 16): a page of actions or audit entries is
+// read through an index in order, never a sort of the table; an action count joins the triggers
+// only when the filter reads them (every action has its trigger: a foreign key).
+
+const ROWS = 20_000;
+const T = 1_700_000_000_000;
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Plan Rows': number;
+  Plans?: PlanNode[];
+}
+const nodes = (plan: PlanNode): PlanNode[] => [plan, ...(plan.Plans ?? []).flatMap(nodes)];
+
+let server: RunningPostgres | undefined;
+let store: PostgresStore;
+
+beforeAll(async () => {
+  server = await startPostgres();
+  store = await openPostgresStore(await server.createDatabase('healinglists'), {
+    secrets: ephemeralSecretBox(),
+    limits: { maxConnections: 2 },
+  });
+  // Rows written directly: what is tested here is the reads, not the writes.
+  await store.pool.query(
+    `INSERT INTO healing_triggers (key, source, trigger, opened_at, closed_at)
+     SELECT 'anomaly:' || i, 'anomaly', jsonb_build_object('source', 'anomaly', 'id', i::text, 'watch', 'memory',
+       'labels', jsonb_build_object('namespace', 'shop'), 'severity', 'critical', 'startedAt', $1::bigint + i), $1::bigint + i, $1::bigint + i + 1
+     FROM generate_series(1, $2) AS i`,
+    [T, ROWS]
+  );
+  await store.pool.query(
+    `INSERT INTO healing_actions (idempotency_key, trigger_key, policy, gate, action_type, target, namespace, state, action, created_at, updated_at)
+     SELECT 'k' || i, 'anomaly:' || i, 'p' || (i % 3), 'approve', 'scale', 'deployment shop/web-' || (i % 7), 'shop',
+       CASE WHEN i % 50 = 0 THEN 'awaiting_approval' WHEN i % 7 = 0 THEN 'rejected' ELSE 'succeeded' END,
+       '{"type": "scale", "target": {"kind": "deployment", "namespace": "shop", "name": "web"}, "replicas": 4, "ceiling": 10}',
+       $1::bigint + i, $1::bigint + i
+     FROM generate_series(1, $2) AS i`,
+    [T, ROWS]
+  );
+  await store.pool.query(
+    `INSERT INTO healing_audit (at, kind, action_id, message)
+     SELECT $1::bigint + i, CASE WHEN i % 2 = 0 THEN 'proposed' WHEN i % 20 = 1 THEN 'failed' ELSE 'succeeded' END, i / 2, 'm'
+     FROM generate_series(1, $2) AS i`,
+    [T, 2 * ROWS]
+  );
+  await store.pool.query('ANALYZE');
+}, 120_000);
+
+afterAll(async () => {
+  await store?.close().catch(() => undefined);
+  await server?.stop();
+}, 120_000);
+
+/** The statements `list` ran, each with its plan's nodes. */
+async function plans(list: () => Promise<unknown>): Promise<Array<{ sql: string; plan: PlanNode[] }>> {
+  const spy = jest.spyOn(store.pool, 'query');
+  try {
+    await list();
+    const ran = spy.mock.calls.map(([sql, params]) => ({ sql: String(sql), params: params as unknown[] }));
+    spy.mockRestore();
+    const out = [];
+    for (const { sql, params } of ran) {
+      const { rows } = await store.pool.query(`EXPLAIN (FORMAT JSON) ${sql}`, params);
+      out.push({ sql, plan: nodes(rows[0]['QUERY PLAN'][0].Plan) });
+    }
+    return out;
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+const sortsOfMany = (plan: PlanNode[]) =>
+  plan.filter((n) => /Sort$/.test(n['Node Type']) && n.Plans![0]['Plan Rows'] >= ROWS / 10);
+
+describe('the PostgreSQL healing lists', () => {
+  it.each([
+    ['actions, no filter', () => store.healing.actions.list(actionListQuerySchema.parse({}))],
+    [
+      'actions awaiting approval',
+      () => store.healing.actions.list(actionListQuerySchema.parse({ state: 'awaiting_approval' })),
+    ],
+    ['audit, no filter', () => store.healing.audit.list(auditQuerySchema.parse({}))],
+    [
+      'audit of one kind, a later page',
+      () => store.healing.audit.list(auditQuerySchema.parse({ kind: 'failed', offset: 100 })),
+    ],
+  ])('%s: the page is read in index order, not sorted', async (_name, list) => {
+    const ran = await plans(list);
+    const pages = ran.filter((r) => /LIMIT/.test(r.sql));
+    expect(pages).toHaveLength(1);
+    expect(sortsOfMany(pages[0].plan)).toEqual([]);
+    expect(
+      pages[0].plan.some((n) => /^Index (Only )?Scan( Backward)?$/.test(n['Node Type']) || /Index/.test(n['Node Type']))
+    ).toBe(true);
+  });
+
+  it('counts actions without the triggers unless the filter reads a trigger', async () => {
+    const tables = async (q: Record<string, unknown>) => {
+      const count = (await plans(() => store.healing.actions.list(actionListQuerySchema.parse(q)))).find((r) =>
+        /COUNT\(\*\)/.test(r.sql)
+      );
+      return new Set(count!.plan.map((n) => n['Relation Name']).filter((r) => r !== undefined));
+    };
+    expect(await tables({ state: 'succeeded,rejected' })).toEqual(new Set(['healing_actions']));
+    expect(await tables({ triggerId: '42' })).toEqual(new Set(['healing_actions', 'healing_triggers']));
+    const listed = await store.healing.actions.list(actionListQuerySchema.parse({ state: 'awaiting_approval' }));
+    expect(listed.total).toBe(ROWS / 50);
+  });
+});
