@@ -34,6 +34,7 @@ import type { ActionRepository, AuditRepository } from './store/repositories';
 import { SettingsStore } from './store/settings';
 import { Storm } from './storm';
 import { verify } from './verify';
+import { nextTurn } from '../../utils/nextTurn';
 
 /** How often one trigger's action is proposed again after being superseded, before a person has to look. */
 const MAX_REPROPOSALS = 3;
@@ -387,6 +388,7 @@ export class HealingEngine {
     }
     for (const id of await this.actions.expiredIds(this.lifecycle.now())) {
       await this.gates.expire(id);
+      await nextTurn();
     }
     // A proposal, or an executing action, that this process is not handling was left by a stopped one.
     for (const id of await this.actions.idsInState('proposed')) {
@@ -400,6 +402,7 @@ export class HealingEngine {
     }
     for (const id of await this.actions.awaitingVerification()) {
       await verify(this.ctx, id);
+      await nextTurn();
     }
   }
 }
