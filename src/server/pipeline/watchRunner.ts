@@ -6,6 +6,7 @@ import type { WatchConfig } from '../config/schema';
 import type { RangeSeries } from '../prometheus/types';
 import { alignChunk, alignStep } from './alignment';
 import { announce } from './announce';
+import { answerEnd, CATCH_UP_CHUNK_STEPS, chunkEnd, type AnswerBasis, type CatchUpLimits } from './catchUp';
 import { gatherChanges, publishTargetMetrics, storedTargets, UnsavedStates } from './checkpoint';
 import type { AnomalyListener } from './listener';
 import { describeLearning, describeMatch } from './matchReport';
@@ -26,6 +27,8 @@ export interface RunnerOptions {
   detailPoints: number;
   staleAfterMs: number;
   maxPoints: number;
+  /** Points of all series together in one answer of a catch-up (catchUp.ts). */
+  maxPointsPerAnswer: number;
   predictionHorizonMs: number;
 }
 
@@ -43,9 +46,6 @@ export interface RunnerDeps {
   /** The targets this replica watches when replicas share the watches; absent: all of them. */
   ownership?: TargetOwnership;
 }
-
-/** Steps scored per chunk of a long catch-up: bounds memory and makes a crash lose at most one chunk. */
-const CATCH_UP_CHUNK_STEPS = 2000;
 
 /**
  * One watch: every step it fetches the new samples of its queries, scores every target, tracks
@@ -75,6 +75,8 @@ export class WatchRunner {
   private retired = false;
   /** This replica's part of the watch when replicas share it (ownership.ts). */
   private readonly share?: WatchShare;
+  /** What sizes the next answer (catchUp.ts): the last one read, or the targets restored. */
+  private answerBasis?: AnswerBasis;
 
   constructor(private readonly deps: RunnerDeps) {
     const { watch, options } = deps;
@@ -186,6 +188,7 @@ export class WatchRunner {
       }
     }
     this.deps.metrics.targetsWatched.set({ watch: this.name }, this.targets.size);
+    this.answerBasis = this.targets.size > 0 ? { series: this.targets.size } : undefined;
     this.restored = true;
   }
 
@@ -213,18 +216,27 @@ export class WatchRunner {
     const step = watch.step;
     const end = Math.floor((clock.now() - watch.lag) / step) * step;
     let from = this.lastProcessed === null ? Math.ceil((end - watch.history) / step) * step : this.lastProcessed + step;
+    const limits: CatchUpLimits = { stepMs: step, ...this.deps.options };
     let scoringMs = 0;
     const scoredAny = from <= end;
     while (from <= end) {
-      const to = Math.min(end, from + (Math.min(CATCH_UP_CHUNK_STEPS, this.deps.options.maxPoints) - 1) * step);
-      const fetched = await this.fetch(from, to);
-      const results = this.share ? await this.share.take(fetched, from) : fetched;
-      const health = await fetchScrapeHealth(this.deps.querier, watch, results, this.targets, from, to);
-      const t0 = performance.now();
-      const touched = this.score(results, from, to, health);
-      scoringMs += performance.now() - t0;
+      const to = chunkEnd(from, end, limits);
+      const touched = new Set<TargetModel>();
+      // Each answer is scored before the next is read: only one answer's series are in memory.
+      for (let at = from; at <= to;) {
+        const until = answerEnd(at, to, this.answerBasis, limits);
+        const fetched = await this.fetch(at, until);
+        const results = this.share ? await this.share.take(fetched, at) : fetched;
+        const health = await fetchScrapeHealth(this.deps.querier, watch, results, this.targets, at, until);
+        const t0 = performance.now();
+        for (const t of this.score(results, at, until, health)) {
+          touched.add(t);
+        }
+        scoringMs += performance.now() - t0;
+        at = until + step;
+      }
       this.unsaved.changed(touched, from);
-      await this.checkpoint(touched, to, end);
+      await this.checkpoint([...touched], to, end);
       from = to + step;
     }
     if (this.degraded) {
@@ -246,7 +258,10 @@ export class WatchRunner {
 
   private async fetch(from: number, to: number): Promise<Map<string, RangeSeries[]>> {
     try {
-      return await fetchChunk(this.deps.querier, this.deps.watch, from, to);
+      const results = await fetchChunk(this.deps.querier, this.deps.watch, from, to);
+      const series = Math.max(0, ...[...results.values()].map((list) => list.length));
+      this.answerBasis = { series, steps: Math.floor((to - from) / this.deps.watch.step) + 1 };
+      return results;
     } catch (err) {
       if (err instanceof WatchQueryError) {
         this.markDegraded(err.error.kind, `query "${err.signal}" failed: ${err.error.message}`);
