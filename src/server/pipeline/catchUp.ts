@@ -29,6 +29,12 @@ export interface AnswerBasis {
   steps?: number;
 }
 
+/** What an answer for the steps [from, to] leaves to size the next one: the series of its largest query, its steps. */
+export function basisOf(results: Map<string, unknown[]>, from: number, to: number, stepMs: number): AnswerBasis {
+  const series = Math.max(0, ...[...results.values()].map((list) => list.length));
+  return { series, steps: Math.floor((to - from) / stepMs) + 1 };
+}
+
 /** The last step of the chunk that starts at `from`, for a cycle that ends at `end`. */
 export function chunkEnd(from: number, end: number, limits: CatchUpLimits): number {
   const steps = Math.min(CATCH_UP_CHUNK_STEPS, limits.maxPoints);
@@ -54,4 +60,26 @@ export function answerSteps(basis: AnswerBasis | undefined, limits: CatchUpLimit
 /** The last step of the answer that starts at `from` within a chunk that ends at `to`. */
 export function answerEnd(from: number, to: number, basis: AnswerBasis | undefined, limits: CatchUpLimits): number {
   return Math.min(to, from + (answerSteps(basis, limits) - 1) * limits.stepMs);
+}
+
+/**
+ * Reads and scores the chunk [from, to] answer by answer, each scored before the next is read (only
+ * one answer's series are in memory); returns what the answers' scoring returned, once each.
+ */
+export async function readChunk<T>(
+  from: number,
+  to: number,
+  limits: CatchUpLimits,
+  basis: () => AnswerBasis | undefined,
+  readAnswer: (from: number, to: number) => Promise<T[]>
+): Promise<Set<T>> {
+  const scored = new Set<T>();
+  for (let at = from; at <= to;) {
+    const until = answerEnd(at, to, basis(), limits);
+    for (const t of await readAnswer(at, until)) {
+      scored.add(t);
+    }
+    at = until + limits.stepMs;
+  }
+  return scored;
 }
