@@ -6,6 +6,7 @@
  * runs FP_BENCH_CYCLES (30) cycles of one step; the bench reports its cycle time (median and max of
  * the cycles), its RSS after the last cycle and a forced GC, its peak RSS, and the ratio one / two.
  * Data come from bench/fleetSource.ts, an in-process stand-in for Prometheus' query_range.
+ * FP_BENCH_PROCESSES=1 (or 2) runs only the one-process (or two-process) part.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -70,6 +71,7 @@ function line(label: string, r: ProcessRun): { cycle: number; rss: number } {
 
 export async function run(): Promise<void> {
   const sizes = (process.env.FP_BENCH_FLEET ?? '10000,100000').split(',').map(Number);
+  const parts = (process.env.FP_BENCH_PROCESSES ?? '1,2').split(',');
   console.log(
     'pipeline processes on an in-process query_range stand-in, 30 m step, 1 d replayed, then one step per cycle:'
   );
@@ -80,11 +82,19 @@ export async function run(): Promise<void> {
   for (const size of sizes) {
     const source = await startFleetSource(size);
     try {
-      const one = line(`${size.toLocaleString('en')}: one process`, await runProcess(source.url, undefined));
+      const one = parts.includes('1')
+        ? line(`${size.toLocaleString('en')}: one process`, await runProcess(source.url, undefined))
+        : undefined;
+      if (!parts.includes('2')) {
+        continue;
+      }
       const [a, b] = await Promise.all([runProcess(source.url, '0'), runProcess(source.url, '1')]);
       const two = [line(`${size.toLocaleString('en')}: two processes, half 0`, a), line('    half 1', b)];
       const slower = Math.max(two[0].cycle, two[1].cycle);
       const larger = Math.max(two[0].rss, two[1].rss);
+      if (!one) {
+        continue;
+      }
       console.log(
         `  ${size.toLocaleString('en')} series, one / two processes: cycle ${(one.cycle / slower).toFixed(2)}x (the slower half), ` +
           `RSS per process ${(one.rss / larger).toFixed(2)}x (the larger half), RSS in all ${(one.rss / (two[0].rss + two[1].rss)).toFixed(2)}x`

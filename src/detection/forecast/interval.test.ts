@@ -1,5 +1,5 @@
 import { Random } from '../random';
-import { HorizonCalibration } from './interval';
+import { CALIBRATION_HORIZONS, HorizonCalibration, type BucketForecast } from './interval';
 
 /** Standard normal draw (Box-Muller). */
 function gauss(rng: Random): number {
@@ -65,5 +65,75 @@ describe('HorizonCalibration (conformal quantiles of the path errors per horizon
     expect(new HorizonCalibration().restore({ ...c.toState(), errors: c.toState().errors.map(() => [NaN]) })).toMatch(
       /malformed/
     );
+  });
+});
+
+/**
+ * The calibration as it was kept before its typed rings (plain arrays per horizon and per forecast):
+ * the oracle the rings must match number for number.
+ */
+class ArrayCalibration {
+  pending: number[][][] = CALIBRATION_HORIZONS.map(() => []);
+  errors: number[][] = CALIBRATION_HORIZONS.map(() => []);
+
+  observe(k: number, actual: number | null, resetMs: number, sign: number, forecast: BucketForecast | null): void {
+    CALIBRATION_HORIZONS.forEach((h, i) => {
+      const queue = this.pending[i];
+      while (queue.length > 0 && queue[0][0] <= k) {
+        const [due, mean, sd, madeAfter] = queue.shift() as number[];
+        if (due === k && actual !== null && madeAfter === resetMs && sd > 0) {
+          this.errors[i].push((actual - mean) / sd);
+          if (this.errors[i].length > 120) {
+            this.errors[i].shift();
+          }
+        }
+      }
+      if (forecast && k % Math.max(1, Math.floor(h / 8)) === 0) {
+        const f = forecast(k + h);
+        if (f && Number.isFinite(f.mean) && f.sd > 0) {
+          queue.push([k + h, sign * f.mean, f.sd, resetMs]);
+        }
+      }
+    });
+  }
+}
+
+describe('HorizonCalibration storage (typed rings)', () => {
+  it('keeps the same errors and pending forecasts as plain arrays, so the intervals are identical', () => {
+    const rng = new Random(16);
+    const rings = new HorizonCalibration();
+    const arrays = new ArrayCalibration();
+    let reset = 0;
+    const quantiles: Array<number | null> = [];
+    for (let k = 0; k < 1500; k++) {
+      // Resets, empty buckets, both senses and a forecast that drifts: every path of observe.
+      if (rng.next() < 0.004) {
+        reset = k * 1000;
+      }
+      const actual = rng.next() < 0.05 ? null : 10 * Math.sin(k / 40) + 3 * gauss(rng);
+      const sign = k % 500 < 250 ? 1 : -1;
+      const drift = rng.next();
+      const forecast: BucketForecast | null =
+        rng.next() < 0.1 ? null : (at) => ({ mean: sign * (10 * Math.sin(at / 41) + drift), sd: 1 + (at % 7) / 3 });
+      rings.observe(k, actual, reset, sign, forecast);
+      arrays.observe(k, actual, reset, sign, forecast);
+      if (k % 50 === 49) {
+        expect(rings.toState()).toEqual({ pending: arrays.pending, errors: arrays.errors });
+        const restored = new HorizonCalibration();
+        expect(restored.restore(rings.toState())).toBeNull();
+        for (const buckets of [1, 3, 8, 20, 96, 200]) {
+          for (const p of [0.025, 0.1, 0.5, 0.9, 0.975]) {
+            for (const s of [1, -1]) {
+              const q = rings.quantile(buckets, p, s);
+              expect(restored.quantile(buckets, p, s)).toBe(q);
+              quantiles.push(q);
+            }
+          }
+        }
+      }
+    }
+    // The window is full (120 errors at short horizons) and the quantiles were computed from it.
+    expect(rings.counts[0]).toBe(120);
+    expect(quantiles.filter((q) => q !== null).length).toBeGreaterThan(500);
   });
 });

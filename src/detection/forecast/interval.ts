@@ -10,7 +10,8 @@
  * A forecast is scored against the mean of the bucket it was made for, once that bucket is sealed;
  * forecasts made before a reset that comes before their bucket are dropped (the model restarts
  * there, so they say nothing about its errors). Memory is bounded: a few pending forecasts and the
- * last `KEEP` errors per horizon.
+ * last `KEEP` errors per horizon, each kind in one typed ring for all horizons (RecordRings), not
+ * an array per horizon and per forecast: one forecaster per limit, thousands in a fleet (issue 16).
  */
 
 /** Horizons, in buckets, at which errors are kept (30 min to 48 h at the default bucket). */
@@ -35,13 +36,88 @@ export interface CalibrationState {
 /** The model's forecast of the signed mean of bucket `k` (null: no forecast). */
 export type BucketForecast = (k: number) => { mean: number; sd: number } | null;
 
+/**
+ * One FIFO queue per horizon of records of `width` numbers, all in one Float64Array that grows (by
+ * doubling) as the longest queue needs; a queue at `limit` records drops its oldest on a push.
+ */
+class RecordRings {
+  private buf: Float64Array;
+  private capacity: number;
+  /** Per queue: the slot of its oldest record, and its length (plain arrays: a typed one costs more than 8 numbers). */
+  private readonly heads: number[];
+  private readonly lengths: number[];
+
+  constructor(
+    private readonly queues: number,
+    private readonly width: number,
+    private readonly limit: number,
+    initialCapacity: number
+  ) {
+    this.capacity = initialCapacity;
+    this.buf = new Float64Array(queues * initialCapacity * width);
+    this.heads = new Array<number>(queues).fill(0);
+    this.lengths = new Array<number>(queues).fill(0);
+  }
+
+  length(q: number): number {
+    return this.lengths[q];
+  }
+
+  /** Field `f` of the k-th oldest record of queue q. */
+  at(q: number, k: number, f: number): number {
+    return this.buf[(q * this.capacity + ((this.heads[q] + k) % this.capacity)) * this.width + f];
+  }
+
+  /** The k-th oldest record of queue q. */
+  record(q: number, k: number): number[] {
+    return Array.from({ length: this.width }, (_, f) => this.at(q, k, f));
+  }
+
+  push(q: number, record: readonly number[]): void {
+    if (this.lengths[q] === this.limit) {
+      this.shift(q);
+    } else if (this.lengths[q] === this.capacity) {
+      this.grow();
+    }
+    const slot = (this.heads[q] + this.lengths[q]) % this.capacity;
+    this.buf.set(record, (q * this.capacity + slot) * this.width);
+    this.lengths[q]++;
+  }
+
+  shift(q: number): void {
+    this.heads[q] = (this.heads[q] + 1) % this.capacity;
+    this.lengths[q]--;
+  }
+
+  clear(): void {
+    this.heads.fill(0);
+    this.lengths.fill(0);
+  }
+
+  /** Twice the room per queue (at most `limit`), each queue copied oldest first. */
+  private grow(): void {
+    const capacity = Math.min(this.limit, 2 * this.capacity);
+    const buf = new Float64Array(this.queues * capacity * this.width);
+    for (let q = 0; q < this.queues; q++) {
+      for (let k = 0; k < this.lengths[q]; k++) {
+        buf.set(this.record(q, k), (q * capacity + k) * this.width);
+      }
+    }
+    this.buf = buf;
+    this.capacity = capacity;
+    this.heads.fill(0);
+  }
+}
+
 export class HorizonCalibration {
-  private pending: Pending[][] = CALIBRATION_HORIZONS.map(() => []);
-  private errors: number[][] = CALIBRATION_HORIZONS.map(() => []);
+  /** Per horizon, forecasts waiting for their bucket (Pending records). */
+  private readonly pending = new RecordRings(CALIBRATION_HORIZONS.length, 4, Infinity, PENDING + 1);
+  /** Per horizon, the last KEEP standardised errors. */
+  private readonly errors = new RecordRings(CALIBRATION_HORIZONS.length, 1, KEEP, 8);
 
   /** Errors kept at each horizon (for tests and the backtest). */
   get counts(): number[] {
-    return this.errors.map((e) => e.length);
+    return CALIBRATION_HORIZONS.map((_, i) => this.errors.length(i));
   }
 
   /**
@@ -50,23 +126,20 @@ export class HorizonCalibration {
    * the signed series (`sign` +1, or -1 for a path towards a lower limit).
    */
   observe(k: number, actual: number | null, resetMs: number, sign: number, forecast: BucketForecast | null): void {
+    const queue = this.pending;
     CALIBRATION_HORIZONS.forEach((h, i) => {
-      const queue = this.pending[i];
-      while (queue.length > 0 && queue[0][0] <= k) {
-        const [due, mean, sd, madeAfter] = queue.shift() as Pending;
+      while (queue.length(i) > 0 && queue.at(i, 0, 0) <= k) {
+        const [due, mean, sd, madeAfter] = [queue.at(i, 0, 0), queue.at(i, 0, 1), queue.at(i, 0, 2), queue.at(i, 0, 3)];
+        queue.shift(i);
         if (due === k && actual !== null && madeAfter === resetMs && sd > 0) {
-          const kept = this.errors[i];
-          kept.push((actual - mean) / sd);
-          if (kept.length > KEEP) {
-            kept.shift();
-          }
+          this.errors.push(i, [(actual - mean) / sd]);
         }
       }
       if (forecast && k % Math.max(1, Math.floor(h / PENDING)) === 0) {
         const f = forecast(k + h);
         if (f && Number.isFinite(f.mean) && f.sd > 0) {
           // Kept in the series' own sense: a forecast of the negated series is negated back.
-          queue.push([k + h, sign * f.mean, f.sd, resetMs]);
+          queue.push(i, [k + h, sign * f.mean, f.sd, resetMs]);
         }
       }
     });
@@ -87,8 +160,8 @@ export class HorizonCalibration {
     while (j < hs.length - 1 && hs[j + 1] < at) {
       j++;
     }
-    const a = conformalQuantile(this.errors[j], p);
-    const b = j + 1 < hs.length ? conformalQuantile(this.errors[j + 1], p) : a;
+    const a = conformalQuantile(this.errorsAt(j), p);
+    const b = j + 1 < hs.length ? conformalQuantile(this.errorsAt(j + 1), p) : a;
     if (a === null || b === null || at <= hs[j]) {
       return at <= hs[j] ? a : null;
     }
@@ -97,10 +170,17 @@ export class HorizonCalibration {
     return a + (b - a) * w;
   }
 
+  /** The errors kept at horizon i, oldest first. */
+  private errorsAt(i: number): number[] {
+    return Array.from({ length: this.errors.length(i) }, (_, k) => this.errors.at(i, k, 0));
+  }
+
   toState(): CalibrationState {
     return {
-      pending: this.pending.map((q) => q.map((x) => [...x] as Pending)),
-      errors: this.errors.map((e) => [...e]),
+      pending: CALIBRATION_HORIZONS.map((_, i) =>
+        Array.from({ length: this.pending.length(i) }, (_, k) => this.pending.record(i, k) as Pending)
+      ),
+      errors: CALIBRATION_HORIZONS.map((_, i) => this.errorsAt(i)),
     };
   }
 
@@ -122,8 +202,10 @@ export class HorizonCalibration {
     ) {
       return 'its interval calibration is malformed';
     }
-    this.pending = s.pending.map((q) => q.map((x) => [...x] as Pending));
-    this.errors = s.errors.map((e) => [...e]);
+    this.pending.clear();
+    this.errors.clear();
+    s.pending.forEach((q, i) => q.forEach((p) => this.pending.push(i, p)));
+    s.errors.forEach((e, i) => e.forEach((x) => this.errors.push(i, [x])));
     return null;
   }
 }

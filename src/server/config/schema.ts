@@ -51,6 +51,11 @@ export const pipelineConfigSchema = z.strictObject({
   staleAfter: durationSchema.default(86_400_000),
   /** Prometheus refuses more than 11,000 points per series; longer ranges are split. */
   maxPointsPerQuery: z.number().int().min(10).max(11_000).default(11_000),
+  /**
+   * Points of all series together (series × steps) in one query_range answer of a catch-up
+   * (catchUp.ts): 50,000 points are about 1.5 MiB of JSON besides the series' labels.
+   */
+  maxPointsPerAnswer: z.number().int().min(100).max(10_000_000).default(50_000),
   /** Retries of a query that failed transiently (5xx, timeout, unreachable), with backoff and jitter. */
   retries: z.number().int().min(0).max(10).default(3),
   /** Time-to-failure forecasts further out than this are not recorded as predictions. */

@@ -1,5 +1,5 @@
 import type { PipelineMetrics } from './metrics';
-import type { StoredTarget } from './store/repository';
+import type { PipelineRepository, StoredTarget } from './store/repository';
 import type { AnomalyRecord, PredictionRecord, TargetModel } from './targetModel';
 
 /** What one chunk hands to the store: the targets' changes, and the targets that went stale. */
@@ -63,6 +63,11 @@ export class UnsavedStates {
     return this.since.size;
   }
 
+  /** Nothing in memory is unsaved any more (it was replaced by what the store holds). */
+  clear(): void {
+    this.since.clear();
+  }
+
   /** The targets were scored from step `from` on. */
   changed(targets: Iterable<TargetModel>, from: number): void {
     for (const t of targets) {
@@ -111,6 +116,24 @@ export class UnsavedStates {
 /** The stored form of targets' state. */
 export function storedTargets(targets: Iterable<TargetModel>): StoredTarget[] {
   return [...targets].map((t) => ({ id: t.id, watch: t.watch, labels: t.labels, state: t.toState() }));
+}
+
+/** Stores the states of `targets` alone, with the resume point `lastProcessed` (retraining, flushing, retiring). */
+export function storeStates(
+  repo: PipelineRepository,
+  watch: string,
+  lastProcessed: number,
+  targets: Iterable<TargetModel>,
+  anomalies: AnomalyRecord[] = []
+): Promise<AnomalyRecord[]> {
+  return repo.commitCycle({
+    watch,
+    lastProcessed,
+    targets: storedTargets(targets),
+    anomalies,
+    predictions: [],
+    forgotten: [],
+  });
 }
 
 /** Sets the per-target gauges of the scored targets (within pipeline.maxTargetSeries) and drops those of the forgotten ones. */

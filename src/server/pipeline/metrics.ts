@@ -126,4 +126,17 @@ export class PipelineMetrics {
       this.timeToFailure.remove({ watch, target, signal });
     }
   }
+
+  /** Drops a removed watch's own series (its targets' series go with `forget`). */
+  removeWatch(watch: string): void {
+    for (const gauge of [
+      this.targetsWatched,
+      this.seriesWatched,
+      this.degraded,
+      this.lastProcessed,
+      this.targetsUnexported,
+    ]) {
+      gauge.remove({ watch });
+    }
+  }
 }

@@ -122,6 +122,7 @@ export class Pipeline {
         detailPoints: pipeline.detailPoints,
         staleAfterMs: pipeline.staleAfter,
         maxPoints: pipeline.maxPointsPerQuery,
+        maxPointsPerAnswer: pipeline.maxPointsPerAnswer,
         predictionHorizonMs: pipeline.predictionHorizon,
       },
     });

@@ -1,6 +1,7 @@
 import type { SignalKind } from '../../detection';
 import type { KubernetesObject } from '../../contract/pipeline';
 import type { WatchConfig } from '../config/schema';
+import type { TargetSettings } from './targetModel';
 
 /** A target's id: `<watch>{label="value",...}`, stable across restarts and readable in the UI. */
 export function targetId(watch: string, labels: Record<string, string>): string {
@@ -93,4 +94,20 @@ export function downsampleMax(points: Array<[number, number]>, maxPoints: number
     }
   }
   return out;
+}
+
+/** How a watch's targets are modelled, from the watch and the pipeline's options. */
+export function targetSettings(
+  watch: WatchConfig,
+  options: { detailPoints: number; predictionHorizonMs: number }
+): TargetSettings {
+  const historySteps = Math.floor(watch.history / watch.step);
+  return {
+    detector: watch.detector,
+    stepMs: watch.step,
+    probation: watch.probation ?? Math.min(750, Math.floor(0.15 * historySteps)),
+    closeAfter: watch.closeAfter,
+    horizonSteps: Math.max(1, Math.floor(options.predictionHorizonMs / watch.step)),
+    detailPoints: options.detailPoints,
+  };
 }

@@ -1,12 +1,12 @@
-import { messageOf } from '../../utils/messageOf';
 import type { Logger } from 'pino';
 import type { ModelVersion, WatchStatus } from '../../contract/pipeline';
 import type { Clock } from '../clock';
 import type { WatchConfig } from '../config/schema';
 import type { RangeSeries } from '../prometheus/types';
-import { alignChunk, alignStep } from './alignment';
 import { announce } from './announce';
-import { gatherChanges, publishTargetMetrics, storedTargets, UnsavedStates } from './checkpoint';
+import { basisOf, CATCH_UP_CHUNK_STEPS, chunkEnd, readChunk, type AnswerBasis, type CatchUpLimits } from './catchUp';
+import { gatherChanges, publishTargetMetrics, storedTargets, storeStates, UnsavedStates } from './checkpoint';
+import { WatchScoring } from './chunkScoring';
 import type { AnomalyListener } from './listener';
 import { describeLearning, describeMatch } from './matchReport';
 import type { PipelineMetrics } from './metrics';
@@ -14,10 +14,11 @@ import { WatchShare, type TargetOwnership } from './ownership';
 import { PeerGroups } from './peerGroups';
 import { fetchChunk, watchDefinition, watchIdentity, WatchQueryError, type RangeQuerier } from './query';
 import { baseThreshold, recordInitialModels, retrainTargets, type TrainingDeps } from './retraining';
+import { storedModels } from './restore';
 import type { PipelineRepository } from './store/repository';
-import { TargetModel, type AnomalyRecord, type TargetSettings } from './targetModel';
-import { kubernetesObject } from './targets';
-import { absencesAt, fetchScrapeHealth, type ScrapeHealth } from './vanished';
+import type { AnomalyRecord, TargetModel, TargetSettings } from './targetModel';
+import { targetSettings } from './targets';
+import { WatchHealth } from './watchHealth';
 
 /** Tests build queriers against this name. */
 export type { RangeQuerier } from './query';
@@ -26,6 +27,8 @@ export interface RunnerOptions {
   detailPoints: number;
   staleAfterMs: number;
   maxPoints: number;
+  /** Points of all series together in one answer of a catch-up (catchUp.ts). */
+  maxPointsPerAnswer: number;
   predictionHorizonMs: number;
 }
 
@@ -44,9 +47,6 @@ export interface RunnerDeps {
   ownership?: TargetOwnership;
 }
 
-/** Steps scored per chunk of a long catch-up: bounds memory and makes a crash lose at most one chunk. */
-const CATCH_UP_CHUNK_STEPS = 2000;
-
 /**
  * One watch: every step it fetches the new samples of its queries, scores every target, tracks
  * anomalies and predictions, and checkpoints it all in one transaction per chunk.
@@ -55,39 +55,40 @@ export class WatchRunner {
   readonly targets = new Map<string, TargetModel>();
   readonly settings: TargetSettings;
   private lastProcessed: number | null = null;
-  private degraded = false;
-  private lastError: WatchStatus['lastError'] = null;
-  private lastCycleAt: number | null = null;
-  private lastCycleSeconds: number | null = null;
-  private series = 0;
-  /** Series each query matched in the last chunk scored, for the line logged after the first cycle. */
-  private readonly seriesBySignal = new Map<string, number>();
+  private readonly health: WatchHealth;
+  private readonly scoring: WatchScoring;
   private matchReported = false;
   /** The tenth of learning last logged (-1: none yet). */
   private learningTenth = -1;
   private readonly peers: PeerGroups;
-  /** Targets whose state changed since it was last stored. */
-  private unsaved = new UnsavedStates();
-  /** Whether the targets in memory are those of the store (false at first, and after a checkpoint failed). */
+  /** Targets whose state changed since it was last stored (one object: the share holds it too). */
+  private readonly unsaved = new UnsavedStates();
+  /**
+   * Whether what is in memory is the store's last committed checkpoint or follows from it: false
+   * at first and after a write failed (memory is then ahead of the store). Set true only by
+   * `restore`, false only by `committing`.
+   */
   private restored = false;
   private queue: Promise<unknown> = Promise.resolve();
   /** Set once the watch was removed or replaced: nothing of it runs any more. */
   private retired = false;
   /** This replica's part of the watch when replicas share it (ownership.ts). */
   private readonly share?: WatchShare;
+  /** What sizes the next answer (catchUp.ts): the last one read, or the targets restored. */
+  private answerBasis?: AnswerBasis;
 
   constructor(private readonly deps: RunnerDeps) {
     const { watch, options } = deps;
-    const historySteps = Math.floor(watch.history / watch.step);
-    this.settings = {
-      detector: watch.detector,
-      stepMs: watch.step,
-      probation: watch.probation ?? Math.min(750, Math.floor(0.15 * historySteps)),
-      closeAfter: watch.closeAfter,
-      horizonSteps: Math.max(1, Math.floor(options.predictionHorizonMs / watch.step)),
-      detailPoints: options.detailPoints,
-    };
+    this.settings = targetSettings(watch, options);
+    this.health = new WatchHealth(watch.name, deps);
     this.peers = new PeerGroups(watch.peers, Object.keys(watch.queries));
+    this.scoring = new WatchScoring({
+      ...deps,
+      targets: this.targets,
+      settings: this.settings,
+      baseThreshold: this.baseThreshold,
+      peers: this.peers,
+    });
     if (deps.ownership) {
       this.share = new WatchShare(
         {
@@ -102,13 +103,7 @@ export class WatchRunner {
           lastProcessed: () => this.lastProcessed,
           fetch: (from, to) => this.fetch(from, to),
           // The gap of a taken-over target is scored as the live loop scores it, scrape health included.
-          score: async (results, from, to) =>
-            this.score(
-              results,
-              from,
-              to,
-              await fetchScrapeHealth(deps.querier, watch, results, this.targets, from, to)
-            ),
+          score: (results, from, to) => this.scoring.score(results, from, to),
         },
         deps.ownership
       );
@@ -128,7 +123,7 @@ export class WatchRunner {
   }
 
   get isDegraded(): boolean {
-    return this.degraded;
+    return this.health.isDegraded;
   }
 
   /**
@@ -140,51 +135,31 @@ export class WatchRunner {
     return this.exclusive(() => this.restore());
   }
 
-  /** What is in memory is replaced by what the store holds: the last committed checkpoint. */
+  /**
+   * What is in memory is replaced by what the store holds: the last committed checkpoint. Read in
+   * full before anything in memory changes, so a failed read leaves memory as it was.
+   */
   private async restore(): Promise<void> {
-    const { repo } = this.deps;
-    this.restored = false;
-    this.targets.clear();
-    this.unsaved = new UnsavedStates();
-    if (await repo.adoptDefinition(this.name, watchDefinition(this.deps.watch))) {
-      this.deps.logger.info(
+    const { repo, watch, logger } = this.deps;
+    if (await repo.adoptDefinition(this.name, watchDefinition(watch))) {
+      logger.info(
         { watch: this.name },
         'watch changed since its state was stored; replaying its history with fresh models'
       );
     }
-    this.lastProcessed = await repo.lastProcessed(this.name);
-    await this.peers.restore(() => repo.loadPeers(this.name), this.deps.logger, this.name);
-    if (this.share) {
-      // Shared: each target is taken up from the store once this replica owns it.
-      this.restored = true;
-      return;
+    const lastProcessed = await repo.lastProcessed(this.name);
+    await this.peers.restore(() => repo.loadPeers(this.name), logger, this.name);
+    // Shared: each target is taken up from the store once this replica owns it.
+    const models = this.share
+      ? new Map<string, TargetModel>()
+      : await storedModels({ ...this.deps, settings: this.settings });
+    this.lastProcessed = lastProcessed;
+    this.targets.clear();
+    for (const [id, model] of models) {
+      this.targets.set(id, model);
     }
-    const { targets, unreadable } = await repo.loadCheckpoint(this.name);
-    for (const { id, error } of unreadable) {
-      this.deps.logger.warn(
-        { watch: this.name, target: id, err: error },
-        'stored target state unreadable; relearning it'
-      );
-    }
-    for (const stored of targets) {
-      try {
-        const model = TargetModel.fromState(
-          stored.id,
-          this.name,
-          stored.labels,
-          kubernetesObject(this.deps.watch, stored.labels),
-          this.settings,
-          stored.state
-        );
-        this.targets.set(stored.id, model);
-      } catch (err) {
-        // A state this build cannot read: the target starts learning again rather than stopping the watch.
-        this.deps.logger.warn(
-          { watch: this.name, target: stored.id, err: messageOf(err) },
-          'stored target state unreadable; relearning it'
-        );
-      }
-    }
+    this.unsaved.clear();
+    this.answerBasis = models.size > 0 ? { series: models.size } : undefined;
     this.deps.metrics.targetsWatched.set({ watch: this.name }, this.targets.size);
     this.restored = true;
   }
@@ -213,40 +188,40 @@ export class WatchRunner {
     const step = watch.step;
     const end = Math.floor((clock.now() - watch.lag) / step) * step;
     let from = this.lastProcessed === null ? Math.ceil((end - watch.history) / step) * step : this.lastProcessed + step;
-    let scoringMs = 0;
+    const limits: CatchUpLimits = { stepMs: step, ...this.deps.options };
+    const scoringBefore = this.scoring.scoringMs;
     const scoredAny = from <= end;
     while (from <= end) {
-      const to = Math.min(end, from + (Math.min(CATCH_UP_CHUNK_STEPS, this.deps.options.maxPoints) - 1) * step);
-      const fetched = await this.fetch(from, to);
-      const results = this.share ? await this.share.take(fetched, from) : fetched;
-      const health = await fetchScrapeHealth(this.deps.querier, watch, results, this.targets, from, to);
-      const t0 = performance.now();
-      const touched = this.score(results, from, to, health);
-      scoringMs += performance.now() - t0;
+      const to = chunkEnd(from, end, limits);
+      const touched = await readChunk(
+        from,
+        to,
+        limits,
+        () => this.answerBasis,
+        async (at, until) => {
+          const fetched = await this.fetch(at, until);
+          return this.scoring.score(this.share ? await this.share.take(fetched, at) : fetched, at, until);
+        }
+      );
       this.unsaved.changed(touched, from);
-      await this.checkpoint(touched, to, end);
+      await this.checkpoint([...touched], to, end);
       from = to + step;
     }
-    if (this.degraded) {
-      this.deps.logger.info({ watch: this.name }, 'watch recovered: queries answer again');
-    }
-    this.degraded = false;
+    this.health.cycled((performance.now() - started) / 1000);
     if (scoredAny && !this.matchReported) {
       this.matchReported = true;
-      const { level, message } = describeMatch(watch, this.seriesBySignal, this.targets.size);
-      this.deps.logger[level]({ watch: this.name, series: this.series }, message);
+      const { level, message } = describeMatch(watch, this.scoring.seriesBySignal, this.targets.size);
+      this.deps.logger[level]({ watch: this.name, series: this.scoring.series }, message);
     }
-    metrics.degraded.set({ watch: this.name }, 0);
     this.logLearning();
-    this.lastCycleAt = clock.now();
-    this.lastCycleSeconds = (performance.now() - started) / 1000;
-    metrics.cycleDuration.observe({ watch: this.name }, this.lastCycleSeconds);
-    metrics.scoringDuration.observe({ watch: this.name }, scoringMs / 1000);
+    metrics.scoringDuration.observe({ watch: this.name }, (this.scoring.scoringMs - scoringBefore) / 1000);
   }
 
   private async fetch(from: number, to: number): Promise<Map<string, RangeSeries[]>> {
     try {
-      return await fetchChunk(this.deps.querier, this.deps.watch, from, to);
+      const results = await fetchChunk(this.deps.querier, this.deps.watch, from, to);
+      this.answerBasis = basisOf(results, from, to, this.deps.watch.step);
+      return results;
     } catch (err) {
       if (err instanceof WatchQueryError) {
         this.markDegraded(err.error.kind, `query "${err.signal}" failed: ${err.error.message}`);
@@ -266,43 +241,7 @@ export class WatchRunner {
 
   /** Marks the watch degraded (the loop keeps going; the next cycle resumes where this one stopped). */
   markDegraded(kind: NonNullable<WatchStatus['lastError']>['kind'], message: string): void {
-    if (!this.degraded) {
-      this.deps.logger.warn({ watch: this.name, kind }, `watch degraded: ${message}`);
-    }
-    this.degraded = true;
-    this.lastError = { kind, message, at: this.deps.clock.now() };
-    this.deps.metrics.degraded.set({ watch: this.name }, 1);
-    this.deps.metrics.queryErrors.inc({ watch: this.name, kind });
-  }
-
-  /** Scores the steps [from, to] of the fetched series; returns the targets that had samples. */
-  private score(
-    results: Map<string, RangeSeries[]>,
-    from: number,
-    to: number,
-    health: ScrapeHealth | null
-  ): TargetModel[] {
-    const { watch } = this.deps;
-    const chunk = alignChunk(watch, results, this.targets, this.settings, this.baseThreshold);
-    for (const [signal, n] of chunk.seriesBySignal) {
-      this.seriesBySignal.set(signal, n);
-    }
-    this.series = chunk.series;
-    this.deps.metrics.seriesWatched.set({ watch: this.name }, chunk.series);
-    const aligned = [...chunk.targets.values()];
-    const peerGroups = this.peers.of(aligned);
-    // Targets gone from the answer are stepped too: a target whose series vanish is a fault (vanished.ts).
-    const all = [...aligned, ...chunk.absent];
-    for (let t = from; t <= to; t += watch.step) {
-      alignStep(all, t);
-      const peerScores = this.peers.score(peerGroups);
-      const absences = absencesAt(watch, all, health, t);
-      for (const a of all) {
-        a.target.step(t, a.values, peerScores.get(a.target.id), absences.get(a.target.id));
-      }
-    }
-    // An absent target that was not scored (removed on purpose, or a detector that ignores gaps) did not change.
-    return all.filter((a) => a.cursors.length > 0 || a.target.seenAt >= from).map((a) => a.target);
+    this.health.markDegraded(kind, message);
   }
 
   /**
@@ -396,14 +335,8 @@ export class WatchRunner {
     const end = this.lastProcessed;
     return this.committing(async () => {
       const { trained, failed, retrained } = await retrainTargets(this.training(), chosen, end, reason);
-      await this.deps.repo.commitCycle({
-        watch: this.name,
-        lastProcessed: this.unsaved.storedThrough(end, this.settings.stepMs, new Set(retrained)),
-        targets: storedTargets(retrained),
-        anomalies: [],
-        predictions: [],
-        forgotten: [],
-      });
+      const through = this.unsaved.storedThrough(end, this.settings.stepMs, new Set(retrained));
+      await storeStates(this.deps.repo, this.name, through, retrained);
       this.unsaved.saved(retrained);
       return { trained, failed };
     });
@@ -418,16 +351,7 @@ export class WatchRunner {
         return;
       }
       const writing = this.unsaved.due(new Set(), true);
-      await this.committing(() =>
-        this.deps.repo.commitCycle({
-          watch: this.name,
-          lastProcessed,
-          targets: storedTargets(writing),
-          anomalies: [],
-          predictions: [],
-          forgotten: [],
-        })
-      );
+      await this.committing(() => storeStates(this.deps.repo, this.name, lastProcessed, writing));
       this.unsaved.saved(writing);
     });
   }
@@ -448,14 +372,7 @@ export class WatchRunner {
       }
       if (this.restored && this.lastProcessed !== null) {
         try {
-          const stored = await repo.commitCycle({
-            watch: watch.name,
-            lastProcessed: this.lastProcessed,
-            targets: storedTargets(this.targets.values()),
-            anomalies,
-            predictions: [],
-            forgotten: [],
-          });
+          const stored = await storeStates(repo, watch.name, this.lastProcessed, this.targets.values(), anomalies);
           announce(this.deps, stored, new Set(), this.lastProcessed, this.targets);
         } catch (err) {
           // The store keeps the last committed cycle: the same watch added again resumes from it.
@@ -463,15 +380,7 @@ export class WatchRunner {
         }
       }
       publishTargetMetrics(metrics, watch.name, [], [...this.targets.values()]);
-      for (const gauge of [
-        metrics.targetsWatched,
-        metrics.seriesWatched,
-        metrics.degraded,
-        metrics.lastProcessed,
-        metrics.targetsUnexported,
-      ]) {
-        gauge.remove({ watch: watch.name });
-      }
+      metrics.removeWatch(watch.name);
       this.targets.clear();
     });
   }
@@ -482,12 +391,9 @@ export class WatchRunner {
       ...watchIdentity(watch),
       source: this.deps.source,
       targets: this.targets.size,
-      series: this.series,
-      degraded: this.degraded,
-      lastError: this.lastError,
+      series: this.scoring.series,
       lastProcessedAt: this.lastProcessed,
-      lastCycleAt: this.lastCycleAt,
-      lastCycleSeconds: this.lastCycleSeconds,
+      ...this.health.status(),
     };
   }
 }

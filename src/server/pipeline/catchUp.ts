@@ -1,0 +1,85 @@
+/**
+ * How a cycle reads the steps it has to score: the whole history on first sight, the steps missed
+ * while the process was down, or the one new step. The range is cut into chunks, each scored and
+ * then stored in one transaction (a crash replays at most one chunk), and each chunk into answers
+ * of at most `maxPointsPerAnswer` points (series × steps) per query, so that one query_range answer
+ * of a large watch stays a few MiB: its JSON text and the objects parsed from it are the largest
+ * short-lived allocation of the process, and what the heap grows to during a replay (issue 16:
+ * ten steps of 100,000 series were 35 MiB of JSON and a 2.65 GiB peak).
+ */
+
+/** Steps scored per chunk of a long catch-up: bounds what a crash loses and how long a transaction is. */
+export const CATCH_UP_CHUNK_STEPS = 2000;
+
+/** What cutting a range takes: the watch's step and the points limits (pipeline.maxPointsPerQuery / maxPointsPerAnswer). */
+export interface CatchUpLimits {
+  stepMs: number;
+  /** Points per series in one query (Prometheus refuses more than 11,000). */
+  maxPoints: number;
+  /** Points of all series together in one answer. */
+  maxPointsPerAnswer: number;
+}
+
+/**
+ * What sizes the next answer: the last answer read (the series its largest query returned, over
+ * how many steps), or after a restart the number of targets restored (no steps: no answer yet).
+ */
+export interface AnswerBasis {
+  series: number;
+  steps?: number;
+}
+
+/** What an answer for the steps [from, to] leaves to size the next one: the series of its largest query, its steps. */
+export function basisOf(results: Map<string, unknown[]>, from: number, to: number, stepMs: number): AnswerBasis {
+  const series = Math.max(0, ...[...results.values()].map((list) => list.length));
+  return { series, steps: Math.floor((to - from) / stepMs) + 1 };
+}
+
+/** The last step of the chunk that starts at `from`, for a cycle that ends at `end`. */
+export function chunkEnd(from: number, end: number, limits: CatchUpLimits): number {
+  const steps = Math.min(CATCH_UP_CHUNK_STEPS, limits.maxPoints);
+  return Math.min(end, from + (steps - 1) * limits.stepMs);
+}
+
+/**
+ * Steps the next answer may cover. A new watch's number of series is only known from an answer,
+ * so its first answer is one step; after that, as many steps as the budget allows for the series
+ * the last answer had, but at most twice its steps: a watch that had few series (or none yet,
+ * history that starts later) grows its answers step by step rather than jumping to a range whose
+ * answer was never sized. Restored targets stand for the series a restarted watch will see.
+ */
+export function answerSteps(basis: AnswerBasis | undefined, limits: CatchUpLimits): number {
+  if (!basis) {
+    return 1;
+  }
+  const budget = Math.floor(limits.maxPointsPerAnswer / Math.max(1, basis.series));
+  const growth = basis.steps === undefined ? limits.maxPoints : 2 * basis.steps;
+  return Math.max(1, Math.min(limits.maxPoints, growth, budget));
+}
+
+/** The last step of the answer that starts at `from` within a chunk that ends at `to`. */
+export function answerEnd(from: number, to: number, basis: AnswerBasis | undefined, limits: CatchUpLimits): number {
+  return Math.min(to, from + (answerSteps(basis, limits) - 1) * limits.stepMs);
+}
+
+/**
+ * Reads and scores the chunk [from, to] answer by answer, each scored before the next is read (only
+ * one answer's series are in memory); returns what the answers' scoring returned, once each.
+ */
+export async function readChunk<T>(
+  from: number,
+  to: number,
+  limits: CatchUpLimits,
+  basis: () => AnswerBasis | undefined,
+  readAnswer: (from: number, to: number) => Promise<T[]>
+): Promise<Set<T>> {
+  const scored = new Set<T>();
+  for (let at = from; at <= to;) {
+    const until = answerEnd(at, to, basis(), limits);
+    for (const t of await readAnswer(at, until)) {
+      scored.add(t);
+    }
+    at = until + limits.stepMs;
+  }
+  return scored;
+}
