@@ -52,3 +52,13 @@ it('a stored trigger that is not JSON, or an audit entry of a kind this version 
     /^healing_audit row \d+ is invalid at kind: /
   );
 });
+
+it('JSON columns are read one way on every table: audit details that are not JSON are named, not passed on as text', async () => {
+  s = await setUp();
+  s.store.db
+    .prepare(`INSERT INTO healing_audit (at, kind, message, details) VALUES (1, 'proposed', 'hand-written', '{cut')`)
+    .run();
+  await expect(s.engine.audit.list({ limit: 10, offset: 0, format: 'json' })).rejects.toThrow(
+    /^healing_audit row \d+ is invalid at details: not JSON/
+  );
+});

@@ -1,9 +1,8 @@
 import type Database from 'better-sqlite3';
-import { decodeRow } from '../../store/rows';
+import { countRow, decodeRow, jsonColumn } from '../../store/rows';
 import { z } from 'zod';
 import { auditKindSchema, type AuditEntry } from '../../../contract/healing';
 import { AUDIT_PAGE, type AuditFilter, type AuditRepository, type NewAuditEntry } from './repositories';
-import { countRow, parseJsonColumns } from './rows';
 
 export type { AuditFilter, NewAuditEntry } from './repositories';
 
@@ -16,12 +15,12 @@ const auditRowSchema = z.object({
   user: z.string().nullable(),
   comment: z.string().nullable(),
   message: z.string(),
-  details: z.unknown(),
+  details: jsonColumn(z.unknown()).nullable(),
 });
 
-/** An audit row as either store gives it back (details as JSON text or parsed). */
+/** An audit row as either store gives it back (details as JSON text). */
 export function toEntry(found: unknown): AuditEntry {
-  const row = decodeRow(auditRowSchema, 'healing_audit', parseJsonColumns(found, ['details']));
+  const row = decodeRow(auditRowSchema, 'healing_audit', found);
   return {
     id: row.id,
     at: row.at,

@@ -1,6 +1,5 @@
 import { readAction, type StoredAction } from '../../healing/store/actionRows';
-import { countRow, idRow } from '../../healing/store/rows';
-import { decodeRow } from '../rows';
+import { countRow, decodeRow, idRow } from '../rows';
 import type { Run } from './database';
 
 // JSON columns are read as text, as SQLite keeps them, so one reader (actionRows.ts) checks both.

@@ -29,7 +29,6 @@ import type {
   OutcomeRow,
   TriggerRecord,
 } from '../../healing/store/repositories';
-import { parseJsonColumns } from '../../healing/store/rows';
 import { decodeRow } from '../rows';
 import { facts, held, started, starts } from './actionLimits';
 import { move } from './actionMove';
@@ -109,7 +108,7 @@ export class PostgresActionRepository implements ActionRepository {
     if (rows.length === 0) {
       return undefined;
     }
-    const row = decodeRow(triggerRowSchema, 'healing_triggers', parseJsonColumns(rows[0], ['trigger']));
+    const row = decodeRow(triggerRowSchema, 'healing_triggers', rows[0]);
     return { trigger: row.trigger, openedAt: row.opened_at, closedAt: row.closed_at };
   }
 

@@ -6,8 +6,7 @@ import {
   type AuditRepository,
   type NewAuditEntry,
 } from '../../healing/store/repositories';
-import { countRow } from '../../healing/store/rows';
-import { decodeRow } from '../rows';
+import { countRow, decodeRow } from '../rows';
 import type { Database, Run } from './database';
 
 // "user" is a reserved word in PostgreSQL: quoted, the column keeps SQLite's name.
