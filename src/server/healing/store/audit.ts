@@ -34,6 +34,18 @@ export function toEntry(found: unknown): AuditEntry {
   };
 }
 
+/** An entry's columns in both stores' INSERT order: at, kind, action_id, trigger_id, user, comment, message, details. */
+export const auditValues = (entry: NewAuditEntry) => [
+  entry.at,
+  entry.kind,
+  entry.actionId ?? null,
+  entry.triggerId ?? null,
+  entry.user ?? null,
+  entry.comment ?? null,
+  entry.message,
+  entry.details === undefined ? null : JSON.stringify(entry.details),
+];
+
 /** The audit log on SQLite: the table refuses UPDATE and DELETE (see migration 0003). */
 export class SqliteAuditRepository implements AuditRepository {
   private readonly insert: Database.Statement;
@@ -54,16 +66,7 @@ export class SqliteAuditRepository implements AuditRepository {
 
   /** Synchronous, for the other SQLite repositories' transactions. */
   write(entry: NewAuditEntry): number {
-    const info = this.insert.run(
-      entry.at,
-      entry.kind,
-      entry.actionId ?? null,
-      entry.triggerId ?? null,
-      entry.user ?? null,
-      entry.comment ?? null,
-      entry.message,
-      entry.details === undefined ? null : JSON.stringify(entry.details)
-    );
+    const info = this.insert.run(...auditValues(entry));
     return Number(info.lastInsertRowid);
   }
 

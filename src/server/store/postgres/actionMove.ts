@@ -1,8 +1,12 @@
+import { z } from 'zod';
 import type { ActionState } from '../../../contract/healing';
 import { changedColumns, type ActionChanges } from '../../healing/store/actionRows';
 import type { Alongside } from '../../healing/store/repositories';
+import { decodeRow } from '../rows';
 import { appendAudit } from './audit';
 import type { Run } from './database';
+
+const changeRow = z.object({ state: z.string(), change_token: z.string().nullable() });
 
 /** The conditional update and what goes with it, inside the caller's transaction. */
 export async function move(
@@ -18,18 +22,17 @@ export async function move(
     claimedBy?: string;
   }
 ): Promise<boolean> {
-  const { rows } = await run<{ state: string; change_token: string | null }>(
-    'SELECT state, change_token FROM healing_actions WHERE id = $1 FOR UPDATE',
-    [m.id]
-  );
+  const { rows } = await run('SELECT state, change_token FROM healing_actions WHERE id = $1 FOR UPDATE', [m.id]);
   if (rows.length === 0) {
     return false;
   }
-  if (rows[0].change_token === m.token) {
+  const current = decodeRow(changeRow, 'healing_actions', rows[0]);
+  if (current.change_token === m.token) {
     // This very change committed on an earlier try whose answer was lost: it won, once.
     return true;
   }
-  if (!m.from.includes(rows[0].state as ActionState)) {
+  // A state this version does not know is simply not one the change may start from.
+  if (!m.from.some((state) => state === current.state)) {
     return false;
   }
   const params: unknown[] = [m.id, m.to, m.at, m.token];

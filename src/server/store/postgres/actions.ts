@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { randomUUID } from 'node:crypto';
 import type { ActionState, HealingTrigger, PlannedAction, Reason } from '../../../contract/healing';
 import type { DrainProgress } from '../../kubernetes';
@@ -37,6 +38,9 @@ import { appendAudit } from './audit';
 import type { Database } from './database';
 import { ADVISORY_LOCKS, ADVISORY_NAMESPACE } from './locks';
 
+/** Whether an upsert inserted (`xmax = 0`) rather than updated. */
+const insertedRow = z.object({ inserted: z.boolean() });
+
 /** The key that makes a proposal one row whichever replica makes it: trigger, action type, target (as SQLite's UNIQUE). */
 export const proposalKey = (input: { triggerKey: string; type: string; target: string }) =>
   `${input.triggerKey}|${input.type}|${input.target}`;
@@ -71,7 +75,7 @@ export class PostgresActionRepository implements ActionRepository {
            ON CONFLICT (key) DO UPDATE SET trigger = EXCLUDED.trigger RETURNING (xmax = 0) AS inserted`,
           [key, trigger.source, JSON.stringify(trigger), triggerTargetOf(trigger), at]
         );
-        opened = { isNew: inserted.rows[0].inserted === true, reopened: false };
+        opened = { isNew: decodeRow(insertedRow, 'healing_triggers', inserted.rows[0]).inserted, reopened: false };
       } else {
         const existing = decodeRow(closedAtRow, 'healing_triggers', rows[0]);
         await run('UPDATE healing_triggers SET trigger = $2, closed_at = NULL WHERE key = $1', [
@@ -115,7 +119,7 @@ export class PostgresActionRepository implements ActionRepository {
   async insert(input: NewAction, note?: (id: number) => NewAuditEntry): Promise<number | undefined> {
     const key = proposalKey({ triggerKey: input.triggerKey, type: input.action.type, target: input.target });
     return this.db.transaction(async (run) => {
-      const { rows } = await run<{ id: number }>(
+      const { rows } = await run(
         `INSERT INTO healing_actions (idempotency_key, trigger_key, policy, gate, action_type, target, namespace, state,
            action, ladder, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'proposed', $8, $9, $10, $10)
