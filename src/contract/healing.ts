@@ -8,6 +8,7 @@ export * from './healing/policy';
 export * from './healing/maintenance';
 export * from './healing/limits';
 export * from './healing/breakers';
+export * from './healing/results';
 export * from './healing/actionRecord';
 export * from './healing/outcomes';
 export * from './healing/audit';

@@ -1,4 +1,4 @@
-import { messageOf } from '../utils/messageOf';
+import { codeOf, messageOf } from '../utils/messageOf';
 /**
  * A start-up failure in one sentence an operator can act on (no stack trace): the port is taken,
  * the data directory cannot be used, the configuration is wrong.
@@ -14,11 +14,9 @@ export class StartupFailure extends Error {
   }
 }
 
-const code = (err: unknown): string | undefined => (err as NodeJS.ErrnoException | undefined)?.code;
-
 /** Why listening failed, in words. */
 export function listenFailure(err: unknown, host: string, port: number): StartupFailure {
-  switch (code(err)) {
+  switch (codeOf(err)) {
     case 'EADDRINUSE':
       return new StartupFailure(
         `port ${port} on ${host} is already in use by another process: stop that process or set FP_PORT to a free port`
@@ -47,7 +45,7 @@ export function dataDirFailure(err: unknown, dataDir: string): StartupFailure {
     SQLITE_READONLY: 'its database file is read-only',
     SQLITE_NOTADB: 'its database file is not a SQLite database',
   };
-  const reason = why[code(err) ?? ''] ?? messageOf(err);
+  const reason = why[codeOf(err) ?? ''] ?? messageOf(err);
   return new StartupFailure(
     `cannot use the data directory ${dataDir}: ${reason}; set FP_DATA_DIR to a directory the backend can write`
   );

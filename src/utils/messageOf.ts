@@ -7,3 +7,7 @@ export const messageOf = (err: unknown): string =>
   typeof err === 'object' && err !== null && 'message' in err && typeof err.message === 'string'
     ? err.message
     : String(err);
+
+/** A caught value's `code` (Node's `ENOENT`, PostgreSQL's SQLSTATE, SQLite's `SQLITE_BUSY`), when it has one as text. */
+export const codeOf = (err: unknown): string | undefined =>
+  typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;

@@ -52,3 +52,34 @@ it('a stored trigger that is not JSON, or an audit entry of a kind this version 
     /^healing_audit row \d+ is invalid at kind: /
   );
 });
+
+it('JSON columns are read one way on every table: audit details that are not JSON are named, not passed on as text', async () => {
+  s = await setUp();
+  s.store.db
+    .prepare(`INSERT INTO healing_audit (at, kind, message, details) VALUES (1, 'proposed', 'hand-written', '{cut')`)
+    .run();
+  await expect(s.engine.audit.list({ limit: 10, offset: 0, format: 'json' })).rejects.toThrow(
+    /^healing_audit row \d+ is invalid at details: not JSON/
+  );
+});
+
+it("an action's stored result is checked against its Kubernetes action's result schema", async () => {
+  s = await setUp();
+  const [id] = await s.engine.onAnomaly(anomaly());
+  const result = (details: unknown) => JSON.stringify({ ok: true, summary: 'scaled', details });
+  const scaled = {
+    action: 'scale',
+    target: { kind: 'deployment', namespace: 'shop', name: 'cart' },
+    from: 2,
+    to: 3,
+    requested: 3,
+    dryRun: false,
+    summary: 'scaled deployment shop/cart from 2 to 3',
+  };
+  const update = s.store.db.prepare(`UPDATE healing_actions SET result = ? WHERE id = ?`);
+  update.run(result(scaled), id);
+  expect((await s.engine.actions.get(id))!.result?.details).toEqual(scaled);
+  // Another shape under a known action's name: refused at the field, not handed to the API as it is.
+  update.run(result({ ...scaled, to: 'three' }), id);
+  await expect(s.engine.actions.get(id)).rejects.toThrow(`healing_actions row ${id} is invalid at result.details`);
+});

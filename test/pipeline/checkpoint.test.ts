@@ -7,10 +7,10 @@ import { CHECKPOINT_SPREAD_CYCLES } from '../../src/server/pipeline/checkpoint';
 import { SqlitePipelineRepository } from '../../src/server/pipeline/store/sqliteRepository';
 import { replaceNaN } from '../../src/server/pipeline/store/stateCodec';
 import { TargetModel, type TargetSettings } from '../../src/server/pipeline/targetModel';
-import type { RangeQuerier } from '../../src/server/pipeline/watchRunner';
 import { migrate } from '../../src/server/store/migrate';
 import { migrations } from '../../src/server/store/migrations';
 import { DATABASE_FILE, openSqliteStore } from '../../src/server/store/sqlite';
+import { padded, spikingFleet } from '../harness/spikingFleet';
 import { buildPipeline, MINUTE, TestClock } from './helpers';
 
 const NOW = Date.UTC(2025, 3, 7, 12);
@@ -18,20 +18,7 @@ const TARGETS = 30;
 /** Target j07 departs from its usual level for six steps here: an anomaly opens and closes across the restart. */
 const SPIKE = NOW + 6 * MINUTE;
 
-const querier: RangeQuerier = {
-  queryRange: async (q) => {
-    const n = (q.end - q.start) / q.stepMs + 1;
-    const timestamps = Float64Array.from({ length: n }, (_, i) => q.start + i * q.stepMs);
-    return Array.from({ length: TARGETS }, (_, k) => ({
-      labels: { job: `j${String(k).padStart(2, '0')}` },
-      timestamps,
-      values: timestamps.map((t) => {
-        const spike = k === 7 && t >= SPIKE && t < SPIKE + 6 * MINUTE;
-        return 50 + k + 3 * Math.sin(t / (7 * MINUTE) + k) + (spike ? 400 : 0);
-      }),
-    }));
-  },
-};
+const querier = spikingFleet({ targets: TARGETS, spikeAt: SPIKE, name: padded });
 
 const config = {
   watches: [{ name: 'w', queries: { x: 'x' }, target: ['job'], step: '1m', history: '3h', lag: 0, probation: 60 }],

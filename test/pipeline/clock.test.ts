@@ -48,7 +48,8 @@ it("the running loop steps on the clock it is given: each tick is that clock's t
   expect(clock.pending).toBe(0);
 });
 
-it('retrains on the cron by the clock it is given, one run after another, and stop cancels the next', async () => {
+/** A pipeline retraining at half past each hour, and the times (by its clock) each retraining ran. */
+function retrainingOnCron(leads?: () => boolean) {
   const clock = new TestClock(NOW);
   const h = buildPipeline(
     {
@@ -56,7 +57,7 @@ it('retrains on the cron by the clock it is given, one run after another, and st
       pipeline: { retrain: '30 * * * *' },
     },
     clock,
-    { extra: { querierFor: () => querier } }
+    { extra: { querierFor: () => querier, ...(leads ? { leads } : {}) } }
   );
   const runs: number[] = [];
   const retrain = h.pipeline.retrain.bind(h.pipeline);
@@ -64,6 +65,11 @@ it('retrains on the cron by the clock it is given, one run after another, and st
     runs.push(clock.now());
     return retrain(body, reason);
   });
+  return { clock, h, runs };
+}
+
+it('retrains on the cron by the clock it is given, one run after another, and stop cancels the next', async () => {
+  const { clock, h, runs } = retrainingOnCron();
   try {
     h.pipeline.start();
     await settle();
@@ -82,22 +88,8 @@ it('retrains on the cron by the clock it is given, one run after another, and st
 
 // Replicas share the models: scheduled retraining is the leader's alone.
 it('retrains on the cron only while this replica leads, and keeps the schedule while it follows', async () => {
-  const clock = new TestClock(NOW);
   let leading = false;
-  const h = buildPipeline(
-    {
-      watches: [{ name: 'w', queries: { x: 'x' }, target: ['job'], step: '1m', history: '1h', lag: 0 }],
-      pipeline: { retrain: '30 * * * *' },
-    },
-    clock,
-    { extra: { querierFor: () => querier, leads: () => leading } }
-  );
-  const runs: number[] = [];
-  const retrain = h.pipeline.retrain.bind(h.pipeline);
-  jest.spyOn(h.pipeline, 'retrain').mockImplementation(async (body, reason) => {
-    runs.push(clock.now());
-    return retrain(body, reason);
-  });
+  const { clock, h, runs } = retrainingOnCron(() => leading);
   try {
     h.pipeline.start();
     await settle();

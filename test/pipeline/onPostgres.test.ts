@@ -1,11 +1,11 @@
 import type { Anomaly } from '../../src/contract/pipeline';
 import { replaceNaN } from '../../src/server/pipeline/store/stateCodec';
 import type { PipelineRepository } from '../../src/server/pipeline/store/repository';
-import type { RangeQuerier } from '../../src/server/pipeline/watchRunner';
 import { ephemeralSecretBox } from '../../src/server/store/secrets';
 import { openPostgresStore } from '../../src/server/store/postgres';
 import { PostgresPipelineRepository } from '../../src/server/store/postgres/pipeline';
 import { startPostgres, type RunningPostgres } from '../harness/postgres';
+import { spikingFleet, spikingWatchConfig } from '../harness/spikingFleet';
 import { buildPipeline, MINUTE, TestClock } from './helpers';
 
 // The same watch, the same samples, once on the embedded SQLite and once on a real PostgreSQL
@@ -14,34 +14,8 @@ import { buildPipeline, MINUTE, TestClock } from './helpers';
 const NOW = Date.UTC(2025, 3, 7, 12);
 const SPIKE = NOW + 6 * MINUTE;
 
-const querier: RangeQuerier = {
-  queryRange: async (q) => {
-    const n = (q.end - q.start) / q.stepMs + 1;
-    const timestamps = Float64Array.from({ length: n }, (_, i) => q.start + i * q.stepMs);
-    return Array.from({ length: 10 }, (_, k) => ({
-      labels: { job: `j${k}` },
-      timestamps,
-      values: timestamps.map(
-        (t) => 50 + k + 3 * Math.sin(t / (7 * MINUTE) + k) + (k === 7 && t >= SPIKE && t < SPIKE + 6 * MINUTE ? 400 : 0)
-      ),
-    }));
-  },
-};
-const config = {
-  watches: [
-    {
-      name: 'w',
-      queries: { x: 'x' },
-      target: ['job'],
-      step: '1m',
-      history: '3h',
-      lag: 0,
-      probation: 60,
-      closeAfter: 2,
-      detector: 'zscore',
-    },
-  ],
-};
+const querier = spikingFleet({ targets: 10, spikeAt: SPIKE });
+const config = spikingWatchConfig;
 
 let server: RunningPostgres;
 beforeAll(async () => {

@@ -4,8 +4,8 @@ import Database from 'better-sqlite3';
 import type { Anomaly } from '../../src/contract/pipeline';
 import { SqlitePipelineRepository } from '../../src/server/pipeline/store/sqliteRepository';
 import { replaceNaN } from '../../src/server/pipeline/store/stateCodec';
-import type { RangeQuerier } from '../../src/server/pipeline/watchRunner';
 import { DATABASE_FILE } from '../../src/server/store/sqlite';
+import { padded, spikingFleet, spikingWatchConfig } from '../harness/spikingFleet';
 import { buildPipeline, MINUTE, TestClock, type Harness } from './helpers';
 
 // The store refusing a cycle's commit (a full disk, a lost database) while the loop runs: the cycle
@@ -19,36 +19,9 @@ const CYCLES = 18;
 /** The cycles whose commit the store refuses: one before the spike, the one that opens its anomaly, those around its close. */
 const REFUSED = new Set([3, 6, 12, 13]);
 
-const querier: RangeQuerier = {
-  queryRange: async (q) => {
-    const n = (q.end - q.start) / q.stepMs + 1;
-    const timestamps = Float64Array.from({ length: n }, (_, i) => q.start + i * q.stepMs);
-    return Array.from({ length: TARGETS }, (_, k) => ({
-      labels: { job: `j${String(k).padStart(2, '0')}` },
-      timestamps,
-      values: timestamps.map((t) => {
-        const spike = k === 7 && t >= SPIKE && t < SPIKE + 6 * MINUTE;
-        return 50 + k + 3 * Math.sin(t / (7 * MINUTE) + k) + (spike ? 400 : 0);
-      }),
-    }));
-  },
-};
+const querier = spikingFleet({ targets: TARGETS, spikeAt: SPIKE, name: padded });
 
-const config = {
-  watches: [
-    {
-      name: 'w',
-      queries: { x: 'x' },
-      target: ['job'],
-      step: '1m',
-      history: '3h',
-      lag: 0,
-      probation: 60,
-      closeAfter: 2,
-      detector: 'zscore',
-    },
-  ],
-};
+const config = spikingWatchConfig;
 
 const summary = (anomalies: Anomaly[]) =>
   anomalies.map(({ id, target, start, end, peakScore, severity, state }) => ({

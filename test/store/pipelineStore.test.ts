@@ -4,17 +4,17 @@ import { predictionsSql } from '../../src/server/pipeline/store/predictionTable'
 import { SqlitePipelineRepository } from '../../src/server/pipeline/store/sqliteRepository';
 import { encodeState } from '../../src/server/pipeline/store/stateCodec';
 import type { CycleWrite, PipelineRepository, StoredTarget } from '../../src/server/pipeline/store/repository';
-import { TargetModel, type AnomalyRecord, type PredictionRecord } from '../../src/server/pipeline/targetModel';
+import { TargetModel, type PredictionRecord } from '../../src/server/pipeline/targetModel';
 import { ephemeralSecretBox } from '../../src/server/store/secrets';
 import { openPostgresStore, type PostgresStore } from '../../src/server/store/postgres';
 import { PostgresPipelineRepository } from '../../src/server/store/postgres/pipeline';
 import { StoredRowError } from '../../src/server/store/rows';
 import { openSqliteDatabase } from '../../src/server/store/sqlite';
+import { anomalyRecord, T0 } from '../harness/anomalyRecords';
 import { startPostgres, type RunningPostgres } from '../harness/postgres';
 
 // One contract, two stores: the embedded SQLite and a real PostgreSQL (Debian's, a throwaway
 // cluster started once for this file, a fresh database per test).
-const T0 = Date.UTC(2025, 4, 1);
 const MINUTE = 60_000;
 let now = T0;
 const clock = () => now;
@@ -90,21 +90,7 @@ const stores: Array<[string, () => Promise<Opened>]> = [
   ],
 ];
 
-const anomaly = (i: number, extra: Partial<AnomalyRecord> = {}): AnomalyRecord => ({
-  targetId: `w{job="j${i}"}`,
-  watch: 'w',
-  labels: { job: `j${i}` },
-  start: T0 + i * MINUTE,
-  end: T0 + (i + 2) * MINUTE,
-  peakScore: 0.9,
-  severity: 'high',
-  failureModel: 'crash',
-  state: 'closed',
-  signals: ['up'],
-  direction: 'below',
-  reasons: ['the target stopped answering'],
-  ...extra,
-});
+const anomaly = anomalyRecord;
 
 const prediction = (targetId: string, madeAt: number): PredictionRecord => ({
   targetId,

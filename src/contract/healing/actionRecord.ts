@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { actionTypeSchema, plannedActionSchema } from './actions';
 import { gateSchema } from './policy';
 import { csv, pagingSchema } from './query';
+import { kubeActionResultSchema, notifyResultSchema, reconciliationSchema } from './results';
 import { healingTriggerSchema } from './trigger';
 
 /**
@@ -104,8 +105,8 @@ export type Decision = z.infer<typeof decisionSchema>;
 export const executionResultSchema = z.object({
   ok: z.boolean(),
   summary: z.string(),
-  /** The Kubernetes module's result (scale from/to, drain report, ...) or the notification targets. */
-  details: z.unknown().optional(),
+  /** The Kubernetes module's result (scale from/to, drain report, ...), a reconciliation, or the notification targets. */
+  details: z.union([kubeActionResultSchema, reconciliationSchema, notifyResultSchema]).optional(),
   error: reasonSchema.optional(),
 });
 export type ExecutionResult = z.infer<typeof executionResultSchema>;

@@ -20,7 +20,7 @@ import { Executor } from './executor';
 import { Gates, type DecisionOutcome } from './gates';
 import { AutomationHolds } from './holds';
 import { KubernetesAccess } from './kubernetesAccess';
-import { firstRung, Ladders, rung } from './ladder';
+import { firstRung, Ladders } from './ladder';
 import { Lifecycle } from './lifecycle';
 import { EngineLoop } from './loop';
 import { evictionPolicy } from './limits';
@@ -35,9 +35,7 @@ import { SettingsStore } from './store/settings';
 import { Storm } from './storm';
 import { verify } from './verify';
 import { nextTurn } from '../../utils/nextTurn';
-
-/** How often one trigger's action is proposed again after being superseded, before a person has to look. */
-const MAX_REPROPOSALS = 3;
+import { repropose } from './reproposal';
 
 /**
  * The healing engine: matches triggers against policies, proposes actions with a server-side dry
@@ -145,7 +143,16 @@ export class HealingEngine {
       holds,
       serial: new KeyedSerial(),
       kick: () => void this.tick(),
-      repropose: (superseded) => this.repropose(superseded),
+      repropose: (superseded) =>
+        repropose(
+          {
+            actions: this.actions,
+            settings: this.settings,
+            now: () => this.lifecycle.now(),
+            propose: (trigger, policy, plan, how) => this.propose(trigger, policy, plan, how),
+          },
+          superseded
+        ),
       breakers: this.breakers,
     };
     this.gates = new Gates(this.ctx);
@@ -235,47 +242,6 @@ export class HealingEngine {
       await this.storm.observe();
     }
     return closed;
-  }
-
-  /**
-   * After an action was superseded (the cluster changed since its approval): the same policy's
-   * action proposed again from what the cluster is now, when the trigger is still open and the
-   * policy still applies, a few times at most per trigger. Says what it did, for the action's reason.
-   */
-  private async repropose(superseded: StoredAction): Promise<string> {
-    const record = await this.actions.trigger(superseded.triggerKey);
-    const trigger = record?.trigger ?? superseded.trigger;
-    const what = `${trigger.source} ${trigger.id}`;
-    if (record?.closedAt !== undefined) {
-      return `not proposed again: the ${what} ${trigger.source === 'alert' ? 'resolved' : 'closed'}`;
-    }
-    const policy = (await this.settings.policies()).policies.find((p) => p.name === superseded.policy);
-    if (!policy || !policyMatches(policy, trigger)) {
-      return `not proposed again: policy ${superseded.policy} no longer applies to the ${what}`;
-    }
-    // A ladder's step is proposed again as that step, in the same place of its ladder.
-    const position = superseded.ladder;
-    const limits = (await this.settings.limits()).limits;
-    const step = position && rung(policy, position.step, limits);
-    if (position && !step) {
-      return `not proposed again: policy ${policy.name} no longer has step ${position.step} in its ladder`;
-    }
-    const proposed = step ? { ...policy, action: step.action, gate: step.gate } : policy;
-    const plan = planAction(proposed, trigger, limits);
-    if (!plan.ok) {
-      return `not proposed again: ${plan.message}`;
-    }
-    const earlier = await this.actions.supersededCount(superseded.triggerKey, plan.plan.action.type, plan.plan.target);
-    if (earlier >= MAX_REPROPOSALS) {
-      return `not proposed again: the ${what} was proposed again ${earlier} times and the cluster kept changing before it ran; look at ${plan.plan.target} yourself`;
-    }
-    // One live proposal per trigger, action and target: the superseded one gives its place up.
-    await this.actions.archiveTriggerKey(superseded.id, this.lifecycle.now());
-    const id = await this.propose(trigger, proposed, plan.plan, {
-      supersedes: superseded.id,
-      ...(position ? { ladder: position } : {}),
-    });
-    return id === undefined ? 'not proposed again: another proposal took its place' : `proposed again as action ${id}`;
   }
 
   /** A ladder's next step for the same trigger, as it is now: `policy` carries the step's action and gate. */

@@ -1,4 +1,4 @@
-import { messageOf } from '../../utils/messageOf';
+import { codeOf, messageOf } from '../../utils/messageOf';
 import type { Readiness } from '../../contract/health';
 import type { WatchStatus } from '../../contract/pipeline';
 import type { PrometheusClient } from '../prometheus/client';
@@ -110,8 +110,8 @@ function prometheusFailure(err: unknown): string {
 }
 
 function storeFailure(err: unknown): string {
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && code.startsWith('SQLITE_')) {
+  const code = codeOf(err);
+  if (code?.startsWith('SQLITE_')) {
     return code.slice('SQLITE_'.length).toLowerCase().replace(/_/g, ' ');
   }
   return /not open/i.test(messageOf(err)) ? 'closed' : 'error';

@@ -1,18 +1,18 @@
-import { kubernetesActionSchema, type KubernetesAction } from '../../contract/healing';
+import { kubernetesActionSchema, type KubeActionResult, type KubernetesAction } from '../../contract/healing';
 import { KubeClient } from './client';
-import { deletePod, DeletePodResult } from './pods';
+import { deletePod } from './pods';
 import { drain } from './drain';
 import type { DrainControl, DrainReport } from './drainRun';
 import { KubeError } from './errors';
-import { cordon, CordonResult, uncordon } from './nodes';
-import { restart, RestartResult, scale, ScaleResult } from './workloads';
+import { cordon, uncordon } from './nodes';
+import { restart, scale } from './workloads';
 
 /** A Kubernetes action as a policy names it and the engine persists it (declared in the contract). */
 export { kubernetesActionSchema as kubeActionSchema };
 export type KubeAction = KubernetesAction;
 export type KubeActionType = KubeAction['type'];
 
-export type ActionResult = ScaleResult | RestartResult | DeletePodResult | CordonResult | DrainReport;
+export type ActionResult = KubeActionResult;
 
 /** Success, or an error; a failed drain also says what it did and which pods it left. */
 export type ActionOutcome = { ok: true; value: ActionResult } | { ok: false; error: KubeError; report?: DrainReport };

@@ -1,13 +1,18 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { z } from 'zod';
+import {
+  podRefSchema,
+  type DrainReport,
+  type PodLeft,
+  type PodRef,
+  type SkippedPod,
+  type SkipReason,
+} from '../../contract/healing';
 import type { KubeClient } from './client';
 import type { KubeError } from './errors';
 import { uncordon } from './nodes';
 
 // What a drain is asked, reports and keeps while it runs; the steps are in drainPods.ts and eviction.ts.
-
-const podRefSchema = z.object({ namespace: z.string(), name: z.string(), uid: z.string() });
-export type PodRef = z.infer<typeof podRefSchema>;
 
 /** What a drain has done so far; the engine persists it and hands it back to resume. */
 export const drainProgressSchema = z.object({
@@ -18,22 +23,8 @@ export const drainProgressSchema = z.object({
 });
 export type DrainProgress = z.infer<typeof drainProgressSchema>;
 
-export type SkipReason = 'daemonset' | 'mirror' | 'namespace';
-
 /** Asked for the namespace of each pod a drain would evict: a reason leaves its pods where they are. */
 export type EvictionPolicy = (namespace: string) => string | undefined;
-
-export interface SkippedPod {
-  namespace: string;
-  name: string;
-  reason: SkipReason;
-  why: string;
-}
-
-export interface PodLeft extends PodRef {
-  /** Why it is still there, e.g. the PodDisruptionBudget's words. */
-  why: string;
-}
 
 /** How the engine steers a drain while it runs: where it resumes, saves progress, stops, pauses and may evict. */
 export interface DrainControl {
@@ -70,21 +61,6 @@ export interface DrainParams extends DrainControl {
   backoff?: { initialMs: number; maxMs: number };
   /** How often to look whether an evicted pod is gone. Default 1000. */
   pollIntervalMs?: number;
-}
-
-export interface DrainReport {
-  action: 'drain';
-  node: string;
-  dryRun: boolean;
-  /** Pods evicted, by this run or the ones it resumed; in a dry run, the pods that would be. */
-  evicted: PodRef[];
-  skipped: SkippedPod[];
-  /** Pods still on the node when the drain stopped; in a dry run, those a budget blocks right now. */
-  left: PodLeft[];
-  cordonedByDrain: boolean;
-  /** The node was uncordoned after a failure. */
-  uncordoned: boolean;
-  summary: string;
 }
 
 export type DrainOutcome = { ok: true; value: DrainReport } | { ok: false; error: KubeError; report: DrainReport };
@@ -173,3 +149,5 @@ export function kept(skipped: SkippedPod[]): string {
   const left = skipped.filter((s) => s.reason === 'namespace');
   return left.length ? ` (left in place by the namespace limits: ${left.map(label).join(', ')})` : '';
 }
+
+export type { DrainReport, PodLeft, PodRef, SkippedPod, SkipReason };

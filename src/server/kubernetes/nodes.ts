@@ -1,3 +1,4 @@
+import type { CordonResult } from '../../contract/healing';
 import { PatchStrategy, V1Node } from '@kubernetes/client-node';
 import { call, dryRunParam, KubeClient } from './client';
 import { KubeRequest, KubeResult, ok } from './errors';
@@ -5,17 +6,6 @@ import { KubeRequest, KubeResult, ok } from './errors';
 export interface NodeParams {
   node: string;
   dryRun?: boolean;
-}
-
-export interface CordonResult {
-  action: 'cordon' | 'uncordon';
-  node: string;
-  /** Whether the node accepted new pods before and after. */
-  wasSchedulable: boolean;
-  schedulable: boolean;
-  changed: boolean;
-  dryRun: boolean;
-  summary: string;
 }
 
 const nodeRequest = (verb: KubeRequest['verb'], node: string): KubeRequest => ({
@@ -82,3 +72,5 @@ async function setUnschedulable(
 
 export const cordon = (client: KubeClient, params: NodeParams) => setUnschedulable(client, params, true);
 export const uncordon = (client: KubeClient, params: NodeParams) => setUnschedulable(client, params, false);
+
+export type { CordonResult };

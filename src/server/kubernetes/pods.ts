@@ -1,3 +1,4 @@
+import type { DeletePodResult } from '../../contract/healing';
 import { V1DeleteOptions, V1Pod } from '@kubernetes/client-node';
 import { call, KubeClient } from './client';
 import { fail, KubeRequest, KubeResult, ok } from './errors';
@@ -13,19 +14,6 @@ export interface DeletePodParams {
    */
   expectUid?: string;
   dryRun?: boolean;
-}
-
-export interface DeletePodResult {
-  action: 'delete-pod';
-  namespace: string;
-  name: string;
-  uid?: string;
-  nodeName?: string;
-  /** The controller that will replace it, e.g. `ReplicaSet cart-7d9f`; none for a bare pod. */
-  owner?: string;
-  gracePeriodSeconds?: number;
-  dryRun: boolean;
-  summary: string;
 }
 
 export const podRequest = (
@@ -98,3 +86,5 @@ export async function deletePod(client: KubeClient, params: DeletePodParams): Pr
       : `pod ${namespace}/${name} deleted${graceText}${replaced}`,
   });
 }
+
+export type { DeletePodResult };

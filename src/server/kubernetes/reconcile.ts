@@ -1,3 +1,4 @@
+import type { Reconciliation } from '../../contract/healing';
 import { KubeAction } from './actions';
 import { call, KubeClient } from './client';
 import type { EvictionPolicy } from './drainRun';
@@ -6,17 +7,6 @@ import { KubeResult, ok } from './errors';
 import { readNode } from './nodes';
 import { podRequest } from './pods';
 import { readReplicas, readRestartedAt, workloadName } from './workloads';
-
-export interface Reconciliation {
-  /**
-   * `done`: the cluster already shows the action's effect, do not run it again. `not-done`: it did
-   * not happen (or a drain is unfinished: resume it with its persisted progress). `unknown`: the
-   * action carries too little to tell (pin it before executing; see pinAction).
-   */
-  state: 'done' | 'not-done' | 'unknown';
-  /** What was seen, for the action's record. */
-  observed: string;
-}
 
 const seen = (state: Reconciliation['state'], observed: string): KubeResult<Reconciliation> => ok({ state, observed });
 
@@ -125,3 +115,5 @@ export async function reconcile(
     }
   }
 }
+
+export type { Reconciliation };

@@ -1,3 +1,4 @@
+import type { RestartResult, ScaleResult } from '../../contract/healing';
 import { ConfigurationOptions, ObservableMiddleware, PatchStrategy, V1Scale } from '@kubernetes/client-node';
 import { call, dryRunParam, KubeClient } from './client';
 import { fail, KubeError, KubeRequest, KubeResult, ok } from './errors';
@@ -76,18 +77,6 @@ export interface ScaleParams {
    */
   expectReplicas?: number;
   dryRun?: boolean;
-}
-
-export interface ScaleResult {
-  action: 'scale';
-  target: WorkloadRef<ScalableKind>;
-  from: number;
-  to: number;
-  /** What was asked for before clamping to [1, ceiling]. */
-  requested: number;
-  clamped?: 'ceiling' | 'floor';
-  dryRun: boolean;
-  summary: string;
 }
 
 function readScale(client: KubeClient, target: WorkloadRef<ScalableKind>) {
@@ -178,16 +167,6 @@ export interface RestartParams {
   dryRun?: boolean;
 }
 
-export interface RestartResult {
-  action: 'restart';
-  target: WorkloadRef<RestartableKind>;
-  restartedAt: string;
-  /** Pods the rollout will replace, as far as the spec says (a DaemonSet has no count). */
-  replicas?: number;
-  dryRun: boolean;
-  summary: string;
-}
-
 /**
  * A rolling restart as `kubectl rollout restart` does it: a new restartedAt annotation on the pod
  * template makes the controller roll every pod, honouring the workload's update strategy.
@@ -235,3 +214,5 @@ export async function readReplicas(client: KubeClient, target: WorkloadRef<Scala
   const read = await readScale(client, target);
   return read.ok ? ok(read.value.spec?.replicas ?? 0) : read;
 }
+
+export type { RestartResult, ScaleResult };

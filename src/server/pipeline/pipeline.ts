@@ -5,8 +5,6 @@ import type { Registry } from 'prom-client';
 import type {
   Anomaly,
   AnomaliesQuery,
-  FeedbackKind,
-  FeedbackSource,
   ModelVersion,
   PredictResponse,
   RetrainBody,
@@ -26,7 +24,7 @@ import { decodeCursor, timeIdKeySchema } from './store/cursor';
 import type { AnomalyPage, ListQuery, PipelineRepository } from './store/repository';
 import { watchDefinition, WatchQueryError } from './query';
 import { findTarget, offWatchStatus, predictionOf, readingCursor, targetPage, toTarget, type OffWatch } from './views';
-import { recordFeedback, retrainRunners } from './trainingRequests';
+import { recordFeedback, retrainRunners, type FeedbackArgs } from './trainingRequests';
 import { WatchRunner } from './watchRunner';
 
 /** The clock, the data sources (and their test overrides) come from SourceDeps. */
@@ -305,14 +303,8 @@ export class Pipeline {
   }
 
   /** Feedback on an anomaly (see trainingRequests.ts). */
-  recordFeedback(
-    anomalyId: number,
-    kind: FeedbackKind,
-    source: FeedbackSource,
-    user?: string,
-    comment?: string
-  ): Promise<Anomaly> {
-    return recordFeedback(this.repo, anomalyId, kind, source, user, comment);
+  recordFeedback(...feedback: FeedbackArgs): Promise<Anomaly> {
+    return recordFeedback(this.repo, ...feedback);
   }
 
   targets(q: Partial<TargetsQuery> = {}): Target[] {

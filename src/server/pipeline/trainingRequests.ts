@@ -33,17 +33,22 @@ export async function retrainRunners(
   return { trained, failed };
 }
 
+/** Feedback as its callers give it: on which anomaly, what, from where, by whom and why. */
+export type FeedbackArgs = [
+  anomalyId: number,
+  kind: FeedbackKind,
+  source: FeedbackSource,
+  user?: string,
+  comment?: string,
+];
+
 /**
  * Feedback on an anomaly from an operator or from the healing engine's verification (a
  * remediated anomaly is a confirmed incident). The next training uses it.
  */
 export async function recordFeedback(
   repo: PipelineRepository,
-  anomalyId: number,
-  kind: FeedbackKind,
-  source: FeedbackSource,
-  user?: string,
-  comment?: string
+  ...[anomalyId, kind, source, user, comment]: FeedbackArgs
 ): Promise<Anomaly> {
   if (!(await repo.anomaly(anomalyId))) {
     throw new PipelineError('not_found', `no anomaly with id ${anomalyId}`);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { messageOf } from '../../utils/messageOf';
 import { DEFAULT_MAX_RESPONSE_BYTES, readBoundedText, ResponseTooLargeError } from './bounded';
 import { redactUserinfo, splitUserinfo } from './credentials';
 import { envelopeSchema, instantDataSchema, matrixSchema } from './schemas';
@@ -235,11 +236,20 @@ function malformed(what: string, error: z.ZodError): PrometheusError {
   );
 }
 
+/** What a failed fetch says about itself: its name, and the socket error in its cause (checked, not cast). */
+const transportShape = z.object({
+  name: z.string().optional(),
+  cause: z.object({ code: z.string().optional(), message: z.string().optional() }).optional().catch(undefined),
+});
+
 function transportError(err: unknown, baseUrl: string, timeoutMs: number): PrometheusError {
-  const error = err as Error & { cause?: { code?: string; message?: string } };
-  if (error.name === 'TimeoutError' || error.name === 'AbortError') {
+  const error = transportShape.safeParse(err);
+  const name = error.success ? error.data.name : undefined;
+  if (name === 'TimeoutError' || name === 'AbortError') {
     return new PrometheusError('timeout', `Prometheus at ${baseUrl} did not answer within ${timeoutMs} ms`);
   }
-  const cause = error.cause?.code ?? error.cause?.message ?? error.message;
-  return new PrometheusError('unreachable', `Prometheus at ${baseUrl} is unreachable: ${cause}`);
+  // fetch's own message is "fetch failed": the socket's code or message, in its cause, says why.
+  const cause = error.success ? (error.data.cause?.code ?? error.data.cause?.message) : undefined;
+  const why = cause ?? messageOf(err);
+  return new PrometheusError('unreachable', `Prometheus at ${baseUrl} is unreachable: ${why}`);
 }

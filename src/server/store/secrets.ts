@@ -1,4 +1,4 @@
-import { messageOf } from '../../utils/messageOf';
+import { codeOf, messageOf } from '../../utils/messageOf';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -84,7 +84,7 @@ export function loadSecretBox(dataDir: string, env: NodeJS.ProcessEnv = process.
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+    if (codeOf(err) !== 'ENOENT') {
       throw new SecretError(`cannot read the secret key ${file}: ${messageOf(err)}`);
     }
   }

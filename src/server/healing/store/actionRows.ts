@@ -1,4 +1,4 @@
-import { decodeRow } from '../../store/rows';
+import { decodeRow, jsonColumn, optional } from '../../store/rows';
 import { z } from 'zod';
 import {
   actionStateSchema,
@@ -27,7 +27,6 @@ import {
 import { drainProgressSchema, type DrainProgress } from '../../kubernetes';
 import { targetId } from '../../pipeline/targets';
 import type { OutcomeRow } from './repositories';
-import { optional, parseJsonColumns } from './rows';
 
 /** An action with what only the engine needs besides the API's view of it. */
 export interface StoredAction extends Action {
@@ -85,24 +84,27 @@ export function changedColumns(changes: ActionChanges): Array<{ column: string; 
     });
 }
 
-/** A `healing_actions` row joined with its trigger, as either store reads it back (columns one store lacks are absent). */
+/**
+ * A `healing_actions` row joined with its trigger, as either store reads it back: JSON columns as
+ * text (PostgreSQL selects them `::text`); columns one store lacks are absent.
+ */
 const actionRowSchema = z.object({
   id: z.number().int(),
   trigger_key: z.string(),
-  trigger: healingTriggerSchema,
+  trigger: jsonColumn(healingTriggerSchema),
   policy: z.string(),
   gate: gateSchema,
   target: z.string(),
   namespace: optional(z.string()),
   state: actionStateSchema,
-  action: plannedActionSchema,
-  dry_run: optional(dryRunRecordSchema),
-  decisions: z.array(decisionSchema),
-  reason: optional(reasonSchema),
-  progress: optional(drainProgressSchema),
-  result: optional(executionResultSchema),
-  verification: optional(verificationSchema),
-  ladder: optional(ladderPositionSchema),
+  action: jsonColumn(plannedActionSchema),
+  dry_run: optional(jsonColumn(dryRunRecordSchema)),
+  decisions: jsonColumn(z.array(decisionSchema)),
+  reason: optional(jsonColumn(reasonSchema)),
+  progress: optional(jsonColumn(drainProgressSchema)),
+  result: optional(jsonColumn(executionResultSchema)),
+  verification: optional(jsonColumn(verificationSchema)),
+  ladder: optional(jsonColumn(ladderPositionSchema)),
   claimed_by: optional(z.string()),
   created_at: z.number(),
   updated_at: z.number(),
@@ -111,21 +113,9 @@ const actionRowSchema = z.object({
   finished_at: optional(z.number()),
 });
 
-const JSON_COLUMNS = [
-  'trigger',
-  'action',
-  'dry_run',
-  'decisions',
-  'reason',
-  'progress',
-  'result',
-  'verification',
-  'ladder',
-] as const;
-
-/** Checks an action row (JSON columns as text, as SQLite keeps them, or parsed, as PostgreSQL gives them). */
+/** Checks an action row as either store gives it back. */
 export function readAction(row: unknown): StoredAction {
-  const r = decodeRow(actionRowSchema, 'healing_actions', parseJsonColumns(row, JSON_COLUMNS));
+  const r = decodeRow(actionRowSchema, 'healing_actions', row);
   return {
     id: r.id,
     state: r.state,
@@ -206,7 +196,7 @@ export const heldNodeRow = z.object({ node: z.string(), action_id: z.number().in
 export const startedAtRow = z.object({ started_at: z.number() });
 export const closedAtRow = z.object({ closed_at: z.number().nullable() });
 export const triggerRowSchema = z.object({
-  trigger: healingTriggerSchema,
+  trigger: jsonColumn(healingTriggerSchema),
   opened_at: z.number(),
   closed_at: optional(z.number()),
 });

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { decodeRow } from '../../store/rows';
+import { countRow, decodeRow, idRow } from '../../store/rows';
 import { statementCache } from '../../store/statements';
 import { type ActionState, type HealingTrigger, type PlannedAction, type Reason } from '../../../contract/healing';
 import type { DrainProgress } from '../../kubernetes';
@@ -35,7 +35,6 @@ import type {
   OutcomeRow,
   TriggerRecord,
 } from './repositories';
-import { countRow, idRow, parseJsonColumns } from './rows';
 
 export type { ActionChanges, NewAction, StoredAction } from './actionRows';
 export { triggerKey } from './actionRows';
@@ -111,7 +110,7 @@ export class SqliteActionRepository implements ActionRepository {
     if (found === undefined) {
       return undefined;
     }
-    const row = decodeRow(triggerRowSchema, 'healing_triggers', parseJsonColumns(found, ['trigger']));
+    const row = decodeRow(triggerRowSchema, 'healing_triggers', found);
     return { trigger: row.trigger, openedAt: row.opened_at, closedAt: row.closed_at };
   }
 

@@ -1,10 +1,9 @@
 import type Database from 'better-sqlite3';
-import { decodeRow } from '../../store/rows';
+import { countRow, decodeRow, jsonColumn } from '../../store/rows';
 import { statementCache } from '../../store/statements';
 import { z } from 'zod';
 import { auditKindSchema, type AuditEntry } from '../../../contract/healing';
 import { AUDIT_PAGE, type AuditFilter, type AuditRepository, type NewAuditEntry } from './repositories';
-import { countRow, parseJsonColumns } from './rows';
 
 export type { AuditFilter, NewAuditEntry } from './repositories';
 
@@ -17,12 +16,12 @@ const auditRowSchema = z.object({
   user: z.string().nullable(),
   comment: z.string().nullable(),
   message: z.string(),
-  details: z.unknown(),
+  details: jsonColumn(z.unknown()).nullable(),
 });
 
-/** An audit row as either store gives it back (details as JSON text or parsed). */
+/** An audit row as either store gives it back (details as JSON text). */
 export function toEntry(found: unknown): AuditEntry {
-  const row = decodeRow(auditRowSchema, 'healing_audit', parseJsonColumns(found, ['details']));
+  const row = decodeRow(auditRowSchema, 'healing_audit', found);
   return {
     id: row.id,
     at: row.at,
@@ -35,6 +34,18 @@ export function toEntry(found: unknown): AuditEntry {
     ...(row.details !== null ? { details: row.details } : {}),
   };
 }
+
+/** An entry's columns in both stores' INSERT order: at, kind, action_id, trigger_id, user, comment, message, details. */
+export const auditValues = (entry: NewAuditEntry) => [
+  entry.at,
+  entry.kind,
+  entry.actionId ?? null,
+  entry.triggerId ?? null,
+  entry.user ?? null,
+  entry.comment ?? null,
+  entry.message,
+  entry.details === undefined ? null : JSON.stringify(entry.details),
+];
 
 /** The audit log on SQLite: the table refuses UPDATE and DELETE (see migration 0003). */
 export class SqliteAuditRepository implements AuditRepository {
@@ -58,16 +69,7 @@ export class SqliteAuditRepository implements AuditRepository {
 
   /** Synchronous, for the other SQLite repositories' transactions. */
   write(entry: NewAuditEntry): number {
-    const info = this.insert.run(
-      entry.at,
-      entry.kind,
-      entry.actionId ?? null,
-      entry.triggerId ?? null,
-      entry.user ?? null,
-      entry.comment ?? null,
-      entry.message,
-      entry.details === undefined ? null : JSON.stringify(entry.details)
-    );
+    const info = this.insert.run(...auditValues(entry));
     return Number(info.lastInsertRowid);
   }
 

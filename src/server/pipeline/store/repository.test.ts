@@ -1,25 +1,9 @@
-import type { AnomalyRecord } from '../targetModel';
+import { anomalyRecord, T0 } from '../../../../test/harness/anomalyRecords';
 import { openSqliteDatabase, type SqliteStore } from '../../store/sqlite';
 import { StoredRowError } from '../../store/rows';
 import { SqlitePipelineRepository } from './sqliteRepository';
 
-const T0 = Date.UTC(2025, 4, 1);
 const MINUTE = 60_000;
-
-const anomaly = (i: number): AnomalyRecord => ({
-  targetId: `w{job="j${i}"}`,
-  watch: 'w',
-  labels: { job: `j${i}` },
-  start: T0 + i * MINUTE,
-  end: T0 + (i + 2) * MINUTE,
-  peakScore: 0.9,
-  severity: 'high',
-  failureModel: 'crash',
-  state: 'closed',
-  signals: ['up'],
-  direction: 'below',
-  reasons: ['the target stopped answering'],
-});
 
 describe('PipelineRepository: what it reads back from SQLite is checked', () => {
   let store: SqliteStore;
@@ -33,7 +17,7 @@ describe('PipelineRepository: what it reads back from SQLite is checked', () => 
         watch: 'w',
         lastProcessed: T0,
         targets: [],
-        anomalies: [0, 1, 2].map(anomaly),
+        anomalies: [0, 1, 2].map((i) => anomalyRecord(i)),
         predictions: [
           {
             targetId: 'w{job="j0"}',

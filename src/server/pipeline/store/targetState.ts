@@ -1,25 +1,27 @@
 import { z } from 'zod';
 import { DETECTOR_STATE_FORMAT } from '../../../detection/detector';
-import { directionSchema, episodePeakSchema, failureModelSchema, severitySchema } from '../../../contract/pipeline';
+import { anomalySchema } from '../../../contract/pipeline';
 import { SIGNAL_KINDS } from '../../../contract/watches';
 
-/** A stored anomaly record (the open one of a target's state). */
+/** A stored anomaly record (the open one of a target's state): the API's anomaly before it has an id and feedback. */
 export const anomalyRecordSchema = z.object({
   id: z.number().int().optional(),
   targetId: z.string(),
-  watch: z.string(),
-  labels: z.record(z.string(), z.string()),
-  start: z.number(),
-  end: z.number(),
-  peakScore: z.number(),
-  // Checkpoints from before peaks were kept have none.
-  peak: episodePeakSchema.optional(),
-  severity: severitySchema,
-  failureModel: failureModelSchema,
-  state: z.enum(['open', 'closed']),
-  signals: z.array(z.string()),
-  direction: directionSchema,
-  reasons: z.array(z.string()),
+  // Checkpoints from before peaks were kept have none (the API's `peak` is optional too).
+  ...anomalySchema.pick({
+    watch: true,
+    labels: true,
+    start: true,
+    end: true,
+    peakScore: true,
+    peak: true,
+    severity: true,
+    failureModel: true,
+    state: true,
+    signals: true,
+    direction: true,
+    reasons: true,
+  }).shape,
 });
 
 export const signalSpecSchema = z.object({

@@ -1,16 +1,13 @@
+import { z } from 'zod';
 import { randomUUID } from 'node:crypto';
 import type { ActionState, HealingTrigger, PlannedAction, Reason } from '../../../contract/healing';
 import type { DrainProgress } from '../../kubernetes';
 import {
-  changedColumns,
   closedAtRow,
-  heldNodeRow,
   namespaceCountRow,
-  OPEN_STATES,
   outcomeRowSchema,
   proposalValues,
   readAction,
-  startedAtRow,
   SUPERSEDED,
   supersededKey,
   triggerKey,
@@ -33,25 +30,20 @@ import type {
   OutcomeRow,
   TriggerRecord,
 } from '../../healing/store/repositories';
-import { countRow, idRow, parseJsonColumns } from '../../healing/store/rows';
 import { decodeRow } from '../rows';
+import { facts, held, started, starts } from './actionLimits';
+import { move } from './actionMove';
+import { COLUMNS, count, FROM, ids, read } from './actionReads';
 import { appendAudit } from './audit';
-import type { Database, Run } from './database';
+import type { Database } from './database';
 import { ADVISORY_LOCKS, ADVISORY_NAMESPACE } from './locks';
+
+/** Whether an upsert inserted (`xmax = 0`) rather than updated. */
+const insertedRow = z.object({ inserted: z.boolean() });
 
 /** The key that makes a proposal one row whichever replica makes it: trigger, action type, target (as SQLite's UNIQUE). */
 export const proposalKey = (input: { triggerKey: string; type: string; target: string }) =>
   `${input.triggerKey}|${input.type}|${input.target}`;
-
-// JSON columns are read as text, as SQLite keeps them, so one reader (actionRows.ts) checks both.
-const COLUMNS = `a.id, a.trigger_key, t.trigger::text AS trigger, a.policy, a.gate, a.target, a.namespace, a.state,
-  a.action::text AS action, a.dry_run::text AS dry_run, a.decisions::text AS decisions, a.reason::text AS reason,
-  a.progress::text AS progress, a.result::text AS result, a.verification::text AS verification,
-  a.ladder::text AS ladder, a.claimed_by, a.created_at, a.updated_at, a.expires_at, a.started_at, a.finished_at`;
-const FROM = 'healing_actions a JOIN healing_triggers t ON t.key = a.trigger_key';
-
-const ids = (rows: unknown[]) => rows.map((r) => decodeRow(idRow, 'healing_actions', r).id);
-const count = (rows: unknown[], table = 'healing_actions') => decodeRow(countRow, table, rows[0]).n;
 
 /**
  * The healing actions on PostgreSQL, shared by every replica. A change is one transaction whose
@@ -83,7 +75,7 @@ export class PostgresActionRepository implements ActionRepository {
            ON CONFLICT (key) DO UPDATE SET trigger = EXCLUDED.trigger RETURNING (xmax = 0) AS inserted`,
           [key, trigger.source, JSON.stringify(trigger), triggerTargetOf(trigger), at]
         );
-        opened = { isNew: inserted.rows[0].inserted === true, reopened: false };
+        opened = { isNew: decodeRow(insertedRow, 'healing_triggers', inserted.rows[0]).inserted, reopened: false };
       } else {
         const existing = decodeRow(closedAtRow, 'healing_triggers', rows[0]);
         await run('UPDATE healing_triggers SET trigger = $2, closed_at = NULL WHERE key = $1', [
@@ -120,14 +112,14 @@ export class PostgresActionRepository implements ActionRepository {
     if (rows.length === 0) {
       return undefined;
     }
-    const row = decodeRow(triggerRowSchema, 'healing_triggers', parseJsonColumns(rows[0], ['trigger']));
+    const row = decodeRow(triggerRowSchema, 'healing_triggers', rows[0]);
     return { trigger: row.trigger, openedAt: row.opened_at, closedAt: row.closed_at };
   }
 
   async insert(input: NewAction, note?: (id: number) => NewAuditEntry): Promise<number | undefined> {
     const key = proposalKey({ triggerKey: input.triggerKey, type: input.action.type, target: input.target });
     return this.db.transaction(async (run) => {
-      const { rows } = await run<{ id: number }>(
+      const { rows } = await run(
         `INSERT INTO healing_actions (idempotency_key, trigger_key, policy, gate, action_type, target, namespace, state,
            action, ladder, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'proposed', $8, $9, $10, $10)
@@ -348,110 +340,4 @@ export class PostgresActionRepository implements ActionRepository {
     );
     return rows.map((row) => decodeRow(outcomeRowSchema, 'healing_actions', row));
   }
-}
-
-async function read(run: Run, id: number, lock = ''): Promise<StoredAction | undefined> {
-  const { rows } = await run(`SELECT ${COLUMNS} FROM ${FROM} WHERE a.id = $1 ${lock}`, [id]);
-  return rows.length === 1 ? readAction(rows[0]) : undefined;
-}
-
-/** The conditional update and what goes with it, inside the caller's transaction. */
-async function move(
-  run: Run,
-  m: {
-    id: number;
-    from: ActionState[];
-    to: ActionState;
-    at: number;
-    changes: ActionChanges;
-    alongside: Alongside;
-    token: string;
-    claimedBy?: string;
-  }
-): Promise<boolean> {
-  const { rows } = await run<{ state: string; change_token: string | null }>(
-    'SELECT state, change_token FROM healing_actions WHERE id = $1 FOR UPDATE',
-    [m.id]
-  );
-  if (rows.length === 0) {
-    return false;
-  }
-  if (rows[0].change_token === m.token) {
-    // This very change committed on an earlier try whose answer was lost: it won, once.
-    return true;
-  }
-  if (!m.from.includes(rows[0].state as ActionState)) {
-    return false;
-  }
-  const params: unknown[] = [m.id, m.to, m.at, m.token];
-  const sets = ['state = $2', 'updated_at = $3', 'change_token = $4'];
-  const columns = [
-    ...changedColumns(m.changes),
-    ...(m.claimedBy !== undefined ? [{ column: 'claimed_by', value: m.claimedBy }] : []),
-  ];
-  for (const { column, value } of columns) {
-    params.push(value);
-    sets.push(`${column} = $${params.length}`);
-  }
-  await run(`UPDATE healing_actions SET ${sets.join(', ')} WHERE id = $1`, params);
-  if (m.alongside.holdNode !== undefined) {
-    await run(
-      `INSERT INTO healing_nodes_held (node, action_id, since) VALUES ($1, $2, $3)
-       ON CONFLICT (node) DO UPDATE SET action_id = EXCLUDED.action_id`,
-      [m.alongside.holdNode, m.id, m.at]
-    );
-  }
-  if (m.alongside.releaseNode !== undefined) {
-    await run('DELETE FROM healing_nodes_held WHERE node = $1', [m.alongside.releaseNode]);
-  }
-  for (const entry of m.alongside.audit ?? []) {
-    await appendAudit(run, entry);
-  }
-  return true;
-}
-
-async function facts(run: Run, action: StoredAction, window: LimitWindow): Promise<LimitFacts> {
-  const open = await run(
-    `SELECT id FROM healing_actions WHERE target = $1 AND action_type = $2 AND id != $3 AND state = ANY($4::text[])
-      ORDER BY id LIMIT 1`,
-    [action.target, action.action.type, action.id, OPEN_STATES]
-  );
-  const [lastStart] = await starts(run, action.target, action.action.type, window.cooldownSince);
-  return {
-    ...(open.rows.length === 1 ? { openOn: ids(open.rows)[0] } : {}),
-    ...(lastStart !== undefined ? { lastStart } : {}),
-    startedLastHour: await started(run, window.hourSince),
-    startedLastHourInNamespace:
-      action.namespace === undefined ? 0 : await started(run, window.hourSince, action.namespace),
-    heldNodes: await held(run),
-  };
-}
-
-async function started(run: Run, since: number, namespace?: string): Promise<number> {
-  const { rows } =
-    namespace === undefined
-      ? await run(`SELECT COUNT(*) AS n FROM healing_actions WHERE started_at >= $1 AND action_type != 'notify'`, [
-          since,
-        ])
-      : await run(
-          `SELECT COUNT(*) AS n FROM healing_actions WHERE started_at >= $1 AND action_type != 'notify' AND namespace = $2`,
-          [since, namespace]
-        );
-  return count(rows);
-}
-
-async function starts(run: Run, target: string, type: PlannedAction['type'], since: number): Promise<number[]> {
-  const { rows } = await run(
-    `SELECT started_at FROM healing_actions WHERE target = $1 AND action_type = $2 AND started_at >= $3
-      ORDER BY started_at DESC`,
-    [target, type, since]
-  );
-  return rows.map((r) => decodeRow(startedAtRow, 'healing_actions', r).started_at);
-}
-
-async function held(run: Run): Promise<HeldNode[]> {
-  const { rows } = await run('SELECT node, action_id FROM healing_nodes_held ORDER BY since, node');
-  return rows
-    .map((r) => decodeRow(heldNodeRow, 'healing_nodes_held', r))
-    .map((r) => ({ node: r.node, actionId: r.action_id }));
 }

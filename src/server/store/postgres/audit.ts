@@ -1,13 +1,12 @@
 import type { AuditEntry } from '../../../contract/healing';
-import { toEntry } from '../../healing/store/audit';
+import { auditValues, toEntry } from '../../healing/store/audit';
 import {
   AUDIT_PAGE,
   type AuditFilter,
   type AuditRepository,
   type NewAuditEntry,
 } from '../../healing/store/repositories';
-import { countRow } from '../../healing/store/rows';
-import { decodeRow } from '../rows';
+import { countRow, decodeRow, idRow } from '../rows';
 import type { Database, Run } from './database';
 
 // "user" is a reserved word in PostgreSQL: quoted, the column keeps SQLite's name.
@@ -15,21 +14,12 @@ const COLUMNS = 'id, at, kind, action_id, trigger_id, "user", comment, message, 
 
 /** Appends an entry inside the caller's transaction (or alone, on the pool); its id. */
 export async function appendAudit(run: Run, entry: NewAuditEntry): Promise<number> {
-  const { rows } = await run<{ id: number }>(
+  const { rows } = await run(
     `INSERT INTO healing_audit (at, kind, action_id, trigger_id, "user", comment, message, details)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-    [
-      entry.at,
-      entry.kind,
-      entry.actionId ?? null,
-      entry.triggerId ?? null,
-      entry.user ?? null,
-      entry.comment ?? null,
-      entry.message,
-      entry.details === undefined ? null : JSON.stringify(entry.details),
-    ]
+    auditValues(entry)
   );
-  return rows[0].id;
+  return decodeRow(idRow, 'healing_audit', rows[0]).id;
 }
 
 /** Writes a settings row inside the caller's transaction. */

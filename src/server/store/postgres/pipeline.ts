@@ -28,7 +28,7 @@ import { readTargetRow } from '../../pipeline/store/targetTable';
 import { definitionChanged, readPeers, readResumePoint } from '../../pipeline/store/watchTable';
 import { decodeRow } from '../rows';
 import { writeCycle } from './pipelineCycle';
-import { unavailable } from './pool';
+import { StoreUnavailableError, unavailable } from './pool';
 
 // JSONB columns are read back as text, so the row schemas (and their checks) are the SQLite store's.
 const ANOMALY_COLUMNS = `id, target_id, watch, labels::text AS labels, start_ms, end_ms, peak_score, peak::text AS peak, severity, failure_model,
@@ -86,8 +86,9 @@ export class PostgresPipelineRepository implements PipelineRepository {
         }
       } catch (err) {
         const mapped = unavailable(err, this.where);
-        if (mapped !== err) {
-          lost ??= err as Error;
+        // The connection is gone: dropped with the error that says so.
+        if (mapped instanceof StoreUnavailableError) {
+          lost ??= mapped;
         }
         if (mapped === err || committing || attempt >= this.attempts) {
           throw mapped;

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { codeOf, messageOf } from '../../../utils/messageOf';
 
 /** How many connections one replica may hold, and how long a call may wait for one. */
 export interface PoolLimits {
@@ -59,11 +60,12 @@ const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIME
 
 /** Turns a lost or refused connection into a StoreUnavailableError; other errors pass unchanged. */
 export function unavailable(err: unknown, where: string): unknown {
-  const e = err as { code?: string; message?: string };
+  const code = codeOf(err);
+  const message = messageOf(err);
   const lost =
-    (e.code !== undefined && (UNAVAILABLE_STATES.test(e.code) || UNAVAILABLE_CODES.has(e.code))) ||
-    /Connection terminated|timeout exceeded when trying to connect/.test(e.message ?? '');
-  return lost ? new StoreUnavailableError(`PostgreSQL at ${where} is unavailable: ${e.message}`, { cause: err }) : err;
+    (code !== undefined && (UNAVAILABLE_STATES.test(code) || UNAVAILABLE_CODES.has(code))) ||
+    /Connection terminated|timeout exceeded when trying to connect/.test(message);
+  return lost ? new StoreUnavailableError(`PostgreSQL at ${where} is unavailable: ${message}`, { cause: err }) : err;
 }
 
 /**

@@ -1,0 +1,22 @@
+import type { AnomalyRecord } from '../../src/server/pipeline/targetModel';
+
+/** The epoch the stored-record fixtures count from. */
+export const T0 = Date.UTC(2025, 4, 1);
+const MINUTE = 60_000;
+
+/** A closed crash anomaly of job `j<i>` of watch `w`, two minutes long from minute i: what the pipeline stores. */
+export const anomalyRecord = (i: number, extra: Partial<AnomalyRecord> = {}): AnomalyRecord => ({
+  targetId: `w{job="j${i}"}`,
+  watch: 'w',
+  labels: { job: `j${i}` },
+  start: T0 + i * MINUTE,
+  end: T0 + (i + 2) * MINUTE,
+  peakScore: 0.9,
+  severity: 'high',
+  failureModel: 'crash',
+  state: 'closed',
+  signals: ['up'],
+  direction: 'below',
+  reasons: ['the target stopped answering'],
+  ...extra,
+});
