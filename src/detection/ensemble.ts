@@ -7,6 +7,8 @@ const VERSION = 1;
 export interface EnsembleOptions extends FailureProphetOptions {
   /** What an ARTime score counts for on failureprophet's scale (ARTime alarms at this times its score). */
   artimeWeight?: number;
+  /** The bounded ARTime's most categories (ArtimeOptions.maxCategories). */
+  maxCategories?: number;
 }
 
 /**
@@ -55,7 +57,7 @@ export class EnsembleDetector implements StreamingDetector {
     return new EnsembleDetector(
       options,
       new FailureProphetDetector(options),
-      ArtimeDetector.bounded({ trainingPoints: options.trainingPoints }),
+      ArtimeDetector.bounded({ trainingPoints: options.trainingPoints, maxCategories: options.maxCategories }),
       weightOf(options.artimeWeight ?? ARTIME_BOUNDED_WEIGHT)
     );
   }

@@ -74,7 +74,10 @@ const SCHEMAS = {
   failureprophet,
   'failureprophet-v1': FAILUREPROPHET_V1_SETTINGS.partial().extend(common),
   'failureprophet-ensemble': failureprophet.extend({ artimeWeight: z.number().min(0).optional() }),
-  'failureprophet-artime': failureprophet.extend({ artimeWeight: z.number().min(0).optional() }),
+  'failureprophet-artime': failureprophet.extend({
+    artimeWeight: z.number().min(0).optional(),
+    maxCategories: z.number().int().min(2).max(4096).optional(),
+  }),
   artime: z.strictObject({ ...common, ...rangeEstimate }),
   'artime-bounded': z.strictObject({ ...common, ...rangeEstimate }),
   ewma: z.strictObject({ ...common, alpha: rate.optional() }),
