@@ -1,5 +1,5 @@
 import { ARTIME_CATEGORIES, ArtimeDetector } from './artime';
-import { fromBase64, toBase64 } from './artime/bytes';
+import { fromBase64, toBase64 } from './shared/bytes';
 import { createDetector, restoreDetector, type DetectorState } from './index';
 import { Random } from './random';
 

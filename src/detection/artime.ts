@@ -1,7 +1,7 @@
 import { Downsampler } from './artime/downsampler';
 import { DIM, FeatureWindow, LEVELS, WINDOW } from './artime/featureWindow';
 import { ArtBound, UNBOUNDED } from './artime/fuzzyArt';
-import { ByteReader, ByteWriter } from './artime/bytes';
+import { ByteReader, ByteWriter } from './shared/bytes';
 import { RESONANCE_SCALARS, Resonance } from './artime/resonance';
 import { roundHalfEven } from './artime/windowMath';
 import { checkState, DETECTOR_STATE_FORMAT, DetectorOptions, DetectorState, num, StreamingDetector } from './detector';
@@ -121,6 +121,11 @@ export class ArtimeDetector implements StreamingDetector {
 
   get level(): number {
     return this.lastScore;
+  }
+
+  /** Most categories the ART may hold (Infinity: unbounded, as published). */
+  get capacity(): number {
+    return this.resonance.art.bound.capacity;
   }
 
   /** Categories the ART holds now (bounded: at most its capacity). */
