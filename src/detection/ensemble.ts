@@ -143,7 +143,7 @@ export class EnsembleDetector implements StreamingDetector {
 }
 
 /** A weight checked: finite and >= 0. */
-export function weightOf(w: number | undefined): number {
+function weightOf(w: number | undefined): number {
   if (!(typeof w === 'number' && Number.isFinite(w) && w >= 0)) {
     throw new Error(`artimeWeight must be a finite number >= 0, got ${String(w)}`);
   }
