@@ -1,5 +1,5 @@
 import { ARTIME_CATEGORIES, ArtimeDetector } from './artime';
-import { fromBase64, toBase64 } from './artime/bytes';
+import { fromBase64, toBase64 } from './shared/bytes';
 import { createDetector, restoreDetector, type DetectorState } from './index';
 import { Random } from './random';
 
@@ -99,7 +99,7 @@ describe('artime', () => {
     expect(() => restoreDetector({ ...state, bytes: longer })).toThrow(/field "bytes" is too long/);
     expect(() => restoreDetector({ ...state, bytes: '#' + bytes.slice(1) })).toThrow(/not base64/);
     expect(() => restoreDetector({ ...state, bytes: [1, 2] })).toThrow(/field "bytes" is not a base64 string/);
-    expect(() => restoreDetector({ ...state, version: 2 })).toThrow(/state version 2, this build reads version 3/);
+    expect(() => restoreDetector({ ...state, version: 2 })).toThrow(/state version 2, this build reads version 4/);
   });
 });
 
@@ -121,12 +121,13 @@ describe('artime-bounded', () => {
         sizes.push(JSON.stringify(bounded.toState()).length);
       }
     }
-    // Full from early on (the unbounded ART holds several times as many), then a fixed size.
+    // Full from early on (the unbounded ART holds several times as many), then a fixed size but for
+    // the packed numbers (a count takes a byte more as it grows, a double 4 bytes when a float holds it).
     const categoriesOf = (d: { toState(): DetectorState }): number =>
       (restoreDetector(d.toState()) as ArtimeDetector).categories;
     expect(categoriesOf(bounded)).toBe(ARTIME_CATEGORIES);
     expect(categoriesOf(unbounded)).toBeGreaterThan(3 * ARTIME_CATEGORIES);
-    expect(new Set(sizes.slice(1)).size).toBe(1);
+    expect(Math.max(...sizes.slice(1)) - Math.min(...sizes.slice(1))).toBeLessThanOrEqual(64);
     expect(Math.max(...sizes)).toBeLessThanOrEqual(4096);
     expect(JSON.stringify(unbounded.toState()).length).toBeGreaterThan(4096);
   });

@@ -1,7 +1,7 @@
 import { Downsampler } from './artime/downsampler';
 import { DIM, FeatureWindow, LEVELS, WINDOW } from './artime/featureWindow';
 import { ArtBound, UNBOUNDED } from './artime/fuzzyArt';
-import { ByteReader, ByteWriter } from './artime/bytes';
+import { ByteReader, ByteWriter } from './shared/bytes';
 import { RESONANCE_SCALARS, Resonance } from './artime/resonance';
 import { roundHalfEven } from './artime/windowMath';
 import { checkState, DETECTOR_STATE_FORMAT, DetectorOptions, DetectorState, num, StreamingDetector } from './detector';
@@ -27,8 +27,11 @@ export const ARTIME_RANGE_ESTIMATE: RangeEstimate = { margin: 0.5, renormalise: 
 export const ARTIME_CATEGORIES = 40;
 const WEIGHT_LEVELS = 255;
 
-/** 3: one binary field (ByteWriter) instead of JSON arrays; a bounded variant. */
-const VERSION = 3;
+/**
+ * 3: one binary field (ByteWriter) instead of JSON arrays; a bounded variant. 4: recent matches in
+ * 16 bits (Resonance), scalars and the median histogram packed (`nums`).
+ */
+const VERSION = 4;
 /** Feature windows per probation: sets the down-sampling step. */
 const WINDOWS_PER_PROBATION = 13;
 /** Complement-coded features: the ART's weights per category. */
@@ -120,6 +123,11 @@ export class ArtimeDetector implements StreamingDetector {
     return this.lastScore;
   }
 
+  /** Most categories the ART may hold (Infinity: unbounded, as published). */
+  get capacity(): number {
+    return this.resonance.art.bound.capacity;
+  }
+
   /** Categories the ART holds now (bounded: at most its capacity). */
   get categories(): number {
     return this.resonance.art.categories;
@@ -201,16 +209,16 @@ export class ArtimeDetector implements StreamingDetector {
   toState(): DetectorState {
     const a = this.resonance.art;
     const w = new ByteWriter()
-      .f64(this.scalars())
+      .nums(this.scalars())
       .f64(this.downsampler.window)
       .u32([this.pendingRaw.length])
       .f64(this.pendingRaw)
-      .u32(this.window.medbin)
+      .nums(this.window.medbin)
       // Every feature window entry is a level / LEVELS.
       .u8(Array.from(this.window.values, (x) => Math.round(x * LEVELS)))
       .u32([this.probationFeatures.length]);
     this.probationFeatures.forEach((f) => w.f64(f));
-    w.f32(this.resonance.simWindow).f32(this.resonance.simDiffWindow);
+    w.u16(this.resonance.simWindow).u16(this.resonance.simDiffWindow);
     const weights = a.weights.subarray(0, a.categories * DIM_COMP);
     if (a.bound.levels > 0) {
       w.u8(Array.from(weights, (x) => Math.round(x * a.bound.levels)));
@@ -241,7 +249,7 @@ export class ArtimeDetector implements StreamingDetector {
       throw new Error('Corrupt detector state: artime range does not match its hint flag');
     }
     const r = new ByteReader(st.bytes, 'bytes');
-    const sc = r.f64(SCALARS);
+    const sc = r.nums(SCALARS);
     const fw = d.window;
     [d.lastT, d.lastScore, d.i, d.dsi, d.downsampler.average, fw.medlevel, fw.belowmed, fw.abovemed] = sc.subarray(
       0,
@@ -261,12 +269,15 @@ export class ArtimeDetector implements StreamingDetector {
     }
     d.downsampler.window.set(r.f64(d.downsampler.step));
     d.pendingRaw = Array.from(r.f64(r.u32(1)[0]));
-    fw.medbin.set(r.u32(LEVELS + 1));
+    fw.medbin.set(r.nums(LEVELS + 1));
+    if (!fw.medbin.every((x) => Number.isInteger(x) && x >= 0)) {
+      throw new Error('Corrupt detector state: artime median histogram');
+    }
     fw.values.set(Array.from(r.u8(WINDOW), (k) => k / LEVELS));
     const features = r.u32(1)[0];
     d.probationFeatures = Array.from({ length: features }, () => r.f64(DIM));
-    d.resonance.simWindow.set(r.f32(d.resonance.simWindow.length));
-    d.resonance.simDiffWindow.set(r.f32(d.resonance.simDiffWindow.length));
+    d.resonance.simWindow.set(r.u16(d.resonance.simWindow.length));
+    d.resonance.simDiffWindow.set(r.u16(d.resonance.simDiffWindow.length));
     const n = categories * DIM_COMP;
     const weights = a.bounded ? Float64Array.from(r.u8(n), (k) => k / a.bound.levels) : r.f64(n);
     r.end();

@@ -1,11 +1,5 @@
-import {
-  createDetector,
-  DETECTOR_NAMES,
-  type DetectorName,
-  FailureProphetDetector,
-  restoreDetector,
-  RECOMMENDED_THRESHOLD,
-} from './index';
+import { createDetector, DETECTOR_NAMES, type DetectorName, restoreDetector, RECOMMENDED_THRESHOLD } from './index';
+import { FailureProphetV5Detector } from './failureprophetV5';
 import { Random } from './random';
 import { synthetic } from './testSeries';
 
@@ -91,10 +85,33 @@ describe.each(STREAMING)('%s on synthetic series', (name) => {
   });
 });
 
-describe('failureprophet level and per-event suppression', () => {
+describe('failureprophet (v6): its ARTime reports an event at most once more, within a few samples', () => {
+  it.each(['step', 'drift', 'spike'] as const)(
+    'a %s: reported at once, then nothing for 12 h after its first samples',
+    (kind) => {
+      const { t, v } = synthetic(kind);
+      const d = createDetector('failureprophet');
+      const alarms = Array.from(v, (x, i) => (d.update(t[i], x) >= RECOMMENDED_THRESHOLD ? i : -1)).filter(
+        (i) => i >= 0
+      );
+      expect(alarms[0]).toBeGreaterThanOrEqual(1500);
+      expect(alarms[0]).toBeLessThan(1540);
+      // failureprophet-v5 reports it once (below); ARTime's down-sampled window completes a few samples later.
+      expect(alarms.length).toBeLessThanOrEqual(2);
+      expect(alarms[alarms.length - 1] - alarms[0]).toBeLessThanOrEqual(5);
+    }
+  );
+
+  it('refuses a state of a version it does not read, with a clear message', () => {
+    const state = { ...createDetector('failureprophet').toState(), version: 2 };
+    expect(() => restoreDetector(state)).toThrow(/state version 2, this build reads version 6/);
+  });
+});
+
+describe('failureprophet-v5 level and per-event suppression', () => {
   const series = (kind: Parameters<typeof synthetic>[0]) => {
     const { t, v } = synthetic(kind);
-    const d = new FailureProphetDetector();
+    const d = new FailureProphetV5Detector();
     const score = new Float64Array(v.length);
     const level = new Float64Array(v.length);
     v.forEach((x, i) => {
@@ -142,7 +159,7 @@ describe('failureprophet level and per-event suppression', () => {
   });
 
   it('refuses a version 2 state (the profile-only detector) with a clear message', () => {
-    const state = { ...new FailureProphetDetector().toState(), version: 2 };
+    const state = { ...new FailureProphetV5Detector().toState(), version: 2 };
     expect(() => restoreDetector(state)).toThrow(/state version 2, this build reads version 5/);
   });
 });
@@ -167,7 +184,7 @@ describe('registry', () => {
   });
 });
 
-describe('failureprophet on high-frequency (15 s) data', () => {
+describe('failureprophet-v5 on high-frequency (15 s) data', () => {
   const STEP = 15_000;
   const START = Date.UTC(2024, 0, 1, 0, 20);
   /** 10,000 points at 15 s (about 42 h): a smooth daily pattern plus small noise, optional spike. */
@@ -187,7 +204,7 @@ describe('failureprophet on high-frequency (15 s) data', () => {
   it('scores a +0.25 spike over a ~0.055 band high, with no alarm before it after warm-up', () => {
     const spikeAt = 8_000;
     const { t, v } = scrape(spikeAt);
-    const d = new FailureProphetDetector();
+    const d = new FailureProphetV5Detector();
     let warm = -1;
     let band = NaN;
     for (let i = 0; i < spikeAt; i++) {
@@ -210,7 +227,7 @@ describe('failureprophet on high-frequency (15 s) data', () => {
 
   it('raises no alarm at the first hour-of-day changes (fresh buckets fall back to the baseline)', () => {
     const { t, v } = scrape();
-    const d = new FailureProphetDetector();
+    const d = new FailureProphetV5Detector();
     // 00:20 to 06:00: the first changes of hour, each into a bucket with no history.
     for (let i = 0; i < 1_360; i++) {
       expect(d.update(t[i], v[i])).toBeLessThan(RECOMMENDED_THRESHOLD);
@@ -226,7 +243,7 @@ describe('failureprophet on high-frequency (15 s) data', () => {
     // Before the per-time correction, noise alone alarmed four to five times in these six days.
     for (const seed of [11, 12, 13]) {
       const rng = new Random(seed);
-      const d = new FailureProphetDetector();
+      const d = new FailureProphetV5Detector();
       let alarms = 0;
       let peak = 0;
       for (let i = 0; i < 7 * 5_760; i++) {
@@ -245,8 +262,8 @@ describe('failureprophet on high-frequency (15 s) data', () => {
 
   it('is learning during warm-up and honours trainingPoints', () => {
     const { t, v } = scrape();
-    const d = new FailureProphetDetector();
-    const long = new FailureProphetDetector({ trainingPoints: 2_000 });
+    const d = new FailureProphetV5Detector();
+    const long = new FailureProphetV5Detector({ trainingPoints: 2_000 });
     expect(d.learning).toBe(true);
     for (let i = 0; i < 2_100; i++) {
       d.update(t[i], v[i]);
@@ -259,8 +276,8 @@ describe('failureprophet on high-frequency (15 s) data', () => {
   });
 
   it('learns per unit of time: 15 s and 5 min data of the same step give the same baseline', () => {
-    const fine = new FailureProphetDetector();
-    const coarse = new FailureProphetDetector();
+    const fine = new FailureProphetV5Detector();
+    const coarse = new FailureProphetV5Detector();
     for (let i = 0; i < 20 * 288; i++) {
       const ts = START + i * 300_000;
       const x = i < 10 * 288 ? 10 : 20;

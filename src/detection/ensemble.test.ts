@@ -1,6 +1,7 @@
 import { ArtimeDetector } from './artime';
-import { ARTIME_BOUNDED_WEIGHT, ARTIME_WEIGHT, EnsembleDetector } from './ensemble';
-import { FailureProphetDetector } from './failureprophet';
+import { ARTIME_WEIGHT, EnsembleDetector } from './ensemble';
+import { ARTIME_BOUNDED_WEIGHT, PRODUCT_CATEGORIES } from './failureprophet';
+import { FailureProphetV5Detector } from './failureprophetV5';
 import { createDetector, type DetectorName, RECOMMENDED_THRESHOLD, restoreDetector } from './index';
 import { Random } from './random';
 
@@ -23,9 +24,9 @@ const run = (d: { update(t: number, v: number): number }, v: Float64Array): Floa
 describe('failureprophet-ensemble', () => {
   const v = series();
 
-  it('reports the larger of failureprophet and the weighted ARTime score, sample by sample', () => {
+  it('reports the larger of failureprophet-v5 and the weighted ARTime score, sample by sample', () => {
     const both = run(createDetector('failureprophet-ensemble', { trainingPoints: 750 }), v);
-    const fp = run(new FailureProphetDetector({ trainingPoints: 750 }), v);
+    const fp = run(new FailureProphetV5Detector({ trainingPoints: 750 }), v);
     const artime = run(new ArtimeDetector({ trainingPoints: 750 }), v);
     expect(Array.from(both)).toEqual(Array.from(fp, (x, i) => Math.max(x, Math.min(1, ARTIME_WEIGHT * artime[i]))));
     // Both members contribute somewhere on this series, so the test checks the combination.
@@ -34,7 +35,7 @@ describe('failureprophet-ensemble', () => {
   });
 
   it.each(
-    (['failureprophet-ensemble', 'failureprophet-artime'] as const).flatMap(
+    (['failureprophet-ensemble', 'failureprophet'] as const).flatMap(
       (name): Array<[DetectorName, string, () => number]> => [
         [name, 'a jump to 10x the range', () => 800],
         [name, 'a drop to zero', () => 0],
@@ -53,7 +54,7 @@ describe('failureprophet-ensemble', () => {
     expect(Math.max(...s.subarray(at, at + 5))).toBeGreaterThanOrEqual(RECOMMENDED_THRESHOLD);
   });
 
-  it.each(['failureprophet-ensemble', 'failureprophet-artime'] as const)(
+  it.each(['failureprophet-ensemble', 'failureprophet'] as const)(
     '%s round-trips its state through JSON mid-probation and after, and continues identically',
     (name) => {
       for (const cut of [300, 3100]) {
@@ -71,10 +72,10 @@ describe('failureprophet-ensemble', () => {
     }
   );
 
-  it('failureprophet-artime reports the larger of failureprophet and the weighted bounded ARTime score', () => {
-    const both = run(createDetector('failureprophet-artime', { trainingPoints: 750 }), v);
-    const fp = run(new FailureProphetDetector({ trainingPoints: 750 }), v);
-    const artime = run(ArtimeDetector.bounded({ trainingPoints: 750 }), v);
+  it('failureprophet reports the larger of failureprophet-v5 and the weighted bounded ARTime score', () => {
+    const both = run(createDetector('failureprophet', { trainingPoints: 750 }), v);
+    const fp = run(new FailureProphetV5Detector({ trainingPoints: 750 }), v);
+    const artime = run(ArtimeDetector.bounded({ trainingPoints: 750, maxCategories: PRODUCT_CATEGORIES }), v);
     expect(Array.from(both)).toEqual(
       Array.from(fp, (x, i) => Math.max(x, Math.min(1, ARTIME_BOUNDED_WEIGHT * artime[i])))
     );
@@ -82,10 +83,10 @@ describe('failureprophet-ensemble', () => {
   });
 
   it('refuses a state whose ARTime is of the other kind', () => {
-    const bounded = createDetector('failureprophet-artime').toState();
+    const bounded = createDetector('failureprophet').toState();
     const unbounded = createDetector('failureprophet-ensemble').toState();
     expect(() => restoreDetector({ ...bounded, artime: unbounded.artime })).toThrow(
-      /failureprophet-artime holds an ARTime of the wrong kind \(artime\)/
+      /failureprophet holds an ARTime of the wrong kind \(artime\)/
     );
   });
 
@@ -95,6 +96,6 @@ describe('failureprophet-ensemble', () => {
     expect(() => restoreDetector({ ...state, artime: { ...(state.artime as object), bytes: 'AAAA' } })).toThrow(
       /Corrupt detector state: field "bytes" is too short/
     );
-    expect(() => new EnsembleDetector({ artimeWeight: -1 })).toThrow(/artimeWeight must be a finite number >= 0/);
+    expect(() => EnsembleDetector.unbounded({ artimeWeight: -1 })).toThrow(/artimeWeight must be a finite number >= 0/);
   });
 });

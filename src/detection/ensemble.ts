@@ -1,63 +1,68 @@
 import { ArtimeDetector } from './artime';
 import { checkState, DetectorState, stateEnvelope, StreamingDetector } from './detector';
-import { FailureProphetDetector, FailureProphetOptions } from './failureprophet';
+import { FailureProphetV5Detector, FailureProphetV5Options } from './failureprophetV5';
 
-const VERSION = 1;
-
-export interface EnsembleOptions extends FailureProphetOptions {
-  /** What an ARTime score counts for on failureprophet's scale (ARTime alarms at this times its score). */
+export interface EnsembleOptions extends FailureProphetV5Options {
+  /** What an ARTime score counts for on failureprophet-v5's scale (ARTime alarms at this times its score). */
   artimeWeight?: number;
+  /** The bounded ARTime's most categories (`failureprophet` only; ArtimeOptions.maxCategories). */
+  maxCategories?: number;
 }
 
 /**
- * How much an ARTime score counts: chosen by `npm run nab:tune` on the dev files (leave one
- * category out, the weight re-chosen in each fold: 0.35 in 3 of 4 folds, standard profile); with
- * it an ARTime score of about 0.69 reaches RECOMMENDED_THRESHOLD.
+ * How much an ARTime score counts in `failureprophet-ensemble` (the published, unbounded ARTime):
+ * chosen by `npm run nab:tune` on the dev files (leave one category out, the weight re-chosen in
+ * each fold: 0.35 in 3 of 4 folds, standard profile); with it an ARTime score of about 0.69 reaches
+ * RECOMMENDED_THRESHOLD.
  */
 export const ARTIME_WEIGHT = 0.35;
 
-/**
- * The same for the bounded ARTime in `failureprophet-artime`: the weight `npm run nab:tune` picks on
- * all 24 dev files (0.4; inside the leave-one-category-out folds 0.4 twice, 0.35, 0.8).
- */
-export const ARTIME_BOUNDED_WEIGHT = 0.4;
+type EnsembleName = 'failureprophet' | 'failureprophet-ensemble';
 
-type EnsembleName = 'failureprophet-ensemble' | 'failureprophet-artime';
+/** 1: the failureprophet part as JSON; 2: packed (FailureProphetV5Detector.toPacked). */
+const ENSEMBLE_VERSION = 2;
+
+/** The members of an ensemble and how much ARTime's score counts. */
+export interface EnsembleParts {
+  fp: FailureProphetV5Detector;
+  artime: ArtimeDetector;
+  weight: number;
+}
 
 /**
- * failureprophet (v5) together with ARTime (range estimated online from its probation): the
- * reported score is the larger of failureprophet's score and ARTime's weighted score, so ARTime
- * adds the window shapes it has never seen and can never hide what failureprophet reports (a new
- * fault still scores as failureprophet scores it). The band, `level` and `learning` are
- * failureprophet's, `level` raised to ARTime's weighted score. As `failureprophet-ensemble` (the
- * published ARTime) not product-grade: ARTime's categories grow without bound and it scores about
- * 0.1 M points/s; as `failureprophet-artime` (`bounded()`) its state has a fixed size (RESULTS.md,
- * issue 12).
+ * failureprophet-v5 together with ARTime (range estimated online from its probation): the reported
+ * score is the larger of failureprophet-v5's score and ARTime's weighted score, so ARTime adds the
+ * window shapes it has never seen and can never hide what failureprophet-v5 reports (a new fault
+ * still scores as failureprophet-v5 scores it). The band and `learning` are failureprophet-v5's,
+ * `level` raised to ARTime's weighted score. With the bounded ARTime this is the product's
+ * `failureprophet` (FailureProphetDetector); with the published one `failureprophet-ensemble`, not
+ * product-grade (ARTime's categories grow without bound, about 0.1 M points/s; RESULTS.md, issue 12).
  */
 export class EnsembleDetector implements StreamingDetector {
-  readonly name: EnsembleName;
   private lastArtime = 0;
+  private readonly fp: FailureProphetV5Detector;
+  private readonly artime: ArtimeDetector;
+  private readonly weight: number;
 
   constructor(
-    options: EnsembleOptions = {},
-    private readonly fp = new FailureProphetDetector(options),
-    private readonly artime = new ArtimeDetector({ trainingPoints: options.trainingPoints }),
-    private readonly weight = weightOf(options.artimeWeight)
+    readonly name: EnsembleName,
+    parts: EnsembleParts
   ) {
-    this.name = artime.name === 'artime-bounded' ? 'failureprophet-artime' : 'failureprophet-ensemble';
+    if ((parts.artime.name === 'artime-bounded') !== (name === 'failureprophet')) {
+      throw new Error(`Corrupt detector state: ${name} holds an ARTime of the wrong kind (${parts.artime.name})`);
+    }
+    this.fp = parts.fp;
+    this.artime = parts.artime;
+    this.weight = weightOf(parts.weight);
   }
 
-  /**
-   * The product candidate `failureprophet-artime`: the same combination with the bounded ARTime
-   * (`artime-bounded`: fixed-size state, over 1 M points/s), weighted by ARTIME_BOUNDED_WEIGHT.
-   */
-  static bounded(options: EnsembleOptions = {}): EnsembleDetector {
-    return new EnsembleDetector(
-      options,
-      new FailureProphetDetector(options),
-      ArtimeDetector.bounded({ trainingPoints: options.trainingPoints }),
-      weightOf(options.artimeWeight ?? ARTIME_BOUNDED_WEIGHT)
-    );
+  /** `failureprophet-ensemble`: with the published ARTime (unbounded), weighted by ARTIME_WEIGHT. */
+  static unbounded(options: EnsembleOptions = {}): EnsembleDetector {
+    return new EnsembleDetector('failureprophet-ensemble', {
+      fp: new FailureProphetV5Detector(options),
+      artime: new ArtimeDetector({ trainingPoints: options.trainingPoints }),
+      weight: options.artimeWeight ?? ARTIME_WEIGHT,
+    });
   }
 
   get expected(): number {
@@ -80,47 +85,67 @@ export class EnsembleDetector implements StreamingDetector {
     return this.fp.learning;
   }
 
+  /** Every option in effect: failureprophet-v5's and ARTime's weight. */
+  settings(): Record<string, number> {
+    return { ...this.fp.settings(), artimeWeight: this.weight, maxCategories: this.artime.capacity };
+  }
+
   update(timestampMs: number, value: number): number {
     const own = this.fp.update(timestampMs, value);
     this.lastArtime = Math.min(1, this.weight * this.artime.update(timestampMs, value));
     return Math.max(own, this.lastArtime);
   }
 
-  toState(): DetectorState {
+  /** `version`: the state version of this ensemble's name (the product's follows v5's states of that name). */
+  protected stateOf(version: number): DetectorState {
     return {
-      ...stateEnvelope(this.name, VERSION),
+      ...stateEnvelope(this.name, version),
       weight: this.weight,
       lastArtime: this.lastArtime,
-      failureprophet: this.fp.toState(),
+      failureprophet: this.fp.toPacked(),
       artime: this.artime.toState(),
     };
   }
 
-  static fromState(state: unknown): EnsembleDetector {
-    const name = typeof state === 'object' && state !== null && 'name' in state ? state.name : undefined;
-    const s = checkState(state, name === 'failureprophet-artime' ? name : 'failureprophet-ensemble', VERSION);
+  toState(): DetectorState {
+    return this.stateOf(ENSEMBLE_VERSION);
+  }
+
+  /** The members and weight of a checked state, and the last weighted ARTime score. */
+  protected static partsOf(s: Record<string, unknown>, name: EnsembleName): EnsembleParts & { last: number } {
     const last = s.lastArtime;
     const weight = s.weight;
     if (typeof last !== 'number' || !(last >= 0 && last <= 1)) {
-      throw new Error('Corrupt detector state: failureprophet-ensemble lastArtime is not in [0, 1]');
+      throw new Error(`Corrupt detector state: ${name} lastArtime is not in [0, 1]`);
     }
     if (typeof weight !== 'number') {
-      throw new Error(`Corrupt detector state: ${s.name} weight is not a number`);
+      throw new Error(`Corrupt detector state: ${name} weight is not a number`);
     }
-    const artime = ArtimeDetector.fromState(s.artime);
-    if ((artime.name === 'artime-bounded') !== (s.name === 'failureprophet-artime')) {
-      throw new Error(`Corrupt detector state: ${s.name} holds an ARTime of the wrong kind (${artime.name})`);
-    }
-    const d = new EnsembleDetector({}, FailureProphetDetector.fromState(s.failureprophet), artime, weightOf(weight));
-    d.lastArtime = last;
-    return d;
+    return {
+      fp: FailureProphetV5Detector.fromPacked(s.failureprophet, 'failureprophet'),
+      artime: ArtimeDetector.fromState(s.artime),
+      weight,
+      last,
+    };
+  }
+
+  /** Resumes from a part-restored state: its last weighted ARTime score. */
+  protected resume(last: number): this {
+    this.lastArtime = last;
+    return this;
+  }
+
+  static fromState(state: unknown): EnsembleDetector {
+    const s = checkState(state, 'failureprophet-ensemble', ENSEMBLE_VERSION);
+    const parts = EnsembleDetector.partsOf(s, 'failureprophet-ensemble');
+    return new EnsembleDetector('failureprophet-ensemble', parts).resume(parts.last);
   }
 }
 
+/** A weight checked: finite and >= 0. */
 function weightOf(w: number | undefined): number {
-  const weight = w ?? ARTIME_WEIGHT;
-  if (!(typeof weight === 'number' && Number.isFinite(weight) && weight >= 0)) {
+  if (!(typeof w === 'number' && Number.isFinite(w) && w >= 0)) {
     throw new Error(`artimeWeight must be a finite number >= 0, got ${String(w)}`);
   }
-  return weight;
+  return w;
 }

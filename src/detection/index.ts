@@ -24,21 +24,24 @@ export { SCORE_DECADES, scoreOfProbability, scoreOfLog10 } from './calibration';
 /**
  * The individual detectors, for callers that need their specific options.
  *
- * FailureProphetDetector (the recommended one) reports each event once: `update()` returns the
- * alarm score (open an anomaly when it is >= RECOMMENDED_THRESHOLD; after that it returns 0 for the
- * same event, 12 h at least, but reports at once a new one: a sample beyond twice the event's reach
+ * FailureProphetDetector (the recommended one, v6: FailureProphetV5Detector with a bounded ARTime,
+ * the larger score) reports each event once, its ARTime part at most once more within a few samples:
+ * `update()` returns the alarm score (open an anomaly when it is >= RECOMMENDED_THRESHOLD; after
+ * that it returns 0 for the same event, 12 h at least, but reports at once a new one: a sample beyond twice the event's reach
  * or on a side it never went, a value stuck flat, a run of NaN). Its `level` getter is the same score without that suppression, in
  * [0, 1] on the same scale: it stays >= the threshold while the series stays abnormal (for a shift,
  * as long as the value stays away from the pre-alarm baseline, at most 24 h), so the pipeline can
  * keep the anomaly open while `level >= RECOMMENDED_THRESHOLD` and the panel can draw or shade it.
  * Other detectors do not suppress; their `level`, where present, equals their score.
  * Optional `learning` (StreamingDetector): true while a detector warms up and cannot alarm
- * (failureprophet: its first 30 samples and 2.5 h of data, or `trainingPoints` samples if more);
+ * (failureprophet: its first 30 samples and 2.5 h of data, or `trainingPoints` samples if more;
+ * its ARTime scores 0 for its first `trainingPoints` samples, default 750);
  * the panel can hide the warm-up. failureprophet's learning rates are per unit of time (stated per
  * 5 minutes), so it behaves alike at 15 s and 5 min scrapes; an hour-of-day bucket with less than
  * an hour of data does not alarm (the all-day baseline stands in, band included).
  */
 export { FailureProphetDetector, type FailureProphetOptions } from './failureprophet';
+export { FailureProphetV5Detector, type FailureProphetV5Options } from './failureprophetV5';
 export { EwmaDetector, type EwmaOptions } from './ewma';
 export { ZScoreDetector, type ZScoreOptions } from './zscore';
 export { IsolationForestDetector } from './iforestDetector';

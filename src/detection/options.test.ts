@@ -1,10 +1,17 @@
 import {
   createDetector,
+  restoreDetector,
   createDetectorFromConfig,
   createProductDetector,
   parseDetectorOptions,
   PRODUCT_DETECTOR_NAMES,
 } from './index';
+import { FailureProphetDetector } from './failureprophet';
+import type { StreamingDetector } from './detector';
+
+/** The options failureprophet runs with, as its restored state holds them. */
+const settingsOf = (d: StreamingDetector): Record<string, number> =>
+  (restoreDetector(d.toState()) as FailureProphetDetector).settings();
 
 describe('detector options read from config or the command line', () => {
   it('are checked by the named detector schema, the error naming detector and option', () => {
@@ -20,8 +27,19 @@ describe('detector options read from config or the command line', () => {
 
   it('take effect once checked', () => {
     expect(createDetectorFromConfig('zscore', { window: 5 }).toState().window).toBe(5);
-    const fp = createDetectorFromConfig('failureprophet', { holdMs: 3_600_000, trainingPoints: 100 }).toState();
-    expect(fp.options).toMatchObject({ holdMs: 3_600_000, trainingPoints: 100, refractoryMs: 12 * 3_600_000 });
+    const fp = createDetectorFromConfig('failureprophet', {
+      holdMs: 3_600_000,
+      trainingPoints: 100,
+      maxCategories: 16,
+    });
+    expect(settingsOf(fp)).toMatchObject({
+      holdMs: 3_600_000,
+      trainingPoints: 100,
+      refractoryMs: 12 * 3_600_000,
+      maxCategories: 16,
+    });
+    const v5 = createDetectorFromConfig('failureprophet-v5', { holdMs: 3_600_000 }).toState();
+    expect(v5.options).toMatchObject({ holdMs: 3_600_000, refractoryMs: 12 * 3_600_000 });
   });
 
   it("accept nab:tune's 0 / 1 for a flag, as false / true", () => {
@@ -36,15 +54,16 @@ describe('detector options read from config or the command line', () => {
   it('are typed by name in code: a wrong option does not compile', () => {
     // @ts-expect-error: window is zscore's option, not ewma's
     expect(createDetector('ewma', { window: 5 }).name).toBe('ewma');
-    expect(createDetector('failureprophet', { newEventFactor: 3 }).toState().options).toMatchObject({
+    expect(settingsOf(createDetector('failureprophet', { newEventFactor: 3, artimeWeight: 0.5 }))).toMatchObject({
       newEventFactor: 3,
+      artimeWeight: 0.5,
     });
   });
 });
 
 describe('createProductDetector', () => {
   it("gives failureprophet the caller's alarm threshold and the others none", () => {
-    expect(createProductDetector('failureprophet', 0.9).toState().options).toMatchObject({ alarmThreshold: 0.9 });
+    expect(settingsOf(createProductDetector('failureprophet', 0.9))).toMatchObject({ alarmThreshold: 0.9 });
     for (const name of PRODUCT_DETECTOR_NAMES) {
       expect(createProductDetector(name, 0.9).name).toBe(name);
     }

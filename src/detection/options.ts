@@ -5,15 +5,16 @@ import type { DetectorOptions } from './detector';
 import type { EnsembleOptions } from './ensemble';
 import type { EwmaOptions } from './ewma';
 import type { FailureProphetOptions } from './failureprophet';
+import type { FailureProphetV5Options } from './failureprophetV5';
 import type { FailureProphetV1Options } from './failureprophetV1';
 import type { ZScoreOptions } from './zscore';
 
 /** Each detector's options, by registry name: `createDetector(name, options)` type-checks against it. */
 export interface OptionsByName {
   failureprophet: FailureProphetOptions;
+  'failureprophet-v5': FailureProphetV5Options;
   'failureprophet-v1': FailureProphetV1Options;
   'failureprophet-ensemble': EnsembleOptions;
-  'failureprophet-artime': EnsembleOptions;
   artime: ArtimeOptions;
   'artime-bounded': ArtimeOptions;
   ewma: EwmaOptions;
@@ -52,14 +53,15 @@ const views = {
 
 /** failureprophet-v1's options, all present: what its saved state holds. */
 export const FAILUREPROPHET_V1_SETTINGS = z.strictObject({ ...views, trainingPoints: count });
-/** failureprophet's options, all present: what its saved state holds. */
-export const FAILUREPROPHET_SETTINGS = z.strictObject({
+/** failureprophet-v5's options, all present: what its saved state holds (and failureprophet's v5 part). */
+export const FAILUREPROPHET_V5_SETTINGS = z.strictObject({
   ...views,
   newEventFactor: z.number().min(0),
   trainingPoints: count,
 });
 
-const failureprophet = FAILUREPROPHET_SETTINGS.partial().extend(common);
+const failureprophetV5 = FAILUREPROPHET_V5_SETTINGS.partial().extend(common);
+const artimeWeight = z.number().min(0).optional();
 
 /** The range estimate of the range-quantising leaders; nab:tune's grid passes 0 / 1 for the flag. */
 const rangeEstimate = {
@@ -71,10 +73,13 @@ const rangeEstimate = {
 };
 
 const SCHEMAS = {
-  failureprophet,
+  failureprophet: failureprophetV5.extend({
+    artimeWeight,
+    maxCategories: z.number().int().min(2).max(4096).optional(),
+  }),
+  'failureprophet-v5': failureprophetV5,
   'failureprophet-v1': FAILUREPROPHET_V1_SETTINGS.partial().extend(common),
-  'failureprophet-ensemble': failureprophet.extend({ artimeWeight: z.number().min(0).optional() }),
-  'failureprophet-artime': failureprophet.extend({ artimeWeight: z.number().min(0).optional() }),
+  'failureprophet-ensemble': failureprophetV5.extend({ artimeWeight }),
   artime: z.strictObject({ ...common, ...rangeEstimate }),
   'artime-bounded': z.strictObject({ ...common, ...rangeEstimate }),
   ewma: z.strictObject({ ...common, alpha: rate.optional() }),

@@ -4,6 +4,7 @@ import { CadOseDetector } from './cadOse';
 import { EnsembleDetector } from './ensemble';
 import { EwmaDetector } from './ewma';
 import { FailureProphetDetector } from './failureprophet';
+import { FailureProphetV5Detector } from './failureprophetV5';
 import { FailureProphetV1Detector } from './failureprophetV1';
 import { IsolationForestDetector } from './iforestDetector';
 import { InputRange } from './inputRange';
@@ -22,19 +23,19 @@ type Registry = {
 };
 
 const DETECTORS: Registry = {
+  // The product's detector: failureprophet-v5 with a bounded ARTime (issue 12).
   failureprophet: { create: (o) => new FailureProphetDetector(o), restore: (s) => FailureProphetDetector.fromState(s) },
+  'failureprophet-v5': {
+    create: (o) => new FailureProphetV5Detector(o),
+    restore: (s) => FailureProphetV5Detector.fromState(s),
+  },
   'failureprophet-v1': {
     create: (o) => new FailureProphetV1Detector(o),
     restore: (s) => FailureProphetV1Detector.fromState(s),
   },
-  // failureprophet with ARTime: not product-grade (ARTime's state grows, ~0.1 M points/s); for NAB.
+  // failureprophet-v5 with the published ARTime: not product-grade (ARTime's state grows, ~0.1 M points/s); for NAB.
   'failureprophet-ensemble': {
-    create: (o) => new EnsembleDetector(o),
-    restore: (s) => EnsembleDetector.fromState(s),
-  },
-  // The issue-12 candidate: failureprophet with the bounded ARTime (artime-bounded).
-  'failureprophet-artime': {
-    create: (o) => EnsembleDetector.bounded(o),
+    create: (o) => EnsembleDetector.unbounded(o),
     restore: (s) => EnsembleDetector.fromState(s),
   },
   artime: { create: (o, range) => new ArtimeDetector(o, range), restore: (s) => ArtimeDetector.fromState(s) },

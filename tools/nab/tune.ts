@@ -14,12 +14,18 @@ type Setting = Record<string, number>;
 
 /**
  * Options each candidate declares for the search, with the values to try (a detector not listed
- * is tuned on its threshold alone). failureprophet: how long an event is kept quiet and how far
+ * is tuned on its threshold alone). failureprophet-v5: how long an event is kept quiet and how far
  * out a new event must be; the views' learning rates. The range-quantising leaders: their online
  * range estimate (ignored with `--published-minmax`).
  */
 export const TUNING_SPACES: Record<string, Record<string, number[]>> = {
+  // The product: what the bounded ARTime's score counts for, and how many categories it holds (every
+  // bound here keeps the state within 4 KiB); failureprophet-v5's settings as shipped.
   failureprophet: {
+    artimeWeight: [0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.8, 1],
+    maxCategories: [16, 24, 32],
+  },
+  'failureprophet-v5': {
     refractoryMs: [6 * 3_600_000, 12 * 3_600_000, 24 * 3_600_000],
     holdMs: [12 * 3_600_000, 24 * 3_600_000],
     baselineRate: [0.003, 0.01, 0.03],
@@ -33,7 +39,6 @@ export const TUNING_SPACES: Record<string, Record<string, number[]>> = {
   cadose: { rangeMargin: [0.25, 0.5, 1], rangeRenormalise: [0] },
   // failureprophet with ARTime: what an ARTime score counts for (failureprophet's settings as shipped).
   'failureprophet-ensemble': { artimeWeight: [0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.8, 1] },
-  'failureprophet-artime': { artimeWeight: [0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.8, 1] },
   'failureprophet-v1': {
     refractoryMs: [6 * 3_600_000, 12 * 3_600_000, 24 * 3_600_000],
     holdMs: [12 * 3_600_000, 24 * 3_600_000],

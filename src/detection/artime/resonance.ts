@@ -7,6 +7,13 @@ const INITIAL_RHO = 0.8;
 export const MASK = Math.floor(WINDOW * 1.5);
 /** How many numbers `scalars()` gives and `restoreScalars` takes. */
 export const RESONANCE_SCALARS = 12;
+/**
+ * Recent matches (and their distances below the upper vigilance) are kept in 16 bits: they only set
+ * the lower vigilance (a minimum, a mean over distances above 0.05), where 1.5e-5 changes nothing
+ * measurable (dev files: RESULTS.md, issue 12), and they are a third of the bounded state.
+ */
+const UNIT = 65535;
+const unit = (x: number): number => Math.round(Math.min(1, Math.max(0, x)) * UNIT);
 
 /**
  * ARTime's resonance core (NAB's detect!): each window's features go to a dual-vigilance fuzzy ART;
@@ -15,9 +22,9 @@ export const RESONANCE_SCALARS = 12;
  */
 export class Resonance {
   readonly art: FuzzyArt;
-  /** Recent matches and their distances below the upper vigilance (single precision, as stored). */
-  readonly simWindow: Float32Array;
-  readonly simDiffWindow: Float32Array;
+  /** Recent matches and their distances below the upper vigilance (0 if above), in 1 / UNIT. */
+  readonly simWindow: Uint16Array;
+  readonly simDiffWindow: Uint16Array;
   private lastAnomalyI = 0;
   private lastAnomalySim = 0;
   private lastRhoUpdateI = 0;
@@ -35,8 +42,8 @@ export class Resonance {
     bound: ArtBound
   ) {
     this.art = new FuzzyArt(DIM, bound);
-    this.simWindow = new Float32Array(Math.floor(trendWindow / 2) + 1).fill(1);
-    this.simDiffWindow = new Float32Array(trendWindow + 1);
+    this.simWindow = new Uint16Array(Math.floor(trendWindow / 2) + 1).fill(UNIT);
+    this.simDiffWindow = new Uint16Array(trendWindow + 1);
   }
 
   /** The probation in one batch: initial vigilance, then every window learned in order. */
@@ -63,8 +70,8 @@ export class Resonance {
     this.noNewCatCount = cat === -1 ? 0 : this.noNewCatCount + 1;
     this.rhoUbSum += match;
     this.rhoUbCount++;
-    shift(this.simWindow, match);
-    shift(this.simDiffWindow, art.rhoUb - match);
+    shift(this.simWindow, unit(match));
+    shift(this.simDiffWindow, unit(art.rhoUb - match));
     if (sinceAnomaly < MASK && this.historyCount > 0 && match < this.historyLast) {
       this.historySum += match - this.historyLast;
       this.historyLast = match;
@@ -144,7 +151,7 @@ export class Resonance {
   private updateRho(i: number): void {
     let minSim = Infinity;
     for (const m of this.simWindow) {
-      minSim = Math.min(minSim, m);
+      minSim = Math.min(minSim, m / UNIT);
     }
     const ub = Math.min(0.97, this.rhoUbSum / this.rhoUbCount);
     const art = this.art;
@@ -156,7 +163,8 @@ export class Resonance {
       if (i > this.trendWindow * 2) {
         let sum = 0;
         let count = 0;
-        for (const d of this.simDiffWindow) {
+        for (const q of this.simDiffWindow) {
+          const d = q / UNIT;
           if (d > 0.05) {
             sum += Math.min(0.37, d);
             count++;

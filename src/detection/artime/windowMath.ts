@@ -65,7 +65,7 @@ export function minMaxScaled(x: Float64Array, out: Float64Array): Float64Array {
 }
 
 /** Drops the oldest entry and appends v. */
-export function shift(a: Float32Array, v: number): void {
+export function shift(a: Uint16Array, v: number): void {
   a.copyWithin(0, 1);
   a[a.length - 1] = v;
 }

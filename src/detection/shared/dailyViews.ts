@@ -2,6 +2,7 @@ import { scoreOfLog10 } from '../calibration';
 import { checkState, DetectorOptions, DetectorState, numArray, stateEnvelope } from '../detector';
 import { RECOMMENDED_THRESHOLD } from '../threshold';
 import { BAND_Z } from './band';
+import { ByteReader, ByteWriter } from './bytes';
 import {
   P_COUNT,
   P_SIZE,
@@ -323,6 +324,17 @@ export abstract class DailyViewsDetector {
       scalars: Array.from(this.s, finiteOrNull),
       profile: Array.from(this.profile),
     };
+  }
+
+  /** The scalars and profile packed (ByteWriter.nums, exact): how a detector that holds this one stores them. */
+  protected writeArrays(w: ByteWriter): void {
+    w.nums(this.s).nums(this.profile);
+  }
+
+  /** What `writeArrays` wrote (the options already given to the constructor). */
+  protected readArrays(r: ByteReader): void {
+    this.s.set(r.nums(this.s.length));
+    this.profile.set(r.nums(this.profile.length));
   }
 
   /** Restores the scalars and profile of a checked state (its options already given to the constructor). */

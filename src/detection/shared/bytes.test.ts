@@ -44,4 +44,33 @@ describe('detector state bytes', () => {
     expect(() => new ByteWriter().u32([1.5])).toThrow(/unsigned 32-bit/);
     expect(() => new ByteWriter().u8([256])).toThrow(/as a byte/);
   });
+
+  it('packs numbers in as few bytes as keep them exact, and reads them back bit for bit', () => {
+    const xs = [
+      0,
+      239,
+      240,
+      1_717_999_940_000,
+      -3,
+      -(2 ** 53 - 1),
+      2 ** 53 - 1,
+      0.5,
+      0.1,
+      -0,
+      NaN,
+      Infinity,
+      -Infinity,
+    ];
+    const text = new ByteWriter().nums(xs).u16([0, 65535]).toBase64();
+    const r = new ByteReader(text, 'bytes');
+    const back = Array.from(r.nums(xs.length));
+    back.forEach((x, k) => expect(Object.is(x, xs[k])).toBe(true));
+    expect(Array.from(r.u16(2))).toEqual([0, 65535]);
+    r.end();
+    // A small integer is one byte, a timestamp a tag and 6 bytes, a double a tag and 8.
+    expect(fromBase64(new ByteWriter().nums([7, 1_717_999_940_000, 0.1]).toBase64()).length).toBe(1 + 7 + 9);
+    expect(() => new ByteReader(toBase64(Uint8Array.of(0xfe)), 'bytes').nums(1)).toThrow(/unknown number tag 254/);
+    expect(() => new ByteReader(toBase64(Uint8Array.of(0xf0, 0x80)), 'bytes').nums(1)).toThrow(/too short/);
+    expect(() => new ByteWriter().u16([65536])).toThrow(/16-bit/);
+  });
 });

@@ -4,6 +4,17 @@
  * a Float64 about 11, of a byte 1.3). No Node or DOM API (the detection library runs in both), so
  * base64 is coded here.
  */
+
+/**
+ * `nums`: one tag byte per number. Below SMALL the tag is the number itself (small counts, flags,
+ * zeros); otherwise it says how the number follows: a varint for larger safe integers (timestamps,
+ * counts), 4 bytes when single precision holds it exactly, else 8. Every number reads back bit for bit.
+ */
+const SMALL = 0xf0;
+const TAG_UINT = 0xf0;
+const TAG_NEG_INT = 0xf1;
+const TAG_F32 = 0xf2;
+const TAG_F64 = 0xf3;
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const INDEX = new Map([...ALPHABET].map((c, k) => [c, k]));
 
@@ -98,6 +109,50 @@ export class ByteWriter {
     return this;
   }
 
+  /** Unsigned integers below 2^16 (throws otherwise). */
+  u16(xs: ArrayLike<number>): this {
+    const v = this.room(2 * xs.length);
+    for (let k = 0; k < xs.length; k++, this.at += 2) {
+      const x = xs[k];
+      if (!(Number.isInteger(x) && x >= 0 && x < 65536)) {
+        throw new Error(`Cannot encode ${x} as an unsigned 16-bit integer`);
+      }
+      v.setUint16(this.at, x, true);
+    }
+    return this;
+  }
+
+  /** Any numbers, each in as few bytes as keep it exact (see SMALL). */
+  nums(xs: ArrayLike<number>): this {
+    for (let k = 0; k < xs.length; k++) {
+      const x = xs[k];
+      const integer = Number.isSafeInteger(x) && !Object.is(x, -0);
+      if (integer && x >= 0 && x < SMALL) {
+        this.room(1).setUint8(this.at++, x);
+      } else if (integer) {
+        this.room(1).setUint8(this.at++, x >= 0 ? TAG_UINT : TAG_NEG_INT);
+        this.varint(Math.abs(x));
+      } else if (Object.is(Math.fround(x), x)) {
+        this.room(5).setUint8(this.at++, TAG_F32);
+        this.f32([x]);
+      } else {
+        this.room(9).setUint8(this.at++, TAG_F64);
+        this.f64([x]);
+      }
+    }
+    return this;
+  }
+
+  /** A safe non-negative integer, 7 bits a byte, low bits first (LEB128; arithmetic, as it may exceed 2^32). */
+  private varint(x: number): void {
+    let rest = x;
+    while (rest >= 128) {
+      this.room(1).setUint8(this.at++, (rest % 128) + 128);
+      rest = Math.floor(rest / 128);
+    }
+    this.room(1).setUint8(this.at++, rest);
+  }
+
   toBase64(): string {
     return toBase64(new Uint8Array(this.buf.buffer, 0, this.at));
   }
@@ -158,6 +213,52 @@ export class ByteReader {
       out[k] = this.view.getUint8(this.take(1));
     }
     return out;
+  }
+
+  u16(n: number): Uint16Array {
+    const out = new Uint16Array(n);
+    for (let k = 0; k < n; k++) {
+      out[k] = this.view.getUint16(this.take(2), true);
+    }
+    return out;
+  }
+
+  /** What `ByteWriter.nums` wrote. */
+  nums(n: number): Float64Array {
+    const out = new Float64Array(n);
+    for (let k = 0; k < n; k++) {
+      const tag = this.view.getUint8(this.take(1));
+      if (tag < SMALL) {
+        out[k] = tag;
+      } else if (tag === TAG_UINT || tag === TAG_NEG_INT) {
+        const x = this.varint();
+        out[k] = tag === TAG_UINT ? x : -x;
+      } else if (tag === TAG_F32) {
+        out[k] = this.view.getFloat32(this.take(4), true);
+      } else if (tag === TAG_F64) {
+        out[k] = this.view.getFloat64(this.take(8), true);
+      } else {
+        throw new Error(`Corrupt detector state: field "${this.field}" has an unknown number tag ${tag}`);
+      }
+    }
+    return out;
+  }
+
+  private varint(): number {
+    let x = 0;
+    let scale = 1;
+    for (;;) {
+      const b = this.view.getUint8(this.take(1));
+      x += (b % 128) * scale;
+      if (b < 128) {
+        break;
+      }
+      scale *= 128;
+      if (scale > 2 ** 53) {
+        throw new Error(`Corrupt detector state: field "${this.field}" has an over-long integer`);
+      }
+    }
+    return x;
   }
 
   /** Every byte must have been read: a longer field is as corrupt as a shorter one. */
