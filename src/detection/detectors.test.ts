@@ -184,6 +184,25 @@ describe('registry', () => {
   });
 });
 
+// The product's detector at Prometheus' default scrape interval. Known to fail since v6: its ARTime
+// learns from its first 750 samples (about 3 h at 15 s) and then alarms twice on noise for one seed
+// of three; v5 alone raises none (below). Learning for a length of time, not a count, is the fix.
+it.failing('failureprophet (v6) raises no alarm on a week of a smooth daily rhythm scraped every 15 s', () => {
+  const START = Date.UTC(2024, 0, 1, 0, 20);
+  for (const seed of [11, 12, 13]) {
+    const rng = new Random(seed);
+    const d = createDetector('failureprophet');
+    let alarms = 0;
+    for (let i = 0; i < 7 * 5_760; i++) {
+      const ts = START + i * 15_000;
+      const noise = (rng.next() + rng.next() + rng.next() - 1.5) * 0.018;
+      const score = d.update(ts, 0.5 + 0.05 * Math.sin((2 * Math.PI * ts) / 86_400_000) + noise);
+      alarms += i >= 5_760 && score >= RECOMMENDED_THRESHOLD ? 1 : 0;
+    }
+    expect(alarms).toBe(0);
+  }
+});
+
 describe('failureprophet-v5 on high-frequency (15 s) data', () => {
   const STEP = 15_000;
   const START = Date.UTC(2024, 0, 1, 0, 20);
