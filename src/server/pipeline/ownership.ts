@@ -4,6 +4,7 @@ import type { WatchConfig } from '../config/schema';
 import type { RangeSeries } from '../prometheus/types';
 import { type UnsavedStates, publishTargetMetrics, storedTargets } from './checkpoint';
 import type { PipelineMetrics } from './metrics';
+import { peerGroupKey } from './peerGroups';
 import type { PipelineRepository } from './store/repository';
 import { TargetModel, type TargetSettings } from './targetModel';
 import { kubernetesObject, targetId, targetLabels } from './targets';
@@ -13,12 +14,22 @@ import { kubernetesObject, targetId, targetLabels } from './targets';
  * TargetShare). Without one, a process watches everything, as it always did.
  */
 export interface TargetOwnership {
-  owns(targetId: string): boolean;
+  /** Whether this replica watches the targets of that share key (shareKey). */
+  owns(shareKey: string): boolean;
   /**
    * False until this replica knows its share: a watch waits rather than scoring nothing and moving
    * its resume point past history its targets have not learned from.
    */
   settled(): boolean;
+}
+
+/**
+ * What replicas partition the targets by. A watch with peer groups keeps each group on one
+ * replica: telling a target departing from its siblings needs all of them in one process. Any
+ * other target is partitioned by itself.
+ */
+export function shareKey(watch: WatchConfig, labels: Record<string, string>): string {
+  return watch.peers ? `${watch.name}/peers{${peerGroupKey(watch.peers, labels)}}` : targetId(watch.name, labels);
 }
 
 /** What a watch runner lends its share: its targets, its unsaved states, and its own fetch and scoring. */
@@ -60,7 +71,7 @@ export class WatchShare {
   /** Stores the state of the targets this replica no longer owns and drops them from memory. */
   private async release(): Promise<void> {
     const { host } = this;
-    const leaving = [...host.targets.values()].filter((t) => !this.ownership.owns(t.id));
+    const leaving = [...host.targets.values()].filter((t) => !this.ownership.owns(shareKey(host.watch, t.labels)));
     const through = host.lastProcessed();
     if (leaving.length === 0 || through === null) {
       return;
@@ -97,10 +108,11 @@ export class WatchShare {
       owned.set(
         signal,
         list.filter((s) => {
-          const id = targetId(watch.name, targetLabels(watch, s.labels));
-          if (!this.ownership.owns(id)) {
+          const labels = targetLabels(watch, s.labels);
+          if (!this.ownership.owns(shareKey(watch, labels))) {
             return false;
           }
+          const id = targetId(watch.name, labels);
           if (!targets.has(id)) {
             arriving.add(id);
           }
