@@ -80,6 +80,10 @@ export class TargetShare implements TargetOwnership {
     private readonly settleMs: number
   ) {}
 
+  get identity(): string {
+    return this.membership.identity;
+  }
+
   /** Whether this replica watches the targets of that share key (a target, or a peer group) now. */
   owns = (shareKey: string): boolean => {
     const live = this.refresh();

@@ -5,15 +5,18 @@ import type { RangeSeries } from '../prometheus/types';
 import { type UnsavedStates, publishTargetMetrics, storedTargets } from './checkpoint';
 import type { PipelineMetrics } from './metrics';
 import { peerGroupKey } from './peerGroups';
-import type { PipelineRepository } from './store/repository';
+import type { PipelineRepository, TargetSummary } from './store/repository';
 import { TargetModel, type TargetSettings } from './targetModel';
 import { kubernetesObject, targetId, targetLabels } from './targets';
+import { toTarget } from './views';
 
 /**
  * Which targets this replica watches, when replicas share the watches (coordination/members.ts's
  * TargetShare). Without one, a process watches everything, as it always did.
  */
 export interface TargetOwnership {
+  /** This replica's name: the owner the target listing names for the targets it scores. */
+  readonly identity: string;
   /** Whether this replica watches the targets of that share key (shareKey). */
   owns(shareKey: string): boolean;
   /**
@@ -62,6 +65,19 @@ export class WatchShare {
     private readonly host: ShareHost,
     private readonly ownership: TargetOwnership
   ) {}
+
+  /**
+   * The scored targets as the API lists them, for the store: every replica then lists the whole
+   * fleet. Their chunk was fetched and scored, so they are not degraded.
+   */
+  summaries(scored: TargetModel[]): TargetSummary[] {
+    const { identity } = this.ownership;
+    return scored.map((t) => ({
+      target: toTarget(t, { isDegraded: false }),
+      scores: t.scoreHistory(),
+      owner: identity,
+    }));
+  }
 
   /** Whether the watch may run a cycle now (see TargetOwnership.settled). */
   settled(): boolean {

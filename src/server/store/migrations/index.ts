@@ -7,6 +7,7 @@ import { healingLaddersBreakersMigration } from './0005_healing_ladders_breakers
 import { compactCheckpointsMigration } from './0006_compact_checkpoints';
 import { listIndexesMigration } from './0007_list_indexes';
 import { episodePeaksMigration } from './0009_episode_peaks';
+import { targetSummariesMigration } from './0011_target_summaries';
 
 /**
  * Every schema change, in order. A migration, once released, is never edited: add a new one.
@@ -22,4 +23,5 @@ export const migrations: Migration[] = [
   compactCheckpointsMigration,
   listIndexesMigration,
   episodePeaksMigration,
+  targetSummariesMigration,
 ];

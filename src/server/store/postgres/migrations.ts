@@ -2,6 +2,7 @@ import type { Migration } from '../migrate';
 import { episodePeaksMigration } from './episodePeaksMigration';
 import { membersMigration } from './membersMigration';
 import { postgresPipelineMigration } from './pipelineMigration';
+import { targetSummariesMigration } from './targetSummariesMigration';
 
 /**
  * The PostgreSQL schema, versioned like the SQLite one (src/server/store/migrations), with the same
@@ -116,4 +117,5 @@ export const postgresMigrations: Migration[] = [
   postgresPipelineMigration,
   membersMigration,
   episodePeaksMigration,
+  targetSummariesMigration,
 ];

@@ -24,6 +24,7 @@ import {
   type PipelineRepository,
   type StoredCheckpoint,
 } from '../../pipeline/store/repository';
+import { readSummaries, summariesSql, type SummaryQuery } from '../../pipeline/store/summaryTable';
 import { readTargetRow } from '../../pipeline/store/targetTable';
 import { definitionChanged, readPeers, readResumePoint } from '../../pipeline/store/watchTable';
 import { decodeRow } from '../rows';
@@ -158,6 +159,20 @@ export class PostgresPipelineRepository implements PipelineRepository {
     const ids = await this.transaction((c) => writeCycle(c, write, now));
     // Only once committed: a record never carries the id of a row that was rolled back.
     return write.anomalies.map((a, i) => Object.assign(a, { id: ids[i] }));
+  }
+
+  async targetSummaryPage(q: SummaryQuery) {
+    const limit = q.limit ?? DEFAULT_PAGE;
+    const { sql, params } = summariesSql(q, limit, (column) => `${column}::text AS ${column}`);
+    return readSummaries(await this.rows(numbered(sql), params), limit);
+  }
+
+  async targetSummary(id: string) {
+    const rows = await this.rows(
+      'SELECT summary::text AS summary, owner FROM pipeline_target_summaries WHERE id = $1',
+      [id]
+    );
+    return rows.length === 0 ? undefined : readSummaries(rows, 1).targets[0];
   }
 
   async anomaly(id: number) {
