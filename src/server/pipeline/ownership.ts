@@ -61,6 +61,9 @@ export interface ShareHost {
  * exact: the anomaly a state holds open carries its id, so it is continued, not opened again.
  */
 export class WatchShare {
+  /** How many cycles have listed their targets (summaries). */
+  private listings = 0;
+
   constructor(
     private readonly host: ShareHost,
     private readonly ownership: TargetOwnership
@@ -72,9 +75,12 @@ export class WatchShare {
    */
   summaries(scored: TargetModel[]): TargetSummary[] {
     const { identity } = this.ownership;
+    // A history is most of a row and moves slowly (a point per slice of hours): each target's is
+    // written every SCORES_SPREAD_CYCLES cycles, on a phase of its own, and all at the first cycle.
+    const cycle = this.listings++;
     return scored.map((t) => ({
       target: toTarget(t, { isDegraded: false }),
-      scores: t.scoreHistory(),
+      ...(cycle === 0 || (phase(t.id) + cycle) % SCORES_SPREAD_CYCLES === 0 ? { scores: t.scoreHistory() } : {}),
       owner: identity,
     }));
   }
@@ -195,6 +201,18 @@ export class WatchShare {
     }
     return targets.filter((t) => ids.has(t.id));
   }
+}
+
+/** How often, in cycles, a listed target's score history is written (see WatchShare.summaries). */
+export const SCORES_SPREAD_CYCLES = 10;
+
+/** A target's fixed phase in [0, SCORES_SPREAD_CYCLES): a string hash of its id. */
+function phase(id: string): number {
+  let h = 0;
+  for (let i = 0; i < id.length; i++) {
+    h = (Math.imul(h, 31) + id.charCodeAt(i)) | 0;
+  }
+  return (h >>> 0) % SCORES_SPREAD_CYCLES;
 }
 
 /** The fetched series of the given targets only. */

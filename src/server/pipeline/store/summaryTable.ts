@@ -11,10 +11,13 @@ import { encodeCursor } from './cursor';
  * single process lists its targets from memory.
  */
 
-/** One target's summary as a cycle writes it: the listing (without scores), its score history, who scores it. */
+/**
+ * One target's summary as a cycle writes it: the listing (without scores), who scores it, and its
+ * score history, or undefined to keep the stored one (it is the bulk of a row: written less often).
+ */
 export interface TargetSummary {
   target: Omit<Target, 'scores' | 'owner'>;
-  scores: Array<[number, number]>;
+  scores?: Array<[number, number]>;
   owner: string;
 }
 
@@ -33,37 +36,39 @@ export interface SummaryQuery extends Partial<Omit<TargetsQuery, 'cursor'>> {
 
 const summaryRowSchema = z.object({
   summary: jsonColumn(targetSchema.omit({ scores: true, owner: true })),
-  scores: jsonColumn(z.array(z.tuple([z.number(), z.number()]))).optional(),
+  // Null until the history of a target first listed is written.
+  scores: jsonColumn(z.array(z.tuple([z.number(), z.number()])))
+    .nullable()
+    .optional(),
   owner: z.string(),
 });
 
-/** The rows as the API lists them; `scores` only when the query asked for the history. */
-export function readSummaries(rows: unknown[], limit: number): SummaryPage {
-  const targets = rows.slice(0, limit).map((raw) => {
-    const row = decodeRow(summaryRowSchema, 'pipeline_target_summaries', raw);
-    return { ...row.summary, owner: row.owner, ...(row.scores ? { scores: row.scores } : {}) };
-  });
-  const last = targets.at(-1);
-  return { targets, next: rows.length > limit && last ? encodeCursor([last.watch, last.id]) : null };
+/** A stored row as the API lists it; `scores` only when the query asked for the history. */
+export function readSummary(raw: unknown): Target {
+  const row = decodeRow(summaryRowSchema, 'pipeline_target_summaries', raw);
+  return { ...row.summary, owner: row.owner, ...(row.scores !== undefined ? { scores: row.scores ?? [] } : {}) };
 }
 
 /**
- * The page's SELECT with `?` placeholders (PostgreSQL numbers them): limit + 1 rows, to know if more
- * follow. `json` selects a JSON column as text (PostgreSQL's are JSONB).
+ * One watch's part of a page with `?` placeholders (PostgreSQL numbers them): its rows after `afterId`
+ * on the primary key, so a page costs its own rows whatever its depth. `json` selects a JSON column
+ * as text (PostgreSQL's are JSONB).
  */
 export function summariesSql(
-  q: SummaryQuery,
-  limit: number,
+  watch: string,
+  q: Omit<SummaryQuery, 'watches' | 'after'>,
+  afterId: string | undefined,
+  rows: number,
   json: (column: string) => string = (column) => column
 ): { sql: string; params: unknown[] } {
-  const where: string[] = [`watch IN (${q.watches.map(() => '?').join(', ')})`];
-  const params: unknown[] = [...q.watches];
-  const add = (clause: string, ...values: unknown[]) => {
+  const where = ['watch = ?'];
+  const params: unknown[] = [watch];
+  const add = (clause: string, value: unknown) => {
     where.push(clause);
-    params.push(...values);
+    params.push(value);
   };
-  if (q.watch !== undefined) {
-    add('watch = ?', q.watch);
+  if (afterId !== undefined) {
+    add('id > ?', afterId);
   }
   if (q.severity !== undefined) {
     add('severity = ?', q.severity);
@@ -71,19 +76,45 @@ export function summariesSql(
   if (q.anomalous !== undefined) {
     add('anomalous = ?', q.anomalous === 'true' ? 1 : 0);
   }
-  if (q.after) {
-    // Keyset on the primary key: a page costs its own rows whatever the offset.
-    add('(watch, id) > (?, ?)', ...q.after);
-  }
   const columns = [json('summary'), ...(q.history === 'true' ? [json('scores')] : []), 'owner'].join(', ');
   return {
-    sql: `SELECT ${columns} FROM pipeline_target_summaries WHERE ${where.join(' AND ')} ORDER BY watch, id LIMIT ?`,
-    params: [...params, limit + 1],
+    sql: `SELECT ${columns} FROM pipeline_target_summaries WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`,
+    params: [...params, rows],
   };
 }
 
+/**
+ * A page in (watch, id) order: watch by watch from the cursor's, each read on its primary-key range,
+ * until the page and one more row are found (that one says whether a next page exists). `json` as
+ * for summariesSql.
+ */
+export async function summaryPage(
+  q: SummaryQuery,
+  select: (sql: { sql: string; params: unknown[] }) => Promise<unknown[]>,
+  json?: (column: string) => string
+): Promise<SummaryPage> {
+  const limit = q.limit ?? 1000;
+  const { after } = q;
+  const watches = [...new Set(q.watches)]
+    .filter((w) => (q.watch === undefined || w === q.watch) && (after === undefined || w >= after[0]))
+    .sort();
+  const rows: unknown[] = [];
+  for (const watch of watches) {
+    if (rows.length > limit) {
+      break;
+    }
+    const afterId = after && watch === after[0] ? after[1] : undefined;
+    rows.push(...(await select(summariesSql(watch, q, afterId, limit + 1 - rows.length, json))));
+  }
+  const targets = rows.slice(0, limit).map(readSummary);
+  const last = targets.at(-1);
+  return { targets, next: rows.length > limit && last ? encodeCursor([last.watch, last.id]) : null };
+}
+
 /** A row's columns in insert order: watch, id, owner, severity, anomalous, summary, scores. */
-export function summaryValues(s: TargetSummary): [string, string, string, string | null, number, string, string] {
+export function summaryValues(
+  s: TargetSummary
+): [string, string, string, string | null, number, string, string | null] {
   const { target } = s;
   return [
     target.watch,
@@ -92,7 +123,7 @@ export function summaryValues(s: TargetSummary): [string, string, string, string
     target.severity,
     target.openAnomalies > 0 ? 1 : 0,
     JSON.stringify(target),
-    JSON.stringify(s.scores),
+    s.scores === undefined ? null : JSON.stringify(s.scores),
   ];
 }
 
@@ -106,7 +137,8 @@ export class SummaryTable {
       `INSERT INTO pipeline_target_summaries (watch, id, owner, severity, anomalous, summary, scores, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(watch, id) DO UPDATE SET owner = excluded.owner, severity = excluded.severity,
-         anomalous = excluded.anomalous, summary = excluded.summary, scores = excluded.scores, updated_at = excluded.updated_at`
+         anomalous = excluded.anomalous, summary = excluded.summary,
+         scores = COALESCE(excluded.scores, pipeline_target_summaries.scores), updated_at = excluded.updated_at`
     );
     this.remove = db.prepare('DELETE FROM pipeline_target_summaries WHERE id = ?');
     this.one = db.prepare('SELECT summary, owner FROM pipeline_target_summaries WHERE id = ?');
@@ -120,14 +152,12 @@ export class SummaryTable {
     this.remove.run(id);
   }
 
-  page(q: SummaryQuery): SummaryPage {
-    const limit = q.limit ?? 1000;
-    const { sql, params } = summariesSql(q, limit);
-    return readSummaries(this.db.prepare(sql).all(...params), limit);
+  page(q: SummaryQuery): Promise<SummaryPage> {
+    return summaryPage(q, async ({ sql, params }) => this.db.prepare(sql).all(...params));
   }
 
   get(id: string): Target | undefined {
     const row = this.one.get(id);
-    return row === undefined ? undefined : readSummaries([row], 1).targets[0];
+    return row === undefined ? undefined : readSummary(row);
   }
 }

@@ -16,7 +16,7 @@ export const targetSummariesMigration: Migration = {
       severity   TEXT,
       anomalous  INTEGER NOT NULL,
       summary    TEXT NOT NULL,
-      scores     TEXT NOT NULL,
+      scores     TEXT,               -- null until a target's first history is written
       updated_at INTEGER NOT NULL,
       PRIMARY KEY (watch, id)
     );

@@ -24,7 +24,7 @@ import {
   type PipelineRepository,
   type StoredCheckpoint,
 } from '../../pipeline/store/repository';
-import { readSummaries, summariesSql, type SummaryQuery } from '../../pipeline/store/summaryTable';
+import { readSummary, summaryPage, type SummaryQuery } from '../../pipeline/store/summaryTable';
 import { readTargetRow } from '../../pipeline/store/targetTable';
 import { definitionChanged, readPeers, readResumePoint } from '../../pipeline/store/watchTable';
 import { decodeRow } from '../rows';
@@ -162,9 +162,11 @@ export class PostgresPipelineRepository implements PipelineRepository {
   }
 
   async targetSummaryPage(q: SummaryQuery) {
-    const limit = q.limit ?? DEFAULT_PAGE;
-    const { sql, params } = summariesSql(q, limit, (column) => `${column}::text AS ${column}`);
-    return readSummaries(await this.rows(numbered(sql), params), limit);
+    return summaryPage(
+      q,
+      ({ sql, params }) => this.rows(numbered(sql), params),
+      (column) => `${column}::text AS ${column}`
+    );
   }
 
   async targetSummary(id: string) {
@@ -172,7 +174,7 @@ export class PostgresPipelineRepository implements PipelineRepository {
       'SELECT summary::text AS summary, owner FROM pipeline_target_summaries WHERE id = $1',
       [id]
     );
-    return rows.length === 0 ? undefined : readSummaries(rows, 1).targets[0];
+    return rows.length === 0 ? undefined : readSummary(rows[0]);
   }
 
   async anomaly(id: number) {

@@ -105,7 +105,8 @@ export async function writeCycle(client: pg.ClientBase, write: CycleWrite, now: 
        SELECT w, i, o, s, a, j::jsonb, h::jsonb, $8
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[]) AS u(w, i, o, s, a, j, h)
        ON CONFLICT (watch, id) DO UPDATE SET owner = EXCLUDED.owner, severity = EXCLUDED.severity,
-         anomalous = EXCLUDED.anomalous, summary = EXCLUDED.summary, scores = EXCLUDED.scores, updated_at = EXCLUDED.updated_at`,
+         anomalous = EXCLUDED.anomalous, summary = EXCLUDED.summary,
+         scores = COALESCE(EXCLUDED.scores, pipeline_target_summaries.scores), updated_at = EXCLUDED.updated_at`,
       [...[0, 1, 2, 3, 4, 5, 6].map((c) => values.map((v) => v[c])), now]
     );
   }

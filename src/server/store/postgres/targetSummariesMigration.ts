@@ -12,7 +12,7 @@ export const targetSummariesMigration: Migration = {
       severity   TEXT,
       anomalous  INTEGER NOT NULL,
       summary    JSONB NOT NULL,
-      scores     JSONB NOT NULL,
+      scores     JSONB,
       updated_at BIGINT NOT NULL,
       PRIMARY KEY (watch, id)
     );
