@@ -98,6 +98,8 @@ export const targetSchema = z.object({
   /** True when its watch's last query failed (scores are stale). */
   degraded: z.boolean(),
   signals: z.array(signalStatusSchema),
+  /** The replica that scores it, when replicas share the watches (absent for a single process). */
+  owner: z.string().optional(),
   /**
    * Only with `history=true`: the score at its recent steps as `[epoch ms, score]`, oldest first,
    * at most SCORE_HISTORY_POINTS: the highest step of each slice of time, so a spike survives.

@@ -3,7 +3,13 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Clock } from './clock';
 import type { Config } from './config/schema';
-import { buildLeadership, leaseSpace, replicaIdentity, type Leadership } from './coordination/leadership';
+import {
+  buildLeadership,
+  leaseSpace,
+  replicaIdentity,
+  type Leadership,
+  type LeaseSpace,
+} from './coordination/leadership';
 import { startWatchSharing, type WatchSharing } from './coordination/sharing';
 import type { HealingEngine } from './healing';
 import { buildHealing } from './healing/build';
@@ -30,8 +36,8 @@ export interface Backend {
  * The loops and their routes, wired the one way both main and the tests that run the whole
  * backend use: watch settings (saved ones win over the file) → pipeline → healing → routes.
  * Nothing is started but the membership of replicas sharing the watches (on Kubernetes or
- * PostgreSQL), which must be known before the pipeline loads targets. Throws KubernetesConfigError
- * (LeadershipConfigError) when the configured Kubernetes cannot be set up.
+ * PostgreSQL), which must be known before the pipeline loads targets. Throws LeadershipConfigError
+ * when the configured Kubernetes cannot be set up.
  */
 export async function assembleBackend(deps: {
   config: Config;
@@ -42,7 +48,9 @@ export async function assembleBackend(deps: {
   clock: Clock;
 }): Promise<Backend> {
   const { config, store, logger, metrics, clock } = deps;
-  const leadership = buildLeadership({ config, clock, logger, metrics });
+  // One client for the configured Kubernetes, shared by the Leases, watch sharing and healing.
+  const space = leaseSpace(config, clock);
+  const leadership = buildLeadership({ config, clock, logger, metrics, space });
   const leads = () => leadership.isLeader();
   const watchSettings = new WatchSettings({
     settings: store.settings,
@@ -52,7 +60,7 @@ export async function assembleBackend(deps: {
   });
   await watchSettings.load();
   const watches = watchSettings.current().parsed;
-  const sharing = await shareWatches(config, store, clock, watches);
+  const sharing = await shareWatches(config, store, clock, watches, space);
   // The watch loop resumes from where the store says it stopped.
   const pipeline = new Pipeline({
     config,
@@ -66,7 +74,7 @@ export async function assembleBackend(deps: {
     leads: sharing ? undefined : leads,
   });
   await pipeline.init();
-  const healing = await buildHealing({ config, store, logger, metrics, clock, pipeline, leads });
+  const healing = await buildHealing({ config, store, logger, metrics, clock, pipeline, leads, kube: space?.client });
   // A new leader executes what was approved (and recovers what a dead leader left) at once.
   leadership.onGained(() => void healing.tick());
   const routes = [
@@ -90,9 +98,9 @@ async function shareWatches(
   config: Config,
   store: SqliteStore | PostgresStore,
   clock: Clock,
-  watches: Array<{ step: number }>
+  watches: Array<{ step: number }>,
+  kube: LeaseSpace | undefined
 ): Promise<WatchSharing | undefined> {
-  const kube = leaseSpace(config, clock);
   const pool = store.kind === 'postgres' ? store.pool : undefined;
   if (!kube && !pool) {
     return undefined;

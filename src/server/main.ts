@@ -7,7 +7,6 @@ import { createLogger } from './logger';
 import { assembleBackend } from './assemble';
 import { systemClock } from './clock';
 import { LeadershipConfigError } from './coordination/leadership';
-import { KubernetesConfigError } from './healing/build';
 import { createMetricsRegistry } from './metrics';
 import { PrometheusClient } from './prometheus/client';
 import { SecretError } from './store/secrets';
@@ -86,9 +85,7 @@ async function main(): Promise<void> {
   try {
     backend = await assembleBackend({ config, store, logger, metrics, clock });
   } catch (err) {
-    throw err instanceof KubernetesConfigError || err instanceof LeadershipConfigError
-      ? new StartupFailure(err.message, 2)
-      : err;
+    throw err instanceof LeadershipConfigError ? new StartupFailure(err.message, 2) : err;
   }
   const { pipeline, healing, leadership } = backend;
   // Watches that are off were named by the pipeline already, with what to set.

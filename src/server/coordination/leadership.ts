@@ -153,6 +153,12 @@ export class Leadership {
   }
 }
 
+/** The one Kubernetes client of a backend (Leases, watch sharing, healing) and the Leases' namespace. */
+export interface LeaseSpace {
+  client: KubeClient;
+  namespace: string;
+}
+
 /**
  * The elector the config asks for: a Lease when Kubernetes is configured, a PostgreSQL advisory
  * lock when only store.url is, else none (one replica that always leads, said once in the log).
@@ -161,7 +167,7 @@ export class Leadership {
  * Where the replicas' Leases live when a Kubernetes API is configured (the leader's Lease and the
  * members' Leases of watch sharing): its client and namespace; undefined without Kubernetes.
  */
-export function leaseSpace(config: Config, clock: Clock): { client: KubeClient; namespace: string } | undefined {
+export function leaseSpace(config: Config, clock: Clock): LeaseSpace | undefined {
   if (!config.kubernetes) {
     return undefined;
   }
@@ -169,9 +175,7 @@ export function leaseSpace(config: Config, clock: Clock): { client: KubeClient; 
   try {
     kc = createKubeConfig(config.kubernetes);
   } catch (err) {
-    throw new LeadershipConfigError(
-      `cannot set up Kubernetes access for leader election (${config.kubernetes.mode}): ${messageOf(err)}`
-    );
+    throw new LeadershipConfigError(`cannot set up Kubernetes access (${config.kubernetes.mode}): ${messageOf(err)}`);
   }
   // In a pod, the service account's namespace (client-node reads its file into the context).
   const namespace =
@@ -182,13 +186,20 @@ export function leaseSpace(config: Config, clock: Clock): { client: KubeClient; 
 /** This replica's name among the replicas: `POD_NAME` (coordination.identity), else the host name. */
 export const replicaIdentity = (config: Config) => config.coordination.identity ?? hostname();
 
-export function buildLeadership(deps: { config: Config; clock: Clock; logger: Logger; metrics: Registry }): Leadership {
+export function buildLeadership(deps: {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  metrics: Registry;
+  /** Where the Leases live, as assembly built it once for every part (else built here from the config). */
+  space?: LeaseSpace;
+}): Leadership {
   const { config, clock, metrics } = deps;
   const logger = deps.logger.child({ part: 'leadership' });
   const c = config.coordination;
   const identity = replicaIdentity(config);
   let elector: LeaderElector | undefined;
-  const space = leaseSpace(config, clock);
+  const space = deps.space ?? leaseSpace(config, clock);
   if (space) {
     const { client, namespace } = space;
     elector = new LeaseElector({

@@ -80,11 +80,15 @@ export class TargetShare implements TargetOwnership {
     private readonly settleMs: number
   ) {}
 
-  /** Whether this replica watches the target now. */
-  owns = (targetId: string): boolean => {
+  get identity(): string {
+    return this.membership.identity;
+  }
+
+  /** Whether this replica watches the targets of that share key (a target, or a peer group) now. */
+  owns = (shareKey: string): boolean => {
     const live = this.refresh();
     const me = this.membership.identity;
-    return ownerOf(targetId, live) === me && ownerOf(targetId, this.agreed ?? []) === me;
+    return ownerOf(shareKey, live) === me && ownerOf(shareKey, this.agreed ?? []) === me;
   };
 
   /** Whether a live set has held for settleMs yet: until then this replica does not know its share. */

@@ -1,9 +1,8 @@
-import { messageOf } from '../../utils/messageOf';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema';
 import type { Clock } from '../clock';
-import { kubeClientFromOptions, type KubeClient } from '../kubernetes';
+import type { KubeClient } from '../kubernetes';
 import type { Pipeline } from '../pipeline/pipeline';
 import type { Store } from '../store/store';
 import { HealingEngine } from './engine';
@@ -11,24 +10,6 @@ import { actionLink } from './approvals';
 import { anomalyListener, pipelineHooks } from './fromPipeline';
 import { createNotifier } from './notify';
 import { SilenceSource } from './silences';
-
-export class KubernetesConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'KubernetesConfigError';
-  }
-}
-
-export function kubeClientFromConfig(config: Config, clock?: Clock): KubeClient | undefined {
-  if (!config.kubernetes) {
-    return undefined;
-  }
-  try {
-    return kubeClientFromOptions(config.kubernetes, clock);
-  } catch (err) {
-    throw new KubernetesConfigError(`cannot set up Kubernetes access (${config.kubernetes.mode}): ${messageOf(err)}`);
-  }
-}
 
 /**
  * The healing engine as main wires it: Kubernetes from config (unless an Admin saved access in
@@ -43,10 +24,11 @@ export async function buildHealing(deps: {
   pipeline?: Pipeline;
   /** Whether this replica leads (coordination/leadership.ts): only the leader executes actions. */
   leads?: () => boolean;
+  /** The backend's one client for the configured Kubernetes (assembly shares it with the Leases); none without. */
+  kube: KubeClient | undefined;
 }): Promise<HealingEngine> {
-  const { config, pipeline, clock } = deps;
+  const { config, pipeline, clock, kube } = deps;
   const logger = deps.logger.child({ part: 'healing' });
-  const kube = kubeClientFromConfig(config, clock);
   const { url, token } = config.grafana;
   const engine = await HealingEngine.open({
     store: deps.store,

@@ -17,7 +17,8 @@ export interface StormDeps {
  * Storm mode: when more targets alarm at once than the limit allows, a failure is hitting
  * everything, and restarting everything rarely fixes it. Automatic actions then wait for approval,
  * one summary notification goes out, and the storm ends when the count falls back. Its state is
- * kept in the store, so one storm notifies once, across restarts too.
+ * kept in the store and changed only by compare-and-set, so one storm notifies once, across restarts
+ * and across replicas recounting at once.
  */
 export class Storm {
   constructor(private readonly deps: StormDeps) {}
@@ -34,13 +35,24 @@ export class Storm {
     const at = now();
     if (current === undefined && targets > limit) {
       const message = `storm: ${targets} targets alarm at once (more than ${limit}); automatic actions wait for approval until fewer alarm`;
-      await store.setStorm({ since: at, targets }, { at, kind: 'storm', message, details: { targets, limit } });
-      if (trigger && this.deps.notifier) {
+      const started = await store.changeStorm(
+        undefined,
+        { since: at, targets },
+        {
+          at,
+          kind: 'storm',
+          message,
+          details: { targets, limit },
+        }
+      );
+      // Another replica started it first: that one sends the summary.
+      if (started && trigger && this.deps.notifier) {
         const sent = await this.deps.notifier.send({ message, trigger, at });
         await audit.append({ at: now(), kind: 'notified', message: `storm summary: ${sent.summary}` });
       }
     } else if (current !== undefined && targets <= limit) {
-      await store.setStorm(undefined, {
+      // Lost to another replica's change (it ended the storm, or ended and began another): nothing to do.
+      await store.changeStorm(current, undefined, {
         at,
         kind: 'storm',
         message: `storm over: ${targets} targets alarm (at most ${limit}); automatic actions run again (the storm began ${iso(current.since)})`,

@@ -4,21 +4,35 @@ import type { WatchConfig } from '../config/schema';
 import type { RangeSeries } from '../prometheus/types';
 import { type UnsavedStates, publishTargetMetrics, storedTargets } from './checkpoint';
 import type { PipelineMetrics } from './metrics';
-import type { PipelineRepository } from './store/repository';
+import { peerGroupKey } from './peerGroups';
+import type { PipelineRepository, TargetSummary } from './store/repository';
 import { TargetModel, type TargetSettings } from './targetModel';
 import { kubernetesObject, targetId, targetLabels } from './targets';
+import { toTarget } from './views';
 
 /**
  * Which targets this replica watches, when replicas share the watches (coordination/members.ts's
  * TargetShare). Without one, a process watches everything, as it always did.
  */
 export interface TargetOwnership {
-  owns(targetId: string): boolean;
+  /** This replica's name: the owner the target listing names for the targets it scores. */
+  readonly identity: string;
+  /** Whether this replica watches the targets of that share key (shareKey). */
+  owns(shareKey: string): boolean;
   /**
    * False until this replica knows its share: a watch waits rather than scoring nothing and moving
    * its resume point past history its targets have not learned from.
    */
   settled(): boolean;
+}
+
+/**
+ * What replicas partition the targets by. A watch with peer groups keeps each group on one
+ * replica: telling a target departing from its siblings needs all of them in one process. Any
+ * other target is partitioned by itself.
+ */
+export function shareKey(watch: WatchConfig, labels: Record<string, string>): string {
+  return watch.peers ? `${watch.name}/peers{${peerGroupKey(watch.peers, labels)}}` : targetId(watch.name, labels);
 }
 
 /** What a watch runner lends its share: its targets, its unsaved states, and its own fetch and scoring. */
@@ -47,10 +61,29 @@ export interface ShareHost {
  * exact: the anomaly a state holds open carries its id, so it is continued, not opened again.
  */
 export class WatchShare {
+  /** How many cycles have listed their targets (summaries). */
+  private listings = 0;
+
   constructor(
     private readonly host: ShareHost,
     private readonly ownership: TargetOwnership
   ) {}
+
+  /**
+   * The scored targets as the API lists them, for the store: every replica then lists the whole
+   * fleet. Their chunk was fetched and scored, so they are not degraded.
+   */
+  summaries(scored: TargetModel[]): TargetSummary[] {
+    const { identity } = this.ownership;
+    // A history is most of a row and moves slowly (a point per slice of hours): each target's is
+    // written every SCORES_SPREAD_CYCLES cycles, on a phase of its own, and all at the first cycle.
+    const cycle = this.listings++;
+    return scored.map((t) => ({
+      target: toTarget(t, { isDegraded: false }),
+      ...(cycle === 0 || (phase(t.id) + cycle) % SCORES_SPREAD_CYCLES === 0 ? { scores: t.scoreHistory() } : {}),
+      owner: identity,
+    }));
+  }
 
   /** Whether the watch may run a cycle now (see TargetOwnership.settled). */
   settled(): boolean {
@@ -60,7 +93,7 @@ export class WatchShare {
   /** Stores the state of the targets this replica no longer owns and drops them from memory. */
   private async release(): Promise<void> {
     const { host } = this;
-    const leaving = [...host.targets.values()].filter((t) => !this.ownership.owns(t.id));
+    const leaving = [...host.targets.values()].filter((t) => !this.ownership.owns(shareKey(host.watch, t.labels)));
     const through = host.lastProcessed();
     if (leaving.length === 0 || through === null) {
       return;
@@ -97,10 +130,11 @@ export class WatchShare {
       owned.set(
         signal,
         list.filter((s) => {
-          const id = targetId(watch.name, targetLabels(watch, s.labels));
-          if (!this.ownership.owns(id)) {
+          const labels = targetLabels(watch, s.labels);
+          if (!this.ownership.owns(shareKey(watch, labels))) {
             return false;
           }
+          const id = targetId(watch.name, labels);
           if (!targets.has(id)) {
             arriving.add(id);
           }
@@ -167,6 +201,18 @@ export class WatchShare {
     }
     return targets.filter((t) => ids.has(t.id));
   }
+}
+
+/** How often, in cycles, a listed target's score history is written (see WatchShare.summaries). */
+export const SCORES_SPREAD_CYCLES = 10;
+
+/** A target's fixed phase in [0, SCORES_SPREAD_CYCLES): a string hash of its id. */
+function phase(id: string): number {
+  let h = 0;
+  for (let i = 0; i < id.length; i++) {
+    h = (Math.imul(h, 31) + id.charCodeAt(i)) | 0;
+  }
+  return (h >>> 0) % SCORES_SPREAD_CYCLES;
 }
 
 /** The fetched series of the given targets only. */

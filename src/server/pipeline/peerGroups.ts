@@ -8,6 +8,11 @@ import type { StoredPeers } from './store/repository';
 /** Peer groups are often 3-4 replicas, whose spread at one step says little: average it over ~50 steps. */
 const PEER_SCALE_SMOOTHING = 0.02;
 
+/** The key of a target's peer group: its values of the watch's peer labels (`deployment=web,...`). */
+export function peerGroupKey(peerLabels: readonly string[], targetLabels: Record<string, string>): string {
+  return peerLabels.map((l) => `${l}=${targetLabels[l] ?? ''}`).join(',');
+}
+
 /** The targets of one chunk that share the watch's peer labels, sorted by id. */
 export interface ChunkPeerGroup {
   key: string;
@@ -86,7 +91,7 @@ export class PeerGroups {
     }
     const byKey = new Map<string, AlignedTarget[]>();
     for (const a of targets) {
-      const key = labels.map((l) => `${l}=${a.target.labels[l] ?? ''}`).join(',');
+      const key = peerGroupKey(labels, a.target.labels);
       byKey.set(key, [...(byKey.get(key) ?? []), a]);
     }
     return [...byKey.entries()]

@@ -23,7 +23,16 @@ import { reachWatch, refusedQueries, type SourceDeps } from './sources';
 import { decodeCursor, timeIdKeySchema } from './store/cursor';
 import type { AnomalyPage, ListQuery, PipelineRepository } from './store/repository';
 import { watchDefinition, WatchQueryError } from './query';
-import { findTarget, offWatchStatus, predictionOf, readingCursor, targetPage, toTarget, type OffWatch } from './views';
+import {
+  findTarget,
+  offWatchStatus,
+  predictionOf,
+  readingCursor,
+  targetKeySchema,
+  targetPage,
+  toTarget,
+  type OffWatch,
+} from './views';
 import { recordFeedback, retrainRunners, type FeedbackArgs } from './trainingRequests';
 import { WatchRunner } from './watchRunner';
 
@@ -316,9 +325,36 @@ export class Pipeline {
     return targetPage(this.runners, q);
   }
 
+  /**
+   * The targets page the API serves. Replicas sharing the watches list the whole fleet from the
+   * store (each writes the targets it scores with its checkpoints), so whichever replica a request
+   * reaches answers the same; a single process lists what it holds.
+   */
+  async listTargets(q: Partial<TargetsQuery> = {}): Promise<{ targets: Target[]; next: string | null }> {
+    if (!this.deps.ownership) {
+      return this.targetPage(q);
+    }
+    const { cursor, ...filters } = q;
+    const after = cursor === undefined ? undefined : readingCursor(() => decodeCursor(cursor, targetKeySchema));
+    const watches = this.runners.map((r) => r.name);
+    return watches.length === 0
+      ? { targets: [], next: null }
+      : this.repo.targetSummaryPage({ ...filters, watches, after });
+  }
+
+  /**
+   * A target's detail. One another replica scores is read as that replica last listed it; its recent
+   * steps are in that replica's memory only, so its series are empty here.
+   */
   async target(id: string): Promise<TargetDetail | undefined> {
+    const { ownership } = this.deps;
     const found = findTarget(this.runners, id);
-    if (!found) {
+    const listed = found
+      ? { ...toTarget(found.target, found.runner), ...(ownership ? { owner: ownership.identity } : {}) }
+      : ownership
+        ? await this.repo.targetSummary(id)
+        : undefined;
+    if (!listed) {
       return undefined;
     }
     const [anomalies, predictions, models] = await Promise.all([
@@ -327,8 +363,8 @@ export class Pipeline {
       this.repo.models({ target: id, status: 'active', limit: 1 }),
     ]);
     return {
-      target: toTarget(found.target, found.runner),
-      series: found.target.recent(),
+      target: listed,
+      series: found?.target.recent() ?? {},
       anomalies,
       predictions,
       model: models[0] ?? null,

@@ -18,7 +18,7 @@ export class PipelineError extends Error {
 }
 
 /** A targets page cursor: the watch and id of the page's last target. */
-const targetKeySchema = z.tuple([z.string(), z.string()]);
+export const targetKeySchema = z.tuple([z.string(), z.string()]);
 
 /** A watch whose source is not configured, with why and since when. */
 export interface OffWatch {
@@ -124,7 +124,7 @@ export function offWatchStatus({ watch, reason, since }: OffWatch): WatchStatus 
 }
 
 /** A target as the API lists it. */
-export function toTarget(t: TargetModel, r: WatchRunner): Target {
+export function toTarget(t: TargetModel, r: Pick<WatchRunner, 'isDegraded'>): Target {
   const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
   return {
     id: t.id,

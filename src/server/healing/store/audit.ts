@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type Database from 'better-sqlite3';
 import { countRow, decodeRow, jsonColumn } from '../../store/rows';
 import { statementCache } from '../../store/statements';
@@ -51,6 +52,7 @@ export const auditValues = (entry: NewAuditEntry) => [
 export class SqliteAuditRepository implements AuditRepository {
   private readonly insert: Database.Statement;
   private readonly statement: (sql: string) => Database.Statement;
+  private readonly selectSetting: Database.Statement;
 
   constructor(
     private readonly db: Database.Database,
@@ -61,6 +63,7 @@ export class SqliteAuditRepository implements AuditRepository {
     this.insert = db.prepare(
       'INSERT INTO healing_audit (at, kind, action_id, trigger_id, user, comment, message, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'
     );
+    this.selectSetting = db.prepare('SELECT value FROM settings WHERE key = ?');
   }
 
   async append(entry: NewAuditEntry): Promise<number> {
@@ -78,6 +81,24 @@ export class SqliteAuditRepository implements AuditRepository {
       this.saveSetting(setting.key, setting.value);
       return this.write(entry);
     })();
+  }
+
+  async appendIfSetting(
+    entry: NewAuditEntry,
+    setting: { key: string; from: unknown; value: unknown }
+  ): Promise<number | undefined> {
+    // IMMEDIATE: the write lock is taken before the read, so no other connection changes it between.
+    return this.db
+      .transaction(() => {
+        const row = this.selectSetting.get(setting.key) as { value: string } | undefined;
+        const current: unknown = row === undefined ? null : JSON.parse(row.value);
+        if (!isDeepStrictEqual(current, setting.from)) {
+          return undefined;
+        }
+        this.saveSetting(setting.key, setting.value);
+        return this.write(entry);
+      })
+      .immediate();
   }
 
   private filter(q: AuditFilter) {

@@ -167,6 +167,17 @@ export interface AuditRepository {
   append(entry: NewAuditEntry): Promise<number>;
   /** Saves a setting (policies, limits, the kill switch...) with the entry that records the change, in one transaction. */
   appendWithSetting(entry: NewAuditEntry, setting: { key: string; value: unknown }): Promise<number>;
+  /**
+   * Compare-and-set: changes a setting from `from` to `value` (an absent row counts as null) and
+   * appends the entry, in one transaction, only if it still holds `from` when the change is made;
+   * the entry's id, or undefined when another writer (a replica) changed it first and nothing was
+   * written. A lost answer after the commit reads as undefined on the retry: the change happened
+   * once, but its writer does not know it won.
+   */
+  appendIfSetting(
+    entry: NewAuditEntry,
+    setting: { key: string; from: unknown; value: unknown }
+  ): Promise<number | undefined>;
   /** Newest first, one page. */
   list(q: AuditFilter): Promise<{ items: AuditEntry[]; total: number }>;
   /** Every matching entry, oldest first, read a page at a time (exports). */

@@ -107,8 +107,14 @@ export class SettingsStore {
     return (await this.settings.get(STORM, stormStateSchema.nullable())) ?? undefined;
   }
 
-  setStorm(state: StormState | undefined, entry?: NewAuditEntry): Promise<void> {
-    return this.save(STORM, state ?? null, entry);
+  /**
+   * Starts or ends a storm only if it is still as this replica read it (`from`), with the entry
+   * recording it, atomically: of replicas recounting at once, one wins and announces it. False
+   * when another changed it first.
+   */
+  async changeStorm(from: StormState | undefined, to: StormState | undefined, entry: NewAuditEntry): Promise<boolean> {
+    const id = await this.audit.appendIfSetting(entry, { key: STORM, from: from ?? null, value: to ?? null });
+    return id !== undefined;
   }
 
   async killSwitch(): Promise<KillSwitch> {

@@ -44,7 +44,7 @@ export function pipelineRoutes(pipeline: Pipeline): FastifyPluginAsyncZod {
       { schema: { querystring: targetsQuerySchema, response: { 200: targetsResponseSchema, 400: errorBodySchema } } },
       async (request, reply) => {
         try {
-          return pipeline.targetPage(request.query);
+          return await pipeline.listTargets(request.query);
         } catch (err) {
           return refused(reply, err);
         }

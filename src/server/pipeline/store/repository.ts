@@ -7,15 +7,18 @@ import type {
   ModelVersion,
   Prediction,
   PredictionsQuery,
+  Target,
 } from '../../../contract/pipeline';
 import type { AnomalyRecord, PredictionRecord } from '../targetModel';
 import type { NewModelVersion } from './modelTable';
 import type { StoredCheckpoint, StoredTarget } from './targetTable';
 import type { StoredPeers } from './watchTable';
+import type { SummaryPage, SummaryQuery, TargetSummary } from './summaryTable';
 
 export type { NewModelVersion } from './modelTable';
 export type { StoredCheckpoint, StoredTarget } from './targetTable';
 export type { StoredPeers } from './watchTable';
+export type { SummaryPage, SummaryQuery, TargetSummary } from './summaryTable';
 
 /** Everything a cycle writes, committed together so a crash leaves the last cycle whole or absent. */
 export interface CycleWrite {
@@ -27,6 +30,8 @@ export interface CycleWrite {
   forgotten: string[];
   /** The watch's peer groups by key; left as stored when absent. */
   peers?: StoredPeers;
+  /** With replicas sharing the watches: the scored targets as the API lists them (forgotten ones go too). */
+  summaries?: TargetSummary[];
 }
 
 /** A page of anomalies, newest first, and the cursor of the next page (null: this is the last). */
@@ -69,6 +74,10 @@ export interface PipelineRepository {
    * previous cycle as it was. Resolves to the anomalies, each given its id once committed.
    */
   commitCycle(write: CycleWrite): Promise<AnomalyRecord[]>;
+  /** A page of the targets every replica listed in its last cycle (replicas sharing the watches). */
+  targetSummaryPage(q: SummaryQuery): Promise<SummaryPage>;
+  /** One target as its replica last listed it; undefined when none has. */
+  targetSummary(id: string): Promise<Target | undefined>;
   anomaly(id: number): Promise<Anomaly | undefined>;
   annotationOf(id: number): Promise<number | null>;
   setAnnotation(anomalyId: number, annotationId: number): Promise<void>;

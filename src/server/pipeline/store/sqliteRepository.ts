@@ -3,6 +3,7 @@ import { AnomalyTable } from './anomalyTable';
 import { ModelTable, type NewModelVersion } from './modelTable';
 import { PredictionTable } from './predictionTable';
 import { readableTargets, type CycleWrite, type ListQuery, type PipelineRepository } from './repository';
+import { SummaryTable, type SummaryQuery } from './summaryTable';
 import { TargetTable } from './targetTable';
 import { WatchTable } from './watchTable';
 
@@ -17,6 +18,7 @@ export class SqlitePipelineRepository implements PipelineRepository {
   private readonly anomalyTable: AnomalyTable;
   private readonly predictionTable: PredictionTable;
   private readonly modelTable: ModelTable;
+  private readonly summaryTable: SummaryTable;
 
   constructor(
     private readonly db: Database.Database,
@@ -27,6 +29,7 @@ export class SqlitePipelineRepository implements PipelineRepository {
     this.anomalyTable = new AnomalyTable(db);
     this.predictionTable = new PredictionTable(db);
     this.modelTable = new ModelTable(db);
+    this.summaryTable = new SummaryTable(db);
   }
 
   async adoptDefinition(watch: string, definition: string) {
@@ -62,12 +65,24 @@ export class SqlitePipelineRepository implements PipelineRepository {
       }
       for (const id of write.forgotten) {
         this.targetTable.forget(id);
+        this.summaryTable.forget(id);
+      }
+      for (const s of write.summaries ?? []) {
+        this.summaryTable.write(s, now);
       }
       this.watchTable.setResumePoint(write.watch, write.lastProcessed, now, write.peers);
       return upserted;
     })();
     // Only once committed: a record never carries the id of a row that was rolled back.
     return write.anomalies.map((a, i) => Object.assign(a, { id: ids[i] }));
+  }
+
+  async targetSummaryPage(q: SummaryQuery) {
+    return this.summaryTable.page(q);
+  }
+
+  async targetSummary(id: string) {
+    return this.summaryTable.get(id);
   }
 
   async anomaly(id: number) {

@@ -8,6 +8,7 @@ import { compactCheckpointsMigration } from './0006_compact_checkpoints';
 import { listIndexesMigration } from './0007_list_indexes';
 import { episodePeaksMigration } from './0009_episode_peaks';
 import { healingListCountsMigration } from './0010_healing_list_counts';
+import { targetSummariesMigration } from './0011_target_summaries';
 
 /**
  * Every schema change, in order. A migration, once released, is never edited: add a new one.
@@ -25,4 +26,5 @@ export const migrations: Migration[] = [
   listIndexesMigration,
   episodePeaksMigration,
   healingListCountsMigration,
+  targetSummariesMigration,
 ];

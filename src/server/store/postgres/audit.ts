@@ -31,6 +31,29 @@ export async function saveSetting(run: Run, key: string, value: unknown, at: num
   );
 }
 
+/**
+ * Changes a settings row from `from` to `value` in one statement, so a replica racing on it waits
+ * for the row lock and then finds its condition false: whether this one changed it. From null, a
+ * missing row is inserted (two inserting at once: the second meets the first's row and its WHERE).
+ */
+async function changeSetting(
+  run: Run,
+  setting: { key: string; from: unknown; value: unknown },
+  at: number
+): Promise<boolean> {
+  const params = [setting.key, JSON.stringify(setting.value), at, JSON.stringify(setting.from)];
+  const { rowCount } =
+    setting.from === null
+      ? await run(
+          `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
+           ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at
+           WHERE settings.value = $4::jsonb`,
+          params
+        )
+      : await run(`UPDATE settings SET value = $2, updated_at = $3 WHERE key = $1 AND value = $4::jsonb`, params);
+  return rowCount === 1;
+}
+
 /** The audit log on PostgreSQL: a trigger refuses UPDATE, DELETE and TRUNCATE (migration 2). */
 export class PostgresAuditRepository implements AuditRepository {
   constructor(
@@ -46,6 +69,16 @@ export class PostgresAuditRepository implements AuditRepository {
     return this.db.transaction(async (run) => {
       await saveSetting(run, setting.key, setting.value, this.now());
       return appendAudit(run, entry);
+    });
+  }
+
+  appendIfSetting(
+    entry: NewAuditEntry,
+    setting: { key: string; from: unknown; value: unknown }
+  ): Promise<number | undefined> {
+    return this.db.transaction(async (run) => {
+      const changed = await changeSetting(run, setting, this.now());
+      return changed ? appendAudit(run, entry) : undefined;
     });
   }
 

@@ -3,6 +3,7 @@ import { episodePeaksMigration } from './episodePeaksMigration';
 import { healingListsMigration } from './healingListsMigration';
 import { membersMigration } from './membersMigration';
 import { postgresPipelineMigration } from './pipelineMigration';
+import { targetSummariesMigration } from './targetSummariesMigration';
 
 /**
  * The PostgreSQL schema, versioned like the SQLite one (src/server/store/migrations), with the same
@@ -118,4 +119,5 @@ export const postgresMigrations: Migration[] = [
   membersMigration,
   episodePeaksMigration,
   healingListsMigration,
+  targetSummariesMigration,
 ];

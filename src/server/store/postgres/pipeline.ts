@@ -24,6 +24,7 @@ import {
   type PipelineRepository,
   type StoredCheckpoint,
 } from '../../pipeline/store/repository';
+import { readSummary, summaryPage, type SummaryQuery } from '../../pipeline/store/summaryTable';
 import { readTargetRow } from '../../pipeline/store/targetTable';
 import { definitionChanged, readPeers, readResumePoint } from '../../pipeline/store/watchTable';
 import { decodeRow } from '../rows';
@@ -159,6 +160,22 @@ export class PostgresPipelineRepository implements PipelineRepository {
     const ids = await this.transaction((c) => writeCycle(c, write, now));
     // Only once committed: a record never carries the id of a row that was rolled back.
     return write.anomalies.map((a, i) => Object.assign(a, { id: ids[i] }));
+  }
+
+  async targetSummaryPage(q: SummaryQuery) {
+    return summaryPage(
+      q,
+      ({ sql, params }) => this.rows(numbered(sql), params),
+      (column) => `${column}::text AS ${column}`
+    );
+  }
+
+  async targetSummary(id: string) {
+    const rows = await this.rows(
+      'SELECT summary::text AS summary, owner FROM pipeline_target_summaries WHERE id = $1',
+      [id]
+    );
+    return rows.length === 0 ? undefined : readSummary(rows[0]);
   }
 
   async anomaly(id: number) {

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import type { CycleWrite } from '../../pipeline/store/repository';
 import { encodeState } from '../../pipeline/store/stateCodec';
+import { summaryValues } from '../../pipeline/store/summaryTable';
 import { peersText } from '../../pipeline/store/watchTable';
 import type { AnomalyRecord } from '../../pipeline/targetModel';
 import { decodeRow, StoredRowError } from '../rows';
@@ -95,6 +96,19 @@ export async function writeCycle(client: pg.ClientBase, write: CycleWrite, now: 
   }
   if (write.forgotten.length > 0) {
     await client.query('DELETE FROM pipeline_targets WHERE id = ANY($1::text[])', [write.forgotten]);
+    await client.query('DELETE FROM pipeline_target_summaries WHERE id = ANY($1::text[])', [write.forgotten]);
+  }
+  for (const rows of chunks(lastByKey(write.summaries ?? [], (s) => `${s.target.watch}\u0000${s.target.id}`))) {
+    const values = rows.map(summaryValues);
+    await client.query(
+      `INSERT INTO pipeline_target_summaries (watch, id, owner, severity, anomalous, summary, scores, updated_at)
+       SELECT w, i, o, s, a, j::jsonb, h::jsonb, $8
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[]) AS u(w, i, o, s, a, j, h)
+       ON CONFLICT (watch, id) DO UPDATE SET owner = EXCLUDED.owner, severity = EXCLUDED.severity,
+         anomalous = EXCLUDED.anomalous, summary = EXCLUDED.summary,
+         scores = COALESCE(EXCLUDED.scores, pipeline_target_summaries.scores), updated_at = EXCLUDED.updated_at`,
+      [...[0, 1, 2, 3, 4, 5, 6].map((c) => values.map((v) => v[c])), now]
+    );
   }
   await client.query(
     `INSERT INTO pipeline_watches (name, last_processed_ms, updated_at, peers) VALUES ($1, $2, $3, $4::jsonb)

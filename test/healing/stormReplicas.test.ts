@@ -1,0 +1,116 @@
+// Issue 16: replicas on one store recount the alarming targets at once; one storm must still be
+// started, announced and ended once. Two engines on one store (SQLite in one process; PostgreSQL
+// through two pools, as two replicas) race on the same transitions.
+
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { safetyLimitsSchema } from '../../src/contract/healing';
+import { HealingEngine } from '../../src/server/healing';
+import type { Notification, Notifier } from '../../src/server/healing/notify';
+import { openPostgresStore } from '../../src/server/store/postgres';
+import { ephemeralSecretBox } from '../../src/server/store/secrets';
+import { openSqliteDatabase } from '../../src/server/store/sqlite';
+import type { Store } from '../../src/server/store/store';
+import { startPostgres, type RunningPostgres } from '../harness/postgres';
+import { TestClock } from '../pipeline/helpers';
+import { anomaly } from './setup';
+
+let server: RunningPostgres | undefined;
+const secrets = ephemeralSecretBox();
+const T = Date.UTC(2025, 5, 1, 12);
+
+beforeAll(async () => {
+  server = await startPostgres();
+}, 120_000);
+
+afterAll(async () => {
+  await server?.stop();
+}, 120_000);
+
+/** Two replicas' stores on one database: the same SQLite, or two PostgreSQL pools. */
+const stores: Record<string, (name: string) => Promise<Store[]>> = {
+  SQLite: async () => {
+    const store = openSqliteDatabase(':memory:', () => T, { secrets });
+    return [store, store];
+  },
+  PostgreSQL: async (name) => {
+    if (!server) {
+      throw new Error('the PostgreSQL test server did not start (see beforeAll)');
+    }
+    const url = await server.createDatabase(name);
+    const open = (replica: string) =>
+      openPostgresStore(url, { secrets, limits: { maxConnections: 4 }, replica, now: () => T });
+    return [await open('replica-a'), await open('replica-b')];
+  },
+};
+
+function recordingNotifier(): Notifier & { sent: Notification[] } {
+  const sent: Notification[] = [];
+  return {
+    sent,
+    plan: () => ({ ok: true, summary: 'would send a webhook' }),
+    send: async (n) => {
+      sent.push(n);
+      return { ok: true, summary: 'sent a webhook' };
+    },
+  };
+}
+
+let round = 0;
+
+describe.each(Object.keys(stores))('storm mode on %s shared by two replicas', (kind) => {
+  it('starts, announces and ends one storm once when both replicas recount at the same moment', async () => {
+    const [storeA, storeB] = await stores[kind](`storm${++round}`);
+    const clock = new TestClock(T);
+    const limits = safetyLimitsSchema.parse({ storm: { maxAlarmingTargets: 2 } });
+    const replica = async (store: Store, notifier: Notifier) =>
+      HealingEngine.open({
+        store,
+        clock,
+        logger: pino({ level: 'silent' }),
+        metrics: new Registry(),
+        policies: [],
+        limits,
+        notifier,
+      });
+    const notifiers = [recordingNotifier(), recordingNotifier()];
+    const engines = [await replica(storeA, notifiers[0]), await replica(storeB, notifiers[1])];
+    try {
+      const target = (i: number) => anomaly({ object: { kind: 'deployment', namespace: 'shop', name: `web-${i}` } });
+      const triggers = [0, 1, 2, 3, 4, 5].map(target);
+      await engines[0].onAnomaly(triggers[0]);
+      await engines[1].onAnomaly(triggers[1]);
+      // Each replica hears of two more targets at once: both count more than 2 and both would start it.
+      await Promise.all([
+        engines[0].onAnomaly(triggers[2]),
+        engines[1].onAnomaly(triggers[3]),
+        engines[0].onAnomaly(triggers[4]),
+        engines[1].onAnomaly(triggers[5]),
+      ]);
+      const storms = async () =>
+        (await engines[0].audit.list({ kind: ['storm'], limit: 10, offset: 0, format: 'json' })).items
+          .map((e) => e.message)
+          .reverse();
+      expect(notifiers[0].sent.length + notifiers[1].sent.length).toBe(1);
+      expect(await storms()).toEqual([expect.stringMatching(/^storm: \d targets alarm at once \(more than 2\)/)]);
+      expect(await engines[1].storm.refusal()).toMatchObject({ kind: 'storm' });
+
+      // Every target recovers, each replica closing its own at once: the storm ends once.
+      await Promise.all(triggers.map((t, i) => engines[i % 2].onAnomalyClosed(t.id)));
+      expect(await storms()).toEqual([
+        expect.stringMatching(/^storm: /),
+        expect.stringMatching(/^storm over: [0-2] targets alarm \(at most 2\)/),
+      ]);
+      expect(await engines[0].storm.refusal()).toBeUndefined();
+      expect(notifiers[0].sent.length + notifiers[1].sent.length).toBe(1);
+    } finally {
+      for (const engine of engines) {
+        await engine.stop();
+      }
+      await storeA.close();
+      if (storeB !== storeA) {
+        await storeB.close();
+      }
+    }
+  });
+});

@@ -1,0 +1,128 @@
+import { rmSync } from 'node:fs';
+import { Random } from '../../src/detection';
+import { TargetShare, type Membership } from '../../src/server/coordination/members';
+import type { Pipeline } from '../../src/server/pipeline/pipeline';
+import type { RangeQuerier } from '../../src/server/pipeline/watchRunner';
+import { buildPipeline, TestClock, type Harness } from './helpers';
+
+// Issue 16: two replicas share a watch with peer groups. Telling a replica that departs from its
+// siblings (the byzantine failure model) needs every sibling in one process, so the replicas
+// partition such a watch by peer group, not by target: the departing pod is found as one process finds it.
+const MINUTE = 60_000;
+const T0 = Date.UTC(2025, 2, 3);
+const DRIFT_START = T0 + 6 * 60 * MINUTE;
+const END = T0 + 8 * 60 * MINUTE;
+const DEPLOYMENTS = ['web', 'api', 'cart', 'auth', 'search', 'mail'];
+const PODS = ['a', 'b', 'c', 'd'];
+
+/** Four pods per deployment with the same noisy CPU, until web-d drifts away from its siblings. */
+const fleet: RangeQuerier = {
+  queryRange: async (q) =>
+    DEPLOYMENTS.flatMap((deployment, d) =>
+      PODS.map((p, i) => {
+        const pod = `${deployment}-${p}`;
+        const n = Math.max(0, Math.floor((q.end - q.start) / q.stepMs) + 1);
+        const timestamps = Float64Array.from({ length: n }, (_, k) => q.start + k * q.stepMs);
+        const values = timestamps.map((t) => {
+          const rng = new Random(t / MINUTE + 1000 * (4 * d + i));
+          const drift = pod === 'web-d' && t >= DRIFT_START ? (0.1 * (t - DRIFT_START)) / (60 * MINUTE) : 0;
+          return 0.5 + 0.1 * Math.sin((2 * Math.PI * t) / (120 * MINUTE)) + 0.01 * (rng.next() - 0.5) + drift;
+        });
+        return { labels: { deployment, pod }, timestamps, values };
+      })
+    ),
+};
+
+const WATCH = {
+  name: 'cpu',
+  queries: { cpu: 'cpu' },
+  target: ['deployment', 'pod'],
+  peers: ['deployment'],
+  step: '1m',
+  history: '6h',
+  lag: 0,
+};
+
+/** Two members that both see the same live list at once (the list's renewal is tested elsewhere). */
+class FixedMembers implements Membership {
+  constructor(
+    readonly identity: string,
+    private readonly members: readonly string[]
+  ) {}
+  async heartbeat(): Promise<void> {}
+  live(): readonly string[] {
+    return this.members;
+  }
+  lastError(): string | undefined {
+    return undefined;
+  }
+  async leave(): Promise<void> {}
+}
+
+const peerAnomalies = async (p: Pipeline) =>
+  (await p.anomalies({ watch: 'cpu', limit: 1000 }))
+    .filter((a) => a.signals.some((s) => s.includes('vs peers')))
+    .map(({ labels, start, state }) => ({ pod: labels.pod, start, state }));
+
+async function runUntilEnd(clock: TestClock, pipelines: Pipeline[]): Promise<void> {
+  for (const p of pipelines) {
+    await p.runOnce();
+  }
+  while (clock.ms < END) {
+    clock.advance(MINUTE);
+    for (const p of pipelines) {
+      await p.runOnce();
+    }
+  }
+}
+
+describe('a watch with peer groups shared by two replicas', () => {
+  const opened: Harness[] = [];
+  afterAll(() => {
+    for (const h of opened) {
+      rmSync(h.dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps every peer group on one replica, so a pod departing from its siblings is found as one process finds it', async () => {
+    const clock = new TestClock(DRIFT_START);
+    const alone = buildPipeline({ watches: [WATCH] }, clock, { extra: { querierFor: () => fleet } });
+    opened.push(alone);
+    await runUntilEnd(clock, [alone.pipeline]);
+    const expected = await peerAnomalies(alone.pipeline);
+    await alone.close();
+    expect(expected.map((a) => a.pod)).toEqual(['web-d']);
+
+    clock.ms = DRIFT_START;
+    const members = ['pod-a', 'pod-b'];
+    const replica = (identity: string, dataDir?: string) =>
+      buildPipeline({ watches: [WATCH] }, clock, {
+        dataDir,
+        extra: {
+          querierFor: () => fleet,
+          ownership: new TargetShare(new FixedMembers(identity, members), clock, 0),
+        },
+      });
+    const a = replica('pod-a');
+    opened.push(a);
+    const b = replica('pod-b', a.dataDir);
+    try {
+      await runUntilEnd(clock, [a.pipeline, b.pipeline]);
+      const held = (h: Harness) => new Set(h.pipeline.targets({ limit: 1000 }).map((t) => t.labels.pod));
+      const [ofA, ofB] = [held(a), held(b)];
+      expect(ofA.size).toBeGreaterThan(0);
+      expect(ofB.size).toBeGreaterThan(0);
+      expect(ofA.size + ofB.size).toBe(DEPLOYMENTS.length * PODS.length);
+      for (const deployment of DEPLOYMENTS) {
+        const pods = PODS.map((p) => `${deployment}-${p}`);
+        // All of a group on one replica, none on the other.
+        expect([pods.every((p) => ofA.has(p)), pods.every((p) => ofB.has(p))]).toContain(true);
+      }
+      // Both replicas write to the one store: the departure is recorded once, as one process records it.
+      expect(await peerAnomalies(a.pipeline)).toEqual(expected);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  }, 120_000);
+});
