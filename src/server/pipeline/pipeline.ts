@@ -28,9 +28,9 @@ import {
   offWatchStatus,
   predictionOf,
   readingCursor,
+  targetDetail,
   targetKeySchema,
   targetPage,
-  toTarget,
   type OffWatch,
 } from './views';
 import { recordFeedback, retrainRunners, type FeedbackArgs } from './trainingRequests';
@@ -342,33 +342,9 @@ export class Pipeline {
       : this.repo.targetSummaryPage({ ...filters, watches, after });
   }
 
-  /**
-   * A target's detail. One another replica scores is read as that replica last listed it; its recent
-   * steps are in that replica's memory only, so its series are empty here.
-   */
-  async target(id: string): Promise<TargetDetail | undefined> {
-    const { ownership } = this.deps;
-    const found = findTarget(this.runners, id);
-    const listed = found
-      ? { ...toTarget(found.target, found.runner), ...(ownership ? { owner: ownership.identity } : {}) }
-      : ownership
-        ? await this.repo.targetSummary(id)
-        : undefined;
-    if (!listed) {
-      return undefined;
-    }
-    const [anomalies, predictions, models] = await Promise.all([
-      this.repo.anomalies({ target: id, limit: 100 }),
-      this.repo.predictions({ target: id, limit: 100 }),
-      this.repo.models({ target: id, status: 'active', limit: 1 }),
-    ]);
-    return {
-      target: listed,
-      series: found?.target.recent() ?? {},
-      anomalies,
-      predictions,
-      model: models[0] ?? null,
-    };
+  /** A target's detail, on any replica (see views.ts). */
+  target(id: string): Promise<TargetDetail | undefined> {
+    return targetDetail(this.runners, this.repo, this.deps.ownership, id);
   }
 
   /** A target's score at its last scored step, without building its detail: healing re-checks a trigger with it. */

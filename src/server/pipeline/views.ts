@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import type { PredictResponse, Target, TargetsQuery, WatchStatus } from '../../contract/pipeline';
+import type { PredictResponse, Target, TargetDetail, TargetsQuery, WatchStatus } from '../../contract/pipeline';
 import type { WatchConfig } from '../config/schema';
 import { CursorError, decodeCursor, encodeCursor } from './store/cursor';
+import type { TargetOwnership } from './ownership';
+import type { PipelineRepository } from './store/repository';
 import type { TargetModel } from './targetModel';
 import { watchIdentity } from './query';
 import type { WatchRunner } from './watchRunner';
@@ -152,5 +154,38 @@ export function toTarget(t: TargetModel, r: Pick<WatchRunner, 'isDegraded'>): Ta
       direction: s.direction,
       lastSampleAt: num(s.lastAt),
     })),
+  };
+}
+
+/**
+ * A target's detail. One another replica scores is read as that replica last listed it; its recent
+ * steps are in that replica's memory only, so its series are empty here.
+ */
+export async function targetDetail(
+  runners: WatchRunner[],
+  repo: PipelineRepository,
+  ownership: Pick<TargetOwnership, 'identity'> | undefined,
+  id: string
+): Promise<TargetDetail | undefined> {
+  const found = findTarget(runners, id);
+  const listed = found
+    ? { ...toTarget(found.target, found.runner), ...(ownership ? { owner: ownership.identity } : {}) }
+    : ownership
+      ? await repo.targetSummary(id)
+      : undefined;
+  if (!listed) {
+    return undefined;
+  }
+  const [anomalies, predictions, models] = await Promise.all([
+    repo.anomalies({ target: id, limit: 100 }),
+    repo.predictions({ target: id, limit: 100 }),
+    repo.models({ target: id, status: 'active', limit: 1 }),
+  ]);
+  return {
+    target: listed,
+    series: found?.target.recent() ?? {},
+    anomalies,
+    predictions,
+    model: models[0] ?? null,
   };
 }
