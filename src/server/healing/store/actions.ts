@@ -4,13 +4,12 @@ import { statementCache } from '../../store/statements';
 import { type ActionState, type HealingTrigger, type PlannedAction, type Reason } from '../../../contract/healing';
 import type { DrainProgress } from '../../kubernetes';
 import { actionFilterClause, registerTriggerTarget } from './actionFilter';
+import { alarmingTargets, heldNodes, outcomeRows } from './actionStats';
 import {
   changedColumns,
   closedAtRow,
-  heldNodeRow,
   namespaceCountRow,
   OPEN_STATES,
-  outcomeRowSchema,
   proposalValues,
   readAction,
   startedAtRow,
@@ -232,7 +231,7 @@ export class SqliteActionRepository implements ActionRepository {
       ...(lastStart !== undefined ? { lastStart } : {}),
       startedLastHour: this.started(window.hourSince),
       startedLastHourInNamespace: action.namespace === undefined ? 0 : this.started(window.hourSince, action.namespace),
-      heldNodes: this.held(),
+      heldNodes: heldNodes(this.db),
     };
   }
 
@@ -374,15 +373,7 @@ export class SqliteActionRepository implements ActionRepository {
   }
 
   async alarmingTargets(): Promise<number> {
-    return count(
-      this.db
-        .prepare(
-          `SELECT COUNT(DISTINCT COALESCE(json_extract(trigger, '$.object'), json_extract(trigger, '$.labels'))) AS n
-             FROM healing_triggers WHERE closed_at IS NULL`
-        )
-        .get(),
-      'healing_triggers'
-    );
+    return alarmingTargets(this.db);
   }
 
   async countInState(state: ActionState): Promise<number> {
@@ -390,30 +381,14 @@ export class SqliteActionRepository implements ActionRepository {
   }
 
   async heldNodes(): Promise<HeldNode[]> {
-    return this.held();
+    return heldNodes(this.db);
   }
 
   async releaseNode(node: string): Promise<void> {
     this.db.prepare('DELETE FROM healing_nodes_held WHERE node = ?').run(node);
   }
 
-  private held(): HeldNode[] {
-    const rows = this.db.prepare('SELECT node, action_id FROM healing_nodes_held ORDER BY since').all();
-    return rows
-      .map((r) => decodeRow(heldNodeRow, 'healing_nodes_held', r))
-      .map((r) => ({ node: r.node, actionId: r.action_id }));
-  }
-
   async outcomeRows(): Promise<OutcomeRow[]> {
-    return this.db
-      .prepare(
-        `SELECT a.policy, a.action_type, a.state, a.started_at,
-                json_extract(a.verification, '$.at') AS verified_at, t.closed_at,
-                json_extract(t.trigger, '$.predictedFailureAt') AS predicted
-           FROM healing_actions a JOIN healing_triggers t ON t.key = a.trigger_key
-          WHERE a.started_at IS NOT NULL ORDER BY a.policy, a.action_type, a.id`
-      )
-      .all()
-      .map((row) => decodeRow(outcomeRowSchema, 'healing_actions', row));
+    return outcomeRows(this.db);
   }
 }
