@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { aboutDuration } from '../../contract/pipeline';
 import type { WatchConfig } from '../config/schema';
 import type { TargetModel } from './targetModel';
@@ -78,4 +79,22 @@ export function describeLearning(
         ? `watch ${watch}: ${what}, learned: anomalies and forecasts are on`
         : `watch ${watch}: ${what}, learning ${Math.floor(100 * progress)}%, ${aboutDuration(slowest.learningSecondsLeft)} left`,
   };
+}
+
+/** Logs a watch's learning line (describeLearning) each time the slowest target passes another tenth. */
+export class LearningLog {
+  private tenth = -1;
+
+  constructor(
+    private readonly watch: string,
+    private readonly logger: Pick<Logger, 'info'>
+  ) {}
+
+  report(targets: Iterable<TargetModel>): void {
+    const line = describeLearning(this.watch, targets, this.tenth);
+    if (line) {
+      this.tenth = line.tenth;
+      this.logger.info({ watch: this.watch, learningProgress: line.progress }, line.message);
+    }
+  }
 }

@@ -8,7 +8,7 @@ import { basisOf, CATCH_UP_CHUNK_STEPS, chunkEnd, readChunk, type AnswerBasis, t
 import { gatherChanges, publishTargetMetrics, storedTargets, storeStates, UnsavedStates } from './checkpoint';
 import { WatchScoring } from './chunkScoring';
 import type { AnomalyListener } from './listener';
-import { describeLearning, describeMatch } from './matchReport';
+import { describeMatch, LearningLog } from './matchReport';
 import type { PipelineMetrics } from './metrics';
 import { WatchShare, type TargetOwnership } from './ownership';
 import { PeerGroups } from './peerGroups';
@@ -58,8 +58,7 @@ export class WatchRunner {
   private readonly health: WatchHealth;
   private readonly scoring: WatchScoring;
   private matchReported = false;
-  /** The tenth of learning last logged (-1: none yet). */
-  private learningTenth = -1;
+  private readonly learning: LearningLog;
   private readonly peers: PeerGroups;
   /** Targets whose state changed since it was last stored (one object: the share holds it too). */
   private readonly unsaved = new UnsavedStates();
@@ -81,6 +80,7 @@ export class WatchRunner {
     const { watch, options } = deps;
     this.settings = targetSettings(watch, options);
     this.health = new WatchHealth(watch.name, deps);
+    this.learning = new LearningLog(watch.name, deps.logger);
     this.peers = new PeerGroups(watch.peers, Object.keys(watch.queries));
     this.scoring = new WatchScoring({
       ...deps,
@@ -213,7 +213,7 @@ export class WatchRunner {
       const { level, message } = describeMatch(watch, this.scoring.seriesBySignal, this.targets.size);
       this.deps.logger[level]({ watch: this.name, series: this.scoring.series }, message);
     }
-    this.logLearning();
+    this.learning.report(this.targets.values());
     metrics.scoringDuration.observe({ watch: this.name }, (this.scoring.scoringMs - scoringBefore) / 1000);
   }
 
@@ -227,15 +227,6 @@ export class WatchRunner {
         this.markDegraded(err.error.kind, `query "${err.signal}" failed: ${err.error.message}`);
       }
       throw err;
-    }
-  }
-
-  /** Logs how far learning is each time the slowest target passes another tenth. */
-  private logLearning(): void {
-    const line = describeLearning(this.name, this.targets.values(), this.learningTenth);
-    if (line) {
-      this.learningTenth = line.tenth;
-      this.deps.logger.info({ watch: this.name, learningProgress: line.progress }, line.message);
     }
   }
 

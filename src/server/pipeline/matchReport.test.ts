@@ -1,0 +1,43 @@
+import { LearningLog } from './matchReport';
+import { TargetModel } from './targetModel';
+
+const MINUTE = 60_000;
+const T0 = Date.UTC(2025, 4, 1);
+
+function target(job: string): TargetModel {
+  const model = new TargetModel(
+    `w{job="${job}"}`,
+    'w',
+    { job },
+    null,
+    { detector: 'zscore', stepMs: MINUTE, probation: 10, closeAfter: 2, horizonSteps: 60, detailPoints: 0 },
+    0.5
+  );
+  model.signalIndex({ name: 'x', kind: 'cpu', limits: {} });
+  return model;
+}
+
+it('logs a watch’s learning once per tenth of its slowest target, then once when all have learned', () => {
+  const lines: Array<{ fields: unknown; message: string }> = [];
+  const log = new LearningLog('node-memory', {
+    info: (fields: unknown, message: string) => lines.push({ fields, message }),
+  });
+  const fast = target('a');
+  const slow = target('b');
+  for (let i = 0; i < 5; i++) {
+    fast.step(T0 + i * MINUTE, [0.5 + (i % 2) / 10]);
+  }
+  for (let i = 0; i < 30; i++) {
+    fast.step(T0 + (5 + i) * MINUTE, [0.5 + (i % 2) / 10]);
+    slow.step(T0 + i * MINUTE, [0.5 + (i % 2) / 10]);
+    log.report([fast, slow]);
+    log.report([fast, slow]);
+  }
+  const messages = lines.map((l) => l.message);
+  // One line per tenth the slowest passes, never the same tenth twice, ending with the ready line.
+  expect(new Set(messages).size).toBe(messages.length);
+  expect(messages[0]).toMatch(/^watch node-memory: 2 targets, learning \d+%, about .+ left$/);
+  expect(messages.at(-1)).toBe('watch node-memory: 2 targets, learned: anomalies and forecasts are on');
+  expect(lines.at(-1)!.fields).toEqual({ watch: 'node-memory', learningProgress: 1 });
+  expect(messages.length).toBeGreaterThan(2);
+});
