@@ -18,9 +18,9 @@ function target(job: string): TargetModel {
 }
 
 it('logs a watch’s learning once per tenth of its slowest target, then once when all have learned', () => {
-  const lines: Array<{ fields: unknown; message: string }> = [];
+  const lines: Array<{ fields: object; message: string }> = [];
   const log = new LearningLog('node-memory', {
-    info: (fields: unknown, message: string) => lines.push({ fields, message }),
+    info: (fields: object, message: string) => void lines.push({ fields, message }),
   });
   const fast = target('a');
   const slow = target('b');

@@ -1,4 +1,3 @@
-import type { Logger } from 'pino';
 import { aboutDuration } from '../../contract/pipeline';
 import type { WatchConfig } from '../config/schema';
 import type { TargetModel } from './targetModel';
@@ -87,7 +86,7 @@ export class LearningLog {
 
   constructor(
     private readonly watch: string,
-    private readonly logger: Pick<Logger, 'info'>
+    private readonly logger: { info(fields: object, message: string): void }
   ) {}
 
   report(targets: Iterable<TargetModel>): void {
