@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { Random } from '../../src/detection';
-import { TargetShare, type Membership } from '../../src/server/coordination/members';
+import { TargetShare } from '../../src/server/coordination/members';
+import { FixedMembers } from '../harness/fixedMembers';
 import type { Pipeline } from '../../src/server/pipeline/pipeline';
 import type { RangeQuerier } from '../../src/server/pipeline/watchRunner';
 import { buildPipeline, TestClock, type Harness } from './helpers';
@@ -42,22 +43,6 @@ const WATCH = {
   history: '6h',
   lag: 0,
 };
-
-/** Two members that both see the same live list at once (the list's renewal is tested elsewhere). */
-class FixedMembers implements Membership {
-  constructor(
-    readonly identity: string,
-    private readonly members: readonly string[]
-  ) {}
-  async heartbeat(): Promise<void> {}
-  live(): readonly string[] {
-    return this.members;
-  }
-  lastError(): string | undefined {
-    return undefined;
-  }
-  async leave(): Promise<void> {}
-}
 
 const peerAnomalies = async (p: Pipeline) =>
   (await p.anomalies({ watch: 'cpu', limit: 1000 }))

@@ -1,7 +1,8 @@
 import { rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { targetsResponseSchema, type Target } from '../../src/contract/pipeline';
-import { TargetShare, type Membership } from '../../src/server/coordination/members';
+import { TargetShare } from '../../src/server/coordination/members';
+import { FixedMembers } from '../harness/fixedMembers';
 import { pipelineRoutes } from '../../src/server/http/routes/pipeline';
 import { buildServer } from '../../src/server/http/server';
 import { createLogger } from '../../src/server/logger';
@@ -49,21 +50,6 @@ const config = {
 
 const TOKEN = 'test-token-0123456789abcdef';
 const quiet = createLogger('error', new Writable({ write: (_c, _e, done) => done() }));
-
-class FixedMembers implements Membership {
-  constructor(
-    readonly identity: string,
-    private readonly members: readonly string[]
-  ) {}
-  async heartbeat(): Promise<void> {}
-  live(): readonly string[] {
-    return this.members;
-  }
-  lastError(): string | undefined {
-    return undefined;
-  }
-  async leave(): Promise<void> {}
-}
 
 let server: RunningPostgres | undefined;
 beforeAll(async () => {
