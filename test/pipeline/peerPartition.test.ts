@@ -3,6 +3,7 @@ import { Random } from '../../src/detection';
 import { TargetShare } from '../../src/server/coordination/members';
 import { FixedMembers } from '../harness/fixedMembers';
 import type { Pipeline } from '../../src/server/pipeline/pipeline';
+import { SqlitePipelineRepository } from '../../src/server/pipeline/store/sqliteRepository';
 import type { RangeQuerier } from '../../src/server/pipeline/watchRunner';
 import { buildPipeline, TestClock, type Harness } from './helpers';
 
@@ -49,17 +50,19 @@ const peerAnomalies = async (p: Pipeline) =>
     .filter((a) => a.signals.some((s) => s.includes('vs peers')))
     .map(({ labels, start, state }) => ({ pod: labels.pod, start, state }));
 
-async function runUntilEnd(clock: TestClock, pipelines: Pipeline[]): Promise<void> {
+async function runUntil(clock: TestClock, pipelines: Pipeline[], until: number): Promise<void> {
   for (const p of pipelines) {
     await p.runOnce();
   }
-  while (clock.ms < END) {
+  while (clock.ms < until) {
     clock.advance(MINUTE);
     for (const p of pipelines) {
       await p.runOnce();
     }
   }
 }
+
+const storedPeers = (h: Harness) => new SqlitePipelineRepository(h.store.db, () => 0).loadPeers('cpu');
 
 describe('a watch with peer groups shared by two replicas', () => {
   const opened: Harness[] = [];
@@ -73,8 +76,9 @@ describe('a watch with peer groups shared by two replicas', () => {
     const clock = new TestClock(DRIFT_START);
     const alone = buildPipeline({ watches: [WATCH] }, clock, { extra: { querierFor: () => fleet } });
     opened.push(alone);
-    await runUntilEnd(clock, [alone.pipeline]);
+    await runUntil(clock, [alone.pipeline], END);
     const expected = await peerAnomalies(alone.pipeline);
+    const alonePeers = await storedPeers(alone);
     await alone.close();
     expect(expected.map((a) => a.pod)).toEqual(['web-d']);
 
@@ -92,7 +96,7 @@ describe('a watch with peer groups shared by two replicas', () => {
     opened.push(a);
     const b = replica('pod-b', a.dataDir);
     try {
-      await runUntilEnd(clock, [a.pipeline, b.pipeline]);
+      await runUntil(clock, [a.pipeline, b.pipeline], END);
       const held = (h: Harness) => new Set(h.pipeline.targets({ limit: 1000 }).map((t) => t.labels.pod));
       const [ofA, ofB] = [held(a), held(b)];
       expect(ofA.size).toBeGreaterThan(0);
@@ -105,9 +109,52 @@ describe('a watch with peer groups shared by two replicas', () => {
       }
       // Both replicas write to the one store: the departure is recorded once, as one process records it.
       expect(await peerAnomalies(a.pipeline)).toEqual(expected);
+      // And every group's detector is stored as one process stores it: each replica writes its own.
+      expect(await storedPeers(a)).toEqual(alonePeers);
     } finally {
       await a.close();
       await b.close();
     }
   }, 120_000);
+
+  it('moves a peer group to the replica that takes over from its stored state, mid-departure, as one process scores it', async () => {
+    const clock = new TestClock(DRIFT_START);
+    const alone = buildPipeline({ watches: [WATCH] }, clock, { extra: { querierFor: () => fleet } });
+    opened.push(alone);
+    await runUntil(clock, [alone.pipeline], END);
+    const expected = await peerAnomalies(alone.pipeline);
+    const alonePeers = await storedPeers(alone);
+    await alone.close();
+
+    clock.ms = DRIFT_START;
+    const members = ['pod-a', 'pod-b'];
+    const replica = (identity: string, dataDir?: string) =>
+      buildPipeline({ watches: [WATCH] }, clock, {
+        dataDir,
+        extra: {
+          querierFor: () => fleet,
+          ownership: new TargetShare(new FixedMembers(identity, members), clock, 0),
+        },
+      });
+    const a = replica('pod-a');
+    opened.push(a);
+    const b = replica('pod-b', a.dataDir);
+    try {
+      // Until the departure is open, then the replica holding web's group is gone (no more cycles).
+      await runUntil(clock, [a.pipeline, b.pipeline], DRIFT_START + 45 * MINUTE);
+      expect((await peerAnomalies(a.pipeline)).map((x) => [x.pod, x.state])).toEqual([['web-d', 'open']]);
+      const webOnA = a.pipeline.targets({ limit: 1000 }).some((t) => t.labels.pod === 'web-d');
+      const survivor = webOnA ? b : a;
+      members.splice(0, members.length, webOnA ? 'pod-b' : 'pod-a');
+      clock.advance(MINUTE);
+      await runUntil(clock, [survivor.pipeline], END);
+      expect(survivor.pipeline.targets({ limit: 1000 }).length).toBe(DEPLOYMENTS.length * PODS.length);
+      expect(await peerAnomalies(survivor.pipeline)).toEqual(expected);
+      // The group went on from the gone replica's last checkpoint: its detector ends where one process's does.
+      expect(await storedPeers(survivor)).toEqual(alonePeers);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  }, 180_000);
 });

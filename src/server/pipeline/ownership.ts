@@ -4,7 +4,7 @@ import type { WatchConfig } from '../config/schema';
 import type { RangeSeries } from '../prometheus/types';
 import { type UnsavedStates, publishTargetMetrics, storedTargets } from './checkpoint';
 import type { PipelineMetrics } from './metrics';
-import { peerGroupKey } from './peerGroups';
+import { peerGroupKey, type PeerGroups } from './peerGroups';
 import type { PipelineRepository, TargetSummary } from './store/repository';
 import { TargetModel, type TargetSettings } from './targetModel';
 import { kubernetesObject, targetId, targetLabels } from './targets';
@@ -44,6 +44,7 @@ export interface ShareHost {
   logger: Logger;
   maxStepsPerFetch: number;
   targets: Map<string, TargetModel>;
+  peers: PeerGroups;
   unsaved: UnsavedStates;
   /** The last step the runner scored (null before its first cycle). */
   lastProcessed(): number | null;
@@ -105,6 +106,8 @@ export class WatchShare {
       anomalies: [],
       predictions: [],
       forgotten: [],
+      // Their groups' latest state too: the new owner takes them up from it.
+      peers: host.peers.letGo(leaving.map((t) => t.labels)),
     });
     host.unsaved.saved(leaving);
     for (const t of leaving) {
@@ -125,7 +128,7 @@ export class WatchShare {
     await this.release();
     const { watch, targets } = this.host;
     const owned = new Map<string, RangeSeries[]>();
-    const arriving = new Set<string>();
+    const arriving = new Map<string, Record<string, string>>();
     for (const [signal, list] of results) {
       owned.set(
         signal,
@@ -136,7 +139,7 @@ export class WatchShare {
           }
           const id = targetId(watch.name, labels);
           if (!targets.has(id)) {
-            arriving.add(id);
+            arriving.set(id, labels);
           }
           return true;
         })
@@ -149,11 +152,12 @@ export class WatchShare {
   }
 
   /** Restores the stored states of the arriving targets and scores each from its stored step up to `from`. */
-  private async resume(arriving: Set<string>, from: number): Promise<void> {
+  private async resume(arriving: Map<string, Record<string, string>>, from: number): Promise<void> {
     const { host } = this;
     const { watch } = host;
+    await host.peers.takeUp(() => host.repo.loadPeers(watch.name), arriving.values(), host.logger, watch.name);
     const resumed: TargetModel[] = [];
-    for (const stored of await this.storedStates(arriving)) {
+    for (const stored of await this.storedStates(new Set(arriving.keys()))) {
       try {
         const model = TargetModel.fromState(
           stored.id,

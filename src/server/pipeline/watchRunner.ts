@@ -99,6 +99,7 @@ export class WatchRunner {
           logger: deps.logger,
           maxStepsPerFetch: Math.min(CATCH_UP_CHUNK_STEPS, options.maxPoints),
           targets: this.targets,
+          peers: this.peers,
           unsaved: this.unsaved,
           lastProcessed: () => this.lastProcessed,
           fetch: (from, to) => this.fetch(from, to),
