@@ -128,11 +128,20 @@ describe('a watch with peer groups shared by two replicas', () => {
 
     clock.ms = DRIFT_START;
     const members = ['pod-a', 'pod-b'];
+    // Answers of at most 100 points (4 steps of the 24 series): the takeover's gap is 10 steps.
+    const answers: number[] = [];
+    const counted: RangeQuerier = {
+      queryRange: async (q) => {
+        const series = await fleet.queryRange(q);
+        answers.push(series.reduce((n, s) => n + s.timestamps.length, 0));
+        return series;
+      },
+    };
     const replica = (identity: string, dataDir?: string) =>
-      buildPipeline({ watches: [WATCH] }, clock, {
+      buildPipeline({ watches: [WATCH], pipeline: { maxPointsPerAnswer: 100 } }, clock, {
         dataDir,
         extra: {
-          querierFor: () => fleet,
+          querierFor: () => counted,
           ownership: new TargetShare(new FixedMembers(identity, members), clock, 0),
         },
       });
@@ -140,11 +149,14 @@ describe('a watch with peer groups shared by two replicas', () => {
     opened.push(a);
     const b = replica('pod-b', a.dataDir);
     try {
-      // Until the departure is open, then the replica holding web's group is gone (no more cycles).
+      // Until the departure is open; then the replica holding web's group is gone (no more cycles)
+      // and the other goes on alone for 10 minutes before the members' list drops it.
       await runUntil(clock, [a.pipeline, b.pipeline], DRIFT_START + 45 * MINUTE);
       expect((await peerAnomalies(a.pipeline)).map((x) => [x.pod, x.state])).toEqual([['web-d', 'open']]);
       const webOnA = a.pipeline.targets({ limit: 1000 }).some((t) => t.labels.pod === 'web-d');
       const survivor = webOnA ? b : a;
+      clock.advance(MINUTE);
+      await runUntil(clock, [survivor.pipeline], DRIFT_START + 55 * MINUTE);
       members.splice(0, members.length, webOnA ? 'pod-b' : 'pod-a');
       clock.advance(MINUTE);
       await runUntil(clock, [survivor.pipeline], END);
@@ -152,6 +164,7 @@ describe('a watch with peer groups shared by two replicas', () => {
       expect(await peerAnomalies(survivor.pipeline)).toEqual(expected);
       // The group went on from the gone replica's last checkpoint: its detector ends where one process's does.
       expect(await storedPeers(survivor)).toEqual(alonePeers);
+      expect(Math.max(...answers)).toBeLessThanOrEqual(100);
     } finally {
       await a.close();
       await b.close();

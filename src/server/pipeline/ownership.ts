@@ -42,7 +42,8 @@ export interface ShareHost {
   repo: PipelineRepository;
   metrics: PipelineMetrics;
   logger: Logger;
-  maxStepsPerFetch: number;
+  /** Steps the next fetch may cover: answers sized by the watch's series (catchUp.ts' answerSteps). */
+  answerSteps(): number;
   targets: Map<string, TargetModel>;
   peers: PeerGroups;
   unsaved: UnsavedStates;
@@ -184,7 +185,8 @@ export class WatchShare {
     const ids = new Set(behind.map((t) => t.id));
     let start = Math.min(...behind.map((t) => t.lastAt)) + watch.step;
     while (start < from) {
-      const end = Math.min(from - watch.step, start + (host.maxStepsPerFetch - 1) * watch.step);
+      // The fetch reads every series of the watch, not only the arriving ones': sized as the catch-up's answers.
+      const end = Math.min(from - watch.step, start + (host.answerSteps() - 1) * watch.step);
       const gap = only(ids, watch, await host.fetch(start, end));
       host.unsaved.changed(await host.score(gap, start, end), start);
       start = end + watch.step;

@@ -4,7 +4,7 @@ import type { Clock } from '../clock';
 import type { WatchConfig } from '../config/schema';
 import type { RangeSeries } from '../prometheus/types';
 import { announce } from './announce';
-import { basisOf, CATCH_UP_CHUNK_STEPS, chunkEnd, readChunk, type AnswerBasis, type CatchUpLimits } from './catchUp';
+import { answerSteps, basisOf, chunkEnd, readChunk, type AnswerBasis, type CatchUpLimits } from './catchUp';
 import { gatherChanges, publishTargetMetrics, storedTargets, storeStates, UnsavedStates } from './checkpoint';
 import { WatchScoring } from './chunkScoring';
 import type { AnomalyListener } from './listener';
@@ -97,7 +97,7 @@ export class WatchRunner {
           repo: deps.repo,
           metrics: deps.metrics,
           logger: deps.logger,
-          maxStepsPerFetch: Math.min(CATCH_UP_CHUNK_STEPS, options.maxPoints),
+          answerSteps: () => answerSteps(this.answerBasis, { stepMs: watch.step, ...options }),
           targets: this.targets,
           peers: this.peers,
           unsaved: this.unsaved,
