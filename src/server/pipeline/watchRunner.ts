@@ -97,7 +97,7 @@ export class WatchRunner {
           repo: deps.repo,
           metrics: deps.metrics,
           logger: deps.logger,
-          answerSteps: () => answerSteps(this.answerBasis, { stepMs: watch.step, ...options }),
+          answerSteps: () => this.answerSteps(),
           targets: this.targets,
           peers: this.peers,
           unsaved: this.unsaved,
@@ -295,13 +295,18 @@ export class WatchRunner {
     }
   }
 
+  /** Steps the next fetch outside a cycle's catch-up may cover (a takeover's gap, retraining): catchUp.ts' sizing. */
+  private answerSteps(): number {
+    return answerSteps(this.answerBasis, { stepMs: this.deps.watch.step, ...this.deps.options });
+  }
+
   private training(): TrainingDeps {
     return {
       watch: this.deps.watch,
       repo: this.deps.repo,
       settings: this.settings,
       clock: this.deps.clock,
-      maxPoints: this.deps.options.maxPoints,
+      answerSteps: () => this.answerSteps(),
       fetch: (from, to) => this.fetch(from, to),
     };
   }
