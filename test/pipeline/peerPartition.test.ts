@@ -72,29 +72,39 @@ describe('a watch with peer groups shared by two replicas', () => {
     }
   });
 
-  it('keeps every peer group on one replica, so a pod departing from its siblings is found as one process finds it', async () => {
-    const clock = new TestClock(DRIFT_START);
+  /** One process watching the whole fleet from DRIFT_START to END: what the replicas must match. */
+  async function oneProcess(clock: TestClock) {
+    clock.ms = DRIFT_START;
     const alone = buildPipeline({ watches: [WATCH] }, clock, { extra: { querierFor: () => fleet } });
     opened.push(alone);
     await runUntil(clock, [alone.pipeline], END);
-    const expected = await peerAnomalies(alone.pipeline);
-    const alonePeers = await storedPeers(alone);
+    const result = { anomalies: await peerAnomalies(alone.pipeline), peers: await storedPeers(alone) };
     await alone.close();
-    expect(expected.map((a) => a.pod)).toEqual(['web-d']);
-
     clock.ms = DRIFT_START;
-    const members = ['pod-a', 'pod-b'];
+    return result;
+  }
+
+  /** Two replicas on one store, sharing by `members` (a replica leaves when it is taken off the list). */
+  function twoReplicas(clock: TestClock, members: string[], querier: RangeQuerier, pipeline: object = {}) {
     const replica = (identity: string, dataDir?: string) =>
-      buildPipeline({ watches: [WATCH] }, clock, {
+      buildPipeline({ watches: [WATCH], pipeline }, clock, {
         dataDir,
         extra: {
-          querierFor: () => fleet,
+          querierFor: () => querier,
           ownership: new TargetShare(new FixedMembers(identity, members), clock, 0),
         },
       });
-    const a = replica('pod-a');
+    const a = replica(members[0]);
     opened.push(a);
-    const b = replica('pod-b', a.dataDir);
+    return [a, replica(members[1], a.dataDir)];
+  }
+
+  it('keeps every peer group on one replica, so a pod departing from its siblings is found as one process finds it', async () => {
+    const clock = new TestClock(DRIFT_START);
+    const alone = await oneProcess(clock);
+    expect(alone.anomalies.map((a) => a.pod)).toEqual(['web-d']);
+
+    const [a, b] = twoReplicas(clock, ['pod-a', 'pod-b'], fleet);
     try {
       await runUntil(clock, [a.pipeline, b.pipeline], END);
       const held = (h: Harness) => new Set(h.pipeline.targets({ limit: 1000 }).map((t) => t.labels.pod));
@@ -108,9 +118,9 @@ describe('a watch with peer groups shared by two replicas', () => {
         expect([pods.every((p) => ofA.has(p)), pods.every((p) => ofB.has(p))]).toContain(true);
       }
       // Both replicas write to the one store: the departure is recorded once, as one process records it.
-      expect(await peerAnomalies(a.pipeline)).toEqual(expected);
+      expect(await peerAnomalies(a.pipeline)).toEqual(alone.anomalies);
       // And every group's detector is stored as one process stores it: each replica writes its own.
-      expect(await storedPeers(a)).toEqual(alonePeers);
+      expect(await storedPeers(a)).toEqual(alone.peers);
     } finally {
       await a.close();
       await b.close();
@@ -119,15 +129,7 @@ describe('a watch with peer groups shared by two replicas', () => {
 
   it('moves a peer group to the replica that takes over from its stored state, mid-departure, as one process scores it', async () => {
     const clock = new TestClock(DRIFT_START);
-    const alone = buildPipeline({ watches: [WATCH] }, clock, { extra: { querierFor: () => fleet } });
-    opened.push(alone);
-    await runUntil(clock, [alone.pipeline], END);
-    const expected = await peerAnomalies(alone.pipeline);
-    const alonePeers = await storedPeers(alone);
-    await alone.close();
-
-    clock.ms = DRIFT_START;
-    const members = ['pod-a', 'pod-b'];
+    const alone = await oneProcess(clock);
     // Answers of at most 100 points (4 steps of the 24 series): the takeover's gap is 10 steps.
     const answers: number[] = [];
     const counted: RangeQuerier = {
@@ -137,17 +139,8 @@ describe('a watch with peer groups shared by two replicas', () => {
         return series;
       },
     };
-    const replica = (identity: string, dataDir?: string) =>
-      buildPipeline({ watches: [WATCH], pipeline: { maxPointsPerAnswer: 100 } }, clock, {
-        dataDir,
-        extra: {
-          querierFor: () => counted,
-          ownership: new TargetShare(new FixedMembers(identity, members), clock, 0),
-        },
-      });
-    const a = replica('pod-a');
-    opened.push(a);
-    const b = replica('pod-b', a.dataDir);
+    const members = ['pod-a', 'pod-b'];
+    const [a, b] = twoReplicas(clock, members, counted, { maxPointsPerAnswer: 100 });
     try {
       // Until the departure is open; then the replica holding web's group is gone (no more cycles)
       // and the other goes on alone for 10 minutes before the members' list drops it.
@@ -161,9 +154,9 @@ describe('a watch with peer groups shared by two replicas', () => {
       clock.advance(MINUTE);
       await runUntil(clock, [survivor.pipeline], END);
       expect(survivor.pipeline.targets({ limit: 1000 }).length).toBe(DEPLOYMENTS.length * PODS.length);
-      expect(await peerAnomalies(survivor.pipeline)).toEqual(expected);
+      expect(await peerAnomalies(survivor.pipeline)).toEqual(alone.anomalies);
       // The group went on from the gone replica's last checkpoint: its detector ends where one process's does.
-      expect(await storedPeers(survivor)).toEqual(alonePeers);
+      expect(await storedPeers(survivor)).toEqual(alone.peers);
       expect(Math.max(...answers)).toBeLessThanOrEqual(100);
     } finally {
       await a.close();

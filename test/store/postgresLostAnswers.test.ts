@@ -2,20 +2,12 @@ import { ephemeralSecretBox } from '../../src/server/store/secrets';
 import { openPostgresStore, type PostgresStore } from '../../src/server/store/postgres';
 import { anomalyRecord, T0 } from '../harness/anomalyRecords';
 import { startLosingProxy, type LosingProxy } from '../harness/pgProxy';
-import { startPostgres, type RunningPostgres } from '../harness/postgres';
+import { postgresForTests } from '../harness/postgres';
 
 // A connection that dies after the server committed and before the client read the answer: the
 // store retries on a fresh connection, and what it wrote must still be there once, not twice.
-let server: RunningPostgres;
+const postgres = postgresForTests();
 let databases = 0;
-
-beforeAll(async () => {
-  server = await startPostgres();
-}, 120_000);
-
-afterAll(async () => {
-  await server?.stop();
-}, 120_000);
 
 let proxy: LosingProxy;
 let store: PostgresStore;
@@ -23,7 +15,7 @@ let now = T0;
 
 beforeEach(async () => {
   now = T0;
-  const url = await server.createDatabase(`lost${++databases}`);
+  const url = await postgres().createDatabase(`lost${++databases}`);
   proxy = await startLosingProxy(new URL(url).port === '' ? 5432 : Number(new URL(url).port));
   store = await openPostgresStore(proxy.url(url), {
     secrets: ephemeralSecretBox(),
