@@ -169,3 +169,23 @@ export async function startPostgres(): Promise<RunningPostgres> {
     },
   };
 }
+
+/**
+ * A throwaway cluster for the calling test file (or describe block): started before its tests,
+ * stopped after them. Returns how to reach it from a test.
+ */
+export function postgresForTests(): () => RunningPostgres {
+  let server: RunningPostgres | undefined;
+  beforeAll(async () => {
+    server = await startPostgres();
+  }, 120_000);
+  afterAll(async () => {
+    await server?.stop();
+  }, 120_000);
+  return () => {
+    if (!server) {
+      throw new Error('the PostgreSQL test server did not start (see beforeAll)');
+    }
+    return server;
+  };
+}

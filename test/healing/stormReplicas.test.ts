@@ -11,21 +11,13 @@ import { openPostgresStore } from '../../src/server/store/postgres';
 import { ephemeralSecretBox } from '../../src/server/store/secrets';
 import { openSqliteDatabase } from '../../src/server/store/sqlite';
 import type { Store } from '../../src/server/store/store';
-import { startPostgres, type RunningPostgres } from '../harness/postgres';
+import { postgresForTests } from '../harness/postgres';
 import { TestClock } from '../pipeline/helpers';
 import { anomaly } from './setup';
 
-let server: RunningPostgres | undefined;
+const postgres = postgresForTests();
 const secrets = ephemeralSecretBox();
 const T = Date.UTC(2025, 5, 1, 12);
-
-beforeAll(async () => {
-  server = await startPostgres();
-}, 120_000);
-
-afterAll(async () => {
-  await server?.stop();
-}, 120_000);
 
 /** Two replicas' stores on one database: the same SQLite, or two PostgreSQL pools. */
 const stores: Record<string, (name: string) => Promise<Store[]>> = {
@@ -34,10 +26,7 @@ const stores: Record<string, (name: string) => Promise<Store[]>> = {
     return [store, store];
   },
   PostgreSQL: async (name) => {
-    if (!server) {
-      throw new Error('the PostgreSQL test server did not start (see beforeAll)');
-    }
-    const url = await server.createDatabase(name);
+    const url = await postgres().createDatabase(name);
     const open = (replica: string) =>
       openPostgresStore(url, { secrets, limits: { maxConnections: 4 }, replica, now: () => T });
     return [await open('replica-a'), await open('replica-b')];

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { reap, runBackend, type BackendRun } from '../harness/backend';
-import { startPostgres, type RunningPostgres } from '../harness/postgres';
+import { postgresForTests } from '../harness/postgres';
 import { freePort } from '../harness/prometheus';
 
 // FP_DATABASE_URL as the backend process takes it: settings and the healing state go to
@@ -12,13 +12,7 @@ describe('FP_DATABASE_URL at start', () => {
   const TOKEN = 'a-test-token-of-enough-length-0123456789';
   let dir: string;
   let run: BackendRun | undefined;
-  let server: RunningPostgres | undefined;
-  beforeAll(async () => {
-    server = await startPostgres();
-  }, 120_000);
-  afterAll(async () => {
-    await server?.stop();
-  }, 120_000);
+  const postgres = postgresForTests();
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'fp-pgurl-'));
   });
@@ -36,7 +30,7 @@ describe('FP_DATABASE_URL at start', () => {
       .map((l) => JSON.parse(l) as { level: number; msg: string; postgres?: string });
 
   it('keeps all its state in PostgreSQL, joins the replicas there, and says so naming host and database only', async () => {
-    const url = await server!.createDatabase('backend');
+    const url = await postgres().createDatabase('backend');
     const port = await freePort();
     run = runBackend({
       FP_PORT: String(port),

@@ -262,6 +262,24 @@ describe.each(stores)('the pipeline store on %s', (_name, open) => {
     expect((await s.repo.loadTargets('w')).map((t) => [t.id, t.state.steps])).toEqual([['w{job="a"}', 21]]);
   });
 
+  it('keeps peer groups by group: a cycle writes those it scored and the others stay, an unreadable row is replaced', async () => {
+    const group = (scale: number) => ({ members: ['a', 'b', 'c'], state: { scale, top: -Infinity } });
+    await s.repo.commitCycle(cycle({ peers: { 'deployment=web/cpu': group(1), 'deployment=api/cpu': group(2) } }));
+    // Another replica's groups: the first replica's stay.
+    await s.repo.commitCycle(cycle({ peers: { 'deployment=cart/cpu': group(3) } }));
+    await s.repo.commitCycle(cycle({ peers: { 'deployment=web/cpu': group(NaN) } }));
+    // No peers at all (a watch without them, or a cycle that scored none): everything stays.
+    await s.repo.commitCycle(cycle());
+    expect(await s.repo.loadPeers('w')).toEqual({
+      'deployment=web/cpu': group(NaN),
+      'deployment=api/cpu': group(2),
+      'deployment=cart/cpu': group(3),
+    });
+    await s.exec(`UPDATE pipeline_watches SET peers = '[1, 2]'`);
+    await s.repo.commitCycle(cycle({ peers: { 'deployment=api/cpu': group(4) } }));
+    expect(await s.repo.loadPeers('w')).toEqual({ 'deployment=api/cpu': group(4) });
+  });
+
   it('drops the state learned under another definition, keeping the record of what happened', async () => {
     expect(await s.repo.adoptDefinition('w', 'v1')).toBe(false);
     await s.repo.commitCycle(

@@ -4,7 +4,7 @@ import type { WatchConfig } from '../config/schema';
 import type { RangeSeries } from '../prometheus/types';
 import { type UnsavedStates, publishTargetMetrics, storedTargets } from './checkpoint';
 import type { PipelineMetrics } from './metrics';
-import { peerGroupKey } from './peerGroups';
+import { peerGroupKey, type PeerGroups } from './peerGroups';
 import type { PipelineRepository, TargetSummary } from './store/repository';
 import { TargetModel, type TargetSettings } from './targetModel';
 import { kubernetesObject, targetId, targetLabels } from './targets';
@@ -42,8 +42,10 @@ export interface ShareHost {
   repo: PipelineRepository;
   metrics: PipelineMetrics;
   logger: Logger;
-  maxStepsPerFetch: number;
+  /** Steps the next fetch may cover: answers sized by the watch's series (catchUp.ts' answerSteps). */
+  answerSteps(): number;
   targets: Map<string, TargetModel>;
+  peers: PeerGroups;
   unsaved: UnsavedStates;
   /** The last step the runner scored (null before its first cycle). */
   lastProcessed(): number | null;
@@ -105,6 +107,8 @@ export class WatchShare {
       anomalies: [],
       predictions: [],
       forgotten: [],
+      // Their groups' latest state too: the new owner takes them up from it.
+      peers: host.peers.letGo(leaving.map((t) => t.labels)),
     });
     host.unsaved.saved(leaving);
     for (const t of leaving) {
@@ -125,7 +129,7 @@ export class WatchShare {
     await this.release();
     const { watch, targets } = this.host;
     const owned = new Map<string, RangeSeries[]>();
-    const arriving = new Set<string>();
+    const arriving = new Map<string, Record<string, string>>();
     for (const [signal, list] of results) {
       owned.set(
         signal,
@@ -136,7 +140,7 @@ export class WatchShare {
           }
           const id = targetId(watch.name, labels);
           if (!targets.has(id)) {
-            arriving.add(id);
+            arriving.set(id, labels);
           }
           return true;
         })
@@ -149,11 +153,12 @@ export class WatchShare {
   }
 
   /** Restores the stored states of the arriving targets and scores each from its stored step up to `from`. */
-  private async resume(arriving: Set<string>, from: number): Promise<void> {
+  private async resume(arriving: Map<string, Record<string, string>>, from: number): Promise<void> {
     const { host } = this;
     const { watch } = host;
+    await host.peers.takeUp(() => host.repo.loadPeers(watch.name), arriving.values(), host.logger, watch.name);
     const resumed: TargetModel[] = [];
-    for (const stored of await this.storedStates(arriving)) {
+    for (const stored of await this.storedStates(new Set(arriving.keys()))) {
       try {
         const model = TargetModel.fromState(
           stored.id,
@@ -180,7 +185,8 @@ export class WatchShare {
     const ids = new Set(behind.map((t) => t.id));
     let start = Math.min(...behind.map((t) => t.lastAt)) + watch.step;
     while (start < from) {
-      const end = Math.min(from - watch.step, start + (host.maxStepsPerFetch - 1) * watch.step);
+      // The fetch reads every series of the watch, not only the arriving ones': sized as the catch-up's answers.
+      const end = Math.min(from - watch.step, start + (host.answerSteps() - 1) * watch.step);
       const gap = only(ids, watch, await host.fetch(start, end));
       host.unsaved.changed(await host.score(gap, start, end), start);
       start = end + watch.step;

@@ -13,6 +13,9 @@ export function peerGroupKey(peerLabels: readonly string[], targetLabels: Record
   return peerLabels.map((l) => `${l}=${targetLabels[l] ?? ''}`).join(',');
 }
 
+/** One detector per group and signal. */
+const detectorKey = (group: string, signal: string) => `${group}/${signal}`;
+
 /** The targets of one chunk that share the watch's peer labels, sorted by id. */
 export interface ChunkPeerGroup {
   key: string;
@@ -28,6 +31,12 @@ export type PeerScore = { score: number; signal: string };
  */
 export class PeerGroups {
   private readonly groups = new Map<string, { members: string[]; detector: PeerGroupDetector }>();
+  /**
+   * The detectors this replica scored since it restored: the ones it checkpoints. Replicas sharing
+   * a watch each score their own groups and the store merges what they write by group, so one
+   * replica's stale copy of another's group never overwrites it.
+   */
+  private readonly scored = new Set<string>();
 
   constructor(
     /** The watch's peer labels; undefined for a watch without peer groups. */
@@ -38,6 +47,7 @@ export class PeerGroups {
   /** Restores the stored groups (in place of any held); an unreadable group (or all of them) is relearned, with a warning. */
   async restore(load: () => Promise<StoredPeers>, logger: Logger, watch: string): Promise<void> {
     this.groups.clear();
+    this.scored.clear();
     let stored: StoredPeers;
     try {
       stored = await load();
@@ -49,7 +59,54 @@ export class PeerGroups {
       logger.warn({ watch, err: messageOf(err) }, 'stored peer groups unreadable; relearning them');
       return;
     }
+    this.adopt(stored, () => true, logger, watch);
+  }
+
+  /**
+   * Takes up the groups of targets this replica now owns (another replica scored them until now)
+   * from their last stored state, in place of any copy held since this replica restored.
+   */
+  async takeUp(
+    load: () => Promise<StoredPeers>,
+    targets: Iterable<Record<string, string>>,
+    logger: Logger,
+    watch: string
+  ): Promise<void> {
+    const keys = this.detectorKeys(targets);
+    if (keys.size === 0) {
+      return;
+    }
+    const stored = await load();
+    for (const key of keys) {
+      this.groups.delete(key);
+    }
+    this.adopt(stored, (key) => keys.has(key), logger, watch);
+  }
+
+  /**
+   * Lets go of the groups of targets another replica now owns: their latest state, to store for
+   * the new owner (undefined when there is none), and this replica stops writing them.
+   */
+  letGo(targets: Iterable<Record<string, string>>): StoredPeers | undefined {
+    const keys = [...this.detectorKeys(targets)].filter((key) => this.scored.has(key));
+    if (keys.length === 0) {
+      return undefined;
+    }
+    const out: StoredPeers = {};
+    for (const key of keys) {
+      const { members, detector } = this.groups.get(key)!;
+      out[key] = { members, state: detector.toState() };
+      this.groups.delete(key);
+      this.scored.delete(key);
+    }
+    return out;
+  }
+
+  private adopt(stored: StoredPeers, wanted: (key: string) => boolean, logger: Logger, watch: string): void {
     for (const [key, { members, state }] of Object.entries(stored)) {
+      if (!wanted(key)) {
+        continue;
+      }
       try {
         if (!Array.isArray(members) || !members.every((id) => typeof id === 'string')) {
           throw new Error('its members are not a list of target ids');
@@ -61,6 +118,20 @@ export class PeerGroups {
     }
   }
 
+  /** The detector keys (group and signal) of these targets' groups. */
+  private detectorKeys(targets: Iterable<Record<string, string>>): Set<string> {
+    const keys = new Set<string>();
+    if (this.labels) {
+      for (const labels of targets) {
+        const group = peerGroupKey(this.labels, labels);
+        for (const signal of this.signals) {
+          keys.add(detectorKey(group, signal));
+        }
+      }
+    }
+    return keys;
+  }
+
   /** Drops the groups a forgotten target belonged to: a group without it starts afresh anyway. */
   forget(forgotten: Set<string>): void {
     if (forgotten.size === 0) {
@@ -69,17 +140,24 @@ export class PeerGroups {
     for (const [key, { members }] of this.groups) {
       if (members.some((id) => forgotten.has(id))) {
         this.groups.delete(key);
+        this.scored.delete(key);
       }
     }
   }
 
-  /** The groups to checkpoint, or undefined for a watch without peers (the stored value stays). */
+  /**
+   * The groups to checkpoint: those this replica scored (the store merges them by group into what
+   * others wrote), or undefined for a watch without peers (the stored value stays).
+   */
   toStore(): StoredPeers | undefined {
     if (!this.labels) {
       return undefined;
     }
     return Object.fromEntries(
-      [...this.groups].map(([key, { members, detector }]) => [key, { members, state: detector.toState() }])
+      [...this.scored].map((key) => {
+        const { members, detector } = this.groups.get(key)!;
+        return [key, { members, state: detector.toState() }];
+      })
     );
   }
 
@@ -105,15 +183,16 @@ export class PeerGroups {
     for (const { key, members } of chunkGroups) {
       for (const signal of this.signals) {
         const memberIds = members.map((m) => m.target.id);
-        const detectorKey = `${key}/${signal}`;
-        let entry = this.groups.get(detectorKey);
+        const dk = detectorKey(key, signal);
+        let entry = this.groups.get(dk);
         if (!entry || entry.members.length !== memberIds.length || entry.members.some((id, i) => id !== memberIds[i])) {
           entry = {
             members: memberIds,
             detector: new PeerGroupDetector(members.length, { scaleSmoothing: PEER_SCALE_SMOOTHING }),
           };
-          this.groups.set(detectorKey, entry);
+          this.groups.set(dk, entry);
         }
+        this.scored.add(dk);
         const values = members.map((m) => {
           const i = m.target.signals.findIndex((s) => s.spec.name === signal);
           return i >= 0 ? m.values[i] : NaN;

@@ -18,7 +18,8 @@ export interface TrainingDeps {
   repo: PipelineRepository;
   settings: TargetSettings;
   clock: Pick<Clock, 'now'>;
-  maxPoints: number;
+  /** Steps the next fetch may cover: it reads every series of the watch, so sized as a catch-up's answers are. */
+  answerSteps(): number;
   fetch: (from: number, to: number) => Promise<Map<string, RangeSeries[]>>;
 }
 
@@ -52,7 +53,7 @@ export function modelParams(
 
 /** Records the first model version of targets that have learned from samples but have none yet; returns them. */
 export async function recordInitialModels(
-  deps: Omit<TrainingDeps, 'fetch' | 'maxPoints'>,
+  deps: Omit<TrainingDeps, 'fetch' | 'answerSteps'>,
   targets: TargetModel[]
 ): Promise<TargetModel[]> {
   const { watch, repo, settings, clock } = deps;
@@ -89,7 +90,7 @@ export async function retrainTargets(
   end: number,
   reason: ModelVersion['reason']
 ): Promise<RetrainResult> {
-  const { watch, repo, settings, clock, maxPoints } = deps;
+  const { watch, repo, settings, clock } = deps;
   const base = baseThreshold(watch);
   const start = Math.ceil((end - watch.history) / watch.step) * watch.step;
   const margin = watch.closeAfter * watch.step;
@@ -117,8 +118,8 @@ export async function retrainTargets(
       ];
     })
   );
-  for (let from = start; from <= end; from += maxPoints * watch.step) {
-    const to = Math.min(end, from + (maxPoints - 1) * watch.step);
+  for (let from = start, to = start; from <= end; from = to + watch.step) {
+    to = Math.min(end, from + (deps.answerSteps() - 1) * watch.step);
     const results = await deps.fetch(from, to);
     for (const [signal, list] of results) {
       for (const s of list) {

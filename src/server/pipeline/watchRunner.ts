@@ -4,7 +4,7 @@ import type { Clock } from '../clock';
 import type { WatchConfig } from '../config/schema';
 import type { RangeSeries } from '../prometheus/types';
 import { announce } from './announce';
-import { basisOf, CATCH_UP_CHUNK_STEPS, chunkEnd, readChunk, type AnswerBasis, type CatchUpLimits } from './catchUp';
+import { answerSteps, basisOf, chunkEnd, readChunk, type AnswerBasis, type CatchUpLimits } from './catchUp';
 import { gatherChanges, publishTargetMetrics, storedTargets, storeStates, UnsavedStates } from './checkpoint';
 import { WatchScoring } from './chunkScoring';
 import type { AnomalyListener } from './listener';
@@ -97,8 +97,9 @@ export class WatchRunner {
           repo: deps.repo,
           metrics: deps.metrics,
           logger: deps.logger,
-          maxStepsPerFetch: Math.min(CATCH_UP_CHUNK_STEPS, options.maxPoints),
+          answerSteps: () => this.answerSteps(),
           targets: this.targets,
+          peers: this.peers,
           unsaved: this.unsaved,
           lastProcessed: () => this.lastProcessed,
           fetch: (from, to) => this.fetch(from, to),
@@ -294,13 +295,18 @@ export class WatchRunner {
     }
   }
 
+  /** Steps the next fetch outside a cycle's catch-up may cover (a takeover's gap, retraining): catchUp.ts' sizing. */
+  private answerSteps(): number {
+    return answerSteps(this.answerBasis, { stepMs: this.deps.watch.step, ...this.deps.options });
+  }
+
   private training(): TrainingDeps {
     return {
       watch: this.deps.watch,
       repo: this.deps.repo,
       settings: this.settings,
       clock: this.deps.clock,
-      maxPoints: this.deps.options.maxPoints,
+      answerSteps: () => this.answerSteps(),
       fetch: (from, to) => this.fetch(from, to),
     };
   }

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
-import { decodeRow, jsonColumn } from '../../store/rows';
+import { decodeRow, jsonColumn, StoredRowError } from '../../store/rows';
 import { replaceNaN, reviveNaN } from './stateCodec';
 
 /** A watch's peer-group detectors: which targets each group had (in order) and its state. */
@@ -62,9 +62,26 @@ export class WatchTable {
     return readPeers(this.s.peers.get(watch), watch);
   }
 
-  /** Where the watch resumes; its peer groups are left as stored when `peers` is absent. */
+  /**
+   * Where the watch resumes. The peer groups given replace the stored ones of the same key and the
+   * others stay (replicas sharing the watch each write their own); all stay when `peers` is absent.
+   * Inside the cycle's transaction, so the read and the write are one change.
+   */
   setResumePoint(watch: string, lastProcessed: number, now: number, peers: StoredPeers | undefined): void {
-    this.s.setWatch.run(watch, lastProcessed, now, peersText(peers));
+    const merged = peers && { ...this.storedPeersOrNone(watch), ...peers };
+    this.s.setWatch.run(watch, lastProcessed, now, peersText(merged));
+  }
+
+  /** An unreadable row (restore relearned it, with a warning) is replaced, not kept. */
+  private storedPeersOrNone(watch: string): StoredPeers {
+    try {
+      return this.loadPeers(watch);
+    } catch (err) {
+      if (err instanceof StoredRowError) {
+        return {};
+      }
+      throw err;
+    }
   }
 }
 

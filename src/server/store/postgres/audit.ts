@@ -61,12 +61,13 @@ export class PostgresAuditRepository implements AuditRepository {
     private readonly now: () => number
   ) {}
 
+  // Keyed: a retry after a lost answer must not log the entry twice (the log is append-only).
   append(entry: NewAuditEntry): Promise<number> {
-    return appendAudit(this.db.query, entry);
+    return this.db.once(this.now(), idRow.shape.id, (run) => appendAudit(run, entry));
   }
 
   appendWithSetting(entry: NewAuditEntry, setting: { key: string; value: unknown }): Promise<number> {
-    return this.db.transaction(async (run) => {
+    return this.db.once(this.now(), idRow.shape.id, async (run) => {
       await saveSetting(run, setting.key, setting.value, this.now());
       return appendAudit(run, entry);
     });

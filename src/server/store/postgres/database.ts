@@ -1,5 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { z } from 'zod';
+import { decodeRow } from '../rows';
 import { retryingLostConnections } from './pool';
+
+/** Request keys older than this are pruned: far beyond any retry of a lost connection. */
+const REQUEST_KEY_LIFETIME_MS = 24 * 3_600_000;
+/** One keyed write in this many prunes the old keys, so the table stays small without a timer. */
+const PRUNE_EVERY = 256;
+const storedRequest = z.object({ result: z.unknown() });
 
 /** A statement runner: the pool, or the one client a transaction holds. */
 export type Run = <R extends pg.QueryResultRow = pg.QueryResultRow>(
@@ -10,10 +19,13 @@ export type Run = <R extends pg.QueryResultRow = pg.QueryResultRow>(
 /**
  * The pool as the repositories use it: a statement, or a transaction on one pooled client, run
  * again on a fresh connection when the one it got turns out to be gone (a restart, a failover).
- * Only what is safe to run twice is handed here: a change whose answer was lost after its COMMIT
- * finds, on the second run, that it happened (the repositories' conditions and keys see to that).
+ * Only what is safe to run twice is handed to `query` and `transaction`: a change whose answer was
+ * lost after its COMMIT finds, on the second run, that it happened (the repositories' conditions and
+ * keys see to that). A plain insert is not: it goes through `once`, keyed by a request.
  */
 export class Database {
+  private keyedWrites = 0;
+
   constructor(
     readonly pool: pg.Pool,
     /** host:port/database, for messages. */
@@ -50,6 +62,34 @@ export class Database {
         client.off('error', lost);
         client.release(broken);
       }
+    });
+  }
+
+  /**
+   * A transaction that takes effect once however often it is sent: it holds a request key drawn
+   * once, so it may run again on a fresh connection even when the first run's COMMIT was sent and
+   * its answer lost (a plain insert would then be written twice); a run that finds its key
+   * returns the first run's result, read back through `result`. `at` dates the key for pruning.
+   */
+  once<T>(at: number, result: z.ZodType<T>, work: (run: Run) => Promise<T>): Promise<T> {
+    const key = randomUUID();
+    return this.transaction(async (run) => {
+      // A first run still open on a dead connection holds the key: this waits for it to end.
+      const { rowCount } = await run(
+        'INSERT INTO store_requests (key, at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING',
+        [key, at]
+      );
+      if (rowCount === 0) {
+        const { rows } = await run('SELECT result FROM store_requests WHERE key = $1', [key]);
+        const first = decodeRow(storedRequest, 'store_requests', rows[0], key).result;
+        return decodeRow(result, 'store_requests', first === null ? undefined : first, key);
+      }
+      const value = await work(run);
+      await run('UPDATE store_requests SET result = $2 WHERE key = $1', [key, JSON.stringify(value ?? null)]);
+      if (++this.keyedWrites % PRUNE_EVERY === 0) {
+        await run('DELETE FROM store_requests WHERE at < $1', [at - REQUEST_KEY_LIFETIME_MS]);
+      }
+      return value;
     });
   }
 }

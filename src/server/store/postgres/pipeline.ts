@@ -28,6 +28,7 @@ import { readSummary, summaryPage, type SummaryQuery } from '../../pipeline/stor
 import { readTargetRow } from '../../pipeline/store/targetTable';
 import { definitionChanged, readPeers, readResumePoint } from '../../pipeline/store/watchTable';
 import { decodeRow } from '../rows';
+import { Database } from './database';
 import { writeCycle } from './pipelineCycle';
 import { StoreUnavailableError, unavailable } from './pool';
 
@@ -52,7 +53,12 @@ export class PostgresPipelineRepository implements PipelineRepository {
     /** Tries of a statement on a lost connection: the pool's size and one more. */
     private readonly attempts: number,
     private readonly now: () => number
-  ) {}
+  ) {
+    this.keyed = new Database(pool, where, attempts);
+  }
+
+  /** For writes that must happen once however often they are sent (Database.once). */
+  private readonly keyed: Database;
 
   private async rows(sql: string, params: unknown[]): Promise<unknown[]> {
     const result = await this.transactionOrStatement((client) => client.query(sql, params), false);
@@ -218,10 +224,14 @@ export class PostgresPipelineRepository implements PipelineRepository {
   }
 
   async addFeedback(...[anomalyId, kind, source, user, comment]: Parameters<PipelineRepository['addFeedback']>) {
-    await this.rows(
-      'INSERT INTO anomaly_feedback (anomaly_id, kind, source, user_name, comment, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
-      [anomalyId, kind, source, user, comment, this.now()]
-    );
+    // Keyed: a retry after a lost answer must not record the verdict twice.
+    const at = this.now();
+    await this.keyed.once(at, z.undefined(), async (run) => {
+      await run(
+        'INSERT INTO anomaly_feedback (anomaly_id, kind, source, user_name, comment, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
+        [anomalyId, kind, source, user, comment, at]
+      );
+    });
   }
 
   async labelledWindows(targetId: string) {
@@ -241,22 +251,21 @@ export class PostgresPipelineRepository implements PipelineRepository {
   }
 
   async addModel(m: NewModelVersion): Promise<number> {
-    return this.transaction(async (c) => {
+    // Keyed: run again after a lost COMMIT, it finds the version it wrote instead of adding the next.
+    return this.keyed.once(this.now(), versionSchema.shape.v, async (run) => {
       // Replicas recording a version of one target take turns (a lock on the target's name until
       // commit, in the single-key space this backend's other advisory locks do not use); the unique
       // constraint stays the guard.
-      await c.query(`SELECT pg_advisory_xact_lock(hashtextextended('failureprophet.models:' || $1, 0))`, [m.targetId]);
-      const { rows } = await c.query('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM models WHERE target_id = $1', [
+      await run(`SELECT pg_advisory_xact_lock(hashtextextended('failureprophet.models:' || $1, 0))`, [m.targetId]);
+      const { rows } = await run('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM models WHERE target_id = $1', [
         m.targetId,
       ]);
       const version = decodeRow(versionSchema, 'models', rows[0], m.targetId).v;
       if (m.status === 'active') {
-        await c.query(`UPDATE models SET status = 'superseded' WHERE target_id = $1 AND status = 'active'`, [
-          m.targetId,
-        ]);
+        await run(`UPDATE models SET status = 'superseded' WHERE target_id = $1 AND status = 'active'`, [m.targetId]);
       }
       const values = modelValues(m, version);
-      await c.query(
+      await run(
         `INSERT INTO models (${MODEL_COLUMNS}) VALUES (${values.map((_, i) => `$${i + 1}`).join(', ')})`,
         values
       );

@@ -1,0 +1,49 @@
+import { Random } from '../../src/detection';
+import type { RangeQuerier } from '../../src/server/pipeline/watchRunner';
+import { buildPipeline, MINUTE, TestClock } from './helpers';
+
+// Retraining reads the watch's whole history again, for every series of the watch: its answers
+// must be sized by the series as a catch-up's are (pipeline.maxPointsPerAnswer), or a large
+// watch's retraining asks Prometheus for an answer it cannot send (issue 16).
+const T0 = Date.UTC(2025, 2, 3);
+const JOBS = Array.from({ length: 30 }, (_, j) => `job-${j}`);
+
+describe('retraining a watch', () => {
+  it('reads the history in answers of at most maxPointsPerAnswer points, and trains every target', async () => {
+    const answers: number[] = [];
+    const querier: RangeQuerier = {
+      queryRange: async (q) => {
+        const n = Math.max(0, Math.floor((q.end - q.start) / q.stepMs) + 1);
+        const series = JOBS.map((job, j) => {
+          const timestamps = Float64Array.from({ length: n }, (_, k) => q.start + k * q.stepMs);
+          const values = timestamps.map((t) => 10 + j + new Random(t / MINUTE + 1000 * j).next());
+          return { labels: { job }, timestamps, values };
+        });
+        answers.push(series.reduce((sum, s) => sum + s.timestamps.length, 0));
+        return series;
+      },
+    };
+    const clock = new TestClock(T0 + 6 * 60 * MINUTE);
+    const h = buildPipeline(
+      {
+        watches: [{ name: 'load', queries: { load: 'load' }, target: ['job'], step: '1m', history: '6h', lag: 0 }],
+        pipeline: { maxPointsPerAnswer: 100 },
+      },
+      clock,
+      { extra: { querierFor: () => querier } }
+    );
+    try {
+      await h.pipeline.runOnce();
+      clock.advance(MINUTE);
+      await h.pipeline.runOnce();
+      const cycles = answers.length;
+      const result = await h.pipeline.retrain({ watch: 'load' }, 'on_demand');
+      expect(result).toMatchObject({ trained: JOBS.length, failed: [] });
+      // Retraining read the six hours again (the budget is 3 steps of the 30 series).
+      expect(answers.length - cycles).toBeGreaterThan((6 * 60) / 3);
+      expect(Math.max(...answers)).toBeLessThanOrEqual(100);
+    } finally {
+      await h.close(true);
+    }
+  }, 120_000);
+});
