@@ -3,8 +3,10 @@ import { outputDigest } from './testOutputs';
 /**
  * Every output of the product's detector and the two kept for comparison, bit for bit, as the
  * build before issue 12's speed work (8b8a537) gave them: a change for speed must not move one
- * score, band, level or saved state. V8's Math functions are fdlibm ports, the same on every
- * platform, as the saved-state fixtures (savedState.test.ts) already rely on. A deliberate change
+ * score, band, level or saved state. The Math functions these detectors and series use (exp,
+ * expm1, log, log10, sin) are V8's port of fdlibm, the same on every platform and unchanged since
+ * Node 8 (Math.pow, which changed in Node 12, is not used), as the saved-state fixtures
+ * (savedState.test.ts) already rely on. A deliberate change
  * of behaviour updates these digests in the same commit and says why.
  */
 describe.each([
