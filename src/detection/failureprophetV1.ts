@@ -2,7 +2,13 @@ import { checkState, DetectorOptions, DetectorState, StreamingDetector } from '.
 import { decodeStoredOptions, FAILUREPROPHET_V1_SETTINGS } from './options';
 import { DailyViewsDetector } from './shared/dailyViews';
 import { DailyViewOptions } from './shared/dailyViewsSettings';
-import { S_ALARM_AT, S_LAST_SCORE, S_LAST_T } from './shared/dailyViewsLayout';
+import * as layout from './shared/dailyViewsLayout';
+
+/**
+ * The state layout, bound here once: run by tsx (CommonJS), each read of an imported binding is
+ * two getter calls of esbuild's interop, megamorphic over the layout's names (40% of update()).
+ */
+const { S_ALARM_AT, S_LAST_SCORE, S_LAST_T } = layout;
 
 export type FailureProphetV1Options = DetectorOptions & DailyViewOptions;
 

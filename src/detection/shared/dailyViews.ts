@@ -3,7 +3,15 @@ import { checkState, DetectorOptions, DetectorState, numArray, stateEnvelope } f
 import { RECOMMENDED_THRESHOLD } from '../threshold';
 import { BAND_Z } from './band';
 import { ByteReader, ByteWriter } from './bytes';
-import {
+import * as layout from './dailyViewsLayout';
+import { DailyViewOptions, REF_STEP_MS, sharedSettings, ViewRates } from './dailyViewsSettings';
+import { LastValueMemo } from './lastValueMemo';
+
+/**
+ * The state layout, bound here once: run by tsx (CommonJS), each read of an imported binding is
+ * two getter calls of esbuild's interop, megamorphic over the layout's names (40% of update()).
+ */
+const {
   P_COUNT,
   P_SIZE,
   P_WEIGHT,
@@ -34,8 +42,7 @@ import {
   V_TAIL_AT,
   V_TIME,
   infiniteSlots,
-} from './dailyViewsLayout';
-import { DailyViewOptions, REF_STEP_MS, sharedSettings, ViewRates } from './dailyViewsSettings';
+} = layout;
 
 /** Samples, and time in reference steps, learned before any alarm (plus `trainingPoints`). */
 const WARMUP = 30;
@@ -55,6 +62,10 @@ const TYP_RATE = 0.05;
 
 /** ln(1 - rate) per ms of the level's release. */
 const K_LEVEL = Math.log(LEVEL_RELEASE) / REF_STEP_MS;
+/** The level's release over dt ms. */
+const levelRelease = new LastValueMemo((dt) => Math.exp(K_LEVEL * dt));
+/** log10 of the Bonferroni factor of VIEWS views at a number of tests per reference step. */
+const log10Tests = new LastValueMemo((tests) => Math.log10(VIEWS * tests));
 
 /**
  * The two views, as failureprophet describes them: a daily profile (per hour of day a moving mean
@@ -193,7 +204,7 @@ export abstract class DailyViewsDetector {
       prof[b + 1] = 0;
     } else {
       const dev = value - prof[b];
-      const rate = Math.max(dt / (prof[b + P_WEIGHT] + dt), -Math.expm1(this.rates.profile * dt));
+      const rate = Math.max(dt / (prof[b + P_WEIGHT] + dt), this.rates.profile.of(dt));
       prof[b] += rate * dev;
       prof[b + 1] += rate * (Math.abs(dev) - prof[b + 1]);
     }
@@ -214,14 +225,14 @@ export abstract class DailyViewsDetector {
       const dev = value - s[S_BASE];
       surprise = Math.abs(dev) / this.scaleBefore;
       s[S_BASE_W] += dt;
-      const rate = Math.max(dt / s[S_BASE_W], -Math.expm1(this.rates.base * dt));
+      const rate = Math.max(dt / s[S_BASE_W], this.rates.base.of(dt));
       s[S_BASE] += rate * dev;
       s[S_BASE_DEV] += rate * (Math.abs(dev) - s[S_BASE_DEV]);
     }
     log10p = Math.min(log10p, this.tail(1, surprise, n, dt));
 
     // Bonferroni: the smaller of VIEWS p-values, times VIEWS, and Sidak-like per unit of time (testsPerStep).
-    return this.learning ? 0 : scoreOfLog10(Math.min(0, log10p + Math.log10(VIEWS * this.testsPerStep())));
+    return this.learning ? 0 : scoreOfLog10(Math.min(0, log10p + log10Tests.of(this.testsPerStep())));
   }
 
   /**
@@ -241,7 +252,7 @@ export abstract class DailyViewsDetector {
    */
   protected raiseLevel(timestampMs: number, value: number, score: number): void {
     const s = this.s;
-    let level = Math.max(score, s[S_LEVEL] * Math.exp(K_LEVEL * this.dt));
+    let level = Math.max(score, s[S_LEVEL] * levelRelease.of(this.dt));
     if (timestampMs < s[S_REF_UNTIL]) {
       const ref = this.eventScore(value);
       if (ref >= this.o.alarmThreshold) {
@@ -266,7 +277,7 @@ export abstract class DailyViewsDetector {
   protected remember(timestampMs: number, score: number): number {
     const s = this.s;
     const held = timestampMs - s[S_RAISED_AT] < this.o.holdMs;
-    this.memory = held ? s[S_MEMORY] : s[S_MEMORY] * Math.exp(this.rates.memory * this.dt);
+    this.memory = held ? s[S_MEMORY] : s[S_MEMORY] * this.rates.memory.of(this.dt);
     if (score > this.memory) {
       s[S_MEMORY] = score;
       s[S_RAISED_AT] = timestampMs;

@@ -1,7 +1,9 @@
 /**
  * The state layout of DailyViewsDetector: slots of its scalar state (shared ones first, a
  * subclass's after SHARED_SLOTS), of each view, and of each profile bucket; and which slots start
- * infinite (JSON stores them as null).
+ * infinite (JSON stores them as null). Modules that read slots per sample bind them once
+ * (`const { S_COUNT } = layout`), not by named import: under tsx every read of a named import
+ * is two getter calls, which made update() 4-5x slower (RESULTS.md, issue 12).
  */
 
 export const S_LAST_T = 0;

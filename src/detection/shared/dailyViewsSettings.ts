@@ -1,3 +1,5 @@
+import { LastValueMemo } from './lastValueMemo';
+
 /**
  * The options of DailyViewsDetector and the rates derived from them, shared by the detectors
  * that have the same options.
@@ -48,11 +50,15 @@ export interface DailyViewOptions {
 /** The step the rate options are stated for (NAB's sampling, where the defaults were tuned). */
 export const REF_STEP_MS = 300_000;
 
-/** ln(1 - rate) per ms for the time-based rates: profile, baseline, memory decay. */
+/**
+ * The time-based rates over a step of dt ms (`of(dt)`): a profile bucket's and the baseline's
+ * learning rate, 1 - (1 - rate)^(dt / REF_STEP_MS), and the alarm memory's decay,
+ * refractoryDecay^(dt / REF_STEP_MS); each remembered for the last dt (LastValueMemo).
+ */
 export interface ViewRates {
-  profile: number;
-  base: number;
-  memory: number;
+  profile: LastValueMemo;
+  base: LastValueMemo;
+  memory: LastValueMemo;
 }
 
 /**
@@ -76,12 +82,29 @@ export function sharedSettings(o: Required<DailyViewOptions>): {
     found = {
       o: Object.freeze(o),
       rates: {
-        profile: Math.log(1 - Math.min(o.profileRate, 1 - 1e-12)) / REF_STEP_MS,
-        base: Math.log(1 - Math.min(o.baselineRate, 1 - 1e-12)) / REF_STEP_MS,
-        memory: Math.log(Math.max(o.refractoryDecay, 1e-300)) / REF_STEP_MS,
+        profile: learningRate(o.profileRate),
+        base: learningRate(o.baselineRate),
+        memory: decay(Math.max(o.refractoryDecay, 1e-300)),
       },
     };
     settingsCache.set(key, found);
   }
   return found;
+}
+
+/** ln(x) per ms of REF_STEP_MS: x^(dt / REF_STEP_MS) is exp(lnPerMs(x) * dt). */
+function lnPerMs(x: number): number {
+  return Math.log(x) / REF_STEP_MS;
+}
+
+/** x^(dt / REF_STEP_MS) as a function of dt. */
+function decay(x: number): LastValueMemo {
+  const k = lnPerMs(x);
+  return new LastValueMemo((dt) => Math.exp(k * dt));
+}
+
+/** 1 - (1 - rate)^(dt / REF_STEP_MS) as a function of dt. */
+function learningRate(rate: number): LastValueMemo {
+  const k = lnPerMs(1 - Math.min(rate, 1 - 1e-12));
+  return new LastValueMemo((dt) => -Math.expm1(k * dt));
 }

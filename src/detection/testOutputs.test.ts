@@ -1,0 +1,20 @@
+import { outputDigest } from './testOutputs';
+
+/**
+ * Every output of the product's detector and the two kept for comparison, bit for bit, as the
+ * build before issue 12's speed work (8b8a537) gave them: a change for speed must not move one
+ * score, band, level or saved state. The Math functions these detectors use (exp, expm1, log,
+ * log10) are V8's port of fdlibm, the same on every platform; the series use arithmetic only (no
+ * sin or pow, which V8 has reimplemented). The saved-state fixtures
+ * (savedState.test.ts) rely on the same. A deliberate change
+ * of behaviour updates these digests in the same commit and says why.
+ */
+describe.each([
+  ['failureprophet', '78243f549e199e32ee6ac69e7486f9b27413667ee8155bc26e96bbb584e259ec'],
+  ['failureprophet-v5', '8a0d13f4967abc6e9fe88cc171ce23c4c1eb8d3a2dc0fe3101121e3993d23051'],
+  ['failureprophet-v1', 'cfaec5e3f29d61697237d405599d3f78a596253059e2dd096f2ed84514fa1eee'],
+] as const)('%s', (name, digest) => {
+  it('outputs exactly what it did before (scores, levels, bands, learning, states, a restore)', () => {
+    expect(outputDigest(name)).toBe(digest);
+  });
+});
