@@ -66,9 +66,29 @@ describe('SustainedView', () => {
     expect(view.reference.ready).toBe(true);
   });
 
-  it('needs two completed days before it calls anything', () => {
-    const { t, v } = temperature(3, (ti, x) => (ti >= DAY + 6 * HOUR ? 40 : x));
-    expect(reports(new SustainedView(), t, v).every((ti) => ti >= 2 * DAY)).toBe(true);
+  it('needs three completed days before it calls anything', () => {
+    // A cold spell in the third day goes uncalled (two days of reference); a colder one in the fifth is called.
+    const cold = (ti: number) => (ti >= 2 * DAY + 2 * HOUR && ti < 2 * DAY + 22 * HOUR ? 40 : NaN);
+    const colder = (ti: number) => (ti >= 4 * DAY + 2 * HOUR && ti < 4 * DAY + 22 * HOUR ? 10 : NaN);
+    const { t, v } = temperature(5, (ti, x) => [cold(ti), colder(ti), x].find((y) => !Number.isNaN(y))!);
+    const at = reports(new SustainedView(), t, v);
+    expect(at).toHaveLength(1);
+    expect(at[0]).toBeGreaterThanOrEqual(4 * DAY);
+  });
+
+  it('judges an hourly series against blocks of 288 samples, not days: a cold day 10 days in is weather', () => {
+    const hourly = (ti: number) => Math.round(ti / HOUR) * HOUR === ti;
+    const { t, v } = temperature(40, (ti, x) => (ti >= 10 * DAY && ti < 11 * DAY ? 50 : x));
+    const keep = Array.from(t.keys()).filter((i) => hourly(t[i]));
+    const ht = Float64Array.from(keep, (i) => t[i]);
+    const hv = Float64Array.from(keep, (i) => v[i]);
+    // 10 days are 240 samples: not one block yet, so nothing is called.
+    expect(reports(new SustainedView(), ht, hv)).toEqual([]);
+    // The same cold day after 37 days (3 blocks of 12 days) is called.
+    const late = temperature(40, (ti, x) => (ti >= 37 * DAY && ti < 38 * DAY ? 50 : x));
+    const lt = Float64Array.from(keep, (i) => late.t[i]);
+    const lv = Float64Array.from(keep, (i) => late.v[i]);
+    expect(reports(new SustainedView(), lt, lv)).toHaveLength(1);
   });
 
   it('resumes from its state exactly where it was, mid-departure', () => {
