@@ -7,11 +7,13 @@ import type { EwmaOptions } from './ewma';
 import type { FailureProphetOptions } from './failureprophet';
 import type { FailureProphetV5Options } from './failureprophetV5';
 import type { FailureProphetV1Options } from './failureprophetV1';
+import type { FailureProphetV7Options } from './failureprophetV7';
 import type { ZScoreOptions } from './zscore';
 
 /** Each detector's options, by registry name: `createDetector(name, options)` type-checks against it. */
 export interface OptionsByName {
   failureprophet: FailureProphetOptions;
+  'failureprophet-v7': FailureProphetV7Options;
   'failureprophet-v5': FailureProphetV5Options;
   'failureprophet-v1': FailureProphetV1Options;
   'failureprophet-ensemble': EnsembleOptions;
@@ -72,10 +74,18 @@ const rangeEstimate = {
     .optional(),
 };
 
+const failureprophet = failureprophetV5.extend({
+  artimeWeight,
+  maxCategories: z.number().int().min(2).max(4096).optional(),
+});
+
 const SCHEMAS = {
-  failureprophet: failureprophetV5.extend({
-    artimeWeight,
-    maxCategories: z.number().int().min(2).max(4096).optional(),
+  failureprophet,
+  'failureprophet-v7': failureprophet.extend({
+    sustainedForMs: z.number().gt(0).optional(),
+    sustainedTauMs: z.number().gt(0).optional(),
+    sustainedMargin: z.number().min(0).optional(),
+    insideWeight: z.number().min(0).max(1).optional(),
   }),
   'failureprophet-v5': failureprophetV5,
   'failureprophet-v1': FAILUREPROPHET_V1_SETTINGS.partial().extend(common),

@@ -6,6 +6,7 @@ import { EwmaDetector } from './ewma';
 import { FailureProphetDetector } from './failureprophet';
 import { FailureProphetV5Detector } from './failureprophetV5';
 import { FailureProphetV1Detector } from './failureprophetV1';
+import { FailureProphetV7Detector } from './failureprophetV7';
 import { IsolationForestDetector } from './iforestDetector';
 import { InputRange } from './inputRange';
 import { KnnCadDetector } from './knnCad';
@@ -25,6 +26,11 @@ type Registry = {
 const DETECTORS: Registry = {
   // The product's detector: failureprophet-v5 with a bounded ARTime (issue 12).
   failureprophet: { create: (o) => new FailureProphetDetector(o), restore: (s) => FailureProphetDetector.fromState(s) },
+  // Candidate (issue 13): the product with a sustained-departure view; short excursions inside the past week's range count less.
+  'failureprophet-v7': {
+    create: (o) => new FailureProphetV7Detector(o),
+    restore: (s) => FailureProphetV7Detector.fromState(s),
+  },
   'failureprophet-v5': {
     create: (o) => new FailureProphetV5Detector(o),
     restore: (s) => FailureProphetV5Detector.fromState(s),

@@ -25,6 +25,13 @@ export const TUNING_SPACES: Record<string, Record<string, number[]>> = {
     artimeWeight: [0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.8, 1],
     maxCategories: [16, 24, 32],
   },
+  // The candidate with a sustained-departure view (issue 13): how far beyond the week's range, for how
+  // long, and what v6's score counts for inside that range; v6's settings as shipped.
+  'failureprophet-v7': {
+    sustainedForMs: [3 * 3_600_000, 6 * 3_600_000],
+    sustainedMargin: [0.2, 0.3],
+    insideWeight: [0.8, 1],
+  },
   'failureprophet-v5': {
     refractoryMs: [6 * 3_600_000, 12 * 3_600_000, 24 * 3_600_000],
     holdMs: [12 * 3_600_000, 24 * 3_600_000],
