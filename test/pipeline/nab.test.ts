@@ -119,7 +119,9 @@ describeIfNab('the watch loop on NAB machine_temperature_system_failure (real Pr
   // (a day near 50 on 2013-12-10, the fall to 2.1 on 2013-12-16, a day near 30 on 2014-02-08) raise
   // no alarm, or one of 20 min: the detector's band widens with them (-74 to 176 at 2.1). Meeting it needs the detector
   // to alarm on a sustained departure and to score short dips within the past week's range lower
-  // (det12). Turns red once met.
+  // (det12). Turns red once met. The candidate failureprophet-v7 (a sustained-departure view, det13)
+  // meets it here (12 anomalies, 5 elsewhere) but lost 12.6 points on NAB's held-out validation
+  // category, so it is not the product (RESULTS.md, "A sustained-departure view").
   it.failing('opens at most 5 episodes elsewhere', async () => {
     const anomalies = await h.pipeline.anomalies({ from: nab.timestamps[0], to: last, limit: 5000 });
     expect(anomalies.filter((x) => !nearWindow(x)).length).toBeLessThanOrEqual(5);
