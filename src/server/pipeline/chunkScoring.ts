@@ -33,8 +33,9 @@ export class WatchScoring {
   async score(results: Map<string, RangeSeries[]>, from: number, to: number): Promise<TargetModel[]> {
     const { watch, querier, metrics, targets, settings, baseThreshold, peers } = this.deps;
     // Scrape health is read first: it says why a target seen before has no sample (vanished.ts).
+    const asked = performance.now();
     const health = await fetchScrapeHealth(querier, watch, results, targets, from, to);
-    const started = performance.now();
+    const started = metrics.countPhase(watch.name, 'query', asked);
     const chunk = alignChunk(watch, results, targets, settings, baseThreshold);
     for (const [signal, n] of chunk.seriesBySignal) {
       this.seriesBySignal.set(signal, n);
@@ -45,6 +46,7 @@ export class WatchScoring {
     const peerGroups = peers.of(aligned);
     // Targets gone from the answer are stepped too: a target whose series vanish is a fault (vanished.ts).
     const all = [...aligned, ...chunk.absent];
+    const aligning = metrics.countPhase(watch.name, 'align', started);
     for (let t = from; t <= to; t += watch.step) {
       alignStep(all, t);
       const peerScores = peers.score(peerGroups);
@@ -53,7 +55,7 @@ export class WatchScoring {
         a.target.step(t, a.values, peerScores.get(a.target.id), absences.get(a.target.id));
       }
     }
-    this.scoringMs += performance.now() - started;
+    this.scoringMs += metrics.countPhase(watch.name, 'score', aligning) - started;
     // An absent target that was not scored (removed on purpose, or a detector that ignores gaps) did not change.
     return all.filter((a) => a.cursors.length > 0 || a.target.seenAt >= from).map((a) => a.target);
   }
