@@ -17,6 +17,7 @@ import { Random } from '../src/detection';
 import { systemClock } from '../src/server/clock';
 import { configSchema } from '../src/server/config/schema';
 import { CYCLE_PHASES } from '../src/server/pipeline/metrics';
+import { storedTargets } from '../src/server/pipeline/checkpoint';
 import { Pipeline } from '../src/server/pipeline/pipeline';
 import { SqlitePipelineRepository } from '../src/server/pipeline/store/sqliteRepository';
 import { TargetModel, type TargetSettings } from '../src/server/pipeline/targetModel';
@@ -135,6 +136,73 @@ async function cycleBench(series: number, points: number): Promise<void> {
   await prom.stop();
 }
 
+/**
+ * The checkpoint of a cycle side by side in one process: a tenth of 10,000 trained targets written
+ * through the SQLite repository, each state built as the store reaches it (now) or all built first
+ * and then written (as before), alternately; process CPU time (the collector's threads included)
+ * and wall time per write.
+ */
+async function checkpointBench(count: number, rounds: number): Promise<void> {
+  const settings: TargetSettings = {
+    detector: 'failureprophet',
+    stepMs: STEP,
+    probation: 30,
+    closeAfter: 6,
+    horizonSteps: 1440,
+    detailPoints: 120,
+  };
+  const rng = new Random(3);
+  const targets = Array.from({ length: count }, (_, k) => {
+    const target = new TargetModel(`fleet{instance="i-${k}"}`, 'fleet', { instance: `i-${k}` }, null, settings, 0.27);
+    target.signalIndex({ name: 'load', kind: 'other', limits: k % 10 === 0 ? { above: 1e9 } : undefined });
+    return target;
+  });
+  const values = new Float64Array(1);
+  for (let i = 0; i < 70; i++) {
+    for (let k = 0; k < count; k++) {
+      values[0] = value(rng, i, k);
+      targets[k].step(T0 + i * STEP, values);
+    }
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'fp-bench-checkpoint-'));
+  const store = openSqliteStore(dataDir);
+  const repo = new SqlitePipelineRepository(store.db, () => T0);
+  const share = Math.ceil(count / 10);
+  const figures = {
+    lazy: { cpu: [] as number[], wall: [] as number[] },
+    built: { cpu: [] as number[], wall: [] as number[] },
+  };
+  for (let r = 0; r < 2 * rounds; r++) {
+    const way = r % 2 === 0 ? 'lazy' : 'built';
+    const writing = targets.slice((r * share) % count, ((r * share) % count) + share);
+    const started = performance.now();
+    const cpuBefore = process.cpuUsage();
+    const states = storedTargets(writing);
+    await repo.commitCycle({
+      watch: 'fleet',
+      lastProcessed: T0,
+      targets: way === 'lazy' ? states : [...states],
+      anomalies: [],
+      predictions: [],
+      forgotten: [],
+    });
+    // Process CPU time: the collector's threads included, wherever its pauses fall.
+    const cpu = process.cpuUsage(cpuBefore);
+    figures[way].cpu.push((cpu.user + cpu.system) / 1000);
+    figures[way].wall.push(performance.now() - started);
+  }
+  store.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const { lazy, built } = figures;
+  console.log(
+    `  checkpoint of ${share.toLocaleString('en')} of ${count.toLocaleString('en')} trained targets, ${rounds} writes each way, alternately (median): ` +
+      `each state built as written: CPU ${median(lazy.cpu).toFixed(0)} ms, wall ${median(lazy.wall).toFixed(0)} ms; ` +
+      `all built first (before): CPU ${median(built.cpu).toFixed(0)} ms, wall ${median(built.wall).toFixed(0)} ms; ` +
+      `CPU ratio ${(median(built.cpu) / median(lazy.cpu)).toFixed(2)} (load ${loadavg()[0].toFixed(1)})`
+  );
+}
+
 function collectGarbage(): void {
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
@@ -193,6 +261,7 @@ export async function run(): Promise<void> {
   const series = Number(process.env.FP_BENCH_SERIES ?? 10_000);
   console.log(`watch cycle, ${series.toLocaleString('en')} series at a 60 s step, real Prometheus:`);
   await cycleBench(series, 90);
+  await checkpointBench(series, 10);
   if (process.env.FP_BENCH_MEMORY === '0') {
     return;
   }
