@@ -1,6 +1,6 @@
 import type { WatchConfig } from '../config/schema';
 import type { RangeSeries } from '../prometheus/types';
-import { alignChunk, alignStep } from './alignment';
+import { alignChunk, alignStep, SeriesTargets } from './alignment';
 import type { PipelineMetrics } from './metrics';
 import type { PeerGroups } from './peerGroups';
 import type { RangeQuerier } from './query';
@@ -26,8 +26,11 @@ export class WatchScoring {
   readonly seriesBySignal = new Map<string, number>();
   /** Time spent scoring (not reading), in all: the cycle's share of it is its scoring time. */
   scoringMs = 0;
+  private readonly seriesTargets: SeriesTargets;
 
-  constructor(private readonly deps: ScoringDeps) {}
+  constructor(private readonly deps: ScoringDeps) {
+    this.seriesTargets = new SeriesTargets(deps.watch);
+  }
 
   /** Scores the steps [from, to] of the fetched series; returns the targets that changed. */
   async score(results: Map<string, RangeSeries[]>, from: number, to: number): Promise<TargetModel[]> {
@@ -36,7 +39,7 @@ export class WatchScoring {
     const asked = performance.now();
     const health = await fetchScrapeHealth(querier, watch, results, targets, from, to);
     const started = metrics.countPhase(watch.name, 'query', asked);
-    const chunk = alignChunk(watch, results, targets, settings, baseThreshold);
+    const chunk = alignChunk(watch, results, targets, settings, baseThreshold, this.seriesTargets);
     for (const [signal, n] of chunk.seriesBySignal) {
       this.seriesBySignal.set(signal, n);
     }
