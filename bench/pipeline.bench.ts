@@ -3,17 +3,21 @@
  * (Debian's, backfilled with promtool): time of the scoring part of a cycle (and of the whole
  * cycle: query, scoring, checkpoint); (2) streaming state of 100,000 series held in memory.
  * One series in ten has a forecaster limit, as memory and disk signals would.
+ * FP_BENCH_SERIES sets the watch's series (10,000); FP_BENCH_MEMORY=0 leaves out part (2).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import pino from 'pino';
-import { Registry, type Histogram } from 'prom-client';
+import { Registry, type Counter, type Histogram } from 'prom-client';
 import { Random } from '../src/detection';
 import { systemClock } from '../src/server/clock';
 import { configSchema } from '../src/server/config/schema';
+import { CYCLE_PHASES } from '../src/server/pipeline/metrics';
+import { storedTargets } from '../src/server/pipeline/checkpoint';
 import { Pipeline } from '../src/server/pipeline/pipeline';
 import { SqlitePipelineRepository } from '../src/server/pipeline/store/sqliteRepository';
 import { TargetModel, type TargetSettings } from '../src/server/pipeline/targetModel';
@@ -73,29 +77,130 @@ async function cycleBench(series: number, points: number): Promise<void> {
   console.log(`  first sight: replay of 60 steps for every series in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   const scoring = metrics.getSingleMetric('failureprophet_scoring_duration_seconds') as Histogram;
   const scoringSum = async () => (await scoring.get()).values.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0;
-  const cycles: Array<{ scoring: number; total: number }> = [];
+  const phaseCounter = metrics.getSingleMetric('failureprophet_cycle_phase_seconds_total') as Counter;
+  const phaseTotals = async () => {
+    const values = (await phaseCounter.get()).values;
+    return CYCLE_PHASES.map((phase) => values.find((v) => v.labels.phase === phase)?.value ?? 0);
+  };
+  // Garbage collection pauses the cycle wherever it falls: counted apart, as V8 reports it.
+  let gcMs = 0;
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gcMs += e.duration;
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
+  type Row = Record<'scoring' | 'total' | 'cpu' | 'gc' | (typeof CYCLE_PHASES)[number], number>;
+  const cycles: Row[] = [];
   for (let c = 0; c < Math.min(20, points - 61); c++) {
     now += STEP;
     const before = await scoringSum();
+    const phasesBefore = await phaseTotals();
+    const gcBefore = gcMs;
+    const cpuBefore = process.cpuUsage();
     await pipeline.runOnce();
+    const cpu = process.cpuUsage(cpuBefore);
     const status = pipeline.watches()[0];
     if (status.degraded) {
       throw new Error(`bench watch degraded: ${status.lastError?.message}`);
     }
-    cycles.push({ scoring: (await scoringSum()) - before, total: status.lastCycleSeconds ?? NaN });
+    const phases = await phaseTotals();
+    const row = {
+      scoring: ((await scoringSum()) - before) * 1000,
+      total: (status.lastCycleSeconds ?? NaN) * 1000,
+      cpu: (cpu.user + cpu.system) / 1000,
+      gc: gcMs - gcBefore,
+    } as Row;
+    CYCLE_PHASES.forEach((phase, i) => (row[phase] = (phases[i] - phasesBefore[i]) * 1000));
+    cycles.push(row);
   }
+  gcObserver.disconnect();
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const max = (xs: number[]) => Math.max(...xs);
+  const ms = (key: keyof Row, of: (xs: number[]) => number = median) =>
+    `${of(cycles.map((c) => c[key])).toFixed(0)} ms`;
   const status = pipeline.watches()[0];
   console.log(
     `  steady state, ${cycles.length} cycles of one step over ${status.series.toLocaleString('en')} series (${status.targets.toLocaleString('en')} targets): ` +
-      `scoring median ${(median(cycles.map((c) => c.scoring)) * 1000).toFixed(0)} ms, max ${(max(cycles.map((c) => c.scoring)) * 1000).toFixed(0)} ms; ` +
-      `whole cycle (2 queries + scoring + checkpoint) median ${(median(cycles.map((c) => c.total)) * 1000).toFixed(0)} ms, max ${(max(cycles.map((c) => c.total)) * 1000).toFixed(0)} ms`
+      `scoring median ${ms('scoring')}, max ${ms('scoring', max)}; ` +
+      `whole cycle (2 queries + scoring + checkpoint) median ${ms('total')}, max ${ms('total', max)}`
+  );
+  console.log(
+    `  phases of a cycle (median of ${cycles.length}; wall time, garbage collection included where it fell): ` +
+      CYCLE_PHASES.map((phase) => `${phase} ${ms(phase)}`).join(', ') +
+      `; of the whole cycle, garbage collection ${ms('gc')}; CPU time of this process ${ms('cpu')} (load ${loadavg()[0].toFixed(1)})`
   );
   await pipeline.stop();
   store.close();
   rmSync(dataDir, { recursive: true, force: true });
   await prom.stop();
+}
+
+/**
+ * The checkpoint of a cycle side by side in one process: a tenth of 10,000 trained targets written
+ * through the SQLite repository, each state built as the store reaches it (now) or all built first
+ * and then written (as before), alternately; process CPU time (the collector's threads included)
+ * and wall time per write.
+ */
+async function checkpointBench(count: number, rounds: number): Promise<void> {
+  const settings: TargetSettings = {
+    detector: 'failureprophet',
+    stepMs: STEP,
+    probation: 30,
+    closeAfter: 6,
+    horizonSteps: 1440,
+    detailPoints: 120,
+  };
+  const rng = new Random(3);
+  const targets = Array.from({ length: count }, (_, k) => {
+    const target = new TargetModel(`fleet{instance="i-${k}"}`, 'fleet', { instance: `i-${k}` }, null, settings, 0.27);
+    target.signalIndex({ name: 'load', kind: 'other', limits: k % 10 === 0 ? { above: 1e9 } : undefined });
+    return target;
+  });
+  const values = new Float64Array(1);
+  for (let i = 0; i < 70; i++) {
+    for (let k = 0; k < count; k++) {
+      values[0] = value(rng, i, k);
+      targets[k].step(T0 + i * STEP, values);
+    }
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'fp-bench-checkpoint-'));
+  const store = openSqliteStore(dataDir);
+  const repo = new SqlitePipelineRepository(store.db, () => T0);
+  const share = Math.ceil(count / 10);
+  const figures = {
+    lazy: { cpu: [] as number[], wall: [] as number[] },
+    built: { cpu: [] as number[], wall: [] as number[] },
+  };
+  for (let r = 0; r < 2 * rounds; r++) {
+    const way = r % 2 === 0 ? 'lazy' : 'built';
+    const writing = targets.slice((r * share) % count, ((r * share) % count) + share);
+    const started = performance.now();
+    const cpuBefore = process.cpuUsage();
+    const states = storedTargets(writing);
+    await repo.commitCycle({
+      watch: 'fleet',
+      lastProcessed: T0,
+      targets: way === 'lazy' ? states : [...states],
+      anomalies: [],
+      predictions: [],
+      forgotten: [],
+    });
+    // Process CPU time: the collector's threads included, wherever its pauses fall.
+    const cpu = process.cpuUsage(cpuBefore);
+    figures[way].cpu.push((cpu.user + cpu.system) / 1000);
+    figures[way].wall.push(performance.now() - started);
+  }
+  store.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const { lazy, built } = figures;
+  console.log(
+    `  checkpoint of ${share.toLocaleString('en')} of ${count.toLocaleString('en')} trained targets, ${rounds} writes each way, alternately (median): ` +
+      `each state built as written: CPU ${median(lazy.cpu).toFixed(0)} ms, wall ${median(lazy.wall).toFixed(0)} ms; ` +
+      `all built first (before): CPU ${median(built.cpu).toFixed(0)} ms, wall ${median(built.wall).toFixed(0)} ms; ` +
+      `CPU ratio ${(median(built.cpu) / median(lazy.cpu)).toFixed(2)} (load ${loadavg()[0].toFixed(1)})`
+  );
 }
 
 function collectGarbage(): void {
@@ -156,6 +261,10 @@ export async function run(): Promise<void> {
   const series = Number(process.env.FP_BENCH_SERIES ?? 10_000);
   console.log(`watch cycle, ${series.toLocaleString('en')} series at a 60 s step, real Prometheus:`);
   await cycleBench(series, 90);
+  await checkpointBench(series, 10);
+  if (process.env.FP_BENCH_MEMORY === '0') {
+    return;
+  }
   console.log('streaming state in memory (heap + typed arrays, after GC):');
   memoryBench(100_000, 120);
   memoryBench(100_000, 0);

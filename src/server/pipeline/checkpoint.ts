@@ -113,9 +113,21 @@ export class UnsavedStates {
   }
 }
 
-/** The stored form of targets' state. */
-export function storedTargets(targets: Iterable<TargetModel>): StoredTarget[] {
-  return [...targets].map((t) => ({ id: t.id, watch: t.watch, labels: t.labels, state: t.toState() }));
+/**
+ * The stored form of targets' state, each built as the store reaches it (and as often as it is
+ * iterated): a state is a few kB of short-lived objects, and building a thousand before encoding
+ * any kept them all alive long enough to be copied into the old generation, where collecting them
+ * cost more than building them.
+ */
+export function storedTargets(targets: Iterable<TargetModel>): Iterable<StoredTarget> {
+  const list = [...targets];
+  return {
+    *[Symbol.iterator]() {
+      for (const t of list) {
+        yield { id: t.id, watch: t.watch, labels: t.labels, state: t.toState() };
+      }
+    },
+  };
 }
 
 /** Stores the states of `targets` alone, with the resume point `lastProcessed` (retraining, flushing, retiring). */

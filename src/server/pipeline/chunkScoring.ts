@@ -1,6 +1,6 @@
 import type { WatchConfig } from '../config/schema';
 import type { RangeSeries } from '../prometheus/types';
-import { alignChunk, alignStep } from './alignment';
+import { alignChunk, alignStep, SeriesTargets } from './alignment';
 import type { PipelineMetrics } from './metrics';
 import type { PeerGroups } from './peerGroups';
 import type { RangeQuerier } from './query';
@@ -26,16 +26,20 @@ export class WatchScoring {
   readonly seriesBySignal = new Map<string, number>();
   /** Time spent scoring (not reading), in all: the cycle's share of it is its scoring time. */
   scoringMs = 0;
+  private readonly seriesTargets: SeriesTargets;
 
-  constructor(private readonly deps: ScoringDeps) {}
+  constructor(private readonly deps: ScoringDeps) {
+    this.seriesTargets = new SeriesTargets(deps.watch);
+  }
 
   /** Scores the steps [from, to] of the fetched series; returns the targets that changed. */
   async score(results: Map<string, RangeSeries[]>, from: number, to: number): Promise<TargetModel[]> {
     const { watch, querier, metrics, targets, settings, baseThreshold, peers } = this.deps;
     // Scrape health is read first: it says why a target seen before has no sample (vanished.ts).
+    const asked = performance.now();
     const health = await fetchScrapeHealth(querier, watch, results, targets, from, to);
-    const started = performance.now();
-    const chunk = alignChunk(watch, results, targets, settings, baseThreshold);
+    const started = metrics.countPhase(watch.name, 'query', asked);
+    const chunk = alignChunk(watch, results, targets, settings, baseThreshold, this.seriesTargets);
     for (const [signal, n] of chunk.seriesBySignal) {
       this.seriesBySignal.set(signal, n);
     }
@@ -45,6 +49,7 @@ export class WatchScoring {
     const peerGroups = peers.of(aligned);
     // Targets gone from the answer are stepped too: a target whose series vanish is a fault (vanished.ts).
     const all = [...aligned, ...chunk.absent];
+    const aligning = metrics.countPhase(watch.name, 'align', started);
     for (let t = from; t <= to; t += watch.step) {
       alignStep(all, t);
       const peerScores = peers.score(peerGroups);
@@ -53,7 +58,7 @@ export class WatchScoring {
         a.target.step(t, a.values, peerScores.get(a.target.id), absences.get(a.target.id));
       }
     }
-    this.scoringMs += performance.now() - started;
+    this.scoringMs += metrics.countPhase(watch.name, 'score', aligning) - started;
     // An absent target that was not scored (removed on purpose, or a detector that ignores gaps) did not change.
     return all.filter((a) => a.cursors.length > 0 || a.target.seenAt >= from).map((a) => a.target);
   }

@@ -13,6 +13,10 @@ const WATCH_GAUGES = {
   },
 };
 
+/** The parts a watch cycle's time is counted in (failureprophet_cycle_phase_seconds_total). */
+export const CYCLE_PHASES = ['query', 'align', 'score', 'checkpoint', 'publish'] as const;
+export type CyclePhase = (typeof CYCLE_PHASES)[number];
+
 export class PipelineMetrics {
   readonly score: Gauge<'watch' | 'target'>;
   readonly timeToFailure: Gauge<'watch' | 'target' | 'signal'>;
@@ -21,6 +25,7 @@ export class PipelineMetrics {
   readonly anomaliesOpened: Counter<'watch' | 'severity'>;
   readonly cycleDuration: Histogram<'watch'>;
   readonly scoringDuration: Histogram<'watch'>;
+  readonly cyclePhaseSeconds: Counter<'watch' | 'phase'>;
   readonly queryErrors: Counter<'watch' | 'kind'>;
   readonly seriesWatched: Gauge<'watch'>;
   readonly targetsWatched: Gauge<'watch'>;
@@ -79,6 +84,13 @@ export class PipelineMetrics {
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
+    this.cyclePhaseSeconds = counter(
+      {
+        name: 'failureprophet_cycle_phase_seconds_total',
+        help: 'Time watch cycles spent per phase: query (fetch, parse, check the answers), align, score, checkpoint (encode and store), publish (metrics, listeners)',
+      },
+      ['watch', 'phase']
+    );
     this.queryErrors = counter(
       { name: 'failureprophet_query_errors_total', help: 'Queries that failed after retries, by kind' },
       ['watch', 'kind']
@@ -138,5 +150,15 @@ export class PipelineMetrics {
     ]) {
       gauge.remove({ watch });
     }
+    for (const phase of CYCLE_PHASES) {
+      this.cyclePhaseSeconds.remove({ watch, phase });
+    }
+  }
+
+  /** Counts the time since `startedMs` (performance.now()) in the watch's cycle phase; returns now. */
+  countPhase(watch: string, phase: CyclePhase, startedMs: number): number {
+    const now = performance.now();
+    this.cyclePhaseSeconds.inc({ watch, phase }, (now - startedMs) / 1000);
+    return now;
   }
 }

@@ -27,21 +27,30 @@ export function watchDefinition(watch: WatchConfig): string {
   return JSON.stringify(watch);
 }
 
-/** The steps [from, to] of every query of the watch, by signal; a failed query throws a WatchQueryError. */
+/**
+ * The steps [from, to] of every query of the watch, by signal; a failed query throws a
+ * WatchQueryError (the first failed one in the watch's order). The queries are asked together:
+ * Prometheus evaluates one while the answer of another is read.
+ */
 export async function fetchChunk(
   querier: RangeQuerier,
   watch: WatchConfig,
   from: number,
   to: number
 ): Promise<Map<string, RangeSeries[]>> {
+  const queries = Object.entries(watch.queries);
+  const answers = await Promise.allSettled(
+    queries.map(([, query]) => querier.queryRange({ query, start: from, end: to, stepMs: watch.step }))
+  );
   const results = new Map<string, RangeSeries[]>();
-  for (const [signal, query] of Object.entries(watch.queries)) {
-    try {
-      results.set(signal, await querier.queryRange({ query, start: from, end: to, stepMs: watch.step }));
-    } catch (err) {
+  for (const [i, answer] of answers.entries()) {
+    const signal = queries[i][0];
+    if (answer.status === 'rejected') {
+      const err: unknown = answer.reason;
       const error = err instanceof PrometheusError ? err : new PrometheusError('malformed', messageOf(err));
       throw new WatchQueryError(watch.name, error, signal);
     }
+    results.set(signal, answer.value);
   }
   return results;
 }

@@ -219,8 +219,10 @@ export class WatchRunner {
   }
 
   private async fetch(from: number, to: number): Promise<Map<string, RangeSeries[]>> {
+    const started = performance.now();
     try {
       const results = await fetchChunk(this.deps.querier, this.deps.watch, from, to);
+      this.deps.metrics.countPhase(this.name, 'query', started);
       this.answerBasis = basisOf(results, from, to, this.deps.watch.step);
       return results;
     } catch (err) {
@@ -243,6 +245,7 @@ export class WatchRunner {
    */
   private async checkpoint(touched: TargetModel[], to: number, end: number): Promise<void> {
     const { repo, metrics, watch } = this.deps;
+    const started = performance.now();
     const changes = gatherChanges(touched, this.targets.values(), to - this.deps.options.staleAfterMs);
     const forgotten = new Set(changes.forgotten);
     this.peers.forget(new Set(changes.forgotten.map((t) => t.id)));
@@ -272,6 +275,7 @@ export class WatchRunner {
       return committed;
     });
     this.lastProcessed = to;
+    const publishing = metrics.countPhase(watch.name, 'checkpoint', started);
     // Before the forgotten go: their closed anomalies are announced with them.
     announce(this.deps, stored, changes.fresh, end, this.targets);
     for (const t of forgotten) {
@@ -280,6 +284,7 @@ export class WatchRunner {
     publishTargetMetrics(metrics, watch.name, touched, changes.forgotten);
     metrics.targetsWatched.set({ watch: watch.name }, this.targets.size);
     metrics.lastProcessed.set({ watch: watch.name }, to / 1000);
+    metrics.countPhase(watch.name, 'publish', publishing);
   }
 
   /**

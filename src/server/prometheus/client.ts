@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { messageOf } from '../../utils/messageOf';
 import { DEFAULT_MAX_RESPONSE_BYTES, readBoundedText, ResponseTooLargeError } from './bounded';
 import { redactUserinfo, splitUserinfo } from './credentials';
-import { envelopeSchema, instantDataSchema, matrixSchema } from './schemas';
-import { PrometheusError, type InstantSample, type RangeSeries } from './types';
+import { parseSampleValue, readMatrix } from './matrix';
+import { envelopeSchema, instantDataSchema } from './schemas';
+import { malformedAnswer, PrometheusError, type InstantSample, type RangeSeries } from './types';
 
 export interface PrometheusClientOptions {
   /** Base URL of a Prometheus-compatible API, e.g. http://prometheus:9090 or a Grafana data-source proxy URL. */
@@ -54,29 +55,7 @@ export class PrometheusClient {
       end: formatTime(q.end),
       step: String(q.stepMs / 1000),
     });
-    const parsed = matrixSchema.safeParse(data);
-    if (!parsed.success) {
-      throw malformed('query_range', parsed.error);
-    }
-    return parsed.data.result.map((series, s) => {
-      const values = series.values ?? [];
-      const timestamps = new Float64Array(values.length);
-      const samples = new Float64Array(values.length);
-      // Checked by hand: a zod tuple per sample costs as much as parsing the JSON itself.
-      for (let i = 0; i < values.length; i++) {
-        const sample = values[i];
-        if (!isSample(sample)) {
-          throw new PrometheusError(
-            'malformed',
-            `Prometheus answered query_range with an unexpected shape at result.${s}.values.${i}${sampleFault(sample)}: a [time, "value"] pair`
-          );
-        }
-        const [t, v] = sample;
-        timestamps[i] = Math.round(t * 1000);
-        samples[i] = parseSampleValue(v);
-      }
-      return { labels: series.metric, timestamps, values: samples };
-    });
+    return readMatrix(data);
   }
 
   /** An instant query; a scalar answer comes back as one sample without labels. */
@@ -88,7 +67,7 @@ export class PrometheusClient {
     const data = await this.call('/api/v1/query', params);
     const parsed = instantDataSchema.safeParse(data);
     if (!parsed.success) {
-      throw malformed('query', parsed.error);
+      throw malformedAnswer('query', parsed.error);
     }
     const answer = parsed.data;
     switch (answer.resultType) {
@@ -169,7 +148,7 @@ export class PrometheusClient {
           response.status
         );
       }
-      throw malformed(path, envelope.error);
+      throw malformedAnswer(path, envelope.error);
     }
     if (envelope.data.status === 'error') {
       const errorType = envelope.data.errorType ?? 'unknown';
@@ -191,34 +170,6 @@ export class PrometheusClient {
   }
 }
 
-/** A range sample as Prometheus documents it: [time in seconds, "value"]. */
-function isSample(sample: unknown): sample is [number, string] {
-  return Array.isArray(sample) && sample.length === 2 && typeof sample[0] === 'number' && typeof sample[1] === 'string';
-}
-
-/** Where a value that is not a sample departs from `[time, "value"]`: the pair itself, its time or its value. */
-function sampleFault(sample: unknown): string {
-  if (!Array.isArray(sample) || sample.length !== 2) {
-    return '';
-  }
-  return typeof sample[0] !== 'number' ? '.0' : '.1';
-}
-
-/** Prometheus encodes sample values as strings so that NaN and ±Inf survive JSON. */
-export function parseSampleValue(text: string): number {
-  switch (text) {
-    case 'NaN':
-      return NaN;
-    case '+Inf':
-    case 'Inf':
-      return Infinity;
-    case '-Inf':
-      return -Infinity;
-    default:
-      return Number(text);
-  }
-}
-
 function formatTime(ms: number): string {
   return (ms / 1000).toFixed(3);
 }
@@ -226,14 +177,6 @@ function formatTime(ms: number): string {
 function snippet(text: string): string {
   const oneLine = text.replace(/\s+/g, ' ').trim();
   return oneLine.length > 200 ? `${oneLine.slice(0, 200)}…` : oneLine || '(empty body)';
-}
-
-function malformed(what: string, error: z.ZodError): PrometheusError {
-  const issue = error.issues[0];
-  return new PrometheusError(
-    'malformed',
-    `Prometheus answered ${what} with an unexpected shape at ${issue.path.join('.') || 'the top level'}: ${issue.message}`
-  );
 }
 
 /** What a failed fetch says about itself: its name, and the socket error in its cause (checked, not cast). */

@@ -4,7 +4,7 @@ import { z } from 'zod';
 const sampleValue = z.tuple([z.number(), z.string()]);
 const labels = z.record(z.string(), z.string());
 
-// A range answer's samples are checked where they are read (PrometheusClient.queryRange): there can be millions.
+// A range answer's samples are checked where they are read (matrix.ts): there can be millions.
 export const matrixSchema = z.object({
   resultType: z.literal('matrix'),
   result: z.array(

@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+
 /** One series of a range query, in the shape the detection library reads. */
 export interface RangeSeries {
   labels: Record<string, string>;
@@ -48,4 +50,13 @@ export class PrometheusError extends Error {
       this.status === 429
     );
   }
+}
+
+/** A refused answer's error: where its first fault is (the schema's first issue) and what was expected. */
+export function malformedAnswer(what: string, error: z.ZodError): PrometheusError {
+  const issue = error.issues[0];
+  return new PrometheusError(
+    'malformed',
+    `Prometheus answered ${what} with an unexpected shape at ${issue.path.join('.') || 'the top level'}: ${issue.message}`
+  );
 }

@@ -24,7 +24,8 @@ export type { SummaryPage, SummaryQuery, TargetSummary } from './summaryTable';
 export interface CycleWrite {
   watch: string;
   lastProcessed: number;
-  targets: StoredTarget[];
+  /** Iterated once per attempt to write; each state may be built only when reached (checkpoint.ts). */
+  targets: Iterable<StoredTarget>;
   anomalies: AnomalyRecord[];
   predictions: PredictionRecord[];
   forgotten: string[];

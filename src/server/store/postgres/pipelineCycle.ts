@@ -78,7 +78,15 @@ export async function writeCycle(client: pg.ClientBase, write: CycleWrite, now: 
       ]
     );
   }
-  for (const rows of chunks(lastByKey(write.targets, (t) => t.id))) {
+  // Each state encoded as it is built, so no more than one is alive unencoded (checkpoint.ts).
+  const encoded = Array.from(write.targets, ({ id, watch, labels, state }) => ({
+    id,
+    watch,
+    labels,
+    checkpoint: encodeState(state),
+    lastAt: state.lastAt,
+  }));
+  for (const rows of chunks(lastByKey(encoded, (t) => t.id))) {
     await client.query(
       `INSERT INTO pipeline_targets (id, watch, labels, checkpoint, last_sample_ms, updated_at)
        SELECT i, w, l::jsonb, c, s, $6 FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::bigint[]) AS u(i, w, l, c, s)
@@ -88,8 +96,8 @@ export async function writeCycle(client: pg.ClientBase, write: CycleWrite, now: 
         rows.map((t) => t.id),
         rows.map((t) => t.watch),
         rows.map((t) => JSON.stringify(t.labels)),
-        rows.map((t) => encodeState(t.state)),
-        rows.map((t) => t.state.lastAt),
+        rows.map((t) => t.checkpoint),
+        rows.map((t) => t.lastAt),
         now,
       ]
     );
