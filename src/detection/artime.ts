@@ -61,6 +61,9 @@ const SCALARS = 8;
 /** After the probation: three of the feature window's, the resonance's, the category count. */
 const LEARNED_SCALARS = 3 + RESONANCE_SCALARS + 1;
 
+/** Scratch for one window's features, shared by every detector (single-threaded; used within one call). */
+const scratchF = new Float64Array(DIM);
+
 /** What scores once the probation has been learned (nothing of it exists before). */
 interface Learned {
   window: FeatureWindow;
@@ -124,8 +127,6 @@ export class ArtimeDetector implements StreamingDetector {
   /** The probation's raw down-sampled values, learned in one batch when it ends. */
   private pending = new Float64Array(0);
   private learned: Learned | undefined;
-  /** Scratch for one window's features. */
-  private readonly scratchF = new Float64Array(DIM);
 
   constructor(
     options: ArtimeOptions = {},
@@ -224,7 +225,7 @@ export class ArtimeDetector implements StreamingDetector {
       return 0;
     }
     const dsi = ++this.dsi;
-    return learned.resonance.detect(this.features(learned.window, raw, dsi, this.scratchF), dsi);
+    return learned.resonance.detect(this.features(learned.window, raw, dsi, scratchF), dsi);
   }
 
   /** Normalises by the range and writes the window's features into f. */
@@ -402,11 +403,10 @@ function writeLearned(w: ByteWriter, { window: fw, resonance }: Learned): void {
     .u8(Array.from(fw.values, (x) => Math.round(x * LEVELS)))
     .u16(resonance.simWindow)
     .u16(resonance.simDiffWindow);
-  const weights = a.weights.subarray(0, a.categories * DIM_COMP);
-  if (a.bound.levels > 0) {
-    w.u8(Array.from(weights, (x) => Math.round(x * a.bound.levels)));
+  if (a.bounded) {
+    w.u8(a.weightCodes);
   } else {
-    w.f64(weights);
+    w.f64(a.weights);
   }
 }
 
@@ -447,10 +447,10 @@ function restoreLearned(
   if (!(Number.isInteger(fw.medlevel) && fw.medlevel >= 0 && fw.medlevel <= LEVELS)) {
     throw new Error('Corrupt detector state: artime median level');
   }
-  fw.medbin.set(medbin);
-  if (!fw.medbin.every((x) => Number.isInteger(x) && x >= 0)) {
+  if (!medbin.every((x) => Number.isInteger(x) && x >= 0 && x <= 0xffffffff)) {
     throw new Error('Corrupt detector state: artime median histogram');
   }
+  fw.medbin.set(medbin);
   fw.values.set(Array.from(values, (k) => k / LEVELS));
   l.resonance.restoreScalars(sc.subarray(3, 3 + RESONANCE_SCALARS));
   l.resonance.simWindow.set(sim);
