@@ -70,6 +70,9 @@ export class FuzzyArt {
     readonly dim: number,
     readonly bound: ArtBound = UNBOUNDED
   ) {
+    if (!(Number.isInteger(dim) && dim > 0 && dim % 2 === 0)) {
+      throw new Error(`A FuzzyArt's dimension must be a positive even integer, got ${dim}`);
+    }
     this.dimComp = 2 * dim;
     const bounded = Number.isFinite(bound.capacity);
     if (bounded !== (Number.isInteger(bound.levels) && bound.levels >= 1 && bound.levels <= 255)) {
@@ -231,11 +234,21 @@ export class FuzzyArt {
         continue;
       }
       const norm = this.norms[c];
+      // Unrolled by four, summed in the same order (dim is even, so DC is a multiple of four).
       let inter = 0;
-      for (let k = 0; k < DC; k++) {
-        const a = x[k];
-        const b = w[o + k];
-        inter += value[a < b ? a : b];
+      for (let k = 0; k < DC; k += 4) {
+        const a0 = x[k];
+        const b0 = w[o + k];
+        const a1 = x[k + 1];
+        const b1 = w[o + k + 1];
+        const a2 = x[k + 2];
+        const b2 = w[o + k + 2];
+        const a3 = x[k + 3];
+        const b3 = w[o + k + 3];
+        inter += value[a0 < b0 ? a0 : b0];
+        inter += value[a1 < b1 ? a1 : b1];
+        inter += value[a2 < b2 ? a2 : b2];
+        inter += value[a3 < b3 ? a3 : b3];
       }
       const similarity = inter / (norm === 0 ? 0.001 : norm);
       const m = similarity * similarity * similarity * energy * energy;
