@@ -42,7 +42,7 @@ const WINDOWS_PER_PROBATION = 13;
 const DIM_COMP = 2 * DIM;
 /** Shortest probation that leaves init_rho a few windows to learn from. */
 const MIN_PROBATION = 4 * WINDOW;
-/** The probation in samples when the caller gives none and the series' step is unknown: NAB's default. */
+/** ARTime's published default probation, in samples (NAB's files: 5-minute steps). */
 const DEFAULT_PROBATION = 750;
 /**
  * The probation without `trainingPoints`: a length of time, the default's 750 samples at NAB's
@@ -282,7 +282,7 @@ export class ArtimeDetector implements StreamingDetector {
   static fromState(state: unknown): ArtimeDetector {
     const name = isRecord(state) && state.name === 'artime-bounded' ? 'artime-bounded' : 'artime';
     if (isRecord(state) && state.version === V4) {
-      return ArtimeDetector.fromV4(checkState(state, name, V4));
+      return ArtimeDetector.fromV4(checkState(state, name, V4), name);
     }
     const st = checkState(state, name, VERSION);
     const probation = num(st, 'probation');
@@ -346,8 +346,8 @@ export class ArtimeDetector implements StreamingDetector {
    * features when hinted): the same detector, bit for bit. Only NAB's hinted runs ever held
    * probation features (the product never gives a hint), which cannot be turned back into values.
    */
-  private static fromV4(st: Record<string, unknown>): ArtimeDetector {
-    const d = ArtimeDetector.blank(st, st.name as string, num(st, 'probation'));
+  private static fromV4(st: Record<string, unknown>, name: string): ArtimeDetector {
+    const d = ArtimeDetector.blank(st, name, num(st, 'probation'));
     const r = new ByteReader(st.bytes, 'bytes');
     const sc = r.nums(5 + LEARNED_SCALARS);
     const ds = d.downsampler;
