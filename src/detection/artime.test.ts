@@ -1,4 +1,6 @@
-import { ARTIME_CATEGORIES, ArtimeDetector } from './artime';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ARTIME_CATEGORIES, ARTIME_PROBATION_MS, ArtimeDetector, MAX_PROBATION } from './artime';
 import { fromBase64, toBase64 } from './shared/bytes';
 import { createDetector, restoreDetector, type DetectorState } from './index';
 import { Random } from './random';
@@ -99,7 +101,118 @@ describe('artime', () => {
     expect(() => restoreDetector({ ...state, bytes: longer })).toThrow(/field "bytes" is too long/);
     expect(() => restoreDetector({ ...state, bytes: '#' + bytes.slice(1) })).toThrow(/not base64/);
     expect(() => restoreDetector({ ...state, bytes: [1, 2] })).toThrow(/field "bytes" is not a base64 string/);
-    expect(() => restoreDetector({ ...state, version: 2 })).toThrow(/state version 2, this build reads version 4/);
+    expect(() => restoreDetector({ ...state, version: 2 })).toThrow(/state version 2, this build reads version 5/);
+  });
+});
+
+describe('artime: a probation in time when the caller gives no trainingPoints', () => {
+  /** Runs a fresh bounded ARTime (no trainingPoints) on `v` at `stepMs`. */
+  const inTime = (v: Float64Array, stepMs: number): { d: ArtimeDetector; s: Float64Array } => {
+    const d = ArtimeDetector.bounded();
+    return { d, s: Float64Array.from(v, (x, i) => d.update(T0 + i * stepMs, x)) };
+  };
+
+  it("at NAB's 5-minute step is the default's 750 samples: the same scores, bit for bit", () => {
+    const v = series(4000, 3000);
+    const { d, s } = inTime(v, STEP);
+    const bySamples = run(ArtimeDetector.bounded({ trainingPoints: 750 }), v);
+    expect(ARTIME_PROBATION_MS).toBe(750 * STEP);
+    expect(d.probationSamples).toBe(750);
+    expect(Array.from(s)).toEqual(Array.from(bySamples));
+    expect(Math.max(...s.subarray(3000, 3300))).toBeGreaterThan(0.5);
+  });
+
+  it('lasts 62.5 h at other steps, up to MAX_PROBATION samples, and knows its length at the second sample', () => {
+    const cases: Array<[number, number]> = [
+      [1_800_000, 124], // 125 samples at 30 min, made even
+      [60_000, 3_750],
+      [15_000, 15_000],
+      [1_000, MAX_PROBATION], // 225,000 samples at 1 s: capped
+      [30 * 86_400_000, 32], // a month between samples: the shortest probation
+    ];
+    for (const [stepMs, samples] of cases) {
+      const d = ArtimeDetector.bounded();
+      d.update(T0, 50);
+      expect(d.probationSamples).toBe(0);
+      d.update(T0 + stepMs, 51);
+      expect(d.probationSamples).toBe(samples);
+    }
+    expect(MAX_PROBATION).toBe(15_000);
+  });
+
+  it('buffers only the down-sampled values during the probation: at most 2 x 104 numbers whatever its length', () => {
+    for (const stepMs of [1_800_000, 300_000, 60_000, 15_000, 1_000]) {
+      const { d } = inTime(series(100), stepMs);
+      expect(d.learning).toBe(true);
+      // Down-sampling keeps the windows per probation at 8 x 13: a probation of 104 to 207 samples
+      // (down-sampling step 1) holds the most.
+      expect(d.bufferLength).toBeLessThanOrEqual(2 * 104);
+      expect(d.bufferLength).toBeGreaterThanOrEqual(104);
+      expect(d.categories).toBe(0);
+    }
+    const { d } = inTime(series(800), STEP);
+    expect(d.learning).toBe(false);
+    expect(d.bufferLength).toBe(0);
+  });
+
+  it('at 15 s learns for 62.5 h, not 3 h, and then flags a new pattern', () => {
+    const v = series(20_000, 17_000);
+    const { d, s } = inTime(v, 15_000);
+    expect(Math.max(...s.subarray(0, 15_000))).toBe(0);
+    expect(d.learning).toBe(false);
+    expect(Math.max(...s.subarray(17_000, 20_000))).toBeGreaterThan(0.5);
+  });
+
+  it('round-trips its state before its length is known, mid-probation and after, and continues identically', () => {
+    const v = series(1500, 1200);
+    for (const cut of [0, 1, 2, 400, 1000]) {
+      const a = ArtimeDetector.bounded();
+      const b = ArtimeDetector.bounded();
+      for (let i = 0; i < cut; i++) {
+        a.update(T0 + i * STEP, v[i]);
+        b.update(T0 + i * STEP, v[i]);
+      }
+      const state = JSON.parse(JSON.stringify(b.toState()));
+      expect(state.probationMs).toBe(ARTIME_PROBATION_MS);
+      const c = restoreDetector(state);
+      for (let i = cut; i < v.length; i++) {
+        expect(c.update(T0 + i * STEP, v[i])).toBe(a.update(T0 + i * STEP, v[i]));
+      }
+    }
+  });
+
+  it('refuses a state whose probation or counts do not add up', () => {
+    const d = ArtimeDetector.bounded();
+    run(d, series(300));
+    const state = d.toState();
+    expect(() => restoreDetector({ ...state, probationMs: -5 })).toThrow(/artime probationMs/);
+    expect(() => restoreDetector({ ...state, probation: 0.5 })).toThrow(/artime probation/);
+    // A probation of other samples implies another count of down-sampled values than the state holds.
+    expect(() => restoreDetector({ ...state, probation: 300 })).toThrow(/artime sample counts/);
+  });
+});
+
+describe('artime: a state saved by version 4 (before the probation in time)', () => {
+  const saved = JSON.parse(
+    readFileSync(join(__dirname, 'fixtures', 'artime-bounded-v4-probation.state.json'), 'utf8')
+  ) as DetectorState;
+
+  it('resumes mid-probation (its down-sampling window part-filled) exactly as the detector that never stopped', () => {
+    // The fixture: artime-bounded, trainingPoints 750, after the first 403 samples of series(..., seed 2).
+    expect(saved.version).toBe(4);
+    const v = series(4000, 3000);
+    const d = ArtimeDetector.bounded({ trainingPoints: 750 });
+    for (let i = 0; i < 403; i++) {
+      d.update(T0 + i * STEP, v[i]);
+    }
+    const r = restoreDetector(saved);
+    let scored = 0;
+    for (let i = 403; i < v.length; i++) {
+      const score = d.update(T0 + i * STEP, v[i]);
+      expect(r.update(T0 + i * STEP, v[i])).toBe(score);
+      scored += score > 0 ? 1 : 0;
+    }
+    expect(scored).toBeGreaterThan(0);
   });
 });
 

@@ -29,17 +29,46 @@ const WEIGHT_LEVELS = 255;
 
 /**
  * 3: one binary field (ByteWriter) instead of JSON arrays; a bounded variant. 4: recent matches in
- * 16 bits (Resonance), scalars and the median histogram packed (`nums`).
+ * 16 bits (Resonance), scalars and the median histogram packed (`nums`). 5: a probation in time
+ * (`probationMs`), the down-sampler's running sums instead of its window, and during the probation
+ * only its down-sampled values (no feature window, median histogram or ART until it ends).
  */
-const VERSION = 4;
+const VERSION = 5;
+/** Version 4 (issue 12's v6) is still read: see `fromV4`. */
+const V4 = 4;
 /** Feature windows per probation: sets the down-sampling step. */
 const WINDOWS_PER_PROBATION = 13;
 /** Complement-coded features: the ART's weights per category. */
 const DIM_COMP = 2 * DIM;
 /** Shortest probation that leaves init_rho a few windows to learn from. */
 const MIN_PROBATION = 4 * WINDOW;
-/** The state's scalars: five of the detector's, three of the feature window's, the resonance's, the category count. */
-const SCALARS = 8 + RESONANCE_SCALARS + 1;
+/** ARTime's published default probation, in samples (NAB's files: 5-minute steps). */
+const DEFAULT_PROBATION = 750;
+/**
+ * The probation without `trainingPoints`: a length of time, the default's 750 samples at NAB's
+ * 5-minute step (62.5 h), so a series scraped every 15 s learns as long as NAB's files did rather
+ * than 3 h. Its count of samples is fixed at the second sample, from the step between the first two.
+ */
+export const ARTIME_PROBATION_MS = DEFAULT_PROBATION * 300_000;
+/**
+ * Most samples a probation in time takes: its full length down to a 15 s step (Prometheus' default
+ * scrape). A first gap of a few milliseconds (a duplicated scrape) would otherwise ask for a probation
+ * that never ends; at steps below 15 s the probation is shorter in time.
+ */
+export const MAX_PROBATION = ARTIME_PROBATION_MS / 15_000;
+/** The state's scalars: five of the detector's, the down-sampler's sum, minimum and maximum. */
+const SCALARS = 8;
+/** After the probation: three of the feature window's, the resonance's, the category count. */
+const LEARNED_SCALARS = 3 + RESONANCE_SCALARS + 1;
+
+/** Scratch for one window's features, shared by every detector (single-threaded; used within one call). */
+const scratchF = new Float64Array(DIM);
+
+/** What scores once the probation has been learned (nothing of it exists before). */
+interface Learned {
+  window: FeatureWindow;
+  resonance: Resonance;
+}
 
 /**
  * ARTime (Mark Hampton, 2021; NAB's leading detector, published as ARTimeNAB.jl, read not copied):
@@ -65,8 +94,12 @@ const SCALARS = 8 + RESONANCE_SCALARS + 1;
  *   the last anomaly's match.
  *
  * The range: NAB gave ARTime each file's minimum and maximum (`range`); without it (the product)
- * the probation is buffered and normalised when it ends with its own range widened by a margin,
- * and later values outside it are clamped or re-normalise it (ARTIME_RANGE_ESTIMATE, RangeEstimate).
+ * the probation is normalised when it ends with its own range widened by a margin, and later values
+ * outside it are clamped or re-normalise it (ARTIME_RANGE_ESTIMATE, RangeEstimate).
+ *
+ * The probation: `trainingPoints` samples when given (NAB's runs); otherwise ARTIME_PROBATION_MS of
+ * the series' step. Either way only its down-sampled values are kept until it ends (about 104
+ * numbers, sized once); their features are built then, exactly as if built one by one.
  *
  * `artime-bounded` (`ArtimeDetector.bounded`) is the same detector with a fixed-size ART: at most
  * ARTIME_CATEGORIES categories (the closest two merged when a new one is needed, see FuzzyArt) and weights in
@@ -77,8 +110,12 @@ export class ArtimeDetector implements StreamingDetector {
   readonly expected = NaN;
   readonly lower = NaN;
   readonly upper = NaN;
-  private readonly probation: number;
-  private readonly trendWindow: number;
+  /** A probation in time (no `trainingPoints`), in ms; undefined: one of `probation` samples. */
+  private probationMs: number | undefined;
+  /** Samples of the probation, and what they fix: 0 until known (in time: at the second sample). */
+  private probation = 0;
+  private sstep = 0;
+  private trendWindow = 0;
   private readonly hinted: boolean;
   private range: ValueRange;
   private lastT = -Infinity;
@@ -86,28 +123,25 @@ export class ArtimeDetector implements StreamingDetector {
   /** Samples seen (NAB's i - 1) and down-sampled values produced (NAB's dsi - 1). */
   private i = 0;
   private dsi = 0;
-  private readonly downsampler: Downsampler;
-  /** Raw down-sampled values of the probation, kept only when there is no range hint. */
-  private pendingRaw: number[] = [];
-  private readonly window = new FeatureWindow();
-  /** Probation features, learned in one batch when it ends. */
-  private probationFeatures: Float64Array[] = [];
-  private readonly resonance: Resonance;
-  /** Scratch for one window's features. */
-  private readonly scratchF = new Float64Array(DIM);
+  private readonly downsampler = new Downsampler();
+  /** The probation's raw down-sampled values, learned in one batch when it ends. */
+  private pending = new Float64Array(0);
+  private learned: Learned | undefined;
 
-  constructor(options: ArtimeOptions = {}, range?: InputRange, bound: ArtBound = UNBOUNDED) {
+  constructor(
+    options: ArtimeOptions = {},
+    range?: InputRange,
+    private readonly bound: ArtBound = UNBOUNDED
+  ) {
     const tp = options.trainingPoints;
-    const given = typeof tp === 'number' && Number.isFinite(tp) && tp > 0 ? Math.floor(tp) : 750;
-    const probation = Math.max(MIN_PROBATION, given);
-    this.probation = probation - (probation % 2);
-    const sstep = Math.max(1, roundHalfEven(Math.floor(this.probation / (WINDOW * WINDOWS_PER_PROBATION))));
-    this.downsampler = new Downsampler(sstep);
-    this.trendWindow = Math.floor(this.probation / sstep);
+    const given = typeof tp === 'number' && Number.isFinite(tp) && tp > 0 ? Math.floor(tp) : undefined;
+    this.probationMs = given === undefined ? ARTIME_PROBATION_MS : undefined;
+    if (given !== undefined) {
+      this.plan(given);
+    }
     this.hinted = range !== undefined;
     this.range = ValueRange.of(range, rangeEstimateOf(options, ARTIME_RANGE_ESTIMATE));
-    this.resonance = new Resonance(this.trendWindow, bound);
-    this.name = this.resonance.art.bounded ? 'artime-bounded' : 'artime';
+    this.name = Number.isFinite(bound.capacity) ? 'artime-bounded' : 'artime';
   }
 
   /** The fixed-size variant (`artime-bounded`): see the class comment. */
@@ -125,113 +159,121 @@ export class ArtimeDetector implements StreamingDetector {
 
   /** Most categories the ART may hold (Infinity: unbounded, as published). */
   get capacity(): number {
-    return this.resonance.art.bound.capacity;
+    return this.bound.capacity;
   }
 
-  /** Categories the ART holds now (bounded: at most its capacity). */
+  /** Categories the ART holds now (bounded: at most its capacity; none during the probation). */
   get categories(): number {
-    return this.resonance.art.categories;
+    return this.learned?.resonance.art.categories ?? 0;
   }
 
   /** True until the probation has been learned (ARTime does not score before). */
   get learning(): boolean {
-    return this.dsi < this.trendWindow;
+    return this.learned === undefined;
+  }
+
+  /** Samples in the probation: 0 while a probation in time waits for the series' step. */
+  get probationSamples(): number {
+    return this.probation;
+  }
+
+  /** Down-sampled values the probation buffer holds room for (0 once it is learned). */
+  get bufferLength(): number {
+    return this.pending.length;
+  }
+
+  /** Fixes the probation at `samples` (at least MIN_PROBATION, even) and what follows from it. */
+  private plan(samples: number): void {
+    const probation = Math.max(MIN_PROBATION, samples);
+    this.probation = probation - (probation % 2);
+    this.sstep = Math.max(1, roundHalfEven(Math.floor(this.probation / (WINDOW * WINDOWS_PER_PROBATION))));
+    this.trendWindow = Math.floor(this.probation / this.sstep);
+    this.pending = new Float64Array(this.trendWindow);
   }
 
   update(timestampMs: number, value: number): number {
     if (!Number.isFinite(value) || !(timestampMs > this.lastT)) {
       return this.lastScore;
     }
+    if (this.probation === 0 && this.i === 1 && this.probationMs !== undefined) {
+      // The second sample: the step is known, and so the probation's samples; the first sample,
+      // held in the down-sampler, may complete a window.
+      this.plan(Math.min(MAX_PROBATION, Math.round(this.probationMs / (timestampMs - this.lastT))));
+      this.completed();
+    }
     this.lastT = timestampMs;
     this.range.see(value);
-    const complete = this.downsampler.put(this.i, value);
+    this.downsampler.add(value);
     this.i++;
-    const score = complete ? this.downsampled(this.downsampler.take(this.dsi === 0)) : 0;
+    const score = this.probation > 0 ? this.completed() : 0;
     this.lastScore = score;
     return score;
   }
 
-  /** Feeds one down-sampled value; returns its anomaly score. */
-  private downsampled(raw: number): number {
-    if (!this.hinted && this.dsi < this.trendWindow) {
-      // Without a hint the probation's range is known only when it ends: buffer until then.
-      this.pendingRaw.push(raw);
-      this.dsi++;
+  /** Down-samples the window the last sample completed, if it did; returns its score (0 if none). */
+  private completed(): number {
+    if (this.i % this.sstep !== 0) {
+      return 0;
+    }
+    const raw = this.downsampler.take(this.sstep, this.dsi === 0);
+    const learned = this.learned;
+    if (learned === undefined) {
+      this.pending[this.dsi++] = raw;
       if (this.dsi === this.trendWindow) {
-        this.range.settle();
-        const pending = this.pendingRaw;
-        this.pendingRaw = [];
-        pending.forEach((r, k) => this.probationFeatures.push(this.features(r, k + 1, new Float64Array(DIM))));
         this.learnProbation();
       }
       return 0;
     }
     const dsi = ++this.dsi;
-    if (dsi <= this.trendWindow) {
-      this.probationFeatures.push(this.features(raw, dsi, new Float64Array(DIM)));
-      if (dsi === this.trendWindow) {
-        this.learnProbation();
-      }
-      return 0;
-    }
-    return this.resonance.detect(this.features(raw, dsi, this.scratchF), dsi);
+    return learned.resonance.detect(this.features(learned.window, raw, dsi, scratchF), dsi);
   }
 
   /** Normalises by the range and writes the window's features into f. */
-  private features(raw: number, dsi: number, f: Float64Array): Float64Array {
+  private features(window: FeatureWindow, raw: number, dsi: number, f: Float64Array): Float64Array {
     const span = this.range.max - this.range.min;
     const shifted = raw - this.range.min;
-    return this.window.features(span !== 0 ? shifted / span : shifted, dsi, f);
+    return window.features(span !== 0 ? shifted / span : shifted, dsi, f);
   }
 
+  /**
+   * The probation ends: the range settles (without a hint), each down-sampled value's features are
+   * built in order (as they would have been one by one: a hinted range never moves) and learned.
+   */
   private learnProbation(): void {
-    this.resonance.learnProbation(this.probationFeatures);
-    this.probationFeatures = [];
+    this.range.settle();
+    const window = new FeatureWindow();
+    const all = new Float64Array(this.trendWindow * DIM);
+    const features = Array.from(this.pending, (raw, k) =>
+      this.features(window, raw, k + 1, all.subarray(k * DIM, (k + 1) * DIM))
+    );
+    const resonance = new Resonance(this.trendWindow, this.bound);
+    resonance.learnProbation(features);
+    this.learned = { window, resonance };
+    this.pending = new Float64Array(0);
   }
 
-  /** The scalars of the state, in the order `fromState` reads them. */
+  /** The scalars every state holds, in the order `fromState` reads them. */
   private scalars(): number[] {
-    const fw = this.window;
-    return [
-      this.lastT,
-      this.lastScore,
-      this.i,
-      this.dsi,
-      this.downsampler.average,
-      fw.medlevel,
-      fw.belowmed,
-      fw.abovemed,
-      ...this.resonance.scalars(),
-      this.resonance.art.categories,
-    ];
+    const ds = this.downsampler;
+    return [this.lastT, this.lastScore, this.i, this.dsi, ds.average, ds.sum, ds.min, ds.max];
   }
 
   toState(): DetectorState {
-    const a = this.resonance.art;
-    const w = new ByteWriter()
-      .nums(this.scalars())
-      .f64(this.downsampler.window)
-      .u32([this.pendingRaw.length])
-      .f64(this.pendingRaw)
-      .nums(this.window.medbin)
-      // Every feature window entry is a level / LEVELS.
-      .u8(Array.from(this.window.values, (x) => Math.round(x * LEVELS)))
-      .u32([this.probationFeatures.length]);
-    this.probationFeatures.forEach((f) => w.f64(f));
-    w.u16(this.resonance.simWindow).u16(this.resonance.simDiffWindow);
-    const weights = a.weights.subarray(0, a.categories * DIM_COMP);
-    if (a.bound.levels > 0) {
-      w.u8(Array.from(weights, (x) => Math.round(x * a.bound.levels)));
+    const w = new ByteWriter().nums(this.scalars());
+    const learned = this.learned;
+    if (learned === undefined) {
+      w.f64(this.pending.subarray(0, this.dsi));
     } else {
-      w.f64(weights);
+      writeLearned(w, learned);
     }
     return {
       format: DETECTOR_STATE_FORMAT,
       name: this.name,
       version: VERSION,
       probation: this.probation,
+      ...(this.probationMs !== undefined ? { probationMs: this.probationMs } : {}),
       hinted: this.hinted,
-      ...(a.bounded ? { capacity: a.bound.capacity } : {}),
+      ...(Number.isFinite(this.bound.capacity) ? { capacity: this.bound.capacity } : {}),
       range: this.range.toState(),
       bytes: w.toBase64(),
     };
@@ -239,52 +281,179 @@ export class ArtimeDetector implements StreamingDetector {
 
   static fromState(state: unknown): ArtimeDetector {
     const name = isRecord(state) && state.name === 'artime-bounded' ? 'artime-bounded' : 'artime';
+    if (isRecord(state) && state.version === V4) {
+      return ArtimeDetector.fromV4(checkState(state, name, V4), name);
+    }
     const st = checkState(state, name, VERSION);
+    const probation = num(st, 'probation');
+    const inTime = st.probationMs !== undefined;
+    if (!(Number.isInteger(probation) && probation >= 0 && (probation > 0 || inTime))) {
+      throw new Error('Corrupt detector state: artime probation');
+    }
+    const ms = inTime ? num(st, 'probationMs') : undefined;
+    if (ms !== undefined && !(ms > 0 && Number.isFinite(ms))) {
+      throw new Error('Corrupt detector state: artime probationMs');
+    }
+    const d = ArtimeDetector.blank(st, name, ms === undefined ? probation : undefined);
+    if (ms !== undefined) {
+      d.probationMs = ms;
+      if (probation > 0) {
+        d.plan(probation);
+      }
+    }
+    const r = new ByteReader(st.bytes, 'bytes');
+    d.restoreScalars(r.nums(SCALARS));
+    if (d.dsi < d.trendWindow || d.probation === 0) {
+      d.pending.set(r.f64(d.dsi));
+    } else {
+      d.learned = readLearned(r, d.trendWindow, d.bound);
+      d.pending = new Float64Array(0);
+    }
+    r.end();
+    return d;
+  }
+
+  /** A detector of the state's kind, probation and range, before its bytes are read. */
+  private static blank(st: Record<string, unknown>, name: string, probation: number | undefined): ArtimeDetector {
     const bounded = name === 'artime-bounded';
-    const options = { trainingPoints: num(st, 'probation'), maxCategories: bounded ? num(st, 'capacity') : undefined };
+    const options = { trainingPoints: probation, maxCategories: bounded ? num(st, 'capacity') : undefined };
     const hint = st.hinted === true ? { inputMin: 0, inputMax: 1 } : undefined;
     const d = bounded ? ArtimeDetector.bounded(options, hint) : new ArtimeDetector(options, hint);
     d.range = ValueRange.fromState(st.range);
     if (d.range.fixed !== d.hinted) {
       throw new Error('Corrupt detector state: artime range does not match its hint flag');
     }
-    const r = new ByteReader(st.bytes, 'bytes');
-    const sc = r.nums(SCALARS);
-    const fw = d.window;
-    [d.lastT, d.lastScore, d.i, d.dsi, d.downsampler.average, fw.medlevel, fw.belowmed, fw.abovemed] = sc.subarray(
-      0,
-      8
-    );
-    d.resonance.restoreScalars(sc.subarray(8, 8 + RESONANCE_SCALARS));
-    const categories = sc[SCALARS - 1];
-    const a = d.resonance.art;
-    if (!(Number.isInteger(categories) && categories >= 0 && categories <= a.bound.capacity)) {
-      throw new Error('Corrupt detector state: artime category count');
-    }
-    if (!(Number.isInteger(d.i) && d.i >= 0 && Number.isInteger(d.dsi) && d.dsi >= 0)) {
-      throw new Error('Corrupt detector state: artime sample counts');
-    }
-    if (!(Number.isInteger(fw.medlevel) && fw.medlevel >= 0 && fw.medlevel <= LEVELS)) {
-      throw new Error('Corrupt detector state: artime median level');
-    }
-    d.downsampler.window.set(r.f64(d.downsampler.step));
-    d.pendingRaw = Array.from(r.f64(r.u32(1)[0]));
-    fw.medbin.set(r.nums(LEVELS + 1));
-    if (!fw.medbin.every((x) => Number.isInteger(x) && x >= 0)) {
-      throw new Error('Corrupt detector state: artime median histogram');
-    }
-    fw.values.set(Array.from(r.u8(WINDOW), (k) => k / LEVELS));
-    const features = r.u32(1)[0];
-    d.probationFeatures = Array.from({ length: features }, () => r.f64(DIM));
-    d.resonance.simWindow.set(r.u16(d.resonance.simWindow.length));
-    d.resonance.simDiffWindow.set(r.u16(d.resonance.simDiffWindow.length));
-    const n = categories * DIM_COMP;
-    const weights = a.bounded ? Float64Array.from(r.u8(n), (k) => k / a.bound.levels) : r.f64(n);
-    r.end();
-    if (!weights.every((x) => x >= 0 && x <= 1)) {
-      throw new Error('Corrupt detector state: artime weights outside [0, 1]');
-    }
-    a.restore(weights, categories);
     return d;
   }
+
+  private restoreScalars(sc: Float64Array): void {
+    const ds = this.downsampler;
+    [this.lastT, this.lastScore, this.i, this.dsi, ds.average, ds.sum, ds.min, ds.max] = sc;
+    this.checkCounts();
+  }
+
+  /** Every completed window made one down-sampled value; before the probation is known, one sample at most. */
+  private checkCounts(): void {
+    const { i, dsi } = this;
+    const counted = this.probation > 0 ? dsi === Math.floor(i / this.sstep) : dsi === 0 && i <= 1;
+    if (!(Number.isInteger(i) && i >= 0 && counted)) {
+      throw new Error('Corrupt detector state: artime sample counts');
+    }
+  }
+
+  /**
+   * A state saved by version 4 (a probation of samples, the down-sampler's window, the probation's
+   * features when hinted): the same detector, bit for bit. Only NAB's hinted runs ever held
+   * probation features (the product never gives a hint), which cannot be turned back into values.
+   */
+  private static fromV4(st: Record<string, unknown>, name: string): ArtimeDetector {
+    const d = ArtimeDetector.blank(st, name, num(st, 'probation'));
+    const r = new ByteReader(st.bytes, 'bytes');
+    const sc = r.nums(5 + LEARNED_SCALARS);
+    const ds = d.downsampler;
+    [d.lastT, d.lastScore, d.i, d.dsi, ds.average] = sc.subarray(0, 5);
+    d.checkCounts();
+    // The window's samples so far are its first slots, in arrival order.
+    r.f64(d.sstep)
+      .subarray(0, d.i % d.sstep)
+      .forEach((x) => ds.add(x));
+    const raw = r.f64(r.u32(1)[0]);
+    const medbin = r.nums(LEVELS + 1);
+    const values = r.u8(WINDOW);
+    const features = r.u32(1)[0];
+    if (features > 0) {
+      throw new Error(
+        'Cannot restore an artime state of version 4 saved mid-probation with a range hint (NAB runs only)'
+      );
+    }
+    const learned = d.dsi >= d.trendWindow;
+    if (learned ? raw.length > 0 : raw.length !== d.dsi) {
+      throw new Error('Corrupt detector state: artime probation values');
+    }
+    const sim = r.u16(Math.floor(d.trendWindow / 2) + 1);
+    const simDiff = r.u16(d.trendWindow + 1);
+    const categories = sc[sc.length - 1];
+    checkCategories(categories, d.bound);
+    const weights = readWeights(r, categories, d.bound);
+    r.end();
+    if (!learned) {
+      d.pending.set(raw);
+      return d;
+    }
+    d.pending = new Float64Array(0);
+    const l: Learned = { window: new FeatureWindow(), resonance: new Resonance(d.trendWindow, d.bound) };
+    restoreLearned(l, sc.subarray(5), medbin, values, sim, simDiff, weights);
+    d.learned = l;
+    return d;
+  }
+}
+
+function checkCategories(categories: number, bound: ArtBound): void {
+  if (!(Number.isInteger(categories) && categories >= 0 && categories <= bound.capacity)) {
+    throw new Error('Corrupt detector state: artime category count');
+  }
+}
+
+/** The scoring part of a state: feature window, resonance and categories, in the order `readLearned` reads them. */
+function writeLearned(w: ByteWriter, { window: fw, resonance }: Learned): void {
+  const a = resonance.art;
+  w.nums([fw.medlevel, fw.belowmed, fw.abovemed, ...resonance.scalars(), a.categories])
+    .nums(fw.medbin)
+    // Every feature window entry is a level / LEVELS.
+    .u8(Array.from(fw.values, (x) => Math.round(x * LEVELS)))
+    .u16(resonance.simWindow)
+    .u16(resonance.simDiffWindow);
+  if (a.bounded) {
+    w.u8(a.weightCodes);
+  } else {
+    w.f64(a.weights);
+  }
+}
+
+function readLearned(r: ByteReader, trendWindow: number, bound: ArtBound): Learned {
+  const l: Learned = { window: new FeatureWindow(), resonance: new Resonance(trendWindow, bound) };
+  const sc = r.nums(LEARNED_SCALARS);
+  const medbin = r.nums(LEVELS + 1);
+  const values = r.u8(WINDOW);
+  const sim = r.u16(l.resonance.simWindow.length);
+  const simDiff = r.u16(l.resonance.simDiffWindow.length);
+  const categories = sc[LEARNED_SCALARS - 1];
+  checkCategories(categories, bound);
+  restoreLearned(l, sc, medbin, values, sim, simDiff, readWeights(r, categories, bound));
+  return l;
+}
+
+function readWeights(r: ByteReader, categories: number, bound: ArtBound): Float64Array {
+  const n = categories * DIM_COMP;
+  const weights = bound.levels > 0 ? Float64Array.from(r.u8(n), (k) => k / bound.levels) : r.f64(n);
+  if (!weights.every((x) => x >= 0 && x <= 1)) {
+    throw new Error('Corrupt detector state: artime weights outside [0, 1]');
+  }
+  return weights;
+}
+
+/** Sets a learned part from its stored pieces (`sc`: the feature window's three, the resonance's, the category count). */
+function restoreLearned(
+  l: Learned,
+  sc: Float64Array,
+  medbin: Float64Array,
+  values: Uint8Array,
+  sim: Uint16Array,
+  simDiff: Uint16Array,
+  weights: Float64Array
+): void {
+  const fw = l.window;
+  [fw.medlevel, fw.belowmed, fw.abovemed] = sc;
+  if (!(Number.isInteger(fw.medlevel) && fw.medlevel >= 0 && fw.medlevel <= LEVELS)) {
+    throw new Error('Corrupt detector state: artime median level');
+  }
+  if (!medbin.every((x) => Number.isInteger(x) && x >= 0 && x <= 0xffffffff)) {
+    throw new Error('Corrupt detector state: artime median histogram');
+  }
+  fw.medbin.set(medbin);
+  fw.values.set(Array.from(values, (k) => k / LEVELS));
+  l.resonance.restoreScalars(sc.subarray(3, 3 + RESONANCE_SCALARS));
+  l.resonance.simWindow.set(sim);
+  l.resonance.simDiffWindow.set(simDiff);
+  l.resonance.art.restore(weights, sc[3 + RESONANCE_SCALARS]);
 }

@@ -35,7 +35,7 @@ export { SCORE_DECADES, scoreOfProbability, scoreOfLog10 } from './calibration';
  * Other detectors do not suppress; their `level`, where present, equals their score.
  * Optional `learning` (StreamingDetector): true while a detector warms up and cannot alarm
  * (failureprophet: its first 30 samples and 2.5 h of data, or `trainingPoints` samples if more;
- * its ARTime scores 0 for its first `trainingPoints` samples, default 750);
+ * its ARTime scores 0 for its first `trainingPoints` samples, or without them for 62.5 h of data);
  * the panel can hide the warm-up. failureprophet's learning rates are per unit of time (stated per
  * 5 minutes), so it behaves alike at 15 s and 5 min scrapes; an hour-of-day bucket with less than
  * an hour of data does not alarm (the all-day baseline stands in, band included).

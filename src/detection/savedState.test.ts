@@ -15,24 +15,28 @@ const fixture = (file: string): Record<string, unknown> =>
 /**
  * States saved by earlier builds (fixtures/, each after the first 1,000 samples below):
  * failureprophet v5 (the product's detector before it was joined by ARTime, now failureprophet-v5),
- * failureprophet-v1 (v4) and failureprophet v6 (v5 with the bounded ARTime). The same input gives
- * the same state today, and a saved one resumes exactly as the detector that never stopped.
+ * failureprophet-v1 (v4), failureprophet v6 (v5 with the bounded ARTime) with its ARTime's state of
+ * version 4 (before its probation in time) and of version 5. A saved one resumes exactly as the
+ * detector that never stopped; the same input gives the same state today where the format is current.
  */
 describe.each([
-  ['failureprophet-v5', 'failureprophet.state.json'],
-  ['failureprophet-v1', 'failureprophet-v1.state.json'],
-  ['failureprophet', 'failureprophet-v6.state.json'],
-] as const)('a %s state saved before (%s)', (name, file) => {
+  ['failureprophet-v5', 'failureprophet.state.json', true],
+  ['failureprophet-v1', 'failureprophet-v1.state.json', true],
+  ['failureprophet', 'failureprophet-v6.state.json', false],
+  ['failureprophet', 'failureprophet-v6-artime5.state.json', true],
+] as const)('a %s state saved before (%s)', (name, file, current) => {
   // The v5 fixture was saved under the product's name, as builds before v6 named it.
   const saved = { ...fixture(file), name };
 
-  it('is what this build saves after the same samples', () => {
-    const d = createDetector(name, { trainingPoints: 300 });
-    for (let i = 0; i < 1000; i++) {
-      d.update(t[i], v[i]);
-    }
-    expect(JSON.parse(JSON.stringify(d.toState()))).toEqual(saved);
-  });
+  if (current) {
+    it('is what this build saves after the same samples', () => {
+      const d = createDetector(name, { trainingPoints: 300 });
+      for (let i = 0; i < 1000; i++) {
+        d.update(t[i], v[i]);
+      }
+      expect(JSON.parse(JSON.stringify(d.toState()))).toEqual(saved);
+    });
+  }
 
   it('loads and scores the rest as the detector that ran on', () => {
     const d = createDetector(name, { trainingPoints: 300 });

@@ -1,35 +1,32 @@
 /**
  * ARTime's down-sampling: each `step` samples become one value, their mean, or their extreme on the
  * side away from a moving average of the means when that spike is at least 10% of the mean.
+ *
+ * Streaming: only the window's running sum, minimum and maximum are kept (the value does not depend
+ * on the samples' order, and the sum is taken in arrival order as a ring of `step` samples summed
+ * it), so the state is a few numbers whatever the step, and the step may be set after the first sample.
  */
 export class Downsampler {
-  /** The last `step` samples, a ring (the value does not depend on their order). */
-  readonly window: Float64Array;
+  /** Sum, minimum and maximum of the samples since the last value. */
+  sum = 0;
+  min = Infinity;
+  max = -Infinity;
   /** Moving average of the window means (NAB's ds_average). */
   average = 0;
 
-  constructor(readonly step: number) {
-    this.window = new Float64Array(step);
+  add(value: number): void {
+    this.sum += value;
+    this.min = Math.min(this.min, value);
+    this.max = Math.max(this.max, value);
   }
 
-  /** Keeps sample number `i` (from 0); true when it completes a window. */
-  put(i: number, value: number): boolean {
-    this.window[i % this.step] = value;
-    return (i + 1) % this.step === 0;
-  }
-
-  /** One value for the last window; `first`: the first one, which starts the moving average. */
-  take(first: boolean): number {
-    const w = this.window;
-    let sum = 0;
-    let max = -Infinity;
-    let min = Infinity;
-    for (let k = 0; k < w.length; k++) {
-      sum += w[k];
-      max = Math.max(max, w[k]);
-      min = Math.min(min, w[k]);
-    }
-    const mean = sum / w.length;
+  /** One value for the last `count` samples; `first`: the first one, which starts the moving average. */
+  take(count: number, first: boolean): number {
+    const mean = this.sum / count;
+    const { min, max } = this;
+    this.sum = 0;
+    this.min = Infinity;
+    this.max = -Infinity;
     if (first) {
       this.average = mean;
     }

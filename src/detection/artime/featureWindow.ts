@@ -9,21 +9,23 @@ export const DIM = 2 * WINDOW;
 /** A level closer than this to the running median is snapped to it. */
 const CHOMP = 0.075;
 
+/** Scratch for one window's arithmetic, shared by every window (single-threaded; used within one call). */
+const scratchA = new Float64Array(WINDOW);
+const scratchB = new Float64Array(WINDOW);
+
 /**
  * ARTime's feature windows: each normalised down-sampled value is quantised to LEVELS levels,
  * snapped to the running median level when within CHOMP, and the last WINDOW values give the
  * features: their full Haar wavelet transform and the values themselves, min-max scaled.
  */
 export class FeatureWindow {
-  /** Values seen per level, and the running median level with the counts below and above it. */
-  readonly medbin = new Float64Array(LEVELS + 1);
+  /** Values seen per level (counts: 32 bits hold 4e9 down-sampled values), and the running median level with the counts below and above it. */
+  readonly medbin = new Uint32Array(LEVELS + 1);
   medlevel = 0;
   belowmed = 0;
   abovemed = 0;
   /** The last WINDOW levels / LEVELS, oldest first. */
   readonly values = new Float64Array(WINDOW);
-  private readonly scratchA = new Float64Array(WINDOW);
-  private readonly scratchB = new Float64Array(WINDOW);
 
   /** Takes the `dsi`-th value (from 1), normalised to [0, 1] by the range; writes the window's features into f. */
   features(normalised: number, dsi: number, f: Float64Array): Float64Array {
@@ -38,8 +40,8 @@ export class FeatureWindow {
     fw[WINDOW - 1] = ds;
     f.fill(0);
     if (dsi >= WINDOW) {
-      const dw = minMaxScaled(fw, this.scratchA);
-      const wav = minMaxScaled(haar(dw, this.scratchB), this.scratchB);
+      const dw = minMaxScaled(fw, scratchA);
+      const wav = minMaxScaled(haar(dw, scratchB), scratchB);
       f.set(wav, 0);
       f.set(fw, WINDOW);
     }

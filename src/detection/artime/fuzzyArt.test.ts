@@ -60,4 +60,18 @@ describe('FuzzyArt', () => {
     expect(rows(art)).toEqual([[0.4, 0.6, 0.6, 0.4]]);
     expect(art.newCluster).toBe(false);
   });
+
+  it('refuses an odd dimension, and a bound whose weights are not bytes', () => {
+    expect(() => new FuzzyArt(3)).toThrow(/dimension must be a positive even integer, got 3/);
+    expect(() => new FuzzyArt(DIM, { capacity: 4, levels: 0 })).toThrow(/quantises its weights to bytes/);
+    expect(() => new FuzzyArt(DIM, { capacity: 4, levels: 256 })).toThrow(/quantises its weights to bytes/);
+    expect(() => new FuzzyArt(DIM, { capacity: Infinity, levels: 4 })).toThrow(/an unbounded one does not/);
+  });
+
+  it('when bounded holds its weights as bytes and gives them back as the same doubles', () => {
+    const art = strict(3);
+    art.train(Float64Array.from([0.25, 0.75]), true);
+    expect(Array.from(art.weightCodes)).toEqual([4, 4, 4, 4, 1, 3, 3, 1]);
+    expect(Array.from(art.weights)).toEqual([1, 1, 1, 1, 0.25, 0.75, 0.75, 0.25]);
+  });
 });

@@ -8,6 +8,17 @@ export interface ArtBound {
 
 export const UNBOUNDED: ArtBound = { capacity: Infinity, levels: 0 };
 
+const levelTables = new Map<number, Float64Array>();
+/** n / levels for n = 0 ... levels, one table per `levels` shared by every ART. */
+function levelValues(levels: number): Float64Array {
+  let table = levelTables.get(levels);
+  if (table === undefined) {
+    table = Float64Array.from({ length: levels + 1 }, (_, n) => n / levels);
+    levelTables.set(levels, table);
+  }
+  return table;
+}
+
 /**
  * The compact distributed dual-vigilance fuzzy ART ARTime uses (Carpenter, Grossberg & Rosen 1991;
  * da Silva, Elnabarawy & Wunsch 2019). Match of category w for the complement-coded x:
@@ -22,8 +33,10 @@ export const UNBOUNDED: ArtBound = { capacity: Infinity, levels: 0 };
  * Tan & Soon 2000). Recycling the least recently used category instead scored lower and more
  * jaggedly on the dev files at the sizes that fit 4 KiB (RESULTS.md, issue 12): a recurring
  * pattern it forgot came back as new. With `levels`, inputs (and so, with x ^ w, weights) are
- * multiples of 1 / levels, the quantisation of learned weights Carpenter & Tan also use, so a state
- * stores a weight in a byte and restores it exactly.
+ * multiples of 1 / levels, the quantisation of learned weights Carpenter & Tan also use, so a weight
+ * is held (and stored) as a byte, its multiple of 1 / levels, and restores exactly. Every sum reads
+ * those bytes as the doubles the weights were (`levelValues`), in the same order, so the matches are
+ * the doubles' bit for bit.
  */
 export class FuzzyArt {
   rhoLb = 0;
@@ -33,14 +46,22 @@ export class FuzzyArt {
   energy = 0;
   newCluster = false;
   categories = 0;
-  weights: Float64Array;
+  /** Unbounded: the weights, rows of 2 x dim (empty when bounded). */
+  private reals = new Float64Array(0);
+  /** Bounded: each weight as its multiple of 1 / levels, rows of 2 x dim (empty when unbounded). */
+  private readonly codes: Uint8Array;
+  /** Bounded: code -> weight (n / levels). */
+  private readonly value: Float64Array;
   private readonly dimComp: number;
+  /** The complement-coded input: as reals, or (bounded) as codes. */
   private readonly x: Float64Array;
+  private readonly xc: Uint8Array;
   /**
-   * Bounded only, derived (never stored): |w_a ^ w_b| for every pair, and which categories changed
-   * since it was last brought up to date (all, after a restore), so a merge costs a few rows.
+   * Bounded only, derived (never stored): |w_a ^ w_b| for every pair a < b (allocated at the first
+   * merge: an ART that never fills never needs it), and which categories changed since it was last
+   * brought up to date (all, after a restore), so a merge costs a few rows.
    */
-  private readonly pairs: Float64Array;
+  private pairs = new Float64Array(0);
   /** Derived: |w| per category, summed as the match sums it, kept with the weights. */
   private norms: Float64Array;
   readonly dirty: Uint8Array;
@@ -49,17 +70,35 @@ export class FuzzyArt {
     readonly dim: number,
     readonly bound: ArtBound = UNBOUNDED
   ) {
+    if (!(Number.isInteger(dim) && dim > 0 && dim % 2 === 0)) {
+      throw new Error(`A FuzzyArt's dimension must be a positive even integer, got ${dim}`);
+    }
     this.dimComp = 2 * dim;
-    this.x = new Float64Array(this.dimComp);
     const bounded = Number.isFinite(bound.capacity);
-    this.weights = new Float64Array(bounded ? bound.capacity * this.dimComp : 0);
+    if (bounded !== (Number.isInteger(bound.levels) && bound.levels >= 1 && bound.levels <= 255)) {
+      throw new Error('A bounded ART quantises its weights to bytes (levels 1 to 255), an unbounded one does not');
+    }
+    this.codes = new Uint8Array(bounded ? bound.capacity * this.dimComp : 0);
+    this.value = bounded ? levelValues(bound.levels) : new Float64Array(0);
+    this.x = new Float64Array(bounded ? 0 : this.dimComp);
+    this.xc = new Uint8Array(bounded ? this.dimComp : 0);
     this.norms = new Float64Array(bounded ? bound.capacity : 0);
-    this.pairs = new Float64Array(bounded ? bound.capacity * bound.capacity : 0);
     this.dirty = new Uint8Array(bounded ? bound.capacity : 0).fill(1);
   }
 
   get bounded(): boolean {
     return Number.isFinite(this.bound.capacity);
+  }
+
+  /** The committed categories' weights, rows of 2 x dim. */
+  get weights(): Float64Array {
+    const n = this.categories * this.dimComp;
+    return this.bounded ? Float64Array.from(this.codes.subarray(0, n), (c) => this.value[c]) : this.reals.slice(0, n);
+  }
+
+  /** Bounded: the committed categories' weights as multiples of 1 / levels. */
+  get weightCodes(): Uint8Array {
+    return this.codes.subarray(0, this.categories * this.dimComp);
   }
 
   /** Classifies f (and learns when asked); the outcome is in match, energy and newCluster. */
@@ -71,32 +110,60 @@ export class FuzzyArt {
     this.newCluster = false;
     if (this.categories === 0) {
       // The first call creates an uncommitted category (all ones) and is not learned.
-      if (!this.bounded) {
-        this.weights = new Float64Array(16 * DC);
+      if (this.bounded) {
+        this.codes.fill(this.bound.levels, 0, DC);
+      } else {
+        this.reals = new Float64Array(16 * DC);
         this.norms = new Float64Array(16);
+        this.reals.fill(1, 0, DC);
       }
-      this.weights.fill(1, 0, DC);
       this.norms[0] = this.normOf(0);
       this.categories = 1;
       return;
     }
-    const x = this.x;
-    const q = this.bound.levels;
-    for (let k = 0; k < D; k++) {
-      if (q > 0) {
-        // (q - n) / q, not 1 - n / q: the complement must be on the same grid, bit for bit.
+    const bounded = this.bounded;
+    if (bounded) {
+      const q = this.bound.levels;
+      for (let k = 0; k < D; k++) {
+        // The complement is q - n: on the same grid, bit for bit ((q - n) / q).
         const n = Math.round(Math.min(1, Math.max(0, f[k])) * q);
-        x[k] = n / q;
-        x[k + D] = (q - n) / q;
-      } else {
-        x[k] = f[k];
-        x[k + D] = 1 - f[k];
+        this.xc[k] = n;
+        this.xc[k + D] = q - n;
+      }
+    } else {
+      for (let k = 0; k < D; k++) {
+        this.x[k] = f[k];
+        this.x[k + D] = 1 - f[k];
       }
     }
+    const resonant = bounded ? this.scanCodes(learning) : this.scanReals(learning);
+    if (!learning || resonant) {
+      return;
+    }
+    // No resonance: x becomes a new category; below the lower vigilance, of a new cluster.
+    const slot = this.slotForNew();
+    if (bounded) {
+      this.codes.set(this.xc, slot * DC);
+      this.dirty[slot] = 1;
+    } else {
+      this.reals.set(this.x, slot * DC);
+    }
+    this.norms[slot] = this.normOf(slot);
+    this.newCluster = this.match < this.rhoLb;
+  }
+
+  /**
+   * Every category's match with the unbounded input x: sets match and energy to the best's, learns
+   * (fast learning) every category above the upper vigilance; true if any did.
+   */
+  private scanReals(learning: boolean): boolean {
+    const D = this.dim;
+    const DC = this.dimComp;
+    const x = this.x;
+    const w = this.reals;
     let best = 0;
     let bestEnergy = 0;
     let resonant = false;
-    const w = this.weights;
     const rhoUb = learning ? this.rhoUb : Infinity;
     for (let c = 0; c < this.categories; c++) {
       const o = c * DC;
@@ -124,35 +191,95 @@ export class FuzzyArt {
       }
       if (m >= rhoUb) {
         // Fast learning: every category above the upper vigilance shrinks to x ^ w.
-        let changed = 0;
+        let changed = false;
         for (let k = 0; k < DC; k++) {
           if (x[k] < w[o + k]) {
             w[o + k] = x[k];
-            changed = 1;
+            changed = true;
           }
         }
         if (changed) {
           this.norms[c] = this.normOf(c);
-          if (this.bounded) {
-            this.dirty[c] = 1;
-          }
         }
         resonant = true;
       }
     }
     this.match = best;
     this.energy = bestEnergy;
-    if (!learning || resonant) {
-      return;
+    return resonant;
+  }
+
+  /** scanReals on the codes: the same doubles (value[code]) in the same order, so the same outcome. */
+  private scanCodes(learning: boolean): boolean {
+    const D = this.dim;
+    const DC = this.dimComp;
+    const x = this.xc;
+    const w = this.codes;
+    const value = this.value;
+    let best = 0;
+    let bestEnergy = 0;
+    let resonant = false;
+    const rhoUb = learning ? this.rhoUb : Infinity;
+    const xNewest = x[D - 1];
+    const xNewestC = x[DC - 1];
+    for (let c = 0; c < this.categories; c++) {
+      const o = c * DC;
+      const wNewest = w[o + D - 1];
+      const wNewestC = w[o + DC - 1];
+      const eNum = value[xNewest < wNewest ? xNewest : wNewest] + value[xNewestC < wNewestC ? xNewestC : wNewestC];
+      const eDen = value[wNewest] + value[wNewestC];
+      const energy = eDen === 0 ? 0 : eNum / eDen;
+      const bound = energy * energy;
+      if (bound <= best && bound < rhoUb) {
+        continue;
+      }
+      const norm = this.norms[c];
+      // Unrolled by four, summed in the same order (dim is even, so DC is a multiple of four).
+      let inter = 0;
+      for (let k = 0; k < DC; k += 4) {
+        const a0 = x[k];
+        const b0 = w[o + k];
+        const a1 = x[k + 1];
+        const b1 = w[o + k + 1];
+        const a2 = x[k + 2];
+        const b2 = w[o + k + 2];
+        const a3 = x[k + 3];
+        const b3 = w[o + k + 3];
+        inter += value[a0 < b0 ? a0 : b0];
+        inter += value[a1 < b1 ? a1 : b1];
+        inter += value[a2 < b2 ? a2 : b2];
+        inter += value[a3 < b3 ? a3 : b3];
+      }
+      const similarity = inter / (norm === 0 ? 0.001 : norm);
+      const m = similarity * similarity * similarity * energy * energy;
+      if (m > best) {
+        best = m;
+        bestEnergy = energy;
+      }
+      if (m >= rhoUb) {
+        let changed = false;
+        for (let k = 0; k < DC; k++) {
+          if (x[k] < w[o + k]) {
+            w[o + k] = x[k];
+            changed = true;
+          }
+        }
+        if (changed) {
+          this.norms[c] = this.normOf(c);
+          this.dirty[c] = 1;
+        }
+        resonant = true;
+      }
     }
-    // No resonance: x becomes a new category; below the lower vigilance, of a new cluster.
-    const slot = this.slotForNew();
-    this.weights.set(x, slot * DC);
-    this.norms[slot] = this.normOf(slot);
-    if (this.bounded) {
-      this.dirty[slot] = 1;
-    }
-    this.newCluster = best < this.rhoLb;
+    this.match = best;
+    this.energy = bestEnergy;
+    return resonant;
+  }
+
+  /** Where |w_a ^ w_b| (a < b) is in `pairs`. */
+  private pairAt(a: number, b: number): number {
+    const cap = this.bound.capacity;
+    return (a * (2 * cap - a - 1)) / 2 + (b - a - 1);
   }
 
   /**
@@ -162,11 +289,17 @@ export class FuzzyArt {
   private mergeClosest(): number {
     const n = this.categories;
     const cap = this.bound.capacity;
+    if (this.pairs.length === 0) {
+      this.pairs = new Float64Array((cap * (cap - 1)) / 2);
+      this.dirty.fill(1);
+    }
     const pairs = this.pairs;
     for (let a = 0; a < n; a++) {
       if (this.dirty[a]) {
         for (let b = 0; b < n; b++) {
-          pairs[a * cap + b] = pairs[b * cap + a] = this.intersection(a, b);
+          if (b !== a) {
+            pairs[a < b ? this.pairAt(a, b) : this.pairAt(b, a)] = this.intersection(a, b);
+          }
         }
         this.dirty[a] = 0;
       }
@@ -175,16 +308,18 @@ export class FuzzyArt {
     let ba = 0;
     let bb = 1;
     for (let a = 0; a < n; a++) {
+      const row = this.pairAt(a, a + 1);
       for (let b = a + 1; b < n; b++) {
-        if (pairs[a * cap + b] > best) {
-          best = pairs[a * cap + b];
+        const p = pairs[row + b - a - 1];
+        if (p > best) {
+          best = p;
           ba = a;
           bb = b;
         }
       }
     }
     const DC = this.dimComp;
-    const w = this.weights;
+    const w = this.codes;
     for (let k = 0; k < DC; k++) {
       w[ba * DC + k] = Math.min(w[ba * DC + k], w[bb * DC + k]);
     }
@@ -197,20 +332,32 @@ export class FuzzyArt {
   private normOf(c: number): number {
     const DC = this.dimComp;
     let norm = 0;
-    for (let k = 0; k < DC; k++) {
-      norm += this.weights[c * DC + k];
+    if (this.bounded) {
+      for (let k = 0; k < DC; k++) {
+        norm += this.value[this.codes[c * DC + k]];
+      }
+    } else {
+      for (let k = 0; k < DC; k++) {
+        norm += this.reals[c * DC + k];
+      }
     }
     return norm;
   }
 
-  /** Sets the categories from a stored state (the derived tables follow). */
+  /** Sets the categories from a stored state (weights in [0, 1]; bounded: multiples of 1 / levels); the derived tables follow. */
   restore(weights: Float64Array, categories: number): void {
     const DC = this.dimComp;
-    if (!this.bounded) {
-      this.weights = new Float64Array(Math.max(categories, 16) * DC);
+    const n = categories * DC;
+    if (this.bounded) {
+      const q = this.bound.levels;
+      for (let k = 0; k < n; k++) {
+        this.codes[k] = Math.round(weights[k] * q);
+      }
+    } else {
+      this.reals = new Float64Array(Math.max(categories, 16) * DC);
       this.norms = new Float64Array(Math.max(categories, 16));
+      this.reals.set(weights.subarray(0, n));
     }
-    this.weights.set(weights.subarray(0, categories * DC));
     this.categories = categories;
     for (let c = 0; c < categories; c++) {
       this.norms[c] = this.normOf(c);
@@ -218,15 +365,15 @@ export class FuzzyArt {
     this.dirty.fill(1);
   }
 
-  /** |w_a ^ w_b|. */
+  /** |w_a ^ w_b| (bounded). */
   private intersection(a: number, b: number): number {
     const DC = this.dimComp;
-    const w = this.weights;
+    const w = this.codes;
     let inter = 0;
     for (let k = 0; k < DC; k++) {
       const x = w[a * DC + k];
       const y = w[b * DC + k];
-      inter += x < y ? x : y;
+      inter += this.value[x < y ? x : y];
     }
     return inter;
   }
@@ -234,22 +381,16 @@ export class FuzzyArt {
   /** Where a new category goes: the next free slot, or when full one freed by a merge. */
   private slotForNew(): number {
     if (!this.bounded) {
-      if ((this.categories + 1) * this.dimComp > this.weights.length) {
-        const grown = new Float64Array(this.weights.length * 2);
-        grown.set(this.weights);
-        this.weights = grown;
+      if ((this.categories + 1) * this.dimComp > this.reals.length) {
+        const grown = new Float64Array(this.reals.length * 2);
+        grown.set(this.reals);
+        this.reals = grown;
         const norms = new Float64Array(this.norms.length * 2);
         norms.set(this.norms);
         this.norms = norms;
       }
       return this.categories++;
     }
-    let slot: number;
-    if (this.categories < this.bound.capacity) {
-      slot = this.categories++;
-    } else {
-      slot = this.mergeClosest();
-    }
-    return slot;
+    return this.categories < this.bound.capacity ? this.categories++ : this.mergeClosest();
   }
 }

@@ -40,7 +40,9 @@ export function haar(x: Float64Array, out: Float64Array): Float64Array {
       tmp[k] = (out[2 * k] + out[2 * k + 1]) / Math.SQRT2;
       tmp[half + k] = (out[2 * k] - out[2 * k + 1]) / Math.SQRT2;
     }
-    out.set(tmp.subarray(0, len));
+    for (let k = 0; k < len; k++) {
+      out[k] = tmp[k];
+    }
   }
   return out;
 }
