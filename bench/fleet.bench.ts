@@ -22,6 +22,10 @@ interface ProcessRun {
   end: ProcessReport;
 }
 
+/** The variable as the parent has it, when set. */
+const pass = (name: string): Record<string, string> =>
+  process.env[name] === undefined ? {} : { [name]: process.env[name] as string };
+
 /** Pipeline processes still running: a failed run takes its sibling down with it. */
 const running = new Set<ChildProcess>();
 
@@ -33,6 +37,9 @@ function runProcess(source: string, half: '0' | '1' | undefined): Promise<Proces
       FP_BENCH_SOURCE: source,
       FP_BENCH_CYCLES: process.env.FP_BENCH_CYCLES ?? '30',
       ...(half === undefined ? {} : { FP_BENCH_HALF: half }),
+      // What bench/pipelineProcess.ts reads besides; the snapshot only of the one-process run (two would write one file).
+      ...pass('FP_BENCH_DETAIL_POINTS'),
+      ...(half === undefined ? pass('FP_BENCH_HEAP_SNAPSHOT') : {}),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
