@@ -67,7 +67,7 @@ export class TargetModel {
     readonly settings: TargetSettings,
     public threshold: number
   ) {
-    this.recentSteps = new RecentSteps(settings.detailPoints);
+    this.recentSteps = new RecentSteps(settings.detailPoints, settings.stepMs);
     this.episodes = new Episodes({ id, watch, labels }, settings.closeAfter);
   }
 
