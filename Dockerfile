@@ -9,10 +9,6 @@ RUN npm run build:server && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production FP_PORT=3001 FP_DATA_DIR=/var/lib/failureprophet
-# glibc's malloc: blocks of 128 KiB and more are mmap'ed and given back when freed (set, the threshold
-# no longer rises after a large free, which left a replay's freed buffers in the heap: issue 16, RSS
-# after a replay of 10,000 series 815 -> 616 MiB). bench/fleet.bench.ts runs its processes with it.
-ENV MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist-server ./dist-server

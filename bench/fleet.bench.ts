@@ -6,11 +6,9 @@
  * runs FP_BENCH_CYCLES (30) cycles of one step; the bench reports its replay (wall and CPU time), its cycle time (median and max of
  * the cycles), its RSS after the last cycle and a forced GC, its peak RSS, and the ratio one / two.
  * Data come from bench/fleetSource.ts, an in-process stand-in for Prometheus' query_range.
- * FP_BENCH_PROCESSES=1 (or 2) runs only the one-process (or two-process) part. The processes get the
- * glibc malloc settings the backend's image sets (imageMallocEnv).
+ * FP_BENCH_PROCESSES=1 (or 2) runs only the one-process (or two-process) part.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startFleetSource } from './fleetSource';
@@ -28,18 +26,6 @@ interface ProcessRun {
 const pass = (name: string): Record<string, string> =>
   process.env[name] === undefined ? {} : { [name]: process.env[name] as string };
 
-/**
- * The environment the backend's image sets for glibc's malloc (the Dockerfile's `ENV MALLOC_*`), so
- * the bench measures the process as it is deployed; FP_BENCH_GLIBC_DEFAULTS=1 leaves them out.
- */
-function imageMallocEnv(): Record<string, string> {
-  if (process.env.FP_BENCH_GLIBC_DEFAULTS === '1') {
-    return {};
-  }
-  const dockerfile = readFileSync(join(__dirname, '..', 'Dockerfile'), 'utf8');
-  return Object.fromEntries([...dockerfile.matchAll(/^ENV (MALLOC_\w+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
-}
-
 /** Pipeline processes still running: a failed run takes its sibling down with it. */
 const running = new Set<ChildProcess>();
 
@@ -50,7 +36,6 @@ function runProcess(source: string, half: '0' | '1' | undefined): Promise<Proces
       PATH: process.env.PATH ?? '',
       FP_BENCH_SOURCE: source,
       FP_BENCH_CYCLES: process.env.FP_BENCH_CYCLES ?? '30',
-      ...imageMallocEnv(),
       ...(half === undefined ? {} : { FP_BENCH_HALF: half }),
       // What bench/pipelineProcess.ts reads besides; the snapshot only of the one-process run (two would write one file).
       ...pass('FP_BENCH_DETAIL_POINTS'),
