@@ -3,7 +3,7 @@
  * separated), watched at a 30-minute step by one process and then by two processes side by side
  * (each given half of the targets by a hash of the target, the stand-in's `half` label), all in one
  * run on the same machine. Each process (bench/pipelineProcess.ts) replays a day of history, then
- * runs FP_BENCH_CYCLES (30) cycles of one step; the bench reports its cycle time (median and max of
+ * runs FP_BENCH_CYCLES (30) cycles of one step; the bench reports its replay (wall and CPU time), its cycle time (median and max of
  * the cycles), its RSS after the last cycle and a forced GC, its peak RSS, and the ratio one / two.
  * Data come from bench/fleetSource.ts, an in-process stand-in for Prometheus' query_range.
  * FP_BENCH_PROCESSES=1 (or 2) runs only the one-process (or two-process) part.
@@ -22,6 +22,10 @@ interface ProcessRun {
   end: ProcessReport;
 }
 
+/** The variable as the parent has it, when set. */
+const pass = (name: string): Record<string, string> =>
+  process.env[name] === undefined ? {} : { [name]: process.env[name] as string };
+
 /** Pipeline processes still running: a failed run takes its sibling down with it. */
 const running = new Set<ChildProcess>();
 
@@ -33,6 +37,10 @@ function runProcess(source: string, half: '0' | '1' | undefined): Promise<Proces
       FP_BENCH_SOURCE: source,
       FP_BENCH_CYCLES: process.env.FP_BENCH_CYCLES ?? '30',
       ...(half === undefined ? {} : { FP_BENCH_HALF: half }),
+      // What bench/pipelineProcess.ts reads besides; the snapshot only of the one-process run (two would write one file).
+      ...pass('FP_BENCH_DETAIL_POINTS'),
+      ...pass('FP_BENCH_ANSWER_POINTS'),
+      ...(half === undefined ? pass('FP_BENCH_HEAP_SNAPSHOT') : {}),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -61,6 +69,7 @@ function line(label: string, r: ProcessRun): { cycle: number; rss: number } {
   const cycle = median(times);
   console.log(
     `  ${label.padEnd(34)} ${r.end.series.toLocaleString('en').padStart(8)} ${(r.first.cycleMs / 1000).toFixed(1).padStart(8)} ` +
+      `${(r.first.cpuMs / 1000).toFixed(1).padStart(7)} ` +
       `${cycle.toFixed(0).padStart(8)} ${Math.max(...times)
         .toFixed(0)
         .padStart(7)} ${(r.end.rss / MiB).toFixed(0).padStart(8)} ` +
@@ -76,7 +85,7 @@ export async function run(): Promise<void> {
     'pipeline processes on an in-process query_range stand-in, 30 m step, 1 d replayed, then one step per cycle:'
   );
   console.log(
-    `  ${'process'.padEnd(34)} ${'series'.padStart(8)} ${'replay s'.padStart(8)} ${'cycle ms'.padStart(8)} ${'max ms'.padStart(7)} ` +
+    `  ${'process'.padEnd(34)} ${'series'.padStart(8)} ${'replay s'.padStart(8)} ${'CPU s'.padStart(7)} ${'cycle ms'.padStart(8)} ${'max ms'.padStart(7)} ` +
       `${'RSS MiB'.padStart(8)} ${'heap MiB'.padStart(8)} ${'arrays'.padStart(7)} ${'peak RSS'.padStart(9)}`
   );
   for (const size of sizes) {

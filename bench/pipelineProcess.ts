@@ -8,7 +8,8 @@
  *
  * Environment: FP_BENCH_SOURCE (the stand-in's URL), FP_BENCH_HALF ("0" / "1": only that half of
  * the targets, by the stand-in's `half` label; unset: all), FP_BENCH_CYCLES, FP_BENCH_DETAIL_POINTS,
- * FP_BENCH_HEAP_SNAPSHOT (a file: a heap snapshot after the last cycle, to see where the bytes are).
+ * FP_BENCH_HEAP_SNAPSHOT (a file: a heap snapshot after the last cycle, to see where the bytes are),
+ * FP_BENCH_ANSWER_POINTS (pipeline.maxPointsPerAnswer; unset: its default).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,10 +30,14 @@ export const BENCH_HISTORY = '1d';
 export interface ProcessReport {
   kind: 'first' | 'cycle' | 'end';
   cycleMs: number;
+  /** CPU time (user + system) of the cycle: what a loaded machine does not inflate as it does wall time. */
+  cpuMs: number;
   series: number;
   targets: number;
   rss: number;
   heapUsed: number;
+  /** V8 heap committed (used, free and fragmented): beside heapUsed, what the heap keeps but does not use. */
+  heapTotal: number;
   /** Typed arrays' backing stores (outside the V8 heap, inside RSS). */
   arrayBuffers: number;
   /** Peak RSS of the process so far (VmHWM). */
@@ -45,12 +50,13 @@ function peakRss(): number {
   return m ? Number(m[1]) * 1024 : NaN;
 }
 
-function report(r: Omit<ProcessReport, 'rss' | 'heapUsed' | 'arrayBuffers' | 'peakRss'>): void {
+function report(r: Omit<ProcessReport, 'rss' | 'heapUsed' | 'heapTotal' | 'arrayBuffers' | 'peakRss'>): void {
   const m = process.memoryUsage();
   const line: ProcessReport = {
     ...r,
     rss: m.rss,
     heapUsed: m.heapUsed,
+    heapTotal: m.heapTotal,
     arrayBuffers: m.arrayBuffers,
     peakRss: peakRss(),
   };
@@ -69,7 +75,12 @@ async function main(): Promise<void> {
     // one step of 90,000 series is about 9 MiB. Chunks of ten steps (the least maxPointsPerQuery allows)
     // are checkpointed one by one.
     prometheus: { url: process.env.FP_BENCH_SOURCE, timeout: '120s' },
-    pipeline: { maxPointsPerQuery: 10, detailPoints: Number(process.env.FP_BENCH_DETAIL_POINTS ?? 120) },
+    pipeline: {
+      maxPointsPerQuery: 10,
+      detailPoints: Number(process.env.FP_BENCH_DETAIL_POINTS ?? 120),
+      // Unset: the default; set, the replay's answers are sized by it (series x steps).
+      ...(process.env.FP_BENCH_ANSWER_POINTS ? { maxPointsPerAnswer: Number(process.env.FP_BENCH_ANSWER_POINTS) } : {}),
+    },
     watches: [
       {
         name: 'fleet',
@@ -93,16 +104,34 @@ async function main(): Promise<void> {
     await pipeline.init();
     const status = () => pipeline.watches()[0];
     let t = performance.now();
+    let cpu = process.cpuUsage();
+    const cpuMs = () => {
+      const used = process.cpuUsage(cpu);
+      return (used.user + used.system) / 1000;
+    };
     await pipeline.runOnce();
-    report({ kind: 'first', cycleMs: performance.now() - t, series: status().series, targets: status().targets });
+    report({
+      kind: 'first',
+      cycleMs: performance.now() - t,
+      cpuMs: cpuMs(),
+      series: status().series,
+      targets: status().targets,
+    });
     for (let c = 0; c < cycles; c++) {
       now += BENCH_STEP_MS;
       t = performance.now();
+      cpu = process.cpuUsage();
       await pipeline.runOnce();
       if (status().degraded) {
         throw new Error(`bench watch degraded: ${status().lastError?.message}`);
       }
-      report({ kind: 'cycle', cycleMs: performance.now() - t, series: status().series, targets: status().targets });
+      report({
+        kind: 'cycle',
+        cycleMs: performance.now() - t,
+        cpuMs: cpuMs(),
+        series: status().series,
+        targets: status().targets,
+      });
     }
     // What the process keeps, not garbage not yet collected.
     (globalThis as { gc?: () => void }).gc?.();
@@ -110,7 +139,7 @@ async function main(): Promise<void> {
     for (const s of getHeapSpaceStatistics()) {
       spaces[s.space_name] = s.space_used_size;
     }
-    report({ kind: 'end', cycleMs: NaN, series: status().series, targets: status().targets, spaces });
+    report({ kind: 'end', cycleMs: NaN, cpuMs: NaN, series: status().series, targets: status().targets, spaces });
     if (process.env.FP_BENCH_HEAP_SNAPSHOT) {
       writeHeapSnapshot(process.env.FP_BENCH_HEAP_SNAPSHOT);
     }

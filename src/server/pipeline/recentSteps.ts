@@ -2,39 +2,61 @@ import { SCORE_HISTORY_POINTS, type TargetDetail } from '../../contract/pipeline
 import type { SignalModel } from './signal';
 import { downsampleMax } from './targets';
 
+/** A slot's score in the first signal's ring when the target had no sample at that slot's step. */
+const UNRECORDED = NaN;
+
 /**
- * The times of a target's last `points` steps, a ring whose slots index each signal's own ring
+ * The last `points` steps of a target's grid, a ring whose slots index each signal's own ring
  * (value, expected, lower, upper, score per slot): what the detail view and the sparkline show.
+ * Every target steps on its watch's grid, so a slot's time follows from the last step recorded and
+ * its distance to it: no times are kept (issue 16: 120 float64 per target were 92 MiB at 100,000
+ * targets). Steps the target had no sample at are slots marked unrecorded, and are not shown.
  */
 export class RecentSteps {
-  private readonly times: Float64Array;
-  private next = 0;
-  private size = 0;
+  /** The slot of the last step recorded. */
+  private last = 0;
+  private lastAt = NaN;
+  private firstAt = NaN;
 
-  constructor(private readonly points: number) {
-    this.times = new Float64Array(points);
+  constructor(
+    private readonly points: number,
+    private readonly stepMs: number
+  ) {}
+
+  /** The recorded slots, oldest first, with their times. */
+  private slots(signals: readonly SignalModel[]): Array<{ slot: number; t: number }> {
+    const n = this.points;
+    const out: Array<{ slot: number; t: number }> = [];
+    if (n === 0 || Number.isNaN(this.lastAt) || signals.length === 0) {
+      return out;
+    }
+    for (let back = n - 1; back >= 0; back--) {
+      const slot = (this.last - back + n) % n;
+      const t = this.lastAt - back * this.stepMs;
+      if (t >= this.firstAt && !Number.isNaN(signals[0].ring[slot * 5 + 4])) {
+        out.push({ slot, t });
+      }
+    }
+    return out;
   }
 
   /** Recent steps of each signal, oldest first, for the detail view. */
   recent(signals: readonly SignalModel[]): TargetDetail['series'] {
     const out: TargetDetail['series'] = {};
-    const n = this.points;
     const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
+    const slots = this.slots(signals);
     for (const s of signals) {
-      const points = [];
-      for (let k = 0; k < this.size; k++) {
-        const slot = (this.next - this.size + k + n) % n;
+      out[s.spec.name] = slots.map(({ slot, t }) => {
         const r = slot * 5;
-        points.push({
-          t: this.times[slot],
+        return {
+          t,
           value: num(s.ring[r]),
           expected: num(s.ring[r + 1]),
           lower: num(s.ring[r + 2]),
           upper: num(s.ring[r + 3]),
           score: s.ring[r + 4],
-        });
-      }
-      out[s.spec.name] = points;
+        };
+      });
     }
     return out;
   }
@@ -44,28 +66,36 @@ export class RecentSteps {
    * downsampled to at most `maxPoints` keeping each slice's peak: the Overview's sparkline.
    */
   scoreHistory(signals: readonly SignalModel[], maxPoints = SCORE_HISTORY_POINTS): Array<[number, number]> {
-    const n = this.points;
-    const steps: Array<[number, number]> = [];
-    for (let k = 0; k < this.size; k++) {
-      const slot = (this.next - this.size + k + n) % n;
+    const steps = this.slots(signals).map(({ slot, t }): [number, number] => {
       let score = 0;
       for (const s of signals) {
         score = Math.max(score, s.ring[slot * 5 + 4]);
       }
       // The ring holds float32: rounding drops digits it never had, which would only bloat the JSON.
-      steps.push([this.times[slot], Math.round(score * 1e4) / 1e4]);
-    }
+      return [t, Math.round(score * 1e4) / 1e4];
+    });
     return downsampleMax(steps, maxPoints);
   }
 
-  /** Keeps step t of every signal (a signal without a sample at t keeps no value and score 0). */
+  /**
+   * Keeps step t of every signal (a signal without a sample at t keeps no value and score 0). Steps
+   * skipped since the last one recorded are marked unrecorded (t: on the grid, after the last step).
+   */
   record(t: number, signals: readonly SignalModel[]): void {
     const n = this.points;
-    if (n === 0) {
+    if (n === 0 || signals.length === 0) {
       return;
     }
-    const slot = this.next;
-    this.times[slot] = t;
+    let slot = 0;
+    if (Number.isNaN(this.lastAt)) {
+      this.firstAt = t;
+    } else {
+      const ahead = Math.max(1, Math.round((t - this.lastAt) / this.stepMs));
+      for (let k = 1; k < Math.min(ahead, n); k++) {
+        signals[0].ring[((this.last + k) % n) * 5 + 4] = UNRECORDED;
+      }
+      slot = (this.last + ahead) % n;
+    }
     for (const s of signals) {
       const r = slot * 5;
       const fresh = s.lastAt === t;
@@ -75,7 +105,7 @@ export class RecentSteps {
       s.ring[r + 3] = s.upper;
       s.ring[r + 4] = fresh ? s.score : 0;
     }
-    this.next = (slot + 1) % n;
-    this.size = Math.min(n, this.size + 1);
+    this.last = slot;
+    this.lastAt = t;
   }
 }

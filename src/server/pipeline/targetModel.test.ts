@@ -79,7 +79,7 @@ describe('TargetModel: learning and time to failure', () => {
     expect(model.learningProgress).toBeCloseTo(0.5, 9);
     expect(model.learningSecondsLeft).toBe(12 * 300);
     expect(model.ttf).toBeNull();
-    expect(model.predictions).toEqual([]);
+    expect(model.takeChanges().predictions).toEqual([]);
     for (let i = 12; i < 40; i++) {
       model.step(i * 300_000, [at(i)]);
     }
@@ -89,6 +89,6 @@ describe('TargetModel: learning and time to failure', () => {
     // 3.3 h of a clean rise at 0.485, about 1.1 h from 0.6: now a justified prediction, with its interval.
     expect(model.ttf).toMatchObject({ signal: 'memory', limit: 0.6, direction: 'above' });
     expect(model.ttf!.lowerSeconds).toBeLessThanOrEqual(model.ttf!.seconds);
-    expect(model.predictions.length).toBeGreaterThan(0);
+    expect(model.takeChanges().predictions.length).toBeGreaterThan(0);
   });
 });

@@ -1,44 +1,26 @@
-import { assess, restoreDetector, type CrossingForecaster, type StreamingDetector } from '../../detection';
-import type {
-  FailureModel,
-  KubernetesObject,
-  LimitDirection,
-  Severity,
-  TargetDetail,
-  TimeToFailure,
-} from '../../contract/pipeline';
+import { restoreDetector, type CrossingForecaster, type StreamingDetector } from '../../detection';
+import type { FailureModel, KubernetesObject, Severity, TargetDetail, TimeToFailure } from '../../contract/pipeline';
 import { Episodes, type AnomalyRecord } from './episodes';
+import { predictionsAt, type PredictionRecord } from './predictionRecord';
 import { RecentSteps } from './recentSteps';
 import {
   earliest,
   freshModels,
-  peakOf,
   restoreForecaster,
-  sideOf,
   SignalModel,
   scoresMissing,
   soonestCrossing,
   type ModelSettings,
   type SignalSpec,
 } from './signal';
+import { verdictOf } from './stepVerdict';
 import type { TargetModelState } from './store/targetState';
-import { stopVerdict, type Absence } from './vanished';
+import type { Absence } from './vanished';
 
+export type { PredictionRecord } from './predictionRecord';
 export type { AnomalyRecord } from './episodes';
 export type { TargetModelState } from './store/targetState';
 export { earliest, freshModels, type SignalSpec } from './signal';
-
-export interface PredictionRecord {
-  targetId: string;
-  watch: string;
-  signal: string;
-  madeAt: number;
-  limit: number;
-  direction: LimitDirection;
-  seconds: number;
-  lowerSeconds: number | null;
-  upperSeconds: number | null;
-}
 
 /** What every target of one watch shares. */
 export interface TargetSettings extends ModelSettings {
@@ -47,9 +29,6 @@ export interface TargetSettings extends ModelSettings {
   closeAfter: number;
   detailPoints: number;
 }
-
-/** A limit crossing whose earliest plausible time (the interval's lower bound) is this close opens an anomaly even before any value is unusual. */
-export const TTF_ALARM_SECONDS = 3600;
 
 /** What a target hands over to be stored: anomalies closed or changed, and predictions made, since the last hand-over. */
 export interface TargetChanges {
@@ -88,18 +67,13 @@ export class TargetModel {
     readonly settings: TargetSettings,
     public threshold: number
   ) {
-    this.recentSteps = new RecentSteps(settings.detailPoints);
+    this.recentSteps = new RecentSteps(settings.detailPoints, settings.stepMs);
     this.episodes = new Episodes({ id, watch, labels }, settings.closeAfter);
   }
 
   /** The anomaly open on this target, if any. */
   get open(): AnomalyRecord | null {
     return this.episodes.open;
-  }
-
-  /** Predictions made since the last hand-over (takeChanges). */
-  get predictions(): readonly PredictionRecord[] {
-    return this.made;
   }
 
   /** Hands over what changed since the last call, once: the caller stores it. */
@@ -203,80 +177,32 @@ export class TargetModel {
       this.samples++;
       this.recentSteps.record(t, this.signals);
     }
-    const peerOutlier = peer !== undefined && peer.score >= this.threshold;
     this.score = Math.max(score, peer?.score ?? 0);
     this.ttf = ttf;
     if (this.learning) {
       return;
     }
-    for (const s of this.signals) {
-      if (s.ttf && s.lastAt === t) {
-        this.made.push({
-          targetId: this.id,
-          watch: this.watch,
-          signal: s.spec.name,
-          madeAt: t,
-          limit: s.ttf.limit,
-          direction: s.ttf.direction,
-          seconds: s.ttf.seconds,
-          lowerSeconds: s.ttf.lowerSeconds,
-          upperSeconds: s.ttf.upperSeconds,
-        });
-      }
+    this.made.push(...predictionsAt(this, this.signals, t));
+    const verdict = verdictOf({
+      t,
+      signals: this.signals,
+      threshold: this.threshold,
+      score: this.score,
+      ttf,
+      peer,
+      absence,
+      open: this.open !== null,
+    });
+    this.severity = verdict.severity;
+    this.failureModel = verdict.failureModel;
+    if (verdict.alarm) {
+      this.episodes.alarm(verdict.alarm);
+      return;
     }
-    const alarm = this.score >= this.threshold || (ttf !== null && earliest(ttf) <= TTF_ALARM_SECONDS);
-    if (alarm || this.open) {
-      const stopped = this.signals.filter((s) => this.stoppedAt(s, t, absence)).map((s) => s.spec.name);
-      const verdict =
-        stopped.length > 0
-          ? stopVerdict(absence, stopped)
-          : assess({
-              signals: this.signals.map((s) => ({
-                name: s.spec.name,
-                kind: s.spec.kind,
-                score: s.lastAt === t ? s.score : 0,
-                direction: sideOf(s),
-                timeToFailureSeconds: s.ttf ? earliest(s.ttf) : Infinity,
-              })),
-              peerOutlier,
-              threshold: this.threshold,
-            });
-      this.severity = verdict.severity;
-      this.failureModel = verdict.failureModel;
-      if (alarm) {
-        this.extend(
-          t,
-          verdict.severity,
-          verdict.failureModel,
-          verdict.reasons,
-          peerOutlier ? peer : undefined,
-          stopped
-        );
-      } else if (this.abnormal(t, absence)) {
-        this.episodes.persist(t);
-      }
-    } else {
-      this.severity = ttf ? 'low' : null;
-      this.failureModel = null;
+    if (verdict.persists) {
+      this.episodes.persist(t);
     }
-    if (!alarm) {
-      this.episodes.calm(t);
-    }
-  }
-
-  /** Whether the signal's gap at step t is abnormal by itself: its series stopped (told by this target). */
-  private stoppedAt(s: SignalModel, t: number, absence: Absence | undefined): boolean {
-    return absence !== 'partitioned' && s.missingAt === t && (s.detector.level ?? s.score) >= this.threshold;
-  }
-
-  /**
-   * Whether a signal is still abnormal at step t: its detector's unsuppressed level (or its score,
-   * for detectors without one) at the threshold, whatever detector it is.
-   */
-  private abnormal(t: number, absence: Absence | undefined): boolean {
-    return this.signals.some(
-      (s) => (s.lastAt === t && (s.detector.level ?? s.score) >= this.threshold) || this.stoppedAt(s, t, absence)
-    );
+    this.episodes.calm(t);
   }
 
   /** Closes the open anomaly (quiet long enough, or the target disappeared). */
@@ -365,37 +291,5 @@ export class TargetModel {
       );
     }
     return m;
-  }
-
-  private extend(
-    t: number,
-    severity: Severity,
-    failureModel: FailureModel,
-    reasons: string[],
-    peer: { score: number; signal: string } | undefined,
-    stopped: string[]
-  ): void {
-    const moved = this.signals.filter((s) => s.lastAt === t && s.score >= this.threshold).map((s) => s.spec.name);
-    moved.push(...stopped.map((name) => `${name} (stopped)`));
-    if (peer) {
-      moved.push(`${peer.signal} (vs peers)`);
-    }
-    if (this.ttf && earliest(this.ttf) <= TTF_ALARM_SECONDS) {
-      moved.push(`${this.ttf.signal} (limit ${this.ttf.limit} in ${Math.round(earliest(this.ttf) / 60)} min or later)`);
-    }
-    const peak = this.signals.reduce(
-      (best, s) => (s.lastAt === t && s.score > (best?.score ?? -1) ? s : best),
-      undefined as SignalModel | undefined
-    );
-    this.episodes.alarm({
-      t,
-      score: this.score,
-      severity,
-      failureModel,
-      reasons,
-      signals: moved,
-      direction: peak ? sideOf(peak) : undefined,
-      peak: peak ? peakOf(peak, t) : undefined,
-    });
   }
 }

@@ -1,0 +1,78 @@
+import { TargetModel, type TargetSettings } from './targetModel';
+
+const STEP = 60_000;
+const T0 = Date.UTC(2026, 0, 5);
+const settings: TargetSettings = {
+  detector: 'zscore',
+  stepMs: STEP,
+  probation: 5,
+  closeAfter: 3,
+  horizonSteps: 60,
+  detailPoints: 8,
+};
+
+/** A target of two signals stepped at T0 + i steps; a NaN pair is a step without any sample. */
+function stepped(steps: Array<[number, number, number]>): TargetModel {
+  const model = new TargetModel('w{job="a"}', 'w', { job: 'a' }, null, settings, 0.5);
+  model.signalIndex({ name: 'cpu', kind: 'cpu' });
+  model.signalIndex({ name: 'errors', kind: 'errors' });
+  for (const [i, cpu, errors] of steps) {
+    model.step(T0 + i * STEP, [cpu, errors]);
+  }
+  return model;
+}
+
+describe('RecentSteps (the detail ring, its times from the watch grid)', () => {
+  it('keeps the last detailPoints steps with their own times and values, oldest first', () => {
+    const model = stepped(Array.from({ length: 20 }, (_, i): [number, number, number] => [i, 10 + i, i % 3]));
+    const { cpu, errors } = model.recent();
+    expect(cpu.map((p) => p.t)).toEqual(Array.from({ length: 8 }, (_, k) => T0 + (12 + k) * STEP));
+    expect(cpu.map((p) => p.value)).toEqual(Array.from({ length: 8 }, (_, k) => 22 + k));
+    expect(errors.map((p) => p.value)).toEqual(Array.from({ length: 8 }, (_, k) => (12 + k) % 3));
+    expect(model.scoreHistory().map((p) => p[0])).toEqual(cpu.map((p) => p.t));
+  });
+
+  it('shows no point for a step without any sample, and the times around it stay exact', () => {
+    const steps: Array<[number, number, number]> = [0, 1, 2, 5, 6, 9].map((i) => [i, 10 + i, 1]);
+    steps.push([7, NaN, NaN]);
+    const model = stepped(steps.sort((a, b) => a[0] - b[0]));
+    const { cpu, errors } = model.recent();
+    // The last 8 grid steps are 2..9: 3, 4, 7 and 8 had no sample.
+    expect(cpu.map((p) => p.t)).toEqual([2, 5, 6, 9].map((i) => T0 + i * STEP));
+    expect(cpu.map((p) => p.value)).toEqual([12, 15, 16, 19]);
+    expect(errors).toHaveLength(4);
+    expect(model.scoreHistory().map((p) => p[0])).toEqual(cpu.map((p) => p.t));
+  });
+
+  it('keeps a step of one signal only as that signal with no value, the other with its own', () => {
+    const model = stepped([
+      [0, 1, 1],
+      [1, 2, NaN],
+      [2, 3, 1],
+    ]);
+    const { errors } = model.recent();
+    expect(errors.map((p) => [p.t, p.value, p.score])).toEqual([
+      [T0, 1, errors[0].score],
+      [T0 + STEP, null, 0],
+      [T0 + 2 * STEP, 1, errors[2].score],
+    ]);
+  });
+
+  it('after a gap longer than the ring, shows only what came after it', () => {
+    const before = Array.from({ length: 8 }, (_, i): [number, number, number] => [i, i, i]);
+    const model = stepped([...before, [30, 5, 5], [32, 6, 6]]);
+    expect(model.recent().cpu.map((p) => [p.t, p.value])).toEqual([
+      [T0 + 30 * STEP, 5],
+      [T0 + 32 * STEP, 6],
+    ]);
+  });
+
+  it('is empty before the first step, and keeps nothing with detailPoints 0', () => {
+    expect(stepped([]).recent()).toEqual({ cpu: [], errors: [] });
+    const none = new TargetModel('w{job="a"}', 'w', { job: 'a' }, null, { ...settings, detailPoints: 0 }, 0.5);
+    none.signalIndex({ name: 'cpu', kind: 'cpu' });
+    none.step(T0, [1]);
+    expect(none.recent()).toEqual({ cpu: [] });
+    expect(none.scoreHistory()).toEqual([]);
+  });
+});

@@ -1,0 +1,105 @@
+import { assess } from '../../detection';
+import type { FailureModel, Severity, TimeToFailure } from '../../contract/pipeline';
+import type { Alarm } from './episodes';
+import { earliest, peakOf, sideOf, type SignalModel } from './signal';
+import { stopVerdict, type Absence } from './vanished';
+
+/** A limit crossing whose earliest plausible time (the interval's lower bound) is this close opens an anomaly even before any value is unusual. */
+export const TTF_ALARM_SECONDS = 3600;
+
+/** One scored step of a target, as its verdict reads it. */
+export interface ScoredStep {
+  t: number;
+  signals: readonly SignalModel[];
+  threshold: number;
+  /** The target's score at t: its highest signal score, or its departure from its peers. */
+  score: number;
+  /** The soonest crossing forecast at t. */
+  ttf: TimeToFailure | null;
+  peer?: { score: number; signal: string };
+  /** Why the target has no sample at t, when it has none (vanished.ts). */
+  absence?: Absence;
+  /** An anomaly is open on the target. */
+  open: boolean;
+}
+
+/** What a scored step says: the target's severity and failure model, and what it does to the target's episode. */
+export interface StepVerdict {
+  severity: Severity | null;
+  failureModel: FailureModel | null;
+  /** The step alarms: it opens or extends the episode. */
+  alarm?: Alarm;
+  /** No alarm, yet a signal is still abnormal: the open episode lasts. */
+  persists: boolean;
+}
+
+/** The verdict of a scored step (after the target's probation). */
+export function verdictOf(step: ScoredStep): StepVerdict {
+  const { t, signals, threshold, ttf, peer, absence } = step;
+  const peerOutlier = peer !== undefined && peer.score >= threshold;
+  const alarm = step.score >= threshold || (ttf !== null && earliest(ttf) <= TTF_ALARM_SECONDS);
+  if (!alarm && !step.open) {
+    return { severity: ttf ? 'low' : null, failureModel: null, persists: false };
+  }
+  const stopped = signals.filter((s) => stoppedAt(s, step)).map((s) => s.spec.name);
+  const verdict =
+    stopped.length > 0
+      ? stopVerdict(absence, stopped)
+      : assess({
+          signals: signals.map((s) => ({
+            name: s.spec.name,
+            kind: s.spec.kind,
+            score: s.lastAt === t ? s.score : 0,
+            direction: sideOf(s),
+            timeToFailureSeconds: s.ttf ? earliest(s.ttf) : Infinity,
+          })),
+          peerOutlier,
+          threshold,
+        });
+  const { severity, failureModel } = verdict;
+  if (!alarm) {
+    return { severity, failureModel, persists: abnormal(step) };
+  }
+  const moved = signals.filter((s) => s.lastAt === t && s.score >= threshold).map((s) => s.spec.name);
+  moved.push(...stopped.map((name) => `${name} (stopped)`));
+  if (peerOutlier) {
+    moved.push(`${peer.signal} (vs peers)`);
+  }
+  if (ttf && earliest(ttf) <= TTF_ALARM_SECONDS) {
+    moved.push(`${ttf.signal} (limit ${ttf.limit} in ${Math.round(earliest(ttf) / 60)} min or later)`);
+  }
+  const peak = signals.reduce(
+    (best, s) => (s.lastAt === t && s.score > (best?.score ?? -1) ? s : best),
+    undefined as SignalModel | undefined
+  );
+  return {
+    severity,
+    failureModel,
+    persists: false,
+    alarm: {
+      t,
+      score: step.score,
+      severity,
+      failureModel,
+      reasons: verdict.reasons,
+      signals: moved,
+      direction: peak ? sideOf(peak) : undefined,
+      peak: peak ? peakOf(peak, t) : undefined,
+    },
+  };
+}
+
+/** Whether the signal's gap at the step is abnormal by itself: its series stopped (told by this target). */
+function stoppedAt(s: SignalModel, { t, absence, threshold }: ScoredStep): boolean {
+  return absence !== 'partitioned' && s.missingAt === t && (s.detector.level ?? s.score) >= threshold;
+}
+
+/**
+ * Whether a signal is still abnormal at the step: its detector's unsuppressed level (or its score,
+ * for detectors without one) at the threshold, whatever detector it is.
+ */
+function abnormal(step: ScoredStep): boolean {
+  return step.signals.some(
+    (s) => (s.lastAt === step.t && (s.detector.level ?? s.score) >= step.threshold) || stoppedAt(s, step)
+  );
+}
