@@ -10,7 +10,8 @@ import { outputDigest } from './testOutputs';
  * of behaviour updates these digests in the same commit and says why.
  */
 describe.each([
-  ['failureprophet', '78243f549e199e32ee6ac69e7486f9b27413667ee8155bc26e96bbb584e259ec'],
+  // ARTime's saved state became version 5 (artime15): the states changed, every per-sample output did not.
+  ['failureprophet', '66e2d992d5ded2d4f866a81a2f13dee9fd768cc3a020d63d4e3f0d5269f27c14'],
   ['failureprophet-v5', '8a0d13f4967abc6e9fe88cc171ce23c4c1eb8d3a2dc0fe3101121e3993d23051'],
   ['failureprophet-v1', 'cfaec5e3f29d61697237d405599d3f78a596253059e2dd096f2ed84514fa1eee'],
 ] as const)('%s', (name, digest) => {
