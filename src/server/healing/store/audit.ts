@@ -41,7 +41,7 @@ export const auditValues = (entry: NewAuditEntry) => [
   entry.at,
   entry.kind,
   entry.actionId ?? null,
-  entry.triggerId ?? null,
+  entry.triggerId === undefined ? null : String(entry.triggerId),
   entry.user ?? null,
   entry.comment ?? null,
   entry.message,

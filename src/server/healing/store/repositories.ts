@@ -9,6 +9,7 @@ import type {
   HealingTrigger,
   PlannedAction,
   Reason,
+  TriggerRef,
 } from '../../../contract/healing';
 import type { DrainProgress } from '../../kubernetes';
 import type { ActionChanges, NewAction, StoredAction } from './actionRows';
@@ -19,7 +20,8 @@ import type { ActionChanges, NewAction, StoredAction } from './actionRows';
 
 export type ActionFilter = z.output<typeof actionListQuerySchema>;
 export type AuditFilter = z.output<typeof auditQuerySchema>;
-export type NewAuditEntry = Omit<AuditEntry, 'id'>;
+/** An entry to append: its trigger named by the trigger's own id (the log keeps it as text, whatever the source). */
+export type NewAuditEntry = Omit<AuditEntry, 'id' | 'triggerId'> & { triggerId?: TriggerRef['id'] };
 
 export interface HealingRepositories {
   actions: ActionRepository;

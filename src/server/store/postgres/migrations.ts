@@ -3,6 +3,7 @@ import { episodePeaksMigration } from './episodePeaksMigration';
 import { healingListsMigration } from './healingListsMigration';
 import { membersMigration } from './membersMigration';
 import { postgresPipelineMigration } from './pipelineMigration';
+import { anomalyTriggerIdsMigration } from './anomalyTriggerIdsMigration';
 import { targetSummariesMigration } from './targetSummariesMigration';
 
 /**
@@ -120,4 +121,5 @@ export const postgresMigrations: Migration[] = [
   episodePeaksMigration,
   healingListsMigration,
   targetSummariesMigration,
+  anomalyTriggerIdsMigration,
 ];
