@@ -88,7 +88,7 @@ export async function fillHealing(
         const name = `web-${i % 500}`;
         const trigger: HealingTrigger = {
           source: 'anomaly',
-          id: String(i + 1),
+          id: i + 1,
           watch: `fleet-${i % 4}`,
           labels: { namespace: 'shop', deployment: name },
           severity: SEVERITIES[i % 4],

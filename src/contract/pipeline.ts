@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LIMIT_DIRECTIONS, type LimitDirection } from '../detection/forecast';
-import { directionSchema, failureModelSchema, labelsSchema, severitySchema } from './vocabulary';
+import { anomalyIdSchema, directionSchema, failureModelSchema, labelsSchema, severitySchema } from './vocabulary';
 
 export {
   directionSchema,
@@ -142,7 +142,7 @@ export const episodePeakSchema = z.object({
 export type EpisodePeak = z.infer<typeof episodePeakSchema>;
 
 export const anomalySchema = z.object({
-  id: z.number().int(),
+  id: anomalyIdSchema,
   /** Target id (see targetSchema.id). */
   target: z.string(),
   watch: z.string(),

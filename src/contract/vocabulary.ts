@@ -20,5 +20,8 @@ export const directionSchema = z.enum(BAND_DIRECTIONS);
 /** Prometheus labels, or an alert's: name to value. */
 export const labelsSchema = z.record(z.string(), z.string());
 
+/** An anomaly's id as the pipeline's store issues it: one number from the pipeline through healing to the page. */
+export const anomalyIdSchema = z.number().int().positive();
+
 /** A Kubernetes object name (a DNS subdomain: at most 253 characters). */
 export const k8sNameSchema = z.string().min(1).max(253);

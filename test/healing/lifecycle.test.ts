@@ -177,7 +177,7 @@ describe('act only on what is still true', () => {
 
 describe('verification', () => {
   it('recovered within the window: verified, and the pipeline hears it as feedback', async () => {
-    const feedback: Array<[string, boolean, number]> = [];
+    const feedback: Array<[number, boolean, number]> = [];
     let score = 0.95;
     s = await setUp({
       policies: [{ name: 'p', action: { type: 'restart' }, gate: 'auto' }],

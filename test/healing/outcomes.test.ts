@@ -2,6 +2,7 @@
 // then what /metrics and GET /api/outcomes say, and whether the shipped dashboard asks for it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { HealingTrigger } from '../../src/contract/healing';
 import { healingRoutes } from '../../src/server/http/routes/healing';
 import type { App } from '../../src/server/http/server';
 import { deployment } from '../kube/objects';
@@ -30,7 +31,7 @@ function samples(text: string): Map<string, number> {
 }
 
 it('counts executions, recoveries, failures to recover, time to recovery and failures prevented; the dashboard asks for exactly those', async () => {
-  const scores = new Map<string, number>();
+  const scores = new Map<HealingTrigger['id'], number>();
   s = await setUp({
     policies: [{ name: 'restart-on-critical', action: { type: 'restart' }, gate: 'auto' }],
     limits: { verification: { settleSeconds: 60, windowSeconds: 600, recoveredBelowScore: 0.5 } },

@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import {
   policySchema,
   safetyLimitsSchema,
-  type HealingTrigger,
+  type AnomalyTrigger,
   type Policy,
   type PolicyInput,
   type SafetyLimitsInput,
@@ -65,11 +65,11 @@ export async function setUp(
 }
 
 let seq = 0;
-export function anomaly(overrides: Partial<HealingTrigger> = {}): HealingTrigger {
+export function anomaly(overrides: Partial<AnomalyTrigger> = {}): AnomalyTrigger {
   seq += 1;
   return {
     source: 'anomaly',
-    id: `a${seq}`,
+    id: seq,
     watch: 'latency',
     labels: { namespace: 'shop', deployment: 'cart' },
     severity: 'critical',

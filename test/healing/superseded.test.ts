@@ -120,7 +120,7 @@ describe('scale', () => {
       'superseded',
     ]);
     const last = (await s.engine.actions.list({ limit: 1, offset: 0 })).items[0];
-    expect(last.reason!.message).toMatch(/not proposed again: the anomaly a\d+ was proposed again 3 times/);
+    expect(last.reason!.message).toMatch(/not proposed again: the anomaly \d+ was proposed again 3 times/);
     expect(realWrites(s)).toEqual([]);
   });
 

@@ -42,7 +42,7 @@ describe('GET /api/actions?triggerTarget=', () => {
     await s.engine.onAnomaly(anomaly({ watch: 'latency', labels: { ...cart, pod: 'cart-1' } }));
     await s.engine.onAnomaly(anomaly({ watch: 'memory', labels: cart }));
     // An alert with the very same name and labels is not a pipeline target.
-    await s.engine.onTrigger(anomaly({ source: 'alert', watch: 'latency', labels: cart }));
+    await s.engine.onTrigger({ ...anomaly({ watch: 'latency', labels: cart }), source: 'alert', id: 'fp-latency' });
     expect((await list({})).total).toBe(6);
 
     const id = targetId('latency', cart);

@@ -30,7 +30,7 @@ beforeAll(async () => {
   // Rows written directly: what is tested here is the reads, not the writes.
   await store.pool.query(
     `INSERT INTO healing_triggers (key, source, trigger, opened_at, closed_at)
-     SELECT 'anomaly:' || i, 'anomaly', jsonb_build_object('source', 'anomaly', 'id', i::text, 'watch', 'memory',
+     SELECT 'anomaly:' || i, 'anomaly', jsonb_build_object('source', 'anomaly', 'id', i, 'watch', 'memory',
        'labels', jsonb_build_object('namespace', 'shop'), 'severity', 'critical', 'startedAt', $1::bigint + i), $1::bigint + i, $1::bigint + i + 1
      FROM generate_series(1, $2) AS i`,
     [T, ROWS]

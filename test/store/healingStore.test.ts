@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { actionListQuerySchema, type HealingTrigger, type PlannedAction } from '../../src/contract/healing';
+import {
+  actionListQuerySchema,
+  type AnomalyTrigger,
+  type HealingTrigger,
+  type PlannedAction,
+} from '../../src/contract/healing';
 import { triggerKey } from '../../src/server/healing/store/actionRows';
 import { AUDIT_PAGE, type ClaimDecision, type NewAuditEntry } from '../../src/server/healing/store/repositories';
 import { targetId } from '../../src/server/pipeline/targets';
@@ -83,9 +88,9 @@ const postgres = async (): Promise<Fixture> => {
 
 const T = 1_700_000_000_000;
 let seq = 0;
-const trigger = (overrides: Partial<HealingTrigger> = {}): HealingTrigger => ({
+const trigger = (overrides: Partial<AnomalyTrigger> = {}): AnomalyTrigger => ({
   source: 'anomaly',
-  id: `a${++seq}`,
+  id: ++seq,
   watch: 'memory',
   labels: { namespace: 'shop', pod: 'cart-0' },
   severity: 'critical',
@@ -432,7 +437,8 @@ describe.each([
       const [store] = await f.replicas(1);
       const t1 = trigger({ labels: { pod: 'b', namespace: 'shop' } });
       const a = await proposed(store, t1);
-      const b = await proposed(store, trigger({ source: 'alert', watch: 'HighMemory' }), scale, 'deployment shop/web');
+      const alert: HealingTrigger = { ...trigger({ watch: 'HighMemory' }), source: 'alert', id: 'fp-b' };
+      const b = await proposed(store, alert, scale, 'deployment shop/web');
       await store.healing.actions.transition(b, ['proposed'], 'approved', T);
       const page = await store.healing.actions.list(listQuery({ limit: 1 }));
       expect(page.total).toBe(2);
@@ -442,7 +448,10 @@ describe.each([
       ).toEqual([b]);
       expect((await store.healing.actions.list(listQuery({ policy: 'none' }))).total).toBe(0);
       expect((await store.healing.actions.list(listQuery({ namespace: 'shop' }))).total).toBe(2);
-      expect((await store.healing.actions.list(listQuery({ triggerId: t1.id }))).items.map((i) => i.id)).toEqual([a]);
+      expect(
+        (await store.healing.actions.list(listQuery({ triggerId: String(t1.id) }))).items.map((i) => i.id)
+      ).toEqual([a]);
+      expect((await store.healing.actions.list(listQuery({ triggerId: 'fp-b' }))).items.map((i) => i.id)).toEqual([b]);
       const target = targetId('memory', { namespace: 'shop', pod: 'b' });
       expect((await store.healing.actions.list(listQuery({ triggerTarget: target }))).items.map((i) => i.id)).toEqual([
         a,

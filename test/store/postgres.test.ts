@@ -51,7 +51,7 @@ async function replicas(url: string, count: number, maxConnections = 10): Promis
 
 const trigger: HealingTrigger = {
   source: 'anomaly',
-  id: 'a-1',
+  id: 1,
   watch: 'memory',
   labels: { pod: 'shop-0' },
   severity: 'critical',
@@ -116,6 +116,52 @@ describe('migrations', () => {
       // The advisory lock was given back: another migration run does not hang.
       expect(await migratePostgres(pool, [...postgresMigrations, { id: 99, name: 'future', sql: 'SELECT 1' }])).toEqual(
         []
+      );
+    } finally {
+      await pool.end();
+    }
+  }, 60_000);
+
+  it('migration 8 turns the text ids of anomaly triggers into numbers, leaving alerts and other text as they were', async () => {
+    const url = await freshDatabase();
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    try {
+      // A database the version before migration 8 wrote: every trigger id text.
+      await migratePostgres(
+        pool,
+        postgresMigrations.filter((m) => m.id < 8)
+      );
+      const rows: Array<[string, 'anomaly' | 'alert', string]> = [
+        ['anomaly:42', 'anomaly', '42'],
+        ['anomaly:7#superseded-1', 'anomaly', '7'],
+        ['alert:12345', 'alert', '12345'],
+        ['anomaly:a1', 'anomaly', 'a1'],
+      ];
+      for (const [key, source, id] of rows) {
+        await pool.query('INSERT INTO healing_triggers (key, source, trigger, opened_at) VALUES ($1, $2, $3, 0)', [
+          key,
+          source,
+          JSON.stringify({
+            source,
+            id,
+            watch: 'memory',
+            labels: { pod: 'shop-0' },
+            severity: 'high',
+            startedAt: 1_000,
+          }),
+        ]);
+      }
+      expect(await migratePostgres(pool, postgresMigrations)).toEqual([8]);
+      const [store] = await replicas(url, 1);
+      const { actions } = store.healing;
+      expect((await actions.trigger('anomaly:42'))?.trigger.id).toBe(42);
+      expect((await actions.trigger('anomaly:7#superseded-1'))?.trigger.id).toBe(7);
+      // An alert's fingerprint stays text even when it looks like a number.
+      expect((await actions.trigger('alert:12345'))?.trigger.id).toBe('12345');
+      // Text the pipeline never issued is not guessed at: reading it names the row.
+      await expect(actions.trigger('anomaly:a1')).rejects.toThrow(StoredRowError);
+      await expect(actions.trigger('anomaly:a1')).rejects.toThrow(
+        /^healing_triggers row .*is invalid at trigger\.id: /
       );
     } finally {
       await pool.end();

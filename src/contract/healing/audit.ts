@@ -44,6 +44,7 @@ export const auditEntrySchema = z.object({
   at: z.number(),
   kind: auditKindSchema,
   actionId: z.number().int().optional(),
+  /** The trigger's id as text (an anomaly's number or an alert's fingerprint): the log's one column for both. */
   triggerId: z.string().optional(),
   user: z.string().optional(),
   comment: z.string().optional(),

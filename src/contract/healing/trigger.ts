@@ -1,6 +1,12 @@
 // Triggers: what the healing engine is asked to heal, and the Kubernetes object it acts on.
 import { z } from 'zod';
-import { failureModelSchema, k8sNameSchema as k8sName, labelsSchema, severitySchema } from '../vocabulary';
+import {
+  anomalyIdSchema,
+  failureModelSchema,
+  k8sNameSchema as k8sName,
+  labelsSchema,
+  severitySchema,
+} from '../vocabulary';
 
 /** The Kubernetes object a target maps to (from the watch's mapping or an alert's labels). */
 export const kubeObjectRefSchema = z
@@ -15,17 +21,13 @@ export const kubeObjectRefSchema = z
   });
 export type KubeObjectRef = z.infer<typeof kubeObjectRefSchema>;
 
-/**
- * What the pipeline (an anomaly or a failure prediction) or the alert intake hands the engine.
- * `id` is stable for one anomaly or one alert (its fingerprint): the same id never proposes the
- * same action twice.
- */
 /** Where a trigger came from: the pipeline's anomalies and forecasts, or the alert intake. */
 export const triggerSourceSchema = z.enum(['anomaly', 'alert']);
 
-export const healingTriggerSchema = z.object({
-  source: triggerSourceSchema,
-  id: z.string().min(1).max(512),
+/** An alert's id: Alertmanager's fingerprint with the alert's start (see healing/alerts.ts). */
+export const alertIdSchema = z.string().min(1).max(512);
+
+const triggerFields = {
   /** The watch that found it (anomalies), or the alert name (alerts). */
   watch: z.string().optional(),
   /** The target's labels (anomalies) or the alert's labels. */
@@ -40,5 +42,19 @@ export const healingTriggerSchema = z.object({
   startedAt: z.number(),
   /** A time-to-failure forecast's predicted crossing (epoch ms) when the target had one: counts prevented failures. */
   predictedFailureAt: z.number().optional(),
-});
+};
+
+export const anomalyTriggerSchema = z.object({ source: z.literal('anomaly'), id: anomalyIdSchema, ...triggerFields });
+export const alertTriggerSchema = z.object({ source: z.literal('alert'), id: alertIdSchema, ...triggerFields });
+
+/**
+ * What the pipeline (an anomaly or a failure prediction) or the alert intake hands the engine.
+ * `id` is stable for one anomaly (its id) or one alert (its fingerprint): the same id never
+ * proposes the same action twice.
+ */
+export const healingTriggerSchema = z.discriminatedUnion('source', [anomalyTriggerSchema, alertTriggerSchema]);
 export type HealingTrigger = z.infer<typeof healingTriggerSchema>;
+export type AnomalyTrigger = z.infer<typeof anomalyTriggerSchema>;
+/** Which trigger: its source and its id, of the type that source gives. */
+export type TriggerRef =
+  Pick<AnomalyTrigger, 'source' | 'id'> | Pick<z.infer<typeof alertTriggerSchema>, 'source' | 'id'>;

@@ -2,7 +2,7 @@ import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { call, type KubeClient } from '../kubernetes/client';
 import type { KubeRequest } from '../kubernetes/errors';
-import { LEASE_GROUP, leaseExpiry, leaseRequest, leaseSpecSchema } from './leases';
+import { heldLease, LEASE_GROUP, leaseExpiry, leaseRequest, leaseSpecSchema } from './leases';
 import { LiveSet, type Membership } from './members';
 
 export interface KubeMembershipOptions {
@@ -162,15 +162,7 @@ export class KubeMembership implements Membership {
 
   private async write(lease: V1Lease, now: number): Promise<true | string> {
     const { client, namespace } = this.options;
-    const body: V1Lease = {
-      ...lease,
-      spec: {
-        ...lease.spec,
-        holderIdentity: this.identity,
-        leaseDurationSeconds: this.options.leaseDurationSeconds,
-        renewTime: new V1MicroTime(now),
-      },
-    };
+    const body = heldLease(lease, this.options, new V1MicroTime(now));
     const written = await call(client, this.request('update', this.name), (o) =>
       client.coordination.replaceNamespacedLease({ name: this.name, namespace, body }, o)
     );

@@ -2,7 +2,7 @@ import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
 import { call, type KubeClient } from '../kubernetes/client';
 import type { KubeError, KubeRequest } from '../kubernetes/errors';
 import type { LeaderElector } from './elector';
-import { LEASE_GROUP, leaseExpiry, leaseRequest, leaseSpecSchema } from './leases';
+import { heldLease, LEASE_GROUP, leaseExpiry, leaseRequest, leaseSpecSchema } from './leases';
 
 export interface LeaseElectorOptions {
   client: KubeClient;
@@ -86,17 +86,10 @@ export class LeaseElector implements LeaderElector {
       }
     }
     const at = new V1MicroTime(now.getTime());
-    const body: V1Lease = {
-      ...lease,
-      spec: {
-        ...lease.spec,
-        holderIdentity: this.identity,
-        leaseDurationSeconds: this.options.leaseDurationSeconds,
-        renewTime: at,
-        acquireTime: mine ? lease.spec?.acquireTime : at,
-        leaseTransitions: (spec.data.leaseTransitions ?? 0) + (mine || !holder ? 0 : 1),
-      },
-    };
+    const body = heldLease(lease, this.options, at, {
+      acquireTime: mine ? lease.spec?.acquireTime : at,
+      leaseTransitions: (spec.data.leaseTransitions ?? 0) + (mine || !holder ? 0 : 1),
+    });
     const written = await call(client, this.request('update'), (o) =>
       client.coordination.replaceNamespacedLease({ name, namespace, body }, o)
     );

@@ -1,3 +1,4 @@
+import type { V1Lease, V1LeaseSpec, V1MicroTime } from '@kubernetes/client-node';
 import { z } from 'zod';
 import type { KubeRequest } from '../kubernetes/errors';
 
@@ -32,4 +33,27 @@ export type LeaseSpec = z.infer<typeof leaseSpecSchema>;
 export function leaseExpiry(spec: LeaseSpec | null | undefined): number {
   const renewed = spec?.renewTime ? new Date(spec.renewTime).getTime() : NaN;
   return renewed + (spec?.leaseDurationSeconds ?? 0) * 1000;
+}
+
+/**
+ * `lease` held by `holder` from `renewTime` on (taken or renewed), the rest of it as read, so its
+ * resourceVersion makes the write fail with 409 if another replica wrote it meanwhile; `more` sets
+ * the spec fields only the leader election keeps (acquireTime, leaseTransitions).
+ */
+export function heldLease(
+  lease: V1Lease,
+  holder: { identity: string; leaseDurationSeconds: number },
+  renewTime: V1MicroTime,
+  more: Pick<V1LeaseSpec, 'acquireTime' | 'leaseTransitions'> = {}
+): V1Lease {
+  return {
+    ...lease,
+    spec: {
+      ...lease.spec,
+      holderIdentity: holder.identity,
+      leaseDurationSeconds: holder.leaseDurationSeconds,
+      renewTime,
+      ...more,
+    },
+  };
 }

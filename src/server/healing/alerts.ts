@@ -5,6 +5,7 @@ import {
   type AlertmanagerWebhook,
   alertmanagerWebhookSchema,
   type HealingTrigger,
+  type TriggerRef,
   type KubeObjectRef,
   type Severity,
 } from '../../contract/healing';
@@ -76,7 +77,7 @@ export function triggerFromAlert(alert: AlertmanagerAlert, receivedAt: number): 
 
 export interface AlertSink {
   onTrigger(trigger: HealingTrigger): Promise<number[]>;
-  closeTrigger(source: 'alert', id: string): Promise<boolean>;
+  closeTrigger(trigger: TriggerRef): Promise<boolean>;
 }
 
 /** Firing alerts are matched against policies like anomalies; resolved alerts close their trigger. */
@@ -93,7 +94,7 @@ export async function receiveAlerts(
       response.proposed.push(...(await sink.onTrigger(triggerFromAlert(alert, receivedAt))));
     } else {
       response.resolved += 1;
-      await sink.closeTrigger('alert', triggerIdOf(alert));
+      await sink.closeTrigger({ source: 'alert', id: triggerIdOf(alert) });
     }
   }
   return response;

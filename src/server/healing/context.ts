@@ -37,7 +37,7 @@ export interface HealingEngineDeps {
   /** Alertmanager's silences (`alertmanager.url`): automatic actions on a silenced target wait for approval. */
   silences?: SilenceSource;
   /** Feedback for the pipeline: an anomaly an action healed is a confirmed incident. */
-  onVerified?: (anomalyId: string, recovered: boolean, actionId: number) => void | Promise<void>;
+  onVerified?: (anomalyId: number, recovered: boolean, actionId: number) => void | Promise<void>;
   /** An action's place on Grafana's Actions page (from `FP_GRAFANA_URL`); with it, actions awaiting approval are announced with their link. */
   actionLink?: (actionId: number) => string;
   /**

@@ -3,7 +3,9 @@ import {
   type AlertIntakeResponse,
   type AlertmanagerWebhook,
   type Breaker,
+  type AnomalyTrigger,
   type HealingTrigger,
+  type TriggerRef,
   type KubernetesTestResponse,
   type LadderPosition,
   type PlannedAction,
@@ -170,12 +172,12 @@ export class HealingEngine {
   // What the pipeline and the alert intake call.
 
   /** An anomaly or prediction the pipeline found (or found again): proposes what matching policies say. Returns the new action ids. */
-  onAnomaly(trigger: HealingTrigger): Promise<number[]> {
-    return this.onTrigger({ ...trigger, source: 'anomaly' });
+  onAnomaly(trigger: AnomalyTrigger): Promise<number[]> {
+    return this.onTrigger(trigger);
   }
 
-  onAnomalyClosed(anomalyId: string): Promise<boolean> {
-    return this.loop.track(this.closeTrigger('anomaly', anomalyId));
+  onAnomalyClosed(anomalyId: number): Promise<boolean> {
+    return this.loop.track(this.closeTrigger({ source: 'anomaly', id: anomalyId }));
   }
 
   /** An Alertmanager or Grafana alerting webhook: firing alerts propose, resolved ones close. */
@@ -229,9 +231,10 @@ export class HealingEngine {
   }
 
   /** The anomaly closed or the alert resolved: pending actions on it will not run, and verification sees it recovered. */
-  async closeTrigger(source: HealingTrigger['source'], id: string): Promise<boolean> {
+  async closeTrigger(trigger: TriggerRef): Promise<boolean> {
+    const { source, id } = trigger;
     const now = this.lifecycle.now();
-    const closed = await this.actions.closeTrigger(triggerKey({ source, id }), now, {
+    const closed = await this.actions.closeTrigger(triggerKey(trigger), now, {
       at: now,
       kind: 'trigger_closed',
       triggerId: id,

@@ -21,7 +21,7 @@ const anomaly: Anomaly = {
 it("turns the pipeline's anomaly and its target's object into a healing trigger", () => {
   expect(triggerFromAnomaly(anomaly, { kind: 'Deployment', namespace: 'shop', name: 'cart' })).toEqual({
     source: 'anomaly',
-    id: '17',
+    id: 17,
     watch: 'latency',
     labels: { namespace: 'shop', deployment: 'cart' },
     severity: 'critical',

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { HealingTrigger, KubeObjectRef } from '../../contract/healing';
+import type { AnomalyTrigger, KubeObjectRef } from '../../contract/healing';
 import type { KubernetesObject } from '../../contract/pipeline';
 import type { AnomalyEvent, AnomalyListener } from '../pipeline/listener';
 import type { Pipeline } from '../pipeline/pipeline';
@@ -15,31 +15,18 @@ const KINDS: Record<KubernetesObject['kind'], KubeObjectRef['kind']> = {
   Node: 'node',
 };
 
-/**
- * An anomaly's id as the engine keys its trigger: trigger ids are text because an alert's is
- * Alertmanager's fingerprint. The one place an anomaly id becomes a trigger id (anomalyIdOf is the way back).
- */
-export function triggerIdOf(anomalyId: number): string {
-  return String(anomalyId);
-}
-
-/** The anomaly a trigger id of source `anomaly` names; undefined for text the pipeline never issued. */
-export function anomalyIdOf(triggerId: string): number | undefined {
-  return /^[1-9][0-9]{0,15}$/.test(triggerId) ? Number(triggerId) : undefined;
-}
-
 export function triggerFromAnomaly(
   anomaly: AnomalyEvent['anomaly'],
   object: KubernetesObject | null | undefined,
   predictedFailureAt?: number
-): HealingTrigger {
+): AnomalyTrigger {
   const ref =
     object && (object.kind === 'Node' || object.namespace)
       ? { kind: KINDS[object.kind], name: object.name, ...(object.namespace ? { namespace: object.namespace } : {}) }
       : undefined;
   return {
     source: 'anomaly',
-    id: triggerIdOf(anomaly.id),
+    id: anomaly.id,
     watch: anomaly.watch,
     labels: anomaly.labels,
     severity: anomaly.severity,
@@ -68,7 +55,7 @@ export function anomalyListener(engine: HealingEngine, logger: Logger): AnomalyL
     updated: hand,
     closed: ({ anomaly }) => {
       engine
-        .onAnomalyClosed(triggerIdOf(anomaly.id))
+        .onAnomalyClosed(anomaly.id)
         .catch((err: unknown) => logger.error({ err, anomalyId: anomaly.id }, 'healing could not close the anomaly'));
     },
   };
@@ -85,13 +72,9 @@ export function pipelineHooks(
     // The target's id follows from the trigger's watch and labels: nothing is read back from the store.
     readSignal: async (trigger) =>
       trigger.watch === undefined ? undefined : pipeline.currentScore(targetId(trigger.watch, trigger.labels)),
-    onVerified: async (triggerId, recovered, actionId) => {
+    onVerified: async (anomalyId, recovered, actionId) => {
       if (!recovered) {
         return;
-      }
-      const anomalyId = anomalyIdOf(triggerId);
-      if (anomalyId === undefined) {
-        throw new Error(`trigger ${triggerId} names no anomaly of the pipeline`);
       }
       // No person gave it: the source says the engine's verification did, the comment which action.
       await pipeline.recordFeedback(anomalyId, 'confirmed', 'verification', undefined, `action ${actionId} healed it`);

@@ -29,7 +29,7 @@ const detail = {
 
 const verified = pendingAction(31, {
   state: 'verified',
-  trigger: { ...pendingAction().trigger, source: 'anomaly', id: '5', watch: 'latency', labels: { deployment: 'cart' } },
+  trigger: { ...pendingAction().trigger, source: 'anomaly', id: 5, watch: 'latency', labels: { deployment: 'cart' } },
   policy: 'critical-scale-out',
   verification: { recovered: true, message: 'score 0.12 after 5 min', at: 1_700_000_400_000 },
 });

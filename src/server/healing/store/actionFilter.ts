@@ -1,11 +1,9 @@
 import type Database from 'better-sqlite3';
-import { healingTriggerSchema } from '../../../contract/healing';
+import { labelsSchema } from '../../../contract/vocabulary';
 import { targetId } from '../../pipeline/targets';
 import type { ActionFilter } from './repositories';
 
-/** The SQLite WHERE clause of an action list's filter, and the SQL function its triggerTarget needs. */
-
-const labelsSchema = healingTriggerSchema.shape.labels;
+// The SQLite WHERE clause of an action list's filter, and the SQL function its triggerTarget needs.
 
 /**
  * An anomaly's trigger carries its target's watch and labels, not the id: computing the id the
@@ -34,7 +32,8 @@ export function actionFilterClause(q: ActionFilter): { clause: string; params: u
     params.push(q.namespace);
   }
   if (q.triggerId) {
-    where.push(`json_extract(t.trigger, '$.id') = ?`);
+    // An anomaly's id is a JSON number, an alert's text: both matched as the text the query gives.
+    where.push(`CAST(json_extract(t.trigger, '$.id') AS TEXT) = ?`);
     params.push(q.triggerId);
   }
   if (q.triggerTarget) {

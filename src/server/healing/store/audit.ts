@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type Database from 'better-sqlite3';
-import { countRow, decodeRow, jsonColumn } from '../../store/rows';
+import { countRow, decodeRow, decodeSetting, jsonColumn } from '../../store/rows';
 import { statementCache } from '../../store/statements';
 import { z } from 'zod';
 import { auditKindSchema, type AuditEntry } from '../../../contract/healing';
@@ -41,7 +41,7 @@ export const auditValues = (entry: NewAuditEntry) => [
   entry.at,
   entry.kind,
   entry.actionId ?? null,
-  entry.triggerId ?? null,
+  entry.triggerId === undefined ? null : String(entry.triggerId),
   entry.user ?? null,
   entry.comment ?? null,
   entry.message,
@@ -90,8 +90,8 @@ export class SqliteAuditRepository implements AuditRepository {
     // IMMEDIATE: the write lock is taken before the read, so no other connection changes it between.
     return this.db
       .transaction(() => {
-        const row = this.selectSetting.get(setting.key) as { value: string } | undefined;
-        const current: unknown = row === undefined ? null : JSON.parse(row.value);
+        const row: unknown = this.selectSetting.get(setting.key);
+        const current: unknown = row === undefined ? null : decodeSetting(z.unknown(), setting.key, row);
         if (!isDeepStrictEqual(current, setting.from)) {
           return undefined;
         }

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { decodeRow } from '../../store/rows';
 import { z } from 'zod';
 import { actionTypeSchema, breakerSchema, type Breaker } from '../../../contract/healing';
-import type { BreakerRepository, NewAuditEntry, NewBreaker } from './repositories';
+import type { BreakerCloser, BreakerNote, BreakerRepository, NewAuditEntry, NewBreaker } from './repositories';
 
 /** A row as either store gives it, checked before it becomes a Breaker. */
 const rowSchema = z.object({
@@ -53,7 +53,7 @@ export class SqliteBreakerRepository implements BreakerRepository {
     return row === undefined ? undefined : toBreaker(row);
   }
 
-  async open(input: NewBreaker, note: (opened: Breaker) => NewAuditEntry): Promise<Breaker | undefined> {
+  async open(input: NewBreaker, note: BreakerNote): Promise<Breaker | undefined> {
     return this.db.transaction(() => {
       const info = this.db
         .prepare(
@@ -69,12 +69,7 @@ export class SqliteBreakerRepository implements BreakerRepository {
     })();
   }
 
-  async close(
-    target: string,
-    at: number,
-    by: { user: string; comment?: string },
-    note: (closed: Breaker) => NewAuditEntry
-  ): Promise<Breaker | undefined> {
+  async close(target: string, at: number, by: BreakerCloser, note: BreakerNote): Promise<Breaker | undefined> {
     return this.db.transaction(() => {
       const open = this.openRow(target);
       if (!open) {

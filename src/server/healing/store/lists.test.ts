@@ -32,7 +32,7 @@ async function fill(store: SqliteStore, n: number, from = 0): Promise<void> {
     const name = `web-${i % 7}`;
     const trigger: HealingTrigger = {
       source: 'anomaly',
-      id: `a${i}`,
+      id: i + 1,
       watch: 'memory',
       labels: { namespace: 'shop', deployment: name },
       severity: 'critical',

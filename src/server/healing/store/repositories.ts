@@ -9,6 +9,7 @@ import type {
   HealingTrigger,
   PlannedAction,
   Reason,
+  TriggerRef,
 } from '../../../contract/healing';
 import type { DrainProgress } from '../../kubernetes';
 import type { ActionChanges, NewAction, StoredAction } from './actionRows';
@@ -19,7 +20,8 @@ import type { ActionChanges, NewAction, StoredAction } from './actionRows';
 
 export type ActionFilter = z.output<typeof actionListQuerySchema>;
 export type AuditFilter = z.output<typeof auditQuerySchema>;
-export type NewAuditEntry = Omit<AuditEntry, 'id'>;
+/** An entry to append: its trigger named by the trigger's own id (the log keeps it as text, whatever the source). */
+export type NewAuditEntry = Omit<AuditEntry, 'id' | 'triggerId'> & { triggerId?: TriggerRef['id'] };
 
 export interface HealingRepositories {
   actions: ActionRepository;
@@ -193,18 +195,22 @@ export interface NewBreaker {
   at: number;
 }
 
+/** Who closed a breaker (an Editor), with their comment. */
+export interface BreakerCloser {
+  user: string;
+  comment?: string;
+}
+
+/** The audit entry about a breaker opened or closed, written in the same transaction. */
+export type BreakerNote = (breaker: Breaker) => NewAuditEntry;
+
 /** Circuit breakers by target: at most one open per target (a unique index says so, across processes). */
 export interface BreakerRepository {
   openOn(target: string): Promise<Breaker | undefined>;
   /** Undefined when one is already open on the target (another caller opened it first); `note` audited with it. */
-  open(input: NewBreaker, note: (opened: Breaker) => NewAuditEntry): Promise<Breaker | undefined>;
+  open(input: NewBreaker, note: BreakerNote): Promise<Breaker | undefined>;
   /** The closed breaker, or undefined when none was open on the target; `note` audited with it. */
-  close(
-    target: string,
-    at: number,
-    by: { user: string; comment?: string },
-    note: (closed: Breaker) => NewAuditEntry
-  ): Promise<Breaker | undefined>;
+  close(target: string, at: number, by: BreakerCloser, note: BreakerNote): Promise<Breaker | undefined>;
   /** When an Editor last closed the target's breaker: repeats before it do not count again. */
   lastClosedAt(target: string): Promise<number | undefined>;
   listOpen(): Promise<Breaker[]>;

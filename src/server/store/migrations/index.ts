@@ -9,6 +9,7 @@ import { listIndexesMigration } from './0007_list_indexes';
 import { episodePeaksMigration } from './0009_episode_peaks';
 import { healingListCountsMigration } from './0010_healing_list_counts';
 import { targetSummariesMigration } from './0011_target_summaries';
+import { anomalyTriggerIdsMigration } from './0012_anomaly_trigger_ids';
 
 /**
  * Every schema change, in order. A migration, once released, is never edited: add a new one.
@@ -27,4 +28,5 @@ export const migrations: Migration[] = [
   episodePeaksMigration,
   healingListCountsMigration,
   targetSummariesMigration,
+  anomalyTriggerIdsMigration,
 ];

@@ -1,6 +1,6 @@
 import type { Breaker } from '../../../contract/healing';
 import { lastClosedRow, toBreaker } from '../../healing/store/breakers';
-import type { BreakerRepository, NewAuditEntry, NewBreaker } from '../../healing/store/repositories';
+import type { BreakerCloser, BreakerNote, BreakerRepository, NewBreaker } from '../../healing/store/repositories';
 import { decodeRow } from '../rows';
 import { appendAudit } from './audit';
 import type { Database } from './database';
@@ -16,7 +16,7 @@ export class PostgresBreakerRepository implements BreakerRepository {
     return rows.length === 1 ? toBreaker(rows[0]) : undefined;
   }
 
-  async open(input: NewBreaker, note: (opened: Breaker) => NewAuditEntry): Promise<Breaker | undefined> {
+  async open(input: NewBreaker, note: BreakerNote): Promise<Breaker | undefined> {
     return this.db.transaction(async (run) => {
       const { rows } = await run(
         `INSERT INTO healing_breakers (target, action_type, repeats, window_seconds, action_id, opened_at)
@@ -34,12 +34,7 @@ export class PostgresBreakerRepository implements BreakerRepository {
     });
   }
 
-  async close(
-    target: string,
-    at: number,
-    by: { user: string; comment?: string },
-    note: (closed: Breaker) => NewAuditEntry
-  ): Promise<Breaker | undefined> {
+  async close(target: string, at: number, by: BreakerCloser, note: BreakerNote): Promise<Breaker | undefined> {
     return this.db.transaction(async (run) => {
       const { rows } = await run(
         `UPDATE healing_breakers SET closed_at = $2, closed_by = $3, comment = $4

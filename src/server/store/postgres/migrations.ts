@@ -3,6 +3,7 @@ import { episodePeaksMigration } from './episodePeaksMigration';
 import { healingListsMigration } from './healingListsMigration';
 import { membersMigration } from './membersMigration';
 import { postgresPipelineMigration } from './pipelineMigration';
+import { anomalyTriggerIdsMigration } from './anomalyTriggerIdsMigration';
 import { requestsMigration } from './requestsMigration';
 import { targetSummariesMigration } from './targetSummariesMigration';
 
@@ -121,5 +122,6 @@ export const postgresMigrations: Migration[] = [
   episodePeaksMigration,
   healingListsMigration,
   targetSummariesMigration,
+  anomalyTriggerIdsMigration,
   requestsMigration,
 ];

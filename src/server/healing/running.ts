@@ -1,0 +1,151 @@
+import type { ExecutionResult } from '../../contract/healing';
+import { executeKubeAction, reconcile, type DrainProgress } from '../kubernetes';
+import type { KubeClient } from '../kubernetes/client';
+import type { EngineContext } from './context';
+import { notLeading, type ExecutionRecords } from './executionRecords';
+import { approvedAutomatically } from './holds';
+import { executionResult, isKubeAction } from './kube';
+import { evictionPolicy } from './limits';
+import type { StoredAction } from './store/actionRows';
+
+const notConfigured = (what: string): ExecutionResult => ({
+  ok: false,
+  summary: `${what} not configured`,
+  error: { kind: 'not-configured', message: `${what} not configured` },
+});
+
+/**
+ * Runs a claimed action by its kind (a notification, or a Kubernetes change with its progress
+ * persisted) and records the outcome; reconciles what a stopped process left executing.
+ */
+export class ActionRunner {
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly records: ExecutionRecords
+  ) {}
+
+  private get lifecycle() {
+    return this.ctx.lifecycle;
+  }
+
+  private async evictionPolicy() {
+    return evictionPolicy((await this.ctx.settings.limits()).limits, this.lifecycle.actions, this.lifecycle.now());
+  }
+
+  /** Runs a claimed action (or resumes an interrupted drain) and records the outcome. */
+  async run(action: StoredAction, kube: KubeClient | undefined): Promise<void> {
+    const { lifecycle, records } = this;
+    const { notifier } = this.ctx.deps;
+    const startedAt = lifecycle.now();
+    const planned = action.action;
+    let result: ExecutionResult;
+    if (!isKubeAction(planned)) {
+      result = notifier
+        ? await notifier.send({ actionId: action.id, message: planned.message, trigger: action.trigger, at: startedAt })
+        : notConfigured('notifications are');
+    } else if (!kube) {
+      result = notConfigured('Kubernetes is');
+    } else {
+      const outcome = await executeKubeAction(kube, planned, {
+        resume: action.progress,
+        // Persisted before the next eviction: a restart resumes from here instead of evicting again.
+        onProgress: (progress: DrainProgress) => lifecycle.actions.setProgress(action.id, progress, lifecycle.now()),
+        // The kill switch stops a running drain before its next eviction.
+        shouldStop: async () => (await this.ctx.settings.killSwitchRefusal())?.message,
+        // A drain pauses when this replica stops leading (the next leader resumes it), and an
+        // automatic one when automation stops holding (its window closed, a storm, a paused
+        // namespace), to resume from its progress when it holds again.
+        shouldPause: async () =>
+          notLeading(this.ctx.deps) ??
+          (approvedAutomatically(action) ? (await this.ctx.holds.pausing(action))?.message : undefined),
+        // The namespace limits as they are now hold for every pod a drain would evict.
+        mayEvict: await this.evictionPolicy(),
+      });
+      result = executionResult(outcome);
+      await lifecycle.audit.append({
+        at: lifecycle.now(),
+        kind: 'kubernetes',
+        actionId: action.id,
+        triggerId: action.trigger.id,
+        message: `Kubernetes ${outcome.ok ? 'accepted' : 'answered with an error'}: ${result.summary}`,
+        details: outcome,
+      });
+      if (!outcome.ok && outcome.error.kind === 'paused') {
+        // Left executing, cordon and progress kept: the leader reconciles it and resumes the drain.
+        if (notLeading(this.ctx.deps)) {
+          this.ctx.deps.logger.warn({ actionId: action.id }, result.summary);
+          return;
+        }
+        await records.pause(action, result.summary);
+        return;
+      }
+      // Changed between the last check and the write (the pinned count or pod no longer there): nothing was changed.
+      if (!outcome.ok && outcome.error.kind === 'changed') {
+        lifecycle.metrics.executed(planned.type, false, (lifecycle.now() - startedAt) / 1000);
+        await records.supersede(action, ['executing'], outcome.error.message);
+        return;
+      }
+    }
+    lifecycle.metrics.executed(planned.type, result.ok, (lifecycle.now() - startedAt) / 1000);
+    await records.finish(action, result);
+  }
+
+  /** An action left executing by a stopped process: reconciled against the cluster, never re-run blindly. */
+  async recover(id: number): Promise<void> {
+    const { lifecycle, records } = this;
+    const { deps, settings } = this.ctx;
+    const kube = this.ctx.kube();
+    const action = await lifecycle.actions.get(id);
+    if (action?.state !== 'executing') {
+      return;
+    }
+    const planned = action.action;
+    if (!isKubeAction(planned)) {
+      await records.finish(action, {
+        ok: false,
+        summary:
+          'the backend stopped while sending this notification; it may or may not have been delivered, and is not sent again',
+        error: { kind: 'reconcile', message: 'interrupted while notifying' },
+      });
+      return;
+    }
+    // Left executing while the kill switch is engaged: a half-done drain is not resumed.
+    if (!kube || (await settings.killSwitchRefusal())) {
+      return;
+    }
+    const seen = await reconcile(kube, planned, await this.evictionPolicy());
+    // The reads took a while: only a replica that still leads may act on what they found.
+    if (notLeading(deps)) {
+      return;
+    }
+    if (!seen.ok) {
+      // Stays executing: the next tick tries again once Kubernetes answers.
+      deps.logger.warn({ actionId: id, error: seen.error }, 'cannot reconcile an interrupted action yet');
+      return;
+    }
+    const { state, observed } = seen.value;
+    await lifecycle.audit.append({
+      at: lifecycle.now(),
+      kind: 'reconciled',
+      actionId: id,
+      triggerId: action.trigger.id,
+      message: `after a restart: ${observed} (${state})`,
+      details: seen.value,
+    });
+    if (state === 'done') {
+      await records.finish(action, {
+        ok: true,
+        summary: `already done when reconciled after a restart: ${observed}`,
+        details: seen.value,
+      });
+    } else if (state === 'not-done') {
+      await this.run(action, kube);
+    } else {
+      await records.finish(action, {
+        ok: false,
+        summary: `interrupted by a restart and cannot tell whether it ran: ${observed}; check it and act by hand`,
+        error: { kind: 'reconcile', message: observed },
+      });
+    }
+  }
+}
