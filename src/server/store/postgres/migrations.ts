@@ -1,16 +1,17 @@
 import type { Migration } from '../migrate';
+import { anomalyTriggerIdsMigration } from './anomalyTriggerIdsMigration';
 import { episodePeaksMigration } from './episodePeaksMigration';
 import { healingListsMigration } from './healingListsMigration';
 import { membersMigration } from './membersMigration';
 import { postgresPipelineMigration } from './pipelineMigration';
-import { anomalyTriggerIdsMigration } from './anomalyTriggerIdsMigration';
 import { requestsMigration } from './requestsMigration';
 import { targetSummariesMigration } from './targetSummariesMigration';
 
 /**
  * The PostgreSQL schema, versioned like the SQLite one (src/server/store/migrations), with the same
  * table and column names (JSON in JSONB). Ids are claimed per room: 1 and 2 healing and settings,
- * 3 pipeline, 4 coordination, 5 pipeline, 6 healing; later ones take the next number.
+ * 3 pipeline, 4 coordination, 5 pipeline, 6 healing, 7 pipeline, 8 healing, 9 every room (write
+ * requests); later ones take the next number.
  */
 export const postgresMigrations: Migration[] = [
   {
