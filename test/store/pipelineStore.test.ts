@@ -262,7 +262,7 @@ describe.each(stores)('the pipeline store on %s', (_name, open) => {
     expect((await s.repo.loadTargets('w')).map((t) => [t.id, t.state.steps])).toEqual([['w{job="a"}', 21]]);
   });
 
-  it('keeps peer groups by group: a cycle writes those it scored and the others stay, an unreadable row is replaced', async () => {
+  it('keeps peer groups by group: a cycle writes those it scored, deletes those forgotten, the others stay; an unreadable row is replaced', async () => {
     const group = (scale: number) => ({ members: ['a', 'b', 'c'], state: { scale, top: -Infinity } });
     await s.repo.commitCycle(cycle({ peers: { 'deployment=web/cpu': group(1), 'deployment=api/cpu': group(2) } }));
     // Another replica's groups: the first replica's stay.
@@ -275,6 +275,12 @@ describe.each(stores)('the pipeline store on %s', (_name, open) => {
       'deployment=api/cpu': group(2),
       'deployment=cart/cpu': group(3),
     });
+    // A group whose members were forgotten goes, with or without groups written beside it.
+    await s.repo.commitCycle(cycle({ peersForgotten: ['deployment=cart/cpu'] }));
+    await s.repo.commitCycle(
+      cycle({ peers: { 'deployment=web/cpu': group(5) }, peersForgotten: ['deployment=api/cpu'] })
+    );
+    expect(await s.repo.loadPeers('w')).toEqual({ 'deployment=web/cpu': group(5) });
     await s.exec(`UPDATE pipeline_watches SET peers = '[1, 2]'`);
     await s.repo.commitCycle(cycle({ peers: { 'deployment=api/cpu': group(4) } }));
     expect(await s.repo.loadPeers('w')).toEqual({ 'deployment=api/cpu': group(4) });

@@ -37,6 +37,8 @@ export class PeerGroups {
    * replica's stale copy of another's group never overwrites it.
    */
   private readonly scored = new Set<string>();
+  /** Groups dropped since the last checkpoint: deleted from the store with it. */
+  private readonly dropped = new Set<string>();
 
   constructor(
     /** The watch's peer labels; undefined for a watch without peer groups. */
@@ -48,6 +50,7 @@ export class PeerGroups {
   async restore(load: () => Promise<StoredPeers>, logger: Logger, watch: string): Promise<void> {
     this.groups.clear();
     this.scored.clear();
+    this.dropped.clear();
     let stored: StoredPeers;
     try {
       stored = await load();
@@ -141,6 +144,7 @@ export class PeerGroups {
       if (members.some((id) => forgotten.has(id))) {
         this.groups.delete(key);
         this.scored.delete(key);
+        this.dropped.add(key);
       }
     }
   }
@@ -159,6 +163,13 @@ export class PeerGroups {
         return [key, { members, state: detector.toState() }];
       })
     );
+  }
+
+  /** The groups dropped since the last call, for the checkpoint to delete from the store. */
+  takeDropped(): string[] {
+    const keys = [...this.dropped];
+    this.dropped.clear();
+    return keys;
   }
 
   /** Targets of a chunk grouped by the peer labels (groups of 3 or more can tell an outlier). */
@@ -193,6 +204,7 @@ export class PeerGroups {
           this.groups.set(dk, entry);
         }
         this.scored.add(dk);
+        this.dropped.delete(dk);
         const values = members.map((m) => {
           const i = m.target.signals.findIndex((s) => s.spec.name === signal);
           return i >= 0 ? m.values[i] : NaN;

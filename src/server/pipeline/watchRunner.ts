@@ -268,6 +268,7 @@ export class WatchRunner {
         predictions: changes.predictions,
         forgotten: changes.forgotten.map((t) => t.id),
         peers: this.peers.toStore(),
+        peersForgotten: this.peers.takeDropped(),
         // Replicas sharing the watches list every target from the store: the last chunk's are written.
         summaries: to === end ? this.share?.summaries(touched) : undefined,
       });

@@ -29,8 +29,10 @@ export interface CycleWrite {
   anomalies: AnomalyRecord[];
   predictions: PredictionRecord[];
   forgotten: string[];
-  /** The watch's peer groups by key; left as stored when absent. */
+  /** Peer groups by key, written over the stored ones of the same key (the others stay); none when absent. */
   peers?: StoredPeers;
+  /** Peer groups to delete from the stored ones (their members were forgotten). */
+  peersForgotten?: string[];
   /** With replicas sharing the watches: the scored targets as the API lists them (forgotten ones go too). */
   summaries?: TargetSummary[];
 }

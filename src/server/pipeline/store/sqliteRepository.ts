@@ -70,7 +70,7 @@ export class SqlitePipelineRepository implements PipelineRepository {
       for (const s of write.summaries ?? []) {
         this.summaryTable.write(s, now);
       }
-      this.watchTable.setResumePoint(write.watch, write.lastProcessed, now, write.peers);
+      this.watchTable.setResumePoint(write.watch, write.lastProcessed, now, write.peers, write.peersForgotten);
       return upserted;
     })();
     // Only once committed: a record never carries the id of a row that was rolled back.

@@ -63,12 +63,24 @@ export class WatchTable {
   }
 
   /**
-   * Where the watch resumes. The peer groups given replace the stored ones of the same key and the
-   * others stay (replicas sharing the watch each write their own); all stay when `peers` is absent.
+   * Where the watch resumes. The peer groups given replace the stored ones of the same key, the
+   * forgotten ones go, and the others stay (replicas sharing the watch each write their own).
    * Inside the cycle's transaction, so the read and the write are one change.
    */
-  setResumePoint(watch: string, lastProcessed: number, now: number, peers: StoredPeers | undefined): void {
-    const merged = peers && { ...this.storedPeersOrNone(watch), ...peers };
+  setResumePoint(
+    watch: string,
+    lastProcessed: number,
+    now: number,
+    peers: StoredPeers | undefined,
+    forgotten: string[] = []
+  ): void {
+    let merged: StoredPeers | undefined;
+    if (peers || forgotten.length > 0) {
+      merged = { ...this.storedPeersOrNone(watch), ...peers };
+      for (const key of forgotten) {
+        delete merged[key];
+      }
+    }
     this.s.setWatch.run(watch, lastProcessed, now, peersText(merged));
   }
 

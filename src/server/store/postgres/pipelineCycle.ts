@@ -122,10 +122,11 @@ export async function writeCycle(client: pg.ClientBase, write: CycleWrite, now: 
     `INSERT INTO pipeline_watches (name, last_processed_ms, updated_at, peers) VALUES ($1, $2, $3, $4::jsonb)
      ON CONFLICT (name) DO UPDATE SET last_processed_ms = EXCLUDED.last_processed_ms, updated_at = EXCLUDED.updated_at,
        -- By group: each replica writes the groups it scores, the others' stay (an unreadable row is replaced).
-       peers = CASE WHEN EXCLUDED.peers IS NULL THEN pipeline_watches.peers
-                    WHEN jsonb_typeof(pipeline_watches.peers) = 'object' THEN pipeline_watches.peers || EXCLUDED.peers
-                    ELSE EXCLUDED.peers END`,
-    [write.watch, write.lastProcessed, now, peersText(write.peers)]
+       -- and the forgotten ones go.
+       peers = CASE WHEN EXCLUDED.peers IS NULL THEN pipeline_watches.peers - $5::text[]
+                    WHEN jsonb_typeof(pipeline_watches.peers) = 'object' THEN (pipeline_watches.peers || EXCLUDED.peers) - $5::text[]
+                    ELSE EXCLUDED.peers - $5::text[] END`,
+    [write.watch, write.lastProcessed, now, peersText(write.peers), write.peersForgotten ?? []]
   );
   return write.anomalies.map((a) => {
     const id = ids.get(anomalyKey(a));
