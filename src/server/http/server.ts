@@ -122,6 +122,9 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
     },
     deps.metrics
   );
+  if (deps.listWorkers !== undefined) {
+    offloadLists(app, deps.listWorkers, shed);
+  }
   // At the root and first after shedding, so it runs for every route and for paths that match none (404): those
   // need the API token too, so an unknown path reveals nothing without it.
   app.decorateRequest('credential', null);
@@ -148,9 +151,6 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
     return reply.header('Content-Type', deps.metrics.contentType).send(body);
   });
 
-  if (deps.listWorkers !== undefined) {
-    offloadLists(app, deps.listWorkers, shed);
-  }
   for (const routes of deps.authenticatedRoutes ?? []) {
     await app.register(routes);
   }

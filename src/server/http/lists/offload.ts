@@ -11,7 +11,15 @@ import { isListRoute, servedByWorker } from './readers';
  * row that does not fit) goes to the error handler, a 500 logged with the row it names.
  */
 export function offloadLists(app: FastifyInstance, workers: ListWorkers, shed: Shed): void {
-  app.addHook('onClose', async () => workers.close());
+  // preClose, not onClose: requests waiting for a page hold the server's close until they are answered.
+  app.addHook('preClose', async () => workers.close());
+  // While the queue is full a list request is refused before its token and query are checked: under a
+  // flood, refusals are most of what the main loop does, so each must cost as little as it can.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method === 'GET' && isListRoute(request.routeOptions.url) && workers.full) {
+      return shed(reply, 'list_queue', new ListQueueFull(workers.queued).message);
+    }
+  });
   app.addHook('preHandler', async (request, reply) => {
     const route = request.routeOptions.url;
     if (request.method !== 'GET' || !isListRoute(route)) {

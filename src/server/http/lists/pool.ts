@@ -105,6 +105,11 @@ export class ListWorkers {
     return this.queue.length;
   }
 
+  /** Whether a page asked now would be refused with ListQueueFull. */
+  get full(): boolean {
+    return this.queue.length >= this.options.maxQueued && this.slots.every((slot) => slot?.reading !== undefined);
+  }
+
   /** Stops every worker; pages not yet answered are refused with ListWorkerStopped. */
   async close(): Promise<void> {
     this.closed = true;
@@ -153,14 +158,16 @@ export class ListWorkers {
     });
     worker.on('exit', (code) => {
       this.slots[index] = undefined;
+      const why = this.closed
+        ? 'the server is closing'
+        : (slot.stoppedBecause ?? (failure ? `${failure.name}: ${failure.message}` : `exit code ${code}`));
+      failed(new ListWorkerStopped(why));
+      slot.reading?.reject(new ListWorkerStopped(why));
+      slot.reading = undefined;
       if (this.closed) {
         return;
       }
-      const why = slot.stoppedBecause ?? (failure ? `${failure.name}: ${failure.message}` : `exit code ${code}`);
-      failed(new ListWorkerStopped(why));
       this.options.onStopped?.(why);
-      slot.reading?.reject(new ListWorkerStopped(why));
-      slot.reading = undefined;
       if (slot.isReady) {
         this.start(index);
       }
