@@ -143,14 +143,7 @@ async function cycleBench(series: number, points: number): Promise<void> {
  * and wall time per write.
  */
 async function checkpointBench(count: number, rounds: number): Promise<void> {
-  const settings: TargetSettings = {
-    detector: 'failureprophet',
-    stepMs: STEP,
-    probation: 30,
-    closeAfter: 6,
-    horizonSteps: 1440,
-    detailPoints: 120,
-  };
+  const settings = inMemorySettings(120);
   const rng = new Random(3);
   const targets = Array.from({ length: count }, (_, k) => {
     const target = new TargetModel(`fleet{instance="i-${k}"}`, 'fleet', { instance: `i-${k}` }, null, settings, 0.27);
@@ -210,15 +203,13 @@ function collectGarbage(): void {
   gc();
 }
 
+/** The settings of the in-process targets the checkpoint and memory parts build (no watch behind them). */
+function inMemorySettings(detailPoints: number): TargetSettings {
+  return { detector: 'failureprophet', stepMs: STEP, probation: 30, closeAfter: 6, horizonSteps: 1440, detailPoints };
+}
+
 function memoryBench(count: number, detailPoints: number): void {
-  const settings: TargetSettings = {
-    detector: 'failureprophet',
-    stepMs: STEP,
-    probation: 30,
-    closeAfter: 6,
-    horizonSteps: 1440,
-    detailPoints,
-  };
+  const settings = inMemorySettings(detailPoints);
   collectGarbage();
   const before = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
   const targets: TargetModel[] = [];

@@ -183,22 +183,14 @@ export class FuzzyArt {
         const wk = w[o + k];
         inter += x[k] < wk ? x[k] : wk;
       }
-      const similarity = inter / (norm === 0 ? 0.001 : norm);
-      const m = similarity * similarity * similarity * energy * energy;
+      const m = matchOf(inter, norm, energy);
       if (m > best) {
         best = m;
         bestEnergy = energy;
       }
       if (m >= rhoUb) {
         // Fast learning: every category above the upper vigilance shrinks to x ^ w.
-        let changed = false;
-        for (let k = 0; k < DC; k++) {
-          if (x[k] < w[o + k]) {
-            w[o + k] = x[k];
-            changed = true;
-          }
-        }
-        if (changed) {
+        if (shrinkTo(x, w, o, DC)) {
           this.norms[c] = this.normOf(c);
         }
         resonant = true;
@@ -250,21 +242,13 @@ export class FuzzyArt {
         inter += value[a2 < b2 ? a2 : b2];
         inter += value[a3 < b3 ? a3 : b3];
       }
-      const similarity = inter / (norm === 0 ? 0.001 : norm);
-      const m = similarity * similarity * similarity * energy * energy;
+      const m = matchOf(inter, norm, energy);
       if (m > best) {
         best = m;
         bestEnergy = energy;
       }
       if (m >= rhoUb) {
-        let changed = false;
-        for (let k = 0; k < DC; k++) {
-          if (x[k] < w[o + k]) {
-            w[o + k] = x[k];
-            changed = true;
-          }
-        }
-        if (changed) {
+        if (shrinkTo(x, w, o, DC)) {
           this.norms[c] = this.normOf(c);
           this.dirty[c] = 1;
         }
@@ -393,4 +377,22 @@ export class FuzzyArt {
     }
     return this.categories < this.bound.capacity ? this.categories++ : this.mergeClosest();
   }
+}
+
+/** A category's match: its similarity |x ^ w| / |w| cubed times its energy squared (0/0 norm counts as 0.001). */
+function matchOf(inter: number, norm: number, energy: number): number {
+  const similarity = inter / (norm === 0 ? 0.001 : norm);
+  return similarity * similarity * similarity * energy * energy;
+}
+
+/** Fast learning: the category's weights from `o` shrink to x ^ w; whether any moved. */
+function shrinkTo(x: ArrayLike<number>, w: Float64Array | Uint8Array, o: number, n: number): boolean {
+  let changed = false;
+  for (let k = 0; k < n; k++) {
+    if (x[k] < w[o + k]) {
+      w[o + k] = x[k];
+      changed = true;
+    }
+  }
+  return changed;
 }
