@@ -2,7 +2,16 @@ import { Downsampler } from './artime/downsampler';
 import { DIM, FeatureWindow, LEVELS, WINDOW } from './artime/featureWindow';
 import { ArtBound, UNBOUNDED } from './artime/fuzzyArt';
 import { ByteReader, ByteWriter } from './shared/bytes';
-import { RESONANCE_SCALARS, Resonance } from './artime/resonance';
+import {
+  checkCategories,
+  LEARNED_SCALARS,
+  type Learned,
+  readLearned,
+  readWeights,
+  restoreLearned,
+  writeLearned,
+} from './artime/learned';
+import { Resonance } from './artime/resonance';
 import { roundHalfEven } from './artime/windowMath';
 import { checkState, DETECTOR_STATE_FORMAT, DetectorOptions, DetectorState, num, StreamingDetector } from './detector';
 import { InputRange, RangeEstimate, rangeEstimateOf, ValueRange } from './inputRange';
@@ -38,8 +47,6 @@ const VERSION = 5;
 const V4 = 4;
 /** Feature windows per probation: sets the down-sampling step. */
 const WINDOWS_PER_PROBATION = 13;
-/** Complement-coded features: the ART's weights per category. */
-const DIM_COMP = 2 * DIM;
 /** Shortest probation that leaves init_rho a few windows to learn from. */
 const MIN_PROBATION = 4 * WINDOW;
 /** ARTime's published default probation, in samples (NAB's files: 5-minute steps). */
@@ -58,17 +65,9 @@ export const ARTIME_PROBATION_MS = DEFAULT_PROBATION * 300_000;
 export const MAX_PROBATION = ARTIME_PROBATION_MS / 15_000;
 /** The state's scalars: five of the detector's, the down-sampler's sum, minimum and maximum. */
 const SCALARS = 8;
-/** After the probation: three of the feature window's, the resonance's, the category count. */
-const LEARNED_SCALARS = 3 + RESONANCE_SCALARS + 1;
 
 /** Scratch for one window's features, shared by every detector (single-threaded; used within one call). */
 const scratchF = new Float64Array(DIM);
-
-/** What scores once the probation has been learned (nothing of it exists before). */
-interface Learned {
-  window: FeatureWindow;
-  resonance: Resonance;
-}
 
 /**
  * ARTime (Mark Hampton, 2021; NAB's leading detector, published as ARTimeNAB.jl, read not copied):
@@ -386,74 +385,4 @@ export class ArtimeDetector implements StreamingDetector {
     d.learned = l;
     return d;
   }
-}
-
-function checkCategories(categories: number, bound: ArtBound): void {
-  if (!(Number.isInteger(categories) && categories >= 0 && categories <= bound.capacity)) {
-    throw new Error('Corrupt detector state: artime category count');
-  }
-}
-
-/** The scoring part of a state: feature window, resonance and categories, in the order `readLearned` reads them. */
-function writeLearned(w: ByteWriter, { window: fw, resonance }: Learned): void {
-  const a = resonance.art;
-  w.nums([fw.medlevel, fw.belowmed, fw.abovemed, ...resonance.scalars(), a.categories])
-    .nums(fw.medbin)
-    // Every feature window entry is a level / LEVELS.
-    .u8(Array.from(fw.values, (x) => Math.round(x * LEVELS)))
-    .u16(resonance.simWindow)
-    .u16(resonance.simDiffWindow);
-  if (a.bounded) {
-    w.u8(a.weightCodes);
-  } else {
-    w.f64(a.weights);
-  }
-}
-
-function readLearned(r: ByteReader, trendWindow: number, bound: ArtBound): Learned {
-  const l: Learned = { window: new FeatureWindow(), resonance: new Resonance(trendWindow, bound) };
-  const sc = r.nums(LEARNED_SCALARS);
-  const medbin = r.nums(LEVELS + 1);
-  const values = r.u8(WINDOW);
-  const sim = r.u16(l.resonance.simWindow.length);
-  const simDiff = r.u16(l.resonance.simDiffWindow.length);
-  const categories = sc[LEARNED_SCALARS - 1];
-  checkCategories(categories, bound);
-  restoreLearned(l, sc, medbin, values, sim, simDiff, readWeights(r, categories, bound));
-  return l;
-}
-
-function readWeights(r: ByteReader, categories: number, bound: ArtBound): Float64Array {
-  const n = categories * DIM_COMP;
-  const weights = bound.levels > 0 ? Float64Array.from(r.u8(n), (k) => k / bound.levels) : r.f64(n);
-  if (!weights.every((x) => x >= 0 && x <= 1)) {
-    throw new Error('Corrupt detector state: artime weights outside [0, 1]');
-  }
-  return weights;
-}
-
-/** Sets a learned part from its stored pieces (`sc`: the feature window's three, the resonance's, the category count). */
-function restoreLearned(
-  l: Learned,
-  sc: Float64Array,
-  medbin: Float64Array,
-  values: Uint8Array,
-  sim: Uint16Array,
-  simDiff: Uint16Array,
-  weights: Float64Array
-): void {
-  const fw = l.window;
-  [fw.medlevel, fw.belowmed, fw.abovemed] = sc;
-  if (!(Number.isInteger(fw.medlevel) && fw.medlevel >= 0 && fw.medlevel <= LEVELS)) {
-    throw new Error('Corrupt detector state: artime median level');
-  }
-  if (!medbin.every((x) => Number.isInteger(x) && x >= 0 && x <= 0xffffffff)) {
-    throw new Error('Corrupt detector state: artime median histogram');
-  }
-  fw.medbin.set(medbin);
-  fw.values.set(Array.from(values, (k) => k / LEVELS));
-  l.resonance.restoreScalars(sc.subarray(3, 3 + RESONANCE_SCALARS));
-  l.resonance.simWindow.set(sim);
-  l.resonance.simDiffWindow.set(simDiff);
-  l.resonance.art.restore(weights, sc[3 + RESONANCE_SCALARS]);
 }

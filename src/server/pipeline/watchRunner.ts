@@ -326,24 +326,19 @@ export class WatchRunner {
     select: (targetId: string) => boolean,
     reason: ModelVersion['reason']
   ): Promise<{ trained: number; failed: Array<{ target: string; error: string }> }> {
-    return this.exclusive(() => this.runRetrain(select, reason));
-  }
-
-  private async runRetrain(
-    select: (targetId: string) => boolean,
-    reason: ModelVersion['reason']
-  ): Promise<{ trained: number; failed: Array<{ target: string; error: string }> }> {
-    const chosen = [...this.targets.values()].filter((t) => select(t.id));
-    if (this.retired || !this.restored || this.lastProcessed === null || chosen.length === 0) {
-      return { trained: 0, failed: [] };
-    }
-    const end = this.lastProcessed;
-    return this.committing(async () => {
-      const { trained, failed, retrained } = await retrainTargets(this.training(), chosen, end, reason);
-      const through = this.unsaved.storedThrough(end, this.settings.stepMs, new Set(retrained));
-      await storeStates(this.deps.repo, this.name, through, retrained);
-      this.unsaved.saved(retrained);
-      return { trained, failed };
+    return this.exclusive(async () => {
+      const chosen = [...this.targets.values()].filter((t) => select(t.id));
+      const end = this.lastProcessed;
+      if (this.retired || !this.restored || end === null || chosen.length === 0) {
+        return { trained: 0, failed: [] };
+      }
+      return this.committing(async () => {
+        const { trained, failed, retrained } = await retrainTargets(this.training(), chosen, end, reason);
+        const through = this.unsaved.storedThrough(end, this.settings.stepMs, new Set(retrained));
+        await storeStates(this.deps.repo, this.name, through, retrained);
+        this.unsaved.saved(retrained);
+        return { trained, failed };
+      });
     });
   }
 
