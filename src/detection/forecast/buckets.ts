@@ -1,3 +1,4 @@
+import { z } from 'zod';
 /**
  * The history a crossing forecaster reads: bucket means in a ring (bounded memory whatever the
  * scrape interval), the newest bucket still filling. Values are read "signed" (multiplied by +1 or
@@ -5,16 +6,20 @@
  */
 
 /** Plain JSON of a BucketHistory (null stands for an empty bucket or no sample yet). */
-export interface BucketHistoryState {
-  firstMs: number | null;
-  lastMs: number | null;
+const finiteOrNull = z.number().nullable();
+
+/** What a saved history must hold (zod's numbers are finite). */
+const bucketHistoryStateSchema = z.object({
+  firstMs: finiteOrNull,
+  lastMs: finiteOrNull,
   /** Absolute index (time / bucketMs) of the newest bucket. */
-  newest: number | null;
+  newest: finiteOrNull,
   /** Mean per bucket, ring-indexed by absolute index modulo the ring length. */
-  means: Array<number | null>;
+  means: z.array(finiteOrNull),
   /** Sum, count and sum of timestamps of the newest (still filling) bucket. */
-  partial: [number, number, number];
-}
+  partial: z.tuple([z.number(), z.number(), z.number()]),
+});
+export type BucketHistoryState = z.infer<typeof bucketHistoryStateSchema>;
 
 export class BucketHistory {
   private means: Float64Array;
@@ -134,18 +139,12 @@ export class BucketHistory {
   }
 
   /** Restores `toState()` output taken with the same options; a clear message (for the caller's Error) otherwise. */
-  restore(s: BucketHistoryState): string | null {
-    const num = (x: unknown): boolean => x === null || Number.isFinite(x);
-    if (
-      !Array.isArray(s.means) ||
-      !s.means.every(num) ||
-      !Array.isArray(s.partial) ||
-      s.partial.length !== 3 ||
-      !s.partial.every(Number.isFinite) ||
-      ![s.firstMs, s.lastMs, s.newest].every(num)
-    ) {
+  restore(state: unknown): string | null {
+    const parsed = bucketHistoryStateSchema.safeParse(state);
+    if (!parsed.success) {
       return 'its history is malformed';
     }
+    const s = parsed.data;
     if (s.means.length !== this.means.length) {
       return 'its history does not fit its options';
     }

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { BucketHistory, type BucketHistoryState } from './buckets';
 import { harmonicFit } from './harmonic';
 import { HorizonCalibration, type CalibrationState } from './interval';
@@ -25,16 +26,26 @@ export interface CrossingForecasterState {
   calibration: CalibrationState;
 }
 
-export interface CrossingOptions {
+const crossingOptionsSchema = z.object({
   /** Width of the buckets the history is averaged into (default 30 min). */
-  bucketMs?: number;
+  bucketMs: z.number().positive().optional(),
   /** History kept (default 8 days: a day-ago comparison over a day, and room for a week). */
-  retainMs?: number;
+  retainMs: z.number().positive().optional(),
   /** Farthest crossing reported (default 7 days). */
-  horizonMs?: number;
+  horizonMs: z.number().positive().optional(),
   /** How many standard errors a trend must stand out by to count (default 3). */
-  significance?: number;
-}
+  significance: z.number().positive().optional(),
+});
+export type CrossingOptions = z.infer<typeof crossingOptionsSchema>;
+
+/** What every snapshot holds before its version says the rest. */
+const snapshotSchema = z.object({
+  format: z.literal('failureprophet.crossing'),
+  version: z.unknown().optional(),
+  options: crossingOptionsSchema,
+  history: z.unknown().optional(),
+  calibration: z.unknown().optional(),
+});
 
 /** Why no crossing is predicted (for the API and the logs). */
 export type NoCrossingReason =
@@ -359,19 +370,16 @@ export class CrossingForecaster {
    * calibration (normal intervals until errors are known again). Throws a clear Error on anything else.
    */
   static fromState(state: unknown): CrossingForecaster {
-    const s = state as Record<string, unknown> | null;
     const refuse = (why: string): Error => new Error(`Cannot restore a crossing forecaster from this state: ${why}`);
-    if (
-      typeof s !== 'object' ||
-      s === null ||
-      s.format !== 'failureprophet.crossing' ||
-      typeof s.options !== 'object'
-    ) {
+    const parsed = snapshotSchema.safeParse(state);
+    if (!parsed.success) {
       throw refuse('not a failureprophet.crossing snapshot');
     }
-    const f = new CrossingForecaster(s.options as CrossingOptions);
+    const s = parsed.data;
+    const f = new CrossingForecaster(s.options);
     if (s.version === 1) {
-      const problem = f.buckets.restore(s as unknown as BucketHistoryState);
+      // Version 1 held the history's fields beside the format.
+      const problem = f.buckets.restore(state);
       if (problem) {
         throw refuse(problem);
       }
@@ -380,11 +388,9 @@ export class CrossingForecaster {
     if (s.version !== 2) {
       throw refuse(`version ${String(s.version)} is not one this build reads (1 or 2)`);
     }
-    const v2 = s as unknown as CrossingForecasterState;
     const problem =
-      (typeof v2.history === 'object' && v2.history !== null
-        ? f.buckets.restore(v2.history)
-        : 'its history is missing') ?? f.calibration.restore(v2.calibration);
+      (typeof s.history === 'object' && s.history !== null ? f.buckets.restore(s.history) : 'its history is missing') ??
+      f.calibration.restore(s.calibration);
     if (problem) {
       throw refuse(problem);
     }

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 /**
  * Conformal intervals for the crossing forecaster's path: the model's own out-of-sample errors at
  * each horizon, standardised by the model's standard deviation there, give the band's quantiles
@@ -26,12 +27,15 @@ const MIN_ERRORS = 40;
 /** A forecast waiting for its bucket: [bucket index, mean, sd, time of the reset it was made after]. */
 type Pending = [number, number, number, number];
 
-/** Plain JSON of a HorizonCalibration. */
-export interface CalibrationState {
-  pending: Pending[][];
+/** Plain JSON of a HorizonCalibration, as a saved one must be (zod's numbers are finite). */
+const calibrationStateSchema = z.object({
+  pending: z
+    .array(z.array(z.tuple([z.number(), z.number(), z.number(), z.number()])).max(PENDING + 1))
+    .length(CALIBRATION_HORIZONS.length),
   /** Per horizon, standardised errors (actual - mean) / sd in the series' own sense, oldest first. */
-  errors: number[][];
-}
+  errors: z.array(z.array(z.number()).max(KEEP)).length(CALIBRATION_HORIZONS.length),
+});
+export type CalibrationState = z.infer<typeof calibrationStateSchema>;
 
 /** The model's forecast of the signed mean of bucket `k` (null: no forecast). */
 export type BucketForecast = (k: number) => { mean: number; sd: number } | null;
@@ -185,23 +189,12 @@ export class HorizonCalibration {
   }
 
   /** Restores `toState()` output; a clear message (for the caller's Error) when it is malformed. */
-  restore(s: CalibrationState): string | null {
-    const n = CALIBRATION_HORIZONS.length;
-    const finite = (xs: unknown): boolean => Array.isArray(xs) && xs.every((x) => Number.isFinite(x));
-    if (
-      typeof s !== 'object' ||
-      s === null ||
-      !Array.isArray(s.pending) ||
-      !Array.isArray(s.errors) ||
-      s.pending.length !== n ||
-      s.errors.length !== n ||
-      !s.errors.every((e) => finite(e) && e.length <= KEEP) ||
-      !s.pending.every(
-        (q) => Array.isArray(q) && q.length <= PENDING + 1 && q.every((p) => finite(p) && p.length === 4)
-      )
-    ) {
+  restore(state: unknown): string | null {
+    const parsed = calibrationStateSchema.safeParse(state);
+    if (!parsed.success) {
       return 'its interval calibration is malformed';
     }
+    const s = parsed.data;
     this.pending.clear();
     this.errors.clear();
     s.pending.forEach((q, i) => q.forEach((p) => this.pending.push(i, p)));
