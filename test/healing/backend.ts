@@ -6,7 +6,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { bundleBackend } from '../harness/bundle';
 
 const root = join(__dirname, '..', '..');
 
@@ -15,18 +15,7 @@ export async function buildBackend(): Promise<{ file: string; remove: () => void
   const cache = join(root, 'node_modules', '.cache');
   mkdirSync(cache, { recursive: true });
   const dir = mkdtempSync(join(cache, 'fp-crash-test-'));
-  const file = join(dir, 'main.mjs');
-  await build({
-    entryPoints: [join(root, 'src/server/main.ts')],
-    outfile: file,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    define: { __FP_VERSION__: JSON.stringify('crash-test') },
-    logLevel: 'error',
-  });
+  const file = await bundleBackend(dir, 'crash-test');
   return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

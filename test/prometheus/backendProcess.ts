@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { bundleBackend } from '../harness/bundle';
 import { freePort } from '../harness/prometheus';
 
 const ROOT = join(__dirname, '..', '..');
@@ -27,17 +27,7 @@ export interface BackendProcess {
 export async function startBuiltBackend(configYaml: string): Promise<BackendProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'fp-built-'));
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-  await build({
-    entryPoints: [join(ROOT, 'src/server/main.ts')],
-    outfile: join(dir, 'main.mjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    define: { __FP_VERSION__: JSON.stringify('test') },
-    logLevel: 'warning',
-  });
+  await bundleBackend(dir, 'test');
   writeFileSync(join(dir, 'config.yaml'), configYaml);
   const port = await freePort();
   const token = 'bounds-test-token-0123456789';

@@ -151,7 +151,12 @@ describe('migrations', () => {
           }),
         ]);
       }
-      expect(await migratePostgres(pool, postgresMigrations)).toEqual([8]);
+      expect(
+        await migratePostgres(
+          pool,
+          postgresMigrations.filter((m) => m.id <= 8)
+        )
+      ).toEqual([8]);
       const [store] = await replicas(url, 1);
       const { actions } = store.healing;
       expect((await actions.trigger('anomaly:42'))?.trigger.id).toBe(42);
