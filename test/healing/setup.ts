@@ -12,6 +12,7 @@ import {
   type SafetyLimitsInput,
 } from '../../src/contract/healing';
 import { createNotifier, HealingEngine, type HealingEngineDeps } from '../../src/server/healing';
+import type { Notification, Notifier } from '../../src/server/healing/notify';
 import { openSqliteDatabase, type SqliteStore } from '../../src/server/store/sqlite';
 import { Harness, startHarness } from '../kube/harness';
 import { deployment, node } from '../kube/objects';
@@ -110,4 +111,17 @@ export function webhookReceiver() {
     return new Response('ok', { status: 200 });
   }) as unknown as typeof fetch);
   return { sent, notifier };
+}
+
+/** A notifier that records what it sends (and plans a webhook), for tests that count notifications. */
+export function recordingNotifier(): Notifier & { sent: Notification[] } {
+  const sent: Notification[] = [];
+  return {
+    sent,
+    plan: () => ({ ok: true, summary: 'would send a webhook' }),
+    send: async (n) => {
+      sent.push(n);
+      return { ok: true, summary: 'sent a webhook' };
+    },
+  };
 }

@@ -1,24 +1,11 @@
 // Issue 17, item 3: storm mode. When more targets alarm at once than the limit, automatic actions
 // wait for approval and one summary notification goes out; it ends when the count falls.
 
-import type { Notification, Notifier } from '../../src/server/healing/notify';
 import { deployment } from '../kube/objects';
-import { anomaly, realWrites, setUp, Setup } from './setup';
+import { anomaly, realWrites, recordingNotifier, setUp, Setup } from './setup';
 
 let s: Setup;
 afterEach(() => s.close());
-
-function recordingNotifier(): Notifier & { sent: Notification[] } {
-  const sent: Notification[] = [];
-  return {
-    sent,
-    plan: () => ({ ok: true, summary: 'would send a webhook' }),
-    send: async (n) => {
-      sent.push(n);
-      return { ok: true, summary: 'sent a webhook' };
-    },
-  };
-}
 
 it('a storm of 50 alarming targets pauses automation with exactly one notification, and ends when the count falls', async () => {
   const notifier = recordingNotifier();

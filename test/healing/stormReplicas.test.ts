@@ -6,14 +6,14 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { safetyLimitsSchema } from '../../src/contract/healing';
 import { HealingEngine } from '../../src/server/healing';
-import type { Notification, Notifier } from '../../src/server/healing/notify';
+import type { Notifier } from '../../src/server/healing/notify';
 import { openPostgresStore } from '../../src/server/store/postgres';
 import { ephemeralSecretBox } from '../../src/server/store/secrets';
 import { openSqliteDatabase } from '../../src/server/store/sqlite';
 import type { Store } from '../../src/server/store/store';
 import { postgresForTests } from '../harness/postgres';
 import { TestClock } from '../pipeline/helpers';
-import { anomaly } from './setup';
+import { anomaly, recordingNotifier } from './setup';
 
 const postgres = postgresForTests();
 const secrets = ephemeralSecretBox();
@@ -32,18 +32,6 @@ const stores: Record<string, (name: string) => Promise<Store[]>> = {
     return [await open('replica-a'), await open('replica-b')];
   },
 };
-
-function recordingNotifier(): Notifier & { sent: Notification[] } {
-  const sent: Notification[] = [];
-  return {
-    sent,
-    plan: () => ({ ok: true, summary: 'would send a webhook' }),
-    send: async (n) => {
-      sent.push(n);
-      return { ok: true, summary: 'sent a webhook' };
-    },
-  };
-}
 
 let round = 0;
 
