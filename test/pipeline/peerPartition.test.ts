@@ -1,7 +1,6 @@
 import { rmSync } from 'node:fs';
 import { Random } from '../../src/detection';
-import { TargetShare } from '../../src/server/coordination/members';
-import { FixedMembers } from '../harness/fixedMembers';
+import { FixedMembership, TargetShare } from '../../src/server/coordination/members';
 import type { Pipeline } from '../../src/server/pipeline/pipeline';
 import { SqlitePipelineRepository } from '../../src/server/pipeline/store/sqliteRepository';
 import type { RangeQuerier } from '../../src/server/pipeline/watchRunner';
@@ -91,7 +90,7 @@ describe('a watch with peer groups shared by two replicas', () => {
         dataDir,
         extra: {
           querierFor: () => querier,
-          ownership: new TargetShare(new FixedMembers(identity, members), clock, 0),
+          ownership: new TargetShare(new FixedMembership(identity, members), clock, 0),
         },
       });
     const a = replica(members[0]);

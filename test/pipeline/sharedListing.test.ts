@@ -1,8 +1,7 @@
 import { rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { targetsResponseSchema, type Target } from '../../src/contract/pipeline';
-import { TargetShare } from '../../src/server/coordination/members';
-import { FixedMembers } from '../harness/fixedMembers';
+import { FixedMembership, TargetShare } from '../../src/server/coordination/members';
 import { pipelineRoutes } from '../../src/server/http/routes/pipeline';
 import { buildServer } from '../../src/server/http/server';
 import { createLogger } from '../../src/server/logger';
@@ -100,7 +99,7 @@ describe.each(Object.keys(onStore))('targets listed by two replicas sharing a wa
         dataDir,
         extra: {
           querierFor: () => querier,
-          ownership: new TargetShare(new FixedMembers(identity, members), clock, 0),
+          ownership: new TargetShare(new FixedMembership(identity, members), clock, 0),
           ...(stores.repositories[i] ? { repository: stores.repositories[i] } : {}),
         },
       });

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock';
-import { LiveSet, SoloMembership, TargetShare, type Membership } from './members';
+import { FixedMembership, LiveSet, TargetShare, type Membership } from './members';
 import { ownerOf } from './partition';
 
 class ListedMembership implements Membership {
@@ -51,7 +51,7 @@ describe('TargetShare', () => {
   });
 
   it('leaves a single process alone with everything', () => {
-    const solo = new SoloMembership('only');
+    const solo = new FixedMembership('only');
     const share = new TargetShare(solo, clockAt({ ms: 5 }), 0);
     expect(ids.every(share.owns)).toBe(true);
   });

@@ -5,8 +5,8 @@ import { ownerOf } from './partition';
 /**
  * The replicas that share the watches: each announces itself and learns who else is live, and the
  * targets are partitioned over that list (partition.ts). Implementations: one Lease per replica
- * (kubeMembers.ts), a heartbeat table on PostgreSQL (pgMembers.ts), and a single process alone
- * (SoloMembership).
+ * (kubeMembers.ts), a heartbeat table on PostgreSQL (pgMembers.ts), and a list fixed when it is
+ * made (FixedMembership: a single process alone).
  */
 export interface Membership {
   /** This replica's name among the members (its pod name). */
@@ -25,13 +25,15 @@ export interface Membership {
   leave(): Promise<void>;
 }
 
-/** One process alone: it is the only member and watches everything. */
-export class SoloMembership implements Membership {
-  private readonly members: readonly string[];
-
-  constructor(readonly identity: string) {
-    this.members = [identity];
-  }
+/**
+ * Members nobody announces: by default one process alone (the only member, watching everything);
+ * tests hand in the list all their replicas see, and change it in place to make one leave.
+ */
+export class FixedMembership implements Membership {
+  constructor(
+    readonly identity: string,
+    private readonly members: readonly string[] = [identity]
+  ) {}
 
   async heartbeat(): Promise<void> {}
 

@@ -3,7 +3,7 @@ import type { Clock } from '../clock';
 import type { KubeClient } from '../kubernetes/client';
 import type { TargetOwnership } from '../pipeline/ownership';
 import { KubeMembership } from './kubeMembers';
-import { runMembership, SoloMembership, TargetShare, type Membership } from './members';
+import { FixedMembership, runMembership, TargetShare, type Membership } from './members';
 import { PgMembership } from './pgMembers';
 
 export interface WatchSharingOptions {
@@ -52,7 +52,7 @@ export async function startWatchSharing(options: WatchSharingOptions): Promise<W
       })
     : pool
       ? new PgMembership({ pool, group, identity, leaseDurationSeconds, now: clock.now })
-      : new SoloMembership(identity);
+      : new FixedMembership(identity);
   const running = await runMembership(membership, clock, options.renewEveryMs);
   return {
     membership,
