@@ -15,7 +15,7 @@ export async function buildBackend(): Promise<{ file: string; remove: () => void
   const cache = join(root, 'node_modules', '.cache');
   mkdirSync(cache, { recursive: true });
   const dir = mkdtempSync(join(cache, 'fp-crash-test-'));
-  const file = await bundleBackend(dir, 'crash-test');
+  const file = await bundleBackend(dir);
   return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

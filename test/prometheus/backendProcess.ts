@@ -27,7 +27,7 @@ export interface BackendProcess {
 export async function startBuiltBackend(configYaml: string): Promise<BackendProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'fp-built-'));
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-  await bundleBackend(dir, 'test');
+  await bundleBackend(dir);
   writeFileSync(join(dir, 'config.yaml'), configYaml);
   const port = await freePort();
   const token = 'bounds-test-token-0123456789';
