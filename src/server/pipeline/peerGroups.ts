@@ -81,7 +81,9 @@ export class PeerGroups {
     }
     const stored = await load();
     for (const key of keys) {
+      // Written again once scored here: until then the store's copy is the one that counts.
       this.groups.delete(key);
+      this.scored.delete(key);
     }
     this.adopt(stored, (key) => keys.has(key), logger, watch);
   }
