@@ -8,12 +8,14 @@ import type { FailureProphetOptions } from './failureprophet';
 import type { FailureProphetV5Options } from './failureprophetV5';
 import type { FailureProphetV1Options } from './failureprophetV1';
 import type { FailureProphetV7Options } from './failureprophetV7';
+import type { FailureProphetV8Options } from './failureprophetV8';
 import type { ZScoreOptions } from './zscore';
 
 /** Each detector's options, by registry name: `createDetector(name, options)` type-checks against it. */
 export interface OptionsByName {
   failureprophet: FailureProphetOptions;
   'failureprophet-v7': FailureProphetV7Options;
+  'failureprophet-v8': FailureProphetV8Options;
   'failureprophet-v5': FailureProphetV5Options;
   'failureprophet-v1': FailureProphetV1Options;
   'failureprophet-ensemble': EnsembleOptions;
@@ -79,14 +81,17 @@ const failureprophet = failureprophetV5.extend({
   maxCategories: z.number().int().min(2).max(4096).optional(),
 });
 
+/** failureprophet with the sustained-departure view (failureprophet-v8; v7 adds its insideWeight). */
+const failureprophetV8 = failureprophet.extend({
+  sustainedForMs: z.number().gt(0).optional(),
+  sustainedTauMs: z.number().gt(0).optional(),
+  sustainedMargin: z.number().min(0).optional(),
+});
+
 const SCHEMAS = {
   failureprophet,
-  'failureprophet-v7': failureprophet.extend({
-    sustainedForMs: z.number().gt(0).optional(),
-    sustainedTauMs: z.number().gt(0).optional(),
-    sustainedMargin: z.number().min(0).optional(),
-    insideWeight: z.number().min(0).max(1).optional(),
-  }),
+  'failureprophet-v7': failureprophetV8.extend({ insideWeight: z.number().min(0).max(1).optional() }),
+  'failureprophet-v8': failureprophetV8,
   'failureprophet-v5': failureprophetV5,
   'failureprophet-v1': FAILUREPROPHET_V1_SETTINGS.partial().extend(common),
   'failureprophet-ensemble': failureprophetV5.extend({ artimeWeight }),

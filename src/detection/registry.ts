@@ -7,6 +7,7 @@ import { FailureProphetDetector } from './failureprophet';
 import { FailureProphetV5Detector } from './failureprophetV5';
 import { FailureProphetV1Detector } from './failureprophetV1';
 import { FailureProphetV7Detector } from './failureprophetV7';
+import { FailureProphetV8Detector } from './failureprophetV8';
 import { IsolationForestDetector } from './iforestDetector';
 import { InputRange } from './inputRange';
 import { KnnCadDetector } from './knnCad';
@@ -30,6 +31,11 @@ const DETECTORS: Registry = {
   'failureprophet-v7': {
     create: (o) => new FailureProphetV7Detector(o),
     restore: (s) => FailureProphetV7Detector.fromState(s),
+  },
+  // Candidate (issues 12, 13): v7 without its damping, the sustained view only ever raising v6's score.
+  'failureprophet-v8': {
+    create: (o) => new FailureProphetV8Detector(o),
+    restore: (s) => FailureProphetV8Detector.fromState(s),
   },
   'failureprophet-v5': {
     create: (o) => new FailureProphetV5Detector(o),

@@ -151,3 +151,56 @@ describe('failureprophet-v7', () => {
     }
   });
 });
+
+describe('failureprophet-v8', () => {
+  const cold = (ti: number) => ti >= 9 * DAY && ti < 10 * DAY;
+  /** Short dips to the bottom of the day's swing (inside the week's range) every 20 h from day 5, and a cold day 9. */
+  const series = () =>
+    temperature(12, (ti, x) => {
+      if (cold(ti)) {
+        return 50 + (x - 80) / 4;
+      }
+      return ti >= 5 * DAY && ti % (20 * HOUR) < 30 * 60_000 ? 73 : x;
+    });
+
+  it('never scores below v6, where v7 does, and alarms on the cold day', () => {
+    const { t, v } = series();
+    const v6 = createDetector('failureprophet', { trainingPoints: 750 });
+    const v7 = createDetector('failureprophet-v7', { trainingPoints: 750 });
+    const v8 = createDetector('failureprophet-v8', { trainingPoints: 750 });
+    let v7Lower = 0;
+    let v8Lower = 0;
+    let coldAlarm = false;
+    t.forEach((ti, i) => {
+      const own = v6.update(ti, v[i]);
+      const s8 = v8.update(ti, v[i]);
+      v7Lower += v7.update(ti, v[i]) < own ? 1 : 0;
+      v8Lower += s8 < own ? 1 : 0;
+      coldAlarm ||= cold(ti) && s8 >= 0.24;
+    });
+    // The series has what v7 damps (short excursions inside the week's range), so the comparison bites.
+    expect(v7Lower).toBeGreaterThan(0);
+    expect(v8Lower).toBe(0);
+    expect(coldAlarm).toBe(true);
+  });
+
+  it('saves a state within 4 KiB, resumes as the detector that ran on, and refuses a v7 that damps', () => {
+    const { t, v } = series();
+    const d = createDetector('failureprophet-v8', { trainingPoints: 750 });
+    const cut = (9 * DAY + 5 * HOUR) / STEP;
+    for (let i = 0; i < cut; i++) {
+      d.update(t[i], v[i]);
+    }
+    const text = JSON.stringify(d.toState());
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(4096);
+    const r = restoreDetector(JSON.parse(text));
+    expect(r.name).toBe('failureprophet-v8');
+    for (let i = cut; i < t.length; i++) {
+      expect(r.update(t[i], v[i])).toBe(d.update(t[i], v[i]));
+      expect([r.level, r.expected, r.lower, r.upper]).toEqual([d.level, d.expected, d.lower, d.upper]);
+    }
+    const damping = JSON.parse(text) as { v7: { insideWeight: number } };
+    damping.v7.insideWeight = 0.8;
+    expect(() => restoreDetector(damping)).toThrow(/failureprophet-v8 holds a v7 that damps/);
+  });
+});

@@ -121,7 +121,10 @@ describeIfNab('the watch loop on NAB machine_temperature_system_failure (real Pr
   // to alarm on a sustained departure and to score short dips within the past week's range lower
   // (det12). Turns red once met. The candidate failureprophet-v7 (a sustained-departure view, det13)
   // meets it here (12 anomalies, 5 elsewhere) but lost 12.6 points on NAB's held-out validation
-  // category, so it is not the product (RESULTS.md, "A sustained-departure view").
+  // category, so it is not the product (RESULTS.md, "A sustained-departure view"). Without its x0.8
+  // on short excursions inside the past week's range (failureprophet-v8, det13b) the view only adds:
+  // 26 anomalies, 16 elsewhere; longer hysteresis (closeAfter 3 h, 6 h, 24 h) leaves 15, 15, 13, as
+  // the alarms elsewhere are days apart (RESULTS.md, "Sustained departures without damping").
   it.failing('opens at most 5 episodes elsewhere', async () => {
     const anomalies = await h.pipeline.anomalies({ from: nab.timestamps[0], to: last, limit: 5000 });
     expect(anomalies.filter((x) => !nearWindow(x)).length).toBeLessThanOrEqual(5);

@@ -32,6 +32,8 @@ export const TUNING_SPACES: Record<string, Record<string, number[]>> = {
     sustainedMargin: [0.2, 0.3],
     insideWeight: [0.8, 1],
   },
+  // v7 without its damping (issues 12, 13): only how far beyond the week's range, and for how long.
+  'failureprophet-v8': { sustainedForMs: [3 * 3_600_000, 6 * 3_600_000], sustainedMargin: [0.2, 0.3] },
   'failureprophet-v5': {
     refractoryMs: [6 * 3_600_000, 12 * 3_600_000, 24 * 3_600_000],
     holdMs: [12 * 3_600_000, 24 * 3_600_000],
