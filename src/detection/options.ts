@@ -8,12 +8,14 @@ import type { FailureProphetOptions } from './failureprophet';
 import type { FailureProphetV5Options } from './failureprophetV5';
 import type { FailureProphetV1Options } from './failureprophetV1';
 import type { FailureProphetV7Options } from './failureprophetV7';
+import type { FailureProphetLeadersOptions } from './failureprophetLeaders';
 import type { ZScoreOptions } from './zscore';
 
 /** Each detector's options, by registry name: `createDetector(name, options)` type-checks against it. */
 export interface OptionsByName {
   failureprophet: FailureProphetOptions;
   'failureprophet-v7': FailureProphetV7Options;
+  'failureprophet-leaders': FailureProphetLeadersOptions;
   'failureprophet-v5': FailureProphetV5Options;
   'failureprophet-v1': FailureProphetV1Options;
   'failureprophet-ensemble': EnsembleOptions;
@@ -87,6 +89,7 @@ const SCHEMAS = {
     sustainedMargin: z.number().min(0).optional(),
     insideWeight: z.number().min(0).max(1).optional(),
   }),
+  'failureprophet-leaders': failureprophet.extend({ grossSpans: z.number().min(0).optional() }),
   'failureprophet-v5': failureprophetV5,
   'failureprophet-v1': FAILUREPROPHET_V1_SETTINGS.partial().extend(common),
   'failureprophet-ensemble': failureprophetV5.extend({ artimeWeight }),

@@ -7,6 +7,7 @@ import { FailureProphetDetector } from './failureprophet';
 import { FailureProphetV5Detector } from './failureprophetV5';
 import { FailureProphetV1Detector } from './failureprophetV1';
 import { FailureProphetV7Detector } from './failureprophetV7';
+import { FailureProphetLeadersDetector } from './failureprophetLeaders';
 import { IsolationForestDetector } from './iforestDetector';
 import { InputRange } from './inputRange';
 import { KnnCadDetector } from './knnCad';
@@ -30,6 +31,11 @@ const DETECTORS: Registry = {
   'failureprophet-v7': {
     create: (o) => new FailureProphetV7Detector(o),
     restore: (s) => FailureProphetV7Detector.fromState(s),
+  },
+  // Candidate (issue 12, det12a): the bounded ARTime with only gross-fault calls beside it (range, zero, flat, stop).
+  'failureprophet-leaders': {
+    create: (o) => new FailureProphetLeadersDetector(o),
+    restore: (s) => FailureProphetLeadersDetector.fromState(s),
   },
   'failureprophet-v5': {
     create: (o) => new FailureProphetV5Detector(o),

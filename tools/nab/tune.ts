@@ -32,6 +32,9 @@ export const TUNING_SPACES: Record<string, Record<string, number[]>> = {
     sustainedMargin: [0.2, 0.3],
     insideWeight: [0.8, 1],
   },
+  // The leaders-first candidate (issue 12, det12a): how far beyond the range seen a value is a gross fault
+  // (ARTime's weight is a scale, not searched: NAB's threshold sweep gives the same alarms for every weight).
+  'failureprophet-leaders': { grossSpans: [0.25, 0.5, 1, 2, 4] },
   'failureprophet-v5': {
     refractoryMs: [6 * 3_600_000, 12 * 3_600_000, 24 * 3_600_000],
     holdMs: [12 * 3_600_000, 24 * 3_600_000],
