@@ -18,7 +18,7 @@ export interface FailureProphetLeadersOptions extends FailureProphetV5Options {
  * The bounded ARTime's weight: a scale, not a tuned setting. The reported score is the larger of a
  * weighted ARTime score and a fault call (1), so NAB's threshold sweep gives the same alarms for
  * every weight; the weight only puts ARTime's dev threshold at the product's RECOMMENDED_THRESHOLD
- * (0.24 / ARTime's own dev threshold, standard profile; RESULTS.md, issue 12, det12a).
+ * (0.24 / 0.0977, ARTime's own dev threshold at 24 categories on all three profiles; RESULTS.md, det12a).
  */
 export const LEADERS_ARTIME_WEIGHT = 2.5;
 
@@ -62,7 +62,8 @@ interface Parts {
  *   `alarmThreshold`).
  * failureprophet-v5's level views, which fitted the dev files, score nothing here; its run views
  * need it to run whole (they share its learning and sampling statistics), and its band is the one
- * shown. Nothing is muted after an alarm, so no earlier alarm can hide a new fault.
+ * shown. ARTime masks its own new categories for a while after an anomaly (as published); the fault
+ * calls are never muted by an earlier alarm, so none can hide a new gross fault.
  */
 export class FailureProphetLeadersDetector implements StreamingDetector {
   readonly name = NAME;
