@@ -80,6 +80,19 @@ export class FailureProphetV5Detector extends DailyViewsDetector implements Stre
     return Math.max(super.level, this.s[S_FLAT_SCORE], this.s[S_MISS_SCORE]);
   }
 
+  /**
+   * The flat run view's level alone (0 outside a run of MIN_RUN or more, or one that began while
+   * learning): for a detector that reads only the run views (failureprophet-leaders).
+   */
+  get flatRunLevel(): number {
+    return this.s[S_FLAT_SCORE];
+  }
+
+  /** The missing run view's level alone, as flatRunLevel. */
+  get missingRunLevel(): number {
+    return this.s[S_MISS_SCORE];
+  }
+
   update(timestampMs: number, value: number): number {
     const s = this.s;
     if (!(timestampMs > s[S_SEEN_T])) {

@@ -9,6 +9,7 @@ import type { FailureProphetV5Options } from './failureprophetV5';
 import type { FailureProphetV1Options } from './failureprophetV1';
 import type { FailureProphetV7Options } from './failureprophetV7';
 import type { FailureProphetV8Options } from './failureprophetV8';
+import type { FailureProphetLeadersOptions } from './failureprophetLeaders';
 import type { ZScoreOptions } from './zscore';
 
 /** Each detector's options, by registry name: `createDetector(name, options)` type-checks against it. */
@@ -16,6 +17,7 @@ export interface OptionsByName {
   failureprophet: FailureProphetOptions;
   'failureprophet-v7': FailureProphetV7Options;
   'failureprophet-v8': FailureProphetV8Options;
+  'failureprophet-leaders': FailureProphetLeadersOptions;
   'failureprophet-v5': FailureProphetV5Options;
   'failureprophet-v1': FailureProphetV1Options;
   'failureprophet-ensemble': EnsembleOptions;
@@ -92,6 +94,7 @@ const SCHEMAS = {
   failureprophet,
   'failureprophet-v7': failureprophetV8.extend({ insideWeight: z.number().min(0).max(1).optional() }),
   'failureprophet-v8': failureprophetV8,
+  'failureprophet-leaders': failureprophet.extend({ grossSpans: z.number().min(0).optional() }),
   'failureprophet-v5': failureprophetV5,
   'failureprophet-v1': FAILUREPROPHET_V1_SETTINGS.partial().extend(common),
   'failureprophet-ensemble': failureprophetV5.extend({ artimeWeight }),

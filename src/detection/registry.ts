@@ -8,6 +8,7 @@ import { FailureProphetV5Detector } from './failureprophetV5';
 import { FailureProphetV1Detector } from './failureprophetV1';
 import { FailureProphetV7Detector } from './failureprophetV7';
 import { FailureProphetV8Detector } from './failureprophetV8';
+import { FailureProphetLeadersDetector } from './failureprophetLeaders';
 import { IsolationForestDetector } from './iforestDetector';
 import { InputRange } from './inputRange';
 import { KnnCadDetector } from './knnCad';
@@ -36,6 +37,11 @@ const DETECTORS: Registry = {
   'failureprophet-v8': {
     create: (o) => new FailureProphetV8Detector(o),
     restore: (s) => FailureProphetV8Detector.fromState(s),
+  },
+  // Candidate (issue 12, det12a): the bounded ARTime with only gross-fault calls beside it (range, zero, flat, stop).
+  'failureprophet-leaders': {
+    create: (o) => new FailureProphetLeadersDetector(o),
+    restore: (s) => FailureProphetLeadersDetector.fromState(s),
   },
   'failureprophet-v5': {
     create: (o) => new FailureProphetV5Detector(o),

@@ -34,6 +34,9 @@ export const TUNING_SPACES: Record<string, Record<string, number[]>> = {
   },
   // v7 without its damping (issues 12, 13): only how far beyond the week's range, and for how long.
   'failureprophet-v8': { sustainedForMs: [3 * 3_600_000, 6 * 3_600_000], sustainedMargin: [0.2, 0.3] },
+  // The leaders-first candidate (issue 12, det12a): how far beyond the range seen a value is a gross fault
+  // (ARTime's weight is a scale, not searched: NAB's threshold sweep gives the same alarms for every weight).
+  'failureprophet-leaders': { grossSpans: [0.25, 0.5, 1, 2, 4] },
   'failureprophet-v5': {
     refractoryMs: [6 * 3_600_000, 12 * 3_600_000, 24 * 3_600_000],
     holdMs: [12 * 3_600_000, 24 * 3_600_000],

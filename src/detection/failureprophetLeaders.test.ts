@@ -1,0 +1,202 @@
+import { ArtimeDetector } from './artime';
+import { PRODUCT_CATEGORIES } from './failureprophet';
+import {
+  FAULT_SCORE,
+  FailureProphetLeadersDetector,
+  GROSS_SPANS,
+  LEADERS_ARTIME_WEIGHT,
+} from './failureprophetLeaders';
+import { GrossRangeView } from './grossRange';
+import { createDetector, RECOMMENDED_THRESHOLD, restoreDetector } from './index';
+import { Random } from './random';
+
+const STEP = 300_000;
+const T0 = Date.UTC(2024, 0, 1);
+const N = 6048; // three weeks at 5 minutes
+const PROBATION = 750;
+const HOUR = 12; // samples
+const FEW = 5;
+
+/** Three weeks of a noisy daily rhythm or a noisy random walk, with a spike and a shift early on (earlier alarms). */
+function series(kind: 'daily' | 'walk', seed = 11): Float64Array {
+  const rng = new Random(seed);
+  const gauss = (): number => rng.next() + rng.next() + rng.next() - 1.5;
+  let prev = 50;
+  return Float64Array.from({ length: N }, (_, i) => {
+    prev = kind === 'daily' ? 20 + 5 * Math.sin((2 * Math.PI * i) / 288) + gauss() : prev + 0.1 * gauss();
+    return prev + (i === 1500 ? 8 : 0) + (i >= 2000 && i < 2100 ? 4 : 0);
+  });
+}
+
+const leaders = (): FailureProphetLeadersDetector => new FailureProphetLeadersDetector({ trainingPoints: PROBATION });
+
+const run = (d: { update(t: number, v: number): number }, v: Float64Array): Float64Array =>
+  Float64Array.from(v, (x, i) => d.update(T0 + i * STEP, x));
+
+const rangeBefore = (v: Float64Array, at: number): { lo: number; hi: number } => {
+  const before = v.subarray(0, at);
+  return { lo: Math.min(...before), hi: Math.max(...before) };
+};
+
+/** Each gross fault of issue 12, item 4, from `at` on (a jump to 10x the range above it, ...). */
+const FAULTS: Record<string, (v: Float64Array, at: number) => (x: number, i: number) => number> = {
+  jump: (v, at) => {
+    const { lo, hi } = rangeBefore(v, at);
+    return (x, i) => (i >= at ? hi + 10 * (hi - lo) : x);
+  },
+  spike: (v, at) => {
+    const { lo, hi } = rangeBefore(v, at);
+    return (x, i) => (i === at ? hi + 10 * (hi - lo) : x);
+  },
+  'drop to zero': (_, at) => (x, i) => (i >= at ? 0 : x),
+  'stuck flat': (v, at) => (x, i) => (i >= at ? v[at - 1] : x),
+  stop: (_, at) => (x, i) => (i >= at ? NaN : x),
+};
+
+/** The first samples the detector reports, from `at`: the largest of the first FEW. */
+const firstReports = (v: Float64Array, at: number): number => Math.max(...run(leaders(), v).subarray(at, at + FEW));
+
+describe('failureprophet-leaders', () => {
+  describe.each(['daily', 'walk'] as const)('on a %s series', (kind) => {
+    const v = series(kind);
+    const clean = run(leaders(), v);
+    const alarms = [...clean.keys()].filter((i) => i >= PROBATION && clean[i] >= RECOMMENDED_THRESHOLD);
+
+    it('alarms on the clean series after its probation (so the faults below land after alarms)', () => {
+      expect(alarms.length).toBeGreaterThan(0);
+    });
+
+    it.each(Object.keys(FAULTS))(
+      '%s is reported above the threshold within 5 samples at 0.5, 2, 6, 11 and 23 h after each of the first 3 alarms',
+      (fault) => {
+        const missed: Array<{ alarm: number; hours: number; score: number }> = [];
+        for (const alarm of alarms.slice(0, 3)) {
+          for (const hours of [0.5, 2, 6, 11, 23]) {
+            const at = alarm + Math.round(hours * HOUR);
+            const score = firstReports(Float64Array.from(v, FAULTS[fault](v, at)), at);
+            if (!(score >= RECOMMENDED_THRESHOLD)) {
+              missed.push({ alarm, hours, score });
+            }
+          }
+        }
+        expect(missed).toEqual([]);
+      }
+    );
+  });
+
+  it('reports a jump further out, and a drop to zero, after an earlier gross jump was called', () => {
+    const v = series('daily');
+    const { lo, hi } = rangeBefore(v, 3000);
+    const first = hi + 10 * (hi - lo);
+    const stepped = Float64Array.from(v, (x, i) => (i >= 3000 ? first + (x - 20) : x));
+    expect(run(leaders(), stepped)[3000]).toBe(FAULT_SCORE);
+    for (const hours of [0.5, 2, 6, 11, 23]) {
+      const at = 3000 + Math.round(hours * HOUR);
+      const further = Float64Array.from(stepped, (x, i) => (i >= at ? 10 * first : x));
+      const zero = Float64Array.from(stepped, (x, i) => (i >= at ? 0 : x));
+      expect(run(leaders(), further)[at]).toBe(FAULT_SCORE);
+      expect(run(leaders(), zero)[at]).toBe(FAULT_SCORE);
+    }
+  });
+
+  it('reports a series that stops while stuck flat, after the flat run was called', () => {
+    const v = series('walk');
+    const stuck = Float64Array.from(v, (x, i) => (i >= 3000 ? v[2999] : x));
+    expect(Math.max(...run(leaders(), stuck).subarray(3000, 3000 + FEW))).toBe(FAULT_SCORE);
+    for (const hours of [0.5, 2, 6, 11, 23]) {
+      const at = 3000 + Math.round(hours * HOUR);
+      const stopped = Float64Array.from(stuck, (x, i) => (i >= at ? NaN : x));
+      expect(firstReports(stopped, at)).toBe(FAULT_SCORE);
+    }
+  });
+
+  it("reports the bounded ARTime's weighted score, or FAULT_SCORE where a gross fault is called, sample by sample", () => {
+    const v = Float64Array.from(series('daily'), (x, i) => (i === 4000 ? 200 : i >= 5000 && i < 5010 ? NaN : x));
+    const both = run(leaders(), v);
+    const artime = run(ArtimeDetector.bounded({ trainingPoints: PROBATION, maxCategories: PRODUCT_CATEGORIES }), v);
+    const weighted = Array.from(artime, (a) => Math.min(1, LEADERS_ARTIME_WEIGHT * a));
+    both.forEach((x, i) => expect([weighted[i], FAULT_SCORE]).toContain(x));
+    // The spike and the stop are called; failureprophet-v5's level views (not used) would score elsewhere too.
+    expect(both[4000]).toBe(FAULT_SCORE);
+    expect(Math.max(...both.subarray(5000, 5000 + FEW))).toBe(FAULT_SCORE);
+    expect(both.some((x, i) => x > weighted[i] && i !== 4000)).toBe(true);
+  });
+
+  it('round-trips its state through JSON mid-probation and after, and continues identically', () => {
+    const v = Float64Array.from(series('walk'), (x, i) => (i >= 4000 && i < 4010 ? NaN : i === 4500 ? 0 : x));
+    for (const cut of [300, 3100, 4005]) {
+      const a = leaders();
+      const b = leaders();
+      run(a, v.subarray(0, cut));
+      run(b, v.subarray(0, cut));
+      const c = restoreDetector(JSON.parse(JSON.stringify(b.toState())));
+      expect(c.name).toBe('failureprophet-leaders');
+      for (let i = cut; i < v.length; i++) {
+        expect(c.update(T0 + i * STEP, v[i])).toBe(a.update(T0 + i * STEP, v[i]));
+        expect(c.level).toBe(a.level);
+      }
+      expect(c.toState()).toEqual(a.toState());
+    }
+  });
+
+  it('keeps its state within 4 KiB after 200,000 one-minute points with spikes', () => {
+    const rng = new Random(1);
+    const d = createDetector('failureprophet-leaders', { trainingPoints: PROBATION });
+    for (let i = 0; i < 200_000; i++) {
+      const x = 50 + 20 * Math.sin((2 * Math.PI * i) / 1440) + 3 * (rng.next() - 0.5) + (i % 5000 === 0 ? 40 : 0);
+      d.update(T0 + i * 60_000, x);
+    }
+    expect(JSON.stringify(d.toState()).length).toBeLessThanOrEqual(4096);
+  });
+
+  it('takes its defaults, and refuses a bad option or a corrupt state clearly', () => {
+    expect(leaders().settings()).toMatchObject({
+      artimeWeight: LEADERS_ARTIME_WEIGHT,
+      maxCategories: PRODUCT_CATEGORIES,
+      grossSpans: GROSS_SPANS,
+    });
+    expect(() => createDetector('failureprophet-leaders', { grossSpans: -1 })).toThrow(/grossSpans must be/);
+    const state = leaders().toState();
+    expect(() => restoreDetector({ ...state, lastFault: 2 })).toThrow(
+      /Corrupt detector state: failureprophet-leaders lastFault/
+    );
+    expect(() => restoreDetector({ ...state, range: { spans: 1, range: [2, 1] } })).toThrow(
+      /Corrupt detector state: range: lo above hi/
+    );
+    expect(() => restoreDetector({ ...state, artime: createDetector('artime').toState() })).toThrow(
+      /holds an ARTime of the wrong kind \(artime\)/
+    );
+    expect(() => restoreDetector({ ...state, runs: 'AAAA' })).toThrow(/Corrupt detector state/);
+  });
+});
+
+describe('GrossRangeView', () => {
+  it('calls a value beyond the range seen by more than `spans` widths, once per level, never while learning', () => {
+    const g = new GrossRangeView(1);
+    expect([10, 20, 45].map((x) => g.call(x, true))).toEqual([false, false, false]);
+    // Range [10, 45], width 35: beyond 80 or below -25 is gross.
+    expect([80, 79, -24].map((x) => g.call(x, false))).toEqual([false, false, false]);
+    expect(g.call(200, false)).toBe(true);
+    expect(g.call(200, false)).toBe(false);
+    expect(g.call(NaN, false)).toBe(false);
+    expect(g.toState()).toEqual({ spans: 1, range: [-24, 200] });
+  });
+
+  it('calls a first drop to exactly 0 on a series never at or across 0, then not again', () => {
+    const g = new GrossRangeView(4);
+    [5, 6, 7].forEach((x) => g.call(x, true));
+    expect(g.call(0, false)).toBe(true);
+    expect(g.call(0, false)).toBe(false);
+    const across = new GrossRangeView(4);
+    [-1, 1].forEach((x) => across.call(x, true));
+    expect(across.call(0, false)).toBe(false);
+  });
+
+  it('refuses a negative width or a corrupt stored range', () => {
+    expect(() => new GrossRangeView(-1)).toThrow(/grossSpans must be a finite number >= 0/);
+    expect(() => GrossRangeView.fromState({ spans: 1, range: [1, 'x'] }, 'range')).toThrow(
+      /Corrupt detector state: range/
+    );
+    expect(GrossRangeView.fromState({ spans: 1, range: null }, 'range').toState()).toEqual({ spans: 1, range: null });
+  });
+});

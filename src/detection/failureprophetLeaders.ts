@@ -1,0 +1,195 @@
+import { z } from 'zod';
+import { ArtimeDetector } from './artime';
+import { checkState, DetectorState, stateEnvelope, StreamingDetector } from './detector';
+import { PRODUCT_CATEGORIES } from './failureprophet';
+import { FailureProphetV5Detector, FailureProphetV5Options } from './failureprophetV5';
+import { GrossRangeView } from './grossRange';
+
+export interface FailureProphetLeadersOptions extends FailureProphetV5Options {
+  /** What the bounded ARTime's score counts for (default LEADERS_ARTIME_WEIGHT). */
+  artimeWeight?: number;
+  /** The bounded ARTime's most categories (default PRODUCT_CATEGORIES, as in failureprophet). */
+  maxCategories?: number;
+  /** A value is a gross fault beyond the range seen by this many of its widths (default GROSS_SPANS). */
+  grossSpans?: number;
+}
+
+/**
+ * The bounded ARTime's weight: a scale, not a tuned setting. The reported score is the larger of a
+ * weighted ARTime score and a fault call (1), so NAB's threshold sweep gives the same alarms for
+ * every weight; the weight only puts ARTime's dev threshold at the product's RECOMMENDED_THRESHOLD
+ * (0.24 / 0.0977, ARTime's own dev threshold at 24 categories on all three profiles; RESULTS.md, det12a).
+ */
+export const LEADERS_ARTIME_WEIGHT = 2.5;
+
+/** Range widths beyond the range seen that make a value a gross fault: chosen by nab:tune LOCO (RESULTS.md). */
+export const GROSS_SPANS = 0.25;
+
+/** A fault call's score: a gross fault is certain, above any threshold. */
+export const FAULT_SCORE = 1;
+
+const NAME = 'failureprophet-leaders';
+const VERSION = 1;
+
+/** This detector's own fields in its state; its members' fields are checked by their own readers. */
+const LEADERS_STATE = z.object({
+  weight: z.number().min(0),
+  lastArtime: z.number().min(0).max(1),
+  lastFault: z.number().min(0).max(1),
+  flatCalled: z.boolean(),
+  missingCalled: z.boolean(),
+  seenAt: z.number().nullable(),
+});
+
+/** The members of a failureprophet-leaders detector. */
+interface Parts {
+  artime: ArtimeDetector;
+  runs: FailureProphetV5Detector;
+  range: GrossRangeView;
+  weight: number;
+}
+
+/**
+ * Candidate for the product (issue 12, "leaders first"): the published leader carries the general
+ * detection, and this code adds only what a product must never miss. Issue 12's measurements: every
+ * view tuned on the 24 dev files lost on the held-out category, while ARTime (Hampton 2021, NAB's
+ * leader; here bounded, range estimated online, as failureprophet builds it) held up there. So the
+ * score is the larger of
+ * - ARTime's score x `artimeWeight` (the general detection: window shapes never seen), and
+ * - FAULT_SCORE when a gross fault is called: a value far beyond the range seen or a first drop to 0
+ *   (GrossRangeView), a value stuck flat or a series that stops (failureprophet-v5's run views, their
+ *   statistics of the series' own runs; called once per run when their level reaches v5's
+ *   `alarmThreshold`).
+ * failureprophet-v5's level views, which fitted the dev files, score nothing here; its run views
+ * need it to run whole (they share its learning and sampling statistics), and its band is the one
+ * shown. ARTime masks its own new categories for a while after an anomaly (as published); the fault
+ * calls are never muted by an earlier alarm, so none can hide a new gross fault.
+ */
+export class FailureProphetLeadersDetector implements StreamingDetector {
+  readonly name = NAME;
+  private readonly artime: ArtimeDetector;
+  private readonly runs: FailureProphetV5Detector;
+  private readonly range: GrossRangeView;
+  private readonly weight: number;
+  private readonly alarmThreshold: number;
+  private lastArtime = 0;
+  private lastFault = 0;
+  /** Whether the current flat run, and the current missing run, has been called (once per run each). */
+  private flatCalled = false;
+  private missingCalled = false;
+  private seenAt = -Infinity;
+
+  constructor(options: FailureProphetLeadersOptions = {}, parts?: Parts) {
+    const p = parts ?? {
+      artime: ArtimeDetector.bounded({
+        trainingPoints: options.trainingPoints,
+        maxCategories: options.maxCategories ?? PRODUCT_CATEGORIES,
+      }),
+      runs: new FailureProphetV5Detector(options),
+      range: new GrossRangeView(options.grossSpans ?? GROSS_SPANS),
+      weight: options.artimeWeight ?? LEADERS_ARTIME_WEIGHT,
+    };
+    if (!(Number.isFinite(p.weight) && p.weight >= 0)) {
+      throw new Error(`artimeWeight must be a finite number >= 0, got ${String(p.weight)}`);
+    }
+    if (p.artime.name !== 'artime-bounded') {
+      throw new Error(`Corrupt detector state: ${NAME} holds an ARTime of the wrong kind (${p.artime.name})`);
+    }
+    this.artime = p.artime;
+    this.runs = p.runs;
+    this.range = p.range;
+    this.weight = p.weight;
+    this.alarmThreshold = p.runs.settings().alarmThreshold;
+  }
+
+  get expected(): number {
+    return this.runs.expected;
+  }
+
+  get lower(): number {
+    return this.runs.lower;
+  }
+
+  get upper(): number {
+    return this.runs.upper;
+  }
+
+  /** The score, held up while a flat or missing run lasts (its level). */
+  get level(): number {
+    return Math.max(this.lastArtime, this.lastFault, this.runs.flatRunLevel, this.runs.missingRunLevel);
+  }
+
+  get learning(): boolean {
+    return this.runs.learning;
+  }
+
+  settings(): Record<string, number> {
+    return {
+      ...this.runs.settings(),
+      artimeWeight: this.weight,
+      maxCategories: this.artime.capacity,
+      grossSpans: this.range.spans,
+    };
+  }
+
+  update(timestampMs: number, value: number): number {
+    if (!(timestampMs > this.seenAt)) {
+      return Math.max(this.lastArtime, this.lastFault);
+    }
+    this.seenAt = timestampMs;
+    // v5's own score (its level views) is not used: only its run views' levels.
+    this.runs.update(timestampMs, value);
+    const flat = this.runs.flatRunLevel;
+    const missing = this.runs.missingRunLevel;
+    // A run is called once, when its level first reaches the threshold (as v5 reports it); a flat
+    // run and a missing run are called apart, so a series that stops while stuck is still called.
+    const flatCall = !this.flatCalled && flat >= this.alarmThreshold;
+    const missingCall = !this.missingCalled && missing >= this.alarmThreshold;
+    this.flatCalled = flat > 0 && (this.flatCalled || flatCall);
+    this.missingCalled = missing > 0 && (this.missingCalled || missingCall);
+    const gross = this.range.call(value, this.runs.learning);
+    this.lastFault = flatCall || missingCall || gross ? FAULT_SCORE : 0;
+    this.lastArtime = Math.min(1, this.weight * this.artime.update(timestampMs, value));
+    return Math.max(this.lastArtime, this.lastFault);
+  }
+
+  toState(): DetectorState {
+    return {
+      ...stateEnvelope(NAME, VERSION),
+      weight: this.weight,
+      lastArtime: this.lastArtime,
+      lastFault: this.lastFault,
+      flatCalled: this.flatCalled,
+      missingCalled: this.missingCalled,
+      seenAt: Number.isFinite(this.seenAt) ? this.seenAt : null,
+      range: this.range.toState(),
+      runs: this.runs.toPacked(),
+      artime: this.artime.toState(),
+    };
+  }
+
+  static fromState(state: unknown): FailureProphetLeadersDetector {
+    const s = checkState(state, NAME, VERSION);
+    const own = LEADERS_STATE.safeParse(s);
+    if (!own.success) {
+      const what = own.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      throw new Error(`Corrupt detector state: ${NAME} ${what}`);
+    }
+    const runs = FailureProphetV5Detector.fromPacked(s.runs, 'runs');
+    const d = new FailureProphetLeadersDetector(
+      {},
+      {
+        artime: ArtimeDetector.fromState(s.artime),
+        runs,
+        range: GrossRangeView.fromState(s.range, 'range'),
+        weight: own.data.weight,
+      }
+    );
+    d.lastArtime = own.data.lastArtime;
+    d.lastFault = own.data.lastFault;
+    d.flatCalled = own.data.flatCalled;
+    d.missingCalled = own.data.missingCalled;
+    d.seenAt = own.data.seenAt ?? -Infinity;
+    return d;
+  }
+}
