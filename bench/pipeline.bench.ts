@@ -3,9 +3,11 @@
  * (Debian's, backfilled with promtool): time of the scoring part of a cycle (and of the whole
  * cycle: query, scoring, checkpoint); (2) streaming state of 100,000 series held in memory.
  * One series in ten has a forecaster limit, as memory and disk signals would.
- * FP_BENCH_SERIES sets the watch's series (10,000); FP_BENCH_MEMORY=0 leaves out part (2).
+ * FP_BENCH_SERIES sets the watch's series (10,000); FP_BENCH_MEMORY=0 leaves out part (2);
+ * FP_BENCH_CPU_PROFILE=<file.cpuprofile> writes a CPU profile of the steady cycles only.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -92,6 +94,7 @@ async function cycleBench(series: number, points: number): Promise<void> {
   gcObserver.observe({ entryTypes: ['gc'] });
   type Row = Record<'scoring' | 'total' | 'cpu' | 'gc' | (typeof CYCLE_PHASES)[number], number>;
   const cycles: Row[] = [];
+  const profiler = await startProfile(process.env.FP_BENCH_CPU_PROFILE);
   for (let c = 0; c < Math.min(20, points - 61); c++) {
     now += STEP;
     const before = await scoringSum();
@@ -115,6 +118,7 @@ async function cycleBench(series: number, points: number): Promise<void> {
     cycles.push(row);
   }
   gcObserver.disconnect();
+  await profiler?.();
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const max = (xs: number[]) => Math.max(...xs);
   const ms = (key: keyof Row, of: (xs: number[]) => number = median) =>
@@ -194,6 +198,23 @@ async function checkpointBench(count: number, rounds: number): Promise<void> {
       `all built first (before): CPU ${median(built.cpu).toFixed(0)} ms, wall ${median(built.wall).toFixed(0)} ms; ` +
       `CPU ratio ${(median(built.cpu) / median(lazy.cpu)).toFixed(2)} (load ${loadavg()[0].toFixed(1)})`
   );
+}
+
+/** Profiles this process from now until the returned function is called, which writes the profile to file. */
+async function startProfile(file: string | undefined): Promise<(() => Promise<void>) | undefined> {
+  if (!file) {
+    return undefined;
+  }
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+    console.log(`  CPU profile of the steady cycles written to ${file}`);
+  };
 }
 
 function collectGarbage(): void {
