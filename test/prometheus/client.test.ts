@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PrometheusClient } from '../../src/server/prometheus/client';
+import { readMatrix } from '../../src/server/prometheus/matrix';
+import { readMatrixText } from '../../src/server/prometheus/matrixText';
 import { PrometheusError } from '../../src/server/prometheus/types';
 import { nabAvailable, readNabSeries } from '../harness/nab';
 import type { BackfillSeries } from '../harness/openmetrics';
@@ -103,6 +105,20 @@ describe('PrometheusClient against a real Prometheus', () => {
     }).queryRange(query);
     expect(sent).toHaveLength(1);
     expect(Object.keys(sent[0]).map((k) => k.toLowerCase())).not.toContain('accept-encoding');
+  });
+
+  it("reads Prometheus' own query_range text straight into arrays, as JSON.parse and readMatrix read it", async () => {
+    const params = new URLSearchParams({
+      query: nab ? '{job=~"generated|machine"}' : 'fp_test_gauge',
+      start: String(T0 / 1000),
+      end: String((T0 + 287 * STEP_MS) / 1000),
+      step: '300',
+    });
+    const text = await (await fetch(`${prom.url}/api/v1/query_range?${params}`)).text();
+    const fast = readMatrixText(text);
+    expect(fast).toBeDefined();
+    expect(fast).toEqual(readMatrix((JSON.parse(text) as { data: unknown }).data));
+    expect(fast?.some((s) => s.values.some(Number.isNaN))).toBe(true);
   });
 
   it('answers an empty list for a range with no data', async () => {
