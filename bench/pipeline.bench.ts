@@ -3,9 +3,11 @@
  * (Debian's, backfilled with promtool): time of the scoring part of a cycle (and of the whole
  * cycle: query, scoring, checkpoint); (2) streaming state of 100,000 series held in memory.
  * One series in ten has a forecaster limit, as memory and disk signals would.
- * FP_BENCH_SERIES sets the watch's series (10,000); FP_BENCH_MEMORY=0 leaves out part (2).
+ * FP_BENCH_SERIES sets the watch's series (10,000); FP_BENCH_MEMORY=0 leaves out part (2);
+ * FP_BENCH_CPU_PROFILE=<file.cpuprofile> writes a CPU profile of the steady cycles only.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -17,6 +19,8 @@ import { Random } from '../src/detection';
 import { systemClock } from '../src/server/clock';
 import { configSchema } from '../src/server/config/schema';
 import { CYCLE_PHASES } from '../src/server/pipeline/metrics';
+import { readMatrix } from '../src/server/prometheus/matrix';
+import { readMatrixText } from '../src/server/prometheus/matrixText';
 import { storedTargets } from '../src/server/pipeline/checkpoint';
 import { Pipeline } from '../src/server/pipeline/pipeline';
 import { SqlitePipelineRepository } from '../src/server/pipeline/store/sqliteRepository';
@@ -92,6 +96,7 @@ async function cycleBench(series: number, points: number): Promise<void> {
   gcObserver.observe({ entryTypes: ['gc'] });
   type Row = Record<'scoring' | 'total' | 'cpu' | 'gc' | (typeof CYCLE_PHASES)[number], number>;
   const cycles: Row[] = [];
+  const profiler = await startProfile(process.env.FP_BENCH_CPU_PROFILE);
   for (let c = 0; c < Math.min(20, points - 61); c++) {
     now += STEP;
     const before = await scoringSum();
@@ -115,6 +120,7 @@ async function cycleBench(series: number, points: number): Promise<void> {
     cycles.push(row);
   }
   gcObserver.disconnect();
+  await profiler?.();
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const max = (xs: number[]) => Math.max(...xs);
   const ms = (key: keyof Row, of: (xs: number[]) => number = median) =>
@@ -133,7 +139,61 @@ async function cycleBench(series: number, points: number): Promise<void> {
   await pipeline.stop();
   store.close();
   rmSync(dataDir, { recursive: true, force: true });
-  await prom.stop();
+  try {
+    await queryBench(prom.url, now, 10);
+  } finally {
+    await prom.stop();
+  }
+}
+
+/**
+ * A cycle's big query (bench_load, 9 of 10 series, one step) read side by side in one process, the
+ * way before (gzip, JSON.parse, readMatrix) and now (uncompressed on loopback, read from the text),
+ * alternately: CPU time of this process, and of Prometheus from its own process_cpu_seconds_total
+ * (10 ms ticks: the median of several queries).
+ */
+async function queryBench(url: string, at: number, rounds: number): Promise<void> {
+  const body = new URLSearchParams({
+    query: 'bench_load',
+    start: String(at / 1000),
+    end: String(at / 1000),
+    step: '60',
+  });
+  const promCpuMs = async () => {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    return Number(/^process_cpu_seconds_total (\S+)$/m.exec(text)?.[1]) * 1000;
+  };
+  const ways = {
+    before: { encoding: 'gzip', read: (text: string) => readMatrix((JSON.parse(text) as { data: unknown }).data) },
+    now: { encoding: 'identity', read: (text: string) => readMatrixText(text) ?? [] },
+  };
+  const figures = {
+    before: { cpu: [] as number[], prom: [] as number[] },
+    now: { cpu: [] as number[], prom: [] as number[] },
+  };
+  let series = 0;
+  for (let r = 0; r < 2 * rounds; r++) {
+    const way = r % 2 === 0 ? 'before' : 'now';
+    const promBefore = await promCpuMs();
+    const cpuBefore = process.cpuUsage();
+    const response = await fetch(`${url}/api/v1/query_range`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Accept-Encoding': ways[way].encoding },
+      body,
+    });
+    series = ways[way].read(await response.text()).length;
+    const cpu = process.cpuUsage(cpuBefore);
+    figures[way].cpu.push((cpu.user + cpu.system) / 1000);
+    figures[way].prom.push((await promCpuMs()) - promBefore);
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const { before, now } = figures;
+  console.log(
+    `  the big query (${series.toLocaleString('en')} series, one step), ${rounds} each way, alternately (median CPU): ` +
+      `before (gzip, JSON.parse, readMatrix): ours ${median(before.cpu).toFixed(1)} ms, Prometheus ${median(before.prom).toFixed(0)} ms; ` +
+      `now (uncompressed on loopback, read from the text): ours ${median(now.cpu).toFixed(1)} ms, Prometheus ${median(now.prom).toFixed(0)} ms; ` +
+      `ratio of ours ${(median(before.cpu) / median(now.cpu)).toFixed(2)} (load ${loadavg()[0].toFixed(1)})`
+  );
 }
 
 /**
@@ -194,6 +254,23 @@ async function checkpointBench(count: number, rounds: number): Promise<void> {
       `all built first (before): CPU ${median(built.cpu).toFixed(0)} ms, wall ${median(built.wall).toFixed(0)} ms; ` +
       `CPU ratio ${(median(built.cpu) / median(lazy.cpu)).toFixed(2)} (load ${loadavg()[0].toFixed(1)})`
   );
+}
+
+/** Profiles this process from now until the returned function is called, which writes the profile to file. */
+async function startProfile(file: string | undefined): Promise<(() => Promise<void>) | undefined> {
+  if (!file) {
+    return undefined;
+  }
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+    console.log(`  CPU profile of the steady cycles written to ${file}`);
+  };
 }
 
 function collectGarbage(): void {

@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PrometheusClient } from '../../src/server/prometheus/client';
+import { readMatrix } from '../../src/server/prometheus/matrix';
+import { readMatrixText } from '../../src/server/prometheus/matrixText';
 import { PrometheusError } from '../../src/server/prometheus/types';
 import { nabAvailable, readNabSeries } from '../harness/nab';
 import type { BackfillSeries } from '../harness/openmetrics';
@@ -70,6 +72,53 @@ describe('PrometheusClient against a real Prometheus', () => {
     expect(times).toContain(T0 + 99 * STEP_MS);
     expect(times).not.toContain(T0 + 120 * STEP_MS);
     expect(times).toContain(T0 + 150 * STEP_MS);
+  });
+
+  it("asks a loopback Prometheus for an uncompressed answer, and leaves fetch's default (gzip) to any other host", async () => {
+    const query = { query: 'fp_test_gauge', start: T0, end: T0 + 99 * STEP_MS, stepMs: STEP_MS };
+    const encodings: Array<string | null> = [];
+    const recording = (async (url: string, init: RequestInit) => {
+      const response = await fetch(url, init);
+      encodings.push(response.headers.get('content-encoding'));
+      return response;
+    }) as typeof fetch;
+    const [series] = await new PrometheusClient({ baseUrl: prom.url, timeoutMs: 10_000, fetch: recording }).queryRange(
+      query
+    );
+    expect(series.timestamps).toHaveLength(100);
+    expect(encodings).toEqual([null]);
+    // The same Prometheus compresses when fetch's default Accept-Encoding is sent.
+    const compressed = await fetch(
+      `${prom.url}/api/v1/query_range?query=fp_test_gauge&start=${T0 / 1000}&end=${T0 / 1000}&step=300`
+    );
+    expect(compressed.headers.get('content-encoding')).toBe('gzip');
+    await compressed.body?.cancel();
+    const sent: Array<Record<string, string>> = [];
+    const remote = (async (_url: string, init: RequestInit) => {
+      sent.push(init.headers as Record<string, string>);
+      return new Response(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [] } }));
+    }) as typeof fetch;
+    await new PrometheusClient({
+      baseUrl: 'http://prometheus.monitoring:9090',
+      timeoutMs: 1000,
+      fetch: remote,
+    }).queryRange(query);
+    expect(sent).toHaveLength(1);
+    expect(Object.keys(sent[0]).map((k) => k.toLowerCase())).not.toContain('accept-encoding');
+  });
+
+  it("reads Prometheus' own query_range text straight into arrays, as JSON.parse and readMatrix read it", async () => {
+    const params = new URLSearchParams({
+      query: nab ? '{job=~"generated|machine"}' : 'fp_test_gauge',
+      start: String(T0 / 1000),
+      end: String((T0 + 287 * STEP_MS) / 1000),
+      step: '300',
+    });
+    const text = await (await fetch(`${prom.url}/api/v1/query_range?${params}`)).text();
+    const fast = readMatrixText(text);
+    expect(fast).toBeDefined();
+    expect(fast).toEqual(readMatrix((JSON.parse(text) as { data: unknown }).data));
+    expect(fast?.some((s) => s.values.some(Number.isNaN))).toBe(true);
   });
 
   it('answers an empty list for a range with no data', async () => {

@@ -35,21 +35,25 @@ export class WatchScoring {
   /** Scores the steps [from, to] of the fetched series; returns the targets that changed. */
   async score(results: Map<string, RangeSeries[]>, from: number, to: number): Promise<TargetModel[]> {
     const { watch, querier, metrics, targets, settings, baseThreshold, peers } = this.deps;
-    // Scrape health is read first: it says why a target seen before has no sample (vanished.ts).
-    const asked = performance.now();
-    const health = await fetchScrapeHealth(querier, watch, results, targets, from, to);
-    const started = metrics.countPhase(watch.name, 'query', asked);
+    const started = performance.now();
+    const seenBefore = targets.size;
     const chunk = alignChunk(watch, results, targets, settings, baseThreshold, this.seriesTargets);
     for (const [signal, n] of chunk.seriesBySignal) {
       this.seriesBySignal.set(signal, n);
     }
     this.series = chunk.series;
     metrics.seriesWatched.set({ watch: watch.name }, chunk.series);
+    const asked = metrics.countPhase(watch.name, 'align', started);
+    // Scrape health says why a target seen before has no sample (vanished.ts); it is asked only
+    // when one lacks some, and reads the targets known before this chunk (alignment adds new ones
+    // at the end of the map).
+    const known = () => new Map([...targets].slice(0, seenBefore));
+    const health = await fetchScrapeHealth(querier, watch, results, chunk, known, from, to);
+    const aligning = metrics.countPhase(watch.name, 'query', asked);
     const aligned = [...chunk.targets.values()];
     const peerGroups = peers.of(aligned);
     // Targets gone from the answer are stepped too: a target whose series vanish is a fault (vanished.ts).
     const all = [...aligned, ...chunk.absent];
-    const aligning = metrics.countPhase(watch.name, 'align', started);
     for (let t = from; t <= to; t += watch.step) {
       alignStep(all, t);
       const peerScores = peers.score(peerGroups);
@@ -58,7 +62,8 @@ export class WatchScoring {
         a.target.step(t, a.values, peerScores.get(a.target.id), absences.get(a.target.id));
       }
     }
-    this.scoringMs += metrics.countPhase(watch.name, 'score', aligning) - started;
+    // Scoring time is aligning and stepping, not the look-up of `up` between them.
+    this.scoringMs += asked - started + metrics.countPhase(watch.name, 'score', aligning) - aligning;
     // An absent target that was not scored (removed on purpose, or a detector that ignores gaps) did not change.
     return all.filter((a) => a.cursors.length > 0 || a.target.seenAt >= from).map((a) => a.target);
   }

@@ -3,7 +3,7 @@ import { configSchema } from '../config/schema';
 import type { AlignedTarget } from './alignment';
 import { TargetModel, type TargetSettings } from './targetModel';
 import { targetId } from './targets';
-import { absencesAt, ScrapeHealth, type Absence } from './vanished';
+import { absencesAt, fetchScrapeHealth, ScrapeHealth, type Absence } from './vanished';
 
 const STEP = 300_000;
 const settings: TargetSettings = {
@@ -187,5 +187,50 @@ describe('absencesAt: why a target has no sample', () => {
         [b.id, 'crash'],
       ])
     );
+  });
+});
+
+describe('fetchScrapeHealth: when `up` is asked', () => {
+  const t = 100 * STEP;
+  const series = (instance: string, times: number[]) => ({
+    labels: { job: 'api', instance },
+    timestamps: Float64Array.from(times),
+    values: Float64Array.from(times, () => 1),
+  });
+
+  it('only when a series is short of the chunk or a target seen before has none; judged by the targets known before it', async () => {
+    const a = target('api', 'a');
+    a.lastAt = t - STEP;
+    const fresh = target('api', 'c');
+    const asked: string[] = [];
+    const querier = {
+      queryRange: async (q: { query: string }) => {
+        asked.push(q.query);
+        return [series('c', [t, t + STEP])];
+      },
+    };
+    const full = new Map([['load', [series('a', [t, t + STEP])]]]);
+    const before = () => new Map([[a.id, a]]);
+    await expect(fetchScrapeHealth(querier, watch, full, { absent: [] }, before, t, t + STEP)).resolves.toBeNull();
+    expect(asked).toEqual([]);
+    const short = new Map([['load', [series('a', [t])]]]);
+    await expect(fetchScrapeHealth(querier, watch, short, { absent: [] }, before, t, t + STEP)).resolves.toBeInstanceOf(
+      ScrapeHealth
+    );
+    const gone = new Map([['load', [series('c', [t, t + STEP])]]]);
+    const health = await fetchScrapeHealth(querier, watch, gone, { absent: [aligned(a, NaN)] }, before, t, t + STEP);
+    expect(asked).toEqual(['max by (job, instance) (up)', 'max by (job, instance) (up)']);
+    // `up` names only a target first seen in this chunk: it cannot tell why `a` went.
+    expect(health?.informative).toBe(false);
+    const known = await fetchScrapeHealth(
+      querier,
+      watch,
+      gone,
+      { absent: [aligned(a, NaN)] },
+      () => new Map([a, fresh].map((m) => [m.id, m])),
+      t,
+      t + STEP
+    );
+    expect(known?.informative).toBe(true);
   });
 });

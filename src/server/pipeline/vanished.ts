@@ -1,7 +1,7 @@
 import type { FailureModel, Severity } from '../../contract/pipeline';
 import type { WatchConfig } from '../config/schema';
 import { PrometheusError, type RangeSeries } from '../prometheus/types';
-import type { AlignedTarget } from './alignment';
+import type { AlignedChunk, AlignedTarget } from './alignment';
 import type { RangeQuerier } from './query';
 import type { TargetModel } from './targetModel';
 import { targetId, targetLabels } from './targets';
@@ -62,46 +62,52 @@ export class ScrapeHealth {
   }
 }
 
-/** Whether some target seen before lacks a sample at some step of the chunk [from, to] (then `up` is worth asking). */
+/**
+ * Whether some target seen before lacks a sample at some step of the chunk [from, to] (then `up`
+ * is worth asking): a series short of the chunk's steps, or a target seen before with no series
+ * in the aligned chunk. Read from the aligned chunk, whose targets are already found: building a
+ * target id per series again here cost a tenth of a 10,000-series cycle.
+ */
 export function chunkHasGaps(
   results: Map<string, RangeSeries[]>,
-  known: ReadonlyMap<string, TargetModel>,
+  chunk: Pick<AlignedChunk, 'absent'>,
   watch: WatchConfig,
   from: number,
   to: number
 ): boolean {
   const steps = Math.floor((to - from) / watch.step) + 1;
-  const present = new Set<string>();
   for (const list of results.values()) {
     for (const s of list) {
       if (s.timestamps.length < steps) {
         return true;
       }
-      present.add(targetId(watch.name, targetLabels(watch, s.labels)));
     }
   }
-  return [...known.values()].some((t) => !Number.isNaN(t.lastAt) && !present.has(t.id));
+  return chunk.absent.length > 0;
 }
 
 /**
- * The watch's scrape health over the chunk, or null when nothing is missing in it or `up` could
- * not be read (a vanished target then counts as crashed: a fault must not hide behind a failed look-up).
+ * The watch's scrape health over the aligned chunk, or null when nothing is missing in it or `up`
+ * could not be read (a vanished target then counts as crashed: a fault must not hide behind a
+ * failed look-up). `known` gives the targets seen before the chunk, read before `up` is asked.
  */
 export async function fetchScrapeHealth(
   querier: RangeQuerier,
   watch: WatchConfig,
   results: Map<string, RangeSeries[]>,
-  known: ReadonlyMap<string, TargetModel>,
+  chunk: Pick<AlignedChunk, 'absent'>,
+  known: () => ReadonlyMap<string, TargetModel>,
   from: number,
   to: number
 ): Promise<ScrapeHealth | null> {
-  if (!chunkHasGaps(results, known, watch, from, to)) {
+  if (!chunkHasGaps(results, chunk, watch, from, to)) {
     return null;
   }
+  const before = known();
   try {
     const by = watch.target.join(', ');
     const series = await querier.queryRange({ query: `max by (${by}) (up)`, start: from, end: to, stepMs: watch.step });
-    return new ScrapeHealth(watch, series, known);
+    return new ScrapeHealth(watch, series, before);
   } catch (err) {
     if (err instanceof PrometheusError) {
       return null;

@@ -1,0 +1,232 @@
+import { parseSampleValue } from './matrix';
+import type { RangeSeries } from './types';
+
+/** How Prometheus begins a successful query_range answer (its JSON has no spaces). */
+const PREFIX = '{"status":"success","data":{"resultType":"matrix","result":[';
+const QUOTE = 34;
+const COMMA = 44;
+const COLON = 58;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+const CLOSE_BRACE = 125;
+const BACKSLASH = 92;
+
+/** Samples of the series being read, before they are copied into arrays of their own length. */
+let scratchTimes = new Float64Array(1024);
+let scratchValues = new Float64Array(1024);
+
+/**
+ * A query_range answer read from its text straight into typed arrays, when it is written exactly
+ * as Prometheus writes one: JSON.parse built an object per series and an array and a string per
+ * sample (10,000 series a cycle), all garbage as soon as readMatrix copied them. Anything else (a
+ * space, an escape in a string, warnings, histograms, an error, a fault anywhere) gives undefined:
+ * the caller then reads the answer the general way (JSON.parse, the envelope, readMatrix), which
+ * refuses what is wrong with its usual message. What this accepts, the general way reads the same.
+ */
+export function readMatrixText(text: string): RangeSeries[] | undefined {
+  if (!text.startsWith(PREFIX)) {
+    return undefined;
+  }
+  const reader = new TextReader(text, PREFIX.length);
+  const out: RangeSeries[] = [];
+  if (reader.skip(CLOSE_BRACKET)) {
+    return reader.end('}}') ? out : undefined;
+  }
+  for (;;) {
+    const series = reader.series();
+    if (!series) {
+      return undefined;
+    }
+    out.push(series);
+    if (reader.skip(CLOSE_BRACKET)) {
+      return reader.end('}}') ? out : undefined;
+    }
+    if (!reader.skip(COMMA)) {
+      return undefined;
+    }
+  }
+}
+
+/** A cursor over the answer's text; each method reads one piece or says it is not there (undefined / false). */
+class TextReader {
+  constructor(
+    private readonly text: string,
+    private at: number
+  ) {}
+
+  skip(code: number): boolean {
+    if (this.text.charCodeAt(this.at) !== code) {
+      return false;
+    }
+    this.at++;
+    return true;
+  }
+
+  literal(expected: string): boolean {
+    if (!this.text.startsWith(expected, this.at)) {
+      return false;
+    }
+    this.at += expected.length;
+    return true;
+  }
+
+  /** The rest of the text is exactly `tail`. */
+  end(tail: string): boolean {
+    return this.at + tail.length === this.text.length && this.text.endsWith(tail);
+  }
+
+  /** `{"metric":{...},"values":[...]}` */
+  series(): RangeSeries | undefined {
+    if (!this.literal('{"metric":{')) {
+      return undefined;
+    }
+    const labels = this.labels();
+    if (!labels || !this.literal(',"values":[')) {
+      return undefined;
+    }
+    const n = this.samples();
+    if (n === undefined || !this.skip(CLOSE_BRACE)) {
+      return undefined;
+    }
+    return { labels, timestamps: scratchTimes.slice(0, n), values: scratchValues.slice(0, n) };
+  }
+
+  /** `"name":"value",...}` (the opening brace read). */
+  private labels(): Record<string, string> | undefined {
+    const labels: Record<string, string> = {};
+    if (this.skip(CLOSE_BRACE)) {
+      return labels;
+    }
+    for (;;) {
+      const name = this.string();
+      if (name === undefined || name === '__proto__' || !this.skip(COLON)) {
+        return undefined;
+      }
+      const value = this.string();
+      if (value === undefined) {
+        return undefined;
+      }
+      labels[name] = value;
+      if (this.skip(CLOSE_BRACE)) {
+        return labels;
+      }
+      if (!this.skip(COMMA)) {
+        return undefined;
+      }
+    }
+  }
+
+  /** `[time,"value"],...]` (the opening bracket read) into the scratch arrays; their count. */
+  private samples(): number | undefined {
+    let n = 0;
+    if (this.skip(CLOSE_BRACKET)) {
+      return 0;
+    }
+    for (;;) {
+      if (!this.skip(OPEN_BRACKET)) {
+        return undefined;
+      }
+      const time = this.number();
+      if (time === undefined || !this.skip(COMMA)) {
+        return undefined;
+      }
+      const value = this.string();
+      if (value === undefined || !this.skip(CLOSE_BRACKET)) {
+        return undefined;
+      }
+      if (n === scratchTimes.length) {
+        growScratch();
+      }
+      scratchTimes[n] = Math.round(time * 1000);
+      scratchValues[n] = parseSampleValue(value);
+      n++;
+      if (this.skip(CLOSE_BRACKET)) {
+        return n;
+      }
+      if (!this.skip(COMMA)) {
+        return undefined;
+      }
+    }
+  }
+
+  /** A JSON string without escapes or control characters (those are left to JSON.parse). */
+  private string(): string | undefined {
+    const { text } = this;
+    if (text.charCodeAt(this.at) !== QUOTE) {
+      return undefined;
+    }
+    const start = this.at + 1;
+    let i = start;
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (c === QUOTE) {
+        break;
+      }
+      // NaN: past the end.
+      if (!(c >= 32) || c === BACKSLASH) {
+        return undefined;
+      }
+      i++;
+    }
+    this.at = i + 1;
+    return text.slice(start, i);
+  }
+
+  /** A number as JSON writes one: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+  private number(): number | undefined {
+    const { text } = this;
+    const start = this.at;
+    let i = start;
+    if (text.charCodeAt(i) === 45 /* - */) {
+      i++;
+    }
+    if (text.charCodeAt(i) === 48 /* 0 */) {
+      i++;
+    } else if (!isDigit(text.charCodeAt(i))) {
+      return undefined;
+    } else {
+      i = digits(text, i);
+    }
+    if (text.charCodeAt(i) === 46 /* . */) {
+      if (!isDigit(text.charCodeAt(i + 1))) {
+        return undefined;
+      }
+      i = digits(text, i + 1);
+    }
+    const e = text.charCodeAt(i);
+    if (e === 101 /* e */ || e === 69 /* E */) {
+      i++;
+      const sign = text.charCodeAt(i);
+      if (sign === 43 /* + */ || sign === 45 /* - */) {
+        i++;
+      }
+      if (!isDigit(text.charCodeAt(i))) {
+        return undefined;
+      }
+      i = digits(text, i);
+    }
+    this.at = i;
+    return Number(text.slice(start, i));
+  }
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** The index after the run of digits starting at i. */
+function digits(text: string, i: number): number {
+  while (isDigit(text.charCodeAt(i))) {
+    i++;
+  }
+  return i;
+}
+
+function growScratch(): void {
+  const times = new Float64Array(scratchTimes.length * 2);
+  const values = new Float64Array(scratchValues.length * 2);
+  times.set(scratchTimes);
+  values.set(scratchValues);
+  scratchTimes = times;
+  scratchValues = values;
+}
