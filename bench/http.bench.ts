@@ -19,6 +19,8 @@
  * FP_BENCH_CPU_PROF=<dir> runs the backend with `--cpu-prof` into that folder (the profile is written
  * when it exits); FP_BENCH_PATHS=<a,b> loads only those paths (empty: none), FP_BENCH_FLOOD=0 skips the flood,
  * FP_BENCH_ROWS sets the rows per table (100,000), FP_BENCH_SECONDS the seconds per endpoint (10).
+ * FP_BENCH_COMPARE=<path of another build's main.mjs> measures that backend first, over the same store
+ * in the same run (old and new code side by side, on the same machine load).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -162,11 +164,26 @@ export async function run(): Promise<void> {
     spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-server.mjs')], { cwd: ROOT, stdio: 'inherit' });
   }
   const dir = mkdtempSync(join(tmpdir(), 'fp-bench-http-'));
-  const t = performance.now();
-  await fill(join(dir, 'data'));
-  console.log(
-    `  stored ${ROWS.toLocaleString('en')} anomalies, predictions, actions, ${(ROWS / 10).toLocaleString('en')} models and ${(2 * ROWS).toLocaleString('en')} audit entries in ${((performance.now() - t) / 1000).toFixed(1)} s`
-  );
+  try {
+    const t = performance.now();
+    await fill(join(dir, 'data'));
+    console.log(
+      `  stored ${ROWS.toLocaleString('en')} anomalies, predictions, actions, ${(ROWS / 10).toLocaleString('en')} models and ${(2 * ROWS).toLocaleString('en')} audit entries in ${((performance.now() - t) / 1000).toFixed(1)} s`
+    );
+    const other = process.env.FP_BENCH_COMPARE;
+    if (other) {
+      console.log(`  -- ${other} (FP_BENCH_COMPARE), then ${main}, over the same store`);
+      await measure(other, dir);
+      console.log(`  -- ${main}`);
+    }
+    await measure(main, dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The endpoints at 500 req/s, then the flood, against the backend built as `main`, over the store in `dir`. */
+async function measure(main: string, dir: string): Promise<void> {
   const port = await freePort();
   const profile = process.env.FP_BENCH_CPU_PROF;
   const child = spawn(process.execPath, [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []), main], {
@@ -238,6 +255,5 @@ export async function run(): Promise<void> {
       await exited;
       clearTimeout(timer);
     }
-    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -2,6 +2,8 @@ import { resolve } from 'node:path';
 import { ConfigError, loadConfig } from './config/load';
 import type { Config } from './config/schema';
 import { resolveTokens } from './config/token';
+import { ListWorkers } from './http/lists/pool';
+import { defaultListWorkers, LIST_QUEUE_BOUND, listWorkerScript } from './http/lists/script';
 import { buildServer, servedRoutes } from './http/server';
 import { createLogger } from './logger';
 import { assembleBackend } from './assemble';
@@ -96,6 +98,24 @@ async function main(): Promise<void> {
     );
   }
 
+  // List pages are read on worker threads from the SQLite file (PostgreSQL's reads are already off the loop).
+  const listWorkers =
+    store.kind === 'sqlite' && store.db.name !== ':memory:'
+      ? new ListWorkers({
+          script: listWorkerScript(process.argv[1]),
+          database: store.db.name,
+          workers: defaultListWorkers(),
+          maxQueued: LIST_QUEUE_BOUND,
+          onStopped: (why) =>
+            logger.warn({ why }, 'a list worker stopped; its page was answered 503 and a new one starts'),
+        })
+      : undefined;
+  try {
+    await listWorkers?.ready();
+  } catch (err) {
+    await listWorkers?.close();
+    throw new StartupFailure(`the list workers could not read ${dataDir}: ${(err as Error).message}`);
+  }
   const app = await buildServer({
     logger,
     apiToken: tokens.api.token,
@@ -110,6 +130,7 @@ async function main(): Promise<void> {
     authenticatedRoutes: backend.routes,
     maxConcurrentRequests: config.server.maxConcurrentRequests,
     maxEventLoopDelay: config.server.maxEventLoopDelay,
+    listWorkers,
   });
   logger.debug(
     { routes: servedRoutes(app).map((r) => `${r.method} ${r.url} (${r.access})`) },
