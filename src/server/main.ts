@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from './config/load';
 import type { Config } from './config/schema';
 import { resolveTokens } from './config/token';
 import { ListWorkers } from './http/lists/pool';
-import { defaultListWorkers, LIST_QUEUE_BOUND, listWorkerScript } from './http/lists/script';
+import { defaultListWorkers, LIST_WORKER_IDLE_MS, LIST_WORKER_LIMITS, listWorkerScript } from './http/lists/script';
 import { buildServer, servedRoutes } from './http/server';
 import { createLogger } from './logger';
 import { assembleBackend } from './assemble';
@@ -98,24 +98,21 @@ async function main(): Promise<void> {
     );
   }
 
-  // List pages are read on worker threads from the SQLite file (PostgreSQL's reads are already off the loop).
+  // List pages are read on worker threads from the SQLite file (PostgreSQL's reads are already off the loop);
+  // none starts until a list is asked for.
+  const listWorkerCount = config.server.listWorkers ?? defaultListWorkers();
   const listWorkers =
-    store.kind === 'sqlite' && store.db.name !== ':memory:'
+    store.kind === 'sqlite' && store.db.name !== ':memory:' && listWorkerCount > 0
       ? new ListWorkers({
           script: listWorkerScript(process.argv[1]),
           database: store.db.name,
-          workers: defaultListWorkers(),
-          maxQueued: LIST_QUEUE_BOUND,
-          onStopped: (why) =>
-            logger.warn({ why }, 'a list worker stopped; its page was answered 503 and a new one starts'),
+          workers: listWorkerCount,
+          maxQueued: config.server.listQueue,
+          idleMs: LIST_WORKER_IDLE_MS,
+          resourceLimits: LIST_WORKER_LIMITS,
+          onStopped: (why) => logger.warn({ why }, 'a list worker stopped; its page was answered 503'),
         })
       : undefined;
-  try {
-    await listWorkers?.ready();
-  } catch (err) {
-    await listWorkers?.close();
-    throw new StartupFailure(`the list workers could not read ${dataDir}: ${(err as Error).message}`);
-  }
   const app = await buildServer({
     logger,
     apiToken: tokens.api.token,

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { fillHealing, fillPipeline } from '../../bench/httpFill';
 import { buildServer, type App } from '../../src/server/http/server';
-import { ListWorkers } from '../../src/server/http/lists/pool';
+import { ListWorkers, type IdleTimers } from '../../src/server/http/lists/pool';
+import { LIST_WORKER_LIMITS } from '../../src/server/http/lists/script';
 import { createMetricsRegistry } from '../../src/server/metrics';
 import { API_TOKEN, AUTH, assembledApp, type AssembledApp } from '../harness/server';
 
@@ -10,6 +11,34 @@ const ROWS = 300;
 const T0 = Date.UTC(2025, 0, 1);
 const WORKER = join(__dirname, '../../src/server/http/lists/worker.ts');
 const FAULTY_WORKER = join(__dirname, 'faultyListWorker.ts');
+const IDLE_MS = 30_000;
+
+/** Idle timers that run only when the test says so: no test here waits on real time. */
+class ManualTimers implements IdleTimers {
+  private readonly due = new Map<number, { run: () => void; ms: number }>();
+  private nextHandle = 1;
+
+  set(run: () => void, ms: number): number {
+    this.due.set(this.nextHandle, { run, ms });
+    return this.nextHandle++;
+  }
+
+  clear(handle: unknown): void {
+    this.due.delete(handle as number);
+  }
+
+  /** The delays of the timers set and not yet cleared or run. */
+  get pending(): number[] {
+    return [...this.due.values()].map((t) => t.ms);
+  }
+
+  /** Runs every timer set so far, as if their time had come. */
+  elapse(): void {
+    const due = [...this.due.values()];
+    this.due.clear();
+    due.forEach((t) => t.run());
+  }
+}
 
 /** The same backend's routes served again with their list GETs read by worker threads. */
 async function withWorkers(
@@ -43,6 +72,9 @@ describe('list pages read by worker threads', () => {
       database: store.db.name,
       workers: 2,
       maxQueued: 64,
+      idleMs: IDLE_MS,
+      resourceLimits: LIST_WORKER_LIMITS,
+      timers: new ManualTimers(),
     });
     app = await withWorkers(assembled, workers);
   });
@@ -91,6 +123,78 @@ describe('list pages read by worker threads', () => {
     expect(offloaded.json()).toEqual(direct.json());
     expect(offloaded.json().anomalies[0].id).toBeLessThan(first.anomalies[49].id);
   });
+
+  describe('started when a page needs one, stopped when idle', () => {
+    let timers: ManualTimers;
+    let pool: ListWorkers;
+    const stopped: string[] = [];
+
+    beforeEach(() => {
+      timers = new ManualTimers();
+      stopped.length = 0;
+      pool = new ListWorkers({
+        script: { file: WORKER, typescript: true },
+        database: assembled.store.db.name,
+        workers: 2,
+        maxQueued: 8,
+        idleMs: IDLE_MS,
+        resourceLimits: LIST_WORKER_LIMITS,
+        timers,
+        onStopped: (why) => stopped.push(why),
+      });
+    });
+
+    afterEach(async () => {
+      await pool.close();
+    });
+
+    const page = async (query: string) => {
+      const answer = await pool.read('/api/anomalies', query);
+      expect(answer.status).toBe(200);
+      return JSON.parse(answer.body) as { anomalies: Array<{ id: number }> };
+    };
+
+    it('starts no worker until the first page, and one for pages that do not overlap', async () => {
+      expect(pool.running).toBe(0);
+      expect((await page('limit=3')).anomalies).toHaveLength(3);
+      expect(pool.running).toBe(1);
+      await page('limit=4');
+      await page('limit=5');
+      // The idle worker read them: a second isolate is not started for pages one after another.
+      expect(pool.running).toBe(1);
+    });
+
+    it('starts a second worker only for a page asked while the first is reading', async () => {
+      const both = [page('limit=3'), page('limit=4')];
+      expect(pool.running).toBe(2);
+      expect((await Promise.all(both)).map((p) => p.anomalies.length)).toEqual([3, 4]);
+    });
+
+    it('stops a worker that stayed idle for idleMs, and starts a new one for the next page', async () => {
+      await page('limit=3');
+      expect(timers.pending).toEqual([IDLE_MS]);
+      timers.elapse();
+      expect(pool.running).toBe(0);
+      // Stopping an idle worker is not a fault: nothing is logged as stopped.
+      expect(stopped).toEqual([]);
+      const again = await page('limit=3');
+      expect(again.anomalies).toHaveLength(3);
+      expect(pool.running).toBe(1);
+      expect(stopped).toEqual([]);
+    });
+
+    it('does not stop a worker that was given a page before its idle time came', async () => {
+      await page('limit=3');
+      expect(timers.pending).toEqual([IDLE_MS]);
+      const reading = page('limit=4');
+      // The page cleared the idle timer; none is due while the worker reads.
+      expect(timers.pending).toEqual([]);
+      timers.elapse();
+      expect(pool.running).toBe(1);
+      await reading;
+      expect(timers.pending).toEqual([IDLE_MS]);
+    });
+  });
 });
 
 describe('list workers that fail', () => {
@@ -111,9 +215,11 @@ describe('list workers that fail', () => {
       database: assembled.store.db.name,
       workers: 1,
       maxQueued: MAX_QUEUED,
+      idleMs: IDLE_MS,
+      resourceLimits: LIST_WORKER_LIMITS,
+      timers: new ManualTimers(),
       onStopped: (why) => stopped.push(why),
     });
-    await workers.ready();
     app = await withWorkers(assembled, workers, metrics);
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;

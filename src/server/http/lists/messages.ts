@@ -11,8 +11,6 @@ export const jobSchema = z.object({ id: z.number().int(), route: listRouteSchema
 export type Job = z.infer<typeof jobSchema>;
 
 export const workerReplySchema = z.union([
-  /** Sent once, when the worker has opened the database. */
-  z.object({ ready: z.literal(true) }),
   z.object({ id: z.number().int(), status: z.number().int(), body: z.string() }),
   z.object({ id: z.number().int(), error: z.object({ name: z.string(), message: z.string() }) }),
 ]);

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { workerReplySchema, type Job } from './messages';
 import type { ListAnswer, ListRoute } from './readers';
 
@@ -8,15 +8,32 @@ export interface WorkerScript {
   typescript: boolean;
 }
 
+/** Timers the pool stops idle workers with; injected so tests run them without real time. */
+export interface IdleTimers {
+  set(run: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+/** Real timers, unref'd: an idle worker's timer must not keep the process alive. */
+export const realTimers: IdleTimers = {
+  set: (run, ms) => setTimeout(run, ms).unref(),
+  clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
 export interface ListWorkersOptions {
   script: WorkerScript;
   /** The SQLite file the workers read (each opens its own read-only connection). */
   database: string;
-  /** Worker threads; each reads one page at a time. */
+  /** Worker threads at most; each reads one page at a time, and starts when a page finds no idle one. */
   workers: number;
   /** Pages waiting for a worker beyond which a request is refused at once (ListQueueFull). */
   maxQueued: number;
-  /** Told when a worker stopped and will be replaced (its page, if any, was answered 503). */
+  /** A worker that has read nothing for this long is stopped (its isolate and SQLite cache given back). */
+  idleMs: number;
+  /** The V8 heap of each worker; past it the worker stops and its page is answered 503 (ListWorkerStopped). */
+  resourceLimits?: ResourceLimits;
+  timers?: IdleTimers;
+  /** Told when a worker stopped on a fault (not when idle); its page, if any, was answered 503. */
   onStopped?: (why: string) => void;
 }
 
@@ -44,11 +61,10 @@ interface Pending {
 
 interface Slot {
   worker: Worker;
-  /** Resolves when the worker has opened the database; rejects if it stops first. */
-  ready: Promise<void>;
-  isReady?: boolean;
   reading?: Pending;
-  /** Why the pool itself stopped this worker. */
+  /** The timer that stops this worker if it stays idle. */
+  idle?: unknown;
+  /** Why the pool itself stopped this worker (idle, out of step); a fault otherwise. */
   stoppedBecause?: string;
 }
 
@@ -56,30 +72,28 @@ interface Slot {
 const TYPESCRIPT_BOOTSTRAP =
   "require('tsx/cjs/api').register(); require(require('node:worker_threads').workerData.script);";
 
+const IDLE = 'idle';
+
 /**
  * List pages read on worker threads, so a page's SQLite read and JSON never hold the main event loop
- * (nor /healthz behind it). Pages wait in a bounded queue for a free worker; past `maxQueued` the
- * request is refused at once, which costs the main loop almost nothing. A worker that stops (an
- * uncaught error, a native crash, OOM) fails only the page it was reading, with ListWorkerStopped,
- * and is replaced at once (one that stopped before it was ready, when the next page needs it, so a
- * database that cannot be opened does not start workers in a loop). A page whose read throws (a stored row that does not
- * fit) rejects with that error's name and message; the worker keeps serving.
+ * (nor /healthz behind it). A worker costs a V8 isolate (tens of MB of RSS), so none runs until a page
+ * needs one, a second starts only when a page finds the first busy, and one that has read nothing for
+ * `idleMs` is stopped: a backend nobody lists from holds no worker. Pages wait in a bounded queue for
+ * a free worker; past `maxQueued` the request is refused at once, which costs the main loop almost
+ * nothing. A worker that stops (an uncaught error, a native crash, its heap limit) fails only the page
+ * it was reading, with ListWorkerStopped; the next page starts another. A page whose read throws (a
+ * stored row that does not fit) rejects with that error's name and message; the worker keeps serving.
  */
 export class ListWorkers {
   private readonly slots: Array<Slot | undefined>;
   private readonly queue: Pending[] = [];
+  private readonly timers: IdleTimers;
   private nextId = 1;
   private closed = false;
 
-  /** Starts every worker now, so the first pages do not wait for one to load. */
   constructor(private readonly options: ListWorkersOptions) {
     this.slots = Array.from({ length: Math.max(1, options.workers) }, () => undefined);
-    this.slots.forEach((_slot, index) => this.start(index));
-  }
-
-  /** Resolves when every worker has opened the database; rejects with why one could not. */
-  async ready(): Promise<void> {
-    await Promise.all(this.slots.map((slot) => slot?.ready));
+    this.timers = options.timers ?? realTimers;
   }
 
   /** The page of `route` for the raw query string (what follows `?`). */
@@ -105,6 +119,11 @@ export class ListWorkers {
     return this.queue.length;
   }
 
+  /** Workers running now (reading or idle). */
+  get running(): number {
+    return this.slots.filter((slot) => slot !== undefined).length;
+  }
+
   /** Whether a page asked now would be refused with ListQueueFull. */
   get full(): boolean {
     return this.queue.length >= this.options.maxQueued && this.slots.every((slot) => slot?.reading !== undefined);
@@ -116,81 +135,80 @@ export class ListWorkers {
     for (const pending of this.queue.splice(0)) {
       pending.reject(new ListWorkerStopped('the server is closing'));
     }
-    await Promise.all(this.slots.map((slot) => slot?.worker.terminate()));
+    await Promise.all(
+      this.slots.map((slot) => {
+        this.timers.clear(slot?.idle);
+        return slot?.worker.terminate();
+      })
+    );
   }
 
-  /** Hands the page to an idle worker (starting one in an empty slot); false when all are reading. */
+  /**
+   * Hands the page to an idle worker, or else starts one in an empty slot; false when all are reading.
+   * A running idle worker comes first, so a second isolate starts only for pages that overlap.
+   */
   private dispatch(pending: Pending): boolean {
-    const index = this.slots.findIndex((slot) => slot === undefined || slot.reading === undefined);
+    let index = this.slots.findIndex((slot) => slot !== undefined && slot.reading === undefined);
+    if (index < 0) {
+      index = this.slots.indexOf(undefined);
+    }
     if (index < 0) {
       return false;
     }
     const slot = this.slots[index] ?? this.start(index);
+    this.timers.clear(slot.idle);
+    slot.idle = undefined;
     slot.reading = pending;
     slot.worker.postMessage(pending.job);
     return true;
   }
 
   private start(index: number): Slot {
-    const { script, database } = this.options;
+    const { script, database, resourceLimits } = this.options;
     const worker = script.typescript
-      ? new Worker(TYPESCRIPT_BOOTSTRAP, { eval: true, workerData: { database, script: script.file } })
-      : new Worker(script.file, { workerData: { database } });
-    let started!: () => void;
-    let failed!: (err: Error) => void;
-    const ready = new Promise<void>((resolve, reject) => {
-      started = resolve;
-      failed = reject;
-    });
-    // A worker that stops before it is ready rejects `ready`; whoever awaits it hears why, others need not.
-    ready.catch(() => undefined);
-    const slot: Slot = { worker, ready };
+      ? new Worker(TYPESCRIPT_BOOTSTRAP, { eval: true, workerData: { database, script: script.file }, resourceLimits })
+      : new Worker(script.file, { workerData: { database }, resourceLimits });
+    const slot: Slot = { worker };
     this.slots[index] = slot;
     let failure: Error | undefined;
-    worker.on('message', (raw: unknown) =>
-      this.answered(slot, raw, () => {
-        slot.isReady = true;
-        started();
-      })
-    );
+    worker.on('message', (raw: unknown) => this.answered(slot, raw));
     worker.on('error', (err) => {
       failure = err;
     });
     worker.on('exit', (code) => {
-      this.slots[index] = undefined;
+      this.timers.clear(slot.idle);
+      // An idle worker left its slot when it was told to stop; another may hold the slot by now.
+      if (this.slots[index] === slot) {
+        this.slots[index] = undefined;
+      }
+      if (slot.stoppedBecause === IDLE) {
+        return;
+      }
       const why = this.closed
         ? 'the server is closing'
         : (slot.stoppedBecause ?? (failure ? `${failure.name}: ${failure.message}` : `exit code ${code}`));
-      failed(new ListWorkerStopped(why));
       slot.reading?.reject(new ListWorkerStopped(why));
       slot.reading = undefined;
       if (this.closed) {
         return;
       }
       this.options.onStopped?.(why);
-      if (slot.isReady) {
-        this.start(index);
-      }
       this.next();
     });
     return slot;
   }
 
-  private answered(slot: Slot, raw: unknown, started: () => void): void {
+  private answered(slot: Slot, raw: unknown): void {
     const reply = workerReplySchema.safeParse(raw);
-    if (reply.success && 'ready' in reply.data) {
-      started();
-      return;
-    }
     const pending = slot.reading;
-    const r = reply.success && !('ready' in reply.data) ? reply.data : undefined;
-    if (r === undefined || pending === undefined || r.id !== pending.job.id) {
-      // Out of step with its worker: the page cannot be trusted; the exit handler answers it and replaces the worker.
+    if (!reply.success || pending === undefined || reply.data.id !== pending.job.id) {
+      // Out of step with its worker: the page cannot be trusted; the exit handler answers it, the next page starts a worker.
       slot.stoppedBecause = 'it answered out of step';
       void slot.worker.terminate();
       return;
     }
     slot.reading = undefined;
+    const r = reply.data;
     if ('error' in r) {
       const err = new Error(r.error.message);
       err.name = r.error.name;
@@ -199,6 +217,20 @@ export class ListWorkers {
       pending.resolve({ status: r.status, body: r.body });
     }
     this.next();
+    if (slot.reading === undefined && !this.closed) {
+      slot.idle = this.timers.set(() => this.retire(slot), this.options.idleMs);
+    }
+  }
+
+  /** Stops a worker that stayed idle; its slot is free at once, so a page asked meanwhile starts a new one. */
+  private retire(slot: Slot): void {
+    const index = this.slots.indexOf(slot);
+    if (index < 0 || slot.reading !== undefined) {
+      return;
+    }
+    this.slots[index] = undefined;
+    slot.stoppedBecause = IDLE;
+    void slot.worker.terminate();
   }
 
   private next(): void {
