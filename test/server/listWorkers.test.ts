@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { fillHealing, fillPipeline } from '../../bench/httpFill';
 import { buildServer, type App } from '../../src/server/http/server';
+import { loadConfig } from '../../src/server/config/load';
 import { ListWorkers, type IdleTimers } from '../../src/server/http/lists/pool';
 import { LIST_WORKER_LIMITS } from '../../src/server/http/lists/script';
 import { createMetricsRegistry } from '../../src/server/metrics';
@@ -306,5 +307,19 @@ describe('list workers that fail', () => {
     // Closing the server stops the held worker; what waited is answered, not lost.
     await app.close();
     expect(await Promise.all(backlog)).toEqual(Array(1 + MAX_QUEUED).fill(503));
+  });
+});
+
+describe('list worker settings', () => {
+  it('take server.listWorkers from FP_LIST_WORKERS (absent: one per core; 0: no workers) and server.listQueue from FP_LIST_QUEUE, 64 by default', () => {
+    const defaults = loadConfig({}).server;
+    expect(defaults.listWorkers).toBeUndefined();
+    expect(defaults.listQueue).toBe(64);
+    expect(loadConfig({ FP_LIST_WORKERS: '0', FP_LIST_QUEUE: '200' }).server).toMatchObject({
+      listWorkers: 0,
+      listQueue: 200,
+    });
+    expect(() => loadConfig({ FP_LIST_WORKERS: '-1' })).toThrow(/server.listWorkers \(from FP_LIST_WORKERS\)/);
+    expect(() => loadConfig({ FP_LIST_QUEUE: 'many' })).toThrow(/server.listQueue \(from FP_LIST_QUEUE\)/);
   });
 });
