@@ -17,6 +17,12 @@ export interface PacedOptions {
   seconds: number;
   /** Connections the client keeps open at most; a request finding all busy waits (and that wait counts). */
   connections: number;
+  /**
+   * How long after the last request's due time the run waits for the answers left; those still waiting
+   * then count as errors. An open loop the backend cannot keep up with queues without end: this bounds
+   * the bench's time on a busy machine.
+   */
+  graceSeconds: number;
 }
 
 export interface LoadResult {
@@ -42,11 +48,16 @@ export async function paced(options: PacedOptions): Promise<LoadResult> {
   let servedBytes = 0;
   let settled = 0;
   let sent = 0;
+  /** Set when the run has ended: answers arriving after the grace time are not counted. */
+  let finished = false;
   const start = performance.now();
   try {
     await new Promise<void>((resolve) => {
       const one = (due: number) => {
         const done = (status: number, bytes: number) => {
+          if (finished) {
+            return;
+          }
           if (status >= 200 && status < 300) {
             served.push(performance.now() - due);
             servedBytes += bytes;
@@ -56,6 +67,8 @@ export async function paced(options: PacedOptions): Promise<LoadResult> {
             errors++;
           }
           if (++settled === total) {
+            finished = true;
+            clearTimeout(grace);
             resolve();
           }
         };
@@ -82,6 +95,14 @@ export async function paced(options: PacedOptions): Promise<LoadResult> {
           setTimeout(tick, Math.max(0, start + sent * interval - performance.now()));
         }
       };
+      const grace = setTimeout(
+        () => {
+          finished = true;
+          errors += total - settled;
+          resolve();
+        },
+        (options.seconds + options.graceSeconds) * 1000
+      );
       tick();
     });
   } finally {
