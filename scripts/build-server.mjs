@@ -1,16 +1,22 @@
-// Bundles the backend (src/server/main.ts) into one ESM file; npm packages stay external
-// (better-sqlite3 is native, the rest are resolved from node_modules at run time).
-// FP_BUILD_OUTDIR: where main.mjs goes (default dist-server); tests bundle into folders of their own.
+// Bundles the backend (src/server/main.ts) and its list worker (src/server/http/lists/worker.ts, run on
+// worker threads beside it) into ESM files; npm packages stay external (better-sqlite3 is native, the
+// rest are resolved from node_modules at run time).
+// FP_BUILD_OUTDIR: where main.mjs and listWorker.mjs go (default dist-server); tests bundle into folders
+// of their own.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const source = (path) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 
 await build({
-  entryPoints: [fileURLToPath(new URL('../src/server/main.ts', import.meta.url))],
-  outfile: join(process.env.FP_BUILD_OUTDIR ?? 'dist-server', 'main.mjs'),
+  entryPoints: {
+    main: source('src/server/main.ts'),
+    listWorker: source('src/server/http/lists/worker.ts'),
+  },
+  outdir: process.env.FP_BUILD_OUTDIR ?? 'dist-server',
+  outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
   format: 'esm',

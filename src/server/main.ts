@@ -2,6 +2,8 @@ import { resolve } from 'node:path';
 import { ConfigError, loadConfig } from './config/load';
 import type { Config } from './config/schema';
 import { resolveTokens } from './config/token';
+import { ListWorkers } from './http/lists/pool';
+import { defaultListWorkers, LIST_WORKER_IDLE_MS, LIST_WORKER_LIMITS, listWorkerScript } from './http/lists/script';
 import { buildServer, servedRoutes } from './http/server';
 import { createLogger } from './logger';
 import { assembleBackend } from './assemble';
@@ -96,6 +98,21 @@ async function main(): Promise<void> {
     );
   }
 
+  // List pages are read on worker threads from the SQLite file (PostgreSQL's reads are already off the loop);
+  // none starts until a list is asked for.
+  const listWorkerCount = config.server.listWorkers ?? defaultListWorkers();
+  const listWorkers =
+    store.kind === 'sqlite' && store.db.name !== ':memory:' && listWorkerCount > 0
+      ? new ListWorkers({
+          script: listWorkerScript(process.argv[1]),
+          database: store.db.name,
+          workers: listWorkerCount,
+          maxQueued: config.server.listQueue,
+          idleMs: LIST_WORKER_IDLE_MS,
+          resourceLimits: LIST_WORKER_LIMITS,
+          onStopped: (why) => logger.warn({ why }, 'a list worker stopped; its page was answered 503'),
+        })
+      : undefined;
   const app = await buildServer({
     logger,
     apiToken: tokens.api.token,
@@ -110,6 +127,7 @@ async function main(): Promise<void> {
     authenticatedRoutes: backend.routes,
     maxConcurrentRequests: config.server.maxConcurrentRequests,
     maxEventLoopDelay: config.server.maxEventLoopDelay,
+    listWorkers,
   });
   logger.debug(
     { routes: servedRoutes(app).map((r) => `${r.method} ${r.url} (${r.access})`) },

@@ -16,6 +16,8 @@ const ENV_OVERRIDES: Record<string, string[]> = {
   FP_LOG_LEVEL: ['logLevel'],
   FP_MAX_CONCURRENT_REQUESTS: ['server', 'maxConcurrentRequests'],
   FP_MAX_EVENT_LOOP_DELAY: ['server', 'maxEventLoopDelay'],
+  FP_LIST_WORKERS: ['server', 'listWorkers'],
+  FP_LIST_QUEUE: ['server', 'listQueue'],
   FP_PROMETHEUS_URL: ['prometheus', 'url'],
   FP_GRAFANA_URL: ['grafana', 'url'],
   FP_GRAFANA_TOKEN: ['grafana', 'token'],

@@ -4,6 +4,7 @@ import { policyListSchema, safetyLimitsSchema } from '../../contract/healing';
 import { durationSchema, watchListSchema } from '../../contract/watches';
 import { kubernetesOptionsSchema } from '../kubernetes/config';
 import { DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_EVENT_LOOP_DELAY_MS } from '../http/loadShedding';
+import { DEFAULT_LIST_QUEUE } from '../http/lists/script';
 import { DEFAULT_MAX_RESPONSE_BYTES } from '../prometheus/bounded';
 import { DEFAULT_POOL_LIMITS, isPostgresUrl } from '../store/postgres/pool';
 import { LEASE_NAME } from '../coordination/lease';
@@ -165,10 +166,15 @@ export const configSchema = z.strictObject({
       maxEventLoopDelay: durationSchema
         .refine((ms) => ms > 0, 'a positive duration')
         .default(DEFAULT_MAX_EVENT_LOOP_DELAY_MS),
+      /** Worker threads reading list pages from the SQLite file at most; 0: pages are read on the main loop. Absent: one per core, at most 4. */
+      listWorkers: z.coerce.number().int().min(0).max(16).optional(),
+      /** List pages waiting for a worker beyond which a list request is answered 503 with Retry-After. */
+      listQueue: z.coerce.number().int().min(0).default(DEFAULT_LIST_QUEUE),
     })
     .default({
       maxConcurrentRequests: DEFAULT_MAX_CONCURRENT_REQUESTS,
       maxEventLoopDelay: DEFAULT_MAX_EVENT_LOOP_DELAY_MS,
+      listQueue: DEFAULT_LIST_QUEUE,
     }),
   prometheus: prometheusConfigSchema.default(prometheusConfigSchema.parse({})),
   /** What to watch; absent: the default node-exporter / kube-state-metrics / cAdvisor watches. */

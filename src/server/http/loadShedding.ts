@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
 import type { LoopDelaySource } from './loopDelay';
 
@@ -17,6 +17,12 @@ export const DEFAULT_MAX_EVENT_LOOP_DELAY_MS = 200;
 /** Seconds a shed client is told to wait before retrying. */
 export const RETRY_AFTER_SECONDS = 1;
 
+/** Why a request was shed: the label of the shed counter. */
+export type ShedReason = 'concurrency' | 'event_loop_delay' | 'list_queue';
+
+/** Answers the request 503 + Retry-After (`error: overloaded`) and counts it under `reason`. */
+export type Shed = (reply: FastifyReply, reason: ShedReason, message: string) => Promise<FastifyReply>;
+
 export interface LoadSheddingLimits {
   /** Requests in flight beyond which new ones are shed. */
   maxConcurrent: number;
@@ -33,20 +39,25 @@ export interface LoadSheddingLimits {
  * the route Fastify matched, not on the raw URL. A request leaves the count when its response is
  * finished or its connection closes, whichever comes first.
  */
-export function registerLoadShedding(app: FastifyInstance, limits: LoadSheddingLimits, registry: Registry): void {
-  const shed = new Counter({
+export function registerLoadShedding(app: FastifyInstance, limits: LoadSheddingLimits, registry: Registry): Shed {
+  const counter = new Counter({
     name: 'failureprophet_http_requests_shed_total',
-    help: 'Requests answered 503 because the backend had server.maxConcurrentRequests in flight (reason "concurrency") or its event loop was more than server.maxEventLoopDelay behind (reason "event_loop_delay")',
+    help: 'Requests answered 503 because the backend had server.maxConcurrentRequests in flight (reason "concurrency"), its event loop was more than server.maxEventLoopDelay behind (reason "event_loop_delay") or its list workers had a full queue (reason "list_queue")',
     labelNames: ['reason'] as const,
     registers: [registry],
   });
+  const shed: Shed = async (reply, reason, message) => {
+    counter.inc({ reason });
+    await reply.code(503).header('Retry-After', String(RETRY_AFTER_SECONDS)).send({ error: 'overloaded', message });
+    return reply;
+  };
   let inFlight = 0;
   app.addHook('onRequest', async (request, reply) => {
     if (EXEMPT_ROUTES.has(request.routeOptions.url ?? '')) {
       return;
     }
     const behind = limits.delay?.behindMs() ?? 0;
-    const refusal =
+    const refusal: { reason: ShedReason; message: string } | undefined =
       inFlight >= limits.maxConcurrent
         ? {
             reason: 'concurrency',
@@ -59,16 +70,12 @@ export function registerLoadShedding(app: FastifyInstance, limits: LoadSheddingL
             }
           : undefined;
     if (refusal !== undefined) {
-      shed.inc({ reason: refusal.reason });
-      await reply
-        .code(503)
-        .header('Retry-After', String(RETRY_AFTER_SECONDS))
-        .send({ error: 'overloaded', message: refusal.message });
-      return reply;
+      return shed(reply, refusal.reason, refusal.message);
     }
     inFlight++;
     reply.raw.once('close', () => {
       inFlight--;
     });
   });
+  return shed;
 }

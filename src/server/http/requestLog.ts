@@ -18,8 +18,11 @@ export function registerRequestLog(app: FastifyInstance<any, any, any, any, any>
     const ms = reply.elapsedTime;
     const status = reply.statusCode;
     const fields = { method: request.method, url: request.url.split('?')[0], status, ms: Math.round(ms) };
-    // 404s stay at debug: scanners probe paths that were never there.
-    if (ms >= slowMs || (status >= 400 && status !== 404)) {
+    // 404s stay at debug: scanners probe paths that were never there. So do requests shed under
+    // overload (503 with Retry-After): thousands a second are counted by the shed metric, and a line
+    // each would add to the overload.
+    const shed = status === 503 && reply.hasHeader('retry-after');
+    if (ms >= slowMs || (status >= 400 && status !== 404 && !shed)) {
       request.log.info(fields, `${request.method} ${fields.url} answered ${status} in ${fields.ms} ms`);
     } else {
       request.log.debug(fields, 'request');

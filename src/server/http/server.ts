@@ -17,6 +17,8 @@ import { accessHook, type RouteAccess } from './auth';
 import { registerErrorHandler } from './errors';
 import { DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_EVENT_LOOP_DELAY_MS, registerLoadShedding } from './loadShedding';
 import { monitorLoopDelay, type LoopDelaySource } from './loopDelay';
+import { offloadLists } from './lists/offload';
+import type { ListWorkers } from './lists/pool';
 import { checkReadiness, type ReadinessDeps } from './readiness';
 import { registerRequestLog, withoutRequestLogs } from './requestLog';
 
@@ -51,6 +53,11 @@ export interface ServerDeps {
   maxEventLoopDelay?: number;
   /** How far behind the event loop is (ms); default measured by a timer, stopped when the server closes. */
   loopDelay?: LoopDelaySource;
+  /**
+   * Worker threads that read the list pages (SQLite file stores): the routes' handlers then never run
+   * for a GET of a list, and the server closes the workers when it closes. Absent: the handlers read.
+   */
+  listWorkers?: ListWorkers;
 }
 
 /** A route the server serves and who may call it. */
@@ -104,7 +111,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
     app.addHook('onClose', async () => monitor.stop());
     loopBehindMs = monitor.behindMs;
   }
-  registerLoadShedding(
+  const shed = registerLoadShedding(
     app,
     {
       maxConcurrent: deps.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS,
@@ -115,6 +122,9 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
     },
     deps.metrics
   );
+  if (deps.listWorkers !== undefined) {
+    offloadLists(app, deps.listWorkers, shed);
+  }
   // At the root and first after shedding, so it runs for every route and for paths that match none (404): those
   // need the API token too, so an unknown path reveals nothing without it.
   app.decorateRequest('credential', null);

@@ -1,7 +1,7 @@
 import { node, pod, podDisruptionBudget } from '../../../test/kube/objects';
 import { Harness, startHarness } from '../../../test/kube/harness';
 import { drain } from './drain';
-import type { DrainProgress } from './drainRun';
+import type { DrainProgress } from './drainProgress';
 
 let h: Harness;
 beforeEach(async () => {

@@ -1,27 +1,11 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { z } from 'zod';
-import {
-  podRefSchema,
-  type DrainReport,
-  type PodLeft,
-  type PodRef,
-  type SkippedPod,
-  type SkipReason,
-} from '../../contract/healing';
+import { type DrainReport, type PodLeft, type PodRef, type SkippedPod, type SkipReason } from '../../contract/healing';
 import type { KubeClient } from './client';
 import type { KubeError } from './errors';
+import type { DrainProgress } from './drainProgress';
 import { uncordon } from './nodes';
 
 // What a drain is asked, reports and keeps while it runs; the steps are in drainPods.ts and eviction.ts.
-
-/** What a drain has done so far; the engine persists it and hands it back to resume. */
-export const drainProgressSchema = z.object({
-  /** This drain cordoned the node (it was schedulable before), so a failure may uncordon it. */
-  cordonedByDrain: z.boolean(),
-  /** Pods whose eviction the API server accepted. Identified by UID: a same-named replacement is another pod. */
-  evicted: z.array(podRefSchema),
-});
-export type DrainProgress = z.infer<typeof drainProgressSchema>;
 
 /** Asked for the namespace of each pod a drain would evict: a reason leaves its pods where they are. */
 export type EvictionPolicy = (namespace: string) => string | undefined;

@@ -8,12 +8,12 @@ export type { KubeClient } from './client';
 export { createKubeConfig, kubernetesOptionsFromEnv, kubernetesOptionsSchema } from './config';
 export type { KubernetesOptions, KubernetesOptionsInput } from './config';
 export { drain } from './drain';
-export { drainProgressSchema } from './drainRun';
+export { drainProgressSchema } from './drainProgress';
+export type { DrainProgress } from './drainProgress';
 export type {
   DrainControl,
   DrainOutcome,
   DrainParams,
-  DrainProgress,
   DrainReport,
   EvictionPolicy,
   PodLeft,

@@ -24,7 +24,7 @@ import {
   type Reason,
   type Verification,
 } from '../../../contract/healing';
-import { drainProgressSchema, type DrainProgress } from '../../kubernetes';
+import { drainProgressSchema, type DrainProgress } from '../../kubernetes/drainProgress';
 import { targetId } from '../../pipeline/targets';
 import type { OutcomeRow } from './repositories';
 

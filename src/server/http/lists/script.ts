@@ -1,0 +1,46 @@
+import { availableParallelism } from 'node:os';
+import type { ResourceLimits } from 'node:worker_threads';
+import { basename, dirname, join } from 'node:path';
+import type { WorkerScript } from './pool';
+
+/** The bundle of worker.ts beside the backend's bundle (scripts/build-server.mjs). */
+export const LIST_WORKER_BUNDLE = 'listWorker.mjs';
+
+/**
+ * The list worker for the running entry point (`process.argv[1]`): beside the bundle
+ * (`dist-server/main.mjs`, as `npm start` and the container run it), or the TypeScript source when
+ * `src/server/main.ts` runs under tsx (the tests' backend processes).
+ */
+export function listWorkerScript(entry: string): WorkerScript {
+  return basename(entry).endsWith('.mjs')
+    ? { file: join(dirname(entry), LIST_WORKER_BUNDLE), typescript: false }
+    : { file: join(dirname(entry), 'http', 'lists', 'worker.ts'), typescript: true };
+}
+
+/**
+ * One worker per core, at most four (SQLite readers gain little beyond): they start only when pages
+ * overlap (ListWorkers), so a second costs memory only while bursts need it.
+ */
+export const defaultListWorkers = (): number => Math.min(4, availableParallelism());
+
+/**
+ * The default of server.listQueue (FP_LIST_QUEUE): pages waiting for a worker before a list request is
+ * refused. A client that sends 500 req/s over 50 connections has at most 50 pages in flight (autocannon's
+ * rate limiter sends each connection's share of a second back to back when the second starts), which the
+ * last round's 32 refused a third of; 64 holds such a burst, and at about 1 ms of a worker's CPU per
+ * default page it is cleared in well under a second. Beyond it, and beyond server.maxConcurrentRequests
+ * (64 in flight), a flood is shed.
+ */
+export const DEFAULT_LIST_QUEUE = 64;
+
+/** A list worker that has read nothing for this long is stopped, giving back its isolate's memory. */
+export const LIST_WORKER_IDLE_MS = 30_000;
+
+/**
+ * Each worker's V8 heap. Its code and zod schemas take about 9 MB and a page of 1,000 rows a few MB more,
+ * so 32 MB of old generation is room for the largest page with headroom; a page that outgrows it stops
+ * the worker and is answered 503 alone. A young generation of 8 MB (V8's default is several times that)
+ * keeps each page's garbage small: with both and a 1 MiB SQLite cache a worker serving default pages
+ * added about 41 MB of RSS against about 62 MB without (a throwaway script, 100,000 rows, load 17).
+ */
+export const LIST_WORKER_LIMITS: ResourceLimits = { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 };
