@@ -89,7 +89,7 @@ export class PostgresActionRepository implements ActionRepository {
         await appendAudit(run, entry);
       }
       return opened;
-    });
+    }, 'keyed');
   }
 
   async closeTrigger(key: string, at: number, note?: NewAuditEntry): Promise<boolean> {
@@ -101,7 +101,7 @@ export class PostgresActionRepository implements ActionRepository {
         await appendAudit(run, note);
       }
       return closed;
-    });
+    }, 'keyed');
   }
 
   async trigger(key: string): Promise<TriggerRecord | undefined> {
@@ -135,7 +135,7 @@ export class PostgresActionRepository implements ActionRepository {
         await appendAudit(run, note(id));
       }
       return id;
-    });
+    }, 'keyed');
   }
 
   async get(id: number): Promise<StoredAction | undefined> {
@@ -151,7 +151,7 @@ export class PostgresActionRepository implements ActionRepository {
     alongside: Alongside = {}
   ): Promise<boolean> {
     const token = randomUUID();
-    return this.db.transaction((run) => move(run, { id, from, to, at, changes, alongside, token }));
+    return this.db.transaction((run) => move(run, { id, from, to, at, changes, alongside, token }), 'keyed');
   }
 
   async claim(
@@ -183,7 +183,7 @@ export class PostgresActionRepository implements ActionRepository {
         claimedBy: decision.to === 'executing' ? this.replica : undefined,
       });
       return moved ? { action, to: decision.to } : undefined;
-    });
+    }, 'keyed');
   }
 
   async limitFacts(action: StoredAction, window: LimitWindow): Promise<LimitFacts> {
@@ -191,7 +191,8 @@ export class PostgresActionRepository implements ActionRepository {
   }
 
   async archiveTriggerKey(id: number, at: number): Promise<void> {
-    await this.db.transaction(async (run) => {
+    // Keyed by a request: run again after a lost COMMIT, it would archive the archived key.
+    await this.db.once(at, z.undefined(), async (run) => {
       const action = await read(run, id, 'FOR UPDATE OF a');
       if (!action) {
         return;
@@ -222,7 +223,8 @@ export class PostgresActionRepository implements ActionRepository {
   }
 
   async setReason(id: number, reason: Reason | null, at: number, note?: NewAuditEntry): Promise<void> {
-    await this.db.transaction(async (run) => {
+    // Keyed by a request: run again after a lost COMMIT, it would log its note twice.
+    await this.db.once(at, z.undefined(), async (run) => {
       await run('UPDATE healing_actions SET reason = $2, updated_at = $3 WHERE id = $1', [
         id,
         reason ? JSON.stringify(reason) : null,
