@@ -21,13 +21,15 @@ import type {
   ActionFilter,
   ActionRepository,
   Alongside,
-  ClaimDecision,
+  ClaimDecider,
+  Claimed,
   HeldNode,
   LimitFacts,
   LimitWindow,
   NewAuditEntry,
   OpenedTrigger,
   OutcomeRow,
+  TriggerNote,
   TriggerRecord,
 } from '../../healing/store/repositories';
 import { decodeRow } from '../rows';
@@ -59,11 +61,7 @@ export class PostgresActionRepository implements ActionRepository {
     private readonly replica: string
   ) {}
 
-  async openTrigger(
-    trigger: HealingTrigger,
-    at: number,
-    note: (opened: OpenedTrigger) => NewAuditEntry | undefined
-  ): Promise<OpenedTrigger> {
+  async openTrigger(trigger: HealingTrigger, at: number, note: TriggerNote): Promise<OpenedTrigger> {
     return this.db.transaction(async (run) => {
       const key = triggerKey(trigger);
       const { rows } = await run('SELECT closed_at FROM healing_triggers WHERE key = $1 FOR UPDATE', [key]);
@@ -154,12 +152,7 @@ export class PostgresActionRepository implements ActionRepository {
     return this.db.transaction((run) => move(run, { id, from, to, at, changes, alongside, token }), 'keyed');
   }
 
-  async claim(
-    id: number,
-    at: number,
-    window: LimitWindow,
-    decide: (action: StoredAction, facts: LimitFacts) => ClaimDecision
-  ): Promise<{ action: StoredAction; to: 'executing' | 'blocked' } | undefined> {
+  async claim(id: number, at: number, window: LimitWindow, decide: ClaimDecider): Promise<Claimed | undefined> {
     const token = randomUUID();
     return this.db.transaction(async (run) => {
       // Claims take turns across replicas: the counts the limits read include every execution.
