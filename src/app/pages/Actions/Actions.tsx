@@ -1,12 +1,11 @@
 import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import { type GrafanaTheme2 } from '@grafana/data';
-import { PluginPage } from '@grafana/runtime';
 import { Alert, Button, EmptyState, LoadingPlaceholder, Pagination, Stack, Text, useStyles2 } from '@grafana/ui';
 import { actionStateSchema, type Action, type ActionList } from '../../../contract/healing';
 import { listActions } from '../../api/healing';
 import { useBackendQuery, type BackendQuery } from '../../api/useBackendQuery';
-import { RequireBackend } from '../../components/NotConfigured/NotConfigured';
+import { BackendPage } from '../../components/BackendPage/BackendPage';
 import { testIds } from '../../testIds';
 import { ActionTable, actionColumns } from './ActionTable';
 import { Breakers } from './Breakers';
@@ -20,13 +19,9 @@ const PAGE_SIZE = 20;
 
 export function Actions() {
   return (
-    <PluginPage>
-      <div data-testid={testIds.actions.container}>
-        <RequireBackend>
-          <ActionLists />
-        </RequireBackend>
-      </div>
-    </PluginPage>
+    <BackendPage testId={testIds.actions.container}>
+      <ActionLists />
+    </BackendPage>
   );
 }
 

@@ -1,7 +1,6 @@
 import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import { dateTime, type GrafanaTheme2, type TimeRange } from '@grafana/data';
-import { PluginPage } from '@grafana/runtime';
 import {
   Alert,
   Button,
@@ -20,7 +19,7 @@ import {
 import { auditKindSchema, type AuditEntry, type AuditKind } from '../../../contract/healing';
 import { exportAudit, listAudit, type AuditFilter } from '../../api/healing';
 import { useBackendQuery } from '../../api/useBackendQuery';
-import { RequireBackend } from '../../components/NotConfigured/NotConfigured';
+import { BackendPage } from '../../components/BackendPage/BackendPage';
 import { testIds } from '../../testIds';
 import { downloadText } from '../../utils/download';
 import { formatTime } from '../../../utils/time';
@@ -31,13 +30,9 @@ const KIND_OPTIONS = auditKindSchema.options.map((k) => ({ value: k, label: k.re
 
 export function AuditLog() {
   return (
-    <PluginPage>
-      <div data-testid={testIds.audit.container}>
-        <RequireBackend>
-          <AuditEntries />
-        </RequireBackend>
-      </div>
-    </PluginPage>
+    <BackendPage testId={testIds.audit.container}>
+      <AuditEntries />
+    </BackendPage>
   );
 }
 

@@ -1,7 +1,6 @@
 import React, { useMemo, useState } from 'react';
 import { css } from '@emotion/css';
 import { type GrafanaTheme2 } from '@grafana/data';
-import { PluginPage } from '@grafana/runtime';
 import {
   Alert,
   Button,
@@ -15,7 +14,7 @@ import {
 import type { ModelVersion } from '../../../contract/pipeline';
 import { listModels, retrain } from '../../api/pipeline';
 import { useBackendQuery } from '../../api/useBackendQuery';
-import { RequireBackend } from '../../components/NotConfigured/NotConfigured';
+import { BackendPage } from '../../components/BackendPage/BackendPage';
 import { canEdit, EDITOR_ONLY_REASON } from '../../permissions';
 import { testIds } from '../../testIds';
 import { formatTime } from '../../../utils/time';
@@ -23,13 +22,9 @@ import { messageOf } from '../../api/fetchFailure';
 
 export function Models() {
   return (
-    <PluginPage>
-      <div data-testid={testIds.models.container}>
-        <RequireBackend>
-          <ModelTable />
-        </RequireBackend>
-      </div>
-    </PluginPage>
+    <BackendPage testId={testIds.models.container}>
+      <ModelTable />
+    </BackendPage>
   );
 }
 

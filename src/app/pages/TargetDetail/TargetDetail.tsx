@@ -2,11 +2,10 @@ import React from 'react';
 import { useParams } from 'react-router-dom';
 import { css } from '@emotion/css';
 import { type GrafanaTheme2 } from '@grafana/data';
-import { PluginPage } from '@grafana/runtime';
 import { Alert, Badge, LinkButton, LoadingPlaceholder, Stack, Text, useStyles2 } from '@grafana/ui';
 import { getTarget, listWatches } from '../../api/pipeline';
 import { useBackendQuery } from '../../api/useBackendQuery';
-import { RequireBackend } from '../../components/NotConfigured/NotConfigured';
+import { BackendPage } from '../../components/BackendPage/BackendPage';
 import { usePluginSettings } from '../../pluginSettings';
 import { testIds } from '../../testIds';
 import { exploreUrl } from '../../utils/explore';
@@ -18,13 +17,9 @@ import { formatTime } from '../../../utils/time';
 
 export function TargetDetail() {
   return (
-    <PluginPage>
-      <div data-testid={testIds.targetDetail.container}>
-        <RequireBackend>
-          <LoadedTarget />
-        </RequireBackend>
-      </div>
-    </PluginPage>
+    <BackendPage testId={testIds.targetDetail.container}>
+      <LoadedTarget />
+    </BackendPage>
   );
 }
 
