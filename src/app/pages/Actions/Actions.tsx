@@ -6,6 +6,7 @@ import { actionStateSchema, type Action, type ActionList } from '../../../contra
 import { listActions } from '../../api/healing';
 import { useBackendQuery, type BackendQuery } from '../../api/useBackendQuery';
 import { BackendPage } from '../../components/BackendPage/BackendPage';
+import { QueryStatus } from '../../components/QueryStatus/QueryStatus';
 import { testIds } from '../../testIds';
 import { ActionTable, actionColumns } from './ActionTable';
 import { Breakers } from './Breakers';
@@ -123,12 +124,7 @@ function ActionHistory({ waiting }: { waiting?: number }) {
           Refresh
         </Button>
       </Stack>
-      {history.loading && !history.data && <LoadingPlaceholder text="Loading the history…" />}
-      {history.error && (
-        <Alert severity="error" title="Cannot load the history">
-          {history.error.message}
-        </Alert>
-      )}
+      <QueryStatus query={history} what="the history" />
       {history.data &&
         items.length === 0 &&
         // An empty state only when the page is empty: actions waiting above are actions, and until

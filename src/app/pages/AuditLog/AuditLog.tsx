@@ -8,7 +8,6 @@ import {
   Field,
   Input,
   InteractiveTable,
-  LoadingPlaceholder,
   MultiSelect,
   Pagination,
   Stack,
@@ -20,6 +19,7 @@ import { auditKindSchema, type AuditEntry, type AuditKind } from '../../../contr
 import { exportAudit, listAudit, type AuditFilter } from '../../api/healing';
 import { useBackendQuery } from '../../api/useBackendQuery';
 import { BackendPage } from '../../components/BackendPage/BackendPage';
+import { QueryStatus } from '../../components/QueryStatus/QueryStatus';
 import { testIds } from '../../testIds';
 import { downloadText } from '../../utils/download';
 import { formatTime } from '../../../utils/time';
@@ -135,12 +135,7 @@ function AuditEntries() {
           {exportError}
         </Alert>
       )}
-      {entries.loading && !entries.data && <LoadingPlaceholder text="Loading the audit log…" />}
-      {entries.error && (
-        <Alert severity="error" title="Cannot load the audit log">
-          {entries.error.message}
-        </Alert>
-      )}
+      <QueryStatus query={entries} what="the audit log" />
       {entries.data && entries.data.items.length === 0 && (
         <div data-testid={testIds.audit.empty}>
           <EmptyState variant="not-found" message="No entries match these filters" />
