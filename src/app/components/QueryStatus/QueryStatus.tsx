@@ -19,3 +19,28 @@ export function QueryStatus({ query, what }: { query: Omit<BackendQuery<unknown>
     </>
   );
 }
+
+/**
+ * What stands in for content that cannot show at all without its data: a placeholder while the
+ * query runs, then its failure. The caller renders it while it has no data.
+ */
+export function Unloaded({
+  query,
+  loading,
+  failed,
+}: {
+  query: Pick<BackendQuery<unknown>, 'loading' | 'error'>;
+  /** The placeholder's text ("Reading the kill switch…"). */
+  loading: string;
+  /** The failure's title ("Cannot read the kill switch"). */
+  failed: string;
+}) {
+  if (query.loading) {
+    return <LoadingPlaceholder text={loading} />;
+  }
+  return (
+    <Alert severity="error" title={failed}>
+      {query.error?.message}
+    </Alert>
+  );
+}
