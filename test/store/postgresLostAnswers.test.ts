@@ -1,5 +1,8 @@
+import type { AnomalyTrigger } from '../../src/contract/healing';
+import { triggerKey } from '../../src/server/healing/store/actionRows';
 import { ephemeralSecretBox } from '../../src/server/store/secrets';
 import { openPostgresStore, type PostgresStore } from '../../src/server/store/postgres';
+import { StoreUnavailableError } from '../../src/server/store/postgres/pool';
 import { anomalyRecord, T0 } from '../harness/anomalyRecords';
 import { startLosingProxy, type LosingProxy } from '../harness/pgProxy';
 import { postgresForTests } from '../harness/postgres';
@@ -96,6 +99,89 @@ describe('a write whose answer is lost is done once', () => {
       [2, 'active'],
       [1, 'superseded'],
     ]);
+  });
+});
+
+/** A trigger opened and a scale action proposed on it, as the engine does: the action's id. */
+async function proposedAction(): Promise<{ id: number; key: string }> {
+  const trigger: AnomalyTrigger = {
+    source: 'anomaly',
+    id: 1,
+    watch: 'memory',
+    labels: { namespace: 'shop', pod: 'cart-0' },
+    severity: 'critical',
+    object: { kind: 'deployment', namespace: 'shop', name: 'cart' },
+    startedAt: T0,
+  };
+  await store.healing.actions.openTrigger(trigger, T0, () => undefined);
+  const id = await store.healing.actions.insert({
+    triggerKey: triggerKey(trigger),
+    policy: 'scale-out',
+    gate: 'approve',
+    action: {
+      type: 'scale',
+      target: { kind: 'deployment', namespace: 'shop', name: 'cart' },
+      replicas: 4,
+      ceiling: 10,
+    },
+    target: 'deployment shop/cart',
+    namespace: 'shop',
+    at: T0,
+  });
+  return { id: id!, key: triggerKey(trigger) };
+}
+
+describe('a healing write that is not keyed by its conditions goes through a request key', () => {
+  it('a reason noted with its audit entry, the answer to its COMMIT lost: the entry is logged once', async () => {
+    const { id } = await proposedAction();
+    proxy.loseAnswerTo('COMMIT');
+    await store.healing.actions.setReason(id, { kind: 'node-budget', message: 'waits' }, T0 + 1, {
+      at: T0 + 1,
+      kind: 'waiting',
+      message: 'waits',
+    });
+    expect(proxy.lost).toBe(1);
+    expect((await store.healing.actions.get(id))!.reason).toEqual({ kind: 'node-budget', message: 'waits' });
+    expect(
+      (await store.healing.audit.list({ limit: 10, offset: 0, format: 'json' })).items.map((e) => e.message)
+    ).toEqual(['waits']);
+  });
+
+  it('a superseded action archived, the answer to its COMMIT lost: archived under its key once', async () => {
+    const { id, key } = await proposedAction();
+    await store.healing.actions.transition(id, ['proposed'], 'superseded', T0);
+    proxy.loseAnswerTo('COMMIT');
+    await store.healing.actions.archiveTriggerKey(id, T0 + 5);
+    expect(proxy.lost).toBe(1);
+    expect((await store.healing.actions.get(id))!.triggerKey).toBe(`${key}#superseded-${id}`);
+    expect(await count('SELECT COUNT(*) AS n FROM healing_triggers')).toBe(2);
+  });
+});
+
+describe('a pipeline cycle is not keyed: it runs again only until its COMMIT is sent', () => {
+  const write = () => ({
+    watch: 'w',
+    lastProcessed: T0,
+    targets: [],
+    anomalies: [anomalyRecord(0)],
+    predictions: [],
+    forgotten: [],
+  });
+
+  it('the answer to an insert lost: the cycle runs again on a fresh connection and is written once', async () => {
+    proxy.loseAnswerTo('INSERT INTO anomalies');
+    const [stored] = await store.pipeline.commitCycle(write());
+    expect(proxy.lost).toBe(1);
+    expect(await count('SELECT COUNT(*) AS n FROM anomalies')).toBe(1);
+    expect(await store.pipeline.anomaly(stored.id!)).toBeDefined();
+  });
+
+  it('the answer to its COMMIT lost: the caller hears the store is unavailable, and nothing is written twice', async () => {
+    proxy.loseAnswerTo('COMMIT');
+    await expect(store.pipeline.commitCycle(write())).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(proxy.lost).toBe(1);
+    expect(await count('SELECT COUNT(*) AS n FROM anomalies')).toBe(1);
+    expect(await store.pipeline.lastProcessed('w')).toBe(T0);
   });
 });
 

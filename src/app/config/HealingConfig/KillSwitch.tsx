@@ -1,7 +1,8 @@
 import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import { type GrafanaTheme2 } from '@grafana/data';
-import { Alert, Button, ConfirmModal, Field, Input, LoadingPlaceholder, Stack, Text, useStyles2 } from '@grafana/ui';
+import { Alert, Button, ConfirmModal, Field, Input, Stack, Text, useStyles2 } from '@grafana/ui';
+import { Unloaded } from '../../components/QueryStatus/QueryStatus';
 import type { KillSwitch as KillSwitchState } from '../../../contract/healing';
 import { getKillSwitch, putKillSwitch } from '../../api/healing';
 import { useBackendQuery } from '../../api/useBackendQuery';
@@ -19,15 +20,8 @@ export function KillSwitch() {
   const [error, setError] = useState<string>();
   const state = current ?? query.data;
 
-  if (query.loading && !state) {
-    return <LoadingPlaceholder text="Reading the kill switch…" />;
-  }
   if (!state) {
-    return (
-      <Alert severity="error" title="Cannot read the kill switch">
-        {query.error?.message}
-      </Alert>
-    );
+    return <Unloaded query={query} loading="Reading the kill switch…" failed="Cannot read the kill switch" />;
   }
 
   const engage = !state.engaged;

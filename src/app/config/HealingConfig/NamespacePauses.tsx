@@ -1,5 +1,6 @@
 import React, { useState } from 'react';
-import { Alert, Button, Field, Input, LoadingPlaceholder, Stack, Text } from '@grafana/ui';
+import { Alert, Button, Field, Input, Stack, Text } from '@grafana/ui';
+import { Unloaded } from '../../components/QueryStatus/QueryStatus';
 import type { NamespacePause } from '../../../contract/healing';
 import { getNamespacePauses, putNamespacePauses } from '../../api/healing';
 import { useBackendQuery } from '../../api/useBackendQuery';
@@ -19,15 +20,8 @@ export function NamespacePauses() {
   const [error, setError] = useState<string>();
   const pauses = current ?? query.data?.pauses;
 
-  if (query.loading && !pauses) {
-    return <LoadingPlaceholder text="Reading the namespace pauses…" />;
-  }
   if (!pauses) {
-    return (
-      <Alert severity="error" title="Cannot read the namespace pauses">
-        {query.error?.message}
-      </Alert>
-    );
+    return <Unloaded query={query} loading="Reading the namespace pauses…" failed="Cannot read the namespace pauses" />;
   }
 
   const save = async (next: NamespacePause[]) => {

@@ -1,12 +1,12 @@
 import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import { type GrafanaTheme2 } from '@grafana/data';
-import { PluginPage } from '@grafana/runtime';
 import { Alert, Button, EmptyState, LoadingPlaceholder, Pagination, Stack, Text, useStyles2 } from '@grafana/ui';
 import { actionStateSchema, type Action, type ActionList } from '../../../contract/healing';
 import { listActions } from '../../api/healing';
 import { useBackendQuery, type BackendQuery } from '../../api/useBackendQuery';
-import { RequireBackend } from '../../components/NotConfigured/NotConfigured';
+import { BackendPage } from '../../components/BackendPage/BackendPage';
+import { QueryStatus } from '../../components/QueryStatus/QueryStatus';
 import { testIds } from '../../testIds';
 import { ActionTable, actionColumns } from './ActionTable';
 import { Breakers } from './Breakers';
@@ -20,13 +20,9 @@ const PAGE_SIZE = 20;
 
 export function Actions() {
   return (
-    <PluginPage>
-      <div data-testid={testIds.actions.container}>
-        <RequireBackend>
-          <ActionLists />
-        </RequireBackend>
-      </div>
-    </PluginPage>
+    <BackendPage testId={testIds.actions.container}>
+      <ActionLists />
+    </BackendPage>
   );
 }
 
@@ -128,12 +124,7 @@ function ActionHistory({ waiting }: { waiting?: number }) {
           Refresh
         </Button>
       </Stack>
-      {history.loading && !history.data && <LoadingPlaceholder text="Loading the history…" />}
-      {history.error && (
-        <Alert severity="error" title="Cannot load the history">
-          {history.error.message}
-        </Alert>
-      )}
+      <QueryStatus query={history} what="the history" />
       {history.data &&
         items.length === 0 &&
         // An empty state only when the page is empty: actions waiting above are actions, and until

@@ -1,7 +1,6 @@
 import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import { dateTime, type GrafanaTheme2, type TimeRange } from '@grafana/data';
-import { PluginPage } from '@grafana/runtime';
 import {
   Alert,
   Button,
@@ -9,7 +8,6 @@ import {
   Field,
   Input,
   InteractiveTable,
-  LoadingPlaceholder,
   MultiSelect,
   Pagination,
   Stack,
@@ -20,7 +18,8 @@ import {
 import { auditKindSchema, type AuditEntry, type AuditKind } from '../../../contract/healing';
 import { exportAudit, listAudit, type AuditFilter } from '../../api/healing';
 import { useBackendQuery } from '../../api/useBackendQuery';
-import { RequireBackend } from '../../components/NotConfigured/NotConfigured';
+import { BackendPage } from '../../components/BackendPage/BackendPage';
+import { QueryStatus } from '../../components/QueryStatus/QueryStatus';
 import { testIds } from '../../testIds';
 import { downloadText } from '../../utils/download';
 import { formatTime } from '../../../utils/time';
@@ -31,13 +30,9 @@ const KIND_OPTIONS = auditKindSchema.options.map((k) => ({ value: k, label: k.re
 
 export function AuditLog() {
   return (
-    <PluginPage>
-      <div data-testid={testIds.audit.container}>
-        <RequireBackend>
-          <AuditEntries />
-        </RequireBackend>
-      </div>
-    </PluginPage>
+    <BackendPage testId={testIds.audit.container}>
+      <AuditEntries />
+    </BackendPage>
   );
 }
 
@@ -140,12 +135,7 @@ function AuditEntries() {
           {exportError}
         </Alert>
       )}
-      {entries.loading && !entries.data && <LoadingPlaceholder text="Loading the audit log…" />}
-      {entries.error && (
-        <Alert severity="error" title="Cannot load the audit log">
-          {entries.error.message}
-        </Alert>
-      )}
+      <QueryStatus query={entries} what="the audit log" />
       {entries.data && entries.data.items.length === 0 && (
         <div data-testid={testIds.audit.empty}>
           <EmptyState variant="not-found" message="No entries match these filters" />

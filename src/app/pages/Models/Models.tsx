@@ -1,21 +1,12 @@
 import React, { useMemo, useState } from 'react';
 import { css } from '@emotion/css';
 import { type GrafanaTheme2 } from '@grafana/data';
-import { PluginPage } from '@grafana/runtime';
-import {
-  Alert,
-  Button,
-  EmptyState,
-  InteractiveTable,
-  LoadingPlaceholder,
-  Stack,
-  useStyles2,
-  type Column,
-} from '@grafana/ui';
+import { Alert, Button, EmptyState, InteractiveTable, Stack, useStyles2, type Column } from '@grafana/ui';
 import type { ModelVersion } from '../../../contract/pipeline';
 import { listModels, retrain } from '../../api/pipeline';
 import { useBackendQuery } from '../../api/useBackendQuery';
-import { RequireBackend } from '../../components/NotConfigured/NotConfigured';
+import { BackendPage } from '../../components/BackendPage/BackendPage';
+import { Unloaded } from '../../components/QueryStatus/QueryStatus';
 import { canEdit, EDITOR_ONLY_REASON } from '../../permissions';
 import { testIds } from '../../testIds';
 import { formatTime } from '../../../utils/time';
@@ -23,13 +14,9 @@ import { messageOf } from '../../api/fetchFailure';
 
 export function Models() {
   return (
-    <PluginPage>
-      <div data-testid={testIds.models.container}>
-        <RequireBackend>
-          <ModelTable />
-        </RequireBackend>
-      </div>
-    </PluginPage>
+    <BackendPage testId={testIds.models.container}>
+      <ModelTable />
+    </BackendPage>
   );
 }
 
@@ -98,15 +85,8 @@ function ModelTable() {
     [busy, editor, styles]
   );
 
-  if (models.loading && !models.data) {
-    return <LoadingPlaceholder text="Loading models…" />;
-  }
   if (!models.data) {
-    return (
-      <Alert severity="error" title="Cannot load the models">
-        {models.error?.message}
-      </Alert>
-    );
+    return <Unloaded query={models} loading="Loading models…" failed="Cannot load the models" />;
   }
   const rows = models.data.models;
   return (

@@ -2,7 +2,8 @@ import React from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { PluginPage } from '@grafana/runtime';
-import { Alert, EmptyState, LoadingPlaceholder, Text, useStyles2 } from '@grafana/ui';
+import { Alert, EmptyState, Text, useStyles2 } from '@grafana/ui';
+import { QueryStatus } from '../../components/QueryStatus/QueryStatus';
 import { listAnomalies, listTargets } from '../../api/pipeline';
 import { useBackendQuery } from '../../api/useBackendQuery';
 import { BackendStatus } from '../../components/BackendStatus/BackendStatus';
@@ -40,12 +41,7 @@ function Watched() {
         <Text element="h2" id="fp-targets-title">
           Targets
         </Text>
-        {targets.loading && !targets.data && <LoadingPlaceholder text="Loading targets…" />}
-        {targets.error && (
-          <Alert severity="error" title="Cannot load the targets">
-            {targets.error.message}
-          </Alert>
-        )}
+        <QueryStatus query={targets} what="the targets" />
         {targets.data &&
           (targets.data.targets.length > 0 ? (
             <TargetsTable targets={targets.data.targets} />

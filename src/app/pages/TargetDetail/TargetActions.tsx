@@ -1,7 +1,8 @@
 import React from 'react';
 import { css } from '@emotion/css';
 import { type GrafanaTheme2 } from '@grafana/data';
-import { Alert, LoadingPlaceholder, Stack, Text, TextLink, useStyles2 } from '@grafana/ui';
+import { Stack, Text, TextLink, useStyles2 } from '@grafana/ui';
+import { QueryStatus } from '../../components/QueryStatus/QueryStatus';
 import type { Action } from '../../../contract/healing';
 import { PLUGIN_BASE_URL, ROUTES } from '../../../constants';
 import { listActions } from '../../api/healing';
@@ -32,12 +33,7 @@ export function TargetActions({ targetId }: { targetId: string }) {
           {total > items.length ? `All ${total} on the Actions page` : 'Actions page'}
         </TextLink>
       </Stack>
-      {actions.loading && !actions.data && <LoadingPlaceholder text="Loading the actions…" />}
-      {actions.error && (
-        <Alert severity="error" title="Cannot load the actions">
-          {actions.error.message}
-        </Alert>
-      )}
+      <QueryStatus query={actions} what="the actions" />
       {actions.data && items.length === 0 && (
         <div data-testid={testIds.targetActions.empty}>
           <Text color="secondary">No actions taken for this target.</Text>

@@ -2,11 +2,11 @@ import React from 'react';
 import { useParams } from 'react-router-dom';
 import { css } from '@emotion/css';
 import { type GrafanaTheme2 } from '@grafana/data';
-import { PluginPage } from '@grafana/runtime';
-import { Alert, Badge, LinkButton, LoadingPlaceholder, Stack, Text, useStyles2 } from '@grafana/ui';
+import { Badge, LinkButton, Stack, Text, useStyles2 } from '@grafana/ui';
 import { getTarget, listWatches } from '../../api/pipeline';
 import { useBackendQuery } from '../../api/useBackendQuery';
-import { RequireBackend } from '../../components/NotConfigured/NotConfigured';
+import { BackendPage } from '../../components/BackendPage/BackendPage';
+import { Unloaded } from '../../components/QueryStatus/QueryStatus';
 import { usePluginSettings } from '../../pluginSettings';
 import { testIds } from '../../testIds';
 import { exploreUrl } from '../../utils/explore';
@@ -18,13 +18,9 @@ import { formatTime } from '../../../utils/time';
 
 export function TargetDetail() {
   return (
-    <PluginPage>
-      <div data-testid={testIds.targetDetail.container}>
-        <RequireBackend>
-          <LoadedTarget />
-        </RequireBackend>
-      </div>
-    </PluginPage>
+    <BackendPage testId={testIds.targetDetail.container}>
+      <LoadedTarget />
+    </BackendPage>
   );
 }
 
@@ -35,15 +31,8 @@ function LoadedTarget() {
   const detail = useBackendQuery(() => getTarget(id), `target-${id}`, { refreshMs: 15_000 });
   const watches = useBackendQuery(listWatches, 'watches', { enabled: Boolean(prometheusDatasourceUid) });
 
-  if (detail.loading && !detail.data) {
-    return <LoadingPlaceholder text="Loading the target…" />;
-  }
   if (!detail.data) {
-    return (
-      <Alert severity="error" title={`Cannot load target ${id}`}>
-        {detail.error?.message}
-      </Alert>
-    );
+    return <Unloaded query={detail} loading="Loading the target…" failed={`Cannot load target ${id}`} />;
   }
   const { target, series, anomalies, predictions, model } = detail.data;
   const steps = Object.values(series).flat();

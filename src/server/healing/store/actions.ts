@@ -25,13 +25,15 @@ import type {
   ActionFilter,
   ActionRepository,
   Alongside,
-  ClaimDecision,
+  ClaimDecider,
+  Claimed,
   HeldNode,
   LimitFacts,
   LimitWindow,
   NewAuditEntry,
   OpenedTrigger,
   OutcomeRow,
+  TriggerNote,
   TriggerRecord,
 } from './repositories';
 
@@ -63,11 +65,7 @@ export class SqliteActionRepository implements ActionRepository {
     registerTriggerTarget(db);
   }
 
-  async openTrigger(
-    trigger: HealingTrigger,
-    at: number,
-    note: (opened: OpenedTrigger) => NewAuditEntry | undefined
-  ): Promise<OpenedTrigger> {
+  async openTrigger(trigger: HealingTrigger, at: number, note: TriggerNote): Promise<OpenedTrigger> {
     return this.db.transaction(() => {
       const key = triggerKey(trigger);
       const found = this.db.prepare('SELECT closed_at FROM healing_triggers WHERE key = ?').get(key);
@@ -189,12 +187,7 @@ export class SqliteActionRepository implements ActionRepository {
     return true;
   }
 
-  async claim(
-    id: number,
-    at: number,
-    window: LimitWindow,
-    decide: (action: StoredAction, facts: LimitFacts) => ClaimDecision
-  ): Promise<{ action: StoredAction; to: 'executing' | 'blocked' } | undefined> {
+  async claim(id: number, at: number, window: LimitWindow, decide: ClaimDecider): Promise<Claimed | undefined> {
     // IMMEDIATE: the write lock from the first read, so no other connection's claim reads the same counts.
     return this.db
       .transaction(() => {

@@ -91,14 +91,20 @@ export interface OutcomeRow {
   predictedFailureAt?: number;
 }
 
+/** What to audit when a trigger is recorded, told whether it is new or open again. */
+export type TriggerNote = (opened: OpenedTrigger) => NewAuditEntry | undefined;
+/** Says, from the action and the limit facts read inside the claim, where an approved action goes. */
+export type ClaimDecider = (action: StoredAction, facts: LimitFacts) => ClaimDecision;
+/** A claimed action as it was, and where it went. */
+export interface Claimed {
+  action: StoredAction;
+  to: 'executing' | 'blocked';
+}
+
 /** Actions and the triggers behind them. Every state change is conditional: the caller learns whether it won. */
 export interface ActionRepository {
   /** Records a trigger, or refreshes it; a closed one that fires again is open again. `note` is audited when it opened. */
-  openTrigger(
-    trigger: HealingTrigger,
-    at: number,
-    note: (opened: OpenedTrigger) => NewAuditEntry | undefined
-  ): Promise<OpenedTrigger>;
+  openTrigger(trigger: HealingTrigger, at: number, note: TriggerNote): Promise<OpenedTrigger>;
   /** True when this call closed it (it was open); `note` is audited then. */
   closeTrigger(key: string, at: number, note?: NewAuditEntry): Promise<boolean>;
   trigger(key: string): Promise<TriggerRecord | undefined>;
@@ -119,12 +125,7 @@ export interface ActionRepository {
    * and the limit facts are read inside the transaction and `decide` says what happens. Returns the
    * action as it was and where it went; undefined when it was not approved or must wait.
    */
-  claim(
-    id: number,
-    at: number,
-    window: LimitWindow,
-    decide: (action: StoredAction, facts: LimitFacts) => ClaimDecision
-  ): Promise<{ action: StoredAction; to: 'executing' | 'blocked' } | undefined>;
+  claim(id: number, at: number, window: LimitWindow, decide: ClaimDecider): Promise<Claimed | undefined>;
   limitFacts(action: StoredAction, window: LimitWindow): Promise<LimitFacts>;
   /**
    * A superseded action keeps its trigger under an archive key (`<key>#superseded-<id>`, closed), so

@@ -21,13 +21,15 @@ import type {
   ActionFilter,
   ActionRepository,
   Alongside,
-  ClaimDecision,
+  ClaimDecider,
+  Claimed,
   HeldNode,
   LimitFacts,
   LimitWindow,
   NewAuditEntry,
   OpenedTrigger,
   OutcomeRow,
+  TriggerNote,
   TriggerRecord,
 } from '../../healing/store/repositories';
 import { decodeRow } from '../rows';
@@ -59,11 +61,7 @@ export class PostgresActionRepository implements ActionRepository {
     private readonly replica: string
   ) {}
 
-  async openTrigger(
-    trigger: HealingTrigger,
-    at: number,
-    note: (opened: OpenedTrigger) => NewAuditEntry | undefined
-  ): Promise<OpenedTrigger> {
+  async openTrigger(trigger: HealingTrigger, at: number, note: TriggerNote): Promise<OpenedTrigger> {
     return this.db.transaction(async (run) => {
       const key = triggerKey(trigger);
       const { rows } = await run('SELECT closed_at FROM healing_triggers WHERE key = $1 FOR UPDATE', [key]);
@@ -89,7 +87,7 @@ export class PostgresActionRepository implements ActionRepository {
         await appendAudit(run, entry);
       }
       return opened;
-    });
+    }, 'keyed');
   }
 
   async closeTrigger(key: string, at: number, note?: NewAuditEntry): Promise<boolean> {
@@ -101,7 +99,7 @@ export class PostgresActionRepository implements ActionRepository {
         await appendAudit(run, note);
       }
       return closed;
-    });
+    }, 'keyed');
   }
 
   async trigger(key: string): Promise<TriggerRecord | undefined> {
@@ -135,7 +133,7 @@ export class PostgresActionRepository implements ActionRepository {
         await appendAudit(run, note(id));
       }
       return id;
-    });
+    }, 'keyed');
   }
 
   async get(id: number): Promise<StoredAction | undefined> {
@@ -151,15 +149,10 @@ export class PostgresActionRepository implements ActionRepository {
     alongside: Alongside = {}
   ): Promise<boolean> {
     const token = randomUUID();
-    return this.db.transaction((run) => move(run, { id, from, to, at, changes, alongside, token }));
+    return this.db.transaction((run) => move(run, { id, from, to, at, changes, alongside, token }), 'keyed');
   }
 
-  async claim(
-    id: number,
-    at: number,
-    window: LimitWindow,
-    decide: (action: StoredAction, facts: LimitFacts) => ClaimDecision
-  ): Promise<{ action: StoredAction; to: 'executing' | 'blocked' } | undefined> {
+  async claim(id: number, at: number, window: LimitWindow, decide: ClaimDecider): Promise<Claimed | undefined> {
     const token = randomUUID();
     return this.db.transaction(async (run) => {
       // Claims take turns across replicas: the counts the limits read include every execution.
@@ -183,7 +176,7 @@ export class PostgresActionRepository implements ActionRepository {
         claimedBy: decision.to === 'executing' ? this.replica : undefined,
       });
       return moved ? { action, to: decision.to } : undefined;
-    });
+    }, 'keyed');
   }
 
   async limitFacts(action: StoredAction, window: LimitWindow): Promise<LimitFacts> {
@@ -191,7 +184,8 @@ export class PostgresActionRepository implements ActionRepository {
   }
 
   async archiveTriggerKey(id: number, at: number): Promise<void> {
-    await this.db.transaction(async (run) => {
+    // Keyed by a request: run again after a lost COMMIT, it would archive the archived key.
+    await this.db.once(at, z.undefined(), async (run) => {
       const action = await read(run, id, 'FOR UPDATE OF a');
       if (!action) {
         return;
@@ -222,7 +216,8 @@ export class PostgresActionRepository implements ActionRepository {
   }
 
   async setReason(id: number, reason: Reason | null, at: number, note?: NewAuditEntry): Promise<void> {
-    await this.db.transaction(async (run) => {
+    // Keyed by a request: run again after a lost COMMIT, it would log its note twice.
+    await this.db.once(at, z.undefined(), async (run) => {
       await run('UPDATE healing_actions SET reason = $2, updated_at = $3 WHERE id = $1', [
         id,
         reason ? JSON.stringify(reason) : null,

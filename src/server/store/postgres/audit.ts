@@ -80,7 +80,7 @@ export class PostgresAuditRepository implements AuditRepository {
     return this.db.transaction(async (run) => {
       const changed = await changeSetting(run, setting, this.now());
       return changed ? appendAudit(run, entry) : undefined;
-    });
+    }, 'keyed');
   }
 
   private filter(q: AuditFilter) {

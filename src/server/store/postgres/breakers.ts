@@ -31,7 +31,7 @@ export class PostgresBreakerRepository implements BreakerRepository {
       const opened = toBreaker(rows[0]);
       await appendAudit(run, note(opened));
       return opened;
-    });
+    }, 'keyed');
   }
 
   async close(target: string, at: number, by: BreakerCloser, note: BreakerNote): Promise<Breaker | undefined> {
@@ -47,7 +47,7 @@ export class PostgresBreakerRepository implements BreakerRepository {
       const closed = toBreaker(rows[0]);
       await appendAudit(run, note(closed));
       return closed;
-    });
+    }, 'keyed');
   }
 
   async lastClosedAt(target: string): Promise<number | undefined> {

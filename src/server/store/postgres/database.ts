@@ -17,11 +17,19 @@ export type Run = <R extends pg.QueryResultRow = pg.QueryResultRow>(
 ) => Promise<pg.QueryResult<R>>;
 
 /**
+ * How a transaction whose COMMIT was sent and whose answer was lost is treated: a `keyed` write
+ * (its conditions and keys let a second run find that the first one happened, or it goes through
+ * `once`) runs again; an `unkeyed` one would be written twice, so the caller hears that the store
+ * is unavailable and whether it committed is unknown.
+ */
+export type Write = 'keyed' | 'unkeyed';
+
+/**
  * The pool as the repositories use it: a statement, or a transaction on one pooled client, run
  * again on a fresh connection when the one it got turns out to be gone (a restart, a failover).
- * Only what is safe to run twice is handed to `query` and `transaction`: a change whose answer was
- * lost after its COMMIT finds, on the second run, that it happened (the repositories' conditions and
- * keys see to that). A plain insert is not: it goes through `once`, keyed by a request.
+ * Only what is safe to run twice is handed to `query`; a transaction runs again after its COMMIT
+ * was sent only when it is `keyed` (Write). A plain insert is not: it goes through `once`, keyed by
+ * a request.
  */
 export class Database {
   private keyedWrites = 0;
@@ -37,32 +45,41 @@ export class Database {
     retryingLostConnections(this.attempts, this.where, () => this.pool.query(sql, params));
 
   /** BEGIN ... COMMIT on one client; rolled back when `work` throws. */
-  transaction<T>(work: (run: Run) => Promise<T>): Promise<T> {
-    return retryingLostConnections(this.attempts, this.where, async () => {
-      const client = await this.pool.connect();
-      // A connection that dies while checked out emits 'error' besides failing the query in
-      // flight: heard here (the query's rejection says it) instead of crashing the process.
-      let broken: Error | undefined;
-      const lost = (err: Error) => {
-        broken = err;
-      };
-      client.on('error', lost);
-      try {
-        await client.query('BEGIN');
-        const result = await work((sql, params = []) => client.query(sql, params));
-        await client.query('COMMIT');
-        return result;
-      } catch (err) {
-        await client.query('ROLLBACK').catch((rollback: Error) => {
-          // The connection is gone: the server rolled back; the pool must not hand it out again.
-          broken = rollback;
-        });
-        throw err;
-      } finally {
-        client.off('error', lost);
-        client.release(broken);
-      }
-    });
+  transaction<T>(work: (run: Run) => Promise<T>, write: Write): Promise<T> {
+    let commitSent = false;
+    const mayRunAgain = () => write === 'keyed' || !commitSent;
+    return retryingLostConnections(
+      this.attempts,
+      this.where,
+      async () => {
+        commitSent = false;
+        const client = await this.pool.connect();
+        // A connection that dies while checked out emits 'error' besides failing the query in
+        // flight: heard here (the query's rejection says it) instead of crashing the process.
+        let broken: Error | undefined;
+        const lost = (err: Error) => {
+          broken = err;
+        };
+        client.on('error', lost);
+        try {
+          await client.query('BEGIN');
+          const result = await work((sql, params = []) => client.query(sql, params));
+          commitSent = true;
+          await client.query('COMMIT');
+          return result;
+        } catch (err) {
+          await client.query('ROLLBACK').catch((rollback: Error) => {
+            // The connection is gone (the server ended the transaction): the pool must not hand it out again.
+            broken = rollback;
+          });
+          throw err;
+        } finally {
+          client.off('error', lost);
+          client.release(broken);
+        }
+      },
+      mayRunAgain
+    );
   }
 
   /**
@@ -90,6 +107,6 @@ export class Database {
         await run('DELETE FROM store_requests WHERE at < $1', [at - REQUEST_KEY_LIFETIME_MS]);
       }
       return value;
-    });
+    }, 'keyed');
   }
 }

@@ -30,7 +30,6 @@ import { definitionChanged, readPeers, readResumePoint } from '../../pipeline/st
 import { decodeRow } from '../rows';
 import { Database } from './database';
 import { writeCycle } from './pipelineCycle';
-import { StoreUnavailableError, unavailable } from './pool';
 
 // JSONB columns are read back as text, so the row schemas (and their checks) are the SQLite store's.
 const ANOMALY_COLUMNS = `id, target_id, watch, labels::text AS labels, start_ms, end_ms, peak_score, peak::text AS peak, severity, failure_model,
@@ -43,91 +42,48 @@ const versionSchema = z.object({ v: z.number().int() });
  * The pipeline's persistence on PostgreSQL, shared by replicas: the tables of the SQLite store
  * (postgresPipelineMigration), the same queries and the same checks of what is read back. A
  * statement whose connection turns out to be gone runs again on a fresh one; a transaction does so
- * only until its COMMIT is sent (after that, whether it committed is unknown: the caller hears).
+ * only until its COMMIT is sent unless it is keyed (Database): after that, whether it committed is
+ * unknown, and the caller hears.
  */
 export class PostgresPipelineRepository implements PipelineRepository {
+  private readonly db: Database;
+
   constructor(
-    private readonly pool: pg.Pool,
+    pool: pg.Pool,
     /** host:port/database, for errors. */
-    private readonly where: string,
+    where: string,
     /** Tries of a statement on a lost connection: the pool's size and one more. */
-    private readonly attempts: number,
+    attempts: number,
     private readonly now: () => number
   ) {
-    this.keyed = new Database(pool, where, attempts);
+    this.db = new Database(pool, where, attempts);
   }
-
-  /** For writes that must happen once however often they are sent (Database.once). */
-  private readonly keyed: Database;
 
   private async rows(sql: string, params: unknown[]): Promise<unknown[]> {
-    const result = await this.transactionOrStatement((client) => client.query(sql, params), false);
-    return result.rows;
-  }
-
-  private transaction<T>(work: (client: pg.ClientBase) => Promise<T>): Promise<T> {
-    return this.transactionOrStatement(work, true);
-  }
-
-  private async transactionOrStatement<T>(work: (client: pg.ClientBase) => Promise<T>, atomic: boolean): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      let committing = false;
-      let lost: Error | undefined;
-      let client: pg.PoolClient | undefined;
-      try {
-        client = await this.pool.connect();
-        if (!atomic) {
-          return await work(client);
-        }
-        await client.query('BEGIN');
-        try {
-          const result = await work(client);
-          committing = true;
-          await client.query('COMMIT');
-          return result;
-        } catch (err) {
-          if (!committing) {
-            await client.query('ROLLBACK').catch((e: Error) => (lost = e));
-          }
-          throw err;
-        }
-      } catch (err) {
-        const mapped = unavailable(err, this.where);
-        // The connection is gone: dropped with the error that says so.
-        if (mapped instanceof StoreUnavailableError) {
-          lost ??= mapped;
-        }
-        if (mapped === err || committing || attempt >= this.attempts) {
-          throw mapped;
-        }
-      } finally {
-        // A connection that failed is dropped from the pool rather than handed to the next caller.
-        client?.release(lost);
-      }
-    }
+    return (await this.db.query(sql, params)).rows;
   }
 
   async adoptDefinition(watch: string, definition: string): Promise<boolean> {
     const now = this.now();
-    return this.transaction(async (c) => {
+    return this.db.transaction(async (run) => {
       // The row, locked: a replica adopting a definition at the same moment waits, then sees this one's.
-      await c.query(
+      await run(
         `INSERT INTO pipeline_watches (name, last_processed_ms, updated_at) VALUES ($1, NULL, $2) ON CONFLICT (name) DO NOTHING`,
         [watch, now]
       );
-      const { rows } = await c.query('SELECT definition FROM pipeline_watches WHERE name = $1 FOR UPDATE', [watch]);
+      const { rows } = await run('SELECT definition FROM pipeline_watches WHERE name = $1 FOR UPDATE', [watch]);
       const changed = definitionChanged(rows[0], watch, definition);
       if (changed) {
-        await c.query('DELETE FROM pipeline_targets WHERE watch = $1', [watch]);
-        await c.query('UPDATE pipeline_watches SET last_processed_ms = NULL, peers = NULL WHERE name = $1', [watch]);
+        await run('DELETE FROM pipeline_targets WHERE watch = $1', [watch]);
+        await run('UPDATE pipeline_watches SET last_processed_ms = NULL, peers = NULL WHERE name = $1', [watch]);
       }
-      await c.query('UPDATE pipeline_watches SET definition = $2, updated_at = $3 WHERE name = $1', [
+      await run('UPDATE pipeline_watches SET definition = $2, updated_at = $3 WHERE name = $1', [
         watch,
         definition,
         now,
       ]);
       return changed;
-    });
+    }, 'unkeyed');
   }
 
   async lastProcessed(watch: string): Promise<number | null> {
@@ -163,7 +119,7 @@ export class PostgresPipelineRepository implements PipelineRepository {
 
   async commitCycle(write: CycleWrite) {
     const now = this.now();
-    const ids = await this.transaction((c) => writeCycle(c, write, now));
+    const ids = await this.db.transaction((run) => writeCycle({ query: run }, write, now), 'unkeyed');
     // Only once committed: a record never carries the id of a row that was rolled back.
     return write.anomalies.map((a, i) => Object.assign(a, { id: ids[i] }));
   }
@@ -226,7 +182,7 @@ export class PostgresPipelineRepository implements PipelineRepository {
   async addFeedback(...[anomalyId, kind, source, user, comment]: Parameters<PipelineRepository['addFeedback']>) {
     // Keyed: a retry after a lost answer must not record the verdict twice.
     const at = this.now();
-    await this.keyed.once(at, z.undefined(), async (run) => {
+    await this.db.once(at, z.undefined(), async (run) => {
       await run(
         'INSERT INTO anomaly_feedback (anomaly_id, kind, source, user_name, comment, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
         [anomalyId, kind, source, user, comment, at]
@@ -252,7 +208,7 @@ export class PostgresPipelineRepository implements PipelineRepository {
 
   async addModel(m: NewModelVersion): Promise<number> {
     // Keyed: run again after a lost COMMIT, it finds the version it wrote instead of adding the next.
-    return this.keyed.once(this.now(), versionSchema.shape.v, async (run) => {
+    return this.db.once(this.now(), versionSchema.shape.v, async (run) => {
       // Replicas recording a version of one target take turns (a lock on the target's name until
       // commit, in the single-key space this backend's other advisory locks do not use); the unique
       // constraint stays the guard.

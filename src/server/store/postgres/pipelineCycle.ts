@@ -1,4 +1,3 @@
-import type pg from 'pg';
 import { z } from 'zod';
 import type { CycleWrite } from '../../pipeline/store/repository';
 import { encodeState } from '../../pipeline/store/stateCodec';
@@ -6,6 +5,7 @@ import { summaryValues } from '../../pipeline/store/summaryTable';
 import { peersText } from '../../pipeline/store/watchTable';
 import type { AnomalyRecord } from '../../pipeline/targetModel';
 import { decodeRow, StoredRowError } from '../rows';
+import type { Run } from './database';
 
 /**
  * Rows per statement: a cycle of a large watch is written in a few statements of whole arrays
@@ -20,7 +20,7 @@ const upsertedSchema = z.object({ id: z.number().int(), target_id: z.string(), s
  * the order of `write.anomalies`. A key given twice in one cycle is written once, with its last
  * value: one INSERT ... ON CONFLICT may not change a row twice.
  */
-export async function writeCycle(client: pg.ClientBase, write: CycleWrite, now: number): Promise<number[]> {
+export async function writeCycle(client: { query: Run }, write: CycleWrite, now: number): Promise<number[]> {
   const anomalyKey = (a: AnomalyRecord) => `${a.targetId}\u0000${a.start}`;
   const ids = new Map<string, number>();
   for (const rows of chunks(lastByKey(write.anomalies, anomalyKey))) {

@@ -69,17 +69,22 @@ export function unavailable(err: unknown, where: string): unknown {
 }
 
 /**
- * Runs a statement that is safe to run twice, once more on a fresh connection each time the one it
- * got turns out to be gone: an idle connection the server closed is only noticed when used. Up to
- * `attempts` tries (the pool's size: each dead idle connection is dropped as it fails).
+ * Runs `run` once more on a fresh connection each time the one it got turns out to be gone (an
+ * idle connection the server closed is only noticed when used), while `mayRunAgain` says a second
+ * run is safe. Up to `attempts` tries (the pool's size: each dead idle connection is dropped as it fails).
  */
-export async function retryingLostConnections<T>(attempts: number, where: string, run: () => Promise<T>): Promise<T> {
+export async function retryingLostConnections<T>(
+  attempts: number,
+  where: string,
+  run: () => Promise<T>,
+  mayRunAgain: () => boolean = () => true
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run();
     } catch (err) {
       const mapped = unavailable(err, where);
-      if (!(mapped instanceof StoreUnavailableError) || attempt >= attempts) {
+      if (!(mapped instanceof StoreUnavailableError) || attempt >= attempts || !mayRunAgain()) {
         throw mapped;
       }
     }
