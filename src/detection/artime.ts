@@ -2,6 +2,7 @@ import { Downsampler } from './artime/downsampler';
 import { DIM, FeatureWindow, LEVELS, WINDOW } from './artime/featureWindow';
 import { ArtBound, UNBOUNDED } from './artime/fuzzyArt';
 import { ByteReader, ByteWriter } from './shared/bytes';
+import { heldFloat64 } from './shared/held';
 import {
   checkCategories,
   LEARNED_SCALARS,
@@ -187,7 +188,7 @@ export class ArtimeDetector implements StreamingDetector {
     this.probation = probation - (probation % 2);
     this.sstep = Math.max(1, roundHalfEven(Math.floor(this.probation / (WINDOW * WINDOWS_PER_PROBATION))));
     this.trendWindow = Math.floor(this.probation / this.sstep);
-    this.pending = new Float64Array(this.trendWindow);
+    this.pending = heldFloat64(this.trendWindow);
   }
 
   update(timestampMs: number, value: number): number {

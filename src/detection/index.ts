@@ -92,3 +92,5 @@ export {
   type Severity,
   type FailureModel,
 } from './severity';
+/** Typed arrays a long-lived state holds, cut from shared slabs (a target's recent steps use them too). */
+export { heldFloat32, heldFloat64 } from './shared/held';

@@ -1,3 +1,4 @@
+import { heldFloat64, heldUint32 } from '../shared/held';
 import { haar, minMaxScaled, roundHalfEven } from './windowMath';
 
 /** Samples per feature window (after down-sampling). */
@@ -20,12 +21,12 @@ const scratchB = new Float64Array(WINDOW);
  */
 export class FeatureWindow {
   /** Values seen per level (counts: 32 bits hold 4e9 down-sampled values), and the running median level with the counts below and above it. */
-  readonly medbin = new Uint32Array(LEVELS + 1);
+  readonly medbin = heldUint32(LEVELS + 1);
   medlevel = 0;
   belowmed = 0;
   abovemed = 0;
   /** The last WINDOW levels / LEVELS, oldest first. */
-  readonly values = new Float64Array(WINDOW);
+  readonly values = heldFloat64(WINDOW);
 
   /** Takes the `dsi`-th value (from 1), normalised to [0, 1] by the range; writes the window's features into f. */
   features(normalised: number, dsi: number, f: Float64Array): Float64Array {

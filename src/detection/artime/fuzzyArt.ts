@@ -1,3 +1,4 @@
+import { heldFloat64, heldUint8 } from '../shared/held';
 /** Settings of a FuzzyArt: how many categories it may hold, and whether its weights are quantised. */
 export interface ArtBound {
   /** Most categories held (Infinity: grow without bound, as published). */
@@ -78,12 +79,12 @@ export class FuzzyArt {
     if (bounded !== (Number.isInteger(bound.levels) && bound.levels >= 1 && bound.levels <= 255)) {
       throw new Error('A bounded ART quantises its weights to bytes (levels 1 to 255), an unbounded one does not');
     }
-    this.codes = new Uint8Array(bounded ? bound.capacity * this.dimComp : 0);
+    this.codes = heldUint8(bounded ? bound.capacity * this.dimComp : 0);
     this.value = bounded ? levelValues(bound.levels) : new Float64Array(0);
     this.x = new Float64Array(bounded ? 0 : this.dimComp);
-    this.xc = new Uint8Array(bounded ? this.dimComp : 0);
-    this.norms = new Float64Array(bounded ? bound.capacity : 0);
-    this.dirty = new Uint8Array(bounded ? bound.capacity : 0).fill(1);
+    this.xc = heldUint8(bounded ? this.dimComp : 0);
+    this.norms = heldFloat64(bounded ? bound.capacity : 0);
+    this.dirty = heldUint8(bounded ? bound.capacity : 0).fill(1);
   }
 
   get bounded(): boolean {
@@ -274,7 +275,7 @@ export class FuzzyArt {
     const n = this.categories;
     const cap = this.bound.capacity;
     if (this.pairs.length === 0) {
-      this.pairs = new Float64Array((cap * (cap - 1)) / 2);
+      this.pairs = heldFloat64((cap * (cap - 1)) / 2);
       this.dirty.fill(1);
     }
     const pairs = this.pairs;

@@ -1,3 +1,4 @@
+import { heldUint16 } from '../shared/held';
 import { DIM, WINDOW } from './featureWindow';
 import { ArtBound, FuzzyArt } from './fuzzyArt';
 import { cosineLike, shift } from './windowMath';
@@ -42,8 +43,8 @@ export class Resonance {
     bound: ArtBound
   ) {
     this.art = new FuzzyArt(DIM, bound);
-    this.simWindow = new Uint16Array(Math.floor(trendWindow / 2) + 1).fill(UNIT);
-    this.simDiffWindow = new Uint16Array(trendWindow + 1);
+    this.simWindow = heldUint16(Math.floor(trendWindow / 2) + 1).fill(UNIT);
+    this.simDiffWindow = heldUint16(trendWindow + 1);
   }
 
   /** The probation in one batch: initial vigilance, then every window learned in order. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { heldFloat64 } from '../shared/held';
 /**
  * The history a crossing forecaster reads: bucket means in a ring (bounded memory whatever the
  * scrape interval), the newest bucket still filling. Values are read "signed" (multiplied by +1 or
@@ -35,7 +36,7 @@ export class BucketHistory {
     if (!(bucketMs > 0) || !(retainMs >= bucketMs)) {
       throw new Error('a crossing forecaster needs bucketMs > 0 and retainMs >= bucketMs');
     }
-    this.means = new Float64Array(Math.ceil(retainMs / bucketMs)).fill(NaN);
+    this.means = heldFloat64(Math.ceil(retainMs / bucketMs)).fill(NaN);
   }
 
   /** Timestamp of the newest sample (NaN before the first). */

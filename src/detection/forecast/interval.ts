@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { heldFloat64 } from '../shared/held';
 /**
  * Conformal intervals for the crossing forecaster's path: the model's own out-of-sample errors at
  * each horizon, standardised by the model's standard deviation there, give the band's quantiles
@@ -58,7 +59,7 @@ class RecordRings {
     initialCapacity: number
   ) {
     this.capacity = initialCapacity;
-    this.buf = new Float64Array(queues * initialCapacity * width);
+    this.buf = heldFloat64(queues * initialCapacity * width);
     this.heads = new Array<number>(queues).fill(0);
     this.lengths = new Array<number>(queues).fill(0);
   }
@@ -101,7 +102,7 @@ class RecordRings {
   /** Twice the room per queue (at most `limit`), each queue copied oldest first. */
   private grow(): void {
     const capacity = Math.min(this.limit, 2 * this.capacity);
-    const buf = new Float64Array(this.queues * capacity * this.width);
+    const buf = heldFloat64(this.queues * capacity * this.width);
     for (let q = 0; q < this.queues; q++) {
       for (let k = 0; k < this.lengths[q]; k++) {
         buf.set(this.record(q, k), (q * capacity + k) * this.width);

@@ -3,6 +3,7 @@ import { checkState, DetectorOptions, DetectorState, numArray, stateEnvelope } f
 import { RECOMMENDED_THRESHOLD } from '../threshold';
 import { BAND_Z } from './band';
 import { ByteReader, ByteWriter } from './bytes';
+import { heldFloat64 } from './held';
 import * as layout from './dailyViewsLayout';
 import { DailyViewOptions, REF_STEP_MS, sharedSettings, ViewRates } from './dailyViewsSettings';
 import { LastValueMemo } from './lastValueMemo';
@@ -122,9 +123,9 @@ export abstract class DailyViewsDetector {
     this.rates = settings.rates;
     const tp = options.trainingPoints;
     this.trainingPoints = typeof tp === 'number' && Number.isFinite(tp) && tp > 0 ? Math.floor(tp) : 0;
-    this.profile = new Float64Array(this.o.buckets * P_SIZE);
+    this.profile = heldFloat64(this.o.buckets * P_SIZE);
     this.viewsAt = SHARED_SLOTS + extraSlots;
-    this.s = new Float64Array(this.viewsAt + VIEWS * V_SIZE);
+    this.s = heldFloat64(this.viewsAt + VIEWS * V_SIZE);
     this.infinite = infiniteSlots(infinite);
     for (const [slot, start] of Object.entries(this.infinite)) {
       this.s[Number(slot)] = start;

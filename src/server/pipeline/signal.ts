@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   createProductDetector,
   CrossingForecaster,
+  heldFloat32,
   LIMIT_DIRECTIONS,
   type ProductDetectorName,
   type SignalKind,
@@ -47,7 +48,7 @@ export class SignalModel {
     public forecaster: CrossingForecaster | undefined,
     detailPoints: number
   ) {
-    this.ring = new Float32Array(detailPoints * 5);
+    this.ring = heldFloat32(detailPoints * 5);
   }
 }
 

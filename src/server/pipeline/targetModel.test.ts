@@ -1,4 +1,5 @@
 import { SCORE_HISTORY_POINTS } from '../../contract/pipeline';
+import { encodeState } from './store/stateCodec';
 import { TargetModel, type TargetSettings } from './targetModel';
 import { downsampleMax } from './targets';
 
@@ -90,5 +91,27 @@ describe('TargetModel: learning and time to failure', () => {
     expect(model.ttf).toMatchObject({ signal: 'memory', limit: 0.6, direction: 'above' });
     expect(model.ttf!.lowerSeconds).toBeLessThanOrEqual(model.ttf!.seconds);
     expect(model.takeChanges().predictions.length).toBeGreaterThan(0);
+  });
+});
+
+describe('held state in shared slabs', () => {
+  it('keeps each target its own rings and stores only its own bytes', () => {
+    const product: TargetSettings = { ...settings, detector: 'failureprophet', detailPoints: 120 };
+    const targets = [0, 1, 2].map((k) => {
+      const m = new TargetModel(`w{job="${k}"}`, 'w', { job: String(k) }, null, product, 0.9);
+      m.signalIndex({ name: 'memory', kind: 'memory', limits: { above: 1 } });
+      return m;
+    });
+    const value = (i: number, k: number) => 0.3 + 0.001 * i + 0.1 * k + 0.01 * Math.sin(i / 5);
+    for (let i = 0; i < 200; i++) {
+      targets.forEach((m, k) => m.step(i * STEP, [value(i, k)]));
+    }
+    // Three targets' rings share a slab, yet each shows its own values.
+    expect(targets[0].signals[0].ring.buffer).toBe(targets[1].signals[0].ring.buffer);
+    targets.forEach((m, k) => expect(m.recent().memory.at(-1)?.value).toBeCloseTo(value(199, k), 5));
+    // A stored state holds the target's numbers, never the slab its arrays are cut from (64 KiB).
+    expect(encodeState(targets[0].toState()).byteLength).toBeLessThan(16_384);
+    const restored = TargetModel.fromState('w{job="0"}', 'w', { job: '0' }, null, product, targets[0].toState());
+    expect(restored.toState()).toEqual(targets[0].toState());
   });
 });
