@@ -4,7 +4,9 @@
  * (each given half of the targets by a hash of the target, the stand-in's `half` label), all in one
  * run on the same machine. Each process (bench/pipelineProcess.ts) replays a day of history, then
  * runs FP_BENCH_CYCLES (30) cycles of one step; the bench reports its replay (wall and CPU time), its cycle time (median and max of
- * the cycles), its RSS after the last cycle and a forced GC, its peak RSS, and the ratio one / two.
+ * the cycles), its RSS after the last cycle and a forced GC, its peak RSS, and the ratio one / two;
+ * then "settled": RSS two seconds and another GC later (once V8's unmapper thread has given back the
+ * pages the GC freed), "committed": the V8 heap it keeps then, and "RSS replay": RSS after the replay.
  * Data come from bench/fleetSource.ts, an in-process stand-in for Prometheus' query_range.
  * FP_BENCH_PROCESSES=1 (or 2) runs only the one-process (or two-process) part.
  */
@@ -20,6 +22,7 @@ interface ProcessRun {
   first: ProcessReport;
   cycles: ProcessReport[];
   end: ProcessReport;
+  settled: ProcessReport;
 }
 
 /** The variable as the parent has it, when set. */
@@ -30,20 +33,26 @@ const pass = (name: string): Record<string, string> =>
 const running = new Set<ChildProcess>();
 
 function runProcess(source: string, half: '0' | '1' | undefined): Promise<ProcessRun> {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', join(__dirname, 'pipelineProcess.ts')], {
-    cwd: join(__dirname, '..'),
-    env: {
-      PATH: process.env.PATH ?? '',
-      FP_BENCH_SOURCE: source,
-      FP_BENCH_CYCLES: process.env.FP_BENCH_CYCLES ?? '30',
-      ...(half === undefined ? {} : { FP_BENCH_HALF: half }),
-      // What bench/pipelineProcess.ts reads besides; the snapshot only of the one-process run (two would write one file).
-      ...pass('FP_BENCH_DETAIL_POINTS'),
-      ...pass('FP_BENCH_ANSWER_POINTS'),
-      ...(half === undefined ? pass('FP_BENCH_HEAP_SNAPSHOT') : {}),
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  // FP_BENCH_NODE_OPTIONS: node's own options for the pipeline processes (e.g. a heap cap, --max-old-space-size=768).
+  const nodeOptions = (process.env.FP_BENCH_NODE_OPTIONS ?? '').split(' ').filter((o) => o !== '');
+  const child = spawn(
+    process.execPath,
+    [...nodeOptions, '--expose-gc', '--import', 'tsx', join(__dirname, 'pipelineProcess.ts')],
+    {
+      cwd: join(__dirname, '..'),
+      env: {
+        PATH: process.env.PATH ?? '',
+        FP_BENCH_SOURCE: source,
+        FP_BENCH_CYCLES: process.env.FP_BENCH_CYCLES ?? '30',
+        ...(half === undefined ? {} : { FP_BENCH_HALF: half }),
+        // What bench/pipelineProcess.ts reads besides; the snapshot only of the one-process run (two would write one file).
+        ...pass('FP_BENCH_DETAIL_POINTS'),
+        ...pass('FP_BENCH_ANSWER_POINTS'),
+        ...(half === undefined ? pass('FP_BENCH_HEAP_SNAPSHOT') : {}),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }
+  );
   running.add(child);
   const reports: ProcessReport[] = [];
   createInterface({ input: child.stdout }).on('line', (line) => reports.push(JSON.parse(line) as ProcessReport));
@@ -53,11 +62,12 @@ function runProcess(source: string, half: '0' | '1' | undefined): Promise<Proces
       running.delete(child);
       const first = reports.find((r) => r.kind === 'first');
       const end = reports.find((r) => r.kind === 'end');
-      if (code !== 0 || !first || !end) {
+      const settled = reports.find((r) => r.kind === 'settled');
+      if (code !== 0 || !first || !end || !settled) {
         reject(new Error(`a pipeline process ended with ${code ?? signal} before its last report`));
         return;
       }
-      resolve({ first, cycles: reports.filter((r) => r.kind === 'cycle'), end });
+      resolve({ first, cycles: reports.filter((r) => r.kind === 'cycle'), end, settled });
     });
   });
 }
@@ -73,7 +83,8 @@ function line(label: string, r: ProcessRun): { cycle: number; rss: number } {
       `${cycle.toFixed(0).padStart(8)} ${Math.max(...times)
         .toFixed(0)
         .padStart(7)} ${(r.end.rss / MiB).toFixed(0).padStart(8)} ` +
-      `${(r.end.heapUsed / MiB).toFixed(0).padStart(8)} ${(r.end.arrayBuffers / MiB).toFixed(0).padStart(7)} ${(r.end.peakRss / MiB).toFixed(0).padStart(9)}`
+      `${(r.end.heapUsed / MiB).toFixed(0).padStart(8)} ${(r.end.arrayBuffers / MiB).toFixed(0).padStart(7)} ${(r.end.peakRss / MiB).toFixed(0).padStart(9)} ` +
+      `${(r.settled.rss / MiB).toFixed(0).padStart(8)} ${(r.settled.heapTotal / MiB).toFixed(0).padStart(9)} ${(r.first.rss / MiB).toFixed(0).padStart(10)}`
   );
   return { cycle, rss: r.end.rss };
 }
@@ -86,7 +97,8 @@ export async function run(): Promise<void> {
   );
   console.log(
     `  ${'process'.padEnd(34)} ${'series'.padStart(8)} ${'replay s'.padStart(8)} ${'CPU s'.padStart(7)} ${'cycle ms'.padStart(8)} ${'max ms'.padStart(7)} ` +
-      `${'RSS MiB'.padStart(8)} ${'heap MiB'.padStart(8)} ${'arrays'.padStart(7)} ${'peak RSS'.padStart(9)}`
+      `${'RSS MiB'.padStart(8)} ${'heap MiB'.padStart(8)} ${'arrays'.padStart(7)} ${'peak RSS'.padStart(9)} ` +
+      `${'settled'.padStart(8)} ${'committed'.padStart(9)} ${'RSS replay'.padStart(10)}`
   );
   for (const size of sizes) {
     const source = await startFleetSource(size);

@@ -26,9 +26,12 @@ export const BENCH_STEP_MS = 30 * 60_000;
 /** The start of the replayed history: one day (every bucket of the daily profile) before the first cycle. */
 export const BENCH_T0 = Date.UTC(2025, 5, 2);
 export const BENCH_HISTORY = '1d';
+/** How long the process idles after the last cycle's GC before RSS is read again (the 'settled' report). */
+const SETTLE_MS = 2000;
 
 export interface ProcessReport {
-  kind: 'first' | 'cycle' | 'end';
+  /** end: right after the last cycle and a forced GC; settled: a second later and another GC (V8 unmaps freed pages on a background thread). */
+  kind: 'first' | 'cycle' | 'end' | 'settled';
   cycleMs: number;
   /** CPU time (user + system) of the cycle: what a loaded machine does not inflate as it does wall time. */
   cpuMs: number;
@@ -140,6 +143,10 @@ async function main(): Promise<void> {
       spaces[s.space_name] = s.space_used_size;
     }
     report({ kind: 'end', cycleMs: NaN, cpuMs: NaN, series: status().series, targets: status().targets, spaces });
+    // The pages that GC freed are given back by V8's unmapper thread after it returns: read RSS again once it has run.
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    (globalThis as { gc?: () => void }).gc?.();
+    report({ kind: 'settled', cycleMs: NaN, cpuMs: NaN, series: status().series, targets: status().targets });
     if (process.env.FP_BENCH_HEAP_SNAPSHOT) {
       writeHeapSnapshot(process.env.FP_BENCH_HEAP_SNAPSHOT);
     }
