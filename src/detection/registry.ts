@@ -55,6 +55,11 @@ const DETECTORS: Registry = {
   iforest: { create: (o) => new IsolationForestDetector(o), restore: (s) => IsolationForestDetector.fromState(s) },
   // NAB's published leaders, for comparison; cadose and relativeentropy quantise over a value range (the hint, or the range seen so far).
   cadose: { create: (o, range) => new CadOseDetector(o, range), restore: (s) => CadOseDetector.fromState(s) },
+  // CAD OSE holding at most maxContexts contexts, the least recently used forgotten (issue 12, det12c).
+  'cadose-bounded': {
+    create: (o, range) => CadOseDetector.bounded(o, range),
+    restore: (s) => CadOseDetector.fromState(s),
+  },
   relativeentropy: {
     create: (o, range) => new RelativeEntropyDetector(o, range),
     restore: (s) => RelativeEntropyDetector.fromState(s),
