@@ -1,9 +1,10 @@
 import { checkState, DetectorOptions, DetectorState, num, stateEnvelope, StreamingDetector } from './detector';
-import { isFiniteList } from './shared/json';
-import { Context, factLists, Half, isFactList, NEURON_FACT, pairKey, SENSOR_FACT } from './cadOseMemory';
+import { isFiniteList, isRecord } from './shared/json';
+import { Context, factLists, Half, isFactList, NEURON_FACT, pairKey, SemiContext, SENSOR_FACT } from './cadOseMemory';
 import { InputRange, RangeEstimate, rangeEstimateOf, ValueRange } from './inputRange';
 
-const VERSION = 2;
+/** 3: sparse ids (a bounded memory forgets contexts), each context's last use, the bound. */
+const VERSION = 3;
 /** The published settings: bits of the quantised value, longest left semi-context crossed into a new context, neurons kept active, alarm level. */
 const VALUE_BITS = 3;
 const MAX_LEFT_CROSSING = 7;
@@ -17,10 +18,16 @@ export interface CadOseOptions extends DetectorOptions {
   rangeMargin?: number;
   /** Without a hint: a value outside the estimated range moves its edge (true) or is clamped (false). */
   rangeRenormalise?: boolean;
+  /** `cadose-bounded` only: most contexts held (default CADOSE_CONTEXTS). */
+  maxContexts?: number;
 }
 
 /** The range estimate without a hint: see RESULTS.md (issue 12) for the cross-validated choice. */
 export const CADOSE_RANGE_ESTIMATE: RangeEstimate = { margin: 0.5, renormalise: false };
+/** `cadose-bounded`'s default bound: see RESULTS.md (issue 12, det12c) for the cross-validated choice. */
+export const CADOSE_CONTEXTS = 2048;
+/** Fewer contexts than this cannot hold one step's new ones and the contexts they were crossed from. */
+const MIN_CONTEXTS = 16;
 /**
  * CAD OSE, the Contextual Anomaly Detector Open Source Edition (Mikhail Smirnov, 2016,
  * github.com/smirmik/CAD; second on the NAB leaderboard). Assumes a normal stream is predictable
@@ -34,17 +41,29 @@ export const CADOSE_RANGE_ESTIMATE: RangeEstimate = { margin: 0.5, renormalise: 
  * Without the hint (the product) the probation is buffered (scoring 0) and, when it ends, the range
  * is estimated from it (CADOSE_RANGE_ESTIMATE) and the probation replayed in order, so that no
  * context is learned on a scale that later moves.
+ *
+ * `cadose-bounded` (`CadOseDetector.bounded`) holds at most `maxContexts` contexts: when a new one
+ * would exceed the bound, the least recently used is forgotten (used = created or fully activated:
+ * the usual replacement rule of a fixed-size cache), and with it any semi-context no remaining
+ * context uses. Its memory, state and time per step stay bounded; the published detector's memory
+ * grows with the series (230 KB of state after 20,000 points).
  */
 export class CadOseDetector implements StreamingDetector {
-  readonly name = 'cadose';
+  readonly name: 'cadose' | 'cadose-bounded';
   readonly expected = NaN;
   readonly lower = NaN;
   readonly upper = NaN;
   private readonly restPeriod: number;
   private readonly halves = [new Half(), new Half()];
-  private contexts: Context[] = [];
+  /** By id, in the order they were made (ids only grow). */
+  private contexts = new Map<number, Context>();
+  private nextContextId = 0;
+  /** Counts creations and full activations: a context's lastUsed. */
+  private useClock = 0;
+  /** Most contexts held (Infinity: unbounded, as published). */
+  private readonly maxContexts: number;
   /** The zero-level context created this step, excluded from its own evaluation. */
-  private newContextId = -1;
+  private newContext: Context | undefined;
   private leftFacts: number[] = [];
   private predicted = new Set<number>();
   /** Raw scores since the last one >= BASE_THRESHOLD (the reference starts with such a score). */
@@ -57,12 +76,27 @@ export class CadOseDetector implements StreamingDetector {
   private lastT = -Infinity;
   private lastScore = 0;
 
-  constructor(options: CadOseOptions = {}, hint?: InputRange) {
+  constructor(options: CadOseOptions = {}, hint?: InputRange, maxContexts = Infinity) {
+    if (!(maxContexts === Infinity || (Number.isInteger(maxContexts) && maxContexts >= MIN_CONTEXTS))) {
+      throw new Error(`maxContexts must be an integer >= ${MIN_CONTEXTS}, got ${String(maxContexts)}`);
+    }
+    this.maxContexts = maxContexts;
+    this.name = maxContexts === Infinity ? 'cadose' : 'cadose-bounded';
     this.range = ValueRange.of(hint, rangeEstimateOf(options, CADOSE_RANGE_ESTIMATE));
     const tp = options.trainingPoints;
     this.probation = typeof tp === 'number' && Number.isFinite(tp) && tp >= 5 ? Math.floor(tp) : DEFAULT_TRAINING;
     this.restPeriod = Math.floor(this.probation / 5);
     this.buffering = hint === undefined;
+  }
+
+  /** The bounded variant (`cadose-bounded`): see the class comment. */
+  static bounded(options: CadOseOptions = {}, hint?: InputRange): CadOseDetector {
+    return new CadOseDetector(options, hint, options.maxContexts ?? CADOSE_CONTEXTS);
+  }
+
+  /** Contexts held now (bounded: at most maxContexts). */
+  get contextCount(): number {
+    return this.contexts.size;
   }
 
   /** True while the probation is buffered (no hint): nothing is scored yet. */
@@ -122,18 +156,8 @@ export class CadOseDetector implements StreamingDetector {
       uniquePotential.add(pairKey(l, r));
     }
     const activeShare = selected > 0 ? active.length / selected : 0;
-    const left = this.halves[0].semis;
-    const right = this.halves[1].semis;
-    active.sort((a, b) => {
-      const x = this.contexts[a];
-      const y = this.contexts[b];
-      return (
-        x.activations - y.activations ||
-        left[x.left].hash - left[y.left].hash ||
-        right[x.right].hash - right[y.right].hash
-      );
-    });
-    const neurons = active.slice(-MAX_ACTIVE_NEURONS).map((id) => NEURON_FACT + id);
+    active.sort((x, y) => x.activations - y.activations || x.left.hash - y.left.hash || x.right.hash - y.right.hash);
+    const neurons = active.slice(-MAX_ACTIVE_NEURONS).map((ctx) => NEURON_FACT + ctx.id);
     this.leftFacts = [...new Set([...sensed, ...neurons])].sort((a, b) => a - b);
     const added = (potential.length > 0 ? this.learn(potential, false) : 0) + (newZeroLevel ? 1 : 0);
     const predictions = this.predict(this.leftFacts);
@@ -143,25 +167,65 @@ export class CadOseDetector implements StreamingDetector {
 
   /** Stores the contexts not yet known; returns how many were new. A zero-level one is marked as such and remembered as this step's. */
   private learn(pairs: Array<[number[], number[]]>, zeroLevel: boolean): number {
+    const [lefts, rights] = this.halves;
     let added = 0;
     for (const [l, r] of pairs) {
-      const leftId = this.halves[0].idOf(l);
-      const rightId = this.halves[1].idOf(r);
-      const semi = this.halves[0].semis[leftId];
-      const known = semi.contexts.get(rightId);
+      const left = lefts.semiOf(l);
+      const right = rights.semiOf(r);
+      const known = left.contexts.get(right.id);
       if (known === undefined) {
-        const id = this.contexts.length;
-        semi.contexts.set(rightId, id);
-        this.contexts.push({ left: leftId, right: rightId, zeroLevel, total: 0, hits: 0, activations: 0 });
+        const ctx: Context = {
+          id: this.nextContextId++,
+          left,
+          right,
+          zeroLevel,
+          total: 0,
+          hits: 0,
+          activations: 0,
+          lastUsed: ++this.useClock,
+        };
+        left.contexts.set(right.id, ctx);
+        right.uses++;
+        this.contexts.set(ctx.id, ctx);
         added++;
         if (zeroLevel) {
-          this.newContextId = id;
+          this.newContext = ctx;
+        }
+        if (this.contexts.size > this.maxContexts) {
+          this.forgetLeastRecentlyUsed();
         }
       } else if (zeroLevel) {
-        this.contexts[known].zeroLevel = true;
+        known.zeroLevel = true;
       }
     }
     return added;
+  }
+
+  /** Forgets the least recently used context, and its semi-contexts if no other context uses them. */
+  private forgetLeastRecentlyUsed(): void {
+    // A scan: about one eviction per step once full, cheap beside the step itself.
+    let oldest: Context | undefined;
+    for (const ctx of this.contexts.values()) {
+      if (oldest === undefined || ctx.lastUsed < oldest.lastUsed) {
+        oldest = ctx;
+      }
+    }
+    if (oldest === undefined) {
+      return;
+    }
+    const { left, right } = oldest;
+    this.contexts.delete(oldest.id);
+    left.contexts.delete(right.id);
+    if (left.contexts.size === 0) {
+      this.halves[0].drop(left);
+    }
+    right.uses--;
+    if (right.uses === 0) {
+      this.halves[1].drop(right);
+    }
+    if (oldest === this.newContext) {
+      this.newContext = undefined;
+    }
   }
 
   /**
@@ -171,22 +235,18 @@ export class CadOseDetector implements StreamingDetector {
   private crossRight(
     sensed: number[],
     newZeroLevel: boolean
-  ): { active: number[]; selected: number; potential: Array<[number[], number[]]> } {
-    const rights = this.halves[1];
-    rights.cross(sensed);
-    const lefts = this.halves[0];
-    const active: number[] = [];
+  ): { active: Context[]; selected: number; potential: Array<[number[], number[]]> } {
+    this.halves[1].cross(sensed);
+    const active: Context[] = [];
     const potential: Array<[number[], number[]]> = [];
     let selected = 0;
-    for (const leftId of lefts.crossedIds) {
-      const l = lefts.semis[leftId];
+    for (const l of this.halves[0].crossedSemis) {
       const full = l.crossed.length === l.facts.length;
-      for (const [rightId, id] of l.contexts) {
-        if (id === this.newContextId) {
+      for (const ctx of l.contexts.values()) {
+        if (ctx === this.newContext) {
           continue;
         }
-        const ctx = this.contexts[id];
-        const r = rights.semis[rightId];
+        const r = ctx.right;
         const matched = r.crossed.length;
         const crossable = ctx.zeroLevel && newZeroLevel && l.crossed.length <= MAX_LEFT_CROSSING;
         if (full) {
@@ -196,7 +256,8 @@ export class CadOseDetector implements StreamingDetector {
             ctx.hits += matched;
             if (matched === r.facts.length) {
               ctx.activations++;
-              active.push(id);
+              ctx.lastUsed = ++this.useClock;
+              active.push(ctx);
             } else if (crossable) {
               potential.push([l.crossed.slice(), r.crossed.slice()]);
             }
@@ -206,34 +267,31 @@ export class CadOseDetector implements StreamingDetector {
         }
       }
     }
-    this.newContextId = -1;
+    this.newContext = undefined;
     return { active, selected, potential };
   }
 
   /** Crosses the new left facts; the right facts of the fully matched contexts with the best hit rate are the prediction. */
   private predict(leftFacts: number[]): Set<number> {
-    const lefts = this.halves[0];
     let best = 0;
-    let chosen: number[] = [];
-    for (const leftId of lefts.cross(leftFacts)) {
-      const l = lefts.semis[leftId];
+    let chosen: Context[] = [];
+    for (const l of this.halves[0].cross(leftFacts)) {
       if (l.crossed.length !== l.facts.length) {
         continue;
       }
-      for (const id of l.contexts.values()) {
-        const ctx = this.contexts[id];
+      for (const ctx of l.contexts.values()) {
         const weight = ctx.total > 0 ? ctx.hits / ctx.total : 0;
         if (weight > best) {
           best = weight;
-          chosen = [id];
+          chosen = [ctx];
         } else if (weight === best) {
-          chosen.push(id);
+          chosen.push(ctx);
         }
       }
     }
     const predictions = new Set<number>();
-    for (const id of chosen) {
-      for (const f of this.halves[1].semis[this.contexts[id].right].facts) {
+    for (const ctx of chosen) {
+      for (const f of ctx.right.facts) {
         predictions.add(f);
       }
     }
@@ -245,13 +303,25 @@ export class CadOseDetector implements StreamingDetector {
     return {
       ...stateEnvelope(this.name, VERSION),
       probation: this.probation,
+      maxContexts: Number.isFinite(this.maxContexts) ? this.maxContexts : null,
       range: this.range.toState(),
       buffering: this.buffering,
       pending: this.pending,
-      leftSemis: lefts.semis.map((s) => s.facts),
-      rightSemis: rights.semis.map((s) => s.facts),
-      contexts: this.contexts.map((c) => [c.left, c.right, c.zeroLevel ? 1 : 0, c.total, c.hits, c.activations]),
-      leftCrossing: lefts.crossedIds.map((id) => [id, lefts.semis[id].crossed]),
+      nextIds: [lefts.nextId, rights.nextId, this.nextContextId],
+      leftSemis: lefts.toState(),
+      rightSemis: rights.toState(),
+      contexts: [...this.contexts.values()].map((c) => [
+        c.id,
+        c.left.id,
+        c.right.id,
+        c.zeroLevel ? 1 : 0,
+        c.total,
+        c.hits,
+        c.activations,
+        c.lastUsed,
+      ]),
+      useClock: this.useClock,
+      leftCrossing: lefts.crossedSemis.map((semi) => [semi.id, semi.crossed]),
       leftFacts: this.leftFacts,
       predicted: [...this.predicted],
       sinceHigh: this.sinceHigh,
@@ -261,9 +331,14 @@ export class CadOseDetector implements StreamingDetector {
   }
 
   static fromState(state: unknown): CadOseDetector {
-    const s = checkState(state, 'cadose', VERSION);
+    const name = isRecord(state) && state.name === 'cadose-bounded' ? 'cadose-bounded' : 'cadose';
+    const s = checkState(state, name, VERSION);
     const probation = num(s, 'probation');
-    const d = new CadOseDetector({ trainingPoints: probation });
+    const bound = num(s, 'maxContexts');
+    if ((name === 'cadose') !== Number.isNaN(bound)) {
+      throw new Error(`Corrupt detector state: ${name} with maxContexts ${String(s.maxContexts)}`);
+    }
+    const d = new CadOseDetector({ trainingPoints: probation }, undefined, Number.isNaN(bound) ? Infinity : bound);
     d.range = ValueRange.fromState(s.range);
     if (d.probation !== probation) {
       throw new Error('Corrupt detector state: cadose probation out of range');
@@ -280,47 +355,27 @@ export class CadOseDetector implements StreamingDetector {
     }
     d.buffering = s.buffering;
     d.pending = pending;
+    const next = s.nextIds;
+    if (!(Array.isArray(next) && next.length === 3 && next.every((x) => Number.isInteger(x) && x >= 0))) {
+      throw new Error('Corrupt detector state: field "nextIds" is not [left, right, context]');
+    }
     const [lefts, rights] = d.halves;
-    const leftSemis = factLists(s.leftSemis, 'leftSemis');
-    const rightSemis = factLists(s.rightSemis, 'rightSemis');
-    for (const facts of leftSemis) {
-      lefts.idOf(facts);
-    }
-    for (const facts of rightSemis) {
-      rights.idOf(facts);
-    }
-    if (lefts.semis.length !== leftSemis.length || rights.semis.length !== rightSemis.length) {
-      throw new Error('Corrupt detector state: cadose semi-contexts repeat');
-    }
-    if (!Array.isArray(s.contexts)) {
-      throw new Error('Corrupt detector state: field "contexts" is not an array');
-    }
-    for (const c of s.contexts) {
-      const ok =
-        Array.isArray(c) &&
-        c.length === 6 &&
-        c.every((x) => Number.isInteger(x) && x >= 0) &&
-        c[0] < lefts.semis.length &&
-        c[1] < rights.semis.length &&
-        !lefts.semis[c[0]].contexts.has(c[1]);
-      if (!ok) {
-        throw new Error(
-          'Corrupt detector state: cadose context is not [left, right, zeroLevel, total, hits, activations]'
-        );
-      }
-      lefts.semis[c[0]].contexts.set(c[1], d.contexts.length);
-      d.contexts.push({ left: c[0], right: c[1], zeroLevel: c[2] === 1, total: c[3], hits: c[4], activations: c[5] });
-    }
+    lefts.restore(s.leftSemis, 'leftSemis', next[0]);
+    rights.restore(s.rightSemis, 'rightSemis', next[1]);
+    d.nextContextId = next[2];
+    d.restoreContexts(s.contexts, num(s, 'useClock'));
     if (!Array.isArray(s.leftCrossing)) {
       throw new Error('Corrupt detector state: field "leftCrossing" is not an array');
     }
+    let last = -1;
     for (const entry of s.leftCrossing) {
-      const id = Array.isArray(entry) ? entry[0] : undefined;
-      if (!(Number.isInteger(id) && id < lefts.semis.length) || !isFactList(entry[1]) || entry[1].length === 0) {
-        throw new Error('Corrupt detector state: cadose left crossing is not [semi-context, facts]');
+      const semi = lefts.semis.get(Array.isArray(entry) ? entry[0] : undefined);
+      if (semi === undefined || semi.id <= last || !isFactList(entry[1]) || entry[1].length === 0) {
+        throw new Error('Corrupt detector state: cadose left crossing is not [semi-context, facts] in id order');
       }
-      lefts.semis[id].crossed = entry[1];
-      lefts.crossedIds.push(id);
+      last = semi.id;
+      semi.crossed = entry[1];
+      lefts.crossedSemis.push(semi);
     }
     d.leftFacts = factLists([s.leftFacts], 'leftFacts')[0];
     d.predicted = new Set(factLists([s.predicted], 'predicted')[0]);
@@ -328,5 +383,47 @@ export class CadOseDetector implements StreamingDetector {
     d.lastT = s.lastT === null ? -Infinity : num(s, 'lastT');
     d.lastScore = num(s, 'lastScore');
     return d;
+  }
+
+  /** Reads the saved contexts (in id order) into a memory holding only semi-contexts. */
+  private restoreContexts(v: unknown, useClock: number): void {
+    const [lefts, rights] = this.halves;
+    if (!Array.isArray(v) || v.length > this.maxContexts || !(Number.isInteger(useClock) && useClock >= 0)) {
+      throw new Error(`Corrupt detector state: field "contexts" is not a list of at most ${this.maxContexts}`);
+    }
+    this.useClock = useClock;
+    let last = -1;
+    for (const c of v) {
+      const ok =
+        Array.isArray(c) &&
+        c.length === 8 &&
+        c.every((x) => Number.isInteger(x) && x >= 0) &&
+        c[0] > last &&
+        c[0] < this.nextContextId &&
+        lefts.semis.has(c[1]) &&
+        rights.semis.has(c[2]) &&
+        !lefts.semis.get(c[1])?.contexts.has(c[2]) &&
+        c[3] <= 1 &&
+        c[7] <= useClock;
+      if (!ok) {
+        throw new Error(
+          'Corrupt detector state: cadose context is not [id, left, right, zeroLevel, total, hits, activations, lastUsed] in id order'
+        );
+      }
+      const [id, leftId, rightId, zeroLevel, total, hits, activations, lastUsed] = c;
+      last = id;
+      const left = lefts.semis.get(leftId) as SemiContext;
+      const right = rights.semis.get(rightId) as SemiContext;
+      const ctx = { id, left, right, zeroLevel: zeroLevel === 1, total, hits, activations, lastUsed };
+      left.contexts.set(rightId, ctx);
+      right.uses++;
+      this.contexts.set(id, ctx);
+    }
+    const unused =
+      [...lefts.semis.values()].some((l) => l.contexts.size === 0) ||
+      [...rights.semis.values()].some((r) => r.uses === 0);
+    if (unused) {
+      throw new Error('Corrupt detector state: cadose semi-context without a context');
+    }
   }
 }

@@ -5,69 +5,128 @@ export const SENSOR_FACT = 65536;
 export const NEURON_FACT = 2 ** 31;
 
 /** A semi-context: a set of facts that is the left or right part of contexts, with what matched it at its last crossing. */
-interface SemiContext {
+export interface SemiContext {
+  /** Grows with each new semi-context of a half and is never reused, so a forgotten one cannot be mistaken for a later one. */
+  id: number;
   facts: number[];
+  key: string;
   /** Pseudo-random tie-break (the reference sorts active contexts by the hash of their parts). */
   hash: number;
   crossed: number[];
-  /** Contexts with this left part, by right semi-context id (left ones only). */
-  contexts: Map<number, number>;
+  /** Contexts with this left part, by right semi-context id, in the order they were made (left ones only). */
+  contexts: Map<number, Context>;
+  /** Contexts with this right part (right ones only): a bounded memory forgets it with its last. */
+  uses: number;
 }
 
-/** Context counters: predictions tried (facts), facts that came true, full activations. */
+/** A context: its halves, and counters: predictions tried (facts), facts that came true, full activations. */
 export interface Context {
-  left: number;
-  right: number;
+  /** Grows with each new context and is never reused (a neuron fact names it). */
+  id: number;
+  left: SemiContext;
+  right: SemiContext;
   zeroLevel: boolean;
   total: number;
   hits: number;
   activations: number;
+  /** The memory's use clock when it was created or last fully activated (the least recently used is forgotten first). */
+  lastUsed: number;
 }
 
 /** The two halves of the context memory (0 left, 1 right). */
 export class Half {
-  semis: SemiContext[] = [];
-  byKey = new Map<string, number>();
-  byFact = new Map<number, number[]>();
-  crossedIds: number[] = [];
+  semis = new Map<number, SemiContext>();
+  nextId = 0;
+  byKey = new Map<string, SemiContext>();
+  /** The semi-contexts holding each fact, in id order. */
+  byFact = new Map<number, SemiContext[]>();
+  /** The semi-contexts marked by the last crossing, in id order. */
+  crossedSemis: SemiContext[] = [];
 
-  idOf(facts: number[]): number {
+  semiOf(facts: number[]): SemiContext {
     const key = facts.join(',');
-    let id = this.byKey.get(key);
-    if (id === undefined) {
-      id = this.semis.length;
-      this.byKey.set(key, id);
-      this.semis.push({ facts, hash: hashFacts(facts), crossed: [], contexts: new Map() });
-      for (const f of facts) {
-        const list = this.byFact.get(f);
-        if (list) {
-          list.push(id);
-        } else {
-          this.byFact.set(f, [id]);
-        }
-      }
-    }
-    return id;
+    return this.byKey.get(key) ?? this.add(facts, key, this.nextId);
   }
 
-  /** Marks every semi-context sharing facts with `facts` with the facts it shares; returns their ids in creation order. */
-  cross(facts: number[]): number[] {
-    for (const id of this.crossedIds) {
-      this.semis[id].crossed = [];
-    }
-    const touched: number[] = [];
+  /** Adds a semi-context under `id` (>= every id so far, as `semiOf` and a saved state give them). */
+  add(facts: number[], key: string, id: number): SemiContext {
+    const semi = { id, facts, key, hash: hashFacts(facts), crossed: [], contexts: new Map(), uses: 0 };
+    this.nextId = id + 1;
+    this.byKey.set(key, semi);
+    this.semis.set(id, semi);
     for (const f of facts) {
-      for (const id of this.byFact.get(f) ?? []) {
-        const semi = this.semis[id];
+      const list = this.byFact.get(f);
+      if (list) {
+        list.push(semi);
+      } else {
+        this.byFact.set(f, [semi]);
+      }
+    }
+    return semi;
+  }
+
+  /** Forgets a semi-context that no context uses any more (a bounded memory's eviction). */
+  drop(semi: SemiContext): void {
+    this.semis.delete(semi.id);
+    this.byKey.delete(semi.key);
+    for (const f of semi.facts) {
+      const list = this.byFact.get(f) ?? [];
+      list.splice(list.indexOf(semi), 1);
+      if (list.length === 0) {
+        this.byFact.delete(f);
+      }
+    }
+    if (semi.crossed.length > 0) {
+      this.crossedSemis = this.crossedSemis.filter((c) => c !== semi);
+    }
+  }
+
+  /** Marks every semi-context sharing facts with `facts` with the facts it shares; returns them in id (creation) order. */
+  cross(facts: number[]): SemiContext[] {
+    for (const semi of this.crossedSemis) {
+      semi.crossed = [];
+    }
+    const touched: SemiContext[] = [];
+    for (const f of facts) {
+      for (const semi of this.byFact.get(f) ?? []) {
         if (semi.crossed.length === 0) {
-          touched.push(id);
+          touched.push(semi);
         }
         semi.crossed.push(f);
       }
     }
-    touched.sort((a, b) => a - b);
-    this.crossedIds = touched;
+    touched.sort((a, b) => a.id - b.id);
+    this.crossedSemis = touched;
     return touched;
+  }
+
+  /** Saved form: [id, facts] in id order (a Map keeps insertion order, and ids only grow). */
+  toState(): Array<[number, number[]]> {
+    return [...this.semis.values()].map((semi) => [semi.id, semi.facts]);
+  }
+
+  /** Reads `toState()` output into an empty half whose next id is `next`; throws naming `key`. */
+  restore(v: unknown, key: string, next: number): void {
+    if (!Array.isArray(v)) {
+      throw new Error(`Corrupt detector state: field "${key}" is not a list of [id, facts]`);
+    }
+    for (const entry of v) {
+      const [id, facts] = Array.isArray(entry) && entry.length === 2 ? entry : [];
+      const ok =
+        Number.isInteger(id) &&
+        id >= this.nextId &&
+        id < next &&
+        isFactList(facts) &&
+        facts.length > 0 &&
+        !this.byKey.has(facts.join(','));
+      if (!ok) {
+        throw new Error(
+          `Corrupt detector state: field "${key}" is not a list of [id, facts] with ids rising below ${next}`
+        );
+      }
+      this.add(facts, facts.join(','), id);
+    }
+    this.nextId = next;
   }
 }
 

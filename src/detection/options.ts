@@ -27,6 +27,7 @@ export interface OptionsByName {
   zscore: ZScoreOptions;
   iforest: DetectorOptions;
   cadose: CadOseOptions;
+  'cadose-bounded': CadOseOptions;
   knncad: DetectorOptions;
   relativeentropy: DetectorOptions;
 }
@@ -104,6 +105,7 @@ const SCHEMAS = {
   zscore: z.strictObject({ ...common, window: z.number().int().min(2).optional() }),
   iforest: z.strictObject(common),
   cadose: z.strictObject({ ...common, ...rangeEstimate }),
+  'cadose-bounded': z.strictObject({ ...common, ...rangeEstimate, maxContexts: z.number().int().min(16).optional() }),
   relativeentropy: z.strictObject(common),
   knncad: z.strictObject(common),
 } satisfies { [N in DetectorName]: z.ZodType<OptionsByName[N], unknown> };

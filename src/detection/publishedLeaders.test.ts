@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { describeIfNab, NAB_DIR } from '../../test/harness/nab';
@@ -8,10 +9,12 @@ import { createDetector, restoreDetector } from './index';
 import type { InputRange } from './inputRange';
 import type { DetectorName } from './options';
 import { Random } from './random';
+import { outputSeries } from './testOutputs';
 
 /** NAB's published leaders: their alarm level (the score that is their own alarm) and the share of alarms tolerated on a stable series. */
 const LEADERS = [
   { name: 'cadose', alarm: 0.75, quietShare: 0 },
+  { name: 'cadose-bounded', alarm: 0.75, quietShare: 0 },
   { name: 'knncad', alarm: 0.9965, quietShare: 0.01 },
   { name: 'relativeentropy', alarm: 1, quietShare: 0 },
 ] as const;
@@ -143,6 +146,27 @@ describe('cadose without the hint', () => {
     // Equal until the shift: no value left the settled range before it.
     expect(Array.from(online.subarray(PROBATION, AT))).toEqual(Array.from(told.subarray(PROBATION, AT)));
     expect(online[AT]).toBeGreaterThanOrEqual(0.75);
+  });
+});
+
+/** sha256 of cadose's scores on outputSeries() (trainingPoints 300), with each series' min/max as the hint or without it. */
+function cadoseDigest(hinted: boolean): string {
+  const hash = createHash('sha256');
+  for (const s of outputSeries()) {
+    const finite = s.v.filter(Number.isFinite);
+    const range = hinted ? { inputMin: Math.min(...finite), inputMax: Math.max(...finite) } : undefined;
+    const d = createDetector('cadose', { trainingPoints: 300 }, range);
+    hash.update(new Uint8Array(Float64Array.from(s.v, (v, i) => d.update(s.t[i], v)).buffer));
+  }
+  return hash.digest('hex');
+}
+
+describe('cadose scores exactly as the port measured in RESULTS.md (before the bounded memory)', () => {
+  it.each([
+    [true, '9e23c0f2c55a7aa61bc3781019ead8a0b55982255ad2030bdc010255763f1c9a'],
+    [false, '7f851017a492980ffff4a997f8c03219e7d30a0c499b7ad77a6ff1a86a9637a8'],
+  ])('with the min/max hint: %s', (hinted, digest) => {
+    expect(cadoseDigest(hinted)).toBe(digest);
   });
 });
 
