@@ -26,7 +26,9 @@
  * FP_BENCH_CPU_PROF=<dir> runs the backend with `--cpu-prof` into that folder (the profile is written
  * when it exits); FP_BENCH_PATHS=<a,b> loads only those paths (empty: none), FP_BENCH_FLOOD=0 skips the flood,
  * FP_BENCH_ROWS sets the rows per table (100,000), FP_BENCH_SECONDS the seconds per endpoint and shape (10),
- * FP_BENCH_SHAPES=paced or bursts runs only that shape.
+ * FP_BENCH_SHAPES=paced or bursts runs only that shape, FP_BENCH_WARMUP the unmeasured seconds of paced load
+ * each endpoint gets first (2: a server in use has its code compiled, its list workers started and its
+ * statements prepared; 0 measures a cold start).
  * FP_BENCH_COMPARE=<path of another build's main.mjs> measures that backend first, over the same store
  * in the same run (old and new code side by side, on the same machine load).
  */
@@ -46,6 +48,7 @@ const ROOT = join(__dirname, '..');
 const ROWS = Number(process.env.FP_BENCH_ROWS ?? 100_000);
 const SECONDS = Number(process.env.FP_BENCH_SECONDS ?? 10);
 const RATE = 500;
+const WARMUP_SECONDS = Number(process.env.FP_BENCH_WARMUP ?? 2);
 /** autocannon's connections for the bursts; the paced client's most. */
 const BURST_CONNECTIONS = 50;
 const PACED_CONNECTIONS = 64;
@@ -203,12 +206,12 @@ async function loadBursts(url: string): Promise<LoadResult> {
   return { served, shed, servedBytes, errors: r.non2xx - shed + r.errors + r.timeouts, duration: r.duration };
 }
 
-const loadPaced = (url: string): Promise<LoadResult> =>
+const loadPaced = (url: string, seconds = SECONDS): Promise<LoadResult> =>
   paced({
     url,
     headers: { authorization: `Bearer ${TOKEN}` },
     rate: RATE,
-    seconds: SECONDS,
+    seconds,
     connections: PACED_CONNECTIONS,
     graceSeconds: 10,
   });
@@ -289,7 +292,7 @@ async function measure(main: string, dir: string): Promise<void> {
     await waitHealthy(base, child);
     const rssBefore = memoryMiB(child.pid, 'VmRSS');
     console.log(
-      `  ${RATE} req/s for ${SECONDS} s per endpoint and shape: paced = one request every ${1000 / RATE} ms (open loop, at most ${PACED_CONNECTIONS} connections); ` +
+      `  ${RATE} req/s for ${SECONDS} s per endpoint and shape, after ${WARMUP_SECONDS} s of paced load not measured: paced = one request every ${1000 / RATE} ms (open loop, at most ${PACED_CONNECTIONS} connections); ` +
         `bursts = autocannon overallRate ${RATE} over ${BURST_CONNECTIONS} connections (each sends its ${RATE / BURST_CONNECTIONS} back to back as its second starts). ` +
         `Latency of 2xx answers; CPU: the backend's user + system time per answered request`
     );
@@ -299,6 +302,9 @@ async function measure(main: string, dir: string): Promise<void> {
     const paths = process.env.FP_BENCH_PATHS?.split(',').filter(Boolean) ?? DEFAULT_PATHS;
     const rows: Array<{ shape: string; path: string; p99: number; shed: number }> = [];
     for (const path of paths) {
+      if (WARMUP_SECONDS > 0) {
+        await loadPaced(`${base}${path}`, WARMUP_SECONDS);
+      }
       for (const shape of SHAPES) {
         const cpuBefore = cpuMs(child.pid);
         const m = shape === 'paced' ? await loadPaced(`${base}${path}`) : await loadBursts(`${base}${path}`);
