@@ -32,6 +32,27 @@ function reports(view: SustainedView, t: Float64Array, v: Float64Array): number[
   return out;
 }
 
+/**
+ * Runs `name` over the series to 9 days 5 h, checks its saved state fits 4 KiB and that the detector
+ * restored from it goes on exactly as the one that ran on; returns the saved state's text.
+ */
+function expectResumesExactly(name: 'failureprophet-v7' | 'failureprophet-v8', t: Float64Array, v: Float64Array) {
+  const d = createDetector(name, { trainingPoints: 750 });
+  const cut = (9 * DAY + 5 * HOUR) / STEP;
+  for (let i = 0; i < cut; i++) {
+    d.update(t[i], v[i]);
+  }
+  const text = JSON.stringify(d.toState());
+  expect(Buffer.byteLength(text)).toBeLessThanOrEqual(4096);
+  const r = restoreDetector(JSON.parse(text));
+  expect(r.name).toBe(name);
+  for (let i = cut; i < t.length; i++) {
+    expect(r.update(t[i], v[i])).toBe(d.update(t[i], v[i]));
+    expect([r.level, r.expected, r.lower, r.upper]).toEqual([d.level, d.expected, d.lower, d.upper]);
+  }
+  return text;
+}
+
 describe('SustainedView', () => {
   it('calls nothing on a week-long regular series', () => {
     const { t, v } = temperature(12);
@@ -136,19 +157,7 @@ describe('failureprophet-v7', () => {
 
   it('saves a state within 4 KiB and resumes as the detector that ran on', () => {
     const { t, v } = series();
-    const d = createDetector('failureprophet-v7', { trainingPoints: 750 });
-    const cut = (9 * DAY + 5 * HOUR) / STEP;
-    for (let i = 0; i < cut; i++) {
-      d.update(t[i], v[i]);
-    }
-    const text = JSON.stringify(d.toState());
-    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(4096);
-    const r = restoreDetector(JSON.parse(text));
-    expect(r.name).toBe('failureprophet-v7');
-    for (let i = cut; i < t.length; i++) {
-      expect(r.update(t[i], v[i])).toBe(d.update(t[i], v[i]));
-      expect([r.level, r.expected, r.lower, r.upper]).toEqual([d.level, d.expected, d.lower, d.upper]);
-    }
+    expectResumesExactly('failureprophet-v7', t, v);
   });
 });
 
@@ -186,19 +195,7 @@ describe('failureprophet-v8', () => {
 
   it('saves a state within 4 KiB, resumes as the detector that ran on, and refuses a v7 that damps', () => {
     const { t, v } = series();
-    const d = createDetector('failureprophet-v8', { trainingPoints: 750 });
-    const cut = (9 * DAY + 5 * HOUR) / STEP;
-    for (let i = 0; i < cut; i++) {
-      d.update(t[i], v[i]);
-    }
-    const text = JSON.stringify(d.toState());
-    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(4096);
-    const r = restoreDetector(JSON.parse(text));
-    expect(r.name).toBe('failureprophet-v8');
-    for (let i = cut; i < t.length; i++) {
-      expect(r.update(t[i], v[i])).toBe(d.update(t[i], v[i]));
-      expect([r.level, r.expected, r.lower, r.upper]).toEqual([d.level, d.expected, d.lower, d.upper]);
-    }
+    const text = expectResumesExactly('failureprophet-v8', t, v);
     const damping = JSON.parse(text) as { v7: { insideWeight: number } };
     damping.v7.insideWeight = 0.8;
     expect(() => restoreDetector(damping)).toThrow(/failureprophet-v8 holds a v7 that damps/);
