@@ -20,13 +20,14 @@ import { ListenerSet, type AnomalyListener } from './listener';
 import { PipelineMetrics } from './metrics';
 import type { TargetOwnership } from './ownership';
 import { reachWatch, refusedQueries, type SourceDeps } from './sources';
-import { decodeCursor, timeIdKeySchema } from './store/cursor';
+import { decodeCursor } from './store/cursor';
 import type { AnomalyPage, ListQuery, PipelineRepository } from './store/repository';
 import { watchDefinition, WatchQueryError } from './query';
 import {
   findTarget,
   offWatchStatus,
   predictionOf,
+  readAnomalyPage,
   readingCursor,
   targetDetail,
   targetKeySchema,
@@ -363,11 +364,7 @@ export class Pipeline {
 
   /** A cursor that is not the `next` of a page is refused before the store is asked. */
   anomalyPage(q: Partial<AnomaliesQuery>): Promise<AnomalyPage> {
-    const { cursor } = q;
-    if (cursor !== undefined) {
-      readingCursor(() => decodeCursor(cursor, timeIdKeySchema));
-    }
-    return this.repo.anomalyPage(q);
+    return readAnomalyPage(this.repo, q);
   }
 
   predictions(q: ListQuery<'predictions'>) {

@@ -1,9 +1,16 @@
 import { z } from 'zod';
-import type { PredictResponse, Target, TargetDetail, TargetsQuery, WatchStatus } from '../../contract/pipeline';
+import type {
+  AnomaliesQuery,
+  PredictResponse,
+  Target,
+  TargetDetail,
+  TargetsQuery,
+  WatchStatus,
+} from '../../contract/pipeline';
 import type { WatchConfig } from '../config/schema';
-import { CursorError, decodeCursor, encodeCursor } from './store/cursor';
+import { CursorError, decodeCursor, encodeCursor, timeIdKeySchema } from './store/cursor';
 import type { TargetOwnership } from './ownership';
-import type { PipelineRepository } from './store/repository';
+import type { AnomalyPage, PipelineRepository } from './store/repository';
 import type { TargetModel } from './targetModel';
 import { watchIdentity } from './query';
 import type { WatchRunner } from './watchRunner';
@@ -39,6 +46,18 @@ export function readingCursor<T>(read: () => T): T {
     }
     throw err;
   }
+}
+
+/**
+ * A page of anomalies from the store; a cursor that is not the `next` of a page is refused before the
+ * store is asked. The pipeline and the list workers (which hold only a repository) both read through it.
+ */
+export function readAnomalyPage(repo: PipelineRepository, q: Partial<AnomaliesQuery>): Promise<AnomalyPage> {
+  const { cursor } = q;
+  if (cursor !== undefined) {
+    readingCursor(() => decodeCursor(cursor, timeIdKeySchema));
+  }
+  return repo.anomalyPage(q);
 }
 
 /** The target of that id and the runner of its watch, in whichever watch has it. */

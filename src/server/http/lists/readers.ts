@@ -5,9 +5,8 @@ import type { ErrorBody } from '../../../contract/health';
 import { anomaliesQuerySchema, modelsQuerySchema, predictionsQuerySchema } from '../../../contract/pipeline';
 import type { StoredAction } from '../../healing/store/actionRows';
 import type { ActionRepository, AuditRepository } from '../../healing/store/repositories';
-import { timeIdKeySchema, decodeCursor } from '../../pipeline/store/cursor';
 import type { PipelineRepository } from '../../pipeline/store/repository';
-import { PipelineError, readingCursor } from '../../pipeline/views';
+import { PipelineError, readAnomalyPage } from '../../pipeline/views';
 
 /** What a list page is read from: the store's repositories (a worker's read-only connection). */
 export interface ListSources {
@@ -49,13 +48,7 @@ const reader = <S extends z.ZodType>(r: ListReader<S>) => r;
 export const LIST_READERS = {
   '/api/anomalies': reader({
     query: anomaliesQuerySchema,
-    read: async ({ pipeline }, q) => {
-      const { cursor } = q;
-      if (cursor !== undefined) {
-        readingCursor(() => decodeCursor(cursor, timeIdKeySchema));
-      }
-      return pipeline.anomalyPage(q);
-    },
+    read: ({ pipeline }, q) => readAnomalyPage(pipeline, q),
   }),
   '/api/predictions': reader({
     query: predictionsQuerySchema,
