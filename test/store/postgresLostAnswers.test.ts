@@ -34,6 +34,16 @@ afterEach(async () => {
 
 const count = async (sql: string): Promise<number> => Number((await store.pool.query(sql)).rows[0].n);
 
+/** A cycle of watch `w` that stores one anomaly. */
+const oneAnomalyCycle = () => ({
+  watch: 'w',
+  lastProcessed: T0,
+  targets: [],
+  anomalies: [anomalyRecord(0)],
+  predictions: [],
+  forgotten: [],
+});
+
 describe('a write whose answer is lost is done once', () => {
   it.each(['INSERT INTO healing_audit', 'COMMIT'])('an audit entry, the answer to %s lost', async (statement) => {
     proxy.loseAnswerTo(statement);
@@ -59,14 +69,7 @@ describe('a write whose answer is lost is done once', () => {
   it.each(['INSERT INTO anomaly_feedback', 'COMMIT'])(
     'an operator verdict, the answer to %s lost',
     async (statement) => {
-      const [stored] = await store.pipeline.commitCycle({
-        watch: 'w',
-        lastProcessed: T0,
-        targets: [],
-        anomalies: [anomalyRecord(0)],
-        predictions: [],
-        forgotten: [],
-      });
+      const [stored] = await store.pipeline.commitCycle(oneAnomalyCycle());
       proxy.loseAnswerTo(statement);
       await store.pipeline.addFeedback(stored.id!, 'false_positive', 'operator', 'ada', 'a deploy');
       expect(proxy.lost).toBe(1);
@@ -159,18 +162,9 @@ describe('a healing write that is not keyed by its conditions goes through a req
 });
 
 describe('a pipeline cycle is not keyed: it runs again only until its COMMIT is sent', () => {
-  const write = () => ({
-    watch: 'w',
-    lastProcessed: T0,
-    targets: [],
-    anomalies: [anomalyRecord(0)],
-    predictions: [],
-    forgotten: [],
-  });
-
   it('the answer to an insert lost: the cycle runs again on a fresh connection and is written once', async () => {
     proxy.loseAnswerTo('INSERT INTO anomalies');
-    const [stored] = await store.pipeline.commitCycle(write());
+    const [stored] = await store.pipeline.commitCycle(oneAnomalyCycle());
     expect(proxy.lost).toBe(1);
     expect(await count('SELECT COUNT(*) AS n FROM anomalies')).toBe(1);
     expect(await store.pipeline.anomaly(stored.id!)).toBeDefined();
@@ -178,7 +172,7 @@ describe('a pipeline cycle is not keyed: it runs again only until its COMMIT is 
 
   it('the answer to its COMMIT lost: the caller hears the store is unavailable, and nothing is written twice', async () => {
     proxy.loseAnswerTo('COMMIT');
-    await expect(store.pipeline.commitCycle(write())).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(store.pipeline.commitCycle(oneAnomalyCycle())).rejects.toBeInstanceOf(StoreUnavailableError);
     expect(proxy.lost).toBe(1);
     expect(await count('SELECT COUNT(*) AS n FROM anomalies')).toBe(1);
     expect(await store.pipeline.lastProcessed('w')).toBe(T0);
