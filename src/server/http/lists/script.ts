@@ -44,3 +44,10 @@ export const LIST_WORKER_IDLE_MS = 30_000;
  * added about 41 MB of RSS against about 62 MB without (a throwaway script, 100,000 rows, load 17).
  */
 export const LIST_WORKER_LIMITS: ResourceLimits = { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 };
+
+/**
+ * The JSON each worker keeps of pages asked again while the database is unchanged (PageCache), in
+ * characters: a few default pages (30-55 kB each) and the largest (1,000 rows, a few hundred kB), well
+ * inside LIST_WORKER_LIMITS' 32 MB.
+ */
+export const PAGE_CACHE_LENGTH = 4_000_000;
