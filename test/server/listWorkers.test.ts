@@ -140,6 +140,16 @@ describe('list pages read by worker threads', () => {
     expect(after.total).toBe(first.total - 1);
   });
 
+  it('answers an action whose trigger was rewritten (its own row unchanged) with the new trigger', async () => {
+    const url = '/api/actions?state=awaiting_approval&limit=3';
+    const [action] = (await get(app, url)).json().items;
+    const trigger = { ...action.trigger, severity: action.trigger.severity === 'low' ? 'critical' : 'low' };
+    await assembled.store.healing.actions.openTrigger(trigger, T0 + 2e9, () => undefined);
+    const after = (await get(app, url)).json();
+    expect(after.items[0]).toEqual({ ...action, trigger });
+    expect(after).toEqual((await get(assembled.app, url)).json());
+  });
+
   describe('started when a page needs one, stopped when idle', () => {
     let timers: ManualTimers;
     let pool: ListWorkers;

@@ -51,3 +51,10 @@ export const LIST_WORKER_LIMITS: ResourceLimits = { maxOldGenerationSizeMb: 32, 
  * inside LIST_WORKER_LIMITS' 32 MB.
  */
 export const PAGE_CACHE_LENGTH = 4_000_000;
+
+/**
+ * The action rows each worker keeps decoded (memoizedDecoder): the largest page of actions (500) and
+ * then some, a few MB. An action row costs about 6 µs to parse and check (its trigger, action and
+ * decisions are JSON), most of an awaiting-approval page's read.
+ */
+export const ACTION_ROWS_KEPT = 1_000;

@@ -6,13 +6,15 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
+import { readAction } from '../../healing/store/actionRows';
 import { SqliteActionRepository } from '../../healing/store/actions';
 import { SqliteAuditRepository } from '../../healing/store/audit';
 import { SqlitePipelineRepository } from '../../pipeline/store/sqliteRepository';
 import { jobSchema, workerDataSchema, type WorkerReply } from './messages';
 import { PageCache } from './pageCache';
 import { readList } from './readers';
-import { PAGE_CACHE_LENGTH } from './script';
+import { memoizedDecoder } from './rowMemo';
+import { ACTION_ROWS_KEPT, PAGE_CACHE_LENGTH } from './script';
 
 const port = parentPort;
 if (port === null) {
@@ -30,7 +32,7 @@ const readOnly = (): never => {
 };
 const sources = {
   pipeline: new SqlitePipelineRepository(db, readOnly),
-  actions: new SqliteActionRepository(db, readOnly),
+  actions: new SqliteActionRepository(db, readOnly, memoizedDecoder(readAction, ACTION_ROWS_KEPT)),
   audit: new SqliteAuditRepository(db, readOnly),
 };
 
