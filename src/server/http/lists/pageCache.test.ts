@@ -2,9 +2,9 @@ import { PageCache } from './pageCache';
 import type { ListAnswer } from './readers';
 
 /** A cache over a version the test moves, and a reader that counts its reads. */
-function setUp(maxLength = 1000) {
+function setUp(maxLength = 1000, maxPageLength = 250) {
   const db = { version: 1 };
-  const cache = new PageCache(() => db.version, maxLength);
+  const cache = new PageCache(() => db.version, maxLength, maxPageLength);
   let reads = 0;
   const page =
     (body: string, during?: () => void): (() => Promise<ListAnswer>) =>
@@ -54,8 +54,8 @@ describe('PageCache', () => {
     expect(reads()).toBe(2);
   });
 
-  it('keeps at most maxLength characters, the least recently used out first, and no page over a quarter of it', async () => {
-    const { cache, page, reads } = setUp(100);
+  it('keeps at most maxLength characters, the least recently used out first, and no page longer than maxPageLength', async () => {
+    const { cache, page, reads } = setUp(100, 25);
     for (const key of ['a', 'b', 'c']) {
       await cache.read(key, page(key.repeat(25)));
     }

@@ -19,8 +19,10 @@ export class PageCache {
   constructor(
     /** The database's version now (a read of `PRAGMA data_version`). */
     private readonly currentVersion: () => number,
-    /** The JSON kept at most, in characters; a single page longer than a quarter of it is not kept. */
-    private readonly maxLength: number
+    /** The JSON kept at most, in characters. */
+    private readonly maxLength: number,
+    /** The longest page kept, in characters: longer ones are read each time. */
+    private readonly maxPageLength: number
   ) {}
 
   /** The page for `key`: the kept one while the database is unchanged, else what `read` gives. */
@@ -39,7 +41,7 @@ export class PageCache {
       return kept;
     }
     const answer = await read();
-    if (this.currentVersion() === before && this.version === before && answer.body.length <= this.maxLength / 4) {
+    if (this.currentVersion() === before && this.version === before && answer.body.length <= this.maxPageLength) {
       this.keep(key, answer);
     }
     return answer;

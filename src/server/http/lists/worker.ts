@@ -14,7 +14,7 @@ import { jobSchema, workerDataSchema, type WorkerReply } from './messages';
 import { PageCache } from './pageCache';
 import { readList } from './readers';
 import { memoizedDecoder } from './rowMemo';
-import { ACTION_ROWS_KEPT, PAGE_CACHE_LENGTH } from './script';
+import { ACTION_ROWS_KEPT, CACHED_PAGE_LENGTH, PAGE_CACHE_LENGTH } from './script';
 
 const port = parentPort;
 if (port === null) {
@@ -38,7 +38,7 @@ const sources = {
 
 const dataVersion = db.prepare('PRAGMA data_version').pluck();
 const versionSchema = z.number().int();
-const pages = new PageCache(() => versionSchema.parse(dataVersion.get()), PAGE_CACHE_LENGTH);
+const pages = new PageCache(() => versionSchema.parse(dataVersion.get()), PAGE_CACHE_LENGTH, CACHED_PAGE_LENGTH);
 
 port.on('message', (raw: unknown) => {
   const job = jobSchema.safeParse(raw);
