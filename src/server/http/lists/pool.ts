@@ -26,7 +26,7 @@ export interface ListWorkersOptions {
   database: string;
   /** Worker threads at most; each reads one page at a time, and starts when a page finds no idle one. */
   workers: number;
-  /** Pages waiting for a worker beyond which a request is refused at once (ListQueueFull). */
+  /** Requests waiting for a worker beyond which one is refused at once (ListQueueFull); those sharing a page count each. */
   maxQueued: number;
   /** A worker that has read nothing for this long is stopped (its isolate and SQLite cache given back). */
   idleMs: number;
@@ -40,7 +40,7 @@ export interface ListWorkersOptions {
 /** The queue of pages waiting for a worker is full: the caller answers 503 + Retry-After. */
 export class ListQueueFull extends Error {
   constructor(queued: number) {
-    super(`the backend is busy (${queued} list pages waiting); retry shortly`);
+    super(`the backend is busy (${queued} list requests waiting); retry shortly`);
     this.name = 'ListQueueFull';
   }
 }
@@ -57,6 +57,10 @@ interface Pending {
   job: Job;
   /** The request it reads (route and raw query): a page asked again while this one waits shares it. */
   key: string;
+  /** The requests waiting for it: 1, and one more for each that shares it. */
+  requests: number;
+  /** Its answer, which the requests that share it are given. */
+  answer?: Promise<ListAnswer>;
   resolve: (answer: ListAnswer) => void;
   reject: (err: Error) => void;
 }
@@ -89,8 +93,10 @@ const IDLE = 'idle';
 export class ListWorkers {
   private readonly slots: Array<Slot | undefined>;
   private readonly queue: Pending[] = [];
-  /** The answers of the pages in the queue, by request. */
-  private readonly waiting = new Map<string, Promise<ListAnswer>>();
+  /** The pages in the queue, by request. */
+  private readonly waiting = new Map<string, Pending>();
+  /** The requests waiting in the queue, those sharing a page each counted. */
+  private waitingRequests = 0;
   private readonly timers: IdleTimers;
   private nextId = 1;
   private closed = false;
@@ -110,32 +116,40 @@ export class ListWorkers {
       return Promise.reject(new ListWorkerStopped('the server is closing'));
     }
     const key = `${route}?${query}`;
-    const waiting = this.waiting.get(key);
-    if (waiting !== undefined) {
-      return waiting;
+    const shared = this.waiting.get(key);
+    if (shared?.answer !== undefined) {
+      // The bound is on requests, not reads: each waiting request is an answer the main loop must still write.
+      if (this.waitingRequests >= this.options.maxQueued) {
+        return Promise.reject(new ListQueueFull(this.waitingRequests));
+      }
+      shared.requests++;
+      this.waitingRequests++;
+      return shared.answer;
     }
-    let queued = false;
+    let queued: Pending | undefined;
     const answer = new Promise<ListAnswer>((resolve, reject) => {
-      const pending: Pending = { job: { id: this.nextId++, route, query }, key, resolve, reject };
+      const pending: Pending = { job: { id: this.nextId++, route, query }, key, requests: 1, resolve, reject };
       if (this.dispatch(pending)) {
         return;
       }
-      if (this.queue.length >= this.options.maxQueued) {
-        reject(new ListQueueFull(this.queue.length));
+      if (this.waitingRequests >= this.options.maxQueued) {
+        reject(new ListQueueFull(this.waitingRequests));
         return;
       }
       this.queue.push(pending);
-      queued = true;
+      this.waitingRequests++;
+      queued = pending;
     });
-    if (queued) {
-      this.waiting.set(key, answer);
+    if (queued !== undefined) {
+      queued.answer = answer;
+      this.waiting.set(key, queued);
     }
     return answer;
   }
 
-  /** Pages waiting for a worker now. */
+  /** Requests waiting for a worker now (those sharing a page each counted). */
   get queued(): number {
-    return this.queue.length;
+    return this.waitingRequests;
   }
 
   /** Workers running now (reading or idle). */
@@ -145,13 +159,14 @@ export class ListWorkers {
 
   /** Whether a page asked now would be refused with ListQueueFull. */
   get full(): boolean {
-    return this.queue.length >= this.options.maxQueued && this.slots.every((slot) => slot?.reading !== undefined);
+    return this.waitingRequests >= this.options.maxQueued && this.slots.every((slot) => slot?.reading !== undefined);
   }
 
   /** Stops every worker; pages not yet answered are refused with ListWorkerStopped. */
   async close(): Promise<void> {
     this.closed = true;
     this.waiting.clear();
+    this.waitingRequests = 0;
     for (const pending of this.queue.splice(0)) {
       pending.reject(new ListWorkerStopped('the server is closing'));
     }
@@ -261,6 +276,7 @@ export class ListWorkers {
     if (this.dispatch(pending)) {
       // Its read starts now: a request for the same page from here on must read after it.
       this.waiting.delete(pending.key);
+      this.waitingRequests -= pending.requests;
     } else {
       this.queue.unshift(pending);
     }
