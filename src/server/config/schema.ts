@@ -168,7 +168,7 @@ export const configSchema = z.strictObject({
         .default(DEFAULT_MAX_EVENT_LOOP_DELAY_MS),
       /** Worker threads reading list pages from the SQLite file at most; 0: pages are read on the main loop. Absent: one per core, at most 4. */
       listWorkers: z.coerce.number().int().min(0).max(16).optional(),
-      /** List requests waiting for a worker (those sharing one page counted each) beyond which one is answered 503 with Retry-After. */
+      /** List pages waiting for a worker beyond which a list request is answered 503 with Retry-After. */
       listQueue: z.coerce.number().int().min(0).default(DEFAULT_LIST_QUEUE),
     })
     .default({

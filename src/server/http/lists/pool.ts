@@ -26,7 +26,7 @@ export interface ListWorkersOptions {
   database: string;
   /** Worker threads at most; each reads one page at a time, and starts when a page finds no idle one. */
   workers: number;
-  /** Requests waiting for a worker beyond which one is refused at once (ListQueueFull); those sharing a page count each. */
+  /** Pages waiting for a worker beyond which a request is refused at once (ListQueueFull). */
   maxQueued: number;
   /** A worker that has read nothing for this long is stopped (its isolate and SQLite cache given back). */
   idleMs: number;
@@ -40,7 +40,7 @@ export interface ListWorkersOptions {
 /** The queue of pages waiting for a worker is full: the caller answers 503 + Retry-After. */
 export class ListQueueFull extends Error {
   constructor(queued: number) {
-    super(`the backend is busy (${queued} list requests waiting); retry shortly`);
+    super(`the backend is busy (${queued} list pages waiting); retry shortly`);
     this.name = 'ListQueueFull';
   }
 }
@@ -57,10 +57,6 @@ interface Pending {
   job: Job;
   /** The request it reads (route and raw query): a page asked again while this one waits shares it. */
   key: string;
-  /** The requests waiting for it: 1, and one more for each that shares it. */
-  requests: number;
-  /** Its answer, which the requests that share it are given. */
-  answer?: Promise<ListAnswer>;
   resolve: (answer: ListAnswer) => void;
   reject: (err: Error) => void;
 }
@@ -93,10 +89,8 @@ const IDLE = 'idle';
 export class ListWorkers {
   private readonly slots: Array<Slot | undefined>;
   private readonly queue: Pending[] = [];
-  /** The pages in the queue, by request. */
-  private readonly waiting = new Map<string, Pending>();
-  /** The requests waiting in the queue, those sharing a page each counted. */
-  private waitingRequests = 0;
+  /** The answers of the pages in the queue, by request. */
+  private readonly waiting = new Map<string, Promise<ListAnswer>>();
   private readonly timers: IdleTimers;
   private nextId = 1;
   private closed = false;
@@ -116,40 +110,32 @@ export class ListWorkers {
       return Promise.reject(new ListWorkerStopped('the server is closing'));
     }
     const key = `${route}?${query}`;
-    const shared = this.waiting.get(key);
-    if (shared?.answer !== undefined) {
-      // The bound is on requests, not reads: each waiting request is an answer the main loop must still write.
-      if (this.waitingRequests >= this.options.maxQueued) {
-        return Promise.reject(new ListQueueFull(this.waitingRequests));
-      }
-      shared.requests++;
-      this.waitingRequests++;
-      return shared.answer;
+    const waiting = this.waiting.get(key);
+    if (waiting !== undefined) {
+      return waiting;
     }
-    let queued: Pending | undefined;
+    let queued = false;
     const answer = new Promise<ListAnswer>((resolve, reject) => {
-      const pending: Pending = { job: { id: this.nextId++, route, query }, key, requests: 1, resolve, reject };
+      const pending: Pending = { job: { id: this.nextId++, route, query }, key, resolve, reject };
       if (this.dispatch(pending)) {
         return;
       }
-      if (this.waitingRequests >= this.options.maxQueued) {
-        reject(new ListQueueFull(this.waitingRequests));
+      if (this.queue.length >= this.options.maxQueued) {
+        reject(new ListQueueFull(this.queue.length));
         return;
       }
       this.queue.push(pending);
-      this.waitingRequests++;
-      queued = pending;
+      queued = true;
     });
-    if (queued !== undefined) {
-      queued.answer = answer;
-      this.waiting.set(key, queued);
+    if (queued) {
+      this.waiting.set(key, answer);
     }
     return answer;
   }
 
-  /** Requests waiting for a worker now (those sharing a page each counted). */
+  /** Pages waiting for a worker now. */
   get queued(): number {
-    return this.waitingRequests;
+    return this.queue.length;
   }
 
   /** Workers running now (reading or idle). */
@@ -159,14 +145,13 @@ export class ListWorkers {
 
   /** Whether a page asked now would be refused with ListQueueFull. */
   get full(): boolean {
-    return this.waitingRequests >= this.options.maxQueued && this.slots.every((slot) => slot?.reading !== undefined);
+    return this.queue.length >= this.options.maxQueued && this.slots.every((slot) => slot?.reading !== undefined);
   }
 
   /** Stops every worker; pages not yet answered are refused with ListWorkerStopped. */
   async close(): Promise<void> {
     this.closed = true;
     this.waiting.clear();
-    this.waitingRequests = 0;
     for (const pending of this.queue.splice(0)) {
       pending.reject(new ListWorkerStopped('the server is closing'));
     }
@@ -276,7 +261,6 @@ export class ListWorkers {
     if (this.dispatch(pending)) {
       // Its read starts now: a request for the same page from here on must read after it.
       this.waiting.delete(pending.key);
-      this.waitingRequests -= pending.requests;
     } else {
       this.queue.unshift(pending);
     }
