@@ -55,8 +55,6 @@ export class ListWorkerStopped extends Error {
 
 interface Pending {
   job: Job;
-  /** The request it reads (route and raw query): a page asked again while this one waits shares it. */
-  key: string;
   resolve: (answer: ListAnswer) => void;
   reject: (err: Error) => void;
 }
@@ -89,8 +87,6 @@ const IDLE = 'idle';
 export class ListWorkers {
   private readonly slots: Array<Slot | undefined>;
   private readonly queue: Pending[] = [];
-  /** The answers of the pages in the queue, by request. */
-  private readonly waiting = new Map<string, Promise<ListAnswer>>();
   private readonly timers: IdleTimers;
   private nextId = 1;
   private closed = false;
@@ -100,23 +96,13 @@ export class ListWorkers {
     this.timers = options.timers ?? realTimers;
   }
 
-  /**
-   * The page of `route` for the raw query string (what follows `?`). The same page asked again while
-   * one waits in the queue gets that one's answer: its read has not started, so it reads what was
-   * committed before either request came (in a burst of identical requests only the first few read).
-   */
+  /** The page of `route` for the raw query string (what follows `?`). */
   read(route: ListRoute, query: string): Promise<ListAnswer> {
     if (this.closed) {
       return Promise.reject(new ListWorkerStopped('the server is closing'));
     }
-    const key = `${route}?${query}`;
-    const waiting = this.waiting.get(key);
-    if (waiting !== undefined) {
-      return waiting;
-    }
-    let queued = false;
-    const answer = new Promise<ListAnswer>((resolve, reject) => {
-      const pending: Pending = { job: { id: this.nextId++, route, query }, key, resolve, reject };
+    return new Promise((resolve, reject) => {
+      const pending: Pending = { job: { id: this.nextId++, route, query }, resolve, reject };
       if (this.dispatch(pending)) {
         return;
       }
@@ -125,12 +111,7 @@ export class ListWorkers {
         return;
       }
       this.queue.push(pending);
-      queued = true;
     });
-    if (queued) {
-      this.waiting.set(key, answer);
-    }
-    return answer;
   }
 
   /** Pages waiting for a worker now. */
@@ -151,7 +132,6 @@ export class ListWorkers {
   /** Stops every worker; pages not yet answered are refused with ListWorkerStopped. */
   async close(): Promise<void> {
     this.closed = true;
-    this.waiting.clear();
     for (const pending of this.queue.splice(0)) {
       pending.reject(new ListWorkerStopped('the server is closing'));
     }
@@ -255,13 +235,7 @@ export class ListWorkers {
 
   private next(): void {
     const pending = this.queue.shift();
-    if (pending === undefined) {
-      return;
-    }
-    if (this.dispatch(pending)) {
-      // Its read starts now: a request for the same page from here on must read after it.
-      this.waiting.delete(pending.key);
-    } else {
+    if (pending !== undefined && !this.dispatch(pending)) {
       this.queue.unshift(pending);
     }
   }
