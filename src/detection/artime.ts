@@ -22,6 +22,8 @@ export interface ArtimeOptions extends DetectorOptions {
   rangeMargin?: number;
   /** Without a hint: a value outside the estimated range moves its edge (true) or is clamped (false). */
   rangeRenormalise?: boolean;
+  /** Without a hint, with rangeRenormalise: a moved range re-expresses what was learned (RangeEstimate). */
+  rangeRescale?: boolean;
   /** `artime-bounded` only: most categories held (default ARTIME_CATEGORIES). */
   maxCategories?: number;
 }
@@ -201,7 +203,10 @@ export class ArtimeDetector implements StreamingDetector {
       this.completed();
     }
     this.lastT = timestampMs;
-    this.range.see(value);
+    const { min, max } = this.range;
+    if (this.range.see(value) && this.learned !== undefined && this.range.estimate.rescale === true) {
+      this.rescale(this.learned, min, max);
+    }
     this.downsampler.add(value);
     this.i++;
     const score = this.probation > 0 ? this.completed() : 0;
@@ -225,6 +230,20 @@ export class ArtimeDetector implements StreamingDetector {
     }
     const dsi = ++this.dsi;
     return learned.resonance.detect(this.features(learned.window, raw, dsi, scratchF), dsi);
+  }
+
+  /**
+   * The range moved from [min, max]: with `rescale`, what was learned is re-expressed in the new
+   * scale. A normalised value u becomes a u + b; the Haar features are min-max scaled within each
+   * window, so unchanged by it; the window's values, its median histogram and the categories' boxes
+   * over those values move (FeatureWindow.rescale, FuzzyArt.rescale).
+   */
+  private rescale(learned: Learned, min: number, max: number): void {
+    const span = this.range.max - this.range.min;
+    const a = (max - min) / span;
+    const b = (min - this.range.min) / span;
+    learned.window.rescale(a, b);
+    learned.resonance.art.rescale(WINDOW, DIM, a, b);
   }
 
   /** Normalises by the range and writes the window's features into f. */

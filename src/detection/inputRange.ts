@@ -21,6 +21,12 @@ export interface InputRange {
 export interface RangeEstimate {
   margin: number;
   renormalise: boolean;
+  /**
+   * With `renormalise`: when the range moves, the detector re-expresses what it learned in the old
+   * scale in the new one (an affine map), so what it learned stays consistent with the values it
+   * sees. Only a detector that can do so honours it (ARTime); absent: false.
+   */
+  rescale?: boolean;
 }
 
 /**
@@ -49,22 +55,29 @@ export class ValueRange {
     return span > 0 ? span : Math.abs(this.max) || 1;
   }
 
-  /** Takes `value` into an estimated range (see the class); a hinted range never moves. */
-  see(value: number): void {
+  /**
+   * Takes `value` into an estimated range (see the class); a hinted range never moves. True when a
+   * settled range moved (what was learned in it may need re-expressing: RangeEstimate.rescale).
+   */
+  see(value: number): boolean {
     if (this.fixed) {
-      return;
+      return false;
     }
     if (!this.settled) {
       this.min = Math.min(this.min, value);
       this.max = Math.max(this.max, value);
-    } else if (this.estimate.renormalise && (value < this.min || value > this.max)) {
-      const pad = this.estimate.margin * this.unit();
-      if (value < this.min) {
-        this.min = value - pad;
-      } else {
-        this.max = value + pad;
-      }
+      return false;
     }
+    if (!this.estimate.renormalise || (value >= this.min && value <= this.max)) {
+      return false;
+    }
+    const pad = this.estimate.margin * this.unit();
+    if (value < this.min) {
+      this.min = value - pad;
+    } else {
+      this.max = value + pad;
+    }
+    return true;
   }
 
   /** Ends learning: widens the range seen so far by the margin; later values follow the estimate. */
@@ -84,6 +97,7 @@ export class ValueRange {
     fixed: boolean;
     margin: number;
     renormalise: boolean;
+    rescale?: true;
     settled: boolean;
   } {
     // JSON has no Infinity: an empty estimate is stored as nulls.
@@ -93,6 +107,8 @@ export class ValueRange {
       fixed: this.fixed,
       margin: this.estimate.margin,
       renormalise: this.estimate.renormalise,
+      // Written only when set, so the states of every estimate before it are unchanged.
+      ...(this.estimate.rescale === true ? { rescale: true as const } : {}),
       settled: this.settled,
     };
   }
@@ -125,7 +141,7 @@ export class ValueRange {
       empty ? Infinity : min,
       empty ? -Infinity : max,
       fixed,
-      { margin, renormalise: flag('renormalise', true) },
+      { margin, renormalise: flag('renormalise', true), rescale: flag('rescale', false) },
       flag('settled', false)
     );
   }
@@ -133,7 +149,7 @@ export class ValueRange {
 
 /** Reads a range estimate from detector options, with the detector's defaults for what is absent. */
 export function rangeEstimateOf(
-  options: { rangeMargin?: number; rangeRenormalise?: boolean | number },
+  options: { rangeMargin?: number; rangeRenormalise?: boolean | number; rangeRescale?: boolean | number },
   defaults: RangeEstimate
 ): RangeEstimate {
   const margin = options.rangeMargin ?? defaults.margin;
@@ -142,5 +158,6 @@ export function rangeEstimateOf(
   }
   // nab:tune's grid passes numbers: 0 / 1 mean false / true.
   const r = options.rangeRenormalise;
-  return { margin, renormalise: r === undefined ? defaults.renormalise : Boolean(r) };
+  const rescale = options.rangeRescale ?? defaults.rescale;
+  return { margin, renormalise: r === undefined ? defaults.renormalise : Boolean(r), rescale: Boolean(rescale) };
 }

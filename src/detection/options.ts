@@ -79,6 +79,15 @@ const rangeEstimate = {
     .optional(),
 };
 
+/** ARTime's range estimate: it can also re-express what it learned when the range moves. */
+const artimeRange = {
+  ...rangeEstimate,
+  rangeRescale: z
+    .union([z.boolean(), z.literal(0), z.literal(1)])
+    .transform(Boolean)
+    .optional(),
+};
+
 const failureprophet = failureprophetV5.extend({
   artimeWeight,
   maxCategories: z.number().int().min(2).max(4096).optional(),
@@ -99,8 +108,8 @@ const SCHEMAS = {
   'failureprophet-v5': failureprophetV5,
   'failureprophet-v1': FAILUREPROPHET_V1_SETTINGS.partial().extend(common),
   'failureprophet-ensemble': failureprophetV5.extend({ artimeWeight }),
-  artime: z.strictObject({ ...common, ...rangeEstimate }),
-  'artime-bounded': z.strictObject({ ...common, ...rangeEstimate }),
+  artime: z.strictObject({ ...common, ...artimeRange }),
+  'artime-bounded': z.strictObject({ ...common, ...artimeRange }),
   ewma: z.strictObject({ ...common, alpha: rate.optional() }),
   zscore: z.strictObject({ ...common, window: z.number().int().min(2).optional() }),
   iforest: z.strictObject(common),

@@ -43,8 +43,9 @@ export const TUNING_SPACES: Record<string, Record<string, number[]>> = {
     baselineRate: [0.003, 0.01, 0.03],
     newEventFactor: [1.5, 2, 4],
   },
-  // Range-quantising leaders without the hint: how the probation's range is widened and followed (RangeEstimate).
-  artime: { rangeMargin: [0.25, 0.5, 1, 2], rangeRenormalise: [0, 1] },
+  // Range-quantising leaders without the hint: how the probation's range is widened and followed, and
+  // (ARTime) whether a moved range re-expresses what was learned (RangeEstimate).
+  artime: { rangeMargin: [0, 0.25, 0.5, 1, 2], rangeRenormalise: [0, 1], rangeRescale: [0, 1] },
   // The bounded ARTime: how many categories it holds (every value here keeps its state within 4 KiB).
   'artime-bounded': { maxCategories: [16, 24, 32, 40, 48] },
   // cadose clamped only: re-normalising puts a gross spike mid-scale, and it is missed at its first sample.
