@@ -11,6 +11,7 @@ import {
   restoreLearned,
   writeLearned,
 } from './artime/learned';
+import { rescaleLearned } from './artime/rangeSeen';
 import { Resonance } from './artime/resonance';
 import { roundHalfEven } from './artime/windowMath';
 import { checkState, DETECTOR_STATE_FORMAT, DetectorOptions, DetectorState, num, StreamingDetector } from './detector';
@@ -30,6 +31,7 @@ export interface ArtimeOptions extends DetectorOptions {
 
 /** The range estimate without a hint: see RESULTS.md (issue 12) for the cross-validated choice. */
 export const ARTIME_RANGE_ESTIMATE: RangeEstimate = { margin: 0.5, renormalise: false };
+export { ARTIME_RANGE_SEEN } from './artime/rangeSeen';
 
 /**
  * `artime-bounded`: categories held (see FuzzyArt for the merging rule), chosen on the dev files
@@ -205,7 +207,7 @@ export class ArtimeDetector implements StreamingDetector {
     this.lastT = timestampMs;
     const { min, max } = this.range;
     if (this.range.see(value) && this.learned !== undefined && this.range.estimate.rescale === true) {
-      this.rescale(this.learned, min, max);
+      rescaleLearned(this.learned, min, max, this.range);
     }
     this.downsampler.add(value);
     this.i++;
@@ -230,20 +232,6 @@ export class ArtimeDetector implements StreamingDetector {
     }
     const dsi = ++this.dsi;
     return learned.resonance.detect(this.features(learned.window, raw, dsi, scratchF), dsi);
-  }
-
-  /**
-   * The range moved from [min, max]: with `rescale`, what was learned is re-expressed in the new
-   * scale. A normalised value u becomes a u + b; the Haar features are min-max scaled within each
-   * window, so unchanged by it; the window's values, its median histogram and the categories' boxes
-   * over those values move (FeatureWindow.rescale, FuzzyArt.rescale).
-   */
-  private rescale(learned: Learned, min: number, max: number): void {
-    const span = this.range.max - this.range.min;
-    const a = (max - min) / span;
-    const b = (min - this.range.min) / span;
-    learned.window.rescale(a, b);
-    learned.resonance.art.rescale(WINDOW, DIM, a, b);
   }
 
   /** Normalises by the range and writes the window's features into f. */

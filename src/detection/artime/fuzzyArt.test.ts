@@ -61,27 +61,6 @@ describe('FuzzyArt', () => {
     expect(art.newCluster).toBe(false);
   });
 
-  it('rescale re-expresses each box over the chosen features in the new scale; the uncommitted one stays empty', () => {
-    const art = new FuzzyArt(DIM);
-    art.rhoUb = 0.01;
-    art.rhoLb = 0.01;
-    art.train(Float64Array.from([0, 0]), true);
-    art.train(Float64Array.from([0.4, 0.6]), true);
-    art.train(Float64Array.from([0.2, 0.8]), true);
-    // The box [0.2, 0.4] x [0.6, 0.8] in x' = x / 2 + 1/2: [0.6, 0.7] x [0.8, 0.9].
-    art.rescale(0, 2, 0.5, 0.5);
-    rows(art)[0].forEach((w, k) => expect(w).toBeCloseTo([0.6, 0.8, 0.3, 0.1][k], 12));
-    const strictArt = strict(3);
-    strictArt.train(Float64Array.from([0.25, 0.75]), true);
-    // Only the second feature; on quarters a point stays a point (0.375 and its complement 0.625
-    // would both round up, apart), and the all-ones category stays empty.
-    strictArt.rescale(1, 2, 0.5, 0);
-    expect(rows(strictArt)).toEqual([
-      [1, 1, 1, 1],
-      [0.25, 0.5, 0.75, 0.5],
-    ]);
-  });
-
   it('refuses an odd dimension, and a bound whose weights are not bytes', () => {
     expect(() => new FuzzyArt(3)).toThrow(/dimension must be a positive even integer, got 3/);
     expect(() => new FuzzyArt(DIM, { capacity: 4, levels: 0 })).toThrow(/quantises its weights to bytes/);

@@ -349,47 +349,6 @@ export class FuzzyArt {
     this.dirty.fill(1);
   }
 
-  /**
-   * Re-expresses the categories over features `from` to `to` - 1 in a new scale x' = a x + b (the
-   * new scale holding the old [0, 1]). A category is a box [lo, hi] per feature (weights lo and
-   * 1 - hi: complement coding) and fast learning keeps the smallest box holding its inputs, so the
-   * same inputs in the new scale have the box [a lo + b, a hi + b]. Bounded: each edge goes to the
-   * nearest grid point (rounding outwards would grow every box by a step at each move, and a series
-   * that makes a new extreme at every step would inflate them all). An empty box (lo > hi: the
-   * uncommitted all-ones category) stays empty.
-   */
-  rescale(from: number, to: number, a: number, b: number): void {
-    const D = this.dim;
-    const DC = this.dimComp;
-    const bounded = this.bounded;
-    const q = this.bound.levels;
-    const w = bounded
-      ? Float64Array.from(this.codes.subarray(0, this.categories * DC), (c) => this.value[c])
-      : this.reals;
-    for (let c = 0; c < this.categories; c++) {
-      const o = c * DC;
-      for (let k = o + from; k < o + to; k++) {
-        const hi = 1 - w[k + D];
-        if (w[k] > hi) {
-          continue;
-        }
-        const lo = a * w[k] + b;
-        const hiComplement = 1 - (a * hi + b);
-        if (bounded) {
-          // A box of one point stays one: both edges of a tie would otherwise round apart (lo > hi).
-          const loCode = Math.round(lo * q);
-          this.codes[k] = loCode;
-          this.codes[k + D] = Math.min(Math.round(hiComplement * q), q - loCode);
-        } else {
-          w[k] = lo;
-          w[k + D] = hiComplement;
-        }
-      }
-      this.norms[c] = this.normOf(c);
-    }
-    this.dirty.fill(1);
-  }
-
   /** |w_a ^ w_b| (bounded). */
   private intersection(a: number, b: number): number {
     const DC = this.dimComp;
