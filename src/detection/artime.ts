@@ -205,10 +205,7 @@ export class ArtimeDetector implements StreamingDetector {
       this.completed();
     }
     this.lastT = timestampMs;
-    const { min, max } = this.range;
-    if (this.range.see(value) && this.learned !== undefined && this.range.estimate.rescale === true) {
-      rescaleLearned(this.learned, min, max, this.range);
-    }
+    this.range.see(value);
     this.downsampler.add(value);
     this.i++;
     const score = this.probation > 0 ? this.completed() : 0;
@@ -229,6 +226,11 @@ export class ArtimeDetector implements StreamingDetector {
         this.learnProbation();
       }
       return 0;
+    }
+    // What was learned is re-expressed when next used, so at most once a down-sampled step.
+    const from = this.range.moved;
+    if (from !== undefined && rescaleLearned(learned, from, this.range)) {
+      this.range.reexpressed();
     }
     const dsi = ++this.dsi;
     return learned.resonance.detect(this.features(learned.window, raw, dsi, scratchF), dsi);

@@ -43,6 +43,12 @@ export class ValueRange {
     private settled = false
   ) {}
 
+  /**
+   * With `rescale`: the range as it was when what was learned was last expressed in it, while the
+   * range has moved since (`moved`); undefined when it has not moved.
+   */
+  private movedFrom: { min: number; max: number } | undefined;
+
   static of(range?: InputRange, estimate?: RangeEstimate): ValueRange {
     return range
       ? new ValueRange(range.inputMin, range.inputMax, true)
@@ -55,29 +61,38 @@ export class ValueRange {
     return span > 0 ? span : Math.abs(this.max) || 1;
   }
 
-  /**
-   * Takes `value` into an estimated range (see the class); a hinted range never moves. True when a
-   * settled range moved (what was learned in it may need re-expressing: RangeEstimate.rescale).
-   */
-  see(value: number): boolean {
+  /** Takes `value` into an estimated range (see the class); a hinted range never moves. */
+  see(value: number): void {
     if (this.fixed) {
-      return false;
+      return;
     }
     if (!this.settled) {
       this.min = Math.min(this.min, value);
       this.max = Math.max(this.max, value);
-      return false;
+    } else if (this.estimate.renormalise && (value < this.min || value > this.max)) {
+      if (this.estimate.rescale === true && this.movedFrom === undefined) {
+        this.movedFrom = { min: this.min, max: this.max };
+      }
+      const pad = this.estimate.margin * this.unit();
+      if (value < this.min) {
+        this.min = value - pad;
+      } else {
+        this.max = value + pad;
+      }
     }
-    if (!this.estimate.renormalise || (value >= this.min && value <= this.max)) {
-      return false;
-    }
-    const pad = this.estimate.margin * this.unit();
-    if (value < this.min) {
-      this.min = value - pad;
-    } else {
-      this.max = value + pad;
-    }
-    return true;
+  }
+
+  /**
+   * With `rescale`: the range what was learned is expressed in, if the range has moved since (the
+   * moves compose into one affine map); undefined if it has not.
+   */
+  get moved(): { min: number; max: number } | undefined {
+    return this.movedFrom;
+  }
+
+  /** What was learned is now expressed in the range as it is. */
+  reexpressed(): void {
+    this.movedFrom = undefined;
   }
 
   /** Ends learning: widens the range seen so far by the margin; later values follow the estimate. */
@@ -99,6 +114,7 @@ export class ValueRange {
     renormalise: boolean;
     rescale?: true;
     settled: boolean;
+    movedFrom?: { min: number; max: number };
   } {
     // JSON has no Infinity: an empty estimate is stored as nulls.
     return {
@@ -110,6 +126,7 @@ export class ValueRange {
       // Written only when set, so the states of every estimate before it are unchanged.
       ...(this.estimate.rescale === true ? { rescale: true as const } : {}),
       settled: this.settled,
+      ...(this.movedFrom !== undefined ? { movedFrom: { ...this.movedFrom } } : {}),
     };
   }
 
@@ -137,13 +154,22 @@ export class ValueRange {
     if (!(margin >= 0)) {
       throw new Error('Corrupt detector state: value range margin is not >= 0');
     }
-    return new ValueRange(
+    const range = new ValueRange(
       empty ? Infinity : min,
       empty ? -Infinity : max,
       fixed,
       { margin, renormalise: flag('renormalise', true), rescale: flag('rescale', false) },
       flag('settled', false)
     );
+    if (r.movedFrom !== undefined) {
+      const from = r.movedFrom;
+      const edge = (key: string): number => (isRecord(from) ? num(from, key) : NaN);
+      if (!(edge('min') <= edge('max') && range.estimate.rescale === true)) {
+        throw new Error('Corrupt detector state: value range movedFrom is not a range of a rescaling estimate');
+      }
+      range.movedFrom = { min: edge('min'), max: edge('max') };
+    }
+    return range;
   }
 }
 

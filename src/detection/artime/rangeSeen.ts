@@ -1,4 +1,4 @@
-import { DIM, WINDOW } from './featureWindow';
+import { DIM, LEVELS, WINDOW } from './featureWindow';
 import type { Learned } from './learned';
 
 /**
@@ -8,8 +8,13 @@ import type { Learned } from './learned';
  */
 export const ARTIME_RANGE_SEEN = { rangeMargin: 0, rangeRenormalise: true, rangeRescale: true } as const;
 
+interface Range {
+  min: number;
+  max: number;
+}
+
 /**
- * The range moved from [min, max] to `to`: what was learned is re-expressed in the new scale, where
+ * The range moved from `from` to `to`: what was learned is re-expressed in the new scale, where
  * a normalised value u becomes a u + b. The Haar features are min-max scaled within each window, so
  * unchanged by it; the window's values, its median histogram (FeatureWindow.rescale) and the
  * categories' boxes over the values move. A category is a box [lo, hi] per feature (weights lo and
@@ -17,12 +22,17 @@ export const ARTIME_RANGE_SEEN = { rangeMargin: 0, rangeRenormalise: true, range
  * same inputs in the new scale have the box [a lo + b, a hi + b]. Bounded, each edge goes to the
  * nearest grid point (outwards would grow every box by a step at each move: a series making a new
  * extreme at every step would inflate them all). An empty box (lo > hi: the uncommitted all-ones
- * category) stays empty.
+ * category) stays empty. False, and nothing done, when the move is too small to move a level.
  */
-export function rescaleLearned(learned: Learned, min: number, max: number, to: { min: number; max: number }): void {
+export function rescaleLearned(learned: Learned, from: Range, to: Range): boolean {
   const span = to.max - to.min;
-  const a = (max - min) / span;
-  const b = (min - to.min) / span;
+  const a = (from.max - from.min) / span;
+  const b = (from.min - to.min) / span;
+  // How far the map moves a point of [0, 1] at most (at 0 or at 1). Less than half a level moves no
+  // level: it waits, composed with the moves to come, so slow growth is not lost to rounding.
+  if (Math.max(Math.abs(b), Math.abs(a - 1 + b)) < 0.5 / LEVELS) {
+    return false;
+  }
   learned.window.rescale(a, b);
   const art = learned.resonance.art;
   const w = art.weights;
@@ -47,4 +57,5 @@ export function rescaleLearned(learned: Learned, min: number, max: number, to: {
     }
   }
   art.restore(w, art.categories);
+  return true;
 }
