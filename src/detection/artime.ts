@@ -98,7 +98,7 @@ const scratchF = new Float64Array(DIM);
  *
  * The range: NAB gave ARTime each file's minimum and maximum (`range`); without it (the product)
  * the probation is normalised when it ends with its own range widened by a margin, and later values
- * outside it are clamped or re-normalise it (ARTIME_RANGE_ESTIMATE, RangeEstimate).
+ * outside it are clamped or re-normalise it, with what was learned re-expressed (ARTIME_RANGE_SEEN).
  *
  * The probation: `trainingPoints` samples when given (NAB's runs); otherwise ARTIME_PROBATION_MS of
  * the series' step. Either way only its down-sampled values are kept until it ends (about 104
