@@ -21,6 +21,9 @@
 //   values are an error (propagateDryRun); terminal, pending or terminating pods skip the budget; an
 //   unready pod passes when the budget is met; otherwise no disruption allowed is a 429 whose
 //   details.causes carry the budget's own words.
+// - PATCH (handlers/patch.go, PatchResource): the Content-Type (its `;` parameters cut) picks the patch
+//   type, any other is 415; a JSON Patch that is not a list of operations is 400, one that does not apply
+//   (replace or remove of a missing member, a failed test: applyJSPatch) is 422 with the library's words.
 // - Leases (coordination.k8s.io/v1, pkg/registry/coordination/lease): create of an existing name
 //   is 409 AlreadyExists (registry Store.Create). An update (registry Store.Update) of a Lease that
 //   does not exist creates it (the lease strategy's AllowCreateOnUpdate is true: 201); of one that
@@ -37,7 +40,7 @@ import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import { KubeObject } from './objects';
-import { jsonPatch, mergePatch, PatchError } from './patch';
+import { jsonPatch, mergePatch, PatchApplyError, PatchError } from './patch';
 import {
   alreadyExists,
   conflict,
@@ -292,6 +295,14 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
           );
       }
     } catch (err) {
+      if (err instanceof PatchApplyError) {
+        // NewGenericServerResponse(422, ...): the patch library's words go in the causes.
+        throw new HttpError(
+          status(422, 'the server rejected our request due to an error in our request', {
+            causes: [{ reason: 'UnexpectedServerResponse', message: err.message }],
+          })
+        );
+      }
       if (err instanceof PatchError) {
         throw new HttpError(status(400, err.message));
       }
