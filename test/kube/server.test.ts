@@ -191,6 +191,23 @@ describe('delete options and preconditions, as kube-apiserver reads them', () =>
     expect(kube.get('Pod', 'web-1', 'shop')).toBeDefined();
   });
 
+  it('refuses a propagationPolicy the API server does not know with 422, from the body or the query', async () => {
+    const podPath = '/api/v1/namespaces/shop/pods/web-1';
+    const unsupported = {
+      code: 422,
+      reason: 'Invalid',
+      details: { causes: [{ reason: 'FieldValueNotSupported', field: 'propagationPolicy' }] },
+    };
+    expect((await send('DELETE', podPath, { propagationPolicy: 'background' })).body).toMatchObject(unsupported);
+    expect((await send('DELETE', `${podPath}?propagationPolicy=Cascade`)).body).toMatchObject(unsupported);
+    expect((await send('DELETE', podPath, { propagationPolicy: 'Orphan', orphanDependents: true })).body).toMatchObject(
+      { code: 422, details: { causes: [{ field: 'propagationPolicy' }] } }
+    );
+    expect(kube.get('Pod', 'web-1', 'shop')).toBeDefined();
+    expect((await send('DELETE', podPath, { propagationPolicy: 'Background' })).status).toBe(200);
+    expect(kube.get('Pod', 'web-1', 'shop')).toBeUndefined();
+  });
+
   it('a uid or resourceVersion precondition that does not hold is a 409 Conflict', async () => {
     const stored = kube.get('Pod', 'web-1', 'shop')!;
     expect((await send('DELETE', podPath, { preconditions: { uid: 'other' } })).body).toMatchObject({

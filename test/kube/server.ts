@@ -13,7 +13,8 @@
 //   the request has a body, DeleteOptions are decoded from the body alone and the query string
 //   (dryRun, gracePeriodSeconds) is ignored; without a body they come from the query. Then
 //   ValidateDeleteOptions (apimachinery/pkg/apis/meta/v1/validation) answers 422 Invalid for a
-//   dryRun value other than "All", as ValidatePatchOptions does for PATCH.
+//   dryRun value other than "All", or a propagationPolicy other than Foreground, Background or Orphan (or
+//   one beside orphanDependents), as ValidatePatchOptions does for PATCH's dryRun.
 // - Preconditions (apiserver/pkg/registry/rest/delete.go, BeforeDelete): a uid or resourceVersion
 //   that does not match the stored object is a 409 Conflict, worded as below.
 // - Eviction (pkg/registry/core/pod/storage/eviction.go): the name in the body must match the URL
@@ -144,6 +145,8 @@ interface DeleteOptions {
   dryRun?: string[];
   gracePeriodSeconds?: number;
   preconditions?: { uid?: string; resourceVersion?: string };
+  propagationPolicy?: string;
+  orphanDependents?: boolean;
 }
 
 /** The RBAC terms (group, resource/subresource, verb) of a request path, as the API server authorizes it. */
@@ -389,6 +392,38 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
     }
   }
 
+  /**
+   * ValidateDeleteOptions (apimachinery meta/v1 validation), run by BeforeDelete for every delete and
+   * eviction: propagationPolicy one of Foreground, Background, Orphan, never beside orphanDependents;
+   * dryRun only "All". Each a 422 for DeleteOptions.
+   */
+  function validateDeleteOptions(options: DeleteOptions) {
+    const meta = { group: 'meta.k8s.io', resource: '', name: '' };
+    const policy = options.propagationPolicy;
+    if (policy !== undefined && options.orphanDependents !== undefined) {
+      throw new HttpError(
+        invalid(
+          'DeleteOptions',
+          meta,
+          'propagationPolicy',
+          `Invalid value: ${JSON.stringify(policy)}: orphanDependents and deletionPropagation cannot be both set`
+        )
+      );
+    }
+    if (policy !== undefined && !['Foreground', 'Background', 'Orphan'].includes(policy)) {
+      throw new HttpError(
+        invalid(
+          'DeleteOptions',
+          meta,
+          'propagationPolicy',
+          `Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan", "nil"`,
+          'FieldValueNotSupported'
+        )
+      );
+    }
+    validateDryRun('DeleteOptions', options.dryRun ?? []);
+  }
+
   /** The dryRun a request's query carries (PATCH, PUT and POST take their options from the query). */
   function queryDryRun(optionsKind: string, params: URLSearchParams): string[] {
     const dryRun = params.getAll('dryRun');
@@ -400,7 +435,11 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
   function deleteOptions(params: URLSearchParams, body: unknown): DeleteOptions {
     if (body === undefined) {
       const grace = params.get('gracePeriodSeconds');
-      return { dryRun: params.getAll('dryRun'), gracePeriodSeconds: grace === null ? undefined : Number(grace) };
+      return {
+        dryRun: params.getAll('dryRun'),
+        gracePeriodSeconds: grace === null ? undefined : Number(grace),
+        propagationPolicy: params.get('propagationPolicy') ?? undefined,
+      };
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new HttpError(status(400, `couldn't get version/kind; json parse error: ${JSON.stringify(body)}`));
@@ -438,7 +477,7 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
   /** The pod store's Delete: validation, preconditions, then the (dry-run or real) deletion. */
   function deleteWith(pod: KubeObject, options: DeleteOptions): KubeObject {
     const dryRun = options.dryRun ?? [];
-    validateDryRun('DeleteOptions', dryRun);
+    validateDeleteOptions(options);
     checkPreconditions(pod, options);
     return deletePod(pod, options.gracePeriodSeconds, dryRun.length > 0);
   }
@@ -667,7 +706,7 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
   function deleteLease(route: Route, options: DeleteOptions): KubeStatus {
     const lease = lookup(route);
     const dryRun = options.dryRun ?? [];
-    validateDryRun('DeleteOptions', dryRun);
+    validateDeleteOptions(options);
     checkPreconditions(lease, options, 'Lease', 'coordination.k8s.io');
     if (dryRun.length === 0) {
       storeOf('Lease').delete(id(lease.metadata.name, route.namespace));
