@@ -70,7 +70,12 @@ describe('Kubernetes API test server', () => {
 
   it('answers a JSON Patch that does not apply with 422, as its library does: replace and remove need the member', async () => {
     const nodePath = '/api/v1/nodes/n1';
-    kube.add({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', uid: 'u-n1' }, spec: {} });
+    kube.add({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'n1', uid: 'u-n1', creationTimestamp: '2025-01-01T00:00:00Z' },
+      spec: {},
+    });
     const patch = (ops: unknown) => send('PATCH', nodePath, ops, 'application/json-patch+json');
     const unprocessable = {
       code: 422,
