@@ -6,16 +6,19 @@ import { ephemeralSecretBox } from '../../src/server/store/secrets';
 import { anomalyRecord, T0 } from '../harness/anomalyRecords';
 import { startPostgres, type RunningPostgres } from '../harness/postgres';
 
-// U+0000 reaches the store from outside (a Prometheus label value: the text exposition format takes
-// the byte; an alert's labels; a comment; a list's filter), and PostgreSQL's text holds no U+0000:
-// unmapped, a filter answered 500 and one such series failed every cycle of its watch.
+// What comes from outside into PostgreSQL's statements, where SQLite would take anything:
+// - U+0000 (a Prometheus label value: the text exposition format takes the byte; an alert's labels; a
+//   comment; a list's filter), which PostgreSQL's text holds none of: unmapped, a filter answered 500
+//   and one such series failed every cycle of its watch;
+// - the audit query's time bounds, compared with BIGINT columns: one PostgreSQL cannot read (1.5, 1e20)
+//   failed the query, a 500 logged as a backend error for what was the client's mistake.
 
 let server: RunningPostgres | undefined;
 let store: PostgresStore;
 
 beforeAll(async () => {
   server = await startPostgres();
-  store = await openPostgresStore(await server.createDatabase('nultext'), {
+  store = await openPostgresStore(await server.createDatabase('inputs'), {
     secrets: ephemeralSecretBox(),
     limits: { maxConnections: 2 },
   });
@@ -84,4 +87,25 @@ it('maps U+0000 and its JSON escape, and keeps an escaped backslash before u0000
   expect(
     withoutNul(['a\u0000', JSON.stringify({ a: '\u0000' }), JSON.stringify('\\u0000'), [['\u0000']], 7, null])
   ).toEqual(['a\ufffd', '{"a":"\\ufffd"}', JSON.stringify('\\u0000'), [['\ufffd']], 7, null]);
+});
+
+it('refuses audit time bounds that PostgreSQL cannot compare with its times, and lists with those it can', async () => {
+  await store.healing.audit.append({ at: 1_700_000_000_000, kind: 'proposed', message: 'm' });
+  const outcomes: Record<string, string> = {};
+  for (const from of ['1.5', '1e20', '1e308', '-1', '1700000000000']) {
+    const query = auditQuerySchema.safeParse({ from, to: '1800000000000', kind: 'proposed' });
+    outcomes[from] = query.success
+      ? await store.healing.audit.list(query.data).then(
+          (page) => `${page.total} listed`,
+          (err: Error) => `failed: ${err.message}`
+        )
+      : 'refused';
+  }
+  expect(outcomes).toEqual({
+    '1.5': 'refused',
+    '1e20': 'refused',
+    '1e308': 'refused',
+    '-1': 'refused',
+    '1700000000000': '1 listed',
+  });
 });
