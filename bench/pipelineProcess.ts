@@ -1,6 +1,6 @@
 /**
- * One pipeline process of the fleet bench (bench/fleet.bench.ts starts it with
- * `node --expose-gc --import tsx`): the backend's Pipeline with its SQLite store, the real
+ * One pipeline process of the fleet bench (bench/fleet.bench.ts starts it bundled as the backend is,
+ * or under tsx): the backend's Pipeline with its SQLite store, the real
  * Prometheus client over HTTP to the bench's stand-in, and a clock the process advances one step
  * per cycle (so a day of steps takes minutes, not a day). It replays the watch's history, runs
  * `FP_BENCH_CYCLES` cycles of one step, and writes one JSON line per cycle and one at the end
