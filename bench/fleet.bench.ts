@@ -2,7 +2,7 @@
  * A fleet in pipeline processes (issue 16): 10,000 and 100,000 series (FP_BENCH_FLEET, comma
  * separated), watched at a 30-minute step by one process and then by two processes side by side
  * (each given half of the targets by a hash of the target, the stand-in's `half` label), all in one
- * run on the same machine. Each process (bench/pipelineProcess.ts) replays a day of history, then
+ * run on the same machine. Each process (bench/pipelineProcess.ts) replays a day of history (FP_BENCH_HISTORY_DAYS), then
  * runs FP_BENCH_CYCLES (30) cycles of one step; the bench reports its replay (wall and CPU time), its cycle time (median and max of
  * the cycles), its RSS after the last cycle and a forced GC, its peak RSS, and the ratio one / two;
  * then "settled": RSS two seconds and another GC later (once V8's unmapper thread has given back the
@@ -19,7 +19,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { deployedNode } from './fleetNode';
-import { startFleetSource } from './fleetSource';
+import { benchHistoryDays, startFleetSource } from './fleetSource';
 import type { ProcessReport } from './pipelineProcess';
 
 const MiB = 2 ** 20;
@@ -122,7 +122,7 @@ export async function run(): Promise<void> {
   const parts = (process.env.FP_BENCH_PROCESSES ?? '1,2').split(',');
   const command = processCommand();
   console.log(
-    'pipeline processes on an in-process query_range stand-in, 30 m step, 1 d replayed, then one step per cycle:'
+    `pipeline processes on an in-process query_range stand-in, 30 m step, ${benchHistoryDays()} d replayed, then one step per cycle:`
   );
   console.log(`  run as: NODE_OPTIONS=${JSON.stringify(command.nodeOptions)} node ${command.args.join(' ')}`);
   console.log(
