@@ -77,6 +77,7 @@ function runProcess(command: ProcessCommand, source: string, half: '0' | '1' | u
       // What bench/pipelineProcess.ts reads besides; the snapshot only of the one-process run (two would write one file).
       ...pass('FP_BENCH_DETAIL_POINTS'),
       ...pass('FP_BENCH_ANSWER_POINTS'),
+      ...pass('FP_BENCH_HISTORY_DAYS'),
       ...(half === undefined ? pass('FP_BENCH_HEAP_SNAPSHOT') : {}),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
