@@ -2,21 +2,30 @@
  * A fleet in pipeline processes (issue 16): 10,000 and 100,000 series (FP_BENCH_FLEET, comma
  * separated), watched at a 30-minute step by one process and then by two processes side by side
  * (each given half of the targets by a hash of the target, the stand-in's `half` label), all in one
- * run on the same machine. Each process (bench/pipelineProcess.ts) replays a day of history, then
+ * run on the same machine. Each process (bench/pipelineProcess.ts) replays a day of history (FP_BENCH_HISTORY_DAYS), then
  * runs FP_BENCH_CYCLES (30) cycles of one step; the bench reports its replay (wall and CPU time), its cycle time (median and max of
  * the cycles), its RSS after the last cycle and a forced GC, its peak RSS, and the ratio one / two;
  * then "settled": RSS two seconds and another GC later (once V8's unmapper thread has given back the
  * pages the GC freed), "committed": the V8 heap it keeps then, and "RSS replay": RSS after the replay.
  * Data come from bench/fleetSource.ts, an in-process stand-in for Prometheus' query_range.
  * FP_BENCH_PROCESSES=1 (or 2) runs only the one-process (or two-process) part.
+ *
+ * Each process runs as the backend is deployed: bundled by scripts/build-server.mjs (into dist-bench/),
+ * with the Dockerfile CMD's node flags and the NODE_OPTIONS deploy/deployment.yaml sets (bench/fleetNode.ts),
+ * plus --expose-gc for the forced GCs. FP_BENCH_NODE_OPTIONS replaces that NODE_OPTIONS (e.g. '' for none);
+ * FP_BENCH_TSX=1 runs bench/pipelineProcess.ts under tsx instead of the bundle (how this bench ran before).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { startFleetSource } from './fleetSource';
+import { deployedNode } from './fleetNode';
+import { benchHistoryDays, startFleetSource } from './fleetSource';
 import type { ProcessReport } from './pipelineProcess';
 
 const MiB = 2 ** 20;
+const ROOT = join(__dirname, '..');
+/** Where the bench bundles its pipeline process (scripts/build-server.mjs with FP_BUILD_BENCH). */
+const BUNDLE_DIR = join(ROOT, 'dist-bench');
 
 interface ProcessRun {
   first: ProcessReport;
@@ -32,27 +41,47 @@ const pass = (name: string): Record<string, string> =>
 /** Pipeline processes still running: a failed run takes its sibling down with it. */
 const running = new Set<ChildProcess>();
 
-function runProcess(source: string, half: '0' | '1' | undefined): Promise<ProcessRun> {
-  // FP_BENCH_NODE_OPTIONS: node's own options for the pipeline processes (e.g. a heap cap, --max-old-space-size=768).
-  const nodeOptions = (process.env.FP_BENCH_NODE_OPTIONS ?? '').split(' ').filter((o) => o !== '');
-  const child = spawn(
-    process.execPath,
-    [...nodeOptions, '--expose-gc', '--import', 'tsx', join(__dirname, 'pipelineProcess.ts')],
-    {
-      cwd: join(__dirname, '..'),
-      env: {
-        PATH: process.env.PATH ?? '',
-        FP_BENCH_SOURCE: source,
-        FP_BENCH_CYCLES: process.env.FP_BENCH_CYCLES ?? '30',
-        ...(half === undefined ? {} : { FP_BENCH_HALF: half }),
-        // What bench/pipelineProcess.ts reads besides; the snapshot only of the one-process run (two would write one file).
-        ...pass('FP_BENCH_DETAIL_POINTS'),
-        ...pass('FP_BENCH_ANSWER_POINTS'),
-        ...(half === undefined ? pass('FP_BENCH_HEAP_SNAPSHOT') : {}),
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    }
-  );
+/** How the pipeline processes are run: node's arguments and NODE_OPTIONS. */
+interface ProcessCommand {
+  args: string[];
+  nodeOptions: string;
+}
+
+/** The command of this run (see the header), the bundle built first unless under tsx. */
+function processCommand(): ProcessCommand {
+  const deployed = deployedNode(ROOT);
+  const nodeOptions = process.env.FP_BENCH_NODE_OPTIONS ?? deployed.nodeOptions;
+  if (process.env.FP_BENCH_TSX === '1') {
+    return { args: ['--expose-gc', '--import', 'tsx', join(__dirname, 'pipelineProcess.ts')], nodeOptions };
+  }
+  const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-server.mjs')], {
+    cwd: ROOT,
+    env: { ...process.env, FP_BUILD_OUTDIR: BUNDLE_DIR, FP_BUILD_BENCH: '1' },
+    stdio: 'inherit',
+  });
+  if (built.status !== 0) {
+    throw new Error(`scripts/build-server.mjs ended with ${built.status ?? built.signal}`);
+  }
+  return { args: [...deployed.flags, '--expose-gc', join(BUNDLE_DIR, 'pipelineProcess.mjs')], nodeOptions };
+}
+
+function runProcess(command: ProcessCommand, source: string, half: '0' | '1' | undefined): Promise<ProcessRun> {
+  const child = spawn(process.execPath, command.args, {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_OPTIONS: command.nodeOptions,
+      FP_BENCH_SOURCE: source,
+      FP_BENCH_CYCLES: process.env.FP_BENCH_CYCLES ?? '30',
+      ...(half === undefined ? {} : { FP_BENCH_HALF: half }),
+      // What bench/pipelineProcess.ts reads besides; the snapshot only of the one-process run (two would write one file).
+      ...pass('FP_BENCH_DETAIL_POINTS'),
+      ...pass('FP_BENCH_ANSWER_POINTS'),
+      ...pass('FP_BENCH_HISTORY_DAYS'),
+      ...(half === undefined ? pass('FP_BENCH_HEAP_SNAPSHOT') : {}),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   running.add(child);
   const reports: ProcessReport[] = [];
   createInterface({ input: child.stdout }).on('line', (line) => reports.push(JSON.parse(line) as ProcessReport));
@@ -92,9 +121,11 @@ function line(label: string, r: ProcessRun): { cycle: number; rss: number } {
 export async function run(): Promise<void> {
   const sizes = (process.env.FP_BENCH_FLEET ?? '10000,100000').split(',').map(Number);
   const parts = (process.env.FP_BENCH_PROCESSES ?? '1,2').split(',');
+  const command = processCommand();
   console.log(
-    'pipeline processes on an in-process query_range stand-in, 30 m step, 1 d replayed, then one step per cycle:'
+    `pipeline processes on an in-process query_range stand-in, 30 m step, ${benchHistoryDays()} d replayed, then one step per cycle:`
   );
+  console.log(`  run as: NODE_OPTIONS=${JSON.stringify(command.nodeOptions)} node ${command.args.join(' ')}`);
   console.log(
     `  ${'process'.padEnd(34)} ${'series'.padStart(8)} ${'replay s'.padStart(8)} ${'CPU s'.padStart(7)} ${'cycle ms'.padStart(8)} ${'max ms'.padStart(7)} ` +
       `${'RSS MiB'.padStart(8)} ${'heap MiB'.padStart(8)} ${'arrays'.padStart(7)} ${'peak RSS'.padStart(9)} ` +
@@ -104,12 +135,12 @@ export async function run(): Promise<void> {
     const source = await startFleetSource(size);
     try {
       const one = parts.includes('1')
-        ? line(`${size.toLocaleString('en')}: one process`, await runProcess(source.url, undefined))
+        ? line(`${size.toLocaleString('en')}: one process`, await runProcess(command, source.url, undefined))
         : undefined;
       if (!parts.includes('2')) {
         continue;
       }
-      const [a, b] = await Promise.all([runProcess(source.url, '0'), runProcess(source.url, '1')]);
+      const [a, b] = await Promise.all([runProcess(command, source.url, '0'), runProcess(command, source.url, '1')]);
       const two = [line(`${size.toLocaleString('en')}: two processes, half 0`, a), line('    half 1', b)];
       const slower = Math.max(two[0].cycle, two[1].cycle);
       const larger = Math.max(two[0].rss, two[1].rss);

@@ -17,6 +17,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 
 const MAX_POINTS = 11_000;
+
+/**
+ * Days of history a pipeline process replays (FP_BENCH_HISTORY_DAYS): one by default (every bucket of
+ * the daily profile); 3 takes the detectors past ARTime's probation (62.5 h), to what a fleet holds
+ * once it has learned.
+ */
+export const benchHistoryDays = (): number => Number(process.env.FP_BENCH_HISTORY_DAYS ?? 1);
 const DAY_MS = 86_400_000;
 
 export interface FleetSource {

@@ -1,6 +1,6 @@
 /**
- * One pipeline process of the fleet bench (bench/fleet.bench.ts starts it with
- * `node --expose-gc --import tsx`): the backend's Pipeline with its SQLite store, the real
+ * One pipeline process of the fleet bench (bench/fleet.bench.ts starts it bundled as the backend is,
+ * or under tsx): the backend's Pipeline with its SQLite store, the real
  * Prometheus client over HTTP to the bench's stand-in, and a clock the process advances one step
  * per cycle (so a day of steps takes minutes, not a day). It replays the watch's history, runs
  * `FP_BENCH_CYCLES` cycles of one step, and writes one JSON line per cycle and one at the end
@@ -9,7 +9,7 @@
  * Environment: FP_BENCH_SOURCE (the stand-in's URL), FP_BENCH_HALF ("0" / "1": only that half of
  * the targets, by the stand-in's `half` label; unset: all), FP_BENCH_CYCLES, FP_BENCH_DETAIL_POINTS,
  * FP_BENCH_HEAP_SNAPSHOT (a file: a heap snapshot after the last cycle, to see where the bytes are),
- * FP_BENCH_ANSWER_POINTS (pipeline.maxPointsPerAnswer; unset: its default).
+ * FP_BENCH_ANSWER_POINTS (pipeline.maxPointsPerAnswer; unset: its default), FP_BENCH_HISTORY_DAYS.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,11 +21,11 @@ import { systemClock } from '../src/server/clock';
 import { configSchema } from '../src/server/config/schema';
 import { Pipeline } from '../src/server/pipeline/pipeline';
 import { openSqliteStore } from '../src/server/store/sqlite';
+import { benchHistoryDays } from './fleetSource';
 
 export const BENCH_STEP_MS = 30 * 60_000;
-/** The start of the replayed history: one day (every bucket of the daily profile) before the first cycle. */
+/** The start of the replayed history: FP_BENCH_HISTORY_DAYS days before the first cycle. */
 export const BENCH_T0 = Date.UTC(2025, 5, 2);
-export const BENCH_HISTORY = '1d';
 /** How long the process idles after the last cycle's GC before RSS is read again (the 'settled' report). */
 const SETTLE_MS = 2000;
 
@@ -72,7 +72,8 @@ async function main(): Promise<void> {
   const cycles = Number(process.env.FP_BENCH_CYCLES ?? 30);
   const dataDir = mkdtempSync(join(tmpdir(), 'fp-bench-fleet-'));
   const store = openSqliteStore(dataDir);
-  let now = BENCH_T0 + 86_400_000;
+  const days = benchHistoryDays();
+  let now = BENCH_T0 + days * 86_400_000;
   const config = configSchema.parse({
     // The default answer limit (32 MiB): answers are sized by the series (pipeline.maxPointsPerAnswer),
     // one step of 90,000 series is about 9 MiB. Chunks of ten steps (the least maxPointsPerQuery allows)
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
         queries: { load: selector('bench_load'), memory: selector('bench_memory_ratio') },
         target: ['instance'],
         step: '30m',
-        history: BENCH_HISTORY,
+        history: `${days}d`,
         lag: 0,
         limits: { memory: 1 },
       },

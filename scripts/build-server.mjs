@@ -2,7 +2,8 @@
 // worker threads beside it) into ESM files; npm packages stay external (better-sqlite3 is native, the
 // rest are resolved from node_modules at run time).
 // FP_BUILD_OUTDIR: where main.mjs and listWorker.mjs go (default dist-server); tests bundle into folders
-// of their own.
+// of their own. FP_BUILD_BENCH=1 adds the fleet bench's pipeline process (bench/pipelineProcess.ts), so the
+// bench measures the pipeline built as the backend is, not transpiled by tsx.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -14,6 +15,7 @@ await build({
   entryPoints: {
     main: source('src/server/main.ts'),
     listWorker: source('src/server/http/lists/worker.ts'),
+    ...(process.env.FP_BUILD_BENCH ? { pipelineProcess: source('bench/pipelineProcess.ts') } : {}),
   },
   outdir: process.env.FP_BUILD_OUTDIR ?? 'dist-server',
   outExtension: { '.js': '.mjs' },

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { LIMIT_DIRECTIONS, type LimitDirection } from '../detection/forecast';
-import { anomalyIdSchema, directionSchema, failureModelSchema, labelsSchema, severitySchema } from './vocabulary';
+import {
+  anomalyIdSchema,
+  directionSchema,
+  epochMsParamSchema,
+  failureModelSchema,
+  labelsSchema,
+  severitySchema,
+} from './vocabulary';
 
 export {
   directionSchema,
@@ -238,8 +245,6 @@ export type WatchStatus = z.infer<typeof watchStatusSchema>;
 
 // ---- requests ----
 
-const epochMs = z.coerce.number().int().nonnegative();
-
 /**
  * The largest page a list route serves. A page is one synchronous SQLite read and JSON encoding, so
  * it holds the event loop (and /healthz) for its whole run: with 100,000 anomalies stored, 1,000 take
@@ -258,8 +263,8 @@ export const DEFAULT_PAGE_LIMIT = 100;
 
 export const anomaliesQuerySchema = z.object({
   /** Anomalies overlapping [from, to] (epoch ms). */
-  from: epochMs.optional(),
-  to: epochMs.optional(),
+  from: epochMsParamSchema.optional(),
+  to: epochMsParamSchema.optional(),
   target: z.string().optional(),
   watch: z.string().optional(),
   severity: severitySchema.optional(),
@@ -286,8 +291,8 @@ export type TargetsQuery = z.infer<typeof targetsQuerySchema>;
 export const predictionsQuerySchema = z.object({
   target: z.string().optional(),
   watch: z.string().optional(),
-  from: epochMs.optional(),
-  to: epochMs.optional(),
+  from: epochMsParamSchema.optional(),
+  to: epochMsParamSchema.optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT),
 });
 export type PredictionsQuery = z.infer<typeof predictionsQuerySchema>;

@@ -23,5 +23,11 @@ export const labelsSchema = z.record(z.string(), z.string());
 /** An anomaly's id as the pipeline's store issues it: one number from the pipeline through healing to the page. */
 export const anomalyIdSchema = z.number().int().positive();
 
+/**
+ * A time in a query string (`from`, `to`): epoch milliseconds, a whole number as the stores keep times
+ * (PostgreSQL's BIGINT columns refuse 1.5 or 1e20 with an error, not an empty page).
+ */
+export const epochMsParamSchema = z.coerce.number().int().nonnegative();
+
 /** A Kubernetes object name (a DNS subdomain: at most 253 characters). */
 export const k8sNameSchema = z.string().min(1).max(253);

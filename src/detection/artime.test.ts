@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARTIME_CATEGORIES, ARTIME_PROBATION_MS, ArtimeDetector, MAX_PROBATION } from './artime';
+import { ARTIME_CATEGORIES, ARTIME_PROBATION_MS, ArtimeDetector, type ArtimeOptions, MAX_PROBATION } from './artime';
 import { fromBase64, toBase64 } from './shared/bytes';
 import { createDetector, restoreDetector, type DetectorState } from './index';
 import { Random } from './random';
@@ -67,6 +67,45 @@ describe('artime', () => {
     v.fill(800, 3000);
     const s = run(createDetector('artime', { trainingPoints: 750 }), v);
     expect(Math.max(...s.subarray(3000, 3100))).toBeGreaterThan(0.5);
+  });
+
+  it('with rangeRescale re-expresses what it learned when the range moves: after a spike the old pattern is still known', () => {
+    // The daily square wave (about 19 to 81), a spike to 300 for 14 samples, then the wave again.
+    const v = series(5000);
+    v.fill(300, 2000, 2014);
+    const follow = { trainingPoints: 750, rangeMargin: 0, rangeRenormalise: true };
+    const scores = (d: ArtimeDetector) => run(d, v);
+    const alarms = (s: Float64Array, from: number, to: number) => s.subarray(from, to).filter((x) => x > 0.3).length;
+    const rescaled = scores(new ArtimeDetector({ ...follow, rangeRescale: true }));
+    const hinted = scores(new ArtimeDetector({ trainingPoints: 750 }, { inputMin: 19, inputMax: 300 }));
+    const moved = scores(new ArtimeDetector(follow));
+    for (const s of [rescaled, hinted, moved]) {
+      expect(Math.max(...s.subarray(2000, 2100))).toBeGreaterThan(0.9);
+    }
+    // Like the detector told the file's range: nothing after the spike. The range moved under
+    // categories left in the old scale: the known wave comes back as new.
+    expect(alarms(rescaled, 2100, 5000)).toBe(0);
+    expect(alarms(hinted, 2100, 5000)).toBe(0);
+    expect(alarms(moved, 2100, 5000)).toBeGreaterThan(0);
+  });
+
+  it('with rangeRescale round-trips its state after the range moved, and continues identically', () => {
+    const v = series(3500);
+    v.fill(300, 2000, 2014);
+    const options = { trainingPoints: 750, rangeMargin: 0, rangeRenormalise: true, rangeRescale: true };
+    for (const make of [(o: ArtimeOptions) => new ArtimeDetector(o), (o: ArtimeOptions) => ArtimeDetector.bounded(o)]) {
+      const a = make(options);
+      const b = make(options);
+      run(a, v.subarray(0, 2500));
+      run(b, v.subarray(0, 2500));
+      const c = ArtimeDetector.fromState(JSON.parse(JSON.stringify(b.toState())));
+      for (let i = 2500; i < v.length; i++) {
+        expect(c.update(T0 + i * STEP, v[i])).toBe(a.update(T0 + i * STEP, v[i]));
+      }
+      // The spike after the restore moves the range again and is re-expressed the same way.
+      expect(c.update(T0 + 3500 * STEP, 900)).toBe(a.update(T0 + 3500 * STEP, 900));
+      expect(c.toState()).toEqual(a.toState());
+    }
   });
 
   it('refuses a negative range margin', () => {

@@ -11,6 +11,7 @@ import {
   restoreLearned,
   writeLearned,
 } from './artime/learned';
+import { rescaleLearned } from './artime/rangeSeen';
 import { Resonance } from './artime/resonance';
 import { roundHalfEven } from './artime/windowMath';
 import { checkState, DETECTOR_STATE_FORMAT, DetectorOptions, DetectorState, num, StreamingDetector } from './detector';
@@ -22,12 +23,15 @@ export interface ArtimeOptions extends DetectorOptions {
   rangeMargin?: number;
   /** Without a hint: a value outside the estimated range moves its edge (true) or is clamped (false). */
   rangeRenormalise?: boolean;
+  /** Without a hint, with rangeRenormalise: a moved range re-expresses what was learned (RangeEstimate). */
+  rangeRescale?: boolean;
   /** `artime-bounded` only: most categories held (default ARTIME_CATEGORIES). */
   maxCategories?: number;
 }
 
 /** The range estimate without a hint: see RESULTS.md (issue 12) for the cross-validated choice. */
 export const ARTIME_RANGE_ESTIMATE: RangeEstimate = { margin: 0.5, renormalise: false };
+export { ARTIME_RANGE_SEEN } from './artime/rangeSeen';
 
 /**
  * `artime-bounded`: categories held (see FuzzyArt for the merging rule), chosen on the dev files
@@ -94,7 +98,7 @@ const scratchF = new Float64Array(DIM);
  *
  * The range: NAB gave ARTime each file's minimum and maximum (`range`); without it (the product)
  * the probation is normalised when it ends with its own range widened by a margin, and later values
- * outside it are clamped or re-normalise it (ARTIME_RANGE_ESTIMATE, RangeEstimate).
+ * outside it are clamped or re-normalise it, with what was learned re-expressed (ARTIME_RANGE_SEEN).
  *
  * The probation: `trainingPoints` samples when given (NAB's runs); otherwise ARTIME_PROBATION_MS of
  * the series' step. Either way only its down-sampled values are kept until it ends (about 104
@@ -222,6 +226,11 @@ export class ArtimeDetector implements StreamingDetector {
         this.learnProbation();
       }
       return 0;
+    }
+    // What was learned is re-expressed when next used, so at most once a down-sampled step.
+    const from = this.range.moved;
+    if (from !== undefined && rescaleLearned(learned, from, this.range)) {
+      this.range.reexpressed();
     }
     const dsi = ++this.dsi;
     return learned.resonance.detect(this.features(learned.window, raw, dsi, scratchF), dsi);

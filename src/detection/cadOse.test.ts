@@ -101,10 +101,17 @@ describe('cadose-bounded', () => {
     expect(() =>
       restoreDetector({ ...state, contexts: [[first[0], -1, ...first.slice(2)], ...state.contexts.slice(1)] })
     ).toThrow(/cadose context is not/);
-    const [nextLeft, ...others] = state.nextIds as number[];
+    const [nextLeft, nextRight, nextContext] = state.nextIds as number[];
+    // A newer context in the last one's place (the memory is full) whose right semi-context is not
+    // held, or whose pair of halves the first context has.
+    for (const right of [10 ** 6, first[2]]) {
+      const extra = { contexts: [...state.contexts.slice(0, -1), [nextContext, first[1], right, 0, 0, 0, 0, 0]] };
+      const ids = { nextIds: [nextLeft, nextRight, nextContext + 1] };
+      expect(() => restoreDetector({ ...state, ...extra, ...ids })).toThrow(/cadose context is not/);
+    }
     const unused = {
       leftSemis: [...state.leftSemis, [nextLeft, [NEURON_FACT + 10 ** 6]]],
-      nextIds: [nextLeft + 1, ...others],
+      nextIds: [nextLeft + 1, nextRight, nextContext],
     };
     expect(() => restoreDetector({ ...state, ...unused })).toThrow(/semi-context without a context/);
     expect(() => restoreDetector({ ...state, name: 'cadose', maxContexts: 32 })).toThrow(/cadose with maxContexts 32/);

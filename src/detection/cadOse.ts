@@ -1,6 +1,15 @@
 import { checkState, DetectorOptions, DetectorState, num, stateEnvelope, StreamingDetector } from './detector';
 import { isFiniteList, isRecord } from './shared/json';
-import { Context, factLists, Half, isFactList, NEURON_FACT, pairKey, SemiContext, SENSOR_FACT } from './cadOseMemory';
+import {
+  Context,
+  contextRow,
+  factLists,
+  Half,
+  NEURON_FACT,
+  pairKey,
+  restoreContexts,
+  SENSOR_FACT,
+} from './cadOseMemory';
 import { InputRange, RangeEstimate, rangeEstimateOf, ValueRange } from './inputRange';
 
 /** 3: sparse ids (a bounded memory forgets contexts), each context's last use, the bound. */
@@ -310,16 +319,7 @@ export class CadOseDetector implements StreamingDetector {
       nextIds: [lefts.nextId, rights.nextId, this.nextContextId],
       leftSemis: lefts.toState(),
       rightSemis: rights.toState(),
-      contexts: [...this.contexts.values()].map((c) => [
-        c.id,
-        c.left.id,
-        c.right.id,
-        c.zeroLevel ? 1 : 0,
-        c.total,
-        c.hits,
-        c.activations,
-        c.lastUsed,
-      ]),
+      contexts: [...this.contexts.values()].map(contextRow),
       useClock: this.useClock,
       leftCrossing: lefts.crossedSemis.map((semi) => [semi.id, semi.crossed]),
       leftFacts: this.leftFacts,
@@ -363,67 +363,18 @@ export class CadOseDetector implements StreamingDetector {
     lefts.restore(s.leftSemis, 'leftSemis', next[0]);
     rights.restore(s.rightSemis, 'rightSemis', next[1]);
     d.nextContextId = next[2];
-    d.restoreContexts(s.contexts, num(s, 'useClock'));
-    if (!Array.isArray(s.leftCrossing)) {
-      throw new Error('Corrupt detector state: field "leftCrossing" is not an array');
-    }
-    let last = -1;
-    for (const entry of s.leftCrossing) {
-      const semi = lefts.semis.get(Array.isArray(entry) ? entry[0] : undefined);
-      if (semi === undefined || semi.id <= last || !isFactList(entry[1]) || entry[1].length === 0) {
-        throw new Error('Corrupt detector state: cadose left crossing is not [semi-context, facts] in id order');
-      }
-      last = semi.id;
-      semi.crossed = entry[1];
-      lefts.crossedSemis.push(semi);
-    }
+    d.useClock = num(s, 'useClock');
+    d.contexts = restoreContexts(lefts, rights, s.contexts, {
+      bound: d.maxContexts,
+      nextId: d.nextContextId,
+      useClock: d.useClock,
+    });
+    lefts.restoreCrossing(s.leftCrossing);
     d.leftFacts = factLists([s.leftFacts], 'leftFacts')[0];
     d.predicted = new Set(factLists([s.predicted], 'predicted')[0]);
     d.sinceHigh = num(s, 'sinceHigh');
     d.lastT = s.lastT === null ? -Infinity : num(s, 'lastT');
     d.lastScore = num(s, 'lastScore');
     return d;
-  }
-
-  /** Reads the saved contexts (in id order) into a memory holding only semi-contexts. */
-  private restoreContexts(v: unknown, useClock: number): void {
-    const [lefts, rights] = this.halves;
-    if (!Array.isArray(v) || v.length > this.maxContexts || !(Number.isInteger(useClock) && useClock >= 0)) {
-      throw new Error(`Corrupt detector state: field "contexts" is not a list of at most ${this.maxContexts}`);
-    }
-    this.useClock = useClock;
-    let last = -1;
-    for (const c of v) {
-      const ok =
-        Array.isArray(c) &&
-        c.length === 8 &&
-        c.every((x) => Number.isInteger(x) && x >= 0) &&
-        c[0] > last &&
-        c[0] < this.nextContextId &&
-        lefts.semis.has(c[1]) &&
-        rights.semis.has(c[2]) &&
-        !lefts.semis.get(c[1])?.contexts.has(c[2]) &&
-        c[3] <= 1 &&
-        c[7] <= useClock;
-      if (!ok) {
-        throw new Error(
-          'Corrupt detector state: cadose context is not [id, left, right, zeroLevel, total, hits, activations, lastUsed] in id order'
-        );
-      }
-      const [id, leftId, rightId, zeroLevel, total, hits, activations, lastUsed] = c;
-      last = id;
-      const left = lefts.semis.get(leftId) as SemiContext;
-      const right = rights.semis.get(rightId) as SemiContext;
-      const ctx = { id, left, right, zeroLevel: zeroLevel === 1, total, hits, activations, lastUsed };
-      left.contexts.set(rightId, ctx);
-      right.uses++;
-      this.contexts.set(id, ctx);
-    }
-    const unused =
-      [...lefts.semis.values()].some((l) => l.contexts.size === 0) ||
-      [...rights.semis.values()].some((r) => r.uses === 0);
-    if (unused) {
-      throw new Error('Corrupt detector state: cadose semi-context without a context');
-    }
   }
 }

@@ -128,6 +128,78 @@ export class Half {
     }
     this.nextId = next;
   }
+
+  /** Reads the saved last crossing ([semi-context id, facts] in id order) into a restored left half. */
+  restoreCrossing(v: unknown): void {
+    if (!Array.isArray(v)) {
+      throw new Error('Corrupt detector state: field "leftCrossing" is not an array');
+    }
+    let last = -1;
+    for (const entry of v) {
+      const semi = this.semis.get(Array.isArray(entry) ? entry[0] : undefined);
+      if (semi === undefined || semi.id <= last || !isFactList(entry[1]) || entry[1].length === 0) {
+        throw new Error('Corrupt detector state: cadose left crossing is not [semi-context, facts] in id order');
+      }
+      last = semi.id;
+      semi.crossed = entry[1];
+      this.crossedSemis.push(semi);
+    }
+  }
+}
+
+/** A context's saved form: [id, left, right, zeroLevel, total, hits, activations, lastUsed]. */
+export function contextRow(c: Context): number[] {
+  return [c.id, c.left.id, c.right.id, c.zeroLevel ? 1 : 0, c.total, c.hits, c.activations, c.lastUsed];
+}
+
+/** What saved contexts must keep to: at most `bound`, ids below `nextId`, used no later than `useClock`. */
+export interface ContextLimits {
+  bound: number;
+  nextId: number;
+  useClock: number;
+}
+
+/**
+ * Reads saved contexts (`contextRow`s in id order) into halves that hold only their semi-contexts
+ * so far; throws when one is corrupt or a semi-context is left without a context.
+ */
+export function restoreContexts(lefts: Half, rights: Half, v: unknown, limits: ContextLimits): Map<number, Context> {
+  const { bound, nextId, useClock } = limits;
+  if (!Array.isArray(v) || v.length > bound || !(Number.isInteger(useClock) && useClock >= 0)) {
+    throw new Error(`Corrupt detector state: field "contexts" is not a list of at most ${bound}`);
+  }
+  const contexts = new Map<number, Context>();
+  let last = -1;
+  for (const c of v) {
+    const ok =
+      Array.isArray(c) &&
+      c.length === 8 &&
+      c.every((x) => Number.isInteger(x) && x >= 0) &&
+      c[0] > last &&
+      c[0] < nextId &&
+      c[3] <= 1 &&
+      c[7] <= useClock;
+    const left = ok ? lefts.semis.get(c[1]) : undefined;
+    const right = ok ? rights.semis.get(c[2]) : undefined;
+    if (left === undefined || right === undefined || left.contexts.has(right.id)) {
+      throw new Error(
+        'Corrupt detector state: cadose context is not [id, left, right, zeroLevel, total, hits, activations, lastUsed] in id order'
+      );
+    }
+    const [id, , , zeroLevel, total, hits, activations, lastUsed] = c;
+    last = id;
+    const ctx = { id, left, right, zeroLevel: zeroLevel === 1, total, hits, activations, lastUsed };
+    left.contexts.set(right.id, ctx);
+    right.uses++;
+    contexts.set(id, ctx);
+  }
+  const unused =
+    [...lefts.semis.values()].some((l) => l.contexts.size === 0) ||
+    [...rights.semis.values()].some((r) => r.uses === 0);
+  if (unused) {
+    throw new Error('Corrupt detector state: cadose semi-context without a context');
+  }
+  return contexts;
 }
 
 export function pairKey(left: number[], right: number[]): string {

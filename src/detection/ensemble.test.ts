@@ -1,4 +1,4 @@
-import { ArtimeDetector } from './artime';
+import { ARTIME_RANGE_SEEN, ArtimeDetector } from './artime';
 import { ARTIME_WEIGHT, EnsembleDetector } from './ensemble';
 import { ARTIME_BOUNDED_WEIGHT, PRODUCT_CATEGORIES } from './failureprophet';
 import { FailureProphetV5Detector } from './failureprophetV5';
@@ -80,6 +80,27 @@ describe('failureprophet-ensemble', () => {
       Array.from(fp, (x, i) => Math.max(x, Math.min(1, ARTIME_BOUNDED_WEIGHT * artime[i])))
     );
     expect(both.some((x, i) => x > fp[i])).toBe(true);
+  });
+
+  it('failureprophet with artimeRescale: its ARTime follows the range seen (ARTIME_RANGE_SEEN), and resumes so', () => {
+    const spiked = Float64Array.from(v);
+    spiked.fill(300, 2000, 2014);
+    const options = { trainingPoints: 750, artimeRescale: true };
+    const both = run(createDetector('failureprophet', options), spiked);
+    const fp = run(new FailureProphetV5Detector({ trainingPoints: 750 }), spiked);
+    const member = { trainingPoints: 750, maxCategories: PRODUCT_CATEGORIES, ...ARTIME_RANGE_SEEN };
+    const artime = run(ArtimeDetector.bounded(member), spiked);
+    expect(Array.from(both)).toEqual(
+      Array.from(fp, (x, i) => Math.max(x, Math.min(1, ARTIME_BOUNDED_WEIGHT * artime[i])))
+    );
+    // Its state carries the member's range estimate: restored mid-run, it continues identically.
+    const a = createDetector('failureprophet', options);
+    const cut = 2500;
+    run(a, spiked.subarray(0, cut));
+    const b = restoreDetector(JSON.parse(JSON.stringify(a.toState())));
+    for (let i = cut; i < spiked.length; i++) {
+      expect(b.update(T0 + i * STEP, spiked[i])).toBe(a.update(T0 + i * STEP, spiked[i]));
+    }
   });
 
   it('refuses a state whose ARTime is of the other kind', () => {

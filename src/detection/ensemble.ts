@@ -7,6 +7,8 @@ export interface EnsembleOptions extends FailureProphetV5Options {
   artimeWeight?: number;
   /** The bounded ARTime's most categories (`failureprophet` only; ArtimeOptions.maxCategories). */
   maxCategories?: number;
+  /** `failureprophet` only: its ARTime's range is the values seen, re-expressed as it moves (ARTIME_RANGE_SEEN). */
+  artimeRescale?: boolean;
 }
 
 /**

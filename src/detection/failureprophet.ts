@@ -1,4 +1,4 @@
-import { ArtimeDetector } from './artime';
+import { ARTIME_RANGE_SEEN, ArtimeDetector } from './artime';
 import { checkState, DetectorState } from './detector';
 import { EnsembleDetector, EnsembleOptions, EnsembleParts } from './ensemble';
 import { FailureProphetV5Detector } from './failureprophetV5';
@@ -41,7 +41,7 @@ export class FailureProphetDetector extends EnsembleDetector {
       'failureprophet',
       parts ?? {
         fp: new FailureProphetV5Detector(options),
-        artime: freshArtime(options.trainingPoints, options.maxCategories),
+        artime: freshArtime(options.trainingPoints, options.maxCategories, options.artimeRescale === true),
         weight: options.artimeWeight ?? ARTIME_BOUNDED_WEIGHT,
       }
     );
@@ -59,7 +59,7 @@ export class FailureProphetDetector extends EnsembleDetector {
         {},
         {
           fp,
-          artime: freshArtime(tp > 0 ? tp : undefined, undefined),
+          artime: freshArtime(tp > 0 ? tp : undefined, undefined, false),
           weight: ARTIME_BOUNDED_WEIGHT,
         }
       );
@@ -70,6 +70,14 @@ export class FailureProphetDetector extends EnsembleDetector {
   }
 }
 
-function freshArtime(trainingPoints: number | undefined, maxCategories: number | undefined): ArtimeDetector {
-  return ArtimeDetector.bounded({ trainingPoints, maxCategories: maxCategories ?? PRODUCT_CATEGORIES });
+function freshArtime(
+  trainingPoints: number | undefined,
+  maxCategories: number | undefined,
+  rescale: boolean
+): ArtimeDetector {
+  return ArtimeDetector.bounded({
+    trainingPoints,
+    maxCategories: maxCategories ?? PRODUCT_CATEGORIES,
+    ...(rescale ? ARTIME_RANGE_SEEN : {}),
+  });
 }

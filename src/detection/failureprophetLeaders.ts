@@ -4,6 +4,7 @@ import { checkState, DetectorState, stateEnvelope, StreamingDetector } from './d
 import { PRODUCT_CATEGORIES } from './failureprophet';
 import { FailureProphetV5Detector, FailureProphetV5Options } from './failureprophetV5';
 import { GrossRangeView } from './grossRange';
+import { stateIssues } from './shared/json';
 
 export interface FailureProphetLeadersOptions extends FailureProphetV5Options {
   /** What the bounded ARTime's score counts for (default LEADERS_ARTIME_WEIGHT). */
@@ -172,8 +173,7 @@ export class FailureProphetLeadersDetector implements StreamingDetector {
     const s = checkState(state, NAME, VERSION);
     const own = LEADERS_STATE.safeParse(s);
     if (!own.success) {
-      const what = own.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      throw new Error(`Corrupt detector state: ${NAME} ${what}`);
+      throw new Error(`Corrupt detector state: ${NAME} ${stateIssues(own.error)}`);
     }
     const runs = FailureProphetV5Detector.fromPacked(s.runs, 'runs');
     const d = new FailureProphetLeadersDetector(

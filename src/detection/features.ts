@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { stateIssues } from './shared/json';
 
 /**
  * Temporal features of one series, computed online one sample at a time with the same code for
@@ -276,8 +277,7 @@ export class TemporalFeatures {
   static fromState(raw: unknown): TemporalFeatures {
     const parsed = FEATURE_STATE.safeParse(raw);
     if (!parsed.success) {
-      const where = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-      throw new Error(`Corrupt feature state: ${where.join('; ')}`);
+      throw new Error(`Corrupt feature state: ${stateIssues(parsed.error)}`);
     }
     const state = parsed.data;
     const f = new TemporalFeatures(state.options);

@@ -21,6 +21,12 @@ export interface InputRange {
 export interface RangeEstimate {
   margin: number;
   renormalise: boolean;
+  /**
+   * With `renormalise`: when the range moves, the detector re-expresses what it learned in the old
+   * scale in the new one (an affine map), so what it learned stays consistent with the values it
+   * sees. Only a detector that can do so honours it (ARTime); absent: false.
+   */
+  rescale?: boolean;
 }
 
 /**
@@ -36,6 +42,12 @@ export class ValueRange {
     readonly estimate: RangeEstimate = { margin: 0, renormalise: true },
     private settled = false
   ) {}
+
+  /**
+   * With `rescale`: the range as it was when what was learned was last expressed in it, while the
+   * range has moved since (`moved`); undefined when it has not moved.
+   */
+  private movedFrom: { min: number; max: number } | undefined;
 
   static of(range?: InputRange, estimate?: RangeEstimate): ValueRange {
     return range
@@ -58,6 +70,9 @@ export class ValueRange {
       this.min = Math.min(this.min, value);
       this.max = Math.max(this.max, value);
     } else if (this.estimate.renormalise && (value < this.min || value > this.max)) {
+      if (this.estimate.rescale === true && this.movedFrom === undefined) {
+        this.movedFrom = { min: this.min, max: this.max };
+      }
       const pad = this.estimate.margin * this.unit();
       if (value < this.min) {
         this.min = value - pad;
@@ -65,6 +80,19 @@ export class ValueRange {
         this.max = value + pad;
       }
     }
+  }
+
+  /**
+   * With `rescale`: the range what was learned is expressed in, if the range has moved since (the
+   * moves compose into one affine map); undefined if it has not.
+   */
+  get moved(): { min: number; max: number } | undefined {
+    return this.movedFrom;
+  }
+
+  /** What was learned is now expressed in the range as it is. */
+  reexpressed(): void {
+    this.movedFrom = undefined;
   }
 
   /** Ends learning: widens the range seen so far by the margin; later values follow the estimate. */
@@ -84,7 +112,9 @@ export class ValueRange {
     fixed: boolean;
     margin: number;
     renormalise: boolean;
+    rescale?: true;
     settled: boolean;
+    movedFrom?: { min: number; max: number };
   } {
     // JSON has no Infinity: an empty estimate is stored as nulls.
     return {
@@ -93,7 +123,10 @@ export class ValueRange {
       fixed: this.fixed,
       margin: this.estimate.margin,
       renormalise: this.estimate.renormalise,
+      // Written only when set, so the states of every estimate before it are unchanged.
+      ...(this.estimate.rescale === true ? { rescale: true as const } : {}),
       settled: this.settled,
+      ...(this.movedFrom !== undefined ? { movedFrom: { ...this.movedFrom } } : {}),
     };
   }
 
@@ -121,19 +154,28 @@ export class ValueRange {
     if (!(margin >= 0)) {
       throw new Error('Corrupt detector state: value range margin is not >= 0');
     }
-    return new ValueRange(
+    const range = new ValueRange(
       empty ? Infinity : min,
       empty ? -Infinity : max,
       fixed,
-      { margin, renormalise: flag('renormalise', true) },
+      { margin, renormalise: flag('renormalise', true), rescale: flag('rescale', false) },
       flag('settled', false)
     );
+    if (r.movedFrom !== undefined) {
+      const from = r.movedFrom;
+      const edge = (key: string): number => (isRecord(from) ? num(from, key) : NaN);
+      if (!(edge('min') <= edge('max') && range.estimate.rescale === true)) {
+        throw new Error('Corrupt detector state: value range movedFrom is not a range of a rescaling estimate');
+      }
+      range.movedFrom = { min: edge('min'), max: edge('max') };
+    }
+    return range;
   }
 }
 
 /** Reads a range estimate from detector options, with the detector's defaults for what is absent. */
 export function rangeEstimateOf(
-  options: { rangeMargin?: number; rangeRenormalise?: boolean | number },
+  options: { rangeMargin?: number; rangeRenormalise?: boolean | number; rangeRescale?: boolean | number },
   defaults: RangeEstimate
 ): RangeEstimate {
   const margin = options.rangeMargin ?? defaults.margin;
@@ -142,5 +184,6 @@ export function rangeEstimateOf(
   }
   // nab:tune's grid passes numbers: 0 / 1 mean false / true.
   const r = options.rangeRenormalise;
-  return { margin, renormalise: r === undefined ? defaults.renormalise : Boolean(r) };
+  const rescale = options.rangeRescale ?? defaults.rescale;
+  return { margin, renormalise: r === undefined ? defaults.renormalise : Boolean(r), rescale: Boolean(rescale) };
 }

@@ -49,6 +49,9 @@ describe('detector options read from config or the command line', () => {
     });
     expect(parseDetectorOptions('cadose', { rangeRenormalise: 0 })).toEqual({ rangeRenormalise: false });
     expect(() => parseDetectorOptions('cadose', { rangeRenormalise: 2 })).toThrow(/option "rangeRenormalise"/);
+    expect(parseDetectorOptions('artime-bounded', { rangeRescale: 1 })).toEqual({ rangeRescale: true });
+    // Only ARTime can re-express what it learned.
+    expect(() => parseDetectorOptions('cadose', { rangeRescale: 1 })).toThrow(/unknown option "rangeRescale"/);
   });
 
   it('are typed by name in code: a wrong option does not compile', () => {

@@ -70,18 +70,22 @@ export const FAILUREPROPHET_V5_SETTINGS = z.strictObject({
 const failureprophetV5 = FAILUREPROPHET_V5_SETTINGS.partial().extend(common);
 const artimeWeight = z.number().min(0).optional();
 
-/** The range estimate of the range-quantising leaders; nab:tune's grid passes 0 / 1 for the flag. */
+/** A flag; nab:tune's grid passes 0 / 1. */
+const flag01 = z.union([z.boolean(), z.literal(0), z.literal(1)]).transform(Boolean);
+
+/** The range estimate of the range-quantising leaders. */
 const rangeEstimate = {
   rangeMargin: z.number().min(0).optional(),
-  rangeRenormalise: z
-    .union([z.boolean(), z.literal(0), z.literal(1)])
-    .transform(Boolean)
-    .optional(),
+  rangeRenormalise: flag01.optional(),
 };
+
+/** ARTime's range estimate: it can also re-express what it learned when the range moves. */
+const artimeRange = { ...rangeEstimate, rangeRescale: flag01.optional() };
 
 const failureprophet = failureprophetV5.extend({
   artimeWeight,
   maxCategories: z.number().int().min(2).max(4096).optional(),
+  artimeRescale: flag01.optional(),
 });
 
 /** failureprophet with the sustained-departure view (failureprophet-v8; v7 adds its insideWeight). */
@@ -99,8 +103,8 @@ const SCHEMAS = {
   'failureprophet-v5': failureprophetV5,
   'failureprophet-v1': FAILUREPROPHET_V1_SETTINGS.partial().extend(common),
   'failureprophet-ensemble': failureprophetV5.extend({ artimeWeight }),
-  artime: z.strictObject({ ...common, ...rangeEstimate }),
-  'artime-bounded': z.strictObject({ ...common, ...rangeEstimate }),
+  artime: z.strictObject({ ...common, ...artimeRange }),
+  'artime-bounded': z.strictObject({ ...common, ...artimeRange }),
   ewma: z.strictObject({ ...common, alpha: rate.optional() }),
   zscore: z.strictObject({ ...common, window: z.number().int().min(2).optional() }),
   iforest: z.strictObject(common),

@@ -5,11 +5,12 @@
 // - a silence's state comes from its times and the clock (pending before startsAt, active until
 //   endsAt, expired after), as the silences package computes it;
 // - adding a silence is refused as Alertmanager's validation refuses it: no matchers, a label name
-//   that is not a Prometheus label name, an invalid regex, every matcher matching the empty string,
+//   that is not a Prometheus label name, a regex RE2 (Go's regexp) refuses, every matcher matching the empty string,
 //   or endsAt not after startsAt;
 // - the `filter` query parameter must be matchers (`{a="b"}` or `a="b"`), else 400; other methods 405.
 
 import { randomUUID } from 'node:crypto';
+import { RE2JS } from 're2js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -41,7 +42,7 @@ export interface AlertmanagerDouble {
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 function matchesEmpty(m: Required<MatcherInput>): boolean {
-  const equal = m.isRegex ? new RegExp(`^(?:${m.value})$`).test('') : m.value === '';
+  const equal = m.isRegex ? RE2JS.matches(m.value, '') : m.value === '';
   return m.isEqual ? equal : !equal;
 }
 
@@ -55,7 +56,9 @@ function validate(input: SilenceInput): Array<Required<MatcherInput>> {
       throw new Error(`invalid label name "${m.name}"`);
     }
     if (m.isRegex) {
-      new RegExp(m.value); // throws like Alertmanager's regexp.Compile
+      // Alertmanager compiles it with Go's regexp, RE2: JavaScript-only syntax (lookahead, backreferences)
+      // is refused, RE2-only syntax ((?i) flags) accepted.
+      RE2JS.compile(m.value);
     }
   }
   if (matchers.every(matchesEmpty)) {

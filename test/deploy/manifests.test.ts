@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
+import { deployedNode } from '../../bench/fleetNode';
 import { loadConfig } from '../../src/server/config/load';
 import { configSchema } from '../../src/server/config/schema';
 
@@ -199,6 +200,21 @@ describe('deploy/ on a fresh cluster', () => {
     expect(read('README.md')).toContain(
       'kubectl -n failureprophet create secret generic failureprophet-database --from-literal=url='
     );
+  });
+
+  it("sizes V8's old space to the memory limit, leaving room for typed arrays and native memory, as the fleet bench runs it", () => {
+    const container = one('Deployment').spec.template.spec.containers[0];
+    const limit = container.resources.limits.memory;
+    const options = container.env.find((e: { name: string }) => e.name === 'NODE_OPTIONS').value;
+    const m = /--max-old-space-size=(\d+)/.exec(options);
+    expect(m).not.toBeNull();
+    // Without it V8 sizes its heap from what it takes the machine's memory to be, not from this limit.
+    const oldSpace = Number(m![1]) * 2 ** 20;
+    expect(limit).toBe('1Gi');
+    expect(oldSpace).toBeGreaterThanOrEqual(0.4 * 2 ** 30);
+    expect(oldSpace).toBeLessThanOrEqual(0.5 * 2 ** 30);
+    // What the fleet bench reads to run its pipeline process as the pod runs the backend.
+    expect(deployedNode(ROOT)).toEqual({ nodeOptions: options, memoryLimit: 2 ** 30, flags: ['--enable-source-maps'] });
   });
 
   it('keeps one replica up through voluntary disruptions: a PodDisruptionBudget that selects exactly its pods', () => {

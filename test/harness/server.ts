@@ -8,6 +8,7 @@ import { configSchema, type Config } from '../../src/server/config/schema';
 import { buildServer, type App, type ServerDeps } from '../../src/server/http/server';
 import { createMetricsRegistry } from '../../src/server/metrics';
 import { PrometheusClient } from '../../src/server/prometheus/client';
+import type { PostgresStore } from '../../src/server/store/postgres';
 import { openSqliteStore, type SqliteStore } from '../../src/server/store/sqlite';
 
 export const API_TOKEN = 'a-token-of-sixteen-chars';
@@ -33,10 +34,10 @@ export function injectingApp(
   });
 }
 
-export interface AssembledApp {
+export interface AssembledApp<S extends SqliteStore | PostgresStore = SqliteStore> {
   app: App;
   backend: Backend;
-  store: SqliteStore;
+  store: S;
   config: Config;
   close(): Promise<void>;
 }
@@ -50,10 +51,19 @@ export async function assembledApp(
   config: Record<string, unknown> = { watches: [] },
   clock: Clock = systemClock
 ): Promise<AssembledApp> {
+  return assembledOn((dir) => openSqliteStore(dir), config, clock);
+}
+
+/** The same backend on a store of the test's (PostgreSQL: `openPostgresStore`), closed with it. */
+export async function assembledOn<S extends SqliteStore | PostgresStore>(
+  open: (dataDir: string) => S | Promise<S>,
+  config: Record<string, unknown> = { watches: [] },
+  clock: Clock = systemClock
+): Promise<AssembledApp<S>> {
   const dir = mkdtempSync(join(tmpdir(), 'fp-assembled-'));
   const parsed = configSchema.parse({ ...config, dataDir: dir });
   const logger = pino({ level: 'silent' });
-  const store = openSqliteStore(dir);
+  const store = await open(dir);
   const metrics = createMetricsRegistry();
   const backend = await assembleBackend({ config: parsed, store, logger, metrics, clock });
   const app = await buildServer({
@@ -80,8 +90,9 @@ export async function assembledApp(
         await app.close();
         await backend.pipeline.stop();
         await backend.healing.stop();
+        await backend.sharing?.stop();
       } finally {
-        store.close();
+        await store.close();
         rmSync(dir, { recursive: true, force: true });
       }
     },

@@ -263,6 +263,20 @@ describe('audit export', () => {
     expect(paged.items).toHaveLength(2);
     expect(paged.total).toBeGreaterThan(6);
   });
+
+  it('defuses every character a spreadsheet starts a formula with, tab and carriage return included', async () => {
+    const comments = ['=1+1', '+1', '-1', '@SUM(A1)', '\t=HYPERLINK("http://x")', '\r=1+1'];
+    for (const comment of comments) {
+      // One after the other on the same deployment: a rejected action leaves room for the next.
+      const [id] = await s.engine.onAnomaly(anomaly());
+      expect((await call('POST', `/api/actions/${id}/reject`, { comment }, 'alice')).statusCode).toBe(200);
+    }
+    const cells = (await call('GET', '/api/audit?format=csv&kind=rejected')).body
+      .split('\r\n')
+      .slice(1, -1)
+      .map((line) => /^(?:"[^"]*",){6}"((?:[^"]|"")*)"/.exec(line)?.[1]);
+    expect(cells.sort()).toEqual(comments.map((c) => `'${c.replace(/"/g, '""')}`).sort());
+  });
 });
 
 describe('alert intake', () => {

@@ -117,6 +117,45 @@ describe('Alertmanager silences', () => {
       'must not match the empty string'
     );
     expect(() => am!.addSilence({ matchers: [{ name: 'a-b', value: 'x' }], ...times })).toThrow('invalid label name');
+    // Alertmanager's regexes are Go's (RE2): no lookahead or backreference; (?i) flags are fine.
+    expect(() => am!.addSilence({ matchers: [{ name: 'a', value: 'x(?=y)', isRegex: true }], ...times })).toThrow(
+      'invalid or unsupported Perl syntax'
+    );
+    expect(() => am!.addSilence({ matchers: [{ name: 'a', value: '(x)\\1', isRegex: true }], ...times })).toThrow(
+      'invalid escape sequence'
+    );
+    expect(() =>
+      am!.addSilence({ matchers: [{ name: 'a', value: '(?i)cart', isRegex: true }], ...times })
+    ).not.toThrow();
+  });
+
+  it('a silence in RE2 syntax that JavaScript lacks, (?i), matches as Alertmanager matches it', async () => {
+    await withAlertmanager();
+    am!.addSilence({
+      matchers: [{ name: 'deployment', value: '(?i)WEB|API', isRegex: true }],
+      startsAt: iso(now() - 60_000),
+      endsAt: iso(now() + 3_600_000),
+      createdBy: 'dave',
+      comment: 'other deployments',
+    });
+    const [free] = await s.engine.onAnomaly(anomaly());
+    await s.engine.idle();
+    // cart is not WEB or API, whatever the case: the silence does not hold it.
+    expect((await s.engine.actions.get(free))?.state).toBe('succeeded');
+    am!.addSilence({
+      matchers: [{ name: 'deployment', value: '(?i)CART', isRegex: true }],
+      startsAt: iso(now() - 60_000),
+      endsAt: iso(now() + 3_600_000),
+      createdBy: 'dave',
+      comment: 'cart, whatever the case',
+    });
+    await s.clock.sleep(1000);
+    const [held] = await s.engine.onAnomaly(anomaly());
+    await s.engine.idle();
+    expect(await s.engine.actions.get(held)).toMatchObject({
+      state: 'awaiting_approval',
+      reason: { kind: 'silenced', message: expect.stringContaining('by dave') },
+    });
   });
 });
 

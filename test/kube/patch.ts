@@ -27,6 +27,13 @@ export function mergePatch(target: Json, patch: Json): Json {
 
 export class PatchError extends Error {}
 
+/**
+ * A JSON Patch that decoded but does not apply to the object (a missing member, a failed test): the
+ * API server answers 422 for these (handlers/patch.go, applyJSPatch: patchObj.Apply), 400 only for
+ * a body that is not a patch.
+ */
+export class PatchApplyError extends PatchError {}
+
 interface JsonPatchOp {
   op: string;
   path: string;
@@ -40,7 +47,10 @@ function pointer(path: string): string[] {
     .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
-/** RFC 6902, the operations a client would plausibly send: add, replace, remove, test. */
+/**
+ * RFC 6902, the operations a client would plausibly send: add, replace, remove, test. As in the JSON
+ * Patch library kube-apiserver uses (evanphx/json-patch), replace and remove need the member to exist.
+ */
 export function jsonPatch(target: Json, ops: unknown): Json {
   if (!Array.isArray(ops)) {
     // The real server's words when a merge body arrives as application/json-patch+json.
@@ -52,24 +62,31 @@ export function jsonPatch(target: Json, ops: unknown): Json {
     const last = parts.pop();
     let parent: Json = doc;
     for (const part of parts) {
-      if (!isObject(parent) || !(part in parent)) {
-        throw new PatchError(`the server rejected our request due to an error in our request: missing path ${op.path}`);
+      if (!isObject(parent) || !Object.hasOwn(parent, part)) {
+        throw new PatchApplyError(
+          `${op.op} operation does not apply: doc is missing path: "${op.path}": missing value`
+        );
       }
       parent = parent[part];
     }
     if (!isObject(parent) || last === undefined) {
-      throw new PatchError(`unable to apply ${op.op} at ${op.path}`);
+      throw new PatchApplyError(`unable to apply ${op.op} at ${op.path}`);
     }
-    if (op.op === 'add' || op.op === 'replace') {
+    const present = Object.hasOwn(parent, last);
+    if (op.op === 'add') {
       parent[last] = op.value ?? null;
-    } else if (op.op === 'remove') {
+    } else if (op.op === 'replace' && present) {
+      parent[last] = op.value ?? null;
+    } else if (op.op === 'remove' && present) {
       delete parent[last];
+    } else if (op.op === 'replace' || op.op === 'remove') {
+      throw new PatchApplyError(`${op.op} operation does not apply: doc is missing key: ${op.path}: missing value`);
     } else if (op.op === 'test') {
       if (JSON.stringify(parent[last]) !== JSON.stringify(op.value)) {
-        throw new PatchError(`testing value ${op.path} failed`);
+        throw new PatchApplyError(`testing value ${op.path} failed: test failed`);
       }
     } else {
-      throw new PatchError(`Unexpected kind: ${op.op}`);
+      throw new PatchApplyError(`Unexpected kind: ${op.op}`);
     }
   }
   return doc;

@@ -68,6 +68,35 @@ describe('Kubernetes API test server', () => {
     expect((await send('DELETE', '/apis/apps/v1/namespaces/shop/deployments/cart')).status).toBe(405);
   });
 
+  it('answers a JSON Patch that does not apply with 422, as its library does: replace and remove need the member', async () => {
+    const nodePath = '/api/v1/nodes/n1';
+    kube.add({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'n1', uid: 'u-n1', creationTimestamp: '2025-01-01T00:00:00Z' },
+      spec: {},
+    });
+    const patch = (ops: unknown) => send('PATCH', nodePath, ops, 'application/json-patch+json');
+    const unprocessable = {
+      code: 422,
+      reason: 'Invalid',
+      details: { causes: [{ reason: 'UnexpectedServerResponse' }] },
+    };
+    expect((await patch([{ op: 'replace', path: '/spec/unschedulable', value: true }])).body).toMatchObject({
+      ...unprocessable,
+      details: { causes: [{ message: expect.stringContaining('doc is missing key: /spec/unschedulable') }] },
+    });
+    expect((await patch([{ op: 'remove', path: '/spec/unschedulable' }])).body).toMatchObject(unprocessable);
+    expect((await patch([{ op: 'add', path: '/spec/taints/0', value: {} }])).body).toMatchObject(unprocessable);
+    expect((await patch([{ op: 'test', path: '/spec', value: { x: 1 } }])).body).toMatchObject(unprocessable);
+    expect(kube.get('Node', 'n1')?.spec).toEqual({});
+    // A body that is not a patch at all is the 400 it was.
+    expect((await patch({ spec: { unschedulable: true } })).status).toBe(400);
+    expect((await patch([{ op: 'add', path: '/spec/unschedulable', value: true }])).status).toBe(200);
+    expect((await patch([{ op: 'replace', path: '/spec/unschedulable', value: false }])).status).toBe(200);
+    expect(kube.get('Node', 'n1')?.spec).toEqual({ unschedulable: false });
+  });
+
   it('lists pods by node and computes PodDisruptionBudget status from the pods it selects', async () => {
     expect((await send('GET', '/api/v1/pods?fieldSelector=spec.nodeName%3Dn1')).body.items).toHaveLength(1);
     expect((await send('GET', '/api/v1/pods?fieldSelector=spec.nodeName%3Dn2')).body.items).toHaveLength(0);
@@ -165,6 +194,23 @@ describe('delete options and preconditions, as kube-apiserver reads them', () =>
     });
     expect((await send('DELETE', `${podPath}?dryRun=true`)).status).toBe(422);
     expect(kube.get('Pod', 'web-1', 'shop')).toBeDefined();
+  });
+
+  it('refuses a propagationPolicy the API server does not know with 422, from the body or the query', async () => {
+    const podPath = '/api/v1/namespaces/shop/pods/web-1';
+    const unsupported = {
+      code: 422,
+      reason: 'Invalid',
+      details: { causes: [{ reason: 'FieldValueNotSupported', field: 'propagationPolicy' }] },
+    };
+    expect((await send('DELETE', podPath, { propagationPolicy: 'background' })).body).toMatchObject(unsupported);
+    expect((await send('DELETE', `${podPath}?propagationPolicy=Cascade`)).body).toMatchObject(unsupported);
+    expect((await send('DELETE', podPath, { propagationPolicy: 'Orphan', orphanDependents: true })).body).toMatchObject(
+      { code: 422, details: { causes: [{ field: 'propagationPolicy' }] } }
+    );
+    expect(kube.get('Pod', 'web-1', 'shop')).toBeDefined();
+    expect((await send('DELETE', podPath, { propagationPolicy: 'Background' })).status).toBe(200);
+    expect(kube.get('Pod', 'web-1', 'shop')).toBeUndefined();
   });
 
   it('a uid or resourceVersion precondition that does not hold is a 409 Conflict', async () => {

@@ -13,7 +13,8 @@
 //   the request has a body, DeleteOptions are decoded from the body alone and the query string
 //   (dryRun, gracePeriodSeconds) is ignored; without a body they come from the query. Then
 //   ValidateDeleteOptions (apimachinery/pkg/apis/meta/v1/validation) answers 422 Invalid for a
-//   dryRun value other than "All", as ValidatePatchOptions does for PATCH.
+//   dryRun value other than "All", or a propagationPolicy other than Foreground, Background or Orphan (or
+//   one beside orphanDependents), as ValidatePatchOptions does for PATCH's dryRun.
 // - Preconditions (apiserver/pkg/registry/rest/delete.go, BeforeDelete): a uid or resourceVersion
 //   that does not match the stored object is a 409 Conflict, worded as below.
 // - Eviction (pkg/registry/core/pod/storage/eviction.go): the name in the body must match the URL
@@ -21,6 +22,9 @@
 //   values are an error (propagateDryRun); terminal, pending or terminating pods skip the budget; an
 //   unready pod passes when the budget is met; otherwise no disruption allowed is a 429 whose
 //   details.causes carry the budget's own words.
+// - PATCH (handlers/patch.go, PatchResource): the Content-Type (its `;` parameters cut) picks the patch
+//   type, any other is 415; a JSON Patch that is not a list of operations is 400, one that does not apply
+//   (replace or remove of a missing member, a failed test: applyJSPatch) is 422 with the library's words.
 // - Leases (coordination.k8s.io/v1, pkg/registry/coordination/lease): create of an existing name
 //   is 409 AlreadyExists (registry Store.Create). An update (registry Store.Update) of a Lease that
 //   does not exist creates it (the lease strategy's AllowCreateOnUpdate is true: 201); of one that
@@ -37,7 +41,7 @@ import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import { KubeObject } from './objects';
-import { jsonPatch, mergePatch, PatchError } from './patch';
+import { jsonPatch, mergePatch, PatchApplyError, PatchError } from './patch';
 import {
   alreadyExists,
   conflict,
@@ -141,6 +145,8 @@ interface DeleteOptions {
   dryRun?: string[];
   gracePeriodSeconds?: number;
   preconditions?: { uid?: string; resourceVersion?: string };
+  propagationPolicy?: string;
+  orphanDependents?: boolean;
 }
 
 /** The RBAC terms (group, resource/subresource, verb) of a request path, as the API server authorizes it. */
@@ -292,6 +298,14 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
           );
       }
     } catch (err) {
+      if (err instanceof PatchApplyError) {
+        // NewGenericServerResponse(422, ...): the patch library's words go in the causes.
+        throw new HttpError(
+          status(422, 'the server rejected our request due to an error in our request', {
+            causes: [{ reason: 'UnexpectedServerResponse', message: err.message }],
+          })
+        );
+      }
       if (err instanceof PatchError) {
         throw new HttpError(status(400, err.message));
       }
@@ -378,6 +392,38 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
     }
   }
 
+  /**
+   * ValidateDeleteOptions (apimachinery meta/v1 validation), run by BeforeDelete for every delete and
+   * eviction: propagationPolicy one of Foreground, Background, Orphan, never beside orphanDependents;
+   * dryRun only "All". Each a 422 for DeleteOptions.
+   */
+  function validateDeleteOptions(options: DeleteOptions) {
+    const meta = { group: 'meta.k8s.io', resource: '', name: '' };
+    const policy = options.propagationPolicy;
+    if (policy !== undefined && options.orphanDependents !== undefined) {
+      throw new HttpError(
+        invalid(
+          'DeleteOptions',
+          meta,
+          'propagationPolicy',
+          `Invalid value: ${JSON.stringify(policy)}: orphanDependents and deletionPropagation cannot be both set`
+        )
+      );
+    }
+    if (policy !== undefined && !['Foreground', 'Background', 'Orphan'].includes(policy)) {
+      throw new HttpError(
+        invalid(
+          'DeleteOptions',
+          meta,
+          'propagationPolicy',
+          `Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan", "nil"`,
+          'FieldValueNotSupported'
+        )
+      );
+    }
+    validateDryRun('DeleteOptions', options.dryRun ?? []);
+  }
+
   /** The dryRun a request's query carries (PATCH, PUT and POST take their options from the query). */
   function queryDryRun(optionsKind: string, params: URLSearchParams): string[] {
     const dryRun = params.getAll('dryRun');
@@ -389,7 +435,11 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
   function deleteOptions(params: URLSearchParams, body: unknown): DeleteOptions {
     if (body === undefined) {
       const grace = params.get('gracePeriodSeconds');
-      return { dryRun: params.getAll('dryRun'), gracePeriodSeconds: grace === null ? undefined : Number(grace) };
+      return {
+        dryRun: params.getAll('dryRun'),
+        gracePeriodSeconds: grace === null ? undefined : Number(grace),
+        propagationPolicy: params.get('propagationPolicy') ?? undefined,
+      };
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new HttpError(status(400, `couldn't get version/kind; json parse error: ${JSON.stringify(body)}`));
@@ -427,7 +477,7 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
   /** The pod store's Delete: validation, preconditions, then the (dry-run or real) deletion. */
   function deleteWith(pod: KubeObject, options: DeleteOptions): KubeObject {
     const dryRun = options.dryRun ?? [];
-    validateDryRun('DeleteOptions', dryRun);
+    validateDeleteOptions(options);
     checkPreconditions(pod, options);
     return deletePod(pod, options.gracePeriodSeconds, dryRun.length > 0);
   }
@@ -656,7 +706,7 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
   function deleteLease(route: Route, options: DeleteOptions): KubeStatus {
     const lease = lookup(route);
     const dryRun = options.dryRun ?? [];
-    validateDryRun('DeleteOptions', dryRun);
+    validateDeleteOptions(options);
     checkPreconditions(lease, options, 'Lease', 'coordination.k8s.io');
     if (dryRun.length === 0) {
       storeOf('Lease').delete(id(lease.metadata.name, route.namespace));

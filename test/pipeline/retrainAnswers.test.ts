@@ -47,3 +47,39 @@ describe('retraining a watch', () => {
     }
   }, 120_000);
 });
+
+describe('retraining requested again while it runs', () => {
+  it('joins the run in progress: ten requests for the same watch retrain it once', async () => {
+    const querier: RangeQuerier = {
+      queryRange: async (q) => {
+        const n = Math.max(0, Math.floor((q.end - q.start) / q.stepMs) + 1);
+        return JOBS.slice(0, 3).map((job, j) => {
+          const timestamps = Float64Array.from({ length: n }, (_, k) => q.start + k * q.stepMs);
+          return { labels: { job }, timestamps, values: timestamps.map((t) => j + new Random(t).next()) };
+        });
+      },
+    };
+    const clock = new TestClock(T0 + 60 * MINUTE);
+    const h = buildPipeline(
+      { watches: [{ name: 'load', queries: { load: 'load' }, target: ['job'], step: '1m', history: '1h', lag: 0 }] },
+      clock,
+      { extra: { querierFor: () => querier } }
+    );
+    // Each retraining records a model version per target.
+    const retrainings = async () =>
+      (await h.pipeline.models({ limit: 1000 })).filter((m) => m.reason === 'on_demand').length / 3;
+    try {
+      await h.pipeline.runOnce();
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => h.pipeline.retrain({ watch: 'load' }, 'on_demand'))
+      );
+      expect(results.every((r) => r.trained === 3)).toBe(true);
+      expect(await retrainings()).toBe(1);
+      // Once it has finished, a new request retrains again.
+      await h.pipeline.retrain({ watch: 'load' }, 'on_demand');
+      expect(await retrainings()).toBe(2);
+    } finally {
+      await h.close(true);
+    }
+  }, 120_000);
+});

@@ -285,6 +285,36 @@ describe('watches edited through the API (real Prometheus)', () => {
       lastError: { kind: 'unreachable' },
     });
   });
+
+  it("never shows a source's password, and keeps the saved one when the shown *** is saved back", async () => {
+    const secret = { name: 'secret', queries: { up: 'up' }, source: { prometheus: 'http://alice:s3cret@127.0.0.1:9' } };
+    expect((await put([FILE_WATCH, secret])).statusCode).toBe(200);
+    const storedUrl = () =>
+      (
+        JSON.parse(
+          (b.store.db.prepare('SELECT value FROM settings WHERE key = ?').get(WATCHES_KEY) as { value: string }).value
+        ) as { watches: WatchDefinition[] }
+      ).watches.find((w) => w.name === 'secret')?.source;
+    const shown = await b.app.inject({ url: '/api/watches/config', headers: auth });
+    expect(shown.body).not.toContain('s3cret');
+    const config = watchesConfigResponseSchema.parse(shown.json());
+    expect(config.watches.find((w) => w.name === 'secret')?.source).toEqual({
+      prometheus: 'http://alice:***@127.0.0.1:9/',
+    });
+    // The editor saves back what it was shown: the password stays the saved one.
+    const back = await put(config.watches);
+    expect(back.statusCode).toBe(200);
+    expect(back.body).not.toContain('s3cret');
+    expect(storedUrl()).toEqual({ prometheus: 'http://alice:s3cret@127.0.0.1:9' });
+    // *** on another host (or watch) stands for no saved password: refused, naming the field.
+    const moved = config.watches.map((w) =>
+      w.name === 'secret' ? { ...w, source: { prometheus: 'http://alice:***@127.0.0.2:9/' } } : w
+    );
+    const refused = await put(moved);
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().field).toBe(`body.watches.${moved.findIndex((w) => w.name === 'secret')}.source.prometheus`);
+    expect(storedUrl()).toEqual({ prometheus: 'http://alice:s3cret@127.0.0.1:9' });
+  });
 });
 
 /** Waits for real I/O (a cycle against Prometheus) to show, up to `ms`. */

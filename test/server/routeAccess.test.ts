@@ -74,6 +74,7 @@ async function inPool<T>(items: T[], work: (item: T) => Promise<void>, size = 8)
 interface RawAnswer {
   status: number;
   headers: string;
+  body: string;
 }
 
 /** Sends one request line as written, over a socket, and reads the status line and headers. */
@@ -92,9 +93,9 @@ function raw(method: string, target: string, headers: Record<string, string> = {
     socket.on('data', (chunk: Buffer) => (data += chunk.toString('latin1')));
     socket.on('error', reject);
     socket.on('close', () => {
-      const [head] = data.split('\r\n\r\n');
+      const [head, ...rest] = data.split('\r\n\r\n');
       const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]);
-      resolve({ status, headers: head });
+      resolve({ status, headers: head, body: rest.join('\r\n\r\n') });
     });
   });
 }
@@ -212,6 +213,45 @@ describe('who may call which route', () => {
       expect((await raw('POST', target, ALERT_AUTH)).status).toBe(400);
       expect((await raw('POST', target)).status).toBe(401);
     }
+  }, 120_000);
+
+  it("does not reach an admin route through the path of an Editor's or a Viewer's proxy route, with the API token", async () => {
+    // Grafana's plugin proxy matches a route (api/actions/* for Editors' POSTs, api/* for Viewers' GETs)
+    // and appends the rest of the path to that route's URL without resolving dot segments, adding the
+    // API token: each spelling below is what an Editor or a Viewer could have it send, and none may
+    // route to /api/admin/... (only Admins' routes lead there).
+    const editorPrefixes = ['/api/actions', '/api/breakers', '/api/anomalies', '/api/models', '/api'];
+    const adminRoutes = routes.filter((r) => r.url.startsWith('/api/admin/') && r.method !== 'HEAD');
+    expect(adminRoutes.length).toBeGreaterThan(5);
+    const reached: string[] = [];
+    for (const route of adminRoutes) {
+      const rest = concrete(route.url).slice('/api/admin/'.length);
+      const escaped = rest.replace(/\//g, '%2F');
+      for (const prefix of editorPrefixes) {
+        for (const target of [
+          `${prefix}/../admin/${rest}`,
+          `${prefix}/x/../../admin/${rest}`,
+          `${prefix}/%2e%2e/admin/${rest}`,
+          `${prefix}/.%2E/admin/${rest}`,
+          `${prefix}/..%2Fadmin%2F${escaped}`,
+          `${prefix}/%2E%2E%2Fadmin%2F${escaped}`,
+          `${prefix}/..%5Cadmin%5C${escaped}`,
+          `${prefix}/..;/admin/${rest}`,
+          `${prefix}/./../admin/${rest}`,
+        ]) {
+          for (const method of [route.method, 'GET', 'POST']) {
+            // 404: no route. 400 on the path's parameters: a route of that prefix (GET /api/actions/:id)
+            // refusing the rest as an id, i.e. not an admin route.
+            const answer = await raw(method, target, AUTH);
+            if (answer.status !== 404 && !(answer.status === 400 && answer.body.includes('"field":"params.'))) {
+              reached.push(`${method} ${target} -> ${answer.status} ${answer.body.slice(0, 80)}`);
+            }
+          }
+        }
+      }
+    }
+    expect(reached).toEqual([]);
+    expect((await backend.app.inject({ url: '/api/kill-switch', headers: AUTH })).json().engaged).toBe(false);
   }, 120_000);
 
   it('does not run the kill-switch handler for an encoded path without a token (the reported bypass)', async () => {

@@ -19,11 +19,12 @@ type Setting = Record<string, number>;
  * range estimate (ignored with `--published-minmax`).
  */
 export const TUNING_SPACES: Record<string, Record<string, number[]>> = {
-  // The product: what the bounded ARTime's score counts for, and how many categories it holds (every
-  // bound here keeps the state within 4 KiB); failureprophet-v5's settings as shipped.
+  // The product: what the bounded ARTime's score counts for, how many categories it holds (every bound
+  // here keeps the state within 4 KiB) and its range (ARTIME_RANGE_SEEN or not); failureprophet-v5's settings as shipped.
   failureprophet: {
     artimeWeight: [0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.8, 1],
     maxCategories: [16, 24, 32],
+    artimeRescale: [0, 1],
   },
   // The candidate with a sustained-departure view (issue 13): how far beyond the week's range, for how
   // long, and what v6's score counts for inside that range; v6's settings as shipped.
@@ -43,8 +44,9 @@ export const TUNING_SPACES: Record<string, Record<string, number[]>> = {
     baselineRate: [0.003, 0.01, 0.03],
     newEventFactor: [1.5, 2, 4],
   },
-  // Range-quantising leaders without the hint: how the probation's range is widened and followed (RangeEstimate).
-  artime: { rangeMargin: [0.25, 0.5, 1, 2], rangeRenormalise: [0, 1] },
+  // Range-quantising leaders without the hint: how the probation's range is widened and followed, and
+  // (ARTime) whether a moved range re-expresses what was learned (RangeEstimate).
+  artime: { rangeMargin: [0, 0.25, 0.5, 1, 2], rangeRenormalise: [0, 1], rangeRescale: [0, 1] },
   // The bounded ARTime: how many categories it holds (every value here keeps its state within 4 KiB).
   'artime-bounded': { maxCategories: [16, 24, 32, 40, 48] },
   // cadose clamped only: re-normalising puts a gross spike mid-scale, and it is missed at its first sample.

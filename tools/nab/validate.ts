@@ -1,6 +1,7 @@
 /**
- * `npm run nab:validate -- [--detector NAME] [--published-minmax] [--note TEXT] [--nab DIR]`:
- * one look at the validation category. Scores the detector on the 24 dev files (threshold
+ * `npm run nab:validate -- [--detector NAME] [--options JSON] [--published-minmax] [--note TEXT] [--nab DIR]`:
+ * one look at the validation category (with `--options`, of the detector with those options, checked
+ * by its schema and written into the logged row). Scores the detector on the 24 dev files (threshold
  * optimised there, per profile) and on `validation/` at that same threshold, prints both side by
  * side, and appends the look to the "Validation looks" table of benchmarks/RESULTS.md, so no look
  * goes unrecorded. Never tune on what this prints: choose settings with `npm run nab:tune`.
@@ -10,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_NAB, readCorpus, runSplit } from './corpus';
 import { parseArgs } from './nabFiles';
+import { isRecord } from '../../src/detection/shared/json';
 import { scoreAt, scoreCorpus } from './scorer';
 
 const RESULTS = join(__dirname, '..', '..', 'benchmarks', 'RESULTS.md');
@@ -53,8 +55,14 @@ function main(): void {
   const before = readFileSync(RESULTS, 'utf8');
   appendLook(before, '');
 
-  const dev = runSplit(name, corpus.dev, { publishedMinmax: hint });
-  const validation = runSplit(name, corpus.validation, { publishedMinmax: hint });
+  const optionsText = args.get('options');
+  const parsed: unknown = optionsText ? JSON.parse(optionsText) : {};
+  if (!isRecord(parsed)) {
+    throw new Error(`--options must be a JSON object, got ${optionsText}`);
+  }
+  const run = { options: parsed, publishedMinmax: hint };
+  const dev = runSplit(name, corpus.dev, run);
+  const validation = runSplit(name, corpus.validation, run);
   const cells: string[] = [];
   const devCells: string[] = [];
   console.log(
@@ -72,7 +80,8 @@ function main(): void {
     cells.push(v.score.toFixed(2));
   }
   const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
-  const candidate = `${name}${hint ? ' --published-minmax' : ''} (${revision()})`;
+  const withOptions = optionsText ? ` ${JSON.stringify(parsed)}` : '';
+  const candidate = `${name}${withOptions}${hint ? ' --published-minmax' : ''} (${revision()})`;
   const note = (args.get('note') ?? '').replace(/\|/g, '/');
   const row = `| ${date} | ${candidate} | ${devCells.join(' / ')} | ${cells.join(' / ')} | ${note} |`;
   writeFileSync(RESULTS, appendLook(readFileSync(RESULTS, 'utf8'), row));

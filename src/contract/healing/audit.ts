@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { actionStateSchema } from './actionRecord';
 import { csv, pagingSchema } from './query';
+import { epochMsParamSchema } from '../vocabulary';
 
 /** Each state an action enters is audited under its own name; awaiting approval is told by the dry run's entry. */
 const auditedStates = actionStateSchema.exclude(['awaiting_approval']).options;
@@ -59,8 +60,8 @@ export const auditQuerySchema = z.object({
   triggerId: z.string().optional(),
   kind: csv(auditKindSchema).optional(),
   user: z.string().optional(),
-  from: z.coerce.number().optional(),
-  to: z.coerce.number().optional(),
+  from: epochMsParamSchema.optional(),
+  to: epochMsParamSchema.optional(),
   format: z.enum(['json', 'csv', 'jsonl']).default('json'),
   ...pagingSchema,
 });

@@ -48,6 +48,35 @@ export class FeatureWindow {
     return f;
   }
 
+  /**
+   * Re-expresses the window and the median histogram in a new scale x' = a x + b (0 < a <= 1): each
+   * level moves to its nearest level in the new scale (levels that meet are counted together), and
+   * the counts below and above the median follow from the histogram.
+   */
+  rescale(a: number, b: number): void {
+    const to = (level: number): number => Math.min(LEVELS, Math.max(0, roundHalfEven(a * level + b * LEVELS)));
+    const bin = this.medbin;
+    const old = Uint32Array.from(bin);
+    bin.fill(0);
+    old.forEach((count, level) => {
+      bin[to(level)] += count;
+    });
+    this.medlevel = to(this.medlevel);
+    this.belowmed = 0;
+    this.abovemed = 0;
+    bin.forEach((count, level) => {
+      if (level < this.medlevel) {
+        this.belowmed += count;
+      } else if (level > this.medlevel) {
+        this.abovemed += count;
+      }
+    });
+    const fw = this.values;
+    for (let k = 0; k < WINDOW; k++) {
+      fw[k] = to(Math.round(fw[k] * LEVELS)) / LEVELS;
+    }
+  }
+
   /** The median level after counting `level`; not strictly a running median (as published): one level per value at most. */
   private median(level: number, dsi: number): number {
     const bin = this.medbin;

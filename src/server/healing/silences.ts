@@ -1,3 +1,4 @@
+import { RE2JS } from 're2js';
 import { messageOf } from '../../utils/messageOf';
 import { z } from 'zod';
 import type { HealingTrigger, Reason } from '../../contract/healing';
@@ -47,16 +48,22 @@ export function targetLabels(trigger: HealingTrigger): Record<string, string> {
   };
 }
 
-/** Alertmanager's matcher semantics: a missing label is the empty string; a regex is anchored at both ends. */
+/**
+ * Alertmanager's matcher semantics: a missing label is the empty string; a regex is anchored at both ends
+ * (a full match). Regexes run on RE2, Alertmanager's own engine (Go's regexp): its syntax, and matching in
+ * time linear in the label, where JavaScript's backtracking engine takes seconds per character on a
+ * pattern such as `(a|a)*b` and would freeze the backend, health checks included, for whoever can
+ * create a silence.
+ */
 export function matcherMatches(m: SilenceMatcher, labels: Record<string, string>): boolean {
-  const value = labels[m.name] ?? '';
-  const equal = m.isRegex ? new RegExp(`^(?:${m.value})$`).test(value) : value === m.value;
+  const value = Object.hasOwn(labels, m.name) ? labels[m.name] : '';
+  const equal = m.isRegex ? RE2JS.matches(m.value, value) : value === m.value;
   return m.isEqual ? equal : !equal;
 }
 
 const describeMatcher = (m: SilenceMatcher) => `${m.name}${m.isEqual ? '' : '!'}${m.isRegex ? '=~' : '='}"${m.value}"`;
 
-/** Every matcher must match. A matcher this runtime cannot evaluate (RE2 syntax JavaScript lacks) counts as matching: holding is the safe side. */
+/** Every matcher must match. A matcher whose regex does not compile (Alertmanager would not have stored it) counts as matching: holding is the safe side. */
 export function silenceMatches(silence: Silence, labels: Record<string, string>): boolean {
   return silence.matchers.every((m) => {
     try {

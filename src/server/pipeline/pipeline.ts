@@ -34,7 +34,13 @@ import {
   targetPage,
   type OffWatch,
 } from './views';
-import { recordFeedback, retrainRunners, type FeedbackArgs } from './trainingRequests';
+import {
+  coalescedRetraining,
+  recordFeedback,
+  retrainRunners,
+  type FeedbackArgs,
+  type RetrainResult,
+} from './trainingRequests';
 import { WatchRunner } from './watchRunner';
 
 /** The clock, the data sources (and their test overrides) come from SourceDeps. */
@@ -305,12 +311,10 @@ export class Pipeline {
     return result;
   }
 
-  retrain(
-    body: RetrainBody,
-    reason: ModelVersion['reason']
-  ): Promise<{ trained: number; failed: Array<{ target: string; error: string }> }> {
-    return retrainRunners(this.runners, body, reason);
-  }
+  /** Retrains what the body names; a request for what is being retrained already joins that run. */
+  readonly retrain: (body: RetrainBody, reason: ModelVersion['reason']) => Promise<RetrainResult> = coalescedRetraining(
+    (body, reason) => retrainRunners(this.runners, body, reason)
+  );
 
   /** Feedback on an anomaly (see trainingRequests.ts). */
   recordFeedback(...feedback: FeedbackArgs): Promise<Anomaly> {

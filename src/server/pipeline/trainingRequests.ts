@@ -6,12 +6,37 @@ import type { WatchRunner } from './watchRunner';
 
 /** What an operator (or healing) asks of training: retrain now, and feedback the next training uses. */
 
+export type RetrainResult = { trained: number; failed: Array<{ target: string; error: string }> };
+
+/**
+ * One retraining per request at a time: a request for what is being retrained already (the same
+ * watch and target, for the same reason) gets the answer of that run instead of queueing another.
+ * A retraining replays the watch's whole history and holds the watch's cycles while it runs, so
+ * repeated requests (the button, a script, a retry after a timeout) queued without bound and held
+ * detection until they had all run.
+ */
+export function coalescedRetraining(
+  retrain: (body: RetrainBody, reason: ModelVersion['reason']) => Promise<RetrainResult>
+): (body: RetrainBody, reason: ModelVersion['reason']) => Promise<RetrainResult> {
+  const running = new Map<string, Promise<RetrainResult>>();
+  return (body, reason) => {
+    const key = JSON.stringify([body.watch ?? null, body.target ?? null, reason]);
+    const joined = running.get(key);
+    if (joined) {
+      return joined;
+    }
+    const run = retrain(body, reason).finally(() => running.delete(key));
+    running.set(key, run);
+    return run;
+  };
+}
+
 /** Retrains the runners (and targets) the body names; a runner that fails counts all its targets as failed. */
 export async function retrainRunners(
   all: readonly WatchRunner[],
   body: RetrainBody,
   reason: ModelVersion['reason']
-): Promise<{ trained: number; failed: Array<{ target: string; error: string }> }> {
+): Promise<RetrainResult> {
   const runners = all.filter((r) => body.watch === undefined || r.name === body.watch);
   if (body.watch !== undefined && runners.length === 0) {
     throw new PipelineError('not_found', `no watch named "${body.watch}"`);

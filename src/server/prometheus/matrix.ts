@@ -1,3 +1,4 @@
+import { isRecord } from '../../detection/shared/json';
 import { matrixSchema } from './schemas';
 import { malformedAnswer, PrometheusError, type RangeSeries } from './types';
 
@@ -39,16 +40,11 @@ function matrixResult(data: unknown): MatrixSeries[] | undefined {
     return undefined;
   }
   const result: unknown[] = data.result;
-  for (const series of result) {
-    if (
-      !isRecord(series) ||
-      !isLabels(series.metric) ||
-      !(series.values === undefined || Array.isArray(series.values))
-    ) {
-      return undefined;
-    }
-  }
-  return result as MatrixSeries[];
+  return result.every(isMatrixSeries) ? result : undefined;
+}
+
+function isMatrixSeries(series: unknown): series is MatrixSeries {
+  return isRecord(series) && isLabels(series.metric) && (series.values === undefined || Array.isArray(series.values));
 }
 
 /** The answer's series as matrixSchema reads them, or the schema's first issue as a malformed answer. */
@@ -58,10 +54,6 @@ function checkedMatrix(data: unknown): MatrixSeries[] {
     throw malformedAnswer('query_range', parsed.error);
   }
   return parsed.data.result;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isLabels(value: unknown): value is Record<string, string> {

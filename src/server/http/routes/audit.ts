@@ -10,8 +10,9 @@ function csvCell(value: unknown): string {
     return '';
   }
   const text = typeof value === 'string' ? value : JSON.stringify(value);
-  // Quoted always; a leading formula character is defused so a spreadsheet does not execute it.
-  const safe = /^[=+\-@]/.test(text) ? `'${text}` : text;
+  // Quoted always; a leading formula character (OWASP's list: = + - @ tab carriage return) is defused so a
+  // spreadsheet does not execute it.
+  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
   return `"${safe.replace(/"/g, '""')}"`;
 }
 

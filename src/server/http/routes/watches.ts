@@ -2,10 +2,15 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { errorBodySchema, type ErrorBody } from '../../../contract/health';
 import { putWatchesBodySchema, watchesConfigResponseSchema, watchListSchema } from '../../../contract/watches';
 import type { Pipeline } from '../../pipeline/pipeline';
+import { shownWatches, withSavedPasswords } from '../../pipeline/watchSourceSecrets';
 import type { EffectiveWatches, WatchSettings } from '../../pipeline/watchSettings';
 import { requestUser } from './user';
 
-const answer = ({ parsed: _parsed, ...response }: EffectiveWatches) => response;
+/** The configuration as the API shows it: no source password (Viewers read it). */
+const answer = ({ parsed: _parsed, ...response }: EffectiveWatches) => ({
+  ...response,
+  watches: shownWatches(response.watches),
+});
 
 /** A change of the watch set, for the audit log (main hands it to the healing engine's). */
 export interface WatchesChange {
@@ -47,7 +52,17 @@ export function watchRoutes(
       '/api/admin/watches',
       { schema: { body: putWatchesBodySchema, response: { 200: watchesConfigResponseSchema, 400: errorBodySchema } } },
       async (request, reply) => {
-        const watches = watchListSchema.parse(request.body.watches);
+        const sent = withSavedPasswords(request.body.watches, settings.current().watches);
+        if (!sent.ok) {
+          const field = `body.watches.${sent.index}.source.prometheus`;
+          const body: ErrorBody = {
+            error: 'bad_request',
+            message: `${field}: its credentials are the *** shown in place of a password, but no saved source of watch "${request.body.watches[sent.index].name}" has this URL: write the password`,
+            field,
+          };
+          return reply.code(400).send(body);
+        }
+        const watches = watchListSchema.parse(sent.watches);
         const [refused] = await pipeline.refusedQueries(watches);
         if (refused) {
           const field = `body.watches.${refused.watch}.queries.${refused.signal}`;
@@ -60,7 +75,7 @@ export function watchRoutes(
         }
         const user = requestUser(request);
         return serially(async () => {
-          const saved = await settings.save(request.body.watches, user);
+          const saved = await settings.save(sent.watches, user);
           const changes = await pipeline.replaceWatches(saved.parsed);
           request.log.warn({ user, ...changes }, 'watches saved');
           onChange({

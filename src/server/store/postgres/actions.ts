@@ -17,21 +17,7 @@ import {
   type NewAction,
   type StoredAction,
 } from '../../healing/store/actionRows';
-import type {
-  ActionFilter,
-  ActionRepository,
-  Alongside,
-  ClaimDecider,
-  Claimed,
-  HeldNode,
-  LimitFacts,
-  LimitWindow,
-  NewAuditEntry,
-  OpenedTrigger,
-  OutcomeRow,
-  TriggerNote,
-  TriggerRecord,
-} from '../../healing/store/repositories';
+import type * as repo from '../../healing/store/repositories';
 import { decodeRow } from '../rows';
 import { facts, held, started, starts } from './actionLimits';
 import { move } from './actionMove';
@@ -54,18 +40,18 @@ export const proposalKey = (input: { triggerKey: string; type: string; target: s
  * token of its own (`change_token`): repeated after its answer was lost with its connection, it
  * finds its token and reports the win, without writing its audit entries twice.
  */
-export class PostgresActionRepository implements ActionRepository {
+export class PostgresActionRepository implements repo.ActionRepository {
   constructor(
     private readonly db: Database,
     /** This replica, recorded on the actions it claims. */
     private readonly replica: string
   ) {}
 
-  async openTrigger(trigger: HealingTrigger, at: number, note: TriggerNote): Promise<OpenedTrigger> {
+  async openTrigger(trigger: HealingTrigger, at: number, note: repo.TriggerNote): Promise<repo.OpenedTrigger> {
     return this.db.transaction(async (run) => {
       const key = triggerKey(trigger);
       const { rows } = await run('SELECT closed_at FROM healing_triggers WHERE key = $1 FOR UPDATE', [key]);
-      let opened: OpenedTrigger;
+      let opened: repo.OpenedTrigger;
       if (rows.length === 0) {
         // Two replicas may open the same trigger at once: the second finds it, as if it came later.
         const inserted = await run(
@@ -90,7 +76,7 @@ export class PostgresActionRepository implements ActionRepository {
     }, 'keyed');
   }
 
-  async closeTrigger(key: string, at: number, note?: NewAuditEntry): Promise<boolean> {
+  async closeTrigger(key: string, at: number, note?: repo.NewAuditEntry): Promise<boolean> {
     return this.db.transaction(async (run) => {
       const closed =
         (await run('UPDATE healing_triggers SET closed_at = $2 WHERE key = $1 AND closed_at IS NULL', [key, at]))
@@ -102,7 +88,7 @@ export class PostgresActionRepository implements ActionRepository {
     }, 'keyed');
   }
 
-  async trigger(key: string): Promise<TriggerRecord | undefined> {
+  async trigger(key: string): Promise<repo.TriggerRecord | undefined> {
     const { rows } = await this.db.query(
       'SELECT trigger::text AS trigger, opened_at, closed_at FROM healing_triggers WHERE key = $1',
       [key]
@@ -114,7 +100,7 @@ export class PostgresActionRepository implements ActionRepository {
     return { trigger: row.trigger, openedAt: row.opened_at, closedAt: row.closed_at };
   }
 
-  async insert(input: NewAction, note?: (id: number) => NewAuditEntry): Promise<number | undefined> {
+  async insert(input: NewAction, note?: (id: number) => repo.NewAuditEntry): Promise<number | undefined> {
     const key = proposalKey({ triggerKey: input.triggerKey, type: input.action.type, target: input.target });
     return this.db.transaction(async (run) => {
       const { rows } = await run(
@@ -146,13 +132,18 @@ export class PostgresActionRepository implements ActionRepository {
     to: ActionState,
     at: number,
     changes: ActionChanges = {},
-    alongside: Alongside = {}
+    alongside: repo.Alongside = {}
   ): Promise<boolean> {
     const token = randomUUID();
     return this.db.transaction((run) => move(run, { id, from, to, at, changes, alongside, token }), 'keyed');
   }
 
-  async claim(id: number, at: number, window: LimitWindow, decide: ClaimDecider): Promise<Claimed | undefined> {
+  async claim(
+    id: number,
+    at: number,
+    window: repo.LimitWindow,
+    decide: repo.ClaimDecider
+  ): Promise<repo.Claimed | undefined> {
     const token = randomUUID();
     return this.db.transaction(async (run) => {
       // Claims take turns across replicas: the counts the limits read include every execution.
@@ -179,7 +170,7 @@ export class PostgresActionRepository implements ActionRepository {
     }, 'keyed');
   }
 
-  async limitFacts(action: StoredAction, window: LimitWindow): Promise<LimitFacts> {
+  async limitFacts(action: StoredAction, window: repo.LimitWindow): Promise<repo.LimitFacts> {
     return facts(this.db.query, action, window);
   }
 
@@ -215,7 +206,7 @@ export class PostgresActionRepository implements ActionRepository {
     return count(rows);
   }
 
-  async setReason(id: number, reason: Reason | null, at: number, note?: NewAuditEntry): Promise<void> {
+  async setReason(id: number, reason: Reason | null, at: number, note?: repo.NewAuditEntry): Promise<void> {
     // Keyed by a request: run again after a lost COMMIT, it would log its note twice.
     await this.db.once(at, z.undefined(), async (run) => {
       await run('UPDATE healing_actions SET reason = $2, updated_at = $3 WHERE id = $1', [
@@ -272,7 +263,7 @@ export class PostgresActionRepository implements ActionRepository {
     return starts(this.db.query, target, type, since);
   }
 
-  async list(q: ActionFilter): Promise<{ items: StoredAction[]; total: number }> {
+  async list(q: repo.ActionFilter): Promise<{ items: StoredAction[]; total: number }> {
     const where: string[] = [];
     const params: unknown[] = [];
     const add = (sql: (p: string) => string, value: unknown) => {
@@ -317,7 +308,7 @@ export class PostgresActionRepository implements ActionRepository {
     return count((await this.db.query('SELECT COUNT(*) AS n FROM healing_actions WHERE state = $1', [state])).rows);
   }
 
-  async heldNodes(): Promise<HeldNode[]> {
+  async heldNodes(): Promise<repo.HeldNode[]> {
     return held(this.db.query);
   }
 
@@ -325,7 +316,7 @@ export class PostgresActionRepository implements ActionRepository {
     await this.db.query('DELETE FROM healing_nodes_held WHERE node = $1', [node]);
   }
 
-  async outcomeRows(): Promise<OutcomeRow[]> {
+  async outcomeRows(): Promise<repo.OutcomeRow[]> {
     const { rows } = await this.db.query(
       `SELECT a.policy, a.action_type, a.state, a.started_at,
               (a.verification->>'at')::float8 AS verified_at, t.closed_at,

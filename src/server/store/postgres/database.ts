@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { z } from 'zod';
 import { decodeRow } from '../rows';
+import { withoutNul } from './nulText';
 import { retryingLostConnections } from './pool';
 
 /** Request keys older than this are pruned: far beyond any retry of a lost connection. */
@@ -42,7 +43,7 @@ export class Database {
   ) {}
 
   query: Run = (sql, params = []) =>
-    retryingLostConnections(this.attempts, this.where, () => this.pool.query(sql, params));
+    retryingLostConnections(this.attempts, this.where, () => this.pool.query(sql, withoutNul(params)));
 
   /** BEGIN ... COMMIT on one client; rolled back when `work` throws. */
   transaction<T>(work: (run: Run) => Promise<T>, write: Write): Promise<T> {
@@ -63,7 +64,7 @@ export class Database {
         client.on('error', lost);
         try {
           await client.query('BEGIN');
-          const result = await work((sql, params = []) => client.query(sql, params));
+          const result = await work((sql, params = []) => client.query(sql, withoutNul(params)));
           commitSent = true;
           await client.query('COMMIT');
           return result;

@@ -6,6 +6,7 @@ import { peersText } from '../../pipeline/store/watchTable';
 import type { AnomalyRecord } from '../../pipeline/targetModel';
 import { decodeRow, StoredRowError } from '../rows';
 import type { Run } from './database';
+import { storedText } from './nulText';
 
 /**
  * Rows per statement: a cycle of a large watch is written in a few statements of whole arrays
@@ -21,7 +22,8 @@ const upsertedSchema = z.object({ id: z.number().int(), target_id: z.string(), s
  * value: one INSERT ... ON CONFLICT may not change a row twice.
  */
 export async function writeCycle(client: { query: Run }, write: CycleWrite, now: number): Promise<number[]> {
-  const anomalyKey = (a: AnomalyRecord) => `${a.targetId}\u0000${a.start}`;
+  // By the target id as stored (nulText), which is what the upsert returns.
+  const anomalyKey = (a: AnomalyRecord) => `${storedText(a.targetId)}\u0000${a.start}`;
   const ids = new Map<string, number>();
   for (const rows of chunks(lastByKey(write.anomalies, anomalyKey))) {
     const { rows: upserted } = await client.query(
