@@ -10,6 +10,10 @@
  * - `bursts`: autocannon with `overallRate: 500` over 50 connections. autocannon's rate is a ceiling per
  *   second per connection (10 each): each connection sends its 10 back to back when its second starts,
  *   so the backend sees 50 requests at once, then nothing until the next second.
+ * Each shape runs again as `paced+writes` and `bursts+writes`, with another process committing a row to
+ * the same SQLite file every WRITE_MS (`bench/httpWriter.ts`): a list worker keeps a page only while
+ * nothing was committed (SQLite's data_version), so these show what pages cost when every one is read
+ * anew, as after each watch cycle's commit.
  * For each the bench prints what was served (2xx) and shed (503), the p50 / p99 / max latency of what
  * was served against the 50 ms target, the backend's CPU time per answered request (from /proc:
  * load-independent enough to judge progress) and the machine's load average. Then it floods every list
@@ -26,7 +30,7 @@
  * FP_BENCH_CPU_PROF=<dir> runs the backend with `--cpu-prof` into that folder (the profile is written
  * when it exits); FP_BENCH_PATHS=<a,b> loads only those paths (empty: none), FP_BENCH_FLOOD=0 skips the flood,
  * FP_BENCH_ROWS sets the rows per table (100,000), FP_BENCH_SECONDS the seconds per endpoint and shape (10),
- * FP_BENCH_SHAPES=paced or bursts runs only that shape, FP_BENCH_WARMUP the unmeasured seconds of paced load
+ * FP_BENCH_SHAPES=<a,b> runs only those shapes (paced, bursts, paced+writes, bursts+writes), FP_BENCH_WARMUP the unmeasured seconds of paced load
  * each endpoint gets first (2: a server in use has its code compiled, its list workers started and its
  * statements prepared; 0 measures a cold start).
  * FP_BENCH_COMPARE=<path of another build's main.mjs> measures that backend first, over the same store
@@ -39,10 +43,11 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { actionStateSchema } from '../src/contract/healing';
 import { MAX_PAGE_LIMIT } from '../src/contract/pipeline';
-import { openSqliteStore } from '../src/server/store/sqlite';
+import { DATABASE_FILE, openSqliteStore } from '../src/server/store/sqlite';
 import { freePort } from '../test/harness/prometheus';
 import { fillHealing, fillPipeline } from './httpFill';
 import { paced, type LoadResult } from './httpPaced';
+import { startWriter } from './httpWriter';
 
 const ROOT = join(__dirname, '..');
 const ROWS = Number(process.env.FP_BENCH_ROWS ?? 100_000);
@@ -52,7 +57,9 @@ const WARMUP_SECONDS = Number(process.env.FP_BENCH_WARMUP ?? 2);
 /** autocannon's connections for the bursts; the paced client's most. */
 const BURST_CONNECTIONS = 50;
 const PACED_CONNECTIONS = 64;
-const SHAPES = (process.env.FP_BENCH_SHAPES ?? 'paced,bursts').split(',').filter(Boolean);
+const SHAPES = (process.env.FP_BENCH_SHAPES ?? 'paced,bursts,paced+writes,bursts+writes').split(',').filter(Boolean);
+/** How often the writer of the `+writes` shapes commits: about once per request at RATE. */
+const WRITE_MS = 2;
 /** The issue's targets: every list endpoint's p99 at 500 req/s, /healthz under any overload. */
 const P99_TARGET_MS = 50;
 const HEALTH_TARGET_MS = 1000;
@@ -297,7 +304,7 @@ async function measure(main: string, dir: string): Promise<void> {
         `Latency of 2xx answers; CPU: the backend's user + system time per answered request`
     );
     console.log(
-      `  ${'endpoint'.padEnd(60)} ${'shape'.padEnd(6)} ${'2xx/s'.padStart(6)} ${'shed'.padStart(5)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'max ms'.padStart(7)} ${'p99/50'.padStart(6)} ${'CPU ms'.padStart(6)} ${'kB'.padStart(5)} ${'load'.padStart(5)}  errors`
+      `  ${'endpoint'.padEnd(60)} ${'shape'.padEnd(13)} ${'2xx/s'.padStart(6)} ${'shed'.padStart(5)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'max ms'.padStart(7)} ${'p99/50'.padStart(6)} ${'CPU ms'.padStart(6)} ${'kB'.padStart(5)} ${'load'.padStart(5)}  errors`
     );
     const paths = process.env.FP_BENCH_PATHS?.split(',').filter(Boolean) ?? DEFAULT_PATHS;
     const rows: Array<{ shape: string; path: string; p99: number; shed: number }> = [];
@@ -306,15 +313,26 @@ async function measure(main: string, dir: string): Promise<void> {
         await loadPaced(`${base}${path}`, WARMUP_SECONDS);
       }
       for (const shape of SHAPES) {
-        const cpuBefore = cpuMs(child.pid);
-        const m = shape === 'paced' ? await loadPaced(`${base}${path}`) : await loadBursts(`${base}${path}`);
-        const cpuAfter = cpuMs(child.pid);
+        const writer = shape.endsWith('+writes')
+          ? await startWriter(join(dir, 'data', DATABASE_FILE), WRITE_MS)
+          : undefined;
+        let m: LoadResult;
+        let commits: number | undefined;
+        let cpuBefore: number | undefined;
+        let cpuAfter: number | undefined;
+        try {
+          cpuBefore = cpuMs(child.pid);
+          m = shape.startsWith('paced') ? await loadPaced(`${base}${path}`) : await loadBursts(`${base}${path}`);
+          cpuAfter = cpuMs(child.pid);
+        } finally {
+          commits = await writer?.stop();
+        }
         const answered = m.served.length + m.shed;
         const cpu = cpuBefore === undefined || cpuAfter === undefined ? NaN : (cpuAfter - cpuBefore) / answered;
         const p99 = percentile(m.served, 99);
         rows.push({ shape, path, p99, shed: m.shed + m.errors });
         console.log(
-          `  ${path.padEnd(60)} ${shape.padEnd(6)} ${cell(m.served.length / m.duration, 6)} ${cell(String(m.shed), 5)} ${cell(percentile(m.served, 50), 7)} ${cell(p99, 7)} ${cell(m.served.at(-1) ?? NaN, 7)} ${cell(p99 / P99_TARGET_MS, 6)} ${cell(cpu, 6)} ${cell(m.served.length > 0 ? m.servedBytes / m.served.length / 1000 : NaN, 5)} ${cell(loadavg()[0], 5)}  ${m.errors}`
+          `  ${path.padEnd(60)} ${shape.padEnd(13)} ${cell(m.served.length / m.duration, 6)} ${cell(String(m.shed), 5)} ${cell(percentile(m.served, 50), 7)} ${cell(p99, 7)} ${cell(m.served.at(-1) ?? NaN, 7)} ${cell(p99 / P99_TARGET_MS, 6)} ${cell(cpu, 6)} ${cell(m.served.length > 0 ? m.servedBytes / m.served.length / 1000 : NaN, 5)} ${cell(loadavg()[0], 5)}  ${m.errors}${commits === undefined ? '' : `; ${(commits / m.duration).toFixed(0)} commits/s meanwhile`}`
         );
       }
     }

@@ -125,6 +125,31 @@ describe('list pages read by worker threads', () => {
     expect(offloaded.json().anomalies[0].id).toBeLessThan(first.anomalies[49].id);
   });
 
+  it('answers a page asked again with what another connection committed since (the page cache never serves it stale)', async () => {
+    const url = '/api/actions?state=awaiting_approval&limit=5';
+    const first = (await get(app, url)).json();
+    // Asked again with nothing committed: the same page (kept by the worker that read it).
+    expect((await get(app, url)).json()).toEqual(first);
+    const { id } = first.items[0];
+    expect(await assembled.store.healing.actions.transition(id, ['awaiting_approval'], 'rejected', T0 + 1e9)).toBe(
+      true
+    );
+    const after = (await get(app, url)).json();
+    expect(after).toEqual((await get(assembled.app, url)).json());
+    expect(after.items.map((a: { id: number }) => a.id)).not.toContain(id);
+    expect(after.total).toBe(first.total - 1);
+  });
+
+  it('answers an action whose trigger was rewritten (its own row unchanged) with the new trigger', async () => {
+    const url = '/api/actions?state=awaiting_approval&limit=3';
+    const [action] = (await get(app, url)).json().items;
+    const trigger = { ...action.trigger, severity: action.trigger.severity === 'low' ? 'critical' : 'low' };
+    await assembled.store.healing.actions.openTrigger(trigger, T0 + 2e9, () => undefined);
+    const after = (await get(app, url)).json();
+    expect(after.items[0]).toEqual({ ...action, trigger });
+    expect(after).toEqual((await get(assembled.app, url)).json());
+  });
+
   describe('started when a page needs one, stopped when idle', () => {
     let timers: ManualTimers;
     let pool: ListWorkers;

@@ -58,7 +58,9 @@ export class SqliteActionRepository implements ActionRepository {
   constructor(
     private readonly db: Database.Database,
     /** Appends an audit entry inside the caller's transaction. */
-    private readonly audit: (entry: NewAuditEntry) => number
+    private readonly audit: (entry: NewAuditEntry) => number,
+    /** Reads an action row (a list worker passes one that checks each row version once). */
+    private readonly decode: (row: unknown) => StoredAction = readAction
   ) {
     this.byId = db.prepare(`${SELECT} WHERE a.id = ?`);
     this.statement = statementCache(db);
@@ -136,7 +138,7 @@ export class SqliteActionRepository implements ActionRepository {
 
   private read(id: number): StoredAction | undefined {
     const row = this.byId.get(id);
-    return row === undefined ? undefined : readAction(row);
+    return row === undefined ? undefined : this.decode(row);
   }
 
   async transition(
@@ -344,7 +346,7 @@ export class SqliteActionRepository implements ActionRepository {
       q.limit,
       q.offset
     );
-    return { items: rows.map(readAction), total: this.total(q, clause, params) };
+    return { items: rows.map((row) => this.decode(row)), total: this.total(q, clause, params) };
   }
 
   /**

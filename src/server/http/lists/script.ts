@@ -44,3 +44,22 @@ export const LIST_WORKER_IDLE_MS = 30_000;
  * added about 41 MB of RSS against about 62 MB without (a throwaway script, 100,000 rows, load 17).
  */
 export const LIST_WORKER_LIMITS: ResourceLimits = { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 };
+
+/** The JSON each worker keeps of pages asked again while the database is unchanged (PageCache), in characters. */
+export const PAGE_CACHE_LENGTH = 4_000_000;
+
+/**
+ * The longest page a worker keeps: the default pages (23-55 kB) and a little more, not the large ones
+ * (`limit=1000`: a few hundred kB). Writing a large page costs the main loop whatever the worker does:
+ * read each time, a flood of them waits in the list queue, which sheds it when full, as before the
+ * cache. Answering them faster than reading them hurt /healthz in the flood (work/http17-singleflight,
+ * where one read answered every identical request waiting: max 1.9-3.4 s against 0.2-1.6 s without).
+ */
+export const CACHED_PAGE_LENGTH = 100_000;
+
+/**
+ * The action rows each worker keeps decoded (memoizedDecoder): the largest page of actions (500) and
+ * then some, a few MB. An action row costs about 6 µs to parse and check (its trigger, action and
+ * decisions are JSON), most of an awaiting-approval page's read.
+ */
+export const ACTION_ROWS_KEPT = 1_000;

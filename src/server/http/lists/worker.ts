@@ -5,11 +5,16 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { z } from 'zod';
+import { readAction } from '../../healing/store/actionRows';
 import { SqliteActionRepository } from '../../healing/store/actions';
 import { SqliteAuditRepository } from '../../healing/store/audit';
 import { SqlitePipelineRepository } from '../../pipeline/store/sqliteRepository';
 import { jobSchema, workerDataSchema, type WorkerReply } from './messages';
+import { PageCache } from './pageCache';
 import { readList } from './readers';
+import { memoizedDecoder } from './rowMemo';
+import { ACTION_ROWS_KEPT, CACHED_PAGE_LENGTH, PAGE_CACHE_LENGTH } from './script';
 
 const port = parentPort;
 if (port === null) {
@@ -27,9 +32,13 @@ const readOnly = (): never => {
 };
 const sources = {
   pipeline: new SqlitePipelineRepository(db, readOnly),
-  actions: new SqliteActionRepository(db, readOnly),
+  actions: new SqliteActionRepository(db, readOnly, memoizedDecoder(readAction, ACTION_ROWS_KEPT)),
   audit: new SqliteAuditRepository(db, readOnly),
 };
+
+const dataVersion = db.prepare('PRAGMA data_version').pluck();
+const versionSchema = z.number().int();
+const pages = new PageCache(() => versionSchema.parse(dataVersion.get()), PAGE_CACHE_LENGTH, CACHED_PAGE_LENGTH);
 
 port.on('message', (raw: unknown) => {
   const job = jobSchema.safeParse(raw);
@@ -38,15 +47,17 @@ port.on('message', (raw: unknown) => {
     throw new Error(`a list worker was sent a message it cannot read: ${job.error.issues[0].message}`);
   }
   const { id, route, query } = job.data;
-  readList(sources, route, query).then(
-    (answer) => port.postMessage({ id, ...answer } satisfies WorkerReply),
-    (err: unknown) =>
-      port.postMessage({
-        id,
-        error: {
-          name: err instanceof Error ? err.name : 'Error',
-          message: err instanceof Error ? err.message : String(err),
-        },
-      } satisfies WorkerReply)
-  );
+  pages
+    .read(`${route}?${query}`, () => readList(sources, route, query))
+    .then(
+      (answer) => port.postMessage({ id, ...answer } satisfies WorkerReply),
+      (err: unknown) =>
+        port.postMessage({
+          id,
+          error: {
+            name: err instanceof Error ? err.name : 'Error',
+            message: err instanceof Error ? err.message : String(err),
+          },
+        } satisfies WorkerReply)
+    );
 });
