@@ -103,11 +103,16 @@ describe('list pages read by worker threads', () => {
     '/api/audit',
     '/api/audit?kind=verified&offset=5',
     '/api/audit?format=jsonl&kind=proposed',
+    // An export's name percent-encoded is the same export to the route.
+    '/api/audit?format=cs%76',
+    '/api/audit?%66ormat=jsonl',
+    '/api/audit?format=%6As%6fn',
   ])('answers %s as the route does', async (url) => {
     const read = jest.spyOn(workers, 'read');
     const [direct, offloaded] = [await get(assembled.app, url), await get(app, url)];
     // Every JSON list GET the route validated went to a worker; the exports stream from the route.
-    expect(read).toHaveBeenCalledTimes(url.includes('format=jsonl') || url.includes('limit=0') ? 0 : 1);
+    const exported = /format=(jsonl|cs)/.test(decodeURIComponent(url));
+    expect(read).toHaveBeenCalledTimes(exported || url.includes('limit=0') ? 0 : 1);
     read.mockRestore();
     expect(offloaded.statusCode).toBe(direct.statusCode);
     expect(offloaded.headers['content-type']).toBe(direct.headers['content-type']);

@@ -78,9 +78,16 @@ export function isListRoute(url: string | undefined): url is ListRoute {
   return url !== undefined && Object.hasOwn(LIST_READERS, url);
 }
 
-/** Whether a worker answers this request (the audit route's exports stay on the route). */
+/**
+ * Whether a worker answers this request (the audit route's exports stay on the route). The format is
+ * read decoded, as the route read it: `format=cs%76` is the CSV export.
+ */
 export function servedByWorker(route: ListRoute, rawQuery: string): boolean {
-  return route !== '/api/audit' || !/(^|&)format=(csv|jsonl)(&|$)/.test(rawQuery);
+  if (route !== '/api/audit') {
+    return true;
+  }
+  const { format } = parseQueryString(rawQuery);
+  return format === undefined || format === 'json';
 }
 
 /**
