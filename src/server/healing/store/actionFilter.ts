@@ -1,9 +1,43 @@
 import type Database from 'better-sqlite3';
 import { labelsSchema } from '../../../contract/vocabulary';
 import { targetId } from '../../pipeline/targets';
+import { OPEN_STATES } from './actionRows';
 import type { ActionFilter } from './repositories';
 
-// The SQLite WHERE clause of an action list's filter, and the SQL function its triggerTarget needs.
+// The SQLite statements of an action list's page: its filter's WHERE clause, the SQL function its
+// triggerTarget needs, and the page's SELECT.
+
+/** The actions joined with their triggers, as `a` and `t`. */
+export const JOINED = 'healing_actions a JOIN healing_triggers t ON t.key = a.trigger_key';
+export const OPEN = OPEN_STATES.map((s) => `'${s}'`).join(', ');
+
+/** Whether a filter's clause reads the trigger (`t`), so its statements join it. */
+export const readsTrigger = (q: ActionFilter) => Boolean(q.triggerId || q.triggerTarget);
+
+/**
+ * An open action's trigger: from migration 0013's index of open triggers when it is open (an open
+ * action's trigger mostly is, and they lie on a few pages there), else from the table. Every action
+ * has its trigger (a foreign key), so this is the join's trigger without the join.
+ */
+const OPEN_TRIGGER = `COALESCE(
+  (SELECT o.trigger FROM healing_triggers o INDEXED BY healing_triggers_open WHERE o.key = a.trigger_key AND o.closed_at IS NULL),
+  (SELECT k.trigger FROM healing_triggers k WHERE k.key = a.trigger_key)) AS trigger`;
+
+/**
+ * The statement of a page of actions, newest first, for a filter and its clause. A page of open
+ * states reads migration 0013's partial indexes (the query names the index's own term: SQLite proves
+ * a partial index usable only from the query's terms), so after another connection's commit a list
+ * worker reads it again from a few pages of the file instead of a few hundred. Other pages, whose
+ * triggers are mostly closed, join the table.
+ */
+export function actionPageSql(q: ActionFilter, clause: string): string {
+  const open = Boolean(q.state?.length && q.state.every((s) => OPEN_STATES.includes(s)));
+  const select =
+    open && !readsTrigger(q)
+      ? `SELECT a.*, ${OPEN_TRIGGER} FROM healing_actions a`
+      : `SELECT a.*, t.trigger FROM ${JOINED}`;
+  return `${select}${clause}${open ? ` AND a.state IN (${OPEN})` : ''} ORDER BY a.id DESC LIMIT ? OFFSET ?`;
+}
 
 /**
  * An anomaly's trigger carries its target's watch and labels, not the id: computing the id the

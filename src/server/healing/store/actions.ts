@@ -3,13 +3,12 @@ import { countRow, decodeRow, idRow } from '../../store/rows';
 import { statementCache } from '../../store/statements';
 import { type ActionState, type HealingTrigger, type PlannedAction, type Reason } from '../../../contract/healing';
 import type { DrainProgress } from '../../kubernetes';
-import { actionFilterClause, registerTriggerTarget } from './actionFilter';
+import { actionFilterClause, actionPageSql, JOINED, OPEN, readsTrigger, registerTriggerTarget } from './actionFilter';
 import { alarmingTargets, heldNodes, outcomeRows } from './actionStats';
 import {
   changedColumns,
   closedAtRow,
   namespaceCountRow,
-  OPEN_STATES,
   proposalValues,
   readAction,
   startedAtRow,
@@ -43,9 +42,7 @@ export { triggerKey } from './actionRows';
 const ids = (rows: unknown[]) => rows.map((r) => decodeRow(idRow, 'healing_actions', r).id);
 const count = (row: unknown, table = 'healing_actions') => decodeRow(countRow, table, row).n;
 
-const JOINED = 'healing_actions a JOIN healing_triggers t ON t.key = a.trigger_key';
 const SELECT = `SELECT a.*, t.trigger FROM ${JOINED}`;
-const OPEN = OPEN_STATES.map((s) => `'${s}'`).join(', ');
 
 /**
  * The actions on SQLite: one process, one connection, so a transaction is `db.transaction` around
@@ -339,13 +336,13 @@ export class SqliteActionRepository implements ActionRepository {
     return rows.map((r) => decodeRow(startedAtRow, 'healing_actions', r)).map((r) => r.started_at);
   }
 
+  /**
+   * A page of actions, newest first. A page of open states only reads migration 0013's partial
+   * indexes: after another connection's commit a list worker reads it again from a few pages.
+   */
   async list(q: ActionFilter): Promise<{ items: StoredAction[]; total: number }> {
     const { clause, params } = actionFilterClause(q);
-    const rows = this.statement(`${SELECT}${clause} ORDER BY a.id DESC LIMIT ? OFFSET ?`).all(
-      ...params,
-      q.limit,
-      q.offset
-    );
+    const rows = this.statement(actionPageSql(q, clause)).all(...params, q.limit, q.offset);
     return { items: rows.map((row) => this.decode(row)), total: this.total(q, clause, params) };
   }
 
@@ -363,7 +360,7 @@ export class SqliteActionRepository implements ActionRepository {
         'healing_action_counts'
       );
     }
-    const from = q.triggerId || q.triggerTarget ? JOINED : 'healing_actions a';
+    const from = readsTrigger(q) ? JOINED : 'healing_actions a';
     return count(this.statement(`SELECT COUNT(*) AS n FROM ${from}${clause}`).get(...params));
   }
 

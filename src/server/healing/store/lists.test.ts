@@ -137,6 +137,41 @@ describe('healing lists with many rows', () => {
     expect(plan(page!).join('\n')).toMatch(/SEARCH healing_audit USING INDEX healing_audit_kind \(kind=\?\)/);
   });
 
+  // A list worker's page cache is emptied by any other connection's commit: a page of open actions is
+  // then read again, from the partial indexes of migration 0013 alone (their few pages), never the tables.
+  it.each([
+    ['the pending list', { state: 'awaiting_approval', limit: 100 }],
+    ['every open state', { state: 'proposed,awaiting_approval,approved,executing' }],
+  ])('%s: reads its actions and their triggers from the indexes of open rows', async (_name, q) => {
+    ran.length = 0;
+    await store.healing.actions.list(actionListQuerySchema.parse(q));
+    const page = ran.find((r) => /LIMIT \? OFFSET \?/.test(r.sql));
+    const lines = plan(page!).join('\n');
+    expect(lines).toMatch(/SEARCH a USING COVERING INDEX healing_actions_open \(state=\?\)/);
+    // "USING INDEX" (not COVERING) for the trigger: its table row is sought only if a column the index
+    // lacks is read, and none is (closed_at IS NULL is the index's own condition).
+    expect(lines).toMatch(/SEARCH o USING INDEX healing_triggers_open \(key=\?\)/);
+  });
+
+  it('lists each action with its trigger as it is now, open or closed', async () => {
+    const { actions } = store.healing;
+    const [first, second] = (await actions.list(actionListQuerySchema.parse({ state: 'awaiting_approval' }))).items;
+    await actions.closeTrigger(first.triggerKey, T);
+    await actions.openTrigger({ ...second.trigger, severity: 'low' }, T, () => undefined);
+    for (const q of [{ state: 'awaiting_approval' }, {}, { triggerId: String(second.trigger.id) }]) {
+      const items = (await actions.list(actionListQuerySchema.parse(q))).items;
+      for (const action of items) {
+        expect(action.trigger).toEqual((await actions.trigger(action.triggerKey))!.trigger);
+      }
+      expect(items.find((a) => a.id === second.id)?.trigger.severity).toBe('low');
+    }
+    expect((await actions.list(actionListQuerySchema.parse({ state: 'awaiting_approval' }))).items[0]).toEqual(
+      await actions.get(first.id)
+    );
+    await actions.openTrigger(first.trigger, T, () => undefined);
+    await actions.openTrigger(second.trigger, T, () => undefined);
+  });
+
   it('gives the totals a count gives, for every filter, as actions move and entries are added', async () => {
     const { actions, audit } = store.healing;
     const check = async () => {

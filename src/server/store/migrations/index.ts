@@ -10,6 +10,7 @@ import { episodePeaksMigration } from './0009_episode_peaks';
 import { healingListCountsMigration } from './0010_healing_list_counts';
 import { targetSummariesMigration } from './0011_target_summaries';
 import { anomalyTriggerIdsMigration } from './0012_anomaly_trigger_ids';
+import { openActionIndexesMigration } from './0013_open_action_indexes';
 
 /**
  * Every schema change, in order. A migration, once released, is never edited: add a new one.
@@ -29,4 +30,5 @@ export const migrations: Migration[] = [
   healingListCountsMigration,
   targetSummariesMigration,
   anomalyTriggerIdsMigration,
+  openActionIndexesMigration,
 ];
