@@ -48,9 +48,8 @@ export function memoryBytes(quantity: string): number {
 
 export function deployedNode(root: string): DeployedNode {
   const deployments = parseAllDocuments(readFileSync(join(root, 'deploy', 'deployment.yaml'), 'utf8'))
-    .map((d) => d.toJSON() as unknown)
-    .filter((o) => deploymentSchema.safeParse(o).success)
-    .map((o) => deploymentSchema.parse(o));
+    .map((d) => deploymentSchema.safeParse(d.toJSON()))
+    .flatMap((parsed) => (parsed.success ? [parsed.data] : []));
   const backend = deployments.flatMap((d) => d.spec.template.spec.containers).find((c) => c.name === 'backend');
   if (!backend) {
     throw new Error('deploy/deployment.yaml: no Deployment with a container named backend');
