@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Ajv from 'ajv';
 import { KUBE_CA_HEADER, KUBE_TOKEN_HEADER } from '../../src/contract/kubernetes';
+import { proxy, type ProxyRoute } from './grafanaProxy';
 
 const ROOT = join(__dirname, '..', '..');
 const read = (path: string) => JSON.parse(readFileSync(join(ROOT, path), 'utf8'));
@@ -65,26 +66,8 @@ const pluginSchema = {
 const ajv = new Ajv({ allErrors: true });
 const validate = ajv.compile(pluginSchema);
 
-type Route = {
-  path: string;
-  method: string;
-  reqRole: string;
-  url: string;
-  headers: Array<{ name: string; content: string }>;
-};
-
-/** Grafana's plugin-proxy matching: the first route whose method and path pattern match wins. */
-function matchRoute(routes: Route[], method: string, path: string): Route | undefined {
-  return routes.find((route) => {
-    if (route.method !== '*' && route.method !== method) {
-      return false;
-    }
-    if (route.path.endsWith('/*')) {
-      return path.startsWith(route.path.slice(0, -1));
-    }
-    return path === route.path;
-  });
-}
+/** The route Grafana's plugin proxy picks (test/plugin/grafanaProxy.ts models its source). */
+const matchRoute = (routes: ProxyRoute[], method: string, path: string) => proxy(routes, method, path)?.route;
 
 describe('plugin.json', () => {
   const app = read('plugin.json');
@@ -134,7 +117,7 @@ describe('plugin.json', () => {
   });
 
   describe('proxy routes', () => {
-    const routes = app.routes as Route[];
+    const routes = app.routes as ProxyRoute[];
 
     it('each injects the backend token from secureJsonData', () => {
       for (const route of routes) {
@@ -168,11 +151,43 @@ describe('plugin.json', () => {
       expect(route?.url).toBe(`{{ .JsonData.backendUrl }}${upstream}`);
     });
 
+    // Grafana compares each route segment with the request's percent-decoded, and cleans literal
+    // dot segments first: an encoded or dotted spelling of an admin path still needs Admin.
+    it.each([
+      ['PUT', 'api/%61dmin/kill-switch', 'Admin', '/api/admin/kill-switch'],
+      ['PUT', 'api/%61dmin/%6bubernetes', 'Admin', '/api/admin/kubernetes'],
+      ['PUT', 'api/actions/../admin/kill-switch', 'Admin', '/api/admin/kill-switch'],
+      ['POST', 'api/actions/./1/approve', 'Editor', '/api/actions/1/approve'],
+      ['GET', '%61pi/%61dmin/kill-switch', 'Viewer', '/api/admin/kill-switch'],
+    ])('%s %s still needs %s and is forwarded as %s', (method, path, role, upstream) => {
+      const proxied = proxy(routes, method, path);
+      expect(proxied?.route.reqRole).toBe(role);
+      expect(proxied?.upstream).toBe(upstream);
+    });
+
+    // What the `*` took is forwarded decoded and not cleaned: encoded dot segments reach the backend
+    // as literal ones, inside the subtree the route names. test/plugin/proxyReach.test.ts checks that
+    // the backend resolves no such path to a route outside that subtree.
+    it.each([
+      ['POST', 'api/actions/..%2Fadmin%2Ftest%2Fkubernetes', 'Editor', '/api/actions/../admin/test/kubernetes'],
+      ['POST', 'api/actions/%2e%2e/alerts', 'Editor', '/api/actions/../alerts'],
+      ['GET', 'api/..%2Fmetrics', 'Viewer', '/api/../metrics'],
+      ['POST', 'api/actions/%252e%252e/alerts', 'Editor', '/api/actions/%252e%252e/alerts'],
+    ])('%s %s matches the %s route and reaches the backend as %s', (method, path, role, upstream) => {
+      const proxied = proxy(routes, method, path);
+      expect(proxied?.route.reqRole).toBe(role);
+      expect(proxied?.upstream).toBe(upstream);
+    });
+
     it.each([
       ['POST', 'api/targets'],
       ['DELETE', 'api/actions/1'],
       ['PUT', 'api/anomalies/1'],
       ['POST', 'metrics'],
+      ['PUT', 'api%2Fadmin%2Fkill-switch'],
+      ['POST', 'api/actions%2F1%2Fapprove'],
+      ['GET', 'healthz%2F..%2Fapi%2Ftargets'],
+      ['PUT', 'api/admin/%zz'],
     ])('%s %s matches no route, so Grafana answers 404', (method, path) => {
       expect(matchRoute(routes, method, path)).toBeUndefined();
     });
