@@ -128,56 +128,52 @@ describe('plugin.json', () => {
       }
     });
 
+    // The rows after the plain paths: Grafana compares each route segment with the request's
+    // percent-decoded and cleans literal dot segments first, so an encoded or dotted spelling of an
+    // admin path still needs Admin; what the `*` took is forwarded decoded and not cleaned, so
+    // encoded dot segments reach the backend as literal ones, under the route's URL
+    // (test/plugin/proxyReach.test.ts checks that the backend routes no such path outside it).
     it.each([
-      ['GET', 'healthz', 'Viewer', '/healthz'],
-      ['GET', 'readyz', 'Viewer', '/readyz'],
-      ['GET', 'predict', 'Viewer', '/predict'],
-      ['GET', 'api/anomalies', 'Viewer', '/api'],
-      ['GET', 'api/admin/kill-switch', 'Viewer', '/api'],
-      ['POST', 'api/actions/17/approve', 'Editor', '/api/actions'],
-      ['POST', 'api/breakers/close', 'Editor', '/api/breakers'],
-      ['GET', 'api/breakers', 'Viewer', '/api'],
-      ['POST', 'api/anomalies/3/feedback', 'Editor', '/api/anomalies'],
-      ['POST', 'api/models/retrain', 'Editor', '/api/models'],
-      ['PUT', 'api/admin/kubernetes', 'Admin', '/api/admin/kubernetes'],
-      ['GET', 'api/kubernetes', 'Viewer', '/api'],
-      ['DELETE', 'api/admin/kubernetes', 'Admin', '/api/admin'],
-      ['PUT', 'api/admin/kill-switch', 'Admin', '/api/admin'],
-      ['PUT', 'api/admin/policies', 'Admin', '/api/admin'],
-      ['POST', 'api/admin/test/kubernetes', 'Admin', '/api/admin'],
-    ])('%s %s needs %s and reaches the backend under %s', (method, path, role, upstream) => {
-      const route = matchRoute(routes, method, path);
-      expect(route?.reqRole).toBe(role);
-      expect(route?.url).toBe(`{{ .JsonData.backendUrl }}${upstream}`);
-    });
-
-    // Grafana compares each route segment with the request's percent-decoded, and cleans literal
-    // dot segments first: an encoded or dotted spelling of an admin path still needs Admin.
-    it.each([
-      ['PUT', 'api/%61dmin/kill-switch', 'Admin', '/api/admin/kill-switch'],
-      ['PUT', 'api/%61dmin/%6bubernetes', 'Admin', '/api/admin/kubernetes'],
-      ['PUT', 'api/actions/../admin/kill-switch', 'Admin', '/api/admin/kill-switch'],
-      ['POST', 'api/actions/./1/approve', 'Editor', '/api/actions/1/approve'],
-      ['GET', '%61pi/%61dmin/kill-switch', 'Viewer', '/api/admin/kill-switch'],
-    ])('%s %s still needs %s and is forwarded as %s', (method, path, role, upstream) => {
-      const proxied = proxy(routes, method, path);
-      expect(proxied?.route.reqRole).toBe(role);
-      expect(proxied?.upstream).toBe(upstream);
-    });
-
-    // What the `*` took is forwarded decoded and not cleaned: encoded dot segments reach the backend
-    // as literal ones, inside the subtree the route names. test/plugin/proxyReach.test.ts checks that
-    // the backend resolves no such path to a route outside that subtree.
-    it.each([
-      ['POST', 'api/actions/..%2Fadmin%2Ftest%2Fkubernetes', 'Editor', '/api/actions/../admin/test/kubernetes'],
-      ['POST', 'api/actions/%2e%2e/alerts', 'Editor', '/api/actions/../alerts'],
-      ['GET', 'api/..%2Fmetrics', 'Viewer', '/api/../metrics'],
-      ['POST', 'api/actions/%252e%252e/alerts', 'Editor', '/api/actions/%252e%252e/alerts'],
-    ])('%s %s matches the %s route and reaches the backend as %s', (method, path, role, upstream) => {
-      const proxied = proxy(routes, method, path);
-      expect(proxied?.route.reqRole).toBe(role);
-      expect(proxied?.upstream).toBe(upstream);
-    });
+      ['GET', 'healthz', 'Viewer', '/healthz', '/healthz'],
+      ['GET', 'readyz', 'Viewer', '/readyz', '/readyz'],
+      ['GET', 'predict', 'Viewer', '/predict', '/predict'],
+      ['GET', 'api/anomalies', 'Viewer', '/api', '/api/anomalies'],
+      ['GET', 'api/admin/kill-switch', 'Viewer', '/api', '/api/admin/kill-switch'],
+      ['POST', 'api/actions/17/approve', 'Editor', '/api/actions', '/api/actions/17/approve'],
+      ['POST', 'api/breakers/close', 'Editor', '/api/breakers', '/api/breakers/close'],
+      ['GET', 'api/breakers', 'Viewer', '/api', '/api/breakers'],
+      ['POST', 'api/anomalies/3/feedback', 'Editor', '/api/anomalies', '/api/anomalies/3/feedback'],
+      ['POST', 'api/models/retrain', 'Editor', '/api/models', '/api/models/retrain'],
+      ['PUT', 'api/admin/kubernetes', 'Admin', '/api/admin/kubernetes', '/api/admin/kubernetes'],
+      ['GET', 'api/kubernetes', 'Viewer', '/api', '/api/kubernetes'],
+      ['DELETE', 'api/admin/kubernetes', 'Admin', '/api/admin', '/api/admin/kubernetes'],
+      ['PUT', 'api/admin/kill-switch', 'Admin', '/api/admin', '/api/admin/kill-switch'],
+      ['PUT', 'api/admin/policies', 'Admin', '/api/admin', '/api/admin/policies'],
+      ['POST', 'api/admin/test/kubernetes', 'Admin', '/api/admin', '/api/admin/test/kubernetes'],
+      ['PUT', 'api/%61dmin/kill-switch', 'Admin', '/api/admin', '/api/admin/kill-switch'],
+      ['PUT', 'api/%61dmin/%6bubernetes', 'Admin', '/api/admin/kubernetes', '/api/admin/kubernetes'],
+      ['PUT', 'api/actions/../admin/kill-switch', 'Admin', '/api/admin', '/api/admin/kill-switch'],
+      ['POST', 'api/actions/./1/approve', 'Editor', '/api/actions', '/api/actions/1/approve'],
+      ['GET', '%61pi/%61dmin/kill-switch', 'Viewer', '/api', '/api/admin/kill-switch'],
+      [
+        'POST',
+        'api/actions/..%2Fadmin%2Ftest%2Fkubernetes',
+        'Editor',
+        '/api/actions',
+        '/api/actions/../admin/test/kubernetes',
+      ],
+      ['POST', 'api/actions/%2e%2e/alerts', 'Editor', '/api/actions', '/api/actions/../alerts'],
+      ['GET', 'api/..%2Fmetrics', 'Viewer', '/api', '/api/../metrics'],
+      ['POST', 'api/actions/%252e%252e/alerts', 'Editor', '/api/actions', '/api/actions/%252e%252e/alerts'],
+    ])(
+      '%s %s needs %s, goes to the route for %s and reaches the backend as %s',
+      (method, path, role, base, forwarded) => {
+        const proxied = proxy(routes, method, path);
+        expect(proxied?.route.reqRole).toBe(role);
+        expect(proxied?.route.url).toBe(`{{ .JsonData.backendUrl }}${base}`);
+        expect(proxied?.upstream).toBe(forwarded);
+      }
+    );
 
     it.each([
       ['POST', 'api/targets'],
