@@ -97,7 +97,7 @@ export function createNotifier(config: NotifyConfig, fetchImpl: Fetch = fetch): 
       }
       if (config.webhookUrl) {
         const body = {
-          text: `:rotating_light: Failure Prophet: ${n.message}`,
+          text: `:rotating_light: Failure Prophet: ${n.message.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}`,
           failureprophet: {
             actionId: n.actionId,
             severity: n.trigger.severity,
