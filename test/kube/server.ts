@@ -166,7 +166,8 @@ export function parsePath(method: string, path: string): Route | undefined {
     GET: name ? 'get' : 'list',
     PATCH: 'patch',
     PUT: 'update',
-    DELETE: 'delete',
+    // As kube-apiserver's RequestInfoFactory names it: a DELETE of a collection deletes every object in it.
+    DELETE: name ? 'delete' : 'deletecollection',
     POST: 'create',
   };
   return {

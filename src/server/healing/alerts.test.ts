@@ -16,6 +16,15 @@ describe('alerts as triggers', () => {
     expect(objectFromLabels({ deployment: 'cart' })).toBeUndefined();
   });
 
+  it('maps labels that are not Kubernetes names to no object, so no Kubernetes action can name it', () => {
+    // An alert sender, or a rule over labels a scraped target set itself, writes these values.
+    expect(objectFromLabels({ namespace: 'shop', pod: '..' })).toBeUndefined();
+    expect(objectFromLabels({ namespace: 'shop', pod: '.' })).toBeUndefined();
+    expect(objectFromLabels({ namespace: 'KUBE-SYSTEM', deployment: 'coredns' })).toBeUndefined();
+    expect(objectFromLabels({ namespace: 'shop', deployment: 'cart%2F..' })).toBeUndefined();
+    expect(objectFromLabels({ node: '..' })).toBeUndefined();
+  });
+
   it("reads the rule's severity label as alerting rules spell it", () => {
     const alert = (severity?: string) =>
       triggerFromAlert(

@@ -7,6 +7,7 @@ import {
   type HealingTrigger,
   type TriggerRef,
   type KubeObjectRef,
+  kubeObjectRefOf,
   type Severity,
 } from '../../contract/healing';
 
@@ -31,10 +32,10 @@ export function objectFromLabels(labels: Record<string, string>): KubeObjectRef 
   const namespace = labels.namespace;
   for (const kind of ['deployment', 'statefulset', 'daemonset', 'pod'] as const) {
     if (labels[kind] && namespace) {
-      return { kind, namespace, name: labels[kind] };
+      return kubeObjectRefOf({ kind, namespace, name: labels[kind] });
     }
   }
-  return labels.node ? { kind: 'node', name: labels.node } : undefined;
+  return labels.node ? kubeObjectRefOf({ kind: 'node', name: labels.node }) : undefined;
 }
 
 /** Alertmanager's fingerprint when sent (both Alertmanager and Grafana do); else a hash of the sorted labels. */

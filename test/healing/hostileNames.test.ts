@@ -1,0 +1,63 @@
+import type { AlertmanagerWebhook } from '../../src/contract/healing';
+import { healingRoutes } from '../../src/server/http/routes/healing';
+import type { App } from '../../src/server/http/server';
+import { AUTH, injectingApp } from '../harness/server';
+import { pod } from '../kube/objects';
+import { setUp, Setup } from './setup';
+
+// Whoever holds the alert-intake token, or writes an alerting rule over labels a scraped target set
+// itself, chooses the names an action acts on. A pod named ".." reached the API path as
+// DELETE /api/v1/namespaces/shop: the namespace, not a pod (src/server/kubernetes/names.test.ts).
+let s: Setup;
+let app: App;
+beforeEach(async () => {
+  s = await setUp({
+    policies: [
+      {
+        name: 'crashloop',
+        match: { alertLabels: { alertname: 'KubePodCrashLooping' } },
+        action: { type: 'delete-pod' },
+        gate: 'auto',
+      },
+    ],
+  });
+  s.kube.add(pod({ namespace: 'shop', name: 'cart-1', ownerKind: 'ReplicaSet' }));
+  app = await injectingApp(s, healingRoutes(s.engine));
+});
+afterEach(async () => {
+  await app.close();
+  await s.close();
+});
+
+const crashLooping = (pod: string): AlertmanagerWebhook => ({
+  status: 'firing',
+  alerts: [
+    {
+      status: 'firing',
+      labels: { alertname: 'KubePodCrashLooping', namespace: 'shop', pod, severity: 'warning' },
+      annotations: {},
+      startsAt: '2025-06-01T11:50:00.000Z',
+    },
+  ],
+});
+
+it.each(['..', '.', 'cart-1/..', 'Cart-1', 'cart-1 '])(
+  'an alert naming pod %j proposes nothing and sends nothing to Kubernetes',
+  async (name) => {
+    const res = await app.inject({ method: 'POST', url: '/api/alerts', payload: crashLooping(name), headers: AUTH });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ firing: 1, resolved: 0, proposed: [] });
+    await s.engine.idle();
+    expect(s.kube.requests.map((r) => `${r.method} ${r.path}`)).toEqual([]);
+    expect(s.kube.get('Pod', 'cart-1', 'shop')).toBeDefined();
+  }
+);
+
+it('the same alert naming a real pod deletes that pod, and only it', async () => {
+  const res = await app.inject({ method: 'POST', url: '/api/alerts', payload: crashLooping('cart-1'), headers: AUTH });
+  expect(res.json().proposed).toEqual([1]);
+  await s.engine.idle();
+  expect(s.kube.realWrites().map((r) => `${r.method} ${r.path}`)).toEqual([
+    'DELETE /api/v1/namespaces/shop/pods/cart-1',
+  ]);
+});
