@@ -40,6 +40,13 @@ describe('alerts as triggers', () => {
     ]);
   });
 
+  it("takes only the table's own words as severities: Object's methods are not severities", () => {
+    for (const severity of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+      const trigger = triggerFromAlert({ status: 'firing', labels: { alertname: 'X', severity }, annotations: {} }, 0);
+      expect(trigger.severity).toBe('medium');
+    }
+  });
+
   it('uses the sent fingerprint, or one from the sorted labels that does not depend on their order', () => {
     expect(fingerprintOf({ status: 'firing', labels: { a: '1' }, annotations: {}, fingerprint: 'abc' })).toBe('abc');
     const one = fingerprintOf({ status: 'firing', labels: { a: '1', b: '2' }, annotations: {} });

@@ -29,17 +29,13 @@ afterEach(async () => {
   await s.close();
 });
 
-const crashLooping = (pod: string): AlertmanagerWebhook => ({
-  status: 'firing',
-  alerts: [
-    {
-      status: 'firing',
-      labels: { alertname: 'KubePodCrashLooping', namespace: 'shop', pod, severity: 'warning' },
-      annotations: {},
-      startsAt: '2025-06-01T11:50:00.000Z',
-    },
-  ],
+const firing = (pod: string, severity = 'warning') => ({
+  status: 'firing' as const,
+  labels: { alertname: 'KubePodCrashLooping', namespace: 'shop', pod, severity },
+  annotations: {},
+  startsAt: '2025-06-01T11:50:00.000Z',
 });
+const crashLooping = (pod: string): AlertmanagerWebhook => ({ status: 'firing', alerts: [firing(pod)] });
 
 it.each(['..', '.', 'cart-1/..', 'Cart-1', 'cart-1 '])(
   'an alert naming pod %j proposes nothing and sends nothing to Kubernetes',
@@ -60,4 +56,18 @@ it('the same alert naming a real pod deletes that pod, and only it', async () =>
   expect(s.kube.realWrites().map((r) => `${r.method} ${r.path}`)).toEqual([
     'DELETE /api/v1/namespaces/shop/pods/cart-1',
   ]);
+});
+
+it("one rule's odd severity label does not fail the webhook for the other alerts of its group", async () => {
+  // Any rule author (a PrometheusRule in a tenant's namespace) picks the label; Alertmanager sends
+  // a group in one webhook and repeats it whole after a 500, so the other alerts never got through.
+  s.kube.add(pod({ namespace: 'shop', name: 'cart-2', ownerKind: 'ReplicaSet' }));
+  const payload: AlertmanagerWebhook = {
+    status: 'firing',
+    alerts: [firing('cart-1', 'constructor'), firing('cart-2', 'toString')],
+  };
+  const res = await app.inject({ method: 'POST', url: '/api/alerts', payload, headers: AUTH });
+  expect(res.statusCode).toBe(200);
+  expect(res.json()).toEqual({ firing: 2, resolved: 0, proposed: [1, 2] });
+  expect((await s.engine.actions.get(1))!.trigger.severity).toBe('medium');
 });
