@@ -71,3 +71,25 @@ it("one rule's odd severity label does not fail the webhook for the other alerts
   expect(res.json()).toEqual({ firing: 2, resolved: 0, proposed: [1, 2] });
   expect((await s.engine.actions.get(1))!.trigger.severity).toBe('medium');
 });
+
+it('an alert with a label named __proto__ does not fail the webhook for its group', async () => {
+  // A valid Prometheus label name; Alertmanager's API takes it from anyone who can post alerts and
+  // puts the alert in the group its alertname and namespace pick. Refusing the body (400) dropped the
+  // whole group's notification, which Alertmanager does not send again for a 4xx.
+  const body = JSON.stringify({ status: 'firing', alerts: [firing('cart-1'), firing('cart-2')] }).replace(
+    '"labels":{"alertname":"KubePodCrashLooping","namespace":"shop","pod":"cart-2"',
+    '"labels":{"__proto__":"x","alertname":"KubePodCrashLooping","namespace":"shop","pod":"cart-2"'
+  );
+  expect(body).toContain('"__proto__":"x"');
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/alerts',
+    payload: body,
+    headers: { ...AUTH, 'content-type': 'application/json' },
+  });
+  expect(res.statusCode).toBe(200);
+  expect(res.json()).toEqual({ firing: 2, resolved: 0, proposed: [1, 2] });
+  expect((await s.engine.actions.get(1))!.target).toBe('pod shop/cart-1');
+  // The key is dropped, the alert's other labels kept.
+  expect((await s.engine.actions.get(2))!.trigger.labels).toEqual(firing('cart-2').labels);
+});
