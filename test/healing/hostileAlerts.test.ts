@@ -93,3 +93,14 @@ it('an alert with a label named __proto__ does not fail the webhook for its grou
   // The key is dropped, the alert's other labels kept.
   expect((await s.engine.actions.get(2))!.trigger.labels).toEqual(firing('cart-2').labels);
 });
+
+it('a fingerprint too long for an alert id is a 400 naming it, not a 500 that Alertmanager repeats', async () => {
+  const payload: AlertmanagerWebhook = {
+    status: 'firing',
+    alerts: [{ ...firing('cart-1'), fingerprint: 'f'.repeat(600) }],
+  };
+  const res = await app.inject({ method: 'POST', url: '/api/alerts', payload, headers: AUTH });
+  expect(res.statusCode).toBe(400);
+  expect(res.json().field).toBe('body.alerts.0.fingerprint');
+  expect(s.kube.requests).toEqual([]);
+});
