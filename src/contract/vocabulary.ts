@@ -56,3 +56,10 @@ export const k8sNameSchema = z
 export const k8sNamespaceSchema = z
   .string()
   .refine((v) => isK8sName(v, 'namespace'), { error: `${notAName('namespace')}, at most 63 characters` });
+
+/**
+ * A namespace as an Admin writes it in the safety limits and the pauses, which compare it with the objects'
+ * namespaces as written: the spaces and capitals of a paste are taken away, so " Kube-System" denies
+ * kube-system instead of nothing. Normalised rather than refused, so limits saved before still read back.
+ */
+export const namespaceEntrySchema = z.string().trim().toLowerCase().min(1);

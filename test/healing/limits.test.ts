@@ -142,6 +142,21 @@ describe('blast radius', () => {
     expect(s.kube.requests).toHaveLength(0);
   });
 
+  it('a deny entry written " Kube-System" (a paste) denies kube-system, and still does once stored', async () => {
+    s = await setUp({ limits: { namespaces: { allow: ['*'], deny: [' Kube-System'] } } });
+    s.kube.add(deployment({ namespace: 'kube-system', name: 'coredns', replicas: 2 }));
+    const coredns = { object: { kind: 'deployment' as const, namespace: 'kube-system', name: 'coredns' } };
+    const [first] = await s.engine.onAnomaly(anomaly(coredns));
+    expect((await s.engine.actions.get(first))!.reason).toMatchObject({ kind: 'namespace-denied' });
+    // Limits an Admin saved before the spelling was normalised read back normalised, not refused.
+    await s.engine.settings.setLimits(safetyLimitsSchema.parse({}), 'admin');
+    s.store.db
+      .prepare(`UPDATE settings SET value = replace(value, '"kube-system"', '" Kube-System"') WHERE key = ?`)
+      .run('healing.limits');
+    expect((await s.engine.settings.limits()).limits.namespaces.deny).toEqual(['kube-system']);
+    expect(realWrites(s)).toEqual([]);
+  });
+
   it('an allow-list keeps the engine out of every other namespace', async () => {
     s = await setUp({ limits: { namespaces: { allow: ['web'], deny: ['kube-system'] } } });
     const [id] = await s.engine.onAnomaly(anomaly());

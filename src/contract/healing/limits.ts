@@ -1,6 +1,6 @@
 // Safety limits: they hold whatever a policy says.
 import { z } from 'zod';
-import { k8sNamespaceSchema } from '../vocabulary';
+import { namespaceEntrySchema } from '../vocabulary';
 
 export const safetyLimitsSchema = z.strictObject({
   /** After an action ran on a target, the same action on the same target waits this long. */
@@ -13,15 +13,11 @@ export const safetyLimitsSchema = z.strictObject({
   maxNodesDisrupted: z.number().int().min(0).default(1),
   /** No scale goes past this, whatever the policy says; nothing ever goes below 1. */
   replicaCeiling: z.number().int().min(1).default(20),
-  /**
-   * Namespaces the engine may act in (`*`: all); `deny` wins. kube-system is denied by default. Names
-   * are compared as written, so only real namespace names are taken: " kube-system" or "Kube-System"
-   * would deny nothing.
-   */
+  /** Namespaces the engine may act in (`*`: all); `deny` wins. kube-system is denied by default. */
   namespaces: z
     .strictObject({
-      allow: z.array(z.union([z.literal('*'), k8sNamespaceSchema])).default(['*']),
-      deny: z.array(k8sNamespaceSchema).default(['kube-system']),
+      allow: z.array(namespaceEntrySchema).default(['*']),
+      deny: z.array(namespaceEntrySchema).default(['kube-system']),
     })
     .default({ allow: ['*'], deny: ['kube-system'] }),
   /** The same fix on the same target this many times within the window opens the breaker: no more of it. */
