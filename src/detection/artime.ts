@@ -2,6 +2,7 @@ import { Downsampler } from './artime/downsampler';
 import { DIM, FeatureWindow, LEVELS, WINDOW } from './artime/featureWindow';
 import { ArtBound, UNBOUNDED } from './artime/fuzzyArt';
 import { ByteReader, ByteWriter } from './shared/bytes';
+import { NO_NUMBERS } from './shared/arrays';
 import {
   checkCategories,
   LEARNED_SCALARS,
@@ -128,7 +129,7 @@ export class ArtimeDetector implements StreamingDetector {
   private dsi = 0;
   private readonly downsampler = new Downsampler();
   /** The probation's raw down-sampled values, learned in one batch when it ends. */
-  private pending = new Float64Array(0);
+  private pending = NO_NUMBERS;
   private learned: Learned | undefined;
 
   constructor(
@@ -257,7 +258,7 @@ export class ArtimeDetector implements StreamingDetector {
     const resonance = new Resonance(this.trendWindow, this.bound);
     resonance.learnProbation(features);
     this.learned = { window, resonance };
-    this.pending = new Float64Array(0);
+    this.pending = NO_NUMBERS;
   }
 
   /** The scalars every state holds, in the order `fromState` reads them. */
@@ -315,7 +316,7 @@ export class ArtimeDetector implements StreamingDetector {
       d.pending.set(r.f64(d.dsi));
     } else {
       d.learned = readLearned(r, d.trendWindow, d.bound);
-      d.pending = new Float64Array(0);
+      d.pending = NO_NUMBERS;
     }
     r.end();
     return d;
@@ -388,7 +389,7 @@ export class ArtimeDetector implements StreamingDetector {
       d.pending.set(raw);
       return d;
     }
-    d.pending = new Float64Array(0);
+    d.pending = NO_NUMBERS;
     const l: Learned = { window: new FeatureWindow(), resonance: new Resonance(d.trendWindow, d.bound) };
     restoreLearned(l, sc.subarray(5), medbin, values, sim, simDiff, weights);
     d.learned = l;

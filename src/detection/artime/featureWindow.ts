@@ -20,12 +20,19 @@ const scratchB = new Float64Array(WINDOW);
  */
 export class FeatureWindow {
   /** Values seen per level (counts: 32 bits hold 4e9 down-sampled values), and the running median level with the counts below and above it. */
-  readonly medbin = new Uint32Array(LEVELS + 1);
+  readonly medbin: Uint32Array;
   medlevel = 0;
   belowmed = 0;
   abovemed = 0;
   /** The last WINDOW levels / LEVELS, oldest first. */
-  readonly values = new Float64Array(WINDOW);
+  readonly values: Float64Array;
+
+  constructor() {
+    // Views on one buffer (shared/arrays.ts).
+    const buffer = new ArrayBuffer(8 * WINDOW + 4 * (LEVELS + 1));
+    this.values = new Float64Array(buffer, 0, WINDOW);
+    this.medbin = new Uint32Array(buffer, 8 * WINDOW, LEVELS + 1);
+  }
 
   /** Takes the `dsi`-th value (from 1), normalised to [0, 1] by the range; writes the window's features into f. */
   features(normalised: number, dsi: number, f: Float64Array): Float64Array {

@@ -42,8 +42,11 @@ export class Resonance {
     bound: ArtBound
   ) {
     this.art = new FuzzyArt(DIM, bound);
-    this.simWindow = new Uint16Array(Math.floor(trendWindow / 2) + 1).fill(UNIT);
-    this.simDiffWindow = new Uint16Array(trendWindow + 1);
+    // Views on one buffer (shared/arrays.ts).
+    const sims = Math.floor(trendWindow / 2) + 1;
+    const buffer = new ArrayBuffer(2 * (sims + trendWindow + 1));
+    this.simWindow = new Uint16Array(buffer, 0, sims).fill(UNIT);
+    this.simDiffWindow = new Uint16Array(buffer, 2 * sims, trendWindow + 1);
   }
 
   /** The probation in one batch: initial vigilance, then every window learned in order. */
