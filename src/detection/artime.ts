@@ -7,13 +7,13 @@ import {
   checkCategories,
   LEARNED_SCALARS,
   type Learned,
+  newLearned,
   readLearned,
   readWeights,
   restoreLearned,
   writeLearned,
 } from './artime/learned';
 import { rescaleLearned } from './artime/rangeSeen';
-import { Resonance } from './artime/resonance';
 import { roundHalfEven } from './artime/windowMath';
 import { checkState, DETECTOR_STATE_FORMAT, DetectorOptions, DetectorState, num, StreamingDetector } from './detector';
 import { InputRange, RangeEstimate, rangeEstimateOf, ValueRange } from './inputRange';
@@ -250,12 +250,11 @@ export class ArtimeDetector implements StreamingDetector {
    */
   private learnProbation(): void {
     this.range.settle();
-    const window = new FeatureWindow();
+    const { window, resonance } = newLearned(this.trendWindow, this.bound);
     const all = new Float64Array(this.trendWindow * DIM);
     const features = Array.from(this.pending, (raw, k) =>
       this.features(window, raw, k + 1, all.subarray(k * DIM, (k + 1) * DIM))
     );
-    const resonance = new Resonance(this.trendWindow, this.bound);
     resonance.learnProbation(features);
     this.learned = { window, resonance };
     this.pending = NO_NUMBERS;
@@ -390,7 +389,7 @@ export class ArtimeDetector implements StreamingDetector {
       return d;
     }
     d.pending = NO_NUMBERS;
-    const l: Learned = { window: new FeatureWindow(), resonance: new Resonance(d.trendWindow, d.bound) };
+    const l = newLearned(d.trendWindow, d.bound);
     restoreLearned(l, sc.subarray(5), medbin, values, sim, simDiff, weights);
     d.learned = l;
     return d;

@@ -1,3 +1,4 @@
+import { ownRegion, type Region } from '../shared/arrays';
 import { haar, minMaxScaled, roundHalfEven } from './windowMath';
 
 /** Samples per feature window (after down-sampling). */
@@ -8,6 +9,9 @@ export const LEVELS = 80;
 export const DIM = 2 * WINDOW;
 /** A level closer than this to the running median is snapped to it. */
 const CHOMP = 0.075;
+
+/** Bytes of a feature window's arrays. */
+export const FEATURE_WINDOW_BYTES = 8 * WINDOW + 4 * (LEVELS + 1);
 
 /** Scratch for one window's arithmetic, shared by every window (single-threaded; used within one call). */
 const scratchA = new Float64Array(WINDOW);
@@ -27,11 +31,10 @@ export class FeatureWindow {
   /** The last WINDOW levels / LEVELS, oldest first. */
   readonly values: Float64Array;
 
-  constructor() {
-    // Views on one buffer (shared/arrays.ts).
-    const buffer = new ArrayBuffer(8 * WINDOW + 4 * (LEVELS + 1));
-    this.values = new Float64Array(buffer, 0, WINDOW);
-    this.medbin = new Uint32Array(buffer, 8 * WINDOW, LEVELS + 1);
+  /** `region`: where its arrays go, as views (8-aligned, FEATURE_WINDOW_BYTES long; default a buffer of its own). */
+  constructor({ buffer, offset }: Region = ownRegion(FEATURE_WINDOW_BYTES)) {
+    this.values = new Float64Array(buffer, offset, WINDOW);
+    this.medbin = new Uint32Array(buffer, offset + 8 * WINDOW, LEVELS + 1);
   }
 
   /** Takes the `dsi`-th value (from 1), normalised to [0, 1] by the range; writes the window's features into f. */

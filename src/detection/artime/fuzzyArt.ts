@@ -1,4 +1,4 @@
-import { NO_NUMBERS } from '../shared/arrays';
+import { NO_NUMBERS, ownRegion, type Region } from '../shared/arrays';
 import { closestPair, pairCount } from './closestPair';
 
 /** Settings of a FuzzyArt: how many categories it may hold, and whether its weights are quantised. */
@@ -77,9 +77,17 @@ export class FuzzyArt {
   private norms: Float64Array;
   private readonly dirty: Uint8Array;
 
+  /** Bytes of a bounded ART's tables (0: an unbounded one holds growing arrays of its own). */
+  static bytes(dim: number, bound: ArtBound): number {
+    const cap = bound.capacity;
+    return Number.isFinite(cap) ? cap * 8 + pairCount(cap) * 2 + cap * 2 * dim + cap : 0;
+  }
+
+  /** `region`: where a bounded ART's tables go (8-aligned, FuzzyArt.bytes long; default a buffer of its own). */
   constructor(
     readonly dim: number,
-    readonly bound: ArtBound = UNBOUNDED
+    readonly bound: ArtBound = UNBOUNDED,
+    region?: Region
   ) {
     if (!(Number.isInteger(dim) && dim > 0 && dim % 2 === 0)) {
       throw new Error(`A FuzzyArt's dimension must be a positive even integer, got ${dim}`);
@@ -107,11 +115,11 @@ export class FuzzyArt {
     // A bounded ART's tables never grow: views on one buffer (shared/arrays.ts).
     const cap = bound.capacity;
     const pairs = pairCount(cap);
-    const buffer = new ArrayBuffer(cap * 8 + pairs * 2 + cap * this.dimComp + cap);
-    this.norms = new Float64Array(buffer, 0, cap);
-    this.pairs = new Uint16Array(buffer, cap * 8, pairs);
-    this.codes = new Uint8Array(buffer, cap * 8 + pairs * 2, cap * this.dimComp);
-    this.dirty = new Uint8Array(buffer, cap * 8 + pairs * 2 + cap * this.dimComp, cap).fill(1);
+    const { buffer, offset } = region ?? ownRegion(FuzzyArt.bytes(dim, bound));
+    this.norms = new Float64Array(buffer, offset, cap);
+    this.pairs = new Uint16Array(buffer, offset + cap * 8, pairs);
+    this.codes = new Uint8Array(buffer, offset + cap * 8 + pairs * 2, cap * this.dimComp);
+    this.dirty = new Uint8Array(buffer, offset + cap * 8 + pairs * 2 + cap * this.dimComp, cap).fill(1);
   }
 
   get bounded(): boolean {

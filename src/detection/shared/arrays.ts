@@ -8,3 +8,19 @@
 
 /** One zero-length array for every holder with nothing to hold: nothing can be written into it. */
 export const NO_NUMBERS = new Float64Array(0);
+
+/** Where a holder's views go: a buffer and the offset of the holder's part (holders of one owner share one buffer). */
+export interface Region {
+  buffer: ArrayBuffer;
+  offset: number;
+}
+
+/** A buffer of its own, for a holder built alone. */
+export function ownRegion(bytes: number): Region {
+  return { buffer: new ArrayBuffer(bytes), offset: 0 };
+}
+
+/** Bytes rounded up to a multiple of 8, so the float64 views of a region that follows are aligned. */
+export function aligned8(bytes: number): number {
+  return Math.ceil(bytes / 8) * 8;
+}
