@@ -118,19 +118,20 @@ export async function fillHealing(
           throw new Error(`action ${i} was not inserted`);
         }
         const settled = i % 50 === 0 ? 'awaiting_approval' : i % 7 === 0 ? 'rejected' : 'verified';
-        await store.healing.actions.transition(
+        await store.healing.actions.transition({
           id,
-          ['proposed'],
-          settled,
-          at + 1000,
-          settled === 'verified'
-            ? {
-                startedAt: at + 1000,
-                finishedAt: at + 5000,
-                verification: { recovered: true, message: 'the anomaly closed', at: at + 60_000 },
-              }
-            : {},
-          {
+          from: ['proposed'],
+          to: settled,
+          at: at + 1000,
+          changes:
+            settled === 'verified'
+              ? {
+                  startedAt: at + 1000,
+                  finishedAt: at + 5000,
+                  verification: { recovered: true, message: 'the anomaly closed', at: at + 60_000 },
+                }
+              : {},
+          alongside: {
             audit: [
               {
                 at: at + 1000,
@@ -139,8 +140,8 @@ export async function fillHealing(
                 message: settled,
               },
             ],
-          }
-        );
+          },
+        });
         if (settled !== 'awaiting_approval') {
           await store.healing.actions.closeTrigger(triggerKey(trigger), at + 60_000);
         }

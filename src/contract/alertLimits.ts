@@ -13,8 +13,13 @@ export const ALERT_LIMITS = {
   annotationValueLength: 8192,
   /** generatorURL, externalURL. */
   urlLength: 4096,
-  /** fingerprint, receiver, groupKey, version, times. */
+  /** receiver, groupKey, version, times. */
   fieldLength: 1024,
+  /**
+   * Alertmanager's and Grafana's are 16 hex digits; with '@' and the start time it is the alert's trigger id
+   * (at most 512), so a longer one is refused here (400) rather than by the trigger's schema (500, sent again).
+   */
+  fingerprintLength: 256,
 } as const;
 
 /** Checked in one pass, so an oversized name is reported by its first characters, never echoed whole. */
@@ -49,4 +54,5 @@ export const alertAnnotationsSchema = boundedMap(
   ALERT_LIMITS.annotationValueLength
 );
 export const alertFieldSchema = z.string().max(ALERT_LIMITS.fieldLength);
+export const alertFingerprintSchema = z.string().max(ALERT_LIMITS.fingerprintLength);
 export const alertUrlSchema = z.string().max(ALERT_LIMITS.urlLength);

@@ -2,6 +2,7 @@ import { kubeActionSchema } from '../server/kubernetes';
 import * as detection from '../detection/severity';
 import * as healing from './healing';
 import * as pipeline from './pipeline';
+import { isK8sName } from './vocabulary';
 
 describe('one declaration per domain word', () => {
   it('pipeline and healing share the very same severity and failure model schemas, built from the library’s lists', () => {
@@ -29,5 +30,49 @@ describe('one declaration per domain word', () => {
     expect(healing.plannedActionSchema.safeParse(daemonScale).success).toBe(false);
     expect(healing.plannedActionSchema.safeParse({ type: 'cordon', node: 'n'.repeat(254) }).success).toBe(false);
     expect(healing.plannedActionSchema.safeParse({ type: 'cordon', node: 'n'.repeat(253) }).success).toBe(true);
+  });
+});
+
+describe('Kubernetes names', () => {
+  it('are DNS-1123 subdomains for objects and labels for namespaces, as the API server takes them', () => {
+    for (const name of ['cart', 'cart-7d9f-abcde', 'cart.v2', 'ip-10-0-1-5.ec2.internal', '0']) {
+      expect(isK8sName(name)).toBe(true);
+    }
+    for (const name of [
+      '',
+      '.',
+      '..',
+      'a/b',
+      'Cart',
+      'cart ',
+      ' cart',
+      '-cart',
+      'cart-',
+      'a..b',
+      'cart\u200b',
+      'café',
+    ]) {
+      expect(isK8sName(name)).toBe(false);
+    }
+    expect(isK8sName('shop', 'namespace')).toBe(true);
+    expect(isK8sName('shop.eu', 'namespace')).toBe(false);
+    expect(isK8sName('n'.repeat(63), 'namespace')).toBe(true);
+    expect(isK8sName('n'.repeat(64), 'namespace')).toBe(false);
+  });
+
+  it('a safety limit or a pause names a namespace without the spaces and capitals of a paste', () => {
+    // deny is compared with the objects' namespaces as written: " kube-system" or "Kube-System" denied nothing.
+    for (const deny of [[' kube-system'], ['Kube-System'], ['kube-system\n']]) {
+      expect(healing.safetyLimitsSchema.parse({ namespaces: { allow: ['*'], deny } }).namespaces.deny).toEqual([
+        'kube-system',
+      ]);
+    }
+    expect(
+      healing.safetyLimitsSchema.parse({ namespaces: { allow: ['*', ' Shop'], deny: [] } }).namespaces.allow
+    ).toEqual(['*', 'shop']);
+    expect(healing.putNamespacePausesBodySchema.parse({ pauses: [{ namespace: 'Shop ' }] }).pauses).toEqual([
+      { namespace: 'shop' },
+    ]);
+    expect(healing.safetyLimitsSchema.safeParse({ namespaces: { allow: ['*'], deny: [' '] } }).success).toBe(false);
   });
 });

@@ -29,5 +29,37 @@ export const anomalyIdSchema = z.number().int().positive();
  */
 export const epochMsParamSchema = z.coerce.number().int().nonnegative();
 
-/** A Kubernetes object name (a DNS subdomain: at most 253 characters). */
-export const k8sNameSchema = z.string().min(1).max(253);
+const DNS_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+const OBJECT_NAME = new RegExp(`^${DNS_LABEL}(\\.${DNS_LABEL})*$`);
+const NAMESPACE_NAME = new RegExp(`^${DNS_LABEL}$`);
+
+/**
+ * Whether a text can name a Kubernetes object (a DNS-1123 subdomain: at most 253 characters) or, with
+ * `namespace`, a namespace (a DNS-1123 label: at most 63, no dot). Nothing else is ever a real object's
+ * name, and in a request path '.' and '..' do not even stay names: the client's URL parsing collapses
+ * them, so a DELETE of pod ".." in namespace shop is a DELETE of the namespace.
+ */
+export function isK8sName(value: string, what: 'object' | 'namespace' = 'object'): boolean {
+  return what === 'namespace'
+    ? value.length <= 63 && NAMESPACE_NAME.test(value)
+    : value.length <= 253 && OBJECT_NAME.test(value);
+}
+
+const notAName = (what: string) => `a Kubernetes ${what} name: lower-case letters, digits and '-'`;
+
+/** A Kubernetes object name (see isK8sName). */
+export const k8sNameSchema = z
+  .string()
+  .refine((v) => isK8sName(v), { error: `${notAName('object')} and '.', at most 253 characters` });
+
+/** A namespace's name (see isK8sName). */
+export const k8sNamespaceSchema = z
+  .string()
+  .refine((v) => isK8sName(v, 'namespace'), { error: `${notAName('namespace')}, at most 63 characters` });
+
+/**
+ * A namespace as an Admin writes it in the safety limits and the pauses, which compare it with the objects'
+ * namespaces as written: the spaces and capitals of a paste are taken away, so " Kube-System" denies
+ * kube-system instead of nothing. Normalised rather than refused, so limits saved before still read back.
+ */
+export const namespaceEntrySchema = z.string().trim().toLowerCase().min(1);

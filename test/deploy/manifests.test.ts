@@ -231,3 +231,105 @@ describe('deploy/ on a fresh cluster', () => {
     expect(pdb.spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
   });
 });
+
+// The Pod Security Standards' restricted profile (kubernetes.io/docs/concepts/security/pod-security-standards,
+// enforced by the Pod Security admission controller from the namespace's labels): baseline's host
+// namespaces, privileged, hostPath and hostPort, plus restricted's volume types, privilege
+// escalation, non-root, seccomp and capabilities.
+const RESTRICTED_VOLUMES = new Set([
+  'configMap',
+  'csi',
+  'downwardAPI',
+  'emptyDir',
+  'ephemeral',
+  'persistentVolumeClaim',
+  'projected',
+  'secret',
+]);
+
+function restrictedViolations(pod: any): string[] {
+  const found: string[] = [];
+  for (const host of ['hostNetwork', 'hostPID', 'hostIPC']) {
+    if (pod[host]) {
+      found.push(host);
+    }
+  }
+  for (const volume of pod.volumes ?? []) {
+    const types = Object.keys(volume).filter((k) => k !== 'name');
+    if (!types.every((t) => RESTRICTED_VOLUMES.has(t))) {
+      found.push(`volume ${volume.name}: ${types.join(',')}`);
+    }
+  }
+  const podContext = pod.securityContext ?? {};
+  for (const container of [...(pod.initContainers ?? []), ...pod.containers]) {
+    const context = container.securityContext ?? {};
+    const where = `container ${container.name}`;
+    if (context.privileged) {
+      found.push(`${where}: privileged`);
+    }
+    if ((container.ports ?? []).some((p: { hostPort?: number }) => p.hostPort)) {
+      found.push(`${where}: hostPort`);
+    }
+    if (context.allowPrivilegeEscalation !== false) {
+      found.push(`${where}: allowPrivilegeEscalation is not false`);
+    }
+    if ((context.runAsNonRoot ?? podContext.runAsNonRoot) !== true) {
+      found.push(`${where}: runAsNonRoot is not true`);
+    }
+    if ((context.runAsUser ?? podContext.runAsUser) === 0) {
+      found.push(`${where}: runAsUser 0`);
+    }
+    const seccomp = (context.seccompProfile ?? podContext.seccompProfile)?.type;
+    if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') {
+      found.push(`${where}: seccompProfile ${seccomp}`);
+    }
+    if (!(context.capabilities?.drop ?? []).includes('ALL')) {
+      found.push(`${where}: capabilities do not drop ALL`);
+    }
+    const added = (context.capabilities?.add ?? []).filter((c: string) => c !== 'NET_BIND_SERVICE');
+    if (added.length > 0) {
+      found.push(`${where}: adds ${added.join(',')}`);
+    }
+  }
+  return found;
+}
+
+describe('deploy/ pod security', () => {
+  // The namespace holds the ServiceAccount that may patch every workload and node and the Secrets
+  // with the API token: a pod admitted there with hostPath or privileged (a debug pod, a later
+  // edit of the Deployment) would be root on its node with those credentials at hand. Enforced, the
+  // API server refuses such a pod instead of running it.
+  it('enforces the restricted Pod Security Standard on its namespace', () => {
+    const labels = one('Namespace').metadata.labels ?? {};
+    expect(labels).toEqual(
+      expect.objectContaining({
+        'pod-security.kubernetes.io/enforce': 'restricted',
+        'pod-security.kubernetes.io/enforce-version': 'latest',
+      })
+    );
+  });
+
+  it('runs pods the restricted profile admits: non-root, no escalation, no capabilities, RuntimeDefault seccomp, core volumes', () => {
+    const pod = one('Deployment').spec.template.spec;
+    expect(restrictedViolations(pod)).toEqual([]);
+    // Beyond the profile: nothing written outside the mounted scratch and data directories.
+    expect(pod.containers[0].securityContext.readOnlyRootFilesystem).toBe(true);
+  });
+
+  it('would refuse a pod that breaks the profile (the check itself)', () => {
+    const pod = structuredClone(one('Deployment').spec.template.spec);
+    pod.hostNetwork = true;
+    pod.volumes.push({ name: 'root', hostPath: { path: '/' } });
+    pod.securityContext.runAsNonRoot = false;
+    pod.containers[0].securityContext = { privileged: true, capabilities: { add: ['SYS_ADMIN'] } };
+    expect(restrictedViolations(pod)).toEqual([
+      'hostNetwork',
+      'volume root: hostPath',
+      'container backend: privileged',
+      'container backend: allowPrivilegeEscalation is not false',
+      'container backend: runAsNonRoot is not true',
+      'container backend: capabilities do not drop ALL',
+      'container backend: adds SYS_ADMIN',
+    ]);
+  });
+});

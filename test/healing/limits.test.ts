@@ -1,3 +1,4 @@
+import { safetyLimitsSchema } from '../../src/contract/healing';
 import { deployment, node, pod } from '../kube/objects';
 import { anomaly, realWrites, setUp, Setup, drainInTurn } from './setup';
 
@@ -141,6 +142,21 @@ describe('blast radius', () => {
     expect(s.kube.requests).toHaveLength(0);
   });
 
+  it('a deny entry written " Kube-System" (a paste) denies kube-system, and still does once stored', async () => {
+    s = await setUp({ limits: { namespaces: { allow: ['*'], deny: [' Kube-System'] } } });
+    s.kube.add(deployment({ namespace: 'kube-system', name: 'coredns', replicas: 2 }));
+    const coredns = { object: { kind: 'deployment' as const, namespace: 'kube-system', name: 'coredns' } };
+    const [first] = await s.engine.onAnomaly(anomaly(coredns));
+    expect((await s.engine.actions.get(first))!.reason).toMatchObject({ kind: 'namespace-denied' });
+    // Limits an Admin saved before the spelling was normalised read back normalised, not refused.
+    await s.engine.settings.setLimits(safetyLimitsSchema.parse({}), 'admin');
+    s.store.db
+      .prepare(`UPDATE settings SET value = replace(value, '"kube-system"', '" Kube-System"') WHERE key = ?`)
+      .run('healing.limits');
+    expect((await s.engine.settings.limits()).limits.namespaces.deny).toEqual(['kube-system']);
+    expect(realWrites(s)).toEqual([]);
+  });
+
   it('an allow-list keeps the engine out of every other namespace', async () => {
     s = await setUp({ limits: { namespaces: { allow: ['web'], deny: ['kube-system'] } } });
     const [id] = await s.engine.onAnomaly(anomaly());
@@ -159,6 +175,25 @@ describe('blast radius', () => {
     await s.clock.sleep(3600_000);
     const [second] = await s.engine.onAnomaly(anomaly());
     expect(await s.engine.actions.get(second)).toMatchObject({ state: 'blocked', reason: { kind: 'replica-ceiling' } });
+  });
+
+  it('a ceiling lowered after the proposal holds when the approval comes: the pinned count does not pass it', async () => {
+    s = await setUp({ policies: [{ name: 'p', action: { type: 'scale', delta: 5 }, gate: 'approve' }] });
+    const [id] = await s.engine.onAnomaly(anomaly());
+    expect((await s.engine.actions.get(id))!.action).toMatchObject({ replicas: 8, expectReplicas: 3, ceiling: 20 });
+    // Mid-incident an Admin caps every workload at 4 replicas (quota, cost); the proposal still says 8.
+    await s.engine.settings.setLimits(safetyLimitsSchema.parse({ replicaCeiling: 4 }), 'admin');
+    await s.engine.approve(id, 'alice');
+    await s.engine.idle();
+    expect(await s.engine.actions.get(id)).toMatchObject({
+      state: 'blocked',
+      reason: {
+        kind: 'replica-ceiling',
+        message: 'deployment shop/cart would go to 8 replicas; the replica ceiling is now 4',
+      },
+    });
+    expect(s.kube.get('Deployment', 'cart', 'shop')!.spec!.replicas).toBe(3);
+    expect(realWrites(s)).toEqual([]);
   });
 
   it('never scales below 1', async () => {

@@ -85,3 +85,31 @@ it('with nothing configured the proposal is blocked, saying what to set', async 
     reason: { kind: 'not-configured', message: expect.stringContaining('FP_GRAFANA_URL and FP_GRAFANA_TOKEN') },
   });
 });
+
+// Slack reads &, < and > in `text` as control characters (`<url|label>` a link, `<!channel>` a
+// mention of everyone) and asks that text not meant as markup carry them as &amp; &lt; &gt;
+// (api.slack.com, "Formatting text for app surfaces", escaping). An anomaly's or alert's summary
+// and a silence's comment are written by whoever writes alert rules, labels or silences.
+it('sends the message as text Grafana and Slack show, not as links, images or mentions they make of it', async () => {
+  const { sent, fetchImpl } = fakeFetch();
+  s = await setUp({
+    notifier: createNotifier(
+      {
+        grafana: { url: 'http://grafana:3000', token: 'glsa_x' },
+        webhookUrl: 'https://hooks.slack.com/services/T/B/X',
+      },
+      fetchImpl
+    ),
+    policies: [{ name: 'n', action: { type: 'notify', message: '{summary}' }, gate: 'auto' }],
+  });
+  await s.engine.onAnomaly(anomaly({ summary: '<!channel> <https://evil.example/|Approve it in Grafana> & go' }));
+  await s.engine.idle();
+  const [annotation, webhook] = sent;
+  // Grafana shows an annotation's text as sanitised HTML, which keeps links and images.
+  expect(annotation.body.text).toBe('&lt;!channel&gt; &lt;https://evil.example/|Approve it in Grafana&gt; &amp; go');
+  expect(webhook.body.text).toBe(
+    ':rotating_light: Failure Prophet: &lt;!channel&gt; &lt;https://evil.example/|Approve it in Grafana&gt; &amp; go'
+  );
+  // The details beside it keep the words as they are, for receivers that are not Slack.
+  expect(webhook.body.failureprophet.labels).toEqual(expect.objectContaining({ namespace: 'shop' }));
+});

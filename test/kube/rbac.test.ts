@@ -6,15 +6,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { safetyLimitsSchema, type PlannedAction } from '../../src/contract/healing';
+import { safetyLimitsSchema } from '../../src/contract/healing';
 import { KubeMembership } from '../../src/server/coordination/kubeMembers';
 import { LEASE_NAME, LeaseElector } from '../../src/server/coordination/lease';
 import { checkWorkload, readNodes } from '../../src/server/healing/disruption';
 import { dryRunAction, testKubernetes } from '../../src/server/healing/dryRun';
 import { executeKubeAction, type KubeAction } from '../../src/server/kubernetes';
 import { reconcile } from '../../src/server/kubernetes/reconcile';
+import { EVERY_ACTION, everyActionObjects } from './everyAction';
 import { Harness, startHarness } from './harness';
-import { daemonSet, deployment, node, pod, replicaSet, statefulSet } from './objects';
+import { deployment, replicaSet } from './objects';
 import { rbacFor } from './rbac';
 import { parsePath } from './server';
 
@@ -46,18 +47,7 @@ const cart = { kind: 'deployment', namespace: 'shop', name: 'cart' } as const;
 
 /** Every Kubernetes request the healing code makes: each action's dry run (pinning it), the action, its reconcile; the connection test. */
 async function runEverything(h: Harness) {
-  h.kube.add(
-    deployment({ namespace: 'shop', name: 'cart', replicas: 2 }),
-    statefulSet({ namespace: 'shop', name: 'db', replicas: 1 }),
-    daemonSet({ namespace: 'shop', name: 'agent' }),
-    node('n1'),
-    node('n2'),
-    pod({ namespace: 'shop', name: 'cart-1', nodeName: 'n1', ownerKind: 'ReplicaSet', labels: { app: 'cart' } }),
-    // A namespace no policy acts in: the drain still evicts there, and waits for the pod to go.
-    pod({ namespace: 'monitoring', name: 'prometheus-0', nodeName: 'n1', ownerKind: 'StatefulSet' }),
-    pod({ namespace: 'shop', name: 'cart-2', nodeName: 'n2', ownerKind: 'ReplicaSet', labels: { app: 'cart' } }),
-    replicaSet({ namespace: 'shop', name: 'cart', replicas: 2, deployment: 'cart' })
-  );
+  h.kube.add(...everyActionObjects(), replicaSet({ namespace: 'shop', name: 'cart', replicas: 2, deployment: 'cart' }));
   h.kube.setPodTerminationReads(1);
   const failures: string[] = [];
   // The limits' reads: a workload's Ready pods (for a pod, through its ReplicaSet) and the nodes.
@@ -75,19 +65,7 @@ async function runEverything(h: Harness) {
   if ('refusal' in nodes) {
     failures.push(`node limits: ${nodes.refusal.message}`);
   }
-  const actions: PlannedAction[] = [
-    { type: 'scale', target: cart, delta: 1, ceiling: 5 },
-    { type: 'scale', target: { kind: 'statefulset', namespace: 'shop', name: 'db' }, replicas: 2, ceiling: 5 },
-    { type: 'restart', target: cart },
-    { type: 'restart', target: { kind: 'statefulset', namespace: 'shop', name: 'db' } },
-    { type: 'restart', target: { kind: 'daemonset', namespace: 'shop', name: 'agent' } },
-    { type: 'delete-pod', namespace: 'shop', name: 'cart-2' },
-    { type: 'cordon', node: 'n2' },
-    { type: 'uncordon', node: 'n2' },
-    { type: 'drain', node: 'n1' },
-    { type: 'uncordon', node: 'n1' },
-  ];
-  for (const action of actions) {
+  for (const action of EVERY_ACTION) {
     const dry = await dryRunAction(action, 'target', 0, h.client);
     if (dry.record.error) {
       failures.push(`dry run of ${action.type}: ${dry.record.error.message}`);

@@ -25,6 +25,16 @@ const send = async (method: string, path: string, body?: unknown, contentType = 
 const scalePath = '/apis/apps/v1/namespaces/shop/deployments/cart/scale';
 
 describe('Kubernetes API test server', () => {
+  it("deletes a namespace's whole pod collection on a DELETE without a name, as the API server does", async () => {
+    kube.add(pod({ namespace: 'shop', name: 'web-2' }), pod({ namespace: 'web', name: 'front-1' }));
+    expect(parsePath('DELETE', '/api/v1/namespaces/shop/pods')).toMatchObject({ verb: 'deletecollection' });
+    const dry = await send('DELETE', '/api/v1/namespaces/shop/pods', { dryRun: ['All'] });
+    expect(dry).toMatchObject({ status: 200, body: { kind: 'PodList', items: [{}, {}] } });
+    expect(kube.list('Pod')).toHaveLength(3);
+    await send('DELETE', '/api/v1/namespaces/shop/pods');
+    expect(kube.list('Pod').map((p) => `${p.metadata.namespace}/${p.metadata.name}`)).toEqual(['web/front-1']);
+  });
+
   it('serves the scale subresource for GET, PATCH and PUT', async () => {
     const got = await send('GET', scalePath);
     expect(got.body).toMatchObject({

@@ -166,7 +166,8 @@ export function parsePath(method: string, path: string): Route | undefined {
     GET: name ? 'get' : 'list',
     PATCH: 'patch',
     PUT: 'update',
-    DELETE: 'delete',
+    // As kube-apiserver's RequestInfoFactory names it: a DELETE of a collection deletes every object in it.
+    DELETE: name ? 'delete' : 'deletecollection',
     POST: 'create',
   };
   return {
@@ -763,6 +764,13 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
     if (!route.name) {
       if (method === 'POST' && route.key === 'coordination.k8s.io/leases' && route.namespace) {
         return [201, createLease(route, body, queryDryRun('CreateOptions', params).length > 0)];
+      }
+      // A DELETE of a namespace's pods is a deletecollection (handlers/delete.go, DeleteCollection):
+      // every pod the selectors match goes, as a dry run or not as the options say.
+      if (method === 'DELETE' && route.key === '/pods' && route.namespace) {
+        const options = deleteOptions(params, body);
+        const listed = list(route, query);
+        return [200, { ...listed, items: listed.items.map((pod) => deleteWith(pod, options)) }];
       }
       allowed(method === 'GET');
       return [200, list(route, query)];

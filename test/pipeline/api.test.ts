@@ -132,6 +132,11 @@ describe('pipeline API, feedback, retraining, listeners and annotations (real Pr
     );
     expect(detail.series.depth.length).toBe(120);
     expect(detail.series.depth.at(-1)!.t).toBe(T0 + START * STEP);
+    // A long id (label values of a real target) reaches the route: not find-my-way's 414 past 100 characters.
+    const longId = `queue{instance="ip-10-0-12-34.eu-west-1.compute.internal:9100",job="worker",pod="checkout-7d9f8b6c5d-x2x4q"}`;
+    const long = await app.inject({ url: `/api/targets/${encodeURIComponent(longId)}`, headers: AUTH });
+    expect(long.statusCode).toBe(404);
+    expect(long.json().message).toBe(`no target "${longId}"`);
     const watches = watchesResponseSchema.parse((await app.inject({ url: '/api/watches', headers: AUTH })).json());
     expect(watches.watches[0]).toMatchObject({ name: 'queue', degraded: false, targets: 1 });
     const models = modelsResponseSchema.parse((await app.inject({ url: '/api/models', headers: AUTH })).json());

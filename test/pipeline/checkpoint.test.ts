@@ -6,7 +6,8 @@ import type { Anomaly } from '../../src/contract/pipeline';
 import { CHECKPOINT_SPREAD_CYCLES } from '../../src/server/pipeline/checkpoint';
 import { SqlitePipelineRepository } from '../../src/server/pipeline/store/sqliteRepository';
 import { replaceNaN } from '../../src/server/pipeline/store/stateCodec';
-import { TargetModel, type TargetSettings } from '../../src/server/pipeline/targetModel';
+import { TargetModel } from '../../src/server/pipeline/targetModel';
+import { jobTarget, testSettings } from '../../src/server/pipeline/testTargets';
 import { migrate } from '../../src/server/store/migrate';
 import { migrations } from '../../src/server/store/migrations';
 import { DATABASE_FILE, openSqliteStore } from '../../src/server/store/sqlite';
@@ -105,15 +106,8 @@ describe('checkpoints: only what changed, spread over cycles, resumed after a cr
 
   it('reads a store whose target states were written as JSON by the previous build, converting them, and names an unreadable one', async () => {
     const dataDir = dir();
-    const settings: TargetSettings = {
-      detector: 'failureprophet',
-      stepMs: MINUTE,
-      probation: 5,
-      closeAfter: 3,
-      horizonSteps: 60,
-      detailPoints: 0,
-    };
-    const model = new TargetModel('w{job="a"}', 'w', { job: 'a' }, null, settings, 0.24);
+    const settings = testSettings({ detector: 'failureprophet', stepMs: MINUTE, probation: 5 });
+    const model = jobTarget('a', settings, 0.24);
     model.signalIndex({ name: 'x', kind: 'memory', limits: { above: 100 } });
     for (let i = 0; i < 40; i++) {
       model.step(NOW + i * MINUTE, [10 + (i % 4)]);

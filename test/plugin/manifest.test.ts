@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Ajv from 'ajv';
 import { KUBE_CA_HEADER, KUBE_TOKEN_HEADER } from '../../src/contract/kubernetes';
+import { proxy, type ProxyRoute } from './grafanaProxy';
 
 const ROOT = join(__dirname, '..', '..');
 const read = (path: string) => JSON.parse(readFileSync(join(ROOT, path), 'utf8'));
@@ -65,26 +66,8 @@ const pluginSchema = {
 const ajv = new Ajv({ allErrors: true });
 const validate = ajv.compile(pluginSchema);
 
-type Route = {
-  path: string;
-  method: string;
-  reqRole: string;
-  url: string;
-  headers: Array<{ name: string; content: string }>;
-};
-
-/** Grafana's plugin-proxy matching: the first route whose method and path pattern match wins. */
-function matchRoute(routes: Route[], method: string, path: string): Route | undefined {
-  return routes.find((route) => {
-    if (route.method !== '*' && route.method !== method) {
-      return false;
-    }
-    if (route.path.endsWith('/*')) {
-      return path.startsWith(route.path.slice(0, -1));
-    }
-    return path === route.path;
-  });
-}
+/** The route Grafana's plugin proxy picks (test/plugin/grafanaProxy.ts models its source). */
+const matchRoute = (routes: ProxyRoute[], method: string, path: string) => proxy(routes, method, path)?.route;
 
 describe('plugin.json', () => {
   const app = read('plugin.json');
@@ -134,7 +117,7 @@ describe('plugin.json', () => {
   });
 
   describe('proxy routes', () => {
-    const routes = app.routes as Route[];
+    const routes = app.routes as ProxyRoute[];
 
     it('each injects the backend token from secureJsonData', () => {
       for (const route of routes) {
@@ -145,34 +128,62 @@ describe('plugin.json', () => {
       }
     });
 
+    // The rows after the plain paths: Grafana compares each route segment with the request's
+    // percent-decoded and cleans literal dot segments first, so an encoded or dotted spelling of an
+    // admin path still needs Admin; what the `*` took is forwarded decoded and not cleaned, so
+    // encoded dot segments reach the backend as literal ones, under the route's URL
+    // (test/plugin/proxyReach.test.ts checks that the backend routes no such path outside it).
     it.each([
-      ['GET', 'healthz', 'Viewer', '/healthz'],
-      ['GET', 'readyz', 'Viewer', '/readyz'],
-      ['GET', 'predict', 'Viewer', '/predict'],
-      ['GET', 'api/anomalies', 'Viewer', '/api'],
-      ['GET', 'api/admin/kill-switch', 'Viewer', '/api'],
-      ['POST', 'api/actions/17/approve', 'Editor', '/api/actions'],
-      ['POST', 'api/breakers/close', 'Editor', '/api/breakers'],
-      ['GET', 'api/breakers', 'Viewer', '/api'],
-      ['POST', 'api/anomalies/3/feedback', 'Editor', '/api/anomalies'],
-      ['POST', 'api/models/retrain', 'Editor', '/api/models'],
-      ['PUT', 'api/admin/kubernetes', 'Admin', '/api/admin/kubernetes'],
-      ['GET', 'api/kubernetes', 'Viewer', '/api'],
-      ['DELETE', 'api/admin/kubernetes', 'Admin', '/api/admin'],
-      ['PUT', 'api/admin/kill-switch', 'Admin', '/api/admin'],
-      ['PUT', 'api/admin/policies', 'Admin', '/api/admin'],
-      ['POST', 'api/admin/test/kubernetes', 'Admin', '/api/admin'],
-    ])('%s %s needs %s and reaches the backend under %s', (method, path, role, upstream) => {
-      const route = matchRoute(routes, method, path);
-      expect(route?.reqRole).toBe(role);
-      expect(route?.url).toBe(`{{ .JsonData.backendUrl }}${upstream}`);
-    });
+      ['GET', 'healthz', 'Viewer', '/healthz', '/healthz'],
+      ['GET', 'readyz', 'Viewer', '/readyz', '/readyz'],
+      ['GET', 'predict', 'Viewer', '/predict', '/predict'],
+      ['GET', 'api/anomalies', 'Viewer', '/api', '/api/anomalies'],
+      ['GET', 'api/admin/kill-switch', 'Viewer', '/api', '/api/admin/kill-switch'],
+      ['POST', 'api/actions/17/approve', 'Editor', '/api/actions', '/api/actions/17/approve'],
+      ['POST', 'api/breakers/close', 'Editor', '/api/breakers', '/api/breakers/close'],
+      ['GET', 'api/breakers', 'Viewer', '/api', '/api/breakers'],
+      ['POST', 'api/anomalies/3/feedback', 'Editor', '/api/anomalies', '/api/anomalies/3/feedback'],
+      ['POST', 'api/models/retrain', 'Editor', '/api/models', '/api/models/retrain'],
+      ['PUT', 'api/admin/kubernetes', 'Admin', '/api/admin/kubernetes', '/api/admin/kubernetes'],
+      ['GET', 'api/kubernetes', 'Viewer', '/api', '/api/kubernetes'],
+      ['DELETE', 'api/admin/kubernetes', 'Admin', '/api/admin', '/api/admin/kubernetes'],
+      ['PUT', 'api/admin/kill-switch', 'Admin', '/api/admin', '/api/admin/kill-switch'],
+      ['PUT', 'api/admin/policies', 'Admin', '/api/admin', '/api/admin/policies'],
+      ['POST', 'api/admin/test/kubernetes', 'Admin', '/api/admin', '/api/admin/test/kubernetes'],
+      ['PUT', 'api/%61dmin/kill-switch', 'Admin', '/api/admin', '/api/admin/kill-switch'],
+      ['PUT', 'api/%61dmin/%6bubernetes', 'Admin', '/api/admin/kubernetes', '/api/admin/kubernetes'],
+      ['PUT', 'api/actions/../admin/kill-switch', 'Admin', '/api/admin', '/api/admin/kill-switch'],
+      ['POST', 'api/actions/./1/approve', 'Editor', '/api/actions', '/api/actions/1/approve'],
+      ['GET', '%61pi/%61dmin/kill-switch', 'Viewer', '/api', '/api/admin/kill-switch'],
+      [
+        'POST',
+        'api/actions/..%2Fadmin%2Ftest%2Fkubernetes',
+        'Editor',
+        '/api/actions',
+        '/api/actions/../admin/test/kubernetes',
+      ],
+      ['POST', 'api/actions/%2e%2e/alerts', 'Editor', '/api/actions', '/api/actions/../alerts'],
+      ['GET', 'api/..%2Fmetrics', 'Viewer', '/api', '/api/../metrics'],
+      ['POST', 'api/actions/%252e%252e/alerts', 'Editor', '/api/actions', '/api/actions/%252e%252e/alerts'],
+    ])(
+      '%s %s needs %s, goes to the route for %s and reaches the backend as %s',
+      (method, path, role, base, forwarded) => {
+        const proxied = proxy(routes, method, path);
+        expect(proxied?.route.reqRole).toBe(role);
+        expect(proxied?.route.url).toBe(`{{ .JsonData.backendUrl }}${base}`);
+        expect(proxied?.upstream).toBe(forwarded);
+      }
+    );
 
     it.each([
       ['POST', 'api/targets'],
       ['DELETE', 'api/actions/1'],
       ['PUT', 'api/anomalies/1'],
       ['POST', 'metrics'],
+      ['PUT', 'api%2Fadmin%2Fkill-switch'],
+      ['POST', 'api/actions%2F1%2Fapprove'],
+      ['GET', 'healthz%2F..%2Fapi%2Ftargets'],
+      ['PUT', 'api/admin/%zz'],
     ])('%s %s matches no route, so Grafana answers 404', (method, path) => {
       expect(matchRoute(routes, method, path)).toBeUndefined();
     });

@@ -108,6 +108,19 @@ describe('docker-compose.yml and provisioning/', () => {
     expect(compose.services.backend.ports).toEqual(['127.0.0.1:3001:3001']);
   });
 
+  // Compose publishes a port given as HOST:CONTAINER on every interface of the host. Grafana's
+  // admin/admin would be an Admin login for the whole network (and with it every admin route of
+  // the backend), Prometheus an unauthenticated view of the host's node-exporter metrics.
+  it('publishes every port on this machine only: Grafana (admin/admin) and Prometheus too', () => {
+    const published = Object.entries(compose.services).flatMap(([name, service]: [string, any]) =>
+      (service.ports ?? []).map((port: string) => ({ name, port }))
+    );
+    expect(published.map((p) => p.name).sort()).toEqual(['backend', 'grafana', 'prometheus']);
+    for (const { name, port } of published) {
+      expect({ name, host: port.split(':')[0] }).toEqual({ name, host: '127.0.0.1' });
+    }
+  });
+
   it('provisions a Prometheus data source that points at the compose Prometheus, which the backend queries too', () => {
     const [ds] = yaml('provisioning/datasources/prometheus.yaml').datasources;
     expect(ds.type).toBe('prometheus');

@@ -136,9 +136,14 @@ describe('list pages read by worker threads', () => {
     // Asked again with nothing committed: the same page (kept by the worker that read it).
     expect((await get(app, url)).json()).toEqual(first);
     const { id } = first.items[0];
-    expect(await assembled.store.healing.actions.transition(id, ['awaiting_approval'], 'rejected', T0 + 1e9)).toBe(
-      true
-    );
+    expect(
+      await assembled.store.healing.actions.transition({
+        id,
+        from: ['awaiting_approval'],
+        to: 'rejected',
+        at: T0 + 1e9,
+      })
+    ).toBe(true);
     const after = (await get(app, url)).json();
     expect(after).toEqual((await get(assembled.app, url)).json());
     expect(after.items.map((a: { id: number }) => a.id)).not.toContain(id);

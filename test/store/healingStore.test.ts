@@ -135,7 +135,7 @@ async function proposed(
 
 async function approved(store: Store, ...args: Parameters<typeof proposed> extends [Store, ...infer R] ? R : never) {
   const id = await proposed(store, ...args);
-  expect(await store.healing.actions.transition(id, ['proposed'], 'approved', T + 1)).toBe(true);
+  expect(await store.healing.actions.transition({ id, from: ['proposed'], to: 'approved', at: T + 1 })).toBe(true);
   return id;
 }
 
@@ -268,14 +268,14 @@ describe.each([
       const id = await proposed(stores[0]);
       const wins = await Promise.all(
         Array.from({ length: 12 }, (_, i) =>
-          stores[i % 3].healing.actions.transition(
+          stores[i % 3].healing.actions.transition({
             id,
-            ['proposed'],
-            'awaiting_approval',
-            T + i,
-            { expiresAt: T + 60_000, reason: { kind: 'storm', message: 'storm' } },
-            { audit: [note(`moved by ${i}`)] }
-          )
+            from: ['proposed'],
+            to: 'awaiting_approval',
+            at: T + i,
+            changes: { expiresAt: T + 60_000, reason: { kind: 'storm', message: 'storm' } },
+            alongside: { audit: [note(`moved by ${i}`)] },
+          })
         )
       );
       expect(wins.filter(Boolean)).toHaveLength(1);
@@ -286,7 +286,13 @@ describe.each([
         reason: { kind: 'storm', message: 'storm' },
       });
       expect(
-        await stores[0].healing.actions.transition(id, ['awaiting_approval'], 'approved', T, { reason: null })
+        await stores[0].healing.actions.transition({
+          id,
+          from: ['awaiting_approval'],
+          to: 'approved',
+          at: T,
+          changes: { reason: null },
+        })
       ).toBe(true);
       expect((await stores[0].healing.actions.get(id))!.reason).toBeUndefined();
       expect(await stores[0].healing.actions.idsInState('approved')).toEqual([id]);
@@ -297,24 +303,34 @@ describe.each([
       const f = await fixture();
       const [store] = await f.replicas(1);
       const id = await approved(store, trigger({ object: { kind: 'node', name: 'n1' } }), drain, 'node n1');
-      expect(await store.healing.actions.transition(id, ['approved'], 'executing', T, {}, { holdNode: 'n1' })).toBe(
-        true
-      );
+      const execute = (holdNode: string) =>
+        store.healing.actions.transition({ id, from: ['approved'], to: 'executing', at: T, alongside: { holdNode } });
+      expect(await execute('n1')).toBe(true);
       // A transition that loses holds nothing.
-      expect(await store.healing.actions.transition(id, ['approved'], 'executing', T, {}, { holdNode: 'n2' })).toBe(
-        false
-      );
+      expect(await execute('n2')).toBe(false);
       expect(await store.healing.actions.heldNodes()).toEqual([{ node: 'n1', actionId: id }]);
       await store.healing.actions.setProgress(id, { cordonedByDrain: true, evicted: [] }, T + 1);
       expect((await store.healing.actions.get(id))!.progress).toEqual({ cordonedByDrain: true, evicted: [] });
       expect(
-        await store.healing.actions.transition(id, ['executing'], 'failed', T + 2, {}, { releaseNode: 'n1' })
+        await store.healing.actions.transition({
+          id,
+          from: ['executing'],
+          to: 'failed',
+          at: T + 2,
+          alongside: { releaseNode: 'n1' },
+        })
       ).toBe(true);
       expect(await store.healing.actions.heldNodes()).toEqual([]);
       // Progress is kept only while it executes.
       await store.healing.actions.setProgress(id, { cordonedByDrain: false, evicted: [] }, T + 3);
       expect((await store.healing.actions.get(id))!.progress).toMatchObject({ cordonedByDrain: true });
-      await store.healing.actions.transition(id, ['failed'], 'failed', T, {}, { holdNode: 'n3' });
+      await store.healing.actions.transition({
+        id,
+        from: ['failed'],
+        to: 'failed',
+        at: T,
+        alongside: { holdNode: 'n3' },
+      });
       await store.healing.actions.releaseNode('n3');
       expect(await store.healing.actions.heldNodes()).toEqual([]);
     });
@@ -322,12 +338,14 @@ describe.each([
     it('reads the limit facts: what is open on the target, the last start, the hour counts and the held nodes', async () => {
       const f = await fixture();
       const [store] = await f.replicas(1);
+      const started = (id: number, to: 'executing' | 'succeeded', startedAt: number) =>
+        store.healing.actions.transition({ id, from: ['approved'], to, at: T, changes: { startedAt } });
       const first = await approved(store);
-      await store.healing.actions.transition(first, ['approved'], 'executing', T, { startedAt: T - 30_000 });
+      await started(first, 'executing', T - 30_000);
       const other = await approved(store, trigger(), scale, 'deployment shop/web');
-      await store.healing.actions.transition(other, ['approved'], 'succeeded', T, { startedAt: T - 50 * 60_000 });
+      await started(other, 'succeeded', T - 50 * 60_000);
       const note1 = await approved(store, trigger(), { type: 'notify', message: 'x' }, 'deployment shop/cart');
-      await store.healing.actions.transition(note1, ['approved'], 'succeeded', T, { startedAt: T - 1 });
+      await started(note1, 'succeeded', T - 1);
       const next = await proposed(store, trigger());
       const action = (await store.healing.actions.get(next))!;
       expect(await store.healing.actions.limitFacts(action, WINDOW)).toEqual({
@@ -405,7 +423,7 @@ describe.each([
       const [store] = await f.replicas(1);
       const t = trigger();
       const id = await proposed(store, t);
-      await store.healing.actions.transition(id, ['proposed'], 'superseded', T);
+      await store.healing.actions.transition({ id, from: ['proposed'], to: 'superseded', at: T });
       await store.healing.actions.archiveTriggerKey(id, T + 5);
       const archived = (await store.healing.actions.get(id))!;
       expect(archived.triggerKey).toBe(`${triggerKey(t)}#superseded-${id}`);
@@ -419,16 +437,28 @@ describe.each([
       const f = await fixture();
       const [store] = await f.replicas(1);
       const waiting = await proposed(store);
-      await store.healing.actions.transition(waiting, ['proposed'], 'awaiting_approval', T, { expiresAt: T + 10 });
+      await store.healing.actions.transition({
+        id: waiting,
+        from: ['proposed'],
+        to: 'awaiting_approval',
+        at: T,
+        changes: { expiresAt: T + 10 },
+      });
       await store.healing.actions.setReason(waiting, { kind: 'node-budget', message: 'waits' }, T + 1, note('waits'));
       expect((await store.healing.actions.get(waiting))!.reason).toEqual({ kind: 'node-budget', message: 'waits' });
       expect(await auditMessages(store)).toEqual(['waits']);
       expect(await store.healing.actions.expiredIds(T + 9)).toEqual([]);
       expect(await store.healing.actions.expiredIds(T + 10)).toEqual([waiting]);
       const done = await approved(store, trigger(), scale, 'deployment shop/web');
-      await store.healing.actions.transition(done, ['approved'], 'succeeded', T, { startedAt: T, finishedAt: T + 1 });
+      await store.healing.actions.transition({
+        id: done,
+        from: ['approved'],
+        to: 'succeeded',
+        at: T,
+        changes: { startedAt: T, finishedAt: T + 1 },
+      });
       const told = await approved(store, trigger(), { type: 'notify', message: 'hi' }, 'deployment shop/x');
-      await store.healing.actions.transition(told, ['approved'], 'succeeded', T);
+      await store.healing.actions.transition({ id: told, from: ['approved'], to: 'succeeded', at: T });
       expect(await store.healing.actions.awaitingVerification()).toEqual([done]);
     });
 
@@ -439,7 +469,7 @@ describe.each([
       const a = await proposed(store, t1);
       const alert: HealingTrigger = { ...trigger({ watch: 'HighMemory' }), source: 'alert', id: 'fp-b' };
       const b = await proposed(store, alert, scale, 'deployment shop/web');
-      await store.healing.actions.transition(b, ['proposed'], 'approved', T);
+      await store.healing.actions.transition({ id: b, from: ['proposed'], to: 'approved', at: T });
       const page = await store.healing.actions.list(listQuery({ limit: 1 }));
       expect(page.total).toBe(2);
       expect(page.items.map((i) => i.id)).toEqual([b]);
@@ -463,9 +493,15 @@ describe.each([
       const [store] = await f.replicas(1);
       const t = trigger({ predictedFailureAt: T + 600_000 });
       const id = await approved(store, t);
-      await store.healing.actions.transition(id, ['approved'], 'verified', T, {
-        startedAt: T,
-        verification: { recovered: true, message: 'recovered', at: T + 60_000 },
+      await store.healing.actions.transition({
+        id,
+        from: ['approved'],
+        to: 'verified',
+        at: T,
+        changes: {
+          startedAt: T,
+          verification: { recovered: true, message: 'recovered', at: T + 60_000 },
+        },
       });
       await store.healing.actions.closeTrigger(triggerKey(t), T + 30_000);
       await proposed(store, trigger(), scale, 'deployment shop/never-ran');

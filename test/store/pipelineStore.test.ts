@@ -4,7 +4,8 @@ import { predictionsSql } from '../../src/server/pipeline/store/predictionTable'
 import { SqlitePipelineRepository } from '../../src/server/pipeline/store/sqliteRepository';
 import { encodeState } from '../../src/server/pipeline/store/stateCodec';
 import type { CycleWrite, PipelineRepository, StoredTarget } from '../../src/server/pipeline/store/repository';
-import { TargetModel, type PredictionRecord } from '../../src/server/pipeline/targetModel';
+import type { PredictionRecord } from '../../src/server/pipeline/targetModel';
+import { jobTarget, testSettings } from '../../src/server/pipeline/testTargets';
 import { ephemeralSecretBox } from '../../src/server/store/secrets';
 import { openPostgresStore, type PostgresStore } from '../../src/server/store/postgres';
 import { PostgresPipelineRepository } from '../../src/server/store/postgres/pipeline';
@@ -107,14 +108,7 @@ const prediction = (targetId: string, madeAt: number): PredictionRecord => ({
 /** A target that has learned: its detector state holds NaN and infinities as real ones do. */
 function learned(job: string, steps = 20): StoredTarget {
   const id = `w{job="${job}"}`;
-  const model = new TargetModel(
-    id,
-    'w',
-    { job },
-    null,
-    { detector: 'zscore', stepMs: MINUTE, probation: 3, closeAfter: 2, horizonSteps: 60, detailPoints: 0 },
-    0.5
-  );
+  const model = jobTarget(job, testSettings({ stepMs: MINUTE, probation: 3, closeAfter: 2 }), 0.5);
   model.signalIndex({ name: 'x', kind: 'cpu', limits: { above: 1 } });
   for (let i = 0; i < steps; i++) {
     model.step(T0 + i * MINUTE, [0.2 + (i % 3) / 10 + (i === 15 ? 5 : 0)]);

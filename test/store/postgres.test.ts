@@ -76,7 +76,7 @@ async function approvedAction(store: PostgresStore, target = 'deployment shop/ca
     at: 1_000,
   });
   expect(id).toBeDefined();
-  expect(await store.healing.actions.transition(id!, ['proposed'], 'approved', 2_000)).toBe(true);
+  expect(await store.healing.actions.transition({ id: id!, from: ['proposed'], to: 'approved', at: 2_000 })).toBe(true);
   return id!;
 }
 
@@ -217,7 +217,9 @@ describe('claiming an action for execution', () => {
     expect(stored!.claimedBy).toMatch(/^replica-[012]$/);
     // Claimed once, never again: not by a late claim, nor by a transition from a state it left.
     expect(await stores[2].healing.actions.claim(id, 9_000, WINDOW, execute)).toBeUndefined();
-    expect(await stores[2].healing.actions.transition(id, ['approved'], 'executing', 9_000)).toBe(false);
+    expect(await stores[2].healing.actions.transition({ id, from: ['approved'], to: 'executing', at: 9_000 })).toBe(
+      false
+    );
   }, 60_000);
 });
 
@@ -244,9 +246,9 @@ describe('the pool', () => {
     await server.restart();
     // The idle connection the server ended may still be in the pool: the call that gets it runs
     // again on a new one. A change too, and its win is reported once (its token matches, not its state).
-    expect(await store.healing.actions.transition(id, ['approved'], 'cancelled', 3_000)).toBe(true);
+    expect(await store.healing.actions.transition({ id, from: ['approved'], to: 'cancelled', at: 3_000 })).toBe(true);
     expect(await store.healing.actions.get(id)).toMatchObject({ id, state: 'cancelled' });
-    expect(await store.healing.actions.transition(id, ['approved'], 'cancelled', 3_000)).toBe(false);
+    expect(await store.healing.actions.transition({ id, from: ['approved'], to: 'cancelled', at: 3_000 })).toBe(false);
     await store.ping();
   }, 120_000);
 

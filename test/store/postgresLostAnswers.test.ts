@@ -152,7 +152,7 @@ describe('a healing write that is not keyed by its conditions goes through a req
 
   it('a superseded action archived, the answer to its COMMIT lost: archived under its key once', async () => {
     const { id, key } = await proposedAction();
-    await store.healing.actions.transition(id, ['proposed'], 'superseded', T0);
+    await store.healing.actions.transition({ id, from: ['proposed'], to: 'superseded', at: T0 });
     proxy.loseAnswerTo('COMMIT');
     await store.healing.actions.archiveTriggerKey(id, T0 + 5);
     expect(proxy.lost).toBe(1);

@@ -1,7 +1,13 @@
 // Alert intake: POST /api/alerts, the webhook Alertmanager (version "4") and Grafana alerting's
 // webhook contact point (version "1", a superset with orgId, title, state, message) send.
 import { z } from 'zod';
-import { alertAnnotationsSchema, alertFieldSchema, alertLabelsSchema, alertUrlSchema } from '../alertLimits';
+import {
+  alertAnnotationsSchema,
+  alertFieldSchema,
+  alertFingerprintSchema,
+  alertLabelsSchema,
+  alertUrlSchema,
+} from '../alertLimits';
 
 export const alertmanagerAlertSchema = z.object({
   status: z.enum(['firing', 'resolved']),
@@ -11,7 +17,7 @@ export const alertmanagerAlertSchema = z.object({
   endsAt: alertFieldSchema.optional(),
   generatorURL: alertUrlSchema.optional(),
   /** Alertmanager and Grafana both send it; derived from the labels when absent. */
-  fingerprint: alertFieldSchema.optional(),
+  fingerprint: alertFingerprintSchema.optional(),
 });
 export type AlertmanagerAlert = z.infer<typeof alertmanagerAlertSchema>;
 

@@ -1,5 +1,6 @@
 // Safety limits: they hold whatever a policy says.
 import { z } from 'zod';
+import { namespaceEntrySchema } from '../vocabulary';
 
 export const safetyLimitsSchema = z.strictObject({
   /** After an action ran on a target, the same action on the same target waits this long. */
@@ -15,8 +16,8 @@ export const safetyLimitsSchema = z.strictObject({
   /** Namespaces the engine may act in (`*`: all); `deny` wins. kube-system is denied by default. */
   namespaces: z
     .strictObject({
-      allow: z.array(z.string().min(1)).default(['*']),
-      deny: z.array(z.string().min(1)).default(['kube-system']),
+      allow: z.array(namespaceEntrySchema).default(['*']),
+      deny: z.array(namespaceEntrySchema).default(['kube-system']),
     })
     .default({ allow: ['*'], deny: ['kube-system'] }),
   /** The same fix on the same target this many times within the window opens the breaker: no more of it. */

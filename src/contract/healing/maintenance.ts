@@ -1,6 +1,6 @@
 // Maintenance: when automatic actions hold (time windows, namespace pauses).
 import { z } from 'zod';
-import { k8sNameSchema as k8sName } from '../vocabulary';
+import { namespaceEntrySchema } from '../vocabulary';
 
 export const weekdaySchema = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
 export type Weekday = z.infer<typeof weekdaySchema>;
@@ -35,7 +35,7 @@ export type AutoWindows = z.infer<typeof autoWindowsSchema>;
 
 /** A namespace where automatic actions are paused (they wait for approval); set by an Admin. */
 export const namespacePauseSchema = z.strictObject({
-  namespace: k8sName,
+  namespace: namespaceEntrySchema,
   reason: z.string().max(1000).optional(),
   by: z.string().optional(),
   at: z.number().optional(),

@@ -4,6 +4,7 @@ import {
   anomalyIdSchema,
   failureModelSchema,
   k8sNameSchema as k8sName,
+  k8sNamespaceSchema as k8sNamespace,
   labelsSchema,
   severitySchema,
 } from '../vocabulary';
@@ -12,7 +13,7 @@ import {
 export const kubeObjectRefSchema = z
   .object({
     kind: z.enum(['deployment', 'statefulset', 'daemonset', 'pod', 'node']),
-    namespace: k8sName.optional(),
+    namespace: k8sNamespace.optional(),
     name: k8sName,
   })
   .refine((o) => o.kind === 'node' || o.namespace !== undefined, {
@@ -20,6 +21,13 @@ export const kubeObjectRefSchema = z
     path: ['namespace'],
   });
 export type KubeObjectRef = z.infer<typeof kubeObjectRefSchema>;
+
+/**
+ * The object labels name, when they name one by Kubernetes names; else none, so the trigger maps to no
+ * object and no Kubernetes action (label values are whatever a scraped target or an alert rule wrote).
+ */
+export const kubeObjectRefOf = (labelled: { kind: KubeObjectRef['kind']; namespace?: string; name: string }) =>
+  kubeObjectRefSchema.safeParse(labelled).data;
 
 /** Where a trigger came from: the pipeline's anomalies and forecasts, or the alert intake. */
 export const triggerSourceSchema = z.enum(['anomaly', 'alert']);

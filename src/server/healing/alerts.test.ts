@@ -16,6 +16,15 @@ describe('alerts as triggers', () => {
     expect(objectFromLabels({ deployment: 'cart' })).toBeUndefined();
   });
 
+  it('maps labels that are not Kubernetes names to no object, so no Kubernetes action can name it', () => {
+    // An alert sender, or a rule over labels a scraped target set itself, writes these values.
+    expect(objectFromLabels({ namespace: 'shop', pod: '..' })).toBeUndefined();
+    expect(objectFromLabels({ namespace: 'shop', pod: '.' })).toBeUndefined();
+    expect(objectFromLabels({ namespace: 'KUBE-SYSTEM', deployment: 'coredns' })).toBeUndefined();
+    expect(objectFromLabels({ namespace: 'shop', deployment: 'cart%2F..' })).toBeUndefined();
+    expect(objectFromLabels({ node: '..' })).toBeUndefined();
+  });
+
   it("reads the rule's severity label as alerting rules spell it", () => {
     const alert = (severity?: string) =>
       triggerFromAlert(
@@ -29,6 +38,13 @@ describe('alerts as triggers', () => {
       'high',
       'medium',
     ]);
+  });
+
+  it("takes only the table's own words as severities: Object's methods are not severities", () => {
+    for (const severity of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+      const trigger = triggerFromAlert({ status: 'firing', labels: { alertname: 'X', severity }, annotations: {} }, 0);
+      expect(trigger.severity).toBe('medium');
+    }
   });
 
   it('uses the sent fingerprint, or one from the sorted labels that does not depend on their order', () => {

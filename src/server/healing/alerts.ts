@@ -7,6 +7,7 @@ import {
   type HealingTrigger,
   type TriggerRef,
   type KubeObjectRef,
+  kubeObjectRefOf,
   type Severity,
 } from '../../contract/healing';
 
@@ -26,15 +27,25 @@ const SEVERITIES: Record<string, Severity> = {
   none: 'low',
 };
 
+/**
+ * The severity a rule's label spells, medium when unknown. Only the table's own words: any rule author picks
+ * the label, and "constructor" or "toString" looked up in a plain object find Object's methods, which failed the
+ * trigger's schema and with it the whole webhook, every other alert of the group included.
+ */
+const severityOf = (label = ''): Severity => {
+  const word = label.toLowerCase();
+  return Object.hasOwn(SEVERITIES, word) ? SEVERITIES[word] : 'medium';
+};
+
 /** The Kubernetes object an alert is about, from kube-state-metrics' label names. */
 export function objectFromLabels(labels: Record<string, string>): KubeObjectRef | undefined {
   const namespace = labels.namespace;
   for (const kind of ['deployment', 'statefulset', 'daemonset', 'pod'] as const) {
     if (labels[kind] && namespace) {
-      return { kind, namespace, name: labels[kind] };
+      return kubeObjectRefOf({ kind, namespace, name: labels[kind] });
     }
   }
-  return labels.node ? { kind: 'node', name: labels.node } : undefined;
+  return labels.node ? kubeObjectRefOf({ kind: 'node', name: labels.node }) : undefined;
 }
 
 /** Alertmanager's fingerprint when sent (both Alertmanager and Grafana do); else a hash of the sorted labels. */
@@ -67,7 +78,7 @@ export function triggerFromAlert(alert: AlertmanagerAlert, receivedAt: number): 
     id: triggerIdOf(alert),
     watch: alert.labels.alertname,
     labels: alert.labels,
-    severity: SEVERITIES[(alert.labels.severity ?? '').toLowerCase()] ?? 'medium',
+    severity: severityOf(alert.labels.severity),
     object: objectFromLabels(alert.labels),
     summary:
       alert.annotations.summary ?? alert.annotations.description ?? alert.annotations.message ?? alert.labels.alertname,

@@ -101,7 +101,7 @@ export class Executor {
         lifecycle.now(),
         kube,
         deps.notifier,
-        await evictionPolicy(limits, lifecycle.actions, lifecycle.now())
+        await this.ctx.holds.evictions(action, await evictionPolicy(limits, lifecycle.actions, lifecycle.now()))
       );
       // A paused drain resuming finds its own cordon and evictions: that is not someone else's change.
       const changed = action.progress ? undefined : supersededBecause(action, dry);

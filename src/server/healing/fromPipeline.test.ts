@@ -36,3 +36,18 @@ it("turns the pipeline's anomaly and its target's object into a healing trigger"
   // A namespaced object without its namespace cannot be acted on: no object rather than a wrong one.
   expect(triggerFromAnomaly(anomaly, { kind: 'Pod', name: 'cart-1' }).object).toBeUndefined();
 });
+
+it('maps a target to no object when its labels do not hold Kubernetes names (a scraped target writes its own labels)', () => {
+  for (const object of [
+    { kind: 'Pod', namespace: 'shop', name: '..' },
+    { kind: 'Pod', namespace: 'shop', name: '.' },
+    { kind: 'Deployment', namespace: 'Kube-System', name: 'coredns' },
+    { kind: 'Deployment', namespace: 'kube-system ', name: 'coredns' },
+    { kind: 'Node', name: 'n1/../..' },
+  ] as const) {
+    const trigger = triggerFromAnomaly(anomaly, object);
+    expect(trigger.object).toBeUndefined();
+    // The rest of the trigger still reaches the engine: a notify policy can still tell someone.
+    expect(trigger).toMatchObject({ source: 'anomaly', id: 17, severity: 'critical' });
+  }
+});

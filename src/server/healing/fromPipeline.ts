@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { AnomalyTrigger, KubeObjectRef } from '../../contract/healing';
+import { kubeObjectRefOf, type AnomalyTrigger, type KubeObjectRef } from '../../contract/healing';
 import type { KubernetesObject } from '../../contract/pipeline';
 import type { AnomalyEvent, AnomalyListener } from '../pipeline/listener';
 import type { Pipeline } from '../pipeline/pipeline';
@@ -20,10 +20,13 @@ export function triggerFromAnomaly(
   object: KubernetesObject | null | undefined,
   predictedFailureAt?: number
 ): AnomalyTrigger {
-  const ref =
-    object && (object.kind === 'Node' || object.namespace)
-      ? { kind: KINDS[object.kind], name: object.name, ...(object.namespace ? { namespace: object.namespace } : {}) }
-      : undefined;
+  const ref = object
+    ? kubeObjectRefOf({
+        kind: KINDS[object.kind],
+        name: object.name,
+        ...(object.namespace ? { namespace: object.namespace } : {}),
+      })
+    : undefined;
   return {
     source: 'anomaly',
     id: anomaly.id,

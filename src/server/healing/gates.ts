@@ -43,7 +43,7 @@ export class Gates {
       lifecycle.now(),
       this.ctx.kube(),
       deps.notifier,
-      await evictionPolicy(limits, lifecycle.actions, lifecycle.now())
+      await this.ctx.holds.evictions(action, await evictionPolicy(limits, lifecycle.actions, lifecycle.now()))
     );
     const refused = dry.noop ?? dry.record.error;
     if (refused) {

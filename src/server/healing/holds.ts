@@ -1,4 +1,5 @@
 import type { Reason } from '../../contract/healing';
+import type { EvictionPolicy } from '../kubernetes';
 import type { NamespacePauseList } from './pauses';
 import type { HealingSettings } from './settings';
 import type { SilenceSource } from './silences';
@@ -35,5 +36,19 @@ export class AutomationHolds {
 
   async refusal(action: StoredAction): Promise<Reason | undefined> {
     return (await this.pausing(action)) ?? (await this.deps.silences?.refusal(action.trigger));
+  }
+
+  /**
+   * What a drain may evict: what the limits allow and, for a drain automation runs (gate `auto`, no person
+   * approved it), no pod of a paused namespace. A drain has no namespace of its own, so a pause holds per
+   * pod, as the namespace limits do: the pod stays on the cordoned node, skipped with the pause's reason.
+   */
+  async evictions(action: StoredAction, limits: EvictionPolicy): Promise<EvictionPolicy> {
+    const automatic = action.state === 'proposed' ? action.gate === 'auto' : approvedAutomatically(action);
+    if (!automatic) {
+      return limits;
+    }
+    const paused = await this.deps.pauses.refusals();
+    return (namespace) => limits(namespace) ?? paused(namespace)?.message;
   }
 }

@@ -56,9 +56,16 @@ export class Lifecycle {
     nodes: { releaseNode?: string } = {}
   ): Promise<boolean> {
     const at = this.now();
-    const moved = await this.actions.transition(action.id, from, to, at, changes, {
-      audit: this.entries(action, notes, at),
-      ...nodes,
+    const moved = await this.actions.transition({
+      id: action.id,
+      from,
+      to,
+      at,
+      changes,
+      alongside: {
+        audit: this.entries(action, notes, at),
+        ...nodes,
+      },
     });
     if (moved) {
       await this.entered(action, to, changes.reason ?? undefined);

@@ -75,6 +75,10 @@ export function checkLimits(
       return { kind: 'duplicate', message: `action ${open} already proposes ${type} on ${action.target}` };
     }
   }
+  const ceiling = phase === 'execution' ? pastCeiling(action, limits) : undefined;
+  if (ceiling) {
+    return ceiling;
+  }
   // A paused drain resuming was counted (cooldown, hourly limits) when it first started.
   if (action.startedAt !== undefined) {
     return undefined;
@@ -105,4 +109,25 @@ export function checkLimits(
     }
   }
   return undefined;
+}
+
+/**
+ * A scale proposed under a higher replica ceiling than the one in force now: its count (or, before a dry run
+ * pinned one, its own ceiling) was fixed at proposal, so lowering the ceiling must stop it at execution.
+ * A scale that does not grow the workload is left alone.
+ */
+function pastCeiling(action: StoredAction, limits: SafetyLimits): Reason | undefined {
+  const planned = action.action;
+  if (planned.type !== 'scale') {
+    return undefined;
+  }
+  const to = planned.replicas ?? planned.ceiling;
+  const grows = planned.replicas === undefined ? (planned.delta ?? 0) > 0 : to > (planned.expectReplicas ?? 0);
+  if (!grows || to <= limits.replicaCeiling) {
+    return undefined;
+  }
+  return {
+    kind: 'replica-ceiling',
+    message: `${action.target} would go to ${planned.replicas === undefined ? 'up to ' : ''}${to} replicas; the replica ceiling is now ${limits.replicaCeiling}`,
+  };
 }

@@ -1,6 +1,7 @@
 import { messageOf } from '../../utils/messageOf';
 import type { ExecutionResult, HealingTrigger } from '../../contract/healing';
 import { type Clock, systemClock } from '../clock';
+import { asPlainText } from '../plainText';
 import { answerSnippet } from '../prometheus/bounded';
 import { redactCredentialsIn, redactUserinfo } from '../prometheus/credentials';
 
@@ -86,7 +87,7 @@ export function createNotifier(config: NotifyConfig, fetchImpl: Fetch = fetch): 
         const failed = await post(
           'Grafana',
           `${config.grafana.url.replace(/\/$/, '')}/api/annotations`,
-          { time: n.at, tags, text: n.message },
+          { time: n.at, tags, text: asPlainText(n.message) },
           {
             Authorization: `Bearer ${config.grafana.token}`,
           }
@@ -97,7 +98,7 @@ export function createNotifier(config: NotifyConfig, fetchImpl: Fetch = fetch): 
       }
       if (config.webhookUrl) {
         const body = {
-          text: `:rotating_light: Failure Prophet: ${n.message}`,
+          text: `:rotating_light: Failure Prophet: ${asPlainText(n.message)}`,
           failureprophet: {
             actionId: n.actionId,
             severity: n.trigger.severity,

@@ -42,13 +42,20 @@ export class NamespacePauseList {
   }
 
   async refusal(namespace: string | undefined): Promise<Reason | undefined> {
-    const pause =
-      namespace === undefined ? undefined : (await this.store.namespacePauses()).find((p) => p.namespace === namespace);
-    return pause
-      ? {
-          kind: 'namespace-paused',
-          message: `automatic actions are paused in namespace ${pause.namespace}${pause.by ? ` by ${pause.by}` : ''}${pause.at ? ` since ${iso(pause.at)}` : ''}${pause.reason ? `: ${pause.reason}` : ''}`,
-        }
-      : undefined;
+    return namespace === undefined ? undefined : (await this.refusals())(namespace);
+  }
+
+  /** Why automatic actions may not act in a namespace, read once for many namespaces (a drain's pods). */
+  async refusals(): Promise<(namespace: string) => Reason | undefined> {
+    const pauses = await this.store.namespacePauses();
+    return (namespace) => {
+      const pause = pauses.find((p) => p.namespace === namespace);
+      return pause
+        ? {
+            kind: 'namespace-paused',
+            message: `automatic actions are paused in namespace ${pause.namespace}${pause.by ? ` by ${pause.by}` : ''}${pause.at ? ` since ${iso(pause.at)}` : ''}${pause.reason ? `: ${pause.reason}` : ''}`,
+          }
+        : undefined;
+    };
   }
 }

@@ -28,8 +28,9 @@ export class ActionRunner {
     return this.ctx.lifecycle;
   }
 
-  private async evictionPolicy() {
-    return evictionPolicy((await this.ctx.settings.limits()).limits, this.lifecycle.actions, this.lifecycle.now());
+  private async evictionPolicy(action: StoredAction) {
+    const limits = (await this.ctx.settings.limits()).limits;
+    return this.ctx.holds.evictions(action, await evictionPolicy(limits, this.lifecycle.actions, this.lifecycle.now()));
   }
 
   /** Runs a claimed action (or resumes an interrupted drain) and records the outcome. */
@@ -53,13 +54,14 @@ export class ActionRunner {
         // The kill switch stops a running drain before its next eviction.
         shouldStop: async () => (await this.ctx.settings.killSwitchRefusal())?.message,
         // A drain pauses when this replica stops leading (the next leader resumes it), and an
-        // automatic one when automation stops holding (its window closed, a storm, a paused
-        // namespace), to resume from its progress when it holds again.
+        // automatic one when automation stops holding (its window closed, a storm), to resume from
+        // its progress when it holds again.
         shouldPause: async () =>
           notLeading(this.ctx.deps) ??
           (approvedAutomatically(action) ? (await this.ctx.holds.pausing(action))?.message : undefined),
-        // The namespace limits as they are now hold for every pod a drain would evict.
-        mayEvict: await this.evictionPolicy(),
+        // The namespace limits as they are now hold for every pod a drain would evict, and for an
+        // automatic drain the namespace pauses too.
+        mayEvict: await this.evictionPolicy(action),
       });
       result = executionResult(outcome);
       await lifecycle.audit.append({
@@ -113,7 +115,7 @@ export class ActionRunner {
     if (!kube || (await settings.killSwitchRefusal())) {
       return;
     }
-    const seen = await reconcile(kube, planned, await this.evictionPolicy());
+    const seen = await reconcile(kube, planned, await this.evictionPolicy(action));
     // The reads took a while: only a replica that still leads may act on what they found.
     if (notLeading(deps)) {
       return;

@@ -89,6 +89,12 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     // A slow or stuck client must not hold a connection open forever.
     requestTimeout: 60_000,
+    // A target id is a watch and its label values (`/api/targets/:id`): percent-encoded, a real one runs past
+    // find-my-way's default of 100 characters, which answered 414. Node's 16 KiB header limit still bounds it.
+    maxParamLength: 8_192,
+    // A "__proto__" key is dropped rather than the body refused: it is a valid Prometheus label name that
+    // anyone posting to Alertmanager can add to an alert, and a 400 would lose the alert's whole group.
+    onProtoPoisoning: 'remove',
     // registerRequestLog logs each request once, at debug unless it failed or was slow.
     logController: withoutRequestLogs(),
   }).withTypeProvider<ZodTypeProvider>();

@@ -8,6 +8,7 @@ import {
   PatchStrategy,
   setHeaderMiddleware,
 } from '@kubernetes/client-node';
+import { isK8sName } from '../../contract/vocabulary';
 import { type Clock, systemClock } from '../clock';
 import { createKubeConfig, KubernetesOptions } from './config';
 import { fail, KubeRequest, KubeResult, ok, toKubeError } from './errors';
@@ -63,13 +64,30 @@ function requestOptions(client: KubeClient, patch?: PatchStrategy): Configuratio
   return { middleware, middlewareMergeStrategy: 'append' };
 }
 
-/** Runs one API request and turns a failure into a KubeError value. */
+/**
+ * Runs one API request and turns a failure into a KubeError value. A namespace or name that is not a
+ * Kubernetes name is refused unsent: the client puts it in the path percent-encoded but with its dots,
+ * so '.' and '..' address the collection or the namespace instead of the object.
+ */
 export async function call<T>(
   client: KubeClient,
   request: KubeRequest,
   send: (options: ConfigurationOptions<ObservableMiddleware>) => Promise<T>,
   patch?: PatchStrategy
 ): Promise<KubeResult<T>> {
+  const misnamed =
+    request.namespace !== undefined && !isK8sName(request.namespace, 'namespace')
+      ? `namespace ${JSON.stringify(request.namespace)}`
+      : request.name !== undefined && !isK8sName(request.name)
+        ? `name ${JSON.stringify(request.name)}`
+        : undefined;
+  if (misnamed !== undefined) {
+    return fail({
+      kind: 'bad-request',
+      message: `${request.verb} ${request.resource}: ${misnamed} is not a Kubernetes name, so nothing was sent`,
+      request,
+    });
+  }
   try {
     return ok(await send(requestOptions(client, patch)));
   } catch (err) {

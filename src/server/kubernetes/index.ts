@@ -10,17 +10,8 @@ export type { KubernetesOptions, KubernetesOptionsInput } from './config';
 export { drain } from './drain';
 export { drainProgressSchema } from './drainProgress';
 export type { DrainProgress } from './drainProgress';
-export type {
-  DrainControl,
-  DrainOutcome,
-  DrainParams,
-  DrainReport,
-  EvictionPolicy,
-  PodLeft,
-  PodRef,
-  SkippedPod,
-  SkipReason,
-} from './drainRun';
+// The drain's report types are the contract's: import them from contract/healing.
+export type { DrainControl, DrainOutcome, DrainParams, EvictionPolicy } from './drainRun';
 export type { KubeError, KubeErrorKind, KubeRequest, KubeResult, RbacRefusal } from './errors';
 export { cordon, uncordon } from './nodes';
 export type { CordonResult, NodeParams } from './nodes';
@@ -29,12 +20,4 @@ export type { DeletePodParams, DeletePodResult } from './pods';
 export { reconcile } from './reconcile';
 export type { Reconciliation } from './reconcile';
 export { restart, scale, RESTARTED_AT } from './workloads';
-export type {
-  RestartableKind,
-  RestartParams,
-  RestartResult,
-  ScalableKind,
-  ScaleParams,
-  ScaleResult,
-  WorkloadRef,
-} from './workloads';
+export type * from './workloads';

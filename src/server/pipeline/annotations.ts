@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { answerSnippet, readBoundedText, SMALL_ANSWER_BYTES } from '../prometheus/bounded';
 import { redactCredentialsIn } from '../prometheus/credentials';
 import type { Clock } from '../clock';
+import { asPlainText } from '../plainText';
 import type { AnomalyEvent, AnomalyListener } from './listener';
 import type { PipelineRepository } from './store/repository';
 
@@ -85,7 +86,9 @@ export class GrafanaAnnotator implements AnomalyListener {
         `failure_model:${a.failureModel}`,
         `state:${a.state}`,
       ],
-      text: `${a.state === 'open' ? 'Anomaly' : 'Anomaly (closed)'} on ${a.target}: ${a.severity}, ${a.failureModel.replace('_', ' ')}, peak score ${a.peakScore.toFixed(2)}; signals: ${a.signals.join(', ') || 'none'}`,
+      text: asPlainText(
+        `${a.state === 'open' ? 'Anomaly' : 'Anomaly (closed)'} on ${a.target}: ${a.severity}, ${a.failureModel.replace('_', ' ')}, peak score ${a.peakScore.toFixed(2)}; signals: ${a.signals.join(', ') || 'none'}`
+      ),
     };
     const existing = await this.o.repo.annotationOf(a.id);
     const response = await this.fetchImpl(

@@ -1,18 +1,12 @@
 import { LearningLog } from './matchReport';
-import { TargetModel } from './targetModel';
+import type { TargetModel } from './targetModel';
+import { jobTarget, testSettings } from './testTargets';
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2025, 4, 1);
 
 function target(job: string): TargetModel {
-  const model = new TargetModel(
-    `w{job="${job}"}`,
-    'w',
-    { job },
-    null,
-    { detector: 'zscore', stepMs: MINUTE, probation: 10, closeAfter: 2, horizonSteps: 60, detailPoints: 0 },
-    0.5
-  );
+  const model = jobTarget(job, testSettings({ stepMs: MINUTE, closeAfter: 2 }), 0.5);
   model.signalIndex({ name: 'x', kind: 'cpu', limits: {} });
   return model;
 }

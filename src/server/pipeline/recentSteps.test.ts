@@ -1,19 +1,13 @@
-import { TargetModel, type TargetSettings } from './targetModel';
+import type { TargetModel } from './targetModel';
+import { jobTarget, testSettings } from './testTargets';
 
 const STEP = 60_000;
 const T0 = Date.UTC(2026, 0, 5);
-const settings: TargetSettings = {
-  detector: 'zscore',
-  stepMs: STEP,
-  probation: 5,
-  closeAfter: 3,
-  horizonSteps: 60,
-  detailPoints: 8,
-};
+const settings = testSettings({ stepMs: STEP, probation: 5, detailPoints: 8 });
 
 /** A target of two signals stepped at T0 + i steps; a NaN pair is a step without any sample. */
 function stepped(steps: Array<[number, number, number]>): TargetModel {
-  const model = new TargetModel('w{job="a"}', 'w', { job: 'a' }, null, settings, 0.5);
+  const model = jobTarget('a', settings, 0.5);
   model.signalIndex({ name: 'cpu', kind: 'cpu' });
   model.signalIndex({ name: 'errors', kind: 'errors' });
   for (const [i, cpu, errors] of steps) {
@@ -69,7 +63,7 @@ describe('RecentSteps (the detail ring, its times from the watch grid)', () => {
 
   it('is empty before the first step, and keeps nothing with detailPoints 0', () => {
     expect(stepped([]).recent()).toEqual({ cpu: [], errors: [] });
-    const none = new TargetModel('w{job="a"}', 'w', { job: 'a' }, null, { ...settings, detailPoints: 0 }, 0.5);
+    const none = jobTarget('a', { ...settings, detailPoints: 0 }, 0.5);
     none.signalIndex({ name: 'cpu', kind: 'cpu' });
     none.step(T0, [1]);
     expect(none.recent()).toEqual({ cpu: [] });

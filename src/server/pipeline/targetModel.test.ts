@@ -1,19 +1,13 @@
 import { SCORE_HISTORY_POINTS } from '../../contract/pipeline';
-import { TargetModel, type TargetSettings } from './targetModel';
+import type { TargetModel, TargetSettings } from './targetModel';
+import { jobTarget, testSettings } from './testTargets';
 import { downsampleMax } from './targets';
 
 const STEP = 60_000;
-const settings: TargetSettings = {
-  detector: 'zscore',
-  stepMs: STEP,
-  probation: 10,
-  closeAfter: 3,
-  horizonSteps: 60,
-  detailPoints: 240,
-};
+const settings = testSettings({ stepMs: STEP, detailPoints: 240 });
 
 function scored(values: number[]): TargetModel {
-  const model = new TargetModel('w{job="a"}', 'w', { job: 'a' }, null, settings, 0.5);
+  const model = jobTarget('a', settings, 0.5);
   model.signalIndex({ name: 'latency', kind: 'latency' });
   values.forEach((v, i) => model.step(i * STEP, [v]));
   return model;
@@ -68,7 +62,7 @@ describe('TargetModel: learning and time to failure', () => {
   const memorySettings: TargetSettings = { ...settings, stepMs: 300_000, probation: 24, horizonSteps: 288 };
 
   it('reports how far learning is and gives no time to failure until it is done', () => {
-    const model = new TargetModel('w{job="a"}', 'w', { job: 'a' }, null, memorySettings, 0.99);
+    const model = jobTarget('a', memorySettings, 0.99);
     model.signalIndex({ name: 'memory', kind: 'memory', limits: { above: 0.6 } });
     // A steep rise from the first minute: 16% going up 10% an hour.
     const at = (i: number) => 0.16 + (0.1 * i * 300_000) / HOUR;

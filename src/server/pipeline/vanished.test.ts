@@ -2,18 +2,18 @@ import { Random } from '../../detection';
 import { configSchema } from '../config/schema';
 import type { AlignedTarget } from './alignment';
 import { TargetModel, type TargetSettings } from './targetModel';
+import { testSettings } from './testTargets';
 import { targetId } from './targets';
 import { absencesAt, fetchScrapeHealth, ScrapeHealth, type Absence } from './vanished';
 
 const STEP = 300_000;
-const settings: TargetSettings = {
+const settings = testSettings({
   detector: 'failureprophet',
   stepMs: STEP,
   probation: 100,
-  closeAfter: 3,
   horizonSteps: 12,
   detailPoints: 60,
-};
+});
 const watch = configSchema.parse({
   prometheus: { url: 'http://prometheus:9090' },
   watches: [{ name: 'w', queries: { load: 'load' }, target: ['job', 'instance'], step: '5m' }],

@@ -1,18 +1,7 @@
 import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import {
-  Badge,
-  Field,
-  Input,
-  MultiSelect,
-  RadioButtonGroup,
-  Stack,
-  Switch,
-  TagsInput,
-  Text,
-  useStyles2,
-} from '@grafana/ui';
+import { Badge, Field, Input, MultiSelect, RadioButtonGroup, Stack, Switch, Text, useStyles2 } from '@grafana/ui';
 import { failureModelSchema, severitySchema, type PolicyInput } from '../../../contract/healing';
 import { testIds } from '../../testIds';
 import { EditorCard, fieldGrid } from '../shared/EditorCard';
@@ -20,6 +9,7 @@ import { fieldProblem, labelsToTags, tagsToLabels, type FieldErrors } from '../.
 import { AutoWindowsEditor } from './AutoWindowsEditor';
 import { LadderSteps } from './LadderSteps';
 import { NumberField } from '../shared/NumberField';
+import { TagsField } from '../shared/TagsField';
 import { ActionFields, GateField } from './PolicyActionFields';
 
 export interface PolicyEditorProps {
@@ -139,40 +129,39 @@ export function PolicyEditor({ uid, index, count, policy, errors, onChange, onMo
             onChange={(v) => setMatch({ failureModels: v.map((o) => o.value!) })}
           />
         </Field>
-        <Field label="Namespaces" description="Any when empty" {...fieldProblem(error('match.namespaces'))}>
-          <TagsInput
-            id={id('namespaces')}
-            tags={match.namespaces ?? []}
-            onChange={(tags) => setMatch({ namespaces: tags })}
-            addOnBlur
-          />
-        </Field>
-        <Field label="Watches" description="Any when empty">
-          <TagsInput
-            id={id('watches')}
-            tags={match.watches ?? []}
-            onChange={(tags) => setMatch({ watches: tags })}
-            addOnBlur
-          />
-        </Field>
-        <Field label="Label selectors" description="key=value, all must hold" {...fieldProblem(error('match.labels'))}>
-          <TagsInput
-            id={id('labels')}
-            tags={labelsToTags(match.labels)}
-            onChange={(tags) => onTags('labels', tags)}
-            placeholder="app=cart"
-            addOnBlur
-          />
-        </Field>
-        <Field label="Alert labels" description="Alerts only; key=value" {...fieldProblem(error('match.alertLabels'))}>
-          <TagsInput
-            id={id('alert-labels')}
-            tags={labelsToTags(match.alertLabels)}
-            onChange={(tags) => onTags('alertLabels', tags)}
-            placeholder="alertname=KubePodCrashLooping"
-            addOnBlur
-          />
-        </Field>
+        <TagsField
+          label="Namespaces"
+          description="Any when empty"
+          id={id('namespaces')}
+          error={error('match.namespaces')}
+          tags={match.namespaces ?? []}
+          set={(namespaces) => setMatch({ namespaces })}
+        />
+        <TagsField
+          label="Watches"
+          description="Any when empty"
+          id={id('watches')}
+          tags={match.watches ?? []}
+          set={(watches) => setMatch({ watches })}
+        />
+        <TagsField
+          label="Label selectors"
+          description="key=value, all must hold"
+          id={id('labels')}
+          error={error('match.labels')}
+          tags={labelsToTags(match.labels)}
+          set={(tags) => onTags('labels', tags)}
+          placeholder="app=cart"
+        />
+        <TagsField
+          label="Alert labels"
+          description="Alerts only; key=value"
+          id={id('alert-labels')}
+          error={error('match.alertLabels')}
+          tags={labelsToTags(match.alertLabels)}
+          set={(tags) => onTags('alertLabels', tags)}
+          placeholder="alertname=KubePodCrashLooping"
+        />
       </div>
 
       <Text element="h5">Action</Text>

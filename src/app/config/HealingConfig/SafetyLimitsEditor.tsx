@@ -6,6 +6,7 @@ import type { SafetyLimitsInput } from '../../../contract/healing';
 import { testIds } from '../../testIds';
 import { fieldProblem, type FieldErrors } from '../../utils/validation';
 import { NumberField } from '../shared/NumberField';
+import { TagsField } from '../shared/TagsField';
 
 interface Props {
   limits: SafetyLimitsInput;
@@ -162,18 +163,14 @@ export function SafetyLimitsEditor({ limits, errors, onChange }: Props) {
             </Stack>
           </>
         </Field>
-        <Field
+        <TagsField
           label="Namespace deny-list"
           description="Wins over the allow-list"
-          {...fieldProblem(errors['namespaces.deny'])}
-        >
-          <TagsInput
-            id="fp-limit-namespaces-deny"
-            tags={namespaces.deny ?? []}
-            onChange={(deny) => onChange({ ...limits, namespaces: { ...namespaces, deny } })}
-            addOnBlur
-          />
-        </Field>
+          id="fp-limit-namespaces-deny"
+          error={errors['namespaces.deny']}
+          tags={namespaces.deny ?? []}
+          set={(deny) => onChange({ ...limits, namespaces: { ...namespaces, deny } })}
+        />
       </div>
       {NESTED_GROUPS.map((group) => {
         const values: Record<string, number | undefined> = { ...limits[group] };

@@ -1,13 +1,14 @@
 import React from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2, SelectableValue } from '@grafana/data';
-import { Button, Field, IconButton, Input, RadioButtonGroup, TagsInput, Text, useStyles2 } from '@grafana/ui';
+import { Button, Field, IconButton, Input, RadioButtonGroup, Text, useStyles2 } from '@grafana/ui';
 import { OBJECT_KINDS, type DurationText, type WatchDefinition } from '../../../contract/watches';
 import { PRODUCT_DETECTOR_NAMES } from '../../../detection/registry';
 import { testIds } from '../../testIds';
 import { EditorCard, fieldGrid } from '../shared/EditorCard';
 import { fieldProblem, type FieldErrors } from '../../utils/validation';
 import { NumberField } from '../shared/NumberField';
+import { TagsField } from '../shared/TagsField';
 import type { QueryRow, WatchDraft } from './draft';
 
 export interface WatchEditorProps {
@@ -181,31 +182,23 @@ export function WatchEditor({ index, draft, errors, onChange, onDelete }: WatchE
 
       <Text element="h5">Targets and timing</Text>
       <div className={styles.grid}>
-        <Field
+        <TagsField
           label="Target labels"
           description="The labels whose values make one target; none: the whole watch is one target"
-          {...fieldProblem(error('target'))}
-        >
-          <TagsInput
-            id={id('target')}
-            tags={watch.target ?? []}
-            onChange={(tags) => set({ target: tags })}
-            placeholder="namespace"
-            addOnBlur
-          />
-        </Field>
-        <Field
+          id={id('target')}
+          error={error('target')}
+          tags={watch.target ?? []}
+          set={(target) => set({ target })}
+          placeholder="namespace"
+        />
+        <TagsField
           label="Peer labels"
           description="Labels shared by replicas of one group: a replica departing from its siblings is flagged"
-          {...fieldProblem(error('peers'))}
-        >
-          <TagsInput
-            id={id('peers')}
-            tags={watch.peers ?? []}
-            onChange={(tags) => set({ peers: tags.length ? tags : undefined })}
-            addOnBlur
-          />
-        </Field>
+          id={id('peers')}
+          error={error('peers')}
+          tags={watch.peers ?? []}
+          set={(peers) => set({ peers: peers.length ? peers : undefined })}
+        />
         {duration('step', 'Step', 'How often a target is scored, e.g. 1m (default)')}
         {duration('history', 'History', 'Replayed on first sight and on retraining, e.g. 7d (default)')}
         {duration('lag', 'Lag', 'How far behind now the loop stays, e.g. 30s (default)')}

@@ -43,10 +43,11 @@ const dryRun = pendingAction(30, {
 function renderDetail(
   settings: AppSettings,
   reply: FakeReply = { data: detail },
-  actions: FakeReply = { data: { items: [verified, dryRun], total: 2 } }
+  actions: FakeReply = { data: { items: [verified, dryRun], total: 2 } },
+  targetId = id
 ) {
   const fetch = installFakeBackendSrv({
-    [`GET ${pipelinePaths.target(id)}`]: reply,
+    [`GET ${pipelinePaths.target(targetId)}`]: reply,
     [`GET ${healingPaths.actions}`]: actions,
     [`GET ${pipelinePaths.watches}`]: {
       data: {
@@ -73,7 +74,7 @@ function renderDetail(
   render(
     <PluginSettingsContext.Provider value={settings}>
       <MemoryRouter
-        initialEntries={[`/target/${encodeURIComponent(id)}`]}
+        initialEntries={[`/target/${encodeURIComponent(targetId)}`]}
         future={{ v7_startTransition: true, v7_relativeSplatPath: true }}
       >
         <Routes>
@@ -125,6 +126,22 @@ describe('TargetDetail', () => {
   it('says when there are more actions than it shows', async () => {
     renderDetail({ backendUrl: 'http://b:3001' }, { data: detail }, { data: { items: [verified], total: 42 } });
     expect(await screen.findByRole('link', { name: 'All 42 on the Actions page' })).toBeInTheDocument();
+  });
+
+  // Label values are free text (an HTTP route label such as "/items/%7Bid%7D", "50%"): the router
+  // hands the id over decoded once, so decoding it again misreads "%7B" and throws on a bare "%".
+  it.each([
+    ['a bare %', 'latency{route="/items/50%"}'],
+    ['an escape', 'latency{route="/items/%7Bid%7D"}'],
+  ])('opens the target its link names when a label value holds %s', async (_what, percentId) => {
+    const fetch = renderDetail(
+      { backendUrl: 'http://b:3001' },
+      { data: { ...detail, target: target(percentId), anomalies: [] } },
+      { data: { items: [], total: 0 } },
+      percentId
+    );
+    expect(await screen.findByRole('heading', { name: percentId })).toBeInTheDocument();
+    expect(requestsTo(fetch, 'GET', pipelinePaths.target(percentId))).toHaveLength(1);
   });
 
   it('says when the target is unknown', async () => {

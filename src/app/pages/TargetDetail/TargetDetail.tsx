@@ -26,7 +26,8 @@ export function TargetDetail() {
 
 function LoadedTarget() {
   const styles = useStyles2(getStyles);
-  const id = decodeURIComponent(useParams<{ id: string }>().id ?? '');
+  // Already decoded by the router: decoding again would misread a label value's "%7B" or "50%".
+  const id = useParams<{ id: string }>().id ?? '';
   const { prometheusDatasourceUid } = usePluginSettings();
   const detail = useBackendQuery(() => getTarget(id), `target-${id}`, { refreshMs: 15_000 });
   const watches = useBackendQuery(listWatches, 'watches', { enabled: Boolean(prometheusDatasourceUid) });

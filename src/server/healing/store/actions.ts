@@ -16,24 +16,24 @@ import {
   supersededKey,
   triggerKey,
   triggerRowSchema,
-  type ActionChanges,
   type NewAction,
   type StoredAction,
 } from './actionRows';
-import type {
-  ActionFilter,
-  ActionRepository,
-  Alongside,
-  ClaimDecider,
-  Claimed,
-  HeldNode,
-  LimitFacts,
-  LimitWindow,
-  NewAuditEntry,
-  OpenedTrigger,
-  OutcomeRow,
-  TriggerNote,
-  TriggerRecord,
+import {
+  claimedMove,
+  type ActionFilter,
+  type ActionMove,
+  type ActionRepository,
+  type ClaimDecider,
+  type Claimed,
+  type HeldNode,
+  type LimitFacts,
+  type LimitWindow,
+  type NewAuditEntry,
+  type OpenedTrigger,
+  type OutcomeRow,
+  type TriggerNote,
+  type TriggerRecord,
 } from './repositories';
 
 export type { ActionChanges, NewAction, StoredAction } from './actionRows';
@@ -138,26 +138,12 @@ export class SqliteActionRepository implements ActionRepository {
     return row === undefined ? undefined : this.decode(row);
   }
 
-  async transition(
-    id: number,
-    from: ActionState[],
-    to: ActionState,
-    at: number,
-    changes: ActionChanges = {},
-    alongside: Alongside = {}
-  ): Promise<boolean> {
-    return this.db.transaction(() => this.move(id, from, to, at, changes, alongside))();
+  async transition(move: ActionMove): Promise<boolean> {
+    return this.db.transaction(() => this.move(move))();
   }
 
   /** The conditional update and what goes with it; the caller holds the transaction. */
-  private move(
-    id: number,
-    from: ActionState[],
-    to: ActionState,
-    at: number,
-    changes: ActionChanges,
-    alongside: Alongside
-  ): boolean {
+  private move({ id, from, to, at, changes = {}, alongside = {} }: ActionMove): boolean {
     const sets = ['state = @to', 'updated_at = @at'];
     const params: Record<string, unknown> = { id, to, at };
     changedColumns(changes).forEach(({ column, value }, i) => {
@@ -198,10 +184,7 @@ export class SqliteActionRepository implements ActionRepository {
         if (!decision) {
           return undefined;
         }
-        const moved = this.move(id, ['approved'], decision.to, at, decision.changes, {
-          audit: decision.audit,
-          holdNode: decision.holdNode,
-        });
+        const moved = this.move(claimedMove(id, at, decision));
         return moved ? { action, to: decision.to } : undefined;
       })
       .immediate();

@@ -55,7 +55,13 @@ async function fill(store: SqliteStore, n: number, from = 0): Promise<void> {
     const to = STATES[i % STATES.length];
     const kind = to === 'awaiting_approval' ? 'waiting' : to;
     expect(
-      await actions.transition(id!, ['proposed'], to, T + i, {}, { audit: [{ at: T + i, kind, message: to }] })
+      await actions.transition({
+        id: id!,
+        from: ['proposed'],
+        to,
+        at: T + i,
+        alongside: { audit: [{ at: T + i, kind, message: to }] },
+      })
     ).toBe(true);
   }
 }
@@ -216,23 +222,24 @@ describe('healing lists with many rows', () => {
     expect(awaiting.length).toBe(100);
     for (const a of awaiting.slice(0, 30)) {
       expect(
-        await actions.transition(
-          a.id,
-          ['awaiting_approval'],
-          'approved',
-          T,
-          {},
-          {
+        await actions.transition({
+          id: a.id,
+          from: ['awaiting_approval'],
+          to: 'approved',
+          at: T,
+          alongside: {
             audit: [{ at: T, kind: 'approved', actionId: a.id, user: 'ada', message: 'approved' }],
-          }
-        )
+          },
+        })
       ).toBe(true);
     }
     for (const a of awaiting.slice(0, 5)) {
-      expect(await actions.transition(a.id, ['approved'], 'executing', T)).toBe(true);
+      expect(await actions.transition({ id: a.id, from: ['approved'], to: 'executing', at: T })).toBe(true);
     }
     // A transition refused (wrong from-state) changes nothing.
-    expect(await actions.transition(awaiting[0].id, ['awaiting_approval'], 'rejected', T)).toBe(false);
+    expect(await actions.transition({ id: awaiting[0].id, from: ['awaiting_approval'], to: 'rejected', at: T })).toBe(
+      false
+    );
     await fill(store, 25, 1000);
     await audit.append({ at: T, kind: 'kill_switch', user: 'ada', message: 'on' });
     await check();

@@ -50,6 +50,16 @@ export interface Alongside {
   releaseNode?: string;
 }
 
+/** A conditional state change: from one of `from` to `to`, with the columns it sets and what it writes alongside. */
+export interface ActionMove {
+  id: number;
+  from: ActionState[];
+  to: ActionState;
+  at: number;
+  changes?: ActionChanges;
+  alongside?: Alongside;
+}
+
 /** What the safety limits read about earlier actions, for one action. */
 export interface LimitFacts {
   /** Another action of its type on its target still under way. */
@@ -79,6 +89,18 @@ export type ClaimDecision =
   | { to: 'executing' | 'blocked'; changes: ActionChanges; audit: NewAuditEntry[]; holdNode?: string }
   /** Not now: it stays approved. */
   | undefined;
+
+/** The move a claim makes when its decision says go: from approved, with the decision's changes, audit and node. */
+export function claimedMove(id: number, at: number, decision: NonNullable<ClaimDecision>): ActionMove {
+  return {
+    id,
+    from: ['approved'],
+    to: decision.to,
+    at,
+    changes: decision.changes,
+    alongside: { audit: decision.audit, holdNode: decision.holdNode },
+  };
+}
 
 /** One executed action, for the outcomes page. */
 export interface OutcomeRow {
@@ -112,14 +134,7 @@ export interface ActionRepository {
   insert(input: NewAction, note?: (id: number) => NewAuditEntry): Promise<number | undefined>;
   get(id: number): Promise<StoredAction | undefined>;
   /** Moves the action from one of `from` to `to`; false when its state was not one of `from` (someone else moved it). */
-  transition(
-    id: number,
-    from: ActionState[],
-    to: ActionState,
-    at: number,
-    changes?: ActionChanges,
-    alongside?: Alongside
-  ): Promise<boolean>;
+  transition(move: ActionMove): Promise<boolean>;
   /**
    * Takes an approved action for execution, one claim at a time across every process: the action
    * and the limit facts are read inside the transaction and `decide` says what happens. Returns the

@@ -1,18 +1,11 @@
 import { serialize } from 'node:v8';
-import { TargetModel, type TargetSettings } from '../targetModel';
+import { jobTarget, testSettings } from '../testTargets';
 import { decodeLegacyState, decodeState, encodeState, replaceNaN, StateCodecError } from './stateCodec';
 
-const settings: TargetSettings = {
-  detector: 'zscore',
-  stepMs: 60_000,
-  probation: 3,
-  closeAfter: 2,
-  horizonSteps: 60,
-  detailPoints: 0,
-};
+const settings = testSettings({ probation: 3, closeAfter: 2 });
 
 function learnedState() {
-  const model = new TargetModel('w{job="a"}', 'w', { job: 'a' }, null, settings, 0.5);
+  const model = jobTarget('a', settings, 0.5);
   model.signalIndex({ name: 'x', kind: 'cpu', limits: { above: 1 } });
   for (let i = 0; i < 20; i++) {
     model.step(i * 60_000, [0.2 + (i % 3) / 10 + (i === 15 ? 5 : 0)]);

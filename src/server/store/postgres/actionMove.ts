@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import type { ActionState } from '../../../contract/healing';
-import { changedColumns, type ActionChanges } from '../../healing/store/actionRows';
-import type { Alongside } from '../../healing/store/repositories';
+import { changedColumns } from '../../healing/store/actionRows';
+import type { ActionMove } from '../../healing/store/repositories';
 import { decodeRow } from '../rows';
 import { appendAudit } from './audit';
 import type { Run } from './database';
@@ -9,19 +8,8 @@ import type { Run } from './database';
 const changeRow = z.object({ state: z.string(), change_token: z.string().nullable() });
 
 /** The conditional update and what goes with it, inside the caller's transaction. */
-export async function move(
-  run: Run,
-  m: {
-    id: number;
-    from: ActionState[];
-    to: ActionState;
-    at: number;
-    changes: ActionChanges;
-    alongside: Alongside;
-    token: string;
-    claimedBy?: string;
-  }
-): Promise<boolean> {
+export async function move(run: Run, m: ActionMove & { token: string; claimedBy?: string }): Promise<boolean> {
+  const { changes = {}, alongside = {} } = m;
   const { rows } = await run('SELECT state, change_token FROM healing_actions WHERE id = $1 FOR UPDATE', [m.id]);
   if (rows.length === 0) {
     return false;
@@ -38,7 +26,7 @@ export async function move(
   const params: unknown[] = [m.id, m.to, m.at, m.token];
   const sets = ['state = $2', 'updated_at = $3', 'change_token = $4'];
   const columns = [
-    ...changedColumns(m.changes),
+    ...changedColumns(changes),
     ...(m.claimedBy !== undefined ? [{ column: 'claimed_by', value: m.claimedBy }] : []),
   ];
   for (const { column, value } of columns) {
@@ -46,17 +34,17 @@ export async function move(
     sets.push(`${column} = $${params.length}`);
   }
   await run(`UPDATE healing_actions SET ${sets.join(', ')} WHERE id = $1`, params);
-  if (m.alongside.holdNode !== undefined) {
+  if (alongside.holdNode !== undefined) {
     await run(
       `INSERT INTO healing_nodes_held (node, action_id, since) VALUES ($1, $2, $3)
        ON CONFLICT (node) DO UPDATE SET action_id = EXCLUDED.action_id`,
-      [m.alongside.holdNode, m.id, m.at]
+      [alongside.holdNode, m.id, m.at]
     );
   }
-  if (m.alongside.releaseNode !== undefined) {
-    await run('DELETE FROM healing_nodes_held WHERE node = $1', [m.alongside.releaseNode]);
+  if (alongside.releaseNode !== undefined) {
+    await run('DELETE FROM healing_nodes_held WHERE node = $1', [alongside.releaseNode]);
   }
-  for (const entry of m.alongside.audit ?? []) {
+  for (const entry of alongside.audit ?? []) {
     await appendAudit(run, entry);
   }
   return true;

@@ -13,11 +13,11 @@ import {
   triggerKey,
   triggerRowSchema,
   triggerTargetOf,
-  type ActionChanges,
   type NewAction,
   type StoredAction,
 } from '../../healing/store/actionRows';
 import type * as repo from '../../healing/store/repositories';
+import { claimedMove } from '../../healing/store/repositories';
 import { decodeRow } from '../rows';
 import { facts, held, started, starts } from './actionLimits';
 import { move } from './actionMove';
@@ -126,16 +126,9 @@ export class PostgresActionRepository implements repo.ActionRepository {
     return read(this.db.query, id);
   }
 
-  async transition(
-    id: number,
-    from: ActionState[],
-    to: ActionState,
-    at: number,
-    changes: ActionChanges = {},
-    alongside: repo.Alongside = {}
-  ): Promise<boolean> {
+  async transition(change: repo.ActionMove): Promise<boolean> {
     const token = randomUUID();
-    return this.db.transaction((run) => move(run, { id, from, to, at, changes, alongside, token }), 'keyed');
+    return this.db.transaction((run) => move(run, { ...change, token }), 'keyed');
   }
 
   async claim(
@@ -157,12 +150,7 @@ export class PostgresActionRepository implements repo.ActionRepository {
         return undefined;
       }
       const moved = await move(run, {
-        id,
-        from: ['approved'],
-        to: decision.to,
-        at,
-        changes: decision.changes,
-        alongside: { audit: decision.audit, holdNode: decision.holdNode },
+        ...claimedMove(id, at, decision),
         token,
         claimedBy: decision.to === 'executing' ? this.replica : undefined,
       });

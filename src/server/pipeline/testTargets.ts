@@ -1,0 +1,21 @@
+import { TargetModel, type TargetSettings } from './targetModel';
+
+// Test fixtures: targets as the tests build them, each test saying only the settings it varies.
+
+/** A z-score target scored every minute, 10 steps of probation, closing after 3 quiet steps, keeping no detail. */
+export function testSettings(changes: Partial<TargetSettings> = {}): TargetSettings {
+  return {
+    detector: 'zscore',
+    stepMs: 60_000,
+    probation: 10,
+    closeAfter: 3,
+    horizonSteps: 60,
+    detailPoints: 0,
+    ...changes,
+  };
+}
+
+/** The target of watch `w` labelled {job}, with no Kubernetes object. */
+export function jobTarget(job: string, settings: TargetSettings, threshold: number): TargetModel {
+  return new TargetModel(`w{job="${job}"}`, 'w', { job }, null, settings, threshold);
+}
