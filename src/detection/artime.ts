@@ -2,17 +2,18 @@ import { Downsampler } from './artime/downsampler';
 import { DIM, FeatureWindow, LEVELS, WINDOW } from './artime/featureWindow';
 import { ArtBound, UNBOUNDED } from './artime/fuzzyArt';
 import { ByteReader, ByteWriter } from './shared/bytes';
+import { NO_NUMBERS } from './shared/arrays';
 import {
   checkCategories,
   LEARNED_SCALARS,
   type Learned,
+  newLearned,
   readLearned,
   readWeights,
   restoreLearned,
   writeLearned,
 } from './artime/learned';
 import { rescaleLearned } from './artime/rangeSeen';
-import { Resonance } from './artime/resonance';
 import { roundHalfEven } from './artime/windowMath';
 import { checkState, DETECTOR_STATE_FORMAT, DetectorOptions, DetectorState, num, StreamingDetector } from './detector';
 import { InputRange, RangeEstimate, rangeEstimateOf, ValueRange } from './inputRange';
@@ -128,7 +129,7 @@ export class ArtimeDetector implements StreamingDetector {
   private dsi = 0;
   private readonly downsampler = new Downsampler();
   /** The probation's raw down-sampled values, learned in one batch when it ends. */
-  private pending = new Float64Array(0);
+  private pending = NO_NUMBERS;
   private learned: Learned | undefined;
 
   constructor(
@@ -249,15 +250,14 @@ export class ArtimeDetector implements StreamingDetector {
    */
   private learnProbation(): void {
     this.range.settle();
-    const window = new FeatureWindow();
+    const { window, resonance } = newLearned(this.trendWindow, this.bound);
     const all = new Float64Array(this.trendWindow * DIM);
     const features = Array.from(this.pending, (raw, k) =>
       this.features(window, raw, k + 1, all.subarray(k * DIM, (k + 1) * DIM))
     );
-    const resonance = new Resonance(this.trendWindow, this.bound);
     resonance.learnProbation(features);
     this.learned = { window, resonance };
-    this.pending = new Float64Array(0);
+    this.pending = NO_NUMBERS;
   }
 
   /** The scalars every state holds, in the order `fromState` reads them. */
@@ -315,7 +315,7 @@ export class ArtimeDetector implements StreamingDetector {
       d.pending.set(r.f64(d.dsi));
     } else {
       d.learned = readLearned(r, d.trendWindow, d.bound);
-      d.pending = new Float64Array(0);
+      d.pending = NO_NUMBERS;
     }
     r.end();
     return d;
@@ -388,8 +388,8 @@ export class ArtimeDetector implements StreamingDetector {
       d.pending.set(raw);
       return d;
     }
-    d.pending = new Float64Array(0);
-    const l: Learned = { window: new FeatureWindow(), resonance: new Resonance(d.trendWindow, d.bound) };
+    d.pending = NO_NUMBERS;
+    const l = newLearned(d.trendWindow, d.bound);
     restoreLearned(l, sc.subarray(5), medbin, values, sim, simDiff, weights);
     d.learned = l;
     return d;

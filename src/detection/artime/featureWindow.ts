@@ -1,3 +1,4 @@
+import { ownRegion, type Region } from '../shared/arrays';
 import { haar, minMaxScaled, roundHalfEven } from './windowMath';
 
 /** Samples per feature window (after down-sampling). */
@@ -8,6 +9,9 @@ export const LEVELS = 80;
 export const DIM = 2 * WINDOW;
 /** A level closer than this to the running median is snapped to it. */
 const CHOMP = 0.075;
+
+/** Bytes of a feature window's arrays. */
+export const FEATURE_WINDOW_BYTES = 8 * WINDOW + 4 * (LEVELS + 1);
 
 /** Scratch for one window's arithmetic, shared by every window (single-threaded; used within one call). */
 const scratchA = new Float64Array(WINDOW);
@@ -20,12 +24,18 @@ const scratchB = new Float64Array(WINDOW);
  */
 export class FeatureWindow {
   /** Values seen per level (counts: 32 bits hold 4e9 down-sampled values), and the running median level with the counts below and above it. */
-  readonly medbin = new Uint32Array(LEVELS + 1);
+  readonly medbin: Uint32Array;
   medlevel = 0;
   belowmed = 0;
   abovemed = 0;
   /** The last WINDOW levels / LEVELS, oldest first. */
-  readonly values = new Float64Array(WINDOW);
+  readonly values: Float64Array;
+
+  /** `region`: where its arrays go, as views (8-aligned, FEATURE_WINDOW_BYTES long; default a buffer of its own). */
+  constructor({ buffer, offset }: Region = ownRegion(FEATURE_WINDOW_BYTES)) {
+    this.values = new Float64Array(buffer, offset, WINDOW);
+    this.medbin = new Uint32Array(buffer, offset + 8 * WINDOW, LEVELS + 1);
+  }
 
   /** Takes the `dsi`-th value (from 1), normalised to [0, 1] by the range; writes the window's features into f. */
   features(normalised: number, dsi: number, f: Float64Array): Float64Array {

@@ -1,3 +1,6 @@
+import { NO_NUMBERS, ownRegion, type Region } from '../shared/arrays';
+import { closestPair, pairCount } from './closestPair';
+
 /** Settings of a FuzzyArt: how many categories it may hold, and whether its weights are quantised. */
 export interface ArtBound {
   /** Most categories held (Infinity: grow without bound, as published). */
@@ -18,6 +21,17 @@ function levelValues(levels: number): Float64Array {
   }
   return table;
 }
+
+/**
+ * The complement-coded input of the call in progress, shared by every ART (single-threaded; used
+ * within one `train`): as reals (unbounded) or codes (bounded). Grown to the largest dimension seen.
+ */
+let scratchReals = new Float64Array(0);
+let scratchCodes = new Uint8Array(0);
+
+/** An unbounded ART's empty tables, one for all as NO_NUMBERS. */
+const NO_CODES = new Uint8Array(0);
+const NO_PAIRS = new Uint16Array(0);
 
 /**
  * The compact distributed dual-vigilance fuzzy ART ARTime uses (Carpenter, Grossberg & Rosen 1991;
@@ -47,28 +61,33 @@ export class FuzzyArt {
   newCluster = false;
   categories = 0;
   /** Unbounded: the weights, rows of 2 x dim (empty when bounded). */
-  private reals = new Float64Array(0);
+  private reals = NO_NUMBERS;
   /** Bounded: each weight as its multiple of 1 / levels, rows of 2 x dim (empty when unbounded). */
   private readonly codes: Uint8Array;
   /** Bounded: code -> weight (n / levels). */
   private readonly value: Float64Array;
   private readonly dimComp: number;
-  /** The complement-coded input: as reals, or (bounded) as codes. */
-  private readonly x: Float64Array;
-  private readonly xc: Uint8Array;
   /**
-   * Bounded only, derived (never stored): |w_a ^ w_b| for every pair a < b (allocated at the first
-   * merge: an ART that never fills never needs it), and which categories changed since it was last
-   * brought up to date (all, after a restore), so a merge costs a few rows.
+   * Bounded only, derived (never stored): |w_a ^ w_b| for every pair a < b in multiples of 1 / levels
+   * (closestPair), and which categories changed since it was last brought up to date (all, after a
+   * restore), so a merge costs a few rows.
    */
-  private pairs = new Float64Array(0);
+  private readonly pairs: Uint16Array;
   /** Derived: |w| per category, summed as the match sums it, kept with the weights. */
   private norms: Float64Array;
-  readonly dirty: Uint8Array;
+  private readonly dirty: Uint8Array;
 
+  /** Bytes of a bounded ART's tables (0: an unbounded one holds growing arrays of its own). */
+  static bytes(dim: number, bound: ArtBound): number {
+    const cap = bound.capacity;
+    return Number.isFinite(cap) ? cap * 8 + pairCount(cap) * 2 + cap * 2 * dim + cap : 0;
+  }
+
+  /** `region`: where a bounded ART's tables go (8-aligned, FuzzyArt.bytes long; default a buffer of its own). */
   constructor(
     readonly dim: number,
-    readonly bound: ArtBound = UNBOUNDED
+    readonly bound: ArtBound = UNBOUNDED,
+    region?: Region
   ) {
     if (!(Number.isInteger(dim) && dim > 0 && dim % 2 === 0)) {
       throw new Error(`A FuzzyArt's dimension must be a positive even integer, got ${dim}`);
@@ -78,12 +97,29 @@ export class FuzzyArt {
     if (bounded !== (Number.isInteger(bound.levels) && bound.levels >= 1 && bound.levels <= 255)) {
       throw new Error('A bounded ART quantises its weights to bytes (levels 1 to 255), an unbounded one does not');
     }
-    this.codes = new Uint8Array(bounded ? bound.capacity * this.dimComp : 0);
-    this.value = bounded ? levelValues(bound.levels) : new Float64Array(0);
-    this.x = new Float64Array(bounded ? 0 : this.dimComp);
-    this.xc = new Uint8Array(bounded ? this.dimComp : 0);
-    this.norms = new Float64Array(bounded ? bound.capacity : 0);
-    this.dirty = new Uint8Array(bounded ? bound.capacity : 0).fill(1);
+    if (bounded && this.dimComp * bound.levels > 0xffff) {
+      throw new Error('A bounded ART sums its codes in 16 bits: 2 x dimension x levels must be at most 65535');
+    }
+    if (scratchReals.length < this.dimComp) {
+      scratchReals = new Float64Array(this.dimComp);
+      scratchCodes = new Uint8Array(this.dimComp);
+    }
+    this.value = bounded ? levelValues(bound.levels) : NO_NUMBERS;
+    if (!bounded) {
+      this.codes = NO_CODES;
+      this.pairs = NO_PAIRS;
+      this.norms = NO_NUMBERS;
+      this.dirty = NO_CODES;
+      return;
+    }
+    // A bounded ART's tables never grow: views on one buffer (shared/arrays.ts).
+    const cap = bound.capacity;
+    const pairs = pairCount(cap);
+    const { buffer, offset } = region ?? ownRegion(FuzzyArt.bytes(dim, bound));
+    this.norms = new Float64Array(buffer, offset, cap);
+    this.pairs = new Uint16Array(buffer, offset + cap * 8, pairs);
+    this.codes = new Uint8Array(buffer, offset + cap * 8 + pairs * 2, cap * this.dimComp);
+    this.dirty = new Uint8Array(buffer, offset + cap * 8 + pairs * 2 + cap * this.dimComp, cap).fill(1);
   }
 
   get bounded(): boolean {
@@ -122,31 +158,33 @@ export class FuzzyArt {
       return;
     }
     const bounded = this.bounded;
+    const x = scratchReals;
+    const xc = scratchCodes;
     if (bounded) {
       const q = this.bound.levels;
       for (let k = 0; k < D; k++) {
         // The complement is q - n: on the same grid, bit for bit ((q - n) / q).
         const n = Math.round(Math.min(1, Math.max(0, f[k])) * q);
-        this.xc[k] = n;
-        this.xc[k + D] = q - n;
+        xc[k] = n;
+        xc[k + D] = q - n;
       }
     } else {
       for (let k = 0; k < D; k++) {
-        this.x[k] = f[k];
-        this.x[k + D] = 1 - f[k];
+        x[k] = f[k];
+        x[k + D] = 1 - f[k];
       }
     }
-    const resonant = bounded ? this.scanCodes(learning) : this.scanReals(learning);
+    const resonant = bounded ? this.scanCodes(xc, learning) : this.scanReals(x, learning);
     if (!learning || resonant) {
       return;
     }
     // No resonance: x becomes a new category; below the lower vigilance, of a new cluster.
     const slot = this.slotForNew();
     if (bounded) {
-      this.codes.set(this.xc, slot * DC);
+      this.codes.set(xc.subarray(0, DC), slot * DC);
       this.dirty[slot] = 1;
     } else {
-      this.reals.set(this.x, slot * DC);
+      this.reals.set(x.subarray(0, DC), slot * DC);
     }
     this.norms[slot] = this.normOf(slot);
     this.newCluster = this.match < this.rhoLb;
@@ -156,10 +194,9 @@ export class FuzzyArt {
    * Every category's match with the unbounded input x: sets match and energy to the best's, learns
    * (fast learning) every category above the upper vigilance; true if any did.
    */
-  private scanReals(learning: boolean): boolean {
+  private scanReals(x: Float64Array, learning: boolean): boolean {
     const D = this.dim;
     const DC = this.dimComp;
-    const x = this.x;
     const w = this.reals;
     let best = 0;
     let bestEnergy = 0;
@@ -202,10 +239,9 @@ export class FuzzyArt {
   }
 
   /** scanReals on the codes: the same doubles (value[code]) in the same order, so the same outcome. */
-  private scanCodes(learning: boolean): boolean {
+  private scanCodes(x: Uint8Array, learning: boolean): boolean {
     const D = this.dim;
     const DC = this.dimComp;
-    const x = this.xc;
     const w = this.codes;
     const value = this.value;
     let best = 0;
@@ -260,48 +296,20 @@ export class FuzzyArt {
     return resonant;
   }
 
-  /** Where |w_a ^ w_b| (a < b) is in `pairs`. */
-  private pairAt(a: number, b: number): number {
-    const cap = this.bound.capacity;
-    return (a * (2 * cap - a - 1)) / 2 + (b - a - 1);
-  }
-
   /**
    * Merges the two categories whose fuzzy AND is largest (the smallest box holding both) into the
    * first, and returns the second's slot.
    */
   private mergeClosest(): number {
-    const n = this.categories;
     const cap = this.bound.capacity;
-    if (this.pairs.length === 0) {
-      this.pairs = new Float64Array((cap * (cap - 1)) / 2);
-      this.dirty.fill(1);
-    }
-    const pairs = this.pairs;
-    for (let a = 0; a < n; a++) {
-      if (this.dirty[a]) {
-        for (let b = 0; b < n; b++) {
-          if (b !== a) {
-            pairs[a < b ? this.pairAt(a, b) : this.pairAt(b, a)] = this.intersection(a, b);
-          }
-        }
-        this.dirty[a] = 0;
-      }
-    }
-    let best = -1;
-    let ba = 0;
-    let bb = 1;
-    for (let a = 0; a < n; a++) {
-      const row = this.pairAt(a, a + 1);
-      for (let b = a + 1; b < n; b++) {
-        const p = pairs[row + b - a - 1];
-        if (p > best) {
-          best = p;
-          ba = a;
-          bb = b;
-        }
-      }
-    }
+    const pair = closestPair(
+      { codes: this.codes, value: this.value, dimComp: this.dimComp, capacity: cap },
+      this.categories,
+      this.pairs,
+      this.dirty
+    );
+    const ba = Math.floor(pair / cap);
+    const bb = pair - ba * cap;
     const DC = this.dimComp;
     const w = this.codes;
     for (let k = 0; k < DC; k++) {
@@ -347,19 +355,6 @@ export class FuzzyArt {
       this.norms[c] = this.normOf(c);
     }
     this.dirty.fill(1);
-  }
-
-  /** |w_a ^ w_b| (bounded). */
-  private intersection(a: number, b: number): number {
-    const DC = this.dimComp;
-    const w = this.codes;
-    let inter = 0;
-    for (let k = 0; k < DC; k++) {
-      const x = w[a * DC + k];
-      const y = w[b * DC + k];
-      inter += this.value[x < y ? x : y];
-    }
-    return inter;
   }
 
   /** Where a new category goes: the next free slot, or when full one freed by a merge. */

@@ -1,4 +1,5 @@
-import { DIM, FeatureWindow, LEVELS, WINDOW } from './featureWindow';
+import { aligned8 } from '../shared/arrays';
+import { DIM, FEATURE_WINDOW_BYTES, FeatureWindow, LEVELS, WINDOW } from './featureWindow';
 import type { ArtBound } from './fuzzyArt';
 import { RESONANCE_SCALARS, Resonance } from './resonance';
 import type { ByteReader, ByteWriter } from '../shared/bytes';
@@ -10,6 +11,16 @@ export const LEARNED_SCALARS = 3 + RESONANCE_SCALARS + 1;
 export interface Learned {
   window: FeatureWindow;
   resonance: Resonance;
+}
+
+/** A learned part not yet filled: its window's and resonance's arrays views on one buffer (shared/arrays.ts). */
+export function newLearned(trendWindow: number, bound: ArtBound): Learned {
+  const windowBytes = aligned8(FEATURE_WINDOW_BYTES);
+  const buffer = new ArrayBuffer(windowBytes + Resonance.bytes(trendWindow, bound));
+  return {
+    window: new FeatureWindow({ buffer, offset: 0 }),
+    resonance: new Resonance(trendWindow, bound, { buffer, offset: windowBytes }),
+  };
 }
 
 // Its saved form (ArtimeDetector.toState / fromState): what follows the detector's own scalars.
@@ -37,7 +48,7 @@ export function writeLearned(w: ByteWriter, { window: fw, resonance }: Learned):
 }
 
 export function readLearned(r: ByteReader, trendWindow: number, bound: ArtBound): Learned {
-  const l: Learned = { window: new FeatureWindow(), resonance: new Resonance(trendWindow, bound) };
+  const l = newLearned(trendWindow, bound);
   const sc = r.nums(LEARNED_SCALARS);
   const medbin = r.nums(LEVELS + 1);
   const values = r.u8(WINDOW);

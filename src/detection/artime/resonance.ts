@@ -1,4 +1,5 @@
 import { DIM, WINDOW } from './featureWindow';
+import { aligned8, ownRegion, type Region } from '../shared/arrays';
 import { ArtBound, FuzzyArt } from './fuzzyArt';
 import { cosineLike, shift } from './windowMath';
 
@@ -36,14 +37,26 @@ export class Resonance {
   private rhoUbSum = 0;
   private rhoUbCount = 0;
 
-  /** `trendWindow`: down-sampled values in the probation. */
+  /** Bytes of its ART's tables and its windows. */
+  static bytes(trendWindow: number, bound: ArtBound): number {
+    return aligned8(FuzzyArt.bytes(DIM, bound)) + 2 * (Math.floor(trendWindow / 2) + 1 + trendWindow + 1);
+  }
+
+  /**
+   * `trendWindow`: down-sampled values in the probation. `region`: where its ART's tables and its
+   * windows go, as views (8-aligned, Resonance.bytes long; default a buffer of its own).
+   */
   constructor(
     private readonly trendWindow: number,
-    bound: ArtBound
+    bound: ArtBound,
+    region: Region = ownRegion(Resonance.bytes(trendWindow, bound))
   ) {
-    this.art = new FuzzyArt(DIM, bound);
-    this.simWindow = new Uint16Array(Math.floor(trendWindow / 2) + 1).fill(UNIT);
-    this.simDiffWindow = new Uint16Array(trendWindow + 1);
+    const { buffer, offset } = region;
+    this.art = new FuzzyArt(DIM, bound, region);
+    const at = offset + aligned8(FuzzyArt.bytes(DIM, bound));
+    const sims = Math.floor(trendWindow / 2) + 1;
+    this.simWindow = new Uint16Array(buffer, at, sims).fill(UNIT);
+    this.simDiffWindow = new Uint16Array(buffer, at + 2 * sims, trendWindow + 1);
   }
 
   /** The probation in one batch: initial vigilance, then every window learned in order. */

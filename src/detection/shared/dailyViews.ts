@@ -122,9 +122,12 @@ export abstract class DailyViewsDetector {
     this.rates = settings.rates;
     const tp = options.trainingPoints;
     this.trainingPoints = typeof tp === 'number' && Number.isFinite(tp) && tp > 0 ? Math.floor(tp) : 0;
-    this.profile = new Float64Array(this.o.buckets * P_SIZE);
     this.viewsAt = SHARED_SLOTS + extraSlots;
-    this.s = new Float64Array(this.viewsAt + VIEWS * V_SIZE);
+    // Views on one buffer (arrays.ts).
+    const slots = this.viewsAt + VIEWS * V_SIZE;
+    const buffer = new ArrayBuffer(8 * (slots + this.o.buckets * P_SIZE));
+    this.s = new Float64Array(buffer, 0, slots);
+    this.profile = new Float64Array(buffer, 8 * slots, this.o.buckets * P_SIZE);
     this.infinite = infiniteSlots(infinite);
     for (const [slot, start] of Object.entries(this.infinite)) {
       this.s[Number(slot)] = start;

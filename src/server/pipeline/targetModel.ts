@@ -41,7 +41,8 @@ export interface TargetChanges {
  * signal, the anomaly it has open, and a short ring of recent steps for the detail view.
  */
 export class TargetModel {
-  readonly signals: SignalModel[] = [];
+  /** Built exactly as long as it is (concat, map): an array grown by a push or a spread keeps room for 16 more (152 B a target). */
+  private signalList: SignalModel[] = [];
   steps = 0;
   samples = 0;
   firstAt = NaN;
@@ -69,6 +70,10 @@ export class TargetModel {
   ) {
     this.recentSteps = new RecentSteps(settings.detailPoints, settings.stepMs);
     this.episodes = new Episodes({ id, watch, labels }, settings.closeAfter);
+  }
+
+  get signals(): readonly SignalModel[] {
+    return this.signalList;
   }
 
   /** The anomaly open on this target, if any. */
@@ -109,8 +114,9 @@ export class TargetModel {
       return found;
     }
     const models = freshModels(spec, this.settings, this.threshold);
-    this.signals.push(new SignalModel(spec, models.detector, models.forecaster, this.settings.detailPoints));
-    return this.signals.length - 1;
+    const signal = new SignalModel(spec, models.detector, models.forecaster, this.settings.detailPoints);
+    this.signalList = this.signalList.concat(signal);
+    return this.signalList.length - 1;
   }
 
   /**
@@ -280,16 +286,15 @@ export class TargetModel {
     m.scoredAt = m.lastAt;
     m.modelVersion = state.modelVersion;
     m.episodes.restore(state.open, state.quiet);
-    for (const s of state.signals) {
-      m.signals.push(
+    m.signalList = state.signals.map(
+      (s) =>
         new SignalModel(
           s.spec,
           restoreDetector(s.detector),
           restoreForecaster(s.spec, s.forecaster, settings),
           settings.detailPoints
         )
-      );
-    }
+    );
     return m;
   }
 }
