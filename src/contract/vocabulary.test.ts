@@ -60,6 +60,25 @@ describe('Kubernetes names', () => {
     expect(isK8sName('n'.repeat(64), 'namespace')).toBe(false);
   });
 
+  it('objects are made from labels only by Kubernetes names, and what was recorded before that rule reads back', () => {
+    expect(healing.kubeObjectRefOf({ kind: 'pod', namespace: 'shop', name: '..' })).toBeUndefined();
+    expect(healing.kubeObjectRefOf({ kind: 'pod', namespace: 'Shop', name: 'cart' })).toBeUndefined();
+    expect(healing.kubeObjectRefOf({ kind: 'node', name: 'worker-1:9100' })).toBeUndefined();
+    expect(healing.kubeObjectRefOf({ kind: 'pod', namespace: 'shop', name: 'cart-0' })).toEqual({
+      kind: 'pod',
+      namespace: 'shop',
+      name: 'cart-0',
+    });
+    // An action proposed on a label value before the rule (it failed at the API server) is history: the
+    // lists that read it back must not fail on it. It is never sent again (kubernetes/client.ts refuses it).
+    const recorded = { type: 'restart', target: { kind: 'deployment', namespace: 'Shop', name: 'Cart_v1' } };
+    expect(healing.kubernetesActionSchema.parse(recorded)).toEqual(recorded);
+    expect(healing.kubeObjectRefSchema.parse({ kind: 'node', name: 'worker-1:9100' })).toEqual({
+      kind: 'node',
+      name: 'worker-1:9100',
+    });
+  });
+
   it('a safety limit or a pause names a namespace without the spaces and capitals of a paste', () => {
     // deny is compared with the objects' namespaces as written: " kube-system" or "Kube-System" denied nothing.
     for (const deny of [[' kube-system'], ['Kube-System'], ['kube-system\n']]) {

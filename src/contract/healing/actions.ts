@@ -1,10 +1,10 @@
 // Actions as they run: what the Kubernetes module executes (its one declaration is here), plus
 // `notify`, which talks to Grafana and a webhook instead.
 import { z } from 'zod';
-import { k8sNameSchema as k8sName, k8sNamespaceSchema as k8sNamespace, labelsSchema } from '../vocabulary';
+import { k8sNameSchema as k8sName, labelsSchema } from '../vocabulary';
 
 const workloadRef = <K extends string>(kinds: readonly [K, ...K[]]) =>
-  z.object({ kind: z.enum(kinds), namespace: k8sNamespace, name: k8sName });
+  z.object({ kind: z.enum(kinds), namespace: k8sName, name: k8sName });
 
 /** A Kubernetes action as a policy names it and the engine persists it. */
 export const kubernetesActionSchema = z.discriminatedUnion('type', [
@@ -24,7 +24,7 @@ export const kubernetesActionSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('delete-pod'),
-    namespace: k8sNamespace,
+    namespace: k8sName,
     name: k8sName,
     gracePeriodSeconds: z.number().int().min(0).optional(),
     expectUid: z.string().min(1).optional(),

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import {
   anomalyIdSchema,
   failureModelSchema,
+  isK8sName,
   k8sNameSchema as k8sName,
-  k8sNamespaceSchema as k8sNamespace,
   labelsSchema,
   severitySchema,
 } from '../vocabulary';
@@ -13,7 +13,7 @@ import {
 export const kubeObjectRefSchema = z
   .object({
     kind: z.enum(['deployment', 'statefulset', 'daemonset', 'pod', 'node']),
-    namespace: k8sNamespace.optional(),
+    namespace: k8sName.optional(),
     name: k8sName,
   })
   .refine((o) => o.kind === 'node' || o.namespace !== undefined, {
@@ -26,8 +26,14 @@ export type KubeObjectRef = z.infer<typeof kubeObjectRefSchema>;
  * The object labels name, when they name one by Kubernetes names; else none, so the trigger maps to no
  * object and no Kubernetes action (label values are whatever a scraped target or an alert rule wrote).
  */
-export const kubeObjectRefOf = (labelled: { kind: KubeObjectRef['kind']; namespace?: string; name: string }) =>
-  kubeObjectRefSchema.safeParse(labelled).data;
+export const kubeObjectRefOf = (labelled: {
+  kind: KubeObjectRef['kind'];
+  namespace?: string;
+  name: string;
+}): KubeObjectRef | undefined =>
+  isK8sName(labelled.name) && (labelled.namespace === undefined || isK8sName(labelled.namespace, 'namespace'))
+    ? kubeObjectRefSchema.safeParse(labelled).data
+    : undefined;
 
 /** Where a trigger came from: the pipeline's anomalies and forecasts, or the alert intake. */
 export const triggerSourceSchema = z.enum(['anomaly', 'alert']);
