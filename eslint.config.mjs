@@ -12,6 +12,7 @@ export default defineConfig([
       '**/.pnpm-debug.log*',
       '**/node_modules/',
       'dist-server/',
+      'dist-bench/',
       '.yarn/cache',
       '.yarn/unplugged',
       '.yarn/build-state.yml',
