@@ -135,6 +135,7 @@ export class HealingEngine {
       pauses: this.pauses,
       storm: this.storm,
       silences: deps.silences,
+      actions: this.actions,
       now,
     });
     this.ctx = {

@@ -9,7 +9,7 @@ import { ExecutionRecords, notLeading } from './executionRecords';
 import { approvedAutomatically } from './holds';
 import { isKubeAction } from './kube';
 import { iso } from './lifecycle';
-import { checkLimits, evictionPolicy, limitWindow } from './limits';
+import { checkLimits, limitWindow } from './limits';
 import { describeAction } from './policies';
 import { ActionRunner } from './running';
 import type { StoredAction } from './store/actionRows';
@@ -101,7 +101,7 @@ export class Executor {
         lifecycle.now(),
         kube,
         deps.notifier,
-        await this.ctx.holds.evictions(action, await evictionPolicy(limits, lifecycle.actions, lifecycle.now()))
+        await this.ctx.holds.evictions(action, limits)
       );
       // A paused drain resuming finds its own cordon and evictions: that is not someone else's change.
       const changed = action.progress ? undefined : supersededBecause(action, dry);

@@ -2,7 +2,7 @@ import type { Action, ActionState } from '../../contract/healing';
 import type { EngineContext } from './context';
 import { dryRunAction } from './dryRun';
 import { iso, type AuditNote } from './lifecycle';
-import { checkLimits, evictionPolicy, limitWindow } from './limits';
+import { checkLimits, limitWindow } from './limits';
 import { describeAction } from './policies';
 import type { ActionChanges } from './store/actionRows';
 
@@ -43,7 +43,7 @@ export class Gates {
       lifecycle.now(),
       this.ctx.kube(),
       deps.notifier,
-      await this.ctx.holds.evictions(action, await evictionPolicy(limits, lifecycle.actions, lifecycle.now()))
+      await this.ctx.holds.evictions(action, limits)
     );
     const refused = dry.noop ?? dry.record.error;
     if (refused) {

@@ -1,9 +1,11 @@
-import type { Reason } from '../../contract/healing';
+import type { Reason, SafetyLimits } from '../../contract/healing';
 import type { EvictionPolicy } from '../kubernetes';
+import { evictionPolicy } from './limits';
 import type { NamespacePauseList } from './pauses';
 import type { HealingSettings } from './settings';
 import type { SilenceSource } from './silences';
 import type { StoredAction } from './store/actionRows';
+import type { ActionRepository } from './store/repositories';
 import type { Storm } from './storm';
 import { outsideWindow } from './windows';
 
@@ -23,6 +25,7 @@ export class AutomationHolds {
       pauses: NamespacePauseList;
       storm: Storm;
       silences?: SilenceSource;
+      actions: ActionRepository;
       now: () => number;
     }
   ) {}
@@ -39,16 +42,18 @@ export class AutomationHolds {
   }
 
   /**
-   * What a drain may evict: what the limits allow and, for a drain automation runs (gate `auto`, no person
-   * approved it), no pod of a paused namespace. A drain has no namespace of its own, so a pause holds per
-   * pod, as the namespace limits do: the pod stays on the cordoned node, skipped with the pause's reason.
+   * What a drain may evict: what the limits allow (evictionPolicy) and, for a drain automation runs (gate
+   * `auto`, no person approved it), no pod of a paused namespace. A drain has no namespace of its own, so a
+   * pause holds per pod, as the namespace limits do: the pod stays on the cordoned node, skipped with the
+   * pause's reason.
    */
-  async evictions(action: StoredAction, limits: EvictionPolicy): Promise<EvictionPolicy> {
+  async evictions(action: StoredAction, limits: SafetyLimits): Promise<EvictionPolicy> {
+    const allowed = await evictionPolicy(limits, this.deps.actions, this.deps.now());
     const automatic = action.state === 'proposed' ? action.gate === 'auto' : approvedAutomatically(action);
     if (!automatic) {
-      return limits;
+      return allowed;
     }
     const paused = await this.deps.pauses.refusals();
-    return (namespace) => limits(namespace) ?? paused(namespace)?.message;
+    return (namespace) => allowed(namespace) ?? paused(namespace)?.message;
   }
 }

@@ -5,7 +5,6 @@ import type { EngineContext } from './context';
 import { notLeading, type ExecutionRecords } from './executionRecords';
 import { approvedAutomatically } from './holds';
 import { executionResult, isKubeAction } from './kube';
-import { evictionPolicy } from './limits';
 import type { StoredAction } from './store/actionRows';
 
 const notConfigured = (what: string): ExecutionResult => ({
@@ -29,8 +28,7 @@ export class ActionRunner {
   }
 
   private async evictionPolicy(action: StoredAction) {
-    const limits = (await this.ctx.settings.limits()).limits;
-    return this.ctx.holds.evictions(action, await evictionPolicy(limits, this.lifecycle.actions, this.lifecycle.now()));
+    return this.ctx.holds.evictions(action, (await this.ctx.settings.limits()).limits);
   }
 
   /** Runs a claimed action (or resumes an interrupted drain) and records the outcome. */
