@@ -95,6 +95,32 @@ describe('the log an operator reads at start', () => {
     }
   });
 
+  it('says again what a watch matched once a watch that matched nothing first has series, and only then', async () => {
+    // A Prometheus started with the backend: nothing scraped yet at the first cycle, node-exporter a few cycles later.
+    const log = capture();
+    const clock = new TestClock(T0);
+    const scraped: string[] = [];
+    const h = buildPipeline({ watches: [watches[0]] }, clock, {
+      extra: { logger: log.logger, querierFor: () => querier({ node_filesystem_avail_bytes: scraped }) },
+    });
+    try {
+      await h.pipeline.runOnce();
+      clock.advance(60_000);
+      await h.pipeline.runOnce();
+      scraped.push('node-1');
+      for (let i = 0; i < 3; i++) {
+        clock.advance(60_000);
+        await h.pipeline.runOnce();
+      }
+      expect(log.messages().filter((m) => /^watch \S+: \d+ series/.test(m))).toEqual([
+        'watch node-disk: 0 series: the query returned nothing; is node-exporter scraped?',
+        'watch node-disk: 1 series, 1 target (disk 1)',
+      ]);
+    } finally {
+      await h.close(true);
+    }
+  });
+
   it('lists watches that are off for want of Prometheus in /api/watches terms, with their state', async () => {
     const log = capture();
     const h = buildPipeline({ watches }, new TestClock(T0), { extra: { logger: log.logger } });

@@ -44,6 +44,29 @@ export function describeMatch(
 }
 
 /**
+ * Logs a watch's match report (describeMatch) after its first cycle, and once more when a watch that
+ * matched nothing first matches: a Prometheus started with the backend has no samples yet, and
+ * "0 series: is node-exporter scraped?" must not stay the last word on a watch that works.
+ */
+export class MatchLog {
+  private reported: 'no' | 'empty' | 'series' = 'no';
+
+  constructor(
+    private readonly watch: WatchConfig,
+    private readonly logger: Record<'info' | 'warn', (fields: object, message: string) => void>
+  ) {}
+
+  report(seriesBySignal: Map<string, number>, series: number, targets: number): void {
+    if (this.reported === 'series' || (this.reported === 'empty' && series === 0)) {
+      return;
+    }
+    this.reported = series > 0 ? 'series' : 'empty';
+    const { level, message } = describeMatch(this.watch, seriesBySignal, targets);
+    this.logger[level]({ watch: this.watch.name, series }, message);
+  }
+}
+
+/**
  * One line per watch while its targets learn, each time the slowest one passes another tenth
  * ("watch node-memory: 12 targets, learning 40%, about 7 h left"), and one when all are ready;
  * undefined when the tenth is still `lastTenth` (or the watch has no targets).

@@ -8,7 +8,7 @@ import { answerSteps, basisOf, chunkEnd, readChunk, type AnswerBasis, type Catch
 import { gatherChanges, publishTargetMetrics, storedTargets, storeStates, UnsavedStates } from './checkpoint';
 import { WatchScoring } from './chunkScoring';
 import type { AnomalyListener } from './listener';
-import { describeMatch, LearningLog } from './matchReport';
+import { LearningLog, MatchLog } from './matchReport';
 import type { PipelineMetrics } from './metrics';
 import { WatchShare, type TargetOwnership } from './ownership';
 import { PeerGroups } from './peerGroups';
@@ -57,7 +57,7 @@ export class WatchRunner {
   private lastProcessed: number | null = null;
   private readonly health: WatchHealth;
   private readonly scoring: WatchScoring;
-  private matchReported = false;
+  private readonly match: MatchLog;
   private readonly learning: LearningLog;
   private readonly peers: PeerGroups;
   /** Targets whose state changed since it was last stored (one object: the share holds it too). */
@@ -80,6 +80,7 @@ export class WatchRunner {
     const { watch, options } = deps;
     this.settings = targetSettings(watch, options);
     this.health = new WatchHealth(watch.name, deps);
+    this.match = new MatchLog(watch, deps.logger);
     this.learning = new LearningLog(watch.name, deps.logger);
     this.peers = new PeerGroups(watch.peers, Object.keys(watch.queries));
     this.scoring = new WatchScoring({
@@ -209,10 +210,8 @@ export class WatchRunner {
       from = to + step;
     }
     this.health.cycled((performance.now() - started) / 1000);
-    if (scoredAny && !this.matchReported) {
-      this.matchReported = true;
-      const { level, message } = describeMatch(watch, this.scoring.seriesBySignal, this.targets.size);
-      this.deps.logger[level]({ watch: this.name, series: this.scoring.series }, message);
+    if (scoredAny) {
+      this.match.report(this.scoring.seriesBySignal, this.scoring.series, this.targets.size);
     }
     this.learning.report(this.targets.values());
     metrics.scoringDuration.observe({ watch: this.name }, (this.scoring.scoringMs - scoringBefore) / 1000);
