@@ -45,6 +45,8 @@ export interface RunnerDeps {
   options: RunnerOptions;
   /** The targets this replica watches when replicas share the watches; absent: all of them. */
   ownership?: TargetOwnership;
+  /** True once the backend stops: a replay or catch-up ends after its answer in flight, stored (it resumes there). */
+  stopping?: () => boolean;
 }
 
 /**
@@ -193,11 +195,9 @@ export class WatchRunner {
     const limits: CatchUpLimits = { stepMs: step, ...this.deps.options };
     const scoringBefore = this.scoring.scoringMs;
     const scoredAny = from <= end;
-    while (from <= end) {
-      const to = chunkEnd(from, end, limits);
-      const touched = await readChunk(
-        from,
-        to,
+    while (from <= end && !this.deps.stopping?.()) {
+      const chunk = await readChunk(
+        { from, to: chunkEnd(from, end, limits), stop: this.deps.stopping },
         limits,
         () => this.answerBasis,
         async (at, until) => {
@@ -205,9 +205,9 @@ export class WatchRunner {
           return this.scoring.score(this.share ? await this.share.take(fetched, at) : fetched, at, until);
         }
       );
-      this.unsaved.changed(touched, from);
-      await this.checkpoint([...touched], to, end);
-      from = to + step;
+      this.unsaved.changed(chunk.scored, from);
+      await this.checkpoint([...chunk.scored], chunk.through, end);
+      from = chunk.through + step;
     }
     this.health.cycled((performance.now() - started) / 1000);
     if (scoredAny) {
