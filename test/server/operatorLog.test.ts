@@ -121,6 +121,24 @@ describe('the log an operator reads at start', () => {
     }
   });
 
+  it('warns when no series has one of the target labels: every series falls into one target', async () => {
+    const log = capture();
+    const misspelt = { ...watches[2], target: ['instance', 'pod'] };
+    const h = buildPipeline({ watches: [misspelt] }, new TestClock(T0), {
+      extra: { logger: log.logger, querierFor: () => querier({ app_latency_seconds: ['web-1', 'web-2'] }) },
+    });
+    try {
+      await h.pipeline.runOnce();
+      const line = log.lines.find((l) => l.msg.startsWith('watch app: 2 series'))!;
+      expect(line.msg).toBe(
+        'watch app: 2 series, 2 targets (latency 2); no series has the target label "pod", so it does not tell targets apart (is it misspelt in the watch\'s target, or aggregated away by its queries?)'
+      );
+      expect(line.level).toBe(40);
+    } finally {
+      await h.close(true);
+    }
+  });
+
   it('lists watches that are off for want of Prometheus in /api/watches terms, with their state', async () => {
     const log = capture();
     const h = buildPipeline({ watches }, new TestClock(T0), { extra: { logger: log.logger } });

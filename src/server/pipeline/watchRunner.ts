@@ -211,7 +211,7 @@ export class WatchRunner {
     }
     this.health.cycled((performance.now() - started) / 1000);
     if (scoredAny) {
-      this.match.report(this.scoring.seriesBySignal, this.scoring.series, this.targets.size);
+      this.match.report(this.scoring.seriesBySignal, this.scoring.series, this.targets.values());
     }
     this.learning.report(this.targets.values());
     metrics.scoringDuration.observe({ watch: this.name }, (this.scoring.scoringMs - scoringBefore) / 1000);
