@@ -1,0 +1,71 @@
+import { targetsResponseSchema } from '../../src/contract/pipeline';
+import { pipelineRoutes } from '../../src/server/http/routes/pipeline';
+import type { RangeQuerier } from '../../src/server/pipeline/watchRunner';
+import { AUTH, injectingApp } from '../harness/server';
+import { buildPipeline, MINUTE, TestClock } from './helpers';
+
+// Whoever runs a scraped target chooses its values: any float64 is a valid sample. A z-score
+// detector squares them, so one sample of 1e200 overflowed its state and every later score of that
+// target was NaN; kept as such, it broke what the other targets share.
+const NOW = Date.UTC(2025, 3, 7, 12);
+const FIRST = NOW - 300 * MINUTE;
+const HOSTILE: Record<string, (step: number) => number> = {
+  once: (i) => (i === 250 ? 1e200 : 50 + (i % 5)),
+  ramp: (i) => i * 1e306,
+  // A real fault on a target nobody tampered with: it must still be recorded.
+  ok: (i) => 50 + (i % 5) + (i > 310 ? 500 : 0),
+};
+const querier: RangeQuerier = {
+  queryRange: async (q) => {
+    const n = (q.end - q.start) / q.stepMs + 1;
+    const timestamps = Float64Array.from({ length: n }, (_, i) => q.start + i * q.stepMs);
+    return Object.entries(HOSTILE).map(([job, value]) => ({
+      labels: { job },
+      timestamps,
+      values: Float64Array.from(timestamps, (t) => value((t - FIRST) / MINUTE)),
+    }));
+  },
+};
+const config = {
+  watches: [
+    // ramp crosses this limit: an anomaly opens on it (with the NaN peak, the store refused the cycle).
+    {
+      name: 'w',
+      queries: { x: 'x' },
+      target: ['job'],
+      step: '1m',
+      history: '5h',
+      lag: 0,
+      detector: 'zscore',
+      limits: { x: 1e300 },
+    },
+  ],
+};
+
+it("a scraped target's overflowing values stop neither its watch nor the target list", async () => {
+  const clock = new TestClock(NOW);
+  const h = buildPipeline(config, clock, { extra: { querierFor: () => querier } });
+  const app = await injectingApp(h, [pipelineRoutes(h.pipeline)]);
+  try {
+    for (let c = 0; c < 20; c++) {
+      await h.pipeline.runOnce();
+      expect(h.pipeline.watches()[0].lastError).toBeNull();
+      clock.advance(MINUTE);
+    }
+    const listed = await app.inject({ url: '/api/targets', headers: AUTH });
+    expect(listed.statusCode).toBe(200);
+    const { targets } = targetsResponseSchema.parse(listed.json());
+    // Out of what the detector can compute: the highest score, not a number nobody can store or send.
+    expect(Object.fromEntries(targets.map((t) => [t.id, t.score]))).toMatchObject({
+      'w{job="once"}': 1,
+      'w{job="ramp"}': 1,
+    });
+    const detail = await app.inject({ url: `/api/targets/${encodeURIComponent('w{job="once"}')}`, headers: AUTH });
+    expect(detail.statusCode).toBe(200);
+    const faults = (await h.pipeline.anomalies({})).filter((a) => a.target === 'w{job="ok"}');
+    expect(faults).toEqual([expect.objectContaining({ start: FIRST + 311 * MINUTE })]);
+  } finally {
+    await app.close();
+    await h.close(true);
+  }
+});
