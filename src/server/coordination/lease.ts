@@ -2,7 +2,7 @@ import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
 import { call, type KubeClient } from '../kubernetes/client';
 import type { KubeError, KubeRequest } from '../kubernetes/errors';
 import type { LeaderElector } from './elector';
-import { heldLease, LEASE_GROUP, leaseRequest, leaseSpecSchema, type LeaseSpec } from './leases';
+import { heldLease, LEASE_GROUP, LeaseObserver, leaseRequest, leaseSpecSchema } from './leases';
 
 export interface LeaseElectorOptions {
   client: KubeClient;
@@ -27,10 +27,9 @@ export const LEASE_NAME = 'failureprophet-leader';
  * Leader election on a `coordination.k8s.io/v1` Lease, as client-go's leaderelection does it: create
  * the Lease, or, when it exists, renew it (or take it over once it has expired, or nobody holds it)
  * with a PUT that carries the resourceVersion read, so of two replicas writing at once the API server
- * refuses one with 409 Conflict. A 409 is never leadership. Expired, as client-go's observedTime: no
- * change of the Lease seen for its duration by this replica's own clock. The holder's renewTime is
- * another node's clock, or anyone's who may update the Lease: judged by it, a replica whose clock ran
- * 5 s ahead, or a renewTime written in the past, made a second leader beside one that still acted.
+ * refuses one with 409 Conflict. A 409 is never leadership. Expired by this replica's clock
+ * (LeaseObserver): judged by the holder's renewTime, a replica whose clock ran 5 s ahead, or a
+ * renewTime written into the past, made a second leader beside one that still acted.
  * Times are sent as metav1.MicroTime (six fractional digits), which the API server requires. As
  * client-go's RenewDeadline, a leader acts only until the renew deadline after its last successful
  * renewal, so one cut off from the API server stops before its lease expires.
@@ -42,11 +41,11 @@ export class LeaseElector implements LeaderElector {
   private unknown: string | undefined = 'no round yet';
   /** The Lease as this replica last wrote it: what release() writes over. */
   private held: V1Lease | undefined;
-  /** Another holder's Lease as last read, and when (this replica's clock) it was first read so. */
-  private observed: { record: string; at: number } | undefined;
+  private readonly observer: LeaseObserver;
 
   constructor(private readonly options: LeaseElectorOptions) {
     this.identity = options.identity;
+    this.observer = new LeaseObserver(options.leaseDurationSeconds);
   }
 
   private request(verb: KubeRequest['verb']): KubeRequest {
@@ -87,7 +86,7 @@ export class LeaseElector implements LeaderElector {
     if (holder && !mine) {
       // Seen when the answer came, not when the round began: a slow read must not age the record.
       const seenAt = client.clock.now();
-      const expiresAt = this.expiry(lease, spec.data, seenAt);
+      const expiresAt = this.observer.expiry({ metadata: lease.metadata ?? {}, spec: spec.data }, seenAt);
       if (expiresAt > seenAt) {
         return this.follow(`${holder} holds Lease ${namespace}/${name} until ${new Date(expiresAt).toISOString()}`);
       }
@@ -122,18 +121,6 @@ export class LeaseElector implements LeaderElector {
       client.coordination.replaceNamespacedLease({ name, namespace, body }, o)
     );
     this.error = written.ok ? undefined : written.error.message;
-  }
-
-  /**
-   * When another holder's Lease runs out for this replica: a lease duration (never shorter than
-   * this replica's own) after this record was first read here. Any write (a renewal) starts it again.
-   */
-  private expiry(lease: V1Lease, spec: LeaseSpec, now: number): number {
-    const record = JSON.stringify([lease.metadata?.resourceVersion, spec]);
-    if (this.observed?.record !== record) {
-      this.observed = { record, at: now };
-    }
-    return this.observed.at + Math.max(spec.leaseDurationSeconds ?? 0, this.options.leaseDurationSeconds) * 1000;
   }
 
   private async create(now: Date): Promise<boolean> {
