@@ -1,9 +1,8 @@
-import type { Clock } from '../../src/server/clock';
 import { KubeMembership, MEMBER_LABEL } from '../../src/server/coordination/kubeMembers';
 import { runMembership } from '../../src/server/coordination/members';
 import { kubeClientFromOptions } from '../../src/server/kubernetes/client';
 import { kubernetesOptionsSchema } from '../../src/server/kubernetes/config';
-import { type Harness, startHarness, TOKEN } from '../kube/harness';
+import { type Harness, skewed, startHarness, TOKEN } from '../kube/harness';
 
 // Replicas announcing themselves with one Lease each on the Kubernetes test server, which lists by
 // label selector, refuses a Lease update without or with a stale resourceVersion, and answers a
@@ -19,16 +18,9 @@ afterEach(() => h.kube.close());
 
 /** `skewMs`: how far this member's node clock runs ahead. */
 function member(identity: string, leaseDurationSeconds = 15, skewMs = 0) {
-  const clock: Clock = {
-    now: () => h.clock.now() + skewMs,
-    sleep: (ms) => h.clock.sleep(ms),
-    timeout: (ms) => h.clock.timeout(ms),
-    every: (ms, fn) => h.clock.every(ms, fn),
-    after: (ms, fn) => h.clock.after(ms, fn),
-  };
   const client = kubeClientFromOptions(
     kubernetesOptionsSchema.parse({ mode: 'endpoint', url: h.kube.url, token: TOKEN, requestTimeoutMs: 2000 }),
-    clock
+    skewed(h.clock, skewMs)
   );
   return new KubeMembership({ client, namespace: NAMESPACE, prefix: PREFIX, identity, leaseDurationSeconds });
 }

@@ -1,8 +1,7 @@
-import type { Clock } from '../../src/server/clock';
 import { LEASE_NAME, LeaseElector } from '../../src/server/coordination/lease';
 import { kubeClientFromOptions } from '../../src/server/kubernetes/client';
 import { kubernetesOptionsSchema } from '../../src/server/kubernetes/config';
-import { type Harness, startHarness, TOKEN } from '../kube/harness';
+import { type Harness, skewed, startHarness, TOKEN } from '../kube/harness';
 import type { KubeObject } from '../kube/objects';
 
 // Two replicas' electors against the Kubernetes test server, which serves Leases as the API server
@@ -20,16 +19,9 @@ afterEach(() => h.kube.close());
 
 /** A 15 s lease and a 10 s renew deadline, client-go's defaults; `skewMs`: how far this node's clock runs ahead. */
 function elector(identity: string, requestTimeoutMs = 2000, skewMs = 0) {
-  const clock: Clock = {
-    now: () => h.clock.now() + skewMs,
-    sleep: (ms) => h.clock.sleep(ms),
-    timeout: (ms) => h.clock.timeout(ms),
-    every: (ms, fn) => h.clock.every(ms, fn),
-    after: (ms, fn) => h.clock.after(ms, fn),
-  };
   const client = kubeClientFromOptions(
     kubernetesOptionsSchema.parse({ mode: 'endpoint', url: h.kube.url, token: TOKEN, requestTimeoutMs }),
-    clock
+    skewed(h.clock, skewMs)
   );
   return new LeaseElector({
     client,

@@ -1,7 +1,7 @@
 import { targetsResponseSchema } from '../../src/contract/pipeline';
 import { pipelineRoutes } from '../../src/server/http/routes/pipeline';
-import type { RangeQuerier } from '../../src/server/pipeline/watchRunner';
 import { AUTH, injectingApp } from '../harness/server';
+import { sampledQuerier, spikingWatchConfig } from '../harness/spikingFleet';
 import { buildPipeline, MINUTE, TestClock } from './helpers';
 
 // Whoever runs a scraped target chooses its values: any float64 is a valid sample. A z-score
@@ -11,36 +11,18 @@ const NOW = Date.UTC(2025, 3, 7, 12);
 const FIRST = NOW - 300 * MINUTE;
 const HOSTILE: Record<string, (step: number) => number> = {
   once: (i) => (i === 250 ? 1e200 : 50 + (i % 5)),
-  ramp: (i) => i * 1e306,
+  ramp: (i) => i * 1e305,
   // A real fault on a target nobody tampered with: it must still be recorded.
   ok: (i) => 50 + (i % 5) + (i > 310 ? 500 : 0),
 };
-const querier: RangeQuerier = {
-  queryRange: async (q) => {
-    const n = (q.end - q.start) / q.stepMs + 1;
-    const timestamps = Float64Array.from({ length: n }, (_, i) => q.start + i * q.stepMs);
-    return Object.entries(HOSTILE).map(([job, value]) => ({
-      labels: { job },
-      timestamps,
-      values: Float64Array.from(timestamps, (t) => value((t - FIRST) / MINUTE)),
-    }));
-  },
-};
-const config = {
-  watches: [
-    // ramp crosses this limit: an anomaly opens on it (with the NaN peak, the store refused the cycle).
-    {
-      name: 'w',
-      queries: { x: 'x' },
-      target: ['job'],
-      step: '1m',
-      history: '5h',
-      lag: 0,
-      detector: 'zscore',
-      limits: { x: 1e300 },
-    },
-  ],
-};
+const querier = sampledQuerier(
+  Object.entries(HOSTILE).map(([job, value]) => ({
+    labels: { job },
+    value: (t: number) => value((t - FIRST) / MINUTE),
+  }))
+);
+// ramp crosses this limit: an anomaly opens on it (with the NaN peak, the store refused the cycle).
+const config = { watches: [{ ...spikingWatchConfig.watches[0], limits: { x: 1e300 } }] };
 
 it("a scraped target's overflowing values stop neither its watch nor the target list", async () => {
   const clock = new TestClock(NOW);
