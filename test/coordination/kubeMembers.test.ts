@@ -2,7 +2,7 @@ import { KubeMembership, MEMBER_LABEL } from '../../src/server/coordination/kube
 import { runMembership } from '../../src/server/coordination/members';
 import { kubeClientFromOptions } from '../../src/server/kubernetes/client';
 import { kubernetesOptionsSchema } from '../../src/server/kubernetes/config';
-import { type Harness, startHarness, TOKEN } from '../kube/harness';
+import { type Harness, skewed, startHarness, TOKEN } from '../kube/harness';
 
 // Replicas announcing themselves with one Lease each on the Kubernetes test server, which lists by
 // label selector, refuses a Lease update without or with a stale resourceVersion, and answers a
@@ -16,10 +16,11 @@ beforeEach(async () => {
 });
 afterEach(() => h.kube.close());
 
-function member(identity: string, leaseDurationSeconds = 15) {
+/** `skewMs`: how far this member's node clock runs ahead. */
+function member(identity: string, leaseDurationSeconds = 15, skewMs = 0) {
   const client = kubeClientFromOptions(
     kubernetesOptionsSchema.parse({ mode: 'endpoint', url: h.kube.url, token: TOKEN, requestTimeoutMs: 2000 }),
-    h.clock
+    skewed(h.clock, skewMs)
   );
   return new KubeMembership({ client, namespace: NAMESPACE, prefix: PREFIX, identity, leaseDurationSeconds });
 }
@@ -69,7 +70,7 @@ describe('Kubernetes membership (one Lease per replica)', () => {
     expect(a.live()).toBe(first);
   });
 
-  it('drops a member that stopped renewing once renewTime + leaseDurationSeconds has passed', async () => {
+  it('drops a member a lease duration after its last renewal was read', async () => {
     const [a, b] = [member('pod-a'), member('pod-b')];
     await Promise.all([a.heartbeat(), b.heartbeat()]);
     await a.heartbeat();
@@ -81,6 +82,19 @@ describe('Kubernetes membership (one Lease per replica)', () => {
     expect(a.live()).toEqual(['pod-a']);
     // The silent one counts itself out too, by its own clock: it must not watch what the others took.
     expect(b.live()).toEqual([]);
+  });
+
+  it("keeps counting a member that renews, whatever the nodes' clocks say, and never deletes its Lease", async () => {
+    // pod-b's node runs 200 s ahead: by renewTime, pod-a looked gone, and gone long enough to delete.
+    const [a, b] = [member('pod-a'), member('pod-b', 15, 200_000)];
+    for (let round = 0; round < 6; round++) {
+      await a.heartbeat();
+      await b.heartbeat();
+      expect(b.live()).toEqual(['pod-a', 'pod-b']);
+      h.clock.advance(5_000);
+    }
+    expect(h.kube.requests.filter((r) => r.method === 'DELETE')).toEqual([]);
+    expect(leaseOf('pod-a')).toBeDefined();
   });
 
   it('counts itself out when it cannot renew for a whole lease, and says why', async () => {
@@ -129,6 +143,7 @@ describe('Kubernetes membership (one Lease per replica)', () => {
   it('removes the Lease of a member gone for ten lease durations, unless it renewed since being read', async () => {
     const [a, gone] = [member('pod-a'), member('pod-gone')];
     await gone.heartbeat();
+    await a.heartbeat();
     h.clock.advance(164_999);
     await a.heartbeat();
     expect(leaseOf('pod-gone')).toBeDefined();
@@ -144,6 +159,13 @@ describe('Kubernetes membership (one Lease per replica)', () => {
     expect(h.kube.requests.filter((r) => r.method === 'DELETE').map((r) => r.status)).toEqual([409]);
     expect(leaseOf('pod-gone')).toBeDefined();
     expect(a.lastError()).toBeUndefined();
+    // Renewed as this replica reads it (a new resourceVersion): live again, gone again ten lease durations after its lease.
+    await a.heartbeat();
+    expect(a.live()).toEqual(['pod-a', 'pod-gone']);
+    h.clock.advance(164_999);
+    await a.heartbeat();
+    expect(leaseOf('pod-gone')).toBeDefined();
+    h.clock.advance(1);
     await a.heartbeat();
     expect(leaseOf('pod-gone')).toBeUndefined();
     expect(a.live()).toEqual(['pod-a']);

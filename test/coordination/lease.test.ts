@@ -1,7 +1,7 @@
 import { LEASE_NAME, LeaseElector } from '../../src/server/coordination/lease';
 import { kubeClientFromOptions } from '../../src/server/kubernetes/client';
 import { kubernetesOptionsSchema } from '../../src/server/kubernetes/config';
-import { type Harness, startHarness, TOKEN } from '../kube/harness';
+import { type Harness, skewed, startHarness, TOKEN } from '../kube/harness';
 import type { KubeObject } from '../kube/objects';
 
 // Two replicas' electors against the Kubernetes test server, which serves Leases as the API server
@@ -17,11 +17,11 @@ beforeEach(async () => {
 });
 afterEach(() => h.kube.close());
 
-/** A 15 s lease and a 10 s renew deadline, client-go's defaults. */
-function elector(identity: string, requestTimeoutMs = 2000) {
+/** A 15 s lease and a 10 s renew deadline, client-go's defaults; `skewMs`: how far this node's clock runs ahead. */
+function elector(identity: string, requestTimeoutMs = 2000, skewMs = 0) {
   const client = kubeClientFromOptions(
     kubernetesOptionsSchema.parse({ mode: 'endpoint', url: h.kube.url, token: TOKEN, requestTimeoutMs }),
-    h.clock
+    skewed(h.clock, skewMs)
   );
   return new LeaseElector({
     client,
@@ -85,6 +85,7 @@ describe('Lease elector', () => {
   it('lets the other replica take over only once the leader has stopped renewing for the lease duration', async () => {
     const [a, b] = [elector('pod-a'), elector('pod-b')];
     await a.campaign();
+    expect(await b.campaign()).toBe(false);
     h.clock.advance(14_999);
     expect(await b.campaign()).toBe(false);
     // The silent leader stopped acting at its renew deadline, by its own clock, before anyone may take over.
@@ -104,6 +105,7 @@ describe('Lease elector', () => {
     // A request timeout longer than the lease's remainder: the renewal at 5 s is still in flight at 15 s.
     const [a, b] = [elector('pod-a', 30_000), elector('pod-b')];
     expect(await a.campaign()).toBe(true);
+    expect(await b.campaign()).toBe(false);
     h.clock.advance(5_000);
     h.kube.inject({ method: 'GET', path: /leases/, hold: true, times: 1 });
     const before = h.kube.requests.length;
@@ -150,9 +152,52 @@ describe('Lease elector', () => {
     expect(h.kube.writes()).toHaveLength(writes);
   });
 
+  it("never makes a second leader beside one that renews, whatever the nodes' clocks say", async () => {
+    // pod-b's node runs 11 s ahead: by the holder's renewTime, pod-a's lease looked expired while it renewed.
+    const [a, b] = [elector('pod-a'), elector('pod-b', 2000, 11_000)];
+    expect(await a.campaign()).toBe(true);
+    for (let round = 0; round < 12; round++) {
+      expect(await b.campaign()).toBe(false);
+      expect([a.isLeader(), b.isLeader()]).toEqual([true, false]);
+      h.clock.advance(5_000);
+      expect(await a.campaign()).toBe(true);
+    }
+    expect(stored().spec).toMatchObject({ holderIdentity: 'pod-a', leaseTransitions: 0 });
+    // Once pod-a stops renewing, pod-b takes over a lease duration after it last saw a change, by its own clock.
+    expect(await b.campaign()).toBe(false);
+    h.clock.advance(14_999);
+    expect(await b.campaign()).toBe(false);
+    h.clock.advance(1);
+    expect(await b.campaign()).toBe(true);
+    expect(a.isLeader()).toBe(false);
+  });
+
+  it('does not take over when someone who may update the Lease writes its renewTime into the past', async () => {
+    const [a, b] = [elector('pod-a'), elector('pod-b')];
+    expect(await a.campaign()).toBe(true);
+    expect(await b.campaign()).toBe(false);
+    const lease = stored();
+    h.kube.add({
+      ...lease,
+      spec: { ...lease.spec, renewTime: '2000-01-01T00:00:00.000000Z', leaseDurationSeconds: 1 },
+    });
+    h.clock.advance(1_000);
+    // pod-a still acts (its renew deadline is 10 s): pod-b must not act beside it.
+    expect(await b.campaign()).toBe(false);
+    expect([a.isLeader(), b.isLeader()]).toEqual([true, false]);
+    expect(await a.campaign()).toBe(true);
+    expect(stored().spec).toMatchObject({ holderIdentity: 'pod-a', leaseDurationSeconds: 15 });
+  });
+
   it('does not take a conflicting update for leadership (409 Conflict on a stale resourceVersion)', async () => {
     h.kube.add(heldBy('pod-old', '2025-06-01T11:00:00.000000Z'));
     const a = elector('pod-a');
+    // A replica that starts after the old leader stopped waits a lease duration from its first read.
+    expect(await a.campaign()).toBe(false);
+    expect(a.lastError()).toBe(
+      'pod-old holds Lease failureprophet/failureprophet-leader until 2025-06-01T12:00:15.000Z'
+    );
+    h.clock.advance(15_000);
     // Between its read of the expired Lease and its write, another replica takes the Lease.
     h.kube.inject({
       method: 'PUT',

@@ -16,18 +16,26 @@ export function spikingFleet({
   spikeAt: number;
   name?: (k: number) => string;
 }): RangeQuerier {
+  return sampledQuerier(
+    Array.from({ length: targets }, (_, k) => ({
+      labels: { job: name(k) },
+      value: (t: number) => {
+        const spike = k === 7 && t >= spikeAt && t < spikeAt + 6 * MINUTE;
+        return 50 + k + 3 * Math.sin(t / (7 * MINUTE) + k) + (spike ? 400 : 0);
+      },
+    }))
+  );
+}
+
+/** A querier that answers every query with these series, each sampled at every step of the range asked. */
+export function sampledQuerier(
+  series: Array<{ labels: Record<string, string>; value: (t: number) => number }>
+): RangeQuerier {
   return {
     queryRange: async (q) => {
       const n = (q.end - q.start) / q.stepMs + 1;
       const timestamps = Float64Array.from({ length: n }, (_, i) => q.start + i * q.stepMs);
-      return Array.from({ length: targets }, (_, k) => ({
-        labels: { job: name(k) },
-        timestamps,
-        values: timestamps.map((t) => {
-          const spike = k === 7 && t >= spikeAt && t < spikeAt + 6 * MINUTE;
-          return 50 + k + 3 * Math.sin(t / (7 * MINUTE) + k) + (spike ? 400 : 0);
-        }),
-      }));
+      return series.map(({ labels, value }) => ({ labels, timestamps, values: timestamps.map(value) }));
     },
   };
 }

@@ -108,3 +108,14 @@ export async function startHarness(
   );
   return { kube, client, clock };
 }
+
+/** `clock` as read on a node whose clock runs `skewMs` ahead (timers still fire on `clock`). */
+export function skewed(clock: Clock, skewMs: number): Clock {
+  return {
+    now: () => clock.now() + skewMs,
+    sleep: (ms) => clock.sleep(ms),
+    timeout: (ms) => clock.timeout(ms),
+    every: (ms, fn) => clock.every(ms, fn),
+    after: (ms, fn) => clock.after(ms, fn),
+  };
+}

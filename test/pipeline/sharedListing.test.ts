@@ -8,10 +8,10 @@ import { createLogger } from '../../src/server/logger';
 import { SCORES_SPREAD_CYCLES } from '../../src/server/pipeline/ownership';
 import type { Pipeline } from '../../src/server/pipeline/pipeline';
 import type { PipelineRepository } from '../../src/server/pipeline/store/repository';
-import type { RangeQuerier } from '../../src/server/pipeline/watchRunner';
 import { openPostgresStore, type PostgresStore } from '../../src/server/store/postgres';
 import { ephemeralSecretBox } from '../../src/server/store/secrets';
 import { startPostgres, type RunningPostgres } from '../harness/postgres';
+import { sampledQuerier } from '../harness/spikingFleet';
 import { buildPipeline, MINUTE, TestClock, type Harness } from './helpers';
 
 // Issue 16: "every replica serves the API and the pages". Two replicas share a watch on one store
@@ -21,17 +21,12 @@ const NOW = Date.UTC(2025, 3, 7, 12);
 const JOBS = Array.from({ length: 24 }, (_, k) => `j${String(k).padStart(2, '0')}`);
 const SPIKE = NOW - 3 * MINUTE;
 
-const querier: RangeQuerier = {
-  queryRange: async (q) => {
-    const n = (q.end - q.start) / q.stepMs + 1;
-    const timestamps = Float64Array.from({ length: n }, (_, i) => q.start + i * q.stepMs);
-    return JOBS.map((job, k) => ({
-      labels: { job },
-      timestamps,
-      values: timestamps.map((t) => 50 + k + 3 * Math.sin(t / (7 * MINUTE) + k) + (k === 5 && t >= SPIKE ? 400 : 0)),
-    }));
-  },
-};
+const querier = sampledQuerier(
+  JOBS.map((job, k) => ({
+    labels: { job },
+    value: (t: number) => 50 + k + 3 * Math.sin(t / (7 * MINUTE) + k) + (k === 5 && t >= SPIKE ? 400 : 0),
+  }))
+);
 const config = {
   watches: [
     {

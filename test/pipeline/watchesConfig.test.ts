@@ -256,7 +256,7 @@ describe('watches edited through the API (real Prometheus)', () => {
     await until(async () => (await running())[0].lastCycleAt !== null);
     expect((await put([FILE_WATCH, MACHINE])).statusCode).toBe(200);
     // The loop ticks every 15 s; the new watch runs now, not at the next tick.
-    await until(async () => (await running())[1]?.lastCycleAt != null, 5000);
+    await until(async () => (await running())[1]?.lastCycleAt != null);
     expect((await running())[1]).toMatchObject({ name: 'machine', targets: 1 });
   });
 
@@ -323,12 +323,15 @@ describe('watches edited through the API (real Prometheus)', () => {
   });
 });
 
-/** Waits for real I/O (a cycle against Prometheus) to show, up to `ms`. */
-async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) {
-      throw new Error(`not within ${ms} ms`);
+/**
+ * Waits for real I/O (a cycle against Prometheus) to show, at most `polls` times 20 ms apart. Counted
+ * polls, not a deadline: a loaded machine stretches the wait. The loop's own ticks run on the test's
+ * clock, so waiting longer can never let the next tick stand in for the change under test.
+ */
+async function until(check: () => Promise<boolean>, polls = 3_000): Promise<void> {
+  for (let i = 0; !(await check()); i++) {
+    if (i >= polls) {
+      throw new Error(`not within ${polls} polls`);
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

@@ -13,7 +13,7 @@ import { startKubeTestServer, type KubeTestServer, type RecordedRequest } from '
 // Issue 16's failover acceptance: three backend processes on one real PostgreSQL, leading on the
 // Kubernetes test server's Lease. Only the leader executes; an approval given on any replica runs
 // once; when the leader dies with SIGKILL (between an approval and its execution, or in the middle
-// of a drain), another takes the Lease after it expired, within one campaign cycle, and finishes.
+// of a drain), another takes the Lease after it expired, within two campaign cycles, and finishes.
 const KUBE_TOKEN = 'kube-token';
 const API_TOKEN = 'failover-test-token-0123456789';
 const NAMESPACE = 'failureprophet';
@@ -180,9 +180,11 @@ function leaseWrites(): LeaseWrite[] {
 /**
  * The takeover after `killed` died, timed by the replicas' own clocks as written in the Lease (not by
  * how fast this machine runs the test): the next holder acquired it no earlier than the dead
- * leader's last renewal plus the lease duration, and no later than one campaign cycle after that,
+ * leader's last renewal plus the lease duration, and no later than two campaign cycles after that,
  * a cycle being the longest gap between two renewals of one holder seen in this test (the renew
- * interval, plus whatever a busy machine adds to every round alike).
+ * interval, plus whatever a busy machine adds to every round alike). Two: a follower counts the
+ * lease from its own first read of that renewal (client-go's observedTime, so no node's clock is
+ * trusted), which comes up to one cycle after it was written.
  */
 async function takeoverAfter(killed: string): Promise<{ takeover: LeaseWrite; secondRenewal: number }> {
   const lastOf = (all: LeaseWrite[]) => [...all].reverse().find((w) => w.holder === killed)!;
@@ -200,7 +202,7 @@ async function takeoverAfter(killed: string): Promise<{ takeover: LeaseWrite; se
   const expiry = lastRenewal.renewTime + LEASE_MS;
   expect(takeover.acquireTime).toBe(takeover.renewTime);
   expect(takeover.acquireTime).toBeGreaterThanOrEqual(expiry);
-  expect(takeover.acquireTime - expiry).toBeLessThanOrEqual(cycle);
+  expect(takeover.acquireTime - expiry).toBeLessThanOrEqual(2 * cycle);
   return { takeover, secondRenewal: second.renewTime };
 }
 
@@ -292,7 +294,7 @@ describe('three replicas on one PostgreSQL, leading on a Kubernetes Lease', () =
       expect(kube.get('Deployment', 'cart', 'shop')!.spec!.replicas).toBe(4);
       expect(action.decisions).toEqual([expect.objectContaining({ comment: 'go' })]);
 
-      // Within the lease duration plus one cycle; the new leader executed before its second renewal
+      // Within the lease duration plus two cycles of its last renewal; the new leader executed before its second renewal
       // (its own rounds, which a busy machine slows as much as its other work).
       const timed = await takeoverAfter(leader.name);
       expect(timed.takeover.holder).toBe(next);

@@ -139,7 +139,8 @@ export const coordinationConfigSchema = z
     }
   )
   // The margin left (a third of the default 15s lease, as client-go's 15s / 10s) covers a late
-  // timer, an action already under way and the clocks of two nodes.
+  // timer, an action already under way and two nodes' clocks running at slightly different rates
+  // (a follower counts the lease on its own clock from when it read the last renewal, lease.ts).
   .transform((c) => ({ ...c, renewDeadline: c.renewDeadline ?? (c.renewInterval + c.leaseDuration) / 2 }));
 
 /** Alertmanager, read for its silences: an automatic action on a silenced target waits for approval. */

@@ -2,7 +2,7 @@ import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { call, type KubeClient } from '../kubernetes/client';
 import type { KubeRequest } from '../kubernetes/errors';
-import { heldLease, LEASE_GROUP, leaseExpiry, leaseRequest, leaseSpecSchema } from './leases';
+import { heldLease, LEASE_GROUP, LeaseObserver, leaseRequest, leaseSpecSchema } from './leases';
 import { LiveSet, type Membership } from './members';
 
 export interface KubeMembershipOptions {
@@ -29,9 +29,10 @@ const memberLeaseSchema = z.object({
 /**
  * Membership on Kubernetes: one `coordination.k8s.io/v1` Lease per replica, renewed every round
  * with the resourceVersion it holds (an update without one is refused), listed by its label. A
- * member is live while its renewTime plus leaseDurationSeconds is in the future; Leases of members
- * long gone are deleted with their resourceVersion as precondition, so a member that renewed
- * meanwhile keeps its own. On stop a replica deletes its Lease.
+ * member is live until its Lease runs out by this replica's clock (LeaseObserver: a node whose
+ * clock ran ahead counted live members out, took their targets beside them and deleted their
+ * Leases); Leases of members long gone are deleted with their resourceVersion as precondition, so
+ * a member that renewed meanwhile keeps its own. On stop a replica deletes its Lease.
  */
 export class KubeMembership implements Membership {
   readonly identity: string;
@@ -40,9 +41,11 @@ export class KubeMembership implements Membership {
   /** When this replica's Lease was last written (its own clock). */
   private announcedAt: number | undefined;
   private error: string | undefined;
+  private readonly observer: LeaseObserver;
 
   constructor(private readonly options: KubeMembershipOptions) {
     this.identity = options.identity;
+    this.observer = new LeaseObserver(options.leaseDurationSeconds);
   }
 
   /** The Lease name of a member. */
@@ -87,19 +90,24 @@ export class KubeMembership implements Membership {
     }
     const live = [this.identity];
     const expired: Array<{ name: string; resourceVersion: string }> = [];
+    // Seen when the list came, not when the round began: a slow answer must not age the Leases.
+    const seenAt = client.clock.now();
+    const listedNames = new Set<string>();
     for (const item of listed.value.items) {
       const lease = memberLeaseSchema.safeParse(item);
       if (!lease.success) {
         continue; // Not one this build wrote: it names no member.
       }
       const { metadata, spec } = lease.data;
-      const until = leaseExpiry(spec);
-      if (spec?.holderIdentity && until > now) {
+      listedNames.add(metadata.name);
+      const until = this.observer.expiry(lease.data, seenAt);
+      if (spec?.holderIdentity && until > seenAt) {
         live.push(spec.holderIdentity);
-      } else if (metadata.resourceVersion && !(until > now - 10 * this.options.leaseDurationSeconds * 1000)) {
+      } else if (metadata.resourceVersion && !(until > seenAt - 10 * this.options.leaseDurationSeconds * 1000)) {
         expired.push({ name: metadata.name, resourceVersion: metadata.resourceVersion });
       }
     }
+    this.observer.keepOnly(listedNames);
     this.liveSet.set(live);
     this.error = undefined;
     await Promise.all(expired.map((e) => this.remove(e.name, e.resourceVersion)));

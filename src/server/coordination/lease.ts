@@ -2,7 +2,7 @@ import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
 import { call, type KubeClient } from '../kubernetes/client';
 import type { KubeError, KubeRequest } from '../kubernetes/errors';
 import type { LeaderElector } from './elector';
-import { heldLease, LEASE_GROUP, leaseExpiry, leaseRequest, leaseSpecSchema } from './leases';
+import { heldLease, LEASE_GROUP, LeaseObserver, leaseRequest, leaseSpecSchema } from './leases';
 
 export interface LeaseElectorOptions {
   client: KubeClient;
@@ -25,12 +25,14 @@ export const LEASE_NAME = 'failureprophet-leader';
 
 /**
  * Leader election on a `coordination.k8s.io/v1` Lease, as client-go's leaderelection does it: create
- * the Lease, or, when it exists, renew it (or take it over once it has expired: its renewTime plus
- * leaseDurationSeconds has passed, or nobody holds it) with a PUT that carries the resourceVersion
- * read, so of two replicas writing at once the API server refuses one with 409 Conflict. A 409 is
- * never leadership. Times are sent as metav1.MicroTime (six fractional digits), which the API server
- * requires. As client-go's RenewDeadline, a leader acts only until the renew deadline after its last
- * successful renewal, so one cut off from the API server stops before its lease expires.
+ * the Lease, or, when it exists, renew it (or take it over once it has expired, or nobody holds it)
+ * with a PUT that carries the resourceVersion read, so of two replicas writing at once the API server
+ * refuses one with 409 Conflict. A 409 is never leadership. Expired by this replica's clock
+ * (LeaseObserver): judged by the holder's renewTime, a replica whose clock ran 5 s ahead, or a
+ * renewTime written into the past, made a second leader beside one that still acted.
+ * Times are sent as metav1.MicroTime (six fractional digits), which the API server requires. As
+ * client-go's RenewDeadline, a leader acts only until the renew deadline after its last successful
+ * renewal, so one cut off from the API server stops before its lease expires.
  */
 export class LeaseElector implements LeaderElector {
   readonly identity: string;
@@ -39,9 +41,11 @@ export class LeaseElector implements LeaderElector {
   private unknown: string | undefined = 'no round yet';
   /** The Lease as this replica last wrote it: what release() writes over. */
   private held: V1Lease | undefined;
+  private readonly observer: LeaseObserver;
 
   constructor(private readonly options: LeaseElectorOptions) {
     this.identity = options.identity;
+    this.observer = new LeaseObserver(options.leaseDurationSeconds);
   }
 
   private request(verb: KubeRequest['verb']): KubeRequest {
@@ -80,8 +84,10 @@ export class LeaseElector implements LeaderElector {
     const holder = spec.data.holderIdentity || undefined;
     const mine = holder === this.identity;
     if (holder && !mine) {
-      const expiresAt = leaseExpiry(spec.data);
-      if (expiresAt > now.getTime()) {
+      // Seen when the answer came, not when the round began: a slow read must not age the record.
+      const seenAt = client.clock.now();
+      const expiresAt = this.observer.expiry({ metadata: lease.metadata ?? {}, spec: spec.data }, seenAt);
+      if (expiresAt > seenAt) {
         return this.follow(`${holder} holds Lease ${namespace}/${name} until ${new Date(expiresAt).toISOString()}`);
       }
     }

@@ -1,5 +1,5 @@
 import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
-import { heldLease } from './leases';
+import { heldLease, LeaseObserver } from './leases';
 
 const read: V1Lease = {
   apiVersion: 'coordination.k8s.io/v1',
@@ -33,4 +33,21 @@ it('takes or renews a Lease as read: holder, duration and renewTime set, its res
   });
   // The Lease read is not changed.
   expect(read.spec?.holderIdentity).toBe('pod-a');
+});
+
+it('counts a Lease out a lease duration after this replica first read it as it is, whatever its renewTime says', () => {
+  const observer = new LeaseObserver(15);
+  const lease = (resourceVersion: string, renewTime: string, leaseDurationSeconds = 15) => ({
+    metadata: { name: 'fp-leader', resourceVersion },
+    spec: { holderIdentity: 'pod-a', leaseDurationSeconds, renewTime },
+  });
+  // A renewTime in the past (another node's clock, or a hand-written one) does not shorten it.
+  expect(observer.expiry(lease('41', '2000-01-01T00:00:00.000000Z'), 100_000)).toBe(115_000);
+  expect(observer.expiry(lease('41', '2000-01-01T00:00:00.000000Z'), 110_000)).toBe(115_000);
+  // Any write starts it again; a shorter duration written in it does not shorten this replica's own.
+  expect(observer.expiry(lease('42', '2000-01-01T00:00:00.000000Z', 1), 112_000)).toBe(127_000);
+  expect(observer.expiry(lease('43', '2000-01-01T00:00:00.000000Z', 60), 113_000)).toBe(173_000);
+  // A Lease no longer listed is forgotten: read again, it is counted from then.
+  observer.keepOnly(new Set());
+  expect(observer.expiry(lease('43', '2000-01-01T00:00:00.000000Z', 60), 200_000)).toBe(260_000);
 });

@@ -27,12 +27,40 @@ export const leaseSpecSchema = z.object({
 export type LeaseSpec = z.infer<typeof leaseSpecSchema>;
 
 /**
- * When the holder's claim runs out: its renewTime plus leaseDurationSeconds, in milliseconds. NaN
- * (compares as expired) when the renewTime is missing or unreadable, as client-go treats a zero time.
+ * When other replicas' Leases run out, by this replica's own clock, as client-go's observedTime: a
+ * Lease a lease duration (its own, never shorter than this replica's) after this replica first read
+ * it as it is; any write (a renewal) starts that again. Never by its renewTime: that is another
+ * node's clock, or anyone's who may update the Lease (a renewTime written into the past would end a
+ * holder that still acts, and a node whose clock runs ahead would end every other one).
  */
-export function leaseExpiry(spec: LeaseSpec | null | undefined): number {
-  const renewed = spec?.renewTime ? new Date(spec.renewTime).getTime() : NaN;
-  return renewed + (spec?.leaseDurationSeconds ?? 0) * 1000;
+export class LeaseObserver {
+  private readonly seen = new Map<string, { record: string; at: number }>();
+
+  constructor(private readonly leaseDurationSeconds: number) {}
+
+  /** When `lease`, read at `now`, runs out. */
+  expiry(
+    lease: { metadata: { name?: string; resourceVersion?: string }; spec?: LeaseSpec | null },
+    now: number
+  ): number {
+    const name = lease.metadata.name ?? '';
+    const record = JSON.stringify([lease.metadata.resourceVersion, lease.spec]);
+    let seen = this.seen.get(name);
+    if (seen?.record !== record) {
+      seen = { record, at: now };
+      this.seen.set(name, seen);
+    }
+    return seen.at + Math.max(lease.spec?.leaseDurationSeconds ?? 0, this.leaseDurationSeconds) * 1000;
+  }
+
+  /** Forgets the Leases not among `names` (deleted, or no longer listed). */
+  keepOnly(names: ReadonlySet<string>): void {
+    for (const name of this.seen.keys()) {
+      if (!names.has(name)) {
+        this.seen.delete(name);
+      }
+    }
+  }
 }
 
 /**

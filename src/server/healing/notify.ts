@@ -2,7 +2,7 @@ import { messageOf } from '../../utils/messageOf';
 import type { ExecutionResult, HealingTrigger } from '../../contract/healing';
 import { type Clock, systemClock } from '../clock';
 import { asPlainText } from '../plainText';
-import { answerSnippet } from '../prometheus/bounded';
+import { answerSnippet, NO_REDIRECTS } from '../prometheus/bounded';
 import { redactCredentialsIn, redactUserinfo } from '../prometheus/credentials';
 
 export interface NotifyConfig {
@@ -51,6 +51,7 @@ export function createNotifier(config: NotifyConfig, fetchImpl: Fetch = fetch): 
     try {
       const response = await fetchImpl(url, {
         method: 'POST',
+        ...NO_REDIRECTS,
         headers: { 'Content-Type': 'application/json', ...headers },
         body: JSON.stringify(body),
         signal: clock.timeout(timeoutMs),

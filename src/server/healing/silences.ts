@@ -3,7 +3,7 @@ import { messageOf } from '../../utils/messageOf';
 import { z } from 'zod';
 import type { HealingTrigger, Reason } from '../../contract/healing';
 import type { Clock } from '../clock';
-import { answerSnippet, readBoundedText } from '../prometheus/bounded';
+import { answerSnippet, NO_REDIRECTS, readBoundedText } from '../prometheus/bounded';
 import { redactCredentialsIn, redactUserinfo, splitUserinfo } from '../prometheus/credentials';
 
 /** Silences are small; an answer larger than this is not Alertmanager's. */
@@ -98,6 +98,7 @@ export class SilenceSource {
     // Basic auth in the URL goes as a header: fetch refuses URLs that carry credentials.
     const target = splitUserinfo(url);
     const response = await fetchImpl(`${target.url.replace(/\/$/, '')}/api/v2/silences`, {
+      ...NO_REDIRECTS,
       headers: { Accept: 'application/json', ...(target.authorization ? { Authorization: target.authorization } : {}) },
       signal: clock.timeout(timeoutMs),
     });

@@ -2,6 +2,16 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
 import type { LoopDelaySource } from './loopDelay';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * Counts the request out of those in flight (once; a no-op on an exempt or shed one): its
+     * response is under way and now waits only on its client to read it (an export's stream).
+     */
+    leaveInFlight: () => void;
+  }
+}
+
 /** Routes that answer whatever the load: probes and scrapes must see an overloaded backend, not time out. */
 export const EXEMPT_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
 
@@ -52,6 +62,7 @@ export function registerLoadShedding(app: FastifyInstance, limits: LoadSheddingL
     return reply;
   };
   let inFlight = 0;
+  app.decorateRequest('leaveInFlight', () => undefined);
   app.addHook('onRequest', async (request, reply) => {
     if (EXEMPT_ROUTES.has(request.routeOptions.url ?? '')) {
       return;
@@ -73,9 +84,15 @@ export function registerLoadShedding(app: FastifyInstance, limits: LoadSheddingL
       return shed(reply, refusal.reason, refusal.message);
     }
     inFlight++;
-    reply.raw.once('close', () => {
-      inFlight--;
-    });
+    let counted = true;
+    const leave = () => {
+      if (counted) {
+        counted = false;
+        inFlight--;
+      }
+    };
+    request.leaveInFlight = leave;
+    reply.raw.once('close', leave);
   });
   return shed;
 }

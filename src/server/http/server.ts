@@ -87,7 +87,8 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
   const startedAt = clock.now();
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    // A slow or stuck client must not hold a connection open forever.
+    // A slow or stuck client must not hold a connection open forever while it sends its request (a slow reader
+    // of a response is bounded where a response can be long: the audit export, routes/audit.ts).
     requestTimeout: 60_000,
     // A target id is a watch and its label values (`/api/targets/:id`): percent-encoded, a real one runs past
     // find-my-way's default of 100 characters, which answered 414. Node's 16 KiB header limit still bounds it.

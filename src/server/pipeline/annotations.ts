@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { answerSnippet, readBoundedText, SMALL_ANSWER_BYTES } from '../prometheus/bounded';
+import { answerSnippet, NO_REDIRECTS, readBoundedText, SMALL_ANSWER_BYTES } from '../prometheus/bounded';
 import { redactCredentialsIn } from '../prometheus/credentials';
 import type { Clock } from '../clock';
 import { asPlainText } from '../plainText';
@@ -95,6 +95,7 @@ export class GrafanaAnnotator implements AnomalyListener {
       existing === null ? `${this.base}/api/annotations` : `${this.base}/api/annotations/${existing}`,
       {
         method: existing === null ? 'POST' : 'PATCH',
+        ...NO_REDIRECTS,
         headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${this.o.token}` },
         body: JSON.stringify(body),
         signal: this.o.clock.timeout(this.o.timeoutMs ?? 10_000),

@@ -61,6 +61,16 @@ export function scoresMissing(detector: ProductDetectorName): boolean {
   return SCORES_MISSING.has(detector);
 }
 
+/**
+ * A detector's score as a signal keeps it. One that is not a finite number comes from a value so far
+ * out that the detector's arithmetic overflowed (z-score squares it: one sample of 1e200 did it), and
+ * counts as the highest. Kept as NaN, it reached the store (NOT NULL peak_score: every cycle of the
+ * watch failed, for all its targets) and every answer listing the target (500).
+ */
+export function keptScore(score: number): number {
+  return Number.isFinite(score) ? score : 1;
+}
+
 /** Which side of normal a signal is on: its band's side, or (a score high inside a wide band) the side of its expected value. */
 export function sideOf(s: SignalModel): 'above' | 'below' | 'none' {
   if (s.direction !== 'none' || !Number.isFinite(s.expected)) {

@@ -6,6 +6,7 @@ import { RecentSteps } from './recentSteps';
 import {
   earliest,
   freshModels,
+  keptScore,
   restoreForecaster,
   SignalModel,
   scoresMissing,
@@ -143,7 +144,7 @@ export class TargetModel {
       if (!Number.isFinite(v)) {
         if (gaps && !Number.isNaN(s.lastAt)) {
           missed = true;
-          s.score = s.detector.update(t, NaN);
+          s.score = keptScore(s.detector.update(t, NaN));
           s.missingAt = t;
           // A partition is told by one member of the group: the others' gaps are not alarms of their own.
           if (absence !== 'partitioned') {
@@ -153,7 +154,7 @@ export class TargetModel {
         continue;
       }
       any = true;
-      s.score = s.detector.update(t, v);
+      s.score = keptScore(s.detector.update(t, v));
       s.value = v;
       s.expected = s.detector.expected;
       s.lower = s.detector.lower;

@@ -44,6 +44,15 @@ export async function readBoundedText(response: Response, maxBytes: number, abor
   return Buffer.concat(chunks, total).toString('utf8');
 }
 
+/**
+ * How every request to an upstream (Prometheus, Alertmanager, Grafana, the webhook) treats a
+ * redirect: not followed, answered as the 3xx it is (an error naming the status). Followed, whoever
+ * answers for one, or the network before a plain-HTTP one, sent the backend to any address it
+ * reaches (a cluster service, a cloud metadata endpoint), and the first 200 characters of that
+ * answer came back in errors that /api/watches and the actions list show every Viewer.
+ */
+export const NO_REDIRECTS = { redirect: 'manual' } as const satisfies RequestInit;
+
 /** Small answers (a created annotation's id, an error body shown in a message) are read up to 64 KiB. */
 export const SMALL_ANSWER_BYTES = 64 * 1024;
 

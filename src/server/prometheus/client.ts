@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { messageOf } from '../../utils/messageOf';
-import { DEFAULT_MAX_RESPONSE_BYTES, readBoundedText, ResponseTooLargeError } from './bounded';
+import { DEFAULT_MAX_RESPONSE_BYTES, NO_REDIRECTS, readBoundedText, ResponseTooLargeError } from './bounded';
 import { redactUserinfo, splitUserinfo } from './credentials';
 import { parseSampleValue, readMatrix } from './matrix';
 import { readMatrixText } from './matrixText';
@@ -111,6 +111,7 @@ export class PrometheusClient {
     try {
       response = await this.fetchImpl(url, {
         method: 'POST',
+        ...NO_REDIRECTS,
         headers: {
           'Content-Type': 'application/x-www-form-urlencoded',
           Accept: 'application/json',

@@ -1,7 +1,9 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { type AuditEntry, auditListSchema, auditQuerySchema } from '../../../contract/healing';
+import type { ErrorBody } from '../../../contract/health';
 import type { HealingEngine } from '../../healing';
+import { RETRY_AFTER_SECONDS } from '../loadShedding';
 
 const CSV_COLUMNS = ['id', 'at', 'kind', 'actionId', 'triggerId', 'user', 'comment', 'message', 'details'] as const;
 
@@ -21,14 +23,33 @@ function csvLine(entry: AuditEntry): string {
   return CSV_COLUMNS.map((c) => csvCell(row[c])).join(',') + '\r\n';
 }
 
+/**
+ * Exports downloading at once; beyond it 503. An export streams for as long as its client takes to
+ * read it, so it leaves the requests in flight once under way: counted there, a Viewer's downloads
+ * read slowly (or not at all) held server.maxConcurrentRequests' slots, and every other API request
+ * was refused with 503, the kill switch included.
+ */
+export const MAX_AUDIT_EXPORTS = 4;
+
 /** The audit log: newest first in pages, or every matching entry as CSV or JSON Lines (oldest first). */
 export function auditRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
   return async (app) => {
+    let exporting = 0;
     app.get('/api/audit', { schema: { querystring: auditQuerySchema } }, async (request, reply) => {
       const query = request.query;
       if (query.format === 'json') {
         return reply.send(auditListSchema.parse(await engine.audit.list(query)));
       }
+      if (exporting >= MAX_AUDIT_EXPORTS) {
+        const body: ErrorBody = {
+          error: 'overloaded',
+          message: `${MAX_AUDIT_EXPORTS} audit exports are downloading; retry shortly`,
+        };
+        return reply.code(503).header('Retry-After', String(RETRY_AFTER_SECONDS)).send(body);
+      }
+      exporting++;
+      reply.raw.once('close', () => exporting--);
+      request.leaveInFlight();
       const entries = engine.audit.iterate(query);
       const lines =
         query.format === 'csv'
