@@ -1,6 +1,5 @@
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { policySchema } from '../../src/contract/healing';
 import { claimFenceMs } from '../../src/server/healing/claimFence';
 import { HealingEngine } from '../../src/server/healing';
 import { kubeClientFromOptions } from '../../src/server/kubernetes/client';
@@ -8,7 +7,7 @@ import { kubernetesOptionsSchema } from '../../src/server/kubernetes/config';
 import { openPostgresStore, type PostgresStore } from '../../src/server/store/postgres';
 import { ephemeralSecretBox } from '../../src/server/store/secrets';
 import { postgresForTests } from '../harness/postgres';
-import { anomaly } from '../healing/setup';
+import { anomaly, policy } from '../healing/setup';
 import { FakeClock, type Harness, startHarness, TOKEN } from '../kube/harness';
 import { deployment } from '../kube/objects';
 import type { RecordedRequest } from '../kube/server';
@@ -24,15 +23,10 @@ const REQUEST_TIMEOUT_MS = 2_000;
 const FENCE_MS = claimFenceMs(LEASE_MS, REQUEST_TIMEOUT_MS);
 let databases = 0;
 
-interface Replica {
-  engine: HealingEngine;
-  store: PostgresStore;
-  leading: boolean;
-}
-
+const replicas: Array<{ engine: HealingEngine; store: PostgresStore; leading: boolean }> = [];
+type Replica = (typeof replicas)[number];
 let h: Harness;
 let url: string;
-const replicas: Replica[] = [];
 
 beforeEach(async () => {
   h = await startHarness({ requestTimeoutMs: REQUEST_TIMEOUT_MS });
@@ -69,7 +63,7 @@ async function replica(name: string, clock: FakeClock, election = true): Promise
     logger: pino({ level: 'silent' }),
     metrics: new Registry(),
     policies: [
-      policySchema.parse({
+      policy({
         name: 'scale-out',
         match: { severities: ['critical'] },
         action: { type: 'scale', delta: 1 },
