@@ -84,7 +84,7 @@ const replicasOfCart = () => h.kube.get('Deployment', 'cart', 'shop')?.spec?.rep
 
 /** Lets the event loop run until `done` holds (answers from PostgreSQL and the test server are real I/O). */
 async function until(what: string, done: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 500; i++) {
+  for (let i = 0; i < 3000; i++) {
     if (await done()) {
       return;
     }
@@ -100,7 +100,7 @@ async function until(what: string, done: () => boolean | Promise<boolean>): Prom
 async function leaderStopsMidRequest(a: Replica): Promise<number> {
   a.leading = true;
   const [id] = await a.engine.onAnomaly(anomaly());
-  expect((await a.engine.approve(id, 'alice')).ok).toBe(true);
+  // Held from before the approval: an approval asks the engine for a tick at once.
   h.kube.inject({
     method: 'PATCH',
     path: '/apis/apps/v1/namespaces/shop/deployments/cart/scale',
@@ -108,6 +108,7 @@ async function leaderStopsMidRequest(a: Replica): Promise<number> {
     hold: true,
     times: 1,
   });
+  expect((await a.engine.approve(id, 'alice')).ok).toBe(true);
   void a.engine.tick();
   await until('pod-a’s scale request', () => scalePatches().length === 1);
   a.leading = false;
