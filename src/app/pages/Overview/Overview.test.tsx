@@ -1,6 +1,6 @@
 import React from 'react';
 import { render, screen, within } from '@testing-library/react';
-import { MemoryRouter } from 'react-router-dom';
+import { MemoryRouter, useLocation } from 'react-router-dom';
 import { setupUser } from '../../testUtils/user';
 import type { FieldSparkline } from '@grafana/data';
 import { config } from '@grafana/runtime';
@@ -64,11 +64,17 @@ function routes(overrides: Record<string, FakeReply> = {}) {
   });
 }
 
-function renderPage(backendUrl = 'http://backend:3001') {
+/** The address bar: the search part of the router's location. */
+function Search() {
+  return <output data-testid="location-search">{useLocation().search}</output>;
+}
+
+function renderPage(backendUrl = 'http://backend:3001', url = '/overview') {
   return render(
-    <MemoryRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
+    <MemoryRouter initialEntries={[url]} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
       <PluginSettingsContext.Provider value={{ backendUrl }}>
         <Overview />
+        <Search />
       </PluginSettingsContext.Provider>
     </MemoryRouter>
   );
@@ -161,6 +167,34 @@ describe('Overview', () => {
         .reverse()
     );
     expect(screen.getByText('10 of 120 targets')).toBeInTheDocument();
+  });
+
+  it('keeps the filter, severity, sort and page in the URL, so a link shows the same view', async () => {
+    const fleet = Array.from({ length: 120 }, (_, i) =>
+      target(`pod-${String(i).padStart(3, '0')}`, { score: i / 200, severity: i % 2 ? 'high' : null })
+    );
+    const high = fleet.filter((_, i) => i % 2).map((t) => t.id);
+    routes({ [`GET ${pipelinePaths.targets}`]: { data: { targets: fleet } } });
+    renderPage(undefined, '/overview?severity=high&sort=target&order=asc&page=2');
+    await screen.findByTestId(testIds.overview.target('pod-101'));
+    expect(rowOrder()).toEqual(high.slice(50));
+    expect(screen.getByText('60 of 120 targets')).toBeInTheDocument();
+
+    await user.click(screen.getByRole('button', { name: /^Target/ }));
+    await user.type(screen.getByTestId(testIds.overview.filter), 'pod-0');
+    expect(rowOrder()).toEqual(high.slice(0, 50).reverse());
+    expect(Object.fromEntries(new URLSearchParams(screen.getByTestId('location-search').textContent!))).toEqual({
+      severity: 'high',
+      sort: 'target',
+      q: 'pod-0',
+    });
+  });
+
+  it('shows the default view for URL parameters it does not know', async () => {
+    routes();
+    renderPage(undefined, '/overview?severity=urgent&sort=toString&page=-3');
+    await screen.findByTestId(testIds.overview.target('cart'));
+    expect(rowOrder()).toEqual(['cart', 'checkout', 'search']);
   });
 
   it('says so when there are no targets yet', async () => {
