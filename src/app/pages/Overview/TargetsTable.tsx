@@ -247,7 +247,14 @@ function ScoreMeter({ score, threshold }: { score: number; threshold: number }) 
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  table: css({ marginTop: theme.spacing(2) }),
+  // Seven columns fit a 1024 px window: headers wrap, and a target id (labels with long values, no
+  // spaces) breaks anywhere rather than pushing the last columns out of sight, in a column wide
+  // enough to read it.
+  table: css({
+    marginTop: theme.spacing(2),
+    'th, th > button': { whiteSpace: 'normal' },
+    'td:first-of-type': { minWidth: theme.spacing(30) },
+  }),
   sort: css({
     all: 'unset',
     cursor: 'pointer',
@@ -258,8 +265,8 @@ const getStyles = (theme: GrafanaTheme2) => ({
     '&:focus-visible': { outline: `2px solid ${theme.colors.primary.main}` },
   }),
   badge: css({ marginLeft: theme.spacing(1) }),
-  link: css({ color: theme.colors.text.link, '&:hover': { textDecoration: 'underline' } }),
-  meterRow: css({ display: 'flex', alignItems: 'center', gap: theme.spacing(1) }),
+  link: css({ color: theme.colors.text.link, overflowWrap: 'anywhere', '&:hover': { textDecoration: 'underline' } }),
+  meterRow: css({ display: 'flex', alignItems: 'center', gap: theme.spacing(1), whiteSpace: 'nowrap' }),
   meter: css({
     position: 'relative',
     width: 120,
