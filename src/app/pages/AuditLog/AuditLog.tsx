@@ -1,6 +1,6 @@
 import React, { useMemo, useState } from 'react';
 import { css } from '@emotion/css';
-import { dateMath, dateTime, type DateTime, type GrafanaTheme2, type TimeRange } from '@grafana/data';
+import { dateMath, dateTime, getTimeZone, type DateTime, type GrafanaTheme2, type TimeRange } from '@grafana/data';
 import {
   Alert,
   Button,
@@ -22,7 +22,7 @@ import { BackendPage } from '../../components/BackendPage/BackendPage';
 import { QueryStatus } from '../../components/QueryStatus/QueryStatus';
 import { testIds } from '../../testIds';
 import { downloadText } from '../../utils/download';
-import { formatTime, resolveTimeZone } from '../../../utils/time';
+import { formatTime } from '../../../utils/time';
 import { messageOf } from '../../api/fetchFailure';
 import { useUrlParams } from '../../utils/useUrlParams';
 
@@ -56,7 +56,7 @@ function rangeOf(from: string, to: string): TimeRange {
     const time = /^\d+$/.test(text)
       ? dateTime(Number(text))
       : relative
-        ? dateMath.parse(text, roundUp, resolveTimeZone())
+        ? dateMath.toDateTime(text, { roundUp, timezone: getTimeZone() })
         : undefined;
     return time?.isValid() ? { time, raw: relative ? text : time } : undefined;
   };
