@@ -68,6 +68,7 @@ describe('AuditLog', () => {
     // Both ends read "now" when parsed, a moment apart.
     expect(first.to - first.from - 3_600_000).toBeLessThan(1000);
     expect(screen.getByLabelText('User')).toHaveValue('alice');
+    expect(screen.getByLabelText('Trigger id')).toHaveValue('fp-7');
 
     await user.type(screen.getByLabelText('Action id'), '7');
     expect(requestsTo(fetch, 'GET', healingPaths.audit).pop()!.params).toMatchObject({ actionId: 7, offset: 0 });

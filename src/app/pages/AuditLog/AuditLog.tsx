@@ -130,9 +130,11 @@ function AuditEntries() {
         <Field label="User">
           <Input id="fp-audit-user" value={user} onChange={(e) => filtered({ user: e.currentTarget.value })} />
         </Field>
-        <Field label="Target (trigger id)">
+        {/* Not a target: an anomaly trigger is recorded by the anomaly's number, an alert by its fingerprint. */}
+        <Field label="Trigger id">
           <Input
             id="fp-audit-trigger"
+            placeholder="An anomaly's number or an alert's fingerprint"
             value={triggerId}
             onChange={(e) => filtered({ trigger: e.currentTarget.value })}
           />
