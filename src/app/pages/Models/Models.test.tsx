@@ -1,6 +1,7 @@
 import React from 'react';
 import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import { MemoryRouter, useLocation } from 'react-router-dom';
 import { config } from '@grafana/runtime';
 import type { ModelVersion } from '../../../contract/pipeline';
 import { pipelinePaths } from '../../api/pipeline';
@@ -29,11 +30,25 @@ const model: ModelVersion = {
 const setRole = (orgRole: string) =>
   (config.bootData.user = { ...config.bootData.user, orgRole } as typeof config.bootData.user);
 
-const renderPage = () =>
+/** The address bar: the search part of the router's location. */
+function Search() {
+  return <output data-testid="location-search">{useLocation().search}</output>;
+}
+
+const renderPage = (url = '/models') =>
   render(
-    <PluginSettingsContext.Provider value={{ backendUrl: 'http://b:3001' }}>
-      <Models />
-    </PluginSettingsContext.Provider>
+    <MemoryRouter initialEntries={[url]} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
+      <PluginSettingsContext.Provider value={{ backendUrl: 'http://b:3001' }}>
+        <Models />
+        <Search />
+      </PluginSettingsContext.Provider>
+    </MemoryRouter>
+  );
+
+/** The targets of the rows shown, in order, read from their retrain buttons. */
+const shownTargets = () =>
+  Array.from(document.querySelectorAll('button[aria-label^="Retrain now: "]'), (b) =>
+    b.getAttribute('aria-label')!.replace('Retrain now: ', '')
   );
 
 describe('Models', () => {
@@ -59,5 +74,23 @@ describe('Models', () => {
     expect(await screen.findByTestId(testIds.models.empty)).toBeInTheDocument();
     // Disabled yet focusable (aria-disabled), so the tooltip with the reason is reachable by keyboard.
     expect(screen.getByTestId(testIds.models.retrainAll)).toHaveAttribute('aria-disabled', 'true');
+  });
+
+  it('pages a fleet of models and filters them by target, the view kept in the URL', async () => {
+    setRole('Editor');
+    const fleet = Array.from({ length: 120 }, (_, i) => ({
+      ...model,
+      id: i + 1,
+      target: `latency{pod="pod-${String(i).padStart(3, '0')}"}`,
+    }));
+    installFakeBackendSrv({ [`GET ${pipelinePaths.models}`]: { data: { models: fleet } } });
+    renderPage('/models?page=3');
+    await screen.findByText('120 models');
+    expect(shownTargets()).toEqual(fleet.slice(100).map((m) => m.target));
+
+    await userEvent.type(screen.getByLabelText('Filter models by target'), 'pod-05');
+    expect(shownTargets()).toEqual(fleet.slice(50, 60).map((m) => m.target));
+    expect(screen.getByText('10 of 120 models')).toBeInTheDocument();
+    expect(screen.getByTestId('location-search')).toHaveTextContent('?q=pod-05');
   });
 });
