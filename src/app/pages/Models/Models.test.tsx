@@ -62,6 +62,7 @@ describe('Models', () => {
     expect(await screen.findByText('v3 (scheduled)')).toBeInTheDocument();
     expect(screen.getByText('8640')).toBeInTheDocument();
     expect(screen.getByText('0.83')).toBeInTheDocument();
+    expect(screen.getByText('1 model')).toBeInTheDocument();
     await userEvent.click(screen.getByTestId(testIds.models.retrain(model.target)));
     expect(requestsTo(fetch, 'POST', pipelinePaths.retrain)[0].data).toEqual({ target: model.target });
     expect(await screen.findByText('Retrained 1 model.')).toBeInTheDocument();

@@ -24,6 +24,7 @@ import { testIds } from '../../testIds';
 import { formatTime } from '../../../utils/time';
 import { messageOf } from '../../api/fetchFailure';
 import { useUrlParams } from '../../utils/useUrlParams';
+import { countOf } from '../../utils/count';
 
 /** Rows per page: one model per target, and a fleet has thousands. */
 const PAGE_SIZE = 50;
@@ -156,7 +157,7 @@ function ModelTable() {
               onChange={(e) => setView({ q: e.currentTarget.value, page: undefined })}
             />
             <Text color="secondary">
-              {rows.length === all.length ? `${all.length} models` : `${rows.length} of ${all.length} models`}
+              {countOf(rows.length, all.length, 'model')}
               {all.length >= MAX_PAGE_LIMIT && ` (the backend lists at most ${MAX_PAGE_LIMIT})`}
             </Text>
           </Stack>

@@ -9,6 +9,7 @@ import { PLUGIN_BASE_URL, ROUTES } from '../../../constants';
 import { AncestorAttributes, DataTable } from '../../components/DataTable/DataTable';
 import { testIds } from '../../testIds';
 import { useUrlParams } from '../../utils/useUrlParams';
+import { countOf } from '../../utils/count';
 import { formatDuration, SEVERITY_COLOR, SEVERITY_RANK } from './format';
 import { ScoreSparkline } from './ScoreSparkline';
 
@@ -110,9 +111,7 @@ export function TargetsTable({ targets }: { targets: Target[] }) {
           value={severity}
           onChange={(v) => setView({ severity: v.value, page: undefined })}
         />
-        <Text color="secondary">
-          {rows.length === targets.length ? `${targets.length} targets` : `${rows.length} of ${targets.length} targets`}
-        </Text>
+        <Text color="secondary">{countOf(rows.length, targets.length, 'target')}</Text>
       </Stack>
       <SortContext.Provider value={sorting}>
         <DataTable
