@@ -1,10 +1,9 @@
 import React from 'react';
-import { render, screen } from '@testing-library/react';
-import { MemoryRouter, useLocation } from 'react-router-dom';
+import { screen } from '@testing-library/react';
 import { setupUser } from '../../testUtils/user';
 import { healingPaths } from '../../api/healing';
-import { PluginSettingsContext } from '../../pluginSettings';
 import { installFakeBackendSrv, requestsTo, type FakeRoute } from '../../testUtils/fakeBackendSrv';
+import { locationSearch, renderPageAt } from '../../testUtils/locationSearch';
 import { testIds } from '../../testIds';
 import { downloadText } from '../../utils/download';
 import { AuditLog } from './AuditLog';
@@ -27,20 +26,7 @@ function routes(list: FakeRoute) {
   return installFakeBackendSrv({ [`GET ${healingPaths.audit}`]: list });
 }
 
-/** The address bar: the search part of the router's location. */
-function Search() {
-  return <output data-testid="location-search">{useLocation().search}</output>;
-}
-
-const renderPage = (url = '/audit') =>
-  render(
-    <MemoryRouter initialEntries={[url]} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
-      <PluginSettingsContext.Provider value={{ backendUrl: 'http://b:3001' }}>
-        <AuditLog />
-        <Search />
-      </PluginSettingsContext.Provider>
-    </MemoryRouter>
-  );
+const renderPage = (url = '/audit') => renderPageAt(url, <AuditLog />);
 
 describe('AuditLog', () => {
   it('lists entries, filters by user and pages', async () => {
@@ -72,7 +58,7 @@ describe('AuditLog', () => {
 
     await user.type(screen.getByLabelText('Action id'), '7');
     expect(requestsTo(fetch, 'GET', healingPaths.audit).pop()!.params).toMatchObject({ actionId: 7, offset: 0 });
-    expect(Object.fromEntries(new URLSearchParams(screen.getByTestId('location-search').textContent!))).toEqual({
+    expect(locationSearch()).toEqual({
       from: 'now-1h',
       to: 'now',
       kind: 'approved,no_such_kind',

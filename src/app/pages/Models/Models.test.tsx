@@ -1,12 +1,11 @@
 import React from 'react';
-import { render, screen } from '@testing-library/react';
+import { screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { MemoryRouter, useLocation } from 'react-router-dom';
 import { config } from '@grafana/runtime';
 import type { ModelVersion } from '../../../contract/pipeline';
 import { pipelinePaths } from '../../api/pipeline';
-import { PluginSettingsContext } from '../../pluginSettings';
 import { installFakeBackendSrv, requestsTo } from '../../testUtils/fakeBackendSrv';
+import { locationSearch, renderPageAt } from '../../testUtils/locationSearch';
 import { testIds } from '../../testIds';
 import { Models } from './Models';
 
@@ -30,20 +29,7 @@ const model: ModelVersion = {
 const setRole = (orgRole: string) =>
   (config.bootData.user = { ...config.bootData.user, orgRole } as typeof config.bootData.user);
 
-/** The address bar: the search part of the router's location. */
-function Search() {
-  return <output data-testid="location-search">{useLocation().search}</output>;
-}
-
-const renderPage = (url = '/models') =>
-  render(
-    <MemoryRouter initialEntries={[url]} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
-      <PluginSettingsContext.Provider value={{ backendUrl: 'http://b:3001' }}>
-        <Models />
-        <Search />
-      </PluginSettingsContext.Provider>
-    </MemoryRouter>
-  );
+const renderPage = (url = '/models') => renderPageAt(url, <Models />);
 
 /** The targets of the rows shown, in order, read from their retrain buttons. */
 const shownTargets = () =>
@@ -92,6 +78,6 @@ describe('Models', () => {
     await userEvent.type(screen.getByLabelText('Filter models by target'), 'pod-05');
     expect(shownTargets()).toEqual(fleet.slice(50, 60).map((m) => m.target));
     expect(screen.getByText('10 of 120 models')).toBeInTheDocument();
-    expect(screen.getByTestId('location-search')).toHaveTextContent('?q=pod-05');
+    expect(locationSearch()).toEqual({ q: 'pod-05' });
   });
 });

@@ -1,23 +1,12 @@
 import React, { useMemo, useState } from 'react';
 import { css } from '@emotion/css';
 import { type GrafanaTheme2 } from '@grafana/data';
-import {
-  Alert,
-  Button,
-  EmptyState,
-  Icon,
-  Input,
-  InteractiveTable,
-  Pagination,
-  Stack,
-  Text,
-  useStyles2,
-  type Column,
-} from '@grafana/ui';
+import { Alert, Button, EmptyState, InteractiveTable, Pagination, Stack, useStyles2, type Column } from '@grafana/ui';
 import { MAX_PAGE_LIMIT, type ModelVersion } from '../../../contract/pipeline';
 import { listModels, retrain } from '../../api/pipeline';
 import { useBackendQuery } from '../../api/useBackendQuery';
 import { BackendPage } from '../../components/BackendPage/BackendPage';
+import { ListFilter } from '../../components/ListFilter/ListFilter';
 import { Unloaded } from '../../components/QueryStatus/QueryStatus';
 import { canEdit, EDITOR_ONLY_REASON } from '../../permissions';
 import { testIds } from '../../testIds';
@@ -147,20 +136,13 @@ function ModelTable() {
         </div>
       ) : (
         <>
-          <Stack gap={2} alignItems="center" wrap="wrap">
-            <Input
-              aria-label="Filter models by target"
-              placeholder="Filter by target"
-              prefix={<Icon name="search" />}
-              width={50}
-              value={view.q}
-              onChange={(e) => setView({ q: e.currentTarget.value, page: undefined })}
-            />
-            <Text color="secondary">
-              {countOf(rows.length, all.length, 'model')}
-              {all.length >= MAX_PAGE_LIMIT && ` (the backend lists at most ${MAX_PAGE_LIMIT})`}
-            </Text>
-          </Stack>
+          <ListFilter
+            label="Filter models by target"
+            placeholder="Filter by target"
+            value={view.q}
+            onChange={(q) => setView({ q, page: undefined })}
+            count={`${countOf(rows.length, all.length, 'model')}${all.length >= MAX_PAGE_LIMIT ? ` (the backend lists at most ${MAX_PAGE_LIMIT})` : ''}`}
+          />
           <InteractiveTable columns={columns} data={shown} getRowId={(m) => String(m.id)} />
           <Pagination
             currentPage={page}

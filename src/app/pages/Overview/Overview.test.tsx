@@ -1,14 +1,13 @@
 import React from 'react';
-import { render, screen, within } from '@testing-library/react';
-import { MemoryRouter, useLocation } from 'react-router-dom';
+import { screen, within } from '@testing-library/react';
 import { setupUser } from '../../testUtils/user';
 import type { FieldSparkline } from '@grafana/data';
 import { config } from '@grafana/runtime';
 import { pipelinePaths } from '../../api/pipeline';
 import { MAX_PAGE_LIMIT } from '../../../contract/pipeline';
-import { PluginSettingsContext } from '../../pluginSettings';
 import { installFakeBackendSrv, requestsTo, type FakeReply } from '../../testUtils/fakeBackendSrv';
 import { anomaly, target } from '../../testUtils/fixtures';
+import { locationSearch, renderPageAt } from '../../testUtils/locationSearch';
 import { testIds } from '../../testIds';
 import { Overview } from './Overview';
 
@@ -64,21 +63,8 @@ function routes(overrides: Record<string, FakeReply> = {}) {
   });
 }
 
-/** The address bar: the search part of the router's location. */
-function Search() {
-  return <output data-testid="location-search">{useLocation().search}</output>;
-}
-
-function renderPage(backendUrl = 'http://backend:3001', url = '/overview') {
-  return render(
-    <MemoryRouter initialEntries={[url]} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
-      <PluginSettingsContext.Provider value={{ backendUrl }}>
-        <Overview />
-        <Search />
-      </PluginSettingsContext.Provider>
-    </MemoryRouter>
-  );
-}
+const renderPage = (backendUrl = 'http://backend:3001', url = '/overview') =>
+  renderPageAt(url, <Overview />, backendUrl);
 
 // Each row's link, read from the DOM: a role query computes every element's styles, which for 50
 // rows under load took seconds per call.
@@ -183,7 +169,7 @@ describe('Overview', () => {
     await user.click(screen.getByRole('button', { name: /^Target/ }));
     await user.type(screen.getByTestId(testIds.overview.filter), 'pod-0');
     expect(rowOrder()).toEqual(high.slice(0, 50).reverse());
-    expect(Object.fromEntries(new URLSearchParams(screen.getByTestId('location-search').textContent!))).toEqual({
+    expect(locationSearch()).toEqual({
       severity: 'high',
       sort: 'target',
       q: 'pod-0',

@@ -2,11 +2,12 @@ import React, { createContext, useContext, useMemo } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Link } from 'react-router-dom';
-import { Badge, Icon, Input, Pagination, Select, Stack, Text, useStyles2, type Column } from '@grafana/ui';
+import { Badge, Icon, Pagination, Select, useStyles2, type Column } from '@grafana/ui';
 import { aboutDuration, type Target } from '../../../contract/pipeline';
 import { severitySchema } from '../../../contract/vocabulary';
 import { PLUGIN_BASE_URL, ROUTES } from '../../../constants';
 import { AncestorAttributes, DataTable } from '../../components/DataTable/DataTable';
+import { ListFilter } from '../../components/ListFilter/ListFilter';
 import { testIds } from '../../testIds';
 import { useUrlParams } from '../../utils/useUrlParams';
 import { countOf } from '../../utils/count';
@@ -94,16 +95,14 @@ export function TargetsTable({ targets }: { targets: Target[] }) {
 
   return (
     <section aria-label="Targets" data-testid={testIds.overview.targets}>
-      <Stack gap={2} alignItems="center" wrap="wrap">
-        <Input
-          aria-label="Filter targets"
-          placeholder="Filter by target, label or failure model"
-          prefix={<Icon name="search" />}
-          width={50}
-          value={filter}
-          onChange={(e) => setView({ q: e.currentTarget.value, page: undefined })}
-          data-testid={testIds.overview.filter}
-        />
+      <ListFilter
+        label="Filter targets"
+        placeholder="Filter by target, label or failure model"
+        value={filter}
+        onChange={(q) => setView({ q, page: undefined })}
+        count={countOf(rows.length, targets.length, 'target')}
+        testId={testIds.overview.filter}
+      >
         <Select
           aria-label="Filter by severity"
           width={20}
@@ -111,8 +110,7 @@ export function TargetsTable({ targets }: { targets: Target[] }) {
           value={severity}
           onChange={(v) => setView({ severity: v.value, page: undefined })}
         />
-        <Text color="secondary">{countOf(rows.length, targets.length, 'target')}</Text>
-      </Stack>
+      </ListFilter>
       <SortContext.Provider value={sorting}>
         <DataTable
           className={styles.table}
