@@ -30,6 +30,9 @@ function target(id: string, score: number, scores?: Array<[number, number]>): Ta
   };
 }
 
+/** A target whose labels have long values without spaces, as pod and instance names do. */
+const LONG_ID = `latency{pod="checkout-7d9f8c6b5-${'x'.repeat(60)}",instance="ip-10-0-12-34.eu-west-1.compute.internal:9100"}`;
+
 /** Two hours of scores with a spike past the threshold near the end. */
 const history: Array<[number, number]> = Array.from({ length: 60 }, (_, i) => [
   NOW - (59 - i) * 120_000,
@@ -42,7 +45,7 @@ async function fakeBackend(): Promise<SuiteBackend> {
     const path = new URL(req.url ?? '/', 'http://backend').pathname;
     const bodies: Record<string, unknown> = {
       '/readyz': { status: 'ready', checks: { store: { ok: true }, prometheus: { ok: true } } },
-      '/api/targets': { targets: [target('cart', 0.9, history), target('search', 0.1)] },
+      '/api/targets': { targets: [target('cart', 0.9, history), target('search', 0.1), target(LONG_ID, 0.85)] },
       '/api/anomalies': { anomalies: [] },
       '/api/targets/cart': {
         target: target('cart', 0.9, history),
@@ -101,6 +104,25 @@ describe('the Overview score sparkline in a real browser', () => {
     await setTheme(page, 'light');
     await screenshot(page, 'overview-sparkline-light');
     expect(await axeScan(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('fits every column of the targets table in a 1024 px window, long label values wrapping', async () => {
+    const page = await suite.browser.newPage();
+    await page.setViewportSize({ width: 1024, height: 800 });
+    await page.goto(`${suite.grafana.url}/a/${PLUGIN_ID}/overview`);
+    await page.getByTestId(testIds.overview.target(LONG_ID)).waitFor();
+    const fit = await page.getByTestId(testIds.overview.targets).evaluate((section) => {
+      const table = section.querySelector('table')!;
+      return {
+        overflow: table.parentElement!.scrollWidth - table.parentElement!.clientWidth,
+        hidden: Array.from(table.querySelectorAll('th'))
+          .filter((th) => th.getBoundingClientRect().right > document.documentElement.clientWidth)
+          .map((th) => th.textContent),
+      };
+    });
+    expect(fit).toEqual({ overflow: 0, hidden: [] });
+    await screenshot(page, 'overview-targets-1024-dark');
     await page.close();
   });
 

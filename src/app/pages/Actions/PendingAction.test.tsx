@@ -128,6 +128,23 @@ describe('PendingAction', () => {
     ]);
   });
 
+  it('says why an action waits: its policy asks for approval, or a hold stopped an automatic one', () => {
+    renderAction(pendingAction(12));
+    const card = screen.getByRole('article', { name: /^Action 12:/ });
+    expect(within(card).getByText(/^Waits because/)).toHaveTextContent(
+      'Waits because its policy asks for approval before it acts.'
+    );
+    renderAction(
+      pendingAction(13, {
+        gate: 'auto',
+        reason: { kind: 'namespace-paused', message: 'automatic actions are paused in namespace shop' },
+      })
+    );
+    const held = screen.getByRole('article', { name: /^Action 13:/ });
+    expect(within(held).getByText('automatic actions are paused in namespace shop')).toBeInTheDocument();
+    expect(within(held).queryByText(/^Waits because/)).not.toBeInTheDocument();
+  });
+
   it('says when no server-side dry run was recorded', () => {
     renderAction(pendingAction(11, { dryRun: undefined }));
     expect(screen.getByText('No server-side dry run recorded.')).toBeInTheDocument();

@@ -102,7 +102,13 @@ export function PendingAction({ action, onDecided }: Props) {
         </Stack>
       </Stack>
       {!editor && <Text color="secondary">{EDITOR_ONLY_REASON}</Text>}
-      {action.reason && <Text color="warning">{action.reason.message}</Text>}
+      {action.reason ? (
+        <Text color="warning">{action.reason.message}</Text>
+      ) : (
+        action.gate === 'approve' && (
+          <Text color="secondary">Waits because its policy asks for approval before it acts.</Text>
+        )
+      )}
       <LadderHistory action={action} />
       <DryRun action={action} />
       {error && (

@@ -1,6 +1,6 @@
-import React, { useState } from 'react';
+import React, { useMemo, useState } from 'react';
 import { css } from '@emotion/css';
-import { dateTime, type GrafanaTheme2, type TimeRange } from '@grafana/data';
+import { dateMath, dateTime, getTimeZone, type DateTime, type GrafanaTheme2, type TimeRange } from '@grafana/data';
 import {
   Alert,
   Button,
@@ -15,7 +15,7 @@ import {
   useStyles2,
   type Column,
 } from '@grafana/ui';
-import { auditKindSchema, type AuditEntry, type AuditKind } from '../../../contract/healing';
+import { auditKindSchema, type AuditEntry } from '../../../contract/healing';
 import { exportAudit, listAudit, type AuditFilter } from '../../api/healing';
 import { useBackendQuery } from '../../api/useBackendQuery';
 import { BackendPage } from '../../components/BackendPage/BackendPage';
@@ -24,6 +24,7 @@ import { testIds } from '../../testIds';
 import { downloadText } from '../../utils/download';
 import { formatTime } from '../../../utils/time';
 import { messageOf } from '../../api/fetchFailure';
+import { useUrlParams } from '../../utils/useUrlParams';
 
 const PAGE_SIZE = 50;
 const KIND_OPTIONS = auditKindSchema.options.map((k) => ({ value: k, label: k.replace(/_/g, ' ') }));
@@ -36,20 +37,48 @@ export function AuditLog() {
   );
 }
 
-function defaultRange(): TimeRange {
-  const to = dateTime();
-  const from = dateTime().subtract(7, 'd');
-  return { from, to, raw: { from: 'now-7d', to: 'now' } };
+/**
+ * The filters' search parameters in the URL, so a filtered view of the log is a link to share. The
+ * range's ends are Grafana's relative text ("now-7d") or epoch milliseconds, as in Grafana's URLs;
+ * `kind` is a comma-separated list.
+ */
+const VIEW_DEFAULTS = { from: 'now-7d', to: 'now', kind: '', user: '', trigger: '', action: '', page: '1' };
+
+/** One end of the range as the URL holds it. */
+function rawTime(t: DateTime | string): string {
+  return typeof t === 'string' ? t : String(t.valueOf());
+}
+
+/** The range the URL names; the last 7 days when an end does not parse. */
+function rangeOf(from: string, to: string): TimeRange {
+  const parse = (text: string, roundUp: boolean) => {
+    const relative = dateMath.isMathString(text);
+    const time = /^\d+$/.test(text)
+      ? dateTime(Number(text))
+      : relative
+        ? dateMath.toDateTime(text, { roundUp, timezone: getTimeZone() })
+        : undefined;
+    return time?.isValid() ? { time, raw: relative ? text : time } : undefined;
+  };
+  const [f, t] = [parse(from, false), parse(to, true)];
+  return f && t ? { from: f.time, to: t.time, raw: { from: f.raw, to: t.raw } } : rangeOf('now-7d', 'now');
 }
 
 function AuditEntries() {
   const styles = useStyles2(getStyles);
-  const [range, setRange] = useState<TimeRange>(defaultRange);
-  const [kinds, setKinds] = useState<AuditKind[]>([]);
-  const [user, setUser] = useState('');
-  const [triggerId, setTriggerId] = useState('');
-  const [actionId, setActionId] = useState('');
-  const [page, setPage] = useState(1);
+  const [view, setView] = useUrlParams(VIEW_DEFAULTS);
+  // Parsed once per change of the URL: "now" read again on each render would change the query each time.
+  const range = useMemo(() => rangeOf(view.from, view.to), [view.from, view.to]);
+  const kinds = useMemo(
+    () =>
+      view.kind.split(',').flatMap((k) => {
+        const kind = auditKindSchema.safeParse(k);
+        return kind.success ? [kind.data] : [];
+      }),
+    [view.kind]
+  );
+  const { user, trigger: triggerId, action: actionId } = view;
+  const page = /^\d+$/.test(view.page) && Number(view.page) >= 1 ? Number(view.page) : 1;
   const [exportError, setExportError] = useState<string>();
 
   const filter: AuditFilter = {
@@ -66,12 +95,8 @@ function AuditEntries() {
     key
   );
   const pages = Math.max(1, Math.ceil((entries.data?.total ?? 0) / PAGE_SIZE));
-  const filtered =
-    <T,>(set: (v: T) => void) =>
-    (v: T) => {
-      setPage(1);
-      set(v);
-    };
+  // A new filter shows its first page.
+  const filtered = (patch: Partial<typeof VIEW_DEFAULTS>) => setView({ ...patch, page: undefined });
 
   const onExport = async (format: 'csv' | 'jsonl') => {
     setExportError(undefined);
@@ -87,29 +112,35 @@ function AuditEntries() {
     <Stack direction="column" gap={2}>
       <div className={styles.filters}>
         <Field label="Time range">
-          <TimeRangeInput value={range} onChange={filtered(setRange)} clearable={false} />
+          <TimeRangeInput
+            value={range}
+            onChange={(r) => filtered({ from: rawTime(r.raw.from), to: rawTime(r.raw.to) })}
+            clearable={false}
+          />
         </Field>
         <Field label="Outcome and event">
           <MultiSelect
             inputId="fp-audit-kind"
             options={KIND_OPTIONS}
             value={kinds}
-            onChange={(v) => filtered(setKinds)(v.map((o) => o.value!))}
+            onChange={(v) => filtered({ kind: v.map((o) => o.value!).join(',') })}
             placeholder="Any"
           />
         </Field>
         <Field label="User">
-          <Input id="fp-audit-user" value={user} onChange={(e) => filtered(setUser)(e.currentTarget.value)} />
+          <Input id="fp-audit-user" value={user} onChange={(e) => filtered({ user: e.currentTarget.value })} />
         </Field>
-        <Field label="Target (trigger id)">
+        {/* Not a target: an anomaly trigger is recorded by the anomaly's number, an alert by its fingerprint. */}
+        <Field label="Trigger id">
           <Input
             id="fp-audit-trigger"
+            placeholder="An anomaly's number or an alert's fingerprint"
             value={triggerId}
-            onChange={(e) => filtered(setTriggerId)(e.currentTarget.value)}
+            onChange={(e) => filtered({ trigger: e.currentTarget.value })}
           />
         </Field>
         <Field label="Action id" invalid={actionId !== '' && filter.actionId === undefined} error="A number">
-          <Input id="fp-audit-action" value={actionId} onChange={(e) => filtered(setActionId)(e.currentTarget.value)} />
+          <Input id="fp-audit-action" value={actionId} onChange={(e) => filtered({ action: e.currentTarget.value })} />
         </Field>
       </div>
       <Stack gap={1}>
@@ -146,7 +177,9 @@ function AuditEntries() {
           <InteractiveTable columns={AUDIT_COLUMNS} data={entries.data.items} getRowId={(e) => String(e.id)} />
         </div>
       )}
-      {pages > 1 && <Pagination currentPage={page} numberOfPages={pages} onNavigate={setPage} />}
+      {pages > 1 && (
+        <Pagination currentPage={page} numberOfPages={pages} onNavigate={(p) => setView({ page: String(p) })} />
+      )}
     </Stack>
   );
 }

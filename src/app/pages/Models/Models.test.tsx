@@ -1,11 +1,11 @@
 import React from 'react';
-import { render, screen } from '@testing-library/react';
+import { screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { config } from '@grafana/runtime';
 import type { ModelVersion } from '../../../contract/pipeline';
 import { pipelinePaths } from '../../api/pipeline';
-import { PluginSettingsContext } from '../../pluginSettings';
 import { installFakeBackendSrv, requestsTo } from '../../testUtils/fakeBackendSrv';
+import { locationSearch, renderPageAt } from '../../testUtils/locationSearch';
 import { testIds } from '../../testIds';
 import { Models } from './Models';
 
@@ -29,11 +29,12 @@ const model: ModelVersion = {
 const setRole = (orgRole: string) =>
   (config.bootData.user = { ...config.bootData.user, orgRole } as typeof config.bootData.user);
 
-const renderPage = () =>
-  render(
-    <PluginSettingsContext.Provider value={{ backendUrl: 'http://b:3001' }}>
-      <Models />
-    </PluginSettingsContext.Provider>
+const renderPage = (url = '/models') => renderPageAt(url, <Models />);
+
+/** The targets of the rows shown, in order, read from their retrain buttons. */
+const shownTargets = () =>
+  Array.from(document.querySelectorAll('button[aria-label^="Retrain now: "]'), (b) =>
+    b.getAttribute('aria-label')!.replace('Retrain now: ', '')
   );
 
 describe('Models', () => {
@@ -47,6 +48,7 @@ describe('Models', () => {
     expect(await screen.findByText('v3 (scheduled)')).toBeInTheDocument();
     expect(screen.getByText('8640')).toBeInTheDocument();
     expect(screen.getByText('0.83')).toBeInTheDocument();
+    expect(screen.getByText('1 model')).toBeInTheDocument();
     await userEvent.click(screen.getByTestId(testIds.models.retrain(model.target)));
     expect(requestsTo(fetch, 'POST', pipelinePaths.retrain)[0].data).toEqual({ target: model.target });
     expect(await screen.findByText('Retrained 1 model.')).toBeInTheDocument();
@@ -59,5 +61,23 @@ describe('Models', () => {
     expect(await screen.findByTestId(testIds.models.empty)).toBeInTheDocument();
     // Disabled yet focusable (aria-disabled), so the tooltip with the reason is reachable by keyboard.
     expect(screen.getByTestId(testIds.models.retrainAll)).toHaveAttribute('aria-disabled', 'true');
+  });
+
+  it('pages a fleet of models and filters them by target, the view kept in the URL', async () => {
+    setRole('Editor');
+    const fleet = Array.from({ length: 120 }, (_, i) => ({
+      ...model,
+      id: i + 1,
+      target: `latency{pod="pod-${String(i).padStart(3, '0')}"}`,
+    }));
+    installFakeBackendSrv({ [`GET ${pipelinePaths.models}`]: { data: { models: fleet } } });
+    renderPage('/models?page=3');
+    await screen.findByText('120 models');
+    expect(shownTargets()).toEqual(fleet.slice(100).map((m) => m.target));
+
+    await userEvent.type(screen.getByLabelText('Filter models by target'), 'pod-05');
+    expect(shownTargets()).toEqual(fleet.slice(50, 60).map((m) => m.target));
+    expect(screen.getByText('10 of 120 models')).toBeInTheDocument();
+    expect(locationSearch()).toEqual({ q: 'pod-05' });
   });
 });

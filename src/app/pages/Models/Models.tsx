@@ -1,16 +1,25 @@
 import React, { useMemo, useState } from 'react';
 import { css } from '@emotion/css';
 import { type GrafanaTheme2 } from '@grafana/data';
-import { Alert, Button, EmptyState, InteractiveTable, Stack, useStyles2, type Column } from '@grafana/ui';
-import type { ModelVersion } from '../../../contract/pipeline';
+import { Alert, Button, EmptyState, InteractiveTable, Pagination, Stack, useStyles2, type Column } from '@grafana/ui';
+import { MAX_PAGE_LIMIT, type ModelVersion } from '../../../contract/pipeline';
 import { listModels, retrain } from '../../api/pipeline';
 import { useBackendQuery } from '../../api/useBackendQuery';
 import { BackendPage } from '../../components/BackendPage/BackendPage';
+import { ListFilter } from '../../components/ListFilter/ListFilter';
 import { Unloaded } from '../../components/QueryStatus/QueryStatus';
 import { canEdit, EDITOR_ONLY_REASON } from '../../permissions';
 import { testIds } from '../../testIds';
 import { formatTime } from '../../../utils/time';
 import { messageOf } from '../../api/fetchFailure';
+import { useUrlParams } from '../../utils/useUrlParams';
+import { countOf } from '../../utils/count';
+
+/** Rows per page: one model per target, and a fleet has thousands. */
+const PAGE_SIZE = 50;
+
+/** The filter and page in the URL (`?q=cart&page=2`), so a link shows the same models. */
+const VIEW_DEFAULTS = { q: '', page: '1' };
 
 export function Models() {
   return (
@@ -26,6 +35,7 @@ function ModelTable() {
   const [busy, setBusy] = useState<string>();
   const [result, setResult] = useState<{ ok: boolean; message: string }>();
   const editor = canEdit();
+  const [view, setView] = useUrlParams(VIEW_DEFAULTS);
 
   const onRetrain = async (target?: string) => {
     setBusy(target ?? '*');
@@ -85,10 +95,20 @@ function ModelTable() {
     [busy, editor, styles]
   );
 
-  if (!models.data) {
+  const all = models.data?.models;
+  const { rows, shown, page, pages } = useMemo(() => {
+    const needle = view.q.trim().toLowerCase();
+    const matching = (all ?? []).filter((m) => !needle || m.target.toLowerCase().includes(needle));
+    const count = Math.max(1, Math.ceil(matching.length / PAGE_SIZE));
+    // An old link or a retrain can leave fewer pages than the URL names: show the last.
+    const current = Math.min(count, /^\d+$/.test(view.page) && Number(view.page) >= 1 ? Number(view.page) : 1);
+    const slice = matching.slice((current - 1) * PAGE_SIZE, current * PAGE_SIZE);
+    return { rows: matching, shown: slice, page: current, pages: count };
+  }, [all, view]);
+
+  if (!all) {
     return <Unloaded query={models} loading="Loading models…" failed="Cannot load the models" />;
   }
-  const rows = models.data.models;
   return (
     <Stack direction="column" gap={2}>
       <Stack alignItems="center" gap={2}>
@@ -108,14 +128,29 @@ function ModelTable() {
           {result.message}
         </Alert>
       )}
-      {rows.length === 0 ? (
+      {all.length === 0 ? (
         <div data-testid={testIds.models.empty}>
           <EmptyState variant="call-to-action" message="No models yet">
             A model is trained when the backend first sees a target.
           </EmptyState>
         </div>
       ) : (
-        <InteractiveTable columns={columns} data={rows} getRowId={(m) => String(m.id)} />
+        <>
+          <ListFilter
+            label="Filter models by target"
+            placeholder="Filter by target"
+            value={view.q}
+            onChange={(q) => setView({ q, page: undefined })}
+            count={`${countOf(rows.length, all.length, 'model')}${all.length >= MAX_PAGE_LIMIT ? ` (the backend lists at most ${MAX_PAGE_LIMIT})` : ''}`}
+          />
+          <InteractiveTable columns={columns} data={shown} getRowId={(m) => String(m.id)} />
+          <Pagination
+            currentPage={page}
+            numberOfPages={pages}
+            onNavigate={(p) => setView({ page: String(p) })}
+            hideWhenSinglePage
+          />
+        </>
       )}
     </Stack>
   );

@@ -1,14 +1,13 @@
 import React from 'react';
-import { render, screen, within } from '@testing-library/react';
-import { MemoryRouter } from 'react-router-dom';
+import { screen, within } from '@testing-library/react';
 import { setupUser } from '../../testUtils/user';
 import type { FieldSparkline } from '@grafana/data';
 import { config } from '@grafana/runtime';
 import { pipelinePaths } from '../../api/pipeline';
 import { MAX_PAGE_LIMIT } from '../../../contract/pipeline';
-import { PluginSettingsContext } from '../../pluginSettings';
 import { installFakeBackendSrv, requestsTo, type FakeReply } from '../../testUtils/fakeBackendSrv';
 import { anomaly, target } from '../../testUtils/fixtures';
+import { locationSearch, renderPageAt } from '../../testUtils/locationSearch';
 import { testIds } from '../../testIds';
 import { Overview } from './Overview';
 
@@ -64,15 +63,8 @@ function routes(overrides: Record<string, FakeReply> = {}) {
   });
 }
 
-function renderPage(backendUrl = 'http://backend:3001') {
-  return render(
-    <MemoryRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
-      <PluginSettingsContext.Provider value={{ backendUrl }}>
-        <Overview />
-      </PluginSettingsContext.Provider>
-    </MemoryRouter>
-  );
-}
+const renderPage = (backendUrl = 'http://backend:3001', url = '/overview') =>
+  renderPageAt(url, <Overview />, backendUrl);
 
 // Each row's link, read from the DOM: a role query computes every element's styles, which for 50
 // rows under load took seconds per call.
@@ -161,6 +153,34 @@ describe('Overview', () => {
         .reverse()
     );
     expect(screen.getByText('10 of 120 targets')).toBeInTheDocument();
+  });
+
+  it('keeps the filter, severity, sort and page in the URL, so a link shows the same view', async () => {
+    const fleet = Array.from({ length: 120 }, (_, i) =>
+      target(`pod-${String(i).padStart(3, '0')}`, { score: i / 200, severity: i % 2 ? 'high' : null })
+    );
+    const high = fleet.filter((_, i) => i % 2).map((t) => t.id);
+    routes({ [`GET ${pipelinePaths.targets}`]: { data: { targets: fleet } } });
+    renderPage(undefined, '/overview?severity=high&sort=target&order=asc&page=2');
+    await screen.findByTestId(testIds.overview.target('pod-101'));
+    expect(rowOrder()).toEqual(high.slice(50));
+    expect(screen.getByText('60 of 120 targets')).toBeInTheDocument();
+
+    await user.click(screen.getByRole('button', { name: /^Target/ }));
+    await user.type(screen.getByTestId(testIds.overview.filter), 'pod-0');
+    expect(rowOrder()).toEqual(high.slice(0, 50).reverse());
+    expect(locationSearch()).toEqual({
+      severity: 'high',
+      sort: 'target',
+      q: 'pod-0',
+    });
+  });
+
+  it('shows the default view for URL parameters it does not know', async () => {
+    routes();
+    renderPage(undefined, '/overview?severity=urgent&sort=toString&page=-3');
+    await screen.findByTestId(testIds.overview.target('cart'));
+    expect(rowOrder()).toEqual(['cart', 'checkout', 'search']);
   });
 
   it('says so when there are no targets yet', async () => {

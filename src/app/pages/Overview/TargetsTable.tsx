@@ -1,12 +1,16 @@
-import React, { createContext, useContext, useMemo, useState } from 'react';
+import React, { createContext, useContext, useMemo } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Link } from 'react-router-dom';
-import { Badge, Icon, Input, Pagination, Select, Stack, Text, useStyles2, type Column } from '@grafana/ui';
-import { aboutDuration, type Severity, type Target } from '../../../contract/pipeline';
+import { Badge, Icon, Pagination, Select, useStyles2, type Column } from '@grafana/ui';
+import { aboutDuration, type Target } from '../../../contract/pipeline';
+import { severitySchema } from '../../../contract/vocabulary';
 import { PLUGIN_BASE_URL, ROUTES } from '../../../constants';
 import { AncestorAttributes, DataTable } from '../../components/DataTable/DataTable';
+import { ListFilter } from '../../components/ListFilter/ListFilter';
 import { testIds } from '../../testIds';
+import { useUrlParams } from '../../utils/useUrlParams';
+import { countOf } from '../../utils/count';
 import { formatDuration, SEVERITY_COLOR, SEVERITY_RANK } from './format';
 import { ScoreSparkline } from './ScoreSparkline';
 
@@ -37,13 +41,29 @@ const SEVERITY_FILTER = [
 /** Rows per page: a fleet has thousands of targets, and each row draws a sparkline. */
 export const TARGETS_PAGE_SIZE = 50;
 
+/** The view's search parameters in the URL (`?q=cart&severity=critical&sort=target&order=asc&page=2`). */
+const VIEW_DEFAULTS = { q: '', severity: 'any', sort: 'score', order: 'desc', page: '1' };
+
+/** The view as the URL says it; what does not parse (an edited or old link) is the default. */
+function parseView(raw: typeof VIEW_DEFAULTS) {
+  const severity = severitySchema.safeParse(raw.severity);
+  const page = Number(raw.page);
+  return {
+    filter: raw.q,
+    severity: severity.success ? severity.data : 'any',
+    sort: {
+      key: Object.hasOwn(SORTS, raw.sort) ? (raw.sort as SortKey) : 'score',
+      desc: raw.order !== 'asc',
+    },
+    page: Number.isInteger(page) && page >= 1 ? page : 1,
+  };
+}
+
 /** The watched targets, sortable, filterable and paged; each links to its detail. */
 export function TargetsTable({ targets }: { targets: Target[] }) {
   const styles = useStyles2(getStyles);
-  const [filter, setFilter] = useState('');
-  const [severity, setSeverity] = useState<Severity | 'any'>('any');
-  const [sort, setSort] = useState<Sort>({ key: 'score', desc: true });
-  const [page, setPage] = useState(1);
+  const [raw, setView] = useUrlParams(VIEW_DEFAULTS);
+  const { filter, severity, sort, page } = useMemo(() => parseView(raw), [raw]);
 
   const rows = useMemo(() => {
     const needle = filter.trim().toLowerCase();
@@ -67,43 +87,30 @@ export function TargetsTable({ targets }: { targets: Target[] }) {
   const sorting = useMemo(
     () => ({
       sort,
-      onSort: (key: SortKey) => {
-        setSort({ key, desc: sort.key === key ? !sort.desc : true });
-        setPage(1);
-      },
+      onSort: (key: SortKey) =>
+        setView({ sort: key, order: sort.key === key && sort.desc ? 'asc' : 'desc', page: undefined }),
     }),
-    [sort]
+    [sort, setView]
   );
 
   return (
     <section aria-label="Targets" data-testid={testIds.overview.targets}>
-      <Stack gap={2} alignItems="center" wrap="wrap">
-        <Input
-          aria-label="Filter targets"
-          placeholder="Filter by target, label or failure model"
-          prefix={<Icon name="search" />}
-          width={50}
-          value={filter}
-          onChange={(e) => {
-            setFilter(e.currentTarget.value);
-            setPage(1);
-          }}
-          data-testid={testIds.overview.filter}
-        />
+      <ListFilter
+        label="Filter targets"
+        placeholder="Filter by target, label or failure model"
+        value={filter}
+        onChange={(q) => setView({ q, page: undefined })}
+        count={countOf(rows.length, targets.length, 'target')}
+        testId={testIds.overview.filter}
+      >
         <Select
           aria-label="Filter by severity"
           width={20}
           options={SEVERITY_FILTER}
           value={severity}
-          onChange={(v) => {
-            setSeverity(v.value as Severity | 'any');
-            setPage(1);
-          }}
+          onChange={(v) => setView({ severity: v.value, page: undefined })}
         />
-        <Text color="secondary">
-          {rows.length === targets.length ? `${targets.length} targets` : `${rows.length} of ${targets.length} targets`}
-        </Text>
-      </Stack>
+      </ListFilter>
       <SortContext.Provider value={sorting}>
         <DataTable
           className={styles.table}
@@ -113,7 +120,12 @@ export function TargetsTable({ targets }: { targets: Target[] }) {
           rowAttributes={targetRow}
         />
       </SortContext.Provider>
-      <Pagination currentPage={current} numberOfPages={pages} onNavigate={setPage} hideWhenSinglePage />
+      <Pagination
+        currentPage={current}
+        numberOfPages={pages}
+        onNavigate={(p) => setView({ page: String(p) })}
+        hideWhenSinglePage
+      />
     </section>
   );
 }
@@ -232,7 +244,14 @@ function ScoreMeter({ score, threshold }: { score: number; threshold: number }) 
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  table: css({ marginTop: theme.spacing(2) }),
+  // Seven columns fit a 1024 px window: headers wrap, and a target id (labels with long values, no
+  // spaces) breaks anywhere rather than pushing the last columns out of sight, in a column wide
+  // enough to read it.
+  table: css({
+    marginTop: theme.spacing(2),
+    'th, th > button': { whiteSpace: 'normal' },
+    'td:first-of-type': { minWidth: theme.spacing(30) },
+  }),
   sort: css({
     all: 'unset',
     cursor: 'pointer',
@@ -243,8 +262,8 @@ const getStyles = (theme: GrafanaTheme2) => ({
     '&:focus-visible': { outline: `2px solid ${theme.colors.primary.main}` },
   }),
   badge: css({ marginLeft: theme.spacing(1) }),
-  link: css({ color: theme.colors.text.link, '&:hover': { textDecoration: 'underline' } }),
-  meterRow: css({ display: 'flex', alignItems: 'center', gap: theme.spacing(1) }),
+  link: css({ color: theme.colors.text.link, overflowWrap: 'anywhere', '&:hover': { textDecoration: 'underline' } }),
+  meterRow: css({ display: 'flex', alignItems: 'center', gap: theme.spacing(1), whiteSpace: 'nowrap' }),
   meter: css({
     position: 'relative',
     width: 120,

@@ -3,6 +3,9 @@ import { render, screen } from '@testing-library/react';
 import type { BandPoint } from '../../../contract/pipeline';
 import { BandChart } from './BandChart';
 
+// Times in the user's zone, as Grafana resolves it.
+jest.mock('@grafana/data', () => ({ ...jest.requireActual('@grafana/data'), getTimeZone: () => 'Asia/Kolkata' }));
+
 const point = (t: number, value: number | null, score: number, band: [number, number] | null = [0, 4]): BandPoint => ({
   t,
   value,
@@ -43,6 +46,37 @@ describe('BandChart', () => {
     expect(paths).toHaveLength(1);
     expect(paths[0].getAttribute('d')).toBe('M0.0,120.0 L600.0,0.0');
     expect(container.querySelectorAll('circle')).toHaveLength(1);
+  });
+
+  it("says when and how far from normal: the axes in the user's time zone and the highest-scoring step", () => {
+    const t0 = Date.UTC(2026, 11, 5, 9, 0);
+    const { rerender } = render(
+      <BandChart
+        name="p99"
+        threshold={0.8}
+        points={[
+          point(t0, 0.4, 0.1, [0.3, 0.5]),
+          point(t0 + 60_000, 2.4, 0.97, [0.3, 0.5]),
+          point(t0 + 120_000, 0.45, 0.2, [0.3, 0.5]),
+        ]}
+      />
+    );
+    const figure = screen.getByRole('figure');
+    // The value scale's ends, then the time axis' ends (Kolkata is UTC+5:30).
+    expect(figure).toHaveTextContent(/^2\.400\.30012-05 14:30 IST12-05 14:32 IST/);
+    expect(figure).toHaveTextContent(
+      'Highest score 0.97 at 2026-12-05 14:31:00 IST: 2.40, normal 0.300 – 0.500, above the band'
+    );
+    rerender(
+      <BandChart
+        name="p99"
+        threshold={0.8}
+        points={[point(t0, 0.4, 0.1, [0.3, 0.5]), point(t0 + 60_000, 0.2, 0.5, [0.3, 0.5])]}
+      />
+    );
+    expect(screen.getByRole('figure')).toHaveTextContent(
+      'Latest at 2026-12-05 14:31:00 IST: 0.200, normal 0.300 – 0.500, below the band'
+    );
   });
 
   it('draws nothing from fewer than two steps or from steps without any value', () => {

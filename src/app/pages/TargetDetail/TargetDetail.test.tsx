@@ -144,11 +144,22 @@ describe('TargetDetail', () => {
     expect(requestsTo(fetch, 'GET', pipelinePaths.target(percentId))).toHaveLength(1);
   });
 
-  it('says when the target is unknown', async () => {
+  it('says what an unknown target means and where its anomalies are, rather than an error', async () => {
     renderDetail(
       { backendUrl: 'http://b:3001' },
       { status: 404, data: { error: 'not_found', message: `no target "${id}"` } }
     );
-    expect(await screen.findByText(`no target "${id}"`)).toBeInTheDocument();
+    const alert = await screen.findByRole('status');
+    expect(alert).toHaveTextContent(`${id} is not watched right now`);
+    expect(alert).toHaveTextContent(/its anomalies of the last day are on the Overview/);
+    expect(within(alert).getByRole('link', { name: 'Overview' })).toHaveAttribute(
+      'href',
+      '/a/failureprophet-healing-app/overview'
+    );
+  });
+
+  it('says why a target cannot be loaded when the backend fails', async () => {
+    renderDetail({ backendUrl: 'http://b:3001' }, { status: 500, data: { message: 'store unavailable' } });
+    expect(await screen.findByText(`Cannot load target ${id}`)).toBeInTheDocument();
   });
 });

@@ -2,12 +2,13 @@ import React from 'react';
 import { useParams } from 'react-router-dom';
 import { css } from '@emotion/css';
 import { type GrafanaTheme2 } from '@grafana/data';
-import { Badge, LinkButton, Stack, Text, useStyles2 } from '@grafana/ui';
+import { Alert, Badge, LinkButton, Stack, Text, useStyles2 } from '@grafana/ui';
 import { getTarget, listWatches } from '../../api/pipeline';
 import { useBackendQuery } from '../../api/useBackendQuery';
 import { BackendPage } from '../../components/BackendPage/BackendPage';
 import { Unloaded } from '../../components/QueryStatus/QueryStatus';
 import { usePluginSettings } from '../../pluginSettings';
+import { PLUGIN_BASE_URL, ROUTES } from '../../../constants';
 import { testIds } from '../../testIds';
 import { exploreUrl } from '../../utils/explore';
 import { AnomalyList } from '../Overview/AnomalyList';
@@ -32,6 +33,9 @@ function LoadedTarget() {
   const detail = useBackendQuery(() => getTarget(id), `target-${id}`, { refreshMs: 15_000 });
   const watches = useBackendQuery(listWatches, 'watches', { enabled: Boolean(prometheusDatasourceUid) });
 
+  if (!detail.data && detail.error?.status === 404) {
+    return <NotWatched id={id} />;
+  }
   if (!detail.data) {
     return <Unloaded query={detail} loading="Loading the target…" failed={`Cannot load target ${id}`} />;
   }
@@ -97,6 +101,26 @@ function LoadedTarget() {
         </section>
       )}
     </Stack>
+  );
+}
+
+/**
+ * A target no watch scores now (its series stopped or changed labels, or it was forgotten after a
+ * long silence, or the link is old): what it left is still in the store, and this says where.
+ */
+function NotWatched({ id }: { id: string }) {
+  return (
+    <Alert severity="info" title={`${id} is not watched right now`}>
+      <Stack direction="column" alignItems="flex-start">
+        <Text>
+          No watch scored this target in its last cycle: its series stopped or changed labels, or it was forgotten after
+          a long silence. What it recorded is kept: its anomalies of the last day are on the Overview.
+        </Text>
+        <LinkButton variant="secondary" href={`${PLUGIN_BASE_URL}/${ROUTES.Overview}`}>
+          Overview
+        </LinkButton>
+      </Stack>
+    </Alert>
   );
 }
 
