@@ -19,7 +19,7 @@ import type { Storm } from './storm';
  * Alerts written per transaction; between two the event loop has a turn, so `/healthz` and the API
  * answer while a large group is taken in.
  */
-export const ALERTS_PER_TRANSACTION = 250;
+export const ALERTS_PER_TRANSACTION = 100;
 
 export interface IntakeDeps {
   actions: ActionRepository;
