@@ -36,6 +36,17 @@ export const readinessSchema = z.object({
 });
 export type Readiness = z.infer<typeof readinessSchema>;
 
+/**
+ * GET /readyz?exclude=prometheus (as the Kubernetes API server's `/readyz?exclude=etcd`): Prometheus is
+ * still checked and reported, but does not decide readiness. The Deployment's probe uses it: a
+ * Prometheus outage must not take every replica out of its Service, and with them the approvals, the
+ * kill switch and the audit log.
+ */
+export const readinessQuerySchema = z.object({
+  exclude: z.literal('prometheus').optional(),
+});
+export type ReadinessQuery = z.infer<typeof readinessQuerySchema>;
+
 /** GET /healthz: the process is alive. */
 export const livenessSchema = z.object({
   status: z.literal('ok'),

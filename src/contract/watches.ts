@@ -170,6 +170,28 @@ export function toDefinition(w: WatchConfig): WatchDefinition {
   return d;
 }
 
+/**
+ * A limit or kind for a name that is not one of its watch's queries applies to nothing (a misspelt
+ * signal: memory without its limit never gets a time to failure): refused where watches come in
+ * (the file, PUT /api/admin/watches). Watches saved before this check are read back without it.
+ */
+export function signalsNamed(
+  watches: Array<{ queries: Record<string, string>; limits?: object; kinds?: object }>,
+  ctx: z.RefinementCtx
+): void {
+  watches.forEach((w, i) => {
+    for (const key of ['limits', 'kinds'] as const) {
+      for (const signal of Object.keys(w[key] ?? {}).filter((s) => !Object.hasOwn(w.queries, s))) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, key, signal],
+          message: `"${signal}" is not a query of this watch (its queries: ${Object.keys(w.queries).join(', ')})`,
+        });
+      }
+    }
+  });
+}
+
 function uniqueNames(watches: Array<{ name: string }>, ctx: z.RefinementCtx): void {
   const seen = new Set<string>();
   watches.forEach((w, i) => {
@@ -206,5 +228,5 @@ export type WatchesConfigResponse = z.infer<typeof watchesConfigResponseSchema>;
  * each watch's data source to evaluate its queries once: a PromQL it refuses is a 400 naming
  * `body.watches.<i>.queries.<signal>`.
  */
-export const putWatchesBodySchema = z.object({ watches: watchDefinitionListSchema });
+export const putWatchesBodySchema = z.object({ watches: watchDefinitionListSchema.superRefine(signalsNamed) });
 export type PutWatchesBody = z.infer<typeof putWatchesBodySchema>;

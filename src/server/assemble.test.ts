@@ -73,7 +73,7 @@ describe('the backend as main assembles it', () => {
       expect.objectContaining({
         kind: 'watches_changed',
         user: 'ada',
-        message: 'ada saved 1 watches: added remote',
+        message: 'ada saved 1 watch: added remote',
         at: T,
       }),
     ]);

@@ -74,7 +74,18 @@ export async function assembleBackend(deps: {
     leads: sharing ? undefined : leads,
   });
   await pipeline.init();
-  const healing = await buildHealing({ config, store, logger, metrics, clock, pipeline, leads, kube: space?.client });
+  const healing = await buildHealing({
+    config,
+    store,
+    logger,
+    metrics,
+    clock,
+    pipeline,
+    leads,
+    // With an election, what another replica left executing waits for the claim fence.
+    leaseDurationMs: leadership.role() === 'single' ? undefined : config.coordination.leaseDuration,
+    kube: space?.client,
+  });
   // A new leader executes what was approved (and recovers what a dead leader left) at once.
   leadership.onGained(() => void healing.tick());
   const routes = [

@@ -18,6 +18,7 @@ import { openStore } from './store/open';
 import { dataDirFailure, listenFailure, StartupFailure } from './startup';
 import { startSummary } from './summary';
 import { VERSION } from './version';
+import { counted } from './words';
 
 // Entry: config → store → loops → http. Everything is built here and passed down; no singletons.
 async function main(): Promise<void> {
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
   for (const watch of pipeline.watches().filter((w) => w.lastError?.kind !== 'unconfigured')) {
     logger.info(
       { watch: watch.name, source: watch.source },
-      `watch ${watch.name}: ${Object.keys(watch.queries).length} queries on ${watch.source} every ${watch.stepSeconds} s; its series are counted after the first cycle`
+      `watch ${watch.name}: ${counted(Object.keys(watch.queries).length, 'query', 'queries')} on ${watch.source} every ${watch.stepSeconds} s; its series are counted after the first cycle`
     );
   }
 

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { WatchStatus } from '../contract/pipeline';
 import type { Clock } from './clock';
+import { counted } from './words';
 
 /** How often the one-line summary is logged: often enough to see the loop alive, rare enough to read. */
 export const SUMMARY_EVERY_MS = 5 * 60_000;
@@ -11,8 +12,6 @@ export interface SummaryFacts {
   awaitingApproval: number;
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-
 /** One line an operator can read in a log: targets, open anomalies, pending actions, cycle time. */
 export function summaryLine({ watches, openAnomalies, awaitingApproval }: SummaryFacts): string {
   const targets = watches.reduce((sum, w) => sum + w.targets, 0);
@@ -22,11 +21,11 @@ export function summaryLine({ watches, openAnomalies, awaitingApproval }: Summar
   const cycles = watches.map((w) => w.lastCycleSeconds).filter((s): s is number => s !== null);
   const cycle = cycles.length > 0 ? `slowest cycle ${Math.max(...cycles).toFixed(2)} s` : 'no cycle run yet';
   return [
-    `summary: ${plural(targets, 'target')} in ${plural(watches.length, 'watch').replace('watchs', 'watches')}${
+    `summary: ${counted(targets, 'target')} in ${counted(watches.length, 'watch', 'watches')}${
       states.length > 0 ? ` (${states.join(', ')})` : ''
     }`,
-    plural(openAnomalies, 'open anomaly').replace('anomalys', 'anomalies'),
-    `${plural(awaitingApproval, 'action')} awaiting approval`,
+    counted(openAnomalies, 'open anomaly', 'open anomalies'),
+    `${counted(awaitingApproval, 'action')} awaiting approval`,
     cycle,
   ].join(', ');
 }

@@ -43,7 +43,10 @@ describe('PostgreSQL advisory-lock elector', () => {
   it('hands over at once on release', async () => {
     const [a, b] = [elector('pod-a'), elector('pod-b')];
     await a.campaign();
-    await a.release();
+    const releasing = a.release();
+    // No longer leading from the moment the unlock is on its way, not once it was answered.
+    expect(a.isLeader()).toBe(false);
+    await releasing;
     expect(a.isLeader()).toBe(false);
     expect(await b.campaign()).toBe(true);
   }, 60_000);

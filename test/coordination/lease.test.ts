@@ -141,7 +141,10 @@ describe('Lease elector', () => {
     const [a, b] = [elector('pod-a'), elector('pod-b')];
     await a.campaign();
     expect(await b.campaign()).toBe(false);
-    await a.release();
+    const releasing = a.release();
+    // No longer leading from the moment the release is on its way, not once it was answered.
+    expect(a.isLeader()).toBe(false);
+    await releasing;
     expect(a.isLeader()).toBe(false);
     expect(stored().spec!.holderIdentity).toBeUndefined();
     expect(await b.campaign()).toBe(true);

@@ -178,7 +178,8 @@ describe('deploy/ on a fresh cluster', () => {
     expect(loadConfig({ POD_NAME: 'failureprophet-7d9f-abcde' }).coordination.identity).toBe(
       'failureprophet-7d9f-abcde'
     );
-    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
+    // A Prometheus outage leaves the replicas in their Service (approvals, kill switch, audit log still answer).
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz?exclude=prometheus', port: 'http' });
     expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
   });
 

@@ -47,12 +47,34 @@ const summary = (anomalies: Anomaly[]) =>
 
 /**
  * Replays the history, catches up after an outage and runs `cycles` more cycles; returns what was
- * asked, the anomalies and the stored states.
+ * asked, the anomalies and the stored states. With `stopAt`, the backend is stopped (as on SIGTERM)
+ * while its replay waits for that answer, and a new one on the same store goes on from there.
  */
-async function run(pipeline: Record<string, unknown>, cycles: number) {
+async function run(pipeline: Record<string, unknown>, cycles: number, stopAt?: number) {
   const asked: RangeQuery[] = [];
   const clock = new TestClock(NOW);
-  const h = buildPipeline(config(pipeline), clock, { extra: { querierFor: () => recordingQuerier(asked) } });
+  const answers = recordingQuerier(asked);
+  let dataDir: string | undefined;
+  if (stopAt !== undefined) {
+    let stopping: Promise<void> | undefined;
+    const stopped = buildPipeline(config(pipeline), clock, {
+      extra: {
+        querierFor: () => ({
+          queryRange: (q) => {
+            stopping ??= asked.length + 1 === stopAt ? stopped.pipeline.stop() : undefined;
+            return answers.queryRange(q);
+          },
+        }),
+      },
+    });
+    await stopped.pipeline.runOnce();
+    await stopping;
+    // The answer in flight was scored and stored; nothing more was asked.
+    expect(asked.length).toBe(stopAt);
+    stopped.store.close();
+    dataDir = stopped.dataDir;
+  }
+  const h = buildPipeline(config(pipeline), clock, { dataDir, extra: { querierFor: () => answers } });
   let db: Database.Database | undefined;
   try {
     await h.pipeline.runOnce();
@@ -102,5 +124,16 @@ describe('catch-up in answers sized by the series (issue 16)', () => {
     expect(small.anomalies).toEqual(whole.anomalies);
     expect(small.states).toEqual(whole.states);
     expect(small.resume).toBe(whole.resume);
+  });
+
+  it('ends a replay that a stop interrupts after the answer in flight, and a restart resumes it to the same end', async () => {
+    // Without it, SIGTERM (or Ctrl-C) during a long first replay waited for all of it, its API already closed.
+    const interrupted = await run({ maxPointsPerAnswer: 400 }, 3, 5);
+    const whole = await run({ maxPointsPerAnswer: 400 }, 3);
+    // The restart asks for the steps after the last stored answer, once each.
+    expect(interrupted.asked[5].start).toBe(interrupted.asked[4].end + MINUTE);
+    expect(interrupted.anomalies).toEqual(whole.anomalies);
+    expect(interrupted.states).toEqual(whole.states);
+    expect(interrupted.resume).toBe(whole.resume);
   });
 });

@@ -208,6 +208,12 @@ describe('watches edited through the API (real Prometheus)', () => {
       [[{ ...MACHINE, step: '500ms' }], 'body.watches.0.step', /at least 1s/],
       [[{ ...MACHINE, queries: {} }], 'body.watches.0.queries', /at least one query/],
       [[{ ...MACHINE, queries: { temperature: '  ' } }], 'body.watches.0.queries.temperature', /PromQL/],
+      // A limit on a misspelt signal would limit nothing.
+      [
+        [{ ...MACHINE, limits: { temprature: 90 } }],
+        'body.watches.0.limits.temprature',
+        /"temprature" is not a query of this watch \(its queries: temperature\)/,
+      ],
       [
         [{ ...MACHINE, queries: { temperature: 'rate(temp_celsius[5m' } }],
         'body.watches.0.queries.temperature',

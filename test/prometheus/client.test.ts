@@ -215,6 +215,17 @@ describe('PrometheusClient errors without a healthy Prometheus', () => {
       expect(error.transient).toBe(true);
     });
 
+    it("says on a 404 that the URL should be Prometheus' base, not its API path", async () => {
+      // The case name is the first path segment, so a URL given with /api/v1 finds no case: 404.
+      const error = (await new PrometheusClient({ baseUrl: `${baseUrl}/api/v1`, timeoutMs: 2000 })
+        .ping()
+        .catch((e: unknown) => e)) as PrometheusError;
+      expect(error.kind).toBe('http');
+      expect(error.status).toBe(404);
+      expect(error.message).toContain("answered HTTP 404: no case; give Prometheus' base URL");
+      expect(error.message).toContain('without /api/v1');
+    });
+
     it('reports a malformed answer', async () => {
       answers.shape = {
         status: 200,

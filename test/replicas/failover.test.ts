@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { LEASE_NAME } from '../../src/server/coordination/lease';
+import { claimFenceMs } from '../../src/server/healing/claimFence';
 import { reap, runBackend, type BackendRun } from '../harness/backend';
 import { startPostgres, type RunningPostgres } from '../harness/postgres';
 import { freePort } from '../harness/prometheus';
@@ -21,6 +22,9 @@ const REPLICAS = ['replica-a', 'replica-b', 'replica-c'];
 const PROCESS_TIMEOUT = 240_000;
 // A short lease so a takeover comes soon; how soon is read from the Lease the replicas wrote.
 const LEASE_MS = 3_000;
+// What the dead leader left executing waits this long after the takeover (kubernetes.requestTimeoutMs
+// left at its default, 10 s): a request it sent may still land until then.
+const FENCE_MS = claimFenceMs(LEASE_MS, 10_000);
 const CONFIG = `
 coordination:
   leaseDuration: ${LEASE_MS}ms
@@ -361,13 +365,13 @@ describe('three replicas on one PostgreSQL, leading on a Kubernetes Lease', () =
       expect(kube.list('Pod').filter((p) => p.spec?.nodeName === 'n1')).toEqual([]);
 
       // Once in the audit; the survivor's first step (reconciling what was left executing) came
-      // after its takeover and before its second renewal.
+      // once the dead leader's claim was surely dead: the fence after its takeover, and soon after.
       await auditEntry(survivor, id, 'succeeded');
       await auditEntry(survivor, id, 'executing');
       const reconciled = await auditEntry(survivor, id, 'reconciled');
       expect(reconciled.message).toMatch(/node n1 is cordoned and still runs shop\/cart-3 \(not-done\)/);
-      expect(reconciled.at).toBeGreaterThanOrEqual(takeover.acquireTime);
-      expect(reconciled.at).toBeLessThan(secondRenewal);
+      expect(reconciled.at).toBeGreaterThanOrEqual(takeover.acquireTime + FENCE_MS);
+      expect(reconciled.at).toBeLessThan(secondRenewal + FENCE_MS);
     },
     PROCESS_TIMEOUT
   );

@@ -123,6 +123,18 @@ describe('backend over HTTP', () => {
     });
     expect(text).not.toContain(String(prom.port));
   });
+
+  it("stays ready with Prometheus down when the probe excludes it (the Deployment's probe), still saying it is down", async () => {
+    const response = await fetch(`${base}/readyz?exclude=prometheus`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      status: 'ready',
+      checks: { store: { ok: true }, prometheus: { ok: false, message: 'prometheus does not answer (refused)' } },
+      degradedWatches: [],
+    });
+    // Only Prometheus may be left out: the store and leadership are the replica's own.
+    expect((await fetch(`${base}/readyz?exclude=store`)).status).toBe(400);
+  });
 });
 
 describe('readiness with a watch from the config file that Prometheus refuses', () => {

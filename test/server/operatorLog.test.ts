@@ -95,6 +95,50 @@ describe('the log an operator reads at start', () => {
     }
   });
 
+  it('says again what a watch matched once a watch that matched nothing first has series, and only then', async () => {
+    // A Prometheus started with the backend: nothing scraped yet at the first cycle, node-exporter a few cycles later.
+    const log = capture();
+    const clock = new TestClock(T0);
+    const scraped: string[] = [];
+    const h = buildPipeline({ watches: [watches[0]] }, clock, {
+      extra: { logger: log.logger, querierFor: () => querier({ node_filesystem_avail_bytes: scraped }) },
+    });
+    try {
+      await h.pipeline.runOnce();
+      clock.advance(60_000);
+      await h.pipeline.runOnce();
+      scraped.push('node-1');
+      for (let i = 0; i < 3; i++) {
+        clock.advance(60_000);
+        await h.pipeline.runOnce();
+      }
+      expect(log.messages().filter((m) => /^watch \S+: \d+ series/.test(m))).toEqual([
+        'watch node-disk: 0 series: the query returned nothing; is node-exporter scraped?',
+        'watch node-disk: 1 series, 1 target (disk 1)',
+      ]);
+    } finally {
+      await h.close(true);
+    }
+  });
+
+  it('warns when no series has one of the target labels: every series falls into one target', async () => {
+    const log = capture();
+    const misspelt = { ...watches[2], target: ['instance', 'pod'] };
+    const h = buildPipeline({ watches: [misspelt] }, new TestClock(T0), {
+      extra: { logger: log.logger, querierFor: () => querier({ app_latency_seconds: ['web-1', 'web-2'] }) },
+    });
+    try {
+      await h.pipeline.runOnce();
+      const line = log.lines.find((l) => l.msg.startsWith('watch app: 2 series'))!;
+      expect(line.msg).toBe(
+        'watch app: 2 series, 2 targets (latency 2); no series has the target label "pod", so it does not tell targets apart (is it misspelt in the watch\'s target, or aggregated away by its queries?)'
+      );
+      expect(line.level).toBe(40);
+    } finally {
+      await h.close(true);
+    }
+  });
+
   it('lists watches that are off for want of Prometheus in /api/watches terms, with their state', async () => {
     const log = capture();
     const h = buildPipeline({ watches }, new TestClock(T0), { extra: { logger: log.logger } });

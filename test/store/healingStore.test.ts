@@ -299,6 +299,25 @@ describe.each([
       expect(await stores[0].healing.actions.countInState('approved')).toBe(1);
     });
 
+    it('takes an executing action over only as it was read: a write by its claimant since wins', async () => {
+      const f = await fixture();
+      const [one, two] = await f.replicas(2);
+      const id = await approved(one);
+      expect(await one.healing.actions.claim(id, T + 2, WINDOW, () => run)).toMatchObject({ to: 'executing' });
+      const left = (await two.healing.actions.get(id))!;
+      // The claimant writes (a drain's progress): what was read is no longer the claim.
+      await one.healing.actions.setProgress(id, { cordonedByDrain: true, evicted: [] }, T + 3);
+      expect(await two.healing.actions.takeOver(left, T + 4)).toBe(false);
+      const now = (await two.healing.actions.get(id))!;
+      expect(now.updatedAt).toBe(T + 3);
+      expect(await two.healing.actions.takeOver(now, T + 5)).toBe(true);
+      const taken = (await one.healing.actions.get(id))!;
+      expect(taken).toMatchObject({ state: 'executing', updatedAt: T + 5 });
+      expect(taken.claimedBy).toBe(two.healing.actions.replica);
+      // Twice from the same read: the first took it, the second finds it written.
+      expect(await two.healing.actions.takeOver(now, T + 6)).toBe(false);
+    });
+
     it('holds and gives back nodes with the transitions that take and release them', async () => {
       const f = await fixture();
       const [store] = await f.replicas(1);

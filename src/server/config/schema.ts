@@ -1,7 +1,7 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
 import { policyListSchema, safetyLimitsSchema } from '../../contract/healing';
-import { durationSchema, watchListSchema } from '../../contract/watches';
+import { durationSchema, signalsNamed, watchListSchema } from '../../contract/watches';
 import { kubernetesOptionsSchema } from '../kubernetes/config';
 import { DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_EVENT_LOOP_DELAY_MS } from '../http/loadShedding';
 import { DEFAULT_LIST_QUEUE } from '../http/lists/script';
@@ -179,7 +179,7 @@ export const configSchema = z.strictObject({
     }),
   prometheus: prometheusConfigSchema.default(prometheusConfigSchema.parse({})),
   /** What to watch; absent: the default node-exporter / kube-state-metrics / cAdvisor watches. */
-  watches: watchListSchema.optional(),
+  watches: watchListSchema.superRefine(signalsNamed).optional(),
   grafana: grafanaConfigSchema.default({}),
   pipeline: pipelineConfigSchema.default(pipelineConfigSchema.parse({})),
   healing: healingConfigSchema.default(healingConfigSchema.parse({})),

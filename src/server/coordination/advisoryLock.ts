@@ -91,8 +91,11 @@ export class AdvisoryLockElector implements LeaderElector {
     if (!client) {
       return;
     }
+    const held = this.holding;
+    // It stops leading before the unlock is sent: from then on another replica may take the lock.
+    this.holding = false;
     try {
-      if (this.holding) {
+      if (held) {
         await client.query('SELECT pg_advisory_unlock($1, $2)', [ADVISORY_NAMESPACE, ADVISORY_LOCKS.leader]);
       }
     } finally {

@@ -24,6 +24,8 @@ export async function buildHealing(deps: {
   pipeline?: Pipeline;
   /** Whether this replica leads (coordination/leadership.ts): only the leader executes actions. */
   leads?: () => boolean;
+  /** The election's lease duration; absent without an election (see HealingEngineDeps). */
+  leaseDurationMs?: number;
   /** The backend's one client for the configured Kubernetes (assembly shares it with the Leases); none without. */
   kube: KubeClient | undefined;
 }): Promise<HealingEngine> {
@@ -55,6 +57,7 @@ export async function buildHealing(deps: {
       : undefined,
     ...(pipeline ? pipelineHooks(pipeline) : {}),
     leads: deps.leads,
+    leaseDurationMs: deps.leaseDurationMs,
   });
   pipeline?.addListener(anomalyListener(engine, logger));
   return engine;

@@ -45,6 +45,12 @@ export interface HealingEngineDeps {
    * Every replica records proposals and approvals; only the leader executes, recovers and verifies.
    */
   leads?: () => boolean;
+  /**
+   * The election's lease duration (coordination.leaseDuration), with replicas electing a leader: an
+   * action another replica left executing is recovered only after the claim fence (claimFence.ts).
+   * Absent: one process, which recovers what it finds executing at once (whoever left it is dead).
+   */
+  leaseDurationMs?: number;
 }
 
 /** What the engine's parts share. */

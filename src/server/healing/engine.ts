@@ -15,6 +15,7 @@ import {
 import { receiveAlerts } from './intake';
 import { approvalRequest, createAnnouncer } from './approvals';
 import { CircuitBreakers } from './breaker';
+import { ClaimFence } from './claimFence';
 import type { EngineContext, HealingEngineDeps } from './context';
 import { KeyedSerial } from './disruption';
 import { testKubernetes } from './dryRun';
@@ -72,6 +73,7 @@ export class HealingEngine {
   private readonly breakers: CircuitBreakers;
   private readonly ctx: EngineContext;
   private readonly loop: EngineLoop;
+  private readonly fence: ClaimFence;
   /** Gates of new proposals in flight at once: an alert storm's dry runs do not all hit the Kubernetes API together. */
   private readonly gateLanes = new Lanes(GATE_LANES);
   /** Whether this replica leads; absent: it always does. */
@@ -91,6 +93,7 @@ export class HealingEngine {
     const repos = deps.store.healing;
     this.actions = repos.actions;
     this.audit = repos.audit;
+    this.fence = new ClaimFence({ now, self: this.actions.replica, leaseDurationMs: deps.leaseDurationMs });
     const store = new SettingsStore(deps.store.settings, this.audit);
     this.settings = new HealingSettings(store, now, {
       policies: deps.policies,
@@ -323,6 +326,7 @@ export class HealingEngine {
   private async runTick(): Promise<void> {
     // Replicas share the store: a follower's tick would execute what the leader executes.
     if (this.leads && !this.leads()) {
+      this.fence.forget();
       return;
     }
     for (const id of await this.actions.expiredIds(this.lifecycle.now())) {
@@ -336,12 +340,25 @@ export class HealingEngine {
     for (const id of await this.actions.idsInState('approved')) {
       this.loop.launch(id, () => this.executor.execute(id));
     }
-    for (const id of await this.actions.idsInState('executing')) {
-      this.loop.launch(id, () => this.executor.recover(id));
-    }
+    await this.recoverLeftExecuting();
     for (const id of await this.actions.awaitingVerification()) {
       await verify(this.ctx, id);
       await nextTurn();
+    }
+  }
+
+  /** Recovers the executing actions no step here runs, once another replica's claim on each is surely dead. */
+  private async recoverLeftExecuting(): Promise<void> {
+    const ids = await this.actions.idsInState('executing');
+    this.fence.keepOnly(ids);
+    for (const id of ids) {
+      if (this.loop.step(id)) {
+        continue;
+      }
+      const left = await this.actions.get(id);
+      if (left?.state === 'executing' && this.fence.passed(left, this.ctx.kube()?.requestTimeoutMs ?? 0)) {
+        this.loop.launch(id, () => this.executor.recover(left));
+      }
     }
   }
 }

@@ -191,7 +191,7 @@ export class Executor {
   }
 
   /** An action left executing by a stopped process: reconciled against the cluster, never re-run blindly. */
-  recover(id: number): Promise<void> {
-    return this.runner.recover(id);
+  recover(left: StoredAction): Promise<void> {
+    return this.runner.recover(left);
   }
 }

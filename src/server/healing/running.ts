@@ -91,9 +91,14 @@ export class ActionRunner {
   }
 
   /** An action left executing by a stopped process: reconciled against the cluster, never re-run blindly. */
-  async recover(id: number): Promise<void> {
+  async recover(left: StoredAction): Promise<void> {
     const { lifecycle, records } = this;
     const { deps, settings } = this.ctx;
+    const { id } = left;
+    // Claimed for this process only as it was read: a claimant that wrote since still acts on it.
+    if (!(await lifecycle.actions.takeOver(left, lifecycle.now()))) {
+      return;
+    }
     const kube = this.ctx.kube();
     const action = await lifecycle.actions.get(id);
     if (action?.state !== 'executing') {

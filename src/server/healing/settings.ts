@@ -10,6 +10,7 @@ import {
 import { iso } from './lifecycle';
 import { DEFAULT_POLICIES } from './policies';
 import type { Saved, SettingsStore } from './store/settings';
+import { counted } from '../words';
 
 /** A setting and where it comes from: the store (with who saved it when), the config file, or the default. */
 function sourced<T>(
@@ -52,7 +53,7 @@ export class HealingSettings {
       at,
       kind: 'policies_changed',
       user,
-      message: `${user} saved ${policies.length} policies (${policies.map((p) => `${p.name}: ${p.action.type}, gate ${p.gate}`).join('; ')})`,
+      message: `${user} saved ${counted(policies.length, 'policy', 'policies')} (${policies.map((p) => `${p.name}: ${p.action.type}, gate ${p.gate}`).join('; ')})`,
       details: { before, after: policies },
     });
     return this.policies();

@@ -55,6 +55,18 @@ describe('checkReadiness', () => {
     expect(JSON.stringify(readiness)).not.toMatch(/s3cret|prometheus\.internal|html/);
   });
 
+  it('leaves Prometheus out of the verdict, not out of the report, when asked to exclude it', async () => {
+    const down = prometheusFailing(new PrometheusError('unreachable', 'Prometheus at x is unreachable: ECONNREFUSED'));
+    const readiness = await checkReadiness({ store: fine, prometheus: down }, { exclude: 'prometheus' });
+    expect(readiness.status).toBe('ready');
+    expect(readiness.checks.prometheus).toEqual({ ok: false, message: 'prometheus does not answer (refused)' });
+    // The store still decides.
+    const broken = { ping: () => Promise.reject(Object.assign(new Error('locked'), { code: 'SQLITE_BUSY' })) };
+    expect((await checkReadiness({ store: broken, prometheus: down }, { exclude: 'prometheus' })).status).toBe(
+      'not_ready'
+    );
+  });
+
   it('says the store does not answer, and its kind, without its message', async () => {
     const busy = Object.assign(new Error('database is locked at /var/lib/failureprophet/failureprophet.db'), {
       code: 'SQLITE_BUSY',

@@ -1,5 +1,5 @@
 import { codeOf, messageOf } from '../../utils/messageOf';
-import type { Readiness } from '../../contract/health';
+import type { Readiness, ReadinessQuery } from '../../contract/health';
 import type { WatchStatus } from '../../contract/pipeline';
 import type { PrometheusClient } from '../prometheus/client';
 import { PrometheusError } from '../prometheus/types';
@@ -35,7 +35,7 @@ const WATCH_REASONS: Record<WatchErrorKind, string> = {
  * ("prometheus does not answer (timeout)"), never the URL or what the upstream answered; the
  * details are in the log and in GET /api/watches.
  */
-export async function checkReadiness(deps: ReadinessDeps): Promise<Readiness> {
+export async function checkReadiness(deps: ReadinessDeps, query: ReadinessQuery = {}): Promise<Readiness> {
   let store: Readiness['checks']['store'] = { ok: true };
   try {
     await deps.store.ping();
@@ -62,7 +62,8 @@ export async function checkReadiness(deps: ReadinessDeps): Promise<Readiness> {
     .map((w) => ({ name: w.name, reason: w.lastError ? WATCH_REASONS[w.lastError.kind] : 'degraded' }));
   const leadership = deps.leadership && leadershipCheck(deps.leadership);
   return {
-    status: store.ok && prometheus.ok && leadership?.ok !== false ? 'ready' : 'not_ready',
+    status:
+      store.ok && (prometheus.ok || query.exclude === 'prometheus') && leadership?.ok !== false ? 'ready' : 'not_ready',
     checks: { store, prometheus, ...(leadership ? { leadership } : {}) },
     degradedWatches,
   };

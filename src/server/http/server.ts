@@ -8,7 +8,7 @@ import {
   type FastifyPluginAsyncZod,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { livenessSchema, readinessSchema } from '../../contract/health';
+import { livenessSchema, readinessQuerySchema, readinessSchema } from '../../contract/health';
 import type { WatchStatus } from '../../contract/pipeline';
 import { systemClock, type Clock } from '../clock';
 import type { PrometheusClient } from '../prometheus/client';
@@ -146,9 +146,12 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
 
   app.get(
     '/readyz',
-    { config: open, schema: { response: { 200: readinessSchema, 503: readinessSchema } } },
-    async (_request, reply) => {
-      const readiness = await checkReadiness(deps);
+    {
+      config: open,
+      schema: { querystring: readinessQuerySchema, response: { 200: readinessSchema, 503: readinessSchema } },
+    },
+    async (request, reply) => {
+      const readiness = await checkReadiness(deps, request.query);
       return reply.code(readiness.status === 'ready' ? 200 : 503).send(readiness);
     }
   );

@@ -64,22 +64,25 @@ export function answerEnd(from: number, to: number, basis: AnswerBasis | undefin
 
 /**
  * Reads and scores the chunk [from, to] answer by answer, each scored before the next is read (only
- * one answer's series are in memory); returns what the answers' scoring returned, once each.
+ * one answer's series are in memory); returns what the answers' scoring returned, once each, and
+ * the last step read: `to`, or an earlier one when `stop` said so after an answer (the backend is
+ * stopping: a long replay must not hold its shutdown, and the caller stores what was read).
  */
 export async function readChunk<T>(
-  from: number,
-  to: number,
+  chunk: { from: number; to: number; stop?: () => boolean },
   limits: CatchUpLimits,
   basis: () => AnswerBasis | undefined,
   readAnswer: (from: number, to: number) => Promise<T[]>
-): Promise<Set<T>> {
+): Promise<{ scored: Set<T>; through: number }> {
   const scored = new Set<T>();
-  for (let at = from; at <= to;) {
-    const until = answerEnd(at, to, basis(), limits);
+  for (let at = chunk.from; ;) {
+    const until = answerEnd(at, chunk.to, basis(), limits);
     for (const t of await readAnswer(at, until)) {
       scored.add(t);
     }
     at = until + limits.stepMs;
+    if (at > chunk.to || chunk.stop?.()) {
+      return { scored, through: until };
+    }
   }
-  return scored;
 }

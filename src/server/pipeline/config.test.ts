@@ -56,6 +56,25 @@ describe('watch configuration', () => {
     }
   });
 
+  it('refuses a limit or a kind for a signal the watch does not query, naming it and the queries', () => {
+    // A misspelt signal would otherwise leave memory without a limit, silently: no time to failure ever.
+    const path = file(
+      'watches:\n  - name: node\n    queries: { memory: up, disk: up }\n    limits: { mem: 0.95, disk: 0.9 }\n    kinds: { memroy: memory }\n'
+    );
+    const message = (() => {
+      try {
+        loadConfig({ FP_CONFIG: path });
+      } catch (err) {
+        return messageOf(err);
+      }
+      return 'accepted';
+    })();
+    expect(message).toContain('watches.0.limits.mem (in ');
+    expect(message).toContain('"mem" is not a query of this watch (its queries: memory, disk)');
+    expect(message).toContain('watches.0.kinds.memroy (in ');
+    expect(message).not.toContain('limits.disk');
+  });
+
   it('refuses two watches of one name', () => {
     const path = file('watches:\n  - name: a\n    queries: { x: up }\n  - name: a\n    queries: { y: up }\n');
     expect(() => loadConfig({ FP_CONFIG: path })).toThrow('watches.1.name');

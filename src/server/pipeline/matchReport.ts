@@ -19,13 +19,16 @@ function exporterHint(query: string): string {
 
 /**
  * The line an operator reads once a watch's first cycle has run: how many series each query
- * matched, and for a query that matched none, why that usually is.
+ * matched, and for a query that matched none, why that usually is; and a target label that no
+ * series has (misspelt, or dropped by the query's aggregation): its series all fall into one target.
  */
 export function describeMatch(
   watch: WatchConfig,
   seriesBySignal: Map<string, number>,
-  targets: number
+  targetList: Iterable<{ labels: Record<string, string> }>
 ): { level: 'info' | 'warn'; message: string } {
+  const all = [...targetList];
+  const targets = all.length;
   const signals = Object.keys(watch.queries);
   const empty = signals.filter((s) => (seriesBySignal.get(s) ?? 0) === 0);
   const series = signals.reduce((sum, s) => sum + (seriesBySignal.get(s) ?? 0), 0);
@@ -36,11 +39,44 @@ export function describeMatch(
   }
   const counts = signals.map((s) => `${s} ${seriesBySignal.get(s) ?? 0}`).join(', ');
   const message = `watch ${watch.name}: ${series} series, ${targets} ${targets === 1 ? 'target' : 'targets'} (${counts})`;
-  if (empty.length === 0) {
-    return { level: 'info', message };
+  const unlabelled = watch.target.filter((label) => all.every((t) => !t.labels[label]));
+  const problems = [
+    ...empty.map((s) => `${s} matched none (${exporterHint(watch.queries[s])})`),
+    ...unlabelled.map(
+      (label) =>
+        `no series has the target label "${label}", so it does not tell targets apart (is it misspelt in the watch's target, or aggregated away by its queries?)`
+    ),
+  ];
+  return problems.length === 0
+    ? { level: 'info', message }
+    : { level: 'warn', message: `${message}; ${problems.join('; ')}` };
+}
+
+/**
+ * Logs a watch's match report (describeMatch) after its first cycle, and once more when a watch that
+ * matched nothing first matches: a Prometheus started with the backend has no samples yet, and
+ * "0 series: is node-exporter scraped?" must not stay the last word on a watch that works.
+ */
+export class MatchLog {
+  private reported: 'no' | 'empty' | 'series' = 'no';
+
+  constructor(
+    private readonly watch: WatchConfig,
+    private readonly logger: Record<'info' | 'warn', (fields: object, message: string) => void>
+  ) {}
+
+  report(
+    seriesBySignal: Map<string, number>,
+    series: number,
+    targets: Iterable<{ labels: Record<string, string> }>
+  ): void {
+    if (this.reported === 'series' || (this.reported === 'empty' && series === 0)) {
+      return;
+    }
+    this.reported = series > 0 ? 'series' : 'empty';
+    const { level, message } = describeMatch(this.watch, seriesBySignal, targets);
+    this.logger[level]({ watch: this.watch.name, series }, message);
   }
-  const missing = empty.map((s) => `${s} matched none (${exporterHint(watch.queries[s])})`).join('; ');
-  return { level: 'warn', message: `${message}; ${missing}` };
 }
 
 /**

@@ -132,6 +132,7 @@ export class Pipeline {
       logger: this.logger,
       clock: this.deps.clock,
       ownership: this.deps.ownership,
+      stopping: () => this.stopped,
       options: {
         detailPoints: pipeline.detailPoints,
         staleAfterMs: pipeline.staleAfter,

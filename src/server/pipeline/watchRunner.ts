@@ -8,7 +8,7 @@ import { answerSteps, basisOf, chunkEnd, readChunk, type AnswerBasis, type Catch
 import { gatherChanges, publishTargetMetrics, storedTargets, storeStates, UnsavedStates } from './checkpoint';
 import { WatchScoring } from './chunkScoring';
 import type { AnomalyListener } from './listener';
-import { describeMatch, LearningLog } from './matchReport';
+import { LearningLog, MatchLog } from './matchReport';
 import type { PipelineMetrics } from './metrics';
 import { WatchShare, type TargetOwnership } from './ownership';
 import { PeerGroups } from './peerGroups';
@@ -45,6 +45,8 @@ export interface RunnerDeps {
   options: RunnerOptions;
   /** The targets this replica watches when replicas share the watches; absent: all of them. */
   ownership?: TargetOwnership;
+  /** True once the backend stops: a replay or catch-up ends after its answer in flight, stored (it resumes there). */
+  stopping?: () => boolean;
 }
 
 /**
@@ -57,7 +59,7 @@ export class WatchRunner {
   private lastProcessed: number | null = null;
   private readonly health: WatchHealth;
   private readonly scoring: WatchScoring;
-  private matchReported = false;
+  private readonly match: MatchLog;
   private readonly learning: LearningLog;
   private readonly peers: PeerGroups;
   /** Targets whose state changed since it was last stored (one object: the share holds it too). */
@@ -80,6 +82,7 @@ export class WatchRunner {
     const { watch, options } = deps;
     this.settings = targetSettings(watch, options);
     this.health = new WatchHealth(watch.name, deps);
+    this.match = new MatchLog(watch, deps.logger);
     this.learning = new LearningLog(watch.name, deps.logger);
     this.peers = new PeerGroups(watch.peers, Object.keys(watch.queries));
     this.scoring = new WatchScoring({
@@ -192,11 +195,9 @@ export class WatchRunner {
     const limits: CatchUpLimits = { stepMs: step, ...this.deps.options };
     const scoringBefore = this.scoring.scoringMs;
     const scoredAny = from <= end;
-    while (from <= end) {
-      const to = chunkEnd(from, end, limits);
-      const touched = await readChunk(
-        from,
-        to,
+    while (from <= end && !this.deps.stopping?.()) {
+      const chunk = await readChunk(
+        { from, to: chunkEnd(from, end, limits), stop: this.deps.stopping },
         limits,
         () => this.answerBasis,
         async (at, until) => {
@@ -204,15 +205,13 @@ export class WatchRunner {
           return this.scoring.score(this.share ? await this.share.take(fetched, at) : fetched, at, until);
         }
       );
-      this.unsaved.changed(touched, from);
-      await this.checkpoint([...touched], to, end);
-      from = to + step;
+      this.unsaved.changed(chunk.scored, from);
+      await this.checkpoint([...chunk.scored], chunk.through, end);
+      from = chunk.through + step;
     }
     this.health.cycled((performance.now() - started) / 1000);
-    if (scoredAny && !this.matchReported) {
-      this.matchReported = true;
-      const { level, message } = describeMatch(watch, this.scoring.seriesBySignal, this.targets.size);
-      this.deps.logger[level]({ watch: this.name, series: this.scoring.series }, message);
+    if (scoredAny) {
+      this.match.report(this.scoring.seriesBySignal, this.scoring.series, this.targets.values());
     }
     this.learning.report(this.targets.values());
     metrics.scoringDuration.observe({ watch: this.name }, (this.scoring.scoringMs - scoringBefore) / 1000);

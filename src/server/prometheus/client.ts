@@ -146,11 +146,7 @@ export class PrometheusClient {
       body = JSON.parse(text);
     } catch {
       if (!response.ok) {
-        throw new PrometheusError(
-          'http',
-          `Prometheus at ${this.baseUrl} answered HTTP ${response.status}: ${snippet(text)}`,
-          response.status
-        );
+        throw this.httpError(response.status, text);
       }
       throw new PrometheusError(
         'malformed',
@@ -161,11 +157,7 @@ export class PrometheusClient {
     const envelope = envelopeSchema.safeParse(body);
     if (!envelope.success) {
       if (!response.ok) {
-        throw new PrometheusError(
-          'http',
-          `Prometheus at ${this.baseUrl} answered HTTP ${response.status}: ${snippet(text)}`,
-          response.status
-        );
+        throw this.httpError(response.status, text);
       }
       throw malformedAnswer(path, envelope.error);
     }
@@ -179,13 +171,22 @@ export class PrometheusClient {
       );
     }
     if (!response.ok) {
-      throw new PrometheusError(
-        'http',
-        `Prometheus at ${this.baseUrl} answered HTTP ${response.status}`,
-        response.status
-      );
+      throw this.httpError(response.status);
     }
     return envelope.data.data;
+  }
+
+  /**
+   * An HTTP error answer. A 404 most often means the URL is not Prometheus' base (a path such as
+   * /api/v1 given with it, or another server): the message says what to give.
+   */
+  private httpError(status: number, text?: string): PrometheusError {
+    const body = text === undefined ? '' : `: ${snippet(text)}`;
+    const hint =
+      status === 404
+        ? `; give Prometheus' base URL (the one its web UI is served at, without /api/v1), e.g. http://prometheus:9090`
+        : '';
+    return new PrometheusError('http', `Prometheus at ${this.baseUrl} answered HTTP ${status}${body}${hint}`, status);
   }
 }
 

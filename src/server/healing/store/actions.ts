@@ -269,6 +269,14 @@ export class SqliteActionRepository implements ActionRepository {
     })();
   }
 
+  async takeOver(left: StoredAction, at: number): Promise<boolean> {
+    return (
+      this.db
+        .prepare(`UPDATE healing_actions SET updated_at = ? WHERE id = ? AND state = 'executing' AND updated_at = ?`)
+        .run(at, left.id, left.updatedAt).changes === 1
+    );
+  }
+
   async setProgress(id: number, progress: DrainProgress, at: number): Promise<void> {
     this.statement(`UPDATE healing_actions SET progress = ?, updated_at = ? WHERE id = ? AND state = 'executing'`).run(
       JSON.stringify(progress),

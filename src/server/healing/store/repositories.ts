@@ -147,6 +147,8 @@ export interface Claimed {
 
 /** Actions and the triggers behind them. Every state change is conditional: the caller learns whether it won. */
 export interface ActionRepository {
+  /** This process's name on the actions it claims (PostgreSQL); absent: the store records none (SQLite, one process). */
+  readonly replica?: string;
   /** Records a trigger, or refreshes it; a closed one that fires again is open again. `note` is audited when it opened. */
   openTrigger(trigger: HealingTrigger, at: number, note: TriggerNote): Promise<OpenedTrigger>;
   /** True when this call closed it (it was open); `note` is audited then. */
@@ -179,6 +181,11 @@ export interface ActionRepository {
   supersededCount(key: string, type: PlannedAction['type'], target: string): Promise<number>;
   /** Notes why an approved action still waits (e.g. the node budget), without changing its state; `note` audited with it. */
   setReason(id: number, reason: Reason | null, at: number, note?: NewAuditEntry): Promise<void>;
+  /**
+   * Claims an executing action left by another process for this one, only if it is still as it was
+   * read (its claimant and last write): false when anyone wrote it since. Its last write is `at` then.
+   */
+  takeOver(left: StoredAction, at: number): Promise<boolean>;
   /** A drain's progress, while it executes. */
   setProgress(id: number, progress: DrainProgress, at: number): Promise<void>;
   idsInState(state: ActionState): Promise<number[]>;

@@ -5,6 +5,7 @@ import type { Pipeline } from '../../pipeline/pipeline';
 import { shownWatches, withSavedPasswords } from '../../pipeline/watchSourceSecrets';
 import type { EffectiveWatches, WatchSettings } from '../../pipeline/watchSettings';
 import { requestUser } from './user';
+import { counted } from '../../words';
 
 /** The configuration as the API shows it: no source password (Viewers read it). */
 const answer = ({ parsed: _parsed, ...response }: EffectiveWatches) => ({
@@ -80,7 +81,7 @@ export function watchRoutes(
           request.log.warn({ user, ...changes }, 'watches saved');
           onChange({
             user,
-            message: `${user} saved ${saved.parsed.length} watches: ${summary(changes)}`,
+            message: `${user} saved ${counted(saved.parsed.length, 'watch', 'watches')}: ${summary(changes)}`,
             details: changes,
           });
           return answer(saved);

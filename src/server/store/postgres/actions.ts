@@ -37,7 +37,7 @@ export class PostgresActionRepository implements repo.ActionRepository {
   constructor(
     private readonly db: Database,
     /** This replica, recorded on the actions it claims. */
-    private readonly replica: string
+    readonly replica: string
   ) {}
 
   async openTrigger(trigger: HealingTrigger, at: number, note: repo.TriggerNote): Promise<repo.OpenedTrigger> {
@@ -178,6 +178,15 @@ export class PostgresActionRepository implements repo.ActionRepository {
         await appendAudit(run, note);
       }
     });
+  }
+
+  async takeOver(left: StoredAction, at: number): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      `UPDATE healing_actions SET claimed_by = $2, updated_at = $3
+       WHERE id = $1 AND state = 'executing' AND claimed_by IS NOT DISTINCT FROM $4 AND updated_at = $5`,
+      [left.id, this.replica, at, left.claimedBy ?? null, left.updatedAt]
+    );
+    return rowCount === 1;
   }
 
   async setProgress(id: number, progress: DrainProgress, at: number): Promise<void> {

@@ -1,0 +1,198 @@
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { claimFenceMs } from '../../src/server/healing/claimFence';
+import { HealingEngine } from '../../src/server/healing';
+import { kubeClientFromOptions } from '../../src/server/kubernetes/client';
+import { kubernetesOptionsSchema } from '../../src/server/kubernetes/config';
+import { openPostgresStore, type PostgresStore } from '../../src/server/store/postgres';
+import { ephemeralSecretBox } from '../../src/server/store/secrets';
+import { postgresForTests } from '../harness/postgres';
+import { anomaly, policy } from '../healing/setup';
+import { FakeClock, type Harness, startHarness, TOKEN } from '../kube/harness';
+import { deployment } from '../kube/objects';
+import type { RecordedRequest } from '../kube/server';
+
+// Two replicas' engines on one PostgreSQL, each on its own store connection (its own name on the
+// actions it claims) and one Kubernetes test server. The first leader's scale request is held
+// unanswered, and that leader stops: its clock no longer moves and its store is closed, as a
+// process that was killed or cut off while its request was on the wire. Who leads is set by the
+// test; the second replica's time moves only with its FakeClock.
+const postgres = postgresForTests();
+const LEASE_MS = 15_000;
+const REQUEST_TIMEOUT_MS = 2_000;
+const FENCE_MS = claimFenceMs(LEASE_MS, REQUEST_TIMEOUT_MS);
+let databases = 0;
+
+const replicas: Array<{ engine: HealingEngine; store: PostgresStore; leading: boolean }> = [];
+type Replica = (typeof replicas)[number];
+let h: Harness;
+let url: string;
+
+beforeEach(async () => {
+  h = await startHarness({ requestTimeoutMs: REQUEST_TIMEOUT_MS });
+  h.kube.add(deployment({ namespace: 'shop', name: 'cart', replicas: 3 }));
+  url = await postgres().createDatabase(`fence${++databases}`);
+}, 60_000);
+afterEach(async () => {
+  // What is still held is answered, so every engine's step ends before its store closes.
+  h.kube.release();
+  for (const r of replicas.splice(0)) {
+    await r.engine.stop();
+    await r.store.close();
+  }
+  await h.kube.close();
+});
+
+/** A replica named `name` on `clock`; `election` false: one process with no leader election. */
+async function replica(name: string, clock: FakeClock, election = true): Promise<Replica> {
+  const client = kubeClientFromOptions(
+    kubernetesOptionsSchema.parse({
+      mode: 'endpoint',
+      url: h.kube.url,
+      token: TOKEN,
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    }),
+    clock
+  );
+  const store = await openPostgresStore(url, { secrets: ephemeralSecretBox(), replica: name, now: clock.now });
+  const r = { store, leading: false };
+  const engine = await HealingEngine.open({
+    store,
+    kube: client,
+    clock,
+    logger: pino({ level: 'silent' }),
+    metrics: new Registry(),
+    policies: [
+      policy({
+        name: 'scale-out',
+        match: { severities: ['critical'] },
+        action: { type: 'scale', delta: 1 },
+        gate: 'approve',
+      }),
+    ],
+    ...(election ? { leads: () => r.leading, leaseDurationMs: LEASE_MS } : {}),
+  });
+  const made = Object.assign(r, { engine });
+  replicas.push(made);
+  return made;
+}
+
+const scaleWrite = (r: RecordedRequest) =>
+  r.method === 'PATCH' && !r.dryRun && r.path.endsWith('/deployments/cart/scale');
+const scalePatches = () => h.kube.requests.filter(scaleWrite);
+const replicasOfCart = () => h.kube.get('Deployment', 'cart', 'shop')?.spec?.replicas;
+
+/** Lets the event loop run until `done` holds (answers from PostgreSQL and the test server are real I/O). */
+async function until(what: string, done: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 3000; i++) {
+    if (await done()) {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`still waiting for ${what}`);
+}
+
+/**
+ * pod-a leads, claims the approved scale-out and sends its PATCH, which the test server holds
+ * unanswered; then pod-a stops (its clock stays, its store is closed). The action's id.
+ */
+async function leaderStopsMidRequest(a: Replica): Promise<number> {
+  a.leading = true;
+  const [id] = await a.engine.onAnomaly(anomaly());
+  // Held from before the approval: an approval asks the engine for a tick at once.
+  h.kube.inject({
+    method: 'PATCH',
+    path: '/apis/apps/v1/namespaces/shop/deployments/cart/scale',
+    match: scaleWrite,
+    hold: true,
+    times: 1,
+  });
+  expect((await a.engine.approve(id, 'alice')).ok).toBe(true);
+  void a.engine.tick();
+  await until('pod-a’s scale request', () => scalePatches().length === 1);
+  a.leading = false;
+  return id;
+}
+
+describe('a new leader never runs what the old one may still be running', () => {
+  it('recovers an action another replica left executing only after the claim fence, and it runs once', async () => {
+    const a = await replica('pod-a', new FakeClock());
+    const b = await replica('pod-b', h.clock);
+    const id = await leaderStopsMidRequest(a);
+    expect((await b.engine.actions.get(id))!).toMatchObject({ state: 'executing', claimedBy: 'pod-a' });
+    // pod-a is gone: what it writes next fails, its request is still on the wire.
+    await a.store.close();
+    replicas.splice(replicas.indexOf(a), 1);
+
+    // pod-b leads: its ticks before the fence leave the action alone...
+    b.leading = true;
+    await b.engine.tick();
+    await b.engine.idle();
+    h.clock.advance(FENCE_MS - 1);
+    await b.engine.tick();
+    await b.engine.idle();
+    expect((await b.engine.actions.get(id))!.state).toBe('executing');
+    expect(scalePatches()).toHaveLength(1);
+
+    // ...while pod-a's request lands late, as the API server carries out what it received.
+    h.kube.release();
+    await until('pod-a’s scale applied', () => replicasOfCart() === 4);
+
+    // Past the fence pod-b recovers it: reconciled against the cluster, found done, not sent again.
+    h.clock.advance(1);
+    await b.engine.tick();
+    await b.engine.idle();
+    const action = (await b.engine.actions.get(id))!;
+    expect(action).toMatchObject({ state: 'succeeded', claimedBy: 'pod-b' });
+    expect(action.result?.summary).toMatch(/already done when reconciled/);
+    expect(scalePatches()).toHaveLength(1);
+    expect(replicasOfCart()).toBe(4);
+  }, 60_000);
+
+  it('counts the fence from when the new leader began to lead, not from when the claim was written', async () => {
+    const a = await replica('pod-a', new FakeClock());
+    const b = await replica('pod-b', h.clock);
+    const id = await leaderStopsMidRequest(a);
+    // pod-b follows for longer than the fence (pod-a held the lease meanwhile): that does not count.
+    await b.engine.tick();
+    h.clock.advance(FENCE_MS);
+    await b.engine.tick();
+    b.leading = true;
+    await b.engine.tick();
+    await b.engine.idle();
+    expect((await b.engine.actions.get(id))!.state).toBe('executing');
+    expect(scalePatches()).toHaveLength(1);
+    // Nor does leading, losing the lead and leading again: each leadership counts it anew.
+    h.clock.advance(FENCE_MS - 1);
+    b.leading = false;
+    await b.engine.tick();
+    b.leading = true;
+    h.clock.advance(1);
+    await b.engine.tick();
+    await b.engine.idle();
+    expect((await b.engine.actions.get(id))!.state).toBe('executing');
+    expect(scalePatches()).toHaveLength(1);
+
+    // pod-a's request never landed (it stays held, as one lost on the way): past the fence pod-b runs it, once.
+    h.clock.advance(FENCE_MS);
+    await b.engine.tick();
+    await b.engine.idle();
+    expect((await b.engine.actions.get(id))!).toMatchObject({ state: 'succeeded', claimedBy: 'pod-b' });
+    expect(scalePatches()).toHaveLength(2);
+    expect(replicasOfCart()).toBe(4);
+  }, 60_000);
+
+  it('a single process without an election recovers what it finds executing at once', async () => {
+    const a = await replica('host/1', new FakeClock());
+    const id = await leaderStopsMidRequest(a);
+    await a.store.close();
+    replicas.splice(replicas.indexOf(a), 1);
+    // The restarted process (a new name, no replicas): the one that claimed it is dead.
+    const restarted = await replica('host/2', h.clock, false);
+    await restarted.engine.tick();
+    await restarted.engine.idle();
+    expect((await restarted.engine.actions.get(id))!).toMatchObject({ state: 'succeeded', claimedBy: 'host/2' });
+    expect(scalePatches()).toHaveLength(2);
+  }, 60_000);
+});
