@@ -77,7 +77,11 @@ const cell = (v: number, w: number) => (Number.isFinite(v) ? v.toFixed(0) : '-')
 export async function run(): Promise<void> {
   const old = checkout(BASE);
   try {
-    console.log(`old: ${BASE} (git archive), new: this tree; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `old: ${BASE} (git archive), new: this tree; load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`
+    );
     console.log('alerts  code   answer ms   CPU ms   max loop delay ms   proposed   load (1 min)');
     for (const alerts of SIZES) {
       for (let round = 0; round < ROUNDS; round++) {
