@@ -10,6 +10,7 @@ const BENCHMARKS = [
   './panel.bench',
   './http.bench',
   './fleet.bench',
+  './intake.bench',
 ];
 
 async function main(): Promise<void> {

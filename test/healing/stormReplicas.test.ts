@@ -7,31 +7,14 @@ import { Registry } from 'prom-client';
 import { safetyLimitsSchema } from '../../src/contract/healing';
 import { HealingEngine } from '../../src/server/healing';
 import type { Notifier } from '../../src/server/healing/notify';
-import { openPostgresStore } from '../../src/server/store/postgres';
-import { ephemeralSecretBox } from '../../src/server/store/secrets';
-import { openSqliteDatabase } from '../../src/server/store/sqlite';
 import type { Store } from '../../src/server/store/store';
-import { postgresForTests } from '../harness/postgres';
+import { closeStores, replicaStores } from './replicaStores';
 import { TestClock } from '../pipeline/helpers';
 import { anomaly, recordingNotifier } from './setup';
 
-const postgres = postgresForTests();
-const secrets = ephemeralSecretBox();
 const T = Date.UTC(2025, 5, 1, 12);
-
 /** Two replicas' stores on one database: the same SQLite, or two PostgreSQL pools. */
-const stores: Record<string, (name: string) => Promise<Store[]>> = {
-  SQLite: async () => {
-    const store = openSqliteDatabase(':memory:', () => T, { secrets });
-    return [store, store];
-  },
-  PostgreSQL: async (name) => {
-    const url = await postgres().createDatabase(name);
-    const open = (replica: string) =>
-      openPostgresStore(url, { secrets, limits: { maxConnections: 4 }, replica, now: () => T });
-    return [await open('replica-a'), await open('replica-b')];
-  },
-};
+const stores = replicaStores(T);
 
 let round = 0;
 
@@ -84,10 +67,7 @@ describe.each(Object.keys(stores))('storm mode on %s shared by two replicas', (k
       for (const engine of engines) {
         await engine.stop();
       }
-      await storeA.close();
-      if (storeB !== storeA) {
-        await storeB.close();
-      }
+      await closeStores([storeA, storeB]);
     }
   });
 });

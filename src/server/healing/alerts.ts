@@ -1,11 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
-  type AlertIntakeResponse,
   type AlertmanagerAlert,
-  type AlertmanagerWebhook,
-  alertmanagerWebhookSchema,
   type HealingTrigger,
-  type TriggerRef,
   type KubeObjectRef,
   kubeObjectRefOf,
   type Severity,
@@ -84,29 +80,4 @@ export function triggerFromAlert(alert: AlertmanagerAlert, receivedAt: number): 
       alert.annotations.summary ?? alert.annotations.description ?? alert.annotations.message ?? alert.labels.alertname,
     startedAt: Number.isFinite(startedAt) ? startedAt : receivedAt,
   };
-}
-
-export interface AlertSink {
-  onTrigger(trigger: HealingTrigger): Promise<number[]>;
-  closeTrigger(trigger: TriggerRef): Promise<boolean>;
-}
-
-/** Firing alerts are matched against policies like anomalies; resolved alerts close their trigger. */
-export async function receiveAlerts(
-  sink: AlertSink,
-  payload: AlertmanagerWebhook,
-  receivedAt: number
-): Promise<AlertIntakeResponse> {
-  const webhook = alertmanagerWebhookSchema.parse(payload);
-  const response: AlertIntakeResponse = { firing: 0, resolved: 0, proposed: [] };
-  for (const alert of webhook.alerts) {
-    if (alert.status === 'firing') {
-      response.firing += 1;
-      response.proposed.push(...(await sink.onTrigger(triggerFromAlert(alert, receivedAt))));
-    } else {
-      response.resolved += 1;
-      await sink.closeTrigger({ source: 'alert', id: triggerIdOf(alert) });
-    }
-  }
-  return response;
 }

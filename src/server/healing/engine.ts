@@ -12,7 +12,7 @@ import {
   type Policy,
   type PolicyOutcome,
 } from '../../contract/healing';
-import { receiveAlerts } from './alerts';
+import { receiveAlerts } from './intake';
 import { approvalRequest, createAnnouncer } from './approvals';
 import { CircuitBreakers } from './breaker';
 import { ClaimFence } from './claimFence';
@@ -23,22 +23,27 @@ import { Executor } from './executor';
 import { Gates, type DecisionOutcome } from './gates';
 import { AutomationHolds } from './holds';
 import { KubernetesAccess } from './kubernetesAccess';
-import { firstRung, Ladders } from './ladder';
+import { Ladders } from './ladder';
 import { Lifecycle } from './lifecycle';
 import { EngineLoop } from './loop';
 import { evictionPolicy } from './limits';
 import { HealingMetrics } from './metrics';
 import { OutcomeMetrics, outcomesFrom } from './outcomes';
 import { NamespacePauseList } from './pauses';
-import { describeAction, planAction, policyMatches, type Plan } from './policies';
+import { planAction, type Plan } from './policies';
+import { closedNote, openedNote, plansFor, proposalOf, skippedNote, type ProposalHow } from './proposal';
 import { HealingSettings } from './settings';
 import { triggerKey, type StoredAction } from './store/actionRows';
 import type { ActionRepository, AuditRepository } from './store/repositories';
 import { SettingsStore } from './store/settings';
 import { Storm } from './storm';
 import { verify } from './verify';
+import { Lanes } from '../../utils/lanes';
 import { nextTurn } from '../../utils/nextTurn';
 import { repropose } from './reproposal';
+
+/** Dry runs of new proposals in flight at once (an alert group of 10,000 waits its turn, a few at a time). */
+const GATE_LANES = 8;
 
 /**
  * The healing engine: matches triggers against policies, proposes actions with a server-side dry
@@ -69,6 +74,8 @@ export class HealingEngine {
   private readonly ctx: EngineContext;
   private readonly loop: EngineLoop;
   private readonly fence: ClaimFence;
+  /** Gates of new proposals in flight at once: an alert storm's dry runs do not all hit the Kubernetes API together. */
+  private readonly gateLanes = new Lanes(GATE_LANES);
   /** Whether this replica leads; absent: it always does. */
   private readonly leads?: () => boolean;
 
@@ -186,7 +193,14 @@ export class HealingEngine {
 
   /** An Alertmanager or Grafana alerting webhook: firing alerts propose, resolved ones close. */
   onAlerts(payload: AlertmanagerWebhook): Promise<AlertIntakeResponse> {
-    return receiveAlerts(this, payload, this.lifecycle.now());
+    const intake = {
+      actions: this.actions,
+      settings: this.settings,
+      storm: this.storm,
+      now: () => this.lifecycle.now(),
+      gate: (id: number, type: PlannedAction['type']) => this.gate(id, type),
+    };
+    return this.loop.track(receiveAlerts(intake, payload));
   }
 
   /** Proposes what matching policies say; `idle` waits for it too. Returns the new action ids. */
@@ -196,37 +210,19 @@ export class HealingEngine {
 
   private async takeTrigger(trigger: HealingTrigger): Promise<number[]> {
     const now = this.lifecycle.now();
-    const opened = await this.actions.openTrigger(trigger, now, (result) =>
-      result.isNew || result.reopened
-        ? {
-            at: now,
-            kind: 'trigger_opened',
-            triggerId: trigger.id,
-            message: `${trigger.severity} ${trigger.source} ${trigger.id}${result.reopened ? ' fires again' : ''}${trigger.summary ? `: ${trigger.summary}` : ''}`,
-            details: trigger,
-          }
-        : undefined
-    );
+    const opened = await this.actions.openTrigger(trigger, now, (result) => openedNote(trigger, now, result));
     // Counted before proposing: the trigger that starts a storm already waits for approval.
     await this.storm.observe(trigger);
     const limits = (await this.settings.limits()).limits;
-    const proposed: number[] = [];
-    for (const policy of (await this.settings.policies()).policies.filter((p) => policyMatches(p, trigger))) {
-      const plan = planAction(policy, trigger, limits);
-      if (!plan.ok) {
-        // Said once per trigger, not at every extension of the anomaly.
-        if (opened.isNew || opened.reopened) {
-          await this.audit.append({
-            at: now,
-            kind: 'policy_skipped',
-            triggerId: trigger.id,
-            message: plan.message,
-            details: { policy: policy.name },
-          });
-        }
-        continue;
+    const { proposals, skipped } = plansFor(trigger, (await this.settings.policies()).policies, limits);
+    if (opened.isNew || opened.reopened) {
+      for (const { policy, message } of skipped) {
+        await this.audit.append(skippedNote(trigger, now, policy, message));
       }
-      const id = await this.propose(trigger, policy, plan.plan, { ladder: firstRung(policy, limits) });
+    }
+    const proposed: number[] = [];
+    for (const { policy, plan, how } of proposals) {
+      const id = await this.propose(trigger, policy, plan, how);
       if (id !== undefined) {
         proposed.push(id);
       }
@@ -236,14 +232,8 @@ export class HealingEngine {
 
   /** The anomaly closed or the alert resolved: pending actions on it will not run, and verification sees it recovered. */
   async closeTrigger(trigger: TriggerRef): Promise<boolean> {
-    const { source, id } = trigger;
     const now = this.lifecycle.now();
-    const closed = await this.actions.closeTrigger(triggerKey(trigger), now, {
-      at: now,
-      kind: 'trigger_closed',
-      triggerId: id,
-      message: `${source} ${id} ${source === 'alert' ? 'resolved' : 'closed'}`,
-    });
+    const closed = await this.actions.closeTrigger(triggerKey(trigger), now, closedNote(trigger, now));
     if (closed) {
       // Ending a storm sends nothing.
       await this.storm.observe();
@@ -263,42 +253,21 @@ export class HealingEngine {
     trigger: HealingTrigger,
     policy: Policy,
     plan: Plan,
-    { supersedes, ladder }: { supersedes?: number; ladder?: LadderPosition } = {}
+    how: ProposalHow = {}
   ): Promise<number | undefined> {
-    const now = this.lifecycle.now();
-    const id = await this.actions.insert(
-      {
-        triggerKey: triggerKey(trigger),
-        policy: policy.name,
-        gate: policy.gate,
-        action: plan.action,
-        target: plan.target,
-        namespace: plan.namespace,
-        ...(ladder ? { ladder } : {}),
-        at: now,
-      },
-      (inserted) => ({
-        at: now,
-        kind: 'proposed',
-        actionId: inserted,
-        triggerId: trigger.id,
-        message: `policy ${policy.name} proposes ${describeAction(plan.action)} (gate: ${policy.gate})${supersedes !== undefined ? `, again after action ${supersedes} was superseded` : ''}${ladder ? `, step ${ladder.step} of ${ladder.steps} of its ladder${ladder.previous.length ? ` after ${ladder.previous.map((p) => `action ${p.actionId} (${p.type}, ${p.state})`).join(', ')}` : ''}` : ''}`,
-        details: {
-          policy: policy.name,
-          gate: policy.gate,
-          action: plan.action,
-          ...(supersedes !== undefined ? { supersedes } : {}),
-          ...(ladder ? { ladder } : {}),
-        },
-      })
-    );
-    if (id === undefined) {
-      return undefined;
+    const { input, note } = proposalOf(trigger, policy, plan, how, this.lifecycle.now());
+    const id = await this.actions.insert(input, note);
+    if (id !== undefined) {
+      await this.gate(id, plan.action.type);
     }
-    this.lifecycle.metrics.entered(plan.action.type, 'proposed');
-    this.loop.launch(id, () => this.gates.gate(id));
-    await this.loop.step(id);
     return id;
+  }
+
+  /** Gates a recorded proposal, in one of GATE_LANES lanes; resolves when its gate is done. */
+  private gate(id: number, type: PlannedAction['type']): Promise<void> {
+    this.lifecycle.metrics.entered(type, 'proposed');
+    this.loop.launch(id, () => this.gateLanes.run(() => this.gates.gate(id)));
+    return this.loop.step(id) ?? Promise.resolve();
   }
 
   // ------------------------------------------------------------------------------------------

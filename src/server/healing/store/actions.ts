@@ -21,6 +21,7 @@ import {
 } from './actionRows';
 import {
   claimedMove,
+  noteList,
   type ActionFilter,
   type ActionMove,
   type ActionRepository,
@@ -33,6 +34,9 @@ import {
   type OpenedTrigger,
   type OutcomeRow,
   type TriggerNote,
+  type TriggerToClose,
+  type TriggerToOpen,
+  type ActionToInsert,
   type TriggerRecord,
 } from './repositories';
 
@@ -65,44 +69,60 @@ export class SqliteActionRepository implements ActionRepository {
   }
 
   async openTrigger(trigger: HealingTrigger, at: number, note: TriggerNote): Promise<OpenedTrigger> {
-    return this.db.transaction(() => {
-      const key = triggerKey(trigger);
-      const found = this.db.prepare('SELECT closed_at FROM healing_triggers WHERE key = ?').get(key);
-      const existing = found === undefined ? undefined : decodeRow(closedAtRow, 'healing_triggers', found);
-      let opened: OpenedTrigger;
-      if (!existing) {
-        this.db
-          .prepare('INSERT INTO healing_triggers (key, source, trigger, opened_at) VALUES (?, ?, ?, ?)')
-          .run(key, trigger.source, JSON.stringify(trigger), at);
-        opened = { isNew: true, reopened: false };
-      } else {
-        this.db
-          .prepare('UPDATE healing_triggers SET trigger = ?, closed_at = NULL WHERE key = ?')
-          .run(JSON.stringify(trigger), key);
-        opened = { isNew: false, reopened: existing.closed_at !== null };
-      }
-      const entry = note(opened);
-      if (entry) {
-        this.audit(entry);
-      }
-      return opened;
-    })();
+    return this.db.transaction(() => this.open({ trigger, notes: noteList(note) }, at))();
+  }
+
+  async openTriggers(items: TriggerToOpen[], at: number): Promise<OpenedTrigger[]> {
+    return this.db.transaction(() => items.map((item) => this.open(item, at)))();
+  }
+
+  /** Records or refreshes one trigger; the caller holds the transaction. */
+  private open({ trigger, notes }: TriggerToOpen, at: number): OpenedTrigger {
+    const key = triggerKey(trigger);
+    const found = this.statement('SELECT closed_at FROM healing_triggers WHERE key = ?').get(key);
+    const existing = found === undefined ? undefined : decodeRow(closedAtRow, 'healing_triggers', found);
+    let opened: OpenedTrigger;
+    if (!existing) {
+      this.statement('INSERT INTO healing_triggers (key, source, trigger, opened_at) VALUES (?, ?, ?, ?)').run(
+        key,
+        trigger.source,
+        JSON.stringify(trigger),
+        at
+      );
+      opened = { isNew: true, reopened: false };
+    } else {
+      this.statement('UPDATE healing_triggers SET trigger = ?, closed_at = NULL WHERE key = ?').run(
+        JSON.stringify(trigger),
+        key
+      );
+      opened = { isNew: false, reopened: existing.closed_at !== null };
+    }
+    for (const entry of notes(opened)) {
+      this.audit(entry);
+    }
+    return opened;
   }
 
   async closeTrigger(key: string, at: number, note?: NewAuditEntry): Promise<boolean> {
-    return this.db.transaction(() => {
-      const closed =
-        this.db.prepare('UPDATE healing_triggers SET closed_at = ? WHERE key = ? AND closed_at IS NULL').run(at, key)
-          .changes === 1;
-      if (closed && note) {
-        this.audit(note);
-      }
-      return closed;
-    })();
+    return this.db.transaction(() => this.close({ key, note }, at))();
+  }
+
+  async closeTriggers(items: TriggerToClose[], at: number): Promise<boolean[]> {
+    return this.db.transaction(() => items.map((item) => this.close(item, at)))();
+  }
+
+  private close({ key, note }: TriggerToClose, at: number): boolean {
+    const closed =
+      this.statement('UPDATE healing_triggers SET closed_at = ? WHERE key = ? AND closed_at IS NULL').run(at, key)
+        .changes === 1;
+    if (closed && note) {
+      this.audit(note);
+    }
+    return closed;
   }
 
   async trigger(key: string): Promise<TriggerRecord | undefined> {
-    const found = this.db.prepare('SELECT trigger, opened_at, closed_at FROM healing_triggers WHERE key = ?').get(key);
+    const found = this.statement('SELECT trigger, opened_at, closed_at FROM healing_triggers WHERE key = ?').get(key);
     if (found === undefined) {
       return undefined;
     }
@@ -111,22 +131,27 @@ export class SqliteActionRepository implements ActionRepository {
   }
 
   async insert(input: NewAction, note?: (id: number) => NewAuditEntry): Promise<number | undefined> {
-    return this.db.transaction(() => {
-      const info = this.db
-        .prepare(
-          `INSERT OR IGNORE INTO healing_actions (trigger_key, policy, gate, action_type, target, namespace, state, action, ladder, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, 'proposed', ?, ?, ?, ?)`
-        )
-        .run(...proposalValues(input), input.ladder ? JSON.stringify(input.ladder) : null, input.at, input.at);
-      if (info.changes !== 1) {
-        return undefined;
-      }
-      const id = Number(info.lastInsertRowid);
-      if (note) {
-        this.audit(note(id));
-      }
-      return id;
-    })();
+    return this.db.transaction(() => this.propose({ input, note }))();
+  }
+
+  async insertMany(items: ActionToInsert[]): Promise<Array<number | undefined>> {
+    return this.db.transaction(() => items.map((item) => this.propose(item)))();
+  }
+
+  /** Inserts one proposal unless its trigger already proposed it; the caller holds the transaction. */
+  private propose({ input, note }: ActionToInsert): number | undefined {
+    const info = this.statement(
+      `INSERT OR IGNORE INTO healing_actions (trigger_key, policy, gate, action_type, target, namespace, state, action, ladder, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'proposed', ?, ?, ?, ?)`
+    ).run(...proposalValues(input), input.ladder ? JSON.stringify(input.ladder) : null, input.at, input.at);
+    if (info.changes !== 1) {
+      return undefined;
+    }
+    const id = Number(info.lastInsertRowid);
+    if (note) {
+      this.audit(note(id));
+    }
+    return id;
   }
 
   async get(id: number): Promise<StoredAction | undefined> {
@@ -153,18 +178,16 @@ export class SqliteActionRepository implements ActionRepository {
     const placeholders = from.map((_, i) => `@from${i}`);
     from.forEach((state, i) => (params[`from${i}`] = state));
     const sql = `UPDATE healing_actions SET ${sets.join(', ')} WHERE id = @id AND state IN (${placeholders.join(', ')})`;
-    if (this.db.prepare(sql).run(params).changes !== 1) {
+    if (this.statement(sql).run(params).changes !== 1) {
       return false;
     }
     if (alongside.holdNode !== undefined) {
-      this.db
-        .prepare(
-          'INSERT INTO healing_nodes_held (node, action_id, since) VALUES (?, ?, ?) ON CONFLICT(node) DO UPDATE SET action_id = excluded.action_id'
-        )
-        .run(alongside.holdNode, id, at);
+      this.statement(
+        'INSERT INTO healing_nodes_held (node, action_id, since) VALUES (?, ?, ?) ON CONFLICT(node) DO UPDATE SET action_id = excluded.action_id'
+      ).run(alongside.holdNode, id, at);
     }
     if (alongside.releaseNode !== undefined) {
-      this.db.prepare('DELETE FROM healing_nodes_held WHERE node = ?').run(alongside.releaseNode);
+      this.statement('DELETE FROM healing_nodes_held WHERE node = ?').run(alongside.releaseNode);
     }
     for (const entry of alongside.audit ?? []) {
       this.audit(entry);
@@ -195,11 +218,9 @@ export class SqliteActionRepository implements ActionRepository {
   }
 
   private facts(action: StoredAction, window: LimitWindow): LimitFacts {
-    const open = this.db
-      .prepare(
-        `SELECT id FROM healing_actions WHERE target = ? AND action_type = ? AND id != ? AND state IN (${OPEN}) ORDER BY id LIMIT 1`
-      )
-      .get(action.target, action.action.type, action.id);
+    const open = this.statement(
+      `SELECT id FROM healing_actions WHERE target = ? AND action_type = ? AND id != ? AND state IN (${OPEN}) ORDER BY id LIMIT 1`
+    ).get(action.target, action.action.type, action.id);
     const [lastStart] = this.starts(action.target, action.action.type, window.cooldownSince);
     return {
       ...(open !== undefined ? { openOn: ids([open])[0] } : {}),
@@ -217,33 +238,31 @@ export class SqliteActionRepository implements ActionRepository {
         return;
       }
       const archived = supersededKey(action.triggerKey, id);
-      this.db
-        .prepare(
-          `INSERT OR IGNORE INTO healing_triggers (key, source, trigger, opened_at, closed_at)
+      this.statement(
+        `INSERT OR IGNORE INTO healing_triggers (key, source, trigger, opened_at, closed_at)
            SELECT ?, source, trigger, opened_at, ? FROM healing_triggers WHERE key = ?`
-        )
-        .run(archived, at, action.triggerKey);
-      this.db.prepare('UPDATE healing_actions SET trigger_key = ? WHERE id = ?').run(archived, id);
+      ).run(archived, at, action.triggerKey);
+      this.statement('UPDATE healing_actions SET trigger_key = ? WHERE id = ?').run(archived, id);
     })();
   }
 
   async supersededCount(key: string, type: PlannedAction['type'], target: string): Promise<number> {
     const prefix = `${key}${SUPERSEDED}`;
     return count(
-      this.db
-        .prepare(
-          `SELECT COUNT(*) AS n FROM healing_actions
+      this.statement(
+        `SELECT COUNT(*) AS n FROM healing_actions
            WHERE substr(trigger_key, 1, length(@prefix)) = @prefix AND action_type = @type AND target = @target`
-        )
-        .get({ prefix, type, target })
+      ).get({ prefix, type, target })
     );
   }
 
   async setReason(id: number, reason: Reason | null, at: number, note?: NewAuditEntry): Promise<void> {
     this.db.transaction(() => {
-      this.db
-        .prepare('UPDATE healing_actions SET reason = ?, updated_at = ? WHERE id = ?')
-        .run(reason ? JSON.stringify(reason) : null, at, id);
+      this.statement('UPDATE healing_actions SET reason = ?, updated_at = ? WHERE id = ?').run(
+        reason ? JSON.stringify(reason) : null,
+        at,
+        id
+      );
       if (note) {
         this.audit(note);
       }
@@ -259,30 +278,30 @@ export class SqliteActionRepository implements ActionRepository {
   }
 
   async setProgress(id: number, progress: DrainProgress, at: number): Promise<void> {
-    this.db
-      .prepare(`UPDATE healing_actions SET progress = ?, updated_at = ? WHERE id = ? AND state = 'executing'`)
-      .run(JSON.stringify(progress), at, id);
+    this.statement(`UPDATE healing_actions SET progress = ?, updated_at = ? WHERE id = ? AND state = 'executing'`).run(
+      JSON.stringify(progress),
+      at,
+      id
+    );
   }
 
   async idsInState(state: ActionState): Promise<number[]> {
-    return ids(this.db.prepare('SELECT id FROM healing_actions WHERE state = ? ORDER BY id').all(state));
+    return ids(this.statement('SELECT id FROM healing_actions WHERE state = ? ORDER BY id').all(state));
   }
 
   async awaitingVerification(): Promise<number[]> {
     return ids(
-      this.db
-        .prepare(
-          `SELECT id FROM healing_actions WHERE state = 'succeeded' AND (action_type != 'notify' OR ladder IS NOT NULL) ORDER BY id`
-        )
-        .all()
+      this.statement(
+        `SELECT id FROM healing_actions WHERE state = 'succeeded' AND (action_type != 'notify' OR ladder IS NOT NULL) ORDER BY id`
+      ).all()
     );
   }
 
   async expiredIds(now: number): Promise<number[]> {
     return ids(
-      this.db
-        .prepare(`SELECT id FROM healing_actions WHERE state = 'awaiting_approval' AND expires_at <= ? ORDER BY id`)
-        .all(now)
+      this.statement(
+        `SELECT id FROM healing_actions WHERE state = 'awaiting_approval' AND expires_at <= ? ORDER BY id`
+      ).all(now)
     );
   }
 
@@ -293,24 +312,20 @@ export class SqliteActionRepository implements ActionRepository {
   private started(since: number, namespace?: string): number {
     return count(
       namespace === undefined
-        ? this.db
-            .prepare(`SELECT COUNT(*) AS n FROM healing_actions WHERE started_at >= ? AND action_type != 'notify'`)
-            .get(since)
-        : this.db
-            .prepare(
-              `SELECT COUNT(*) AS n FROM healing_actions WHERE started_at >= ? AND action_type != 'notify' AND namespace = ?`
-            )
-            .get(since, namespace)
+        ? this.statement(
+            `SELECT COUNT(*) AS n FROM healing_actions WHERE started_at >= ? AND action_type != 'notify'`
+          ).get(since)
+        : this.statement(
+            `SELECT COUNT(*) AS n FROM healing_actions WHERE started_at >= ? AND action_type != 'notify' AND namespace = ?`
+          ).get(since, namespace)
     );
   }
 
   async startedByNamespace(since: number): Promise<Map<string, number>> {
-    const rows = this.db
-      .prepare(
-        `SELECT namespace, COUNT(*) AS n FROM healing_actions
+    const rows = this.statement(
+      `SELECT namespace, COUNT(*) AS n FROM healing_actions
           WHERE started_at >= ? AND action_type != 'notify' AND namespace IS NOT NULL GROUP BY namespace`
-      )
-      .all(since);
+    ).all(since);
     return new Map(rows.map((r) => decodeRow(namespaceCountRow, 'healing_actions', r)).map((r) => [r.namespace, r.n]));
   }
 
@@ -319,11 +334,9 @@ export class SqliteActionRepository implements ActionRepository {
   }
 
   private starts(target: string, type: PlannedAction['type'], since: number): number[] {
-    const rows = this.db
-      .prepare(
-        'SELECT started_at FROM healing_actions WHERE target = ? AND action_type = ? AND started_at >= ? ORDER BY started_at DESC'
-      )
-      .all(target, type, since);
+    const rows = this.statement(
+      'SELECT started_at FROM healing_actions WHERE target = ? AND action_type = ? AND started_at >= ? ORDER BY started_at DESC'
+    ).all(target, type, since);
     return rows.map((r) => decodeRow(startedAtRow, 'healing_actions', r)).map((r) => r.started_at);
   }
 
@@ -360,7 +373,7 @@ export class SqliteActionRepository implements ActionRepository {
   }
 
   async countInState(state: ActionState): Promise<number> {
-    return count(this.db.prepare('SELECT COUNT(*) AS n FROM healing_actions WHERE state = ?').get(state));
+    return count(this.statement('SELECT COUNT(*) AS n FROM healing_actions WHERE state = ?').get(state));
   }
 
   async heldNodes(): Promise<HeldNode[]> {
@@ -368,7 +381,7 @@ export class SqliteActionRepository implements ActionRepository {
   }
 
   async releaseNode(node: string): Promise<void> {
-    this.db.prepare('DELETE FROM healing_nodes_held WHERE node = ?').run(node);
+    this.statement('DELETE FROM healing_nodes_held WHERE node = ?').run(node);
   }
 
   async outcomeRows(): Promise<OutcomeRow[]> {

@@ -115,6 +115,28 @@ export interface OutcomeRow {
 
 /** What to audit when a trigger is recorded, told whether it is new or open again. */
 export type TriggerNote = (opened: OpenedTrigger) => NewAuditEntry | undefined;
+/** A trigger to record and what to audit with it, in order (`openTrigger` of many). */
+export interface TriggerToOpen {
+  trigger: HealingTrigger;
+  notes: (opened: OpenedTrigger) => NewAuditEntry[];
+}
+/** A single note as the list of notes of a trigger opened with others. */
+export const noteList =
+  (note: TriggerNote): TriggerToOpen['notes'] =>
+  (opened) => {
+    const entry = note(opened);
+    return entry ? [entry] : [];
+  };
+/** A trigger to close and what to audit when this call closes it (`closeTrigger` of many). */
+export interface TriggerToClose {
+  key: string;
+  note?: NewAuditEntry;
+}
+/** A proposal to record and what to audit when it is new (`insert` of many). */
+export interface ActionToInsert {
+  input: NewAction;
+  note?: (id: number) => NewAuditEntry;
+}
 /** Says, from the action and the limit facts read inside the claim, where an approved action goes. */
 export type ClaimDecider = (action: StoredAction, facts: LimitFacts) => ClaimDecision;
 /** A claimed action as it was, and where it went. */
@@ -131,9 +153,15 @@ export interface ActionRepository {
   openTrigger(trigger: HealingTrigger, at: number, note: TriggerNote): Promise<OpenedTrigger>;
   /** True when this call closed it (it was open); `note` is audited then. */
   closeTrigger(key: string, at: number, note?: NewAuditEntry): Promise<boolean>;
+  /** `openTrigger` of each, in one transaction (an alert group): what each found, in order. */
+  openTriggers(items: TriggerToOpen[], at: number): Promise<OpenedTrigger[]>;
+  /** `closeTrigger` of each, in one transaction: whether each call closed its trigger, in order. */
+  closeTriggers(items: TriggerToClose[], at: number): Promise<boolean[]>;
   trigger(key: string): Promise<TriggerRecord | undefined>;
   /** Undefined when this trigger already proposed this action on this target (deduplication, across processes). */
   insert(input: NewAction, note?: (id: number) => NewAuditEntry): Promise<number | undefined>;
+  /** `insert` of each, in one transaction: the new ids, undefined where it already was proposed, in order. */
+  insertMany(items: ActionToInsert[]): Promise<Array<number | undefined>>;
   get(id: number): Promise<StoredAction | undefined>;
   /** Moves the action from one of `from` to `to`; false when its state was not one of `from` (someone else moved it). */
   transition(move: ActionMove): Promise<boolean>;

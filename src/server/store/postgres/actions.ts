@@ -3,21 +3,17 @@ import { randomUUID } from 'node:crypto';
 import type { ActionState, HealingTrigger, PlannedAction, Reason } from '../../../contract/healing';
 import type { DrainProgress } from '../../kubernetes';
 import {
-  closedAtRow,
   namespaceCountRow,
   outcomeRowSchema,
-  proposalValues,
   readAction,
   SUPERSEDED,
   supersededKey,
-  triggerKey,
   triggerRowSchema,
-  triggerTargetOf,
   type NewAction,
   type StoredAction,
 } from '../../healing/store/actionRows';
 import type * as repo from '../../healing/store/repositories';
-import { claimedMove } from '../../healing/store/repositories';
+import { claimedMove, noteList } from '../../healing/store/repositories';
 import { decodeRow } from '../rows';
 import { facts, held, started, starts } from './actionLimits';
 import { move } from './actionMove';
@@ -26,12 +22,9 @@ import { appendAudit } from './audit';
 import type { Database } from './database';
 import { ADVISORY_LOCKS, ADVISORY_NAMESPACE } from './locks';
 
-/** Whether an upsert inserted (`xmax = 0`) rather than updated. */
-const insertedRow = z.object({ inserted: z.boolean() });
+import { closeOne, insertOne, openOne, proposalKey } from './triggerWrites';
 
-/** The key that makes a proposal one row whichever replica makes it: trigger, action type, target (as SQLite's UNIQUE). */
-export const proposalKey = (input: { triggerKey: string; type: string; target: string }) =>
-  `${input.triggerKey}|${input.type}|${input.target}`;
+export { proposalKey };
 
 /**
  * The healing actions on PostgreSQL, shared by every replica. A change is one transaction whose
@@ -48,41 +41,28 @@ export class PostgresActionRepository implements repo.ActionRepository {
   ) {}
 
   async openTrigger(trigger: HealingTrigger, at: number, note: repo.TriggerNote): Promise<repo.OpenedTrigger> {
+    return this.db.transaction((run) => openOne(run, { trigger, notes: noteList(note) }, at), 'keyed');
+  }
+
+  async openTriggers(items: repo.TriggerToOpen[], at: number): Promise<repo.OpenedTrigger[]> {
     return this.db.transaction(async (run) => {
-      const key = triggerKey(trigger);
-      const { rows } = await run('SELECT closed_at FROM healing_triggers WHERE key = $1 FOR UPDATE', [key]);
-      let opened: repo.OpenedTrigger;
-      if (rows.length === 0) {
-        // Two replicas may open the same trigger at once: the second finds it, as if it came later.
-        const inserted = await run(
-          `INSERT INTO healing_triggers (key, source, trigger, trigger_target, opened_at) VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (key) DO UPDATE SET trigger = EXCLUDED.trigger RETURNING (xmax = 0) AS inserted`,
-          [key, trigger.source, JSON.stringify(trigger), triggerTargetOf(trigger), at]
-        );
-        opened = { isNew: decodeRow(insertedRow, 'healing_triggers', inserted.rows[0]).inserted, reopened: false };
-      } else {
-        const existing = decodeRow(closedAtRow, 'healing_triggers', rows[0]);
-        await run('UPDATE healing_triggers SET trigger = $2, closed_at = NULL WHERE key = $1', [
-          key,
-          JSON.stringify(trigger),
-        ]);
-        opened = { isNew: false, reopened: existing.closed_at !== null };
-      }
-      const entry = note(opened);
-      if (entry) {
-        await appendAudit(run, entry);
+      const opened: repo.OpenedTrigger[] = [];
+      for (const item of items) {
+        opened.push(await openOne(run, item, at));
       }
       return opened;
     }, 'keyed');
   }
 
   async closeTrigger(key: string, at: number, note?: repo.NewAuditEntry): Promise<boolean> {
+    return this.db.transaction((run) => closeOne(run, { key, note }, at), 'keyed');
+  }
+
+  async closeTriggers(items: repo.TriggerToClose[], at: number): Promise<boolean[]> {
     return this.db.transaction(async (run) => {
-      const closed =
-        (await run('UPDATE healing_triggers SET closed_at = $2 WHERE key = $1 AND closed_at IS NULL', [key, at]))
-          .rowCount === 1;
-      if (closed && note) {
-        await appendAudit(run, note);
+      const closed: boolean[] = [];
+      for (const item of items) {
+        closed.push(await closeOne(run, item, at));
       }
       return closed;
     }, 'keyed');
@@ -101,24 +81,16 @@ export class PostgresActionRepository implements repo.ActionRepository {
   }
 
   async insert(input: NewAction, note?: (id: number) => repo.NewAuditEntry): Promise<number | undefined> {
-    const key = proposalKey({ triggerKey: input.triggerKey, type: input.action.type, target: input.target });
+    return this.db.transaction((run) => insertOne(run, { input, note }), 'keyed');
+  }
+
+  async insertMany(items: repo.ActionToInsert[]): Promise<Array<number | undefined>> {
     return this.db.transaction(async (run) => {
-      const { rows } = await run(
-        `INSERT INTO healing_actions (idempotency_key, trigger_key, policy, gate, action_type, target, namespace, state,
-           action, ladder, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'proposed', $8, $9, $10, $10)
-         ON CONFLICT ON CONSTRAINT healing_actions_idempotency DO NOTHING
-         RETURNING id`,
-        [key, ...proposalValues(input), input.ladder ? JSON.stringify(input.ladder) : null, input.at]
-      );
-      if (rows.length === 0) {
-        return undefined;
+      const inserted: Array<number | undefined> = [];
+      for (const item of items) {
+        inserted.push(await insertOne(run, item));
       }
-      const id = ids(rows)[0];
-      if (note) {
-        await appendAudit(run, note(id));
-      }
-      return id;
+      return inserted;
     }, 'keyed');
   }
 
