@@ -18,7 +18,7 @@ import { openStore } from './store/open';
 import { dataDirFailure, listenFailure, StartupFailure } from './startup';
 import { startSummary } from './summary';
 import { VERSION } from './version';
-import { counted } from './words';
+import { counted } from '../utils/count';
 
 // Entry: config → store → loops → http. Everything is built here and passed down; no singletons.
 async function main(): Promise<void> {

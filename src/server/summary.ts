@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { WatchStatus } from '../contract/pipeline';
 import type { Clock } from './clock';
-import { counted } from './words';
+import { counted } from '../utils/count';
 
 /** How often the one-line summary is logged: often enough to see the loop alive, rare enough to read. */
 export const SUMMARY_EVERY_MS = 5 * 60_000;

@@ -10,7 +10,7 @@ import {
 import { iso } from './lifecycle';
 import { DEFAULT_POLICIES } from './policies';
 import type { Saved, SettingsStore } from './store/settings';
-import { counted } from '../words';
+import { counted } from '../../utils/count';
 
 /** A setting and where it comes from: the store (with who saved it when), the config file, or the default. */
 function sourced<T>(

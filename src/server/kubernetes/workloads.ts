@@ -2,6 +2,7 @@ import type { RestartResult, ScaleResult } from '../../contract/healing';
 import { ConfigurationOptions, ObservableMiddleware, PatchStrategy, V1Scale } from '@kubernetes/client-node';
 import { call, dryRunParam, KubeClient } from './client';
 import { fail, KubeError, KubeRequest, KubeResult, ok } from './errors';
+import { counted } from '../../utils/count';
 
 export type ScalableKind = 'deployment' | 'statefulset';
 export type RestartableKind = 'deployment' | 'statefulset' | 'daemonset';
@@ -186,7 +187,7 @@ export async function restart(client: KubeClient, params: RestartParams): Promis
     return patched;
   }
   const replicas = patched.value.spec?.replicas;
-  const pods = replicas === undefined ? 'its pods' : `its ${replicas} pod${replicas === 1 ? '' : 's'}`;
+  const pods = replicas === undefined ? 'its pods' : `its ${counted(replicas, 'pod')}`;
   return ok({
     action: 'restart',
     target,

@@ -1,6 +1,7 @@
 import { aboutDuration } from '../../contract/pipeline';
 import type { WatchConfig } from '../config/schema';
 import type { TargetModel } from './targetModel';
+import { counted } from '../../utils/count';
 
 /** Which exporter usually provides a metric, by its name's prefix: the first thing to check when a query matches nothing. */
 const EXPORTERS: Array<[RegExp, string]> = [
@@ -38,7 +39,7 @@ export function describeMatch(
     return { level: 'warn', message: `watch ${watch.name}: 0 series: ${what}; ${hints}` };
   }
   const counts = signals.map((s) => `${s} ${seriesBySignal.get(s) ?? 0}`).join(', ');
-  const message = `watch ${watch.name}: ${series} series, ${targets} ${targets === 1 ? 'target' : 'targets'} (${counts})`;
+  const message = `watch ${watch.name}: ${series} series, ${counted(targets, 'target')} (${counts})`;
   const unlabelled = watch.target.filter((label) => all.every((t) => !t.labels[label]));
   const problems = [
     ...empty.map((s) => `${s} matched none (${exporterHint(watch.queries[s])})`),
@@ -105,7 +106,7 @@ export function describeLearning(
   if (tenth === lastTenth) {
     return undefined;
   }
-  const what = `${count} target${count === 1 ? '' : 's'}`;
+  const what = counted(count, 'target');
   return {
     tenth,
     progress,

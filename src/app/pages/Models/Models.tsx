@@ -13,7 +13,7 @@ import { testIds } from '../../testIds';
 import { formatTime } from '../../../utils/time';
 import { messageOf } from '../../api/fetchFailure';
 import { useUrlParams } from '../../utils/useUrlParams';
-import { countOf } from '../../utils/count';
+import { countOf } from '../../../utils/count';
 
 /** Rows per page: one model per target, and a fleet has thousands. */
 const PAGE_SIZE = 50;

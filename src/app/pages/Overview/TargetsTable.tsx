@@ -10,7 +10,7 @@ import { AncestorAttributes, DataTable } from '../../components/DataTable/DataTa
 import { ListFilter } from '../../components/ListFilter/ListFilter';
 import { testIds } from '../../testIds';
 import { useUrlParams } from '../../utils/useUrlParams';
-import { countOf } from '../../utils/count';
+import { countOf } from '../../../utils/count';
 import { formatDuration, SEVERITY_COLOR, SEVERITY_RANK } from './format';
 import { ScoreSparkline } from './ScoreSparkline';
 

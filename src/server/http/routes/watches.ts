@@ -5,7 +5,7 @@ import type { Pipeline } from '../../pipeline/pipeline';
 import { shownWatches, withSavedPasswords } from '../../pipeline/watchSourceSecrets';
 import type { EffectiveWatches, WatchSettings } from '../../pipeline/watchSettings';
 import { requestUser } from './user';
-import { counted } from '../../words';
+import { counted } from '../../../utils/count';
 
 /** The configuration as the API shows it: no source password (Viewers read it). */
 const answer = ({ parsed: _parsed, ...response }: EffectiveWatches) => ({
