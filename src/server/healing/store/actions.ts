@@ -271,9 +271,9 @@ export class SqliteActionRepository implements ActionRepository {
 
   async takeOver(left: StoredAction, at: number): Promise<boolean> {
     return (
-      this.db
-        .prepare(`UPDATE healing_actions SET updated_at = ? WHERE id = ? AND state = 'executing' AND updated_at = ?`)
-        .run(at, left.id, left.updatedAt).changes === 1
+      this.statement(
+        `UPDATE healing_actions SET updated_at = ? WHERE id = ? AND state = 'executing' AND updated_at = ?`
+      ).run(at, left.id, left.updatedAt).changes === 1
     );
   }
 

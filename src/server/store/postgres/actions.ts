@@ -21,10 +21,7 @@ import { COLUMNS, count, FROM, ids, read } from './actionReads';
 import { appendAudit } from './audit';
 import type { Database } from './database';
 import { ADVISORY_LOCKS, ADVISORY_NAMESPACE } from './locks';
-
 import { closeOne, insertOne, openOne, proposalKey } from './triggerWrites';
-
-export { proposalKey };
 
 /**
  * The healing actions on PostgreSQL, shared by every replica. A change is one transaction whose

@@ -12,7 +12,8 @@ import { createPool, DEFAULT_POOL_LIMITS, describeUrl, unavailable, type PoolLim
 import { PostgresPipelineRepository } from './pipeline';
 import { postgresSettings } from './settings';
 
-export { proposalKey, PostgresActionRepository } from './actions';
+export { PostgresActionRepository } from './actions';
+export { proposalKey } from './triggerWrites';
 export { StoredRowError } from '../rows';
 export { StoreUnavailableError, DEFAULT_POOL_LIMITS, describeUrl, type PoolLimits } from './pool';
 export { postgresMigrations } from './migrations';
