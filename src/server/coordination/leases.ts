@@ -1,6 +1,7 @@
 import type { V1Lease, V1LeaseSpec, V1MicroTime } from '@kubernetes/client-node';
 import { z } from 'zod';
 import type { KubeRequest } from '../kubernetes/errors';
+import { UnchangedSince } from '../../utils/unchangedSince';
 
 // What the leader's Lease (lease.ts) and the members' Leases (kubeMembers.ts) share.
 
@@ -34,7 +35,7 @@ export type LeaseSpec = z.infer<typeof leaseSpecSchema>;
  * holder that still acts, and a node whose clock runs ahead would end every other one).
  */
 export class LeaseObserver {
-  private readonly seen = new Map<string, { record: string; at: number }>();
+  private readonly seen = new UnchangedSince<string>();
 
   constructor(private readonly leaseDurationSeconds: number) {}
 
@@ -43,23 +44,14 @@ export class LeaseObserver {
     lease: { metadata: { name?: string; resourceVersion?: string }; spec?: LeaseSpec | null },
     now: number
   ): number {
-    const name = lease.metadata.name ?? '';
     const record = JSON.stringify([lease.metadata.resourceVersion, lease.spec]);
-    let seen = this.seen.get(name);
-    if (seen?.record !== record) {
-      seen = { record, at: now };
-      this.seen.set(name, seen);
-    }
-    return seen.at + Math.max(lease.spec?.leaseDurationSeconds ?? 0, this.leaseDurationSeconds) * 1000;
+    const since = this.seen.since(lease.metadata.name ?? '', record, now);
+    return since + Math.max(lease.spec?.leaseDurationSeconds ?? 0, this.leaseDurationSeconds) * 1000;
   }
 
   /** Forgets the Leases not among `names` (deleted, or no longer listed). */
   keepOnly(names: ReadonlySet<string>): void {
-    for (const name of this.seen.keys()) {
-      if (!names.has(name)) {
-        this.seen.delete(name);
-      }
-    }
+    this.seen.keepOnly(names);
   }
 }
 

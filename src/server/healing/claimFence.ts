@@ -1,3 +1,4 @@
+import { UnchangedSince } from '../../utils/unchangedSince';
 import type { StoredAction } from './store/actionRows';
 
 /**
@@ -17,7 +18,7 @@ export const claimFenceMs = (leaseDurationMs: number, requestTimeoutMs: number) 
  * process), or on an action claimed by nobody or by this process, nothing waits.
  */
 export class ClaimFence {
-  private readonly seen = new Map<number, { claim: string; at: number }>();
+  private readonly seen = new UnchangedSince<number>();
 
   constructor(
     private readonly deps: {
@@ -36,12 +37,7 @@ export class ClaimFence {
 
   /** Forgets the actions no longer executing. */
   keepOnly(ids: readonly number[]): void {
-    const executing = new Set(ids);
-    for (const id of this.seen.keys()) {
-      if (!executing.has(id)) {
-        this.seen.delete(id);
-      }
-    }
+    this.seen.keepOnly(new Set(ids));
   }
 
   /** Whether `action`, executing and not run by this process, may be recovered now. */
@@ -50,13 +46,8 @@ export class ClaimFence {
     if (leaseDurationMs === undefined || action.claimedBy === undefined || action.claimedBy === self) {
       return true;
     }
-    const claim = `${action.claimedBy}@${action.updatedAt}`;
     const at = now();
-    let seen = this.seen.get(action.id);
-    if (seen?.claim !== claim) {
-      seen = { claim, at };
-      this.seen.set(action.id, seen);
-    }
-    return at - seen.at >= claimFenceMs(leaseDurationMs, requestTimeoutMs);
+    const since = this.seen.since(action.id, `${action.claimedBy}@${action.updatedAt}`, at);
+    return at - since >= claimFenceMs(leaseDurationMs, requestTimeoutMs);
   }
 }
