@@ -40,3 +40,8 @@ export function useUrlParams<K extends string>(
   );
   return [values, update];
 }
+
+/** A page number as the URL holds it: a whole number from 1, else the first page (an edited or old link). */
+export function pageOf(text: string): number {
+  return /^\d+$/.test(text) && Number(text) >= 1 ? Number(text) : 1;
+}

@@ -24,7 +24,7 @@ import { testIds } from '../../testIds';
 import { downloadText } from '../../utils/download';
 import { formatTime } from '../../../utils/time';
 import { messageOf } from '../../api/fetchFailure';
-import { useUrlParams } from '../../utils/useUrlParams';
+import { pageOf, useUrlParams } from '../../utils/useUrlParams';
 
 const PAGE_SIZE = 50;
 const KIND_OPTIONS = auditKindSchema.options.map((k) => ({ value: k, label: k.replace(/_/g, ' ') }));
@@ -78,7 +78,7 @@ function AuditEntries() {
     [view.kind]
   );
   const { user, trigger: triggerId, action: actionId } = view;
-  const page = /^\d+$/.test(view.page) && Number(view.page) >= 1 ? Number(view.page) : 1;
+  const page = pageOf(view.page);
   const [exportError, setExportError] = useState<string>();
 
   const filter: AuditFilter = {

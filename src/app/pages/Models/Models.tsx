@@ -12,7 +12,7 @@ import { canEdit, EDITOR_ONLY_REASON } from '../../permissions';
 import { testIds } from '../../testIds';
 import { formatTime } from '../../../utils/time';
 import { messageOf } from '../../api/fetchFailure';
-import { useUrlParams } from '../../utils/useUrlParams';
+import { pageOf, useUrlParams } from '../../utils/useUrlParams';
 import { countOf } from '../../../utils/count';
 
 /** Rows per page: one model per target, and a fleet has thousands. */
@@ -101,7 +101,7 @@ function ModelTable() {
     const matching = (all ?? []).filter((m) => !needle || m.target.toLowerCase().includes(needle));
     const count = Math.max(1, Math.ceil(matching.length / PAGE_SIZE));
     // An old link or a retrain can leave fewer pages than the URL names: show the last.
-    const current = Math.min(count, /^\d+$/.test(view.page) && Number(view.page) >= 1 ? Number(view.page) : 1);
+    const current = Math.min(count, pageOf(view.page));
     const slice = matching.slice((current - 1) * PAGE_SIZE, current * PAGE_SIZE);
     return { rows: matching, shown: slice, page: current, pages: count };
   }, [all, view]);

@@ -9,7 +9,7 @@ import { PLUGIN_BASE_URL, ROUTES } from '../../../constants';
 import { AncestorAttributes, DataTable } from '../../components/DataTable/DataTable';
 import { ListFilter } from '../../components/ListFilter/ListFilter';
 import { testIds } from '../../testIds';
-import { useUrlParams } from '../../utils/useUrlParams';
+import { pageOf, useUrlParams } from '../../utils/useUrlParams';
 import { countOf } from '../../../utils/count';
 import { formatDuration, SEVERITY_COLOR, SEVERITY_RANK } from './format';
 import { ScoreSparkline } from './ScoreSparkline';
@@ -47,7 +47,6 @@ const VIEW_DEFAULTS = { q: '', severity: 'any', sort: 'score', order: 'desc', pa
 /** The view as the URL says it; what does not parse (an edited or old link) is the default. */
 function parseView(raw: typeof VIEW_DEFAULTS) {
   const severity = severitySchema.safeParse(raw.severity);
-  const page = Number(raw.page);
   return {
     filter: raw.q,
     severity: severity.success ? severity.data : 'any',
@@ -55,7 +54,7 @@ function parseView(raw: typeof VIEW_DEFAULTS) {
       key: Object.hasOwn(SORTS, raw.sort) ? (raw.sort as SortKey) : 'score',
       desc: raw.order !== 'asc',
     },
-    page: Number.isInteger(page) && page >= 1 ? page : 1,
+    page: pageOf(raw.page),
   };
 }
 
