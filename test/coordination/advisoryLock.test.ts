@@ -99,6 +99,35 @@ describe('PostgreSQL advisory-lock elector', () => {
     expect(a.isLeader()).toBe(true);
   }, 60_000);
 
+  it('says its lead began anew after a lapse or a lost session, though nobody asked whether it led between', async () => {
+    const a = elector('pod-a');
+    const start = now;
+    await a.campaign();
+    now += 5_000;
+    await a.campaign();
+    expect(a.leadingSince()).toBe(start);
+    now += 16_000;
+    await a.campaign();
+    expect(a.leadingSince()).toBe(start + 21_000);
+    // The session ends and the lock is taken again a second later, well within the renew deadline.
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      const lost = new Promise<void>((resolve) => {
+        const wait = setInterval(() => a.lastError() && (clearInterval(wait), resolve()), 5);
+      });
+      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [
+        'failureprophet-leader:pod-a',
+      ]);
+      await lost;
+    } finally {
+      await admin.end();
+    }
+    now += 1_000;
+    expect(await a.campaign()).toBe(true);
+    expect(a.leadingSince()).toBe(start + 22_000);
+  }, 60_000);
+
   it('cannot tell who leads when PostgreSQL does not answer, and says so; a follower that knows the leader can', async () => {
     const port = await freePort();
     const down = new AdvisoryLockElector({

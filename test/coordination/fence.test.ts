@@ -23,7 +23,8 @@ const REQUEST_TIMEOUT_MS = 2_000;
 const FENCE_MS = claimFenceMs(LEASE_MS, REQUEST_TIMEOUT_MS);
 let databases = 0;
 
-const replicas: Array<{ engine: HealingEngine; store: PostgresStore; leading: boolean }> = [];
+/** `leadingSince`: when the replica's unbroken lead began, as an elector says it; undefined: it follows. */
+const replicas: Array<{ engine: HealingEngine; store: PostgresStore; leadingSince?: number }> = [];
 type Replica = (typeof replicas)[number];
 let h: Harness;
 let url: string;
@@ -55,7 +56,7 @@ async function replica(name: string, clock: FakeClock, election = true): Promise
     clock
   );
   const store = await openPostgresStore(url, { secrets: ephemeralSecretBox(), replica: name, now: clock.now });
-  const r = { store, leading: false };
+  const r: { store: PostgresStore; leadingSince?: number } = { store };
   const engine = await HealingEngine.open({
     store,
     kube: client,
@@ -70,7 +71,12 @@ async function replica(name: string, clock: FakeClock, election = true): Promise
         gate: 'approve',
       }),
     ],
-    ...(election ? { leads: () => r.leading, leaseDurationMs: LEASE_MS } : {}),
+    ...(election
+      ? {
+          leads: () => r.leadingSince !== undefined,
+          election: { leaseDurationMs: LEASE_MS, leadingSince: () => r.leadingSince },
+        }
+      : {}),
   });
   const made = Object.assign(r, { engine });
   replicas.push(made);
@@ -98,7 +104,7 @@ async function until(what: string, done: () => boolean | Promise<boolean>): Prom
  * unanswered; then pod-a stops (its clock stays, its store is closed). The action's id.
  */
 async function leaderStopsMidRequest(a: Replica): Promise<number> {
-  a.leading = true;
+  a.leadingSince = 0;
   const [id] = await a.engine.onAnomaly(anomaly());
   // Held from before the approval: an approval asks the engine for a tick at once.
   h.kube.inject({
@@ -111,7 +117,7 @@ async function leaderStopsMidRequest(a: Replica): Promise<number> {
   expect((await a.engine.approve(id, 'alice')).ok).toBe(true);
   void a.engine.tick();
   await until('pod-a’s scale request', () => scalePatches().length === 1);
-  a.leading = false;
+  a.leadingSince = undefined;
   return id;
 }
 
@@ -126,7 +132,7 @@ describe('a new leader never runs what the old one may still be running', () => 
     replicas.splice(replicas.indexOf(a), 1);
 
     // pod-b leads: its ticks before the fence leave the action alone...
-    b.leading = true;
+    b.leadingSince = h.clock.now();
     await b.engine.tick();
     await b.engine.idle();
     h.clock.advance(FENCE_MS - 1);
@@ -158,16 +164,16 @@ describe('a new leader never runs what the old one may still be running', () => 
     await b.engine.tick();
     h.clock.advance(FENCE_MS);
     await b.engine.tick();
-    b.leading = true;
+    b.leadingSince = h.clock.now();
     await b.engine.tick();
     await b.engine.idle();
     expect((await b.engine.actions.get(id))!.state).toBe('executing');
     expect(scalePatches()).toHaveLength(1);
     // Nor does leading, losing the lead and leading again: each leadership counts it anew.
     h.clock.advance(FENCE_MS - 1);
-    b.leading = false;
+    b.leadingSince = undefined;
     await b.engine.tick();
-    b.leading = true;
+    b.leadingSince = h.clock.now();
     h.clock.advance(1);
     await b.engine.tick();
     await b.engine.idle();
@@ -181,6 +187,31 @@ describe('a new leader never runs what the old one may still be running', () => 
     expect((await b.engine.actions.get(id))!).toMatchObject({ state: 'succeeded', claimedBy: 'pod-b' });
     expect(scalePatches()).toHaveLength(2);
     expect(replicasOfCart()).toBe(4);
+  }, 60_000);
+
+  it('counts the fence anew when the lead was lost and regained between two ticks', async () => {
+    const a = await replica('pod-a', new FakeClock());
+    const b = await replica('pod-b', h.clock);
+    const id = await leaderStopsMidRequest(a);
+    b.leadingSince = h.clock.now();
+    await b.engine.tick();
+    await b.engine.idle();
+    // A tick interval longer than the lease: pod-b lost the lead and regained it, and no tick of
+    // its own ran meanwhile (another replica may have led, and acted, in between).
+    h.clock.advance(FENCE_MS - 1);
+    b.leadingSince = h.clock.now();
+    h.clock.advance(1);
+    await b.engine.tick();
+    await b.engine.idle();
+    expect((await b.engine.actions.get(id))!.state).toBe('executing');
+    expect(scalePatches()).toHaveLength(1);
+
+    // A fence into the new lead, it is recovered, once.
+    h.clock.advance(FENCE_MS - 1);
+    await b.engine.tick();
+    await b.engine.idle();
+    expect((await b.engine.actions.get(id))!).toMatchObject({ state: 'succeeded', claimedBy: 'pod-b' });
+    expect(scalePatches()).toHaveLength(2);
   }, 60_000);
 
   it('a single process without an election recovers what it finds executing at once', async () => {

@@ -37,6 +37,7 @@ export const LEASE_NAME = 'failureprophet-leader';
 export class LeaseElector implements LeaderElector {
   readonly identity: string;
   private leadingUntil: number | undefined;
+  private leadingFrom = 0;
   private error: string | undefined;
   private unknown: string | undefined = 'no round yet';
   /** The Lease as this replica last wrote it: what release() writes over. */
@@ -54,6 +55,10 @@ export class LeaseElector implements LeaderElector {
 
   isLeader(): boolean {
     return this.leadingUntil !== undefined && this.options.client.clock.now() < this.leadingUntil;
+  }
+
+  leadingSince(): number | undefined {
+    return this.isLeader() ? this.leadingFrom : undefined;
   }
 
   lastError(): string | undefined {
@@ -146,6 +151,10 @@ export class LeaseElector implements LeaderElector {
   }
 
   private lead(now: Date, lease: V1Lease): boolean {
+    if (!this.isLeader()) {
+      // Another replica may have led while this one did not: a new lead, counted from the answer.
+      this.leadingFrom = this.options.client.clock.now();
+    }
     this.held = lease;
     this.error = undefined;
     this.unknown = undefined;

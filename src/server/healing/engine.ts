@@ -93,7 +93,7 @@ export class HealingEngine {
     const repos = deps.store.healing;
     this.actions = repos.actions;
     this.audit = repos.audit;
-    this.fence = new ClaimFence({ now, self: this.actions.replica, leaseDurationMs: deps.leaseDurationMs });
+    this.fence = new ClaimFence({ now, self: this.actions.replica, election: deps.election });
     const store = new SettingsStore(deps.store.settings, this.audit);
     this.settings = new HealingSettings(store, now, {
       policies: deps.policies,
@@ -326,7 +326,6 @@ export class HealingEngine {
   private async runTick(): Promise<void> {
     // Replicas share the store: a follower's tick would execute what the leader executes.
     if (this.leads && !this.leads()) {
-      this.fence.forget();
       return;
     }
     for (const id of await this.actions.expiredIds(this.lifecycle.now())) {
