@@ -9,7 +9,7 @@ import { ephemeralSecretBox } from '../../src/server/store/secrets';
 import { postgresForTests } from '../harness/postgres';
 import { anomaly, policy } from '../healing/setup';
 import { FakeClock, type Harness, startHarness, TOKEN } from '../kube/harness';
-import { deployment } from '../kube/objects';
+import { deployment, node, pod } from '../kube/objects';
 import type { RecordedRequest } from '../kube/server';
 
 // Two replicas' engines on one PostgreSQL, each on its own store connection (its own name on the
@@ -70,6 +70,7 @@ async function replica(name: string, clock: FakeClock, election = true): Promise
         action: { type: 'scale', delta: 1 },
         gate: 'approve',
       }),
+      policy({ name: 'drain-node', match: { severities: ['high'] }, action: { type: 'drain' }, gate: 'approve' }),
     ],
     ...(election
       ? {
@@ -225,5 +226,79 @@ describe('a new leader never runs what the old one may still be running', () => 
     await restarted.engine.idle();
     expect((await restarted.engine.actions.get(id))!).toMatchObject({ state: 'succeeded', claimedBy: 'host/2' });
     expect(scalePatches()).toHaveLength(2);
+  }, 60_000);
+});
+
+describe('a drain its leader paused, with every request of its own ended, is resumed by the next leader at once', () => {
+  const evictions = () =>
+    h.kube
+      .realWrites()
+      .filter((r) => r.path.endsWith('/eviction'))
+      .map((r) => r.path.split('/')[6]);
+
+  /**
+   * pod-a leads and drains n1 (web-1..3); `meanwhile` runs while pod-a waits for web-1 to
+   * terminate, after its eviction was answered. Resolves with the action's id once pod-a's step ended.
+   */
+  async function drainInterrupted(a: Replica, clock: FakeClock, meanwhile: () => void): Promise<number> {
+    h.kube.add(
+      // Two more Ready nodes: the engine never takes out a node below 51% Ready (the default floor).
+      node('n1'),
+      node('n2'),
+      node('n3'),
+      ...[1, 2, 3].map((i) => pod({ namespace: 'shop', name: `web-${i}`, nodeName: 'n1', ownerKind: 'ReplicaSet' }))
+    );
+    a.leadingSince = 0;
+    const [id] = await a.engine.onAnomaly(anomaly({ severity: 'high', object: { kind: 'node', name: 'n1' } }));
+    h.kube.setPodTerminationReads(3);
+    clock.onSleep = () => {
+      clock.onSleep = undefined;
+      meanwhile();
+    };
+    expect((await a.engine.approve(id, 'alice')).ok).toBe(true);
+    await a.engine.tick();
+    await a.engine.idle();
+    h.kube.setPodTerminationReads(0);
+    return id;
+  }
+
+  /** pod-b leads from now and ticks once, its clock unmoved: no fence awaited. */
+  async function nextLeaderResumes(b: Replica, id: number): Promise<void> {
+    b.leadingSince = h.clock.now();
+    await b.engine.tick();
+    await b.engine.idle();
+    expect((await b.engine.actions.get(id))!).toMatchObject({ state: 'succeeded', claimedBy: 'pod-b' });
+    expect(evictions()).toEqual(['web-1', 'web-2', 'web-3']);
+  }
+
+  it('when the leader stops cleanly (SIGTERM), it pauses before the next eviction and clears its claim', async () => {
+    const clock = new FakeClock();
+    const a = await replica('pod-a', clock);
+    const b = await replica('pod-b', h.clock);
+    let stopped: Promise<void> | undefined;
+    const id = await drainInterrupted(a, clock, () => {
+      stopped = a.engine.stop();
+    });
+    await stopped;
+    const left = (await b.engine.actions.get(id))!;
+    expect(left.state).toBe('executing');
+    expect(left.claimedBy).toBeUndefined();
+    expect(left.progress).toMatchObject({ evicted: [expect.objectContaining({ name: 'web-1' })] });
+    expect(evictions()).toEqual(['web-1']);
+    await nextLeaderResumes(b, id);
+  }, 60_000);
+
+  it('when the leader passed its renew deadline, it pauses before the next eviction and clears its claim', async () => {
+    const clock = new FakeClock();
+    const a = await replica('pod-a', clock);
+    const b = await replica('pod-b', h.clock);
+    const id = await drainInterrupted(a, clock, () => {
+      a.leadingSince = undefined;
+    });
+    const left = (await b.engine.actions.get(id))!;
+    expect(left.state).toBe('executing');
+    expect(left.claimedBy).toBeUndefined();
+    expect(evictions()).toEqual(['web-1']);
+    await nextLeaderResumes(b, id);
   }, 60_000);
 });

@@ -71,6 +71,8 @@ export interface EngineContext {
   kube: () => KubeClient | undefined;
   lifecycle: Lifecycle;
   settings: HealingSettings;
+  /** Whether the engine is stopping: no step starts, and a drain pauses before its next eviction. */
+  stopping: () => boolean;
   /** Asks for a tick: an action became runnable. */
   kick: () => void;
   /** When `auto` does not hold (paused namespace, storm, outside the policy's window, a silence). */

@@ -78,6 +78,7 @@ export class HealingEngine {
   private readonly gateLanes = new Lanes(GATE_LANES);
   /** Whether this replica leads; absent: it always does. */
   private readonly leads?: () => boolean;
+  private stopping = false;
 
   /** The engine on its store, with the Kubernetes access an Admin saved read back. Nothing is started. */
   static async open(deps: HealingEngineDeps): Promise<HealingEngine> {
@@ -154,6 +155,7 @@ export class HealingEngine {
       lifecycle: this.lifecycle,
       settings: this.settings,
       holds,
+      stopping: () => this.stopping,
       serial: new KeyedSerial(),
       kick: () => void this.tick(),
       repropose: (superseded) =>
@@ -316,16 +318,19 @@ export class HealingEngine {
 
   /** Ticks every `intervalMs` of the clock; the first tick reconciles what a previous process left executing. */
   start(intervalMs: number): void {
+    this.stopping = false;
     this.loop.start(intervalMs);
   }
 
+  /** No tick starts, and a drain under way pauses before its next eviction, for the next leader to resume at once. */
   stop(): Promise<void> {
+    this.stopping = true;
     return this.loop.stop();
   }
 
   private async runTick(): Promise<void> {
     // Replicas share the store: a follower's tick would execute what the leader executes.
-    if (this.leads && !this.leads()) {
+    if (this.stopping || (this.leads && !this.leads())) {
       return;
     }
     for (const id of await this.actions.expiredIds(this.lifecycle.now())) {

@@ -2,7 +2,7 @@ import type { ExecutionResult } from '../../contract/healing';
 import { executeKubeAction, reconcile, type DrainProgress } from '../kubernetes';
 import type { KubeClient } from '../kubernetes/client';
 import type { EngineContext } from './context';
-import { notLeading, type ExecutionRecords } from './executionRecords';
+import { notActing, type ExecutionRecords } from './executionRecords';
 import { approvedAutomatically } from './holds';
 import { executionResult, isKubeAction } from './kube';
 import type { StoredAction } from './store/actionRows';
@@ -51,11 +51,11 @@ export class ActionRunner {
         onProgress: (progress: DrainProgress) => lifecycle.actions.setProgress(action.id, progress, lifecycle.now()),
         // The kill switch stops a running drain before its next eviction.
         shouldStop: async () => (await this.ctx.settings.killSwitchRefusal())?.message,
-        // A drain pauses when this replica stops leading (the next leader resumes it), and an
-        // automatic one when automation stops holding (its window closed, a storm), to resume from
-        // its progress when it holds again.
+        // A drain pauses when this replica stops or stops leading (the next leader resumes it), and
+        // an automatic one when automation stops holding (its window closed, a storm), to resume
+        // from its progress when it holds again.
         shouldPause: async () =>
-          notLeading(this.ctx.deps) ??
+          notActing(this.ctx) ??
           (approvedAutomatically(action) ? (await this.ctx.holds.pausing(action))?.message : undefined),
         // The namespace limits as they are now hold for every pod a drain would evict, and for an
         // automatic drain the namespace pauses too.
@@ -72,8 +72,9 @@ export class ActionRunner {
       });
       if (!outcome.ok && outcome.error.kind === 'paused') {
         // Left executing, cordon and progress kept: the leader reconciles it and resumes the drain.
-        if (notLeading(this.ctx.deps)) {
+        if (notActing(this.ctx)) {
           this.ctx.deps.logger.warn({ actionId: action.id }, result.summary);
+          await this.leave(action);
           return;
         }
         await records.pause(action, result.summary);
@@ -88,6 +89,15 @@ export class ActionRunner {
     }
     lifecycle.metrics.executed(planned.type, result.ok, (lifecycle.now() - startedAt) / 1000);
     await records.finish(action, result);
+  }
+
+  /**
+   * Leaves an action executing for the next leader, its claim cleared: this step has ended, so no
+   * request of this replica on it can land any more. A crashed replica never gets here: its claim
+   * stays, and the next leader waits for the claim fence.
+   */
+  private async leave(action: StoredAction): Promise<void> {
+    await this.lifecycle.actions.releaseClaim(action.id, this.lifecycle.now());
   }
 
   /** An action left executing by a stopped process: reconciled against the cluster, never re-run blindly. */
@@ -120,7 +130,8 @@ export class ActionRunner {
     }
     const seen = await reconcile(kube, planned, await this.evictionPolicy(action));
     // The reads took a while: only a replica that still leads may act on what they found.
-    if (notLeading(deps)) {
+    if (notActing(this.ctx)) {
+      await this.leave(action);
       return;
     }
     if (!seen.ok) {
