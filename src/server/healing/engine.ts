@@ -16,6 +16,7 @@ import { receiveAlerts } from './intake';
 import { approvalRequest, createAnnouncer } from './approvals';
 import { CircuitBreakers } from './breaker';
 import { ClaimFence } from './claimFence';
+import type { Clock } from '../clock';
 import type { EngineContext, HealingEngineDeps } from './context';
 import { KeyedSerial } from './disruption';
 import { testKubernetes } from './dryRun';
@@ -60,6 +61,8 @@ const GATE_LANES = 8;
 export class HealingEngine {
   readonly actions: ActionRepository;
   readonly audit: AuditRepository;
+  /** The engine's clock, the one of the backend: its routes' timers run on it too. */
+  readonly clock: Clock;
   readonly settings: HealingSettings;
   /** Which Kubernetes the engine talks to; an Admin can change it while the engine runs. */
   readonly kubernetes: KubernetesAccess;
@@ -89,6 +92,7 @@ export class HealingEngine {
 
   private constructor(deps: HealingEngineDeps) {
     this.leads = deps.leads;
+    this.clock = deps.clock;
     this.loop = new EngineLoop({ clock: deps.clock, logger: deps.logger, runTick: () => this.runTick() });
     const now = () => deps.clock.now();
     const repos = deps.store.healing;
