@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import type { ActionState, DryRunRecord, ExecutionResult, Reason } from '../../contract/healing';
+import {
+  reasonText,
+  type ActionState,
+  type DryRunRecord,
+  type ExecutionResult,
+  type Reason,
+} from '../../contract/healing';
+import { iso } from './lifecycle';
 import type { EngineContext } from './context';
 import type { StoredAction } from './store/actionRows';
 
@@ -33,14 +40,14 @@ export class ExecutionRecords {
   /** True when it must wait: the action stays approved and says what it waits for (audited once per change). */
   async wait(action: StoredAction, waiting: Reason | undefined): Promise<boolean> {
     const { lifecycle } = this;
-    if (waiting && action.reason?.message !== waiting.message) {
+    if (waiting && (action.reason?.message !== waiting.message || action.reason.since !== waiting.since)) {
       const at = lifecycle.now();
       await lifecycle.actions.setReason(action.id, waiting, at, {
         at,
         kind: 'waiting',
         actionId: action.id,
         triggerId: action.trigger.id,
-        message: waiting.message,
+        message: reasonText(waiting, iso),
       });
       lifecycle.metrics.refused(waiting.kind);
     }

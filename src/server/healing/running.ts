@@ -1,4 +1,5 @@
-import type { ExecutionResult } from '../../contract/healing';
+import { reasonText, type ExecutionResult } from '../../contract/healing';
+import { iso } from './lifecycle';
 import { executeKubeAction, reconcile, type DrainProgress } from '../kubernetes';
 import type { KubeClient } from '../kubernetes/client';
 import type { EngineContext } from './context';
@@ -25,6 +26,12 @@ export class ActionRunner {
 
   private get lifecycle() {
     return this.ctx.lifecycle;
+  }
+
+  /** Why automation no longer holds for this action, with since when (a drain's summary and the audit are logs). */
+  private async pausingText(action: StoredAction): Promise<string | undefined> {
+    const reason = await this.ctx.holds.pausing(action);
+    return reason && reasonText(reason, iso);
   }
 
   private async evictionPolicy(action: StoredAction) {
@@ -55,8 +62,7 @@ export class ActionRunner {
         // an automatic one when automation stops holding (its window closed, a storm), to resume
         // from its progress when it holds again.
         shouldPause: async () =>
-          notActing(this.ctx) ??
-          (approvedAutomatically(action) ? (await this.ctx.holds.pausing(action))?.message : undefined),
+          notActing(this.ctx) ?? (approvedAutomatically(action) ? await this.pausingText(action) : undefined),
         // The namespace limits as they are now hold for every pod a drain would evict, and for an
         // automatic drain the namespace pauses too.
         mayEvict: await this.evictionPolicy(action),
