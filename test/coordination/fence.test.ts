@@ -122,6 +122,14 @@ async function leaderStopsMidRequest(a: Replica): Promise<number> {
   return id;
 }
 
+/** pod-b ticks: the action is still left executing, and pod-a's request is the only one sent. */
+async function stillLeft(b: Replica, id: number): Promise<void> {
+  await b.engine.tick();
+  await b.engine.idle();
+  expect((await b.engine.actions.get(id))!.state).toBe('executing');
+  expect(scalePatches()).toHaveLength(1);
+}
+
 describe('a new leader never runs what the old one may still be running', () => {
   it('recovers an action another replica left executing only after the claim fence, and it runs once', async () => {
     const a = await replica('pod-a', new FakeClock());
@@ -137,10 +145,7 @@ describe('a new leader never runs what the old one may still be running', () => 
     await b.engine.tick();
     await b.engine.idle();
     h.clock.advance(FENCE_MS - 1);
-    await b.engine.tick();
-    await b.engine.idle();
-    expect((await b.engine.actions.get(id))!.state).toBe('executing');
-    expect(scalePatches()).toHaveLength(1);
+    await stillLeft(b, id);
 
     // ...while pod-a's request lands late, as the API server carries out what it received.
     h.kube.release();
@@ -166,20 +171,14 @@ describe('a new leader never runs what the old one may still be running', () => 
     h.clock.advance(FENCE_MS);
     await b.engine.tick();
     b.leadingSince = h.clock.now();
-    await b.engine.tick();
-    await b.engine.idle();
-    expect((await b.engine.actions.get(id))!.state).toBe('executing');
-    expect(scalePatches()).toHaveLength(1);
+    await stillLeft(b, id);
     // Nor does leading, losing the lead and leading again: each leadership counts it anew.
     h.clock.advance(FENCE_MS - 1);
     b.leadingSince = undefined;
     await b.engine.tick();
     b.leadingSince = h.clock.now();
     h.clock.advance(1);
-    await b.engine.tick();
-    await b.engine.idle();
-    expect((await b.engine.actions.get(id))!.state).toBe('executing');
-    expect(scalePatches()).toHaveLength(1);
+    await stillLeft(b, id);
 
     // pod-a's request never landed (it stays held, as one lost on the way): past the fence pod-b runs it, once.
     h.clock.advance(FENCE_MS);
@@ -202,10 +201,7 @@ describe('a new leader never runs what the old one may still be running', () => 
     h.clock.advance(FENCE_MS - 1);
     b.leadingSince = h.clock.now();
     h.clock.advance(1);
-    await b.engine.tick();
-    await b.engine.idle();
-    expect((await b.engine.actions.get(id))!.state).toBe('executing');
-    expect(scalePatches()).toHaveLength(1);
+    await stillLeft(b, id);
 
     // A fence into the new lead, it is recovered, once.
     h.clock.advance(FENCE_MS - 1);
