@@ -99,8 +99,9 @@ export class ActionRunner {
 
   /**
    * Leaves an action executing for the next leader, its claim cleared: this step has ended, so no
-   * request of this replica on it can land any more. A crashed replica never gets here: its claim
-   * stays, and the next leader waits for the claim fence.
+   * request of this replica on it can land any more (what client-go's ReleaseOnCancel asks before a
+   * lease is given up). A crashed replica never gets here: its claim stays, and the next leader
+   * waits for the claim fence.
    */
   private async leave(action: StoredAction): Promise<void> {
     await this.lifecycle.actions.releaseClaim(action.id, this.lifecycle.now());
