@@ -104,7 +104,7 @@ export class LeaseElector implements LeaderElector {
     const written = await call(client, this.request('update'), (o) =>
       client.coordination.replaceNamespacedLease({ name, namespace, body }, o)
     );
-    return written.ok ? this.lead(now, written.value) : this.lost(written.error);
+    return written.ok ? this.lead(now, written.value, mine) : this.lost(written.error);
   }
 
   async release(): Promise<void> {
@@ -150,9 +150,10 @@ export class LeaseElector implements LeaderElector {
     return created.ok ? this.lead(now, created.value) : this.lost(created.error);
   }
 
-  private lead(now: Date, lease: V1Lease): boolean {
-    if (!this.isLeader()) {
-      // Another replica may have led while this one did not: a new lead, counted from the answer.
+  /** `renewed`: the Lease was this replica's when read, so nobody held it in between. */
+  private lead(now: Date, lease: V1Lease, renewed = false): boolean {
+    if (!renewed || !this.isLeader()) {
+      // Another replica may have led, or this one stopped acting, meanwhile: a new lead, counted from the answer.
       this.leadingFrom = this.options.client.clock.now();
     }
     this.held = lease;
