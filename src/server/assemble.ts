@@ -83,7 +83,10 @@ export async function assembleBackend(deps: {
     pipeline,
     leads,
     // With an election, what another replica left executing waits for the claim fence.
-    leaseDurationMs: leadership.role() === 'single' ? undefined : config.coordination.leaseDuration,
+    election:
+      leadership.role() === 'single'
+        ? undefined
+        : { leaseDurationMs: config.coordination.leaseDuration, leadingSince: () => leadership.leadingSince() },
     kube: space?.client,
   });
   // A new leader executes what was approved (and recovers what a dead leader left) at once.

@@ -24,9 +24,4 @@ export class UnchangedSince<K> {
       }
     }
   }
-
-  /** Forgets everything. */
-  clear(): void {
-    this.seen.clear();
-  }
 }

@@ -30,6 +30,23 @@ function elector(identity: string, releaseAfterMs = 60_000) {
   return e;
 }
 
+/** Ends the elector's session from another one, as a crash or a server restart would, and waits until it noticed. */
+async function endSession(e: AdvisoryLockElector): Promise<void> {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    const lost = new Promise<void>((resolve) => {
+      const wait = setInterval(() => e.lastError() && (clearInterval(wait), resolve()), 5);
+    });
+    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [
+      `failureprophet-leader:${e.identity}`,
+    ]);
+    await lost;
+  } finally {
+    await admin.end();
+  }
+}
+
 describe('PostgreSQL advisory-lock elector', () => {
   it('makes one of two replicas leader and names it to the other', async () => {
     const [a, b] = [elector('pod-a'), elector('pod-b')];
@@ -54,19 +71,7 @@ describe('PostgreSQL advisory-lock elector', () => {
   it("passes to the other replica when the leader's session ends (a crash), and the old leader knows it lost", async () => {
     const [a, b] = [elector('pod-a'), elector('pod-b')];
     await a.campaign();
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    try {
-      const lost = new Promise<void>((resolve) => {
-        const wait = setInterval(() => a.lastError() && (clearInterval(wait), resolve()), 5);
-      });
-      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [
-        'failureprophet-leader:pod-a',
-      ]);
-      await lost;
-    } finally {
-      await admin.end();
-    }
+    await endSession(a);
     expect(a.isLeader()).toBe(false);
     expect(await b.campaign()).toBe(true);
     expect(await a.campaign()).toBe(false);
@@ -97,6 +102,23 @@ describe('PostgreSQL advisory-lock elector', () => {
     expect(a.isLeader()).toBe(false);
     expect(await a.campaign()).toBe(true);
     expect(a.isLeader()).toBe(true);
+  }, 60_000);
+
+  it('says its lead began anew after a lapse or a lost session, though nobody asked whether it led between', async () => {
+    const a = elector('pod-a');
+    const start = now;
+    await a.campaign();
+    now += 5_000;
+    await a.campaign();
+    expect(a.leadingSince()).toBe(start);
+    now += 16_000;
+    await a.campaign();
+    expect(a.leadingSince()).toBe(start + 21_000);
+    // The session ends and the lock is taken again a second later, well within the renew deadline.
+    await endSession(a);
+    now += 1_000;
+    expect(await a.campaign()).toBe(true);
+    expect(a.leadingSince()).toBe(start + 22_000);
   }, 60_000);
 
   it('cannot tell who leads when PostgreSQL does not answer, and says so; a follower that knows the leader can', async () => {

@@ -9,7 +9,7 @@ import { ephemeralSecretBox } from '../../src/server/store/secrets';
 import { postgresForTests } from '../harness/postgres';
 import { anomaly, policy } from '../healing/setup';
 import { FakeClock, type Harness, startHarness, TOKEN } from '../kube/harness';
-import { deployment } from '../kube/objects';
+import { deployment, node, pod } from '../kube/objects';
 import type { RecordedRequest } from '../kube/server';
 
 // Two replicas' engines on one PostgreSQL, each on its own store connection (its own name on the
@@ -23,7 +23,8 @@ const REQUEST_TIMEOUT_MS = 2_000;
 const FENCE_MS = claimFenceMs(LEASE_MS, REQUEST_TIMEOUT_MS);
 let databases = 0;
 
-const replicas: Array<{ engine: HealingEngine; store: PostgresStore; leading: boolean }> = [];
+/** `leadingSince`: when the replica's unbroken lead began, as an elector says it; undefined: it follows. */
+const replicas: Array<{ engine: HealingEngine; store: PostgresStore; leadingSince?: number }> = [];
 type Replica = (typeof replicas)[number];
 let h: Harness;
 let url: string;
@@ -55,7 +56,7 @@ async function replica(name: string, clock: FakeClock, election = true): Promise
     clock
   );
   const store = await openPostgresStore(url, { secrets: ephemeralSecretBox(), replica: name, now: clock.now });
-  const r = { store, leading: false };
+  const r: { store: PostgresStore; leadingSince?: number } = { store };
   const engine = await HealingEngine.open({
     store,
     kube: client,
@@ -69,8 +70,14 @@ async function replica(name: string, clock: FakeClock, election = true): Promise
         action: { type: 'scale', delta: 1 },
         gate: 'approve',
       }),
+      policy({ name: 'drain-node', match: { severities: ['high'] }, action: { type: 'drain' }, gate: 'approve' }),
     ],
-    ...(election ? { leads: () => r.leading, leaseDurationMs: LEASE_MS } : {}),
+    ...(election
+      ? {
+          leads: () => r.leadingSince !== undefined,
+          election: { leaseDurationMs: LEASE_MS, leadingSince: () => r.leadingSince },
+        }
+      : {}),
   });
   const made = Object.assign(r, { engine });
   replicas.push(made);
@@ -98,7 +105,7 @@ async function until(what: string, done: () => boolean | Promise<boolean>): Prom
  * unanswered; then pod-a stops (its clock stays, its store is closed). The action's id.
  */
 async function leaderStopsMidRequest(a: Replica): Promise<number> {
-  a.leading = true;
+  a.leadingSince = 0;
   const [id] = await a.engine.onAnomaly(anomaly());
   // Held from before the approval: an approval asks the engine for a tick at once.
   h.kube.inject({
@@ -111,8 +118,16 @@ async function leaderStopsMidRequest(a: Replica): Promise<number> {
   expect((await a.engine.approve(id, 'alice')).ok).toBe(true);
   void a.engine.tick();
   await until('pod-a’s scale request', () => scalePatches().length === 1);
-  a.leading = false;
+  a.leadingSince = undefined;
   return id;
+}
+
+/** pod-b ticks: the action is still left executing, and pod-a's request is the only one sent. */
+async function stillLeft(b: Replica, id: number): Promise<void> {
+  await b.engine.tick();
+  await b.engine.idle();
+  expect((await b.engine.actions.get(id))!.state).toBe('executing');
+  expect(scalePatches()).toHaveLength(1);
 }
 
 describe('a new leader never runs what the old one may still be running', () => {
@@ -126,14 +141,11 @@ describe('a new leader never runs what the old one may still be running', () => 
     replicas.splice(replicas.indexOf(a), 1);
 
     // pod-b leads: its ticks before the fence leave the action alone...
-    b.leading = true;
+    b.leadingSince = h.clock.now();
     await b.engine.tick();
     await b.engine.idle();
     h.clock.advance(FENCE_MS - 1);
-    await b.engine.tick();
-    await b.engine.idle();
-    expect((await b.engine.actions.get(id))!.state).toBe('executing');
-    expect(scalePatches()).toHaveLength(1);
+    await stillLeft(b, id);
 
     // ...while pod-a's request lands late, as the API server carries out what it received.
     h.kube.release();
@@ -158,21 +170,15 @@ describe('a new leader never runs what the old one may still be running', () => 
     await b.engine.tick();
     h.clock.advance(FENCE_MS);
     await b.engine.tick();
-    b.leading = true;
-    await b.engine.tick();
-    await b.engine.idle();
-    expect((await b.engine.actions.get(id))!.state).toBe('executing');
-    expect(scalePatches()).toHaveLength(1);
+    b.leadingSince = h.clock.now();
+    await stillLeft(b, id);
     // Nor does leading, losing the lead and leading again: each leadership counts it anew.
     h.clock.advance(FENCE_MS - 1);
-    b.leading = false;
+    b.leadingSince = undefined;
     await b.engine.tick();
-    b.leading = true;
+    b.leadingSince = h.clock.now();
     h.clock.advance(1);
-    await b.engine.tick();
-    await b.engine.idle();
-    expect((await b.engine.actions.get(id))!.state).toBe('executing');
-    expect(scalePatches()).toHaveLength(1);
+    await stillLeft(b, id);
 
     // pod-a's request never landed (it stays held, as one lost on the way): past the fence pod-b runs it, once.
     h.clock.advance(FENCE_MS);
@@ -181,6 +187,28 @@ describe('a new leader never runs what the old one may still be running', () => 
     expect((await b.engine.actions.get(id))!).toMatchObject({ state: 'succeeded', claimedBy: 'pod-b' });
     expect(scalePatches()).toHaveLength(2);
     expect(replicasOfCart()).toBe(4);
+  }, 60_000);
+
+  it('counts the fence anew when the lead was lost and regained between two ticks', async () => {
+    const a = await replica('pod-a', new FakeClock());
+    const b = await replica('pod-b', h.clock);
+    const id = await leaderStopsMidRequest(a);
+    b.leadingSince = h.clock.now();
+    await b.engine.tick();
+    await b.engine.idle();
+    // A tick interval longer than the lease: pod-b lost the lead and regained it, and no tick of
+    // its own ran meanwhile (another replica may have led, and acted, in between).
+    h.clock.advance(FENCE_MS - 1);
+    b.leadingSince = h.clock.now();
+    h.clock.advance(1);
+    await stillLeft(b, id);
+
+    // A fence into the new lead, it is recovered, once.
+    h.clock.advance(FENCE_MS - 1);
+    await b.engine.tick();
+    await b.engine.idle();
+    expect((await b.engine.actions.get(id))!).toMatchObject({ state: 'succeeded', claimedBy: 'pod-b' });
+    expect(scalePatches()).toHaveLength(2);
   }, 60_000);
 
   it('a single process without an election recovers what it finds executing at once', async () => {
@@ -194,5 +222,79 @@ describe('a new leader never runs what the old one may still be running', () => 
     await restarted.engine.idle();
     expect((await restarted.engine.actions.get(id))!).toMatchObject({ state: 'succeeded', claimedBy: 'host/2' });
     expect(scalePatches()).toHaveLength(2);
+  }, 60_000);
+});
+
+describe('a drain its leader paused, with every request of its own ended, is resumed by the next leader at once', () => {
+  const evictions = () =>
+    h.kube
+      .realWrites()
+      .filter((r) => r.path.endsWith('/eviction'))
+      .map((r) => r.path.split('/')[6]);
+
+  /**
+   * pod-a leads and drains n1 (web-1..3); `meanwhile` runs while pod-a waits for web-1 to
+   * terminate, after its eviction was answered. Resolves with the action's id once pod-a's step ended.
+   */
+  async function drainInterrupted(a: Replica, clock: FakeClock, meanwhile: () => void): Promise<number> {
+    h.kube.add(
+      // Two more Ready nodes: the engine never takes out a node below 51% Ready (the default floor).
+      node('n1'),
+      node('n2'),
+      node('n3'),
+      ...[1, 2, 3].map((i) => pod({ namespace: 'shop', name: `web-${i}`, nodeName: 'n1', ownerKind: 'ReplicaSet' }))
+    );
+    a.leadingSince = 0;
+    const [id] = await a.engine.onAnomaly(anomaly({ severity: 'high', object: { kind: 'node', name: 'n1' } }));
+    h.kube.setPodTerminationReads(3);
+    clock.onSleep = () => {
+      clock.onSleep = undefined;
+      meanwhile();
+    };
+    expect((await a.engine.approve(id, 'alice')).ok).toBe(true);
+    await a.engine.tick();
+    await a.engine.idle();
+    h.kube.setPodTerminationReads(0);
+    return id;
+  }
+
+  /** pod-b leads from now and ticks once, its clock unmoved: no fence awaited. */
+  async function nextLeaderResumes(b: Replica, id: number): Promise<void> {
+    b.leadingSince = h.clock.now();
+    await b.engine.tick();
+    await b.engine.idle();
+    expect((await b.engine.actions.get(id))!).toMatchObject({ state: 'succeeded', claimedBy: 'pod-b' });
+    expect(evictions()).toEqual(['web-1', 'web-2', 'web-3']);
+  }
+
+  it('when the leader stops cleanly (SIGTERM), it pauses before the next eviction and clears its claim', async () => {
+    const clock = new FakeClock();
+    const a = await replica('pod-a', clock);
+    const b = await replica('pod-b', h.clock);
+    let stopped: Promise<void> | undefined;
+    const id = await drainInterrupted(a, clock, () => {
+      stopped = a.engine.stop();
+    });
+    await stopped;
+    const left = (await b.engine.actions.get(id))!;
+    expect(left.state).toBe('executing');
+    expect(left.claimedBy).toBeUndefined();
+    expect(left.progress).toMatchObject({ evicted: [expect.objectContaining({ name: 'web-1' })] });
+    expect(evictions()).toEqual(['web-1']);
+    await nextLeaderResumes(b, id);
+  }, 60_000);
+
+  it('when the leader passed its renew deadline, it pauses before the next eviction and clears its claim', async () => {
+    const clock = new FakeClock();
+    const a = await replica('pod-a', clock);
+    const b = await replica('pod-b', h.clock);
+    const id = await drainInterrupted(a, clock, () => {
+      a.leadingSince = undefined;
+    });
+    const left = (await b.engine.actions.get(id))!;
+    expect(left.state).toBe('executing');
+    expect(left.claimedBy).toBeUndefined();
+    expect(evictions()).toEqual(['web-1']);
+    await nextLeaderResumes(b, id);
   }, 60_000);
 });

@@ -137,6 +137,21 @@ describe('Lease elector', () => {
     expect(stored().spec).toMatchObject({ holderIdentity: 'pod-a', leaseTransitions: 0 });
   });
 
+  it('says its lead began anew after a lapse, though nobody asked whether it led during the lapse', async () => {
+    const a = elector('pod-a');
+    const start = h.clock.now();
+    await a.campaign();
+    h.clock.advance(5_000);
+    await a.campaign();
+    // Renewed in time: the same lead.
+    expect(a.leadingSince()).toBe(start);
+    h.clock.advance(12_000);
+    await a.campaign();
+    expect(a.leadingSince()).toBe(start + 17_000);
+    h.clock.advance(11_000);
+    expect(a.leadingSince()).toBeUndefined();
+  });
+
   it('hands over at once on release (SIGTERM): the next candidate does not wait for expiry', async () => {
     const [a, b] = [elector('pod-a'), elector('pod-b')];
     await a.campaign();

@@ -57,7 +57,7 @@ it('opens on the fourth repeat: the fourth waits for approval, the operator is t
   expect(sent.map((m) => m.body.text)).toEqual([
     expect.stringMatching(
       new RegExp(
-        `^:rotating_light: Failure Prophet: circuit breaker open on deployment shop/cart .* restart ran 3 times in 24 h .*Action ${fourth.id} waits for approval. Open it in Grafana: https://grafana.example.com/a/failureprophet-healing-app/actions\\?action=${fourth.id}$`
+        `^:rotating_light: Failure Prophet: circuit breaker open on deployment shop/cart: restart ran 3 times in 24 h .* \\(since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\)\\. Action ${fourth.id} waits for approval. Open it in Grafana: https://grafana.example.com/a/failureprophet-healing-app/actions\\?action=${fourth.id}$`
       )
     ),
   ]);

@@ -1,7 +1,7 @@
 import { get, type ClientRequest, type IncomingMessage } from 'node:http';
 import pino from 'pino';
 import { healingRoutes } from '../../src/server/http/routes/healing';
-import { MAX_AUDIT_EXPORTS } from '../../src/server/http/routes/audit';
+import { AUDIT_EXPORT_STALL_MS, MAX_AUDIT_EXPORTS } from '../../src/server/http/routes/audit';
 import { buildServer, type App } from '../../src/server/http/server';
 import { API_TOKEN, AUTH } from '../harness/server';
 import { setUp, type Setup } from '../healing/setup';
@@ -39,16 +39,25 @@ afterEach(async () => {
   await s.close();
 });
 
-/** An export whose client reads its headers, then nothing more. */
+/** An export whose client reads its headers, then nothing more (until the test resumes it). */
 function stalledDownload(): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const request = get(`${base}/api/audit?format=jsonl`, { headers: AUTH }, (response) => {
       response.pause();
+      // Ended by the backend: the client sees its connection reset.
+      response.on('error', () => undefined);
       resolve(response);
     });
     request.on('error', reject);
     downloads.push(request);
   });
+}
+
+/** Lets the event loop turn `n` times: loopback I/O between the backend and its clients moves on. */
+async function turns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 it('keeps serving the API while Viewers download the audit log and do not read it, and bounds the downloads', async () => {
@@ -77,4 +86,42 @@ it('keeps serving the API while Viewers download the audit log and do not read i
     status = (await stalledDownload()).statusCode;
   }
   expect(status).toBe(200);
+}, 60_000);
+
+it('ends the exports whose clients read nothing for a while, freeing their slots, but not one read slowly', async () => {
+  const slow = await stalledDownload();
+  const chunks: Buffer[] = [];
+  let read = 0;
+  slow.on('data', (chunk: Buffer) => {
+    chunks.push(chunk);
+    read += chunk.length;
+  });
+  const stalled = await Promise.all(Array.from({ length: MAX_AUDIT_EXPORTS - 1 }, () => stalledDownload()));
+  expect(stalled.map((r) => r.statusCode)).toEqual(Array(MAX_AUDIT_EXPORTS - 1).fill(200));
+  expect((await stalledDownload()).statusCode).toBe(503);
+
+  // The slow client takes 2 MB between two looks of the backend's clock, the others nothing: by
+  // the third look theirs have waited for the whole stall time (a paused client cannot see it end).
+  for (let look = 0; look < 3; look++) {
+    const target = read + 2 ** 21;
+    slow.resume();
+    while (read < target && !slow.destroyed) {
+      await turns(1);
+    }
+    slow.pause();
+    await turns(20);
+    s.clock.advance(AUDIT_EXPORT_STALL_MS);
+    await turns(20);
+  }
+  const next = await Promise.all(Array.from({ length: MAX_AUDIT_EXPORTS - 1 }, () => stalledDownload()));
+  expect(next.map((r) => r.statusCode)).toEqual(Array(MAX_AUDIT_EXPORTS - 1).fill(200));
+
+  // The slow download was never cut: read to its end, it holds every entry.
+  // Closed after its end, or when cut short.
+  const all = new Promise<void>((resolve) => slow.once('close', resolve));
+  slow.resume();
+  await all;
+  const lines = Buffer.concat(chunks).toString('utf8').split('\n').filter(Boolean);
+  expect(lines.length).toBe(ENTRIES);
+  expect(JSON.parse(lines[ENTRIES - 1])).toMatchObject({ message: expect.stringMatching(/^entry 39999 /) });
 }, 60_000);

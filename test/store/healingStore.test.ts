@@ -318,6 +318,26 @@ describe.each([
       expect(await two.healing.actions.takeOver(now, T + 6)).toBe(false);
     });
 
+    it('releases a claim only for its claimant, and only while the action executes', async () => {
+      const f = await fixture();
+      const [one, two] = await f.replicas(2);
+      const id = await approved(one);
+      expect(await one.healing.actions.claim(id, T + 2, WINDOW, () => run)).toMatchObject({ to: 'executing' });
+      // Another replica's release leaves the claim alone.
+      await two.healing.actions.releaseClaim(id, T + 3);
+      const kept = (await one.healing.actions.get(id))!;
+      // SQLite, one process, names no claimant: there is nothing to release.
+      expect(kept.claimedBy).toBe(one.healing.actions.replica);
+      expect(kept.updatedAt).toBe(T + 2);
+      await one.healing.actions.releaseClaim(id, T + 4);
+      const released = (await two.healing.actions.get(id))!;
+      expect(released.state).toBe('executing');
+      expect(released.claimedBy).toBeUndefined();
+      // Claimed by nobody: whoever recovers it takes it over as read.
+      expect(await two.healing.actions.takeOver(released, T + 5)).toBe(true);
+      expect((await one.healing.actions.get(id))!.claimedBy).toBe(two.healing.actions.replica);
+    });
+
     it('holds and gives back nodes with the transitions that take and release them', async () => {
       const f = await fixture();
       const [store] = await f.replicas(1);

@@ -69,8 +69,17 @@ export const reasonSchema = z.object({
   /** For `kubernetes`: the Kubernetes module's error kind (forbidden, conflict, timeout, ...). */
   errorKind: z.string().optional(),
   status: z.number().optional(),
+  /**
+   * For a hold (a paused namespace, storm mode, an open circuit breaker): when it began, epoch ms.
+   * Kept out of `message`, so the app can say it in the viewer's time zone.
+   */
+  since: z.number().optional(),
 });
 export type Reason = z.infer<typeof reasonSchema>;
+
+/** A reason as one line: its message, then since when, as `time` writes it (UTC ISO in logs, the viewer's zone in the app). */
+export const reasonText = (reason: Reason, time: (ms: number) => string): string =>
+  reason.since === undefined ? reason.message : `${reason.message} (since ${time(reason.since)})`;
 
 const podRefSchema = z.object({ namespace: z.string(), name: z.string() });
 

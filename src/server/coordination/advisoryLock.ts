@@ -38,6 +38,7 @@ export class AdvisoryLockElector implements LeaderElector {
   private client: pg.Client | undefined;
   private holding = false;
   private confirmedAt = 0;
+  private leadingFrom = 0;
   private error: string | undefined;
   private unknown: string | undefined = 'no round yet';
 
@@ -47,6 +48,10 @@ export class AdvisoryLockElector implements LeaderElector {
 
   isLeader(): boolean {
     return this.holding && this.options.now() - this.confirmedAt < this.options.staleAfterMs;
+  }
+
+  leadingSince(): number | undefined {
+    return this.isLeader() ? this.leadingFrom : undefined;
   }
 
   lastError(): string | undefined {
@@ -64,6 +69,10 @@ export class AdvisoryLockElector implements LeaderElector {
       if (this.holding) {
         // The lock is the session's: while the session answers, it is still ours.
         await client.query('SELECT 1');
+        if (!this.isLeader()) {
+          // Lapsed past the renew deadline meanwhile: it stopped acting, so leading again is a new lead.
+          this.leadingFrom = this.options.now();
+        }
       } else {
         const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [
           ADVISORY_NAMESPACE,
@@ -75,6 +84,8 @@ export class AdvisoryLockElector implements LeaderElector {
           return false;
         }
         this.holding = true;
+        // Another replica may have led before this one took the lock.
+        this.leadingFrom = this.options.now();
       }
       this.confirmedAt = at;
       this.error = undefined;

@@ -13,6 +13,11 @@ export interface LeaderElector {
   campaign(): Promise<boolean>;
   /** Whether this replica may act as leader now (a leader that could not renew stops before its lease runs out). */
   isLeader(): boolean;
+  /**
+   * When, by this replica's clock, its unbroken lead began; undefined while it does not lead. A
+   * lead that lapsed and came back begins again, even when nobody looked at `isLeader()` between.
+   */
+  leadingSince(): number | undefined;
   /** Why the last round did not lead, in words an operator can act on; undefined while leading. */
   lastError(): string | undefined;
   /**

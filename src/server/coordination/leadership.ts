@@ -73,6 +73,11 @@ export class Leadership {
     return this.elector ? this.elector.isLeader() : true;
   }
 
+  /** When this replica's unbroken lead began (elector.ts); undefined while it follows, and with no election. */
+  leadingSince(): number | undefined {
+    return this.elector?.leadingSince();
+  }
+
   /** Why the last round did not lead, for the log and the operator; undefined while leading. */
   lastError(): string | undefined {
     return this.elector?.lastError();

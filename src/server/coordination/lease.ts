@@ -37,6 +37,7 @@ export const LEASE_NAME = 'failureprophet-leader';
 export class LeaseElector implements LeaderElector {
   readonly identity: string;
   private leadingUntil: number | undefined;
+  private leadingFrom = 0;
   private error: string | undefined;
   private unknown: string | undefined = 'no round yet';
   /** The Lease as this replica last wrote it: what release() writes over. */
@@ -54,6 +55,10 @@ export class LeaseElector implements LeaderElector {
 
   isLeader(): boolean {
     return this.leadingUntil !== undefined && this.options.client.clock.now() < this.leadingUntil;
+  }
+
+  leadingSince(): number | undefined {
+    return this.isLeader() ? this.leadingFrom : undefined;
   }
 
   lastError(): string | undefined {
@@ -99,7 +104,7 @@ export class LeaseElector implements LeaderElector {
     const written = await call(client, this.request('update'), (o) =>
       client.coordination.replaceNamespacedLease({ name, namespace, body }, o)
     );
-    return written.ok ? this.lead(now, written.value) : this.lost(written.error);
+    return written.ok ? this.lead(now, written.value, mine) : this.lost(written.error);
   }
 
   async release(): Promise<void> {
@@ -145,7 +150,12 @@ export class LeaseElector implements LeaderElector {
     return created.ok ? this.lead(now, created.value) : this.lost(created.error);
   }
 
-  private lead(now: Date, lease: V1Lease): boolean {
+  /** `renewed`: the Lease was this replica's when read, so nobody held it in between. */
+  private lead(now: Date, lease: V1Lease, renewed = false): boolean {
+    if (!renewed || !this.isLeader()) {
+      // Another replica may have led, or this one stopped acting, meanwhile: a new lead, counted from the answer.
+      this.leadingFrom = this.options.client.clock.now();
+    }
     this.held = lease;
     this.error = undefined;
     this.unknown = undefined;

@@ -1,5 +1,5 @@
-import type { AuditKind } from '../../contract/healing';
-import type { Lifecycle } from './lifecycle';
+import { reasonText, type AuditKind } from '../../contract/healing';
+import { iso, type Lifecycle } from './lifecycle';
 import type { Notifier } from './notify';
 import { describeAction } from './policies';
 import type { StoredAction } from './store/actionRows';
@@ -52,6 +52,6 @@ export function createAnnouncer(deps: {
 
 /** The notification for an action that waits for approval. */
 export function approvalRequest(action: StoredAction): string {
-  const why = action.reason ? `; ${action.reason.message}` : '';
+  const why = action.reason ? `; ${reasonText(action.reason, iso)}` : '';
   return `approval needed for action ${action.id}: ${describeAction(action.action)} (policy ${action.policy}, ${action.trigger.severity} ${action.trigger.source} ${action.trigger.id}${why})`;
 }

@@ -1,5 +1,5 @@
-import type { Breaker, Reason, SafetyLimits } from '../../contract/healing';
-import type { Lifecycle } from './lifecycle';
+import { reasonText, type Breaker, type Reason, type SafetyLimits } from '../../contract/healing';
+import { iso, type Lifecycle } from './lifecycle';
 import type { Announcer } from './approvals';
 import type { StoredAction } from './store/actions';
 import type { BreakerRepository } from './store/repositories';
@@ -8,7 +8,8 @@ const hours = (seconds: number) => (seconds % 3600 === 0 ? `${seconds / 3600} h`
 
 const held = (b: Breaker): Reason => ({
   kind: 'circuit-breaker',
-  message: `circuit breaker open on ${b.target} since ${new Date(b.openedAt).toISOString()}: ${b.actionType} ran ${b.repeats} times in ${hours(b.windowSeconds)} and the fix does not hold; nothing runs there automatically until an Editor closes the breaker`,
+  message: `circuit breaker open on ${b.target}: ${b.actionType} ran ${b.repeats} times in ${hours(b.windowSeconds)} and the fix does not hold; nothing runs there automatically until an Editor closes the breaker`,
+  since: b.openedAt,
 });
 
 /**
@@ -51,7 +52,7 @@ export class CircuitBreakers {
         kind: 'breaker_opened',
         actionId: action.id,
         triggerId: action.trigger.id,
-        message: held(breaker).message,
+        message: reasonText(held(breaker), iso),
         details: breaker,
       })
     );
@@ -62,7 +63,7 @@ export class CircuitBreakers {
     if (opened) {
       lifecycle.metrics.refused('circuit-breaker');
       // Once, when it opens: the held actions themselves are announced as approvals.
-      await this.announce(action, `${held(opened).message}. Action ${action.id} waits for approval`);
+      await this.announce(action, `${reasonText(held(opened), iso)}. Action ${action.id} waits for approval`);
     }
     return held(breaker);
   }

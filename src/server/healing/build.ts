@@ -10,6 +10,7 @@ import { actionLink } from './approvals';
 import { anomalyListener, pipelineHooks } from './fromPipeline';
 import { createNotifier } from './notify';
 import { SilenceSource } from './silences';
+import type { Election } from './context';
 
 /**
  * The healing engine as main wires it: Kubernetes from config (unless an Admin saved access in
@@ -24,8 +25,8 @@ export async function buildHealing(deps: {
   pipeline?: Pipeline;
   /** Whether this replica leads (coordination/leadership.ts): only the leader executes actions. */
   leads?: () => boolean;
-  /** The election's lease duration; absent without an election (see HealingEngineDeps). */
-  leaseDurationMs?: number;
+  /** The leader election as the claim fence sees it; absent without one (see HealingEngineDeps). */
+  election?: Election;
   /** The backend's one client for the configured Kubernetes (assembly shares it with the Leases); none without. */
   kube: KubeClient | undefined;
 }): Promise<HealingEngine> {
@@ -57,7 +58,7 @@ export async function buildHealing(deps: {
       : undefined,
     ...(pipeline ? pipelineHooks(pipeline) : {}),
     leads: deps.leads,
-    leaseDurationMs: deps.leaseDurationMs,
+    election: deps.election,
   });
   pipeline?.addListener(anomalyListener(engine, logger));
   return engine;

@@ -1,4 +1,5 @@
 import { UnchangedSince } from '../../utils/unchangedSince';
+import type { Election } from './context';
 import type { StoredAction } from './store/actionRows';
 
 /**
@@ -13,9 +14,10 @@ export const claimFenceMs = (leaseDurationMs: number, requestTimeoutMs: number) 
 
 /**
  * Which executing actions left by others this replica may recover now. A claim (who claimed it,
- * and its last write) counts as dead once this replica has led and seen it unchanged for the
- * fence; any write by its claimant (a drain's progress) starts that again. Without an election (one
- * process), or on an action claimed by nobody or by this process, nothing waits.
+ * and its last write) counts as dead once this replica has seen it unchanged for the fence within
+ * its current lead (the election says when that began: a lead lost and regained between two ticks
+ * counts anew); any write by its claimant (a drain's progress) starts that again. Without an
+ * election (one process), or on an action claimed by nobody or by this process, nothing waits.
  */
 export class ClaimFence {
   private readonly seen = new UnchangedSince<number>();
@@ -25,15 +27,10 @@ export class ClaimFence {
       now: () => number;
       /** This process's name on the actions it claims (the store's); absent: the store records none. */
       self?: string;
-      /** The election's lease duration; absent: no election, one process. */
-      leaseDurationMs?: number;
+      /** Absent: no election, one process. */
+      election?: Election;
     }
   ) {}
-
-  /** Not leading: what was seen does not count towards leading again. */
-  forget(): void {
-    this.seen.clear();
-  }
 
   /** Forgets the actions no longer executing. */
   keepOnly(ids: readonly number[]): void {
@@ -42,12 +39,16 @@ export class ClaimFence {
 
   /** Whether `action`, executing and not run by this process, may be recovered now. */
   passed(action: StoredAction, requestTimeoutMs: number): boolean {
-    const { leaseDurationMs, self, now } = this.deps;
-    if (leaseDurationMs === undefined || action.claimedBy === undefined || action.claimedBy === self) {
+    const { election, self, now } = this.deps;
+    if (!election || action.claimedBy === undefined || action.claimedBy === self) {
       return true;
     }
+    const leadingSince = election.leadingSince();
+    if (leadingSince === undefined) {
+      return false;
+    }
     const at = now();
-    const since = this.seen.since(action.id, `${action.claimedBy}@${action.updatedAt}`, at);
-    return at - since >= claimFenceMs(leaseDurationMs, requestTimeoutMs);
+    const since = Math.max(leadingSince, this.seen.since(action.id, `${action.claimedBy}@${action.updatedAt}`, at));
+    return at - since >= claimFenceMs(election.leaseDurationMs, requestTimeoutMs);
   }
 }

@@ -46,11 +46,18 @@ export interface HealingEngineDeps {
    */
   leads?: () => boolean;
   /**
-   * The election's lease duration (coordination.leaseDuration), with replicas electing a leader: an
-   * action another replica left executing is recovered only after the claim fence (claimFence.ts).
-   * Absent: one process, which recovers what it finds executing at once (whoever left it is dead).
+   * With replicas electing a leader: the lease duration (coordination.leaseDuration) and when this
+   * replica's unbroken lead began (undefined: it does not lead). An action another replica left
+   * executing is recovered only after the claim fence (claimFence.ts), counted from then at the
+   * earliest. Absent: one process, which recovers what it finds executing at once (whoever left it is dead).
    */
-  leaseDurationMs?: number;
+  election?: Election;
+}
+
+/** The leader election as the claim fence sees it (HealingEngineDeps.election). */
+export interface Election {
+  leaseDurationMs: number;
+  leadingSince: () => number | undefined;
 }
 
 /** What the engine's parts share. */
@@ -64,6 +71,8 @@ export interface EngineContext {
   kube: () => KubeClient | undefined;
   lifecycle: Lifecycle;
   settings: HealingSettings;
+  /** Whether the engine is stopping: no step starts, and a drain pauses before its next eviction. */
+  stopping: () => boolean;
   /** Asks for a tick: an action became runnable. */
   kick: () => void;
   /** When `auto` does not hold (paused namespace, storm, outside the policy's window, a silence). */

@@ -16,6 +16,7 @@ import { receiveAlerts } from './intake';
 import { approvalRequest, createAnnouncer } from './approvals';
 import { CircuitBreakers } from './breaker';
 import { ClaimFence } from './claimFence';
+import type { Clock } from '../clock';
 import type { EngineContext, HealingEngineDeps } from './context';
 import { KeyedSerial } from './disruption';
 import { testKubernetes } from './dryRun';
@@ -60,6 +61,8 @@ const GATE_LANES = 8;
 export class HealingEngine {
   readonly actions: ActionRepository;
   readonly audit: AuditRepository;
+  /** The engine's clock, the one of the backend: its routes' timers run on it too. */
+  readonly clock: Clock;
   readonly settings: HealingSettings;
   /** Which Kubernetes the engine talks to; an Admin can change it while the engine runs. */
   readonly kubernetes: KubernetesAccess;
@@ -78,6 +81,7 @@ export class HealingEngine {
   private readonly gateLanes = new Lanes(GATE_LANES);
   /** Whether this replica leads; absent: it always does. */
   private readonly leads?: () => boolean;
+  private stopping = false;
 
   /** The engine on its store, with the Kubernetes access an Admin saved read back. Nothing is started. */
   static async open(deps: HealingEngineDeps): Promise<HealingEngine> {
@@ -88,12 +92,13 @@ export class HealingEngine {
 
   private constructor(deps: HealingEngineDeps) {
     this.leads = deps.leads;
+    this.clock = deps.clock;
     this.loop = new EngineLoop({ clock: deps.clock, logger: deps.logger, runTick: () => this.runTick() });
     const now = () => deps.clock.now();
     const repos = deps.store.healing;
     this.actions = repos.actions;
     this.audit = repos.audit;
-    this.fence = new ClaimFence({ now, self: this.actions.replica, leaseDurationMs: deps.leaseDurationMs });
+    this.fence = new ClaimFence({ now, self: this.actions.replica, election: deps.election });
     const store = new SettingsStore(deps.store.settings, this.audit);
     this.settings = new HealingSettings(store, now, {
       policies: deps.policies,
@@ -154,6 +159,7 @@ export class HealingEngine {
       lifecycle: this.lifecycle,
       settings: this.settings,
       holds,
+      stopping: () => this.stopping,
       serial: new KeyedSerial(),
       kick: () => void this.tick(),
       repropose: (superseded) =>
@@ -316,17 +322,19 @@ export class HealingEngine {
 
   /** Ticks every `intervalMs` of the clock; the first tick reconciles what a previous process left executing. */
   start(intervalMs: number): void {
+    this.stopping = false;
     this.loop.start(intervalMs);
   }
 
+  /** No tick starts, and a drain under way pauses before its next eviction, for the next leader to resume at once. */
   stop(): Promise<void> {
+    this.stopping = true;
     return this.loop.stop();
   }
 
   private async runTick(): Promise<void> {
     // Replicas share the store: a follower's tick would execute what the leader executes.
-    if (this.leads && !this.leads()) {
-      this.fence.forget();
+    if (this.stopping || (this.leads && !this.leads())) {
       return;
     }
     for (const id of await this.actions.expiredIds(this.lifecycle.now())) {

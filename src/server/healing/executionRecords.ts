@@ -1,17 +1,28 @@
 import { z } from 'zod';
-import type { ActionState, DryRunRecord, ExecutionResult, Reason } from '../../contract/healing';
-import type { EngineContext, HealingEngineDeps } from './context';
+import {
+  reasonText,
+  type ActionState,
+  type DryRunRecord,
+  type ExecutionResult,
+  type Reason,
+} from '../../contract/healing';
+import { iso } from './lifecycle';
+import type { EngineContext } from './context';
 import type { StoredAction } from './store/actionRows';
 
 /** What a failed drain or cordon reports about the node: whether it is still cordoned by the engine. */
 const drainEndSchema = z.object({ uncordoned: z.boolean().optional(), cordonedByDrain: z.boolean().optional() });
 
 /**
- * Whether this replica may still act: a leader past its renew deadline stops before the next
- * change (a claim, an eviction), since another replica may take over once its lease expires.
+ * Why this replica may no longer act, if so: it is stopping (SIGTERM), or, a leader past its renew
+ * deadline, it stops before the next change (a claim, an eviction), since another replica may take
+ * over once its lease expires. What it leaves executing is resumed by whoever leads next.
  */
-export function notLeading(deps: Pick<HealingEngineDeps, 'leads'>): string | undefined {
-  const { leads } = deps;
+export function notActing(ctx: Pick<EngineContext, 'deps' | 'stopping'>): string | undefined {
+  if (ctx.stopping()) {
+    return 'this replica is stopping (SIGTERM)';
+  }
+  const { leads } = ctx.deps;
   return leads && !leads() ? 'this replica no longer leads (it could not renew its leadership in time)' : undefined;
 }
 
@@ -29,14 +40,14 @@ export class ExecutionRecords {
   /** True when it must wait: the action stays approved and says what it waits for (audited once per change). */
   async wait(action: StoredAction, waiting: Reason | undefined): Promise<boolean> {
     const { lifecycle } = this;
-    if (waiting && action.reason?.message !== waiting.message) {
+    if (waiting && (action.reason?.message !== waiting.message || action.reason.since !== waiting.since)) {
       const at = lifecycle.now();
       await lifecycle.actions.setReason(action.id, waiting, at, {
         at,
         kind: 'waiting',
         actionId: action.id,
         triggerId: action.trigger.id,
-        message: waiting.message,
+        message: reasonText(waiting, iso),
       });
       lifecycle.metrics.refused(waiting.kind);
     }

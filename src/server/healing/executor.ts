@@ -5,7 +5,7 @@ import type { EngineContext } from './context';
 import { checkWorkload } from './disruption';
 import { isNodeAction, nodeCheck } from './nodeCheck';
 import { dryRunAction } from './dryRun';
-import { ExecutionRecords, notLeading } from './executionRecords';
+import { ExecutionRecords, notActing } from './executionRecords';
 import { approvedAutomatically } from './holds';
 import { isKubeAction } from './kube';
 import { iso } from './lifecycle';
@@ -162,8 +162,8 @@ export class Executor {
     const { lifecycle, settings } = this.ctx;
     // Read just before the claim: an engaged kill switch also stops a drain before each eviction.
     const stopped = await settings.killSwitchRefusal();
-    // Leadership lapsed during the checks: the action stays approved for whoever leads now.
-    if (notLeading(this.ctx.deps)) {
+    // Leadership lapsed (or the engine began to stop) during the checks: the action stays approved for whoever leads now.
+    if (notActing(this.ctx)) {
       return false;
     }
     const now = lifecycle.now();

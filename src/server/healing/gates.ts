@@ -1,4 +1,4 @@
-import type { Action, ActionState } from '../../contract/healing';
+import { reasonText, type Action, type ActionState } from '../../contract/healing';
 import type { EngineContext } from './context';
 import { dryRunAction } from './dryRun';
 import { iso, type AuditNote } from './lifecycle';
@@ -70,7 +70,7 @@ export class Gates {
         const expiresAt = at + (policy?.approvalTimeoutSeconds ?? limits.approvalTimeoutSeconds) * 1000;
         await lifecycle.move(action, ['proposed'], 'awaiting_approval', { ...changes, expiresAt }, [
           dryRunNote(dry.record),
-          ...(held ? [{ kind: 'waiting' as const, message: held.message }] : []),
+          ...(held ? [{ kind: 'waiting' as const, message: reasonText(held, iso) }] : []),
         ]);
         return false;
       }
@@ -81,7 +81,7 @@ export class Gates {
           const expiresAt = at + (policy?.approvalTimeoutSeconds ?? limits.approvalTimeoutSeconds) * 1000;
           await lifecycle.move(action, ['proposed'], 'awaiting_approval', { ...changes, expiresAt, reason: held }, [
             dryRunNote(dry.record),
-            { kind: 'waiting', message: `gate auto waits for approval: ${held.message}` },
+            { kind: 'waiting', message: `gate auto waits for approval: ${reasonText(held, iso)}` },
           ]);
           return false;
         }

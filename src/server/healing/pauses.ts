@@ -1,5 +1,4 @@
 import type { NamespacePause, NamespacePauses, Reason } from '../../contract/healing';
-import { iso } from './lifecycle';
 import type { SettingsStore } from './store/settings';
 
 /** Namespaces where an Admin paused automatic actions (from the config page); audited with the user. */
@@ -53,7 +52,8 @@ export class NamespacePauseList {
       return pause
         ? {
             kind: 'namespace-paused',
-            message: `automatic actions are paused in namespace ${pause.namespace}${pause.by ? ` by ${pause.by}` : ''}${pause.at ? ` since ${iso(pause.at)}` : ''}${pause.reason ? `: ${pause.reason}` : ''}`,
+            message: `automatic actions are paused in namespace ${pause.namespace}${pause.by ? ` by ${pause.by}` : ''}${pause.reason ? `: ${pause.reason}` : ''}`,
+            ...(pause.at ? { since: pause.at } : {}),
           }
         : undefined;
     };

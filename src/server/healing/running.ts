@@ -1,8 +1,9 @@
-import type { ExecutionResult } from '../../contract/healing';
+import { reasonText, type ExecutionResult } from '../../contract/healing';
+import { iso } from './lifecycle';
 import { executeKubeAction, reconcile, type DrainProgress } from '../kubernetes';
 import type { KubeClient } from '../kubernetes/client';
 import type { EngineContext } from './context';
-import { notLeading, type ExecutionRecords } from './executionRecords';
+import { notActing, type ExecutionRecords } from './executionRecords';
 import { approvedAutomatically } from './holds';
 import { executionResult, isKubeAction } from './kube';
 import type { StoredAction } from './store/actionRows';
@@ -25,6 +26,12 @@ export class ActionRunner {
 
   private get lifecycle() {
     return this.ctx.lifecycle;
+  }
+
+  /** Why automation no longer holds for this action, with since when (a drain's summary and the audit are logs). */
+  private async pausingText(action: StoredAction): Promise<string | undefined> {
+    const reason = await this.ctx.holds.pausing(action);
+    return reason && reasonText(reason, iso);
   }
 
   private async evictionPolicy(action: StoredAction) {
@@ -51,12 +58,11 @@ export class ActionRunner {
         onProgress: (progress: DrainProgress) => lifecycle.actions.setProgress(action.id, progress, lifecycle.now()),
         // The kill switch stops a running drain before its next eviction.
         shouldStop: async () => (await this.ctx.settings.killSwitchRefusal())?.message,
-        // A drain pauses when this replica stops leading (the next leader resumes it), and an
-        // automatic one when automation stops holding (its window closed, a storm), to resume from
-        // its progress when it holds again.
+        // A drain pauses when this replica stops or stops leading (the next leader resumes it), and
+        // an automatic one when automation stops holding (its window closed, a storm), to resume
+        // from its progress when it holds again.
         shouldPause: async () =>
-          notLeading(this.ctx.deps) ??
-          (approvedAutomatically(action) ? (await this.ctx.holds.pausing(action))?.message : undefined),
+          notActing(this.ctx) ?? (approvedAutomatically(action) ? await this.pausingText(action) : undefined),
         // The namespace limits as they are now hold for every pod a drain would evict, and for an
         // automatic drain the namespace pauses too.
         mayEvict: await this.evictionPolicy(action),
@@ -72,8 +78,9 @@ export class ActionRunner {
       });
       if (!outcome.ok && outcome.error.kind === 'paused') {
         // Left executing, cordon and progress kept: the leader reconciles it and resumes the drain.
-        if (notLeading(this.ctx.deps)) {
+        if (notActing(this.ctx)) {
           this.ctx.deps.logger.warn({ actionId: action.id }, result.summary);
+          await this.leave(action);
           return;
         }
         await records.pause(action, result.summary);
@@ -88,6 +95,16 @@ export class ActionRunner {
     }
     lifecycle.metrics.executed(planned.type, result.ok, (lifecycle.now() - startedAt) / 1000);
     await records.finish(action, result);
+  }
+
+  /**
+   * Leaves an action executing for the next leader, its claim cleared: this step has ended, so no
+   * request of this replica on it can land any more (what client-go's ReleaseOnCancel asks before a
+   * lease is given up). A crashed replica never gets here: its claim stays, and the next leader
+   * waits for the claim fence.
+   */
+  private async leave(action: StoredAction): Promise<void> {
+    await this.lifecycle.actions.releaseClaim(action.id, this.lifecycle.now());
   }
 
   /** An action left executing by a stopped process: reconciled against the cluster, never re-run blindly. */
@@ -120,7 +137,8 @@ export class ActionRunner {
     }
     const seen = await reconcile(kube, planned, await this.evictionPolicy(action));
     // The reads took a while: only a replica that still leads may act on what they found.
-    if (notLeading(deps)) {
+    if (notActing(this.ctx)) {
+      await this.leave(action);
       return;
     }
     if (!seen.ok) {

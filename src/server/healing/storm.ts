@@ -67,7 +67,8 @@ export class Storm {
     return current
       ? {
           kind: 'storm',
-          message: `storm mode since ${iso(current.since)}: more than ${(await this.deps.limits()).storm.maxAlarmingTargets} targets alarm at once, automatic actions wait for approval`,
+          message: `storm mode: more than ${(await this.deps.limits()).storm.maxAlarmingTargets} targets alarm at once, automatic actions wait for approval`,
+          since: current.since,
         }
       : undefined;
   }

@@ -8,9 +8,15 @@ import type { StoredPeers } from './store/repository';
 /** Peer groups are often 3-4 replicas, whose spread at one step says little: average it over ~50 steps. */
 const PEER_SCALE_SMOOTHING = 0.02;
 
-/** The key of a target's peer group: its values of the watch's peer labels (`deployment=web,...`). */
+/**
+ * The key of a target's peer group: its values of the watch's peer labels (`deployment=web,...`),
+ * each value's `\` and `,` escaped with a `\`, so no value passes for a separator (`a` = `x,b=y`
+ * with `b` = `z` is not the group of `a` = `x` with `b` = `y,b=z`). Label names hold neither. A
+ * value without them keys its group as before the escaping, so stored groups read on; a group
+ * stored under an unescaped key of such a value is relearned.
+ */
 export function peerGroupKey(peerLabels: readonly string[], targetLabels: Record<string, string>): string {
-  return peerLabels.map((l) => `${l}=${targetLabels[l] ?? ''}`).join(',');
+  return peerLabels.map((l) => `${l}=${(targetLabels[l] ?? '').replace(/[\\,]/g, '\\$&')}`).join(',');
 }
 
 /** One detector per group and signal. */

@@ -1,6 +1,6 @@
 import React from 'react';
 import { Text, type Column } from '@grafana/ui';
-import type { Action } from '../../../contract/healing';
+import { reasonText, type Action } from '../../../contract/healing';
 import { formatTime } from '../../../utils/time';
 import { DataTable, type ElementAttributes } from '../../components/DataTable/DataTable';
 import { describeAction, triggerText } from './format';
@@ -49,7 +49,7 @@ export const actionColumns = {
     cell: ({ row: { original: a } }) => (
       <>
         <StateBadge state={a.state} />
-        {a.reason && <Text color="secondary"> {a.reason.message}</Text>}
+        {a.reason && <Text color="secondary"> {reasonText(a.reason, formatTime)}</Text>}
       </>
     ),
   },
@@ -57,7 +57,8 @@ export const actionColumns = {
   outcome: {
     id: 'outcome',
     header: 'Outcome',
-    cell: ({ row: { original: a } }) => a.verification?.message ?? a.result?.summary ?? a.reason?.message ?? '',
+    cell: ({ row: { original: a } }) =>
+      a.verification?.message ?? a.result?.summary ?? (a.reason ? reasonText(a.reason, formatTime) : ''),
   },
   verification: {
     id: 'verification',

@@ -3,7 +3,7 @@ import { css } from '@emotion/css';
 import { type GrafanaTheme2 } from '@grafana/data';
 import { locationService } from '@grafana/runtime';
 import { Alert, LoadingPlaceholder, Stack, Text, useStyles2 } from '@grafana/ui';
-import type { Action } from '../../../contract/healing';
+import { reasonText, type Action } from '../../../contract/healing';
 import { getAction } from '../../api/healing';
 import { useBackendQuery } from '../../api/useBackendQuery';
 import { testIds } from '../../testIds';
@@ -69,7 +69,10 @@ export function LinkedAction({ id, onDecided }: { id: number; onDecided: (id: nu
 function Decided({ action }: { action: Action }) {
   const styles = useStyles2(getStyles);
   const decision = action.decisions[action.decisions.length - 1];
-  const outcome = action.verification?.message ?? action.result?.summary ?? action.reason?.message;
+  const outcome =
+    action.verification?.message ??
+    action.result?.summary ??
+    (action.reason ? reasonText(action.reason, formatTime) : undefined);
   return (
     <article
       className={styles.card}

@@ -1,5 +1,6 @@
 import React from 'react';
 import { render, screen, waitFor, within } from '@testing-library/react';
+import { setTimeZoneResolver } from '@grafana/data';
 import { config } from '@grafana/runtime';
 import type { Action } from '../../../contract/healing';
 import { healingPaths } from '../../api/healing';
@@ -143,6 +144,31 @@ describe('PendingAction', () => {
     const held = screen.getByRole('article', { name: /^Action 13:/ });
     expect(within(held).getByText('automatic actions are paused in namespace shop')).toBeInTheDocument();
     expect(within(held).queryByText(/^Waits because/)).not.toBeInTheDocument();
+  });
+
+  it('says since when a hold holds in the time zone of the viewer, not in UTC', () => {
+    setTimeZoneResolver(() => 'Europe/Berlin');
+    try {
+      renderAction(
+        pendingAction(14, {
+          gate: 'auto',
+          reason: {
+            kind: 'namespace-paused',
+            message: 'automatic actions are paused in namespace shop by admin: migration',
+            since: Date.parse('2026-12-05T17:14:08.804Z'),
+          },
+        })
+      );
+    } finally {
+      setTimeZoneResolver(() => 'browser');
+    }
+    const held = screen.getByRole('article', { name: /^Action 14:/ });
+    expect(
+      within(held).getByText(
+        'automatic actions are paused in namespace shop by admin: migration (since 2026-12-05 18:14:08 CET)'
+      )
+    ).toBeInTheDocument();
+    expect(within(held).queryByText(/2026-12-05T17:14:08/)).not.toBeInTheDocument();
   });
 
   it('says when no server-side dry run was recorded', () => {

@@ -14,7 +14,7 @@ import {
   useStyles2,
   type Column,
 } from '@grafana/ui';
-import type { Action } from '../../../contract/healing';
+import { reasonText, type Action } from '../../../contract/healing';
 import { decideAction } from '../../api/healing';
 import { DataTable } from '../../components/DataTable/DataTable';
 import { canEdit, EDITOR_ONLY_REASON } from '../../permissions';
@@ -103,7 +103,7 @@ export function PendingAction({ action, onDecided }: Props) {
       </Stack>
       {!editor && <Text color="secondary">{EDITOR_ONLY_REASON}</Text>}
       {action.reason ? (
-        <Text color="warning">{action.reason.message}</Text>
+        <Text color="warning">{reasonText(action.reason, formatTime)}</Text>
       ) : (
         action.gate === 'approve' && (
           <Text color="secondary">Waits because its policy asks for approval before it acts.</Text>

@@ -277,6 +277,9 @@ export class SqliteActionRepository implements ActionRepository {
     );
   }
 
+  /** One process, no claims recorded: whoever starts next recovers at once anyway. */
+  async releaseClaim(): Promise<void> {}
+
   async setProgress(id: number, progress: DrainProgress, at: number): Promise<void> {
     this.statement(`UPDATE healing_actions SET progress = ?, updated_at = ? WHERE id = ? AND state = 'executing'`).run(
       JSON.stringify(progress),

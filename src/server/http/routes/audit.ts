@@ -1,7 +1,9 @@
+import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { type AuditEntry, auditListSchema, auditQuerySchema } from '../../../contract/healing';
 import type { ErrorBody } from '../../../contract/health';
+import type { Clock } from '../../clock';
 import type { HealingEngine } from '../../healing';
 import { RETRY_AFTER_SECONDS } from '../loadShedding';
 
@@ -31,6 +33,39 @@ function csvLine(entry: AuditEntry): string {
  */
 export const MAX_AUDIT_EXPORTS = 4;
 
+/**
+ * How long an export may wait on its client to take anything before it is ended and its slot
+ * freed: a client that stopped reading (a closed laptop, a stuck proxy) would hold it for good.
+ */
+export const AUDIT_EXPORT_STALL_MS = 30_000;
+
+/**
+ * Ends `res` once it has waited for 'drain' (its client reads nothing while the socket's buffers are
+ * full) at two looks `stallMs` apart with no 'drain' between: stalled for `stallMs` at least, twice
+ * that at most. A client that reads, however slowly, drains the buffers now and then and goes on.
+ */
+function endWhenStalled(res: ServerResponse, clock: Clock, stallMs: number, onStall: () => void): void {
+  let drained = false;
+  let waitingBefore = false;
+  const onDrain = () => {
+    drained = true;
+  };
+  res.on('drain', onDrain);
+  const stop = clock.every(stallMs, () => {
+    const waiting = res.writableNeedDrain;
+    if (waiting && waitingBefore && !drained) {
+      onStall();
+      res.destroy();
+    }
+    waitingBefore = waiting;
+    drained = false;
+  });
+  res.once('close', () => {
+    stop();
+    res.off('drain', onDrain);
+  });
+}
+
 /** The audit log: newest first in pages, or every matching entry as CSV or JSON Lines (oldest first). */
 export function auditRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
   return async (app) => {
@@ -50,6 +85,12 @@ export function auditRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
       exporting++;
       reply.raw.once('close', () => exporting--);
       request.leaveInFlight();
+      endWhenStalled(reply.raw, engine.clock, AUDIT_EXPORT_STALL_MS, () =>
+        request.log.warn(
+          { stalledMs: AUDIT_EXPORT_STALL_MS },
+          'audit export ended: its client read nothing for too long, and its download slot is free again'
+        )
+      );
       const entries = engine.audit.iterate(query);
       const lines =
         query.format === 'csv'

@@ -186,6 +186,13 @@ export class PostgresActionRepository implements repo.ActionRepository {
     return rowCount === 1;
   }
 
+  async releaseClaim(id: number, at: number): Promise<void> {
+    await this.db.query(
+      `UPDATE healing_actions SET claimed_by = NULL, updated_at = $3 WHERE id = $1 AND state = 'executing' AND claimed_by = $2`,
+      [id, this.replica, at]
+    );
+  }
+
   async setProgress(id: number, progress: DrainProgress, at: number): Promise<void> {
     await this.db.query(
       `UPDATE healing_actions SET progress = $2, updated_at = $3 WHERE id = $1 AND state = 'executing'`,
