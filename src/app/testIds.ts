@@ -40,6 +40,8 @@ export const testIds = {
   targetDetail: {
     container: 'data-testid fp-target-detail',
     explore: 'data-testid fp-target-explore',
+    unscored: 'data-testid fp-target-unscored',
+    audit: 'data-testid fp-target-audit',
   },
   feedback: {
     falsePositive: (anomalyId: number) => `data-testid fp-feedback-fp-${anomalyId}`,
@@ -68,6 +70,9 @@ export const testIds = {
     empty: 'data-testid fp-audit-empty',
     exportCsv: 'data-testid fp-audit-export-csv',
     exportJsonl: 'data-testid fp-audit-export-jsonl',
+    newest: 'data-testid fp-audit-newest',
+    newer: 'data-testid fp-audit-newer',
+    older: 'data-testid fp-audit-older',
   },
   models: {
     container: 'data-testid fp-models',

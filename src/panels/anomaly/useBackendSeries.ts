@@ -65,7 +65,8 @@ export function useBackendSeries(
       matched.forEach((target, i) => {
         const d = byId.get(target.id)!;
         bySeries.set(i, {
-          target: d.detail.target,
+          // A target no longer scored when its detail was read keeps the listing's view of it.
+          target: d.detail.scored === false ? target : d.detail.target,
           signal,
           points: d.detail.series[signal] ?? [],
           anomalies: d.anomalies,
