@@ -70,9 +70,12 @@ export const testIds = {
     empty: 'data-testid fp-audit-empty',
     exportCsv: 'data-testid fp-audit-export-csv',
     exportJsonl: 'data-testid fp-audit-export-jsonl',
-    newest: 'data-testid fp-audit-newest',
-    newer: 'data-testid fp-audit-newer',
-    older: 'data-testid fp-audit-older',
+    target: 'data-testid fp-audit-target',
+  },
+  pager: {
+    newest: 'data-testid fp-pager-newest',
+    newer: 'data-testid fp-pager-newer',
+    older: 'data-testid fp-pager-older',
   },
   models: {
     container: 'data-testid fp-models',
