@@ -1,5 +1,5 @@
 import React from 'react';
-import { Button, Stack } from '@grafana/ui';
+import { Button, Stack, type IconName } from '@grafana/ui';
 import { testIds } from '../../testIds';
 
 interface Props {
@@ -21,39 +21,28 @@ export function CursorPager({ cursor, next, previous, onNavigate }: Props) {
   if (cursor === undefined && !next) {
     return null;
   }
+  // Each button: its label, icon, test id, and the page it opens (null: none, the button is disabled).
+  const buttons: Array<[string, IconName, string, string | undefined | null]> = [
+    ['Newest', 'angle-double-left', testIds.pager.newest, cursor === undefined ? null : undefined],
+    ['Newer', 'angle-left', testIds.pager.newer, previous || null],
+    ['Older', 'angle-right', testIds.pager.older, next || null],
+  ];
   return (
     <nav aria-label="Pages">
       <Stack gap={1}>
-        <Button
-          variant="secondary"
-          size="sm"
-          icon="angle-double-left"
-          disabled={cursor === undefined}
-          onClick={() => onNavigate(undefined)}
-          data-testid={testIds.pager.newest}
-        >
-          Newest
-        </Button>
-        <Button
-          variant="secondary"
-          size="sm"
-          icon="angle-left"
-          disabled={!previous}
-          onClick={() => previous && onNavigate(previous)}
-          data-testid={testIds.pager.newer}
-        >
-          Newer
-        </Button>
-        <Button
-          variant="secondary"
-          size="sm"
-          icon="angle-right"
-          disabled={!next}
-          onClick={() => next && onNavigate(next)}
-          data-testid={testIds.pager.older}
-        >
-          Older
-        </Button>
+        {buttons.map(([label, icon, testId, to]) => (
+          <Button
+            key={label}
+            variant="secondary"
+            size="sm"
+            icon={icon}
+            disabled={to === null}
+            onClick={() => to !== null && onNavigate(to)}
+            data-testid={testId}
+          >
+            {label}
+          </Button>
+        ))}
       </Stack>
     </nav>
   );
