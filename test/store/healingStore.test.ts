@@ -533,6 +533,9 @@ describe.each([
         ids: [ids[4], ids[3]],
         previous: null,
       });
+      expect((await page({ cursor: 'o999999999999999' })).ids).toEqual([ids[4], ids[3]]);
+      expect(await store.healing.actions.get(99_999_999_999)).toBeUndefined();
+      expect((await page({ state: 'proposed', cursor: 'n999999999999999' })).ids).toEqual([]);
     });
 
     it('gives the outcome rows of executed actions with their verification and trigger', async () => {
@@ -648,6 +651,10 @@ describe.each([
       // The cursor combines with the filters; the newest page of a filter has nothing newer.
       expect((await page({ cursor: `o${id(3)}`, kind: 'waiting', limit: 10 })).ids).toEqual([id(2), id(1)]);
       expect(await page({ cursor: `n${id(10)}` })).toEqual({ ids: [], total: 10, next: `o${id(11)}`, previous: null });
+      // Any id the cursor's schema lets through is a place in the list, past the ids a table column holds too.
+      expect((await page({ cursor: 'o999999999999999' })).ids).toEqual([id(10), id(9), id(8)]);
+      expect((await page({ cursor: 'n999999999999999' })).ids).toEqual([]);
+      expect((await page({ actionId: 99_999_999_999 })).ids).toEqual([]);
     });
 
     it("filters by target: the entries of the triggers its anomalies raised, none of another target's or an alert's", async () => {

@@ -256,7 +256,8 @@ export class PostgresActionRepository implements repo.ActionRepository {
     // Every action has its trigger (a foreign key): the count joins it only when the filter reads it.
     const counted = q.triggerId || q.triggerTarget ? FROM : 'healing_actions a';
     const total = count((await this.db.query(`SELECT COUNT(*) AS n FROM ${counted}${clause}`, params)).rows);
-    const key = keysetOrder('a.id', q.cursor, `$${params.length + 1}`);
+    // bigint: as the audit log's (audit.ts).
+    const key = keysetOrder('a.id', q.cursor, `$${params.length + 1}::bigint`);
     const page = key.condition ? [...where, key.condition] : where;
     const n = params.length + key.values.length;
     const { rows } = await this.db.query(

@@ -92,7 +92,8 @@ export class PostgresAuditRepository implements AuditRepository {
       where.push(sql(`$${params.length}`));
     };
     if (q.actionId !== undefined) {
-      add((p) => `action_id = ${p}`, q.actionId);
+      // bigint: any id the schema lets through (past the INTEGER column's range) matches nothing, not a 500.
+      add((p) => `action_id = ${p}::bigint`, q.actionId);
     }
     if (q.triggerId) {
       add((p) => `trigger_id = ${p}`, q.triggerId);
@@ -124,7 +125,9 @@ export class PostgresAuditRepository implements AuditRepository {
       'healing_audit',
       (await this.db.query(`SELECT COUNT(*) AS n FROM healing_audit${clause}`, params)).rows[0]
     ).n;
-    const key = keysetOrder('id', q.cursor, `$${params.length + 1}`);
+    // bigint: a cursor may name any id its schema lets through, past an INTEGER column's range (int4 and
+    // int8 compare in one btree operator family, so the id's index still serves it).
+    const key = keysetOrder('id', q.cursor, `$${params.length + 1}::bigint`);
     const page = key.condition ? [...where, key.condition] : where;
     const n = params.length + key.values.length;
     const { rows } = await this.db.query(
