@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { targetDetailSchema, type TargetDetail } from '../../src/contract/pipeline';
+import { targetDetailSchema, type TargetDetail } from '../../src/contract/targetDetail';
 import { pipelineRoutes } from '../../src/server/http/routes/pipeline';
 import type { TargetOwnership } from '../../src/server/pipeline/ownership';
 import { AUTH, injectingApp } from '../harness/server';

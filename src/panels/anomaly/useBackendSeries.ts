@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import { anomaliesResponseSchema, targetDetailSchema, targetsResponseSchema } from '../../contract/pipeline';
+import { anomaliesResponseSchema, targetsResponseSchema } from '../../contract/pipeline';
+import { targetDetailSchema } from '../../contract/targetDetail';
 import { backendRequest } from '../../app/api/backend';
 import { matchTarget, parseBackendSignal, type BackendSeries } from './model/backend';
 import type { PanelSeries } from './model/series';

@@ -5,10 +5,9 @@ import type {
   Target,
   TargetDetail,
   TargetsQuery,
-  UnscoredReason,
-  UnscoredTarget,
   WatchStatus,
 } from '../../contract/pipeline';
+import type { UnscoredReason, UnscoredTarget } from '../../contract/targetDetail';
 import type { WatchConfig } from '../config/schema';
 import { CursorError, decodeCursor, encodeCursor, timeIdKeySchema } from './store/cursor';
 import { shareKey, type TargetOwnership } from './ownership';
