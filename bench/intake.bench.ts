@@ -31,7 +31,7 @@ interface Report {
 }
 
 /** The code of `ref` in a temporary folder, sharing this tree's node_modules. */
-function checkout(ref: string): string {
+export function checkout(ref: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'fp-intake-'));
   const archive = spawnSync('bash', ['-c', `git archive ${ref} | tar -x -C ${dir}`], { cwd: ROOT });
   if (archive.status !== 0) {

@@ -11,6 +11,7 @@ const BENCHMARKS = [
   './http.bench',
   './fleet.bench',
   './intake.bench',
+  './listDepth.bench',
 ];
 
 async function main(): Promise<void> {

@@ -40,6 +40,8 @@ export const testIds = {
   targetDetail: {
     container: 'data-testid fp-target-detail',
     explore: 'data-testid fp-target-explore',
+    unscored: 'data-testid fp-target-unscored',
+    audit: 'data-testid fp-target-audit',
   },
   feedback: {
     falsePositive: (anomalyId: number) => `data-testid fp-feedback-fp-${anomalyId}`,
@@ -68,6 +70,12 @@ export const testIds = {
     empty: 'data-testid fp-audit-empty',
     exportCsv: 'data-testid fp-audit-export-csv',
     exportJsonl: 'data-testid fp-audit-export-jsonl',
+    target: 'data-testid fp-audit-target',
+  },
+  pager: {
+    newest: 'data-testid fp-pager-newest',
+    newer: 'data-testid fp-pager-newer',
+    older: 'data-testid fp-pager-older',
   },
   models: {
     container: 'data-testid fp-models',

@@ -13,3 +13,4 @@ export * from './healing/actionRecord';
 export * from './healing/outcomes';
 export * from './healing/audit';
 export * from './healing/alerts';
+export { listCursor, MAX_LIST_OFFSET, type ListCursor } from './healing/query';

@@ -39,6 +39,18 @@ describe('actions API', () => {
     const bad = await call('GET', '/api/actions?state=pending');
     expect(bad.statusCode).toBe(400);
     expect(bad.json().field).toBe('querystring.state.0');
+    // The next page by its cursor; a deep offset (each skipped row read) is refused, naming the cursor.
+    const next = await call('GET', `/api/actions?state=awaiting_approval,blocked&limit=2&cursor=${page.json().next}`);
+    expect(next.json()).toMatchObject({ total: 3, items: [{ id: 1 }], next: null, previous: 'n1' });
+    for (const path of ['/api/actions', '/api/audit']) {
+      const deep = await call('GET', `${path}?offset=1001`);
+      expect(deep.statusCode).toBe(400);
+      expect(deep.json()).toMatchObject({ field: 'querystring.offset', message: expect.stringMatching(/cursor/) });
+      expect((await call('GET', `${path}?offset=1000`)).statusCode).toBe(200);
+      const made = await call('GET', `${path}?cursor=eyJpZCI6M30`);
+      expect(made.statusCode).toBe(400);
+      expect(made.json()).toMatchObject({ field: 'querystring.cursor' });
+    }
   });
 
   it('records the Grafana user it receives with the approval, and the comment', async () => {

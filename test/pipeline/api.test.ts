@@ -5,10 +5,10 @@ import {
   anomaliesResponseSchema,
   modelsResponseSchema,
   predictResponseSchema,
-  targetDetailSchema,
   watchesResponseSchema,
   type Anomaly,
 } from '../../src/contract/pipeline';
+import { targetDetailSchema } from '../../src/contract/targetDetail';
 import type { App } from '../../src/server/http/server';
 import { pipelineRoutes } from '../../src/server/http/routes/pipeline';
 import { startPrometheus, type RunningPrometheus } from '../harness/prometheus';

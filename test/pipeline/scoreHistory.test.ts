@@ -1,4 +1,5 @@
-import { targetDetailSchema, targetsResponseSchema } from '../../src/contract/pipeline';
+import { targetsResponseSchema } from '../../src/contract/pipeline';
+import { targetDetailSchema } from '../../src/contract/targetDetail';
 import type { RangeQuery } from '../../src/server/prometheus/client';
 import type { App } from '../../src/server/http/server';
 import { pipelineRoutes } from '../../src/server/http/routes/pipeline';

@@ -158,6 +158,25 @@ describe.each(Object.keys(onStore))('targets listed by two replicas sharing a wa
       expect(detail.series).toEqual({});
       expect((await b.pipeline.target(other))!.target).toEqual(detail.target);
       expect(await a.pipeline.target('w{job="nope"}')).toBeUndefined();
+      // A replica that does not run the watch (removed or renamed in its configuration) does not serve
+      // the summaries the watch's replicas left as scored now: what is stored, saying why.
+      const c = buildPipeline({ watches: [{ ...config.watches[0], name: 'v' }] }, clock, {
+        dataDir: a.dataDir,
+        extra: {
+          querierFor: () => querier,
+          ownership: new TargetShare(new FixedMembership('pod-c', ['pod-c']), clock, 0),
+          ...(stores.repositories[0] ? { repository: stores.repositories[0] } : {}),
+        },
+      });
+      try {
+        await c.pipeline.runOnce();
+        expect(await c.pipeline.target(other)).toMatchObject({
+          scored: false,
+          target: { id: other, watch: 'w', reason: 'watch_not_running' },
+        });
+      } finally {
+        await c.close();
+      }
 
       // Score histories (the bulk of a row) are written every SCORES_SPREAD_CYCLES cycles, each
       // target on its own phase: within that many cycles every listed history is its owner's.

@@ -108,6 +108,7 @@ function spell(path: string, mutation: string, picks: boolean[], extra: string):
 const queryKeys = [
   'limit',
   'offset',
+  'cursor',
   'state',
   'format',
   'from',
@@ -128,6 +129,7 @@ const queryKeys = [
 const queryValue = fc.oneof(
   fc.constantFrom('', '0', '-1', '1', '500', '5001', '1e309', 'NaN', 'csv', 'json', 'ndjson', 'true', 'critical'),
   fc.constantFrom('1.5', '1e20', 'a\u0000b', '\u0000', '\\u0000'),
+  fc.constantFrom('o1', 'n0', 'o999999999999999', 'n9007199254740993', '1001', '1000', '99999999999'),
   fc.constantFrom('awaiting_approval,blocked', 'approved,,', 'trigger_opened,approved', 'x'.repeat(3000)),
   fc.string({ maxLength: 20 })
 );

@@ -13,6 +13,8 @@ const T = 1_700_000_000_000;
 interface PlanNode {
   'Node Type': string;
   'Relation Name'?: string;
+  'Index Name'?: string;
+  'Index Cond'?: string;
   'Plan Rows': number;
   Plans?: PlanNode[];
 }
@@ -44,9 +46,19 @@ beforeAll(async () => {
      FROM generate_series(1, $2) AS i`,
     [T, ROWS]
   );
+  // Anomaly i raised trigger i (its id is the anomaly's), over 500 targets.
   await store.pool.query(
-    `INSERT INTO healing_audit (at, kind, action_id, message)
-     SELECT $1::bigint + i, CASE WHEN i % 2 = 0 THEN 'proposed' WHEN i % 20 = 1 THEN 'failed' ELSE 'succeeded' END, i / 2, 'm'
+    `INSERT INTO anomalies (target_id, watch, labels, start_ms, end_ms, peak_score, severity, failure_model, state,
+       signals, direction, reasons, created_at, updated_at)
+     SELECT 'memory{pod="web-' || (i % 500) || '"}', 'memory', '{}', $1::bigint + i, $1::bigint + i, 0.9, 'critical',
+       'crash', 'closed', '[]', 'above', '[]', 0, 0
+     FROM generate_series(1, $2) AS i`,
+    [T, ROWS]
+  );
+  await store.pool.query(
+    `INSERT INTO healing_audit (at, kind, action_id, trigger_id, message)
+     SELECT $1::bigint + i, CASE WHEN i % 2 = 0 THEN 'proposed' WHEN i % 20 = 1 THEN 'failed' ELSE 'succeeded' END, i / 2,
+       (i / 2 + 1)::text, 'm'
      FROM generate_series(1, $2) AS i`,
     [T, 2 * ROWS]
   );
@@ -91,14 +103,52 @@ describe('the PostgreSQL healing lists', () => {
       'audit of one kind, a later page',
       () => store.healing.audit.list(auditQuerySchema.parse({ kind: 'failed', offset: 100 })),
     ],
-  ])('%s: the page is read in index order, not sorted', async (_name, list) => {
+    [
+      'actions, an older page',
+      () => store.healing.actions.list(actionListQuerySchema.parse({ cursor: `o${ROWS / 2}` })),
+    ],
+    [
+      'actions awaiting approval, a newer page',
+      () =>
+        store.healing.actions.list(actionListQuerySchema.parse({ state: 'awaiting_approval', cursor: `n${ROWS / 2}` })),
+    ],
+    ['audit, an older page', () => store.healing.audit.list(auditQuerySchema.parse({ cursor: `o${ROWS}` }))],
+    [
+      'audit of one kind, a newer page',
+      () => store.healing.audit.list(auditQuerySchema.parse({ kind: 'failed', cursor: `n${ROWS}` })),
+    ],
+  ])('%s: the page is read in index order, not sorted', async (name, list) => {
     const ran = await plans(list);
     const pages = ran.filter((r) => /LIMIT/.test(r.sql));
     expect(pages).toHaveLength(1);
     expect(sortsOfMany(pages[0].plan)).toEqual([]);
+    if (/older|newer/.test(name)) {
+      // A page after a cursor starts at its id: the rows before it are not read.
+      expect(pages[0].plan.some((n) => /\bid [<>] /.test(n['Index Cond'] ?? ''))).toBe(true);
+    }
     expect(
       pages[0].plan.some((n) => /^Index (Only )?Scan( Backward)?$/.test(n['Node Type']) || /Index/.test(n['Node Type']))
     ).toBe(true);
+  });
+
+  // The triggers of the target's anomalies from their (target, start, id) index, each one's entries
+  // from migration 10's (trigger_id, id): the target's own entries are read, never the log.
+  it.each([
+    ['the first page', {}],
+    ['an older page', { cursor: `o${ROWS}` }],
+  ])("reads a page of one target's entries, %s, through its anomalies", async (_name, q) => {
+    const ran = await plans(() =>
+      store.healing.audit.list(auditQuerySchema.parse({ target: 'memory{pod="web-7"}', ...q }))
+    );
+    expect(ran).toHaveLength(2);
+    for (const { plan } of ran) {
+      // An index scan, or a bitmap heap scan over its bitmap index scan: what matters is which index.
+      const indexes = plan.map((n) => n['Index Name']).filter((i) => i !== undefined);
+      expect(indexes).toEqual(expect.arrayContaining(['anomalies_target_start_id', 'healing_audit_trigger']));
+      expect(plan.filter((n) => /Seq Scan/.test(n['Node Type']))).toEqual([]);
+    }
+    const page = await store.healing.audit.list(auditQuerySchema.parse({ target: 'memory{pod="web-7"}', limit: 500 }));
+    expect(page.total).toBe(2 * (ROWS / 500));
   });
 
   it('counts actions without the triggers unless the filter reads a trigger', async () => {

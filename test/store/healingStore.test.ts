@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   actionListQuerySchema,
+  auditQuerySchema,
   type AnomalyTrigger,
   type HealingTrigger,
   type PlannedAction,
@@ -527,6 +528,36 @@ describe.each([
       ]);
     });
 
+    it('pages by cursor, older and newer, with its filters, each action once', async () => {
+      const f = await fixture();
+      const [store] = await f.replicas(1);
+      const ids: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        ids.push(await proposed(store, trigger(), scale, `deployment shop/web-${i}`));
+      }
+      await store.healing.actions.transition({ id: ids[2], from: ['proposed'], to: 'approved', at: T });
+      const page = async (q: Record<string, unknown>) => {
+        const { items, ...rest } = await store.healing.actions.list(listQuery({ limit: 2, ...q }));
+        return { ids: items.map((a) => a.id), ...rest };
+      };
+      const first = await page({});
+      expect(first).toEqual({ ids: [ids[4], ids[3]], total: 5, next: `o${ids[3]}`, previous: null });
+      const second = await page({ cursor: first.next });
+      expect(second).toEqual({ ids: [ids[2], ids[1]], total: 5, next: `o${ids[1]}`, previous: `n${ids[2]}` });
+      expect(await page({ cursor: second.next })).toMatchObject({ ids: [ids[0]], next: null });
+      expect(await page({ cursor: second.previous })).toMatchObject({ ids: [ids[4], ids[3]], previous: null });
+      // With a state filter: the open-state statement (SQLite reads it from its partial index) pages alike.
+      const proposedOnly = await page({ state: 'proposed', cursor: `o${ids[3]}` });
+      expect(proposedOnly).toEqual({ ids: [ids[1], ids[0]], total: 4, next: null, previous: `n${ids[1]}` });
+      expect(await page({ state: 'proposed', cursor: proposedOnly.previous })).toMatchObject({
+        ids: [ids[4], ids[3]],
+        previous: null,
+      });
+      expect((await page({ cursor: 'o999999999999999' })).ids).toEqual([ids[4], ids[3]]);
+      expect(await store.healing.actions.get(99_999_999_999)).toBeUndefined();
+      expect((await page({ state: 'proposed', cursor: 'n999999999999999' })).ids).toEqual([]);
+    });
+
     it('gives the outcome rows of executed actions with their verification and trigger', async () => {
       const f = await fixture();
       const [store] = await f.replicas(1);
@@ -599,6 +630,89 @@ describe.each([
       await expect(f.exec(`UPDATE healing_audit SET message = 'nothing happened'`)).rejects.toMatchObject(appendOnly);
       await expect(f.exec('DELETE FROM healing_audit')).rejects.toMatchObject(appendOnly);
       expect((await audit.list(q)).total).toBe(3);
+    });
+
+    it('pages by cursor: older and newer pages, each entry once, a page that stays put as entries arrive', async () => {
+      const f = await fixture();
+      const [store] = await f.replicas(1);
+      const audit = store.healing.audit;
+      const append = async (n: number) => {
+        for (let i = 0; i < n; i++) {
+          await audit.append({ at: T, kind: 'waiting', message: 'm' });
+        }
+      };
+      await append(7);
+      const page = async (q: Record<string, unknown>) => {
+        const { items, ...rest } = await audit.list(auditQuerySchema.parse({ limit: 3, ...q }));
+        return { ids: items.map((e) => e.id), ...rest };
+      };
+      const [a] = (await audit.list(auditQuerySchema.parse({ limit: 1 }))).items;
+      const id = (k: number) => a.id - 7 + k; // the k-th entry appended, from 1
+      const first = await page({});
+      expect(first).toEqual({ ids: [id(7), id(6), id(5)], total: 7, next: `o${id(5)}`, previous: null });
+      const second = await page({ cursor: first.next });
+      expect(second).toEqual({ ids: [id(4), id(3), id(2)], total: 7, next: `o${id(2)}`, previous: `n${id(4)}` });
+      // New entries do not move the pages already handed out: the next page is the one that was next.
+      await append(3);
+      expect(await page({ cursor: second.next })).toEqual({
+        ids: [id(1)],
+        total: 10,
+        next: null,
+        previous: `n${id(1)}`,
+      });
+      const back = await page({ cursor: second.previous });
+      expect(back).toEqual({ ids: [id(7), id(6), id(5)], total: 10, next: `o${id(5)}`, previous: `n${id(7)}` });
+      expect(await page({ cursor: back.previous })).toEqual({
+        ids: [id(10), id(9), id(8)],
+        total: 10,
+        next: `o${id(8)}`,
+        previous: null,
+      });
+      // The cursor combines with the filters; the newest page of a filter has nothing newer.
+      expect((await page({ cursor: `o${id(3)}`, kind: 'waiting', limit: 10 })).ids).toEqual([id(2), id(1)]);
+      expect(await page({ cursor: `n${id(10)}` })).toEqual({ ids: [], total: 10, next: `o${id(11)}`, previous: null });
+      // Any id the cursor's schema lets through is a place in the list, past the ids a table column holds too.
+      expect((await page({ cursor: 'o999999999999999' })).ids).toEqual([id(10), id(9), id(8)]);
+      expect((await page({ cursor: 'n999999999999999' })).ids).toEqual([]);
+      expect((await page({ actionId: 99_999_999_999 })).ids).toEqual([]);
+    });
+
+    it("filters by target: the entries of the triggers its anomalies raised, none of another target's or an alert's", async () => {
+      const f = await fixture();
+      const [store] = await f.replicas(1);
+      const audit = store.healing.audit;
+      const anomalyOf = async (target: string) => {
+        await f.exec(
+          `INSERT INTO anomalies (target_id, watch, labels, start_ms, end_ms, peak_score, severity, failure_model, state,
+             signals, direction, reasons, created_at, updated_at)
+           VALUES ('${target}', 'w', '{}', ${++seq}, ${seq}, 0.9, 'high', 'crash', 'closed', '[]', 'above', '[]', 0, 0)`
+        );
+        const [latest] = (await store.pipeline.anomalies({ target, limit: 1 })).map((x) => x.id);
+        return latest;
+      };
+      const cart = 'w{job="cart"}';
+      const first = await anomalyOf(cart);
+      const other = await anomalyOf('w{job="search"}');
+      const second = await anomalyOf(cart);
+      await audit.append({ at: T, kind: 'proposed', actionId: 1, triggerId: first, message: 'cart 1' });
+      await audit.append({ at: T, kind: 'proposed', actionId: 2, triggerId: other, message: 'search' });
+      await audit.append({ at: T, kind: 'trigger_opened', triggerId: `${first}`.padStart(16, '0'), message: 'alert' });
+      await audit.append({ at: T, kind: 'storm', message: 'no trigger' });
+      await audit.append({ at: T + 1, kind: 'succeeded', actionId: 3, triggerId: second, message: 'cart 2' });
+      await audit.append({ at: T + 2, kind: 'breaker_opened', triggerId: first, message: 'cart 1 again' });
+      const list = async (q: Record<string, unknown>) => {
+        const { items, total } = await audit.list(auditQuerySchema.parse({ target: cart, ...q }));
+        return { messages: items.map((e) => e.message), total };
+      };
+      expect(await list({})).toEqual({ messages: ['cart 1 again', 'cart 2', 'cart 1'], total: 3 });
+      expect(await list({ kind: 'proposed,succeeded' })).toEqual({ messages: ['cart 2', 'cart 1'], total: 2 });
+      expect(await list({ limit: 2 })).toMatchObject({ messages: ['cart 1 again', 'cart 2'], total: 3 });
+      expect(await list({ target: 'w{job="nope"}' })).toEqual({ messages: [], total: 0 });
+      const exported: string[] = [];
+      for await (const e of audit.iterate(auditQuerySchema.parse({ target: cart, format: 'csv' }))) {
+        exported.push(e.message);
+      }
+      expect(exported).toEqual(['cart 1', 'cart 2', 'cart 1 again']);
     });
 
     it('exports every matching entry oldest first, page by page', async () => {

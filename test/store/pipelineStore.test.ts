@@ -171,6 +171,9 @@ describe.each(stores)('the pipeline store on %s', (_name, open) => {
     });
     expect(await s.repo.loadPeers('other')).toEqual({});
     expect(await s.repo.loadTargets('w')).toEqual([a]);
+    // A target's record without its state (the detail of a target no runner scores reads it).
+    expect(await s.repo.targetRecord(a.id)).toEqual({ watch: 'w', labels: { job: 'a' }, lastSampleAt: a.state.lastAt });
+    expect(await s.repo.targetRecord('w{job="none"}')).toBeUndefined();
     expect(await s.repo.anomaly(id1)).toEqual({
       id: id1,
       target: 'w{job="j1"}',

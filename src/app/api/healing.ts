@@ -78,11 +78,14 @@ export interface AuditFilter {
   from?: number;
   to?: number;
   triggerId?: string;
+  /** A pipeline target's id: the entries of the triggers its anomalies raised. */
+  target?: string;
   actionId?: number;
   kind?: AuditKind[];
   user?: string;
   limit?: number;
-  offset?: number;
+  /** The `next` or `previous` of a page. */
+  cursor?: string;
 }
 
 function auditParams(filter: AuditFilter) {
@@ -95,7 +98,7 @@ export const listAudit = (filter: AuditFilter) =>
 /** Every matching entry as the backend exports it (CSV or JSON Lines), as text to download. */
 export const exportAudit = (filter: AuditFilter, format: 'csv' | 'jsonl') =>
   backendRequest(healingPaths.audit, z.string(), {
-    params: { ...auditParams({ ...filter, limit: undefined, offset: undefined }), format },
+    params: { ...auditParams({ ...filter, limit: undefined, cursor: undefined }), format },
     responseType: 'text',
   });
 

@@ -3,7 +3,6 @@ import {
   feedbackResponseSchema,
   modelsResponseSchema,
   retrainResponseSchema,
-  targetDetailSchema,
   targetsResponseSchema,
   watchesResponseSchema,
   MAX_PAGE_LIMIT,
@@ -11,6 +10,7 @@ import {
   type FeedbackKind,
   type RetrainBody,
 } from '../../contract/pipeline';
+import { targetDetailSchema } from '../../contract/targetDetail';
 import { backendRequest } from './backend';
 
 /** The pipeline's routes, as the plugin proxy forwards them (see plugin.json routes). */

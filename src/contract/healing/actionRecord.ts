@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { actionTypeSchema, plannedActionSchema } from './actions';
 import { gateSchema } from './policy';
-import { csv, pagingSchema } from './query';
+import { csv, pageLinksSchema, pagingSchema } from './query';
 import { kubeActionResultSchema, notifyResultSchema, reconciliationSchema } from './results';
 import { healingTriggerSchema } from './trigger';
 
@@ -192,7 +192,7 @@ export const actionListQuerySchema = z.object({
 });
 export type ActionListQuery = z.input<typeof actionListQuerySchema>;
 
-export const actionListSchema = z.object({ items: z.array(actionSchema), total: z.number().int() });
+export const actionListSchema = z.object({ items: z.array(actionSchema), total: z.number().int(), ...pageLinksSchema });
 export type ActionList = z.infer<typeof actionListSchema>;
 
 export const actionIdParamsSchema = z.object({ id: z.coerce.number().int().positive() });

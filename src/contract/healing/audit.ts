@@ -1,7 +1,7 @@
 // The audit log: append-only.
 import { z } from 'zod';
 import { actionStateSchema } from './actionRecord';
-import { csv, pagingSchema } from './query';
+import { csv, pageLinksSchema, pagingSchema } from './query';
 import { epochMsParamSchema } from '../vocabulary';
 
 /** Each state an action enters is audited under its own name; awaiting approval is told by the dry run's entry. */
@@ -58,6 +58,11 @@ export type AuditEntry = z.infer<typeof auditEntrySchema>;
 export const auditQuerySchema = z.object({
   actionId: z.coerce.number().int().positive().optional(),
   triggerId: z.string().optional(),
+  /**
+   * The entries of one pipeline target (its id, as GET /api/targets gives it): those of the triggers
+   * its anomalies raised. Entries of alerts belong to no pipeline target.
+   */
+  target: z.string().min(1).optional(),
   kind: csv(auditKindSchema).optional(),
   user: z.string().optional(),
   from: epochMsParamSchema.optional(),
@@ -67,5 +72,9 @@ export const auditQuerySchema = z.object({
 });
 export type AuditQuery = z.input<typeof auditQuerySchema>;
 
-export const auditListSchema = z.object({ items: z.array(auditEntrySchema), total: z.number().int() });
+export const auditListSchema = z.object({
+  items: z.array(auditEntrySchema),
+  total: z.number().int(),
+  ...pageLinksSchema,
+});
 export type AuditList = z.infer<typeof auditListSchema>;

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import { anomaliesResponseSchema, targetDetailSchema, targetsResponseSchema } from '../../contract/pipeline';
+import { anomaliesResponseSchema, targetsResponseSchema } from '../../contract/pipeline';
+import { targetDetailSchema } from '../../contract/targetDetail';
 import { backendRequest } from '../../app/api/backend';
 import { matchTarget, parseBackendSignal, type BackendSeries } from './model/backend';
 import type { PanelSeries } from './model/series';
@@ -65,7 +66,8 @@ export function useBackendSeries(
       matched.forEach((target, i) => {
         const d = byId.get(target.id)!;
         bySeries.set(i, {
-          target: d.detail.target,
+          // A target no longer scored when its detail was read keeps the listing's view of it.
+          target: d.detail.scored === false ? target : d.detail.target,
           signal,
           points: d.detail.series[signal] ?? [],
           anomalies: d.anomalies,

@@ -350,7 +350,7 @@ export class Pipeline {
 
   /** A target's detail, on any replica (see views.ts). */
   target(id: string): Promise<TargetDetail | undefined> {
-    return targetDetail(this.runners, this.repo, this.deps.ownership, id);
+    return targetDetail({ runners: this.runners, off: this.off, repo: this.repo, ownership: this.deps.ownership }, id);
   }
 
   /** A target's score at its last scored step, without building its detail: healing re-checks a trigger with it. */

@@ -7,9 +7,10 @@ import type {
   TargetsQuery,
   WatchStatus,
 } from '../../contract/pipeline';
+import type { UnscoredReason, UnscoredTarget } from '../../contract/targetDetail';
 import type { WatchConfig } from '../config/schema';
 import { CursorError, decodeCursor, encodeCursor, timeIdKeySchema } from './store/cursor';
-import type { TargetOwnership } from './ownership';
+import { shareKey, type TargetOwnership } from './ownership';
 import type { AnomalyPage, PipelineRepository } from './store/repository';
 import type { TargetModel } from './targetModel';
 import { watchIdentity } from './query';
@@ -176,35 +177,81 @@ export function toTarget(t: TargetModel, r: Pick<WatchRunner, 'isDegraded'>): Ta
   };
 }
 
+/** Where a target's detail is read from: the runners, the watches that are off, the store, and the share of this replica. */
+export interface TargetSources {
+  runners: readonly WatchRunner[];
+  off: readonly OffWatch[];
+  repo: PipelineRepository;
+  /** Absent: one process scores every target. */
+  ownership?: Pick<TargetOwnership, 'identity' | 'owns'>;
+}
+
 /**
  * A target's detail. One another replica scores is read as that replica last listed it; its recent
- * steps are in that replica's memory only, so its series are empty here.
+ * steps are in that replica's memory only, so its series are empty here. One no runner scores (its
+ * watch removed or edited, its series gone) is served from what the store keeps of it, saying why:
+ * an operator following an old link lands on its history. Undefined only when nothing is kept.
  */
-export async function targetDetail(
-  runners: WatchRunner[],
-  repo: PipelineRepository,
-  ownership: Pick<TargetOwnership, 'identity'> | undefined,
-  id: string
-): Promise<TargetDetail | undefined> {
+export async function targetDetail(sources: TargetSources, id: string): Promise<TargetDetail | undefined> {
+  const { runners, repo, ownership } = sources;
   const found = findTarget(runners, id);
+  const summary = !found && ownership ? await repo.targetSummary(id) : undefined;
   const listed = found
     ? { ...toTarget(found.target, found.runner), ...(ownership ? { owner: ownership.identity } : {}) }
-    : ownership
-      ? await repo.targetSummary(id)
+    : // A removed watch leaves the summaries its replica wrote: only a running watch's are scored now.
+      summary && runners.some((r) => r.name === summary.watch)
+      ? summary
       : undefined;
-  if (!listed) {
-    return undefined;
-  }
   const [anomalies, predictions, models] = await Promise.all([
     repo.anomalies({ target: id, limit: 100 }),
     repo.predictions({ target: id, limit: 100 }),
     repo.models({ target: id, status: 'active', limit: 1 }),
   ]);
-  return {
-    target: listed,
-    series: found?.target.recent() ?? {},
-    anomalies,
-    predictions,
-    model: models[0] ?? null,
-  };
+  const history = { anomalies, predictions, model: models[0] ?? null };
+  if (listed) {
+    return { scored: true, target: listed, series: found?.target.recent() ?? {}, ...history };
+  }
+  const target = await unscoredTarget(sources, id, history);
+  return target && { scored: false, target, series: {}, ...history };
+}
+
+/** What the store keeps of a target no runner scores, and why none does; undefined when nothing is kept. */
+async function unscoredTarget(
+  { runners, off, repo, ownership }: TargetSources,
+  id: string,
+  history: Pick<TargetDetail, 'anomalies' | 'predictions' | 'model'>
+): Promise<UnscoredTarget | undefined> {
+  const record = await repo.targetRecord(id);
+  const [latest] = history.anomalies;
+  const watch =
+    record?.watch ??
+    latest?.watch ??
+    history.predictions[0]?.watch ??
+    // Any model, not only an active one: a failed training is a record too.
+    (history.model ?? (await repo.models({ target: id, limit: 1 }))[0])?.watch;
+  if (watch === undefined) {
+    return undefined;
+  }
+  const labels = record?.labels ?? latest?.labels ?? null;
+  const runner = runners.find((r) => r.name === watch);
+  // Which share the target falls in; without its labels, only a watch without peer groups tells (the id is the key).
+  const share = runner && (labels ? shareKey(runner.watch, labels) : runner.watch.peers ? undefined : id);
+  const offWatch = off.find((o) => o.watch.name === watch);
+  const [reason, message]: [UnscoredReason, string] = !runner
+    ? [
+        'watch_not_running',
+        offWatch
+          ? `Its watch "${watch}" is off: ${offWatch.reason}`
+          : `Its watch "${watch}" does not run: it was removed or renamed, or its definition changed its name`,
+      ]
+    : ownership && share !== undefined && !ownership.owns(share)
+      ? [
+          'other_replica',
+          `Another replica scores the targets of watch "${watch}" like this one, and has not listed it: its series may be gone, or that replica is still catching up`,
+        ]
+      : [
+          'series_gone',
+          `Watch "${watch}" runs without it: its series stopped and it was forgotten, or its labels changed`,
+        ];
+  return { id, watch, labels, lastSeenAt: record?.lastSampleAt ?? latest?.end ?? null, reason, message };
 }

@@ -159,6 +159,27 @@ describe('Actions', () => {
     }
   });
 
+  it('pages the history by the cursors the backend gives: older, newer, newest', async () => {
+    const fetch = routes((req) => {
+      if (req.params?.state === 'awaiting_approval') {
+        return { data: { items: [], total: 0 } };
+      }
+      const cursor = req.params?.cursor;
+      return { data: { items: [done], total: 45, next: 'o3', previous: cursor ? 'n3' : null } };
+    });
+    renderPage();
+    const history = () =>
+      requestsTo(fetch, 'GET', healingPaths.actions).filter((r) => r.params?.state !== 'awaiting_approval');
+    await user.click(await screen.findByTestId(testIds.pager.older));
+    expect(history().pop()!.params).toMatchObject({ limit: 20, cursor: 'o3' });
+    expect(history().every((r) => !('offset' in (r.params ?? {})))).toBe(true);
+    await user.click(await screen.findByTestId(testIds.pager.newer));
+    expect(history().pop()!.params).toMatchObject({ cursor: 'n3' });
+    await user.click(screen.getByTestId(testIds.pager.newest));
+    expect(history().pop()!.params).toMatchObject({ cursor: undefined });
+    expect(await screen.findByTestId(testIds.pager.newest)).toBeDisabled();
+  });
+
   it('says in words when the backend cannot be reached', async () => {
     routes(() => ({ status: 502, data: { message: 'connection refused' } }));
     renderPage();

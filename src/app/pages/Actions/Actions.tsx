@@ -1,11 +1,12 @@
 import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import { type GrafanaTheme2 } from '@grafana/data';
-import { Alert, Button, EmptyState, LoadingPlaceholder, Pagination, Stack, Text, useStyles2 } from '@grafana/ui';
+import { Alert, Button, EmptyState, LoadingPlaceholder, Stack, Text, useStyles2 } from '@grafana/ui';
 import { actionStateSchema, type Action, type ActionList } from '../../../contract/healing';
 import { listActions } from '../../api/healing';
 import { useBackendQuery, type BackendQuery } from '../../api/useBackendQuery';
 import { BackendPage } from '../../components/BackendPage/BackendPage';
+import { CursorPager } from '../../components/CursorPager/CursorPager';
 import { QueryStatus } from '../../components/QueryStatus/QueryStatus';
 import { testIds } from '../../testIds';
 import { ActionTable, actionColumns } from './ActionTable';
@@ -103,16 +104,16 @@ function PendingActions({
 /** `waiting`: how many actions wait for approval above (undefined until known). */
 function ActionHistory({ waiting }: { waiting?: number }) {
   const styles = useStyles2(getStyles);
-  const [page, setPage] = useState(1);
+  // The page shown, by its cursor (undefined: the newest); it stays the same page as actions are added.
+  const [cursor, setCursor] = useState<string>();
   const history = useBackendQuery(
-    () => listActions({ state: HISTORY_STATES, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }),
-    `history-${page}`,
+    () => listActions({ state: HISTORY_STATES, limit: PAGE_SIZE, cursor }),
+    `history-${cursor ?? 'newest'}`,
     {
       refreshMs: ACTIONS_REFRESH_MS,
     }
   );
   const items = history.data?.items ?? [];
-  const pages = Math.max(1, Math.ceil((history.data?.total ?? 0) / PAGE_SIZE));
 
   return (
     <section aria-labelledby="fp-history-title" className={styles.history} data-testid={testIds.actions.history}>
@@ -143,7 +144,7 @@ function ActionHistory({ waiting }: { waiting?: number }) {
       {items.length > 0 && (
         <ActionTable className={styles.table} columns={HISTORY_COLUMNS} actions={items} rowAttributes={historyRow} />
       )}
-      {pages > 1 && <Pagination currentPage={page} numberOfPages={pages} onNavigate={setPage} />}
+      <CursorPager cursor={cursor} next={history.data?.next} previous={history.data?.previous} onNavigate={setCursor} />
     </section>
   );
 }

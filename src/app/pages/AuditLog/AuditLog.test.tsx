@@ -29,35 +29,68 @@ function routes(list: FakeRoute) {
 const renderPage = (url = '/audit') => renderPageAt(url, <AuditLog />);
 
 describe('AuditLog', () => {
-  it('lists entries, filters by user and pages', async () => {
+  it('lists entries, filters by user and pages by the cursors the backend gives', async () => {
     const fetch = routes((req) => ({
-      data: req.params?.format === 'csv' ? 'id,at\r\n' : { items: entries, total: 120 },
+      data:
+        req.params?.format === 'csv'
+          ? 'id,at\r\n'
+          : { items: entries, total: 120, next: 'o51', previous: req.params?.cursor ? 'n100' : null },
     }));
     renderPage();
     expect(await screen.findByText('approved action 0 “ok”')).toBeInTheDocument();
+    expect(screen.getByText('120 entries')).toBeInTheDocument();
     const first = requestsTo(fetch, 'GET', healingPaths.audit)[0].params!;
-    expect(first).toMatchObject({ limit: 50, offset: 0 });
+    expect(first).toMatchObject({ limit: 50, cursor: undefined });
+    expect(first).not.toHaveProperty('offset');
     expect(first.from).toBeLessThan(first.to);
+    expect(screen.getByTestId(testIds.pager.newer)).toBeDisabled();
 
+    await user.click(screen.getByTestId(testIds.pager.older));
+    expect(requestsTo(fetch, 'GET', healingPaths.audit).pop()!.params).toMatchObject({ cursor: 'o51' });
+    expect(locationSearch()).toEqual({ cursor: 'o51' });
+    await user.click(await screen.findByTestId(testIds.pager.newer));
+    expect(requestsTo(fetch, 'GET', healingPaths.audit).pop()!.params).toMatchObject({ cursor: 'n100' });
+    // A new filter shows its newest page.
     await user.type(screen.getByLabelText('User'), 'alice');
-    expect(requestsTo(fetch, 'GET', healingPaths.audit).pop()!.params).toMatchObject({ user: 'alice', offset: 0 });
-    await user.click(screen.getByRole('button', { name: '2' }));
-    expect(requestsTo(fetch, 'GET', healingPaths.audit).pop()!.params).toMatchObject({ offset: 50 });
+    expect(requestsTo(fetch, 'GET', healingPaths.audit).pop()!.params).toMatchObject({
+      user: 'alice',
+      cursor: undefined,
+    });
+    expect(locationSearch()).toEqual({ user: 'alice' });
+  });
+
+  it("filters by a target, kept in the URL: the target page's link opens its entries", async () => {
+    const target = 'latency{deployment="cart",namespace="shop"}';
+    const fetch = routes(() => ({ data: { items: entries.slice(0, 3), total: 3, next: null, previous: null } }));
+    renderPage(`/audit?${new URLSearchParams({ target })}`);
+    await screen.findByText('approved action 0 “ok”');
+    expect(requestsTo(fetch, 'GET', healingPaths.audit)[0].params).toMatchObject({ target });
+    const field = screen.getByRole('textbox', { name: 'Filter the log by target' });
+    expect(field).toHaveValue(target);
+    expect(screen.getByText('3 entries')).toBeInTheDocument();
+    // One page: no pager.
+    expect(screen.queryByTestId(testIds.pager.older)).toBeNull();
+    await user.clear(field);
+    expect(requestsTo(fetch, 'GET', healingPaths.audit).pop()!.params).toMatchObject({ target: undefined });
+    expect(locationSearch()).toEqual({});
   });
 
   it('keeps the filters and the page in the URL, so a link shows the same entries', async () => {
     const fetch = routes(() => ({ data: { items: entries, total: 120 } }));
-    renderPage('/audit?from=now-1h&to=now&kind=approved,no_such_kind&user=alice&trigger=fp-7&page=2');
+    renderPage('/audit?from=now-1h&to=now&kind=approved,no_such_kind&user=alice&trigger=fp-7&cursor=o51');
     expect(await screen.findByText('approved action 0 “ok”')).toBeInTheDocument();
     const first = requestsTo(fetch, 'GET', healingPaths.audit)[0].params!;
-    expect(first).toMatchObject({ kind: 'approved', user: 'alice', triggerId: 'fp-7', offset: 50 });
+    expect(first).toMatchObject({ kind: 'approved', user: 'alice', triggerId: 'fp-7', cursor: 'o51' });
     // Both ends read "now" when parsed, a moment apart.
     expect(first.to - first.from - 3_600_000).toBeLessThan(1000);
     expect(screen.getByLabelText('User')).toHaveValue('alice');
     expect(screen.getByLabelText('Trigger id')).toHaveValue('fp-7');
 
     await user.type(screen.getByLabelText('Action id'), '7');
-    expect(requestsTo(fetch, 'GET', healingPaths.audit).pop()!.params).toMatchObject({ actionId: 7, offset: 0 });
+    expect(requestsTo(fetch, 'GET', healingPaths.audit).pop()!.params).toMatchObject({
+      actionId: 7,
+      cursor: undefined,
+    });
     expect(locationSearch()).toEqual({
       from: 'now-1h',
       to: 'now',
@@ -83,7 +116,7 @@ describe('AuditLog', () => {
     renderPage();
     await user.click(await screen.findByTestId(testIds.audit.exportCsv));
     const exported = requestsTo(fetch, 'GET', healingPaths.audit).find((r) => r.params?.format === 'csv')!;
-    expect(exported.params).toMatchObject({ limit: undefined, offset: undefined });
+    expect(exported.params).toMatchObject({ limit: undefined, cursor: undefined });
     expect(downloadText).toHaveBeenCalledWith('id,at\r\n"1","x"\r\n', 'failureprophet-audit.csv', 'text/csv');
   });
 

@@ -9,7 +9,6 @@ import {
   Input,
   InteractiveTable,
   MultiSelect,
-  Pagination,
   Stack,
   TimeRangeInput,
   useStyles2,
@@ -24,7 +23,10 @@ import { testIds } from '../../testIds';
 import { downloadText } from '../../utils/download';
 import { formatTime } from '../../../utils/time';
 import { messageOf } from '../../api/fetchFailure';
-import { pageOf, useUrlParams } from '../../utils/useUrlParams';
+import { useUrlParams } from '../../utils/useUrlParams';
+import { counted } from '../../../utils/count';
+import { CursorPager } from '../../components/CursorPager/CursorPager';
+import { ListFilter } from '../../components/ListFilter/ListFilter';
 
 const PAGE_SIZE = 50;
 const KIND_OPTIONS = auditKindSchema.options.map((k) => ({ value: k, label: k.replace(/_/g, ' ') }));
@@ -40,9 +42,18 @@ export function AuditLog() {
 /**
  * The filters' search parameters in the URL, so a filtered view of the log is a link to share. The
  * range's ends are Grafana's relative text ("now-7d") or epoch milliseconds, as in Grafana's URLs;
- * `kind` is a comma-separated list.
+ * `kind` is a comma-separated list; `cursor` the page's (the backend's `next` or `previous`).
  */
-const VIEW_DEFAULTS = { from: 'now-7d', to: 'now', kind: '', user: '', trigger: '', action: '', page: '1' };
+const VIEW_DEFAULTS = {
+  from: 'now-7d',
+  to: 'now',
+  kind: '',
+  user: '',
+  trigger: '',
+  action: '',
+  target: '',
+  cursor: '',
+};
 
 /** One end of the range as the URL holds it. */
 function rawTime(t: DateTime | string): string {
@@ -77,8 +88,8 @@ function AuditEntries() {
       }),
     [view.kind]
   );
-  const { user, trigger: triggerId, action: actionId } = view;
-  const page = pageOf(view.page);
+  const { user, trigger: triggerId, action: actionId, target } = view;
+  const cursor = view.cursor || undefined;
   const [exportError, setExportError] = useState<string>();
 
   const filter: AuditFilter = {
@@ -87,16 +98,13 @@ function AuditEntries() {
     kind: kinds,
     user: user.trim() || undefined,
     triggerId: triggerId.trim() || undefined,
+    target: target.trim() || undefined,
     actionId: /^\d+$/.test(actionId.trim()) ? Number(actionId.trim()) : undefined,
   };
-  const key = JSON.stringify({ ...filter, page });
-  const entries = useBackendQuery(
-    () => listAudit({ ...filter, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }),
-    key
-  );
-  const pages = Math.max(1, Math.ceil((entries.data?.total ?? 0) / PAGE_SIZE));
-  // A new filter shows its first page.
-  const filtered = (patch: Partial<typeof VIEW_DEFAULTS>) => setView({ ...patch, page: undefined });
+  const key = JSON.stringify({ ...filter, cursor });
+  const entries = useBackendQuery(() => listAudit({ ...filter, limit: PAGE_SIZE, cursor }), key);
+  // A new filter shows its newest page.
+  const filtered = (patch: Partial<typeof VIEW_DEFAULTS>) => setView({ ...patch, cursor: undefined });
 
   const onExport = async (format: 'csv' | 'jsonl') => {
     setExportError(undefined);
@@ -110,6 +118,14 @@ function AuditEntries() {
 
   return (
     <Stack direction="column" gap={2}>
+      <ListFilter
+        label="Filter the log by target"
+        placeholder="A target's id, as its page names it"
+        value={target}
+        onChange={(value) => filtered({ target: value })}
+        count={entries.data ? counted(entries.data.total, 'entry', 'entries') : ''}
+        testId={testIds.audit.target}
+      />
       <div className={styles.filters}>
         <Field label="Time range">
           <TimeRangeInput
@@ -177,9 +193,12 @@ function AuditEntries() {
           <InteractiveTable columns={AUDIT_COLUMNS} data={entries.data.items} getRowId={(e) => String(e.id)} />
         </div>
       )}
-      {pages > 1 && (
-        <Pagination currentPage={page} numberOfPages={pages} onNavigate={(p) => setView({ page: String(p) })} />
-      )}
+      <CursorPager
+        cursor={cursor}
+        next={entries.data?.next}
+        previous={entries.data?.previous}
+        onNavigate={(c) => setView({ cursor: c })}
+      />
     </Stack>
   );
 }

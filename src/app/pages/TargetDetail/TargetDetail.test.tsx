@@ -151,11 +151,46 @@ describe('TargetDetail', () => {
     );
     const alert = await screen.findByRole('status');
     expect(alert).toHaveTextContent(`${id} is not watched right now`);
-    expect(alert).toHaveTextContent(/its anomalies of the last day are on the Overview/);
+    expect(alert).toHaveTextContent(/keeps nothing of it: no anomaly, prediction or model/);
     expect(within(alert).getByRole('link', { name: 'Overview' })).toHaveAttribute(
       'href',
       '/a/failureprophet-healing-app/overview'
     );
+  });
+
+  it('shows the stored history of a target no runner scores, and why it is not scored, rather than a dead end', async () => {
+    const unscored = {
+      scored: false,
+      target: {
+        id,
+        watch: 'latency',
+        labels: { deployment: 'cart' },
+        lastSeenAt: 1_700_000_300_000,
+        reason: 'watch_not_running',
+        message: 'Its watch "latency" does not run: it was removed or renamed, or its definition changed its name',
+      },
+      series: {},
+      anomalies: [anomaly(5, { target: id })],
+      predictions: [],
+      model: null,
+    };
+    renderDetail({ backendUrl: 'http://b:3001', prometheusDatasourceUid: 'prom' }, { data: unscored });
+    const alert = await screen.findByTestId(testIds.targetDetail.unscored);
+    expect(alert).toHaveTextContent('Not scored now: this is what it recorded');
+    expect(alert).toHaveTextContent('Its watch "latency" does not run');
+    expect(alert).toHaveTextContent(/Last seen/);
+    // Its anomalies (with their feedback buttons) and the actions they raised are there; no band to draw.
+    expect(screen.getByTestId(testIds.feedback.confirmed(5))).toBeInTheDocument();
+    expect(await screen.findByTestId(testIds.targetActions.action(31))).toBeInTheDocument();
+    expect(screen.queryByRole('region', { name: 'Signals' })).toBeNull();
+    expect(screen.queryByTestId(testIds.targetDetail.explore)).toBeNull();
+  });
+
+  it("links to the target's entries in the audit log", async () => {
+    renderDetail({ backendUrl: 'http://b:3001' });
+    const link = await screen.findByTestId(testIds.targetDetail.audit);
+    expect(link.getAttribute('href')).toMatch(/^\/a\/failureprophet-healing-app\/audit\?target=/);
+    expect(new URL(link.getAttribute('href')!, 'http://grafana').searchParams.get('target')).toBe(id);
   });
 
   it('says why a target cannot be loaded when the backend fails', async () => {

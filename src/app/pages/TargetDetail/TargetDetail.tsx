@@ -3,6 +3,7 @@ import { useParams } from 'react-router-dom';
 import { css } from '@emotion/css';
 import { type GrafanaTheme2 } from '@grafana/data';
 import { Alert, Badge, LinkButton, Stack, Text, useStyles2 } from '@grafana/ui';
+import type { Target } from '../../../contract/pipeline';
 import { getTarget, listWatches } from '../../api/pipeline';
 import { useBackendQuery } from '../../api/useBackendQuery';
 import { BackendPage } from '../../components/BackendPage/BackendPage';
@@ -45,23 +46,37 @@ function LoadedTarget() {
     ? { from: Math.min(...steps.map((p) => p.t)), to: Math.max(...steps.map((p) => p.t)) }
     : undefined;
   const watch = watches.data?.watches.find((w) => w.name === target.watch);
+  const trained = model ? ` · model v${model.version} trained ${formatTime(model.trainedAt)}` : undefined;
+  // Only a scored target has a band to draw (a target no runner scores has no recent steps).
+  const threshold = detail.data.scored === false ? undefined : detail.data.target.threshold;
 
   return (
     <Stack direction="column" gap={3}>
       <div>
         <Text element="h2">{target.id}</Text>
-        <Stack gap={1} wrap="wrap" alignItems="center">
-          {target.severity && <Badge color={SEVERITY_COLOR[target.severity]} text={target.severity} />}
-          {target.failureModel && <Badge color="purple" text={target.failureModel.replace('_', ' ')} />}
-          <Text color="secondary">
-            score {target.score.toFixed(2)} (threshold {target.threshold.toFixed(2)})
-            {target.timeToFailure?.seconds != null &&
-              ` · ${target.timeToFailure.signal} reaches ${target.timeToFailure.limit} in ${formatDuration(target.timeToFailure.seconds)}`}
-            {target.object &&
-              ` · ${target.object.kind} ${target.object.namespace ? `${target.object.namespace}/` : ''}${target.object.name}`}
-            {model && ` · model v${model.version} trained ${formatTime(model.trainedAt)}`}
-          </Text>
-        </Stack>
+        {detail.data.scored === false ? (
+          <Alert
+            severity="info"
+            title="Not scored now: this is what it recorded"
+            data-testid={testIds.targetDetail.unscored}
+          >
+            <Text>{detail.data.target.message}.</Text>{' '}
+            <Text color="secondary">
+              {detail.data.target.lastSeenAt !== null && `Last seen ${formatTime(detail.data.target.lastSeenAt)}`}
+              {trained}
+            </Text>
+          </Alert>
+        ) : (
+          <Stack gap={1} wrap="wrap" alignItems="center">
+            {detail.data.target.severity && (
+              <Badge color={SEVERITY_COLOR[detail.data.target.severity]} text={detail.data.target.severity} />
+            )}
+            {detail.data.target.failureModel && (
+              <Badge color="purple" text={detail.data.target.failureModel.replace('_', ' ')} />
+            )}
+            <ScoredSummary target={detail.data.target} trained={trained} />
+          </Stack>
+        )}
         <Stack gap={1}>
           {prometheusDatasourceUid && watch && range && (
             <LinkButton
@@ -73,16 +88,26 @@ function LoadedTarget() {
               Open in Explore
             </LinkButton>
           )}
+          <LinkButton
+            variant="secondary"
+            icon="history"
+            href={`${PLUGIN_BASE_URL}/${ROUTES.Audit}?${new URLSearchParams({ target: target.id })}`}
+            data-testid={testIds.targetDetail.audit}
+          >
+            Audit log
+          </LinkButton>
         </Stack>
       </div>
-      <section aria-label="Signals">
-        {Object.entries(series).map(([name, points]) => (
-          <div key={name} className={styles.signal}>
-            <Text element="h3">{name}</Text>
-            <BandChart name={name} points={points} threshold={target.threshold} />
-          </div>
-        ))}
-      </section>
+      {threshold !== undefined && (
+        <section aria-label="Signals">
+          {Object.entries(series).map(([name, points]) => (
+            <div key={name} className={styles.signal}>
+              <Text element="h3">{name}</Text>
+              <BandChart name={name} points={points} threshold={threshold} />
+            </div>
+          ))}
+        </section>
+      )}
       <section aria-label="Anomalies">
         <Text element="h3">Anomalies</Text>
         {anomalies.length ? <AnomalyList anomalies={anomalies} /> : <Text color="secondary">None recorded.</Text>}
@@ -104,17 +129,31 @@ function LoadedTarget() {
   );
 }
 
+/** A scored target's score, threshold, time to failure, object and model, in one line. */
+function ScoredSummary({ target, trained }: { target: Target; trained?: string }) {
+  return (
+    <Text color="secondary">
+      score {target.score.toFixed(2)} (threshold {target.threshold.toFixed(2)})
+      {target.timeToFailure?.seconds != null &&
+        ` · ${target.timeToFailure.signal} reaches ${target.timeToFailure.limit} in ${formatDuration(target.timeToFailure.seconds)}`}
+      {target.object &&
+        ` · ${target.object.kind} ${target.object.namespace ? `${target.object.namespace}/` : ''}${target.object.name}`}
+      {trained}
+    </Text>
+  );
+}
+
 /**
- * A target no watch scores now (its series stopped or changed labels, or it was forgotten after a
- * long silence, or the link is old): what it left is still in the store, and this says where.
+ * A target of which the backend keeps nothing: no watch scores it and no anomaly, prediction or model
+ * of it is stored (a target no longer scored but with a history shows that history instead).
  */
 function NotWatched({ id }: { id: string }) {
   return (
     <Alert severity="info" title={`${id} is not watched right now`}>
       <Stack direction="column" alignItems="flex-start">
         <Text>
-          No watch scored this target in its last cycle: its series stopped or changed labels, or it was forgotten after
-          a long silence. What it recorded is kept: its anomalies of the last day are on the Overview.
+          No watch scores this target and the backend keeps nothing of it: no anomaly, prediction or model. The link may
+          name it otherwise than its watch does, or come from another backend.
         </Text>
         <LinkButton variant="secondary" href={`${PLUGIN_BASE_URL}/${ROUTES.Overview}`}>
           Overview

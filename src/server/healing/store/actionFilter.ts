@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { labelsSchema } from '../../../contract/vocabulary';
 import { targetId } from '../../pipeline/targets';
 import { OPEN_STATES } from './actionRows';
+import { keysetOrder } from './keyset';
 import type { ActionFilter } from './repositories';
 
 // The SQLite statements of an action list's page: its filter's WHERE clause, the SQL function its
@@ -24,7 +25,8 @@ const OPEN_TRIGGER = `COALESCE(
   (SELECT k.trigger FROM healing_triggers k WHERE k.key = a.trigger_key)) AS trigger`;
 
 /**
- * The statement of a page of actions, newest first, for a filter and its clause. A page of open
+ * The statement of a page of actions, newest first (keyset by id: its parameters follow the clause's,
+ * the cursor's id when it has one, then the limit and offset), for a filter and its clause. A page of open
  * states reads migration 0013's partial indexes (the query names the index's own term: SQLite proves
  * a partial index usable only from the query's terms), so after another connection's commit a list
  * worker reads it again from a few pages of the file instead of a few hundred. Other pages, whose
@@ -36,7 +38,10 @@ export function actionPageSql(q: ActionFilter, clause: string): string {
     open && !readsTrigger(q)
       ? `SELECT a.*, ${OPEN_TRIGGER} FROM healing_actions a`
       : `SELECT a.*, t.trigger FROM ${JOINED}`;
-  return `${select}${clause}${open ? ` AND a.state IN (${OPEN})` : ''} ORDER BY a.id DESC LIMIT ? OFFSET ?`;
+  const key = keysetOrder('a.id', q.cursor);
+  const terms = [...(open ? [`a.state IN (${OPEN})`] : []), ...(key.condition ? [key.condition] : [])];
+  const where = terms.length ? `${clause ? `${clause} AND` : ' WHERE'} ${terms.join(' AND ')}` : clause;
+  return `${select}${where} ORDER BY ${key.order} LIMIT ? OFFSET ?`;
 }
 
 /**

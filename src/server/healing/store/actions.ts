@@ -5,6 +5,7 @@ import { type ActionState, type HealingTrigger, type PlannedAction, type Reason 
 import type { DrainProgress } from '../../kubernetes';
 import { actionFilterClause, actionPageSql, JOINED, OPEN, readsTrigger, registerTriggerTarget } from './actionFilter';
 import { alarmingTargets, heldNodes, outcomeRows } from './actionStats';
+import { keysetOrder, keysetPage, type KeysetPage } from './keyset';
 import {
   changedColumns,
   closedAtRow,
@@ -347,10 +348,15 @@ export class SqliteActionRepository implements ActionRepository {
    * A page of actions, newest first. A page of open states only reads migration 0013's partial
    * indexes: after another connection's commit a list worker reads it again from a few pages.
    */
-  async list(q: ActionFilter): Promise<{ items: StoredAction[]; total: number }> {
+  async list(q: ActionFilter): Promise<KeysetPage<StoredAction>> {
     const { clause, params } = actionFilterClause(q);
-    const rows = this.statement(actionPageSql(q, clause)).all(...params, q.limit, q.offset);
-    return { items: rows.map((row) => this.decode(row)), total: this.total(q, clause, params) };
+    const { values } = keysetOrder('a.id', q.cursor);
+    const rows = this.statement(actionPageSql(q, clause)).all(...params, ...values, q.limit + 1, q.offset);
+    return keysetPage(
+      rows.map((row) => this.decode(row)),
+      q,
+      this.total(q, clause, params)
+    );
   }
 
   /**

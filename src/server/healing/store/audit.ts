@@ -4,6 +4,7 @@ import { countRow, decodeRow, decodeSetting, jsonColumn } from '../../store/rows
 import { statementCache } from '../../store/statements';
 import { z } from 'zod';
 import { auditKindSchema, type AuditEntry } from '../../../contract/healing';
+import { keysetOrder, keysetPage, type KeysetPage } from './keyset';
 import { AUDIT_PAGE, type AuditFilter, type AuditRepository, type NewAuditEntry } from './repositories';
 
 export type { AuditFilter, NewAuditEntry } from './repositories';
@@ -35,6 +36,15 @@ export function toEntry(found: unknown): AuditEntry {
     ...(row.details !== null ? { details: row.details } : {}),
   };
 }
+
+/**
+ * The trigger ids of a pipeline target's anomalies (`?`: its id), as the audit log keeps them: an
+ * anomaly trigger's id is the anomaly's id, in text. Read from the anomalies' (target, start) index,
+ * and each id sought in healing_audit_trigger (migration 0014), so a target's page costs its own rows.
+ */
+const TARGET_TRIGGER_IDS = 'SELECT CAST(id AS TEXT) FROM anomalies WHERE target_id = ?';
+
+const sqlWhere = (where: string[]) => (where.length ? ` WHERE ${where.join(' AND ')}` : '');
 
 /** An entry's columns in both stores' INSERT order: at, kind, action_id, trigger_id, user, comment, message, details. */
 export const auditValues = (entry: NewAuditEntry) => [
@@ -114,6 +124,9 @@ export class SqliteAuditRepository implements AuditRepository {
     if (q.triggerId) {
       add('trigger_id = ?', q.triggerId);
     }
+    if (q.target) {
+      add(`trigger_id IN (${TARGET_TRIGGER_IDS})`, q.target);
+    }
     if (q.kind?.length) {
       add(`kind IN (${q.kind.map(() => '?').join(', ')})`, ...q.kind);
     }
@@ -126,24 +139,26 @@ export class SqliteAuditRepository implements AuditRepository {
     if (q.to !== undefined) {
       add('at <= ?', q.to);
     }
-    return { q, clause: where.length ? ` WHERE ${where.join(' AND ')}` : '', params };
+    // A target's entries are sought through its triggers whatever the statistics say (with few entries
+    // carrying a trigger, SQLite would rather walk the whole log in id order).
+    const from = q.target ? 'healing_audit INDEXED BY healing_audit_trigger' : 'healing_audit';
+    return { q, where, from, clause: sqlWhere(where), params };
   }
 
-  /** Newest first, one page. */
-  async list(query: AuditFilter): Promise<{ items: AuditEntry[]; total: number }> {
-    const { q, clause, params } = this.filter(query);
-    const rows = this.statement(`SELECT * FROM healing_audit${clause} ORDER BY id DESC LIMIT ? OFFSET ?`).all(
-      ...params,
-      q.limit,
-      q.offset
-    );
-    return { items: rows.map(toEntry), total: this.total(q, clause, params) };
+  /** One page newest first, keyset by id (the cursor), with the total the filter matches. */
+  async list(query: AuditFilter): Promise<KeysetPage<AuditEntry>> {
+    const { q, where, from, clause, params } = this.filter(query);
+    const key = keysetOrder('id', q.cursor);
+    const rows = this.statement(
+      `SELECT * FROM ${from}${sqlWhere(key.condition ? [...where, key.condition] : where)} ORDER BY ${key.order} LIMIT ? OFFSET ?`
+    ).all(...params, ...key.values, q.limit + 1, q.offset);
+    return keysetPage(rows.map(toEntry), q, this.total(q, `${from}${clause}`, params));
   }
 
   /** How many entries the filter matches: by kind alone, the sum of the per-kind counts migration 0010 keeps. */
-  private total(q: AuditFilter, clause: string, params: unknown[]): number {
+  private total(q: AuditFilter, fromWhere: string, params: unknown[]): number {
     const byKindAlone =
-      q.actionId === undefined && !q.triggerId && !q.user && q.from === undefined && q.to === undefined;
+      q.actionId === undefined && !q.triggerId && !q.target && !q.user && q.from === undefined && q.to === undefined;
     const kinds = [...new Set(q.kind)];
     const [sql, values] = byKindAlone
       ? kinds.length > 0
@@ -152,14 +167,14 @@ export class SqliteAuditRepository implements AuditRepository {
             kinds,
           ]
         : ['SELECT COALESCE(SUM(n), 0) AS n FROM healing_audit_counts', []]
-      : [`SELECT COUNT(*) AS n FROM healing_audit${clause}`, params];
+      : [`SELECT COUNT(*) AS n FROM ${fromWhere}`, params];
     return decodeRow(countRow, 'healing_audit', this.statement(sql).get(...values)).n;
   }
 
   async *iterate(query: AuditFilter): AsyncGenerator<AuditEntry> {
-    const { clause, params } = this.filter(query);
+    const { from, clause, params } = this.filter(query);
     const statement = this.db.prepare(
-      `SELECT * FROM healing_audit${clause ? `${clause} AND` : ' WHERE'} id > ? ORDER BY id ASC LIMIT ${AUDIT_PAGE}`
+      `SELECT * FROM ${from}${clause ? `${clause} AND` : ' WHERE'} id > ? ORDER BY id ASC LIMIT ${AUDIT_PAGE}`
     );
     // A page at a time: no cursor stays open on the connection while the export is streamed.
     for (let after = 0; ;) {

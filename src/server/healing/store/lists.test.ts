@@ -40,6 +40,14 @@ async function fill(store: SqliteStore, n: number, from = 0): Promise<void> {
       startedAt: T + i,
     };
     await actions.openTrigger(trigger, T + i, () => undefined);
+    // The anomaly that raised it (ids given in the same order: trigger i + 1 is anomaly i + 1).
+    store.db
+      .prepare(
+        `INSERT INTO anomalies (target_id, watch, labels, start_ms, end_ms, peak_score, severity, failure_model, state,
+           signals, direction, reasons, created_at, updated_at)
+         VALUES (?, 'memory', '{}', ?, ?, 0.9, 'critical', 'crash', 'closed', '[]', 'above', '[]', 0, 0)`
+      )
+      .run(`memory{deployment="${name}"}`, T + i, T + i);
     const id = await actions.insert(
       {
         triggerKey: triggerKey(trigger),
@@ -50,7 +58,7 @@ async function fill(store: SqliteStore, n: number, from = 0): Promise<void> {
         namespace: 'shop',
         at: T + i,
       },
-      (actionId) => ({ at: T + i, kind: 'proposed', actionId, message: 'proposed' })
+      (actionId) => ({ at: T + i, kind: 'proposed', actionId, triggerId: trigger.id, message: 'proposed' })
     );
     const to = STATES[i % STATES.length];
     const kind = to === 'awaiting_approval' ? 'waiting' : to;
@@ -108,10 +116,15 @@ describe('healing lists with many rows', () => {
     ['no filter', {}],
     ['one state (the pending list)', { state: 'awaiting_approval', limit: 100 }],
     ['the history states, a later page', { state: 'proposed,rejected,succeeded,failed,expired', offset: 100 }],
+    ['the history states, an older page', { state: 'proposed,rejected,succeeded,failed,expired', cursor: 'o200' }],
+    ['the history states, a newer page', { state: 'proposed,rejected,succeeded,failed,expired', cursor: 'n200' }],
+    ['the pending list, an older page', { state: 'awaiting_approval', cursor: 'o200' }],
   ];
   const auditForms: Array<[string, Record<string, unknown>]> = [
     ['no filter', {}],
     ['one kind, a later page', { kind: 'succeeded', offset: 40 }],
+    ['an older page', { cursor: 'o300' }],
+    ['one kind, a newer page', { kind: 'succeeded', cursor: 'n300' }],
   ];
 
   // A statement that walks a whole list table costs the table, whatever the page: only the page's
@@ -123,7 +136,7 @@ describe('healing lists with many rows', () => {
     ...auditForms.map(
       ([name, q]) => [`audit, ${name}`, () => store.healing.audit.list(auditQuerySchema.parse(q))] as const
     ),
-  ])('%s: reads its page in index order and its total without walking the table', async (_name, list) => {
+  ])('%s: reads its page in index order and its total without walking the table', async (name, list) => {
     ran.length = 0;
     await list();
     expect(ran.length).toBeGreaterThanOrEqual(2);
@@ -131,8 +144,29 @@ describe('healing lists with many rows', () => {
       const lines = plan(statement);
       expect(lines.join('\n')).not.toMatch(/TEMP B-TREE/);
       if (lines.some((l) => /^SCAN (a|healing_actions|healing_audit)\b/.test(l))) {
-        expect(statement.sql).toMatch(/ORDER BY [\w.]+ DESC LIMIT \?/);
+        expect(statement.sql).toMatch(/ORDER BY [\w.]+ (DESC|ASC) LIMIT \?/);
       }
+      // A page after a cursor starts at its id: the rows before it are not read.
+      if (/ORDER BY [\w.]+ (DESC|ASC) LIMIT/.test(statement.sql) && /older|newer/.test(name)) {
+        expect(lines.join('\n')).toMatch(/(rowid|id)[<>]\?/);
+      }
+    }
+  });
+
+  // The triggers of the target's anomalies from their (target, start) index, each one's entries from
+  // migration 0014's: the target's own entries are read (and sorted), never the log.
+  it.each([
+    ['the first page', {}],
+    ['an older page', { cursor: 'o300' }],
+  ])("a page of one target's entries, %s, seeks them through its anomalies", async (_name, q) => {
+    ran.length = 0;
+    await store.healing.audit.list(auditQuerySchema.parse({ target: 'memory{deployment="web-3"}', ...q }));
+    expect(ran).toHaveLength(2);
+    for (const statement of ran) {
+      const lines = plan(statement).join('\n');
+      expect(lines).toMatch(/SEARCH healing_audit USING (COVERING )?INDEX healing_audit_trigger \(trigger_id=\?/);
+      expect(lines).toMatch(/SEARCH anomalies USING COVERING INDEX sqlite_autoindex_anomalies_1 \(target_id=\?\)/);
+      expect(lines).not.toMatch(/SCAN/);
     }
   });
 

@@ -13,6 +13,7 @@ import type {
 } from '../../../contract/healing';
 import type { DrainProgress } from '../../kubernetes';
 import type { ActionChanges, NewAction, StoredAction } from './actionRows';
+import type { KeysetPage } from './keyset';
 
 // What the healing engine keeps, as asynchronous repositories with one implementation per store
 // (SQLite beside these interfaces, PostgreSQL in src/server/store/postgres). A change that must be
@@ -207,7 +208,8 @@ export interface ActionRepository {
   startedByNamespace(since: number): Promise<Map<string, number>>;
   /** Start times of this action on this target since `since`, newest first. */
   startsOn(target: string, type: PlannedAction['type'], since: number): Promise<number[]>;
-  list(q: ActionFilter): Promise<{ items: StoredAction[]; total: number }>;
+  /** A page newest first (keyset by id: `q.cursor`), the total the filter matches, and the page's cursors. */
+  list(q: ActionFilter): Promise<KeysetPage<StoredAction>>;
   /**
    * Storm mode: how many distinct targets have an open trigger now (one per Kubernetes object, or
    * per label set when the trigger maps to none).
@@ -237,8 +239,8 @@ export interface AuditRepository {
     entry: NewAuditEntry,
     setting: { key: string; from: unknown; value: unknown }
   ): Promise<number | undefined>;
-  /** Newest first, one page. */
-  list(q: AuditFilter): Promise<{ items: AuditEntry[]; total: number }>;
+  /** A page newest first (keyset by id: `q.cursor`), the total the filter matches, and the page's cursors. */
+  list(q: AuditFilter): Promise<KeysetPage<AuditEntry>>;
   /** Every matching entry, oldest first, read a page at a time (exports). */
   iterate(q: AuditFilter): AsyncIterable<AuditEntry>;
 }

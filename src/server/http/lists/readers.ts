@@ -61,8 +61,8 @@ export const LIST_READERS = {
   '/api/actions': reader({
     query: actionListQuerySchema,
     read: async ({ actions }, q) => {
-      const { items, total } = await actions.list(q);
-      return { items: items.map(publicAction), total };
+      const page = await actions.list(q);
+      return { ...page, items: page.items.map(publicAction) };
     },
   }),
   // Only the JSON page: the CSV and JSON Lines exports stream from the route.

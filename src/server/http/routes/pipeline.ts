@@ -15,11 +15,11 @@ import {
   predictResponseSchema,
   retrainBodySchema,
   retrainResponseSchema,
-  targetDetailSchema,
   targetsQuerySchema,
   targetsResponseSchema,
   watchesResponseSchema,
 } from '../../../contract/pipeline';
+import { targetDetailSchema } from '../../../contract/targetDetail';
 import { PipelineError, type Pipeline } from '../../pipeline/pipeline';
 import { grafanaUser } from '../auth';
 

@@ -11,12 +11,12 @@ import type {
 } from '../../../contract/pipeline';
 import type { AnomalyRecord, PredictionRecord } from '../targetModel';
 import type { NewModelVersion } from './modelTable';
-import type { StoredCheckpoint, StoredTarget } from './targetTable';
+import type { StoredCheckpoint, StoredTarget, TargetRecord } from './targetTable';
 import type { StoredPeers } from './watchTable';
 import type { SummaryPage, SummaryQuery, TargetSummary } from './summaryTable';
 
 export type { NewModelVersion } from './modelTable';
-export type { StoredCheckpoint, StoredTarget } from './targetTable';
+export type { StoredCheckpoint, StoredTarget, TargetRecord } from './targetTable';
 export type { StoredPeers } from './watchTable';
 export type { SummaryPage, SummaryQuery, TargetSummary } from './summaryTable';
 
@@ -81,6 +81,8 @@ export interface PipelineRepository {
   targetSummaryPage(q: SummaryQuery): Promise<SummaryPage>;
   /** One target as its replica last listed it; undefined when none has. */
   targetSummary(id: string): Promise<Target | undefined>;
+  /** A stored target's watch, labels and last sample, without its state; undefined when its state is not kept. */
+  targetRecord(id: string): Promise<TargetRecord | undefined>;
   anomaly(id: number): Promise<Anomaly | undefined>;
   annotationOf(id: number): Promise<number | null>;
   setAnnotation(anomalyId: number, annotationId: number): Promise<void>;

@@ -85,6 +85,10 @@ export class SqlitePipelineRepository implements PipelineRepository {
     return this.summaryTable.get(id);
   }
 
+  async targetRecord(id: string) {
+    return this.targetTable.record(id);
+  }
+
   async anomaly(id: number) {
     return this.anomalyTable.anomaly(id);
   }

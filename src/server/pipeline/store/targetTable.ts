@@ -2,6 +2,7 @@ import { messageOf } from '../../../utils/messageOf';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { labelsSchema } from '../../../contract/vocabulary';
+import { decodeRow, jsonColumn } from '../../store/rows';
 import { decodeLegacyState, decodeState, encodeState } from './stateCodec';
 import type { TargetModelState } from './targetState';
 
@@ -10,6 +11,32 @@ export interface StoredTarget {
   watch: string;
   labels: Record<string, string>;
   state: TargetModelState;
+}
+
+/**
+ * A stored target without its state: what the API shows of a target no runner scores now (its watch
+ * removed, its series gone), the state being the runner's to read.
+ */
+export interface TargetRecord {
+  watch: string;
+  labels: Record<string, string>;
+  /** Its last step with a sample (null: none yet). */
+  lastSampleAt: number | null;
+}
+
+/** One target's record, `?` its id; `json` selects a JSON column as text (PostgreSQL's are JSONB). */
+export const targetRecordSql = (json: (column: string) => string = (column) => column) =>
+  `SELECT watch, ${json('labels')}, last_sample_ms FROM pipeline_targets WHERE id = ?`;
+
+const targetRecordRowSchema = z.object({
+  watch: z.string(),
+  labels: jsonColumn(labelsSchema),
+  last_sample_ms: z.number().nullable(),
+});
+
+export function readTargetRecord(raw: unknown): TargetRecord {
+  const row = decodeRow(targetRecordRowSchema, 'pipeline_targets', raw);
+  return { watch: row.watch, labels: row.labels, lastSampleAt: row.last_sample_ms };
 }
 
 /** A watch's stored targets, and those whose stored state cannot be read (they relearn). */
@@ -63,6 +90,7 @@ export class TargetTable {
       ),
       convertTarget: db.prepare(`UPDATE pipeline_targets SET state = '', checkpoint = ? WHERE id = ?`),
       forget: db.prepare('DELETE FROM pipeline_targets WHERE id = ?'),
+      record: db.prepare(targetRecordSql()),
     };
   }
 
@@ -93,5 +121,10 @@ export class TargetTable {
 
   forget(id: string): void {
     this.s.forget.run(id);
+  }
+
+  record(id: string): TargetRecord | undefined {
+    const row = this.s.record.get(id);
+    return row === undefined ? undefined : readTargetRecord(row);
   }
 }

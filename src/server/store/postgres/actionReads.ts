@@ -14,6 +14,6 @@ export const count = (rows: unknown[], table = 'healing_actions') => decodeRow(c
 
 /** One action with its trigger, locked when `lock` says so (`FOR UPDATE OF a`). */
 export async function read(run: Run, id: number, lock = ''): Promise<StoredAction | undefined> {
-  const { rows } = await run(`SELECT ${COLUMNS} FROM ${FROM} WHERE a.id = $1 ${lock}`, [id]);
+  const { rows } = await run(`SELECT ${COLUMNS} FROM ${FROM} WHERE a.id = $1::bigint ${lock}`, [id]);
   return rows.length === 1 ? readAction(rows[0]) : undefined;
 }

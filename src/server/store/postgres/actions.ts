@@ -14,6 +14,7 @@ import {
 } from '../../healing/store/actionRows';
 import type * as repo from '../../healing/store/repositories';
 import { claimedMove, noteList } from '../../healing/store/repositories';
+import { keysetOrder, keysetPage, type KeysetPage } from '../../healing/store/keyset';
 import { decodeRow } from '../rows';
 import { facts, held, started, starts } from './actionLimits';
 import { move } from './actionMove';
@@ -236,7 +237,7 @@ export class PostgresActionRepository implements repo.ActionRepository {
     return starts(this.db.query, target, type, since);
   }
 
-  async list(q: repo.ActionFilter): Promise<{ items: StoredAction[]; total: number }> {
+  async list(q: repo.ActionFilter): Promise<KeysetPage<StoredAction>> {
     const where: string[] = [];
     const params: unknown[] = [];
     const add = (sql: (p: string) => string, value: unknown) => {
@@ -262,11 +263,15 @@ export class PostgresActionRepository implements repo.ActionRepository {
     // Every action has its trigger (a foreign key): the count joins it only when the filter reads it.
     const counted = q.triggerId || q.triggerTarget ? FROM : 'healing_actions a';
     const total = count((await this.db.query(`SELECT COUNT(*) AS n FROM ${counted}${clause}`, params)).rows);
+    // bigint: as the audit log's (audit.ts).
+    const key = keysetOrder('a.id', q.cursor, `$${params.length + 1}::bigint`);
+    const page = key.condition ? [...where, key.condition] : where;
+    const n = params.length + key.values.length;
     const { rows } = await this.db.query(
-      `SELECT ${COLUMNS} FROM ${FROM}${clause} ORDER BY a.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, q.limit, q.offset]
+      `SELECT ${COLUMNS} FROM ${FROM}${page.length ? ` WHERE ${page.join(' AND ')}` : ''} ORDER BY ${key.order} LIMIT $${n + 1} OFFSET $${n + 2}`,
+      [...params, ...key.values, q.limit + 1, q.offset]
     );
-    return { items: rows.map(readAction), total };
+    return keysetPage(rows.map(readAction), q, total);
   }
 
   async alarmingTargets(): Promise<number> {

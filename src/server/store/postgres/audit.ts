@@ -6,6 +6,7 @@ import {
   type AuditRepository,
   type NewAuditEntry,
 } from '../../healing/store/repositories';
+import { keysetOrder, keysetPage, type KeysetPage } from '../../healing/store/keyset';
 import { countRow, decodeRow, idRow } from '../rows';
 import type { Database, Run } from './database';
 
@@ -91,10 +92,15 @@ export class PostgresAuditRepository implements AuditRepository {
       where.push(sql(`$${params.length}`));
     };
     if (q.actionId !== undefined) {
-      add((p) => `action_id = ${p}`, q.actionId);
+      // bigint: any id the schema lets through (past the INTEGER column's range) matches nothing, not a 500.
+      add((p) => `action_id = ${p}::bigint`, q.actionId);
     }
     if (q.triggerId) {
       add((p) => `trigger_id = ${p}`, q.triggerId);
+    }
+    if (q.target) {
+      // As SQLite's (healing/store/audit.ts): the trigger ids of the target's anomalies.
+      add((p) => `trigger_id IN (SELECT id::text FROM anomalies WHERE target_id = ${p})`, q.target);
     }
     if (q.kind?.length) {
       add((p) => `kind = ANY(${p}::text[])`, q.kind);
@@ -111,7 +117,7 @@ export class PostgresAuditRepository implements AuditRepository {
     return { where, params };
   }
 
-  async list(q: AuditFilter): Promise<{ items: AuditEntry[]; total: number }> {
+  async list(q: AuditFilter): Promise<KeysetPage<AuditEntry>> {
     const { where, params } = this.filter(q);
     const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
     const total = decodeRow(
@@ -119,11 +125,16 @@ export class PostgresAuditRepository implements AuditRepository {
       'healing_audit',
       (await this.db.query(`SELECT COUNT(*) AS n FROM healing_audit${clause}`, params)).rows[0]
     ).n;
+    // bigint: a cursor may name any id its schema lets through, past an INTEGER column's range (int4 and
+    // int8 compare in one btree operator family, so the id's index still serves it).
+    const key = keysetOrder('id', q.cursor, `$${params.length + 1}::bigint`);
+    const page = key.condition ? [...where, key.condition] : where;
+    const n = params.length + key.values.length;
     const { rows } = await this.db.query(
-      `SELECT ${COLUMNS} FROM healing_audit${clause} ORDER BY id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, q.limit, q.offset]
+      `SELECT ${COLUMNS} FROM healing_audit${page.length ? ` WHERE ${page.join(' AND ')}` : ''} ORDER BY ${key.order} LIMIT $${n + 1} OFFSET $${n + 2}`,
+      [...params, ...key.values, q.limit + 1, q.offset]
     );
-    return { items: rows.map(toEntry), total };
+    return keysetPage(rows.map(toEntry), q, total);
   }
 
   async *iterate(q: AuditFilter): AsyncGenerator<AuditEntry> {

@@ -25,7 +25,7 @@ import {
   type StoredCheckpoint,
 } from '../../pipeline/store/repository';
 import { readSummary, summaryPage, type SummaryQuery } from '../../pipeline/store/summaryTable';
-import { readTargetRow } from '../../pipeline/store/targetTable';
+import { readTargetRecord, readTargetRow, targetRecordSql } from '../../pipeline/store/targetTable';
 import { definitionChanged, readPeers, readResumePoint } from '../../pipeline/store/watchTable';
 import { decodeRow } from '../rows';
 import { Database } from './database';
@@ -138,6 +138,11 @@ export class PostgresPipelineRepository implements PipelineRepository {
       [id]
     );
     return rows.length === 0 ? undefined : readSummary(rows[0]);
+  }
+
+  async targetRecord(id: string) {
+    const [row] = await this.rows(numbered(targetRecordSql((column) => `${column}::text AS ${column}`)), [id]);
+    return row === undefined ? undefined : readTargetRecord(row);
   }
 
   async anomaly(id: number) {

@@ -1,0 +1,60 @@
+import { listCursor, type ListCursor } from '../../../contract/healing';
+
+// Keyset pages of the healing lists (actions, audit), newest first by id, on SQLite and PostgreSQL alike.
+
+/** A page as both stores return it: its rows newest first, the total the filter matches, and its cursors. */
+export interface KeysetPage<T> {
+  items: T[];
+  total: number;
+  next: string | null;
+  previous: string | null;
+}
+
+/**
+ * How a page reads its rows: the condition on `column` (the row id) that the cursor sets, with `?` for
+ * its value (`placeholder`: PostgreSQL numbers them), the order, and the value. Older rows (or none) are read newest
+ * first; newer rows oldest first, from the cursor up, and turned round by `keysetPage`.
+ */
+export function keysetOrder(
+  column: string,
+  cursor: ListCursor | undefined,
+  placeholder = '?'
+): { condition?: string; values: number[]; order: string } {
+  if (cursor === undefined) {
+    return { values: [], order: `${column} DESC` };
+  }
+  return cursor.older
+    ? { condition: `${column} < ${placeholder}`, values: [cursor.id], order: `${column} DESC` }
+    : { condition: `${column} > ${placeholder}`, values: [cursor.id], order: `${column} ASC` };
+}
+
+/**
+ * The page from rows read in `keysetOrder`'s order with a limit one above `limit` (the extra row says
+ * whether the list goes on in that direction).
+ */
+export function keysetPage<T extends { id: number }>(
+  rows: T[],
+  q: { limit: number; cursor?: ListCursor },
+  total: number
+): KeysetPage<T> {
+  const more = rows.length > q.limit;
+  const read = rows.slice(0, q.limit);
+  if (q.cursor !== undefined && !q.cursor.older) {
+    const items = read.reverse();
+    const last = items.at(-1);
+    return {
+      items,
+      total,
+      next: listCursor(last ? last.id : q.cursor.id + 1, true),
+      previous: more ? listCursor(items[0].id, false) : null,
+    };
+  }
+  const first = read[0];
+  return {
+    items: read,
+    total,
+    next: more ? listCursor(read[read.length - 1].id, true) : null,
+    // The newest page (no cursor) has none newer; after a cursor, the rows above this page's first.
+    previous: q.cursor === undefined ? null : listCursor(first ? first.id : q.cursor.id - 1, false),
+  };
+}
