@@ -675,6 +675,13 @@ describe.each([
       expect((await page({ cursor: 'o999999999999999' })).ids).toEqual([id(10), id(9), id(8)]);
       expect((await page({ cursor: 'n999999999999999' })).ids).toEqual([]);
       expect((await page({ actionId: 99_999_999_999 })).ids).toEqual([]);
+      // The links of a page past either end of the ids are cursors the route reads, and lead back into the list.
+      const pastNewest = await page({ cursor: 'n999999999999999' });
+      expect(pastNewest.next).toBe('o999999999999999');
+      expect((await page({ cursor: pastNewest.next })).ids).toEqual([id(10), id(9), id(8)]);
+      const pastOldest = await page({ cursor: 'o0' });
+      expect(pastOldest).toEqual({ ids: [], total: 10, next: null, previous: 'n0' });
+      expect((await page({ cursor: pastOldest.previous })).ids).toEqual([id(3), id(2), id(1)]);
     });
 
     it("filters by target: the entries of the triggers its anomalies raised, none of another target's or an alert's", async () => {
