@@ -715,6 +715,7 @@ describe.each([
       expect(await list({ kind: 'proposed,succeeded' })).toEqual({ messages: ['cart 2', 'cart 1'], total: 2 });
       expect(await list({ limit: 2 })).toMatchObject({ messages: ['cart 1 again', 'cart 2'], total: 3 });
       expect(await list({ target: 'w{job="nope"}' })).toEqual({ messages: [], total: 0 });
+      expect(await list({ target: 'w{job="\u0000"}' })).toEqual({ messages: [], total: 0 });
       const exported: string[] = [];
       for await (const e of audit.iterate(auditQuerySchema.parse({ target: cart, format: 'csv' }))) {
         exported.push(e.message);
