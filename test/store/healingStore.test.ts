@@ -675,6 +675,13 @@ describe.each([
       expect((await page({ cursor: 'o999999999999999' })).ids).toEqual([id(10), id(9), id(8)]);
       expect((await page({ cursor: 'n999999999999999' })).ids).toEqual([]);
       expect((await page({ actionId: 99_999_999_999 })).ids).toEqual([]);
+      // The links of a page past either end of the ids are cursors the route reads, and lead back into the list.
+      const pastNewest = await page({ cursor: 'n999999999999999' });
+      expect(pastNewest.next).toBe('o999999999999999');
+      expect((await page({ cursor: pastNewest.next })).ids).toEqual([id(10), id(9), id(8)]);
+      const pastOldest = await page({ cursor: 'o0' });
+      expect(pastOldest).toEqual({ ids: [], total: 10, next: null, previous: 'n0' });
+      expect((await page({ cursor: pastOldest.previous })).ids).toEqual([id(3), id(2), id(1)]);
     });
 
     it("filters by target: the entries of the triggers its anomalies raised, none of another target's or an alert's", async () => {
@@ -708,6 +715,7 @@ describe.each([
       expect(await list({ kind: 'proposed,succeeded' })).toEqual({ messages: ['cart 2', 'cart 1'], total: 2 });
       expect(await list({ limit: 2 })).toMatchObject({ messages: ['cart 1 again', 'cart 2'], total: 3 });
       expect(await list({ target: 'w{job="nope"}' })).toEqual({ messages: [], total: 0 });
+      expect(await list({ target: 'w{job="\u0000"}' })).toEqual({ messages: [], total: 0 });
       const exported: string[] = [];
       for await (const e of audit.iterate(auditQuerySchema.parse({ target: cart, format: 'csv' }))) {
         exported.push(e.message);

@@ -15,9 +15,13 @@ export const MAX_LIST_OFFSET = 1000;
  */
 export const listCursorSchema = z
   .string()
+  // At most 15 digits: the ids stay exact in a double (LIST_CURSOR_MAX_ID).
   .regex(/^[on](0|[1-9][0-9]{0,14})$/, { error: 'not the next or previous of a page; start again without a cursor' })
   .transform((text) => ({ older: text[0] === 'o', id: Number(text.slice(1)) }));
 export type ListCursor = z.output<typeof listCursorSchema>;
+
+/** The largest id a cursor names: a page's links stay within it, so a client can follow each one. */
+export const LIST_CURSOR_MAX_ID = 10 ** 15 - 1;
 
 /** The cursor of the rows older than the row `id` (a page's `next`), or newer than it (its `previous`). */
 export const listCursor = (id: number, older: boolean): string => `${older ? 'o' : 'n'}${id}`;

@@ -1,4 +1,4 @@
-import { listCursor, type ListCursor } from '../../../contract/healing';
+import { LIST_CURSOR_MAX_ID, listCursor, type ListCursor } from '../../../contract/healing/query';
 
 // Keyset pages of the healing lists (actions, audit), newest first by id, on SQLite and PostgreSQL alike.
 
@@ -45,7 +45,7 @@ export function keysetPage<T extends { id: number }>(
     return {
       items,
       total,
-      next: listCursor(last ? last.id : q.cursor.id + 1, true),
+      next: listCursor(last ? last.id : Math.min(q.cursor.id + 1, LIST_CURSOR_MAX_ID), true),
       previous: more ? listCursor(items[0].id, false) : null,
     };
   }
@@ -55,6 +55,7 @@ export function keysetPage<T extends { id: number }>(
     total,
     next: more ? listCursor(read[read.length - 1].id, true) : null,
     // The newest page (no cursor) has none newer; after a cursor, the rows above this page's first.
-    previous: q.cursor === undefined ? null : listCursor(first ? first.id : q.cursor.id - 1, false),
+    // Past the ends of the ids, the link stays one the schema reads (n0 reads every row: ids start at 1).
+    previous: q.cursor === undefined ? null : listCursor(first ? first.id : Math.max(q.cursor.id - 1, 0), false),
   };
 }

@@ -40,34 +40,57 @@ export const MAX_AUDIT_EXPORTS = 4;
 export const AUDIT_EXPORT_STALL_MS = 30_000;
 
 /**
- * Ends `res` once it has waited for 'drain' (its client reads nothing while the socket's buffers are
- * full) at two looks `stallMs` apart with no 'drain' between: stalled for `stallMs` at least, twice
- * that at most. A client that reads, however slowly, drains the buffers now and then and goes on.
+ * The least an export's client must take per AUDIT_EXPORT_STALL_MS while the export waits on it:
+ * 8 KiB/s, a 64 kbit/s link (GPRS, ISDN; Grafana's own pages weigh megabytes, so a Viewer on a
+ * slower link cannot reach the export button). Without it, a client reading a little now and then
+ * (slowloris) held a slot as surely as one that read nothing: nginx's send_timeout and the stall
+ * rule alone ask only for some progress between two writes; Apache's mod_reqtimeout asks a MinRate.
  */
-function endWhenStalled(res: ServerResponse, clock: Clock, stallMs: number, onStall: () => void): void {
-  let drained = false;
+export const AUDIT_EXPORT_MIN_BYTES_PER_STALL = 8192 * (AUDIT_EXPORT_STALL_MS / 1000);
+
+/**
+ * Ends `res` once it has waited on its client (the socket's buffers full) at two looks `stallMs`
+ * apart and the client took less than `minBytes` of the export (`sent`) between them: stalled, or
+ * slower than any real link, for `stallMs` at least, twice that at most. A client that reads at a
+ * real link's pace goes on, however long its file takes; an export waiting on the store does too.
+ */
+function endWhenStalled(
+  res: ServerResponse,
+  clock: Clock,
+  limits: { stallMs: number; minBytes: number },
+  sent: () => number,
+  onStall: () => void
+): void {
   let waitingBefore = false;
-  const onDrain = () => {
-    drained = true;
-  };
-  res.on('drain', onDrain);
-  const stop = clock.every(stallMs, () => {
+  let sentBefore = 0;
+  const stop = clock.every(limits.stallMs, () => {
     const waiting = res.writableNeedDrain;
-    if (waiting && waitingBefore && !drained) {
+    if (waiting && waitingBefore && sent() - sentBefore < limits.minBytes) {
       onStall();
       res.destroy();
     }
     waitingBefore = waiting;
-    drained = false;
+    sentBefore = sent();
   });
-  res.once('close', () => {
-    stop();
-    res.off('drain', onDrain);
-  });
+  res.once('close', stop);
 }
 
-/** The audit log: newest first in pages, or every matching entry as CSV or JSON Lines (oldest first). */
-export function auditRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
+/** The lines of an export, counting the bytes they hold as the response takes them. */
+async function* counted(lines: AsyncIterable<string>, count: (bytes: number) => void): AsyncGenerator<string> {
+  for await (const line of lines) {
+    count(Buffer.byteLength(line));
+    yield line;
+  }
+}
+
+/**
+ * The audit log: newest first in pages, or every matching entry as CSV or JSON Lines (oldest first).
+ * `minBytesPerStall`: tests on loopback, whose buffers hold megabytes, ask more.
+ */
+export function auditRoutes(
+  engine: HealingEngine,
+  minBytesPerStall = AUDIT_EXPORT_MIN_BYTES_PER_STALL
+): FastifyPluginAsyncZod {
   return async (app) => {
     let exporting = 0;
     app.get('/api/audit', { schema: { querystring: auditQuerySchema } }, async (request, reply) => {
@@ -85,11 +108,17 @@ export function auditRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
       exporting++;
       reply.raw.once('close', () => exporting--);
       request.leaveInFlight();
-      endWhenStalled(reply.raw, engine.clock, AUDIT_EXPORT_STALL_MS, () =>
-        request.log.warn(
-          { stalledMs: AUDIT_EXPORT_STALL_MS },
-          'audit export ended: its client read nothing for too long, and its download slot is free again'
-        )
+      let sent = 0;
+      endWhenStalled(
+        reply.raw,
+        engine.clock,
+        { stallMs: AUDIT_EXPORT_STALL_MS, minBytes: minBytesPerStall },
+        () => sent,
+        () =>
+          request.log.warn(
+            { stalledMs: AUDIT_EXPORT_STALL_MS, minBytes: minBytesPerStall },
+            'audit export ended: its client read too little for too long, and its download slot is free again'
+          )
       );
       const entries = engine.audit.iterate(query);
       const lines =
@@ -111,7 +140,7 @@ export function auditRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
           query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8'
         )
         .header('Content-Disposition', `attachment; filename="failureprophet-audit.${query.format}"`)
-        .send(Readable.from(lines));
+        .send(Readable.from(counted(lines, (bytes) => (sent += bytes))));
     });
   };
 }
