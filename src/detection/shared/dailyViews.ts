@@ -1,6 +1,7 @@
 import { scoreOfLog10 } from '../calibration';
 import { checkState, DetectorOptions, DetectorState, numArray, stateEnvelope } from '../detector';
 import { RECOMMENDED_THRESHOLD } from '../threshold';
+import { modelRegion } from './arrays';
 import { BAND_Z } from './band';
 import { ByteReader, ByteWriter } from './bytes';
 import * as layout from './dailyViewsLayout';
@@ -123,11 +124,11 @@ export abstract class DailyViewsDetector {
     const tp = options.trainingPoints;
     this.trainingPoints = typeof tp === 'number' && Number.isFinite(tp) && tp > 0 ? Math.floor(tp) : 0;
     this.viewsAt = SHARED_SLOTS + extraSlots;
-    // Views on one buffer (arrays.ts).
+    // Views on one region (arrays.ts).
     const slots = this.viewsAt + VIEWS * V_SIZE;
-    const buffer = new ArrayBuffer(8 * (slots + this.o.buckets * P_SIZE));
-    this.s = new Float64Array(buffer, 0, slots);
-    this.profile = new Float64Array(buffer, 8 * slots, this.o.buckets * P_SIZE);
+    const { buffer, offset } = modelRegion(8 * (slots + this.o.buckets * P_SIZE));
+    this.s = new Float64Array(buffer, offset, slots);
+    this.profile = new Float64Array(buffer, offset + 8 * slots, this.o.buckets * P_SIZE);
     this.infinite = infiniteSlots(infinite);
     for (const [slot, start] of Object.entries(this.infinite)) {
       this.s[Number(slot)] = start;
