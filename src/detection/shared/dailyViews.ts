@@ -95,10 +95,13 @@ export abstract class DailyViewsDetector {
   /** The options, shared by every detector built with the same ones (a fleet holds 100,000 detectors). */
   protected readonly o: Readonly<Required<DailyViewOptions>>;
   protected readonly trainingPoints: number;
-  /** Scalar state: the shared slots (S_*), the subclass's, then per view V_SIZE slots. */
+  /** State: the shared slots (S_*), the subclass's, per view V_SIZE slots, then the profile (profileAt). */
   protected readonly s: Float64Array;
-  /** Per bucket: mean, mean absolute deviation, samples seen, data learned (ms). */
-  private readonly profile: Float64Array;
+  /**
+   * Where the profile starts in `s` (one view, not two: a view is ~0.1 kB of heap): per bucket mean,
+   * mean absolute deviation, samples seen, data learned (ms).
+   */
+  private readonly profileAt: number;
   private readonly viewsAt: number;
   /** The rates derived from the options, shared likewise. */
   private readonly rates: ViewRates;
@@ -136,8 +139,8 @@ export abstract class DailyViewsDetector {
     // Views on one region (arrays.ts).
     const slots = this.viewsAt + VIEWS * V_SIZE;
     const { buffer, offset } = modelRegion(8 * (slots + this.o.buckets * P_SIZE));
-    this.s = new Float64Array(buffer, offset, slots);
-    this.profile = new Float64Array(buffer, offset + 8 * slots, this.o.buckets * P_SIZE);
+    this.s = new Float64Array(buffer, offset, slots + this.o.buckets * P_SIZE);
+    this.profileAt = slots;
     this.infinite = infiniteSlots(infinite);
     for (const [slot, start] of Object.entries(this.infinite)) {
       this.s[Number(slot)] = start;
@@ -193,36 +196,35 @@ export abstract class DailyViewsDetector {
     if (n === 2) {
       // The first sample's weight is the first step, known only now.
       s[S_BASE_W] = dt;
-      const p0 = this.profile;
-      for (let b = 0; b < p0.length; b += P_SIZE) {
-        if (p0[b + P_COUNT] > 0) {
-          p0[b + P_WEIGHT] = dt;
+      for (let b = this.profileAt; b < s.length; b += P_SIZE) {
+        if (s[b + P_COUNT] > 0) {
+          s[b + P_WEIGHT] = dt;
         }
       }
     }
 
     // View 1: the daily profile, once the hour-of-day bucket has learned enough.
-    const prof = this.profile;
-    const b = Math.floor(((((timestampMs % MS_DAY) + MS_DAY) % MS_DAY) * this.o.buckets) / MS_DAY) * P_SIZE;
+    const b =
+      this.profileAt + Math.floor(((((timestampMs % MS_DAY) + MS_DAY) % MS_DAY) * this.o.buckets) / MS_DAY) * P_SIZE;
     let log10p = 0;
-    const learned = prof[b + P_COUNT] >= this.o.bucketLearnSamples && prof[b + P_WEIGHT] >= this.o.bucketLearnMs;
+    const learned = s[b + P_COUNT] >= this.o.bucketLearnSamples && s[b + P_WEIGHT] >= this.o.bucketLearnMs;
     if (learned) {
-      const dev = value - prof[b];
-      const mad = prof[b + 1] + floor;
-      this.setBand(prof[b], mad);
+      const dev = value - s[b];
+      const mad = s[b + 1] + floor;
+      this.setBand(s[b], mad);
       log10p = this.tail(0, Math.abs(dev) / mad, n, dt);
     }
-    if (prof[b + P_COUNT] === 0) {
-      prof[b] = value;
-      prof[b + 1] = 0;
+    if (s[b + P_COUNT] === 0) {
+      s[b] = value;
+      s[b + 1] = 0;
     } else {
-      const dev = value - prof[b];
-      const rate = Math.max(dt / (prof[b + P_WEIGHT] + dt), this.rates.profile.of(dt));
-      prof[b] += rate * dev;
-      prof[b + 1] += rate * (Math.abs(dev) - prof[b + 1]);
+      const dev = value - s[b];
+      const rate = Math.max(dt / (s[b + P_WEIGHT] + dt), this.rates.profile.of(dt));
+      s[b] += rate * dev;
+      s[b + 1] += rate * (Math.abs(dev) - s[b + 1]);
     }
-    prof[b + P_COUNT]++;
-    prof[b + P_WEIGHT] += dt;
+    s[b + P_COUNT]++;
+    s[b + P_WEIGHT] += dt;
 
     // View 2: the slow all-day baseline.
     let surprise = 0;
@@ -346,29 +348,28 @@ export abstract class DailyViewsDetector {
     return {
       ...stateEnvelope(this.name, version),
       options: settings,
-      scalars: Array.from(this.s, finiteOrNull),
-      profile: Array.from(this.profile),
+      scalars: Array.from(this.s.subarray(0, this.profileAt), finiteOrNull),
+      profile: Array.from(this.s.subarray(this.profileAt)),
     };
   }
 
   /** The scalars and profile packed (ByteWriter.nums, exact): how a detector that holds this one stores them. */
   protected writeArrays(w: ByteWriter): void {
-    w.nums(this.s).nums(this.profile);
+    w.nums(this.s);
   }
 
   /** What `writeArrays` wrote (the options already given to the constructor). */
   protected readArrays(r: ByteReader): void {
     this.s.set(r.nums(this.s.length));
-    this.profile.set(r.nums(this.profile.length));
   }
 
   /** Restores the scalars and profile of a checked state (its options already given to the constructor). */
   protected restoreArrays(st: ReturnType<typeof checkState>): void {
     const infinite = this.infinite;
     this.s.set(
-      Float64Array.from(numArray(st, 'scalars', this.s.length), (x, i) => (Number.isNaN(x) ? (infinite[i] ?? NaN) : x))
+      Float64Array.from(numArray(st, 'scalars', this.profileAt), (x, i) => (Number.isNaN(x) ? (infinite[i] ?? NaN) : x))
     );
-    this.profile.set(numArray(st, 'profile', this.o.buckets * P_SIZE));
+    this.s.set(numArray(st, 'profile', this.o.buckets * P_SIZE), this.profileAt);
   }
 }
 
