@@ -1,4 +1,12 @@
-import { createDetector, DETECTOR_NAMES, type DetectorName, restoreDetector, RECOMMENDED_THRESHOLD } from './index';
+import {
+  createDetector,
+  createProductDetector,
+  DETECTOR_NAMES,
+  type DetectorName,
+  PRODUCT_DETECTOR_NAMES,
+  restoreDetector,
+  RECOMMENDED_THRESHOLD,
+} from './index';
 import { FailureProphetV5Detector } from './failureprophetV5';
 import { Random } from './random';
 import { synthetic } from './testSeries';
@@ -180,6 +188,27 @@ describe('registry', () => {
     const r = restoreDetector(JSON.parse(JSON.stringify(d.toState())));
     for (let i = 750; i < 800; i++) {
       expect(r.update(t[i], v[i])).toBe(d.update(t[i], v[i]));
+    }
+  });
+
+  // A target's detail ring keeps a band as its expected value and half width (pipeline/signal.ts).
+  it.each(PRODUCT_DETECTOR_NAMES)('%s: a band symmetric about the expected value, or none', (name) => {
+    for (const kind of ['step', 'spike', 'drift', 'flat'] as const) {
+      const { t, v } = synthetic(kind);
+      const d = createProductDetector(name, RECOMMENDED_THRESHOLD);
+      let banded = 0;
+      for (let i = 0; i < t.length; i++) {
+        d.update(t[i], i % 97 === 50 ? NaN : v[i]);
+        if (Number.isNaN(d.expected)) {
+          expect([d.lower, d.upper]).toEqual([NaN, NaN]);
+          continue;
+        }
+        banded++;
+        const below = d.expected - d.lower;
+        const above = d.upper - d.expected;
+        expect(Math.abs(above - below)).toBeLessThanOrEqual(1e-12 * (Math.abs(d.expected) + Math.abs(above)));
+      }
+      expect(banded).toBeGreaterThan(t.length / 2);
     }
   });
 });

@@ -1,4 +1,4 @@
-import { aligned8 } from '../shared/arrays';
+import { aligned8, modelRegion } from '../shared/arrays';
 import { DIM, FEATURE_WINDOW_BYTES, FeatureWindow, LEVELS, WINDOW } from './featureWindow';
 import type { ArtBound } from './fuzzyArt';
 import { RESONANCE_SCALARS, Resonance } from './resonance';
@@ -13,13 +13,13 @@ export interface Learned {
   resonance: Resonance;
 }
 
-/** A learned part not yet filled: its window's and resonance's arrays views on one buffer (shared/arrays.ts). */
+/** A learned part not yet filled: its window's and resonance's arrays views on one region (shared/arrays.ts). */
 export function newLearned(trendWindow: number, bound: ArtBound): Learned {
   const windowBytes = aligned8(FEATURE_WINDOW_BYTES);
-  const buffer = new ArrayBuffer(windowBytes + Resonance.bytes(trendWindow, bound));
+  const { buffer, offset } = modelRegion(windowBytes + Resonance.bytes(trendWindow, bound));
   return {
-    window: new FeatureWindow({ buffer, offset: 0 }),
-    resonance: new Resonance(trendWindow, bound, { buffer, offset: windowBytes }),
+    window: new FeatureWindow({ buffer, offset }),
+    resonance: new Resonance(trendWindow, bound, { buffer, offset: offset + windowBytes }),
   };
 }
 

@@ -66,10 +66,10 @@ export function minMaxScaled(x: Float64Array, out: Float64Array): Float64Array {
   return out;
 }
 
-/** Drops the oldest entry and appends v. */
-export function shift(a: Uint16Array, v: number): void {
-  a.copyWithin(0, 1);
-  a[a.length - 1] = v;
+/** Drops the oldest entry of a[from, to) and appends v. */
+export function shift(a: Uint16Array, from: number, to: number, v: number): void {
+  a.copyWithin(from, from + 1, to);
+  a[to - 1] = v;
 }
 
 /** Julia's round(Int, x): nearest, ties to even. */

@@ -2,8 +2,8 @@
  * What a typed array costs beyond its bytes: about 0.2 kB of heap (the typed array and its
  * ArrayBuffer) and, off the heap, 0.35 kB more for a native backing store (Node 20, measured:
  * RESULTS.md, issue 16). A fleet holds 100,000 targets of a dozen arrays each, so a holder's arrays
- * of fixed size are views on one buffer of its own (a view costs ~0.1 kB), and holders with nothing
- * to hold share NO_NUMBERS.
+ * of fixed size are views on one region, regions are cut from slabs shared by many holders (a view
+ * costs ~0.1 kB, a region nothing more), and holders with nothing to hold share NO_NUMBERS.
  */
 
 /** One zero-length array for every holder with nothing to hold: nothing can be written into it. */
@@ -15,12 +15,51 @@ export interface Region {
   offset: number;
 }
 
-/** A buffer of its own, for a holder built alone. */
+/** Bytes rounded up to a multiple of 8, so the float64 views of a region that follows are aligned. */
+export function aligned8(bytes: number): number {
+  return Math.ceil(bytes / 8) * 8;
+}
+
+/** A buffer of its own, for a holder built alone or for a short time (a slab would keep its bytes as long as its neighbours). */
 export function ownRegion(bytes: number): Region {
   return { buffer: new ArrayBuffer(bytes), offset: 0 };
 }
 
-/** Bytes rounded up to a multiple of 8, so the float64 views of a region that follows are aligned. */
-export function aligned8(bytes: number): number {
-  return Math.ceil(bytes / 8) * 8;
+/** Bytes of one slab: 32 KiB holds a dozen targets' largest regions (2-3 kB) and wastes little at its end. */
+const SLAB_BYTES = 32 * 1024;
+/** Regions larger than this get a buffer of their own: a slab would waste too much of its end on them. */
+const LARGEST_CUT = SLAB_BYTES / 4;
+
+/**
+ * Zeroed regions cut in turn from 32 KiB buffers, never given back: a slab lives as long as any view
+ * on it. Holders that live and die together (one retraining's detectors, a watch's targets' detail
+ * rings) take from the same Slab, so their slabs are freed whole; a holder outliving its neighbours
+ * keeps their bytes too, which is why detectors and rings take from different slabs.
+ */
+export class Slab {
+  private buffer = new ArrayBuffer(0);
+  private at = 0;
+
+  /** A region of `bytes` (8-aligned), zeroed. */
+  take(bytes: number): Region {
+    const size = aligned8(bytes);
+    if (size > LARGEST_CUT) {
+      return ownRegion(size);
+    }
+    if (this.at + size > this.buffer.byteLength) {
+      this.buffer = new ArrayBuffer(SLAB_BYTES);
+      this.at = 0;
+    }
+    const region = { buffer: this.buffer, offset: this.at };
+    this.at += size;
+    return region;
+  }
+}
+
+/** Where detectors keep their fixed-size arrays (a retraining replaces them all at once). */
+const MODEL_SLAB = new Slab();
+
+/** A region for a detector's fixed-size arrays that live as long as the detector (not for scratch: nothing is given back). */
+export function modelRegion(bytes: number): Region {
+  return MODEL_SLAB.take(bytes);
 }

@@ -1,6 +1,7 @@
 import { scoreOfLog10 } from '../calibration';
 import { checkState, DetectorOptions, DetectorState, numArray, stateEnvelope } from '../detector';
 import { RECOMMENDED_THRESHOLD } from '../threshold';
+import { modelRegion } from './arrays';
 import { BAND_Z } from './band';
 import { ByteReader, ByteWriter } from './bytes';
 import * as layout from './dailyViewsLayout';
@@ -51,6 +52,17 @@ const GAP_STEPS = 4;
 /** A view's tail alarms only after it has calibrated on this many surprises. */
 const VIEW_WARMUP = WARMUP;
 const MS_DAY = 86_400_000;
+/**
+ * What learn() and remember() hand to the rest of the same update(): the sample's learning time, the
+ * baseline and its scale before it, the alarm memory it was compared with. Written before they are
+ * read within one call (single-threaded), so every detector shares them: kept as fields they were
+ * four boxed numbers in each of a fleet's 100,000 detectors.
+ */
+const STEP_SCRATCH = new Float64Array(4);
+const DT = 0;
+const BASE_BEFORE = 1;
+const SCALE_BEFORE = 2;
+const MEMORY = 3;
 /** Views combined: the daily profile and the slow baseline. */
 const VIEWS = 2;
 /** Release of `level` per 5 minutes (a short peak hold, so an ongoing anomaly does not flicker). */
@@ -83,21 +95,22 @@ export abstract class DailyViewsDetector {
   /** The options, shared by every detector built with the same ones (a fleet holds 100,000 detectors). */
   protected readonly o: Readonly<Required<DailyViewOptions>>;
   protected readonly trainingPoints: number;
-  /** Scalar state: the shared slots (S_*), the subclass's, then per view V_SIZE slots. */
+  /** State: the shared slots (S_*), the subclass's, per view V_SIZE slots, then the profile (profileAt). */
   protected readonly s: Float64Array;
-  /** Per bucket: mean, mean absolute deviation, samples seen, data learned (ms). */
-  private readonly profile: Float64Array;
+  /**
+   * Where the profile starts in `s` (one view, not two: a view is ~0.1 kB of heap): per bucket mean,
+   * mean absolute deviation, samples seen, data learned (ms).
+   */
+  private readonly profileAt: number;
   private readonly viewsAt: number;
   /** The rates derived from the options, shared likewise. */
   private readonly rates: ViewRates;
   /** The slots that start infinite (JSON stores them as null): the shared ones and the subclass's. */
   private readonly infinite: Readonly<Record<number, number>>;
-  /** Set by learn(): the learning time of the sample, and the baseline and its scale before it. */
-  protected dt = 0;
-  protected baseBefore = 0;
-  protected scaleBefore = 0;
-  /** Set by remember(): the alarm memory the sample was compared with. */
-  protected memory = 0;
+  /** Set by remember(): the alarm memory the sample was compared with (read within the same update). */
+  protected get memory(): number {
+    return STEP_SCRATCH[MEMORY];
+  }
 
   protected constructor(
     options: DailyViewOptions & DetectorOptions,
@@ -123,11 +136,11 @@ export abstract class DailyViewsDetector {
     const tp = options.trainingPoints;
     this.trainingPoints = typeof tp === 'number' && Number.isFinite(tp) && tp > 0 ? Math.floor(tp) : 0;
     this.viewsAt = SHARED_SLOTS + extraSlots;
-    // Views on one buffer (arrays.ts).
+    // Views on one region (arrays.ts).
     const slots = this.viewsAt + VIEWS * V_SIZE;
-    const buffer = new ArrayBuffer(8 * (slots + this.o.buckets * P_SIZE));
-    this.s = new Float64Array(buffer, 0, slots);
-    this.profile = new Float64Array(buffer, 8 * slots, this.o.buckets * P_SIZE);
+    const { buffer, offset } = modelRegion(8 * (slots + this.o.buckets * P_SIZE));
+    this.s = new Float64Array(buffer, offset, slots + this.o.buckets * P_SIZE);
+    this.profileAt = slots;
     this.infinite = infiniteSlots(infinite);
     for (const [slot, start] of Object.entries(this.infinite)) {
       this.s[Number(slot)] = start;
@@ -156,7 +169,7 @@ export abstract class DailyViewsDetector {
 
   /**
    * Learns one present sample in both views and returns their combined score (0 while learning),
-   * before any suppression; sets the band, `dt`, `baseBefore` and `scaleBefore`.
+   * before any suppression; sets the band and STEP_SCRATCH's learning time, baseline and scale.
    */
   protected learn(timestampMs: number, value: number): number {
     const s = this.s;
@@ -170,7 +183,7 @@ export abstract class DailyViewsDetector {
       s[S_TYP_STEP] = typical + TYP_RATE * (Math.min(raw, GAP_STEPS * typical) - typical);
       s[S_ELAPSED] += dt;
     }
-    this.dt = dt;
+    STEP_SCRATCH[DT] = dt;
     s[S_LAST_T] = timestampMs;
     s[S_MIN] = Math.min(s[S_MIN], value);
     s[S_MAX] = Math.max(s[S_MAX], value);
@@ -183,50 +196,49 @@ export abstract class DailyViewsDetector {
     if (n === 2) {
       // The first sample's weight is the first step, known only now.
       s[S_BASE_W] = dt;
-      const p0 = this.profile;
-      for (let b = 0; b < p0.length; b += P_SIZE) {
-        if (p0[b + P_COUNT] > 0) {
-          p0[b + P_WEIGHT] = dt;
+      for (let b = this.profileAt; b < s.length; b += P_SIZE) {
+        if (s[b + P_COUNT] > 0) {
+          s[b + P_WEIGHT] = dt;
         }
       }
     }
 
     // View 1: the daily profile, once the hour-of-day bucket has learned enough.
-    const prof = this.profile;
-    const b = Math.floor(((((timestampMs % MS_DAY) + MS_DAY) % MS_DAY) * this.o.buckets) / MS_DAY) * P_SIZE;
+    const b =
+      this.profileAt + Math.floor(((((timestampMs % MS_DAY) + MS_DAY) % MS_DAY) * this.o.buckets) / MS_DAY) * P_SIZE;
     let log10p = 0;
-    const learned = prof[b + P_COUNT] >= this.o.bucketLearnSamples && prof[b + P_WEIGHT] >= this.o.bucketLearnMs;
+    const learned = s[b + P_COUNT] >= this.o.bucketLearnSamples && s[b + P_WEIGHT] >= this.o.bucketLearnMs;
     if (learned) {
-      const dev = value - prof[b];
-      const mad = prof[b + 1] + floor;
-      this.setBand(prof[b], mad);
+      const dev = value - s[b];
+      const mad = s[b + 1] + floor;
+      this.setBand(s[b], mad);
       log10p = this.tail(0, Math.abs(dev) / mad, n, dt);
     }
-    if (prof[b + P_COUNT] === 0) {
-      prof[b] = value;
-      prof[b + 1] = 0;
+    if (s[b + P_COUNT] === 0) {
+      s[b] = value;
+      s[b + 1] = 0;
     } else {
-      const dev = value - prof[b];
-      const rate = Math.max(dt / (prof[b + P_WEIGHT] + dt), this.rates.profile.of(dt));
-      prof[b] += rate * dev;
-      prof[b + 1] += rate * (Math.abs(dev) - prof[b + 1]);
+      const dev = value - s[b];
+      const rate = Math.max(dt / (s[b + P_WEIGHT] + dt), this.rates.profile.of(dt));
+      s[b] += rate * dev;
+      s[b + 1] += rate * (Math.abs(dev) - s[b + 1]);
     }
-    prof[b + P_COUNT]++;
-    prof[b + P_WEIGHT] += dt;
+    s[b + P_COUNT]++;
+    s[b + P_WEIGHT] += dt;
 
     // View 2: the slow all-day baseline.
     let surprise = 0;
-    this.baseBefore = s[S_BASE];
-    this.scaleBefore = s[S_BASE_DEV] + floor;
+    STEP_SCRATCH[BASE_BEFORE] = s[S_BASE];
+    STEP_SCRATCH[SCALE_BEFORE] = s[S_BASE_DEV] + floor;
     if (n === 1) {
       s[S_BASE] = value;
     } else {
       if (!learned) {
         // The baseline stands in for a bucket that has not learned yet.
-        this.setBand(this.baseBefore, this.scaleBefore);
+        this.setBand(STEP_SCRATCH[BASE_BEFORE], STEP_SCRATCH[SCALE_BEFORE]);
       }
       const dev = value - s[S_BASE];
-      surprise = Math.abs(dev) / this.scaleBefore;
+      surprise = Math.abs(dev) / STEP_SCRATCH[SCALE_BEFORE];
       s[S_BASE_W] += dt;
       const rate = Math.max(dt / s[S_BASE_W], this.rates.base.of(dt));
       s[S_BASE] += rate * dev;
@@ -255,7 +267,7 @@ export abstract class DailyViewsDetector {
    */
   protected raiseLevel(timestampMs: number, value: number, score: number): void {
     const s = this.s;
-    let level = Math.max(score, s[S_LEVEL] * levelRelease.of(this.dt));
+    let level = Math.max(score, s[S_LEVEL] * levelRelease.of(STEP_SCRATCH[DT]));
     if (timestampMs < s[S_REF_UNTIL]) {
       const ref = this.eventScore(value);
       if (ref >= this.o.alarmThreshold) {
@@ -280,13 +292,14 @@ export abstract class DailyViewsDetector {
   protected remember(timestampMs: number, score: number): number {
     const s = this.s;
     const held = timestampMs - s[S_RAISED_AT] < this.o.holdMs;
-    this.memory = held ? s[S_MEMORY] : s[S_MEMORY] * this.rates.memory.of(this.dt);
-    if (score > this.memory) {
+    const memory = held ? s[S_MEMORY] : s[S_MEMORY] * this.rates.memory.of(STEP_SCRATCH[DT]);
+    STEP_SCRATCH[MEMORY] = memory;
+    if (score > memory) {
       s[S_MEMORY] = score;
       s[S_RAISED_AT] = timestampMs;
       return score;
     }
-    s[S_MEMORY] = this.memory;
+    s[S_MEMORY] = memory;
     return 0;
   }
 
@@ -294,8 +307,8 @@ export abstract class DailyViewsDetector {
   protected openEvent(timestampMs: number): void {
     const s = this.s;
     s[S_ALARM_AT] = timestampMs;
-    s[S_REF_MEAN] = this.baseBefore;
-    s[S_REF_SCALE] = this.scaleBefore;
+    s[S_REF_MEAN] = STEP_SCRATCH[BASE_BEFORE];
+    s[S_REF_SCALE] = STEP_SCRATCH[SCALE_BEFORE];
     s[S_REF_UNTIL] = timestampMs + this.o.holdMs;
   }
 
@@ -335,29 +348,28 @@ export abstract class DailyViewsDetector {
     return {
       ...stateEnvelope(this.name, version),
       options: settings,
-      scalars: Array.from(this.s, finiteOrNull),
-      profile: Array.from(this.profile),
+      scalars: Array.from(this.s.subarray(0, this.profileAt), finiteOrNull),
+      profile: Array.from(this.s.subarray(this.profileAt)),
     };
   }
 
   /** The scalars and profile packed (ByteWriter.nums, exact): how a detector that holds this one stores them. */
   protected writeArrays(w: ByteWriter): void {
-    w.nums(this.s).nums(this.profile);
+    w.nums(this.s);
   }
 
   /** What `writeArrays` wrote (the options already given to the constructor). */
   protected readArrays(r: ByteReader): void {
     this.s.set(r.nums(this.s.length));
-    this.profile.set(r.nums(this.profile.length));
   }
 
   /** Restores the scalars and profile of a checked state (its options already given to the constructor). */
   protected restoreArrays(st: ReturnType<typeof checkState>): void {
     const infinite = this.infinite;
     this.s.set(
-      Float64Array.from(numArray(st, 'scalars', this.s.length), (x, i) => (Number.isNaN(x) ? (infinite[i] ?? NaN) : x))
+      Float64Array.from(numArray(st, 'scalars', this.profileAt), (x, i) => (Number.isNaN(x) ? (infinite[i] ?? NaN) : x))
     );
-    this.profile.set(numArray(st, 'profile', this.o.buckets * P_SIZE));
+    this.s.set(numArray(st, 'profile', this.o.buckets * P_SIZE), this.profileAt);
   }
 }
 

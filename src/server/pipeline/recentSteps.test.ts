@@ -61,6 +61,33 @@ describe('RecentSteps (the detail ring, its times from the watch grid)', () => {
     ]);
   });
 
+  it("shows each step's band as its detector drew it, within a float32 rounding (the ring keeps its half width)", () => {
+    const model = jobTarget('a', { ...settings, detailPoints: 40 }, 0.5);
+    model.signalIndex({ name: 'cpu', kind: 'cpu' });
+    const bands: Array<[number, number, number]> = [];
+    for (let i = 0; i < 40; i++) {
+      model.step(T0 + i * STEP, [1000 + (i % 7) * 0.37 + (i === 30 ? 50 : 0)]);
+      const { expected, lower, upper } = model.signals[0];
+      bands.push([expected, lower, upper]);
+    }
+    const shown = model.recent().cpu;
+    expect(shown).toHaveLength(40);
+    let banded = 0;
+    shown.forEach((p, i) => {
+      const [expected, lower, upper] = bands[i];
+      if (Number.isNaN(expected)) {
+        expect([p.expected, p.lower, p.upper]).toEqual([null, null, null]);
+        return;
+      }
+      banded++;
+      const ulp = 2 ** -23 * (Math.abs(expected) + (upper - lower));
+      expect(Math.abs(p.expected! - expected)).toBeLessThanOrEqual(ulp);
+      expect(Math.abs(p.lower! - lower)).toBeLessThanOrEqual(ulp);
+      expect(Math.abs(p.upper! - upper)).toBeLessThanOrEqual(ulp);
+    });
+    expect(banded).toBeGreaterThan(20);
+  });
+
   it('is empty before the first step, and keeps nothing with detailPoints 0', () => {
     expect(stepped([]).recent()).toEqual({ cpu: [], errors: [] });
     const none = jobTarget('a', { ...settings, detailPoints: 0 }, 0.5);

@@ -1,5 +1,5 @@
 import { SCORE_HISTORY_POINTS, type TargetDetail } from '../../contract/pipeline';
-import type { SignalModel } from './signal';
+import { RING_FIELDS, type SignalModel } from './signal';
 import { downsampleMax } from './targets';
 
 /** A slot's score in the first signal's ring when the target had no sample at that slot's step. */
@@ -7,7 +7,7 @@ const UNRECORDED = NaN;
 
 /**
  * The last `points` steps of a target's grid, a ring whose slots index each signal's own ring
- * (value, expected, lower, upper, score per slot): what the detail view and the sparkline show.
+ * (value, expected, half width, score per slot): what the detail view and the sparkline show.
  * Every target steps on its watch's grid, so a slot's time follows from the last step recorded and
  * its distance to it: no times are kept (issue 16: 120 float64 per target were 92 MiB at 100,000
  * targets). Steps the target had no sample at are slots marked unrecorded, and are not shown.
@@ -33,7 +33,7 @@ export class RecentSteps {
     for (let back = n - 1; back >= 0; back--) {
       const slot = (this.last - back + n) % n;
       const t = this.lastAt - back * this.stepMs;
-      if (t >= this.firstAt && !Number.isNaN(signals[0].ring[slot * 5 + 4])) {
+      if (t >= this.firstAt && !Number.isNaN(signals[0].ring[slot * RING_FIELDS + 3])) {
         out.push({ slot, t });
       }
     }
@@ -47,14 +47,16 @@ export class RecentSteps {
     const slots = this.slots(signals);
     for (const s of signals) {
       out[s.spec.name] = slots.map(({ slot, t }) => {
-        const r = slot * 5;
+        const r = slot * RING_FIELDS;
+        const expected = s.ring[r + 1];
+        const half = s.ring[r + 2];
         return {
           t,
           value: num(s.ring[r]),
-          expected: num(s.ring[r + 1]),
-          lower: num(s.ring[r + 2]),
-          upper: num(s.ring[r + 3]),
-          score: s.ring[r + 4],
+          expected: num(expected),
+          lower: num(expected - half),
+          upper: num(expected + half),
+          score: s.ring[r + 3],
         };
       });
     }
@@ -69,7 +71,7 @@ export class RecentSteps {
     const steps = this.slots(signals).map(({ slot, t }): [number, number] => {
       let score = 0;
       for (const s of signals) {
-        score = Math.max(score, s.ring[slot * 5 + 4]);
+        score = Math.max(score, s.ring[slot * RING_FIELDS + 3]);
       }
       // The ring holds float32: rounding drops digits it never had, which would only bloat the JSON.
       return [t, Math.round(score * 1e4) / 1e4];
@@ -92,18 +94,17 @@ export class RecentSteps {
     } else {
       const ahead = Math.max(1, Math.round((t - this.lastAt) / this.stepMs));
       for (let k = 1; k < Math.min(ahead, n); k++) {
-        signals[0].ring[((this.last + k) % n) * 5 + 4] = UNRECORDED;
+        signals[0].ring[((this.last + k) % n) * RING_FIELDS + 3] = UNRECORDED;
       }
       slot = (this.last + ahead) % n;
     }
     for (const s of signals) {
-      const r = slot * 5;
+      const r = slot * RING_FIELDS;
       const fresh = s.lastAt === t;
       s.ring[r] = fresh ? s.value : NaN;
       s.ring[r + 1] = s.expected;
-      s.ring[r + 2] = s.lower;
-      s.ring[r + 3] = s.upper;
-      s.ring[r + 4] = fresh ? s.score : 0;
+      s.ring[r + 2] = (s.upper - s.lower) / 2;
+      s.ring[r + 3] = fresh ? s.score : 0;
     }
     this.last = slot;
     this.lastAt = t;

@@ -7,6 +7,7 @@ import {
   type SignalKind,
   type StreamingDetector,
 } from '../../detection';
+import { Slab } from '../../detection/shared/arrays';
 import type { Direction, EpisodePeak, TimeToFailure } from '../../contract/pipeline';
 
 export interface SignalSpec {
@@ -26,6 +27,14 @@ export interface ModelSettings {
 /** The forecaster state earlier builds stored (a Holt-Winters snapshot): nothing the crossing forecaster can use. */
 const holtWintersSchema = z.object({ format: z.literal('failureprophet.forecaster') });
 
+/**
+ * Float32 a recent step takes in a signal's ring (recentSteps.ts): value, expected, the band's half
+ * width, score. Every product detector's band is symmetric about its expected value (detectors.test.ts),
+ * so its edges are the expected value less and plus the half width: a fifth of the ring (48 MiB at
+ * 100,000 targets) for edges within a float32 rounding of those it held before.
+ */
+export const RING_FIELDS = 4;
+
 /** One signal of a target: its detector (and forecaster), what it said at its last sample, and its recent steps. */
 export class SignalModel {
   value = NaN;
@@ -38,7 +47,7 @@ export class SignalModel {
   /** The last step it had no sample at and its detector scored the gap (NaN: none yet). */
   missingAt = NaN;
   ttf: TimeToFailure | null = null;
-  /** value, expected, lower, upper, score per recent step (float32 keeps a fleet's history small). */
+  /** value, expected, the band's half width, score per recent step (recentSteps.ts; float32 keeps a fleet's history small). */
   readonly ring: Float32Array;
 
   constructor(
@@ -47,9 +56,13 @@ export class SignalModel {
     public forecaster: CrossingForecaster | undefined,
     detailPoints: number
   ) {
-    this.ring = new Float32Array(detailPoints * 5);
+    const { buffer, offset } = RING_SLAB.take(detailPoints * RING_FIELDS * 4);
+    this.ring = new Float32Array(buffer, offset, detailPoints * RING_FIELDS);
   }
 }
+
+/** Where every signal's ring is cut from: rings live as long as their target, longer than its detectors (arrays.ts). */
+const RING_SLAB = new Slab();
 
 /**
  * Detectors that score a step without a sample (a run of them: the series stopped). The others

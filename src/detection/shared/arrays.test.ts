@@ -1,0 +1,46 @@
+import { ArtimeDetector } from '../artime';
+import { FailureProphetDetector } from '../failureprophet';
+import { synthetic } from '../testSeries';
+import { Slab } from './arrays';
+
+describe('a slab of regions', () => {
+  it('cuts zeroed, 8-aligned, disjoint regions from shared buffers, and large ones apart', () => {
+    const slab = new Slab();
+    const taken = [3, 2400, 1144, 2304, 9000, 5, 2400, 2400, 2400, 2400, 2400, 2400, 2400, 2400, 2400, 2400, 2400].map(
+      (bytes) => ({ bytes, ...slab.take(bytes) })
+    );
+    const shared = new Set(taken.map((r) => r.buffer));
+    expect(shared.size).toBeLessThan(taken.length / 2);
+    for (const r of taken) {
+      expect(r.offset % 8).toBe(0);
+      expect(r.offset + r.bytes).toBeLessThanOrEqual(r.buffer.byteLength);
+      expect(new Uint8Array(r.buffer, r.offset, r.bytes).every((b) => b === 0)).toBe(true);
+    }
+    // A region larger than a quarter slab has a buffer of its own.
+    expect(taken[4].buffer.byteLength).toBe(9000);
+    for (const a of taken) {
+      for (const b of taken) {
+        if (a !== b && a.buffer === b.buffer) {
+          expect(a.offset + a.bytes <= b.offset || b.offset + b.bytes <= a.offset).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('keeps detectors apart: each scores and stores as if alone, whatever its neighbours in the slab do', () => {
+    const { t, v } = synthetic('spike', 2000, 1500);
+    const alone = (): FailureProphetDetector => new FailureProphetDetector();
+    // Built side by side, updated interleaved: their views sit next to each other in the models' slab.
+    const side = [alone(), alone(), ArtimeDetector.bounded({ trainingPoints: 100 }), alone()];
+    const scores: number[][] = side.map(() => []);
+    for (let i = 0; i < t.length; i++) {
+      side.forEach((d, k) => scores[k].push(d.update(t[i], k === 1 ? v[i] * 3 + 7 : v[i])));
+    }
+    const single = alone();
+    const own = Array.from(t, (ti, i) => single.update(ti, v[i]));
+    expect(scores[0]).toEqual(own);
+    expect(scores[3]).toEqual(own);
+    expect(side[0].toState()).toEqual(single.toState());
+    expect(side[3].toState()).toEqual(single.toState());
+  });
+});
