@@ -46,7 +46,7 @@ beforeAll(async () => {
      FROM generate_series(1, $2) AS i`,
     [T, ROWS]
   );
-  // Anomaly i raised trigger i (its id is the anomaly's), over 500 targets.
+  // Anomaly i raised trigger i (its id is the anomaly's), over 500 targets; its entries keep its target.
   await store.pool.query(
     `INSERT INTO anomalies (target_id, watch, labels, start_ms, end_ms, peak_score, severity, failure_model, state,
        signals, direction, reasons, created_at, updated_at)
@@ -56,9 +56,9 @@ beforeAll(async () => {
     [T, ROWS]
   );
   await store.pool.query(
-    `INSERT INTO healing_audit (at, kind, action_id, trigger_id, message)
+    `INSERT INTO healing_audit (at, kind, action_id, trigger_id, target_id, message)
      SELECT $1::bigint + i, CASE WHEN i % 2 = 0 THEN 'proposed' WHEN i % 20 = 1 THEN 'failed' ELSE 'succeeded' END, i / 2,
-       (i / 2 + 1)::text, 'm'
+       (i / 2 + 1)::text, 'memory{pod="web-' || ((i / 2 + 1) % 500) || '"}', 'm'
      FROM generate_series(1, $2) AS i`,
     [T, 2 * ROWS]
   );
@@ -131,24 +131,49 @@ describe('the PostgreSQL healing lists', () => {
     ).toBe(true);
   });
 
-  // The triggers of the target's anomalies from their (target, start, id) index, each one's entries
-  // from migration 10's (trigger_id, id): the target's own entries are read, never the log.
+  // The target each entry of an anomaly keeps (migration 11), sought with its ids in its (target_id, id)
+  // index (an index scan, or a bitmap heap scan over its bitmap index scan): a statement reads the target's
+  // own rows from the cursor on (a target's few sorted at most), never the log nor the target's anomalies.
+  const readsTheTargetsIndex = (plan: PlanNode[], cursor: RegExp) => {
+    expect(plan.filter((n) => n['Relation Name'] !== undefined).map((n) => n['Relation Name'])).toEqual([
+      'healing_audit',
+    ]);
+    const seeks = plan.filter((n) => n['Index Name'] !== undefined);
+    expect(seeks.map((n) => n['Index Name'])).toEqual(['healing_audit_target']);
+    expect(seeks[0]['Index Cond']).toMatch(/^\(+target_id = '[^']*'::text\)/);
+    expect(seeks[0]['Index Cond']).toMatch(cursor);
+    expect(sortsOfMany(plan)).toEqual([]);
+  };
+
   it.each([
-    ['the first page', {}],
-    ['an older page', { cursor: `o${ROWS}` }],
-  ])("reads a page of one target's entries, %s, through its anomalies", async (_name, q) => {
+    ['the first page', {}, /^[^<>]*$/],
+    ['an older page', { cursor: `o${ROWS}` }, /\(id < /],
+    ['a newer page', { cursor: `n${ROWS}` }, /\(id > /],
+  ])("reads a page of one target's entries, %s, from the target's index", async (_name, q, cursor) => {
     const ran = await plans(() =>
       store.healing.audit.list(auditQuerySchema.parse({ target: 'memory{pod="web-7"}', ...q }))
     );
     expect(ran).toHaveLength(2);
-    for (const { plan } of ran) {
-      // An index scan, or a bitmap heap scan over its bitmap index scan: what matters is which index.
-      const indexes = plan.map((n) => n['Index Name']).filter((i) => i !== undefined);
-      expect(indexes).toEqual(expect.arrayContaining(['anomalies_target_start_id', 'healing_audit_trigger']));
-      expect(plan.filter((n) => /Seq Scan/.test(n['Node Type']))).toEqual([]);
-    }
-    const page = await store.healing.audit.list(auditQuerySchema.parse({ target: 'memory{pod="web-7"}', limit: 500 }));
-    expect(page.total).toBe(2 * (ROWS / 500));
+    const [page, count] = [ran.find((r) => /LIMIT/.test(r.sql))!, ran.find((r) => /COUNT/.test(r.sql))!];
+    readsTheTargetsIndex(page.plan, cursor);
+    readsTheTargetsIndex(count.plan, /^[^<>]*$/);
+    const all = await store.healing.audit.list(auditQuerySchema.parse({ target: 'memory{pod="web-7"}', limit: 500 }));
+    expect(all.total).toBe(2 * (ROWS / 500));
+  });
+
+  // Each page of an export sought from the last one's id: its cost is the target's entries, where reading
+  // through the anomalies cost pages x anomalies.
+  it("exports one target's entries, each page sought in the target's index from the last one's id", async () => {
+    const target = 'memory{pod="web-7"}';
+    const exported: number[] = [];
+    const ran = await plans(async () => {
+      for await (const entry of store.healing.audit.iterate(auditQuerySchema.parse({ target, format: 'csv' }))) {
+        exported.push(entry.id);
+      }
+    });
+    expect(exported).toHaveLength(2 * (ROWS / 500));
+    expect(ran).toHaveLength(1);
+    readsTheTargetsIndex(ran[0].plan, /\(id > /);
   });
 
   it('counts actions without the triggers unless the filter reads a trigger', async () => {

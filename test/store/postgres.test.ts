@@ -172,6 +172,50 @@ describe('migrations', () => {
       await pool.end();
     }
   }, 60_000);
+
+  it('migration 11 gives old audit entries the target of the anomaly their trigger id names, and the log stays append-only', async () => {
+    const url = await freshDatabase();
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    try {
+      await migratePostgres(
+        pool,
+        postgresMigrations.filter((m) => m.id < 11)
+      );
+      const anomaly = async (target: string): Promise<number> =>
+        (
+          await pool.query(
+            `INSERT INTO anomalies (target_id, watch, labels, start_ms, end_ms, peak_score, severity, failure_model, state,
+               signals, direction, reasons, created_at, updated_at)
+             VALUES ($1, 'w', '{}', 1, 1, 0.9, 'high', 'crash', 'closed', '[]', 'above', '[]', 0, 0) RETURNING id::int AS id`,
+            [target]
+          )
+        ).rows[0].id;
+      const cart = await anomaly('w{job="cart"}');
+      const search = await anomaly('w{job="search"}');
+      for (const [triggerId, message] of [
+        [`${cart}`, 'cart'],
+        [`${search}`, 'search'],
+        [`${cart}`.padStart(16, '0'), 'an alert of padded digits'],
+        [null, 'no trigger'],
+      ]) {
+        await pool.query(`INSERT INTO healing_audit (at, kind, trigger_id, message) VALUES (1, 'proposed', $1, $2)`, [
+          triggerId,
+          message,
+        ]);
+      }
+      expect(await migratePostgres(pool, postgresMigrations)).toEqual([11]);
+      const { rows } = await pool.query('SELECT message, target_id FROM healing_audit ORDER BY id');
+      expect(rows).toEqual([
+        { message: 'cart', target_id: 'w{job="cart"}' },
+        { message: 'search', target_id: 'w{job="search"}' },
+        { message: 'an alert of padded digits', target_id: null },
+        { message: 'no trigger', target_id: null },
+      ]);
+      await expect(pool.query(`UPDATE healing_audit SET target_id = 'x'`)).rejects.toThrow(/append-only/);
+    } finally {
+      await pool.end();
+    }
+  }, 60_000);
 });
 
 describe('idempotency keys', () => {

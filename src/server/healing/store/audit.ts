@@ -37,16 +37,13 @@ export function toEntry(found: unknown): AuditEntry {
   };
 }
 
-/**
- * The trigger ids of a pipeline target's anomalies (`?`: its id), as the audit log keeps them: an
- * anomaly trigger's id is the anomaly's id, in text. Read from the anomalies' (target, start) index,
- * and each id sought in healing_audit_trigger (migration 0014), so a target's page costs its own rows.
- */
-const TARGET_TRIGGER_IDS = 'SELECT CAST(id AS TEXT) FROM anomalies WHERE target_id = ?';
-
 const sqlWhere = (where: string[]) => (where.length ? ` WHERE ${where.join(' AND ')}` : '');
 
-/** An entry's columns in both stores' INSERT order: at, kind, action_id, trigger_id, user, comment, message, details. */
+/**
+ * An entry's columns in both stores' INSERT order: at, kind, action_id, trigger_id, user, comment, message,
+ * details, and last the anomaly whose target the entry keeps (migration 0015): a number is an anomaly's id
+ * (an alert's id is text, whatever its characters).
+ */
 export const auditValues = (entry: NewAuditEntry) => [
   entry.at,
   entry.kind,
@@ -56,6 +53,7 @@ export const auditValues = (entry: NewAuditEntry) => [
   entry.comment ?? null,
   entry.message,
   entry.details === undefined ? null : JSON.stringify(entry.details),
+  typeof entry.triggerId === 'number' ? entry.triggerId : null,
 ];
 
 /** The audit log on SQLite: the table refuses UPDATE and DELETE (see migration 0003). */
@@ -71,7 +69,8 @@ export class SqliteAuditRepository implements AuditRepository {
   ) {
     this.statement = statementCache(db);
     this.insert = db.prepare(
-      'INSERT INTO healing_audit (at, kind, action_id, trigger_id, user, comment, message, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'
+      `INSERT INTO healing_audit (at, kind, action_id, trigger_id, user, comment, message, details, target_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT target_id FROM anomalies WHERE id = ?))`
     );
     this.selectSetting = db.prepare('SELECT value FROM settings WHERE key = ?');
   }
@@ -125,7 +124,7 @@ export class SqliteAuditRepository implements AuditRepository {
       add('trigger_id = ?', q.triggerId);
     }
     if (q.target) {
-      add(`trigger_id IN (${TARGET_TRIGGER_IDS})`, q.target);
+      add('target_id = ?', q.target);
     }
     if (q.kind?.length) {
       add(`kind IN (${q.kind.map(() => '?').join(', ')})`, ...q.kind);
@@ -139,9 +138,9 @@ export class SqliteAuditRepository implements AuditRepository {
     if (q.to !== undefined) {
       add('at <= ?', q.to);
     }
-    // A target's entries are sought through its triggers whatever the statistics say (with few entries
-    // carrying a trigger, SQLite would rather walk the whole log in id order).
-    const from = q.target ? 'healing_audit INDEXED BY healing_audit_trigger' : 'healing_audit';
+    // A target's entries are sought in its index (migration 0015), in id order, whatever the statistics
+    // say (with few entries carrying a target, SQLite would rather walk the whole log in id order).
+    const from = q.target ? 'healing_audit INDEXED BY healing_audit_target' : 'healing_audit';
     return { q, where, from, clause: sqlWhere(where), params };
   }
 

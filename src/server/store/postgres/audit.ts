@@ -16,8 +16,8 @@ const COLUMNS = 'id, at, kind, action_id, trigger_id, "user", comment, message, 
 /** Appends an entry inside the caller's transaction (or alone, on the pool); its id. */
 export async function appendAudit(run: Run, entry: NewAuditEntry): Promise<number> {
   const { rows } = await run(
-    `INSERT INTO healing_audit (at, kind, action_id, trigger_id, "user", comment, message, details)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+    `INSERT INTO healing_audit (at, kind, action_id, trigger_id, "user", comment, message, details, target_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT target_id FROM anomalies WHERE id = $9::bigint)) RETURNING id`,
     auditValues(entry)
   );
   return decodeRow(idRow, 'healing_audit', rows[0]).id;
@@ -99,8 +99,8 @@ export class PostgresAuditRepository implements AuditRepository {
       add((p) => `trigger_id = ${p}`, q.triggerId);
     }
     if (q.target) {
-      // As SQLite's (healing/store/audit.ts): the trigger ids of the target's anomalies.
-      add((p) => `trigger_id IN (SELECT id::text FROM anomalies WHERE target_id = ${p})`, q.target);
+      // The target its anomaly's entries keep (migration 11), read from their (target_id, id) index.
+      add((p) => `target_id = ${p}`, q.target);
     }
     if (q.kind?.length) {
       add((p) => `kind = ANY(${p}::text[])`, q.kind);

@@ -1,5 +1,6 @@
 import type { Migration } from '../migrate';
 import { anomalyTriggerIdsMigration } from './anomalyTriggerIdsMigration';
+import { auditTargetsMigration } from './auditTargetsMigration';
 import { auditTriggerIndexMigration } from './auditTriggerIndexMigration';
 import { episodePeaksMigration } from './episodePeaksMigration';
 import { healingListsMigration } from './healingListsMigration';
@@ -12,7 +13,7 @@ import { targetSummariesMigration } from './targetSummariesMigration';
  * The PostgreSQL schema, versioned like the SQLite one (src/server/store/migrations), with the same
  * table and column names (JSON in JSONB). Ids are claimed per room: 1 and 2 healing and settings,
  * 3 pipeline, 4 coordination, 5 pipeline, 6 healing, 7 pipeline, 8 healing, 9 every room (write
- * requests), 10 healing; later ones take the next number.
+ * requests), 10 healing, 11 healing; later ones take the next number.
  */
 export const postgresMigrations: Migration[] = [
   {
@@ -127,4 +128,5 @@ export const postgresMigrations: Migration[] = [
   anomalyTriggerIdsMigration,
   requestsMigration,
   auditTriggerIndexMigration,
+  auditTargetsMigration,
 ];
