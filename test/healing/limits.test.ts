@@ -292,15 +292,25 @@ describe('blast radius', () => {
 describe('kill switch', () => {
   it('stops an approved action that has not started; proposals are still recorded', async () => {
     s = await setUp();
+    const engagedAt = s.clock.now();
     await s.engine.settings.setKillSwitch(true, 'admin', 'incident 42');
+    await s.clock.sleep(60_000);
     const [id] = await s.engine.onAnomaly(anomaly());
     expect((await s.engine.actions.get(id))!.state).toBe('awaiting_approval');
     await s.engine.approve(id, 'alice');
     await s.engine.idle();
-    expect(await s.engine.actions.get(id)).toMatchObject({
+    const blocked = (await s.engine.actions.get(id))!;
+    expect(blocked).toMatchObject({
       state: 'blocked',
-      reason: { kind: 'kill-switch', message: expect.stringContaining('by admin') },
+      // Since when as a time the app writes in the viewer's zone; the text holds none.
+      reason: { kind: 'kill-switch', message: expect.stringContaining('by admin'), since: engagedAt },
     });
+    expect(blocked.reason!.message).not.toMatch(/\d{4}-\d\d-\d\dT/);
+    // The audit is a log: it says since when in UTC.
+    const audited = await s.engine.audit.list({ actionId: id, kind: ['blocked'], limit: 5, offset: 0, format: 'json' });
+    expect(audited.items.map((e) => e.message)).toEqual([
+      expect.stringContaining(`(since ${new Date(engagedAt).toISOString()})`),
+    ]);
     expect(realWrites(s)).toHaveLength(0);
   });
 

@@ -1,4 +1,4 @@
-import type { Reason, SafetyLimits } from '../../contract/healing';
+import { reasonText, type Reason, type SafetyLimits } from '../../contract/healing';
 import type { KubeClient } from '../kubernetes/client';
 import { supersededBecause } from './approved';
 import type { EngineContext } from './context';
@@ -173,7 +173,7 @@ export class Executor {
         return {
           to: 'blocked',
           changes: { reason: refusal, finishedAt: now },
-          notes: [{ kind: 'blocked', message: refusal.message }],
+          notes: [{ kind: 'blocked', message: reasonText(refusal, iso) }],
         };
       }
       const node = isNodeAction(action) ? action.action.node : undefined;

@@ -1,4 +1,4 @@
-import type { ActionState, AuditKind, Reason } from '../../contract/healing';
+import { reasonText, type ActionState, type AuditKind, type Reason } from '../../contract/healing';
 import type { HealingMetrics } from './metrics';
 import type { ActionChanges, StoredAction } from './store/actionRows';
 import type {
@@ -105,7 +105,7 @@ export class Lifecycle {
 
   block(action: StoredAction, from: ActionState[], reason: Reason): Promise<boolean> {
     return this.move(action, from, 'blocked', { reason, finishedAt: this.now() }, [
-      { kind: 'blocked', message: reason.message },
+      { kind: 'blocked', message: reasonText(reason, iso) },
     ]);
   }
 

@@ -57,7 +57,10 @@ export class ActionRunner {
         // Persisted before the next eviction: a restart resumes from here instead of evicting again.
         onProgress: (progress: DrainProgress) => lifecycle.actions.setProgress(action.id, progress, lifecycle.now()),
         // The kill switch stops a running drain before its next eviction.
-        shouldStop: async () => (await this.ctx.settings.killSwitchRefusal())?.message,
+        shouldStop: async () => {
+          const stopped = await this.ctx.settings.killSwitchRefusal();
+          return stopped && reasonText(stopped, iso);
+        },
         // A drain pauses when this replica stops or stops leading (the next leader resumes it), and
         // an automatic one when automation stops holding (its window closed, a storm), to resume
         // from its progress when it holds again.

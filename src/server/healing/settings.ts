@@ -7,7 +7,6 @@ import {
   type SafetyLimits,
   type SafetyLimitsResponse,
 } from '../../contract/healing';
-import { iso } from './lifecycle';
 import { DEFAULT_POLICIES } from './policies';
 import type { Saved, SettingsStore } from './store/settings';
 import { counted } from '../../utils/count';
@@ -105,10 +104,11 @@ export class HealingSettings {
       return undefined;
     }
     const by = ks.changedBy ? ` by ${ks.changedBy}` : '';
-    const when = ks.changedAt ? ` at ${iso(ks.changedAt)}` : '';
+    // Since when as a time, not text: the app says it in the viewer's zone, logs in UTC (reasonText).
     return {
       kind: 'kill-switch',
-      message: `the kill switch is engaged${by}${when}${ks.reason ? `: ${ks.reason}` : ''}; nothing executes`,
+      message: `the kill switch is engaged${by}${ks.reason ? `: ${ks.reason}` : ''}; nothing executes`,
+      ...(ks.changedAt ? { since: ks.changedAt } : {}),
     };
   }
 }
