@@ -25,14 +25,14 @@ const OPEN_TRIGGER = `COALESCE(
   (SELECT k.trigger FROM healing_triggers k WHERE k.key = a.trigger_key)) AS trigger`;
 
 /**
- * The statement of a page of actions, newest first (keyset by id: its parameters follow the clause's,
- * the cursor's id when it has one, then the limit and offset), for a filter and its clause. A page of open
+ * The statement of a page of actions, newest first (keyset by id: its parameters are the clause's,
+ * then `values`, the cursor's id when it has one, then the limit and offset), for a filter and its clause. A page of open
  * states reads migration 0013's partial indexes (the query names the index's own term: SQLite proves
  * a partial index usable only from the query's terms), so after another connection's commit a list
  * worker reads it again from a few pages of the file instead of a few hundred. Other pages, whose
  * triggers are mostly closed, join the table.
  */
-export function actionPageSql(q: ActionFilter, clause: string): string {
+export function actionPageSql(q: ActionFilter, clause: string): { sql: string; values: number[] } {
   const open = Boolean(q.state?.length && q.state.every((s) => OPEN_STATES.includes(s)));
   const select =
     open && !readsTrigger(q)
@@ -41,7 +41,7 @@ export function actionPageSql(q: ActionFilter, clause: string): string {
   const key = keysetOrder('a.id', q.cursor);
   const terms = [...(open ? [`a.state IN (${OPEN})`] : []), ...(key.condition ? [key.condition] : [])];
   const where = terms.length ? `${clause ? `${clause} AND` : ' WHERE'} ${terms.join(' AND ')}` : clause;
-  return `${select}${where} ORDER BY ${key.order} LIMIT ? OFFSET ?`;
+  return { sql: `${select}${where} ORDER BY ${key.order} LIMIT ? OFFSET ?`, values: key.values };
 }
 
 /**

@@ -5,7 +5,7 @@ import { type ActionState, type HealingTrigger, type PlannedAction, type Reason 
 import type { DrainProgress } from '../../kubernetes';
 import { actionFilterClause, actionPageSql, JOINED, OPEN, readsTrigger, registerTriggerTarget } from './actionFilter';
 import { alarmingTargets, heldNodes, outcomeRows } from './actionStats';
-import { keysetOrder, keysetPage, type KeysetPage } from './keyset';
+import { keysetPage, type KeysetPage } from './keyset';
 import {
   changedColumns,
   closedAtRow,
@@ -350,8 +350,8 @@ export class SqliteActionRepository implements ActionRepository {
    */
   async list(q: ActionFilter): Promise<KeysetPage<StoredAction>> {
     const { clause, params } = actionFilterClause(q);
-    const { values } = keysetOrder('a.id', q.cursor);
-    const rows = this.statement(actionPageSql(q, clause)).all(...params, ...values, q.limit + 1, q.offset);
+    const page = actionPageSql(q, clause);
+    const rows = this.statement(page.sql).all(...params, ...page.values, q.limit + 1, q.offset);
     return keysetPage(
       rows.map((row) => this.decode(row)),
       q,

@@ -29,6 +29,27 @@ export function keysetOrder(
 }
 
 /**
+ * A PostgreSQL page after the filter's own conditions (`where`, with `params` numbered from $1): the
+ * WHERE, ORDER BY, LIMIT and OFFSET, and every parameter. The cursor's id is compared as bigint: a
+ * cursor may name any id its schema lets through, past an INTEGER column's range (int4 and int8
+ * compare in one btree operator family, so the id's index still serves it).
+ */
+export function postgresKeyset(
+  column: string,
+  where: string[],
+  params: unknown[],
+  q: { limit: number; offset: number; cursor?: ListCursor }
+): { sql: string; params: unknown[] } {
+  const key = keysetOrder(column, q.cursor, `$${params.length + 1}::bigint`);
+  const terms = key.condition ? [...where, key.condition] : where;
+  const n = params.length + key.values.length;
+  return {
+    sql: `${terms.length ? ` WHERE ${terms.join(' AND ')}` : ''} ORDER BY ${key.order} LIMIT $${n + 1} OFFSET $${n + 2}`,
+    params: [...params, ...key.values, q.limit + 1, q.offset],
+  };
+}
+
+/**
  * The page from rows read in `keysetOrder`'s order with a limit one above `limit` (the extra row says
  * whether the list goes on in that direction).
  */

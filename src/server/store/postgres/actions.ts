@@ -14,7 +14,7 @@ import {
 } from '../../healing/store/actionRows';
 import type * as repo from '../../healing/store/repositories';
 import { claimedMove, noteList } from '../../healing/store/repositories';
-import { keysetOrder, keysetPage, type KeysetPage } from '../../healing/store/keyset';
+import { keysetPage, postgresKeyset, type KeysetPage } from '../../healing/store/keyset';
 import { decodeRow } from '../rows';
 import { facts, held, started, starts } from './actionLimits';
 import { move } from './actionMove';
@@ -263,14 +263,8 @@ export class PostgresActionRepository implements repo.ActionRepository {
     // Every action has its trigger (a foreign key): the count joins it only when the filter reads it.
     const counted = q.triggerId || q.triggerTarget ? FROM : 'healing_actions a';
     const total = count((await this.db.query(`SELECT COUNT(*) AS n FROM ${counted}${clause}`, params)).rows);
-    // bigint: as the audit log's (audit.ts).
-    const key = keysetOrder('a.id', q.cursor, `$${params.length + 1}::bigint`);
-    const page = key.condition ? [...where, key.condition] : where;
-    const n = params.length + key.values.length;
-    const { rows } = await this.db.query(
-      `SELECT ${COLUMNS} FROM ${FROM}${page.length ? ` WHERE ${page.join(' AND ')}` : ''} ORDER BY ${key.order} LIMIT $${n + 1} OFFSET $${n + 2}`,
-      [...params, ...key.values, q.limit + 1, q.offset]
-    );
+    const page = postgresKeyset('a.id', where, params, q);
+    const { rows } = await this.db.query(`SELECT ${COLUMNS} FROM ${FROM}${page.sql}`, page.params);
     return keysetPage(rows.map(readAction), q, total);
   }
 

@@ -6,7 +6,7 @@ import {
   type AuditRepository,
   type NewAuditEntry,
 } from '../../healing/store/repositories';
-import { keysetOrder, keysetPage, type KeysetPage } from '../../healing/store/keyset';
+import { keysetPage, postgresKeyset, type KeysetPage } from '../../healing/store/keyset';
 import { countRow, decodeRow, idRow } from '../rows';
 import type { Database, Run } from './database';
 
@@ -125,15 +125,8 @@ export class PostgresAuditRepository implements AuditRepository {
       'healing_audit',
       (await this.db.query(`SELECT COUNT(*) AS n FROM healing_audit${clause}`, params)).rows[0]
     ).n;
-    // bigint: a cursor may name any id its schema lets through, past an INTEGER column's range (int4 and
-    // int8 compare in one btree operator family, so the id's index still serves it).
-    const key = keysetOrder('id', q.cursor, `$${params.length + 1}::bigint`);
-    const page = key.condition ? [...where, key.condition] : where;
-    const n = params.length + key.values.length;
-    const { rows } = await this.db.query(
-      `SELECT ${COLUMNS} FROM healing_audit${page.length ? ` WHERE ${page.join(' AND ')}` : ''} ORDER BY ${key.order} LIMIT $${n + 1} OFFSET $${n + 2}`,
-      [...params, ...key.values, q.limit + 1, q.offset]
-    );
+    const page = postgresKeyset('id', where, params, q);
+    const { rows } = await this.db.query(`SELECT ${COLUMNS} FROM healing_audit${page.sql}`, page.params);
     return keysetPage(rows.map(toEntry), q, total);
   }
 
