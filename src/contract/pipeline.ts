@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { LIMIT_DIRECTIONS, type LimitDirection } from '../detection/forecast';
 import {
   anomalyIdSchema,
+  cursorParamSchema,
   directionSchema,
   epochMsParamSchema,
   failureModelSchema,
@@ -271,7 +272,7 @@ export const anomaliesQuerySchema = z.object({
   state: anomalyStateSchema.optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT),
   /** Where the page starts: the `next` of the previous page (keyset pagination). */
-  cursor: z.string().max(200).optional(),
+  cursor: cursorParamSchema(z.string().max(200)),
 });
 export type AnomaliesQuery = z.infer<typeof anomaliesQuerySchema>;
 
@@ -284,7 +285,7 @@ export const targetsQuerySchema = z.object({
   history: z.enum(['true', 'false']).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT),
   /** Where the page starts: the `next` of the previous page. */
-  cursor: z.string().max(2000).optional(),
+  cursor: cursorParamSchema(z.string().max(2000)),
 });
 export type TargetsQuery = z.infer<typeof targetsQuerySchema>;
 

@@ -29,6 +29,14 @@ export const anomalyIdSchema = z.number().int().positive();
  */
 export const epochMsParamSchema = z.coerce.number().int().nonnegative();
 
+/**
+ * A list's `cursor` query parameter, read by `schema`. An empty one (`?cursor=`, what a client sends
+ * that fills in a page's null `next` or `previous`) asks for the first page, as Kubernetes reads an empty
+ * `continue`: the lists take it as no cursor rather than refusing it.
+ */
+export const cursorParamSchema = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+
 const DNS_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const OBJECT_NAME = new RegExp(`^${DNS_LABEL}(\\.${DNS_LABEL})*$`);
 const NAMESPACE_NAME = new RegExp(`^${DNS_LABEL}$`);
