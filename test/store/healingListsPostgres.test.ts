@@ -154,9 +154,12 @@ describe('the PostgreSQL healing lists', () => {
       store.healing.audit.list(auditQuerySchema.parse({ target: 'memory{pod="web-7"}', ...q }))
     );
     expect(ran).toHaveLength(2);
-    const [page, count] = [ran.find((r) => /LIMIT/.test(r.sql))!, ran.find((r) => /COUNT/.test(r.sql))!];
+    const [page, count] = [ran.find((r) => /LIMIT/.test(r.sql))!, ran.find((r) => !/LIMIT/.test(r.sql))!];
     readsTheTargetsIndex(page.plan, cursor);
-    readsTheTargetsIndex(count.plan, /^[^<>]*$/);
+    // Its total: the one row migration 12 keeps for the target, not a count of its entries.
+    expect(count.plan.filter((n) => n['Relation Name'] !== undefined).map((n) => n['Index Name'])).toEqual([
+      'healing_audit_target_counts_pkey',
+    ]);
     const all = await store.healing.audit.list(auditQuerySchema.parse({ target: 'memory{pod="web-7"}', limit: 500 }));
     expect(all.total).toBe(2 * (ROWS / 500));
   });
