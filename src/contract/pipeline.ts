@@ -8,6 +8,7 @@ import {
   failureModelSchema,
   labelsSchema,
   severitySchema,
+  targetParamSchema,
 } from './vocabulary';
 
 export {
@@ -266,7 +267,7 @@ export const anomaliesQuerySchema = z.object({
   /** Anomalies overlapping [from, to] (epoch ms). */
   from: epochMsParamSchema.optional(),
   to: epochMsParamSchema.optional(),
-  target: z.string().optional(),
+  target: targetParamSchema.optional(),
   watch: z.string().optional(),
   severity: severitySchema.optional(),
   state: anomalyStateSchema.optional(),
@@ -290,7 +291,7 @@ export const targetsQuerySchema = z.object({
 export type TargetsQuery = z.infer<typeof targetsQuerySchema>;
 
 export const predictionsQuerySchema = z.object({
-  target: z.string().optional(),
+  target: targetParamSchema.optional(),
   watch: z.string().optional(),
   from: epochMsParamSchema.optional(),
   to: epochMsParamSchema.optional(),
@@ -299,7 +300,7 @@ export const predictionsQuerySchema = z.object({
 export type PredictionsQuery = z.infer<typeof predictionsQuerySchema>;
 
 export const modelsQuerySchema = z.object({
-  target: z.string().optional(),
+  target: targetParamSchema.optional(),
   watch: z.string().optional(),
   status: modelStatusSchema.optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT),
@@ -315,11 +316,11 @@ export type FeedbackBody = z.infer<typeof feedbackBodySchema>;
 /** Retrain one target, one watch, or (empty body) everything. */
 export const retrainBodySchema = z.object({
   watch: z.string().optional(),
-  target: z.string().optional(),
+  target: targetParamSchema.optional(),
 });
 export type RetrainBody = z.infer<typeof retrainBodySchema>;
 
-export const predictQuerySchema = z.object({ target: z.string().min(1) });
+export const predictQuerySchema = z.object({ target: targetParamSchema.min(1) });
 
 // ---- responses ----
 

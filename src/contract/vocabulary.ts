@@ -37,6 +37,15 @@ export const epochMsParamSchema = z.coerce.number().int().nonnegative();
 export const cursorParamSchema = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 
+/**
+ * A target id in a query (`?target=`, `?triggerTarget=`): ids hold no U+0000 (the pipeline writes it
+ * U+FFFD, as PostgreSQL must), so a filter holding one is refused by name rather than matched one way on
+ * SQLite and another on PostgreSQL.
+ */
+export const targetParamSchema = z
+  .string()
+  .refine((id) => !id.includes('\u0000'), { error: 'a target id holds no U+0000 (NUL); ids write it as U+FFFD' });
+
 const DNS_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const OBJECT_NAME = new RegExp(`^${DNS_LABEL}(\\.${DNS_LABEL})*$`);
 const NAMESPACE_NAME = new RegExp(`^${DNS_LABEL}$`);

@@ -5,6 +5,7 @@ import { gateSchema } from './policy';
 import { csv, pageLinksSchema, pagingSchema } from './query';
 import { kubeActionResultSchema, notifyResultSchema, reconciliationSchema } from './results';
 import { healingTriggerSchema } from './trigger';
+import { targetParamSchema } from '../vocabulary';
 
 /**
  * proposed → awaiting_approval → approved | rejected | expired; approved → executing →
@@ -187,7 +188,7 @@ export const actionListQuerySchema = z.object({
    * as GET /api/targets gives it), matched exactly against the id the trigger's watch and labels
    * make. Actions raised by alerts belong to no pipeline target.
    */
-  triggerTarget: z.string().optional(),
+  triggerTarget: targetParamSchema.optional(),
   ...pagingSchema,
 });
 export type ActionListQuery = z.input<typeof actionListQuerySchema>;
