@@ -31,9 +31,10 @@ beforeAll(async () => {
   });
   // Rows written directly: what is tested here is the reads, not the writes.
   await store.pool.query(
-    `INSERT INTO healing_triggers (key, source, trigger, opened_at, closed_at)
+    `INSERT INTO healing_triggers (key, source, trigger, trigger_target, opened_at, closed_at)
      SELECT 'anomaly:' || i, 'anomaly', jsonb_build_object('source', 'anomaly', 'id', i, 'watch', 'memory',
-       'labels', jsonb_build_object('namespace', 'shop'), 'severity', 'critical', 'startedAt', $1::bigint + i), $1::bigint + i, $1::bigint + i + 1
+       'labels', jsonb_build_object('pod', 'web-' || (i % 500)), 'severity', 'critical', 'startedAt', $1::bigint + i),
+       'memory{pod="web-' || (i % 500) || '"}', $1::bigint + i, $1::bigint + i + 1
      FROM generate_series(1, $2) AS i`,
     [T, ROWS]
   );
@@ -190,5 +191,19 @@ describe('the PostgreSQL healing lists', () => {
     expect(await tables({ triggerId: '42' })).toEqual(new Set(['healing_actions', 'healing_triggers']));
     const listed = await store.healing.actions.list(actionListQuerySchema.parse({ state: 'awaiting_approval' }));
     expect(listed.total).toBe(ROWS / 50);
+  });
+
+  // The target its triggers keep, then their actions by trigger key (migration 12's index): a statement reads
+  // the target's triggers and actions, never every action.
+  it('reads the actions of one target through its triggers, not every action', async () => {
+    const q = actionListQuerySchema.parse({ triggerTarget: 'memory{pod="web-7"}' });
+    const ran = await plans(() => store.healing.actions.list(q));
+    expect(ran).toHaveLength(2);
+    for (const { plan } of ran) {
+      expect(plan.filter((n) => n['Relation Name'] === 'healing_actions').map((n) => n['Node Type'])).not.toContain(
+        'Seq Scan'
+      );
+    }
+    expect((await store.healing.actions.list(q)).total).toBe(ROWS / 500);
   });
 });

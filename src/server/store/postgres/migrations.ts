@@ -1,6 +1,6 @@
 import type { Migration } from '../migrate';
 import { anomalyTriggerIdsMigration } from './anomalyTriggerIdsMigration';
-import { auditTargetCountsMigration } from './auditTargetCountsMigration';
+import { healingTargetListsMigration } from './healingTargetListsMigration';
 import { auditTargetsMigration } from './auditTargetsMigration';
 import { auditTriggerIndexMigration } from './auditTriggerIndexMigration';
 import { episodePeaksMigration } from './episodePeaksMigration';
@@ -130,5 +130,5 @@ export const postgresMigrations: Migration[] = [
   requestsMigration,
   auditTriggerIndexMigration,
   auditTargetsMigration,
-  auditTargetCountsMigration,
+  healingTargetListsMigration,
 ];
