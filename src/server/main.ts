@@ -15,6 +15,7 @@ import { SecretError } from './store/secrets';
 import { MigrationError } from './store/migrate';
 import { describeUrl, StoreUnavailableError } from './store/postgres/pool';
 import { openStore } from './store/open';
+import { registerStoreWritable } from './store/writeHealth';
 import { dataDirFailure, listenFailure, StartupFailure } from './startup';
 import { startSummary } from './summary';
 import { VERSION } from './version';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
       maxConnections: config.store.maxConnections,
       now: clock.now,
       warn: (message) => logger.warn(message),
+      writeLog: { warn: (message) => logger.warn(message), info: (message) => logger.info(message) },
       onConnectionLost: (err) => logger.warn({ err }, 'PostgreSQL closed an idle connection; the next call reconnects'),
     });
   } catch (err) {
@@ -84,6 +86,9 @@ async function main(): Promise<void> {
   }
 
   const metrics = createMetricsRegistry();
+  if (store.kind === 'sqlite') {
+    registerStoreWritable(metrics, store.writeHealth);
+  }
   let backend;
   try {
     backend = await assembleBackend({ config, store, logger, metrics, clock });

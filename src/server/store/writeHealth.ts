@@ -1,0 +1,184 @@
+import { statSync, type Stats } from 'node:fs';
+import type Database from 'better-sqlite3';
+import { Gauge, type Registry } from 'prom-client';
+import { codeOf, messageOf } from '../../utils/messageOf';
+
+/**
+ * SQLite's result codes (and their extended codes, `SQLITE_IOERR_WRITE`...) for a database it cannot
+ * write: the disk is full (SQLite's own code for ENOSPC and for `max_page_count`), an I/O error, a
+ * read-only file or file system, a file it cannot open or that is damaged. A constraint or a busy
+ * lock is not among them: those are about the write, not the disk.
+ */
+const CANNOT_WRITE = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB)(_|$)/;
+
+export const cannotWrite = (err: unknown): boolean => CANNOT_WRITE.test(codeOf(err) ?? '');
+
+/** What `ping` rejects with while the store cannot write; its code is SQLite's, for /readyz's phrase. */
+export class StoreNotWritableError extends Error {
+  constructor(
+    message: string,
+    readonly code: string
+  ) {
+    super(message);
+    this.name = 'StoreNotWritableError';
+  }
+}
+
+export interface WriteHealthLog {
+  warn(message: string): void;
+  info(message: string): void;
+}
+
+interface Problem {
+  code: string;
+  message: string;
+}
+
+/**
+ * Whether the SQLite store can keep what it is given, as its writes find out: a write refused for
+ * want of disk (or of a usable file) sets it, and the same call going through later clears it, so
+ * the backend recovers by itself once space is back. `check` also notices the database file
+ * deleted or replaced under the process (SQLite goes on writing to the unlinked file, which is lost
+ * at exit). Said once per change of state, never per failed write.
+ */
+export class StoreWriteHealth {
+  private failure: Problem | undefined;
+  /** The repository calls refused since the store last wrote what it was refused. */
+  private readonly failing = new Set<string>();
+  private reported: Problem | undefined;
+  private readonly opened: Stats | undefined;
+  private readonly changes: () => number;
+
+  constructor(
+    db: Database.Database,
+    private readonly file: string,
+    private readonly log: WriteHealthLog
+  ) {
+    this.opened = file === ':memory:' ? undefined : statSync(file);
+    const total = db.prepare('SELECT total_changes()').pluck();
+    this.changes = () => Number(total.get());
+  }
+
+  /** Runs one call of a repository (`write`: which one, e.g. `pipeline.commitCycle`), hearing from its result whether the store wrote. */
+  watch<R>(write: string, call: () => R): R {
+    // Only while failing: counting changes costs a statement per call.
+    const before = this.failing.size === 0 ? 0 : this.changes();
+    try {
+      const result = call();
+      if (result instanceof Promise) {
+        // The same result, once the call's own write is heard of.
+        return result.then(
+          (value: unknown) => {
+            this.succeeded(write, before);
+            return value;
+          },
+          (err: unknown) => {
+            this.failed(write, err);
+            throw err;
+          }
+        ) as R;
+      }
+      this.succeeded(write, before);
+      return result;
+    } catch (err) {
+      this.failed(write, err);
+      throw err;
+    }
+  }
+
+  /** Throws a StoreNotWritableError while the store cannot write (used by `ping`, so by /readyz). */
+  check(): void {
+    const problem = this.fileProblem() ?? this.failure;
+    this.report(problem);
+    if (problem) {
+      throw new StoreNotWritableError(problem.message, problem.code);
+    }
+  }
+
+  get writable(): boolean {
+    try {
+      this.check();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private failed(write: string, err: unknown): void {
+    if (cannotWrite(err)) {
+      this.failing.add(write);
+      this.failure = {
+        code: codeOf(err) ?? 'SQLITE_IOERR',
+        message: `${this.file} cannot be written: ${messageOf(err)}`,
+      };
+      this.report(this.failure);
+    }
+  }
+
+  /**
+   * Only a refused write going through now says the disk is back: smaller writes squeeze into room
+   * left in pages while a cycle's checkpoint still finds none.
+   */
+  private succeeded(write: string, changesBefore: number): void {
+    if (this.failing.has(write) && this.changes() > changesBefore) {
+      this.failing.clear();
+      this.failure = undefined;
+      this.report(this.fileProblem());
+    }
+  }
+
+  private fileProblem(): Problem | undefined {
+    if (!this.opened) {
+      return undefined;
+    }
+    let now: Stats;
+    try {
+      now = statSync(this.file);
+    } catch {
+      return { code: 'SQLITE_READONLY_DBMOVED', message: `${this.file} was deleted while the backend ran` };
+    }
+    return now.ino === this.opened.ino && now.dev === this.opened.dev
+      ? undefined
+      : { code: 'SQLITE_READONLY_DBMOVED', message: `${this.file} was replaced by another file while the backend ran` };
+  }
+
+  private report(problem: Problem | undefined): void {
+    if (problem?.message === this.reported?.message) {
+      return;
+    }
+    if (problem) {
+      const what =
+        problem.code === 'SQLITE_READONLY_DBMOVED'
+          ? 'what it writes from now on is lost when it stops: put the file back or restore it, then restart the backend'
+          : 'the watch loop scores again from its last stored checkpoint and /readyz answers 503 until a write succeeds: free space on the disk or fix it';
+      this.log.warn(`the store cannot write: ${problem.message}; ${what}`);
+    } else {
+      this.log.info(`the store writes again: ${this.file}`);
+    }
+    this.reported = problem;
+  }
+}
+
+/** The repository with every call heard by `health` (a Proxy: the repositories stay as they are). */
+export function watchWrites<T extends object>(name: string, repository: T, health: StoreWriteHealth): T {
+  return new Proxy(repository, {
+    get(target, key) {
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === 'function'
+        ? (...args: unknown[]) => health.watch(`${name}.${String(key)}`, () => Reflect.apply(value, target, args))
+        : value;
+    },
+  });
+}
+
+/** `failureprophet_store_writable`: 0 while the store cannot write, so an alert can say it. */
+export function registerStoreWritable(registry: Registry, health: Pick<StoreWriteHealth, 'writable'>): void {
+  new Gauge({
+    name: 'failureprophet_store_writable',
+    help: '1 while the SQLite store writes, 0 while the disk (or the file under it) refuses',
+    registers: [registry],
+    collect() {
+      this.set(health.writable ? 1 : 0);
+    },
+  });
+}
