@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     }
     throw err instanceof StoreUnavailableError || err instanceof MigrationError
       ? new StartupFailure(err.message)
-      : dataDirFailure(err, dataDir);
+      : dataDirFailure(err, dataDir, config.dataDir);
   }
   let tokens;
   try {

@@ -1,7 +1,8 @@
-import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
+import { prepareDataDir } from './dataDir';
 import { migrate } from './migrate';
 import { migrations } from './migrations';
 import { decodeSetting } from './rows';
@@ -43,7 +44,7 @@ export function openSqliteStore(
   now: () => number = Date.now,
   options: SqliteOptions = {}
 ): SqliteStore {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  prepareDataDir(dataDir);
   ownerOnly(dataDir, 0o700, options.warn);
   const secrets = options.secrets ?? loadSecretBox(dataDir, options.env);
   ownerOnly(join(dataDir, SECRET_KEY_FILE), 0o600, options.warn);
