@@ -20,6 +20,7 @@ import { dataDirFailure, listenFailure, StartupFailure } from './startup';
 import { startSummary } from './summary';
 import { VERSION } from './version';
 import { counted } from '../utils/count';
+import { codeOf } from '../utils/messageOf';
 
 // Entry: config → store → loops → http. Everything is built here and passed down; no singletons.
 async function main(): Promise<void> {
@@ -51,7 +52,11 @@ async function main(): Promise<void> {
   try {
     tokens = resolveTokens(config, dataDir);
   } catch (err) {
-    throw err instanceof ConfigError ? new StartupFailure(err.message, 2) : err;
+    if (err instanceof ConfigError) {
+      throw new StartupFailure(err.message, 2);
+    }
+    // A token file the data dir cannot hold (a full disk, a directory in its place): Node's error code.
+    throw codeOf(err) === undefined ? err : dataDirFailure(err, dataDir, config.dataDir);
   }
   logger.info({ api: tokens.api.source, alerts: tokens.alerts.source }, 'API and alert-intake tokens loaded');
 

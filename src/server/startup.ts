@@ -53,6 +53,7 @@ export function dataDirFailure(err: unknown, dataDir: string, configured: string
     EROFS: 'the file system is read-only',
     ENOTDIR: 'part of the path is a file, not a directory',
     EEXIST: 'a file of that name is in the way',
+    EISDIR: 'a directory is where one of its files should be',
     ENOSPC: 'the disk is full',
     SQLITE_CANTOPEN: `its database file ${file} cannot be opened`,
     SQLITE_READONLY: `its database file ${file} is read-only`,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { dataDirFailure } from '../../src/server/startup';
@@ -103,15 +103,31 @@ describe('a database file damaged before the backend starts', () => {
   });
 });
 
-describe('the backend process given a data dir under /proc', () => {
+describe('the backend process given a data dir it cannot use', () => {
   let run: BackendRun | undefined;
-  afterEach(() => reap(run));
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fp-start-'));
+  });
+  afterEach(async () => {
+    await reap(run);
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('ends with one sentence on stderr instead of hanging in mkdir', async () => {
     run = runBackend({ FP_PORT: '3999', FP_HOST: '127.0.0.1', FP_DATA_DIR: '/proc/fp-data', FP_LOG_LEVEL: 'error' });
     expect(await run.exited).toBe(1);
     expect(run.output().stderr).toBe(
       "failureprophet: cannot use the data directory /proc/fp-data: /proc is on proc, the kernel's view of the system, which keeps no files; set FP_DATA_DIR to an absolute path of a directory the backend can write\n"
+    );
+  }, 60_000);
+
+  it('ends with one sentence on stderr, not a stack trace, when a token file cannot be kept', async () => {
+    mkdirSync(join(dir, 'api-token'));
+    run = runBackend({ FP_PORT: '3999', FP_HOST: '127.0.0.1', FP_DATA_DIR: dir, FP_LOG_LEVEL: 'error' });
+    expect(await run.exited).toBe(1);
+    expect(run.output().stderr).toBe(
+      `failureprophet: cannot use the data directory ${dir}: a directory is where one of its files should be; set FP_DATA_DIR to an absolute path of a directory the backend can write\n`
     );
   }, 60_000);
 });
