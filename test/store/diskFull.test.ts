@@ -120,38 +120,51 @@ describe('the disk under the SQLite store fills while the loop runs', () => {
     }
   });
 
-  it('refuses an audit entry or an approval with the driver error, keeps the entries before, and writes again once space is back', async () => {
-    const clock = new TestClock(NOW);
-    const { store, lines } = open(dir, clock);
-    const messages = () =>
-      store.db.prepare('SELECT substr(message, 1, 1) FROM healing_audit ORDER BY id').pluck().all();
-    try {
-      const entry = (i: number) => ({
-        at: NOW + i,
-        kind: 'trigger_opened' as const,
-        message: `${i} ${'x'.repeat(20_000)}`,
-      });
-      await store.healing.audit.append(entry(0));
-      fillDisk(store);
-      for (let i = 1; i <= 3; i++) {
-        await expect(store.healing.audit.append(entry(i))).rejects.toThrow('database or disk is full');
-        await expect(store.settings.set('test.note', 'x'.repeat(20_000))).rejects.toThrow('database or disk is full');
-      }
-      await expect(store.ping()).rejects.toMatchObject({ code: 'SQLITE_FULL' });
-      expect(lines).toHaveLength(1);
-      // A read does not say the disk is back.
-      expect(messages()).toEqual(['0']);
-      await expect(store.ping()).rejects.toMatchObject({ code: 'SQLITE_FULL' });
+  it.each([
+    ['the disk fills', fillDisk, freeSpace, 'database or disk is full', 'SQLITE_FULL'],
+    [
+      // query_only refuses writes as a file system remounted read-only does, with SQLite's code for it.
+      'the store turns read-only',
+      (store: SqliteStore) => store.db.pragma('query_only = ON'),
+      (store: SqliteStore) => store.db.pragma('query_only = OFF'),
+      'attempt to write a readonly database',
+      'SQLITE_READONLY',
+    ],
+  ])(
+    'when %s, refuses an audit entry or a save with the driver error, keeps the entries before, and writes again once it can',
+    async (_when, refuse, allow, error, code) => {
+      const clock = new TestClock(NOW);
+      const { store, lines } = open(dir, clock);
+      const messages = () =>
+        store.db.prepare('SELECT substr(message, 1, 1) FROM healing_audit ORDER BY id').pluck().all();
+      try {
+        const entry = (i: number) => ({
+          at: NOW + i,
+          kind: 'trigger_opened' as const,
+          message: `${i} ${'x'.repeat(20_000)}`,
+        });
+        await store.healing.audit.append(entry(0));
+        refuse(store);
+        for (let i = 1; i <= 3; i++) {
+          await expect(store.healing.audit.append(entry(i))).rejects.toThrow(error);
+          await expect(store.settings.set('test.note', 'x'.repeat(20_000))).rejects.toThrow(error);
+        }
+        await expect(store.ping()).rejects.toMatchObject({ code });
+        expect(lines).toHaveLength(1);
+        // A read does not say the store writes again.
+        expect(messages()).toEqual(['0']);
+        await expect(store.ping()).rejects.toMatchObject({ code });
 
-      freeSpace(store);
-      await store.healing.audit.append(entry(4));
-      await expect(store.ping()).resolves.toBeUndefined();
-      expect(lines).toHaveLength(2);
-      expect(messages()).toEqual(['0', '4']);
-    } finally {
-      await store.close();
+        allow(store);
+        await store.healing.audit.append(entry(4));
+        await expect(store.ping()).resolves.toBeUndefined();
+        expect(lines).toHaveLength(2);
+        expect(messages()).toEqual(['0', '4']);
+      } finally {
+        await store.close();
+      }
     }
-  });
+  );
 });
 
 describe('the database file deleted or replaced under the running backend', () => {
