@@ -165,6 +165,21 @@ describe('the disk under the SQLite store fills while the loop runs', () => {
       }
     }
   );
+
+  it('is ready again when another write grows the database, so a save nobody repeats does not keep the pod out of its Service', async () => {
+    const { store, lines } = open(dir, new TestClock(NOW));
+    try {
+      fillDisk(store);
+      await expect(store.settings.set('test.note', 'x'.repeat(20_000))).rejects.toThrow('database or disk is full');
+      await expect(store.ping()).rejects.toMatchObject({ code: 'SQLITE_FULL' });
+      freeSpace(store);
+      await store.healing.audit.append({ at: NOW, kind: 'trigger_opened', message: 'x'.repeat(20_000) });
+      await expect(store.ping()).resolves.toBeUndefined();
+      expect(lines).toHaveLength(2);
+    } finally {
+      await store.close();
+    }
+  });
 });
 
 describe('the database file deleted or replaced under the running backend', () => {

@@ -29,6 +29,11 @@ export interface WriteHealthLog {
   info(message: string): void;
 }
 
+interface Mark {
+  changes: number;
+  pages: number;
+}
+
 interface Problem {
   code: string;
   message: string;
@@ -36,8 +41,8 @@ interface Problem {
 
 /**
  * Whether the SQLite store can keep what it is given, as its writes find out: a write refused for
- * want of disk (or of a usable file) sets it, and the same call going through later clears it, so
- * the backend recovers by itself once space is back. `check` also notices the database file
+ * want of disk (or of a usable file) sets it, and a write that shows room again clears it, so the
+ * backend recovers by itself once space is back. `check` also notices the database file
  * deleted or replaced under the process (SQLite goes on writing to the unlinked file, which is lost
  * at exit). Said once per change of state, never per failed write.
  */
@@ -47,7 +52,8 @@ export class StoreWriteHealth {
   private readonly failing = new Set<string>();
   private reported: Problem | undefined;
   private readonly opened: Stats | undefined;
-  private readonly changes: () => number;
+  /** The rows this connection changed, and the database's pages: read before and after a call while failing. */
+  private readonly mark: () => Mark;
 
   constructor(
     db: Database.Database,
@@ -55,14 +61,15 @@ export class StoreWriteHealth {
     private readonly log: WriteHealthLog
   ) {
     this.opened = file === ':memory:' ? undefined : statSync(file);
-    const total = db.prepare('SELECT total_changes()').pluck();
-    this.changes = () => Number(total.get());
+    const changes = db.prepare('SELECT total_changes()').pluck();
+    const pages = db.prepare('PRAGMA page_count').pluck();
+    this.mark = () => ({ changes: Number(changes.get()), pages: Number(pages.get()) });
   }
 
   /** Runs one call of a repository (`write`: which one, e.g. `pipeline.commitCycle`), hearing from its result whether the store wrote. */
   watch<R>(write: string, call: () => R): R {
-    // Only while failing: counting changes costs a statement per call.
-    const before = this.failing.size === 0 ? 0 : this.changes();
+    // Only while failing: a mark costs two statements per call.
+    const before = this.failing.size === 0 ? undefined : this.mark();
     try {
       const result = call();
       if (result instanceof Promise) {
@@ -116,11 +123,16 @@ export class StoreWriteHealth {
   }
 
   /**
-   * Only a refused write going through now says the disk is back: smaller writes squeeze into room
-   * left in pages while a cycle's checkpoint still finds none.
+   * The store writes again when a refused call goes through, or when any call grew the database
+   * (SQLite found room for new pages). Not on any write: small ones squeeze into room left in pages
+   * while a cycle's checkpoint still finds none.
    */
-  private succeeded(write: string, changesBefore: number): void {
-    if (this.failing.has(write) && this.changes() > changesBefore) {
+  private succeeded(write: string, before: Mark | undefined): void {
+    if (before === undefined) {
+      return;
+    }
+    const after = this.mark();
+    if (after.changes > before.changes && (this.failing.has(write) || after.pages > before.pages)) {
       this.failing.clear();
       this.failure = undefined;
       this.report(this.fileProblem());
