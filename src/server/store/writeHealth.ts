@@ -171,16 +171,30 @@ export class StoreWriteHealth {
   }
 }
 
-/** The repository with every call heard by `health` (a Proxy: the repositories stay as they are). */
+/**
+ * The repository with every call of its methods heard by `health`: an object whose prototype is the
+ * repository, with each method in its own property (so a test's spy replaces it as on the repository),
+ * calling the repository's own, whose inner calls are not heard twice.
+ */
 export function watchWrites<T extends object>(name: string, repository: T, health: StoreWriteHealth): T {
-  return new Proxy(repository, {
-    get(target, key) {
-      const value: unknown = Reflect.get(target, key);
-      return typeof value === 'function'
-        ? (...args: unknown[]) => health.watch(`${name}.${String(key)}`, () => Reflect.apply(value, target, args))
-        : value;
-    },
-  });
+  const watched: T = Object.create(repository);
+  for (
+    let level: object | null = repository;
+    level !== null && level !== Object.prototype;
+    level = Object.getPrototypeOf(level)
+  ) {
+    for (const key of Object.getOwnPropertyNames(level)) {
+      const value = Object.getOwnPropertyDescriptor(level, key)?.value;
+      if (key !== 'constructor' && typeof value === 'function' && !Object.hasOwn(watched, key)) {
+        Object.defineProperty(watched, key, {
+          value: (...args: unknown[]) => health.watch(`${name}.${key}`, () => Reflect.apply(value, repository, args)),
+          writable: true,
+          configurable: true,
+        });
+      }
+    }
+  }
+  return watched;
 }
 
 /** `failureprophet_store_writable`: 0 while the store cannot write, so an alert can say it. */
