@@ -61,10 +61,11 @@ describe('the disk under the SQLite store fills while the loop runs', () => {
     let fleet = spikingFleet({ targets: 12, spikeAt: NOW + 4 * MINUTE });
     const metrics = new Registry();
     registerStoreWritable(metrics, store.writeHealth);
+    const logged: Array<{ level: number; msg: string }> = [];
     const pipeline = new Pipeline({
       config: configSchema.parse(spikingWatchConfig),
       repository: store.pipeline,
-      logger: pino({ level: 'silent' }),
+      logger: pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line)) }),
       metrics,
       clock,
       querierFor: () => ({ queryRange: (q) => fleet.queryRange(q) }),
@@ -90,10 +91,15 @@ describe('the disk under the SQLite store fills while the loop runs', () => {
         expect(pipeline.watches()[0]).toMatchObject({ degraded: true, lastError: { kind: 'internal' } });
         expect(await readiness(store)).toMatchObject({
           status: 'not_ready',
-          checks: { store: { ok: false, message: 'store does not answer (full)' } },
+          checks: { store: { ok: false, message: 'store cannot write (full)' } },
         });
       }
       expect(await writable()).toBe(0);
+      // The pipeline's own log says the failing cycles once too: four refused cycles, one error and one warning.
+      expect(logged.filter((l) => l.level >= 40).map((l) => l.msg)).toEqual([
+        expect.stringMatching(/^watch degraded: /),
+        'watch cycle failed',
+      ]);
       expect(await pipeline.repo.lastProcessed('w')).toBe(committed);
       expect(await pipeline.anomalies({})).toEqual([]);
       // Once per change of state, not per refused write.
