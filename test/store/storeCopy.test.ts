@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Pool } from 'pg';
 import { z } from 'zod';
 import { auditQuerySchema, actionListQuerySchema, type AnomalyTrigger } from '../../src/contract/healing';
 import { triggerKey } from '../../src/server/healing/store/actionRows';
@@ -284,6 +285,8 @@ describe('store:copy', () => {
     const dir = dataDir();
     const sqlite = openSqlite(dir);
     const { deletedPrediction } = await fill(sqlite);
+    // As a file an earlier build wrote: one migration behind (0012 changes rows only).
+    sqlite.db.exec('DELETE FROM schema_migrations WHERE id = 12');
     await sqlite.close();
     const url = await database();
 
@@ -343,6 +346,9 @@ describe('store:copy', () => {
           at: T0 + 9,
         })
       ).toBeUndefined();
+      expect(log).toContain(
+        `${join(dir, 'failureprophet.db')}: migrations 12 applied, as this build's backend does at start`
+      );
       expect(log.join('\n')).toMatch(/healing_audit: \d+ rows/);
     } finally {
       await reopened.close();
@@ -399,6 +405,15 @@ describe('store:copy', () => {
     const kept = await openPostgres(url);
     expect(await kept.settings.get('mine', z.boolean())).toBe(true);
     await kept.close();
+
+    const newerTarget = await database();
+    await (await openPostgres(newerTarget)).close();
+    const pool = new Pool({ connectionString: newerTarget });
+    await pool.query("INSERT INTO schema_migrations (id, name, applied_at) VALUES (999, 'future', 0)");
+    await pool.end();
+    await expect(copyStore({ from: dir, to: newerTarget })).rejects.toThrow(
+      /has migrations this backend does not know \(999\): it was written by a newer version/
+    );
 
     const newer = openSqlite(dir);
     newer.db.exec("INSERT INTO schema_migrations (id, name, applied_at) VALUES (999, 'future', 0)");

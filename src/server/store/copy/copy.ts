@@ -49,9 +49,6 @@ export async function copyStore(options: CopyOptions): Promise<CopyReport> {
   const log = options.log ?? (() => undefined);
   const source = openCopySource(options.from);
   try {
-    if (source.migrated.length > 0) {
-      log(`${source.file}: migrations ${source.migrated.join(', ')} applied, as this build's backend does at start`);
-    }
     const target = new CopyTarget(options.to);
     try {
       return await copyInto(source, target, options, log);
@@ -81,9 +78,14 @@ async function copyInto(
   if (!before.unfinished) {
     refuseNonEmpty(before.nonEmpty);
   }
+  // Nothing is written to either store before this point; a database a newer build migrated is refused here.
   const ran = await target.migrate();
   if (ran.length > 0) {
     log(`PostgreSQL at ${target.where}: migrations ${ran.join(', ')} applied`);
+  }
+  const migrated = source.migrate();
+  if (migrated.length > 0) {
+    log(`${source.file}: migrations ${migrated.join(', ')} applied, as this build's backend does at start`);
   }
   await target.lock();
   const state = await target.inspect();

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { codeOf, messageOf } from '../../../utils/messageOf';
-import { migrate } from '../migrate';
+import { appliedSchema, migrate, pendingMigrations } from '../migrate';
 import { migrations } from '../migrations';
 import { decodeRow } from '../rows';
 import { DATABASE_FILE } from '../sqlite';
@@ -14,8 +14,8 @@ import type { Schema } from './tables';
 /** The SQLite store copied from, held locked for the whole copy. */
 export interface CopySource {
   file: string;
-  /** The migrations this open applied (the file was written by an older build). */
-  migrated: number[];
+  /** Brings it to this build's schema, as the backend does at start: the migrations applied. */
+  migrate(): number[];
   schema(): Schema;
   /** The highest id each AUTOINCREMENT table ever gave (deleted rows included), by table. */
   sequences(): Map<string, number>;
@@ -35,8 +35,8 @@ const settingRow = z.object({ key: z.string(), value: z.string() });
 /**
  * Opens `from` (a data dir, or the database file in it) for the copy: in SQLite's exclusive locking
  * mode, so a backend that has the file open (it holds a shared lock on it for as long as it runs, WAL
- * mode) makes this fail at once, and none can open it until the copy ends. Then brings it to this
- * build's schema, as the backend does at start; a file written by a newer build is refused.
+ * mode) makes this fail at once, and none can open it until the copy ends. A file written by a newer
+ * build is refused.
  */
 export function openCopySource(from: string): CopySource {
   const file = existsSync(from) && statSync(from).isDirectory() ? join(from, DATABASE_FILE) : from;
@@ -57,16 +57,16 @@ export function openCopySource(from: string): CopySource {
     }
     throw new StoreCopyError(`cannot open ${file}: ${messageOf(err)}`);
   }
-  let migrated: number[];
   try {
-    migrated = migrate(db, migrations, Date.now);
+    // Refused before anything is written: a file a newer build wrote.
+    pendingMigrations(appliedMigrations(db), migrations);
   } catch (err) {
     db.close();
     throw new StoreCopyError(`${file}: ${messageOf(err)}`);
   }
   return {
     file,
-    migrated,
+    migrate: () => migrate(db, migrations, Date.now),
     schema() {
       const tables = db
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
@@ -110,6 +110,18 @@ export function openCopySource(from: string): CopySource {
     },
     close: () => db.close(),
   };
+}
+
+function appliedMigrations(db: Database.Database): Set<number> {
+  const recorded = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+  return new Set(
+    recorded === undefined
+      ? []
+      : db
+          .prepare('SELECT id FROM schema_migrations')
+          .all()
+          .map((row) => decodeRow(appliedSchema, 'schema_migrations', row).id)
+  );
 }
 
 /** An identifier quoted for SQL (both stores use double quotes). */
