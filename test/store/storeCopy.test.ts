@@ -481,6 +481,30 @@ describe('store:copy', () => {
     }
   });
 
+  it('says to run it again when the server goes away midway, and the run after empties what was left and copies', async () => {
+    const dir = dataDir();
+    const store = openSqlite(dir);
+    await fill(store);
+    await store.close();
+    const url = await database();
+    let restarted = false;
+    const restartAfterAnomalies = (line: string) => {
+      if (line.startsWith('anomalies:') && !restarted) {
+        restarted = true;
+        // Synchronous: the server is gone (and back) before the copy's next statement.
+        void server().restart();
+      }
+    };
+    await expect(copyStore({ from: dir, to: url, log: restartAfterAnomalies })).rejects.toThrow(
+      /^the copy stopped at anomaly_feedback: .*The target could not be emptied again .*: run the same command again, it empties a copy that did not finish before copying$/
+    );
+    expect(await targetState(url)).toMatchObject({ unfinished: true });
+    const log: string[] = [];
+    const report = await copyStore({ from: dir, to: url, log: (l) => log.push(l) });
+    expect(log[0]).toMatch(/holds a copy that did not finish: emptied before copying again$/);
+    expect(report.tables.find((t) => t.table === 'anomalies')?.rows).toBe(2);
+  });
+
   it('says which key opens the sealed settings, and the replicas open them with it', async () => {
     const dir = dataDir();
     // As a backend without FP_SECRET_KEY: its key generated into the data dir.

@@ -88,6 +88,9 @@ export class CopyTarget {
     } catch (err) {
       throw unavailable(err, this.where);
     }
+    // A connection lost while held emits 'error' besides failing the statement in flight, which
+    // says it: heard here rather than ending the process before the copy can say what to do.
+    this.client.on('error', () => undefined);
     const { rows } = await this.run('SELECT pg_try_advisory_lock($1, $2) AS locked', [
       ADVISORY_NAMESPACE,
       ADVISORY_LOCKS.migrate,
