@@ -505,6 +505,25 @@ describe('store:copy', () => {
     expect(report.tables.find((t) => t.table === 'anomalies')?.rows).toBe(2);
   });
 
+  it('carries values the API would not read as they are stored: infinite numbers', async () => {
+    const dir = dataDir();
+    const store = openSqlite(dir);
+    store.db.exec(
+      `INSERT INTO predictions (target_id, watch, signal, made_at_ms, limit_value, direction, seconds, lower_seconds, upper_seconds)
+       VALUES ('t', 'w', 'x', 1, 1, 'above', 9e999, -9e999, NULL)`
+    );
+    await store.close();
+    const url = await database();
+    await copyStore({ from: dir, to: url });
+    const pool = new Pool({ connectionString: url });
+    try {
+      const { rows } = await pool.query('SELECT seconds, lower_seconds, upper_seconds FROM predictions');
+      expect(rows).toEqual([{ seconds: Infinity, lower_seconds: -Infinity, upper_seconds: null }]);
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('says which key opens the sealed settings, and the replicas open them with it', async () => {
     const dir = dataDir();
     // As a backend without FP_SECRET_KEY: its key generated into the data dir.

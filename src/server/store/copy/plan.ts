@@ -23,7 +23,8 @@ const jsonText = z.string().refine((text) => {
 const kinds = {
   text: { schema: z.string(), cast: 'text' },
   int: { schema: z.number().int(), cast: 'bigint' },
-  real: { schema: z.number(), cast: 'float8' },
+  // SQLite keeps ±Infinity in REAL columns (NaN it stores as NULL), and so does float8: carried as they are.
+  real: { schema: z.number().or(z.custom<number>((v) => v === Infinity || v === -Infinity)), cast: 'float8' },
   json: { schema: jsonText, cast: 'jsonb' },
   blob: { schema: z.instanceof(Uint8Array), cast: 'bytea' },
 } satisfies Record<string, Column>;
