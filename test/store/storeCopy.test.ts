@@ -505,20 +505,33 @@ describe('store:copy', () => {
     expect(report.tables.find((t) => t.table === 'anomalies')?.rows).toBe(2);
   });
 
-  it('carries values the API would not read as they are stored: infinite numbers', async () => {
+  it('carries values the API would not read as they are stored, and leaves out a target state no build can read', async () => {
     const dir = dataDir();
     const store = openSqlite(dir);
     store.db.exec(
       `INSERT INTO predictions (target_id, watch, signal, made_at_ms, limit_value, direction, seconds, lower_seconds, upper_seconds)
-       VALUES ('t', 'w', 'x', 1, 1, 'above', 9e999, -9e999, NULL)`
+       VALUES ('t', 'w', 'x', 1, 1, 'above', 9e999, -9e999, NULL);
+       INSERT INTO healing_triggers (key, source, trigger, opened_at) VALUES ('anomaly:odd', 'anomaly', '{"labels":7}', 1);
+       INSERT INTO pipeline_targets (id, watch, labels, state, checkpoint, last_sample_ms, updated_at)
+       VALUES ('w{job="lost"}', 'w', '{}', 'not JSON', NULL, 1, 1);`
     );
     await store.close();
     const url = await database();
-    await copyStore({ from: dir, to: url });
+    const report = await copyStore({ from: dir, to: url });
+    expect(report.skipped).toEqual([
+      {
+        table: 'pipeline_targets',
+        rowid: 1,
+        reason: expect.stringMatching(/^its stored state cannot be read \(.*\): the target relearns$/),
+      },
+    ]);
     const pool = new Pool({ connectionString: url });
     try {
       const { rows } = await pool.query('SELECT seconds, lower_seconds, upper_seconds FROM predictions');
       expect(rows).toEqual([{ seconds: Infinity, lower_seconds: -Infinity, upper_seconds: null }]);
+      const triggers = await pool.query('SELECT trigger::text, trigger_target FROM healing_triggers');
+      expect(triggers.rows).toEqual([{ trigger: '{"labels": 7}', trigger_target: null }]);
+      expect((await pool.query('SELECT id FROM pipeline_targets')).rows).toEqual([]);
     } finally {
       await pool.end();
     }

@@ -4,7 +4,6 @@ import { labelsSchema } from '../../../contract/vocabulary';
 import { triggerTargetOf } from '../../healing/store/actionRows';
 import { decodeLegacyState, encodeState } from '../../pipeline/store/stateCodec';
 import { proposalKey } from '../postgres/triggerWrites';
-import { decodeRow } from '../rows';
 import { SkippedRow, table, type TableCopy } from './plan';
 
 // What `store:copy` carries from a SQLite store to PostgreSQL, table by table, and what it leaves
@@ -148,8 +147,11 @@ export const COPIED_TABLES: TableCopy[] = [
       // The actions list's triggerTarget filter reads it on PostgreSQL; SQLite computes it from the JSON.
       trigger_target: {
         kind: 'text',
-        value: ({ key, trigger }) =>
-          triggerTargetOf(decodeRow(storedTriggerSchema, 'healing_triggers', JSON.parse(String(trigger)), String(key))),
+        // A trigger of a shape no build reads is carried as stored, found by no target filter.
+        value: ({ trigger }) => {
+          const fields = storedTriggerSchema.safeParse(JSON.parse(String(trigger)));
+          return fields.success ? triggerTargetOf(fields.data) : null;
+        },
       },
     },
   }),
