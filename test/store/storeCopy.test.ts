@@ -237,6 +237,15 @@ async function fill(store: SqliteStore): Promise<{ deletedPrediction: number }> 
   return { deletedPrediction: latest.id };
 }
 
+/** A data dir whose store holds every kind of row (fill), closed. */
+async function filledDataDir(): Promise<string> {
+  const dir = dataDir();
+  const store = openSqlite(dir);
+  await fill(store);
+  await store.close();
+  return dir;
+}
+
 /** A value with every string as PostgreSQL stores it (U+0000 as U+FFFD, as its repositories write it). */
 const withoutNul = <T>(value: T): T =>
   typeof value === 'string'
@@ -482,10 +491,7 @@ describe('store:copy', () => {
   });
 
   it('says to run it again when the server goes away midway, and the run after empties what was left and copies', async () => {
-    const dir = dataDir();
-    const store = openSqlite(dir);
-    await fill(store);
-    await store.close();
+    const dir = await filledDataDir();
     const url = await database();
     let restarted = false;
     const restartAfterAnomalies = (line: string) => {
@@ -566,10 +572,7 @@ describe('store:copy', () => {
   });
 
   it('never says the password of the URL', async () => {
-    const dir = dataDir();
-    const store = openSqlite(dir);
-    await fill(store);
-    await store.close();
+    const dir = await filledDataDir();
     const withPassword = (url: string) => url.replace('//fp@', '//fp:hunter2-secret@');
     const url = withPassword(await database());
     const said: string[] = [];
