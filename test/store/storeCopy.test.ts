@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -400,6 +402,25 @@ describe('store:copy', () => {
       );
     } finally {
       await running.close();
+    }
+    // Another process holding it open, as a running backend does (SQLite's locks are per process on Unix).
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const db = new (require('better-sqlite3'))(process.argv[1]); db.prepare('SELECT 1').get(); console.log('open'); process.stdin.resume();`,
+        join(dir, 'failureprophet.db'),
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] }
+    );
+    try {
+      await once(holder.stdout, 'data');
+      await expect(copyStore({ from: dir, to: url })).rejects.toThrow(/is in use \(SQLite reports it locked\)/);
+    } finally {
+      if (holder.exitCode === null) {
+        holder.kill();
+        await once(holder, 'exit');
+      }
     }
     // Nothing was created on the target.
     expect(await targetState(url)).toEqual({ unfinished: false, nonEmpty: [] });
