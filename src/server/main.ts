@@ -15,10 +15,12 @@ import { SecretError } from './store/secrets';
 import { MigrationError } from './store/migrate';
 import { describeUrl, StoreUnavailableError } from './store/postgres/pool';
 import { openStore } from './store/open';
+import { registerStoreWritable } from './store/writeHealth';
 import { dataDirFailure, listenFailure, StartupFailure } from './startup';
 import { startSummary } from './summary';
 import { VERSION } from './version';
 import { counted } from '../utils/count';
+import { codeOf } from '../utils/messageOf';
 
 // Entry: config → store → loops → http. Everything is built here and passed down; no singletons.
 async function main(): Promise<void> {
@@ -35,6 +37,7 @@ async function main(): Promise<void> {
       maxConnections: config.store.maxConnections,
       now: clock.now,
       warn: (message) => logger.warn(message),
+      writeLog: { warn: (message) => logger.warn(message), info: (message) => logger.info(message) },
       onConnectionLost: (err) => logger.warn({ err }, 'PostgreSQL closed an idle connection; the next call reconnects'),
     });
   } catch (err) {
@@ -43,13 +46,17 @@ async function main(): Promise<void> {
     }
     throw err instanceof StoreUnavailableError || err instanceof MigrationError
       ? new StartupFailure(err.message)
-      : dataDirFailure(err, dataDir);
+      : dataDirFailure(err, dataDir, config.dataDir);
   }
   let tokens;
   try {
     tokens = resolveTokens(config, dataDir);
   } catch (err) {
-    throw err instanceof ConfigError ? new StartupFailure(err.message, 2) : err;
+    if (err instanceof ConfigError) {
+      throw new StartupFailure(err.message, 2);
+    }
+    // A token file the data dir cannot hold (a full disk, a directory in its place): Node's error code.
+    throw codeOf(err) === undefined ? err : dataDirFailure(err, dataDir, config.dataDir);
   }
   logger.info({ api: tokens.api.source, alerts: tokens.alerts.source }, 'API and alert-intake tokens loaded');
 
@@ -84,6 +91,9 @@ async function main(): Promise<void> {
   }
 
   const metrics = createMetricsRegistry();
+  if (store.kind === 'sqlite') {
+    registerStoreWritable(metrics, store.writeHealth);
+  }
   let backend;
   try {
     backend = await assembleBackend({ config, store, logger, metrics, clock });

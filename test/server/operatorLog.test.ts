@@ -268,7 +268,7 @@ describe('start-up failures in one sentence', () => {
         failure = dataDirFailure(err, dataDir);
       }
       expect(failure?.message).toBe(
-        `cannot use the data directory ${dataDir}: part of the path is a file, not a directory; set FP_DATA_DIR to a directory the backend can write`
+        `cannot use the data directory ${dataDir}: part of the path is a file, not a directory; set FP_DATA_DIR to an absolute path of a directory the backend can write`
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

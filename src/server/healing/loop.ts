@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
+import { messageOf } from '../../utils/messageOf';
 
 /**
  * The engine's loop: ticks on the clock, one tick at a time (a tick asked for meanwhile runs once
@@ -13,6 +14,8 @@ export class EngineLoop {
   private ticking?: Promise<void>;
   private tickAgain = false;
   private stopTicking?: () => void;
+  /** Why the last tick failed (undefined: it went through), so a lasting failure is said once, not every tick. */
+  private tickFailure?: string;
 
   constructor(private readonly deps: { clock: Clock; logger: Logger; runTick: () => Promise<void> }) {}
 
@@ -26,9 +29,19 @@ export class EngineLoop {
         this.tickAgain = false;
         try {
           await this.deps.runTick();
+          if (this.tickFailure !== undefined) {
+            this.deps.logger.info('healing ticks go through again');
+            this.tickFailure = undefined;
+          }
         } catch (err) {
-          // The store may be away (a PostgreSQL failover): the loop goes on, the next tick retries.
-          this.deps.logger.error({ err }, 'healing tick failed; the next tick tries again');
+          // The store may be away (a PostgreSQL failover, a full disk): the loop goes on, the next tick retries.
+          const failure = messageOf(err);
+          if (failure === this.tickFailure) {
+            this.deps.logger.debug(`healing tick failed again: ${failure}`);
+          } else {
+            this.deps.logger.error({ err }, 'healing tick failed; the next tick tries again');
+          }
+          this.tickFailure = failure;
         }
       } while (this.tickAgain);
     })().finally(() => {

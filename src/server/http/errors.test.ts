@@ -1,7 +1,9 @@
+import Database from 'better-sqlite3';
 import Fastify from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { registerErrorHandler } from './errors';
+import { StoreUnavailableError } from '../store/postgres/pool';
 
 describe('the HTTP error handler', () => {
   const app = Fastify({ logger: false }).withTypeProvider<ZodTypeProvider>();
@@ -18,7 +20,26 @@ describe('the HTTP error handler', () => {
     },
     async () => ({ ok: true })
   );
-  afterAll(() => app.close());
+  // A real SQLite refusal: an in-memory database capped at its size, as a full disk caps a file.
+  const db = new Database(':memory:');
+  db.exec('CREATE TABLE t (b BLOB)');
+  db.pragma(`max_page_count = ${Number(db.pragma('page_count', { simple: true }))}`);
+  app.post('/full', async () => db.prepare('INSERT INTO t VALUES (zeroblob(100000))').run());
+  app.get('/pg-full', async () => {
+    throw Object.assign(new Error('could not extend file "base/16384/16385": No space left on device'), {
+      code: '53100',
+    });
+  });
+  app.get('/pg-away', async () => {
+    throw new StoreUnavailableError('PostgreSQL at db:5432/fp is unavailable: Connection terminated');
+  });
+  app.get('/broken', async () => {
+    throw Object.assign(new Error('UNIQUE constraint failed: t.id'), { code: 'SQLITE_CONSTRAINT_UNIQUE' });
+  });
+  afterAll(async () => {
+    await app.close();
+    db.close();
+  });
 
   const post = (url: string, payload: unknown) => app.inject({ method: 'POST', url, payload: payload as object });
 
@@ -37,5 +58,24 @@ describe('the HTTP error handler', () => {
     expect(missing.json().message).toBe('body.labels: is missing: it must be a mapping of names to values');
     const wrong = await post('/things', { labels: {}, mode: 'yolo' });
     expect(wrong.json().message).toBe('body.mode: must be one of "auto", "approve"');
+  });
+
+  it('answers 503 with Retry-After while the store cannot write or is away, naming no host; other failures stay 500', async () => {
+    for (const res of [
+      await post('/full', {}),
+      await app.inject({ method: 'GET', url: '/pg-full' }),
+      await app.inject({ method: 'GET', url: '/pg-away' }),
+    ]) {
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBe('30');
+      expect(res.json().error).toBe('store_unavailable');
+      expect(res.json().message).not.toMatch(/db:5432|base\/16384/);
+    }
+    expect((await post('/full', {})).json().message).toBe(
+      'the store cannot write now (its disk is full or refuses writes); try again later'
+    );
+    const broken = await app.inject({ method: 'GET', url: '/broken' });
+    expect(broken.statusCode).toBe(500);
+    expect(broken.json()).toEqual({ error: 'internal', message: 'internal error; see the backend log' });
   });
 });

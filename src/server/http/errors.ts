@@ -2,6 +2,12 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ErrorBody } from '../../contract/health';
 import { plainIssue } from '../config/plainWords';
+import { codeOf } from '../../utils/messageOf';
+import { StoreUnavailableError } from '../store/postgres/pool';
+import { cannotWrite } from '../store/writeHealth';
+
+/** How long a client waits before asking again while the store cannot write. */
+const STORE_RETRY_AFTER_SECONDS = 30;
 
 /** One error shape for every route: validation failures name the field that failed. */
 export function registerErrorHandler(app: FastifyInstance<any, any, any, any, any>): void {
@@ -14,6 +20,12 @@ export function registerErrorHandler(app: FastifyInstance<any, any, any, any, an
       const words = plainIssue({ ...issue.params, code: issue.keyword, message: issue.message ?? '' });
       const body: ErrorBody = { error: 'bad_request', message: `${field}: ${words}`, field };
       return reply.code(400).send(body);
+    }
+    const away = storeAway(error);
+    if (away) {
+      // The request can succeed later, as a shed one can; the store's own health says why in the log and on /readyz.
+      const body: ErrorBody = { error: 'store_unavailable', message: `${away}; try again later` };
+      return reply.code(503).header('Retry-After', String(STORE_RETRY_AFTER_SECONDS)).send(body);
     }
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) {
@@ -29,4 +41,15 @@ export function registerErrorHandler(app: FastifyInstance<any, any, any, any, an
     const body: ErrorBody = { error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` };
     return reply.code(404).send(body);
   });
+}
+
+/** SQLSTATE 53100: PostgreSQL's disk is full. */
+const PG_DISK_FULL = '53100';
+
+/** What keeps the store from doing the request now, where waiting may be the cure (no upstream text: it may name hosts). */
+function storeAway(error: unknown): string | undefined {
+  if (cannotWrite(error) || codeOf(error) === PG_DISK_FULL) {
+    return 'the store cannot write now (its disk is full or refuses writes)';
+  }
+  return error instanceof StoreUnavailableError ? 'the store is unavailable now' : undefined;
 }

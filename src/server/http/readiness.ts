@@ -4,6 +4,7 @@ import type { WatchStatus } from '../../contract/pipeline';
 import type { PrometheusClient } from '../prometheus/client';
 import { PrometheusError } from '../prometheus/types';
 import type { Store } from '../store/store';
+import { StoreNotWritableError } from '../store/writeHealth';
 import type { Leadership } from '../coordination/leadership';
 
 export interface ReadinessDeps {
@@ -40,7 +41,9 @@ export async function checkReadiness(deps: ReadinessDeps, query: ReadinessQuery 
   try {
     await deps.store.ping();
   } catch (err) {
-    store = { ok: false, message: `store does not answer (${storeFailure(err)})` };
+    // A store that reads but cannot write (a full disk) answers: say what it cannot do.
+    const what = err instanceof StoreNotWritableError ? 'cannot write' : 'does not answer';
+    store = { ok: false, message: `store ${what} (${storeFailure(err)})` };
   }
   let prometheus: Readiness['checks']['prometheus'];
   if (!deps.prometheus) {

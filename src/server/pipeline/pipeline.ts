@@ -182,8 +182,15 @@ export class Pipeline {
       await r.cycle();
     } catch (err) {
       if (!(err instanceof WatchQueryError)) {
-        r.markDegraded('internal', messageOf(err));
-        this.logger.error({ watch: r.name, err }, 'watch cycle failed');
+        const message = messageOf(err);
+        // A failure that lasts (a full disk: every cycle fails alike) is logged when it starts or changes, not every cycle.
+        const again = r.isDegraded && r.status().lastError?.message === message;
+        r.markDegraded('internal', message);
+        if (again) {
+          this.logger.debug({ watch: r.name }, `watch cycle failed again: ${message}`);
+        } else {
+          this.logger.error({ watch: r.name, err }, 'watch cycle failed');
+        }
       }
     }
   }

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { prepareDataDir } from './dataDir';
 import { openPostgresStore, type PostgresStore } from './postgres';
 import { loadSecretBox } from './secrets';
 import { openSqliteStore, type SqliteOptions, type SqliteStore } from './sqlite';
@@ -25,7 +25,7 @@ export async function openStore(options: StoreOptions): Promise<SqliteStore | Po
   }
   // The sealing key stays outside the database: FP_SECRET_KEY, else this replica's key file in dataDir
   // (replicas must share FP_SECRET_KEY; main says so).
-  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  prepareDataDir(options.dataDir);
   return openPostgresStore(options.url, {
     secrets: options.secrets ?? loadSecretBox(options.dataDir, options.env),
     limits: options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {},

@@ -1,7 +1,8 @@
-import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
+import { prepareDataDir } from './dataDir';
 import { migrate } from './migrate';
 import { migrations } from './migrations';
 import { decodeSetting } from './rows';
@@ -12,6 +13,7 @@ import { SqliteAuditRepository } from '../healing/store/audit';
 import { SqliteBreakerRepository } from '../healing/store/breakers';
 import { SqlitePipelineRepository } from '../pipeline/store/sqliteRepository';
 import type { SettingsRepository, Store } from './store';
+import { StoreWriteHealth, watchWrites, type WriteHealthLog } from './writeHealth';
 
 export const DATABASE_FILE = 'failureprophet.db';
 
@@ -19,6 +21,8 @@ export interface SqliteStore extends Store {
   readonly kind: 'sqlite';
   /** The open database, for the repositories of other rooms built on this store (the pipeline's). */
   readonly db: Database.Database;
+  /** Whether its writes reach the disk; `ping` rejects while they do not. */
+  readonly writeHealth: StoreWriteHealth;
 }
 
 export interface SqliteOptions {
@@ -27,6 +31,8 @@ export interface SqliteOptions {
   /** Default: FP_SECRET_KEY, else `secret.key` beside the database (in memory for ':memory:'). */
   secrets?: SecretBox;
   env?: NodeJS.ProcessEnv;
+  /** Told when the store stops, and starts again, being able to write (/readyz says it either way). */
+  writeLog?: WriteHealthLog;
 }
 
 /**
@@ -39,7 +45,7 @@ export function openSqliteStore(
   now: () => number = Date.now,
   options: SqliteOptions = {}
 ): SqliteStore {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  prepareDataDir(dataDir);
   ownerOnly(dataDir, 0o700, options.warn);
   const secrets = options.secrets ?? loadSecretBox(dataDir, options.env);
   ownerOnly(join(dataDir, SECRET_KEY_FILE), 0o600, options.warn);
@@ -82,24 +88,30 @@ export function openSqliteDatabase(
   const saveSetting = (key: string, value: unknown) => void upsert.run(key, JSON.stringify(value), now());
   const audit = new SqliteAuditRepository(db, saveSetting);
   const write = (entry: Parameters<SqliteAuditRepository['write']>[0]) => audit.write(entry);
+  const writeHealth = new StoreWriteHealth(db, file, options.writeLog ?? unheard);
+  const watched = <T extends object>(name: string, repository: T) => watchWrites(name, repository, writeHealth);
   return {
     kind: 'sqlite',
     db,
+    writeHealth,
     ping: async () => {
       db.prepare('SELECT 1').get();
+      writeHealth.check();
     },
-    settings: sqliteSettings(db, saveSetting, secrets),
+    settings: watched('settings', sqliteSettings(db, saveSetting, secrets)),
     healing: {
-      actions: new SqliteActionRepository(db, write),
-      audit,
-      breakers: new SqliteBreakerRepository(db, write),
+      actions: watched('actions', new SqliteActionRepository(db, write)),
+      audit: watched('audit', audit),
+      breakers: watched('breakers', new SqliteBreakerRepository(db, write)),
     },
-    pipeline: new SqlitePipelineRepository(db, now),
+    pipeline: watched('pipeline', new SqlitePipelineRepository(db, now)),
     close: async () => {
       db.close();
     },
   };
 }
+
+const unheard: WriteHealthLog = { warn: () => undefined, info: () => undefined };
 
 /** Takes group and other permissions away from an existing path, saying so once; absent paths are left. */
 function ownerOnly(path: string, mode: number, warn?: (message: string) => void): void {
