@@ -2,11 +2,13 @@ import { z } from 'zod';
 import { LIMIT_DIRECTIONS, type LimitDirection } from '../detection/forecast';
 import {
   anomalyIdSchema,
+  cursorParamSchema,
   directionSchema,
   epochMsParamSchema,
   failureModelSchema,
   labelsSchema,
   severitySchema,
+  targetParamSchema,
 } from './vocabulary';
 
 export {
@@ -265,13 +267,13 @@ export const anomaliesQuerySchema = z.object({
   /** Anomalies overlapping [from, to] (epoch ms). */
   from: epochMsParamSchema.optional(),
   to: epochMsParamSchema.optional(),
-  target: z.string().optional(),
+  target: targetParamSchema.optional(),
   watch: z.string().optional(),
   severity: severitySchema.optional(),
   state: anomalyStateSchema.optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT),
   /** Where the page starts: the `next` of the previous page (keyset pagination). */
-  cursor: z.string().max(200).optional(),
+  cursor: cursorParamSchema(z.string().max(200)),
 });
 export type AnomaliesQuery = z.infer<typeof anomaliesQuerySchema>;
 
@@ -284,12 +286,12 @@ export const targetsQuerySchema = z.object({
   history: z.enum(['true', 'false']).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT),
   /** Where the page starts: the `next` of the previous page. */
-  cursor: z.string().max(2000).optional(),
+  cursor: cursorParamSchema(z.string().max(2000)),
 });
 export type TargetsQuery = z.infer<typeof targetsQuerySchema>;
 
 export const predictionsQuerySchema = z.object({
-  target: z.string().optional(),
+  target: targetParamSchema.optional(),
   watch: z.string().optional(),
   from: epochMsParamSchema.optional(),
   to: epochMsParamSchema.optional(),
@@ -298,7 +300,7 @@ export const predictionsQuerySchema = z.object({
 export type PredictionsQuery = z.infer<typeof predictionsQuerySchema>;
 
 export const modelsQuerySchema = z.object({
-  target: z.string().optional(),
+  target: targetParamSchema.optional(),
   watch: z.string().optional(),
   status: modelStatusSchema.optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT),
@@ -314,11 +316,11 @@ export type FeedbackBody = z.infer<typeof feedbackBodySchema>;
 /** Retrain one target, one watch, or (empty body) everything. */
 export const retrainBodySchema = z.object({
   watch: z.string().optional(),
-  target: z.string().optional(),
+  target: targetParamSchema.optional(),
 });
 export type RetrainBody = z.infer<typeof retrainBodySchema>;
 
-export const predictQuerySchema = z.object({ target: z.string().min(1) });
+export const predictQuerySchema = z.object({ target: targetParamSchema.min(1) });
 
 // ---- responses ----
 

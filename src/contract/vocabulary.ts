@@ -29,6 +29,23 @@ export const anomalyIdSchema = z.number().int().positive();
  */
 export const epochMsParamSchema = z.coerce.number().int().nonnegative();
 
+/**
+ * A list's `cursor` query parameter, read by `schema`. An empty one (`?cursor=`, what a client sends
+ * that fills in a page's null `next` or `previous`) asks for the first page, as Kubernetes reads an empty
+ * `continue`: the lists take it as no cursor rather than refusing it.
+ */
+export const cursorParamSchema = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+
+/**
+ * A target id in a query (`?target=`, `?triggerTarget=`): ids hold no U+0000 (the pipeline writes it
+ * U+FFFD, as PostgreSQL must), so a filter holding one is refused by name rather than matched one way on
+ * SQLite and another on PostgreSQL.
+ */
+export const targetParamSchema = z
+  .string()
+  .refine((id) => !id.includes('\u0000'), { error: 'a target id holds no U+0000 (NUL); ids write it as U+FFFD' });
+
 const DNS_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const OBJECT_NAME = new RegExp(`^${DNS_LABEL}(\\.${DNS_LABEL})*$`);
 const NAMESPACE_NAME = new RegExp(`^${DNS_LABEL}$`);

@@ -1,4 +1,5 @@
-import pino from 'pino';
+import { Writable } from 'node:stream';
+import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { claimFenceMs } from '../../src/server/healing/claimFence';
 import { HealingEngine } from '../../src/server/healing';
@@ -45,7 +46,12 @@ afterEach(async () => {
 });
 
 /** A replica named `name` on `clock`; `election` false: one process with no leader election. */
-async function replica(name: string, clock: FakeClock, election = true): Promise<Replica> {
+async function replica(
+  name: string,
+  clock: FakeClock,
+  election = true,
+  logger: Logger = pino({ level: 'silent' })
+): Promise<Replica> {
   const client = kubeClientFromOptions(
     kubernetesOptionsSchema.parse({
       mode: 'endpoint',
@@ -61,7 +67,7 @@ async function replica(name: string, clock: FakeClock, election = true): Promise
     store,
     kube: client,
     clock,
-    logger: pino({ level: 'silent' }),
+    logger,
     metrics: new Registry(),
     policies: [
       policy({
@@ -282,6 +288,47 @@ describe('a drain its leader paused, with every request of its own ended, is res
     expect(left.progress).toMatchObject({ evicted: [expect.objectContaining({ name: 'web-1' })] });
     expect(evictions()).toEqual(['web-1']);
     await nextLeaderResumes(b, id);
+  }, 60_000);
+
+  it('when the stopping leader cannot clear its claim, it says so, and the next leader resumes after the claim fence', async () => {
+    const clock = new FakeClock();
+    const logged: string[] = [];
+    const log = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logged.push(
+          ...chunk
+            .toString()
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => String(JSON.parse(l).msg))
+        );
+        done();
+      },
+    });
+    const a = await replica('pod-a', clock, true, pino({ level: 'warn' }, log));
+    const b = await replica('pod-b', h.clock);
+    jest.spyOn(a.store.healing.actions, 'releaseClaim').mockRejectedValue(new Error('Connection terminated'));
+    let stopped: Promise<void> | undefined;
+    const id = await drainInterrupted(a, clock, () => {
+      stopped = a.engine.stop();
+    });
+    await stopped;
+    expect(logged).toContain(
+      `could not release this replica's claim on action ${id} (left executing): the next leader resumes it once it has waited the claim fence (${FENCE_MS / 1000} s)`
+    );
+    expect(logged).not.toContain('healing action failed unexpectedly');
+    expect(await b.engine.actions.get(id)).toMatchObject({ state: 'executing', claimedBy: 'pod-a' });
+    // The claim stays, the safe side: as a crashed leader's, it is resumed once the fence has passed.
+    b.leadingSince = h.clock.now();
+    await b.engine.tick();
+    await b.engine.idle();
+    expect((await b.engine.actions.get(id))!.state).toBe('executing');
+    expect(evictions()).toEqual(['web-1']);
+    h.clock.advance(FENCE_MS);
+    await b.engine.tick();
+    await b.engine.idle();
+    expect((await b.engine.actions.get(id))!).toMatchObject({ state: 'succeeded', claimedBy: 'pod-b' });
+    expect(evictions()).toEqual(['web-1', 'web-2', 'web-3']);
   }, 60_000);
 
   it('when the leader passed its renew deadline, it pauses before the next eviction and clears its claim', async () => {

@@ -220,15 +220,19 @@ describe('time windows', () => {
   it('an automatic drain leaves the pods of a paused namespace on the node, skipped with the pause', async () => {
     // A drain has no namespace of its own: the pause never held for it, and cart-1 was evicted.
     const id = await pausedShop('auto');
+    const [{ at: pausedAt }] = (await s.engine.pauses.list()).pauses;
+    expect(pausedAt).toEqual(expect.any(Number));
     await s.engine.idle();
     const action = (await s.engine.actions.get(id))!;
     const skipped = {
       namespace: 'shop',
       name: 'cart-1',
-      // Said without its time: the app shows a dry run's skips as they are, in no time zone.
+      // Since when as a time of its own, as the other holds: the app says it in the viewer's zone.
       why: 'automatic actions are paused in namespace shop by admin: database migration',
+      since: pausedAt,
     };
     expect(action.dryRun!.pods!.skip).toEqual([skipped]);
+    expect(action.result!.details).toMatchObject({ skipped: [{ ...skipped, reason: 'namespace' }] });
     expect(action.state).toBe('succeeded');
     expect(evicted()).toEqual(['front-1']);
     expect(s.kube.get('Pod', 'cart-1', 'shop')).toBeDefined();

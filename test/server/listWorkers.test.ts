@@ -129,6 +129,18 @@ describe('list pages read by worker threads', () => {
     expect(body(offloaded)).toEqual(body(direct));
   });
 
+  it.each(['/api/anomalies', '/api/targets', '/api/actions', '/api/audit'])(
+    'answers %s?cursor= (empty) with the first page, as Kubernetes reads an empty continue',
+    async (route) => {
+      const first = (await get(assembled.app, `${route}?limit=5`)).json();
+      for (const server of [assembled.app, app]) {
+        const empty = await get(server, `${route}?limit=5&cursor=`);
+        expect(empty.statusCode).toBe(200);
+        expect(empty.json()).toEqual(first);
+      }
+    }
+  );
+
   it('follows the cursor to the same next page', async () => {
     const first = (await get(app, '/api/anomalies?limit=50')).json();
     expect(first.anomalies).toHaveLength(50);

@@ -173,7 +173,7 @@ describe('migrations', () => {
     }
   }, 60_000);
 
-  it('migration 11 gives old audit entries the target of the anomaly their trigger id names, and the log stays append-only', async () => {
+  it('migration 11 gives old audit entries the target of the anomaly their trigger id names, the log stays append-only, and migration 12 counts them per target', async () => {
     const url = await freshDatabase();
     const pool = new pg.Pool({ connectionString: url, max: 1 });
     try {
@@ -203,7 +203,12 @@ describe('migrations', () => {
           message,
         ]);
       }
-      expect(await migratePostgres(pool, postgresMigrations)).toEqual([11]);
+      expect(
+        await migratePostgres(
+          pool,
+          postgresMigrations.filter((m) => m.id <= 11)
+        )
+      ).toEqual([11]);
       const { rows } = await pool.query('SELECT message, target_id FROM healing_audit ORDER BY id');
       expect(rows).toEqual([
         { message: 'cart', target_id: 'w{job="cart"}' },
@@ -212,6 +217,25 @@ describe('migrations', () => {
         { message: 'no trigger', target_id: null },
       ]);
       await expect(pool.query(`UPDATE healing_audit SET target_id = 'x'`)).rejects.toThrow(/append-only/);
+
+      // Migration 12 counts each target's entries from those already there, then as entries are added.
+      expect(await migratePostgres(pool, postgresMigrations)).toEqual([12]);
+      const counts = async () =>
+        (await pool.query('SELECT target_id, n::int AS n FROM healing_audit_target_counts ORDER BY target_id')).rows;
+      expect(await counts()).toEqual([
+        { target_id: 'w{job="cart"}', n: 1 },
+        { target_id: 'w{job="search"}', n: 1 },
+      ]);
+      for (const target of ['w{job="cart"}', null, 'w{job="web"}']) {
+        await pool.query(`INSERT INTO healing_audit (at, kind, target_id, message) VALUES (2, 'succeeded', $1, 'm')`, [
+          target,
+        ]);
+      }
+      expect(await counts()).toEqual([
+        { target_id: 'w{job="cart"}', n: 2 },
+        { target_id: 'w{job="search"}', n: 1 },
+        { target_id: 'w{job="web"}', n: 1 },
+      ]);
     } finally {
       await pool.end();
     }

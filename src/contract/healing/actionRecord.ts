@@ -5,6 +5,7 @@ import { gateSchema } from './policy';
 import { csv, pageLinksSchema, pagingSchema } from './query';
 import { kubeActionResultSchema, notifyResultSchema, reconciliationSchema } from './results';
 import { healingTriggerSchema } from './trigger';
+import { targetParamSchema } from '../vocabulary';
 
 /**
  * proposed → awaiting_approval → approved | rejected | expired; approved → executing →
@@ -78,7 +79,7 @@ export const reasonSchema = z.object({
 export type Reason = z.infer<typeof reasonSchema>;
 
 /** A reason as one line: its message, then since when, as `time` writes it (UTC ISO in logs, the viewer's zone in the app). */
-export const reasonText = (reason: Reason, time: (ms: number) => string): string =>
+export const reasonText = (reason: Pick<Reason, 'message' | 'since'>, time: (ms: number) => string): string =>
   reason.since === undefined ? reason.message : `${reason.message} (since ${time(reason.since)})`;
 
 const podRefSchema = z.object({ namespace: z.string(), name: z.string() });
@@ -94,7 +95,7 @@ export const dryRunRecordSchema = z.object({
   pods: z
     .object({
       evict: z.array(podRefSchema),
-      skip: z.array(podRefSchema.extend({ why: z.string() })),
+      skip: z.array(podRefSchema.extend({ why: z.string(), since: z.number().optional() })),
       blocked: z.array(podRefSchema.extend({ why: z.string() })),
     })
     .optional(),
@@ -187,7 +188,7 @@ export const actionListQuerySchema = z.object({
    * as GET /api/targets gives it), matched exactly against the id the trigger's watch and labels
    * make. Actions raised by alerts belong to no pipeline target.
    */
-  triggerTarget: z.string().optional(),
+  triggerTarget: targetParamSchema.optional(),
   ...pagingSchema,
 });
 export type ActionListQuery = z.input<typeof actionListQuerySchema>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { actionStateSchema } from './actionRecord';
 import { csv, pageLinksSchema, pagingSchema } from './query';
-import { epochMsParamSchema } from '../vocabulary';
+import { epochMsParamSchema, targetParamSchema } from '../vocabulary';
 
 /** Each state an action enters is audited under its own name; awaiting approval is told by the dry run's entry. */
 const auditedStates = actionStateSchema.exclude(['awaiting_approval']).options;
@@ -62,7 +62,7 @@ export const auditQuerySchema = z.object({
    * The entries of one pipeline target (its id, as GET /api/targets gives it): those of the triggers
    * its anomalies raised. Entries of alerts belong to no pipeline target.
    */
-  target: z.string().min(1).optional(),
+  target: targetParamSchema.min(1).optional(),
   kind: csv(auditKindSchema).optional(),
   user: z.string().optional(),
   from: epochMsParamSchema.optional(),

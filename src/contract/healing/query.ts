@@ -1,5 +1,6 @@
 // What the list routes' query strings share.
 import { z } from 'zod';
+import { cursorParamSchema } from '../vocabulary';
 
 /**
  * The deepest `offset` a list serves. Each skipped row is read, so a deep offset read the whole table
@@ -37,7 +38,7 @@ export const pagingSchema = {
     })
     .default(0),
   /** Where the page starts: the `next` or `previous` of a page; `offset` then counts from it. */
-  cursor: listCursorSchema.optional(),
+  cursor: cursorParamSchema(listCursorSchema),
 };
 
 /**

@@ -66,6 +66,8 @@ export const skippedPodSchema = z.object({
   name: z.string(),
   reason: skipReasonSchema,
   why: z.string(),
+  /** For a hold (a paused namespace): when it began, epoch ms, kept out of `why` as `Reason.since` is. */
+  since: z.number().optional(),
 });
 export type SkippedPod = z.infer<typeof skippedPodSchema>;
 

@@ -45,7 +45,7 @@ export class AutomationHolds {
    * What a drain may evict: what the limits allow (evictionPolicy) and, for a drain automation runs (gate
    * `auto`, no person approved it), no pod of a paused namespace. A drain has no namespace of its own, so a
    * pause holds per pod, as the namespace limits do: the pod stays on the cordoned node, skipped with the
-   * pause's reason.
+   * pause's reason and since when.
    */
   async evictions(action: StoredAction, limits: SafetyLimits): Promise<EvictionPolicy> {
     const allowed = await evictionPolicy(limits, this.deps.actions, this.deps.now());
@@ -54,6 +54,9 @@ export class AutomationHolds {
       return allowed;
     }
     const paused = await this.deps.pauses.refusals();
-    return (namespace) => allowed(namespace) ?? paused(namespace)?.message;
+    return (namespace) => {
+      const pause = paused(namespace);
+      return allowed(namespace) ?? (pause && { why: pause.message, since: pause.since });
+    };
   }
 }

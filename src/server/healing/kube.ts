@@ -95,7 +95,7 @@ export function dryRunRecord(outcome: ActionOutcome, at: number): DryRunRecord {
         changes: r.cordonedByDrain ? [{ field: `node ${r.node} spec.unschedulable`, from: 'false', to: 'true' }] : [],
         pods: {
           evict: r.evicted.map(ref),
-          skip: r.skipped.map((s) => ({ ...ref(s), why: s.why })),
+          skip: r.skipped.map((s) => ({ ...ref(s), why: s.why, ...(s.since === undefined ? {} : { since: s.since }) })),
           blocked: r.left.map((l) => ({ ...ref(l), why: l.why })),
         },
       };

@@ -28,11 +28,13 @@ export async function evictionPolicy(
   return (namespace) => {
     if (!namespaceAllowed(namespace, limits)) {
       const why = limits.namespaces.deny.includes(namespace) ? 'denied' : 'not in the allow-list';
-      return `namespace ${namespace} is ${why} in the safety limits: the engine does not evict there`;
+      return { why: `namespace ${namespace} is ${why} in the safety limits: the engine does not evict there` };
     }
     const inNamespace = started.get(namespace) ?? 0;
     if (inNamespace >= limits.maxActionsPerHourPerNamespace) {
-      return `${inNamespace} actions ran in namespace ${namespace} in the last hour; the limit is ${limits.maxActionsPerHourPerNamespace}`;
+      return {
+        why: `${inNamespace} actions ran in namespace ${namespace} in the last hour; the limit is ${limits.maxActionsPerHourPerNamespace}`,
+      };
     }
     return undefined;
   };

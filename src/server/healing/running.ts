@@ -3,6 +3,7 @@ import { iso } from './lifecycle';
 import { executeKubeAction, reconcile, type DrainProgress } from '../kubernetes';
 import type { KubeClient } from '../kubernetes/client';
 import type { EngineContext } from './context';
+import { claimFenceMs } from './claimFence';
 import { notActing, type ExecutionRecords } from './executionRecords';
 import { approvedAutomatically } from './holds';
 import { executionResult, isKubeAction } from './kube';
@@ -107,7 +108,19 @@ export class ActionRunner {
    * waits for the claim fence.
    */
   private async leave(action: StoredAction): Promise<void> {
-    await this.lifecycle.actions.releaseClaim(action.id, this.lifecycle.now());
+    try {
+      await this.lifecycle.actions.releaseClaim(action.id, this.lifecycle.now());
+    } catch (err) {
+      // The claim stays, which is the safe side: the next leader treats it as a crashed leader's.
+      const { election, logger } = this.ctx.deps;
+      const fence = election && claimFenceMs(election.leaseDurationMs, this.ctx.kube()?.requestTimeoutMs ?? 0);
+      logger.warn(
+        { err, actionId: action.id },
+        `could not release this replica's claim on action ${action.id} (left executing): the next leader resumes it ${
+          fence === undefined ? 'at its start' : `once it has waited the claim fence (${fence / 1000} s)`
+        }`
+      );
+    }
   }
 
   /** An action left executing by a stopped process: reconciled against the cluster, never re-run blindly. */

@@ -326,7 +326,8 @@ describe('drain', () => {
       pod({ namespace: 'kube-system', name: 'coredns-1', nodeName: 'n1', ownerKind: 'ReplicaSet' }),
       pod({ namespace: 'kube-system', name: 'debug', nodeName: 'n1' })
     );
-    const mayEvict = (namespace: string) => (namespace === 'kube-system' ? 'kube-system is denied' : undefined);
+    const mayEvict = (namespace: string) =>
+      namespace === 'kube-system' ? { why: 'kube-system is denied' } : undefined;
     const dry = await drain(h.client, { node: 'n1', dryRun: true, mayEvict });
     expect(dry.ok && dry.value).toMatchObject({
       evicted: [expect.objectContaining({ name: 'web-1' })],

@@ -38,7 +38,7 @@ export function planPod(pod: V1Pod, mayEvict?: EvictionPolicy): SkippedPod | 'un
   }
   const { namespace, name } = refOf(pod);
   const refused = mayEvict?.(namespace);
-  return refused ? { namespace, name, reason: 'namespace', why: refused } : verdict;
+  return refused ? { namespace, name, reason: 'namespace', ...refused } : verdict;
 }
 
 /** The node's pods, sorted into those to evict and those skipped; pods nothing would recreate refuse the drain. */

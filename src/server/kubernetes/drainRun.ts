@@ -8,7 +8,7 @@ import { uncordon } from './nodes';
 // What a drain is asked, reports and keeps while it runs; the steps are in drainPods.ts and eviction.ts.
 
 /** Asked for the namespace of each pod a drain would evict: a reason leaves its pods where they are. */
-export type EvictionPolicy = (namespace: string) => string | undefined;
+export type EvictionPolicy = (namespace: string) => Pick<SkippedPod, 'why' | 'since'> | undefined;
 
 /** How the engine steers a drain while it runs: where it resumes, saves progress, stops, pauses and may evict. */
 export interface DrainControl {

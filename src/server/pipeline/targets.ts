@@ -3,14 +3,20 @@ import type { KubernetesObject } from '../../contract/pipeline';
 import type { WatchConfig } from '../config/schema';
 import type { TargetSettings } from './targetModel';
 
-/** A target's id: `<watch>{label="value",...}`, stable across restarts and readable in the UI. */
+/**
+ * A target's id: `<watch>{label="value",...}`, stable across restarts and readable in the UI. A U+0000 in
+ * a label (the text exposition format takes the byte) is written U+FFFD, as PostgreSQL must store it
+ * (store/postgres/nulText.ts): so an id is the same on both stores and in memory, and holds no NUL.
+ */
 export function targetId(watch: string, labels: Record<string, string>): string {
   const inner = Object.keys(labels)
     .sort()
-    .map((k) => `${k}=${JSON.stringify(labels[k])}`)
+    .map((k) => `${withoutNulChar(k)}=${JSON.stringify(withoutNulChar(labels[k]))}`)
     .join(',');
   return `${watch}{${inner}}`;
 }
+
+const withoutNulChar = (text: string) => (text.includes('\u0000') ? text.replaceAll('\u0000', '\ufffd') : text);
 
 /** The values of the watch's target labels (missing labels are empty strings, as in PromQL). */
 export function targetLabels(watch: WatchConfig, seriesLabels: Record<string, string>): Record<string, string> {

@@ -8,6 +8,7 @@ import { migrations } from './migrations';
 import { decodeSetting } from './rows';
 import { ephemeralSecretBox, loadSecretBox, SECRET_KEY_FILE, type SecretBox } from './secrets';
 import { SqliteActionRepository } from '../healing/store/actions';
+import { registerTriggerTarget } from '../healing/store/actionFilter';
 import { SqliteAuditRepository } from '../healing/store/audit';
 import { SqliteBreakerRepository } from '../healing/store/breakers';
 import { SqlitePipelineRepository } from '../pipeline/store/sqliteRepository';
@@ -72,6 +73,8 @@ export function openSqliteDatabase(
   db.pragma('busy_timeout = 5000');
   // A replaced secret (a plain token sealed, a token changed) leaves no readable copy in free pages.
   db.pragma('secure_delete = ON');
+  // Migration 0016 fills old triggers' targets through it.
+  registerTriggerTarget(db);
   migrate(db, migrations, now);
   if (!inMemory) {
     for (const suffix of ['-wal', '-shm']) {

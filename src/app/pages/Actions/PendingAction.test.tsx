@@ -171,6 +171,42 @@ describe('PendingAction', () => {
     expect(within(held).queryByText(/2026-12-05T17:14:08/)).not.toBeInTheDocument();
   });
 
+  it("says since when a drain's skip in a paused namespace holds, in the time zone of the viewer", () => {
+    setTimeZoneResolver(() => 'Europe/Berlin');
+    try {
+      renderAction(
+        pendingAction(15, {
+          action: { type: 'drain', node: 'n1' },
+          target: 'node n1',
+          dryRun: {
+            ok: true,
+            at: 1_700_000_000_000,
+            summary: 'would evict 1 pod from node n1',
+            changes: [],
+            pods: {
+              evict: [{ namespace: 'web', name: 'front-1' }],
+              skip: [
+                {
+                  namespace: 'shop',
+                  name: 'cart-1',
+                  why: 'automatic actions are paused in namespace shop by admin: migration',
+                  since: Date.parse('2026-12-05T17:14:08.804Z'),
+                },
+              ],
+              blocked: [],
+            },
+          },
+        })
+      );
+    } finally {
+      setTimeZoneResolver(() => 'browser');
+    }
+    expect(screen.getAllByRole('listitem').map((li) => li.textContent)).toEqual([
+      'Would evict: web/front-1',
+      'Skips: shop/cart-1 (automatic actions are paused in namespace shop by admin: migration (since 2026-12-05 18:14:08 CET))',
+    ]);
+  });
+
   it('says when no server-side dry run was recorded', () => {
     renderAction(pendingAction(11, { dryRun: undefined }));
     expect(screen.getByText('No server-side dry run recorded.')).toBeInTheDocument();

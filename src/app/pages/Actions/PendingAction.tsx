@@ -173,7 +173,12 @@ function DryRun({ action }: { action: Action }) {
         <ul className={styles.pods}>
           <li>Would evict: {dry.pods.evict.map((p) => `${p.namespace}/${p.name}`).join(', ') || 'none'}</li>
           {dry.pods.skip.length > 0 && (
-            <li>Skips: {dry.pods.skip.map((p) => `${p.namespace}/${p.name} (${p.why})`).join(', ')}</li>
+            <li>
+              Skips:{' '}
+              {dry.pods.skip
+                .map((p) => `${p.namespace}/${p.name} (${reasonText({ message: p.why, since: p.since }, formatTime)})`)
+                .join(', ')}
+            </li>
           )}
           {dry.pods.blocked.length > 0 && (
             <li>Blocked now: {dry.pods.blocked.map((p) => `${p.namespace}/${p.name} (${p.why})`).join(', ')}</li>

@@ -5,8 +5,8 @@ import { OPEN_STATES } from './actionRows';
 import { keysetOrder } from './keyset';
 import type { ActionFilter } from './repositories';
 
-// The SQLite statements of an action list's page: its filter's WHERE clause, the SQL function its
-// triggerTarget needs, and the page's SELECT.
+// The SQLite statements of an action list's page: its filter's WHERE clause, the SQL function that
+// computes a trigger's target (for migration 0016), and the page's SELECT.
 
 /** The actions joined with their triggers, as `a` and `t`. */
 export const JOINED = 'healing_actions a JOIN healing_triggers t ON t.key = a.trigger_key';
@@ -45,8 +45,8 @@ export function actionPageSql(q: ActionFilter, clause: string): { sql: string; v
 }
 
 /**
- * An anomaly's trigger carries its target's watch and labels, not the id: computing the id the
- * way the pipeline does keeps the triggerTarget filter exact (label order, quoting).
+ * An anomaly's trigger carries its target's watch and labels, not the id: computing the id the way the
+ * pipeline does (label order, quoting) fills the triggers' `trigger_target` that migration 0016 adds.
  */
 export function registerTriggerTarget(db: Database.Database): void {
   db.function('fp_trigger_target', { deterministic: true }, (watch: unknown, labels: unknown) =>
@@ -76,9 +76,8 @@ export function actionFilterClause(q: ActionFilter): { clause: string; params: u
     params.push(q.triggerId);
   }
   if (q.triggerTarget) {
-    where.push(
-      `json_extract(t.trigger, '$.source') = 'anomaly' AND fp_trigger_target(json_extract(t.trigger, '$.watch'), json_extract(t.trigger, '$.labels')) = ?`
-    );
+    // The target the trigger keeps (migration 0016), from its index.
+    where.push('t.trigger_target = ?');
     params.push(q.triggerTarget);
   }
   return { clause: where.length ? ` WHERE ${where.join(' AND ')}` : '', params };

@@ -3,7 +3,7 @@ import { countRow, decodeRow, idRow } from '../../store/rows';
 import { statementCache } from '../../store/statements';
 import { type ActionState, type HealingTrigger, type PlannedAction, type Reason } from '../../../contract/healing';
 import type { DrainProgress } from '../../kubernetes';
-import { actionFilterClause, actionPageSql, JOINED, OPEN, readsTrigger, registerTriggerTarget } from './actionFilter';
+import { actionFilterClause, actionPageSql, JOINED, OPEN, readsTrigger } from './actionFilter';
 import { alarmingTargets, heldNodes, outcomeRows } from './actionStats';
 import { keysetPage, type KeysetPage } from './keyset';
 import {
@@ -16,6 +16,7 @@ import {
   SUPERSEDED,
   supersededKey,
   triggerKey,
+  triggerTargetOf,
   triggerRowSchema,
   type NewAction,
   type StoredAction,
@@ -66,7 +67,6 @@ export class SqliteActionRepository implements ActionRepository {
   ) {
     this.byId = db.prepare(`${SELECT} WHERE a.id = ?`);
     this.statement = statementCache(db);
-    registerTriggerTarget(db);
   }
 
   async openTrigger(trigger: HealingTrigger, at: number, note: TriggerNote): Promise<OpenedTrigger> {
@@ -84,12 +84,9 @@ export class SqliteActionRepository implements ActionRepository {
     const existing = found === undefined ? undefined : decodeRow(closedAtRow, 'healing_triggers', found);
     let opened: OpenedTrigger;
     if (!existing) {
-      this.statement('INSERT INTO healing_triggers (key, source, trigger, opened_at) VALUES (?, ?, ?, ?)').run(
-        key,
-        trigger.source,
-        JSON.stringify(trigger),
-        at
-      );
+      this.statement(
+        'INSERT INTO healing_triggers (key, source, trigger, trigger_target, opened_at) VALUES (?, ?, ?, ?, ?)'
+      ).run(key, trigger.source, JSON.stringify(trigger), triggerTargetOf(trigger), at);
       opened = { isNew: true, reopened: false };
     } else {
       this.statement('UPDATE healing_triggers SET trigger = ?, closed_at = NULL WHERE key = ?').run(
@@ -240,8 +237,8 @@ export class SqliteActionRepository implements ActionRepository {
       }
       const archived = supersededKey(action.triggerKey, id);
       this.statement(
-        `INSERT OR IGNORE INTO healing_triggers (key, source, trigger, opened_at, closed_at)
-           SELECT ?, source, trigger, opened_at, ? FROM healing_triggers WHERE key = ?`
+        `INSERT OR IGNORE INTO healing_triggers (key, source, trigger, trigger_target, opened_at, closed_at)
+           SELECT ?, source, trigger, trigger_target, opened_at, ? FROM healing_triggers WHERE key = ?`
       ).run(archived, at, action.triggerKey);
       this.statement('UPDATE healing_actions SET trigger_key = ? WHERE id = ?').run(archived, id);
     })();

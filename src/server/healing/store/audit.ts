@@ -37,6 +37,15 @@ export function toEntry(found: unknown): AuditEntry {
   };
 }
 
+/**
+ * The target a filter asks for when it asks for nothing else: its total is the count both stores keep
+ * per target (SQLite 0016, PostgreSQL 12) instead of a count of its entries.
+ */
+export function countedTarget(q: AuditFilter): string | undefined {
+  const alone = q.actionId === undefined && !q.triggerId && !q.kind?.length && !q.user;
+  return alone && q.from === undefined && q.to === undefined ? q.target || undefined : undefined;
+}
+
 const sqlWhere = (where: string[]) => (where.length ? ` WHERE ${where.join(' AND ')}` : '');
 
 /**
@@ -154,8 +163,16 @@ export class SqliteAuditRepository implements AuditRepository {
     return keysetPage(rows.map(toEntry), q, this.total(q, `${from}${clause}`, params));
   }
 
-  /** How many entries the filter matches: by kind alone, the sum of the per-kind counts migration 0010 keeps. */
+  /**
+   * How many entries the filter matches: by kind alone, the sum of the per-kind counts migration 0010 keeps;
+   * by target alone, the count migration 0016 keeps.
+   */
   private total(q: AuditFilter, fromWhere: string, params: unknown[]): number {
+    const target = countedTarget(q);
+    if (target !== undefined) {
+      const row: unknown = this.statement('SELECT n FROM healing_audit_target_counts WHERE target_id = ?').get(target);
+      return row === undefined ? 0 : decodeRow(countRow, 'healing_audit_target_counts', row).n;
+    }
     const byKindAlone =
       q.actionId === undefined && !q.triggerId && !q.target && !q.user && q.from === undefined && q.to === undefined;
     const kinds = [...new Set(q.kind)];

@@ -168,9 +168,32 @@ describe('healing lists with many rows', () => {
     const [read, count] = ran.map((r) => plan(r).join('\n'));
     expect(read).toMatch(/^SEARCH healing_audit USING INDEX healing_audit_target /);
     expect(read).toMatch(seek);
-    expect(count).toMatch(/^SEARCH healing_audit USING (COVERING )?INDEX healing_audit_target \(target_id=\?\)/);
+    // The target alone: its total is the one row migration 0016 keeps for it; with a kind, a count in its index.
+    expect(count).toMatch(
+      'kind' in q
+        ? /^SEARCH healing_audit USING (COVERING )?INDEX healing_audit_target \(target_id=\?\)/
+        : /^SEARCH healing_audit_target_counts USING PRIMARY KEY \(target_id=\?\)$/
+    );
     for (const lines of [read, count]) {
       expect(lines).not.toMatch(/anomalies|SCAN|TEMP B-TREE/);
+    }
+  });
+
+  // The target its trigger keeps (migration 0016), sought in its index: a page reads the target's
+  // triggers and their actions, never the target computed from each joined trigger's labels.
+  it("a page of the actions one target's anomalies raised seeks its triggers in their index", async () => {
+    const target = 'memory{deployment="web-3",namespace="shop"}';
+    for (const q of [{}, { cursor: 'o300' }]) {
+      ran.length = 0;
+      const page = await store.healing.actions.list(actionListQuerySchema.parse({ triggerTarget: target, ...q }));
+      expect(page.items.length).toBeGreaterThan(0);
+      expect(page.items.every((a) => a.trigger.labels.deployment === 'web-3')).toBe(true);
+      expect(ran.map((r) => r.sql).join('\n')).not.toMatch(/fp_trigger_target/);
+    }
+    ran.length = 0;
+    await store.healing.actions.list(actionListQuerySchema.parse({ triggerTarget: target }));
+    for (const statement of ran) {
+      expect(plan(statement).join('\n')).toMatch(/SEARCH t USING INDEX healing_triggers_target \(trigger_target=\?\)/);
     }
   });
 
@@ -270,6 +293,16 @@ describe('healing lists with many rows', () => {
         );
         expect((await audit.list(q)).total).toBe(expected);
       }
+      for (const q of [
+        { target: 'memory{deployment="web-3"}' },
+        { target: 'memory{deployment="web-3"}', kind: 'proposed' },
+      ]) {
+        const kinds = 'kind' in q ? ` AND kind = 'proposed'` : '';
+        expect((await audit.list(auditQuerySchema.parse(q))).total).toBe(
+          exactCount(store.db, `SELECT COUNT(*) AS n FROM healing_audit WHERE target_id = ?${kinds}`, [q.target])
+        );
+      }
+      expect((await audit.list(auditQuerySchema.parse({ target: 'memory{deployment="none"}' }))).total).toBe(0);
       const byUser = await audit.list(auditQuerySchema.parse({ kind: 'approved', user: 'ada' }));
       expect(byUser.total).toBe(
         exactCount(store.db, `SELECT COUNT(*) AS n FROM healing_audit WHERE kind = 'approved' AND user = 'ada'`)

@@ -1,7 +1,3 @@
-import { z } from 'zod';
-import { triggerSourceSchema } from '../../../contract/healing';
-import { labelsSchema } from '../../../contract/vocabulary';
-import { triggerTargetOf } from '../../healing/store/actionRows';
 import { decodeLegacyState, encodeState } from '../../pipeline/store/stateCodec';
 import { proposalKey } from '../postgres/triggerWrites';
 import { SkippedRow, table, type TableCopy } from './plan';
@@ -9,13 +5,6 @@ import { SkippedRow, table, type TableCopy } from './plan';
 // What `store:copy` carries from a SQLite store to PostgreSQL, table by table, and what it leaves
 // out and why. The copy checks both schemas against these lists before it writes anything, so a
 // migration that adds a table or a column stops it with a message instead of leaving it behind.
-
-/** What triggerTargetOf reads of a stored trigger; the rest is copied as stored. */
-const storedTriggerSchema = z.object({
-  source: triggerSourceSchema,
-  watch: z.string().optional(),
-  labels: labelsSchema,
-});
 
 /** In the order PostgreSQL's foreign keys need: triggers before actions, anomalies before feedback. */
 export const COPIED_TABLES: TableCopy[] = [
@@ -142,17 +131,15 @@ export const COPIED_TABLES: TableCopy[] = [
     },
   }),
   table('healing_triggers', {
-    columns: { key: 'text', source: 'text', trigger: 'json', opened_at: 'int', closed_at: 'int?' },
-    computed: {
-      // The actions list's triggerTarget filter reads it on PostgreSQL; SQLite computes it from the JSON.
-      trigger_target: {
-        kind: 'text',
-        // A trigger of a shape no build reads is carried as stored, found by no target filter.
-        value: ({ trigger }) => {
-          const fields = storedTriggerSchema.safeParse(JSON.parse(String(trigger)));
-          return fields.success ? triggerTargetOf(fields.data) : null;
-        },
-      },
+    // trigger_target: the actions list's triggerTarget filter reads it on both (SQLite's since its migration 0016;
+    // a trigger of a shape no build reads has none, found by no target filter).
+    columns: {
+      key: 'text',
+      source: 'text',
+      trigger: 'json',
+      trigger_target: 'text?',
+      opened_at: 'int',
+      closed_at: 'int?',
     },
   }),
   table('healing_actions', {
@@ -235,13 +222,19 @@ export const SQLITE_ONLY: Record<string, string> = {
   schema_migrations: "the target records its own migrations (this build's, as the source's are)",
   healing_action_counts: "SQLite's count of actions per state, kept by its triggers; PostgreSQL counts the rows",
   healing_audit_counts: "SQLite's count of audit entries per kind, kept by its triggers; PostgreSQL counts the rows",
+  healing_audit_target_counts:
+    "SQLite's count of audit entries per target, kept by its trigger; PostgreSQL's own trigger counts the entries copied",
 };
+
+/** PostgreSQL's counts its triggers keep as the copied rows are written: emptied with them when a copy is undone. */
+export const POSTGRES_COUNTS = ['healing_audit_target_counts'];
 
 /** PostgreSQL tables the copy leaves empty, and why. */
 export const POSTGRES_ONLY: Record<string, string> = {
   schema_migrations: "this build's PostgreSQL migrations, applied before the copy",
   coordination_members: 'the live replicas sharing the watches: none before they start',
   store_requests: 'results of writes kept for a retry after a lost answer: none yet',
+  healing_audit_target_counts: 'the count of audit entries per target, kept by its trigger as the entries are copied',
 };
 
 /** A table's columns, by table. */

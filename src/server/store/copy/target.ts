@@ -9,7 +9,7 @@ import { createPool, DEFAULT_POOL_LIMITS, describeUrl, unavailable } from '../po
 import { countRow, decodeRow } from '../rows';
 import { StoreCopyError } from './errors';
 import type { TableCopy } from './plan';
-import { COPIED_TABLES, type Schema } from './tables';
+import { COPIED_TABLES, POSTGRES_COUNTS, type Schema } from './tables';
 import { quoted } from './source';
 
 /**
@@ -165,7 +165,7 @@ export class CopyTarget {
       for (const t of tables) {
         await this.run(`ALTER TABLE ${t} DISABLE TRIGGER USER`);
       }
-      await this.run(`TRUNCATE ${tables.join(', ')} RESTART IDENTITY`);
+      await this.run(`TRUNCATE ${[...tables, ...POSTGRES_COUNTS].join(', ')} RESTART IDENTITY`);
       for (const t of tables) {
         await this.run(`ALTER TABLE ${t} ENABLE TRIGGER USER`);
       }

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { auditQuerySchema } from '../../../contract/healing';
+import { registerTriggerTarget } from '../../healing/store/actionFilter';
 import { SqliteAuditRepository } from '../../healing/store/audit';
 import { migrate } from '../migrate';
 import { migrations } from '.';
@@ -13,7 +14,13 @@ const cart = 'w{job="cart"}';
 it('fills the target of old entries an anomaly triggered, none for other triggers, and keeps refusing UPDATE', async () => {
   const db = new Database(':memory:');
   try {
-    expect(migrate(db, migrations.slice(0, -1), () => T).at(-1)).toBe(14);
+    expect(
+      migrate(
+        db,
+        migrations.filter((m) => m.id < 15),
+        () => T
+      ).at(-1)
+    ).toBe(14);
     const anomaly = db.prepare(
       `INSERT INTO anomalies (target_id, watch, labels, start_ms, end_ms, peak_score, severity, failure_model, state,
          signals, direction, reasons, created_at, updated_at)
@@ -35,7 +42,13 @@ it('fills the target of old entries an anomaly triggered, none for other trigger
       entry.run(T, triggerId, message);
     }
 
-    expect(migrate(db, migrations, () => T)).toEqual([15]);
+    expect(
+      migrate(
+        db,
+        migrations.filter((m) => m.id <= 15),
+        () => T
+      )
+    ).toEqual([15]);
     expect(db.prepare('SELECT message, target_id FROM healing_audit ORDER BY id').all()).toEqual([
       { message: 'cart 1', target_id: cart },
       { message: 'search', target_id: 'w{job="search"}' },
@@ -46,6 +59,9 @@ it('fills the target of old entries an anomaly triggered, none for other trigger
     ]);
     expect(() => db.exec(`UPDATE healing_audit SET target_id = 'x'`)).toThrow(/append-only/);
 
+    // The later migrations too, as the repository reads them (0016 counts these entries per target).
+    registerTriggerTarget(db);
+    expect(migrate(db, migrations, () => T)).toEqual(migrations.filter((m) => m.id > 15).map((m) => m.id));
     // Entries written from now on carry it from the insert: an anomaly's id is a number, an alert's text.
     const audit = new SqliteAuditRepository(db, () => undefined);
     await audit.append({ at: T + 1, kind: 'succeeded', triggerId: second, message: 'cart 2 again' });

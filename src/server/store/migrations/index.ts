@@ -13,11 +13,12 @@ import { anomalyTriggerIdsMigration } from './0012_anomaly_trigger_ids';
 import { openActionIndexesMigration } from './0013_open_action_indexes';
 import { auditTriggerIndexMigration } from './0014_audit_trigger_index';
 import { auditTargetsMigration } from './0015_audit_targets';
+import { healingTargetListsMigration } from './0016_healing_target_lists';
 
 /**
  * Every schema change, in order. A migration, once released, is never edited: add a new one.
  * Ids are claimed per room: 0001 core, 0002 pipeline, 0003 healing, 0004 pipeline, 0005 healing,
- * 0006 pipeline, 0007 pipeline, 0009 pipeline (0008 is claimed by another change), 0010 healing, 0014 healing, 0015 healing; later ones take the next
+ * 0006 pipeline, 0007 pipeline, 0009 pipeline (0008 is claimed by another change), 0010 healing, 0014 healing, 0015 healing, 0016 healing; later ones take the next
  * number.
  */
 export const migrations: Migration[] = [
@@ -35,4 +36,5 @@ export const migrations: Migration[] = [
   openActionIndexesMigration,
   auditTriggerIndexMigration,
   auditTargetsMigration,
+  healingTargetListsMigration,
 ];

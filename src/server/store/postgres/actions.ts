@@ -256,15 +256,21 @@ export class PostgresActionRepository implements repo.ActionRepository {
     if (q.triggerId) {
       add((p) => `t.trigger->>'id' = ${p}`, q.triggerId);
     }
+    let from = FROM;
     if (q.triggerTarget) {
-      add((p) => `t.trigger_target = ${p}`, q.triggerTarget);
+      add((p) => {
+        // The target's triggers first, then their actions by key (OFFSET 0 keeps the planner from walking every
+        // action newest first for a target's few, as it did for the page's LIMIT), then the page's few sorted.
+        from = `healing_actions a JOIN (SELECT * FROM healing_triggers WHERE trigger_target = ${p} OFFSET 0) t ON t.key = a.trigger_key`;
+        return `t.trigger_target = ${p}`;
+      }, q.triggerTarget);
     }
     const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
     // Every action has its trigger (a foreign key): the count joins it only when the filter reads it.
-    const counted = q.triggerId || q.triggerTarget ? FROM : 'healing_actions a';
+    const counted = q.triggerId || q.triggerTarget ? from : 'healing_actions a';
     const total = count((await this.db.query(`SELECT COUNT(*) AS n FROM ${counted}${clause}`, params)).rows);
     const page = postgresKeyset('a.id', where, params, q);
-    const { rows } = await this.db.query(`SELECT ${COLUMNS} FROM ${FROM}${page.sql}`, page.params);
+    const { rows } = await this.db.query(`SELECT ${COLUMNS} FROM ${from}${page.sql}`, page.params);
     return keysetPage(rows.map(readAction), q, total);
   }
 

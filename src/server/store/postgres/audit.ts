@@ -1,5 +1,5 @@
 import type { AuditEntry } from '../../../contract/healing';
-import { auditValues, toEntry } from '../../healing/store/audit';
+import { auditValues, countedTarget, toEntry } from '../../healing/store/audit';
 import {
   AUDIT_PAGE,
   type AuditFilter,
@@ -120,11 +120,16 @@ export class PostgresAuditRepository implements AuditRepository {
   async list(q: AuditFilter): Promise<KeysetPage<AuditEntry>> {
     const { where, params } = this.filter(q);
     const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
-    const total = decodeRow(
-      countRow,
-      'healing_audit',
-      (await this.db.query(`SELECT COUNT(*) AS n FROM healing_audit${clause}`, params)).rows[0]
-    ).n;
+    const target = countedTarget(q);
+    // A target alone: the count migration 12 keeps (no row: none yet).
+    const counted =
+      target === undefined
+        ? await this.db.query(`SELECT COUNT(*) AS n FROM healing_audit${clause}`, params)
+        : await this.db.query(
+            'SELECT COALESCE((SELECT n FROM healing_audit_target_counts WHERE target_id = $1), 0) AS n',
+            [target]
+          );
+    const total = decodeRow(countRow, 'healing_audit', counted.rows[0]).n;
     const page = postgresKeyset('id', where, params, q);
     const { rows } = await this.db.query(`SELECT ${COLUMNS} FROM healing_audit${page.sql}`, page.params);
     return keysetPage(rows.map(toEntry), q, total);

@@ -1,5 +1,6 @@
 import type { Migration } from '../migrate';
 import { anomalyTriggerIdsMigration } from './anomalyTriggerIdsMigration';
+import { healingTargetListsMigration } from './healingTargetListsMigration';
 import { auditTargetsMigration } from './auditTargetsMigration';
 import { auditTriggerIndexMigration } from './auditTriggerIndexMigration';
 import { episodePeaksMigration } from './episodePeaksMigration';
@@ -129,4 +130,5 @@ export const postgresMigrations: Migration[] = [
   requestsMigration,
   auditTriggerIndexMigration,
   auditTargetsMigration,
+  healingTargetListsMigration,
 ];
