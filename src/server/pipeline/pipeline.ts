@@ -184,9 +184,7 @@ export class Pipeline {
       if (!(err instanceof WatchQueryError)) {
         const message = messageOf(err);
         // A failure that lasts (a full disk: every cycle fails alike) is logged when it starts or changes, not every cycle.
-        const again = r.isDegraded && r.status().lastError?.message === message;
-        r.markDegraded('internal', message);
-        if (again) {
+        if (r.markDegraded('internal', message)) {
           this.logger.debug({ watch: r.name }, `watch cycle failed again: ${message}`);
         } else {
           this.logger.error({ watch: r.name, err }, 'watch cycle failed');

@@ -21,9 +21,13 @@ export class WatchHealth {
     return this.degraded;
   }
 
-  /** Marks the watch degraded (the loop keeps going; the next cycle resumes where this one stopped). */
-  markDegraded(kind: LastError['kind'], message: string): void {
+  /**
+   * Marks the watch degraded (the loop keeps going; the next cycle resumes where this one stopped).
+   * True when it already was, for the same error: a failure that lasts, said once by whoever logs it.
+   */
+  markDegraded(kind: LastError['kind'], message: string): boolean {
     const { logger, clock, metrics } = this.deps;
+    const again = this.degraded && this.lastError?.kind === kind && this.lastError.message === message;
     if (!this.degraded) {
       logger.warn({ watch: this.watch, kind }, `watch degraded: ${message}`);
     }
@@ -31,6 +35,7 @@ export class WatchHealth {
     this.lastError = { kind, message, at: clock.now() };
     metrics.degraded.set({ watch: this.watch }, 1);
     metrics.queryErrors.inc({ watch: this.watch, kind });
+    return again;
   }
 
   /** A cycle went through in `seconds`: the watch is no longer degraded (its last error stays shown). */

@@ -232,9 +232,9 @@ export class WatchRunner {
     }
   }
 
-  /** Marks the watch degraded (the loop keeps going; the next cycle resumes where this one stopped). */
-  markDegraded(kind: NonNullable<WatchStatus['lastError']>['kind'], message: string): void {
-    this.health.markDegraded(kind, message);
+  /** Marks the watch degraded (the loop keeps going; the next cycle resumes where this one stopped); true when it already was, alike. */
+  markDegraded(kind: NonNullable<WatchStatus['lastError']>['kind'], message: string): boolean {
+    return this.health.markDegraded(kind, message);
   }
 
   /**
