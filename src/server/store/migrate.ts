@@ -26,12 +26,7 @@ export class MigrationError extends Error {
 export function migrate(db: Database.Database, migrations: Migration[], now: () => number): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
-  const applied = new Set(
-    db
-      .prepare('SELECT id FROM schema_migrations')
-      .all()
-      .map((row) => decodeRow(appliedSchema, 'schema_migrations', row).id)
-  );
+  const applied = appliedMigrations(db);
   const ran: number[] = [];
   const record = db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)');
   for (const migration of pendingMigrations(applied, migrations)) {
@@ -42,6 +37,19 @@ export function migrate(db: Database.Database, migrations: Migration[], now: () 
     ran.push(migration.id);
   }
   return ran;
+}
+
+/** The migrations a SQLite database records as applied (none before its first migration). */
+export function appliedMigrations(db: Database.Database): Set<number> {
+  const recorded = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+  return new Set(
+    recorded === undefined
+      ? []
+      : db
+          .prepare('SELECT id FROM schema_migrations')
+          .all()
+          .map((row) => decodeRow(appliedSchema, 'schema_migrations', row).id)
+  );
 }
 
 /**

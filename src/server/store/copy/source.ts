@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { codeOf, messageOf } from '../../../utils/messageOf';
-import { appliedSchema, migrate, pendingMigrations } from '../migrate';
+import { appliedMigrations, migrate, pendingMigrations } from '../migrate';
 import { migrations } from '../migrations';
 import { decodeRow } from '../rows';
 import { DATABASE_FILE } from '../sqlite';
@@ -110,18 +110,6 @@ export function openCopySource(from: string): CopySource {
     },
     close: () => db.close(),
   };
-}
-
-function appliedMigrations(db: Database.Database): Set<number> {
-  const recorded = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
-  return new Set(
-    recorded === undefined
-      ? []
-      : db
-          .prepare('SELECT id FROM schema_migrations')
-          .all()
-          .map((row) => decodeRow(appliedSchema, 'schema_migrations', row).id)
-  );
 }
 
 /** An identifier quoted for SQL (both stores use double quotes). */
