@@ -95,3 +95,20 @@ describe('Kubernetes names', () => {
     expect(healing.safetyLimitsSchema.safeParse({ namespaces: { allow: ['*'], deny: [' '] } }).success).toBe(false);
   });
 });
+
+describe('a list cursor in a query', () => {
+  it('is no cursor when empty, a page place when valid, a named refusal otherwise, and typed as a string', () => {
+    expect(healing.actionListQuerySchema.parse({ cursor: '' }).cursor).toBeUndefined();
+    expect(healing.actionListQuerySchema.parse({}).cursor).toBeUndefined();
+    expect(healing.actionListQuerySchema.parse({ cursor: 'o42' }).cursor).toEqual({ older: true, id: 42 });
+    const refused = healing.actionListQuerySchema.safeParse({ cursor: 'x1' });
+    expect(refused.error?.issues[0].message).toMatch(/not the next or previous of a page/);
+    // A repeated `?cursor=a&cursor=b` arrives as an array: refused, not read as its first.
+    expect(healing.actionListQuerySchema.safeParse({ cursor: ['o1', 'o2'] }).success).toBe(false);
+    // What a client may send is what the query string can hold (this file is type-checked).
+    const query: healing.ActionListQuery = { cursor: 'n7' };
+    // @ts-expect-error a cursor is text, not a number
+    const wrong: healing.ActionListQuery = { cursor: 7 };
+    expect([query.cursor, wrong.cursor]).toEqual(['n7', 7]);
+  });
+});

@@ -34,8 +34,13 @@ export const epochMsParamSchema = z.coerce.number().int().nonnegative();
  * that fills in a page's null `next` or `previous`) asks for the first page, as Kubernetes reads an empty
  * `continue`: the lists take it as no cursor rather than refusing it.
  */
-export const cursorParamSchema = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+export const cursorParamSchema = <T extends z.ZodType<unknown, string>>(schema: T) =>
+  // A pipe, not z.preprocess: the query type a client builds says `string`, not `unknown`.
+  z
+    .string()
+    .optional()
+    .transform((value) => (value === '' ? undefined : value))
+    .pipe(schema.optional());
 
 /**
  * A target id in a query (`?target=`, `?triggerTarget=`): ids hold no U+0000 (the pipeline writes it
