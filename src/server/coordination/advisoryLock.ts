@@ -2,7 +2,7 @@ import { messageOf } from '../../utils/messageOf';
 import pg from 'pg';
 import { ADVISORY_LOCKS, ADVISORY_NAMESPACE } from '../store/postgres/locks';
 import { describeUrl } from '../store/postgres/pool';
-import type { LeaderElector } from './elector';
+import { Elector } from './elector';
 
 export interface AdvisoryLockElectorOptions {
   /** The PostgreSQL every replica shares (store.url). */
@@ -33,63 +33,41 @@ const APPLICATION = 'failureprophet-leader:';
  * `releaseAfterMs`), and the next candidate to ask gets it; release() unlocks and closes at once.
  * As with a Lease, the leader stops acting `staleAfterMs` after its last check, before that.
  */
-export class AdvisoryLockElector implements LeaderElector {
-  readonly identity: string;
+export class AdvisoryLockElector extends Elector {
   private client: pg.Client | undefined;
   private holding = false;
   private confirmedAt = 0;
-  private leadingFrom = 0;
-  private error: string | undefined;
-  private unknown: string | undefined = 'no round yet';
 
   constructor(private readonly options: AdvisoryLockElectorOptions) {
-    this.identity = options.identity;
+    super(options.identity);
   }
 
-  isLeader(): boolean {
+  override isLeader(): boolean {
     return this.holding && this.options.now() - this.confirmedAt < this.options.staleAfterMs;
   }
 
-  leadingSince(): number | undefined {
-    return this.isLeader() ? this.leadingFrom : undefined;
-  }
-
-  lastError(): string | undefined {
-    return this.isLeader() ? undefined : this.error;
-  }
-
-  undetermined(): string | undefined {
-    return this.unknown;
-  }
-
-  async campaign(): Promise<boolean> {
+  override async campaign(): Promise<boolean> {
     const at = this.options.now();
     try {
       const client = await this.connection();
-      if (this.holding) {
-        // The lock is the session's: while the session answers, it is still ours.
+      // Held already: the lock is the session's, so while the session answers, it is still ours.
+      const continued = this.holding;
+      if (continued) {
         await client.query('SELECT 1');
-        if (!this.isLeader()) {
-          // Lapsed past the renew deadline meanwhile: it stopped acting, so leading again is a new lead.
-          this.leadingFrom = this.options.now();
-        }
       } else {
         const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [
           ADVISORY_NAMESPACE,
           ADVISORY_LOCKS.leader,
         ]);
         if (!rows[0].locked) {
-          this.error = `${await this.holder(client)} holds the leader lock on PostgreSQL at ${describeUrl(this.options.url)}`;
-          this.unknown = undefined;
-          return false;
+          return this.followed(
+            `${await this.holder(client)} holds the leader lock on PostgreSQL at ${describeUrl(this.options.url)}`
+          );
         }
         this.holding = true;
-        // Another replica may have led before this one took the lock.
-        this.leadingFrom = this.options.now();
       }
+      this.led(continued, this.options.now());
       this.confirmedAt = at;
-      this.error = undefined;
-      this.unknown = undefined;
       return true;
     } catch (err) {
       await this.drop(`lost the connection to PostgreSQL at ${describeUrl(this.options.url)}: ${messageOf(err)}`);
@@ -97,7 +75,7 @@ export class AdvisoryLockElector implements LeaderElector {
     }
   }
 
-  async release(): Promise<void> {
+  override async release(): Promise<void> {
     const client = this.client;
     if (!client) {
       return;
@@ -159,9 +137,8 @@ export class AdvisoryLockElector implements LeaderElector {
     }
     this.client = undefined;
     this.holding = false;
-    this.error = why;
     // Released on purpose (why unset): nobody holds it, which is known.
-    this.unknown = why === undefined ? undefined : 'PostgreSQL does not answer';
+    this.followed(why, why === undefined ? undefined : 'PostgreSQL does not answer');
     await client?.end().catch(() => undefined);
   }
 }
