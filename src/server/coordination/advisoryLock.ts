@@ -1,7 +1,9 @@
 import { messageOf } from '../../utils/messageOf';
 import pg from 'pg';
+import { z } from 'zod';
 import { ADVISORY_LOCKS, ADVISORY_NAMESPACE } from '../store/postgres/locks';
 import { describeUrl } from '../store/postgres/pool';
+import { decodeRow, lockedRow, StoredRowError } from '../store/rows';
 import { Elector } from './elector';
 
 export interface AdvisoryLockElectorOptions {
@@ -25,6 +27,8 @@ export interface AdvisoryLockElectorOptions {
 }
 
 const APPLICATION = 'failureprophet-leader:';
+/** The holder's session; PostgreSQL may leave its application name NULL. */
+const holderRow = z.object({ name: z.string().nullable() });
 
 /**
  * Leader election with no Kubernetes (a laptop, the compose stack): `pg_try_advisory_lock` on a
@@ -55,11 +59,11 @@ export class AdvisoryLockElector extends Elector {
       if (continued) {
         await client.query('SELECT 1');
       } else {
-        const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [
+        const { rows } = await client.query('SELECT pg_try_advisory_lock($1, $2) AS locked', [
           ADVISORY_NAMESPACE,
           ADVISORY_LOCKS.leader,
         ]);
-        if (!rows[0].locked) {
+        if (!decodeRow(lockedRow, 'pg_try_advisory_lock', rows[0]).locked) {
           return this.followed(
             `${await this.holder(client)} holds the leader lock on PostgreSQL at ${describeUrl(this.options.url)}`
           );
@@ -70,7 +74,13 @@ export class AdvisoryLockElector extends Elector {
       this.confirmedAt = at;
       return true;
     } catch (err) {
-      await this.drop(`lost the connection to PostgreSQL at ${describeUrl(this.options.url)}: ${messageOf(err)}`);
+      const where = `PostgreSQL at ${describeUrl(this.options.url)}`;
+      // Either way the session is ended: a fresh one is asked next round.
+      await this.drop(
+        err instanceof StoredRowError
+          ? `${where} answered what this backend cannot read: ${err.message}`
+          : `lost the connection to ${where}: ${messageOf(err)}`
+      );
       return false;
     }
   }
@@ -120,12 +130,12 @@ export class AdvisoryLockElector extends Elector {
 
   /** Which candidate holds the lock, by the application name its session carries. */
   private async holder(client: pg.Client): Promise<string> {
-    const { rows } = await client.query<{ name: string }>(
+    const { rows } = await client.query(
       `SELECT a.application_name AS name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
        WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 2`,
       [ADVISORY_NAMESPACE, ADVISORY_LOCKS.leader]
     );
-    const name = rows[0]?.name;
+    const name = rows.length > 0 ? decodeRow(holderRow, 'pg_stat_activity', rows[0]).name : undefined;
     return name?.startsWith(APPLICATION) ? name.slice(APPLICATION.length) : 'another session';
   }
 
