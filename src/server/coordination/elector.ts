@@ -63,13 +63,12 @@ export abstract class Elector implements LeaderElector {
    * a lead that is not `continued` (another replica may have led) or that lapsed meanwhile (it
    * stopped acting) is a new lead, counted from `at`.
    */
-  protected led(continued: boolean, at: number): true {
+  protected led(continued: boolean, at: number): void {
     if (!continued || !this.isLeader()) {
       this.leadingFrom = at;
     }
     this.error = undefined;
     this.unknown = undefined;
-    return true;
   }
 
   /** The round did not lead, for `why`; `unknown` unset: who leads is known (another replica, or nobody after a release). */
