@@ -1,8 +1,10 @@
 import { messageOf } from '../../utils/messageOf';
 import pg from 'pg';
+import { z } from 'zod';
 import { ADVISORY_LOCKS, ADVISORY_NAMESPACE } from '../store/postgres/locks';
 import { describeUrl } from '../store/postgres/pool';
-import type { LeaderElector } from './elector';
+import { decodeRow, lockedRow, StoredRowError } from '../store/rows';
+import { Elector } from './elector';
 
 export interface AdvisoryLockElectorOptions {
   /** The PostgreSQL every replica shares (store.url). */
@@ -25,6 +27,8 @@ export interface AdvisoryLockElectorOptions {
 }
 
 const APPLICATION = 'failureprophet-leader:';
+/** The holder's session; PostgreSQL may leave its application name NULL. */
+const holderRow = z.object({ name: z.string().nullable() });
 
 /**
  * Leader election with no Kubernetes (a laptop, the compose stack): `pg_try_advisory_lock` on a
@@ -33,71 +37,55 @@ const APPLICATION = 'failureprophet-leader:';
  * `releaseAfterMs`), and the next candidate to ask gets it; release() unlocks and closes at once.
  * As with a Lease, the leader stops acting `staleAfterMs` after its last check, before that.
  */
-export class AdvisoryLockElector implements LeaderElector {
-  readonly identity: string;
+export class AdvisoryLockElector extends Elector {
   private client: pg.Client | undefined;
   private holding = false;
   private confirmedAt = 0;
-  private leadingFrom = 0;
-  private error: string | undefined;
-  private unknown: string | undefined = 'no round yet';
 
   constructor(private readonly options: AdvisoryLockElectorOptions) {
-    this.identity = options.identity;
+    super(options.identity);
   }
 
-  isLeader(): boolean {
+  override isLeader(): boolean {
     return this.holding && this.options.now() - this.confirmedAt < this.options.staleAfterMs;
   }
 
-  leadingSince(): number | undefined {
-    return this.isLeader() ? this.leadingFrom : undefined;
-  }
-
-  lastError(): string | undefined {
-    return this.isLeader() ? undefined : this.error;
-  }
-
-  undetermined(): string | undefined {
-    return this.unknown;
-  }
-
-  async campaign(): Promise<boolean> {
+  override async campaign(): Promise<boolean> {
     const at = this.options.now();
     try {
       const client = await this.connection();
-      if (this.holding) {
-        // The lock is the session's: while the session answers, it is still ours.
+      // Held already: the lock is the session's, so while the session answers, it is still ours.
+      const continued = this.holding;
+      if (continued) {
         await client.query('SELECT 1');
-        if (!this.isLeader()) {
-          // Lapsed past the renew deadline meanwhile: it stopped acting, so leading again is a new lead.
-          this.leadingFrom = this.options.now();
-        }
       } else {
-        const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [
+        const { rows } = await client.query('SELECT pg_try_advisory_lock($1, $2) AS locked', [
           ADVISORY_NAMESPACE,
           ADVISORY_LOCKS.leader,
         ]);
-        if (!rows[0].locked) {
-          this.error = `${await this.holder(client)} holds the leader lock on PostgreSQL at ${describeUrl(this.options.url)}`;
-          this.unknown = undefined;
-          return false;
+        if (!decodeRow(lockedRow, 'pg_try_advisory_lock', rows[0]).locked) {
+          return this.followed(
+            `${await this.holder(client)} holds the leader lock on PostgreSQL at ${describeUrl(this.options.url)}`
+          );
         }
         this.holding = true;
-        // Another replica may have led before this one took the lock.
-        this.leadingFrom = this.options.now();
       }
+      this.led(continued, this.options.now());
       this.confirmedAt = at;
-      this.error = undefined;
-      this.unknown = undefined;
       return true;
     } catch (err) {
-      await this.drop(`lost the connection to PostgreSQL at ${describeUrl(this.options.url)}: ${messageOf(err)}`);
+      const where = `PostgreSQL at ${describeUrl(this.options.url)}`;
+      // Either way the session is ended: a fresh one is asked next round.
+      await this.drop(
+        err instanceof StoredRowError
+          ? `${where} answered what this backend cannot read: ${err.message}`
+          : `lost the connection to ${where}: ${messageOf(err)}`
+      );
       return false;
     }
   }
 
-  async release(): Promise<void> {
+  override async release(): Promise<void> {
     const client = this.client;
     if (!client) {
       return;
@@ -142,12 +130,12 @@ export class AdvisoryLockElector implements LeaderElector {
 
   /** Which candidate holds the lock, by the application name its session carries. */
   private async holder(client: pg.Client): Promise<string> {
-    const { rows } = await client.query<{ name: string }>(
+    const { rows } = await client.query(
       `SELECT a.application_name AS name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
        WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 2`,
       [ADVISORY_NAMESPACE, ADVISORY_LOCKS.leader]
     );
-    const name = rows[0]?.name;
+    const name = rows.length > 0 ? decodeRow(holderRow, 'pg_stat_activity', rows[0]).name : undefined;
     return name?.startsWith(APPLICATION) ? name.slice(APPLICATION.length) : 'another session';
   }
 
@@ -159,9 +147,8 @@ export class AdvisoryLockElector implements LeaderElector {
     }
     this.client = undefined;
     this.holding = false;
-    this.error = why;
     // Released on purpose (why unset): nobody holds it, which is known.
-    this.unknown = why === undefined ? undefined : 'PostgreSQL does not answer';
+    this.followed(why, why === undefined ? undefined : 'PostgreSQL does not answer');
     await client?.end().catch(() => undefined);
   }
 }

@@ -29,3 +29,57 @@ export interface LeaderElector {
   /** Gives leadership up, so the next candidate need not wait for the lease to expire. */
   release(): Promise<void>;
 }
+
+/**
+ * What both electors keep of their rounds, to answer the questions above alike: when the unbroken
+ * lead began, why the last round did not lead, and whether it could not tell who leads. Each says
+ * itself whether it leads now, since its lead lapses by its own deadline.
+ */
+export abstract class Elector implements LeaderElector {
+  private leadingFrom = 0;
+  private error: string | undefined;
+  private unknown: string | undefined = 'no round yet';
+
+  constructor(readonly identity: string) {}
+
+  abstract campaign(): Promise<boolean>;
+  abstract isLeader(): boolean;
+  abstract release(): Promise<void>;
+
+  leadingSince(): number | undefined {
+    return this.isLeader() ? this.leadingFrom : undefined;
+  }
+
+  lastError(): string | undefined {
+    return this.isLeader() ? undefined : this.error;
+  }
+
+  undetermined(): string | undefined {
+    return this.unknown;
+  }
+
+  /**
+   * The round led, `at` by this replica's clock. Called before the elector extends its own deadline:
+   * a lead that is not `continued` (another replica may have led) or that lapsed meanwhile (it
+   * stopped acting) is a new lead, counted from `at`.
+   */
+  protected led(continued: boolean, at: number): void {
+    if (!continued || !this.isLeader()) {
+      this.leadingFrom = at;
+    }
+    this.error = undefined;
+    this.unknown = undefined;
+  }
+
+  /** The round did not lead, for `why`; `unknown` unset: who leads is known (another replica, or nobody after a release). */
+  protected followed(why: string | undefined, unknown?: string): false {
+    this.error = why;
+    this.unknown = unknown;
+    return false;
+  }
+
+  /** What a release leaves to say until the next round: why the server refused it, if it did. */
+  protected released(refusal: string | undefined): void {
+    this.error = refusal;
+  }
+}

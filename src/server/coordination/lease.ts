@@ -1,7 +1,7 @@
 import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
 import { call, type KubeClient } from '../kubernetes/client';
 import type { KubeError, KubeRequest } from '../kubernetes/errors';
-import type { LeaderElector } from './elector';
+import { Elector } from './elector';
 import { heldLease, LEASE_GROUP, LeaseObserver, leaseRequest, leaseSpecSchema } from './leases';
 
 export interface LeaseElectorOptions {
@@ -34,18 +34,14 @@ export const LEASE_NAME = 'failureprophet-leader';
  * client-go's RenewDeadline, a leader acts only until the renew deadline after its last successful
  * renewal, so one cut off from the API server stops before its lease expires.
  */
-export class LeaseElector implements LeaderElector {
-  readonly identity: string;
+export class LeaseElector extends Elector {
   private leadingUntil: number | undefined;
-  private leadingFrom = 0;
-  private error: string | undefined;
-  private unknown: string | undefined = 'no round yet';
   /** The Lease as this replica last wrote it: what release() writes over. */
   private held: V1Lease | undefined;
   private readonly observer: LeaseObserver;
 
   constructor(private readonly options: LeaseElectorOptions) {
-    this.identity = options.identity;
+    super(options.identity);
     this.observer = new LeaseObserver(options.leaseDurationSeconds);
   }
 
@@ -53,23 +49,11 @@ export class LeaseElector implements LeaderElector {
     return leaseRequest(this.options.namespace, verb, this.options.name);
   }
 
-  isLeader(): boolean {
+  override isLeader(): boolean {
     return this.leadingUntil !== undefined && this.options.client.clock.now() < this.leadingUntil;
   }
 
-  leadingSince(): number | undefined {
-    return this.isLeader() ? this.leadingFrom : undefined;
-  }
-
-  lastError(): string | undefined {
-    return this.isLeader() ? undefined : this.error;
-  }
-
-  undetermined(): string | undefined {
-    return this.unknown;
-  }
-
-  async campaign(): Promise<boolean> {
+  override async campaign(): Promise<boolean> {
     const { client, namespace, name } = this.options;
     const now = new Date(client.clock.now());
     const read = await call(client, this.request('get'), (o) =>
@@ -107,7 +91,7 @@ export class LeaseElector implements LeaderElector {
     return written.ok ? this.lead(now, written.value, mine) : this.lost(written.error);
   }
 
-  async release(): Promise<void> {
+  override async release(): Promise<void> {
     const held = this.held;
     if (!held || !this.isLeader()) {
       return;
@@ -125,7 +109,7 @@ export class LeaseElector implements LeaderElector {
     const written = await call(client, this.request('update'), (o) =>
       client.coordination.replaceNamespacedLease({ name, namespace, body }, o)
     );
-    this.error = written.ok ? undefined : written.error.message;
+    this.released(written.ok ? undefined : written.error.message);
   }
 
   private async create(now: Date): Promise<boolean> {
@@ -152,13 +136,9 @@ export class LeaseElector implements LeaderElector {
 
   /** `renewed`: the Lease was this replica's when read, so nobody held it in between. */
   private lead(now: Date, lease: V1Lease, renewed = false): boolean {
-    if (!renewed || !this.isLeader()) {
-      // Another replica may have led, or this one stopped acting, meanwhile: a new lead, counted from the answer.
-      this.leadingFrom = this.options.client.clock.now();
-    }
+    // A new lead is counted from the answer.
+    this.led(renewed, this.options.client.clock.now());
     this.held = lease;
-    this.error = undefined;
-    this.unknown = undefined;
     // Counted from the renewTime written, which is no later than the API server stored it.
     this.leadingUntil = now.getTime() + this.options.renewDeadlineMs;
     return true;
@@ -181,9 +161,7 @@ export class LeaseElector implements LeaderElector {
   private follow(why: string, unknown?: string): boolean {
     this.held = undefined;
     this.leadingUntil = undefined;
-    this.error = why;
-    this.unknown = unknown;
-    return false;
+    return this.followed(why, unknown);
   }
 
   /** What /readyz may say of a failed round: RBAC's verb and resource, or the kind of failure. */

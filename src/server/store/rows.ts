@@ -53,6 +53,7 @@ export function jsonColumn<S extends z.ZodType>(schema: S, reviver?: (key: strin
 /** A nullable column as an optional field. */
 export const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
 
-/** The shapes of the small rows counts and id lists come back as. */
+/** The shapes of the small rows counts, id lists and PostgreSQL's pg_try_advisory_lock come back as. */
 export const countRow = z.object({ n: z.number() });
 export const idRow = z.object({ id: z.number().int() });
+export const lockedRow = z.object({ locked: z.boolean() });

@@ -6,7 +6,7 @@ import { migratePostgres } from '../postgres/migrate';
 import { postgresMigrations } from '../postgres/migrations';
 import { withoutNul } from '../postgres/nulText';
 import { createPool, DEFAULT_POOL_LIMITS, describeUrl, unavailable } from '../postgres/pool';
-import { countRow, decodeRow } from '../rows';
+import { countRow, decodeRow, lockedRow } from '../rows';
 import { StoreCopyError } from './errors';
 import type { TableCopy } from './plan';
 import { COPIED_TABLES, POSTGRES_COUNTS, type Schema } from './tables';
@@ -21,7 +21,6 @@ const UNFINISHED = 'store_copy_unfinished';
 const tableRow = z.object({ table_name: z.string() });
 const columnRow = z.object({ table_name: z.string(), column_name: z.string() });
 const existsRow = z.object({ found: z.boolean() });
-const lockedRow = z.object({ locked: z.boolean() });
 
 /** The PostgreSQL database copied into, as the copy sees it. */
 export interface TargetState {
