@@ -43,6 +43,9 @@ export interface WriteHealthLog {
   info(message: string): void;
 }
 
+/** For a store opened without a log (tests, tools). */
+export const UNHEARD: WriteHealthLog = { warn: () => undefined, info: () => undefined };
+
 /** How one kind of store tells that it cannot write, and that it writes again. */
 export interface WriteProbe<M> {
   /** What the log names: the file, or PostgreSQL's host:port/database. */

@@ -12,7 +12,7 @@ import { createPool, DEFAULT_POOL_LIMITS, describeUrl, unavailable, type PoolLim
 import { PostgresPipelineRepository } from './pipeline';
 import { postgresWriteProbe } from './refusals';
 import { postgresSettings } from './settings';
-import { StoreWriteHealth, watchWrites, type WriteHealthLog } from '../writeHealth';
+import { StoreWriteHealth, UNHEARD, watchWrites, type WriteHealthLog } from '../writeHealth';
 
 export { PostgresActionRepository } from './actions';
 export { proposalKey } from './triggerWrites';
@@ -59,10 +59,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions): 
   const attempts = limits.maxConnections + 1;
   const db = new Database(pool, where, attempts);
   let closed: Promise<void> | undefined;
-  const writeHealth = new StoreWriteHealth(
-    postgresWriteProbe(where),
-    options.writeLog ?? { warn: () => undefined, info: () => undefined }
-  );
+  const writeHealth = new StoreWriteHealth(postgresWriteProbe(where), options.writeLog ?? UNHEARD);
   const watched = <T extends object>(name: string, repository: T) => watchWrites(name, repository, writeHealth);
   return {
     kind: 'postgres',
