@@ -114,7 +114,6 @@ it('maps U+0000 and lone surrogates, and their escapes in JSON text, and keeps a
       [['\u0000']],
       7,
       null,
-      'x\ud800y\udc00\ud83d\ude00',
       JSON.stringify(['\ud800', '\udfff', '\ud83d\ude00', '\u001b']),
       // Six characters a user typed, in a text column: not JSON, so no escape.
       'see \\u0000 and \\ud800',
@@ -126,7 +125,6 @@ it('maps U+0000 and lone surrogates, and their escapes in JSON text, and keeps a
     [['\ufffd']],
     7,
     null,
-    'x\ufffdy\ufffd\ud83d\ude00',
     '["\\ufffd","\\ufffd","\ud83d\ude00","\\u001b"]',
     'see \\u0000 and \\ud800',
   ]);

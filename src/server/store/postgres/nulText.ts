@@ -8,16 +8,13 @@
  * Both reach the store from outside: a Prometheus label value (the text exposition format accepts the
  * byte), an alert's labels, a comment, a list's filter. Unmapped, one such series failed every cycle of
  * its watch (one transaction), a filter answered 500 and `store:copy` stopped. So every string
- * parameter, in arrays too, has them written U+FFFD (the replacement character) on the way in: the same
- * for what is written and for the filters that look for it, so equality holds.
+ * parameter, in arrays too, has U+0000 and those escapes written U+FFFD (the replacement character) on
+ * the way in: the same for what is written and for the filters that look for it, so equality holds.
  */
 export function withoutNul(params: unknown[]): unknown[] {
   return params.map(mapped);
 }
 
-const SURROGATE = /[\ud800-\udfff]/;
-// A lone surrogate: a high one not followed by a low one, or a low one not preceded by a high one.
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 // An escape in JSON text: `\\` pairs are kept, and so is a surrogate pair; U+0000 and a lone surrogate are not.
 const JSON_ESCAPE =
   /\\(?:\\|u0000|u[dD][89abAB][0-9a-fA-F]{2}(?:\\u[dD][c-fC-F][0-9a-fA-F]{2})?|u[dD][c-fC-F][0-9a-fA-F]{2})/g;
@@ -25,8 +22,8 @@ const SURROGATE_PAIR_ESCAPE_LENGTH = 12;
 
 /** One string as PostgreSQL stores it: what a row read back holds, for matching it to what was written. */
 export function storedText(value: string): string {
-  const chars = value.includes('\u0000') ? value.replaceAll('\u0000', '\ufffd') : value;
-  const text = SURROGATE.test(chars) ? chars.replace(LONE_SURROGATE, '\ufffd') : chars;
+  // A lone surrogate in text is left to the driver: its UTF-8 encoding writes it U+FFFD.
+  const text = value.includes('\u0000') ? value.replaceAll('\u0000', '\ufffd') : value;
   if (!text.includes('\\u')) {
     return text;
   }
