@@ -156,6 +156,19 @@ describe('PostgreSQL refusing writes', () => {
       await store.close();
     }
   });
+
+  it('its sessions terminated (pg_terminate_backend, 57P01): the call runs again on a new connection, and nothing is said', async () => {
+    const { name, store, lines, writable } = await open();
+    try {
+      await append(store, 0);
+      await admin('postgres', endSessions(name));
+      await append(store, 1);
+      expect(await writable()).toBe(1);
+      expect(lines).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
 });
 
 it.each([
