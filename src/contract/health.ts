@@ -21,13 +21,17 @@ export const leadershipCheckSchema = readinessCheckSchema.extend({
 });
 
 /**
- * GET /readyz (public): 200 when every check passes, 503 otherwise; the body says which failed in
- * fixed phrases. Degraded watches do not make the backend unready; they are named beside.
+ * GET /readyz (public): 200 when every check not excluded passes, 503 otherwise; the body says which
+ * failed in fixed phrases, excluded ones too. Degraded watches do not make the backend unready; they
+ * are named beside.
  */
 export const readinessSchema = z.object({
   status: z.enum(['ready', 'not_ready']),
   checks: z.object({
+    /** The store answers (reads work). */
     store: readinessCheckSchema,
+    /** The store can write, as its last calls found out; absent from backends before it had a check of its own. */
+    storeWrites: readinessCheckSchema.optional(),
     prometheus: readinessCheckSchema,
     /** Absent from backends before leader election. */
     leadership: leadershipCheckSchema.optional(),
@@ -37,13 +41,21 @@ export const readinessSchema = z.object({
 export type Readiness = z.infer<typeof readinessSchema>;
 
 /**
- * GET /readyz?exclude=prometheus (as the Kubernetes API server's `/readyz?exclude=etcd`): Prometheus is
- * still checked and reported, but does not decide readiness. The Deployment's probe uses it: a
- * Prometheus outage must not take every replica out of its Service, and with them the approvals, the
- * kill switch and the audit log.
+ * What `exclude` may name: the checks every replica shares, where taking one pod out of its Service
+ * helps nothing. Not `store` (this pod's connection: another pod may reach the database) nor
+ * `leadership` (this pod's view of the Lease).
+ */
+const excludableCheck = z.enum(['prometheus', 'storeWrites']);
+
+/**
+ * GET /readyz?exclude=prometheus&exclude=storeWrites (as the Kubernetes API server's
+ * `/readyz?exclude=etcd`, repeated for several): each check named is still run and reported, but does
+ * not decide readiness. The Deployment's probe excludes the two that every replica shares: a
+ * Prometheus outage, or a database (or the one pod's disk) refusing writes, must not take every
+ * replica out of its Service, and with them the reads, the audit log and the kill switch that still work.
  */
 export const readinessQuerySchema = z.object({
-  exclude: z.literal('prometheus').optional(),
+  exclude: z.union([excludableCheck, z.array(excludableCheck)]).optional(),
 });
 export type ReadinessQuery = z.infer<typeof readinessQuerySchema>;
 

@@ -91,9 +91,7 @@ async function main(): Promise<void> {
   }
 
   const metrics = createMetricsRegistry();
-  if (store.kind === 'sqlite') {
-    registerStoreWritable(metrics, store.writeHealth);
-  }
+  registerStoreWritable(metrics, store.writeHealth);
   let backend;
   try {
     backend = await assembleBackend({ config, store, logger, metrics, clock });

@@ -178,8 +178,12 @@ describe('deploy/ on a fresh cluster', () => {
     expect(loadConfig({ POD_NAME: 'failureprophet-7d9f-abcde' }).coordination.identity).toBe(
       'failureprophet-7d9f-abcde'
     );
-    // A Prometheus outage leaves the replicas in their Service (approvals, kill switch, audit log still answer).
-    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz?exclude=prometheus', port: 'http' });
+    // A Prometheus outage, or a store refusing writes, leaves the replicas in their Service (the reads, the kill
+    // switch and the audit log still answer).
+    expect(container.readinessProbe.httpGet).toEqual({
+      path: '/readyz?exclude=prometheus&exclude=storeWrites',
+      port: 'http',
+    });
     expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
   });
 

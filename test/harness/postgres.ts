@@ -27,8 +27,8 @@ export interface RunningPostgres {
   port: number;
   /** A fresh, empty database on this cluster; its URL. */
   createDatabase(name: string): Promise<string>;
-  /** Fast shutdown (clients are disconnected), then a start on the same port and data. */
-  restart(): Promise<void>;
+  /** Fast shutdown (clients are disconnected), then a start on the same port and data; `whileDown` runs between. */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
   /** Stops the cluster and removes its folder. */
   stop(): Promise<void>;
 }
@@ -154,9 +154,13 @@ export async function startPostgres(): Promise<RunningPostgres> {
       }
       return `postgres://${TEST_USER}@127.0.0.1:${port}/${name}`;
     },
-    async restart() {
+    async restart(whileDown) {
       stopServer();
-      start();
+      try {
+        await whileDown?.();
+      } finally {
+        start();
+      }
     },
     async stop() {
       try {

@@ -73,7 +73,7 @@ describe('backend over HTTP', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       status: 'ready',
-      checks: { store: { ok: true }, prometheus: { ok: true } },
+      checks: { store: { ok: true }, storeWrites: { ok: true }, prometheus: { ok: true } },
       degradedWatches: [],
     });
   });
@@ -118,7 +118,11 @@ describe('backend over HTTP', () => {
     const text = await response.text();
     expect(JSON.parse(text)).toEqual({
       status: 'not_ready',
-      checks: { store: { ok: true }, prometheus: { ok: false, message: 'prometheus does not answer (refused)' } },
+      checks: {
+        store: { ok: true },
+        storeWrites: { ok: true },
+        prometheus: { ok: false, message: 'prometheus does not answer (refused)' },
+      },
       degradedWatches: [],
     });
     expect(text).not.toContain(String(prom.port));
@@ -129,11 +133,19 @@ describe('backend over HTTP', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       status: 'ready',
-      checks: { store: { ok: true }, prometheus: { ok: false, message: 'prometheus does not answer (refused)' } },
+      checks: {
+        store: { ok: true },
+        storeWrites: { ok: true },
+        prometheus: { ok: false, message: 'prometheus does not answer (refused)' },
+      },
       degradedWatches: [],
     });
-    // Only Prometheus may be left out: the store and leadership are the replica's own.
+    // Only what every replica shares may be left out (Prometheus, the store's writes), several as the API server
+    // takes them; the store's answer and leadership are the replica's own.
+    expect((await fetch(`${base}/readyz?exclude=prometheus&exclude=storeWrites`)).status).toBe(200);
+    expect((await fetch(`${base}/readyz?exclude=storeWrites`)).status).toBe(503);
     expect((await fetch(`${base}/readyz?exclude=store`)).status).toBe(400);
+    expect((await fetch(`${base}/readyz?exclude=prometheus&exclude=leadership`)).status).toBe(400);
   });
 });
 
@@ -156,7 +168,7 @@ describe('readiness with a watch from the config file that Prometheus refuses', 
       expect(response.statusCode).toBe(200);
       expect(response.json()).toEqual({
         status: 'ready',
-        checks: { store: { ok: true }, prometheus: { ok: true } },
+        checks: { store: { ok: true }, storeWrites: { ok: true }, prometheus: { ok: true } },
         degradedWatches: [{ name: 'broken', reason: 'its data source refuses a query' }],
       });
       expect(response.body).not.toMatch(/node_cpu|127\.0\.0\.1/);

@@ -67,6 +67,29 @@ describe('text with U+0000 on PostgreSQL', () => {
     ]);
   });
 
+  it('keeps a text that spells the escape (six characters) as it was written, and a JSON value holding it', async () => {
+    const typed = 'typed \\u0000 here';
+    await store.healing.audit.append({ at: T0, kind: 'rejected', message: typed, comment: typed, details: { typed } });
+    const { items } = await store.healing.audit.list(auditQuerySchema.parse({ kind: 'rejected' }));
+    expect(items).toEqual([expect.objectContaining({ message: typed, comment: typed, details: { typed } })]);
+  });
+
+  it('writes a lone surrogate in JSON columns (an alert label, a detail) U+FFFD, as the driver writes it in text', async () => {
+    const lone = 'x\ud800';
+    await store.healing.audit.append({ at: T0, kind: 'expired', message: lone, details: { lone } });
+    const [stored] = await store.pipeline.commitCycle({
+      watch: 'lone',
+      lastProcessed: T0,
+      targets: [],
+      anomalies: [anomalyRecord(0, { targetId: 'lone{job="x\ufffd"}', labels: { job: lone } })],
+      predictions: [],
+      forgotten: [],
+    });
+    expect(stored.id).toBeGreaterThan(0);
+    const { items } = await store.healing.audit.list(auditQuerySchema.parse({ kind: 'expired' }));
+    expect(items).toEqual([expect.objectContaining({ message: 'x\ufffd', details: { lone: 'x\ufffd' } })]);
+  });
+
   it('commits a watch cycle whose target labels hold it', async () => {
     const labels = { job: 'x\u0000y' };
     const [stored] = await store.pipeline.commitCycle({
@@ -82,10 +105,29 @@ describe('text with U+0000 on PostgreSQL', () => {
   });
 });
 
-it('maps U+0000 and its JSON escape, and keeps an escaped backslash before u0000 as it is', () => {
+it('maps U+0000 and lone surrogates, and their escapes in JSON text, and keeps an escaped backslash and a text spelling an escape', () => {
   expect(
-    withoutNul(['a\u0000', JSON.stringify({ a: '\u0000' }), JSON.stringify('\\u0000'), [['\u0000']], 7, null])
-  ).toEqual(['a\ufffd', '{"a":"\\ufffd"}', JSON.stringify('\\u0000'), [['\ufffd']], 7, null]);
+    withoutNul([
+      'a\u0000',
+      JSON.stringify({ a: '\u0000' }),
+      JSON.stringify('\\u0000'),
+      [['\u0000']],
+      7,
+      null,
+      JSON.stringify(['\ud800', '\udfff', '\ud83d\ude00', '\u001b']),
+      // Six characters a user typed, in a text column: not JSON, so no escape.
+      'see \\u0000 and \\ud800',
+    ])
+  ).toEqual([
+    'a\ufffd',
+    '{"a":"\\ufffd"}',
+    JSON.stringify('\\u0000'),
+    [['\ufffd']],
+    7,
+    null,
+    '["\\ufffd","\\ufffd","\ud83d\ude00","\\u001b"]',
+    'see \\u0000 and \\ud800',
+  ]);
 });
 
 it('refuses audit time bounds that PostgreSQL cannot compare with its times, and lists with those it can', async () => {

@@ -461,9 +461,9 @@ describe('store:copy', () => {
     const dir = dataDir();
     const store = openSqlite(dir);
     await fill(store);
-    // JSON that SQLite and JavaScript take but PostgreSQL's JSONB refuses (a lone surrogate): the
-    // copy fails at the models, after the tables before them were committed.
-    store.db.exec(`UPDATE models SET params = '{"x":"\\ud800"}' WHERE id = 2`);
+    // JSON that SQLite and JavaScript take but PostgreSQL's JSONB refuses (a number beyond its numeric
+    // type's range): the copy fails at the models, after the tables before them were committed.
+    store.db.exec(`UPDATE models SET params = '{"x":1e200000}' WHERE id = 2`);
     await store.close();
     const url = await database();
     const log: string[] = [];
@@ -472,7 +472,9 @@ describe('store:copy', () => {
     ).rejects.toThrow(
       /^the copy stopped at models: .*\. The target was emptied again: mend the cause and run the same command again$/
     );
-    expect(log).toContain('anomalies: 2 rows');
+    expect(log).toContain(
+      'anomalies: 2 rows (1 values with U+FFFD for U+0000 or a lone surrogate, which PostgreSQL cannot store, as its store writes them)'
+    );
     expect(await targetState(url)).toEqual({ unfinished: false, nonEmpty: [] });
 
     const mended = openSqlite(dir);
@@ -563,6 +565,48 @@ describe('store:copy', () => {
       const triggers = await pool.query('SELECT trigger::text, trigger_target FROM healing_triggers');
       expect(triggers.rows).toEqual([{ trigger: '{"labels": 7}', trigger_target: null }]);
       expect((await pool.query('SELECT id FROM pipeline_targets')).rows).toEqual([]);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('writes U+0000 and lone surrogates U+FFFD as the PostgreSQL store does, counts them, and keeps a text spelling the escape', async () => {
+    const dir = dataDir();
+    const store = openSqlite(dir);
+    // JSON.stringify writes a lone surrogate as the escape \ud800, which JSONB refuses; SQLite keeps it.
+    const labels = JSON.stringify({ job: 'x\ud800', note: 'n\u0000', pair: '\ud83d\ude00', literal: '\\u0000' });
+    store.db
+      .prepare(
+        `INSERT INTO healing_audit (at, kind, message, comment, "user", details) VALUES (1, 'approved', ?, ?, ?, ?)`
+      )
+      .run('m\u0000', 'typed \\u0000 and \\ud800', 'eve', labels);
+    store.db
+      .prepare(`INSERT INTO healing_triggers (key, source, trigger, opened_at) VALUES ('alert:x', 'alert', ?, 1)`)
+      .run(JSON.stringify({ labels: { a: '\udc00b' } }));
+    await store.close();
+    const url = await database();
+    const log: string[] = [];
+    const report = await copyStore({ from: dir, to: url, log: (line) => log.push(line) });
+    expect(report.mapped).toEqual([
+      { table: 'healing_triggers', values: 1 },
+      { table: 'healing_audit', values: 2 },
+    ]);
+    expect(log).toContainEqual(
+      expect.stringMatching(/^healing_audit: 1 rows \(2 values with U\+FFFD for U\+0000 or a lone surrogate/)
+    );
+    const pool = new Pool({ connectionString: url });
+    try {
+      const { rows } = await pool.query('SELECT message, comment, details FROM healing_audit');
+      expect(rows).toEqual([
+        {
+          message: 'm\ufffd',
+          comment: 'typed \\u0000 and \\ud800',
+          details: { job: 'x\ufffd', note: 'n\ufffd', pair: '\ud83d\ude00', literal: '\\u0000' },
+        },
+      ]);
+      expect((await pool.query('SELECT trigger FROM healing_triggers')).rows).toEqual([
+        { trigger: { labels: { a: '\ufffdb' } } },
+      ]);
     } finally {
       await pool.end();
     }

@@ -30,6 +30,9 @@ describe('the HTTP error handler', () => {
       code: '53100',
     });
   });
+  app.get('/pg-read-only', async () => {
+    throw Object.assign(new Error('cannot execute INSERT in a read-only transaction'), { code: '25006' });
+  });
   app.get('/pg-away', async () => {
     throw new StoreUnavailableError('PostgreSQL at db:5432/fp is unavailable: Connection terminated');
   });
@@ -64,6 +67,7 @@ describe('the HTTP error handler', () => {
     for (const res of [
       await post('/full', {}),
       await app.inject({ method: 'GET', url: '/pg-full' }),
+      await app.inject({ method: 'GET', url: '/pg-read-only' }),
       await app.inject({ method: 'GET', url: '/pg-away' }),
     ]) {
       expect(res.statusCode).toBe(503);
@@ -73,6 +77,9 @@ describe('the HTTP error handler', () => {
     }
     expect((await post('/full', {})).json().message).toBe(
       'the store cannot write now (its disk is full or refuses writes); try again later'
+    );
+    expect((await app.inject({ method: 'GET', url: '/pg-read-only' })).json().message).toBe(
+      'the store cannot write now (read only); try again later'
     );
     const broken = await app.inject({ method: 'GET', url: '/broken' });
     expect(broken.statusCode).toBe(500);

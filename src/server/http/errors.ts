@@ -2,8 +2,8 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ErrorBody } from '../../contract/health';
 import { plainIssue } from '../config/plainWords';
-import { codeOf } from '../../utils/messageOf';
 import { StoreUnavailableError } from '../store/postgres/pool';
+import { postgresRefusalReason } from '../store/postgres/refusals';
 import { cannotWrite } from '../store/writeHealth';
 
 /** How long a client waits before asking again while the store cannot write. */
@@ -43,13 +43,11 @@ export function registerErrorHandler(app: FastifyInstance<any, any, any, any, an
   });
 }
 
-/** SQLSTATE 53100: PostgreSQL's disk is full. */
-const PG_DISK_FULL = '53100';
-
 /** What keeps the store from doing the request now, where waiting may be the cure (no upstream text: it may name hosts). */
 function storeAway(error: unknown): string | undefined {
-  if (cannotWrite(error) || codeOf(error) === PG_DISK_FULL) {
-    return 'the store cannot write now (its disk is full or refuses writes)';
+  if (error instanceof StoreUnavailableError) {
+    return 'the store is unavailable now';
   }
-  return error instanceof StoreUnavailableError ? 'the store is unavailable now' : undefined;
+  const reason = cannotWrite(error) ? 'its disk is full or refuses writes' : postgresRefusalReason(error);
+  return reason === undefined ? undefined : `the store cannot write now (${reason})`;
 }

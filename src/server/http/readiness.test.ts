@@ -1,5 +1,6 @@
 import type { WatchStatus } from '../../contract/pipeline';
 import { PrometheusError } from '../prometheus/types';
+import { StoreNotWritableError } from '../store/writeHealth';
 import { checkReadiness } from './readiness';
 
 const URL_WITH_SECRET = 'https://user:s3cret@prometheus.internal:9090';
@@ -66,6 +67,46 @@ describe('checkReadiness', () => {
       'not_ready'
     );
   });
+
+  it.each([
+    [{}, 'not_ready'],
+    [{ exclude: 'prometheus' as const }, 'not_ready'],
+    [{ exclude: 'storeWrites' as const }, 'ready'],
+    [{ exclude: ['prometheus' as const, 'storeWrites' as const] }, 'ready'],
+  ])(
+    'reports a store that answers but cannot write in a check of its own, which %j leaves out of the verdict or not',
+    async (query, status) => {
+      const refusal = {
+        code: '25006',
+        reason: 'read only',
+        message: 'PostgreSQL at db:5432/fp is read-only',
+        advice: '',
+      };
+      const readiness = await checkReadiness(
+        {
+          store: {
+            ...fine,
+            writeHealth: {
+              check: () => {
+                throw new StoreNotWritableError(refusal);
+              },
+            },
+          },
+          prometheus: { ping: async () => undefined },
+        },
+        query
+      );
+      expect(readiness).toEqual({
+        status,
+        checks: {
+          store: { ok: true },
+          storeWrites: { ok: false, message: 'store cannot write (read only)' },
+          prometheus: { ok: true },
+        },
+        degradedWatches: [],
+      });
+    }
+  );
 
   it('says the store does not answer, and its kind, without its message', async () => {
     const busy = Object.assign(new Error('database is locked at /var/lib/failureprophet/failureprophet.db'), {

@@ -3,12 +3,14 @@ import type { Readiness, ReadinessQuery } from '../../contract/health';
 import type { WatchStatus } from '../../contract/pipeline';
 import type { PrometheusClient } from '../prometheus/client';
 import { PrometheusError } from '../prometheus/types';
+import { postgresRefusalReason } from '../store/postgres/refusals';
 import type { Store } from '../store/store';
-import { StoreNotWritableError } from '../store/writeHealth';
+import { StoreNotWritableError, type StoreWriteHealth } from '../store/writeHealth';
 import type { Leadership } from '../coordination/leadership';
 
 export interface ReadinessDeps {
-  store: Pick<Store, 'ping'>;
+  /** `writeHealth` absent: no storeWrites check reported. */
+  store: Pick<Store, 'ping'> & { writeHealth?: Pick<StoreWriteHealth, 'check'> };
   /** Absent when no Prometheus URL is configured. */
   prometheus?: Pick<PrometheusClient, 'ping'>;
   /** The pipeline's watches as they run now. */
@@ -41,10 +43,9 @@ export async function checkReadiness(deps: ReadinessDeps, query: ReadinessQuery 
   try {
     await deps.store.ping();
   } catch (err) {
-    // A store that reads but cannot write (a full disk) answers: say what it cannot do.
-    const what = err instanceof StoreNotWritableError ? 'cannot write' : 'does not answer';
-    store = { ok: false, message: `store ${what} (${storeFailure(err)})` };
+    store = { ok: false, message: `store does not answer (${storeFailure(err)})` };
   }
+  const storeWrites = deps.store.writeHealth && storeWritesCheck(deps.store.writeHealth);
   let prometheus: Readiness['checks']['prometheus'];
   if (!deps.prometheus) {
     prometheus = {
@@ -64,12 +65,31 @@ export async function checkReadiness(deps: ReadinessDeps, query: ReadinessQuery 
     .filter((w) => w.degraded)
     .map((w) => ({ name: w.name, reason: w.lastError ? WATCH_REASONS[w.lastError.kind] : 'degraded' }));
   const leadership = deps.leadership && leadershipCheck(deps.leadership);
-  return {
-    status:
-      store.ok && (prometheus.ok || query.exclude === 'prometheus') && leadership?.ok !== false ? 'ready' : 'not_ready',
-    checks: { store, prometheus, ...(leadership ? { leadership } : {}) },
-    degradedWatches,
+  const checks: Readiness['checks'] = {
+    store,
+    ...(storeWrites ? { storeWrites } : {}),
+    prometheus,
+    ...(leadership ? { leadership } : {}),
   };
+  const excluded = new Set<string>([query.exclude ?? []].flat());
+  const failing = Object.entries(checks).filter(([name, check]) => !check.ok && !excluded.has(name));
+  return { status: failing.length === 0 ? 'ready' : 'not_ready', checks, degradedWatches };
+}
+
+/**
+ * A store that answers but cannot write (a full disk, a read-only database) still serves every read:
+ * its own check, so a probe can leave it out of the verdict (`exclude=storeWrites`) and keep reporting it.
+ */
+function storeWritesCheck(health: Pick<StoreWriteHealth, 'check'>): Readiness['checks']['store'] {
+  try {
+    health.check();
+    return { ok: true };
+  } catch (err) {
+    return {
+      ok: false,
+      message: `store cannot write (${err instanceof StoreNotWritableError ? err.reason : 'error'})`,
+    };
+  }
 }
 
 /** A follower is ready (every replica serves the API); a replica that cannot find out who leads is not. */
@@ -118,5 +138,5 @@ function storeFailure(err: unknown): string {
   if (code?.startsWith('SQLITE_')) {
     return code.slice('SQLITE_'.length).toLowerCase().replace(/_/g, ' ');
   }
-  return /not open/i.test(messageOf(err)) ? 'closed' : 'error';
+  return postgresRefusalReason(err) ?? (/not open/i.test(messageOf(err)) ? 'closed' : 'error');
 }

@@ -31,5 +31,6 @@ export async function openStore(options: StoreOptions): Promise<SqliteStore | Po
     limits: options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {},
     onConnectionLost: options.onConnectionLost,
     now,
+    writeLog: options.writeLog,
   });
 }

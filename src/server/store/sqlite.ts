@@ -13,7 +13,7 @@ import { SqliteAuditRepository } from '../healing/store/audit';
 import { SqliteBreakerRepository } from '../healing/store/breakers';
 import { SqlitePipelineRepository } from '../pipeline/store/sqliteRepository';
 import type { SettingsRepository, Store } from './store';
-import { StoreWriteHealth, watchWrites, type WriteHealthLog } from './writeHealth';
+import { sqliteWriteProbe, StoreWriteHealth, UNHEARD, watchWrites, type WriteHealthLog } from './writeHealth';
 
 export const DATABASE_FILE = 'failureprophet.db';
 
@@ -21,8 +21,6 @@ export interface SqliteStore extends Store {
   readonly kind: 'sqlite';
   /** The open database, for the repositories of other rooms built on this store (the pipeline's). */
   readonly db: Database.Database;
-  /** Whether its writes reach the disk; `ping` rejects while they do not. */
-  readonly writeHealth: StoreWriteHealth;
 }
 
 export interface SqliteOptions {
@@ -88,7 +86,7 @@ export function openSqliteDatabase(
   const saveSetting = (key: string, value: unknown) => void upsert.run(key, JSON.stringify(value), now());
   const audit = new SqliteAuditRepository(db, saveSetting);
   const write = (entry: Parameters<SqliteAuditRepository['write']>[0]) => audit.write(entry);
-  const writeHealth = new StoreWriteHealth(db, file, options.writeLog ?? unheard);
+  const writeHealth = new StoreWriteHealth(sqliteWriteProbe(db, file), options.writeLog ?? UNHEARD);
   const watched = <T extends object>(name: string, repository: T) => watchWrites(name, repository, writeHealth);
   return {
     kind: 'sqlite',
@@ -96,7 +94,6 @@ export function openSqliteDatabase(
     writeHealth,
     ping: async () => {
       db.prepare('SELECT 1').get();
-      writeHealth.check();
     },
     settings: watched('settings', sqliteSettings(db, saveSetting, secrets)),
     healing: {
@@ -110,8 +107,6 @@ export function openSqliteDatabase(
     },
   };
 }
-
-const unheard: WriteHealthLog = { warn: () => undefined, info: () => undefined };
 
 /** Takes group and other permissions away from an existing path, saying so once; absent paths are left. */
 function ownerOnly(path: string, mode: number, warn?: (message: string) => void): void {

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { HealingRepositories } from '../healing/store/repositories';
 import type { PipelineRepository } from '../pipeline/store/repository';
 import type { SecretBox } from './secrets';
+import type { StoreWriteHealth } from './writeHealth';
 
 /**
  * What the rest of the backend may ask of persistence: asynchronous, so one interface covers the
@@ -9,8 +10,10 @@ import type { SecretBox } from './secrets';
  */
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
-  /** Rejects when the store cannot answer (used by /readyz). */
+  /** Rejects when the store cannot answer (/readyz's store check). */
   ping(): Promise<void>;
+  /** Whether it can write, as its calls found out (/readyz's storeWrites check, `failureprophet_store_writable`). */
+  readonly writeHealth: Pick<StoreWriteHealth, 'check' | 'writable'>;
   settings: SettingsRepository;
   /** What the healing engine keeps: triggers, actions, the audit log, breakers, held nodes. */
   healing: HealingRepositories;

@@ -13,14 +13,28 @@ const CANNOT_WRITE = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB)(_|$)
 
 export const cannotWrite = (err: unknown): boolean => CANNOT_WRITE.test(codeOf(err) ?? '');
 
-/** What `ping` rejects with while the store cannot write; its code is SQLite's, for /readyz's phrase. */
+/** Why the store cannot write, in its three audiences' words. */
+export interface Refusal {
+  /** The driver's code: SQLite's result code, PostgreSQL's SQLSTATE (or the system's, for a refused connection). */
+  code: string;
+  /** A fixed phrase for the public /readyz ("full", "read only"): never a path, a host or the server's text. */
+  reason: string;
+  /** For the log: what refuses, and how. */
+  message: string;
+  /** For the log: what the backend does meanwhile, and what mends it. */
+  advice: string;
+}
+
+/** What `check` throws while the store cannot write. */
 export class StoreNotWritableError extends Error {
-  constructor(
-    message: string,
-    readonly code: string
-  ) {
-    super(message);
+  readonly code: string;
+  readonly reason: string;
+
+  constructor(refusal: Refusal) {
+    super(refusal.message);
     this.name = 'StoreNotWritableError';
+    this.code = refusal.code;
+    this.reason = refusal.reason;
   }
 }
 
@@ -29,47 +43,91 @@ export interface WriteHealthLog {
   info(message: string): void;
 }
 
-interface Mark {
-  changes: number;
-  pages: number;
+/** For a store opened without a log (tests, tools). */
+export const UNHEARD: WriteHealthLog = { warn: () => undefined, info: () => undefined };
+
+/** How one kind of store tells that it cannot write, and that it writes again. */
+export interface WriteProbe<M> {
+  /** What the log names: the file, or PostgreSQL's host:port/database. */
+  where: string;
+  /** The refusal a failed call's error is; undefined for any other error (a constraint, a bug). */
+  refusal(err: unknown): Refusal | undefined;
+  /** A refusal found without a write (SQLite's file deleted under it); undefined when none. */
+  standing(): Refusal | undefined;
+  /** Read before and after a call while failing. */
+  mark(): M;
+  /** Whether a call that went through shows the store writes again; `refused`: that call was refused before. */
+  writesAgain(before: M, after: M, refused: boolean): boolean;
 }
 
-interface Problem {
-  code: string;
-  message: string;
+const ADVICE = 'the watch loop scores again from its last stored checkpoint and /readyz says it until a write succeeds';
+
+/**
+ * SQLite: a write refused for want of disk (or of a usable file) sets it, and a write that shows room
+ * again clears it: a refused call that goes through, or any call that grew the database (SQLite found
+ * room for new pages). Not any write: small ones squeeze into room left in pages while a cycle's
+ * checkpoint still finds none. The database file deleted or replaced under the process is a
+ * refusal too (SQLite goes on writing to the unlinked file, which is lost at exit).
+ */
+export function sqliteWriteProbe(db: Database.Database, file: string): WriteProbe<{ changes: number; pages: number }> {
+  const opened = file === ':memory:' ? undefined : statSync(file);
+  const changes = db.prepare('SELECT total_changes()').pluck();
+  const pages = db.prepare('PRAGMA page_count').pluck();
+  const moved = (how: string): Refusal => ({
+    code: 'SQLITE_READONLY_DBMOVED',
+    reason: 'readonly dbmoved',
+    message: `${file} was ${how} while the backend ran`,
+    advice:
+      'what it writes from now on is lost when it stops: put the file back or restore it, then restart the backend',
+  });
+  return {
+    where: file,
+    refusal: (err) =>
+      cannotWrite(err)
+        ? {
+            code: codeOf(err) ?? 'SQLITE_IOERR',
+            reason: (codeOf(err) ?? 'SQLITE_IOERR').slice('SQLITE_'.length).toLowerCase().replace(/_/g, ' '),
+            message: `${file} cannot be written: ${messageOf(err)}`,
+            advice: `${ADVICE}: free space on the disk or fix it`,
+          }
+        : undefined,
+    standing: () => {
+      if (!opened) {
+        return undefined;
+      }
+      let now: Stats;
+      try {
+        now = statSync(file);
+      } catch {
+        return moved('deleted');
+      }
+      return now.ino === opened.ino && now.dev === opened.dev ? undefined : moved('replaced by another file');
+    },
+    mark: () => ({ changes: Number(changes.get()), pages: Number(pages.get()) }),
+    writesAgain: (before, after, refused) => after.changes > before.changes && (refused || after.pages > before.pages),
+  };
 }
 
 /**
- * Whether the SQLite store can keep what it is given, as its writes find out: a write refused for
- * want of disk (or of a usable file) sets it, and a write that shows room again clears it, so the
- * backend recovers by itself once space is back. `check` also notices the database file
- * deleted or replaced under the process (SQLite goes on writing to the unlinked file, which is lost
- * at exit). Said once per change of state, never per failed write.
+ * Whether the store can keep what it is given, as its calls find out (the probe says how for each kind
+ * of store): a refused call sets it, one that shows the store writes again clears it, so the backend
+ * recovers by itself once the cause is mended. Said once per change of state, never per failed call.
  */
-export class StoreWriteHealth {
-  private failure: Problem | undefined;
+export class StoreWriteHealth<M = unknown> {
+  private failure: Refusal | undefined;
   /** The repository calls refused since the store last wrote what it was refused. */
   private readonly failing = new Set<string>();
-  private reported: Problem | undefined;
-  private readonly opened: Stats | undefined;
-  /** The rows this connection changed, and the database's pages: read before and after a call while failing. */
-  private readonly mark: () => Mark;
+  private reported: Refusal | undefined;
 
   constructor(
-    db: Database.Database,
-    private readonly file: string,
+    private readonly probe: WriteProbe<M>,
     private readonly log: WriteHealthLog
-  ) {
-    this.opened = file === ':memory:' ? undefined : statSync(file);
-    const changes = db.prepare('SELECT total_changes()').pluck();
-    const pages = db.prepare('PRAGMA page_count').pluck();
-    this.mark = () => ({ changes: Number(changes.get()), pages: Number(pages.get()) });
-  }
+  ) {}
 
   /** Runs one call of a repository (`write`: which one, e.g. `pipeline.commitCycle`), hearing from its result whether the store wrote. */
   watch<R>(write: string, call: () => R): R {
-    // Only while failing: a mark costs two statements per call.
-    const before = this.failing.size === 0 ? undefined : this.mark();
+    // Only while failing: a mark may cost statements per call.
+    const before = this.failing.size > 0 ? { mark: this.probe.mark() } : undefined;
     try {
       const result = call();
       if (result instanceof Promise) {
@@ -93,12 +151,12 @@ export class StoreWriteHealth {
     }
   }
 
-  /** Throws a StoreNotWritableError while the store cannot write (used by `ping`, so by /readyz). */
+  /** Throws a StoreNotWritableError while the store cannot write (/readyz's storeWrites check). */
   check(): void {
-    const problem = this.fileProblem() ?? this.failure;
+    const problem = this.probe.standing() ?? this.failure;
     this.report(problem);
     if (problem) {
-      throw new StoreNotWritableError(problem.message, problem.code);
+      throw new StoreNotWritableError(problem);
     }
   }
 
@@ -112,60 +170,30 @@ export class StoreWriteHealth {
   }
 
   private failed(write: string, err: unknown): void {
-    if (cannotWrite(err)) {
+    const refusal = this.probe.refusal(err);
+    if (refusal) {
       this.failing.add(write);
-      this.failure = {
-        code: codeOf(err) ?? 'SQLITE_IOERR',
-        message: `${this.file} cannot be written: ${messageOf(err)}`,
-      };
-      this.report(this.failure);
+      this.failure = refusal;
+      this.report(refusal);
     }
   }
 
-  /**
-   * The store writes again when a refused call goes through, or when any call grew the database
-   * (SQLite found room for new pages). Not on any write: small ones squeeze into room left in pages
-   * while a cycle's checkpoint still finds none.
-   */
-  private succeeded(write: string, before: Mark | undefined): void {
-    if (before === undefined) {
-      return;
-    }
-    const after = this.mark();
-    if (after.changes > before.changes && (this.failing.has(write) || after.pages > before.pages)) {
+  private succeeded(write: string, before: { mark: M } | undefined): void {
+    if (before && this.probe.writesAgain(before.mark, this.probe.mark(), this.failing.has(write))) {
       this.failing.clear();
       this.failure = undefined;
-      this.report(this.fileProblem());
+      this.report(this.probe.standing());
     }
   }
 
-  private fileProblem(): Problem | undefined {
-    if (!this.opened) {
-      return undefined;
-    }
-    let now: Stats;
-    try {
-      now = statSync(this.file);
-    } catch {
-      return { code: 'SQLITE_READONLY_DBMOVED', message: `${this.file} was deleted while the backend ran` };
-    }
-    return now.ino === this.opened.ino && now.dev === this.opened.dev
-      ? undefined
-      : { code: 'SQLITE_READONLY_DBMOVED', message: `${this.file} was replaced by another file while the backend ran` };
-  }
-
-  private report(problem: Problem | undefined): void {
+  private report(problem: Refusal | undefined): void {
     if (problem?.message === this.reported?.message) {
       return;
     }
     if (problem) {
-      const what =
-        problem.code === 'SQLITE_READONLY_DBMOVED'
-          ? 'what it writes from now on is lost when it stops: put the file back or restore it, then restart the backend'
-          : 'the watch loop scores again from its last stored checkpoint and /readyz answers 503 until a write succeeds: free space on the disk or fix it';
-      this.log.warn(`the store cannot write: ${problem.message}; ${what}`);
+      this.log.warn(`the store cannot write: ${problem.message}; ${problem.advice}`);
     } else {
-      this.log.info(`the store writes again: ${this.file}`);
+      this.log.info(`the store writes again: ${this.probe.where}`);
     }
     this.reported = problem;
   }
@@ -176,7 +204,7 @@ export class StoreWriteHealth {
  * repository, with each method in its own property (so a test's spy replaces it as on the repository),
  * calling the repository's own, whose inner calls are not heard twice.
  */
-export function watchWrites<T extends object>(name: string, repository: T, health: StoreWriteHealth): T {
+export function watchWrites<T extends object>(name: string, repository: T, health: Pick<StoreWriteHealth, 'watch'>): T {
   const watched: T = Object.create(repository);
   for (
     let level: object | null = repository;
@@ -201,7 +229,7 @@ export function watchWrites<T extends object>(name: string, repository: T, healt
 export function registerStoreWritable(registry: Registry, health: Pick<StoreWriteHealth, 'writable'>): void {
   new Gauge({
     name: 'failureprophet_store_writable',
-    help: '1 while the SQLite store writes, 0 while the disk (or the file under it) refuses',
+    help: '1 while the store writes, 0 while it refuses (a full disk, a read-only database, a lost server)',
     registers: [registry],
     collect() {
       this.set(health.writable ? 1 : 0);

@@ -6,7 +6,7 @@ import { useReadiness } from '../../api/useReadiness';
 import { testIds } from '../../testIds';
 import { NotConfiguredAlert } from '../NotConfigured/NotConfigured';
 
-const CHECK_LABELS: Record<string, string> = { store: 'Store', prometheus: 'Prometheus' };
+const CHECK_LABELS: Record<string, string> = { store: 'Store', storeWrites: 'Store writes', prometheus: 'Prometheus' };
 
 /** The backend's health as the plugin proxy sees it: not configured, unreachable, or each readiness check. */
 export function BackendStatus({ configured }: { configured: boolean }) {

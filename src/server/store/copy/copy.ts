@@ -26,6 +26,8 @@ export interface CopyOptions {
 export interface CopyReport {
   /** Rows copied, by table, in the order copied. */
   tables: Array<{ table: string; rows: number }>;
+  /** Values written U+FFFD where they held what PostgreSQL cannot (U+0000, a lone surrogate), by table; only tables with some. */
+  mapped: Array<{ table: string; values: number }>;
   /** Rows left out, each with why (a target state no build can read: it relearns). */
   skipped: Array<{ table: string; rowid: number; reason: string }>;
   /** What the replicas need to open the sealed settings. */
@@ -101,7 +103,7 @@ async function copyInto(
   }
 
   await target.markStarted(source.file);
-  const report: CopyReport = { tables: [], skipped: [], secrets: [] };
+  const report: CopyReport = { tables: [], mapped: [], skipped: [], secrets: [] };
   let current = '';
   try {
     for (const plan of COPIED_TABLES) {
@@ -112,7 +114,10 @@ async function copyInto(
         throw new StoreCopyError(`${plan.table}: ${rows} rows written, ${stored} found`);
       }
       report.tables.push({ table: plan.table, rows });
-      log(`${plan.table}: ${rows} rows`);
+      const mapped = report.mapped.find((m) => m.table === plan.table)?.values;
+      log(
+        `${plan.table}: ${rows} rows${mapped ? ` (${mapped} values with U+FFFD for U+0000 or a lone surrogate, which PostgreSQL cannot store, as its store writes them)` : ''}`
+      );
     }
     current = 'the identities';
     const sequences = source.sequences();
@@ -155,7 +160,15 @@ async function copyTable(
   let bytes = 0;
   const flush = async () => {
     if (batch.length > 0) {
-      await target.insert(plan, batch);
+      const mapped = await target.insert(plan, batch);
+      if (mapped > 0) {
+        const counted = report.mapped.find((m) => m.table === plan.table);
+        if (counted) {
+          counted.values += mapped;
+        } else {
+          report.mapped.push({ table: plan.table, values: mapped });
+        }
+      }
       written += batch.length;
       batch = [];
       bytes = 0;

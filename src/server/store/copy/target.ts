@@ -120,18 +120,24 @@ export class CopyTarget {
     await this.run(`INSERT INTO ${UNFINISHED} VALUES ($1, $2)`, [Date.now(), source]);
   }
 
-  /** One statement, so one transaction: ids as SQLite gave them (OVERRIDING the identity columns). */
-  async insert(plan: TableCopy, rows: unknown[][]): Promise<void> {
+  /**
+   * One statement, so one transaction: ids as SQLite gave them (OVERRIDING the identity columns).
+   * How many values were written otherwise than SQLite holds them.
+   */
+  async insert(plan: TableCopy, rows: unknown[][]): Promise<number> {
     const width = plan.writeColumns.length;
     const tuples = rows.map(
       (_, r) => `(${plan.writeColumns.map((c, i) => `$${r * width + i + 1}::${c.cast}`).join(', ')})`
     );
+    const values = rows.flat();
+    // What PostgreSQL's text and JSONB cannot hold (U+0000, a lone surrogate): mapped as the PostgreSQL store maps what it writes.
+    const stored = withoutNul(values);
     await this.run(
       `INSERT INTO ${quoted(plan.table)} (${plan.writeColumns.map((c) => quoted(c.name)).join(', ')})
        OVERRIDING SYSTEM VALUE VALUES ${tuples.join(', ')}`,
-      // PostgreSQL's text cannot hold U+0000: mapped as the PostgreSQL store maps what it writes.
-      withoutNul(rows.flat())
+      stored
     );
+    return stored.reduce<number>((n, value, i) => (value === values[i] ? n : n + 1), 0);
   }
 
   async count(table: string): Promise<number> {

@@ -10,7 +10,9 @@ import { migratePostgres } from './migrate';
 import { postgresMigrations } from './migrations';
 import { createPool, DEFAULT_POOL_LIMITS, describeUrl, unavailable, type PoolLimits } from './pool';
 import { PostgresPipelineRepository } from './pipeline';
+import { postgresWriteProbe } from './refusals';
 import { postgresSettings } from './settings';
+import { StoreWriteHealth, UNHEARD, watchWrites, type WriteHealthLog } from '../writeHealth';
 
 export { PostgresActionRepository } from './actions';
 export { proposalKey } from './triggerWrites';
@@ -37,6 +39,8 @@ export interface PostgresOptions {
   /** This replica's name, recorded on the actions it claims; default: host name and process id. */
   replica?: string;
   now?: () => number;
+  /** Told when the store stops, and starts again, being able to write (/readyz says it either way). */
+  writeLog?: WriteHealthLog;
 }
 
 /** Connects, brings the schema up to date (safe when replicas start together), and returns the store. */
@@ -55,20 +59,25 @@ export async function openPostgresStore(url: string, options: PostgresOptions): 
   const attempts = limits.maxConnections + 1;
   const db = new Database(pool, where, attempts);
   let closed: Promise<void> | undefined;
+  const writeHealth = new StoreWriteHealth(postgresWriteProbe(where), options.writeLog ?? UNHEARD);
+  const watched = <T extends object>(name: string, repository: T) => watchWrites(name, repository, writeHealth);
   return {
     kind: 'postgres',
     pool,
     where,
-    settings: postgresSettings(db, options.secrets, now),
+    writeHealth,
+    settings: watched('settings', postgresSettings(db, options.secrets, now)),
     healing: {
-      actions: new PostgresActionRepository(db, options.replica ?? `${hostname()}/${process.pid}`),
-      audit: new PostgresAuditRepository(db, now),
-      breakers: new PostgresBreakerRepository(db),
+      actions: watched('actions', new PostgresActionRepository(db, options.replica ?? `${hostname()}/${process.pid}`)),
+      audit: watched('audit', new PostgresAuditRepository(db, now)),
+      breakers: watched('breakers', new PostgresBreakerRepository(db)),
     },
-    pipeline: new PostgresPipelineRepository(pool, where, attempts, now),
-    ping: async () => {
-      await db.query('SELECT 1');
-    },
+    pipeline: watched('pipeline', new PostgresPipelineRepository(pool, where, attempts, now)),
+    // Heard too: a server gone says so on the gauge even while nothing is written.
+    ping: () =>
+      writeHealth.watch('ping', async () => {
+        await db.query('SELECT 1');
+      }),
     // Once: a second close (shutdown after a failed start) finds it closed.
     close: () => (closed ??= pool.end()),
   };
