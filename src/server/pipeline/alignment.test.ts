@@ -1,5 +1,9 @@
+import fc from 'fast-check';
 import { configSchema } from '../config/schema';
-import { SeriesTargets } from './alignment';
+import type { RangeSeries } from '../prometheus/types';
+import { AnswerAlignment, SeriesTargets } from './alignment';
+import type { TargetModel } from './targetModel';
+import { testSettings } from './testTargets';
 import { targetId, targetLabels } from './targets';
 
 const watchOf = (target: string[]) =>
@@ -55,5 +59,141 @@ describe('SeriesTargets', () => {
     const again = cache.of({ instance: 'a' });
     expect(again).not.toBe(first);
     expect(again).toEqual(first);
+  });
+});
+
+describe('AnswerAlignment: answers aligned into buffers kept from one answer to the next', () => {
+  const STEP = 60_000;
+  const watch = configSchema.parse({
+    prometheus: { url: 'http://prometheus:9090' },
+    watches: [{ name: 'w', queries: { load: 'load', memory: 'memory' }, target: ['instance'], step: '1m' }],
+  }).watches![0];
+  const settings = testSettings();
+  const value = fc.constantFrom(1.5, -2, 0, NaN, Infinity);
+  // One query's series: distinct (instance, container) pairs, each with some of the answer's steps.
+  const query = fc.uniqueArray(
+    fc.record({
+      instance: fc.constantFrom('a', 'b', 'c', 'd'),
+      container: fc.constantFrom('', 'x', 'y'),
+      steps: fc.subarray([0, 1, 2]),
+      values: fc.array(value, { minLength: 3, maxLength: 3 }),
+    }),
+    { selector: (s) => `${s.instance}/${s.container}`, maxLength: 6 }
+  );
+  const answers = fc.array(fc.record({ steps: fc.integer({ min: 1, max: 3 }), load: query, memory: query }), {
+    minLength: 1,
+    maxLength: 5,
+  });
+
+  type Drawn = { instance: string; container: string; steps: number[]; values: number[] };
+  const seriesOf = (drawn: Drawn[], from: number, steps: number): RangeSeries[] =>
+    drawn.map((d) => {
+      const at = d.steps.filter((i) => i < steps);
+      const labels: Record<string, string> = { instance: d.instance };
+      if (d.container) {
+        labels.container = d.container;
+      }
+      return {
+        labels,
+        timestamps: Float64Array.from(at, (i) => from + i * STEP),
+        values: Float64Array.from(at, (i) => d.values[i]),
+      };
+    });
+
+  it('gives every target the values of its series at each step, NaN where it has none, answer after answer', () => {
+    fc.assert(
+      fc.property(answers, (drawn) => {
+        const known = new Map<string, TargetModel>();
+        const alignment = new AnswerAlignment({ watch, known, settings, baseThreshold: 3 });
+        let from = 0;
+        for (const answer of drawn) {
+          const results = new Map([
+            ['load', seriesOf(answer.load, from, answer.steps)],
+            ['memory', seriesOf(answer.memory, from, answer.steps)],
+          ]);
+          const before = [...known.values()].filter((t) => !Number.isNaN(t.lastAt));
+          alignment.align(results);
+          // What each target's signals read at step i: the alignment as it was written before (a
+          // query's second series of a target is the signal named by its other labels).
+          const expected = new Map<TargetModel, Map<number, Array<number | undefined>>>();
+          const firstSeen: TargetModel[] = [];
+          for (const [signal, list] of results) {
+            const taken = new Set<TargetModel>();
+            for (const s of list.filter((x) => x.timestamps.length > 0)) {
+              const target = known.get(targetId('w', { instance: s.labels.instance }))!;
+              if (!firstSeen.includes(target)) {
+                firstSeen.push(target);
+              }
+              const extra = s.labels.container === undefined ? '' : `container=${JSON.stringify(s.labels.container)}`;
+              const name = taken.has(target) ? `${signal}{${extra}}` : signal;
+              taken.add(target);
+              const k = target.signals.findIndex((x) => x.spec.name === name);
+              expect(k).toBeGreaterThanOrEqual(0);
+              const byStep = expected.get(target) ?? new Map<number, Array<number | undefined>>();
+              expected.set(target, byStep);
+              for (let i = 0; i < answer.steps; i++) {
+                const at = s.timestamps.indexOf(from + i * STEP);
+                const row = byStep.get(i) ?? [];
+                byStep.set(i, row);
+                row[k] = at >= 0 ? s.values[at] : row[k];
+              }
+            }
+          }
+          const absent = before.filter((t) => !firstSeen.includes(t));
+          expect(alignment.targets).toEqual([...firstSeen, ...absent]);
+          expect(alignment.present).toBe(firstSeen.length);
+          expect(alignment.series).toBe([...results.values()].flat().filter((s) => s.timestamps.length > 0).length);
+          for (let i = 0; i < answer.steps; i++) {
+            const t = from + i * STEP;
+            alignment.step(t);
+            alignment.targets.forEach((target, slot) => {
+              const row = expected.get(target)?.get(i) ?? [];
+              const want = target.signals.map((_, k) => row[k] ?? NaN);
+              expect([...alignment.valuesOf(slot)]).toEqual(want);
+              expect(want.map((_, k) => alignment.value(slot, k))).toEqual(want);
+              target.step(t, alignment.valuesOf(slot));
+            });
+          }
+          alignment.release();
+          from += answer.steps * STEP;
+        }
+      }),
+      { numRuns: 200 }
+    );
+  });
+
+  it('steps a target gone from the answer with no samples, and a returning one with its own', () => {
+    const known = new Map<string, TargetModel>();
+    const alignment = new AnswerAlignment({ watch, known, settings, baseThreshold: 3 });
+    const answer = (t: number, instances: Record<string, number>) =>
+      new Map([
+        [
+          'load',
+          Object.entries(instances).map(([instance, v]) => ({
+            labels: { instance },
+            timestamps: Float64Array.of(t),
+            values: Float64Array.of(v),
+          })),
+        ],
+        ['memory', []],
+      ]);
+    const scoreAt = (t: number) => {
+      alignment.step(t);
+      alignment.targets.forEach((target, slot) => target.step(t, alignment.valuesOf(slot)));
+      alignment.release();
+    };
+    const ids = () => alignment.targets.map((t) => t.labels.instance);
+    const values = () => alignment.targets.map((_, slot) => alignment.value(slot, 0));
+
+    alignment.align(answer(0, { a: 1, b: 2, c: 3 }));
+    scoreAt(0);
+    alignment.align(answer(STEP, { c: 30 }));
+    alignment.step(STEP);
+    expect([ids(), alignment.present, values()]).toEqual([['c', 'a', 'b'], 1, [30, NaN, NaN]]);
+    scoreAt(STEP);
+    alignment.align(answer(2 * STEP, { b: 20, d: 40 }));
+    alignment.step(2 * STEP);
+    expect([ids(), alignment.present, values()]).toEqual([['b', 'd', 'a', 'c'], 2, [20, 40, NaN, NaN]]);
+    expect(known.get(targetId('w', { instance: 'a' }))!.lastAt).toBe(0);
   });
 });

@@ -5,87 +5,216 @@ import type { SignalSpec } from './signal';
 import { TargetModel, type TargetSettings } from './targetModel';
 import { kubernetesObject, signalKind, signalLimits, targetId, targetLabels } from './targets';
 
-interface SeriesCursor {
-  signal: number;
-  timestamps: Float64Array;
-  values: Float64Array;
-  i: number;
+/** The targets of an answer with their values at one step, as peer groups and absences read them. */
+export interface StepValues {
+  /** The answer's targets (in the order their first series came), then those seen before without any series in it. */
+  readonly targets: readonly TargetModel[];
+  /** targets[0, present) have series in the answer. */
+  readonly present: number;
+  /** The value of targets[i]'s signal k at the step; NaN: no sample. */
+  value(i: number, k: number): number;
 }
 
-/** One target of a fetched chunk: its series, walked step by step, and the values at the current step. */
-export interface AlignedTarget {
-  target: TargetModel;
-  cursors: SeriesCursor[];
-  /** values[i] belongs to target.signals[i]; NaN where a signal has no sample at the step. */
-  values: Float64Array;
+/** What `AnswerAlignment.align` needs to create the targets an answer shows for the first time. */
+export interface AlignmentDeps {
+  watch: WatchConfig;
+  /** The watch's targets: new ones are added. */
+  known: Map<string, TargetModel>;
+  settings: TargetSettings;
+  baseThreshold: number;
 }
 
-/** A fetched chunk grouped by target, ready to be walked step by step. */
-export interface AlignedChunk {
-  targets: Map<string, AlignedTarget>;
-  /** Targets seen before with no series in the chunk: each of their steps has no sample (vanished.ts says why). */
-  absent: AlignedTarget[];
-  /** Series with samples in the chunk. */
-  series: number;
-  /** Series with samples per query, for the line logged after the first cycle. */
-  seriesBySignal: Map<string, number>;
-}
+/** Stands in for a series' samples once its answer is scored, so the buffers keep no answer alive. */
+const NO_SAMPLES = new Float64Array(0);
 
 /**
- * Groups the fetched series by target (creating the targets seen for the first time in `known`)
- * and gives each series the index of its signal in its target.
+ * A watch's answers aligned step by step into buffers kept from one answer to the next. At 30,000
+ * series an answer is one step, and an object graph per series (a record, cursors, a values array)
+ * lived through the step's scoring, outlived the young generation and was promoted: the replay's
+ * peak grew by it (issue 16). Here an answer costs a few arrays a watch: a slot per target, its
+ * signals' values side by side in one Float64Array, each series' slot and read position in Int32Arrays.
  */
-export function alignChunk(
-  watch: WatchConfig,
-  results: Map<string, RangeSeries[]>,
-  known: Map<string, TargetModel>,
-  settings: TargetSettings,
-  baseThreshold: number,
-  seriesTargets: SeriesTargets
-): AlignedChunk {
-  const targets = new Map<string, AlignedTarget>();
-  const seriesBySignal = new Map<string, number>();
-  let series = 0;
-  for (const [signal, list] of results) {
-    seriesBySignal.set(signal, list.filter((s) => s.timestamps.length > 0).length);
-    // One spec per query, shared by its signals in every target (nothing changes a spec).
-    const spec: SignalSpec = { name: signal, kind: signalKind(watch, signal), limits: signalLimits(watch, signal) };
-    for (const s of list) {
-      if (s.timestamps.length === 0) {
-        continue;
-      }
-      series++;
-      const { id, labels } = seriesTargets.of(s.labels);
-      let aligned = targets.get(id);
-      if (!aligned) {
+export class AnswerAlignment implements StepValues {
+  private readonly slots: TargetModel[] = [];
+  /** Slots [0, present) have series in the answer; the rest are targets seen before without any. */
+  present = 0;
+  /** Series with samples in the answer. */
+  series = 0;
+  /** Series with samples per query in the last answer, for the line logged after the first cycle. */
+  readonly seriesBySignal = new Map<string, number>();
+  /** A target's slot in the answer being aligned (valid while slots[slot] is that target). */
+  private readonly slotOf = new Map<TargetModel, number>();
+  /** Where each slot's values start in `values`; slot i holds values[offsets[i] + k] for its signal k. */
+  private offsets = new Int32Array(64);
+  private values = new Float64Array(64);
+  /** The query (1-based, in the answer's order) whose series a slot had last: a second one is another signal. */
+  private lastQuery = new Int32Array(64);
+  /** Per series with samples: its place in `values` (its slot and signal, until the offsets are known), its read position. */
+  private place = new Int32Array(64);
+  private signalOf = new Int32Array(64);
+  private cursor = new Int32Array(64);
+  private readonly times: Float64Array[] = [];
+  private readonly samples: Float64Array[] = [];
+  /** Arrays of a slot's width handed to TargetModel.step, one per width. */
+  private readonly scratch: Float64Array[] = [];
+  private readonly seriesTargets: SeriesTargets;
+
+  constructor(private readonly deps: AlignmentDeps) {
+    this.seriesTargets = new SeriesTargets(deps.watch);
+  }
+
+  get targets(): readonly TargetModel[] {
+    return this.slots;
+  }
+
+  /**
+   * Takes the answer's series (creating the targets seen for the first time), gives each series
+   * the index of its signal in its target, and adds the targets seen before that have no series
+   * in it: each of their steps has no sample (vanished.ts says why).
+   */
+  align(results: Map<string, RangeSeries[]>): void {
+    const { watch, known, settings, baseThreshold } = this.deps;
+    const slots = this.slots;
+    slots.length = 0;
+    let series = 0;
+    let query = 0;
+    for (const [signal, list] of results) {
+      query++;
+      let withSamples = 0;
+      // One spec per query, shared by its signals in every target (nothing changes a spec).
+      const spec: SignalSpec = { name: signal, kind: signalKind(watch, signal), limits: signalLimits(watch, signal) };
+      for (const s of list) {
+        if (s.timestamps.length === 0) {
+          continue;
+        }
+        withSamples++;
+        const { id, labels } = this.seriesTargets.of(s.labels);
         let target = known.get(id);
         if (!target) {
           target = new TargetModel(id, watch.name, labels, kubernetesObject(watch, labels), settings, baseThreshold);
           known.set(id, target);
         }
-        aligned = { target, cursors: [], values: new Float64Array(0) };
-        targets.set(id, aligned);
+        let slot = this.slotOf.get(target);
+        if (slot === undefined || slots[slot] !== target) {
+          slot = slots.length;
+          slots.push(target);
+          this.slotOf.set(target, slot);
+          this.lastQuery = fit(this.lastQuery, slot + 1);
+          this.lastQuery[slot] = 0;
+        }
+        // Several series of one query for one target (e.g. per container) become separate signals.
+        const taken = this.lastQuery[slot] === query;
+        this.lastQuery[slot] = query;
+        const k = target.signalIndex(
+          taken ? { ...spec, name: `${signal}{${labelKey(extraLabels(s.labels, watch.target))}}` } : spec
+        );
+        this.place = fit(this.place, series + 1);
+        this.signalOf = fit(this.signalOf, series + 1);
+        this.place[series] = slot;
+        this.signalOf[series] = k;
+        this.times[series] = s.timestamps;
+        this.samples[series] = s.values;
+        series++;
       }
-      const { target, cursors } = aligned;
-      // Several series of one query for one target (e.g. per container) become separate signals.
-      const taken = cursors.some((c) => target.signals[c.signal].spec.name === signal);
-      const index = target.signalIndex(
-        taken ? { ...spec, name: `${signal}{${labelKey(extraLabels(s.labels, watch.target))}}` } : spec
-      );
-      cursors.push({ signal: index, timestamps: s.timestamps, values: s.values, i: 0 });
+      this.seriesBySignal.set(signal, withSamples);
+    }
+    this.seriesTargets.settle();
+    this.present = slots.length;
+    for (const target of known.values()) {
+      const slot = this.slotOf.get(target);
+      if (!(slot !== undefined && slot < this.present && slots[slot] === target) && !Number.isNaN(target.lastAt)) {
+        slots.push(target);
+      }
+    }
+    this.forgetOthers();
+    this.layOut(series);
+  }
+
+  /** Keeps the slots of this answer's targets only: a target forgotten since is not held here. */
+  private forgetOthers(): void {
+    for (const [target, slot] of this.slotOf) {
+      if (slot >= this.present || this.slots[slot] !== target) {
+        this.slotOf.delete(target);
+      }
     }
   }
-  for (const a of targets.values()) {
-    a.values = new Float64Array(a.target.signals.length);
+
+  /** Each slot's place in `values` (its target's signals, known now), and each series' place there. */
+  private layOut(series: number): void {
+    const slots = this.slots;
+    this.offsets = fit(this.offsets, slots.length + 1);
+    let end = 0;
+    for (let i = 0; i < slots.length; i++) {
+      this.offsets[i] = end;
+      end += slots[i].signals.length;
+    }
+    this.offsets[slots.length] = end;
+    this.values = fitValues(this.values, end);
+    this.cursor = fit(this.cursor, series);
+    for (let s = 0; s < series; s++) {
+      this.place[s] = this.offsets[this.place[s]] + this.signalOf[s];
+      this.cursor[s] = 0;
+    }
+    this.times.fill(NO_SAMPLES, series);
+    this.samples.fill(NO_SAMPLES, series);
+    this.series = series;
   }
-  seriesTargets.settle();
-  const absent: AlignedTarget[] = [];
-  for (const target of known.values()) {
-    if (!targets.has(target.id) && !Number.isNaN(target.lastAt)) {
-      absent.push({ target, cursors: [], values: new Float64Array(target.signals.length).fill(NaN) });
+
+  /** Moves every series to step t and fills the values (NaN: no sample at t). Steps must increase. */
+  step(t: number): void {
+    const { values, place, cursor, times, samples } = this;
+    values.fill(NaN, 0, this.offsets[this.slots.length]);
+    for (let s = 0; s < this.series; s++) {
+      const ts = times[s];
+      let i = cursor[s];
+      while (i < ts.length && ts[i] < t) {
+        i++;
+      }
+      cursor[s] = i;
+      if (i < ts.length && ts[i] === t) {
+        values[place[s]] = samples[s][i];
+      }
     }
   }
-  return { targets, absent, series, seriesBySignal };
+
+  value(i: number, k: number): number {
+    return this.values[this.offsets[i] + k];
+  }
+
+  /** Slot i's values at the step, signal by signal, in an array reused for every slot of its width until the next call. */
+  valuesOf(i: number): Float64Array {
+    const start = this.offsets[i];
+    const width = this.offsets[i + 1] - start;
+    let out = this.scratch[width];
+    if (!out) {
+      out = new Float64Array(width);
+      this.scratch[width] = out;
+    }
+    for (let k = 0; k < width; k++) {
+      out[k] = this.values[start + k];
+    }
+    return out;
+  }
+
+  /** The answer is scored: its series' samples are let go (the next answer is read before it is aligned). */
+  release(): void {
+    this.times.fill(NO_SAMPLES);
+    this.samples.fill(NO_SAMPLES);
+  }
+}
+
+/** `a`, or a larger copy when it is shorter than n (doubling, so an answer of a new size grows it a few times). */
+function fit(a: Int32Array<ArrayBuffer>, n: number): Int32Array<ArrayBuffer> {
+  if (n <= a.length) {
+    return a;
+  }
+  const grown = new Int32Array(Math.max(n, 2 * a.length));
+  grown.set(a);
+  return grown;
+}
+
+function fitValues(a: Float64Array<ArrayBuffer>, n: number): Float64Array<ArrayBuffer> {
+  return n <= a.length ? a : new Float64Array(Math.max(n, 2 * a.length));
 }
 
 /**
@@ -120,21 +249,6 @@ export class SeriesTargets {
   settle(): void {
     this.last = this.next;
     this.next = new Map();
-  }
-}
-
-/** Moves every target's cursors to step t and fills its values (NaN: no sample at t). Steps must increase. */
-export function alignStep(targets: Iterable<AlignedTarget>, t: number): void {
-  for (const a of targets) {
-    a.values.fill(NaN);
-    for (const c of a.cursors) {
-      while (c.i < c.timestamps.length && c.timestamps[c.i] < t) {
-        c.i++;
-      }
-      if (c.i < c.timestamps.length && c.timestamps[c.i] === t) {
-        a.values[c.signal] = c.values[c.i];
-      }
-    }
   }
 }
 

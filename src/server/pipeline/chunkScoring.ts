@@ -1,6 +1,6 @@
 import type { WatchConfig } from '../config/schema';
 import type { RangeSeries } from '../prometheus/types';
-import { alignChunk, alignStep, SeriesTargets } from './alignment';
+import { AnswerAlignment } from './alignment';
 import type { PipelineMetrics } from './metrics';
 import type { PeerGroups } from './peerGroups';
 import type { RangeQuerier } from './query';
@@ -20,51 +20,70 @@ export interface ScoringDeps {
 
 /** Scores a watch's answers step by step over every target, and counts the series they had. */
 export class WatchScoring {
-  /** Series in the last answer scored. */
-  series = 0;
-  /** Series each query matched in the last answer scored, for the line logged after the first cycle. */
-  readonly seriesBySignal = new Map<string, number>();
   /** Time spent scoring (not reading), in all: the cycle's share of it is its scoring time. */
   scoringMs = 0;
-  private readonly seriesTargets: SeriesTargets;
+  private readonly alignment: AnswerAlignment;
 
   constructor(private readonly deps: ScoringDeps) {
-    this.seriesTargets = new SeriesTargets(deps.watch);
+    this.alignment = new AnswerAlignment({ ...deps, known: deps.targets });
+  }
+
+  /** Series in the last answer scored. */
+  get series(): number {
+    return this.alignment.series;
+  }
+
+  /** Series each query matched in the last answer scored, for the line logged after the first cycle. */
+  get seriesBySignal(): Map<string, number> {
+    return this.alignment.seriesBySignal;
   }
 
   /** Scores the steps [from, to] of the fetched series; returns the targets that changed. */
   async score(results: Map<string, RangeSeries[]>, from: number, to: number): Promise<TargetModel[]> {
-    const { watch, querier, metrics, targets, settings, baseThreshold, peers } = this.deps;
     const started = performance.now();
-    const seenBefore = targets.size;
-    const chunk = alignChunk(watch, results, targets, settings, baseThreshold, this.seriesTargets);
-    for (const [signal, n] of chunk.seriesBySignal) {
-      this.seriesBySignal.set(signal, n);
+    const seenBefore = this.deps.targets.size;
+    this.alignment.align(results);
+    try {
+      return await this.scoreAligned(results, from, to, started, seenBefore);
+    } finally {
+      // The answer's series are let go before the next is read.
+      this.alignment.release();
     }
-    this.series = chunk.series;
-    metrics.seriesWatched.set({ watch: watch.name }, chunk.series);
+  }
+
+  private async scoreAligned(
+    results: Map<string, RangeSeries[]>,
+    from: number,
+    to: number,
+    started: number,
+    seenBefore: number
+  ): Promise<TargetModel[]> {
+    const { watch, querier, metrics, targets, peers } = this.deps;
+    const { alignment } = this;
+    metrics.seriesWatched.set({ watch: watch.name }, alignment.series);
     const asked = metrics.countPhase(watch.name, 'align', started);
     // Scrape health says why a target seen before has no sample (vanished.ts); it is asked only
-    // when one lacks some, and reads the targets known before this chunk (alignment adds new ones
+    // when one lacks some, and reads the targets known before this answer (alignment adds new ones
     // at the end of the map).
     const known = () => new Map([...targets].slice(0, seenBefore));
-    const health = await fetchScrapeHealth(querier, watch, results, chunk, known, from, to);
+    const absent = alignment.targets.length - alignment.present;
+    const health = await fetchScrapeHealth(querier, watch, results, absent, known, from, to);
     const aligning = metrics.countPhase(watch.name, 'query', asked);
-    const aligned = [...chunk.targets.values()];
-    const peerGroups = peers.of(aligned);
+    const peerGroups = peers.of(alignment);
     // Targets gone from the answer are stepped too: a target whose series vanish is a fault (vanished.ts).
-    const all = [...aligned, ...chunk.absent];
+    const all = alignment.targets;
     for (let t = from; t <= to; t += watch.step) {
-      alignStep(all, t);
-      const peerScores = peers.score(peerGroups);
-      const absences = absencesAt(watch, all, health, t);
-      for (const a of all) {
-        a.target.step(t, a.values, peerScores.get(a.target.id), absences.get(a.target.id));
+      alignment.step(t);
+      const peerScores = peers.score(peerGroups, alignment);
+      const absences = absencesAt(watch, alignment, health, t);
+      for (let i = 0; i < all.length; i++) {
+        const target = all[i];
+        target.step(t, alignment.valuesOf(i), peerScores.get(target.id), absences.get(target.id));
       }
     }
     // Scoring time is aligning and stepping, not the look-up of `up` between them.
     this.scoringMs += asked - started + metrics.countPhase(watch.name, 'score', aligning) - aligning;
     // An absent target that was not scored (removed on purpose, or a detector that ignores gaps) did not change.
-    return all.filter((a) => a.cursors.length > 0 || a.target.seenAt >= from).map((a) => a.target);
+    return all.filter((target, i) => i < alignment.present || target.seenAt >= from);
   }
 }

@@ -1,8 +1,7 @@
 import pino from 'pino';
-import type { AlignedTarget } from './alignment';
 import { peerGroupKey, PeerGroups } from './peerGroups';
 import { TargetModel } from './targetModel';
-import { testSettings } from './testTargets';
+import { stepValuesOf, testSettings } from './testTargets';
 import { targetId } from './targets';
 
 const settings = testSettings({
@@ -13,10 +12,10 @@ const settings = testSettings({
   detailPoints: 60,
 });
 
-function aligned(labels: Record<string, string>, value: number): AlignedTarget {
+function aligned(labels: Record<string, string>, value: number): { target: TargetModel; value: number } {
   const m = new TargetModel(targetId('w', labels), 'w', labels, null, settings, 0.24);
   m.signalIndex({ name: 'load', kind: 'other' });
-  return { target: m, cursors: [], values: Float64Array.of(value) };
+  return { target: m, value };
 }
 
 describe('peer group keys', () => {
@@ -34,7 +33,7 @@ describe('peer group keys', () => {
       aligned({ a: 'x,b=y', b: 'z', pod: `p${i}` }, i),
       aligned({ a: 'x', b: 'y,b=z', pod: `q${i}` }, i),
     ]);
-    const found = groups.of(targets);
+    const found = groups.of(stepValuesOf(targets));
     expect(found.map((g) => g.members.map((m) => m.target.labels.pod))).toEqual([
       ['p1', 'p2', 'p3'],
       ['q1', 'q2', 'q3'],
@@ -61,7 +60,8 @@ describe('peer group keys', () => {
     };
     const groups = new PeerGroups(['namespace', 'deployment'], ['load']);
     await groups.restore(async () => stored, pino({ level: 'silent' }), 'w');
-    groups.score(groups.of(targets));
+    const step = stepValuesOf(targets);
+    groups.score(groups.of(step), step);
     const after = groups.toStore()!['namespace=shop=eu,deployment=web/load'];
     expect(after.members).toEqual(members);
     // Resumed: the stored spread moved by one smoothed step, not a fresh group's first spread (about 1.5).

@@ -2,7 +2,8 @@ import { messageOf } from '../../utils/messageOf';
 import type { Logger } from 'pino';
 import { PeerGroupDetector } from '../../detection';
 import { StoredRowError } from '../store/rows';
-import type { AlignedTarget } from './alignment';
+import type { StepValues } from './alignment';
+import type { TargetModel } from './targetModel';
 import type { StoredPeers } from './store/repository';
 
 /** Peer groups are often 3-4 replicas, whose spread at one step says little: average it over ~50 steps. */
@@ -22,10 +23,10 @@ export function peerGroupKey(peerLabels: readonly string[], targetLabels: Record
 /** One detector per group and signal. */
 const detectorKey = (group: string, signal: string) => `${group}/${signal}`;
 
-/** The targets of one chunk that share the watch's peer labels, sorted by id. */
+/** The targets of one answer that share the watch's peer labels, sorted by id; slot: the target's index in the aligned answer. */
 export interface ChunkPeerGroup {
   key: string;
-  members: AlignedTarget[];
+  members: Array<{ target: TargetModel; slot: number }>;
 }
 
 /** A target's departure from its replicas at one step: its highest peer score and the signal it came from. */
@@ -180,24 +181,25 @@ export class PeerGroups {
     return keys;
   }
 
-  /** Targets of a chunk grouped by the peer labels (groups of 3 or more can tell an outlier). */
-  of(targets: Iterable<AlignedTarget>): ChunkPeerGroup[] {
+  /** The answer's targets (those with series in it) grouped by the peer labels (groups of 3 or more can tell an outlier). */
+  of(aligned: StepValues): ChunkPeerGroup[] {
     const labels = this.labels;
     if (!labels) {
       return [];
     }
-    const byKey = new Map<string, AlignedTarget[]>();
-    for (const a of targets) {
-      const key = peerGroupKey(labels, a.target.labels);
-      byKey.set(key, [...(byKey.get(key) ?? []), a]);
+    const byKey = new Map<string, ChunkPeerGroup['members']>();
+    for (let slot = 0; slot < aligned.present; slot++) {
+      const target = aligned.targets[slot];
+      const key = peerGroupKey(labels, target.labels);
+      byKey.set(key, [...(byKey.get(key) ?? []), { target, slot }]);
     }
     return [...byKey.entries()]
       .filter(([, m]) => m.length >= 3)
       .map(([key, members]) => ({ key, members: members.sort((a, b) => a.target.id.localeCompare(b.target.id)) }));
   }
 
-  /** Scores one step (the members' values are aligned to it); returns each member's highest peer score. */
-  score(chunkGroups: ChunkPeerGroup[]): Map<string, PeerScore> {
+  /** Scores one step (`aligned` holds the members' values at it); returns each member's highest peer score. */
+  score(chunkGroups: ChunkPeerGroup[], aligned: StepValues): Map<string, PeerScore> {
     const out = new Map<string, PeerScore>();
     for (const { key, members } of chunkGroups) {
       for (const signal of this.signals) {
@@ -214,8 +216,8 @@ export class PeerGroups {
         this.scored.add(dk);
         this.dropped.delete(dk);
         const values = members.map((m) => {
-          const i = m.target.signals.findIndex((s) => s.spec.name === signal);
-          return i >= 0 ? m.values[i] : NaN;
+          const k = m.target.signals.findIndex((s) => s.spec.name === signal);
+          return k >= 0 ? aligned.value(m.slot, k) : NaN;
         });
         const scores = entry.detector.update(values);
         members.forEach((m, i) => {

@@ -1,8 +1,7 @@
 import { Random } from '../../detection';
 import { configSchema } from '../config/schema';
-import type { AlignedTarget } from './alignment';
 import { TargetModel, type TargetSettings } from './targetModel';
-import { testSettings } from './testTargets';
+import { stepValuesOf, testSettings } from './testTargets';
 import { targetId } from './targets';
 import { absencesAt, fetchScrapeHealth, ScrapeHealth, type Absence } from './vanished';
 
@@ -35,11 +34,7 @@ function learned(m: TargetModel, steps: number, seed = 1): TargetModel {
   return m;
 }
 
-const aligned = (m: TargetModel, value: number): AlignedTarget => ({
-  target: m,
-  cursors: [],
-  values: Float64Array.of(value),
-});
+const aligned = (m: TargetModel, value: number) => ({ target: m, value });
 
 describe('a target whose series stop (TargetModel)', () => {
   it('opens a crash episode within a few missing steps without moving lastAt, and closes it once samples return', () => {
@@ -129,7 +124,7 @@ describe('absencesAt: why a target has no sample', () => {
     const a = seen('api', 'a', t - STEP);
     const b = seen('api', 'b', t - STEP);
     const targets = [aligned(a, 1), aligned(b, NaN)];
-    expect(absencesAt(watch, targets, null, t)).toEqual(new Map([[b.id, 'crash']]));
+    expect(absencesAt(watch, stepValuesOf(targets), null, t)).toEqual(new Map([[b.id, 'crash']]));
     const up = (instances: string[]) =>
       new ScrapeHealth(
         watch,
@@ -140,16 +135,16 @@ describe('absencesAt: why a target has no sample', () => {
         })),
         new Map([a, b].map((m) => [m.id, m]))
       );
-    expect(absencesAt(watch, targets, up(['a', 'b']), t).get(b.id)).toBe('crash');
-    expect(absencesAt(watch, targets, up(['a']), t).get(b.id)).toBe('removed');
+    expect(absencesAt(watch, stepValuesOf(targets), up(['a', 'b']), t).get(b.id)).toBe('crash');
+    expect(absencesAt(watch, stepValuesOf(targets), up(['a']), t).get(b.id)).toBe('removed');
     // `up` that names none of the watch's targets cannot tell: a fault must not hide.
-    expect(absencesAt(watch, targets, up(['q']), t).get(b.id)).toBe('crash');
+    expect(absencesAt(watch, stepValuesOf(targets), up(['q']), t).get(b.id)).toBe('crash');
   });
 
   it('every target of a job gone at once: a partition told by the smallest id, the others partitioned', () => {
     const api = seen('api', 'a', t - STEP);
     const [x, y, z] = ['x', 'y', 'z'].map((i) => seen('db', i, t - 2 * STEP));
-    const got = absencesAt(watch, [aligned(api, 1), ...[z, y, x].map((m) => aligned(m, NaN))], null, t);
+    const got = absencesAt(watch, stepValuesOf([aligned(api, 1), ...[z, y, x].map((m) => aligned(m, NaN))]), null, t);
     expect(got).toEqual(
       new Map([
         [x.id, 'network_partition'],
@@ -168,7 +163,7 @@ describe('absencesAt: why a target has no sample', () => {
       [{ labels: { job: 'api', instance: 'a' }, timestamps: Float64Array.of(t), values: Float64Array.of(1) }],
       known
     );
-    const got = absencesAt(watch, [aligned(a, 1), aligned(x, NaN), aligned(y, NaN)], up, t);
+    const got = absencesAt(watch, stepValuesOf([aligned(a, 1), aligned(x, NaN), aligned(y, NaN)]), up, t);
     expect(got).toEqual(
       new Map([
         [x.id, 'removed'],
@@ -180,7 +175,7 @@ describe('absencesAt: why a target has no sample', () => {
   it('a target that left long before the rest is not part of their partition', () => {
     const a = seen('api', 'a', t - 200 * STEP);
     const b = seen('api', 'b', t - STEP);
-    const got = absencesAt(watch, [aligned(a, NaN), aligned(b, NaN)], null, t);
+    const got = absencesAt(watch, stepValuesOf([aligned(a, NaN), aligned(b, NaN)]), null, t);
     expect(got).toEqual(
       new Map([
         [a.id, 'crash'],
@@ -211,14 +206,14 @@ describe('fetchScrapeHealth: when `up` is asked', () => {
     };
     const full = new Map([['load', [series('a', [t, t + STEP])]]]);
     const before = () => new Map([[a.id, a]]);
-    await expect(fetchScrapeHealth(querier, watch, full, { absent: [] }, before, t, t + STEP)).resolves.toBeNull();
+    await expect(fetchScrapeHealth(querier, watch, full, 0, before, t, t + STEP)).resolves.toBeNull();
     expect(asked).toEqual([]);
     const short = new Map([['load', [series('a', [t])]]]);
-    await expect(fetchScrapeHealth(querier, watch, short, { absent: [] }, before, t, t + STEP)).resolves.toBeInstanceOf(
+    await expect(fetchScrapeHealth(querier, watch, short, 0, before, t, t + STEP)).resolves.toBeInstanceOf(
       ScrapeHealth
     );
     const gone = new Map([['load', [series('c', [t, t + STEP])]]]);
-    const health = await fetchScrapeHealth(querier, watch, gone, { absent: [aligned(a, NaN)] }, before, t, t + STEP);
+    const health = await fetchScrapeHealth(querier, watch, gone, 1, before, t, t + STEP);
     expect(asked).toEqual(['max by (job, instance) (up)', 'max by (job, instance) (up)']);
     // `up` names only a target first seen in this chunk: it cannot tell why `a` went.
     expect(health?.informative).toBe(false);
@@ -226,7 +221,7 @@ describe('fetchScrapeHealth: when `up` is asked', () => {
       querier,
       watch,
       gone,
-      { absent: [aligned(a, NaN)] },
+      1,
       () => new Map([a, fresh].map((m) => [m.id, m])),
       t,
       t + STEP

@@ -1,7 +1,7 @@
 import type { FailureModel, Severity } from '../../contract/pipeline';
 import type { WatchConfig } from '../config/schema';
 import { PrometheusError, type RangeSeries } from '../prometheus/types';
-import type { AlignedChunk, AlignedTarget } from './alignment';
+import type { StepValues } from './alignment';
 import type { RangeQuerier } from './query';
 import type { TargetModel } from './targetModel';
 import { targetId, targetLabels } from './targets';
@@ -64,13 +64,13 @@ export class ScrapeHealth {
 
 /**
  * Whether some target seen before lacks a sample at some step of the chunk [from, to] (then `up`
- * is worth asking): a series short of the chunk's steps, or a target seen before with no series
- * in the aligned chunk. Read from the aligned chunk, whose targets are already found: building a
- * target id per series again here cost a tenth of a 10,000-series cycle.
+ * is worth asking): a series short of the chunk's steps, or targets seen before with no series
+ * in the aligned answer (`absent` of them, counted by the alignment, whose targets are already
+ * found: building a target id per series again here cost a tenth of a 10,000-series cycle).
  */
 export function chunkHasGaps(
   results: Map<string, RangeSeries[]>,
-  chunk: Pick<AlignedChunk, 'absent'>,
+  absent: number,
   watch: WatchConfig,
   from: number,
   to: number
@@ -83,7 +83,7 @@ export function chunkHasGaps(
       }
     }
   }
-  return chunk.absent.length > 0;
+  return absent > 0;
 }
 
 /**
@@ -95,12 +95,12 @@ export async function fetchScrapeHealth(
   querier: RangeQuerier,
   watch: WatchConfig,
   results: Map<string, RangeSeries[]>,
-  chunk: Pick<AlignedChunk, 'absent'>,
+  absent: number,
   known: () => ReadonlyMap<string, TargetModel>,
   from: number,
   to: number
 ): Promise<ScrapeHealth | null> {
-  if (!chunkHasGaps(results, chunk, watch, from, to)) {
+  if (!chunkHasGaps(results, absent, watch, from, to)) {
     return null;
   }
   const before = known();
@@ -116,9 +116,18 @@ export async function fetchScrapeHealth(
   }
 }
 
-/** A target seen before whose every signal has no sample at the step its values are aligned to. */
-function vanished(a: AlignedTarget): boolean {
-  return !Number.isNaN(a.target.lastAt) && a.target.signals.length > 0 && a.values.every((v) => !Number.isFinite(v));
+/** Whether targets[i], seen before, has no sample of any signal at the step the values are aligned to. */
+function vanished(step: StepValues, i: number): boolean {
+  const target = step.targets[i];
+  if (Number.isNaN(target.lastAt) || target.signals.length === 0) {
+    return false;
+  }
+  for (let k = 0; k < target.signals.length; k++) {
+    if (Number.isFinite(step.value(i, k))) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /**
@@ -126,17 +135,17 @@ function vanished(a: AlignedTarget): boolean {
  * them: the whole watch, and each scrape job when `job` is a target label (one job shares its
  * service discovery and its network path from Prometheus).
  */
-function groupsOf(watch: WatchConfig, live: AlignedTarget[]): AlignedTarget[][] {
+function groupsOf(watch: WatchConfig, live: TargetModel[]): TargetModel[][] {
   const groups = [live];
   if (watch.target.includes('job')) {
-    const byJob = new Map<string, AlignedTarget[]>();
-    for (const a of live) {
-      const job = a.target.labels.job ?? '';
+    const byJob = new Map<string, TargetModel[]>();
+    for (const target of live) {
+      const job = target.labels.job ?? '';
       const members = byJob.get(job);
       if (members) {
-        members.push(a);
+        members.push(target);
       } else {
-        byJob.set(job, [a]);
+        byJob.set(job, [target]);
       }
     }
     groups.push(...byJob.values());
@@ -157,28 +166,28 @@ const TOGETHER_STEPS = 3;
  */
 export function absencesAt(
   watch: WatchConfig,
-  targets: AlignedTarget[],
+  step: StepValues,
   health: ScrapeHealth | null,
   t: number
 ): Map<string, Absence> {
   const out = new Map<string, Absence>();
   // One pass when nothing is missing: every step of a large fleet passes here.
-  const gone = new Set<AlignedTarget>();
-  for (const a of targets) {
-    if (vanished(a)) {
-      gone.add(a);
+  const gone = new Set<TargetModel>();
+  for (let i = 0; i < step.targets.length; i++) {
+    if (vanished(step, i)) {
+      gone.add(step.targets[i]);
     }
   }
   if (gone.size >= 2) {
-    const live = targets.filter((a) => !Number.isNaN(a.target.lastAt));
+    const live = step.targets.filter((target) => !Number.isNaN(target.lastAt));
     for (const all of groupsOf(watch, live)) {
       let latest = -Infinity;
-      for (const a of all) {
-        latest = Math.max(latest, a.target.lastAt);
+      for (const target of all) {
+        latest = Math.max(latest, target.lastAt);
       }
-      const group = all.filter((a) => a.target.lastAt >= latest - TOGETHER_STEPS * watch.step);
-      if (group.length >= 2 && group.every((a) => gone.has(a))) {
-        const ids = group.map((a) => a.target.id).sort();
+      const group = all.filter((target) => target.lastAt >= latest - TOGETHER_STEPS * watch.step);
+      if (group.length >= 2 && group.every((target) => gone.has(target))) {
+        const ids = group.map((target) => target.id).sort();
         // All of them gone from `up` too: they left service discovery together (scaled to zero,
         // a job removed) or Prometheus was not scraping at all; neither is a fault of the targets.
         const left = health?.informative === true && ids.every((id) => !health.listed(id, t));
@@ -190,8 +199,8 @@ export function absencesAt(
       }
     }
   }
-  for (const a of gone) {
-    const id = a.target.id;
+  for (const target of gone) {
+    const id = target.id;
     if (!out.has(id)) {
       out.set(id, health?.informative && !health.listed(id, t) ? 'removed' : 'crash');
     }
