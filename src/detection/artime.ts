@@ -111,9 +111,6 @@ const scratchF = new Float64Array(DIM);
  */
 export class ArtimeDetector implements StreamingDetector {
   readonly name: 'artime' | 'artime-bounded';
-  readonly expected = NaN;
-  readonly lower = NaN;
-  readonly upper = NaN;
   /** A probation in time (no `trainingPoints`), in ms; undefined: one of `probation` samples. */
   private probationMs: number | undefined;
   /** Samples of the probation, and what they fix: 0 until known (in time: at the second sample). */
@@ -155,6 +152,19 @@ export class ArtimeDetector implements StreamingDetector {
       throw new Error(`maxCategories must be an integer from 2 to 4096, got ${String(options.maxCategories)}`);
     }
     return new ArtimeDetector(options, range, { capacity, levels: WEIGHT_LEVELS });
+  }
+
+  // No expected value or band: on the prototype, not a boxed NaN in each of a fleet's detectors.
+  get expected(): number {
+    return NaN;
+  }
+
+  get lower(): number {
+    return NaN;
+  }
+
+  get upper(): number {
+    return NaN;
   }
 
   get level(): number {

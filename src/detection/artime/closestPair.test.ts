@@ -29,7 +29,7 @@ describe('closestPair', () => {
     // 1.592156862745098 for category 1 and 1.5921568627450982 for category 2.
     const codes = Uint8Array.from([255, 255, 255, 255, 44, 117, 66, 179, 44, 117, 65, 180]);
     const art: CodedCategories = { codes, value, dimComp: 4, capacity: 3 };
-    const found = closestPair(art, 3, new Uint16Array(pairCount(3)), new Uint8Array(3).fill(1));
+    const found = closestPair(art, 3, new Uint16Array(pairCount(3) + 3).fill(1, pairCount(3)), pairCount(3));
     expect(found).toBe(byDoubles(art, 3));
     expect(found).toBe(0 * 3 + 2);
   });
@@ -38,8 +38,9 @@ describe('closestPair', () => {
     const capacity = 24;
     const DC = 32;
     const art: CodedCategories = { codes: new Uint8Array(capacity * DC), value, dimComp: DC, capacity };
-    const pairs = new Uint16Array(pairCount(capacity));
-    const dirty = new Uint8Array(capacity).fill(1);
+    // The pairs, then a flag per category.
+    const dirtyAt = pairCount(capacity);
+    const table = new Uint16Array(dirtyAt + capacity).fill(1, dirtyAt);
     // Any codes, from a small LCG.
     let seed = 12345;
     const next = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24;
@@ -49,9 +50,9 @@ describe('closestPair', () => {
         art.codes[(c < 0 ? 0 : c * DC) + k] = next();
       }
       if (c >= 0) {
-        dirty[c] = 1;
+        table[dirtyAt + c] = 1;
       }
-      const found = closestPair(art, capacity, pairs, dirty);
+      const found = closestPair(art, capacity, table, dirtyAt);
       expect(found).toBe(byDoubles(art, capacity));
     }
   });

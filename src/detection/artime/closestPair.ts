@@ -21,22 +21,23 @@ export function pairCount(capacity: number): number {
 
 /**
  * The pair a < b of the first n categories whose fuzzy AND |w_a ^ w_b| is largest as the doubles
- * sum it (the first on equal doubles), as a * capacity + b. `pairs` holds |w_a ^ w_b| in multiples
- * of 1 / levels (the sum of the smaller codes, exact in 16 bits): derived, brought up to date here
- * for the categories `dirty` marks, so a merge costs a few rows. A larger sum of codes is a larger
- * double (sums differ by at least 1 / levels, the doubles' rounding by ~1e-13), so only pairs of
- * equal sums of codes need their doubles, which a rounding may set apart.
+ * sum it (the first on equal doubles), as a * capacity + b. `table` holds, from 0, |w_a ^ w_b| in
+ * multiples of 1 / levels (the sum of the smaller codes, exact in 16 bits), then from `dirtyAt` a
+ * flag per category: derived, brought up to date here for the categories flagged, so a merge costs a
+ * few rows. A larger sum of codes is a larger double (sums differ by at least 1 / levels, the
+ * doubles' rounding by ~1e-13), so only pairs of equal sums of codes need their doubles, which a
+ * rounding may set apart.
  */
-export function closestPair(art: CodedCategories, n: number, pairs: Uint16Array, dirty: Uint8Array): number {
+export function closestPair(art: CodedCategories, n: number, table: Uint16Array, dirtyAt: number): number {
   const cap = art.capacity;
   for (let a = 0; a < n; a++) {
-    if (dirty[a]) {
+    if (table[dirtyAt + a]) {
       for (let b = 0; b < n; b++) {
         if (b !== a) {
-          pairs[a < b ? pairAt(cap, a, b) : pairAt(cap, b, a)] = codeIntersection(art, a, b);
+          table[a < b ? pairAt(cap, a, b) : pairAt(cap, b, a)] = codeIntersection(art, a, b);
         }
       }
-      dirty[a] = 0;
+      table[dirtyAt + a] = 0;
     }
   }
   let best = -1;
@@ -46,7 +47,7 @@ export function closestPair(art: CodedCategories, n: number, pairs: Uint16Array,
   for (let a = 0; a < n; a++) {
     const row = pairAt(cap, a, a + 1);
     for (let b = a + 1; b < n; b++) {
-      const p = pairs[row + b - a - 1];
+      const p = table[row + b - a - 1];
       if (p > best) {
         best = p;
         bestInter = NaN;
