@@ -1,5 +1,5 @@
 import { aligned8, NO_NUMBERS, ownRegion, type Region } from '../shared/arrays';
-import { closestPair, pairCount } from './closestPair';
+import { closestPair, pairTableWords } from './closestPair';
 
 /** Settings of a FuzzyArt: how many categories it may hold, and whether its weights are quantised. */
 export interface ArtBound {
@@ -72,10 +72,10 @@ export class FuzzyArt {
   private readonly dimComp: number;
   /**
    * 16-bit words, one view (a view is ~0.1 kB of heap in each of a fleet's 100,000 detectors): bounded
-   * only, derived (never stored), |w_a ^ w_b| for every pair a < b in multiples of 1 / levels
-   * (closestPair), then from `dirtyAt` a flag per category that changed since the pairs were last
-   * brought up to date (all, after a restore), so a merge costs a few rows; then from `wordsAt` the
-   * words its owner asked for (`ownerWords`).
+   * only, derived (never stored), each category's closest partner and their |w_a ^ w_b| (closestPair),
+   * then from `dirtyAt` a flag per category that changed since they were last brought up to date
+   * (all, after a restore), so a merge costs a few rows; then from `wordsAt` the words its owner
+   * asked for (`ownerWords`).
    */
   readonly words: Uint16Array;
   private readonly dirtyAt: number;
@@ -87,7 +87,7 @@ export class FuzzyArt {
   /** Bytes of an ART's tables and its owner's words (an unbounded one holds growing arrays of its own besides). */
   static bytes(dim: number, bound: ArtBound, ownerWords = 0): number {
     const cap = bound.capacity;
-    const words = Number.isFinite(cap) ? pairCount(cap) + cap + ownerWords : ownerWords;
+    const words = Number.isFinite(cap) ? pairTableWords(cap) + cap + ownerWords : ownerWords;
     return (Number.isFinite(cap) ? cap * 8 + cap * 2 * dim : 0) + aligned8(words * 2);
   }
 
@@ -131,7 +131,7 @@ export class FuzzyArt {
     const codesAt = offset + cap * 8;
     this.norms = new Float64Array(buffer, offset, cap);
     this.codes = new Uint8Array(buffer, codesAt, cap * this.dimComp);
-    this.dirtyAt = pairCount(cap);
+    this.dirtyAt = pairTableWords(cap);
     this.wordsAt = this.dirtyAt + cap;
     this.words = new Uint16Array(buffer, codesAt + cap * this.dimComp, this.wordsAt + ownerWords);
     this.words.fill(1, this.dirtyAt, this.wordsAt);
