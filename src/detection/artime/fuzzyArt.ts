@@ -126,8 +126,10 @@ export class FuzzyArt {
       this.wordsAt = 0;
       return;
     }
-    // A bounded ART's tables never grow: views on one buffer (shared/arrays.ts).
-    const cap = bound.capacity;
+    // A bounded ART's tables never grow: views on one buffer (shared/arrays.ts). A bound's capacity
+    // reads as a double (Infinity shares its field): `| 0` keeps the offsets below small integers,
+    // not a boxed number each in every detector.
+    const cap = bound.capacity | 0;
     const codesAt = offset + cap * 8;
     this.norms = new Float64Array(buffer, offset, cap);
     this.codes = new Uint8Array(buffer, codesAt, cap * this.dimComp);
