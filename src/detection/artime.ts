@@ -18,6 +18,8 @@ import { roundHalfEven } from './artime/windowMath';
 import { checkState, DETECTOR_STATE_FORMAT, DetectorOptions, DetectorState, num, StreamingDetector } from './detector';
 import { InputRange, RangeEstimate, rangeEstimateOf, ValueRange } from './inputRange';
 import { isRecord } from './shared/json';
+import { Bandless } from './shared/band';
+import { boundOf, sharedEstimate } from './artime/settings';
 
 export interface ArtimeOptions extends DetectorOptions {
   /** Without a hint: the probation's range is widened by this many spans on each side (RangeEstimate). */
@@ -36,10 +38,9 @@ export { ARTIME_RANGE_SEEN } from './artime/rangeSeen';
 
 /**
  * `artime-bounded`: categories held (see FuzzyArt for the merging rule), chosen on the dev files
- * (RESULTS.md, issue 12), and weights quantised to bytes, so the state has a fixed size.
+ * (RESULTS.md, issue 12); its weights are quantised to bytes (boundOf), so the state has a fixed size.
  */
 export const ARTIME_CATEGORIES = 40;
-const WEIGHT_LEVELS = 255;
 
 /**
  * 3: one binary field (ByteWriter) instead of JSON arrays; a bounded variant. 4: recent matches in
@@ -109,7 +110,7 @@ const scratchF = new Float64Array(DIM);
  * ARTIME_CATEGORIES categories (the closest two merged when a new one is needed, see FuzzyArt) and weights in
  * bytes, so its state is a few KiB and its speed does not fall as a series runs.
  */
-export class ArtimeDetector implements StreamingDetector {
+export class ArtimeDetector extends Bandless implements StreamingDetector {
   readonly name: 'artime' | 'artime-bounded';
   /** A probation in time (no `trainingPoints`), in ms; undefined: one of `probation` samples. */
   private probationMs: number | undefined;
@@ -135,6 +136,7 @@ export class ArtimeDetector implements StreamingDetector {
     range?: InputRange,
     private readonly bound: ArtBound = UNBOUNDED
   ) {
+    super();
     const tp = options.trainingPoints;
     const given = typeof tp === 'number' && Number.isFinite(tp) && tp > 0 ? Math.floor(tp) : undefined;
     this.probationMs = given === undefined ? ARTIME_PROBATION_MS : undefined;
@@ -142,7 +144,7 @@ export class ArtimeDetector implements StreamingDetector {
       this.plan(given);
     }
     this.hinted = range !== undefined;
-    this.range = ValueRange.of(range, rangeEstimateOf(options, ARTIME_RANGE_ESTIMATE));
+    this.range = ValueRange.of(range, sharedEstimate(rangeEstimateOf(options, ARTIME_RANGE_ESTIMATE)));
     this.name = Number.isFinite(bound.capacity) ? 'artime-bounded' : 'artime';
   }
 
@@ -152,20 +154,7 @@ export class ArtimeDetector implements StreamingDetector {
     if (!(Number.isInteger(capacity) && capacity >= 2 && capacity <= 4096)) {
       throw new Error(`maxCategories must be an integer from 2 to 4096, got ${String(options.maxCategories)}`);
     }
-    return new ArtimeDetector(options, range, { capacity, levels: WEIGHT_LEVELS });
-  }
-
-  // No expected value or band: on the prototype, not a boxed NaN in each of a fleet's detectors.
-  get expected(): number {
-    return NaN;
-  }
-
-  get lower(): number {
-    return NaN;
-  }
-
-  get upper(): number {
-    return NaN;
+    return new ArtimeDetector(options, range, boundOf(capacity));
   }
 
   get level(): number {
