@@ -18,6 +18,8 @@ import { roundHalfEven } from './artime/windowMath';
 import { checkState, DETECTOR_STATE_FORMAT, DetectorOptions, DetectorState, num, StreamingDetector } from './detector';
 import { InputRange, RangeEstimate, rangeEstimateOf, ValueRange } from './inputRange';
 import { isRecord } from './shared/json';
+import { Bandless } from './shared/band';
+import { boundOf, sharedEstimate } from './artime/settings';
 
 export interface ArtimeOptions extends DetectorOptions {
   /** Without a hint: the probation's range is widened by this many spans on each side (RangeEstimate). */
@@ -36,10 +38,9 @@ export { ARTIME_RANGE_SEEN } from './artime/rangeSeen';
 
 /**
  * `artime-bounded`: categories held (see FuzzyArt for the merging rule), chosen on the dev files
- * (RESULTS.md, issue 12), and weights quantised to bytes, so the state has a fixed size.
+ * (RESULTS.md, issue 12); its weights are quantised to bytes (boundOf), so the state has a fixed size.
  */
 export const ARTIME_CATEGORIES = 40;
-const WEIGHT_LEVELS = 255;
 
 /**
  * 3: one binary field (ByteWriter) instead of JSON arrays; a bounded variant. 4: recent matches in
@@ -109,11 +110,8 @@ const scratchF = new Float64Array(DIM);
  * ARTIME_CATEGORIES categories (the closest two merged when a new one is needed, see FuzzyArt) and weights in
  * bytes, so its state is a few KiB and its speed does not fall as a series runs.
  */
-export class ArtimeDetector implements StreamingDetector {
+export class ArtimeDetector extends Bandless implements StreamingDetector {
   readonly name: 'artime' | 'artime-bounded';
-  readonly expected = NaN;
-  readonly lower = NaN;
-  readonly upper = NaN;
   /** A probation in time (no `trainingPoints`), in ms; undefined: one of `probation` samples. */
   private probationMs: number | undefined;
   /** Samples of the probation, and what they fix: 0 until known (in time: at the second sample). */
@@ -130,13 +128,15 @@ export class ArtimeDetector implements StreamingDetector {
   private readonly downsampler = new Downsampler();
   /** The probation's raw down-sampled values, learned in one batch when it ends. */
   private pending = NO_NUMBERS;
-  private learned: Learned | undefined;
+  /** Set in the constructor (to nothing), so it is held in the object, not in a property array added later (40 B). */
+  private learned: Learned | undefined = undefined;
 
   constructor(
     options: ArtimeOptions = {},
     range?: InputRange,
     private readonly bound: ArtBound = UNBOUNDED
   ) {
+    super();
     const tp = options.trainingPoints;
     const given = typeof tp === 'number' && Number.isFinite(tp) && tp > 0 ? Math.floor(tp) : undefined;
     this.probationMs = given === undefined ? ARTIME_PROBATION_MS : undefined;
@@ -144,7 +144,7 @@ export class ArtimeDetector implements StreamingDetector {
       this.plan(given);
     }
     this.hinted = range !== undefined;
-    this.range = ValueRange.of(range, rangeEstimateOf(options, ARTIME_RANGE_ESTIMATE));
+    this.range = ValueRange.of(range, sharedEstimate(rangeEstimateOf(options, ARTIME_RANGE_ESTIMATE)));
     this.name = Number.isFinite(bound.capacity) ? 'artime-bounded' : 'artime';
   }
 
@@ -154,7 +154,7 @@ export class ArtimeDetector implements StreamingDetector {
     if (!(Number.isInteger(capacity) && capacity >= 2 && capacity <= 4096)) {
       throw new Error(`maxCategories must be an integer from 2 to 4096, got ${String(options.maxCategories)}`);
     }
-    return new ArtimeDetector(options, range, { capacity, levels: WEIGHT_LEVELS });
+    return new ArtimeDetector(options, range, boundOf(capacity));
   }
 
   get level(): number {

@@ -7,7 +7,7 @@ describe('FeatureWindow', () => {
     const levels = [40, 60, 20, 80, 40, 60, 40, 0, 20, 40];
     levels.forEach((level, k) => fw.features(level / LEVELS, k + 1, f));
     const before = Array.from(fw.medbin);
-    const window = Array.from(fw.values, (x) => Math.round(x * LEVELS));
+    const window = Array.from(fw.levels);
     const median = fw.medlevel;
     // x' = x / 2 + 1/4: level L goes to L / 2 + 20 (exact for these even levels).
     fw.rescale(0.5, 0.25);
@@ -18,7 +18,7 @@ describe('FeatureWindow', () => {
       }
     });
     expect(Array.from(fw.medbin)).toEqual(moved);
-    expect(Array.from(fw.values, (x) => Math.round(x * LEVELS))).toEqual(window.map((l) => l / 2 + 20));
+    expect(Array.from(fw.levels)).toEqual(window.map((l) => l / 2 + 20));
     expect(fw.medlevel).toBe(median / 2 + 20);
     const sum = (from: number, to: number) => moved.slice(from, to).reduce((a, b) => a + b, 0);
     expect(fw.belowmed).toBe(sum(0, fw.medlevel));

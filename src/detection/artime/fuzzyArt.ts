@@ -1,5 +1,5 @@
-import { NO_NUMBERS, ownRegion, type Region } from '../shared/arrays';
-import { closestPair, pairCount } from './closestPair';
+import { aligned8, NO_NUMBERS, ownRegion, type Region } from '../shared/arrays';
+import { closestPair, pairTableWords } from './closestPair';
 
 /** Settings of a FuzzyArt: how many categories it may hold, and whether its weights are quantised. */
 export interface ArtBound {
@@ -29,9 +29,16 @@ function levelValues(levels: number): Float64Array {
 let scratchReals = new Float64Array(0);
 let scratchCodes = new Uint8Array(0);
 
+/**
+ * The last `train()`'s outcome, shared by every ART (single-threaded; read right after the call): best
+ * match, its newest-value similarity, and 1 if it is a new cluster. Kept per ART, the two doubles were
+ * boxed numbers in each of a fleet's 100,000 detectors.
+ */
+const outcome = new Float64Array(3);
+
 /** An unbounded ART's empty tables, one for all as NO_NUMBERS. */
 const NO_CODES = new Uint8Array(0);
-const NO_PAIRS = new Uint16Array(0);
+const NO_WORDS = new Uint16Array(0);
 
 /**
  * The compact distributed dual-vigilance fuzzy ART ARTime uses (Carpenter, Grossberg & Rosen 1991;
@@ -55,10 +62,6 @@ const NO_PAIRS = new Uint16Array(0);
 export class FuzzyArt {
   rhoLb = 0;
   rhoUb = 0;
-  /** The last `train()`: best match, its newest-value similarity, and whether it is a new cluster. */
-  match = 0;
-  energy = 0;
-  newCluster = false;
   categories = 0;
   /** Unbounded: the weights, rows of 2 x dim (empty when bounded). */
   private reals = NO_NUMBERS;
@@ -68,26 +71,35 @@ export class FuzzyArt {
   private readonly value: Float64Array;
   private readonly dimComp: number;
   /**
-   * Bounded only, derived (never stored): |w_a ^ w_b| for every pair a < b in multiples of 1 / levels
-   * (closestPair), and which categories changed since it was last brought up to date (all, after a
-   * restore), so a merge costs a few rows.
+   * 16-bit words, one view (a view is ~0.1 kB of heap in each of a fleet's 100,000 detectors): bounded
+   * only, derived (never stored), each category's closest partner and their |w_a ^ w_b| (closestPair),
+   * then from `dirtyAt` a flag per category that changed since they were last brought up to date
+   * (all, after a restore), so a merge costs a few rows; then from `wordsAt` the words its owner
+   * asked for (`ownerWords`).
    */
-  private readonly pairs: Uint16Array;
+  readonly words: Uint16Array;
+  private readonly dirtyAt: number;
+  /** Where the owner's words begin in `words`. */
+  readonly wordsAt: number;
   /** Derived: |w| per category, summed as the match sums it, kept with the weights. */
   private norms: Float64Array;
-  private readonly dirty: Uint8Array;
 
-  /** Bytes of a bounded ART's tables (0: an unbounded one holds growing arrays of its own). */
-  static bytes(dim: number, bound: ArtBound): number {
+  /** Bytes of an ART's tables and its owner's words (an unbounded one holds growing arrays of its own besides). */
+  static bytes(dim: number, bound: ArtBound, ownerWords = 0): number {
     const cap = bound.capacity;
-    return Number.isFinite(cap) ? cap * 8 + pairCount(cap) * 2 + cap * 2 * dim + cap : 0;
+    const words = Number.isFinite(cap) ? pairTableWords(cap) + cap + ownerWords : ownerWords;
+    return (Number.isFinite(cap) ? cap * 8 + cap * 2 * dim : 0) + aligned8(words * 2);
   }
 
-  /** `region`: where a bounded ART's tables go (8-aligned, FuzzyArt.bytes long; default a buffer of its own). */
+  /**
+   * `region`: where its tables go (8-aligned, FuzzyArt.bytes long; default a buffer of its own).
+   * `ownerWords`: 16-bit words its owner keeps after the ART's own, in the same view.
+   */
   constructor(
     readonly dim: number,
     readonly bound: ArtBound = UNBOUNDED,
-    region?: Region
+    region?: Region,
+    ownerWords = 0
   ) {
     if (!(Number.isInteger(dim) && dim > 0 && dim % 2 === 0)) {
       throw new Error(`A FuzzyArt's dimension must be a positive even integer, got ${dim}`);
@@ -105,21 +117,41 @@ export class FuzzyArt {
       scratchCodes = new Uint8Array(this.dimComp);
     }
     this.value = bounded ? levelValues(bound.levels) : NO_NUMBERS;
+    const { buffer, offset } = region ?? ownRegion(FuzzyArt.bytes(dim, bound, ownerWords));
     if (!bounded) {
       this.codes = NO_CODES;
-      this.pairs = NO_PAIRS;
       this.norms = NO_NUMBERS;
-      this.dirty = NO_CODES;
+      this.words = ownerWords > 0 ? new Uint16Array(buffer, offset, ownerWords) : NO_WORDS;
+      this.dirtyAt = 0;
+      this.wordsAt = 0;
       return;
     }
-    // A bounded ART's tables never grow: views on one buffer (shared/arrays.ts).
-    const cap = bound.capacity;
-    const pairs = pairCount(cap);
-    const { buffer, offset } = region ?? ownRegion(FuzzyArt.bytes(dim, bound));
+    // A bounded ART's tables never grow: views on one buffer (shared/arrays.ts). A bound's capacity
+    // reads as a double (Infinity shares its field): `| 0` keeps the offsets below small integers,
+    // not a boxed number each in every detector.
+    const cap = bound.capacity | 0;
+    const codesAt = offset + cap * 8;
     this.norms = new Float64Array(buffer, offset, cap);
-    this.pairs = new Uint16Array(buffer, offset + cap * 8, pairs);
-    this.codes = new Uint8Array(buffer, offset + cap * 8 + pairs * 2, cap * this.dimComp);
-    this.dirty = new Uint8Array(buffer, offset + cap * 8 + pairs * 2 + cap * this.dimComp, cap).fill(1);
+    this.codes = new Uint8Array(buffer, codesAt, cap * this.dimComp);
+    this.dirtyAt = pairTableWords(cap);
+    this.wordsAt = this.dirtyAt + cap;
+    this.words = new Uint16Array(buffer, codesAt + cap * this.dimComp, this.wordsAt + ownerWords);
+    this.words.fill(1, this.dirtyAt, this.wordsAt);
+  }
+
+  /** The last `train()`'s best match. */
+  get match(): number {
+    return outcome[0];
+  }
+
+  /** The last `train()`'s best match's similarity over the newest value only. */
+  get energy(): number {
+    return outcome[1];
+  }
+
+  /** Whether the last `train()` made a category of a new cluster. */
+  get newCluster(): boolean {
+    return outcome[2] === 1;
   }
 
   get bounded(): boolean {
@@ -141,9 +173,7 @@ export class FuzzyArt {
   train(f: Float64Array, learning: boolean): void {
     const D = this.dim;
     const DC = this.dimComp;
-    this.match = 0;
-    this.energy = 0;
-    this.newCluster = false;
+    outcome.fill(0);
     if (this.categories === 0) {
       // The first call creates an uncommitted category (all ones) and is not learned.
       if (this.bounded) {
@@ -182,12 +212,12 @@ export class FuzzyArt {
     const slot = this.slotForNew();
     if (bounded) {
       this.codes.set(xc.subarray(0, DC), slot * DC);
-      this.dirty[slot] = 1;
+      this.words[this.dirtyAt + slot] = 1;
     } else {
       this.reals.set(x.subarray(0, DC), slot * DC);
     }
     this.norms[slot] = this.normOf(slot);
-    this.newCluster = this.match < this.rhoLb;
+    outcome[2] = outcome[0] < this.rhoLb ? 1 : 0;
   }
 
   /**
@@ -233,8 +263,8 @@ export class FuzzyArt {
         resonant = true;
       }
     }
-    this.match = best;
-    this.energy = bestEnergy;
+    outcome[0] = best;
+    outcome[1] = bestEnergy;
     return resonant;
   }
 
@@ -286,13 +316,13 @@ export class FuzzyArt {
       if (m >= rhoUb) {
         if (shrinkTo(x, w, o, DC)) {
           this.norms[c] = this.normOf(c);
-          this.dirty[c] = 1;
+          this.words[this.dirtyAt + c] = 1;
         }
         resonant = true;
       }
     }
-    this.match = best;
-    this.energy = bestEnergy;
+    outcome[0] = best;
+    outcome[1] = bestEnergy;
     return resonant;
   }
 
@@ -305,8 +335,8 @@ export class FuzzyArt {
     const pair = closestPair(
       { codes: this.codes, value: this.value, dimComp: this.dimComp, capacity: cap },
       this.categories,
-      this.pairs,
-      this.dirty
+      this.words,
+      this.dirtyAt
     );
     const ba = Math.floor(pair / cap);
     const bb = pair - ba * cap;
@@ -315,7 +345,7 @@ export class FuzzyArt {
     for (let k = 0; k < DC; k++) {
       w[ba * DC + k] = Math.min(w[ba * DC + k], w[bb * DC + k]);
     }
-    this.dirty[ba] = 1;
+    this.words[this.dirtyAt + ba] = 1;
     this.norms[ba] = this.normOf(ba);
     return bb;
   }
@@ -354,7 +384,7 @@ export class FuzzyArt {
     for (let c = 0; c < categories; c++) {
       this.norms[c] = this.normOf(c);
     }
-    this.dirty.fill(1);
+    this.words.fill(1, this.dirtyAt, this.wordsAt);
   }
 
   /** Where a new category goes: the next free slot, or when full one freed by a merge. */

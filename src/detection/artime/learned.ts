@@ -36,8 +36,7 @@ export function writeLearned(w: ByteWriter, { window: fw, resonance }: Learned):
   const a = resonance.art;
   w.nums([fw.medlevel, fw.belowmed, fw.abovemed, ...resonance.scalars(), a.categories])
     .nums(fw.medbin)
-    // Every feature window entry is a level / LEVELS.
-    .u8(Array.from(fw.values, (x) => Math.round(x * LEVELS)))
+    .u8(fw.levels)
     .u16(resonance.simWindow)
     .u16(resonance.simDiffWindow);
   if (a.bounded) {
@@ -89,7 +88,7 @@ export function restoreLearned(
     throw new Error('Corrupt detector state: artime median histogram');
   }
   fw.medbin.set(medbin);
-  fw.values.set(Array.from(values, (k) => k / LEVELS));
+  fw.levels.set(values);
   l.resonance.restoreScalars(sc.subarray(3, 3 + RESONANCE_SCALARS));
   l.resonance.simWindow.set(sim);
   l.resonance.simDiffWindow.set(simDiff);

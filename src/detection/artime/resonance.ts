@@ -1,5 +1,5 @@
 import { DIM, WINDOW } from './featureWindow';
-import { aligned8, ownRegion, type Region } from '../shared/arrays';
+import { ownRegion, type Region } from '../shared/arrays';
 import { ArtBound, FuzzyArt } from './fuzzyArt';
 import { cosineLike, shift } from './windowMath';
 
@@ -16,6 +16,11 @@ export const RESONANCE_SCALARS = 12;
 const UNIT = 65535;
 const unit = (x: number): number => Math.round(Math.min(1, Math.max(0, x)) * UNIT);
 
+/** 16-bit words of the windows: the recent matches (half the trend window, and one), then as many distances as the trend window and one. */
+function windowWords(trendWindow: number): number {
+  return Math.floor(trendWindow / 2) + 1 + trendWindow + 1;
+}
+
 /**
  * ARTime's resonance core (NAB's detect!): each window's features go to a dual-vigilance fuzzy ART;
  * a new cluster after the probation is the candidate anomaly, masked for a while after an anomaly or
@@ -24,11 +29,12 @@ const unit = (x: number): number => Math.round(Math.min(1, Math.max(0, x)) * UNI
 export class Resonance {
   readonly art: FuzzyArt;
   /**
-   * Recent matches, then their distances below the upper vigilance (0 if above), in 1 / UNIT: one
-   * view, not two (a view is ~0.1 kB of heap in each of a fleet's 100,000 detectors).
+   * Recent matches, then their distances below the upper vigilance (0 if above), in 1 / UNIT, kept in
+   * its ART's 16-bit words from `at` (a view is ~0.1 kB of heap in each of a fleet's 100,000 detectors).
    */
   private readonly windows: Uint16Array;
-  /** Matches the window keeps: the distances follow them in `windows`. */
+  private readonly at: number;
+  /** Matches the window keeps: the distances follow them. */
   private readonly sims: number;
   private lastAnomalyI = 0;
   private lastAnomalySim = 0;
@@ -43,7 +49,7 @@ export class Resonance {
 
   /** Bytes of its ART's tables and its windows. */
   static bytes(trendWindow: number, bound: ArtBound): number {
-    return aligned8(FuzzyArt.bytes(DIM, bound)) + 2 * (Math.floor(trendWindow / 2) + 1 + trendWindow + 1);
+    return FuzzyArt.bytes(DIM, bound, windowWords(trendWindow));
   }
 
   /**
@@ -55,21 +61,21 @@ export class Resonance {
     bound: ArtBound,
     region: Region = ownRegion(Resonance.bytes(trendWindow, bound))
   ) {
-    const { buffer, offset } = region;
-    this.art = new FuzzyArt(DIM, bound, region);
-    const at = offset + aligned8(FuzzyArt.bytes(DIM, bound));
+    this.art = new FuzzyArt(DIM, bound, region, windowWords(trendWindow));
+    this.windows = this.art.words;
+    this.at = this.art.wordsAt;
     this.sims = Math.floor(trendWindow / 2) + 1;
-    this.windows = new Uint16Array(buffer, at, this.sims + trendWindow + 1).fill(UNIT, 0, this.sims);
+    this.windows.fill(UNIT, this.at, this.at + this.sims);
   }
 
   /** Recent matches, in 1 / UNIT (a view made for the caller). */
   get simWindow(): Uint16Array {
-    return this.windows.subarray(0, this.sims);
+    return this.windows.subarray(this.at, this.at + this.sims);
   }
 
   /** Recent distances below the upper vigilance (0 if above), in 1 / UNIT (a view made for the caller). */
   get simDiffWindow(): Uint16Array {
-    return this.windows.subarray(this.sims);
+    return this.windows.subarray(this.at + this.sims);
   }
 
   /** The probation in one batch: initial vigilance, then every window learned in order. */
@@ -96,8 +102,9 @@ export class Resonance {
     this.noNewCatCount = cat === -1 ? 0 : this.noNewCatCount + 1;
     this.rhoUbSum += match;
     this.rhoUbCount++;
-    shift(this.windows, 0, this.sims, unit(match));
-    shift(this.windows, this.sims, this.windows.length, unit(art.rhoUb - match));
+    const at = this.at;
+    shift(this.windows, at, at + this.sims, unit(match));
+    shift(this.windows, at + this.sims, this.windows.length, unit(art.rhoUb - match));
     if (sinceAnomaly < MASK && this.historyCount > 0 && match < this.historyLast) {
       this.historySum += match - this.historyLast;
       this.historyLast = match;

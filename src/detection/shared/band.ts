@@ -32,3 +32,18 @@ export abstract class GatedDetector {
     this.upper = mean + BAND_Z * std;
   }
 }
+
+/** A detector with no expected value or band: NaN from the prototype, not a boxed NaN in each of a fleet's detectors. */
+export abstract class Bandless {
+  get expected(): number {
+    return NaN;
+  }
+
+  get lower(): number {
+    return NaN;
+  }
+
+  get upper(): number {
+    return NaN;
+  }
+}

@@ -89,19 +89,20 @@ const log10Tests = new LastValueMemo((tests) => Math.log10(VIEWS * tests));
  */
 export abstract class DailyViewsDetector {
   abstract readonly name: string;
-  expected = NaN;
-  lower = NaN;
-  upper = NaN;
   /** The options, shared by every detector built with the same ones (a fleet holds 100,000 detectors). */
   protected readonly o: Readonly<Required<DailyViewOptions>>;
   protected readonly trainingPoints: number;
-  /** State: the shared slots (S_*), the subclass's, per view V_SIZE slots, then the profile (profileAt). */
+  /**
+   * State: the shared slots (S_*), the subclass's, per view V_SIZE slots, then the profile (profileAt);
+   * then, not stored, the last sample's band (bandAt: expected value, lower, upper; not boxed fields).
+   */
   protected readonly s: Float64Array;
   /**
    * Where the profile starts in `s` (one view, not two: a view is ~0.1 kB of heap): per bucket mean,
    * mean absolute deviation, samples seen, data learned (ms).
    */
   private readonly profileAt: number;
+  private readonly bandAt: number;
   private readonly viewsAt: number;
   /** The rates derived from the options, shared likewise. */
   private readonly rates: ViewRates;
@@ -138,9 +139,11 @@ export abstract class DailyViewsDetector {
     this.viewsAt = SHARED_SLOTS + extraSlots;
     // Views on one region (arrays.ts).
     const slots = this.viewsAt + VIEWS * V_SIZE;
-    const { buffer, offset } = modelRegion(8 * (slots + this.o.buckets * P_SIZE));
-    this.s = new Float64Array(buffer, offset, slots + this.o.buckets * P_SIZE);
     this.profileAt = slots;
+    this.bandAt = slots + this.o.buckets * P_SIZE;
+    const { buffer, offset } = modelRegion(8 * (this.bandAt + BAND_SLOTS));
+    this.s = new Float64Array(buffer, offset, this.bandAt + BAND_SLOTS);
+    this.s.fill(NaN, this.bandAt);
     this.infinite = infiniteSlots(infinite);
     for (const [slot, start] of Object.entries(this.infinite)) {
       this.s[Number(slot)] = start;
@@ -312,10 +315,24 @@ export abstract class DailyViewsDetector {
     s[S_REF_UNTIL] = timestampMs + this.o.holdMs;
   }
 
+  get expected(): number {
+    return this.s[this.bandAt];
+  }
+
+  get lower(): number {
+    return this.s[this.bandAt + 1];
+  }
+
+  get upper(): number {
+    return this.s[this.bandAt + 2];
+  }
+
   private setBand(mean: number, mad: number): void {
-    this.expected = mean;
-    this.lower = mean - BAND_Z * mad * BAND_PER_Z;
-    this.upper = mean + BAND_Z * mad * BAND_PER_Z;
+    const s = this.s;
+    const at = this.bandAt;
+    s[at] = mean;
+    s[at + 1] = mean - BAND_Z * mad * BAND_PER_Z;
+    s[at + 2] = mean + BAND_Z * mad * BAND_PER_Z;
   }
 
   /**
@@ -349,18 +366,18 @@ export abstract class DailyViewsDetector {
       ...stateEnvelope(this.name, version),
       options: settings,
       scalars: Array.from(this.s.subarray(0, this.profileAt), finiteOrNull),
-      profile: Array.from(this.s.subarray(this.profileAt)),
+      profile: Array.from(this.s.subarray(this.profileAt, this.bandAt)),
     };
   }
 
   /** The scalars and profile packed (ByteWriter.nums, exact): how a detector that holds this one stores them. */
   protected writeArrays(w: ByteWriter): void {
-    w.nums(this.s);
+    w.nums(this.s.subarray(0, this.bandAt));
   }
 
   /** What `writeArrays` wrote (the options already given to the constructor). */
   protected readArrays(r: ByteReader): void {
-    this.s.set(r.nums(this.s.length));
+    this.s.set(r.nums(this.bandAt));
   }
 
   /** Restores the scalars and profile of a checked state (its options already given to the constructor). */
@@ -372,6 +389,9 @@ export abstract class DailyViewsDetector {
     this.s.set(numArray(st, 'profile', this.o.buckets * P_SIZE), this.profileAt);
   }
 }
+
+/** Slots after the profile: the band of the last sample (expected value, lower, upper). */
+const BAND_SLOTS = 3;
 
 /** JSON has no Infinity: the scalars that start infinite are stored as null and restored from `infinite`. */
 function finiteOrNull(x: number): number | null {

@@ -33,9 +33,12 @@ export interface TargetSettings extends ModelSettings {
 
 /** What a target hands over to be stored: anomalies closed or changed, and predictions made, since the last hand-over. */
 export interface TargetChanges {
-  anomalies: AnomalyRecord[];
-  predictions: PredictionRecord[];
+  anomalies: readonly AnomalyRecord[];
+  predictions: readonly PredictionRecord[];
 }
+
+/** No predictions: one frozen array for every target with none to hand over (an empty array each is 32 B). */
+const NO_PREDICTIONS: readonly PredictionRecord[] = Object.freeze([]);
 
 /**
  * The streaming state of one target: a detector (and, for signals with a limit, a forecaster) per
@@ -58,7 +61,7 @@ export class TargetModel {
   modelVersion = 0;
   private readonly episodes: Episodes;
   /** Predictions made since the last hand-over. */
-  private made: PredictionRecord[] = [];
+  private made: readonly PredictionRecord[] = NO_PREDICTIONS;
   private readonly recentSteps: RecentSteps;
 
   constructor(
@@ -70,7 +73,8 @@ export class TargetModel {
     public threshold: number
   ) {
     this.recentSteps = new RecentSteps(settings.detailPoints, settings.stepMs);
-    this.episodes = new Episodes({ id, watch, labels }, settings.closeAfter);
+    // The target is its episodes' identity (id, watch, labels): no copy of those three in each target.
+    this.episodes = new Episodes(this, settings.closeAfter);
   }
 
   get signals(): readonly SignalModel[] {
@@ -85,7 +89,7 @@ export class TargetModel {
   /** Hands over what changed since the last call, once: the caller stores it. */
   takeChanges(): TargetChanges {
     const predictions = this.made;
-    this.made = [];
+    this.made = NO_PREDICTIONS;
     return { anomalies: this.episodes.take(), predictions };
   }
 
@@ -189,7 +193,10 @@ export class TargetModel {
     if (this.learning) {
       return;
     }
-    this.made.push(...predictionsAt(this, this.signals, t));
+    const made = predictionsAt(this, this.signals, t);
+    if (made.length > 0) {
+      this.made = this.made.concat(made);
+    }
     const verdict = verdictOf({
       t,
       signals: this.signals,
