@@ -1,6 +1,6 @@
 import { Downsampler } from './artime/downsampler';
 import { DIM, FeatureWindow, LEVELS, WINDOW } from './artime/featureWindow';
-import { ArtBound, UNBOUNDED } from './artime/fuzzyArt';
+import { ArtBound, UNBOUNDED } from './artime/artBound';
 import { ByteReader, ByteWriter } from './shared/bytes';
 import { NO_NUMBERS } from './shared/arrays';
 import {

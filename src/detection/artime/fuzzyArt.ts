@@ -1,26 +1,6 @@
-import { aligned8, NO_NUMBERS, ownRegion, type Region } from '../shared/arrays';
+import { aligned8, NO_BYTES, NO_NUMBERS, NO_WORDS, ownRegion, type Region } from '../shared/arrays';
+import { type ArtBound, levelValues, UNBOUNDED } from './artBound';
 import { closestPair, pairTableWords } from './closestPair';
-
-/** Settings of a FuzzyArt: how many categories it may hold, and whether its weights are quantised. */
-export interface ArtBound {
-  /** Most categories held (Infinity: grow without bound, as published). */
-  capacity: number;
-  /** Weights are multiples of 1 / levels (0: exact doubles). */
-  levels: number;
-}
-
-export const UNBOUNDED: ArtBound = { capacity: Infinity, levels: 0 };
-
-const levelTables = new Map<number, Float64Array>();
-/** n / levels for n = 0 ... levels, one table per `levels` shared by every ART. */
-function levelValues(levels: number): Float64Array {
-  let table = levelTables.get(levels);
-  if (table === undefined) {
-    table = Float64Array.from({ length: levels + 1 }, (_, n) => n / levels);
-    levelTables.set(levels, table);
-  }
-  return table;
-}
 
 /**
  * The complement-coded input of the call in progress, shared by every ART (single-threaded; used
@@ -35,10 +15,6 @@ let scratchCodes = new Uint8Array(0);
  * boxed numbers in each of a fleet's 100,000 detectors.
  */
 const outcome = new Float64Array(3);
-
-/** An unbounded ART's empty tables, one for all as NO_NUMBERS. */
-const NO_CODES = new Uint8Array(0);
-const NO_WORDS = new Uint16Array(0);
 
 /**
  * The compact distributed dual-vigilance fuzzy ART ARTime uses (Carpenter, Grossberg & Rosen 1991;
@@ -119,7 +95,7 @@ export class FuzzyArt {
     this.value = bounded ? levelValues(bound.levels) : NO_NUMBERS;
     const { buffer, offset } = region ?? ownRegion(FuzzyArt.bytes(dim, bound, ownerWords));
     if (!bounded) {
-      this.codes = NO_CODES;
+      this.codes = NO_BYTES;
       this.norms = NO_NUMBERS;
       this.words = ownerWords > 0 ? new Uint16Array(buffer, offset, ownerWords) : NO_WORDS;
       this.dirtyAt = 0;

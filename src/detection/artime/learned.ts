@@ -1,6 +1,6 @@
 import { aligned8, modelRegion } from '../shared/arrays';
 import { DIM, FEATURE_WINDOW_BYTES, FeatureWindow, LEVELS, WINDOW } from './featureWindow';
-import type { ArtBound } from './fuzzyArt';
+import type { ArtBound } from './artBound';
 import { RESONANCE_SCALARS, Resonance } from './resonance';
 import type { ByteReader, ByteWriter } from '../shared/bytes';
 

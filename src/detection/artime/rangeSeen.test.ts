@@ -1,5 +1,5 @@
 import { DIM, FeatureWindow, WINDOW } from './featureWindow';
-import { type ArtBound, UNBOUNDED } from './fuzzyArt';
+import { type ArtBound, UNBOUNDED } from './artBound';
 import type { Learned } from './learned';
 import { rescaleLearned } from './rangeSeen';
 import { Resonance } from './resonance';

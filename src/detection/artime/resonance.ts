@@ -1,6 +1,7 @@
 import { DIM, WINDOW } from './featureWindow';
 import { ownRegion, type Region } from '../shared/arrays';
-import { ArtBound, FuzzyArt } from './fuzzyArt';
+import type { ArtBound } from './artBound';
+import { FuzzyArt } from './fuzzyArt';
 import { cosineLike, shift } from './windowMath';
 
 const INITIAL_RHO = 0.8;

@@ -1,5 +1,5 @@
 import type { RangeEstimate } from '../inputRange';
-import type { ArtBound } from './fuzzyArt';
+import type { ArtBound } from './artBound';
 
 /** A bounded ART's weights are multiples of 1 / WEIGHT_LEVELS, held as bytes. */
 const WEIGHT_LEVELS = 255;

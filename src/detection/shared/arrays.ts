@@ -6,8 +6,10 @@
  * costs ~0.1 kB, a region nothing more), and holders with nothing to hold share NO_NUMBERS.
  */
 
-/** One zero-length array for every holder with nothing to hold: nothing can be written into it. */
+/** One zero-length array of each kind for every holder with nothing to hold: nothing can be written into it. */
 export const NO_NUMBERS = new Float64Array(0);
+export const NO_BYTES = new Uint8Array(0);
+export const NO_WORDS = new Uint16Array(0);
 
 /** Where a holder's views go: a buffer and the offset of the holder's part (holders of one owner share one buffer). */
 export interface Region {
