@@ -51,6 +51,22 @@ export async function launchChromium(): Promise<RunningBrowser> {
 /** Switches the page's Grafana theme (GrafanaShell's window.__setTheme). */
 export async function setTheme(page: Page, mode: 'light' | 'dark'): Promise<void> {
   await page.evaluate((m) => (window as unknown as { __setTheme: (x: string) => void }).__setTheme(m), mode);
+  // React commits the switch later, and Grafana's components then fade their colours (CSS
+  // transitions): a scan or a screenshot taken meanwhile, which a busy machine makes likely, sees
+  // text of one theme on the background of the other.
+  await page.locator(`main[data-theme="${mode}"]`).waitFor({ state: 'attached' });
+  await transitionsDone(page);
+}
+
+/** After the next frames, every transition and finite animation of the page has ended. */
+async function transitionsDone(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    const finite = document
+      .getAnimations()
+      .filter((a) => Number.isFinite(a.effect?.getComputedTiming().endTime ?? Infinity));
+    await Promise.all(finite.map((a) => a.finished.catch(() => undefined)));
+  });
 }
 
 /** Uncaught errors of every page opened with newPage; a test asserts it stays empty. */
@@ -101,6 +117,8 @@ export interface AxeViolation {
  */
 export async function axeScan(page: Page, options: { exclude?: string[] } = {}): Promise<AxeViolation[]> {
   const source = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  // Colour contrast is judged on what is drawn now: not halfway through a fade.
+  await transitionsDone(page);
   await page.evaluate(source);
   return page.evaluate(async (exclude) => {
     const axe = (
