@@ -22,10 +22,18 @@ export function breaks(y: number[]): number[] {
   const found = new Set<number>();
   for (const lag of [1, 2]) {
     const d = y.slice(lag).map((v, i) => v - y[i]);
-    // Each change against the median of its neighbours (four each side, not overlapping it).
-    const usual = d.map((_, i) =>
-      median([...d.slice(Math.max(0, i - 3 - lag), Math.max(0, i - lag + 1)), ...d.slice(i + lag, i + lag + 4)])
-    );
+    // Each change against the median of its neighbours (four each side, not overlapping it), read
+    // into the shared scratch: a forecaster asks this of its whole history at every bucket.
+    const usual = d.map((_, i) => {
+      let n = 0;
+      for (let k = Math.max(0, i - 3 - lag); k < Math.max(0, i - lag + 1); k++) {
+        n = put(d[k], n);
+      }
+      for (let k = i + lag; k < Math.min(d.length, i + lag + 4); k++) {
+        n = put(d[k], n);
+      }
+      return medianOfScratch(n);
+    });
     const dev = d.map((x, i) => x - usual[i]);
     const spread = 1.4826 * median(dev.map(Math.abs));
     const scale = Math.max(spread, 1e-9 * Math.max(...y.map(Math.abs)), 1e-12);
@@ -127,9 +135,45 @@ export function firstCrossing(crossed: (h: number) => boolean, maxMs: number, st
 }
 
 export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+  let n = 0;
+  for (const x of xs) {
+    n = put(x, n);
+  }
+  return medianOfScratch(n);
+}
+
+/** Where medians are sorted, shared (single-threaded; used within one call): no array a median. */
+let scratch = new Float64Array(64);
+
+/** Writes `x` at `n` of the scratch, grown as needed; returns n + 1. */
+function put(x: number, n: number): number {
+  if (n === scratch.length) {
+    const grown = new Float64Array(2 * n);
+    grown.set(scratch);
+    scratch = grown;
+  }
+  scratch[n] = x;
+  return n + 1;
+}
+
+/** The median of the scratch's first n values (NaN for none), as a sort of a copy would give it. */
+function medianOfScratch(n: number): number {
+  const s = scratch;
+  if (n <= 16) {
+    // Insertion sort: the neighbour windows hold at most 8.
+    for (let i = 1; i < n; i++) {
+      const x = s[i];
+      let j = i - 1;
+      while (j >= 0 && s[j] > x) {
+        s[j + 1] = s[j];
+        j--;
+      }
+      s[j + 1] = x;
+    }
+  } else {
+    s.subarray(0, n).sort();
+  }
+  return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
 /** Quantile of the standard normal (Acklam's rational approximation, relative error < 1.2e-9). */
