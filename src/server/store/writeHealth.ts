@@ -60,7 +60,9 @@ export interface WriteProbe<M> {
   writesAgain(before: M, after: M, refused: boolean): boolean;
 }
 
-const ADVICE = 'the watch loop scores again from its last stored checkpoint and /readyz says it until a write succeeds';
+/** What the backend does while a store cannot write: the first half of every refusal's advice. */
+export const WRITE_REFUSAL_ADVICE =
+  'the watch loop scores again from its last stored checkpoint and /readyz says it until a write succeeds';
 
 /**
  * SQLite: a write refused for want of disk (or of a usable file) sets it, and a write that shows room
@@ -88,7 +90,7 @@ export function sqliteWriteProbe(db: Database.Database, file: string): WriteProb
             code: codeOf(err) ?? 'SQLITE_IOERR',
             reason: (codeOf(err) ?? 'SQLITE_IOERR').slice('SQLITE_'.length).toLowerCase().replace(/_/g, ' '),
             message: `${file} cannot be written: ${messageOf(err)}`,
-            advice: `${ADVICE}: free space on the disk or fix it`,
+            advice: `${WRITE_REFUSAL_ADVICE}: free space on the disk or fix it`,
           }
         : undefined,
     standing: () => {

@@ -1,5 +1,5 @@
 import { codeOf, messageOf } from '../../../utils/messageOf';
-import type { Refusal, WriteProbe } from '../writeHealth';
+import { WRITE_REFUSAL_ADVICE, type Refusal, type WriteProbe } from '../writeHealth';
 import { StoreUnavailableError } from './pool';
 
 interface Meaning {
@@ -44,8 +44,6 @@ const GONE: Meaning = {
   cure: 'the pool connects again on the next call once the server answers',
 };
 
-const ADVICE = 'the watch loop scores again from its last stored checkpoint and /readyz says it until a write succeeds';
-
 /**
  * PostgreSQL: a call refused by the server's state (REFUSING), or by its absence (a StoreUnavailableError:
  * refused or lost connections, a shutdown), sets it; the same call going through clears it. PostgreSQL
@@ -78,7 +76,7 @@ export function refusalOf(err: unknown, where: string): Refusal | undefined {
       code: found.code,
       reason: found.meaning.reason,
       message: `PostgreSQL at ${where} ${found.meaning.state} (${found.code})`,
-      advice: `${ADVICE}: ${found.meaning.cure}`,
+      advice: `${WRITE_REFUSAL_ADVICE}: ${found.meaning.cure}`,
     }
   );
 }
