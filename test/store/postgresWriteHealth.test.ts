@@ -33,7 +33,7 @@ const endSessions = (database: string, role = TEST_USER) =>
   `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
     WHERE datname = '${database}' AND usename = '${role}' AND pid <> pg_backend_pid()`;
 
-async function open(user = TEST_USER) {
+async function open(user = TEST_USER, connectTimeoutMs = 2_000) {
   const name = `health${++databases}`;
   await server().createDatabase(name);
   if (user !== TEST_USER) {
@@ -48,7 +48,7 @@ async function open(user = TEST_USER) {
   const lines: string[] = [];
   const store = await openPostgresStore(url, {
     secrets: ephemeralSecretBox(),
-    limits: { maxConnections: 2, connectTimeoutMs: 2_000 },
+    limits: { maxConnections: 2, connectTimeoutMs },
     writeLog: { warn: (m) => lines.push(`warn ${m}`), info: (m) => lines.push(`info ${m}`) },
   });
   const metrics = new Registry();
@@ -153,6 +153,37 @@ describe('PostgreSQL refusing writes', () => {
         expect.stringMatching(/^info the store writes again/),
       ]);
     } finally {
+      await store.close();
+    }
+  });
+
+  it('its pool in use to the last connection: busy, not unavailable: asked once, nothing said, /readyz still ready', async () => {
+    // Both of the pool's connections held: a call waits connectTimeoutMs in pg-pool's queue, whatever the
+    // machine's load, and fails with pg-pool's queue timeout.
+    const { store, lines, writable, readiness } = await open(TEST_USER, 100);
+    const held = [await store.pool.connect(), await store.pool.connect()];
+    const connects = jest.spyOn(store.pool, 'connect');
+    try {
+      await expect(append(store, 0)).rejects.toMatchObject({
+        name: 'StoreBusyError',
+        message: expect.stringMatching(/^PostgreSQL at .* is busy: every connection of this replica's pool/),
+      });
+      // Not retried: a retry would only queue again behind the same connections.
+      expect(connects).toHaveBeenCalledTimes(1);
+      expect(await writable()).toBe(1);
+      expect(await readiness()).toMatchObject({
+        status: 'ready',
+        checks: {
+          store: { ok: true, message: 'store busy (every connection of the pool in use)' },
+          storeWrites: { ok: true },
+        },
+      });
+      held.splice(0).forEach((client) => client.release());
+      await append(store, 1);
+      expect(lines).toEqual([]);
+    } finally {
+      connects.mockRestore();
+      held.forEach((client) => client.release());
       await store.close();
     }
   });

@@ -3,7 +3,9 @@ import Fastify from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { registerErrorHandler } from './errors';
-import { StoreUnavailableError } from '../store/postgres/pool';
+import { Registry } from 'prom-client';
+import { registerLoadShedding } from './loadShedding';
+import { connectionFailure, StoreUnavailableError } from '../store/postgres/pool';
 
 describe('the HTTP error handler', () => {
   const app = Fastify({ logger: false }).withTypeProvider<ZodTypeProvider>();
@@ -84,5 +86,35 @@ describe('the HTTP error handler', () => {
     const broken = await app.inject({ method: 'GET', url: '/broken' });
     expect(broken.statusCode).toBe(500);
     expect(broken.json()).toEqual({ error: 'internal', message: 'internal error; see the backend log' });
+  });
+
+  it('answers a call the pool had no connection for as shed load (503 overloaded, Retry-After 1), counted under reason store_busy', async () => {
+    // pg-pool's own error for a call that waited out connectTimeoutMillis in a full pool's queue.
+    const busy = connectionFailure(new Error('timeout exceeded when trying to connect'), 'db:5432/fp');
+    const metrics = new Registry();
+    const shedApp = Fastify({ logger: false });
+    registerErrorHandler(shedApp, registerLoadShedding(shedApp, { maxConcurrent: 8 }, metrics));
+    shedApp.get('/busy', async () => {
+      throw busy;
+    });
+    const bare = Fastify({ logger: false });
+    registerErrorHandler(bare);
+    bare.get('/busy', async () => {
+      throw busy;
+    });
+    try {
+      for (const res of [await shedApp.inject('/busy'), await bare.inject('/busy')]) {
+        expect(res.statusCode).toBe(503);
+        expect(res.headers['retry-after']).toBe('1');
+        expect(res.json()).toEqual({
+          error: 'overloaded',
+          message: "the store is busy (every connection of this replica's pool in use); retry shortly",
+        });
+      }
+      const shed = await metrics.getSingleMetric('failureprophet_http_requests_shed_total')!.get();
+      expect(shed.values).toEqual([expect.objectContaining({ labels: { reason: 'store_busy' }, value: 1 })]);
+    } finally {
+      await Promise.all([shedApp.close(), bare.close()]);
+    }
   });
 });

@@ -28,7 +28,7 @@ export const DEFAULT_MAX_EVENT_LOOP_DELAY_MS = 200;
 export const RETRY_AFTER_SECONDS = 1;
 
 /** Why a request was shed: the label of the shed counter. */
-export type ShedReason = 'concurrency' | 'event_loop_delay' | 'list_queue';
+export type ShedReason = 'concurrency' | 'event_loop_delay' | 'list_queue' | 'store_busy';
 
 /** Answers the request 503 + Retry-After (`error: overloaded`) and counts it under `reason`. */
 export type Shed = (reply: FastifyReply, reason: ShedReason, message: string) => Promise<FastifyReply>;
@@ -52,7 +52,7 @@ export interface LoadSheddingLimits {
 export function registerLoadShedding(app: FastifyInstance, limits: LoadSheddingLimits, registry: Registry): Shed {
   const counter = new Counter({
     name: 'failureprophet_http_requests_shed_total',
-    help: 'Requests answered 503 because the backend had server.maxConcurrentRequests in flight (reason "concurrency"), its event loop was more than server.maxEventLoopDelay behind (reason "event_loop_delay") or its list workers had a full queue (reason "list_queue")',
+    help: 'Requests answered 503 because the backend had server.maxConcurrentRequests in flight (reason "concurrency"), its event loop was more than server.maxEventLoopDelay behind (reason "event_loop_delay"), its list workers had a full queue (reason "list_queue") or every connection of its PostgreSQL pool stayed in use (reason "store_busy")',
     labelNames: ['reason'] as const,
     registers: [registry],
   });

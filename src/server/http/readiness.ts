@@ -3,6 +3,7 @@ import type { Readiness, ReadinessQuery } from '../../contract/health';
 import type { WatchStatus } from '../../contract/pipeline';
 import type { PrometheusClient } from '../prometheus/client';
 import { PrometheusError } from '../prometheus/types';
+import { StoreBusyError } from '../store/postgres/pool';
 import { postgresRefusalReason } from '../store/postgres/refusals';
 import type { Store } from '../store/store';
 import { StoreNotWritableError, type StoreWriteHealth } from '../store/writeHealth';
@@ -43,7 +44,12 @@ export async function checkReadiness(deps: ReadinessDeps, query: ReadinessQuery 
   try {
     await deps.store.ping();
   } catch (err) {
-    store = { ok: false, message: `store does not answer (${storeFailure(err)})` };
+    // A pool in use to the last connection is load the shedding answers: out of the Service, every
+    // replica sharing the database would follow it, and the reads that still work with them.
+    store =
+      err instanceof StoreBusyError
+        ? { ok: true, message: 'store busy (every connection of the pool in use)' }
+        : { ok: false, message: `store does not answer (${storeFailure(err)})` };
   }
   const storeWrites = deps.store.writeHealth && storeWritesCheck(deps.store.writeHealth);
   let prometheus: Readiness['checks']['prometheus'];

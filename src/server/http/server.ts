@@ -101,7 +101,6 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  registerErrorHandler(app);
   registerRequestLog(app);
 
   const table: ServedRoute[] = [];
@@ -129,6 +128,8 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
     },
     deps.metrics
   );
+  // Before any route, which keeps the error handler of the context it was added in.
+  registerErrorHandler(app, shed);
   if (deps.listWorkers !== undefined) {
     offloadLists(app, deps.listWorkers, shed);
   }

@@ -5,7 +5,7 @@ import { ADVISORY_LOCKS, ADVISORY_NAMESPACE } from '../postgres/locks';
 import { migratePostgres } from '../postgres/migrate';
 import { postgresMigrations } from '../postgres/migrations';
 import { withoutNul } from '../postgres/nulText';
-import { createPool, DEFAULT_POOL_LIMITS, describeUrl, unavailable } from '../postgres/pool';
+import { createPool, DEFAULT_POOL_LIMITS, describeUrl, connectionFailure } from '../postgres/pool';
 import { countRow, decodeRow, lockedRow } from '../rows';
 import { StoreCopyError } from './errors';
 import type { TableCopy } from './plan';
@@ -50,7 +50,7 @@ export class CopyTarget {
     try {
       return await (this.client ?? this.pool).query(sql, params);
     } catch (err) {
-      throw unavailable(err, this.where);
+      throw connectionFailure(err, this.where);
     }
   }
 
@@ -76,7 +76,7 @@ export class CopyTarget {
     try {
       return await migratePostgres(this.pool, postgresMigrations);
     } catch (err) {
-      throw new StoreCopyError(`PostgreSQL at ${this.where}: ${messageOf(unavailable(err, this.where))}`);
+      throw new StoreCopyError(`PostgreSQL at ${this.where}: ${messageOf(connectionFailure(err, this.where))}`);
     }
   }
 
@@ -85,7 +85,7 @@ export class CopyTarget {
     try {
       this.client = await this.pool.connect();
     } catch (err) {
-      throw unavailable(err, this.where);
+      throw connectionFailure(err, this.where);
     }
     // A connection lost while held emits 'error' besides failing the statement in flight, which
     // says it: heard here rather than ending the process before the copy can say what to do.

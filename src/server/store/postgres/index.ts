@@ -8,7 +8,7 @@ import { PostgresBreakerRepository } from './breakers';
 import { Database } from './database';
 import { migratePostgres } from './migrate';
 import { postgresMigrations } from './migrations';
-import { createPool, DEFAULT_POOL_LIMITS, describeUrl, unavailable, type PoolLimits } from './pool';
+import { createPool, DEFAULT_POOL_LIMITS, describeUrl, connectionFailure, type PoolLimits } from './pool';
 import { PostgresPipelineRepository } from './pipeline';
 import { postgresWriteProbe } from './refusals';
 import { postgresSettings } from './settings';
@@ -53,7 +53,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions): 
     await migratePostgres(pool, postgresMigrations);
   } catch (err) {
     await pool.end();
-    throw unavailable(err, where);
+    throw connectionFailure(err, where);
   }
   // Each idle connection the server closed is dropped as it fails: one try more than the pool holds.
   const attempts = limits.maxConnections + 1;

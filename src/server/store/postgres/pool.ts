@@ -25,6 +25,18 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/**
+ * Every connection of this replica's pool was in use and none came free within connectTimeoutMs: the
+ * server answers, this replica asks too much of it at once. Load, not an outage: not retried (that
+ * adds to the queue), and the store's write health and /readyz do not count it against the store.
+ */
+export class StoreBusyError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreBusyError';
+  }
+}
+
 // Timestamps are epoch milliseconds in BIGINT columns: well inside Number's exact range, so they
 // are read as numbers rather than the driver's default strings.
 const types = {
@@ -58,13 +70,28 @@ export function createPool(url: string, limits: PoolLimits, onIdleError: (err: E
 const UNAVAILABLE_STATES = /^(08|57P0[123])/;
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH']);
 
-/** Turns a lost or refused connection into a StoreUnavailableError; other errors pass unchanged. */
-export function unavailable(err: unknown, where: string): unknown {
+/**
+ * pg-pool's words when a call waited connectTimeoutMs in the queue of a full pool (a new connection the
+ * server does not answer in time ends "Connection terminated due to connection timeout" instead).
+ */
+const POOL_QUEUE_TIMEOUT = /timeout exceeded when trying to connect/;
+
+/**
+ * Turns a lost or refused connection into a StoreUnavailableError, and a wait for a full pool into a
+ * StoreBusyError; other errors pass unchanged.
+ */
+export function connectionFailure(err: unknown, where: string): unknown {
   const code = codeOf(err);
   const message = messageOf(err);
+  if (POOL_QUEUE_TIMEOUT.test(message)) {
+    return new StoreBusyError(
+      `PostgreSQL at ${where} is busy: every connection of this replica's pool (store.maxConnections) stayed in use longer than a call may wait`,
+      { cause: err }
+    );
+  }
   const lost =
     (code !== undefined && (UNAVAILABLE_STATES.test(code) || UNAVAILABLE_CODES.has(code))) ||
-    /Connection terminated|timeout exceeded when trying to connect/.test(message);
+    /Connection terminated/.test(message);
   return lost ? new StoreUnavailableError(`PostgreSQL at ${where} is unavailable: ${message}`, { cause: err }) : err;
 }
 
@@ -83,7 +110,7 @@ export async function retryingLostConnections<T>(
     try {
       return await run();
     } catch (err) {
-      const mapped = unavailable(err, where);
+      const mapped = connectionFailure(err, where);
       if (!(mapped instanceof StoreUnavailableError) || attempt >= attempts || !mayRunAgain()) {
         throw mapped;
       }

@@ -86,4 +86,4 @@ export const postgresRefusalReason = (err: unknown): string | undefined => refus
 
 /** The driver says a connection it lost only in words: a code for the log, the same on every such loss. */
 const lostConnection = (message: string): string =>
-  /timeout exceeded when trying to connect/.test(message) ? 'connect timeout' : 'connection lost';
+  /due to connection timeout/.test(message) ? 'connect timeout' : 'connection lost';
