@@ -186,7 +186,7 @@ export class TargetModel {
       this.lastAt = t;
       this.steps++;
       this.samples++;
-      this.recentSteps.record(t, this.signals);
+      this.recentSteps.record(t, this.signals, this.threshold);
     }
     this.score = Math.max(score, peer?.score ?? 0);
     this.ttf = ttf;
