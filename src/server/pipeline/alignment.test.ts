@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { configSchema } from '../config/schema';
 import type { RangeSeries } from '../prometheus/types';
 import { AnswerAlignment, SeriesTargets } from './alignment';
-import type { TargetModel } from './targetModel';
+import { TargetModel } from './targetModel';
 import { testSettings } from './testTargets';
 import { targetId, targetLabels } from './targets';
 
@@ -13,9 +13,14 @@ const watchOf = (target: string[]) =>
   }).watches![0];
 
 describe('SeriesTargets', () => {
-  it('gives each series the target labels and id targets.ts builds, answer after answer', () => {
+  const cacheOf = (watch: ReturnType<typeof watchOf>) => {
+    const known = new Map<string, TargetModel>();
+    return { known, cache: new SeriesTargets({ watch, known, settings: testSettings({}), baseThreshold: 3 }) };
+  };
+
+  it('gives each series the target with the labels and id targets.ts builds, answer after answer', () => {
     const watch = watchOf(['job', 'instance']);
-    const cache = new SeriesTargets(watch);
+    const { cache, known } = cacheOf(watch);
     const series: Array<Record<string, string>> = [
       { job: 'a', instance: 'x', pod: 'p1' },
       { job: 'a', instance: 'x', pod: 'p2' },
@@ -34,31 +39,39 @@ describe('SeriesTargets', () => {
         const got = cache.of({ ...labels });
         expect(got.labels).toEqual(expected);
         expect(got.id).toBe(targetId('w', expected));
+        expect(known.get(got.id)).toBe(got);
       }
       cache.settle();
     }
+    expect(known.size).toBe(7);
   });
 
   it('keys a one-label watch by the value alone, a missing label as the empty value', () => {
     const watch = watchOf(['instance']);
-    const cache = new SeriesTargets(watch);
-    expect(cache.of({ instance: 'i-1', job: 'j' })).toEqual({ id: 'w{instance="i-1"}', labels: { instance: 'i-1' } });
-    expect(cache.of({ job: 'j' })).toEqual({ id: 'w{instance=""}', labels: { instance: '' } });
+    const { cache } = cacheOf(watch);
+    const got = cache.of({ instance: 'i-1', job: 'j' });
+    expect([got.id, got.labels]).toEqual(['w{instance="i-1"}', { instance: 'i-1' }]);
+    const missing = cache.of({ job: 'j' });
+    expect([missing.id, missing.labels]).toEqual(['w{instance=""}', { instance: '' }]);
     expect(cache.of({ instance: '' })).toBe(cache.of({ job: 'k' }));
   });
 
-  it('keeps the series of the last answer only', () => {
+  it("gives the watch's own target: a forgotten one is created again, a replaced one is not kept", () => {
     const watch = watchOf(['instance']);
-    const cache = new SeriesTargets(watch);
+    const { cache, known } = cacheOf(watch);
     const first = cache.of({ instance: 'a' });
     cache.settle();
     expect(cache.of({ instance: 'a' })).toBe(first);
     cache.settle();
-    cache.settle();
-    // Not in the last answer: built again (equal, not the same object).
+    known.delete(first.id);
     const again = cache.of({ instance: 'a' });
     expect(again).not.toBe(first);
-    expect(again).toEqual(first);
+    expect([again.id, again.labels]).toEqual([first.id, first.labels]);
+    expect(known.get(first.id)).toBe(again);
+    cache.settle();
+    const restored = new TargetModel(again.id, 'w', again.labels, null, testSettings({}), 3);
+    known.set(again.id, restored);
+    expect(cache.of({ instance: 'a' })).toBe(restored);
   });
 });
 

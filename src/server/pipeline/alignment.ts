@@ -42,8 +42,6 @@ export class AnswerAlignment implements StepValues {
   series = 0;
   /** Series with samples per query in the last answer, for the line logged after the first cycle. */
   readonly seriesBySignal = new Map<string, number>();
-  /** A target's slot in the answer being aligned (valid while slots[slot] is that target). */
-  private readonly slotOf = new Map<TargetModel, number>();
   /** Where each slot's values start in `values`; slot i holds values[offsets[i] + k] for its signal k. */
   private offsets = new Int32Array(64);
   private values = new Float64Array(64);
@@ -60,7 +58,7 @@ export class AnswerAlignment implements StepValues {
   private readonly seriesTargets: SeriesTargets;
 
   constructor(private readonly deps: AlignmentDeps) {
-    this.seriesTargets = new SeriesTargets(deps.watch);
+    this.seriesTargets = new SeriesTargets(deps);
   }
 
   get targets(): readonly TargetModel[] {
@@ -73,7 +71,7 @@ export class AnswerAlignment implements StepValues {
    * in it: each of their steps has no sample (vanished.ts says why).
    */
   align(results: Map<string, RangeSeries[]>): void {
-    const { watch, known, settings, baseThreshold } = this.deps;
+    const { watch, known } = this.deps;
     const slots = this.slots;
     slots.length = 0;
     let series = 0;
@@ -88,17 +86,12 @@ export class AnswerAlignment implements StepValues {
           continue;
         }
         withSamples++;
-        const { id, labels } = this.seriesTargets.of(s.labels);
-        let target = known.get(id);
-        if (!target) {
-          target = new TargetModel(id, watch.name, labels, kubernetesObject(watch, labels), settings, baseThreshold);
-          known.set(id, target);
-        }
-        let slot = this.slotOf.get(target);
-        if (slot === undefined || slots[slot] !== target) {
+        const target = this.seriesTargets.of(s.labels);
+        let slot = target.alignedSlot;
+        if (slots[slot] !== target) {
           slot = slots.length;
           slots.push(target);
-          this.slotOf.set(target, slot);
+          target.alignedSlot = slot;
           this.lastQuery = fit(this.lastQuery, slot + 1);
           this.lastQuery[slot] = 0;
         }
@@ -121,22 +114,12 @@ export class AnswerAlignment implements StepValues {
     this.seriesTargets.settle();
     this.present = slots.length;
     for (const target of known.values()) {
-      const slot = this.slotOf.get(target);
-      if (!(slot !== undefined && slot < this.present && slots[slot] === target) && !Number.isNaN(target.lastAt)) {
+      const slot = target.alignedSlot;
+      if (!(slot < this.present && slots[slot] === target) && !Number.isNaN(target.lastAt)) {
         slots.push(target);
       }
     }
-    this.forgetOthers();
     this.layOut(series);
-  }
-
-  /** Keeps the slots of this answer's targets only: a target forgotten since is not held here. */
-  private forgetOthers(): void {
-    for (const [target, slot] of this.slotOf) {
-      if (slot >= this.present || this.slots[slot] !== target) {
-        this.slotOf.delete(target);
-      }
-    }
   }
 
   /** Each slot's place in `values` (its target's signals, known now), and each series' place there. */
@@ -220,29 +203,38 @@ function fitValues(a: Float64Array<ArrayBuffer>, n: number): Float64Array<ArrayB
 /**
  * The target of a series by the values of its target labels, kept from one answer to the next: a
  * watch's series come back every cycle, and building each one's target labels and id again (keys
- * sorted, values quoted, joined) cost more per cycle than aligning it. Holds the series of the
- * last answer and of the one being read, no more.
+ * sorted, values quoted, joined) cost more per cycle than aligning it. Holds the targets of the
+ * last answer's series and of the one being read, no more: the targets themselves, not a record of
+ * their id and labels each (40 B a series, issue 16).
  */
 export class SeriesTargets {
-  private last = new Map<string, { id: string; labels: Record<string, string> }>();
-  private next = new Map<string, { id: string; labels: Record<string, string> }>();
+  private last = new Map<string, TargetModel>();
+  private next = new Map<string, TargetModel>();
 
-  constructor(private readonly watch: WatchConfig) {}
+  constructor(private readonly deps: AlignmentDeps) {}
 
-  of(seriesLabels: Record<string, string>): { id: string; labels: Record<string, string> } {
-    const names = this.watch.target;
+  /** The watch's target of a series, created (and added to the known targets) on first sight. */
+  of(seriesLabels: Record<string, string>): TargetModel {
+    const { watch, known, settings, baseThreshold } = this.deps;
+    const names = watch.target;
     // One label: its value is the key; more: each value prefixed with its length, so no two tuples meet.
     const key =
       names.length === 1
         ? (seriesLabels[names[0]] ?? '')
         : names.map((n) => `${(seriesLabels[n] ?? '').length}:${seriesLabels[n] ?? ''}`).join('');
-    let found = this.next.get(key) ?? this.last.get(key);
-    if (!found) {
-      const labels = targetLabels(this.watch, seriesLabels);
-      found = { id: targetId(this.watch.name, labels), labels };
+    let target = this.next.get(key) ?? this.last.get(key);
+    // A target forgotten (or replaced by a restored one) since: the watch's own is looked up again.
+    if (!target || known.get(target.id) !== target) {
+      const labels = targetLabels(watch, seriesLabels);
+      const id = targetId(watch.name, labels);
+      target = known.get(id);
+      if (!target) {
+        target = new TargetModel(id, watch.name, labels, kubernetesObject(watch, labels), settings, baseThreshold);
+        known.set(id, target);
+      }
     }
-    this.next.set(key, found);
-    return found;
+    this.next.set(key, target);
+    return target;
   }
 
   /** The answer is aligned: series it did not have are dropped from the next one's. */

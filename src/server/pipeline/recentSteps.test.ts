@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import { SCORE_STEPS, scoreWord } from './recentSteps';
 import type { TargetModel } from './targetModel';
 import { jobTarget, testSettings } from './testTargets';
 
@@ -65,15 +67,19 @@ describe('RecentSteps (the detail ring, its times from the watch grid)', () => {
     const model = jobTarget('a', { ...settings, detailPoints: 40 }, 0.5);
     model.signalIndex({ name: 'cpu', kind: 'cpu' });
     const bands: Array<[number, number, number]> = [];
+    const scores: number[] = [];
     for (let i = 0; i < 40; i++) {
       model.step(T0 + i * STEP, [1000 + (i % 7) * 0.37 + (i === 30 ? 50 : 0)]);
-      const { expected, lower, upper } = model.signals[0];
+      const { expected, lower, upper, score } = model.signals[0];
       bands.push([expected, lower, upper]);
+      scores.push(score);
     }
     const shown = model.recent().cpu;
     expect(shown).toHaveLength(40);
     let banded = 0;
     shown.forEach((p, i) => {
+      expect(Math.abs(p.score - scores[i])).toBeLessThanOrEqual(1 / SCORE_STEPS);
+      expect(p.score >= model.threshold).toBe(scores[i] >= model.threshold);
       const [expected, lower, upper] = bands[i];
       if (Number.isNaN(expected)) {
         expect([p.expected, p.lower, p.upper]).toEqual([null, null, null]);
@@ -86,6 +92,34 @@ describe('RecentSteps (the detail ring, its times from the watch grid)', () => {
       expect(Math.abs(p.upper! - upper)).toBeLessThanOrEqual(ulp);
     });
     expect(banded).toBeGreaterThan(20);
+  });
+
+  it('keeps a score to 1/65534, on the side of the threshold it was judged against', () => {
+    const S = SCORE_STEPS;
+    // Thresholds anywhere, scores at and around them (where a rounding could cross) and anywhere in [0, 1].
+    const near = fc
+      .tuple(
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.integer({ min: -3, max: 3 }),
+        fc.double({ min: -1, max: 1, noNaN: true })
+      )
+      .map(([threshold, steps, frac]) => [threshold, Math.min(1, Math.max(0, threshold + (steps + frac) / S / 2))]);
+    const anywhere = fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }));
+    fc.assert(
+      fc.property(fc.oneof(near, anywhere), ([threshold, score]) => {
+        const q = scoreWord(score, threshold);
+        expect(Number.isInteger(q) && q >= 0 && q <= S).toBe(true);
+        expect(Math.abs(q / S - score)).toBeLessThanOrEqual(1 / S);
+        expect(q / S >= threshold).toBe(score >= threshold);
+      }),
+      { numRuns: 2000 }
+    );
+    expect([scoreWord(0, 0.5), scoreWord(1, 0.5), scoreWord(0.99, 0.99), scoreWord(0.99 - 1e-9, 0.99)]).toEqual([
+      0,
+      S,
+      Math.ceil(0.99 * S),
+      Math.floor(0.99 * S),
+    ]);
   });
 
   it('is empty before the first step, and keeps nothing with detailPoints 0', () => {

@@ -1,9 +1,42 @@
 import { SCORE_HISTORY_POINTS, type TargetDetail } from '../../contract/pipeline';
-import { RING_FIELDS, type SignalModel } from './signal';
+import { RING_WORDS, type SignalModel } from './signal';
 import { downsampleMax } from './targets';
 
-/** A slot's score in the first signal's ring when the target had no sample at that slot's step. */
-const UNRECORDED = NaN;
+/** Steps of a score in the ring: a word holds round(score * SCORE_STEPS), the word above them marks an unrecorded slot. */
+export const SCORE_STEPS = 0xfffe;
+
+/** A slot's score word in the first signal's ring when the target had no sample at that slot's step. */
+const UNRECORDED = 0xffff;
+
+/**
+ * A score as the ring keeps it: to 1/65534 (the pages draw it at 2 decimals), and on the side of the
+ * threshold it was judged against, so a step the detail view marks as over the threshold is one that was.
+ */
+export function scoreWord(score: number, threshold: number): number {
+  let q = Math.round(Math.min(1, Math.max(0, score)) * SCORE_STEPS);
+  if (score >= threshold) {
+    q += q / SCORE_STEPS < threshold ? 1 : 0;
+  } else {
+    q -= q / SCORE_STEPS >= threshold ? 1 : 0;
+  }
+  return q;
+}
+
+/** A float32 read and written as two words of a ring (the ring is one view: each view is ~96 B of heap a signal). */
+const F32 = new Float32Array(1);
+const F32_WORDS = new Uint16Array(F32.buffer);
+
+function put32(ring: Uint16Array, at: number, x: number): void {
+  F32[0] = x;
+  ring[at] = F32_WORDS[0];
+  ring[at + 1] = F32_WORDS[1];
+}
+
+function get32(ring: Uint16Array, at: number): number {
+  F32_WORDS[0] = ring[at];
+  F32_WORDS[1] = ring[at + 1];
+  return F32[0];
+}
 
 /**
  * The last `points` steps of a target's grid, a ring whose slots index each signal's own ring
@@ -33,7 +66,7 @@ export class RecentSteps {
     for (let back = n - 1; back >= 0; back--) {
       const slot = (this.last - back + n) % n;
       const t = this.lastAt - back * this.stepMs;
-      if (t >= this.firstAt && !Number.isNaN(signals[0].ring[slot * RING_FIELDS + 3])) {
+      if (t >= this.firstAt && signals[0].ring[slot * RING_WORDS + 6] !== UNRECORDED) {
         out.push({ slot, t });
       }
     }
@@ -47,16 +80,16 @@ export class RecentSteps {
     const slots = this.slots(signals);
     for (const s of signals) {
       out[s.spec.name] = slots.map(({ slot, t }) => {
-        const r = slot * RING_FIELDS;
-        const expected = s.ring[r + 1];
-        const half = s.ring[r + 2];
+        const r = slot * RING_WORDS;
+        const expected = get32(s.ring, r + 2);
+        const half = get32(s.ring, r + 4);
         return {
           t,
-          value: num(s.ring[r]),
+          value: num(get32(s.ring, r)),
           expected: num(expected),
           lower: num(expected - half),
           upper: num(expected + half),
-          score: s.ring[r + 3],
+          score: s.ring[r + 6] / SCORE_STEPS,
         };
       });
     }
@@ -71,19 +104,20 @@ export class RecentSteps {
     const steps = this.slots(signals).map(({ slot, t }): [number, number] => {
       let score = 0;
       for (const s of signals) {
-        score = Math.max(score, s.ring[slot * RING_FIELDS + 3]);
+        score = Math.max(score, s.ring[slot * RING_WORDS + 6] / SCORE_STEPS);
       }
-      // The ring holds float32: rounding drops digits it never had, which would only bloat the JSON.
+      // The ring holds a score to 1/65534: rounding drops digits it never had, which would only bloat the JSON.
       return [t, Math.round(score * 1e4) / 1e4];
     });
     return downsampleMax(steps, maxPoints);
   }
 
   /**
-   * Keeps step t of every signal (a signal without a sample at t keeps no value and score 0). Steps
-   * skipped since the last one recorded are marked unrecorded (t: on the grid, after the last step).
+   * Keeps step t of every signal (a signal without a sample at t keeps no value and score 0), its
+   * scores judged against `threshold`. Steps skipped since the last one recorded are marked
+   * unrecorded (t: on the grid, after the last step).
    */
-  record(t: number, signals: readonly SignalModel[]): void {
+  record(t: number, signals: readonly SignalModel[], threshold: number): void {
     const n = this.points;
     if (n === 0 || signals.length === 0) {
       return;
@@ -94,17 +128,17 @@ export class RecentSteps {
     } else {
       const ahead = Math.max(1, Math.round((t - this.lastAt) / this.stepMs));
       for (let k = 1; k < Math.min(ahead, n); k++) {
-        signals[0].ring[((this.last + k) % n) * RING_FIELDS + 3] = UNRECORDED;
+        signals[0].ring[((this.last + k) % n) * RING_WORDS + 6] = UNRECORDED;
       }
       slot = (this.last + ahead) % n;
     }
     for (const s of signals) {
-      const r = slot * RING_FIELDS;
+      const r = slot * RING_WORDS;
       const fresh = s.lastAt === t;
-      s.ring[r] = fresh ? s.value : NaN;
-      s.ring[r + 1] = s.expected;
-      s.ring[r + 2] = (s.upper - s.lower) / 2;
-      s.ring[r + 3] = fresh ? s.score : 0;
+      put32(s.ring, r, fresh ? s.value : NaN);
+      put32(s.ring, r + 2, s.expected);
+      put32(s.ring, r + 4, (s.upper - s.lower) / 2);
+      s.ring[r + 6] = fresh ? scoreWord(s.score, threshold) : 0;
     }
     this.last = slot;
     this.lastAt = t;

@@ -28,12 +28,12 @@ export interface ModelSettings {
 const holtWintersSchema = z.object({ format: z.literal('failureprophet.forecaster') });
 
 /**
- * Float32 a recent step takes in a signal's ring (recentSteps.ts): value, expected, the band's half
- * width, score. Every product detector's band is symmetric about its expected value (detectors.test.ts),
- * so its edges are the expected value less and plus the half width: a fifth of the ring (48 MiB at
- * 100,000 targets) for edges within a float32 rounding of those it held before.
+ * 16-bit words a recent step takes in a signal's ring (recentSteps.ts): value, expected and the band's
+ * half width as float32 (two words each), the score in one. Every product detector's band is symmetric
+ * about its expected value (detectors.test.ts), so its edges are the expected value less and plus the
+ * half width; a score is in [0, 1] (detectors.test.ts), drawn at 2 decimals and held to 1/65534.
  */
-export const RING_FIELDS = 4;
+export const RING_WORDS = 7;
 
 /** One signal of a target: its detector (and forecaster), what it said at its last sample, and its recent steps. */
 export class SignalModel {
@@ -47,8 +47,8 @@ export class SignalModel {
   /** The last step it had no sample at and its detector scored the gap (NaN: none yet). */
   missingAt = NaN;
   ttf: TimeToFailure | null = null;
-  /** value, expected, the band's half width, score per recent step (recentSteps.ts; float32 keeps a fleet's history small). */
-  readonly ring: Float32Array;
+  /** value, expected, the band's half width, score per recent step (recentSteps.ts: 14 B a step keeps a fleet's history small). */
+  readonly ring: Uint16Array;
 
   constructor(
     readonly spec: SignalSpec,
@@ -56,8 +56,8 @@ export class SignalModel {
     public forecaster: CrossingForecaster | undefined,
     detailPoints: number
   ) {
-    const { buffer, offset } = RING_SLAB.take(detailPoints * RING_FIELDS * 4);
-    this.ring = new Float32Array(buffer, offset, detailPoints * RING_FIELDS);
+    const { buffer, offset } = RING_SLAB.take(detailPoints * RING_WORDS * 2);
+    this.ring = new Uint16Array(buffer, offset, detailPoints * RING_WORDS);
   }
 }
 

@@ -63,6 +63,11 @@ export class TargetModel {
   /** Predictions made since the last hand-over. */
   private made: readonly PredictionRecord[] = NO_PREDICTIONS;
   private readonly recentSteps: RecentSteps;
+  /**
+   * The target's slot in its watch's aligned answer (alignment.ts), valid while that slot holds this
+   * target: a field, not a map of the watch's targets to their slots (~40 B a target, issue 16).
+   */
+  alignedSlot = 0;
 
   constructor(
     readonly id: string,
@@ -186,7 +191,7 @@ export class TargetModel {
       this.lastAt = t;
       this.steps++;
       this.samples++;
-      this.recentSteps.record(t, this.signals);
+      this.recentSteps.record(t, this.signals, this.threshold);
     }
     this.score = Math.max(score, peer?.score ?? 0);
     this.ttf = ttf;
