@@ -5,6 +5,9 @@
  * One series in ten has a forecaster limit, as memory and disk signals would.
  * FP_BENCH_SERIES sets the watch's series (10,000); FP_BENCH_MEMORY=0 leaves out part (2);
  * FP_BENCH_CPU_PROFILE=<file.cpuprofile> writes a CPU profile of the steady cycles only.
+ * A learned fleet: FP_BENCH_STEP_MS=1800000 FP_BENCH_HISTORY_STEPS=144 watches at a 30-minute step
+ * after 3 days replayed, so ARTime is past its probation (ARTIME_PROBATION_MS) and every forecaster
+ * closes a bucket every cycle; the stock run (60 s step, 60 steps replayed) is a fleet in its first hour.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -16,6 +19,7 @@ import { runInNewContext } from 'node:vm';
 import pino from 'pino';
 import { Registry, type Counter, type Histogram } from 'prom-client';
 import { Random } from '../src/detection';
+import { ARTIME_PROBATION_MS } from '../src/detection/artime';
 import { systemClock } from '../src/server/clock';
 import { configSchema } from '../src/server/config/schema';
 import { CYCLE_PHASES } from '../src/server/pipeline/metrics';
@@ -28,23 +32,30 @@ import { TargetModel, type TargetSettings } from '../src/server/pipeline/targetM
 import { openSqliteStore } from '../src/server/store/sqlite';
 import { startPrometheus } from '../test/harness/prometheus';
 
+/** The step of the in-memory parts' series. */
 const STEP = 60_000;
+/** The watch's step, and the steps replayed on first sight before the steady cycles. */
+const WATCH_STEP = Number(process.env.FP_BENCH_STEP_MS ?? STEP);
+const HISTORY_STEPS = Number(process.env.FP_BENCH_HISTORY_STEPS ?? 60);
 const T0 = Date.UTC(2025, 5, 2);
 
-function value(rng: Random, i: number, k: number): number {
-  return 100 + (k % 50) + 10 * Math.sin((2 * Math.PI * i) / 1440) + rng.next() * 2;
+/** The k-th series' value at its i-th step of `stepMs`: a daily rhythm plus noise. */
+function value(rng: Random, i: number, k: number, stepMs = STEP): number {
+  return 100 + (k % 50) + 10 * Math.sin((2 * Math.PI * i) / (86_400_000 / stepMs)) + rng.next() * 2;
 }
 
 async function cycleBench(series: number, points: number): Promise<void> {
   const rng = new Random(1);
-  const timestamps = Array.from({ length: points }, (_, i) => T0 + i * STEP);
+  const timestamps = Array.from({ length: points }, (_, i) => T0 + i * WATCH_STEP);
   let t = performance.now();
   const prom = await startPrometheus(
     Array.from({ length: series }, (_, k) => ({
       name: k % 10 === 0 ? 'bench_memory_ratio' : 'bench_load',
       labels: { instance: `i-${String(k).padStart(6, '0')}` },
       timestamps,
-      values: timestamps.map((_, i) => (k % 10 === 0 ? 0.3 + 0.0001 * i + 0.01 * rng.next() : value(rng, i, k))),
+      values: timestamps.map((_, i) =>
+        k % 10 === 0 ? 0.3 + 0.0001 * i + 0.01 * rng.next() : value(rng, i, k, WATCH_STEP)
+      ),
     }))
   );
   console.log(
@@ -53,7 +64,7 @@ async function cycleBench(series: number, points: number): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'fp-bench-'));
   const store = openSqliteStore(dataDir);
   const metrics = new Registry();
-  let now = T0 + 60 * STEP;
+  let now = T0 + HISTORY_STEPS * WATCH_STEP;
   const config = configSchema.parse({
     prometheus: { url: prom.url, timeout: '60s' },
     watches: [
@@ -61,8 +72,8 @@ async function cycleBench(series: number, points: number): Promise<void> {
         name: 'fleet',
         queries: { load: 'bench_load', memory: 'bench_memory_ratio' },
         target: ['instance'],
-        step: '1m',
-        history: '1h',
+        step: WATCH_STEP,
+        history: HISTORY_STEPS * WATCH_STEP,
         lag: 0,
         limits: { memory: 1 },
       },
@@ -78,7 +89,10 @@ async function cycleBench(series: number, points: number): Promise<void> {
   await pipeline.init();
   t = performance.now();
   await pipeline.runOnce();
-  console.log(`  first sight: replay of 60 steps for every series in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  console.log(
+    `  first sight: replay of ${HISTORY_STEPS} steps of ${WATCH_STEP / 1000} s for every series in ${((performance.now() - t) / 1000).toFixed(1)} s; ` +
+      `ARTime's probation (${ARTIME_PROBATION_MS / 3_600_000} h) ${HISTORY_STEPS * WATCH_STEP >= ARTIME_PROBATION_MS ? 'is over' : 'is still running'}`
+  );
   const scoring = metrics.getSingleMetric('failureprophet_scoring_duration_seconds') as Histogram;
   const scoringSum = async () => (await scoring.get()).values.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0;
   const phaseCounter = metrics.getSingleMetric('failureprophet_cycle_phase_seconds_total') as Counter;
@@ -97,8 +111,8 @@ async function cycleBench(series: number, points: number): Promise<void> {
   type Row = Record<'scoring' | 'total' | 'cpu' | 'gc' | (typeof CYCLE_PHASES)[number], number>;
   const cycles: Row[] = [];
   const profiler = await startProfile(process.env.FP_BENCH_CPU_PROFILE);
-  for (let c = 0; c < Math.min(20, points - 61); c++) {
-    now += STEP;
+  for (let c = 0; c < Math.min(20, points - HISTORY_STEPS - 1); c++) {
+    now += WATCH_STEP;
     const before = await scoringSum();
     const phasesBefore = await phaseTotals();
     const gcBefore = gcMs;
@@ -327,8 +341,8 @@ function memoryBench(count: number, detailPoints: number): void {
 
 export async function run(): Promise<void> {
   const series = Number(process.env.FP_BENCH_SERIES ?? 10_000);
-  console.log(`watch cycle, ${series.toLocaleString('en')} series at a 60 s step, real Prometheus:`);
-  await cycleBench(series, 90);
+  console.log(`watch cycle, ${series.toLocaleString('en')} series at a ${WATCH_STEP / 1000} s step, real Prometheus:`);
+  await cycleBench(series, HISTORY_STEPS + 30);
   await checkpointBench(series, 10);
   if (process.env.FP_BENCH_MEMORY === '0') {
     return;

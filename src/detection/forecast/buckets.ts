@@ -90,12 +90,17 @@ export class BucketHistory {
     const t: number[] = [];
     const y: number[] = [];
     const m = this.means.length;
-    for (let k = this.newest_ - m + 1; k < this.newest_; k++) {
-      const v = this.means[((k % m) + m) % m];
+    // From the first sample's bucket on (or just before it: the test below decides), its ring slot
+    // stepped along rather than taken modulo the ring each time: read at every step of every forecaster.
+    const first = Math.max(this.newest_ - m + 1, Math.floor(this.firstMs / this.bucketMs) - 1);
+    let slot = ((first % m) + m) % m;
+    for (let k = first; k < this.newest_; k++) {
+      const v = this.means[slot];
       if (!Number.isNaN(v) && (k + 1) * this.bucketMs > this.firstMs) {
         t.push(k * this.bucketMs + this.bucketMs / 2);
         y.push(sign * v);
       }
+      slot = slot === m - 1 ? 0 : slot + 1;
     }
     const [sum, count, sumT] = this.partial;
     if (count > 0) {

@@ -103,3 +103,56 @@ describe('CrossingForecaster: the interval of a leak that speeds up', () => {
     expect(inside / asked).toBeGreaterThanOrEqual(0.7);
   });
 });
+
+describe('CrossingForecaster: a history read once for a sealed bucket and the crossing asked after it', () => {
+  it('answers in a fleet fed in turns as each forecaster alone, read afresh at every question, does', () => {
+    const rng = new Random(16);
+    const answers = (g: CrossingForecaster) => [g.crossing(0.9, 'above'), g.crossing(0.1, 'below', 0.8)];
+    let trends = 0;
+    for (let run = 0; run < 4; run++) {
+      // Steps of 5 min fill a bucket in 6 (most steps seal none), steps of 30 min seal one each.
+      const step = run % 2 === 0 ? STEP : 6 * STEP;
+      const steps = Math.floor((3 * DAY) / step);
+      // Rising and falling leaks, cleaned up on day 2; the samples and questions drawn first, so the
+      // fleet and each forecaster alone see the same: asked right after its own sample (1), after
+      // the whole fleet's (2), or not (0).
+      const members = Array.from({ length: 1 + (run % 3) }, (_, k) => {
+        const leak = (k % 2 === 0 ? 1 : -1) * (0.2 + 0.2 * rng.next());
+        const noise = 0.002 + 0.02 * rng.next();
+        return {
+          samples: Array.from({ length: steps }, (_, i) => {
+            const t = i * step;
+            const rhythm = 0.02 * Math.sin((2 * Math.PI * t) / DAY);
+            return 0.5 + (leak * t) / DAY + (t >= 2 * DAY ? -0.1 : 0) + rhythm + noise * gauss(rng);
+          }),
+          asks: Array.from({ length: steps }, (_, i) => (i * step < 6 * HOUR ? 0 : Math.floor(rng.next() * 3))),
+        };
+      });
+      const fleet = members.map(() => new CrossingForecaster({ horizonMs: 2 * DAY }));
+      const got = members.map((): unknown[] => []);
+      for (let i = 0; i < steps; i++) {
+        fleet.forEach((f, k) => {
+          f.update(T0 + i * step, members[k].samples[i]);
+          if (members[k].asks[i] === 1) {
+            got[k].push(answers(f));
+          }
+        });
+        fleet.forEach((f, k) => members[k].asks[i] === 2 && got[k].push(answers(f)));
+      }
+      members.forEach(({ samples, asks }, k) => {
+        const alone = new CrossingForecaster({ horizonMs: 2 * DAY });
+        const expected: unknown[] = [];
+        for (let i = 0; i < steps; i++) {
+          alone.update(T0 + i * step, samples[i]);
+          if (asks[i] > 0) {
+            expected.push(answers(CrossingForecaster.fromState(alone.toState())));
+          }
+        }
+        expect(got[k]).toEqual(expected);
+        trends += expected.flat().filter((a) => typeof a !== 'string').length;
+      });
+    }
+    // Crossings were predicted, not only reasons given.
+    expect(trends).toBeGreaterThan(300);
+  });
+});

@@ -1,21 +1,12 @@
 import { z } from 'zod';
 import { BucketHistory, type BucketHistoryState } from './buckets';
-import { harmonicFit } from './harmonic';
 import { HorizonCalibration, type CalibrationState } from './interval';
-import { dailyDrift } from './seasonal';
+import { breaks } from './resets';
+import { DAY_MS, firstCrossing, MIN_WINDOW_MS, normalQuantile, quadraticFit } from './trend';
+import { trendModel, type NoCrossingReason, type TrendModel } from './trendModel';
 import type { CrossingEstimate, LimitDirection } from './types';
-import { backWithinLeftLevels, highestSince } from './levels';
-import {
-  breaks,
-  DAY_MS,
-  firstCrossing,
-  lineFit,
-  MIN_WINDOW_MS,
-  normalQuantile,
-  quadraticFit,
-  significantLine,
-  type LineFit,
-} from './trend';
+
+export type { NoCrossingReason } from './trendModel';
 
 /** Plain JSON snapshot of a CrossingForecaster. Version 1 (history only) is migrated on restore. */
 export interface CrossingForecasterState {
@@ -47,10 +38,6 @@ const snapshotSchema = z.object({
   calibration: z.unknown().optional(),
 });
 
-/** Why no crossing is predicted (for the API and the logs). */
-export type NoCrossingReason =
-  'too little history' | 'no significant trend' | 'beyond the horizon its history supports';
-
 /** z of the slow edge of the 80% interval (its 10% quantile). */
 const SLOW_EDGE_Z = normalQuantile(0.9);
 
@@ -62,15 +49,22 @@ const BEND_WINDOWS: ReadonlyArray<[number, boolean]> = [
   [DAY_MS, true],
 ];
 
-/** The signed value expected `h` ms after the last sample, with its standard error. */
-type Path = (h: number) => { mean: number; sd: number };
-
-/** The model the data supports: its path, how far that path may be followed, and the reset it starts after (0: none kept). */
-interface TrendModel {
-  path: Path;
-  reachMs: number;
-  resetMs: number;
+/**
+ * A history as last read, with its resets and the models fitted to it in each sense ([+1, -1]):
+ * a sealed bucket's forecasts (update) and the crossing asked right after (the pipeline feeds a
+ * sample, then asks) read the same history, so it is read and fitted once. One for all forecasters,
+ * not one each: a fleet holds thousands, and a forecaster read again after another is read afresh.
+ */
+interface LastRead {
+  history: BucketHistory;
+  /** The newest sample's time when read: every sample the history takes moves it on. */
+  lastMs: number;
+  t: number[];
+  y: [number[], number[] | undefined];
+  resets: number[];
+  models: [TrendModel | NoCrossingReason | undefined, TrendModel | NoCrossingReason | undefined];
 }
+let lastRead: LastRead | null = null;
 
 /**
  * Time to failure only when the data supports it. The history is kept as bucket means; a crossing
@@ -133,12 +127,11 @@ export class CrossingForecaster {
     if (sealed === null) {
       return;
     }
-    const { t, y } = this.buckets.series(1);
-    const resets = breaks(y);
+    const { resets, t } = this.read(1);
     const resetMs = resets.length > 0 ? t[resets[resets.length - 1]] : 0;
     let made: { sign: number; model: TrendModel } | null = null;
     for (const sign of [1, -1]) {
-      const model = this.model(sign, t, sign === 1 ? y : y.map((v) => -v), resets);
+      const model = this.modelOf(sign);
       if (typeof model !== 'string') {
         made = { sign, model };
         break;
@@ -160,13 +153,11 @@ export class CrossingForecaster {
    */
   crossing(limit: number, direction: LimitDirection, coverage = 0.9): CrossingEstimate | NoCrossingReason {
     const sign = direction === 'above' ? 1 : -1;
-    const { t, y } = this.buckets.series(sign);
+    const { t, y } = this.read(sign);
     const target = sign * limit;
     const now = this.buckets.lastMs;
     const crossed = { seconds: 0, lowerSeconds: 0, upperSeconds: 0, method: 'trend' as const, fromMs: now };
-    // The filling bucket counts: a clean-up in its first sample must not be fitted as the end of a
-    // rise (its mean over fewer samples is noisier, but a reset is a jump of many spreads).
-    const model = this.model(sign, t, y, breaks(y));
+    const model = this.modelOf(sign);
     if (typeof model === 'string') {
       return y.length >= 4 && this.historyMs >= MIN_WINDOW_MS && y[y.length - 1] >= target ? crossed : model;
     }
@@ -204,126 +195,57 @@ export class CrossingForecaster {
     };
   }
 
-  /** The trend model the signed history `y` supports (resets: indices just after each), or why none. */
-  private model(sign: number, t: number[], y: number[], resets: number[]): TrendModel | NoCrossingReason {
-    if (y.length < 4 || this.historyMs < MIN_WINDOW_MS) {
-      return 'too little history';
+  /**
+   * The signed history as it is now, the filling bucket included (a clean-up in its first sample
+   * must not be fitted as the end of a rise: its mean over fewer samples is noisier, but a reset is
+   * a jump of many spreads), and its resets (the same for either sign).
+   */
+  private read(sign: number): { t: number[]; y: number[]; resets: number[] } {
+    const last = this.lastRead();
+    let y = last.y[sign === 1 ? 0 : 1];
+    if (y === undefined) {
+      // Negated exactly as series(-1) signs each mean.
+      y = last.y[0].map((v) => -v);
+      last.y[1] = y;
     }
-    const now = this.buckets.lastMs;
-    const since = resets.length > 0 ? resets[resets.length - 1] : 0;
-    // A reset at the same hour as one a day earlier (a nightly clean-up, a daily restart) is part of
-    // the daily rhythm: the day-ago comparison then spans it rather than waiting for a clean day.
-    const dailyReset = resets.some((r) => Math.abs(t[since] - t[r] - DAY_MS) <= 1.5 * this.bucketMs);
-    const daily = dailyDrift(this.buckets, sign, t, y, dailyReset ? -Infinity : t[since]);
-    // With a week behind it, the change against a week ago too (from four hours of pairs on, as the
-    // history kept ends there): a weekly rhythm's rising days, which a day-ago comparison takes for
-    // a leak, even a speeding one, have none.
-    const weekly = dailyDrift(this.buckets, sign, t, y, t[since], 7 * DAY_MS, 2 * MIN_WINDOW_MS);
-    if (weekly && !(weekly.slope > this.significance * weekly.slopeErr)) {
-      return 'no significant trend';
-    }
-    // A leak that speeds up (or began today) shows as a trend in the change against a day ago,
-    // which a daily rhythm does not have (fitted over six hours at least: shorter fits of these
-    // noisier differences find trends in a plain daily cycle).
-    const speeding = daily
-      ? significantLine(daily.diffT, daily.diffs, 0, now, 3 * MIN_WINDOW_MS, this.significance)
-      : null;
-    // ... and one that slows down shows as a falling trend in it (the rising half of a longer
-    // rhythm past its steepest point): followed the same way, or a steady line would overshoot.
-    const slowing =
-      daily && !speeding
-        ? significantLine(
-            daily.diffT,
-            daily.diffs.map((d) => -d),
-            0,
-            now,
-            3 * MIN_WINDOW_MS,
-            this.significance
-          )
-        : null;
-    const dayTrend = slowing ? { ...slowing, slope: -slowing.slope } : speeding;
-    if (daily && !(daily.slope > this.significance * daily.slopeErr)) {
-      return 'no significant trend';
-    }
-    if (backWithinLeftLevels(t, y, since, now)) {
-      return 'no significant trend';
-    }
-    const dayAgo = this.buckets.interpolated(sign, now - DAY_MS);
-    let seasonal: Path | null = null;
-    const steady = !dayTrend;
-    if (daily && dayAgo !== null && daily.rhythm > 4 * daily.noiseVar && steady) {
-      // The daily rhythm is strong and the trend steady: a line plus the rhythm's Fourier terms
-      // over up to two days since the last reset, whose level and shape every bucket informs.
-      const from = Math.max(
-        since,
-        t.findIndex((x) => x >= now - 2 * DAY_MS)
-      );
-      const fit = harmonicFit(t, y, from, DAY_MS, 2);
-      if (fit) {
-        seasonal = (h) => fit.at(now + h);
-      }
-    }
-    if (!seasonal && daily && dayAgo !== null && daily.rhythm > 4 * daily.noiseVar) {
-      // The daily rhythm is strong: from the current level (a line over the last hours), the shape
-      // of the last day from the same phase on, plus the daily drift for each further day.
-      const recent = lineFit(
+    return { t: last.t, y, resets: last.resets };
+  }
+
+  /** The trend model of the history as it is now in the sense `sign`, or why none. */
+  private modelOf(sign: number): TrendModel | NoCrossingReason {
+    const last = this.lastRead();
+    const k = sign === 1 ? 0 : 1;
+    let model = last.models[k];
+    if (model === undefined) {
+      const { t, y, resets } = this.read(sign);
+      model = trendModel(
+        this.buckets,
+        { significance: this.significance, horizonMs: this.horizonMs },
+        sign,
         t,
         y,
-        Math.max(
-          since,
-          t.findIndex((x) => x >= now - MIN_WINDOW_MS)
-        ),
-        now
+        resets
       );
-      if (recent) {
-        seasonal = (h) => {
-          const days = Math.max(1, Math.ceil(h / DAY_MS));
-          const shape = this.buckets.interpolated(sign, now + h - days * DAY_MS) ?? dayAgo;
-          const drift = (days - 1) * DAY_MS;
-          return {
-            mean: recent.level + shape - dayAgo + daily.slope * drift,
-            sd: Math.sqrt(recent.levelVar + 3 * daily.noiseVar + (daily.slopeErr * drift) ** 2),
-          };
-        };
-      }
+      last.models[k] = model;
     }
-    const pathOf =
-      (fit: LineFit): Path =>
-      (h) => ({
-        mean: fit.level + fit.slope * h,
-        sd: Math.sqrt(fit.levelVar + fit.residualVar + (fit.slopeErr * h) ** 2),
-      });
-    let path: Path;
-    if (seasonal) {
-      path = seasonal;
-    } else {
-      // Without a day-ago comparison the trend is fitted over a day at least (as much as there is):
-      // a shorter window cannot tell a leak from the rise of the daily rhythm.
-      const minWindow = daily ? MIN_WINDOW_MS : Math.max(MIN_WINDOW_MS, Math.min(DAY_MS, now - t[since]));
-      const fit = significantLine(t, y, since, now, minWindow, this.significance);
-      if (!fit) {
-        return 'no significant trend';
-      }
-      if (!daily && fit.level <= highestSince(y, t, now)) {
-        // Without a day-ago comparison, a rise back into the range of the past day (a morning, a
-        // busy hour) is no sign of a leak: only a level not seen for a day is.
-        return 'no significant trend';
-      }
-      path = pathOf(fit);
-    }
-    // Without a day-ago comparison, half the history: a daily rise could still turn.
-    const reach = Math.min(this.horizonMs, daily ? now - t[since] : (now - t[since]) / 2);
-    if (seasonal && dayTrend) {
-      // The change against a day ago is growing (a leak speeding up, or one that began today):
-      // yesterday's shape plus today's change, plus that growth. A line over the raw series would
-      // take the rhythm's morning rise for a leak.
-      const base = seasonal;
-      path = (h) => {
-        const p = base(h);
-        return { mean: p.mean + dayTrend.slope * h, sd: Math.hypot(p.sd, dayTrend.slopeErr * h) };
+    return model;
+  }
+
+  /** What lastRead holds for this forecaster's history as it is now, read afresh when it has moved on. */
+  private lastRead(): LastRead {
+    const now = this.buckets.lastMs;
+    if (lastRead?.history !== this.buckets || !Object.is(lastRead.lastMs, now)) {
+      const { t, y } = this.buckets.series(1);
+      lastRead = {
+        history: this.buckets,
+        lastMs: now,
+        t,
+        y: [y, undefined],
+        resets: breaks(y),
+        models: [undefined, undefined],
       };
     }
-    return { path, reachMs: reach, resetMs: resets.length > 0 ? t[since] : 0 };
+    return lastRead;
   }
 
   /**

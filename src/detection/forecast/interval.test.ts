@@ -136,4 +136,47 @@ describe('HorizonCalibration storage (typed rings)', () => {
     expect(rings.counts[0]).toBe(120);
     expect(quantiles.filter((q) => q !== null).length).toBeGreaterThan(500);
   });
+
+  it('answers each quantile as the errors kept then give it, asked between changes and across calibrations', () => {
+    const rng = new Random(12);
+    const a = new HorizonCalibration();
+    const b = new HorizonCalibration();
+    /** The split-conformal quantile at calibrated horizon j as defined, from the errors saved now (40 at least). */
+    const atHorizon = (c: HorizonCalibration, j: number, p: number): number | null => {
+      const sorted = [...c.toState().errors[j]].sort((x, y) => x - y);
+      const n = sorted.length;
+      const rank = p >= 0.5 ? Math.ceil((n + 1) * p) : Math.floor((n + 1) * p);
+      return n < 40 || rank < 1 || rank > n ? null : sorted[rank - 1];
+    };
+    // A horizon past the first is read as the far end of the span below it (interpolated with weight 1).
+    const asDefined = (c: HorizonCalibration, j: number, p: number): number | null => {
+      if (j === 0) {
+        return atHorizon(c, 0, p);
+      }
+      const below = atHorizon(c, j - 1, p);
+      const at = atHorizon(c, j, p);
+      return below === null || at === null ? null : below + (at - below);
+    };
+    let answered = 0;
+    const sealed = new Map([
+      [a, 0],
+      [b, 0],
+    ]);
+    for (let step = 0; step < 600; step++) {
+      const c = rng.next() < 0.5 ? a : b;
+      const k = sealed.get(c)! + 1;
+      sealed.set(c, k);
+      c.observe(k, 3 * gauss(rng), 0, 1, () => ({ mean: 0, sd: 1 }));
+      // Several questions a change, to either calibration: an edge asks at many horizons in a row.
+      for (let q = 0; q < 4; q++) {
+        const asked = rng.next() < 0.5 ? a : b;
+        const j = Math.floor(rng.next() * CALIBRATION_HORIZONS.length);
+        const p = 0.05 + 0.9 * rng.next();
+        const got = asked.quantile(CALIBRATION_HORIZONS[j], p, 1);
+        expect(got).toBe(asDefined(asked, j, p));
+        answered += got === null ? 0 : 1;
+      }
+    }
+    expect(answered).toBeGreaterThan(250);
+  });
 });

@@ -113,11 +113,24 @@ class RecordRings {
   }
 }
 
+/** Counts every change of any calibration's errors: each change stamps its calibration with a number of its own. */
+let changes = 0;
+
+/**
+ * The errors of the calibration last asked, sorted per horizon, under the stamp of their last
+ * change: a crossing asks an edge's quantile at hundreds of horizons, and sorted them all afresh
+ * each time. One for all calibrations (a fleet holds thousands), sorted again when another
+ * calibration, or this one changed, asks (calibrations that never held an error share stamp 0).
+ */
+let lastSorted: { stamp: number; byHorizon: Array<number[] | undefined> } = { stamp: 0, byHorizon: [] };
+
 export class HorizonCalibration {
   /** Per horizon, forecasts waiting for their bucket (Pending records). */
   private readonly pending = new RecordRings(CALIBRATION_HORIZONS.length, 4, Infinity, PENDING + 1);
   /** Per horizon, the last KEEP standardised errors. */
   private readonly errors = new RecordRings(CALIBRATION_HORIZONS.length, 1, KEEP, 8);
+  /** The stamp of its errors' last change (see lastSorted). */
+  private stamp = 0;
 
   /** Errors kept at each horizon (for tests and the backtest). */
   get counts(): number[] {
@@ -137,6 +150,7 @@ export class HorizonCalibration {
         queue.shift(i);
         if (due === k && actual !== null && madeAfter === resetMs && sd > 0) {
           this.errors.push(i, [(actual - mean) / sd]);
+          this.stamp = ++changes;
         }
       }
       if (forecast && k % Math.max(1, Math.floor(h / PENDING)) === 0) {
@@ -164,14 +178,27 @@ export class HorizonCalibration {
     while (j < hs.length - 1 && hs[j + 1] < at) {
       j++;
     }
-    const a = conformalQuantile(this.errorsAt(j), p);
-    const b = j + 1 < hs.length ? conformalQuantile(this.errorsAt(j + 1), p) : a;
+    const a = conformalQuantile(this.sortedErrorsAt(j), p);
+    const b = j + 1 < hs.length ? conformalQuantile(this.sortedErrorsAt(j + 1), p) : a;
     if (a === null || b === null || at <= hs[j]) {
       return at <= hs[j] ? a : null;
     }
     // Between two calibrated horizons: interpolated on a log scale of the horizon.
     const w = Math.log(at / hs[j]) / Math.log(hs[j + 1] / hs[j]);
     return a + (b - a) * w;
+  }
+
+  /** The errors kept at horizon i, in ascending order. */
+  private sortedErrorsAt(i: number): number[] {
+    if (lastSorted.stamp !== this.stamp) {
+      lastSorted = { stamp: this.stamp, byHorizon: [] };
+    }
+    let sorted = lastSorted.byHorizon[i];
+    if (sorted === undefined) {
+      sorted = this.errorsAt(i).sort((x, y) => x - y);
+      lastSorted.byHorizon[i] = sorted;
+    }
+    return sorted;
   }
 
   /** The errors kept at horizon i, oldest first. */
@@ -197,6 +224,7 @@ export class HorizonCalibration {
     const s = parsed.data;
     this.pending.clear();
     this.errors.clear();
+    this.stamp = ++changes;
     s.pending.forEach((q, i) => q.forEach((p) => this.pending.push(i, p)));
     s.errors.forEach((e, i) => e.forEach((x) => this.errors.push(i, [x])));
     return null;
@@ -204,12 +232,12 @@ export class HorizonCalibration {
 }
 
 /**
- * The split-conformal quantile of `errors` at probability p: the ceil((n+1)p)-th smallest for an
- * upper edge, the floor((n+1)p)-th for a lower one (finite-sample valid); null below MIN_ERRORS or
- * when that rank falls outside the sample.
+ * The split-conformal quantile of the errors (`sorted` ascending) at probability p: the
+ * ceil((n+1)p)-th smallest for an upper edge, the floor((n+1)p)-th for a lower one (finite-sample
+ * valid); null below MIN_ERRORS or when that rank falls outside the sample.
  */
-function conformalQuantile(errors: number[], p: number): number | null {
-  const n = errors.length;
+function conformalQuantile(sorted: number[], p: number): number | null {
+  const n = sorted.length;
   if (n < MIN_ERRORS) {
     return null;
   }
@@ -217,5 +245,5 @@ function conformalQuantile(errors: number[], p: number): number | null {
   if (rank < 1 || rank > n) {
     return null;
   }
-  return [...errors].sort((x, y) => x - y)[rank - 1];
+  return sorted[rank - 1];
 }

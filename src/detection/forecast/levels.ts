@@ -19,11 +19,14 @@ export function backWithinLeftLevels(t: number[], y: number[], since: number, no
   const meanTo = (end: number, from: number): number => (sum[end - since + 1] - sum[from - since]) / (end - from + 1);
   let from = since;
   let highest = -Infinity;
+  // Bound once: an imported constant read in a loop is a getter call once bundled as CommonJS.
+  const day = DAY_MS;
+  const recent = now - MIN_WINDOW_MS;
   for (let end = since; end < y.length; end++) {
-    while (t[from] <= t[end] - DAY_MS) {
+    while (t[from] <= t[end] - day) {
       from++;
     }
-    if (t[end] - DAY_MS >= t[since] && t[end] < now - MIN_WINDOW_MS) {
+    if (t[end] - day >= t[since] && t[end] < recent) {
       highest = Math.max(highest, meanTo(end, from));
     }
   }
@@ -33,8 +36,10 @@ export function backWithinLeftLevels(t: number[], y: number[], since: number, no
 /** Highest signed bucket mean over the past day until two hours ago (before a reset too: a level seen then is no news). */
 export function highestSince(y: number[], t: number[], now: number): number {
   let high = -Infinity;
-  for (let i = 0; i < y.length && t[i] < now - MIN_WINDOW_MS; i++) {
-    if (t[i] >= now - DAY_MS) {
+  const recent = now - MIN_WINDOW_MS;
+  const dayStart = now - DAY_MS;
+  for (let i = 0; i < y.length && t[i] < recent; i++) {
+    if (t[i] >= dayStart) {
       high = Math.max(high, y[i]);
     }
   }

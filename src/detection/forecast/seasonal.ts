@@ -34,9 +34,11 @@ export function dailyDrift(
   }
   const diffs: number[] = [];
   const diffT: number[] = [];
+  // Computed once: an imported constant read in a loop is a getter call once bundled as CommonJS.
+  const dayStart = now - DAY_MS;
   for (let i = 0; i < t.length; i++) {
     // Pairs straddling a reset compare two different regimes: only pairs after the last one count.
-    if (t[i] < now - DAY_MS || t[i] - dayMs < sinceMs) {
+    if (t[i] < dayStart || t[i] - dayMs < sinceMs) {
       continue;
     }
     const before = history.valueAt(sign, t[i] - dayMs);
@@ -55,10 +57,11 @@ export function dailyDrift(
   const resid = diffs.map((d, i) => d - mean - tilt * (i - c));
   const variance = resid.reduce((a, r) => a + r * r, 0) / (diffs.length - 1);
   const inflation = autocorrelationInflation(resid);
+  const twoDaysStart = now - 2 * DAY_MS;
   const dayFit = lineFit(
     t,
     y,
-    t.findIndex((x) => x >= now - 2 * DAY_MS),
+    t.findIndex((x) => x >= twoDaysStart),
     now
   );
   return {

@@ -1,5 +1,5 @@
 import { Random } from '../random';
-import { DAY_MS, median, quadraticFit } from './trend';
+import { DAY_MS, quadraticFit } from './trend';
 
 const BUCKET = 30 * 60_000;
 
@@ -45,24 +45,5 @@ describe('quadraticFit: how much a series bends', () => {
   it('refuses too few points', () => {
     const { t, y, now } = series(0.1, (d) => d, 0);
     expect(quadraticFit(t, y, 0, now, true)).toBeNull();
-  });
-});
-
-describe('median', () => {
-  it('is the middle of the sorted values, or the mean of the middle two, for short and long lists', () => {
-    expect(median([])).toBeNaN();
-    expect(median([3])).toBe(3);
-    expect(median([5, -1, 4, 4])).toBe(4);
-    expect(median([9, 1, 8, 2, 7, 3, 6, 4, 5])).toBe(5);
-    // Past the insertion sort's 16: a list in reverse with ties, then one that grows the scratch.
-    const long = Array.from({ length: 41 }, (_, i) => Math.floor((40 - i) / 2));
-    expect(median(long)).toBe(10);
-    const huge = Array.from({ length: 1001 }, (_, i) => (i * 7919) % 1001);
-    expect(median(huge)).toBe(500);
-    expect(median([1, 2, 3, 4, 100, 200])).toBe(3.5);
-    // What it was given is left as it was.
-    const given = [3, 1, 2];
-    median(given);
-    expect(given).toEqual([3, 1, 2]);
   });
 });

@@ -1,4 +1,4 @@
-/** Line fits, resets and crossings over bucketed history: the statistics the crossing forecaster is built from. */
+/** Line fits and crossings over bucketed history: the statistics the crossing forecaster is built from (its resets: resets.ts). */
 
 /** z of the two-sided 90% normal interval. */
 export const Z90 = 1.6448536269514722;
@@ -6,47 +6,6 @@ export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
 /** Shortest window a trend is fitted on. */
 export const MIN_WINDOW_MS = 2 * HOUR_MS;
-/** A jump this many robust spreads beyond the usual bucket-to-bucket change is a reset, not a trend. */
-const BREAK_SPREADS = 8;
-
-/**
- * Indices just after each reset, oldest first: a jump far beyond the changes around it, in spread
- * and in size (so a leak that starts, whose every step is larger than before, is no reset, nor is
- * the shorter step into a filling bucket on a noiseless rise). Jumps are looked for from one bucket
- * to the next and across two, as a shift inside a bucket is split between two changes.
- */
-export function breaks(y: number[]): number[] {
-  if (y.length < 6) {
-    return [];
-  }
-  const found = new Set<number>();
-  for (const lag of [1, 2]) {
-    const d = y.slice(lag).map((v, i) => v - y[i]);
-    // Each change against the median of its neighbours (four each side, not overlapping it), read
-    // into the shared scratch: a forecaster asks this of its whole history at every bucket.
-    const usual = d.map((_, i) => {
-      let n = 0;
-      for (let k = Math.max(0, i - 3 - lag); k < Math.max(0, i - lag + 1); k++) {
-        n = put(d[k], n);
-      }
-      for (let k = i + lag; k < Math.min(d.length, i + lag + 4); k++) {
-        n = put(d[k], n);
-      }
-      return medianOfScratch(n);
-    });
-    const dev = d.map((x, i) => x - usual[i]);
-    const spread = 1.4826 * median(dev.map(Math.abs));
-    const scale = Math.max(spread, 1e-9 * Math.max(...y.map(Math.abs)), 1e-12);
-    for (let i = 0; i < d.length; i++) {
-      if (Math.abs(dev[i]) > Math.max(BREAK_SPREADS * scale, Math.abs(usual[i]))) {
-        found.add(i + lag);
-      }
-    }
-  }
-  // A jump seen from one bucket to the next and again across two is one reset, after its last bucket.
-  const out = [...found].sort((a, b) => a - b);
-  return out.filter((r, k) => out[k + 1] !== r + 1);
-}
 
 export interface LineFit {
   /** Fitted value at `now`. */
@@ -82,12 +41,20 @@ export function lineFit(t: number[], y: number[], from: number, now: number): Li
     return null;
   }
   const slope = sty / stt;
-  const resid: number[] = [];
+  // The residuals' squares and lag-1 products in one pass, kept in no array: lines are fitted many times a step.
+  let squares = 0;
+  let products = 0;
+  let prev = 0;
   for (let i = from; i < y.length; i++) {
-    resid.push(y[i] - (my + slope * (t[i] - mt)));
+    const r = y[i] - (my + slope * (t[i] - mt));
+    squares += r * r;
+    if (i > from) {
+      products += r * prev;
+    }
+    prev = r;
   }
-  const residualVar = resid.reduce((a, r) => a + r * r, 0) / (n - 2);
-  const inflation = autocorrelationInflation(resid);
+  const residualVar = squares / (n - 2);
+  const inflation = inflationOf(products, squares);
   return {
     level: my + slope * (now - mt),
     slope,
@@ -107,6 +74,11 @@ export function autocorrelationInflation(resid: number[]): number {
       num += resid[i] * resid[i - 1];
     }
   }
+  return inflationOf(num, den);
+}
+
+/** The factor from the residuals' sum of lag-1 products (num) and of squares (den). */
+function inflationOf(num: number, den: number): number {
   const rho = den > 0 ? Math.min(0.95, Math.max(0, num / den)) : 0;
   return (1 + rho) / (1 - rho);
 }
@@ -132,48 +104,6 @@ export function firstCrossing(crossed: (h: number) => boolean, maxMs: number, st
     prev = at;
   }
   return Infinity;
-}
-
-export function median(xs: number[]): number {
-  let n = 0;
-  for (const x of xs) {
-    n = put(x, n);
-  }
-  return medianOfScratch(n);
-}
-
-/** Where medians are sorted, shared (single-threaded; used within one call): no array a median. */
-let scratch = new Float64Array(64);
-
-/** Writes `x` at `n` of the scratch, grown as needed; returns n + 1. */
-function put(x: number, n: number): number {
-  if (n === scratch.length) {
-    const grown = new Float64Array(2 * n);
-    grown.set(scratch);
-    scratch = grown;
-  }
-  scratch[n] = x;
-  return n + 1;
-}
-
-/** The median of the scratch's first n values (NaN for none), as a sort of a copy would give it. */
-function medianOfScratch(n: number): number {
-  const s = scratch;
-  if (n <= 16) {
-    // Insertion sort: the neighbour windows hold at most 8.
-    for (let i = 1; i < n; i++) {
-      const x = s[i];
-      let j = i - 1;
-      while (j >= 0 && s[j] > x) {
-        s[j + 1] = s[j];
-        j--;
-      }
-      s[j + 1] = x;
-    }
-  } else {
-    s.subarray(0, n).sort();
-  }
-  return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
 /** Quantile of the standard normal (Acklam's rational approximation, relative error < 1.2e-9). */
