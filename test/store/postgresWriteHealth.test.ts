@@ -171,6 +171,7 @@ describe('PostgreSQL refusing writes', () => {
       // Not retried: a retry would only queue again behind the same connections.
       expect(connects).toHaveBeenCalledTimes(1);
       expect(await writable()).toBe(1);
+      // /readyz does not queue behind them (it would outwait a kubelet's 1 s probe): it asks the pool nothing.
       expect(await readiness()).toMatchObject({
         status: 'ready',
         checks: {
@@ -178,6 +179,7 @@ describe('PostgreSQL refusing writes', () => {
           storeWrites: { ok: true },
         },
       });
+      expect(connects).toHaveBeenCalledTimes(1);
       held.splice(0).forEach((client) => client.release());
       await append(store, 1);
       expect(lines).toEqual([]);

@@ -8,7 +8,15 @@ import { PostgresBreakerRepository } from './breakers';
 import { Database } from './database';
 import { migratePostgres } from './migrate';
 import { postgresMigrations } from './migrations';
-import { createPool, DEFAULT_POOL_LIMITS, describeUrl, connectionFailure, type PoolLimits } from './pool';
+import {
+  connectionFailure,
+  createPool,
+  DEFAULT_POOL_LIMITS,
+  describeUrl,
+  poolExhausted,
+  StoreBusyError,
+  type PoolLimits,
+} from './pool';
 import { PostgresPipelineRepository } from './pipeline';
 import { postgresWriteProbe } from './refusals';
 import { postgresSettings } from './settings';
@@ -73,9 +81,14 @@ export async function openPostgresStore(url: string, options: PostgresOptions): 
       breakers: watched('breakers', new PostgresBreakerRepository(db)),
     },
     pipeline: watched('pipeline', new PostgresPipelineRepository(pool, where, attempts, now)),
-    // Heard too: a server gone says so on the gauge even while nothing is written.
+    // Heard too: a server gone says so on the gauge even while nothing is written. A pool in use to its
+    // last connection answers busy at once: queued behind the work it checks, /readyz would outwait its
+    // probe (a kubelet waits 1 s; a call may wait connectTimeoutMs, 5 s).
     ping: () =>
       writeHealth.watch('ping', async () => {
+        if (poolExhausted(pool, limits.maxConnections)) {
+          throw new StoreBusyError(where, 'is in use');
+        }
         await db.query('SELECT 1');
       }),
     // Once: a second close (shutdown after a failed start) finds it closed.

@@ -31,10 +31,18 @@ export class StoreUnavailableError extends Error {
  * adds to the queue), and the store's write health and /readyz do not count it against the store.
  */
 export class StoreBusyError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(where: string, how: string, options?: { cause?: unknown }) {
+    super(
+      `PostgreSQL at ${where} is busy: every connection of this replica's pool (store.maxConnections) ${how}`,
+      options
+    );
     this.name = 'StoreBusyError';
   }
+}
+
+/** Whether pg-pool would queue a call now: it holds as many connections as it may, none idle, or has callers waiting. */
+export function poolExhausted(pool: pg.Pool, maxConnections: number): boolean {
+  return pool.waitingCount > 0 || (pool.totalCount >= maxConnections && pool.idleCount === 0);
 }
 
 // Timestamps are epoch milliseconds in BIGINT columns: well inside Number's exact range, so they
@@ -84,10 +92,7 @@ export function connectionFailure(err: unknown, where: string): unknown {
   const code = codeOf(err);
   const message = messageOf(err);
   if (POOL_QUEUE_TIMEOUT.test(message)) {
-    return new StoreBusyError(
-      `PostgreSQL at ${where} is busy: every connection of this replica's pool (store.maxConnections) stayed in use longer than a call may wait`,
-      { cause: err }
-    );
+    return new StoreBusyError(where, 'stayed in use longer than a call may wait', { cause: err });
   }
   const lost =
     (code !== undefined && (UNAVAILABLE_STATES.test(code) || UNAVAILABLE_CODES.has(code))) ||
