@@ -22,6 +22,12 @@ export function scoreWord(score: number, threshold: number): number {
   return q;
 }
 
+/** Where each field starts in a step's RING_WORDS words: three float32 of two words, then the score's word. */
+const VALUE = 0;
+const EXPECTED = 2;
+const HALF_WIDTH = 4;
+const SCORE = 6;
+
 /** A float32 read and written as two words of a ring (the ring is one view: each view is ~96 B of heap a signal). */
 const F32 = new Float32Array(1);
 const F32_WORDS = new Uint16Array(F32.buffer);
@@ -66,7 +72,7 @@ export class RecentSteps {
     for (let back = n - 1; back >= 0; back--) {
       const slot = (this.last - back + n) % n;
       const t = this.lastAt - back * this.stepMs;
-      if (t >= this.firstAt && signals[0].ring[slot * RING_WORDS + 6] !== UNRECORDED) {
+      if (t >= this.firstAt && signals[0].ring[slot * RING_WORDS + SCORE] !== UNRECORDED) {
         out.push({ slot, t });
       }
     }
@@ -81,15 +87,15 @@ export class RecentSteps {
     for (const s of signals) {
       out[s.spec.name] = slots.map(({ slot, t }) => {
         const r = slot * RING_WORDS;
-        const expected = get32(s.ring, r + 2);
-        const half = get32(s.ring, r + 4);
+        const expected = get32(s.ring, r + EXPECTED);
+        const half = get32(s.ring, r + HALF_WIDTH);
         return {
           t,
-          value: num(get32(s.ring, r)),
+          value: num(get32(s.ring, r + VALUE)),
           expected: num(expected),
           lower: num(expected - half),
           upper: num(expected + half),
-          score: s.ring[r + 6] / SCORE_STEPS,
+          score: s.ring[r + SCORE] / SCORE_STEPS,
         };
       });
     }
@@ -104,7 +110,7 @@ export class RecentSteps {
     const steps = this.slots(signals).map(({ slot, t }): [number, number] => {
       let score = 0;
       for (const s of signals) {
-        score = Math.max(score, s.ring[slot * RING_WORDS + 6] / SCORE_STEPS);
+        score = Math.max(score, s.ring[slot * RING_WORDS + SCORE] / SCORE_STEPS);
       }
       // The ring holds a score to 1/65534: rounding drops digits it never had, which would only bloat the JSON.
       return [t, Math.round(score * 1e4) / 1e4];
@@ -128,17 +134,17 @@ export class RecentSteps {
     } else {
       const ahead = Math.max(1, Math.round((t - this.lastAt) / this.stepMs));
       for (let k = 1; k < Math.min(ahead, n); k++) {
-        signals[0].ring[((this.last + k) % n) * RING_WORDS + 6] = UNRECORDED;
+        signals[0].ring[((this.last + k) % n) * RING_WORDS + SCORE] = UNRECORDED;
       }
       slot = (this.last + ahead) % n;
     }
     for (const s of signals) {
       const r = slot * RING_WORDS;
       const fresh = s.lastAt === t;
-      put32(s.ring, r, fresh ? s.value : NaN);
-      put32(s.ring, r + 2, s.expected);
-      put32(s.ring, r + 4, (s.upper - s.lower) / 2);
-      s.ring[r + 6] = fresh ? scoreWord(s.score, threshold) : 0;
+      put32(s.ring, r + VALUE, fresh ? s.value : NaN);
+      put32(s.ring, r + EXPECTED, s.expected);
+      put32(s.ring, r + HALF_WIDTH, (s.upper - s.lower) / 2);
+      s.ring[r + SCORE] = fresh ? scoreWord(s.score, threshold) : 0;
     }
     this.last = slot;
     this.lastAt = t;
