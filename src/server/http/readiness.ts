@@ -6,7 +6,7 @@ import { PrometheusError } from '../prometheus/types';
 import { StoreBusyError } from '../store/postgres/pool';
 import { postgresRefusalReason } from '../store/postgres/refusals';
 import type { Store } from '../store/store';
-import { StoreNotWritableError, type StoreWriteHealth } from '../store/writeHealth';
+import { sqliteReason, StoreNotWritableError, type StoreWriteHealth } from '../store/writeHealth';
 import type { Leadership } from '../coordination/leadership';
 
 export interface ReadinessDeps {
@@ -142,7 +142,7 @@ function prometheusFailure(err: unknown): string {
 function storeFailure(err: unknown): string {
   const code = codeOf(err);
   if (code?.startsWith('SQLITE_')) {
-    return code.slice('SQLITE_'.length).toLowerCase().replace(/_/g, ' ');
+    return sqliteReason(code);
   }
   return postgresRefusalReason(err) ?? (/not open/i.test(messageOf(err)) ? 'closed' : 'error');
 }

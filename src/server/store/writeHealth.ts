@@ -13,6 +13,9 @@ const CANNOT_WRITE = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB)(_|$)
 
 export const cannotWrite = (err: unknown): boolean => CANNOT_WRITE.test(codeOf(err) ?? '');
 
+/** /readyz's phrase for a SQLite result code: SQLITE_READONLY_DBMOVED is "readonly dbmoved". */
+export const sqliteReason = (code: string): string => code.slice('SQLITE_'.length).toLowerCase().replace(/_/g, ' ');
+
 /** Why the store cannot write, in its three audiences' words. */
 export interface Refusal {
   /** The driver's code: SQLite's result code, PostgreSQL's SQLSTATE (or the system's, for a refused connection). */
@@ -75,9 +78,10 @@ export function sqliteWriteProbe(db: Database.Database, file: string): WriteProb
   const opened = file === ':memory:' ? undefined : statSync(file);
   const changes = db.prepare('SELECT total_changes()').pluck();
   const pages = db.prepare('PRAGMA page_count').pluck();
+  const dbMoved = 'SQLITE_READONLY_DBMOVED';
   const moved = (how: string): Refusal => ({
-    code: 'SQLITE_READONLY_DBMOVED',
-    reason: 'readonly dbmoved',
+    code: dbMoved,
+    reason: sqliteReason(dbMoved),
     message: `${file} was ${how} while the backend ran`,
     advice:
       'what it writes from now on is lost when it stops: put the file back or restore it, then restart the backend',
@@ -88,7 +92,7 @@ export function sqliteWriteProbe(db: Database.Database, file: string): WriteProb
       cannotWrite(err)
         ? {
             code: codeOf(err) ?? 'SQLITE_IOERR',
-            reason: (codeOf(err) ?? 'SQLITE_IOERR').slice('SQLITE_'.length).toLowerCase().replace(/_/g, ' '),
+            reason: sqliteReason(codeOf(err) ?? 'SQLITE_IOERR'),
             message: `${file} cannot be written: ${messageOf(err)}`,
             advice: `${WRITE_REFUSAL_ADVICE}: free space on the disk or fix it`,
           }
