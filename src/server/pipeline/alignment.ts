@@ -1,3 +1,4 @@
+import { NO_NUMBERS } from '../../detection/shared/arrays';
 import type { WatchConfig } from '../config/schema';
 import { labelKey } from '../prometheus/resilient';
 import type { RangeSeries } from '../prometheus/types';
@@ -23,9 +24,6 @@ export interface AlignmentDeps {
   settings: TargetSettings;
   baseThreshold: number;
 }
-
-/** Stands in for a series' samples once its answer is scored, so the buffers keep no answer alive. */
-const NO_SAMPLES = new Float64Array(0);
 
 /**
  * A watch's answers aligned step by step into buffers kept from one answer to the next. At 30,000
@@ -138,8 +136,9 @@ export class AnswerAlignment implements StepValues {
       this.place[s] = this.offsets[this.place[s]] + this.signalOf[s];
       this.cursor[s] = 0;
     }
-    this.times.fill(NO_SAMPLES, series);
-    this.samples.fill(NO_SAMPLES, series);
+    // The slots past this answer's series hold none, so the buffers keep no earlier answer alive.
+    this.times.fill(NO_NUMBERS, series);
+    this.samples.fill(NO_NUMBERS, series);
     this.series = series;
   }
 
@@ -181,8 +180,8 @@ export class AnswerAlignment implements StepValues {
 
   /** The answer is scored: its series' samples are let go (the next answer is read before it is aligned). */
   release(): void {
-    this.times.fill(NO_SAMPLES);
-    this.samples.fill(NO_SAMPLES);
+    this.times.fill(NO_NUMBERS);
+    this.samples.fill(NO_NUMBERS);
   }
 }
 
