@@ -5,17 +5,16 @@ import { plainIssue } from '../config/plainWords';
 import { StoreBusyError, StoreUnavailableError } from '../store/postgres/pool';
 import { postgresRefusalReason } from '../store/postgres/refusals';
 import { cannotWrite } from '../store/writeHealth';
-import { RETRY_AFTER_SECONDS, type Shed } from './loadShedding';
+import type { Shed } from './loadShedding';
 
 /** How long a client waits before asking again while the store cannot write. */
 const STORE_RETRY_AFTER_SECONDS = 30;
 
 /**
  * One error shape for every route: validation failures name the field that failed. `shed` answers a
- * request the store was too busy for as load shedding answers one (503 overloaded, counted); without
- * it, the same answer uncounted.
+ * request the store was too busy for as load shedding answers one (503 overloaded, counted).
  */
-export function registerErrorHandler(app: FastifyInstance<any, any, any, any, any>, shed?: Shed): void {
+export function registerErrorHandler(app: FastifyInstance<any, any, any, any, any>, shed: Shed): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
       const issue = error.validation[0];
@@ -27,10 +26,11 @@ export function registerErrorHandler(app: FastifyInstance<any, any, any, any, an
       return reply.code(400).send(body);
     }
     if (error instanceof StoreBusyError) {
-      const message = "the store is busy (every connection of this replica's pool in use); retry shortly";
-      return shed
-        ? shed(reply, 'store_busy', message)
-        : reply.code(503).header('Retry-After', String(RETRY_AFTER_SECONDS)).send({ error: 'overloaded', message });
+      return shed(
+        reply,
+        'store_busy',
+        "the store is busy (every connection of this replica's pool in use); retry shortly"
+      );
     }
     const away = storeAway(error);
     if (away) {
