@@ -35,7 +35,8 @@ const NAME = 'failureprophet-leaders';
 /**
  * `failureprophet-leaders-seen` (issue 12, det24): the same detector with its bounded ARTime on the range
  * seen, re-expressed as it moves, instead of the clamped probation range: on the dev files its alarms
- * are closer to the hinted ARTime's, the published method (RESULTS.md, det24).
+ * are closer to the hinted ARTime's, the published method. Its bound and weight, re-chosen on the dev
+ * files by the leaders' rules, are the leaders' defaults (RESULTS.md, det24).
  */
 const SEEN_NAME = 'failureprophet-leaders-seen';
 type LeadersName = typeof NAME | typeof SEEN_NAME;
