@@ -18,6 +18,7 @@ export interface OptionsByName {
   'failureprophet-v7': FailureProphetV7Options;
   'failureprophet-v8': FailureProphetV8Options;
   'failureprophet-leaders': FailureProphetLeadersOptions;
+  'failureprophet-leaders-seen': FailureProphetLeadersOptions;
   'failureprophet-v5': FailureProphetV5Options;
   'failureprophet-v1': FailureProphetV1Options;
   'failureprophet-ensemble': EnsembleOptions;
@@ -95,11 +96,15 @@ const failureprophetV8 = failureprophet.extend({
   sustainedMargin: z.number().min(0).optional(),
 });
 
+/** failureprophet-leaders' options (and -seen's): failureprophet's and how far out a value is a gross fault. */
+const failureprophetLeaders = failureprophet.extend({ grossSpans: z.number().min(0).optional() });
+
 const SCHEMAS = {
   failureprophet,
   'failureprophet-v7': failureprophetV8.extend({ insideWeight: z.number().min(0).max(1).optional() }),
   'failureprophet-v8': failureprophetV8,
-  'failureprophet-leaders': failureprophet.extend({ grossSpans: z.number().min(0).optional() }),
+  'failureprophet-leaders': failureprophetLeaders,
+  'failureprophet-leaders-seen': failureprophetLeaders,
   'failureprophet-v5': failureprophetV5,
   'failureprophet-v1': FAILUREPROPHET_V1_SETTINGS.partial().extend(common),
   'failureprophet-ensemble': failureprophetV5.extend({ artimeWeight }),
