@@ -83,9 +83,12 @@ const rangeEstimate = {
 /** ARTime's range estimate: it can also re-express what it learned when the range moves. */
 const artimeRange = { ...rangeEstimate, rangeRescale: flag01.optional() };
 
+/** How many categories a bounded ARTime holds (ArtimeDetector.bounded checks the same range). */
+const maxCategories = z.number().int().min(2).max(4096).optional();
+
 const failureprophet = failureprophetV5.extend({
   artimeWeight,
-  maxCategories: z.number().int().min(2).max(4096).optional(),
+  maxCategories,
   artimeRescale: flag01.optional(),
 });
 
@@ -109,7 +112,7 @@ const SCHEMAS = {
   'failureprophet-v1': FAILUREPROPHET_V1_SETTINGS.partial().extend(common),
   'failureprophet-ensemble': failureprophetV5.extend({ artimeWeight }),
   artime: z.strictObject({ ...common, ...artimeRange }),
-  'artime-bounded': z.strictObject({ ...common, ...artimeRange }),
+  'artime-bounded': z.strictObject({ ...common, ...artimeRange, maxCategories }),
   ewma: z.strictObject({ ...common, alpha: rate.optional() }),
   zscore: z.strictObject({ ...common, window: z.number().int().min(2).optional() }),
   iforest: z.strictObject(common),
