@@ -25,11 +25,18 @@ const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file, { fileMustExist: true });
+db.pragma('cache_size = -256');
 parentPort.on('message', () => {
   const [row] = db.pragma('wal_checkpoint(PASSIVE)');
   parentPort.postMessage(row);
 });
 `;
+
+/**
+ * The worker holds a connection and one handler: a small heap, and a small page cache (a checkpoint
+ * copies WAL frames into the file without going through it), so it adds little to the process's memory.
+ */
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 };
 
 /** What a checkpoint did: SQLite's `busy` (0 or 1), the WAL's pages, and the pages now in the database file. */
 const checkpointSchema = z.object({ busy: z.number(), log: z.number(), checkpointed: z.number() });
@@ -70,7 +77,7 @@ export class WalCheckpoints {
     driver: string = driverPath()
   ) {
     db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
-    this.worker = new Worker(WORKER, { eval: true, workerData: { file, driver } });
+    this.worker = new Worker(WORKER, { eval: true, workerData: { file, driver }, resourceLimits: WORKER_LIMITS });
     this.worker.unref();
     this.worker.on('message', (raw: unknown) => {
       const checkpoint = checkpointSchema.safeParse(raw);
