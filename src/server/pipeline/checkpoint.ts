@@ -157,19 +157,14 @@ export function publishTargetMetrics(
 ): void {
   let unexported = 0;
   for (const t of touched) {
-    const signals = t.signals.map((s) => s.spec.name);
-    if (!metrics.admit(watch, t.id, t.open !== null || t.ttf !== null, signals)) {
+    if (!metrics.admit(watch, t.id, t.open !== null || t.ttf !== null)) {
       unexported++;
       continue;
     }
-    metrics.score.set({ watch, target: t.id }, t.score);
-    metrics.anomaliesOpen.set({ watch, target: t.id }, t.open ? 1 : 0);
-    metrics.learningProgress.set({ watch, target: t.id }, t.learningProgress);
+    metrics.publish(watch, t.id, t.score, t.open ? 1 : 0, t.learningProgress);
     for (const s of t.signals) {
-      if (s.ttf) {
-        metrics.timeToFailure.set({ watch, target: t.id, signal: s.spec.name }, s.ttf.seconds);
-      } else if (s.forecaster) {
-        metrics.timeToFailure.remove({ watch, target: t.id, signal: s.spec.name });
+      if (s.ttf || s.forecaster) {
+        metrics.publishTimeToFailure(watch, t.id, s.spec.name, s.ttf?.seconds);
       }
     }
   }
@@ -177,10 +172,6 @@ export function publishTargetMetrics(
     metrics.targetsUnexported.set({ watch }, unexported);
   }
   for (const t of forgotten) {
-    metrics.forget(
-      watch,
-      t.id,
-      t.signals.map((s) => s.spec.name)
-    );
+    metrics.forget(watch, t.id);
   }
 }

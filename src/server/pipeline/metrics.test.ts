@@ -12,10 +12,10 @@ describe('per-target metrics within pipeline.maxTargetSeries', () => {
     const registry = new Registry();
     const metrics = new PipelineMetrics(registry, 2);
     const publish = (target: string, important: boolean) => {
-      const admitted = metrics.admit('w', target, important, ['x']);
+      const admitted = metrics.admit('w', target, important);
       if (admitted) {
-        metrics.score.set({ watch: 'w', target }, 0.1);
-        metrics.timeToFailure.set({ watch: 'w', target, signal: 'x' }, 60);
+        metrics.publish('w', target, 0.1, 0, 1);
+        metrics.publishTimeToFailure('w', target, 'x', 60);
       }
       return admitted;
     };
@@ -35,8 +35,36 @@ describe('per-target metrics within pipeline.maxTargetSeries', () => {
     expect(publish('d', true)).toBe(true);
     expect(await scoredTargets(registry)).toEqual(['c', 'd']);
 
-    metrics.forget('w', 'c', ['x']);
+    metrics.forget('w', 'c');
     expect(publish('e', false)).toBe(true);
     expect(await scoredTargets(registry)).toEqual(['d', 'e']);
+  });
+
+  it('sets a gauge again only when its value changed, and drops a time to failure once it is gone', async () => {
+    const registry = new Registry();
+    const metrics = new PipelineMetrics(registry);
+    const value = async (name: string) => (await registry.getSingleMetric(name)!.get()).values.map((v) => v.value);
+    expect(metrics.admit('w', 't', false)).toBe(true);
+    metrics.publish('w', 't', 0.2, 0, 0.5);
+    metrics.publishTimeToFailure('w', 't', 'mem', 3600);
+    // Series set elsewhere are not this target's to keep: an unchanged value leaves them alone.
+    metrics.anomaliesOpen.set({ watch: 'w', target: 't' }, 7);
+    metrics.publish('w', 't', 0.3, 0, 1);
+    expect(await value('failureprophet_anomaly_score')).toEqual([0.3]);
+    expect(await value('failureprophet_anomalies_open')).toEqual([7]);
+    expect(await value('failureprophet_learning_progress')).toEqual([1]);
+    metrics.publish('w', 't', 0.9, 1, 1);
+    expect(await value('failureprophet_anomalies_open')).toEqual([1]);
+
+    metrics.publishTimeToFailure('w', 't', 'mem', undefined);
+    expect(await value('failureprophet_time_to_failure_seconds')).toEqual([]);
+    metrics.publishTimeToFailure('w', 't', 'mem', 60);
+    metrics.forget('w', 't');
+    expect(await registry.metrics()).not.toMatch(/target="t"/);
+    // Forgotten, it starts afresh: every series is set again, not skipped as unchanged.
+    expect(metrics.admit('w', 't', false)).toBe(true);
+    metrics.publish('w', 't', 0.9, 1, 1);
+    expect(await value('failureprophet_anomalies_open')).toEqual([1]);
+    expect(await value('failureprophet_learning_progress')).toEqual([1]);
   });
 });

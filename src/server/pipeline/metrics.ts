@@ -17,6 +17,15 @@ const WATCH_GAUGES = {
 export const CYCLE_PHASES = ['query', 'align', 'score', 'checkpoint', 'publish'] as const;
 export type CyclePhase = (typeof CYCLE_PHASES)[number];
 
+/** A target with per-target series: the values last set (NaN: not yet), and the signals with a time to failure. */
+interface ExportedTarget {
+  watch: string;
+  target: string;
+  open: number;
+  progress: number;
+  ttf: Set<string>;
+}
+
 export class PipelineMetrics {
   readonly score: Gauge<'watch' | 'target'>;
   readonly timeToFailure: Gauge<'watch' | 'target' | 'signal'>;
@@ -32,9 +41,10 @@ export class PipelineMetrics {
   readonly degraded: Gauge<'watch'>;
   readonly lastProcessed: Gauge<'watch'>;
   readonly targetsUnexported: Gauge<'watch'>;
-  /** Targets with per-target series now, quiet ones (which an important target may replace) apart. */
-  private readonly exported = new Map<string, { watch: string; target: string; signals: string[] }>();
-  private readonly quiet = new Set<string>();
+  /** Targets with per-target series now, by watch and target; quiet ones (which an important target may replace) apart. */
+  private readonly exported = new Map<string, Map<string, ExportedTarget>>();
+  private exportedCount = 0;
+  private readonly quiet = new Set<ExportedTarget>();
 
   constructor(
     registry: Registry,
@@ -107,34 +117,85 @@ export class PipelineMetrics {
    * target already exported stays; a new one gets a free place, or, when `important` (an open
    * anomaly, a time to failure), the place of a quiet one, whose series are dropped.
    */
-  admit(watch: string, target: string, important: boolean, signals: string[]): boolean {
-    const key = JSON.stringify([watch, target]);
-    if (!this.exported.has(key) && this.exported.size >= this.maxTargets) {
-      const victim = important ? this.quiet.values().next() : undefined;
-      if (!victim || victim.done) {
-        return false;
+  admit(watch: string, target: string, important: boolean): boolean {
+    let entry = this.exported.get(watch)?.get(target);
+    if (!entry) {
+      if (this.exportedCount >= this.maxTargets) {
+        const victim = important ? this.quiet.values().next() : undefined;
+        if (!victim || victim.done) {
+          return false;
+        }
+        this.forget(victim.value.watch, victim.value.target);
       }
-      const v = this.exported.get(victim.value)!;
-      this.forget(v.watch, v.target, v.signals);
+      entry = { watch, target, open: NaN, progress: NaN, ttf: new Set() };
+      let targets = this.exported.get(watch);
+      if (!targets) {
+        targets = new Map();
+        this.exported.set(watch, targets);
+      }
+      targets.set(target, entry);
+      this.exportedCount++;
     }
-    this.exported.set(key, { watch, target, signals });
     if (important) {
-      this.quiet.delete(key);
+      this.quiet.delete(entry);
     } else {
-      this.quiet.add(key);
+      this.quiet.add(entry);
     }
     return true;
   }
 
+  /**
+   * Sets an admitted target's series. Its score moves every step; its open anomalies and learning
+   * progress seldom do, and prom-client hashes the labels of every `set`, so an unchanged one is not
+   * set again (a fleet's cycle set thousands).
+   */
+  publish(watch: string, target: string, score: number, open: number, progress: number): void {
+    const entry = this.exported.get(watch)?.get(target);
+    if (!entry) {
+      return;
+    }
+    this.score.set({ watch, target }, score);
+    if (!Object.is(entry.open, open)) {
+      this.anomaliesOpen.set({ watch, target }, open);
+      entry.open = open;
+    }
+    if (!Object.is(entry.progress, progress)) {
+      this.learningProgress.set({ watch, target }, progress);
+      entry.progress = progress;
+    }
+  }
+
+  /** Sets an admitted target's time to failure of `signal`, or drops its series (`undefined`: no justified prediction). */
+  publishTimeToFailure(watch: string, target: string, signal: string, seconds: number | undefined): void {
+    const entry = this.exported.get(watch)?.get(target);
+    if (!entry) {
+      return;
+    }
+    if (seconds !== undefined) {
+      this.timeToFailure.set({ watch, target, signal }, seconds);
+      entry.ttf.add(signal);
+    } else if (entry.ttf.delete(signal)) {
+      this.timeToFailure.remove({ watch, target, signal });
+    }
+  }
+
   /** Drops a forgotten target's series so /metrics does not report it forever. */
-  forget(watch: string, target: string, signals: string[]): void {
-    const key = JSON.stringify([watch, target]);
-    this.exported.delete(key);
-    this.quiet.delete(key);
+  forget(watch: string, target: string): void {
+    const targets = this.exported.get(watch);
+    const entry = targets?.get(target);
+    if (!targets || !entry) {
+      return;
+    }
+    targets.delete(target);
+    if (targets.size === 0) {
+      this.exported.delete(watch);
+    }
+    this.exportedCount--;
+    this.quiet.delete(entry);
     this.score.remove({ watch, target });
     this.anomaliesOpen.remove({ watch, target });
     this.learningProgress.remove({ watch, target });
-    for (const signal of signals) {
+    for (const signal of entry.ttf) {
       this.timeToFailure.remove({ watch, target, signal });
     }
   }
