@@ -4,20 +4,22 @@
  * shared scratch (single-threaded, used within one call): no array a call but the answer.
  */
 
+import { Scratch } from './scratch';
+
 /** A jump this many robust spreads beyond the usual bucket-to-bucket change is a reset, not a trend. */
 const BREAK_SPREADS = 8;
 
 /**
- * Indices just after each reset, oldest first: a jump far beyond the changes around it, in spread
+ * Indices just after each reset, oldest first (a view valid until the next call): a jump far beyond the changes around it, in spread
  * and in size (so a leak that starts, whose every step is larger than before, is no reset, nor is
  * the shorter step into a filling bucket on a noiseless rise). Jumps are looked for from one bucket
  * to the next and across two, as a shift inside a bucket is split between two changes. The values
  * are finite (bucket means).
  */
-export function breaks(y: number[]): number[] {
+export function breaks(y: ArrayLike<number>): Float64Array {
   const n = y.length;
   if (n < 6) {
-    return [];
+    return RESETS.view(0);
   }
   if (changes.length < n) {
     changes = new Float64Array(2 * n);
@@ -51,14 +53,18 @@ export function breaks(y: number[]): number[] {
     }
   }
   // A jump seen from one bucket to the next and again across two is one reset, after its last bucket.
-  const out: number[] = [];
+  const out = RESETS.room(n);
+  let count = 0;
   for (let r = 1; r < n; r++) {
     if (found[r] === 1 && found[r + 1] === 0) {
-      out.push(r);
+      out[count++] = r;
     }
   }
-  return out;
+  return RESETS.view(count);
 }
+
+/** breaks()'s answer: valid until its next call. */
+const RESETS = new Scratch();
 
 /**
  * Writes into `usual` each of the m changes' usual value: the median of its neighbours, four each
