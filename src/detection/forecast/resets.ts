@@ -83,13 +83,14 @@ function usualChanges(d: Float64Array, m: number, lag: number, usual: Float64Arr
     const v1 = d[j + 1];
     const v2 = d[j + 2];
     const v3 = d[j + 3];
-    // Each value's place in the run is how many of the others go before it (the earlier one on a tie).
-    const s01 = less(v1, v0);
-    const s02 = less(v2, v0);
-    const s03 = less(v3, v0);
-    const s12 = less(v2, v1);
-    const s13 = less(v3, v1);
-    const s23 = less(v3, v2);
+    // Each value's place in the run is how many of the others go before it (the earlier one on a
+    // tie). Comparisons are written out, not called: a call not inlined boxes both numbers.
+    const s01 = +(v1 < v0);
+    const s02 = +(v2 < v0);
+    const s03 = +(v3 < v0);
+    const s12 = +(v2 < v1);
+    const s13 = +(v3 < v1);
+    const s23 = +(v3 < v2);
     const b = 4 * j;
     q[b + s01 + s02 + s03] = v0;
     q[b + 1 - s01 + s12 + s13] = v1;
@@ -113,14 +114,14 @@ function usualChanges(d: Float64Array, m: number, lag: number, usual: Float64Arr
       const b1 = q[B + 1];
       const b2 = q[B + 2];
       const b3 = q[B + 3];
-      u[less(b0, a0) + less(b1, a0) + less(b2, a0) + less(b3, a0)] = a0;
-      u[1 + less(b0, a1) + less(b1, a1) + less(b2, a1) + less(b3, a1)] = a1;
-      u[2 + less(b0, a2) + less(b1, a2) + less(b2, a2) + less(b3, a2)] = a2;
-      u[3 + less(b0, a3) + less(b1, a3) + less(b2, a3) + less(b3, a3)] = a3;
-      u[notMore(a0, b0) + notMore(a1, b0) + notMore(a2, b0) + notMore(a3, b0)] = b0;
-      u[1 + notMore(a0, b1) + notMore(a1, b1) + notMore(a2, b1) + notMore(a3, b1)] = b1;
-      u[2 + notMore(a0, b2) + notMore(a1, b2) + notMore(a2, b2) + notMore(a3, b2)] = b2;
-      u[3 + notMore(a0, b3) + notMore(a1, b3) + notMore(a2, b3) + notMore(a3, b3)] = b3;
+      u[+(b0 < a0) + +(b1 < a0) + +(b2 < a0) + +(b3 < a0)] = a0;
+      u[1 + +(b0 < a1) + +(b1 < a1) + +(b2 < a1) + +(b3 < a1)] = a1;
+      u[2 + +(b0 < a2) + +(b1 < a2) + +(b2 < a2) + +(b3 < a2)] = a2;
+      u[3 + +(b0 < a3) + +(b1 < a3) + +(b2 < a3) + +(b3 < a3)] = a3;
+      u[+(a0 <= b0) + +(a1 <= b0) + +(a2 <= b0) + +(a3 <= b0)] = b0;
+      u[1 + +(a0 <= b1) + +(a1 <= b1) + +(a2 <= b1) + +(a3 <= b1)] = b1;
+      u[2 + +(a0 <= b2) + +(a1 <= b2) + +(a2 <= b2) + +(a3 <= b2)] = b2;
+      u[3 + +(a0 <= b3) + +(a1 <= b3) + +(a2 <= b3) + +(a3 <= b3)] = b3;
       usual[i] = (u[3] + u[4]) / 2;
       continue;
     }
@@ -133,16 +134,6 @@ function usualChanges(d: Float64Array, m: number, lag: number, usual: Float64Arr
     }
     usual[i] = medianOfScratch(c);
   }
-}
-
-/** 1 when x < y, else 0: a comparison made a number, where a branch on noisy changes would be mispredicted half the time. */
-function less(x: number, y: number): number {
-  return +(x < y);
-}
-
-/** 1 when x <= y, else 0. */
-function notMore(x: number, y: number): number {
-  return +(x <= y);
 }
 
 /** Where usualChanges merges two runs of four. */
