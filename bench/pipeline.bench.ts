@@ -38,6 +38,12 @@ const STEP = 60_000;
 const WATCH_STEP = Number(process.env.FP_BENCH_STEP_MS ?? STEP);
 const HISTORY_STEPS = Number(process.env.FP_BENCH_HISTORY_STEPS ?? 60);
 const T0 = Date.UTC(2025, 5, 2);
+/** The store as main opens it: the WAL written back on a worker thread, not in the cycle's commit. */
+const WAL_CHECKPOINTS = {
+  onStopped: (why: string) => {
+    throw new Error(`the bench's WAL checkpointer stopped: ${why}`);
+  },
+};
 
 /** The k-th series' value at its i-th step of `stepMs`: a daily rhythm plus noise. */
 function value(rng: Random, i: number, k: number, stepMs = STEP): number {
@@ -62,7 +68,7 @@ async function cycleBench(series: number, points: number): Promise<void> {
     `  backfilled ${series.toLocaleString('en')} series x ${points} points into a real Prometheus in ${((performance.now() - t) / 1000).toFixed(1)} s`
   );
   const dataDir = mkdtempSync(join(tmpdir(), 'fp-bench-'));
-  const store = openSqliteStore(dataDir);
+  const store = openSqliteStore(dataDir, Date.now, { walCheckpoints: WAL_CHECKPOINTS });
   const metrics = new Registry();
   let now = T0 + HISTORY_STEPS * WATCH_STEP;
   const config = configSchema.parse({
@@ -81,7 +87,11 @@ async function cycleBench(series: number, points: number): Promise<void> {
   });
   const pipeline = new Pipeline({
     config,
-    repository: new SqlitePipelineRepository(store.db, () => now),
+    repository: new SqlitePipelineRepository(
+      store.db,
+      () => now,
+      () => store.walCheckpoints?.committed()
+    ),
     logger: pino({ level: 'silent' }),
     metrics,
     clock: { ...systemClock, now: () => now },
@@ -232,8 +242,12 @@ async function checkpointBench(count: number, rounds: number): Promise<void> {
     }
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'fp-bench-checkpoint-'));
-  const store = openSqliteStore(dataDir);
-  const repo = new SqlitePipelineRepository(store.db, () => T0);
+  const store = openSqliteStore(dataDir, Date.now, { walCheckpoints: WAL_CHECKPOINTS });
+  const repo = new SqlitePipelineRepository(
+    store.db,
+    () => T0,
+    () => store.walCheckpoints?.committed()
+  );
   const share = Math.ceil(count / 10);
   const figures = {
     lazy: { cpu: [] as number[], wall: [] as number[] },

@@ -71,7 +71,14 @@ async function main(): Promise<void> {
   const selector = (name: string) => (half === undefined ? name : `${name}{half="${half}"}`);
   const cycles = Number(process.env.FP_BENCH_CYCLES ?? 30);
   const dataDir = mkdtempSync(join(tmpdir(), 'fp-bench-fleet-'));
-  const store = openSqliteStore(dataDir);
+  // As main opens it: the WAL written back on a worker thread (its isolate counted in this process's memory).
+  const store = openSqliteStore(dataDir, Date.now, {
+    walCheckpoints: {
+      onStopped: (why) => {
+        throw new Error(`the bench's WAL checkpointer stopped: ${why}`);
+      },
+    },
+  });
   const days = benchHistoryDays();
   let now = BENCH_T0 + days * 86_400_000;
   const config = configSchema.parse({
@@ -153,7 +160,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await pipeline.stop();
-    store.close();
+    await store.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -1,4 +1,4 @@
-import { ArtimeDetector } from './artime';
+import { ARTIME_RANGE_SEEN, ArtimeDetector } from './artime';
 import { PRODUCT_CATEGORIES } from './failureprophet';
 import {
   FAULT_SCORE,
@@ -9,6 +9,7 @@ import {
 import { GrossRangeView } from './grossRange';
 import { createDetector, RECOMMENDED_THRESHOLD, restoreDetector } from './index';
 import { Random } from './random';
+import type { StreamingDetector } from './detector';
 
 const STEP = 300_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -28,9 +29,10 @@ function series(kind: 'daily' | 'walk', seed = 11): Float64Array {
   });
 }
 
-const leaders = (): FailureProphetLeadersDetector => new FailureProphetLeadersDetector({ trainingPoints: PROBATION });
+const NAMES = ['failureprophet-leaders', 'failureprophet-leaders-seen'] as const;
+type LeadersName = (typeof NAMES)[number];
 
-const run = (d: { update(t: number, v: number): number }, v: Float64Array): Float64Array =>
+const run = (d: StreamingDetector, v: Float64Array): Float64Array =>
   Float64Array.from(v, (x, i) => d.update(T0 + i * STEP, x));
 
 const rangeBefore = (v: Float64Array, at: number): { lo: number; hi: number } => {
@@ -53,10 +55,14 @@ const FAULTS: Record<string, (v: Float64Array, at: number) => (x: number, i: num
   stop: (_, at) => (x, i) => (i >= at ? NaN : x),
 };
 
-/** The first samples the detector reports, from `at`: the largest of the first FEW. */
-const firstReports = (v: Float64Array, at: number): number => Math.max(...run(leaders(), v).subarray(at, at + FEW));
+describe.each(NAMES)('%s', (name: LeadersName) => {
+  const leaders = (): FailureProphetLeadersDetector =>
+    name === 'failureprophet-leaders-seen'
+      ? FailureProphetLeadersDetector.seen({ trainingPoints: PROBATION })
+      : new FailureProphetLeadersDetector({ trainingPoints: PROBATION });
+  /** The first samples the detector reports, from `at`: the largest of the first FEW. */
+  const firstReports = (v: Float64Array, at: number): number => Math.max(...run(leaders(), v).subarray(at, at + FEW));
 
-describe('failureprophet-leaders', () => {
   describe.each(['daily', 'walk'] as const)('on a %s series', (kind) => {
     const v = series(kind);
     const clean = run(leaders(), v);
@@ -113,7 +119,11 @@ describe('failureprophet-leaders', () => {
   it("reports the bounded ARTime's weighted score, or FAULT_SCORE where a gross fault is called, sample by sample", () => {
     const v = Float64Array.from(series('daily'), (x, i) => (i === 4000 ? 200 : i >= 5000 && i < 5010 ? NaN : x));
     const both = run(leaders(), v);
-    const artime = run(ArtimeDetector.bounded({ trainingPoints: PROBATION, maxCategories: PRODUCT_CATEGORIES }), v);
+    const range = name === 'failureprophet-leaders-seen' ? ARTIME_RANGE_SEEN : {};
+    const artime = run(
+      ArtimeDetector.bounded({ trainingPoints: PROBATION, maxCategories: PRODUCT_CATEGORIES, ...range }),
+      v
+    );
     const weighted = Array.from(artime, (a) => Math.min(1, LEADERS_ARTIME_WEIGHT * a));
     both.forEach((x, i) => expect([weighted[i], FAULT_SCORE]).toContain(x));
     // The spike and the stop are called; failureprophet-v5's level views (not used) would score elsewhere too.
@@ -130,7 +140,7 @@ describe('failureprophet-leaders', () => {
       run(a, v.subarray(0, cut));
       run(b, v.subarray(0, cut));
       const c = restoreDetector(JSON.parse(JSON.stringify(b.toState())));
-      expect(c.name).toBe('failureprophet-leaders');
+      expect(c.name).toBe(name);
       for (let i = cut; i < v.length; i++) {
         expect(c.update(T0 + i * STEP, v[i])).toBe(a.update(T0 + i * STEP, v[i]));
         expect(c.level).toBe(a.level);
@@ -141,7 +151,7 @@ describe('failureprophet-leaders', () => {
 
   it('keeps its state within 4 KiB after 200,000 one-minute points with spikes', () => {
     const rng = new Random(1);
-    const d = createDetector('failureprophet-leaders', { trainingPoints: PROBATION });
+    const d = leaders();
     for (let i = 0; i < 200_000; i++) {
       const x = 50 + 20 * Math.sin((2 * Math.PI * i) / 1440) + 3 * (rng.next() - 0.5) + (i % 5000 === 0 ? 40 : 0);
       d.update(T0 + i * 60_000, x);
@@ -155,10 +165,11 @@ describe('failureprophet-leaders', () => {
       maxCategories: PRODUCT_CATEGORIES,
       grossSpans: GROSS_SPANS,
     });
-    expect(() => createDetector('failureprophet-leaders', { grossSpans: -1 })).toThrow(/grossSpans must be/);
+    expect(() => createDetector(name, { grossSpans: -1 })).toThrow(/grossSpans must be/);
     const state = leaders().toState();
+    expect(FailureProphetLeadersDetector.fromState(state).settings()).toEqual(leaders().settings());
     expect(() => restoreDetector({ ...state, lastFault: 2 })).toThrow(
-      /Corrupt detector state: failureprophet-leaders lastFault/
+      new RegExp(`Corrupt detector state: ${name} lastFault`)
     );
     expect(() => restoreDetector({ ...state, range: { spans: 1, range: [2, 1] } })).toThrow(
       /Corrupt detector state: range: lo above hi/
@@ -167,6 +178,46 @@ describe('failureprophet-leaders', () => {
       /holds an ARTime of the wrong kind \(artime\)/
     );
     expect(() => restoreDetector({ ...state, runs: 'AAAA' })).toThrow(/Corrupt detector state/);
+  });
+});
+
+describe('failureprophet-leaders-seen, its ARTime on the range seen', () => {
+  /** A slow rise with noise after a flat probation: nearly every sample after it a new extreme, so the range keeps moving. */
+  const rising = (n: number): Float64Array => {
+    const rng = new Random(3);
+    return Float64Array.from({ length: n }, (_, i) => 10 + 0.002 * Math.max(0, i - PROBATION) + (rng.next() - 0.5));
+  };
+
+  it('is failureprophet-leaders with artimeRescale: its ARTime on the range seen, not the clamped one', () => {
+    const v = Float64Array.from(series('walk'), (x, i) => x + (i >= 3000 ? 0.004 * (i - 3000) : 0));
+    const seen = run(createDetector('failureprophet-leaders-seen', { trainingPoints: PROBATION }), v);
+    const option = run(createDetector('failureprophet-leaders', { trainingPoints: PROBATION, artimeRescale: true }), v);
+    const clamped = run(createDetector('failureprophet-leaders', { trainingPoints: PROBATION }), v);
+    expect(option).toEqual(seen);
+    expect(clamped).not.toEqual(seen);
+  });
+
+  it('round-trips its state while a move of the range waits to be re-expressed, and continues identically', () => {
+    const v = rising(6000);
+    for (const cut of [PROBATION + 1, 2001, 4507]) {
+      const a = createDetector('failureprophet-leaders-seen', { trainingPoints: PROBATION });
+      const b = createDetector('failureprophet-leaders-seen', { trainingPoints: PROBATION });
+      run(a, v.subarray(0, cut));
+      run(b, v.subarray(0, cut));
+      const c = restoreDetector(JSON.parse(JSON.stringify(b.toState())));
+      for (let i = cut; i < v.length; i++) {
+        expect(c.update(T0 + i * STEP, v[i])).toBe(a.update(T0 + i * STEP, v[i]));
+      }
+      expect(c.toState()).toEqual(a.toState());
+    }
+  });
+
+  it('keeps its state within 4 KiB after 200,000 points of a rise where every sample is a new extreme', () => {
+    const d = createDetector('failureprophet-leaders-seen', { trainingPoints: PROBATION });
+    for (let i = 0; i < 200_000; i++) {
+      d.update(T0 + i * 60_000, 10 + 0.001 * i);
+    }
+    expect(JSON.stringify(d.toState()).length).toBeLessThanOrEqual(4096);
   });
 });
 

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { ArtimeDetector } from './artime';
+import { ARTIME_RANGE_SEEN, ArtimeDetector } from './artime';
 import { checkState, DetectorState, stateEnvelope, StreamingDetector } from './detector';
 import { PRODUCT_CATEGORIES } from './failureprophet';
 import { FailureProphetV5Detector, FailureProphetV5Options } from './failureprophetV5';
 import { GrossRangeView } from './grossRange';
-import { stateIssues } from './shared/json';
+import { isRecord, stateIssues } from './shared/json';
 
 export interface FailureProphetLeadersOptions extends FailureProphetV5Options {
   /** What the bounded ARTime's score counts for (default LEADERS_ARTIME_WEIGHT). */
@@ -13,6 +13,8 @@ export interface FailureProphetLeadersOptions extends FailureProphetV5Options {
   maxCategories?: number;
   /** A value is a gross fault beyond the range seen by this many of its widths (default GROSS_SPANS). */
   grossSpans?: number;
+  /** The bounded ARTime on the range seen, re-expressed as it moves (ARTIME_RANGE_SEEN); default off (`-seen`: on). */
+  artimeRescale?: boolean;
 }
 
 /**
@@ -30,6 +32,14 @@ export const GROSS_SPANS = 0.25;
 export const FAULT_SCORE = 1;
 
 const NAME = 'failureprophet-leaders';
+/**
+ * `failureprophet-leaders-seen` (issue 12, det24): the same detector with its bounded ARTime on the range
+ * seen, re-expressed as it moves, instead of the clamped probation range: on the dev files its alarms
+ * are closer to the hinted ARTime's, the published method. Its bound and weight, re-chosen on the dev
+ * files by the leaders' rules, are the leaders' defaults (RESULTS.md, det24).
+ */
+const SEEN_NAME = 'failureprophet-leaders-seen';
+type LeadersName = typeof NAME | typeof SEEN_NAME;
 const VERSION = 1;
 
 /** This detector's own fields in its state; its members' fields are checked by their own readers. */
@@ -67,7 +77,6 @@ interface Parts {
  * calls are never muted by an earlier alarm, so none can hide a new gross fault.
  */
 export class FailureProphetLeadersDetector implements StreamingDetector {
-  readonly name = NAME;
   private readonly artime: ArtimeDetector;
   private readonly runs: FailureProphetV5Detector;
   private readonly range: GrossRangeView;
@@ -80,11 +89,16 @@ export class FailureProphetLeadersDetector implements StreamingDetector {
   private missingCalled = false;
   private seenAt = -Infinity;
 
-  constructor(options: FailureProphetLeadersOptions = {}, parts?: Parts) {
+  constructor(
+    options: FailureProphetLeadersOptions = {},
+    parts?: Parts,
+    readonly name: LeadersName = NAME
+  ) {
     const p = parts ?? {
       artime: ArtimeDetector.bounded({
         trainingPoints: options.trainingPoints,
         maxCategories: options.maxCategories ?? PRODUCT_CATEGORIES,
+        ...(options.artimeRescale === true ? ARTIME_RANGE_SEEN : {}),
       }),
       runs: new FailureProphetV5Detector(options),
       range: new GrossRangeView(options.grossSpans ?? GROSS_SPANS),
@@ -94,13 +108,18 @@ export class FailureProphetLeadersDetector implements StreamingDetector {
       throw new Error(`artimeWeight must be a finite number >= 0, got ${String(p.weight)}`);
     }
     if (p.artime.name !== 'artime-bounded') {
-      throw new Error(`Corrupt detector state: ${NAME} holds an ARTime of the wrong kind (${p.artime.name})`);
+      throw new Error(`Corrupt detector state: ${name} holds an ARTime of the wrong kind (${p.artime.name})`);
     }
     this.artime = p.artime;
     this.runs = p.runs;
     this.range = p.range;
     this.weight = p.weight;
     this.alarmThreshold = p.runs.settings().alarmThreshold;
+  }
+
+  /** `failureprophet-leaders-seen`: its bounded ARTime on the range seen, re-expressed (artimeRescale on by default). */
+  static seen(options: FailureProphetLeadersOptions = {}): FailureProphetLeadersDetector {
+    return new FailureProphetLeadersDetector({ artimeRescale: true, ...options }, undefined, SEEN_NAME);
   }
 
   get expected(): number {
@@ -156,7 +175,7 @@ export class FailureProphetLeadersDetector implements StreamingDetector {
 
   toState(): DetectorState {
     return {
-      ...stateEnvelope(NAME, VERSION),
+      ...stateEnvelope(this.name, VERSION),
       weight: this.weight,
       lastArtime: this.lastArtime,
       lastFault: this.lastFault,
@@ -170,10 +189,11 @@ export class FailureProphetLeadersDetector implements StreamingDetector {
   }
 
   static fromState(state: unknown): FailureProphetLeadersDetector {
-    const s = checkState(state, NAME, VERSION);
+    const name = isRecord(state) && state.name === SEEN_NAME ? SEEN_NAME : NAME;
+    const s = checkState(state, name, VERSION);
     const own = LEADERS_STATE.safeParse(s);
     if (!own.success) {
-      throw new Error(`Corrupt detector state: ${NAME} ${stateIssues(own.error)}`);
+      throw new Error(`Corrupt detector state: ${name} ${stateIssues(own.error)}`);
     }
     const runs = FailureProphetV5Detector.fromPacked(s.runs, 'runs');
     const d = new FailureProphetLeadersDetector(
@@ -183,7 +203,8 @@ export class FailureProphetLeadersDetector implements StreamingDetector {
         runs,
         range: GrossRangeView.fromState(s.range, 'range'),
         weight: own.data.weight,
-      }
+      },
+      name
     );
     d.lastArtime = own.data.lastArtime;
     d.lastFault = own.data.lastFault;

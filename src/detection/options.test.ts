@@ -50,6 +50,9 @@ describe('detector options read from config or the command line', () => {
     expect(parseDetectorOptions('cadose', { rangeRenormalise: 0 })).toEqual({ rangeRenormalise: false });
     expect(() => parseDetectorOptions('cadose', { rangeRenormalise: 2 })).toThrow(/option "rangeRenormalise"/);
     expect(parseDetectorOptions('artime-bounded', { rangeRescale: 1 })).toEqual({ rangeRescale: true });
+    // nab:tune's grid for artime-bounded searches its bound; the published ARTime has none.
+    expect(parseDetectorOptions('artime-bounded', { maxCategories: 24 })).toEqual({ maxCategories: 24 });
+    expect(() => parseDetectorOptions('artime', { maxCategories: 24 })).toThrow(/unknown option "maxCategories"/);
     // Only ARTime can re-express what it learned.
     expect(() => parseDetectorOptions('cadose', { rangeRescale: 1 })).toThrow(/unknown option "rangeRescale"/);
   });

@@ -18,6 +18,7 @@ export interface OptionsByName {
   'failureprophet-v7': FailureProphetV7Options;
   'failureprophet-v8': FailureProphetV8Options;
   'failureprophet-leaders': FailureProphetLeadersOptions;
+  'failureprophet-leaders-seen': FailureProphetLeadersOptions;
   'failureprophet-v5': FailureProphetV5Options;
   'failureprophet-v1': FailureProphetV1Options;
   'failureprophet-ensemble': EnsembleOptions;
@@ -82,9 +83,12 @@ const rangeEstimate = {
 /** ARTime's range estimate: it can also re-express what it learned when the range moves. */
 const artimeRange = { ...rangeEstimate, rangeRescale: flag01.optional() };
 
+/** How many categories a bounded ARTime holds (ArtimeDetector.bounded checks the same range). */
+const maxCategories = z.number().int().min(2).max(4096).optional();
+
 const failureprophet = failureprophetV5.extend({
   artimeWeight,
-  maxCategories: z.number().int().min(2).max(4096).optional(),
+  maxCategories,
   artimeRescale: flag01.optional(),
 });
 
@@ -95,16 +99,20 @@ const failureprophetV8 = failureprophet.extend({
   sustainedMargin: z.number().min(0).optional(),
 });
 
+/** failureprophet-leaders' options (and -seen's): failureprophet's and how far out a value is a gross fault. */
+const failureprophetLeaders = failureprophet.extend({ grossSpans: z.number().min(0).optional() });
+
 const SCHEMAS = {
   failureprophet,
   'failureprophet-v7': failureprophetV8.extend({ insideWeight: z.number().min(0).max(1).optional() }),
   'failureprophet-v8': failureprophetV8,
-  'failureprophet-leaders': failureprophet.extend({ grossSpans: z.number().min(0).optional() }),
+  'failureprophet-leaders': failureprophetLeaders,
+  'failureprophet-leaders-seen': failureprophetLeaders,
   'failureprophet-v5': failureprophetV5,
   'failureprophet-v1': FAILUREPROPHET_V1_SETTINGS.partial().extend(common),
   'failureprophet-ensemble': failureprophetV5.extend({ artimeWeight }),
   artime: z.strictObject({ ...common, ...artimeRange }),
-  'artime-bounded': z.strictObject({ ...common, ...artimeRange }),
+  'artime-bounded': z.strictObject({ ...common, ...artimeRange, maxCategories }),
   ewma: z.strictObject({ ...common, alpha: rate.optional() }),
   zscore: z.strictObject({ ...common, window: z.number().int().min(2).optional() }),
   iforest: z.strictObject(common),

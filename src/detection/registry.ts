@@ -43,6 +43,11 @@ const DETECTORS: Registry = {
     create: (o) => new FailureProphetLeadersDetector(o),
     restore: (s) => FailureProphetLeadersDetector.fromState(s),
   },
+  // Candidate (issue 12, det24): failureprophet-leaders with its ARTime on the range seen, re-expressed as it moves.
+  'failureprophet-leaders-seen': {
+    create: (o) => FailureProphetLeadersDetector.seen(o),
+    restore: (s) => FailureProphetLeadersDetector.fromState(s),
+  },
   'failureprophet-v5': {
     create: (o) => new FailureProphetV5Detector(o),
     restore: (s) => FailureProphetV5Detector.fromState(s),

@@ -14,6 +14,9 @@ describe.each([
   ['failureprophet', '66e2d992d5ded2d4f866a81a2f13dee9fd768cc3a020d63d4e3f0d5269f27c14'],
   ['failureprophet-v5', '8a0d13f4967abc6e9fe88cc171ce23c4c1eb8d3a2dc0fe3101121e3993d23051'],
   ['failureprophet-v1', 'cfaec5e3f29d61697237d405599d3f78a596253059e2dd096f2ed84514fa1eee'],
+  // ARTime as published: the only one whose ART is unbounded (weights as doubles). Pinned at 705e71a,
+  // when the ART's bounded and unbounded scans became one (dup24).
+  ['artime', '1da82f6d37ce761e78ca72214af4147d41f8f8100309e9b7897d3025e5b672c6'],
 ] as const)('%s', (name, digest) => {
   it('outputs exactly what it did before (scores, levels, bands, learning, states, a restore)', () => {
     expect(outputDigest(name)).toBe(digest);

@@ -38,6 +38,9 @@ async function main(): Promise<void> {
       now: clock.now,
       warn: (message) => logger.warn(message),
       writeLog: { warn: (message) => logger.warn(message), info: (message) => logger.info(message) },
+      walCheckpoints: {
+        onStopped: (why) => logger.warn(`SQLite's WAL checkpointer stopped (${why}); commits write the WAL back again`),
+      },
       onConnectionLost: (err) => logger.warn({ err }, 'PostgreSQL closed an idle connection; the next call reconnects'),
     });
   } catch (err) {

@@ -38,6 +38,9 @@ export const TUNING_SPACES: Record<string, Record<string, number[]>> = {
   // The leaders-first candidate (issue 12, det12a): how far beyond the range seen a value is a gross fault
   // (ARTime's weight is a scale, not searched: NAB's threshold sweep gives the same alarms for every weight).
   'failureprophet-leaders': { grossSpans: [0.25, 0.5, 1, 2, 4] },
+  // The same on ARTime's range seen, re-expressed (det24): how many categories its ARTime holds (the bounds whose
+  // state fits 4 KiB; grossSpans stays at the leaders' choice, the weight is a scale as there).
+  'failureprophet-leaders-seen': { maxCategories: [16, 24] },
   'failureprophet-v5': {
     refractoryMs: [6 * 3_600_000, 12 * 3_600_000, 24 * 3_600_000],
     holdMs: [12 * 3_600_000, 24 * 3_600_000],

@@ -180,7 +180,7 @@ export class FuzzyArt {
         x[k + D] = 1 - f[k];
       }
     }
-    const resonant = bounded ? this.scanCodes(xc, learning) : this.scanReals(x, learning);
+    const resonant = this.scan(learning);
     if (!learning || resonant) {
       return;
     }
@@ -188,53 +188,55 @@ export class FuzzyArt {
     const slot = this.slotForNew();
     if (bounded) {
       this.codes.set(xc.subarray(0, DC), slot * DC);
-      this.words[this.dirtyAt + slot] = 1;
     } else {
       this.reals.set(x.subarray(0, DC), slot * DC);
     }
-    this.norms[slot] = this.normOf(slot);
+    this.weightsChanged(slot);
     outcome[2] = outcome[0] < this.rhoLb ? 1 : 0;
   }
 
   /**
-   * Every category's match with the unbounded input x: sets match and energy to the best's, learns
-   * (fast learning) every category above the upper vigilance; true if any did.
+   * Every category's match with the complement-coded input (scratch): sets match and energy to the
+   * best's, learns (fast learning) every category above the upper vigilance; true if any did. Bounded,
+   * it reads the codes as the doubles the weights were (value[code], increasing with the code, so the
+   * smaller code is the smaller double) and sums them in the same order: the doubles' outcome.
    */
-  private scanReals(x: Float64Array, learning: boolean): boolean {
+  private scan(learning: boolean): boolean {
     const D = this.dim;
     const DC = this.dimComp;
-    const w = this.reals;
+    const bounded = this.bounded;
+    const x = scratchReals;
+    const xc = scratchCodes;
+    const reals = this.reals;
+    const codes = this.codes;
+    const value = this.value;
+    const xNewest = bounded ? value[xc[D - 1]] : x[D - 1];
+    const xNewestC = bounded ? value[xc[DC - 1]] : x[DC - 1];
     let best = 0;
     let bestEnergy = 0;
     let resonant = false;
     const rhoUb = learning ? this.rhoUb : Infinity;
     for (let c = 0; c < this.categories; c++) {
       const o = c * DC;
-      const eNum = Math.min(x[D - 1], w[o + D - 1]) + Math.min(x[DC - 1], w[o + DC - 1]);
-      const eDen = w[o + D - 1] + w[o + DC - 1];
-      // 0/0 (a category that learned both extremes of the newest value) counts as no similarity.
-      const energy = eDen === 0 ? 0 : eNum / eDen;
+      const energy = bounded
+        ? energyOf(xNewest, xNewestC, value[codes[o + D - 1]], value[codes[o + DC - 1]])
+        : energyOf(xNewest, xNewestC, reals[o + D - 1], reals[o + DC - 1]);
       // The match is at most energy^2 (similarity <= 1): a category that can neither be the best
       // nor resonate is skipped, with the same outcome.
       const bound = energy * energy;
       if (bound <= best && bound < rhoUb) {
         continue;
       }
-      const norm = this.norms[c];
-      let inter = 0;
-      for (let k = 0; k < DC; k++) {
-        const wk = w[o + k];
-        inter += x[k] < wk ? x[k] : wk;
-      }
-      const m = matchOf(inter, norm, energy);
+      const inter = bounded ? interOfCodes(xc, codes, value, o, DC) : interOfReals(x, reals, o, DC);
+      const m = matchOf(inter, this.norms[c], energy);
       if (m > best) {
         best = m;
         bestEnergy = energy;
       }
       if (m >= rhoUb) {
         // Fast learning: every category above the upper vigilance shrinks to x ^ w.
-        if (shrinkTo(x, w, o, DC)) {
-          this.norms[c] = this.normOf(c);
+        if (bounded ? shrinkTo(xc, codes, o, DC) : shrinkTo(x, reals, o, DC)) {
+          this.weightsChanged(c);
         }
         resonant = true;
       }
@@ -244,62 +246,12 @@ export class FuzzyArt {
     return resonant;
   }
 
-  /** scanReals on the codes: the same doubles (value[code]) in the same order, so the same outcome. */
-  private scanCodes(x: Uint8Array, learning: boolean): boolean {
-    const D = this.dim;
-    const DC = this.dimComp;
-    const w = this.codes;
-    const value = this.value;
-    let best = 0;
-    let bestEnergy = 0;
-    let resonant = false;
-    const rhoUb = learning ? this.rhoUb : Infinity;
-    const xNewest = x[D - 1];
-    const xNewestC = x[DC - 1];
-    for (let c = 0; c < this.categories; c++) {
-      const o = c * DC;
-      const wNewest = w[o + D - 1];
-      const wNewestC = w[o + DC - 1];
-      const eNum = value[xNewest < wNewest ? xNewest : wNewest] + value[xNewestC < wNewestC ? xNewestC : wNewestC];
-      const eDen = value[wNewest] + value[wNewestC];
-      const energy = eDen === 0 ? 0 : eNum / eDen;
-      const bound = energy * energy;
-      if (bound <= best && bound < rhoUb) {
-        continue;
-      }
-      const norm = this.norms[c];
-      // Unrolled by four, summed in the same order (dim is even, so DC is a multiple of four).
-      let inter = 0;
-      for (let k = 0; k < DC; k += 4) {
-        const a0 = x[k];
-        const b0 = w[o + k];
-        const a1 = x[k + 1];
-        const b1 = w[o + k + 1];
-        const a2 = x[k + 2];
-        const b2 = w[o + k + 2];
-        const a3 = x[k + 3];
-        const b3 = w[o + k + 3];
-        inter += value[a0 < b0 ? a0 : b0];
-        inter += value[a1 < b1 ? a1 : b1];
-        inter += value[a2 < b2 ? a2 : b2];
-        inter += value[a3 < b3 ? a3 : b3];
-      }
-      const m = matchOf(inter, norm, energy);
-      if (m > best) {
-        best = m;
-        bestEnergy = energy;
-      }
-      if (m >= rhoUb) {
-        if (shrinkTo(x, w, o, DC)) {
-          this.norms[c] = this.normOf(c);
-          this.words[this.dirtyAt + c] = 1;
-        }
-        resonant = true;
-      }
+  /** Category c's weights changed: its norm follows, and a bounded ART finds its closest partner again. */
+  private weightsChanged(c: number): void {
+    this.norms[c] = this.normOf(c);
+    if (this.bounded) {
+      this.words[this.dirtyAt + c] = 1;
     }
-    outcome[0] = best;
-    outcome[1] = bestEnergy;
-    return resonant;
   }
 
   /**
@@ -321,8 +273,7 @@ export class FuzzyArt {
     for (let k = 0; k < DC; k++) {
       w[ba * DC + k] = Math.min(w[ba * DC + k], w[bb * DC + k]);
     }
-    this.words[this.dirtyAt + ba] = 1;
-    this.norms[ba] = this.normOf(ba);
+    this.weightsChanged(ba);
     return bb;
   }
 
@@ -378,6 +329,46 @@ export class FuzzyArt {
     }
     return this.categories < this.bound.capacity ? this.categories++ : this.mergeClosest();
   }
+}
+
+/**
+ * The similarity over the newest value and its complement only: |x ^ w| / |w| of the input's (x, xc)
+ * and the category's (w, wc). 0/0 (a category that learned both extremes of the newest value) counts
+ * as no similarity.
+ */
+function energyOf(x: number, xc: number, w: number, wc: number): number {
+  const den = w + wc;
+  return den === 0 ? 0 : (Math.min(x, w) + Math.min(xc, wc)) / den;
+}
+
+/** Unbounded: |x ^ w| of the category's weights from `o`. */
+function interOfReals(x: Float64Array, w: Float64Array, o: number, n: number): number {
+  let inter = 0;
+  for (let k = 0; k < n; k++) {
+    const wk = w[o + k];
+    inter += x[k] < wk ? x[k] : wk;
+  }
+  return inter;
+}
+
+/** Bounded: interOfReals on the codes, unrolled by four, summed in the same order (n, twice an even dim, is a multiple of four). */
+function interOfCodes(x: Uint8Array, w: Uint8Array, value: Float64Array, o: number, n: number): number {
+  let inter = 0;
+  for (let k = 0; k < n; k += 4) {
+    const a0 = x[k];
+    const b0 = w[o + k];
+    const a1 = x[k + 1];
+    const b1 = w[o + k + 1];
+    const a2 = x[k + 2];
+    const b2 = w[o + k + 2];
+    const a3 = x[k + 3];
+    const b3 = w[o + k + 3];
+    inter += value[a0 < b0 ? a0 : b0];
+    inter += value[a1 < b1 ? a1 : b1];
+    inter += value[a2 < b2 ? a2 : b2];
+    inter += value[a3 < b3 ? a3 : b3];
+  }
+  return inter;
 }
 
 /** A category's match: its similarity |x ^ w| / |w| cubed times its energy squared (0/0 norm counts as 0.001). */

@@ -73,4 +73,53 @@ describe('detector state bytes', () => {
     expect(() => new ByteReader(toBase64(Uint8Array.of(0xf0, 0x80)), 'bytes').nums(1)).toThrow(/too short/);
     expect(() => new ByteWriter().u16([65536])).toThrow(/16-bit/);
   });
+
+  it('codes long inputs as Node does, longer ones than it keeps a buffer for, and short ones after them', () => {
+    const rng = new Random(5);
+    for (const n of [3_070, 3_071, 3_072, 3_073, 70_000, 5, 1, 0]) {
+      const bytes = Uint8Array.from({ length: n }, () => Math.floor(rng.next() * 256));
+      expect(toBase64(bytes)).toBe(Buffer.from(bytes).toString('base64'));
+    }
+  });
+
+  it('gives each writer only its own bytes, though writers share a buffer, and ends a writer at toBase64', () => {
+    const rng = new Random(7);
+    const long = Array.from({ length: 20_000 }, () => rng.next());
+    const first = new ByteWriter().f64(long);
+    const text = first.toBase64();
+    expect(() => first.u8([1])).toThrow(/after toBase64/);
+    const second = new ByteWriter().u8([1, 2, 3]).toBase64();
+    expect(Array.from(fromBase64(second))).toEqual([1, 2, 3]);
+    expect(Array.from(new ByteReader(text, 'bytes').f64(long.length))).toEqual(long);
+  });
+
+  it('writes typed arrays of bytes and 16-bit words as it writes the same numbers in plain arrays', () => {
+    const words = new Uint16Array([1, 2, 0xfffe, 0xffff, 258]).subarray(1, 4);
+    const bytes = new Uint8Array([9, 0, 255, 7]).subarray(1);
+    const typed = new ByteWriter().u8([5]).u16(words).u8(bytes).toBase64();
+    const plain = new ByteWriter().u8([5]).u16(Array.from(words)).u8(Array.from(bytes)).toBase64();
+    expect(typed).toBe(plain);
+    const r = new ByteReader(typed, 'bytes');
+    expect(Array.from(r.u8(1))).toEqual([5]);
+    expect(Array.from(r.u16(3))).toEqual([2, 0xfffe, 0xffff]);
+    expect(Array.from(r.u8(3))).toEqual([0, 255, 7]);
+    r.end();
+  });
+
+  it('packs many numbers of every kind, past the buffer it starts with, and reads them back bit for bit', () => {
+    const rng = new Random(11);
+    const kinds = [
+      () => Math.floor(rng.next() * 240),
+      () => Math.floor(rng.next() * 2 ** 53),
+      () => -Math.floor(rng.next() * 2 ** 40),
+      () => Math.fround(rng.next()),
+      () => rng.next(),
+      () => [NaN, -0, Infinity, -Infinity][Math.floor(rng.next() * 4)],
+    ];
+    const xs = Array.from({ length: 10_000 }, (_, k) => kinds[k % kinds.length]());
+    const r = new ByteReader(new ByteWriter().nums(xs).toBase64(), 'bytes');
+    const back = Array.from(r.nums(xs.length));
+    r.end();
+    expect(back.every((x, k) => Object.is(x, xs[k]))).toBe(true);
+  });
 });

@@ -21,19 +21,51 @@ const CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
 const PAD = '='.charCodeAt(0);
 /** Base64 is ASCII, which UTF-8 decodes as is (TextDecoder: in Node and in browsers). */
 const ASCII = new TextDecoder();
+/** Whether a Uint16Array keeps its low byte first (it follows the platform). */
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+/**
+ * The two characters of each 12 bits, as one 16-bit word laid out in memory first character first:
+ * a 3-byte group is two look-ups and two stores instead of four of each.
+ */
+const PAIRS = Uint16Array.from({ length: 4096 }, (_, k) => {
+  const [hi, lo] = [CODES[k >> 6], CODES[k & 63]];
+  return LITTLE_ENDIAN ? hi | (lo << 8) : (hi << 8) | lo;
+});
+/** The most bytes a buffer kept for the next call (or writer) may hold: one odd large state keeps nothing. */
+const KEPT_BYTES = 65_536;
+/** Where `toBase64` lays out its characters before they become a string: kept from one call to the next. */
+let characters = new Uint16Array(2048);
 
 export function toBase64(bytes: Uint8Array): string {
   // Characters as bytes, decoded once: `out +=` per character built a chain of cons strings (32 B
   // each) that a stored state kept alive, ~50 kB per target until the checkpoint was written.
-  const out = new Uint8Array(Math.ceil(bytes.length / 3) * 4);
-  for (let k = 0, o = 0; k < bytes.length; k += 3, o += 4) {
-    const n = (bytes[k] << 16) | ((bytes[k + 1] ?? 0) << 8) | (bytes[k + 2] ?? 0);
-    out[o] = CODES[(n >> 18) & 63];
-    out[o + 1] = CODES[(n >> 12) & 63];
-    out[o + 2] = k + 1 < bytes.length ? CODES[(n >> 6) & 63] : PAD;
-    out[o + 3] = k + 2 < bytes.length ? CODES[n & 63] : PAD;
+  const length = Math.ceil(bytes.length / 3) * 4;
+  let out = characters;
+  if (out.length < length / 2) {
+    out = new Uint16Array(length / 2);
+    if (2 * out.length <= KEPT_BYTES) {
+      characters = out;
+    }
   }
-  return ASCII.decode(out);
+  const pairs = PAIRS;
+  const whole = bytes.length - (bytes.length % 3);
+  let o = 0;
+  for (let k = 0; k < whole; k += 3, o += 2) {
+    const n = (bytes[k] << 16) | (bytes[k + 1] << 8) | bytes[k + 2];
+    out[o] = pairs[n >> 12];
+    out[o + 1] = pairs[n & 4095];
+  }
+  const text = new Uint8Array(out.buffer, 0, length);
+  if (whole < bytes.length) {
+    const k = whole;
+    const n = (bytes[k] << 16) | ((bytes[k + 1] ?? 0) << 8);
+    const at = 2 * o;
+    text[at] = CODES[(n >> 18) & 63];
+    text[at + 1] = CODES[(n >> 12) & 63];
+    text[at + 2] = k + 1 < bytes.length ? CODES[(n >> 6) & 63] : PAD;
+    text[at + 3] = PAD;
+  }
+  return ASCII.decode(text);
 }
 
 /** Throws on anything that is not canonical padded base64. */
@@ -60,108 +92,153 @@ export function fromBase64(text: string): Uint8Array {
   return out;
 }
 
-/** Appends numbers of fixed widths; `toBase64()` when done. */
+/** The most bytes one number takes in `nums`: a tag and a double. */
+const MAX_NUM_BYTES = 9;
+/** What a writer's buffer becomes once it has been read out (`toBase64`): writing after that is a mistake. */
+const ENDED: Uint8Array<ArrayBuffer> = new Uint8Array(0);
+/**
+ * The buffer of the last writer read out, taken by the next one: a checkpoint writes thousands of
+ * states, and each writer allocating (and regrowing) its own was a good share of building them.
+ */
+let spare: Uint8Array<ArrayBuffer> | null = null;
+
+/** Appends numbers of fixed widths; `toBase64()` when done, which ends the writer. */
 export class ByteWriter {
-  private buf = new DataView(new ArrayBuffer(256));
+  private bytes: Uint8Array<ArrayBuffer>;
+  private view: DataView;
   private at = 0;
 
-  private room(n: number): DataView {
-    if (this.at + n > this.buf.byteLength) {
-      const grown = new Uint8Array(Math.max(2 * this.buf.byteLength, this.at + n));
-      grown.set(new Uint8Array(this.buf.buffer, 0, this.at));
-      this.buf = new DataView(grown.buffer);
+  constructor() {
+    this.bytes = spare ?? new Uint8Array(4096);
+    spare = null;
+    this.view = new DataView(this.bytes.buffer);
+  }
+
+  /** Makes room for `n` more bytes. */
+  private room(n: number): void {
+    if (this.at + n > this.bytes.length) {
+      if (this.bytes === ENDED) {
+        throw new Error('ByteWriter written after toBase64()');
+      }
+      const grown = new Uint8Array(Math.max(2 * this.bytes.length, this.at + n));
+      grown.set(this.bytes.subarray(0, this.at));
+      this.bytes = grown;
+      this.view = new DataView(grown.buffer);
     }
-    return this.buf;
   }
 
   f64(xs: ArrayLike<number>): this {
-    const v = this.room(8 * xs.length);
+    this.room(8 * xs.length);
     for (let k = 0; k < xs.length; k++, this.at += 8) {
-      v.setFloat64(this.at, xs[k], true);
+      this.view.setFloat64(this.at, xs[k], true);
     }
     return this;
   }
 
   f32(xs: ArrayLike<number>): this {
-    const v = this.room(4 * xs.length);
+    this.room(4 * xs.length);
     for (let k = 0; k < xs.length; k++, this.at += 4) {
-      v.setFloat32(this.at, xs[k], true);
+      this.view.setFloat32(this.at, xs[k], true);
     }
     return this;
   }
 
   /** Unsigned integers below 2^32 (throws otherwise: a count must never wrap silently). */
   u32(xs: ArrayLike<number>): this {
-    const v = this.room(4 * xs.length);
+    this.room(4 * xs.length);
     for (let k = 0; k < xs.length; k++, this.at += 4) {
       const x = xs[k];
       if (!(Number.isInteger(x) && x >= 0 && x < 2 ** 32)) {
         throw new Error(`Cannot encode ${x} as an unsigned 32-bit integer`);
       }
-      v.setUint32(this.at, x, true);
+      this.view.setUint32(this.at, x, true);
     }
     return this;
   }
 
   /** Bytes (integers 0..255; throws otherwise). */
   u8(xs: ArrayLike<number>): this {
-    const v = this.room(xs.length);
+    this.room(xs.length);
+    const bytes = this.bytes;
+    if (xs instanceof Uint8Array) {
+      // Each element is a byte already: copied at once.
+      bytes.set(xs, this.at);
+      this.at += xs.length;
+      return this;
+    }
     for (let k = 0; k < xs.length; k++, this.at++) {
       const x = xs[k];
       if (!(Number.isInteger(x) && x >= 0 && x < 256)) {
         throw new Error(`Cannot encode ${x} as a byte`);
       }
-      v.setUint8(this.at, x);
+      bytes[this.at] = x;
     }
     return this;
   }
 
   /** Unsigned integers below 2^16 (throws otherwise). */
   u16(xs: ArrayLike<number>): this {
-    const v = this.room(2 * xs.length);
+    this.room(2 * xs.length);
+    if (xs instanceof Uint16Array && LITTLE_ENDIAN) {
+      // In range by its type, and laid out in memory as written: copied at once.
+      this.bytes.set(new Uint8Array(xs.buffer, xs.byteOffset, 2 * xs.length), this.at);
+      this.at += 2 * xs.length;
+      return this;
+    }
     for (let k = 0; k < xs.length; k++, this.at += 2) {
       const x = xs[k];
       if (!(Number.isInteger(x) && x >= 0 && x < 65536)) {
         throw new Error(`Cannot encode ${x} as an unsigned 16-bit integer`);
       }
-      v.setUint16(this.at, x, true);
+      this.view.setUint16(this.at, x, true);
     }
     return this;
   }
 
   /** Any numbers, each in as few bytes as keep it exact (see SMALL). */
   nums(xs: ArrayLike<number>): this {
+    this.room(MAX_NUM_BYTES * xs.length);
+    const bytes = this.bytes;
+    const view = this.view;
+    let at = this.at;
     for (let k = 0; k < xs.length; k++) {
       const x = xs[k];
       const integer = Number.isSafeInteger(x) && !Object.is(x, -0);
       if (integer && x >= 0 && x < SMALL) {
-        this.room(1).setUint8(this.at++, x);
+        bytes[at++] = x;
       } else if (integer) {
-        this.room(1).setUint8(this.at++, x >= 0 ? TAG_UINT : TAG_NEG_INT);
-        this.varint(Math.abs(x));
-      } else if (Object.is(Math.fround(x), x)) {
-        this.room(5).setUint8(this.at++, TAG_F32);
-        this.f32([x]);
+        bytes[at++] = x >= 0 ? TAG_UINT : TAG_NEG_INT;
+        // LEB128: 7 bits a byte, low bits first; arithmetic, as it may exceed 2^32 (at most 8 bytes).
+        let rest = Math.abs(x);
+        while (rest >= 128) {
+          bytes[at++] = (rest % 128) + 128;
+          rest = Math.floor(rest / 128);
+        }
+        bytes[at++] = rest;
+      } else if (Math.fround(x) === x || x !== x) {
+        // NaN is exact in single precision too (the reader's float widens to NaN).
+        bytes[at] = TAG_F32;
+        view.setFloat32(at + 1, x, true);
+        at += 5;
       } else {
-        this.room(9).setUint8(this.at++, TAG_F64);
-        this.f64([x]);
+        bytes[at] = TAG_F64;
+        view.setFloat64(at + 1, x, true);
+        at += 9;
       }
     }
+    this.at = at;
     return this;
   }
 
-  /** A safe non-negative integer, 7 bits a byte, low bits first (LEB128; arithmetic, as it may exceed 2^32). */
-  private varint(x: number): void {
-    let rest = x;
-    while (rest >= 128) {
-      this.room(1).setUint8(this.at++, (rest % 128) + 128);
-      rest = Math.floor(rest / 128);
-    }
-    this.room(1).setUint8(this.at++, rest);
-  }
-
+  /** The bytes written, as base64; the writer's buffer goes to the next writer. */
   toBase64(): string {
-    return toBase64(new Uint8Array(this.buf.buffer, 0, this.at));
+    const text = toBase64(this.bytes.subarray(0, this.at));
+    if (this.bytes !== ENDED && this.bytes.length <= KEPT_BYTES) {
+      spare = this.bytes;
+    }
+    this.bytes = ENDED;
+    this.at = 0;
+    return text;
   }
 }
 

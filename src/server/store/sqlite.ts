@@ -13,6 +13,7 @@ import { SqliteAuditRepository } from '../healing/store/audit';
 import { SqliteBreakerRepository } from '../healing/store/breakers';
 import { SqlitePipelineRepository } from '../pipeline/store/sqliteRepository';
 import type { SettingsRepository, Store } from './store';
+import { WalCheckpoints } from './walCheckpoints';
 import { sqliteWriteProbe, StoreWriteHealth, UNHEARD, watchWrites, type WriteHealthLog } from './writeHealth';
 
 export const DATABASE_FILE = 'failureprophet.db';
@@ -21,6 +22,8 @@ export interface SqliteStore extends Store {
   readonly kind: 'sqlite';
   /** The open database, for the repositories of other rooms built on this store (the pipeline's). */
   readonly db: Database.Database;
+  /** The worker writing the WAL back, when asked for (SqliteOptions.walCheckpoints). */
+  readonly walCheckpoints?: WalCheckpoints;
 }
 
 export interface SqliteOptions {
@@ -31,6 +34,11 @@ export interface SqliteOptions {
   env?: NodeJS.ProcessEnv;
   /** Told when the store stops, and starts again, being able to write (/readyz says it either way). */
   writeLog?: WriteHealthLog;
+  /**
+   * The WAL written back on a worker thread after each cycle's commit (WalCheckpoints) instead of
+   * inside commits; told if that worker stops (the commits take the checkpoints back). Files only.
+   */
+  walCheckpoints?: { onStopped: (why: string) => void };
 }
 
 /**
@@ -88,9 +96,12 @@ export function openSqliteDatabase(
   const write = (entry: Parameters<SqliteAuditRepository['write']>[0]) => audit.write(entry);
   const writeHealth = new StoreWriteHealth(sqliteWriteProbe(db, file), options.writeLog ?? UNHEARD);
   const watched = <T extends object>(name: string, repository: T) => watchWrites(name, repository, writeHealth);
+  const checkpoints =
+    options.walCheckpoints && !inMemory ? new WalCheckpoints(db, file, options.walCheckpoints.onStopped) : undefined;
   return {
     kind: 'sqlite',
     db,
+    walCheckpoints: checkpoints,
     writeHealth,
     ping: async () => {
       db.prepare('SELECT 1').get();
@@ -101,8 +112,9 @@ export function openSqliteDatabase(
       audit: watched('audit', audit),
       breakers: watched('breakers', new SqliteBreakerRepository(db, write)),
     },
-    pipeline: watched('pipeline', new SqlitePipelineRepository(db, now)),
+    pipeline: watched('pipeline', new SqlitePipelineRepository(db, now, () => checkpoints?.committed())),
     close: async () => {
+      await checkpoints?.close();
       db.close();
     },
   };

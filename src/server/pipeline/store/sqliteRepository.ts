@@ -20,9 +20,11 @@ export class SqlitePipelineRepository implements PipelineRepository {
   private readonly modelTable: ModelTable;
   private readonly summaryTable: SummaryTable;
 
+  /** `committed`: told after each cycle's commit (the store's WAL checkpoints follow it). */
   constructor(
     private readonly db: Database.Database,
-    private readonly now: () => number
+    private readonly now: () => number,
+    private readonly committed: () => void = () => {}
   ) {
     this.watchTable = new WatchTable(db);
     this.targetTable = new TargetTable(db);
@@ -73,6 +75,7 @@ export class SqlitePipelineRepository implements PipelineRepository {
       this.watchTable.setResumePoint(write.watch, write.lastProcessed, now, write.peers, write.peersForgotten);
       return upserted;
     })();
+    this.committed();
     // Only once committed: a record never carries the id of a row that was rolled back.
     return write.anomalies.map((a, i) => Object.assign(a, { id: ids[i] }));
   }
