@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Scratch } from './scratch';
 /**
  * The history a crossing forecaster reads: bucket means in a ring (bounded memory whatever the
  * scrape interval), the newest bucket still filling. Values are read "signed" (multiplied by +1 or
@@ -20,6 +21,12 @@ const bucketHistoryStateSchema = z.object({
   partial: z.tuple([z.number(), z.number(), z.number()]),
 });
 export type BucketHistoryState = z.infer<typeof bucketHistoryStateSchema>;
+
+/** Where series() writes the history it reads (see Scratch): its times and its signed means. */
+const SERIES_T = new Scratch();
+const SERIES_Y = new Scratch();
+/** What series() answers: views of those, valid until the next series() of any history. */
+const read: { t: Float64Array; y: Float64Array } = { t: SERIES_T.view(0), y: SERIES_Y.view(0) };
 
 export class BucketHistory {
   private means: Float64Array;
@@ -75,7 +82,9 @@ export class BucketHistory {
         this.means[j % this.means.length] = NaN;
       }
       this.newest_ = k;
-      this.partial = [0, 0, 0];
+      this.partial[0] = 0;
+      this.partial[1] = 0;
+      this.partial[2] = 0;
       this.firstMs = Math.max(this.firstMs, (k - this.means.length + 1) * this.bucketMs);
     }
     this.partial[0] += value;
@@ -85,11 +94,15 @@ export class BucketHistory {
     return sealed;
   }
 
-  /** Bucket times (the filling one at its samples' mean time) and signed means, oldest first. */
-  series(sign: number): { t: number[]; y: number[] } {
-    const t: number[] = [];
-    const y: number[] = [];
+  /**
+   * Bucket times (the filling one at its samples' mean time) and signed means, oldest first, as
+   * views of arrays shared by every history: valid until the next series() of any.
+   */
+  series(sign: number): { readonly t: Float64Array; readonly y: Float64Array } {
     const m = this.means.length;
+    const t = SERIES_T.room(m + 1);
+    const y = SERIES_Y.room(m + 1);
+    let n = 0;
     // From the first sample's bucket on (or just before it: the test below decides), its ring slot
     // stepped along rather than taken modulo the ring each time: read at every step of every forecaster.
     const first = Math.max(this.newest_ - m + 1, Math.floor(this.firstMs / this.bucketMs) - 1);
@@ -97,17 +110,21 @@ export class BucketHistory {
     for (let k = first; k < this.newest_; k++) {
       const v = this.means[slot];
       if (!Number.isNaN(v) && (k + 1) * this.bucketMs > this.firstMs) {
-        t.push(k * this.bucketMs + this.bucketMs / 2);
-        y.push(sign * v);
+        t[n] = k * this.bucketMs + this.bucketMs / 2;
+        y[n] = sign * v;
+        n++;
       }
       slot = slot === m - 1 ? 0 : slot + 1;
     }
     const [sum, count, sumT] = this.partial;
     if (count > 0) {
-      t.push(sumT / count);
-      y.push((sign * sum) / count);
+      t[n] = sumT / count;
+      y[n] = (sign * sum) / count;
+      n++;
     }
-    return { t, y };
+    read.t = SERIES_T.view(n);
+    read.y = SERIES_Y.view(n);
+    return read;
   }
 
   /** The signed history at a past time, interpolated between bucket centres (one side when the other is empty). */

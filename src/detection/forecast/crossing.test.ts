@@ -156,3 +156,57 @@ describe('CrossingForecaster: a history read once for a sealed bucket and the cr
     expect(trends).toBeGreaterThan(300);
   });
 });
+
+describe('CrossingForecaster: the scratch every forecaster writes its reading into', () => {
+  it('answers in a fleet as forecasters of a module copy of their own, each fed alone, do', () => {
+    // The module's shared scratch (series, resets, drifts, the negated history) is read by whichever
+    // forecaster was read last: a copy of the module, fed one forecaster at a time, has its own.
+    let Alone: typeof CrossingForecaster = CrossingForecaster;
+    jest.isolateModules(() => {
+      Alone = (jest.requireActual('./crossing') as { CrossingForecaster: typeof CrossingForecaster })
+        .CrossingForecaster;
+    });
+    expect(Alone).not.toBe(CrossingForecaster);
+    const rng = new Random(24);
+    // Rising and falling leaks, one cleaned up, one with gaps, of different lengths; asked both ways.
+    const members = Array.from({ length: 4 }, (_, k) => {
+      const leak = (k % 2 === 0 ? 1 : -1) * (0.1 + 0.2 * rng.next());
+      return Array.from({ length: Math.floor(((2 + k) * DAY) / (6 * STEP)) }, (_, i) => {
+        const t = i * 6 * STEP;
+        const v = 0.5 + (leak * t) / DAY + (k === 2 && t > DAY ? -0.2 : 0) + 0.02 * Math.sin((2 * Math.PI * t) / DAY);
+        return k === 3 && rng.next() < 0.1 ? NaN : v + 0.01 * gauss(rng);
+      });
+    });
+    const answers = (g: CrossingForecaster, k: number) =>
+      k % 2 === 0
+        ? [g.crossing(0.9, 'above'), g.crossing(0.1, 'below', 0.8)]
+        : [g.crossing(0.1, 'below'), g.crossing(0.9, 'above', 0.95)];
+    const fleet = members.map(() => new CrossingForecaster({ horizonMs: 2 * DAY }));
+    const got = members.map((): unknown[] => []);
+    const longest = Math.max(...members.map((m) => m.length));
+    for (let i = 0; i < longest; i++) {
+      const fed = members.flatMap((m, k) => (i < m.length ? [k] : []));
+      // Asked right after its own sample at even steps, after the whole fleet's at odd ones.
+      for (const k of fed) {
+        fleet[k].update(T0 + i * 6 * STEP, members[k][i]);
+        if (i % 2 === 0) {
+          got[k].push(answers(fleet[k], k));
+        }
+      }
+      for (const k of i % 2 === 1 ? fed : []) {
+        got[k].push(answers(fleet[k], k));
+      }
+    }
+    members.forEach((samples, k) => {
+      const alone = new Alone({ horizonMs: 2 * DAY });
+      const expected = samples.map((v, i) => {
+        alone.update(T0 + i * 6 * STEP, v);
+        return answers(alone, k);
+      });
+      expect(got[k]).toEqual(expected);
+      expect(fleet[k].toState()).toEqual(alone.toState());
+      // Each leak's crossing is predicted, in its own direction: the first question asked.
+      expect(expected.filter((a) => typeof a[0] !== 'string').length).toBeGreaterThan(10);
+    });
+  });
+});

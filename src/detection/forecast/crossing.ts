@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { BucketHistory, type BucketHistoryState } from './buckets';
 import { HorizonCalibration, type CalibrationState } from './interval';
 import { breaks } from './resets';
-import { DAY_MS, firstCrossing, MIN_WINDOW_MS, normalQuantile, quadraticFit } from './trend';
+import { Scratch } from './scratch';
+import { DAY_MS, firstAtOrAfter, firstCrossing, MIN_WINDOW_MS, normalQuantile, quadraticFit } from './trend';
 import { trendModel, type NoCrossingReason, type TrendModel } from './trendModel';
 import type { CrossingEstimate, LimitDirection } from './types';
 
@@ -54,17 +55,27 @@ const BEND_WINDOWS: ReadonlyArray<[number, boolean]> = [
  * a sealed bucket's forecasts (update) and the crossing asked right after (the pipeline feeds a
  * sample, then asks) read the same history, so it is read and fitted once. One for all forecasters,
  * not one each: a fleet holds thousands, and a forecaster read again after another is read afresh.
+ * Its arrays are the shared scratch series() and breaks() write (valid while it is this one's).
  */
 interface LastRead {
-  history: BucketHistory;
+  history: BucketHistory | null;
   /** The newest sample's time when read: every sample the history takes moves it on. */
   lastMs: number;
-  t: number[];
-  y: [number[], number[] | undefined];
-  resets: number[];
+  t: Float64Array;
+  y: [Float64Array, Float64Array | undefined];
+  resets: Float64Array;
   models: [TrendModel | NoCrossingReason | undefined, TrendModel | NoCrossingReason | undefined];
 }
-let lastRead: LastRead | null = null;
+const lastRead: LastRead = {
+  history: null,
+  lastMs: NaN,
+  t: new Float64Array(0),
+  y: [new Float64Array(0), undefined],
+  resets: new Float64Array(0),
+  models: [undefined, undefined],
+};
+/** Where the history read in the sense -1 is written. */
+const NEGATED = new Scratch();
 
 /**
  * Time to failure only when the data supports it. The history is kept as bucket means; a crossing
@@ -127,23 +138,22 @@ export class CrossingForecaster {
     if (sealed === null) {
       return;
     }
-    const { resets, t } = this.read(1);
+    const { resets, t } = this.lastRead();
     const resetMs = resets.length > 0 ? t[resets[resets.length - 1]] : 0;
-    let made: { sign: number; model: TrendModel } | null = null;
-    for (const sign of [1, -1]) {
-      const model = this.modelOf(sign);
-      if (typeof model !== 'string') {
-        made = { sign, model };
-        break;
-      }
+    let sign = 1;
+    let model = this.modelOf(1);
+    if (typeof model === 'string') {
+      sign = -1;
+      model = this.modelOf(-1);
     }
+    const made = typeof model === 'string' ? null : model;
     const now = this.buckets.lastMs;
     this.calibration.observe(
       sealed,
       this.buckets.valueAt(1, sealed * this.bucketMs),
       resetMs,
-      made?.sign ?? 1,
-      made ? (k) => made.model.path((k + 0.5) * this.bucketMs - now) : null
+      made ? sign : 1,
+      made ? (k) => made.path((k + 0.5) * this.bucketMs - now) : null
     );
   }
 
@@ -153,7 +163,8 @@ export class CrossingForecaster {
    */
   crossing(limit: number, direction: LimitDirection, coverage = 0.9): CrossingEstimate | NoCrossingReason {
     const sign = direction === 'above' ? 1 : -1;
-    const { t, y } = this.read(sign);
+    const t = this.lastRead().t;
+    const y = this.signed(sign);
     const target = sign * limit;
     const now = this.buckets.lastMs;
     const crossed = { seconds: 0, lowerSeconds: 0, upperSeconds: 0, method: 'trend' as const, fromMs: now };
@@ -198,17 +209,21 @@ export class CrossingForecaster {
   /**
    * The signed history as it is now, the filling bucket included (a clean-up in its first sample
    * must not be fitted as the end of a rise: its mean over fewer samples is noisier, but a reset is
-   * a jump of many spreads), and its resets (the same for either sign).
+   * a jump of many spreads); its resets are the same for either sign.
    */
-  private read(sign: number): { t: number[]; y: number[]; resets: number[] } {
+  private signed(sign: number): Float64Array {
     const last = this.lastRead();
     let y = last.y[sign === 1 ? 0 : 1];
     if (y === undefined) {
-      // Negated exactly as series(-1) signs each mean.
-      y = last.y[0].map((v) => -v);
+      const up = last.y[0];
+      y = NEGATED.view(up.length);
+      for (let i = 0; i < up.length; i++) {
+        // Negated exactly as series(-1) signs each mean.
+        y[i] = -up[i];
+      }
       last.y[1] = y;
     }
-    return { t: last.t, y, resets: last.resets };
+    return y;
   }
 
   /** The trend model of the history as it is now in the sense `sign`, or why none. */
@@ -217,15 +232,7 @@ export class CrossingForecaster {
     const k = sign === 1 ? 0 : 1;
     let model = last.models[k];
     if (model === undefined) {
-      const { t, y, resets } = this.read(sign);
-      model = trendModel(
-        this.buckets,
-        { significance: this.significance, horizonMs: this.horizonMs },
-        sign,
-        t,
-        y,
-        resets
-      );
+      model = trendModel(this.buckets, this.significance, this.horizonMs, sign, last.t, this.signed(sign), last.resets);
       last.models[k] = model;
     }
     return model;
@@ -234,18 +241,19 @@ export class CrossingForecaster {
   /** What lastRead holds for this forecaster's history as it is now, read afresh when it has moved on. */
   private lastRead(): LastRead {
     const now = this.buckets.lastMs;
-    if (lastRead?.history !== this.buckets || !Object.is(lastRead.lastMs, now)) {
+    const last = lastRead;
+    if (last.history !== this.buckets || !Object.is(last.lastMs, now)) {
       const { t, y } = this.buckets.series(1);
-      lastRead = {
-        history: this.buckets,
-        lastMs: now,
-        t,
-        y: [y, undefined],
-        resets: breaks(y),
-        models: [undefined, undefined],
-      };
+      last.history = this.buckets;
+      last.lastMs = now;
+      last.t = t;
+      last.y[0] = y;
+      last.y[1] = undefined;
+      last.resets = breaks(y);
+      last.models[0] = undefined;
+      last.models[1] = undefined;
     }
-    return lastRead;
+    return last;
   }
 
   /**
@@ -256,11 +264,11 @@ export class CrossingForecaster {
    * which the two days' fit flattens); the earlier crossing of those whose bend towards the target
    * is significant counts. Infinity when none is.
    */
-  private bentCrossing(t: number[], y: number[], target: number, resetMs: number, best: number): number {
+  private bentCrossing(t: Float64Array, y: Float64Array, target: number, resetMs: number, best: number): number {
     const now = this.buckets.lastMs;
     let soonest = Infinity;
     for (const [windowMs, daily] of BEND_WINDOWS) {
-      const from = t.findIndex((x) => x >= Math.max(resetMs, now - windowMs));
+      const from = firstAtOrAfter(t, Math.max(resetMs, now - windowMs));
       const fit = from < 0 ? null : quadraticFit(t, y, from, now, daily);
       if (fit && fit.curvature > BEND_SIGNIFICANCE * fit.curvatureErr) {
         soonest = Math.min(

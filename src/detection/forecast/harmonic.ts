@@ -17,8 +17,8 @@ export interface HarmonicFit {
  * [from, end); null when the window is shorter than a period or too small for the terms.
  */
 export function harmonicFit(
-  t: number[],
-  y: number[],
+  t: ArrayLike<number>,
+  y: ArrayLike<number>,
   from: number,
   periodMs: number,
   harmonics: number

@@ -77,14 +77,21 @@ class RecordRings {
     return Array.from({ length: this.width }, (_, f) => this.at(q, k, f));
   }
 
-  push(q: number, record: readonly number[]): void {
+  /** Appends a record: field a (width 1), or fields a, b, c, d (width 4: the only widths used). */
+  push(q: number, a: number, b = 0, c = 0, d = 0): void {
     if (this.lengths[q] === this.limit) {
       this.shift(q);
     } else if (this.lengths[q] === this.capacity) {
       this.grow();
     }
     const slot = (this.heads[q] + this.lengths[q]) % this.capacity;
-    this.buf.set(record, (q * this.capacity + slot) * this.width);
+    const at = (q * this.capacity + slot) * this.width;
+    this.buf[at] = a;
+    if (this.width === 4) {
+      this.buf[at + 1] = b;
+      this.buf[at + 2] = c;
+      this.buf[at + 3] = d;
+    }
     this.lengths[q]++;
   }
 
@@ -104,7 +111,9 @@ class RecordRings {
     const buf = new Float64Array(this.queues * capacity * this.width);
     for (let q = 0; q < this.queues; q++) {
       for (let k = 0; k < this.lengths[q]; k++) {
-        buf.set(this.record(q, k), (q * capacity + k) * this.width);
+        for (let f = 0; f < this.width; f++) {
+          buf[(q * capacity + k) * this.width + f] = this.at(q, k, f);
+        }
       }
     }
     this.buf = buf;
@@ -144,12 +153,17 @@ export class HorizonCalibration {
    */
   observe(k: number, actual: number | null, resetMs: number, sign: number, forecast: BucketForecast | null): void {
     const queue = this.pending;
-    CALIBRATION_HORIZONS.forEach((h, i) => {
+    const hs = CALIBRATION_HORIZONS;
+    for (let i = 0; i < hs.length; i++) {
+      const h = hs[i];
       while (queue.length(i) > 0 && queue.at(i, 0, 0) <= k) {
-        const [due, mean, sd, madeAfter] = [queue.at(i, 0, 0), queue.at(i, 0, 1), queue.at(i, 0, 2), queue.at(i, 0, 3)];
+        const due = queue.at(i, 0, 0);
+        const mean = queue.at(i, 0, 1);
+        const sd = queue.at(i, 0, 2);
+        const madeAfter = queue.at(i, 0, 3);
         queue.shift(i);
         if (due === k && actual !== null && madeAfter === resetMs && sd > 0) {
-          this.errors.push(i, [(actual - mean) / sd]);
+          this.errors.push(i, (actual - mean) / sd);
           this.stamp = ++changes;
         }
       }
@@ -157,10 +171,10 @@ export class HorizonCalibration {
         const f = forecast(k + h);
         if (f && Number.isFinite(f.mean) && f.sd > 0) {
           // Kept in the series' own sense: a forecast of the negated series is negated back.
-          queue.push(i, [k + h, sign * f.mean, f.sd, resetMs]);
+          queue.push(i, k + h, sign * f.mean, f.sd, resetMs);
         }
       }
-    });
+    }
   }
 
   /**
@@ -225,8 +239,8 @@ export class HorizonCalibration {
     this.pending.clear();
     this.errors.clear();
     this.stamp = ++changes;
-    s.pending.forEach((q, i) => q.forEach((p) => this.pending.push(i, p)));
-    s.errors.forEach((e, i) => e.forEach((x) => this.errors.push(i, [x])));
+    s.pending.forEach((q, i) => q.forEach((p) => this.pending.push(i, p[0], p[1], p[2], p[3])));
+    s.errors.forEach((e, i) => e.forEach((x) => this.errors.push(i, x)));
     return null;
   }
 }

@@ -4,20 +4,22 @@
  * shared scratch (single-threaded, used within one call): no array a call but the answer.
  */
 
+import { Scratch } from './scratch';
+
 /** A jump this many robust spreads beyond the usual bucket-to-bucket change is a reset, not a trend. */
 const BREAK_SPREADS = 8;
 
 /**
- * Indices just after each reset, oldest first: a jump far beyond the changes around it, in spread
+ * Indices just after each reset, oldest first (a view valid until the next call): a jump far beyond the changes around it, in spread
  * and in size (so a leak that starts, whose every step is larger than before, is no reset, nor is
  * the shorter step into a filling bucket on a noiseless rise). Jumps are looked for from one bucket
  * to the next and across two, as a shift inside a bucket is split between two changes. The values
  * are finite (bucket means).
  */
-export function breaks(y: number[]): number[] {
+export function breaks(y: ArrayLike<number>): Float64Array {
   const n = y.length;
   if (n < 6) {
-    return [];
+    return RESETS.view(0);
   }
   if (changes.length < n) {
     changes = new Float64Array(2 * n);
@@ -51,59 +53,76 @@ export function breaks(y: number[]): number[] {
     }
   }
   // A jump seen from one bucket to the next and again across two is one reset, after its last bucket.
-  const out: number[] = [];
+  const out = RESETS.room(n);
+  let count = 0;
   for (let r = 1; r < n; r++) {
     if (found[r] === 1 && found[r + 1] === 0) {
-      out.push(r);
+      out[count++] = r;
     }
   }
-  return out;
+  return RESETS.view(count);
 }
+
+/** breaks()'s answer: valid until its next call. */
+const RESETS = new Scratch();
 
 /**
  * Writes into `usual` each of the m changes' usual value: the median of its neighbours, four each
  * side not overlapping it (changes `lag` apart share a bucket). Away from the ends the neighbours
- * are two runs of four changes; each run of four is sorted once (a five-step network) and the two
- * middle values of a pair of sorted runs are picked by min and max, the same values a sort of the
- * eight gives. The ends, with fewer neighbours, are sorted as they come.
+ * are two runs of four changes; each run of four is sorted once and the two runs merged, each value
+ * put at its place, counted from comparisons made numbers (1 or 0): compare-and-swap networks
+ * branch on every comparison, and on noisy changes half those branches were mispredicted. The
+ * sorted values are those a sort gives (the sign of a zero aside, which no absolute value below
+ * sees). The ends, with fewer neighbours, are sorted as they come.
  */
 function usualChanges(d: Float64Array, m: number, lag: number, usual: Float64Array): void {
   const q = blocks;
+  const u = union;
   for (let j = 0; j + 3 < m; j++) {
-    // Min and max rather than comparisons and swaps: noise gives a branch no pattern to predict.
-    const a0 = Math.min(d[j], d[j + 1]);
-    const b0 = Math.max(d[j], d[j + 1]);
-    const c0 = Math.min(d[j + 2], d[j + 3]);
-    const e0 = Math.max(d[j + 2], d[j + 3]);
-    const b1 = Math.max(a0, c0);
-    const c1 = Math.min(b0, e0);
-    q[4 * j] = Math.min(a0, c0);
-    q[4 * j + 1] = Math.min(b1, c1);
-    q[4 * j + 2] = Math.max(b1, c1);
-    q[4 * j + 3] = Math.max(b0, e0);
+    const v0 = d[j];
+    const v1 = d[j + 1];
+    const v2 = d[j + 2];
+    const v3 = d[j + 3];
+    // Each value's place in the run is how many of the others go before it (the earlier one on a
+    // tie). Comparisons are written out, not called: a call not inlined boxes both numbers.
+    const s01 = +(v1 < v0);
+    const s02 = +(v2 < v0);
+    const s03 = +(v3 < v0);
+    const s12 = +(v2 < v1);
+    const s13 = +(v3 < v1);
+    const s23 = +(v3 < v2);
+    const b = 4 * j;
+    q[b + s01 + s02 + s03] = v0;
+    q[b + 1 - s01 + s12 + s13] = v1;
+    q[b + 2 - s02 - s12 + s23] = v2;
+    q[b + 3 - s03 - s13 - s23] = v3;
   }
   for (let i = 0; i < m; i++) {
     const left = i - 3 - lag;
     const right = i + lag;
     if (left >= 0 && right + 3 < m) {
+      // The two sorted runs merged by places (a run's k-th value goes after its k before it and
+      // after the other run's values that go before it, the left run's first on a tie): the 4th
+      // and 5th of the eight are the median's two middle values.
       const A = 4 * left;
       const B = 4 * right;
-      // The 4th and 5th smallest of two sorted runs a1..a4, b1..b4.
-      const lower = Math.min(
-        q[A + 3],
-        q[B + 3],
-        Math.max(q[A], q[B + 2]),
-        Math.max(q[A + 1], q[B + 1]),
-        Math.max(q[A + 2], q[B])
-      );
-      const upper = Math.max(
-        q[A],
-        q[B],
-        Math.min(q[A + 3], q[B + 1]),
-        Math.min(q[A + 2], q[B + 2]),
-        Math.min(q[A + 1], q[B + 3])
-      );
-      usual[i] = (lower + upper) / 2;
+      const a0 = q[A];
+      const a1 = q[A + 1];
+      const a2 = q[A + 2];
+      const a3 = q[A + 3];
+      const b0 = q[B];
+      const b1 = q[B + 1];
+      const b2 = q[B + 2];
+      const b3 = q[B + 3];
+      u[+(b0 < a0) + +(b1 < a0) + +(b2 < a0) + +(b3 < a0)] = a0;
+      u[1 + +(b0 < a1) + +(b1 < a1) + +(b2 < a1) + +(b3 < a1)] = a1;
+      u[2 + +(b0 < a2) + +(b1 < a2) + +(b2 < a2) + +(b3 < a2)] = a2;
+      u[3 + +(b0 < a3) + +(b1 < a3) + +(b2 < a3) + +(b3 < a3)] = a3;
+      u[+(a0 <= b0) + +(a1 <= b0) + +(a2 <= b0) + +(a3 <= b0)] = b0;
+      u[1 + +(a0 <= b1) + +(a1 <= b1) + +(a2 <= b1) + +(a3 <= b1)] = b1;
+      u[2 + +(a0 <= b2) + +(a1 <= b2) + +(a2 <= b2) + +(a3 <= b2)] = b2;
+      u[3 + +(a0 <= b3) + +(a1 <= b3) + +(a2 <= b3) + +(a3 <= b3)] = b3;
+      usual[i] = (u[3] + u[4]) / 2;
       continue;
     }
     let c = 0;
@@ -116,6 +135,9 @@ function usualChanges(d: Float64Array, m: number, lag: number, usual: Float64Arr
     usual[i] = medianOfScratch(c);
   }
 }
+
+/** Where usualChanges merges two runs of four. */
+const union = new Float64Array(8);
 
 /** breaks()'s scratch: the changes, their usual values, each run of four changes sorted, which indices follow a jump. */
 let changes = new Float64Array(0);

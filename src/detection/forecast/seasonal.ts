@@ -1,6 +1,7 @@
 /** The daily (or weekly) rhythm as the crossing forecaster sees it: the change against the same hour a period earlier. */
 import type { BucketHistory } from './buckets';
-import { autocorrelationInflation, DAY_MS, lineFit } from './trend';
+import { Scratch } from './scratch';
+import { DAY_MS, firstAtOrAfter, inflationOf, lineFit } from './trend';
 
 /** The drift against a period ago, its error, and what the rhythm and the noise add. */
 export interface PeriodDrift {
@@ -9,8 +10,19 @@ export interface PeriodDrift {
   slopeErr: number;
   rhythm: number;
   noiseVar: number;
-  diffT: number[];
-  diffs: number[];
+  /** Views of the caller's DriftScratch: valid until its next use. */
+  diffT: Float64Array;
+  diffs: Float64Array;
+}
+
+/** Where one use of dailyDrift writes its pairs (the day-ago and the week-ago drift are alive at once: one each). */
+export interface DriftScratch {
+  diffT: Scratch;
+  diffs: Scratch;
+}
+
+export function driftScratch(): DriftScratch {
+  return { diffT: new Scratch(), diffs: new Scratch() };
 }
 
 /**
@@ -18,12 +30,14 @@ export interface PeriodDrift {
  * with its error; `rhythm` is the variance the daily cycle adds (what a straight line cannot
  * explain), `noiseVar` one bucket's noise. Null without a period and `pairsMs` of history (a day
  * by default, so the day-ago comparison spans a whole daily rhythm), or that long since the last reset.
+ * The pairs are written into `into`.
  */
 export function dailyDrift(
+  into: DriftScratch,
   history: BucketHistory,
   sign: number,
-  t: number[],
-  y: number[],
+  t: ArrayLike<number>,
+  y: ArrayLike<number>,
   sinceMs: number,
   dayMs = DAY_MS,
   pairsMs = DAY_MS
@@ -32,8 +46,9 @@ export function dailyDrift(
   if (history.historyMs < dayMs + pairsMs) {
     return null;
   }
-  const diffs: number[] = [];
-  const diffT: number[] = [];
+  const diffs = into.diffs.room(t.length);
+  const diffT = into.diffT.room(t.length);
+  let n = 0;
   // Computed once: an imported constant read in a loop is a getter call once bundled as CommonJS.
   const dayStart = now - DAY_MS;
   for (let i = 0; i < t.length; i++) {
@@ -43,33 +58,49 @@ export function dailyDrift(
     }
     const before = history.valueAt(sign, t[i] - dayMs);
     if (before !== null) {
-      diffs.push(y[i] - before);
-      diffT.push(t[i]);
+      diffs[n] = y[i] - before;
+      diffT[n] = t[i];
+      n++;
     }
   }
-  if (diffs.length < 8) {
+  if (n < 8) {
     return null;
   }
-  const mean = diffs.reduce((a, b) => a + b, 0) / diffs.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    sum += diffs[i];
+  }
+  const mean = sum / n;
   // The noise is what remains around the diffs' own line: a leak that speeds up is not noise.
-  const c = (diffs.length - 1) / 2;
-  const tilt = diffs.reduce((a, d, i) => a + (i - c) * d, 0) / diffs.reduce((a, _, i) => a + (i - c) ** 2, 0);
-  const resid = diffs.map((d, i) => d - mean - tilt * (i - c));
-  const variance = resid.reduce((a, r) => a + r * r, 0) / (diffs.length - 1);
-  const inflation = autocorrelationInflation(resid);
-  const twoDaysStart = now - 2 * DAY_MS;
-  const dayFit = lineFit(
-    t,
-    y,
-    t.findIndex((x) => x >= twoDaysStart),
-    now
-  );
+  const c = (n - 1) / 2;
+  let moment = 0;
+  let spread = 0;
+  for (let i = 0; i < n; i++) {
+    moment += (i - c) * diffs[i];
+    spread += (i - c) ** 2;
+  }
+  const tilt = moment / spread;
+  // The residuals' squares and lag-1 products in one pass (as autocorrelationInflation sums them).
+  let squares = 0;
+  let products = 0;
+  let prev = 0;
+  for (let i = 0; i < n; i++) {
+    const r = diffs[i] - mean - tilt * (i - c);
+    squares += r * r;
+    if (i > 0) {
+      products += r * prev;
+    }
+    prev = r;
+  }
+  const variance = squares / (n - 1);
+  const inflation = inflationOf(products, squares);
+  const dayFit = lineFit(t, y, firstAtOrAfter(t, now - 2 * DAY_MS), now);
   return {
     slope: mean / dayMs,
-    slopeErr: Math.sqrt((variance * inflation) / diffs.length) / dayMs,
+    slopeErr: Math.sqrt((variance * inflation) / n) / dayMs,
     rhythm: dayFit ? dayFit.residualVar : 0,
     noiseVar: variance / 2,
-    diffT,
-    diffs,
+    diffT: into.diffT.view(n),
+    diffs: into.diffs.view(n),
   };
 }

@@ -18,7 +18,7 @@ export interface LineFit {
 }
 
 /** Least squares of y on t over indices [from, end), evaluated at `now`; errors widened for autocorrelation. */
-export function lineFit(t: number[], y: number[], from: number, now: number): LineFit | null {
+export function lineFit(t: ArrayLike<number>, y: ArrayLike<number>, from: number, now: number): LineFit | null {
   const n = y.length - from;
   if (from < 0 || n < 4) {
     return null;
@@ -78,9 +78,19 @@ export function autocorrelationInflation(resid: number[]): number {
 }
 
 /** The factor from the residuals' sum of lag-1 products (num) and of squares (den). */
-function inflationOf(num: number, den: number): number {
+export function inflationOf(num: number, den: number): number {
   const rho = den > 0 ? Math.min(0.95, Math.max(0, num / den)) : 0;
   return (1 + rho) / (1 - rho);
+}
+
+/** The index of the first time at or after `ms` (times ascending), -1 when none is. */
+export function firstAtOrAfter(t: ArrayLike<number>, ms: number): number {
+  for (let i = 0; i < t.length; i++) {
+    if (t[i] >= ms) {
+      return i;
+    }
+  }
+  return -1;
 }
 
 /** First h in (0, maxMs] where `crossed(h)` holds, to a 1/16 of `stepMs`; Infinity if none. */
@@ -142,21 +152,16 @@ export function normalQuantile(p: number): number {
  * or sped up lately is followed; null when its slope is not `significance` standard errors above 0.
  */
 export function significantLine(
-  t: number[],
-  y: number[],
+  t: ArrayLike<number>,
+  y: ArrayLike<number>,
   since: number,
   now: number,
   minWindowMs: number,
   significance: number
 ): LineFit | null {
-  const startOf = (ms: number): number =>
-    Math.max(
-      since,
-      t.findIndex((x) => x >= now - ms)
-    );
-  let fit = lineFit(t, y, startOf(minWindowMs), now);
-  for (let w = 2 * minWindowMs; fit && startOf(w / 2) > since; w *= 2) {
-    const longer = lineFit(t, y, startOf(w), now);
+  let fit = lineFit(t, y, Math.max(since, firstAtOrAfter(t, now - minWindowMs)), now);
+  for (let w = 2 * minWindowMs; fit && Math.max(since, firstAtOrAfter(t, now - w / 2)) > since; w *= 2) {
+    const longer = lineFit(t, y, Math.max(since, firstAtOrAfter(t, now - w)), now);
     if (!longer || Math.abs(longer.slope - fit.slope) > 2 * Math.hypot(longer.slopeErr, fit.slopeErr)) {
       break;
     }
@@ -179,7 +184,13 @@ export interface CurvatureFit {
  * errors do not show until the bend has passed; the harmonic keeps a daily rhythm from passing for
  * a bend over a day or so. Null with too few points or a degenerate design.
  */
-export function quadraticFit(t: number[], y: number[], from: number, now: number, daily = false): CurvatureFit | null {
+export function quadraticFit(
+  t: ArrayLike<number>,
+  y: ArrayLike<number>,
+  from: number,
+  now: number,
+  daily = false
+): CurvatureFit | null {
   const k = daily ? 5 : 3;
   const n = y.length - from;
   if (from < 0 || n < 2 * k) {

@@ -5,8 +5,9 @@
 import type { BucketHistory } from './buckets';
 import { harmonicFit } from './harmonic';
 import { backWithinLeftLevels, highestSince } from './levels';
-import { dailyDrift } from './seasonal';
-import { DAY_MS, lineFit, MIN_WINDOW_MS, significantLine, type LineFit } from './trend';
+import { Scratch } from './scratch';
+import { dailyDrift, driftScratch } from './seasonal';
+import { DAY_MS, firstAtOrAfter, lineFit, MIN_WINDOW_MS, significantLine, type LineFit } from './trend';
 
 /** Why no crossing is predicted (for the API and the logs). */
 export type NoCrossingReason =
@@ -22,19 +23,33 @@ export interface TrendModel {
   resetMs: number;
 }
 
+/** Where the day-ago and the week-ago drifts write their pairs, and the day-ago changes negated (see Scratch). */
+const DAILY = driftScratch();
+const WEEKLY = driftScratch();
+const NEGATED_DIFFS = new Scratch();
+
+/** The day-ago changes negated, in NEGATED_DIFFS. */
+function negated(diffs: Float64Array): Float64Array {
+  const out = NEGATED_DIFFS.view(diffs.length);
+  for (let i = 0; i < diffs.length; i++) {
+    out[i] = -diffs[i];
+  }
+  return out;
+}
+
 /**
  * The trend model the signed history `y` (times `t`, read from `history` in the sense `sign`)
  * supports, resets being the indices just after each; or why none (see CrossingForecaster).
  */
 export function trendModel(
   history: BucketHistory,
-  options: { significance: number; horizonMs: number },
+  significance: number,
+  horizonMs: number,
   sign: number,
-  t: number[],
-  y: number[],
-  resets: number[]
+  t: Float64Array,
+  y: Float64Array,
+  resets: Float64Array
 ): TrendModel | NoCrossingReason {
-  const { significance, horizonMs } = options;
   if (y.length < 4 || history.historyMs < MIN_WINDOW_MS) {
     return 'too little history';
   }
@@ -42,12 +57,15 @@ export function trendModel(
   const since = resets.length > 0 ? resets[resets.length - 1] : 0;
   // A reset at the same hour as one a day earlier (a nightly clean-up, a daily restart) is part of
   // the daily rhythm: the day-ago comparison then spans it rather than waiting for a clean day.
-  const dailyReset = resets.some((r) => Math.abs(t[since] - t[r] - DAY_MS) <= 1.5 * history.bucketMs);
-  const daily = dailyDrift(history, sign, t, y, dailyReset ? -Infinity : t[since]);
+  let dailyReset = false;
+  for (let i = 0; i < resets.length && !dailyReset; i++) {
+    dailyReset = Math.abs(t[since] - t[resets[i]] - DAY_MS) <= 1.5 * history.bucketMs;
+  }
+  const daily = dailyDrift(DAILY, history, sign, t, y, dailyReset ? -Infinity : t[since]);
   // With a week behind it, the change against a week ago too (from four hours of pairs on, as the
   // history kept ends there): a weekly rhythm's rising days, which a day-ago comparison takes for
   // a leak, even a speeding one, have none.
-  const weekly = dailyDrift(history, sign, t, y, t[since], 7 * DAY_MS, 2 * MIN_WINDOW_MS);
+  const weekly = dailyDrift(WEEKLY, history, sign, t, y, t[since], 7 * DAY_MS, 2 * MIN_WINDOW_MS);
   if (weekly && !(weekly.slope > significance * weekly.slopeErr)) {
     return 'no significant trend';
   }
@@ -59,14 +77,7 @@ export function trendModel(
   // rhythm past its steepest point): followed the same way, or a steady line would overshoot.
   const slowing =
     daily && !speeding
-      ? significantLine(
-          daily.diffT,
-          daily.diffs.map((d) => -d),
-          0,
-          now,
-          3 * MIN_WINDOW_MS,
-          significance
-        )
+      ? significantLine(daily.diffT, negated(daily.diffs), 0, now, 3 * MIN_WINDOW_MS, significance)
       : null;
   const dayTrend = slowing ? { ...slowing, slope: -slowing.slope } : speeding;
   if (daily && !(daily.slope > significance * daily.slopeErr)) {
@@ -82,10 +93,7 @@ export function trendModel(
     // The daily rhythm is strong and the trend steady: a line plus the rhythm's Fourier terms
     // over up to two days since the last reset, whose level and shape every bucket informs.
     const twoDaysStart = now - 2 * DAY_MS;
-    const from = Math.max(
-      since,
-      t.findIndex((x) => x >= twoDaysStart)
-    );
+    const from = Math.max(since, firstAtOrAfter(t, twoDaysStart));
     const fit = harmonicFit(t, y, from, DAY_MS, 2);
     if (fit) {
       seasonal = (h) => fit.at(now + h);
@@ -95,15 +103,7 @@ export function trendModel(
     // The daily rhythm is strong: from the current level (a line over the last hours), the shape
     // of the last day from the same phase on, plus the daily drift for each further day.
     const recentStart = now - MIN_WINDOW_MS;
-    const recent = lineFit(
-      t,
-      y,
-      Math.max(
-        since,
-        t.findIndex((x) => x >= recentStart)
-      ),
-      now
-    );
+    const recent = lineFit(t, y, Math.max(since, firstAtOrAfter(t, recentStart)), now);
     if (recent) {
       seasonal = (h) => {
         const days = Math.max(1, Math.ceil(h / DAY_MS));
