@@ -93,6 +93,11 @@ export function firstAtOrAfter(t: ArrayLike<number>, ms: number): number {
   return -1;
 }
 
+/** Where a window of the times from `ms` on starts, not before index `since` (the last reset). */
+export function windowStart(t: ArrayLike<number>, since: number, ms: number): number {
+  return Math.max(since, firstAtOrAfter(t, ms));
+}
+
 /** First h in (0, maxMs] where `crossed(h)` holds, to a 1/16 of `stepMs`; Infinity if none. */
 export function firstCrossing(crossed: (h: number) => boolean, maxMs: number, stepMs: number): number {
   let prev = 0;
@@ -159,9 +164,9 @@ export function significantLine(
   minWindowMs: number,
   significance: number
 ): LineFit | null {
-  let fit = lineFit(t, y, Math.max(since, firstAtOrAfter(t, now - minWindowMs)), now);
-  for (let w = 2 * minWindowMs; fit && Math.max(since, firstAtOrAfter(t, now - w / 2)) > since; w *= 2) {
-    const longer = lineFit(t, y, Math.max(since, firstAtOrAfter(t, now - w)), now);
+  let fit = lineFit(t, y, windowStart(t, since, now - minWindowMs), now);
+  for (let w = 2 * minWindowMs; fit && windowStart(t, since, now - w / 2) > since; w *= 2) {
+    const longer = lineFit(t, y, windowStart(t, since, now - w), now);
     if (!longer || Math.abs(longer.slope - fit.slope) > 2 * Math.hypot(longer.slopeErr, fit.slopeErr)) {
       break;
     }

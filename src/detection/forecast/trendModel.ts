@@ -7,7 +7,7 @@ import { harmonicFit } from './harmonic';
 import { backWithinLeftLevels, highestSince } from './levels';
 import { Scratch } from './scratch';
 import { dailyDrift, driftScratch } from './seasonal';
-import { DAY_MS, firstAtOrAfter, lineFit, MIN_WINDOW_MS, significantLine, type LineFit } from './trend';
+import { DAY_MS, lineFit, MIN_WINDOW_MS, significantLine, windowStart, type LineFit } from './trend';
 
 /** Why no crossing is predicted (for the API and the logs). */
 export type NoCrossingReason =
@@ -93,7 +93,7 @@ export function trendModel(
     // The daily rhythm is strong and the trend steady: a line plus the rhythm's Fourier terms
     // over up to two days since the last reset, whose level and shape every bucket informs.
     const twoDaysStart = now - 2 * DAY_MS;
-    const from = Math.max(since, firstAtOrAfter(t, twoDaysStart));
+    const from = windowStart(t, since, twoDaysStart);
     const fit = harmonicFit(t, y, from, DAY_MS, 2);
     if (fit) {
       seasonal = (h) => fit.at(now + h);
@@ -103,7 +103,7 @@ export function trendModel(
     // The daily rhythm is strong: from the current level (a line over the last hours), the shape
     // of the last day from the same phase on, plus the daily drift for each further day.
     const recentStart = now - MIN_WINDOW_MS;
-    const recent = lineFit(t, y, Math.max(since, firstAtOrAfter(t, recentStart)), now);
+    const recent = lineFit(t, y, windowStart(t, since, recentStart), now);
     if (recent) {
       seasonal = (h) => {
         const days = Math.max(1, Math.ceil(h / DAY_MS));
