@@ -157,14 +157,15 @@ export function publishTargetMetrics(
 ): void {
   let unexported = 0;
   for (const t of touched) {
-    if (!metrics.admit(watch, t.id, t.open !== null || t.ttf !== null)) {
+    const exported = metrics.admit(watch, t.id, t.open !== null || t.ttf !== null);
+    if (!exported) {
       unexported++;
       continue;
     }
-    metrics.publish(watch, t.id, t.score, t.open ? 1 : 0, t.learningProgress);
+    metrics.publish(exported, t.score, t.open ? 1 : 0, t.learningProgress);
     for (const s of t.signals) {
       if (s.ttf || s.forecaster) {
-        metrics.publishTimeToFailure(watch, t.id, s.spec.name, s.ttf?.seconds);
+        metrics.publishTimeToFailure(exported, s.spec.name, s.ttf?.seconds);
       }
     }
   }

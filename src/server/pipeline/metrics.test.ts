@@ -14,10 +14,10 @@ describe('per-target metrics within pipeline.maxTargetSeries', () => {
     const publish = (target: string, important: boolean) => {
       const admitted = metrics.admit('w', target, important);
       if (admitted) {
-        metrics.publish('w', target, 0.1, 0, 1);
-        metrics.publishTimeToFailure('w', target, 'x', 60);
+        metrics.publish(admitted, 0.1, 0, 1);
+        metrics.publishTimeToFailure(admitted, 'x', 60);
       }
-      return admitted;
+      return admitted !== undefined;
     };
     expect(publish('a', false)).toBe(true);
     expect(publish('b', true)).toBe(true);
@@ -44,26 +44,28 @@ describe('per-target metrics within pipeline.maxTargetSeries', () => {
     const registry = new Registry();
     const metrics = new PipelineMetrics(registry);
     const value = async (name: string) => (await registry.getSingleMetric(name)!.get()).values.map((v) => v.value);
-    expect(metrics.admit('w', 't', false)).toBe(true);
-    metrics.publish('w', 't', 0.2, 0, 0.5);
-    metrics.publishTimeToFailure('w', 't', 'mem', 3600);
+    const t = metrics.admit('w', 't', false);
+    expect(t).toBeDefined();
+    metrics.publish(t!, 0.2, 0, 0.5);
+    metrics.publishTimeToFailure(t!, 'mem', 3600);
     // Series set elsewhere are not this target's to keep: an unchanged value leaves them alone.
     metrics.anomaliesOpen.set({ watch: 'w', target: 't' }, 7);
-    metrics.publish('w', 't', 0.3, 0, 1);
+    metrics.publish(t!, 0.3, 0, 1);
     expect(await value('failureprophet_anomaly_score')).toEqual([0.3]);
     expect(await value('failureprophet_anomalies_open')).toEqual([7]);
     expect(await value('failureprophet_learning_progress')).toEqual([1]);
-    metrics.publish('w', 't', 0.9, 1, 1);
+    metrics.publish(t!, 0.9, 1, 1);
     expect(await value('failureprophet_anomalies_open')).toEqual([1]);
 
-    metrics.publishTimeToFailure('w', 't', 'mem', undefined);
+    metrics.publishTimeToFailure(t!, 'mem', undefined);
     expect(await value('failureprophet_time_to_failure_seconds')).toEqual([]);
-    metrics.publishTimeToFailure('w', 't', 'mem', 60);
+    metrics.publishTimeToFailure(t!, 'mem', 60);
     metrics.forget('w', 't');
     expect(await registry.metrics()).not.toMatch(/target="t"/);
     // Forgotten, it starts afresh: every series is set again, not skipped as unchanged.
-    expect(metrics.admit('w', 't', false)).toBe(true);
-    metrics.publish('w', 't', 0.9, 1, 1);
+    const again = metrics.admit('w', 't', false);
+    expect(again).toBeDefined();
+    metrics.publish(again!, 0.9, 1, 1);
     expect(await value('failureprophet_anomalies_open')).toEqual([1]);
     expect(await value('failureprophet_learning_progress')).toEqual([1]);
   });

@@ -17,8 +17,8 @@ const WATCH_GAUGES = {
 export const CYCLE_PHASES = ['query', 'align', 'score', 'checkpoint', 'publish'] as const;
 export type CyclePhase = (typeof CYCLE_PHASES)[number];
 
-/** A target with per-target series: the values last set (NaN: not yet), and the signals with a time to failure. */
-interface ExportedTarget {
+/** A target with per-target series (what `admit` hands out): the values last set (NaN: not yet), and the signals with a time to failure. */
+export interface ExportedTarget {
   watch: string;
   target: string;
   open: number;
@@ -115,15 +115,16 @@ export class PipelineMetrics {
   /**
    * Whether a target may have its per-target series, keeping their number within maxTargets: a
    * target already exported stays; a new one gets a free place, or, when `important` (an open
-   * anomaly, a time to failure), the place of a quiet one, whose series are dropped.
+   * anomaly, a time to failure), the place of a quiet one, whose series are dropped. Undefined
+   * when it may not; else what `publish` sets the series of.
    */
-  admit(watch: string, target: string, important: boolean): boolean {
+  admit(watch: string, target: string, important: boolean): ExportedTarget | undefined {
     let entry = this.exported.get(watch)?.get(target);
     if (!entry) {
       if (this.exportedCount >= this.maxTargets) {
         const victim = important ? this.quiet.values().next() : undefined;
         if (!victim || victim.done) {
-          return false;
+          return undefined;
         }
         this.forget(victim.value.watch, victim.value.target);
       }
@@ -141,7 +142,7 @@ export class PipelineMetrics {
     } else {
       this.quiet.add(entry);
     }
-    return true;
+    return entry;
   }
 
   /**
@@ -149,11 +150,8 @@ export class PipelineMetrics {
    * progress seldom do, and prom-client hashes the labels of every `set`, so an unchanged one is not
    * set again (a fleet's cycle set thousands).
    */
-  publish(watch: string, target: string, score: number, open: number, progress: number): void {
-    const entry = this.exported.get(watch)?.get(target);
-    if (!entry) {
-      return;
-    }
+  publish(entry: ExportedTarget, score: number, open: number, progress: number): void {
+    const { watch, target } = entry;
     this.score.set({ watch, target }, score);
     if (!Object.is(entry.open, open)) {
       this.anomaliesOpen.set({ watch, target }, open);
@@ -166,11 +164,8 @@ export class PipelineMetrics {
   }
 
   /** Sets an admitted target's time to failure of `signal`, or drops its series (`undefined`: no justified prediction). */
-  publishTimeToFailure(watch: string, target: string, signal: string, seconds: number | undefined): void {
-    const entry = this.exported.get(watch)?.get(target);
-    if (!entry) {
-      return;
-    }
+  publishTimeToFailure(entry: ExportedTarget, signal: string, seconds: number | undefined): void {
+    const { watch, target } = entry;
     if (seconds !== undefined) {
       this.timeToFailure.set({ watch, target, signal }, seconds);
       entry.ttf.add(signal);
