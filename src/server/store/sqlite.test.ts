@@ -70,6 +70,13 @@ describe('the SQLite store', () => {
     await store.close();
     await expect(store.ping()).rejects.toThrow(/not open/);
   });
+
+  it('closes the file before close() returns when no WAL checkpointer runs (callers that do not wait)', async () => {
+    const store = openSqliteStore(dir);
+    const closing = store.close();
+    expect(store.db.open).toBe(false);
+    await closing;
+  });
 });
 
 describe('migrate', () => {

@@ -114,7 +114,10 @@ export function openSqliteDatabase(
     },
     pipeline: watched('pipeline', new SqlitePipelineRepository(db, now, () => checkpoints?.committed())),
     close: async () => {
-      await checkpoints?.close();
+      // Without a checkpointer the file closes before this returns, as callers that do not wait have always had it.
+      if (checkpoints) {
+        await checkpoints.close();
+      }
       db.close();
     },
   };
