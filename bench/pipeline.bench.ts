@@ -27,7 +27,6 @@ import { readMatrix } from '../src/server/prometheus/matrix';
 import { readMatrixText } from '../src/server/prometheus/matrixText';
 import { storedTargets } from '../src/server/pipeline/checkpoint';
 import { Pipeline } from '../src/server/pipeline/pipeline';
-import { SqlitePipelineRepository } from '../src/server/pipeline/store/sqliteRepository';
 import { TargetModel, type TargetSettings } from '../src/server/pipeline/targetModel';
 import { openSqliteStore } from '../src/server/store/sqlite';
 import { startPrometheus } from '../test/harness/prometheus';
@@ -68,9 +67,9 @@ async function cycleBench(series: number, points: number): Promise<void> {
     `  backfilled ${series.toLocaleString('en')} series x ${points} points into a real Prometheus in ${((performance.now() - t) / 1000).toFixed(1)} s`
   );
   const dataDir = mkdtempSync(join(tmpdir(), 'fp-bench-'));
-  const store = openSqliteStore(dataDir, Date.now, { walCheckpoints: WAL_CHECKPOINTS });
-  const metrics = new Registry();
   let now = T0 + HISTORY_STEPS * WATCH_STEP;
+  const store = openSqliteStore(dataDir, () => now, { walCheckpoints: WAL_CHECKPOINTS });
+  const metrics = new Registry();
   const config = configSchema.parse({
     prometheus: { url: prom.url, timeout: '60s' },
     watches: [
@@ -87,11 +86,7 @@ async function cycleBench(series: number, points: number): Promise<void> {
   });
   const pipeline = new Pipeline({
     config,
-    repository: new SqlitePipelineRepository(
-      store.db,
-      () => now,
-      () => store.walCheckpoints?.committed()
-    ),
+    repository: store.pipeline,
     logger: pino({ level: 'silent' }),
     metrics,
     clock: { ...systemClock, now: () => now },
@@ -161,7 +156,7 @@ async function cycleBench(series: number, points: number): Promise<void> {
       `; of the whole cycle, garbage collection ${ms('gc')}; CPU time of this process ${ms('cpu')} (load ${loadavg()[0].toFixed(1)})`
   );
   await pipeline.stop();
-  store.close();
+  await store.close();
   rmSync(dataDir, { recursive: true, force: true });
   try {
     await queryBench(prom.url, now, 10);
@@ -242,12 +237,8 @@ async function checkpointBench(count: number, rounds: number): Promise<void> {
     }
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'fp-bench-checkpoint-'));
-  const store = openSqliteStore(dataDir, Date.now, { walCheckpoints: WAL_CHECKPOINTS });
-  const repo = new SqlitePipelineRepository(
-    store.db,
-    () => T0,
-    () => store.walCheckpoints?.committed()
-  );
+  const store = openSqliteStore(dataDir, () => T0, { walCheckpoints: WAL_CHECKPOINTS });
+  const repo = store.pipeline;
   const share = Math.ceil(count / 10);
   const figures = {
     lazy: { cpu: [] as number[], wall: [] as number[] },
@@ -272,7 +263,7 @@ async function checkpointBench(count: number, rounds: number): Promise<void> {
     figures[way].cpu.push((cpu.user + cpu.system) / 1000);
     figures[way].wall.push(performance.now() - started);
   }
-  store.close();
+  await store.close();
   rmSync(dataDir, { recursive: true, force: true });
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const { lazy, built } = figures;
