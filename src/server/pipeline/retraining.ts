@@ -1,6 +1,6 @@
 import { messageOf } from '../../utils/messageOf';
 import { RECOMMENDED_THRESHOLD } from '../../detection';
-import type { ModelVersion } from '../../contract/pipeline';
+import type { ModelVersion, RetrainResponse } from '../../contract/pipeline';
 import type { Clock } from '../clock';
 import type { WatchConfig } from '../config/schema';
 import type { RangeSeries } from '../prometheus/types';
@@ -23,9 +23,7 @@ export interface TrainingDeps {
   fetch: (from: number, to: number) => Promise<Map<string, RangeSeries[]>>;
 }
 
-export interface RetrainResult {
-  trained: number;
-  failed: Array<{ target: string; error: string }>;
+export interface RetrainResult extends RetrainResponse {
   /** The targets whose new models were swapped in, to checkpoint. */
   retrained: TargetModel[];
 }
