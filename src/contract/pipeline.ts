@@ -357,6 +357,7 @@ export const retrainResponseSchema = z.object({
   trained: z.number().int(),
   failed: z.array(z.object({ target: z.string(), error: z.string() })),
 });
+export type RetrainResponse = z.infer<typeof retrainResponseSchema>;
 
 /** GET /predict?target=: the original design's model-service/predict. */
 export const predictResponseSchema = z.object({

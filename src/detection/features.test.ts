@@ -36,6 +36,19 @@ describe('temporal features', () => {
     expect(promRate([0], [1], 0, 10)).toBeNaN();
   });
 
+  it('fills in the default options (5 min and 1 h windows) and refuses a bad one naming it', () => {
+    const f = new TemporalFeatures({ counter: true });
+    expect(f.toState().options).toEqual({
+      windowsMs: [5 * MIN, 60 * MIN],
+      counter: true,
+      gapFactor: 3,
+      capacity: 1024,
+      utcOffsetMinutes: 0,
+    });
+    expect(featureNames().slice(6)).toEqual(['mean_300s', 'std_300s', 'mean_3600s', 'std_3600s']);
+    expect(() => new TemporalFeatures({ capacity: 0 })).toThrow(/Temporal feature options: capacity/);
+  });
+
   it('computes rolling mean, deviation, diff and counter rate online, writing into a row', () => {
     const f = new TemporalFeatures({ windowsMs: [15 * MIN], counter: true });
     expect(featureNames({ windowsMs: [15 * MIN] })).toEqual([

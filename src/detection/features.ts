@@ -9,32 +9,43 @@ import { stateIssues } from './shared/json';
  * breaks differences and rates instead of inventing a slope across missing data.
  */
 
-export interface TemporalFeatureOptions {
-  /** Rolling window lengths in ms (default 5 min and 1 h). */
-  windowsMs?: number[];
-  /** Treat the series as a counter: `rate` then handles resets as PromQL's rate does. */
-  counter?: boolean;
-  /** A step longer than this many times the usual step is a gap (default 3). */
-  gapFactor?: number;
-  /** Most samples kept per rolling window; older ones drop out first (default 1024). */
-  capacity?: number;
-  /** Offset of local time from UTC in minutes, for the hour and weekday features (default 0). */
-  utcOffsetMinutes?: number;
-}
-
 const MS_HOUR = 3_600_000;
 const MS_DAY = 86_400_000;
+
+/** The extractor's options, each with its default: what the constructor takes and a saved state holds. */
+const FEATURE_OPTIONS = z.object({
+  /** Rolling window lengths in ms. */
+  windowsMs: z.array(z.number().positive()).default([5 * 60_000, MS_HOUR]),
+  /** Treat the series as a counter: `rate` then handles resets as PromQL's rate does. */
+  counter: z.boolean().default(false),
+  /** A step longer than this many times the usual step is a gap. */
+  gapFactor: z.number().positive().default(3),
+  /** Most samples kept per rolling window; older ones drop out first. */
+  capacity: z.number().int().min(1).default(1024),
+  /** Offset of local time from UTC in minutes, for the hour and weekday features. */
+  utcOffsetMinutes: z.number().default(0),
+});
+export type TemporalFeatureOptions = z.input<typeof FEATURE_OPTIONS>;
+/** The options, all present: what a saved state holds. */
+type TemporalFeatureSettings = z.output<typeof FEATURE_OPTIONS>;
+
+/** The options with their defaults filled in; throws naming a bad one. */
+function featureOptions(options: TemporalFeatureOptions): TemporalFeatureSettings {
+  const parsed = FEATURE_OPTIONS.safeParse(options);
+  if (!parsed.success) {
+    throw new Error(`Temporal feature options: ${stateIssues(parsed.error)}`);
+  }
+  return parsed.data;
+}
 
 /** Column names of the feature row, in order, for the given options. */
 export function featureNames(options: TemporalFeatureOptions = {}): string[] {
   const names = ['hour_sin', 'hour_cos', 'day_of_week', 'value', 'diff', 'rate'];
-  for (const w of options.windowsMs ?? DEFAULT_WINDOWS) {
+  for (const w of featureOptions(options).windowsMs) {
     names.push(`mean_${w / 1000}s`, `std_${w / 1000}s`);
   }
   return names;
 }
-
-const DEFAULT_WINDOWS = [5 * 60_000, MS_HOUR];
 
 /** Hour of day as a point on the unit circle, so 23:59 and 00:00 are neighbours. */
 export function hourOfDay(timestampMs: number, utcOffsetMinutes = 0): [number, number] {
@@ -118,7 +129,7 @@ function extrapolate(
 
 /** Serialisable state of `TemporalFeatures`. */
 export interface TemporalFeatureState {
-  options: Required<TemporalFeatureOptions>;
+  options: TemporalFeatureSettings;
   lastT: number;
   lastV: number;
   meanStep: number;
@@ -131,13 +142,7 @@ const stored = z.union([z.number(), z.nan(), z.null()]).transform((x) => x ?? Na
 
 /** The state as read back from JSON: checked, NaN restored. */
 const FEATURE_STATE = z.object({
-  options: z.object({
-    windowsMs: z.array(z.number().positive()),
-    counter: z.boolean(),
-    gapFactor: z.number().positive(),
-    capacity: z.number().int().min(1),
-    utcOffsetMinutes: z.number(),
-  }),
+  options: FEATURE_OPTIONS.required(),
   lastT: stored,
   lastV: stored,
   meanStep: stored,
@@ -160,7 +165,7 @@ const FEATURE_STATE = z.object({
  */
 export class TemporalFeatures {
   readonly size: number;
-  private readonly opts: Required<TemporalFeatureOptions>;
+  private readonly opts: TemporalFeatureSettings;
   private lastT = NaN;
   private lastV = NaN;
   private meanStep = NaN;
@@ -169,13 +174,7 @@ export class TemporalFeatures {
   private readonly rings: Array<{ head: number; count: number; t: Float64Array; v: Float64Array; cum: Float64Array }>;
 
   constructor(options: TemporalFeatureOptions = {}) {
-    this.opts = {
-      windowsMs: options.windowsMs ?? DEFAULT_WINDOWS,
-      counter: options.counter ?? false,
-      gapFactor: options.gapFactor ?? 3,
-      capacity: options.capacity ?? 1024,
-      utcOffsetMinutes: options.utcOffsetMinutes ?? 0,
-    };
+    this.opts = featureOptions(options);
     this.size = 6 + 2 * this.opts.windowsMs.length;
     const cap = this.opts.capacity;
     this.rings = this.opts.windowsMs.map(() => ({

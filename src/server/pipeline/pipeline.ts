@@ -8,6 +8,7 @@ import type {
   ModelVersion,
   PredictResponse,
   RetrainBody,
+  RetrainResponse,
   Target,
   TargetDetail,
   TargetsQuery,
@@ -34,13 +35,7 @@ import {
   targetPage,
   type OffWatch,
 } from './views';
-import {
-  coalescedRetraining,
-  recordFeedback,
-  retrainRunners,
-  type FeedbackArgs,
-  type RetrainResult,
-} from './trainingRequests';
+import { coalescedRetraining, recordFeedback, retrainRunners, type FeedbackArgs } from './trainingRequests';
 import { WatchRunner } from './watchRunner';
 
 /** The clock, the data sources (and their test overrides) come from SourceDeps. */
@@ -318,9 +313,8 @@ export class Pipeline {
   }
 
   /** Retrains what the body names; a request for what is being retrained already joins that run. */
-  readonly retrain: (body: RetrainBody, reason: ModelVersion['reason']) => Promise<RetrainResult> = coalescedRetraining(
-    (body, reason) => retrainRunners(this.runners, body, reason)
-  );
+  readonly retrain: (body: RetrainBody, reason: ModelVersion['reason']) => Promise<RetrainResponse> =
+    coalescedRetraining((body, reason) => retrainRunners(this.runners, body, reason));
 
   /** Feedback on an anomaly (see trainingRequests.ts). */
   recordFeedback(...feedback: FeedbackArgs): Promise<Anomaly> {

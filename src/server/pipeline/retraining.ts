@@ -1,6 +1,6 @@
 import { messageOf } from '../../utils/messageOf';
 import { RECOMMENDED_THRESHOLD } from '../../detection';
-import type { ModelVersion } from '../../contract/pipeline';
+import type { ModelVersion, RetrainResponse } from '../../contract/pipeline';
 import type { Clock } from '../clock';
 import type { WatchConfig } from '../config/schema';
 import type { RangeSeries } from '../prometheus/types';
@@ -8,10 +8,6 @@ import type { PipelineRepository } from './store/repository';
 import { freshModels, type TargetModel, type TargetSettings } from './targetModel';
 import { scoresMissing } from './signal';
 import { targetId, targetLabels } from './targets';
-
-/** Repeated false positives raise a target's threshold by this much each, up to MAX_THRESHOLD. */
-const FALSE_POSITIVE_STEP = 0.05;
-const MAX_THRESHOLD = 0.9;
 
 export interface TrainingDeps {
   watch: WatchConfig;
@@ -23,9 +19,7 @@ export interface TrainingDeps {
   fetch: (from: number, to: number) => Promise<Map<string, RangeSeries[]>>;
 }
 
-export interface RetrainResult {
-  trained: number;
-  failed: Array<{ target: string; error: string }>;
+export interface RetrainResult extends RetrainResponse {
   /** The targets whose new models were swapped in, to checkpoint. */
   retrained: TargetModel[];
 }
@@ -33,6 +27,15 @@ export interface RetrainResult {
 /** The threshold a target of this watch starts with. */
 export function baseThreshold(watch: WatchConfig): number {
   return watch.threshold ?? RECOMMENDED_THRESHOLD;
+}
+
+/** Repeated false positives raise a target's threshold by this much each, up to MAX_THRESHOLD. */
+const FALSE_POSITIVE_STEP = 0.05;
+const MAX_THRESHOLD = 0.9;
+
+/** The threshold a target retrains with: its watch's (`base`), raised for each false positive after the first. */
+export function retrainedThreshold(base: number, falsePositives: number): number {
+  return falsePositives >= 2 ? Math.min(MAX_THRESHOLD, base + FALSE_POSITIVE_STEP * (falsePositives - 1)) : base;
 }
 
 /** What a model version records of how it was trained. */
@@ -100,7 +103,7 @@ export async function retrainTargets(
       const labelled = labels[i];
       const excluded = labelled.confirmed.map(([a, b]): [number, number] => [a - margin, b + margin]);
       const fp = labelled.falsePositive.length;
-      const threshold = fp >= 2 ? Math.min(MAX_THRESHOLD, base + FALSE_POSITIVE_STEP * (fp - 1)) : base;
+      const threshold = retrainedThreshold(base, fp);
       const models = t.signals.map((s) => ({ name: s.spec.name, ...freshModels(s.spec, settings, threshold) }));
       return [
         t.id,

@@ -1,12 +1,17 @@
 import { messageOf } from '../../utils/messageOf';
-import type { Anomaly, FeedbackKind, FeedbackSource, ModelVersion, RetrainBody } from '../../contract/pipeline';
+import type {
+  Anomaly,
+  FeedbackKind,
+  FeedbackSource,
+  ModelVersion,
+  RetrainBody,
+  RetrainResponse,
+} from '../../contract/pipeline';
 import type { PipelineRepository } from './store/repository';
 import { PipelineError } from './views';
 import type { WatchRunner } from './watchRunner';
 
 /** What an operator (or healing) asks of training: retrain now, and feedback the next training uses. */
-
-export type RetrainResult = { trained: number; failed: Array<{ target: string; error: string }> };
 
 /**
  * One retraining per request at a time: a request for what is being retrained already (the same
@@ -16,9 +21,9 @@ export type RetrainResult = { trained: number; failed: Array<{ target: string; e
  * detection until they had all run.
  */
 export function coalescedRetraining(
-  retrain: (body: RetrainBody, reason: ModelVersion['reason']) => Promise<RetrainResult>
-): (body: RetrainBody, reason: ModelVersion['reason']) => Promise<RetrainResult> {
-  const running = new Map<string, Promise<RetrainResult>>();
+  retrain: (body: RetrainBody, reason: ModelVersion['reason']) => Promise<RetrainResponse>
+): (body: RetrainBody, reason: ModelVersion['reason']) => Promise<RetrainResponse> {
+  const running = new Map<string, Promise<RetrainResponse>>();
   return (body, reason) => {
     const key = JSON.stringify([body.watch ?? null, body.target ?? null, reason]);
     const joined = running.get(key);
@@ -36,7 +41,7 @@ export async function retrainRunners(
   all: readonly WatchRunner[],
   body: RetrainBody,
   reason: ModelVersion['reason']
-): Promise<RetrainResult> {
+): Promise<RetrainResponse> {
   const runners = all.filter((r) => body.watch === undefined || r.name === body.watch);
   if (body.watch !== undefined && runners.length === 0) {
     throw new PipelineError('not_found', `no watch named "${body.watch}"`);
@@ -45,7 +50,7 @@ export async function retrainRunners(
     throw new PipelineError('not_found', `no target "${body.target}"`);
   }
   let trained = 0;
-  const failed: Array<{ target: string; error: string }> = [];
+  const failed: RetrainResponse['failed'] = [];
   for (const r of runners) {
     try {
       const result = await r.retrain((id) => body.target === undefined || id === body.target, reason);

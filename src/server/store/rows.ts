@@ -50,6 +50,43 @@ export function jsonColumn<S extends z.ZodType>(schema: S, reviver?: (key: strin
     .pipe(schema);
 }
 
+/** `trigger_key` → `triggerKey`, at the type level. */
+type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}`
+  ? `${Head}${Capitalize<CamelCase<Tail>>}`
+  : S;
+type EmptyKeys<R> = { [K in keyof R]: null extends R[K] ? K : undefined extends R[K] ? K : never }[keyof R];
+
+/** A row's fields as the API names them: camelCase, a NULL or absent column an absent field. */
+export type ApiFields<R> = { [K in Exclude<keyof R, EmptyKeys<R>> as CamelCase<K & string>]: R[K] } & {
+  [K in EmptyKeys<R> as CamelCase<K & string>]?: NonNullable<R[K]>;
+};
+
+/**
+ * A checked row as the API's object: each column under its camelCase name, in the row's order (the
+ * order of its schema), NULL and absent columns left out rather than carried as null or undefined.
+ */
+export function apiFields<R extends Record<string, unknown>>(row: R): ApiFields<R> {
+  const fields: Record<string, unknown> = {};
+  for (const column in row) {
+    const value = row[column];
+    if (value !== null && value !== undefined) {
+      fields[camelName(column)] = value;
+    }
+  }
+  return fields as ApiFields<R>;
+}
+
+/** The tables' few column names, each converted once: a list page converts thousands of rows. */
+const camelNames = new Map<string, string>();
+function camelName(column: string): string {
+  let name = camelNames.get(column);
+  if (name === undefined) {
+    name = column.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+    camelNames.set(column, name);
+  }
+  return name;
+}
+
 /** A nullable column as an optional field. */
 export const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
 

@@ -25,6 +25,8 @@ const SORTS: Record<SortKey, (t: Target) => number | string> = {
   openAnomalies: (t) => t.openAnomalies,
 };
 
+const isSortKey = (key: string): key is SortKey => Object.hasOwn(SORTS, key);
+
 const COLUMN_LABEL: Record<SortKey, string> = {
   target: 'Target',
   score: 'Anomaly score',
@@ -51,7 +53,7 @@ function parseView(raw: typeof VIEW_DEFAULTS) {
     filter: raw.q,
     severity: severity.success ? severity.data : 'any',
     sort: {
-      key: Object.hasOwn(SORTS, raw.sort) ? (raw.sort as SortKey) : 'score',
+      key: isSortKey(raw.sort) ? raw.sort : 'score',
       desc: raw.order !== 'asc',
     },
     page: pageOf(raw.page),

@@ -103,4 +103,9 @@ describe('AnomalyTooltip', () => {
     const { container } = renderTooltip([null, null, null]);
     expect(container).toBeEmptyDOMElement();
   });
+
+  it('renders nothing when the hovered index has no time in the plotted frame', () => {
+    const { container } = renderTooltip([9, null, null]);
+    expect(container).toBeEmptyDOMElement();
+  });
 });

@@ -32,10 +32,10 @@ export function AnomalyTooltip({
 }: AnomalyTooltipProps) {
   const styles = useStyles2(getStyles);
   const xIdx = dataIdxs.find((i) => i != null) ?? null;
-  if (xIdx === null) {
+  const time: unknown = xIdx === null ? undefined : alignedFrame.fields[0].values[xIdx];
+  if (typeof time !== 'number') {
     return null;
   }
-  const time = alignedFrame.fields[0].values[xIdx] as number;
   const series = analyses.flatMap((a, index) => {
     const display = a.series.field.display;
     const fmt = (v: number) => (display ? formattedValueToString(display(v)) : v.toPrecision(4));

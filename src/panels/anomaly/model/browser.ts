@@ -1,17 +1,14 @@
-import { RECOMMENDED_THRESHOLD, type LimitDirection } from '../../../detection';
+import { RECOMMENDED_THRESHOLD } from '../../../detection';
 import type { SeriesAnalysis } from './analysis';
 import { detectSeries, type DetectionRun } from './detection';
-import { forecastSeries } from './forecast';
+import { forecastSeries, type ForecastOptions } from './forecast';
 import { findRanges } from './ranges';
 import type { PanelSeries } from './series';
 
-export interface BrowserAnalysisOptions {
+export interface BrowserAnalysisOptions extends ForecastOptions {
   detector: string;
   threshold: number;
   withForecast: boolean;
-  horizonMs: number;
-  limit?: number;
-  direction: LimitDirection;
 }
 
 /**
@@ -36,8 +33,6 @@ export function analyseInBrowser(
   const { time, values } = series;
   const { score, expected, lower, upper } = run;
   const ranges = findRanges({ time, values, score, expected, lower, upper }, options.threshold);
-  const forecast = options.withForecast
-    ? forecastSeries({ time, values, horizonMs: options.horizonMs, limit: options.limit, direction: options.direction })
-    : undefined;
+  const forecast = options.withForecast ? forecastSeries({ time, values, ...options }) : undefined;
   return { series, source: 'browser', score, expected, lower, upper, ranges, forecast };
 }

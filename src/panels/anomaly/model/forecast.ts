@@ -10,13 +10,17 @@ const PATH_POINTS = 120;
  */
 const MAX_FORECAST_STEPS = 600;
 
-export interface ForecastRequest {
-  time: Float64Array;
-  values: Float64Array;
+/** How far ahead the forecast is drawn, and the limit it is checked against. */
+export interface ForecastOptions {
   /** How far ahead to draw when no crossing is expected sooner. */
   horizonMs: number;
   limit?: number;
   direction: LimitDirection;
+}
+
+export interface ForecastRequest extends ForecastOptions {
+  time: Float64Array;
+  values: Float64Array;
 }
 
 /**

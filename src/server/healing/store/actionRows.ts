@@ -1,4 +1,4 @@
-import { decodeRow, jsonColumn, optional } from '../../store/rows';
+import { apiFields, decodeRow, jsonColumn, optional } from '../../store/rows';
 import { z } from 'zod';
 import {
   actionStateSchema,
@@ -26,7 +26,7 @@ import {
 } from '../../../contract/healing';
 import { drainProgressSchema, type DrainProgress } from '../../kubernetes/drainProgress';
 import { targetId } from '../../pipeline/targets';
-import type { OutcomeRow } from './repositories';
+import type { HeldNode, OutcomeRow } from './repositories';
 
 /** An action with what only the engine needs besides the API's view of it. */
 export interface StoredAction extends Action {
@@ -86,18 +86,19 @@ export function changedColumns(changes: ActionChanges): Array<{ column: string; 
 
 /**
  * A `healing_actions` row joined with its trigger, as either store reads it back: JSON columns as
- * text (PostgreSQL selects them `::text`); columns one store lacks are absent.
+ * text (PostgreSQL selects them `::text`); columns one store lacks are absent. In the order of an
+ * action's fields on the wire.
  */
 const actionRowSchema = z.object({
   id: z.number().int(),
-  trigger_key: z.string(),
+  state: actionStateSchema,
   trigger: jsonColumn(healingTriggerSchema),
+  trigger_key: z.string(),
   policy: z.string(),
   gate: gateSchema,
+  action: jsonColumn(plannedActionSchema),
   target: z.string(),
   namespace: optional(z.string()),
-  state: actionStateSchema,
-  action: jsonColumn(plannedActionSchema),
   dry_run: optional(jsonColumn(dryRunRecordSchema)),
   decisions: jsonColumn(z.array(decisionSchema)),
   reason: optional(jsonColumn(reasonSchema)),
@@ -115,31 +116,7 @@ const actionRowSchema = z.object({
 
 /** Checks an action row as either store gives it back. */
 export function readAction(row: unknown): StoredAction {
-  const r = decodeRow(actionRowSchema, 'healing_actions', row);
-  return {
-    id: r.id,
-    state: r.state,
-    trigger: r.trigger,
-    triggerKey: r.trigger_key,
-    policy: r.policy,
-    gate: r.gate,
-    action: r.action,
-    target: r.target,
-    namespace: r.namespace,
-    dryRun: r.dry_run,
-    decisions: r.decisions,
-    reason: r.reason,
-    progress: r.progress,
-    result: r.result,
-    verification: r.verification,
-    ...(r.ladder ? { ladder: r.ladder } : {}),
-    ...(r.claimed_by !== undefined ? { claimedBy: r.claimed_by } : {}),
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    expiresAt: r.expires_at,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-  };
+  return apiFields(decodeRow(actionRowSchema, 'healing_actions', row));
 }
 
 /** A proposal's columns in both stores' INSERT order: trigger_key, policy, gate, action_type, target, namespace, action. */
@@ -170,7 +147,7 @@ export function triggerTargetOf(trigger: Pick<HealingTrigger, 'source' | 'watch'
 /** The states in which an action is still under way (one per trigger, type and target at a time). */
 export const OPEN_STATES: ActionState[] = ['proposed', 'awaiting_approval', 'approved', 'executing'];
 
-/** An outcome row as both stores select it (verified_at and predicted read out of the JSON columns). */
+/** An outcome row as both stores select it (verified_at and predicted_failure_at read out of the JSON columns). */
 export const outcomeRowSchema = z
   .object({
     policy: z.string(),
@@ -179,20 +156,14 @@ export const outcomeRowSchema = z
     started_at: z.number(),
     verified_at: z.number().nullable(),
     closed_at: z.number().nullable(),
-    predicted: z.number().nullable(),
+    predicted_failure_at: z.number().nullable(),
   })
-  .transform((r): OutcomeRow => ({
-    policy: r.policy,
-    actionType: r.action_type,
-    state: r.state,
-    startedAt: r.started_at,
-    ...(r.verified_at !== null ? { verifiedAt: r.verified_at } : {}),
-    ...(r.closed_at !== null ? { closedAt: r.closed_at } : {}),
-    ...(r.predicted !== null ? { predictedFailureAt: r.predicted } : {}),
-  }));
+  .transform((r): OutcomeRow => apiFields(r));
 
 export const namespaceCountRow = z.object({ namespace: z.string(), n: z.number() });
-export const heldNodeRow = z.object({ node: z.string(), action_id: z.number().int() });
+export const heldNodeRow = z
+  .object({ node: z.string(), action_id: z.number().int() })
+  .transform((r): HeldNode => apiFields(r));
 export const startedAtRow = z.object({ started_at: z.number() });
 export const closedAtRow = z.object({ closed_at: z.number().nullable() });
 export const triggerRowSchema = z.object({

@@ -21,8 +21,7 @@ export function heldNodes(db: Database.Database): HeldNode[] {
   return db
     .prepare('SELECT node, action_id FROM healing_nodes_held ORDER BY since')
     .all()
-    .map((r) => decodeRow(heldNodeRow, 'healing_nodes_held', r))
-    .map((r) => ({ node: r.node, actionId: r.action_id }));
+    .map((r) => decodeRow(heldNodeRow, 'healing_nodes_held', r));
 }
 
 /** Every started action with what its outcome needs, grouped by policy and action type. */
@@ -31,7 +30,7 @@ export function outcomeRows(db: Database.Database): OutcomeRow[] {
     .prepare(
       `SELECT a.policy, a.action_type, a.state, a.started_at,
               json_extract(a.verification, '$.at') AS verified_at, t.closed_at,
-              json_extract(t.trigger, '$.predictedFailureAt') AS predicted
+              json_extract(t.trigger, '$.predictedFailureAt') AS predicted_failure_at
          FROM healing_actions a JOIN healing_triggers t ON t.key = a.trigger_key
         WHERE a.started_at IS NOT NULL ORDER BY a.policy, a.action_type, a.id`
     )

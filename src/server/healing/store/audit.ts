@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type Database from 'better-sqlite3';
-import { countRow, decodeRow, decodeSetting, jsonColumn } from '../../store/rows';
+import { apiFields, countRow, decodeRow, decodeSetting, jsonColumn } from '../../store/rows';
 import { statementCache } from '../../store/statements';
 import { z } from 'zod';
 import { auditKindSchema, type AuditEntry } from '../../../contract/healing';
@@ -23,18 +23,7 @@ const auditRowSchema = z.object({
 
 /** An audit row as either store gives it back (details as JSON text). */
 export function toEntry(found: unknown): AuditEntry {
-  const row = decodeRow(auditRowSchema, 'healing_audit', found);
-  return {
-    id: row.id,
-    at: row.at,
-    kind: row.kind,
-    ...(row.action_id !== null ? { actionId: row.action_id } : {}),
-    ...(row.trigger_id !== null ? { triggerId: row.trigger_id } : {}),
-    ...(row.user !== null ? { user: row.user } : {}),
-    ...(row.comment !== null ? { comment: row.comment } : {}),
-    message: row.message,
-    ...(row.details !== null ? { details: row.details } : {}),
-  };
+  return apiFields(decodeRow(auditRowSchema, 'healing_audit', found));
 }
 
 /**

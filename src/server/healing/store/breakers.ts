@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { decodeRow } from '../../store/rows';
+import { apiFields, decodeRow } from '../../store/rows';
 import { z } from 'zod';
 import { actionTypeSchema, breakerSchema, type Breaker } from '../../../contract/healing';
 import type { BreakerCloser, BreakerNote, BreakerRepository, NewAuditEntry, NewBreaker } from './repositories';
@@ -19,19 +19,7 @@ const rowSchema = z.object({
 });
 
 export function toBreaker(row: unknown): Breaker {
-  const r = decodeRow(rowSchema, 'healing_breakers', row);
-  return breakerSchema.parse({
-    id: r.id,
-    target: r.target,
-    actionType: r.action_type,
-    repeats: r.repeats,
-    windowSeconds: r.window_seconds,
-    actionId: r.action_id,
-    openedAt: r.opened_at,
-    ...(r.closed_at !== null ? { closedAt: r.closed_at } : {}),
-    ...(r.closed_by !== null ? { closedBy: r.closed_by } : {}),
-    ...(r.comment !== null ? { comment: r.comment } : {}),
-  });
+  return breakerSchema.parse(apiFields(decodeRow(rowSchema, 'healing_breakers', row)));
 }
 
 export const lastClosedRow = z.object({ at: z.number().nullable() });

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { parseColumnType, type BaseType, type ColumnType } from '../ddl';
 import { decodeRow } from '../rows';
 
 // How `store:copy` copies one table (tables.ts lists them): the columns read from SQLite, each
-// checked by its kind, and the PostgreSQL columns written, the same names unless renamed or computed.
+// checked by its type, and the PostgreSQL columns written, the same names unless renamed or computed.
 
-/** A column's kind: how a SQLite value is checked, and the PostgreSQL type its parameter is cast to. */
+/** How a SQLite value of a column type is checked, and the PostgreSQL type its parameter is cast to. */
 interface Column {
   schema: z.ZodType;
   cast: string;
@@ -20,22 +21,22 @@ const jsonText = z.string().refine((text) => {
   }
 }, 'not JSON');
 
-const kinds = {
+const int: Column = { schema: z.number().int(), cast: 'bigint' };
+const byType = {
   text: { schema: z.string(), cast: 'text' },
-  int: { schema: z.number().int(), cast: 'bigint' },
+  int,
+  bigint: int,
+  id: int,
   // SQLite keeps ±Infinity in REAL columns (NaN it stores as NULL), and so does float8: carried as they are.
   real: { schema: z.number().or(z.custom<number>((v) => v === Infinity || v === -Infinity)), cast: 'float8' },
   json: { schema: jsonText, cast: 'jsonb' },
   blob: { schema: z.instanceof(Uint8Array), cast: 'bytea' },
-} satisfies Record<string, Column>;
-type Kind = keyof typeof kinds;
-/** A kind, `?` when the column may be NULL. */
-type ColumnSpec = Kind | `${Kind}?`;
+} satisfies Record<BaseType, Column>;
 
-const columnOf = (spec: ColumnSpec): Column => {
-  const nullable = spec.endsWith('?');
-  const kind = kinds[(nullable ? spec.slice(0, -1) : spec) as Kind];
-  return nullable ? { schema: kind.schema.nullable(), cast: kind.cast } : kind;
+const columnOf = (type: ColumnType): Column => {
+  const { base, nullable } = parseColumnType(type);
+  const column = byType[base];
+  return nullable ? { schema: column.schema.nullable(), cast: column.cast } : column;
 };
 
 /** A row left out of the copy, and why (its value cannot be read by this build either). */
@@ -58,19 +59,19 @@ export interface TableCopy {
   values(raw: unknown): unknown[] | SkippedRow;
 }
 
-interface TableSpec<S extends Record<string, ColumnSpec>> {
+interface TableSpec<S extends Record<string, ColumnType>> {
   columns: S;
   /** SQLite column → its name in PostgreSQL. */
   renamed?: Partial<Record<keyof S & string, string>>;
   /** SQLite columns read only to compute others. */
   consumed?: Array<keyof S & string>;
   /** PostgreSQL columns computed from the row read. */
-  computed?: Record<string, { kind: Kind; value: (row: Record<string, unknown>) => unknown }>;
+  computed?: Record<string, { type: BaseType; value: (row: Record<string, unknown>) => unknown }>;
   postgresOnly?: Record<string, string>;
   identity?: boolean;
 }
 
-export function table<S extends Record<string, ColumnSpec>>(name: string, spec: TableSpec<S>): TableCopy {
+export function table<S extends Record<string, ColumnType>>(name: string, spec: TableSpec<S>): TableCopy {
   const readColumns = Object.keys(spec.columns);
   const shape = Object.fromEntries(readColumns.map((c) => [c, columnOf(spec.columns[c]).schema]));
   const rowSchema = z.object(shape);
@@ -83,7 +84,7 @@ export function table<S extends Record<string, ColumnSpec>>(name: string, spec: 
     readColumns,
     writeColumns: [
       ...copied.map((c) => ({ name: renamed[c] ?? c, cast: columnOf(spec.columns[c]).cast })),
-      ...computed.map(([c, { kind }]) => ({ name: c, cast: kinds[kind].cast })),
+      ...computed.map(([c, { type }]) => ({ name: c, cast: byType[type].cast })),
     ],
     postgresOnly: spec.postgresOnly ?? {},
     identity: spec.identity ?? false,

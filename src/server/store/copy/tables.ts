@@ -1,4 +1,5 @@
 import { decodeLegacyState, encodeState } from '../../pipeline/store/stateCodec';
+import { ANOMALIES, MODELS, PREDICTIONS, TARGET_SUMMARIES } from '../pipelineTables';
 import { proposalKey } from '../postgres/triggerWrites';
 import { SkippedRow, table, type TableCopy } from './plan';
 
@@ -34,7 +35,7 @@ export const COPIED_TABLES: TableCopy[] = [
     consumed: ['state', 'checkpoint'],
     computed: {
       checkpoint: {
-        kind: 'blob',
+        type: 'blob',
         value: ({ checkpoint, state }) => {
           if (checkpoint instanceof Uint8Array) {
             return checkpoint;
@@ -48,40 +49,9 @@ export const COPIED_TABLES: TableCopy[] = [
       },
     },
   }),
-  table('pipeline_target_summaries', {
-    columns: {
-      watch: 'text',
-      id: 'text',
-      owner: 'text',
-      severity: 'text?',
-      anomalous: 'int',
-      summary: 'json',
-      scores: 'json?',
-      updated_at: 'int',
-    },
-  }),
-  table('anomalies', {
-    identity: true,
-    columns: {
-      id: 'int',
-      target_id: 'text',
-      watch: 'text',
-      labels: 'json',
-      start_ms: 'int',
-      end_ms: 'int',
-      peak_score: 'real',
-      severity: 'text',
-      failure_model: 'text',
-      state: 'text',
-      signals: 'json',
-      direction: 'text',
-      reasons: 'json',
-      grafana_annotation_id: 'int?',
-      created_at: 'int',
-      updated_at: 'int',
-      peak: 'json?',
-    },
-  }),
+  table(TARGET_SUMMARIES.name, { columns: TARGET_SUMMARIES.columns }),
+  // Migrations 0009 and 5 added where each episode peaked.
+  table(ANOMALIES.name, { identity: true, columns: { ...ANOMALIES.columns, peak: 'json?' } }),
   table('anomaly_feedback', {
     identity: true,
     columns: {
@@ -95,41 +65,8 @@ export const COPIED_TABLES: TableCopy[] = [
     },
     renamed: { user: 'user_name' },
   }),
-  table('predictions', {
-    identity: true,
-    columns: {
-      id: 'int',
-      target_id: 'text',
-      watch: 'text',
-      signal: 'text',
-      made_at_ms: 'int',
-      limit_value: 'real',
-      direction: 'text',
-      seconds: 'real',
-      lower_seconds: 'real?',
-      upper_seconds: 'real?',
-    },
-  }),
-  table('models', {
-    identity: true,
-    columns: {
-      id: 'int',
-      watch: 'text',
-      target_id: 'text',
-      version: 'int',
-      status: 'text',
-      error: 'text?',
-      reason: 'text',
-      trained_at: 'int',
-      range_start: 'int',
-      range_end: 'int',
-      samples: 'int',
-      params: 'json',
-      threshold: 'real',
-      feedback_fp: 'int',
-      feedback_confirmed: 'int',
-    },
-  }),
+  table(PREDICTIONS.name, { identity: true, columns: PREDICTIONS.columns }),
+  table(MODELS.name, { identity: true, columns: MODELS.columns }),
   table('healing_triggers', {
     // trigger_target: the actions list's triggerTarget filter reads it on both (SQLite's since its migration 0016;
     // a trigger of a shape no build reads has none, found by no target filter).
@@ -170,7 +107,7 @@ export const COPIED_TABLES: TableCopy[] = [
     computed: {
       // SQLite's UNIQUE (trigger_key, action_type, target), as PostgreSQL's key writes it.
       idempotency_key: {
-        kind: 'text',
+        type: 'text',
         value: (row) =>
           proposalKey({
             triggerKey: String(row.trigger_key),

@@ -47,7 +47,5 @@ export async function starts(run: Run, target: string, type: PlannedAction['type
 
 export async function held(run: Run): Promise<HeldNode[]> {
   const { rows } = await run('SELECT node, action_id FROM healing_nodes_held ORDER BY since, node');
-  return rows
-    .map((r) => decodeRow(heldNodeRow, 'healing_nodes_held', r))
-    .map((r) => ({ node: r.node, actionId: r.action_id }));
+  return rows.map((r) => decodeRow(heldNodeRow, 'healing_nodes_held', r));
 }

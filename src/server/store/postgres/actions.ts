@@ -298,7 +298,7 @@ export class PostgresActionRepository implements repo.ActionRepository {
     const { rows } = await this.db.query(
       `SELECT a.policy, a.action_type, a.state, a.started_at,
               (a.verification->>'at')::float8 AS verified_at, t.closed_at,
-              (t.trigger->>'predictedFailureAt')::float8 AS predicted
+              (t.trigger->>'predictedFailureAt')::float8 AS predicted_failure_at
          FROM ${FROM}
         WHERE a.started_at IS NOT NULL ORDER BY a.policy, a.action_type, a.id`
     );

@@ -1,4 +1,6 @@
+import { createTable } from '../ddl';
 import type { Migration } from '../migrate';
+import { ANOMALIES, MODELS, PREDICTIONS } from '../pipelineTables';
 
 /**
  * The pipeline's tables on PostgreSQL: those of the SQLite store (migrations 0002, 0004, 0006, 0007),
@@ -29,25 +31,7 @@ export const postgresPipelineMigration: Migration = {
     );
     CREATE INDEX pipeline_targets_watch ON pipeline_targets (watch);
 
-    CREATE TABLE anomalies (
-      id                    BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-      target_id             TEXT NOT NULL,
-      watch                 TEXT NOT NULL,
-      labels                JSONB NOT NULL,
-      start_ms              BIGINT NOT NULL,
-      end_ms                BIGINT NOT NULL,
-      peak_score            DOUBLE PRECISION NOT NULL,
-      severity              TEXT NOT NULL,
-      failure_model         TEXT NOT NULL,
-      state                 TEXT NOT NULL,
-      signals               JSONB NOT NULL,
-      direction             TEXT NOT NULL,
-      reasons               JSONB NOT NULL,
-      grafana_annotation_id BIGINT,
-      created_at            BIGINT NOT NULL,
-      updated_at            BIGINT NOT NULL,
-      CONSTRAINT anomalies_target_start UNIQUE (target_id, start_ms)
-    );
+    ${createTable('postgres', ANOMALIES)}
     CREATE INDEX anomalies_start ON anomalies (start_ms, id);
     CREATE INDEX anomalies_target_start_id ON anomalies (target_id, start_ms, id);
     CREATE INDEX anomalies_watch_start ON anomalies (watch, start_ms, id);
@@ -65,42 +49,12 @@ export const postgresPipelineMigration: Migration = {
     );
     CREATE INDEX anomaly_feedback_anomaly ON anomaly_feedback (anomaly_id, id);
 
-    CREATE TABLE predictions (
-      id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-      target_id     TEXT NOT NULL,
-      watch         TEXT NOT NULL,
-      signal        TEXT NOT NULL,
-      made_at_ms    BIGINT NOT NULL,
-      limit_value   DOUBLE PRECISION NOT NULL,
-      direction     TEXT NOT NULL,
-      seconds       DOUBLE PRECISION NOT NULL,
-      lower_seconds DOUBLE PRECISION,
-      upper_seconds DOUBLE PRECISION,
-      CONSTRAINT predictions_target_signal_time UNIQUE (target_id, signal, made_at_ms)
-    );
+    ${createTable('postgres', PREDICTIONS)}
     CREATE INDEX predictions_time ON predictions (made_at_ms, id);
     CREATE INDEX predictions_target_time ON predictions (target_id, made_at_ms, id);
     CREATE INDEX predictions_watch_time ON predictions (watch, made_at_ms, id);
 
-    CREATE TABLE models (
-      id                 BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-      watch              TEXT NOT NULL,
-      target_id          TEXT NOT NULL,
-      version            INTEGER NOT NULL,
-      status             TEXT NOT NULL,
-      error              TEXT,
-      reason             TEXT NOT NULL,
-      trained_at         BIGINT NOT NULL,
-      range_start        BIGINT NOT NULL,
-      range_end          BIGINT NOT NULL,
-      samples            INTEGER NOT NULL,
-      params             JSONB NOT NULL,
-      threshold          DOUBLE PRECISION NOT NULL,
-      feedback_fp        INTEGER NOT NULL,
-      feedback_confirmed INTEGER NOT NULL,
-      -- Two replicas recording a version of one target at once: one wins, the other takes the next.
-      CONSTRAINT models_target_version UNIQUE (target_id, version)
-    );
+    ${createTable('postgres', MODELS)}
     CREATE INDEX models_trained ON models (trained_at, id);
     CREATE INDEX models_target_trained ON models (target_id, trained_at, id);
     CREATE INDEX models_watch_trained ON models (watch, trained_at, id);
