@@ -20,7 +20,7 @@ import { dataDirFailure, listenFailure, StartupFailure } from './startup';
 import { startSummary } from './summary';
 import { VERSION } from './version';
 import { counted } from '../utils/count';
-import { codeOf } from '../utils/messageOf';
+import { codeOf, stackOf } from '../utils/messageOf';
 
 // Entry: config → store → loops → http. Everything is built here and passed down; no singletons.
 async function main(): Promise<void> {
@@ -210,6 +210,6 @@ main().catch((err) => {
     process.stderr.write(`failureprophet: ${err.message}\n`);
     process.exit(err.exitCode);
   }
-  process.stderr.write(`failureprophet: failed to start: ${(err as Error).stack ?? err}\n`);
+  process.stderr.write(`failureprophet: failed to start: ${stackOf(err)}\n`);
   process.exit(1);
 });
