@@ -30,6 +30,7 @@ import { Pipeline } from '../src/server/pipeline/pipeline';
 import { TargetModel, type TargetSettings } from '../src/server/pipeline/targetModel';
 import { openSqliteStore } from '../src/server/store/sqlite';
 import { startPrometheus } from '../test/harness/prometheus';
+import { BENCH_WAL_CHECKPOINTS } from './benchStore';
 
 /** The step of the in-memory parts' series. */
 const STEP = 60_000;
@@ -37,12 +38,6 @@ const STEP = 60_000;
 const WATCH_STEP = Number(process.env.FP_BENCH_STEP_MS ?? STEP);
 const HISTORY_STEPS = Number(process.env.FP_BENCH_HISTORY_STEPS ?? 60);
 const T0 = Date.UTC(2025, 5, 2);
-/** The store as main opens it: the WAL written back on a worker thread, not in the cycle's commit. */
-const WAL_CHECKPOINTS = {
-  onStopped: (why: string) => {
-    throw new Error(`the bench's WAL checkpointer stopped: ${why}`);
-  },
-};
 
 /** The k-th series' value at its i-th step of `stepMs`: a daily rhythm plus noise. */
 function value(rng: Random, i: number, k: number, stepMs = STEP): number {
@@ -68,7 +63,7 @@ async function cycleBench(series: number, points: number): Promise<void> {
   );
   const dataDir = mkdtempSync(join(tmpdir(), 'fp-bench-'));
   let now = T0 + HISTORY_STEPS * WATCH_STEP;
-  const store = openSqliteStore(dataDir, () => now, { walCheckpoints: WAL_CHECKPOINTS });
+  const store = openSqliteStore(dataDir, () => now, { walCheckpoints: BENCH_WAL_CHECKPOINTS });
   const metrics = new Registry();
   const config = configSchema.parse({
     prometheus: { url: prom.url, timeout: '60s' },
@@ -237,7 +232,7 @@ async function checkpointBench(count: number, rounds: number): Promise<void> {
     }
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'fp-bench-checkpoint-'));
-  const store = openSqliteStore(dataDir, () => T0, { walCheckpoints: WAL_CHECKPOINTS });
+  const store = openSqliteStore(dataDir, () => T0, { walCheckpoints: BENCH_WAL_CHECKPOINTS });
   const repo = store.pipeline;
   const share = Math.ceil(count / 10);
   const figures = {

@@ -21,6 +21,7 @@ import { systemClock } from '../src/server/clock';
 import { configSchema } from '../src/server/config/schema';
 import { Pipeline } from '../src/server/pipeline/pipeline';
 import { openSqliteStore } from '../src/server/store/sqlite';
+import { BENCH_WAL_CHECKPOINTS } from './benchStore';
 import { benchHistoryDays } from './fleetSource';
 
 export const BENCH_STEP_MS = 30 * 60_000;
@@ -72,13 +73,7 @@ async function main(): Promise<void> {
   const cycles = Number(process.env.FP_BENCH_CYCLES ?? 30);
   const dataDir = mkdtempSync(join(tmpdir(), 'fp-bench-fleet-'));
   // As main opens it: the WAL written back on a worker thread (its isolate counted in this process's memory).
-  const store = openSqliteStore(dataDir, Date.now, {
-    walCheckpoints: {
-      onStopped: (why) => {
-        throw new Error(`the bench's WAL checkpointer stopped: ${why}`);
-      },
-    },
-  });
+  const store = openSqliteStore(dataDir, Date.now, { walCheckpoints: BENCH_WAL_CHECKPOINTS });
   const days = benchHistoryDays();
   let now = BENCH_T0 + days * 86_400_000;
   const config = configSchema.parse({
