@@ -21,6 +21,15 @@ export const CALIBRATION_HORIZONS = [1, 2, 4, 8, 16, 32, 64, 96] as const;
 const KEEP = 120;
 /** Forecasts pending per horizon: a forecast every horizon / PENDING buckets. */
 const PENDING = 8;
+/** Buckets from one forecast a horizon keeps to the next. */
+const strideOf = (h: number): number => Math.max(1, Math.floor(h / PENDING));
+/**
+ * Forecasts a horizon can have pending once a bucket is observed: those made in its last h buckets,
+ * this one included (older ones were due, and scored or dropped): 1, 2, 4, then 8 each.
+ */
+const PENDING_LIMITS = CALIBRATION_HORIZONS.map((h) => Math.ceil(h / strideOf(h)));
+/** Errors each horizon keeps. */
+const KEEP_LIMITS = CALIBRATION_HORIZONS.map(() => KEEP);
 /** Fewest errors a horizon needs before its quantiles replace the normal ones. */
 const MIN_ERRORS = 40;
 
@@ -30,8 +39,9 @@ type Pending = [number, number, number, number];
 /** Plain JSON of a HorizonCalibration, as a saved one must be (zod's numbers are finite). */
 const calibrationStateSchema = z.object({
   pending: z
-    .array(z.array(z.tuple([z.number(), z.number(), z.number(), z.number()])).max(PENDING + 1))
-    .length(CALIBRATION_HORIZONS.length),
+    .array(z.array(z.tuple([z.number(), z.number(), z.number(), z.number()])))
+    .length(CALIBRATION_HORIZONS.length)
+    .refine((queues) => queues.every((q, i) => q.length <= PENDING_LIMITS[i])),
   /** Per horizon, standardised errors (actual - mean) / sd in the series' own sense, oldest first. */
   errors: z.array(z.array(z.number()).max(KEEP)).length(CALIBRATION_HORIZONS.length),
 });
@@ -41,35 +51,40 @@ export type CalibrationState = z.infer<typeof calibrationStateSchema>;
 export type BucketForecast = (k: number) => { mean: number; sd: number } | null;
 
 /**
- * One FIFO queue per horizon of records of `width` numbers, all in one Float64Array that grows (by
- * doubling) as the longest queue needs; a queue at `limit` records drops its oldest on a push.
+ * One FIFO queue per horizon of records of `width` numbers, all in one typed array (float32 where
+ * the numbers allow it), allocated at the first push and grown by doubling, never past each queue's
+ * `limits[q]`, as the longest queue needs: a forecaster that never makes a forecast holds none. A
+ * queue at its limit drops its oldest on a push.
  */
 class RecordRings {
-  private buf: Float64Array;
-  private capacity: number;
-  /** Per queue: the slot of its oldest record, and its length (plain arrays: a typed one costs more than 8 numbers). */
-  private readonly heads: number[];
-  private readonly lengths: number[];
+  private buf: Float64Array | Float32Array = NO_RECORDS;
+  /** Records the longest queue has room for; queue q has room for min(capacity, limits[q]). */
+  private capacity = 0;
+  /**
+   * Per queue, in one small array of 16-bit words: the slot of its oldest record (at q), its length
+   * (at queues + q), and the record its room starts at (at 2 queues + q).
+   */
+  private readonly words: Uint16Array;
 
   constructor(
-    private readonly queues: number,
+    private readonly kind: Float64ArrayConstructor | Float32ArrayConstructor,
     private readonly width: number,
-    private readonly limit: number,
-    initialCapacity: number
+    /** Most records each queue keeps (shared by every forecaster's rings). */
+    private readonly limits: readonly number[],
+    private readonly initialCapacity: number
   ) {
-    this.capacity = initialCapacity;
-    this.buf = new Float64Array(queues * initialCapacity * width);
-    this.heads = new Array<number>(queues).fill(0);
-    this.lengths = new Array<number>(queues).fill(0);
+    this.words = new Uint16Array(3 * limits.length);
   }
 
   length(q: number): number {
-    return this.lengths[q];
+    return this.words[this.limits.length + q];
   }
 
   /** Field `f` of the k-th oldest record of queue q. */
   at(q: number, k: number, f: number): number {
-    return this.buf[(q * this.capacity + ((this.heads[q] + k) % this.capacity)) * this.width + f];
+    const n = this.limits.length;
+    const room = Math.min(this.capacity, this.limits[q]);
+    return this.buf[(this.words[2 * n + q] + ((this.words[q] + k) % room)) * this.width + f];
   }
 
   /** The k-th oldest record of queue q. */
@@ -79,48 +94,60 @@ class RecordRings {
 
   /** Appends a record: field a (width 1), or fields a, b, c, d (width 4: the only widths used). */
   push(q: number, a: number, b = 0, c = 0, d = 0): void {
-    if (this.lengths[q] === this.limit) {
+    const n = this.limits.length;
+    const length = this.words[n + q];
+    if (length === this.limits[q]) {
       this.shift(q);
-    } else if (this.lengths[q] === this.capacity) {
+    } else if (length >= this.capacity) {
       this.grow();
     }
-    const slot = (this.heads[q] + this.lengths[q]) % this.capacity;
-    const at = (q * this.capacity + slot) * this.width;
+    const room = Math.min(this.capacity, this.limits[q]);
+    const at = (this.words[2 * n + q] + ((this.words[q] + this.words[n + q]) % room)) * this.width;
     this.buf[at] = a;
     if (this.width === 4) {
       this.buf[at + 1] = b;
       this.buf[at + 2] = c;
       this.buf[at + 3] = d;
     }
-    this.lengths[q]++;
+    this.words[n + q]++;
   }
 
   shift(q: number): void {
-    this.heads[q] = (this.heads[q] + 1) % this.capacity;
-    this.lengths[q]--;
+    this.words[q] = (this.words[q] + 1) % Math.min(this.capacity, this.limits[q]);
+    this.words[this.limits.length + q]--;
   }
 
   clear(): void {
-    this.heads.fill(0);
-    this.lengths.fill(0);
+    this.words.fill(0, 0, 2 * this.limits.length);
   }
 
-  /** Twice the room per queue (at most `limit`), each queue copied oldest first. */
+  /** Twice the room (the initial capacity at first), each queue copied oldest first. */
   private grow(): void {
-    const capacity = Math.min(this.limit, 2 * this.capacity);
-    const buf = new Float64Array(this.queues * capacity * this.width);
-    for (let q = 0; q < this.queues; q++) {
-      for (let k = 0; k < this.lengths[q]; k++) {
+    const n = this.limits.length;
+    const capacity = this.capacity === 0 ? this.initialCapacity : Math.min(Math.max(...this.limits), 2 * this.capacity);
+    const starts = new Uint16Array(n);
+    let records = 0;
+    for (let q = 0; q < n; q++) {
+      starts[q] = records;
+      records += Math.min(capacity, this.limits[q]);
+    }
+    const buf = new this.kind(records * this.width);
+    for (let q = 0; q < n; q++) {
+      for (let k = 0; k < this.words[n + q]; k++) {
         for (let f = 0; f < this.width; f++) {
-          buf[(q * capacity + k) * this.width + f] = this.at(q, k, f);
+          buf[(starts[q] + k) * this.width + f] = this.at(q, k, f);
         }
       }
     }
     this.buf = buf;
     this.capacity = capacity;
-    this.heads.fill(0);
+    this.words.fill(0, 0, n);
+    this.words.set(starts, 2 * n);
   }
 }
+
+/** What a ring holds before its first record. */
+const NO_RECORDS = new Float64Array(0);
 
 /** Counts every change of any calibration's errors: each change stamps its calibration with a number of its own. */
 let changes = 0;
@@ -134,10 +161,13 @@ let changes = 0;
 let lastSorted: { stamp: number; byHorizon: Array<number[] | undefined> } = { stamp: 0, byHorizon: [] };
 
 export class HorizonCalibration {
-  /** Per horizon, forecasts waiting for their bucket (Pending records). */
-  private readonly pending = new RecordRings(CALIBRATION_HORIZONS.length, 4, Infinity, PENDING + 1);
-  /** Per horizon, the last KEEP standardised errors. */
-  private readonly errors = new RecordRings(CALIBRATION_HORIZONS.length, 1, KEEP, 8);
+  /** Per horizon, forecasts waiting for their bucket (Pending records, float64: an error is actual - mean). */
+  private readonly pending = new RecordRings(Float64Array, 4, PENDING_LIMITS, Math.max(...PENDING_LIMITS));
+  /**
+   * Per horizon, the last KEEP standardised errors in float32: their quantiles scale an interval's
+   * width, where 7 digits are more than a conformal quantile of 120 errors resolves.
+   */
+  private readonly errors = new RecordRings(Float32Array, 1, KEEP_LIMITS, 8);
   /** The stamp of its errors' last change (see lastSorted). */
   private stamp = 0;
 
@@ -167,7 +197,7 @@ export class HorizonCalibration {
           this.stamp = ++changes;
         }
       }
-      if (forecast && k % Math.max(1, Math.floor(h / PENDING)) === 0) {
+      if (forecast && k % strideOf(h) === 0) {
         const f = forecast(k + h);
         if (f && Number.isFinite(f.mean) && f.sd > 0) {
           // Kept in the series' own sense: a forecast of the negated series is negated back.
