@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { modelRegion, ownRegion } from '../shared/arrays';
 /**
  * Conformal intervals for the crossing forecaster's path: the model's own out-of-sample errors at
  * each horizon, standardised by the model's standard deviation there, give the band's quantiles
@@ -124,14 +125,19 @@ class RecordRings {
   /** Twice the room (the initial capacity at first), each queue copied oldest first. */
   private grow(): void {
     const n = this.limits.length;
-    const capacity = this.capacity === 0 ? this.initialCapacity : Math.min(Math.max(...this.limits), 2 * this.capacity);
+    const most = Math.max(...this.limits);
+    const capacity = this.capacity === 0 ? this.initialCapacity : Math.min(most, 2 * this.capacity);
     const starts = new Uint16Array(n);
     let records = 0;
     for (let q = 0; q < n; q++) {
       starts[q] = records;
       records += Math.min(capacity, this.limits[q]);
     }
-    const buf = new this.kind(records * this.width);
+    // At its final size, a view on a region of the models' slab (a buffer of its own would cost ~0.5 kB
+    // more, shared/arrays.ts); while it grows, buffers of its own (a slab would keep each one outgrown).
+    const bytes = records * this.width * this.kind.BYTES_PER_ELEMENT;
+    const { buffer, offset } = capacity === most ? modelRegion(bytes) : ownRegion(bytes);
+    const buf = new this.kind(buffer, offset, records * this.width);
     for (let q = 0; q < n; q++) {
       for (let k = 0; k < this.words[n + q]; k++) {
         for (let f = 0; f < this.width; f++) {
