@@ -58,34 +58,34 @@ export type BucketForecast = (k: number) => { mean: number; sd: number } | null;
  * queue at its limit drops its oldest on a push.
  */
 class RecordRings {
+  /** Bytes a ring keeps per queue (see `counts`). */
+  static readonly BYTES_PER_QUEUE = 2;
+
   private buf: Float64Array | Float32Array = NO_RECORDS;
   /** Records the longest queue has room for; queue q has room for min(capacity, limits[q]). */
   private capacity = 0;
-  /**
-   * Per queue, in one small array of 16-bit words: the slot of its oldest record (at q), its length
-   * (at queues + q), and the record its room starts at (at 2 queues + q).
-   */
-  private readonly words: Uint16Array;
 
   constructor(
+    /**
+     * Per queue, BYTES_PER_QUEUE bytes from `base` (a small array several rings share): the slot of
+     * its oldest record (at base + q) and its length (base + queues + q); limits are at most 255.
+     */
+    private readonly counts: Uint8Array,
+    private readonly base: number,
     private readonly kind: Float64ArrayConstructor | Float32ArrayConstructor,
     private readonly width: number,
     /** Most records each queue keeps (shared by every forecaster's rings). */
     private readonly limits: readonly number[],
     private readonly initialCapacity: number
-  ) {
-    this.words = new Uint16Array(3 * limits.length);
-  }
+  ) {}
 
   length(q: number): number {
-    return this.words[this.limits.length + q];
+    return this.counts[this.lengthAt(q)];
   }
 
   /** Field `f` of the k-th oldest record of queue q. */
   at(q: number, k: number, f: number): number {
-    const n = this.limits.length;
-    const room = Math.min(this.capacity, this.limits[q]);
-    return this.buf[(this.words[2 * n + q] + ((this.words[q] + k) % room)) * this.width + f];
+    return this.buf[this.recordAt(q, k) + f];
   }
 
   /** The k-th oldest record of queue q. */
@@ -95,31 +95,57 @@ class RecordRings {
 
   /** Appends a record: field a (width 1), or fields a, b, c, d (width 4: the only widths used). */
   push(q: number, a: number, b = 0, c = 0, d = 0): void {
-    const n = this.limits.length;
-    const length = this.words[n + q];
+    const length = this.counts[this.lengthAt(q)];
     if (length === this.limits[q]) {
       this.shift(q);
     } else if (length >= this.capacity) {
       this.grow();
     }
-    const room = Math.min(this.capacity, this.limits[q]);
-    const at = (this.words[2 * n + q] + ((this.words[q] + this.words[n + q]) % room)) * this.width;
+    const at = this.recordAt(q, this.counts[this.lengthAt(q)]);
     this.buf[at] = a;
     if (this.width === 4) {
       this.buf[at + 1] = b;
       this.buf[at + 2] = c;
       this.buf[at + 3] = d;
     }
-    this.words[n + q]++;
+    this.counts[this.lengthAt(q)]++;
   }
 
   shift(q: number): void {
-    this.words[q] = (this.words[q] + 1) % Math.min(this.capacity, this.limits[q]);
-    this.words[this.limits.length + q]--;
+    this.counts[this.headAt(q)] = (this.counts[this.headAt(q)] + 1) % this.room(q);
+    this.counts[this.lengthAt(q)]--;
   }
 
   clear(): void {
-    this.words.fill(0, 0, 2 * this.limits.length);
+    this.counts.fill(0, this.headAt(0), this.lengthAt(this.limits.length));
+  }
+
+  /** Where in `counts` queue q's oldest slot and its length are. */
+  private headAt(q: number): number {
+    return this.base + q;
+  }
+
+  private lengthAt(q: number): number {
+    return this.base + this.limits.length + q;
+  }
+
+  /** The record queue q's room starts at: the rooms of the queues before it, in turn. */
+  private startOf(q: number, capacity = this.capacity): number {
+    let start = 0;
+    for (let p = 0; p < q; p++) {
+      start += Math.min(capacity, this.limits[p]);
+    }
+    return start;
+  }
+
+  /** Records queue q has room for. */
+  private room(q: number): number {
+    return Math.min(this.capacity, this.limits[q]);
+  }
+
+  /** Where in `buf` the k-th oldest record of queue q begins (k may be its length: the next one). */
+  private recordAt(q: number, k: number): number {
+    return (this.startOf(q) + ((this.counts[this.headAt(q)] + k) % this.room(q))) * this.width;
   }
 
   /** Twice the room (the initial capacity at first), each queue copied oldest first. */
@@ -127,28 +153,23 @@ class RecordRings {
     const n = this.limits.length;
     const most = Math.max(...this.limits);
     const capacity = this.capacity === 0 ? this.initialCapacity : Math.min(most, 2 * this.capacity);
-    const starts = new Uint16Array(n);
-    let records = 0;
-    for (let q = 0; q < n; q++) {
-      starts[q] = records;
-      records += Math.min(capacity, this.limits[q]);
-    }
+    const records = this.startOf(n, capacity);
     // At its final size, a view on a region of the models' slab (a buffer of its own would cost ~0.5 kB
     // more, shared/arrays.ts); while it grows, buffers of its own (a slab would keep each one outgrown).
     const bytes = records * this.width * this.kind.BYTES_PER_ELEMENT;
     const { buffer, offset } = capacity === most ? modelRegion(bytes) : ownRegion(bytes);
     const buf = new this.kind(buffer, offset, records * this.width);
     for (let q = 0; q < n; q++) {
-      for (let k = 0; k < this.words[n + q]; k++) {
+      const start = this.startOf(q, capacity);
+      for (let k = 0; k < this.length(q); k++) {
         for (let f = 0; f < this.width; f++) {
-          buf[(starts[q] + k) * this.width + f] = this.at(q, k, f);
+          buf[(start + k) * this.width + f] = this.at(q, k, f);
         }
       }
     }
     this.buf = buf;
     this.capacity = capacity;
-    this.words.fill(0, 0, n);
-    this.words.set(starts, 2 * n);
+    this.counts.fill(0, this.headAt(0), this.lengthAt(0));
   }
 }
 
@@ -168,14 +189,23 @@ let lastSorted: { stamp: number; byHorizon: Array<number[] | undefined> } = { st
 
 export class HorizonCalibration {
   /** Per horizon, forecasts waiting for their bucket (Pending records, float64: an error is actual - mean). */
-  private readonly pending = new RecordRings(Float64Array, 4, PENDING_LIMITS, Math.max(...PENDING_LIMITS));
+  private readonly pending: RecordRings;
   /**
    * Per horizon, the last KEEP standardised errors in float32: their quantiles scale an interval's
    * width, where 7 digits are more than a conformal quantile of 120 errors resolves.
    */
-  private readonly errors = new RecordRings(Float32Array, 1, KEEP_LIMITS, 8);
+  private readonly errors: RecordRings;
   /** The stamp of its errors' last change (see lastSorted). */
   private stamp = 0;
+
+  constructor() {
+    // Both rings' counts in one array, small enough (64 bytes at most) for V8 to keep on its heap: an
+    // array beside it costs ~0.25 kB, and one with a buffer of its own ~0.35 kB more.
+    const n = CALIBRATION_HORIZONS.length * RecordRings.BYTES_PER_QUEUE;
+    const counts = new Uint8Array(2 * n);
+    this.pending = new RecordRings(counts, 0, Float64Array, 4, PENDING_LIMITS, Math.max(...PENDING_LIMITS));
+    this.errors = new RecordRings(counts, n, Float32Array, 1, KEEP_LIMITS, 8);
+  }
 
   /** Errors kept at each horizon (for tests and the backtest). */
   get counts(): number[] {
