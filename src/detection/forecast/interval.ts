@@ -53,22 +53,22 @@ export type BucketForecast = (k: number) => { mean: number; sd: number } | null;
 
 /**
  * One FIFO queue per horizon of records of `width` numbers, all in one typed array (float32 where
- * the numbers allow it), allocated at the first push and grown by doubling, never past each queue's
- * `limits[q]`, as the longest queue needs: a forecaster that never makes a forecast holds none. A
- * queue at its limit drops its oldest on a push.
+ * the numbers allow it), allocated at the first push: a forecaster that never makes a forecast
+ * holds none. Each queue has room of its own, doubled (never past its limit) when it fills, since
+ * horizons fill at different rates (the longest keeps one error every 12 buckets). A queue at its
+ * limit drops its oldest on a push.
  */
 class RecordRings {
   /** Bytes a ring keeps per queue (see `counts`). */
-  static readonly BYTES_PER_QUEUE = 2;
+  static readonly BYTES_PER_QUEUE = 3;
 
   private buf: Float64Array | Float32Array = NO_RECORDS;
-  /** Records the longest queue has room for; queue q has room for min(capacity, limits[q]). */
-  private capacity = 0;
 
   constructor(
     /**
      * Per queue, BYTES_PER_QUEUE bytes from `base` (a small array several rings share): the slot of
-     * its oldest record (at base + q) and its length (base + queues + q); limits are at most 255.
+     * its oldest record (at base + q), its length (base + queues + q) and the records it has room
+     * for (base + 2 queues + q); limits are at most 255.
      */
     private readonly counts: Uint8Array,
     private readonly base: number,
@@ -76,7 +76,8 @@ class RecordRings {
     private readonly width: number,
     /** Most records each queue keeps (shared by every forecaster's rings). */
     private readonly limits: readonly number[],
-    private readonly initialCapacity: number
+    /** Room every queue gets at the first push (its limit, if less). */
+    private readonly initialRoom: number
   ) {}
 
   length(q: number): number {
@@ -98,8 +99,8 @@ class RecordRings {
     const length = this.counts[this.lengthAt(q)];
     if (length === this.limits[q]) {
       this.shift(q);
-    } else if (length >= this.capacity) {
-      this.grow();
+    } else if (length === this.counts[this.roomAt(q)]) {
+      this.grow(q);
     }
     const at = this.recordAt(q, this.counts[this.lengthAt(q)]);
     this.buf[at] = a;
@@ -112,15 +113,15 @@ class RecordRings {
   }
 
   shift(q: number): void {
-    this.counts[this.headAt(q)] = (this.counts[this.headAt(q)] + 1) % this.room(q);
+    this.counts[this.headAt(q)] = (this.counts[this.headAt(q)] + 1) % this.counts[this.roomAt(q)];
     this.counts[this.lengthAt(q)]--;
   }
 
   clear(): void {
-    this.counts.fill(0, this.headAt(0), this.lengthAt(this.limits.length));
+    this.counts.fill(0, this.headAt(0), this.roomAt(0));
   }
 
-  /** Where in `counts` queue q's oldest slot and its length are. */
+  /** Where in `counts` queue q's oldest slot, its length and its room are. */
   private headAt(q: number): number {
     return this.base + q;
   }
@@ -129,47 +130,52 @@ class RecordRings {
     return this.base + this.limits.length + q;
   }
 
+  private roomAt(q: number): number {
+    return this.base + 2 * this.limits.length + q;
+  }
+
   /** The record queue q's room starts at: the rooms of the queues before it, in turn. */
-  private startOf(q: number, capacity = this.capacity): number {
+  private startOf(q: number): number {
     let start = 0;
     for (let p = 0; p < q; p++) {
-      start += Math.min(capacity, this.limits[p]);
+      start += this.counts[this.roomAt(p)];
     }
     return start;
   }
 
-  /** Records queue q has room for. */
-  private room(q: number): number {
-    return Math.min(this.capacity, this.limits[q]);
-  }
-
   /** Where in `buf` the k-th oldest record of queue q begins (k may be its length: the next one). */
   private recordAt(q: number, k: number): number {
-    return (this.startOf(q) + ((this.counts[this.headAt(q)] + k) % this.room(q))) * this.width;
+    return (this.startOf(q) + ((this.counts[this.headAt(q)] + k) % this.counts[this.roomAt(q)])) * this.width;
   }
 
-  /** Twice the room (the initial capacity at first), each queue copied oldest first. */
-  private grow(): void {
+  /** Twice the room for queue `full` (the initial room for every queue at first), each queue copied oldest first. */
+  private grow(full: number): void {
     const n = this.limits.length;
-    const most = Math.max(...this.limits);
-    const capacity = this.capacity === 0 ? this.initialCapacity : Math.min(most, 2 * this.capacity);
-    const records = this.startOf(n, capacity);
-    // At its final size, a view on a region of the models' slab (a buffer of its own would cost ~0.5 kB
-    // more, shared/arrays.ts); while it grows, buffers of its own (a slab would keep each one outgrown).
-    const bytes = records * this.width * this.kind.BYTES_PER_ELEMENT;
-    const { buffer, offset } = capacity === most ? modelRegion(bytes) : ownRegion(bytes);
-    const buf = new this.kind(buffer, offset, records * this.width);
+    const old = this.buf;
+    const rooms = Array.from({ length: n }, (_, q) => this.counts[this.roomAt(q)]);
+    const starts = rooms.map((_, q) => this.startOf(q));
     for (let q = 0; q < n; q++) {
-      const start = this.startOf(q, capacity);
+      const room = Math.max(rooms[q], q === full ? 2 * rooms[q] : 0, this.initialRoom);
+      this.counts[this.roomAt(q)] = Math.min(this.limits[q], room);
+    }
+    // Every queue at its limit: a view on a region of the models' slab (a buffer of its own would cost
+    // ~0.5 kB more, shared/arrays.ts); while any grows, buffers of its own (a slab would keep each one outgrown).
+    const records = this.startOf(n);
+    const bytes = records * this.width * this.kind.BYTES_PER_ELEMENT;
+    const final = this.limits.every((limit, q) => this.counts[this.roomAt(q)] === limit);
+    const { buffer, offset } = final ? modelRegion(bytes) : ownRegion(bytes);
+    this.buf = new this.kind(buffer, offset, records * this.width);
+    for (let q = 0; q < n; q++) {
+      const head = this.counts[this.headAt(q)];
+      const start = this.startOf(q);
       for (let k = 0; k < this.length(q); k++) {
+        const from = (starts[q] + ((head + k) % rooms[q])) * this.width;
         for (let f = 0; f < this.width; f++) {
-          buf[(start + k) * this.width + f] = this.at(q, k, f);
+          this.buf[(start + k) * this.width + f] = old[from + f];
         }
       }
+      this.counts[this.headAt(q)] = 0;
     }
-    this.buf = buf;
-    this.capacity = capacity;
-    this.counts.fill(0, this.headAt(0), this.lengthAt(0));
   }
 }
 
@@ -203,6 +209,7 @@ export class HorizonCalibration {
     // array beside it costs ~0.25 kB, and one with a buffer of its own ~0.35 kB more.
     const n = CALIBRATION_HORIZONS.length * RecordRings.BYTES_PER_QUEUE;
     const counts = new Uint8Array(2 * n);
+    // Pending queues are given their limits at once: they are full within a horizon of the first forecast.
     this.pending = new RecordRings(counts, 0, Float64Array, 4, PENDING_LIMITS, Math.max(...PENDING_LIMITS));
     this.errors = new RecordRings(counts, n, Float32Array, 1, KEEP_LIMITS, 8);
   }
