@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { modelRegion } from '../shared/arrays';
 import { Scratch } from './scratch';
 /**
  * The history a crossing forecaster reads: bucket means in a ring (bounded memory whatever the
@@ -29,7 +30,7 @@ const SERIES_Y = new Scratch();
 const read: { t: Float64Array; y: Float64Array } = { t: SERIES_T.view(0), y: SERIES_Y.view(0) };
 
 export class BucketHistory {
-  private means: Float64Array;
+  private readonly means: Float64Array;
   private firstMs = NaN;
   private lastMs_ = NaN;
   private newest_ = NaN;
@@ -42,7 +43,10 @@ export class BucketHistory {
     if (!(bucketMs > 0) || !(retainMs >= bucketMs)) {
       throw new Error('a crossing forecaster needs bucketMs > 0 and retainMs >= bucketMs');
     }
-    this.means = new Float64Array(Math.ceil(retainMs / bucketMs)).fill(NaN);
+    const slots = Math.ceil(retainMs / bucketMs);
+    // A view on a region of the models' slab: a buffer of its own would cost ~0.5 kB more (shared/arrays.ts).
+    const { buffer, offset } = modelRegion(8 * slots);
+    this.means = new Float64Array(buffer, offset, slots).fill(NaN);
   }
 
   /** Timestamp of the newest sample (NaN before the first). */
@@ -170,7 +174,9 @@ export class BucketHistory {
     if (s.means.length !== this.means.length) {
       return 'its history does not fit its options';
     }
-    this.means = Float64Array.from(s.means, (x) => (x === null ? NaN : x));
+    s.means.forEach((x, i) => {
+      this.means[i] = x ?? NaN;
+    });
     this.firstMs = s.firstMs ?? NaN;
     this.lastMs_ = s.lastMs ?? NaN;
     this.newest_ = s.newest ?? NaN;

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Random } from '../random';
 import { CrossingForecaster } from './crossing';
 
@@ -208,5 +210,35 @@ describe('CrossingForecaster: the scratch every forecaster writes its reading in
       // Each leak's crossing is predicted, in its own direction: the first question asked.
       expect(expected.filter((a) => typeof a[0] !== 'string').length).toBeGreaterThan(10);
     });
+  });
+});
+
+describe('CrossingForecaster: a state saved before its errors were kept in float32 (fixtures/, 2e2a21d)', () => {
+  it('restores, holds what this build holds after the same samples, and answers as it does', () => {
+    const saved: unknown = JSON.parse(
+      readFileSync(join(__dirname, '..', 'fixtures', 'crossing-v2.state.json'), 'utf8')
+    );
+    // The samples it was saved after: 3 days of a leak at 10-minute steps.
+    const rng = new Random(25);
+    const sample = (i: number): number => 0.3 + (0.1 * i) / 144 + 0.01 * (rng.next() - 0.5);
+    const f = new CrossingForecaster();
+    for (let i = 0; i < 3 * 144; i++) {
+      f.update(T0 + i * 600_000, sample(i));
+    }
+    const restored = CrossingForecaster.fromState(saved);
+    // Its errors were float64 then: read back as this build keeps them, they are the ones it computed.
+    expect(restored.toState()).toEqual(f.toState());
+    expect(f.calibrationCounts.slice(0, 4)).toEqual([120, 120, 120, 120]);
+    let crossings = 0;
+    for (let i = 3 * 144; i < 4 * 144; i++) {
+      const v = sample(i);
+      f.update(T0 + i * 600_000, v);
+      restored.update(T0 + i * 600_000, v);
+      const ttf = f.crossing(0.9, 'above', 0.95);
+      expect(restored.crossing(0.9, 'above', 0.95)).toEqual(ttf);
+      crossings += typeof ttf === 'string' ? 0 : 1;
+    }
+    expect(crossings).toBeGreaterThan(100);
+    expect(restored.toState()).toEqual(f.toState());
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { modelRegion, ownRegion } from '../shared/arrays';
 /**
  * Conformal intervals for the crossing forecaster's path: the model's own out-of-sample errors at
  * each horizon, standardised by the model's standard deviation there, give the band's quantiles
@@ -21,6 +22,15 @@ export const CALIBRATION_HORIZONS = [1, 2, 4, 8, 16, 32, 64, 96] as const;
 const KEEP = 120;
 /** Forecasts pending per horizon: a forecast every horizon / PENDING buckets. */
 const PENDING = 8;
+/** Buckets from one forecast a horizon keeps to the next. */
+const strideOf = (h: number): number => Math.max(1, Math.floor(h / PENDING));
+/**
+ * Forecasts a horizon can have pending once a bucket is observed: those made in its last h buckets,
+ * this one included (older ones were due, and scored or dropped): 1, 2, 4, then 8 each.
+ */
+const PENDING_LIMITS = CALIBRATION_HORIZONS.map((h) => Math.ceil(h / strideOf(h)));
+/** Errors each horizon keeps. */
+const KEEP_LIMITS = CALIBRATION_HORIZONS.map(() => KEEP);
 /** Fewest errors a horizon needs before its quantiles replace the normal ones. */
 const MIN_ERRORS = 40;
 
@@ -30,8 +40,9 @@ type Pending = [number, number, number, number];
 /** Plain JSON of a HorizonCalibration, as a saved one must be (zod's numbers are finite). */
 const calibrationStateSchema = z.object({
   pending: z
-    .array(z.array(z.tuple([z.number(), z.number(), z.number(), z.number()])).max(PENDING + 1))
-    .length(CALIBRATION_HORIZONS.length),
+    .array(z.array(z.tuple([z.number(), z.number(), z.number(), z.number()])))
+    .length(CALIBRATION_HORIZONS.length)
+    .refine((queues) => queues.every((q, i) => q.length <= PENDING_LIMITS[i])),
   /** Per horizon, standardised errors (actual - mean) / sd in the series' own sense, oldest first. */
   errors: z.array(z.array(z.number()).max(KEEP)).length(CALIBRATION_HORIZONS.length),
 });
@@ -41,35 +52,41 @@ export type CalibrationState = z.infer<typeof calibrationStateSchema>;
 export type BucketForecast = (k: number) => { mean: number; sd: number } | null;
 
 /**
- * One FIFO queue per horizon of records of `width` numbers, all in one Float64Array that grows (by
- * doubling) as the longest queue needs; a queue at `limit` records drops its oldest on a push.
+ * One FIFO queue per horizon of records of `width` numbers, all in one typed array (float32 where
+ * the numbers allow it), allocated at the first push: a forecaster that never makes a forecast
+ * holds none. Each queue has room of its own, doubled (never past its limit) when it fills, since
+ * horizons fill at different rates (the longest keeps one error every 12 buckets). A queue at its
+ * limit drops its oldest on a push.
  */
 class RecordRings {
-  private buf: Float64Array;
-  private capacity: number;
-  /** Per queue: the slot of its oldest record, and its length (plain arrays: a typed one costs more than 8 numbers). */
-  private readonly heads: number[];
-  private readonly lengths: number[];
+  /** Bytes a ring keeps per queue (see `counts`). */
+  static readonly BYTES_PER_QUEUE = 3;
+
+  private buf: Float64Array | Float32Array = NO_RECORDS;
 
   constructor(
-    private readonly queues: number,
+    /**
+     * Per queue, BYTES_PER_QUEUE bytes from `base` (a small array several rings share): the slot of
+     * its oldest record (at base + q), its length (base + queues + q) and the records it has room
+     * for (base + 2 queues + q); limits are at most 255.
+     */
+    private readonly counts: Uint8Array,
+    private readonly base: number,
+    private readonly kind: Float64ArrayConstructor | Float32ArrayConstructor,
     private readonly width: number,
-    private readonly limit: number,
-    initialCapacity: number
-  ) {
-    this.capacity = initialCapacity;
-    this.buf = new Float64Array(queues * initialCapacity * width);
-    this.heads = new Array<number>(queues).fill(0);
-    this.lengths = new Array<number>(queues).fill(0);
-  }
+    /** Most records each queue keeps (shared by every forecaster's rings). */
+    private readonly limits: readonly number[],
+    /** Room every queue gets at the first push (its limit, if less). */
+    private readonly initialRoom: number
+  ) {}
 
   length(q: number): number {
-    return this.lengths[q];
+    return this.counts[this.lengthAt(q)];
   }
 
   /** Field `f` of the k-th oldest record of queue q. */
   at(q: number, k: number, f: number): number {
-    return this.buf[(q * this.capacity + ((this.heads[q] + k) % this.capacity)) * this.width + f];
+    return this.buf[this.recordAt(q, k) + f];
   }
 
   /** The k-th oldest record of queue q. */
@@ -79,48 +96,91 @@ class RecordRings {
 
   /** Appends a record: field a (width 1), or fields a, b, c, d (width 4: the only widths used). */
   push(q: number, a: number, b = 0, c = 0, d = 0): void {
-    if (this.lengths[q] === this.limit) {
+    const length = this.counts[this.lengthAt(q)];
+    if (length === this.limits[q]) {
       this.shift(q);
-    } else if (this.lengths[q] === this.capacity) {
-      this.grow();
+    } else if (length === this.counts[this.roomAt(q)]) {
+      this.grow(q);
     }
-    const slot = (this.heads[q] + this.lengths[q]) % this.capacity;
-    const at = (q * this.capacity + slot) * this.width;
+    const at = this.recordAt(q, this.counts[this.lengthAt(q)]);
     this.buf[at] = a;
     if (this.width === 4) {
       this.buf[at + 1] = b;
       this.buf[at + 2] = c;
       this.buf[at + 3] = d;
     }
-    this.lengths[q]++;
+    this.counts[this.lengthAt(q)]++;
   }
 
   shift(q: number): void {
-    this.heads[q] = (this.heads[q] + 1) % this.capacity;
-    this.lengths[q]--;
+    this.counts[this.headAt(q)] = (this.counts[this.headAt(q)] + 1) % this.counts[this.roomAt(q)];
+    this.counts[this.lengthAt(q)]--;
   }
 
   clear(): void {
-    this.heads.fill(0);
-    this.lengths.fill(0);
+    this.counts.fill(0, this.headAt(0), this.roomAt(0));
   }
 
-  /** Twice the room per queue (at most `limit`), each queue copied oldest first. */
-  private grow(): void {
-    const capacity = Math.min(this.limit, 2 * this.capacity);
-    const buf = new Float64Array(this.queues * capacity * this.width);
-    for (let q = 0; q < this.queues; q++) {
-      for (let k = 0; k < this.lengths[q]; k++) {
+  /** Where in `counts` queue q's oldest slot, its length and its room are. */
+  private headAt(q: number): number {
+    return this.base + q;
+  }
+
+  private lengthAt(q: number): number {
+    return this.base + this.limits.length + q;
+  }
+
+  private roomAt(q: number): number {
+    return this.base + 2 * this.limits.length + q;
+  }
+
+  /** The record queue q's room starts at: the rooms of the queues before it, in turn. */
+  private startOf(q: number): number {
+    let start = 0;
+    for (let p = 0; p < q; p++) {
+      start += this.counts[this.roomAt(p)];
+    }
+    return start;
+  }
+
+  /** Where in `buf` the k-th oldest record of queue q begins (k may be its length: the next one). */
+  private recordAt(q: number, k: number): number {
+    return (this.startOf(q) + ((this.counts[this.headAt(q)] + k) % this.counts[this.roomAt(q)])) * this.width;
+  }
+
+  /** Twice the room for queue `full` (the initial room for every queue at first), each queue copied oldest first. */
+  private grow(full: number): void {
+    const n = this.limits.length;
+    const old = this.buf;
+    const rooms = Array.from({ length: n }, (_, q) => this.counts[this.roomAt(q)]);
+    const starts = rooms.map((_, q) => this.startOf(q));
+    for (let q = 0; q < n; q++) {
+      const room = Math.max(rooms[q], q === full ? 2 * rooms[q] : 0, this.initialRoom);
+      this.counts[this.roomAt(q)] = Math.min(this.limits[q], room);
+    }
+    // Every queue at its limit: a view on a region of the models' slab (a buffer of its own would cost
+    // ~0.5 kB more, shared/arrays.ts); while any grows, buffers of its own (a slab would keep each one outgrown).
+    const records = this.startOf(n);
+    const bytes = records * this.width * this.kind.BYTES_PER_ELEMENT;
+    const final = this.limits.every((limit, q) => this.counts[this.roomAt(q)] === limit);
+    const { buffer, offset } = final ? modelRegion(bytes) : ownRegion(bytes);
+    this.buf = new this.kind(buffer, offset, records * this.width);
+    for (let q = 0; q < n; q++) {
+      const head = this.counts[this.headAt(q)];
+      const start = this.startOf(q);
+      for (let k = 0; k < this.length(q); k++) {
+        const from = (starts[q] + ((head + k) % rooms[q])) * this.width;
         for (let f = 0; f < this.width; f++) {
-          buf[(q * capacity + k) * this.width + f] = this.at(q, k, f);
+          this.buf[(start + k) * this.width + f] = old[from + f];
         }
       }
+      this.counts[this.headAt(q)] = 0;
     }
-    this.buf = buf;
-    this.capacity = capacity;
-    this.heads.fill(0);
   }
 }
+
+/** What a ring holds before its first record. */
+const NO_RECORDS = new Float64Array(0);
 
 /** Counts every change of any calibration's errors: each change stamps its calibration with a number of its own. */
 let changes = 0;
@@ -134,12 +194,25 @@ let changes = 0;
 let lastSorted: { stamp: number; byHorizon: Array<number[] | undefined> } = { stamp: 0, byHorizon: [] };
 
 export class HorizonCalibration {
-  /** Per horizon, forecasts waiting for their bucket (Pending records). */
-  private readonly pending = new RecordRings(CALIBRATION_HORIZONS.length, 4, Infinity, PENDING + 1);
-  /** Per horizon, the last KEEP standardised errors. */
-  private readonly errors = new RecordRings(CALIBRATION_HORIZONS.length, 1, KEEP, 8);
+  /** Per horizon, forecasts waiting for their bucket (Pending records, float64: an error is actual - mean). */
+  private readonly pending: RecordRings;
+  /**
+   * Per horizon, the last KEEP standardised errors in float32: their quantiles scale an interval's
+   * width, where 7 digits are more than a conformal quantile of 120 errors resolves.
+   */
+  private readonly errors: RecordRings;
   /** The stamp of its errors' last change (see lastSorted). */
   private stamp = 0;
+
+  constructor() {
+    // Both rings' counts in one array, small enough (64 bytes at most) for V8 to keep on its heap: an
+    // array beside it costs ~0.25 kB, and one with a buffer of its own ~0.35 kB more.
+    const n = CALIBRATION_HORIZONS.length * RecordRings.BYTES_PER_QUEUE;
+    const counts = new Uint8Array(2 * n);
+    // Pending queues are given their limits at once: they are full within a horizon of the first forecast.
+    this.pending = new RecordRings(counts, 0, Float64Array, 4, PENDING_LIMITS, Math.max(...PENDING_LIMITS));
+    this.errors = new RecordRings(counts, n, Float32Array, 1, KEEP_LIMITS, 8);
+  }
 
   /** Errors kept at each horizon (for tests and the backtest). */
   get counts(): number[] {
@@ -167,7 +240,7 @@ export class HorizonCalibration {
           this.stamp = ++changes;
         }
       }
-      if (forecast && k % Math.max(1, Math.floor(h / PENDING)) === 0) {
+      if (forecast && k % strideOf(h) === 0) {
         const f = forecast(k + h);
         if (f && Number.isFinite(f.mean) && f.sd > 0) {
           // Kept in the series' own sense: a forecast of the negated series is negated back.
