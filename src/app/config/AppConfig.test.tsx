@@ -268,8 +268,11 @@ describe('AppConfig (connection)', () => {
       },
     });
     renderConfig({ backendUrl: 'http://backend:3001' }, { backendToken: true });
-    expect(await screen.findByTestId(testIds.kubernetesAccess.source)).toHaveTextContent(
-      /The backend uses: API endpoint https:\/\/k8s:6443 \(set in Grafana by admin/
+    // The row is there while the backend is asked ("Asking the backend…"): wait for its answer in it.
+    await waitFor(() =>
+      expect(screen.getByTestId(testIds.kubernetesAccess.source)).toHaveTextContent(
+        /The backend uses: API endpoint https:\/\/k8s:6443 \(set in Grafana by admin/
+      )
     );
     await user.click(screen.getByTestId(testIds.kubernetesAccess.reset));
     expect(await screen.findByText('The backend uses: none: Kubernetes actions are blocked')).toBeInTheDocument();
