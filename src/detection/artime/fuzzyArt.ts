@@ -57,14 +57,12 @@ export class FuzzyArt {
   private readonly dirtyAt: number;
   /** Where the owner's words begin in `words`. */
   readonly wordsAt: number;
-  /** Derived: |w| per category, summed as the match sums it, kept with the weights. */
-  private norms: Float64Array;
 
   /** Bytes of an ART's tables and its owner's words (an unbounded one holds growing arrays of its own besides). */
   static bytes(dim: number, bound: ArtBound, ownerWords = 0): number {
     const cap = bound.capacity;
     const words = Number.isFinite(cap) ? pairTableWords(cap) + cap + ownerWords : ownerWords;
-    return (Number.isFinite(cap) ? cap * 8 + cap * 2 * dim : 0) + aligned8(words * 2);
+    return (Number.isFinite(cap) ? cap * 2 * dim : 0) + aligned8(words * 2);
   }
 
   /**
@@ -96,7 +94,6 @@ export class FuzzyArt {
     const { buffer, offset } = region ?? ownRegion(FuzzyArt.bytes(dim, bound, ownerWords));
     if (!bounded) {
       this.codes = NO_BYTES;
-      this.norms = NO_NUMBERS;
       this.words = ownerWords > 0 ? new Uint16Array(buffer, offset, ownerWords) : NO_WORDS;
       this.dirtyAt = 0;
       this.wordsAt = 0;
@@ -106,12 +103,10 @@ export class FuzzyArt {
     // reads as a double (Infinity shares its field): `| 0` keeps the offsets below small integers,
     // not a boxed number each in every detector.
     const cap = bound.capacity | 0;
-    const codesAt = offset + cap * 8;
-    this.norms = new Float64Array(buffer, offset, cap);
-    this.codes = new Uint8Array(buffer, codesAt, cap * this.dimComp);
+    this.codes = new Uint8Array(buffer, offset, cap * this.dimComp);
     this.dirtyAt = pairTableWords(cap);
     this.wordsAt = this.dirtyAt + cap;
-    this.words = new Uint16Array(buffer, codesAt + cap * this.dimComp, this.wordsAt + ownerWords);
+    this.words = new Uint16Array(buffer, offset + cap * this.dimComp, this.wordsAt + ownerWords);
     this.words.fill(1, this.dirtyAt, this.wordsAt);
   }
 
@@ -156,10 +151,8 @@ export class FuzzyArt {
         this.codes.fill(this.bound.levels, 0, DC);
       } else {
         this.reals = new Float64Array(16 * DC);
-        this.norms = new Float64Array(16);
         this.reals.fill(1, 0, DC);
       }
-      this.norms[0] = this.normOf(0);
       this.categories = 1;
       return;
     }
@@ -227,8 +220,7 @@ export class FuzzyArt {
       if (bound <= best && bound < rhoUb) {
         continue;
       }
-      const inter = bounded ? interOfCodes(xc, codes, value, o, DC) : interOfReals(x, reals, o, DC);
-      const m = matchOf(inter, this.norms[c], energy);
+      const m = bounded ? matchOfCodes(xc, codes, value, o, DC, energy) : matchOfReals(x, reals, o, DC, energy);
       if (m > best) {
         best = m;
         bestEnergy = energy;
@@ -246,9 +238,8 @@ export class FuzzyArt {
     return resonant;
   }
 
-  /** Category c's weights changed: its norm follows, and a bounded ART finds its closest partner again. */
+  /** Category c's weights changed: a bounded ART finds its closest partner again. */
   private weightsChanged(c: number): void {
-    this.norms[c] = this.normOf(c);
     if (this.bounded) {
       this.words[this.dirtyAt + c] = 1;
     }
@@ -277,22 +268,6 @@ export class FuzzyArt {
     return bb;
   }
 
-  /** |w_c|, in the order the match once summed it (so scores do not move by a rounding). */
-  private normOf(c: number): number {
-    const DC = this.dimComp;
-    let norm = 0;
-    if (this.bounded) {
-      for (let k = 0; k < DC; k++) {
-        norm += this.value[this.codes[c * DC + k]];
-      }
-    } else {
-      for (let k = 0; k < DC; k++) {
-        norm += this.reals[c * DC + k];
-      }
-    }
-    return norm;
-  }
-
   /** Sets the categories from a stored state (weights in [0, 1]; bounded: multiples of 1 / levels); the derived tables follow. */
   restore(weights: Float64Array, categories: number): void {
     const DC = this.dimComp;
@@ -304,13 +279,9 @@ export class FuzzyArt {
       }
     } else {
       this.reals = new Float64Array(Math.max(categories, 16) * DC);
-      this.norms = new Float64Array(Math.max(categories, 16));
       this.reals.set(weights.subarray(0, n));
     }
     this.categories = categories;
-    for (let c = 0; c < categories; c++) {
-      this.norms[c] = this.normOf(c);
-    }
     this.words.fill(1, this.dirtyAt, this.wordsAt);
   }
 
@@ -321,9 +292,6 @@ export class FuzzyArt {
         const grown = new Float64Array(this.reals.length * 2);
         grown.set(this.reals);
         this.reals = grown;
-        const norms = new Float64Array(this.norms.length * 2);
-        norms.set(this.norms);
-        this.norms = norms;
       }
       return this.categories++;
     }
@@ -341,19 +309,26 @@ function energyOf(x: number, xc: number, w: number, wc: number): number {
   return den === 0 ? 0 : (Math.min(x, w) + Math.min(xc, wc)) / den;
 }
 
-/** Unbounded: |x ^ w| of the category's weights from `o`. */
-function interOfReals(x: Float64Array, w: Float64Array, o: number, n: number): number {
+/**
+ * Unbounded: the match of the category whose weights start at `o`. |w| is summed with |x ^ w| rather
+ * than kept per category (a table and a view in each of a fleet's 100,000 detectors, issue 16); either
+ * way in the order of the weights, so it is the same double.
+ */
+function matchOfReals(x: Float64Array, w: Float64Array, o: number, n: number, energy: number): number {
   let inter = 0;
+  let norm = 0;
   for (let k = 0; k < n; k++) {
     const wk = w[o + k];
     inter += x[k] < wk ? x[k] : wk;
+    norm += wk;
   }
-  return inter;
+  return matchOf(inter, norm, energy);
 }
 
-/** Bounded: interOfReals on the codes, unrolled by four, summed in the same order (n, twice an even dim, is a multiple of four). */
-function interOfCodes(x: Uint8Array, w: Uint8Array, value: Float64Array, o: number, n: number): number {
+/** Bounded: matchOfReals on the codes, unrolled by four, summed in the same order (n, twice an even dim, is a multiple of four). */
+function matchOfCodes(x: Uint8Array, w: Uint8Array, value: Float64Array, o: number, n: number, energy: number): number {
   let inter = 0;
+  let norm = 0;
   for (let k = 0; k < n; k += 4) {
     const a0 = x[k];
     const b0 = w[o + k];
@@ -367,8 +342,12 @@ function interOfCodes(x: Uint8Array, w: Uint8Array, value: Float64Array, o: numb
     inter += value[a1 < b1 ? a1 : b1];
     inter += value[a2 < b2 ? a2 : b2];
     inter += value[a3 < b3 ? a3 : b3];
+    norm += value[b0];
+    norm += value[b1];
+    norm += value[b2];
+    norm += value[b3];
   }
-  return inter;
+  return matchOf(inter, norm, energy);
 }
 
 /** A category's match: its similarity |x ^ w| / |w| cubed times its energy squared (0/0 norm counts as 0.001). */
