@@ -4,7 +4,7 @@ import { closestPair, pairTableWords } from './closestPair';
 
 /**
  * The complement-coded input of the call in progress, shared by every ART (single-threaded; used
- * within one `train`): as reals (unbounded) or codes (bounded). Grown to the largest dimension seen.
+ * within one `train`): as reals, and (bounded) as codes too. Grown to the largest dimension seen.
  */
 let scratchReals = new Float64Array(0);
 let scratchCodes = new Uint8Array(0);
@@ -57,6 +57,11 @@ export class FuzzyArt {
   private readonly dirtyAt: number;
   /** Where the owner's words begin in `words`. */
   readonly wordsAt: number;
+  /**
+   * Unbounded: |w| per category, kept with the weights (an unbounded ART scans hundreds of categories;
+   * it is not one of a fleet's detectors). A bounded ART sums |w| in its scan instead (matchOfCodes).
+   */
+  private norms = NO_NUMBERS;
 
   /** Bytes of an ART's tables and its owner's words (an unbounded one holds growing arrays of its own besides). */
   static bytes(dim: number, bound: ArtBound, ownerWords = 0): number {
@@ -151,7 +156,9 @@ export class FuzzyArt {
         this.codes.fill(this.bound.levels, 0, DC);
       } else {
         this.reals = new Float64Array(16 * DC);
+        this.norms = new Float64Array(16);
         this.reals.fill(1, 0, DC);
+        this.norms[0] = this.realNorm(0);
       }
       this.categories = 1;
       return;
@@ -166,6 +173,9 @@ export class FuzzyArt {
         const n = Math.round(Math.min(1, Math.max(0, f[k])) * q);
         xc[k] = n;
         xc[k + D] = q - n;
+        // The codes as the doubles they stand for: the scan reads each once, not once a category.
+        x[k] = this.value[n];
+        x[k + D] = this.value[q - n];
       }
     } else {
       for (let k = 0; k < D; k++) {
@@ -192,7 +202,7 @@ export class FuzzyArt {
    * Every category's match with the complement-coded input (scratch): sets match and energy to the
    * best's, learns (fast learning) every category above the upper vigilance; true if any did. Bounded,
    * it reads the codes as the doubles the weights were (value[code], increasing with the code, so the
-   * smaller code is the smaller double) and sums them in the same order: the doubles' outcome.
+   * smaller double is the smaller code's) and sums them in the same order: the doubles' outcome.
    */
   private scan(learning: boolean): boolean {
     const D = this.dim;
@@ -203,8 +213,8 @@ export class FuzzyArt {
     const reals = this.reals;
     const codes = this.codes;
     const value = this.value;
-    const xNewest = bounded ? value[xc[D - 1]] : x[D - 1];
-    const xNewestC = bounded ? value[xc[DC - 1]] : x[DC - 1];
+    const xNewest = x[D - 1];
+    const xNewestC = x[DC - 1];
     let best = 0;
     let bestEnergy = 0;
     let resonant = false;
@@ -220,7 +230,9 @@ export class FuzzyArt {
       if (bound <= best && bound < rhoUb) {
         continue;
       }
-      const m = bounded ? matchOfCodes(xc, codes, value, o, DC, energy) : matchOfReals(x, reals, o, DC, energy);
+      const m = bounded
+        ? matchOfCodes(x, codes, value, o, DC, energy)
+        : matchOf(interOfReals(x, reals, o, DC), this.norms[c], energy);
       if (m > best) {
         best = m;
         bestEnergy = energy;
@@ -238,11 +250,23 @@ export class FuzzyArt {
     return resonant;
   }
 
-  /** Category c's weights changed: a bounded ART finds its closest partner again. */
+  /** Category c's weights changed: a bounded ART finds its closest partner again, an unbounded one keeps its norm. */
   private weightsChanged(c: number): void {
     if (this.bounded) {
       this.words[this.dirtyAt + c] = 1;
+    } else {
+      this.norms[c] = this.realNorm(c);
     }
+  }
+
+  /** Unbounded: |w_c|, in the order the match once summed it (so scores do not move by a rounding). */
+  private realNorm(c: number): number {
+    const DC = this.dimComp;
+    let norm = 0;
+    for (let k = 0; k < DC; k++) {
+      norm += this.reals[c * DC + k];
+    }
+    return norm;
   }
 
   /**
@@ -279,7 +303,11 @@ export class FuzzyArt {
       }
     } else {
       this.reals = new Float64Array(Math.max(categories, 16) * DC);
+      this.norms = new Float64Array(Math.max(categories, 16));
       this.reals.set(weights.subarray(0, n));
+      for (let c = 0; c < categories; c++) {
+        this.norms[c] = this.realNorm(c);
+      }
     }
     this.categories = categories;
     this.words.fill(1, this.dirtyAt, this.wordsAt);
@@ -292,6 +320,9 @@ export class FuzzyArt {
         const grown = new Float64Array(this.reals.length * 2);
         grown.set(this.reals);
         this.reals = grown;
+        const norms = new Float64Array(this.norms.length * 2);
+        norms.set(this.norms);
+        this.norms = norms;
       }
       return this.categories++;
     }
@@ -309,43 +340,49 @@ function energyOf(x: number, xc: number, w: number, wc: number): number {
   return den === 0 ? 0 : (Math.min(x, w) + Math.min(xc, wc)) / den;
 }
 
-/**
- * Unbounded: the match of the category whose weights start at `o`. |w| is summed with |x ^ w| rather
- * than kept per category (a table and a view in each of a fleet's 100,000 detectors, issue 16); either
- * way in the order of the weights, so it is the same double.
- */
-function matchOfReals(x: Float64Array, w: Float64Array, o: number, n: number, energy: number): number {
+/** Unbounded: |x ^ w| of the category's weights from `o`. */
+function interOfReals(x: Float64Array, w: Float64Array, o: number, n: number): number {
   let inter = 0;
-  let norm = 0;
   for (let k = 0; k < n; k++) {
     const wk = w[o + k];
     inter += x[k] < wk ? x[k] : wk;
-    norm += wk;
   }
-  return matchOf(inter, norm, energy);
+  return inter;
 }
 
-/** Bounded: matchOfReals on the codes, unrolled by four, summed in the same order (n, twice an even dim, is a multiple of four). */
-function matchOfCodes(x: Uint8Array, w: Uint8Array, value: Float64Array, o: number, n: number, energy: number): number {
+/**
+ * Bounded: the match of the category whose codes start at `o`, for the input as doubles (`x`). Its |w|
+ * is summed here with |x ^ w| rather than kept per category (a table and a view in each of a fleet's
+ * 100,000 detectors, issue 16), both in the order of the weights, unrolled by four (n, twice an even
+ * dim, is a multiple of four): the doubles' sums, bit for bit.
+ */
+function matchOfCodes(
+  x: Float64Array,
+  w: Uint8Array,
+  value: Float64Array,
+  o: number,
+  n: number,
+  energy: number
+): number {
   let inter = 0;
   let norm = 0;
   for (let k = 0; k < n; k += 4) {
     const a0 = x[k];
-    const b0 = w[o + k];
+    const b0 = value[w[o + k]];
     const a1 = x[k + 1];
-    const b1 = w[o + k + 1];
+    const b1 = value[w[o + k + 1]];
     const a2 = x[k + 2];
-    const b2 = w[o + k + 2];
+    const b2 = value[w[o + k + 2]];
     const a3 = x[k + 3];
-    const b3 = w[o + k + 3];
-    inter += value[a0 < b0 ? a0 : b0];
-    inter += value[a1 < b1 ? a1 : b1];
-    inter += value[a2 < b2 ? a2 : b2];
-    inter += value[a3 < b3 ? a3 : b3];
-    norm += value[b0];
-    norm += value[b1];
-    norm += value[b2];
-    norm += value[b3];
+    const b3 = value[w[o + k + 3]];
+    inter += a0 < b0 ? a0 : b0;
+    inter += a1 < b1 ? a1 : b1;
+    inter += a2 < b2 ? a2 : b2;
+    inter += a3 < b3 ? a3 : b3;
+    norm += b0;
+    norm += b1;
+    norm += b2;
+    norm += b3;
   }
   return matchOf(inter, norm, energy);
 }
