@@ -68,6 +68,59 @@ describe('FuzzyArt', () => {
     expect(() => new FuzzyArt(DIM, { capacity: Infinity, levels: 4 })).toThrow(/an unbounded one does not/);
   });
 
+  it('matches as (|x ^ w| / |w|)^3 e^2 of its weights as doubles, bit for bit, |w| summed in the weights order', () => {
+    const dim = 4;
+    let seed = 7;
+    const random = (): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    /** The best match over every category, as the published ART computes it from the weights. */
+    const expected = (art: FuzzyArt, f: Float64Array, q: number): number => {
+      const dc = 2 * dim;
+      // Bounded: the input quantised to n / q, its complement (q - n) / q.
+      const x = Array.from({ length: dc }, (_, k) => {
+        const n = q > 0 ? Math.round(Math.min(1, Math.max(0, f[k % dim])) * q) : NaN;
+        if (k < dim) {
+          return q > 0 ? n / q : f[k];
+        }
+        return q > 0 ? (q - n) / q : 1 - f[k - dim];
+      });
+      const w = art.weights;
+      let best = 0;
+      for (let c = 0; c < art.categories; c++) {
+        let inter = 0;
+        let norm = 0;
+        for (let k = 0; k < dc; k++) {
+          inter += Math.min(x[k], w[c * dc + k]);
+          norm += w[c * dc + k];
+        }
+        const wn = w[c * dc + dim - 1];
+        const wc = w[c * dc + dc - 1];
+        const den = wn + wc;
+        const energy = den === 0 ? 0 : (Math.min(x[dim - 1], wn) + Math.min(x[dc - 1], wc)) / den;
+        const similarity = inter / (norm === 0 ? 0.001 : norm);
+        best = Math.max(best, similarity * similarity * similarity * energy * energy);
+      }
+      return best;
+    };
+    for (const bound of [{ capacity: 6, levels: 16 }, undefined]) {
+      const art = new FuzzyArt(dim, bound);
+      art.rhoUb = 0.6;
+      art.rhoLb = 0.4;
+      const q = bound?.levels ?? 0;
+      for (let n = 0; n < 300; n++) {
+        const f = Float64Array.from({ length: dim }, random);
+        const before = expected(art, f, q);
+        art.train(f, n % 3 !== 0);
+        if (n > 0) {
+          expect(art.match).toBe(before);
+        }
+      }
+      expect(art.categories).toBeGreaterThan(3);
+    }
+  });
+
   it('when bounded holds its weights as bytes and gives them back as the same doubles', () => {
     const art = strict(3);
     art.train(Float64Array.from([0.25, 0.75]), true);

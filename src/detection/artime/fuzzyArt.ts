@@ -4,7 +4,7 @@ import { closestPair, pairTableWords } from './closestPair';
 
 /**
  * The complement-coded input of the call in progress, shared by every ART (single-threaded; used
- * within one `train`): as reals (unbounded) or codes (bounded). Grown to the largest dimension seen.
+ * within one `train`): as reals, and (bounded) as codes too. Grown to the largest dimension seen.
  */
 let scratchReals = new Float64Array(0);
 let scratchCodes = new Uint8Array(0);
@@ -57,14 +57,17 @@ export class FuzzyArt {
   private readonly dirtyAt: number;
   /** Where the owner's words begin in `words`. */
   readonly wordsAt: number;
-  /** Derived: |w| per category, summed as the match sums it, kept with the weights. */
-  private norms: Float64Array;
+  /**
+   * Unbounded: |w| per category, kept with the weights (an unbounded ART scans hundreds of categories;
+   * it is not one of a fleet's detectors). A bounded ART sums |w| in its scan instead (matchOfCodes).
+   */
+  private norms = NO_NUMBERS;
 
   /** Bytes of an ART's tables and its owner's words (an unbounded one holds growing arrays of its own besides). */
   static bytes(dim: number, bound: ArtBound, ownerWords = 0): number {
     const cap = bound.capacity;
     const words = Number.isFinite(cap) ? pairTableWords(cap) + cap + ownerWords : ownerWords;
-    return (Number.isFinite(cap) ? cap * 8 + cap * 2 * dim : 0) + aligned8(words * 2);
+    return (Number.isFinite(cap) ? cap * 2 * dim : 0) + aligned8(words * 2);
   }
 
   /**
@@ -96,7 +99,6 @@ export class FuzzyArt {
     const { buffer, offset } = region ?? ownRegion(FuzzyArt.bytes(dim, bound, ownerWords));
     if (!bounded) {
       this.codes = NO_BYTES;
-      this.norms = NO_NUMBERS;
       this.words = ownerWords > 0 ? new Uint16Array(buffer, offset, ownerWords) : NO_WORDS;
       this.dirtyAt = 0;
       this.wordsAt = 0;
@@ -106,12 +108,10 @@ export class FuzzyArt {
     // reads as a double (Infinity shares its field): `| 0` keeps the offsets below small integers,
     // not a boxed number each in every detector.
     const cap = bound.capacity | 0;
-    const codesAt = offset + cap * 8;
-    this.norms = new Float64Array(buffer, offset, cap);
-    this.codes = new Uint8Array(buffer, codesAt, cap * this.dimComp);
+    this.codes = new Uint8Array(buffer, offset, cap * this.dimComp);
     this.dirtyAt = pairTableWords(cap);
     this.wordsAt = this.dirtyAt + cap;
-    this.words = new Uint16Array(buffer, codesAt + cap * this.dimComp, this.wordsAt + ownerWords);
+    this.words = new Uint16Array(buffer, offset + cap * this.dimComp, this.wordsAt + ownerWords);
     this.words.fill(1, this.dirtyAt, this.wordsAt);
   }
 
@@ -158,8 +158,8 @@ export class FuzzyArt {
         this.reals = new Float64Array(16 * DC);
         this.norms = new Float64Array(16);
         this.reals.fill(1, 0, DC);
+        this.norms[0] = this.realNorm(0);
       }
-      this.norms[0] = this.normOf(0);
       this.categories = 1;
       return;
     }
@@ -173,6 +173,9 @@ export class FuzzyArt {
         const n = Math.round(Math.min(1, Math.max(0, f[k])) * q);
         xc[k] = n;
         xc[k + D] = q - n;
+        // The codes as the doubles they stand for: the scan reads each once, not once a category.
+        x[k] = this.value[n];
+        x[k + D] = this.value[q - n];
       }
     } else {
       for (let k = 0; k < D; k++) {
@@ -199,7 +202,7 @@ export class FuzzyArt {
    * Every category's match with the complement-coded input (scratch): sets match and energy to the
    * best's, learns (fast learning) every category above the upper vigilance; true if any did. Bounded,
    * it reads the codes as the doubles the weights were (value[code], increasing with the code, so the
-   * smaller code is the smaller double) and sums them in the same order: the doubles' outcome.
+   * smaller double is the smaller code's) and sums them in the same order: the doubles' outcome.
    */
   private scan(learning: boolean): boolean {
     const D = this.dim;
@@ -210,8 +213,8 @@ export class FuzzyArt {
     const reals = this.reals;
     const codes = this.codes;
     const value = this.value;
-    const xNewest = bounded ? value[xc[D - 1]] : x[D - 1];
-    const xNewestC = bounded ? value[xc[DC - 1]] : x[DC - 1];
+    const xNewest = x[D - 1];
+    const xNewestC = x[DC - 1];
     let best = 0;
     let bestEnergy = 0;
     let resonant = false;
@@ -227,8 +230,9 @@ export class FuzzyArt {
       if (bound <= best && bound < rhoUb) {
         continue;
       }
-      const inter = bounded ? interOfCodes(xc, codes, value, o, DC) : interOfReals(x, reals, o, DC);
-      const m = matchOf(inter, this.norms[c], energy);
+      const m = bounded
+        ? matchOfCodes(x, codes, value, o, DC, energy)
+        : matchOf(interOfReals(x, reals, o, DC), this.norms[c], energy);
       if (m > best) {
         best = m;
         bestEnergy = energy;
@@ -246,12 +250,23 @@ export class FuzzyArt {
     return resonant;
   }
 
-  /** Category c's weights changed: its norm follows, and a bounded ART finds its closest partner again. */
+  /** Category c's weights changed: a bounded ART finds its closest partner again, an unbounded one keeps its norm. */
   private weightsChanged(c: number): void {
-    this.norms[c] = this.normOf(c);
     if (this.bounded) {
       this.words[this.dirtyAt + c] = 1;
+    } else {
+      this.norms[c] = this.realNorm(c);
     }
+  }
+
+  /** Unbounded: |w_c|, in the order the match once summed it (so scores do not move by a rounding). */
+  private realNorm(c: number): number {
+    const DC = this.dimComp;
+    let norm = 0;
+    for (let k = 0; k < DC; k++) {
+      norm += this.reals[c * DC + k];
+    }
+    return norm;
   }
 
   /**
@@ -277,22 +292,6 @@ export class FuzzyArt {
     return bb;
   }
 
-  /** |w_c|, in the order the match once summed it (so scores do not move by a rounding). */
-  private normOf(c: number): number {
-    const DC = this.dimComp;
-    let norm = 0;
-    if (this.bounded) {
-      for (let k = 0; k < DC; k++) {
-        norm += this.value[this.codes[c * DC + k]];
-      }
-    } else {
-      for (let k = 0; k < DC; k++) {
-        norm += this.reals[c * DC + k];
-      }
-    }
-    return norm;
-  }
-
   /** Sets the categories from a stored state (weights in [0, 1]; bounded: multiples of 1 / levels); the derived tables follow. */
   restore(weights: Float64Array, categories: number): void {
     const DC = this.dimComp;
@@ -306,11 +305,11 @@ export class FuzzyArt {
       this.reals = new Float64Array(Math.max(categories, 16) * DC);
       this.norms = new Float64Array(Math.max(categories, 16));
       this.reals.set(weights.subarray(0, n));
+      for (let c = 0; c < categories; c++) {
+        this.norms[c] = this.realNorm(c);
+      }
     }
     this.categories = categories;
-    for (let c = 0; c < categories; c++) {
-      this.norms[c] = this.normOf(c);
-    }
     this.words.fill(1, this.dirtyAt, this.wordsAt);
   }
 
@@ -351,24 +350,41 @@ function interOfReals(x: Float64Array, w: Float64Array, o: number, n: number): n
   return inter;
 }
 
-/** Bounded: interOfReals on the codes, unrolled by four, summed in the same order (n, twice an even dim, is a multiple of four). */
-function interOfCodes(x: Uint8Array, w: Uint8Array, value: Float64Array, o: number, n: number): number {
+/**
+ * Bounded: the match of the category whose codes start at `o`, for the input as doubles (`x`). Its |w|
+ * is summed here with |x ^ w| rather than kept per category (a table and a view in each of a fleet's
+ * 100,000 detectors, issue 16), both in the order of the weights, unrolled by four (n, twice an even
+ * dim, is a multiple of four): the doubles' sums, bit for bit.
+ */
+function matchOfCodes(
+  x: Float64Array,
+  w: Uint8Array,
+  value: Float64Array,
+  o: number,
+  n: number,
+  energy: number
+): number {
   let inter = 0;
+  let norm = 0;
   for (let k = 0; k < n; k += 4) {
     const a0 = x[k];
-    const b0 = w[o + k];
+    const b0 = value[w[o + k]];
     const a1 = x[k + 1];
-    const b1 = w[o + k + 1];
+    const b1 = value[w[o + k + 1]];
     const a2 = x[k + 2];
-    const b2 = w[o + k + 2];
+    const b2 = value[w[o + k + 2]];
     const a3 = x[k + 3];
-    const b3 = w[o + k + 3];
-    inter += value[a0 < b0 ? a0 : b0];
-    inter += value[a1 < b1 ? a1 : b1];
-    inter += value[a2 < b2 ? a2 : b2];
-    inter += value[a3 < b3 ? a3 : b3];
+    const b3 = value[w[o + k + 3]];
+    inter += a0 < b0 ? a0 : b0;
+    inter += a1 < b1 ? a1 : b1;
+    inter += a2 < b2 ? a2 : b2;
+    inter += a3 < b3 ? a3 : b3;
+    norm += b0;
+    norm += b1;
+    norm += b2;
+    norm += b3;
   }
-  return inter;
+  return matchOf(inter, norm, energy);
 }
 
 /** A category's match: its similarity |x ^ w| / |w| cubed times its energy squared (0/0 norm counts as 0.001). */

@@ -1,7 +1,7 @@
 /**
  * What a typed array costs beyond its bytes: about 0.2 kB of heap (the typed array and its
- * ArrayBuffer) and, off the heap, 0.35 kB more for a native backing store (Node 20, measured:
- * RESULTS.md, issue 16). A fleet holds 100,000 targets of a dozen arrays each, so a holder's arrays
+ * ArrayBuffer) and, off the heap, 0.15-0.25 kB more for a native backing store and malloc's rounding
+ * (Node 20, measured: RESULTS.md, issue 16, mem25). A fleet holds 100,000 targets of a dozen arrays each, so a holder's arrays
  * of fixed size are views on one region, regions are cut from slabs shared by many holders (a view
  * costs ~0.1 kB, a region nothing more), and holders with nothing to hold share NO_NUMBERS.
  */
