@@ -4,7 +4,7 @@ import { registerTriggerTarget } from '../../src/server/healing/store/actionFilt
 import { migrate } from '../../src/server/store/migrate';
 import { migrations } from '../../src/server/store/migrations';
 import { migratePostgres, postgresMigrations } from '../../src/server/store/postgres';
-import { startPostgres, type RunningPostgres } from '../harness/postgres';
+import { postgresForTests } from '../harness/postgres';
 
 // A migration that has run somewhere must never change what it creates: a store migrated by an older
 // release and a fresh one must hold the same schema. Both stores' whole schema after every migration
@@ -41,18 +41,10 @@ test('SQLite: the schema every migration leaves', () => {
 });
 
 describe('PostgreSQL', () => {
-  let server: RunningPostgres;
-
-  beforeAll(async () => {
-    server = await startPostgres();
-  }, 120_000);
-
-  afterAll(async () => {
-    await server?.stop();
-  }, 120_000);
+  const server = postgresForTests();
 
   test('the schema every migration leaves', async () => {
-    const pool = new pg.Pool({ connectionString: await server.createDatabase('pinned'), max: 1 });
+    const pool = new pg.Pool({ connectionString: await server().createDatabase('pinned'), max: 1 });
     try {
       await migratePostgres(pool, postgresMigrations);
       const columns = await pool.query<Record<string, string | null>>(
