@@ -7,9 +7,9 @@ import { epochMsParamSchema, targetParamSchema } from '../vocabulary';
 /** Each state an action enters is audited under its own name; awaiting approval is told by the dry run's entry. */
 const auditedStates = actionStateSchema.exclude(['awaiting_approval']).options;
 
+/** What each kind means: AUDIT_KIND_MEANINGS below (the audit page shows it). */
 export const auditKindSchema = z.enum([
   ...auditedStates,
-  /** An approved action waits for a limit to free (the node budget); it runs when it does. */
   'waiting',
   'kubernetes',
   'reconciled',
@@ -20,25 +20,54 @@ export const auditKindSchema = z.enum([
   'kill_switch',
   'policies_changed',
   'limits_changed',
-  /** Which Kubernetes the engine acts on changed (saved in Grafana, or reset to the backend's config). */
   'kubernetes_changed',
-  /** The watches saved in Grafana, or reset to the backend's file or default watches. */
   'watches_changed',
-  /** An escalation ladder proposed its next step, or stopped (recovered, rejected, at its end). */
   'ladder',
-  /** A target's circuit breaker opened (automatic actions there wait for approval) or an Editor closed it. */
   'breaker_opened',
   'breaker_closed',
-  /** An action awaiting approval was announced where people are (with a link to it). */
   'approval_requested',
-  /** Storm mode began or ended: automatic actions paused while too many targets alarm at once. */
   'storm',
-  /** An Admin paused or resumed automatic actions in namespaces. */
   'namespaces_paused',
-  /** A drain stopped at a safe point when its window closed; it resumes in the next one. */
   'paused',
 ]);
 export type AuditKind = z.infer<typeof auditKindSchema>;
+
+/** Each kind in words for people: the audit page's filter and its Event column show them. */
+export const AUDIT_KIND_MEANINGS: Readonly<Record<AuditKind, string>> = {
+  proposed: 'A policy proposed an action for a trigger.',
+  approved: 'An Editor approved an action, or its gate let it run by itself.',
+  rejected: 'An Editor rejected an action awaiting approval.',
+  expired: 'An action awaiting approval was not approved in time.',
+  dry_run: "The policy's gate is dry-run: what the action would change was recorded, nothing ran.",
+  blocked: 'A safety limit refused the action (the reason says which).',
+  cancelled: 'The trigger was no longer true when the action was about to run.',
+  superseded: 'The cluster changed after the approval, so the approved change was not made.',
+  executing: 'The action started on the cluster.',
+  succeeded: 'Kubernetes made the change.',
+  failed: 'The action could not be completed.',
+  verified: 'After the action, the target recovered.',
+  not_recovered: 'After the action, the target did not recover.',
+  waiting: 'An approved action waits for a limit to free (the node budget); it runs when it does.',
+  kubernetes: 'What Kubernetes answered to an action.',
+  reconciled: 'After a restart, an interrupted action was checked against what the cluster is now.',
+  notified: 'A notification was sent.',
+  trigger_opened: 'An anomaly or an alert opened (or fired again).',
+  trigger_closed: 'An anomaly closed or an alert resolved.',
+  policy_skipped: 'A policy matched a trigger but cannot act on it.',
+  kill_switch: 'The kill switch was engaged or released.',
+  policies_changed: 'The healing policies were saved.',
+  limits_changed: 'The safety limits were saved.',
+  kubernetes_changed:
+    "Which Kubernetes the engine acts on changed (saved in Grafana, or reset to the backend's config).",
+  watches_changed: "The watches were saved in Grafana, or reset to the backend's file or default watches.",
+  ladder: 'An escalation ladder proposed its next step, or stopped (recovered, rejected, at its end).',
+  breaker_opened: "A target's circuit breaker opened: automatic actions there wait for approval.",
+  breaker_closed: "A target's circuit breaker was closed by an Editor.",
+  approval_requested: 'An action awaiting approval was announced where people are, with a link to it.',
+  storm: 'Storm mode began or ended: automatic actions paused while too many targets alarm at once.',
+  namespaces_paused: 'An Admin paused or resumed automatic actions in namespaces.',
+  paused: 'A drain stopped at a safe point when its window closed; it resumes in the next one.',
+};
 
 export const auditEntrySchema = z.object({
   id: z.number().int(),

@@ -7,6 +7,7 @@ import { locationSearch, renderPageAt } from '../../testUtils/locationSearch';
 import { testIds } from '../../testIds';
 import { downloadText } from '../../utils/download';
 import { AuditLog } from './AuditLog';
+import { AUDIT_KIND_MEANINGS } from '../../../contract/healing';
 
 const user = setupUser();
 
@@ -99,6 +100,18 @@ describe('AuditLog', () => {
       trigger: 'fp-7',
       action: '7',
     });
+  });
+
+  it('says what each event means, in the list and in the filter', async () => {
+    routes(() => ({
+      data: { items: [{ ...entries[0], kind: 'breaker_opened' }], total: 1, next: null, previous: null },
+    }));
+    renderPage();
+    const cell = await screen.findByText('breaker opened');
+    expect(cell).toHaveAttribute('title', AUDIT_KIND_MEANINGS.breaker_opened);
+    await user.click(screen.getByLabelText('Outcome and event'));
+    expect(await screen.findByText(AUDIT_KIND_MEANINGS.namespaces_paused)).toBeInTheDocument();
+    expect(screen.getByText(AUDIT_KIND_MEANINGS.dry_run)).toBeInTheDocument();
   });
 
   it('shows the last 7 days for a range it cannot read', async () => {

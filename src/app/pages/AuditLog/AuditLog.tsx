@@ -14,7 +14,7 @@ import {
   useStyles2,
   type Column,
 } from '@grafana/ui';
-import { auditKindSchema, type AuditEntry } from '../../../contract/healing';
+import { AUDIT_KIND_MEANINGS, auditKindSchema, type AuditEntry } from '../../../contract/healing';
 import { exportAudit, listAudit, type AuditFilter } from '../../api/healing';
 import { useBackendQuery } from '../../api/useBackendQuery';
 import { BackendPage } from '../../components/BackendPage/BackendPage';
@@ -29,7 +29,12 @@ import { CursorPager } from '../../components/CursorPager/CursorPager';
 import { ListFilter } from '../../components/ListFilter/ListFilter';
 
 const PAGE_SIZE = 50;
-const KIND_OPTIONS = auditKindSchema.options.map((k) => ({ value: k, label: k.replace(/_/g, ' ') }));
+const kindLabel = (kind: string) => kind.replace(/_/g, ' ');
+const KIND_OPTIONS = auditKindSchema.options.map((k) => ({
+  value: k,
+  label: kindLabel(k),
+  description: AUDIT_KIND_MEANINGS[k],
+}));
 
 export function AuditLog() {
   return (
@@ -205,7 +210,11 @@ function AuditEntries() {
 
 const AUDIT_COLUMNS: Array<Column<AuditEntry>> = [
   { id: 'at', header: 'When', cell: ({ row: { original: e } }) => formatTime(e.at) },
-  { id: 'kind', header: 'Event', cell: ({ row: { original: e } }) => e.kind.replace(/_/g, ' ') },
+  {
+    id: 'kind',
+    header: 'Event',
+    cell: ({ row: { original: e } }) => <span title={AUDIT_KIND_MEANINGS[e.kind]}>{kindLabel(e.kind)}</span>,
+  },
   { id: 'actionId', header: 'Action', cell: ({ row: { original: e } }) => e.actionId ?? '–' },
   { id: 'user', header: 'User', cell: ({ row: { original: e } }) => e.user ?? '–' },
   {
