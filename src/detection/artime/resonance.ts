@@ -1,5 +1,5 @@
 import { DIM, WINDOW } from './featureWindow';
-import { ownRegion, type Region } from '../shared/arrays';
+import { getF64, putF64, type Region } from '../shared/arrays';
 import type { ArtBound } from './artBound';
 import { FuzzyArt } from './fuzzyArt';
 import { cosineLike, shift } from './windowMath';
@@ -17,10 +17,21 @@ export const RESONANCE_SCALARS = 12;
 const UNIT = 65535;
 const unit = (x: number): number => Math.round(Math.min(1, Math.max(0, x)) * UNIT);
 
-/** 16-bit words of the windows: the recent matches (half the trend window, and one), then as many distances as the trend window and one. */
-function windowWords(trendWindow: number): number {
-  return Math.floor(trendWindow / 2) + 1 + trendWindow + 1;
+/**
+ * 16-bit words the resonance keeps in its ART's: four float64 (as fields, a boxed number each in every
+ * detector), then the windows: the recent matches (half the trend window, and one), then as many
+ * distances as the trend window and one.
+ */
+function ownerWords(trendWindow: number): number {
+  return WINDOWS_AT + Math.floor(trendWindow / 2) + 1 + trendWindow + 1;
 }
+
+/** Where each float64 is in its words, from `at`: 4 words each. */
+const LAST_ANOMALY_SIM = 0;
+const HISTORY_SUM = 4;
+const HISTORY_LAST = 8;
+const RHO_UB_SUM = 12;
+const WINDOWS_AT = 16;
 
 /**
  * ARTime's resonance core (NAB's detect!): each window's features go to a dual-vigilance fuzzy ART;
@@ -30,53 +41,88 @@ function windowWords(trendWindow: number): number {
 export class Resonance {
   readonly art: FuzzyArt;
   /**
-   * Recent matches, then their distances below the upper vigilance (0 if above), in 1 / UNIT, kept in
-   * its ART's 16-bit words from `at` (a view is ~0.1 kB of heap in each of a fleet's 100,000 detectors).
+   * Where its words begin in its ART's, after its owner's (a view of its own is ~0.1 kB of heap in each
+   * of a fleet's 100,000 detectors): the float64 scalars, then from WINDOWS_AT the recent matches, then
+   * their distances below the upper vigilance (0 if above), in 1 / UNIT, to the end of the words.
    */
-  private readonly windows: Uint16Array;
   private readonly at: number;
   /** Matches the window keeps: the distances follow them. */
   private readonly sims: number;
   private lastAnomalyI = 0;
-  private lastAnomalySim = 0;
   private lastRhoUpdateI = 0;
   private maskAfterCat = false;
   private noNewCatCount = 0;
   private historyCount = 0;
-  private historySum = 0;
-  private historyLast = 0;
-  private rhoUbSum = 0;
   private rhoUbCount = 0;
 
-  /** Bytes of its ART's tables and its windows. */
-  static bytes(trendWindow: number, bound: ArtBound): number {
-    return FuzzyArt.bytes(DIM, bound, windowWords(trendWindow));
+  /** Bytes of its ART's tables, its owner's words and its own. */
+  static bytes(trendWindow: number, bound: ArtBound, before = 0): number {
+    return FuzzyArt.bytes(DIM, bound, before + ownerWords(trendWindow));
   }
 
   /**
-   * `trendWindow`: down-sampled values in the probation. `region`: where its ART's tables and its
-   * windows go, as views (8-aligned, Resonance.bytes long; default a buffer of its own).
+   * `trendWindow`: down-sampled values in the probation. `region`: where its ART's tables and the words
+   * go, as views (8-aligned, Resonance.bytes long; default a buffer of its own). `before`: words its
+   * owner keeps in the ART's words ahead of the resonance's (from `art.wordsAt`).
    */
   constructor(
     private readonly trendWindow: number,
     bound: ArtBound,
-    region: Region = ownRegion(Resonance.bytes(trendWindow, bound))
+    region?: Region,
+    before = 0
   ) {
-    this.art = new FuzzyArt(DIM, bound, region, windowWords(trendWindow));
-    this.windows = this.art.words;
-    this.at = this.art.wordsAt;
+    this.art = new FuzzyArt(DIM, bound, region, before + ownerWords(trendWindow));
+    this.at = this.art.wordsAt + before;
     this.sims = Math.floor(trendWindow / 2) + 1;
-    this.windows.fill(UNIT, this.at, this.at + this.sims);
+    const windows = this.at + WINDOWS_AT;
+    this.art.words.fill(UNIT, windows, windows + this.sims);
   }
 
   /** Recent matches, in 1 / UNIT (a view made for the caller). */
   get simWindow(): Uint16Array {
-    return this.windows.subarray(this.at, this.at + this.sims);
+    const windows = this.at + WINDOWS_AT;
+    return this.art.words.subarray(windows, windows + this.sims);
   }
 
   /** Recent distances below the upper vigilance (0 if above), in 1 / UNIT (a view made for the caller). */
   get simDiffWindow(): Uint16Array {
-    return this.windows.subarray(this.at + this.sims);
+    return this.art.words.subarray(this.at + WINDOWS_AT + this.sims);
+  }
+
+  /** The match of the last anomaly. */
+  private get lastAnomalySim(): number {
+    return getF64(this.art.words, this.at + LAST_ANOMALY_SIM);
+  }
+
+  private set lastAnomalySim(x: number) {
+    putF64(this.art.words, this.at + LAST_ANOMALY_SIM, x);
+  }
+
+  /** The sum of the anomalies' matches, each lowered to the lowest match within MASK steps after it. */
+  private get historySum(): number {
+    return getF64(this.art.words, this.at + HISTORY_SUM);
+  }
+
+  private set historySum(x: number) {
+    putF64(this.art.words, this.at + HISTORY_SUM, x);
+  }
+
+  /** The last anomaly's match as it went into historySum. */
+  private get historyLast(): number {
+    return getF64(this.art.words, this.at + HISTORY_LAST);
+  }
+
+  private set historyLast(x: number) {
+    putF64(this.art.words, this.at + HISTORY_LAST, x);
+  }
+
+  /** The sum of every match: the upper vigilance follows their mean. */
+  private get rhoUbSum(): number {
+    return getF64(this.art.words, this.at + RHO_UB_SUM);
+  }
+
+  private set rhoUbSum(x: number) {
+    putF64(this.art.words, this.at + RHO_UB_SUM, x);
   }
 
   /** The probation in one batch: initial vigilance, then every window learned in order. */
@@ -103,9 +149,10 @@ export class Resonance {
     this.noNewCatCount = cat === -1 ? 0 : this.noNewCatCount + 1;
     this.rhoUbSum += match;
     this.rhoUbCount++;
-    const at = this.at;
-    shift(this.windows, at, at + this.sims, unit(match));
-    shift(this.windows, at + this.sims, this.windows.length, unit(art.rhoUb - match));
+    const windows = this.at + WINDOWS_AT;
+    const words = art.words;
+    shift(words, windows, windows + this.sims, unit(match));
+    shift(words, windows + this.sims, words.length, unit(art.rhoUb - match));
     if (sinceAnomaly < MASK && this.historyCount > 0 && match < this.historyLast) {
       this.historySum += match - this.historyLast;
       this.historyLast = match;
