@@ -7,7 +7,7 @@ import {
   type SignalKind,
   type StreamingDetector,
 } from '../../detection';
-import { getF64, putF64, Slab } from '../../detection/shared/arrays';
+import { Slab } from '../../detection/shared/arrays';
 import type { Direction, EpisodePeak, TimeToFailure } from '../../contract/pipeline';
 
 export interface SignalSpec {
@@ -35,29 +35,20 @@ const holtWintersSchema = z.object({ format: z.literal('failureprophet.forecaste
  */
 export const RING_WORDS = 7;
 
-/**
- * What a signal said at its last sample, as float64 in 4 words each after its ring's steps (the same
- * view: as fields they were a boxed number each, 24 B with its slot, in each of a fleet's signals).
- */
-const VALUE = 0;
-const EXPECTED = 4;
-const LOWER = 8;
-const UPPER = 12;
-const SCORE = 16;
-const LAST_AT = 20;
-const MISSING_AT = 24;
-const SCALAR_WORDS = 28;
-
 /** One signal of a target: its detector (and forecaster), what it said at its last sample, and its recent steps. */
 export class SignalModel {
+  value = NaN;
+  expected = NaN;
+  lower = NaN;
+  upper = NaN;
+  score = 0;
   direction: Direction = 'none';
+  lastAt = NaN;
+  /** The last step it had no sample at and its detector scored the gap (NaN: none yet). */
+  missingAt = NaN;
   ttf: TimeToFailure | null = null;
-  /**
-   * value, expected, the band's half width, score per recent step (recentSteps.ts: 14 B a step keeps a
-   * fleet's history small), then from `at` the last sample's scalars.
-   */
+  /** value, expected, the band's half width, score per recent step (recentSteps.ts: 14 B a step keeps a fleet's history small). */
   readonly ring: Uint16Array;
-  private readonly at: number;
 
   constructor(
     readonly spec: SignalSpec,
@@ -65,70 +56,8 @@ export class SignalModel {
     public forecaster: CrossingForecaster | undefined,
     detailPoints: number
   ) {
-    this.at = detailPoints * RING_WORDS;
-    const { buffer, offset } = RING_SLAB.take((this.at + SCALAR_WORDS) * 2);
-    this.ring = new Uint16Array(buffer, offset, this.at + SCALAR_WORDS);
-    for (const at of [VALUE, EXPECTED, LOWER, UPPER, LAST_AT, MISSING_AT]) {
-      putF64(this.ring, this.at + at, NaN);
-    }
-  }
-
-  get value(): number {
-    return getF64(this.ring, this.at + VALUE);
-  }
-
-  set value(x: number) {
-    putF64(this.ring, this.at + VALUE, x);
-  }
-
-  get expected(): number {
-    return getF64(this.ring, this.at + EXPECTED);
-  }
-
-  set expected(x: number) {
-    putF64(this.ring, this.at + EXPECTED, x);
-  }
-
-  get lower(): number {
-    return getF64(this.ring, this.at + LOWER);
-  }
-
-  set lower(x: number) {
-    putF64(this.ring, this.at + LOWER, x);
-  }
-
-  get upper(): number {
-    return getF64(this.ring, this.at + UPPER);
-  }
-
-  set upper(x: number) {
-    putF64(this.ring, this.at + UPPER, x);
-  }
-
-  get score(): number {
-    return getF64(this.ring, this.at + SCORE);
-  }
-
-  set score(x: number) {
-    putF64(this.ring, this.at + SCORE, x);
-  }
-
-  /** The last step it had a sample at (NaN: none yet). */
-  get lastAt(): number {
-    return getF64(this.ring, this.at + LAST_AT);
-  }
-
-  set lastAt(t: number) {
-    putF64(this.ring, this.at + LAST_AT, t);
-  }
-
-  /** The last step it had no sample at and its detector scored the gap (NaN: none yet). */
-  get missingAt(): number {
-    return getF64(this.ring, this.at + MISSING_AT);
-  }
-
-  set missingAt(t: number) {
-    putF64(this.ring, this.at + MISSING_AT, t);
+    const { buffer, offset } = RING_SLAB.take(detailPoints * RING_WORDS * 2);
+    this.ring = new Uint16Array(buffer, offset, detailPoints * RING_WORDS);
   }
 }
 
