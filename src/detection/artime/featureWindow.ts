@@ -46,7 +46,11 @@ export class FeatureWindow {
 
   /** Values seen per level (a copy made for the caller). */
   get medbin(): Uint32Array {
-    return Uint32Array.from({ length: BINS }, (_, level) => this.count(level));
+    const bins = new Uint32Array(BINS);
+    for (let level = 0; level < BINS; level++) {
+      bins[level] = this.count(level);
+    }
+    return bins;
   }
 
   /** The last WINDOW values' levels, oldest first (a view made for the caller). */

@@ -1,6 +1,10 @@
-import { aligned8, getF64, NO_BYTES, NO_NUMBERS, ownRegion, putF64, type Region } from '../shared/arrays';
+import * as arrays from '../shared/arrays';
+import { aligned8, NO_BYTES, NO_NUMBERS, ownRegion, type Region } from '../shared/arrays';
 import { type ArtBound, levelValues, UNBOUNDED } from './artBound';
 import { closestPair, pairTableWords } from './closestPair';
+
+/** Bound once: run by tsx (CommonJS), each call of an imported function is first a getter call of esbuild's interop. */
+const { getF64, putF64 } = arrays;
 
 /**
  * The complement-coded input of the call in progress, shared by every ART (single-threaded; used

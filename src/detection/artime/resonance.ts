@@ -1,8 +1,12 @@
 import { DIM, WINDOW } from './featureWindow';
-import { getF64, putF64, type Region } from '../shared/arrays';
+import * as arrays from '../shared/arrays';
+import type { Region } from '../shared/arrays';
 import type { ArtBound } from './artBound';
 import { FuzzyArt } from './fuzzyArt';
 import { cosineLike, shift } from './windowMath';
+
+/** Bound once: run by tsx (CommonJS), each call of an imported function is first a getter call of esbuild's interop. */
+const { getF64, putF64 } = arrays;
 
 const INITIAL_RHO = 0.8;
 /** Down-sampled steps after an anomaly during which new categories are masked. */

@@ -1,7 +1,10 @@
 import { SCORE_HISTORY_POINTS, type TargetDetail } from '../../contract/pipeline';
-import { getF32, putF32 } from '../../detection/shared/arrays';
+import * as arrays from '../../detection/shared/arrays';
 import { RING_WORDS, type SignalModel } from './signal';
 import { downsampleMax } from './targets';
+
+/** Bound once: run by tsx (CommonJS), each call of an imported function is first a getter call of esbuild's interop. */
+const { getF32, putF32 } = arrays;
 
 /** Steps of a score in the ring: a word holds round(score * SCORE_STEPS), the word above them marks an unrecorded slot. */
 export const SCORE_STEPS = 0xfffe;
