@@ -30,7 +30,11 @@ function ownerWords(trendWindow: number): number {
   return WINDOWS_AT + Math.floor(trendWindow / 2) + 1 + trendWindow + 1;
 }
 
-/** Where each float64 is in its words, from `at`: 4 words each. */
+/**
+ * Where each float64 is in its words, from `at` (4 words each): the last anomaly's match; the sum of
+ * the anomalies' matches, each lowered to the lowest match within MASK steps after it, and the last
+ * one as it went in; the sum of every match (the upper vigilance follows their mean).
+ */
 const LAST_ANOMALY_SIM = 0;
 const HISTORY_SUM = 4;
 const HISTORY_LAST = 8;
@@ -93,40 +97,13 @@ export class Resonance {
     return this.art.words.subarray(this.at + WINDOWS_AT + this.sims);
   }
 
-  /** The match of the last anomaly. */
-  private get lastAnomalySim(): number {
-    return getF64(this.art.words, this.at + LAST_ANOMALY_SIM);
+  /** One of its float64 words (LAST_ANOMALY_SIM, HISTORY_SUM, HISTORY_LAST, RHO_UB_SUM). */
+  private f64(at: number): number {
+    return getF64(this.art.words, this.at + at);
   }
 
-  private set lastAnomalySim(x: number) {
-    putF64(this.art.words, this.at + LAST_ANOMALY_SIM, x);
-  }
-
-  /** The sum of the anomalies' matches, each lowered to the lowest match within MASK steps after it. */
-  private get historySum(): number {
-    return getF64(this.art.words, this.at + HISTORY_SUM);
-  }
-
-  private set historySum(x: number) {
-    putF64(this.art.words, this.at + HISTORY_SUM, x);
-  }
-
-  /** The last anomaly's match as it went into historySum. */
-  private get historyLast(): number {
-    return getF64(this.art.words, this.at + HISTORY_LAST);
-  }
-
-  private set historyLast(x: number) {
-    putF64(this.art.words, this.at + HISTORY_LAST, x);
-  }
-
-  /** The sum of every match: the upper vigilance follows their mean. */
-  private get rhoUbSum(): number {
-    return getF64(this.art.words, this.at + RHO_UB_SUM);
-  }
-
-  private set rhoUbSum(x: number) {
-    putF64(this.art.words, this.at + RHO_UB_SUM, x);
+  private setF64(at: number, x: number): void {
+    putF64(this.art.words, this.at + at, x);
   }
 
   /** The probation in one batch: initial vigilance, then every window learned in order. */
@@ -151,25 +128,25 @@ export class Resonance {
     const { match, energy, newCluster } = art;
     const cat = i < WINDOW || newCluster ? -1 : 1;
     this.noNewCatCount = cat === -1 ? 0 : this.noNewCatCount + 1;
-    this.rhoUbSum += match;
+    this.setF64(RHO_UB_SUM, this.f64(RHO_UB_SUM) + match);
     this.rhoUbCount++;
     const windows = this.at + WINDOWS_AT;
     const words = art.words;
     shift(words, windows, windows + this.sims, unit(match));
     shift(words, windows + this.sims, words.length, unit(art.rhoUb - match));
-    if (sinceAnomaly < MASK && this.historyCount > 0 && match < this.historyLast) {
-      this.historySum += match - this.historyLast;
-      this.historyLast = match;
+    if (sinceAnomaly < MASK && this.historyCount > 0 && match < this.f64(HISTORY_LAST)) {
+      this.setF64(HISTORY_SUM, this.f64(HISTORY_SUM) + (match - this.f64(HISTORY_LAST)));
+      this.setF64(HISTORY_LAST, match);
     }
     const masking = this.maskAfterCat || maskAfterAnomaly;
-    const belowLast = match < this.lastAnomalySim * (maskAfterAnomaly ? 0.9 : 0.7);
+    const belowLast = match < this.f64(LAST_ANOMALY_SIM) * (maskAfterAnomaly ? 0.9 : 0.7);
     let anomaly = 0;
     if (i > this.trendWindow && cat === -1 && (!masking || belowLast)) {
       anomaly = this.confidence(match, energy);
-      this.historySum += match;
+      this.setF64(HISTORY_SUM, this.f64(HISTORY_SUM) + match);
       this.historyCount++;
-      this.historyLast = match;
-      this.lastAnomalySim = match;
+      this.setF64(HISTORY_LAST, match);
+      this.setF64(LAST_ANOMALY_SIM, match);
       this.lastAnomalyI = i;
     }
     this.maskAfterCat = cat === -1 || this.maskAfterCat;
@@ -185,24 +162,29 @@ export class Resonance {
       this.art.rhoLb,
       this.art.rhoUb,
       this.lastAnomalyI,
-      this.lastAnomalySim,
+      this.f64(LAST_ANOMALY_SIM),
       this.lastRhoUpdateI,
       this.maskAfterCat ? 1 : 0,
       this.noNewCatCount,
       this.historyCount,
-      this.historySum,
-      this.historyLast,
-      this.rhoUbSum,
+      this.f64(HISTORY_SUM),
+      this.f64(HISTORY_LAST),
+      this.f64(RHO_UB_SUM),
       this.rhoUbCount,
     ];
   }
 
   restoreScalars(sc: ArrayLike<number>): void {
     const a = this.art;
-    [a.rhoLb, a.rhoUb, this.lastAnomalyI, this.lastAnomalySim, this.lastRhoUpdateI] = Array.from(sc).slice(0, 5);
+    [a.rhoLb, a.rhoUb, this.lastAnomalyI] = [sc[0], sc[1], sc[2]];
+    this.setF64(LAST_ANOMALY_SIM, sc[3]);
+    this.lastRhoUpdateI = sc[4];
     this.maskAfterCat = sc[5] === 1;
-    [this.noNewCatCount, this.historyCount, this.historySum, this.historyLast, this.rhoUbSum, this.rhoUbCount] =
-      Array.from(sc).slice(6, RESONANCE_SCALARS);
+    [this.noNewCatCount, this.historyCount] = [sc[6], sc[7]];
+    this.setF64(HISTORY_SUM, sc[8]);
+    this.setF64(HISTORY_LAST, sc[9]);
+    this.setF64(RHO_UB_SUM, sc[10]);
+    this.rhoUbCount = sc[11];
   }
 
   /**
@@ -238,7 +220,7 @@ export class Resonance {
     for (const m of this.simWindow) {
       minSim = Math.min(minSim, m / UNIT);
     }
-    const ub = Math.min(0.97, this.rhoUbSum / this.rhoUbCount);
+    const ub = Math.min(0.97, this.f64(RHO_UB_SUM) / this.rhoUbCount);
     const art = this.art;
     let lb: number;
     if (art.rhoLb <= minSim) {
@@ -259,7 +241,7 @@ export class Resonance {
       }
       lb = art.rhoLb - Math.max(0.01, decr) / 2;
       if (this.historyCount > 0) {
-        lb = Math.max(this.historySum / this.historyCount, lb);
+        lb = Math.max(this.f64(HISTORY_SUM) / this.historyCount, lb);
       }
     }
     art.rhoLb = Math.min(ub, lb);
