@@ -24,4 +24,25 @@ describe('FeatureWindow', () => {
     expect(fw.belowmed).toBe(sum(0, fw.medlevel));
     expect(fw.abovemed).toBe(sum(fw.medlevel + 1, LEVELS + 1));
   });
+
+  it('counts beyond 16 bits a level, as stored and restored', () => {
+    const fw = new FeatureWindow();
+    const medbin = new Array<number>(LEVELS + 1).fill(0);
+    medbin[10] = 0xffff;
+    medbin[11] = 0x10000;
+    medbin[40] = 0xffffffff;
+    medbin[80] = 70_001;
+    fw.restore(medbin, [1, 2, 3, 4, 5, 6, 7, 80]);
+    expect(Array.from(fw.medbin)).toEqual(medbin);
+    expect(Array.from(fw.levels)).toEqual([1, 2, 3, 4, 5, 6, 7, 80]);
+    fw.medlevel = 40;
+    fw.belowmed = 0xffff + 0x10000;
+    fw.abovemed = 70_001;
+    // One more at level 11: the median stays, the count below grows past 16 bits of one level.
+    fw.features(11 / LEVELS, 2 * 0xffffffff, new Float64Array(2 * WINDOW));
+    medbin[11]++;
+    expect(Array.from(fw.medbin)).toEqual(medbin);
+    expect(fw.medlevel).toBe(40);
+    expect(fw.belowmed).toBe(0xffff + 0x10001);
+  });
 });

@@ -1,4 +1,3 @@
-import { ownRegion, type Region } from '../shared/arrays';
 import { haar, minMaxScaled, roundHalfEven } from './windowMath';
 
 /** Samples per feature window (after down-sampling). */
@@ -10,10 +9,12 @@ export const DIM = 2 * WINDOW;
 /** A level closer than this to the running median is snapped to it. */
 const CHOMP = 0.075;
 
-/** Where the window's levels begin in `counts`, after the histogram's. */
-const WINDOW_AT = LEVELS + 1;
-/** Bytes of a feature window's array. */
-export const FEATURE_WINDOW_BYTES = 4 * (WINDOW_AT + WINDOW);
+/** Levels of the median histogram: 0 to LEVELS. */
+const BINS = LEVELS + 1;
+/** Where the window's levels begin in its words, after the histogram's two words a count. */
+const WINDOW_AT = 2 * BINS;
+/** 16-bit words a feature window keeps. */
+export const FEATURE_WINDOW_WORDS = WINDOW_AT + WINDOW;
 
 /** Scratch for one window's arithmetic, shared by every window (single-threaded; used within one call). */
 const scratchValues = new Float64Array(WINDOW);
@@ -26,44 +27,69 @@ const scratchB = new Float64Array(WINDOW);
  * features: their full Haar wavelet transform and the values themselves, min-max scaled.
  */
 export class FeatureWindow {
-  /**
-   * Values seen per level (32 bits hold 4e9 down-sampled values), then from WINDOW_AT the last WINDOW
-   * levels, oldest first: one view (a view is ~0.1 kB of heap in each of a fleet's 100,000 detectors).
-   * A window value is always a level / LEVELS, so its level says it exactly.
-   */
-  private readonly counts: Uint32Array;
   /** The running median level, with the counts below and above it. */
   medlevel = 0;
   belowmed = 0;
   abovemed = 0;
 
-  /** `region`: where its array goes, as a view (8-aligned, FEATURE_WINDOW_BYTES long; default a buffer of its own). */
-  constructor({ buffer, offset }: Region = ownRegion(FEATURE_WINDOW_BYTES)) {
-    this.counts = new Uint32Array(buffer, offset, WINDOW_AT + WINDOW);
-  }
+  /**
+   * `words` from `at` (FEATURE_WINDOW_WORDS of them; default words of its own): values seen per level,
+   * each count in two words, low first (32 bits hold 4e9 down-sampled values), then from WINDOW_AT the
+   * last WINDOW levels, oldest first. Its owner's words, not a view of its own (a view is ~0.1 kB of
+   * heap in each of a fleet's 100,000 detectors). A window value is always a level / LEVELS, so its
+   * level says it exactly.
+   */
+  constructor(
+    private readonly words: Uint16Array = new Uint16Array(FEATURE_WINDOW_WORDS),
+    private readonly at = 0
+  ) {}
 
-  /** Values seen per level (a view made for the caller). */
+  /** Values seen per level (a copy made for the caller). */
   get medbin(): Uint32Array {
-    return this.counts.subarray(0, WINDOW_AT);
+    const bins = new Uint32Array(BINS);
+    for (let level = 0; level < BINS; level++) {
+      bins[level] = this.count(level);
+    }
+    return bins;
   }
 
   /** The last WINDOW values' levels, oldest first (a view made for the caller). */
-  get levels(): Uint32Array {
-    return this.counts.subarray(WINDOW_AT);
+  get levels(): Uint16Array {
+    return this.words.subarray(this.at + WINDOW_AT, this.at + WINDOW_AT + WINDOW);
+  }
+
+  /** Sets the histogram and the window from a stored state (counts below 2^32, levels at most LEVELS). */
+  restore(medbin: ArrayLike<number>, levels: ArrayLike<number>): void {
+    for (let level = 0; level < BINS; level++) {
+      this.setCount(level, medbin[level]);
+    }
+    this.levels.set(levels);
+  }
+
+  private count(level: number): number {
+    const at = this.at + 2 * level;
+    return this.words[at] + this.words[at + 1] * 0x10000;
+  }
+
+  private setCount(level: number, n: number): void {
+    const at = this.at + 2 * level;
+    this.words[at] = n & 0xffff;
+    this.words[at + 1] = n >>> 16;
   }
 
   /** Takes the `dsi`-th value (from 1), normalised to [0, 1] by the range; writes the window's features into f. */
   features(normalised: number, dsi: number, f: Float64Array): Float64Array {
     const level = Math.min(LEVELS, Math.max(0, roundHalfEven(normalised * LEVELS)));
     const medlevel = this.median(level, dsi);
-    const counts = this.counts;
-    counts.copyWithin(WINDOW_AT, WINDOW_AT + 1);
-    counts[WINDOW_AT + WINDOW - 1] = Math.abs(level / LEVELS - medlevel / LEVELS) < CHOMP ? medlevel : level;
+    const words = this.words;
+    const window = this.at + WINDOW_AT;
+    words.copyWithin(window, window + 1, window + WINDOW);
+    words[window + WINDOW - 1] = Math.abs(level / LEVELS - medlevel / LEVELS) < CHOMP ? medlevel : level;
     f.fill(0);
     if (dsi >= WINDOW) {
       const fw = scratchValues;
       for (let k = 0; k < WINDOW; k++) {
-        fw[k] = counts[WINDOW_AT + k] / LEVELS;
+        fw[k] = words[window + k] / LEVELS;
       }
       const dw = minMaxScaled(fw, scratchA);
       const wav = minMaxScaled(haar(dw, scratchB), scratchB);
@@ -80,32 +106,32 @@ export class FeatureWindow {
    */
   rescale(a: number, b: number): void {
     const to = (level: number): number => Math.min(LEVELS, Math.max(0, roundHalfEven(a * level + b * LEVELS)));
-    const counts = this.counts;
-    const old = counts.slice(0, WINDOW_AT);
-    counts.fill(0, 0, WINDOW_AT);
+    const old = this.medbin;
+    const moved = new Array<number>(BINS).fill(0);
     old.forEach((count, level) => {
-      counts[to(level)] += count;
+      moved[to(level)] += count;
     });
     this.medlevel = to(this.medlevel);
     this.belowmed = 0;
     this.abovemed = 0;
-    for (let level = 0; level < WINDOW_AT; level++) {
+    moved.forEach((count, level) => {
+      this.setCount(level, count);
       if (level < this.medlevel) {
-        this.belowmed += counts[level];
+        this.belowmed += this.count(level);
       } else if (level > this.medlevel) {
-        this.abovemed += counts[level];
+        this.abovemed += this.count(level);
       }
-    }
-    for (let k = WINDOW_AT; k < WINDOW_AT + WINDOW; k++) {
-      counts[k] = to(counts[k]);
-    }
+    });
+    const levels = this.levels;
+    levels.forEach((level, k) => {
+      levels[k] = to(level);
+    });
   }
 
   /** The median level after counting `level`; not strictly a running median (as published): one level per value at most. */
   private median(level: number, dsi: number): number {
-    // The histogram's part of counts: the median never walks past a level with a count (there is one on the side it walks to).
-    const bin = this.counts;
-    bin[level]++;
+    // The median never walks past a level with a count (there is one on the side it walks to).
+    this.setCount(level, this.count(level) + 1);
     const medpos = Math.floor(dsi / 2);
     if (dsi === 1) {
       this.medlevel = level;
@@ -116,19 +142,19 @@ export class FeatureWindow {
       this.abovemed++;
     }
     if (medpos < this.abovemed) {
-      this.belowmed += bin[this.medlevel];
+      this.belowmed += this.count(this.medlevel);
       this.medlevel++;
-      while (bin[this.medlevel] === 0) {
+      while (this.count(this.medlevel) === 0) {
         this.medlevel++;
       }
-      this.abovemed -= bin[this.medlevel];
+      this.abovemed -= this.count(this.medlevel);
     } else if (medpos < this.belowmed) {
-      this.abovemed += bin[this.medlevel];
+      this.abovemed += this.count(this.medlevel);
       this.medlevel--;
-      while (bin[this.medlevel] === 0) {
+      while (this.count(this.medlevel) === 0) {
         this.medlevel--;
       }
-      this.belowmed -= bin[this.medlevel];
+      this.belowmed -= this.count(this.medlevel);
     }
     return this.medlevel;
   }

@@ -1,6 +1,10 @@
-import { aligned8, NO_BYTES, NO_NUMBERS, NO_WORDS, ownRegion, type Region } from '../shared/arrays';
+import * as arrays from '../shared/arrays';
+import { aligned8, NO_BYTES, NO_NUMBERS, ownRegion, type Region } from '../shared/arrays';
 import { type ArtBound, levelValues, UNBOUNDED } from './artBound';
 import { closestPair, pairTableWords } from './closestPair';
+
+/** Bound once: run by tsx (CommonJS), each call of an imported function is first a getter call of esbuild's interop. */
+const { getF64, putF64 } = arrays;
 
 /**
  * The complement-coded input of the call in progress, shared by every ART (single-threaded; used
@@ -15,6 +19,9 @@ let scratchCodes = new Uint8Array(0);
  * boxed numbers in each of a fleet's 100,000 detectors.
  */
 const outcome = new Float64Array(3);
+
+/** Words of the vigilances in `words`: two float64 (as fields, a boxed number each in every detector). */
+const RHO_WORDS = 8;
 
 /**
  * The compact distributed dual-vigilance fuzzy ART ARTime uses (Carpenter, Grossberg & Rosen 1991;
@@ -36,8 +43,6 @@ const outcome = new Float64Array(3);
  * the doubles' bit for bit.
  */
 export class FuzzyArt {
-  rhoLb = 0;
-  rhoUb = 0;
   categories = 0;
   /** Unbounded: the weights, rows of 2 x dim (empty when bounded). */
   private reals = NO_NUMBERS;
@@ -50,11 +55,12 @@ export class FuzzyArt {
    * 16-bit words, one view (a view is ~0.1 kB of heap in each of a fleet's 100,000 detectors): bounded
    * only, derived (never stored), each category's closest partner and their |w_a ^ w_b| (closestPair),
    * then from `dirtyAt` a flag per category that changed since they were last brought up to date
-   * (all, after a restore), so a merge costs a few rows; then from `wordsAt` the words its owner
-   * asked for (`ownerWords`).
+   * (all, after a restore), so a merge costs a few rows; then from `rhoAt` the lower and upper
+   * vigilances as float64; then from `wordsAt` the words its owner asked for (`ownerWords`).
    */
   readonly words: Uint16Array;
   private readonly dirtyAt: number;
+  private readonly rhoAt: number;
   /** Where the owner's words begin in `words`. */
   readonly wordsAt: number;
   /**
@@ -66,7 +72,7 @@ export class FuzzyArt {
   /** Bytes of an ART's tables and its owner's words (an unbounded one holds growing arrays of its own besides). */
   static bytes(dim: number, bound: ArtBound, ownerWords = 0): number {
     const cap = bound.capacity;
-    const words = Number.isFinite(cap) ? pairTableWords(cap) + cap + ownerWords : ownerWords;
+    const words = (Number.isFinite(cap) ? pairTableWords(cap) + cap : 0) + RHO_WORDS + ownerWords;
     return (Number.isFinite(cap) ? cap * 2 * dim : 0) + aligned8(words * 2);
   }
 
@@ -99,9 +105,10 @@ export class FuzzyArt {
     const { buffer, offset } = region ?? ownRegion(FuzzyArt.bytes(dim, bound, ownerWords));
     if (!bounded) {
       this.codes = NO_BYTES;
-      this.words = ownerWords > 0 ? new Uint16Array(buffer, offset, ownerWords) : NO_WORDS;
       this.dirtyAt = 0;
-      this.wordsAt = 0;
+      this.rhoAt = 0;
+      this.wordsAt = RHO_WORDS;
+      this.words = new Uint16Array(buffer, offset, this.wordsAt + ownerWords);
       return;
     }
     // A bounded ART's tables never grow: views on one buffer (shared/arrays.ts). A bound's capacity
@@ -110,9 +117,28 @@ export class FuzzyArt {
     const cap = bound.capacity | 0;
     this.codes = new Uint8Array(buffer, offset, cap * this.dimComp);
     this.dirtyAt = pairTableWords(cap);
-    this.wordsAt = this.dirtyAt + cap;
+    this.rhoAt = this.dirtyAt + cap;
+    this.wordsAt = this.rhoAt + RHO_WORDS;
     this.words = new Uint16Array(buffer, offset + cap * this.dimComp, this.wordsAt + ownerWords);
-    this.words.fill(1, this.dirtyAt, this.wordsAt);
+    this.words.fill(1, this.dirtyAt, this.rhoAt);
+  }
+
+  /** The lower vigilance: below it, no match is a new cluster. */
+  get rhoLb(): number {
+    return getF64(this.words, this.rhoAt);
+  }
+
+  set rhoLb(x: number) {
+    putF64(this.words, this.rhoAt, x);
+  }
+
+  /** The upper vigilance: a category matching at or above it learns. */
+  get rhoUb(): number {
+    return getF64(this.words, this.rhoAt + 4);
+  }
+
+  set rhoUb(x: number) {
+    putF64(this.words, this.rhoAt + 4, x);
   }
 
   /** The last `train()`'s best match. */
@@ -310,7 +336,7 @@ export class FuzzyArt {
       }
     }
     this.categories = categories;
-    this.words.fill(1, this.dirtyAt, this.wordsAt);
+    this.words.fill(1, this.dirtyAt, this.rhoAt);
   }
 
   /** Where a new category goes: the next free slot, or when full one freed by a merge. */

@@ -1,5 +1,5 @@
-import { aligned8, modelRegion } from '../shared/arrays';
-import { DIM, FEATURE_WINDOW_BYTES, FeatureWindow, LEVELS, WINDOW } from './featureWindow';
+import { modelRegion } from '../shared/arrays';
+import { DIM, FEATURE_WINDOW_WORDS, FeatureWindow, LEVELS, WINDOW } from './featureWindow';
 import type { ArtBound } from './artBound';
 import { RESONANCE_SCALARS, Resonance } from './resonance';
 import type { ByteReader, ByteWriter } from '../shared/bytes';
@@ -13,14 +13,14 @@ export interface Learned {
   resonance: Resonance;
 }
 
-/** A learned part not yet filled: its window's and resonance's arrays views on one region (shared/arrays.ts). */
+/**
+ * A learned part not yet filled, on one region of the models' slab (shared/arrays.ts): the feature
+ * window keeps its words ahead of the resonance's in the ART's 16-bit words (one view for the three).
+ */
 export function newLearned(trendWindow: number, bound: ArtBound): Learned {
-  const windowBytes = aligned8(FEATURE_WINDOW_BYTES);
-  const { buffer, offset } = modelRegion(windowBytes + Resonance.bytes(trendWindow, bound));
-  return {
-    window: new FeatureWindow({ buffer, offset }),
-    resonance: new Resonance(trendWindow, bound, { buffer, offset: offset + windowBytes }),
-  };
+  const region = modelRegion(Resonance.bytes(trendWindow, bound, FEATURE_WINDOW_WORDS));
+  const resonance = new Resonance(trendWindow, bound, region, FEATURE_WINDOW_WORDS);
+  return { window: new FeatureWindow(resonance.art.words, resonance.art.wordsAt), resonance };
 }
 
 // Its saved form (ArtimeDetector.toState / fromState): what follows the detector's own scalars.
@@ -87,8 +87,7 @@ export function restoreLearned(
   if (!medbin.every((x) => Number.isInteger(x) && x >= 0 && x <= 0xffffffff)) {
     throw new Error('Corrupt detector state: artime median histogram');
   }
-  fw.medbin.set(medbin);
-  fw.levels.set(values);
+  fw.restore(medbin, values);
   l.resonance.restoreScalars(sc.subarray(3, 3 + RESONANCE_SCALARS));
   l.resonance.simWindow.set(sim);
   l.resonance.simDiffWindow.set(simDiff);

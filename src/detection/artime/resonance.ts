@@ -1,8 +1,12 @@
 import { DIM, WINDOW } from './featureWindow';
-import { ownRegion, type Region } from '../shared/arrays';
+import * as arrays from '../shared/arrays';
+import type { Region } from '../shared/arrays';
 import type { ArtBound } from './artBound';
 import { FuzzyArt } from './fuzzyArt';
 import { cosineLike, shift } from './windowMath';
+
+/** Bound once: run by tsx (CommonJS), each call of an imported function is first a getter call of esbuild's interop. */
+const { getF64, putF64 } = arrays;
 
 const INITIAL_RHO = 0.8;
 /** Down-sampled steps after an anomaly during which new categories are masked. */
@@ -17,10 +21,25 @@ export const RESONANCE_SCALARS = 12;
 const UNIT = 65535;
 const unit = (x: number): number => Math.round(Math.min(1, Math.max(0, x)) * UNIT);
 
-/** 16-bit words of the windows: the recent matches (half the trend window, and one), then as many distances as the trend window and one. */
-function windowWords(trendWindow: number): number {
-  return Math.floor(trendWindow / 2) + 1 + trendWindow + 1;
+/**
+ * 16-bit words the resonance keeps in its ART's: four float64 (as fields, a boxed number each in every
+ * detector), then the windows: the recent matches (half the trend window, and one), then as many
+ * distances as the trend window and one.
+ */
+function ownerWords(trendWindow: number): number {
+  return WINDOWS_AT + Math.floor(trendWindow / 2) + 1 + trendWindow + 1;
 }
+
+/**
+ * Where each float64 is in its words, from `at` (4 words each): the last anomaly's match; the sum of
+ * the anomalies' matches, each lowered to the lowest match within MASK steps after it, and the last
+ * one as it went in; the sum of every match (the upper vigilance follows their mean).
+ */
+const LAST_ANOMALY_SIM = 0;
+const HISTORY_SUM = 4;
+const HISTORY_LAST = 8;
+const RHO_UB_SUM = 12;
+const WINDOWS_AT = 16;
 
 /**
  * ARTime's resonance core (NAB's detect!): each window's features go to a dual-vigilance fuzzy ART;
@@ -30,53 +49,61 @@ function windowWords(trendWindow: number): number {
 export class Resonance {
   readonly art: FuzzyArt;
   /**
-   * Recent matches, then their distances below the upper vigilance (0 if above), in 1 / UNIT, kept in
-   * its ART's 16-bit words from `at` (a view is ~0.1 kB of heap in each of a fleet's 100,000 detectors).
+   * Where its words begin in its ART's, after its owner's (a view of its own is ~0.1 kB of heap in each
+   * of a fleet's 100,000 detectors): the float64 scalars, then from WINDOWS_AT the recent matches, then
+   * their distances below the upper vigilance (0 if above), in 1 / UNIT, to the end of the words.
    */
-  private readonly windows: Uint16Array;
   private readonly at: number;
   /** Matches the window keeps: the distances follow them. */
   private readonly sims: number;
   private lastAnomalyI = 0;
-  private lastAnomalySim = 0;
   private lastRhoUpdateI = 0;
   private maskAfterCat = false;
   private noNewCatCount = 0;
   private historyCount = 0;
-  private historySum = 0;
-  private historyLast = 0;
-  private rhoUbSum = 0;
   private rhoUbCount = 0;
 
-  /** Bytes of its ART's tables and its windows. */
-  static bytes(trendWindow: number, bound: ArtBound): number {
-    return FuzzyArt.bytes(DIM, bound, windowWords(trendWindow));
+  /** Bytes of its ART's tables, its owner's words and its own. */
+  static bytes(trendWindow: number, bound: ArtBound, before = 0): number {
+    return FuzzyArt.bytes(DIM, bound, before + ownerWords(trendWindow));
   }
 
   /**
-   * `trendWindow`: down-sampled values in the probation. `region`: where its ART's tables and its
-   * windows go, as views (8-aligned, Resonance.bytes long; default a buffer of its own).
+   * `trendWindow`: down-sampled values in the probation. `region`: where its ART's tables and the words
+   * go, as views (8-aligned, Resonance.bytes long; default a buffer of its own). `before`: words its
+   * owner keeps in the ART's words ahead of the resonance's (from `art.wordsAt`).
    */
   constructor(
     private readonly trendWindow: number,
     bound: ArtBound,
-    region: Region = ownRegion(Resonance.bytes(trendWindow, bound))
+    region?: Region,
+    before = 0
   ) {
-    this.art = new FuzzyArt(DIM, bound, region, windowWords(trendWindow));
-    this.windows = this.art.words;
-    this.at = this.art.wordsAt;
+    this.art = new FuzzyArt(DIM, bound, region, before + ownerWords(trendWindow));
+    this.at = this.art.wordsAt + before;
     this.sims = Math.floor(trendWindow / 2) + 1;
-    this.windows.fill(UNIT, this.at, this.at + this.sims);
+    const windows = this.at + WINDOWS_AT;
+    this.art.words.fill(UNIT, windows, windows + this.sims);
   }
 
   /** Recent matches, in 1 / UNIT (a view made for the caller). */
   get simWindow(): Uint16Array {
-    return this.windows.subarray(this.at, this.at + this.sims);
+    const windows = this.at + WINDOWS_AT;
+    return this.art.words.subarray(windows, windows + this.sims);
   }
 
   /** Recent distances below the upper vigilance (0 if above), in 1 / UNIT (a view made for the caller). */
   get simDiffWindow(): Uint16Array {
-    return this.windows.subarray(this.at + this.sims);
+    return this.art.words.subarray(this.at + WINDOWS_AT + this.sims);
+  }
+
+  /** One of its float64 words (LAST_ANOMALY_SIM, HISTORY_SUM, HISTORY_LAST, RHO_UB_SUM). */
+  private f64(at: number): number {
+    return getF64(this.art.words, this.at + at);
+  }
+
+  private setF64(at: number, x: number): void {
+    putF64(this.art.words, this.at + at, x);
   }
 
   /** The probation in one batch: initial vigilance, then every window learned in order. */
@@ -101,24 +128,25 @@ export class Resonance {
     const { match, energy, newCluster } = art;
     const cat = i < WINDOW || newCluster ? -1 : 1;
     this.noNewCatCount = cat === -1 ? 0 : this.noNewCatCount + 1;
-    this.rhoUbSum += match;
+    this.setF64(RHO_UB_SUM, this.f64(RHO_UB_SUM) + match);
     this.rhoUbCount++;
-    const at = this.at;
-    shift(this.windows, at, at + this.sims, unit(match));
-    shift(this.windows, at + this.sims, this.windows.length, unit(art.rhoUb - match));
-    if (sinceAnomaly < MASK && this.historyCount > 0 && match < this.historyLast) {
-      this.historySum += match - this.historyLast;
-      this.historyLast = match;
+    const windows = this.at + WINDOWS_AT;
+    const words = art.words;
+    shift(words, windows, windows + this.sims, unit(match));
+    shift(words, windows + this.sims, words.length, unit(art.rhoUb - match));
+    if (sinceAnomaly < MASK && this.historyCount > 0 && match < this.f64(HISTORY_LAST)) {
+      this.setF64(HISTORY_SUM, this.f64(HISTORY_SUM) + (match - this.f64(HISTORY_LAST)));
+      this.setF64(HISTORY_LAST, match);
     }
     const masking = this.maskAfterCat || maskAfterAnomaly;
-    const belowLast = match < this.lastAnomalySim * (maskAfterAnomaly ? 0.9 : 0.7);
+    const belowLast = match < this.f64(LAST_ANOMALY_SIM) * (maskAfterAnomaly ? 0.9 : 0.7);
     let anomaly = 0;
     if (i > this.trendWindow && cat === -1 && (!masking || belowLast)) {
       anomaly = this.confidence(match, energy);
-      this.historySum += match;
+      this.setF64(HISTORY_SUM, this.f64(HISTORY_SUM) + match);
       this.historyCount++;
-      this.historyLast = match;
-      this.lastAnomalySim = match;
+      this.setF64(HISTORY_LAST, match);
+      this.setF64(LAST_ANOMALY_SIM, match);
       this.lastAnomalyI = i;
     }
     this.maskAfterCat = cat === -1 || this.maskAfterCat;
@@ -134,24 +162,29 @@ export class Resonance {
       this.art.rhoLb,
       this.art.rhoUb,
       this.lastAnomalyI,
-      this.lastAnomalySim,
+      this.f64(LAST_ANOMALY_SIM),
       this.lastRhoUpdateI,
       this.maskAfterCat ? 1 : 0,
       this.noNewCatCount,
       this.historyCount,
-      this.historySum,
-      this.historyLast,
-      this.rhoUbSum,
+      this.f64(HISTORY_SUM),
+      this.f64(HISTORY_LAST),
+      this.f64(RHO_UB_SUM),
       this.rhoUbCount,
     ];
   }
 
   restoreScalars(sc: ArrayLike<number>): void {
     const a = this.art;
-    [a.rhoLb, a.rhoUb, this.lastAnomalyI, this.lastAnomalySim, this.lastRhoUpdateI] = Array.from(sc).slice(0, 5);
+    [a.rhoLb, a.rhoUb, this.lastAnomalyI] = [sc[0], sc[1], sc[2]];
+    this.setF64(LAST_ANOMALY_SIM, sc[3]);
+    this.lastRhoUpdateI = sc[4];
     this.maskAfterCat = sc[5] === 1;
-    [this.noNewCatCount, this.historyCount, this.historySum, this.historyLast, this.rhoUbSum, this.rhoUbCount] =
-      Array.from(sc).slice(6, RESONANCE_SCALARS);
+    [this.noNewCatCount, this.historyCount] = [sc[6], sc[7]];
+    this.setF64(HISTORY_SUM, sc[8]);
+    this.setF64(HISTORY_LAST, sc[9]);
+    this.setF64(RHO_UB_SUM, sc[10]);
+    this.rhoUbCount = sc[11];
   }
 
   /**
@@ -187,7 +220,7 @@ export class Resonance {
     for (const m of this.simWindow) {
       minSim = Math.min(minSim, m / UNIT);
     }
-    const ub = Math.min(0.97, this.rhoUbSum / this.rhoUbCount);
+    const ub = Math.min(0.97, this.f64(RHO_UB_SUM) / this.rhoUbCount);
     const art = this.art;
     let lb: number;
     if (art.rhoLb <= minSim) {
@@ -208,7 +241,7 @@ export class Resonance {
       }
       lb = art.rhoLb - Math.max(0.01, decr) / 2;
       if (this.historyCount > 0) {
-        lb = Math.max(this.historySum / this.historyCount, lb);
+        lb = Math.max(this.f64(HISTORY_SUM) / this.historyCount, lb);
       }
     }
     art.rhoLb = Math.min(ub, lb);

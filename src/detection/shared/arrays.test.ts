@@ -1,7 +1,8 @@
 import { ArtimeDetector } from '../artime';
 import { FailureProphetDetector } from '../failureprophet';
 import { synthetic } from '../testSeries';
-import { Slab } from './arrays';
+import fc from 'fast-check';
+import { getF32, getF64, putF32, putF64, Slab } from './arrays';
 
 describe('a slab of regions', () => {
   it('cuts zeroed, 8-aligned, disjoint regions from shared buffers, and large ones apart', () => {
@@ -42,5 +43,21 @@ describe('a slab of regions', () => {
     expect(scores[3]).toEqual(own);
     expect(side[0].toState()).toEqual(single.toState());
     expect(side[3].toState()).toEqual(single.toState());
+  });
+});
+
+describe('floats in 16-bit words', () => {
+  it('hold a float64 (four words) and a float32 (two) bit for bit, at any word, leaving the words around them', () => {
+    const bits = (x: number): string => Buffer.from(new Float64Array([x]).buffer).toString('hex');
+    fc.assert(
+      fc.property(fc.double(), fc.float(), fc.nat(6), (x, y, at) => {
+        const words = new Uint16Array(16).fill(0xabcd);
+        putF64(words, at, x);
+        putF32(words, at + 4, y);
+        expect(bits(getF64(words, at))).toBe(bits(x));
+        expect(Object.is(getF32(words, at + 4), y)).toBe(true);
+        expect(words.every((w, k) => (k >= at && k < at + 6) || w === 0xabcd)).toBe(true);
+      })
+    );
   });
 });

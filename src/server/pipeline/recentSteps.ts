@@ -1,6 +1,10 @@
 import { SCORE_HISTORY_POINTS, type TargetDetail } from '../../contract/pipeline';
+import * as arrays from '../../detection/shared/arrays';
 import { RING_WORDS, type SignalModel } from './signal';
 import { downsampleMax } from './targets';
+
+/** Bound once: run by tsx (CommonJS), each call of an imported function is first a getter call of esbuild's interop. */
+const { getF32, putF32 } = arrays;
 
 /** Steps of a score in the ring: a word holds round(score * SCORE_STEPS), the word above them marks an unrecorded slot. */
 export const SCORE_STEPS = 0xfffe;
@@ -27,22 +31,6 @@ const VALUE = 0;
 const EXPECTED = 2;
 const HALF_WIDTH = 4;
 const SCORE = 6;
-
-/** A float32 read and written as two words of a ring (the ring is one view: each view is ~96 B of heap a signal). */
-const F32 = new Float32Array(1);
-const F32_WORDS = new Uint16Array(F32.buffer);
-
-function put32(ring: Uint16Array, at: number, x: number): void {
-  F32[0] = x;
-  ring[at] = F32_WORDS[0];
-  ring[at + 1] = F32_WORDS[1];
-}
-
-function get32(ring: Uint16Array, at: number): number {
-  F32_WORDS[0] = ring[at];
-  F32_WORDS[1] = ring[at + 1];
-  return F32[0];
-}
 
 /**
  * The last `points` steps of a target's grid, a ring whose slots index each signal's own ring
@@ -87,11 +75,11 @@ export class RecentSteps {
     for (const s of signals) {
       out[s.spec.name] = slots.map(({ slot, t }) => {
         const r = slot * RING_WORDS;
-        const expected = get32(s.ring, r + EXPECTED);
-        const half = get32(s.ring, r + HALF_WIDTH);
+        const expected = getF32(s.ring, r + EXPECTED);
+        const half = getF32(s.ring, r + HALF_WIDTH);
         return {
           t,
-          value: num(get32(s.ring, r + VALUE)),
+          value: num(getF32(s.ring, r + VALUE)),
           expected: num(expected),
           lower: num(expected - half),
           upper: num(expected + half),
@@ -141,9 +129,9 @@ export class RecentSteps {
     for (const s of signals) {
       const r = slot * RING_WORDS;
       const fresh = s.lastAt === t;
-      put32(s.ring, r + VALUE, fresh ? s.value : NaN);
-      put32(s.ring, r + EXPECTED, s.expected);
-      put32(s.ring, r + HALF_WIDTH, (s.upper - s.lower) / 2);
+      putF32(s.ring, r + VALUE, fresh ? s.value : NaN);
+      putF32(s.ring, r + EXPECTED, s.expected);
+      putF32(s.ring, r + HALF_WIDTH, (s.upper - s.lower) / 2);
       s.ring[r + SCORE] = fresh ? scoreWord(s.score, threshold) : 0;
     }
     this.last = slot;
