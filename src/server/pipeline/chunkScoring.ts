@@ -1,6 +1,8 @@
+import type { Clock } from '../clock';
 import type { WatchConfig } from '../config/schema';
 import type { RangeSeries } from '../prometheus/types';
 import { AnswerAlignment } from './alignment';
+import { LoopTurns } from './loopTurns';
 import type { PipelineMetrics } from './metrics';
 import type { PeerGroups } from './peerGroups';
 import type { RangeQuerier } from './query';
@@ -16,7 +18,12 @@ export interface ScoringDeps {
   settings: TargetSettings;
   baseThreshold: number;
   peers: PeerGroups;
+  /** Whose time the event loop's turns are measured in (loopTurns.ts). */
+  clock: Pick<Clock, 'now'>;
 }
+
+/** Targets stepped between two looks at the clock: a look per target would cost more than the steps of a learned fleet. */
+const TARGETS_A_LOOK = 64;
 
 /** Scores a watch's answers step by step over every target, and counts the series they had. */
 export class WatchScoring {
@@ -72,6 +79,7 @@ export class WatchScoring {
     const peerGroups = peers.of(alignment);
     // Targets gone from the answer are stepped too: a target whose series vanish is a fault (vanished.ts).
     const all = alignment.targets;
+    const turns = new LoopTurns(() => this.deps.clock.now());
     for (let t = from; t <= to; t += watch.step) {
       alignment.step(t);
       const peerScores = peers.score(peerGroups, alignment);
@@ -79,6 +87,10 @@ export class WatchScoring {
       for (let i = 0; i < all.length; i++) {
         const target = all[i];
         target.step(t, alignment.valuesOf(i), peerScores.get(target.id), absences.get(target.id));
+        if (i % TARGETS_A_LOOK === TARGETS_A_LOOK - 1 && turns.due) {
+          // Safe: cycles and retraining of this watch never interleave (WatchRunner.exclusive).
+          await turns.give();
+        }
       }
     }
     // Scoring time is aligning and stepping, not the look-up of `up` between them.
