@@ -1,5 +1,8 @@
 import fc from 'fast-check';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { configSchema } from '../config/schema';
+import { readMatrixText } from '../prometheus/matrixText';
 import type { RangeSeries } from '../prometheus/types';
 import { AnswerAlignment, SeriesTargets } from './alignment';
 import { TargetModel } from './targetModel';
@@ -72,6 +75,31 @@ describe('SeriesTargets', () => {
     const restored = new TargetModel(again.id, 'w', again.labels, null, testSettings({}), 3);
     known.set(again.id, restored);
     expect(cache.of({ instance: 'a' })).toBe(restored);
+  });
+  it("keeps none of an answer's text: a target's labels and the key of its series are strings of their own", () => {
+    // A label value read from an answer is a slice of its text in V8 (13 characters and more).
+    setFlagsFromString('--expose-gc');
+    const gc: () => void = runInNewContext('gc');
+    for (const names of [['instance'], ['job', 'instance']]) {
+      const { cache, known } = cacheOf(watchOf(names));
+      // Read and let go in a frame of its own: the test's own frame keeps no slice of the answer.
+      const readAnswer = (big: string) => {
+        const text =
+          '{"status":"success","data":{"resultType":"matrix","result":[' +
+          '{"metric":{"instance":"10.0.0.12:9100","job":"node-exporter-on-kubernetes"},"values":[[1,"1"]]},' +
+          `{"metric":{"instance":"b","big":"${big}"},"values":[[1,"1"]]}]}}`;
+        cache.of(readMatrixText(text)![0].labels);
+        cache.settle();
+      };
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      readAnswer('x'.repeat(20_000_000));
+      gc();
+      // The answer was 20 MB: a target that kept a slice of it would keep it all.
+      expect(process.memoryUsage().heapUsed - before).toBeLessThan(5_000_000);
+      expect(known.size).toBe(1);
+      expect([...known.values()][0].labels).toMatchObject({ instance: '10.0.0.12:9100' });
+    }
   });
 });
 

@@ -4,7 +4,7 @@ import { labelKey } from '../prometheus/resilient';
 import type { RangeSeries } from '../prometheus/types';
 import type { SignalSpec } from './signal';
 import { TargetModel, type TargetSettings } from './targetModel';
-import { kubernetesObject, signalKind, signalLimits, targetId, targetLabels } from './targets';
+import { kubernetesObject, ownLabels, signalKind, signalLimits, targetId, targetLabels } from './targets';
 
 /** The targets of an answer with their values at one step, as peer groups and absences read them. */
 export interface StepValues {
@@ -224,7 +224,7 @@ export class SeriesTargets {
     let target = this.next.get(key) ?? this.last.get(key);
     // A target forgotten (or replaced by a restored one) since: the watch's own is looked up again.
     if (!target || known.get(target.id) !== target) {
-      const labels = targetLabels(watch, seriesLabels);
+      const labels = ownLabels(targetLabels(watch, seriesLabels));
       const id = targetId(watch.name, labels);
       target = known.get(id);
       if (!target) {
@@ -232,7 +232,8 @@ export class SeriesTargets {
         known.set(id, target);
       }
     }
-    this.next.set(key, target);
+    // One label: the key kept is the target's own copy, not a slice of this answer's text (ownLabels).
+    this.next.set(names.length === 1 ? target.labels[names[0]] : key, target);
     return target;
   }
 
