@@ -1,4 +1,5 @@
 import { Random } from '../../src/detection';
+import { SLICE_MS } from '../../src/server/pipeline/loopTurns';
 import type { RangeQuerier } from '../../src/server/pipeline/watchRunner';
 import { buildPipeline, MINUTE, TestClock } from './helpers';
 
@@ -42,6 +43,58 @@ describe('retraining a watch', () => {
       // Retraining read the six hours again (the budget is 3 steps of the 30 series).
       expect(answers.length - cycles).toBeGreaterThan((6 * 60) / 3);
       expect(Math.max(...answers)).toBeLessThanOrEqual(100);
+    } finally {
+      await h.close(true);
+    }
+  }, 120_000);
+});
+
+describe('retraining a large watch', () => {
+  it('gives the event loop a turn once a slice of the clock is spent: the API answers while it trains', async () => {
+    const clock = new TestClock(T0 + 6 * 60 * MINUTE);
+    let retraining = false;
+    let answersRead = 0;
+    const querier: RangeQuerier = {
+      queryRange: async (q) => {
+        const n = Math.max(0, Math.floor((q.end - q.start) / q.stepMs) + 1);
+        if (retraining) {
+          // Reading an answer takes a slice of the clock: its training is due a turn.
+          answersRead++;
+          clock.ms += SLICE_MS;
+        }
+        return JOBS.map((job, j) => {
+          const timestamps = Float64Array.from({ length: n }, (_, k) => q.start + k * q.stepMs);
+          return { labels: { job }, timestamps, values: timestamps.map((t) => j + new Random(t).next()) };
+        });
+      },
+    };
+    const h = buildPipeline(
+      {
+        watches: [{ name: 'load', queries: { load: 'load' }, target: ['job'], step: '1m', history: '6h', lag: 0 }],
+        pipeline: { maxPointsPerAnswer: 300 },
+      },
+      clock,
+      { extra: { querierFor: () => querier } }
+    );
+    try {
+      await h.pipeline.runOnce();
+      let turns = 0;
+      let ticking = true;
+      const tick = () => {
+        turns++;
+        if (ticking) {
+          setImmediate(tick);
+        }
+      };
+      retraining = true;
+      const done = h.pipeline.retrain({ watch: 'load' }, 'on_demand');
+      setImmediate(tick);
+      const result = await done;
+      ticking = false;
+      expect(result).toMatchObject({ trained: JOBS.length, failed: [] });
+      expect(answersRead).toBeGreaterThan(10);
+      // A turn for each answer's training, at least (nothing else here waits for the event loop).
+      expect(turns).toBeGreaterThanOrEqual(answersRead);
     } finally {
       await h.close(true);
     }

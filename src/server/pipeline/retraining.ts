@@ -5,6 +5,7 @@ import type { Clock } from '../clock';
 import type { WatchConfig } from '../config/schema';
 import type { RangeSeries } from '../prometheus/types';
 import type { PipelineRepository } from './store/repository';
+import { LoopTurns } from './loopTurns';
 import { freshModels, type TargetModel, type TargetSettings } from './targetModel';
 import { scoresMissing } from './signal';
 import { targetId, targetLabels } from './targets';
@@ -121,11 +122,16 @@ export async function retrainTargets(
       ];
     })
   );
+  const turns = new LoopTurns(() => deps.clock.now());
   for (let from = start, to = start; from <= end; from = to + watch.step) {
     to = Math.min(end, from + (deps.answerSteps() - 1) * watch.step);
     const results = await deps.fetch(from, to);
     for (const [signal, list] of results) {
       for (const s of list) {
+        // An answer's training for a whole fleet takes seconds: the API and /healthz answer meanwhile.
+        if (turns.due) {
+          await turns.give();
+        }
         const plan = plans.get(targetId(watch.name, targetLabels(watch, s.labels)));
         const model = plan?.models.find((m) => m.name === signal);
         if (!plan || !model || plan.error) {
