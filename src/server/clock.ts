@@ -5,6 +5,8 @@
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
+  /** Milliseconds on a monotonic clock (not the epoch): how long work has held the thread (loopTurns.ts). */
+  elapsed(): number;
   sleep(ms: number): Promise<void>;
   /** A signal that aborts once `ms` of this clock's time has passed: the timeout of one request. */
   timeout(ms: number): AbortSignal;
@@ -16,6 +18,7 @@ export interface Clock {
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  elapsed: () => performance.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   timeout: (ms) => AbortSignal.timeout(ms),
   every: (ms, fn) => {

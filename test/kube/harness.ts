@@ -26,6 +26,8 @@ export class FakeClock implements Clock {
 
   now = (): number => this.ms;
 
+  elapsed = (): number => this.ms;
+
   async sleep(ms: number): Promise<void> {
     this.advance(ms);
     this.sleeps.push(ms);
@@ -113,6 +115,7 @@ export async function startHarness(
 export function skewed(clock: Clock, skewMs: number): Clock {
   return {
     now: () => clock.now() + skewMs,
+    elapsed: () => clock.elapsed(),
     sleep: (ms) => clock.sleep(ms),
     timeout: (ms) => clock.timeout(ms),
     every: (ms, fn) => clock.every(ms, fn),

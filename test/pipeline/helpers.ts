@@ -24,6 +24,9 @@ export class TestClock implements Clock {
 
   now = (): number => this.ms;
 
+  /** Time here is the test's: work takes as long as the test moves the clock. */
+  elapsed = (): number => this.ms;
+
   sleep = async (ms: number): Promise<void> => {
     this.sleeps.push(ms);
   };

@@ -8,6 +8,7 @@ function handClock() {
   const ticks: Array<() => void> = [];
   const clock: Clock = {
     now: () => 0,
+    elapsed: () => 0,
     sleep: async () => undefined,
     timeout: () => new AbortController().signal,
     every: (_ms, fn) => {

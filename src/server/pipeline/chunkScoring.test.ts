@@ -31,7 +31,7 @@ const answer = (): Map<string, RangeSeries[]> =>
     ],
   ]);
 
-function scoring(now: () => number) {
+function scoring(elapsed: () => number) {
   const targets = new Map<string, TargetModel>();
   const metrics = new PipelineMetrics(new Registry());
   const querier: RangeQuerier = {
@@ -45,7 +45,7 @@ function scoring(now: () => number) {
     settings: testSettings({}),
     baseThreshold: 3,
     peers: new PeerGroups(watch.peers, Object.keys(watch.queries)),
-    clock: { now },
+    clock: { elapsed },
   });
   return { scoring, targets };
 }

@@ -19,7 +19,7 @@ export interface ScoringDeps {
   baseThreshold: number;
   peers: PeerGroups;
   /** Whose time the event loop's turns are measured in (loopTurns.ts). */
-  clock: Pick<Clock, 'now'>;
+  clock: Pick<Clock, 'elapsed'>;
 }
 
 /** Targets stepped between two looks at the clock: a look per target would cost more than the steps of a learned fleet. */
@@ -79,7 +79,7 @@ export class WatchScoring {
     const peerGroups = peers.of(alignment);
     // Targets gone from the answer are stepped too: a target whose series vanish is a fault (vanished.ts).
     const all = alignment.targets;
-    const turns = new LoopTurns(() => this.deps.clock.now());
+    const turns = new LoopTurns(() => this.deps.clock.elapsed());
     for (let t = from; t <= to; t += watch.step) {
       alignment.step(t);
       const peerScores = peers.score(peerGroups, alignment);

@@ -14,7 +14,7 @@ export interface TrainingDeps {
   watch: WatchConfig;
   repo: PipelineRepository;
   settings: TargetSettings;
-  clock: Pick<Clock, 'now'>;
+  clock: Pick<Clock, 'now' | 'elapsed'>;
   /** Steps the next fetch may cover: it reads every series of the watch, so sized as a catch-up's answers are. */
   answerSteps(): number;
   fetch: (from: number, to: number) => Promise<Map<string, RangeSeries[]>>;
@@ -122,7 +122,7 @@ export async function retrainTargets(
       ];
     })
   );
-  const turns = new LoopTurns(() => deps.clock.now());
+  const turns = new LoopTurns(() => deps.clock.elapsed());
   for (let from = start, to = start; from <= end; from = to + watch.step) {
     to = Math.min(end, from + (deps.answerSteps() - 1) * watch.step);
     const results = await deps.fetch(from, to);
