@@ -113,7 +113,8 @@ function line(label: string, r: ProcessRun): { cycle: number; rss: number } {
         .toFixed(0)
         .padStart(7)} ${(r.end.rss / MiB).toFixed(0).padStart(8)} ` +
       `${(r.end.heapUsed / MiB).toFixed(0).padStart(8)} ${(r.end.arrayBuffers / MiB).toFixed(0).padStart(7)} ${(r.end.peakRss / MiB).toFixed(0).padStart(9)} ` +
-      `${(r.settled.rss / MiB).toFixed(0).padStart(8)} ${(r.settled.heapTotal / MiB).toFixed(0).padStart(9)} ${(r.first.rss / MiB).toFixed(0).padStart(10)}`
+      `${(r.settled.rss / MiB).toFixed(0).padStart(8)} ${(r.settled.heapTotal / MiB).toFixed(0).padStart(9)} ${(r.first.rss / MiB).toFixed(0).padStart(10)} ` +
+      `${((r.first.maxLoopDelayMs ?? NaN) / 1000).toFixed(1).padStart(11)}`
   );
   return { cycle, rss: r.end.rss };
 }
@@ -129,7 +130,7 @@ export async function run(): Promise<void> {
   console.log(
     `  ${'process'.padEnd(34)} ${'series'.padStart(8)} ${'replay s'.padStart(8)} ${'CPU s'.padStart(7)} ${'cycle ms'.padStart(8)} ${'max ms'.padStart(7)} ` +
       `${'RSS MiB'.padStart(8)} ${'heap MiB'.padStart(8)} ${'arrays'.padStart(7)} ${'peak RSS'.padStart(9)} ` +
-      `${'settled'.padStart(8)} ${'committed'.padStart(9)} ${'RSS replay'.padStart(10)}`
+      `${'settled'.padStart(8)} ${'committed'.padStart(9)} ${'RSS replay'.padStart(10)} ${'blocked s'.padStart(11)}`
   );
   for (const size of sizes) {
     const source = await startFleetSource(size);

@@ -14,6 +14,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import pino from 'pino';
 import { Registry } from 'prom-client';
@@ -46,6 +47,8 @@ export interface ProcessReport {
   arrayBuffers: number;
   /** Peak RSS of the process so far (VmHWM). */
   peakRss: number;
+  /** The longest the event loop waited during the run reported (first: the replay), ms: what /healthz would have waited. */
+  maxLoopDelayMs?: number;
   spaces?: Record<string, number>;
 }
 
@@ -115,11 +118,15 @@ async function main(): Promise<void> {
       const used = process.cpuUsage(cpu);
       return (used.user + used.system) / 1000;
     };
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
     await pipeline.runOnce();
+    delay.disable();
     report({
       kind: 'first',
       cycleMs: performance.now() - t,
       cpuMs: cpuMs(),
+      maxLoopDelayMs: delay.max / 1e6,
       series: status().series,
       targets: status().targets,
     });
