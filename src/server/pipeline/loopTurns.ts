@@ -1,30 +1,30 @@
 /**
- * How long scoring may hold the event loop before it gives the loop a turn. The pipeline shares the
+ * How long scoring or retraining may hold the event loop before giving it a turn. The pipeline shares the
  * HTTP server's thread: a fleet's probation end costs ~2 ms a target (200 s at 100,000 in one step),
  * which held `/healthz` and the API for as long and would have a liveness probe restart the pod into
  * the same replay.
  */
 export const SLICE_MS = 50;
 
-/** Turns of the event loop taken in a long synchronous run, one each time a slice of `now`'s time is spent. */
+/** Turns of the event loop taken in a long synchronous run, one each time a slice of `elapsed` time is spent. */
 export class LoopTurns {
   private sliceStart: number;
 
   constructor(
-    private readonly now: () => number,
+    private readonly elapsed: () => number,
     private readonly sliceMs = SLICE_MS
   ) {
-    this.sliceStart = now();
+    this.sliceStart = elapsed();
   }
 
   /** Whether the slice is spent. */
   get due(): boolean {
-    return this.now() - this.sliceStart >= this.sliceMs;
+    return this.elapsed() - this.sliceStart >= this.sliceMs;
   }
 
   /** Lets what waits run (setImmediate comes after the loop's I/O: requests are answered), then starts a new slice. */
   async give(): Promise<void> {
     await new Promise<void>((resolve) => setImmediate(resolve));
-    this.sliceStart = this.now();
+    this.sliceStart = this.elapsed();
   }
 }
