@@ -1,6 +1,7 @@
 import { Random } from '../../src/detection';
 import { SLICE_MS } from '../../src/server/pipeline/loopTurns';
 import type { RangeQuerier } from '../../src/server/pipeline/watchRunner';
+import type { RangeSeries } from '../../src/server/prometheus/types';
 import { buildPipeline, MINUTE, TestClock } from './helpers';
 
 // Retraining reads the watch's whole history again, for every series of the watch: its answers
@@ -9,17 +10,25 @@ import { buildPipeline, MINUTE, TestClock } from './helpers';
 const T0 = Date.UTC(2025, 2, 3);
 const JOBS = Array.from({ length: 30 }, (_, j) => `job-${j}`);
 
+/** One series per job over the query's steps, the j-th job's value at t being `value(t, j)`. */
+function jobSeries(
+  q: Parameters<RangeQuerier['queryRange']>[0],
+  jobs: string[],
+  value: (t: number, j: number) => number
+): RangeSeries[] {
+  const n = Math.max(0, Math.floor((q.end - q.start) / q.stepMs) + 1);
+  return jobs.map((job, j) => {
+    const timestamps = Float64Array.from({ length: n }, (_, k) => q.start + k * q.stepMs);
+    return { labels: { job }, timestamps, values: timestamps.map((t) => value(t, j)) };
+  });
+}
+
 describe('retraining a watch', () => {
   it('reads the history in answers of at most maxPointsPerAnswer points, and trains every target', async () => {
     const answers: number[] = [];
     const querier: RangeQuerier = {
       queryRange: async (q) => {
-        const n = Math.max(0, Math.floor((q.end - q.start) / q.stepMs) + 1);
-        const series = JOBS.map((job, j) => {
-          const timestamps = Float64Array.from({ length: n }, (_, k) => q.start + k * q.stepMs);
-          const values = timestamps.map((t) => 10 + j + new Random(t / MINUTE + 1000 * j).next());
-          return { labels: { job }, timestamps, values };
-        });
+        const series = jobSeries(q, JOBS, (t, j) => 10 + j + new Random(t / MINUTE + 1000 * j).next());
         answers.push(series.reduce((sum, s) => sum + s.timestamps.length, 0));
         return series;
       },
@@ -56,16 +65,12 @@ describe('retraining a large watch', () => {
     let answersRead = 0;
     const querier: RangeQuerier = {
       queryRange: async (q) => {
-        const n = Math.max(0, Math.floor((q.end - q.start) / q.stepMs) + 1);
         if (retraining) {
           // Reading an answer takes a slice of the clock: its training is due a turn.
           answersRead++;
           clock.ms += SLICE_MS;
         }
-        return JOBS.map((job, j) => {
-          const timestamps = Float64Array.from({ length: n }, (_, k) => q.start + k * q.stepMs);
-          return { labels: { job }, timestamps, values: timestamps.map((t) => j + new Random(t).next()) };
-        });
+        return jobSeries(q, JOBS, (t, j) => j + new Random(t).next());
       },
     };
     const h = buildPipeline(
@@ -105,11 +110,7 @@ describe('retraining requested again while it runs', () => {
   it('joins the run in progress: ten requests for the same watch retrain it once', async () => {
     const querier: RangeQuerier = {
       queryRange: async (q) => {
-        const n = Math.max(0, Math.floor((q.end - q.start) / q.stepMs) + 1);
-        return JOBS.slice(0, 3).map((job, j) => {
-          const timestamps = Float64Array.from({ length: n }, (_, k) => q.start + k * q.stepMs);
-          return { labels: { job }, timestamps, values: timestamps.map((t) => j + new Random(t).next()) };
-        });
+        return jobSeries(q, JOBS.slice(0, 3), (t, j) => j + new Random(t).next());
       },
     };
     const clock = new TestClock(T0 + 60 * MINUTE);
