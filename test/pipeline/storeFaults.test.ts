@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Anomaly } from '../../src/contract/pipeline';
+import { FIRST_PIECE_TARGETS } from '../../src/server/pipeline/checkpoint';
 import { SqlitePipelineRepository } from '../../src/server/pipeline/store/sqliteRepository';
 import { replaceNaN } from '../../src/server/pipeline/store/stateCodec';
 import { DATABASE_FILE } from '../../src/server/store/sqlite';
@@ -19,8 +20,6 @@ const CYCLES = 18;
 /** The cycles whose commit the store refuses: one before the spike, the one that opens its anomaly, those around its close. */
 const REFUSED = new Set([3, 6, 12, 13]);
 
-const querier = spikingFleet({ targets: TARGETS, spikeAt: SPIKE, name: padded });
-
 const config = spikingWatchConfig;
 
 const summary = (anomalies: Anomaly[]) =>
@@ -34,9 +33,17 @@ const summary = (anomalies: Anomaly[]) =>
     state,
   }));
 
-async function run(refuse: (cycle: number) => boolean) {
+/**
+ * `targets`: more than FIRST_PIECE_TARGETS and the replay's checkpoints write their states in pieces
+ * ahead of the last transaction. `retry`: a refused cycle is run again at once, at the same time (a
+ * replay refused and run a minute later starts its history a minute later: its targets would differ).
+ */
+async function run(refuse: (cycle: number) => boolean, { targets = TARGETS, retry = false } = {}) {
+  const querier = spikingFleet({ targets, spikeAt: SPIKE, name: padded });
   const clock = new TestClock(NOW);
   const h: Harness = buildPipeline(config, clock, { extra: { querierFor: () => querier } });
+  /** For each refused cycle, the stored states it changed (written ahead of its refused last transaction). */
+  const aheadOfRefusal: number[] = [];
   const events: string[] = [];
   const hear = (kind: string) => (e: { anomaly: Anomaly | { id: number; state: string } }) =>
     events.push(`${kind} ${e.anomaly.id} ${e.anomaly.state}`);
@@ -46,23 +53,37 @@ async function run(refuse: (cycle: number) => boolean) {
   try {
     for (let c = 0; c < CYCLES; c++) {
       if (refuse(c)) {
-        // The resume point is the last row a cycle writes: everything before it in the transaction is undone.
+        // The resume point is the last row a cycle writes (its row exists from the start: the watch's
+        // definition): everything before it in its transaction is undone.
         h.store.db.exec(
           `CREATE TRIGGER refuse BEFORE UPDATE ON pipeline_watches BEGIN SELECT RAISE(ABORT, 'disk full'); END`
         );
+        const statesNow = () =>
+          new Map(
+            h.store.db
+              .prepare('SELECT id, checkpoint FROM pipeline_targets')
+              .all()
+              .map((r) => {
+                const { id, checkpoint } = r as { id: string; checkpoint: Buffer };
+                return [id, checkpoint.toString('base64')];
+              })
+          );
         const before = {
           resume: await h.pipeline.repo.lastProcessed('w'),
           anomalies: summary(await h.pipeline.anomalies({})),
-          states: h.store.db.prepare('SELECT id, checkpoint FROM pipeline_targets ORDER BY id').all(),
+          states: statesNow(),
         };
         await h.pipeline.runOnce();
         expect({
           resume: await h.pipeline.repo.lastProcessed('w'),
           anomalies: summary(await h.pipeline.anomalies({})),
-          states: h.store.db.prepare('SELECT id, checkpoint FROM pipeline_targets ORDER BY id').all(),
-        }).toEqual(before);
+        }).toEqual({ resume: before.resume, anomalies: before.anomalies });
+        aheadOfRefusal.push([...statesNow()].filter(([id, state]) => before.states.get(id) !== state).length);
         expect(h.pipeline.watches()[0].lastError).toMatchObject({ kind: 'internal', message: 'disk full' });
         h.store.db.exec('DROP TRIGGER refuse');
+        if (retry) {
+          await h.pipeline.runOnce();
+        }
       } else {
         await h.pipeline.runOnce();
       }
@@ -77,7 +98,7 @@ async function run(refuse: (cycle: number) => boolean) {
     try {
       const stored = await new SqlitePipelineRepository(db, () => clock.ms).loadTargets('w');
       const states = Object.fromEntries(stored.map((t) => [t.id, JSON.stringify(t.state, replaceNaN)]));
-      return { anomalies, states, events, degraded };
+      return { anomalies, states, events, degraded, aheadOfRefusal };
     } finally {
       db.close();
     }
@@ -105,5 +126,31 @@ describe('a store that refuses a cycle while the loop runs', () => {
     expect(once(faulty.events)).toEqual(once(reference.events));
     // Degraded after each refused cycle, and well again after the next.
     expect(faulty.degraded.map((d, c) => [c, d]).filter(([, d]) => d)).toEqual([...REFUSED].map((c) => [c, true]));
+    // A cycle's checkpoint of a dozen targets is one transaction: a refused one wrote nothing.
+    expect(faulty.aheadOfRefusal).toEqual([...REFUSED].map(() => 0));
   }, 60_000);
+
+  it('loses and duplicates nothing when a large checkpoint is refused after some of its states were written ahead', async () => {
+    // The replay (cycle 0) writes every target: its first piece goes before the last transaction, refused.
+    const options = { targets: FIRST_PIECE_TARGETS + 44, retry: true };
+    const reference = await run(() => false, options);
+    expect(reference.anomalies.filter((a) => a.target === 'w{job="j07"}')).toHaveLength(1);
+
+    const faulty = await run((c) => c === 0, options);
+    expect(faulty.aheadOfRefusal).toEqual([FIRST_PIECE_TARGETS]);
+    // Replayed again at once, those targets skipped the steps their stored states had seen: every
+    // target learned each step once.
+    expect(faulty.anomalies).toEqual(reference.anomalies);
+    const read = (states: Record<string, string>) =>
+      Object.entries(states).map(([id, text]) => ({ id, ...(JSON.parse(text) as { modelVersion: number }) }));
+    const learned = (states: Record<string, string>) => read(states).map((s) => ({ ...s, modelVersion: 0 }));
+    expect(learned(faulty.states)).toEqual(learned(reference.states));
+    // The refused cycle had recorded every target's first model version (a write of its own, before
+    // the checkpoint): the targets of its refused last transaction recorded another on the retry.
+    const seconds = read(faulty.states).filter((s) => s.modelVersion === 2);
+    expect(seconds).toHaveLength(44);
+    expect(read(faulty.states).length - seconds.length).toBe(FIRST_PIECE_TARGETS);
+    const once = (events: string[]) => events.filter((e) => !e.startsWith('updated'));
+    expect(once(faulty.events)).toEqual(once(reference.events));
+  }, 120_000);
 });

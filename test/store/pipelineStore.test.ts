@@ -283,6 +283,23 @@ describe.each(stores)('the pipeline store on %s', (_name, open) => {
     expect(await s.repo.loadPeers('w')).toEqual({ 'deployment=api/cpu': group(4) });
   });
 
+  it('stores states without a resume point (the pieces of a large checkpoint ahead of its last transaction): the resume point and peer groups stay', async () => {
+    const group = { members: ['a', 'b'], state: { scale: 2 } };
+    await s.repo.commitCycle(cycle({ lastProcessed: T0 + MINUTE, peers: { 'deployment=web/cpu': group } }));
+    const a = learned('a');
+    await s.repo.commitCycle({ ...cycle({ targets: [a] }), lastProcessed: undefined });
+    expect(await s.repo.lastProcessed('w')).toBe(T0 + MINUTE);
+    expect(await s.repo.loadPeers('w')).toEqual({ 'deployment=web/cpu': group });
+    expect((await s.repo.loadTargets('w')).map((t) => t.id)).toEqual([a.id]);
+    // Before any resume point: the watch still has none.
+    await s.repo.commitCycle({
+      ...cycle({ watch: 'v', targets: [{ ...learned('b'), watch: 'v' }] }),
+      lastProcessed: undefined,
+    });
+    expect(await s.repo.lastProcessed('v')).toBeNull();
+    expect((await s.repo.loadTargets('v')).length).toBe(1);
+  });
+
   it('drops the state learned under another definition, keeping the record of what happened', async () => {
     expect(await s.repo.adoptDefinition('w', 'v1')).toBe(false);
     await s.repo.commitCycle(

@@ -1,5 +1,6 @@
+import { LoopTurns, SLICE_MS } from './loopTurns';
 import type { PipelineMetrics } from './metrics';
-import type { PipelineRepository, StoredTarget } from './store/repository';
+import type { CycleWrite, PipelineRepository, StoredTarget } from './store/repository';
 import type { AnomalyRecord, PredictionRecord, TargetModel } from './targetModel';
 
 /** What one chunk hands to the store: the targets' changes, and the targets that went stale. */
@@ -130,22 +131,63 @@ export function storedTargets(targets: Iterable<TargetModel>): Iterable<StoredTa
   };
 }
 
+/** A write of more targets than this is split: the first piece is this many, the next ones sized by its time. */
+export const FIRST_PIECE_TARGETS = 256;
+
+/**
+ * Writes `write` with the states of `targets`. A write of many targets goes in several transactions,
+ * a turn of the event loop between them (a synchronous SQLite transaction of a replay's 100,000
+ * states held the loop 4-16 s, longer than `/healthz` may wait). The states of the targets without a
+ * record in `write` go first, in pieces of about one slice of `elapsed` time each; the last
+ * transaction holds the rest of them, the targets with records (so a replay cannot make those
+ * records again) and the resume point. A crash between them leaves some states stored ahead of the
+ * resume point, as the spread checkpoint does: a restored target skips the steps it has seen
+ * (TargetModel.step), so the replay scores nothing twice.
+ */
+export async function storeInPieces(
+  repo: PipelineRepository,
+  write: Omit<CycleWrite, 'targets'>,
+  targets: Iterable<TargetModel>,
+  elapsed: () => number,
+  firstPiece = FIRST_PIECE_TARGETS
+): Promise<AnomalyRecord[]> {
+  const recorded = new Set([...write.anomalies, ...write.predictions].map((r) => r.targetId));
+  const ahead: TargetModel[] = [];
+  const last: TargetModel[] = [];
+  for (const t of targets) {
+    (recorded.has(t.id) ? last : ahead).push(t);
+  }
+  const turns = new LoopTurns(elapsed, SLICE_MS);
+  let at = 0;
+  let size = firstPiece;
+  while (ahead.length - at > size) {
+    const started = elapsed();
+    const piece = ahead.slice(at, at + size);
+    await repo.commitCycle({
+      watch: write.watch,
+      targets: storedTargets(piece),
+      anomalies: [],
+      predictions: [],
+      forgotten: [],
+    });
+    at += piece.length;
+    const spent = elapsed() - started;
+    size = spent > 0 ? Math.max(1, Math.floor((size * SLICE_MS) / spent)) : Infinity;
+    await turns.give();
+  }
+  return repo.commitCycle({ ...write, targets: storedTargets(ahead.slice(at).concat(last)) });
+}
+
 /** Stores the states of `targets` alone, with the resume point `lastProcessed` (retraining, flushing, retiring). */
 export function storeStates(
   repo: PipelineRepository,
   watch: string,
   lastProcessed: number,
   targets: Iterable<TargetModel>,
+  elapsed: () => number,
   anomalies: AnomalyRecord[] = []
 ): Promise<AnomalyRecord[]> {
-  return repo.commitCycle({
-    watch,
-    lastProcessed,
-    targets: storedTargets(targets),
-    anomalies,
-    predictions: [],
-    forgotten: [],
-  });
+  return storeInPieces(repo, { watch, lastProcessed, anomalies, predictions: [], forgotten: [] }, targets, elapsed);
 }
 
 /** Sets the per-target gauges of the scored targets (within pipeline.maxTargetSeries) and drops those of the forgotten ones. */

@@ -5,7 +5,7 @@ import type { WatchConfig } from '../config/schema';
 import type { RangeSeries } from '../prometheus/types';
 import { announce } from './announce';
 import { answerSteps, basisOf, chunkEnd, readChunk, type AnswerBasis, type CatchUpLimits } from './catchUp';
-import { gatherChanges, publishTargetMetrics, storedTargets, storeStates, UnsavedStates } from './checkpoint';
+import { gatherChanges, publishTargetMetrics, storeInPieces, storeStates, UnsavedStates } from './checkpoint';
 import { WatchScoring } from './chunkScoring';
 import type { AnomalyListener } from './listener';
 import { LearningLog, MatchLog } from './matchReport';
@@ -51,7 +51,7 @@ export interface RunnerDeps {
 
 /**
  * One watch: every step it fetches the new samples of its queries, scores every target, tracks
- * anomalies and predictions, and checkpoints it all in one transaction per chunk.
+ * anomalies and predictions, and checkpoints each chunk (its records and resume point in one transaction).
  */
 export class WatchRunner {
   readonly targets = new Map<string, TargetModel>();
@@ -77,6 +77,8 @@ export class WatchRunner {
   private readonly share?: WatchShare;
   /** What sizes the next answer (catchUp.ts): the last one read, or the targets restored. */
   private answerBasis?: AnswerBasis;
+  /** The clock's monotonic time, which a large write's pieces are sized in (checkpoint.ts). */
+  private readonly elapsed = (): number => this.deps.clock.elapsed();
 
   constructor(private readonly deps: RunnerDeps) {
     const { watch, options } = deps;
@@ -239,8 +241,9 @@ export class WatchRunner {
 
   /**
    * Stores one chunk: target states, anomalies, predictions, the resume point; then tells listeners.
-   * When the store refuses, nothing of the chunk was written and what is in memory is ahead of it:
-   * the next cycle restores the last committed checkpoint and scores again from there.
+   * When the store refuses, the chunk's records and resume point were not written (states of a
+   * large write may have been, ahead of it) and what is in memory is ahead of the store: the next
+   * cycle restores the last committed checkpoint and scores again from there.
    */
   private async checkpoint(touched: TargetModel[], to: number, end: number): Promise<void> {
     const { repo, metrics, watch } = this.deps;
@@ -259,10 +262,9 @@ export class WatchRunner {
       // Peer detectors cannot tell a replayed step from a new one, and a catch-up chunk is long to
       // replay: both store every changed target.
       const writing = this.unsaved.due(must, watch.peers !== undefined || to !== end);
-      const committed = await repo.commitCycle({
+      const write = {
         watch: watch.name,
         lastProcessed: this.unsaved.storedThrough(to, watch.step, new Set(writing)),
-        targets: storedTargets(writing),
         anomalies: changes.anomalies,
         predictions: changes.predictions,
         forgotten: changes.forgotten.map((t) => t.id),
@@ -270,7 +272,8 @@ export class WatchRunner {
         peersForgotten: this.peers.takeDropped(),
         // Replicas sharing the watches list every target from the store: the last chunk's are written.
         summaries: to === end ? this.share?.summaries(touched) : undefined,
-      });
+      };
+      const committed = await storeInPieces(repo, write, writing, this.elapsed);
       this.unsaved.saved(writing);
       return committed;
     });
@@ -334,7 +337,7 @@ export class WatchRunner {
       return this.committing(async () => {
         const { trained, failed, retrained } = await retrainTargets(this.training(), chosen, end, reason);
         const through = this.unsaved.storedThrough(end, this.settings.stepMs, new Set(retrained));
-        await storeStates(this.deps.repo, this.name, through, retrained);
+        await storeStates(this.deps.repo, this.name, through, retrained, this.elapsed);
         this.unsaved.saved(retrained);
         return { trained, failed };
       });
@@ -350,7 +353,7 @@ export class WatchRunner {
         return;
       }
       const writing = this.unsaved.due(new Set(), true);
-      await this.committing(() => storeStates(this.deps.repo, this.name, lastProcessed, writing));
+      await this.committing(() => storeStates(this.deps.repo, this.name, lastProcessed, writing, this.elapsed));
       this.unsaved.saved(writing);
     });
   }
@@ -371,7 +374,14 @@ export class WatchRunner {
       }
       if (this.restored && this.lastProcessed !== null) {
         try {
-          const stored = await storeStates(repo, watch.name, this.lastProcessed, this.targets.values(), anomalies);
+          const stored = await storeStates(
+            repo,
+            watch.name,
+            this.lastProcessed,
+            this.targets.values(),
+            this.elapsed,
+            anomalies
+          );
           announce(this.deps, stored, new Set(), this.lastProcessed, this.targets);
         } catch (err) {
           // The store keeps the last committed cycle: the same watch added again resumes from it.

@@ -20,10 +20,15 @@ export type { StoredCheckpoint, StoredTarget, TargetRecord } from './targetTable
 export type { StoredPeers } from './watchTable';
 export type { SummaryPage, SummaryQuery, TargetSummary } from './summaryTable';
 
-/** Everything a cycle writes, committed together so a crash leaves the last cycle whole or absent. */
+/**
+ * What one transaction of a cycle writes, committed together so a crash leaves it whole or absent. A
+ * large checkpoint writes its states in several (checkpoint.ts, `storeInPieces`); the last one carries
+ * the records and the resume point.
+ */
 export interface CycleWrite {
   watch: string;
-  lastProcessed: number;
+  /** The watch's resume point; absent: it and the peer groups stay as stored (states written ahead of a checkpoint's last transaction). */
+  lastProcessed?: number;
   /** Iterated once per attempt to write; each state may be built only when reached (checkpoint.ts). */
   targets: Iterable<StoredTarget>;
   anomalies: AnomalyRecord[];

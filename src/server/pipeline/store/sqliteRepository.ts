@@ -72,7 +72,9 @@ export class SqlitePipelineRepository implements PipelineRepository {
       for (const s of write.summaries ?? []) {
         this.summaryTable.write(s, now);
       }
-      this.watchTable.setResumePoint(write.watch, write.lastProcessed, now, write.peers, write.peersForgotten);
+      if (write.lastProcessed !== undefined) {
+        this.watchTable.setResumePoint(write.watch, write.lastProcessed, now, write.peers, write.peersForgotten);
+      }
       return upserted;
     })();
     this.committed();
