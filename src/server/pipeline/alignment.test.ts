@@ -5,6 +5,7 @@ import { configSchema } from '../config/schema';
 import { readMatrixText } from '../prometheus/matrixText';
 import type { RangeSeries } from '../prometheus/types';
 import { AnswerAlignment, SeriesTargets } from './alignment';
+import { LoopTurns } from './loopTurns';
 import { TargetModel } from './targetModel';
 import { testSettings } from './testTargets';
 import { targetId, targetLabels } from './targets';
@@ -141,9 +142,9 @@ describe('AnswerAlignment: answers aligned into buffers kept from one answer to 
       };
     });
 
-  it('gives every target the values of its series at each step, NaN where it has none, answer after answer', () => {
-    fc.assert(
-      fc.property(answers, (drawn) => {
+  it('gives every target the values of its series at each step, NaN where it has none, answer after answer', async () => {
+    await fc.assert(
+      fc.asyncProperty(answers, async (drawn) => {
         const known = new Map<string, TargetModel>();
         const alignment = new AnswerAlignment({ watch, known, settings, baseThreshold: 3 });
         let from = 0;
@@ -153,7 +154,7 @@ describe('AnswerAlignment: answers aligned into buffers kept from one answer to 
             ['memory', seriesOf(answer.memory, from, answer.steps)],
           ]);
           const before = [...known.values()].filter((t) => !Number.isNaN(t.lastAt));
-          alignment.align(results);
+          await alignment.align(results, new LoopTurns(() => 0));
           // What each target's signals read at step i: the alignment as it was written before (a
           // query's second series of a target is the signal named by its other labels).
           const expected = new Map<TargetModel, Map<number, Array<number | undefined>>>();
@@ -203,7 +204,38 @@ describe('AnswerAlignment: answers aligned into buffers kept from one answer to 
     );
   });
 
-  it('steps a target gone from the answer with no samples, and a returning one with its own', () => {
+  it("gives the event loop turns while it creates a fleet's targets from its first answer", async () => {
+    const known = new Map<string, TargetModel>();
+    const alignment = new AnswerAlignment({ watch, known, settings, baseThreshold: 3 });
+    const load = Array.from({ length: 300 }, (_, k) => ({
+      labels: { instance: `i-${k}` },
+      timestamps: Float64Array.of(0),
+      values: Float64Array.of(k),
+    }));
+    // A slice spent at every look (every 64 series): the loop runs between them.
+    let now = 0;
+    const createdWhenTheLoopRan: number[] = [];
+    const looking = setInterval(() => createdWhenTheLoopRan.push(known.size), 0);
+    try {
+      await alignment.align(
+        new Map([
+          ['load', load],
+          ['memory', []],
+        ]),
+        new LoopTurns(() => (now += 1), 1)
+      );
+    } finally {
+      clearInterval(looking);
+    }
+    expect(createdWhenTheLoopRan.some((n) => n > 0 && n < 300)).toBe(true);
+    alignment.step(0);
+    expect(alignment.present).toBe(300);
+    expect(alignment.targets.map((t, slot) => [t.labels.instance, alignment.value(slot, 0)])).toEqual(
+      load.map((s, k) => [s.labels.instance, k])
+    );
+  });
+
+  it('steps a target gone from the answer with no samples, and a returning one with its own', async () => {
     const known = new Map<string, TargetModel>();
     const alignment = new AnswerAlignment({ watch, known, settings, baseThreshold: 3 });
     const answer = (t: number, instances: Record<string, number>) =>
@@ -226,13 +258,14 @@ describe('AnswerAlignment: answers aligned into buffers kept from one answer to 
     const ids = () => alignment.targets.map((t) => t.labels.instance);
     const values = () => alignment.targets.map((_, slot) => alignment.value(slot, 0));
 
-    alignment.align(answer(0, { a: 1, b: 2, c: 3 }));
+    const still = new LoopTurns(() => 0);
+    await alignment.align(answer(0, { a: 1, b: 2, c: 3 }), still);
     scoreAt(0);
-    alignment.align(answer(STEP, { c: 30 }));
+    await alignment.align(answer(STEP, { c: 30 }), still);
     alignment.step(STEP);
     expect([ids(), alignment.present, values()]).toEqual([['c', 'a', 'b'], 1, [30, NaN, NaN]]);
     scoreAt(STEP);
-    alignment.align(answer(2 * STEP, { b: 20, d: 40 }));
+    await alignment.align(answer(2 * STEP, { b: 20, d: 40 }), still);
     alignment.step(2 * STEP);
     expect([ids(), alignment.present, values()]).toEqual([['b', 'd', 'a', 'c'], 2, [20, 40, NaN, NaN]]);
     expect(known.get(targetId('w', { instance: 'a' }))!.lastAt).toBe(0);

@@ -2,6 +2,7 @@ import { NO_NUMBERS } from '../../detection/shared/arrays';
 import type { WatchConfig } from '../config/schema';
 import { labelKey } from '../prometheus/resilient';
 import type { RangeSeries } from '../prometheus/types';
+import { ITEMS_A_LOOK, type LoopTurns } from './loopTurns';
 import type { SignalSpec } from './signal';
 import { TargetModel, type TargetSettings } from './targetModel';
 import { kubernetesObject, ownLabels, signalKind, signalLimits, targetId, targetLabels } from './targets';
@@ -66,9 +67,10 @@ export class AnswerAlignment implements StepValues {
   /**
    * Takes the answer's series (creating the targets seen for the first time), gives each series
    * the index of its signal in its target, and adds the targets seen before that have no series
-   * in it: each of their steps has no sample (vanished.ts says why).
+   * in it: each of their steps has no sample (vanished.ts says why). Gives the event loop `turns`
+   * (creating a fleet's targets from its first answer takes seconds).
    */
-  align(results: Map<string, RangeSeries[]>): void {
+  async align(results: Map<string, RangeSeries[]>, turns: LoopTurns): Promise<void> {
     const { watch, known } = this.deps;
     const slots = this.slots;
     slots.length = 0;
@@ -82,6 +84,10 @@ export class AnswerAlignment implements StepValues {
       for (const s of list) {
         if (s.timestamps.length === 0) {
           continue;
+        }
+        if (series % ITEMS_A_LOOK === ITEMS_A_LOOK - 1 && turns.due) {
+          // Safe: cycles and retraining of this watch never interleave (WatchRunner.exclusive).
+          await turns.give();
         }
         withSamples++;
         const target = this.seriesTargets.of(s.labels);

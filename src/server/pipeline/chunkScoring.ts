@@ -2,7 +2,7 @@ import type { Clock } from '../clock';
 import type { WatchConfig } from '../config/schema';
 import type { RangeSeries } from '../prometheus/types';
 import { AnswerAlignment } from './alignment';
-import { LoopTurns } from './loopTurns';
+import { ITEMS_A_LOOK, LoopTurns } from './loopTurns';
 import type { PipelineMetrics } from './metrics';
 import type { PeerGroups } from './peerGroups';
 import type { RangeQuerier } from './query';
@@ -22,8 +22,6 @@ export interface ScoringDeps {
   clock: Pick<Clock, 'elapsed'>;
 }
 
-/** Targets stepped between two looks at the clock: a look per target would cost more than the steps of a learned fleet. */
-const TARGETS_A_LOOK = 64;
 
 /** Scores a watch's answers step by step over every target, and counts the series they had. */
 export class WatchScoring {
@@ -49,9 +47,10 @@ export class WatchScoring {
   async score(results: Map<string, RangeSeries[]>, from: number, to: number): Promise<TargetModel[]> {
     const started = performance.now();
     const seenBefore = this.deps.targets.size;
-    this.alignment.align(results);
+    const turns = new LoopTurns(() => this.deps.clock.elapsed());
     try {
-      return await this.scoreAligned(results, from, to, started, seenBefore);
+      await this.alignment.align(results, turns);
+      return await this.scoreAligned(results, from, to, started, seenBefore, turns);
     } finally {
       // The answer's series are let go before the next is read.
       this.alignment.release();
@@ -63,7 +62,8 @@ export class WatchScoring {
     from: number,
     to: number,
     started: number,
-    seenBefore: number
+    seenBefore: number,
+    turns: LoopTurns
   ): Promise<TargetModel[]> {
     const { watch, querier, metrics, targets, peers } = this.deps;
     const { alignment } = this;
@@ -79,7 +79,6 @@ export class WatchScoring {
     const peerGroups = peers.of(alignment);
     // Targets gone from the answer are stepped too: a target whose series vanish is a fault (vanished.ts).
     const all = alignment.targets;
-    const turns = new LoopTurns(() => this.deps.clock.elapsed());
     for (let t = from; t <= to; t += watch.step) {
       alignment.step(t);
       const peerScores = peers.score(peerGroups, alignment);
@@ -87,7 +86,7 @@ export class WatchScoring {
       for (let i = 0; i < all.length; i++) {
         const target = all[i];
         target.step(t, alignment.valuesOf(i), peerScores.get(target.id), absences.get(target.id));
-        if (i % TARGETS_A_LOOK === TARGETS_A_LOOK - 1 && turns.due) {
+        if (i % ITEMS_A_LOOK === ITEMS_A_LOOK - 1 && turns.due) {
           // Safe: cycles and retraining of this watch never interleave (WatchRunner.exclusive).
           await turns.give();
         }

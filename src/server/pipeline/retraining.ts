@@ -62,7 +62,13 @@ export async function recordInitialModels(
 ): Promise<TargetModel[]> {
   const { watch, repo, settings, clock } = deps;
   const recorded: TargetModel[] = [];
+  const turns = new LoopTurns(() => clock.elapsed());
   for (const t of targets) {
+    // A fresh install records a fleet's first versions at once (~45 µs each in SQLite, whose
+    // answers resolve without a turn of the loop): the API and /healthz answer meanwhile.
+    if (turns.due) {
+      await turns.give();
+    }
     if (t.modelVersion === 0 && t.samples > 0) {
       t.modelVersion = await repo.addModel({
         watch: watch.name,
