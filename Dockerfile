@@ -9,6 +9,11 @@ RUN npm run build:server && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production FP_PORT=3001 FP_DATA_DIR=/var/lib/failureprophet
+# glibc's malloc with a fixed mmap threshold: by default it raises the threshold (up to 32 MiB) each
+# time a large block is freed, and serves later large blocks (answers, SQLite's, V8's compiler zones)
+# from its heap, where they stay as free memory it cannot give back. 100,000 series settle ~30 MiB
+# and peak ~20 MiB lower (benchmarks/RESULTS.md, issue 16); the fleet bench runs with this too.
+ENV GLIBC_TUNABLES=glibc.malloc.mmap_threshold=131072
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist-server ./dist-server

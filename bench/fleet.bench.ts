@@ -11,8 +11,10 @@
  * FP_BENCH_PROCESSES=1 (or 2) runs only the one-process (or two-process) part.
  *
  * Each process runs as the backend is deployed: bundled by scripts/build-server.mjs (into dist-bench/),
- * with the Dockerfile CMD's node flags and the NODE_OPTIONS deploy/deployment.yaml sets (bench/fleetNode.ts),
- * plus --expose-gc for the forced GCs. FP_BENCH_NODE_OPTIONS replaces that NODE_OPTIONS (e.g. '' for none);
+ * with the Dockerfile CMD's node flags and its allocator settings (GLIBC_TUNABLES) and the NODE_OPTIONS
+ * deploy/deployment.yaml sets (bench/fleetNode.ts), plus --expose-gc for the forced GCs.
+ * FP_BENCH_NODE_OPTIONS replaces that NODE_OPTIONS (e.g. '' for none), FP_BENCH_GLIBC_TUNABLES those
+ * settings ('' for glibc's defaults);
  * FP_BENCH_TSX=1 runs bench/pipelineProcess.ts under tsx instead of the bundle (how this bench ran before).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -41,18 +43,21 @@ const pass = (name: string): Record<string, string> =>
 /** Pipeline processes still running: a failed run takes its sibling down with it. */
 const running = new Set<ChildProcess>();
 
-/** How the pipeline processes are run: node's arguments and NODE_OPTIONS. */
+/** How the pipeline processes are run: node's arguments, NODE_OPTIONS and the allocator's environment. */
 interface ProcessCommand {
   args: string[];
   nodeOptions: string;
+  allocator: Record<string, string>;
 }
 
 /** The command of this run (see the header), the bundle built first unless under tsx. */
 function processCommand(): ProcessCommand {
   const deployed = deployedNode(ROOT);
   const nodeOptions = process.env.FP_BENCH_NODE_OPTIONS ?? deployed.nodeOptions;
+  const tunables = process.env.FP_BENCH_GLIBC_TUNABLES;
+  const allocator = tunables === undefined ? deployed.allocator : tunables === '' ? {} : { GLIBC_TUNABLES: tunables };
   if (process.env.FP_BENCH_TSX === '1') {
-    return { args: ['--expose-gc', '--import', 'tsx', join(__dirname, 'pipelineProcess.ts')], nodeOptions };
+    return { args: ['--expose-gc', '--import', 'tsx', join(__dirname, 'pipelineProcess.ts')], nodeOptions, allocator };
   }
   const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-server.mjs')], {
     cwd: ROOT,
@@ -62,7 +67,11 @@ function processCommand(): ProcessCommand {
   if (built.status !== 0) {
     throw new Error(`scripts/build-server.mjs ended with ${built.status ?? built.signal}`);
   }
-  return { args: [...deployed.flags, '--expose-gc', join(BUNDLE_DIR, 'pipelineProcess.mjs')], nodeOptions };
+  return {
+    args: [...deployed.flags, '--expose-gc', join(BUNDLE_DIR, 'pipelineProcess.mjs')],
+    nodeOptions,
+    allocator,
+  };
 }
 
 function runProcess(command: ProcessCommand, source: string, half: '0' | '1' | undefined): Promise<ProcessRun> {
@@ -71,6 +80,7 @@ function runProcess(command: ProcessCommand, source: string, half: '0' | '1' | u
     env: {
       PATH: process.env.PATH ?? '',
       NODE_OPTIONS: command.nodeOptions,
+      ...command.allocator,
       FP_BENCH_SOURCE: source,
       FP_BENCH_CYCLES: process.env.FP_BENCH_CYCLES ?? '30',
       ...(half === undefined ? {} : { FP_BENCH_HALF: half }),
@@ -126,7 +136,10 @@ export async function run(): Promise<void> {
   console.log(
     `pipeline processes on an in-process query_range stand-in, 30 m step, ${benchHistoryDays()} d replayed, then one step per cycle:`
   );
-  console.log(`  run as: NODE_OPTIONS=${JSON.stringify(command.nodeOptions)} node ${command.args.join(' ')}`);
+  const allocator = Object.entries(command.allocator).map(([key, value]) => `${key}=${value} `);
+  console.log(
+    `  run as: ${allocator.join('')}NODE_OPTIONS=${JSON.stringify(command.nodeOptions)} node ${command.args.join(' ')}`
+  );
   console.log(
     `  ${'process'.padEnd(34)} ${'series'.padStart(8)} ${'replay s'.padStart(8)} ${'CPU s'.padStart(7)} ${'cycle ms'.padStart(8)} ${'max ms'.padStart(7)} ` +
       `${'RSS MiB'.padStart(8)} ${'heap MiB'.padStart(8)} ${'arrays'.padStart(7)} ${'peak RSS'.padStart(9)} ` +

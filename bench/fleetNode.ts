@@ -1,7 +1,8 @@
 /**
  * How the deployed backend runs node, read from deploy/ and the Dockerfile, so that the fleet bench
  * runs its pipeline process exactly so: the options the Deployment's backend container sets in
- * NODE_OPTIONS (its heap sized to the pod's memory limit) and the flags of the image's CMD.
+ * NODE_OPTIONS (its heap sized to the pod's memory limit), the flags of the image's CMD and the
+ * allocator's settings in the image's environment.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +16,23 @@ export interface DeployedNode {
   memoryLimit: number;
   /** node's flags in the Dockerfile's CMD (before the script). */
   flags: string[];
+  /** The Dockerfile's ENV for glibc's malloc (GLIBC_TUNABLES, MALLOC_*): what the process's native memory depends on. */
+  allocator: Record<string, string>;
+}
+
+/** Variables of the Dockerfile's ENV instructions (the `key=value ...` form; values without spaces or quotes). */
+export function dockerfileEnv(dockerfile: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [, pairs] of dockerfile.matchAll(/^ENV\s+(.+)$/gm)) {
+    for (const pair of pairs.trim().split(/\s+/)) {
+      const eq = pair.indexOf('=');
+      if (eq <= 0 || /["'\\]/.test(pair)) {
+        throw new Error(`Dockerfile: ENV ${JSON.stringify(pair)} is not key=value without quotes`);
+      }
+      env[pair.slice(0, eq)] = pair.slice(eq + 1);
+    }
+  }
+  return env;
 }
 
 const deploymentSchema = z.object({
@@ -54,7 +72,8 @@ export function deployedNode(root: string): DeployedNode {
   if (!backend) {
     throw new Error('deploy/deployment.yaml: no Deployment with a container named backend');
   }
-  const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'));
+  const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+  const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(dockerfile);
   const argv = z.array(z.string()).parse(JSON.parse(cmd?.[1] ?? '[]'));
   if (argv[0] !== 'node') {
     throw new Error(`Dockerfile: CMD ${JSON.stringify(argv)} does not run node`);
@@ -63,5 +82,8 @@ export function deployedNode(root: string): DeployedNode {
     nodeOptions: backend.env.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '',
     memoryLimit: memoryBytes(backend.resources.limits.memory),
     flags: argv.slice(1).filter((a) => a.startsWith('--')),
+    allocator: Object.fromEntries(
+      Object.entries(dockerfileEnv(dockerfile)).filter(([key]) => key === 'GLIBC_TUNABLES' || key.startsWith('MALLOC_'))
+    ),
   };
 }

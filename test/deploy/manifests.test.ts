@@ -1,7 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { deployedNode } from '../../bench/fleetNode';
+import { deployedNode, dockerfileEnv } from '../../bench/fleetNode';
 import { loadConfig } from '../../src/server/config/load';
 import { configSchema } from '../../src/server/config/schema';
 
@@ -221,7 +222,28 @@ describe('deploy/ on a fresh cluster', () => {
     // A young generation of three 4 MiB semi-spaces, not V8's 3 x 16 MiB: the fleet's RSS was measured so.
     expect(options).toMatch(/(^| )--max-semi-space-size=4( |$)/);
     // What the fleet bench reads to run its pipeline process as the pod runs the backend.
-    expect(deployedNode(ROOT)).toEqual({ nodeOptions: options, memoryLimit: 2 ** 30, flags: ['--enable-source-maps'] });
+    expect(deployedNode(ROOT)).toEqual({
+      nodeOptions: options,
+      memoryLimit: 2 ** 30,
+      flags: ['--enable-source-maps'],
+      allocator: { GLIBC_TUNABLES: dockerfileEnv(read('Dockerfile')).GLIBC_TUNABLES },
+    });
+  });
+
+  it("sets glibc malloc's tunables in the image, each one a tunable the image's glibc knows, at the value given", () => {
+    const tunables = dockerfileEnv(read('Dockerfile')).GLIBC_TUNABLES;
+    const wanted = tunables.split(':').map((t) => t.split('='));
+    expect(wanted.map(([name]) => name)).toContain('glibc.malloc.mmap_threshold');
+    // glibc ignores a name it does not know: its loader lists what it applied (Debian 12's glibc, as the image's).
+    const loader = ['/lib64/ld-linux-x86-64.so.2', '/lib/ld-linux-aarch64.so.1'].find((path) => existsSync(path));
+    if (loader === undefined) {
+      throw new Error("no glibc loader found to list its tunables (this check needs Debian's glibc)");
+    }
+    const listed = execFileSync(loader, ['--list-tunables'], { env: { GLIBC_TUNABLES: tunables }, encoding: 'utf8' });
+    for (const [name, value] of wanted) {
+      const line = listed.split('\n').find((l) => l.startsWith(`${name}:`));
+      expect({ name, applied: line && Number(line.split(/\s+/)[1]) }).toEqual({ name, applied: Number(value) });
+    }
   });
 
   it('keeps one replica up through voluntary disruptions: a PodDisruptionBudget that selects exactly its pods', () => {
