@@ -22,7 +22,6 @@ export interface ScoringDeps {
   clock: Pick<Clock, 'elapsed'>;
 }
 
-
 /** Scores a watch's answers step by step over every target, and counts the series they had. */
 export class WatchScoring {
   /** Time spent scoring (not reading), in all: the cycle's share of it is its scoring time. */
