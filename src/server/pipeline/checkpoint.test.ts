@@ -52,7 +52,8 @@ function recorded(msPerState: number, failAt = -1) {
     setImmediate(() => (turned = true));
     return out;
   };
-  const proxy = { commitCycle, lastProcessed: (w: string) => repo.lastProcessed(w) } as unknown as PipelineRepository;
+  // storeInPieces writes through commitCycle alone.
+  const proxy = { commitCycle } as unknown as PipelineRepository;
   return { repo, proxy, seen, elapsed: () => now, close: () => store.close() };
 }
 
