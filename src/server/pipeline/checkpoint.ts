@@ -157,7 +157,7 @@ export async function storeInPieces(
   for (const t of targets) {
     (recorded.has(t.id) ? last : ahead).push(t);
   }
-  const turns = new LoopTurns(elapsed, SLICE_MS);
+  const turns = new LoopTurns(elapsed);
   let at = 0;
   let size = firstPiece;
   while (ahead.length - at > size) {

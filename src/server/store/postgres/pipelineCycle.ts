@@ -120,8 +120,18 @@ export async function writeCycle(client: { query: Run }, write: CycleWrite, now:
       [...[0, 1, 2, 3, 4, 5, 6].map((c) => values.map((v) => v[c])), now]
     );
   }
+  // Absent: the states alone (a large checkpoint's pieces ahead of its last transaction).
   if (write.lastProcessed !== undefined) {
-    await writeResumePoint(client, write, write.lastProcessed, now);
+    await client.query(
+      `INSERT INTO pipeline_watches (name, last_processed_ms, updated_at, peers) VALUES ($1, $2, $3, $4::jsonb)
+       ON CONFLICT (name) DO UPDATE SET last_processed_ms = EXCLUDED.last_processed_ms, updated_at = EXCLUDED.updated_at,
+         -- By group: each replica writes the groups it scores, the others' stay (an unreadable row is replaced).
+         -- and the forgotten ones go.
+         peers = CASE WHEN EXCLUDED.peers IS NULL THEN pipeline_watches.peers - $5::text[]
+                      WHEN jsonb_typeof(pipeline_watches.peers) = 'object' THEN (pipeline_watches.peers || EXCLUDED.peers) - $5::text[]
+                      ELSE EXCLUDED.peers - $5::text[] END`,
+      [write.watch, write.lastProcessed, now, peersText(write.peers), write.peersForgotten ?? []]
+    );
   }
   return write.anomalies.map((a) => {
     const id = ids.get(anomalyKey(a));
@@ -130,19 +140,6 @@ export async function writeCycle(client: { query: Run }, write: CycleWrite, now:
     }
     return id;
   });
-}
-
-async function writeResumePoint(client: { query: Run }, write: CycleWrite, lastProcessed: number, now: number) {
-  await client.query(
-    `INSERT INTO pipeline_watches (name, last_processed_ms, updated_at, peers) VALUES ($1, $2, $3, $4::jsonb)
-     ON CONFLICT (name) DO UPDATE SET last_processed_ms = EXCLUDED.last_processed_ms, updated_at = EXCLUDED.updated_at,
-       -- By group: each replica writes the groups it scores, the others' stay (an unreadable row is replaced).
-       -- and the forgotten ones go.
-       peers = CASE WHEN EXCLUDED.peers IS NULL THEN pipeline_watches.peers - $5::text[]
-                    WHEN jsonb_typeof(pipeline_watches.peers) = 'object' THEN (pipeline_watches.peers || EXCLUDED.peers) - $5::text[]
-                    ELSE EXCLUDED.peers - $5::text[] END`,
-    [write.watch, lastProcessed, now, peersText(write.peers), write.peersForgotten ?? []]
-  );
 }
 
 function lastByKey<T>(rows: T[], key: (row: T) => string): T[] {
