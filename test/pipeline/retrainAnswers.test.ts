@@ -23,6 +23,18 @@ function jobSeries(
   });
 }
 
+/** The watch both tests retrain (six hours of one-minute steps over the jobs), with answers of at most `maxPointsPerAnswer` points. */
+function loadWatch(maxPointsPerAnswer: number, clock: TestClock, querier: RangeQuerier) {
+  return buildPipeline(
+    {
+      watches: [{ name: 'load', queries: { load: 'load' }, target: ['job'], step: '1m', history: '6h', lag: 0 }],
+      pipeline: { maxPointsPerAnswer },
+    },
+    clock,
+    { extra: { querierFor: () => querier } }
+  );
+}
+
 describe('retraining a watch', () => {
   it('reads the history in answers of at most maxPointsPerAnswer points, and trains every target', async () => {
     const answers: number[] = [];
@@ -34,14 +46,7 @@ describe('retraining a watch', () => {
       },
     };
     const clock = new TestClock(T0 + 6 * 60 * MINUTE);
-    const h = buildPipeline(
-      {
-        watches: [{ name: 'load', queries: { load: 'load' }, target: ['job'], step: '1m', history: '6h', lag: 0 }],
-        pipeline: { maxPointsPerAnswer: 100 },
-      },
-      clock,
-      { extra: { querierFor: () => querier } }
-    );
+    const h = loadWatch(100, clock, querier);
     try {
       await h.pipeline.runOnce();
       clock.advance(MINUTE);
@@ -73,14 +78,7 @@ describe('retraining a large watch', () => {
         return jobSeries(q, JOBS, (t, j) => j + new Random(t).next());
       },
     };
-    const h = buildPipeline(
-      {
-        watches: [{ name: 'load', queries: { load: 'load' }, target: ['job'], step: '1m', history: '6h', lag: 0 }],
-        pipeline: { maxPointsPerAnswer: 300 },
-      },
-      clock,
-      { extra: { querierFor: () => querier } }
-    );
+    const h = loadWatch(300, clock, querier);
     try {
       await h.pipeline.runOnce();
       let turns = 0;
