@@ -1,5 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { PrometheusClient } from '../../src/server/prometheus/client';
 import { readMatrix } from '../../src/server/prometheus/matrix';
 import { readMatrixText } from '../../src/server/prometheus/matrixText';
@@ -181,12 +183,16 @@ describe('PrometheusClient errors without a healthy Prometheus', () => {
   describe('against a server that answers badly', () => {
     let server: Server;
     let baseUrl: string;
-    const answers: Record<string, { status: number; body: string; delayMs?: number }> = {};
+    /** `silent`: the server never answers (the client's timeout alone ends the request). */
+    const answers: Record<string, { status: number; body: string; delayMs?: number; silent?: true }> = {};
 
     beforeAll(async () => {
       server = createServer((req, res) => {
         // The case to play is the first path segment: /<case>/api/v1/...
         const answer = answers[(req.url ?? '/').split('/')[1]] ?? { status: 404, body: 'no case' };
+        if (answer.silent) {
+          return;
+        }
         setTimeout(() => {
           res.writeHead(answer.status, { 'Content-Type': 'application/json' });
           res.end(answer.body);
@@ -258,6 +264,22 @@ describe('PrometheusClient errors without a healthy Prometheus', () => {
       expect(error.kind).toBe('timeout');
       expect(error.message).toContain('within 200 ms');
     });
+
+    it('times out an answer that never comes while garbage collections run (a timeout signal inside AbortSignal.any could be collected)', async () => {
+      answers.silent = { status: 200, body: '{}', silent: true };
+      setFlagsFromString('--expose-gc');
+      const gc: () => void = runInNewContext('gc');
+      const collecting = setInterval(gc, 20);
+      try {
+        const error = (await clientFor('silent', 200)
+          .ping()
+          .catch((e: unknown) => e)) as PrometheusError;
+        expect(error.kind).toBe('timeout');
+        expect(error.message).toContain('within 200 ms');
+      } finally {
+        clearInterval(collecting);
+      }
+    }, 30_000);
 
     it('passes a Prometheus error body through with its type', async () => {
       answers.limit = {

@@ -106,37 +106,48 @@ export class PrometheusClient {
   /** The answer's text, read within the size limit; a transport failure or a too large answer as a PrometheusError. */
   private async answer(path: string, params: Record<string, string>): Promise<{ response: Response; text: string }> {
     const url = `${this.requestUrl}${path}`;
-    const tooLarge = new AbortController();
-    let response: Response;
+    // One controller, aborted by a timer of our own or by a too large answer: Node 20's
+    // AbortSignal.timeout() inside AbortSignal.any() can be garbage collected before it fires
+    // (nodejs/node#57736), and a request Prometheus never answered then held its watch for ever.
+    const request = new AbortController();
+    const timer = setTimeout(
+      () => request.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+      this.options.timeoutMs
+    );
     try {
-      response = await this.fetchImpl(url, {
-        method: 'POST',
-        ...NO_REDIRECTS,
-        headers: {
-          'Content-Type': 'application/x-www-form-urlencoded',
-          Accept: 'application/json',
-          ...this.headers,
-        },
-        body: new URLSearchParams(params).toString(),
-        signal: AbortSignal.any([tooLarge.signal, AbortSignal.timeout(this.options.timeoutMs)]),
-      });
-    } catch (err) {
-      throw transportError(err, this.baseUrl, this.options.timeoutMs);
-    }
-    let text: string;
-    try {
-      text = await readBoundedText(response, this.maxResponseBytes, () => tooLarge.abort());
-    } catch (err) {
-      if (err instanceof ResponseTooLargeError) {
-        throw new PrometheusError(
-          'too_large',
-          `Prometheus at ${this.baseUrl}: ${err.message}; narrow the query or raise prometheus.maxResponseBytes`,
-          response.status
-        );
+      let response: Response;
+      try {
+        response = await this.fetchImpl(url, {
+          method: 'POST',
+          ...NO_REDIRECTS,
+          headers: {
+            'Content-Type': 'application/x-www-form-urlencoded',
+            Accept: 'application/json',
+            ...this.headers,
+          },
+          body: new URLSearchParams(params).toString(),
+          signal: request.signal,
+        });
+      } catch (err) {
+        throw transportError(err, this.baseUrl, this.options.timeoutMs);
       }
-      throw transportError(err, this.baseUrl, this.options.timeoutMs);
+      let text: string;
+      try {
+        text = await readBoundedText(response, this.maxResponseBytes, () => request.abort());
+      } catch (err) {
+        if (err instanceof ResponseTooLargeError) {
+          throw new PrometheusError(
+            'too_large',
+            `Prometheus at ${this.baseUrl}: ${err.message}; narrow the query or raise prometheus.maxResponseBytes`,
+            response.status
+          );
+        }
+        throw transportError(err, this.baseUrl, this.options.timeoutMs);
+      }
+      return { response, text };
+    } finally {
+      clearTimeout(timer);
     }
-    return { response, text };
   }
 
   /** The envelope's data of a successful answer; an HTTP error, an answer that is not JSON or a refused query as a PrometheusError. */
