@@ -238,6 +238,29 @@ describe.each(stores)('the pipeline store on %s', (_name, open) => {
     ]);
   });
 
+  it('records a target’s first version from one start once: a cycle run again after its checkpoint was refused finds it', async () => {
+    const first = { ...model('w{job="c"}', 'active', T0), rangeEnd: T0 - MINUTE, samples: 59 };
+    expect(await s.repo.addModel(first)).toBe(1);
+    // Run again, the cycle learned a step more before it recorded the version: the first one stays.
+    expect(await s.repo.addModel(model('w{job="c"}', 'active', T0))).toBe(1);
+    expect(await s.repo.addModel(model('w{job="d"}', 'active', T0))).toBe(1);
+    // A retraining from the same start, and a first version from a later start (the target vanished and came back), are new.
+    expect(await s.repo.addModel({ ...model('w{job="c"}', 'active', T0), reason: 'scheduled' })).toBe(2);
+    expect(await s.repo.addModel(model('w{job="c"}', 'active', T0 + MINUTE))).toBe(3);
+    expect(
+      (await s.repo.models({ target: 'w{job="c"}' })).map((m) => [m.version, m.reason, m.status, m.samples])
+    ).toEqual([
+      [3, 'initial', 'active', 60],
+      [2, 'scheduled', 'superseded', 60],
+      [1, 'initial', 'superseded', 59],
+    ]);
+    // The watch changed: its fresh models replay the same history, and their first versions are new.
+    expect(await s.repo.adoptDefinition('w', 'queries: a')).toBe(false);
+    expect(await s.repo.adoptDefinition('w', 'queries: b')).toBe(true);
+    expect(await s.repo.models({ watch: 'w', status: 'active' })).toEqual([]);
+    expect(await s.repo.addModel(model('w{job="d"}', 'active', T0))).toBe(2);
+  });
+
   it('stores a replayed cycle as an update (same ids, no copies) and forgets the targets it is told to', async () => {
     const first = await s.repo.commitCycle(
       cycle({ targets: [learned('a'), learned('b')], anomalies: [anomaly(0, { state: 'open' })] })

@@ -144,12 +144,12 @@ async function fill(store: SqliteStore): Promise<{ deletedPrediction: number }> 
   await pipeline.setAnnotation(anomalies[0].id!, 77);
   await pipeline.addFeedback(anomalies[0].id!, 'false_positive', 'operator', 'ann', 'a deploy');
   await pipeline.addFeedback(anomalies[1].id!, 'confirmed', 'verification', null, null);
-  for (const status of ['active', 'failed', 'active'] as const) {
+  for (const [i, status] of (['active', 'failed', 'active'] as const).entries()) {
     await pipeline.addModel({
       watch: 'w',
       targetId: a.id,
       status,
-      reason: 'initial',
+      reason: i === 0 ? 'initial' : 'scheduled',
       trainedAt: T0 + MINUTE,
       rangeStart: T0,
       rangeEnd: T0 + MINUTE,

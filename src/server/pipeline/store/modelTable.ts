@@ -56,6 +56,19 @@ const modelRowSchema = z
     reason: r.reason,
   }));
 const maxVersionSchema = z.object({ v: z.number().int().nullable() });
+const versionSchema = z.object({ version: z.number().int() });
+
+/**
+ * A target's first version trained from the same start, still active, if one is recorded (`?`
+ * placeholders). A cycle records first versions in writes of their own before its checkpoint; when
+ * the checkpoint is refused, the targets restored without a version ask again as the cycle runs
+ * again, and this one is theirs. A changed watch's fresh models replay the same start: its versions
+ * were superseded when the change dropped the state (`adoptDefinition`), so they record new ones.
+ */
+export const INITIAL_VERSION_SQL = `SELECT version FROM models WHERE target_id = ? AND reason = 'initial' AND range_start = ? AND status = 'active'`;
+
+/** The active versions of a watch whose state was dropped (`?` placeholder): nothing runs them any more. */
+export const SUPERSEDE_WATCH_SQL = `UPDATE models SET status = 'superseded' WHERE watch = ? AND status = 'active'`;
 
 /** models: each target's trained model versions, the active one and those it superseded or that failed. */
 export class ModelTable {
@@ -66,6 +79,7 @@ export class ModelTable {
     this.statement = statementCache(db);
     this.s = {
       maxVersion: db.prepare('SELECT MAX(version) AS v FROM models WHERE target_id = ?'),
+      initial: db.prepare(INITIAL_VERSION_SQL),
       supersede: db.prepare(`UPDATE models SET status = 'superseded' WHERE target_id = ? AND status = 'active'`),
       add: db.prepare(
         `INSERT INTO models (${MODEL_COLUMNS}) VALUES (${MODEL_COLUMNS.split(',').fill('?').join(', ')})`
@@ -76,6 +90,12 @@ export class ModelTable {
   /** Records a trained model; an active one supersedes the previous active version of its target. */
   add(m: NewModelVersion): number {
     return this.db.transaction(() => {
+      if (m.reason === 'initial') {
+        const recorded = this.s.initial.get(m.targetId, m.rangeStart);
+        if (recorded !== undefined) {
+          return decodeRow(versionSchema, 'models', recorded, m.targetId).version;
+        }
+      }
       const latest = decodeRow(maxVersionSchema, 'models', this.s.maxVersion.get(m.targetId), m.targetId).v;
       const version = (latest ?? 0) + 1;
       if (m.status === 'active') {

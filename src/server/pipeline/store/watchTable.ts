@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { decodeRow, jsonColumn, StoredRowError } from '../../store/rows';
+import { SUPERSEDE_WATCH_SQL } from './modelTable';
 import { replaceNaN, reviveNaN } from './stateCodec';
 
 /** A watch's peer-group detectors: which targets each group had (in order) and its state. */
@@ -26,6 +27,7 @@ export class WatchTable {
          ON CONFLICT(name) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at`
       ),
       forgetWatchTargets: db.prepare('DELETE FROM pipeline_targets WHERE watch = ?'),
+      supersedeModels: db.prepare(SUPERSEDE_WATCH_SQL),
       forgetResumePoint: db.prepare(
         'UPDATE pipeline_watches SET last_processed_ms = NULL, peers = NULL WHERE name = ?'
       ),
@@ -40,7 +42,8 @@ export class WatchTable {
 
   /**
    * Records the definition a watch runs under; when the stored state was learned under another one,
-   * the watch's targets (pipeline_targets) and its resume point go first, in the same transaction.
+   * the watch's targets (pipeline_targets) and its resume point go first and its active model
+   * versions are superseded, in the same transaction.
    */
   adoptDefinition(watch: string, definition: string, now: number): boolean {
     return this.db.transaction(() => {
@@ -48,6 +51,7 @@ export class WatchTable {
       if (changed) {
         this.s.forgetWatchTargets.run(watch);
         this.s.forgetResumePoint.run(watch);
+        this.s.supersedeModels.run(watch);
       }
       this.s.setDefinition.run(watch, now, definition);
       return changed;

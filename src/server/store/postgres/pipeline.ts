@@ -10,10 +10,12 @@ import {
   withFeedback,
 } from '../../pipeline/store/anomalyTable';
 import {
+  INITIAL_VERSION_SQL,
   MODEL_COLUMNS,
   modelsSql,
   modelValues,
   readModel,
+  SUPERSEDE_WATCH_SQL,
   type NewModelVersion,
 } from '../../pipeline/store/modelTable';
 import { predictionsSql, readPrediction } from '../../pipeline/store/predictionTable';
@@ -37,6 +39,7 @@ const ANOMALY_COLUMNS = `id, target_id, watch, labels::text AS labels, start_ms,
 const FEEDBACK_COLUMNS = 'kind, source, user_name AS "user", comment, created_at';
 const MODEL_READ_COLUMNS = `id, ${MODEL_COLUMNS.replace('params', 'params::text AS params')}`;
 const versionSchema = z.object({ v: z.number().int() });
+const recordedSchema = z.object({ version: z.number().int() });
 
 /**
  * The pipeline's persistence on PostgreSQL, shared by replicas: the tables of the SQLite store
@@ -76,6 +79,7 @@ export class PostgresPipelineRepository implements PipelineRepository {
       if (changed) {
         await run('DELETE FROM pipeline_targets WHERE watch = $1', [watch]);
         await run('UPDATE pipeline_watches SET last_processed_ms = NULL, peers = NULL WHERE name = $1', [watch]);
+        await run(numbered(SUPERSEDE_WATCH_SQL), [watch]);
       }
       await run('UPDATE pipeline_watches SET definition = $2, updated_at = $3 WHERE name = $1', [
         watch,
@@ -218,6 +222,12 @@ export class PostgresPipelineRepository implements PipelineRepository {
       // commit, in the single-key space this backend's other advisory locks do not use); the unique
       // constraint stays the guard.
       await run(`SELECT pg_advisory_xact_lock(hashtextextended('failureprophet.models:' || $1, 0))`, [m.targetId]);
+      if (m.reason === 'initial') {
+        const recorded = await run(numbered(INITIAL_VERSION_SQL), [m.targetId, m.rangeStart]);
+        if (recorded.rows.length > 0) {
+          return decodeRow(recordedSchema, 'models', recorded.rows[0], m.targetId).version;
+        }
+      }
       const { rows } = await run('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM models WHERE target_id = $1', [
         m.targetId,
       ]);
