@@ -6,13 +6,13 @@ function seriesOfState(h: BucketHistory, sign: number): { t: number[]; y: number
   const s = h.toState();
   const t: number[] = [];
   const y: number[] = [];
-  const m = s.means.length;
+  const m = s.offsets.length;
   const newest = s.newest ?? NaN;
   for (let k = newest - m + 1; k < newest; k++) {
-    const v = s.means[((k % m) + m) % m];
+    const v = s.offsets[((k % m) + m) % m];
     if (v !== null && (k + 1) * h.bucketMs > (s.firstMs ?? NaN)) {
       t.push(k * h.bucketMs + h.bucketMs / 2);
-      y.push(sign * v);
+      y.push(sign * (s.base! + v));
     }
   }
   const [sum, count, sumT] = s.partial;
@@ -41,8 +41,63 @@ describe('BucketHistory.series', () => {
           expect({ t: Array.from(times), y: Array.from(y) }).toEqual(seriesOfState(h, sign));
         }
       }
-      wrapped += t - start > h.toState().means.length * bucketMs ? 1 : 0;
+      wrapped += t - start > h.toState().offsets.length * bucketMs ? 1 : 0;
     }
     expect(wrapped).toBeGreaterThan(20);
+  });
+});
+
+describe('BucketHistory memory', () => {
+  const HOUR = 3_600_000;
+  /** One sample a bucket from hour 0: bucket k holds value(k). */
+  const filled = (buckets: number, value: (k: number) => number) => {
+    const h = new BucketHistory(HOUR, 24 * HOUR);
+    for (let k = 0; k <= buckets; k++) {
+      h.update(k * HOUR, value(k));
+    }
+    return h;
+  };
+
+  it('keeps what a series moves by to 7 digits whatever its magnitude (float32 differences from its first mean)', () => {
+    // A disk of ~1 TB filling by 1 kB an hour: float32 means would round it to steps of 65,536 bytes.
+    const bytes = (k: number) => 1e12 + 1000 * k;
+    const { y } = filled(20, bytes).series(1);
+    const steps = Array.from(y)
+      .slice(1)
+      .map((v, i) => v - y[i]);
+    expect(steps).toHaveLength(20);
+    for (const step of steps) {
+      expect(step).toBeCloseTo(1000, 3);
+    }
+  });
+
+  it('saves and restores every bucket bit for bit, and reads a history of doubles saved by earlier builds', () => {
+    const rng = new Random(4);
+    const value = (k: number) => 0.3 + 0.01 * k + 0.001 * rng.next();
+    const h = filled(30, value);
+    const copy = new BucketHistory(HOUR, 24 * HOUR);
+    expect(copy.restore(JSON.parse(JSON.stringify(h.toState())))).toBeNull();
+    expect(copy.toState()).toEqual(h.toState());
+    expect(Array.from(copy.series(-1).y)).toEqual(Array.from(h.series(-1).y));
+
+    // Earlier builds saved each bucket's mean: read as the same series, within a float32 of each difference.
+    const { base, offsets, ...rest } = h.toState();
+    const means = offsets.map((x) => (x === null ? null : base! + x));
+    const old = new BucketHistory(HOUR, 24 * HOUR);
+    expect(old.restore({ ...rest, means })).toBeNull();
+    const [now, then] = [h.series(1), old.series(1)];
+    expect(then.t).toEqual(now.t);
+    then.y.forEach((v, i) => expect(v).toBeCloseTo(now.y[i], 6));
+    expect(old.restore({ ...rest, means: means.slice(1) })).toBe('its history does not fit its options');
+    expect(old.restore({ ...rest, offsets })).toBe('its history is malformed');
+  });
+
+  it('leaves out a mean too far from the first for a float32, and its state still saves', () => {
+    const h = filled(5, (k) => (k === 3 ? 1e300 : 1));
+    const { y } = h.series(1);
+    expect(Array.from(y)).toEqual([1, 1, 1, 1, 1]);
+    const state = h.toState();
+    const copy = new BucketHistory(HOUR, 24 * HOUR);
+    expect(copy.restore(JSON.parse(JSON.stringify(state)))).toBeNull();
   });
 });

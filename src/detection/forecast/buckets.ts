@@ -10,17 +10,25 @@ import { Scratch } from './scratch';
 /** Plain JSON of a BucketHistory (null stands for an empty bucket or no sample yet). */
 const finiteOrNull = z.number().nullable();
 
-/** What a saved history must hold (zod's numbers are finite). */
-const bucketHistoryStateSchema = z.object({
+const historyFields = {
   firstMs: finiteOrNull,
   lastMs: finiteOrNull,
   /** Absolute index (time / bucketMs) of the newest bucket. */
   newest: finiteOrNull,
-  /** Mean per bucket, ring-indexed by absolute index modulo the ring length. */
-  means: z.array(finiteOrNull),
   /** Sum, count and sum of timestamps of the newest (still filling) bucket. */
   partial: z.tuple([z.number(), z.number(), z.number()]),
+};
+
+/** What a saved history must hold (zod's numbers are finite). */
+const bucketHistoryStateSchema = z.object({
+  ...historyFields,
+  /** The first sealed bucket's mean: every mean is kept as its difference from it. */
+  base: finiteOrNull,
+  /** Per bucket, its mean less `base` (a float32), ring-indexed by absolute index modulo the ring length. */
+  offsets: z.array(finiteOrNull),
 });
+/** A history as builds before float32 offsets saved it (crossing forecaster versions 1 and 2): the means as doubles. */
+const meansStateSchema = z.object({ ...historyFields, means: z.array(finiteOrNull) });
 export type BucketHistoryState = z.infer<typeof bucketHistoryStateSchema>;
 
 /** Where series() writes the history it reads (see Scratch): its times and its signed means. */
@@ -30,7 +38,13 @@ const SERIES_Y = new Scratch();
 const read: { t: Float64Array; y: Float64Array } = { t: SERIES_T.view(0), y: SERIES_Y.view(0) };
 
 export class BucketHistory {
-  private readonly means: Float64Array;
+  /**
+   * Each sealed bucket's mean less `base`, in float32: a forecaster's history is most of its
+   * memory (8 days of 30-minute buckets, one forecaster per limit in a fleet), and a difference
+   * keeps 7 digits of what the series moves by, not of its magnitude (a disk's bytes near 1e12).
+   */
+  private readonly offsets: Float32Array;
+  private base = NaN;
   private firstMs = NaN;
   private lastMs_ = NaN;
   private newest_ = NaN;
@@ -45,8 +59,8 @@ export class BucketHistory {
     }
     const slots = Math.ceil(retainMs / bucketMs);
     // A view on a region of the models' slab: a buffer of its own would cost ~0.5 kB more (shared/arrays.ts).
-    const { buffer, offset } = modelRegion(8 * slots);
-    this.means = new Float64Array(buffer, offset, slots).fill(NaN);
+    const { buffer, offset } = modelRegion(4 * slots);
+    this.offsets = new Float32Array(buffer, offset, slots).fill(NaN);
   }
 
   /** Timestamp of the newest sample (NaN before the first). */
@@ -79,17 +93,17 @@ export class BucketHistory {
       this.newest_ = k;
     } else if (k > this.newest_) {
       const [sum, count] = this.partial;
-      this.means[this.newest_ % this.means.length] = count > 0 ? sum / count : NaN;
+      this.seal(this.newest_, count > 0 ? sum / count : NaN);
       sealed = this.newest_;
       // Buckets skipped by a gap are empty, not the old values of their ring slots.
-      for (let j = this.newest_ + 1; j < k && j <= this.newest_ + this.means.length; j++) {
-        this.means[j % this.means.length] = NaN;
+      for (let j = this.newest_ + 1; j < k && j <= this.newest_ + this.offsets.length; j++) {
+        this.offsets[j % this.offsets.length] = NaN;
       }
       this.newest_ = k;
       this.partial[0] = 0;
       this.partial[1] = 0;
       this.partial[2] = 0;
-      this.firstMs = Math.max(this.firstMs, (k - this.means.length + 1) * this.bucketMs);
+      this.firstMs = Math.max(this.firstMs, (k - this.offsets.length + 1) * this.bucketMs);
     }
     this.partial[0] += value;
     this.partial[1] += 1;
@@ -99,11 +113,28 @@ export class BucketHistory {
   }
 
   /**
+   * Keeps bucket k's mean (NaN: empty); the first mean kept is the base of all. A mean farther from
+   * it than a float32 holds (3.4e38) is left out, as an empty bucket: a saved history holds finite numbers.
+   */
+  private seal(k: number, mean: number): void {
+    if (Number.isNaN(this.base) && Number.isFinite(mean)) {
+      this.base = mean;
+    }
+    const offset = Math.fround(mean - this.base);
+    this.offsets[k % this.offsets.length] = Number.isFinite(offset) ? offset : NaN;
+  }
+
+  /** The mean of the bucket in `slot` (NaN: empty). */
+  private meanAt(slot: number): number {
+    return this.base + this.offsets[slot];
+  }
+
+  /**
    * Bucket times (the filling one at its samples' mean time) and signed means, oldest first, as
    * views of arrays shared by every history: valid until the next series() of any.
    */
   series(sign: number): { readonly t: Float64Array; readonly y: Float64Array } {
-    const m = this.means.length;
+    const m = this.offsets.length;
     const t = SERIES_T.room(m + 1);
     const y = SERIES_Y.room(m + 1);
     let n = 0;
@@ -112,7 +143,7 @@ export class BucketHistory {
     const first = Math.max(this.newest_ - m + 1, Math.floor(this.firstMs / this.bucketMs) - 1);
     let slot = ((first % m) + m) % m;
     for (let k = first; k < this.newest_; k++) {
-      const v = this.means[slot];
+      const v = this.meanAt(slot);
       if (!Number.isNaN(v) && (k + 1) * this.bucketMs > this.firstMs) {
         t[n] = k * this.bucketMs + this.bucketMs / 2;
         y[n] = sign * v;
@@ -146,10 +177,10 @@ export class BucketHistory {
   /** The signed bucket mean at a past time, if that bucket holds data. */
   valueAt(sign: number, ms: number): number | null {
     const k = Math.floor(ms / this.bucketMs);
-    if (k > this.newest_ || k <= this.newest_ - this.means.length) {
+    if (k > this.newest_ || k <= this.newest_ - this.offsets.length) {
       return null;
     }
-    const v = k === this.newest_ ? this.partial[0] / this.partial[1] : this.means[k % this.means.length];
+    const v = k === this.newest_ ? this.partial[0] / this.partial[1] : this.meanAt(k % this.offsets.length);
     return Number.isFinite(v) ? sign * v : null;
   }
 
@@ -159,28 +190,43 @@ export class BucketHistory {
       firstMs: n(this.firstMs),
       lastMs: n(this.lastMs_),
       newest: n(this.newest_),
-      means: Array.from(this.means, n),
       partial: [...this.partial],
+      base: n(this.base),
+      offsets: Array.from(this.offsets, n),
     };
   }
 
-  /** Restores `toState()` output taken with the same options; a clear message (for the caller's Error) otherwise. */
+  /**
+   * Restores `toState()` output taken with the same options, or a history of the means themselves
+   * (builds before offsets: each mean is then kept as its float32 difference from the first one
+   * found); a clear message (for the caller's Error) otherwise.
+   */
   restore(state: unknown): string | null {
     const parsed = bucketHistoryStateSchema.safeParse(state);
-    if (!parsed.success) {
+    const old = parsed.success ? undefined : meansStateSchema.safeParse(state);
+    const s = parsed.success ? parsed.data : old?.success ? old.data : undefined;
+    if (!s) {
       return 'its history is malformed';
     }
-    const s = parsed.data;
-    if (s.means.length !== this.means.length) {
+    const kept = 'offsets' in s ? s.offsets : s.means;
+    if (kept.length !== this.offsets.length) {
       return 'its history does not fit its options';
     }
-    s.means.forEach((x, i) => {
-      this.means[i] = x ?? NaN;
-    });
     this.firstMs = s.firstMs ?? NaN;
     this.lastMs_ = s.lastMs ?? NaN;
     this.newest_ = s.newest ?? NaN;
     this.partial = [...s.partial];
+    if ('offsets' in s) {
+      this.base = s.base ?? NaN;
+      this.offsets.set(s.offsets.map((x) => x ?? NaN));
+      return null;
+    }
+    // Oldest first, so that the base is the first bucket this build would have kept (the ring not yet wrapped).
+    const m = kept.length;
+    for (let k = this.newest_ - m + 1; k <= this.newest_; k++) {
+      const slot = ((k % m) + m) % m;
+      this.seal(slot, s.means[slot] ?? NaN);
+    }
     return null;
   }
 }
