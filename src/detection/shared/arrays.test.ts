@@ -2,7 +2,7 @@ import { ArtimeDetector } from '../artime';
 import { FailureProphetDetector } from '../failureprophet';
 import { synthetic } from '../testSeries';
 import fc from 'fast-check';
-import { getF32, getF64, putF32, putF64, Slab } from './arrays';
+import { getF24, getF32, getF64, putF24Pair, putF32, putF64, Slab } from './arrays';
 
 describe('a slab of regions', () => {
   it('cuts zeroed, 8-aligned, disjoint regions from shared buffers, and large ones apart', () => {
@@ -59,5 +59,40 @@ describe('floats in 16-bit words', () => {
         expect(words.every((w, k) => (k >= at && k < at + 6) || w === 0xabcd)).toBe(true);
       })
     );
+  });
+
+  it('hold two floats in 24 bits each (three words): within 2^-16 of each, the words around them left', () => {
+    fc.assert(
+      fc.property(fc.double(), fc.double(), fc.nat(6), (a, b, at) => {
+        const words = new Uint16Array(12).fill(0xabcd);
+        putF24Pair(words, at, a, b);
+        expect(words.every((w, k) => (k >= at && k < at + 3) || w === 0xabcd)).toBe(true);
+        [a, b].forEach((x, which) => {
+          const kept = getF24(words, at, which as 0 | 1);
+          const f = Math.fround(x);
+          if (!Number.isFinite(f)) {
+            expect(Object.is(kept, f)).toBe(true);
+          } else {
+            // Finite stays finite, on its side of 0, within 2^-16 of its float32 (float32's smallest numbers: within 2^-141).
+            expect(Number.isFinite(kept)).toBe(true);
+            expect(Math.sign(kept) * Math.sign(f)).not.toBe(-1);
+            expect(Math.abs(kept - f)).toBeLessThanOrEqual(Math.max(2 ** -16 * Math.abs(f), 2 ** -141));
+          }
+        });
+      }),
+      { numRuns: 5000 }
+    );
+    const words = new Uint16Array(3);
+    const kept = (a: number, b = 0) => {
+      putF24Pair(words, 0, a, b);
+      return [getF24(words, 0, 0), getF24(words, 0, 1)];
+    };
+    // Rounded to the nearest: 1 + 2^-15 is kept, 1 + 2^-16 is a tie (to even: 1), 1 + 3 x 2^-17 rounds up.
+    expect(kept(1 + 2 ** -15, -(1 + 3 * 2 ** -17))).toEqual([1 + 2 ** -15, -(1 + 2 ** -15)]);
+    expect(kept(1 + 2 ** -16)).toEqual([1, 0]);
+    // The largest float32 is not rounded into the infinities; they and NaN are kept.
+    expect(kept(3.4028234663852886e38)[0]).toBe((2 - 2 ** -15) * 2 ** 127);
+    expect(kept(Infinity, -Infinity)).toEqual([Infinity, -Infinity]);
+    expect(kept(NaN, 12.5)).toEqual([NaN, 12.5]);
   });
 });

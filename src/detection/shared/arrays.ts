@@ -88,6 +88,37 @@ export function getF32(words: Uint16Array, at: number): number {
   return F32[0];
 }
 
+const F32_BITS = new Uint32Array(F32.buffer);
+
+/** The top 24 bits of x's float32, rounded to the nearest (ties to even). */
+function top24(x: number): number {
+  F32[0] = x;
+  const bits = F32_BITS[0];
+  const rounded = (bits + 0x7f + ((bits >>> 8) & 1)) >>> 8;
+  // A finite value is not rounded up into the infinities (an exponent of all ones): it is cut instead.
+  return (rounded & 0x7f8000) === 0x7f8000 && (bits & 0x7f800000) !== 0x7f800000 ? bits >>> 8 : rounded;
+}
+
+/**
+ * Two floats in three 16-bit words, each as the top 24 bits of its float32 (sign, exponent and 15 of
+ * the 23 mantissa bits, rounded to the nearest: within 2^-16 of it, 4-5 significant digits), for
+ * display data a fleet keeps a lot of. Infinities and NaN stay what they are.
+ */
+export function putF24Pair(words: Uint16Array, at: number, a: number, b: number): void {
+  const x = top24(a);
+  const y = top24(b);
+  words[at] = x >>> 8;
+  words[at + 1] = ((x & 0xff) << 8) | (y >>> 16);
+  words[at + 2] = y & 0xffff;
+}
+
+/** The first (which 0) or second (1) float of a pair putF24Pair kept at `at`. */
+export function getF24(words: Uint16Array, at: number, which: 0 | 1): number {
+  const top = which === 0 ? (words[at] << 8) | (words[at + 1] >>> 8) : ((words[at + 1] & 0xff) << 16) | words[at + 2];
+  F32_BITS[0] = top << 8;
+  return F32[0];
+}
+
 export function putF64(words: Uint16Array, at: number, x: number): void {
   F64[0] = x;
   words[at] = F64_WORDS[0];

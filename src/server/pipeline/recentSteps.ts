@@ -4,7 +4,7 @@ import { RING_WORDS, type SignalModel } from './signal';
 import { downsampleMax } from './targets';
 
 /** Bound once: run by tsx (CommonJS), each call of an imported function is first a getter call of esbuild's interop. */
-const { getF32, putF32 } = arrays;
+const { getF24, getF32, putF24Pair, putF32 } = arrays;
 
 /** Steps of a score in the ring: a word holds round(score * SCORE_STEPS), the word above them marks an unrecorded slot. */
 export const SCORE_STEPS = 0xfffe;
@@ -26,11 +26,14 @@ export function scoreWord(score: number, threshold: number): number {
   return q;
 }
 
-/** Where each field starts in a step's RING_WORDS words: three float32 of two words, then the score's word. */
+/**
+ * Where each field starts in a step's RING_WORDS words: the value as a float32 (two words), the
+ * expected value and the band's half width in 24 bits each (three words, arrays.ts' putF24Pair: the
+ * band is drawn and read at 3-4 digits), then the score's word.
+ */
 const VALUE = 0;
-const EXPECTED = 2;
-const HALF_WIDTH = 4;
-const SCORE = 6;
+const BAND = 2;
+const SCORE = 5;
 
 /**
  * The last `points` steps of a target's grid, a ring whose slots index each signal's own ring
@@ -75,8 +78,8 @@ export class RecentSteps {
     for (const s of signals) {
       out[s.spec.name] = slots.map(({ slot, t }) => {
         const r = slot * RING_WORDS;
-        const expected = getF32(s.ring, r + EXPECTED);
-        const half = getF32(s.ring, r + HALF_WIDTH);
+        const expected = getF24(s.ring, r + BAND, 0);
+        const half = getF24(s.ring, r + BAND, 1);
         return {
           t,
           value: num(getF32(s.ring, r + VALUE)),
@@ -130,8 +133,7 @@ export class RecentSteps {
       const r = slot * RING_WORDS;
       const fresh = s.lastAt === t;
       putF32(s.ring, r + VALUE, fresh ? s.value : NaN);
-      putF32(s.ring, r + EXPECTED, s.expected);
-      putF32(s.ring, r + HALF_WIDTH, (s.upper - s.lower) / 2);
+      putF24Pair(s.ring, r + BAND, s.expected, (s.upper - s.lower) / 2);
       s.ring[r + SCORE] = fresh ? scoreWord(s.score, threshold) : 0;
     }
     this.last = slot;

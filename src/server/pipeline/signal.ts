@@ -28,12 +28,13 @@ export interface ModelSettings {
 const holtWintersSchema = z.object({ format: z.literal('failureprophet.forecaster') });
 
 /**
- * 16-bit words a recent step takes in a signal's ring (recentSteps.ts): value, expected and the band's
- * half width as float32 (two words each), the score in one. Every product detector's band is symmetric
- * about its expected value (detectors.test.ts), so its edges are the expected value less and plus the
- * half width; a score is in [0, 1] (detectors.test.ts), drawn at 2 decimals and held to 1/65534.
+ * 16-bit words a recent step takes in a signal's ring (recentSteps.ts): the value as a float32 (two
+ * words), the expected value and the band's half width in 24 bits each (three words), the score in
+ * one. Every product detector's band is symmetric about its expected value (detectors.test.ts), so its
+ * edges are the expected value less and plus the half width; a score is in [0, 1] (detectors.test.ts),
+ * drawn at 2 decimals and held to 1/65534.
  */
-export const RING_WORDS = 7;
+export const RING_WORDS = 6;
 
 /** One signal of a target: its detector (and forecaster), what it said at its last sample, and its recent steps. */
 export class SignalModel {
@@ -47,7 +48,7 @@ export class SignalModel {
   /** The last step it had no sample at and its detector scored the gap (NaN: none yet). */
   missingAt = NaN;
   ttf: TimeToFailure | null = null;
-  /** value, expected, the band's half width, score per recent step (recentSteps.ts: 14 B a step keeps a fleet's history small). */
+  /** value, expected, the band's half width, score per recent step (recentSteps.ts: 12 B a step keeps a fleet's history small). */
   readonly ring: Uint16Array;
 
   constructor(
