@@ -264,8 +264,8 @@ describe('CrossingForecaster: a time to failure only when the data supports it',
     expect(() => CrossingForecaster.fromState({ format: 'failureprophet.crossing', version: 2, options: {} })).toThrow(
       /its history is missing/
     );
-    expect(() => CrossingForecaster.fromState({ format: 'failureprophet.crossing', version: 3, options: {} })).toThrow(
-      /version 3 is not one this build reads/
+    expect(() => CrossingForecaster.fromState({ format: 'failureprophet.crossing', version: 4, options: {} })).toThrow(
+      /version 4 is not one this build reads/
     );
     expect(() => CrossingForecaster.fromState({ format: 'failureprophet.forecaster', version: 2 })).toThrow(
       /not a failureprophet.crossing snapshot/

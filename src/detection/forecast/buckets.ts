@@ -27,7 +27,7 @@ const bucketHistoryStateSchema = z.object({
   /** Per bucket, its mean less `base` (a float32), ring-indexed by absolute index modulo the ring length. */
   offsets: z.array(finiteOrNull),
 });
-/** A history as builds before float32 offsets saved it (crossing forecaster versions 1 and 2): the means as doubles. */
+/** A history as crossing forecaster states of versions 1 and 2 hold it: the means as doubles. */
 const meansStateSchema = z.object({ ...historyFields, means: z.array(finiteOrNull) });
 export type BucketHistoryState = z.infer<typeof bucketHistoryStateSchema>;
 
@@ -198,8 +198,8 @@ export class BucketHistory {
 
   /**
    * Restores `toState()` output taken with the same options, or a history of the means themselves
-   * (builds before offsets: each mean is then kept as its float32 difference from the first one
-   * found); a clear message (for the caller's Error) otherwise.
+   * (states of versions 1 and 2: each mean is then kept as its float32 difference from the oldest);
+   * a clear message (for the caller's Error) otherwise.
    */
   restore(state: unknown): string | null {
     const parsed = bucketHistoryStateSchema.safeParse(state);

@@ -9,10 +9,13 @@ import type { CrossingEstimate, LimitDirection } from './types';
 
 export type { NoCrossingReason } from './trendModel';
 
-/** Plain JSON snapshot of a CrossingForecaster. Version 1 (history only) is migrated on restore. */
+/**
+ * Plain JSON snapshot of a CrossingForecaster. Versions 1 (history only) and 2 (its bucket means as
+ * doubles) are migrated on restore; version 3 keeps them as float32 differences (buckets.ts).
+ */
 export interface CrossingForecasterState {
   format: 'failureprophet.crossing';
-  version: 2;
+  version: 3;
   options: Required<CrossingOptions>;
   history: BucketHistoryState;
   calibration: CalibrationState;
@@ -283,7 +286,7 @@ export class CrossingForecaster {
   toState(): CrossingForecasterState {
     return {
       format: 'failureprophet.crossing',
-      version: 2,
+      version: 3,
       options: {
         bucketMs: this.bucketMs,
         retainMs: this.retainMs,
@@ -315,8 +318,8 @@ export class CrossingForecaster {
       }
       return f;
     }
-    if (s.version !== 2) {
-      throw refuse(`version ${String(s.version)} is not one this build reads (1 or 2)`);
+    if (s.version !== 2 && s.version !== 3) {
+      throw refuse(`version ${String(s.version)} is not one this build reads (1, 2 or 3)`);
     }
     const problem =
       (typeof s.history === 'object' && s.history !== null ? f.buckets.restore(s.history) : 'its history is missing') ??
