@@ -56,7 +56,6 @@ const modelRowSchema = z
     reason: r.reason,
   }));
 const maxVersionSchema = z.object({ v: z.number().int().nullable() });
-const versionSchema = z.object({ version: z.number().int() });
 
 /**
  * A target's first version trained from the same start, still active, if one is recorded (`?`
@@ -66,6 +65,8 @@ const versionSchema = z.object({ version: z.number().int() });
  * were superseded when the change dropped the state (`adoptDefinition`), so they record new ones.
  */
 export const INITIAL_VERSION_SQL = `SELECT version FROM models WHERE target_id = ? AND reason = 'initial' AND range_start = ? AND status = 'active'`;
+/** A row INITIAL_VERSION_SQL reads. */
+export const initialVersionSchema = z.object({ version: z.number().int() });
 
 /** The active versions of a watch whose state was dropped (`?` placeholder): nothing runs them any more. */
 export const SUPERSEDE_WATCH_SQL = `UPDATE models SET status = 'superseded' WHERE watch = ? AND status = 'active'`;
@@ -93,7 +94,7 @@ export class ModelTable {
       if (m.reason === 'initial') {
         const recorded = this.s.initial.get(m.targetId, m.rangeStart);
         if (recorded !== undefined) {
-          return decodeRow(versionSchema, 'models', recorded, m.targetId).version;
+          return decodeRow(initialVersionSchema, 'models', recorded, m.targetId).version;
         }
       }
       const latest = decodeRow(maxVersionSchema, 'models', this.s.maxVersion.get(m.targetId), m.targetId).v;

@@ -66,8 +66,8 @@ export interface PipelineRepository {
    * Records the definition a watch runs under. When the stored state was learned under another one,
    * that state and the resume point go first, in the same transaction, so the watch replays its
    * history with fresh models (its peer groups go too); anomalies, predictions and model versions
-   * stay as the record of what happened, its active versions superseded. A row from before definitions were kept is taken as
-   * learned under this one. Resolves to whether the state was dropped.
+   * stay as the record of what happened, its active versions superseded. A row from before
+   * definitions were kept is taken as learned under this one. Resolves to whether the state was dropped.
    */
   adoptDefinition(watch: string, definition: string): Promise<boolean>;
   lastProcessed(watch: string): Promise<number | null>;

@@ -11,6 +11,7 @@ import {
 } from '../../pipeline/store/anomalyTable';
 import {
   INITIAL_VERSION_SQL,
+  initialVersionSchema,
   MODEL_COLUMNS,
   modelsSql,
   modelValues,
@@ -39,7 +40,6 @@ const ANOMALY_COLUMNS = `id, target_id, watch, labels::text AS labels, start_ms,
 const FEEDBACK_COLUMNS = 'kind, source, user_name AS "user", comment, created_at';
 const MODEL_READ_COLUMNS = `id, ${MODEL_COLUMNS.replace('params', 'params::text AS params')}`;
 const versionSchema = z.object({ v: z.number().int() });
-const recordedSchema = z.object({ version: z.number().int() });
 
 /**
  * The pipeline's persistence on PostgreSQL, shared by replicas: the tables of the SQLite store
@@ -225,7 +225,7 @@ export class PostgresPipelineRepository implements PipelineRepository {
       if (m.reason === 'initial') {
         const recorded = await run(numbered(INITIAL_VERSION_SQL), [m.targetId, m.rangeStart]);
         if (recorded.rows.length > 0) {
-          return decodeRow(recordedSchema, 'models', recorded.rows[0], m.targetId).version;
+          return decodeRow(initialVersionSchema, 'models', recorded.rows[0], m.targetId).version;
         }
       }
       const { rows } = await run('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM models WHERE target_id = $1', [
