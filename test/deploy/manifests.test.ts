@@ -219,8 +219,8 @@ describe('deploy/ on a fresh cluster', () => {
     expect(limit).toBe('1Gi');
     expect(oldSpace).toBeGreaterThanOrEqual(0.4 * 2 ** 30);
     expect(oldSpace).toBeLessThanOrEqual(0.5 * 2 ** 30);
-    // A young generation of three 4 MiB semi-spaces, not V8's 3 x 16 MiB: the fleet's RSS was measured so.
-    expect(options).toMatch(/(^| )--max-semi-space-size=4( |$)/);
+    // A young generation of three 2 MiB semi-spaces, not V8's 3 x 16 MiB: the fleet's RSS was measured so.
+    expect(options).toMatch(/(^| )--max-semi-space-size=2( |$)/);
     // What the fleet bench reads to run its pipeline process as the pod runs the backend.
     expect(deployedNode(ROOT)).toEqual({
       nodeOptions: options,
