@@ -1,53 +1,23 @@
-import type { Logger } from 'pino';
 import type { ModelVersion, WatchStatus } from '../../contract/pipeline';
-import type { Clock } from '../clock';
 import type { WatchConfig } from '../config/schema';
 import type { RangeSeries } from '../prometheus/types';
 import { announce } from './announce';
 import { answerSteps, basisOf, chunkEnd, readChunk, type AnswerBasis, type CatchUpLimits } from './catchUp';
 import { gatherChanges, publishTargetMetrics, storeInPieces, storeStates, UnsavedStates } from './checkpoint';
 import { WatchScoring } from './chunkScoring';
-import type { AnomalyListener } from './listener';
 import { LearningLog, MatchLog } from './matchReport';
-import type { PipelineMetrics } from './metrics';
-import { WatchShare, type TargetOwnership } from './ownership';
+import { WatchShare } from './ownership';
 import { PeerGroups } from './peerGroups';
-import { fetchChunk, watchDefinition, watchIdentity, WatchQueryError, type RangeQuerier } from './query';
+import { fetchChunk, watchDefinition, watchIdentity, WatchQueryError } from './query';
 import { baseThreshold, recordInitialModels, retrainTargets, type TrainingDeps } from './retraining';
 import { storedModels } from './restore';
-import type { PipelineRepository } from './store/repository';
 import type { AnomalyRecord, TargetModel, TargetSettings } from './targetModel';
 import { targetSettings } from './targets';
 import { WatchHealth } from './watchHealth';
+import type { RunnerDeps } from './watchRunnerDeps';
 
 /** Tests build queriers against this name. */
 export type { RangeQuerier } from './query';
-
-export interface RunnerOptions {
-  detailPoints: number;
-  staleAfterMs: number;
-  maxPoints: number;
-  /** Points of all series together in one answer of a catch-up (catchUp.ts). */
-  maxPointsPerAnswer: number;
-  predictionHorizonMs: number;
-}
-
-export interface RunnerDeps {
-  watch: WatchConfig;
-  querier: RangeQuerier;
-  /** Where the watch reads from, for the API (a URL or grafana:<uid>). */
-  source: string;
-  repo: PipelineRepository;
-  metrics: PipelineMetrics;
-  listener: AnomalyListener;
-  logger: Logger;
-  clock: Clock;
-  options: RunnerOptions;
-  /** The targets this replica watches when replicas share the watches; absent: all of them. */
-  ownership?: TargetOwnership;
-  /** True once the backend stops: a replay or catch-up ends after its answer in flight, stored (it resumes there). */
-  stopping?: () => boolean;
-}
 
 /**
  * One watch: every step it fetches the new samples of its queries, scores every target, tracks
