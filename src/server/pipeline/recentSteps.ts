@@ -29,7 +29,8 @@ export function scoreWord(score: number, threshold: number): number {
 /**
  * Where each field starts in a step's RING_WORDS words: the value as a float32 (two words), the
  * expected value and the band's half width in 24 bits each (three words, arrays.ts' putF24Pair: 4-5
- * digits, far finer than a pixel of the detail page's chart), then the score's word.
+ * digits; the detail page's step text, 3 digits, changes at about 1 step in 100-200, its side of the
+ * band at none measured: RESULTS.md, bytes26), then the score's word.
  */
 const VALUE = 0;
 const BAND = 2;
