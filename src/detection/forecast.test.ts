@@ -276,7 +276,10 @@ describe('CrossingForecaster: a time to failure only when the data supports it',
     const f = new CrossingForecaster();
     feed(f, 0, 6 * HOUR, (t) => 0.2 + (0.05 * t) / HOUR);
     const { history, options } = f.toState();
-    const v1 = { format: 'failureprophet.crossing', version: 1, options, ...history };
+    // Version 1 builds saved each bucket's mean as a double, beside the format.
+    const { base, offsets, ...fields } = history;
+    const means = offsets.map((x) => (x === null ? null : base! + x));
+    const v1 = { format: 'failureprophet.crossing', version: 1, options, ...fields, means };
     const migrated = CrossingForecaster.fromState(JSON.parse(JSON.stringify(v1)));
     expect(migrated.toState().history).toEqual(history);
     expect(migrated.calibrationCounts.every((n) => n === 0)).toBe(true);

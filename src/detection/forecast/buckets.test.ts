@@ -76,7 +76,7 @@ describe('BucketHistory memory', () => {
     const value = (k: number) => 0.3 + 0.01 * k + 0.001 * rng.next();
     const h = filled(30, value);
     const copy = new BucketHistory(HOUR, 24 * HOUR);
-    expect(copy.restore(JSON.parse(JSON.stringify(h.toState())))).toBeNull();
+    expect(copy.restore(JSON.parse(JSON.stringify(h.toState())), 'offsets')).toBeNull();
     expect(copy.toState()).toEqual(h.toState());
     expect(Array.from(copy.series(-1).y)).toEqual(Array.from(h.series(-1).y));
 
@@ -84,12 +84,15 @@ describe('BucketHistory memory', () => {
     const { base, offsets, ...rest } = h.toState();
     const means = offsets.map((x) => (x === null ? null : base! + x));
     const old = new BucketHistory(HOUR, 24 * HOUR);
-    expect(old.restore({ ...rest, means })).toBeNull();
+    expect(old.restore({ ...rest, means }, 'means')).toBeNull();
     const [now, then] = [h.series(1), old.series(1)];
     expect(then.t).toEqual(now.t);
     then.y.forEach((v, i) => expect(v).toBeCloseTo(now.y[i], 6));
-    expect(old.restore({ ...rest, means: means.slice(1) })).toBe('its history does not fit its options');
-    expect(old.restore({ ...rest, offsets })).toBe('its history is malformed');
+    expect(old.restore({ ...rest, means: means.slice(1) }, 'means')).toBe('its history does not fit its options');
+    expect(old.restore({ ...rest, offsets }, 'means')).toBe('its history is malformed');
+    // Each shape only where its version says: means read as offsets would be a history of huge steps.
+    expect(old.restore({ ...rest, means }, 'offsets')).toBe('its history is malformed');
+    expect(old.restore({ ...rest, base, offsets, means }, 'offsets')).toBeNull();
   });
 
   it('leaves out a mean too far from the first for a float32, and its state still saves', () => {
@@ -98,6 +101,6 @@ describe('BucketHistory memory', () => {
     expect(Array.from(y)).toEqual([1, 1, 1, 1, 1]);
     const state = h.toState();
     const copy = new BucketHistory(HOUR, 24 * HOUR);
-    expect(copy.restore(JSON.parse(JSON.stringify(state)))).toBeNull();
+    expect(copy.restore(JSON.parse(JSON.stringify(state)), 'offsets')).toBeNull();
   });
 });

@@ -197,17 +197,16 @@ export class BucketHistory {
   }
 
   /**
-   * Restores `toState()` output taken with the same options, or a history of the means themselves
-   * (states of versions 1 and 2: each mean is then kept as its float32 difference from the oldest);
-   * a clear message (for the caller's Error) otherwise.
+   * Restores `toState()` output taken with the same options (`offsets`, crossing forecaster states of
+   * version 3), or a history of the means themselves (`means`, versions 1 and 2: each mean is then kept
+   * as its float32 difference from the oldest); a clear message (for the caller's Error) otherwise.
    */
-  restore(state: unknown): string | null {
-    const parsed = bucketHistoryStateSchema.safeParse(state);
-    const old = parsed.success ? undefined : meansStateSchema.safeParse(state);
-    const s = parsed.success ? parsed.data : old?.success ? old.data : undefined;
-    if (!s) {
+  restore(state: unknown, held: 'offsets' | 'means'): string | null {
+    const parsed = held === 'offsets' ? bucketHistoryStateSchema.safeParse(state) : meansStateSchema.safeParse(state);
+    if (!parsed.success) {
       return 'its history is malformed';
     }
+    const s = parsed.data;
     const kept = 'offsets' in s ? s.offsets : s.means;
     if (kept.length !== this.offsets.length) {
       return 'its history does not fit its options';

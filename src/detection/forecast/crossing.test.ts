@@ -255,4 +255,14 @@ describe('CrossingForecaster: a state saved before its errors and its history we
     expect(crossings).toBeGreaterThan(100);
     expectSameState(restored, f);
   });
+
+  it('refuses a history whose shape is not the one its version holds', () => {
+    const v2 = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'crossing-v2.state.json'), 'utf8')) as {
+      version: number;
+    };
+    expect(() => CrossingForecaster.fromState({ ...v2, version: 3 })).toThrow(/history is malformed/);
+    const v3 = CrossingForecaster.fromState(v2).toState();
+    expect(() => CrossingForecaster.fromState({ ...v3, version: 2 })).toThrow(/history is malformed/);
+    expect(CrossingForecaster.fromState(v3).toState()).toEqual(v3);
+  });
 });

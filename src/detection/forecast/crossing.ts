@@ -312,7 +312,7 @@ export class CrossingForecaster {
     const f = new CrossingForecaster(s.options);
     if (s.version === 1) {
       // Version 1 held the history's fields beside the format.
-      const problem = f.buckets.restore(state);
+      const problem = f.buckets.restore(state, 'means');
       if (problem) {
         throw refuse(problem);
       }
@@ -322,8 +322,9 @@ export class CrossingForecaster {
       throw refuse(`version ${String(s.version)} is not one this build reads (1, 2 or 3)`);
     }
     const problem =
-      (typeof s.history === 'object' && s.history !== null ? f.buckets.restore(s.history) : 'its history is missing') ??
-      f.calibration.restore(s.calibration);
+      (typeof s.history === 'object' && s.history !== null
+        ? f.buckets.restore(s.history, s.version === 3 ? 'offsets' : 'means')
+        : 'its history is missing') ?? f.calibration.restore(s.calibration);
     if (problem) {
       throw refuse(problem);
     }
