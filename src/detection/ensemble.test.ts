@@ -1,6 +1,7 @@
 import { ARTIME_RANGE_SEEN, ArtimeDetector } from './artime';
 import { ARTIME_WEIGHT, EnsembleDetector } from './ensemble';
-import { ARTIME_BOUNDED_WEIGHT, PRODUCT_CATEGORIES } from './failureprophet';
+import { PRODUCT_CATEGORIES } from './failureprophetLeaders';
+import { ARTIME_BOUNDED_WEIGHT } from './failureprophetV6';
 import { FailureProphetV5Detector } from './failureprophetV5';
 import { createDetector, type DetectorName, RECOMMENDED_THRESHOLD, restoreDetector } from './index';
 import { Random } from './random';
@@ -35,7 +36,7 @@ describe('failureprophet-ensemble', () => {
   });
 
   it.each(
-    (['failureprophet-ensemble', 'failureprophet'] as const).flatMap(
+    (['failureprophet-ensemble', 'failureprophet-v6'] as const).flatMap(
       (name): Array<[DetectorName, string, () => number]> => [
         [name, 'a jump to 10x the range', () => 800],
         [name, 'a drop to zero', () => 0],
@@ -54,7 +55,7 @@ describe('failureprophet-ensemble', () => {
     expect(Math.max(...s.subarray(at, at + 5))).toBeGreaterThanOrEqual(RECOMMENDED_THRESHOLD);
   });
 
-  it.each(['failureprophet-ensemble', 'failureprophet'] as const)(
+  it.each(['failureprophet-ensemble', 'failureprophet-v6'] as const)(
     '%s round-trips its state through JSON mid-probation and after, and continues identically',
     (name) => {
       for (const cut of [300, 3100]) {
@@ -72,8 +73,8 @@ describe('failureprophet-ensemble', () => {
     }
   );
 
-  it('failureprophet reports the larger of failureprophet-v5 and the weighted bounded ARTime score', () => {
-    const both = run(createDetector('failureprophet', { trainingPoints: 750 }), v);
+  it('failureprophet-v6 reports the larger of failureprophet-v5 and the weighted bounded ARTime score', () => {
+    const both = run(createDetector('failureprophet-v6', { trainingPoints: 750 }), v);
     const fp = run(new FailureProphetV5Detector({ trainingPoints: 750 }), v);
     const artime = run(ArtimeDetector.bounded({ trainingPoints: 750, maxCategories: PRODUCT_CATEGORIES }), v);
     expect(Array.from(both)).toEqual(
@@ -82,11 +83,11 @@ describe('failureprophet-ensemble', () => {
     expect(both.some((x, i) => x > fp[i])).toBe(true);
   });
 
-  it('failureprophet with artimeRescale: its ARTime follows the range seen (ARTIME_RANGE_SEEN), and resumes so', () => {
+  it('failureprophet-v6 with artimeRescale: its ARTime follows the range seen (ARTIME_RANGE_SEEN), and resumes so', () => {
     const spiked = Float64Array.from(v);
     spiked.fill(300, 2000, 2014);
     const options = { trainingPoints: 750, artimeRescale: true };
-    const both = run(createDetector('failureprophet', options), spiked);
+    const both = run(createDetector('failureprophet-v6', options), spiked);
     const fp = run(new FailureProphetV5Detector({ trainingPoints: 750 }), spiked);
     const member = { trainingPoints: 750, maxCategories: PRODUCT_CATEGORIES, ...ARTIME_RANGE_SEEN };
     const artime = run(ArtimeDetector.bounded(member), spiked);
@@ -94,7 +95,7 @@ describe('failureprophet-ensemble', () => {
       Array.from(fp, (x, i) => Math.max(x, Math.min(1, ARTIME_BOUNDED_WEIGHT * artime[i])))
     );
     // Its state carries the member's range estimate: restored mid-run, it continues identically.
-    const a = createDetector('failureprophet', options);
+    const a = createDetector('failureprophet-v6', options);
     const cut = 2500;
     run(a, spiked.subarray(0, cut));
     const b = restoreDetector(JSON.parse(JSON.stringify(a.toState())));
@@ -104,10 +105,10 @@ describe('failureprophet-ensemble', () => {
   });
 
   it('refuses a state whose ARTime is of the other kind', () => {
-    const bounded = createDetector('failureprophet').toState();
+    const bounded = createDetector('failureprophet-v6').toState();
     const unbounded = createDetector('failureprophet-ensemble').toState();
     expect(() => restoreDetector({ ...bounded, artime: unbounded.artime })).toThrow(
-      /failureprophet holds an ARTime of the wrong kind \(artime\)/
+      /failureprophet-v6 holds an ARTime of the wrong kind \(artime\)/
     );
   });
 

@@ -5,9 +5,9 @@ import { FailureProphetV5Detector, FailureProphetV5Options } from './failureprop
 export interface EnsembleOptions extends FailureProphetV5Options {
   /** What an ARTime score counts for on failureprophet-v5's scale (ARTime alarms at this times its score). */
   artimeWeight?: number;
-  /** The bounded ARTime's most categories (`failureprophet` only; ArtimeOptions.maxCategories). */
+  /** The bounded ARTime's most categories (`failureprophet-v6` only; ArtimeOptions.maxCategories). */
   maxCategories?: number;
-  /** `failureprophet` only: its ARTime's range is the values seen, re-expressed as it moves (ARTIME_RANGE_SEEN). */
+  /** `failureprophet-v6` only: its ARTime's range is the values seen, re-expressed as it moves (ARTIME_RANGE_SEEN). */
   artimeRescale?: boolean;
 }
 
@@ -19,7 +19,7 @@ export interface EnsembleOptions extends FailureProphetV5Options {
  */
 export const ARTIME_WEIGHT = 0.35;
 
-type EnsembleName = 'failureprophet' | 'failureprophet-ensemble';
+type EnsembleName = 'failureprophet-v6' | 'failureprophet-ensemble';
 
 /** 1: the failureprophet part as JSON; 2: packed (FailureProphetV5Detector.toPacked). */
 const ENSEMBLE_VERSION = 2;
@@ -36,8 +36,8 @@ export interface EnsembleParts {
  * score is the larger of failureprophet-v5's score and ARTime's weighted score, so ARTime adds the
  * window shapes it has never seen and can never hide what failureprophet-v5 reports (a new fault
  * still scores as failureprophet-v5 scores it). The band and `learning` are failureprophet-v5's,
- * `level` raised to ARTime's weighted score. With the bounded ARTime this is the product's
- * `failureprophet` (FailureProphetDetector); with the published one `failureprophet-ensemble`, not
+ * `level` raised to ARTime's weighted score. With the bounded ARTime this is `failureprophet-v6`
+ * (FailureProphetV6Detector, the product until stop 29); with the published one `failureprophet-ensemble`, not
  * product-grade (ARTime's categories grow without bound, about 0.1 M points/s; RESULTS.md, issue 12).
  */
 export class EnsembleDetector implements StreamingDetector {
@@ -50,7 +50,7 @@ export class EnsembleDetector implements StreamingDetector {
     readonly name: EnsembleName,
     parts: EnsembleParts
   ) {
-    if ((parts.artime.name === 'artime-bounded') !== (name === 'failureprophet')) {
+    if ((parts.artime.name === 'artime-bounded') !== (name === 'failureprophet-v6')) {
       throw new Error(`Corrupt detector state: ${name} holds an ARTime of the wrong kind (${parts.artime.name})`);
     }
     this.fp = parts.fp;
@@ -98,7 +98,7 @@ export class EnsembleDetector implements StreamingDetector {
     return Math.max(own, this.lastArtime);
   }
 
-  /** `version`: the state version of this ensemble's name (the product's follows v5's states of that name). */
+  /** `version`: the state version of this ensemble's name (v6's follows v5's states of the product's name). */
   protected stateOf(version: number): DetectorState {
     return {
       ...stateEnvelope(this.name, version),

@@ -1,83 +1,33 @@
-import { ARTIME_RANGE_SEEN, ArtimeDetector } from './artime';
-import { checkState, DetectorState } from './detector';
-import { EnsembleDetector, EnsembleOptions, EnsembleParts } from './ensemble';
-import { FailureProphetV5Detector } from './failureprophetV5';
+import { FailureProphetLeadersDetector, FailureProphetLeadersOptions } from './failureprophetLeaders';
+import { FailureProphetV6Detector } from './failureprophetV6';
 import { isRecord } from './shared/json';
 
-export type FailureProphetOptions = EnsembleOptions;
+export type FailureProphetOptions = FailureProphetLeadersOptions;
+
+/** States the product saved before v9: failureprophet-v5 alone (5), v5 with the clamped bounded ARTime (6). */
+const EARLIER_VERSIONS: readonly unknown[] = [5, 6];
 
 /**
- * How much the bounded ARTime's score counts: the weight `npm run nab:tune` picks on the dev files
- * (leave one category out, chosen with the bound in each fold; RESULTS.md, issue 12).
- */
-export const ARTIME_BOUNDED_WEIGHT = 0.4;
-
-/**
- * Categories of the product's ARTime: chosen with the weight by `npm run nab:tune` on the dev files
- * among the bounds whose state fits 4 KiB (RESULTS.md, issue 12).
- */
-export const PRODUCT_CATEGORIES = 24;
-
-/** 6: failureprophet-v5 with the bounded ARTime (5: failureprophet-v5 alone, still read). */
-const VERSION = 6;
-const V5_VERSION = 5;
-
-/**
- * The product's detector (v6): failureprophet-v5 (daily profile and slow baseline, calibrated tail
- * probabilities, flat and missing runs, one alarm per event that never hides a new one) together
- * with a bounded ARTime (adaptive resonance over window shapes, range estimated online, at most
- * PRODUCT_CATEGORIES categories), reporting the larger of v5's score and ARTIME_BOUNDED_WEIGHT x
- * ARTime's (EnsembleDetector). Neither member's score is ever lowered, so every fault v5 flags it
- * flags; ARTime adds the window shapes never seen, which v5's level views miss. Its state is a few
- * KiB whatever it has seen (both members have fixed-size state).
+ * The product's detector, `failureprophet` v9 (issues 12 and 13; RESULTS.md, "failureprophet v9"):
+ * the published leader ARTime (bounded to PRODUCT_CATEGORIES categories, on the range seen,
+ * re-expressed as it moves) carries the general detection, and a fault call (a value far beyond the
+ * range seen, a first drop to 0, a value stuck flat, a series that stops) scores 1 whatever alarmed
+ * before (FailureProphetLeadersDetector). Chosen over v6 (failureprophet-v5's level views with the
+ * ARTime) because v6's views fitted the dev files: v9 scores below v6 there and above it, with a
+ * third of the false alarms, on the held-out category.
  *
- * A state saved by builds before issue 12's v6 (`failureprophet` version 5, the v5 detector alone)
- * resumes as this detector: its v5 part exactly where it was, its ARTime fresh (learning its
- * probation from there, scoring 0 meanwhile).
+ * A state saved by earlier builds (versions 5 and 6) resumes with its failureprophet-v5 part, the
+ * band and run views, exactly where it was; its ARTime and range view start afresh.
  */
-export class FailureProphetDetector extends EnsembleDetector {
-  constructor(options: FailureProphetOptions = {}, parts?: EnsembleParts) {
-    super(
-      'failureprophet',
-      parts ?? {
-        fp: new FailureProphetV5Detector(options),
-        artime: freshArtime(options.trainingPoints, options.maxCategories, options.artimeRescale === true),
-        weight: options.artimeWeight ?? ARTIME_BOUNDED_WEIGHT,
-      }
-    );
+export class FailureProphetDetector extends FailureProphetLeadersDetector {
+  constructor(options: FailureProphetOptions = {}) {
+    super({ artimeRescale: true, ...options }, undefined, 'failureprophet');
   }
 
-  override toState(): DetectorState {
-    return this.stateOf(VERSION);
-  }
-
-  static override fromState(state: unknown): FailureProphetDetector {
-    if (isRecord(state) && state.name === 'failureprophet' && state.version === V5_VERSION) {
-      const fp = FailureProphetV5Detector.fromState(state, true);
-      const tp = fp.settings().trainingPoints;
-      return new FailureProphetDetector(
-        {},
-        {
-          fp,
-          artime: freshArtime(tp > 0 ? tp : undefined, undefined, false),
-          weight: ARTIME_BOUNDED_WEIGHT,
-        }
-      );
+  static override fromState(state: unknown): FailureProphetLeadersDetector {
+    if (isRecord(state) && state.name === 'failureprophet' && EARLIER_VERSIONS.includes(state.version)) {
+      return FailureProphetLeadersDetector.resumed(FailureProphetV6Detector.v5Of(state));
     }
-    const s = checkState(state, 'failureprophet', VERSION);
-    const parts = EnsembleDetector.partsOf(s, 'failureprophet');
-    return new FailureProphetDetector({}, parts).resume(parts.last);
+    return FailureProphetLeadersDetector.fromState(state);
   }
-}
-
-function freshArtime(
-  trainingPoints: number | undefined,
-  maxCategories: number | undefined,
-  rescale: boolean
-): ArtimeDetector {
-  return ArtimeDetector.bounded({
-    trainingPoints,
-    maxCategories: maxCategories ?? PRODUCT_CATEGORIES,
-    ...(rescale ? ARTIME_RANGE_SEEN : {}),
-  });
 }

@@ -1,10 +1,11 @@
 import { ARTIME_RANGE_SEEN, ArtimeDetector } from './artime';
-import { PRODUCT_CATEGORIES } from './failureprophet';
+import { FailureProphetDetector } from './failureprophet';
 import {
   FAULT_SCORE,
   FailureProphetLeadersDetector,
   GROSS_SPANS,
   LEADERS_ARTIME_WEIGHT,
+  PRODUCT_CATEGORIES,
 } from './failureprophetLeaders';
 import { GrossRangeView } from './grossRange';
 import { createDetector, RECOMMENDED_THRESHOLD, restoreDetector } from './index';
@@ -29,7 +30,7 @@ function series(kind: 'daily' | 'walk', seed = 11): Float64Array {
   });
 }
 
-const NAMES = ['failureprophet-leaders', 'failureprophet-leaders-seen'] as const;
+const NAMES = ['failureprophet-leaders', 'failureprophet'] as const;
 type LeadersName = (typeof NAMES)[number];
 
 const run = (d: StreamingDetector, v: Float64Array): Float64Array =>
@@ -57,8 +58,8 @@ const FAULTS: Record<string, (v: Float64Array, at: number) => (x: number, i: num
 
 describe.each(NAMES)('%s', (name: LeadersName) => {
   const leaders = (): FailureProphetLeadersDetector =>
-    name === 'failureprophet-leaders-seen'
-      ? FailureProphetLeadersDetector.seen({ trainingPoints: PROBATION })
+    name === 'failureprophet'
+      ? new FailureProphetDetector({ trainingPoints: PROBATION })
       : new FailureProphetLeadersDetector({ trainingPoints: PROBATION });
   /** The first samples the detector reports, from `at`: the largest of the first FEW. */
   const firstReports = (v: Float64Array, at: number): number => Math.max(...run(leaders(), v).subarray(at, at + FEW));
@@ -119,7 +120,7 @@ describe.each(NAMES)('%s', (name: LeadersName) => {
   it("reports the bounded ARTime's weighted score, or FAULT_SCORE where a gross fault is called, sample by sample", () => {
     const v = Float64Array.from(series('daily'), (x, i) => (i === 4000 ? 200 : i >= 5000 && i < 5010 ? NaN : x));
     const both = run(leaders(), v);
-    const range = name === 'failureprophet-leaders-seen' ? ARTIME_RANGE_SEEN : {};
+    const range = name === 'failureprophet' ? ARTIME_RANGE_SEEN : {};
     const artime = run(
       ArtimeDetector.bounded({ trainingPoints: PROBATION, maxCategories: PRODUCT_CATEGORIES, ...range }),
       v
@@ -181,7 +182,7 @@ describe.each(NAMES)('%s', (name: LeadersName) => {
   });
 });
 
-describe('failureprophet-leaders-seen, its ARTime on the range seen', () => {
+describe("failureprophet (v9, det24's failureprophet-leaders-seen), its ARTime on the range seen", () => {
   /** A slow rise with noise after a flat probation: nearly every sample after it a new extreme, so the range keeps moving. */
   const rising = (n: number): Float64Array => {
     const rng = new Random(3);
@@ -190,7 +191,7 @@ describe('failureprophet-leaders-seen, its ARTime on the range seen', () => {
 
   it('is failureprophet-leaders with artimeRescale: its ARTime on the range seen, not the clamped one', () => {
     const v = Float64Array.from(series('walk'), (x, i) => x + (i >= 3000 ? 0.004 * (i - 3000) : 0));
-    const seen = run(createDetector('failureprophet-leaders-seen', { trainingPoints: PROBATION }), v);
+    const seen = run(createDetector('failureprophet', { trainingPoints: PROBATION }), v);
     const option = run(createDetector('failureprophet-leaders', { trainingPoints: PROBATION, artimeRescale: true }), v);
     const clamped = run(createDetector('failureprophet-leaders', { trainingPoints: PROBATION }), v);
     expect(option).toEqual(seen);
@@ -200,8 +201,8 @@ describe('failureprophet-leaders-seen, its ARTime on the range seen', () => {
   it('round-trips its state while a move of the range waits to be re-expressed, and continues identically', () => {
     const v = rising(6000);
     for (const cut of [PROBATION + 1, 2001, 4507]) {
-      const a = createDetector('failureprophet-leaders-seen', { trainingPoints: PROBATION });
-      const b = createDetector('failureprophet-leaders-seen', { trainingPoints: PROBATION });
+      const a = createDetector('failureprophet', { trainingPoints: PROBATION });
+      const b = createDetector('failureprophet', { trainingPoints: PROBATION });
       run(a, v.subarray(0, cut));
       run(b, v.subarray(0, cut));
       const c = restoreDetector(JSON.parse(JSON.stringify(b.toState())));
@@ -213,7 +214,7 @@ describe('failureprophet-leaders-seen, its ARTime on the range seen', () => {
   });
 
   it('keeps its state within 4 KiB after 200,000 points of a rise where every sample is a new extreme', () => {
-    const d = createDetector('failureprophet-leaders-seen', { trainingPoints: PROBATION });
+    const d = createDetector('failureprophet', { trainingPoints: PROBATION });
     for (let i = 0; i < 200_000; i++) {
       d.update(T0 + i * 60_000, 10 + 0.001 * i);
     }

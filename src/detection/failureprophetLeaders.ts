@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { ARTIME_RANGE_SEEN, ArtimeDetector } from './artime';
 import { checkState, DetectorState, stateEnvelope, StreamingDetector } from './detector';
-import { PRODUCT_CATEGORIES } from './failureprophet';
 import { FailureProphetV5Detector, FailureProphetV5Options } from './failureprophetV5';
 import { GrossRangeView } from './grossRange';
 import { isRecord, stateIssues } from './shared/json';
@@ -9,13 +8,19 @@ import { isRecord, stateIssues } from './shared/json';
 export interface FailureProphetLeadersOptions extends FailureProphetV5Options {
   /** What the bounded ARTime's score counts for (default LEADERS_ARTIME_WEIGHT). */
   artimeWeight?: number;
-  /** The bounded ARTime's most categories (default PRODUCT_CATEGORIES, as in failureprophet). */
+  /** The bounded ARTime's most categories (default PRODUCT_CATEGORIES). */
   maxCategories?: number;
   /** A value is a gross fault beyond the range seen by this many of its widths (default GROSS_SPANS). */
   grossSpans?: number;
-  /** The bounded ARTime on the range seen, re-expressed as it moves (ARTIME_RANGE_SEEN); default off (`-seen`: on). */
+  /** The bounded ARTime on the range seen, re-expressed as it moves (ARTIME_RANGE_SEEN); default off (`failureprophet`: on). */
   artimeRescale?: boolean;
 }
+
+/**
+ * Categories of the bounded ARTime: chosen by `npm run nab:tune` on the dev files among the bounds
+ * whose state fits 4 KiB (RESULTS.md, issue 12: with v6's weight, and again for this detector, det24).
+ */
+export const PRODUCT_CATEGORIES = 24;
 
 /**
  * The bounded ARTime's weight: a scale, not a tuned setting. The reported score is the larger of a
@@ -33,14 +38,16 @@ export const FAULT_SCORE = 1;
 
 const NAME = 'failureprophet-leaders';
 /**
- * `failureprophet-leaders-seen` (issue 12, det24): the same detector with its bounded ARTime on the range
- * seen, re-expressed as it moves, instead of the clamped probation range: on the dev files its alarms
- * are closer to the hinted ARTime's, the published method. Its bound and weight, re-chosen on the dev
- * files by the leaders' rules, are the leaders' defaults (RESULTS.md, det24).
+ * `failureprophet` (v9, the product since stop 29; det24's `failureprophet-leaders-seen`): the same
+ * detector with its bounded ARTime on the range seen, re-expressed as it moves, instead of the clamped
+ * probation range: on the dev files its alarms are closer to the hinted ARTime's, the published
+ * method. Its bound and weight, re-chosen on the dev files by the leaders' rules, are the leaders'
+ * defaults (RESULTS.md, det24 and "failureprophet v9").
  */
-const SEEN_NAME = 'failureprophet-leaders-seen';
-type LeadersName = typeof NAME | typeof SEEN_NAME;
-const VERSION = 1;
+const PRODUCT_NAME = 'failureprophet';
+type LeadersName = typeof NAME | typeof PRODUCT_NAME;
+/** State versions by name: the product's follow its earlier detectors' (v5, v6: FailureProphetDetector migrates them). */
+const VERSIONS: Record<LeadersName, number> = { [NAME]: 1, [PRODUCT_NAME]: 9 };
 
 /** This detector's own fields in its state; its members' fields are checked by their own readers. */
 const LEADERS_STATE = z.object({
@@ -50,6 +57,8 @@ const LEADERS_STATE = z.object({
   flatCalled: z.boolean(),
   missingCalled: z.boolean(),
   seenAt: z.number().nullable(),
+  /** Resumed from an earlier detector's state: no range call until its fresh ARTime has learned (absent: false). */
+  rangeQuiet: z.boolean().optional(),
 });
 
 /** The members of a failureprophet-leaders detector. */
@@ -88,6 +97,11 @@ export class FailureProphetLeadersDetector implements StreamingDetector {
   private flatCalled = false;
   private missingCalled = false;
   private seenAt = -Infinity;
+  /**
+   * Set when resumed from an earlier product's state, whose range seen is not kept: its range view
+   * starts empty, so it learns during the fresh ARTime's probation before calling anything.
+   */
+  private rangeQuiet = false;
 
   constructor(
     options: FailureProphetLeadersOptions = {},
@@ -117,9 +131,29 @@ export class FailureProphetLeadersDetector implements StreamingDetector {
     this.alarmThreshold = p.runs.settings().alarmThreshold;
   }
 
-  /** `failureprophet-leaders-seen`: its bounded ARTime on the range seen, re-expressed (artimeRescale on by default). */
-  static seen(options: FailureProphetLeadersOptions = {}): FailureProphetLeadersDetector {
-    return new FailureProphetLeadersDetector({ artimeRescale: true, ...options }, undefined, SEEN_NAME);
+  /**
+   * `failureprophet` resumed from an earlier product's failureprophet-v5 part (states of versions 5
+   * and 6): its run views and band exactly where they were, its ARTime and range view fresh (scoring
+   * nothing until the ARTime's probation has passed).
+   */
+  static resumed(runs: FailureProphetV5Detector): FailureProphetLeadersDetector {
+    const tp = runs.settings().trainingPoints;
+    const d = new FailureProphetLeadersDetector(
+      {},
+      {
+        artime: ArtimeDetector.bounded({
+          trainingPoints: tp > 0 ? tp : undefined,
+          maxCategories: PRODUCT_CATEGORIES,
+          ...ARTIME_RANGE_SEEN,
+        }),
+        runs,
+        range: new GrossRangeView(GROSS_SPANS),
+        weight: LEADERS_ARTIME_WEIGHT,
+      },
+      PRODUCT_NAME
+    );
+    d.rangeQuiet = true;
+    return d;
   }
 
   get expected(): number {
@@ -167,7 +201,8 @@ export class FailureProphetLeadersDetector implements StreamingDetector {
     const missingCall = !this.missingCalled && missing >= this.alarmThreshold;
     this.flatCalled = flat > 0 && (this.flatCalled || flatCall);
     this.missingCalled = missing > 0 && (this.missingCalled || missingCall);
-    const gross = this.range.call(value, this.runs.learning);
+    this.rangeQuiet = this.rangeQuiet && this.artime.learning;
+    const gross = this.range.call(value, this.runs.learning || this.rangeQuiet);
     this.lastFault = flatCall || missingCall || gross ? FAULT_SCORE : 0;
     this.lastArtime = Math.min(1, this.weight * this.artime.update(timestampMs, value));
     return Math.max(this.lastArtime, this.lastFault);
@@ -175,13 +210,14 @@ export class FailureProphetLeadersDetector implements StreamingDetector {
 
   toState(): DetectorState {
     return {
-      ...stateEnvelope(this.name, VERSION),
+      ...stateEnvelope(this.name, VERSIONS[this.name]),
       weight: this.weight,
       lastArtime: this.lastArtime,
       lastFault: this.lastFault,
       flatCalled: this.flatCalled,
       missingCalled: this.missingCalled,
       seenAt: Number.isFinite(this.seenAt) ? this.seenAt : null,
+      ...(this.rangeQuiet ? { rangeQuiet: true } : {}),
       range: this.range.toState(),
       runs: this.runs.toPacked(),
       artime: this.artime.toState(),
@@ -189,8 +225,8 @@ export class FailureProphetLeadersDetector implements StreamingDetector {
   }
 
   static fromState(state: unknown): FailureProphetLeadersDetector {
-    const name = isRecord(state) && state.name === SEEN_NAME ? SEEN_NAME : NAME;
-    const s = checkState(state, name, VERSION);
+    const name = isRecord(state) && state.name === PRODUCT_NAME ? PRODUCT_NAME : NAME;
+    const s = checkState(state, name, VERSIONS[name]);
     const own = LEADERS_STATE.safeParse(s);
     if (!own.success) {
       throw new Error(`Corrupt detector state: ${name} ${stateIssues(own.error)}`);
@@ -211,6 +247,7 @@ export class FailureProphetLeadersDetector implements StreamingDetector {
     d.flatCalled = own.data.flatCalled;
     d.missingCalled = own.data.missingCalled;
     d.seenAt = own.data.seenAt ?? -Infinity;
+    d.rangeQuiet = own.data.rangeQuiet === true;
     return d;
   }
 }

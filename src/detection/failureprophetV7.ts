@@ -1,8 +1,8 @@
 import { checkState, DetectorState, stateEnvelope, StreamingDetector } from './detector';
-import { FailureProphetDetector, FailureProphetOptions } from './failureprophet';
+import { FailureProphetV6Detector, FailureProphetV6Options } from './failureprophetV6';
 import { SustainedOptions, SustainedView } from './sustained';
 
-export interface FailureProphetV7Options extends FailureProphetOptions, SustainedOptions {
+export interface FailureProphetV7Options extends FailureProphetV6Options, SustainedOptions {
   /** What v6's score counts for on a value inside the past week's range (a short excursion seen before); default 0.8. */
   insideWeight?: number;
 }
@@ -11,7 +11,7 @@ const NAME = 'failureprophet-v7';
 const VERSION = 1;
 
 /**
- * Candidate for the product (issue 13): failureprophet (v6) with a sustained-departure view
+ * Candidate for the product (issue 13): failureprophet-v6 with a sustained-departure view
  * (SustainedView). A level beyond the past week's range for sustainedForMs alarms, whatever v6's
  * band has learned meanwhile (v6's views adapt, so a day-long cold machine stops looking unusual
  * to them within hours); a sample whose value lies inside the past week's range scores
@@ -28,7 +28,7 @@ export class FailureProphetV7Detector implements StreamingDetector {
 
   constructor(
     options: FailureProphetV7Options = {},
-    private readonly v6 = new FailureProphetDetector(options),
+    private readonly v6 = new FailureProphetV6Detector(options),
     private readonly view = new SustainedView(options)
   ) {
     this.weight = options.insideWeight ?? 0.8;
@@ -94,7 +94,7 @@ export class FailureProphetV7Detector implements StreamingDetector {
     if (typeof insideWeight !== 'number' || typeof lastLevel !== 'number' || typeof departing !== 'boolean') {
       throw new Error(`Corrupt detector state: ${NAME} insideWeight, lastLevel or departing missing`);
     }
-    const v6 = FailureProphetDetector.fromState(s.v6);
+    const v6 = FailureProphetV6Detector.fromState(s.v6);
     const d = new FailureProphetV7Detector({ insideWeight }, v6, SustainedView.fromPacked(s.sustained, 'sustained'));
     d.lastLevel = lastLevel;
     d.departing = departing;

@@ -7,7 +7,7 @@ const NAME = 'failureprophet-v8';
 const VERSION = 1;
 
 /**
- * Candidate (issues 12 and 13): failureprophet (v6) with the sustained-departure view of v7, and
+ * Candidate (issues 12 and 13): failureprophet-v6 with the sustained-departure view of v7, and
  * nothing damped. The reported score is the larger of v6's and the view's, so the view can only
  * add alarms (a level held beyond the past week's range for sustainedForMs, Page's CUSUM as a run
  * rule and the `for:` of a Prometheus alerting rule) and every alarm v6 raises stays as v6 raised

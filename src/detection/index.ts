@@ -24,19 +24,18 @@ export { SCORE_DECADES, scoreOfProbability, scoreOfLog10 } from './calibration';
 /**
  * The individual detectors, for callers that need their specific options.
  *
- * FailureProphetDetector (the recommended one, v6: FailureProphetV5Detector with a bounded ARTime,
- * the larger score) reports each event once, its ARTime part at most once more within a few samples:
- * `update()` returns the alarm score (open an anomaly when it is >= RECOMMENDED_THRESHOLD; after
- * that it returns 0 for the same event, 12 h at least, but reports at once a new one: a sample beyond twice the event's reach
- * or on a side it never went, a value stuck flat, a run of NaN). Its `level` getter is the same score without that suppression, in
- * [0, 1] on the same scale: it stays >= the threshold while the series stays abnormal (for a shift,
- * as long as the value stays away from the pre-alarm baseline, at most 24 h), so the pipeline can
- * keep the anomaly open while `level >= RECOMMENDED_THRESHOLD` and the panel can draw or shade it.
- * Other detectors do not suppress; their `level`, where present, equals their score.
+ * FailureProphetDetector (the recommended one, v9): the larger of 2.5 x a bounded ARTime's score
+ * (adaptive resonance over window shapes, on the range seen; as published it mutes its own new
+ * categories for a while after an anomaly) and 1 when a gross fault is called (a value far beyond
+ * the range seen, a first drop to 0, a value stuck flat where it used to move, a run of NaN): the
+ * calls are never muted by an earlier alarm, so a new fault is never hidden. Open an anomaly when
+ * `update()` returns >= RECOMMENDED_THRESHOLD. Its `level` is the last score, held up while a flat
+ * or missing run lasts; its band (`expected`, `lower`, `upper`) and `learning` are failureprophet-v5's.
+ * FailureProphetV5Detector's `level` is its score without its per-event suppression (at most 24 h).
  * Optional `learning` (StreamingDetector): true while a detector warms up and cannot alarm
  * (failureprophet: its first 30 samples and 2.5 h of data, or `trainingPoints` samples if more;
  * its ARTime scores 0 for its first `trainingPoints` samples, or without them for 62.5 h of data);
- * the panel can hide the warm-up. failureprophet's learning rates are per unit of time (stated per
+ * the panel can hide the warm-up. failureprophet-v5's learning rates are per unit of time (stated per
  * 5 minutes), so it behaves alike at 15 s and 5 min scrapes; an hour-of-day bucket with less than
  * an hour of data does not alarm (the all-day baseline stands in, band included).
  */

@@ -5,6 +5,7 @@ import type { DetectorOptions } from './detector';
 import type { EnsembleOptions } from './ensemble';
 import type { EwmaOptions } from './ewma';
 import type { FailureProphetOptions } from './failureprophet';
+import type { FailureProphetV6Options } from './failureprophetV6';
 import type { FailureProphetV5Options } from './failureprophetV5';
 import type { FailureProphetV1Options } from './failureprophetV1';
 import type { FailureProphetV7Options } from './failureprophetV7';
@@ -15,10 +16,10 @@ import type { ZScoreOptions } from './zscore';
 /** Each detector's options, by registry name: `createDetector(name, options)` type-checks against it. */
 export interface OptionsByName {
   failureprophet: FailureProphetOptions;
+  'failureprophet-v6': FailureProphetV6Options;
   'failureprophet-v7': FailureProphetV7Options;
   'failureprophet-v8': FailureProphetV8Options;
   'failureprophet-leaders': FailureProphetLeadersOptions;
-  'failureprophet-leaders-seen': FailureProphetLeadersOptions;
   'failureprophet-v5': FailureProphetV5Options;
   'failureprophet-v1': FailureProphetV1Options;
   'failureprophet-ensemble': EnsembleOptions;
@@ -86,28 +87,28 @@ const artimeRange = { ...rangeEstimate, rangeRescale: flag01.optional() };
 /** How many categories a bounded ARTime holds (ArtimeDetector.bounded checks the same range). */
 const maxCategories = z.number().int().min(2).max(4096).optional();
 
-const failureprophet = failureprophetV5.extend({
+const failureprophetV6 = failureprophetV5.extend({
   artimeWeight,
   maxCategories,
   artimeRescale: flag01.optional(),
 });
 
-/** failureprophet with the sustained-departure view (failureprophet-v8; v7 adds its insideWeight). */
-const failureprophetV8 = failureprophet.extend({
+/** failureprophet-v6 with the sustained-departure view (failureprophet-v8; v7 adds its insideWeight). */
+const failureprophetV8 = failureprophetV6.extend({
   sustainedForMs: z.number().gt(0).optional(),
   sustainedTauMs: z.number().gt(0).optional(),
   sustainedMargin: z.number().min(0).optional(),
 });
 
-/** failureprophet-leaders' options (and -seen's): failureprophet's and how far out a value is a gross fault. */
-const failureprophetLeaders = failureprophet.extend({ grossSpans: z.number().min(0).optional() });
+/** failureprophet-leaders' options (and the product's): v6's and how far out a value is a gross fault. */
+const failureprophetLeaders = failureprophetV6.extend({ grossSpans: z.number().min(0).optional() });
 
 const SCHEMAS = {
-  failureprophet,
+  failureprophet: failureprophetLeaders,
+  'failureprophet-v6': failureprophetV6,
   'failureprophet-v7': failureprophetV8.extend({ insideWeight: z.number().min(0).max(1).optional() }),
   'failureprophet-v8': failureprophetV8,
   'failureprophet-leaders': failureprophetLeaders,
-  'failureprophet-leaders-seen': failureprophetLeaders,
   'failureprophet-v5': failureprophetV5,
   'failureprophet-v1': FAILUREPROPHET_V1_SETTINGS.partial().extend(common),
   'failureprophet-ensemble': failureprophetV5.extend({ artimeWeight }),

@@ -5,6 +5,7 @@ import { EnsembleDetector } from './ensemble';
 import { EwmaDetector } from './ewma';
 import { FailureProphetDetector } from './failureprophet';
 import { FailureProphetV5Detector } from './failureprophetV5';
+import { FailureProphetV6Detector } from './failureprophetV6';
 import { FailureProphetV1Detector } from './failureprophetV1';
 import { FailureProphetV7Detector } from './failureprophetV7';
 import { FailureProphetV8Detector } from './failureprophetV8';
@@ -26,9 +27,14 @@ type Registry = {
 };
 
 const DETECTORS: Registry = {
-  // The product's detector: failureprophet-v5 with a bounded ARTime (issue 12).
+  // The product's detector (v9): a bounded ARTime on the range seen, and gross-fault calls (issues 12, 13).
   failureprophet: { create: (o) => new FailureProphetDetector(o), restore: (s) => FailureProphetDetector.fromState(s) },
-  // Candidate (issue 13): the product with a sustained-departure view; short excursions inside the past week's range count less.
+  // The product until stop 29: failureprophet-v5 with a bounded ARTime on its clamped probation range.
+  'failureprophet-v6': {
+    create: (o) => new FailureProphetV6Detector(o),
+    restore: (s) => FailureProphetV6Detector.fromState(s),
+  },
+  // Candidate (issue 13): failureprophet-v6 with a sustained-departure view; short excursions inside the past week's range count less.
   'failureprophet-v7': {
     create: (o) => new FailureProphetV7Detector(o),
     restore: (s) => FailureProphetV7Detector.fromState(s),
@@ -41,11 +47,6 @@ const DETECTORS: Registry = {
   // Candidate (issue 12, det12a): the bounded ARTime with only gross-fault calls beside it (range, zero, flat, stop).
   'failureprophet-leaders': {
     create: (o) => new FailureProphetLeadersDetector(o),
-    restore: (s) => FailureProphetLeadersDetector.fromState(s),
-  },
-  // Candidate (issue 12, det24): failureprophet-leaders with its ARTime on the range seen, re-expressed as it moves.
-  'failureprophet-leaders-seen': {
-    create: (o) => FailureProphetLeadersDetector.seen(o),
     restore: (s) => FailureProphetLeadersDetector.fromState(s),
   },
   'failureprophet-v5': {

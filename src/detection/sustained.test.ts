@@ -174,7 +174,7 @@ describe('failureprophet-v8', () => {
 
   it('never scores below v6, where v7 does, and alarms on the cold day', () => {
     const { t, v } = series();
-    const v6 = createDetector('failureprophet', { trainingPoints: 750 });
+    const v6 = createDetector('failureprophet-v6', { trainingPoints: 750 });
     const v7 = createDetector('failureprophet-v7', { trainingPoints: 750 });
     const v8 = createDetector('failureprophet-v8', { trainingPoints: 750 });
     let v7Lower = 0;

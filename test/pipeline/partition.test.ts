@@ -30,8 +30,9 @@ function spiky(j: number) {
   const spikes = new Map([
     [300 + 7 * j, 30],
     [620 + 5 * j, 40],
-    // Open on some targets when pod-a dies: pod-b must continue that anomaly, not open another.
-    ...(j % 2 === 1 ? [[KILLED_AT - 2, 45] as [number, number]] : []),
+    // Open on some targets when pod-a dies: pod-b must continue that anomaly, not open another. Far beyond
+    // anything seen: a spike like the earlier ones is a window shape the detector's ARTime already knows.
+    ...(j % 2 === 1 ? [[KILLED_AT - 2, 120] as [number, number]] : []),
     // Just after pod-a dies, before pod-b takes over: only the gap's replay finds these on pod-a's targets.
     [KILLED_AT + 1 + (j % 3), 50],
     [1400 + j, 65],

@@ -19,9 +19,13 @@ type Setting = Record<string, number>;
  * range estimate (ignored with `--published-minmax`).
  */
 export const TUNING_SPACES: Record<string, Record<string, number[]>> = {
-  // The product: what the bounded ARTime's score counts for, how many categories it holds (every bound
-  // here keeps the state within 4 KiB) and its range (ARTIME_RANGE_SEEN or not); failureprophet-v5's settings as shipped.
-  failureprophet: {
+  // The product (v9, det24's candidate): how many categories its ARTime holds (the bounds whose state fits
+  // 4 KiB; grossSpans stays at the leaders' choice, the weight is a scale as there).
+  failureprophet: { maxCategories: [16, 24] },
+  // The product before v9: what the bounded ARTime's score counts for, how many categories it holds (every
+  // bound here keeps the state within 4 KiB) and its range (ARTIME_RANGE_SEEN or not); failureprophet-v5's
+  // settings as shipped.
+  'failureprophet-v6': {
     artimeWeight: [0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.8, 1],
     maxCategories: [16, 24, 32],
     artimeRescale: [0, 1],
@@ -38,9 +42,6 @@ export const TUNING_SPACES: Record<string, Record<string, number[]>> = {
   // The leaders-first candidate (issue 12, det12a): how far beyond the range seen a value is a gross fault
   // (ARTime's weight is a scale, not searched: NAB's threshold sweep gives the same alarms for every weight).
   'failureprophet-leaders': { grossSpans: [0.25, 0.5, 1, 2, 4] },
-  // The same on ARTime's range seen, re-expressed (det24): how many categories its ARTime holds (the bounds whose
-  // state fits 4 KiB; grossSpans stays at the leaders' choice, the weight is a scale as there).
-  'failureprophet-leaders-seen': { maxCategories: [16, 24] },
   'failureprophet-v5': {
     refractoryMs: [6 * 3_600_000, 12 * 3_600_000, 24 * 3_600_000],
     holdMs: [12 * 3_600_000, 24 * 3_600_000],

@@ -127,8 +127,8 @@ describe('buildPlotFrames', () => {
     const { t, v } = synthetic('spike', 12_000, 9000);
     v[3000] = -40;
     v.fill(NaN, 5000, 5050);
-    // failureprophet-v5: its anomaly peaks are extreme samples. failureprophet (v6) also alarms on a
-    // window shape through ARTime, whose peak sample can be ordinary and is not kept by min/max.
+    // failureprophet-v5: its anomaly peaks are extreme samples. failureprophet alarms on a window shape
+    // through ARTime, whose peak sample can be ordinary and is not kept by min/max.
     const a = analyseInBrowser(seriesOf(t, v), {
       detector: 'failureprophet-v5',
       threshold: 0.27,
