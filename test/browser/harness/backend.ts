@@ -49,7 +49,7 @@ export async function startBackend(): Promise<RunningBackend> {
   const logger = createLogger('warn');
   const store = openSqliteStore(dir);
   const metrics = createMetricsRegistry();
-  const { pipeline, healing, leadership, routes } = await assembleBackend({
+  const { pipeline, healing, leadership, sharing, routes } = await assembleBackend({
     config,
     store,
     logger,
@@ -92,12 +92,14 @@ export async function startBackend(): Promise<RunningBackend> {
         body: text && (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text,
       };
     },
+    // In main.ts's order; the watch-sharing heartbeat (every 5 s) kept Jest's process from exiting.
     close: async () => {
       await app.close();
+      await pipeline.stop();
+      await sharing?.stop();
       await leadership.stop();
       await healing.stop();
       await leadership.release();
-      await pipeline.stop();
       store.close();
       await kube.close();
       rmSync(dir, { recursive: true, force: true });
