@@ -22,6 +22,19 @@ export interface FailureProphetLeadersOptions extends FailureProphetV5Options {
  */
 export const PRODUCT_CATEGORIES = 24;
 
+/** A fresh bounded ARTime as the product's detectors build it (PRODUCT_CATEGORIES unless told; ARTIME_RANGE_SEEN with `rescale`). */
+export function boundedArtime(options: {
+  trainingPoints?: number;
+  maxCategories?: number;
+  rescale: boolean;
+}): ArtimeDetector {
+  return ArtimeDetector.bounded({
+    trainingPoints: options.trainingPoints,
+    maxCategories: options.maxCategories ?? PRODUCT_CATEGORIES,
+    ...(options.rescale ? ARTIME_RANGE_SEEN : {}),
+  });
+}
+
 /**
  * The bounded ARTime's weight: a scale, not a tuned setting. The reported score is the larger of a
  * weighted ARTime score and a fault call (1), so NAB's threshold sweep gives the same alarms for
@@ -108,16 +121,7 @@ export class FailureProphetLeadersDetector implements StreamingDetector {
     parts?: Parts,
     readonly name: LeadersName = NAME
   ) {
-    const p = parts ?? {
-      artime: ArtimeDetector.bounded({
-        trainingPoints: options.trainingPoints,
-        maxCategories: options.maxCategories ?? PRODUCT_CATEGORIES,
-        ...(options.artimeRescale === true ? ARTIME_RANGE_SEEN : {}),
-      }),
-      runs: new FailureProphetV5Detector(options),
-      range: new GrossRangeView(options.grossSpans ?? GROSS_SPANS),
-      weight: options.artimeWeight ?? LEADERS_ARTIME_WEIGHT,
-    };
+    const p = parts ?? freshParts(options, new FailureProphetV5Detector(options));
     if (!(Number.isFinite(p.weight) && p.weight >= 0)) {
       throw new Error(`artimeWeight must be a finite number >= 0, got ${String(p.weight)}`);
     }
@@ -138,20 +142,8 @@ export class FailureProphetLeadersDetector implements StreamingDetector {
    */
   static resumed(runs: FailureProphetV5Detector): FailureProphetLeadersDetector {
     const tp = runs.settings().trainingPoints;
-    const d = new FailureProphetLeadersDetector(
-      {},
-      {
-        artime: ArtimeDetector.bounded({
-          trainingPoints: tp > 0 ? tp : undefined,
-          maxCategories: PRODUCT_CATEGORIES,
-          ...ARTIME_RANGE_SEEN,
-        }),
-        runs,
-        range: new GrossRangeView(GROSS_SPANS),
-        weight: LEADERS_ARTIME_WEIGHT,
-      },
-      PRODUCT_NAME
-    );
+    const options = { trainingPoints: tp > 0 ? tp : undefined, artimeRescale: true };
+    const d = new FailureProphetLeadersDetector({}, freshParts(options, runs), PRODUCT_NAME);
     d.rangeQuiet = true;
     return d;
   }
@@ -250,4 +242,14 @@ export class FailureProphetLeadersDetector implements StreamingDetector {
     d.rangeQuiet = own.data.rangeQuiet === true;
     return d;
   }
+}
+
+/** Members built from options (their defaults), around `runs`. */
+function freshParts(options: FailureProphetLeadersOptions, runs: FailureProphetV5Detector): Parts {
+  return {
+    artime: boundedArtime({ ...options, rescale: options.artimeRescale === true }),
+    runs,
+    range: new GrossRangeView(options.grossSpans ?? GROSS_SPANS),
+    weight: options.artimeWeight ?? LEADERS_ARTIME_WEIGHT,
+  };
 }

@@ -1,7 +1,6 @@
-import { ARTIME_RANGE_SEEN, ArtimeDetector } from './artime';
 import { checkState, DetectorState } from './detector';
 import { EnsembleDetector, EnsembleOptions, EnsembleParts } from './ensemble';
-import { PRODUCT_CATEGORIES } from './failureprophetLeaders';
+import { boundedArtime } from './failureprophetLeaders';
 import { FailureProphetV5Detector } from './failureprophetV5';
 import { isRecord } from './shared/json';
 
@@ -38,7 +37,7 @@ export class FailureProphetV6Detector extends EnsembleDetector {
       NAME,
       parts ?? {
         fp: new FailureProphetV5Detector(options),
-        artime: freshArtime(options.trainingPoints, options.maxCategories, options.artimeRescale === true),
+        artime: boundedArtime({ ...options, rescale: options.artimeRescale === true }),
         weight: options.artimeWeight ?? ARTIME_BOUNDED_WEIGHT,
       }
     );
@@ -48,42 +47,38 @@ export class FailureProphetV6Detector extends EnsembleDetector {
     return this.stateOf(VERSION);
   }
 
+  /** The members of a v6 state saved under either name, checked. */
+  private static partsIn(state: unknown): EnsembleParts & { last: number } {
+    const name = isRecord(state) && state.name === PRODUCT_NAME ? PRODUCT_NAME : NAME;
+    return EnsembleDetector.partsOf(checkState(state, name, VERSION), NAME);
+  }
+
   /** The failureprophet-v5 part of a v6 state (either name) or of a `failureprophet` version 5 state. */
   static v5Of(state: unknown): FailureProphetV5Detector {
-    if (isRecord(state) && state.name === PRODUCT_NAME && state.version === V5_VERSION) {
-      return FailureProphetV5Detector.fromState(state, true);
-    }
-    const name = isRecord(state) && state.name === PRODUCT_NAME ? PRODUCT_NAME : NAME;
-    return EnsembleDetector.partsOf(checkState(state, name, VERSION), NAME).fp;
+    return savedV5(state)
+      ? FailureProphetV5Detector.fromState(state, true)
+      : FailureProphetV6Detector.partsIn(state).fp;
   }
 
   static override fromState(state: unknown): FailureProphetV6Detector {
-    if (isRecord(state) && state.name === PRODUCT_NAME && state.version === V5_VERSION) {
-      const fp = FailureProphetV6Detector.v5Of(state);
+    if (savedV5(state)) {
+      const fp = FailureProphetV5Detector.fromState(state, true);
       const tp = fp.settings().trainingPoints;
       return new FailureProphetV6Detector(
         {},
         {
           fp,
-          artime: freshArtime(tp > 0 ? tp : undefined, undefined, false),
+          artime: boundedArtime({ trainingPoints: tp > 0 ? tp : undefined, rescale: false }),
           weight: ARTIME_BOUNDED_WEIGHT,
         }
       );
     }
-    const name = isRecord(state) && state.name === PRODUCT_NAME ? PRODUCT_NAME : NAME;
-    const parts = EnsembleDetector.partsOf(checkState(state, name, VERSION), NAME);
+    const parts = FailureProphetV6Detector.partsIn(state);
     return new FailureProphetV6Detector({}, parts).resume(parts.last);
   }
 }
 
-function freshArtime(
-  trainingPoints: number | undefined,
-  maxCategories: number | undefined,
-  rescale: boolean
-): ArtimeDetector {
-  return ArtimeDetector.bounded({
-    trainingPoints,
-    maxCategories: maxCategories ?? PRODUCT_CATEGORIES,
-    ...(rescale ? ARTIME_RANGE_SEEN : {}),
-  });
+/** A `failureprophet` version 5 state: failureprophet-v5 alone, saved under the product's name. */
+function savedV5(state: unknown): boolean {
+  return isRecord(state) && state.name === PRODUCT_NAME && state.version === V5_VERSION;
 }
