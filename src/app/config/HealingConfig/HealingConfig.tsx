@@ -10,7 +10,7 @@ import { testIds } from '../../testIds';
 import { fieldErrors, type FieldErrors } from '../../utils/validation';
 import { SaveFooter, type SaveFooterText } from '../shared/SaveFooter';
 import { useSaveForm } from '../shared/useSaveForm';
-import { moved } from '../shared/useDraftList';
+import { useDraftList } from '../shared/useDraftList';
 import { KillSwitch } from './KillSwitch';
 import { NamespacePauses } from './NamespacePauses';
 import { PolicyEditor } from './PolicyEditor';
@@ -113,11 +113,11 @@ interface PoliciesFormProps {
 
 function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormProps) {
   const [saved, setSaved] = useState({ policies: initialPolicies, limits: initialLimits });
-  const [drafts, setDrafts] = useState<DraftPolicy[]>(() => initialPolicies.map(draft));
+  const drafts = useDraftList<DraftPolicy>(() => initialPolicies.map(draft));
   const [limits, setLimits] = useState<SafetyLimitsInput>(initialLimits);
   const [currentSource, setCurrentSource] = useState(source);
 
-  const policies = drafts.map((d) => d.policy);
+  const policies = drafts.items.map((d) => d.policy);
   const policyErrors = validatePolicies(policies);
   const limitErrors = fieldErrors(safetyLimitsSchema.safeParse(limits));
   const invalidCount =
@@ -128,7 +128,7 @@ function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormPr
 
   const update = (index: number, policy: PolicyInput) => {
     form.clearResult();
-    setDrafts(drafts.map((d, i) => (i === index ? { ...d, policy } : d)));
+    drafts.update(index, { ...drafts.items[index], policy });
   };
   const onLimits = (next: SafetyLimitsInput) => {
     form.clearResult();
@@ -143,7 +143,7 @@ function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormPr
       const savedPolicies = policiesDirty ? (await putPolicies(policies)).policies : saved.policies;
       const savedLimits = limitsDirty ? (await putLimits(limits)).limits : saved.limits;
       setSaved({ policies: savedPolicies, limits: savedLimits });
-      setDrafts(savedPolicies.map(draft));
+      drafts.replace(savedPolicies.map(draft));
       setLimits(savedLimits);
       setCurrentSource('store');
       return `Saved ${savedPolicies.length} ${savedPolicies.length === 1 ? 'policy' : 'policies'} and the safety limits.`;
@@ -159,27 +159,27 @@ function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormPr
             ? ''
             : `These come from the backend's ${currentSource === 'config' ? 'configuration file' : 'defaults'} until you save them here.`}
         </Text>
-        {drafts.length === 0 ? (
+        {drafts.items.length === 0 ? (
           <EmptyState variant="call-to-action" message="No policies: nothing will be proposed" />
         ) : (
-          drafts.map((d, i) => (
+          drafts.items.map((d, i) => (
             <PolicyEditor
               key={d.uid}
               uid={d.uid}
               index={i}
-              count={drafts.length}
+              count={drafts.items.length}
               policy={d.policy}
               errors={policyErrors[i]}
               onChange={(p) => update(i, p)}
-              onMove={(by) => setDrafts(moved(drafts, i, by))}
-              onDelete={() => setDrafts(drafts.filter((_, j) => j !== i))}
+              onMove={(by) => drafts.move(i, by)}
+              onDelete={() => drafts.remove(i)}
             />
           ))
         )}
         <Button
           variant="secondary"
           icon="plus"
-          onClick={() => setDrafts([...drafts, draft({ ...NEW_POLICY, name: `policy-${drafts.length + 1}` })])}
+          onClick={() => drafts.add(draft({ ...NEW_POLICY, name: `policy-${drafts.items.length + 1}` }))}
           data-testid={testIds.healingConfig.addPolicy}
         >
           Add policy
