@@ -68,6 +68,7 @@ async function main(): Promise<void> {
         baseUrl: config.prometheus.url,
         timeoutMs: config.prometheus.timeout,
         maxResponseBytes: config.prometheus.maxResponseBytes,
+        clock,
       })
     : undefined;
   if (!prometheus) {

@@ -21,9 +21,18 @@ function spiky(spikes: Record<number, number>, seed = 5) {
 
 type Mode = 'pass' | 'down' | 'slow' | 'error' | 'nan';
 
+interface FaultProxy {
+  url: string;
+  mode: Mode;
+  /** Resolves once `n` requests in all have come while slow (each held unanswered). */
+  held(n: number): Promise<void>;
+  close(): Promise<void>;
+}
+
 /** A fault-injecting proxy in front of the real Prometheus. */
-async function faultProxy(upstream: string): Promise<{ url: string; mode: Mode; close(): Promise<void> }> {
-  const state = { mode: 'pass' as Mode };
+async function faultProxy(upstream: string): Promise<FaultProxy> {
+  const state = { mode: 'pass' as Mode, held: 0 };
+  const waiting: Array<{ n: number; resolve: () => void }> = [];
   const server: Server = createServer(async (req, res) => {
     if (state.mode === 'down') {
       req.socket.destroy();
@@ -31,6 +40,8 @@ async function faultProxy(upstream: string): Promise<{ url: string; mode: Mode; 
     }
     if (state.mode === 'slow') {
       // Never answers: only the client's timeout ends the request (the proxy's close ends the socket).
+      state.held++;
+      waiting.filter((w) => w.n <= state.held).forEach((w) => w.resolve());
       return;
     }
     if (state.mode === 'error') {
@@ -70,12 +81,29 @@ async function faultProxy(upstream: string): Promise<{ url: string; mode: Mode; 
     set mode(m: Mode) {
       state.mode = m;
     },
+    held: (n) => new Promise<void>((resolve) => (n <= state.held ? resolve() : waiting.push({ n, resolve }))),
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+/** The client's timeout: what each held attempt of the slow proxy waits on the pipeline's clock. */
+const TIMEOUT_MS = 5000;
+
+/**
+ * Waits for real I/O (a cycle against Prometheus) to show, polled 20 ms apart: counted polls, not a
+ * deadline, so a loaded machine only stretches the wait.
+ */
+async function until(check: () => boolean, polls = 3_000): Promise<void> {
+  for (let i = 0; !check(); i++) {
+    if (i >= polls) {
+      throw new Error(`not within ${polls} polls`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** Step → height: more than a day apart and growing (the detector mutes itself after an alarm). */
@@ -144,9 +172,8 @@ describe('the watch loop across restarts and faults (real Prometheus)', () => {
       const clock = new TestClock(T0 + 1000 * STEP);
       const h: Harness = buildPipeline(
         {
-          // Wide enough for the real Prometheus on a busy machine (the direct watch must not time out);
-          // the slow proxy never answers, so its timeout does not depend on the machine either.
-          prometheus: { url: prom.url, timeout: '5s' },
+          // The timeout runs on the test's clock: it passes only where the test moves that clock.
+          prometheus: { url: prom.url, timeout: `${TIMEOUT_MS}ms` },
           pipeline: { retries: 2 },
           watches: [watch('through-proxy', proxy.url), watch('direct')],
         },
@@ -157,16 +184,28 @@ describe('the watch loop across restarts and faults (real Prometheus)', () => {
       expect(status('through-proxy').degraded).toBe(false);
 
       const kinds: Record<string, string | undefined> = {};
+      let at = clock.ms;
       for (const mode of ['down', 'slow', 'error'] as const) {
         proxy.mode = mode;
-        clock.advance(STEP);
-        await h.pipeline.runOnce();
+        at += STEP;
+        clock.advance(at - clock.ms);
+        const cycle = h.pipeline.runOnce();
+        if (mode === 'slow') {
+          // The proxy holds each attempt (three: retries 2) until the client's timeout, on the pipeline's
+          // clock: once the direct watch is done, each held attempt's 5 s pass there, not in real time.
+          await until(() => status('direct').lastProcessedAt === at);
+          for (let attempt = 1; attempt <= 3; attempt++) {
+            await proxy.held(attempt);
+            clock.advance(TIMEOUT_MS);
+          }
+        }
+        await cycle;
         const s = status('through-proxy');
         expect(s.degraded).toBe(true);
         kinds[mode] = s.lastError?.kind;
         // The other watch is not held back.
         expect(status('direct').degraded).toBe(false);
-        expect(status('direct').lastProcessedAt).toBe(clock.ms);
+        expect(status('direct').lastProcessedAt).toBe(at);
       }
       expect(kinds).toEqual({ down: 'unreachable', slow: 'timeout', error: 'http' });
       const metrics = await h.metrics.metrics();
@@ -190,7 +229,5 @@ describe('the watch loop across restarts and faults (real Prometheus)', () => {
     } finally {
       await proxy.close();
     }
-    // 15 s of it is real waiting by design (the never-answering proxy's 5 s timeout, three attempts); the
-    // suite's default 120 s leaves the rest to a busy machine (60 s was exceeded once in CI, 17 s usually).
   }, 120_000);
 });

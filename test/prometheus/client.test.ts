@@ -183,14 +183,18 @@ describe('PrometheusClient errors without a healthy Prometheus', () => {
   describe('against a server that answers badly', () => {
     let server: Server;
     let baseUrl: string;
-    /** `silent`: the server never answers (the client's timeout alone ends the request). */
-    const answers: Record<string, { status: number; body: string; delayMs?: number; silent?: true }> = {};
+    /** `silent`: the server never answers (the client's timeout alone ends the request); `arrived` is told when it came. */
+    const answers: Record<
+      string,
+      { status: number; body: string; delayMs?: number; silent?: true; arrived?: () => void }
+    > = {};
 
     beforeAll(async () => {
       server = createServer((req, res) => {
         // The case to play is the first path segment: /<case>/api/v1/...
         const answer = answers[(req.url ?? '/').split('/')[1]] ?? { status: 404, body: 'no case' };
         if (answer.silent) {
+          answer.arrived?.();
           return;
         }
         setTimeout(() => {
@@ -256,13 +260,37 @@ describe('PrometheusClient errors without a healthy Prometheus', () => {
       expect(error.message).toContain('not JSON');
     });
 
-    it('times out a slow answer', async () => {
-      answers.slow = { status: 200, body: '{}', delayMs: 1500 };
-      const error = (await clientFor('slow', 200)
+    it('times out an answer that never comes on the clock it is given, and leaves no timer once answered', async () => {
+      // A hand-fired clock: the timeout fires when the test says its time has passed, not after real time.
+      const timers = new Map<number, { ms: number; fire: () => void }>();
+      let next = 0;
+      const clock = {
+        after: (ms: number, fire: () => void) => {
+          const id = next++;
+          timers.set(id, { ms, fire });
+          return () => void timers.delete(id);
+        },
+      };
+      const arrived = new Promise<void>((resolve) => {
+        answers.held = { status: 200, body: '{}', silent: true, arrived: resolve };
+      });
+      const pending = new PrometheusClient({ baseUrl: `${baseUrl}/held`, timeoutMs: 200, clock })
         .ping()
-        .catch((e: unknown) => e)) as PrometheusError;
+        .catch((e: unknown) => e);
+      await arrived;
+      expect([...timers.values()].map((t) => t.ms)).toEqual([200]);
+      [...timers.values()][0].fire();
+      const error = (await pending) as PrometheusError;
       expect(error.kind).toBe('timeout');
       expect(error.message).toContain('within 200 ms');
+      expect(timers.size).toBe(0);
+
+      answers.fine = {
+        status: 200,
+        body: JSON.stringify({ status: 'success', data: { resultType: 'scalar', result: [0, '1'] } }),
+      };
+      await new PrometheusClient({ baseUrl: `${baseUrl}/fine`, timeoutMs: 200, clock }).ping();
+      expect(timers.size).toBe(0);
     });
 
     it('times out an answer that never comes while garbage collections run (a timeout signal inside AbortSignal.any could be collected)', async () => {

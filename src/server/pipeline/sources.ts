@@ -52,6 +52,7 @@ export function reachWatch(
       timeoutMs,
       maxResponseBytes: prometheus.maxResponseBytes,
       fetch: deps.fetch,
+      clock: deps.clock,
     });
     return { querier: resilient(client), source: `grafana:${watch.source.grafana}` };
   }
@@ -64,6 +65,7 @@ export function reachWatch(
     timeoutMs,
     maxResponseBytes: prometheus.maxResponseBytes,
     fetch: deps.fetch,
+    clock: deps.clock,
   });
   return { querier: resilient(client), source: client.url };
 }

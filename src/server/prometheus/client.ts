@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { messageOf } from '../../utils/messageOf';
+import { type Clock, systemClock } from '../clock';
 import { DEFAULT_MAX_RESPONSE_BYTES, NO_REDIRECTS, readBoundedText, ResponseTooLargeError } from './bounded';
 import { redactUserinfo, splitUserinfo } from './credentials';
 import { parseSampleValue, readMatrix } from './matrix';
@@ -16,6 +17,8 @@ export interface PrometheusClientOptions {
   /** Larger answers are aborted while they are read (default 32 MiB). */
   maxResponseBytes?: number;
   fetch?: typeof fetch;
+  /** Whose time the request timeout runs on (default the system's; the server passes its one clock). */
+  clock?: Pick<Clock, 'after'>;
 }
 
 export interface RangeQuery {
@@ -34,6 +37,7 @@ export class PrometheusClient {
   private readonly headers: Record<string, string>;
   private readonly maxResponseBytes: number;
   private readonly fetchImpl: typeof fetch;
+  private readonly clock: Pick<Clock, 'after'>;
 
   constructor(private readonly options: PrometheusClientOptions) {
     const { url, authorization } = splitUserinfo(options.baseUrl);
@@ -46,6 +50,7 @@ export class PrometheusClient {
     };
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.fetchImpl = options.fetch ?? fetch;
+    this.clock = options.clock ?? systemClock;
   }
 
   /** The base URL as it may be shown (no password). */
@@ -110,9 +115,8 @@ export class PrometheusClient {
     // AbortSignal.timeout() inside AbortSignal.any() can be garbage collected before it fires
     // (nodejs/node#57736), and a request Prometheus never answered then held its watch for ever.
     const request = new AbortController();
-    const timer = setTimeout(
-      () => request.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
-      this.options.timeoutMs
+    const cancelTimeout = this.clock.after(this.options.timeoutMs, () =>
+      request.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'))
     );
     try {
       let response: Response;
@@ -146,7 +150,7 @@ export class PrometheusClient {
       }
       return { response, text };
     } finally {
-      clearTimeout(timer);
+      cancelTimeout();
     }
   }
 

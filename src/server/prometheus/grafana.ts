@@ -1,3 +1,4 @@
+import type { Clock } from '../clock';
 import { PrometheusClient } from './client';
 
 export interface GrafanaDataSourceOptions {
@@ -8,6 +9,7 @@ export interface GrafanaDataSourceOptions {
   timeoutMs: number;
   maxResponseBytes?: number;
   fetch?: typeof fetch;
+  clock?: Pick<Clock, 'after'>;
 }
 
 /**
@@ -22,5 +24,6 @@ export function grafanaDataSourceClient(options: GrafanaDataSourceOptions): Prom
     maxResponseBytes: options.maxResponseBytes,
     headers: { Authorization: `Bearer ${options.token}` },
     fetch: options.fetch,
+    clock: options.clock,
   });
 }
