@@ -111,3 +111,36 @@ it('retrains on the cron only while this replica leads, and keeps the schedule w
   }
   expect(clock.pending).toBe(0);
 });
+
+it("times a cycle and its phases on the clock it is given: the API's cycle seconds and the phase counters", async () => {
+  const clock = new TestClock(NOW);
+  // Each answer takes 2 s of the pipeline's clock (none of the machine's).
+  let answers = 0;
+  const slowQuerier: RangeQuerier = {
+    queryRange: async (q) => {
+      answers++;
+      clock.ms += 2000;
+      return querier.queryRange(q);
+    },
+  };
+  const h = buildPipeline(
+    { watches: [{ name: 'w', queries: { x: 'x' }, target: ['job'], step: '1m', history: '1h', lag: 0 }] },
+    clock,
+    { extra: { querierFor: () => slowQuerier } }
+  );
+  try {
+    await h.pipeline.runOnce();
+    const phase = async (name: string) =>
+      (await h.metrics.getSingleMetricAsString('failureprophet_cycle_phase_seconds_total'))
+        .split('\n')
+        .find((line) => line.startsWith(`failureprophet_cycle_phase_seconds_total{watch="w",phase="${name}"}`));
+    // Every second of the cycle was spent in answers, and counted as the query phase's.
+    expect(answers).toBeGreaterThan(0);
+    expect(h.pipeline.watches()[0].lastCycleSeconds).toBe(2 * answers);
+    expect(await phase('query')).toMatch(new RegExp(` ${2 * answers}$`));
+    expect(await phase('align')).toMatch(/ 0$/);
+    expect(await phase('score')).toMatch(/ 0$/);
+  } finally {
+    await h.close(true);
+  }
+});

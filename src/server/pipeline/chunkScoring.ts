@@ -44,9 +44,10 @@ export class WatchScoring {
 
   /** Scores the steps [from, to] of the fetched series; returns the targets that changed. */
   async score(results: Map<string, RangeSeries[]>, from: number, to: number): Promise<TargetModel[]> {
-    const started = performance.now();
+    const elapsed = () => this.deps.clock.elapsed();
+    const started = elapsed();
     const seenBefore = this.deps.targets.size;
-    const turns = new LoopTurns(() => this.deps.clock.elapsed());
+    const turns = new LoopTurns(elapsed);
     try {
       await this.alignment.align(results, turns);
       return await this.scoreAligned(results, from, to, started, seenBefore, turns);
@@ -64,17 +65,17 @@ export class WatchScoring {
     seenBefore: number,
     turns: LoopTurns
   ): Promise<TargetModel[]> {
-    const { watch, querier, metrics, targets, peers } = this.deps;
+    const { watch, querier, metrics, targets, peers, clock } = this.deps;
     const { alignment } = this;
     metrics.seriesWatched.set({ watch: watch.name }, alignment.series);
-    const asked = metrics.countPhase(watch.name, 'align', started);
+    const asked = metrics.countPhase(watch.name, 'align', started, clock.elapsed());
     // Scrape health says why a target seen before has no sample (vanished.ts); it is asked only
     // when one lacks some, and reads the targets known before this answer (alignment adds new ones
     // at the end of the map).
     const known = () => new Map([...targets].slice(0, seenBefore));
     const absent = alignment.targets.length - alignment.present;
     const health = await fetchScrapeHealth(querier, watch, results, absent, known, from, to);
-    const aligning = metrics.countPhase(watch.name, 'query', asked);
+    const aligning = metrics.countPhase(watch.name, 'query', asked, clock.elapsed());
     const peerGroups = peers.of(alignment);
     // Targets gone from the answer are stepped too: a target whose series vanish is a fault (vanished.ts).
     const all = alignment.targets;
@@ -92,7 +93,7 @@ export class WatchScoring {
       }
     }
     // Scoring time is aligning and stepping, not the look-up of `up` between them.
-    this.scoringMs += asked - started + metrics.countPhase(watch.name, 'score', aligning) - aligning;
+    this.scoringMs += asked - started + metrics.countPhase(watch.name, 'score', aligning, clock.elapsed()) - aligning;
     // An absent target that was not scored (removed on purpose, or a detector that ignores gaps) did not change.
     return all.filter((target, i) => i < alignment.present || target.seenAt >= from);
   }

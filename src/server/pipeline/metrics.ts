@@ -211,10 +211,9 @@ export class PipelineMetrics {
     }
   }
 
-  /** Counts the time since `startedMs` (performance.now()) in the watch's cycle phase; returns now. */
-  countPhase(watch: string, phase: CyclePhase, startedMs: number): number {
-    const now = performance.now();
-    this.cyclePhaseSeconds.inc({ watch, phase }, (now - startedMs) / 1000);
-    return now;
+  /** Counts the time from `startedMs` to `nowMs` (the server clock's `elapsed()`) in the watch's cycle phase; returns `nowMs`. */
+  countPhase(watch: string, phase: CyclePhase, startedMs: number, nowMs: number): number {
+    this.cyclePhaseSeconds.inc({ watch, phase }, (nowMs - startedMs) / 1000);
+    return nowMs;
   }
 }

@@ -160,7 +160,7 @@ export class WatchRunner {
       await this.restore();
     }
     const { watch, metrics, clock } = this.deps;
-    const started = performance.now();
+    const started = this.elapsed();
     const step = watch.step;
     const end = Math.floor((clock.now() - watch.lag) / step) * step;
     let from = this.lastProcessed === null ? Math.ceil((end - watch.history) / step) * step : this.lastProcessed + step;
@@ -181,7 +181,7 @@ export class WatchRunner {
       await this.checkpoint([...chunk.scored], chunk.through, end);
       from = chunk.through + step;
     }
-    this.health.cycled((performance.now() - started) / 1000);
+    this.health.cycled((this.elapsed() - started) / 1000);
     if (scoredAny) {
       this.match.report(this.scoring.seriesBySignal, this.scoring.series, this.targets.values());
     }
@@ -190,10 +190,10 @@ export class WatchRunner {
   }
 
   private async fetch(from: number, to: number): Promise<Map<string, RangeSeries[]>> {
-    const started = performance.now();
+    const started = this.elapsed();
     try {
       const results = await fetchChunk(this.deps.querier, this.deps.watch, from, to);
-      this.deps.metrics.countPhase(this.name, 'query', started);
+      this.deps.metrics.countPhase(this.name, 'query', started, this.elapsed());
       this.answerBasis = basisOf(results, from, to, this.deps.watch.step);
       return results;
     } catch (err) {
@@ -217,7 +217,7 @@ export class WatchRunner {
    */
   private async checkpoint(touched: TargetModel[], to: number, end: number): Promise<void> {
     const { repo, metrics, watch } = this.deps;
-    const started = performance.now();
+    const started = this.elapsed();
     const changes = gatherChanges(touched, this.targets.values(), to - this.deps.options.staleAfterMs);
     const forgotten = new Set(changes.forgotten);
     this.peers.forget(new Set(changes.forgotten.map((t) => t.id)));
@@ -248,7 +248,7 @@ export class WatchRunner {
       return committed;
     });
     this.lastProcessed = to;
-    const publishing = metrics.countPhase(watch.name, 'checkpoint', started);
+    const publishing = metrics.countPhase(watch.name, 'checkpoint', started, this.elapsed());
     // Before the forgotten go: their closed anomalies are announced with them.
     announce(this.deps, stored, changes.fresh, end, this.targets);
     for (const t of forgotten) {
@@ -257,7 +257,7 @@ export class WatchRunner {
     publishTargetMetrics(metrics, watch.name, touched, changes.forgotten);
     metrics.targetsWatched.set({ watch: watch.name }, this.targets.size);
     metrics.lastProcessed.set({ watch: watch.name }, to / 1000);
-    metrics.countPhase(watch.name, 'publish', publishing);
+    metrics.countPhase(watch.name, 'publish', publishing, this.elapsed());
   }
 
   /**
