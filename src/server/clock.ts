@@ -12,8 +12,11 @@ export interface Clock {
   timeout(ms: number): AbortSignal;
   /** Runs `fn` every `ms` until the returned function is called. */
   every(ms: number, fn: () => void): () => void;
-  /** Runs `fn` once after `ms` unless the returned function is called first. */
-  after(ms: number, fn: () => void): () => void;
+  /**
+   * Runs `fn` once after `ms` unless the returned function is called first. `unref`: the wait alone
+   * does not keep the process alive (an idle worker's stop, which a closing server need not wait for).
+   */
+  after(ms: number, fn: () => void, options?: { unref?: boolean }): () => void;
 }
 
 export const systemClock: Clock = {
@@ -25,8 +28,11 @@ export const systemClock: Clock = {
     const timer = setInterval(fn, ms);
     return () => clearInterval(timer);
   },
-  after: (ms, fn) => {
+  after: (ms, fn, options) => {
     const timer = setTimeout(fn, ms);
+    if (options?.unref === true) {
+      timer.unref();
+    }
     return () => clearTimeout(timer);
   },
 };

@@ -123,6 +123,7 @@ async function main(): Promise<void> {
           maxQueued: config.server.listQueue,
           idleMs: LIST_WORKER_IDLE_MS,
           resourceLimits: LIST_WORKER_LIMITS,
+          clock,
           onStopped: (why) => logger.warn({ why }, 'a list worker stopped; its page was answered 503'),
         })
       : undefined;

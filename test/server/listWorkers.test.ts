@@ -3,7 +3,8 @@ import pino from 'pino';
 import { fillHealing, fillPipeline } from '../../bench/httpFill';
 import { buildServer, type App } from '../../src/server/http/server';
 import { loadConfig } from '../../src/server/config/load';
-import { ListWorkers, type IdleTimers } from '../../src/server/http/lists/pool';
+import type { Clock } from '../../src/server/clock';
+import { ListWorkers } from '../../src/server/http/lists/pool';
 import { LIST_WORKER_LIMITS } from '../../src/server/http/lists/script';
 import { createMetricsRegistry } from '../../src/server/metrics';
 import { API_TOKEN, AUTH, assembledApp, type AssembledApp } from '../harness/server';
@@ -14,18 +15,20 @@ const WORKER = join(__dirname, '../../src/server/http/lists/worker.ts');
 const FAULTY_WORKER = join(__dirname, 'faultyListWorker.ts');
 const IDLE_MS = 30_000;
 
-/** Idle timers that run only when the test says so: no test here waits on real time. */
-class ManualTimers implements IdleTimers {
-  private readonly due = new Map<number, { run: () => void; ms: number }>();
+/** The clock's timers, run only when the test says so: no test here waits on real time. */
+class ManualTimers implements Pick<Clock, 'after'> {
+  private readonly due = new Map<number, { run: () => void; ms: number; unref: boolean }>();
   private nextHandle = 1;
 
-  set(run: () => void, ms: number): number {
-    this.due.set(this.nextHandle, { run, ms });
-    return this.nextHandle++;
+  after(ms: number, run: () => void, options?: { unref?: boolean }): () => void {
+    const handle = this.nextHandle++;
+    this.due.set(handle, { run, ms, unref: options?.unref === true });
+    return () => void this.due.delete(handle);
   }
 
-  clear(handle: unknown): void {
-    this.due.delete(handle as number);
+  /** Whether every timer pending lets the process exit (as an idle worker's stop must). */
+  get allUnref(): boolean {
+    return [...this.due.values()].every((t) => t.unref);
   }
 
   /** The delays of the timers set and not yet cleared or run. */
@@ -75,7 +78,7 @@ describe('list pages read by worker threads', () => {
       maxQueued: 64,
       idleMs: IDLE_MS,
       resourceLimits: LIST_WORKER_LIMITS,
-      timers: new ManualTimers(),
+      clock: new ManualTimers(),
     });
     app = await withWorkers(assembled, workers);
   });
@@ -195,7 +198,7 @@ describe('list pages read by worker threads', () => {
         maxQueued: 8,
         idleMs: IDLE_MS,
         resourceLimits: LIST_WORKER_LIMITS,
-        timers,
+        clock: timers,
         onStopped: (why) => stopped.push(why),
       });
     });
@@ -229,6 +232,8 @@ describe('list pages read by worker threads', () => {
     it('stops a worker that stayed idle for idleMs, and starts a new one for the next page', async () => {
       await page('limit=3');
       expect(timers.pending).toEqual([IDLE_MS]);
+      // The wait does not keep the process alive: a closing server does not wait for it.
+      expect(timers.allUnref).toBe(true);
       timers.elapse();
       expect(pool.running).toBe(0);
       // Stopping an idle worker is not a fault: nothing is logged as stopped.
@@ -273,7 +278,7 @@ describe('list workers that fail', () => {
       maxQueued: MAX_QUEUED,
       idleMs: IDLE_MS,
       resourceLimits: LIST_WORKER_LIMITS,
-      timers: new ManualTimers(),
+      clock: new ManualTimers(),
       onStopped: (why) => stopped.push(why),
     });
     app = await withWorkers(assembled, workers, metrics);

@@ -1,4 +1,5 @@
 import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { type Clock, systemClock } from '../../clock';
 import { workerReplySchema, type Job } from './messages';
 import type { ListAnswer, ListRoute } from './readers';
 
@@ -7,18 +8,6 @@ export interface WorkerScript {
   file: string;
   typescript: boolean;
 }
-
-/** Timers the pool stops idle workers with; injected so tests run them without real time. */
-export interface IdleTimers {
-  set(run: () => void, ms: number): unknown;
-  clear(handle: unknown): void;
-}
-
-/** Real timers, unref'd: an idle worker's timer must not keep the process alive. */
-export const realTimers: IdleTimers = {
-  set: (run, ms) => setTimeout(run, ms).unref(),
-  clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 export interface ListWorkersOptions {
   script: WorkerScript;
@@ -32,7 +21,8 @@ export interface ListWorkersOptions {
   idleMs: number;
   /** The V8 heap of each worker; past it the worker stops and its page is answered 503 (ListWorkerStopped). */
   resourceLimits?: ResourceLimits;
-  timers?: IdleTimers;
+  /** What idle workers are stopped on: the server's clock (tests run its timers without real time). */
+  clock?: Pick<Clock, 'after'>;
   /** Told when a worker stopped on a fault (not when idle); its page, if any, was answered 503. */
   onStopped?: (why: string) => void;
 }
@@ -62,8 +52,8 @@ interface Pending {
 interface Slot {
   worker: Worker;
   reading?: Pending;
-  /** The timer that stops this worker if it stays idle. */
-  idle?: unknown;
+  /** Cancels the timer that stops this worker if it stays idle. */
+  idle?: () => void;
   /** Why the pool itself stopped this worker (idle, out of step); a fault otherwise. */
   stoppedBecause?: string;
 }
@@ -87,13 +77,13 @@ const IDLE = 'idle';
 export class ListWorkers {
   private readonly slots: Array<Slot | undefined>;
   private readonly queue: Pending[] = [];
-  private readonly timers: IdleTimers;
+  private readonly clock: Pick<Clock, 'after'>;
   private nextId = 1;
   private closed = false;
 
   constructor(private readonly options: ListWorkersOptions) {
     this.slots = Array.from({ length: Math.max(1, options.workers) }, () => undefined);
-    this.timers = options.timers ?? realTimers;
+    this.clock = options.clock ?? systemClock;
   }
 
   /** The page of `route` for the raw query string (what follows `?`). */
@@ -137,7 +127,7 @@ export class ListWorkers {
     }
     await Promise.all(
       this.slots.map((slot) => {
-        this.timers.clear(slot?.idle);
+        slot?.idle?.();
         return slot?.worker.terminate();
       })
     );
@@ -156,7 +146,7 @@ export class ListWorkers {
       return false;
     }
     const slot = this.slots[index] ?? this.start(index);
-    this.timers.clear(slot.idle);
+    slot.idle?.();
     slot.idle = undefined;
     slot.reading = pending;
     slot.worker.postMessage(pending.job);
@@ -176,7 +166,7 @@ export class ListWorkers {
       failure = err;
     });
     worker.on('exit', (code) => {
-      this.timers.clear(slot.idle);
+      slot.idle?.();
       // An idle worker left its slot when it was told to stop; another may hold the slot by now.
       if (this.slots[index] === slot) {
         this.slots[index] = undefined;
@@ -218,7 +208,8 @@ export class ListWorkers {
     }
     this.next();
     if (slot.reading === undefined && !this.closed) {
-      slot.idle = this.timers.set(() => this.retire(slot), this.options.idleMs);
+      // Unref'd: an idle worker's stop must not keep the process alive.
+      slot.idle = this.clock.after(this.options.idleMs, () => this.retire(slot), { unref: true });
     }
   }
 
