@@ -31,6 +31,22 @@ describe('one declaration per domain word', () => {
     expect(healing.plannedActionSchema.safeParse({ type: 'cordon', node: 'n'.repeat(254) }).success).toBe(false);
     expect(healing.plannedActionSchema.safeParse({ type: 'cordon', node: 'n'.repeat(253) }).success).toBe(true);
   });
+
+  it('the action types (stored in every action, breaker and outcome row) are the planned actions’ own', () => {
+    expect(healing.actionTypeSchema.options).toEqual(
+      healing.plannedActionSchema.options.map((o) => o.shape.type.value)
+    );
+    // The names rows hold: renaming one would leave stored rows unreadable.
+    expect(healing.actionTypeSchema.options).toEqual([
+      'scale',
+      'restart',
+      'delete-pod',
+      'cordon',
+      'uncordon',
+      'drain',
+      'notify',
+    ]);
+  });
 });
 
 describe('Kubernetes names', () => {

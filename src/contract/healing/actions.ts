@@ -48,7 +48,8 @@ export const plannedActionSchema = z.discriminatedUnion('type', [
 ]);
 export type PlannedAction = z.infer<typeof plannedActionSchema>;
 export type ActionType = PlannedAction['type'];
-export const actionTypeSchema = z.enum(['scale', 'restart', 'delete-pod', 'cordon', 'uncordon', 'drain', 'notify']);
+/** The action types, as plannedActionSchema's members name them (a new action is a new type here too). */
+export const actionTypeSchema = z.enum(plannedActionSchema.options.map((o) => o.shape.type.value));
 
 /** POST /api/admin/test/kubernetes: optionally an action to dry-run; answers in words. */
 export const kubernetesTestBodySchema = z.object({ action: plannedActionSchema.optional() }).optional();
