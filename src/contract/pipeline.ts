@@ -104,6 +104,12 @@ export const targetSchema = z.object({
   learningProgress: z.number().min(0).max(1),
   /** Seconds of data still to learn from before the target may alarm (0 once learned). */
   learningSecondsLeft: z.number().nonnegative(),
+  /**
+   * After the learning period, seconds of data its detector still learns the series' shapes from:
+   * meanwhile only gross faults (far beyond the range seen, a drop to zero, stuck flat, stopped) open
+   * anomalies. 0 once it scores fully (and in listings stored by builds before this field).
+   */
+  faultsOnlySecondsLeft: z.number().nonnegative().default(0),
   /** True when its watch's last query failed (scores are stale). */
   degraded: z.boolean(),
   signals: z.array(signalStatusSchema),

@@ -179,6 +179,28 @@ describe('artime: a probation in time when the caller gives no trainingPoints', 
     expect(MAX_PROBATION).toBe(15_000);
   });
 
+  it('counts down the samples its probation still needs: 0 exactly when it has learned, and after a restore', () => {
+    for (const stepMs of [STEP, 60_000]) {
+      const d = ArtimeDetector.bounded();
+      d.update(T0, 50);
+      // One sample does not tell the step, so not the probation's length.
+      expect(d.samplesToLearn).toBe(0);
+      let left = NaN;
+      for (let i = 1; d.learning; i++) {
+        d.update(T0 + i * stepMs, 50 + Math.sin(i / 10));
+        if (i > 1) {
+          expect(d.samplesToLearn).toBe(d.learning ? left - 1 : 0);
+        }
+        left = d.samplesToLearn;
+        if (i === 100) {
+          expect(ArtimeDetector.fromState(JSON.parse(JSON.stringify(d.toState()))).samplesToLearn).toBe(left);
+        }
+      }
+      expect(d.samplesToLearn).toBe(0);
+      expect(d.probationSamples).toBeGreaterThan(0);
+    }
+  });
+
   it('buffers only the down-sampled values during the probation: at most 2 x 104 numbers whatever its length', () => {
     for (const stepMs of [1_800_000, 300_000, 60_000, 15_000, 1_000]) {
       const { d } = inTime(series(100), stepMs);

@@ -176,6 +176,11 @@ export class ArtimeDetector extends Bandless implements StreamingDetector {
     return this.learned === undefined;
   }
 
+  /** Samples still to see before the probation is learned (0 once learned, and until a probation in time knows its length). */
+  get samplesToLearn(): number {
+    return this.learning ? Math.max(0, this.trendWindow * this.sstep - this.i) : 0;
+  }
+
   /** Samples in the probation: 0 while a probation in time waits for the series' step. */
   get probationSamples(): number {
     return this.probation;
@@ -310,7 +315,9 @@ export class ArtimeDetector extends Bandless implements StreamingDetector {
       }
     }
     const r = new ByteReader(st.bytes, 'bytes');
-    d.restoreScalars(r.nums(SCALARS));
+    const ds = d.downsampler;
+    [d.lastT, d.lastScore, d.i, d.dsi, ds.average, ds.sum, ds.min, ds.max] = r.nums(SCALARS);
+    d.checkCounts();
     if (d.dsi < d.trendWindow || d.probation === 0) {
       d.pending.set(r.f64(d.dsi));
     } else {
@@ -332,12 +339,6 @@ export class ArtimeDetector extends Bandless implements StreamingDetector {
       throw new Error('Corrupt detector state: artime range does not match its hint flag');
     }
     return d;
-  }
-
-  private restoreScalars(sc: Float64Array): void {
-    const ds = this.downsampler;
-    [this.lastT, this.lastScore, this.i, this.dsi, ds.average, ds.sum, ds.min, ds.max] = sc;
-    this.checkCounts();
   }
 
   /** Every completed window made one down-sampled value; before the probation is known, one sample at most. */

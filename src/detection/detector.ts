@@ -30,6 +30,12 @@ export interface StreamingDetector {
    * detector does not say (treat the first `trainingPoints` samples as warm-up).
    */
   readonly learning?: boolean;
+  /**
+   * Optional: samples still to come before the detector scores with its whole model. While
+   * `learning`, nothing alarms; after it, until this reaches 0, only its gross-fault calls do
+   * (failureprophet: its ARTime still learns the series' shapes). Absent or 0: it scores fully.
+   */
+  readonly faultsOnlySamplesLeft?: number;
   /** Plain JSON-serialisable snapshot; `restoreDetector` resumes from it. */
   toState(): DetectorState;
 }

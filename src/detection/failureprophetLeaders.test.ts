@@ -213,6 +213,31 @@ describe("failureprophet (v9, det24's failureprophet-leaders-seen), its ARTime o
     }
   });
 
+  it('as the pipeline builds it, says how long only fault calls alarm once it has learned, and calls a gross fault meanwhile', () => {
+    // One-minute samples, no trainingPoints: the run views learn in hours, ARTime for 62.5 h of the series.
+    const d = createDetector('failureprophet');
+    const at = (i: number) => T0 + i * 60_000;
+    const value = (i: number) => 50 + 5 * Math.sin(i / 60) + Math.sin(i * 7.3);
+    let i = 0;
+    for (; d.learning; i++) {
+      d.update(at(i), value(i));
+    }
+    const left = d.faultsOnlySamplesLeft ?? 0;
+    // ARTime's probation is 62.5 h of samples; about that much of it is still to come.
+    expect(left).toBeGreaterThan(3_000);
+    expect(left).toBeLessThan(3_750);
+    for (let k = 0; k < 600; k++, i++) {
+      expect(d.update(at(i), value(i))).toBe(0);
+    }
+    expect(d.faultsOnlySamplesLeft).toBe(left - 600);
+    // A jump far beyond the range seen is called, though ARTime still learns.
+    expect(d.update(at(i), 500)).toBe(1);
+    for (i++; (d.faultsOnlySamplesLeft ?? 0) > 0; i++) {
+      d.update(at(i), value(i));
+    }
+    expect(i).toBeLessThan(3_800);
+  });
+
   it('keeps its state within 4 KiB after 200,000 points of a rise where every sample is a new extreme', () => {
     const d = createDetector('failureprophet', { trainingPoints: PROBATION });
     for (let i = 0; i < 200_000; i++) {

@@ -169,6 +169,11 @@ export class FailureProphetLeadersDetector implements StreamingDetector {
     return this.runs.learning;
   }
 
+  /** Until the ARTime has learned its probation (ARTIME_PROBATION_MS of the series by default), only fault calls alarm. */
+  get faultsOnlySamplesLeft(): number {
+    return this.artime.samplesToLearn;
+  }
+
   settings(): Record<string, number> {
     return {
       ...this.runs.settings(),

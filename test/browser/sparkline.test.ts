@@ -24,6 +24,7 @@ function target(id: string, score: number, scores?: Array<[number, number]>): Ta
     learning: false,
     learningProgress: 1,
     learningSecondsLeft: 0,
+    faultsOnlySecondsLeft: 0,
     degraded: false,
     signals: [],
     scores,

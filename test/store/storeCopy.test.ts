@@ -135,6 +135,7 @@ async function fill(store: SqliteStore): Promise<{ deletedPrediction: number }> 
           learning: false,
           learningProgress: 1,
           learningSecondsLeft: 0,
+          faultsOnlySecondsLeft: 0,
           degraded: false,
           signals: [],
         },

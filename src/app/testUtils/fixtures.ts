@@ -54,6 +54,7 @@ export function target(id: string, overrides: Partial<Target> = {}): Target {
     learning: false,
     learningProgress: 1,
     learningSecondsLeft: 0,
+    faultsOnlySecondsLeft: 0,
     degraded: false,
     signals: [],
     ...overrides,

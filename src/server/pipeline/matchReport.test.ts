@@ -1,3 +1,4 @@
+import { aboutDuration } from '../../contract/pipeline';
 import { LearningLog } from './matchReport';
 import type { TargetModel } from './targetModel';
 import { jobTarget, testSettings } from './testTargets';
@@ -5,8 +6,8 @@ import { jobTarget, testSettings } from './testTargets';
 const MINUTE = 60_000;
 const T0 = Date.UTC(2025, 4, 1);
 
-function target(job: string): TargetModel {
-  const model = jobTarget(job, testSettings({ stepMs: MINUTE, closeAfter: 2 }), 0.5);
+function target(job: string, detector: 'zscore' | 'failureprophet' = 'zscore'): TargetModel {
+  const model = jobTarget(job, testSettings({ stepMs: MINUTE, closeAfter: 2, detector }), 0.5);
   model.signalIndex({ name: 'x', kind: 'cpu', limits: {} });
   return model;
 }
@@ -34,4 +35,19 @@ it('logs a watch’s learning once per tenth of its slowest target, then once wh
   expect(messages.at(-1)).toBe('watch node-memory: 2 targets, learned: anomalies and forecasts are on');
   expect(lines.at(-1)!.fields).toEqual({ watch: 'node-memory', learningProgress: 1 });
   expect(messages.length).toBeGreaterThan(2);
+});
+
+it('says, once all have learned, that only gross faults alarm while the detector still learns the shapes', () => {
+  const messages: string[] = [];
+  const log = new LearningLog('node-memory', { info: (_: object, message: string) => void messages.push(message) });
+  const t = target('a', 'failureprophet');
+  for (let i = 0; i < 200; i++) {
+    t.step(T0 + i * MINUTE, [0.5 + (i % 7) / 10]);
+  }
+  log.report([t]);
+  expect(t.learning).toBe(false);
+  expect(t.faultsOnlySecondsLeft).toBeGreaterThan(0);
+  expect(messages).toEqual([
+    `watch node-memory: 1 target, learned: forecasts and gross-fault anomalies are on; other anomalies once the series' shapes are learned, ${aboutDuration(t.faultsOnlySecondsLeft)} on`,
+  ]);
 });

@@ -92,11 +92,13 @@ export function describeLearning(
 ): { tenth: number; progress: number; message: string } | undefined {
   let slowest: TargetModel | undefined;
   let count = 0;
+  let shapesLeft = 0;
   for (const t of targets) {
     count++;
     if (slowest === undefined || t.learningProgress < slowest.learningProgress) {
       slowest = t;
     }
+    shapesLeft = Math.max(shapesLeft, t.faultsOnlySecondsLeft);
   }
   if (slowest === undefined) {
     return undefined;
@@ -112,7 +114,9 @@ export function describeLearning(
     progress,
     message:
       tenth >= 10
-        ? `watch ${watch}: ${what}, learned: anomalies and forecasts are on`
+        ? shapesLeft > 0
+          ? `watch ${watch}: ${what}, learned: forecasts and gross-fault anomalies are on; other anomalies once the series' shapes are learned, ${aboutDuration(shapesLeft)} on`
+          : `watch ${watch}: ${what}, learned: anomalies and forecasts are on`
         : `watch ${watch}: ${what}, learning ${Math.floor(100 * progress)}%, ${aboutDuration(slowest.learningSecondsLeft)} left`,
   };
 }

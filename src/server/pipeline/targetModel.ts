@@ -117,6 +117,18 @@ export class TargetModel {
     return (Math.max(0, this.settings.probation - this.steps) * this.settings.stepMs) / 1000;
   }
 
+  /**
+   * Seconds of data its detectors still learn the series' shapes from after the learning period:
+   * meanwhile only gross faults (far beyond the range, a drop to zero, stuck, stopped) open anomalies.
+   */
+  get faultsOnlySecondsLeft(): number {
+    let samples = 0;
+    for (const s of this.signalList) {
+      samples = Math.max(samples, s.detector.faultsOnlySamplesLeft ?? 0);
+    }
+    return (samples * this.settings.stepMs) / 1000;
+  }
+
   /** Index of a signal, adding it (with fresh models) on first sight. */
   signalIndex(spec: SignalSpec): number {
     const found = this.signals.findIndex((s) => s.spec.name === spec.name);

@@ -163,6 +163,7 @@ export function toTarget(t: TargetModel, r: Pick<WatchRunner, 'isDegraded'>): Ta
     learning: t.learning,
     learningProgress: t.learningProgress,
     learningSecondsLeft: t.learningSecondsLeft,
+    faultsOnlySecondsLeft: t.faultsOnlySecondsLeft,
     degraded: r.isDegraded,
     signals: t.signals.map((s) => ({
       name: s.spec.name,

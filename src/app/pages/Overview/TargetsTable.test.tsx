@@ -10,8 +10,20 @@ const user = setupUser();
 
 const targets = [
   target('cart', { score: 0.95, severity: 'critical', failureModel: 'resource_exhaustion', openAnomalies: 2 }),
-  target('search', { score: 0.1, learning: true, learningProgress: 0.25, learningSecondsLeft: 5400 }),
-  target('checkout', { score: 0.5, severity: 'medium', failureModel: 'crash', degraded: true }),
+  target('search', {
+    score: 0.1,
+    learning: true,
+    learningProgress: 0.25,
+    learningSecondsLeft: 5400,
+    faultsOnlySecondsLeft: 50 * 3600,
+  }),
+  target('checkout', {
+    score: 0.5,
+    severity: 'medium',
+    failureModel: 'crash',
+    degraded: true,
+    faultsOnlySecondsLeft: 30 * 3600,
+  }),
 ];
 
 function renderTable() {
@@ -37,6 +49,18 @@ describe('TargetsTable', () => {
     const checkout = within(screen.getByTestId(testIds.overview.target('checkout')));
     expect(checkout.getByText('Stale: query failing')).toBeInTheDocument();
     expect(checkout.getByText('crash')).toBeInTheDocument();
+  });
+
+  it('says of a learned target whose detector still learns its shapes for how long, and what it calls meanwhile', async () => {
+    renderTable();
+    const checkout = within(screen.getByTestId(testIds.overview.target('checkout')));
+    const badge = checkout.getByText('Learning shapes · about 30 h left');
+    await user.hover(badge);
+    expect(await screen.findByText(/Gross faults open anomalies already/)).toBeInTheDocument();
+    // Not on a target that still learns, nor on one that scores fully.
+    for (const id of ['search', 'cart']) {
+      expect(within(screen.getByTestId(testIds.overview.target(id))).queryByText(/Learning shapes/)).toBeNull();
+    }
   });
 
   it('tells screen readers the sort order on the header, and keeps the focus on the button clicked', async () => {

@@ -203,6 +203,10 @@ function SortButton({ column }: { column: SortKey }) {
   );
 }
 
+/** What a target whose detector still learns the series' shapes calls meanwhile. */
+const FAULTS_ONLY =
+  'Gross faults open anomalies already: a value far beyond the range seen, a drop to zero, a series stuck flat or stopped. Other anomalies, once the detector has learned the shapes of this series.';
+
 function TargetName({ target: t }: { target: Target }) {
   const styles = useStyles2(getStyles);
   return (
@@ -214,6 +218,15 @@ function TargetName({ target: t }: { target: Target }) {
         <Badge
           color="blue"
           text={`Learning ${Math.floor(100 * t.learningProgress)}% · ${aboutDuration(t.learningSecondsLeft)} left`}
+          className={styles.badge}
+        />
+      )}
+      {!t.learning && t.faultsOnlySecondsLeft > 0 && (
+        <Badge
+          color="blue"
+          icon="info-circle"
+          text={`Learning shapes · ${aboutDuration(t.faultsOnlySecondsLeft)} left`}
+          tooltip={FAULTS_ONLY}
           className={styles.badge}
         />
       )}
