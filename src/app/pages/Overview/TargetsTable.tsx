@@ -3,10 +3,11 @@ import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Link } from 'react-router-dom';
 import { Badge, Icon, Pagination, Select, useStyles2, type Column } from '@grafana/ui';
-import { aboutDuration, type Target } from '../../../contract/pipeline';
+import type { Target } from '../../../contract/pipeline';
 import { severitySchema } from '../../../contract/vocabulary';
 import { PLUGIN_BASE_URL, ROUTES } from '../../../constants';
 import { AncestorAttributes, DataTable } from '../../components/DataTable/DataTable';
+import { LearningBadge } from '../../components/LearningBadge/LearningBadge';
 import { ListFilter } from '../../components/ListFilter/ListFilter';
 import { testIds } from '../../testIds';
 import { pageOf, useUrlParams } from '../../utils/useUrlParams';
@@ -203,10 +204,6 @@ function SortButton({ column }: { column: SortKey }) {
   );
 }
 
-/** What a target whose detector still learns the series' shapes calls meanwhile. */
-const FAULTS_ONLY =
-  'Gross faults open anomalies already: a value far beyond the range seen, a drop to zero, a series stuck flat or stopped. Other anomalies, once the detector has learned the shapes of this series.';
-
 function TargetName({ target: t }: { target: Target }) {
   const styles = useStyles2(getStyles);
   return (
@@ -214,22 +211,7 @@ function TargetName({ target: t }: { target: Target }) {
       <Link className={styles.link} to={`${PLUGIN_BASE_URL}/${ROUTES.Target}/${encodeURIComponent(t.id)}`}>
         {t.id}
       </Link>
-      {t.learning && (
-        <Badge
-          color="blue"
-          text={`Learning ${Math.floor(100 * t.learningProgress)}% · ${aboutDuration(t.learningSecondsLeft)} left`}
-          className={styles.badge}
-        />
-      )}
-      {!t.learning && t.faultsOnlySecondsLeft > 0 && (
-        <Badge
-          color="blue"
-          icon="info-circle"
-          text={`Learning shapes · ${aboutDuration(t.faultsOnlySecondsLeft)} left`}
-          tooltip={FAULTS_ONLY}
-          className={styles.badge}
-        />
-      )}
+      <LearningBadge {...t} className={styles.badge} />
       {t.degraded && <Badge color="orange" text="Stale: query failing" className={styles.badge} />}
     </>
   );

@@ -97,6 +97,13 @@ describe('TargetDetail', () => {
     expect(href).toContain('"from":"1700000000000","to":"1700000120000"');
   });
 
+  it('says how far its learning is beside its severity, as the Overview does', async () => {
+    const learningShapes = { ...detail, target: { ...detail.target, faultsOnlySecondsLeft: 20 * 3600 } };
+    renderDetail({ backendUrl: 'http://b:3001' }, { data: learningShapes });
+    expect(await screen.findByText('Learning shapes · about 20 h left')).toBeInTheDocument();
+    expect(screen.getByText('high')).toBeInTheDocument();
+  });
+
   it("lists the actions this target's anomalies raised, with state, policy and verification", async () => {
     const fetch = renderDetail({ backendUrl: 'http://b:3001' });
     const section = within(await screen.findByTestId(testIds.targetActions.section));

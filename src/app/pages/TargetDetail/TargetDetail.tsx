@@ -7,6 +7,7 @@ import type { Target } from '../../../contract/pipeline';
 import { getTarget, listWatches } from '../../api/pipeline';
 import { useBackendQuery } from '../../api/useBackendQuery';
 import { BackendPage } from '../../components/BackendPage/BackendPage';
+import { LearningBadge } from '../../components/LearningBadge/LearningBadge';
 import { Unloaded } from '../../components/QueryStatus/QueryStatus';
 import { usePluginSettings } from '../../pluginSettings';
 import { PLUGIN_BASE_URL, ROUTES } from '../../../constants';
@@ -74,6 +75,7 @@ function LoadedTarget() {
             {detail.data.target.failureModel && (
               <Badge color="purple" text={detail.data.target.failureModel.replace('_', ' ')} />
             )}
+            <LearningBadge {...detail.data.target} />
             <ScoredSummary target={detail.data.target} trained={trained} />
           </Stack>
         )}
