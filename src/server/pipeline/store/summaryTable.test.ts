@@ -1,4 +1,6 @@
 import { openSqliteDatabase } from '../../store/sqlite';
+import { target } from '../../../app/testUtils/fixtures';
+import type { Target } from '../../../contract/pipeline';
 import { readSummary, summariesSql } from './summaryTable';
 
 // The listing every replica serves reads a page on the primary key, whatever its depth and filters:
@@ -30,29 +32,12 @@ describe('the stored target listing', () => {
 });
 
 describe('a stored target summary read back', () => {
-  const summary = {
-    id: 'w{job="a"}',
-    watch: 'w',
-    labels: { job: 'a' },
-    object: null,
-    score: 0.1,
-    threshold: 0.24,
-    severity: null,
-    failureModel: null,
-    timeToFailure: null,
-    openAnomalies: 0,
-    lastScoredAt: 1_700_000_000_000,
-    learning: false,
-    learningProgress: 1,
-    learningSecondsLeft: 0,
-    degraded: false,
-    signals: [],
-  };
-
   it('says how long only faults alarm, and 0 for a row written before builds kept it', () => {
     const row = (s: object) => ({ summary: JSON.stringify(s), owner: 'replica-0' });
-    expect(readSummary(row({ ...summary, faultsOnlySecondsLeft: 7200 })).faultsOnlySecondsLeft).toBe(7200);
-    expect(readSummary(row(summary)).faultsOnlySecondsLeft).toBe(0);
+    const summary: Partial<Target> = target('cart', { faultsOnlySecondsLeft: 7200 });
+    expect(readSummary(row(summary)).faultsOnlySecondsLeft).toBe(7200);
     expect(() => readSummary(row({ ...summary, faultsOnlySecondsLeft: -1 }))).toThrow(/faultsOnlySecondsLeft/);
+    delete summary.faultsOnlySecondsLeft;
+    expect(readSummary(row(summary)).faultsOnlySecondsLeft).toBe(0);
   });
 });
