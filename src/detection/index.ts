@@ -40,6 +40,8 @@ export { SCORE_DECADES, scoreOfProbability, scoreOfLog10 } from './calibration';
  * an hour of data does not alarm (the all-day baseline stands in, band included).
  */
 export { FailureProphetDetector, type FailureProphetOptions } from './failureprophet';
+/** How much of a series' data ARTime learns its shapes from without `trainingPoints` (failureprophet calls only gross faults until then). */
+export { ARTIME_PROBATION_MS } from './artime';
 export { FailureProphetV5Detector, type FailureProphetV5Options } from './failureprophetV5';
 export { EwmaDetector, type EwmaOptions } from './ewma';
 export { ZScoreDetector, type ZScoreOptions } from './zscore';

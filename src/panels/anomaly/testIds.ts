@@ -6,6 +6,7 @@ export const panelTestIds = {
   anomalyList: 'data-testid fp-anomaly-panel-anomalies',
   timeToFailure: 'data-testid fp-anomaly-panel-ttf',
   source: 'data-testid fp-anomaly-panel-source',
+  warmup: 'data-testid fp-anomaly-panel-warmup',
   error: 'data-testid fp-anomaly-panel-error',
   layerKey: 'data-testid fp-anomaly-panel-layer-key',
   layerKeyItem: (item: string) => `data-testid fp-anomaly-panel-layer-${item}`,

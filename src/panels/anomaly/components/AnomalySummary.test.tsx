@@ -2,6 +2,7 @@ import React from 'react';
 import { render, screen, within } from '@testing-library/react';
 import { FieldType, toDataFrame } from '@grafana/data';
 import type { AnomalyRange, Crossing, SeriesAnalysis } from '../model/analysis';
+import { setupUser } from '../../../app/testUtils/user';
 import { quietAnalysis } from '../testUtils/analysis';
 import { readSeries } from '../model/series';
 import { panelTestIds } from '../testIds';
@@ -19,6 +20,7 @@ const [cpu, mem] = readSeries([frame]).series;
 const empty = new Float64Array(2);
 
 const analysis = quietAnalysis;
+const user = setupUser();
 
 const crossing = (atMs: number, overrides: Partial<Crossing> = {}): Crossing => ({
   limit: 0.95,
@@ -128,6 +130,21 @@ describe('AnomalySummary', () => {
   ] as const)('says %j where the scores come from', (text, sources) => {
     renderSummary([analysis(cpu, { source: sources[0] }), analysis(mem, { source: sources[1] })]);
     expect(screen.getByTestId(panelTestIds.source)).toHaveTextContent(text);
+  });
+
+  it.each([
+    ['Learning shapes', ['faultsOnly', undefined], /first 62.5 h of data, and until then marks only gross faults/],
+    ['Learning', ['faultsOnly', 'learning'], /too short for the detector to have learned: it marks nothing yet/],
+  ] as const)('says %j while a series scored here still warms up, and why on hover', async (text, warmups, why) => {
+    renderSummary([analysis(cpu, { warmup: warmups[0] }), analysis(mem, { warmup: warmups[1] })]);
+    const badge = within(screen.getByTestId(panelTestIds.warmup)).getByText(text);
+    await user.hover(badge);
+    expect(await screen.findByText(why)).toBeInTheDocument();
+  });
+
+  it('says nothing of warming up once every series scores fully', () => {
+    renderSummary([analysis(cpu), analysis(mem, { source: 'backend' })]);
+    expect(screen.queryByTestId(panelTestIds.warmup)).not.toBeInTheDocument();
   });
 
   it('shows a backend error only when the panel needs the backend', () => {

@@ -3,7 +3,8 @@ import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Badge, useStyles2 } from '@grafana/ui';
 import type { TimeZone } from '@grafana/schema';
-import type { AnomalyRange, Crossing, SeriesAnalysis } from '../model/analysis';
+import { ARTIME_PROBATION_MS } from '../../../detection';
+import type { AnomalyRange, Crossing, SeriesAnalysis, Warmup } from '../model/analysis';
 import { formatDuration, formatSpan } from '../model/format';
 import { panelTestIds } from '../testIds';
 
@@ -63,6 +64,12 @@ export function AnomalySummary({
     .sort((x, y) => x.crossing.atMs - y.crossing.atMs)[0];
   const backend = analyses.filter((a) => a.source === 'backend').length;
   const latest = anomalies[0];
+  // The furthest from scoring fully of the series scored here.
+  const warmup = analyses.some((a) => a.warmup === 'learning')
+    ? 'learning'
+    : analyses.some((a) => a.warmup === 'faultsOnly')
+      ? 'faultsOnly'
+      : undefined;
 
   return (
     <div className={styles.summary} data-testid={panelTestIds.summary} style={{ height: SUMMARY_HEIGHT }}>
@@ -81,6 +88,11 @@ export function AnomalySummary({
       {backendError && backendRequired && (
         <span className={styles.error} data-testid={panelTestIds.error} role="status">
           Backend: {backendError}
+        </span>
+      )}
+      {warmup && (
+        <span data-testid={panelTestIds.warmup}>
+          <Badge color="blue" icon="info-circle" text={WARMUP[warmup].text} tooltip={WARMUP[warmup].tooltip} />
         </span>
       )}
       <span className={styles.source} data-testid={panelTestIds.source}>
@@ -106,6 +118,18 @@ export function AnomalySummary({
     </div>
   );
 }
+
+const WARMUP: Record<Warmup, { text: string; tooltip: string }> = {
+  learning: {
+    text: 'Learning',
+    tooltip:
+      'Scored in the browser on this panel’s time range only, which is too short for the detector to have learned: it marks nothing yet. A longer time range gives it more to learn from.',
+  },
+  faultsOnly: {
+    text: 'Learning shapes',
+    tooltip: `Scored in the browser on this panel’s time range only: the detector learns a series’ shapes from its first ${ARTIME_PROBATION_MS / 3_600_000} h of data, and until then marks only gross faults (a value far beyond the range seen, a drop to zero, a series stuck flat or stopped). A longer time range lets it score the rest.`,
+  },
+};
 
 function sourceText(analyses: SeriesAnalysis[], backend: number): string {
   const browser = analyses.filter((a) => a.source === 'browser').length;

@@ -58,4 +58,12 @@ export interface SeriesAnalysis {
   upper: Float64Array;
   ranges: AnomalyRange[];
   forecast?: Forecast;
+  /** Scored in the browser by a detector still warming up at the last sample. */
+  warmup?: Warmup;
 }
+
+/**
+ * What a detector could not yet do at the last sample: `learning`, alarm on anything;
+ * `faultsOnly`, alarm on more than gross faults (it still learns the series' shapes).
+ */
+export type Warmup = 'learning' | 'faultsOnly';

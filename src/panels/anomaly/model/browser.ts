@@ -34,5 +34,5 @@ export function analyseInBrowser(
   const { score, expected, lower, upper } = run;
   const ranges = findRanges({ time, values, score, expected, lower, upper }, options.threshold);
   const forecast = options.withForecast ? forecastSeries({ time, values, ...options }) : undefined;
-  return { series, source: 'browser', score, expected, lower, upper, ranges, forecast };
+  return { series, source: 'browser', score, expected, lower, upper, ranges, forecast, warmup: run.warmup };
 }

@@ -46,6 +46,19 @@ describe('detectSeries', () => {
     expect(outputs(other)).toEqual(outputs(whole, 20, 2020));
   });
 
+  it('says what the detector could not yet do at the last sample: alarm at all, or more than gross faults', () => {
+    // 5-minute samples: failureprophet learns its band for 2.5 h, ARTime the shapes for 62.5 h (750 samples).
+    expect(detectSeries(window(series, 0, 20), 'failureprophet').warmup).toBe('learning');
+    const day = detectSeries(window(series, 0, 300), 'failureprophet');
+    expect(day.warmup).toBe('faultsOnly');
+    expect(detectSeries(window(series, 0, 1000), 'failureprophet').warmup).toBeUndefined();
+    // A refresh that runs on past the shapes' probation scores fully; one that only drops samples keeps its warm-up.
+    expect(detectSeries(window(series, 100, 1000), 'failureprophet', day).warmup).toBeUndefined();
+    expect(detectSeries(window(series, 100, 300), 'failureprophet', day).warmup).toBe('faultsOnly');
+    // A detector without a longer warm-up of its own says nothing once past its first samples.
+    expect(detectSeries(window(series, 0, 300), 'zscore').warmup).toBeUndefined();
+  });
+
   it('returns the previous run itself for the same samples in fresh arrays, equal to a fresh run', () => {
     const first = detectSeries(window(series, 0, 2000), 'failureprophet');
     const again = detectSeries(window(series, 0, 2000), 'failureprophet', first);

@@ -4,6 +4,7 @@ import {
   type DetectorState,
   type StreamingDetector,
 } from '../../../detection';
+import type { Warmup } from './analysis';
 
 /** One detector's pass over a series' samples, and its state after the last one. */
 export interface DetectionRun {
@@ -19,9 +20,16 @@ export interface DetectionRun {
   state: DetectorState;
   /** Samples the detector was run on to make this run; the others were the previous run's. */
   scored: number;
+  /** What the detector could not yet do at the last sample (StreamingDetector's `learning`, `faultsOnlySamplesLeft`). */
+  warmup: Warmup | undefined;
   /** Where the outputs are stored: views of `track` from `offset`. */
   track: Track;
   offset: number;
+}
+
+/** What a detector cannot yet do, from what it says of itself. */
+function warmupOf(d: StreamingDetector): Warmup | undefined {
+  return d.learning === true ? 'learning' : (d.faultsOnlySamplesLeft ?? 0) > 0 ? 'faultsOnly' : undefined;
 }
 
 /**
@@ -96,11 +104,11 @@ export function detectSeries(
   };
   if (previous && kept === n) {
     // Only the start moved: nothing new to score, and the detector is where it was.
-    return { ...run, state: previous.state, scored: 0 };
+    return { ...run, state: previous.state, scored: 0, warmup: previous.warmup };
   }
   const d = previous && kept > 0 ? restoreDetector(previous.state) : createDetectorFromConfig(detector);
   scoreSamples(d, run, kept);
-  return { ...run, state: d.toState(), scored: n - kept };
+  return { ...run, state: d.toState(), scored: n - kept, warmup: warmupOf(d) };
 }
 
 const OUTPUTS = ['score', 'expected', 'lower', 'upper'] as const;
