@@ -1,4 +1,5 @@
 import { Downsampler } from './artime/downsampler';
+import { ARTIME_PROBATION_MS, planProbation, samplesInTime } from './artime/probation';
 import { DIM, FeatureWindow, LEVELS, WINDOW } from './artime/featureWindow';
 import { ArtBound, UNBOUNDED } from './artime/artBound';
 import { ByteReader, ByteWriter } from './shared/bytes';
@@ -14,7 +15,6 @@ import {
   writeLearned,
 } from './artime/learned';
 import { rescaleLearned } from './artime/rangeSeen';
-import { roundHalfEven } from './artime/windowMath';
 import { checkState, DETECTOR_STATE_FORMAT, DetectorOptions, DetectorState, num, StreamingDetector } from './detector';
 import { InputRange, RangeEstimate, rangeEstimateOf, ValueRange } from './inputRange';
 import { isRecord } from './shared/json';
@@ -35,6 +35,7 @@ export interface ArtimeOptions extends DetectorOptions {
 /** The range estimate without a hint: see RESULTS.md (issue 12) for the cross-validated choice. */
 export const ARTIME_RANGE_ESTIMATE: RangeEstimate = { margin: 0.5, renormalise: false };
 export { ARTIME_RANGE_SEEN } from './artime/rangeSeen';
+export { ARTIME_PROBATION_MS, MAX_PROBATION } from './artime/probation';
 
 /**
  * `artime-bounded`: categories held (see FuzzyArt for the merging rule), chosen on the dev files
@@ -51,24 +52,6 @@ export const ARTIME_CATEGORIES = 40;
 const VERSION = 5;
 /** Version 4 (issue 12's v6) is still read: see `fromV4`. */
 const V4 = 4;
-/** Feature windows per probation: sets the down-sampling step. */
-const WINDOWS_PER_PROBATION = 13;
-/** Shortest probation that leaves init_rho a few windows to learn from. */
-const MIN_PROBATION = 4 * WINDOW;
-/** ARTime's published default probation, in samples (NAB's files: 5-minute steps). */
-const DEFAULT_PROBATION = 750;
-/**
- * The probation without `trainingPoints`: a length of time, the default's 750 samples at NAB's
- * 5-minute step (62.5 h), so a series scraped every 15 s learns as long as NAB's files did rather
- * than 3 h. Its count of samples is fixed at the second sample, from the step between the first two.
- */
-export const ARTIME_PROBATION_MS = DEFAULT_PROBATION * 300_000;
-/**
- * Most samples a probation in time takes: its full length down to a 15 s step (Prometheus' default
- * scrape). A first gap of a few milliseconds (a duplicated scrape) would otherwise ask for a probation
- * that never ends; at steps below 15 s the probation is shorter in time.
- */
-export const MAX_PROBATION = ARTIME_PROBATION_MS / 15_000;
 /** The state's scalars: five of the detector's, the down-sampler's sum, minimum and maximum. */
 const SCALARS = 8;
 
@@ -176,6 +159,11 @@ export class ArtimeDetector extends Bandless implements StreamingDetector {
     return this.learned === undefined;
   }
 
+  /** Whether the last sample completed a down-sampled window that the learned ART judged (its score is that window's). */
+  get windowCompleted(): boolean {
+    return this.learned !== undefined && this.i % this.sstep === 0;
+  }
+
   /** Samples still to see before the probation is learned (0 once learned, and until a probation in time knows its length). */
   get samplesToLearn(): number {
     return this.learning ? Math.max(0, this.trendWindow * this.sstep - this.i) : 0;
@@ -191,12 +179,9 @@ export class ArtimeDetector extends Bandless implements StreamingDetector {
     return this.pending.length;
   }
 
-  /** Fixes the probation at `samples` (at least MIN_PROBATION, even) and what follows from it. */
+  /** Fixes the probation at `samples` (planProbation) and sizes its buffer. */
   private plan(samples: number): void {
-    const probation = Math.max(MIN_PROBATION, samples);
-    this.probation = probation - (probation % 2);
-    this.sstep = Math.max(1, roundHalfEven(Math.floor(this.probation / (WINDOW * WINDOWS_PER_PROBATION))));
-    this.trendWindow = Math.floor(this.probation / this.sstep);
+    ({ probation: this.probation, sstep: this.sstep, trendWindow: this.trendWindow } = planProbation(samples));
     this.pending = new Float64Array(this.trendWindow);
   }
 
@@ -207,7 +192,7 @@ export class ArtimeDetector extends Bandless implements StreamingDetector {
     if (this.probation === 0 && this.i === 1 && this.probationMs !== undefined) {
       // The second sample: the step is known, and so the probation's samples; the first sample,
       // held in the down-sampler, may complete a window.
-      this.plan(Math.min(MAX_PROBATION, Math.round(this.probationMs / (timestampMs - this.lastT))));
+      this.plan(samplesInTime(this.probationMs, timestampMs - this.lastT));
       this.completed();
     }
     this.lastT = timestampMs;
