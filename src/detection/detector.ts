@@ -25,6 +25,12 @@ export interface StreamingDetector {
    */
   readonly level?: number;
   /**
+   * Optional: how abnormal a gap is by itself at a step without a sample: the level of a run of
+   * missing samples (a series that stopped), apart from how abnormal the series was before it.
+   * Absent: `level` (or the score) says it.
+   */
+  readonly missingRunLevel?: number;
+  /**
    * Optional: true while the detector is still warming up (its first samples, or `trainingPoints`)
    * and will not alarm; the panel can hide or grey its scores and band meanwhile. Absent: the
    * detector does not say (treat the first `trainingPoints` samples as warm-up).

@@ -238,6 +238,41 @@ describe("failureprophet (v9, det24's failureprophet-leaders-seen), its ARTime o
     expect(i).toBeLessThan(3_800);
   });
 
+  it("keeps its level up through ARTime's alarmed window and while a gross jump lasts, though each is reported once", () => {
+    const v = Float64Array.from(series('daily'), (x, i) => (i >= 4000 ? 500 : x));
+    const d = createDetector('failureprophet', { trainingPoints: PROBATION });
+    const scores: number[] = [];
+    const levels: number[] = [];
+    v.forEach((x, i) => {
+      scores.push(d.update(T0 + i * STEP, x));
+      levels.push(d.level ?? NaN);
+    });
+    expect(levels.every((l, i) => l >= scores[i])).toBe(true);
+    // ARTime judges windows of 7 samples at this probation (750 / (8 x 13)): its alarm (a weighted
+    // score below a fault call's 1) holds for the window, the samples after it reporting nothing.
+    const artimeAlarm = scores.findIndex((x, i) => i >= PROBATION && x >= RECOMMENDED_THRESHOLD && x < 1);
+    expect(artimeAlarm).toBeGreaterThan(0);
+    expect(Math.max(...scores.slice(artimeAlarm + 1, artimeAlarm + 7))).toBeLessThan(RECOMMENDED_THRESHOLD);
+    expect(Math.min(...levels.slice(artimeAlarm, artimeAlarm + 7))).toBeGreaterThanOrEqual(RECOMMENDED_THRESHOLD);
+    // The jump is called at once (and ARTime reports its window); then nothing is reported while
+    // the value stays 10 times beyond the band, and the level stays up.
+    expect(scores[4000]).toBe(1);
+    expect(Math.max(...scores.slice(4010, 4100))).toBeLessThan(RECOMMENDED_THRESHOLD);
+    expect(Math.min(...levels.slice(4000, 4100))).toBeGreaterThanOrEqual(RECOMMENDED_THRESHOLD);
+  });
+
+  it('reads a state saved before it held the window score, and keeps the held score through a save', () => {
+    const v = series('walk');
+    const d = createDetector('failureprophet', { trainingPoints: PROBATION });
+    v.subarray(0, 3000).forEach((x, i) => d.update(T0 + i * STEP, x));
+    const state = d.toState();
+    expect(restoreDetector(JSON.parse(JSON.stringify(state))).level).toBe(d.level);
+    const { heldArtime, ...before } = state;
+    expect(typeof heldArtime).toBe('number');
+    expect(() => restoreDetector(before)).not.toThrow();
+    expect(() => restoreDetector({ ...state, heldArtime: 2 })).toThrow(/heldArtime/);
+  });
+
   it('keeps its state within 4 KiB after 200,000 points of a rise where every sample is a new extreme', () => {
     const d = createDetector('failureprophet', { trainingPoints: PROBATION });
     for (let i = 0; i < 200_000; i++) {

@@ -66,6 +66,8 @@ const VERSIONS: Record<LeadersName, number> = { [NAME]: 1, [PRODUCT_NAME]: 9 };
 const LEADERS_STATE = z.object({
   weight: z.number().min(0),
   lastArtime: z.number().min(0).max(1),
+  /** The weighted score of ARTime's last down-sampled window, held until the next (absent, as saved before: lastArtime). */
+  heldArtime: z.number().min(0).max(1).optional(),
   lastFault: z.number().min(0).max(1),
   flatCalled: z.boolean(),
   missingCalled: z.boolean(),
@@ -105,6 +107,8 @@ export class FailureProphetLeadersDetector implements StreamingDetector {
   private readonly weight: number;
   private readonly alarmThreshold: number;
   private lastArtime = 0;
+  /** ARTime judges a down-sampled window at a time: its last window's weighted score, held until the next. */
+  private heldArtime = 0;
   private lastFault = 0;
   /** Whether the current flat run, and the current missing run, has been called (once per run each). */
   private flatCalled = false;
@@ -160,13 +164,23 @@ export class FailureProphetLeadersDetector implements StreamingDetector {
     return this.runs.upper;
   }
 
-  /** The score, held up while a flat or missing run lasts (its level). */
+  /**
+   * How abnormal the series is now, without the per-event reporting: ARTime's last window's score
+   * until its next window, and failureprophet-v5's level (its band's views and its flat and missing
+   * runs: a value that stays far outside the band shown stays abnormal). It opens nothing; it keeps
+   * an open anomaly open and tells healing whether the target recovered.
+   */
   get level(): number {
-    return Math.max(this.lastArtime, this.lastFault, this.runs.flatRunLevel, this.runs.missingRunLevel);
+    return Math.max(this.heldArtime, this.lastFault, this.runs.level);
   }
 
   get learning(): boolean {
     return this.runs.learning;
+  }
+
+  /** failureprophet-v5's missing run view: a gap's own level, apart from ARTime's window and the band. */
+  get missingRunLevel(): number {
+    return this.runs.missingRunLevel;
   }
 
   /** Until the ARTime has learned its probation (ARTIME_PROBATION_MS of the series by default), only fault calls alarm. */
@@ -202,6 +216,9 @@ export class FailureProphetLeadersDetector implements StreamingDetector {
     const gross = this.range.call(value, this.runs.learning || this.rangeQuiet);
     this.lastFault = flatCall || missingCall || gross ? FAULT_SCORE : 0;
     this.lastArtime = Math.min(1, this.weight * this.artime.update(timestampMs, value));
+    if (this.artime.windowCompleted) {
+      this.heldArtime = this.lastArtime;
+    }
     return Math.max(this.lastArtime, this.lastFault);
   }
 
@@ -210,6 +227,7 @@ export class FailureProphetLeadersDetector implements StreamingDetector {
       ...stateEnvelope(this.name, VERSIONS[this.name]),
       weight: this.weight,
       lastArtime: this.lastArtime,
+      heldArtime: this.heldArtime,
       lastFault: this.lastFault,
       flatCalled: this.flatCalled,
       missingCalled: this.missingCalled,
@@ -240,6 +258,7 @@ export class FailureProphetLeadersDetector implements StreamingDetector {
       name
     );
     d.lastArtime = own.data.lastArtime;
+    d.heldArtime = own.data.heldArtime ?? own.data.lastArtime;
     d.lastFault = own.data.lastFault;
     d.flatCalled = own.data.flatCalled;
     d.missingCalled = own.data.missingCalled;

@@ -29,8 +29,10 @@ export { SCORE_DECADES, scoreOfProbability, scoreOfLog10 } from './calibration';
  * categories for a while after an anomaly) and 1 when a gross fault is called (a value far beyond
  * the range seen, a first drop to 0, a value stuck flat where it used to move, a run of NaN): the
  * calls are never muted by an earlier alarm, so a new fault is never hidden. Open an anomaly when
- * `update()` returns >= RECOMMENDED_THRESHOLD. Its `level` is the last score, held up while a flat
- * or missing run lasts; its band (`expected`, `lower`, `upper`) and `learning` are failureprophet-v5's.
+ * `update()` returns >= RECOMMENDED_THRESHOLD. Its `level` (what keeps an anomaly open and tells
+ * healing whether the target recovered) is ARTime's last window's score until its next window, a
+ * fault call, or failureprophet-v5's level (its band's views, flat and missing runs); its band
+ * (`expected`, `lower`, `upper`) and `learning` are failureprophet-v5's.
  * FailureProphetV5Detector's `level` is its score without its per-event suppression (at most 24 h).
  * Optional `learning` (StreamingDetector): true while a detector warms up and cannot alarm
  * (failureprophet: its first 30 samples and 2.5 h of data, or `trainingPoints` samples if more;

@@ -18,7 +18,7 @@ function querierOf(jumpAt: () => number): RangeQuerier {
   };
 }
 
-it("a target that has learned but whose detector still learns the series' shapes says for how long, and opens an anomaly on a gross fault meanwhile", async () => {
+it("a target that has learned but whose detector still learns the series' shapes says for how long, opens an anomaly on a gross fault meanwhile, and is not recovered while the fault lasts", async () => {
   const clock = new TestClock(NOW);
   let jumpAt = Infinity;
   const h = buildPipeline(
@@ -48,6 +48,14 @@ it("a target that has learned but whose detector still learns the series' shapes
     expect(jumped.faultsOnlySecondsLeft).toBeGreaterThan(0);
     expect(jumped.openAnomalies).toBe(1);
     expect(jumped.score).toBe(1);
+
+    // The jump is reported once, but the target has not recovered while it lasts: healing reads the level.
+    clock.advance(5 * MINUTE);
+    await h.pipeline.runOnce();
+    const [lasting] = h.pipeline.targets();
+    expect(lasting.score).toBeLessThan(lasting.threshold);
+    expect(lasting.openAnomalies).toBe(1);
+    expect(h.pipeline.currentScore(lasting.id)).toBeGreaterThanOrEqual(lasting.threshold);
   } finally {
     await h.close(true);
   }

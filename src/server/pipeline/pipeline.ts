@@ -352,9 +352,12 @@ export class Pipeline {
     return targetDetail({ runners: this.runners, off: this.off, repo: this.repo, ownership: this.deps.ownership }, id);
   }
 
-  /** A target's score at its last scored step, without building its detail: healing re-checks a trigger with it. */
+  /**
+   * How abnormal a target is at its last scored step (TargetModel.level: what keeps its episode open),
+   * without building its detail: healing re-checks a trigger and verifies an action with it.
+   */
   currentScore(id: string): number | undefined {
-    return findTarget(this.runners, id)?.target.score;
+    return findTarget(this.runners, id)?.target.level;
   }
 
   predict(id: string): PredictResponse | undefined {

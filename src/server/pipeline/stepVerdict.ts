@@ -91,7 +91,12 @@ export function verdictOf(step: ScoredStep): StepVerdict {
 
 /** Whether the signal's gap at the step is abnormal by itself: its series stopped (told by this target). */
 function stoppedAt(s: SignalModel, { t, absence, threshold }: ScoredStep): boolean {
-  return absence !== 'partitioned' && s.missingAt === t && (s.detector.level ?? s.score) >= threshold;
+  const { detector } = s;
+  return (
+    absence !== 'partitioned' &&
+    s.missingAt === t &&
+    (detector.missingRunLevel ?? detector.level ?? s.score) >= threshold
+  );
 }
 
 /**

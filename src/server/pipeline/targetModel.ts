@@ -118,6 +118,21 @@ export class TargetModel {
   }
 
   /**
+   * How abnormal the target is now: its score at the last step, or higher where a signal's detector
+   * says it is still abnormal though it reported the event already (its unsuppressed `level`, which
+   * keeps an episode open). What healing reads to tell whether the target recovered.
+   */
+  get level(): number {
+    let level = this.score;
+    for (const s of this.signalList) {
+      if (s.lastAt === this.scoredAt || s.missingAt === this.scoredAt) {
+        level = Math.max(level, keptScore(s.detector.level ?? s.score));
+      }
+    }
+    return level;
+  }
+
+  /**
    * Seconds of data its detectors still learn the series' shapes from after the learning period:
    * meanwhile only gross faults (far beyond the range, a drop to zero, stuck, stopped) open anomalies.
    */
