@@ -80,25 +80,27 @@ export class MatchLog {
   }
 }
 
+/** A watch's targets, which describeLearning may read twice (`values()` of a map or an array). */
+type Targets = { values(): Iterable<TargetModel> };
+
 /**
  * One line per watch while its targets learn, each time the slowest one passes another tenth
  * ("watch node-memory: 12 targets, learning 40%, about 7 h left"), and one when all are ready;
- * undefined when the tenth is still `lastTenth` (or the watch has no targets).
+ * undefined when the tenth is still `lastTenth` (or the watch has no targets). `targets` is read
+ * again for the ready line only (a map or an array: each `values()` reads it afresh).
  */
 export function describeLearning(
   watch: string,
-  targets: Iterable<TargetModel>,
+  targets: Targets,
   lastTenth: number
 ): { tenth: number; progress: number; message: string } | undefined {
   let slowest: TargetModel | undefined;
   let count = 0;
-  let shapesLeft = 0;
-  for (const t of targets) {
+  for (const t of targets.values()) {
     count++;
     if (slowest === undefined || t.learningProgress < slowest.learningProgress) {
       slowest = t;
     }
-    shapesLeft = Math.max(shapesLeft, t.faultsOnlySecondsLeft);
   }
   if (slowest === undefined) {
     return undefined;
@@ -109,6 +111,13 @@ export function describeLearning(
     return undefined;
   }
   const what = counted(count, 'target');
+  // Asked of every target for the ready line only, not at every cycle.
+  let shapesLeft = 0;
+  if (tenth >= 10) {
+    for (const t of targets.values()) {
+      shapesLeft = Math.max(shapesLeft, t.faultsOnlySecondsLeft);
+    }
+  }
   return {
     tenth,
     progress,
@@ -130,7 +139,7 @@ export class LearningLog {
     private readonly logger: { info(fields: object, message: string): void }
   ) {}
 
-  report(targets: Iterable<TargetModel>): void {
+  report(targets: Targets): void {
     const line = describeLearning(this.watch, targets, this.tenth);
     if (line) {
       this.tenth = line.tenth;

@@ -85,6 +85,15 @@ export function keptScore(score: number): number {
   return Number.isFinite(score) ? score : 1;
 }
 
+/**
+ * How abnormal a signal is at its last step, apart from whether it reported the event then: its
+ * detector's unsuppressed `level`, or its score for detectors without one. What keeps an episode
+ * open, and what healing reads.
+ */
+export function levelOf(s: SignalModel): number {
+  return s.detector.level ?? s.score;
+}
+
 /** Which side of normal a signal is on: its band's side, or (a score high inside a wide band) the side of its expected value. */
 export function sideOf(s: SignalModel): 'above' | 'below' | 'none' {
   if (s.direction !== 'none' || !Number.isFinite(s.expected)) {

@@ -1,7 +1,7 @@
 import { assess } from '../../detection';
 import type { FailureModel, Severity, TimeToFailure } from '../../contract/pipeline';
 import type { Alarm } from './episodes';
-import { earliest, peakOf, sideOf, type SignalModel } from './signal';
+import { earliest, levelOf, peakOf, sideOf, type SignalModel } from './signal';
 import { stopVerdict, type Absence } from './vanished';
 
 /** A limit crossing whose earliest plausible time (the interval's lower bound) is this close opens an anomaly even before any value is unusual. */
@@ -91,12 +91,7 @@ export function verdictOf(step: ScoredStep): StepVerdict {
 
 /** Whether the signal's gap at the step is abnormal by itself: its series stopped (told by this target). */
 function stoppedAt(s: SignalModel, { t, absence, threshold }: ScoredStep): boolean {
-  const { detector } = s;
-  return (
-    absence !== 'partitioned' &&
-    s.missingAt === t &&
-    (detector.missingRunLevel ?? detector.level ?? s.score) >= threshold
-  );
+  return absence !== 'partitioned' && s.missingAt === t && (s.detector.missingRunLevel ?? levelOf(s)) >= threshold;
 }
 
 /**
@@ -104,7 +99,5 @@ function stoppedAt(s: SignalModel, { t, absence, threshold }: ScoredStep): boole
  * for detectors without one) at the threshold, whatever detector it is.
  */
 function abnormal(step: ScoredStep): boolean {
-  return step.signals.some(
-    (s) => (s.lastAt === step.t && (s.detector.level ?? s.score) >= step.threshold) || stoppedAt(s, step)
-  );
+  return step.signals.some((s) => (s.lastAt === step.t && levelOf(s) >= step.threshold) || stoppedAt(s, step));
 }

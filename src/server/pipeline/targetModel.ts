@@ -7,6 +7,7 @@ import {
   earliest,
   freshModels,
   keptScore,
+  levelOf,
   restoreForecaster,
   SignalModel,
   scoresMissing,
@@ -126,7 +127,7 @@ export class TargetModel {
     let level = this.score;
     for (const s of this.signalList) {
       if (s.lastAt === this.scoredAt || s.missingAt === this.scoredAt) {
-        level = Math.max(level, keptScore(s.detector.level ?? s.score));
+        level = Math.max(level, keptScore(levelOf(s)));
       }
     }
     return level;

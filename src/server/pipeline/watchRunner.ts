@@ -185,7 +185,7 @@ export class WatchRunner {
     if (scoredAny) {
       this.match.report(this.scoring.seriesBySignal, this.scoring.series, this.targets.values());
     }
-    this.learning.report(this.targets.values());
+    this.learning.report(this.targets);
     metrics.scoringDuration.observe({ watch: this.name }, (this.scoring.scoringMs - scoringBefore) / 1000);
   }
 
