@@ -11,8 +11,8 @@ const EARLIER_VERSIONS: readonly unknown[] = [5, 6];
  * The product's detector, `failureprophet` v9 (issues 12 and 13; RESULTS.md, "failureprophet v9"):
  * the published leader ARTime (bounded to PRODUCT_CATEGORIES categories, on the range seen,
  * re-expressed as it moves) carries the general detection, and a fault call (a value far beyond the
- * range seen, a first drop to 0, a value stuck flat, a series that stops) scores 1 whatever alarmed
- * before (FailureProphetLeadersDetector). Chosen over v6 (failureprophet-v5's level views with the
+ * range seen, a drop to 0 where 0 is not a habit, a value stuck flat, a series that stops) scores 1
+ * whatever alarmed before (FailureProphetLeadersDetector). Chosen over v6 (failureprophet-v5's level views with the
  * ARTime) because v6's views fitted the dev files: v9 scores below v6 there and above it, with a
  * third of the false alarms, on the held-out category.
  *

@@ -8,6 +8,7 @@ import {
   PRODUCT_CATEGORIES,
 } from './failureprophetLeaders';
 import { GrossRangeView } from './grossRange';
+import { RUN_MEMORY_MS } from './failureprophetV5';
 import { createDetector, RECOMMENDED_THRESHOLD, restoreDetector } from './index';
 import { Random } from './random';
 import type { StreamingDetector } from './detector';
@@ -104,6 +105,23 @@ describe.each(NAMES)('%s', (name: LeadersName) => {
       expect(run(leaders(), further)[at]).toBe(FAULT_SCORE);
       expect(run(leaders(), zero)[at]).toBe(FAULT_SCORE);
     }
+  });
+
+  it('reports a service down again a day or a week after an outage at its first zero; one off every night, not nightly', () => {
+    const v = series('daily');
+    const DAY = 24 * HOUR;
+    const outage = (x: number, i: number, at: number): number => (i >= at && i < at + 2 * HOUR ? 0 : x);
+    const once = Float64Array.from(v, (x, i) => outage(x, i, 5 * DAY));
+    expect(run(leaders(), once)[5 * DAY]).toBe(FAULT_SCORE);
+    for (const later of [6 * DAY, 7 * DAY, 12 * DAY]) {
+      const again = Float64Array.from(once, (x, i) => outage(x, i, later));
+      expect(run(leaders(), again)[later]).toBe(FAULT_SCORE);
+    }
+    // Off from midnight to 6 am every night: after its first nights, no night's first zero is a call.
+    const nightly = Float64Array.from(v, (x, i) => (i % DAY < 6 * HOUR ? 0 : x));
+    const scores = run(leaders(), nightly);
+    const firstZeros = Array.from({ length: 14 }, (_, d) => scores[(d + 5) * DAY]);
+    expect(firstZeros.filter((x) => x >= FAULT_SCORE)).toEqual([]);
   });
 
   it('reports a series that stops while stuck flat, after the flat run was called', () => {
@@ -283,25 +301,61 @@ describe("failureprophet (v9, det24's failureprophet-leaders-seen), its ARTime o
 });
 
 describe('GrossRangeView', () => {
+  const MIN = 60_000;
+
   it('calls a value beyond the range seen by more than `spans` widths, once per level, never while learning', () => {
     const g = new GrossRangeView(1);
-    expect([10, 20, 45].map((x) => g.call(x, true))).toEqual([false, false, false]);
+    expect([10, 20, 45].map((x, i) => g.call(i * MIN, x, true))).toEqual([false, false, false]);
     // Range [10, 45], width 35: beyond 80 or below -25 is gross.
-    expect([80, 79, -24].map((x) => g.call(x, false))).toEqual([false, false, false]);
-    expect(g.call(200, false)).toBe(true);
-    expect(g.call(200, false)).toBe(false);
-    expect(g.call(NaN, false)).toBe(false);
+    expect([80, 79, -24].map((x, i) => g.call((3 + i) * MIN, x, false))).toEqual([false, false, false]);
+    expect(g.call(6 * MIN, 200, false)).toBe(true);
+    expect(g.call(7 * MIN, 200, false)).toBe(false);
+    expect(g.call(8 * MIN, NaN, false)).toBe(false);
     expect(g.toState()).toEqual({ spans: 1, range: [-24, 200] });
   });
 
-  it('calls a first drop to exactly 0 on a series never at or across 0, then not again', () => {
+  it('calls a zero run on a series never across 0 unless it began zero runs twice lately', () => {
     const g = new GrossRangeView(4);
-    [5, 6, 7].forEach((x) => g.call(x, true));
-    expect(g.call(0, false)).toBe(true);
-    expect(g.call(0, false)).toBe(false);
+    const DAY = 86_400_000;
+    [5, 6, 7].forEach((x, i) => g.call(i * MIN, x, true));
+    expect(g.call(3 * MIN, 0, false)).toBe(true);
+    expect(g.call(4 * MIN, 0, false)).toBe(false);
+    expect(g.call(5 * MIN, NaN, false)).toBe(false);
+    expect(g.call(6 * MIN, 0, false)).toBe(false);
+    expect(g.call(7 * MIN, 6, false)).toBe(false);
+    // Down again a day later: one run begun lately is not a habit; a third a day after that is.
+    expect(g.call(DAY, 0, false)).toBe(true);
+    expect(g.call(DAY + MIN, 6, false)).toBe(false);
+    expect(g.call(2 * DAY, 0, false)).toBe(false);
+    expect(g.call(2 * DAY + MIN, 6, false)).toBe(false);
+    // Forgotten as the run statistics forget: after three of their memories, a zero run is news again.
+    expect(g.call(2 * DAY + 3 * RUN_MEMORY_MS, 0, false)).toBe(true);
     const across = new GrossRangeView(4);
-    [-1, 1].forEach((x) => across.call(x, true));
-    expect(across.call(0, false)).toBe(false);
+    [-1, 1].forEach((x, i) => across.call(i * MIN, x, true));
+    expect(across.call(2 * MIN, 0, false)).toBe(false);
+  });
+
+  it('keeps its zero runs in its state; a state saved without them counts them afresh', () => {
+    const g = new GrossRangeView(4);
+    [5, 0, 0].forEach((x, i) => g.call(i * MIN, x, true));
+    // One run begun at 1 min, forgotten for a minute as of its last zero.
+    expect(g.toState()).toEqual({
+      spans: 4,
+      range: [0, 5],
+      zero: { at: 2 * MIN, runs: Math.exp(-MIN / RUN_MEMORY_MS), now: true },
+    });
+    const resumed = GrossRangeView.fromState(JSON.parse(JSON.stringify(g.toState())), 'range');
+    // Still in the run it began: not a new one; the next run, a day on, is.
+    expect(resumed.call(3 * MIN, 0, false)).toBe(false);
+    expect(resumed.call(4 * MIN, 5, false)).toBe(false);
+    expect(resumed.call(86_400_000, 0, false)).toBe(true);
+    expect(GrossRangeView.fromState({ spans: 4, range: [0, 6] }, 'range').call(0, 0, false)).toBe(true);
+    expect(GrossRangeView.fromState({ spans: 4, range: [2, 6] }, 'range').call(0, 0, false)).toBe(true);
+    for (const zero of [{ at: 0, runs: -1, now: false }, { at: 0, runs: 1 }, 'x']) {
+      expect(() => GrossRangeView.fromState({ spans: 4, range: [0, 6], zero }, 'range')).toThrow(
+        /Corrupt detector state: range/
+      );
+    }
   });
 
   it('refuses a negative width or a corrupt stored range', () => {

@@ -91,10 +91,10 @@ interface Parts {
  * leader; here bounded, range estimated online, as failureprophet builds it) held up there. So the
  * score is the larger of
  * - ARTime's score x `artimeWeight` (the general detection: window shapes never seen), and
- * - FAULT_SCORE when a gross fault is called: a value far beyond the range seen or a first drop to 0
- *   (GrossRangeView), a value stuck flat or a series that stops (failureprophet-v5's run views, their
- *   statistics of the series' own runs; called once per run when their level reaches v5's
- *   `alarmThreshold`).
+ * - FAULT_SCORE when a gross fault is called: a value far beyond the range seen or a drop to 0
+ *   where 0 is not a habit (GrossRangeView), a value stuck flat or a series that stops
+ *   (failureprophet-v5's run views, their statistics of the series' own runs; called once per run
+ *   when their level reaches v5's `alarmThreshold`).
  * failureprophet-v5's level views, which fitted the dev files, score nothing here; its run views
  * need it to run whole (they share its learning and sampling statistics), and its band is the one
  * shown. ARTime masks its own new categories for a while after an anomaly (as published); the fault
@@ -213,7 +213,7 @@ export class FailureProphetLeadersDetector implements StreamingDetector {
     this.flatCalled = flat > 0 && (this.flatCalled || flatCall);
     this.missingCalled = missing > 0 && (this.missingCalled || missingCall);
     this.rangeQuiet = this.rangeQuiet && this.artime.learning;
-    const gross = this.range.call(value, this.runs.learning || this.rangeQuiet);
+    const gross = this.range.call(timestampMs, value, this.runs.learning || this.rangeQuiet);
     this.lastFault = flatCall || missingCall || gross ? FAULT_SCORE : 0;
     this.lastArtime = Math.min(1, this.weight * this.artime.update(timestampMs, value));
     if (this.artime.windowCompleted) {

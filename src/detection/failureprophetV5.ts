@@ -30,6 +30,8 @@ const RUN_MEMORY = 0.999;
 const MIN_RUN = 3;
 /** Longest missing run the statistics learn from (samples). */
 const MISSING_CAP = 2 * MIN_RUN;
+/** The run statistics' memory: the time over which they forget all but 1/e of what they saw (~3.5 days). */
+export const RUN_MEMORY_MS = REF_STEP_MS / -Math.log(RUN_MEMORY);
 /** Decay of the run statistics over dt ms. */
 const runDecay = new LastValueMemo((dt) => Math.exp((Math.log(RUN_MEMORY) / REF_STEP_MS) * dt));
 

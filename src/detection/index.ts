@@ -27,8 +27,8 @@ export { SCORE_DECADES, scoreOfProbability, scoreOfLog10 } from './calibration';
  * FailureProphetDetector (the recommended one, v9): the larger of 2.5 x a bounded ARTime's score
  * (adaptive resonance over window shapes, on the range seen; as published it mutes its own new
  * categories for a while after an anomaly) and 1 when a gross fault is called (a value far beyond
- * the range seen, a first drop to 0, a value stuck flat where it used to move, a run of NaN): the
- * calls are never muted by an earlier alarm, so a new fault is never hidden. Open an anomaly when
+ * the range seen, a drop to 0 where 0 is not a habit, a value stuck flat where it used to move, a
+ * run of NaN): the calls are never muted by an earlier alarm, so a new fault is never hidden. Open an anomaly when
  * `update()` returns >= RECOMMENDED_THRESHOLD. Its `level` (what keeps an anomaly open and tells
  * healing whether the target recovered) is ARTime's last window's score until its next window, a
  * fault call, or failureprophet-v5's level (its band's views, flat and missing runs); its band
