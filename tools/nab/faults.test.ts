@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describeIfNab, NAB_DIR } from '../../test/harness/nab';
-import { FEW, generatedSeries, inject, runFaults, summarise } from './faults';
+import { FEW, generatedSeries, inject, REPEAT_DAYS, runFaults, runRepeats, summarise } from './faults';
 import { readSeries } from './nabFiles';
 
 describe('fault injection on generated series', () => {
@@ -17,6 +17,12 @@ describe('fault injection on generated series', () => {
   it('failureprophet flags every fault type within a few samples, at every distance after an earlier alarm', () => {
     const outcomes = series.flatMap((s) => runFaults('failureprophet', s));
     expect(outcomes.length).toBeGreaterThan(200);
+    expect(outcomes.filter((o) => !(o.delay < FEW))).toEqual([]);
+  });
+
+  it('failureprophet flags a service down again (the same 2 h at 0) within a few samples, a day to a week after the first', () => {
+    const outcomes = series.flatMap((s) => runRepeats('failureprophet', s, ['zero']));
+    expect(outcomes).toHaveLength(series.length * REPEAT_DAYS.length);
     expect(outcomes.filter((o) => !(o.delay < FEW))).toEqual([]);
   });
 

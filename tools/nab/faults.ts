@@ -4,7 +4,8 @@
  * distances after an earlier alarm and at evenly spaced places, and a run counts as flagged when a
  * reported score reaches the threshold within 24 h of the fault (and "fast" within FEW samples).
  *
- * `npm run nab:faults -- [--detector NAME] [--nab DIR]`: dev NAB files and generated series.
+ * `npm run nab:faults -- [--detector NAME] [--nab DIR] [--repeat]`: dev NAB files and generated series;
+ * `--repeat`: the same fault twice, days apart (runRepeats), instead.
  */
 import { join } from 'node:path';
 import { createDetectorFromConfig, Random, RECOMMENDED_THRESHOLD } from '../../src/detection';
@@ -51,15 +52,31 @@ export function inject(v: Float64Array, at: number, fault: Fault, day = 288): Fl
   if ((fault === 'zero' && zeroUsual) || (fault === 'flat' && still >= 0.5 * Math.min(day, at - 1))) {
     return null;
   }
-  const out = Float64Array.from(v);
-  const gross = hi + 9 * Math.max(hi - lo, Math.abs(hi), 1e-9);
+  return applyFault(v, at, v.length, fault, grossValue(lo, hi));
+}
+
+/** The value a jump or spike takes, above a series whose values so far lie in [lo, hi]. */
+function grossValue(lo: number, hi: number): number {
+  return hi + 9 * Math.max(hi - lo, Math.abs(hi), 1e-9);
+}
+
+/** `out` (a copy of v unless given) with `fault` from `from` until `to` (a spike: its first sample only); null if nothing changed. */
+function applyFault(
+  v: Float64Array,
+  from: number,
+  to: number,
+  fault: Fault,
+  gross: number,
+  out: Float64Array = Float64Array.from(v)
+): Float64Array | null {
   let changed = false;
-  for (let i = at; i < v.length; i++) {
-    if (fault === 'spike' && i > at) {
+  for (let i = from; i < to; i++) {
+    if (fault === 'spike' && i > from) {
       break;
     }
-    const x = fault === 'jump' || fault === 'spike' ? gross : fault === 'zero' ? 0 : fault === 'flat' ? v[at - 1] : NaN;
-    changed ||= !Object.is(x, v[i]) && i < at + FEW;
+    const x =
+      fault === 'jump' || fault === 'spike' ? gross : fault === 'zero' ? 0 : fault === 'flat' ? v[from - 1] : NaN;
+    changed ||= !Object.is(x, v[i]) && i < from + FEW;
     out[i] = x;
   }
   return changed ? out : null;
@@ -146,6 +163,63 @@ export function runFaults(
   return out;
 }
 
+/** Days between a fault and the same fault again (`--repeat`). */
+export const REPEAT_DAYS = [1, 2, 4, 7];
+/** How long each of the two faults lasts (a spike: one sample). */
+const REPEAT_MS = 2 * 3_600_000;
+
+export interface RepeatOutcome {
+  series: string;
+  fault: Fault;
+  days: number;
+  /** Samples from the second fault to the first reported alarm (Infinity: none while it lasts). */
+  delay: number;
+}
+
+/**
+ * The same fault twice (`--repeat`): for REPEAT_MS from 40% into the series (after its probation),
+ * then again, identical, `days` later; how soon is the second reported? Skipped where `inject` would
+ * skip the first, or where the second would not end before the series does.
+ */
+export function runRepeats(
+  name: string,
+  s: Series,
+  faults: readonly Fault[] = FAULTS,
+  threshold = RECOMMENDED_THRESHOLD
+): RepeatOutcome[] {
+  const n = s.v.length;
+  const perDay = stepsPerDay(s);
+  const len = Math.max(FEW, Math.round((REPEAT_MS * perDay) / DAY_MS));
+  const first = Math.max(probationLength(n) + 1, Math.floor(0.4 * n));
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < first; i++) {
+    lo = Math.min(lo, s.v[i]);
+    hi = Math.max(hi, s.v[i]);
+  }
+  const out: RepeatOutcome[] = [];
+  for (const fault of faults) {
+    for (const days of REPEAT_DAYS) {
+      const second = first + days * perDay;
+      const once = inject(s.v, first, fault, perDay) && applyFault(s.v, first, first + len, fault, grossValue(lo, hi));
+      const twice = once && applyFault(s.v, second, second + len, fault, grossValue(lo, hi), once);
+      if (!twice || second + len >= n) {
+        continue;
+      }
+      const d = createDetectorFromConfig(name, { trainingPoints: probationLength(n) });
+      let delay = Infinity;
+      for (let i = 0; i < second + len; i++) {
+        if (d.update(s.t[i], twice[i]) >= threshold && i >= second) {
+          delay = i - second;
+          break;
+        }
+      }
+      out.push({ series: s.name, fault, days, delay });
+    }
+  }
+  return out;
+}
+
 /**
  * Generated 5-minute series (three weeks): daily rhythm with noise, a noisy random walk, and spiky
  * counts, each with an earlier anomaly (a spike and a shift of twice the noise range) so that the
@@ -196,10 +270,17 @@ function main(): void {
     const s = readSeries(join(corpus.dev.data, rel));
     return { name: rel, t: s.timestamps, v: s.values };
   });
-  for (const [label, list] of [
+  const lists = [
     ['dev NAB files', series],
     ['generated series', generatedSeries()],
-  ] as const) {
+  ] as const;
+  if (args.has('repeat')) {
+    for (const [label, list] of lists) {
+      printRepeats(name, label, list);
+    }
+    return;
+  }
+  for (const [label, list] of lists) {
     const outcomes = list.flatMap((s) => runFaults(name, s));
     console.log(`${name}, ${label}: flagged within 24 h / within ${FEW} samples (threshold ${RECOMMENDED_THRESHOLD})`);
     for (const [key, r] of summarise(outcomes)) {
@@ -210,6 +291,21 @@ function main(): void {
     for (const o of outcomes.filter((x) => !Number.isFinite(x.delay)).slice(0, 10)) {
       console.log(`  missed: ${o.series} ${o.fault} at ${o.at}`);
     }
+  }
+}
+
+function printRepeats(name: string, label: string, list: readonly Series[]): void {
+  const outcomes = list.flatMap((s) => runRepeats(name, s));
+  console.log(`${name}, ${label}: the same fault again, flagged within ${FEW} samples / while it lasts (runs)`);
+  console.log(`  fault  ${REPEAT_DAYS.map((d) => `${d} d later`.padStart(18)).join('')}`);
+  for (const fault of FAULTS) {
+    const cells = REPEAT_DAYS.map((days) => {
+      const runs = outcomes.filter((o) => o.fault === fault && o.days === days);
+      const few = runs.filter((o) => o.delay < FEW).length;
+      const lasts = runs.filter((o) => Number.isFinite(o.delay)).length;
+      return `${few} / ${lasts} (${runs.length})`.padStart(18);
+    });
+    console.log(`  ${fault.padEnd(6)} ${cells.join('')}`);
   }
 }
 
