@@ -197,13 +197,17 @@ export function runRepeats(
     lo = Math.min(lo, s.v[i]);
     hi = Math.max(hi, s.v[i]);
   }
+  const gross = grossValue(lo, hi);
   const out: RepeatOutcome[] = [];
   for (const fault of faults) {
     for (const days of REPEAT_DAYS) {
       const second = first + days * perDay;
-      const once = inject(s.v, first, fault, perDay) && applyFault(s.v, first, first + len, fault, grossValue(lo, hi));
-      const twice = once && applyFault(s.v, second, second + len, fault, grossValue(lo, hi), once);
-      if (!twice || second + len >= n) {
+      if (second + len >= n || inject(s.v, first, fault, perDay) === null) {
+        continue;
+      }
+      const once = applyFault(s.v, first, first + len, fault, gross);
+      const twice = once && applyFault(s.v, second, second + len, fault, gross, once);
+      if (!twice) {
         continue;
       }
       const d = createDetectorFromConfig(name, { trainingPoints: probationLength(n) });
