@@ -291,10 +291,13 @@ describe("failureprophet (v9, det24's failureprophet-leaders-seen), its ARTime o
     expect(() => restoreDetector({ ...state, heldArtime: 2 })).toThrow(/heldArtime/);
   });
 
-  it('keeps its state within 4 KiB after 200,000 points of a rise where every sample is a new extreme', () => {
+  it.each([
+    ['every sample is a new extreme', (i: number): number => 10 + 0.001 * i],
+    ['it drops to 0 every 997 samples', (i: number): number => (i % 997 === 0 ? 0 : 10 + 0.001 * i)],
+  ])('keeps its state within 4 KiB after 200,000 points of a rise where %s', (_, value) => {
     const d = createDetector('failureprophet', { trainingPoints: PROBATION });
     for (let i = 0; i < 200_000; i++) {
-      d.update(T0 + i * 60_000, 10 + 0.001 * i);
+      d.update(T0 + i * 60_000, value(i));
     }
     expect(JSON.stringify(d.toState()).length).toBeLessThanOrEqual(4096);
   });
