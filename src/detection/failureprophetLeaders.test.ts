@@ -122,6 +122,11 @@ describe.each(NAMES)('%s', (name: LeadersName) => {
     const scores = run(leaders(), nightly);
     const firstZeros = Array.from({ length: 14 }, (_, d) => scores[(d + 5) * DAY]);
     expect(firstZeros.filter((x) => x >= FAULT_SCORE)).toEqual([]);
+    // An error count, at 0 but for half an hour at 5 every five days: its returns to 0 are no fault.
+    const blips = [3, 8, 13, 18].map((d) => d * DAY + 100);
+    const errors = Float64Array.from({ length: N }, (_, i) => (blips.some((b) => i >= b && i < b + 6) ? 5 : 0));
+    const errorScores = run(leaders(), errors);
+    expect(blips.map((b) => errorScores[b + 6])).toEqual([0, 0, 0, 0]);
   });
 
   it('reports a series that stops while stuck flat, after the flat run was called', () => {
@@ -317,7 +322,7 @@ describe('GrossRangeView', () => {
     expect(g.toState()).toEqual({ spans: 1, range: [-24, 200] });
   });
 
-  it('calls a zero run on a series never across 0 unless it began zero runs twice lately', () => {
+  it('calls a zero run on a series never across 0 unless it began zero runs twice lately or is mostly at 0', () => {
     const g = new GrossRangeView(4);
     const DAY = 86_400_000;
     [5, 6, 7].forEach((x, i) => g.call(i * MIN, x, true));
@@ -336,25 +341,45 @@ describe('GrossRangeView', () => {
     const across = new GrossRangeView(4);
     [-1, 1].forEach((x, i) => across.call(i * MIN, x, true));
     expect(across.call(2 * MIN, 0, false)).toBe(false);
+    // An error count: at 0 but for a blip a week; its return to 0 is no fault, though runs begin rarely.
+    const errors = new GrossRangeView(4);
+    errors.call(0, 0, true);
+    for (let week = 1; week <= 3; week++) {
+      expect(errors.call(7 * week * DAY - MIN, 0, false)).toBe(false);
+      expect(errors.call(7 * week * DAY, 5, false)).toBe(week === 1);
+      expect(errors.call(7 * week * DAY + 30 * MIN, 0, false)).toBe(false);
+    }
   });
 
-  it('keeps its zero runs in its state; a state saved without them counts them afresh', () => {
+  it('keeps its zero runs in its state; a state saved without them, by a view that saw 0, takes 0 as habit for a while', () => {
     const g = new GrossRangeView(4);
     [5, 0, 0].forEach((x, i) => g.call(i * MIN, x, true));
-    // One run begun at 1 min, forgotten for a minute as of its last zero.
+    // One run begun at 1 min; a minute spent at 0; both forgotten as of the last value.
+    const kept = Math.exp(-MIN / RUN_MEMORY_MS);
     expect(g.toState()).toEqual({
       spans: 4,
       range: [0, 5],
-      zero: { at: 2 * MIN, runs: Math.exp(-MIN / RUN_MEMORY_MS), now: true },
+      zero: { at: 2 * MIN, share: 1 - kept, runs: kept, now: true },
     });
     const resumed = GrossRangeView.fromState(JSON.parse(JSON.stringify(g.toState())), 'range');
     // Still in the run it began: not a new one; the next run, a day on, is.
     expect(resumed.call(3 * MIN, 0, false)).toBe(false);
     expect(resumed.call(4 * MIN, 5, false)).toBe(false);
     expect(resumed.call(86_400_000, 0, false)).toBe(true);
-    expect(GrossRangeView.fromState({ spans: 4, range: [0, 6] }, 'range').call(0, 0, false)).toBe(true);
+    // Saved before: taken as at 0 until it has been away from 0 for a while (as that view called no zero).
+    const older = GrossRangeView.fromState({ spans: 4, range: [0, 6] }, 'range');
+    expect(older.toState()).toEqual({ spans: 4, range: [0, 6] });
+    expect(older.call(0, 5, false)).toBe(false);
+    expect(older.call(MIN, 0, false)).toBe(false);
+    expect(older.call(2 * MIN, 5, false)).toBe(false);
+    expect(older.call(2 * MIN + RUN_MEMORY_MS, 0, false)).toBe(true);
     expect(GrossRangeView.fromState({ spans: 4, range: [2, 6] }, 'range').call(0, 0, false)).toBe(true);
-    for (const zero of [{ at: 0, runs: -1, now: false }, { at: 0, runs: 1 }, 'x']) {
+    for (const zero of [
+      { at: 0, share: 0, runs: -1, now: false },
+      { at: 0, share: 2, runs: 1, now: false },
+      { at: 0, runs: 1, now: false },
+      'x',
+    ]) {
       expect(() => GrossRangeView.fromState({ spans: 4, range: [0, 6], zero }, 'range')).toThrow(
         /Corrupt detector state: range/
       );

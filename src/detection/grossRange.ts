@@ -8,8 +8,18 @@ export const GROSS_RANGE_STATE = z.strictObject({
     .tuple([z.number(), z.number()])
     .refine(([lo, hi]) => lo <= hi, 'lo above hi')
     .nullable(),
-  /** When a value was last exactly 0 (ms), the zero runs begun (forgotten as of then), whether the last was 0. */
-  zero: z.strictObject({ at: z.number(), runs: z.number().nonnegative(), now: z.boolean() }).optional(),
+  /**
+   * Zero runs: when the last value came (ms), the share of recent time at 0 and the zero runs begun
+   * (both forgotten as of then), whether the last value was 0.
+   */
+  zero: z
+    .strictObject({
+      at: z.number(),
+      share: z.number().min(0).max(1),
+      runs: z.number().nonnegative(),
+      now: z.boolean(),
+    })
+    .optional(),
 });
 
 export type GrossRangeState = z.infer<typeof GROSS_RANGE_STATE>;
@@ -17,10 +27,11 @@ export type GrossRangeState = z.infer<typeof GROSS_RANGE_STATE>;
 /**
  * Gross range faults (issue 12, item 4): a value further beyond every value seen so far than
  * `spans` times their range (a jump or spike far outside anything the series did), or a drop to
- * exactly 0 on a series never across 0, unless 0 is its habit: it began zero runs at least twice
- * lately (their count, forgotten as failureprophet-v5's run statistics forget, RUN_MEMORY_MS, is 1
- * or more). A dead exporter, a reset, a service down: the first time, and again the next day or
- * week; a series off every night is called on its first two nights only.
+ * exactly 0 on a series never across 0, unless 0 is its habit: it was at 0 half the time lately (0
+ * is its median: an error count back to 0 is no fault) or began zero runs at least twice lately
+ * (a series off every night is called on its first two nights only); both forgotten as
+ * failureprophet-v5's run statistics forget (RUN_MEMORY_MS, ~3.5 days). A dead exporter, a reset,
+ * a service down is called the first time, and again the next day or week.
  * Assumes nothing about the series' shape: the limits are the extremes it has shown, as a
  * Shewhart chart's are the in-control spread, but with no fitted model to drift or to be fooled.
  * Every value widens the range, so a series that stays at its new level is called once; a later
@@ -29,8 +40,10 @@ export type GrossRangeState = z.infer<typeof GROSS_RANGE_STATE>;
 export class GrossRangeView {
   private lo = Infinity;
   private hi = -Infinity;
-  private zeroAt = -Infinity;
-  /** Zero runs begun, forgotten as of zeroAt. */
+  /** When the last value came. */
+  private seenAt = -Infinity;
+  /** Share of the time at 0, and zero runs begun, forgotten as of seenAt. */
+  private zeroShare = 0;
   private zeroRuns = 0;
   private atZero = false;
 
@@ -52,15 +65,16 @@ export class GrossRangeView {
     const hi = this.hi;
     this.lo = Math.min(lo, value);
     this.hi = Math.max(hi, value);
+    // The time since the last value counts as spent where that value was (0 or not); none before the first.
+    const kept = this.seenAt > -Infinity ? Math.exp(-Math.max(0, timestampMs - this.seenAt) / RUN_MEMORY_MS) : 1;
+    const share = this.zeroShare * kept + (this.atZero ? 1 - kept : 0);
+    const runs = this.zeroRuns * kept;
     const zeroRunBegins = value === 0 && !this.atZero;
+    const habit = share >= 0.5 || runs >= 1;
+    this.seenAt = timestampMs;
+    this.zeroShare = share;
+    this.zeroRuns = runs + (zeroRunBegins ? 1 : 0);
     this.atZero = value === 0;
-    let habit = false;
-    if (value === 0) {
-      const runs = this.zeroRuns * Math.exp(-Math.max(0, timestampMs - this.zeroAt) / RUN_MEMORY_MS);
-      habit = runs >= 1;
-      this.zeroRuns = runs + (zeroRunBegins ? 1 : 0);
-      this.zeroAt = timestampMs;
-    }
     if (learning || !(lo <= hi)) {
       return false;
     }
@@ -75,7 +89,9 @@ export class GrossRangeView {
     return {
       spans: this.spans,
       range: this.lo <= this.hi ? [this.lo, this.hi] : null,
-      ...(this.zeroRuns > 0 ? { zero: { at: this.zeroAt, runs: this.zeroRuns, now: this.atZero } } : {}),
+      ...((this.zeroRuns > 0 || this.zeroShare > 0) && this.seenAt > -Infinity
+        ? { zero: { at: this.seenAt, share: this.zeroShare, runs: this.zeroRuns, now: this.atZero } }
+        : {}),
     };
   }
 
@@ -90,11 +106,15 @@ export class GrossRangeView {
     if (range) {
       [v.lo, v.hi] = range;
     }
-    // A state saved before zero runs were kept counts them afresh from here.
     if (zero) {
-      v.zeroAt = zero.at;
+      v.seenAt = zero.at;
+      v.zeroShare = zero.share;
       v.zeroRuns = zero.runs;
       v.atZero = zero.now;
+    } else if (range && range[0] <= 0 && range[1] >= 0) {
+      // Saved before zero runs were kept, by a view that had seen 0: taken as at 0 so far, so no zero
+      // is called until the series has been away from 0 for about RUN_MEMORY_MS (as it called none).
+      v.zeroShare = 1;
     }
     return v;
   }
