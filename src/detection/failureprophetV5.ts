@@ -32,8 +32,8 @@ const MIN_RUN = 3;
 const MISSING_CAP = 2 * MIN_RUN;
 /** The run statistics' memory: the time over which they forget all but 1/e of what they saw (~3.5 days). */
 export const RUN_MEMORY_MS = REF_STEP_MS / -Math.log(RUN_MEMORY);
-/** Decay of the run statistics over dt ms. */
-const runDecay = new LastValueMemo((dt) => Math.exp((Math.log(RUN_MEMORY) / REF_STEP_MS) * dt));
+/** Decay of the run statistics over dt ms, exp(-dt / RUN_MEMORY_MS): one exp a step for every view that decays so. */
+export const runDecay = new LastValueMemo((dt) => Math.exp((Math.log(RUN_MEMORY) / REF_STEP_MS) * dt));
 
 /**
  * The product's detector until it was joined by a bounded ARTime (issue 12), kept as

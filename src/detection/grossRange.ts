@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RUN_MEMORY_MS } from './failureprophetV5';
+import { runDecay } from './failureprophetV5';
 
 /** How a GrossRangeView is stored: the range seen (null before any value), its zero runs (absent: saved before). */
 export const GROSS_RANGE_STATE = z.strictObject({
@@ -66,7 +66,7 @@ export class GrossRangeView {
     this.lo = Math.min(lo, value);
     this.hi = Math.max(hi, value);
     // The time since the last value counts as spent where that value was (0 or not); none before the first.
-    const kept = this.seenAt > -Infinity ? Math.exp(-Math.max(0, timestampMs - this.seenAt) / RUN_MEMORY_MS) : 1;
+    const kept = this.seenAt > -Infinity ? runDecay.of(Math.max(0, timestampMs - this.seenAt)) : 1;
     const share = this.zeroShare * kept + (this.atZero ? 1 - kept : 0);
     const runs = this.zeroRuns * kept;
     const zeroRunBegins = value === 0 && !this.atZero;
