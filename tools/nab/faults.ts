@@ -200,13 +200,11 @@ export function runRepeats(
   const gross = grossValue(lo, hi);
   const out: RepeatOutcome[] = [];
   for (const fault of faults) {
+    const once = inject(s.v, first, fault, perDay) && applyFault(s.v, first, first + len, fault, gross);
     for (const days of REPEAT_DAYS) {
       const second = first + days * perDay;
-      if (second + len >= n || inject(s.v, first, fault, perDay) === null) {
-        continue;
-      }
-      const once = applyFault(s.v, first, first + len, fault, gross);
-      const twice = once && applyFault(s.v, second, second + len, fault, gross, once);
+      const twice =
+        once && second + len < n && applyFault(s.v, second, second + len, fault, gross, Float64Array.from(once));
       if (!twice) {
         continue;
       }
