@@ -11,7 +11,8 @@ import { targetParamSchema } from '../vocabulary';
  * proposed → awaiting_approval → approved | rejected | expired; approved → executing →
  * succeeded | failed; succeeded → verified | not_recovered. Besides: `dry_run` (the policy's gate
  * is dry-run: recorded, never run), `blocked` (a safety limit refused it: see `reason`),
- * `cancelled` (its trigger was no longer true when it was about to run), `superseded` (the cluster
+ * `cancelled` (its trigger was no longer true when it was about to run, or an Admin changed its
+ * policy so that it no longer would propose or run it), `superseded` (the cluster
  * changed since the approval, so the approved change no longer applies: not run, and proposed
  * again from what the cluster is now when its policy still applies).
  */
@@ -46,6 +47,8 @@ export const reasonKindSchema = z.enum([
   'kill-switch',
   'duplicate',
   'trigger-resolved',
+  /** An Admin deleted, disabled or changed the action's policy since it was proposed. */
+  'policy-changed',
   'dry-run-failed',
   'kubernetes',
   'not-configured',

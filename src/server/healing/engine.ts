@@ -310,7 +310,7 @@ export class HealingEngine {
   // ------------------------------------------------------------------------------------------
   // The loop.
 
-  /** Expires stale proposals, executes approved actions, recovers interrupted ones, verifies finished ones. */
+  /** Expires stale proposals, withdraws those an Admin's policy change disowned, executes approved actions, recovers interrupted ones, verifies finished ones. */
   tick(): Promise<void> {
     return this.loop.tick();
   }
@@ -341,6 +341,7 @@ export class HealingEngine {
       await this.gates.expire(id);
       await nextTurn();
     }
+    await this.gates.sweep();
     // A proposal, or an executing action, that this process is not handling was left by a stopped one.
     for (const id of await this.actions.idsInState('proposed')) {
       this.loop.launch(id, () => this.gates.gate(id));

@@ -11,6 +11,7 @@ import { isKubeAction } from './kube';
 import { iso } from './lifecycle';
 import { checkLimits, limitWindow } from './limits';
 import { describeAction } from './policies';
+import { withdraw } from './policyChange';
 import { ActionRunner } from './running';
 import type { StoredAction } from './store/actionRows';
 
@@ -54,6 +55,9 @@ export class Executor {
         { reason: { kind: 'trigger-resolved', message: gone }, finishedAt: lifecycle.now() },
         [{ kind: 'cancelled', message: gone }]
       );
+      return;
+    }
+    if (await withdraw(this.ctx, action, limits)) {
       return;
     }
     // Approved by the gate, not a person: it runs only while automation holds (no pause, storm, window or silence).

@@ -4,6 +4,8 @@ import { dryRunAction } from './dryRun';
 import { iso, type AuditNote } from './lifecycle';
 import { checkLimits, limitWindow } from './limits';
 import { describeAction } from './policies';
+import { withdraw } from './policyChange';
+import { nextTurn } from '../../utils/nextTurn';
 import type { ActionChanges } from './store/actionRows';
 
 export type DecisionOutcome =
@@ -17,6 +19,9 @@ const dryRunNote = (record: { summary: string }): AuditNote => ({
 
 /** The gates: a proposal's limits and dry run, then auto, approve (until decided or expired) or dry-run. */
 export class Gates {
+  /** When the policies the last sweep read were saved; a sweep reads the proposals again only after an Admin saves them. */
+  private swept?: { at: number | undefined };
+
   constructor(private readonly ctx: EngineContext) {}
 
   /**
@@ -35,6 +40,9 @@ export class Gates {
     const refusal = checkLimits(action, limits, facts, now, 'proposal');
     if (refusal) {
       await lifecycle.block(action, ['proposed'], refusal);
+      return false;
+    }
+    if (await withdraw(this.ctx, action, limits)) {
       return false;
     }
     const dry = await dryRunAction(
@@ -118,6 +126,12 @@ export class Gates {
         message: `action ${id} expired before it was approved or rejected; nothing will run`,
       };
     }
+    if (decision === 'approved' && action.state === 'awaiting_approval') {
+      const withdrawn = await withdraw(this.ctx, action, (await this.ctx.settings.limits()).limits);
+      if (withdrawn) {
+        return { ok: false, kind: 'conflict', message: `action ${id} cannot be approved: ${withdrawn.message}` };
+      }
+    }
     const decisions = [...action.decisions, { decision, user, ...(comment ? { comment } : {}), at: now }];
     const to: ActionState = decision;
     const moved =
@@ -144,6 +158,24 @@ export class Gates {
       this.ctx.kick();
     }
     return { ok: true, action: await lifecycle.get(id) };
+  }
+
+  /** Withdraws the proposals awaiting approval that the policies, as an Admin changed them, no longer stand behind. */
+  async sweep(): Promise<void> {
+    const { lifecycle, settings } = this.ctx;
+    const { updatedAt } = await settings.policies();
+    if (this.swept && this.swept.at === updatedAt) {
+      return;
+    }
+    this.swept = { at: updatedAt };
+    const limits = (await settings.limits()).limits;
+    for (const id of await lifecycle.actions.idsInState('awaiting_approval')) {
+      const action = await lifecycle.actions.get(id);
+      if (action?.state === 'awaiting_approval') {
+        await withdraw(this.ctx, action, limits);
+      }
+      await nextTurn();
+    }
   }
 
   async expire(id: number): Promise<void> {

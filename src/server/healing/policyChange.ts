@@ -1,0 +1,69 @@
+import type { HealingTrigger, Policy, Reason, SafetyLimits } from '../../contract/healing';
+import type { EngineContext } from './context';
+import { approvedAutomatically } from './holds';
+import { rung } from './ladder';
+import { describeAction, policyMatches } from './policies';
+import type { StoredAction } from './store/actionRows';
+
+/**
+ * Why an open action's policy, as an Admin has it now, no longer lets it run as it was proposed:
+ * the policy was deleted, disabled, narrowed past its trigger, given another action or a dry-run
+ * gate, or no longer approves automatically what its gate approved. Undefined when it still does.
+ * An Admin changing a policy to stop it acting must stop what it already proposed.
+ */
+export function policyChange(
+  action: StoredAction,
+  trigger: HealingTrigger,
+  policies: readonly Policy[],
+  limits: SafetyLimits
+): Reason | undefined {
+  const what = `${describeAction(action.action)} will not run`;
+  const changed = (message: string): Reason => ({ kind: 'policy-changed', message: `${message}: ${what}` });
+  const policy = policies.find((p) => p.name === action.policy);
+  if (!policy) {
+    return changed(`policy ${action.policy} no longer exists`);
+  }
+  if (!policy.enabled) {
+    return changed(`policy ${policy.name} was disabled`);
+  }
+  if (!policyMatches(policy, trigger)) {
+    return changed(`policy ${policy.name} no longer applies to the ${trigger.source} ${trigger.id}`);
+  }
+  const step = action.ladder?.step ?? 1;
+  const now = rung(policy, step, limits);
+  if (!now) {
+    return changed(`policy ${policy.name} no longer has step ${step} in its ladder`);
+  }
+  if (now.action.type !== action.action.type) {
+    return changed(`policy ${policy.name} now takes the action ${now.action.type}`);
+  }
+  // A proposal of a dry-run gate only records what would happen: a dry-run gate changes nothing for it.
+  if (now.gate === 'dry-run' && action.gate !== 'dry-run') {
+    return changed(`policy ${policy.name} now only dry-runs`);
+  }
+  const automatic = action.state === 'proposed' ? action.gate === 'auto' : approvedAutomatically(action);
+  if (automatic && now.gate !== 'auto') {
+    return changed(`policy ${policy.name} no longer approves automatically (its gate is now ${now.gate})`);
+  }
+  return undefined;
+}
+
+/**
+ * Cancels an open action whose policy no longer stands behind it (policyChange); returns why, or
+ * undefined when it still does. The move is conditional on the state read, as every move is.
+ */
+export async function withdraw(
+  ctx: EngineContext,
+  action: StoredAction,
+  limits: SafetyLimits
+): Promise<Reason | undefined> {
+  const { lifecycle, settings } = ctx;
+  const trigger = (await lifecycle.actions.trigger(action.triggerKey))?.trigger ?? action.trigger;
+  const reason = policyChange(action, trigger, (await settings.policies()).policies, limits);
+  if (reason) {
+    await lifecycle.move(action, [action.state], 'cancelled', { reason, finishedAt: lifecycle.now() }, [
+      { kind: 'cancelled', message: reason.message },
+    ]);
+  }
+  return reason;
+}
