@@ -145,6 +145,38 @@ describe('Kubernetes API test server', () => {
     expect(kube.get('Pod', 'web-1', 'shop')).toBeUndefined();
   });
 
+  it("answers the budget update's last 409 on a real eviction the budget allows, and keeps the pod", async () => {
+    kube.add(
+      pod({ namespace: 'shop', name: 'web-2', nodeName: 'n2', labels: { app: 'web' }, ownerKind: 'ReplicaSet' })
+    );
+    kube.conflictBudgetUpdates('web', 'shop');
+    const eviction = { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'web-1', namespace: 'shop' } };
+    const path = '/api/v1/namespaces/shop/pods/web-1/eviction';
+    // A dry run returns before the budget's status update: it cannot conflict.
+    expect((await send('POST', `${path}?dryRun=All`, eviction)).status).toBe(201);
+    expect(await send('POST', path, eviction)).toMatchObject({
+      status: 409,
+      body: {
+        reason: 'Conflict',
+        message:
+          'Operation cannot be fulfilled on poddisruptionbudgets.policy "web": the object has been modified; please apply your changes to the latest version and try again',
+        details: { name: 'web', group: 'policy', kind: 'poddisruptionbudgets' },
+      },
+    });
+    expect(kube.get('Pod', 'web-1', 'shop')).toBeDefined();
+    expect((await send('POST', path, eviction)).status).toBe(201);
+    expect(kube.get('Pod', 'web-1', 'shop')).toBeUndefined();
+  });
+
+  it("replaces a pod as its StatefulSet would: same name, new uid, another node; the old uid's precondition conflicts", async () => {
+    const old = kube.get('Pod', 'web-1', 'shop')!.metadata.uid;
+    const uid = kube.replacePod('web-1', 'shop', 'n2');
+    expect(kube.get('Pod', 'web-1', 'shop')).toMatchObject({ metadata: { uid }, spec: { nodeName: 'n2' } });
+    expect(uid).not.toBe(old);
+    const stale = await send('DELETE', '/api/v1/namespaces/shop/pods/web-1', { preconditions: { uid: old } });
+    expect(stale).toMatchObject({ status: 409, body: { details: { name: 'web-1', kind: 'Pod' } } });
+  });
+
   it('records every request and applies a fault only as often as asked', async () => {
     kube.inject({ method: 'GET', path: scalePath, status: 503, times: 1 });
     expect((await send('GET', scalePath)).status).toBe(503);

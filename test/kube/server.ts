@@ -21,7 +21,10 @@
 //   (400); the query's dryRun is copied into deleteOptions when those carry none, and differing
 //   values are an error (propagateDryRun); terminal, pending or terminating pods skip the budget; an
 //   unready pod passes when the budget is met; otherwise no disruption allowed is a 429 whose
-//   details.causes carry the budget's own words.
+//   details.causes carry the budget's own words. With disruptions allowed, checkAndDecrement updates
+//   the budget's status under retry.RetryOnConflict (20 tries); when others keep changing the budget,
+//   client-go's util/retry returns the last error: a 409 Conflict on poddisruptionbudgets.policy, the
+//   pod not deleted (`conflictBudgetUpdates`). A dry run returns before that update, so never conflicts.
 // - PATCH (handlers/patch.go, PatchResource): the Content-Type (its `;` parameters cut) picks the patch
 //   type, any other is 415; a JSON Patch that is not a list of operations is 400, one that does not apply
 //   (replace or remove of a missing member, a failed test: applyJSPatch) is 422 with the library's words.
@@ -113,6 +116,13 @@ export interface KubeTestServer {
   release(): void;
   /** A deleted or evicted pod stays visible (terminating) for this many GETs of it; 0 by default. */
   setPodTerminationReads(reads: number): void;
+  /** The next `evictions` real evictions through this budget answer its status update's 409 (see the notes at the top). */
+  conflictBudgetUpdates(name: string, namespace: string, evictions?: number): void;
+  /**
+   * The pod's controller recreates it under the same name (a StatefulSet's pod), with a new uid, on
+   * `nodeName`: what a later request by name meets. Returns the new uid.
+   */
+  replacePod(name: string, namespace: string, nodeName: string): string;
   close(): Promise<void>;
 }
 
@@ -226,6 +236,8 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
   // uid of a pod being deleted → how many more reads still see it.
   const terminating = new Map<string, number>();
   let terminationReads = 0;
+  // namespace/name of a budget → how many more real evictions find its status update conflicting.
+  const budgetConflicts = new Map<string, number>();
   let resourceVersion = 1000;
 
   const id = (name: string, namespace?: string) => `${namespace ?? ''}/${name}`;
@@ -544,6 +556,12 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
           !isReady(pod) && budget.currentHealthy >= budget.desiredHealthy && budget.desiredHealthy > 0;
         if (!unreadyAndMet && budget.disruptionsAllowed <= 0) {
           throw new HttpError(pdbBlocked(budgets[0].metadata.name, budget.desiredHealthy, budget.currentHealthy));
+        }
+        const { name, namespace } = budgets[0].metadata;
+        const conflicts = budgetConflicts.get(id(name, namespace)) ?? 0;
+        if (!unreadyAndMet && conflicts > 0 && (options.dryRun ?? []).length === 0) {
+          budgetConflicts.set(id(name, namespace), conflicts - 1);
+          throw new HttpError(conflict({ group: 'policy', resource: 'poddisruptionbudgets', name }));
         }
       }
     }
@@ -956,6 +974,22 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
     },
     setPodTerminationReads(reads) {
       terminationReads = reads;
+    },
+    conflictBudgetUpdates(name, namespace, evictions = 1) {
+      budgetConflicts.set(id(name, namespace), evictions);
+    },
+    replacePod(name, namespace, nodeName) {
+      const old = storeOf('Pod').get(id(name, namespace));
+      if (!old) {
+        throw new Error(`the test server has no pod ${namespace}/${name} to replace`);
+      }
+      const replacement = structuredClone(old);
+      delete replacement.metadata.deletionTimestamp;
+      replacement.metadata.uid = randomUUID();
+      replacement.spec = { ...replacement.spec, nodeName };
+      terminating.delete(old.metadata.uid);
+      commit(storeOf('Pod'), replacement);
+      return replacement.metadata.uid;
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -1,5 +1,6 @@
 import { node, pod, podDisruptionBudget } from '../../../test/kube/objects';
 import { Harness, startHarness } from '../../../test/kube/harness';
+import { pdbForbidden } from '../../../test/kube/status';
 import { drain } from './drain';
 import type { DrainProgress } from './drainProgress';
 
@@ -281,10 +282,49 @@ describe('drain', () => {
 
   it('a pod replaced under the same name (uid precondition 409) or gone (404) is not a failure', async () => {
     h.kube.add(web('web-a'), web('web-b'));
-    h.kube.inject({ method: 'POST', path: '/api/v1/namespaces/shop/pods/web-a/eviction', status: 404, times: 1 });
-    h.kube.inject({ method: 'POST', path: '/api/v1/namespaces/shop/pods/web-b/eviction', status: 409, times: 1 });
+    // Meanwhile, just before each eviction: web-a is deleted, web-b recreated under its name on n2.
+    h.kube.inject({
+      method: 'POST',
+      path: '/api/v1/namespaces/shop/pods/web-a/eviction',
+      times: 1,
+      sideEffect: () => h.kube.remove('Pod', 'web-a', 'shop'),
+    });
+    h.kube.inject({
+      method: 'POST',
+      path: '/api/v1/namespaces/shop/pods/web-b/eviction',
+      times: 1,
+      sideEffect: () => h.kube.replacePod('web-b', 'shop', 'n2'),
+    });
     const outcome = await drain(h.client, { node: 'n1' });
+    expect(evictions().map((r) => r.status)).toEqual([404, 409]);
     expect(outcome.ok && outcome.value.evicted).toEqual([]);
+    expect(h.kube.get('Pod', 'web-b', 'shop')?.spec?.nodeName).toBe('n2');
+  });
+
+  it("a 409 from the budget's own update leaves the pod running: it is evicted again, not counted gone", async () => {
+    h.kube.add(web('web-1'), web('web-3', 'n2'), webBudget(1));
+    h.kube.conflictBudgetUpdates('web', 'shop');
+    const outcome = await drain(h.client, { node: 'n1' });
+    expect(evictions().map((r) => r.status)).toEqual([409, 201]);
+    expect(outcome.ok && outcome.value.summary).toBe('node n1 drained: 1 pod(s) evicted, 0 skipped');
+    expect(h.kube.get('Pod', 'web-1', 'shop')).toBeUndefined();
+    expect(h.clock.sleeps).toEqual([1000]);
+  });
+
+  it("a pod its StatefulSet recreated on another node is gone: the replacement's budget does not hold the drain", async () => {
+    h.kube.add(
+      pod({ namespace: 'db', name: 'pg-0', nodeName: 'n1', labels: { app: 'pg' }, ownerKind: 'StatefulSet' }),
+      podDisruptionBudget({ namespace: 'db', name: 'pg', matchLabels: { app: 'pg' }, minAvailable: 1 })
+    );
+    // While the drain backs off from the budget's 429, pg-0 is deleted and recreated on n2.
+    h.clock.onSleep = () => {
+      h.clock.onSleep = undefined;
+      h.kube.replacePod('pg-0', 'db', 'n2');
+    };
+    const outcome = await drain(h.client, { node: 'n1', timeoutSeconds: 20 });
+    expect(outcome.ok && outcome.value.summary).toBe('node n1 drained: 0 pod(s) evicted, 0 skipped');
+    expect(evictions().map((r) => r.status)).toEqual([429]);
+    expect(h.kube.get('Pod', 'pg-0', 'db')?.spec?.nodeName).toBe('n2');
   });
 
   it('an RBAC refusal of pods/eviction fails the drain in words an operator can act on', async () => {
@@ -293,6 +333,25 @@ describe('drain', () => {
     const outcome = await drain(h.client, { node: 'n1' });
     expect(!outcome.ok && outcome.error.message).toBe(
       'Kubernetes refused: the service account system:serviceaccount:failureprophet:failureprophet cannot create pods/eviction in namespace shop; grant it in deploy/rbac.yaml; node n1 uncordoned'
+    );
+  });
+
+  it("a budget that forbids an eviction outright (403) fails the drain in the server's words, not as RBAC", async () => {
+    h.kube.add(web('web-a'));
+    h.kube.inject({
+      method: 'POST',
+      path: /\/eviction$/,
+      status: 403,
+      body: pdbForbidden('web', 'pdb disruptions allowed is negative'),
+    });
+    const outcome = await drain(h.client, { node: 'n1' });
+    expect(!outcome.ok && outcome.error).not.toHaveProperty('forbidden');
+    expect(!outcome.ok && outcome.error).toEqual(
+      expect.objectContaining({
+        kind: 'forbidden',
+        message:
+          'Kubernetes refused create pods/eviction shop/web-a: poddisruptionbudget.policy "web" is forbidden: pdb disruptions allowed is negative; node n1 uncordoned',
+      })
     );
   });
 
@@ -343,6 +402,30 @@ describe('drain', () => {
     expect(evictedNames()).toEqual(['web-1', 'web-1']);
     expect(h.kube.get('Pod', 'coredns-1', 'kube-system')).toBeDefined();
     expect(h.kube.get('Pod', 'debug', 'kube-system')).toBeDefined();
+  });
+
+  it('dry run: a pod gone since the list (404) or replaced under its name (uid 409) is not an error', async () => {
+    h.kube.add(web('web-1'), web('web-2'), pod({ namespace: 'shop', name: 'job-1', nodeName: 'n1', ownerKind: 'Job' }));
+    // Before their dry-run evictions, web-2 is recreated on n2 and the Job's pod garbage-collected.
+    h.kube.inject({
+      method: 'POST',
+      path: /web-2\/eviction$/,
+      times: 1,
+      sideEffect: () => h.kube.replacePod('web-2', 'shop', 'n2'),
+    });
+    h.kube.inject({
+      method: 'POST',
+      path: /job-1\/eviction$/,
+      times: 1,
+      sideEffect: () => h.kube.remove('Pod', 'job-1', 'shop'),
+    });
+    const outcome = await drain(h.client, { node: 'n1', dryRun: true });
+    expect(evictions().map((r) => r.status)).toEqual([201, 409, 404]);
+    expect(outcome.ok && outcome.value).toMatchObject({
+      evicted: [expect.objectContaining({ name: 'web-1' })],
+      left: [],
+      summary: 'drain of node n1 would evict 1 pod(s) (shop/web-1), skip 0',
+    });
   });
 
   it('dry run reports the pods a budget blocks right now', async () => {

@@ -72,6 +72,8 @@ export interface DrainRun {
 export interface Pending {
   pod: V1Pod;
   evicted: boolean;
+  /** An eviction of it was refused (429, 409) and it stayed: before the next, it is read again. */
+  turnedAway: boolean;
   why: string;
 }
 

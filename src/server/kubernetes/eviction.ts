@@ -16,7 +16,8 @@ import {
 import { podRequest } from './pods';
 
 // Evicting a drain's pods: through the Eviction API, backing off while a PodDisruptionBudget says
-// 429, each pod waited for until it is gone; or, in a dry run, each eviction asked once.
+// 429, each pod waited for until it is gone; or, in a dry run, each eviction asked once. A pod that
+// left the node meanwhile (deleted, or recreated under its name) counts as gone, never as an error.
 
 /** The reason the budget gave in the 429's causes, e.g. "The disruption budget web needs 2 healthy pods and has 2 currently". */
 function blockedBecause(error: KubeError): string {
@@ -53,6 +54,42 @@ function evictPod(run: DrainRun, pod: V1Pod) {
   );
 }
 
+/**
+ * Where the pod the drain listed is now: 'gone' once its name answers 404, belongs to another UID
+ * (deleted and recreated) or is on another node; 'there' while it is still on the node.
+ */
+async function whereIs(run: DrainRun, ref: PodRef): Promise<KubeError | 'gone' | 'there'> {
+  const { client } = run;
+  const read = await call(client, podRequest('get', ref.namespace, ref.name), (options) =>
+    client.core.readNamespacedPod({ name: ref.name, namespace: ref.namespace }, options)
+  );
+  if (!read.ok) {
+    return read.error.kind === 'not-found' ? 'gone' : read.error;
+  }
+  const pod = read.value;
+  return pod.metadata?.uid !== ref.uid || pod.spec?.nodeName !== run.params.node ? 'gone' : 'there';
+}
+
+/**
+ * What a refused eviction means for its pod: 'gone' (404), still there and why, to be asked again
+ * (a budget's 429), or an error the drain stops on. A 409 is either the UID precondition (the name
+ * is another pod's now) or the budget's status update conflicting through all of the server's
+ * retries (eviction.go, RetryOnConflict) with the pod still running: only a read tells which.
+ */
+async function refusal(run: DrainRun, ref: PodRef, error: KubeError): Promise<KubeError | 'gone' | { why: string }> {
+  if (error.kind === 'too-many-requests') {
+    return { why: blockedBecause(error) };
+  }
+  if (error.kind === 'not-found') {
+    return 'gone';
+  }
+  if (error.kind !== 'conflict') {
+    return error;
+  }
+  const seen = await whereIs(run, ref);
+  return seen === 'there' ? { why: `its eviction conflicted, to be asked again: ${error.message}` } : seen;
+}
+
 /** The dry run: each eviction asked once with dryRun=All; what a budget blocks now is reported, not waited for. */
 export async function dryRunEvictions(run: DrainRun, toEvict: V1Pod[], cordonChanged: boolean): Promise<DrainOutcome> {
   const { report, params } = run;
@@ -60,10 +97,13 @@ export async function dryRunEvictions(run: DrainRun, toEvict: V1Pod[], cordonCha
     const evicted = await evictPod(run, pod);
     if (evicted.ok) {
       report.evicted.push(refOf(pod));
-    } else if (evicted.error.kind === 'too-many-requests') {
-      report.left.push({ ...refOf(pod), why: blockedBecause(evicted.error) });
-    } else {
-      return undo(run, evicted.error, []);
+      continue;
+    }
+    const refused = await refusal(run, refOf(pod), evicted.error);
+    if (refused !== 'gone' && 'why' in refused) {
+      report.left.push({ ...refOf(pod), why: refused.why });
+    } else if (refused !== 'gone') {
+      return undo(run, refused, []);
     }
   }
   const blocked = report.left.length
@@ -74,19 +114,14 @@ export async function dryRunEvictions(run: DrainRun, toEvict: V1Pod[], cordonCha
   return { ok: true, value: report };
 }
 
-/** Waits until the pod is gone: 404, or its name now belongs to another UID. */
+/** Waits until the pod is gone (`whereIs`). */
 async function waitGone(run: DrainRun, ref: PodRef): Promise<KubeError | 'gone' | 'deadline'> {
   const { client, deadline } = run;
   const pollMs = run.params.pollIntervalMs ?? 1000;
   for (;;) {
-    const read = await call(client, podRequest('get', ref.namespace, ref.name), (options) =>
-      client.core.readNamespacedPod({ name: ref.name, namespace: ref.namespace }, options)
-    );
-    if (!read.ok) {
-      return read.error.kind === 'not-found' ? 'gone' : read.error;
-    }
-    if (read.value.metadata?.uid !== ref.uid) {
-      return 'gone';
+    const seen = await whereIs(run, ref);
+    if (seen !== 'there') {
+      return seen;
     }
     if (client.clock.now() + pollMs > deadline) {
       return 'deadline';
@@ -98,9 +133,30 @@ async function waitGone(run: DrainRun, ref: PodRef): Promise<KubeError | 'gone' 
 type RoundEnd = 'done' | { error: KubeError; pause?: boolean };
 
 /**
+ * Evicts a pending pod. One turned away before is read first: deleted or recreated under its name
+ * since, a budget covering the replacement would turn every eviction by name away until the deadline
+ * (the UID precondition is only checked after the budget).
+ */
+async function evictPending(run: DrainRun, entry: Pending): Promise<KubeError | 'evicted' | 'gone' | { why: string }> {
+  const ref = refOf(entry.pod);
+  if (entry.turnedAway) {
+    const seen = await whereIs(run, ref);
+    if (seen !== 'there') {
+      return seen;
+    }
+  }
+  const evicted = await evictPod(run, entry.pod);
+  if (evicted.ok) {
+    return 'evicted';
+  }
+  entry.turnedAway = true;
+  return refusal(run, ref, evicted.error);
+}
+
+/**
  * One pass over the pods still pending: before each eviction the stop and pause questions, then
- * the eviction (a budget's 429 leaves the pod for the next round), its progress saved, and the wait
- * until it is gone.
+ * the eviction (a refusal that leaves the pod in place leaves it for the next round), its progress
+ * saved, and the wait until it is gone.
  */
 async function evictionRound(run: DrainRun, pending: Map<string, Pending>): Promise<RoundEnd | 'again'> {
   const { node } = run.params;
@@ -120,19 +176,17 @@ async function evictionRound(run: DrainRun, pending: Map<string, Pending>): Prom
           pause: true,
         };
       }
-      const evicted = await evictPod(run, entry.pod);
-      if (!evicted.ok) {
-        const { kind } = evicted.error;
-        if (kind === 'too-many-requests') {
-          entry.why = blockedBecause(evicted.error);
-          continue;
-        }
-        // Gone already (404), or replaced under the same name (uid precondition, 409).
-        if (kind === 'not-found' || kind === 'conflict') {
-          pending.delete(uid);
-          continue;
-        }
-        return { error: evicted.error };
+      const evicted = await evictPending(run, entry);
+      if (evicted === 'gone') {
+        pending.delete(uid);
+        continue;
+      }
+      if (evicted !== 'evicted' && 'why' in evicted) {
+        entry.why = evicted.why;
+        continue;
+      }
+      if (evicted !== 'evicted') {
+        return { error: evicted };
       }
       entry.evicted = true;
       if (!run.alreadyEvicted.has(uid)) {
@@ -165,6 +219,7 @@ export async function evictWithBackoff(run: DrainRun, toEvict: V1Pod[]): Promise
       {
         pod,
         evicted: run.alreadyEvicted.has(refOf(pod).uid) || pod.metadata?.deletionTimestamp !== undefined,
+        turnedAway: false,
         why: 'not evicted yet',
       },
     ])
