@@ -68,6 +68,7 @@ export function notFound(ref: ResourceRef): KubeStatus {
   });
 }
 
+/** An authorizer's (RBAC's) refusal, worded by forbiddenMessage (apiserver endpoints/handlers/responsewriters/errors.go). */
 export function forbidden(ref: ResourceRef, verb: string, user: string): KubeStatus {
   const resource = ref.subresource ? `${ref.resource}/${ref.subresource}` : ref.resource;
   const scope = ref.namespace ? `in the namespace "${ref.namespace}"` : 'at the cluster scope';
@@ -76,6 +77,33 @@ export function forbidden(ref: ResourceRef, verb: string, user: string): KubeSta
     `${qualified(ref)} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${ref.group}" ${scope}`,
     { name: ref.name, group: ref.group || undefined, kind: ref.resource }
   );
+}
+
+/**
+ * A ValidatingAdmissionPolicy's denial whose validation says `reason: Forbidden`, as
+ * deploy/admission/policy.yaml does: admission.NewForbidden around the policy's words, repeated in
+ * the causes (apiserver admission/plugin/policy/validating/dispatcher.go). No RBAC wording.
+ */
+export function admissionDenied(ref: ResourceRef, policy: string, binding: string, message: string): KubeStatus {
+  const denial = `ValidatingAdmissionPolicy '${policy}' with binding '${binding}' denied request: ${message}`;
+  return status(403, `${qualified(ref)} is forbidden: ${denial}`, {
+    name: ref.name,
+    group: ref.group || undefined,
+    kind: ref.resource,
+    causes: [{ message: denial }],
+  });
+}
+
+/**
+ * An eviction a budget forbids outright (pkg/registry/core/pod/storage/eviction.go,
+ * checkAndDecrement): "pdb disruptions allowed is negative", or its DisruptedPods map too big.
+ */
+export function pdbForbidden(pdbName: string, why: string): KubeStatus {
+  return status(403, `poddisruptionbudget.policy "${pdbName}" is forbidden: ${why}`, {
+    name: pdbName,
+    group: 'policy',
+    kind: 'poddisruptionbudget',
+  });
 }
 
 /** Create of a name that is taken (registry Store.Create). */

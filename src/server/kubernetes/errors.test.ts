@@ -4,7 +4,8 @@ import { Harness, startHarness } from '../../../test/kube/harness';
 import { kubeClientFromOptions } from './client';
 import { kubernetesOptionsSchema } from './config';
 import { cordon } from './nodes';
-import { scale } from './workloads';
+import { admissionDenied } from '../../../test/kube/status';
+import { restart, scale } from './workloads';
 
 let h: Harness;
 beforeEach(async () => {
@@ -64,6 +65,26 @@ describe('errors an operator can read', () => {
     const result = await cordon(h.client, { node: 'n1' });
     expect(!result.ok && result.error.message).toBe(
       'Kubernetes refused: the service account system:serviceaccount:failureprophet:failureprophet cannot patch nodes at cluster scope; grant it in deploy/rbac.yaml'
+    );
+  });
+
+  it('403 from an admission policy: quotes the server and claims no RBAC', async () => {
+    const denial = admissionDenied(
+      { group: 'apps', resource: 'deployments', namespace: 'shop', name: 'cart' },
+      'failureprophet-healing-changes',
+      'failureprophet-healing-changes',
+      'failureprophet may only restart (restartedAt), scale, cordon, uncordon, evict or delete a pod'
+    );
+    h.kube.inject({ method: 'PATCH', path: /cart$/, status: 403, body: denial });
+    const result = await restart(h.client, { target: cart });
+    expect(!result.ok && result.error).not.toHaveProperty('forbidden');
+    expect(!result.ok && result.error).toEqual(
+      expect.objectContaining({
+        kind: 'forbidden',
+        status: 403,
+        message:
+          "Kubernetes refused patch deployments shop/cart: deployments.apps \"cart\" is forbidden: ValidatingAdmissionPolicy 'failureprophet-healing-changes' with binding 'failureprophet-healing-changes' denied request: failureprophet may only restart (restartedAt), scale, cordon, uncordon, evict or delete a pod",
+      })
     );
   });
 

@@ -3,7 +3,7 @@ import { ApiException } from '@kubernetes/client-node';
 
 export type KubeErrorKind =
   | 'unauthorized' // 401: the credentials were rejected
-  | 'forbidden' // 403: RBAC refused a verb on a resource
+  | 'forbidden' // 403: RBAC refused a verb on a resource, or an admission policy or a budget refused the request
   | 'not-found' // 404
   | 'conflict' // 409: changed under us, or a precondition (uid) no longer holds
   | 'changed' // refused by us: the object is no longer what the action was pinned to (another pod, another count)
@@ -14,7 +14,7 @@ export type KubeErrorKind =
   | 'timeout' // no answer in time (ours or the server's 504)
   | 'unreachable' // connection refused, DNS, TLS
   | 'deadline-exceeded' // a drain did not finish before its deadline
-  | 'unsafe' // refused by us: it would lose something, e.g. pods nothing recreates
+  | 'unsafe' // refused by us: it would lose something (pods nothing recreates) or do nothing (a paused Deployment's restart)
   | 'stopped' // stopped by us on request (the kill switch) before it finished
   | 'paused' // paused by us at a safe point (a maintenance window closed): resumable
   | 'unexpected';
@@ -48,6 +48,7 @@ export interface KubeError {
   /** The `reason` of the server's Status object. */
   reason?: string;
   request?: KubeRequest;
+  /** A 403 in RBAC's words; absent when something else (an admission policy, a budget) refused. */
   forbidden?: RbacRefusal;
   /** 422: the field the API server rejected. */
   field?: string;
@@ -107,15 +108,16 @@ export function describe(request: KubeRequest): string {
     : `${request.resource}${request.namespace ? ` in namespace ${request.namespace}` : ''}`;
 }
 
+// The authorizer's refusal as the API server words it (apiserver endpoints/handlers/responsewriters,
+// forbiddenMessage). Admission policies and the eviction's budget check answer 403 in other words.
 const refusal =
   /User "([^"]*)" cannot (\S+) resource "([^"]+)" in API group "([^"]*)"(?: in the namespace "([^"]+)"| at the cluster scope)?/;
 
-function rbacRefusal(message: string | undefined, request: KubeRequest): RbacRefusal {
+function rbacRefusal(message: string | undefined): RbacRefusal | undefined {
   const match = message ? refusal.exec(message) : null;
-  if (match) {
-    return { user: match[1], verb: match[2], resource: match[3], group: match[4], namespace: match[5] };
-  }
-  return { verb: request.verb, resource: request.resource, group: request.group, namespace: request.namespace };
+  return match
+    ? { user: match[1], verb: match[2], resource: match[3], group: match[4], namespace: match[5] }
+    : undefined;
 }
 
 function fromStatus(code: number, body: unknown, request: KubeRequest, server: string): KubeError {
@@ -131,7 +133,15 @@ function fromStatus(code: number, body: unknown, request: KubeRequest, server: s
     };
   }
   if (code === 403) {
-    const r = rbacRefusal(status.message, request);
+    const r = rbacRefusal(status.message);
+    if (!r) {
+      // RBAC would not help: e.g. deploy/admission/policy.yaml denied it; the server says what did.
+      return {
+        ...base,
+        kind: 'forbidden',
+        message: `Kubernetes refused ${request.verb} ${describe(request)}${said || ' (403 Forbidden)'}`,
+      };
+    }
     const who = r.user ? `the service account ${r.user}` : 'the service account';
     const scope = r.namespace ? `in namespace ${r.namespace}` : 'at cluster scope';
     const group = r.group ? ` (API group ${r.group})` : '';
