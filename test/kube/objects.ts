@@ -41,6 +41,8 @@ interface WorkloadInput {
   replicas?: number;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
+  /** Deployments only: spec.paused, as `kubectl rollout pause` sets it. */
+  paused?: boolean;
 }
 
 function workload(apiKind: string, input: WorkloadInput, withReplicas: boolean): KubeObject {
@@ -51,6 +53,7 @@ function workload(apiKind: string, input: WorkloadInput, withReplicas: boolean):
     metadata: meta(input.name, input.namespace, labels),
     spec: {
       ...(withReplicas ? { replicas: input.replicas ?? 1 } : {}),
+      ...(input.paused ? { paused: true } : {}),
       selector: { matchLabels: labels },
       template: {
         metadata: { labels, ...(input.annotations ? { annotations: input.annotations } : {}) },

@@ -167,6 +167,20 @@ describe('restart', () => {
     );
   });
 
+  it.each([false, true])(
+    'refuses a paused Deployment as kubectl does, dry run %s: nothing would roll',
+    async (dryRun) => {
+      h.kube.add(deployment({ namespace: 'shop', name: 'cart', replicas: 3, paused: true }));
+      const result = await restart(h.client, { target: cart, dryRun });
+      expect(!result.ok && result.error).toMatchObject({
+        kind: 'unsafe',
+        message:
+          'deployment shop/cart is paused: a restart would roll none of its pods; resume its rollout first (kubectl rollout resume), nothing was changed',
+      });
+      expect(h.kube.writes()).toEqual([]);
+    }
+  );
+
   it('dry run leaves the template untouched', async () => {
     await restart(h.client, { target: cart, dryRun: true });
     expect(h.kube.writes()[0].query).toEqual({ dryRun: 'All' });

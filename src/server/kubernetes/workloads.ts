@@ -15,7 +15,12 @@ export interface WorkloadRef<K extends string = RestartableKind> {
 
 /** What the actions read of a Deployment, StatefulSet or DaemonSet. */
 type WorkloadShape = {
-  spec?: { replicas?: number; template?: { metadata?: { annotations?: Record<string, string> } } };
+  spec?: {
+    replicas?: number;
+    /** Deployments only: a paused Deployment rolls nothing until resumed. */
+    paused?: boolean;
+    template?: { metadata?: { annotations?: Record<string, string> } };
+  };
 };
 
 type Options = ConfigurationOptions<ObservableMiddleware>;
@@ -168,12 +173,36 @@ export interface RestartParams {
   dryRun?: boolean;
 }
 
+/** `kubectl rollout restart`'s refusal: a paused Deployment would take the annotation and roll nothing. */
+async function refusePaused(client: KubeClient, target: WorkloadRef<RestartableKind>): Promise<KubeError | undefined> {
+  const params = { name: target.name, namespace: target.namespace };
+  const read = await call(client, request(target, 'get'), (options) =>
+    workloadCalls(client, target.kind).read(params, options)
+  );
+  if (!read.ok) {
+    return read.error;
+  }
+  if (read.value.spec?.paused === true) {
+    return {
+      kind: 'unsafe',
+      request: request(target, 'patch'),
+      message: `${workloadName(target)} is paused: a restart would roll none of its pods; resume its rollout first (kubectl rollout resume), nothing was changed`,
+    };
+  }
+  return undefined;
+}
+
 /**
  * A rolling restart as `kubectl rollout restart` does it: a new restartedAt annotation on the pod
- * template makes the controller roll every pod, honouring the workload's update strategy.
+ * template makes the controller roll every pod, honouring the workload's update strategy. Like
+ * kubectl, it reads a Deployment first and refuses a paused one.
  */
 export async function restart(client: KubeClient, params: RestartParams): Promise<KubeResult<RestartResult>> {
   const { target } = params;
+  const refused = target.kind === 'deployment' ? await refusePaused(client, target) : undefined;
+  if (refused) {
+    return fail(refused);
+  }
   const restartedAt = params.restartedAt ?? new Date(client.clock.now()).toISOString();
   const body = { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: restartedAt } } } } };
   const patchParams = { name: target.name, namespace: target.namespace, body, dryRun: dryRunParam(params.dryRun) };
