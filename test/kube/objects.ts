@@ -68,13 +68,30 @@ export const deployment = (input: WorkloadInput) => workload('Deployment', input
 export const statefulSet = (input: WorkloadInput) => workload('StatefulSet', input, true);
 export const daemonSet = (input: WorkloadInput) => workload('DaemonSet', input, false);
 
-/** A Deployment's ReplicaSet: its pods name it as their controller, and it names the Deployment as its own. */
-export function replicaSet(input: WorkloadInput & { deployment?: string }): KubeObject {
+/** The controller reference its owner's controller sets (metav1.NewControllerRef): kind, name and uid. */
+export function controllerRef(owner: KubeObject) {
+  return {
+    apiVersion: owner.apiVersion,
+    kind: owner.kind,
+    name: owner.metadata.name,
+    uid: owner.metadata.uid,
+    controller: true,
+  };
+}
+
+/**
+ * A Deployment's ReplicaSet: its pods name it as their controller, and it names the Deployment as
+ * its own. Given by name only, the reference carries a uid no stored Deployment has; given the
+ * Deployment, it is that Deployment's (what the disruption controller follows, uid and all).
+ */
+export function replicaSet(input: WorkloadInput & { deployment?: string | KubeObject }): KubeObject {
   const rs = workload('ReplicaSet', input, true);
-  if (input.deployment) {
+  if (typeof input.deployment === 'string') {
     rs.metadata.ownerReferences = [
       { apiVersion: 'apps/v1', kind: 'Deployment', name: input.deployment, uid: randomUUID(), controller: true },
     ];
+  } else if (input.deployment) {
+    rs.metadata.ownerReferences = [controllerRef(input.deployment)];
   }
   return rs;
 }
@@ -107,6 +124,11 @@ export interface PodInput {
   /** The controller that owns it: ReplicaSet, StatefulSet, DaemonSet, Job; none for a bare pod. */
   ownerKind?: string;
   ownerName?: string;
+  /**
+   * The stored controller that owns it (a ReplicaSet, a StatefulSet), referenced with its uid as the
+   * controller sets it; ownerKind and ownerName make a reference with a uid nothing stored has.
+   */
+  owner?: KubeObject;
   /** A static pod as the kubelet mirrors it into the API. */
   mirror?: boolean;
   terminationGracePeriodSeconds?: number;
@@ -118,7 +140,9 @@ export interface PodInput {
 export function pod(input: PodInput): KubeObject {
   const metadata: KubeObject['metadata'] = meta(input.name, input.namespace, input.labels);
   delete metadata.generation;
-  if (input.ownerKind) {
+  if (input.owner) {
+    metadata.ownerReferences = [controllerRef(input.owner)];
+  } else if (input.ownerKind) {
     metadata.ownerReferences = [
       {
         apiVersion: input.ownerKind === 'Job' ? 'batch/v1' : 'apps/v1',
@@ -158,20 +182,43 @@ export function node(name: string, unschedulable = false, ready = true): KubeObj
   };
 }
 
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  values?: string[];
+}
+
 export interface PdbInput {
   namespace: string;
   name: string;
-  matchLabels: Record<string, string>;
-  minAvailable: number;
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+  /** The whole selector instead: null leaves it out (a budget that selects nothing), {} selects every pod. */
+  selector?: { matchLabels?: Record<string, string>; matchExpressions?: LabelSelectorRequirement[] } | null;
+  /** An int, or a percentage ("50%") of the pods' controllers' replicas, rounded up. */
+  minAvailable?: number | string;
+  /** An int, or a percentage ("25%") of the pods' controllers' replicas, rounded up. Not beside minAvailable. */
+  maxUnavailable?: number | string;
 }
 
 /** Its status is computed by the server from the pods it selects, as the disruption controller does. */
 export function podDisruptionBudget(input: PdbInput): KubeObject {
+  const selector =
+    input.selector !== undefined
+      ? input.selector
+      : {
+          ...(input.matchLabels ? { matchLabels: input.matchLabels } : {}),
+          ...(input.matchExpressions ? { matchExpressions: input.matchExpressions } : {}),
+        };
   return {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',
     metadata: meta(input.name, input.namespace),
-    spec: { minAvailable: input.minAvailable, selector: { matchLabels: input.matchLabels } },
+    spec: {
+      ...(input.minAvailable !== undefined ? { minAvailable: input.minAvailable } : {}),
+      ...(input.maxUnavailable !== undefined ? { maxUnavailable: input.maxUnavailable } : {}),
+      ...(selector === null ? {} : { selector }),
+    },
     status: {},
   };
 }

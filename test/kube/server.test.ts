@@ -1,6 +1,6 @@
 // The test server's own contract: what a real API server would answer, checked with plain fetch.
 
-import { deployment, pod, podDisruptionBudget } from './objects';
+import { deployment, pod, podDisruptionBudget, replicaSet, statefulSet } from './objects';
 import { KubeTestServer, parsePath, startKubeTestServer } from './server';
 
 let kube: KubeTestServer;
@@ -114,6 +114,8 @@ describe('Kubernetes API test server', () => {
       currentHealthy: 1,
       desiredHealthy: 1,
       disruptionsAllowed: 0,
+      expectedPods: 1,
+      observedGeneration: 1,
     });
   });
 
@@ -334,6 +336,249 @@ describe('evictions, as pkg/registry/core/pod/storage/eviction.go handles them',
       code: 429,
       details: { causes: [{ message: 'The disruption budget web needs 2 healthy pods and has 1 currently' }] },
     });
+  });
+});
+
+describe('PodDisruptionBudget status, as the disruption controller computes it (pkg/controller/disruption)', () => {
+  const budgetPath = (name: string) => `/apis/policy/v1/namespaces/shop/poddisruptionbudgets/${name}`;
+  const evict = (name: string) =>
+    send('POST', `/api/v1/namespaces/shop/pods/${name}/eviction`, {
+      apiVersion: 'policy/v1',
+      kind: 'Eviction',
+      metadata: { name, namespace: 'shop' },
+    });
+  // A Deployment of `replicas`, its ReplicaSet, and `pods` of its pods, linked by uid as the controllers link them.
+  function rollout(replicas: number, pods: number, ready = pods) {
+    const web = deployment({ namespace: 'shop', name: 'api', replicas, labels: { app: 'api' } });
+    const rs = replicaSet({ namespace: 'shop', name: 'api-5f7c', replicas, labels: { app: 'api' }, deployment: web });
+    kube.add(web, rs);
+    for (let i = 1; i <= pods; i += 1) {
+      kube.add(pod({ namespace: 'shop', name: `api-5f7c-${i}`, labels: { app: 'api' }, owner: rs, ready: i <= ready }));
+    }
+  }
+  const budget = (spec: { minAvailable?: number | string; maxUnavailable?: number | string }) =>
+    podDisruptionBudget({ namespace: 'shop', name: 'api', matchLabels: { app: 'api' }, ...spec });
+
+  it('maxUnavailable: desiredHealthy is the Deployment’s replicas less it, and the budget blocks at 0', async () => {
+    rollout(3, 3);
+    kube.add(budget({ maxUnavailable: 1 }));
+    expect((await send('GET', budgetPath('api'))).body.status).toMatchObject({
+      expectedPods: 3,
+      desiredHealthy: 2,
+      currentHealthy: 3,
+      disruptionsAllowed: 1,
+    });
+    kube.add(budget({ maxUnavailable: 0 }));
+    expect(await evict('api-5f7c-1')).toMatchObject({
+      status: 429,
+      body: {
+        details: { causes: [{ message: 'The disruption budget api needs 3 healthy pods and has 3 currently' }] },
+      },
+    });
+    expect(kube.get('Pod', 'api-5f7c-1', 'shop')).toBeDefined();
+  });
+
+  it('counts the replicas the controllers want, not the pods that exist: a missing replica uses up maxUnavailable', async () => {
+    rollout(4, 3);
+    kube.add(budget({ maxUnavailable: 1 }));
+    expect(kube.get('PodDisruptionBudget', 'api', 'shop')!.status).toMatchObject({
+      expectedPods: 4,
+      desiredHealthy: 3,
+      currentHealthy: 3,
+      disruptionsAllowed: 0,
+    });
+    expect((await evict('api-5f7c-2')).status).toBe(429);
+  });
+
+  it('takes percentages of the expected count, rounded up (intstr.GetScaledValueFromIntOrPercent)', async () => {
+    rollout(3, 3);
+    kube.add(budget({ maxUnavailable: '34%' }));
+    // ceil(3 × 34%) = 2 may be unavailable: 1 must stay.
+    expect(kube.get('PodDisruptionBudget', 'api', 'shop')!.status).toMatchObject({ desiredHealthy: 1 });
+    kube.add(budget({ minAvailable: '50%' }));
+    // ceil(3 × 50%) = 2 must stay.
+    expect(kube.get('PodDisruptionBudget', 'api', 'shop')!.status).toMatchObject({
+      desiredHealthy: 2,
+      disruptionsAllowed: 1,
+    });
+    expect((await evict('api-5f7c-1')).status).toBe(201);
+  });
+
+  it("reads a StatefulSet's replicas, sums distinct controllers, and leaves pods without a controller out", async () => {
+    const db = statefulSet({ namespace: 'shop', name: 'db', replicas: 2, labels: { tier: 'data' } });
+    kube.add(
+      db,
+      pod({ namespace: 'shop', name: 'db-0', labels: { tier: 'data' }, owner: db }),
+      pod({ namespace: 'shop', name: 'db-1', labels: { tier: 'data' }, owner: db }),
+      pod({ namespace: 'shop', name: 'debug', labels: { tier: 'data' } }),
+      podDisruptionBudget({ namespace: 'shop', name: 'data', matchLabels: { tier: 'data' }, maxUnavailable: '50%' })
+    );
+    expect(kube.get('PodDisruptionBudget', 'data', 'shop')!.status).toMatchObject({
+      expectedPods: 2,
+      desiredHealthy: 1,
+      currentHealthy: 3,
+      disruptionsAllowed: 2,
+    });
+  });
+
+  it('refuses loudly where the controller could not know the expected count: an owner not stored, or without a scale', async () => {
+    // web-1's ReplicaSet is not stored (the builder's ownerKind makes a reference nothing has).
+    kube.add(podDisruptionBudget({ namespace: 'shop', name: 'web', matchLabels: { app: 'web' }, maxUnavailable: 1 }));
+    const answer = await send('GET', budgetPath('web'));
+    expect(answer).toMatchObject({ status: 500, body: { message: expect.stringContaining('found no controllers') } });
+    expect((await evict('web-1')).status).toBe(500);
+    expect(kube.get('Pod', 'web-1', 'shop')).toBeDefined();
+    expect(() => kube.get('PodDisruptionBudget', 'web', 'shop')).toThrow(/test server cannot compute/);
+    kube.add(
+      pod({ namespace: 'shop', name: 'agent-x', labels: { app: 'agent' }, ownerKind: 'DaemonSet' }),
+      podDisruptionBudget({ namespace: 'shop', name: 'agent', matchLabels: { app: 'agent' }, minAvailable: '50%' })
+    );
+    expect(() => kube.get('PodDisruptionBudget', 'agent', 'shop')).toThrow(/scale subresource/);
+  });
+
+  it('refuses to store a budget the API server would not create (ValidatePodDisruptionBudgetSpec)', () => {
+    expect(() => kube.add(budget({ minAvailable: 1, maxUnavailable: 1 }))).toThrow(/cannot be both set/);
+    expect(() => kube.add(budget({ maxUnavailable: '150%' }))).toThrow(/greater than 100%/);
+    expect(() => kube.add(budget({ maxUnavailable: '1' }))).toThrow(/integer or percentage/);
+    expect(() =>
+      kube.add(
+        podDisruptionBudget({
+          namespace: 'shop',
+          name: 'x',
+          matchExpressions: [{ key: 'app', operator: 'Like' as never, values: ['a'] }],
+        })
+      )
+    ).toThrow(/not a valid pod selector operator/);
+  });
+});
+
+describe('label selectors, as apimachinery matches them', () => {
+  const evictionOf = (name: string) =>
+    send('POST', `/api/v1/namespaces/shop/pods/${name}/eviction`, {
+      apiVersion: 'policy/v1',
+      kind: 'Eviction',
+      metadata: { name, namespace: 'shop' },
+    });
+  beforeEach(() => {
+    kube.remove('PodDisruptionBudget', 'web', 'shop');
+    kube.add(
+      pod({ namespace: 'shop', name: 'web-2', labels: { app: 'web', tier: 'front' }, ownerKind: 'ReplicaSet' }),
+      pod({ namespace: 'shop', name: 'api-1', labels: { app: 'api', tier: 'back' }, ownerKind: 'ReplicaSet' }),
+      pod({ namespace: 'shop', name: 'job-1', labels: { batch: 'yes' }, ownerKind: 'Job' })
+    );
+  });
+  const names = async (selector: string) => {
+    const answer = await send('GET', `/api/v1/namespaces/shop/pods?labelSelector=${encodeURIComponent(selector)}`);
+    expect(answer.status).toBe(200);
+    return (answer.body.items as Array<{ metadata: { name: string } }>).map((p) => p.metadata.name).sort();
+  };
+
+  it('a budget with matchExpressions covers the pods they select (In, NotIn, Exists, DoesNotExist)', async () => {
+    kube.add(
+      podDisruptionBudget({
+        namespace: 'shop',
+        name: 'web',
+        matchExpressions: [
+          { key: 'app', operator: 'In', values: ['web', 'api'] },
+          { key: 'tier', operator: 'NotIn', values: ['back'] },
+          { key: 'batch', operator: 'DoesNotExist' },
+        ],
+        minAvailable: 2,
+      })
+    );
+    expect(kube.get('PodDisruptionBudget', 'web', 'shop')!.status).toMatchObject({
+      expectedPods: 2,
+      currentHealthy: 2,
+      disruptionsAllowed: 0,
+    });
+    expect((await evictionOf('web-2')).status).toBe(429);
+    expect((await evictionOf('api-1')).status).toBe(201);
+    kube.add(
+      podDisruptionBudget({
+        namespace: 'shop',
+        name: 'batch',
+        matchExpressions: [{ key: 'batch', operator: 'Exists' }],
+        minAvailable: 1,
+      })
+    );
+    expect((await evictionOf('job-1')).status).toBe(429);
+  });
+
+  it('a budget without a selector covers nothing; an empty selector covers every pod of its namespace (policy/v1)', async () => {
+    kube.add(podDisruptionBudget({ namespace: 'shop', name: 'none', selector: null, minAvailable: 5 }));
+    expect(kube.get('PodDisruptionBudget', 'none', 'shop')!.status).toMatchObject({ expectedPods: 0 });
+    expect((await evictionOf('api-1')).status).toBe(201);
+    kube.add(podDisruptionBudget({ namespace: 'shop', name: 'all', selector: {}, minAvailable: 3 }));
+    expect(kube.get('PodDisruptionBudget', 'all', 'shop')!.status).toMatchObject({ expectedPods: 3 });
+    expect((await evictionOf('web-2')).status).toBe(429);
+  });
+
+  it('lists by set-based selectors in the query syntax labels.Parse accepts', async () => {
+    expect(await names('app in (web,api)')).toEqual(['api-1', 'web-1', 'web-2']);
+    expect(await names('app notin (web)')).toEqual(['api-1', 'job-1']);
+    expect(await names('tier')).toEqual(['api-1', 'web-2']);
+    expect(await names('!tier')).toEqual(['job-1', 'web-1']);
+    expect(await names('app=web,tier in (front)')).toEqual(['web-2']);
+    expect(await names('app!=web')).toEqual(['api-1', 'job-1']);
+    expect(await names(' app in ( web ) , !batch ')).toEqual(['web-1', 'web-2']);
+  });
+
+  it('answers a malformed selector with 400, as the list handler does', async () => {
+    for (const selector of ['app in web', 'app in (web', 'app=web,', '=web', 'app in (web))', 'Bad Key=x', 'app=a b']) {
+      const answer = await send('GET', `/api/v1/namespaces/shop/pods?labelSelector=${encodeURIComponent(selector)}`);
+      expect([selector, answer.status, answer.body.reason]).toEqual([selector, 400, 'BadRequest']);
+    }
+    expect(
+      (await send('GET', `/api/v1/namespaces/shop/pods?labelSelector=${encodeURIComponent('app in web')}`)).body.message
+    ).toBe("unable to parse requirement: found 'web' expected: '('");
+  });
+});
+
+describe('request bodies, as the API server decodes them', () => {
+  const podPath = '/api/v1/namespaces/shop/pods/web-1';
+  const eviction = (namespace?: string) => ({
+    apiVersion: 'policy/v1',
+    kind: 'Eviction',
+    metadata: { name: 'web-1', ...(namespace === undefined ? {} : { namespace }) },
+  });
+  beforeEach(() => kube.remove('PodDisruptionBudget', 'web', 'shop'));
+
+  it("refuses an eviction whose namespace is not the URL's (400), and takes an empty one as the URL's", async () => {
+    const other = await send('POST', `${podPath}/eviction?dryRun=All`, eviction('other'));
+    expect(other).toMatchObject({
+      status: 400,
+      body: {
+        reason: 'BadRequest',
+        message: 'the namespace of the provided object does not match the namespace sent on the request',
+      },
+    });
+    expect((await send('POST', `${podPath}/eviction?dryRun=All`, eviction(''))).status).toBe(201);
+    expect((await send('POST', `${podPath}/eviction?dryRun=All`, eviction())).status).toBe(201);
+    expect(kube.get('Pod', 'web-1', 'shop')).toBeDefined();
+  });
+
+  it('answers a DELETE or POST body in a media type it does not decode with 415, before acting on it', async () => {
+    const unknown = {
+      status: 415,
+      body: {
+        reason: 'UnsupportedMediaType',
+        message:
+          'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf',
+      },
+    };
+    expect(await send('DELETE', podPath, { dryRun: ['All'] }, 'text/plain')).toMatchObject(unknown);
+    expect(await send('DELETE', podPath, {}, 'text/plain')).toMatchObject(unknown);
+    expect(await send('POST', `${podPath}/eviction`, eviction('shop'), 'text/plain')).toMatchObject(unknown);
+    expect((await send('DELETE', podPath, {}, 'application/yaml')).status).toBe(415);
+    expect(kube.get('Pod', 'web-1', 'shop')).toBeDefined();
+    // Parameters are cut, and a body without a Content-Type is JSON.
+    expect((await send('DELETE', podPath, { dryRun: ['All'] }, 'application/json; charset=utf-8')).status).toBe(200);
+    const bare = await fetch(kube.url + podPath, {
+      method: 'DELETE',
+      body: new TextEncoder().encode(JSON.stringify({ dryRun: ['All'] })),
+    });
+    expect(bare.status).toBe(200);
+    expect(kube.get('Pod', 'web-1', 'shop')).toBeDefined();
   });
 });
 

@@ -25,6 +25,23 @@
 //   the budget's status under retry.RetryOnConflict (20 tries); when others keep changing the budget,
 //   client-go's util/retry returns the last error: a 409 Conflict on poddisruptionbudgets.policy, the
 //   pod not deleted (`conflictBudgetUpdates`). A dry run returns before that update, so never conflicts.
+// - Eviction's budget (pkg/registry/core/pod/storage/eviction.go, getPodDisruptionBudgets): budgets
+//   of the pod's namespace whose selector matches its labels, as metav1.LabelSelectorAsSelector builds
+//   it (matchLabels and matchExpressions: see ./selectors.ts): a nil selector matches nothing, an empty
+//   one every pod (policy/v1; the old `selector.Empty()` skip went with kubernetes/kubernetes #119732).
+//   The create handler refuses a body whose metadata.namespace is not the URL's first (handlers/
+//   create.go: rest.EnsureObjectNamespaceMatchesRequestNamespace, 400); an empty one is the URL's.
+// - A budget's status is the disruption controller's (pkg/controller/disruption/disruption.go,
+//   getExpectedPodCount): maxUnavailable and a percentage minAvailable count the replicas of the pods'
+//   controllers (uid-linked, as its finders follow them), percentages rounded up; where that
+//   controller would fail its sync (an owner not stored, a kind without a scale) the double throws
+//   rather than guess. Budgets the API server would not create (ValidatePodDisruptionBudgetSpec) are
+//   refused by add().
+// - A list's labelSelector is parsed as labels.Parse does it: set-based terms included, a malformed
+//   one a 400.
+// - POST, PUT and DELETE bodies (handlers/negotiation, NegotiateInputSerializer): the Content-Type
+//   without parameters, JSON when absent; an unknown media type is 415 UnsupportedMediaType. YAML and
+//   protobuf, which the API server decodes, this double does not: also 415, saying so.
 // - PATCH (handlers/patch.go, PatchResource): the Content-Type (its `;` parameters cut) picks the patch
 //   type, any other is 415; a JSON Patch that is not a list of operations is 400, one that does not apply
 //   (replace or remove of a missing member, a failed test: applyJSPatch) is 422 with the library's words.
@@ -45,6 +62,7 @@ import { randomUUID } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import { KubeObject } from './objects';
 import { jsonPatch, mergePatch, PatchApplyError, PatchError } from './patch';
+import { LabelSelector, matches, parseSelector, Selector, SelectorError, selectorFrom } from './selectors';
 import {
   alreadyExists,
   conflict,
@@ -203,22 +221,61 @@ function takenAsDryRun(method: string, params: URLSearchParams, body: unknown): 
   return params.getAll('dryRun').length > 0;
 }
 
-function matchesLabels(labels: Record<string, string> | undefined, selector: Record<string, string>): boolean {
-  return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
-}
-
-function parseSelector(selector: string | undefined): Record<string, string> {
+/** A fieldSelector's terms: equality only (`spec.nodeName=n1`), which is all the actions send. */
+function parseFieldSelector(selector: string | undefined): Record<string, string> {
   const result: Record<string, string> = {};
   for (const term of (selector ?? '').split(',').filter(Boolean)) {
-    // Set-based terms (`in`, `notin`, `!k`) are valid for the API server; this double only knows
-    // equality, so it refuses them instead of silently matching nothing.
+    // fields.ParseSelector also knows `!=`; this double refuses it rather than match it wrongly.
     if (!/^[^=!() ]+==?[^=!() ]*$/.test(term)) {
-      throw new HttpError(status(400, `the test server supports equality selectors only, not "${term}"`));
+      throw new HttpError(status(400, `the test server supports equality field selectors only, not "${term}"`));
     }
     const [k, v] = term.split(/==?/);
     result[k] = v ?? '';
   }
   return result;
+}
+
+/**
+ * A list's labelSelector, parsed as labels.Parse parses it (see ./selectors.ts): equality and set
+ * terms (`app=web,tier in (a,b),track notin (x),ready,!legacy`). One it cannot parse is the 400 the
+ * handler answers when ListOptions do not decode (handlers/get.go, ListResource: NewBadRequest).
+ */
+function parseLabelQuery(selector: string | undefined): Selector {
+  try {
+    return parseSelector(selector ?? '');
+  } catch (err) {
+    if (err instanceof SelectorError) {
+      throw new HttpError(status(400, err.message));
+    }
+    throw err;
+  }
+}
+
+/**
+ * Media types the API server decodes a POST, PUT or DELETE body from (runtime codecs: JSON, YAML,
+ * protobuf). NegotiateInputSerializer (apiserver/pkg/endpoints/handlers/negotiation/negotiate.go)
+ * takes the Content-Type without its parameters, JSON when there is none, and answers any other
+ * with 415 UnsupportedMediaType.
+ */
+const decodableMediaTypes = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
+
+function negotiateInput(contentType: string | undefined) {
+  const mediaType = (contentType ?? '').split(';')[0].trim().toLowerCase() || 'application/json';
+  if (mediaType === 'application/json') {
+    return;
+  }
+  if (decodableMediaTypes.includes(mediaType)) {
+    // The API server would decode it; this double cannot, so it refuses loudly rather than guess.
+    throw new HttpError(
+      status(415, `the test server decodes application/json bodies only, not ${mediaType} (the API server would)`)
+    );
+  }
+  throw new HttpError(
+    status(
+      415,
+      `the body of the request was in an unknown format - accepted media types include: ${decodableMediaTypes.join(', ')}`
+    )
+  );
 }
 
 const isReady = (pod: KubeObject) =>
@@ -253,16 +310,153 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
     store.set(id(obj.metadata.name, obj.metadata.namespace), obj);
   };
 
+  const budgetName = (pdb: KubeObject) => `PodDisruptionBudget ${pdb.metadata.namespace}/${pdb.metadata.name}`;
+
+  /** A budget's selector as LabelSelectorAsSelector makes it: nil matches nothing, {} every pod of its namespace. */
+  function budgetSelector(pdb: KubeObject): Selector {
+    try {
+      return selectorFrom(pdb.spec?.selector as LabelSelector | null | undefined);
+    } catch (err) {
+      throw new Error(
+        `the test server cannot use ${budgetName(pdb)}: its selector is invalid (${(err as Error).message}); the API server would have refused to create it`
+      );
+    }
+  }
+
+  /**
+   * What ValidatePodDisruptionBudgetSpec (pkg/apis/policy/validation/validation.go) refuses on
+   * create, so no stored budget has it: both minAvailable and maxUnavailable, a negative int, a
+   * string that is not a percentage, more than 100%, an invalid selector. The test seeded the
+   * budget with add(), past validation: refused here, loudly.
+   */
+  function validateBudget(pdb: KubeObject) {
+    const spec = pdb.spec ?? {};
+    const refuse = (why: string) => {
+      throw new Error(`the test server refuses ${budgetName(pdb)}: ${why}; the API server would not store it`);
+    };
+    if (spec.minAvailable != null && spec.maxUnavailable != null) {
+      refuse('minAvailable and maxUnavailable cannot be both set');
+    }
+    for (const field of ['minAvailable', 'maxUnavailable'] as const) {
+      const value = spec[field];
+      if (value == null) {
+        continue;
+      }
+      if (typeof value === 'number') {
+        if (!Number.isInteger(value) || value < 0) {
+          refuse(`spec.${field}: ${value} must be greater than or equal to 0`);
+        }
+      } else if (typeof value !== 'string' || !/^[0-9]+%$/.test(value)) {
+        refuse(`spec.${field}: ${JSON.stringify(value)} must be an integer or percentage (e.g '5%')`);
+      } else if (parseInt(value, 10) > 100) {
+        refuse(`spec.${field}: ${value} must not be greater than 100%`);
+      }
+    }
+    budgetSelector(pdb);
+  }
+
+  const controllerOf = (obj: KubeObject) => obj.metadata.ownerReferences?.find((r) => r.controller === true);
+  const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0] : '');
+  const replicasOf = (obj: KubeObject) => (obj.spec?.replicas as number | undefined) ?? 1;
+
+  /**
+   * The scale of a pod's controller, as getExpectedScale's finders find it (pkg/controller/disruption/
+   * disruption.go): a ReplicaSet's Deployment (getPodDeployment), a ReplicaSet no Deployment controls
+   * (getPodReplicaSet), a StatefulSet (getPodStatefulSet), else the owner's scale subresource
+   * (getScaleController: a Deployment-controlled ReplicaSet whose Deployment is gone reads its own);
+   * each only when the stored object has the reference's uid. Where the controller would find none
+   * (its sync fails and failSafe leaves a stale status) or reads a scale this double does not serve
+   * (a DaemonSet, a Job, a mirror pod's Node: "does not implement the scale subresource"), the double
+   * cannot know what the budget would say: it throws.
+   */
+  function controllerScale(pdb: KubeObject, pod: KubeObject): { uid: string; replicas: number } {
+    const ref = controllerOf(pod)!;
+    const namespace = pod.metadata.namespace;
+    const stored = (kind: string, name: string, uid: string) => {
+      const obj = storeOf(kind).get(id(name, namespace));
+      return obj && obj.metadata.uid === uid ? obj : undefined;
+    };
+    const group = groupOf(ref.apiVersion);
+    if (['ReplicaSet', 'Deployment', 'StatefulSet'].includes(ref.kind) && group === 'apps') {
+      const owner = stored(ref.kind, ref.name, ref.uid);
+      if (owner && ref.kind === 'ReplicaSet') {
+        const rsRef = controllerOf(owner);
+        const deployment =
+          rsRef?.kind === 'Deployment' && groupOf(rsRef.apiVersion) === 'apps'
+            ? stored('Deployment', rsRef.name, rsRef.uid)
+            : undefined;
+        return deployment
+          ? { uid: deployment.metadata.uid, replicas: replicasOf(deployment) }
+          : { uid: owner.metadata.uid, replicas: replicasOf(owner) };
+      }
+      if (owner) {
+        return { uid: owner.metadata.uid, replicas: replicasOf(owner) };
+      }
+      throw new Error(
+        `the test server cannot compute ${budgetName(pdb)}'s status: pod ${pod.metadata.name}'s controller ${ref.kind} ${ref.name} (uid ${ref.uid}) is not stored with that uid, so the disruption controller would fail its sync ("found no controllers for pod ${JSON.stringify(pod.metadata.name)}") and leave a stale status; add the owner and build the pod with pod({ owner })`
+      );
+    }
+    throw new Error(
+      `the test server cannot compute ${budgetName(pdb)}'s status: pod ${pod.metadata.name}'s controller ${ref.kind} ${ref.name} has no scale the disruption controller could read (${ref.apiVersion} ${ref.kind} does not implement the scale subresource here), so its sync would fail; a budget with an integer minAvailable does not need it`
+    );
+  }
+
+  /** getExpectedScale: the sum of the distinct controllers' replicas; pods without a controller are left out. */
+  function expectedScale(pdb: KubeObject, pods: KubeObject[]): number {
+    const scales = new Map<string, number>();
+    for (const pod of pods) {
+      if (controllerOf(pod)) {
+        const { uid, replicas } = controllerScale(pdb, pod);
+        scales.set(uid, replicas);
+      }
+    }
+    return [...scales.values()].reduce((a, b) => a + b, 0);
+  }
+
+  /** intstr.GetScaledValueFromIntOrPercent(value, total, roundUp=true). */
+  const scaled = (value: number | string, total: number) =>
+    typeof value === 'number' ? value : Math.ceil((parseInt(value, 10) * total) / 100);
+
+  /**
+   * The status the disruption controller writes (trySync, getExpectedPodCount, countHealthyPods,
+   * updatePdbStatus in pkg/controller/disruption/disruption.go), always up to date here:
+   * - maxUnavailable: expected = the controllers' replicas, desiredHealthy = expected - maxUnavailable
+   *   (a percentage of expected, rounded up), at least 0;
+   * - minAvailable as an int: desiredHealthy is it, expected the number of pods selected;
+   *   as a percentage: of the controllers' replicas, rounded up;
+   * - neither (policy/v1 defaults none): expected and desiredHealthy 0;
+   * healthy: selected pods Ready and not terminating; disruptionsAllowed = healthy - desiredHealthy,
+   * 0 when negative or when nothing is expected.
+   */
   function pdbStatus(pdb: KubeObject) {
-    const selector = (pdb.spec?.selector as { matchLabels: Record<string, string> }).matchLabels;
-    const healthy = [...storeOf('Pod').values()].filter(
-      (p) => p.metadata.namespace === pdb.metadata.namespace && matchesLabels(p.metadata.labels, selector) && isReady(p)
-    ).length;
-    const minAvailable = pdb.spec?.minAvailable as number;
+    const selector = budgetSelector(pdb);
+    const pods = [...storeOf('Pod').values()].filter(
+      (p) => p.metadata.namespace === pdb.metadata.namespace && matches(selector, p.metadata.labels)
+    );
+    const { minAvailable, maxUnavailable } = (pdb.spec ?? {}) as {
+      minAvailable?: number | string | null;
+      maxUnavailable?: number | string | null;
+    };
+    let expectedPods = 0;
+    let desiredHealthy = 0;
+    if (maxUnavailable != null) {
+      expectedPods = expectedScale(pdb, pods);
+      desiredHealthy = Math.max(0, expectedPods - scaled(maxUnavailable, expectedPods));
+    } else if (typeof minAvailable === 'number') {
+      desiredHealthy = minAvailable;
+      expectedPods = pods.length;
+    } else if (minAvailable != null) {
+      expectedPods = expectedScale(pdb, pods);
+      desiredHealthy = scaled(minAvailable, expectedPods);
+    }
+    const currentHealthy = pods.filter(isReady).length;
+    const disruptionsAllowed = expectedPods <= 0 ? 0 : Math.max(0, currentHealthy - desiredHealthy);
     return {
-      currentHealthy: healthy,
-      desiredHealthy: minAvailable,
-      disruptionsAllowed: Math.max(0, healthy - minAvailable),
+      currentHealthy,
+      desiredHealthy,
+      disruptionsAllowed,
+      expectedPods,
+      observedGeneration: pdb.metadata.generation,
     };
   }
 
@@ -506,6 +700,15 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
         )
       );
     }
+    // The create handler, before the eviction's own Create (handlers/create.go, createHandler;
+    // registry/rest/meta.go, EnsureObjectNamespaceMatchesRequestNamespace): an empty namespace is
+    // the URL's, another one is a 400.
+    const namespace = (eviction.metadata as { namespace?: string } | undefined)?.namespace;
+    if (namespace && namespace !== route.namespace) {
+      throw new HttpError(
+        status(400, 'the namespace of the provided object does not match the namespace sent on the request')
+      );
+    }
     if (eviction.metadata?.name !== route.name) {
       throw new HttpError(status(400, 'name in URL does not match name in Eviction object'));
     }
@@ -533,13 +736,12 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
       phase === 'Pending' ||
       pod.metadata.deletionTimestamp !== undefined;
     if (!ignoresBudget) {
+      // getPodDisruptionBudgets: the namespace's budgets whose selector matches the pod's labels. A nil
+      // selector matches nothing; an empty one ({}) every pod, as policy/v1 defines it and the disruption
+      // controller counts it (the eviction's old `selector.Empty()` skip was removed by kubernetes/kubernetes
+      // PR #119732, "Fix to honor PDB with an empty selector", in 1.29 and patch releases of 1.27 and 1.28).
       const budgets = [...storeOf('PodDisruptionBudget').values()].filter(
-        (pdb) =>
-          pdb.metadata.namespace === pod.metadata.namespace &&
-          matchesLabels(
-            pod.metadata.labels,
-            (pdb.spec?.selector as { matchLabels: Record<string, string> }).matchLabels
-          )
+        (pdb) => pdb.metadata.namespace === pod.metadata.namespace && matches(budgetSelector(pdb), pod.metadata.labels)
       );
       if (budgets.length > 1) {
         throw new HttpError(
@@ -739,19 +941,19 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
   }
 
   function list(route: Route, query: Record<string, string>) {
-    const fields = parseSelector(query.fieldSelector);
+    const fields = parseFieldSelector(query.fieldSelector);
     for (const field of Object.keys(fields)) {
       if (!['spec.nodeName', 'metadata.name', 'metadata.namespace'].includes(field)) {
         throw new HttpError(status(400, `field label not supported: ${field}`));
       }
     }
-    const labels = parseSelector(query.labelSelector);
+    const labels = parseLabelQuery(query.labelSelector);
     const items = [...(stores.get(route.key)?.values() ?? [])]
       .filter((o) => !route.namespace || o.metadata.namespace === route.namespace)
       .filter((o) => !fields['spec.nodeName'] || o.spec?.nodeName === fields['spec.nodeName'])
       .filter((o) => !fields['metadata.name'] || o.metadata.name === fields['metadata.name'])
       .filter((o) => !fields['metadata.namespace'] || o.metadata.namespace === fields['metadata.namespace'])
-      .filter((o) => matchesLabels(o.metadata.labels, labels))
+      .filter((o) => matches(labels, o.metadata.labels))
       .map((o) => withStatus(route.key, o));
     const kind = Object.entries(storeKeys).find(([, key]) => key === route.key)?.[0] ?? 'Unknown';
     return {
@@ -778,6 +980,11 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
       }
     };
     const writeDryRun = () => queryDryRun(method === 'PATCH' ? 'PatchOptions' : 'UpdateOptions', params).length > 0;
+    // A body is decoded by the codec its Content-Type names (create.go, update.go, delete.go all
+    // call NegotiateInputSerializer first); PATCH picks its patch type instead (applyPatch).
+    if (['POST', 'PUT', 'DELETE'].includes(method) && body !== undefined) {
+      negotiateInput(contentType);
+    }
 
     if (!route.name) {
       if (method === 'POST' && route.key === 'coordination.k8s.io/leases' && route.namespace) {
@@ -952,6 +1159,9 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
     realWrites: () => requests.filter((r) => r.method !== 'GET' && !r.dryRun),
     add(...objects) {
       for (const obj of objects) {
+        if (obj.kind === 'PodDisruptionBudget') {
+          validateBudget(obj);
+        }
         commit(storeOf(obj.kind), structuredClone(obj));
       }
     },
