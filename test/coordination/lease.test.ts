@@ -3,6 +3,7 @@ import { kubeClientFromOptions } from '../../src/server/kubernetes/client';
 import { kubernetesOptionsSchema } from '../../src/server/kubernetes/config';
 import { type Harness, skewed, startHarness, TOKEN } from '../kube/harness';
 import type { KubeObject } from '../kube/objects';
+import { admissionDenied, forbidden } from '../kube/status';
 
 // Two replicas' electors against the Kubernetes test server, which serves Leases as the API server
 // does (409 AlreadyExists, 409 Conflict on a stale resourceVersion, MicroTime text): time moves
@@ -254,6 +255,41 @@ describe('Lease elector', () => {
     expect(a.isLeader()).toBe(false);
     expect(a.lastError()).toMatch(
       /^The Kubernetes API server failed \(503\) on get leases failureprophet\/failureprophet-leader/
+    );
+  });
+});
+
+describe('a refused round, as /readyz may word it', () => {
+  const ref = { group: 'coordination.k8s.io', resource: 'leases', namespace: NAMESPACE, name: NAME };
+
+  it('claims RBAC only for a 403 in RBAC words; another refusal is not blamed on RBAC and its words are kept', async () => {
+    const a = elector('pod-a');
+    h.kube.inject({
+      method: 'GET',
+      path: /leases/,
+      status: 403,
+      times: 1,
+      body: forbidden(ref, 'get', 'system:serviceaccount:failureprophet:failureprophet'),
+    });
+    expect(await a.campaign()).toBe(false);
+    expect(a.undetermined()).toBe(`RBAC forbids get on leases.coordination.k8s.io in namespace ${NAMESPACE}`);
+
+    const denial = 'only the leader-election controller may change this Lease';
+    h.kube.inject({
+      method: 'GET',
+      path: /leases/,
+      status: 403,
+      times: 1,
+      body: admissionDenied(ref, 'lease-guard', 'lease-guard', denial),
+    });
+    expect(await a.campaign()).toBe(false);
+    expect(a.undetermined()).not.toMatch(/RBAC forbids/);
+    expect(a.undetermined()).toBe(
+      `Kubernetes refuses get on leases.coordination.k8s.io in namespace ${NAMESPACE} (403 Forbidden, not by RBAC)`
+    );
+    // The server's own words stay with the replica (its last error, logged), not on the public /readyz.
+    expect(a.lastError()).toContain(
+      `ValidatingAdmissionPolicy 'lease-guard' with binding 'lease-guard' denied request: ${denial}`
     );
   });
 });

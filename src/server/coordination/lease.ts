@@ -164,12 +164,19 @@ export class LeaseElector extends Elector {
     return this.followed(why, unknown);
   }
 
-  /** What /readyz may say of a failed round: RBAC's verb and resource, or the kind of failure. */
+  /**
+   * What /readyz (public, fixed phrases) may say of a failed round: RBAC's verb and resource, or the
+   * kind of failure. A 403 is RBAC's only when the server said so in RBAC's words (errors.ts parses
+   * them into `forbidden`); an admission policy's or webhook's refusal is not blamed on RBAC, and its
+   * words stay in the replica's last error (error.message quotes them), never on the public page.
+   */
   private publicReason(error: KubeError): string {
     const lease = `leases.${LEASE_GROUP} in namespace ${this.options.namespace}`;
     switch (error.kind) {
       case 'forbidden':
-        return `RBAC forbids ${error.forbidden?.verb ?? error.request?.verb ?? 'access to'} on ${lease}`;
+        return error.forbidden
+          ? `RBAC forbids ${error.forbidden.verb} on ${lease}`
+          : `Kubernetes refuses ${error.request?.verb ?? 'a request'} on ${lease} (403 Forbidden, not by RBAC)`;
       case 'unauthorized':
         return 'Kubernetes rejects the credentials (401)';
       case 'timeout':
