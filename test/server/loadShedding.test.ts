@@ -1,24 +1,33 @@
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { Registry } from 'prom-client';
 import { loadConfig } from '../../src/server/config/load';
+import { HealingEngine } from '../../src/server/healing';
+import { adminRoutes } from '../../src/server/http/routes/admin';
+import { policyRoutes } from '../../src/server/http/routes/policies';
 import { buildServer, type App } from '../../src/server/http/server';
 import { createLogger } from '../../src/server/logger';
 import { createMetricsRegistry } from '../../src/server/metrics';
 import { openSqliteDatabase, type SqliteStore } from '../../src/server/store/sqlite';
+import { FakeClock } from '../kube/harness';
 
 const TOKEN = 'test-token-0123456789abcdef';
 const MAX = 2;
 
-/** The real server on a loopback port over an in-memory store, with the options a test turns on. */
+const silent = () => createLogger('error', new Writable({ write: (_c, _e, done) => done() }));
+
+/** The real server on a loopback port over an in-memory store (or the test's), with the options a test turns on. */
 async function startServer(
   options: Pick<
     Parameters<typeof buildServer>[0],
     'authenticatedRoutes' | 'maxConcurrentRequests' | 'maxEventLoopDelay' | 'loopDelay'
-  >
+  >,
+  store: SqliteStore = openSqliteDatabase(':memory:')
 ): Promise<{ store: SqliteStore; app: App; base: string }> {
-  const store = openSqliteDatabase(':memory:');
   const app = await buildServer({
-    logger: createLogger('error', new Writable({ write: (_c, _e, done) => done() })),
+    logger: silent(),
     apiToken: TOKEN,
     store,
     metrics: createMetricsRegistry(),
@@ -59,6 +68,50 @@ function slowRoute() {
       scope.get('/api/quick', async () => ({ ok: true }));
     }) satisfies FastifyPluginAsyncZod,
   };
+}
+
+/** `done` resolves once `tick` was called `n` times. */
+function countdown(n: number) {
+  let left = n;
+  let resolve!: () => void;
+  const done = new Promise<void>((r) => (resolve = r));
+  return {
+    done,
+    tick: () => {
+      if (--left === 0) {
+        resolve();
+      }
+    },
+  };
+}
+
+const authorized = (base: string, path: string, init: RequestInit = {}) =>
+  fetch(`${base}${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}`, ...init.headers } });
+
+/**
+ * Asks the slow route `MAX` times and resolves once all of them run in it (those requests stay held): fails
+ * at once if one is answered first, as one refused for want of a slot would be.
+ */
+async function fillEverySlot(base: string, slow: ReturnType<typeof slowRoute>): Promise<Array<Promise<Response>>> {
+  const arrived = slow.expect(MAX);
+  const held = Array.from({ length: MAX }, () => authorized(base, '/api/slow'));
+  const first = await Promise.race([arrived.then(() => 'all held'), ...held.map((r) => r.then((res) => res.status))]);
+  expect(first).toBe('all held');
+  return held;
+}
+
+/** A client that sends the headers of a POST and the start of its body, then nothing more. */
+function partialUpload(port: number, path: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      const head = [`POST ${path} HTTP/1.1`, 'Host: test', `Authorization: Bearer ${TOKEN}`];
+      socket.write(
+        [...head, 'Content-Type: application/json', 'Content-Length: 100000', '', '{"alerts": ['].join('\r\n')
+      );
+      resolve(socket);
+    });
+    socket.on('error', reject);
+  });
 }
 
 describe('load shedding', () => {
@@ -197,5 +250,155 @@ describe('load shedding on event-loop delay', () => {
     behind = 3;
     expect((await get('/api/quick')).status).toBe(200);
     expect(handled).toBe(2);
+  });
+});
+
+describe('load shedding counts a request once its body has arrived', () => {
+  let app: App | undefined;
+  let store: SqliteStore | undefined;
+  // Its gate opens once: one per test.
+  let slow: ReturnType<typeof slowRoute>;
+  beforeEach(() => {
+    slow = slowRoute();
+  });
+  let dawdlers: Socket[] = [];
+  afterEach(async () => {
+    slow.release();
+    // The server's close waits for requests still arriving.
+    dawdlers.forEach((socket) => socket.destroy());
+    await app?.close();
+    store?.close();
+  });
+
+  it('leaves every slot free while clients send their bodies slowly, and frees none when they go', async () => {
+    const reading = countdown(MAX);
+    const closed = countdown(MAX);
+    const uploads: FastifyPluginAsyncZod = async (scope) => {
+      scope.post(
+        '/api/upload',
+        {
+          // After every onRequest hook, the shedding's included, and before the body is read.
+          preParsing: async (_request, reply, payload) => {
+            reply.raw.once('close', closed.tick);
+            reading.tick();
+            return payload;
+          },
+        },
+        async () => ({ ok: true })
+      );
+    };
+    let base: string;
+    ({ app, store, base } = await startServer({
+      maxConcurrentRequests: MAX,
+      authenticatedRoutes: [slow.plugin, uploads],
+    }));
+    const port = (app.server.address() as { port: number }).port;
+    dawdlers = await Promise.all(Array.from({ length: MAX }, () => partialUpload(port, '/api/upload')));
+    await reading.done;
+
+    expect((await authorized(base, '/api/quick')).status).toBe(200);
+    // A whole upload is counted and given back.
+    const whole = await authorized(base, '/api/upload', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(whole.status).toBe(200);
+
+    // The slow clients give up: no slot comes back that they never took, so the limit still holds at MAX.
+    dawdlers.forEach((socket) => socket.destroy());
+    await closed.done;
+    const held = await fillEverySlot(base, slow);
+    expect((await authorized(base, '/api/quick')).status).toBe(503);
+    slow.release();
+    for (const res of await Promise.all(held)) {
+      expect(res.status).toBe(200);
+    }
+  });
+
+  it('takes no slot for a client gone before its request is counted', async () => {
+    const waiting = countdown(1);
+    const decided = countdown(1);
+    const late: FastifyPluginAsyncZod = async (scope) => {
+      scope.get(
+        '/api/late',
+        {
+          // Holds the request before the shedding's preHandler until its client has gone.
+          preValidation: async (_request, reply) => {
+            waiting.tick();
+            if (!reply.raw.closed) {
+              await once(reply.raw, 'close');
+            }
+          },
+          // Runs after the shedding's preHandler: it has counted the request or not.
+          preHandler: async () => decided.tick(),
+        },
+        async () => ({ ok: true })
+      );
+    };
+    let base: string;
+    ({ app, store, base } = await startServer({
+      maxConcurrentRequests: MAX,
+      authenticatedRoutes: [slow.plugin, late],
+    }));
+    const aborter = new AbortController();
+    const gone = authorized(base, '/api/late', { signal: aborter.signal });
+    gone.catch(() => undefined);
+    await waiting.done;
+    aborter.abort();
+    await decided.done;
+
+    const held = await fillEverySlot(base, slow);
+    expect((await authorized(base, '/api/quick')).status).toBe(503);
+    slow.release();
+    for (const res of await Promise.all(held)) {
+      expect(res.status).toBe(200);
+    }
+  });
+});
+
+describe('the kill switch under load', () => {
+  let app: App;
+  let store: SqliteStore;
+  let engine: HealingEngine;
+  let base: string;
+  const slow = slowRoute();
+
+  beforeAll(async () => {
+    store = openSqliteDatabase(':memory:');
+    engine = await HealingEngine.open({ store, clock: new FakeClock(), logger: silent(), metrics: new Registry() });
+    ({ app, base } = await startServer(
+      { maxConcurrentRequests: MAX, authenticatedRoutes: [slow.plugin, policyRoutes(engine), adminRoutes(engine)] },
+      store
+    ));
+  });
+
+  afterAll(async () => {
+    slow.release();
+    await app?.close();
+    await engine?.stop();
+    store?.close();
+  });
+
+  it('is set and read while every slot is taken and the rest of the API is shed', async () => {
+    const held = await fillEverySlot(base, slow);
+    expect((await authorized(base, '/api/quick')).status).toBe(503);
+
+    const set = await authorized(base, '/api/admin/kill-switch', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ engaged: true, reason: 'incident' }),
+    });
+    expect(set.status).toBe(200);
+    const read = await authorized(base, '/api/kill-switch');
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ engaged: true, reason: 'incident' });
+    // Only the kill switch: its neighbours are shed as any route.
+    expect((await authorized(base, '/api/policies')).status).toBe(503);
+
+    slow.release();
+    for (const res of await Promise.all(held)) {
+      expect(res.status).toBe(200);
+    }
   });
 });

@@ -12,8 +12,17 @@ declare module 'fastify' {
   }
 }
 
-/** Routes that answer whatever the load: probes and scrapes must see an overloaded backend, not time out. */
-export const EXEMPT_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
+/**
+ * Routes that answer whatever the load: probes and scrapes must see an overloaded backend, not time out, and
+ * the kill switch (read and set) is an operator's last resort, needed most when the backend is swamped, and cheap.
+ */
+export const EXEMPT_ROUTES: ReadonlySet<string> = new Set([
+  '/healthz',
+  '/readyz',
+  '/metrics',
+  '/api/kill-switch',
+  '/api/admin/kill-switch',
+]);
 
 /** The default of server.maxConcurrentRequests (FP_MAX_CONCURRENT_REQUESTS). */
 export const DEFAULT_MAX_CONCURRENT_REQUESTS = 64;
@@ -46,8 +55,9 @@ export interface LoadSheddingLimits {
  * work cannot grow without bound and the health routes keep answering. The second bound is the one
  * that trips when handlers are synchronous (SQLite): such requests never overlap, so they never count
  * as in flight together, yet each one queued delays /healthz by its whole run. Exemption is decided on
- * the route Fastify matched, not on the raw URL. A request leaves the count when its response is
- * finished or its connection closes, whichever comes first.
+ * the route Fastify matched, not on the raw URL. A request is counted once its body has arrived, so a
+ * client sending one slowly holds a connection (until the server's requestTimeout) but no slot; it leaves
+ * the count when its response is finished or its connection closes, whichever comes first.
  */
 export function registerLoadShedding(app: FastifyInstance, limits: LoadSheddingLimits, registry: Registry): Shed {
   const counter = new Counter({
@@ -62,26 +72,39 @@ export function registerLoadShedding(app: FastifyInstance, limits: LoadSheddingL
     return reply;
   };
   let inFlight = 0;
+  const refusal = (): { reason: ShedReason; message: string } | undefined => {
+    if (inFlight >= limits.maxConcurrent) {
+      return {
+        reason: 'concurrency',
+        message: `the backend is busy (${limits.maxConcurrent} requests in flight); retry shortly`,
+      };
+    }
+    const behind = limits.delay?.behindMs() ?? 0;
+    return limits.delay !== undefined && behind > limits.delay.maxMs
+      ? { reason: 'event_loop_delay', message: `the backend is busy (${Math.round(behind)} ms behind); retry shortly` }
+      : undefined;
+  };
   app.decorateRequest('leaveInFlight', () => undefined);
+  // Refused already before its token is checked and its body read, so a refusal costs as little as it can.
   app.addHook('onRequest', async (request, reply) => {
+    const refused = EXEMPT_ROUTES.has(request.routeOptions.url ?? '') ? undefined : refusal();
+    if (refused !== undefined) {
+      return shed(reply, refused.reason, refused.message);
+    }
+  });
+  // Counted once the body was read and validated (preHandler runs after both); registered here first, it runs
+  // before the other preHandlers, the list workers' included.
+  app.addHook('preHandler', async (request, reply) => {
     if (EXEMPT_ROUTES.has(request.routeOptions.url ?? '')) {
       return;
     }
-    const behind = limits.delay?.behindMs() ?? 0;
-    const refusal: { reason: ShedReason; message: string } | undefined =
-      inFlight >= limits.maxConcurrent
-        ? {
-            reason: 'concurrency',
-            message: `the backend is busy (${limits.maxConcurrent} requests in flight); retry shortly`,
-          }
-        : limits.delay !== undefined && behind > limits.delay.maxMs
-          ? {
-              reason: 'event_loop_delay',
-              message: `the backend is busy (${Math.round(behind)} ms behind); retry shortly`,
-            }
-          : undefined;
-    if (refusal !== undefined) {
-      return shed(reply, refusal.reason, refusal.message);
+    const refused = refusal();
+    if (refused !== undefined) {
+      return shed(reply, refused.reason, refused.message);
+    }
+    // A client already gone: its response's close has been emitted, and would never give the slot back.
+    if (reply.raw.closed) {
+      return;
     }
     inFlight++;
     let counted = true;
