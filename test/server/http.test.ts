@@ -6,7 +6,7 @@ import { buildServer, type App } from '../../src/server/http/server';
 import { createLogger } from '../../src/server/logger';
 import { createMetricsRegistry } from '../../src/server/metrics';
 import { PrometheusClient } from '../../src/server/prometheus/client';
-import { openSqliteStore, type SqliteStore } from '../../src/server/store/sqlite';
+import { openSqliteDatabase, openSqliteStore, type SqliteStore } from '../../src/server/store/sqlite';
 import { parse as parseYaml } from 'yaml';
 import { freePort, startPrometheus, type RunningPrometheus } from '../harness/prometheus';
 import { assembledApp } from '../harness/server';
@@ -196,6 +196,59 @@ describe('readiness without Prometheus configured', () => {
     await app.close();
     store.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('readiness under a flood of probes', () => {
+  it('asks Prometheus once for all the probes that arrive while its answer is awaited, and again after it', async () => {
+    const PROBES = 50;
+    let pings = 0;
+    let held = true;
+    const waiting: Array<() => void> = [];
+    const prometheus = {
+      ping: () => {
+        pings++;
+        return held ? new Promise<void>((resolve) => waiting.push(resolve)) : Promise.resolve();
+      },
+    };
+    // A probe pings the store as it pings Prometheus: the store's pings count the probes that arrived.
+    const store = openSqliteDatabase(':memory:');
+    const storePing = store.ping;
+    let arrived = 0;
+    let allArrived!: () => void;
+    const together = new Promise<void>((resolve) => (allArrived = resolve));
+    store.ping = () => {
+      if (++arrived === PROBES) {
+        allArrived();
+      }
+      return storePing();
+    };
+    const app = await buildServer({
+      logger: logSink().logger,
+      apiToken: TOKEN,
+      store,
+      prometheus,
+      metrics: createMetricsRegistry(),
+      version: 'x',
+    });
+    try {
+      const probes = Array.from({ length: PROBES }, () => app.inject({ method: 'GET', url: '/readyz' }));
+      await together;
+      held = false;
+      waiting.splice(0).forEach((answer) => answer());
+      for (const response of await Promise.all(probes)) {
+        expect(response.statusCode).toBe(200);
+        expect(response.json().checks.prometheus).toEqual({ ok: true });
+      }
+      expect(pings).toBe(1);
+
+      // No answer is kept past its request: the next probe asks Prometheus again.
+      expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+      expect(pings).toBe(2);
+    } finally {
+      await app.close();
+      store.close();
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import type { WatchStatus } from '../../contract/pipeline';
 import { PrometheusError } from '../prometheus/types';
 import { StoreNotWritableError } from '../store/writeHealth';
-import { checkReadiness } from './readiness';
+import { checkReadiness, sharedPing } from './readiness';
 
 const URL_WITH_SECRET = 'https://user:s3cret@prometheus.internal:9090';
 const fine = { ping: async () => undefined };
@@ -170,4 +170,28 @@ describe('checkReadiness', () => {
       expect(readiness.status).toBe(status);
     }
   );
+});
+
+describe('sharedPing', () => {
+  it('gives every check waiting on one ping its failure, and asks again after it', async () => {
+    const refusals: Array<(err: Error) => void> = [];
+    let pings = 0;
+    const shared = sharedPing({
+      ping: () => {
+        pings++;
+        return new Promise<void>((_resolve, reject) => refusals.push(reject));
+      },
+    });
+    const checks = [1, 2, 3].map(() => checkReadiness({ store: fine, prometheus: shared }));
+    refusals[0](new PrometheusError('timeout', 'Prometheus at x did not answer within 30000 ms'));
+    for (const readiness of await Promise.all(checks)) {
+      expect(readiness.checks.prometheus).toEqual({ ok: false, message: 'prometheus does not answer (timeout)' });
+    }
+    expect(pings).toBe(1);
+
+    const next = checkReadiness({ store: fine, prometheus: shared });
+    expect(pings).toBe(2);
+    refusals[1](new PrometheusError('unreachable', 'Prometheus at x is unreachable: ECONNREFUSED'));
+    expect((await next).checks.prometheus).toEqual({ ok: false, message: 'prometheus does not answer (refused)' });
+  });
 });

@@ -40,33 +40,9 @@ const WATCH_REASONS: Record<WatchErrorKind, string> = {
  * details are in the log and in GET /api/watches.
  */
 export async function checkReadiness(deps: ReadinessDeps, query: ReadinessQuery = {}): Promise<Readiness> {
-  let store: Readiness['checks']['store'] = { ok: true };
-  try {
-    await deps.store.ping();
-  } catch (err) {
-    // A pool in use to the last connection is load the shedding answers: out of the Service, every
-    // replica sharing the database would follow it, and the reads that still work with them.
-    store =
-      err instanceof StoreBusyError
-        ? { ok: true, message: 'store busy (every connection of the pool in use)' }
-        : { ok: false, message: `store does not answer (${storeFailure(err)})` };
-  }
+  // Both asked at once: a probe waits for the slower, not for the two in turn.
+  const [store, prometheus] = await Promise.all([storeCheck(deps.store), prometheusCheck(deps.prometheus)]);
   const storeWrites = deps.store.writeHealth && storeWritesCheck(deps.store.writeHealth);
-  let prometheus: Readiness['checks']['prometheus'];
-  if (!deps.prometheus) {
-    prometheus = {
-      ok: false,
-      message:
-        'no Prometheus configured: set FP_PROMETHEUS_URL (e.g. http://localhost:9090) or prometheus.url in the FP_CONFIG file',
-    };
-  } else {
-    try {
-      await deps.prometheus.ping();
-      prometheus = { ok: true };
-    } catch (err) {
-      prometheus = { ok: false, message: `prometheus does not answer (${prometheusFailure(err)})` };
-    }
-  }
   const degradedWatches = (deps.watchStatus?.() ?? [])
     .filter((w) => w.degraded)
     .map((w) => ({ name: w.name, reason: w.lastError ? WATCH_REASONS[w.lastError.kind] : 'degraded' }));
@@ -80,6 +56,51 @@ export async function checkReadiness(deps: ReadinessDeps, query: ReadinessQuery 
   const excluded = new Set<string>([query.exclude ?? []].flat());
   const failing = Object.entries(checks).filter(([name, check]) => !check.ok && !excluded.has(name));
   return { status: failing.length === 0 ? 'ready' : 'not_ready', checks, degradedWatches };
+}
+
+/**
+ * A Prometheus whose ping is shared by the checks that run together: /readyz is public and never shed, so
+ * a flood of probes costs Prometheus one request at a time, not one each. No answer outlives its request.
+ */
+export function sharedPing(
+  prometheus: NonNullable<ReadinessDeps['prometheus']>
+): NonNullable<ReadinessDeps['prometheus']> {
+  let inFlight: Promise<void> | undefined;
+  return {
+    ping: () =>
+      (inFlight ??= prometheus.ping().finally(() => {
+        inFlight = undefined;
+      })),
+  };
+}
+
+async function storeCheck(store: ReadinessDeps['store']): Promise<Readiness['checks']['store']> {
+  try {
+    await store.ping();
+    return { ok: true };
+  } catch (err) {
+    // A pool in use to the last connection is load the shedding answers: out of the Service, every
+    // replica sharing the database would follow it, and the reads that still work with them.
+    return err instanceof StoreBusyError
+      ? { ok: true, message: 'store busy (every connection of the pool in use)' }
+      : { ok: false, message: `store does not answer (${storeFailure(err)})` };
+  }
+}
+
+async function prometheusCheck(prometheus: ReadinessDeps['prometheus']): Promise<Readiness['checks']['prometheus']> {
+  if (!prometheus) {
+    return {
+      ok: false,
+      message:
+        'no Prometheus configured: set FP_PROMETHEUS_URL (e.g. http://localhost:9090) or prometheus.url in the FP_CONFIG file',
+    };
+  }
+  try {
+    await prometheus.ping();
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, message: `prometheus does not answer (${prometheusFailure(err)})` };
+  }
 }
 
 /**

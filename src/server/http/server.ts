@@ -11,7 +11,6 @@ import {
 import { livenessSchema, readinessQuerySchema, readinessSchema } from '../../contract/health';
 import type { WatchStatus } from '../../contract/pipeline';
 import { systemClock, type Clock } from '../clock';
-import type { PrometheusClient } from '../prometheus/client';
 import type { Store } from '../store/store';
 import { accessHook, type RouteAccess } from './auth';
 import { registerErrorHandler } from './errors';
@@ -19,7 +18,7 @@ import { DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_EVENT_LOOP_DELAY_MS, regis
 import { monitorLoopDelay, type LoopDelaySource } from './loopDelay';
 import { offloadLists } from './lists/offload';
 import type { ListWorkers } from './lists/pool';
-import { checkReadiness, type ReadinessDeps } from './readiness';
+import { checkReadiness, sharedPing, type ReadinessDeps } from './readiness';
 import { registerRequestLog, withoutRequestLogs } from './requestLog';
 
 export interface ServerDeps {
@@ -30,7 +29,7 @@ export interface ServerDeps {
   alertToken?: string;
   store: Store;
   /** Absent when no Prometheus URL is configured; readiness then says how to set one. */
-  prometheus?: PrometheusClient;
+  prometheus?: ReadinessDeps['prometheus'];
   metrics: Registry;
   version: string;
   /** Uptime and the loop-delay monitor's timer; default the system's. */
@@ -139,6 +138,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
   app.addHook('onRequest', accessHook({ api: deps.apiToken, alerts: deps.alertToken }));
 
   const open = { access: 'public' } as const;
+  const readiness: ReadinessDeps = { ...deps, prometheus: deps.prometheus && sharedPing(deps.prometheus) };
   app.get('/healthz', { config: open, schema: { response: { 200: livenessSchema } } }, async () => ({
     status: 'ok' as const,
     version: deps.version,
@@ -152,8 +152,8 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
       schema: { querystring: readinessQuerySchema, response: { 200: readinessSchema, 503: readinessSchema } },
     },
     async (request, reply) => {
-      const readiness = await checkReadiness(deps, request.query);
-      return reply.code(readiness.status === 'ready' ? 200 : 503).send(readiness);
+      const answer = await checkReadiness(readiness, request.query);
+      return reply.code(answer.status === 'ready' ? 200 : 503).send(answer);
     }
   );
 
