@@ -94,6 +94,35 @@ it('an alert with a label named __proto__ does not fail the webhook for its grou
   expect((await s.engine.actions.get(2))!.trigger.labels).toEqual(firing('cart-2').labels);
 });
 
+it("a fingerprint with '#', which could name an action's archived trigger key, is a 400 naming it", async () => {
+  const { startsAt, ...unstarted } = firing('cart-1');
+  // The trigger key `alert:<fp>@<start>` of the alert below, plus the suffix the store archives it under.
+  const forged = `a1b2c3d4e5f60718@${startsAt}#superseded-1`;
+  const refused = await app.inject({
+    method: 'POST',
+    url: '/api/alerts',
+    payload: { status: 'firing', alerts: [{ ...unstarted, fingerprint: forged }] },
+    headers: AUTH,
+  });
+  expect(refused.statusCode).toBe(400);
+  expect(refused.json()).toEqual({
+    error: 'bad_request',
+    field: 'body.alerts.0.fingerprint',
+    message:
+      "body.alerts.0.fingerprint: must not contain '#' (Alertmanager's and Grafana's fingerprints are hex digits)",
+  });
+  expect(await s.engine.actions.get(1)).toBeUndefined();
+
+  // Alertmanager's and Grafana's own are taken, as is an alert without one (derived from its labels).
+  const payload: AlertmanagerWebhook = {
+    status: 'firing',
+    alerts: [{ ...firing('cart-1'), fingerprint: 'a1b2c3d4e5f60718' }, firing('cart-2')],
+  };
+  const taken = await app.inject({ method: 'POST', url: '/api/alerts', payload, headers: AUTH });
+  expect(taken.statusCode).toBe(200);
+  expect(taken.json()).toMatchObject({ firing: 2, proposed: [1, 2] });
+});
+
 it('a fingerprint too long for an alert id is a 400 naming it, not a 500 that Alertmanager repeats', async () => {
   const payload: AlertmanagerWebhook = {
     status: 'firing',

@@ -16,8 +16,16 @@ export const alertmanagerAlertSchema = z.object({
   startsAt: alertFieldSchema.optional(),
   endsAt: alertFieldSchema.optional(),
   generatorURL: alertUrlSchema.optional(),
-  /** Alertmanager and Grafana both send it; derived from the labels when absent. */
-  fingerprint: alertFingerprintSchema.optional(),
+  /**
+   * Alertmanager and Grafana both send it (16 hex digits); derived from the labels when absent. Any
+   * other text is kept but '#': an action's archived trigger key is `<key>#superseded-<id>`, which a
+   * fingerprint spelled so would name before the archive does.
+   */
+  fingerprint: alertFingerprintSchema
+    .refine((fingerprint) => !fingerprint.includes('#'), {
+      error: "must not contain '#' (Alertmanager's and Grafana's fingerprints are hex digits)",
+    })
+    .optional(),
 });
 export type AlertmanagerAlert = z.infer<typeof alertmanagerAlertSchema>;
 
