@@ -91,6 +91,26 @@ describe('actions API', () => {
     expect((await call('POST', `/api/actions/${id}/approve`, { comment: 42 })).json().field).toBe('body.comment');
   });
 
+  it('takes a rejection or an approval sent without any body', async () => {
+    const [rejected] = await s.engine.onAnomaly(anomaly());
+    const rejection = await call('POST', `/api/actions/${rejected}/reject`, undefined, 'bob');
+    expect(rejection.statusCode).toBe(200);
+    expect(rejection.json().decisions).toEqual([{ decision: 'rejected', user: 'bob', at: expect.any(Number) }]);
+    const [approved] = await s.engine.onAnomaly(anomaly());
+    const approval = await call('POST', `/api/actions/${approved}/approve`, undefined, 'alice');
+    expect(approval.statusCode).toBe(200);
+    expect(approval.json().decisions).toEqual([{ decision: 'approved', user: 'alice', at: expect.any(Number) }]);
+    // A body that is there must still be a mapping.
+    const nothing = await app.inject({
+      method: 'POST',
+      url: `/api/actions/${approved}/approve`,
+      payload: 'null',
+      headers: { ...AUTH, 'content-type': 'application/json' },
+    });
+    expect(nothing.statusCode).toBe(400);
+    expect(nothing.json().field).toBe('body');
+  });
+
   it('without the bearer token nothing answers', async () => {
     const res = await app.inject({ method: 'GET', url: '/api/actions' });
     expect(res.statusCode).toBe(401);
@@ -227,6 +247,7 @@ describe('admin and settings', () => {
       ),
     });
     expect((await call('POST', '/api/admin/test/kubernetes', {})).json().ok).toBe(true);
+    expect((await call('POST', '/api/admin/test/kubernetes')).json().ok).toBe(true);
     expect(realWrites(s)).toHaveLength(0);
   });
 

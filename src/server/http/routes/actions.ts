@@ -8,6 +8,7 @@ import {
   decisionBodySchema,
 } from '../../../contract/healing';
 import type { HealingEngine } from '../../healing';
+import { absentBodyIsEmpty } from './optionalBody';
 import { requestUser } from './user';
 
 const STATUS = { 'not-found': 404, conflict: 409, expired: 409 } as const;
@@ -36,6 +37,7 @@ export function actionRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
       app.post(
         `/api/actions/:id/${decision}`,
         {
+          preValidation: absentBodyIsEmpty,
           schema: {
             params: actionIdParamsSchema,
             body: decisionBodySchema.optional(),

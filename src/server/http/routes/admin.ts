@@ -14,6 +14,7 @@ import {
   safetyLimitsSchema,
 } from '../../../contract/healing';
 import type { HealingEngine } from '../../healing';
+import { absentBodyIsEmpty } from './optionalBody';
 import { requestUser } from './user';
 
 /** A request body as Fastify types it once its schema passed (the same conditional as its own, so they match). */
@@ -51,7 +52,10 @@ export function adminRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
 
     app.post(
       '/api/admin/test/kubernetes',
-      { schema: { body: kubernetesTestBodySchema, response: { 200: kubernetesTestResponseSchema } } },
+      {
+        preValidation: absentBodyIsEmpty,
+        schema: { body: kubernetesTestBodySchema, response: { 200: kubernetesTestResponseSchema } },
+      },
       async (request) => engine.testKubernetes(request.body?.action)
     );
   };
