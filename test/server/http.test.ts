@@ -200,7 +200,7 @@ describe('readiness without Prometheus configured', () => {
 });
 
 describe('readiness under a flood of probes', () => {
-  it('asks Prometheus once for all the probes that arrive while its answer is awaited, and again after it', async () => {
+  it('asks Prometheus and the store once for all the probes that arrive while an answer is awaited, and again after it', async () => {
     const PROBES = 50;
     let pings = 0;
     let held = true;
@@ -211,23 +211,29 @@ describe('readiness under a flood of probes', () => {
         return held ? new Promise<void>((resolve) => waiting.push(resolve)) : Promise.resolve();
       },
     };
-    // A probe pings the store as it pings Prometheus: the store's pings count the probes that arrived.
+    // A probe reads the watches' status as it arrives, then pings the store and Prometheus at once.
     const store = openSqliteDatabase(':memory:');
-    const storePing = store.ping;
+    const storePing = store.ping.bind(store);
+    let storePings = 0;
+    store.ping = () => {
+      storePings++;
+      return held ? new Promise<void>((resolve) => waiting.push(resolve)).then(storePing) : storePing();
+    };
     let arrived = 0;
     let allArrived!: () => void;
     const together = new Promise<void>((resolve) => (allArrived = resolve));
-    store.ping = () => {
+    const watchStatus = () => {
       if (++arrived === PROBES) {
         allArrived();
       }
-      return storePing();
+      return [];
     };
     const app = await buildServer({
       logger: logSink().logger,
       apiToken: TOKEN,
       store,
       prometheus,
+      watchStatus,
       metrics: createMetricsRegistry(),
       version: 'x',
     });
@@ -240,11 +246,11 @@ describe('readiness under a flood of probes', () => {
         expect(response.statusCode).toBe(200);
         expect(response.json().checks.prometheus).toEqual({ ok: true });
       }
-      expect(pings).toBe(1);
+      expect([pings, storePings]).toEqual([1, 1]);
 
-      // No answer is kept past its request: the next probe asks Prometheus again.
+      // No answer is kept past its request: the next probe asks both again.
       expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
-      expect(pings).toBe(2);
+      expect([pings, storePings]).toEqual([2, 2]);
     } finally {
       await app.close();
       store.close();

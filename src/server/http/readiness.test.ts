@@ -1,7 +1,7 @@
 import type { WatchStatus } from '../../contract/pipeline';
 import { PrometheusError } from '../prometheus/types';
 import { StoreNotWritableError } from '../store/writeHealth';
-import { checkReadiness, sharedPing } from './readiness';
+import { checkReadiness, sharedPings } from './readiness';
 
 const URL_WITH_SECRET = 'https://user:s3cret@prometheus.internal:9090';
 const fine = { ping: async () => undefined };
@@ -172,26 +172,39 @@ describe('checkReadiness', () => {
   );
 });
 
-describe('sharedPing', () => {
-  it('gives every check waiting on one ping its failure, and asks again after it', async () => {
+describe('sharedPings', () => {
+  it('gives every check waiting on one ping its answer, the store and Prometheus each, and asks again after it', async () => {
     const refusals: Array<(err: Error) => void> = [];
+    const storeAnswers: Array<() => void> = [];
     let pings = 0;
-    const shared = sharedPing({
-      ping: () => {
-        pings++;
-        return new Promise<void>((_resolve, reject) => refusals.push(reject));
+    let storePings = 0;
+    const deps = sharedPings({
+      store: {
+        ping: () => {
+          storePings++;
+          return new Promise<void>((resolve) => storeAnswers.push(resolve));
+        },
+      },
+      prometheus: {
+        ping: () => {
+          pings++;
+          return new Promise<void>((_resolve, reject) => refusals.push(reject));
+        },
       },
     });
-    const checks = [1, 2, 3].map(() => checkReadiness({ store: fine, prometheus: shared }));
+    const checks = [1, 2, 3].map(() => checkReadiness(deps));
     refusals[0](new PrometheusError('timeout', 'Prometheus at x did not answer within 30000 ms'));
+    storeAnswers[0]();
     for (const readiness of await Promise.all(checks)) {
       expect(readiness.checks.prometheus).toEqual({ ok: false, message: 'prometheus does not answer (timeout)' });
+      expect(readiness.checks.store).toEqual({ ok: true });
     }
-    expect(pings).toBe(1);
+    expect([pings, storePings]).toEqual([1, 1]);
 
-    const next = checkReadiness({ store: fine, prometheus: shared });
-    expect(pings).toBe(2);
+    const next = checkReadiness(deps);
+    expect([pings, storePings]).toEqual([2, 2]);
     refusals[1](new PrometheusError('unreachable', 'Prometheus at x is unreachable: ECONNREFUSED'));
+    storeAnswers[1]();
     expect((await next).checks.prometheus).toEqual({ ok: false, message: 'prometheus does not answer (refused)' });
   });
 });

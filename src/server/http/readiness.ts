@@ -40,12 +40,12 @@ const WATCH_REASONS: Record<WatchErrorKind, string> = {
  * details are in the log and in GET /api/watches.
  */
 export async function checkReadiness(deps: ReadinessDeps, query: ReadinessQuery = {}): Promise<Readiness> {
-  // Both asked at once: a probe waits for the slower, not for the two in turn.
-  const [store, prometheus] = await Promise.all([storeCheck(deps.store), prometheusCheck(deps.prometheus)]);
-  const storeWrites = deps.store.writeHealth && storeWritesCheck(deps.store.writeHealth);
   const degradedWatches = (deps.watchStatus?.() ?? [])
     .filter((w) => w.degraded)
     .map((w) => ({ name: w.name, reason: w.lastError ? WATCH_REASONS[w.lastError.kind] : 'degraded' }));
+  // Both asked at once: a probe waits for the slower, not for the two in turn.
+  const [store, prometheus] = await Promise.all([storeCheck(deps.store), prometheusCheck(deps.prometheus)]);
+  const storeWrites = deps.store.writeHealth && storeWritesCheck(deps.store.writeHealth);
   const leadership = deps.leadership && leadershipCheck(deps.leadership);
   const checks: Readiness['checks'] = {
     store,
@@ -59,18 +59,25 @@ export async function checkReadiness(deps: ReadinessDeps, query: ReadinessQuery 
 }
 
 /**
- * A Prometheus whose ping is shared by the checks that run together: /readyz is public and never shed, so
- * a flood of probes costs Prometheus one request at a time, not one each. No answer outlives its request.
+ * A ping shared by the checks that run together: /readyz is public and never shed, so a flood of probes
+ * costs Prometheus (and a PostgreSQL store) one request at a time, not one each. No answer outlives its
+ * request.
  */
-export function sharedPing(
-  prometheus: NonNullable<ReadinessDeps['prometheus']>
-): NonNullable<ReadinessDeps['prometheus']> {
+export function sharedPing(ping: () => Promise<void>): () => Promise<void> {
   let inFlight: Promise<void> | undefined;
+  return () =>
+    (inFlight ??= ping().finally(() => {
+      inFlight = undefined;
+    }));
+}
+
+/** The checks' dependencies with the store's and Prometheus' pings shared (`sharedPing`). */
+export function sharedPings(deps: ReadinessDeps): ReadinessDeps {
+  const { store, prometheus } = deps;
   return {
-    ping: () =>
-      (inFlight ??= prometheus.ping().finally(() => {
-        inFlight = undefined;
-      })),
+    ...deps,
+    store: { ping: sharedPing(() => store.ping()), writeHealth: store.writeHealth },
+    prometheus: prometheus && { ping: sharedPing(() => prometheus.ping()) },
   };
 }
 

@@ -18,7 +18,7 @@ import { DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_EVENT_LOOP_DELAY_MS, regis
 import { monitorLoopDelay, type LoopDelaySource } from './loopDelay';
 import { offloadLists } from './lists/offload';
 import type { ListWorkers } from './lists/pool';
-import { checkReadiness, sharedPing, type ReadinessDeps } from './readiness';
+import { checkReadiness, sharedPings, type ReadinessDeps } from './readiness';
 import { registerRequestLog, withoutRequestLogs } from './requestLog';
 
 export interface ServerDeps {
@@ -138,7 +138,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
   app.addHook('onRequest', accessHook({ api: deps.apiToken, alerts: deps.alertToken }));
 
   const open = { access: 'public' } as const;
-  const readiness: ReadinessDeps = { ...deps, prometheus: deps.prometheus && sharedPing(deps.prometheus) };
+  const readiness = sharedPings(deps);
   app.get('/healthz', { config: open, schema: { response: { 200: livenessSchema } } }, async () => ({
     status: 'ok' as const,
     version: deps.version,
