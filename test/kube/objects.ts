@@ -43,6 +43,8 @@ interface WorkloadInput {
   annotations?: Record<string, string>;
   /** Deployments only: spec.paused, as `kubectl rollout pause` sets it. */
   paused?: boolean;
+  /** StatefulSets and DaemonSets: spec.updateStrategy.type (the API server defaults RollingUpdate). */
+  updateStrategy?: 'RollingUpdate' | 'OnDelete';
 }
 
 function workload(apiKind: string, input: WorkloadInput, withReplicas: boolean): KubeObject {
@@ -54,6 +56,7 @@ function workload(apiKind: string, input: WorkloadInput, withReplicas: boolean):
     spec: {
       ...(withReplicas ? { replicas: input.replicas ?? 1 } : {}),
       ...(input.paused ? { paused: true } : {}),
+      ...(input.updateStrategy ? { updateStrategy: { type: input.updateStrategy } } : {}),
       selector: { matchLabels: labels },
       template: {
         metadata: { labels, ...(input.annotations ? { annotations: input.annotations } : {}) },

@@ -1,6 +1,6 @@
 // The test server's own contract: what a real API server would answer, checked with plain fetch.
 
-import { deployment, pod, podDisruptionBudget, replicaSet, statefulSet } from './objects';
+import { daemonSet, deployment, node, pod, podDisruptionBudget, replicaSet, statefulSet } from './objects';
 import { KubeTestServer, parsePath, startKubeTestServer } from './server';
 
 let kube: KubeTestServer;
@@ -624,5 +624,148 @@ describe('test controls', () => {
       verb: 'create',
     });
     expect(parsePath('GET', '/api/v1/pods')).toMatchObject({ resource: 'pods', verb: 'list', namespace: undefined });
+  });
+});
+
+describe('fieldValidation on PATCH, as handlers/patch.go decodes the patched object', () => {
+  const cartPath = '/apis/apps/v1/namespaces/shop/deployments/cart';
+  const patchWith = async (path: string, query: string, body: unknown, contentType: string) => {
+    const response = await fetch(`${kube.url}${path}${query}`, {
+      method: 'PATCH',
+      headers: { 'Content-Type': contentType },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.json(), warning: response.headers.get('warning') };
+  };
+  const merge = 'application/merge-patch+json';
+  const smp = 'application/strategic-merge-patch+json';
+
+  it('Strict: an unknown field is the 422 errors.NewInvalid makes, in the strict decoder’s words; nothing changes', async () => {
+    const rv = kube.get('Deployment', 'cart', 'shop')?.metadata.resourceVersion;
+    const scale = await patchWith(scalePath, '?fieldValidation=Strict', { spec: { replicaz: 5 } }, merge);
+    expect(scale.status).toBe(422);
+    expect(scale.body).toMatchObject({
+      reason: 'Invalid',
+      message: expect.stringMatching(
+        /^ "" is invalid: patch: Invalid value: "\{\\"apiVersion\\":\\"autoscaling\/v1\\",.*\}": strict decoding error: unknown field "spec.replicaz"$/
+      ),
+      details: {
+        causes: [
+          {
+            reason: 'FieldValueInvalid',
+            field: 'patch',
+            message: expect.stringContaining('strict decoding error: unknown field "spec.replicaz"'),
+          },
+        ],
+      },
+    });
+    // The strategic merge path prints the patch map as Go does; the unknown fields sorted.
+    const restart = await patchWith(
+      cartPath,
+      '?fieldValidation=Strict',
+      { spec: { template: { metdata: { annotations: { a: 'b' } } } }, zeta: 1 },
+      smp
+    );
+    expect(restart).toMatchObject({
+      status: 422,
+      body: {
+        message:
+          ' "" is invalid: patch: Invalid value: "map[spec:map[template:map[metdata:map[annotations:map[a:b]]]] zeta:1]": strict decoding error: unknown field "spec.template.metdata", unknown field "zeta"',
+      },
+    });
+    expect(kube.get('Deployment', 'cart', 'shop')?.metadata.resourceVersion).toBe(rv);
+  });
+
+  it('Strict: the fields the actions patch pass, on every kind they patch', async () => {
+    kube.add(
+      statefulSet({ namespace: 'shop', name: 'db', replicas: 1 }),
+      daemonSet({ namespace: 'shop', name: 'agent' }),
+      node('n1')
+    );
+    const template = {
+      spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': 'x' } } } },
+    };
+    for (const path of [
+      cartPath,
+      '/apis/apps/v1/namespaces/shop/statefulsets/db',
+      '/apis/apps/v1/namespaces/shop/daemonsets/agent',
+    ]) {
+      expect((await patchWith(path, '?fieldValidation=Strict&dryRun=All', template, smp)).status).toBe(200);
+    }
+    expect(
+      (await patchWith('/api/v1/nodes/n1', '?fieldValidation=Strict', { spec: { unschedulable: true } }, smp)).status
+    ).toBe(200);
+    expect(kube.get('Node', 'n1')?.spec).toEqual({ unschedulable: true });
+    const rv = kube.get('Deployment', 'cart', 'shop')?.metadata.resourceVersion;
+    const scaled = await patchWith(
+      scalePath,
+      '?fieldValidation=Strict',
+      { metadata: { resourceVersion: rv }, spec: { replicas: 4 } },
+      merge
+    );
+    expect(scaled).toMatchObject({ status: 200, body: { spec: { replicas: 4 } } });
+  });
+
+  it('Warn, and no fieldValidation at all, drop the unknown field with a Warning header; Ignore drops it silently', async () => {
+    kube.add(node('n1'));
+    for (const query of ['', '?fieldValidation=Warn']) {
+      const warned = await patchWith('/api/v1/nodes/n1', query, { spec: { unschedulabel: true } }, smp);
+      expect(warned).toMatchObject({ status: 200, warning: '299 - "unknown field \\"spec.unschedulabel\\""' });
+      expect(kube.get('Node', 'n1')?.spec).toEqual({});
+    }
+    const ignored = await patchWith(
+      '/api/v1/nodes/n1',
+      '?fieldValidation=Ignore',
+      { spec: { unschedulabel: true } },
+      smp
+    );
+    expect(ignored).toMatchObject({ status: 200, warning: null });
+    expect(kube.get('Node', 'n1')?.spec).toEqual({});
+    expect(kube.requests.map((r) => r.warnings)).toEqual([
+      ['unknown field "spec.unschedulabel"'],
+      ['unknown field "spec.unschedulabel"'],
+      [],
+    ]);
+  });
+
+  it('a fieldValidation other than Ignore, Warn or Strict is 422 for PatchOptions, before the object is looked up', async () => {
+    const answer = await patchWith(
+      '/apis/apps/v1/namespaces/shop/deployments/nothere/scale',
+      '?fieldValidation=strict',
+      { spec: { replicas: 1 } },
+      merge
+    );
+    expect(answer).toMatchObject({
+      status: 422,
+      body: {
+        reason: 'Invalid',
+        message:
+          'PatchOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "strict": supported values: "", "Ignore", "Strict", "Warn"',
+      },
+    });
+  });
+
+  it('Strict where the test server does not know the fields is refused in its own words, not guessed', async () => {
+    const answer = await patchWith(
+      cartPath,
+      '?fieldValidation=Strict',
+      { spec: { template: { spec: { containers: [{ name: 'cart', imagePullPolicy: 'Always' }] } } } },
+      smp
+    );
+    expect(answer).toMatchObject({
+      status: 400,
+      body: {
+        message: expect.stringContaining(
+          'the test server cannot check fieldValidation=Strict under spec.template.spec'
+        ),
+      },
+    });
+    const jsonPatch = await patchWith(
+      cartPath,
+      '?fieldValidation=Strict',
+      [{ op: 'add', path: '/spec/strategy', value: { type: 'Recreate' } }],
+      'application/json-patch+json'
+    );
+    expect(jsonPatch).toMatchObject({ status: 400, body: { message: expect.stringContaining('under spec.strategy') } });
   });
 });

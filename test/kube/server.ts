@@ -45,6 +45,14 @@
 // - PATCH (handlers/patch.go, PatchResource): the Content-Type (its `;` parameters cut) picks the patch
 //   type, any other is 415; a JSON Patch that is not a list of operations is 400, one that does not apply
 //   (replace or remove of a missing member, a failed test: applyJSPatch) is 422 with the library's words.
+// - fieldValidation (PatchOptions, CreateOptions, UpdateOptions; apimachinery meta/v1/validation,
+//   ValidateFieldValidation): "", Ignore, Warn or Strict, anything else 422 for the options kind,
+//   before the object is looked up. Absent is Warn (handlers/rest.go, fieldValidation). On a PATCH
+//   of the kinds the actions patch, the patched object's fields are checked against ./fields.ts:
+//   Strict is the 422 of handlers/patch.go (errors.NewInvalid, `strict decoding error: unknown field
+//   "spec.replicaz"`: not a 400, which is create's and update's), Warn drops them with a `Warning:
+//   299 - "unknown field ..."` header each, Ignore drops them silently. Where ./fields.ts does not
+//   model a subtree, Strict is refused in the test server's own words (400).
 // - Leases (coordination.k8s.io/v1, pkg/registry/coordination/lease): create of an existing name
 //   is 409 AlreadyExists (registry Store.Create). An update (registry Store.Update) of a Lease that
 //   does not exist creates it (the lease strategy's AllowCreateOnUpdate is true: 201); of one that
@@ -60,6 +68,7 @@
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { AddressInfo } from 'node:net';
+import { goJson, goValue, jsonPatchReach, schemas, unknownFields, unmodelledReach } from './fields';
 import { KubeObject } from './objects';
 import { jsonPatch, mergePatch, PatchApplyError, PatchError } from './patch';
 import { LabelSelector, matches, parseSelector, Selector, SelectorError, selectorFrom } from './selectors';
@@ -74,6 +83,7 @@ import {
   pdbBlocked,
   ResourceRef,
   status,
+  strictDecodingInvalid,
 } from './status';
 
 export interface RecordedRequest {
@@ -87,6 +97,8 @@ export interface RecordedRequest {
   dryRun: boolean;
   /** The status code it was answered with; undefined while held or when the client went away first. */
   status?: number;
+  /** The texts of the Warning headers it was answered with (fields fieldValidation=Warn dropped). */
+  warnings: string[];
 }
 
 export interface Fault {
@@ -156,6 +168,9 @@ const storeKeys: Record<string, string> = {
 };
 
 const scalable = new Set(['apps/deployments', 'apps/statefulsets']);
+
+/** fieldValidation's directives, "" taken as Warn. */
+type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
 
 class HttpError extends Error {
   constructor(readonly body: KubeStatus) {
@@ -486,24 +501,32 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
     };
   }
 
+  /** The patch type a PATCH's Content-Type names, its `;` parameters cut; any other is 415 (handlers/patch.go). */
+  function patchTypeOf(contentType: string | undefined): string {
+    const patchType = contentType?.split(';')[0] ?? '';
+    if (
+      ![
+        'application/merge-patch+json',
+        'application/strategic-merge-patch+json',
+        'application/json-patch+json',
+      ].includes(patchType)
+    ) {
+      throw new HttpError(
+        status(
+          415,
+          `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`
+        )
+      );
+    }
+    return patchType;
+  }
+
   function applyPatch(target: KubeObject, contentType: string | undefined, body: unknown): KubeObject {
     try {
-      switch (contentType?.split(';')[0]) {
-        case 'application/merge-patch+json':
-        // Strategic merge differs from a merge patch only for lists with merge keys, which the
-        // actions never send.
-        case 'application/strategic-merge-patch+json':
-          return mergePatch(structuredClone(target) as never, body as never) as unknown as KubeObject;
-        case 'application/json-patch+json':
-          return jsonPatch(target as never, body) as unknown as KubeObject;
-        default:
-          throw new HttpError(
-            status(
-              415,
-              `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`
-            )
-          );
-      }
+      // Strategic merge differs from a merge patch only for lists with merge keys, which the actions never send.
+      return patchTypeOf(contentType) === 'application/json-patch+json'
+        ? (jsonPatch(target as never, body) as unknown as KubeObject)
+        : (mergePatch(structuredClone(target) as never, body as never) as unknown as KubeObject);
     } catch (err) {
       if (err instanceof PatchApplyError) {
         // NewGenericServerResponse(422, ...): the patch library's words go in the causes.
@@ -631,11 +654,94 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
     validateDryRun('DeleteOptions', options.dryRun ?? []);
   }
 
-  /** The dryRun a request's query carries (PATCH, PUT and POST take their options from the query). */
+  /**
+   * The dryRun a request's query carries (PATCH, PUT and POST take their options from the query),
+   * its fieldValidation checked too, as Validate{Patch,Create,Update}Options check both.
+   */
   function queryDryRun(optionsKind: string, params: URLSearchParams): string[] {
     const dryRun = params.getAll('dryRun');
     validateDryRun(optionsKind, dryRun);
+    queryFieldValidation(optionsKind, params);
     return dryRun;
+  }
+
+  /**
+   * fieldValidation as ValidateFieldValidation checks it (apimachinery meta/v1/validation): "",
+   * Ignore, Warn or Strict; anything else is 422 FieldValueNotSupported for the options kind, the
+   * supported values listed as the sorted set prints them. "" is Warn (handlers/rest.go, fieldValidation).
+   */
+  function queryFieldValidation(optionsKind: string, params: URLSearchParams): FieldValidation {
+    const value = params.get('fieldValidation') ?? '';
+    if (value !== '' && value !== 'Ignore' && value !== 'Warn' && value !== 'Strict') {
+      throw new HttpError(
+        invalid(
+          optionsKind,
+          { group: 'meta.k8s.io', resource: '', name: '' },
+          'fieldValidation',
+          `Unsupported value: ${JSON.stringify(value)}: supported values: "", "Ignore", "Strict", "Warn"`,
+          'FieldValueNotSupported'
+        )
+      );
+    }
+    return value || 'Warn';
+  }
+
+  /**
+   * The patched object's fields against its type (./fields.ts), as decoding it does (handlers/patch.go):
+   * Strict refuses unknown ones with the 422 the handler answers, Warn drops them with a warning
+   * each, Ignore drops them. A stored object with an unknown field is the test's mistake: thrown.
+   */
+  function checkFields(
+    kind: string,
+    current: KubeObject,
+    next: KubeObject,
+    record: RecordedRequest,
+    directive: FieldValidation
+  ) {
+    const schema = schemas[kind];
+    if (!schema) {
+      if (directive === 'Strict') {
+        throw new HttpError(
+          status(
+            400,
+            `the test server cannot check fieldValidation=Strict on a ${kind}: it knows the fields of ${Object.keys(schemas).join(', ')} only (the API server would check it)`
+          )
+        );
+      }
+      return;
+    }
+    const stored = unknownFields(current, schema);
+    if (stored.length > 0) {
+      throw new Error(
+        `the test server holds ${kind} ${current.metadata.name} with fields its type does not have (${stored.join(', ')}); the API server would not have stored it`
+      );
+    }
+    const patchType = record.contentType?.split(';')[0];
+    if (directive === 'Strict') {
+      const reach = unmodelledReach(
+        patchType === 'application/json-patch+json' ? jsonPatchReach(record.body) : record.body,
+        schema
+      );
+      if (reach.length > 0) {
+        throw new HttpError(
+          status(
+            400,
+            `the test server cannot check fieldValidation=Strict under ${reach.join(', ')} of a ${kind}: it knows only the fields the healing actions patch (the API server would check it)`
+          )
+        );
+      }
+      const unknown = unknownFields(next, schema);
+      if (unknown.length > 0) {
+        // The strategic merge path prints the patch map (%+v), the merge and JSON patch paths the patched object.
+        const value = patchType === 'application/strategic-merge-patch+json' ? goValue(record.body) : goJson(next);
+        throw new HttpError(strictDecodingInvalid(value, unknown));
+      }
+      return;
+    }
+    const dropped = unknownFields(next, schema, true);
+    if (directive === 'Warn') {
+      record.warnings.push(...dropped.map((field) => `unknown field ${JSON.stringify(field)}`));
+    }
   }
 
   /** DeleteOptions as DeleteResource reads them: from the body when there is one, else from the query. */
@@ -980,6 +1086,13 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
       }
     };
     const writeDryRun = () => queryDryRun(method === 'PATCH' ? 'PatchOptions' : 'UpdateOptions', params).length > 0;
+    // PatchResource reads the patch type (415) and validates the options (422) before anything is looked up.
+    let directive: FieldValidation = 'Warn';
+    if (method === 'PATCH') {
+      patchTypeOf(contentType);
+      writeDryRun();
+      directive = queryFieldValidation('PatchOptions', params);
+    }
     // A body is decoded by the codec its Content-Type names (create.go, update.go, delete.go all
     // call NegotiateInputSerializer first); PATCH picks its patch type instead (applyPatch).
     if (['POST', 'PUT', 'DELETE'].includes(method) && body !== undefined) {
@@ -1015,6 +1128,9 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
       }
       const dryRun = writeDryRun();
       const next = method === 'PATCH' ? applyPatch(scale, contentType, body) : (body as KubeObject);
+      if (method === 'PATCH') {
+        checkFields('Scale', scale, next, record, directive);
+      }
       checkPrecondition(route, workload, next);
       const replicas = next.spec?.replicas;
       validateReplicas({ ...route, group: 'autoscaling' }, 'Scale', replicas);
@@ -1051,6 +1167,7 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
       const dryRun = writeDryRun();
       const current = lookup(route);
       const next = applyPatch(current, contentType, body);
+      checkFields(kindName, current, next, record, directive);
       checkPrecondition(route, current, next);
       validateReplicas(route, kindName, next.spec?.replicas);
       if (JSON.stringify(next.spec) !== JSON.stringify(current.spec) && next.metadata.generation !== undefined) {
@@ -1090,6 +1207,7 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
       authorization: req.headers.authorization,
       body,
       dryRun: takenAsDryRun(method, url.searchParams, body),
+      warnings: [],
     };
     requests.push(record);
 
@@ -1098,7 +1216,9 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
         return;
       }
       record.status = code;
-      res.writeHead(code, { 'Content-Type': 'application/json' });
+      // Each as the apiserver's warning recorder writes it: code 299, agent "-", the text quoted.
+      const warnings = record.warnings.map((text) => `299 - ${JSON.stringify(text)}`);
+      res.writeHead(code, { 'Content-Type': 'application/json', ...(warnings.length ? { Warning: warnings } : {}) });
       res.end(JSON.stringify(payload));
     };
     const route = parsePath(method, url.pathname);

@@ -140,6 +140,34 @@ export function invalid(
   });
 }
 
+/**
+ * A PATCH whose patched object has fields its type does not, with fieldValidation=Strict: not a 400
+ * but errors.NewInvalid(schema.GroupKind{}, "", ...) (apiserver endpoints/handlers/patch.go,
+ * jsonPatcher.applyPatchToCurrentObject for merge and JSON patches, applyPatchToObject for strategic
+ * merge): a 422 with an empty kind and name, one `patch` cause whose value is the patched object's
+ * JSON (merge) or the patch map as Go prints it (strategic merge), then runtime.NewStrictDecodingError's
+ * words: `strict decoding error: unknown field "spec.replicaz", unknown field "..."`.
+ */
+export function strictDecodingInvalid(value: string, unknownFields: string[]): KubeStatus {
+  const strict = `strict decoding error: ${unknownFields.map((f) => `unknown field ${JSON.stringify(f)}`).join(', ')}`;
+  // field.Invalid's ErrorBody quotes a string value with %q.
+  const body = `Invalid value: ${JSON.stringify(value)}: ${strict}`;
+  return status(422, ` "" is invalid: patch: ${body}`, {
+    causes: [{ reason: 'FieldValueInvalid', message: body, field: 'patch' }],
+  });
+}
+
+/**
+ * A dry run that reaches an admission webhook whose sideEffects is neither None nor NoneOnDryRun:
+ * the dispatcher refuses before calling it (apiserver admission/plugin/webhook/validating/dispatcher.go
+ * and mutating/dispatcher.go, callHook: webhookerrors.NewDryRunUnsupportedErr, in
+ * admission/plugin/webhook/errors/errors.go), a plain 400 BadRequest: `admission webhook "X" does not
+ * support dry run`. The same request without dryRun would go to the webhook.
+ */
+export function dryRunUnsupported(webhook: string): KubeStatus {
+  return status(400, `admission webhook ${JSON.stringify(webhook)} does not support dry run`);
+}
+
 export function pdbBlocked(pdbName: string, needed: number, healthy: number): KubeStatus {
   return status(429, "Cannot evict pod as it would violate the pod's disruption budget.", {
     causes: [

@@ -95,5 +95,13 @@ export async function call<T>(
   }
 }
 
+/**
+ * fieldValidation for every patch the actions send: a field the server's type does not have fails the
+ * request (422, `strict decoding error: unknown field "spec.replicaz"`: apiserver endpoints/handlers/
+ * patch.go) instead of being dropped with a warning nobody reads, which is what the default (Warn,
+ * handlers/rest.go, fieldValidation) does: a misspelt patch would otherwise "succeed" and change nothing.
+ */
+export const FIELD_VALIDATION = 'Strict';
+
 /** The query value the API server takes for a server-side dry run. */
 export const dryRunParam = (dryRun: boolean | undefined) => (dryRun ? 'All' : undefined);

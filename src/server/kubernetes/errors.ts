@@ -8,7 +8,7 @@ export type KubeErrorKind =
   | 'conflict' // 409: changed under us, or a precondition (uid) no longer holds
   | 'changed' // refused by us: the object is no longer what the action was pinned to (another pod, another count)
   | 'invalid' // 422: the API server rejected a field
-  | 'bad-request' // 400/405/415: the request itself was wrong (a bug on our side)
+  | 'bad-request' // 400/405/415: the request itself was wrong (a bug on our side), or an admission webhook cannot take a dry run (`webhook`)
   | 'too-many-requests' // 429: rate limited, or a PodDisruptionBudget forbids an eviction
   | 'server-error' // 5xx
   | 'timeout' // no answer in time (ours or the server's 504)
@@ -54,6 +54,8 @@ export interface KubeError {
   field?: string;
   /** The Status's `details.causes`, in the server's words, e.g. a PodDisruptionBudget's reason for a 429. */
   causes?: string[];
+  /** 400 on a dry run: the admission webhook that does not support dry run (its sideEffects). */
+  webhook?: string;
 }
 
 export type KubeResult<T> = { ok: true; value: T } | { ok: false; error: KubeError };
@@ -120,6 +122,14 @@ function rbacRefusal(message: string | undefined): RbacRefusal | undefined {
     : undefined;
 }
 
+// A dry run reaching an admission webhook whose sideEffects is neither None nor NoneOnDryRun
+// (apiserver admission/plugin/webhook/errors/errors.go, NewDryRunUnsupportedErr: a 400 BadRequest).
+const dryRunUnsupported = /^admission webhook "(.+)" does not support dry run$/;
+
+// A patch naming a field the object's type does not have, refused by fieldValidation=Strict
+// (apiserver endpoints/handlers/patch.go: a 422 whose `patch` cause ends in runtime.NewStrictDecodingError's words).
+const strictDecoding = /strict decoding error: .*$/;
+
 function fromStatus(code: number, body: unknown, request: KubeRequest, server: string): KubeError {
   const status = parseStatus(body);
   const causes = (status.details?.causes ?? []).flatMap((c) => (c.message ? [c.message] : []));
@@ -159,6 +169,18 @@ function fromStatus(code: number, body: unknown, request: KubeRequest, server: s
     return { ...base, kind: 'conflict', message: `Kubernetes refused to change ${describe(request)}${said}` };
   }
   if (code === 422) {
+    const strict = [...(status.details?.causes ?? []).map((c) => c.message), status.message]
+      .map((m) => (m ? strictDecoding.exec(m)?.[0] : undefined))
+      .find((m) => m !== undefined);
+    if (strict) {
+      // The cause's value is the whole patched object: left out, the unknown fields are what matter.
+      return {
+        ...base,
+        kind: 'invalid',
+        field: 'patch',
+        message: `Kubernetes refused ${request.verb} ${describe(request)}: ${strict}: our request named a field the API server does not have (a bug on our side); nothing was changed`,
+      };
+    }
     const cause = status.details?.causes?.find((c) => c.field) ?? status.details?.causes?.[0];
     const field = cause?.field;
     return {
@@ -190,6 +212,15 @@ function fromStatus(code: number, body: unknown, request: KubeRequest, server: s
       ...base,
       kind: 'server-error',
       message: `The Kubernetes API server failed (${code}) on ${request.verb} ${describe(request)}${said}`,
+    };
+  }
+  const webhook = code === 400 ? dryRunUnsupported.exec(status.message ?? '')?.[1] : undefined;
+  if (webhook !== undefined) {
+    return {
+      ...base,
+      kind: 'bad-request',
+      webhook,
+      message: `Kubernetes could not dry-run ${request.verb} ${describe(request)}: admission webhook "${webhook}" does not support dry run (its sideEffects is neither None nor NoneOnDryRun), so the server cannot check the action without running it; a cluster admin should mark the webhook sideEffects: None, or NoneOnDryRun if it skips its side effects on a dry run. The action was not run`,
     };
   }
   if (code === 400 || code === 405 || code === 415) {

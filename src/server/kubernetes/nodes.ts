@@ -1,6 +1,6 @@
 import type { CordonResult } from '../../contract/healing';
 import { PatchStrategy, V1Node } from '@kubernetes/client-node';
-import { call, dryRunParam, KubeClient } from './client';
+import { call, dryRunParam, FIELD_VALIDATION, KubeClient } from './client';
 import { KubeRequest, KubeResult, ok } from './errors';
 
 export interface NodeParams {
@@ -49,7 +49,12 @@ async function setUnschedulable(
     nodeRequest('patch', params.node),
     (options) =>
       client.core.patchNode(
-        { name: params.node, body: { spec: { unschedulable } }, dryRun: dryRunParam(params.dryRun) },
+        {
+          name: params.node,
+          body: { spec: { unschedulable } },
+          dryRun: dryRunParam(params.dryRun),
+          fieldValidation: FIELD_VALIDATION,
+        },
         options
       ),
     PatchStrategy.StrategicMergePatch

@@ -120,7 +120,8 @@ describe('cordon and uncordon', () => {
     const real = await uncordon(h.client, { node: 'n1' });
     expect(real.ok && real.value.schedulable).toBe(true);
     expect(h.kube.get('Node', 'n1')?.spec?.unschedulable).toBe(false);
-    expect(h.kube.writes().map((r) => r.query)).toEqual([{}, { dryRun: 'All' }, {}]);
+    const strict = { fieldValidation: 'Strict' };
+    expect(h.kube.writes().map((r) => r.query)).toEqual([strict, { ...strict, dryRun: 'All' }, strict]);
   });
 
   it('a missing node is named', async () => {

@@ -85,7 +85,7 @@ describe('scale', () => {
       dryRun: true,
       summary: 'would scale deployment shop/cart: replicas 3 → 4',
     });
-    expect(h.kube.writes()[0].query).toEqual({ dryRun: 'All' });
+    expect(h.kube.writes()[0].query).toEqual({ dryRun: 'All', fieldValidation: 'Strict' });
     expect(replicasOf('Deployment', 'cart')).toBe(3);
   });
 
@@ -181,9 +181,40 @@ describe('restart', () => {
     }
   );
 
+  it.each([
+    ['statefulset', 'db'],
+    ['daemonset', 'agent'],
+  ] as const)(
+    'refuses a %s whose update strategy is OnDelete, dry run or not: it would restart nothing',
+    async (kind, name) => {
+      const build = kind === 'statefulset' ? statefulSet : daemonSet;
+      h.kube.add(build({ namespace: 'shop', name, replicas: 2, updateStrategy: 'OnDelete' }));
+      for (const dryRun of [true, false]) {
+        const result = await restart(h.client, { target: { kind, namespace: 'shop', name }, dryRun });
+        expect(!result.ok && result.error).toMatchObject({
+          kind: 'unsafe',
+          request: { verb: 'patch', resource: `${kind}s`, namespace: 'shop', name },
+          message: `${kind} shop/${name} has update strategy OnDelete: a restart would restart none of its pods (each is replaced only when deleted); delete its pods instead, nothing was changed`,
+        });
+      }
+      expect(h.kube.writes()).toEqual([]);
+      expect(h.kube.requests.map((r) => `${r.method} ${r.path}`)).toEqual(
+        Array(2).fill(`GET /apis/apps/v1/namespaces/shop/${kind}s/${name}`)
+      );
+    }
+  );
+
+  it('restarts a StatefulSet or DaemonSet whose update strategy is RollingUpdate, said or defaulted', async () => {
+    h.kube.add(statefulSet({ namespace: 'shop', name: 'db', replicas: 2, updateStrategy: 'RollingUpdate' }));
+    const db = await restart(h.client, { target: { kind: 'statefulset', namespace: 'shop', name: 'db' } });
+    expect(db.ok).toBe(true);
+    const agent = await restart(h.client, { target: { kind: 'daemonset', namespace: 'shop', name: 'agent' } });
+    expect(agent.ok).toBe(true);
+  });
+
   it('dry run leaves the template untouched', async () => {
     await restart(h.client, { target: cart, dryRun: true });
-    expect(h.kube.writes()[0].query).toEqual({ dryRun: 'All' });
+    expect(h.kube.writes()[0].query).toEqual({ dryRun: 'All', fieldValidation: 'Strict' });
     const template = h.kube.get('Deployment', 'cart', 'shop')?.spec?.template as { metadata: { annotations?: object } };
     expect(template.metadata.annotations).toBeUndefined();
   });

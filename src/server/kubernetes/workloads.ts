@@ -1,6 +1,6 @@
 import type { RestartResult, ScaleResult } from '../../contract/healing';
 import { ConfigurationOptions, ObservableMiddleware, PatchStrategy, V1Scale } from '@kubernetes/client-node';
-import { call, dryRunParam, KubeClient } from './client';
+import { call, dryRunParam, FIELD_VALIDATION, KubeClient } from './client';
 import { fail, KubeError, KubeRequest, KubeResult, ok } from './errors';
 import { counted } from '../../utils/count';
 
@@ -19,13 +19,15 @@ type WorkloadShape = {
     replicas?: number;
     /** Deployments only: a paused Deployment rolls nothing until resumed. */
     paused?: boolean;
+    /** StatefulSets and DaemonSets: OnDelete replaces a pod only when it is deleted. */
+    updateStrategy?: { type?: string };
     template?: { metadata?: { annotations?: Record<string, string> } };
   };
 };
 
 type Options = ConfigurationOptions<ObservableMiddleware>;
 type ObjectParams = { name: string; namespace: string };
-type PatchParams = ObjectParams & { body: object; dryRun?: string };
+type PatchParams = ObjectParams & { body: object; dryRun?: string; fieldValidation?: string };
 
 /** The apps/v1 read and patch of each restartable kind: the one place a call depends on the kind. */
 function workloadCalls(
@@ -127,7 +129,13 @@ export async function scale(client: KubeClient, params: ScaleParams): Promise<Ku
     const to = Math.min(Math.max(requested, 1), ceiling);
     const clamped = requested > ceiling ? 'ceiling' : requested < 1 ? 'floor' : undefined;
     const body = { metadata: { resourceVersion: current.value.metadata?.resourceVersion }, spec: { replicas: to } };
-    const patchParams = { name: target.name, namespace: target.namespace, body, dryRun: dryRunParam(params.dryRun) };
+    const patchParams = {
+      name: target.name,
+      namespace: target.namespace,
+      body,
+      dryRun: dryRunParam(params.dryRun),
+      fieldValidation: FIELD_VALIDATION,
+    };
     const patched = await call<V1Scale>(
       client,
       request(target, 'patch', 'scale'),
@@ -173,8 +181,14 @@ export interface RestartParams {
   dryRun?: boolean;
 }
 
-/** `kubectl rollout restart`'s refusal: a paused Deployment would take the annotation and roll nothing. */
-async function refusePaused(client: KubeClient, target: WorkloadRef<RestartableKind>): Promise<KubeError | undefined> {
+/**
+ * A restart that would take the annotation and restart nothing is refused: a paused Deployment
+ * (`kubectl rollout restart`'s refusal), and a StatefulSet or DaemonSet whose update strategy is
+ * OnDelete. Of those, k8s.io/api apps/v1 types.go says: OnDeleteStatefulSetStrategyType "Version
+ * tracking and ordered rolling restarts are disabled. Pods are recreated from the StatefulSetSpec when
+ * they are manually deleted"; OnDeleteDaemonSetStrategyType "Replace the old daemons only when it's killed".
+ */
+async function refuseInert(client: KubeClient, target: WorkloadRef<RestartableKind>): Promise<KubeError | undefined> {
   const params = { name: target.name, namespace: target.namespace };
   const read = await call(client, request(target, 'get'), (options) =>
     workloadCalls(client, target.kind).read(params, options)
@@ -189,23 +203,37 @@ async function refusePaused(client: KubeClient, target: WorkloadRef<RestartableK
       message: `${workloadName(target)} is paused: a restart would roll none of its pods; resume its rollout first (kubectl rollout resume), nothing was changed`,
     };
   }
+  if (target.kind !== 'deployment' && read.value.spec?.updateStrategy?.type === 'OnDelete') {
+    return {
+      kind: 'unsafe',
+      request: request(target, 'patch'),
+      message: `${workloadName(target)} has update strategy OnDelete: a restart would restart none of its pods (each is replaced only when deleted); delete its pods instead, nothing was changed`,
+    };
+  }
   return undefined;
 }
 
 /**
  * A rolling restart as `kubectl rollout restart` does it: a new restartedAt annotation on the pod
- * template makes the controller roll every pod, honouring the workload's update strategy. Like
- * kubectl, it reads a Deployment first and refuses a paused one.
+ * template makes the controller roll every pod, honouring the workload's update strategy. It reads
+ * the workload first and refuses a paused Deployment, as kubectl does, and an OnDelete StatefulSet or
+ * DaemonSet, whose controller would roll nothing.
  */
 export async function restart(client: KubeClient, params: RestartParams): Promise<KubeResult<RestartResult>> {
   const { target } = params;
-  const refused = target.kind === 'deployment' ? await refusePaused(client, target) : undefined;
+  const refused = await refuseInert(client, target);
   if (refused) {
     return fail(refused);
   }
   const restartedAt = params.restartedAt ?? new Date(client.clock.now()).toISOString();
   const body = { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: restartedAt } } } } };
-  const patchParams = { name: target.name, namespace: target.namespace, body, dryRun: dryRunParam(params.dryRun) };
+  const patchParams = {
+    name: target.name,
+    namespace: target.namespace,
+    body,
+    dryRun: dryRunParam(params.dryRun),
+    fieldValidation: FIELD_VALIDATION,
+  };
   const patched = await call(
     client,
     request(target, 'patch'),
