@@ -7,6 +7,8 @@ import { claimFenceMs } from './claimFence';
 import { notActing, type ExecutionRecords } from './executionRecords';
 import { approvedAutomatically } from './holds';
 import { executionResult, isKubeAction } from './kube';
+import { checkLimits, limitWindow } from './limits';
+import { withdraw } from './policyChange';
 import type { StoredAction } from './store/actionRows';
 
 const notConfigured = (what: string): ExecutionResult => ({
@@ -123,6 +125,28 @@ export class ActionRunner {
     }
   }
 
+  /**
+   * Whether an interrupted action not done yet may still run, by the limits and the policies as they
+   * are now (an Admin may have denied its namespace, lowered the ceiling or changed its policy since it
+   * was claimed); if not, it ends blocked or cancelled with the reason and nothing runs. It counted
+   * toward the cooldown and hourly limits when it was claimed, so those are not counted again.
+   */
+  private async stillAllowed(action: StoredAction): Promise<boolean> {
+    const { lifecycle, settings } = this.ctx;
+    const limits = (await settings.limits()).limits;
+    const now = lifecycle.now();
+    const facts = await lifecycle.actions.limitFacts(action, limitWindow(limits, now));
+    const refused = checkLimits(action, limits, facts, now, 'execution');
+    if (refused) {
+      const message = `not resumed after a restart: ${reasonText(refused, iso)}`;
+      await lifecycle.move(action, ['executing'], 'blocked', { reason: refused, finishedAt: now }, [
+        { kind: 'blocked', message },
+      ]);
+      return false;
+    }
+    return (await withdraw(this.ctx, action, limits)) === undefined;
+  }
+
   /** An action left executing by a stopped process: reconciled against the cluster, never re-run blindly. */
   async recover(left: StoredAction): Promise<void> {
     const { lifecycle, records } = this;
@@ -178,6 +202,9 @@ export class ActionRunner {
         details: seen.value,
       });
     } else if (state === 'not-done') {
+      if (!(await this.stillAllowed(action))) {
+        return;
+      }
       await this.run(action, kube);
     } else {
       await records.finish(action, {
