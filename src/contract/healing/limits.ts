@@ -7,7 +7,7 @@ export const safetyLimitsSchema = z.strictObject({
   cooldownSeconds: z.number().int().min(0).default(900),
   /** Executions started per rolling hour, across the cluster. */
   maxActionsPerHour: z.number().int().min(0).default(20),
-  /** Executions started per rolling hour in one namespace (node actions count as namespace "(cluster)"). */
+  /** Executions started per rolling hour in one namespace; node actions, which have none, count toward maxActionsPerHour and the node budget only. */
   maxActionsPerHourPerNamespace: z.number().int().min(0).default(5),
   /** Nodes cordoned or draining by the engine at the same time; a further drain waits. */
   maxNodesDisrupted: z.number().int().min(0).default(1),

@@ -32,7 +32,7 @@ const NUMERIC: Array<{ key: NumericKey; label: string; description: string }> = 
   {
     key: 'maxActionsPerHourPerNamespace',
     label: 'Actions per hour per namespace',
-    description: 'Node actions count as "(cluster)"',
+    description: 'Node actions count toward the cluster-wide limit and the node budget only',
   },
   { key: 'replicaCeiling', label: 'Replica ceiling', description: 'No scale goes past it; nothing goes below 1' },
   {
