@@ -38,14 +38,19 @@ export class WatchHealth {
     return again;
   }
 
-  /** A cycle went through in `seconds`: the watch is no longer degraded (its last error stays shown). */
-  cycled(seconds: number): void {
+  /**
+   * A cycle went through in `seconds`: the watch is no longer degraded (its last error stays shown),
+   * unless `stillDegraded` (it went through despite what marked it degraded: until the next cycle).
+   */
+  cycled(seconds: number, stillDegraded = false): void {
     const { logger, clock, metrics } = this.deps;
-    if (this.degraded) {
-      logger.info({ watch: this.watch }, 'watch recovered: queries answer again');
+    if (!stillDegraded) {
+      if (this.degraded) {
+        logger.info({ watch: this.watch }, 'watch recovered: queries answer again');
+      }
+      this.degraded = false;
+      metrics.degraded.set({ watch: this.watch }, 0);
     }
-    this.degraded = false;
-    metrics.degraded.set({ watch: this.watch }, 0);
     this.lastCycleAt = clock.now();
     this.lastCycleSeconds = seconds;
     metrics.cycleDuration.observe({ watch: this.watch }, seconds);

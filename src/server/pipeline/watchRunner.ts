@@ -1,6 +1,8 @@
 import type { ModelVersion, WatchStatus } from '../../contract/pipeline';
 import type { WatchConfig } from '../config/schema';
 import type { RangeSeries } from '../prometheus/types';
+import { StoredRowError } from '../store/rows';
+import { messageOf } from '../../utils/messageOf';
 import { announce } from './announce';
 import { answerSteps, basisOf, chunkEnd, readChunk, type AnswerBasis, type CatchUpLimits } from './catchUp';
 import { gatherChanges, publishTargetMetrics, storeInPieces, storeStates, UnsavedStates } from './checkpoint';
@@ -15,6 +17,9 @@ import type { AnomalyRecord, TargetModel, TargetSettings } from './targetModel';
 import { targetSettings } from './targets';
 import { WatchHealth } from './watchHealth';
 import type { RunnerDeps } from './watchRunnerDeps';
+
+/** A time as logs and messages say it: ISO, or the number itself when no date can hold it (a corrupt row's). */
+const when = (ms: number): string => (Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms));
 
 /** Tests build queriers against this name. */
 export type { RangeQuerier } from './query';
@@ -123,7 +128,7 @@ export class WatchRunner {
         'watch changed since its state was stored; replaying its history with fresh models'
       );
     }
-    const lastProcessed = await repo.lastProcessed(this.name);
+    const lastProcessed = await this.storedResumePoint();
     await this.peers.restore(() => repo.loadPeers(this.name), logger, this.name);
     // Shared: each target is taken up from the store once this replica owns it.
     const models = this.share
@@ -138,6 +143,53 @@ export class WatchRunner {
     this.answerBasis = models.size > 0 ? { series: models.size } : undefined;
     this.deps.metrics.targetsWatched.set({ watch: this.name }, this.targets.size);
     this.restored = true;
+  }
+
+  /**
+   * The stored resume point. An unreadable one is taken as none, with a warning, as unreadable
+   * peer groups are: the watch replays its history as a new watch does, onto its targets' stored
+   * states (each skips the steps it saw), and its next checkpoint writes a readable one.
+   */
+  private async storedResumePoint(): Promise<number | null> {
+    const { repo, logger } = this.deps;
+    try {
+      return await repo.lastProcessed(this.name);
+    } catch (err) {
+      // A row of another shape is replayed over; a store that does not answer fails the restore, which is tried again.
+      if (!(err instanceof StoredRowError)) {
+        throw err;
+      }
+      logger.warn(
+        { watch: this.name, err: messageOf(err) },
+        'stored resume point unreadable; replaying the watch history'
+      );
+      return null;
+    }
+  }
+
+  /**
+   * A resume point past the step after the cycle's end is in the future: stored by a clock that ran
+   * ahead (another replica's, or this one's before it was put right) or a corrupt row. Trusted, it
+   * would have the watch score nothing, looking healthy, until the clock caught up with it. The watch
+   * is marked degraded for this cycle and replays its history, as a new watch does, rather than
+   * resume at `end`: where scoring really stopped is unknown, resuming at `end` loses every step
+   * since, and a replay loses none while scoring none twice (each target skips the steps up to its
+   * own last one, TargetModel.step; only peer groups see the replayed steps again). The targets are
+   * restored first: in memory they may have scored the future steps (as missing), their stored
+   * states stop at their last sample. One step ahead is tolerated: replicas' clocks differ a little.
+   */
+  private async distrustResumePoint(end: number): Promise<void> {
+    const resumePoint = this.lastProcessed!;
+    this.deps.logger.warn(
+      { watch: this.name, resumePoint: when(resumePoint), cycleEnd: when(end) },
+      "resume point after the cycle's end; replaying the watch history"
+    );
+    this.markDegraded(
+      'internal',
+      `its resume point ${when(resumePoint)} is after this cycle's end ${when(end)} (a clock that ran ahead, or a corrupt row); its history is replayed`
+    );
+    await this.restore();
+    this.lastProcessed = null;
   }
 
   /** Runs fn after whatever this watch is doing (cycles and retraining never interleave). */
@@ -163,6 +215,10 @@ export class WatchRunner {
     const started = this.elapsed();
     const step = watch.step;
     const end = Math.floor((clock.now() - watch.lag) / step) * step;
+    const distrusted = this.lastProcessed !== null && this.lastProcessed > end + step;
+    if (distrusted) {
+      await this.distrustResumePoint(end);
+    }
     let from = this.lastProcessed === null ? Math.ceil((end - watch.history) / step) * step : this.lastProcessed + step;
     const limits: CatchUpLimits = { stepMs: step, ...this.deps.options };
     const scoringBefore = this.scoring.scoringMs;
@@ -181,7 +237,7 @@ export class WatchRunner {
       await this.checkpoint([...chunk.scored], chunk.through, end);
       from = chunk.through + step;
     }
-    this.health.cycled((this.elapsed() - started) / 1000);
+    this.health.cycled((this.elapsed() - started) / 1000, distrusted);
     if (scoredAny) {
       this.match.report(this.scoring.seriesBySignal, this.scoring.series, this.targets.values());
     }
@@ -234,7 +290,8 @@ export class WatchRunner {
       const writing = this.unsaved.due(must, watch.peers !== undefined || to !== end);
       const write = {
         watch: watch.name,
-        lastProcessed: this.unsaved.storedThrough(to, watch.step, new Set(writing)),
+        // Never past the cycle's end (chunks end there anyway): a later cycle would skip to it.
+        lastProcessed: Math.min(end, this.unsaved.storedThrough(to, watch.step, new Set(writing))),
         anomalies: changes.anomalies,
         predictions: changes.predictions,
         forgotten: changes.forgotten.map((t) => t.id),
