@@ -103,13 +103,16 @@ export function num(s: Record<string, unknown>, key: string): number {
   return v;
 }
 
-/** Reads a numeric array field of a state of an exact length (null entries are NaN). */
+/**
+ * Reads a numeric array field of a state of an exact length (null entries are NaN). The length is
+ * checked against the array before anything is allocated: a corrupt length (2e8) costs nothing.
+ */
 export function numArray(s: Record<string, unknown>, key: string, length: number): Float64Array {
   const v = s[key];
-  const out = new Float64Array(length);
   if (!Array.isArray(v) || v.length !== length) {
     throw new Error(`Corrupt detector state: field "${key}" is not an array of ${length} numbers`);
   }
+  const out = new Float64Array(length);
   v.forEach((x, i) => {
     if (x !== null && typeof x !== 'number') {
       throw new Error(`Corrupt detector state: field "${key}" is not an array of ${length} numbers`);

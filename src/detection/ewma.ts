@@ -9,6 +9,8 @@ export interface EwmaOptions extends DetectorOptions {
 
 const VERSION = 1;
 const WARMUP = 10;
+/** Largest step from the mean an update learns, 2^510 (~3.4e153): its square times alpha stays finite. */
+const STEP_LIMIT = 2 ** 510;
 
 /**
  * The "start simple" baseline: exponentially weighted moving mean and variance (Roberts' EWMA
@@ -37,12 +39,25 @@ export class EwmaDetector extends GatedDetector implements StreamingDetector {
     } else {
       const std = Math.sqrt(this.variance) + 1e-9 + 1e-6 * Math.abs(this.mean);
       const d = value - this.mean;
-      if (this.count >= WARMUP) {
+      if (this.count >= WARMUP && !Number.isNaN(d / std)) {
         score = scoreOfLog10(log10NormalTwoSided(d / std));
       }
       this.setBand(this.mean, std);
-      this.mean += this.alpha * d;
-      this.variance = (1 - this.alpha) * (this.variance + this.alpha * d * d);
+      let mean = this.mean + this.alpha * d;
+      let variance = (1 - this.alpha) * (this.variance + this.alpha * d * d);
+      if (!Number.isFinite(mean) || !Number.isFinite(variance)) {
+        // d (or d * d) left the doubles: a value ~1e154 or more from the mean. It is learnt as a step
+        // of STEP_LIMIT, so that mean and deviation move together (no overflow, nor a deviation too
+        // small for the mean it has moved to: ordinary values after a 1e308 spike do not alarm) and
+        // decay as ever once values are ordinary again. A mean saved not finite by an earlier build
+        // restarts at the value.
+        const step = Math.min(STEP_LIMIT, Math.max(-STEP_LIMIT, d));
+        mean = Number.isFinite(this.mean) ? this.mean + this.alpha * step : value;
+        variance = (1 - this.alpha) * (this.variance + this.alpha * step * step);
+        variance = Number.isFinite(variance) ? variance : Number.MAX_VALUE;
+      }
+      this.mean = mean;
+      this.variance = variance;
     }
     this.count++;
     this.lastScore = score;

@@ -1,6 +1,7 @@
 import { checkState, DetectorOptions, DetectorState, num, stateEnvelope, StreamingDetector } from './detector';
 import { TemporalFeatures } from './features';
 import { IsolationForest } from './iforest';
+import { bandValue } from './shared/band';
 
 const VERSION = 1;
 const DEFAULT_TRAINING = 750;
@@ -43,10 +44,10 @@ export class IsolationForestDetector implements StreamingDetector {
         row[i] = 0;
       }
     }
-    // Band from the 1 h rolling mean and deviation (columns 8 and 9).
-    this.expected = row[8];
-    this.lower = row[8] - 3 * row[9];
-    this.upper = row[8] + 3 * row[9];
+    // Band from the 1 h rolling mean and deviation (columns 8 and 9), saturated (bandValue).
+    this.expected = bandValue(row[8]);
+    this.lower = bandValue(row[8] - 3 * row[9]);
+    this.upper = bandValue(row[8] + 3 * row[9]);
     if (this.forest === null) {
       this.training.set(row, this.rows * row.length);
       this.rows++;

@@ -44,8 +44,14 @@ export class ZScoreDetector extends GatedDetector implements StreamingDetector {
       const mean = this.sum / this.count;
       const variance = Math.max(0, (this.sumSq - this.sum * mean) / (this.count - 1));
       const std = Math.sqrt(variance) + 1e-9 + 1e-6 * Math.abs(mean);
-      score = scoreOfLog10(log10NormalTwoSided((value - mean) / std));
-      this.setBand(mean, std);
+      const z = (value - mean) / std;
+      if (Number.isFinite(mean) && Number.isFinite(std) && !Number.isNaN(z)) {
+        score = scoreOfLog10(log10NormalTwoSided(z));
+        this.setBand(mean, std);
+      } else {
+        // A value beyond ~1e154 in the window: its square (or the sum) left the doubles.
+        score = this.scaledScore(value);
+      }
     }
     const cap = this.ring.length;
     if (this.count === cap) {
@@ -59,8 +65,9 @@ export class ZScoreDetector extends GatedDetector implements StreamingDetector {
     this.sum += value;
     this.sumSq += value * value;
     this.head = (this.head + 1) % cap;
-    if (this.head === 0) {
-      // Running sums drift with cancellation; recompute them once per lap.
+    // Running sums drift with cancellation; recompute them once per lap, and at every step while they
+    // are not finite (a huge value in the window: once it has left, they are finite again at once).
+    if (this.head === 0 || !Number.isFinite(this.sum) || !Number.isFinite(this.sumSq)) {
       this.sum = 0;
       this.sumSq = 0;
       for (let i = 0; i < this.count; i++) {
@@ -70,6 +77,35 @@ export class ZScoreDetector extends GatedDetector implements StreamingDetector {
     }
     this.lastScore = score;
     return score;
+  }
+
+  /**
+   * The score and band of `value` when the running sums overflow: mean and deviation of the window
+   * taken in units of its largest magnitude (a power of 2, so the scaling is exact), where nothing
+   * overflows. The band's edges may still pass the largest double: setBand saturates them.
+   */
+  private scaledScore(value: number): number {
+    const n = this.count;
+    let max = 0;
+    for (let i = 0; i < n; i++) {
+      max = Math.max(max, Math.abs(this.ring[i]));
+    }
+    // The window holds a value of magnitude >= ~1e150 here; 2^1024 would be Infinity (then |x / unit| <= 2).
+    const unit = 2 ** Math.min(1023, Math.ceil(Math.log2(max)));
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      sum += this.ring[i] / unit;
+    }
+    const mean = sum / n;
+    let ss = 0;
+    for (let i = 0; i < n; i++) {
+      const d = this.ring[i] / unit - mean;
+      ss += d * d;
+    }
+    // As in update(), in units: the floor 1e-9 vanishes beside a unit of >= 1e154.
+    const std = Math.sqrt(ss / (n - 1)) + 1e-9 / unit + 1e-6 * Math.abs(mean);
+    this.setBand(mean * unit, std * unit);
+    return scoreOfLog10(log10NormalTwoSided((value / unit - mean) / std));
   }
 
   toState(): DetectorState {
@@ -89,8 +125,13 @@ export class ZScoreDetector extends GatedDetector implements StreamingDetector {
   static fromState(state: unknown): ZScoreDetector {
     const s = checkState(state, 'zscore', VERSION);
     const window = num(s, 'window');
+    // The ring is read (its length checked against the array it is) before a ring of `window` is made.
+    const ring = numArray(s, 'ring', window);
+    if (window < 2) {
+      throw new Error('Corrupt detector state: zscore window is below 2');
+    }
     const d = new ZScoreDetector({ window });
-    d.ring.set(numArray(s, 'ring', window));
+    d.ring.set(ring);
     d.head = num(s, 'head');
     d.count = num(s, 'count');
     if (!(d.head >= 0 && d.head < window && d.count >= 0 && d.count <= window)) {

@@ -6,7 +6,8 @@ import { buildPipeline, MINUTE, TestClock } from './helpers';
 
 // Whoever runs a scraped target chooses its values: any float64 is a valid sample. A z-score
 // detector squares them, so one sample of 1e200 overflowed its state and every later score of that
-// target was NaN; kept as such, it broke what the other targets share.
+// target was NaN; kept as such, it broke what the other targets share. Later kept as 1, it alarmed
+// for ever; now the detector computes around the overflow.
 const NOW = Date.UTC(2025, 3, 7, 12);
 const FIRST = NOW - 300 * MINUTE;
 const HOSTILE: Record<string, (step: number) => number> = {
@@ -37,11 +38,14 @@ it("a scraped target's overflowing values stop neither its watch nor the target 
     const listed = await app.inject({ url: '/api/targets', headers: AUTH });
     expect(listed.statusCode).toBe(200);
     const { targets } = targetsResponseSchema.parse(listed.json());
-    // Out of what the detector can compute: the highest score, not a number nobody can store or send.
-    expect(Object.fromEntries(targets.map((t) => [t.id, t.score]))).toMatchObject({
-      'w{job="once"}': 1,
-      'w{job="ramp"}': 1,
-    });
+    // Scores that can be stored and sent, computed without overflow: 'once' has recovered since its
+    // spike left the z-score's window (it was stuck at NaN, kept as 1, for ever), and a steady ramp of
+    // huge values is no alarm.
+    const scores = Object.fromEntries(targets.map((t) => [t.id, t.score]));
+    for (const job of ['once', 'ramp']) {
+      expect(scores[`w{job="${job}"}`]).toBeGreaterThanOrEqual(0);
+      expect(scores[`w{job="${job}"}`]).toBeLessThan(0.5);
+    }
     const detail = await app.inject({ url: `/api/targets/${encodeURIComponent('w{job="once"}')}`, headers: AUTH });
     expect(detail.statusCode).toBe(200);
     const faults = (await h.pipeline.anomalies({})).filter((a) => a.target === 'w{job="ok"}');

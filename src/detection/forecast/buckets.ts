@@ -15,8 +15,11 @@ const historyFields = {
   lastMs: finiteOrNull,
   /** Absolute index (time / bucketMs) of the newest bucket. */
   newest: finiteOrNull,
-  /** Sum, count and sum of timestamps of the newest (still filling) bucket. */
-  partial: z.tuple([z.number(), z.number(), z.number()]),
+  /**
+   * Sum, count and sum of timestamps of the newest (still filling) bucket; the sum null when it has
+   * left the doubles (values near 1e308): the bucket is then read as an empty one, as seal() keeps it.
+   */
+  partial: z.tuple([finiteOrNull, z.number(), z.number()]),
 };
 
 /** What a saved history must hold (zod's numbers are finite). */
@@ -152,7 +155,8 @@ export class BucketHistory {
       slot = slot === m - 1 ? 0 : slot + 1;
     }
     const [sum, count, sumT] = this.partial;
-    if (count > 0) {
+    // A sum past the largest double is an empty bucket (as seal() and valueAt() read it).
+    if (count > 0 && Number.isFinite(sum)) {
       t[n] = sumT / count;
       y[n] = (sign * sum) / count;
       n++;
@@ -186,11 +190,13 @@ export class BucketHistory {
 
   toState(): BucketHistoryState {
     const n = (x: number): number | null => (Number.isNaN(x) ? null : x);
+    const [sum, count, sumT] = this.partial;
     return {
       firstMs: n(this.firstMs),
       lastMs: n(this.lastMs_),
       newest: n(this.newest_),
-      partial: [...this.partial],
+      // A sum that has left the doubles stays out of them until the bucket is sealed (empty): saved as null.
+      partial: [Number.isFinite(sum) ? sum : null, count, sumT],
       base: n(this.base),
       offsets: Array.from(this.offsets, n),
     };
@@ -214,7 +220,7 @@ export class BucketHistory {
     this.firstMs = s.firstMs ?? NaN;
     this.lastMs_ = s.lastMs ?? NaN;
     this.newest_ = s.newest ?? NaN;
-    this.partial = [...s.partial];
+    this.partial = [s.partial[0] ?? NaN, s.partial[1], s.partial[2]];
     if ('offsets' in s) {
       this.base = s.base ?? NaN;
       this.offsets.set(s.offsets.map((x) => x ?? NaN));

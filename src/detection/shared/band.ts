@@ -5,6 +5,15 @@ import { RECOMMENDED_THRESHOLD } from '../threshold';
 export const BAND_Z = zOfLog10TwoSided(-RECOMMENDED_THRESHOLD * SCORE_DECADES);
 
 /**
+ * A band edge or expected value as reported: one past the largest double (a band around values near
+ * 1e308, or wider than the doubles) is reported as the largest double of its sign, so that a band is
+ * never infinite; NaN (no band) stays NaN. Finite values are returned as they are.
+ */
+export function bandValue(x: number): number {
+  return x > Number.MAX_VALUE ? Number.MAX_VALUE : x < -Number.MAX_VALUE ? -Number.MAX_VALUE : x;
+}
+
+/**
  * What the single-model detectors share: the band they report (NaN where a detector has none) and
  * the gate every sample passes, so that a repeated or older timestamp, or a value that is not a
  * finite number, leaves the state as it was and `update()` returns the last score.
@@ -25,11 +34,11 @@ export abstract class GatedDetector {
     return true;
   }
 
-  /** The band of a Gaussian model: mean ± BAND_Z standard deviations. */
+  /** The band of a Gaussian model: mean ± BAND_Z standard deviations (saturated: bandValue). */
   protected setBand(mean: number, std: number): void {
-    this.expected = mean;
-    this.lower = mean - BAND_Z * std;
-    this.upper = mean + BAND_Z * std;
+    this.expected = bandValue(mean);
+    this.lower = bandValue(mean - BAND_Z * std);
+    this.upper = bandValue(mean + BAND_Z * std);
   }
 }
 

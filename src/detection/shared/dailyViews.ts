@@ -2,7 +2,7 @@ import { scoreOfLog10 } from '../calibration';
 import { checkState, DetectorOptions, DetectorState, numArray, stateEnvelope } from '../detector';
 import { RECOMMENDED_THRESHOLD } from '../threshold';
 import { modelRegion } from './arrays';
-import { BAND_Z } from './band';
+import { BAND_Z, bandValue } from './band';
 import { ByteReader, ByteWriter } from './bytes';
 import * as layout from './dailyViewsLayout';
 import { DailyViewOptions, REF_STEP_MS, sharedSettings, ViewRates } from './dailyViewsSettings';
@@ -315,16 +315,17 @@ export abstract class DailyViewsDetector {
     s[S_REF_UNTIL] = timestampMs + this.o.holdMs;
   }
 
+  // Reported saturated (bandValue): the state keeps the band as computed.
   get expected(): number {
-    return this.s[this.bandAt];
+    return bandValue(this.s[this.bandAt]);
   }
 
   get lower(): number {
-    return this.s[this.bandAt + 1];
+    return bandValue(this.s[this.bandAt + 1]);
   }
 
   get upper(): number {
-    return this.s[this.bandAt + 2];
+    return bandValue(this.s[this.bandAt + 2]);
   }
 
   private setBand(mean: number, mad: number): void {
