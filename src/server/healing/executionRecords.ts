@@ -7,6 +7,7 @@ import {
   type Reason,
 } from '../../contract/healing';
 import { iso } from './lifecycle';
+import { uncordonReleases } from './nodeCheck';
 import type { EngineContext } from './context';
 import type { StoredAction } from './store/actionRows';
 
@@ -92,7 +93,9 @@ export class ExecutionRecords {
     // The node budget: a node stays held while the engine keeps it cordoned; given back in the
     // transaction that records the outcome.
     let releaseNode: string | undefined;
-    if (planned.type === 'uncordon' && result.ok) {
+    // An uncordon gives back the hold of a cordon or drain that has ended, never of one still at work
+    // on the node (executing or paused): that one gives its own hold back.
+    if (planned.type === 'uncordon' && result.ok && (await uncordonReleases(this.lifecycle.actions, planned.node))) {
       releaseNode = planned.node;
     }
     if ((planned.type === 'drain' || planned.type === 'cordon') && !result.ok) {

@@ -3,7 +3,7 @@ import type { KubeClient } from '../kubernetes/client';
 import { supersededBecause } from './approved';
 import type { EngineContext } from './context';
 import { checkWorkload } from './disruption';
-import { isNodeAction, nodeCheck } from './nodeCheck';
+import { isNodeAction, isUncordon, nodeCheck, uncordonWait } from './nodeCheck';
 import { dryRunAction } from './dryRun';
 import { ExecutionRecords, notActing } from './executionRecords';
 import { approvedAutomatically } from './holds';
@@ -65,12 +65,21 @@ export class Executor {
       return;
     }
     // The limit checks and the change they allow run one at a time per workload namespace (and for
-    // the nodes), so two actions cannot both pass one snapshot of the Ready counts.
+    // the nodes: cordon, drain and uncordon), so two actions cannot both pass one snapshot of the
+    // Ready counts or of the node holds.
     const planned = action.action;
     if (isNodeAction(action)) {
       if (await this.ctx.serial.run('nodes', () => this.prepare(action, limits, kube))) {
         await this.runner.run(await lifecycle.get(id), kube);
       }
+    } else if (isUncordon(action)) {
+      // An uncordon checks the node's holder and runs (one request) in the nodes' turn: no drain or
+      // cordon is claimed between its check and its end, where it gives the node's hold back.
+      await this.ctx.serial.run('nodes', async () => {
+        if (await this.prepare(action, limits, kube)) {
+          await this.runner.run(await lifecycle.get(id), kube);
+        }
+      });
     } else if (planned.type === 'restart' || planned.type === 'delete-pod') {
       await this.ctx.serial.run(`workloads in ${action.namespace ?? ''}`, async () => {
         if (await this.prepare(action, limits, kube)) {
@@ -92,6 +101,9 @@ export class Executor {
         return false;
       }
       budget = 'budget' in nodes ? nodes.budget : budget;
+    }
+    if (isUncordon(action) && (await this.records.wait(action, await uncordonWait(lifecycle.actions, action)))) {
+      return false;
     }
     if (kube && (await this.records.wait(action, await checkWorkload(kube, action.action, limits)))) {
       return false;

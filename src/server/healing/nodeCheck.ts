@@ -9,6 +9,50 @@ export type NodeAction = StoredAction & { action: { type: 'cordon' | 'drain'; no
 export const isNodeAction = (a: StoredAction): a is NodeAction =>
   a.action.type === 'cordon' || a.action.type === 'drain';
 
+/** An uncordon: gives a node back. It takes its turn with the cordons and drains (the executor's `'nodes'` key). */
+export type UncordonAction = StoredAction & { action: { type: 'uncordon'; node: string } };
+export const isUncordon = (a: StoredAction): a is UncordonAction => a.action.type === 'uncordon';
+
+/**
+ * Whether the action holding a node is still at work on it: executing, or back to `approved` with
+ * the hold it took at its claim (a drain paused at a safe point, its progress kept, to resume).
+ * Its hold is given back by itself (when it fails) and by nothing else while it is at work.
+ */
+export const atWorkOnNode = (holder: StoredAction | undefined): boolean =>
+  holder?.state === 'executing' || holder?.state === 'approved';
+
+/** The action holding `node` while it is at work on it, if any (not `self`). */
+async function workingHolder(actions: ActionRepository, node: string, self?: number) {
+  const held = (await actions.heldNodes()).find((h) => h.node === node && h.actionId !== self);
+  const holder = held && (await actions.get(held.actionId));
+  return atWorkOnNode(holder) ? holder : undefined;
+}
+
+/**
+ * For an uncordon: why it waits while the drain or cordon holding its node is at work on it
+ * (executing, or a drain paused with its progress). It waits rather than being refused: uncordoning
+ * mid-drain would make the node take pods again while the drain still evicts from it (and give the
+ * node budget back for a second drain), whereas once the drain has ended, giving the node back is
+ * what was approved; a refusal would throw that approval away for a matter of timing.
+ */
+export async function uncordonWait(actions: ActionRepository, action: UncordonAction): Promise<Reason | undefined> {
+  const holder = await workingHolder(actions, action.action.node, action.id);
+  if (!holder) {
+    return undefined;
+  }
+  const how = holder.state === 'executing' ? 'executing' : 'paused';
+  const doing = holder.action.type === 'drain' ? 'drained' : 'cordoned';
+  return {
+    kind: 'node-budget',
+    message: `waiting: node ${action.action.node} is being ${doing} by action ${holder.id} (${how}); it is uncordoned once that action has ended`,
+  };
+}
+
+/** Whether a successful uncordon gives its node's hold back: not while the action holding it is at work on it. */
+export async function uncordonReleases(actions: ActionRepository, node: string): Promise<boolean> {
+  return (await workingHolder(actions, node)) === undefined;
+}
+
 /**
  * For cordon and drain: the node budget (a count, or a share of the nodes), after giving back
  * nodes someone uncordoned, and the Ready-node floor. The budget when it may go on, else why it waits.
@@ -30,7 +74,8 @@ export async function nodeCheck(
   const budget = nodeBudget(limits, read.nodes.length);
   if ((await others()).length >= budget) {
     for (const held of await others()) {
-      if ((await actions.get(held.actionId))?.state === 'executing') {
+      // Not the hold of a drain at work (executing or paused): only it gives that back.
+      if (atWorkOnNode(await actions.get(held.actionId))) {
         continue;
       }
       const node = await call(kube, { verb: 'get', resource: 'nodes', group: '', name: held.node }, (o) =>
