@@ -6,9 +6,11 @@ import {
   directionSchema,
   epochMsParamSchema,
   failureModelSchema,
+  fromNotAfterTo,
   labelsSchema,
   severitySchema,
   targetParamSchema,
+  wholeNumberParamSchema,
 } from './vocabulary';
 
 export {
@@ -269,18 +271,23 @@ export const MAX_PAGE_LIMIT = 1000;
  */
 export const DEFAULT_PAGE_LIMIT = 100;
 
-export const anomaliesQuerySchema = z.object({
-  /** Anomalies overlapping [from, to] (epoch ms). */
-  from: epochMsParamSchema.optional(),
-  to: epochMsParamSchema.optional(),
-  target: targetParamSchema.optional(),
-  watch: z.string().optional(),
-  severity: severitySchema.optional(),
-  state: anomalyStateSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT),
-  /** Where the page starts: the `next` of the previous page (keyset pagination). */
-  cursor: cursorParamSchema(z.string().max(200)),
-});
+/** A list's `limit` query parameter: rows on a page, in decimal digits. */
+const pageLimitParamSchema = wholeNumberParamSchema(z.number().min(1).max(MAX_PAGE_LIMIT)).default(DEFAULT_PAGE_LIMIT);
+
+export const anomaliesQuerySchema = z
+  .object({
+    /** Anomalies overlapping [from, to] (epoch ms). */
+    from: epochMsParamSchema.optional(),
+    to: epochMsParamSchema.optional(),
+    target: targetParamSchema.optional(),
+    watch: z.string().optional(),
+    severity: severitySchema.optional(),
+    state: anomalyStateSchema.optional(),
+    limit: pageLimitParamSchema,
+    /** Where the page starts: the `next` of the previous page (keyset pagination). */
+    cursor: cursorParamSchema(z.string().max(200)),
+  })
+  .superRefine(fromNotAfterTo);
 export type AnomaliesQuery = z.infer<typeof anomaliesQuerySchema>;
 
 export const targetsQuerySchema = z.object({
@@ -290,26 +297,28 @@ export const targetsQuerySchema = z.object({
   anomalous: z.enum(['true', 'false']).optional(),
   /** Add each target's recent score history (`scores`); off by default to keep a large fleet's listing light. */
   history: z.enum(['true', 'false']).optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT),
+  limit: pageLimitParamSchema,
   /** Where the page starts: the `next` of the previous page. */
   cursor: cursorParamSchema(z.string().max(2000)),
 });
 export type TargetsQuery = z.infer<typeof targetsQuerySchema>;
 
-export const predictionsQuerySchema = z.object({
-  target: targetParamSchema.optional(),
-  watch: z.string().optional(),
-  from: epochMsParamSchema.optional(),
-  to: epochMsParamSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT),
-});
+export const predictionsQuerySchema = z
+  .object({
+    target: targetParamSchema.optional(),
+    watch: z.string().optional(),
+    from: epochMsParamSchema.optional(),
+    to: epochMsParamSchema.optional(),
+    limit: pageLimitParamSchema,
+  })
+  .superRefine(fromNotAfterTo);
 export type PredictionsQuery = z.infer<typeof predictionsQuerySchema>;
 
 export const modelsQuerySchema = z.object({
   target: targetParamSchema.optional(),
   watch: z.string().optional(),
   status: modelStatusSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT),
+  limit: pageLimitParamSchema,
 });
 export type ModelsQuery = z.infer<typeof modelsQuerySchema>;
 

@@ -128,3 +128,48 @@ describe('a list cursor in a query', () => {
     expect([query.cursor, wrong.cursor]).toEqual(['n7', 7]);
   });
 });
+
+describe('numeric query parameters', () => {
+  const schemas = {
+    anomalies: pipeline.anomaliesQuerySchema,
+    predictions: pipeline.predictionsQuerySchema,
+    audit: healing.auditQuerySchema,
+  };
+  const refusal = (schema: (typeof schemas)[keyof typeof schemas], query: Record<string, string>) => {
+    const parsed = schema.safeParse(query);
+    return parsed.success ? 'accepted' : `${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}`;
+  };
+
+  it.each(Object.entries(schemas))(
+    '%s: reads from and to written in decimal digits, and refuses every other form by name',
+    (_, schema) => {
+      expect(schema.parse({ from: '0', to: '1744027200000' })).toMatchObject({ from: 0, to: 1744027200000 });
+      expect(schema.parse({ from: '5', to: '5' })).toMatchObject({ from: 5, to: 5 });
+      const digits = 'from: must be a whole number in decimal digits (0-9 only)';
+      for (const from of ['', ' 7', '0x10', '1e3', '1.5', '-1', '+1', 'Infinity', '１２']) {
+        expect({ from, said: refusal(schema, { from }) }).toEqual({ from, said: digits });
+      }
+      expect(refusal(schema, { to: '' })).toBe('to: must be a whole number in decimal digits (0-9 only)');
+      expect(refusal(schema, { from: '99999999999999999999999' })).toMatch(/^from: .*9007199254740991/);
+    }
+  );
+
+  it.each(Object.entries(schemas))('%s: refuses from after to, naming both', (_, schema) => {
+    expect(refusal(schema, { from: '5', to: '1' })).toBe(
+      'from: must not be after to (from=5, to=1; both epoch milliseconds)'
+    );
+    expect(refusal(schema, { from: '5' })).toBe('accepted');
+    expect(refusal(schema, { to: '1' })).toBe('accepted');
+  });
+
+  it('reads a list limit and an audit action id in decimal digits only', () => {
+    expect(pipeline.anomaliesQuerySchema.parse({}).limit).toBe(100);
+    expect(pipeline.modelsQuerySchema.parse({ limit: '7' }).limit).toBe(7);
+    for (const limit of ['', '1e2', '0x10', ' 5']) {
+      expect(pipeline.targetsQuerySchema.safeParse({ limit }).success).toBe(false);
+      expect(pipeline.predictionsQuerySchema.safeParse({ limit }).success).toBe(false);
+    }
+    expect(healing.auditQuerySchema.parse({ actionId: '12' }).actionId).toBe(12);
+    expect(healing.auditQuerySchema.safeParse({ actionId: '0x0c' }).success).toBe(false);
+  });
+});

@@ -24,10 +24,37 @@ export const labelsSchema = z.record(z.string(), z.string());
 export const anomalyIdSchema = z.number().int().positive();
 
 /**
- * A time in a query string (`from`, `to`): epoch milliseconds, a whole number as the stores keep times
- * (PostgreSQL's BIGINT columns refuse 1.5 or 1e20 with an error, not an empty page).
+ * A whole number in a query string (`limit`, `actionId`, ...), written in decimal digits as the API
+ * documents and the app sends (`String(number)`), read as a number that `bounds` then checks. A
+ * coercing number read `from=` as 0, `from=0x10` as 16 and `limit=1e2` as 100; each is refused here by
+ * name. `bounds` should stay within the safe integers: beyond them the digits no longer name one number.
  */
-export const epochMsParamSchema = z.coerce.number().int().nonnegative();
+export const wholeNumberParamSchema = (bounds: z.ZodNumber) =>
+  z
+    .string()
+    .regex(/^[0-9]+$/, { error: 'must be a whole number in decimal digits (0-9 only)' })
+    .transform(Number)
+    .pipe(bounds);
+
+/**
+ * A time in a query string (`from`, `to`): epoch milliseconds in decimal digits, a whole number as the
+ * stores keep times (PostgreSQL's BIGINT columns refuse 1.5 or 1e20 with an error, not an empty page).
+ */
+export const epochMsParamSchema = wholeNumberParamSchema(z.number().max(Number.MAX_SAFE_INTEGER));
+
+/**
+ * A query's time bounds (`from`, `to`) in order: `from` after `to` is refused naming both rather than
+ * answered with an empty list. An object schema's check: `.superRefine(fromNotAfterTo)`.
+ */
+export function fromNotAfterTo(query: { from?: number; to?: number }, ctx: z.RefinementCtx): void {
+  if (query.from !== undefined && query.to !== undefined && query.from > query.to) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['from'],
+      message: `must not be after to (from=${query.from}, to=${query.to}; both epoch milliseconds)`,
+    });
+  }
+}
 
 /**
  * A list's `cursor` query parameter, read by `schema`. An empty one (`?cursor=`, what a client sends

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { actionStateSchema } from './actionRecord';
 import { csv, pageLinksSchema, pagingSchema } from './query';
-import { epochMsParamSchema, targetParamSchema } from '../vocabulary';
+import { epochMsParamSchema, fromNotAfterTo, targetParamSchema, wholeNumberParamSchema } from '../vocabulary';
 
 /** Each state an action enters is audited under its own name; awaiting approval is told by the dry run's entry. */
 const auditedStates = actionStateSchema.exclude(['awaiting_approval']).options;
@@ -84,21 +84,23 @@ export const auditEntrySchema = z.object({
 export type AuditEntry = z.infer<typeof auditEntrySchema>;
 
 /** GET /api/audit; `format=csv|jsonl` exports every matching entry (paging ignored) as a download. */
-export const auditQuerySchema = z.object({
-  actionId: z.coerce.number().int().positive().optional(),
-  triggerId: z.string().optional(),
-  /**
-   * The entries of one pipeline target (its id, as GET /api/targets gives it): those of the triggers
-   * its anomalies raised. Entries of alerts belong to no pipeline target.
-   */
-  target: targetParamSchema.min(1).optional(),
-  kind: csv(auditKindSchema).optional(),
-  user: z.string().optional(),
-  from: epochMsParamSchema.optional(),
-  to: epochMsParamSchema.optional(),
-  format: z.enum(['json', 'csv', 'jsonl']).default('json'),
-  ...pagingSchema,
-});
+export const auditQuerySchema = z
+  .object({
+    actionId: wholeNumberParamSchema(z.number().positive().max(Number.MAX_SAFE_INTEGER)).optional(),
+    triggerId: z.string().optional(),
+    /**
+     * The entries of one pipeline target (its id, as GET /api/targets gives it): those of the triggers
+     * its anomalies raised. Entries of alerts belong to no pipeline target.
+     */
+    target: targetParamSchema.min(1).optional(),
+    kind: csv(auditKindSchema).optional(),
+    user: z.string().optional(),
+    from: epochMsParamSchema.optional(),
+    to: epochMsParamSchema.optional(),
+    format: z.enum(['json', 'csv', 'jsonl']).default('json'),
+    ...pagingSchema,
+  })
+  .superRefine(fromNotAfterTo);
 export type AuditQuery = z.input<typeof auditQuerySchema>;
 
 export const auditListSchema = z.object({

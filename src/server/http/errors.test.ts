@@ -6,6 +6,7 @@ import { registerErrorHandler } from './errors';
 import { Registry } from 'prom-client';
 import { registerLoadShedding } from './loadShedding';
 import { connectionFailure, StoreUnavailableError } from '../store/postgres/pool';
+import { StoredRowError } from '../store/rows';
 
 describe('the HTTP error handler', () => {
   const app = Fastify({ logger: false }).withTypeProvider<ZodTypeProvider>();
@@ -43,6 +44,11 @@ describe('the HTTP error handler', () => {
   });
   app.get('/broken', async () => {
     throw Object.assign(new Error('UNIQUE constraint failed: t.id'), { code: 'SQLITE_CONSTRAINT_UNIQUE' });
+  });
+  // A row its schema does not read, as decodeRow words it; a list worker's comes back as a plain error keeping its name.
+  app.get('/row', async (request) => {
+    const { message, worker } = request.query as { message: string; worker?: string };
+    throw worker ? Object.assign(new Error(message), { name: 'StoredRowError' }) : new StoredRowError(message);
   });
   afterAll(async () => {
     await app.close();
@@ -114,5 +120,53 @@ describe('the HTTP error handler', () => {
     } finally {
       await shedApp.close();
     }
+  });
+
+  it.each([
+    [
+      'an anomaly with an unreadable JSON column',
+      'anomalies row 12 is invalid at signals: not JSON (Unexpected token \'g\', "garbage" is not valid JSON)',
+      "the store's anomalies row 12 is unreadable (column signals)",
+    ],
+    [
+      'a keyed row, the path going into its JSON',
+      'pipeline_watches row w is invalid at peers.db-password.0: Invalid input: expected number, received string',
+      "the store's pipeline_watches row w is unreadable (column peers)",
+    ],
+    [
+      'a row whose target id is its key',
+      'anomalies row w{job="j7"} at 1744025400000 is invalid at id: Invalid input: expected number, received string',
+      'the store\'s anomalies row w{job="j7"} at 1744025400000 is unreadable (column id)',
+    ],
+    [
+      'a row without a key or a path, its fault quoting " is invalid"',
+      'models row is invalid: the "hunter2 is invalid" value',
+      "the store's models row is unreadable",
+    ],
+    [
+      'a key with a control character',
+      'settings row a\u0000b is invalid at value: Invalid input',
+      "the store's settings row is unreadable (column value)",
+    ],
+  ])('answers %s with 500 stored_row_unreadable naming the table, row and column only', async (_, message, said) => {
+    for (const worker of ['', '1']) {
+      const res = await app.inject({ method: 'GET', url: '/row', query: { message, worker } });
+      expect(res.statusCode).toBe(500);
+      expect(res.json()).toEqual({
+        error: 'stored_row_unreadable',
+        message: `${said}: mend or delete it; the backend log says what is wrong with it`,
+      });
+      expect(res.body).not.toMatch(/garbage|hunter2|password|Invalid|JSON/);
+    }
+  });
+
+  it('answers a StoredRowError not worded as a row that does not fit without its text', async () => {
+    const message = 'anomalies row w{job="a"} at 5 was not returned by its upsert';
+    const res = await app.inject({ method: 'GET', url: '/row', query: { message } });
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toEqual({
+      error: 'stored_row_unreadable',
+      message: 'a row of the store is unreadable; the backend log names it',
+    });
   });
 });

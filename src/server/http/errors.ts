@@ -4,6 +4,7 @@ import type { ErrorBody } from '../../contract/health';
 import { plainIssue } from '../config/plainWords';
 import { StoreBusyError, StoreUnavailableError } from '../store/postgres/pool';
 import { postgresRefusalReason } from '../store/postgres/refusals';
+import { StoredRowError } from '../store/rows';
 import { cannotWrite } from '../store/writeHealth';
 import type { Shed } from './loadShedding';
 
@@ -38,6 +39,12 @@ export function registerErrorHandler(app: FastifyInstance<any, any, any, any, an
       const body: ErrorBody = { error: 'store_unavailable', message: `${away}; try again later` };
       return reply.code(503).header('Retry-After', String(STORE_RETRY_AFTER_SECONDS)).send(body);
     }
+    if (isStoredRowError(error)) {
+      // The whole error (the field's fault, which may quote the row) goes to the log; the answer names only the row.
+      request.log.error({ err: error }, 'request failed: a stored row is unreadable');
+      const body: ErrorBody = { error: 'stored_row_unreadable', message: unreadableRow(error.message) };
+      return reply.code(500).send(body);
+    }
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) {
       request.log.error({ err: error }, 'request failed');
@@ -61,4 +68,40 @@ function storeAway(error: unknown): string | undefined {
   }
   const reason = cannotWrite(error) ? 'its disk is full or refuses writes' : postgresRefusalReason(error);
   return reason === undefined ? undefined : `the store cannot write now (${reason})`;
+}
+
+/**
+ * A StoredRowError, thrown here or by a list worker (whose errors come back as plain errors that
+ * keep their name): a row of the store that its schema does not read.
+ */
+function isStoredRowError(error: Error): boolean {
+  return error instanceof StoredRowError || error.name === 'StoredRowError';
+}
+
+/** decodeRow's message: `<table> row[ <key>] is invalid[ at <path>]: <fault>` (src/server/store/rows.ts). */
+const TABLE_ROW = /^([a-z][a-z0-9_]*) row/;
+const INVALID = ' is invalid';
+/** A column name as the tables have them. */
+const COLUMN = /^[a-z][a-z0-9_]*$/;
+/** A row's key as decodeRow gives it (an id, a watch, a target id): shown when short and printable. */
+const ROW_KEY = /^[^\p{Cc}]{1,300}$/u;
+
+/**
+ * What an operator is told of a row the store cannot read: its table, its row and its column, so it
+ * can be mended or deleted. Only those names are taken from the message, read from its start: the
+ * fault after them is zod's or JSON.parse's, which may quote the row's text, and a path's deeper
+ * steps are keys inside the column's JSON. No contents, no SQL: those stay in the log.
+ */
+export function unreadableRow(message: string): string {
+  const table = TABLE_ROW.exec(message);
+  const end = table ? message.indexOf(INVALID, table[0].length) : -1;
+  const key = table ? message.slice(table[0].length, end) : '';
+  if (!table || end < 0 || (key !== '' && !key.startsWith(' '))) {
+    return 'a row of the store is unreadable; the backend log names it';
+  }
+  const row = ROW_KEY.test(key.slice(1)) ? key : '';
+  const rest = message.slice(end + INVALID.length);
+  const column = rest.startsWith(' at ') ? rest.slice(4).split(/[.:]/)[0] : '';
+  const where = COLUMN.test(column) ? ` (column ${column})` : '';
+  return `the store's ${table[1]} row${row} is unreadable${where}: mend or delete it; the backend log says what is wrong with it`;
 }

@@ -3,7 +3,7 @@ import { messageOf } from '../../utils/messageOf';
 import { type Clock, systemClock } from '../clock';
 import { DEFAULT_MAX_RESPONSE_BYTES, NO_REDIRECTS, readBoundedText, ResponseTooLargeError } from './bounded';
 import { redactUserinfo, splitUserinfo } from './credentials';
-import { parseSampleValue, readMatrix } from './matrix';
+import { readMatrix } from './matrix';
 import { readMatrixText } from './matrixText';
 import { envelopeSchema, instantDataSchema } from './schemas';
 import { malformedAnswer, PrometheusError, type InstantSample, type RangeSeries } from './types';
@@ -85,12 +85,10 @@ export class PrometheusClient {
     switch (answer.resultType) {
       case 'vector':
         return answer.result.flatMap(({ metric, value }) =>
-          value ? [{ labels: metric, timestamp: Math.round(value[0] * 1000), value: parseSampleValue(value[1]) }] : []
+          value ? [{ labels: metric, timestamp: value[0], value: value[1] }] : []
         );
       case 'scalar':
-        return [
-          { labels: {}, timestamp: Math.round(answer.result[0] * 1000), value: parseSampleValue(answer.result[1]) },
-        ];
+        return [{ labels: {}, timestamp: answer.result[0], value: answer.result[1] }];
       case 'matrix':
         throw new PrometheusError('malformed', 'an instant query answered a range vector: use query_range for it');
       case 'string':

@@ -1,4 +1,5 @@
 import { isRecord } from '../../detection/shared/json';
+import { parseSampleValue, quotedValue, SAMPLE_TIME_EXPECTED, SAMPLE_VALUE_EXPECTED, sampleTimeMs } from './sample';
 import { matrixSchema } from './schemas';
 import { malformedAnswer, PrometheusError, type RangeSeries } from './types';
 
@@ -22,8 +23,22 @@ export function readMatrix(data: unknown): RangeSeries[] {
           `Prometheus answered query_range with an unexpected shape at result.${s}.values.${i}${sampleFault(sample)}: a [time, "value"] pair`
         );
       }
-      timestamps[i] = Math.round(sample[0] * 1000);
-      samples[i] = parseSampleValue(sample[1]);
+      const time = sampleTimeMs(sample[0]);
+      if (time === undefined) {
+        throw new PrometheusError(
+          'malformed',
+          `Prometheus answered query_range with an unexpected time at result.${s}.values.${i}.0: ${sample[0]}, not ${SAMPLE_TIME_EXPECTED}`
+        );
+      }
+      const value = parseSampleValue(sample[1]);
+      if (value === undefined) {
+        throw new PrometheusError(
+          'malformed',
+          `Prometheus answered query_range with an unexpected value at result.${s}.values.${i}.1: ${quotedValue(sample[1])}, not ${SAMPLE_VALUE_EXPECTED}`
+        );
+      }
+      timestamps[i] = time;
+      samples[i] = value;
     }
     return { labels: series.metric, timestamps, values: samples };
   });
@@ -79,19 +94,4 @@ function sampleFault(sample: unknown): string {
     return '';
   }
   return typeof sample[0] !== 'number' ? '.0' : '.1';
-}
-
-/** Prometheus encodes sample values as strings so that NaN and ±Inf survive JSON. */
-export function parseSampleValue(text: string): number {
-  switch (text) {
-    case 'NaN':
-      return NaN;
-    case '+Inf':
-    case 'Inf':
-      return Infinity;
-    case '-Inf':
-      return -Infinity;
-    default:
-      return Number(text);
-  }
 }

@@ -26,11 +26,33 @@ const time = fc.oneof(
   fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e12, max: 1e12 }),
   fc.integer({ min: 1_600_000_000_000, max: 1_800_000_000_000 }).map((ms) => ms / 1000)
 );
+// Values as Prometheus and VictoriaMetrics write them (a JSON number, NaN, ±Inf), and others no server writes.
 const value = fc.oneof(
-  fc.constantFrom('NaN', '+Inf', '-Inf', 'Inf', '1e+06', '0', '-0.5', '', 'x'),
+  fc.constantFrom(
+    'NaN',
+    '+Inf',
+    '-Inf',
+    'Inf',
+    'Infinity',
+    '1e+06',
+    '1e-07',
+    '0',
+    '-0.5',
+    '',
+    'x',
+    ' 7',
+    '0x10',
+    '1e309'
+  ),
   fc.double().map(String),
   fc.string({ maxLength: 3 })
 );
+
+/** Whether a server writes `text` as a value: a finite JSON number, NaN, +Inf or -Inf. */
+function isWrittenValue(text: string): boolean {
+  const number = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
+  return ['NaN', '+Inf', '-Inf'].includes(text) || (number.test(text) && Number.isFinite(Number(text)));
+}
 const series = fc.record({
   metric: fc.dictionary(text, text, { maxKeys: 4 }),
   values: fc.array(fc.tuple(time, value), { maxLength: 5 }),
@@ -73,12 +95,31 @@ describe('readMatrixText', () => {
     expect(readMatrixText(body)).toBeUndefined();
   });
 
+  it.each([
+    ['a value that is not a number', '[[1,"abc"]]'],
+    ['an empty value', '[[1,""]]'],
+    ['a spaced value', '[[1," 7 "]]'],
+    ['a hexadecimal value', '[[1,"0x10"]]'],
+    ['a JavaScript infinity', '[[1,"Infinity"]]'],
+    ['a value too large for a double', '[[1,"1e309"]]'],
+    ['a time too large for a double', '[[1e400,"1"]]'],
+  ])('leaves %s to the general way, which refuses it by position', (_, values) => {
+    const body = `{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":${values}}]}}`;
+    expect(readMatrixText(body)).toBeUndefined();
+    expect(() => readMatrix((JSON.parse(body) as { data: unknown }).data)).toThrow(
+      /^Prometheus answered query_range with an unexpected (value|time) at result\.0\.values\.0\.[01]: /
+    );
+  });
+
   it('reads every answer it accepts as JSON.parse and readMatrix do, and accepts every plain one', () => {
     fc.assert(
       fc.property(fc.array(series, { maxLength: 4 }), (result) => {
         const body = answer(result);
         const fast = readMatrixText(body);
-        const plain = !/[\\\u0000-\u001f]/.test(body) && !result.some((s) => '__proto__' in s.metric);
+        const plain =
+          !/[\\\u0000-\u001f]/.test(body) &&
+          !result.some((s) => '__proto__' in s.metric) &&
+          result.every((s) => s.values.every(([, v]) => isWrittenValue(v)));
         if (plain) {
           expect(fast).toBeDefined();
         }

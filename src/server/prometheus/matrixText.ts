@@ -1,4 +1,4 @@
-import { parseSampleValue } from './matrix';
+import { parseSampleValue, sampleTimeMs } from './sample';
 import type { RangeSeries } from './types';
 
 /** How Prometheus begins a successful query_range answer (its JSON has no spaces). */
@@ -15,9 +15,10 @@ const BACKSLASH = 92;
  * A query_range answer read from its text straight into typed arrays, when it is written exactly
  * as Prometheus writes one: JSON.parse built an object per series and an array and a string per
  * sample (10,000 series a cycle), all garbage as soon as readMatrix copied them. Anything else (a
- * space, an escape in a string, warnings, histograms, an error, a fault anywhere) gives undefined:
- * the caller then reads the answer the general way (JSON.parse, the envelope, readMatrix), which
- * refuses what is wrong with its usual message. What this accepts, the general way reads the same.
+ * space, an escape in a string, warnings, histograms, an error, a fault anywhere, a sample value or
+ * time Prometheus never writes) gives undefined: the caller then reads the answer the general way
+ * (JSON.parse, the envelope, readMatrix), which refuses what is wrong with its usual message. What
+ * this accepts, the general way reads the same.
  *
  * Every series' samples are views of two arrays of the whole answer: two small arrays of its own
  * cost a series ~450 B of heap (a one-step answer of 30,000 series: 13 MB that lived through the
@@ -142,16 +143,22 @@ class TextReader {
       if (time === undefined || !this.skip(COMMA)) {
         return false;
       }
-      const value = this.string();
-      if (value === undefined || !this.skip(CLOSE_BRACKET)) {
+      const text = this.string();
+      if (text === undefined || !this.skip(CLOSE_BRACKET)) {
+        return false;
+      }
+      // A time or value Prometheus never writes ("", "0x10", 1e400) is the general way's to refuse, by position.
+      const ms = sampleTimeMs(time);
+      const value = parseSampleValue(text);
+      if (ms === undefined || value === undefined) {
         return false;
       }
       const n = this.samplesRead;
       if (n === this.times.length) {
         this.grow();
       }
-      this.times[n] = Math.round(time * 1000);
-      this.values[n] = parseSampleValue(value);
+      this.times[n] = ms;
+      this.values[n] = value;
       this.samplesRead = n + 1;
       if (this.skip(CLOSE_BRACKET)) {
         return true;

@@ -1,7 +1,27 @@
 import { z } from 'zod';
+import { parseSampleValue, quotedValue, SAMPLE_TIME_EXPECTED, SAMPLE_VALUE_EXPECTED, sampleTimeMs } from './sample';
 
 // Prometheus' HTTP API envelope and result types, as documented for /api/v1/query and query_range.
-const sampleValue = z.tuple([z.number(), z.string()]);
+
+/** An instant sample, [seconds, "value"], read as [epoch ms, value]: only the forms Prometheus writes (sample.ts). */
+const sampleValue = z.tuple([
+  z.number().transform((seconds, ctx) => {
+    const ms = sampleTimeMs(seconds);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `${seconds}, not ${SAMPLE_TIME_EXPECTED}` });
+      return z.NEVER;
+    }
+    return ms;
+  }),
+  z.string().transform((text, ctx) => {
+    const value = parseSampleValue(text);
+    if (value === undefined) {
+      ctx.addIssue({ code: 'custom', message: `${quotedValue(text)}, not ${SAMPLE_VALUE_EXPECTED}` });
+      return z.NEVER;
+    }
+    return value;
+  }),
+]);
 const labels = z.record(z.string(), z.string());
 
 // A range answer's samples are checked where they are read (matrix.ts): there can be millions.
