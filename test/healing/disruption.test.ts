@@ -1,6 +1,7 @@
 // Issue 17, item 3: percentage and healthy-floor limits, counted from the Ready conditions the
 // API server reports for pods and nodes.
 
+import { safetyLimitsSchema } from '../../src/contract/healing';
 import { deployment, node, pod, replicaSet } from '../kube/objects';
 import { anomaly, realWrites, setUp, Setup, drainInTurn } from './setup';
 
@@ -96,6 +97,57 @@ it('never below the healthy floor, while a pod that is not Ready may always go',
     },
   });
   expect(s.kube.get('Pod', 'web-5f7c-0', 'shop')).toBeDefined();
+});
+
+it('a scale-in takes its removed pods from the workload limits, as a restart or a delete would', async () => {
+  s = await setUp({
+    policies: [{ name: 'shrink', action: { type: 'scale', delta: -2 }, gate: 'auto' }],
+    limits: { ...noOtherLimits, workloadDisruption: { minHealthyPercent: 80 } },
+  });
+  webDeployment(5);
+  const web = { kind: 'deployment', namespace: 'shop', name: 'web' } as const;
+  const [id] = await s.engine.onAnomaly(anomaly({ object: web }));
+  await s.engine.idle();
+  // 5 of 5 Ready, the floor is 4: removing two Ready pods would leave 3.
+  expect(await s.engine.actions.get(id)).toMatchObject({
+    state: 'approved',
+    reason: {
+      kind: 'workload-disruption',
+      message:
+        'waiting: deployment shop/web has 5 of 5 replicas Ready; this would leave 3, below its healthy floor of 80% (4)',
+    },
+  });
+  expect(s.kube.get('Deployment', 'web', 'shop')!.spec!.replicas).toBe(5);
+  expect(realWrites(s)).toEqual([]);
+  // The floor lowered to 60% (3): two may go, and the scale-in runs at the next tick.
+  await s.engine.settings.setLimits(
+    safetyLimitsSchema.parse({ ...noOtherLimits, workloadDisruption: { minHealthyPercent: 60 } }),
+    'admin'
+  );
+  await s.engine.tick();
+  await s.engine.idle();
+  expect((await s.engine.actions.get(id))!.state).toBe('succeeded');
+  expect(s.kube.get('Deployment', 'web', 'shop')!.spec!.replicas).toBe(3);
+});
+
+it('a scale-in is capped by maxUnavailablePercent by the pods it removes at once', async () => {
+  s = await setUp({
+    policies: [{ name: 'shrink', action: { type: 'scale', replicas: 6 }, gate: 'auto' }],
+    limits: { ...noOtherLimits, workloadDisruption: { maxUnavailablePercent: 30 } },
+  });
+  webDeployment(10);
+  const [id] = await s.engine.onAnomaly(anomaly({ object: { kind: 'deployment', namespace: 'shop', name: 'web' } }));
+  await s.engine.idle();
+  expect(await s.engine.actions.get(id)).toMatchObject({
+    state: 'approved',
+    reason: {
+      kind: 'workload-disruption',
+      message:
+        'waiting: 0 of 10 replicas of deployment shop/web are not Ready and this would take 4 Ready pods down; at most 30% (3) at a time',
+    },
+  });
+  expect(s.kube.get('Deployment', 'web', 'shop')!.spec!.replicas).toBe(10);
+  expect(realWrites(s)).toEqual([]);
 });
 
 it('nodes: at most the share given cordoned or draining, never below 51% Ready and schedulable', async () => {

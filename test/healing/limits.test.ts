@@ -177,6 +177,29 @@ describe('blast radius', () => {
     expect(await s.engine.actions.get(second)).toMatchObject({ state: 'blocked', reason: { kind: 'replica-ceiling' } });
   });
 
+  it('a scale-out of a workload already above the ceiling changes nothing: it is never scaled in to the ceiling', async () => {
+    s = await setUp({
+      policies: [{ name: 'scale-out', action: { type: 'scale', delta: 1 }, gate: 'auto' }],
+      limits: { replicaCeiling: 20, workloadDisruption: { minHealthyPercent: 100, maxUnavailablePercent: 1 } },
+    });
+    s.kube.add(deployment({ namespace: 'shop', name: 'big', replicas: 25 }));
+    const [id] = await s.engine.onAnomaly(anomaly({ object: { kind: 'deployment', namespace: 'shop', name: 'big' } }));
+    await s.engine.tick();
+    await s.engine.idle();
+    const action = (await s.engine.actions.get(id))!;
+    expect(action).toMatchObject({
+      state: 'blocked',
+      reason: {
+        kind: 'replica-ceiling',
+        message:
+          'deployment shop/big already has 25 replicas, above the ceiling of 20: scaling out further is not allowed, and the ceiling never scales in',
+      },
+    });
+    expect(action.dryRun!.changes).toEqual([{ field: 'deployment shop/big replicas', from: '25', to: '25' }]);
+    expect(s.kube.get('Deployment', 'big', 'shop')!.spec!.replicas).toBe(25);
+    expect(realWrites(s)).toEqual([]);
+  });
+
   it('a ceiling lowered after the proposal holds when the approval comes: the pinned count does not pass it', async () => {
     s = await setUp({ policies: [{ name: 'p', action: { type: 'scale', delta: 5 }, gate: 'approve' }] });
     const [id] = await s.engine.onAnomaly(anomaly());

@@ -44,6 +44,16 @@ describe('never a scale-down from an approved scale-out', () => {
     );
   });
 
+  it('refuses a change against what was asked, even when it matches the approval (both scale in)', () => {
+    // A scale-out asked at 25 replicas, clamped to a ceiling of 20 below them: 25 → 20 approved and fresh alike.
+    const action = approvedScale(25, 20, record(25, 20));
+    const clampedDown: ScaleResult = { ...fresh(25, 20), requested: 26, clamped: 'ceiling' };
+    expect(scaleBreaksApproval(action, clampedDown)).toBe(
+      'deployment shop/cart: a scale-out (to 26) was asked for, and it would be a scale-in (25 → 20)'
+    );
+    expect(supersededBecause(action, { record: record(25, 20), result: clampedDown })).toMatch(/was asked for/);
+  });
+
   it('lets exactly the approved change through', () => {
     const action = approvedScale(5, 6, record(5, 6));
     expect(scaleBreaksApproval(action, fresh(5, 6))).toBeUndefined();

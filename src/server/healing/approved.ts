@@ -25,8 +25,14 @@ export function scaleBreaksApproval(action: StoredAction, fresh: ScaleResult): s
   }
   const approved = Math.sign(planned.replicas - planned.expectReplicas);
   const now = Math.sign(fresh.to - fresh.from);
+  const asked = Math.sign(fresh.requested - fresh.from);
+  const word = (sign: number) => (sign > 0 ? 'a scale-out' : sign < 0 ? 'a scale-in' : 'no change');
+  // Agreeing with the approval is not enough: both could be the wrong way round (a scale-out clamped
+  // down to a ceiling below the count). A change is only ever made in the direction it was asked for.
+  if (now !== 0 && asked !== 0 && now !== asked) {
+    return `${name}: ${word(asked)} (to ${fresh.requested}) was asked for, and it would be ${word(now)} (${fresh.from} → ${fresh.to})`;
+  }
   if (approved !== now) {
-    const word = (sign: number) => (sign > 0 ? 'a scale-out' : sign < 0 ? 'a scale-in' : 'no change');
     return `${name}: ${word(approved)} (${planned.expectReplicas} → ${planned.replicas}) was approved, and it would now be ${word(now)} (${fresh.from} → ${fresh.to})`;
   }
   if (fresh.from !== planned.expectReplicas || fresh.to !== planned.replicas) {

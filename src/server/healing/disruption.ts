@@ -10,23 +10,27 @@ import { nodesHealth, podWorkloadHealth, workloadHealth, type NodeHealth } from 
 
 const share = (n: number, of: number) => `${n} of ${of}`;
 
-/** Why a delete or restart on this workload must wait now; undefined when it may run. */
+/**
+ * Why a delete, restart or scale-in on this workload must wait now; undefined when it may run.
+ * `takesReady`: the Ready pods it takes down (true: one, as a delete or a restart's next pod).
+ */
 export function workloadRefusal(
   health: { workload: string; desired: number; ready: number },
-  takesReadyPod: boolean,
+  takesReady: boolean | number,
   limits: SafetyLimits
 ): Reason | undefined {
   const { maxUnavailablePercent, minHealthyPercent } = limits.workloadDisruption;
   const { workload, desired, ready } = health;
   const down = Math.max(0, desired - ready);
-  const cost = takesReadyPod ? 1 : 0;
+  const cost = typeof takesReady === 'number' ? Math.max(0, takesReady) : takesReady ? 1 : 0;
   if (maxUnavailablePercent !== undefined) {
     // As a rollout's maxUnavailable rounds: down, but one at a time always (else a small workload could never heal).
     const cap = Math.max(1, Math.floor((desired * maxUnavailablePercent) / 100));
     if (down + cost > cap) {
+      const more = cost > 1 ? ` and this would take ${cost} Ready pods down` : '';
       return {
         kind: 'workload-disruption',
-        message: `waiting: ${share(down, desired)} replicas of ${workload} are not Ready; at most ${maxUnavailablePercent}% (${cap}) at a time`,
+        message: `waiting: ${share(down, desired)} replicas of ${workload} are not Ready${more}; at most ${maxUnavailablePercent}% (${cap}) at a time`,
       };
     }
   }
@@ -42,7 +46,7 @@ export function workloadRefusal(
   return undefined;
 }
 
-/** The workload limits for a restart or a pod delete; undefined when they hold or are not set. */
+/** The workload limits for a restart, a pod delete or a scale-in; undefined when they hold or are not set. */
 export async function checkWorkload(
   kube: KubeClient,
   action: PlannedAction,
@@ -53,7 +57,7 @@ export async function checkWorkload(
     return undefined;
   }
   let read;
-  if (action.type === 'restart') {
+  if (action.type === 'restart' || (action.type === 'scale' && mayScaleIn(action))) {
     read = await workloadHealth(kube, action.target);
   } else if (action.type === 'delete-pod') {
     read = await podWorkloadHealth(kube, action.namespace, action.name);
@@ -72,10 +76,26 @@ export async function checkWorkload(
   if (read.value === undefined) {
     return undefined; // a bare pod: no workload to keep healthy
   }
+  if (action.type === 'scale') {
+    // A scale-in is a disruption: it deletes running pods as surely as a delete-pod does, several
+    // at once, so the same limits hold for it. It counts as taking `from - to` Ready pods down (the
+    // controller may pick unready ones first; we do not count on it), at most the Ready pods there are.
+    const from = action.expectReplicas ?? read.value.desired;
+    const to = Math.max(1, action.replicas ?? from + (action.delta ?? 0));
+    return to < from ? workloadRefusal(read.value, Math.min(from - to, read.value.ready), limits) : undefined;
+  }
   // A delete takes a Ready pod only if that pod was Ready; a rolling restart takes one down
   // whenever one is Ready (restarting a workload with none Ready costs nothing more).
   const takesReady = 'podReady' in read.value ? read.value.podReady : read.value.ready > 0;
   return workloadRefusal(read.value, takesReady, limits);
+}
+
+/** Whether a scale may take replicas away: pinned below its starting count, a count not pinned yet, or a negative delta. */
+function mayScaleIn(action: Extract<PlannedAction, { type: 'scale' }>): boolean {
+  if (action.replicas !== undefined) {
+    return action.expectReplicas === undefined || action.replicas < action.expectReplicas;
+  }
+  return (action.delta ?? 0) < 0;
 }
 
 /** Ready and schedulable: what carries the cluster's pods. */

@@ -13,7 +13,7 @@ export interface DryRun {
   result?: ActionResult;
   /** The action as it will run, pinned by the dry run. */
   pinned?: PlannedAction;
-  /** The dry run says there is nothing to do (a scale already at its count or ceiling). */
+  /** The dry run says there is nothing to do (a scale already at its count, or a scale-out at or above its ceiling). */
   noop?: Reason;
 }
 
@@ -56,13 +56,19 @@ export async function dryRunAction(
   }
   const result = outcome.value;
   if (result.action === 'scale' && result.from === result.to) {
+    // A scale-out of a workload above the ceiling (lowered since, or scaled by someone else) leaves it
+    // as it is: the ceiling holds a scale-out back, it never scales the workload in.
+    const ceiling = action.type === 'scale' ? action.ceiling : result.to;
     return result.clamped === 'ceiling'
       ? {
           record,
           result,
           noop: {
             kind: 'replica-ceiling',
-            message: `${target} already has ${result.from} replicas, the ceiling: scaling out further is not allowed`,
+            message:
+              result.from > ceiling
+                ? `${target} already has ${result.from} replicas, above the ceiling of ${ceiling}: scaling out further is not allowed, and the ceiling never scales in`
+                : `${target} already has ${result.from} replicas, the ceiling: scaling out further is not allowed`,
           },
         }
       : {

@@ -51,6 +51,34 @@ describe('scale', () => {
     expect(replicasOf('Deployment', 'cart')).toBe(1);
   });
 
+  it('the ceiling only holds a scale-out back: a workload at or above it is left as it is, never scaled in', async () => {
+    h.kube.add(deployment({ namespace: 'shop', name: 'cart', replicas: 25 }));
+    const byDelta = await scale(h.client, { target: cart, delta: 1, ceiling: 20 });
+    expect(byDelta.ok && byDelta.value).toMatchObject({ from: 25, to: 25, requested: 26, clamped: 'ceiling' });
+    const byCount = await scale(h.client, { target: cart, replicas: 30, ceiling: 20 });
+    expect(byCount.ok && byCount.value).toMatchObject({ from: 25, to: 25, requested: 30, clamped: 'ceiling' });
+    const atCeiling = await scale(h.client, { target: cart, delta: 1, ceiling: 25 });
+    expect(atCeiling.ok && atCeiling.value).toMatchObject({ from: 25, to: 25, clamped: 'ceiling' });
+    expect(replicasOf('Deployment', 'cart')).toBe(25);
+    // A clamp that still raises the count stays: 18 + 5 with a ceiling of 20 → 20.
+    h.kube.add(deployment({ namespace: 'shop', name: 'cart', replicas: 18 }));
+    const raised = await scale(h.client, { target: cart, delta: 5, ceiling: 20 });
+    expect(raised.ok && raised.value).toMatchObject({ from: 18, to: 20, requested: 23, clamped: 'ceiling' });
+  });
+
+  it('a scale never goes against its direction: a scale-in never scales out, a count below the current one is kept', async () => {
+    h.kube.add(deployment({ namespace: 'shop', name: 'cart', replicas: 0 }));
+    const fromZero = await scale(h.client, { target: cart, delta: -1, ceiling: 20 });
+    expect(fromZero.ok && fromZero.value).toMatchObject({ from: 0, to: 0, requested: -1, clamped: 'floor' });
+    expect(replicasOf('Deployment', 'cart')).toBe(0);
+    // An absolute count scales in as the docs say, to that count: the ceiling plays no part in a scale-in.
+    h.kube.add(deployment({ namespace: 'shop', name: 'cart', replicas: 25 }));
+    const down = await scale(h.client, { target: cart, replicas: 22, ceiling: 20 });
+    expect(down.ok && down.value).toMatchObject({ from: 25, to: 22, requested: 22 });
+    expect(down.ok && down.value.clamped).toBeUndefined();
+    expect(replicasOf('Deployment', 'cart')).toBe(22);
+  });
+
   it('scales only from the count it was planned from: another count is refused, nothing is sent', async () => {
     h.kube.add(deployment({ namespace: 'shop', name: 'cart', replicas: 9 }));
     const result = await scale(h.client, { target: cart, replicas: 4, expectReplicas: 3, ceiling: 10 });

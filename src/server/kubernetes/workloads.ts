@@ -77,7 +77,10 @@ export interface ScaleParams {
   /** Exactly one of `replicas` (a count) and `delta` (added to the current count). */
   replicas?: number;
   delta?: number;
-  /** The most replicas this action may leave; the result never goes below 1 either. */
+  /**
+   * The most replicas a scale-out may reach; a scale-in never goes below 1. Neither turns the change
+   * around: a scale-out of a workload at or above the ceiling, or a scale-in of one at 1, changes nothing.
+   */
   ceiling: number;
   /**
    * Scale only while the workload still has this many replicas: the count the planned change
@@ -94,6 +97,22 @@ function readScale(client: KubeClient, target: WorkloadRef<ScalableKind>) {
       ? client.apps.readNamespacedDeploymentScale(params, options)
       : client.apps.readNamespacedStatefulSetScale(params, options)
   );
+}
+
+/**
+ * Where a scale from `from` towards `requested` may go. The ceiling only holds a scale-out back and
+ * the floor of one replica only holds a scale-in back: neither ever turns the change around, so a
+ * workload already at or above the ceiling is left as it is by a scale-out (never scaled in to the
+ * ceiling), and one at or below one replica by a scale-in (never scaled out to one).
+ */
+function bounded(from: number, requested: number, ceiling: number): { to: number; clamped?: 'ceiling' | 'floor' } {
+  if (requested > from) {
+    return requested > ceiling ? { to: Math.max(from, ceiling), clamped: 'ceiling' } : { to: requested };
+  }
+  if (requested < from) {
+    return requested < 1 ? { to: Math.min(from, 1), clamped: 'floor' } : { to: requested };
+  }
+  return { to: from };
 }
 
 /**
@@ -126,8 +145,7 @@ export async function scale(client: KubeClient, params: ScaleParams): Promise<Ku
       });
     }
     const requested = countGiven ? replicas : from + (delta ?? 0);
-    const to = Math.min(Math.max(requested, 1), ceiling);
-    const clamped = requested > ceiling ? 'ceiling' : requested < 1 ? 'floor' : undefined;
+    const { to, clamped } = bounded(from, requested, ceiling);
     const body = { metadata: { resourceVersion: current.value.metadata?.resourceVersion }, spec: { replicas: to } };
     const patchParams = {
       name: target.name,
