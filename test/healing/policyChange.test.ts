@@ -152,6 +152,29 @@ describe('an approved action waiting to run', () => {
 });
 
 describe('policyChange', () => {
+  it("refuses a scale pinned against its policy's direction (an earlier build pinned 25 -> 20 for a +1 policy)", async () => {
+    s = await setUp({ policies: [scaleOut] });
+    const limits = (await s.engine.settings.limits()).limits;
+    const trigger = anomaly();
+    const [id] = await s.engine.onAnomaly(trigger);
+    const base = (await s.engine.actions.get(id))!;
+    const pinned = (replicas: number, expectReplicas: number) => ({
+      ...base,
+      action: { ...(base.action as Extract<typeof base.action, { type: 'scale' }>), replicas, expectReplicas },
+    });
+    expect(policyChange(pinned(20, 25), trigger, [policy(scaleOut)], limits)?.message).toBe(
+      'policy scale scales out; this action would scale in: scale deployment shop/cart to 20 (ceiling 20) will not run'
+    );
+    expect(policyChange(pinned(4, 3), trigger, [policy(scaleOut)], limits)).toBeUndefined();
+    const scaleIn = policy({ ...scaleOut, action: { type: 'scale', delta: -1 } });
+    expect(policyChange(pinned(4, 3), trigger, [scaleIn], limits)?.message).toMatch(
+      /^policy scale scales in; this action would scale out/
+    );
+    // An absolute count goes either way.
+    const absolute = policy({ ...scaleOut, action: { type: 'scale', replicas: 20 } });
+    expect(policyChange(pinned(20, 25), trigger, [absolute], limits)).toBeUndefined();
+  });
+
   it('reads the step of a ladder an action is on, and the gate of that step', async () => {
     s = await setUp();
     const ladder = policy({

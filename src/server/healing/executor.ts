@@ -80,7 +80,8 @@ export class Executor {
           await this.runner.run(await lifecycle.get(id), kube);
         }
       });
-    } else if (planned.type === 'restart' || planned.type === 'delete-pod') {
+    } else if (planned.type === 'restart' || planned.type === 'delete-pod' || planned.type === 'scale') {
+      // A scale-in takes Ready pods down as they do (disruption.ts); a scale-out waiting its turn costs little.
       await this.ctx.serial.run(`workloads in ${action.namespace ?? ''}`, async () => {
         if (await this.prepare(action, limits, kube)) {
           await this.runner.run(await lifecycle.get(id), kube);

@@ -1,4 +1,4 @@
-import type { HealingTrigger, Policy, Reason, SafetyLimits } from '../../contract/healing';
+import type { HealingTrigger, Policy, PolicyAction, Reason, SafetyLimits } from '../../contract/healing';
 import type { EngineContext } from './context';
 import { approvedAutomatically } from './holds';
 import { rung } from './ladder';
@@ -37,6 +37,10 @@ export function policyChange(
   if (now.action.type !== action.action.type) {
     return changed(`policy ${policy.name} now takes the action ${now.action.type}`);
   }
+  if (againstIntent(action, now.action)) {
+    const [policyWay, actionWay] = scalesOut(now.action) ? ['out', 'in'] : ['in', 'out'];
+    return changed(`policy ${policy.name} scales ${policyWay}; this action would scale ${actionWay}`);
+  }
   // A proposal of a dry-run gate only records what would happen: a dry-run gate changes nothing for it.
   if (now.gate === 'dry-run' && action.gate !== 'dry-run') {
     return changed(`policy ${policy.name} now only dry-runs`);
@@ -46,6 +50,27 @@ export function policyChange(
     return changed(`policy ${policy.name} no longer approves automatically (its gate is now ${now.gate})`);
   }
   return undefined;
+}
+
+/** A relative scale's direction: out (the default delta is 1) or in; undefined for an absolute count. */
+const scalesOut = (planned: PolicyAction): boolean | undefined =>
+  planned.type === 'scale' && planned.replicas === undefined ? (planned.delta ?? 1) > 0 : undefined;
+
+/**
+ * A scale pinned against its policy's direction: a scale-out policy's action that would scale in (an
+ * earlier build pinned a workload above the replica ceiling down to it) or the reverse.
+ */
+function againstIntent(action: StoredAction, policyAction: PolicyAction): boolean {
+  const planned = action.action;
+  const out = scalesOut(policyAction);
+  if (planned.type !== 'scale' || out === undefined) {
+    return false;
+  }
+  const { replicas, expectReplicas } = planned;
+  if (replicas === undefined || expectReplicas === undefined || replicas === expectReplicas) {
+    return false;
+  }
+  return replicas > expectReplicas !== out;
 }
 
 /**
