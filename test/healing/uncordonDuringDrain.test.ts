@@ -71,19 +71,24 @@ function twoNodes(): Array<{ pod: string; nodeSchedulable: boolean }> {
   return evictions;
 }
 
+/** Holds the drain of n1 at its second eviction (a-2), a-1 evicted: resolves once that request has arrived. */
+function holdSecondEviction(): Promise<void> {
+  return new Promise<void>((arrived) =>
+    s.kube.inject({
+      method: 'POST',
+      path: '/api/v1/namespaces/shop/pods/a-2/eviction',
+      match: real,
+      hold: true,
+      times: 1,
+      sideEffect: () => arrived(),
+    })
+  );
+}
+
 it('an uncordon of a node mid-drain waits for the drain; a second drain waits for the node; one node drains at a time', async () => {
   s = await setUp({ policies });
   // Held open: the drain of n1 stays executing, a-1 evicted, until released. Injected first, so it wins.
-  let arrived!: () => void;
-  const midDrain = new Promise<void>((resolve) => (arrived = resolve));
-  s.kube.inject({
-    method: 'POST',
-    path: '/api/v1/namespaces/shop/pods/a-2/eviction',
-    match: real,
-    hold: true,
-    times: 1,
-    sideEffect: () => arrived(),
-  });
+  const midDrain = holdSecondEviction();
   const evictions = twoNodes();
   const [d1] = await s.engine.onAnomaly(drainOf('n1'));
   await midDrain;
@@ -133,7 +138,7 @@ it('an uncordon of a node mid-drain waits for the drain; a second drain waits fo
   expect(
     (await s.engine.audit.list({ actionId: u, kind: ['waiting'], limit: 10, offset: 0, format: 'json' })).total
   ).toBe(1);
-}, 30_000);
+});
 
 it('an uncordon of a node whose drain is paused (approved with its progress) waits until the drain resumes and ends', async () => {
   s = await setUp({
@@ -181,7 +186,7 @@ it('an uncordon of a node whose drain is paused (approved with its progress) wai
   expect(evictions).toEqual(['a-1', 'a-2', 'a-3'].map((p) => ({ pod: p, nodeSchedulable: false })));
   expect(unschedulable('n1')).toBe(false);
   expect(await s.engine.actions.heldNodes()).toEqual([]);
-}, 30_000);
+});
 
 it('an uncordon of a node a finished drain holds gives the node back, and the next drain runs', async () => {
   s = await setUp({ policies });
@@ -201,20 +206,11 @@ it('an uncordon of a node a finished drain holds gives the node back, and the ne
   expect((await s.engine.actions.get(d2))!.state).toBe('succeeded');
   expect(await s.engine.actions.heldNodes()).toEqual([{ node: 'n2', actionId: d2 }]);
   expect(realWrites(s).filter((r) => r.method === 'PATCH' && r.path === '/api/v1/nodes/n1')).toHaveLength(2);
-}, 30_000);
+});
 
 it('an uncordon that ends while a drain holds its node executing does not give the hold back', async () => {
   s = await setUp({ policies });
-  let arrived!: () => void;
-  const midDrain = new Promise<void>((resolve) => (arrived = resolve));
-  s.kube.inject({
-    method: 'POST',
-    path: '/api/v1/namespaces/shop/pods/a-2/eviction',
-    match: real,
-    hold: true,
-    times: 1,
-    sideEffect: () => arrived(),
-  });
+  const midDrain = holdSecondEviction();
   twoNodes();
   const [d1] = await s.engine.onAnomaly(drainOf('n1'));
   await midDrain;
@@ -231,4 +227,4 @@ it('an uncordon that ends while a drain holds its node executing does not give t
   s.kube.release();
   await s.engine.idle();
   expect((await s.engine.actions.get(d1))!.state).toBe('succeeded');
-}, 30_000);
+});
