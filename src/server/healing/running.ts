@@ -8,6 +8,7 @@ import { notActing, type ExecutionRecords } from './executionRecords';
 import { approvedAutomatically } from './holds';
 import { executionResult, isKubeAction } from './kube';
 import { checkLimits, limitWindow } from './limits';
+import { isNodeAction } from './nodeCheck';
 import { withdraw } from './policyChange';
 import type { StoredAction } from './store/actionRows';
 
@@ -41,6 +42,29 @@ export class ActionRunner {
     return this.ctx.holds.evictions(action, (await this.ctx.settings.limits()).limits);
   }
 
+  /**
+   * The claim read the kill switch a store round trip before its write (with PostgreSQL, another
+   * replica may have engaged it meanwhile): read once more right before the first change to the
+   * cluster; engaged, the claimed action ends blocked and gives back the node it held. A resumed
+   * drain asks before each eviction instead.
+   */
+  private async stoppedSinceClaim(action: StoredAction): Promise<boolean> {
+    const stopped = action.progress ? undefined : await this.ctx.settings.killSwitchRefusal();
+    if (!stopped) {
+      return false;
+    }
+    const { lifecycle } = this;
+    await lifecycle.move(
+      action,
+      ['executing'],
+      'blocked',
+      { reason: stopped, finishedAt: lifecycle.now() },
+      [{ kind: 'blocked', message: reasonText(stopped, iso) }],
+      isNodeAction(action) ? { releaseNode: action.action.node } : {}
+    );
+    return true;
+  }
+
   /** Runs a claimed action (or resumes an interrupted drain) and records the outcome. */
   async run(action: StoredAction, kube: KubeClient | undefined): Promise<void> {
     const { lifecycle, records } = this;
@@ -54,6 +78,8 @@ export class ActionRunner {
         : notConfigured('notifications are');
     } else if (!kube) {
       result = notConfigured('Kubernetes is');
+    } else if (await this.stoppedSinceClaim(action)) {
+      return;
     } else {
       const outcome = await executeKubeAction(kube, planned, {
         resume: action.progress,
