@@ -68,6 +68,11 @@ export class Executor {
     // the nodes: cordon, drain and uncordon), so two actions cannot both pass one snapshot of the
     // Ready counts or of the node holds.
     const planned = action.action;
+    const prepareAndRun = async () => {
+      if (await this.prepare(action, limits, kube)) {
+        await this.runner.run(await lifecycle.get(id), kube);
+      }
+    };
     if (isNodeAction(action)) {
       if (await this.ctx.serial.run('nodes', () => this.prepare(action, limits, kube))) {
         await this.runner.run(await lifecycle.get(id), kube);
@@ -75,20 +80,12 @@ export class Executor {
     } else if (isUncordon(action)) {
       // An uncordon checks the node's holder and runs (one request) in the nodes' turn: no drain or
       // cordon is claimed between its check and its end, where it gives the node's hold back.
-      await this.ctx.serial.run('nodes', async () => {
-        if (await this.prepare(action, limits, kube)) {
-          await this.runner.run(await lifecycle.get(id), kube);
-        }
-      });
+      await this.ctx.serial.run('nodes', prepareAndRun);
     } else if (planned.type === 'restart' || planned.type === 'delete-pod' || planned.type === 'scale') {
       // A scale-in takes Ready pods down as they do (disruption.ts); a scale-out waiting its turn costs little.
-      await this.ctx.serial.run(`workloads in ${action.namespace ?? ''}`, async () => {
-        if (await this.prepare(action, limits, kube)) {
-          await this.runner.run(await lifecycle.get(id), kube);
-        }
-      });
-    } else if (await this.prepare(action, limits, kube)) {
-      await this.runner.run(await lifecycle.get(id), kube);
+      await this.ctx.serial.run(`workloads in ${action.namespace ?? ''}`, prepareAndRun);
+    } else {
+      await prepareAndRun();
     }
   }
 
