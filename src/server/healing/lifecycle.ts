@@ -103,10 +103,20 @@ export class Lifecycle {
     await this.observe(await this.get(before.id), before.state);
   }
 
-  block(action: StoredAction, from: ActionState[], reason: Reason): Promise<boolean> {
-    return this.move(action, from, 'blocked', { reason, finishedAt: this.now() }, [
-      { kind: 'blocked', message: reasonText(reason, iso) },
-    ]);
+  block(
+    action: StoredAction,
+    from: ActionState[],
+    reason: Reason,
+    nodes: { releaseNode?: string } = {}
+  ): Promise<boolean> {
+    return this.move(
+      action,
+      from,
+      'blocked',
+      { reason, finishedAt: this.now() },
+      [{ kind: 'blocked', message: reasonText(reason, iso) }],
+      nodes
+    );
   }
 
   async get(id: number): Promise<StoredAction> {

@@ -53,13 +53,10 @@ export class ActionRunner {
     if (!stopped) {
       return false;
     }
-    const { lifecycle } = this;
-    await lifecycle.move(
+    await this.lifecycle.block(
       action,
       ['executing'],
-      'blocked',
-      { reason: stopped, finishedAt: lifecycle.now() },
-      [{ kind: 'blocked', message: reasonText(stopped, iso) }],
+      stopped,
       isNodeAction(action) ? { releaseNode: action.action.node } : {}
     );
     return true;
