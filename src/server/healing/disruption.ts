@@ -1,6 +1,7 @@
 import type { PlannedAction, Reason, SafetyLimits } from '../../contract/healing';
 import type { KubeClient } from '../kubernetes';
 import { nodesHealth, podWorkloadHealth, workloadHealth, type NodeHealth } from '../kubernetes/health';
+import { boundedScale } from '../kubernetes/workloads';
 
 /**
  * The percentage and healthy-floor limits, read against the cluster as the API server reports it
@@ -81,7 +82,7 @@ export async function checkWorkload(
     // at once, so the same limits hold for it. It counts as taking `from - to` Ready pods down (the
     // controller may pick unready ones first; we do not count on it), at most the Ready pods there are.
     const from = action.expectReplicas ?? read.value.desired;
-    const to = Math.max(1, action.replicas ?? from + (action.delta ?? 0));
+    const { to } = boundedScale(from, action.replicas ?? from + (action.delta ?? 0), action.ceiling);
     return to < from ? workloadRefusal(read.value, Math.min(from - to, read.value.ready), limits) : undefined;
   }
   // A delete takes a Ready pod only if that pod was Ready; a rolling restart takes one down

@@ -29,6 +29,15 @@ type Options = ConfigurationOptions<ObservableMiddleware>;
 type ObjectParams = { name: string; namespace: string };
 type PatchParams = ObjectParams & { body: object; dryRun?: string; fieldValidation?: string };
 
+/** A patch of the workload `target` as every action sends it: its dry run if asked, strict field validation. */
+const patchOf = (target: ObjectParams, body: object, dryRun: boolean | undefined): PatchParams => ({
+  name: target.name,
+  namespace: target.namespace,
+  body,
+  dryRun: dryRunParam(dryRun),
+  fieldValidation: FIELD_VALIDATION,
+});
+
 /** The apps/v1 read and patch of each restartable kind: the one place a call depends on the kind. */
 function workloadCalls(
   client: KubeClient,
@@ -105,7 +114,11 @@ function readScale(client: KubeClient, target: WorkloadRef<ScalableKind>) {
  * workload already at or above the ceiling is left as it is by a scale-out (never scaled in to the
  * ceiling), and one at or below one replica by a scale-in (never scaled out to one).
  */
-function bounded(from: number, requested: number, ceiling: number): { to: number; clamped?: 'ceiling' | 'floor' } {
+export function boundedScale(
+  from: number,
+  requested: number,
+  ceiling: number
+): { to: number; clamped?: 'ceiling' | 'floor' } {
   if (requested > from) {
     return requested > ceiling ? { to: Math.max(from, ceiling), clamped: 'ceiling' } : { to: requested };
   }
@@ -145,15 +158,9 @@ export async function scale(client: KubeClient, params: ScaleParams): Promise<Ku
       });
     }
     const requested = countGiven ? replicas : from + (delta ?? 0);
-    const { to, clamped } = bounded(from, requested, ceiling);
+    const { to, clamped } = boundedScale(from, requested, ceiling);
     const body = { metadata: { resourceVersion: current.value.metadata?.resourceVersion }, spec: { replicas: to } };
-    const patchParams = {
-      name: target.name,
-      namespace: target.namespace,
-      body,
-      dryRun: dryRunParam(params.dryRun),
-      fieldValidation: FIELD_VALIDATION,
-    };
+    const patchParams = patchOf(target, body, params.dryRun);
     const patched = await call<V1Scale>(
       client,
       request(target, 'patch', 'scale'),
@@ -245,13 +252,7 @@ export async function restart(client: KubeClient, params: RestartParams): Promis
   }
   const restartedAt = params.restartedAt ?? new Date(client.clock.now()).toISOString();
   const body = { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: restartedAt } } } } };
-  const patchParams = {
-    name: target.name,
-    namespace: target.namespace,
-    body,
-    dryRun: dryRunParam(params.dryRun),
-    fieldValidation: FIELD_VALIDATION,
-  };
+  const patchParams = patchOf(target, body, params.dryRun);
   const patched = await call(
     client,
     request(target, 'patch'),
