@@ -1,4 +1,4 @@
-import { deployment, statefulSet, daemonSet } from '../../../test/kube/objects';
+import { deployment, statefulSet, daemonSet, KubeObject } from '../../../test/kube/objects';
 import { Harness, startHarness } from '../../../test/kube/harness';
 import { restart, scale, RESTARTED_AT } from './workloads';
 
@@ -15,6 +15,13 @@ afterEach(() => h.kube.close());
 
 const cart = { kind: 'deployment', namespace: 'shop', name: 'cart' } as const;
 const replicasOf = (kind: string, name: string) => h.kube.get(kind, name, 'shop')?.spec?.replicas;
+const kindOf = { deployment: 'Deployment', statefulset: 'StatefulSet', daemonset: 'DaemonSet' } as const;
+const restartedAtOf = (kind: string, name: string) =>
+  (h.kube.get(kind, name, 'shop')?.spec?.template as { metadata: { annotations?: Record<string, string> } }).metadata
+    .annotations?.[RESTARTED_AT];
+/** Someone else changes the stored workload (a new resourceVersion), as `kubectl` would between our read and our write. */
+const meanwhile = (kind: string, name: string, change: (o: KubeObject) => KubeObject) => () =>
+  h.kube.add(change(h.kube.get(kind, name, 'shop')!));
 
 describe('scale', () => {
   it('patches the scale subresource with a merge patch guarded by the resourceVersion it read', async () => {
@@ -164,29 +171,27 @@ describe('restart', () => {
     ['deployment', 'cart', 'deployments'],
     ['statefulset', 'db', 'statefulsets'],
     ['daemonset', 'agent', 'daemonsets'],
-  ] as const)('patches the %s pod template with restartedAt as a strategic merge patch', async (kind, name, plural) => {
-    const result = await restart(h.client, { target: { kind, namespace: 'shop', name } });
-    const at = '2025-06-01T12:00:00.000Z';
-    expect(result.ok && result.value).toMatchObject({ action: 'restart', restartedAt: at, dryRun: false });
-    expect(h.kube.writes()).toEqual([
-      expect.objectContaining({
-        method: 'PATCH',
-        path: `/apis/apps/v1/namespaces/shop/${plural}/${name}`,
-        contentType: 'application/strategic-merge-patch+json',
-        body: { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: at } } } } },
-      }),
-    ]);
-    const stored = h.kube.get(
-      kind === 'deployment' ? 'Deployment' : kind === 'statefulset' ? 'StatefulSet' : 'DaemonSet',
-      name,
-      'shop'
-    );
-    expect(
-      (stored?.spec?.template as { metadata: { annotations: Record<string, string> } }).metadata.annotations[
-        RESTARTED_AT
-      ]
-    ).toBe(at);
-  });
+  ] as const)(
+    'patches the %s pod template with restartedAt as a strategic merge patch guarded by the resourceVersion it read',
+    async (kind, name, plural) => {
+      const rv = h.kube.get(kindOf[kind], name, 'shop')?.metadata.resourceVersion;
+      const result = await restart(h.client, { target: { kind, namespace: 'shop', name } });
+      const at = '2025-06-01T12:00:00.000Z';
+      expect(result.ok && result.value).toMatchObject({ action: 'restart', restartedAt: at, dryRun: false });
+      expect(h.kube.writes()).toEqual([
+        expect.objectContaining({
+          method: 'PATCH',
+          path: `/apis/apps/v1/namespaces/shop/${plural}/${name}`,
+          contentType: 'application/strategic-merge-patch+json',
+          body: {
+            metadata: { resourceVersion: rv },
+            spec: { template: { metadata: { annotations: { [RESTARTED_AT]: at } } } },
+          },
+        }),
+      ]);
+      expect(restartedAtOf(kindOf[kind], name)).toBe(at);
+    }
+  );
 
   it('says how many pods roll and uses the caller-chosen timestamp', async () => {
     const result = await restart(h.client, { target: cart, restartedAt: '2025-06-01T11:00:00Z' });
@@ -240,9 +245,116 @@ describe('restart', () => {
     expect(agent.ok).toBe(true);
   });
 
-  it('dry run leaves the template untouched', async () => {
+  it.each([false, true])(
+    'a pause landing between the read and the patch is caught, dry run %s: the retry refuses, no restartedAt lands',
+    async (dryRun) => {
+      h.kube.inject({
+        method: 'PATCH',
+        path: '/apis/apps/v1/namespaces/shop/deployments/cart',
+        times: 1,
+        sideEffect: meanwhile('Deployment', 'cart', (o) => ({ ...o, spec: { ...o.spec, paused: true } })),
+      });
+      const result = await restart(h.client, { target: cart, dryRun });
+      expect(!result.ok && result.error).toMatchObject({
+        kind: 'unsafe',
+        message:
+          'deployment shop/cart is paused: a restart would roll none of its pods; resume its rollout first (kubectl rollout resume), nothing was changed',
+      });
+      expect(h.kube.requests.map((r) => [r.method, r.status])).toEqual([
+        ['GET', 200],
+        ['PATCH', 409],
+        ['GET', 200],
+      ]);
+      expect(h.kube.get('Deployment', 'cart', 'shop')?.spec?.paused).toBe(true);
+      expect(restartedAtOf('Deployment', 'cart')).toBeUndefined();
+    }
+  );
+
+  it('a switch to OnDelete landing between the read and the patch is caught the same way', async () => {
+    h.kube.inject({
+      method: 'PATCH',
+      path: '/apis/apps/v1/namespaces/shop/statefulsets/db',
+      times: 1,
+      sideEffect: meanwhile('StatefulSet', 'db', (o) => ({
+        ...o,
+        spec: { ...o.spec, updateStrategy: { type: 'OnDelete' } },
+      })),
+    });
+    const result = await restart(h.client, { target: { kind: 'statefulset', namespace: 'shop', name: 'db' } });
+    expect(!result.ok && result.error).toMatchObject({ kind: 'unsafe', message: expect.stringMatching(/OnDelete/) });
+    expect(restartedAtOf('StatefulSet', 'db')).toBeUndefined();
+  });
+
+  it('an unrelated change between the read and the patch is retried from a fresh read, and the restart goes on', async () => {
+    const before = h.kube.get('Deployment', 'cart', 'shop')!.metadata.resourceVersion;
+    let after: string | undefined;
+    h.kube.inject({
+      method: 'PATCH',
+      path: '/apis/apps/v1/namespaces/shop/deployments/cart',
+      times: 1,
+      sideEffect: () => {
+        meanwhile('Deployment', 'cart', (o) => ({
+          ...o,
+          metadata: { ...o.metadata, labels: { ...o.metadata.labels, team: 'checkout' } },
+        }))();
+        after = h.kube.get('Deployment', 'cart', 'shop')!.metadata.resourceVersion;
+      },
+    });
+    const result = await restart(h.client, { target: cart, restartedAt: '2025-06-01T11:00:00Z' });
+    expect(result.ok && result.value.summary).toBe(
+      'deployment shop/cart: rolling restart of its 3 pods (restartedAt 2025-06-01T11:00:00Z)'
+    );
+    expect(h.kube.requests.map((r) => [r.method, r.status])).toEqual([
+      ['GET', 200],
+      ['PATCH', 409],
+      ['GET', 200],
+      ['PATCH', 200],
+    ]);
+    // Each patch carries the resourceVersion its own read saw: the second the one the label change left.
+    expect(h.kube.writes().map((w) => (w.body as KubeObject).metadata.resourceVersion)).toEqual([before, after]);
+    expect(after).not.toBe(before);
+    const stored = h.kube.get('Deployment', 'cart', 'shop')!;
+    expect(stored.metadata.labels).toMatchObject({ team: 'checkout' });
+    expect(restartedAtOf('Deployment', 'cart')).toBe('2025-06-01T11:00:00Z');
+  });
+
+  it.each([
+    ['deployment', 'cart', 'deployments'],
+    ['statefulset', 'db', 'statefulsets'],
+    ['daemonset', 'agent', 'daemonsets'],
+  ] as const)(
+    'a %s that changes before every patch fails after CONFLICT_ATTEMPTS conflicts, saying so, with no restartedAt',
+    async (kind, name, plural) => {
+      h.kube.inject({
+        method: 'PATCH',
+        path: `/apis/apps/v1/namespaces/shop/${plural}/${name}`,
+        sideEffect: meanwhile(kindOf[kind], name, (o) => ({
+          ...o,
+          metadata: {
+            ...o.metadata,
+            labels: { ...o.metadata.labels, touched: o.metadata.resourceVersion! },
+          },
+        })),
+      });
+      for (const dryRun of [false, true]) {
+        const result = await restart(h.client, { target: { kind, namespace: 'shop', name }, dryRun });
+        expect(!result.ok && result.error).toMatchObject({
+          kind: 'conflict',
+          status: 409,
+          reason: 'Conflict',
+          message: `${kind} shop/${name} kept changing while we restarted it (3 conflicts in a row); try again`,
+        });
+      }
+      expect(h.kube.writes().map((w) => w.status)).toEqual(Array(6).fill(409));
+      expect(restartedAtOf(kindOf[kind], name)).toBeUndefined();
+    }
+  );
+
+  it('dry run sends the same guarded patch and leaves the template untouched', async () => {
+    const rv = h.kube.get('Deployment', 'cart', 'shop')?.metadata.resourceVersion;
     await restart(h.client, { target: cart, dryRun: true });
     expect(h.kube.writes()[0].query).toEqual({ dryRun: 'All', fieldValidation: 'Strict' });
+    expect(h.kube.writes()[0].body).toMatchObject({ metadata: { resourceVersion: rv } });
     const template = h.kube.get('Deployment', 'cart', 'shop')?.spec?.template as { metadata: { annotations?: object } };
     expect(template.metadata.annotations).toBeUndefined();
   });

@@ -15,6 +15,7 @@ export interface WorkloadRef<K extends string = RestartableKind> {
 
 /** What the actions read of a Deployment, StatefulSet or DaemonSet. */
 type WorkloadShape = {
+  metadata?: { resourceVersion?: string };
   spec?: {
     replicas?: number;
     /** Deployments only: a paused Deployment rolls nothing until resumed. */
@@ -81,6 +82,38 @@ const request = (ref: WorkloadRef<string>, verb: KubeRequest['verb'], subresourc
   name: ref.name,
 });
 
+/**
+ * A write guarded by the resourceVersion it was planned from. `plan` reads the workload afresh and
+ * checks it (its refusal is final); `write` sends the change with the resourceVersion that read saw.
+ * kube-apiserver refuses a write whose metadata.resourceVersion is not the stored one with 409
+ * Conflict, dry run or not (registry/generic/registry/store.go, Store.Update: OptimisticLockErrorMsg),
+ * so a change made by someone else in between is never overwritten nor missed: we plan again from a
+ * fresh read, CONFLICT_ATTEMPTS times at most, then give up saying so.
+ */
+async function guardedWrite<P, T>(
+  target: WorkloadRef<string>,
+  doing: string,
+  plan: () => Promise<KubeResult<P>>,
+  write: (planned: P) => Promise<KubeResult<T>>
+): Promise<KubeResult<T>> {
+  let conflict: KubeError | undefined;
+  for (let attempt = 1; attempt <= CONFLICT_ATTEMPTS; attempt++) {
+    const planned = await plan();
+    if (!planned.ok) {
+      return planned;
+    }
+    const written = await write(planned.value);
+    if (written.ok || written.error.kind !== 'conflict') {
+      return written;
+    }
+    conflict = written.error;
+  }
+  return fail({
+    ...conflict!,
+    message: `${workloadName(target)} kept changing while we ${doing} it (${CONFLICT_ATTEMPTS} conflicts in a row); try again`,
+  });
+}
+
 export interface ScaleParams {
   target: WorkloadRef<ScalableKind>;
   /** Exactly one of `replicas` (a count) and `delta` (added to the current count). */
@@ -143,34 +176,45 @@ export async function scale(client: KubeClient, params: ScaleParams): Promise<Ku
       message: `scale of ${workloadName(target)} needs either a replica count or a delta, and a ceiling of at least 1`,
     });
   }
-  let conflict: KubeError | undefined;
-  for (let attempt = 1; attempt <= CONFLICT_ATTEMPTS; attempt++) {
-    const current = await readScale(client, target);
-    if (!current.ok) {
-      return current;
-    }
-    const from = current.value.spec?.replicas ?? 0;
-    if (params.expectReplicas !== undefined && from !== params.expectReplicas) {
-      return fail({
-        kind: 'changed',
-        request: request(target, 'patch', 'scale'),
-        message: `${workloadName(target)} now has ${from} replicas, not the ${params.expectReplicas} this change${countGiven ? ` to ${replicas}` : ''} was planned from: it was not scaled`,
+  return guardedWrite(
+    target,
+    'scaled',
+    async () => {
+      const current = await readScale(client, target);
+      if (!current.ok) {
+        return current;
+      }
+      const from = current.value.spec?.replicas ?? 0;
+      if (params.expectReplicas !== undefined && from !== params.expectReplicas) {
+        return fail({
+          kind: 'changed',
+          request: request(target, 'patch', 'scale'),
+          message: `${workloadName(target)} now has ${from} replicas, not the ${params.expectReplicas} this change${countGiven ? ` to ${replicas}` : ''} was planned from: it was not scaled`,
+        });
+      }
+      const requested = countGiven ? replicas : from + (delta ?? 0);
+      return ok({
+        from,
+        requested,
+        ...boundedScale(from, requested, ceiling),
+        resourceVersion: current.value.metadata?.resourceVersion,
       });
-    }
-    const requested = countGiven ? replicas : from + (delta ?? 0);
-    const { to, clamped } = boundedScale(from, requested, ceiling);
-    const body = { metadata: { resourceVersion: current.value.metadata?.resourceVersion }, spec: { replicas: to } };
-    const patchParams = patchOf(target, body, params.dryRun);
-    const patched = await call<V1Scale>(
-      client,
-      request(target, 'patch', 'scale'),
-      (options) =>
-        target.kind === 'deployment'
-          ? client.apps.patchNamespacedDeploymentScale(patchParams, options)
-          : client.apps.patchNamespacedStatefulSetScale(patchParams, options),
-      PatchStrategy.MergePatch
-    );
-    if (patched.ok) {
+    },
+    async ({ from, requested, to, clamped, resourceVersion }) => {
+      const body = { metadata: { resourceVersion }, spec: { replicas: to } };
+      const patchParams = patchOf(target, body, params.dryRun);
+      const patched = await call<V1Scale>(
+        client,
+        request(target, 'patch', 'scale'),
+        (options) =>
+          target.kind === 'deployment'
+            ? client.apps.patchNamespacedDeploymentScale(patchParams, options)
+            : client.apps.patchNamespacedStatefulSetScale(patchParams, options),
+        PatchStrategy.MergePatch
+      );
+      if (!patched.ok) {
+        return patched;
+      }
       const limit =
         clamped === 'ceiling'
           ? ` (asked ${requested}, ceiling ${ceiling})`
@@ -188,15 +232,7 @@ export async function scale(client: KubeClient, params: ScaleParams): Promise<Ku
         summary: `${params.dryRun ? 'would scale ' : ''}${workloadName(target)}: replicas ${from} → ${to}${limit}`,
       });
     }
-    if (patched.error.kind !== 'conflict') {
-      return patched;
-    }
-    conflict = patched.error;
-  }
-  return fail({
-    ...conflict!,
-    message: `${workloadName(target)} kept changing while we scaled it (${CONFLICT_ATTEMPTS} conflicts in a row); try again`,
-  });
+  );
 }
 
 export interface RestartParams {
@@ -207,71 +243,83 @@ export interface RestartParams {
 }
 
 /**
- * A restart that would take the annotation and restart nothing is refused: a paused Deployment
- * (`kubectl rollout restart`'s refusal), and a StatefulSet or DaemonSet whose update strategy is
- * OnDelete. Of those, k8s.io/api apps/v1 types.go says: OnDeleteStatefulSetStrategyType "Version
- * tracking and ordered rolling restarts are disabled. Pods are recreated from the StatefulSetSpec when
- * they are manually deleted"; OnDeleteDaemonSetStrategyType "Replace the old daemons only when it's killed".
+ * The workload's resourceVersion, read for a restart, unless the restart would take the annotation
+ * and restart nothing: a paused Deployment (`kubectl rollout restart`'s refusal), and a StatefulSet or
+ * DaemonSet whose update strategy is OnDelete. Of those, k8s.io/api apps/v1 types.go says:
+ * OnDeleteStatefulSetStrategyType "Version tracking and ordered rolling restarts are disabled. Pods are
+ * recreated from the StatefulSetSpec when they are manually deleted"; OnDeleteDaemonSetStrategyType
+ * "Replace the old daemons only when it's killed".
  */
-async function refuseInert(client: KubeClient, target: WorkloadRef<RestartableKind>): Promise<KubeError | undefined> {
+async function readRestartable(
+  client: KubeClient,
+  target: WorkloadRef<RestartableKind>
+): Promise<KubeResult<string | undefined>> {
   const params = { name: target.name, namespace: target.namespace };
   const read = await call(client, request(target, 'get'), (options) =>
     workloadCalls(client, target.kind).read(params, options)
   );
   if (!read.ok) {
-    return read.error;
+    return read;
   }
   if (read.value.spec?.paused === true) {
-    return {
+    return fail({
       kind: 'unsafe',
       request: request(target, 'patch'),
       message: `${workloadName(target)} is paused: a restart would roll none of its pods; resume its rollout first (kubectl rollout resume), nothing was changed`,
-    };
+    });
   }
   if (target.kind !== 'deployment' && read.value.spec?.updateStrategy?.type === 'OnDelete') {
-    return {
+    return fail({
       kind: 'unsafe',
       request: request(target, 'patch'),
       message: `${workloadName(target)} has update strategy OnDelete: a restart would restart none of its pods (each is replaced only when deleted); delete its pods instead, nothing was changed`,
-    };
+    });
   }
-  return undefined;
+  return ok(read.value.metadata?.resourceVersion);
 }
 
 /**
  * A rolling restart as `kubectl rollout restart` does it: a new restartedAt annotation on the pod
  * template makes the controller roll every pod, honouring the workload's update strategy. It reads
  * the workload first and refuses a paused Deployment, as kubectl does, and an OnDelete StatefulSet or
- * DaemonSet, whose controller would roll nothing.
+ * DaemonSet, whose controller would roll nothing. The patch carries the resourceVersion of that read,
+ * so a pause or a change of strategy landing in between fails it with 409 and the re-read refuses,
+ * instead of the annotation landing on a workload that rolls nothing.
  */
 export async function restart(client: KubeClient, params: RestartParams): Promise<KubeResult<RestartResult>> {
   const { target } = params;
-  const refused = await refuseInert(client, target);
-  if (refused) {
-    return fail(refused);
-  }
   const restartedAt = params.restartedAt ?? new Date(client.clock.now()).toISOString();
-  const body = { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: restartedAt } } } } };
-  const patchParams = patchOf(target, body, params.dryRun);
-  const patched = await call(
-    client,
-    request(target, 'patch'),
-    (options) => workloadCalls(client, target.kind).patch(patchParams, options),
-    PatchStrategy.StrategicMergePatch
-  );
-  if (!patched.ok) {
-    return patched;
-  }
-  const replicas = patched.value.spec?.replicas;
-  const pods = replicas === undefined ? 'its pods' : `its ${counted(replicas, 'pod')}`;
-  return ok({
-    action: 'restart',
+  return guardedWrite(
     target,
-    restartedAt,
-    replicas,
-    dryRun: params.dryRun === true,
-    summary: `${workloadName(target)}: ${params.dryRun ? 'would start a ' : ''}rolling restart of ${pods} (restartedAt ${restartedAt})`,
-  });
+    'restarted',
+    () => readRestartable(client, target),
+    async (resourceVersion) => {
+      const body = {
+        metadata: { resourceVersion },
+        spec: { template: { metadata: { annotations: { [RESTARTED_AT]: restartedAt } } } },
+      };
+      const patchParams = patchOf(target, body, params.dryRun);
+      const patched = await call(
+        client,
+        request(target, 'patch'),
+        (options) => workloadCalls(client, target.kind).patch(patchParams, options),
+        PatchStrategy.StrategicMergePatch
+      );
+      if (!patched.ok) {
+        return patched;
+      }
+      const replicas = patched.value.spec?.replicas;
+      const pods = replicas === undefined ? 'its pods' : `its ${counted(replicas, 'pod')}`;
+      return ok({
+        action: 'restart',
+        target,
+        restartedAt,
+        replicas,
+        dryRun: params.dryRun === true,
+        summary: `${workloadName(target)}: ${params.dryRun ? 'would start a ' : ''}rolling restart of ${pods} (restartedAt ${restartedAt})`,
+      });
+    }
+  );
 }
 
 /** The restartedAt annotation on a workload's pod template, for reconciling a restart. */
