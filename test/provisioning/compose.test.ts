@@ -73,6 +73,11 @@ describe('docker-compose.yml and provisioning/', () => {
     expect(compose.services[url.hostname]).toBeDefined();
     expect(url.port).toBe(compose.services[url.hostname].environment.FP_PORT);
     expect(app.secureJsonData.backendToken).toBe('$FP_API_TOKEN');
+    // The target pages' watches and Explore links need the data source, the provisioned Prometheus.
+    const prometheus = yaml('provisioning/datasources/prometheus.yaml').datasources.find(
+      (d: { type: string }) => d.type === 'prometheus'
+    );
+    expect(app.jsonData.prometheusDatasourceUid).toBe(prometheus.uid);
     // Grafana and the backend read the same token.
     expect(compose.services.grafana.environment.FP_API_TOKEN).toBe(compose.services.backend.environment.FP_API_TOKEN);
   });
@@ -127,6 +132,10 @@ describe('docker-compose.yml and provisioning/', () => {
     expect(ds.access).toBe('proxy');
     expect(new URL(ds.url).hostname).toBe('prometheus');
     expect(compose.services.backend.environment.FP_PROMETHEUS_URL).toBe(ds.url);
+  });
+
+  it('mounts the host into node-exporter read-only, without rslave (refused where / is not a shared mount: Docker Desktop, rootless)', () => {
+    expect(compose.services['node-exporter'].volumes).toEqual(['/:/host:ro']);
   });
 
   it('has Prometheus scrape the backend /metrics, node-exporter and the demo workload', () => {
