@@ -108,7 +108,7 @@ export const storeConfigSchema = z.strictObject({
  */
 export const coordinationConfigSchema = z
   .strictObject({
-    /** The Lease every replica campaigns on; deploy/rbac.yaml grants get and update on this name only. */
+    /** The Lease every replica campaigns on; deploy/rbac.yaml's Role grants leases in the backend's namespace only. */
     leaseName: z.string().min(1).default(LEASE_NAME),
     /** The Lease's namespace; unset: the pod's own (its service-account file), else "default". */
     leaseNamespace: z.string().min(1).optional(),
