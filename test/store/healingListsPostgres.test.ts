@@ -103,7 +103,7 @@ describe('the PostgreSQL healing lists', () => {
     ['audit, no filter', () => store.healing.audit.list(auditQuerySchema.parse({}))],
     [
       'audit of one kind, a later page',
-      () => store.healing.audit.list(auditQuerySchema.parse({ kind: 'failed', offset: 100 })),
+      () => store.healing.audit.list(auditQuerySchema.parse({ kind: 'failed', offset: '100' })),
     ],
     [
       'actions, an older page',
@@ -162,7 +162,7 @@ describe('the PostgreSQL healing lists', () => {
     expect(count.plan.filter((n) => n['Relation Name'] !== undefined).map((n) => n['Index Name'])).toEqual([
       'healing_audit_target_counts_pkey',
     ]);
-    const all = await store.healing.audit.list(auditQuerySchema.parse({ target: 'memory{pod="web-7"}', limit: 500 }));
+    const all = await store.healing.audit.list(auditQuerySchema.parse({ target: 'memory{pod="web-7"}', limit: '500' }));
     expect(all.total).toBe(2 * (ROWS / 500));
   });
 

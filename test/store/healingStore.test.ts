@@ -511,7 +511,7 @@ describe.each([
       const alert: HealingTrigger = { ...trigger({ watch: 'HighMemory' }), source: 'alert', id: 'fp-b' };
       const b = await proposed(store, alert, scale, 'deployment shop/web');
       await store.healing.actions.transition({ id: b, from: ['proposed'], to: 'approved', at: T });
-      const page = await store.healing.actions.list(listQuery({ limit: 1 }));
+      const page = await store.healing.actions.list(listQuery({ limit: '1' }));
       expect(page.total).toBe(2);
       expect(page.items.map((i) => i.id)).toEqual([b]);
       expect(
@@ -538,7 +538,7 @@ describe.each([
       }
       await store.healing.actions.transition({ id: ids[2], from: ['proposed'], to: 'approved', at: T });
       const page = async (q: Record<string, unknown>) => {
-        const { items, ...rest } = await store.healing.actions.list(listQuery({ limit: 2, ...q }));
+        const { items, ...rest } = await store.healing.actions.list(listQuery({ limit: '2', ...q }));
         return { ids: items.map((a) => a.id), ...rest };
       };
       const first = await page({});
@@ -644,10 +644,10 @@ describe.each([
       };
       await append(7);
       const page = async (q: Record<string, unknown>) => {
-        const { items, ...rest } = await audit.list(auditQuerySchema.parse({ limit: 3, ...q }));
+        const { items, ...rest } = await audit.list(auditQuerySchema.parse({ limit: '3', ...q }));
         return { ids: items.map((e) => e.id), ...rest };
       };
-      const [a] = (await audit.list(auditQuerySchema.parse({ limit: 1 }))).items;
+      const [a] = (await audit.list(auditQuerySchema.parse({ limit: '1' }))).items;
       const id = (k: number) => a.id - 7 + k; // the k-th entry appended, from 1
       const first = await page({});
       expect(first).toEqual({ ids: [id(7), id(6), id(5)], total: 7, next: `o${id(5)}`, previous: null });
@@ -670,7 +670,7 @@ describe.each([
         previous: null,
       });
       // The cursor combines with the filters; the newest page of a filter has nothing newer.
-      expect((await page({ cursor: `o${id(3)}`, kind: 'waiting', limit: 10 })).ids).toEqual([id(2), id(1)]);
+      expect((await page({ cursor: `o${id(3)}`, kind: 'waiting', limit: '10' })).ids).toEqual([id(2), id(1)]);
       expect(await page({ cursor: `n${id(10)}` })).toEqual({ ids: [], total: 10, next: `o${id(11)}`, previous: null });
       // Any id the cursor's schema lets through is a place in the list, past the ids a table column holds too.
       expect((await page({ cursor: 'o999999999999999' })).ids).toEqual([id(10), id(9), id(8)]);
@@ -715,7 +715,7 @@ describe.each([
       };
       expect(await list({})).toEqual({ messages: ['cart 1 again', 'cart 2', 'cart 1'], total: 3 });
       expect(await list({ kind: 'proposed,succeeded' })).toEqual({ messages: ['cart 2', 'cart 1'], total: 2 });
-      expect(await list({ limit: 2 })).toMatchObject({ messages: ['cart 1 again', 'cart 2'], total: 3 });
+      expect(await list({ limit: '2' })).toMatchObject({ messages: ['cart 1 again', 'cart 2'], total: 3 });
       expect(await list({ target: 'w{job="nope"}' })).toEqual({ messages: [], total: 0 });
       const exported: string[] = [];
       for await (const e of audit.iterate(auditQuerySchema.parse({ target: cart, format: 'csv' }))) {

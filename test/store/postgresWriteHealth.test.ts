@@ -81,7 +81,7 @@ describe('PostgreSQL refusing writes', () => {
           .status
       ).toBe('ready');
       // A read does not say it writes again.
-      expect((await store.healing.audit.list(auditQuerySchema.parse({ limit: 10 }))).items).toHaveLength(1);
+      expect((await store.healing.audit.list(auditQuerySchema.parse({ limit: '10' }))).items).toHaveLength(1);
       expect(await writable()).toBe(0);
       expect(lines).toEqual([
         expect.stringMatching(

@@ -263,7 +263,7 @@ const withoutNul = <T>(value: T): T =>
 async function readAll(store: Store) {
   const { pipeline, healing } = store;
   const anomalies = (await pipeline.anomalyPage({ limit: 1000 })).anomalies;
-  const actions = (await healing.actions.list(actionListQuerySchema.parse({ limit: 500 }))).items;
+  const actions = (await healing.actions.list(actionListQuerySchema.parse({ limit: '500' }))).items;
   return {
     kubernetes: await new SettingsStore(store.settings, healing.audit).kubernetes(),
     killSwitch: await store.settings.get('healing.killSwitch', z.unknown()),
@@ -285,7 +285,7 @@ async function readAll(store: Store) {
     ),
     heldNodes: await healing.actions.heldNodes(),
     alarming: await healing.actions.alarmingTargets(),
-    audit: (await healing.audit.list(auditQuerySchema.parse({ limit: 500 }))).items,
+    audit: (await healing.audit.list(auditQuerySchema.parse({ limit: '500' }))).items,
     // With its total: PostgreSQL's count per target (its migration 12) is kept by its trigger as the entries are copied.
     auditOfTarget: await healing.audit
       .list(auditQuerySchema.parse({ target: 'w{job="j0"}' }))

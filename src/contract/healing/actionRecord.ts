@@ -5,7 +5,7 @@ import { gateSchema } from './policy';
 import { csv, pageLinksSchema, pagingSchema } from './query';
 import { kubeActionResultSchema, notifyResultSchema, reconciliationSchema } from './results';
 import { healingTriggerSchema } from './trigger';
-import { targetParamSchema } from '../vocabulary';
+import { targetParamSchema, wholeNumberParamSchema } from '../vocabulary';
 
 /**
  * proposed → awaiting_approval → approved | rejected | expired; approved → executing →
@@ -194,12 +194,22 @@ export const actionListQuerySchema = z.object({
   triggerTarget: targetParamSchema.optional(),
   ...pagingSchema,
 });
-export type ActionListQuery = z.input<typeof actionListQuerySchema>;
+/**
+ * GET /api/actions's query as a client builds it: the text parameters as sent, and `limit` and `offset`
+ * as numbers, which its params send as `String(number)` (the decimal digits the route reads).
+ */
+export type ActionListQuery = Omit<z.input<typeof actionListQuerySchema>, 'limit' | 'offset'> & {
+  limit?: number;
+  offset?: number;
+};
 
 export const actionListSchema = z.object({ items: z.array(actionSchema), total: z.number().int(), ...pageLinksSchema });
 export type ActionList = z.infer<typeof actionListSchema>;
 
-export const actionIdParamsSchema = z.object({ id: z.coerce.number().int().positive() });
+/** An action's id in a path (`/api/actions/7`), in decimal digits only: `1e2` or `0x10` is no id. */
+export const actionIdParamsSchema = z.object({
+  id: wholeNumberParamSchema(z.number().int().positive()),
+});
 
 /** POST /api/actions/:id/approve and /reject. */
 export const decisionBodySchema = z.object({ comment: z.string().max(2000).optional() });

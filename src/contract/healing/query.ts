@@ -1,6 +1,6 @@
 // What the list routes' query strings share.
 import { z } from 'zod';
-import { cursorParamSchema } from '../vocabulary';
+import { cursorParamSchema, wholeNumberParamSchema } from '../vocabulary';
 
 /**
  * The deepest `offset` a list serves. Each skipped row is read, so a deep offset read the whole table
@@ -27,16 +27,18 @@ export const LIST_CURSOR_MAX_ID = 10 ** 15 - 1;
 /** The cursor of the rows older than the row `id` (a page's `next`), or newer than it (its `previous`). */
 export const listCursor = (id: number, older: boolean): string => `${older ? 'o' : 'n'}${id}`;
 
+/** `limit` and `offset` in decimal digits only: a coercing number read `limit=0x10` as 16 and `offset=` as 0. */
 export const pagingSchema = {
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(MAX_LIST_OFFSET, {
-      error: `at most ${MAX_LIST_OFFSET}: page on with cursor, the next of the previous page`,
-    })
-    .default(0),
+  limit: wholeNumberParamSchema(z.number().int().min(1).max(500)).default(50),
+  offset: wholeNumberParamSchema(
+    z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_LIST_OFFSET, {
+        error: `at most ${MAX_LIST_OFFSET}: page on with cursor, the next of the previous page`,
+      })
+  ).default(0),
   /** Where the page starts: the `next` or `previous` of a page; `offset` then counts from it. */
   cursor: cursorParamSchema(listCursorSchema),
 };

@@ -114,15 +114,15 @@ describe('healing lists with many rows', () => {
 
   const actionForms: Array<[string, Record<string, unknown>]> = [
     ['no filter', {}],
-    ['one state (the pending list)', { state: 'awaiting_approval', limit: 100 }],
-    ['the history states, a later page', { state: 'proposed,rejected,succeeded,failed,expired', offset: 100 }],
+    ['one state (the pending list)', { state: 'awaiting_approval', limit: '100' }],
+    ['the history states, a later page', { state: 'proposed,rejected,succeeded,failed,expired', offset: '100' }],
     ['the history states, an older page', { state: 'proposed,rejected,succeeded,failed,expired', cursor: 'o200' }],
     ['the history states, a newer page', { state: 'proposed,rejected,succeeded,failed,expired', cursor: 'n200' }],
     ['the pending list, an older page', { state: 'awaiting_approval', cursor: 'o200' }],
   ];
   const auditForms: Array<[string, Record<string, unknown>]> = [
     ['no filter', {}],
-    ['one kind, a later page', { kind: 'succeeded', offset: 40 }],
+    ['one kind, a later page', { kind: 'succeeded', offset: '40' }],
     ['an older page', { cursor: 'o300' }],
     ['one kind, a newer page', { kind: 'succeeded', cursor: 'n300' }],
   ];
@@ -229,7 +229,7 @@ describe('healing lists with many rows', () => {
   // A list worker's page cache is emptied by any other connection's commit: a page of open actions is
   // then read again, from the partial indexes of migration 0013 alone (their few pages), never the tables.
   it.each([
-    ['the pending list', { state: 'awaiting_approval', limit: 100 }],
+    ['the pending list', { state: 'awaiting_approval', limit: '100' }],
     ['every open state', { state: 'proposed,awaiting_approval,approved,executing' }],
   ])('%s: reads its actions and their triggers from the indexes of open rows', async (_name, q) => {
     ran.length = 0;
@@ -310,7 +310,7 @@ describe('healing lists with many rows', () => {
     };
     await check();
     // Approvals move awaiting actions on (the count of both states changes); a state with no row yet appears.
-    const awaiting = (await actions.list(actionListQuerySchema.parse({ state: 'awaiting_approval', limit: 500 })))
+    const awaiting = (await actions.list(actionListQuerySchema.parse({ state: 'awaiting_approval', limit: '500' })))
       .items;
     expect(awaiting.length).toBe(100);
     for (const a of awaiting.slice(0, 30)) {

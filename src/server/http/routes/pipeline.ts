@@ -20,10 +20,12 @@ import {
   watchesResponseSchema,
 } from '../../../contract/pipeline';
 import { targetDetailSchema } from '../../../contract/targetDetail';
+import { wholeNumberParamSchema } from '../../../contract/vocabulary';
 import { PipelineError, type Pipeline } from '../../pipeline/pipeline';
 import { grafanaUser } from '../auth';
 
-const anomalyIdParams = z.object({ id: z.coerce.number().int().positive() });
+/** An anomaly's id in a path (`/api/anomalies/7`), in decimal digits only: `1e2` or `0x1` is no id. */
+const anomalyIdParams = z.object({ id: wholeNumberParamSchema(z.number().int().positive()) });
 const targetIdParams = z.object({ id: z.string().min(1) });
 
 function refused(reply: FastifyReply, err: unknown) {
