@@ -111,6 +111,50 @@ describe('actions API', () => {
     expect(nothing.json().field).toBe('body');
   });
 
+  it('takes a rejection or an approval sent as JSON with an empty body (Content-Length: 0), as fetch sends one', async () => {
+    // As fetch sends it over HTTP: a POST with a JSON Content-Type and no body goes with Content-Length: 0.
+    const [rejected] = await s.engine.onAnomaly(anomaly());
+    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    const rejection = await fetch(`${base}/api/actions/${rejected}/reject`, {
+      method: 'POST',
+      headers: { ...AUTH, 'content-type': 'application/json', 'x-grafana-user': 'bob' },
+    });
+    expect(rejection.status).toBe(200);
+    expect((await rejection.json()).decisions).toEqual([{ decision: 'rejected', user: 'bob', at: expect.any(Number) }]);
+    const [approved] = await s.engine.onAnomaly(anomaly());
+    const approval = await app.inject({
+      method: 'POST',
+      url: `/api/actions/${approved}/approve`,
+      payload: '',
+      headers: {
+        ...AUTH,
+        'x-grafana-user': 'alice',
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': '0',
+      },
+    });
+    expect(approval.statusCode).toBe(200);
+    expect(approval.json().decisions).toEqual([{ decision: 'approved', user: 'alice', at: expect.any(Number) }]);
+    // A body that is there is parsed as before: malformed JSON (or only spaces) and JSON null are refused.
+    const [pending] = await s.engine.onAnomaly(anomaly());
+    const there = (payload: string) =>
+      app.inject({
+        method: 'POST',
+        url: `/api/actions/${pending}/approve`,
+        payload,
+        headers: { ...AUTH, 'content-type': 'application/json' },
+      });
+    for (const payload of ['{', '  ']) {
+      const malformed = await there(payload);
+      expect(malformed.statusCode).toBe(400);
+      expect(malformed.json().error).toBe('fst_err_ctp_invalid_json_body');
+    }
+    const nothing = await there('null');
+    expect(nothing.statusCode).toBe(400);
+    expect(nothing.json().field).toBe('body');
+    expect((await s.engine.actions.get(pending))!.decisions).toEqual([]);
+  });
+
   it('without the bearer token nothing answers', async () => {
     const res = await app.inject({ method: 'GET', url: '/api/actions' });
     expect(res.statusCode).toBe(401);

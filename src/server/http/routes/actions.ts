@@ -8,7 +8,7 @@ import {
   decisionBodySchema,
 } from '../../../contract/healing';
 import type { HealingEngine } from '../../healing';
-import { absentBodyIsEmpty } from './optionalBody';
+import { optionalBody } from './optionalBody';
 import { requestUser } from './user';
 
 const STATUS = { 'not-found': 404, conflict: 409, expired: 409 } as const;
@@ -37,7 +37,7 @@ export function actionRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
       app.post(
         `/api/actions/:id/${decision}`,
         {
-          preValidation: absentBodyIsEmpty,
+          ...optionalBody,
           schema: {
             params: actionIdParamsSchema,
             body: decisionBodySchema.optional(),

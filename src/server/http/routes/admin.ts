@@ -14,7 +14,7 @@ import {
   safetyLimitsSchema,
 } from '../../../contract/healing';
 import type { HealingEngine } from '../../healing';
-import { absentBodyIsEmpty } from './optionalBody';
+import { optionalBody } from './optionalBody';
 import { requestUser } from './user';
 
 /** A request body as Fastify types it once its schema passed (the same conditional as its own, so they match). */
@@ -53,7 +53,7 @@ export function adminRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
     app.post(
       '/api/admin/test/kubernetes',
       {
-        preValidation: absentBodyIsEmpty,
+        ...optionalBody,
         schema: { body: kubernetesTestBodySchema, response: { 200: kubernetesTestResponseSchema } },
       },
       async (request) => engine.testKubernetes(request.body?.action)
