@@ -36,10 +36,18 @@ describe('recordInitialModels', () => {
       let now = 0;
       const clock = { now: () => T0, elapsed: () => (now += SLICE_MS / 2) };
       const recordedWhenTheLoopRan: number[] = [];
-      const seen = () => recordedWhenTheLoopRan.push(targets.filter((t) => t.modelVersion > 0).length);
-      const looking = setInterval(seen, 0);
+      // A look at each turn of the loop's check phase, where the recording's turns (setImmediate) fall too:
+      // no timer, so no dependence on how fast the machine is.
+      let looking = true;
+      const seen = () => {
+        recordedWhenTheLoopRan.push(targets.filter((t) => t.modelVersion > 0).length);
+        if (looking) {
+          setImmediate(seen);
+        }
+      };
+      setImmediate(seen);
       const recorded = await recordInitialModels({ watch, repo, settings, clock }, targets);
-      clearInterval(looking);
+      looking = false;
       expect(recorded.length).toBe(40);
       expect(recorded.every((t, i) => t === targets[i])).toBe(true);
       expect(targets.map((t) => t.modelVersion)).toEqual(targets.map(() => 1));
