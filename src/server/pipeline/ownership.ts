@@ -49,6 +49,11 @@ export interface ShareHost {
   unsaved: UnsavedStates;
   /** The last step the runner scored (null before its first cycle). */
   lastProcessed(): number | null;
+  /**
+   * Makes the targets whose last step is after the cycle's end relearn, saying so (the runner's
+   * relearnAhead); returns them.
+   */
+  relearnAhead(targets: TargetModel[], end: number): TargetModel[];
   fetch(from: number, to: number): Promise<Map<string, RangeSeries[]>>;
   /** Scores the steps [from, to] of the fetched series on the runner's targets; returns those with samples. */
   score(results: Map<string, RangeSeries[]>, from: number, to: number): Promise<TargetModel[]>;
@@ -120,10 +125,10 @@ export class WatchShare {
   }
 
   /**
-   * The chunk [from, ...] without the series of targets others own; targets newly owned are resumed
-   * from the store and their gap up to `from` scored before the chunk is.
+   * The chunk [from, ...] of the cycle ending at `end` without the series of targets others own;
+   * targets newly owned are resumed from the store and their gap up to `from` scored before the chunk is.
    */
-  async take(results: Map<string, RangeSeries[]>, from: number): Promise<Map<string, RangeSeries[]>> {
+  async take(results: Map<string, RangeSeries[]>, from: number, end: number): Promise<Map<string, RangeSeries[]>> {
     // Per chunk, not per cycle: a target left unscored through a long catch-up would go stale, and
     // a stale target's stored state is deleted, which its new owner resumes from.
     await this.release();
@@ -147,13 +152,17 @@ export class WatchShare {
       );
     }
     if (arriving.size > 0) {
-      await this.resume(arriving, from);
+      await this.resume(arriving, from, end);
     }
     return owned;
   }
 
-  /** Restores the stored states of the arriving targets and scores each from its stored step up to `from`. */
-  private async resume(arriving: Map<string, Record<string, string>>, from: number): Promise<void> {
+  /**
+   * Restores the stored states of the arriving targets and scores each from its stored step up to
+   * `from`. A state whose last step is after the cycle's end `cycleEnd` relearns (the runner's relearnAhead)
+   * from the watch's history, which is scored for it from its start, as a new watch's is.
+   */
+  private async resume(arriving: Map<string, Record<string, string>>, from: number, cycleEnd: number): Promise<void> {
     const { host } = this;
     const { watch } = host;
     await host.peers.takeUp(() => host.repo.loadPeers(watch.name), arriving.values(), host.logger, watch.name);
@@ -177,13 +186,18 @@ export class WatchShare {
         );
       }
     }
+    const relearning = new Set(host.relearnAhead(resumed, cycleEnd));
+    const historyStart = Math.ceil((cycleEnd - watch.history) / watch.step) * watch.step;
+    /** The first step a resumed target has not seen. */
+    const unseen = (t: TargetModel) => (relearning.has(t) ? historyStart : t.lastAt + watch.step);
     // Targets with no stored state are new: the chunk's scoring creates them, as it does in one process.
-    const behind = resumed.filter((t) => !Number.isNaN(t.lastAt) && t.lastAt + watch.step < from);
+    const behind = resumed.filter((t) => (relearning.has(t) || !Number.isNaN(t.lastAt)) && unseen(t) < from);
     if (behind.length === 0) {
       return;
     }
     const ids = new Set(behind.map((t) => t.id));
-    let start = Math.min(...behind.map((t) => t.lastAt)) + watch.step;
+    const replayedFrom = Math.min(...behind.map(unseen)) - watch.step;
+    let start = replayedFrom + watch.step;
     while (start < from) {
       // The fetch reads every series of the watch, not only the arriving ones': sized as the catch-up's answers.
       const end = Math.min(from - watch.step, start + (host.answerSteps() - 1) * watch.step);
@@ -192,7 +206,7 @@ export class WatchShare {
       start = end + watch.step;
     }
     host.logger.info(
-      { watch: watch.name, targets: resumed.length, replayedFrom: Math.min(...behind.map((t) => t.lastAt)) },
+      { watch: watch.name, targets: resumed.length, replayedFrom },
       'targets taken over from their stored state; their gap scored'
     );
   }

@@ -54,6 +54,13 @@ export class RecentSteps {
     private readonly stepMs: number
   ) {}
 
+  /** Forgets every step recorded: the next one starts the ring again. */
+  clear(): void {
+    this.last = 0;
+    this.lastAt = NaN;
+    this.firstAt = NaN;
+  }
+
   /** The recorded slots, oldest first, with their times. */
   private slots(signals: readonly SignalModel[]): Array<{ slot: number; t: number }> {
     const n = this.points;

@@ -60,6 +60,24 @@ export class SignalModel {
     const { buffer, offset } = RING_SLAB.take(detailPoints * RING_WORDS * 2);
     this.ring = new Uint16Array(buffer, offset, detailPoints * RING_WORDS);
   }
+
+  /**
+   * Fresh models, and nothing said since (TargetModel.relearn). The ring is kept: its target's recent
+   * steps are cleared, so what it holds is never shown (a new ring would keep the old one's slab alive).
+   */
+  restart(models: { detector: StreamingDetector; forecaster?: CrossingForecaster }): void {
+    this.detector = models.detector;
+    this.forecaster = models.forecaster;
+    this.value = NaN;
+    this.expected = NaN;
+    this.lower = NaN;
+    this.upper = NaN;
+    this.score = 0;
+    this.direction = 'none';
+    this.lastAt = NaN;
+    this.missingAt = NaN;
+    this.ttf = null;
+  }
 }
 
 /** Where every signal's ring is cut from: rings live as long as their target, longer than its detectors (arrays.ts). */

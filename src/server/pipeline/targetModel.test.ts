@@ -1,5 +1,5 @@
 import { SCORE_HISTORY_POINTS } from '../../contract/pipeline';
-import type { TargetModel, TargetSettings } from './targetModel';
+import { TargetModel, type TargetSettings } from './targetModel';
 import { jobTarget, testSettings } from './testTargets';
 import { downsampleMax } from './targets';
 
@@ -84,5 +84,57 @@ describe('TargetModel: learning and time to failure', () => {
     expect(model.ttf).toMatchObject({ signal: 'memory', limit: 0.6, direction: 'above' });
     expect(model.ttf!.lowerSeconds).toBeLessThanOrEqual(model.ttf!.seconds);
     expect(model.takeChanges().predictions.length).toBeGreaterThan(0);
+  });
+});
+
+describe('TargetModel.relearn', () => {
+  const at = (i: number) => i * STEP;
+  const level = (i: number) => 10 + Math.sin(i / 5);
+
+  /**
+   * A target whose steps were a day ahead (1440 steps): it learned 100 steps there, then a spike
+   * opened an anomaly; stored and restored. Its detector's last step is a day ahead too.
+   */
+  function restoredAhead(): TargetModel {
+    const model = jobTarget('a', { ...settings, probation: 20 }, 0.5);
+    model.signalIndex({ name: 'latency', kind: 'latency' });
+    for (let i = 0; i < 100; i++) {
+      model.step(at(1440 + i), [level(i)]);
+    }
+    model.step(at(1540), [100]);
+    expect(model.open).not.toBeNull();
+    model.takeChanges();
+    model.modelVersion = 3;
+    return TargetModel.fromState(model.id, model.watch, model.labels, model.object, model.settings, model.toState());
+  }
+
+  it('a target restored with a last step ahead skips every step up to it', () => {
+    const model = restoredAhead();
+    model.step(at(101), [500]);
+    expect(model.seenAt).toBe(at(1540));
+    expect(model.steps).toBe(101);
+  });
+
+  it('forgets what it learned and where it stood, hands its open anomaly over closed, and scores the next steps', () => {
+    const model = restoredAhead();
+    const open = model.open;
+    model.relearn();
+    expect(model).toMatchObject({ steps: 0, samples: 0, modelVersion: 0, open: null, learning: true, score: 0 });
+    expect(model.seenAt).toBeNaN();
+    expect(model.lastAt).toBeNaN();
+    expect(model.recent()).toEqual({ latency: [] });
+    expect(model.signals[0]).toMatchObject({ value: NaN, lastAt: NaN, score: 0, direction: 'none' });
+    expect(model.takeChanges().anomalies).toEqual([{ ...open, state: 'closed' }]);
+
+    // Learns again from the real steps: its fresh detector has no step ahead either.
+    for (let i = 0; i < 60; i++) {
+      model.step(at(101 + i), [level(i)]);
+    }
+    expect(model).toMatchObject({ steps: 60, learning: false, lastAt: at(160), firstAt: at(101) });
+    expect(model.recent().latency).toHaveLength(60);
+    expect(model.signals[0].expected).toBeCloseTo(10, 0);
+    model.step(at(161), [100]);
+    expect(model.score).toBeGreaterThan(0.5);
+    expect(model.open).toMatchObject({ start: at(161), state: 'open' });
   });
 });

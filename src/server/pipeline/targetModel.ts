@@ -270,6 +270,33 @@ export class TargetModel {
     return this.recentSteps.scoreHistory(this.signals, maxPoints);
   }
 
+  /**
+   * Forgets what the target learned and where it stood, keeping who it is: its last step was after
+   * the step being scored (stored by a clock that ran ahead, or a corrupt row: WatchRunner.relearnAhead).
+   * The samples between were never seen, so the sequence its detectors learned is broken, and it may
+   * itself lie ahead (a detector ignores a sample not after its last one): fresh models at its
+   * threshold, nothing learned (its learning period again), no step scored, no model version yet
+   * (one is recorded once it has learned again). Its open anomaly is closed, handed over with its next
+   * changes as when the target disappears: steps learned again must not extend it.
+   */
+  relearn(): void {
+    this.close();
+    for (const s of this.signalList) {
+      s.restart(freshModels(s.spec, this.settings, this.threshold));
+    }
+    this.steps = 0;
+    this.samples = 0;
+    this.firstAt = NaN;
+    this.lastAt = NaN;
+    this.scoredAt = NaN;
+    this.score = 0;
+    this.severity = null;
+    this.failureModel = null;
+    this.ttf = null;
+    this.modelVersion = 0;
+    this.recentSteps.clear();
+  }
+
   /** Fresh detectors and forecasters (retraining builds them, then swaps them in). */
   replaceModels(
     models: Array<{ name: string; detector: StreamingDetector; forecaster?: CrossingForecaster }>,

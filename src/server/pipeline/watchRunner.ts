@@ -25,6 +25,13 @@ const when = (ms: number): string => (Math.abs(ms) <= 8.64e15 ? new Date(ms).toI
 export type { RangeQuerier } from './query';
 
 /**
+ * How far a target's stored last step may lie after the cycle's end before it relearns
+ * (relearnAhead). Less is only a blind spell that ends as the clock reaches it: replicas' clocks
+ * apart by seconds or a minute must not throw away what a target learned over days.
+ */
+const TARGET_AHEAD_TOLERATED_MS = 5 * 60_000;
+
+/**
  * One watch: every step it fetches the new samples of its queries, scores every target, tracks
  * anomalies and predictions, and checkpoints each chunk (its records and resume point in one transaction).
  */
@@ -52,6 +59,11 @@ export class WatchRunner {
   private readonly share?: WatchShare;
   /** What sizes the next answer (catchUp.ts): the last one read, or the targets restored. */
   private answerBasis?: AnswerBasis;
+  /**
+   * Something stored lay after the cycle's end (its resume point, or a target's last step): the watch
+   * stays degraded through the cycle that found it, which replays the history.
+   */
+  private storedAhead = false;
   /** The clock's monotonic time, which a large write's pieces are sized in (checkpoint.ts). */
   private readonly elapsed = (): number => this.deps.clock.elapsed();
 
@@ -82,6 +94,7 @@ export class WatchRunner {
           peers: this.peers,
           unsaved: this.unsaved,
           lastProcessed: () => this.lastProcessed,
+          relearnAhead: (targets, end) => this.relearnAhead(targets, end),
           fetch: (from, to) => this.fetch(from, to),
           // The gap of a taken-over target is scored as the live loop scores it, scrape health included.
           score: (results, from, to) => this.scoring.score(results, from, to),
@@ -176,10 +189,12 @@ export class WatchRunner {
    * since, and a replay loses none while scoring none twice (each target skips the steps up to its
    * own last one, TargetModel.step; only peer groups see the replayed steps again). The targets are
    * restored first: in memory they may have scored the future steps (as missing), their stored
-   * states stop at their last sample. One step ahead is tolerated: replicas' clocks differ a little.
+   * states stop at their last sample (one after the cycle's end relearns: relearnAhead). One step
+   * ahead is tolerated: replicas' clocks differ a little.
    */
   private async distrustResumePoint(end: number): Promise<void> {
     const resumePoint = this.lastProcessed!;
+    this.storedAhead = true;
     this.deps.logger.warn(
       { watch: this.name, resumePoint: when(resumePoint), cycleEnd: when(end) },
       "resume point after the cycle's end; replaying the watch history"
@@ -190,6 +205,48 @@ export class WatchRunner {
     );
     await this.restore();
     this.lastProcessed = null;
+  }
+
+  /**
+   * Targets whose last step is past the cycle's end by more than TARGET_AHEAD_TOLERATED_MS (or a
+   * step), as a resume point can be (a clock that ran ahead, stored by this process or another
+   * replica, or a corrupt row), while the watch's own resume point may be sane. Trusted, such a target skips every step up to it
+   * (TargetModel.step): it would score nothing, and no anomaly could open on it, until the clock
+   * caught up, while the watch looked healthy. Each relearns (TargetModel.relearn: its detectors too
+   * may hold that future time) from the watch's history, which the caller replays; the watch is
+   * marked degraded for this cycle, naming a target and both times, and a warning says how many.
+   * Returns them (none: the targets are left as they are).
+   */
+  private relearnAhead(targets: Iterable<TargetModel>, end: number): TargetModel[] {
+    const limit = end + Math.max(this.deps.watch.step, TARGET_AHEAD_TOLERATED_MS);
+    const ahead: TargetModel[] = [];
+    for (const t of targets) {
+      if (t.seenAt > limit) {
+        ahead.push(t);
+      }
+    }
+    if (ahead.length === 0) {
+      return ahead;
+    }
+    const first = ahead[0];
+    const lastStep = when(first.seenAt);
+    this.deps.logger.warn(
+      { watch: this.name, targets: ahead.length, target: first.id, lastStep, cycleEnd: when(end) },
+      "targets' last step after the cycle's end; they relearn from the watch history"
+    );
+    for (const t of ahead) {
+      t.relearn();
+    }
+    const which =
+      ahead.length === 1
+        ? `target ${first.id}'s last step ${lastStep} is`
+        : `the last steps of ${ahead.length} targets (${first.id}'s: ${lastStep}) are`;
+    this.markDegraded(
+      'internal',
+      `${which} after this cycle's end ${when(end)} (a clock that ran ahead, or a corrupt row); relearning from the watch history`
+    );
+    this.storedAhead = true;
+    return ahead;
   }
 
   /** Runs fn after whatever this watch is doing (cycles and retraining never interleave). */
@@ -215,9 +272,13 @@ export class WatchRunner {
     const started = this.elapsed();
     const step = watch.step;
     const end = Math.floor((clock.now() - watch.lag) / step) * step;
-    const distrusted = this.lastProcessed !== null && this.lastProcessed > end + step;
-    if (distrusted) {
+    this.storedAhead = false;
+    if (this.lastProcessed !== null && this.lastProcessed > end + step) {
       await this.distrustResumePoint(end);
+    }
+    if (this.relearnAhead(this.targets.values(), end).length > 0) {
+      // They learn from the history, as a new watch's targets do; the others skip the steps they saw.
+      this.lastProcessed = null;
     }
     let from = this.lastProcessed === null ? Math.ceil((end - watch.history) / step) * step : this.lastProcessed + step;
     const limits: CatchUpLimits = { stepMs: step, ...this.deps.options };
@@ -230,14 +291,14 @@ export class WatchRunner {
         () => this.answerBasis,
         async (at, until) => {
           const fetched = await this.fetch(at, until);
-          return this.scoring.score(this.share ? await this.share.take(fetched, at) : fetched, at, until);
+          return this.scoring.score(this.share ? await this.share.take(fetched, at, end) : fetched, at, until);
         }
       );
       this.unsaved.changed(chunk.scored, from);
       await this.checkpoint([...chunk.scored], chunk.through, end);
       from = chunk.through + step;
     }
-    this.health.cycled((this.elapsed() - started) / 1000, distrusted);
+    this.health.cycled((this.elapsed() - started) / 1000, this.storedAhead);
     if (scoredAny) {
       this.match.report(this.scoring.seriesBySignal, this.scoring.series, this.targets.values());
     }
