@@ -215,7 +215,16 @@ describe('AnswerAlignment: answers aligned into buffers kept from one answer to 
     // A slice spent at every look (every 64 series): the loop runs between them.
     let now = 0;
     const createdWhenTheLoopRan: number[] = [];
-    const looking = setInterval(() => createdWhenTheLoopRan.push(known.size), 0);
+    // A look at each turn of the loop's check phase, where LoopTurns' turns (setImmediate) fall too: no
+    // timer, so no dependence on how fast the machine is.
+    let looking = true;
+    const look = () => {
+      createdWhenTheLoopRan.push(known.size);
+      if (looking) {
+        setImmediate(look);
+      }
+    };
+    setImmediate(look);
     try {
       await alignment.align(
         new Map([
@@ -225,7 +234,7 @@ describe('AnswerAlignment: answers aligned into buffers kept from one answer to 
         new LoopTurns(() => (now += 1), 1)
       );
     } finally {
-      clearInterval(looking);
+      looking = false;
     }
     expect(createdWhenTheLoopRan.some((n) => n > 0 && n < 300)).toBe(true);
     alignment.step(0);
