@@ -27,7 +27,7 @@ export interface Agreement {
 }
 
 /** Indices from `from` on whose score reaches `threshold`. */
-function alarms(scores: Float64Array, from: number, threshold: number): number[] {
+function alarms(scores: ArrayLike<number>, from: number, threshold: number): number[] {
   const at: number[] = [];
   for (let i = from; i < scores.length; i++) {
     if (scores[i] >= threshold) {
@@ -54,8 +54,8 @@ function matched(these: number[], those: number[]): number {
 
 /** The agreement of two runs of one file at `threshold` (the candidate's scores divided by `scale`), past `from`. */
 export function agreement(
-  reference: Float64Array,
-  candidate: Float64Array,
+  reference: ArrayLike<number>,
+  candidate: ArrayLike<number>,
   from: number,
   threshold: number,
   scale = 1
