@@ -1,7 +1,7 @@
 import { LoopTurns, SLICE_MS } from './loopTurns';
 import type { PipelineMetrics } from './metrics';
 import type { CycleWrite, PipelineRepository, StoredTarget } from './store/repository';
-import type { AnomalyRecord, PredictionRecord, TargetModel } from './targetModel';
+import type { AnomalyRecord, PredictionRecord, TargetChanges, TargetModel } from './targetModel';
 
 /** What one chunk hands to the store: the targets' changes, and the targets that went stale. */
 export interface ChunkChanges {
@@ -22,22 +22,31 @@ export function gatherChanges(
   staleBefore: number
 ): ChunkChanges {
   const anomalies: AnomalyRecord[] = [];
+  const fresh = new Set<AnomalyRecord>();
   const predictions: PredictionRecord[] = [];
   const episodic = new Set<TargetModel>();
+  // Fresh: opened since the last hand-over, not "without an id": an open anomaly restored from a
+  // state stored with its first insert has none, but it is stored and was told of already.
+  const add = ({ anomalies: changed, opened }: TargetChanges) => {
+    anomalies.push(...changed);
+    // By index: no array per target of a large watch, nearly all of which hand over none.
+    for (let i = changed.length - opened; i < changed.length; i++) {
+      fresh.add(changed[i]);
+    }
+  };
   for (const t of touched) {
     const changes = t.takeChanges();
-    anomalies.push(...changes.anomalies);
+    add(changes);
     predictions.push(...changes.predictions);
     if (changes.anomalies.length > 0) {
       episodic.add(t);
     }
   }
-  const fresh = new Set(anomalies.filter((a) => a.id === undefined));
   const forgotten: TargetModel[] = [];
   for (const target of targets) {
     if (!(target.lastAt >= staleBefore)) {
       target.close();
-      anomalies.push(...target.takeChanges().anomalies);
+      add(target.takeChanges());
       forgotten.push(target);
     }
   }

@@ -68,4 +68,34 @@ describe('Episodes', () => {
     e.calm(2 * STEP);
     expect(e.take()).toEqual([]);
   });
+
+  it('counts the episodes opened since the last take as unstored: every one opened, not one restored', () => {
+    const e = new Episodes(target, 1);
+    e.alarm(alarm(0, 0.3));
+    e.calm(STEP);
+    e.alarm(alarm(2 * STEP, 0.4));
+    // Two opened (one closed already): both unstored, the newest of the take.
+    expect(e.unstored).toBe(2);
+    expect(e.take()).toHaveLength(2);
+    expect(e.unstored).toBe(0);
+    e.alarm(alarm(3 * STEP, 0.5));
+    expect(e.take()).toHaveLength(1);
+    expect(e.unstored).toBe(0);
+
+    // Restored from a state stored with the anomaly's first insert: no id, yet stored.
+    const before = new Episodes(target, 1);
+    before.alarm(alarm(0, 0.3));
+    const restored = new Episodes(target, 1);
+    restored.restore(before.take()[0], 0);
+    restored.alarm(alarm(STEP, 0.6));
+    expect(restored.unstored).toBe(0);
+    restored.calm(2 * STEP);
+    restored.alarm(alarm(3 * STEP, 0.4));
+    // The restored one closed, a new one opened: only the new one is unstored.
+    expect(restored.unstored).toBe(1);
+    expect(restored.take()).toEqual([
+      expect.objectContaining({ start: 0, state: 'closed' }),
+      expect.objectContaining({ start: 3 * STEP, state: 'open' }),
+    ]);
+  });
 });

@@ -1,6 +1,10 @@
 import type { Direction, EpisodePeak, FailureModel, Severity } from '../../contract/pipeline';
 
-/** An anomaly as the loop tracks it; `id` is known once it has been stored. */
+/**
+ * An anomaly as the loop tracks it; `id` is known once it has been stored. A target's state stored
+ * in the same commit as the anomaly's first insert holds it without its id: restored from there,
+ * it is stored all the same, and its next write (an upsert on its target and start) finds its id.
+ */
 export interface AnomalyRecord {
   id?: number;
   targetId: string;
@@ -52,6 +56,11 @@ export class Episodes {
   private closed: readonly AnomalyRecord[] = NO_ANOMALIES;
   /** The open anomaly changed since it was last taken. */
   private dirty = false;
+  /**
+   * Anomalies opened here since the last take: the newest of what the next take hands over, not yet
+   * stored. Counted, not read from a missing id: a restored open anomaly may have none, yet is stored.
+   */
+  private opened = 0;
 
   constructor(
     private readonly target: { id: string; watch: string; labels: Record<string, string> },
@@ -67,9 +76,16 @@ export class Episodes {
     return this.quiet;
   }
 
+  /** How many of the anomalies the next take hands over, the newest, were opened since the last one (never stored). */
+  get unstored(): number {
+    return this.opened;
+  }
+
+  /** The state stored with a checkpoint: its open anomaly, if any, is stored too (with it or before it). */
   restore(open: AnomalyRecord | null, quiet: number): void {
     this.current = open;
     this.quiet = quiet;
+    this.opened = 0;
   }
 
   alarm(a: Alarm): void {
@@ -90,6 +106,7 @@ export class Episodes {
         direction: a.direction ?? 'none',
         reasons: a.reasons,
       };
+      this.opened++;
     } else {
       const open = this.current;
       open.end = a.t;
@@ -154,6 +171,7 @@ export class Episodes {
     const changed = this.current && this.dirty ? this.closed.concat(this.current) : this.closed;
     this.closed = NO_ANOMALIES;
     this.dirty = false;
+    this.opened = 0;
     return changed;
   }
 }

@@ -35,6 +35,8 @@ export interface TargetSettings extends ModelSettings {
 /** What a target hands over to be stored: anomalies closed or changed, and predictions made, since the last hand-over. */
 export interface TargetChanges {
   anomalies: readonly AnomalyRecord[];
+  /** How many of `anomalies`, the newest, were opened since the last hand-over (not stored before). */
+  opened: number;
   predictions: readonly PredictionRecord[];
 }
 
@@ -96,7 +98,8 @@ export class TargetModel {
   takeChanges(): TargetChanges {
     const predictions = this.made;
     this.made = NO_PREDICTIONS;
-    return { anomalies: this.episodes.take(), predictions };
+    const opened = this.episodes.unstored;
+    return { anomalies: this.episodes.take(), opened, predictions };
   }
 
   /** The last step scored, one without any sample included. */
