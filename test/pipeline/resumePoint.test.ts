@@ -1,74 +1,17 @@
-import { Writable } from 'node:stream';
-import { rmSync } from 'node:fs';
-import pino from 'pino';
-import type { RangeQuerier } from '../../src/server/pipeline/watchRunner';
-import { spikingFleet, spikingWatchConfig } from '../harness/spikingFleet';
-import { buildPipeline, HOUR, MINUTE, TestClock, type Harness } from './helpers';
+import { spikingWatchConfig } from '../harness/spikingFleet';
+import { HOUR, MINUTE, TestClock } from './helpers';
+import { fleetUpTo, j7Anomalies, reopenedPipelines, storedResumePoint, warnings } from './reopened';
 
 const NOW = Date.UTC(2025, 3, 7, 12);
 const SPIKE = NOW + 30 * MINUTE;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** The spiking fleet as Prometheus has it: samples up to the real time only, whatever the pipeline's clock says. */
-function fleetUpTo(latest: () => number): RangeQuerier {
-  const fleet = spikingFleet({ targets: 8, spikeAt: SPIKE });
-  return {
-    queryRange: async (q) =>
-      (await fleet.queryRange(q)).map(({ labels, timestamps, values }) => {
-        const n = timestamps.filter((t) => t <= latest()).length;
-        return { labels, timestamps: timestamps.subarray(0, n), values: values.subarray(0, n) };
-      }),
-  };
-}
-
-/** A logger keeping what it logs at warn and above. */
-function warnings() {
-  const lines: Array<Record<string, unknown>> = [];
-  const logger = pino(
-    { level: 'warn' },
-    new Writable({
-      write(chunk, _e, done) {
-        lines.push(JSON.parse(String(chunk)));
-        done();
-      },
-    })
-  );
-  return { logger, lines };
-}
-
-const storedResumePoint = (h: Harness) =>
-  (h.store.db.prepare('SELECT last_processed_ms AS l FROM pipeline_watches').get() as { l: unknown }).l;
-
-const j7Anomalies = async (h: Harness) =>
-  (await h.pipeline.anomalies({ watch: 'w' })).filter((a) => a.labels.job === 'j7');
-
 describe('a stored resume point that cannot be trusted', () => {
-  const running = new Set<Harness>();
-  const dirs = new Set<string>();
-  const open = (...args: Parameters<typeof buildPipeline>) => {
-    const h = buildPipeline(...args);
-    running.add(h);
-    dirs.add(h.dataDir);
-    return h;
-  };
-  /** Stops the pipeline and closes its store; its data dir stays for the next one. */
-  const close = async (h: Harness) => {
-    running.delete(h);
-    await h.close();
-  };
-  afterEach(async () => {
-    for (const h of running) {
-      await close(h);
-    }
-    for (const dir of dirs) {
-      rmSync(dir, { recursive: true, force: true });
-    }
-    dirs.clear();
-  });
+  const { open, close } = reopenedPipelines();
 
   it("a resume point ahead of the cycle's end (a clock a day ahead for one cycle) is replayed from the history, says so, and misses nothing", async () => {
     let real = NOW;
-    const querier = fleetUpTo(() => real);
+    const querier = fleetUpTo(SPIKE, () => real);
     const clock = new TestClock(NOW);
     const first = open(spikingWatchConfig, clock, { extra: { querierFor: () => querier } });
     await first.pipeline.runOnce();
@@ -117,7 +60,7 @@ describe('a stored resume point that cannot be trusted', () => {
 
   it('a clock put back while the watch runs: the watch replays from its stored targets and they score on', async () => {
     let real = NOW;
-    const querier = fleetUpTo(() => real);
+    const querier = fleetUpTo(SPIKE, () => real);
     const clock = new TestClock(NOW);
     // The default detector scores missing steps: a day of them moved every target's last step scored a day on.
     const config = { watches: [{ ...spikingWatchConfig.watches[0], detector: undefined }] };
@@ -139,7 +82,7 @@ describe('a stored resume point that cannot be trusted', () => {
   });
 
   it('an unreadable resume point is taken as none: the history is replayed onto the stored targets, with a warning', async () => {
-    const querier = fleetUpTo(() => clock.ms);
+    const querier = fleetUpTo(SPIKE, () => clock.ms);
     const clock = new TestClock(SPIKE - 5 * MINUTE);
     const first = open(spikingWatchConfig, clock, { extra: { querierFor: () => querier } });
     await first.pipeline.runOnce();

@@ -1,11 +1,8 @@
-import { Writable } from 'node:stream';
-import { rmSync } from 'node:fs';
-import pino from 'pino';
 import type { TargetOwnership } from '../../src/server/pipeline/ownership';
 import { decodeState, encodeState } from '../../src/server/pipeline/store/stateCodec';
-import type { RangeQuerier } from '../../src/server/pipeline/watchRunner';
-import { spikingFleet, spikingWatchConfig } from '../harness/spikingFleet';
-import { buildPipeline, HOUR, MINUTE, TestClock, type Harness } from './helpers';
+import { spikingWatchConfig } from '../harness/spikingFleet';
+import { HOUR, MINUTE, TestClock, type Harness } from './helpers';
+import { fleetUpTo, j7Anomalies, reopenedPipelines, storedResumePoint, warnings } from './reopened';
 
 // A target's own stored last step (its state's lastAt) after the step being scored: stored by a
 // process whose clock ran ahead, or a corrupt row, while the watch's resume point is sane. Trusted,
@@ -17,42 +14,6 @@ const SPIKE = NOW + 30 * MINUTE;
 const AHEAD = NOW + 24 * HOUR;
 const J7 = 'w{job="j7"}';
 const iso = (ms: number) => new Date(ms).toISOString();
-
-/**
- * The spiking fleet as Prometheus has it: samples up to the real time only, whatever the pipeline's
- * clock says, and the ones in `scrapedAhead` (scraped while Prometheus's clock was that far ahead).
- */
-function fleetUpTo(latest: () => number, scrapedAhead?: [number, number]): RangeQuerier {
-  const fleet = spikingFleet({ targets: 8, spikeAt: SPIKE });
-  const kept = (t: number) =>
-    t <= latest() || (scrapedAhead !== undefined && t >= scrapedAhead[0] && t <= scrapedAhead[1]);
-  return {
-    queryRange: async (q) =>
-      (await fleet.queryRange(q)).map(({ labels, timestamps, values }) => {
-        const keep = Array.from(timestamps, kept);
-        return {
-          labels,
-          timestamps: timestamps.filter((_, i) => keep[i]),
-          values: values.filter((_, i) => keep[i]),
-        };
-      }),
-  };
-}
-
-/** A logger keeping what it logs at warn and above. */
-function warnings() {
-  const lines: Array<Record<string, unknown>> = [];
-  const logger = pino(
-    { level: 'warn' },
-    new Writable({
-      write(chunk, _e, done) {
-        lines.push(JSON.parse(String(chunk)));
-        done();
-      },
-    })
-  );
-  return { logger, lines };
-}
 
 /** Rewrites the stored state of target `id` with its last step at `lastAt` (what a corrupt or hand-edited row holds). */
 function storeLastStep(h: Harness, id: string, lastAt: number): void {
@@ -70,38 +31,11 @@ const storedLastSteps = (h: Harness) =>
     h.store.db.prepare('SELECT id, last_sample_ms AS l FROM pipeline_targets ORDER BY id').all() as Array<{ l: number }>
   ).map((r) => r.l);
 
-const storedResumePoint = (h: Harness) =>
-  (h.store.db.prepare('SELECT last_processed_ms AS l FROM pipeline_watches').get() as { l: unknown }).l;
-
-const j7Anomalies = async (h: Harness) =>
-  (await h.pipeline.anomalies({ watch: 'w' })).filter((a) => a.labels.job === 'j7');
-
 /** Replicas sharing the watches, this one owning every target: each is taken up from the store as it arrives. */
 const owningAll: TargetOwnership = { identity: 'replica-a', owns: () => true, settled: () => true };
 
 describe("a target's stored last step after the cycle's end", () => {
-  const running = new Set<Harness>();
-  const dirs = new Set<string>();
-  const open = (...args: Parameters<typeof buildPipeline>) => {
-    const h = buildPipeline(...args);
-    running.add(h);
-    dirs.add(h.dataDir);
-    return h;
-  };
-  /** Stops the pipeline (storing every state) and closes its store; its data dir stays for the next one. */
-  const close = async (h: Harness) => {
-    running.delete(h);
-    await h.close();
-  };
-  afterEach(async () => {
-    for (const h of running) {
-      await close(h);
-    }
-    for (const dir of dirs) {
-      rmSync(dir, { recursive: true, force: true });
-    }
-    dirs.clear();
-  });
+  const { open, close } = reopenedPipelines();
 
   /** Runs one cycle a minute up to SPIKE + 15 min, Prometheus keeping up with the clock. */
   async function runThroughSpike(h: Harness, clock: TestClock, setReal: (ms: number) => void): Promise<void> {
@@ -145,7 +79,7 @@ describe("a target's stored last step after the cycle's end", () => {
     'a corrupt row a day ahead (%s): the target relearns from the history, says so, and opens the anomaly it must',
     async (_name, ownership) => {
       let real = NOW;
-      const querier = fleetUpTo(() => real);
+      const querier = fleetUpTo(SPIKE, () => real);
       const clock = new TestClock(NOW);
       const extra = { querierFor: () => querier, ...(ownership ? { ownership } : {}) };
       const first = open(spikingWatchConfig, clock, { extra });
@@ -174,7 +108,7 @@ describe("a target's stored last step after the cycle's end", () => {
 
   it('a target a few minutes ahead (clocks of replicas apart) keeps what it learned: blind only until the clock reaches it', async () => {
     let real = NOW;
-    const querier = fleetUpTo(() => real);
+    const querier = fleetUpTo(SPIKE, () => real);
     const clock = new TestClock(NOW);
     const first = open(spikingWatchConfig, clock, { extra: { querierFor: () => querier } });
     await first.pipeline.runOnce();
@@ -202,7 +136,7 @@ describe("a target's stored last step after the cycle's end", () => {
 
   it('the anomaly open on it is closed when it relearns, and continued when the relearned target finds it again', async () => {
     let real = SPIKE + 2 * MINUTE;
-    const querier = fleetUpTo(() => real);
+    const querier = fleetUpTo(SPIKE, () => real);
     const clock = new TestClock(real);
     const first = open(spikingWatchConfig, clock, { extra: { querierFor: () => querier } });
     await first.pipeline.runOnce();
@@ -238,7 +172,7 @@ describe("a target's stored last step after the cycle's end", () => {
   it("a state stored by a process whose clock ran a day ahead (and Prometheus's with it): the target's detectors relearn too", async () => {
     let real = NOW;
     // Prometheus's clock ran a day ahead for ten minutes: it holds those samples at the times it gave them.
-    const querier = fleetUpTo(() => real, [AHEAD - 10 * MINUTE, AHEAD]);
+    const querier = fleetUpTo(SPIKE, () => real, [AHEAD - 10 * MINUTE, AHEAD]);
     const clock = new TestClock(NOW);
     const first = open(spikingWatchConfig, clock, { extra: { querierFor: () => querier } });
     await first.pipeline.runOnce();
