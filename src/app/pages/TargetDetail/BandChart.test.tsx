@@ -44,8 +44,58 @@ describe('BandChart', () => {
     expect(screen.getByRole('img', { name: 'errors: 3 steps, 1 above the threshold' })).toBeInTheDocument();
     const paths = container.querySelectorAll('path');
     expect(paths).toHaveLength(1);
-    expect(paths[0].getAttribute('d')).toBe('M0.0,120.0 L600.0,0.0');
+    // Each value stands alone between the gap: a dot (a zero-length subpath), not a line across the gap.
+    expect(paths[0].getAttribute('d')).toBe('M0.0,120.0 h0 M600.0,0.0 h0');
     expect(container.querySelectorAll('circle')).toHaveLength(1);
+  });
+
+  it('breaks the line at a missing value instead of drawing straight across the gap', () => {
+    const { container } = render(
+      <BandChart
+        name="p99"
+        threshold={0.8}
+        points={[point(0, 1, 0.1), point(1000, 2, 0.1), point(2000, null, 0), point(3000, 3, 0.1), point(4000, 4, 0.1)]}
+      />
+    );
+    const [band, line] = Array.from(container.querySelectorAll('path')).map((p) => p.getAttribute('d'));
+    expect(line).toBe('M0.0,90.0 L150.0,60.0 M450.0,30.0 L600.0,0.0');
+    expect(line?.match(/M/g)).toHaveLength(2);
+    // The band was learned at the step without a value: it goes on.
+    expect(band?.match(/M/g)).toHaveLength(1);
+  });
+
+  it('breaks the line and the band where steps were left out (the target had no sample then)', () => {
+    const { container } = render(
+      <BandChart
+        name="p99"
+        threshold={0.8}
+        points={[point(0, 1, 0.1), point(1000, 2, 0.1), point(3000, 3, 0.1), point(4000, 4, 0.1)]}
+      />
+    );
+    const [band, line] = Array.from(container.querySelectorAll('path')).map((p) => p.getAttribute('d'));
+    expect(line).toBe('M0.0,90.0 L150.0,60.0 M450.0,30.0 L600.0,0.0');
+    expect(band).toBe(
+      'M0.0,0.0 L150.0,0.0 L150.0,120.0 L0.0,120.0 Z M450.0,0.0 L600.0,0.0 L600.0,120.0 L450.0,120.0 Z'
+    );
+  });
+
+  it('shows the band alone, and says so, when the signal has no value in the window', () => {
+    const t0 = Date.UTC(2026, 11, 5, 9, 0);
+    // What the backend sends for a signal without recent samples: no value, the learned band still set.
+    const { container } = render(
+      <BandChart
+        name="p99"
+        threshold={0.8}
+        points={[0, 1, 2].map((i) => point(t0 + i * 60_000, null, 0, [0.3, 0.5]))}
+      />
+    );
+    expect(screen.getByRole('img', { name: 'p99: 3 steps, none with a value' })).toBeInTheDocument();
+    const paths = Array.from(container.querySelectorAll('path')).map((p) => p.getAttribute('d'));
+    expect(paths).toEqual(['M0.0,0.0 L300.0,0.0 L600.0,0.0 L600.0,120.0 L300.0,120.0 L0.0,120.0 Z']);
+    expect(container.querySelectorAll('circle')).toHaveLength(0);
+    expect(screen.getByRole('figure')).toHaveTextContent(
+      'No values in this window; normal at 2026-12-05 14:32:00 IST: 0.300 – 0.500'
+    );
   });
 
   it("says when and how far from normal: the axes in the user's time zone and the highest-scoring step", () => {

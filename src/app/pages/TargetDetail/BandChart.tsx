@@ -23,19 +23,21 @@ export function BandChart({ name, points, threshold }: { name: string; points: B
   const [lo, hi] = [Math.min(...values), Math.max(...values)];
   const x = (t: number) => ((t - t0) / Math.max(1, t1 - t0)) * WIDTH;
   const y = (v: number) => HEIGHT - ((v - lo) / Math.max(1e-9, hi - lo)) * HEIGHT;
-  const line = (pick: (p: BandPoint) => number | null) =>
-    points
-      .filter((p) => pick(p) !== null)
-      .map((p, i) => `${i === 0 ? 'M' : 'L'}${x(p.t).toFixed(1)},${y(pick(p)!).toFixed(1)}`)
-      .join(' ');
-  const banded = points.filter((p) => p.lower !== null && p.upper !== null);
-  const band =
-    banded.length > 1
-      ? `M${banded.map((p) => `${x(p.t).toFixed(1)},${y(p.upper!).toFixed(1)}`).join(' L')} L${[...banded]
+  const at = (p: BandPoint, v: number) => `${x(p.t).toFixed(1)},${y(v).toFixed(1)}`;
+  // A run of one step is a zero-length subpath: its round caps draw it as a dot.
+  const line = runsOf(points, (p) => p.value !== null)
+    .map((run) => `M${run.map((p) => at(p, p.value!)).join(' L')}${run.length === 1 ? ' h0' : ''}`)
+    .join(' ');
+  const band = runsOf(points, (p) => p.lower !== null && p.upper !== null)
+    .filter((run) => run.length > 1)
+    .map(
+      (run) =>
+        `M${run.map((p) => at(p, p.upper!)).join(' L')} L${[...run]
           .reverse()
-          .map((p) => `${x(p.t).toFixed(1)},${y(p.lower!).toFixed(1)}`)
+          .map((p) => at(p, p.lower!))
           .join(' L')} Z`
-      : '';
+    )
+    .join(' ');
   const anomalous = points.filter((p) => p.value !== null && p.score >= threshold);
   return (
     <figure className={styles.figure}>
@@ -49,10 +51,12 @@ export function BandChart({ name, points, threshold }: { name: string; points: B
           viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
           preserveAspectRatio="none"
           role="img"
-          aria-label={`${name}: ${points.length} steps, ${anomalous.length} above the threshold`}
+          aria-label={`${name}: ${points.length} steps, ${
+            points.some((p) => p.value !== null) ? `${anomalous.length} above the threshold` : 'none with a value'
+          }`}
         >
           {band && <path d={band} className={styles.band} />}
-          <path d={line((p) => p.value)} className={styles.value} />
+          {line && <path d={line} className={styles.value} />}
           {anomalous.map((p) => (
             <circle key={p.t} cx={x(p.t)} cy={y(p.value!)} r={3} className={styles.anomaly} />
           ))}
@@ -67,9 +71,49 @@ export function BandChart({ name, points, threshold }: { name: string; points: B
   );
 }
 
-/** The highest-scoring step when it reached the threshold, else the latest: its value against the band. */
+/**
+ * The steps in order, split where `has` fails (a missing value or band) or where time jumps by more
+ * than the grid's step (the backend leaves out the steps the target had no sample at): each run is
+ * drawn on its own, so a gap stays a gap instead of a straight line across it.
+ */
+function runsOf(points: BandPoint[], has: (p: BandPoint) => boolean): BandPoint[][] {
+  let step = Infinity;
+  for (let i = 1; i < points.length; i++) {
+    const dt = points[i].t - points[i - 1].t;
+    if (dt > 0 && dt < step) {
+      step = dt;
+    }
+  }
+  const runs: BandPoint[][] = [];
+  let run: BandPoint[] = [];
+  points.forEach((p, i) => {
+    if (run.length > 0 && (!has(p) || p.t - points[i - 1].t > 1.5 * step)) {
+      runs.push(run);
+      run = [];
+    }
+    if (has(p)) {
+      run.push(p);
+    }
+  });
+  if (run.length > 0) {
+    runs.push(run);
+  }
+  return runs;
+}
+
+/**
+ * The highest-scoring step when it reached the threshold, else the latest: its value against the
+ * band. A signal with no value in the window (its band still learned) says so, with its latest band.
+ */
 function describeStep(points: BandPoint[], threshold: number): string {
   const valued = points.filter((p) => p.value !== null);
+  if (valued.length === 0) {
+    const banded = points.filter((p) => p.lower !== null && p.upper !== null);
+    const last = banded[banded.length - 1];
+    return last
+      ? `No values in this window; normal at ${formatTime(last.t)}: ${last.lower!.toPrecision(3)} – ${last.upper!.toPrecision(3)}`
+      : 'No values in this window';
+  }
   const peak = valued.reduce((a, b) => (b.score > a.score ? b : a), valued[0]);
   const alarmed = peak.score >= threshold;
   const step = alarmed ? peak : valued[valued.length - 1];
@@ -105,6 +149,13 @@ const getStyles = (theme: GrafanaTheme2) => ({
   }),
   svg: css({ flex: 1, minWidth: 0, height: HEIGHT, display: 'block' }),
   band: css({ fill: theme.colors.primary.transparent, stroke: 'none' }),
-  value: css({ fill: 'none', stroke: theme.colors.primary.main, strokeWidth: 1.5, vectorEffect: 'non-scaling-stroke' }),
+  value: css({
+    fill: 'none',
+    stroke: theme.colors.primary.main,
+    strokeWidth: 1.5,
+    strokeLinecap: 'round',
+    strokeLinejoin: 'round',
+    vectorEffect: 'non-scaling-stroke',
+  }),
   anomaly: css({ fill: theme.colors.error.main }),
 });
