@@ -1,7 +1,9 @@
 import React from 'react';
 import { render, screen } from '@testing-library/react';
 import { config } from '@grafana/runtime';
+import type { Anomaly } from '../../../contract/pipeline';
 import { pipelinePaths } from '../../api/pipeline';
+import { EDITOR_ONLY_REASON } from '../../permissions';
 import { PluginSettingsContext } from '../../pluginSettings';
 import { installFakeBackendSrv, requestsTo } from '../../testUtils/fakeBackendSrv';
 import { anomaly } from '../../testUtils/fixtures';
@@ -15,14 +17,24 @@ const setRole = (orgRole: string) => {
   config.bootData.user = { ...config.bootData.user, orgRole } as typeof config.bootData.user;
 };
 
+const inSettings = (a: Anomaly, onChange?: (a: Anomaly) => void) => (
+  <PluginSettingsContext.Provider value={{ backendUrl: 'http://backend:3001' }}>
+    <FeedbackButtons anomaly={a} onChange={onChange} />
+  </PluginSettingsContext.Provider>
+);
+
 function renderButtons(onChange = jest.fn()) {
-  render(
-    <PluginSettingsContext.Provider value={{ backendUrl: 'http://backend:3001' }}>
-      <FeedbackButtons anomaly={anomaly(11)} onChange={onChange} />
-    </PluginSettingsContext.Provider>
-  );
+  render(inSettings(anomaly(11), onChange));
   return onChange;
 }
+
+const feedback = (kind: 'confirmed' | 'false_positive', user: string, at: number): Anomaly['feedback'][number] => ({
+  kind,
+  source: 'operator',
+  user,
+  comment: null,
+  at,
+});
 
 describe('FeedbackButtons', () => {
   beforeEach(() => setRole('Editor'));
@@ -49,11 +61,58 @@ describe('FeedbackButtons', () => {
     expect(screen.getByTestId(testIds.feedback.falsePositive(11))).toBeEnabled();
   });
 
+  it('shows feedback from other users as the page refreshes the anomaly', () => {
+    installFakeBackendSrv({});
+    const { rerender } = render(inSettings(anomaly(11)));
+    expect(screen.queryByText(/\(bob\)/)).not.toBeInTheDocument();
+    rerender(inSettings(anomaly(11, { feedback: [feedback('false_positive', 'bob', 5)] })));
+    expect(screen.getByText('False positive (bob)')).toBeInTheDocument();
+    rerender(
+      inSettings(anomaly(11, { feedback: [feedback('confirmed', 'carol', 9), feedback('false_positive', 'bob', 5)] }))
+    );
+    expect(screen.getByText('Confirmed (carol)')).toBeInTheDocument();
+  });
+
+  it("keeps the user's own feedback shown until the refreshed anomaly has it, then follows the anomaly", async () => {
+    const mine = anomaly(11, { feedback: [feedback('confirmed', 'alice', 10)] });
+    installFakeBackendSrv({ [`POST ${pipelinePaths.feedback(11)}`]: { data: { anomaly: mine } } });
+    const { rerender } = render(inSettings(anomaly(11)));
+    await user.click(screen.getByRole('button', { name: 'Mark anomaly 11 a confirmed incident' }));
+    expect(await screen.findByText('Confirmed (alice)')).toBeInTheDocument();
+    // A refresh that left before the feedback was recorded: the answer still stands.
+    rerender(inSettings(anomaly(11, { feedback: [feedback('false_positive', 'bob', 5)] })));
+    expect(screen.getByText('Confirmed (alice)')).toBeInTheDocument();
+    // Then the anomaly catches up, and later feedback from someone else shows.
+    rerender(inSettings(mine));
+    expect(screen.getByText('Confirmed (alice)')).toBeInTheDocument();
+    rerender(inSettings(anomaly(11, { feedback: [feedback('false_positive', 'bob', 20), ...mine.feedback] })));
+    expect(screen.getByText('False positive (bob)')).toBeInTheDocument();
+  });
+
   it('disables both buttons for Viewers', () => {
     setRole('Viewer');
     installFakeBackendSrv({});
     renderButtons();
     expect(screen.getByTestId(testIds.feedback.falsePositive(11))).toBeDisabled();
     expect(screen.getByTestId(testIds.feedback.confirmed(11))).toBeDisabled();
+  });
+
+  it("tells Viewers why they cannot give feedback, on screen and as the buttons' description", () => {
+    setRole('Viewer');
+    installFakeBackendSrv({});
+    renderButtons();
+    expect(screen.getByText(EDITOR_ONLY_REASON)).toBeVisible();
+    for (const name of ['Mark anomaly 11 a false positive', 'Mark anomaly 11 a confirmed incident']) {
+      expect(screen.getByRole('button', { name, description: EDITOR_ONLY_REASON })).toBeDisabled();
+    }
+    // No focusable wrapper whose label assistive technology would ignore.
+    expect(screen.queryByLabelText(EDITOR_ONLY_REASON)).not.toBeInTheDocument();
+  });
+
+  it('gives Editors no reason text and no description', () => {
+    installFakeBackendSrv({});
+    renderButtons();
+    expect(screen.queryByText(EDITOR_ONLY_REASON)).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Mark anomaly 11 a false positive' })).not.toHaveAccessibleDescription();
   });
 });

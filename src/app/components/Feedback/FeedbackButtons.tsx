@@ -1,6 +1,6 @@
-import React, { useState } from 'react';
+import React, { useId, useState } from 'react';
 import type { IconName } from '@grafana/data';
-import { Badge, Button, Stack, Tooltip } from '@grafana/ui';
+import { Badge, Button, Stack, Text } from '@grafana/ui';
 import type { Anomaly, FeedbackKind } from '../../../contract/pipeline';
 import { sendFeedback } from '../../api/pipeline';
 import { canEdit, EDITOR_ONLY_REASON } from '../../permissions';
@@ -12,12 +12,26 @@ const FEEDBACK_BUTTONS: Array<{ kind: FeedbackKind; icon: IconName; label: strin
   { kind: 'confirmed', icon: 'fire', label: 'Confirmed incident', testId: testIds.feedback.confirmed },
 ];
 
-/** Marks an anomaly a false positive or a confirmed incident (the feedback loop); Editors only. */
+/** When an anomaly's latest feedback was given; none: never. */
+const latestAt = (a: Anomaly) => a.feedback[0]?.at ?? -Infinity;
+
+/**
+ * Marks an anomaly a false positive or a confirmed incident (the feedback loop); Editors only.
+ * Shows the anomaly it is given (the page refreshes it, with other users' feedback), except that the
+ * answer to this user's own feedback stands until the anomaly given has caught up with it.
+ */
 export function FeedbackButtons({ anomaly, onChange }: { anomaly: Anomaly; onChange?: (a: Anomaly) => void }) {
-  const [current, setCurrent] = useState(anomaly);
+  const [sent, setSent] = useState<Anomaly>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
+  const reasonId = useId();
   const editor = canEdit();
+  const ahead = sent !== undefined && sent.id === anomaly.id && latestAt(sent) > latestAt(anomaly);
+  if (sent !== undefined && !ahead) {
+    // The anomaly given has caught up (or is another one): it is the one to show from now on.
+    setSent(undefined);
+  }
+  const current = ahead ? sent : anomaly;
   const latest = current.feedback[0];
 
   const send = async (kind: FeedbackKind) => {
@@ -25,7 +39,7 @@ export function FeedbackButtons({ anomaly, onChange }: { anomaly: Anomaly; onCha
     setError(undefined);
     try {
       const updated = await sendFeedback(current.id, kind);
-      setCurrent(updated.anomaly);
+      setSent(updated.anomaly);
       onChange?.(updated.anomaly);
     } catch (err) {
       setError(messageOf(err));
@@ -34,8 +48,14 @@ export function FeedbackButtons({ anomaly, onChange }: { anomaly: Anomaly; onCha
     }
   };
 
-  const buttons = (
-    <Stack gap={1} alignItems="center">
+  return (
+    <Stack gap={1} alignItems="center" wrap="wrap">
+      {latest && (
+        <Badge
+          color={latest.kind === 'confirmed' ? 'red' : 'blue'}
+          text={`${latest.kind === 'confirmed' ? 'Confirmed' : 'False positive'}${latest.user ? ` (${latest.user})` : ''}`}
+        />
+      )}
       {FEEDBACK_BUTTONS.map(({ kind, icon, label, testId }) => (
         <Button
           key={kind}
@@ -45,31 +65,16 @@ export function FeedbackButtons({ anomaly, onChange }: { anomaly: Anomaly; onCha
           disabled={!editor || busy}
           onClick={() => send(kind)}
           aria-label={`Mark anomaly ${current.id} a ${label.toLowerCase()}`}
+          aria-describedby={editor ? undefined : reasonId}
           data-testid={testId(current.id)}
         >
           {label}
         </Button>
       ))}
-    </Stack>
-  );
-  return (
-    <Stack gap={1} alignItems="center" wrap="wrap">
-      {latest && (
-        <Badge
-          color={latest.kind === 'confirmed' ? 'red' : 'blue'}
-          text={`${latest.kind === 'confirmed' ? 'Confirmed' : 'False positive'}${latest.user ? ` (${latest.user})` : ''}`}
-        />
-      )}
-      {editor ? (
-        buttons
-      ) : (
-        <Tooltip content={EDITOR_ONLY_REASON}>
-          {
-            <span tabIndex={0} aria-label={EDITOR_ONLY_REASON}>
-              {buttons}
-            </span>
-          }
-        </Tooltip>
+      {!editor && (
+        <Text id={reasonId} color="secondary" variant="bodySmall">
+          {EDITOR_ONLY_REASON}
+        </Text>
       )}
       {error && <span role="alert">{error}</span>}
     </Stack>

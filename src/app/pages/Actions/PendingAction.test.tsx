@@ -97,6 +97,26 @@ describe('PendingAction', () => {
     expect(fetch).not.toHaveBeenCalled();
   });
 
+  it("gives a Viewer the reason as the buttons' description, with no focusable wrapper labelled by it", () => {
+    setRole('Viewer');
+    renderAction(pendingAction(9));
+    expect(screen.getByText(EDITOR_ONLY_REASON)).toBeVisible();
+    for (const name of [
+      'Approve action 9: Scale deployment shop/cart to 4 replicas',
+      'Reject action 9: Scale deployment shop/cart to 4 replicas',
+    ]) {
+      expect(screen.getByRole('button', { name, description: EDITOR_ONLY_REASON })).toBeDisabled();
+    }
+    // ARIA prohibits aria-label on a generic element (a span): assistive technology ignores it.
+    expect(screen.queryByLabelText(EDITOR_ONLY_REASON)).not.toBeInTheDocument();
+  });
+
+  it('gives an Editor no reason text and no description', () => {
+    renderAction(pendingAction(9));
+    expect(screen.queryByText(EDITOR_ONLY_REASON)).not.toBeInTheDocument();
+    expect(screen.getByTestId(testIds.actions.approve(9))).not.toHaveAccessibleDescription();
+  });
+
   it('shows a failed drain dry run: the error, and the pods it would evict, skip and find blocked', () => {
     renderAction(
       pendingAction(10, {

@@ -1,19 +1,7 @@
-import React, { useState } from 'react';
+import React, { useId, useState } from 'react';
 import { css } from '@emotion/css';
 import { dateTimeFormatTimeAgo, type GrafanaTheme2 } from '@grafana/data';
-import {
-  Alert,
-  Badge,
-  Button,
-  ConfirmModal,
-  Field,
-  Stack,
-  Text,
-  TextArea,
-  Tooltip,
-  useStyles2,
-  type Column,
-} from '@grafana/ui';
+import { Alert, Badge, Button, ConfirmModal, Field, Stack, Text, TextArea, useStyles2, type Column } from '@grafana/ui';
 import { reasonText, type Action } from '../../../contract/healing';
 import { decideAction } from '../../api/healing';
 import { DataTable } from '../../components/DataTable/DataTable';
@@ -35,6 +23,7 @@ export function PendingAction({ action, onDecided }: Props) {
   const [decision, setDecision] = useState<'approve' | 'reject'>();
   const [comment, setComment] = useState('');
   const [error, setError] = useState<string>();
+  const reasonId = useId();
   const editor = canEdit();
   const title = describeAction(action.action, action.target);
 
@@ -61,6 +50,8 @@ export function PendingAction({ action, onDecided }: Props) {
       icon={kind === 'approve' ? 'check' : 'times'}
       disabled={!editor}
       aria-label={`${kind === 'approve' ? 'Approve' : 'Reject'} action ${action.id}: ${title}`}
+      // A Viewer reads why the button is disabled in the text beside it.
+      aria-describedby={editor ? undefined : reasonId}
       onClick={() => setDecision(kind)}
       data-testid={kind === 'approve' ? testIds.actions.approve(action.id) : testIds.actions.reject(action.id)}
     >
@@ -84,24 +75,15 @@ export function PendingAction({ action, onDecided }: Props) {
           </Text>
         </div>
         <Stack gap={1}>
-          {editor ? (
-            <>
-              {button('approve')}
-              {button('reject')}
-            </>
-          ) : (
-            <Tooltip content={EDITOR_ONLY_REASON}>
-              <span tabIndex={0} className={styles.disabledReason} aria-label={EDITOR_ONLY_REASON}>
-                <Stack gap={1}>
-                  {button('approve')}
-                  {button('reject')}
-                </Stack>
-              </span>
-            </Tooltip>
-          )}
+          {button('approve')}
+          {button('reject')}
         </Stack>
       </Stack>
-      {!editor && <Text color="secondary">{EDITOR_ONLY_REASON}</Text>}
+      {!editor && (
+        <Text id={reasonId} color="secondary">
+          {EDITOR_ONLY_REASON}
+        </Text>
+      )}
       {action.reason ? (
         <Text color="warning">{reasonText(action.reason, formatTime)}</Text>
       ) : (
@@ -200,9 +182,6 @@ const getStyles = (theme: GrafanaTheme2) => ({
     display: 'flex',
     flexDirection: 'column',
     gap: theme.spacing(1),
-  }),
-  disabledReason: css({
-    display: 'inline-flex',
   }),
   dryRun: css({
     display: 'flex',
