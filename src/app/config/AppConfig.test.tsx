@@ -1,7 +1,8 @@
 import React from 'react';
-import { render, screen, waitFor } from '@testing-library/react';
+import { act, render, screen, waitFor, within } from '@testing-library/react';
 import { setupUser } from '../testUtils/user';
 import { AppPlugin } from '@grafana/data';
+import { locationService } from '@grafana/runtime';
 import { PLUGIN_SETTINGS_URL } from '../../constants';
 import { reloadPage } from '../../utils/reloadPage';
 import type { AppSettings } from '../pluginSettings';
@@ -102,6 +103,28 @@ describe('AppConfig (connection)', () => {
     await user.click(screen.getByTestId(testIds.appConfig.submit));
     await waitFor(() => expect(reloadPage).toHaveBeenCalled());
     expect(asked).toBe(false);
+  });
+
+  it("asks in Grafana's modal, not a native dialog, before leaving the tab with unsaved changes", async () => {
+    const fetch = installFakeBackendSrv({});
+    const confirm = jest.spyOn(window, 'confirm').mockReturnValue(true);
+    locationService.replace('/plugins/failureprophet-healing-app?page=connection');
+    renderConfig();
+    await fill(screen.getByTestId(testIds.appConfig.backendUrl), 'http://backend:3001');
+    await fill(screen.getByTestId(testIds.appConfig.backendToken), 's3cret');
+    // The user leaves the field first, as clicking a link does.
+    await user.click(document.body);
+    act(() => locationService.push('/plugins/failureprophet-healing-app?page=watches'));
+    const dialog = screen.getByRole('dialog');
+    expect(dialog).toHaveTextContent('You have unsaved changes. Leave this page and lose them?');
+    expect(locationService.getLocation().search).toBe('?page=connection');
+    await user.click(within(dialog).getByRole('button', { name: 'Leave' }));
+    // Grafana's ConfirmModal confirms through an async form submit: wait for it to go through.
+    await waitFor(() => expect(locationService.getLocation().search).toBe('?page=watches'));
+    expect(confirm).not.toHaveBeenCalled();
+    // The modal's own form is not this page's: leaving saves nothing.
+    expect(requestsTo(fetch, 'POST', PLUGIN_SETTINGS_URL)).toEqual([]);
+    confirm.mockRestore();
   });
 
   it('saves jsonData and the new token in secureJsonData through the settings API', async () => {

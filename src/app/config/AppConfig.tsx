@@ -6,6 +6,7 @@ import { getKubernetes } from '../api/kubernetes';
 import { useBackendQuery } from '../api/useBackendQuery';
 import type { AppSettings } from '../pluginSettings';
 import { testIds } from '../testIds';
+import { UnsavedChangesModal } from '../utils/useUnsavedChangesWarning';
 import { ConnectionTests } from './ConnectionTests';
 import { PrometheusPicker } from './PrometheusPicker';
 import { BackendSection } from './connection/BackendSection';
@@ -52,77 +53,81 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
   };
 
   return (
-    <form onSubmit={onSubmit} data-testid={testIds.appConfig.container} noValidate>
-      <BackendSection
-        form={form}
-        errors={errors}
-        touched={touched}
-        onChange={(patch) => {
-          setTouched(true);
-          change(patch);
-        }}
-      />
-      <FieldSet label="Prometheus">
-        <Field
-          label="Prometheus data source"
-          description="The Grafana data source with the metrics the backend watches (used for Explore links and the connection test)."
-        >
-          <PrometheusPicker
-            inputId="fp-prometheus-datasource"
-            value={form.prometheusDatasourceUid}
-            onChange={(uid) => change({ prometheusDatasourceUid: uid })}
-          />
-        </Field>
-      </FieldSet>
-      <KubernetesSection
-        form={form}
-        errors={errors}
-        onChange={change}
-        inUse={
-          backendConfigured && (
-            <KubernetesInUse
-              backendKube={backendKube}
-              saved={jsonData?.kubernetes}
-              editing={kubeChanged(form, initial)}
-              onError={setKubeError}
+    <>
+      {/* Outside the form: the modal's own form would submit this one too (React events cross portals). */}
+      <UnsavedChangesModal />
+      <form onSubmit={onSubmit} data-testid={testIds.appConfig.container} noValidate>
+        <BackendSection
+          form={form}
+          errors={errors}
+          touched={touched}
+          onChange={(patch) => {
+            setTouched(true);
+            change(patch);
+          }}
+        />
+        <FieldSet label="Prometheus">
+          <Field
+            label="Prometheus data source"
+            description="The Grafana data source with the metrics the backend watches (used for Explore links and the connection test)."
+          >
+            <PrometheusPicker
+              inputId="fp-prometheus-datasource"
+              value={form.prometheusDatasourceUid}
+              onChange={(uid) => change({ prometheusDatasourceUid: uid })}
             />
-          )
-        }
-      />
-      <FieldSet label="Test the connection">
-        <ConnectionTests datasourceUid={jsonData?.prometheusDatasourceUid} dirty={dirty} />
-      </FieldSet>
-      <FieldSet>
-        {saveError && (
-          <Alert title="Saving failed" severity="error" data-testid={testIds.appConfig.saveError}>
-            {saveError}
-          </Alert>
-        )}
-        {kubeError && (
-          <Alert
-            title="The backend did not take the Kubernetes settings"
-            severity="error"
-            data-testid={testIds.kubernetesAccess.error}
-          >
-            {kubeError}
-          </Alert>
-        )}
-        <div className={styles.actions}>
-          <Button
-            type="submit"
-            data-testid={testIds.appConfig.submit}
-            disabled={saving || ((touched || dirty) && invalid)}
-          >
-            {saving ? 'Saving…' : 'Save connection'}
-          </Button>
-          {dirty && (
-            <span className={styles.unsaved} data-testid={testIds.appConfig.unsaved}>
-              You have unsaved changes
-            </span>
+          </Field>
+        </FieldSet>
+        <KubernetesSection
+          form={form}
+          errors={errors}
+          onChange={change}
+          inUse={
+            backendConfigured && (
+              <KubernetesInUse
+                backendKube={backendKube}
+                saved={jsonData?.kubernetes}
+                editing={kubeChanged(form, initial)}
+                onError={setKubeError}
+              />
+            )
+          }
+        />
+        <FieldSet label="Test the connection">
+          <ConnectionTests datasourceUid={jsonData?.prometheusDatasourceUid} dirty={dirty} />
+        </FieldSet>
+        <FieldSet>
+          {saveError && (
+            <Alert title="Saving failed" severity="error" data-testid={testIds.appConfig.saveError}>
+              {saveError}
+            </Alert>
           )}
-        </div>
-      </FieldSet>
-    </form>
+          {kubeError && (
+            <Alert
+              title="The backend did not take the Kubernetes settings"
+              severity="error"
+              data-testid={testIds.kubernetesAccess.error}
+            >
+              {kubeError}
+            </Alert>
+          )}
+          <div className={styles.actions}>
+            <Button
+              type="submit"
+              data-testid={testIds.appConfig.submit}
+              disabled={saving || ((touched || dirty) && invalid)}
+            >
+              {saving ? 'Saving…' : 'Save connection'}
+            </Button>
+            {dirty && (
+              <span className={styles.unsaved} data-testid={testIds.appConfig.unsaved}>
+                You have unsaved changes
+              </span>
+            )}
+          </div>
+        </FieldSet>
+      </form>
+    </>
   );
 };
 
