@@ -99,16 +99,18 @@ describe('the Watches config tab in a real browser', () => {
     await page.close();
   });
 
-  it("tells an Editor, whom Grafana's proxy refuses, that only Admins can save", async () => {
+  it("shows an Editor, whom Grafana's proxy would refuse, the watches with saving disabled, and why", async () => {
     suite.grafana.setRole('Editor');
+    const proxiedBefore = suite.grafana.proxied.length;
     const page = await suite.browser.newPage();
     await page.goto(`${suite.grafana.url}/plugins/${PLUGIN_ID}?page=watches`);
     const step = page.getByTestId(testIds.watchesConfig.watch(0)).getByLabel(/^Step/);
     await step.fill('10m');
-    await page.getByTestId(testIds.watchesConfig.save).click();
-    await page.getByTestId(testIds.watchesConfig.saveError).waitFor();
-    expect(await page.getByTestId(testIds.watchesConfig.saveError).textContent()).toMatch(/Only Grafana Admins/);
-    expect(suite.grafana.proxied).toContain('PUT api/admin/watches 403');
+    expect(await page.getByTestId(testIds.watchesConfig.save).isDisabled()).toBe(true);
+    expect(
+      await page.getByText('Only Admins of this organization can change this: your role in it is Editor.').count()
+    ).toBe(1);
+    expect(suite.grafana.proxied.slice(proxiedBefore).filter((p) => p.startsWith('PUT '))).toEqual([]);
     expect((await suite.backend.config()).watches[0].step).toBe('5m');
     await page.close();
   });

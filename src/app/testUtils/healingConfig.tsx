@@ -1,6 +1,7 @@
 import React from 'react';
 import { render, screen, within } from '@testing-library/react';
 import { AppPlugin } from '@grafana/data';
+import { config } from '@grafana/runtime';
 import { safetyLimitsSchema, type Policy, type SafetyLimits } from '../../contract/healing';
 import { healingPaths } from '../api/healing';
 import HealingConfig from '../config/HealingConfig/HealingConfig';
@@ -45,6 +46,10 @@ export function healingRoutes(overrides: Record<string, FakeRoute | { status?: n
 }
 
 export function renderHealingTab(jsonData: AppSettings = { backendUrl: 'http://backend:3001' }) {
+  // Unless a test signed someone in, the tab is an org Admin's (the only role the proxy lets write).
+  if (!config.bootData.user?.orgRole) {
+    config.bootData.user = { ...config.bootData.user, orgRole: 'Admin' } as typeof config.bootData.user;
+  }
   const plugin = new AppPlugin<AppSettings>();
   plugin.meta = appPluginMeta(jsonData);
   return render(<HealingConfig plugin={plugin} query={{}} />);

@@ -1,9 +1,15 @@
-import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { config, locationService } from '@grafana/runtime';
 import { setupUser } from '../../testUtils/user';
 import type { Policy } from '../../../contract/healing';
 import { healingPaths } from '../../api/healing';
 import { requestsTo } from '../../testUtils/fakeBackendSrv';
-import { healingRoutes as routes, policyBox, renderHealingTab as renderTab } from '../../testUtils/healingConfig';
+import {
+  defaultPolicies,
+  healingRoutes as routes,
+  policyBox,
+  renderHealingTab as renderTab,
+} from '../../testUtils/healingConfig';
 import { testIds } from '../../testIds';
 import { validatePolicies } from './HealingConfig';
 
@@ -23,7 +29,13 @@ describe('validatePolicies', () => {
   });
 });
 
+const signIn = (orgRole: string, isGrafanaAdmin = false) => {
+  config.bootData.user = { ...config.bootData.user, orgRole, isGrafanaAdmin } as typeof config.bootData.user;
+};
+
 describe('HealingConfig', () => {
+  beforeEach(() => signIn('Admin'));
+
   it('asks for the connection first when no backend is configured', () => {
     const fetch = routes();
     renderTab({});
@@ -187,5 +199,84 @@ describe('HealingConfig', () => {
     const after = new Event('beforeunload', { cancelable: true });
     window.dispatchEvent(after);
     expect(after.defaultPrevented).toBe(true);
+    // Inside Grafana, in Grafana's own modal; staying keeps the page and the changes.
+    act(() => locationService.push('/a/failureprophet-healing-app/overview'));
+    const dialog = screen.getByRole('dialog');
+    expect(dialog).toHaveTextContent('You have unsaved changes. Leave this page and lose them?');
+    await user.click(within(dialog).getByRole('button', { name: 'Stay' }));
+    expect(locationService.getLocation().pathname).not.toBe('/a/failureprophet-healing-app/overview');
+    expect(screen.getByTestId(testIds.healingConfig.unsaved)).toBeInTheDocument();
+  });
+
+  it('records the policies the backend saved when it then refuses the limits, and says which part failed', async () => {
+    const fetch = routes({
+      [`GET ${healingPaths.policies}`]: { data: { policies: defaultPolicies, source: 'config' } },
+      [`PUT ${healingPaths.putLimits}`]: {
+        status: 400,
+        data: { error: 'bad_request', message: 'replicaCeiling: too high', field: 'replicaCeiling' },
+      },
+    });
+    renderTab();
+    await screen.findByTestId(testIds.healingConfig.container);
+    expect(screen.getByText(/These come from the backend's configuration file/)).toBeInTheDocument();
+    await user.click(screen.getByLabelText('Delete high-restart'));
+    const ceiling = within(screen.getByTestId(testIds.healingConfig.limits)).getByLabelText(/^Replica ceiling/);
+    await user.clear(ceiling);
+    await user.type(ceiling, '8');
+    await user.click(screen.getByTestId(testIds.healingConfig.save));
+
+    const error = await screen.findByTestId(testIds.healingConfig.saveError);
+    expect(error).toHaveTextContent(
+      'The policies were saved, but the safety limits were not: replicaCeiling: too high'
+    );
+    expect(requestsTo(fetch, 'PUT', healingPaths.putPolicies)).toHaveLength(1);
+    // The saved policies are the page's now: no longer "from the configuration file".
+    expect(screen.queryByText(/These come from the backend's/)).not.toBeInTheDocument();
+    // The refused limits stay as typed and unsaved.
+    expect(within(screen.getByTestId(testIds.healingConfig.limits)).getByLabelText(/^Replica ceiling/)).toHaveValue(8);
+    expect(screen.getByTestId(testIds.healingConfig.unsaved)).toBeInTheDocument();
+
+    // Saving again sends only the limits: the policies are not re-sent as if unsaved.
+    await user.click(screen.getByTestId(testIds.healingConfig.save));
+    await waitFor(() => expect(requestsTo(fetch, 'PUT', healingPaths.putLimits)).toHaveLength(2));
+    expect(requestsTo(fetch, 'PUT', healingPaths.putPolicies)).toHaveLength(1);
+  });
+
+  it('names the policies as the part that failed, and that the limits were not sent either', async () => {
+    const fetch = routes({
+      [`PUT ${healingPaths.putPolicies}`]: { status: 400, data: { message: 'policies.0.name: too long' } },
+    });
+    renderTab();
+    await screen.findByTestId(testIds.healingConfig.container);
+    await user.click(screen.getByLabelText('Delete high-restart'));
+    const ceiling = within(screen.getByTestId(testIds.healingConfig.limits)).getByLabelText(/^Replica ceiling/);
+    await user.clear(ceiling);
+    await user.type(ceiling, '8');
+    await user.click(screen.getByTestId(testIds.healingConfig.save));
+    expect(await screen.findByTestId(testIds.healingConfig.saveError)).toHaveTextContent(
+      'The policies were not saved, nor the safety limits: policies.0.name: too long'
+    );
+    expect(requestsTo(fetch, 'PUT', healingPaths.putLimits)).toHaveLength(0);
+    expect(screen.getByText(/These come from the backend's defaults/)).toBeInTheDocument();
+  });
+
+  it.each([
+    ['an org Editor', 'Editor', false],
+    ['a Grafana server admin whose org role is Viewer', 'Viewer', true],
+  ])('shows %s the policies and limits with saving disabled, and why', async (_, orgRole, serverAdmin) => {
+    signIn(orgRole, serverAdmin);
+    const fetch = routes();
+    renderTab();
+    await screen.findByTestId(testIds.healingConfig.container);
+    expect(policyBox(0).getByLabelText(/^Name\s*\*?$/)).toHaveValue('critical-scale-out');
+    await user.click(screen.getByLabelText('Delete high-restart'));
+    const reason = `Only Admins of this organization can change this: your role in it is ${orgRole}. You can read it here.`;
+    expect(screen.getAllByText(reason).length).toBeGreaterThan(0);
+    const save = screen.getByTestId(testIds.healingConfig.save);
+    expect(save).toBeDisabled();
+    await user.click(save);
+    expect(screen.getByTestId(testIds.healingConfig.killSwitchToggle)).toBeDisabled();
+    expect(requestsTo(fetch, 'PUT', healingPaths.putPolicies)).toHaveLength(0);
+    expect(requestsTo(fetch, 'PUT', healingPaths.putLimits)).toHaveLength(0);
   });
 });

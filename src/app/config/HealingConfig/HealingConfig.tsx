@@ -1,12 +1,26 @@
 import React, { useState } from 'react';
+import { css } from '@emotion/css';
 import type { AppPluginMeta, PluginConfigPageProps } from '@grafana/data';
-import { Alert, Button, EmptyState, FieldSet, LinkButton, LoadingPlaceholder, Stack, Text } from '@grafana/ui';
+import {
+  Alert,
+  Button,
+  EmptyState,
+  FieldSet,
+  LinkButton,
+  LoadingPlaceholder,
+  Stack,
+  Text,
+  useStyles2,
+} from '@grafana/ui';
 import { policySchema, safetyLimitsSchema, type PolicyInput, type SafetyLimitsInput } from '../../../contract/healing';
 import { CONFIG_PAGE_URL } from '../../../constants';
 import { getLimits, getPolicies, putLimits, putPolicies } from '../../api/healing';
+import { messageOf } from '../../api/fetchFailure';
 import { useBackendQuery } from '../../api/useBackendQuery';
+import { adminOnlyReason, isAdmin } from '../../permissions';
 import type { AppSettings } from '../../pluginSettings';
 import { testIds } from '../../testIds';
+import { UnsavedChangesModal } from '../../utils/useUnsavedChangesWarning';
 import { fieldErrors, type FieldErrors } from '../../utils/validation';
 import { SaveFooter, type SaveFooterText } from '../shared/SaveFooter';
 import { useSaveForm } from '../shared/useSaveForm';
@@ -105,6 +119,8 @@ function LoadedHealingConfig() {
   );
 }
 
+const ADMIN_ONLY_ID = 'fp-policies-admin-only';
+
 interface PoliciesFormProps {
   initialPolicies: PolicyInput[];
   initialLimits: SafetyLimitsInput;
@@ -125,6 +141,8 @@ function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormPr
   const policiesDirty = JSON.stringify(policies) !== JSON.stringify(saved.policies);
   const limitsDirty = JSON.stringify(limits) !== JSON.stringify(saved.limits);
   const form = useSaveForm({ dirty: policiesDirty || limitsDirty, invalidCount });
+  const admin = isAdmin();
+  const styles = useStyles2(getStyles);
 
   const update = (index: number, policy: PolicyInput) => {
     form.clearResult();
@@ -136,16 +154,38 @@ function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormPr
   };
 
   const onSave = async () => {
-    if (invalidCount > 0) {
+    if (invalidCount > 0 || !admin) {
       return;
     }
+    // Two requests: each answer is kept as soon as it comes, and a failure says which part it was, so
+    // limits refused after the policies were saved do not leave the policies shown as unsaved (or as
+    // still coming from the file).
     await form.run('saving', async () => {
-      const savedPolicies = policiesDirty ? (await putPolicies(policies)).policies : saved.policies;
-      const savedLimits = limitsDirty ? (await putLimits(limits)).limits : saved.limits;
-      setSaved({ policies: savedPolicies, limits: savedLimits });
-      drafts.replace(savedPolicies.map(draft));
-      setLimits(savedLimits);
-      setCurrentSource('store');
+      let savedPolicies = saved.policies;
+      if (policiesDirty) {
+        try {
+          savedPolicies = (await putPolicies(policies)).policies;
+        } catch (err) {
+          throw new Error(
+            `The policies were not saved${limitsDirty ? ', nor the safety limits' : ''}: ${messageOf(err)}`
+          );
+        }
+        setSaved((s) => ({ ...s, policies: savedPolicies }));
+        drafts.replace(savedPolicies.map(draft));
+        setCurrentSource('store');
+      }
+      if (limitsDirty) {
+        let savedLimits: SafetyLimitsInput;
+        try {
+          savedLimits = (await putLimits(limits)).limits;
+        } catch (err) {
+          throw new Error(
+            `${policiesDirty ? 'The policies were saved, but the safety limits were not' : 'The safety limits were not saved'}: ${messageOf(err)}`
+          );
+        }
+        setSaved((s) => ({ ...s, limits: savedLimits }));
+        setLimits(savedLimits);
+      }
       return `Saved ${savedPolicies.length} ${savedPolicies.length === 1 ? 'policy' : 'policies'} and the safety limits.`;
     });
   };
@@ -188,7 +228,20 @@ function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormPr
 
       <SafetyLimitsEditor limits={limits} errors={limitErrors} onChange={onLimits} />
 
-      <SaveFooter ids={testIds.healingConfig} text={FOOTER} form={form} onSave={onSave} />
+      {!admin && (
+        <Text color="secondary" element="p" id={ADMIN_ONLY_ID}>
+          {adminOnlyReason()}
+        </Text>
+      )}
+      {/* A disabled fieldset disables the footer's buttons for anyone but an org Admin. */}
+      <fieldset disabled={!admin} aria-describedby={admin ? undefined : ADMIN_ONLY_ID} className={styles.plain}>
+        <SaveFooter ids={testIds.healingConfig} text={FOOTER} form={form} onSave={onSave} />
+      </fieldset>
+      <UnsavedChangesModal />
     </>
   );
 }
+
+const getStyles = () => ({
+  plain: css({ border: 0, margin: 0, padding: 0, minWidth: 0 }),
+});

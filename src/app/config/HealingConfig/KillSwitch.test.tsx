@@ -1,5 +1,6 @@
 import React from 'react';
 import { render, screen, within } from '@testing-library/react';
+import { config } from '@grafana/runtime';
 import { healingPaths } from '../../api/healing';
 import { installFakeBackendSrv, requestsTo, type FakeReply } from '../../testUtils/fakeBackendSrv';
 import { setupUser } from '../../testUtils/user';
@@ -17,7 +18,13 @@ function backend(state: FakeReply, put: FakeReply | ((data: { engaged: boolean; 
 
 const dialogButton = (name: string) => within(screen.getByRole('dialog')).getByRole('button', { name });
 
+const signIn = (orgRole: string, isGrafanaAdmin = false) => {
+  config.bootData.user = { ...config.bootData.user, orgRole, isGrafanaAdmin } as typeof config.bootData.user;
+};
+
 describe('KillSwitch', () => {
+  beforeEach(() => signIn('Admin'));
+
   it('says why it cannot show the switch when the backend refuses', async () => {
     backend({ status: 502, data: { message: 'connection refused' } }, {});
     render(<KillSwitch />);
@@ -75,5 +82,33 @@ describe('KillSwitch', () => {
     });
     expect(screen.getByText(/Kill switch released/)).toBeInTheDocument();
     expect(screen.getByTestId(testIds.healingConfig.killSwitch)).toHaveAttribute('data-engaged', 'false');
+  });
+
+  it.each([
+    ['an org Editor', 'Editor', false],
+    ['a Grafana server admin whose org role is Viewer', 'Viewer', true],
+  ])(
+    'shows %s the switch with the change disabled and why, since the proxy would refuse it',
+    async (_, orgRole, serverAdmin) => {
+      signIn(orgRole, serverAdmin);
+      const fetch = backend({ data: { engaged: true, changedBy: 'alice', reason: 'incident 42' } }, {});
+      render(<KillSwitch />);
+      expect(await screen.findByText('Kill switch engaged: nothing is executed')).toBeInTheDocument();
+      const toggle = screen.getByTestId(testIds.healingConfig.killSwitchToggle);
+      expect(toggle).toBeDisabled();
+      const reason = `Only Admins of this organization can change this: your role in it is ${orgRole}. You can read it here.`;
+      expect(screen.getByText(reason)).toBeVisible();
+      expect(screen.getByRole('button', { name: 'Release kill switch', description: reason })).toBe(toggle);
+      await user.click(toggle);
+      expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+      expect(requestsTo(fetch, 'PUT', healingPaths.putKillSwitch)).toHaveLength(0);
+    }
+  );
+
+  it('says nothing about roles to an org Admin', async () => {
+    backend({ data: { engaged: false } }, {});
+    render(<KillSwitch />);
+    expect(await screen.findByTestId(testIds.healingConfig.killSwitchToggle)).toBeEnabled();
+    expect(screen.queryByText(/Only Admins of this organization/)).not.toBeInTheDocument();
   });
 });

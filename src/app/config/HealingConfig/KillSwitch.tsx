@@ -6,13 +6,18 @@ import { Unloaded } from '../../components/QueryStatus/QueryStatus';
 import type { KillSwitch as KillSwitchState } from '../../../contract/healing';
 import { getKillSwitch, putKillSwitch } from '../../api/healing';
 import { useBackendQuery } from '../../api/useBackendQuery';
+import { adminOnlyReason, isAdmin } from '../../permissions';
 import { testIds } from '../../testIds';
 import { formatTime } from '../../../utils/time';
 import { messageOf } from '../../api/fetchFailure';
 
-/** The global kill switch: prominent, and never changed without a confirmation. */
+/**
+ * The global kill switch: prominent, and never changed without a confirmation. Only an org Admin
+ * may change it (the proxy's api/admin/* routes); anyone else reads its state and why they cannot.
+ */
 export function KillSwitch() {
   const styles = useStyles2(getStyles);
+  const admin = isAdmin();
   const query = useBackendQuery(getKillSwitch, 'kill-switch');
   const [current, setCurrent] = useState<KillSwitchState>();
   const [confirming, setConfirming] = useState(false);
@@ -59,15 +64,24 @@ export function KillSwitch() {
               ` Last changed ${formatTime(state.changedAt)}${state.changedBy ? ` by ${state.changedBy}` : ''}${state.reason ? `: ${state.reason}` : ''}.`}
           </Text>
         </div>
-        <Button
-          variant={state.engaged ? 'secondary' : 'destructive'}
-          icon={state.engaged ? 'play' : 'power'}
-          size="lg"
-          onClick={() => setConfirming(true)}
-          data-testid={testIds.healingConfig.killSwitchToggle}
-        >
-          {state.engaged ? 'Release kill switch' : 'Engage kill switch'}
-        </Button>
+        <Stack direction="column" alignItems="flex-end" gap={0.5}>
+          <Button
+            variant={state.engaged ? 'secondary' : 'destructive'}
+            icon={state.engaged ? 'play' : 'power'}
+            size="lg"
+            disabled={!admin}
+            aria-describedby={admin ? undefined : 'fp-kill-switch-admin-only'}
+            onClick={() => setConfirming(true)}
+            data-testid={testIds.healingConfig.killSwitchToggle}
+          >
+            {state.engaged ? 'Release kill switch' : 'Engage kill switch'}
+          </Button>
+          {!admin && (
+            <Text color="secondary" variant="bodySmall" id="fp-kill-switch-admin-only">
+              {adminOnlyReason()}
+            </Text>
+          )}
+        </Stack>
       </Stack>
       {error && (
         <Alert severity="error" title="The kill switch was not changed">

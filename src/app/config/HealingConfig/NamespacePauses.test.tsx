@@ -1,5 +1,6 @@
 import React from 'react';
 import { render, screen } from '@testing-library/react';
+import { config } from '@grafana/runtime';
 import { setupUser } from '../../testUtils/user';
 import { healingPaths } from '../../api/healing';
 import { installFakeBackendSrv, requestsTo } from '../../testUtils/fakeBackendSrv';
@@ -7,7 +8,13 @@ import { NamespacePauses } from './NamespacePauses';
 
 const user = setupUser();
 
+const signIn = (orgRole: string, isGrafanaAdmin = false) => {
+  config.bootData.user = { ...config.bootData.user, orgRole, isGrafanaAdmin } as typeof config.bootData.user;
+};
+
 describe('NamespacePauses', () => {
+  beforeEach(() => signIn('Admin'));
+
   it('pauses a namespace with its reason, resumes it, and says when the backend refused', async () => {
     const fetch = installFakeBackendSrv({
       [`GET ${healingPaths.namespacePauses}`]: {
@@ -51,5 +58,28 @@ describe('NamespacePauses', () => {
     });
     render(<NamespacePauses />);
     expect(await screen.findByText('Cannot read the namespace pauses')).toBeInTheDocument();
+  });
+
+  it.each([
+    ['an org Editor', 'Editor', false],
+    ['a Grafana server admin whose org role is Viewer', 'Viewer', true],
+  ])('shows %s the paused namespaces with Pause and Resume disabled, and why', async (_, orgRole, serverAdmin) => {
+    signIn(orgRole, serverAdmin);
+    const fetch = installFakeBackendSrv({
+      [`GET ${healingPaths.namespacePauses}`]: {
+        data: { pauses: [{ namespace: 'web', reason: 'upgrade', by: 'bob', at: 0 }] },
+      },
+    });
+    render(<NamespacePauses />);
+    expect(await screen.findByText('web')).toBeInTheDocument();
+    expect(screen.getByText(/: upgrade \(by bob/)).toBeInTheDocument();
+    const reason = `Only Admins of this organization can change this: your role in it is ${orgRole}. You can read it here.`;
+    expect(screen.getByText(reason)).toBeVisible();
+    const resume = screen.getByRole('button', { name: 'Resume web', description: reason });
+    expect(resume).toBeDisabled();
+    await user.click(resume);
+    expect(screen.queryByRole('button', { name: /Pause/ })).not.toBeInTheDocument();
+    expect(screen.queryByLabelText('Namespace to pause')).not.toBeInTheDocument();
+    expect(requestsTo(fetch, 'PUT', healingPaths.putNamespacePauses)).toHaveLength(0);
   });
 });

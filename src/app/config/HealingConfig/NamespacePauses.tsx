@@ -4,15 +4,20 @@ import { Unloaded } from '../../components/QueryStatus/QueryStatus';
 import type { NamespacePause } from '../../../contract/healing';
 import { getNamespacePauses, putNamespacePauses } from '../../api/healing';
 import { useBackendQuery } from '../../api/useBackendQuery';
+import { adminOnlyReason, isAdmin } from '../../permissions';
 import { testIds } from '../../testIds';
 import { formatTime } from '../../../utils/time';
 import { messageOf } from '../../api/fetchFailure';
 
+const ADMIN_ONLY_ID = 'fp-namespace-pauses-admin-only';
+
 /**
  * Namespaces where automatic actions are paused: their `auto` proposals wait for approval. Each
- * change is saved at once (Admin), like the kill switch, and audited with the user.
+ * change is saved at once (org Admin only, like the kill switch), and audited with the user. Anyone
+ * else reads the list and why they cannot change it.
  */
 export function NamespacePauses() {
+  const admin = isAdmin();
   const query = useBackendQuery(getNamespacePauses, 'namespace-pauses');
   const [current, setCurrent] = useState<NamespacePause[]>();
   const [namespace, setNamespace] = useState('');
@@ -64,6 +69,8 @@ export function NamespacePauses() {
                 variant="secondary"
                 icon="play"
                 aria-label={`Resume ${p.namespace}`}
+                disabled={!admin}
+                aria-describedby={admin ? undefined : ADMIN_ONLY_ID}
                 onClick={() => save(pauses.filter((x) => x.namespace !== p.namespace))}
               >
                 Resume
@@ -73,17 +80,23 @@ export function NamespacePauses() {
         ))}
       </ul>
       {pauses.length === 0 && <Text color="secondary">No namespace is paused.</Text>}
-      <Stack direction="row" alignItems="flex-end" wrap="wrap">
-        <Field label="Namespace to pause" invalid={duplicate} error={duplicate ? 'Already paused' : undefined}>
-          <Input id="fp-pause-namespace" value={namespace} onChange={(e) => setNamespace(e.currentTarget.value)} />
-        </Field>
-        <Field label="Why paused" description="Recorded in the audit log">
-          <Input id="fp-pause-reason" value={reason} onChange={(e) => setReason(e.currentTarget.value)} />
-        </Field>
-        <Button icon="pause" disabled={!name || duplicate} onClick={onPause}>
-          Pause
-        </Button>
-      </Stack>
+      {admin ? (
+        <Stack direction="row" alignItems="flex-end" wrap="wrap">
+          <Field label="Namespace to pause" invalid={duplicate} error={duplicate ? 'Already paused' : undefined}>
+            <Input id="fp-pause-namespace" value={namespace} onChange={(e) => setNamespace(e.currentTarget.value)} />
+          </Field>
+          <Field label="Why paused" description="Recorded in the audit log">
+            <Input id="fp-pause-reason" value={reason} onChange={(e) => setReason(e.currentTarget.value)} />
+          </Field>
+          <Button icon="pause" disabled={!name || duplicate} onClick={onPause}>
+            Pause
+          </Button>
+        </Stack>
+      ) : (
+        <Text color="secondary" element="p" id={ADMIN_ONLY_ID}>
+          {adminOnlyReason()}
+        </Text>
+      )}
       {error && (
         <Alert severity="error" title="The namespace pauses were not saved">
           {error}

@@ -1,5 +1,6 @@
 import React from 'react';
-import { render, screen, waitFor, within } from '@testing-library/react';
+import { act, render, screen, waitFor, within } from '@testing-library/react';
+import { config, locationService } from '@grafana/runtime';
 import { setupUser } from '../../testUtils/user';
 import { AppPlugin } from '@grafana/data';
 import type { WatchDefinition, WatchesConfigResponse } from '../../../contract/watches';
@@ -69,7 +70,13 @@ describe('validateWatches', () => {
   });
 });
 
+const signIn = (orgRole: string, isGrafanaAdmin = false) => {
+  config.bootData.user = { ...config.bootData.user, orgRole, isGrafanaAdmin } as typeof config.bootData.user;
+};
+
 describe('WatchesConfig', () => {
+  beforeEach(() => signIn('Admin'));
+
   it('shows the shared not-configured alert without a backend, and calls nothing', () => {
     const fetch = routes();
     renderTab({});
@@ -176,13 +183,13 @@ describe('WatchesConfig', () => {
     expect(screen.getByTestId(testIds.watchesConfig.unsaved)).toBeInTheDocument();
   });
 
-  it('says in words that only Admins can save when the proxy answers 403', async () => {
+  it('says in words that only Admins can save when the proxy still answers 403 (a role changed since)', async () => {
     routes({ [`PUT ${watchesPaths.admin}`]: { status: 403, data: { message: 'Forbidden' } } });
     renderTab();
     await typeInto(await waitFor(() => watchBox(0).getByLabelText(/^Step/)), '2m');
     await user.click(screen.getByTestId(testIds.watchesConfig.save));
     expect(await screen.findByTestId(testIds.watchesConfig.saveError)).toHaveTextContent(
-      'Only Grafana Admins can change the watches'
+      'Only Admins of this organization can change the watches'
     );
   });
 
@@ -205,5 +212,45 @@ describe('WatchesConfig', () => {
     expect(requestsTo(fetch, 'DELETE', watchesPaths.admin)).toHaveLength(1);
     expect(watchBox(0).getByLabelText(/^Name/)).toHaveValue('node');
     expect(screen.getByTestId(testIds.watchesConfig.source)).toHaveTextContent("backend's configuration file");
+  });
+
+  it.each([
+    ['an org Editor', 'Editor', false],
+    ['a Grafana server admin whose org role is Viewer', 'Viewer', true],
+  ])('shows %s the watches with saving and resetting disabled, and why', async (_, orgRole, serverAdmin) => {
+    signIn(orgRole, serverAdmin);
+    const saved: WatchesConfigResponse = { watches: FILE, source: 'store', updatedBy: 'alice' };
+    const fetch = routes({ [`GET ${watchesPaths.config}`]: { data: saved } });
+    renderTab();
+    expect(await screen.findByTestId(testIds.watchesConfig.source)).toHaveTextContent('Saved here by alice');
+    expect(watchBox(0).getByLabelText(/^Name/)).toHaveValue('node');
+    await typeInto(watchBox(0).getByLabelText(/^Step/), '2m');
+    const reason = `Only Admins of this organization can change this: your role in it is ${orgRole}. You can read it here.`;
+    expect(screen.getByText(reason)).toBeVisible();
+    const save = screen.getByTestId(testIds.watchesConfig.save);
+    const reset = screen.getByTestId(testIds.watchesConfig.reset);
+    expect(save).toBeDisabled();
+    expect(reset).toBeDisabled();
+    await user.click(save);
+    await user.click(reset);
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    expect(requestsTo(fetch, 'PUT', watchesPaths.admin)).toHaveLength(0);
+    expect(requestsTo(fetch, 'DELETE', watchesPaths.admin)).toHaveLength(0);
+  });
+
+  it("asks in Grafana's modal before leaving with unsaved watches, and leaves when told to", async () => {
+    routes();
+    locationService.replace('/plugins/failureprophet-healing-app?page=watches');
+    renderTab();
+    await typeInto(await waitFor(() => watchBox(0).getByLabelText(/^Step/)), '2m');
+    // The user leaves the field first, as clicking a link does.
+    await user.click(document.body);
+    act(() => locationService.push('/plugins/failureprophet-healing-app?page=policies'));
+    const dialog = screen.getByRole('dialog');
+    expect(dialog).toHaveTextContent('You have unsaved changes. Leave this page and lose them?');
+    expect(locationService.getLocation().search).toBe('?page=watches');
+    await user.click(within(dialog).getByRole('button', { name: 'Leave' }));
+    // Grafana's ConfirmModal confirms through an async form submit: wait for it to go through.
+    await waitFor(() => expect(locationService.getLocation().search).toBe('?page=policies'));
   });
 });

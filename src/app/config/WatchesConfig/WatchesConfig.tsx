@@ -1,13 +1,16 @@
 import React, { useState } from 'react';
+import { css } from '@emotion/css';
 import { type AppPluginMeta, type PluginConfigPageProps } from '@grafana/data';
-import { Alert, Button, ConfirmModal, EmptyState, FieldSet, LoadingPlaceholder, Text } from '@grafana/ui';
+import { Alert, Button, ConfirmModal, EmptyState, FieldSet, LoadingPlaceholder, Text, useStyles2 } from '@grafana/ui';
 import type { WatchDefinition, WatchesConfigResponse } from '../../../contract/watches';
 import { BackendError } from '../../api/backend';
 import { useBackendQuery } from '../../api/useBackendQuery';
 import { getWatchesConfig, putWatches, resetWatches } from '../../api/watches';
 import { NotConfiguredAlert } from '../../components/NotConfigured/NotConfigured';
+import { adminOnlyReason, isAdmin } from '../../permissions';
 import type { AppSettings } from '../../pluginSettings';
 import { testIds } from '../../testIds';
+import { UnsavedChangesModal } from '../../utils/useUnsavedChangesWarning';
 import { SaveFooter, type SaveFooterText } from '../shared/SaveFooter';
 import { useSaveForm } from '../shared/useSaveForm';
 import { useDraftList } from '../shared/useDraftList';
@@ -66,18 +69,25 @@ function describeSource(config: WatchesConfigResponse): string {
   }
 }
 
-/** A refusal in words for this page: a 403 means the user's Grafana role cannot change watches. */
+/**
+ * A refusal in words for this page: a 403 means the user's org role cannot change watches (the role
+ * may have changed since the page was loaded, when the save button was enabled).
+ */
 function failure(err: unknown): string {
   if (err instanceof BackendError && err.status === 403) {
-    return 'Only Grafana Admins can change the watches; your role can read them but not save them.';
+    return 'Only Admins of this organization can change the watches; your role can read them but not save them.';
   }
   return messageOf(err);
 }
+
+const ADMIN_ONLY_ID = 'fp-watches-admin-only';
 
 function WatchesForm({ initial }: { initial: WatchesConfigResponse }) {
   const [current, setCurrent] = useState(initial);
   const drafts = useDraftList<WatchDraft>(() => initial.watches.map(toDraft));
   const [confirmReset, setConfirmReset] = useState(false);
+  const admin = isAdmin();
+  const styles = useStyles2(getStyles);
 
   const watches = drafts.items.map(fromDraft);
   const errors = validateWatches(drafts.items);
@@ -94,16 +104,23 @@ function WatchesForm({ initial }: { initial: WatchesConfigResponse }) {
     setCurrent(answer);
     drafts.replace(answer.watches.map(toDraft));
   };
-  const onSave = () =>
-    form.run('saving', async () => {
+  const onSave = () => {
+    if (!admin) {
+      return;
+    }
+    return form.run('saving', async () => {
       const answer = await putWatches(watches);
       accept(answer);
       return answer.watches.length === 1
         ? 'Saved 1 watch; the backend runs it now.'
         : `Saved ${answer.watches.length} watches; the backend runs them now.`;
     });
+  };
   const onReset = () => {
     setConfirmReset(false);
+    if (!admin) {
+      return;
+    }
     return form.run('resetting', async () => {
       const answer = await resetWatches();
       accept(answer);
@@ -151,19 +168,28 @@ function WatchesForm({ initial }: { initial: WatchesConfigResponse }) {
         </Button>
       </FieldSet>
 
-      <SaveFooter ids={testIds.watchesConfig} text={FOOTER} form={form} onSave={onSave}>
-        {current.source === 'store' && (
-          <Button
-            variant="secondary"
-            icon="history"
-            disabled={form.busy !== undefined}
-            onClick={() => setConfirmReset(true)}
-            data-testid={testIds.watchesConfig.reset}
-          >
-            Reset to the file or default watches
-          </Button>
-        )}
-      </SaveFooter>
+      {!admin && (
+        <Text color="secondary" element="p" id={ADMIN_ONLY_ID}>
+          {adminOnlyReason()}
+        </Text>
+      )}
+      {/* A disabled fieldset disables the footer's buttons (save, reset) for anyone but an org Admin. */}
+      <fieldset disabled={!admin} aria-describedby={admin ? undefined : ADMIN_ONLY_ID} className={styles.plain}>
+        <SaveFooter ids={testIds.watchesConfig} text={FOOTER} form={form} onSave={onSave}>
+          {current.source === 'store' && (
+            <Button
+              variant="secondary"
+              icon="history"
+              disabled={form.busy !== undefined}
+              onClick={() => setConfirmReset(true)}
+              data-testid={testIds.watchesConfig.reset}
+            >
+              Reset to the file or default watches
+            </Button>
+          )}
+        </SaveFooter>
+      </fieldset>
+      <UnsavedChangesModal />
       <ConfirmModal
         isOpen={confirmReset}
         title="Reset the watches"
@@ -175,3 +201,7 @@ function WatchesForm({ initial }: { initial: WatchesConfigResponse }) {
     </>
   );
 }
+
+const getStyles = () => ({
+  plain: css({ border: 0, margin: 0, padding: 0, minWidth: 0 }),
+});
