@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { testIds } from '../../src/app/testIds';
+import { triggerKey } from '../../src/server/healing/store/actionRows';
 import { deployment } from '../kube/objects';
 import { axeScan, browserSuite, screenshot, seedOpenAnomaly, setTheme, startBackend, tabOrder } from './harness';
 
@@ -313,6 +314,70 @@ describe('the app in a real browser', () => {
     expect((await suite.backend.request('GET', '/api/safety-limits')).body.limits.storm).toEqual({
       maxAlarmingTargets: 30,
     });
+    await page.close();
+  });
+
+  it('pages the action history in the URL, and Back returns to the page before without leaving the app', async () => {
+    // More decided actions than a page of the history holds (20), the newest last.
+    const actions = suite.backend.store.healing.actions;
+    const seeded: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      const at = Date.now();
+      const trigger = {
+        source: 'alert' as const,
+        id: `browser-history-${i}`,
+        watch: 'HighLatency',
+        labels: { deployment: `history-${i}` },
+        severity: 'medium' as const,
+        startedAt: at,
+      };
+      await actions.openTrigger(trigger, at, () => undefined);
+      const id = await actions.insert({
+        triggerKey: triggerKey(trigger),
+        policy: 'browser-history',
+        gate: 'approve',
+        action: {
+          type: 'scale',
+          target: { kind: 'deployment', namespace: 'shop', name: `history-${i}` },
+          replicas: 2,
+          ceiling: 4,
+        },
+        target: `deployment shop/history-${i}`,
+        namespace: 'shop',
+        at,
+      });
+      // Rejected at once, whether or not the engine's tick dry-ran it in between.
+      expect(await actions.transition({ id: id!, from: ['proposed', 'awaiting_approval'], to: 'rejected', at })).toBe(
+        true
+      );
+      seeded.push(id!);
+    }
+    const [oldest, newest] = [seeded[0], seeded[seeded.length - 1]];
+    const page = await suite.browser.newPage();
+    const row = (id: number) =>
+      page.locator(`[data-testid="${testIds.actions.history}"] [data-testid="${testIds.actions.action(id)}"]`);
+    const actionsUrl = `${suite.grafana.url}/a/${PLUGIN_ID}/actions`;
+    await page.goto(actionsUrl);
+    await row(newest).waitFor();
+    await byTestId(page, testIds.pager.older).click();
+    await row(oldest).waitFor();
+    expect(await row(newest).count()).toBe(0);
+    const older = new URL(page.url());
+    expect(older.searchParams.get('cursor')).toBeTruthy();
+
+    // Still the app, on the newest page (not the page the browser was on before it).
+    await page.goBack();
+    expect(page.url()).toBe(actionsUrl);
+    await row(newest).waitFor();
+    expect(await row(oldest).count()).toBe(0);
+    expect(await byTestId(page, testIds.pager.newest).isDisabled()).toBe(true);
+
+    // And Forward, or the link itself, opens the older page again.
+    await page.goForward();
+    await row(oldest).waitFor();
+    await page.goto(older.href);
+    await row(oldest).waitFor();
+    expect(await row(newest).count()).toBe(0);
     await page.close();
   });
 });

@@ -1,14 +1,15 @@
 import React from 'react';
-import { act, render, screen, within } from '@testing-library/react';
+import { act, screen, within } from '@testing-library/react';
+import { useNavigate } from 'react-router-dom';
 import { setupUser } from '../../testUtils/user';
 import { config } from '@grafana/runtime';
 import { healingPaths } from '../../api/healing';
 import { EDITOR_ONLY_REASON } from '../../permissions';
-import { PluginSettingsContext } from '../../pluginSettings';
 import { installFakeBackendSrv, requestsTo, type FakeRoute } from '../../testUtils/fakeBackendSrv';
 import { pendingAction } from '../../testUtils/fixtures';
+import { locationSearch, renderPageAt } from '../../testUtils/locationSearch';
 import { testIds } from '../../testIds';
-import { Actions, ACTIONS_REFRESH_MS } from './Actions';
+import { Actions, ACTIONS_REFRESH_MS, PENDING_LIMIT } from './Actions';
 
 const user = setupUser();
 
@@ -42,11 +43,24 @@ const byState: FakeRoute = (req) => {
   return { data: { items, total: items.length } };
 };
 
-function renderPage(backendUrl: string | undefined = 'http://backend:3001') {
-  return render(
-    <PluginSettingsContext.Provider value={{ backendUrl }}>
+/** The browser's Back button, beside the page. */
+function Back() {
+  const navigate = useNavigate();
+  return <button onClick={() => navigate(-1)}>Back</button>;
+}
+
+/** The page at `url` (in a router, as Grafana mounts it), with the address bar and Back beside it. */
+function renderPage(
+  backendUrl: string | undefined = 'http://backend:3001',
+  url = '/a/failureprophet-healing-app/actions'
+) {
+  return renderPageAt(
+    url,
+    <>
       <Actions />
-    </PluginSettingsContext.Provider>
+      <Back />
+    </>,
+    backendUrl
   );
 }
 
@@ -178,6 +192,66 @@ describe('Actions', () => {
     await user.click(screen.getByTestId(testIds.pager.newest));
     expect(history().pop()!.params).toMatchObject({ cursor: undefined });
     expect(await screen.findByTestId(testIds.pager.newest)).toBeDisabled();
+  });
+
+  it('keeps the page of the history in the URL: a link opens it, and Back returns to the page before', async () => {
+    const fetch = routes((req) => {
+      if (req.params?.state === 'awaiting_approval') {
+        return { data: { items: [], total: 0 } };
+      }
+      // Each page's older one is its cursor and one more letter.
+      const cursor = (req.params?.cursor as string | undefined) ?? 'o';
+      return { data: { items: [done], total: 45, next: `${cursor}o`, previous: req.params?.cursor ? 'n' : null } };
+    });
+    renderPage(undefined, '/a/failureprophet-healing-app/actions?cursor=oo');
+    const cursors = () =>
+      requestsTo(fetch, 'GET', healingPaths.actions)
+        .filter((r) => r.params?.state !== 'awaiting_approval')
+        .map((r) => r.params?.cursor);
+    await screen.findByText('Verified: recovered');
+    expect(cursors()).toEqual(['oo']);
+
+    await user.click(screen.getByTestId(testIds.pager.older));
+    expect(locationSearch()).toEqual({ cursor: 'ooo' });
+    expect(cursors().pop()).toBe('ooo');
+    await user.click(screen.getByTestId(testIds.pager.newest));
+    expect(locationSearch()).toEqual({});
+
+    await user.click(screen.getByRole('button', { name: 'Back' }));
+    expect(locationSearch()).toEqual({ cursor: 'ooo' });
+    await user.click(screen.getByRole('button', { name: 'Back' }));
+    expect(locationSearch()).toEqual({ cursor: 'oo' });
+    expect(cursors().pop()).toBe('oo');
+    expect(await screen.findByTestId(testIds.pager.newest)).toBeEnabled();
+  });
+
+  it("counts every action waiting by the backend's total, and says when only the newest are listed", async () => {
+    const fetch = routes((req) =>
+      req.params?.state === 'awaiting_approval'
+        ? { data: { items: [pending, pendingAction(8)], total: 140 } }
+        : { data: { items: [], total: 0 } }
+    );
+    renderPage();
+    const section = within(await screen.findByTestId(testIds.actions.pending));
+    expect(section.getByRole('heading', { name: 'Waiting for approval (140)' })).toBeInTheDocument();
+    expect(
+      section.getByText('Only the newest 2 of the 140 are listed here; the older ones follow as these are decided.')
+    ).toBeInTheDocument();
+    expect(
+      requestsTo(fetch, 'GET', healingPaths.actions).find((r) => r.params?.state === 'awaiting_approval')!.params
+    ).toMatchObject({ limit: PENDING_LIMIT });
+    // Deciding one counts it out at once.
+    await user.click(section.getByTestId(testIds.actions.reject(7)));
+    await user.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Reject' }));
+    expect(await section.findByRole('heading', { name: 'Waiting for approval (139)' })).toBeInTheDocument();
+  });
+
+  it('lists every action waiting without a word about the rest when the backend gave them all', async () => {
+    routes(byState);
+    renderPage();
+    const section = within(await screen.findByTestId(testIds.actions.pending));
+    expect(section.getByRole('heading', { name: 'Waiting for approval (1)' })).toBeInTheDocument();
+    expect(section.queryByText(/are listed here/)).toBeNull();
   });
 
   it('says in words when the backend cannot be reached', async () => {

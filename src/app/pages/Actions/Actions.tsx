@@ -9,6 +9,7 @@ import { BackendPage } from '../../components/BackendPage/BackendPage';
 import { CursorPager } from '../../components/CursorPager/CursorPager';
 import { QueryStatus } from '../../components/QueryStatus/QueryStatus';
 import { testIds } from '../../testIds';
+import { useUrlParams } from '../../utils/useUrlParams';
 import { ActionTable, actionColumns } from './ActionTable';
 import { Breakers } from './Breakers';
 import { LinkedAction, linkedActionId } from './LinkedAction';
@@ -18,6 +19,8 @@ import { PendingAction } from './PendingAction';
 /** How often the page asks for new proposals and state changes (no reload needed). */
 export const ACTIONS_REFRESH_MS = 5000;
 const PAGE_SIZE = 20;
+/** The most pending actions listed; more than that, and the page says so. */
+export const PENDING_LIMIT = 100;
 
 export function Actions() {
   return (
@@ -31,32 +34,48 @@ export function Actions() {
 const HISTORY_STATES = actionStateSchema.options.filter((s) => s !== 'awaiting_approval');
 
 function ActionLists() {
-  const pending = useBackendQuery(() => listActions({ state: ['awaiting_approval'], limit: 100 }), 'pending', {
-    refreshMs: ACTIONS_REFRESH_MS,
-  });
+  const pending = useBackendQuery(
+    () => listActions({ state: ['awaiting_approval'], limit: PENDING_LIMIT }),
+    'pending',
+    { refreshMs: ACTIONS_REFRESH_MS }
+  );
   const [decided, setDecided] = useState<Set<number>>(new Set());
   // A link (the approval notification's) opens the page on one action, shown first.
   const linked = linkedActionId();
-  const waiting = (pending.data?.items ?? []).filter((a) => !decided.has(a.id));
+  const listed = pending.data?.items ?? [];
+  const waiting = listed.filter((a) => !decided.has(a.id));
+  // How many wait in all: the backend's count, not its page's (it lists the newest PENDING_LIMIT),
+  // less those decided here since its answer.
+  const total = pending.data && Math.max(waiting.length, pending.data.total - (listed.length - waiting.length));
   const onDecided = (id: number) => setDecided(new Set(decided).add(id));
+  const items = waiting.filter((a) => a.id !== linked);
   return (
     <>
       {linked !== undefined && <LinkedAction id={linked} onDecided={onDecided} />}
       <Breakers refreshMs={ACTIONS_REFRESH_MS} />
-      <PendingActions pending={pending} items={waiting.filter((a) => a.id !== linked)} onDecided={onDecided} />
-      <ActionHistory waiting={pending.data ? waiting.length : undefined} />
+      <PendingActions
+        pending={pending}
+        items={items}
+        // The linked one, shown above, is not counted below either.
+        count={(total ?? 0) - (waiting.length - items.length)}
+        onDecided={onDecided}
+      />
+      <ActionHistory waiting={total} />
       <Outcomes refreshMs={ACTIONS_REFRESH_MS} />
     </>
   );
 }
 
+/** `items`: the pending actions listed; `count`: how many wait, of which the backend's page may hold only some. */
 function PendingActions({
   pending,
   items,
+  count,
   onDecided,
 }: {
   pending: BackendQuery<ActionList>;
   items: Action[];
+  count: number;
   onDecided: (id: number) => void;
 }) {
   if (pending.loading && !pending.data) {
@@ -72,14 +91,19 @@ function PendingActions({
   return (
     <section aria-labelledby="fp-pending-title" data-testid={testIds.actions.pending}>
       <Text element="h2" id="fp-pending-title">
-        Waiting for approval ({items.length})
+        Waiting for approval ({count})
       </Text>
       {pending.error && (
         <Alert severity="warning" title="Refresh failed; showing the last answer">
           {pending.error.message}
         </Alert>
       )}
-      {items.length === 0 ? (
+      {items.length < count && (
+        <Text color="secondary" element="p">
+          Only the newest {items.length} of the {count} are listed here; the older ones follow as these are decided.
+        </Text>
+      )}
+      {count === 0 ? (
         // Plain words, not an empty state: the history below may well hold actions.
         <Text color="secondary" element="p" data-testid={testIds.actions.noPending}>
           Nothing is waiting for approval.
@@ -101,11 +125,16 @@ function PendingActions({
   );
 }
 
+/** The history's search parameter: the cursor of its page (the backend's `next` or `previous`). */
+const HISTORY_VIEW = { cursor: '' };
+
 /** `waiting`: how many actions wait for approval above (undefined until known). */
 function ActionHistory({ waiting }: { waiting?: number }) {
   const styles = useStyles2(getStyles);
-  // The page shown, by its cursor (undefined: the newest); it stays the same page as actions are added.
-  const [cursor, setCursor] = useState<string>();
+  // The page shown, by its cursor (none: the newest); it stays the same page as actions are added. In
+  // the URL, so a page of the history is a link, survives a reload, and Back returns to the one before.
+  const [view, setView] = useUrlParams(HISTORY_VIEW);
+  const cursor = view.cursor || undefined;
   const history = useBackendQuery(
     () => listActions({ state: HISTORY_STATES, limit: PAGE_SIZE, cursor }),
     `history-${cursor ?? 'newest'}`,
@@ -144,7 +173,12 @@ function ActionHistory({ waiting }: { waiting?: number }) {
       {items.length > 0 && (
         <ActionTable className={styles.table} columns={HISTORY_COLUMNS} actions={items} rowAttributes={historyRow} />
       )}
-      <CursorPager cursor={cursor} next={history.data?.next} previous={history.data?.previous} onNavigate={setCursor} />
+      <CursorPager
+        cursor={cursor}
+        next={history.data?.next}
+        previous={history.data?.previous}
+        onNavigate={(c) => setView({ cursor: c })}
+      />
     </section>
   );
 }

@@ -1,8 +1,8 @@
 import React from 'react';
-import { render, screen, waitFor, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import { config, locationService } from '@grafana/runtime';
 import { healingPaths } from '../../api/healing';
-import { PluginSettingsContext } from '../../pluginSettings';
+import { renderPageAt } from '../../testUtils/locationSearch';
 import { installFakeBackendSrv, requestsTo, type FakeRoute } from '../../testUtils/fakeBackendSrv';
 import { pendingAction } from '../../testUtils/fixtures';
 import { setupUser } from '../../testUtils/user';
@@ -48,12 +48,7 @@ function routes(extra: Record<string, FakeRoute> = {}) {
   });
 }
 
-const renderPage = () =>
-  render(
-    <PluginSettingsContext.Provider value={{ backendUrl: 'http://backend:3001' }}>
-      <Actions />
-    </PluginSettingsContext.Provider>
-  );
+const renderPage = () => renderPageAt('/a/failureprophet-healing-app/actions', <Actions />, 'http://backend:3001');
 
 const scrolled = jest.fn();
 beforeAll(() => {

@@ -23,7 +23,7 @@ import { testIds } from '../../testIds';
 import { downloadText } from '../../utils/download';
 import { formatTime } from '../../../utils/time';
 import { messageOf } from '../../api/fetchFailure';
-import { useUrlParams } from '../../utils/useUrlParams';
+import { TYPING, useUrlParams, type UrlParamsChange } from '../../utils/useUrlParams';
 import { counted } from '../../../utils/count';
 import { CursorPager } from '../../components/CursorPager/CursorPager';
 import { ListFilter } from '../../components/ListFilter/ListFilter';
@@ -109,7 +109,8 @@ function AuditEntries() {
   const key = JSON.stringify({ ...filter, cursor });
   const entries = useBackendQuery(() => listAudit({ ...filter, limit: PAGE_SIZE, cursor }), key);
   // A new filter shows its newest page.
-  const filtered = (patch: Partial<typeof VIEW_DEFAULTS>) => setView({ ...patch, cursor: undefined });
+  const filtered = (patch: Partial<typeof VIEW_DEFAULTS>, change?: UrlParamsChange) =>
+    setView({ ...patch, cursor: undefined }, change);
 
   const onExport = async (format: 'csv' | 'jsonl') => {
     setExportError(undefined);
@@ -127,7 +128,7 @@ function AuditEntries() {
         label="Filter the log by target"
         placeholder="A target's id, as its page names it"
         value={target}
-        onChange={(value) => filtered({ target: value })}
+        onChange={(value) => filtered({ target: value }, TYPING)}
         count={entries.data ? counted(entries.data.total, 'entry', 'entries') : ''}
         testId={testIds.audit.target}
       />
@@ -149,7 +150,7 @@ function AuditEntries() {
           />
         </Field>
         <Field label="User">
-          <Input id="fp-audit-user" value={user} onChange={(e) => filtered({ user: e.currentTarget.value })} />
+          <Input id="fp-audit-user" value={user} onChange={(e) => filtered({ user: e.currentTarget.value }, TYPING)} />
         </Field>
         {/* Not a target: an anomaly trigger is recorded by the anomaly's number, an alert by its fingerprint. */}
         <Field label="Trigger id">
@@ -157,11 +158,15 @@ function AuditEntries() {
             id="fp-audit-trigger"
             placeholder="An anomaly's number or an alert's fingerprint"
             value={triggerId}
-            onChange={(e) => filtered({ trigger: e.currentTarget.value })}
+            onChange={(e) => filtered({ trigger: e.currentTarget.value }, TYPING)}
           />
         </Field>
         <Field label="Action id" invalid={actionId !== '' && filter.actionId === undefined} error="A number">
-          <Input id="fp-audit-action" value={actionId} onChange={(e) => filtered({ action: e.currentTarget.value })} />
+          <Input
+            id="fp-audit-action"
+            value={actionId}
+            onChange={(e) => filtered({ action: e.currentTarget.value }, TYPING)}
+          />
         </Field>
       </div>
       <Stack gap={1}>

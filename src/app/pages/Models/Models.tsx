@@ -12,7 +12,7 @@ import { canEdit, EDITOR_ONLY_REASON } from '../../permissions';
 import { testIds } from '../../testIds';
 import { formatTime } from '../../../utils/time';
 import { messageOf } from '../../api/fetchFailure';
-import { pageOf, useUrlParams } from '../../utils/useUrlParams';
+import { pageOf, TYPING, useUrlParams } from '../../utils/useUrlParams';
 import { countOf } from '../../../utils/count';
 
 /** Rows per page: one model per target, and a fleet has thousands. */
@@ -140,7 +140,7 @@ function ModelTable() {
             label="Filter models by target"
             placeholder="Filter by target"
             value={view.q}
-            onChange={(q) => setView({ q, page: undefined })}
+            onChange={(q) => setView({ q, page: undefined }, TYPING)}
             count={`${countOf(rows.length, all.length, 'model')}${all.length >= MAX_PAGE_LIMIT ? ` (the backend lists at most ${MAX_PAGE_LIMIT})` : ''}`}
           />
           <InteractiveTable columns={columns} data={shown} getRowId={(m) => String(m.id)} />

@@ -3,14 +3,14 @@ import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Link } from 'react-router-dom';
 import { Badge, Icon, Pagination, Select, useStyles2, type Column } from '@grafana/ui';
-import type { Target } from '../../../contract/pipeline';
+import { MAX_PAGE_LIMIT, type Target } from '../../../contract/pipeline';
 import { severitySchema } from '../../../contract/vocabulary';
 import { PLUGIN_BASE_URL, ROUTES } from '../../../constants';
 import { AncestorAttributes, DataTable } from '../../components/DataTable/DataTable';
 import { LearningBadge } from '../../components/LearningBadge/LearningBadge';
 import { ListFilter } from '../../components/ListFilter/ListFilter';
 import { testIds } from '../../testIds';
-import { pageOf, useUrlParams } from '../../utils/useUrlParams';
+import { pageOf, TYPING, useUrlParams } from '../../utils/useUrlParams';
 import { countOf } from '../../../utils/count';
 import { formatDuration, SEVERITY_COLOR, SEVERITY_RANK } from './format';
 import { ScoreSparkline } from './ScoreSparkline';
@@ -61,8 +61,11 @@ function parseView(raw: typeof VIEW_DEFAULTS) {
   };
 }
 
-/** The watched targets, sortable, filterable and paged; each links to its detail. */
-export function TargetsTable({ targets }: { targets: Target[] }) {
+/**
+ * The watched targets, sortable, filterable and paged; each links to its detail. `more`: the
+ * backend has targets beyond these (it lists at most MAX_PAGE_LIMIT at once), which the count says.
+ */
+export function TargetsTable({ targets, more = false }: { targets: Target[]; more?: boolean }) {
   const styles = useStyles2(getStyles);
   const [raw, setView] = useUrlParams(VIEW_DEFAULTS);
   const { filter, severity, sort, page } = useMemo(() => parseView(raw), [raw]);
@@ -101,8 +104,8 @@ export function TargetsTable({ targets }: { targets: Target[] }) {
         label="Filter targets"
         placeholder="Filter by target, label or failure model"
         value={filter}
-        onChange={(q) => setView({ q, page: undefined })}
-        count={countOf(rows.length, targets.length, 'target')}
+        onChange={(q) => setView({ q, page: undefined }, TYPING)}
+        count={`${countOf(rows.length, targets.length, 'target')}${more ? ` (the backend lists at most ${MAX_PAGE_LIMIT}; more are not shown)` : ''}`}
         testId={testIds.overview.filter}
       >
         <Select
