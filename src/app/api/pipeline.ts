@@ -24,7 +24,10 @@ export const pipelinePaths = {
   watches: 'api/watches',
 };
 
-/** The targets with their recent score history (the Overview's sparklines); the Overview pages through them itself. */
+/**
+ * The first page of targets, with their recent score history (the Overview's sparklines): at most
+ * MAX_PAGE_LIMIT; `next` is set when the backend has more (the Overview says so).
+ */
 export const listTargets = () =>
   backendRequest(pipelinePaths.targets, targetsResponseSchema, { params: { history: 'true', limit: MAX_PAGE_LIMIT } });
 
@@ -47,3 +50,28 @@ export const retrain = (body: RetrainBody = {}) =>
   backendRequest(pipelinePaths.retrain, retrainResponseSchema, { method: 'POST', data: body });
 
 export const listWatches = () => backendRequest(pipelinePaths.watches, watchesResponseSchema);
+
+/** Pages `readPages` reads at most by default: 10 pages of MAX_PAGE_LIMIT rows (10,000 targets, say). */
+export const MAX_PAGES = 10;
+
+/**
+ * Reads a list the backend pages (keyset pagination: each page's `next` is the cursor of the
+ * following one), page after page, until its last page, until `onPage` returns true (the caller has
+ * what it needs), or after `maxPages` pages. Resolves true when it stopped for either of the first
+ * two reasons, false when pages were left unread.
+ */
+export async function readPages<P extends { next?: string | null }>(
+  read: (cursor: string | undefined) => Promise<P>,
+  onPage: (page: P) => boolean | void,
+  maxPages = MAX_PAGES
+): Promise<boolean> {
+  let cursor: string | undefined;
+  for (let n = 0; n < maxPages; n++) {
+    const page = await read(cursor);
+    if (onPage(page) === true || !page.next) {
+      return true;
+    }
+    cursor = page.next;
+  }
+  return false;
+}

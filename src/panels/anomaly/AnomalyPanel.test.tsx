@@ -10,6 +10,7 @@ import {
   type DataFrame,
   type PanelProps,
 } from '@grafana/data';
+import { MAX_PAGE_LIMIT } from '../../contract/pipeline';
 import { synthetic } from '../../detection/testSeries';
 import { AnomalyPanel } from './AnomalyPanel';
 import { plugin } from './module';
@@ -198,7 +199,9 @@ describe('AnomalyPanel with the backend', () => {
     expect(screen.getByRole('list', { name: 'Anomalies in range' })).toHaveTextContent(
       'cpu a below the band, Jan 5, 04:00–04:50 UTC, peak score 0.90 (high, still open)'
     );
-    expect(backendRequest).toHaveBeenCalledWith('api/targets', expect.anything(), { params: { watch: 'node' } });
+    expect(backendRequest).toHaveBeenCalledWith('api/targets', expect.anything(), {
+      params: { watch: 'node', limit: MAX_PAGE_LIMIT },
+    });
     expect(backendRequest).toHaveBeenCalledWith('api/anomalies', expect.anything(), {
       params: expect.objectContaining({ target: target.id }),
     });
@@ -228,6 +231,83 @@ describe('AnomalyPanel with the backend', () => {
       expect(screen.getByTestId(panelTestIds.error)).toHaveTextContent('Backend: the backend is unreachable')
     );
     expect(screen.getByTestId(panelTestIds.source)).toHaveTextContent('not scored');
+  });
+
+  describe('on a watch whose targets take several pages', () => {
+    const targetB = { ...target, id: 'node{instance="b"}', labels: { instance: 'b' } };
+    const anomalyB = { ...anomaly, id: 8, target: targetB.id, start: t[1500], end: t[1510] };
+    const calls = (path: string) => backendRequest.mock.calls.filter(([p]) => p === path);
+    const twoSeries = [
+      frameOf('noise', 'cpu', undefined, { instance: 'a' }),
+      frameOf('noise', 'cpu', undefined, { instance: 'b' }),
+    ];
+
+    /** Targets a then b, one a page (the second only with the first's cursor); each target's anomalies one a page too. */
+    function paged(path: string, _schema: unknown, req?: { params: Record<string, unknown> }) {
+      const { cursor, target: of } = req?.params ?? {};
+      if (path === 'api/targets') {
+        return Promise.resolve(
+          cursor === 'p2' ? { targets: [targetB], next: null } : { targets: [target], next: 'p2' }
+        );
+      }
+      if (path.startsWith('api/targets/')) {
+        const t = path.endsWith(encodeURIComponent(targetB.id)) ? targetB : target;
+        return Promise.resolve({ target: t, series: { cpu: points }, anomalies: [], predictions: [], model: null });
+      }
+      if (of === targetB.id) {
+        return Promise.resolve(
+          cursor === 'a2' ? { anomalies: [anomalyB], next: null } : { anomalies: [{ ...anomalyB, id: 9 }], next: 'a2' }
+        );
+      }
+      return Promise.resolve({ anomalies: [anomaly], next: null });
+    }
+
+    it('matches a series whose target is on a later page, and reads every page of its anomalies', async () => {
+      backendRequest.mockImplementation(paged);
+      const panel = props(twoSeries, { backendSignal: 'node/cpu', source: 'backend' });
+      const { rerender } = render(<AnomalyPanel {...panel} />);
+      await waitFor(() => expect(screen.getByTestId(panelTestIds.source)).toHaveTextContent('Scored by backend'));
+      expect(screen.getByTestId(panelTestIds.source)).not.toHaveTextContent('/2');
+      expect(calls('api/targets').map(([, , req]) => req.params)).toEqual([
+        { watch: 'node', limit: MAX_PAGE_LIMIT },
+        { watch: 'node', limit: MAX_PAGE_LIMIT, cursor: 'p2' },
+      ]);
+      expect(calls('api/anomalies').filter(([, , req]) => req.params.target === targetB.id)).toHaveLength(2);
+      expect(screen.getByRole('list', { name: 'Anomalies in range' }).children).toHaveLength(3);
+      expect(screen.queryByTestId(panelTestIds.error)).not.toBeInTheDocument();
+
+      // A re-render with the same data asks nothing again.
+      const asked = backendRequest.mock.calls.length;
+      rerender(<AnomalyPanel {...panel} width={640} />);
+      expect(backendRequest).toHaveBeenCalledTimes(asked);
+    });
+
+    it('stops reading pages once every series has its target', async () => {
+      backendRequest.mockImplementation(paged);
+      render(<AnomalyPanel {...props([twoSeries[0]], { backendSignal: 'node/cpu', source: 'backend' })} />);
+      await waitFor(() => expect(screen.getByTestId(panelTestIds.source)).toHaveTextContent('Scored by backend'));
+      expect(calls('api/targets')).toHaveLength(1);
+    });
+
+    it('gives up after a bounded number of pages, and says so', async () => {
+      let page = 0;
+      backendRequest.mockImplementation((path: string, schema: unknown, req?: { params: Record<string, unknown> }) =>
+        path === 'api/targets'
+          ? Promise.resolve({
+              targets: [{ ...target, id: `node{instance="x${page}"}`, labels: { instance: `x${page}` } }],
+              next: `p${++page}`,
+            })
+          : paged(path, schema, req)
+      );
+      render(<AnomalyPanel {...props(twoSeries, { backendSignal: 'node/cpu', source: 'backend' })} />);
+      await waitFor(() =>
+        expect(screen.getByTestId(panelTestIds.error)).toHaveTextContent(
+          'Backend: the watch "node" lists more than 10000 targets; the panel looked for its series among the first 10000 only'
+        )
+      );
+      expect(calls('api/targets')).toHaveLength(10);
+      expect(screen.getByTestId(panelTestIds.source)).toHaveTextContent('not scored');
+    });
   });
 
   it('never asks the backend when scoring in the browser or without a signal', () => {

@@ -9,7 +9,7 @@ import { installFakeBackendSrv, requestsTo, type FakeReply } from '../../testUti
 import { anomaly, target } from '../../testUtils/fixtures';
 import { locationSearch, renderPageAt } from '../../testUtils/locationSearch';
 import { testIds } from '../../testIds';
-import { Overview } from './Overview';
+import { Overview, OVERVIEW_ANOMALIES } from './Overview';
 
 const user = setupUser();
 
@@ -153,6 +153,36 @@ describe('Overview', () => {
         .reverse()
     );
     expect(screen.getByText('10 of 120 targets')).toBeInTheDocument();
+  });
+
+  it('says when the backend has more targets and anomalies than it listed', async () => {
+    const fleet = Array.from({ length: MAX_PAGE_LIMIT }, (_, i) => target(`pod-${String(i).padStart(4, '0')}`));
+    const recent = Array.from({ length: OVERVIEW_ANOMALIES }, (_, i) => anomaly(i + 1));
+    const fetch = routes({
+      [`GET ${pipelinePaths.targets}`]: { data: { targets: fleet, next: 'more' } },
+      [`GET ${pipelinePaths.anomalies}`]: { data: { anomalies: recent, next: 'older' } },
+    });
+    renderPage();
+    expect(
+      await screen.findByText('1000 targets (the backend lists at most 1000; more are not shown)')
+    ).toBeInTheDocument();
+    expect(
+      await screen.findByText('The latest 200 are listed: the backend has more in the last 24 hours.')
+    ).toBeInTheDocument();
+    expect(requestsTo(fetch, 'GET', pipelinePaths.anomalies)[0].params).toEqual(
+      expect.objectContaining({ limit: OVERVIEW_ANOMALIES })
+    );
+  });
+
+  it('says nothing of more when the backend listed everything', async () => {
+    routes({
+      [`GET ${pipelinePaths.targets}`]: { data: { targets, next: null } },
+      [`GET ${pipelinePaths.anomalies}`]: { data: { anomalies: [anomaly(11)], next: null } },
+    });
+    renderPage();
+    expect(await screen.findByText('3 targets')).toBeInTheDocument();
+    await screen.findByTestId(testIds.feedback.falsePositive(11));
+    expect(screen.queryByText(/more are not shown|the backend has more/)).not.toBeInTheDocument();
   });
 
   it('keeps the filter, severity, sort and page in the URL, so a link shows the same view', async () => {

@@ -14,6 +14,10 @@ import { TargetsTable } from './TargetsTable';
 
 export const OVERVIEW_REFRESH_MS = 15_000;
 const DAY_MS = 86_400_000;
+/** Anomalies of the last 24 hours listed at most, newest first. */
+export const OVERVIEW_ANOMALIES = 200;
+
+const recentAnomalies = () => listAnomalies({ from: Date.now() - DAY_MS, limit: OVERVIEW_ANOMALIES });
 
 export function Overview() {
   const settings = usePluginSettings();
@@ -31,9 +35,7 @@ export function Overview() {
 function Watched() {
   const styles = useStyles2(getStyles);
   const targets = useBackendQuery(listTargets, 'targets', { refreshMs: OVERVIEW_REFRESH_MS });
-  const anomalies = useBackendQuery(() => listAnomalies({ from: Date.now() - DAY_MS, limit: 200 }), 'anomalies', {
-    refreshMs: OVERVIEW_REFRESH_MS,
-  });
+  const anomalies = useBackendQuery(recentAnomalies, 'anomalies', { refreshMs: OVERVIEW_REFRESH_MS });
 
   return (
     <>
@@ -44,7 +46,7 @@ function Watched() {
         <QueryStatus query={targets} what="the targets" />
         {targets.data &&
           (targets.data.targets.length > 0 ? (
-            <TargetsTable targets={targets.data.targets} />
+            <TargetsTable targets={targets.data.targets} more={Boolean(targets.data.next)} />
           ) : anomalies.data && anomalies.data.anomalies.length > 0 ? (
             // Not an empty state: the anomalies below are data, recorded when their targets were scored.
             <Text color="secondary" element="p" data-testid={testIds.overview.noTargetsScored}>
@@ -70,6 +72,11 @@ function Watched() {
           </Alert>
         )}
         {anomalies.data && anomalies.data.anomalies.length === 0 && <Text color="secondary">None.</Text>}
+        {anomalies.data?.next && (
+          <Text color="secondary" element="p">
+            The latest {anomalies.data.anomalies.length} are listed: the backend has more in the last 24 hours.
+          </Text>
+        )}
         {anomalies.data && anomalies.data.anomalies.length > 0 && <AnomalyList anomalies={anomalies.data.anomalies} />}
       </section>
     </>

@@ -26,10 +26,10 @@ const targets = [
   }),
 ];
 
-function renderTable() {
+function renderTable(more?: boolean) {
   return render(
     <MemoryRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
-      <TargetsTable targets={targets} />
+      <TargetsTable targets={targets} more={more} />
     </MemoryRouter>
   );
 }
@@ -81,5 +81,13 @@ describe('TargetsTable', () => {
     await user.click(await screen.findByRole('option', { name: 'medium' }));
     expect(rowOrder()).toEqual(['checkout']);
     expect(screen.getByText('1 of 3 targets')).toBeInTheDocument();
+  });
+
+  it('says when the backend has more targets than it listed, as the Models page does', async () => {
+    renderTable(true);
+    expect(screen.getByText('3 targets (the backend lists at most 1000; more are not shown)')).toBeInTheDocument();
+    await user.click(screen.getByLabelText('Filter by severity'));
+    await user.click(await screen.findByRole('option', { name: 'medium' }));
+    expect(screen.getByText('1 of 3 targets (the backend lists at most 1000; more are not shown)')).toBeInTheDocument();
   });
 });
