@@ -91,7 +91,7 @@ describe('HealingConfig', () => {
     expect(screen.getByTestId(testIds.healingConfig.unsaved)).toBeInTheDocument();
 
     await user.click(screen.getByTestId(testIds.healingConfig.save));
-    expect(await screen.findByTestId(testIds.healingConfig.saveSuccess)).toHaveTextContent('Saved 2 policies');
+    expect(await screen.findByTestId(testIds.healingConfig.saveSuccess)).toHaveTextContent(/Saved 2 policies\.$/);
     const [put] = requestsTo(fetch, 'PUT', healingPaths.putPolicies);
     expect(put.data.policies.map((p: Policy) => [p.name, p.gate])).toEqual([
       ['notify-medium', 'dry-run'],

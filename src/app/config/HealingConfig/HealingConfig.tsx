@@ -186,7 +186,12 @@ function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormPr
         setSaved((s) => ({ ...s, limits: savedLimits }));
         setLimits(savedLimits);
       }
-      return `Saved ${savedPolicies.length} ${savedPolicies.length === 1 ? 'policy' : 'policies'} and the safety limits.`;
+      const policiesSaved = `${savedPolicies.length} ${savedPolicies.length === 1 ? 'policy' : 'policies'}`;
+      return policiesDirty && limitsDirty
+        ? `Saved ${policiesSaved} and the safety limits.`
+        : policiesDirty
+          ? `Saved ${policiesSaved}.`
+          : 'Saved the safety limits.';
     });
   };
 

@@ -42,7 +42,11 @@ describe('SafetyLimitsEditor', () => {
     expect(limitsBox().queryByText(/^Must be/)).not.toBeInTheDocument();
 
     await user.click(screen.getByTestId(testIds.healingConfig.save));
-    await screen.findByTestId(testIds.healingConfig.saveSuccess);
+    // Only the limits changed: only they were sent, and only they are said saved.
+    expect(await screen.findByTestId(testIds.healingConfig.saveSuccess)).toHaveTextContent(
+      /Saved the safety limits\.$/
+    );
+    expect(requestsTo(fetch, 'PUT', healingPaths.putPolicies)).toHaveLength(0);
     expect(requestsTo(fetch, 'PUT', healingPaths.putLimits)[0].data).toEqual({
       ...defaultLimits,
       workloadDisruption: { maxUnavailablePercent: 25, minHealthyPercent: 75 },
