@@ -1,17 +1,6 @@
 import React, { useState } from 'react';
-import { css } from '@emotion/css';
 import type { AppPluginMeta, PluginConfigPageProps } from '@grafana/data';
-import {
-  Alert,
-  Button,
-  EmptyState,
-  FieldSet,
-  LinkButton,
-  LoadingPlaceholder,
-  Stack,
-  Text,
-  useStyles2,
-} from '@grafana/ui';
+import { Alert, Button, EmptyState, FieldSet, LinkButton, LoadingPlaceholder, Stack, Text } from '@grafana/ui';
 import { policySchema, safetyLimitsSchema, type PolicyInput, type SafetyLimitsInput } from '../../../contract/healing';
 import { CONFIG_PAGE_URL } from '../../../constants';
 import { getLimits, getPolicies, putLimits, putPolicies } from '../../api/healing';
@@ -119,8 +108,6 @@ function LoadedHealingConfig() {
   );
 }
 
-const ADMIN_ONLY_ID = 'fp-policies-admin-only';
-
 interface PoliciesFormProps {
   initialPolicies: PolicyInput[];
   initialLimits: SafetyLimitsInput;
@@ -142,7 +129,6 @@ function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormPr
   const limitsDirty = JSON.stringify(limits) !== JSON.stringify(saved.limits);
   const form = useSaveForm({ dirty: policiesDirty || limitsDirty, invalidCount });
   const admin = isAdmin();
-  const styles = useStyles2(getStyles);
 
   const update = (index: number, policy: PolicyInput) => {
     form.clearResult();
@@ -233,20 +219,14 @@ function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormPr
 
       <SafetyLimitsEditor limits={limits} errors={limitErrors} onChange={onLimits} />
 
-      {!admin && (
-        <Text color="secondary" element="p" id={ADMIN_ONLY_ID}>
-          {adminOnlyReason()}
-        </Text>
-      )}
-      {/* A disabled fieldset disables the footer's buttons for anyone but an org Admin. */}
-      <fieldset disabled={!admin} aria-describedby={admin ? undefined : ADMIN_ONLY_ID} className={styles.plain}>
-        <SaveFooter ids={testIds.healingConfig} text={FOOTER} form={form} onSave={onSave} />
-      </fieldset>
+      <SaveFooter
+        ids={testIds.healingConfig}
+        text={FOOTER}
+        form={form}
+        onSave={onSave}
+        readOnlyReason={admin ? undefined : adminOnlyReason()}
+      />
       <UnsavedChangesModal />
     </>
   );
 }
-
-const getStyles = () => ({
-  plain: css({ border: 0, margin: 0, padding: 0, minWidth: 0 }),
-});

@@ -1,7 +1,6 @@
 import React, { useState } from 'react';
-import { css } from '@emotion/css';
 import { type AppPluginMeta, type PluginConfigPageProps } from '@grafana/data';
-import { Alert, Button, ConfirmModal, EmptyState, FieldSet, LoadingPlaceholder, Text, useStyles2 } from '@grafana/ui';
+import { Alert, Button, ConfirmModal, EmptyState, FieldSet, LoadingPlaceholder, Text } from '@grafana/ui';
 import type { WatchDefinition, WatchesConfigResponse } from '../../../contract/watches';
 import { BackendError } from '../../api/backend';
 import { useBackendQuery } from '../../api/useBackendQuery';
@@ -80,14 +79,11 @@ function failure(err: unknown): string {
   return messageOf(err);
 }
 
-const ADMIN_ONLY_ID = 'fp-watches-admin-only';
-
 function WatchesForm({ initial }: { initial: WatchesConfigResponse }) {
   const [current, setCurrent] = useState(initial);
   const drafts = useDraftList<WatchDraft>(() => initial.watches.map(toDraft));
   const [confirmReset, setConfirmReset] = useState(false);
   const admin = isAdmin();
-  const styles = useStyles2(getStyles);
 
   const watches = drafts.items.map(fromDraft);
   const errors = validateWatches(drafts.items);
@@ -168,27 +164,25 @@ function WatchesForm({ initial }: { initial: WatchesConfigResponse }) {
         </Button>
       </FieldSet>
 
-      {!admin && (
-        <Text color="secondary" element="p" id={ADMIN_ONLY_ID}>
-          {adminOnlyReason()}
-        </Text>
-      )}
-      {/* A disabled fieldset disables the footer's buttons (save, reset) for anyone but an org Admin. */}
-      <fieldset disabled={!admin} aria-describedby={admin ? undefined : ADMIN_ONLY_ID} className={styles.plain}>
-        <SaveFooter ids={testIds.watchesConfig} text={FOOTER} form={form} onSave={onSave}>
-          {current.source === 'store' && (
-            <Button
-              variant="secondary"
-              icon="history"
-              disabled={form.busy !== undefined}
-              onClick={() => setConfirmReset(true)}
-              data-testid={testIds.watchesConfig.reset}
-            >
-              Reset to the file or default watches
-            </Button>
-          )}
-        </SaveFooter>
-      </fieldset>
+      <SaveFooter
+        ids={testIds.watchesConfig}
+        text={FOOTER}
+        form={form}
+        onSave={onSave}
+        readOnlyReason={admin ? undefined : adminOnlyReason()}
+      >
+        {current.source === 'store' && (
+          <Button
+            variant="secondary"
+            icon="history"
+            disabled={form.busy !== undefined}
+            onClick={() => setConfirmReset(true)}
+            data-testid={testIds.watchesConfig.reset}
+          >
+            Reset to the file or default watches
+          </Button>
+        )}
+      </SaveFooter>
       <UnsavedChangesModal />
       <ConfirmModal
         isOpen={confirmReset}
@@ -201,7 +195,3 @@ function WatchesForm({ initial }: { initial: WatchesConfigResponse }) {
     </>
   );
 }
-
-const getStyles = () => ({
-  plain: css({ border: 0, margin: 0, padding: 0, minWidth: 0 }),
-});

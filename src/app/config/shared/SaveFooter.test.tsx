@@ -28,6 +28,27 @@ function renderFooter(form: Partial<SaveState> = {}) {
 }
 
 describe('SaveFooter', () => {
+  it('is read-only with a reason: every button of it disabled and described by the reason', async () => {
+    const onSave = jest.fn();
+    render(
+      <SaveFooter
+        ids={ids}
+        text={{ failedTitle: 'Watches not saved', invalidNoun: ['watch', 'watches'], saveLabel: 'Save watches' }}
+        form={{ dirty: true, invalidCount: 0 }}
+        onSave={onSave}
+        readOnlyReason="Only Admins may save"
+      >
+        <button>Reset</button>
+      </SaveFooter>
+    );
+    expect(screen.getByText('Only Admins may save')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Save watches' })).toBeDisabled();
+    expect(screen.getByRole('button', { name: 'Reset' })).toBeDisabled();
+    expect(screen.getByRole('group', { description: 'Only Admins may save' })).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Save watches' }));
+    expect(onSave).not.toHaveBeenCalled();
+  });
+
   it('saves unsaved changes when the button is pressed', async () => {
     const onSave = renderFooter();
     expect(screen.getByTestId(ids.unsaved)).toHaveTextContent('You have unsaved changes');

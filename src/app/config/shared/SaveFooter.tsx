@@ -1,7 +1,7 @@
-import React from 'react';
+import React, { useId } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import { Alert, Button, Stack, useStyles2 } from '@grafana/ui';
+import { Alert, Button, Stack, Text, useStyles2 } from '@grafana/ui';
 import type { SaveState } from './useSaveForm';
 
 /** What a tab's footer says: the error alert's title, what an item is (["watch", "watches"]), the button. */
@@ -18,6 +18,8 @@ export interface SaveFooterProps {
   onSave: () => void;
   /** Buttons after the save button. */
   children?: React.ReactNode;
+  /** Why this user cannot save (their role): shown above the buttons, which it disables and describes. */
+  readOnlyReason?: string;
 }
 
 /** The config tabs' footer: the last save's outcome, why saving is disabled, the save button, unsaved changes. */
@@ -27,6 +29,9 @@ export function SaveFooter(props: SaveFooterProps) {
   const saving = props.form.busy === 'saving';
   const styles = useStyles2(getStyles);
   const [one, many] = text.invalidNoun;
+  const reasonId = useId();
+  const { readOnlyReason } = props;
+  const readOnly = readOnlyReason !== undefined;
   return (
     <div className={styles.footer}>
       {result && (
@@ -44,22 +49,30 @@ export function SaveFooter(props: SaveFooterProps) {
           to each field.
         </Alert>
       )}
-      <Stack alignItems="center" gap={2}>
-        <Button
-          onClick={props.onSave}
-          disabled={props.form.busy !== undefined || !dirty || invalidCount > 0}
-          icon={saving ? 'spinner' : 'save'}
-          data-testid={ids.save}
-        >
-          {saving ? 'Saving…' : text.saveLabel}
-        </Button>
-        {props.children}
-        {dirty && (
-          <span className={styles.unsaved} data-testid={ids.unsaved}>
-            You have unsaved changes
-          </span>
-        )}
-      </Stack>
+      {readOnlyReason !== undefined && (
+        <Text color="secondary" element="p" id={reasonId}>
+          {readOnlyReason}
+        </Text>
+      )}
+      {/* A disabled fieldset disables every button of the footer, the caller's (children) too. */}
+      <fieldset disabled={readOnly} aria-describedby={readOnly ? reasonId : undefined} className={styles.plain}>
+        <Stack alignItems="center" gap={2}>
+          <Button
+            onClick={props.onSave}
+            disabled={props.form.busy !== undefined || !dirty || invalidCount > 0}
+            icon={saving ? 'spinner' : 'save'}
+            data-testid={ids.save}
+          >
+            {saving ? 'Saving…' : text.saveLabel}
+          </Button>
+          {props.children}
+          {dirty && (
+            <span className={styles.unsaved} data-testid={ids.unsaved}>
+              You have unsaved changes
+            </span>
+          )}
+        </Stack>
+      </fieldset>
     </div>
   );
 }
@@ -75,4 +88,5 @@ const getStyles = (theme: GrafanaTheme2) => ({
   unsaved: css({
     color: theme.colors.warning.text,
   }),
+  plain: css({ border: 0, margin: 0, padding: 0, minWidth: 0 }),
 });
