@@ -1,9 +1,10 @@
-import React, { useId, useState } from 'react';
+import React, { useState } from 'react';
 import type { IconName } from '@grafana/data';
-import { Badge, Button, Stack, Text } from '@grafana/ui';
+import { Badge, Button, Stack } from '@grafana/ui';
 import type { Anomaly, FeedbackKind } from '../../../contract/pipeline';
 import { sendFeedback } from '../../api/pipeline';
 import { canEdit, EDITOR_ONLY_REASON } from '../../permissions';
+import { DisabledReason, useDisabledReason } from '../DisabledReason/DisabledReason';
 import { testIds } from '../../testIds';
 import { messageOf } from '../../api/fetchFailure';
 
@@ -24,8 +25,7 @@ export function FeedbackButtons({ anomaly, onChange }: { anomaly: Anomaly; onCha
   const [sent, setSent] = useState<Anomaly>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
-  const reasonId = useId();
-  const editor = canEdit();
+  const readOnly = useDisabledReason(canEdit() ? undefined : EDITOR_ONLY_REASON);
   const ahead = sent !== undefined && sent.id === anomaly.id && latestAt(sent) > latestAt(anomaly);
   if (sent !== undefined && !ahead) {
     // The anomaly given has caught up (or is another one): it is the one to show from now on.
@@ -62,20 +62,16 @@ export function FeedbackButtons({ anomaly, onChange }: { anomaly: Anomaly; onCha
           size="sm"
           variant="secondary"
           icon={icon}
-          disabled={!editor || busy}
+          disabled={readOnly.disabled || busy}
           onClick={() => send(kind)}
           aria-label={`Mark anomaly ${current.id} a ${label.toLowerCase()}`}
-          aria-describedby={editor ? undefined : reasonId}
+          aria-describedby={readOnly.describedBy}
           data-testid={testId(current.id)}
         >
           {label}
         </Button>
       ))}
-      {!editor && (
-        <Text id={reasonId} color="secondary" variant="bodySmall">
-          {EDITOR_ONLY_REASON}
-        </Text>
-      )}
+      <DisabledReason of={readOnly} variant="bodySmall" />
       {error && <span role="alert">{error}</span>}
     </Stack>
   );

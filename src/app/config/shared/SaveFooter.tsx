@@ -1,7 +1,8 @@
-import React, { useId } from 'react';
+import React from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import { Alert, Button, Stack, Text, useStyles2 } from '@grafana/ui';
+import { Alert, Button, Stack, useStyles2 } from '@grafana/ui';
+import { DisabledReason, useDisabledReason } from '../../components/DisabledReason/DisabledReason';
 import type { SaveState } from './useSaveForm';
 
 /** What a tab's footer says: the error alert's title, what an item is (["watch", "watches"]), the button. */
@@ -29,9 +30,7 @@ export function SaveFooter(props: SaveFooterProps) {
   const saving = props.form.busy === 'saving';
   const styles = useStyles2(getStyles);
   const [one, many] = text.invalidNoun;
-  const reasonId = useId();
-  const { readOnlyReason } = props;
-  const readOnly = readOnlyReason !== undefined;
+  const readOnly = useDisabledReason(props.readOnlyReason);
   return (
     <div className={styles.footer}>
       {result && (
@@ -49,13 +48,9 @@ export function SaveFooter(props: SaveFooterProps) {
           to each field.
         </Alert>
       )}
-      {readOnlyReason !== undefined && (
-        <Text color="secondary" element="p" id={reasonId}>
-          {readOnlyReason}
-        </Text>
-      )}
+      <DisabledReason of={readOnly} element="p" />
       {/* A disabled fieldset disables every button of the footer, the caller's (children) too. */}
-      <fieldset disabled={readOnly} aria-describedby={readOnly ? reasonId : undefined} className={styles.plain}>
+      <fieldset disabled={readOnly.disabled} aria-describedby={readOnly.describedBy} className={styles.plain}>
         <Stack alignItems="center" gap={2}>
           <Button
             onClick={props.onSave}

@@ -3,6 +3,7 @@ import { render, screen, waitFor, within } from '@testing-library/react';
 import { config } from '@grafana/runtime';
 import { closeBreakerBodySchema, type Breaker } from '../../../contract/healing';
 import { healingPaths } from '../../api/healing';
+import { EDITOR_ONLY_REASON } from '../../permissions';
 import { PluginSettingsContext } from '../../pluginSettings';
 import { installFakeBackendSrv, requestsTo, type FakeRoute } from '../../testUtils/fakeBackendSrv';
 import { setupUser } from '../../testUtils/user';
@@ -59,6 +60,9 @@ describe('Breakers', () => {
       )
     ).toBeInTheDocument();
 
+    // An Editor is given no reason, and the buttons no description.
+    expect(section.queryByText(EDITOR_ONLY_REASON)).not.toBeInTheDocument();
+    expect(screen.getByTestId(testIds.actions.closeBreaker('deployment shop/cart'))).not.toHaveAccessibleDescription();
     await user.click(screen.getByTestId(testIds.actions.closeBreaker('deployment shop/cart')));
     const dialog = within(await screen.findByRole('dialog'));
     expect(dialog.getByText('Close the circuit breaker on deployment shop/cart?')).toBeInTheDocument();
@@ -87,16 +91,29 @@ describe('Breakers', () => {
     expect(screen.getByText('deployment shop/cart: restart ran 3 times')).toBeInTheDocument();
   });
 
-  it('lets a Viewer see the breakers but not close them', async () => {
+  it('lets a Viewer see the breakers but not close them, and says why beside each button', async () => {
     setRole('Viewer');
-    renderBreakers({
-      [`GET ${healingPaths.breakers}`]: () => ({ data: { items: [breaker(1, 'deployment shop/cart')] } }),
+    const fetch = renderBreakers({
+      [`GET ${healingPaths.breakers}`]: () => ({
+        data: { items: [breaker(1, 'deployment shop/cart'), breaker(2, 'deployment shop/checkout')] },
+      }),
     });
-    const button = await screen.findByTestId(testIds.actions.closeBreaker('deployment shop/cart'));
-    // With a tooltip Grafana's Button stays focusable: it is disabled by aria-disabled.
-    expect(button).toHaveAttribute('aria-disabled', 'true');
-    await user.click(button);
+    await screen.findByTestId(testIds.actions.breakers);
+    const reasons = screen.getAllByText(EDITOR_ONLY_REASON);
+    expect(reasons).toHaveLength(2);
+    reasons.forEach((r) => expect(r).toBeVisible());
+    // No focusable wrapper labelled by the reason.
+    expect(screen.queryByLabelText(EDITOR_ONLY_REASON)).not.toBeInTheDocument();
+    const buttons = screen.getAllByRole('button', { name: 'Close breaker', description: EDITOR_ONLY_REASON });
+    expect(buttons).toHaveLength(2);
+    for (const button of buttons) {
+      expect(button).toBeDisabled();
+      await user.click(button);
+      button.focus();
+      await user.keyboard('{Enter} ');
+    }
     expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    expect(requestsTo(fetch, 'POST', healingPaths.closeBreaker)).toHaveLength(0);
   });
 
   it('shows nothing while no breaker is open', async () => {

@@ -1,8 +1,9 @@
 import React, { useState } from 'react';
-import { Alert, Button, ConfirmModal, Field, Text, TextArea } from '@grafana/ui';
+import { Alert, Button, ConfirmModal, Field, Stack, Text, TextArea } from '@grafana/ui';
 import type { Breaker } from '../../../contract/healing';
 import { closeBreaker, listBreakers } from '../../api/healing';
 import { useBackendQuery } from '../../api/useBackendQuery';
+import { DisabledReason, useDisabledReason } from '../../components/DisabledReason/DisabledReason';
 import { canEdit, EDITOR_ONLY_REASON } from '../../permissions';
 import { testIds } from '../../testIds';
 import { formatTime } from '../../../utils/time';
@@ -48,23 +49,7 @@ export function Breakers({ refreshMs }: { refreshMs: number }) {
         Circuit breakers open ({items.length})
       </Text>
       {items.map((b) => (
-        <Alert key={b.id} severity="warning" title={`${b.target}: ${b.actionType} ran ${b.repeats} times`}>
-          <Text element="p">
-            Open since {formatTime(b.openedAt)}: the fix does not hold, so automatic actions on {b.target} wait for
-            approval (action {b.actionId} first).
-          </Text>
-          <Button
-            variant="secondary"
-            size="sm"
-            icon="unlock"
-            disabled={!canEdit()}
-            tooltip={canEdit() ? undefined : EDITOR_ONLY_REASON}
-            onClick={() => setClosing(b)}
-            data-testid={testIds.actions.closeBreaker(b.target)}
-          >
-            Close breaker
-          </Button>
-        </Alert>
+        <OpenBreaker key={b.id} breaker={b} onClose={() => setClosing(b)} />
       ))}
       {error && (
         <Alert severity="error" title="The breaker was not closed">
@@ -84,5 +69,32 @@ export function Breakers({ refreshMs }: { refreshMs: number }) {
         onDismiss={() => setClosing(undefined)}
       />
     </section>
+  );
+}
+
+/** One open breaker: what keeps needing the same fix, and its Close button (Editors only, the reason beside it). */
+function OpenBreaker({ breaker: b, onClose }: { breaker: Breaker; onClose: () => void }) {
+  const readOnly = useDisabledReason(canEdit() ? undefined : EDITOR_ONLY_REASON);
+  return (
+    <Alert severity="warning" title={`${b.target}: ${b.actionType} ran ${b.repeats} times`}>
+      <Text element="p">
+        Open since {formatTime(b.openedAt)}: the fix does not hold, so automatic actions on {b.target} wait for approval
+        (action {b.actionId} first).
+      </Text>
+      <Stack alignItems="center" gap={2} wrap="wrap">
+        <Button
+          variant="secondary"
+          size="sm"
+          icon="unlock"
+          disabled={readOnly.disabled}
+          aria-describedby={readOnly.describedBy}
+          onClick={onClose}
+          data-testid={testIds.actions.closeBreaker(b.target)}
+        >
+          Close breaker
+        </Button>
+        <DisabledReason of={readOnly} />
+      </Stack>
+    </Alert>
   );
 }

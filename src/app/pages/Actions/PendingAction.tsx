@@ -1,10 +1,11 @@
-import React, { useId, useState } from 'react';
+import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import { dateTimeFormatTimeAgo, type GrafanaTheme2 } from '@grafana/data';
 import { Alert, Badge, Button, ConfirmModal, Field, Stack, Text, TextArea, useStyles2, type Column } from '@grafana/ui';
 import { reasonText, type Action } from '../../../contract/healing';
 import { decideAction } from '../../api/healing';
 import { DataTable } from '../../components/DataTable/DataTable';
+import { DisabledReason, useDisabledReason } from '../../components/DisabledReason/DisabledReason';
 import { canEdit, EDITOR_ONLY_REASON } from '../../permissions';
 import { testIds } from '../../testIds';
 import { describeAction, triggerText } from './format';
@@ -23,8 +24,7 @@ export function PendingAction({ action, onDecided }: Props) {
   const [decision, setDecision] = useState<'approve' | 'reject'>();
   const [comment, setComment] = useState('');
   const [error, setError] = useState<string>();
-  const reasonId = useId();
-  const editor = canEdit();
+  const readOnly = useDisabledReason(canEdit() ? undefined : EDITOR_ONLY_REASON);
   const title = describeAction(action.action, action.target);
 
   const onConfirm = async () => {
@@ -48,10 +48,9 @@ export function PendingAction({ action, onDecided }: Props) {
       variant={kind === 'approve' ? 'primary' : 'destructive'}
       fill={kind === 'approve' ? 'solid' : 'outline'}
       icon={kind === 'approve' ? 'check' : 'times'}
-      disabled={!editor}
+      disabled={readOnly.disabled}
       aria-label={`${kind === 'approve' ? 'Approve' : 'Reject'} action ${action.id}: ${title}`}
-      // A Viewer reads why the button is disabled in the text beside it.
-      aria-describedby={editor ? undefined : reasonId}
+      aria-describedby={readOnly.describedBy}
       onClick={() => setDecision(kind)}
       data-testid={kind === 'approve' ? testIds.actions.approve(action.id) : testIds.actions.reject(action.id)}
     >
@@ -79,11 +78,7 @@ export function PendingAction({ action, onDecided }: Props) {
           {button('reject')}
         </Stack>
       </Stack>
-      {!editor && (
-        <Text id={reasonId} color="secondary">
-          {EDITOR_ONLY_REASON}
-        </Text>
-      )}
+      <DisabledReason of={readOnly} />
       {action.reason ? (
         <Text color="warning">{reasonText(action.reason, formatTime)}</Text>
       ) : (

@@ -4,6 +4,7 @@ import userEvent from '@testing-library/user-event';
 import { config } from '@grafana/runtime';
 import type { ModelVersion } from '../../../contract/pipeline';
 import { pipelinePaths } from '../../api/pipeline';
+import { EDITOR_ONLY_REASON } from '../../permissions';
 import { installFakeBackendSrv, requestsTo } from '../../testUtils/fakeBackendSrv';
 import { locationSearch, renderPageAt } from '../../testUtils/locationSearch';
 import { testIds } from '../../testIds';
@@ -49,18 +50,47 @@ describe('Models', () => {
     expect(screen.getByText('8640')).toBeInTheDocument();
     expect(screen.getByText('0.83')).toBeInTheDocument();
     expect(screen.getByText('1 model')).toBeInTheDocument();
+    // An Editor is given no reason, and the buttons no description.
+    expect(screen.queryByText(EDITOR_ONLY_REASON)).not.toBeInTheDocument();
+    expect(screen.getByTestId(testIds.models.retrainAll)).not.toHaveAccessibleDescription();
+    expect(screen.getByTestId(testIds.models.retrain(model.target))).not.toHaveAccessibleDescription();
     await userEvent.click(screen.getByTestId(testIds.models.retrain(model.target)));
     expect(requestsTo(fetch, 'POST', pipelinePaths.retrain)[0].data).toEqual({ target: model.target });
     expect(await screen.findByText('Retrained 1 model.')).toBeInTheDocument();
   });
 
-  it('disables retraining for Viewers, and says when there are no models', async () => {
+  it('says when there are no models, and gives a Viewer the reason beside the disabled Retrain all', async () => {
     setRole('Viewer');
-    installFakeBackendSrv({ [`GET ${pipelinePaths.models}`]: { data: { models: [] } } });
+    const fetch = installFakeBackendSrv({ [`GET ${pipelinePaths.models}`]: { data: { models: [] } } });
     renderPage();
     expect(await screen.findByTestId(testIds.models.empty)).toBeInTheDocument();
-    // Disabled yet focusable (aria-disabled), so the tooltip with the reason is reachable by keyboard.
-    expect(screen.getByTestId(testIds.models.retrainAll)).toHaveAttribute('aria-disabled', 'true');
+    expect(screen.getByText(EDITOR_ONLY_REASON)).toBeVisible();
+    const all = screen.getByRole('button', { name: 'Retrain all now', description: EDITOR_ONLY_REASON });
+    expect(all).toBeDisabled();
+    await userEvent.click(all);
+    expect(requestsTo(fetch, 'POST', pipelinePaths.retrain)).toHaveLength(0);
+  });
+
+  it("gives a Viewer the reason as every retrain button's description: none can be used", async () => {
+    setRole('Viewer');
+    const fetch = installFakeBackendSrv({
+      [`GET ${pipelinePaths.models}`]: {
+        data: { models: [model, { ...model, id: 2, target: 'latency{deployment="shop"}' }] },
+      },
+    });
+    renderPage();
+    await screen.findByText('2 models');
+    // One reason on the page describes them all; no focusable wrapper labelled by it.
+    expect(screen.getAllByText(EDITOR_ONLY_REASON)).toHaveLength(1);
+    expect(screen.queryByLabelText(EDITOR_ONLY_REASON)).not.toBeInTheDocument();
+    for (const name of ['Retrain all now', `Retrain now: ${model.target}`, 'Retrain now: latency{deployment="shop"}']) {
+      const button = screen.getByRole('button', { name, description: EDITOR_ONLY_REASON });
+      expect(button).toBeDisabled();
+      await userEvent.click(button);
+      button.focus();
+      await userEvent.keyboard('{Enter} ');
+    }
+    expect(requestsTo(fetch, 'POST', pipelinePaths.retrain)).toHaveLength(0);
   });
 
   it('pages a fleet of models and filters them by target, the view kept in the URL', async () => {

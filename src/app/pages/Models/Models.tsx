@@ -1,11 +1,11 @@
 import React, { useMemo, useState } from 'react';
 import { css } from '@emotion/css';
-import { type GrafanaTheme2 } from '@grafana/data';
 import { Alert, Button, EmptyState, InteractiveTable, Pagination, Stack, useStyles2, type Column } from '@grafana/ui';
 import { MAX_PAGE_LIMIT, type ModelVersion } from '../../../contract/pipeline';
 import { listModels, retrain } from '../../api/pipeline';
 import { useBackendQuery } from '../../api/useBackendQuery';
 import { BackendPage } from '../../components/BackendPage/BackendPage';
+import { DisabledReason, useDisabledReason } from '../../components/DisabledReason/DisabledReason';
 import { ListFilter } from '../../components/ListFilter/ListFilter';
 import { Unloaded } from '../../components/QueryStatus/QueryStatus';
 import { canEdit, EDITOR_ONLY_REASON } from '../../permissions';
@@ -34,7 +34,8 @@ function ModelTable() {
   const models = useBackendQuery(listModels, 'models');
   const [busy, setBusy] = useState<string>();
   const [result, setResult] = useState<{ ok: boolean; message: string }>();
-  const editor = canEdit();
+  // Every retrain button is described by the one reason beside "Retrain all now".
+  const readOnly = useDisabledReason(canEdit() ? undefined : EDITOR_ONLY_REASON);
   const [view, setView] = useUrlParams(VIEW_DEFAULTS);
 
   const onRetrain = async (target?: string) => {
@@ -80,9 +81,10 @@ function ModelTable() {
           <Button
             size="sm"
             variant="secondary"
-            disabled={!editor || busy !== undefined}
+            disabled={readOnly.disabled || busy !== undefined}
             onClick={() => onRetrain(m.target)}
             aria-label={`Retrain now: ${m.target}`}
+            aria-describedby={readOnly.describedBy}
             data-testid={testIds.models.retrain(m.target)}
           >
             {busy === m.target ? 'Retraining…' : 'Retrain now'}
@@ -90,9 +92,9 @@ function ModelTable() {
         ),
       },
     ],
-    // onRetrain changes with every render but acts only on what busy and editor say.
+    // onRetrain changes with every render but acts only on what busy and readOnly say.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [busy, editor, styles]
+    [busy, readOnly.disabled, readOnly.describedBy, styles]
   );
 
   const all = models.data?.models;
@@ -114,14 +116,14 @@ function ModelTable() {
       <Stack alignItems="center" gap={2}>
         <Button
           icon="sync"
-          disabled={!editor || busy !== undefined}
+          disabled={readOnly.disabled || busy !== undefined}
           onClick={() => onRetrain()}
+          aria-describedby={readOnly.describedBy}
           data-testid={testIds.models.retrainAll}
-          tooltip={editor ? undefined : EDITOR_ONLY_REASON}
         >
           Retrain all now
         </Button>
-        {!editor && <span className={styles.secondary}>{EDITOR_ONLY_REASON}</span>}
+        <DisabledReason of={readOnly} />
       </Stack>
       {result && (
         <Alert severity={result.ok ? 'success' : 'error'} title={result.ok ? 'Retrained' : 'Retraining failed'}>
@@ -156,7 +158,6 @@ function ModelTable() {
   );
 }
 
-const getStyles = (theme: GrafanaTheme2) => ({
-  secondary: css({ color: theme.colors.text.secondary }),
+const getStyles = () => ({
   srOnly: css({ position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)' }),
 });
