@@ -17,7 +17,7 @@ describe('healing and kubernetes configuration', () => {
   it('without either: default policies and limits, no Kubernetes', () => {
     const config = loadConfig({});
     expect(config.kubernetes).toBeUndefined();
-    expect(config.healing).toEqual({ tickInterval: 2000, notify: {} });
+    expect(config.healing).toEqual({ tickInterval: 2000, notify: {}, retentionDays: 0 });
   });
 
   it('policies and limits from the YAML file', () => {

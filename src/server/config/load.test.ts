@@ -89,6 +89,25 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ FP_CONFIG: file('- just\n- a list\n') })).toThrow(/must hold a YAML mapping/);
   });
 
+  it('keeps every healing record unless FP_HEALING_RETENTION_DAYS (or healing.retentionDays) names whole days', () => {
+    expect(loadConfig({}).healing.retentionDays).toBe(0);
+    expect(loadConfig({ FP_HEALING_RETENTION_DAYS: '30' }).healing.retentionDays).toBe(30);
+    const path = file('healing:\n  retentionDays: 7\n');
+    expect(loadConfig({ FP_CONFIG: path }).healing.retentionDays).toBe(7);
+    expect(loadConfig({ FP_CONFIG: path, FP_HEALING_RETENTION_DAYS: '90' }).healing.retentionDays).toBe(90);
+    // What could delete an audit log by mistake is refused, not read as some number.
+    for (const bad of ['-1', '1.5', 'thirty', '30d', '0x10', '1e2', ' ']) {
+      expect(() => loadConfig({ FP_HEALING_RETENTION_DAYS: bad })).toThrow(
+        new ConfigError(
+          'invalid configuration:\n  - healing.retentionDays (from FP_HEALING_RETENTION_DAYS): must be a whole number of days such as 30 (0 keeps everything)'
+        )
+      );
+    }
+    expect(() => loadConfig({ FP_CONFIG: file('healing:\n  retentionDays: -7\n') })).toThrow(
+      /- healing\.retentionDays \(in .*\): must be a whole number of days/
+    );
+  });
+
   it('takes an empty file as all defaults', () => {
     expect(loadConfig({ FP_CONFIG: file('') }).port).toBe(3001);
   });

@@ -24,6 +24,7 @@ const ENV_OVERRIDES: Record<string, string[]> = {
   FP_RETRAIN_CRON: ['pipeline', 'retrain'],
   FP_MAX_TARGET_SERIES: ['pipeline', 'maxTargetSeries'],
   FP_NOTIFY_WEBHOOK_URL: ['healing', 'notify', 'webhookUrl'],
+  FP_HEALING_RETENTION_DAYS: ['healing', 'retentionDays'],
   FP_DATABASE_URL: ['store', 'url'],
   FP_ALERTMANAGER_URL: ['alertmanager', 'url'],
   FP_LEASE_NAME: ['coordination', 'leaseName'],

@@ -76,7 +76,13 @@ export const grafanaConfigSchema = z.strictObject({
   token: z.string().min(1).optional(),
 });
 
-// ---- healing: policies, safety limits, notifications ----
+// ---- healing: policies, safety limits, notifications, retention ----
+
+/**
+ * A count written as decimal digits (an FP_* variable is text), so that deleting records never rests
+ * on a blank read as 0, hex as 16 or an exponent: any other text stays text, and is refused.
+ */
+const digitsText = (value: unknown) => (typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value);
 
 export const healingConfigSchema = z.strictObject({
   /** Absent: the default policies. Once an admin saves policies through the API, the store wins over this. */
@@ -86,6 +92,16 @@ export const healingConfigSchema = z.strictObject({
   /** How often the engine expires proposals, executes approved actions and verifies finished ones. */
   tickInterval: durationSchema.default(2000),
   notify: z.strictObject({ webhookUrl: urlSchema.optional() }).default({}),
+  /**
+   * Days finished actions, their closed triggers and audit entries are kept (src/server/healing/retention.ts);
+   * 0 keeps everything: an audit log is deleted only when an operator asks.
+   */
+  retentionDays: z
+    .preprocess(
+      digitsText,
+      z.number({ error: 'must be a whole number of days such as 30 (0 keeps everything)' }).int().min(0)
+    )
+    .default(0),
 });
 
 // ---- the store: embedded SQLite by default; PostgreSQL (preview) for what replicas share ----

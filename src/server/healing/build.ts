@@ -42,6 +42,7 @@ export async function buildHealing(deps: {
     metrics: deps.metrics,
     policies: config.healing.policies,
     limits: config.healing.limits,
+    retentionDays: config.healing.retentionDays,
     notifier: createNotifier({
       grafana: url && token ? { url, token } : undefined,
       webhookUrl: config.healing.notify.webhookUrl,

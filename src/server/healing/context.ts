@@ -36,6 +36,8 @@ export interface HealingEngineDeps {
   readSignal?: SignalReader;
   /** Alertmanager's silences (`alertmanager.url`): automatic actions on a silenced target wait for approval. */
   silences?: SilenceSource;
+  /** Days the engine keeps finished healing records and audit entries (retention.ts; absent or 0: all of them). */
+  retentionDays?: number;
   /** Feedback for the pipeline: an anomaly an action healed is a confirmed incident. */
   onVerified?: (anomalyId: number, recovered: boolean, actionId: number) => void | Promise<void>;
   /** An action's place on Grafana's Actions page (from `FP_GRAFANA_URL`); with it, actions awaiting approval are announced with their link. */

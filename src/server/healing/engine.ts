@@ -42,6 +42,7 @@ import { verify } from './verify';
 import { Lanes } from '../../utils/lanes';
 import { nextTurn } from '../../utils/nextTurn';
 import { repropose } from './reproposal';
+import { HealingRetention } from './retention';
 
 /** Dry runs of new proposals in flight at once (an alert group of 10,000 waits its turn, a few at a time). */
 const GATE_LANES = 8;
@@ -77,6 +78,7 @@ export class HealingEngine {
   private readonly ctx: EngineContext;
   private readonly loop: EngineLoop;
   private readonly fence: ClaimFence;
+  private readonly retention: HealingRetention;
   /** Gates of new proposals in flight at once: an alert storm's dry runs do not all hit the Kubernetes API together. */
   private readonly gateLanes = new Lanes(GATE_LANES);
   /** Whether this replica leads; absent: it always does. */
@@ -110,6 +112,15 @@ export class HealingEngine {
     });
     const policies = async () => (await this.settings.policies()).policies;
     const limits = async () => (await this.settings.limits()).limits;
+    this.retention = new HealingRetention({
+      days: deps.retentionDays ?? 0,
+      actions: this.actions,
+      audit: this.audit,
+      limits,
+      metrics,
+      logger: deps.logger,
+      now,
+    });
     // Issue 17: ladders, outcome metrics and approval requests follow each state change.
     const outcomes = new OutcomeMetrics(
       deps.metrics,
@@ -310,7 +321,7 @@ export class HealingEngine {
   // ------------------------------------------------------------------------------------------
   // The loop.
 
-  /** Expires stale proposals, withdraws those an Admin's policy change disowned, executes approved actions, recovers interrupted ones, verifies finished ones. */
+  /** Expires stale proposals, withdraws those an Admin's policy change disowned, executes approved actions, recovers interrupted ones, verifies finished ones, prunes what the retention no longer keeps. */
   tick(): Promise<void> {
     return this.loop.tick();
   }
@@ -354,6 +365,7 @@ export class HealingEngine {
       await verify(this.ctx, id);
       await nextTurn();
     }
+    await this.retention.tick();
   }
 
   /** Recovers the executing actions no step here runs, once another replica's claim on each is surely dead. */

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ActionState, ActionType } from '../../contract/healing';
+import { PRUNED_TABLES, type PruneBatch } from './store/prune';
 
 /** The healing engine's counters, one table for the lifecycle and the outcome metrics. */
 const COUNTERS = {
@@ -28,6 +29,11 @@ const COUNTERS = {
     help: 'Healing actions taken on a time-to-failure prediction whose target recovered before the predicted crossing.',
     labelNames: ['policy', 'action'],
   },
+  pruned: {
+    name: 'failureprophet_healing_pruned_total',
+    help: 'Healing records deleted by retention (FP_HEALING_RETENTION_DAYS), by table: healing_actions, healing_triggers, healing_audit.',
+    labelNames: ['table'],
+  },
 } as const;
 
 type CounterName = keyof typeof COUNTERS;
@@ -40,6 +46,7 @@ export const counter = <K extends CounterName>(registry: Registry, key: K) =>
 export class HealingMetrics {
   private readonly actions: Counter<'action' | 'state'>;
   private readonly refusals: Counter<'limit'>;
+  private readonly prunedRows: Counter<'table'>;
   private readonly duration: Histogram<'action' | 'outcome'>;
 
   constructor(
@@ -48,6 +55,11 @@ export class HealingMetrics {
   ) {
     this.actions = counter(registry, 'actions');
     this.refusals = counter(registry, 'refusals');
+    this.prunedRows = counter(registry, 'pruned');
+    // Each table's series from the start, so a rate over the first prune sees it rise from zero.
+    for (const table of PRUNED_TABLES) {
+      this.prunedRows.inc({ table }, 0);
+    }
     this.duration = new Histogram({
       name: 'failureprophet_action_duration_seconds',
       help: 'How long executing an action took, by action type and outcome.',
@@ -79,6 +91,12 @@ export class HealingMetrics {
 
   refused(limit: string): void {
     this.refusals.inc({ limit });
+  }
+
+  pruned(deleted: PruneBatch['deleted']): void {
+    for (const [table, n] of Object.entries(deleted)) {
+      this.prunedRows.inc({ table }, n);
+    }
   }
 
   executed(action: ActionType, ok: boolean, seconds: number): void {

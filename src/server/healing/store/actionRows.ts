@@ -147,6 +147,22 @@ export function triggerTargetOf(trigger: Pick<HealingTrigger, 'source' | 'watch'
 /** The states in which an action is still under way (one per trigger, type and target at a time). */
 export const OPEN_STATES: ActionState[] = ['proposed', 'awaiting_approval', 'approved', 'executing'];
 
+/**
+ * The states an action never leaves (the lifecycle in the contract's actionRecord.ts). `succeeded` is
+ * not one: it waits for its verification, except a notification outside a ladder, which never has one.
+ */
+export const FINISHED_STATES: ActionState[] = [
+  'rejected',
+  'expired',
+  'dry_run',
+  'blocked',
+  'cancelled',
+  'superseded',
+  'failed',
+  'verified',
+  'not_recovered',
+];
+
 /** An outcome row as both stores select it (verified_at and predicted_failure_at read out of the JSON columns). */
 export const outcomeRowSchema = z
   .object({

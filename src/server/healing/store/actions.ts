@@ -6,6 +6,7 @@ import type { DrainProgress } from '../../kubernetes';
 import { actionFilterClause, actionPageSql, JOINED, OPEN, readsTrigger } from './actionFilter';
 import { alarmingTargets, heldNodes, outcomeRows } from './actionStats';
 import { keysetPage, type KeysetPage } from './keyset';
+import { batchOf, prunableTriggersSql, SQLITE_PRUNE, type PruneBatch } from './prune';
 import {
   changedColumns,
   closedAtRow,
@@ -392,5 +393,21 @@ export class SqliteActionRepository implements ActionRepository {
 
   async outcomeRows(): Promise<OutcomeRow[]> {
     return outcomeRows(this.db);
+  }
+
+  async pruneFinished(cutoff: number, limit: number): Promise<PruneBatch> {
+    return this.db.transaction(() => {
+      const found = this.statement(prunableTriggersSql(SQLITE_PRUNE)).all({ cutoff, limit });
+      const { keys, more } = batchOf(found, limit);
+      const list = JSON.stringify(keys);
+      // Actions first: each names its trigger (a foreign key). The per-state counts follow (migration 0010).
+      const actions = this.statement(
+        'DELETE FROM healing_actions WHERE trigger_key IN (SELECT value FROM json_each(?))'
+      ).run(list).changes;
+      const triggers = this.statement('DELETE FROM healing_triggers WHERE key IN (SELECT value FROM json_each(?))').run(
+        list
+      ).changes;
+      return { deleted: { healing_actions: actions, healing_triggers: triggers }, more };
+    })();
   }
 }

@@ -5,6 +5,7 @@ import { statementCache } from '../../store/statements';
 import { z } from 'zod';
 import { auditKindSchema, type AuditEntry } from '../../../contract/healing';
 import { keysetOrder, keysetPage, type KeysetPage } from './keyset';
+import { pruneAuditSql, recordCutoffSql, SQLITE_PRUNE, type PruneBatch } from './prune';
 import { AUDIT_PAGE, type AuditFilter, type AuditRepository, type NewAuditEntry } from './repositories';
 
 export type { AuditFilter, NewAuditEntry } from './repositories';
@@ -54,7 +55,7 @@ export const auditValues = (entry: NewAuditEntry) => [
   typeof entry.triggerId === 'number' ? entry.triggerId : null,
 ];
 
-/** The audit log on SQLite: the table refuses UPDATE and DELETE (see migration 0003). */
+/** The audit log on SQLite: the table refuses UPDATE, and DELETE but of entries older than the retention cutoff (migrations 0003, 0017). */
 export class SqliteAuditRepository implements AuditRepository {
   private readonly insert: Database.Statement;
   private readonly statement: (sql: string) => Database.Statement;
@@ -174,6 +175,17 @@ export class SqliteAuditRepository implements AuditRepository {
         : ['SELECT COALESCE(SUM(n), 0) AS n FROM healing_audit_counts', []]
       : [`SELECT COUNT(*) AS n FROM ${fromWhere}`, params];
     return decodeRow(countRow, 'healing_audit', this.statement(sql).get(...values)).n;
+  }
+
+  async pruneBefore(cutoff: number, limit: number): Promise<PruneBatch> {
+    return this.db.transaction(() => {
+      // Recorded first: the log refuses the deletes of entries not older than it (migration 0017).
+      for (const sql of recordCutoffSql(SQLITE_PRUNE)) {
+        this.statement(sql).run({ cutoff });
+      }
+      const deleted = this.statement(pruneAuditSql(SQLITE_PRUNE)).run({ cutoff, limit }).changes;
+      return { deleted: { healing_audit: deleted }, more: deleted >= limit };
+    })();
   }
 
   async *iterate(query: AuditFilter): AsyncGenerator<AuditEntry> {

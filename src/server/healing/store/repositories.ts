@@ -14,6 +14,7 @@ import type {
 import type { DrainProgress } from '../../kubernetes';
 import type { ActionChanges, NewAction, StoredAction } from './actionRows';
 import type { KeysetPage } from './keyset';
+import type { PruneBatch } from './prune';
 
 // What the healing engine keeps, as asynchronous repositories with one implementation per store
 // (SQLite beside these interfaces, PostgreSQL in src/server/store/postgres). A change that must be
@@ -221,9 +222,18 @@ export interface ActionRepository {
   releaseNode(node: string): Promise<void>;
   /** Every action that started, with its verification and trigger, for the outcomes page. */
   outcomeRows(): Promise<OutcomeRow[]>;
+  /**
+   * Retention: deletes, in one transaction of at most `limit` rows, the oldest triggers that closed
+   * before `cutoff` whose actions are all finished and unchanged since, with those actions (prune.ts
+   * says which are kept and why).
+   */
+  pruneFinished(cutoff: number, limit: number): Promise<PruneBatch>;
 }
 
-/** The append-only audit log: the store refuses UPDATE and DELETE of its rows. */
+/**
+ * The append-only audit log: the store refuses UPDATE of its rows, and DELETE of any not older than
+ * the retention cutoff a prune recorded.
+ */
 export interface AuditRepository {
   append(entry: NewAuditEntry): Promise<number>;
   /** Saves a setting (policies, limits, the kill switch...) with the entry that records the change, in one transaction. */
@@ -243,6 +253,11 @@ export interface AuditRepository {
   list(q: AuditFilter): Promise<KeysetPage<AuditEntry>>;
   /** Every matching entry, oldest first, read a page at a time (exports). */
   iterate(q: AuditFilter): AsyncIterable<AuditEntry>;
+  /**
+   * Retention: records `cutoff` as the log's retention cutoff (unless a later one is recorded) and
+   * deletes the oldest entries before it, at most `limit`, in one transaction.
+   */
+  pruneBefore(cutoff: number, limit: number): Promise<PruneBatch>;
 }
 
 export interface NewBreaker {

@@ -136,6 +136,7 @@ export const COPIED_TABLES: TableCopy[] = [
       target_id: 'text?',
     },
   }),
+  table('healing_retention', { columns: { id: 'int', audit_cutoff: 'int' } }),
   table('healing_breakers', {
     identity: true,
     columns: {

@@ -1,6 +1,7 @@
+import Database from 'better-sqlite3';
 import { auditQuerySchema } from '../../../contract/healing';
-import { ephemeralSecretBox } from '../secrets';
-import { openSqliteDatabase } from '../sqlite';
+import { registerTriggerTarget } from '../../healing/store/actionFilter';
+import { SqliteAuditRepository } from '../../healing/store/audit';
 import { migrate } from '../migrate';
 import { migrations } from '.';
 
@@ -10,13 +11,15 @@ import { migrations } from '.';
 const T = 1_700_000_000_000;
 
 it("fills old triggers' targets as the filter computed them and counts each target's audit entries", async () => {
-  const store = openSqliteDatabase(':memory:', () => T, { secrets: ephemeralSecretBox() });
-  const { db } = store;
+  const db = new Database(':memory:');
   try {
-    // Back to the schema before 0016.
-    db.exec(`DROP TRIGGER healing_audit_target_counts_insert; DROP TABLE healing_audit_target_counts;
-             DROP INDEX healing_triggers_target; ALTER TABLE healing_triggers DROP COLUMN trigger_target;
-             DELETE FROM schema_migrations WHERE id = 16`);
+    // The schema before 0016 (0016 fills old triggers through the function the store registers).
+    registerTriggerTarget(db);
+    migrate(
+      db,
+      migrations.filter((m) => m.id < 16),
+      () => T
+    );
     const trigger = db.prepare(`INSERT INTO healing_triggers (key, source, trigger, opened_at) VALUES (?, ?, ?, ?)`);
     const anomaly = (id: number, job: string) =>
       JSON.stringify({ source: 'anomaly', id, watch: 'w', labels: { job, a: '"' }, severity: 'high', startedAt: T });
@@ -33,7 +36,13 @@ it("fills old triggers' targets as the filter computed them and counts each targ
       entry.run(T, target);
     }
 
-    expect(migrate(db, migrations, () => T)).toEqual([16]);
+    expect(
+      migrate(
+        db,
+        migrations.filter((m) => m.id <= 16),
+        () => T
+      )
+    ).toEqual([16]);
     expect(db.prepare('SELECT key, trigger_target FROM healing_triggers ORDER BY key').all()).toEqual([
       { key: 'alert:f', trigger_target: null },
       { key: 'anomaly:1', trigger_target: 'w{a="\\"",job="cart"}' },
@@ -43,10 +52,13 @@ it("fills old triggers' targets as the filter computed them and counts each targ
       { target_id: 'w{job="cart"}', n: 2 },
       { target_id: 'w{job="search"}', n: 1 },
     ]);
-    await store.healing.audit.append({ at: T, kind: 'succeeded', message: 'm', triggerId: 'x' });
+    // The later migrations too, as the store runs them.
+    migrate(db, migrations, () => T);
+    const audit = new SqliteAuditRepository(db, () => undefined);
+    await audit.append({ at: T, kind: 'succeeded', message: 'm', triggerId: 'x' });
     entry.run(T, 'w{job="cart"}');
-    expect((await store.healing.audit.list(auditQuerySchema.parse({ target: 'w{job="cart"}' }))).total).toBe(3);
+    expect((await audit.list(auditQuerySchema.parse({ target: 'w{job="cart"}' }))).total).toBe(3);
   } finally {
-    await store.close();
+    db.close();
   }
 });

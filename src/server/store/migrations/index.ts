@@ -14,11 +14,12 @@ import { openActionIndexesMigration } from './0013_open_action_indexes';
 import { auditTriggerIndexMigration } from './0014_audit_trigger_index';
 import { auditTargetsMigration } from './0015_audit_targets';
 import { healingTargetListsMigration } from './0016_healing_target_lists';
+import { healingRetentionMigration } from './0017_healing_retention';
 
 /**
  * Every schema change, in order. A migration, once released, is never edited: add a new one.
  * Ids are claimed per room: 0001 core, 0002 pipeline, 0003 healing, 0004 pipeline, 0005 healing,
- * 0006 pipeline, 0007 pipeline, 0009 pipeline (0008 is claimed by another change), 0010 healing, 0014 healing, 0015 healing, 0016 healing; later ones take the next
+ * 0006 pipeline, 0007 pipeline, 0009 pipeline (0008 is claimed by another change), 0010 healing, 0014 healing, 0015 healing, 0016 healing, 0017 healing; later ones take the next
  * number.
  */
 export const migrations: Migration[] = [
@@ -37,4 +38,5 @@ export const migrations: Migration[] = [
   auditTriggerIndexMigration,
   auditTargetsMigration,
   healingTargetListsMigration,
+  healingRetentionMigration,
 ];

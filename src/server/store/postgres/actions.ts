@@ -15,12 +15,14 @@ import {
 import type * as repo from '../../healing/store/repositories';
 import { claimedMove, noteList } from '../../healing/store/repositories';
 import { keysetPage, postgresKeyset, type KeysetPage } from '../../healing/store/keyset';
+import type { PruneBatch } from '../../healing/store/prune';
 import { decodeRow } from '../rows';
 import { facts, held, started, starts } from './actionLimits';
 import { move } from './actionMove';
 import { COLUMNS, count, FROM, ids, read } from './actionReads';
 import { appendAudit } from './audit';
 import type { Database } from './database';
+import { pruneTriggers } from './healingPrune';
 import { ADVISORY_LOCKS, ADVISORY_NAMESPACE } from './locks';
 import { closeOne, insertOne, openOne, proposalKey } from './triggerWrites';
 
@@ -303,5 +305,10 @@ export class PostgresActionRepository implements repo.ActionRepository {
         WHERE a.started_at IS NOT NULL ORDER BY a.policy, a.action_type, a.id`
     );
     return rows.map((row) => decodeRow(outcomeRowSchema, 'healing_actions', row));
+  }
+
+  // Keyed: run again after a lost answer, it deletes what is still prunable, nothing else.
+  pruneFinished(cutoff: number, limit: number): Promise<PruneBatch> {
+    return this.db.transaction((run) => pruneTriggers(run, cutoff, limit), 'keyed');
   }
 }

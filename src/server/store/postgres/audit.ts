@@ -7,8 +7,10 @@ import {
   type NewAuditEntry,
 } from '../../healing/store/repositories';
 import { keysetPage, postgresKeyset, type KeysetPage } from '../../healing/store/keyset';
+import type { PruneBatch } from '../../healing/store/prune';
 import { countRow, decodeRow, idRow } from '../rows';
 import type { Database, Run } from './database';
+import { pruneAudit } from './healingPrune';
 
 // "user" is a reserved word in PostgreSQL: quoted, the column keeps SQLite's name.
 const COLUMNS = 'id, at, kind, action_id, trigger_id, "user", comment, message, details::text AS details';
@@ -55,7 +57,7 @@ async function changeSetting(
   return rowCount === 1;
 }
 
-/** The audit log on PostgreSQL: a trigger refuses UPDATE, DELETE and TRUNCATE (migration 2). */
+/** The audit log on PostgreSQL: triggers refuse UPDATE and TRUNCATE, and DELETE but of entries older than the retention cutoff (migrations 2, 13). */
 export class PostgresAuditRepository implements AuditRepository {
   constructor(
     private readonly db: Database,
@@ -133,6 +135,11 @@ export class PostgresAuditRepository implements AuditRepository {
     const page = postgresKeyset('id', where, params, q);
     const { rows } = await this.db.query(`SELECT ${COLUMNS} FROM healing_audit${page.sql}`, page.params);
     return keysetPage(rows.map(toEntry), q, total);
+  }
+
+  // Keyed: run again after a lost answer, it deletes entries still before the cutoff, nothing else.
+  pruneBefore(cutoff: number, limit: number): Promise<PruneBatch> {
+    return this.db.transaction((run) => pruneAudit(run, cutoff, limit), 'keyed');
   }
 
   async *iterate(q: AuditFilter): AsyncGenerator<AuditEntry> {

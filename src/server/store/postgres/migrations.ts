@@ -5,6 +5,7 @@ import { auditTargetsMigration } from './auditTargetsMigration';
 import { auditTriggerIndexMigration } from './auditTriggerIndexMigration';
 import { episodePeaksMigration } from './episodePeaksMigration';
 import { healingListsMigration } from './healingListsMigration';
+import { healingRetentionMigration } from './healingRetentionMigration';
 import { membersMigration } from './membersMigration';
 import { postgresPipelineMigration } from './pipelineMigration';
 import { requestsMigration } from './requestsMigration';
@@ -14,7 +15,7 @@ import { targetSummariesMigration } from './targetSummariesMigration';
  * The PostgreSQL schema, versioned like the SQLite one (src/server/store/migrations), with the same
  * table and column names (JSON in JSONB). Ids are claimed per room: 1 and 2 healing and settings,
  * 3 pipeline, 4 coordination, 5 pipeline, 6 healing, 7 pipeline, 8 healing, 9 every room (write
- * requests), 10 healing, 11 healing; later ones take the next number.
+ * requests), 10 healing, 11 healing, 12 healing, 13 healing; later ones take the next number.
  */
 export const postgresMigrations: Migration[] = [
   {
@@ -131,4 +132,5 @@ export const postgresMigrations: Migration[] = [
   auditTriggerIndexMigration,
   auditTargetsMigration,
   healingTargetListsMigration,
+  healingRetentionMigration,
 ];

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { decodeRow } from '../../store/rows';
+import { FINISHED_STATES, SUPERSEDED } from './actionRows';
+
+// What a prune of the healing records (src/server/healing/retention.ts) may delete, as the SQL both
+// stores run, and how one batch stays within its budget of rows.
+
+/** The tables a prune deletes from: the `table` label of failureprophet_healing_pruned_total. */
+export const PRUNED_TABLES = ['healing_actions', 'healing_triggers', 'healing_audit'] as const;
+export type PrunedTable = (typeof PRUNED_TABLES)[number];
+
+/** What one batch of a prune deleted, per table, and whether it left some of what it may delete for the next. */
+export interface PruneBatch {
+  deleted: Partial<Record<PrunedTable, number>>;
+  more: boolean;
+}
+
+/** How a store writes what the shared SQL leaves to it. */
+export interface PruneDialect {
+  /** The statement's parameter: the cutoff (epoch ms) or the batch's row budget. */
+  param: (name: 'cutoff' | 'limit') => string;
+  /** The key of the trigger an archived key (`<key>#superseded-<id>`) was archived from. */
+  archivedFrom: (key: string) => string;
+}
+
+/** SQLite's: named parameters, and the archived-from key cut at the first `#superseded-`. */
+export const SQLITE_PRUNE: PruneDialect = {
+  param: (name) => `@${name}`,
+  archivedFrom: (key) => `substr(${key}, 1, instr(${key}, '${SUPERSEDED}') - 1)`,
+};
+
+const FINISHED = FINISHED_STATES.map((s) => `'${s}'`).join(', ');
+
+/** Whether action `a` is finished: in a state it never leaves, or a notification that succeeded outside a ladder. */
+const finished = (a: string) =>
+  `(${a}.state IN (${FINISHED}) OR (${a}.state = 'succeeded' AND ${a}.action_type = 'notify' AND ${a}.ladder IS NULL))`;
+
+/**
+ * The triggers a prune may delete, with the number of actions each has, oldest closed first, at most
+ * `limit`. A trigger goes whole, with its actions, because its actions are what keeps it from proposing
+ * the same action twice: an action deleted under a trigger that stays (or opens again) would let it
+ * propose again. So a trigger goes only once it closed before the cutoff and each of its actions is
+ * finished, unchanged since the cutoff, holds no node (the node budget) and opened no breaker still
+ * open. A trigger a superseded action was archived under stays as long as the trigger it was
+ * archived from: they count how often that trigger's action was proposed again.
+ */
+export function prunableTriggersSql(d: PruneDialect): string {
+  const cutoff = d.param('cutoff');
+  return `
+    SELECT t.key, (SELECT CAST(COUNT(*) AS INTEGER) FROM healing_actions a WHERE a.trigger_key = t.key) AS actions
+      FROM healing_triggers t
+     WHERE t.closed_at < ${cutoff}
+       AND NOT EXISTS (
+         SELECT 1 FROM healing_actions k
+          WHERE k.trigger_key = t.key
+            AND (k.updated_at >= ${cutoff} OR NOT ${finished('k')}
+                 OR k.id IN (SELECT action_id FROM healing_nodes_held)
+                 OR k.id IN (SELECT action_id FROM healing_breakers WHERE closed_at IS NULL)))
+       AND NOT (t.key LIKE '%${SUPERSEDED}%'
+                AND (SELECT f.key FROM healing_triggers f WHERE f.key = ${d.archivedFrom('t.key')}) IS NOT NULL)
+     ORDER BY t.closed_at
+     LIMIT ${d.param('limit')}`;
+}
+
+const prunableRow = z.object({ key: z.string(), actions: z.number().int() });
+
+/**
+ * The triggers of a batch, in order, while they and their actions fit in `limit` rows (the first
+ * always: a batch makes progress), and whether prunable triggers are left for the next batch.
+ */
+export function batchOf(rows: unknown[], limit: number): { keys: string[]; more: boolean } {
+  const candidates = rows.map((row) => decodeRow(prunableRow, 'healing_triggers', row));
+  const keys: string[] = [];
+  let budget = limit;
+  for (const { key, actions } of candidates) {
+    if (keys.length > 0 && 1 + actions > budget) {
+      break;
+    }
+    keys.push(key);
+    budget -= 1 + actions;
+  }
+  return { keys, more: keys.length < candidates.length || candidates.length >= limit };
+}
+
+/**
+ * Records the audit log's retention cutoff, the first time, then moves it forward to `cutoff`, never
+ * back (the store refuses that too): a prune with an earlier cutoff deletes before its own.
+ */
+export const recordCutoffSql = (d: PruneDialect) => [
+  `INSERT INTO healing_retention (id, audit_cutoff)
+     SELECT 1, ${d.param('cutoff')} WHERE NOT EXISTS (SELECT 1 FROM healing_retention)`,
+  `UPDATE healing_retention SET audit_cutoff = ${d.param('cutoff')} WHERE id = 1 AND audit_cutoff < ${d.param('cutoff')}`,
+];
+
+/** The oldest audit entries before the cutoff, at most `limit` (the index on `at` finds them). */
+export const pruneAuditSql = (d: PruneDialect) =>
+  `DELETE FROM healing_audit WHERE id IN (
+     SELECT id FROM healing_audit WHERE at < ${d.param('cutoff')} ORDER BY at LIMIT ${d.param('limit')})`;
