@@ -14,6 +14,7 @@ import { MAX_PAGE_LIMIT } from '../../contract/pipeline';
 import { synthetic } from '../../detection/testSeries';
 import { AnomalyPanel } from './AnomalyPanel';
 import { plugin } from './module';
+import { morningRise } from './model/testFixtures';
 import { panelTestIds } from './testIds';
 import type { AnomalyPanelOptions } from './types';
 
@@ -80,6 +81,32 @@ function frameOf(
   });
 }
 
+/**
+ * A panel over a daily rhythm's morning rise that peaks under its 0.85 limit (see `morningRise`), on
+ * a dashboard of `rangeHours` that ends at its last sample.
+ */
+function morningRisePanel(
+  rangeHours: number,
+  options: Partial<AnomalyPanelOptions>,
+  labels?: Record<string, string>
+): PanelProps<AnomalyPanelOptions> {
+  const { t, v } = morningRise();
+  const frame = toDataFrame({
+    fields: [
+      { name: 'Time', type: FieldType.time, values: Array.from(t) },
+      { name: 'cpu', type: FieldType.number, values: Array.from(v), labels },
+    ],
+  });
+  const p = props([frame], { forecastLimit: 0.85, forecastDirection: 'above', ...options });
+  const to = t[t.length - 1];
+  const timeRange = {
+    from: dateTime(to - rangeHours * 3_600_000),
+    to: dateTime(to),
+    raw: { from: `now-${rangeHours}h`, to: 'now' },
+  };
+  return { ...p, timeRange, data: { ...p.data, timeRange } };
+}
+
 describe('AnomalyPanel', () => {
   it('draws each series with its layers and says which anomalies it found, above or below the band', () => {
     render(
@@ -111,12 +138,20 @@ describe('AnomalyPanel', () => {
         { name: 'disk', type: FieldType.number, values: Array.from(t, (_, i) => 20 + 0.02 * i + 0.2 * Math.sin(i)) },
       ],
     });
-    const p = props([rising], { forecastLimit: 70, forecastDirection: 'above' });
+    // 60 at the last sample, rising 0.24 an hour: 65 is within the 41.7 h the panel forecasts.
+    const p = props([rising], { forecastLimit: 65, forecastDirection: 'above' });
     render(<AnomalyPanel {...p} />);
     expect(screen.getByTestId(panelTestIds.timeToFailure)).toHaveTextContent(
-      /Time to failure: disk crosses 70 in \d+ (d|h)/
+      /^Time to failure \(browser estimate\): disk crosses 65 in \d+ h/
     );
     expect(Number(screen.getByTestId('plot').dataset.to)).toBeGreaterThan(p.timeRange.to.valueOf());
+  });
+
+  it('looks for a crossing only as far ahead as it forecasts, a quarter of the time range', () => {
+    // A 6 h dashboard forecasts 1.5 h ahead: the rise is not carried across the limit it never reaches.
+    render(<AnomalyPanel {...morningRisePanel(6, { source: 'browser' })} />);
+    expect(screen.getByTestId('plot')).toHaveTextContent('cpu · forecast');
+    expect(screen.queryByTestId(panelTestIds.timeToFailure)).not.toBeInTheDocument();
   });
 
   it('shows only what the layer options ask for', () => {
@@ -307,6 +342,53 @@ describe('AnomalyPanel with the backend', () => {
       );
       expect(calls('api/targets')).toHaveLength(10);
       expect(screen.getByTestId(panelTestIds.source)).toHaveTextContent('not scored');
+    });
+  });
+
+  describe('its time to failure', () => {
+    const forecasting = (timeToFailure: object | null) => {
+      const watched = { ...target, timeToFailure };
+      return (path: string) => {
+        if (path === 'api/targets') {
+          return Promise.resolve({ targets: [watched] });
+        }
+        if (path.startsWith('api/targets/')) {
+          return Promise.resolve({ target: watched, series: { cpu: [] }, anomalies: [], predictions: [], model: null });
+        }
+        return Promise.resolve({ anomalies: [] });
+      };
+    };
+    // A 4-day dashboard forecasts 24 h ahead: far enough for the browser's plain trend model to carry
+    // the morning rise across 0.85.
+    const panel = () => morningRisePanel(96, { source: 'backend', backendSignal: 'node/cpu' }, { instance: 'a' });
+    const ttf = {
+      signal: 'cpu',
+      limit: 0.9,
+      direction: 'above',
+      seconds: 7200,
+      lowerSeconds: 5400,
+      upperSeconds: null,
+      fromMs: morningRise().t[359],
+    };
+
+    async function summaryWith(timeToFailure: object | null) {
+      backendRequest.mockImplementation(forecasting(timeToFailure));
+      const { unmount } = render(<AnomalyPanel {...panel()} />);
+      await waitFor(() => expect(screen.getByTestId(panelTestIds.source)).toHaveTextContent('Scored by backend'));
+      const text = screen.getByTestId(panelTestIds.timeToFailure).textContent;
+      unmount();
+      return text;
+    }
+
+    it('says the backend forecasts none where it gives none, not the browser’s crossing', async () => {
+      await expect(summaryWith(null)).resolves.toBe('Time to failure: none forecast by the backend');
+    });
+
+    it('shows the backend’s time to failure for the series’ own signal only, unlabelled', async () => {
+      await expect(summaryWith({ ...ttf, signal: 'memory' })).resolves.toBe(
+        'Time to failure: none forecast by the backend'
+      );
+      await expect(summaryWith(ttf)).resolves.toBe('Time to failure: cpu a crosses 0.9 in 2 h (1 h 30 min – later)');
     });
   });
 

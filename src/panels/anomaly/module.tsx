@@ -91,7 +91,7 @@ export const plugin = new PanelPlugin<AnomalyPanelOptions>(AnomalyPanel)
         path: 'forecastLimit',
         name: 'Limit',
         description:
-          'Value the forecast is checked against, in the series’ unit (e.g. 0.9 for 90% of a memory limit); the time to failure is when it is crossed.',
+          'Value the forecast is checked against, in the series’ unit (e.g. 0.9 for 90% of a memory limit); the time to failure is when it is crossed. Series the backend scores show the backend’s time to failure, against their watch’s limit, instead.',
         settings: { placeholder: 'none' },
         category: ['Forecast'],
         showIf: (o) => o.layers?.forecast !== false,

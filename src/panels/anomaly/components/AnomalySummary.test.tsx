@@ -23,6 +23,7 @@ const analysis = quietAnalysis;
 const user = setupUser();
 
 const crossing = (atMs: number, overrides: Partial<Crossing> = {}): Crossing => ({
+  source: 'backend',
   limit: 0.95,
   direction: 'above',
   atMs,
@@ -77,7 +78,7 @@ describe('AnomalySummary', () => {
     expect(screen.queryByTestId(panelTestIds.timeToFailure)).not.toBeInTheDocument();
     rerender(
       <AnomalySummary
-        analyses={[analysis(cpu, withCrossing(crossing(Infinity, { seconds: Infinity })))]}
+        analyses={[analysis(cpu, withCrossing(crossing(Infinity, { source: 'browser', seconds: Infinity })))]}
         timeZone="utc"
         showAnomalies={true}
         showForecast={true}
@@ -85,6 +86,53 @@ describe('AnomalySummary', () => {
       />
     );
     expect(screen.queryByTestId(panelTestIds.timeToFailure)).not.toBeInTheDocument();
+  });
+
+  it('labels a crossing the browser estimated as such, and the backend’s forecast as the time to failure', () => {
+    const at = DAY + 60_000 + 540_000;
+    const { rerender } = renderSummary([analysis(cpu, withCrossing(crossing(at, { source: 'browser' })))]);
+    expect(screen.getByTestId(panelTestIds.timeToFailure)).toHaveTextContent(
+      'Time to failure (browser estimate): cpu crosses 0.95 in 9 min (7 min – 10 min)'
+    );
+    rerender(
+      <AnomalySummary
+        analyses={[analysis(cpu, { source: 'backend', ...withCrossing(crossing(at)) })]}
+        timeZone="utc"
+        showAnomalies={true}
+        showForecast={true}
+        backendRequired={false}
+      />
+    );
+    expect(screen.getByTestId(panelTestIds.timeToFailure)).toHaveTextContent(
+      /^Time to failure: cpu crosses 0.95 in 9 min \(7 min – 10 min\)$/
+    );
+  });
+
+  it('says the backend forecasts none when the series it scores have no crossing, rather than inventing one', () => {
+    const path = { time: empty, value: empty, lower: empty, upper: empty };
+    const { rerender } = renderSummary([
+      analysis(cpu, { source: 'backend', forecast: { path } }),
+      analysis(mem, { source: 'browser', forecast: { path } }),
+    ]);
+    expect(screen.getByTestId(panelTestIds.timeToFailure)).toHaveTextContent(
+      'Time to failure: none forecast by the backend'
+    );
+    // With the forecast off, or scored in the browser only: nothing to say of the backend.
+    for (const [analyses, showForecast] of [
+      [[analysis(cpu, { source: 'backend', forecast: { path } })], false],
+      [[analysis(cpu, { forecast: { path } })], true],
+    ] as const) {
+      rerender(
+        <AnomalySummary
+          analyses={[...analyses]}
+          timeZone="utc"
+          showAnomalies={true}
+          showForecast={showForecast}
+          backendRequired={false}
+        />
+      );
+      expect(screen.queryByTestId(panelTestIds.timeToFailure)).not.toBeInTheDocument();
+    }
   });
 
   it('counts the anomalies, says the latest in words and lists them all, latest first', () => {

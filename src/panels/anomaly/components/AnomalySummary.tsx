@@ -5,7 +5,7 @@ import { Badge, useStyles2 } from '@grafana/ui';
 import type { TimeZone } from '@grafana/schema';
 import { ARTIME_PROBATION_MS } from '../../../detection';
 import type { AnomalyRange, Crossing, SeriesAnalysis, Warmup } from '../model/analysis';
-import { formatDuration, formatSpan } from '../model/format';
+import { estimateNote, formatDuration, formatSpan } from '../model/format';
 import { panelTestIds } from '../testIds';
 
 export interface AnomalySummaryProps {
@@ -39,9 +39,9 @@ export function describeCrossing(name: string, c: Crossing): string {
 }
 
 /**
- * One line above the graph that says what the canvas shows: the soonest time to failure, how many
- * anomalies and the latest in words, and where the scores come from. The full list is there for
- * screen readers, since a canvas says nothing to them.
+ * One line above the graph that says what the canvas shows: the soonest time to failure (or that
+ * the backend forecasts none), how many anomalies and the latest in words, and where the scores
+ * come from. The full list is there for screen readers, since a canvas says nothing to them.
  */
 export function AnomalySummary({
   analyses,
@@ -75,8 +75,11 @@ export function AnomalySummary({
     <div className={styles.summary} data-testid={panelTestIds.summary} style={{ height: SUMMARY_HEIGHT }}>
       {showForecast && soonest && (
         <span className={styles.ttf} data-testid={panelTestIds.timeToFailure}>
-          Time to failure: {describeCrossing(soonest.name, soonest.crossing)}
+          Time to failure{estimateNote(soonest.crossing.source)}: {describeCrossing(soonest.name, soonest.crossing)}
         </span>
+      )}
+      {showForecast && !soonest && backend > 0 && (
+        <span data-testid={panelTestIds.timeToFailure}>Time to failure: none forecast by the backend</span>
       )}
       {showAnomalies && (
         <span className={styles.item}>

@@ -21,6 +21,7 @@ const empty = new Float64Array(2);
 const analysis = (overrides: Partial<SeriesAnalysis> = {}) => quietAnalysis(series, overrides);
 
 const crossing = {
+  source: 'browser' as const,
   limit: 0.95,
   direction: 'above' as const,
   atMs: 600_000,
@@ -51,10 +52,38 @@ describe('LayerKey', () => {
       'Expected band (learned normal range)',
       'Forecast and its range',
       'Limit 95% (failure when above)',
-      'Predicted crossing',
+      'Predicted crossing (browser estimate)',
       'Score threshold 0.80',
       'Anomaly (▲ above / ▼ below the band)',
     ]);
+  });
+
+  it('labels the browser’s estimates beside the backend’s scores, and each browser crossing when they mix', () => {
+    const only = { band: false, score: false, anomalies: false, forecast: true };
+    const backendCrossing = { ...crossing, source: 'backend' as const };
+    const { rerender } = render(
+      <LayerKey
+        analyses={[analysis({ source: 'backend', forecast: { ...forecast, crossing: backendCrossing } })]}
+        layers={only}
+        threshold={0.8}
+      />
+    );
+    expect(items()).toEqual([
+      'Forecast and its range (browser estimate)',
+      'Limit 95% (failure when above)',
+      'Predicted crossing',
+    ]);
+    rerender(
+      <LayerKey
+        analyses={[
+          analysis({ source: 'backend', forecast: { ...forecast, crossing: backendCrossing } }),
+          analysis({ forecast }),
+        ]}
+        layers={only}
+        threshold={0.8}
+      />
+    );
+    expect(items()).toContain('Predicted crossing (browser estimate where marked)');
   });
 
   it('leaves out layers that are off or have nothing to show, and renders nothing when none remain', () => {

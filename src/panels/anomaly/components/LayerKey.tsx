@@ -3,6 +3,7 @@ import { css } from '@emotion/css';
 import { colorManipulator, type GrafanaTheme2 } from '@grafana/data';
 import { useStyles2 } from '@grafana/ui';
 import type { SeriesAnalysis } from '../model/analysis';
+import { estimateNote } from '../model/format';
 import { panelTestIds } from '../testIds';
 import type { AnomalyLayers } from '../types';
 
@@ -32,13 +33,16 @@ export function LayerKey({ analyses, layers, threshold }: Props) {
     items.push({ item: 'band', label: 'Expected band (learned normal range)', swatch: styles.band });
   }
   if (layers.forecast && analyses.some((a) => a.forecast)) {
-    items.push({ item: 'forecast', label: 'Forecast and its range', swatch: styles.forecast });
+    // The path is always the browser's: beside backend scores, say so.
+    const besideBackend = analyses.some((a) => a.source === 'backend' && a.forecast);
+    const label = `Forecast and its range${besideBackend ? estimateNote('browser') : ''}`;
+    items.push({ item: 'forecast', label, swatch: styles.forecast });
   }
   if (crossing && limitText) {
     const limit = `${limitText.prefix ?? ''}${limitText.text}${limitText.suffix ?? ''}`;
     items.push({ item: 'limit', label: `Limit ${limit} (failure when ${crossing.direction})`, swatch: styles.limit });
     if (Number.isFinite(crossing.atMs)) {
-      items.push({ item: 'crossing', label: 'Predicted crossing', swatch: styles.crossing });
+      items.push({ item: 'crossing', label: `Predicted crossing${crossingNote(analyses)}`, swatch: styles.crossing });
     }
   }
   if (layers.score) {
@@ -60,6 +64,19 @@ export function LayerKey({ analyses, layers, threshold }: Props) {
       ))}
     </ul>
   );
+}
+
+/** What the key adds about the crossings drawn: all the browser's, or mixed with the backend's (the graph then marks each). */
+function crossingNote(analyses: SeriesAnalysis[]): string {
+  const sources = new Set(
+    analyses.flatMap((a) =>
+      a.forecast?.crossing && Number.isFinite(a.forecast.crossing.atMs) ? [a.forecast.crossing.source] : []
+    )
+  );
+  if (!sources.has('browser')) {
+    return '';
+  }
+  return sources.has('backend') ? ' (browser estimate where marked)' : estimateNote('browser');
 }
 
 const getStyles = (theme: GrafanaTheme2) => {

@@ -2,6 +2,7 @@ import type uPlot from 'uplot';
 import { colorManipulator, type GrafanaTheme2 } from '@grafana/data';
 import type { Severity } from '../../../detection';
 import type { AnomalyRange, Crossing } from '../model/analysis';
+import { estimateNote } from '../model/format';
 
 export interface Overlays {
   ranges: AnomalyRange[];
@@ -76,8 +77,9 @@ export function drawOverlays(u: uPlot, overlays: Overlays, theme: GrafanaTheme2)
       ctx.stroke();
       ctx.setLineDash([]);
       ctx.fillStyle = theme.colors.text.primary;
-      ctx.textAlign = x > right - 160 * px ? 'right' : 'left';
-      ctx.fillText(`${c.name} reaches the limit`, x + (ctx.textAlign === 'right' ? -4 : 4) * px, bottom - 18 * px);
+      const label = `${c.name} reaches the limit${estimateNote(c.source)}`;
+      ctx.textAlign = x + (4 * px + ctx.measureText(label).width) > right ? 'right' : 'left';
+      ctx.fillText(label, x + (ctx.textAlign === 'right' ? -4 : 4) * px, bottom - 18 * px);
       ctx.textAlign = 'left';
     }
   }

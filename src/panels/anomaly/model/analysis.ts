@@ -26,8 +26,13 @@ export interface ForecastPath {
   upper: Float64Array;
 }
 
+/** Who scored a series or estimated a crossing: the detection library in this browser, or the backend. */
+export type Scorer = 'browser' | 'backend';
+
 /** When the forecast crosses the limit, as absolute times (Infinity: not within the horizon). */
 export interface Crossing {
+  /** The backend's forecast of its watch's limit, or the browser's estimate against the panel's limit. */
+  source: Scorer;
   limit: number;
   direction: LimitDirection;
   /** Best estimate. */
@@ -51,7 +56,7 @@ export interface Forecast {
 export interface SeriesAnalysis {
   series: PanelSeries;
   /** Who scored it; `none` when the backend was required but does not watch this series. */
-  source: 'browser' | 'backend' | 'none';
+  source: Scorer | 'none';
   score: Float64Array;
   expected: Float64Array;
   lower: Float64Array;

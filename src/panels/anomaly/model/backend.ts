@@ -27,7 +27,8 @@ export function matchTarget(series: PanelSeries, targets: Target[]): Target | un
  * The panel series with the backend's band, scores and anomalies. Band points are matched to the
  * panel's samples by nearest time within half a step, since the panel's step and the watch's step
  * may differ; samples the backend no longer keeps stay unknown rather than being made up. The
- * forecast path is the browser's; the crossing is the backend's when it forecasts this signal.
+ * forecast path is the browser's; the crossing is only ever the backend's, and only when its
+ * target's time to failure is this signal's: a browser guess here would read as the backend's.
  */
 export function backendAnalysis(
   series: PanelSeries,
@@ -39,7 +40,7 @@ export function backendAnalysis(
     .filter((a) => a.signals.length === 0 || a.signals.includes(backend.signal))
     .map((a) => toRange(a, series, expected));
   const ttf = backend.target.timeToFailure;
-  const crossing = ttf && ttf.signal === backend.signal ? toCrossing(ttf) : browserForecast?.crossing;
+  const crossing = ttf?.signal === backend.signal ? toCrossing(ttf) : undefined;
   const forecast = browserForecast ? { path: browserForecast.path, crossing } : undefined;
   return { series, source: 'backend', score, expected, lower, upper, ranges, forecast };
 }
@@ -100,6 +101,7 @@ function sideAt(series: PanelSeries, expected: Float64Array, ms: number): Side {
 function toCrossing(ttf: TimeToFailure): Crossing {
   const at = (s: number | null) => (s === null ? Infinity : ttf.fromMs + s * 1000);
   return {
+    source: 'backend',
     limit: ttf.limit,
     direction: ttf.direction,
     atMs: at(ttf.seconds),

@@ -1,6 +1,6 @@
 import { synthetic } from '../../../detection/testSeries';
 import { forecastSeries } from './forecast';
-import { T0, ramp } from './testFixtures';
+import { morningRise, T0, ramp } from './testFixtures';
 
 describe('forecastSeries', () => {
   it('predicts when a rising series crosses its limit, with a range around it, and draws up to it', () => {
@@ -8,6 +8,7 @@ describe('forecastSeries', () => {
     // 10 + 0.1 * 599 ≈ 70 at the end; 80 is ~100 steps (~8.3 h) ahead.
     const f = forecastSeries({ time: t, values: v, horizonMs: 48 * 3_600_000, limit: 80, direction: 'above' })!;
     const c = f.crossing!;
+    expect(c.source).toBe('browser');
     expect(c.seconds / 3600).toBeGreaterThan(6);
     expect(c.seconds / 3600).toBeLessThan(11);
     expect(c.earliestMs).toBeLessThanOrEqual(c.atMs);
@@ -36,6 +37,27 @@ describe('forecastSeries', () => {
     })!.crossing!;
     expect(Number.isFinite(c.atMs)).toBe(true);
     expect(c.direction).toBe('below');
+  });
+
+  it('reports no crossing beyond the horizon it is asked for, and draws the path to that horizon', () => {
+    const { t, v } = ramp(600, 10, 0.1);
+    // The crossing the first case finds some 8 h ahead (its earliest edge over 6 h): not within 4 h.
+    const f = forecastSeries({ time: t, values: v, horizonMs: 4 * 3_600_000, limit: 80, direction: 'above' })!;
+    expect(f.crossing).toMatchObject({ atMs: Infinity, earliestMs: Infinity, seconds: Infinity });
+    expect(f.path.time[f.path.time.length - 1] - t[599]).toBe(4 * 3_600_000);
+  });
+
+  it('does not carry a daily rhythm’s morning rise across the limit past a short horizon', () => {
+    const { t, v } = morningRise();
+    // A 6 h dashboard forecasts a quarter of its range ahead, 1.5 h; the rise peaks at 0.80, under the limit.
+    const c = forecastSeries({
+      time: t,
+      values: v,
+      horizonMs: 1.5 * 3_600_000,
+      limit: 0.85,
+      direction: 'above',
+    })!.crossing!;
+    expect(c.atMs).toBe(Infinity);
   });
 
   it('draws the forecast over the horizon without a crossing when no limit is set', () => {

@@ -12,7 +12,7 @@ const MAX_FORECAST_STEPS = 600;
 
 /** How far ahead the forecast is drawn, and the limit it is checked against. */
 export interface ForecastOptions {
-  /** How far ahead to draw when no crossing is expected sooner. */
+  /** How far ahead to forecast: the path is drawn this far unless a crossing comes sooner, and a later crossing is not reported. */
   horizonMs: number;
   limit?: number;
   direction: LimitDirection;
@@ -26,7 +26,9 @@ export interface ForecastRequest extends ForecastOptions {
 /**
  * Damped Holt-Winters forecast after the last sample, drawn up to the latest plausible crossing of
  * the limit (or `horizonMs`), with the 90% range the library uses for its time to failure, so the
- * drawn band meets the limit exactly where the reported earliest and latest crossings say.
+ * drawn band meets the limit exactly where the reported earliest and latest crossings say. The
+ * crossing is searched for within `horizonMs` only, the stretch the graph shows: further out, this
+ * plain model's range is mostly uncertainty.
  */
 export function forecastSeries(request: ForecastRequest): Forecast | undefined {
   const { horizonMs, limit, direction } = request;
@@ -35,7 +37,7 @@ export function forecastSeries(request: ForecastRequest): Forecast | undefined {
   if (!(stepMs > 0)) {
     return undefined;
   }
-  const f = new StreamingForecaster({ stepMs });
+  const f = new StreamingForecaster({ stepMs, horizonSteps: Math.max(1, Math.ceil(horizonMs / stepMs)) });
   let lastMs = NaN;
   for (let i = 0; i < values.length; i++) {
     if (Number.isFinite(values[i])) {
@@ -52,6 +54,7 @@ export function forecastSeries(request: ForecastRequest): Forecast | undefined {
     const ttf = f.timeToLimit(limit, direction);
     const at = (s: number) => (s === Infinity ? Infinity : ttf.fromMs + s * 1000);
     crossing = {
+      source: 'browser',
       limit,
       direction,
       atMs: at(ttf.seconds),

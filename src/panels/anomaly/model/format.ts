@@ -1,6 +1,7 @@
 import { dateTimeFormat } from '@grafana/data';
 import type { TimeZone } from '@grafana/schema';
 import { formatTime as formatTimeWithZone, resolveTimeZone } from '../../../utils/time';
+import type { Scorer } from './analysis';
 
 /** "45 s", "47 min", "2 h 10 min", "3 d 4 h": the two largest units, as an operator reads a countdown. */
 export function formatDuration(seconds: number): string {
@@ -46,4 +47,9 @@ export function formatSpan(startMs: number, endMs: number, timeZone: TimeZone): 
   const end = dateTimeFormat(endMs, { format: DAY_TIME, timeZone: zone });
   const sameDay = start.slice(0, start.indexOf(',')) === end.slice(0, end.indexOf(','));
   return `${start}–${sameDay ? end.slice(end.indexOf(',') + 2) : end} ${dateTimeFormat(endMs, { format: 'z', timeZone: zone })}`;
+}
+
+/** Said after anything the browser forecast, so it is never read as the backend's forecast. */
+export function estimateNote(source: Scorer): string {
+  return source === 'browser' ? ' (browser estimate)' : '';
 }

@@ -4,10 +4,11 @@ import { synthetic } from '../../../detection/testSeries';
 import type { Anomaly, Target } from '../../../contract/pipeline';
 import { alignBand, backendAnalysis, matchTarget, parseBackendSignal } from './backend';
 import { analyseInBrowser, thresholdOfSensitivity } from './browser';
+import { forecastSeries } from './forecast';
 import { formatDuration } from './format';
 import { findRanges } from './ranges';
 import { readSeries } from './series';
-import { ramp, seriesOf, STEP, T0 } from './testFixtures';
+import { morningRise, ramp, seriesOf, STEP, T0 } from './testFixtures';
 
 describe('readSeries', () => {
   it('reads every number field beside a time field as a series, nulls as NaN', () => {
@@ -184,6 +185,50 @@ describe('backend analysis', () => {
     ]);
     expect(Array.from(aligned.score)).toEqual([NaN, NaN, NaN, 0.3, 0.4, 0.5]);
     expect(aligned.lower[4]).toBe(8);
+  });
+
+  describe('the crossing', () => {
+    const { t, v } = morningRise();
+    const series = seriesOf(t, v);
+    // Asked far enough ahead, the browser's plain trend model carries the morning rise across 0.85.
+    const browser = forecastSeries({ time: t, values: v, horizonMs: 24 * 3_600_000, limit: 0.85, direction: 'above' });
+    const withTimeToFailure = (timeToFailure: Target['timeToFailure']) =>
+      backendAnalysis(
+        series,
+        { target: { timeToFailure } as unknown as Target, signal: 'cpu', points: [], anomalies: [] },
+        browser
+      ).forecast;
+
+    it('is none where the backend forecasts none, even when the browser’s estimate crosses', () => {
+      expect(Number.isFinite(browser!.crossing!.atMs)).toBe(true);
+      const forecast = withTimeToFailure(null);
+      expect(forecast!.crossing).toBeUndefined();
+      // The path drawn is still the browser's.
+      expect(forecast!.path).toBe(browser!.path);
+    });
+
+    it('is the backend’s for the series’ own signal only, not the target’s soonest of another signal', () => {
+      const ttf = {
+        signal: 'cpu',
+        limit: 0.9,
+        direction: 'above' as const,
+        seconds: 7200,
+        lowerSeconds: 5400,
+        upperSeconds: null,
+        fromMs: t[359],
+      };
+      expect(withTimeToFailure({ ...ttf, signal: 'memory' })!.crossing).toBeUndefined();
+      expect(withTimeToFailure(ttf)!.crossing).toEqual({
+        source: 'backend',
+        limit: 0.9,
+        direction: 'above',
+        atMs: t[359] + 7_200_000,
+        earliestMs: t[359] + 5_400_000,
+        latestMs: Infinity,
+        fromMs: t[359],
+        seconds: 7200,
+      });
+    });
   });
 
   it('marks an episode’s peak where the backend recorded it, at its start when it recorded none', () => {
