@@ -42,6 +42,13 @@ export interface StreamingDetector {
    * (failureprophet: its ARTime still learns the series' shapes). Absent or 0: it scores fully.
    */
   readonly faultsOnlySamplesLeft?: number;
+  /**
+   * Optional: whether the last score came from a gross-fault call (failureprophet: a value beyond the
+   * range seen, a first drop to 0, a value stuck flat, a series that stopped) rather than from the
+   * shape of the series alone. An operator's "false positive" silences a recurring shape, never such a
+   * call (src/server/pipeline/benignExcursions.ts). Absent: the detector does not tell them apart.
+   */
+  readonly faultCall?: boolean;
   /** Plain JSON-serialisable snapshot; `restoreDetector` resumes from it. */
   toState(): DetectorState;
 }

@@ -142,7 +142,13 @@ describe.each(NAMES)('%s', (name: LeadersName) => {
 
   it("reports the bounded ARTime's weighted score, or FAULT_SCORE where a gross fault is called, sample by sample", () => {
     const v = Float64Array.from(series('daily'), (x, i) => (i === 4000 ? 200 : i >= 5000 && i < 5010 ? NaN : x));
-    const both = run(leaders(), v);
+    const d = leaders();
+    const calls: boolean[] = [];
+    const both = Float64Array.from(v, (x, i) => {
+      const score = d.update(T0 + i * STEP, x);
+      calls.push(d.faultCall === true);
+      return score;
+    });
     const range = name === 'failureprophet' ? ARTIME_RANGE_SEEN : {};
     const artime = run(
       ArtimeDetector.bounded({ trainingPoints: PROBATION, maxCategories: PRODUCT_CATEGORIES, ...range }),
@@ -150,6 +156,10 @@ describe.each(NAMES)('%s', (name: LeadersName) => {
     );
     const weighted = Array.from(artime, (a) => Math.min(1, LEADERS_ARTIME_WEIGHT * a));
     both.forEach((x, i) => expect([weighted[i], FAULT_SCORE]).toContain(x));
+    // faultCall says which: ARTime's score alone where it is false, a fault call wherever the score is above it.
+    both.forEach((x, i) => expect(calls[i] ? x : weighted[i]).toBe(calls[i] ? FAULT_SCORE : x));
+    expect(calls[4000]).toBe(true);
+    expect(calls.filter(Boolean).length).toBeLessThan(20);
     // The spike and the stop are called; failureprophet-v5's level views (not used) would score elsewhere too.
     expect(both[4000]).toBe(FAULT_SCORE);
     expect(Math.max(...both.subarray(5000, 5000 + FEW))).toBe(FAULT_SCORE);

@@ -183,6 +183,11 @@ export class FailureProphetLeadersDetector implements StreamingDetector {
     return this.runs.missingRunLevel;
   }
 
+  /** The last score is a fault call's (the range seen, a drop to 0, a flat or missing run), not ARTime's alone. */
+  get faultCall(): boolean {
+    return this.lastFault > 0;
+  }
+
   /** Until the ARTime has learned its probation (ARTIME_PROBATION_MS of the series by default), only fault calls alarm. */
   get faultsOnlySamplesLeft(): number {
     return this.artime.samplesToLearn;

@@ -231,8 +231,12 @@ describe('pipeline API, feedback, retraining, listeners and annotations (real Pr
       reason: 'on_demand',
       feedback: { falsePositive: 2, confirmed: 1 },
     });
-    // Two false positives raise the threshold; the confirmed incident's window is left out of training.
-    expect(after.threshold).toBeGreaterThan(before.threshold);
+    // The two false positives were spikes above the band: the highest is benign from now on, and the
+    // threshold stays (raising it would hide other faults); the confirmed incident's window is left out of training.
+    expect(after.threshold).toBe(before.threshold);
+    expect(after.params.benignExcursions).toEqual([
+      expect.objectContaining({ signal: 'depth', side: 'above', extreme: Math.max(a.peak!.value, b.peak!.value) }),
+    ]);
     expect(after.params.excludedWindows).toHaveLength(1);
     expect(after.samples).toBeLessThan((after.rangeEnd - after.rangeStart) / STEP + 1);
     expect(h.pipeline.targets()[0].threshold).toBe(after.threshold);

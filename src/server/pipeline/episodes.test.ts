@@ -98,4 +98,58 @@ describe('Episodes', () => {
       expect.objectContaining({ start: 3 * STEP, state: 'open' }),
     ]);
   });
+
+  describe('hold (its target relearns)', () => {
+    /** An episode stored open from 10 to 12 steps (closeAfter 2), then held for a replay up to step 13. */
+    function held(): Episodes {
+      const e = new Episodes(target, 2);
+      e.alarm(alarm(10 * STEP, 0.4));
+      e.alarm(alarm(12 * STEP, 0.5));
+      e.take();
+      e.hold(13 * STEP, STEP);
+      expect(e.open).toBeNull();
+      expect(e.held).toMatchObject({ anomaly: { start: 10 * STEP, state: 'open' }, until: 14 * STEP });
+      return e;
+    }
+
+    it('an alarm before it starts is another episode; the held one closes once passed, handed over first', () => {
+      const e = held();
+      e.alarm(alarm(8 * STEP, 0.6));
+      e.alarm(alarm(11 * STEP, 0.6));
+      e.reach(14 * STEP);
+      expect(e.held).toBeNull();
+      expect(e.unstored).toBe(1);
+      expect(e.take()).toEqual([
+        expect.objectContaining({ start: 10 * STEP, end: 12 * STEP, state: 'closed' }),
+        expect.objectContaining({ start: 8 * STEP, end: 11 * STEP, state: 'open' }),
+      ]);
+    });
+
+    it('a step still abnormal within it continues it too', () => {
+      const e = held();
+      e.persist(13 * STEP);
+      expect(e.held).toBeNull();
+      expect(e.unstored).toBe(0);
+      expect(e.take()).toEqual([expect.objectContaining({ start: 10 * STEP, end: 13 * STEP, state: 'open' })]);
+    });
+
+    it('closing (the target disappeared) closes the held anomaly and the open one', () => {
+      const e = held();
+      e.alarm(alarm(20 * STEP, 0.6));
+      e.close();
+      expect(e.take()).toEqual([
+        expect.objectContaining({ start: 10 * STEP, state: 'closed' }),
+        expect.objectContaining({ start: 20 * STEP, state: 'closed' }),
+      ]);
+    });
+
+    it('one opened since the last take (never stored nor told of) closes at once rather than being held', () => {
+      const e = new Episodes(target, 2);
+      e.alarm(alarm(10 * STEP, 0.4));
+      e.hold(13 * STEP, STEP);
+      expect(e.held).toBeNull();
+      expect(e.unstored).toBe(1);
+      expect(e.take()).toEqual([expect.objectContaining({ start: 10 * STEP, state: 'closed' })]);
+    });
+  });
 });

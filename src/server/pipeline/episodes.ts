@@ -38,6 +38,16 @@ export interface Alarm {
   peak?: EpisodePeak;
 }
 
+/**
+ * The anomaly that was open when its target relearned (Episodes.hold), until the relearned models
+ * find it again or pass it: stored with the target's state, so a restart goes on waiting for it.
+ */
+export interface HeldAnomaly {
+  anomaly: AnomalyRecord;
+  /** The first step at which it is no longer the episode an alarm would extend: reached without one, it closes. */
+  until: number;
+}
+
 const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
 
 /** No anomalies: one frozen array for every target with none to hand over. */
@@ -61,6 +71,8 @@ export class Episodes {
    * stored. Counted, not read from a missing id: a restored open anomaly may have none, yet is stored.
    */
   private opened = 0;
+  /** The anomaly open when the target relearned, while the replay may still find it (null: none). */
+  private heldOpen: HeldAnomaly | null = null;
 
   constructor(
     private readonly target: { id: string; watch: string; labels: Record<string, string> },
@@ -81,15 +93,53 @@ export class Episodes {
     return this.opened;
   }
 
-  /** The state stored with a checkpoint: its open anomaly, if any, is stored too (with it or before it). */
-  restore(open: AnomalyRecord | null, quiet: number): void {
+  get held(): HeldAnomaly | null {
+    return this.heldOpen;
+  }
+
+  /** The state stored with a checkpoint: its open and held anomalies, if any, are stored too (with it or before it). */
+  restore(open: AnomalyRecord | null, quiet: number, held: HeldAnomaly | null = null): void {
     this.current = open;
     this.quiet = quiet;
     this.opened = 0;
+    this.heldOpen = held;
+  }
+
+  /**
+   * The target relearns from its history, replayed up to `end` (TargetModel.relearn): its open
+   * anomaly is held rather than closed. Closed, listeners would hear a resolved fault, and then a
+   * new one when the replay finds it again: healing would cancel or repeat what it proposed for it,
+   * and the opened counter count it twice. Held, an alarm of the replay within it (from its start
+   * until closeAfter steps after its end: where the old episode would have gone on) continues it,
+   * its id and start kept; the first step past that without one closes it, once (reach). One that
+   * starts after `end` (stored by a clock that ran ahead) cannot be found again: it closes now. One
+   * opened since the last take was never stored nor told of: it closes now too, as it always did.
+   */
+  hold(end: number, stepMs: number): void {
+    const open = this.current;
+    if (!open) {
+      return;
+    }
+    if (this.opened > 0 || open.start > end) {
+      this.close();
+      return;
+    }
+    this.closeHeld();
+    this.heldOpen = { anomaly: open, until: Math.min(open.end, end) + this.closeAfter * stepMs };
+    this.current = null;
+    this.quiet = 0;
+  }
+
+  /** The replay reached step t: a held anomaly it did not find again by now closes. */
+  reach(t: number): void {
+    if (this.heldOpen && t >= this.heldOpen.until) {
+      this.closeHeld();
+    }
   }
 
   alarm(a: Alarm): void {
     this.quiet = 0;
+    this.current ??= this.foundAgain(a.t);
     if (!this.current) {
       this.current = {
         targetId: this.target.id,
@@ -131,6 +181,7 @@ export class Episodes {
 
   /** Still abnormal though not alarming again (a detector reports an event once): the episode goes on. */
   persist(t: number): void {
+    this.current ??= this.foundAgain(t);
     if (this.current) {
       this.current.end = t;
       this.quiet = 0;
@@ -156,13 +207,33 @@ export class Episodes {
     }
   }
 
-  /** Closes the open anomaly (quiet long enough, or the target disappeared). */
+  /** Closes the open anomaly, and the held one (quiet long enough, or the target disappeared). */
   close(): void {
+    this.closeHeld();
     if (this.current) {
       this.current.state = 'closed';
       this.closed = this.closed.concat(this.current);
       this.current = null;
       this.dirty = false;
+    }
+  }
+
+  /** The held anomaly, when the replay is at step t within it: it goes on as the open episode. */
+  private foundAgain(t: number): AnomalyRecord | null {
+    const held = this.heldOpen;
+    if (!held || t < held.anomaly.start || t >= held.until) {
+      return null;
+    }
+    this.heldOpen = null;
+    this.dirty = true;
+    return held.anomaly;
+  }
+
+  private closeHeld(): void {
+    if (this.heldOpen) {
+      this.heldOpen.anomaly.state = 'closed';
+      this.closed = this.closed.concat(this.heldOpen.anomaly);
+      this.heldOpen = null;
     }
   }
 

@@ -1,10 +1,11 @@
 import { messageOf } from '../../utils/messageOf';
 import { RECOMMENDED_THRESHOLD } from '../../detection';
-import type { ModelVersion, RetrainResponse } from '../../contract/pipeline';
+import { MAX_PAGE_LIMIT, type Anomaly, type ModelVersion, type RetrainResponse } from '../../contract/pipeline';
 import type { Clock } from '../clock';
 import type { WatchConfig } from '../config/schema';
 import type { RangeSeries } from '../prometheus/types';
 import type { PipelineRepository } from './store/repository';
+import { BenignMeasure, type BenignExcursion } from './benignExcursions';
 import { LoopTurns } from './loopTurns';
 import { freshModels, type TargetModel, type TargetSettings } from './targetModel';
 import { scoresMissing } from './signal';
@@ -34,16 +35,22 @@ export function baseThreshold(watch: WatchConfig): number {
 const FALSE_POSITIVE_STEP = 0.05;
 const MAX_THRESHOLD = 0.9;
 
-/** The threshold a target retrains with: its watch's (`base`), raised for each false positive after the first. */
+/**
+ * The threshold a target retrains with: its watch's (`base`), raised for each false positive after
+ * the first, up to MAX_THRESHOLD; never below `base` (a watch may ask for more than MAX_THRESHOLD).
+ */
 export function retrainedThreshold(base: number, falsePositives: number): number {
-  return falsePositives >= 2 ? Math.min(MAX_THRESHOLD, base + FALSE_POSITIVE_STEP * (falsePositives - 1)) : base;
+  return falsePositives >= 2
+    ? Math.max(base, Math.min(MAX_THRESHOLD, base + FALSE_POSITIVE_STEP * (falsePositives - 1)))
+    : base;
 }
 
 /** What a model version records of how it was trained. */
 export function modelParams(
   watch: WatchConfig,
   settings: TargetSettings,
-  excluded: Array<[number, number]>
+  excluded: Array<[number, number]>,
+  benign: readonly BenignExcursion[] = []
 ): Record<string, unknown> {
   return {
     detector: settings.detector,
@@ -52,6 +59,7 @@ export function modelParams(
     stepMs: settings.stepMs,
     forecaster: { method: 'holt-winters', horizonSteps: settings.horizonSteps, limits: watch.limits },
     excludedWindows: excluded,
+    benignExcursions: benign,
   };
 }
 
@@ -89,10 +97,47 @@ export async function recordInitialModels(
   return recorded;
 }
 
+/** What operators (and verification) said of a target's anomalies, as its retraining uses it. */
+interface TargetFeedback {
+  confirmed: Array<[number, number]>;
+  /** Its false-positive anomalies inside the history, newest first. */
+  falsePositives: Anomaly[];
+}
+
+/**
+ * The feedback a target retrains with, or why it cannot be read (that target's retraining fails,
+ * not its watch's). Only false positives inside the history replayed count: a model learns from that
+ * history alone, so an older one says nothing about what it learned; counted for ever, a target
+ * marked often a year ago would keep a raised threshold (and its real alarms late) for good, and its
+ * excursions cannot be measured without the samples.
+ */
+async function feedbackOf(
+  repo: PipelineRepository,
+  id: string,
+  start: number,
+  end: number
+): Promise<TargetFeedback | { error: string }> {
+  try {
+    const labelled = await repo.labelledWindows(id);
+    const starts = new Set(labelled.falsePositive.filter(([a, b]) => b >= start && a <= end).map(([a]) => a));
+    const falsePositives: Anomaly[] = [];
+    // Their signals and directions, from the target's anomalies in the history (newest first); null: read them all.
+    let cursor: string | null | undefined = starts.size > 0 ? undefined : null;
+    while (cursor !== null) {
+      const page = await repo.anomalyPage({ target: id, from: start, to: end, limit: MAX_PAGE_LIMIT, cursor });
+      falsePositives.push(...page.anomalies.filter((a) => starts.has(a.start)));
+      cursor = page.next;
+    }
+    return { confirmed: labelled.confirmed, falsePositives };
+  } catch (err) {
+    return { error: `feedback unreadable: ${messageOf(err)}` };
+  }
+}
+
 /**
  * Retrains the chosen targets on the watch's history up to `end` (the last processed step), leaving
- * out windows confirmed as incidents and raising the threshold of targets with repeated false
- * positives. A target's new model replaces the old one only if it trained without error.
+ * out windows confirmed as incidents, and keeping how far the signals of its false positives went
+ * (benignExcursions.ts). A target's new model replaces the old one only if it trained without error.
  */
 export async function retrainTargets(
   deps: TrainingDeps,
@@ -104,13 +149,21 @@ export async function retrainTargets(
   const base = baseThreshold(watch);
   const start = Math.ceil((end - watch.history) / watch.step) * watch.step;
   const margin = watch.closeAfter * watch.step;
-  const labels = await Promise.all(chosen.map((t) => repo.labelledWindows(t.id)));
+  const feedback = await Promise.all(chosen.map((t) => feedbackOf(repo, t.id, start, end)));
   const plans = new Map(
     chosen.map((t, i) => {
-      const labelled = labels[i];
-      const excluded = labelled.confirmed.map(([a, b]): [number, number] => [a - margin, b + margin]);
-      const fp = labelled.falsePositive.length;
-      const threshold = retrainedThreshold(base, fp);
+      const labelled = feedback[i];
+      const failed = 'error' in labelled;
+      const confirmed = failed ? [] : labelled.confirmed;
+      const falsePositives = failed ? [] : labelled.falsePositives;
+      const excluded = confirmed.map(([a, b]): [number, number] => [a - margin, b + margin]);
+      const names = t.signals.map((s) => s.spec.name);
+      // A false positive that only left signals' bands is silenced by its excursions: raising the
+      // threshold as well would only hide other, smaller faults on every signal and delay real alarms
+      // (by hours on NAB's rogue_agent_key_hold). It still rises for those the excursions cannot
+      // silence: a stop, a departure from the peers, a forecast (named with a suffix).
+      const unmeasured = falsePositives.filter((a) => a.signals.some((name) => !names.includes(name))).length;
+      const threshold = retrainedThreshold(base, unmeasured);
       const models = t.signals.map((s) => ({ name: s.spec.name, ...freshModels(s.spec, settings, threshold) }));
       return [
         t.id,
@@ -119,19 +172,23 @@ export async function retrainTargets(
           excluded,
           threshold,
           models,
+          benign: new BenignMeasure(falsePositives, names),
           samples: 0,
           first: NaN,
           last: NaN,
-          error: undefined as string | undefined,
-          feedback: { falsePositive: fp, confirmed: labelled.confirmed.length },
+          error: failed ? labelled.error : undefined,
+          feedback: { falsePositive: falsePositives.length, confirmed: confirmed.length },
         },
       ];
     })
   );
+  type Plan = typeof plans extends Map<string, infer P> ? P : never;
   const turns = new LoopTurns(() => deps.clock.elapsed());
   for (let from = start, to = start; from <= end; from = to + watch.step) {
     to = Math.min(end, from + (deps.answerSteps() - 1) * watch.step);
     const results = await deps.fetch(from, to);
+    // The steps of this answer each target learned a value at: "samples" counts steps, as a target's first version does.
+    const used = new Map<Plan, Uint8Array>();
     for (const [signal, list] of results) {
       for (const s of list) {
         // An answer's training for a whole fleet takes seconds: the API and /healthz answer meanwhile.
@@ -145,6 +202,11 @@ export async function retrainTargets(
         }
         const gaps = scoresMissing(watch.detector);
         const excluded = (t: number): boolean => plan.excluded.some(([a, b]) => t >= a && t <= b);
+        let steps = used.get(plan);
+        if (!steps) {
+          steps = new Uint8Array(Math.round((to - from) / watch.step) + 1);
+          used.set(plan, steps);
+        }
         try {
           for (let i = 0; i < s.timestamps.length; i++) {
             const t = s.timestamps[i];
@@ -164,7 +226,8 @@ export async function retrainTargets(
             }
             model.detector.update(t, s.values[i]);
             model.forecaster?.update(t, s.values[i]);
-            plan.samples++;
+            plan.benign.observe(signal, t, s.values[i], model.detector.expected);
+            steps[Math.round((t - from) / watch.step)] = 1;
             plan.first = Number.isNaN(plan.first) ? t : Math.min(plan.first, t);
             plan.last = Number.isNaN(plan.last) ? t : Math.max(plan.last, t);
           }
@@ -173,11 +236,15 @@ export async function retrainTargets(
         }
       }
     }
+    for (const [plan, steps] of used) {
+      plan.samples += steps.reduce((n, x) => n + x, 0);
+    }
   }
   const failed: RetrainResult['failed'] = [];
   const retrained: TargetModel[] = [];
   for (const plan of plans.values()) {
     const error = plan.error ?? (plan.samples === 0 ? 'no samples in the history range' : undefined);
+    const benign = error ? [] : plan.benign.excursions();
     const version = await repo.addModel({
       watch: watch.name,
       targetId: plan.target.id,
@@ -188,7 +255,7 @@ export async function retrainTargets(
       rangeStart: Number.isNaN(plan.first) ? start : plan.first,
       rangeEnd: Number.isNaN(plan.last) ? end : plan.last,
       samples: plan.samples,
-      params: modelParams(watch, settings, plan.excluded),
+      params: modelParams(watch, settings, plan.excluded, benign),
       threshold: plan.threshold,
       feedback: plan.feedback,
     });
@@ -197,6 +264,7 @@ export async function retrainTargets(
       continue;
     }
     plan.target.replaceModels(plan.models, plan.threshold, version);
+    plan.target.benign = benign;
     retrained.push(plan.target);
   }
   return { trained: retrained.length, failed, retrained };

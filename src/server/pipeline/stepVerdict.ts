@@ -1,5 +1,6 @@
 import { assess } from '../../detection';
 import type { FailureModel, Severity, TimeToFailure } from '../../contract/pipeline';
+import { benignReach, NO_BENIGN_EXCURSIONS, type BenignExcursion } from './benignExcursions';
 import type { Alarm } from './episodes';
 import { earliest, levelOf, peakOf, sideOf, type SignalModel } from './signal';
 import { stopVerdict, type Absence } from './vanished';
@@ -21,6 +22,10 @@ export interface ScoredStep {
   absence?: Absence;
   /** An anomaly is open on the target. */
   open: boolean;
+  /** What the operator marked as false positives left the target with (benignExcursions.ts). */
+  benign?: readonly BenignExcursion[];
+  /** The target has stayed abnormal since a step left unalarmed as benign (the last verdict's `benignRun`). */
+  benignRun?: boolean;
 }
 
 /** What a scored step says: the target's severity and failure model, and what it does to the target's episode. */
@@ -31,15 +36,23 @@ export interface StepVerdict {
   alarm?: Alarm;
   /** No alarm, yet a signal is still abnormal: the open episode lasts. */
   persists: boolean;
+  /** No alarm because benign, or still abnormal since one: the next step's `benignRun`. */
+  benignRun?: boolean;
 }
 
 /** The verdict of a scored step (after the target's probation). */
 export function verdictOf(step: ScoredStep): StepVerdict {
   const { t, signals, threshold, ttf, peer, absence } = step;
   const peerOutlier = peer !== undefined && peer.score >= threshold;
-  const alarm = step.score >= threshold || (ttf !== null && earliest(ttf) <= TTF_ALARM_SECONDS);
+  const benign = step.score >= threshold && onlyBenign(step);
+  const escaped = step.benignRun ? escapedBenign(step) : [];
+  const alarm =
+    (step.score >= threshold && !benign) || escaped.length > 0 || (ttf !== null && earliest(ttf) <= TTF_ALARM_SECONDS);
+  const benignRun = !alarm && (benign || (step.benignRun === true && abnormal(step)));
+  // An escaped signal's detector reported the event already: its level says how abnormal it is.
+  const scoreOf = (s: SignalModel): number => (escaped.includes(s) ? levelOf(s) : s.score);
   if (!alarm && !step.open) {
-    return { severity: ttf ? 'low' : null, failureModel: null, persists: false };
+    return { severity: ttf ? 'low' : null, failureModel: null, persists: false, benignRun };
   }
   const stopped = signals.filter((s) => stoppedAt(s, step)).map((s) => s.spec.name);
   const verdict =
@@ -49,7 +62,7 @@ export function verdictOf(step: ScoredStep): StepVerdict {
           signals: signals.map((s) => ({
             name: s.spec.name,
             kind: s.spec.kind,
-            score: s.lastAt === t ? s.score : 0,
+            score: s.lastAt === t ? scoreOf(s) : 0,
             direction: sideOf(s),
             timeToFailureSeconds: s.ttf ? earliest(s.ttf) : Infinity,
           })),
@@ -58,9 +71,10 @@ export function verdictOf(step: ScoredStep): StepVerdict {
         });
   const { severity, failureModel } = verdict;
   if (!alarm) {
-    return { severity, failureModel, persists: abnormal(step) };
+    return { severity, failureModel, persists: abnormal(step), benignRun };
   }
   const moved = signals.filter((s) => s.lastAt === t && s.score >= threshold).map((s) => s.spec.name);
+  moved.push(...escaped.map((s) => s.spec.name));
   moved.push(...stopped.map((name) => `${name} (stopped)`));
   if (peerOutlier) {
     moved.push(`${peer.signal} (vs peers)`);
@@ -69,7 +83,7 @@ export function verdictOf(step: ScoredStep): StepVerdict {
     moved.push(`${ttf.signal} (limit ${ttf.limit} in ${Math.round(earliest(ttf) / 60)} min or later)`);
   }
   const peak = signals.reduce(
-    (best, s) => (s.lastAt === t && s.score > (best?.score ?? -1) ? s : best),
+    (best, s) => (s.lastAt === t && scoreOf(s) > (best ? scoreOf(best) : -1) ? s : best),
     undefined as SignalModel | undefined
   );
   return {
@@ -78,7 +92,7 @@ export function verdictOf(step: ScoredStep): StepVerdict {
     persists: false,
     alarm: {
       t,
-      score: step.score,
+      score: Math.max(step.score, ...escaped.map(scoreOf)),
       severity,
       failureModel,
       reasons: verdict.reasons,
@@ -100,4 +114,38 @@ function stoppedAt(s: SignalModel, { t, absence, threshold }: ScoredStep): boole
  */
 function abnormal(step: ScoredStep): boolean {
   return step.signals.some((s) => (s.lastAt === step.t && levelOf(s) >= step.threshold) || stoppedAt(s, step));
+}
+
+/**
+ * Whether the step's score comes only from signals within a benign excursion of their side: what the
+ * operator called a false positive, again, no further out. A signal that stopped, a departure from
+ * the peers or a signal without one on its side is another fault, and alarms as before.
+ */
+function onlyBenign({ t, signals, threshold, peer, absence, benign = NO_BENIGN_EXCURSIONS }: ScoredStep): boolean {
+  if (benign.length === 0 || (peer !== undefined && peer.score >= threshold)) {
+    return false;
+  }
+  return signals.every((s) => {
+    if (s.lastAt === t) {
+      return s.score < threshold || benignReach(s, benign) === 'within';
+    }
+    // A gap scored at the threshold: the series stopped (a partition's gaps are told by one target, vanished.ts).
+    return !(s.missingAt === t && absence !== 'partitioned' && s.score >= threshold);
+  });
+}
+
+/**
+ * Signals past every benign excursion of their side, at a step of a run that started benign, whose
+ * detector reported the event then (its score is back under the threshold, its level is not): an
+ * excursion that started as the benign one and kept growing. Its first steps opened nothing, so it
+ * alarms now that it is larger than any. Outside such a run a score under the threshold is the
+ * detector's own call, as before.
+ */
+function escapedBenign({ t, signals, threshold, benign = NO_BENIGN_EXCURSIONS }: ScoredStep): SignalModel[] {
+  if (benign.length === 0) {
+    return [];
+  }
+  return signals.filter(
+    (s) => s.lastAt === t && s.score < threshold && levelOf(s) >= threshold && benignReach(s, benign) === 'beyond'
+  );
 }

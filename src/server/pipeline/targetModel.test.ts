@@ -115,15 +115,16 @@ describe('TargetModel.relearn', () => {
     expect(model.steps).toBe(101);
   });
 
-  it('forgets what it learned and where it stood, hands its open anomaly over closed, and scores the next steps', () => {
+  it('forgets what it learned and where it stood, closes an anomaly from after the replay, and scores the next steps', () => {
     const model = restoredAhead();
     const open = model.open;
-    model.relearn();
+    model.relearn(at(100));
     expect(model).toMatchObject({ steps: 0, samples: 0, modelVersion: 0, open: null, learning: true, score: 0 });
     expect(model.seenAt).toBeNaN();
     expect(model.lastAt).toBeNaN();
     expect(model.recent()).toEqual({ latency: [] });
     expect(model.signals[0]).toMatchObject({ value: NaN, lastAt: NaN, score: 0, direction: 'none' });
+    // It started a day after the steps replayed: they cannot find it again.
     expect(model.takeChanges().anomalies).toEqual([{ ...open, state: 'closed' }]);
 
     // Learns again from the real steps: its fresh detector has no step ahead either.
@@ -136,5 +137,63 @@ describe('TargetModel.relearn', () => {
     model.step(at(161), [100]);
     expect(model.score).toBeGreaterThan(0.5);
     expect(model.open).toMatchObject({ start: at(161), state: 'open' });
+  });
+
+  /** A target that learned 100 steps, then opened an anomaly at step 100 that is still open at 102; restored. */
+  function restoredOpen(): TargetModel {
+    const model = jobTarget('a', { ...settings, probation: 20, closeAfter: 2 }, 0.5);
+    model.signalIndex({ name: 'latency', kind: 'latency' });
+    for (let i = 0; i < 100; i++) {
+      model.step(at(i), [level(i)]);
+    }
+    for (let i = 100; i <= 102; i++) {
+      model.step(at(i), [100]);
+    }
+    expect(model.open).toMatchObject({ start: at(100), end: at(102), state: 'open' });
+    model.takeChanges();
+    return TargetModel.fromState(model.id, model.watch, model.labels, model.object, model.settings, model.toState());
+  }
+
+  it('continues the held anomaly when the replay alarms within it, as the same anomaly, not a new one', () => {
+    const model = restoredOpen();
+    const held = model.open!;
+    model.relearn(at(103));
+    // Stored with the state: a restart goes on waiting for it.
+    const restored = TargetModel.fromState(
+      model.id,
+      model.watch,
+      model.labels,
+      model.object,
+      model.settings,
+      model.toState()
+    );
+    expect(restored.open).toEqual(held);
+    for (let i = 0; i < 100; i++) {
+      restored.step(at(i), [level(i)]);
+    }
+    expect(restored.takeChanges().anomalies).toEqual([]);
+    restored.step(at(101), [100]);
+    // Found a step later than it started: the same record, its start kept, not counted as opened.
+    expect(restored.takeChanges()).toMatchObject({
+      anomalies: [{ start: at(100), end: at(101), state: 'open' }],
+      opened: 0,
+    });
+  });
+
+  it('closes the held anomaly once the replay passes closeAfter steps after its end without finding it', () => {
+    const model = restoredOpen();
+    model.relearn(at(103));
+    for (let i = 0; i < 104; i++) {
+      model.step(at(i), [level(i)]);
+    }
+    // Its end was step 102; closeAfter is 2: step 104 is the first past it.
+    expect(model.open).toMatchObject({ start: at(100), state: 'open' });
+    expect(model.takeChanges().anomalies).toEqual([]);
+    model.step(at(104), [level(104)]);
+    expect(model.open).toBeNull();
+    expect(model.takeChanges()).toMatchObject({ anomalies: [{ start: at(100), state: 'closed' }], opened: 0 });
+    // A later fault is a new anomaly.
+    model.step(at(105), [100]);
+    expect(model.takeChanges()).toMatchObject({ anomalies: [{ start: at(105), state: 'open' }], opened: 1 });
   });
 });

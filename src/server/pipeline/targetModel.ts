@@ -1,5 +1,6 @@
 import { restoreDetector, type CrossingForecaster, type StreamingDetector } from '../../detection';
 import type { FailureModel, KubernetesObject, Severity, TargetDetail, TimeToFailure } from '../../contract/pipeline';
+import { NO_BENIGN_EXCURSIONS, type BenignExcursion } from './benignExcursions';
 import { Episodes, type AnomalyRecord } from './episodes';
 import { predictionsAt, type PredictionRecord } from './predictionRecord';
 import { RecentSteps } from './recentSteps';
@@ -62,6 +63,10 @@ export class TargetModel {
   ttf: TimeToFailure | null = null;
   /** Version of the model this state belongs to (0: not yet recorded in the store). */
   modelVersion = 0;
+  /** What its operators marked as false positives left it with, set by retraining (benignExcursions.ts). */
+  benign: readonly BenignExcursion[] = NO_BENIGN_EXCURSIONS;
+  /** Abnormal since a step left unalarmed as benign (StepVerdict.benignRun; not stored: a restart forgets one). */
+  private benignRun = false;
   private readonly episodes: Episodes;
   /** Predictions made since the last hand-over. */
   private made: readonly PredictionRecord[] = NO_PREDICTIONS;
@@ -89,9 +94,9 @@ export class TargetModel {
     return this.signalList;
   }
 
-  /** The anomaly open on this target, if any. */
+  /** The anomaly open on this target, if any: the one held while it relearns (Episodes.hold) included. */
   get open(): AnomalyRecord | null {
-    return this.episodes.open;
+    return this.episodes.open ?? this.episodes.held?.anomaly ?? null;
   }
 
   /** Hands over what changed since the last call, once: the caller stores it. */
@@ -215,6 +220,8 @@ export class TargetModel {
       return;
     }
     this.scoredAt = t;
+    // Learning included: a relearned target that cannot alarm yet cannot find its held anomaly either.
+    this.episodes.reach(t);
     if (any) {
       if (Number.isNaN(this.firstAt)) {
         this.firstAt = t;
@@ -242,7 +249,10 @@ export class TargetModel {
       peer,
       absence,
       open: this.open !== null,
+      benign: this.benign,
+      benignRun: this.benignRun,
     });
+    this.benignRun = verdict.benignRun === true;
     this.severity = verdict.severity;
     this.failureModel = verdict.failureModel;
     if (verdict.alarm) {
@@ -279,11 +289,11 @@ export class TargetModel {
    * The samples between were never seen, so the sequence its detectors learned is broken, and it may
    * itself lie ahead (a detector ignores a sample not after its last one): fresh models at its
    * threshold, nothing learned (its learning period again), no step scored, no model version yet
-   * (one is recorded once it has learned again). Its open anomaly is closed, handed over with its next
-   * changes as when the target disappears: steps learned again must not extend it.
+   * (one is recorded once it has learned again). Its open anomaly is held until the history replayed
+   * up to `end` finds it again, and goes on, or passes it, and it closes (Episodes.hold).
    */
-  relearn(): void {
-    this.close();
+  relearn(end: number): void {
+    this.episodes.hold(end, this.settings.stepMs);
     for (const s of this.signalList) {
       s.restart(freshModels(s.spec, this.settings, this.threshold));
     }
@@ -328,6 +338,8 @@ export class TargetModel {
       modelVersion: this.modelVersion,
       open: this.episodes.open,
       quiet: this.episodes.quietSteps,
+      ...(this.benign.length > 0 ? { benign: [...this.benign] } : {}),
+      ...(this.episodes.held ? { held: this.episodes.held } : {}),
       signals: this.signals.map((s) => ({
         spec: s.spec,
         detector: s.detector.toState(),
@@ -356,7 +368,8 @@ export class TargetModel {
     m.lastAt = state.lastAt ?? NaN;
     m.scoredAt = m.lastAt;
     m.modelVersion = state.modelVersion;
-    m.episodes.restore(state.open, state.quiet);
+    m.benign = state.benign ?? NO_BENIGN_EXCURSIONS;
+    m.episodes.restore(state.open, state.quiet, state.held);
     m.signalList = state.signals.map(
       (s) =>
         new SignalModel(

@@ -235,7 +235,7 @@ export class WatchRunner {
       "targets' last step after the cycle's end; they relearn from the watch history"
     );
     for (const t of ahead) {
-      t.relearn();
+      t.relearn(end);
     }
     const which =
       ahead.length === 1

@@ -15,7 +15,7 @@ import {
   type FeedbackKind,
   type FeedbackSource,
 } from '../../../contract/pipeline';
-import { decodeRow, jsonColumn } from '../../store/rows';
+import { decodeRow, jsonColumn, StoredRowError } from '../../store/rows';
 import { statementCache } from '../../store/statements';
 import type { AnomalyRecord } from '../targetModel';
 import { decodeCursor, encodeCursor, timeIdKeySchema } from './cursor';
@@ -43,6 +43,7 @@ const anomalyRowSchema = z.object({
 type AnomalyRow = z.output<typeof anomalyRowSchema>;
 
 const feedbackRowSchema = z.object({
+  id: z.number().int(),
   kind: feedbackKindSchema,
   source: feedbackSourceSchema,
   user: z.string().nullable(),
@@ -52,17 +53,71 @@ const feedbackRowSchema = z.object({
 const pageFeedbackRowSchema = feedbackRowSchema.extend({ anomaly_id: z.number().int() });
 const insertedSchema = z.object({ id: z.number().int() });
 const annotationRowSchema = z.object({ grafana_annotation_id: z.number().int().nullable() });
-const labelledRowSchema = z.object({ start_ms: z.number(), end_ms: z.number(), kind: feedbackKindSchema });
+const labelledRowSchema = z.object({
+  id: z.number().int(),
+  start_ms: z.number(),
+  end_ms: z.number(),
+  kind: feedbackKindSchema,
+});
 
 const ANOMALIES = 'anomalies';
 const FEEDBACK = 'anomaly_feedback';
+
+/** The columns of an anomaly_feedback row as an anomaly reads it. */
+const FEEDBACK_COLUMNS = 'id, kind, source, user, comment, created_at';
+
+/**
+ * The feedback each of a target's anomalies counts with in training (`?`: the target), one row per
+ * anomaly with any: its latest operator feedback, else its latest verification. Verification calls an
+ * action recovered once its anomaly ended, as any transient false positive does whether the action
+ * helped or not: as the latest word, its `confirmed` would overrule the operator's `false_positive`,
+ * and the detector would never learn the shape that keeps raising the same action.
+ */
+export const LABELLED_SQL = `SELECT f.id, a.start_ms, a.end_ms, f.kind FROM anomalies a
+  JOIN anomaly_feedback f ON f.id = (
+    SELECT id FROM anomaly_feedback WHERE anomaly_id = a.id
+    ORDER BY CASE source WHEN 'operator' THEN 0 ELSE 1 END, id DESC LIMIT 1)
+  WHERE a.target_id = ?`;
+
+/**
+ * Where the anomaly lists report an anomaly_feedback row they cannot read and leave out: once per
+ * row, as each list showing its anomaly would otherwise say it again. The anomaly itself is fine, and
+ * refusing the page would keep operators from the buttons that correct it. Without a `warn`, Node's
+ * process warning (stderr).
+ */
+export class UnreadableFeedback {
+  private readonly told = new Set<number>();
+
+  constructor(private readonly warn: (message: string) => void = (m) => process.emitWarning(m)) {}
+
+  /** The row's feedback, or undefined (told) when it does not fit. */
+  read<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> | undefined {
+    try {
+      return decodeRow(schema, FEEDBACK, raw);
+    } catch (err) {
+      if (!(err instanceof StoredRowError)) {
+        throw err;
+      }
+      const id = z.object({ id: z.number() }).safeParse(raw);
+      const key = id.success ? id.data.id : NaN;
+      if (!this.told.has(key)) {
+        this.told.add(key);
+        this.warn(`${err.message}: left out of its anomaly's feedback`);
+      }
+      return undefined;
+    }
+  }
+}
 
 /** anomalies and anomaly_feedback: what was found, and what people (or verification) said of it. */
 export class AnomalyTable {
   private readonly s;
   private readonly statement;
 
-  constructor(db: Database.Database) {
+  constructor(
+    db: Database.Database,
+    private readonly unreadable = new UnreadableFeedback()
+  ) {
     this.statement = statementCache(db);
     this.s = {
       upsert: db.prepare(
@@ -75,24 +130,17 @@ export class AnomalyTable {
       ),
       anomaly: db.prepare('SELECT * FROM anomalies WHERE id = ?'),
       annotation: db.prepare('SELECT grafana_annotation_id FROM anomalies WHERE id = ?'),
-      feedbackOf: db.prepare(
-        'SELECT kind, source, user, comment, created_at FROM anomaly_feedback WHERE anomaly_id = ? ORDER BY id DESC'
-      ),
+      feedbackOf: db.prepare(`SELECT ${FEEDBACK_COLUMNS} FROM anomaly_feedback WHERE anomaly_id = ? ORDER BY id DESC`),
       // One query for a page's feedback rather than one per anomaly.
       feedbackOfMany: db.prepare(
-        `SELECT anomaly_id, kind, source, user, comment, created_at FROM anomaly_feedback
+        `SELECT anomaly_id, ${FEEDBACK_COLUMNS} FROM anomaly_feedback
          WHERE anomaly_id IN (SELECT value FROM json_each(?)) ORDER BY id DESC`
       ),
       addFeedback: db.prepare(
         'INSERT INTO anomaly_feedback (anomaly_id, kind, source, user, comment, created_at) VALUES (?, ?, ?, ?, ?, ?)'
       ),
       setAnnotation: db.prepare('UPDATE anomalies SET grafana_annotation_id = ? WHERE id = ?'),
-      // The latest feedback on an anomaly is the one that counts (an operator may change their mind).
-      labelled: db.prepare(
-        `SELECT a.start_ms, a.end_ms, f.kind FROM anomalies a
-         JOIN anomaly_feedback f ON f.id = (SELECT MAX(id) FROM anomaly_feedback WHERE anomaly_id = a.id)
-         WHERE a.target_id = ?`
-      ),
+      labelled: db.prepare(LABELLED_SQL),
     };
   }
 
@@ -111,7 +159,7 @@ export class AnomalyTable {
 
   anomaly(id: number): Anomaly | undefined {
     const raw = this.s.anomaly.get(id);
-    return raw === undefined ? undefined : readAnomaly(raw, this.s.feedbackOf.all(id));
+    return raw === undefined ? undefined : readAnomaly(raw, this.s.feedbackOf.all(id), this.unreadable);
   }
 
   annotationOf(id: number): number | null {
@@ -128,7 +176,7 @@ export class AnomalyTable {
     const { sql, params } = anomaliesSql(q, limit + 1);
     const page = pageRows(this.statement(sql).all(...params), limit);
     const feedback = page.rows.length > 0 ? this.s.feedbackOfMany.all(JSON.stringify(page.rows.map((r) => r.id))) : [];
-    return withFeedback(page, feedback);
+    return withFeedback(page, feedback, this.unreadable);
   }
 
   addFeedback(
@@ -142,9 +190,9 @@ export class AnomalyTable {
     this.s.addFeedback.run(anomalyId, kind, source, user, comment, now);
   }
 
-  /** The target's anomalies whose latest feedback is `kind`, as [start, end] windows. */
+  /** The target's anomalies by the feedback they count with in training (LABELLED_SQL), as [start, end] windows. */
   labelledWindows(targetId: string): LabelledWindows {
-    return labelledFrom(this.s.labelled.all(targetId), targetId);
+    return labelledFrom(this.s.labelled.all(targetId));
   }
 }
 
@@ -159,21 +207,25 @@ export function pageRows(raw: unknown[], limit: number): { rows: AnomalyRow[]; n
 }
 
 /** The page's anomalies with their feedback (`feedback`: the rows of every anomaly of the page, newest first). */
-export function withFeedback(page: { rows: AnomalyRow[]; next: string | null }, feedback: unknown[]): AnomalyPage {
+export function withFeedback(
+  page: { rows: AnomalyRow[]; next: string | null },
+  feedback: unknown[],
+  unreadable: UnreadableFeedback
+): AnomalyPage {
   const byAnomaly = new Map<number, Feedback[]>();
   for (const raw of feedback) {
-    const f = decodeRow(pageFeedbackRowSchema, FEEDBACK, raw);
-    byAnomaly.set(f.anomaly_id, [...(byAnomaly.get(f.anomaly_id) ?? []), toFeedback(f)]);
+    const f = unreadable.read(pageFeedbackRowSchema, raw);
+    if (f) {
+      byAnomaly.set(f.anomaly_id, [...(byAnomaly.get(f.anomaly_id) ?? []), toFeedback(f)]);
+    }
   }
   return { anomalies: page.rows.map((r) => toAnomaly(r, byAnomaly.get(r.id) ?? [])), next: page.next };
 }
 
 /** One anomaly row and the rows of its feedback, newest first. */
-export function readAnomaly(raw: unknown, feedback: unknown[]): Anomaly {
-  return toAnomaly(
-    decodeRow(anomalyRowSchema, ANOMALIES, raw),
-    feedback.map((f) => toFeedback(decodeRow(feedbackRowSchema, FEEDBACK, f)))
-  );
+export function readAnomaly(raw: unknown, feedback: unknown[], unreadable: UnreadableFeedback): Anomaly {
+  const rows = feedback.map((f) => unreadable.read(feedbackRowSchema, f));
+  return toAnomaly(decodeRow(anomalyRowSchema, ANOMALIES, raw), rows.filter((f) => f !== undefined).map(toFeedback));
 }
 
 export function readAnnotation(raw: unknown, id: number): number | null {
@@ -185,9 +237,9 @@ export function readInsertedId(raw: unknown, a: AnomalyRecord): number {
   return decodeRow(insertedSchema, ANOMALIES, raw, `${a.targetId} at ${a.start}`).id;
 }
 
-/** (start, end, kind) rows of a target's anomalies with their latest feedback, as windows by kind. */
-export function labelledFrom(raw: unknown[], targetId: string): LabelledWindows {
-  const rows = raw.map((r) => decodeRow(labelledRowSchema, ANOMALIES, r, targetId));
+/** (feedback id, start, end, kind) rows of LABELLED_SQL, as windows by kind. An unreadable row fails its target's retraining, naming itself. */
+export function labelledFrom(raw: unknown[]): LabelledWindows {
+  const rows = raw.map((r) => decodeRow(labelledRowSchema, FEEDBACK, r));
   return {
     falsePositive: rows.filter((r) => r.kind === 'false_positive').map((r) => [r.start_ms, r.end_ms]),
     confirmed: rows.filter((r) => r.kind === 'confirmed').map((r) => [r.start_ms, r.end_ms]),

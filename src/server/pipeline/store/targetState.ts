@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DETECTOR_STATE_FORMAT } from '../../../detection/detector';
 import { anomalySchema } from '../../../contract/pipeline';
 import { SIGNAL_KINDS } from '../../../contract/watches';
+import { benignExcursionSchema } from '../benignExcursions';
 
 /** A stored anomaly record (the open one of a target's state): the API's anomaly before it has an id and feedback. */
 export const anomalyRecordSchema = z.object({
@@ -44,6 +45,10 @@ export const targetModelStateSchema = z.object({
   modelVersion: z.number().int().nonnegative(),
   open: anomalyRecordSchema.nullable(),
   quiet: z.number().int().nonnegative(),
+  /** Its false positives' excursions (pipeline/benignExcursions.ts); states stored before them have none. */
+  benign: z.array(benignExcursionSchema).optional(),
+  /** The anomaly open when the target relearned, until its replay finds it again or passes it (pipeline/episodes.ts). */
+  held: z.object({ anomaly: anomalyRecordSchema, until: z.number() }).optional(),
   signals: z.array(
     z.object({
       spec: signalSpecSchema,

@@ -3,10 +3,12 @@ import { z } from 'zod';
 import {
   anomaliesSql,
   DEFAULT_PAGE,
+  LABELLED_SQL,
   labelledFrom,
   pageRows,
   readAnnotation,
   readAnomaly,
+  UnreadableFeedback,
   withFeedback,
 } from '../../pipeline/store/anomalyTable';
 import {
@@ -37,7 +39,7 @@ import { writeCycle } from './pipelineCycle';
 // JSONB columns are read back as text, so the row schemas (and their checks) are the SQLite store's.
 const ANOMALY_COLUMNS = `id, target_id, watch, labels::text AS labels, start_ms, end_ms, peak_score, peak::text AS peak, severity, failure_model,
   state, signals::text AS signals, direction, reasons::text AS reasons`;
-const FEEDBACK_COLUMNS = 'kind, source, user_name AS "user", comment, created_at';
+const FEEDBACK_COLUMNS = 'id, kind, source, user_name AS "user", comment, created_at';
 const MODEL_READ_COLUMNS = `id, ${MODEL_COLUMNS.replace('params', 'params::text AS params')}`;
 const versionSchema = z.object({ v: z.number().int() });
 
@@ -57,7 +59,8 @@ export class PostgresPipelineRepository implements PipelineRepository {
     where: string,
     /** Tries of a statement on a lost connection: the pool's size and one more. */
     attempts: number,
-    private readonly now: () => number
+    private readonly now: () => number,
+    private readonly unreadable = new UnreadableFeedback()
   ) {
     this.db = new Database(pool, where, attempts);
   }
@@ -158,7 +161,7 @@ export class PostgresPipelineRepository implements PipelineRepository {
       `SELECT ${FEEDBACK_COLUMNS} FROM anomaly_feedback WHERE anomaly_id = $1 ORDER BY id DESC`,
       [id]
     );
-    return readAnomaly(row, feedback);
+    return readAnomaly(row, feedback, this.unreadable);
   }
 
   async annotationOf(id: number) {
@@ -185,7 +188,7 @@ export class PostgresPipelineRepository implements PipelineRepository {
             `SELECT anomaly_id, ${FEEDBACK_COLUMNS} FROM anomaly_feedback WHERE anomaly_id = ANY($1::bigint[]) ORDER BY id DESC`,
             [page.rows.map((r) => r.id)]
           );
-    return withFeedback(page, feedback);
+    return withFeedback(page, feedback, this.unreadable);
   }
 
   async addFeedback(...[anomalyId, kind, source, user, comment]: Parameters<PipelineRepository['addFeedback']>) {
@@ -200,14 +203,7 @@ export class PostgresPipelineRepository implements PipelineRepository {
   }
 
   async labelledWindows(targetId: string) {
-    // The latest feedback on an anomaly is the one that counts (an operator may change their mind).
-    const rows = await this.rows(
-      `SELECT a.start_ms, a.end_ms, f.kind FROM anomalies a
-       JOIN anomaly_feedback f ON f.id = (SELECT MAX(id) FROM anomaly_feedback WHERE anomaly_id = a.id)
-       WHERE a.target_id = $1`,
-      [targetId]
-    );
-    return labelledFrom(rows, targetId);
+    return labelledFrom(await this.rows(numbered(LABELLED_SQL), [targetId]));
   }
 
   async predictions(q: ListQuery<'predictions'>) {
