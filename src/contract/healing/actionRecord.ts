@@ -11,8 +11,9 @@ import { targetParamSchema, wholeNumberParamSchema } from '../vocabulary';
  * proposed → awaiting_approval → approved | rejected | expired; approved → executing →
  * succeeded | failed; succeeded → verified | not_recovered. Besides: `dry_run` (the policy's gate
  * is dry-run: recorded, never run), `blocked` (a safety limit refused it: see `reason`),
- * `cancelled` (its trigger was no longer true when it was about to run, or an Admin changed its
- * policy so that it no longer would propose or run it), `superseded` (the cluster
+ * `cancelled` (its trigger was no longer true when it was about to run, an Admin changed its
+ * policy so that it no longer would propose or run it, or an operator marked its anomaly a false
+ * positive before it started), `superseded` (the cluster
  * changed since the approval, so the approved change no longer applies: not run, and proposed
  * again from what the cluster is now when its policy still applies).
  */
@@ -49,6 +50,11 @@ export const reasonKindSchema = z.enum([
   'trigger-resolved',
   /** An Admin deleted, disabled or changed the action's policy since it was proposed. */
   'policy-changed',
+  /**
+   * An operator marked the action's anomaly a false positive (the message names who) before it
+   * started: it is withdrawn, and the anomaly proposes nothing more until an operator confirms it.
+   */
+  'false-positive',
   'dry-run-failed',
   'kubernetes',
   'not-configured',

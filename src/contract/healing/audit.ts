@@ -29,6 +29,7 @@ export const auditKindSchema = z.enum([
   'storm',
   'namespaces_paused',
   'paused',
+  'feedback',
 ]);
 export type AuditKind = z.infer<typeof auditKindSchema>;
 
@@ -40,7 +41,8 @@ export const AUDIT_KIND_MEANINGS: Readonly<Record<AuditKind, string>> = {
   expired: 'An action awaiting approval was not approved in time.',
   dry_run: "The policy's gate is dry-run: what the action would change was recorded, nothing ran.",
   blocked: 'A safety limit refused the action (the reason says which).',
-  cancelled: 'The trigger was no longer true when the action was about to run.',
+  cancelled:
+    'The action will not run: its trigger was no longer true, its policy changed, or an operator marked its anomaly a false positive (the reason says which).',
   superseded: 'The cluster changed after the approval, so the approved change was not made.',
   executing: 'The action started on the cluster.',
   succeeded: 'Kubernetes made the change.',
@@ -67,6 +69,8 @@ export const AUDIT_KIND_MEANINGS: Readonly<Record<AuditKind, string>> = {
   storm: 'Storm mode began or ended: automatic actions paused while too many targets alarm at once.',
   namespaces_paused: 'An Admin paused or resumed automatic actions in namespaces.',
   paused: 'A drain stopped at a safe point when its window closed; it resumes in the next one.',
+  feedback:
+    'An operator marked an anomaly a false positive (healing withdrew what it had not started and proposes nothing more for it) or confirmed it afterwards (healing proposes for it again).',
 };
 
 export const auditEntrySchema = z.object({

@@ -5,6 +5,7 @@ import type { Clock } from '../clock';
 import type { KubeClient, KubernetesOptions } from '../kubernetes';
 import type { Store } from '../store/store';
 import type { CircuitBreakers } from './breaker';
+import type { OperatorFeedbackReader } from './falsePositive';
 import type { KeyedSerial } from './disruption';
 import type { AutomationHolds } from './holds';
 import type { Lifecycle } from './lifecycle';
@@ -38,6 +39,12 @@ export interface HealingEngineDeps {
   silences?: SilenceSource;
   /** Days the engine keeps finished healing records and audit entries (retention.ts; absent or 0: all of them). */
   retentionDays?: number;
+  /**
+   * What operators said of an anomaly, latest first, from the store every replica shares (healing's
+   * own verification is not among it): a standing "false positive" stops healing acting on it.
+   * Given by the pipeline; absent: no anomaly is ever marked.
+   */
+  operatorFeedback?: OperatorFeedbackReader;
   /** Feedback for the pipeline: an anomaly an action healed is a confirmed incident. */
   onVerified?: (anomalyId: number, recovered: boolean, actionId: number) => void | Promise<void>;
   /** An action's place on Grafana's Actions page (from `FP_GRAFANA_URL`); with it, actions awaiting approval are announced with their link. */

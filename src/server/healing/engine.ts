@@ -21,6 +21,7 @@ import type { EngineContext, HealingEngineDeps } from './context';
 import { KeyedSerial } from './disruption';
 import { testKubernetes } from './dryRun';
 import { Executor } from './executor';
+import { falsePositiveMark, markedBy, OperatorFeedbackHandler } from './falsePositive';
 import { Gates, type DecisionOutcome } from './gates';
 import { AutomationHolds } from './holds';
 import { KubernetesAccess } from './kubernetesAccess';
@@ -41,7 +42,7 @@ import { Storm } from './storm';
 import { verify } from './verify';
 import { Lanes } from '../../utils/lanes';
 import { nextTurn } from '../../utils/nextTurn';
-import { repropose } from './reproposal';
+import { repropose, type ReproposalDeps } from './reproposal';
 import { HealingRetention } from './retention';
 
 /** Dry runs of new proposals in flight at once (an alert group of 10,000 waits its turn, a few at a time). */
@@ -79,6 +80,7 @@ export class HealingEngine {
   private readonly loop: EngineLoop;
   private readonly fence: ClaimFence;
   private readonly retention: HealingRetention;
+  private readonly operatorFeedback: OperatorFeedbackHandler;
   /** Gates of new proposals in flight at once: an alert storm's dry runs do not all hit the Kubernetes API together. */
   private readonly gateLanes = new Lanes(GATE_LANES);
   /** Whether this replica leads; absent: it always does. */
@@ -134,7 +136,8 @@ export class HealingEngine {
       policies,
       limits,
       (after, policy, step, position) =>
-        this.proposeStep(after, { ...policy, action: step.action, gate: step.gate }, position)
+        this.proposeStep(after, { ...policy, action: step.action, gate: step.gate }, position),
+      (action) => this.dismissed(action.trigger)
     );
     this.lifecycle = new Lifecycle(this.actions, this.audit, metrics, now, async (action) => {
       await outcomes.entered(action);
@@ -164,6 +167,13 @@ export class HealingEngine {
       actions: this.actions,
       now,
     });
+    const reproposal: ReproposalDeps = {
+      actions: this.actions,
+      settings: this.settings,
+      now: () => this.lifecycle.now(),
+      propose: (trigger, policy, plan, how) => this.propose(trigger, policy, plan, how),
+      dismissed: (trigger) => this.dismissed(trigger),
+    };
     this.ctx = {
       deps,
       kube: () => this.kubernetes.client(),
@@ -173,18 +183,16 @@ export class HealingEngine {
       stopping: () => this.stopping,
       serial: new KeyedSerial(),
       kick: () => void this.tick(),
-      repropose: (superseded) =>
-        repropose(
-          {
-            actions: this.actions,
-            settings: this.settings,
-            now: () => this.lifecycle.now(),
-            propose: (trigger, policy, plan, how) => this.propose(trigger, policy, plan, how),
-          },
-          superseded
-        ),
+      repropose: (superseded) => repropose(reproposal, superseded),
       breakers: this.breakers,
     };
+    this.operatorFeedback = new OperatorFeedbackHandler({
+      lifecycle: this.lifecycle,
+      read: deps.operatorFeedback ?? (async () => []),
+      reinstate: (withdrawn) => repropose(reproposal, withdrawn, 'withdrawn'),
+      escalate: (notRecovered) => ladders.entered(notRecovered),
+      retake: (trigger) => this.takeTrigger(trigger),
+    });
     this.gates = new Gates(this.ctx);
     this.executor = new Executor(this.ctx);
     this.kubernetes = new KubernetesAccess({
@@ -206,6 +214,15 @@ export class HealingEngine {
 
   onAnomalyClosed(anomalyId: number): Promise<boolean> {
     return this.loop.track(this.closeTrigger({ source: 'anomaly', id: anomalyId }));
+  }
+
+  /**
+   * An operator's feedback on an anomaly was stored (healing's own verification is never handed
+   * here): a false positive withdraws what its trigger proposed and has not started; confirmed after
+   * one lets it act again. The feedback is read back from the store (falsePositive.ts).
+   */
+  onOperatorFeedback(anomalyId: number): Promise<void> {
+    return this.loop.track(this.operatorFeedback.heard(anomalyId));
   }
 
   /** An Alertmanager or Grafana alerting webhook: firing alerts propose, resolved ones close. */
@@ -232,10 +249,18 @@ export class HealingEngine {
     await this.storm.observe(trigger);
     const limits = (await this.settings.limits()).limits;
     const { proposals, skipped } = plansFor(trigger, (await this.settings.policies()).policies, limits);
+    // Marked a false positive: its extensions propose nothing until an operator confirms it.
+    const dismissed = proposals.length ? await this.dismissed(trigger) : undefined;
     if (opened.isNew || opened.reopened) {
-      for (const { policy, message } of skipped) {
+      const refused = dismissed
+        ? proposals.map(({ policy }) => ({ policy, message: `policy ${policy.name} proposes nothing: ${dismissed}` }))
+        : [];
+      for (const { policy, message } of [...skipped, ...refused]) {
         await this.audit.append(skippedNote(trigger, now, policy, message));
       }
+    }
+    if (dismissed) {
+      return [];
     }
     const proposed: number[] = [];
     for (const { policy, plan, how } of proposals) {
@@ -256,6 +281,12 @@ export class HealingEngine {
       await this.storm.observe();
     }
     return closed;
+  }
+
+  /** Why the trigger proposes nothing now: an operator marked its anomaly a false positive. Undefined when it may. */
+  private async dismissed(trigger: HealingTrigger): Promise<string | undefined> {
+    const mark = await falsePositiveMark(this.ctx.deps.operatorFeedback, trigger);
+    return mark && markedBy(trigger, mark);
   }
 
   /** A ladder's next step for the same trigger, as it is now: `policy` carries the step's action and gate. */

@@ -45,7 +45,7 @@ export function triggerFromAnomaly(
 /**
  * The pipeline's anomaly events, handed to the engine. An extended anomaly is handed again: its
  * severity may have risen to what another policy matches; the engine never proposes the same
- * action twice for it.
+ * action twice for it. An operator's feedback is handed too (a false positive withdraws).
  */
 export function anomalyListener(engine: HealingEngine, logger: Logger): AnomalyListener {
   const hand = ({ anomaly, object, predictedFailureAt }: AnomalyEvent) => {
@@ -61,20 +61,38 @@ export function anomalyListener(engine: HealingEngine, logger: Logger): AnomalyL
         .onAnomalyClosed(anomaly.id)
         .catch((err: unknown) => logger.error({ err, anomalyId: anomaly.id }, 'healing could not close the anomaly'));
     },
+    feedback: ({ anomalyId, source }) => {
+      // Healing's own verification ("the action healed it") never withdraws anything: only a person's word.
+      if (source !== 'operator') {
+        return;
+      }
+      engine
+        .onOperatorFeedback(anomalyId)
+        .catch((err: unknown) => logger.error({ err, anomalyId }, 'healing could not take the feedback'));
+    },
   };
 }
 
+/** Who gave operator feedback without X-Grafana-User: the caller held the API token (as with approvals). */
+const API_TOKEN_USER = '(api token)';
+
 /**
  * What the engine asks of the pipeline after an anomaly was handed over: the target's score now
- * (re-checked before an action runs and to verify it), and feedback once an action healed it.
+ * (re-checked before an action runs and to verify it), what operators said of the anomaly (from
+ * the store, so any replica reads it alike), and feedback once an action healed it.
  */
 export function pipelineHooks(
-  pipeline: Pick<Pipeline, 'currentScore' | 'recordFeedback'>
-): Required<Pick<HealingEngineDeps, 'readSignal' | 'onVerified'>> {
+  pipeline: Pick<Pipeline, 'currentScore' | 'recordFeedback' | 'repo'>
+): Required<Pick<HealingEngineDeps, 'readSignal' | 'onVerified' | 'operatorFeedback'>> {
   return {
     // The target's id follows from the trigger's watch and labels: nothing is read back from the store.
     readSignal: async (trigger) =>
       trigger.watch === undefined ? undefined : pipeline.currentScore(targetId(trigger.watch, trigger.labels)),
+    // Latest first, as the store lists an anomaly's feedback.
+    operatorFeedback: async (anomalyId) =>
+      ((await pipeline.repo.anomaly(anomalyId))?.feedback ?? [])
+        .filter((f) => f.source === 'operator')
+        .map((f) => ({ kind: f.kind, user: f.user ?? API_TOKEN_USER, at: f.at })),
     onVerified: async (anomalyId, recovered, actionId) => {
       if (!recovered) {
         return;

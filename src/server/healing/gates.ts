@@ -148,10 +148,12 @@ export class Gates {
       const current = (await lifecycle.actions.get(id)) ?? action;
       const last = current.decisions[current.decisions.length - 1];
       const by = last ? ` (${last.decision} by ${last.user} at ${iso(last.at)})` : '';
+      // Withdrawn meanwhile (a policy change, a false positive): the approver is told why.
+      const why = current.state === 'cancelled' && current.reason ? `: ${reasonText(current.reason, iso)}` : '';
       return {
         ok: false,
         kind: 'conflict',
-        message: `action ${id} is ${current.state}${by}; only an action awaiting approval can be ${decision}`,
+        message: `action ${id} is ${current.state}${by}${why}; only an action awaiting approval can be ${decision}`,
       };
     }
     if (decision === 'approved') {

@@ -56,14 +56,17 @@ export type ProposeStep = (
 /**
  * Escalation ladders: when a step's verification says "not recovered", the policy's next step is
  * proposed (through its own gate), carrying what came before; the ladder stops at the first
- * recovery, at its end, or when a step is rejected (or otherwise ends without running).
+ * recovery, at its end, when a step is rejected (or otherwise ends without running), or when an
+ * operator marked the anomaly a false positive (until they confirm it).
  */
 export class Ladders {
   constructor(
     private readonly log: { audit: AuditRepository; now: () => number },
     private readonly policies: () => Promise<Policy[]>,
     private readonly limits: () => Promise<SafetyLimits>,
-    private readonly propose: ProposeStep
+    private readonly propose: ProposeStep,
+    /** Why the action's trigger proposes nothing now (a false-positive mark); undefined when it may. */
+    private readonly dismissed: (action: StoredAction) => Promise<string | undefined>
   ) {}
 
   /** A lifecycle observer for actions on a ladder. */
@@ -79,6 +82,11 @@ export class Ladders {
       return;
     }
     if (action.state !== 'not_recovered') {
+      return;
+    }
+    const dismissed = await this.dismissed(action);
+    if (dismissed) {
+      await this.note(action, `${where} did not recover; the ladder stops: ${dismissed}`, { position, dismissed });
       return;
     }
     const policy = (await this.policies()).find((p) => p.name === position.policy);

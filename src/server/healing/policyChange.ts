@@ -1,5 +1,6 @@
 import type { HealingTrigger, Policy, PolicyAction, Reason, SafetyLimits } from '../../contract/healing';
 import type { EngineContext } from './context';
+import { falsePositiveRefusal } from './falsePositive';
 import { approvedAutomatically } from './holds';
 import { rung } from './ladder';
 import { describeAction, policyMatches } from './policies';
@@ -74,8 +75,9 @@ function againstIntent(action: StoredAction, policyAction: PolicyAction): boolea
 }
 
 /**
- * Cancels an open action whose policy no longer stands behind it (policyChange); returns why, or
- * undefined when it still does. The move is conditional on the state read, as every move is.
+ * Cancels an open action that nobody stands behind any more: an operator marked its anomaly a false
+ * positive before it started (falsePositive.ts), or its policy no longer does (policyChange). Returns
+ * why, or undefined when it may go on. The move is conditional on the state read, as every move is.
  */
 export async function withdraw(
   ctx: EngineContext,
@@ -83,11 +85,12 @@ export async function withdraw(
   limits: SafetyLimits
 ): Promise<Reason | undefined> {
   const { lifecycle, settings } = ctx;
+  const noise = await falsePositiveRefusal(ctx.deps, action);
   const trigger = (await lifecycle.actions.trigger(action.triggerKey))?.trigger ?? action.trigger;
-  const reason = policyChange(action, trigger, (await settings.policies()).policies, limits);
+  const reason = noise?.reason ?? policyChange(action, trigger, (await settings.policies()).policies, limits);
   if (reason) {
     await lifecycle.move(action, [action.state], 'cancelled', { reason, finishedAt: lifecycle.now() }, [
-      { kind: 'cancelled', message: reason.message },
+      { kind: 'cancelled', message: reason.message, ...(noise ? { user: noise.user } : {}) },
     ]);
   }
   return reason;

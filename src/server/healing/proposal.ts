@@ -1,17 +1,22 @@
 import type { HealingTrigger, LadderPosition, Policy, SafetyLimits, TriggerRef } from '../../contract/healing';
 import { firstRung } from './ladder';
 import { describeAction, planAction, policyMatches, type Plan } from './policies';
-import { triggerKey } from './store/actionRows';
+import { triggerKey, type ArchivedAs } from './store/actionRows';
 import type { ActionToInsert, NewAuditEntry, OpenedTrigger } from './store/repositories';
 
 // What a trigger handed in writes: its own audit entries and the proposals of the policies it
 // matches. One trigger (an anomaly) and an alert group write the same rows and words.
 
-/** How a proposal came about besides its policy: again after a superseded one, or as a ladder's step. */
+/** How a proposal came about besides its policy: again after one that gave its place up, or as a ladder's step. */
 export interface ProposalHow {
-  supersedes?: number;
+  again?: { after: number; because: ArchivedAs };
   ladder?: LadderPosition;
 }
+
+const AGAIN_BECAUSE: Record<ArchivedAs, string> = {
+  superseded: 'was superseded',
+  withdrawn: 'was withdrawn as a false positive and its anomaly confirmed since',
+};
 
 /** The trigger's entry when it opened (or fires again); undefined when it was only refreshed. */
 export function openedNote(trigger: HealingTrigger, at: number, opened: OpenedTrigger): NewAuditEntry | undefined {
@@ -67,7 +72,7 @@ export function proposalOf(
   trigger: HealingTrigger,
   policy: Policy,
   plan: Plan,
-  { supersedes, ladder }: ProposalHow,
+  { again, ladder }: ProposalHow,
   at: number
 ): ActionToInsert {
   return {
@@ -86,12 +91,13 @@ export function proposalOf(
       kind: 'proposed',
       actionId: inserted,
       triggerId: trigger.id,
-      message: `policy ${policy.name} proposes ${describeAction(plan.action)} (gate: ${policy.gate})${supersedes !== undefined ? `, again after action ${supersedes} was superseded` : ''}${ladder ? `, step ${ladder.step} of ${ladder.steps} of its ladder${ladder.previous.length ? ` after ${ladder.previous.map((p) => `action ${p.actionId} (${p.type}, ${p.state})`).join(', ')}` : ''}` : ''}`,
+      message: `policy ${policy.name} proposes ${describeAction(plan.action)} (gate: ${policy.gate})${again ? `, again after action ${again.after} ${AGAIN_BECAUSE[again.because]}` : ''}${ladder ? `, step ${ladder.step} of ${ladder.steps} of its ladder${ladder.previous.length ? ` after ${ladder.previous.map((p) => `action ${p.actionId} (${p.type}, ${p.state})`).join(', ')}` : ''}` : ''}`,
       details: {
         policy: policy.name,
         gate: policy.gate,
         action: plan.action,
-        ...(supersedes !== undefined ? { supersedes } : {}),
+        ...(again?.because === 'superseded' ? { supersedes: again.after } : {}),
+        ...(again?.because === 'withdrawn' ? { reinstates: again.after } : {}),
         ...(ladder ? { ladder } : {}),
       },
     }),

@@ -1,4 +1,4 @@
-import type { Anomaly, KubernetesObject } from '../../contract/pipeline';
+import type { Anomaly, FeedbackKind, FeedbackSource, KubernetesObject } from '../../contract/pipeline';
 
 /**
  * An anomaly as the loop has it when it changes, with what its listeners need of its target at
@@ -15,6 +15,14 @@ export interface AnomalyEvent {
   predictedFailureAt?: number;
 }
 
+/** Feedback just recorded on an anomaly: what was said, and by whom (an operator, or healing's verification). */
+export interface FeedbackEvent {
+  anomalyId: number;
+  kind: FeedbackKind;
+  source: FeedbackSource;
+  user: string | null;
+}
+
 /**
  * Who hears about anomalies as they happen (the healing engine, Grafana annotations). Called after
  * the anomaly is stored, only for anomalies still current: a replayed history or the far part of a
@@ -25,6 +33,8 @@ export interface AnomalyListener {
   /** The open anomaly was extended (its end, peak, severity or signals changed). */
   updated(event: AnomalyEvent): void;
   closed(event: AnomalyEvent): void;
+  /** Feedback on an anomaly was stored, on the replica that took it (any anomaly, current or not). */
+  feedback?(event: FeedbackEvent): void;
 }
 
 /** Fans events out to several listeners; one failing does not keep the others from hearing. */
@@ -47,6 +57,10 @@ export class ListenerSet implements AnomalyListener {
 
   closed(event: AnomalyEvent): void {
     this.each('closed', (l) => l.closed(event));
+  }
+
+  feedback(event: FeedbackEvent): void {
+    this.each('feedback', (l) => l.feedback?.(event));
   }
 
   private each(event: string, call: (l: AnomalyListener) => void): void {

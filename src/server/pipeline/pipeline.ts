@@ -35,6 +35,7 @@ import {
   targetPage,
   type OffWatch,
 } from './views';
+import { SharedRetraining } from './sharedRetraining';
 import { coalescedRetraining, recordFeedback, retrainRunners, type FeedbackArgs } from './trainingRequests';
 import { WatchRunner } from './watchRunner';
 
@@ -63,6 +64,8 @@ export class Pipeline {
   readonly repo: PipelineRepository;
   readonly listeners: ListenerSet;
   readonly annotator?: GrafanaAnnotator;
+  /** With replicas sharing the watches: "Retrain now" for targets another replica holds (sharedRetraining.ts). */
+  readonly sharedRetraining?: SharedRetraining;
   private runners: WatchRunner[] = [];
   /** Watches whose source is not configured, with why: listed by the API so the list matches the log. */
   private off: OffWatch[] = [];
@@ -96,6 +99,19 @@ export class Pipeline {
         fetch: deps.fetch,
       });
       this.listeners.add(this.annotator);
+    }
+    const { ownership } = deps;
+    if (ownership) {
+      this.sharedRetraining = new SharedRetraining({
+        repo: this.repo,
+        identity: ownership.identity,
+        now: this.now,
+        logger: this.logger,
+        retrain: (body) => this.retrain(body, 'on_demand'),
+        holds: (id) => findTarget(this.runners, id) !== undefined,
+        watches: () => this.runners.map((r) => r.name),
+        settled: () => ownership.settled(),
+      });
     }
     for (const watch of deps.watches ?? deps.config.watches ?? DEFAULT_WATCHES) {
       const runner = this.runnerFor(watch);
@@ -170,6 +186,7 @@ export class Pipeline {
   /** One cycle of every watch, concurrently; a failing watch is marked degraded and the others go on. */
   async runOnce(): Promise<void> {
     await Promise.all(this.runners.map((r) => this.runWatch(r)));
+    await this.sharedRetraining?.pickUp();
   }
 
   private async runWatch(r: WatchRunner): Promise<void> {
@@ -232,7 +249,8 @@ export class Pipeline {
         this.due.set(r, Math.floor(now / r.settings.stepMs) * r.settings.stepMs + r.settings.stepMs);
         return this.runWatch(r);
       });
-    this.running = Promise.all(work).then(() => undefined);
+    // Retrain requests other replicas left run after the cycles, without holding the next tick.
+    this.running = Promise.all(work).then(() => void this.sharedRetraining?.pickUp());
     void this.running.finally(() => {
       this.ticking = false;
       if (!this.stopped) {
@@ -250,6 +268,7 @@ export class Pipeline {
     this.cancelRetrain?.();
     await this.reloads;
     await this.running;
+    await this.sharedRetraining?.idle();
     await Promise.all(this.runners.map((r) => r.flush()));
     await this.annotator?.flush();
   }
@@ -316,9 +335,12 @@ export class Pipeline {
   readonly retrain: (body: RetrainBody, reason: ModelVersion['reason']) => Promise<RetrainResponse> =
     coalescedRetraining((body, reason) => retrainRunners(this.runners, body, reason));
 
-  /** Feedback on an anomaly (see trainingRequests.ts). */
-  recordFeedback(...feedback: FeedbackArgs): Promise<Anomaly> {
-    return recordFeedback(this.repo, ...feedback);
+  /** Feedback on an anomaly (see trainingRequests.ts); once stored, the listeners hear of it (healing withdraws for a false positive). */
+  async recordFeedback(...feedback: FeedbackArgs): Promise<Anomaly> {
+    const anomaly = await recordFeedback(this.repo, ...feedback);
+    const [anomalyId, kind, source, user] = feedback;
+    this.listeners.feedback({ anomalyId, kind, source, user: user ?? null });
+    return anomaly;
   }
 
   targets(q: Partial<TargetsQuery> = {}): Target[] {

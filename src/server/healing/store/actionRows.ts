@@ -132,8 +132,13 @@ export const proposalValues = (input: NewAction) => [
 
 export const triggerKey = (trigger: Pick<HealingTrigger, 'source' | 'id'>) => `${trigger.source}:${trigger.id}`;
 
-/** The archive key of a superseded action's trigger: `<key>#superseded-<id>`. */
-export const supersededKey = (key: string, id: number) => `${key}${SUPERSEDED}${id}`;
+/**
+ * Why an action gave its place under its trigger up: superseded (proposed again from what the cluster
+ * is now), or withdrawn as a false positive (proposed again once its anomaly is confirmed).
+ */
+export type ArchivedAs = 'superseded' | 'withdrawn';
+/** The archive key of the trigger of an action that gave its place up: `<key>#superseded-<id>`, `<key>#withdrawn-<id>`. */
+export const archivedKey = (key: string, id: number, as: ArchivedAs = 'superseded') => `${key}#${as}-${id}`;
 export const SUPERSEDED = '#superseded-';
 
 /**

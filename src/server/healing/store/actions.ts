@@ -15,10 +15,11 @@ import {
   readAction,
   startedAtRow,
   SUPERSEDED,
-  supersededKey,
+  archivedKey,
   triggerKey,
   triggerTargetOf,
   triggerRowSchema,
+  type ArchivedAs,
   type NewAction,
   type StoredAction,
 } from './actionRows';
@@ -129,6 +130,12 @@ export class SqliteActionRepository implements ActionRepository {
     return { trigger: row.trigger, openedAt: row.opened_at, closedAt: row.closed_at };
   }
 
+  async ofTrigger(key: string): Promise<StoredAction[]> {
+    return this.statement(`${SELECT} WHERE a.trigger_key = ? ORDER BY a.id`)
+      .all(key)
+      .map((row) => this.decode(row));
+  }
+
   async insert(input: NewAction, note?: (id: number) => NewAuditEntry): Promise<number | undefined> {
     return this.db.transaction(() => this.propose({ input, note }))();
   }
@@ -230,13 +237,13 @@ export class SqliteActionRepository implements ActionRepository {
     };
   }
 
-  async archiveTriggerKey(id: number, at: number): Promise<void> {
+  async archiveTriggerKey(id: number, at: number, as: ArchivedAs = 'superseded'): Promise<void> {
     this.db.transaction(() => {
       const action = this.read(id);
       if (!action) {
         return;
       }
-      const archived = supersededKey(action.triggerKey, id);
+      const archived = archivedKey(action.triggerKey, id, as);
       this.statement(
         `INSERT OR IGNORE INTO healing_triggers (key, source, trigger, trigger_target, opened_at, closed_at)
            SELECT ?, source, trigger, trigger_target, opened_at, ? FROM healing_triggers WHERE key = ?`

@@ -12,7 +12,7 @@ import type {
   TriggerRef,
 } from '../../../contract/healing';
 import type { DrainProgress } from '../../kubernetes';
-import type { ActionChanges, NewAction, StoredAction } from './actionRows';
+import type { ActionChanges, ArchivedAs, NewAction, StoredAction } from './actionRows';
 import type { KeysetPage } from './keyset';
 import type { PruneBatch } from './prune';
 
@@ -160,6 +160,8 @@ export interface ActionRepository {
   /** `closeTrigger` of each, in one transaction: whether each call closed its trigger, in order. */
   closeTriggers(items: TriggerToClose[], at: number): Promise<boolean[]>;
   trigger(key: string): Promise<TriggerRecord | undefined>;
+  /** The actions the trigger proposed, oldest first (not those archived from it: archiveTriggerKey). */
+  ofTrigger(key: string): Promise<StoredAction[]>;
   /** Undefined when this trigger already proposed this action on this target (deduplication, across processes). */
   insert(input: NewAction, note?: (id: number) => NewAuditEntry): Promise<number | undefined>;
   /** `insert` of each, in one transaction: the new ids, undefined where it already was proposed, in order. */
@@ -176,9 +178,10 @@ export interface ActionRepository {
   limitFacts(action: StoredAction, window: LimitWindow): Promise<LimitFacts>;
   /**
    * A superseded action keeps its trigger under an archive key (`<key>#superseded-<id>`, closed), so
-   * the deduplication (one action per trigger, type and target) lets the trigger propose it again.
+   * the deduplication (one action per trigger, type and target) lets the trigger propose it again;
+   * an action withdrawn as a false positive likewise (`<key>#withdrawn-<id>`) once its anomaly is confirmed.
    */
-  archiveTriggerKey(id: number, at: number): Promise<void>;
+  archiveTriggerKey(id: number, at: number, as?: ArchivedAs): Promise<void>;
   /** How many times this trigger's action on this target was superseded and proposed again. */
   supersededCount(key: string, type: PlannedAction['type'], target: string): Promise<number>;
   /** Notes why an approved action still waits (e.g. the node budget), without changing its state; `note` audited with it. */

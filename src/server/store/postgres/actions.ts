@@ -7,8 +7,9 @@ import {
   outcomeRowSchema,
   readAction,
   SUPERSEDED,
-  supersededKey,
+  archivedKey,
   triggerRowSchema,
+  type ArchivedAs,
   type NewAction,
   type StoredAction,
 } from '../../healing/store/actionRows';
@@ -80,6 +81,13 @@ export class PostgresActionRepository implements repo.ActionRepository {
     return { trigger: row.trigger, openedAt: row.opened_at, closedAt: row.closed_at };
   }
 
+  async ofTrigger(key: string): Promise<StoredAction[]> {
+    const { rows } = await this.db.query(`SELECT ${COLUMNS} FROM ${FROM} WHERE a.trigger_key = $1 ORDER BY a.id`, [
+      key,
+    ]);
+    return rows.map(readAction);
+  }
+
   async insert(input: NewAction, note?: (id: number) => repo.NewAuditEntry): Promise<number | undefined> {
     return this.db.transaction((run) => insertOne(run, { input, note }), 'keyed');
   }
@@ -134,14 +142,14 @@ export class PostgresActionRepository implements repo.ActionRepository {
     return facts(this.db.query, action, window);
   }
 
-  async archiveTriggerKey(id: number, at: number): Promise<void> {
+  async archiveTriggerKey(id: number, at: number, as: ArchivedAs = 'superseded'): Promise<void> {
     // Keyed by a request: run again after a lost COMMIT, it would archive the archived key.
     await this.db.once(at, z.undefined(), async (run) => {
       const action = await read(run, id, 'FOR UPDATE OF a');
       if (!action) {
         return;
       }
-      const archived = supersededKey(action.triggerKey, id);
+      const archived = archivedKey(action.triggerKey, id, as);
       await run(
         `INSERT INTO healing_triggers (key, source, trigger, trigger_target, opened_at, closed_at)
          SELECT $1, source, trigger, trigger_target, opened_at, $2 FROM healing_triggers WHERE key = $3
