@@ -1,18 +1,18 @@
 // A demo service for the compose stack: three replicas of a "shop" Deployment in one process,
 // exporting Prometheus metrics that behave for a while (so the models learn what normal is) and
-// then develop faults on a schedule, so the whole loop shows within minutes of `docker compose up`:
-//   from FAULT_START (default 6 min): shop-0 leaks memory towards its limit (a time to failure);
-//   FAULT_START + 2 min, for 3 min:  latency spikes on every replica (an anomaly);
-//   FAULT_START + 4 min, for 4 min:  shop-2 departs (its availability drops, its peers stay).
-// Then the schedule repeats every CYCLE (default 20 min), the leak restarting from normal.
+// then develop faults:
+//   from 6 min, once: shop-0 leaks memory slowly, reaching its limit (and restarting) about 3 h
+//     in (memory.mjs), slowly enough for the forecaster to show a time to failure from about 2 h;
+//   on a schedule repeated every CYCLE (default 20 min), from FAULT_START (default 6 min):
+//     FAULT_START + 2 min, for 3 min: latency spikes on every replica;
+//     FAULT_START + 4 min, for 4 min: shop-2 departs (its availability drops, its peers stay).
 // No dependencies: it runs on the bare node image.
 import { createServer } from 'node:http';
+import { BASE_BYTES, LIMIT_BYTES, leaks, nextMemory } from './memory.mjs';
 
 const minutes = (name, fallback) => Number(process.env[name] ?? fallback) * 60_000;
 const FAULT_START_MS = minutes('FAULT_START_MINUTES', 6);
 const CYCLE_MS = minutes('FAULT_CYCLE_MINUTES', 20);
-const LIMIT_BYTES = 512 * 1024 * 1024;
-const BASE_BYTES = 160 * 1024 * 1024;
 const REPLICAS = ['shop-0', 'shop-1', 'shop-2'];
 const startedAt = Date.now();
 
@@ -24,17 +24,12 @@ const state = Object.fromEntries(
   REPLICAS.map((pod) => [pod, { memory: BASE_BYTES, requests: 0, latencySum: 0, restarts: 0 }])
 );
 
-// Steady noise keeps the learned band narrow; the faults stand out of it.
 setInterval(() => {
-  const leaking = phase() >= FAULT_START_MS;
+  const elapsed = Date.now() - startedAt;
   for (const [pod, s] of Object.entries(state)) {
-    const drift = pod === 'shop-0' && leaking ? 600 * 1024 : 0;
-    s.memory = Math.max(BASE_BYTES * 0.9, s.memory + drift + (Math.random() - 0.5) * 256 * 1024);
-    if (!leaking && s.memory > BASE_BYTES * 1.1) {
-      s.memory = BASE_BYTES;
-    }
-    if (s.memory >= LIMIT_BYTES) {
-      s.memory = BASE_BYTES;
+    const next = nextMemory(s.memory, leaks(pod, elapsed, s.restarts), Math.random);
+    s.memory = next.bytes;
+    if (next.restarted) {
       s.restarts += 1;
     }
     const spike = within(2 * 60_000, 3 * 60_000) ? 0.8 : 0;
