@@ -317,6 +317,34 @@ describe('the app in a real browser', () => {
     await page.close();
   });
 
+  it("saves the severities and action picked in a policy's Grafana comboboxes, typed into and clicked", async () => {
+    const page = await suite.browser.newPage();
+    await page.goto(`${suite.grafana.url}/plugins/${PLUGIN_ID}?page=policies`);
+    const policy = byTestId(page, testIds.healingConfig.policy(1));
+    await policy.waitFor();
+    const severities = policy.getByRole('combobox', { name: /^Severities/ });
+    await severities.click();
+    await severities.fill('med');
+    await page.getByRole('option', { name: 'medium' }).click();
+    // Leaving the field closes the menu and empties its input (Escape would leave "med" typed there).
+    await severities.press('Tab');
+    await expect(severities.inputValue()).resolves.toBe('');
+    const action = policy.getByRole('combobox', { name: 'Action' });
+    await action.click();
+    await action.fill('noti');
+    await page.getByRole('option', { name: /^Notify/ }).click();
+    await expect(action.inputValue()).resolves.toBe('Notify');
+    await policy.getByLabel(/^Message/).waitFor();
+    expect(await axeScan(page)).toEqual([]);
+
+    await byTestId(page, testIds.healingConfig.save).click();
+    await byTestId(page, testIds.healingConfig.saveSuccess).waitFor();
+    const saved = (await suite.backend.request('GET', '/api/policies')).body.policies[1];
+    expect(saved.match.severities).toEqual(['high', 'medium']);
+    expect(saved.action).toEqual({ type: 'notify' });
+    await page.close();
+  });
+
   it('pages the action history in the URL, and Back returns to the page before without leaving the app', async () => {
     // More decided actions than a page of the history holds (20), the newest last.
     const actions = suite.backend.store.healing.actions;

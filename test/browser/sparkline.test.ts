@@ -127,6 +127,24 @@ describe('the Overview score sparkline in a real browser', () => {
     await page.close();
   });
 
+  it("filters the targets by severity with Grafana's Combobox, typed into and picked from its list", async () => {
+    const page = await suite.browser.newPage();
+    await page.goto(`${suite.grafana.url}/a/${PLUGIN_ID}/overview`);
+    await page.getByTestId(testIds.overview.target('search')).waitFor();
+    const severity = page.getByRole('combobox', { name: 'Filter by severity' });
+    await expect(severity.inputValue()).resolves.toBe('Any severity');
+    await severity.click();
+    await severity.fill('crit');
+    await page.getByRole('option', { name: 'critical' }).click();
+    await expect(severity.inputValue()).resolves.toBe('critical');
+    await page.getByTestId(testIds.overview.target('search')).waitFor({ state: 'detached' });
+    const rows = page.getByTestId(testIds.overview.targets).locator('a[href]');
+    await expect(rows.allTextContents()).resolves.toEqual(['cart', LONG_ID]);
+    expect(new URL(page.url()).searchParams.get('severity')).toBe('critical');
+    expect(await axeScan(page)).toEqual([]);
+    await page.close();
+  });
+
   it('shows a target in detail, in both themes', async () => {
     const page = await suite.browser.newPage();
     await page.goto(`${suite.grafana.url}/a/${PLUGIN_ID}/target/cart`);

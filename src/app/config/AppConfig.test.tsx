@@ -8,6 +8,7 @@ import { reloadPage } from '../../utils/reloadPage';
 import type { AppSettings } from '../pluginSettings';
 import { healingPaths } from '../api/healing';
 import { kubernetesPaths } from '../api/kubernetes';
+import { chooseOption, installComboboxLayout } from '../testUtils/combobox';
 import { installFakeBackendSrv, requestsTo } from '../testUtils/fakeBackendSrv';
 import { installFakeDataSources } from '../testUtils/fakeDataSources';
 import { appPluginMeta } from '../testUtils/pluginMeta';
@@ -15,6 +16,7 @@ import { testIds } from '../testIds';
 import AppConfig, { validateBackendUrl } from './AppConfig';
 
 const user = setupUser();
+installComboboxLayout();
 
 /** Replaces a field's text in one input event: typing a URL key by key re-renders the form per key. */
 async function fill(field: HTMLElement, text: string) {
@@ -177,9 +179,12 @@ describe('AppConfig (connection)', () => {
     const fetch = installFakeBackendSrv({ [`POST ${PLUGIN_SETTINGS_URL}`]: { data: {} } });
     renderConfig({ backendUrl: 'http://backend:3001' }, { backendToken: true });
     // The label's accessible name ends with the field's description.
-    await user.click(screen.getByLabelText(/^Prometheus data source/));
-    expect(screen.queryByText('Loki')).not.toBeInTheDocument();
-    await user.click(screen.getByText('Prometheus', { selector: 'span' }));
+    const picker = screen.getByRole('combobox', { name: /^Prometheus data source/ });
+    await user.click(picker);
+    expect((await screen.findAllByRole('option')).map((o) => o.textContent)).toEqual(['Prometheus']);
+    await user.keyboard('{Escape}');
+    await chooseOption(user, picker, 'Prometheus');
+    expect(picker).toHaveValue('Prometheus');
     expect(screen.getByTestId(testIds.appConfig.unsaved)).toBeInTheDocument();
     await user.click(screen.getByTestId(testIds.appConfig.submit));
     await waitFor(() => expect(reloadPage).toHaveBeenCalled());

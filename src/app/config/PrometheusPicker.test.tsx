@@ -1,10 +1,12 @@
 import React from 'react';
 import { render, screen } from '@testing-library/react';
+import { chooseOption, installComboboxLayout } from '../testUtils/combobox';
 import { installFakeDataSources } from '../testUtils/fakeDataSources';
 import { setupUser } from '../testUtils/user';
 import { PrometheusPicker } from './PrometheusPicker';
 
 const user = setupUser();
+installComboboxLayout();
 
 function renderPicker(value?: string, onChange = jest.fn()) {
   render(
@@ -25,33 +27,36 @@ describe('PrometheusPicker', () => {
     ])
   );
 
+  const picker = () => screen.getByRole('combobox', { name: 'Prometheus data source' });
+
   it('offers only Prometheus data sources and reports the chosen uid', async () => {
     const onChange = renderPicker();
-    expect(screen.getByText('Choose a Prometheus data source')).toBeInTheDocument();
-    await user.click(screen.getByLabelText('Prometheus data source'));
-    expect(screen.getByText('Prometheus A')).toBeInTheDocument();
-    expect(screen.queryByText('Loki')).not.toBeInTheDocument();
-    await user.click(screen.getByText('Prometheus B'));
+    expect(picker()).toHaveAttribute('placeholder', 'Choose a Prometheus data source');
+    await user.click(picker());
+    const offered = await screen.findAllByRole('option');
+    expect(offered.map((o) => o.textContent)).toEqual(['Prometheus A', 'Prometheus B']);
+    await user.keyboard('{Escape}');
+    await chooseOption(user, picker(), 'Prometheus B');
     expect(onChange).toHaveBeenCalledTimes(1);
     expect(onChange).toHaveBeenCalledWith('prom-b');
   });
 
   it('shows a saved choice by its name', () => {
     renderPicker('prom-a');
-    expect(screen.getByText('Prometheus A')).toBeInTheDocument();
-    expect(screen.queryByText(/not found/)).not.toBeInTheDocument();
+    expect(picker()).toHaveValue('Prometheus A');
   });
 
   it('marks a saved choice that no longer exists', () => {
     renderPicker('gone-uid');
-    expect(screen.getByText('gone-uid (not found)')).toBeInTheDocument();
+    expect(picker()).toHaveValue('gone-uid (not found)');
   });
 
   it('says when Grafana has no Prometheus data source', async () => {
     installFakeDataSources([{ uid: 'loki', name: 'Loki', type: 'loki' }]);
     renderPicker();
-    expect(screen.getByText('No Prometheus data source in Grafana yet')).toBeInTheDocument();
-    await user.click(screen.getByLabelText('Prometheus data source'));
-    expect(screen.getByText('No Prometheus data source in Grafana')).toBeInTheDocument();
+    expect(picker()).toHaveAttribute('placeholder', 'No Prometheus data source in Grafana yet');
+    await user.click(picker());
+    expect(await screen.findByText('No options found.')).toBeInTheDocument();
+    expect(screen.queryByRole('option')).not.toBeInTheDocument();
   });
 });

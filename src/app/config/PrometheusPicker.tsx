@@ -1,6 +1,6 @@
 import React, { useMemo } from 'react';
 import { getDataSourceSrv } from '@grafana/runtime';
-import { Select } from '@grafana/ui';
+import { Combobox, type ComboboxOption } from '@grafana/ui';
 
 interface Props {
   /** The input's id, which Field's label points at. */
@@ -16,25 +16,25 @@ interface Props {
  * longer exists is marked.
  */
 export function PrometheusPicker({ inputId, value, onChange }: Props) {
-  const options = useMemo(
+  const options = useMemo<ComboboxOption[]>(
     () =>
       getDataSourceSrv()
         .getList({ type: 'prometheus' })
         .map((ds) => ({ label: ds.name, value: ds.uid })),
     []
   );
-  const missing = Boolean(value) && !options.some((o) => o.value === value);
+  // A saved uid Grafana no longer lists is not an option: Combobox shows the option given instead.
+  const missing =
+    value && !options.some((o) => o.value === value) ? { label: `${value} (not found)`, value } : undefined;
   return (
-    // Select, not Combobox: Combobox measures text on a canvas, which jsdom (the unit tests) lacks.
-    <Select
-      inputId={inputId}
+    <Combobox
+      id={inputId}
       width={60}
       options={options}
-      value={missing ? { label: `${value} (not found)`, value } : value}
-      invalid={missing}
+      value={missing ?? (value || null)}
+      invalid={Boolean(missing)}
       placeholder={options.length ? 'Choose a Prometheus data source' : 'No Prometheus data source in Grafana yet'}
-      noOptionsMessage="No Prometheus data source in Grafana"
-      onChange={(o) => o.value && onChange(o.value)}
+      onChange={(o) => onChange(o.value)}
     />
   );
 }

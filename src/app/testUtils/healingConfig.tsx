@@ -7,6 +7,7 @@ import { healingPaths } from '../api/healing';
 import HealingConfig from '../config/HealingConfig/HealingConfig';
 import type { AppSettings } from '../pluginSettings';
 import { testIds } from '../testIds';
+import { installComboboxLayout } from './combobox';
 import { installFakeBackendSrv, type FakeRoute } from './fakeBackendSrv';
 import { appPluginMeta } from './pluginMeta';
 
@@ -46,6 +47,8 @@ export function healingRoutes(overrides: Record<string, FakeRoute | { status?: n
 }
 
 export function renderHealingTab(jsonData: AppSettings = { backendUrl: 'http://backend:3001' }) {
+  // Each policy's action and match fields are Grafana comboboxes.
+  installComboboxLayout();
   // Unless a test signed someone in, the tab is an org Admin's (the only role the proxy lets write).
   if (!config.bootData.user?.orgRole) {
     config.bootData.user = { ...config.bootData.user, orgRole: 'Admin' } as typeof config.bootData.user;

@@ -1,6 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import type { Policy } from '../../../contract/healing';
 import { healingPaths } from '../../api/healing';
+import { chooseOption } from '../../testUtils/combobox';
 import { requestsTo } from '../../testUtils/fakeBackendSrv';
 import { healingRoutes, policyBox, renderHealingTab } from '../../testUtils/healingConfig';
 import { setupUser } from '../../testUtils/user';
@@ -46,14 +47,12 @@ describe('LadderSteps', () => {
     renderHealingTab();
     await user.click(await waitFor(() => policyBox(1).getByRole('button', { name: 'Add step' })));
     // Policy 2's first action is a restart; its new step is a scale: make it a restart too.
-    const action = step(1, 0).getByLabelText(/^Action/);
-    await user.click(action);
-    await user.type(action, 'Rolling restart{enter}');
+    const action = step(1, 0).getByRole('combobox', { name: 'Action' });
+    await chooseOption(user, action, 'Rolling restart');
     expect(step(1, 0).getByText('Step 1 already takes this action: each step takes another')).toBeInTheDocument();
     expect(screen.getByTestId(testIds.healingConfig.save)).toBeDisabled();
 
-    await user.click(action);
-    await user.type(action, 'Notify{enter}');
+    await chooseOption(user, action, 'Notify');
     expect(step(1, 0).queryByText(/already takes this action/)).not.toBeInTheDocument();
     await user.type(step(1, 0).getByLabelText(/^Verification window/), '0');
     expect(step(1, 0).getByText('Must be greater than 0')).toBeInTheDocument();

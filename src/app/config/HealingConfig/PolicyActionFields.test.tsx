@@ -1,10 +1,12 @@
 import React from 'react';
 import { fireEvent, render, screen } from '@testing-library/react';
 import type { PolicyInput } from '../../../contract/healing';
+import { chooseOption, installComboboxLayout } from '../../testUtils/combobox';
 import { setupUser } from '../../testUtils/user';
 import { ActionFields, GateField, actionLabel, gateDescription } from './PolicyActionFields';
 
 const user = setupUser();
+installComboboxLayout();
 
 type ActionInput = PolicyInput['action'];
 
@@ -75,9 +77,10 @@ describe('ActionFields', () => {
   it('asks a restart for nothing more, and a new type starts without the old parameters', async () => {
     const onChange = renderFields({ type: 'restart' });
     expect(screen.queryAllByRole('spinbutton')).toHaveLength(0);
-    const action = screen.getByLabelText(/^Action/);
-    await user.click(action);
-    await user.type(action, 'Delete pod{enter}');
+    const action = screen.getByRole('combobox', { name: 'Action' });
+    expect(action).toHaveValue('Rolling restart');
+    await chooseOption(user, action, 'Delete pod');
+    expect(onChange).toHaveBeenCalledTimes(1);
     expect(onChange).toHaveBeenLastCalledWith({ type: 'delete-pod' });
   });
 });

@@ -1,13 +1,12 @@
 import React from 'react';
-import type { SelectableValue } from '@grafana/data';
-import { Field, RadioButtonGroup, Select, Switch, TextArea } from '@grafana/ui';
+import { Combobox, Field, RadioButtonGroup, Switch, TextArea, type ComboboxOption } from '@grafana/ui';
 import { gateSchema, type Gate, type PolicyAction, type PolicyInput } from '../../../contract/healing';
 import { fieldProblem } from '../../utils/validation';
 import { NumberField } from '../shared/NumberField';
 
 type ActionInput = PolicyInput['action'];
 
-export const ACTION_OPTIONS: Array<SelectableValue<PolicyAction['type']>> = [
+export const ACTION_OPTIONS: Array<ComboboxOption<PolicyAction['type']>> = [
   { value: 'scale', label: 'Scale out', description: 'Add replicas to the deployment or statefulset' },
   { value: 'restart', label: 'Rolling restart', description: 'As kubectl rollout restart does' },
   { value: 'delete-pod', label: 'Delete pod', description: 'Its controller replaces it' },
@@ -48,11 +47,11 @@ export function ActionFields({ id, action, path, error, onChange }: ActionFields
   return (
     <>
       <Field label="Action" {...fieldProblem(error(`${path}.type`))}>
-        <Select
-          inputId={id('action')}
+        <Combobox
+          id={id('action')}
           options={ACTION_OPTIONS}
           value={action.type}
-          onChange={(v) => onChange({ type: v.value! } as ActionInput)}
+          onChange={(o) => onChange({ type: o.value } as ActionInput)}
         />
       </Field>
       <ActionParameters id={id} action={action} path={path} error={error} onChange={onChange} />

@@ -1,11 +1,17 @@
 import React from 'react';
 import { render, screen } from '@testing-library/react';
 import type { PolicyInput } from '../../../contract/healing';
+import { healingPaths } from '../../api/healing';
 import type { FieldErrors } from '../../utils/validation';
+import { chooseOption, installComboboxLayout } from '../../testUtils/combobox';
+import { requestsTo } from '../../testUtils/fakeBackendSrv';
+import { healingRoutes, policyBox, renderHealingTab } from '../../testUtils/healingConfig';
 import { setupUser } from '../../testUtils/user';
+import { testIds } from '../../testIds';
 import { PolicyEditor } from './PolicyEditor';
 
 const user = setupUser();
+installComboboxLayout();
 
 function renderEditor(policy: PolicyInput, errors: FieldErrors = {}, index = 1) {
   const onChange = jest.fn();
@@ -71,5 +77,51 @@ describe('PolicyEditor', () => {
     expect(onChange).toHaveBeenLastCalledWith({ name: 'px', action: { type: 'scale', delta: 1 }, gate: 'approve' });
     await user.click(screen.getByLabelText('Automatic'));
     expect(onChange).toHaveBeenLastCalledWith({ name: 'p', action: { type: 'scale', delta: 1 }, gate: 'auto' });
+  });
+
+  it('adds a chosen severity to those the policy matches, and removing the last one matches any', async () => {
+    const onChange = renderEditor({ name: 'p', action: { type: 'restart' }, match: { severities: ['critical'] } });
+    const severities = screen.getByRole('combobox', { name: /^Severities/ });
+    await chooseOption(user, severities, 'high');
+    expect(onChange).toHaveBeenLastCalledWith({
+      name: 'p',
+      action: { type: 'restart' },
+      match: { severities: ['critical', 'high'] },
+    });
+    await user.keyboard('{Escape}');
+    await user.click(screen.getByRole('button', { name: 'Remove critical' }));
+    expect(onChange).toHaveBeenLastCalledWith({ name: 'p', action: { type: 'restart' }, match: {} });
+  });
+
+  it('matches the failure models chosen, by their names in the contract', async () => {
+    const onChange = renderEditor({ name: 'p', action: { type: 'restart' } });
+    await chooseOption(user, screen.getByRole('combobox', { name: /^Failure models/ }), 'resource exhaustion');
+    expect(onChange).toHaveBeenLastCalledWith({
+      name: 'p',
+      action: { type: 'restart' },
+      match: { failureModels: ['resource_exhaustion'] },
+    });
+  });
+});
+
+describe('PolicyEditor in the healing tab', () => {
+  it('saves the severities, failure models and action chosen in its comboboxes', async () => {
+    const fetch = healingRoutes();
+    renderHealingTab();
+    await screen.findByTestId(testIds.healingConfig.policy(1));
+    const box = policyBox(1);
+    await chooseOption(user, box.getByRole('combobox', { name: /^Severities/ }), 'medium');
+    await user.keyboard('{Escape}');
+    await chooseOption(user, box.getByRole('combobox', { name: /^Failure models/ }), 'crash');
+    await user.keyboard('{Escape}');
+    await chooseOption(user, box.getByRole('combobox', { name: 'Action' }), 'Notify');
+    expect(box.getByRole('combobox', { name: 'Action' })).toHaveValue('Notify');
+    expect(box.getByLabelText(/^Message/)).toBeInTheDocument();
+
+    await user.click(screen.getByTestId(testIds.healingConfig.save));
+    await screen.findByTestId(testIds.healingConfig.saveSuccess);
+    const saved = requestsTo(fetch, 'PUT', healingPaths.putPolicies)[0].data.policies[1];
+    expect(saved.match).toEqual({ severities: ['high', 'medium'], failureModels: ['crash'] });
+    expect(saved.action).toEqual({ type: 'notify' });
   });
 });

@@ -1,7 +1,7 @@
 import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import { Badge, Field, Input, MultiSelect, RadioButtonGroup, Stack, Switch, Text, useStyles2 } from '@grafana/ui';
+import { Badge, Field, Input, MultiCombobox, RadioButtonGroup, Stack, Switch, Text, useStyles2 } from '@grafana/ui';
 import { failureModelSchema, severitySchema, type PolicyInput } from '../../../contract/healing';
 import { testIds } from '../../testIds';
 import { EditorCard, fieldGrid } from '../shared/EditorCard';
@@ -114,19 +114,19 @@ export function PolicyEditor({ uid, index, count, policy, errors, onChange, onMo
           />
         </Field>
         <Field label="Severities" description="Any when empty" {...fieldProblem(error('match.severities'))}>
-          <MultiSelect
-            inputId={id('severities')}
+          <MultiCombobox
+            id={id('severities')}
             options={SEVERITY_OPTIONS}
             value={match.severities ?? []}
-            onChange={(v) => setMatch({ severities: v.map((o) => o.value!) })}
+            onChange={(chosen) => setMatch({ severities: chosen.map((o) => o.value) })}
           />
         </Field>
         <Field label="Failure models" description="Any when empty">
-          <MultiSelect
-            inputId={id('failure-models')}
+          <MultiCombobox
+            id={id('failure-models')}
             options={FAILURE_MODEL_OPTIONS}
             value={match.failureModels ?? []}
-            onChange={(v) => setMatch({ failureModels: v.map((o) => o.value!) })}
+            onChange={(chosen) => setMatch({ failureModels: chosen.map((o) => o.value) })}
           />
         </Field>
         <TagsField

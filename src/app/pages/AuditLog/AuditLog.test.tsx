@@ -2,6 +2,7 @@ import React from 'react';
 import { screen } from '@testing-library/react';
 import { setupUser } from '../../testUtils/user';
 import { healingPaths } from '../../api/healing';
+import { chooseOption, installComboboxLayout } from '../../testUtils/combobox';
 import { installFakeBackendSrv, requestsTo, type FakeRoute } from '../../testUtils/fakeBackendSrv';
 import { locationSearch, renderPageAt } from '../../testUtils/locationSearch';
 import { testIds } from '../../testIds';
@@ -10,6 +11,7 @@ import { AuditLog } from './AuditLog';
 import { AUDIT_KIND_MEANINGS } from '../../../contract/healing';
 
 const user = setupUser();
+installComboboxLayout();
 
 jest.mock('../../utils/download', () => ({ downloadText: jest.fn() }));
 
@@ -109,9 +111,26 @@ describe('AuditLog', () => {
     renderPage();
     const cell = await screen.findByText('breaker opened');
     expect(cell).toHaveAttribute('title', AUDIT_KIND_MEANINGS.breaker_opened);
-    await user.click(screen.getByLabelText('Outcome and event'));
+    await user.click(screen.getByRole('combobox', { name: 'Outcome and event' }));
     expect(await screen.findByText(AUDIT_KIND_MEANINGS.namespaces_paused)).toBeInTheDocument();
     expect(screen.getByText(AUDIT_KIND_MEANINGS.dry_run)).toBeInTheDocument();
+  });
+
+  it('filters by the outcomes and events chosen, kept in the URL, and from their first page', async () => {
+    const fetch = routes(() => ({ data: { items: entries, total: 120, next: 'o51', previous: null } }));
+    renderPage('/audit?cursor=o51');
+    await screen.findByText('approved action 0 “ok”');
+    const kinds = screen.getByRole('combobox', { name: 'Outcome and event' });
+    expect(kinds).toHaveAttribute('placeholder', 'Any');
+    await chooseOption(user, kinds, 'rejected');
+    expect(requestsTo(fetch, 'GET', healingPaths.audit).pop()!.params).toMatchObject({
+      kind: 'rejected',
+      cursor: undefined,
+    });
+    await user.keyboard('{Escape}');
+    await chooseOption(user, kinds, 'dry run');
+    expect(requestsTo(fetch, 'GET', healingPaths.audit).pop()!.params).toMatchObject({ kind: 'rejected,dry_run' });
+    expect(locationSearch()).toEqual({ kind: 'rejected,dry_run' });
   });
 
   it('shows the last 7 days for a range it cannot read', async () => {

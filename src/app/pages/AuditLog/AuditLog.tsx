@@ -8,7 +8,7 @@ import {
   Field,
   Input,
   InteractiveTable,
-  MultiSelect,
+  MultiCombobox,
   Stack,
   TimeRangeInput,
   useStyles2,
@@ -141,11 +141,11 @@ function AuditEntries() {
           />
         </Field>
         <Field label="Outcome and event">
-          <MultiSelect
-            inputId="fp-audit-kind"
+          <MultiCombobox
+            id="fp-audit-kind"
             options={KIND_OPTIONS}
             value={kinds}
-            onChange={(v) => filtered({ kind: v.map((o) => o.value!).join(',') })}
+            onChange={(chosen) => filtered({ kind: chosen.map((o) => o.value).join(',') })}
             placeholder="Any"
           />
         </Field>

@@ -5,6 +5,7 @@ import type { FieldSparkline } from '@grafana/data';
 import { config } from '@grafana/runtime';
 import { pipelinePaths } from '../../api/pipeline';
 import { MAX_PAGE_LIMIT } from '../../../contract/pipeline';
+import { chooseOption, installComboboxLayout } from '../../testUtils/combobox';
 import { installFakeBackendSrv, requestsTo, type FakeReply } from '../../testUtils/fakeBackendSrv';
 import { anomaly, target } from '../../testUtils/fixtures';
 import { locationSearch, renderPageAt } from '../../testUtils/locationSearch';
@@ -12,6 +13,7 @@ import { testIds } from '../../testIds';
 import { Overview, OVERVIEW_ANOMALIES } from './Overview';
 
 const user = setupUser();
+installComboboxLayout();
 
 // uPlot needs a real canvas (the browser test draws the real sparkline): here, what it is handed.
 jest.mock('@grafana/ui', () => ({
@@ -195,6 +197,8 @@ describe('Overview', () => {
     await screen.findByTestId(testIds.overview.target('pod-101'));
     expect(rowOrder()).toEqual(high.slice(50));
     expect(screen.getByText('60 of 120 targets')).toBeInTheDocument();
+    const severity = screen.getByRole('combobox', { name: 'Filter by severity' });
+    expect(severity).toHaveValue('high');
 
     await user.click(screen.getByRole('button', { name: /^Target/ }));
     await user.type(screen.getByTestId(testIds.overview.filter), 'pod-0');
@@ -204,6 +208,10 @@ describe('Overview', () => {
       sort: 'target',
       q: 'pod-0',
     });
+
+    await chooseOption(user, severity, 'Any severity');
+    expect(screen.getByText('100 of 120 targets')).toBeInTheDocument();
+    expect(locationSearch()).toEqual({ sort: 'target', q: 'pod-0' });
   });
 
   it('shows the default view for URL parameters it does not know', async () => {

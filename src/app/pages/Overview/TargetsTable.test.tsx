@@ -1,12 +1,14 @@
 import React from 'react';
 import { render, screen, within } from '@testing-library/react';
 import { MemoryRouter } from 'react-router-dom';
+import { chooseOption, installComboboxLayout } from '../../testUtils/combobox';
 import { setupUser } from '../../testUtils/user';
 import { target } from '../../testUtils/fixtures';
 import { testIds } from '../../testIds';
 import { TargetsTable } from './TargetsTable';
 
 const user = setupUser();
+installComboboxLayout();
 
 const targets = [
   target('cart', { score: 0.95, severity: 'critical', failureModel: 'resource_exhaustion', openAnomalies: 2 }),
@@ -37,6 +39,7 @@ function renderTable(more?: boolean) {
 const rowOrder = () =>
   Array.from(screen.getByTestId(testIds.overview.targets).querySelectorAll('a[href]'), (a) => a.textContent);
 const header = (name: string) => screen.getByRole('button', { name }).closest('th')!;
+const severityFilter = () => screen.getByRole('combobox', { name: 'Filter by severity' });
 
 describe('TargetsTable', () => {
   it('shows the score as a meter against the threshold, and marks learning and stale targets', () => {
@@ -77,17 +80,19 @@ describe('TargetsTable', () => {
 
   it('filters by severity and counts what is shown', async () => {
     renderTable();
-    await user.click(screen.getByLabelText('Filter by severity'));
-    await user.click(await screen.findByRole('option', { name: 'medium' }));
+    expect(severityFilter()).toHaveValue('Any severity');
+    await chooseOption(user, severityFilter(), 'medium');
+    expect(severityFilter()).toHaveValue('medium');
     expect(rowOrder()).toEqual(['checkout']);
     expect(screen.getByText('1 of 3 targets')).toBeInTheDocument();
+    await chooseOption(user, severityFilter(), 'Any severity');
+    expect(rowOrder()).toEqual(['cart', 'checkout', 'search']);
   });
 
   it('says when the backend has more targets than it listed, as the Models page does', async () => {
     renderTable(true);
     expect(screen.getByText('3 targets (the backend lists at most 1000; more are not shown)')).toBeInTheDocument();
-    await user.click(screen.getByLabelText('Filter by severity'));
-    await user.click(await screen.findByRole('option', { name: 'medium' }));
+    await chooseOption(user, severityFilter(), 'medium');
     expect(screen.getByText('1 of 3 targets (the backend lists at most 1000; more are not shown)')).toBeInTheDocument();
   });
 });

@@ -1,8 +1,8 @@
-import React, { createContext, useContext, useMemo } from 'react';
+import React, { createContext, useContext, useId, useMemo } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Link } from 'react-router-dom';
-import { Badge, Icon, Pagination, Select, useStyles2, type Column } from '@grafana/ui';
+import { Badge, Combobox, Icon, Pagination, useStyles2, type Column } from '@grafana/ui';
 import { MAX_PAGE_LIMIT, type Target } from '../../../contract/pipeline';
 import { severitySchema } from '../../../contract/vocabulary';
 import { PLUGIN_BASE_URL, ROUTES } from '../../../constants';
@@ -69,6 +69,7 @@ export function TargetsTable({ targets, more = false }: { targets: Target[]; mor
   const styles = useStyles2(getStyles);
   const [raw, setView] = useUrlParams(VIEW_DEFAULTS);
   const { filter, severity, sort, page } = useMemo(() => parseView(raw), [raw]);
+  const severityLabel = useId();
 
   const rows = useMemo(() => {
     const needle = filter.trim().toLowerCase();
@@ -108,12 +109,16 @@ export function TargetsTable({ targets, more = false }: { targets: Target[]; mor
         count={`${countOf(rows.length, targets.length, 'target')}${more ? ` (the backend lists at most ${MAX_PAGE_LIMIT}; more are not shown)` : ''}`}
         testId={testIds.overview.filter}
       >
-        <Select
-          aria-label="Filter by severity"
+        {/* Combobox takes no aria-label: its name comes from this unseen text. */}
+        <span id={severityLabel} hidden>
+          Filter by severity
+        </span>
+        <Combobox
+          aria-labelledby={severityLabel}
           width={20}
           options={SEVERITY_FILTER}
           value={severity}
-          onChange={(v) => setView({ severity: v.value, page: undefined })}
+          onChange={(o) => setView({ severity: o.value, page: undefined })}
         />
       </ListFilter>
       <SortContext.Provider value={sorting}>
