@@ -203,7 +203,11 @@ export const predictionSchema = z.object({
 });
 export type Prediction = z.infer<typeof predictionSchema>;
 
-export const modelStatusSchema = z.enum(['active', 'superseded', 'failed']);
+/**
+ * `retired`: the version its target ran last, kept after the target was forgotten (no samples for
+ * pipeline.staleAfter): nothing runs it, and there is nothing to retrain until the target is back.
+ */
+export const modelStatusSchema = z.enum(['active', 'superseded', 'failed', 'retired']);
 
 /** One trained model of a target: a version in the store. */
 export const modelVersionSchema = z.object({
@@ -317,7 +321,8 @@ export type PredictionsQuery = z.infer<typeof predictionsQuerySchema>;
 export const modelsQuerySchema = z.object({
   target: targetParamSchema.optional(),
   watch: z.string().optional(),
-  status: modelStatusSchema.optional(),
+  /** `current`: each target's last trained version, running (active) or its target gone (retired). */
+  status: z.union([modelStatusSchema, z.literal('current')]).optional(),
   limit: pageLimitParamSchema,
 });
 export type ModelsQuery = z.infer<typeof modelsQuerySchema>;
@@ -371,6 +376,11 @@ export const retrainResponseSchema = z.object({
   /** Targets retrained, and those whose training failed (the old model stays active for them). */
   trained: z.number().int(),
   failed: z.array(z.object({ target: z.string(), error: z.string() })),
+  /**
+   * With replicas sharing the watches: the targets asked for that other replicas hold, which each
+   * retrains at its next cycle (HTTP 202). Absent when this replica did all of it.
+   */
+  queued: z.array(z.object({ replica: z.string(), targets: z.number().int() })).optional(),
 });
 export type RetrainResponse = z.infer<typeof retrainResponseSchema>;
 

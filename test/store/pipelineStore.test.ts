@@ -487,7 +487,7 @@ describe.each(stores)('the pipeline store on %s', (_name, open) => {
       await s.repo.addModel(model('w{job="j0"}', 'active', T0));
       await s.exec(`UPDATE models SET params = '[1, 2]'`);
       await expect(s.repo.models({})).rejects.toThrow(/^models row \d+ is invalid at params/);
-      await s.exec(`UPDATE models SET params = '{}', status = 'retired'`);
+      await s.exec(`UPDATE models SET params = '{}', status = 'archived'`);
       await expect(s.repo.models({})).rejects.toThrow(/^models row \d+ is invalid at status/);
 
       await s.exec(`UPDATE pipeline_watches SET peers = '{"g": {"members": "a,b", "state": {}}}'`);

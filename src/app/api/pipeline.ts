@@ -42,10 +42,11 @@ export const sendFeedback = (anomalyId: number, kind: FeedbackKind, comment?: st
     data: { kind, comment: comment || undefined },
   });
 
-/** The active models: the Models page lists them all in one table. */
+/** Each target's current model, running or its target gone (retired): the Models page lists them all in one table. */
 export const listModels = () =>
-  backendRequest(pipelinePaths.models, modelsResponseSchema, { params: { status: 'active', limit: MAX_PAGE_LIMIT } });
+  backendRequest(pipelinePaths.models, modelsResponseSchema, { params: { status: 'current', limit: MAX_PAGE_LIMIT } });
 
+/** Retrains now; with replicas sharing the watches, what others hold is queued for them (`queued`, HTTP 202). */
 export const retrain = (body: RetrainBody = {}) =>
   backendRequest(pipelinePaths.retrain, retrainResponseSchema, { method: 'POST', data: body });
 

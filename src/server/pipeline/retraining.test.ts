@@ -108,6 +108,7 @@ describe('retrainTargets', () => {
           settings,
           clock: { now: () => end, elapsed: () => 0 },
           answerSteps: () => 60,
+          held: 1,
           fetch: async () => new Map([['x', [{ labels: { job: 'j0' }, timestamps, values }]]]),
         },
         [target],

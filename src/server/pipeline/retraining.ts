@@ -18,7 +18,47 @@ export interface TrainingDeps {
   clock: Pick<Clock, 'now' | 'elapsed'>;
   /** Steps the next fetch may cover: it reads every series of the watch, so sized as a catch-up's answers are. */
   answerSteps(): number;
-  fetch: (from: number, to: number) => Promise<Map<string, RangeSeries[]>>;
+  /** How many targets the runner holds: retraining fewer reads only theirs (narrowedWatch). */
+  held: number;
+  /** The steps [from, to] of the watch's queries, or of `narrowed`'s (the same watch, its queries narrowed). */
+  fetch: (from: number, to: number, narrowed?: WatchConfig) => Promise<Map<string, RangeSeries[]>>;
+}
+
+/**
+ * Up to this many targets retrained are read alone; more are read with the watch's queries as they
+ * are, whose answers the retraining filters (each target adds a term to every query).
+ */
+export const MAX_NARROWED_TARGETS = 50;
+
+/** A PromQL string literal (Go's escapes, which JSON's are) holding `text`. */
+const promqlString = (text: string): string => JSON.stringify(text);
+
+/**
+ * The watch with each query narrowed to the series of these targets, or the watch itself when its
+ * target labels tell no targets apart. A target is the values of the watch's target labels on the
+ * query's answer (targets.ts), which PromQL can match on whatever the query computes:
+ * `(<query>) and on(<labels>) <the targets' label sets>`, each set made by label_replace on
+ * vector(1) (an empty value sets no label, as a missing label reads as empty). The answer is then
+ * exactly the chosen targets' series of the query as written: matchers put inside the query's
+ * selectors instead would change a query whose value for one target reads others' series.
+ */
+export function narrowedWatch(watch: WatchConfig, targets: ReadonlyArray<Record<string, string>>): WatchConfig {
+  if (watch.target.length === 0 || targets.length === 0) {
+    return watch;
+  }
+  const sets = targets.map((labels) =>
+    watch.target.reduce(
+      // `$` in a replacement names a capture group: `$$` is the dollar itself.
+      (inner, name) =>
+        `label_replace(${inner}, "${name}", ${promqlString((labels[name] ?? '').replaceAll('$', () => '$$'))}, "", "")`,
+      'vector(1)'
+    )
+  );
+  const on = `on(${watch.target.join(', ')})`;
+  const queries = Object.fromEntries(
+    Object.entries(watch.queries).map(([signal, query]) => [signal, `(${query}) and ${on} (${sets.join(' or ')})`])
+  );
+  return { ...watch, queries };
 }
 
 export interface RetrainResult extends RetrainResponse {
@@ -57,7 +97,10 @@ export function modelParams(
     probationSteps: settings.probation,
     closeAfterSteps: settings.closeAfter,
     stepMs: settings.stepMs,
-    forecaster: { method: 'holt-winters', horizonSteps: settings.horizonSteps, limits: watch.limits },
+    // What runs (signal.ts freshModels): the crossing forecaster, for the signals with a limit only.
+    forecaster: Object.keys(watch.queries).some((signal) => watch.limits[signal] !== undefined)
+      ? { method: 'crossing', horizonSteps: settings.horizonSteps, limits: watch.limits }
+      : null,
     excludedWindows: excluded,
     benignExcursions: benign,
   };
@@ -65,7 +108,7 @@ export function modelParams(
 
 /** Records the first model version of targets that have learned from samples but have none yet; returns them. */
 export async function recordInitialModels(
-  deps: Omit<TrainingDeps, 'fetch' | 'answerSteps'>,
+  deps: Omit<TrainingDeps, 'fetch' | 'answerSteps' | 'held'>,
   targets: TargetModel[]
 ): Promise<TargetModel[]> {
   const { watch, repo, settings, clock } = deps;
@@ -184,9 +227,17 @@ export async function retrainTargets(
   );
   type Plan = typeof plans extends Map<string, infer P> ? P : never;
   const turns = new LoopTurns(() => deps.clock.elapsed());
+  // A few of the targets: only their series are read (the whole history of every series otherwise).
+  const narrowed =
+    chosen.length < deps.held && chosen.length <= MAX_NARROWED_TARGETS
+      ? narrowedWatch(
+          watch,
+          chosen.map((t) => t.labels)
+        )
+      : undefined;
   for (let from = start, to = start; from <= end; from = to + watch.step) {
     to = Math.min(end, from + (deps.answerSteps() - 1) * watch.step);
-    const results = await deps.fetch(from, to);
+    const results = await deps.fetch(from, to, narrowed);
     // The steps of this answer each target learned a value at: "samples" counts steps, as a target's first version does.
     const used = new Map<Plan, Uint8Array>();
     for (const [signal, list] of results) {

@@ -306,12 +306,15 @@ export class WatchRunner {
     metrics.scoringDuration.observe({ watch: this.name }, (this.scoring.scoringMs - scoringBefore) / 1000);
   }
 
-  private async fetch(from: number, to: number): Promise<Map<string, RangeSeries[]>> {
+  private async fetch(from: number, to: number, watch = this.deps.watch): Promise<Map<string, RangeSeries[]>> {
     const started = this.elapsed();
     try {
-      const results = await fetchChunk(this.deps.querier, this.deps.watch, from, to);
+      const results = await fetchChunk(this.deps.querier, watch, from, to);
       this.deps.metrics.countPhase(this.name, 'query', started, this.elapsed());
-      this.answerBasis = basisOf(results, from, to, this.deps.watch.step);
+      // A narrowed read (retraining a few targets) says nothing of how large the watch's answers are.
+      if (watch === this.deps.watch) {
+        this.answerBasis = basisOf(results, from, to, watch.step);
+      }
       return results;
     } catch (err) {
       if (err instanceof WatchQueryError) {
@@ -403,7 +406,8 @@ export class WatchRunner {
       settings: this.settings,
       clock: this.deps.clock,
       answerSteps: () => this.answerSteps(),
-      fetch: (from, to) => this.fetch(from, to),
+      held: this.targets.size,
+      fetch: (from, to, narrowed) => this.fetch(from, to, narrowed),
     };
   }
 

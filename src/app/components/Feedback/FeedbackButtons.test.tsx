@@ -1,5 +1,5 @@
 import React from 'react';
-import { render, screen } from '@testing-library/react';
+import { render, screen, within } from '@testing-library/react';
 import { config } from '@grafana/runtime';
 import type { Anomaly } from '../../../contract/pipeline';
 import { pipelinePaths } from '../../api/pipeline';
@@ -9,7 +9,7 @@ import { installFakeBackendSrv, requestsTo } from '../../testUtils/fakeBackendSr
 import { anomaly } from '../../testUtils/fixtures';
 import { setupUser } from '../../testUtils/user';
 import { testIds } from '../../testIds';
-import { FeedbackButtons } from './FeedbackButtons';
+import { FEEDBACK_TAKES_EFFECT, FeedbackButtons } from './FeedbackButtons';
 
 const user = setupUser();
 
@@ -52,13 +52,37 @@ describe('FeedbackButtons', () => {
   });
 
   it('says why the feedback was not recorded, and keeps the buttons usable', async () => {
+    // What the backend answers when the anomaly is not in its store (routes/pipeline.ts): it refuses nothing else.
     installFakeBackendSrv({
-      [`POST ${pipelinePaths.feedback(11)}`]: { status: 409, data: { message: 'anomaly 11 is closed' } },
+      [`POST ${pipelinePaths.feedback(11)}`]: {
+        status: 404,
+        data: { error: 'not_found', message: 'no anomaly with id 11' },
+      },
     });
     renderButtons();
     await user.click(screen.getByTestId(testIds.feedback.falsePositive(11)));
-    expect(await screen.findByRole('alert')).toHaveTextContent('anomaly 11 is closed');
+    expect(await screen.findByRole('alert')).toHaveTextContent('no anomaly with id 11');
+    expect(screen.queryByText(FEEDBACK_TAKES_EFFECT)).not.toBeInTheDocument();
     expect(screen.getByTestId(testIds.feedback.falsePositive(11))).toBeEnabled();
+  });
+
+  it('says, once a mark is recorded, that it takes effect at the next retraining', async () => {
+    const marked = anomaly(11, { feedback: [feedback('false_positive', 'alice', 1)] });
+    installFakeBackendSrv({ [`POST ${pipelinePaths.feedback(11)}`]: { data: { anomaly: marked } } });
+    renderButtons();
+    expect(screen.queryByRole('status')).not.toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Mark anomaly 11 a false positive' }));
+    expect(await screen.findByRole('status')).toHaveTextContent(
+      'It takes effect when the model is next retrained: nightly (03:00 by default, pipeline.retrain) or with Retrain now on the Models page.'
+    );
+  });
+
+  it('shows "False positive" with a muted bell (stop alerting), not a thumbs-up (good detection)', () => {
+    installFakeBackendSrv({});
+    renderButtons();
+    const button = screen.getByTestId(testIds.feedback.falsePositive(11));
+    expect(within(button).getByTestId('bell-slash')).toBeInTheDocument();
+    expect(within(button).queryByTestId('thumbs-up')).not.toBeInTheDocument();
   });
 
   it('shows feedback from other users as the page refreshes the anomaly', () => {

@@ -1,6 +1,6 @@
 import React, { useState } from 'react';
 import type { IconName } from '@grafana/data';
-import { Badge, Button, Stack } from '@grafana/ui';
+import { Badge, Button, Stack, Text } from '@grafana/ui';
 import type { Anomaly, FeedbackKind } from '../../../contract/pipeline';
 import { sendFeedback } from '../../api/pipeline';
 import { canEdit, EDITOR_ONLY_REASON } from '../../permissions';
@@ -9,9 +9,17 @@ import { testIds } from '../../testIds';
 import { messageOf } from '../../api/fetchFailure';
 
 const FEEDBACK_BUTTONS: Array<{ kind: FeedbackKind; icon: IconName; label: string; testId: (id: number) => string }> = [
-  { kind: 'false_positive', icon: 'thumbs-up', label: 'False positive', testId: testIds.feedback.falsePositive },
+  // "Stop alerting on this": not a thumbs-up, which reads as "good detection".
+  { kind: 'false_positive', icon: 'bell-slash', label: 'False positive', testId: testIds.feedback.falsePositive },
   { kind: 'confirmed', icon: 'fire', label: 'Confirmed incident', testId: testIds.feedback.confirmed },
 ];
+
+/**
+ * What a mark changes, and when: retraining reads the feedback (a model in use does not change), so
+ * an operator who sees the next alarm unchanged knows why.
+ */
+export const FEEDBACK_TAKES_EFFECT =
+  'Recorded. It takes effect when the model is next retrained: nightly (03:00 by default, pipeline.retrain) or with Retrain now on the Models page.';
 
 /** When an anomaly's latest feedback was given; none: never. */
 const latestAt = (a: Anomaly) => a.feedback[0]?.at ?? -Infinity;
@@ -25,6 +33,7 @@ export function FeedbackButtons({ anomaly, onChange }: { anomaly: Anomaly; onCha
   const [sent, setSent] = useState<Anomaly>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
+  const [recorded, setRecorded] = useState(false);
   const readOnly = useDisabledReason(canEdit() ? undefined : EDITOR_ONLY_REASON);
   const ahead = sent !== undefined && sent.id === anomaly.id && latestAt(sent) > latestAt(anomaly);
   if (sent !== undefined && !ahead) {
@@ -37,9 +46,11 @@ export function FeedbackButtons({ anomaly, onChange }: { anomaly: Anomaly; onCha
   const send = async (kind: FeedbackKind) => {
     setBusy(true);
     setError(undefined);
+    setRecorded(false);
     try {
       const updated = await sendFeedback(current.id, kind);
       setSent(updated.anomaly);
+      setRecorded(true);
       onChange?.(updated.anomaly);
     } catch (err) {
       setError(messageOf(err));
@@ -72,6 +83,11 @@ export function FeedbackButtons({ anomaly, onChange }: { anomaly: Anomaly; onCha
         </Button>
       ))}
       <DisabledReason of={readOnly} variant="bodySmall" />
+      {recorded && (
+        <Text color="secondary" variant="bodySmall" role="status">
+          {FEEDBACK_TAKES_EFFECT}
+        </Text>
+      )}
       {error && <span role="alert">{error}</span>}
     </Stack>
   );

@@ -8,7 +8,7 @@ import { EDITOR_ONLY_REASON } from '../../permissions';
 import { installFakeBackendSrv, requestsTo } from '../../testUtils/fakeBackendSrv';
 import { locationSearch, renderPageAt } from '../../testUtils/locationSearch';
 import { testIds } from '../../testIds';
-import { Models } from './Models';
+import { Models, RETIRED_REASON } from './Models';
 
 const model: ModelVersion = {
   id: 1,
@@ -91,6 +91,59 @@ describe('Models', () => {
       await userEvent.keyboard('{Enter} ');
     }
     expect(requestsTo(fetch, 'POST', pipelinePaths.retrain)).toHaveLength(0);
+  });
+
+  it("labels the feedback columns as what this version was trained with, and lists each target's current model", async () => {
+    setRole('Editor');
+    const fetch = installFakeBackendSrv({ [`GET ${pipelinePaths.models}`]: { data: { models: [model] } } });
+    renderPage();
+    await screen.findByText('v3 (scheduled)');
+    expect(screen.getByRole('columnheader', { name: 'False positives used in this version' })).toBeInTheDocument();
+    expect(screen.getByRole('columnheader', { name: 'Confirmed used in this version' })).toBeInTheDocument();
+    expect(requestsTo(fetch, 'GET', pipelinePaths.models)[0].params).toMatchObject({ status: 'current' });
+  });
+
+  it('marks a retired model (its target gone) and disables its Retrain button with the reason', async () => {
+    setRole('Editor');
+    const gone = { ...model, id: 2, target: 'latency{deployment="gone"}', status: 'retired' as const };
+    const fetch = installFakeBackendSrv({ [`GET ${pipelinePaths.models}`]: { data: { models: [model, gone] } } });
+    renderPage();
+    await screen.findByText('2 models');
+    expect(screen.getAllByText('Retired')).toHaveLength(1);
+    const button = screen.getByRole('button', { name: `Retrain now: ${gone.target}`, description: RETIRED_REASON });
+    expect(button).toBeDisabled();
+    expect(screen.getByText(RETIRED_REASON)).toBeVisible();
+    await userEvent.click(button);
+    expect(requestsTo(fetch, 'POST', pipelinePaths.retrain)).toHaveLength(0);
+    expect(screen.getByTestId(testIds.models.retrain(model.target))).toBeEnabled();
+  });
+
+  it('says what was retrained here and what was queued for the replicas holding the rest', async () => {
+    setRole('Editor');
+    installFakeBackendSrv({
+      [`GET ${pipelinePaths.models}`]: { data: { models: [model] } },
+      [`POST ${pipelinePaths.retrain}`]: (request) => ({
+        status: 202,
+        data: (request.data as { target?: string }).target
+          ? { trained: 0, failed: [], queued: [{ replica: 'pod-b', targets: 1 }] }
+          : { trained: 6, failed: [], queued: [{ replica: 'pod-b', targets: 2 }] },
+      }),
+    });
+    renderPage();
+    await userEvent.click(await screen.findByTestId(testIds.models.retrainAll));
+    expect(
+      await screen.findByText(
+        'Retrained 6 models here. Queued 2 targets for pod-b: each replica retrains the targets it holds at its next cycle.'
+      )
+    ).toBeInTheDocument();
+    expect(screen.getByText('Retrained')).toBeInTheDocument();
+    await userEvent.click(screen.getByTestId(testIds.models.retrain(model.target)));
+    expect(
+      await screen.findByText(
+        'Queued 1 target for pod-b: each replica retrains the targets it holds at its next cycle.'
+      )
+    ).toBeInTheDocument();
+    expect(screen.getByText('Retraining queued')).toBeInTheDocument();
   });
 
   it('pages a fleet of models and filters them by target, the view kept in the URL', async () => {

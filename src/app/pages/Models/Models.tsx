@@ -1,11 +1,21 @@
 import React, { useMemo, useState } from 'react';
 import { css } from '@emotion/css';
-import { Alert, Button, EmptyState, InteractiveTable, Pagination, Stack, useStyles2, type Column } from '@grafana/ui';
-import { MAX_PAGE_LIMIT, type ModelVersion } from '../../../contract/pipeline';
+import {
+  Alert,
+  Badge,
+  Button,
+  EmptyState,
+  InteractiveTable,
+  Pagination,
+  Stack,
+  useStyles2,
+  type Column,
+} from '@grafana/ui';
+import { MAX_PAGE_LIMIT, type ModelVersion, type RetrainResponse } from '../../../contract/pipeline';
 import { listModels, retrain } from '../../api/pipeline';
 import { useBackendQuery } from '../../api/useBackendQuery';
 import { BackendPage } from '../../components/BackendPage/BackendPage';
-import { DisabledReason, useDisabledReason } from '../../components/DisabledReason/DisabledReason';
+import { DisabledReason, useDisabledReason, type DisabledFor } from '../../components/DisabledReason/DisabledReason';
 import { ListFilter } from '../../components/ListFilter/ListFilter';
 import { Unloaded } from '../../components/QueryStatus/QueryStatus';
 import { canEdit, EDITOR_ONLY_REASON } from '../../permissions';
@@ -13,10 +23,27 @@ import { testIds } from '../../testIds';
 import { formatTime } from '../../../utils/time';
 import { messageOf } from '../../api/fetchFailure';
 import { pageOf, TYPING, useUrlParams } from '../../utils/useUrlParams';
-import { countOf } from '../../../utils/count';
+import { counted, countOf } from '../../../utils/count';
 
 /** Rows per page: one model per target, and a fleet has thousands. */
 const PAGE_SIZE = 50;
+
+/** Why a retired model's Retrain button is disabled. */
+export const RETIRED_REASON = 'Its target is gone (no samples for a while): nothing to retrain until it is back.';
+
+/** What a retraining did, in words: here, failed, and queued for the replicas that hold the rest. */
+export function retrainOutcome(r: RetrainResponse): string {
+  const failed = r.failed.map((f) => `${f.target}: ${f.error}`).join('; ');
+  const queued = (r.queued ?? []).map((q) => `${counted(q.targets, 'target')} for ${q.replica}`).join(', ');
+  const done = `Retrained ${counted(r.trained, 'model')}${queued ? ' here' : ''}.`;
+  return [
+    queued && r.trained === 0 && !failed ? '' : done,
+    queued ? `Queued ${queued}: each replica retrains the targets it holds at its next cycle.` : '',
+    failed ? `Failed (the previous model stays active): ${failed}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+}
 
 /** The filter and page in the URL (`?q=cart&page=2`), so a link shows the same models. */
 const VIEW_DEFAULTS = { q: '', page: '1' };
@@ -33,7 +60,7 @@ function ModelTable() {
   const styles = useStyles2(getStyles);
   const models = useBackendQuery(listModels, 'models');
   const [busy, setBusy] = useState<string>();
-  const [result, setResult] = useState<{ ok: boolean; message: string }>();
+  const [result, setResult] = useState<{ ok: boolean; title: string; message: string }>();
   // Every retrain button is described by the one reason beside "Retrain all now".
   const readOnly = useDisabledReason(canEdit() ? undefined : EDITOR_ONLY_REASON);
   const [view, setView] = useUrlParams(VIEW_DEFAULTS);
@@ -43,14 +70,12 @@ function ModelTable() {
     setResult(undefined);
     try {
       const r = await retrain(target ? { target } : {});
-      const failed = r.failed.map((f) => `${f.target}: ${f.error}`).join('; ');
-      setResult({
-        ok: r.failed.length === 0,
-        message: `Retrained ${r.trained} ${r.trained === 1 ? 'model' : 'models'}.${failed ? ` Failed (the previous model stays active): ${failed}` : ''}`,
-      });
+      const ok = r.failed.length === 0;
+      const title = !ok ? 'Retraining failed' : r.trained === 0 && r.queued ? 'Retraining queued' : 'Retrained';
+      setResult({ ok, title, message: retrainOutcome(r) });
       models.reload();
     } catch (err) {
-      setResult({ ok: false, message: messageOf(err) });
+      setResult({ ok: false, title: 'Retraining failed', message: messageOf(err) });
     } finally {
       setBusy(undefined);
     }
@@ -62,7 +87,12 @@ function ModelTable() {
       {
         id: 'version',
         header: 'Version',
-        cell: ({ row: { original: m } }) => `v${m.version} (${m.reason.replace('_', ' ')})`,
+        cell: ({ row: { original: m } }) => (
+          <Stack gap={1} alignItems="center">
+            <span>{`v${m.version} (${m.reason.replace('_', ' ')})`}</span>
+            {m.status === 'retired' && <Badge color="purple" text="Retired" />}
+          </Stack>
+        ),
       },
       {
         id: 'trainedAt',
@@ -72,23 +102,22 @@ function ModelTable() {
       },
       { id: 'samples', header: 'Samples' },
       { id: 'threshold', header: 'Threshold', cell: ({ row: { original: m } }) => m.threshold.toFixed(2) },
-      { id: 'falsePositives', header: 'False positives', cell: ({ row: { original: m } }) => m.feedback.falsePositive },
-      { id: 'confirmed', header: 'Confirmed', cell: ({ row: { original: m } }) => m.feedback.confirmed },
+      // The feedback this version was trained with: feedback given since counts at the next retraining.
+      {
+        id: 'falsePositives',
+        header: 'False positives used in this version',
+        cell: ({ row: { original: m } }) => m.feedback.falsePositive,
+      },
+      {
+        id: 'confirmed',
+        header: 'Confirmed used in this version',
+        cell: ({ row: { original: m } }) => m.feedback.confirmed,
+      },
       {
         id: 'retrain',
         header: () => <span className={styles.srOnly}>Retrain</span>,
         cell: ({ row: { original: m } }) => (
-          <Button
-            size="sm"
-            variant="secondary"
-            disabled={readOnly.disabled || busy !== undefined}
-            onClick={() => onRetrain(m.target)}
-            aria-label={`Retrain now: ${m.target}`}
-            aria-describedby={readOnly.describedBy}
-            data-testid={testIds.models.retrain(m.target)}
-          >
-            {busy === m.target ? 'Retraining…' : 'Retrain now'}
-          </Button>
+          <RetrainButton model={m} busy={busy} readOnly={readOnly} onRetrain={onRetrain} />
         ),
       },
     ],
@@ -126,7 +155,7 @@ function ModelTable() {
         <DisabledReason of={readOnly} />
       </Stack>
       {result && (
-        <Alert severity={result.ok ? 'success' : 'error'} title={result.ok ? 'Retrained' : 'Retraining failed'}>
+        <Alert severity={result.ok ? 'success' : 'error'} title={result.title}>
           {result.message}
         </Alert>
       )}
@@ -154,6 +183,37 @@ function ModelTable() {
           />
         </>
       )}
+    </Stack>
+  );
+}
+
+/** A row's "Retrain now": disabled, with the reason beside it, for a model whose target is gone. */
+function RetrainButton({
+  model: m,
+  busy,
+  readOnly,
+  onRetrain,
+}: {
+  model: ModelVersion;
+  busy: string | undefined;
+  readOnly: DisabledFor;
+  onRetrain: (target: string) => void;
+}) {
+  const retired = useDisabledReason(m.status === 'retired' ? RETIRED_REASON : undefined);
+  return (
+    <Stack gap={1} alignItems="center">
+      <Button
+        size="sm"
+        variant="secondary"
+        disabled={readOnly.disabled || retired.disabled || busy !== undefined}
+        onClick={() => onRetrain(m.target)}
+        aria-label={`Retrain now: ${m.target}`}
+        aria-describedby={retired.describedBy ?? readOnly.describedBy}
+        data-testid={testIds.models.retrain(m.target)}
+      >
+        {busy === m.target ? 'Retraining…' : 'Retrain now'}
+      </Button>
+      <DisabledReason of={retired} variant="bodySmall" />
     </Stack>
   );
 }

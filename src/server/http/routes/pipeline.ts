@@ -131,11 +131,17 @@ export function pipelineRoutes(pipeline: Pipeline): FastifyPluginAsyncZod {
     app.post(
       '/api/models/retrain',
       {
-        schema: { body: retrainBodySchema.optional(), response: { 200: retrainResponseSchema, 404: errorBodySchema } },
+        schema: {
+          body: retrainBodySchema.optional(),
+          response: { 200: retrainResponseSchema, 202: retrainResponseSchema, 404: errorBodySchema },
+        },
       },
       async (request, reply) => {
+        const body = request.body ?? {};
         try {
-          return await pipeline.retrain(request.body ?? {}, 'on_demand');
+          const result = await (pipeline.sharedRetraining?.request(body) ?? pipeline.retrain(body, 'on_demand'));
+          // Accepted: part of it runs on other replicas at their next cycle.
+          return reply.code(result.queued ? 202 : 200).send(result);
         } catch (err) {
           return refused(reply, err);
         }

@@ -68,6 +68,18 @@ export const INITIAL_VERSION_SQL = `SELECT version FROM models WHERE target_id =
 /** A row INITIAL_VERSION_SQL reads. */
 export const initialVersionSchema = z.object({ version: z.number().int() });
 
+/**
+ * The active version of a target that was forgotten (`?` placeholder): it stays listed as the last one
+ * its target ran, but nothing runs or retrains it; a target back under the same id records a new first version.
+ */
+export const RETIRE_TARGET_SQL = `UPDATE models SET status = 'retired' WHERE target_id = ? AND status = 'active'`;
+
+/**
+ * What a target's new active version supersedes (`?` placeholder): the active one, or the retired one
+ * of a target forgotten and back under the same id (only its latest version is current).
+ */
+export const SUPERSEDE_TARGET_SQL = `UPDATE models SET status = 'superseded' WHERE target_id = ? AND status IN ('active', 'retired')`;
+
 /** The active versions of a watch whose state was dropped (`?` placeholder): nothing runs them any more. */
 export const SUPERSEDE_WATCH_SQL = `UPDATE models SET status = 'superseded' WHERE watch = ? AND status = 'active'`;
 
@@ -81,7 +93,8 @@ export class ModelTable {
     this.s = {
       maxVersion: db.prepare('SELECT MAX(version) AS v FROM models WHERE target_id = ?'),
       initial: db.prepare(INITIAL_VERSION_SQL),
-      supersede: db.prepare(`UPDATE models SET status = 'superseded' WHERE target_id = ? AND status = 'active'`),
+      supersede: db.prepare(SUPERSEDE_TARGET_SQL),
+      retire: db.prepare(RETIRE_TARGET_SQL),
       add: db.prepare(
         `INSERT INTO models (${MODEL_COLUMNS}) VALUES (${MODEL_COLUMNS.split(',').fill('?').join(', ')})`
       ),
@@ -107,6 +120,11 @@ export class ModelTable {
     })();
   }
 
+  /** Marks the active version of a forgotten target retired (in the caller's transaction). */
+  retire(targetId: string): void {
+    this.s.retire.run(targetId);
+  }
+
   list(q: Partial<ModelsQuery>): ModelVersion[] {
     const { sql, params } = modelsSql(q);
     return this.statement(sql)
@@ -120,10 +138,12 @@ export function modelsSql(q: Partial<ModelsQuery>, columns = '*'): { sql: string
   const { where, params } = whereOf([
     ['target_id = ?', q.target],
     ['watch = ?', q.watch],
-    ['status = ?', q.status],
+    ['status = ?', q.status === 'current' ? undefined : q.status],
   ]);
+  const current =
+    q.status === 'current' ? `${where ? `${where} AND` : 'WHERE'} status IN ('active', 'retired')` : where;
   return {
-    sql: `SELECT ${columns} FROM models ${where} ORDER BY trained_at DESC, id DESC LIMIT ?`,
+    sql: `SELECT ${columns} FROM models ${current} ORDER BY trained_at DESC, id DESC LIMIT ?`,
     params: [...params, q.limit ?? 500],
   };
 }

@@ -104,7 +104,7 @@ describe('PipelineRepository: what it reads back from SQLite is checked', () => 
     await expect(repo.predictions({})).rejects.toThrow(/^predictions row \d+ is invalid at direction/);
     corrupt(`UPDATE models SET params = '[1, 2]'`);
     await expect(repo.models({})).rejects.toThrow(/^models row \d+ is invalid at params/);
-    corrupt(`UPDATE models SET params = '{}', status = 'retired'`);
+    corrupt(`UPDATE models SET params = '{}', status = 'archived'`);
     await expect(repo.models({})).rejects.toThrow(/^models row \d+ is invalid at status/);
   });
 

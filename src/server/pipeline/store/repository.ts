@@ -7,15 +7,18 @@ import type {
   ModelVersion,
   Prediction,
   PredictionsQuery,
+  RetrainResponse,
   Target,
 } from '../../../contract/pipeline';
 import type { AnomalyRecord, PredictionRecord } from '../targetModel';
 import type { NewModelVersion } from './modelTable';
+import type { NewRetrainRequest, RetrainRequest, TargetShareCount } from './retrainRequestTable';
 import type { StoredCheckpoint, StoredTarget, TargetRecord } from './targetTable';
 import type { StoredPeers } from './watchTable';
 import type { SummaryPage, SummaryQuery, TargetSummary } from './summaryTable';
 
 export type { NewModelVersion } from './modelTable';
+export type { NewRetrainRequest, RetrainRequest, TargetShareCount } from './retrainRequestTable';
 export type { StoredCheckpoint, StoredTarget, TargetRecord } from './targetTable';
 export type { StoredPeers } from './watchTable';
 export type { SummaryPage, SummaryQuery, TargetSummary } from './summaryTable';
@@ -106,6 +109,16 @@ export interface PipelineRepository {
   /** Records a trained model; an active one supersedes the previous active version of its target. Resolves to its version. */
   addModel(m: NewModelVersion): Promise<number>;
   models(q: Partial<ModelsQuery>): Promise<ModelVersion[]>;
+  /** Replicas sharing the watches: leaves retrain requests for the replicas holding their targets (retrainRequestTable.ts). */
+  queueRetraining(requests: NewRetrainRequest[]): Promise<void>;
+  /** The requests still waiting for `replica`, oldest first. */
+  retrainRequests(replica: string): Promise<RetrainRequest[]>;
+  /** Records what the run of these requests did; a request done already stays as it was. */
+  finishRetraining(ids: number[], at: number, outcome: RetrainResponse): Promise<void>;
+  /** Hands a waiting request to another replica (its target moved there). */
+  readdressRetraining(id: number, replica: string): Promise<void>;
+  /** How many listed targets of these watches each replica holds. */
+  targetShareCounts(watches: string[]): Promise<TargetShareCount[]>;
 }
 
 /** The query of one of the repository's lists, as the API takes it. */

@@ -3,6 +3,7 @@ import { AnomalyTable } from './anomalyTable';
 import { ModelTable, type NewModelVersion } from './modelTable';
 import { PredictionTable } from './predictionTable';
 import { readableTargets, type CycleWrite, type ListQuery, type PipelineRepository } from './repository';
+import { RetrainRequestTable, type NewRetrainRequest } from './retrainRequestTable';
 import { SummaryTable, type SummaryQuery } from './summaryTable';
 import { TargetTable } from './targetTable';
 import { WatchTable } from './watchTable';
@@ -19,6 +20,7 @@ export class SqlitePipelineRepository implements PipelineRepository {
   private readonly predictionTable: PredictionTable;
   private readonly modelTable: ModelTable;
   private readonly summaryTable: SummaryTable;
+  private readonly retrainRequestTable: RetrainRequestTable;
 
   /** `committed`: told after each cycle's commit (the store's WAL checkpoints follow it). */
   constructor(
@@ -32,6 +34,7 @@ export class SqlitePipelineRepository implements PipelineRepository {
     this.predictionTable = new PredictionTable(db);
     this.modelTable = new ModelTable(db);
     this.summaryTable = new SummaryTable(db);
+    this.retrainRequestTable = new RetrainRequestTable(db);
   }
 
   async adoptDefinition(watch: string, definition: string) {
@@ -68,6 +71,7 @@ export class SqlitePipelineRepository implements PipelineRepository {
       for (const id of write.forgotten) {
         this.targetTable.forget(id);
         this.summaryTable.forget(id);
+        this.modelTable.retire(id);
       }
       for (const s of write.summaries ?? []) {
         this.summaryTable.write(s, now);
@@ -132,5 +136,25 @@ export class SqlitePipelineRepository implements PipelineRepository {
 
   async models(q: ListQuery<'models'>) {
     return this.modelTable.list(q);
+  }
+
+  async queueRetraining(requests: NewRetrainRequest[]) {
+    this.retrainRequestTable.queue(requests);
+  }
+
+  async retrainRequests(replica: string) {
+    return this.retrainRequestTable.pending(replica);
+  }
+
+  async finishRetraining(...[ids, at, outcome]: Parameters<PipelineRepository['finishRetraining']>) {
+    this.retrainRequestTable.finish(ids, at, outcome);
+  }
+
+  async readdressRetraining(id: number, replica: string) {
+    this.retrainRequestTable.readdress(id, replica);
+  }
+
+  async targetShareCounts(watches: string[]) {
+    return this.retrainRequestTable.shareCounts(watches);
   }
 }

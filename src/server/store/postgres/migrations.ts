@@ -9,13 +9,14 @@ import { healingRetentionMigration } from './healingRetentionMigration';
 import { membersMigration } from './membersMigration';
 import { postgresPipelineMigration } from './pipelineMigration';
 import { requestsMigration } from './requestsMigration';
+import { retrainRequestsMigration } from './retrainRequestsMigration';
 import { targetSummariesMigration } from './targetSummariesMigration';
 
 /**
  * The PostgreSQL schema, versioned like the SQLite one (src/server/store/migrations), with the same
  * table and column names (JSON in JSONB). Ids are claimed per room: 1 and 2 healing and settings,
  * 3 pipeline, 4 coordination, 5 pipeline, 6 healing, 7 pipeline, 8 healing, 9 every room (write
- * requests), 10 healing, 11 healing, 12 healing, 13 healing; later ones take the next number.
+ * requests), 10 healing, 11 healing, 12 healing, 13 healing, 14 pipeline; later ones take the next number.
  */
 export const postgresMigrations: Migration[] = [
   {
@@ -133,4 +134,5 @@ export const postgresMigrations: Migration[] = [
   auditTargetsMigration,
   healingTargetListsMigration,
   healingRetentionMigration,
+  retrainRequestsMigration,
 ];

@@ -18,10 +18,22 @@ import {
   modelsSql,
   modelValues,
   readModel,
+  SUPERSEDE_TARGET_SQL,
   SUPERSEDE_WATCH_SQL,
   type NewModelVersion,
 } from '../../pipeline/store/modelTable';
 import { predictionsSql, readPrediction } from '../../pipeline/store/predictionTable';
+import {
+  finishSql,
+  INSERT_REQUEST_SQL,
+  PENDING_REQUESTS_SQL,
+  READDRESS_SQL,
+  readRetrainRequest,
+  readShareCount,
+  requestValues,
+  shareCountsSql,
+  type NewRetrainRequest,
+} from '../../pipeline/store/retrainRequestTable';
 import {
   readableTargets,
   type CycleWrite,
@@ -229,7 +241,7 @@ export class PostgresPipelineRepository implements PipelineRepository {
       ]);
       const version = decodeRow(versionSchema, 'models', rows[0], m.targetId).v;
       if (m.status === 'active') {
-        await run(`UPDATE models SET status = 'superseded' WHERE target_id = $1 AND status = 'active'`, [m.targetId]);
+        await run(numbered(SUPERSEDE_TARGET_SQL), [m.targetId]);
       }
       const values = modelValues(m, version);
       await run(
@@ -243,6 +255,41 @@ export class PostgresPipelineRepository implements PipelineRepository {
   async models(q: ListQuery<'models'>) {
     const { sql, params } = modelsSql(q, MODEL_READ_COLUMNS);
     return (await this.rows(numbered(sql), params)).map(readModel);
+  }
+  async queueRetraining(requests: NewRetrainRequest[]) {
+    // Keyed: a retry after a lost COMMIT answer does not queue the run twice.
+    await this.db.once(requests[0]?.requestedAt ?? this.now(), z.undefined(), async (run) => {
+      for (const r of requests) {
+        await run(numbered(INSERT_REQUEST_SQL), requestValues(r));
+      }
+    });
+  }
+
+  async retrainRequests(replica: string) {
+    return (await this.rows(numbered(PENDING_REQUESTS_SQL), [replica])).map(readRetrainRequest);
+  }
+
+  async finishRetraining(...[ids, at, outcome]: Parameters<PipelineRepository['finishRetraining']>) {
+    if (ids.length > 0) {
+      await this.db.query(numbered(finishSql(ids.length).replace('failed = ?', 'failed = ?::jsonb')), [
+        at,
+        outcome.trained,
+        JSON.stringify(outcome.failed),
+        ...ids,
+      ]);
+    }
+  }
+
+  async readdressRetraining(id: number, replica: string) {
+    await this.db.query(numbered(READDRESS_SQL), [replica, id]);
+  }
+
+  async targetShareCounts(watches: string[]) {
+    return watches.length === 0
+      ? []
+      : (await this.rows(numbered(shareCountsSql(watches.length).replace('COUNT(*)', 'COUNT(*)::int')), watches)).map(
+          readShareCount
+        );
   }
 }
 

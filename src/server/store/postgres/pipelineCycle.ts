@@ -107,6 +107,9 @@ export async function writeCycle(client: { query: Run }, write: CycleWrite, now:
   if (write.forgotten.length > 0) {
     await client.query('DELETE FROM pipeline_targets WHERE id = ANY($1::text[])', [write.forgotten]);
     await client.query('DELETE FROM pipeline_target_summaries WHERE id = ANY($1::text[])', [write.forgotten]);
+    await client.query(`UPDATE models SET status = 'retired' WHERE target_id = ANY($1::text[]) AND status = 'active'`, [
+      write.forgotten,
+    ]);
   }
   for (const rows of chunks(lastByKey(write.summaries ?? [], (s) => `${s.target.watch}\u0000${s.target.id}`))) {
     const values = rows.map(summaryValues);
