@@ -156,17 +156,9 @@ export const OPEN_STATES: ActionState[] = ['proposed', 'awaiting_approval', 'app
  * The states an action never leaves (the lifecycle in the contract's actionRecord.ts). `succeeded` is
  * not one: it waits for its verification, except a notification outside a ladder, which never has one.
  */
-export const FINISHED_STATES: ActionState[] = [
-  'rejected',
-  'expired',
-  'dry_run',
-  'blocked',
-  'cancelled',
-  'superseded',
-  'failed',
-  'verified',
-  'not_recovered',
-];
+export const FINISHED_STATES: ActionState[] = actionStateSchema.options.filter(
+  (state) => state !== 'succeeded' && !OPEN_STATES.includes(state)
+);
 
 /** An outcome row as both stores select it (verified_at and predicted_failure_at read out of the JSON columns). */
 export const outcomeRowSchema = z
