@@ -376,7 +376,12 @@ it('PostgreSQL migration 13 keeps the entries and counts a database had, and let
       ]);
     }
     await expect(pool.query('DELETE FROM healing_audit')).rejects.toThrow(/append-only/);
-    expect(await migratePostgres(pool, postgresMigrations)).toEqual([13]);
+    expect(
+      await migratePostgres(
+        pool,
+        postgresMigrations.filter((m) => m.id <= 13)
+      )
+    ).toEqual([13]);
     const counts = async () =>
       (await pool.query('SELECT target_id, n::int AS n FROM healing_audit_target_counts ORDER BY target_id')).rows;
     expect(await counts()).toEqual([
