@@ -271,6 +271,39 @@ describe("failureprophet (v9, det24's failureprophet-leaders-seen), its ARTime o
     expect(i).toBeLessThan(3_800);
   });
 
+  it("learns for the learningMs it is given (a watch's short probation), then calls a gross fault; its state keeps it", () => {
+    // 15 s samples: the default learns 2.5 h (600 steps); 20 minutes is 80 steps, 30 samples the floor.
+    const at = (i: number) => T0 + i * 15_000;
+    const rng = new Random(4);
+    const value = Float64Array.from({ length: 700 }, () => 0.05 + 0.01 * rng.next());
+    const learned = (d: StreamingDetector): number => {
+      let i = 0;
+      for (; d.learning; i++) {
+        d.update(at(i), value[i]);
+      }
+      return i;
+    };
+    expect(learned(createDetector('failureprophet'))).toBe(601);
+    expect(learned(createDetector('failureprophet', { learningMs: 20 * 60_000 }))).toBe(81);
+    expect(learned(createDetector('failureprophet', { learningMs: 0 }))).toBe(31);
+
+    const short = createDetector('failureprophet', { learningMs: 20 * 60_000 });
+    const usual = createDetector('failureprophet');
+    for (let i = 0; i < 90; i++) {
+      short.update(at(i), value[i]);
+      usual.update(at(i), value[i]);
+    }
+    const saved = JSON.parse(JSON.stringify(short.toState()));
+    expect(saved.learningMs).toBe(20 * 60_000);
+    expect(usual.toState()).not.toHaveProperty('learningMs');
+    const restored = restoreDetector(saved);
+    // A latency spike 15 times its range: called at once after the short learning, learned as normal during the long one.
+    expect(short.update(at(90), 0.2)).toBe(FAULT_SCORE);
+    expect(restored.update(at(90), 0.2)).toBe(FAULT_SCORE);
+    expect(usual.update(at(90), 0.2)).toBe(0);
+    expect(restored.toState()).toEqual(short.toState());
+  });
+
   it("keeps its level up through ARTime's alarmed window and while a gross jump lasts, though each is reported once", () => {
     const v = Float64Array.from(series('daily'), (x, i) => (i >= 4000 ? 500 : x));
     const d = createDetector('failureprophet', { trainingPoints: PROBATION });

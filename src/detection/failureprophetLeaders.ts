@@ -74,6 +74,8 @@ const LEADERS_STATE = z.object({
   seenAt: z.number().nullable(),
   /** Resumed from an earlier detector's state: no range call until its fresh ARTime has learned (absent: false). */
   rangeQuiet: z.boolean().optional(),
+  /** Its v5 part's `learningMs`, which the packed part does not hold (absent: the default). */
+  learningMs: z.number().min(0).optional(),
 });
 
 /** The members of a failureprophet-leaders detector. */
@@ -238,6 +240,7 @@ export class FailureProphetLeadersDetector implements StreamingDetector {
       missingCalled: this.missingCalled,
       seenAt: Number.isFinite(this.seenAt) ? this.seenAt : null,
       ...(this.rangeQuiet ? { rangeQuiet: true } : {}),
+      ...learningField(this.runs),
       range: this.range.toState(),
       runs: this.runs.toPacked(),
       artime: this.artime.toState(),
@@ -251,7 +254,7 @@ export class FailureProphetLeadersDetector implements StreamingDetector {
     if (!own.success) {
       throw new Error(`Corrupt detector state: ${name} ${stateIssues(own.error)}`);
     }
-    const runs = FailureProphetV5Detector.fromPacked(s.runs, 'runs');
+    const runs = FailureProphetV5Detector.fromPacked(s.runs, 'runs', own.data.learningMs);
     const d = new FailureProphetLeadersDetector(
       {},
       {
@@ -271,6 +274,12 @@ export class FailureProphetLeadersDetector implements StreamingDetector {
     d.rangeQuiet = own.data.rangeQuiet === true;
     return d;
   }
+}
+
+/** The v5 part's `learningMs` as this detector's state keeps it: only when it is not the default. */
+function learningField(runs: FailureProphetV5Detector): { learningMs?: number } {
+  const { learningMs } = runs.settings();
+  return learningMs === undefined ? {} : { learningMs };
 }
 
 /** Members built from options (their defaults), around `runs`. */

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { scoreOfLog10 } from './calibration';
 import { checkState, DetectorOptions, DetectorState, StreamingDetector } from './detector';
 import { decodeStoredOptions, FAILUREPROPHET_V5_SETTINGS } from './options';
@@ -249,8 +250,8 @@ export class FailureProphetV5Detector extends DailyViewsDetector implements Stre
     return reported;
   }
 
-  /** Every option, as its state stores them. */
-  settings(): Record<SettingName, number> {
+  /** Every option, as its state stores them (`learningMs` only when it is not the default). */
+  settings(): Settings {
     return { ...this.o, newEventFactor: this.newEventFactor, trainingPoints: this.trainingPoints };
   }
 
@@ -273,20 +274,22 @@ export class FailureProphetV5Detector extends DailyViewsDetector implements Stre
   /**
    * Options, scalars and profile in one packed field (ByteWriter.nums, exact; options in the order
    * of FAILUREPROPHET_V5_SETTINGS): how `failureprophet` stores this part, about half the JSON.
+   * `learningMs` is not packed (the format predates it): a holder that takes it keeps it itself
+   * (`learningMs`) and hands it back to fromPacked.
    */
   toPacked(): string {
     const settings = this.settings();
-    const w = new ByteWriter().nums(SETTING_NAMES.map((k) => settings[k]));
+    const w = new ByteWriter().nums(PACKED_NAMES.map((k) => settings[k]));
     this.writeArrays(w);
     return w.toBase64();
   }
 
-  static fromPacked(text: unknown, field: string): FailureProphetV5Detector {
+  static fromPacked(text: unknown, field: string, learningMs?: number): FailureProphetV5Detector {
     const r = new ByteReader(text, field);
-    const values = r.nums(SETTING_NAMES.length);
+    const values = r.nums(PACKED_NAMES.length);
     const options = decodeStoredOptions(
       FAILUREPROPHET_V5_SETTINGS,
-      Object.fromEntries(SETTING_NAMES.map((k, i) => [k, values[i]])),
+      { ...Object.fromEntries(PACKED_NAMES.map((k, i) => [k, values[i]])), learningMs },
       'failureprophet-v5'
     );
     const d = new FailureProphetV5Detector(options);
@@ -296,8 +299,11 @@ export class FailureProphetV5Detector extends DailyViewsDetector implements Stre
   }
 }
 
-type SettingName = keyof typeof FAILUREPROPHET_V5_SETTINGS.shape;
-const SETTING_NAMES = Object.keys(FAILUREPROPHET_V5_SETTINGS.shape) as SettingName[];
+type Settings = z.output<typeof FAILUREPROPHET_V5_SETTINGS>;
+/** The options packed, in order: all but `learningMs`. */
+const PACKED_NAMES = (Object.keys(FAILUREPROPHET_V5_SETTINGS.shape) as Array<keyof Settings>).filter(
+  (k): k is Exclude<keyof Settings, 'learningMs'> => k !== 'learningMs'
+);
 
 /** The last call's time, a missing sample's included (S_LAST_T: the last present sample's). */
 const S_SEEN_T = SHARED_SLOTS;

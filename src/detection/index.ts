@@ -35,7 +35,8 @@ export { SCORE_DECADES, scoreOfProbability, scoreOfLog10 } from './calibration';
  * (`expected`, `lower`, `upper`) and `learning` are failureprophet-v5's.
  * FailureProphetV5Detector's `level` is its score without its per-event suppression (at most 24 h).
  * Optional `learning` (StreamingDetector): true while a detector warms up and cannot alarm
- * (failureprophet: its first 30 samples and 2.5 h of data, or `trainingPoints` samples if more;
+ * (failureprophet: its first 30 samples and 2.5 h of data, or its option `learningMs` of data, which
+ * the pipeline sets to a shorter probation; or `trainingPoints` samples if more;
  * its ARTime scores 0 for its first `trainingPoints` samples, or without them for 62.5 h of data);
  * the panel can hide the warm-up. failureprophet-v5's learning rates are per unit of time (stated per
  * 5 minutes), so it behaves alike at 15 s and 5 min scrapes; an hour-of-day bucket with less than

@@ -74,4 +74,28 @@ describe('createProductDetector', () => {
       expect(createProductDetector(name, 0.9).name).toBe(name);
     }
   });
+
+  it("has failureprophet learn no longer than the caller's learning period, and as before when that is longer", () => {
+    expect(settingsOf(createProductDetector('failureprophet', 0.9, 5 * 60_000))).toMatchObject({
+      learningMs: 5 * 60_000,
+    });
+    // A default watch's probation (750 one-minute steps) is longer than the detector's 2.5 h: the same detector as before.
+    const usual = createProductDetector('failureprophet', 0.9, 750 * 60_000);
+    expect(settingsOf(usual)).not.toHaveProperty('learningMs');
+    expect(usual.toState()).toEqual(createProductDetector('failureprophet', 0.9).toState());
+  });
+});
+
+describe('learningMs', () => {
+  it('is kept in the saved state of the detectors that take it, and refused by those whose state would lose it', () => {
+    for (const name of ['failureprophet-v5', 'failureprophet-v1', 'failureprophet-leaders'] as const) {
+      const d = createDetectorFromConfig(name, { learningMs: 60_000 });
+      const restored = restoreDetector(JSON.parse(JSON.stringify(d.toState())));
+      expect(restored.toState()).toEqual(d.toState());
+      expect(JSON.stringify(d.toState())).toContain('"learningMs":60000');
+    }
+    for (const name of ['failureprophet-v6', 'failureprophet-v7', 'failureprophet-v8', 'failureprophet-ensemble']) {
+      expect(() => createDetectorFromConfig(name, { learningMs: 60_000 })).toThrow(/unknown option "learningMs"/);
+    }
+  });
 });

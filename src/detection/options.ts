@@ -60,16 +60,28 @@ const views = {
   bucketLearnSamples: count,
 };
 
+/**
+ * Series time the views learn before any alarm (DailyViewOptions.learningMs): a state holds it only
+ * when it is not the default, as every state saved before it.
+ */
+const learning = { learningMs: durationMs.optional() };
+
 /** failureprophet-v1's options, all present: what its saved state holds. */
-export const FAILUREPROPHET_V1_SETTINGS = z.strictObject({ ...views, trainingPoints: count });
+export const FAILUREPROPHET_V1_SETTINGS = z.strictObject({ ...views, ...learning, trainingPoints: count });
 /** failureprophet-v5's options, all present: what its saved state holds (and failureprophet's v5 part). */
 export const FAILUREPROPHET_V5_SETTINGS = z.strictObject({
   ...views,
   newEventFactor: z.number().min(0),
   trainingPoints: count,
+  ...learning,
 });
 
 const failureprophetV5 = FAILUREPROPHET_V5_SETTINGS.partial().extend(common);
+/**
+ * failureprophet-v5 as the part of a detector that packs it and does not keep `learningMs` (the
+ * ensemble, failureprophet-v6 to v8): they do not take the option, rather than lose it on restore.
+ */
+const failureprophetV5Part = failureprophetV5.omit({ learningMs: true });
 const artimeWeight = z.number().min(0).optional();
 
 /** A flag; nab:tune's grid passes 0 / 1. */
@@ -87,7 +99,7 @@ const artimeRange = { ...rangeEstimate, rangeRescale: flag01.optional() };
 /** How many categories a bounded ARTime holds (ArtimeDetector.bounded checks the same range). */
 const maxCategories = z.number().int().min(2).max(4096).optional();
 
-const failureprophetV6 = failureprophetV5.extend({
+const failureprophetV6 = failureprophetV5Part.extend({
   artimeWeight,
   maxCategories,
   artimeRescale: flag01.optional(),
@@ -100,8 +112,11 @@ const failureprophetV8 = failureprophetV6.extend({
   sustainedMargin: z.number().min(0).optional(),
 });
 
-/** failureprophet-leaders' options (and the product's): v6's and how far out a value is a gross fault. */
-const failureprophetLeaders = failureprophetV6.extend({ grossSpans: z.number().min(0).optional() });
+/**
+ * failureprophet-leaders' options (and the product's): v6's, how far out a value is a gross fault,
+ * and how long its v5 part learns (it keeps that in its state).
+ */
+const failureprophetLeaders = failureprophetV6.extend({ grossSpans: z.number().min(0).optional(), ...learning });
 
 const SCHEMAS = {
   failureprophet: failureprophetLeaders,
@@ -111,7 +126,7 @@ const SCHEMAS = {
   'failureprophet-leaders': failureprophetLeaders,
   'failureprophet-v5': failureprophetV5,
   'failureprophet-v1': FAILUREPROPHET_V1_SETTINGS.partial().extend(common),
-  'failureprophet-ensemble': failureprophetV5.extend({ artimeWeight }),
+  'failureprophet-ensemble': failureprophetV5Part.extend({ artimeWeight }),
   artime: z.strictObject({ ...common, ...artimeRange }),
   'artime-bounded': z.strictObject({ ...common, ...artimeRange, maxCategories }),
   ewma: z.strictObject({ ...common, alpha: rate.optional() }),

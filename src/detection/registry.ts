@@ -16,6 +16,7 @@ import { KnnCadDetector } from './knnCad';
 import { RelativeEntropyDetector } from './relativeEntropy';
 import { DetectorName, OptionsByName, parseDetectorOptions } from './options';
 import { ZScoreDetector } from './zscore';
+import { LEARNING_MS } from './shared/dailyViews';
 
 export type { InputRange, DetectorName, OptionsByName };
 
@@ -146,11 +147,19 @@ export function createDetectorFromConfig(name: string, options: unknown = {}, ra
 
 /**
  * A detector for a watch: failureprophet mutes itself after an alarm at `alarmThreshold`, which must
- * be the level the caller opens anomalies at; the other product detectors do not suppress and
- * take no threshold.
+ * be the level the caller opens anomalies at, and learns for at most `learningMs` of series time
+ * (the watch's own learning period; its first 30 samples still) instead of its default 2.5 hours,
+ * so a watch with a short probation has its gross faults called after it. The other product
+ * detectors do not suppress and take neither.
  */
-export function createProductDetector(name: ProductDetectorName, alarmThreshold: number): StreamingDetector {
-  return name === 'failureprophet' ? createDetector(name, { alarmThreshold }) : createDetector(name);
+export function createProductDetector(
+  name: ProductDetectorName,
+  alarmThreshold: number,
+  learningMs = Infinity
+): StreamingDetector {
+  return name === 'failureprophet'
+    ? createDetector(name, { alarmThreshold, learningMs: Math.min(learningMs, LEARNING_MS) })
+    : createDetector(name);
 }
 
 /** Resumes a detector from `toState()` output; throws a clear Error on a corrupt or incompatible state. */

@@ -203,7 +203,8 @@ describe('the compose demo: the whole loop within minutes', () => {
     const config = configSchema.parse(yaml('compose/watches.yaml'));
     for (const watch of config.watches!) {
       expect(watch.object).toEqual({ kind: 'Deployment', namespace: 'namespace', name: 'deployment' });
-      // Short steps and probation: a first anomaly within about ten minutes of start.
+      // Short steps and probation, which the detectors' learning follows: a first anomaly within
+      // about ten minutes of start (the first latency spike, test/pipeline/firstHour.test.ts).
       expect(watch.step * (watch.probation ?? Infinity)).toBeLessThanOrEqual(6 * 60_000);
     }
     const gates = config.healing.policies!.map((p) => p.gate);

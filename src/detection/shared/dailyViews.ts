@@ -5,7 +5,7 @@ import { modelRegion } from './arrays';
 import { BAND_Z, bandValue } from './band';
 import { ByteReader, ByteWriter } from './bytes';
 import * as layout from './dailyViewsLayout';
-import { DailyViewOptions, REF_STEP_MS, sharedSettings, ViewRates } from './dailyViewsSettings';
+import { DailyViewOptions, DailyViewSettings, REF_STEP_MS, sharedSettings, ViewRates } from './dailyViewsSettings';
 import { LastValueMemo } from './lastValueMemo';
 
 /**
@@ -47,6 +47,8 @@ const {
 
 /** Samples, and time in reference steps, learned before any alarm (plus `trainingPoints`). */
 const WARMUP = 30;
+/** Series time learned before any alarm unless the options say otherwise (`learningMs`): 2.5 hours. */
+export const LEARNING_MS = WARMUP * REF_STEP_MS;
 /** A step longer than this many typical steps is a gap: it counts as this many. */
 const GAP_STEPS = 4;
 /** A view's tail alarms only after it has calibrated on this many surprises. */
@@ -90,7 +92,7 @@ const log10Tests = new LastValueMemo((tests) => Math.log10(VIEWS * tests));
 export abstract class DailyViewsDetector {
   abstract readonly name: string;
   /** The options, shared by every detector built with the same ones (a fleet holds 100,000 detectors). */
-  protected readonly o: Readonly<Required<DailyViewOptions>>;
+  protected readonly o: Readonly<DailyViewSettings>;
   protected readonly trainingPoints: number;
   /**
    * State: the shared slots (S_*), the subclass's, per view V_SIZE slots, then the profile (profileAt);
@@ -131,6 +133,10 @@ export abstract class DailyViewsDetector {
       maxStepMs: options.maxStepMs ?? REF_STEP_MS,
       bucketLearnMs: options.bucketLearnMs ?? 3_600_000,
       bucketLearnSamples: options.bucketLearnSamples ?? 4,
+      // Only when not the default: a default detector's options, and so its state, are as before it.
+      ...(options.learningMs !== undefined && options.learningMs !== LEARNING_MS
+        ? { learningMs: options.learningMs }
+        : {}),
     });
     this.o = settings.o;
     this.rates = settings.rates;
@@ -163,11 +169,16 @@ export abstract class DailyViewsDetector {
 
   /**
    * True while the detector is still warming up and will not alarm: the first 30 samples and
-   * 2.5 hours of data, or the first `trainingPoints` samples if that is more.
+   * `learningMs` of data (2.5 hours by default), or the first `trainingPoints` samples if that is more.
    */
   get learning(): boolean {
     const s = this.s;
-    return s[S_COUNT] <= Math.max(WARMUP, this.trainingPoints) || s[S_ELAPSED] < WARMUP * REF_STEP_MS;
+    return s[S_COUNT] <= Math.max(WARMUP, this.trainingPoints) || s[S_ELAPSED] < this.learningMs;
+  }
+
+  /** Series time it learns before any alarm (the option `learningMs`, or LEARNING_MS). */
+  get learningMs(): number {
+    return this.o.learningMs ?? LEARNING_MS;
   }
 
   /**

@@ -45,7 +45,19 @@ export interface DailyViewOptions {
   bucketLearnMs?: number;
   /** ... and at least this many samples (default 4). */
   bucketLearnSamples?: number;
+  /**
+   * Series time learned before any alarm, in ms, besides the first 30 samples (default LEARNING_MS,
+   * 2.5 hours): a caller with its own, shorter learning period (a watch's probation) sets it, so a
+   * gross fault after that period is called rather than learned as the range seen.
+   */
+  learningMs?: number;
 }
+
+/**
+ * The options as a detector holds them: each one's value, `learningMs` only when it is not the
+ * default (LEARNING_MS), so the options a default detector saves in its state are as before it.
+ */
+export type DailyViewSettings = Required<Omit<DailyViewOptions, 'learningMs'>> & Pick<DailyViewOptions, 'learningMs'>;
 
 /** The step the rate options are stated for (NAB's sampling, where the defaults were tuned). */
 export const REF_STEP_MS = 300_000;
@@ -66,11 +78,11 @@ export interface ViewRates {
  * about 300 bytes of 100,000 detectors); a per-target threshold (feedback) makes more, so the cache
  * is emptied when it grows past SETTINGS_CACHED (detectors keep the entries they hold).
  */
-const settingsCache = new Map<string, { o: Readonly<Required<DailyViewOptions>>; rates: ViewRates }>();
+const settingsCache = new Map<string, { o: Readonly<DailyViewSettings>; rates: ViewRates }>();
 const SETTINGS_CACHED = 1000;
 
-export function sharedSettings(o: Required<DailyViewOptions>): {
-  o: Readonly<Required<DailyViewOptions>>;
+export function sharedSettings(o: DailyViewSettings): {
+  o: Readonly<DailyViewSettings>;
   rates: ViewRates;
 } {
   const key = Object.values(o).join(',');

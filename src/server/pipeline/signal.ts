@@ -16,10 +16,12 @@ export interface SignalSpec {
   limits?: { above?: number; below?: number };
 }
 
-/** What a signal's models are built from: the watch's detector, and how far its forecasts look. */
+/** What a signal's models are built from: the watch's detector, its learning period, and how far its forecasts look. */
 export interface ModelSettings {
   detector: ProductDetectorName;
   stepMs: number;
+  /** Steps only learned from before a new target may open anomalies: its detector learns no longer (at most). */
+  probation: number;
   /** Steps the forecaster looks ahead; forecasts beyond are not predictions. */
   horizonSteps: number;
 }
@@ -135,7 +137,10 @@ export function freshModels(
   threshold: number
 ): { detector: StreamingDetector; forecaster?: CrossingForecaster } {
   return {
-    detector: createProductDetector(settings.detector, threshold),
+    // The detector's learning follows the watch's: a probation shorter than the detector's own
+    // learning would leave faults just after it unseen (the detector learned them as normal). A
+    // restored detector keeps the learning it was built with (its state holds it).
+    detector: createProductDetector(settings.detector, threshold, settings.probation * settings.stepMs),
     forecaster: spec.limits ? freshForecaster(settings) : undefined,
   };
 }
