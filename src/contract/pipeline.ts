@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LIMIT_DIRECTIONS, type LimitDirection } from '../detection/forecast';
+import { LIMIT_DIRECTIONS, type LimitDirection, type NoCrossingReason } from '../detection/forecast';
 import {
   anomalyIdSchema,
   cursorParamSchema,
@@ -67,8 +67,47 @@ export const timeToFailureSchema = z.object({
   /** Latest plausible crossing (optimistic edge); null: the band never crosses. */
   upperSeconds: z.number().nullable(),
   fromMs: z.number(),
+  /**
+   * The watch's step: the forecast is made again at each sample of its signal, so one made more than
+   * FORECAST_STALE_STEPS steps before now is out of date (absent: a backend before this field).
+   */
+  stepMs: z.number().positive().optional(),
 });
 export type TimeToFailure = z.infer<typeof timeToFailureSchema>;
+
+/**
+ * Steps a forecast outlives its signal's last sample: a scrape or two missed keeps it (counted down
+ * from when it was made); longer, the backend drops it and the app shows it as out of date.
+ */
+export const FORECAST_STALE_STEPS = 5;
+
+/** Seconds from `nowMs` to the forecast's best crossing (0: due or passed). */
+export function secondsLeft(ttf: Pick<TimeToFailure, 'seconds' | 'fromMs'>, nowMs: number): number {
+  return Math.max(0, ttf.seconds - (nowMs - ttf.fromMs) / 1000);
+}
+
+/** Whether a forecast was made more than FORECAST_STALE_STEPS steps before `nowMs`. */
+export function forecastStale(ttf: Pick<TimeToFailure, 'fromMs' | 'stepMs'>, nowMs: number): boolean {
+  return ttf.stepMs !== undefined && nowMs - ttf.fromMs > FORECAST_STALE_STEPS * ttf.stepMs;
+}
+
+/**
+ * The forecaster's reasons for no crossing (detection/forecast/trendModel.ts), as the API says them.
+ * A reason it adds fails to compile where the pipeline hands it on (SignalModel.noForecast).
+ */
+const NO_CROSSING_REASONS = [
+  'too little history',
+  'no significant trend',
+  'beyond the horizon its history supports',
+] as const satisfies readonly NoCrossingReason[];
+
+/**
+ * Why a target has no time to failure: none of its signals has a limit; it is learning; its limited
+ * signals have had no sample for FORECAST_STALE_STEPS steps; or what the forecaster said. In order:
+ * the later, the nearer a forecast (a target says the nearest of its signals').
+ */
+export const noForecastSchema = z.enum(['no limit', 'learning', 'no recent sample', ...NO_CROSSING_REASONS]);
+export type NoForecast = z.infer<typeof noForecastSchema>;
 
 /** One signal (one PromQL query of the watch) of a target at its last scored step. */
 export const signalStatusSchema = z.object({
@@ -98,6 +137,8 @@ export const targetSchema = z.object({
   failureModel: failureModelSchema.nullable(),
   /** The soonest forecast limit crossing among its signals, if any signal has a limit. */
   timeToFailure: timeToFailureSchema.nullable(),
+  /** Why `timeToFailure` is null (absent when it is not, and from backends before this field). */
+  noForecast: noForecastSchema.optional(),
   openAnomalies: z.number().int(),
   lastScoredAt: z.number().nullable(),
   /** True while the target is still in its learning period (no anomaly is opened, no time to failure). */

@@ -106,9 +106,7 @@ export function assess(input: AssessmentInput): Assessment {
   let severity: Severity;
   if (ttf <= 15 * 60 || (failureModel === 'crash' && maxScore >= 0.9)) {
     severity = 'critical';
-    reasons.push(
-      ttf <= 15 * 60 ? `limit possibly crossed within ${Math.round(ttf / 60)} min` : 'crash with a near-certain anomaly'
-    );
+    reasons.push(ttf <= 15 * 60 ? nearLimitWords(ttf) : 'crash with a near-certain anomaly');
   } else if (ttf <= 3600 || maxScore >= 0.8 || harmful.length >= 3) {
     severity = 'high';
     reasons.push(
@@ -264,4 +262,13 @@ function isPeerGroupState(s: unknown): s is PeerGroupState {
 function middle(sorted: Float64Array): number {
   const n = sorted.length;
   return n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
+/**
+ * A critical time to failure (its earliest plausible crossing, in seconds) in words: at 0 the limit is
+ * reached already or about to be, not a crossing still to come.
+ */
+function nearLimitWords(ttf: number): string {
+  const minutes = Math.round(ttf / 60);
+  return minutes === 0 ? 'limit already reached, or about to be' : `limit possibly crossed within ${minutes} min`;
 }

@@ -1,5 +1,6 @@
+import { secondsLeft } from '../../contract/pipeline';
 import { LoopTurns, SLICE_MS } from './loopTurns';
-import type { PipelineMetrics } from './metrics';
+import type { ExportedTarget, PipelineMetrics } from './metrics';
 import type { CycleWrite, PipelineRepository, StoredTarget } from './store/repository';
 import type { AnomalyRecord, PredictionRecord, TargetChanges, TargetModel } from './targetModel';
 
@@ -13,6 +14,8 @@ export interface ChunkChanges {
   episodic: Set<TargetModel>;
   /** Targets without a sample since `staleBefore`: their open anomaly closed, their state to be dropped. */
   forgotten: TargetModel[];
+  /** Targets not scored whose forecast went out of date (TargetModel.takeLapsed): their gauge is to be dropped. */
+  lapsed: TargetModel[];
 }
 
 /** Takes the changes of the scored targets, and closes and collects the targets that went stale. */
@@ -43,14 +46,17 @@ export function gatherChanges(
     }
   }
   const forgotten: TargetModel[] = [];
+  const lapsed: TargetModel[] = [];
   for (const target of targets) {
     if (!(target.lastAt >= staleBefore)) {
       target.close();
       add(target.takeChanges());
       forgotten.push(target);
+    } else if (target.takeLapsed()) {
+      lapsed.push(target);
     }
   }
-  return { anomalies, fresh, predictions, episodic, forgotten };
+  return { anomalies, fresh, predictions, episodic, forgotten, lapsed };
 }
 
 /**
@@ -199,12 +205,16 @@ export function storeStates(
   return storeInPieces(repo, { watch, lastProcessed, anomalies, predictions: [], forgotten: [] }, targets, elapsed);
 }
 
-/** Sets the per-target gauges of the scored targets (within pipeline.maxTargetSeries) and drops those of the forgotten ones. */
+/**
+ * Sets the per-target gauges of the scored targets (within pipeline.maxTargetSeries), drops those of
+ * the forgotten ones, and the time to failure of the `lapsed` (not scored, their forecast out of date).
+ */
 export function publishTargetMetrics(
   metrics: PipelineMetrics,
   watch: string,
   touched: TargetModel[],
-  forgotten: TargetModel[]
+  forgotten: TargetModel[],
+  lapsed: readonly TargetModel[] = []
 ): void {
   let unexported = 0;
   for (const t of touched) {
@@ -214,10 +224,13 @@ export function publishTargetMetrics(
       continue;
     }
     metrics.publish(exported, t.score, t.open ? 1 : 0, t.learningProgress);
-    for (const s of t.signals) {
-      if (s.ttf || s.forecaster) {
-        metrics.publishTimeToFailure(exported, s.spec.name, s.ttf?.seconds);
-      }
+    publishTimesToFailure(metrics, exported, t);
+  }
+  for (const t of lapsed) {
+    // It had a forecast when last published, so series unless pipeline.maxTargetSeries was reached.
+    const exported = metrics.admit(watch, t.id, false);
+    if (exported) {
+      publishTimesToFailure(metrics, exported, t);
     }
   }
   if (touched.length > 0) {
@@ -225,5 +238,14 @@ export function publishTargetMetrics(
   }
   for (const t of forgotten) {
     metrics.forget(watch, t.id);
+  }
+}
+
+/** Each forecast signal's time to failure left at the target's last step (a forecast kept over a gap counts down), or none. */
+function publishTimesToFailure(metrics: PipelineMetrics, exported: ExportedTarget, t: TargetModel): void {
+  for (const s of t.signals) {
+    if (s.forecaster) {
+      metrics.publishTimeToFailure(exported, s.spec.name, s.ttf ? secondsLeft(s.ttf, t.seenAt) : undefined);
+    }
   }
 }

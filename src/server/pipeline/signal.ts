@@ -2,13 +2,12 @@ import { z } from 'zod';
 import {
   createProductDetector,
   CrossingForecaster,
-  LIMIT_DIRECTIONS,
   type ProductDetectorName,
   type SignalKind,
   type StreamingDetector,
 } from '../../detection';
 import { Slab } from '../../detection/shared/arrays';
-import type { Direction, EpisodePeak, TimeToFailure } from '../../contract/pipeline';
+import type { Direction, EpisodePeak, NoForecast, TimeToFailure } from '../../contract/pipeline';
 
 export interface SignalSpec {
   name: string;
@@ -50,6 +49,8 @@ export class SignalModel {
   /** The last step it had no sample at and its detector scored the gap (NaN: none yet). */
   missingAt = NaN;
   ttf: TimeToFailure | null = null;
+  /** Why `ttf` is null, for a signal with a limit (null: it is not, or no limit; timeToFailure.ts). */
+  noForecast: NoForecast | null = null;
   /** value, expected, the band's half width, score per recent step (recentSteps.ts: 12 B a step keeps a fleet's history small). */
   readonly ring: Uint16Array;
 
@@ -79,6 +80,7 @@ export class SignalModel {
     this.lastAt = NaN;
     this.missingAt = NaN;
     this.ttf = null;
+    this.noForecast = null;
   }
 }
 
@@ -166,39 +168,4 @@ export function restoreForecaster(
     return freshForecaster(settings);
   }
   return CrossingForecaster.fromState(state);
-}
-
-/** What alerts and severity use: the earliest plausible crossing (the interval's lower bound). */
-export function earliest(ttf: TimeToFailure): number {
-  return ttf.lowerSeconds ?? ttf.seconds ?? Infinity;
-}
-
-/** The soonest justified crossing of the signal's limits, or null when the data supports none. */
-export function soonestCrossing(s: SignalModel, t: number): TimeToFailure | null {
-  const limits = s.spec.limits!;
-  let best: TimeToFailure | null = null;
-  for (const direction of LIMIT_DIRECTIONS) {
-    const limit = limits[direction];
-    if (limit === undefined) {
-      continue;
-    }
-    const f = s.forecaster!.crossing(limit, direction);
-    if (typeof f === 'string') {
-      continue;
-    }
-    const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
-    const candidate: TimeToFailure = {
-      signal: s.spec.name,
-      limit,
-      direction,
-      seconds: f.seconds,
-      lowerSeconds: f.lowerSeconds,
-      upperSeconds: finite(f.upperSeconds),
-      fromMs: t,
-    };
-    if (best === null || earliest(candidate) < earliest(best)) {
-      best = candidate;
-    }
-  }
-  return best;
 }

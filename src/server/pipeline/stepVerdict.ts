@@ -2,7 +2,8 @@ import { assess } from '../../detection';
 import type { FailureModel, Severity, TimeToFailure } from '../../contract/pipeline';
 import { benignReach, NO_BENIGN_EXCURSIONS, type BenignExcursion } from './benignExcursions';
 import type { Alarm } from './episodes';
-import { earliest, levelOf, peakOf, sideOf, type SignalModel } from './signal';
+import { levelOf, peakOf, sideOf, type SignalModel } from './signal';
+import { earliestLeft } from './timeToFailure';
 import { stopVerdict, type Absence } from './vanished';
 
 /** A limit crossing whose earliest plausible time (the interval's lower bound) is this close opens an anomaly even before any value is unusual. */
@@ -15,7 +16,7 @@ export interface ScoredStep {
   threshold: number;
   /** The target's score at t: its highest signal score, or its departure from its peers. */
   score: number;
-  /** The soonest crossing forecast at t. */
+  /** The soonest crossing forecast at t (made at t, or kept from a signal's last sample). */
   ttf: TimeToFailure | null;
   peer?: { score: number; signal: string };
   /** Why the target has no sample at t, when it has none (vanished.ts). */
@@ -46,8 +47,8 @@ export function verdictOf(step: ScoredStep): StepVerdict {
   const peerOutlier = peer !== undefined && peer.score >= threshold;
   const benign = step.score >= threshold && onlyBenign(step);
   const escaped = step.benignRun ? escapedBenign(step) : [];
-  const alarm =
-    (step.score >= threshold && !benign) || escaped.length > 0 || (ttf !== null && earliest(ttf) <= TTF_ALARM_SECONDS);
+  const near = ttf !== null && earliestLeft(ttf, t) <= TTF_ALARM_SECONDS;
+  const alarm = (step.score >= threshold && !benign) || escaped.length > 0 || near;
   const benignRun = !alarm && (benign || (step.benignRun === true && abnormal(step)));
   // An escaped signal's detector reported the event already: its level says how abnormal it is.
   const scoreOf = (s: SignalModel): number => (escaped.includes(s) ? levelOf(s) : s.score);
@@ -64,7 +65,7 @@ export function verdictOf(step: ScoredStep): StepVerdict {
             kind: s.spec.kind,
             score: s.lastAt === t ? scoreOf(s) : 0,
             direction: sideOf(s),
-            timeToFailureSeconds: s.ttf ? earliest(s.ttf) : Infinity,
+            timeToFailureSeconds: s.ttf ? earliestLeft(s.ttf, t) : Infinity,
           })),
           peerOutlier,
           threshold,
@@ -79,8 +80,8 @@ export function verdictOf(step: ScoredStep): StepVerdict {
   if (peerOutlier) {
     moved.push(`${peer.signal} (vs peers)`);
   }
-  if (ttf && earliest(ttf) <= TTF_ALARM_SECONDS) {
-    moved.push(`${ttf.signal} (limit ${ttf.limit} in ${Math.round(earliest(ttf) / 60)} min or later)`);
+  if (ttf && near) {
+    moved.push(`${ttf.signal} (${limitWords(ttf, t)})`);
   }
   const peak = signals.reduce(
     (best, s) => (s.lastAt === t && scoreOf(s) > (best ? scoreOf(best) : -1) ? s : best),
@@ -101,6 +102,15 @@ export function verdictOf(step: ScoredStep): StepVerdict {
       peak: peak ? peakOf(peak, t) : undefined,
     },
   };
+}
+
+/** A near crossing in words: a limit already crossed is not one still to come. */
+function limitWords(ttf: TimeToFailure, t: number): string {
+  if (ttf.seconds === 0) {
+    return `already ${ttf.direction} limit ${ttf.limit}`;
+  }
+  const minutes = Math.round(earliestLeft(ttf, t) / 60);
+  return minutes === 0 ? `limit ${ttf.limit} possibly reached now` : `limit ${ttf.limit} in ${minutes} min or later`;
 }
 
 /** Whether the signal's gap at the step is abnormal by itself: its series stopped (told by this target). */

@@ -1,21 +1,29 @@
 import { restoreDetector, type CrossingForecaster, type StreamingDetector } from '../../detection';
-import type { FailureModel, KubernetesObject, Severity, TargetDetail, TimeToFailure } from '../../contract/pipeline';
+import {
+  FORECAST_STALE_STEPS,
+  secondsLeft,
+  type FailureModel,
+  type KubernetesObject,
+  type NoForecast,
+  type Severity,
+  type TargetDetail,
+  type TimeToFailure,
+} from '../../contract/pipeline';
 import { NO_BENIGN_EXCURSIONS, type BenignExcursion } from './benignExcursions';
 import { Episodes, type AnomalyRecord } from './episodes';
 import { predictionsAt, type PredictionRecord } from './predictionRecord';
 import { RecentSteps } from './recentSteps';
 import {
-  earliest,
   freshModels,
   keptScore,
   levelOf,
   restoreForecaster,
   SignalModel,
   scoresMissing,
-  soonestCrossing,
   type ModelSettings,
   type SignalSpec,
 } from './signal';
+import { earliestLeft, nearerForecast, soonestCrossing } from './timeToFailure';
 import { verdictOf } from './stepVerdict';
 import type { TargetModelState } from './store/targetState';
 import type { Absence } from './vanished';
@@ -23,7 +31,7 @@ import type { Absence } from './vanished';
 export type { PredictionRecord } from './predictionRecord';
 export type { AnomalyRecord } from './episodes';
 export type { TargetModelState } from './store/targetState';
-export { earliest, freshModels, type SignalSpec } from './signal';
+export { freshModels, type SignalSpec } from './signal';
 
 /** What every target of one watch shares. */
 export interface TargetSettings extends ModelSettings {
@@ -57,6 +65,8 @@ export class TargetModel {
   lastAt = NaN;
   /** The last step scored, one without any sample included (lastAt: the last with a sample). */
   private scoredAt = NaN;
+  /** The last step `step` was called for, scored or not: where a kept time to failure is counted down to. */
+  private ttfAt = NaN;
   score = 0;
   severity: Severity | null = null;
   failureModel: FailureModel | null = null;
@@ -70,6 +80,8 @@ export class TargetModel {
   private readonly episodes: Episodes;
   /** Predictions made since the last hand-over. */
   private made: readonly PredictionRecord[] = NO_PREDICTIONS;
+  /** A signal's forecast went out of date since the last hand-over (its gauge is to be dropped). */
+  private lapsed = false;
   private readonly recentSteps: RecentSteps;
   /**
    * The target's slot in its watch's aligned answer (alignment.ts), valid while that slot holds this
@@ -103,13 +115,44 @@ export class TargetModel {
   takeChanges(): TargetChanges {
     const predictions = this.made;
     this.made = NO_PREDICTIONS;
+    this.lapsed = false;
     const opened = this.episodes.unstored;
     return { anomalies: this.episodes.take(), opened, predictions };
+  }
+
+  /**
+   * Whether a signal's forecast went out of date at a step that scored nothing (no sample, the
+   * target removed) since the last hand-over; once: the caller drops its gauge.
+   */
+  takeLapsed(): boolean {
+    const lapsed = this.lapsed;
+    this.lapsed = false;
+    return lapsed;
+  }
+
+  /** Why the target has no time to failure (undefined: it has one). */
+  get noForecast(): NoForecast | undefined {
+    if (this.ttf) {
+      return undefined;
+    }
+    let why: NoForecast | null = null;
+    for (const s of this.signalList) {
+      if (s.forecaster) {
+        // None said yet (restored, not stepped since): no sample since the restart.
+        why = nearerForecast(why, this.learning ? 'learning' : (s.noForecast ?? 'no recent sample'));
+      }
+    }
+    return why ?? 'no limit';
   }
 
   /** The last step scored, one without any sample included. */
   get seenAt(): number {
     return this.scoredAt;
+  }
+
+  /** The time to failure left at the last step stepped (one nothing was scored at included: a kept forecast counts down). */
+  get ttfSecondsLeft(): number | null {
+    return this.ttf ? secondsLeft(this.ttf, Math.max(this.ttfAt, this.ttf.fromMs)) : null;
   }
 
   get learning(): boolean {
@@ -182,7 +225,6 @@ export class TargetModel {
     let any = false;
     let missed = false;
     let score = 0;
-    let ttf: TimeToFailure | null = null;
     for (let i = 0; i < this.signals.length; i++) {
       const s = this.signals[i];
       const v = values[i];
@@ -209,13 +251,15 @@ export class TargetModel {
       if (s.forecaster) {
         s.forecaster.update(t, v);
         // No time to failure while learning: nothing else the target says is trusted yet either.
-        s.ttf = this.learning ? null : soonestCrossing(s, t);
-        if (s.ttf && (ttf === null || earliest(s.ttf) < earliest(ttf))) {
-          ttf = s.ttf;
-        }
+        const crossing = this.learning ? 'learning' : soonestCrossing(s, t, this.settings.stepMs);
+        s.ttf = typeof crossing === 'string' ? null : crossing;
+        s.noForecast = typeof crossing === 'string' ? crossing : null;
       }
       score = Math.max(score, s.score);
     }
+    const ttf = this.soonestKept(t, absence);
+    this.ttf = ttf;
+    this.ttfAt = t;
     if (!any && !missed) {
       return;
     }
@@ -232,7 +276,6 @@ export class TargetModel {
       this.recentSteps.record(t, this.signals, this.threshold);
     }
     this.score = Math.max(score, peer?.score ?? 0);
-    this.ttf = ttf;
     if (this.learning) {
       return;
     }
@@ -263,6 +306,28 @@ export class TargetModel {
       this.episodes.persist(t);
     }
     this.episodes.calm(t);
+  }
+
+  /**
+   * The soonest crossing among its signals' forecasts at step t. A signal without a sample at t keeps
+   * its forecast (counted from when it was made) until its next one, for FORECAST_STALE_STEPS steps
+   * at most: a missed scrape does not blank the target, and a series that stopped, or left service
+   * discovery (`removed`: at once), leaves no countdown that no longer counts.
+   */
+  private soonestKept(t: number, absence: Absence | undefined): TimeToFailure | null {
+    let soonest: TimeToFailure | null = null;
+    for (const s of this.signalList) {
+      const stale = absence === 'removed' || !(t - s.lastAt <= FORECAST_STALE_STEPS * this.settings.stepMs);
+      if (s.forecaster && s.lastAt !== t && stale && s.noForecast !== 'no recent sample') {
+        this.lapsed ||= s.ttf !== null;
+        s.ttf = null;
+        s.noForecast = 'no recent sample';
+      }
+      if (s.ttf && (soonest === null || earliestLeft(s.ttf, t) < earliestLeft(soonest, t))) {
+        soonest = s.ttf;
+      }
+    }
+    return soonest;
   }
 
   /** Closes the open anomaly (quiet long enough, or the target disappeared). */

@@ -125,7 +125,8 @@ export function predictionOf(t: TargetModel): PredictResponse {
     anomalous: t.open !== null,
     severity: t.severity,
     failureModel: t.failureModel,
-    timeToFailureSeconds: t.ttf?.seconds ?? null,
+    // Left from the target's last step: a forecast kept through missed samples counts down.
+    timeToFailureSeconds: t.ttfSecondsLeft,
     at: Number.isNaN(t.lastAt) ? null : t.lastAt,
   };
 }
@@ -158,6 +159,7 @@ export function toTarget(t: TargetModel, r: Pick<WatchRunner, 'isDegraded'>): Ta
     severity: t.severity,
     failureModel: t.failureModel,
     timeToFailure: t.ttf,
+    ...(t.noForecast ? { noForecast: t.noForecast } : {}),
     openAnomalies: t.open ? 1 : 0,
     lastScoredAt: num(t.lastAt),
     learning: t.learning,

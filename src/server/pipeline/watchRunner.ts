@@ -375,7 +375,7 @@ export class WatchRunner {
     for (const t of forgotten) {
       this.targets.delete(t.id);
     }
-    publishTargetMetrics(metrics, watch.name, touched, changes.forgotten);
+    publishTargetMetrics(metrics, watch.name, touched, changes.forgotten, changes.lapsed);
     metrics.targetsWatched.set({ watch: watch.name }, this.targets.size);
     metrics.lastProcessed.set({ watch: watch.name }, to / 1000);
     metrics.countPhase(watch.name, 'publish', publishing, this.elapsed());

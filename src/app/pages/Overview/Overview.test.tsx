@@ -23,6 +23,8 @@ jest.mock('@grafana/ui', () => ({
   ),
 }));
 
+/** When the fixture's time to failure was made. */
+const MADE = Date.UTC(2026, 11, 4, 14, 0, 0);
 const ready = { data: { status: 'ready', checks: { store: { ok: true }, prometheus: { ok: true } } } };
 const targets = [
   target('cart', {
@@ -42,7 +44,7 @@ const targets = [
       seconds: 2820,
       lowerSeconds: 2400,
       upperSeconds: null,
-      fromMs: 0,
+      fromMs: MADE,
     },
   }),
   target('search', { score: 0.1 }),
@@ -90,18 +92,21 @@ describe('Overview', () => {
   });
 
   it('lists targets by score with severity, failure model and time to failure, linking to their detail', async () => {
+    // The page counts the time to failure from now: now is a minute after it was made.
+    const now = jest.spyOn(Date, 'now').mockReturnValue(MADE + 60_000);
     routes();
     renderPage();
     const cart = within(await screen.findByTestId(testIds.overview.target('cart')));
     expect(rowOrder()).toEqual(['cart', 'checkout', 'search']);
     expect(cart.getByText('critical')).toBeInTheDocument();
     expect(cart.getByText('resource exhaustion')).toBeInTheDocument();
-    expect(cart.getByText('47 min (memory)')).toBeInTheDocument();
+    expect(cart.getByText('in 46 min (memory)')).toBeInTheDocument();
     expect(cart.getByRole('meter')).toHaveAttribute('aria-valuenow', '0.95');
     expect(cart.getByRole('link', { name: 'cart' })).toHaveAttribute(
       'href',
       '/a/failureprophet-healing-app/target/cart'
     );
+    now.mockRestore();
   });
 
   it("draws each target's recent score history, named by its span and peak, and asks for it", async () => {

@@ -12,8 +12,9 @@ import { ListFilter } from '../../components/ListFilter/ListFilter';
 import { testIds } from '../../testIds';
 import { pageOf, TYPING, useUrlParams } from '../../utils/useUrlParams';
 import { countOf } from '../../../utils/count';
-import { formatDuration, SEVERITY_COLOR, SEVERITY_RANK } from './format';
+import { crossingAt, SEVERITY_COLOR, SEVERITY_RANK, timeToFailureWords } from './format';
 import { ScoreSparkline } from './ScoreSparkline';
+import { COUNTDOWN_MS, useNow } from './useNow';
 
 type SortKey = 'target' | 'score' | 'severity' | 'timeToFailure' | 'openAnomalies';
 
@@ -21,8 +22,9 @@ const SORTS: Record<SortKey, (t: Target) => number | string> = {
   target: (t) => t.id,
   score: (t) => t.score,
   severity: (t) => (t.severity ? SEVERITY_RANK[t.severity] : -1),
-  // Soonest failure first when descending: no forecast sorts last.
-  timeToFailure: (t) => -(t.timeToFailure?.seconds ?? Number.POSITIVE_INFINITY),
+  // Soonest failure first when descending: no forecast sorts last. By crossing time: forecasts made
+  // at different steps count from different times.
+  timeToFailure: (t) => -crossingAt(t.timeToFailure),
   openAnomalies: (t) => t.openAnomalies,
 };
 
@@ -65,8 +67,18 @@ function parseView(raw: typeof VIEW_DEFAULTS) {
  * The watched targets, sortable, filterable and paged; each links to its detail. `more`: the
  * backend has targets beyond these (it lists at most MAX_PAGE_LIMIT at once), which the count says.
  */
-export function TargetsTable({ targets, more = false }: { targets: Target[]; more?: boolean }) {
+export function TargetsTable({
+  targets,
+  more = false,
+  nowMs,
+}: {
+  targets: Target[];
+  more?: boolean;
+  /** What times to failure count from (absent: the clock, renewed every COUNTDOWN_MS). */
+  nowMs?: number;
+}) {
   const styles = useStyles2(getStyles);
+  const clock = useNow(COUNTDOWN_MS);
   const [raw, setView] = useUrlParams(VIEW_DEFAULTS);
   const { filter, severity, sort, page } = useMemo(() => parseView(raw), [raw]);
   const severityLabel = useId();
@@ -122,13 +134,15 @@ export function TargetsTable({ targets, more = false }: { targets: Target[]; mor
         />
       </ListFilter>
       <SortContext.Provider value={sorting}>
-        <DataTable
-          className={styles.table}
-          columns={COLUMNS}
-          data={shown}
-          getRowId={targetId}
-          rowAttributes={targetRow}
-        />
+        <NowContext.Provider value={nowMs ?? clock}>
+          <DataTable
+            className={styles.table}
+            columns={COLUMNS}
+            data={shown}
+            getRowId={targetId}
+            rowAttributes={targetRow}
+          />
+        </NowContext.Provider>
       </SortContext.Provider>
       <Pagination
         currentPage={current}
@@ -155,6 +169,9 @@ const SortContext = createContext<{ sort: Sort; onSort: (key: SortKey) => void }
   onSort: () => {},
 });
 
+/** What the times to failure count from; a context, like the sort, so that the columns stay the same objects. */
+const NowContext = createContext(0);
+
 const header = (column: SortKey) =>
   function SortHeader() {
     return <SortButton column={column} />;
@@ -176,8 +193,7 @@ const COLUMNS: Array<Column<Target>> = [
   {
     id: 'timeToFailure',
     header: header('timeToFailure'),
-    cell: ({ row: { original: t } }) =>
-      t.timeToFailure?.seconds != null ? `${formatDuration(t.timeToFailure.seconds)} (${t.timeToFailure.signal})` : '–',
+    cell: ({ row: { original: t } }) => <TimeToFailureCell target={t} />,
   },
   { id: 'openAnomalies', header: header('openAnomalies') },
   {
@@ -209,6 +225,25 @@ function SortButton({ column }: { column: SortKey }) {
         {sorted && <Icon name={sort.desc ? 'arrow-down' : 'arrow-up'} />}
       </button>
     </>
+  );
+}
+
+/**
+ * The time left from now and the signal (the crossing time in the title), and since when when out
+ * of date; without one, "–" with the reason in its title.
+ */
+function TimeToFailureCell({ target: t }: { target: Target }) {
+  const styles = useStyles2(getStyles);
+  const nowMs = useContext(NowContext);
+  const ttf = t.timeToFailure;
+  if (!ttf) {
+    return t.noForecast ? <span title={`No time to failure: ${t.noForecast}`}>–</span> : '–';
+  }
+  const words = timeToFailureWords(ttf, nowMs);
+  return (
+    <span title={`${ttf.signal} ${ttf.direction} ${ttf.limit} at ${words.at}`}>
+      {words.left} ({ttf.signal}){words.asOf && <span className={styles.asOf}> as of {words.asOf}</span>}
+    </span>
   );
 }
 
@@ -266,6 +301,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
     '&:focus-visible': { outline: `2px solid ${theme.colors.primary.main}` },
   }),
   badge: css({ marginLeft: theme.spacing(1) }),
+  asOf: css({ color: theme.colors.text.secondary }),
   link: css({ color: theme.colors.text.link, overflowWrap: 'anywhere', '&:hover': { textDecoration: 'underline' } }),
   meterRow: css({ display: 'flex', alignItems: 'center', gap: theme.spacing(1), whiteSpace: 'nowrap' }),
   meter: css({

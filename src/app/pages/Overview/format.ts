@@ -1,4 +1,5 @@
-import type { Severity } from '../../../contract/pipeline';
+import { forecastStale, secondsLeft, type Severity, type TimeToFailure } from '../../../contract/pipeline';
+import { formatTime } from '../../../utils/time';
 
 export const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
 export const SEVERITY_COLOR: Record<Severity, 'red' | 'orange' | 'blue' | 'purple'> = {
@@ -23,4 +24,28 @@ export function formatDuration(seconds: number): string {
     return `${h} h${m % 60 ? ` ${m % 60} min` : ''}`;
   }
   return `${Math.floor(h / 24)} d${h % 24 ? ` ${h % 24} h` : ''}`;
+}
+
+/** A time to failure as the app says it at `nowMs`: from now, at its crossing time, and since when if out of date. */
+export interface TimeToFailureWords {
+  /** "in 3 h 5 min", "due", or "already above 0.95" (a limit crossed when it was made). */
+  left: string;
+  /** The best crossing time, in the user's zone. */
+  at: string;
+  /** When it was made, when that is more than FORECAST_STALE_STEPS steps ago (the backend has had no newer). */
+  asOf?: string;
+}
+
+export function timeToFailureWords(ttf: TimeToFailure, nowMs: number): TimeToFailureWords {
+  const left = secondsLeft(ttf, nowMs);
+  return {
+    left: ttf.seconds === 0 ? `already ${ttf.direction} ${ttf.limit}` : left > 0 ? `in ${formatDuration(left)}` : 'due',
+    at: formatTime(ttf.fromMs + ttf.seconds * 1000),
+    ...(forecastStale(ttf, nowMs) ? { asOf: formatTime(ttf.fromMs) } : {}),
+  };
+}
+
+/** When the crossing is expected, epoch ms (no forecast: never): what the targets sort by. */
+export function crossingAt(ttf: TimeToFailure | null): number {
+  return ttf ? ttf.fromMs + ttf.seconds * 1000 : Number.POSITIVE_INFINITY;
 }

@@ -14,7 +14,8 @@ import { PLUGIN_BASE_URL, ROUTES } from '../../../constants';
 import { testIds } from '../../testIds';
 import { exploreUrl } from '../../utils/explore';
 import { AnomalyList } from '../Overview/AnomalyList';
-import { formatDuration, SEVERITY_COLOR } from '../Overview/format';
+import { COUNTDOWN_MS, useNow } from '../Overview/useNow';
+import { SEVERITY_COLOR, timeToFailureWords } from '../Overview/format';
 import { BandChart } from './BandChart';
 import { TargetActions } from './TargetActions';
 import { formatTime } from '../../../utils/time';
@@ -34,6 +35,7 @@ function LoadedTarget() {
   const { prometheusDatasourceUid } = usePluginSettings();
   const detail = useBackendQuery(() => getTarget(id), `target-${id}`, { refreshMs: 15_000 });
   const watches = useBackendQuery(listWatches, 'watches', { enabled: Boolean(prometheusDatasourceUid) });
+  const now = useNow(COUNTDOWN_MS);
 
   if (!detail.data && detail.error?.status === 404) {
     return <NotWatched id={id} />;
@@ -76,7 +78,7 @@ function LoadedTarget() {
               <Badge color="purple" text={detail.data.target.failureModel.replace('_', ' ')} />
             )}
             <LearningBadge {...detail.data.target} />
-            <ScoredSummary target={detail.data.target} trained={trained} />
+            <ScoredSummary target={detail.data.target} trained={trained} nowMs={now} />
           </Stack>
         )}
         <Stack gap={1}>
@@ -131,18 +133,27 @@ function LoadedTarget() {
   );
 }
 
-/** A scored target's score, threshold, time to failure, object and model, in one line. */
-function ScoredSummary({ target, trained }: { target: Target; trained?: string }) {
+/** A scored target's score, threshold, time to failure (counted from `nowMs`), object and model, in one line. */
+export function ScoredSummary({ target, trained, nowMs }: { target: Target; trained?: string; nowMs: number }) {
   return (
     <Text color="secondary">
       score {target.score.toFixed(2)} (threshold {target.threshold.toFixed(2)})
-      {target.timeToFailure?.seconds != null &&
-        ` · ${target.timeToFailure.signal} reaches ${target.timeToFailure.limit} in ${formatDuration(target.timeToFailure.seconds)}`}
+      {` · ${timeToFailureText(target, nowMs)}`}
       {target.object &&
         ` · ${target.object.kind} ${target.object.namespace ? `${target.object.namespace}/` : ''}${target.object.name}`}
       {trained}
     </Text>
   );
+}
+
+/** "memory reaches 0.95 in 3 h (2026-12-04 17:02:18 UTC)", "memory already above 0.95", or why there is none. */
+function timeToFailureText({ timeToFailure: ttf, noForecast }: Target, nowMs: number): string {
+  if (!ttf) {
+    return `no time to failure${noForecast ? `: ${noForecast}` : ''}`;
+  }
+  const words = timeToFailureWords(ttf, nowMs);
+  const when = ttf.seconds === 0 ? words.left : `reaches ${ttf.limit} ${words.left} (${words.at})`;
+  return `${ttf.signal} ${when}${words.asOf ? `, as of ${words.asOf}` : ''}`;
 }
 
 /**
