@@ -32,5 +32,6 @@ export async function openStore(options: StoreOptions): Promise<SqliteStore | Po
     onConnectionLost: options.onConnectionLost,
     now,
     writeLog: options.writeLog,
+    warn: options.warn,
   });
 }

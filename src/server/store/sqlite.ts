@@ -112,7 +112,7 @@ export function openSqliteDatabase(
       audit: watched('audit', audit),
       breakers: watched('breakers', new SqliteBreakerRepository(db, write)),
     },
-    pipeline: watched('pipeline', new SqlitePipelineRepository(db, now, () => checkpoints?.committed())),
+    pipeline: watched('pipeline', new SqlitePipelineRepository(db, now, () => checkpoints?.committed(), options.warn)),
     close: async () => {
       // Without a checkpointer the file closes before this returns, as callers that do not wait have always had it.
       if (checkpoints) {

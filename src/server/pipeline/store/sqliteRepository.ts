@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { AnomalyTable } from './anomalyTable';
+import { AnomalyTable, UnreadableFeedback } from './anomalyTable';
 import { ModelTable, type NewModelVersion } from './modelTable';
 import { PredictionTable } from './predictionTable';
 import { readableTargets, type CycleWrite, type ListQuery, type PipelineRepository } from './repository';
@@ -22,15 +22,16 @@ export class SqlitePipelineRepository implements PipelineRepository {
   private readonly summaryTable: SummaryTable;
   private readonly retrainRequestTable: RetrainRequestTable;
 
-  /** `committed`: told after each cycle's commit (the store's WAL checkpoints follow it). */
+  /** `committed`: told after each cycle's commit (the store's WAL checkpoints follow it); `warn`: the store's warnings. */
   constructor(
     private readonly db: Database.Database,
     private readonly now: () => number,
-    private readonly committed: () => void = () => {}
+    private readonly committed: () => void = () => {},
+    warn?: (message: string) => void
   ) {
     this.watchTable = new WatchTable(db);
     this.targetTable = new TargetTable(db);
-    this.anomalyTable = new AnomalyTable(db);
+    this.anomalyTable = new AnomalyTable(db, new UnreadableFeedback(warn));
     this.predictionTable = new PredictionTable(db);
     this.modelTable = new ModelTable(db);
     this.summaryTable = new SummaryTable(db);

@@ -18,6 +18,7 @@ import {
   type PoolLimits,
 } from './pool';
 import { PostgresPipelineRepository } from './pipeline';
+import { UnreadableFeedback } from '../../pipeline/store/anomalyTable';
 import { postgresWriteProbe } from './refusals';
 import { postgresSettings } from './settings';
 import { StoreWriteHealth, UNHEARD, watchWrites, type WriteHealthLog } from '../writeHealth';
@@ -49,6 +50,8 @@ export interface PostgresOptions {
   now?: () => number;
   /** Told when the store stops, and starts again, being able to write (/readyz says it either way). */
   writeLog?: WriteHealthLog;
+  /** Told what the store reads back and leaves out (an unreadable feedback row); default: a process warning. */
+  warn?: (message: string) => void;
 }
 
 /** Connects, brings the schema up to date (safe when replicas start together), and returns the store. */
@@ -80,7 +83,10 @@ export async function openPostgresStore(url: string, options: PostgresOptions): 
       audit: watched('audit', new PostgresAuditRepository(db, now)),
       breakers: watched('breakers', new PostgresBreakerRepository(db)),
     },
-    pipeline: watched('pipeline', new PostgresPipelineRepository(pool, where, attempts, now)),
+    pipeline: watched(
+      'pipeline',
+      new PostgresPipelineRepository(pool, where, attempts, now, new UnreadableFeedback(options.warn))
+    ),
     // Heard too: a server gone says so on the gauge even while nothing is written. A pool in use to its
     // last connection answers busy at once: queued behind the work it checks, /readyz would outwait its
     // probe (a kubelet waits 1 s; a call may wait connectTimeoutMs, 5 s).
