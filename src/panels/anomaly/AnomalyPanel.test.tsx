@@ -346,8 +346,8 @@ describe('AnomalyPanel with the backend', () => {
   });
 
   describe('its time to failure', () => {
-    const forecasting = (timeToFailure: object | null) => {
-      const watched = { ...target, timeToFailure };
+    const forecasting = (timeToFailure: object | null, more: object = {}) => {
+      const watched = { ...target, timeToFailure, ...more };
       return (path: string) => {
         if (path === 'api/targets') {
           return Promise.resolve({ targets: [watched] });
@@ -389,6 +389,24 @@ describe('AnomalyPanel with the backend', () => {
         'Time to failure: none forecast by the backend'
       );
       await expect(summaryWith(ttf)).resolves.toBe('Time to failure: cpu a crosses 0.9 in 2 h (1 h 30 min – later)');
+    });
+
+    it('counts down from the end of the dashboard’s range, and says as of when the forecast is out of date', async () => {
+      // Made 30 min before the range ends, at a 1-minute step: 30 steps old.
+      const made = morningRise().t[359] - 30 * 60_000;
+      await expect(summaryWith({ ...ttf, fromMs: made, stepMs: 60_000 })).resolves.toBe(
+        'Time to failure: cpu a crosses 0.9 in 1 h 30 min (1 h – later), as of Jan 2, 04:29 UTC'
+      );
+    });
+
+    it('says why the backend forecasts none', async () => {
+      backendRequest.mockImplementation(forecasting(null, { noForecast: 'no significant trend' }));
+      render(<AnomalyPanel {...panel()} />);
+      await waitFor(() =>
+        expect(screen.getByTestId(panelTestIds.timeToFailure)).toHaveTextContent(
+          /^Time to failure: none forecast by the backend: no significant trend$/
+        )
+      );
     });
   });
 

@@ -69,6 +69,9 @@ export function AnomalyPanel(props: PanelProps<AnomalyPanelOptions>) {
     <div data-testid={panelTestIds.container} className={styles.container}>
       <AnomalySummary
         analyses={analyses}
+        // The dashboard's now: the moment its data (the backend's forecast included) was asked for on a
+        // relative range, and the graph's right edge, so the countdown matches the crossing drawn.
+        nowMs={timeRange.to.valueOf()}
         timeZone={timeZone}
         showAnomalies={layers.anomalies}
         showForecast={layers.forecast}

@@ -47,10 +47,12 @@ const range = (startMs: number, overrides: Partial<AnomalyRange> = {}): AnomalyR
   ...overrides,
 });
 
-function renderSummary(analyses: SeriesAnalysis[], props: Partial<AnomalySummaryProps> = {}) {
-  return render(
+/** The summary at the dashboard's now `nowMs` (by default when the crossings above were made). */
+function summary(analyses: SeriesAnalysis[], props: Partial<AnomalySummaryProps> = {}) {
+  return (
     <AnomalySummary
       analyses={analyses}
+      nowMs={DAY + 60_000}
       timeZone="utc"
       showAnomalies={true}
       showForecast={true}
@@ -59,6 +61,9 @@ function renderSummary(analyses: SeriesAnalysis[], props: Partial<AnomalySummary
     />
   );
 }
+
+const renderSummary = (analyses: SeriesAnalysis[], props: Partial<AnomalySummaryProps> = {}) =>
+  render(summary(analyses, props));
 
 describe('AnomalySummary', () => {
   it('names the soonest time to failure across the series, with its range', () => {
@@ -76,15 +81,7 @@ describe('AnomalySummary', () => {
       showForecast: false,
     });
     expect(screen.queryByTestId(panelTestIds.timeToFailure)).not.toBeInTheDocument();
-    rerender(
-      <AnomalySummary
-        analyses={[analysis(cpu, withCrossing(crossing(Infinity, { source: 'browser', seconds: Infinity })))]}
-        timeZone="utc"
-        showAnomalies={true}
-        showForecast={true}
-        backendRequired={false}
-      />
-    );
+    rerender(summary([analysis(cpu, withCrossing(crossing(Infinity, { source: 'browser', seconds: Infinity })))]));
     expect(screen.queryByTestId(panelTestIds.timeToFailure)).not.toBeInTheDocument();
   });
 
@@ -94,15 +91,7 @@ describe('AnomalySummary', () => {
     expect(screen.getByTestId(panelTestIds.timeToFailure)).toHaveTextContent(
       'Time to failure (browser estimate): cpu crosses 0.95 in 9 min (7 min – 10 min)'
     );
-    rerender(
-      <AnomalySummary
-        analyses={[analysis(cpu, { source: 'backend', ...withCrossing(crossing(at)) })]}
-        timeZone="utc"
-        showAnomalies={true}
-        showForecast={true}
-        backendRequired={false}
-      />
-    );
+    rerender(summary([analysis(cpu, { source: 'backend', ...withCrossing(crossing(at)) })]));
     expect(screen.getByTestId(panelTestIds.timeToFailure)).toHaveTextContent(
       /^Time to failure: cpu crosses 0.95 in 9 min \(7 min – 10 min\)$/
     );
@@ -122,17 +111,43 @@ describe('AnomalySummary', () => {
       [[analysis(cpu, { source: 'backend', forecast: { path } })], false],
       [[analysis(cpu, { forecast: { path } })], true],
     ] as const) {
-      rerender(
-        <AnomalySummary
-          analyses={[...analyses]}
-          timeZone="utc"
-          showAnomalies={true}
-          showForecast={showForecast}
-          backendRequired={false}
-        />
-      );
+      rerender(summary([...analyses], { showForecast }));
       expect(screen.queryByTestId(panelTestIds.timeToFailure)).not.toBeInTheDocument();
     }
+  });
+
+  it('counts the soonest time to failure down from the dashboard’s now, and says as of when it is out of date', () => {
+    const made = DAY + 60_000;
+    const soon = crossing(made + 540_000, { stepMs: 60_000 });
+    const { rerender } = renderSummary([analysis(cpu, { source: 'backend', ...withCrossing(soon) })], {
+      nowMs: made + 120_000,
+    });
+    expect(screen.getByTestId(panelTestIds.timeToFailure)).toHaveTextContent(
+      /^Time to failure: cpu crosses 0.95 in 7 min \(5 min – 8 min\)$/
+    );
+    rerender(summary([analysis(cpu, { source: 'backend', ...withCrossing(soon) })], { nowMs: made + 420_000 }));
+    expect(screen.getByTestId(panelTestIds.timeToFailure)).toHaveTextContent(
+      /^Time to failure: cpu crosses 0.95 in 2 min \(now – 3 min\), as of Jan 8, 00:01 UTC$/
+    );
+  });
+
+  it('says why the backend forecasts none: the reason nearest a forecast of the series it scores', () => {
+    const path = { time: empty, value: empty, lower: empty, upper: empty };
+    const { rerender } = renderSummary([
+      analysis(cpu, { source: 'backend', forecast: { path }, noForecast: 'no significant trend' }),
+    ]);
+    expect(screen.getByTestId(panelTestIds.timeToFailure)).toHaveTextContent(
+      /^Time to failure: none forecast by the backend: no significant trend$/
+    );
+    rerender(
+      summary([
+        analysis(cpu, { source: 'backend', forecast: { path }, noForecast: 'learning' }),
+        analysis(mem, { source: 'backend', forecast: { path }, noForecast: 'too little history' }),
+      ])
+    );
+    expect(screen.getByTestId(panelTestIds.timeToFailure)).toHaveTextContent(
+      /^Time to failure: none forecast by the backend: too little history$/
+    );
   });
 
   it('counts the anomalies, says the latest in words and lists them all, latest first', () => {
@@ -157,15 +172,7 @@ describe('AnomalySummary', () => {
   it('says when there are no anomalies, and says nothing of them when the layer is off', () => {
     const { rerender } = renderSummary([analysis(cpu)]);
     expect(screen.getByText('No anomalies in range')).toBeInTheDocument();
-    rerender(
-      <AnomalySummary
-        analyses={[analysis(cpu, { ranges: [range(DAY)] })]}
-        timeZone="utc"
-        showAnomalies={false}
-        showForecast={true}
-        backendRequired={false}
-      />
-    );
+    rerender(summary([analysis(cpu, { ranges: [range(DAY)] })], { showAnomalies: false }));
     expect(screen.queryByText(/anomal/)).not.toBeInTheDocument();
     expect(screen.queryByTestId(panelTestIds.anomalyList)).not.toBeInTheDocument();
   });
@@ -198,30 +205,65 @@ describe('AnomalySummary', () => {
   it('shows a backend error only when the panel needs the backend', () => {
     const { rerender } = renderSummary([analysis(cpu)], { backendError: 'HTTP 502' });
     expect(screen.queryByTestId(panelTestIds.error)).not.toBeInTheDocument();
-    rerender(
-      <AnomalySummary
-        analyses={[analysis(cpu)]}
-        timeZone="utc"
-        showAnomalies={true}
-        showForecast={true}
-        backendRequired={true}
-        backendError="HTTP 502"
-      />
-    );
+    rerender(summary([analysis(cpu)], { backendRequired: true, backendError: 'HTTP 502' }));
     expect(screen.getByRole('status')).toHaveTextContent('Backend: HTTP 502');
   });
 });
 
 describe('describeCrossing', () => {
-  it('says a limit already crossed is crossed now', () => {
-    expect(describeCrossing('cpu', crossing(DAY + 60_000, { seconds: 0 }))).toBe('cpu is above 0.95 now');
-  });
+  const made = DAY + 60_000;
+  const at = made + 3_600_000;
+  const MIN = 60_000;
 
   it('gives no range when the earliest crossing is the estimate, and "later" for an open edge', () => {
-    const at = DAY + 60_000 + 3_600_000;
-    expect(describeCrossing('cpu', crossing(at, { earliestMs: at }))).toBe('cpu crosses 0.95 in 1 h');
-    expect(describeCrossing('cpu', crossing(at, { latestMs: Infinity }))).toBe(
+    expect(describeCrossing('cpu', crossing(at, { earliestMs: at }), made, 'utc')).toBe('cpu crosses 0.95 in 1 h');
+    expect(describeCrossing('cpu', crossing(at, { latestMs: Infinity }), made, 'utc')).toBe(
       'cpu crosses 0.95 in 1 h (58 min – later)'
     );
+  });
+
+  it('counts down from the dashboard’s now, the range’s edges too', () => {
+    expect(describeCrossing('cpu', crossing(at), made + 20 * MIN, 'utc')).toBe(
+      'cpu crosses 0.95 in 40 min (38 min – 41 min)'
+    );
+  });
+
+  it('says a crossing whose time has come is due, and an edge passed as now', () => {
+    expect(describeCrossing('cpu', crossing(at), at + 30_000, 'utc')).toBe('cpu is due to cross 0.95 (now – 30 s)');
+  });
+
+  it('says a limit crossed when the forecast was made is already crossed, whenever it is read', () => {
+    const crossed = crossing(made, { seconds: 0, earliestMs: made, latestMs: made });
+    expect(describeCrossing('cpu', crossed, made, 'utc')).toBe('cpu already above limit 0.95');
+    expect(describeCrossing('cpu', { ...crossed, direction: 'below', limit: 0.1 }, made + 2 * MIN, 'utc')).toBe(
+      'cpu already below limit 0.1'
+    );
+  });
+
+  it('says as of when, in the dashboard’s zone, a backend forecast not renewed for more than 5 steps was made', () => {
+    const stepped = crossing(at, { stepMs: MIN });
+    // 5 steps old: still the backend's latest of a scrape or two missed.
+    expect(describeCrossing('cpu', stepped, made + 5 * MIN, 'Europe/Berlin')).toBe(
+      'cpu crosses 0.95 in 55 min (53 min – 56 min)'
+    );
+    expect(describeCrossing('cpu', stepped, made + 6 * MIN, 'Europe/Berlin')).toBe(
+      'cpu crosses 0.95 in 54 min (52 min – 55 min), as of Jan 8, 01:01 CET'
+    );
+    expect(
+      describeCrossing('cpu', { ...stepped, seconds: 0, atMs: made, earliestMs: made }, made + 6 * MIN, 'utc')
+    ).toBe('cpu already above limit 0.95, as of Jan 8, 00:01 UTC');
+    // The browser's estimate is made from the panel's own data: never out of date with it.
+    expect(describeCrossing('cpu', crossing(at, { source: 'browser' }), made + 6 * MIN, 'utc')).toBe(
+      'cpu crosses 0.95 in 54 min (52 min – 55 min)'
+    );
+  });
+
+  it('counts a forecast made after a range in the past from its making, and says when that was', () => {
+    const stepped = crossing(at, { stepMs: MIN });
+    expect(describeCrossing('cpu', stepped, made - 24 * 3_600_000, 'utc')).toBe(
+      'cpu crosses 0.95 in 1 h (58 min – 1 h 1 min), as of Jan 8, 00:01 UTC'
+    );
+    // A clock a little behind the backend's is not a range in the past.
+    expect(describeCrossing('cpu', stepped, made - 30_000, 'utc')).toBe('cpu crosses 0.95 in 1 h (58 min – 1 h 1 min)');
   });
 });

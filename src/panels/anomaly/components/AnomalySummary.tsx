@@ -3,13 +3,17 @@ import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Badge, useStyles2 } from '@grafana/ui';
 import type { TimeZone } from '@grafana/schema';
+import { noForecastSchema, type NoForecast } from '../../../contract/pipeline';
 import { ARTIME_PROBATION_MS } from '../../../detection';
 import type { AnomalyRange, Crossing, SeriesAnalysis, Warmup } from '../model/analysis';
-import { estimateNote, formatDuration, formatSpan } from '../model/format';
+import { countdown } from '../model/countdown';
+import { estimateNote, formatDuration, formatSpan, formatTime } from '../model/format';
 import { panelTestIds } from '../testIds';
 
 export interface AnomalySummaryProps {
   analyses: SeriesAnalysis[];
+  /** The dashboard's now, its time range's end: what a time to failure counts down from. */
+  nowMs: number;
   timeZone: TimeZone;
   showAnomalies: boolean;
   showForecast: boolean;
@@ -28,23 +32,44 @@ export function describeAnomaly(name: string, range: AnomalyRange, timeZone: Tim
   return `${name} ${range.side} the band, ${formatSpan(range.startMs, range.endMs, timeZone)}, peak score ${range.peakScore.toFixed(2)} (${range.severity}${state})`;
 }
 
-export function describeCrossing(name: string, c: Crossing): string {
+/**
+ * A crossing counted down from `nowMs` (see `countdown`), saying when it was made (in the
+ * dashboard's zone) when that is not now; a limit already crossed when it was made is said as such.
+ */
+export function describeCrossing(name: string, c: Crossing, nowMs: number, timeZone: TimeZone): string {
+  const { fromMs, secondsLeft, asOfMs } = countdown(c, nowMs);
+  const asOf = asOfMs === undefined ? '' : `, as of ${formatTime(asOfMs, timeZone)}`;
   if (c.seconds === 0) {
-    return `${name} is ${c.direction} ${c.limit} now`;
+    return `${name} already ${c.direction} limit ${c.limit}${asOf}`;
   }
-  const after = (ms: number) => (Number.isFinite(ms) ? formatDuration((ms - c.fromMs) / 1000) : 'later');
+  const after = (ms: number) =>
+    !Number.isFinite(ms) ? 'later' : ms <= fromMs ? 'now' : formatDuration((ms - fromMs) / 1000);
   const range =
     Number.isFinite(c.earliestMs) && c.earliestMs !== c.atMs ? ` (${after(c.earliestMs)} – ${after(c.latestMs)})` : '';
-  return `${name} crosses ${c.limit} in ${formatDuration(c.seconds)}${range}`;
+  const when = secondsLeft > 0 ? `crosses ${c.limit} in ${formatDuration(secondsLeft)}` : `is due to cross ${c.limit}`;
+  return `${name} ${when}${range}${asOf}`;
 }
 
 /**
- * One line above the graph that says what the canvas shows: the soonest time to failure (or that
- * the backend forecasts none), how many anomalies and the latest in words, and where the scores
- * come from. The full list is there for screen readers, since a canvas says nothing to them.
+ * Why the backend forecasts none for the series it scores: the reason nearest a forecast, as a
+ * target says its signals'.
+ */
+function noForecastOf(analyses: SeriesAnalysis[]): NoForecast | undefined {
+  const rank = (why: NoForecast) => noForecastSchema.options.indexOf(why);
+  return analyses
+    .flatMap((a) => (a.source === 'backend' && a.noForecast ? [a.noForecast] : []))
+    .sort((x, y) => rank(y) - rank(x))[0];
+}
+
+/**
+ * One line above the graph that says what the canvas shows: the soonest time to failure from the
+ * dashboard's now (or why the backend forecasts none), how many anomalies and the latest in words,
+ * and where the scores come from. The full list is there for screen readers, since a canvas says
+ * nothing to them.
  */
 export function AnomalySummary({
   analyses,
+  nowMs,
   timeZone,
   showAnomalies,
   showForecast,
@@ -63,6 +88,7 @@ export function AnomalySummary({
     )
     .sort((x, y) => x.crossing.atMs - y.crossing.atMs)[0];
   const backend = analyses.filter((a) => a.source === 'backend').length;
+  const noForecast = noForecastOf(analyses);
   const latest = anomalies[0];
   // The furthest from scoring fully of the series scored here.
   const warmup = analyses.some((a) => a.warmup === 'learning')
@@ -75,11 +101,14 @@ export function AnomalySummary({
     <div className={styles.summary} data-testid={panelTestIds.summary} style={{ height: SUMMARY_HEIGHT }}>
       {showForecast && soonest && (
         <span className={styles.ttf} data-testid={panelTestIds.timeToFailure}>
-          Time to failure{estimateNote(soonest.crossing.source)}: {describeCrossing(soonest.name, soonest.crossing)}
+          Time to failure{estimateNote(soonest.crossing.source)}:{' '}
+          {describeCrossing(soonest.name, soonest.crossing, nowMs, timeZone)}
         </span>
       )}
       {showForecast && !soonest && backend > 0 && (
-        <span data-testid={panelTestIds.timeToFailure}>Time to failure: none forecast by the backend</span>
+        <span data-testid={panelTestIds.timeToFailure}>
+          Time to failure: none forecast by the backend{noForecast && `: ${noForecast}`}
+        </span>
       )}
       {showAnomalies && (
         <span className={styles.item}>
@@ -113,8 +142,9 @@ export function AnomalySummary({
       </span>
       {showAnomalies && anomalies.length > 0 && (
         <ul className={styles.srOnly} data-testid={panelTestIds.anomalyList} aria-label="Anomalies in range">
-          {anomalies.map(({ name, range }) => (
-            <li key={`${name}-${range.startMs}`}>{describeAnomaly(name, range, timeZone)}</li>
+          {anomalies.map(({ name, range }, i) => (
+            // Two episodes of a series may start at the same step (a different fault behind the first).
+            <li key={`${name}-${range.startMs}-${i}`}>{describeAnomaly(name, range, timeZone)}</li>
           ))}
         </ul>
       )}

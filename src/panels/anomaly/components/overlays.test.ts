@@ -48,4 +48,11 @@ describe('drawOverlays', () => {
       { text: 'cpu reaches the limit', align: 'left' },
     ]);
   });
+
+  it('labels a limit crossed when the forecast was made as crossed, not as reached later', () => {
+    const { u, texts } = canvas();
+    const crossed = { ...crossing('backend', 100_000), fromMs: 100_000, seconds: 0, direction: 'below' as const };
+    drawOverlays(u, { ranges: [], crossings: [crossed] }, theme);
+    expect(texts).toEqual([{ text: 'cpu already below the limit', align: 'left' }]);
+  });
 });

@@ -77,7 +77,7 @@ export function drawOverlays(u: uPlot, overlays: Overlays, theme: GrafanaTheme2)
       ctx.stroke();
       ctx.setLineDash([]);
       ctx.fillStyle = theme.colors.text.primary;
-      const label = `${c.name} reaches the limit${estimateNote(c.source)}`;
+      const label = `${c.name} ${c.seconds === 0 ? `already ${c.direction}` : 'reaches'} the limit${estimateNote(c.source)}`;
       ctx.textAlign = x + (4 * px + ctx.measureText(label).width) > right ? 'right' : 'left';
       ctx.fillText(label, x + (ctx.textAlign === 'right' ? -4 : 4) * px, bottom - 18 * px);
       ctx.textAlign = 'left';

@@ -1,3 +1,4 @@
+import type { NoForecast } from '../../../contract/pipeline';
 import type { LimitDirection, FailureModel, Severity } from '../../../detection';
 import type { PanelSeries } from './series';
 
@@ -43,8 +44,10 @@ export interface Crossing {
   latestMs: number;
   /** The last sample, which the forecast counts from. */
   fromMs: number;
-  /** Seconds from the last sample to the best estimate (Infinity: not within the horizon). */
+  /** Seconds from the last sample to the best estimate (0: the limit was crossed then; Infinity: not within the horizon). */
   seconds: number;
+  /** The backend's: its watch's step, which it forecasts again at (absent: the browser's, or an older backend). */
+  stepMs?: number;
 }
 
 export interface Forecast {
@@ -65,6 +68,11 @@ export interface SeriesAnalysis {
   forecast?: Forecast;
   /** Scored in the browser by a detector still warming up at the last sample. */
   warmup?: Warmup;
+  /**
+   * Scored by the backend, which forecasts no crossing for its target: why, as the target says it
+   * (the reason of its limited signal nearest a forecast; absent from backends before it).
+   */
+  noForecast?: NoForecast;
 }
 
 /**

@@ -29,6 +29,7 @@ export function matchTarget(series: PanelSeries, targets: Target[]): Target | un
  * may differ; samples the backend no longer keeps stay unknown rather than being made up. The
  * forecast path is the browser's; the crossing is only ever the backend's, and only when its
  * target's time to failure is this signal's: a browser guess here would read as the backend's.
+ * When the target has none, its reason comes along.
  */
 export function backendAnalysis(
   series: PanelSeries,
@@ -42,7 +43,18 @@ export function backendAnalysis(
   const ttf = backend.target.timeToFailure;
   const crossing = ttf?.signal === backend.signal ? toCrossing(ttf) : undefined;
   const forecast = browserForecast ? { path: browserForecast.path, crossing } : undefined;
-  return { series, source: 'backend', score, expected, lower, upper, ranges, forecast };
+  const noForecast = ttf ? undefined : backend.target.noForecast;
+  return {
+    series,
+    source: 'backend',
+    score,
+    expected,
+    lower,
+    upper,
+    ranges,
+    forecast,
+    ...(noForecast ? { noForecast } : {}),
+  };
 }
 
 export function alignBand(
@@ -108,7 +120,8 @@ function toCrossing(ttf: TimeToFailure): Crossing {
     earliestMs: at(ttf.lowerSeconds),
     latestMs: at(ttf.upperSeconds),
     fromMs: ttf.fromMs,
-    seconds: ttf.seconds ?? Infinity,
+    seconds: ttf.seconds,
+    ...(ttf.stepMs !== undefined ? { stepMs: ttf.stepMs } : {}),
   };
 }
 

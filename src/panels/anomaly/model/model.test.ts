@@ -199,6 +199,27 @@ describe('backend analysis', () => {
         browser
       ).forecast;
 
+    it('carries the backend’s step, and its reason where it forecasts none', () => {
+      const ttf = {
+        signal: 'cpu',
+        limit: 0.9,
+        direction: 'above' as const,
+        seconds: 7200,
+        lowerSeconds: 5400,
+        upperSeconds: null,
+        fromMs: t[359],
+        stepMs: 15_000,
+      };
+      const analysed = (target: Partial<Target>) =>
+        backendAnalysis(series, { target: target as Target, signal: 'cpu', points: [], anomalies: [] }, browser);
+      expect(analysed({ timeToFailure: ttf }).forecast!.crossing!.stepMs).toBe(15_000);
+      expect(analysed({ timeToFailure: null, noForecast: 'no significant trend' }).noForecast).toBe(
+        'no significant trend'
+      );
+      // Another signal's forecast says nothing of why this one has none.
+      expect(analysed({ timeToFailure: { ...ttf, signal: 'memory' } }).noForecast).toBeUndefined();
+    });
+
     it('is none where the backend forecasts none, even when the browser’s estimate crosses', () => {
       expect(Number.isFinite(browser!.crossing!.atMs)).toBe(true);
       const forecast = withTimeToFailure(null);
