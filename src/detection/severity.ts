@@ -132,6 +132,8 @@ export interface PeerGroupState {
   /** Absent from snapshots of earlier builds: the defaults then. */
   smoothing?: number;
   scaleSmoothing?: number;
+  /** Steps the scale has averaged, counted up to its smoothing window; absent from earlier builds' snapshots (taken as a full window). */
+  steps?: number;
   /** Each member's smoothed modified z-score, in member order. */
   smoothed: number[];
   /** The group's smoothed spread; null before the first step with three members. */
@@ -144,6 +146,12 @@ export interface PeerGroupState {
  * of the group in units of the median absolute deviation (Iglewicz & Hoaglin's modified z-score,
  * robust to the outlier itself); the deviation is smoothed over steps so one noisy scrape does not
  * flag a replica, and turned into a calibrated score. Assumes members are exchangeable.
+ *
+ * 1.4826 MAD estimates the standard deviation only for large groups: among 3 replicas the MAD is
+ * the smaller of the two gaps to the median, and 1.4826 times it averages 1/1.495 of the spread
+ * (measured 1/1.48 on the compose demo's replicas), so every member's z was half as large again
+ * and noise among near-identical replicas passed for a departure. The finite-sample factors of
+ * Croux & Rousseeuw (1992) make it unbiased at the normal for each group size.
  */
 export class PeerGroupDetector {
   readonly size: number;
@@ -153,6 +161,9 @@ export class PeerGroupDetector {
   private readonly alpha: number;
   private readonly scaleAlpha: number;
   private scale = NaN;
+  private steps = 0;
+  /** The steps the scale's smoothing averages over: a plain mean up to there. */
+  private readonly window: number;
 
   /**
    * `scaleSmoothing` (0-1, default off): average the group's spread over steps instead of taking
@@ -165,6 +176,7 @@ export class PeerGroupDetector {
     this.size = size;
     this.alpha = options.smoothing ?? 0.3;
     this.scaleAlpha = options.scaleSmoothing ?? 1;
+    this.window = Math.ceil(1 / this.scaleAlpha);
     this.smoothed = new Float64Array(size);
     this.sorted = new Float64Array(size);
     this.scores = new Float64Array(size);
@@ -188,9 +200,14 @@ export class PeerGroupDetector {
       view[i] = Math.abs(view[i] - median);
     }
     view.sort();
-    // 1.4826 MAD estimates the standard deviation; a floor keeps identical peers from dividing by 0.
-    const stepScale = 1.4826 * middle(view) + 1e-9 + 1e-6 * Math.abs(median);
-    this.scale = Number.isNaN(this.scale) ? stepScale : this.scale + this.scaleAlpha * (stepScale - this.scale);
+    // A floor keeps identical peers from dividing by 0.
+    const stepScale = 1.4826 * madFactor(n) * middle(view) + 1e-9 + 1e-6 * Math.abs(median);
+    // A plain mean of the steps seen until the smoothing's window is full: the first step's spread
+    // (one MAD of 3 values, often near 0) would otherwise weigh on the next ~1/scaleSmoothing steps.
+    this.steps = Math.min(this.steps + 1, this.window);
+    this.scale = Number.isNaN(this.scale)
+      ? stepScale
+      : this.scale + Math.max(this.scaleAlpha, 1 / this.steps) * (stepScale - this.scale);
     const scale = this.scale;
     for (let i = 0; i < this.size; i++) {
       if (!Number.isFinite(values[i])) {
@@ -210,6 +227,7 @@ export class PeerGroupDetector {
       version: 1,
       smoothing: this.alpha,
       scaleSmoothing: this.scaleAlpha,
+      steps: this.steps,
       smoothed: Array.from(this.smoothed),
       scale: Number.isNaN(this.scale) ? null : this.scale,
     };
@@ -224,6 +242,7 @@ export class PeerGroupDetector {
     const d = new PeerGroupDetector(s.smoothed.length, { smoothing: s.smoothing, scaleSmoothing: s.scaleSmoothing });
     d.smoothed.set(s.smoothed);
     d.scale = s.scale ?? NaN;
+    d.steps = Math.min(s.steps ?? (s.scale === null ? 0 : d.window), d.window);
     return d;
   }
 
@@ -255,8 +274,18 @@ function isPeerGroupState(s: unknown): s is PeerGroupState {
     'scale' in s &&
     (s.scale === null || Number.isFinite(s.scale)) &&
     optionalNumber('smoothing' in s ? s.smoothing : undefined) &&
-    optionalNumber('scaleSmoothing' in s ? s.scaleSmoothing : undefined)
+    optionalNumber('scaleSmoothing' in s ? s.scaleSmoothing : undefined) &&
+    ('steps' in s ? Number.isInteger(s.steps) && (s.steps as number) >= 0 : true)
   );
+}
+
+/**
+ * Croux & Rousseeuw's (1992) small-sample factor b_n for the MAD (b_n * 1.4826 * MAD is unbiased
+ * for the standard deviation at the normal): tabled for n <= 9, n / (n - 0.8) beyond.
+ */
+const MAD_FACTORS = [NaN, NaN, 1.196, 1.495, 1.363, 1.206, 1.2, 1.14, 1.129, 1.107];
+function madFactor(n: number): number {
+  return n < MAD_FACTORS.length ? MAD_FACTORS[n] : n / (n - 0.8);
 }
 
 function middle(sorted: Float64Array): number {
