@@ -11,7 +11,7 @@ import {
 } from '../../contract/pipeline';
 import { NO_BENIGN_EXCURSIONS, type BenignExcursion } from './benignExcursions';
 import { Episodes, type AnomalyRecord } from './episodes';
-import { predictionsAt, type PredictionRecord } from './predictionRecord';
+import { NOT_PREDICTING, recordPredictions, type PredictionRecord } from './predictionRecord';
 import { RecentSteps } from './recentSteps';
 import {
   freshModels,
@@ -78,8 +78,10 @@ export class TargetModel {
   /** Abnormal since a step left unalarmed as benign (StepVerdict.benignRun; not stored: a restart forgets one). */
   private benignRun = false;
   private readonly episodes: Episodes;
-  /** Predictions made since the last hand-over. */
+  /** Prediction rows recorded since the last hand-over. */
   private made: readonly PredictionRecord[] = NO_PREDICTIONS;
+  /** Its signals' predictions not ended yet (predictionRecord.ts). */
+  private predicting = NOT_PREDICTING;
   /** A signal's forecast went out of date since the last hand-over (its gauge is to be dropped). */
   private lapsed = false;
   private readonly recentSteps: RecentSteps;
@@ -260,6 +262,12 @@ export class TargetModel {
     const ttf = this.soonestKept(t, absence);
     this.ttf = ttf;
     this.ttfAt = t;
+    // At a step that scores nothing too: a forecast dropped as out of date ends its prediction.
+    const recorded = recordPredictions(this, this.signals, t, this.predicting);
+    this.predicting = recorded.open;
+    if (recorded.rows.length > 0) {
+      this.made = this.made.concat(recorded.rows);
+    }
     if (!any && !missed) {
       return;
     }
@@ -278,10 +286,6 @@ export class TargetModel {
     this.score = Math.max(score, peer?.score ?? 0);
     if (this.learning) {
       return;
-    }
-    const made = predictionsAt(this, this.signals, t);
-    if (made.length > 0) {
-      this.made = this.made.concat(made);
     }
     const verdict = verdictOf({
       t,

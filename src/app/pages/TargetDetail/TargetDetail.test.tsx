@@ -193,6 +193,37 @@ describe('TargetDetail', () => {
     expect(screen.queryByTestId(testIds.targetDetail.explore)).toBeNull();
   });
 
+  it('lists its recorded predictions, says when one is recorded, and words a crossing passed as such', async () => {
+    const made = Date.UTC(2025, 2, 5, 12);
+    const prediction = (n: number, minutes: number, seconds: number) => ({
+      id: n,
+      target: id,
+      watch: 'latency',
+      signal: 'p99',
+      madeAt: made + minutes * 60_000,
+      limit: 2,
+      direction: 'above' as const,
+      seconds,
+      lowerSeconds: seconds,
+      upperSeconds: seconds,
+      predictedFailureAt: made + minutes * 60_000 + seconds * 1000,
+    });
+    // Newest first, as the backend lists them.
+    renderDetail(
+      { backendUrl: 'http://b:3001' },
+      { data: { ...detail, predictions: [prediction(3, 300, 0), prediction(2, 120, 5400), prediction(1, 0, 18_000)] } }
+    );
+    const list = within(await screen.findByRole('region', { name: 'Predictions' }));
+    expect(
+      list.getByText(/Recorded when a forecast starts, when its crossing moves, and when it ends/)
+    ).toBeInTheDocument();
+    expect(list.getAllByRole('listitem').map((li) => li.textContent)).toEqual([
+      '2025-03-05 17:00:00 UTC: p99 above 2 (crossed)',
+      '2025-03-05 14:00:00 UTC: p99 above 2 at 2025-03-05 15:30:00 UTC',
+      '2025-03-05 12:00:00 UTC: p99 above 2 at 2025-03-05 17:00:00 UTC',
+    ]);
+  });
+
   it("links to the target's entries in the audit log", async () => {
     renderDetail({ backendUrl: 'http://b:3001' });
     const link = await screen.findByTestId(testIds.targetDetail.audit);

@@ -120,10 +120,12 @@ function LoadedTarget() {
       {predictions.length > 0 && (
         <section aria-label="Predictions">
           <Text element="h3">Failure predictions</Text>
+          <Text color="secondary">Recorded when a forecast starts, when its crossing moves, and when it ends.</Text>
           <ul>
             {predictions.slice(0, 10).map((p) => (
               <li key={p.id}>
-                {formatTime(p.madeAt)}: {p.signal} {p.direction} {p.limit} at {formatTime(p.predictedFailureAt)}
+                {formatTime(p.madeAt)}: {p.signal} {p.direction} {p.limit}{' '}
+                {p.seconds === 0 ? '(crossed)' : `at ${formatTime(p.predictedFailureAt)}`}
               </li>
             ))}
           </ul>

@@ -34,7 +34,7 @@ const predictionRowSchema = z
     predictedFailureAt: r.made_at_ms + r.seconds * 1000,
   }));
 
-/** predictions: the time-to-failure forecasts made, one per target, signal and step. */
+/** predictions: the time-to-failure forecasts recorded, when one starts, moves or ends (predictionRecord.ts). */
 export class PredictionTable {
   private readonly add;
   private readonly statement;
