@@ -276,12 +276,14 @@ describe('CrossingForecaster: a time to failure only when the data supports it',
     const f = new CrossingForecaster();
     feed(f, 0, 6 * HOUR, (t) => 0.2 + (0.05 * t) / HOUR);
     const { history, options } = f.toState();
-    // Version 1 builds saved each bucket's mean as a double, beside the format.
-    const { base, offsets, ...fields } = history;
+    // Version 1 builds saved each bucket's mean as a double, beside the format, and did not count
+    // what a full bucket holds (none counted until the next bucket is sealed).
+    const { base, offsets, fullCount, ...fields } = history;
+    expect(fullCount).toBe(6);
     const means = offsets.map((x) => (x === null ? null : base! + x));
     const v1 = { format: 'failureprophet.crossing', version: 1, options, ...fields, means };
     const migrated = CrossingForecaster.fromState(JSON.parse(JSON.stringify(v1)));
-    expect(migrated.toState().history).toEqual(history);
+    expect(migrated.toState().history).toEqual({ ...history, fullCount: 0 });
     expect(migrated.calibrationCounts.every((n) => n === 0)).toBe(true);
     expect(migrated.crossing(0.5, 'above')).toEqual(f.crossing(0.5, 'above'));
   });

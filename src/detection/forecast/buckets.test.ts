@@ -49,6 +49,30 @@ describe('BucketHistory.series', () => {
   });
 });
 
+describe('BucketHistory: buckets of few samples', () => {
+  const MIN = 60_000;
+  /** Which buckets of half an hour, from the first, hold a mean. */
+  const held = (h: BucketHistory): number[] => Array.from(h.series(1).t, (t) => Math.floor(t / (30 * MIN)));
+
+  it('leaves out a bucket of fewer than half the samples of a full one, and takes a slower scrape as full', () => {
+    const h = new BucketHistory(30 * MIN, 24 * 60 * MIN);
+    const feed = (from: number, to: number, step: number) => {
+      for (let t = from; t < to; t += step) {
+        h.update(t, 1 + t / (60 * MIN));
+      }
+    };
+    // Buckets 0-3 at a 1-minute scrape; bucket 4 only its first 5 minutes (a scrape gap), bucket 5
+    // none; 6 and 7 at 1 minute again; from bucket 8 a 4-minute scrape (8 and 7 samples a bucket in
+    // turn), taken as full from bucket 10 (8 and 7 are under half of 30, then of 15; 8 is not of
+    // 7.5). The filling bucket 11 holds 7 samples so far.
+    feed(0, 125 * MIN, MIN);
+    feed(180 * MIN, 240 * MIN, MIN);
+    feed(240 * MIN, 360 * MIN, 4 * MIN);
+    expect(held(h)).toEqual([0, 1, 2, 3, 6, 7, 10, 11]);
+    expect(h.fillingVarianceRatio).toBe(8 / 7);
+  });
+});
+
 describe('BucketHistory memory', () => {
   const HOUR = 3_600_000;
   /** One sample a bucket from hour 0: bucket k holds value(k). */

@@ -25,6 +25,11 @@ const historyFields = {
 /** What a saved history must hold (zod's numbers are finite). */
 const bucketHistoryStateSchema = z.object({
   ...historyFields,
+  /**
+   * Samples a full bucket holds, as the last sealed buckets said (absent in states saved before it
+   * was kept: read as 0, no bucket weighed against it).
+   */
+  fullCount: z.number().optional(),
   /** The first sealed bucket's mean: every mean is kept as its difference from it. */
   base: finiteOrNull,
   /** Per bucket, its mean less `base` (a float32), ring-indexed by absolute index modulo the ring length. */
@@ -52,6 +57,7 @@ export class BucketHistory {
   private lastMs_ = NaN;
   private newest_ = NaN;
   private partial: [number, number, number] = [0, 0, 0];
+  private fullCount = 0;
 
   constructor(
     readonly bucketMs: number,
@@ -96,7 +102,12 @@ export class BucketHistory {
       this.newest_ = k;
     } else if (k > this.newest_) {
       const [sum, count] = this.partial;
-      this.seal(this.newest_, count > 0 ? sum / count : NaN);
+      // A bucket of fewer than half the samples of a full one (a scrape gap inside it or at its
+      // edge) is left out, as empty: its mean is noisier than the history's resets are judged by.
+      // What a full bucket holds is then halved, so that a slower scrape becomes the full one.
+      const short = count < this.fullCount / 2;
+      this.seal(this.newest_, count > 0 && !short ? sum / count : NaN);
+      this.fullCount = short ? this.fullCount / 2 : count;
       sealed = this.newest_;
       // Buckets skipped by a gap are empty, not the old values of their ring slots.
       for (let j = this.newest_ + 1; j < k && j <= this.newest_ + this.offsets.length; j++) {
@@ -113,6 +124,22 @@ export class BucketHistory {
     this.partial[2] += timestampMs;
     this.lastMs_ = timestampMs;
     return sealed;
+  }
+
+  /**
+   * How much noisier the filling bucket's mean is than a full bucket's: the ratio of the variance of
+   * a mean over its samples to one over as many as a full bucket holds (at least 1).
+   */
+  get fillingVarianceRatio(): number {
+    const count = this.partial[1];
+    return count > 0 ? Math.max(1, this.fullCount / count) : 1;
+  }
+
+  /** Empties sealed bucket k (an outlier found in it): it is read as a gap from then on. */
+  drop(k: number): void {
+    if (k < this.newest_ && k > this.newest_ - this.offsets.length) {
+      this.offsets[k % this.offsets.length] = NaN;
+    }
   }
 
   /**
@@ -197,6 +224,7 @@ export class BucketHistory {
       newest: n(this.newest_),
       // A sum that has left the doubles stays out of them until the bucket is sealed (empty): saved as null.
       partial: [Number.isFinite(sum) ? sum : null, count, sumT],
+      fullCount: this.fullCount,
       base: n(this.base),
       offsets: Array.from(this.offsets, n),
     };
@@ -221,6 +249,7 @@ export class BucketHistory {
     this.lastMs_ = s.lastMs ?? NaN;
     this.newest_ = s.newest ?? NaN;
     this.partial = [s.partial[0] ?? NaN, s.partial[1], s.partial[2]];
+    this.fullCount = 'fullCount' in s ? (s.fullCount ?? 0) : 0;
     if ('offsets' in s) {
       this.base = s.base ?? NaN;
       this.offsets.set(s.offsets.map((x) => x ?? NaN));

@@ -67,6 +67,8 @@ interface LastRead {
   t: Float64Array;
   y: [Float64Array, Float64Array | undefined];
   resets: Float64Array;
+  /** The resets with the newest mean judged as a full bucket's (see Breaks): what update() reads. */
+  plainResets: Float64Array;
   models: [TrendModel | NoCrossingReason | undefined, TrendModel | NoCrossingReason | undefined];
 }
 const lastRead: LastRead = {
@@ -75,14 +77,17 @@ const lastRead: LastRead = {
   t: new Float64Array(0),
   y: [new Float64Array(0), undefined],
   resets: new Float64Array(0),
+  plainResets: new Float64Array(0),
   models: [undefined, undefined],
 };
 /** Where the history read in the sense -1 is written. */
 const NEGATED = new Scratch();
 
 /**
- * Time to failure only when the data supports it. The history is kept as bucket means; a crossing
- * is predicted only if
+ * Time to failure only when the data supports it. The history is kept as bucket means (a bucket
+ * of under half a full one's samples, a scrape gap's edge, left out; a bucket that jumps away and
+ * straight back, one garbage sample's, left out once the next is back: resets.ts); a crossing is
+ * predicted only if
  * - the trend stands out from the noise: a least-squares slope `significance` standard errors from
  *   zero, its error widened for autocorrelated residuals (the variance factor (1+rho)/(1-rho) of an
  *   AR(1) process), fitted on the window since the last reset (a restart or clean-up: a jump far
@@ -141,13 +146,16 @@ export class CrossingForecaster {
     if (sealed === null) {
       return;
     }
-    const { resets, t } = this.lastRead();
+    // The forecasts kept for the calibration read the resets as the plain bar finds them: the bar
+    // widened for the newest mean (a bucket just begun) serves the answers, while the calibration,
+    // and the intervals of every answer after, stay those `npm run backtest` measured.
+    const { plainResets: resets, t } = this.lastRead();
     const resetMs = resets.length > 0 ? t[resets[resets.length - 1]] : 0;
     let sign = 1;
-    let model = this.modelOf(1);
+    let model = this.modelOf(1, resets);
     if (typeof model === 'string') {
       sign = -1;
-      model = this.modelOf(-1);
+      model = this.modelOf(-1, resets);
     }
     const made = typeof model === 'string' ? null : model;
     const now = this.buckets.lastMs;
@@ -173,7 +181,7 @@ export class CrossingForecaster {
     const crossed = { seconds: 0, lowerSeconds: 0, upperSeconds: 0, method: 'trend' as const, fromMs: now };
     const model = this.modelOf(sign);
     if (typeof model === 'string') {
-      return y.length >= 4 && this.historyMs >= MIN_WINDOW_MS && y[y.length - 1] >= target ? crossed : model;
+      return y.length >= 4 && this.historyMs >= MIN_WINDOW_MS && this.level(y) >= target ? crossed : model;
     }
     // With a trend, the level has crossed when the model's level has: one noisy sample over the
     // limit (the filling bucket may hold only that one) is not the series at its limit.
@@ -210,6 +218,19 @@ export class CrossingForecaster {
   }
 
   /**
+   * The level the signed history `y` has reached, for "crossed" without a trend: its newest mean,
+   * but no higher than the bucket before when the newest is a reset (it jumped there from the
+   * history): until the next bucket stays there, one garbage sample (bytes where a ratio was
+   * expected) cannot be told from a step, and is most of a filling bucket.
+   */
+  private level(y: Float64Array): number {
+    const n = y.length;
+    const resets = this.lastRead().resets;
+    const jumped = resets.length > 0 && resets[resets.length - 1] === n - 1;
+    return jumped ? Math.min(y[n - 1], y[n - 2]) : y[n - 1];
+  }
+
+  /**
    * The signed history as it is now, the filling bucket included (a clean-up in its first sample
    * must not be fitted as the end of a rise: its mean over fewer samples is noisier, but a reset is
    * a jump of many spreads); its resets are the same for either sign.
@@ -229,9 +250,15 @@ export class CrossingForecaster {
     return y;
   }
 
-  /** The trend model of the history as it is now in the sense `sign`, or why none. */
-  private modelOf(sign: number): TrendModel | NoCrossingReason {
+  /**
+   * The trend model of the history as it is now in the sense `sign` after `resets` (its resets
+   * when not given; kept only for those), or why none.
+   */
+  private modelOf(sign: number, resets?: Float64Array): TrendModel | NoCrossingReason {
     const last = this.lastRead();
+    if (resets !== undefined && resets !== last.resets) {
+      return trendModel(this.buckets, this.significance, this.horizonMs, sign, last.t, this.signed(sign), resets);
+    }
     const k = sign === 1 ? 0 : 1;
     let model = last.models[k];
     if (model === undefined) {
@@ -246,13 +273,24 @@ export class CrossingForecaster {
     const now = this.buckets.lastMs;
     const last = lastRead;
     if (last.history !== this.buckets || !Object.is(last.lastMs, now)) {
-      const { t, y } = this.buckets.series(1);
+      let { t, y } = this.buckets.series(1);
+      let found = breaks(y, t, this.bucketMs, this.buckets.fillingVarianceRatio);
+      if (found.outliers.length > 0) {
+        // A bucket that jumped away and straight back is left out for good (a gap): kept, it would
+        // be read as a level the series has been in, and a day later as a day-ago change.
+        for (const j of found.outliers) {
+          this.buckets.drop(Math.floor(t[j] / this.bucketMs));
+        }
+        ({ t, y } = this.buckets.series(1));
+        found = breaks(y, t, this.bucketMs, this.buckets.fillingVarianceRatio);
+      }
       last.history = this.buckets;
       last.lastMs = now;
       last.t = t;
       last.y[0] = y;
       last.y[1] = undefined;
-      last.resets = breaks(y);
+      last.resets = found.resets;
+      last.plainResets = found.plainResets;
       last.models[0] = undefined;
       last.models[1] = undefined;
     }

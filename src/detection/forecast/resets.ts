@@ -9,35 +9,65 @@ import { Scratch } from './scratch';
 /** A jump this many robust spreads beyond the usual bucket-to-bucket change is a reset, not a trend. */
 const BREAK_SPREADS = 8;
 
+/** What breaks() finds: views valid until its next call. */
+export interface Breaks {
+  /** Indices just after each reset, oldest first. */
+  resets: Float64Array;
+  /**
+   * The same with the newest mean judged as a full bucket's, as the resets were found before the
+   * bar was widened for it (the same array when that changes nothing).
+   */
+  plainResets: Float64Array;
+  /** Indices of buckets that jump away and straight back (an outlier, not two resets), oldest first. */
+  outliers: Float64Array;
+}
+
 /**
- * Indices just after each reset, oldest first (a view valid until the next call): a jump far beyond the changes around it, in spread
- * and in size (so a leak that starts, whose every step is larger than before, is no reset, nor is
- * the shorter step into a filling bucket on a noiseless rise). Jumps are looked for from one bucket
- * to the next and across two, as a shift inside a bucket is split between two changes. The values
- * are finite (bucket means).
+ * Where the bucket means `y` (finite, at times `t`) reset: a jump far beyond the changes around
+ * it, in spread and in size (so a leak that starts, whose every step is larger than before, is no
+ * reset, nor is the shorter step into a filling bucket on a noiseless rise). Jumps are looked for
+ * from one bucket to the next and across two, as a shift inside a bucket is split between two
+ * changes. A change across empty buckets (a scrape gap) is judged as its change per bucket spanned,
+ * against the bar over the square root of the span (a trend moves the series by the span, a drift
+ * by its square root): an empty stretch is no evidence of a reset. For `resets`, the newest mean's
+ * changes are judged against a bar widened for its noise, its variance `lastVarianceRatio` times a
+ * full bucket's (a filling bucket's first samples). A bucket that jumps away and whose next bucket
+ * jumps back to the level before it is an outlier, reported apart.
  */
-export function breaks(y: ArrayLike<number>): Float64Array {
+export function breaks(y: ArrayLike<number>, t?: ArrayLike<number>, bucketMs = 1, lastVarianceRatio = 1): Breaks {
   const n = y.length;
   if (n < 6) {
-    return RESETS.view(0);
+    RESULT.resets = RESETS.view(0);
+    RESULT.plainResets = RESULT.resets;
+    RESULT.outliers = OUTLIERS.view(0);
+    return RESULT;
   }
   if (changes.length < n) {
     changes = new Float64Array(2 * n);
     usuals = new Float64Array(2 * n);
     blocks = new Float64Array(8 * n);
     found = new Uint8Array(2 * n + 1);
+    steps = new Int8Array(2 * n + 1);
+    across = new Uint8Array(2 * n + 1);
   }
   const d = changes;
   const usual = usuals;
   found.fill(0, 0, n + 1);
+  steps.fill(0, 0, n + 1);
+  across.fill(0, 0, n + 1);
   let top = 0;
   for (let i = 0; i < n; i++) {
     top = Math.max(top, Math.abs(y[i]));
   }
+  const spans = t === undefined ? null : spansOf(t, n, bucketMs);
+  // The filling bucket's difference from a full one: its noise and a full bucket's, over two full ones'.
+  const lastWidening = Math.sqrt((1 + lastVarianceRatio) / 2);
   for (let lag = 1; lag <= 2; lag++) {
     const m = n - lag;
+    const at = (lag - 1) * n;
     for (let i = 0; i < m; i++) {
-      d[i] = y[i + lag] - y[i];
+      // Per `lag` buckets spanned: a gap's change is the usual change times the buckets it spans.
+      d[i] = spans === null ? y[i + lag] - y[i] : (y[i + lag] - y[i]) / spans[at + i];
     }
     usualChanges(d, m, lag, usual);
     let c = 0;
@@ -47,24 +77,87 @@ export function breaks(y: ArrayLike<number>): Float64Array {
     const spread = 1.4826 * medianOfScratch(c);
     const bar = BREAK_SPREADS * Math.max(spread, 1e-9 * top, 1e-12);
     for (let i = 0; i < m; i++) {
-      if (Math.abs(d[i] - usual[i]) > Math.max(bar, Math.abs(usual[i]))) {
+      // Per lag spanned the drift of a gap grows as its square root, its change as the span.
+      const spanBar = spans === null ? bar : bar / Math.sqrt(spans[at + i]);
+      const off = Math.abs(d[i] - usual[i]);
+      if (off > Math.max(spanBar, Math.abs(usual[i]))) {
         found[i + lag] = 1;
+        // Into the newest mean, a jump for `resets` and the outliers only past the bar widened for it.
+        if (i + lag < n - 1 || off > Math.max(spanBar * lastWidening, Math.abs(usual[i]))) {
+          if (lag === 1) {
+            steps[i + 1] = d[i] > usual[i] ? 1 : -1;
+          } else {
+            across[i + 2] = 1;
+          }
+        }
       }
     }
   }
-  // A jump seen from one bucket to the next and again across two is one reset, after its last bucket.
-  const out = RESETS.room(n);
+  RESULT.plainResets = resetsOf(found, n, PLAIN_RESETS);
+  const newestJump = steps[n - 1] !== 0 || across[n - 1] === 1 ? 1 : 0;
+  if (found[n - 1] === newestJump) {
+    RESULT.resets = RESULT.plainResets;
+  } else {
+    found[n - 1] = newestJump;
+    RESULT.resets = resetsOf(found, n, RESETS);
+  }
+  // Into bucket j and out of it in the other sense, while the change across it is none. From the
+  // first bucket whose changes all have neighbours before them: earlier, their usual change is
+  // only that of the buckets after, where a rise makes the end of a fall look like a return.
+  const odd = OUTLIERS.room(n);
+  let outliers = 0;
+  for (let j = 6; j < n - 1; j++) {
+    if (steps[j] !== 0 && steps[j + 1] === -steps[j] && across[j + 1] === 0) {
+      odd[outliers++] = j;
+    }
+  }
+  RESULT.outliers = OUTLIERS.view(outliers);
+  return RESULT;
+}
+
+/**
+ * The indices just after each reset, in `into`: a jump seen from one bucket to the next and again
+ * across two is one reset, after its last bucket.
+ */
+function resetsOf(found: Uint8Array, n: number, into: Scratch): Float64Array {
+  const out = into.room(n);
   let count = 0;
   for (let r = 1; r < n; r++) {
     if (found[r] === 1 && found[r + 1] === 0) {
       out[count++] = r;
     }
   }
-  return RESETS.view(count);
+  return into.view(count);
+}
+
+/**
+ * How many times `lag` buckets each change spans, lag 1 from 0 and lag 2 from n (1 but across a
+ * gap); null when none spans a gap: looked for once, so that a history without one is read as
+ * fast as before.
+ */
+function spansOf(t: ArrayLike<number>, n: number, bucketMs: number): Float64Array | null {
+  let gaps = false;
+  for (let i = 0; i < n - 1 && !gaps; i++) {
+    gaps = t[i + 1] - t[i] >= 1.5 * bucketMs;
+  }
+  if (!gaps) {
+    return null;
+  }
+  const spans = SPANS.room(2 * n);
+  for (let lag = 1; lag <= 2; lag++) {
+    for (let i = 0; i + lag < n; i++) {
+      spans[(lag - 1) * n + i] = Math.max(1, Math.round((t[i + lag] - t[i]) / bucketMs) / lag);
+    }
+  }
+  return spans;
 }
 
 /** breaks()'s answer: valid until its next call. */
 const RESETS = new Scratch();
+const PLAIN_RESETS = new Scratch();
+const SPANS = new Scratch();
+const OUTLIERS = new Scratch();
+const RESULT: Breaks = { resets: RESETS.view(0), plainResets: PLAIN_RESETS.view(0), outliers: OUTLIERS.view(0) };
 
 /**
  * Writes into `usual` each of the m changes' usual value: the median of its neighbours, four each
@@ -139,11 +232,17 @@ function usualChanges(d: Float64Array, m: number, lag: number, usual: Float64Arr
 /** Where usualChanges merges two runs of four. */
 const union = new Float64Array(8);
 
-/** breaks()'s scratch: the changes, their usual values, each run of four changes sorted, which indices follow a jump. */
+/**
+ * breaks()'s scratch: the changes, their usual values, each run of four changes sorted, which
+ * indices follow a jump; per bucket, the sense of the jump into it from the one before (0: none)
+ * and whether the change into it from two before is a jump.
+ */
 let changes = new Float64Array(0);
 let usuals = new Float64Array(0);
 let blocks = new Float64Array(0);
 let found = new Uint8Array(0);
+let steps = new Int8Array(0);
+let across = new Uint8Array(0);
 
 export function median(xs: number[]): number {
   let n = 0;
