@@ -1,3 +1,4 @@
+import type { CycleWrite } from '../../src/server/pipeline/store/repository';
 import type { AnomalyRecord } from '../../src/server/pipeline/targetModel';
 
 /** The epoch the stored-record fixtures count from. */
@@ -18,5 +19,16 @@ export const anomalyRecord = (i: number, extra: Partial<AnomalyRecord> = {}): An
   signals: ['up'],
   direction: 'below',
   reasons: ['the target stopped answering'],
+  ...extra,
+});
+
+/** One watch cycle's write to the store, empty but for `extra`, processed up to T0. */
+export const cycleWrite = (extra: Partial<CycleWrite> = {}, watch = 'w'): CycleWrite => ({
+  watch,
+  lastProcessed: T0,
+  targets: [],
+  anomalies: [],
+  predictions: [],
+  forgotten: [],
   ...extra,
 });

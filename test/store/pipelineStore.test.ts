@@ -11,7 +11,7 @@ import { openPostgresStore, type PostgresStore } from '../../src/server/store/po
 import { PostgresPipelineRepository } from '../../src/server/store/postgres/pipeline';
 import { StoredRowError } from '../../src/server/store/rows';
 import { openSqliteDatabase } from '../../src/server/store/sqlite';
-import { anomalyRecord, T0 } from '../harness/anomalyRecords';
+import { anomalyRecord, cycleWrite, T0 } from '../harness/anomalyRecords';
 import { startPostgres, type RunningPostgres } from '../harness/postgres';
 
 // One contract, two stores: the embedded SQLite and a real PostgreSQL (Debian's, a throwaway
@@ -118,15 +118,7 @@ function learned(job: string, steps = 20): StoredTarget {
   return { id, watch: 'w', labels: { job }, state };
 }
 
-const cycle = (extra: Partial<CycleWrite> = {}): CycleWrite => ({
-  watch: 'w',
-  lastProcessed: T0,
-  targets: [],
-  anomalies: [],
-  predictions: [],
-  forgotten: [],
-  ...extra,
-});
+const cycle = (extra: Partial<CycleWrite> = {}): CycleWrite => cycleWrite(extra);
 
 const model = (targetId: string, status: 'active' | 'failed', trainedAt: number) => ({
   watch: 'w',

@@ -5,7 +5,7 @@ import { openPostgresStore, type PostgresStore } from '../../src/server/store/po
 import { PostgresPipelineRepository } from '../../src/server/store/postgres/pipeline';
 import { ephemeralSecretBox } from '../../src/server/store/secrets';
 import { openSqliteDatabase } from '../../src/server/store/sqlite';
-import { T0 } from '../harness/anomalyRecords';
+import { cycleWrite, T0 } from '../harness/anomalyRecords';
 import { startPostgres, type RunningPostgres } from '../harness/postgres';
 
 // What replicas sharing the watches leave each other in the store for "Retrain now", and what a
@@ -69,15 +69,7 @@ const listed = (watch: string, job: string): Omit<Target, 'scores' | 'owner'> =>
   signals: [],
 });
 
-const cycle = (watch: string, extra: Partial<CycleWrite>): CycleWrite => ({
-  watch,
-  lastProcessed: T0,
-  targets: [],
-  anomalies: [],
-  predictions: [],
-  forgotten: [],
-  ...extra,
-});
+const cycle = (watch: string, extra: Partial<CycleWrite>): CycleWrite => cycleWrite(extra, watch);
 
 const request = (replica: string, target: string | null, watch: string | null = null) => ({
   replica,

@@ -1,24 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CycleWrite } from '../../src/server/pipeline/store/repository';
 import { ephemeralSecretBox } from '../../src/server/store/secrets';
 import { openStore } from '../../src/server/store/open';
-import { anomalyRecord, T0 } from '../harness/anomalyRecords';
+import { anomalyRecord, cycleWrite as cycle, T0 } from '../harness/anomalyRecords';
 import { startPostgres, type RunningPostgres } from '../harness/postgres';
 
 // What a store reads back and leaves out reaches the backend's log (main passes its logger's warn),
 // not stderr: an unreadable anomaly_feedback row, on either store opened as main opens it.
-
-const cycle = (extra: Partial<CycleWrite>): CycleWrite => ({
-  watch: 'w',
-  lastProcessed: T0,
-  targets: [],
-  anomalies: [],
-  predictions: [],
-  forgotten: [],
-  ...extra,
-});
 
 let server: RunningPostgres | undefined;
 
