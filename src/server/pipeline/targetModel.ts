@@ -35,8 +35,6 @@ export { freshModels, type SignalSpec } from './signal';
 
 /** What every target of one watch shares. */
 export interface TargetSettings extends ModelSettings {
-  /** Steps only learned from before a new target may open anomalies. */
-  probation: number;
   closeAfter: number;
   detailPoints: number;
 }
