@@ -1,13 +1,13 @@
 # The Failure Prophet backend (src/server) as a container image.
 # Build stage: native modules (better-sqlite3) compile here against this image's Node.
-FROM node:20-bookworm AS build
+FROM node:22-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build:server && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:22-bookworm-slim
 ENV NODE_ENV=production FP_PORT=3001 FP_DATA_DIR=/var/lib/failureprophet
 # glibc's malloc with a fixed mmap threshold: by default it raises the threshold (up to 32 MiB) each
 # time a large block is freed, and serves later large blocks (answers, SQLite's, V8's compiler zones)

@@ -230,6 +230,13 @@ describe('deploy/ on a fresh cluster', () => {
     });
   });
 
+  it("builds and runs the image on the Node of .nvmrc, a release still maintained (Node 20's support ended 2026-04-30)", () => {
+    const majors = [...read('Dockerfile').matchAll(/^FROM node:(\d+)-/gm)].map((m) => Number(m[1]));
+    expect(majors).toHaveLength(2);
+    expect(new Set(majors)).toEqual(new Set([Number(read('.nvmrc').trim())]));
+    expect(majors[0]).toBeGreaterThanOrEqual(22);
+  });
+
   it("sets glibc malloc's tunables in the image, each one a tunable the image's glibc knows, at the value given", () => {
     const tunables = dockerfileEnv(read('Dockerfile')).GLIBC_TUNABLES;
     const wanted = tunables.split(':').map((t) => t.split('='));
