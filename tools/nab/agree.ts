@@ -10,8 +10,7 @@
  * Closeness to a method with a published record on unseen data is a choice that needs no look at them.
  */
 import { DEFAULT_NAB, readCorpus, runSplit, type RunOptions } from './corpus';
-import { parseArgs } from './nabFiles';
-import { isRecord } from '../../src/detection/shared/json';
+import { jsonObjectOption, parseArgs } from './nabFiles';
 import { probationLength, type ScoredFile } from './scorer';
 
 /** Samples apart within which two alarms are the same call. */
@@ -92,16 +91,15 @@ export function splitAgreement(
   });
 }
 
-function jsonOption(text: string | undefined, flag: string): Record<string, unknown> {
-  const parsed: unknown = text ? JSON.parse(text) : {};
-  if (!isRecord(parsed)) {
-    throw new Error(`${flag} must be a JSON object, got ${text}`);
-  }
-  return parsed;
-}
-
 function main(): void {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseArgs(process.argv.slice(2), {
+    detector: 'string',
+    scale: 'string',
+    nab: 'string',
+    reference: 'string',
+    'reference-options': 'string',
+    options: 'string',
+  });
   const name = args.get('detector');
   if (!name) {
     throw new Error('--detector NAME is required (the candidate)');
@@ -113,11 +111,11 @@ function main(): void {
   const corpus = readCorpus(args.get('nab') || DEFAULT_NAB);
   const referenceName = args.get('reference') || 'artime';
   const referenceRun: RunOptions = {
-    options: jsonOption(args.get('reference-options'), '--reference-options'),
+    options: jsonObjectOption(args.get('reference-options'), '--reference-options'),
     // The default reference is the published method, as NAB ran it.
     publishedMinmax: !args.has('reference'),
   };
-  const candidateRun: RunOptions = { options: jsonOption(args.get('options'), '--options') };
+  const candidateRun: RunOptions = { options: jsonObjectOption(args.get('options'), '--options') };
   const reference = runSplit(referenceName, corpus.dev, referenceRun);
   const candidate = runSplit(name, corpus.dev, candidateRun);
   const rows = splitAgreement(reference, candidate, THRESHOLDS, scale);

@@ -265,7 +265,7 @@ export function summarise(outcomes: Outcome[]): Map<string, { runs: number; day:
 }
 
 function main(): void {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseArgs(process.argv.slice(2), { detector: 'string', nab: 'string', repeat: 'boolean' });
   const name = args.get('detector') || 'failureprophet';
   const corpus = readCorpus(args.get('nab') || DEFAULT_NAB);
   const series: Series[] = listDataFiles(corpus.dev.data).map((rel) => {

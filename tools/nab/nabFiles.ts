@@ -1,5 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs as parseNodeArgs } from 'node:util';
+import { isRecord } from '../../src/detection/shared/json';
 
 /** `YYYY-MM-DD HH:MM:SS[.ffffff]` (NAB's timestamps, UTC) to epoch ms. */
 export function parseTimestamp(text: string): number {
@@ -57,23 +59,25 @@ export function listDataFiles(dataDir: string): string[] {
   return out;
 }
 
-/** Minimal `--key value` argument reader. */
-export function parseArgs(argv: string[]): Map<string, string> {
-  const args = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      if (eq > 0) {
-        args.set(a.slice(2, eq), a.slice(eq + 1));
-      } else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) {
-        args.set(a.slice(2), argv[i + 1]);
-        i++;
-      } else {
-        // A flag (e.g. --published-minmax, --verbose) followed by another option or nothing.
-        args.set(a.slice(2), '');
-      }
-    }
+/** A tool's options: each `--name` takes a value (`string`) or none (`boolean`). */
+export type ArgSpec = Record<string, 'string' | 'boolean'>;
+
+/**
+ * A tool's `--name value` / `--name=value` / `--flag` arguments, read by node:util's strict parser: an
+ * option the tool does not know is refused, not ignored (`npm run nab` once ran the default detector
+ * when given an `--options` it did not read). A flag reads as ''.
+ */
+export function parseArgs(argv: string[], spec: ArgSpec): Map<string, string> {
+  const options = Object.fromEntries(Object.entries(spec).map(([name, type]) => [name, { type }]));
+  const { values } = parseNodeArgs({ args: argv, options, strict: true, allowPositionals: false });
+  return new Map(Object.entries(values).map(([name, value]) => [name, value === true ? '' : String(value)]));
+}
+
+/** A JSON-object option (a detector's options), or {} when absent; refused naming the flag otherwise. */
+export function jsonObjectOption(text: string | undefined, flag: string): Record<string, unknown> {
+  const parsed: unknown = text ? JSON.parse(text) : {};
+  if (!isRecord(parsed)) {
+    throw new Error(`${flag} must be a JSON object, got ${text}`);
   }
-  return args;
+  return parsed;
 }

@@ -1,17 +1,18 @@
 /**
- * NAB runner: `npm run nab -- --data DIR --out DIR [--detector NAME] [--published-minmax]`.
+ * NAB runner: `npm run nab -- --data DIR --out DIR [--detector NAME] [--options JSON] [--published-minmax]`.
  * Streams every `DIR/<category>/<file>.csv` through a fresh detector, one record at a time, and
  * writes NAB result files `OUT/<detector>/<category>/<detector>_<file>.csv`. The detector is told
- * only the probation length (as NAB tells its detectors); it never sees labels or file names.
+ * only the probation length (as NAB tells its detectors) and, with `--options`, the settings a watch
+ * could give it (validated as the product validates them); it never sees labels or file names.
  * Only with `--published-minmax` is it also told the file's minimum and maximum, as NAB told the
  * published detectors: that checks a re-implementation against its published figure and is never
  * what the product does.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createDetector, DETECTOR_NAMES } from '../../src/detection';
+import { createDetectorFromConfig, DETECTOR_NAMES } from '../../src/detection';
 import { InputRange, isDetectorName } from '../../src/detection/registry';
-import { listDataFiles, parseArgs, readSeries } from './nabFiles';
+import { jsonObjectOption, listDataFiles, parseArgs, readSeries } from './nabFiles';
 import { probationLength } from './scorer';
 
 /** The file's finite minimum and maximum: what NAB handed its detectors before the run. */
@@ -31,13 +32,22 @@ function rangeOf(values: Float64Array): InputRange {
 }
 
 function main(): void {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseArgs(process.argv.slice(2), {
+    data: 'string',
+    out: 'string',
+    detector: 'string',
+    options: 'string',
+    'published-minmax': 'boolean',
+  });
+  const options = jsonObjectOption(args.get('options'), '--options');
   const publishedMinMax = args.has('published-minmax');
   const data = args.get('data');
   const out = args.get('out');
   const name = args.get('detector') || 'failureprophet';
   if (!data || !out) {
-    throw new Error('usage: npm run nab -- --data DIR --out DIR [--detector NAME] [--published-minmax]');
+    throw new Error(
+      'usage: npm run nab -- --data DIR --out DIR [--detector NAME] [--options JSON] [--published-minmax]'
+    );
   }
   if (!isDetectorName(name)) {
     throw new Error(`unknown detector "${name}"; known: ${DETECTOR_NAMES.join(', ')}`);
@@ -48,7 +58,7 @@ function main(): void {
     const series = readSeries(join(data, rel));
     const n = series.values.length;
     const range = publishedMinMax ? rangeOf(series.values) : undefined;
-    const detector = createDetector(name, { trainingPoints: probationLength(n) }, range);
+    const detector = createDetectorFromConfig(name, { ...options, trainingPoints: probationLength(n) }, range);
     const lines = ['timestamp,value,anomaly_score,label'];
     for (let i = 0; i < n; i++) {
       const score = detector.update(series.timestamps[i], series.values[i]);

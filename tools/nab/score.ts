@@ -39,7 +39,13 @@ function loadResults(
 }
 
 function main(): void {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseArgs(process.argv.slice(2), {
+    results: 'string',
+    data: 'string',
+    windows: 'string',
+    profiles: 'string',
+    verbose: 'boolean',
+  });
   const results = args.get('results');
   const data = args.get('data');
   const windowsFile = args.get('windows');

@@ -133,7 +133,7 @@ export function crossValidate(
 }
 
 function main(): void {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseArgs(process.argv.slice(2), { detector: 'string', 'published-minmax': 'boolean', nab: 'string' });
   const name = args.get('detector') || 'failureprophet';
   const hint = args.has('published-minmax');
   const corpus = readCorpus(args.get('nab') || DEFAULT_NAB);

@@ -10,8 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_NAB, readCorpus, runSplit } from './corpus';
-import { parseArgs } from './nabFiles';
-import { isRecord } from '../../src/detection/shared/json';
+import { jsonObjectOption, parseArgs } from './nabFiles';
 import { scoreAt, scoreCorpus } from './scorer';
 
 const RESULTS = join(__dirname, '..', '..', 'benchmarks', 'RESULTS.md');
@@ -47,7 +46,13 @@ function revision(): string {
 }
 
 function main(): void {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseArgs(process.argv.slice(2), {
+    detector: 'string',
+    'published-minmax': 'boolean',
+    nab: 'string',
+    options: 'string',
+    note: 'string',
+  });
   const name = args.get('detector') || 'failureprophet';
   const hint = args.has('published-minmax');
   const corpus = readCorpus(args.get('nab') || DEFAULT_NAB);
@@ -56,10 +61,7 @@ function main(): void {
   appendLook(before, '');
 
   const optionsText = args.get('options');
-  const parsed: unknown = optionsText ? JSON.parse(optionsText) : {};
-  if (!isRecord(parsed)) {
-    throw new Error(`--options must be a JSON object, got ${optionsText}`);
-  }
+  const parsed = jsonObjectOption(optionsText, '--options');
   const run = { options: parsed, publishedMinmax: hint };
   const dev = runSplit(name, corpus.dev, run);
   const validation = runSplit(name, corpus.validation, run);
