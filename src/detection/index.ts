@@ -88,6 +88,8 @@ export {
 /** Severity and failure model of an anomaly, and the peer-group (replica outlier) detector. */
 export {
   assess,
+  AT_LIMIT_SECONDS,
+  RAN_OUT_REASON,
   PeerGroupDetector,
   type Assessment,
   type AssessmentInput,

@@ -16,6 +16,22 @@ describe('severity and failure model', () => {
     expect(mem(Infinity).severity).toBe('low');
   });
 
+  it('calls a restart or a stop as a resource reaches its limit the exhaustion it is, and one far from it a crash', () => {
+    const restarted = (ttf: number, kind: 'restarts' | 'up' = 'restarts') =>
+      assess({
+        signals: [
+          { name: 'mem', kind: 'memory', score: 0, direction: 'below', timeToFailureSeconds: ttf },
+          { name: kind, kind, score: 1, direction: kind === 'up' ? 'below' : 'above' },
+        ],
+      });
+    expect(restarted(30)).toMatchObject({ severity: 'critical', failureModel: 'resource_exhaustion' });
+    expect(restarted(30).reasons[0]).toMatch(/restarted or stopped as a resource reached its limit/);
+    expect(restarted(0, 'up').failureModel).toBe('resource_exhaustion');
+    // A crossing still an hour or more away did not make the target restart: a crash, as without a forecast.
+    expect(restarted(3600).failureModel).toBe('crash');
+    expect(restarted(Infinity).failureModel).toBe('crash');
+  });
+
   it('calls latency up with traffic down a network partition', () => {
     const a = assess({
       signals: [

@@ -40,6 +40,13 @@ export interface Assessment {
   reasons: string[];
 }
 
+/**
+ * A limit whose earliest plausible crossing is this close is as good as reached: critical, and a
+ * restart or stop then is the exhaustion itself (an out-of-memory kill), not a crash besides it.
+ */
+export const AT_LIMIT_SECONDS = 15 * 60;
+export const RAN_OUT_REASON = 'the target restarted or stopped as a resource reached its limit';
+
 /** The direction in which a signal of this kind does harm (a resource filling up, an error rate rising). */
 const HARMFUL: Partial<Record<SignalKind, Exclude<Direction, 'none'>>> = {
   up: 'below',
@@ -55,10 +62,11 @@ const HARMFUL: Partial<Record<SignalKind, Exclude<Direction, 'none'>>> = {
  * Severity and failure model from which signals moved, which way, what they measure, and how soon
  * a limit is crossed (the interval's lower bound). Rules, in the spirit of the four failure classes
  * of distributed systems (crash, omission or partition, resource exhaustion, arbitrary/byzantine):
- * a target that stops answering, restarts, or cools down (a machine that stopped) crashed; latency
- * or errors up without more work is a partition; one replica unlike its siblings is byzantine; a
- * resource rising towards its limit (or heat rising) is exhaustion. A signal that only moved the
- * harmless way for its kind (memory freed, latency down) is low.
+ * a target that stops answering, restarts, or cools down (a machine that stopped) crashed, unless a
+ * resource's limit is about to be crossed (then it ran out: exhaustion); latency or errors up without
+ * more work is a partition; one replica unlike its siblings is byzantine; a resource rising towards
+ * its limit (or heat rising) is exhaustion. A signal that only moved the harmless way for its kind
+ * (memory freed, latency down) is low.
  */
 export function assess(input: AssessmentInput): Assessment {
   const threshold = input.threshold ?? RECOMMENDED_THRESHOLD;
@@ -70,13 +78,16 @@ export function assess(input: AssessmentInput): Assessment {
   const maxScore = Math.max(0, ...harmful.map((s) => s.score));
   const reasons: string[] = [];
 
-  let failureModel: FailureModel;
-  if (
+  const stopped =
     has('up', 'below') ||
     has('restarts', 'above') ||
     (has('traffic', 'below') && !has('latency') && !has('errors')) ||
-    has('temperature', 'below')
-  ) {
+    has('temperature', 'below');
+  let failureModel: FailureModel;
+  if (stopped && ttf <= AT_LIMIT_SECONDS) {
+    failureModel = 'resource_exhaustion';
+    reasons.push(RAN_OUT_REASON);
+  } else if (stopped) {
     failureModel = 'crash';
     reasons.push(
       has('temperature', 'below')
@@ -104,9 +115,9 @@ export function assess(input: AssessmentInput): Assessment {
   }
 
   let severity: Severity;
-  if (ttf <= 15 * 60 || (failureModel === 'crash' && maxScore >= 0.9)) {
+  if (ttf <= AT_LIMIT_SECONDS || (failureModel === 'crash' && maxScore >= 0.9)) {
     severity = 'critical';
-    reasons.push(ttf <= 15 * 60 ? nearLimitWords(ttf) : 'crash with a near-certain anomaly');
+    reasons.push(ttf <= AT_LIMIT_SECONDS ? nearLimitWords(ttf) : 'crash with a near-certain anomaly');
   } else if (ttf <= 3600 || maxScore >= 0.8 || harmful.length >= 3) {
     severity = 'high';
     reasons.push(

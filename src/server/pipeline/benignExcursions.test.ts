@@ -89,10 +89,7 @@ describe('the verdict of a step with benign excursions', () => {
       upperSeconds: 900,
       fromMs: T,
     };
-    expect(verdictOf(step([signal('x', 150, 1)], { ttf })).alarm?.signals).toEqual([
-      'x',
-      'x (limit 200 in 5 min or later)',
-    ]);
+    expect(verdictOf(step([signal('x', 150, 1)], { ttf })).alarm?.signals).toEqual(['x', 'x (limit forecast)']);
     const stopped = signal('up', NaN, 1);
     Object.assign(stopped, { lastAt: T - 60_000, missingAt: T });
     expect(verdictOf(step([signal('x', 150, 1), stopped])).alarm?.signals).toEqual(['x', 'up (stopped)']);

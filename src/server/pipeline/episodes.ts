@@ -18,6 +18,7 @@ export interface AnomalyRecord {
   severity: Severity;
   failureModel: FailureModel;
   state: 'open' | 'closed';
+  /** Each signal and the way it departed, named once (contract/signalDepartures.ts), in the order first seen. */
   signals: string[];
   direction: Direction;
   reasons: string[];
@@ -30,7 +31,7 @@ export interface Alarm {
   severity: Severity;
   failureModel: FailureModel;
   reasons: string[];
-  /** The signals that moved at this step, as they are named in the anomaly. */
+  /** The signals that moved at this step, as they are named in the anomaly (departureLabel). */
   signals: string[];
   /** The side of the signal with the highest score at this step (undefined: no signal scored). */
   direction?: Direction;

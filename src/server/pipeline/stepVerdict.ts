@@ -1,5 +1,6 @@
 import { assess } from '../../detection';
 import type { FailureModel, Severity, TimeToFailure } from '../../contract/pipeline';
+import { departureLabel, type SignalDeparture } from '../../contract/signalDepartures';
 import { benignReach, NO_BENIGN_EXCURSIONS, type BenignExcursion } from './benignExcursions';
 import type { Alarm } from './episodes';
 import { levelOf, peakOf, sideOf, type SignalModel } from './signal';
@@ -58,7 +59,7 @@ export function verdictOf(step: ScoredStep): StepVerdict {
   const stopped = signals.filter((s) => stoppedAt(s, step)).map((s) => s.spec.name);
   const verdict =
     stopped.length > 0
-      ? stopVerdict(absence, stopped)
+      ? stopVerdict(absence, stopped, ttf ? earliestLeft(ttf, t) : Infinity)
       : assess({
           signals: signals.map((s) => ({
             name: s.spec.name,
@@ -74,14 +75,17 @@ export function verdictOf(step: ScoredStep): StepVerdict {
   if (!alarm) {
     return { severity, failureModel, persists: abnormal(step), benignRun };
   }
-  const moved = signals.filter((s) => s.lastAt === t && s.score >= threshold).map((s) => s.spec.name);
-  moved.push(...escaped.map((s) => s.spec.name));
-  moved.push(...stopped.map((name) => `${name} (stopped)`));
+  const moved: SignalDeparture[] = signals
+    .filter((s) => s.lastAt === t && s.score >= threshold)
+    .concat(escaped)
+    .map((s) => ({ signal: s.spec.name, kind: 'band' }));
+  moved.push(...stopped.map((signal) => ({ signal, kind: 'stop' as const })));
   if (peerOutlier) {
-    moved.push(`${peer.signal} (vs peers)`);
+    moved.push({ signal: peer.signal, kind: 'peer' });
   }
   if (ttf && near) {
-    moved.push(`${ttf.signal} (${limitWords(ttf, t)})`);
+    // Its time left is the target's forecast (and the predictions'): in the name, each step would name another signal.
+    moved.push({ signal: ttf.signal, kind: 'forecast' });
   }
   const peak = signals.reduce(
     (best, s) => (s.lastAt === t && scoreOf(s) > (best ? scoreOf(best) : -1) ? s : best),
@@ -97,20 +101,11 @@ export function verdictOf(step: ScoredStep): StepVerdict {
       severity,
       failureModel,
       reasons: verdict.reasons,
-      signals: moved,
+      signals: moved.map(departureLabel),
       direction: peak ? sideOf(peak) : undefined,
       peak: peak ? peakOf(peak, t) : undefined,
     },
   };
-}
-
-/** A near crossing in words: a limit already crossed is not one still to come. */
-function limitWords(ttf: TimeToFailure, t: number): string {
-  if (ttf.seconds === 0) {
-    return `already ${ttf.direction} limit ${ttf.limit}`;
-  }
-  const minutes = Math.round(earliestLeft(ttf, t) / 60);
-  return minutes === 0 ? `limit ${ttf.limit} possibly reached now` : `limit ${ttf.limit} in ${minutes} min or later`;
 }
 
 /** Whether the signal's gap at the step is abnormal by itself: its series stopped (told by this target). */

@@ -1,4 +1,5 @@
 import type { FailureModel, Severity } from '../../contract/pipeline';
+import { AT_LIMIT_SECONDS, RAN_OUT_REASON } from '../../detection';
 import type { WatchConfig } from '../config/schema';
 import { PrometheusError, type RangeSeries } from '../prometheus/types';
 import type { StepValues } from './alignment';
@@ -208,11 +209,18 @@ export function absencesAt(
   return out;
 }
 
-/** What an alarm raised by stopped series says: crash of the target, or partition of its group. */
+/**
+ * What an alarm raised by stopped series says: crash of the target, partition of its group, or (a
+ * limit's earliest plausible crossing `limitSeconds` away, or less) the resource it ran out of.
+ */
 export function stopVerdict(
   absence: Absence | undefined,
-  stopped: string[]
+  stopped: string[],
+  limitSeconds = Infinity
 ): { severity: Severity; failureModel: FailureModel; reasons: string[] } {
+  if (absence !== 'network_partition' && limitSeconds <= AT_LIMIT_SECONDS) {
+    return { severity: 'critical', failureModel: 'resource_exhaustion', reasons: [RAN_OUT_REASON] };
+  }
   if (absence === 'network_partition') {
     return {
       severity: 'medium',

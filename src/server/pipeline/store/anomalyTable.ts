@@ -15,6 +15,7 @@ import {
   type FeedbackKind,
   type FeedbackSource,
 } from '../../../contract/pipeline';
+import { departureLabelsSchema } from '../../../contract/signalDepartures';
 import { decodeRow, jsonColumn, StoredRowError } from '../../store/rows';
 import { statementCache } from '../../store/statements';
 import type { AnomalyRecord } from '../targetModel';
@@ -36,7 +37,8 @@ const anomalyRowSchema = z.object({
   severity: severitySchema,
   failure_model: failureModelSchema,
   state: anomalyStateSchema,
-  signals: jsonColumn(strings),
+  // Earlier builds named a forecast anew at each step of its countdown: listed once, as this build names it.
+  signals: jsonColumn(departureLabelsSchema),
   direction: directionSchema,
   reasons: jsonColumn(strings),
 });

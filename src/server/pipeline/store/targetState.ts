@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DETECTOR_STATE_FORMAT } from '../../../detection/detector';
 import { anomalySchema } from '../../../contract/pipeline';
+import { departureLabelsSchema } from '../../../contract/signalDepartures';
 import { SIGNAL_KINDS } from '../../../contract/watches';
 import { benignExcursionSchema } from '../benignExcursions';
 
@@ -19,10 +20,11 @@ export const anomalyRecordSchema = z.object({
     severity: true,
     failureModel: true,
     state: true,
-    signals: true,
     direction: true,
     reasons: true,
   }).shape,
+  // Earlier builds named a forecast anew at each step of its countdown: the open anomaly goes on naming it once.
+  signals: departureLabelsSchema,
 });
 
 export const signalSpecSchema = z.object({
