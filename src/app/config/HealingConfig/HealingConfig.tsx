@@ -12,6 +12,7 @@ import { testIds } from '../../testIds';
 import { UnsavedChangesModal } from '../../utils/useUnsavedChangesWarning';
 import { fieldErrors, type FieldErrors } from '../../utils/validation';
 import { SaveFooter, type SaveFooterText } from '../shared/SaveFooter';
+import { TypedWordsProvider } from '../shared/typedWords';
 import { useSaveForm } from '../shared/useSaveForm';
 import { useDraftList } from '../shared/useDraftList';
 import { KillSwitch } from './KillSwitch';
@@ -140,7 +141,8 @@ function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormPr
   };
 
   const onSave = async () => {
-    if (invalidCount > 0 || !admin) {
+    // The click's blur has added any typed word; one its field refused (too long) is all that can be left.
+    if (invalidCount > 0 || !admin || !(policiesDirty || limitsDirty)) {
       return;
     }
     // Two requests: each answer is kept as soon as it comes, and a failure says which part it was, so
@@ -182,7 +184,7 @@ function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormPr
   };
 
   return (
-    <>
+    <TypedWordsProvider value={form.reportTypedWord}>
       <FieldSet label="Policies">
         <Text color="secondary" element="p">
           The first enabled policy that matches a trigger decides its action.{' '}
@@ -227,6 +229,6 @@ function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormPr
         readOnlyReason={admin ? undefined : adminOnlyReason()}
       />
       <UnsavedChangesModal />
-    </>
+    </TypedWordsProvider>
   );
 }

@@ -1,10 +1,11 @@
 import React from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import { Field, FieldSet, RadioButtonGroup, Stack, TagsInput, Text, useStyles2 } from '@grafana/ui';
+import { Field, FieldSet, RadioButtonGroup, Stack, Text, useStyles2 } from '@grafana/ui';
 import type { SafetyLimitsInput } from '../../../contract/healing';
 import { testIds } from '../../testIds';
 import { fieldProblem, type FieldErrors } from '../../utils/validation';
+import { FormTagsInput } from '../shared/FormTagsInput';
 import { NumberField } from '../shared/NumberField';
 import { TagsField } from '../shared/TagsField';
 
@@ -152,12 +153,11 @@ export function SafetyLimitsEditor({ limits, errors, onChange }: Props) {
                 }
               />
               {!allowAll && (
-                <TagsInput
+                <FormTagsInput
                   id="fp-limit-namespaces-allow"
                   tags={allow}
                   placeholder="Namespace (enter to add)"
                   onChange={(tags) => onChange({ ...limits, namespaces: { ...namespaces, allow: tags } })}
-                  addOnBlur
                 />
               )}
             </Stack>

@@ -253,4 +253,28 @@ describe('WatchesConfig', () => {
     // Grafana's ConfirmModal confirms through an async form submit: wait for it to go through.
     await waitFor(() => expect(locationService.getLocation().search).toBe('?page=policies'));
   });
+
+  it('saves a peer label typed and not added (no Enter, no blur) on the first click of Save', async () => {
+    const fetch = routes();
+    renderTab();
+    await user.type(await waitFor(() => watchBox(0).getByLabelText(/^Peer labels/)), 'job');
+    expect(screen.getByTestId(testIds.watchesConfig.unsaved)).toBeInTheDocument();
+    // Enabled as the mouse goes down on it: a browser need not deliver a click pressed on a disabled button.
+    expect(screen.getByTestId(testIds.watchesConfig.save)).toBeEnabled();
+    await user.click(screen.getByTestId(testIds.watchesConfig.save));
+    expect(await screen.findByTestId(testIds.watchesConfig.saveSuccess)).toHaveTextContent('Saved 1 watch');
+    expect(requestsTo(fetch, 'PUT', watchesPaths.admin)[0].data.watches).toEqual([{ ...FILE[0], peers: ['job'] }]);
+  });
+
+  it('sends nothing for a label its field refuses (over 50 characters), though Save is enabled by it', async () => {
+    const fetch = routes();
+    renderTab();
+    const peers = await waitFor(() => watchBox(0).getByLabelText(/^Peer labels/));
+    await user.type(peers, 'j'.repeat(51));
+    expect(screen.getByTestId(testIds.watchesConfig.save)).toBeEnabled();
+    await user.click(screen.getByTestId(testIds.watchesConfig.save));
+    expect(peers).toHaveValue('j'.repeat(51));
+    expect(requestsTo(fetch, 'PUT', watchesPaths.admin)).toHaveLength(0);
+    expect(screen.queryByTestId(testIds.watchesConfig.saveSuccess)).not.toBeInTheDocument();
+  });
 });

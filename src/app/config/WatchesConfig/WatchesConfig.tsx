@@ -11,6 +11,7 @@ import type { AppSettings } from '../../pluginSettings';
 import { testIds } from '../../testIds';
 import { UnsavedChangesModal } from '../../utils/useUnsavedChangesWarning';
 import { SaveFooter, type SaveFooterText } from '../shared/SaveFooter';
+import { TypedWordsProvider } from '../shared/typedWords';
 import { useSaveForm } from '../shared/useSaveForm';
 import { useDraftList } from '../shared/useDraftList';
 import { fromDraft, toDraft, validateWatches, type WatchDraft } from './draft';
@@ -87,9 +88,10 @@ function WatchesForm({ initial }: { initial: WatchesConfigResponse }) {
 
   const watches = drafts.items.map(fromDraft);
   const errors = validateWatches(drafts.items);
+  const changed = JSON.stringify(watches) !== JSON.stringify(current.watches);
   const form = useSaveForm<'saving' | 'resetting'>(
     {
-      dirty: JSON.stringify(watches) !== JSON.stringify(current.watches),
+      dirty: changed,
       invalidCount: errors.filter((e) => Object.keys(e).length > 0).length,
     },
     failure
@@ -101,7 +103,8 @@ function WatchesForm({ initial }: { initial: WatchesConfigResponse }) {
     drafts.replace(answer.watches.map(toDraft));
   };
   const onSave = () => {
-    if (!admin) {
+    // The click's blur has added any typed word; one its field refused (too long) is all that can be left.
+    if (!admin || !changed) {
       return;
     }
     return form.run('saving', async () => {
@@ -129,7 +132,7 @@ function WatchesForm({ initial }: { initial: WatchesConfigResponse }) {
   };
 
   return (
-    <>
+    <TypedWordsProvider value={form.reportTypedWord}>
       <FieldSet label="Watches">
         <Text color="secondary" element="p">
           A watch is what the backend scores: PromQL queries, the labels that make a target, the step and the history it
@@ -192,6 +195,6 @@ function WatchesForm({ initial }: { initial: WatchesConfigResponse }) {
         onConfirm={onReset}
         onDismiss={() => setConfirmReset(false)}
       />
-    </>
+    </TypedWordsProvider>
   );
 }

@@ -1,6 +1,7 @@
 import React from 'react';
-import { Field, TagsInput } from '@grafana/ui';
+import { Field } from '@grafana/ui';
 import { fieldProblem } from '../../utils/validation';
+import { FormTagsInput } from './FormTagsInput';
 
 interface TagsFieldProps {
   label: string;
@@ -16,8 +17,7 @@ interface TagsFieldProps {
 export function TagsField({ label, description, id, error, tags, set, placeholder }: TagsFieldProps) {
   return (
     <Field label={label} description={description} {...fieldProblem(error)}>
-      {/* addOnBlur: a word typed and left without Enter is kept, not lost on save. */}
-      <TagsInput id={id} tags={tags} onChange={set} placeholder={placeholder} addOnBlur />
+      <FormTagsInput id={id} tags={tags} onChange={set} placeholder={placeholder} />
     </Field>
   );
 }

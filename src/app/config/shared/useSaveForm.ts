@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { messageOf } from '../../api/fetchFailure';
 import { useUnsavedChangesWarning } from '../../utils/useUnsavedChangesWarning';
+import { useTypedWords } from './typedWords';
 
 export interface SaveResult {
   ok: boolean;
@@ -19,6 +20,8 @@ export interface SaveState {
 
 export interface SaveForm<K extends string> extends SaveState {
   busy?: K;
+  /** For a TypedWordsProvider around the form's fields: a word typed into a tag field makes the form dirty. */
+  reportTypedWord: (field: string, typed: boolean) => void;
   /** A field changed: the last outcome no longer describes the form. */
   clearResult: () => void;
   /** Runs one request as `kind`: the message it resolves with, or its failure in words, becomes the result. */
@@ -26,8 +29,8 @@ export interface SaveForm<K extends string> extends SaveState {
 }
 
 /**
- * The save cycle the config tabs share: a warning before leaving with unsaved changes, one request
- * at a time, and the last outcome until a field changes.
+ * The save cycle the config tabs share: a warning before leaving with unsaved changes (a word left
+ * typed in a tag field is one), one request at a time, and the last outcome until a field changes.
  */
 export function useSaveForm<K extends string = 'saving'>(
   form: { dirty: boolean; invalidCount: number },
@@ -35,7 +38,9 @@ export function useSaveForm<K extends string = 'saving'>(
 ): SaveForm<K> {
   const [busy, setBusy] = useState<K>();
   const [result, setResult] = useState<SaveResult>();
-  useUnsavedChangesWarning(form.dirty);
+  const typedWords = useTypedWords();
+  const dirty = form.dirty || typedWords.typing;
+  useUnsavedChangesWarning(dirty);
   const run = async (kind: K, call: () => Promise<string>) => {
     setBusy(kind);
     setResult(undefined);
@@ -47,5 +52,13 @@ export function useSaveForm<K extends string = 'saving'>(
       setBusy(undefined);
     }
   };
-  return { ...form, busy, result, clearResult: () => setResult(undefined), run };
+  return {
+    ...form,
+    dirty,
+    busy,
+    result,
+    reportTypedWord: typedWords.report,
+    clearResult: () => setResult(undefined),
+    run,
+  };
 }
