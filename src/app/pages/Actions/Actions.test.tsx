@@ -9,7 +9,7 @@ import { installFakeBackendSrv, requestsTo, type FakeRoute } from '../../testUti
 import { pendingAction } from '../../testUtils/fixtures';
 import { locationSearch, renderPageAt } from '../../testUtils/locationSearch';
 import { testIds } from '../../testIds';
-import { Actions, ACTIONS_REFRESH_MS, PENDING_LIMIT } from './Actions';
+import { Actions, ACTIONS_REFRESH_MS, PENDING_PAGE_SIZE } from './Actions';
 
 const user = setupUser();
 
@@ -225,25 +225,63 @@ describe('Actions', () => {
     expect(await screen.findByTestId(testIds.pager.newest)).toBeEnabled();
   });
 
-  it("counts every action waiting by the backend's total, and says when only the newest are listed", async () => {
-    const fetch = routes((req) =>
-      req.params?.state === 'awaiting_approval'
-        ? { data: { items: [pending, pendingAction(8)], total: 140 } }
-        : { data: { items: [], total: 0 } }
-    );
+  it("counts every action waiting by the backend's total, and pages them by its cursors", async () => {
+    // As the backend: 45 waiting (ids 101-145), newest first, keyset by id; a page's cursor is o<id> or n<id>.
+    let waiting = Array.from({ length: 45 }, (_, i) => pendingAction(145 - i));
+    const page = (cursor?: string) => {
+      const id = cursor ? Number(cursor.slice(1)) : Infinity;
+      const older = !cursor || cursor.startsWith('o');
+      const rows = older
+        ? waiting.filter((a) => a.id < id).slice(0, PENDING_PAGE_SIZE)
+        : waiting.filter((a) => a.id > id).slice(-PENDING_PAGE_SIZE);
+      const last = rows.at(-1)?.id;
+      return {
+        items: rows,
+        total: waiting.length,
+        next: last !== undefined && waiting.some((a) => a.id < last) ? `o${last}` : null,
+        previous: rows[0] && waiting.some((a) => a.id > rows[0].id) ? `n${rows[0].id}` : null,
+      };
+    };
+    const fetch = installFakeBackendSrv({
+      [`GET ${healingPaths.actions}`]: (req) =>
+        req.params?.state === 'awaiting_approval'
+          ? { data: page(req.params.cursor as string | undefined) }
+          : { data: { items: [], total: 0 } },
+      [`POST ${healingPaths.decide(119, 'approve')}`]: () => {
+        const approved = { ...pendingAction(119), state: 'approved' as const };
+        waiting = waiting.filter((a) => a.id !== 119);
+        return { data: approved };
+      },
+    });
     renderPage();
     const section = within(await screen.findByTestId(testIds.actions.pending));
-    expect(section.getByRole('heading', { name: 'Waiting for approval (140)' })).toBeInTheDocument();
-    expect(
-      section.getByText('Only the newest 2 of the 140 are listed here; the older ones follow as these are decided.')
-    ).toBeInTheDocument();
-    expect(
-      requestsTo(fetch, 'GET', healingPaths.actions).find((r) => r.params?.state === 'awaiting_approval')!.params
-    ).toMatchObject({ limit: PENDING_LIMIT });
-    // Deciding one counts it out at once.
-    await user.click(section.getByTestId(testIds.actions.reject(7)));
-    await user.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Reject' }));
-    expect(await section.findByRole('heading', { name: 'Waiting for approval (139)' })).toBeInTheDocument();
+    expect(section.getByRole('heading', { name: 'Waiting for approval (45)' })).toBeInTheDocument();
+    const shown = () => section.getAllByRole('article').map((a) => a.getAttribute('data-testid'));
+    expect(shown()).toEqual(waiting.slice(0, PENDING_PAGE_SIZE).map((a) => testIds.actions.action(a.id)));
+    const pendingRequests = () =>
+      requestsTo(fetch, 'GET', healingPaths.actions).filter((r) => r.params?.state === 'awaiting_approval');
+    expect(pendingRequests()[0].params).toMatchObject({ limit: PENDING_PAGE_SIZE, cursor: undefined });
+
+    // A proposal arrives meanwhile: the next page is still the one after the last shown.
+    waiting = [pendingAction(146), ...waiting];
+    await user.click(section.getByTestId(testIds.pager.older));
+    expect(locationSearch()).toEqual({ pending: 'o126' });
+    await section.findByTestId(testIds.actions.action(106));
+    expect(shown()).toEqual(Array.from({ length: 20 }, (_, i) => testIds.actions.action(125 - i)));
+
+    // Approving on that page works and counts it out; the page keeps the others.
+    await user.click(section.getByTestId(testIds.actions.approve(119)));
+    await user.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Approve' }));
+    expect(await section.findByRole('heading', { name: 'Waiting for approval (45)' })).toBeInTheDocument();
+    expect(section.queryByTestId(testIds.actions.action(119))).toBeNull();
+
+    await user.click(section.getByTestId(testIds.pager.older));
+    await section.findByTestId(testIds.actions.action(101));
+    expect(shown()).toEqual(Array.from({ length: 4 }, (_, i) => testIds.actions.action(104 - i)));
+    expect(section.getByTestId(testIds.pager.older)).toBeDisabled();
+    await user.click(section.getByTestId(testIds.pager.newest));
+    expect(await section.findByTestId(testIds.actions.action(146))).toBeInTheDocument();
+    expect(locationSearch()).toEqual({});
   });
 
   it('lists every action waiting without a word about the rest when the backend gave them all', async () => {

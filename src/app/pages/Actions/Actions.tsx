@@ -1,4 +1,4 @@
-import React, { useState } from 'react';
+import React, { useState, type ReactNode } from 'react';
 import { css } from '@emotion/css';
 import { type GrafanaTheme2 } from '@grafana/data';
 import { Alert, Button, EmptyState, LoadingPlaceholder, Stack, Text, useStyles2 } from '@grafana/ui';
@@ -19,8 +19,8 @@ import { PendingAction } from './PendingAction';
 /** How often the page asks for new proposals and state changes (no reload needed). */
 export const ACTIONS_REFRESH_MS = 5000;
 const PAGE_SIZE = 20;
-/** The most pending actions listed; more than that, and the page says so. */
-export const PENDING_LIMIT = 100;
+/** Pending actions on a page: each is a card with its dry run, and a storm proposes thousands. */
+export const PENDING_PAGE_SIZE = 20;
 
 export function Actions() {
   return (
@@ -33,10 +33,17 @@ export function Actions() {
 /** Every state but awaiting approval: the history lists what was decided or ran, and pages over only that. */
 const HISTORY_STATES = actionStateSchema.options.filter((s) => s !== 'awaiting_approval');
 
+/** The pending list's search parameter: the cursor of its page (the backend's `next` or `previous`). */
+const PENDING_VIEW = { pending: '' };
+
 function ActionLists() {
+  // The page of pending actions shown, by its cursor (none: the newest), in the URL as the history's
+  // is: keyset by id, so a proposal arriving meanwhile joins the newest page and shifts no other.
+  const [view, setView] = useUrlParams(PENDING_VIEW);
+  const cursor = view.pending || undefined;
   const pending = useBackendQuery(
-    () => listActions({ state: ['awaiting_approval'], limit: PENDING_LIMIT }),
-    'pending',
+    () => listActions({ state: ['awaiting_approval'], limit: PENDING_PAGE_SIZE, cursor }),
+    `pending-${cursor ?? 'newest'}`,
     { refreshMs: ACTIONS_REFRESH_MS }
   );
   const [decided, setDecided] = useState<Set<number>>(new Set());
@@ -44,8 +51,7 @@ function ActionLists() {
   const linked = linkedActionId();
   const listed = pending.data?.items ?? [];
   const waiting = listed.filter((a) => !decided.has(a.id));
-  // How many wait in all: the backend's count, not its page's (it lists the newest PENDING_LIMIT),
-  // less those decided here since its answer.
+  // How many wait in all: the backend's count, not its page's, less those decided here since its answer.
   const total = pending.data && Math.max(waiting.length, pending.data.total - (listed.length - waiting.length));
   const onDecided = (id: number) => setDecided(new Set(decided).add(id));
   const items = waiting.filter((a) => a.id !== linked);
@@ -59,6 +65,14 @@ function ActionLists() {
         // The linked one, shown above, is not counted below either.
         count={(total ?? 0) - (waiting.length - items.length)}
         onDecided={onDecided}
+        pager={
+          <CursorPager
+            cursor={cursor}
+            next={pending.data?.next}
+            previous={pending.data?.previous}
+            onNavigate={(c) => setView({ pending: c })}
+          />
+        }
       />
       <ActionHistory waiting={total} />
       <Outcomes refreshMs={ACTIONS_REFRESH_MS} />
@@ -66,17 +80,19 @@ function ActionLists() {
   );
 }
 
-/** `items`: the pending actions listed; `count`: how many wait, of which the backend's page may hold only some. */
+/** `items`: the pending actions of the page shown; `count`: how many wait on every page; `pager`: its pages. */
 function PendingActions({
   pending,
   items,
   count,
   onDecided,
+  pager,
 }: {
   pending: BackendQuery<ActionList>;
   items: Action[];
   count: number;
   onDecided: (id: number) => void;
+  pager: ReactNode;
 }) {
   if (pending.loading && !pending.data) {
     return <LoadingPlaceholder text="Loading pending actions…" />;
@@ -98,15 +114,14 @@ function PendingActions({
           {pending.error.message}
         </Alert>
       )}
-      {items.length < count && (
-        <Text color="secondary" element="p">
-          Only the newest {items.length} of the {count} are listed here; the older ones follow as these are decided.
-        </Text>
-      )}
       {count === 0 ? (
         // Plain words, not an empty state: the history below may well hold actions.
         <Text color="secondary" element="p" data-testid={testIds.actions.noPending}>
           Nothing is waiting for approval.
+        </Text>
+      ) : items.length === 0 ? (
+        <Text color="secondary" element="p">
+          Nothing left on this page: the others wait on the pages beside it.
         </Text>
       ) : (
         items.map((action) => (
@@ -121,6 +136,7 @@ function PendingActions({
           />
         ))
       )}
+      {pager}
     </section>
   );
 }
