@@ -82,6 +82,7 @@ export const testIds = {
     empty: 'data-testid fp-models-empty',
     retrain: (target: string) => `data-testid fp-models-retrain-${target}`,
     retrainAll: 'data-testid fp-models-retrain-all',
+    retrainRequest: (target: string) => `data-testid fp-models-retrain-request-${target}`,
   },
   backendStatus: {
     container: 'data-testid fp-backend-status',

@@ -335,11 +335,27 @@ export const anomaliesQuerySchema = z
   .superRefine(fromNotAfterTo);
 export type AnomaliesQuery = z.infer<typeof anomaliesQuerySchema>;
 
+/**
+ * What GET /api/targets sorts by (the Overview's columns): the target's id, its score, its severity
+ * (none below low), when its time to failure says it crosses (none: never, after every forecast), its
+ * open anomalies.
+ */
+export const targetSortSchema = z.enum(['target', 'score', 'severity', 'timeToFailure', 'openAnomalies']);
+export type TargetSort = z.infer<typeof targetSortSchema>;
+
 export const targetsQuerySchema = z.object({
   watch: z.string().optional(),
   severity: severitySchema.optional(),
   /** Only targets with an open anomaly. */
   anomalous: z.enum(['true', 'false']).optional(),
+  /** Only targets whose id (in any case) or failure model holds this text. */
+  q: z.string().max(200).optional(),
+  /**
+   * The order of the whole fleet's listing, ties by id in the same direction (absent: by watch, then
+   * in the order each target was first seen). A page's cursor holds its sort.
+   */
+  sort: targetSortSchema.optional(),
+  order: z.enum(['asc', 'desc']).default('desc'),
   /** Add each target's recent score history (`scores`); off by default to keep a large fleet's listing light. */
   history: z.enum(['true', 'false']).optional(),
   limit: pageLimitParamSchema,
@@ -385,10 +401,14 @@ export const predictQuerySchema = z.object({ target: targetParamSchema.min(1) })
 
 // ---- responses ----
 
-/** `next`: the cursor of the following page, null on the last one. */
+/**
+ * `next`: the cursor of the following page, null on the last one; `total`: the targets the filters
+ * match on every page (absent from backends before it).
+ */
 export const targetsResponseSchema = z.object({
   targets: z.array(targetSchema),
   next: z.string().nullable().optional(),
+  total: z.number().int().optional(),
 });
 
 /** One step of a signal in the detail view: value and learned band at that step. */

@@ -17,6 +17,7 @@ import { healingRoutes } from './http/routes/healing';
 import { pipelineRoutes } from './http/routes/pipeline';
 import { watchRoutes } from './http/routes/watches';
 import { Pipeline } from './pipeline/pipeline';
+import { DetectionRetention, retentionWarnings } from './pipeline/store/retention';
 import { WatchSettings } from './pipeline/watchSettings';
 import type { PostgresStore } from './store/postgres';
 import type { SqliteStore } from './store/sqlite';
@@ -28,6 +29,8 @@ export interface Backend {
   leadership: Leadership;
   /** With replicas (Kubernetes or PostgreSQL), this one's share of the targets; main withdraws it after the pipeline stopped. */
   sharing?: WatchSharing;
+  /** Prunes the detection records on the leader (FP_DETECTION_RETENTION_DAYS); main starts and stops it. */
+  detectionRetention: DetectionRetention;
   /** Every authenticated route, for buildServer. */
   routes: FastifyPluginAsyncZod[];
 }
@@ -91,6 +94,19 @@ export async function assembleBackend(deps: {
   });
   // A new leader executes what was approved (and recovers what a dead leader left) at once.
   leadership.onGained(() => void healing.tick());
+  const detectionRetention = new DetectionRetention({
+    days: config.pipeline.retentionDays,
+    repo: store.pipeline,
+    // The watches as they run now: one added later with a longer history keeps its feedback too.
+    longestHistory: () => Math.max(0, ...pipeline.watches().map((w) => w.historySeconds * 1000)),
+    leads,
+    metrics,
+    logger,
+    now: () => clock.now(),
+  });
+  for (const warning of retentionWarnings(config.pipeline.retentionDays, config.healing.retentionDays, watches)) {
+    logger.warn(warning);
+  }
   const routes = [
     pipelineRoutes(pipeline),
     watchRoutes(pipeline, watchSettings, (change) =>
@@ -98,7 +114,7 @@ export async function assembleBackend(deps: {
     ),
     ...healingRoutes(healing),
   ];
-  return { pipeline, healing, leadership, sharing, routes };
+  return { pipeline, healing, leadership, sharing, detectionRetention, routes };
 }
 
 /** The longest watch step assumed when sharing the watches: a watch changed later may have a longer one. */

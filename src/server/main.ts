@@ -161,6 +161,8 @@ async function main(): Promise<void> {
   pipeline.start();
   // Its first tick reconciles what a stopped process left executing.
   healing.start(config.healing.tickInterval);
+  // On the healing tick's cadence: the same once-an-hour prune, a batch per tick, on the leader.
+  backend.detectionRetention.start(clock, config.healing.tickInterval);
   const stopSummary = startSummary(
     logger,
     async () => ({
@@ -187,6 +189,7 @@ async function main(): Promise<void> {
       // The leader leads until its engine stopped, then lets the next replica take over at once.
       await leadership.stop();
       await healing.stop();
+      await backend.detectionRetention.stop();
       await leadership.release();
     } finally {
       await store.close();

@@ -219,7 +219,10 @@ describe('migrations', () => {
       await expect(pool.query(`UPDATE healing_audit SET target_id = 'x'`)).rejects.toThrow(/append-only/);
 
       // Migration 12 counts each target's entries from those already there, then as entries are added.
-      expect(await migratePostgres(pool, postgresMigrations)).toEqual([12, 13, 14]);
+      // Applies what is left from 12 on, whatever later migrations there are.
+      expect(await migratePostgres(pool, postgresMigrations)).toEqual(
+        postgresMigrations.filter((m) => m.id >= 12).map((m) => m.id)
+      );
       const counts = async () =>
         (await pool.query('SELECT target_id, n::int AS n FROM healing_audit_target_counts ORDER BY target_id')).rows;
       expect(await counts()).toEqual([

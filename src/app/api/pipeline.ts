@@ -1,8 +1,10 @@
+import type { z } from 'zod';
 import {
   anomaliesResponseSchema,
   feedbackResponseSchema,
   modelsResponseSchema,
   retrainResponseSchema,
+  type targetsQuerySchema,
   targetsResponseSchema,
   watchesResponseSchema,
   MAX_PAGE_LIMIT,
@@ -10,6 +12,7 @@ import {
   type FeedbackKind,
   type RetrainBody,
 } from '../../contract/pipeline';
+import { retrainRequestsResponseSchema } from '../../contract/retrainRequests';
 import { targetDetailSchema } from '../../contract/targetDetail';
 import { backendRequest } from './backend';
 
@@ -21,15 +24,18 @@ export const pipelinePaths = {
   feedback: (anomalyId: number) => `api/anomalies/${anomalyId}/feedback`,
   models: 'api/models',
   retrain: 'api/models/retrain',
+  retrainRequests: 'api/models/retrain-requests',
   watches: 'api/watches',
 };
 
-/**
- * The first page of targets, with their recent score history (the Overview's sparklines): at most
- * MAX_PAGE_LIMIT; `next` is set when the backend has more (the Overview says so).
- */
-export const listTargets = () =>
-  backendRequest(pipelinePaths.targets, targetsResponseSchema, { params: { history: 'true', limit: MAX_PAGE_LIMIT } });
+/** GET /api/targets's query as the Overview builds it (the route reads `limit` from its decimal digits). */
+export type TargetListQuery = Partial<Omit<z.input<typeof targetsQuerySchema>, 'limit' | 'history'>> & {
+  limit: number;
+};
+
+/** A page of targets in the order asked, with their recent score history (the Overview's sparklines). */
+export const listTargets = (query: TargetListQuery) =>
+  backendRequest(pipelinePaths.targets, targetsResponseSchema, { params: { ...query, history: 'true' } });
 
 export const getTarget = (id: string) => backendRequest(pipelinePaths.target(id), targetDetailSchema);
 
@@ -49,6 +55,10 @@ export const listModels = () =>
 /** Retrains now; with replicas sharing the watches, what others hold is queued for them (`queued`, HTTP 202). */
 export const retrain = (body: RetrainBody = {}) =>
   backendRequest(pipelinePaths.retrain, retrainResponseSchema, { method: 'POST', data: body });
+
+/** What became of the retraining queued for other replicas (newest first): queued, running, done or expired. */
+export const listRetrainRequests = () =>
+  backendRequest(pipelinePaths.retrainRequests, retrainRequestsResponseSchema, { params: { limit: MAX_PAGE_LIMIT } });
 
 export const listWatches = () => backendRequest(pipelinePaths.watches, watchesResponseSchema);
 

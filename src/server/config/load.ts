@@ -23,6 +23,7 @@ const ENV_OVERRIDES: Record<string, string[]> = {
   FP_GRAFANA_TOKEN: ['grafana', 'token'],
   FP_RETRAIN_CRON: ['pipeline', 'retrain'],
   FP_MAX_TARGET_SERIES: ['pipeline', 'maxTargetSeries'],
+  FP_DETECTION_RETENTION_DAYS: ['pipeline', 'retentionDays'],
   FP_NOTIFY_WEBHOOK_URL: ['healing', 'notify', 'webhookUrl'],
   FP_HEALING_RETENTION_DAYS: ['healing', 'retentionDays'],
   FP_DATABASE_URL: ['store', 'url'],

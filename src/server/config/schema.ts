@@ -43,6 +43,20 @@ const cronSchema = z.string().refine((expr) => {
   }
 }, 'a cron expression such as "0 3 * * *"');
 
+/**
+ * A count written as decimal digits (an FP_* variable is text), so that deleting records never rests
+ * on a blank read as 0, hex as 16 or an exponent: any other text stays text, and is refused.
+ */
+const digitsText = (value: unknown) => (typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value);
+
+/** Days records are kept before retention deletes them; 0 keeps everything (records go only when an operator asks). */
+const retentionDaysSchema = z
+  .preprocess(
+    digitsText,
+    z.number({ error: 'must be a whole number of days such as 30 (0 keeps everything)' }).int().min(0)
+  )
+  .default(0);
+
 export const pipelineConfigSchema = z.strictObject({
   /** When every target is retrained (cron, server time zone). */
   retrain: cronSchema.default('0 3 * * *'),
@@ -67,6 +81,11 @@ export const pipelineConfigSchema = z.strictObject({
    * of quiet ones, and the rest are in the API only. Bounds what Prometheus scrapes at 100k series.
    */
   maxTargetSeries: z.coerce.number().int().min(0).default(2000),
+  /**
+   * Days closed anomalies (with their feedback), predictions and superseded model versions are kept
+   * (src/server/pipeline/store/retention.ts); 0 keeps everything.
+   */
+  retentionDays: retentionDaysSchema,
 });
 
 export const grafanaConfigSchema = z.strictObject({
@@ -77,12 +96,6 @@ export const grafanaConfigSchema = z.strictObject({
 });
 
 // ---- healing: policies, safety limits, notifications, retention ----
-
-/**
- * A count written as decimal digits (an FP_* variable is text), so that deleting records never rests
- * on a blank read as 0, hex as 16 or an exponent: any other text stays text, and is refused.
- */
-const digitsText = (value: unknown) => (typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value);
 
 export const healingConfigSchema = z.strictObject({
   /** Absent: the default policies. Once an admin saves policies through the API, the store wins over this. */
@@ -96,12 +109,7 @@ export const healingConfigSchema = z.strictObject({
    * Days finished actions, their closed triggers and audit entries are kept (src/server/healing/retention.ts);
    * 0 keeps everything: an audit log is deleted only when an operator asks.
    */
-  retentionDays: z
-    .preprocess(
-      digitsText,
-      z.number({ error: 'must be a whole number of days such as 30 (0 keeps everything)' }).int().min(0)
-    )
-    .default(0),
+  retentionDays: retentionDaysSchema,
 });
 
 // ---- the store: embedded SQLite by default; PostgreSQL (preview) for what replicas share ----

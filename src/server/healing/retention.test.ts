@@ -3,7 +3,8 @@ import { Registry } from 'prom-client';
 import { actionStateSchema, safetyLimitsSchema, type SafetyLimits } from '../../contract/healing';
 import { openSqliteDatabase, type SqliteStore } from '../store/sqlite';
 import { HealingMetrics } from './metrics';
-import { HealingRetention, PRUNE_INTERVAL_MS } from './retention';
+import { PRUNE_INTERVAL_MS } from '../store/pruneCadence';
+import { HealingRetention } from './retention';
 import { FINISHED_STATES, OPEN_STATES } from './store/actionRows';
 
 // Retention on a real SQLite store, driven by hand: when a prune starts, how it goes on over ticks a

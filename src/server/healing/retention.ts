@@ -1,15 +1,12 @@
 import type { Logger } from 'pino';
 import type { SafetyLimits } from '../../contract/healing';
+import { PRUNE_BATCH_ROWS, PRUNE_INTERVAL_MS } from '../store/pruneCadence';
 import { iso } from './lifecycle';
 import type { HealingMetrics } from './metrics';
 import { PRUNED_TABLES, type PruneBatch, type PrunedTable } from './store/prune';
 import type { ActionRepository, AuditRepository } from './store/repositories';
 
 const DAY_MS = 86_400_000;
-/** A prune starts at most this often, on the first tick after it is due. */
-export const PRUNE_INTERVAL_MS = 3_600_000;
-/** Rows one transaction of a prune deletes at most: a first prune of a large table takes many short ticks. */
-export const PRUNE_BATCH_ROWS = 1_000;
 
 export interface RetentionDeps {
   /** FP_HEALING_RETENTION_DAYS: finished records older than this many days go; 0 keeps everything. */

@@ -23,6 +23,9 @@ import type { TargetOwnership } from './ownership';
 import { reachWatch, refusedQueries, type SourceDeps } from './sources';
 import { decodeCursor } from './store/cursor';
 import type { AnomalyPage, ListQuery, PipelineRepository } from './store/repository';
+import type { SummaryPage } from './store/summaryTable';
+import { sortedTargetPage } from './sortedTargets';
+import { sortedAfter } from './targetOrder';
 import { watchDefinition, WatchQueryError } from './query';
 import {
   findTarget,
@@ -347,9 +350,10 @@ export class Pipeline {
     return this.targetPage(q).targets;
   }
 
-  /** A page of targets and the cursor of the next (see views.ts). */
-  targetPage(q: Partial<TargetsQuery> = {}): { targets: Target[]; next: string | null } {
-    return targetPage(this.runners, q);
+  /** A page of targets, the cursor of the next and how many match (see views.ts; sorted: sortedTargets.ts). */
+  targetPage(q: Partial<TargetsQuery> = {}): SummaryPage {
+    const { sort } = q;
+    return sort === undefined ? targetPage(this.runners, q) : sortedTargetPage(this.runners, { ...q, sort });
   }
 
   /**
@@ -357,16 +361,25 @@ export class Pipeline {
    * store (each writes the targets it scores with its checkpoints), so whichever replica a request
    * reaches answers the same; a single process lists what it holds.
    */
-  async listTargets(q: Partial<TargetsQuery> = {}): Promise<{ targets: Target[]; next: string | null }> {
+  async listTargets(q: Partial<TargetsQuery> = {}): Promise<SummaryPage> {
     if (!this.deps.ownership) {
       return this.targetPage(q);
     }
     const { cursor, ...filters } = q;
-    const after = cursor === undefined ? undefined : readingCursor(() => decodeCursor(cursor, targetKeySchema));
+    const { sort } = q;
     const watches = this.runners.map((r) => r.name);
-    return watches.length === 0
-      ? { targets: [], next: null }
-      : this.repo.targetSummaryPage({ ...filters, watches, after });
+    if (watches.length === 0) {
+      return { targets: [], next: null, total: 0 };
+    }
+    const start =
+      cursor === undefined
+        ? {}
+        : readingCursor(() =>
+            sort === undefined
+              ? { after: decodeCursor(cursor, targetKeySchema) }
+              : { sortedAfter: sortedAfter(sort, q.order ?? 'desc', cursor) }
+          );
+    return this.repo.targetSummaryPage({ ...filters, watches, ...start });
   }
 
   /** A target's detail, on any replica (see views.ts). */

@@ -14,6 +14,34 @@ import type { WatchRunner } from './watchRunner';
 /** What an operator (or healing) asks of training: retrain now, and feedback the next training uses. */
 
 /**
+ * What a retraining covers: the route's body, or (the requests other replicas left, run together)
+ * a set of targets.
+ */
+export type RetrainSelection = RetrainBody & { targets?: readonly string[] };
+
+/** "Retrain now" on a target that went (its model retired): nothing runs its model until it is back. */
+export class RetiredTargetError extends Error {
+  constructor(target: string, version: number) {
+    super(
+      `target "${target}" is gone (no samples for a while): its model v${version} is retired, and there is nothing to retrain until the target is back`
+    );
+    this.name = 'RetiredTargetError';
+  }
+}
+
+/**
+ * A retraining's not_found told apart: for a target whose current model is retired the answer is
+ * why (RetiredTargetError), not that it does not exist. Anything else is returned as it is.
+ */
+export async function retrainRefusal(repo: PipelineRepository, body: RetrainBody, err: unknown): Promise<unknown> {
+  if (!(err instanceof PipelineError) || err.kind !== 'not_found' || body.target === undefined) {
+    return err;
+  }
+  const [current] = await repo.models({ target: body.target, status: 'current', limit: 1 });
+  return current?.status === 'retired' ? new RetiredTargetError(body.target, current.version) : err;
+}
+
+/**
  * One retraining per request at a time: a request for what is being retrained already (the same
  * watch and target, for the same reason) gets the answer of that run instead of queueing another.
  * A retraining replays the watch's whole history and holds the watch's cycles while it runs, so
@@ -21,11 +49,11 @@ import type { WatchRunner } from './watchRunner';
  * detection until they had all run.
  */
 export function coalescedRetraining(
-  retrain: (body: RetrainBody, reason: ModelVersion['reason']) => Promise<RetrainResponse>
-): (body: RetrainBody, reason: ModelVersion['reason']) => Promise<RetrainResponse> {
+  retrain: (body: RetrainSelection, reason: ModelVersion['reason']) => Promise<RetrainResponse>
+): (body: RetrainSelection, reason: ModelVersion['reason']) => Promise<RetrainResponse> {
   const running = new Map<string, Promise<RetrainResponse>>();
   return (body, reason) => {
-    const key = JSON.stringify([body.watch ?? null, body.target ?? null, reason]);
+    const key = JSON.stringify([body.watch ?? null, body.target ?? null, body.targets ?? null, reason]);
     const joined = running.get(key);
     if (joined) {
       return joined;
@@ -36,10 +64,13 @@ export function coalescedRetraining(
   };
 }
 
-/** Retrains the runners (and targets) the body names; a runner that fails counts all its targets as failed. */
+/**
+ * Retrains the runners (and targets) the selection names; a runner that fails counts all its
+ * targets as failed. A set of targets is what requests found held here: none of them is refused.
+ */
 export async function retrainRunners(
   all: readonly WatchRunner[],
-  body: RetrainBody,
+  body: RetrainSelection,
   reason: ModelVersion['reason']
 ): Promise<RetrainResponse> {
   const runners = all.filter((r) => body.watch === undefined || r.name === body.watch);
@@ -49,11 +80,13 @@ export async function retrainRunners(
   if (body.target !== undefined && !runners.some((r) => r.targets.has(body.target!))) {
     throw new PipelineError('not_found', `no target "${body.target}"`);
   }
+  const set = body.targets && new Set(body.targets);
+  const chosen = (id: string) => (body.target === undefined || id === body.target) && (!set || set.has(id));
   let trained = 0;
   const failed: RetrainResponse['failed'] = [];
   for (const r of runners) {
     try {
-      const result = await r.retrain((id) => body.target === undefined || id === body.target, reason);
+      const result = await r.retrain(chosen, reason);
       trained += result.trained;
       failed.push(...result.failed);
     } catch (err) {

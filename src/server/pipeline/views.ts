@@ -12,6 +12,8 @@ import type { WatchConfig } from '../config/schema';
 import { CursorError, decodeCursor, encodeCursor, timeIdKeySchema } from './store/cursor';
 import { shareKey, type TargetOwnership } from './ownership';
 import type { AnomalyPage, PipelineRepository } from './store/repository';
+import type { SummaryPage } from './store/summaryTable';
+import { listedOf, matchesFilters } from './targetOrder';
 import type { TargetModel } from './targetModel';
 import { watchIdentity } from './query';
 import type { WatchRunner } from './watchRunner';
@@ -76,44 +78,52 @@ export function findTarget(
 }
 
 /**
- * A page of targets, by watch and then in the order each watch first saw them, and the cursor
- * of the next page (null: this is the last). A cursor whose last target has gone since is refused.
+ * A page of targets, by watch and then in the order each watch first saw them, the cursor of the
+ * next page (null: this is the last) and how many the filters match. A cursor whose last target has
+ * gone since is refused.
  */
-export function targetPage(
-  runners: readonly WatchRunner[],
-  q: Partial<TargetsQuery>
-): { targets: Target[]; next: string | null } {
+export function targetPage(runners: readonly WatchRunner[], q: Partial<TargetsQuery>): SummaryPage {
   const limit = q.limit ?? 1000;
-  let after = q.cursor === undefined ? undefined : readingCursor(() => decodeCursor(q.cursor!, targetKeySchema));
-  if (after && !runners.some((r) => r.name === after![0] && r.targets.has(after![1]))) {
+  const after = q.cursor === undefined ? undefined : readingCursor(() => decodeCursor(q.cursor!, targetKeySchema));
+  if (after && !runners.some((r) => r.name === after[0] && r.targets.has(after[1]))) {
     throw new PipelineError('invalid', 'cursor: its last target is no longer watched; start again without a cursor');
   }
   const out: Target[] = [];
+  let next: string | null = null;
+  let total = 0;
+  // Before the cursor's target: counted, not listed.
+  let before = after !== undefined;
   for (const r of runners) {
-    if ((q.watch !== undefined && r.name !== q.watch) || (after && r.name !== after[0])) {
+    if (q.watch !== undefined && r.name !== q.watch) {
       continue;
     }
     for (const t of r.targets.values()) {
-      if (after) {
-        if (t.id === after[1]) {
-          after = undefined;
-        }
+      // The cursor's own target was on the page before.
+      const skipped = before;
+      if (before && r.name === after![0] && t.id === after![1]) {
+        before = false;
+      }
+      if (!matchesFilters(listedOf(t), q)) {
         continue;
       }
-      if (
-        (q.severity !== undefined && t.severity !== q.severity) ||
-        (q.anomalous !== undefined && (t.open !== null) !== (q.anomalous === 'true'))
-      ) {
+      total++;
+      if (skipped) {
         continue;
       }
-      if (out.length >= limit) {
+      if (out.length < limit) {
+        out.push(listedTarget(t, r, q));
+      } else if (next === null) {
         const last = out[out.length - 1];
-        return { targets: out, next: encodeCursor([last.watch, last.id]) };
+        next = encodeCursor([last.watch, last.id]);
       }
-      out.push(q.history === 'true' ? { ...toTarget(t, r), scores: t.scoreHistory() } : toTarget(t, r));
     }
   }
-  return { targets: out, next: null };
+  return { targets: out, next, total };
+}
+
+/** A target as a listing gives it: with its score history when the query asks for it. */
+export function listedTarget(t: TargetModel, r: WatchRunner, q: Pick<Partial<TargetsQuery>, 'history'>): Target {
+  return q.history === 'true' ? { ...toTarget(t, r), scores: t.scoreHistory() } : toTarget(t, r);
 }
 
 /** What /predict says of a target now. */

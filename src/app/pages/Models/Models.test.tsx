@@ -1,8 +1,9 @@
 import React from 'react';
-import { screen } from '@testing-library/react';
+import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { config } from '@grafana/runtime';
 import type { ModelVersion } from '../../../contract/pipeline';
+import type { RetrainRequestView } from '../../../contract/retrainRequests';
 import { pipelinePaths } from '../../api/pipeline';
 import { EDITOR_ONLY_REASON } from '../../permissions';
 import { installFakeBackendSrv, requestsTo } from '../../testUtils/fakeBackendSrv';
@@ -133,17 +134,53 @@ describe('Models', () => {
     await userEvent.click(await screen.findByTestId(testIds.models.retrainAll));
     expect(
       await screen.findByText(
-        'Retrained 6 models here. Queued 2 targets for pod-b: each replica retrains the targets it holds at its next cycle.'
+        'Retrained 6 models here. Queued 2 targets for pod-b: the replica holding each target retrains it after its next cycle; each row says when it has run or expired.'
       )
     ).toBeInTheDocument();
     expect(screen.getByText('Retrained')).toBeInTheDocument();
     await userEvent.click(screen.getByTestId(testIds.models.retrain(model.target)));
     expect(
       await screen.findByText(
-        'Queued 1 target for pod-b: each replica retrains the targets it holds at its next cycle.'
+        'Queued 1 target for pod-b: the replica holding each target retrains it after its next cycle; each row says when it has run or expired.'
       )
     ).toBeInTheDocument();
     expect(screen.getByText('Retraining queued')).toBeInTheDocument();
+  });
+
+  it("shows what became of a target's retraining queued on another replica: expired, then queued again", async () => {
+    setRole('Editor');
+    const request = {
+      id: 7,
+      watch: 'latency',
+      target: model.target,
+      replica: 'pod-b',
+      requestedBy: 'pod-a',
+      requestedAt: 1_700_000_000_000,
+      claimedBy: null,
+      trained: null,
+      failed: null,
+    };
+    let requests: RetrainRequestView[] = [{ ...request, state: 'expired', answeredAt: 1_700_003_660_000 }];
+    const fetch = installFakeBackendSrv({
+      [`GET ${pipelinePaths.models}`]: {
+        data: { models: [model, { ...model, id: 2, target: 'latency{deployment="shop"}' }] },
+      },
+      [`GET ${pipelinePaths.retrainRequests}`]: () => ({ data: { requests, expiresAfterMs: 3_600_000 } }),
+      [`POST ${pipelinePaths.retrain}`]: () => {
+        requests = [{ ...request, id: 8, state: 'queued', answeredAt: null }, ...requests];
+        return { status: 202, data: { trained: 0, failed: [], queued: [{ replica: 'pod-b', targets: 1 }] } };
+      },
+    });
+    renderPage();
+    const state = await screen.findByTestId(testIds.models.retrainRequest(model.target));
+    expect(state).toHaveTextContent('Retraining expired');
+    // Only the target asked for carries a state.
+    expect(screen.queryByTestId(testIds.models.retrainRequest('latency{deployment="shop"}'))).not.toBeInTheDocument();
+    await userEvent.click(screen.getByTestId(testIds.models.retrain(model.target)));
+    await waitFor(() =>
+      expect(screen.getByTestId(testIds.models.retrainRequest(model.target))).toHaveTextContent('Queued for pod-b')
+    );
+    expect(requestsTo(fetch, 'GET', pipelinePaths.retrainRequests)).toHaveLength(2);
   });
 
   it('pages a fleet of models and filters them by target, the view kept in the URL', async () => {

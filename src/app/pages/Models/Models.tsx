@@ -12,7 +12,7 @@ import {
   type Column,
 } from '@grafana/ui';
 import { MAX_PAGE_LIMIT, type ModelVersion, type RetrainResponse } from '../../../contract/pipeline';
-import { listModels, retrain } from '../../api/pipeline';
+import { listModels, listRetrainRequests, retrain } from '../../api/pipeline';
 import { useBackendQuery } from '../../api/useBackendQuery';
 import { BackendPage } from '../../components/BackendPage/BackendPage';
 import { DisabledReason, useDisabledReason, type DisabledFor } from '../../components/DisabledReason/DisabledReason';
@@ -24,9 +24,14 @@ import { formatTime } from '../../../utils/time';
 import { messageOf } from '../../api/fetchFailure';
 import { pageOf, TYPING, useUrlParams } from '../../utils/useUrlParams';
 import { counted, countOf } from '../../../utils/count';
+import type { RetrainRequestView } from '../../../contract/retrainRequests';
+import { latestByTarget, RetrainRequestState } from './RetrainRequestState';
 
 /** Rows per page: one model per target, and a fleet has thousands. */
 const PAGE_SIZE = 50;
+
+/** How often the page asks what became of retraining queued on other replicas. */
+const REQUESTS_REFRESH_MS = 30_000;
 
 /** Why a retired model's Retrain button is disabled. */
 export const RETIRED_REASON = 'Its target is gone (no samples for a while): nothing to retrain until it is back.';
@@ -38,7 +43,9 @@ export function retrainOutcome(r: RetrainResponse): string {
   const done = `Retrained ${counted(r.trained, 'model')}${queued ? ' here' : ''}.`;
   return [
     queued && r.trained === 0 && !failed ? '' : done,
-    queued ? `Queued ${queued}: each replica retrains the targets it holds at its next cycle.` : '',
+    queued
+      ? `Queued ${queued}: the replica holding each target retrains it after its next cycle; each row says when it has run or expired.`
+      : '',
     failed ? `Failed (the previous model stays active): ${failed}` : '',
   ]
     .filter(Boolean)
@@ -59,6 +66,10 @@ export function Models() {
 function ModelTable() {
   const styles = useStyles2(getStyles);
   const models = useBackendQuery(listModels, 'models');
+  // Failing, it only leaves the rows without their queued retraining: the models still list.
+  const requests = useBackendQuery(listRetrainRequests, 'retrain-requests', { refreshMs: REQUESTS_REFRESH_MS });
+  const latest = useMemo(() => latestByTarget(requests.data?.requests ?? []), [requests.data]);
+  const expiresAfterMs = requests.data?.expiresAfterMs ?? 0;
   const [busy, setBusy] = useState<string>();
   const [result, setResult] = useState<{ ok: boolean; title: string; message: string }>();
   // Every retrain button is described by the one reason beside "Retrain all now".
@@ -74,6 +85,7 @@ function ModelTable() {
       const title = !ok ? 'Retraining failed' : r.trained === 0 && r.queued ? 'Retraining queued' : 'Retrained';
       setResult({ ok, title, message: retrainOutcome(r) });
       models.reload();
+      requests.reload();
     } catch (err) {
       setResult({ ok: false, title: 'Retraining failed', message: messageOf(err) });
     } finally {
@@ -117,13 +129,20 @@ function ModelTable() {
         id: 'retrain',
         header: () => <span className={styles.srOnly}>Retrain</span>,
         cell: ({ row: { original: m } }) => (
-          <RetrainButton model={m} busy={busy} readOnly={readOnly} onRetrain={onRetrain} />
+          <RetrainButton
+            model={m}
+            busy={busy}
+            readOnly={readOnly}
+            onRetrain={onRetrain}
+            request={latest.get(m.target)}
+            expiresAfterMs={expiresAfterMs}
+          />
         ),
       },
     ],
     // onRetrain changes with every render but acts only on what busy and readOnly say.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [busy, readOnly.disabled, readOnly.describedBy, styles]
+    [busy, readOnly.disabled, readOnly.describedBy, styles, latest, expiresAfterMs]
   );
 
   const all = models.data?.models;
@@ -187,17 +206,25 @@ function ModelTable() {
   );
 }
 
-/** A row's "Retrain now": disabled, with the reason beside it, for a model whose target is gone. */
+/**
+ * A row's "Retrain now": disabled, with the reason beside it, for a model whose target is gone; and
+ * what became of retraining queued for it on another replica.
+ */
 function RetrainButton({
   model: m,
   busy,
   readOnly,
   onRetrain,
+  request,
+  expiresAfterMs,
 }: {
   model: ModelVersion;
   busy: string | undefined;
   readOnly: DisabledFor;
   onRetrain: (target: string) => void;
+  /** The target's newest retraining queued on another replica, if any. */
+  request: RetrainRequestView | undefined;
+  expiresAfterMs: number;
 }) {
   const retired = useDisabledReason(m.status === 'retired' ? RETIRED_REASON : undefined);
   return (
@@ -214,6 +241,7 @@ function RetrainButton({
         {busy === m.target ? 'Retraining…' : 'Retrain now'}
       </Button>
       <DisabledReason of={retired} variant="bodySmall" />
+      {request && <RetrainRequestState request={request} expiresAfterMs={expiresAfterMs} />}
     </Stack>
   );
 }

@@ -4,13 +4,14 @@ import { setupUser } from '../../testUtils/user';
 import type { FieldSparkline } from '@grafana/data';
 import { config } from '@grafana/runtime';
 import { pipelinePaths } from '../../api/pipeline';
-import { MAX_PAGE_LIMIT } from '../../../contract/pipeline';
+import type { Target, TargetSort } from '../../../contract/pipeline';
 import { chooseOption, installComboboxLayout } from '../../testUtils/combobox';
-import { installFakeBackendSrv, requestsTo, type FakeReply } from '../../testUtils/fakeBackendSrv';
+import { installFakeBackendSrv, requestsTo, type FakeReply, type FakeRoute } from '../../testUtils/fakeBackendSrv';
 import { anomaly, target } from '../../testUtils/fixtures';
 import { locationSearch, renderPageAt } from '../../testUtils/locationSearch';
 import { testIds } from '../../testIds';
 import { Overview, OVERVIEW_ANOMALIES } from './Overview';
+import { TARGETS_PAGE_SIZE } from './TargetsTable';
 
 const user = setupUser();
 installComboboxLayout();
@@ -51,10 +52,43 @@ const targets = [
   target('checkout', { score: 0.5, severity: 'medium', failureModel: 'crash' }),
 ];
 
-function routes(overrides: Record<string, FakeReply> = {}) {
+const SORTED: Record<TargetSort, (t: Target) => number | string> = {
+  target: (t) => t.id,
+  score: (t) => t.score,
+  severity: (t) => ['low', 'medium', 'high', 'critical'].indexOf(t.severity ?? ''),
+  timeToFailure: (t) => (t.timeToFailure ? t.timeToFailure.fromMs + t.timeToFailure.seconds * 1000 : Infinity),
+  openAnomalies: (t) => t.openAnomalies,
+};
+
+/**
+ * As the backend lists `fleet`: filtered, sorted over all of it (ties by id in the same direction) and
+ * paged (here a cursor is the index of the page's first row).
+ */
+const listing =
+  (fleet: Target[]): FakeRoute =>
+  (req) => {
+    const p = (req.params ?? {}) as Record<string, string | number | undefined>;
+    const needle = String(p.q ?? '').toLowerCase();
+    const value = SORTED[(p.sort as TargetSort | undefined) ?? 'score'];
+    const direction = p.order === 'asc' ? 1 : -1;
+    const rows = fleet
+      .filter((t) => !p.severity || t.severity === p.severity)
+      .filter((t) => !needle || t.id.toLowerCase().includes(needle) || t.failureModel?.includes(needle))
+      .sort((a, b) => {
+        const [x, y] = [value(a), value(b)];
+        return direction * (x < y ? -1 : x > y ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+      });
+    const start = Number(p.cursor ?? 0);
+    const end = start + Number(p.limit);
+    return {
+      data: { targets: rows.slice(start, end), next: end < rows.length ? String(end) : null, total: rows.length },
+    };
+  };
+
+function routes(overrides: Record<string, FakeReply | FakeRoute> = {}) {
   return installFakeBackendSrv({
     'GET readyz': ready,
-    [`GET ${pipelinePaths.targets}`]: { data: { targets } },
+    [`GET ${pipelinePaths.targets}`]: listing(targets),
     [`GET ${pipelinePaths.anomalies}`]: { data: { anomalies: [anomaly(11)] } },
     [`POST ${pipelinePaths.feedback(11)}`]: {
       data: {
@@ -74,10 +108,9 @@ const renderPage = (backendUrl = 'http://backend:3001', url = '/overview') =>
 // rows under load took seconds per call.
 const rowOrder = () =>
   Array.from(screen.getByTestId(testIds.overview.targets).querySelectorAll('a[href]'), (a) => a.textContent);
-const pageButton = (page: string) =>
-  Array.from(screen.getByTestId(testIds.overview.targets).querySelectorAll('button')).find(
-    (b) => b.textContent === page
-  )!;
+// As rows are read: the pager found by its landmark's name without computing every row's role.
+const pager = () => document.querySelector<HTMLElement>('nav[aria-label="Pages of targets"]');
+const pageButton = (name: 'First' | 'Previous' | 'Next') => within(pager()!).getByRole('button', { name });
 
 describe('Overview', () => {
   beforeEach(() => {
@@ -118,7 +151,9 @@ describe('Overview', () => {
     expect(within(screen.getByTestId(testIds.overview.target('search'))).queryByRole('img')).toBeNull();
     expect(requestsTo(fetch, 'GET', pipelinePaths.targets)[0].params).toEqual({
       history: 'true',
-      limit: MAX_PAGE_LIMIT,
+      limit: TARGETS_PAGE_SIZE,
+      sort: 'score',
+      order: 'desc',
     });
   });
 
@@ -134,45 +169,44 @@ describe('Overview', () => {
     expect(rowOrder()).toEqual(['checkout']);
   });
 
-  it('pages a large fleet, most anomalous first, and goes back to the first page on a new filter', async () => {
-    const fleet = Array.from({ length: 120 }, (_, i) =>
-      target(`pod-${String(i).padStart(3, '0')}`, { score: i / 200 })
+  it('asks the backend for the worst first over the whole fleet and pages by its cursor', async () => {
+    // More than the 1,000 targets a page may hold: the worst is on no first 1,000 by id.
+    const fleet = Array.from({ length: 1200 }, (_, i) =>
+      target(`pod-${String(i).padStart(4, '0')}`, { score: (i % 600) / 1000 })
     );
-    routes({ [`GET ${pipelinePaths.targets}`]: { data: { targets: fleet } } });
+    const fetch = routes({ [`GET ${pipelinePaths.targets}`]: listing(fleet) });
     renderPage();
-    await screen.findByTestId(testIds.overview.target('pod-119'));
-    expect(rowOrder()).toHaveLength(50);
-    expect(rowOrder()[0]).toBe('pod-119');
-    expect(screen.getByText('120 targets')).toBeInTheDocument();
-    await user.click(pageButton('3'));
-    expect(rowOrder()).toEqual(
-      fleet
-        .slice(0, 20)
-        .map((t) => t.id)
-        .reverse()
-    );
+    await screen.findByTestId(testIds.overview.target('pod-1199'));
+    expect(rowOrder()).toEqual(['pod-1199', 'pod-0599', 'pod-1198', 'pod-0598'].concat(rowOrder().slice(4)));
+    expect(rowOrder()).toHaveLength(TARGETS_PAGE_SIZE);
+    expect(screen.getByText('1200 targets')).toBeInTheDocument();
+    const asked = () => requestsTo(fetch, 'GET', pipelinePaths.targets).pop()!.params;
+    expect(asked()).toMatchObject({ sort: 'score', order: 'desc', limit: TARGETS_PAGE_SIZE });
+
+    await user.click(pageButton('Next'));
+    expect(asked()).toMatchObject({ cursor: String(TARGETS_PAGE_SIZE) });
+    await screen.findByTestId(testIds.overview.target('pod-1174'));
+    expect(rowOrder()[0]).toBe('pod-1174');
+    await user.click(pageButton('Next'));
+    await screen.findByTestId(testIds.overview.target('pod-1149'));
+    await user.click(pageButton('Previous'));
+    expect(await screen.findByTestId(testIds.overview.target('pod-1174'))).toBeInTheDocument();
+    expect(asked()).toMatchObject({ cursor: String(TARGETS_PAGE_SIZE) });
+
+    // A new filter starts from its first page, filtered by the backend.
     await user.click(screen.getByTestId(testIds.overview.filter));
-    await user.paste('pod-00');
-    expect(rowOrder()).toEqual(
-      fleet
-        .slice(0, 10)
-        .map((t) => t.id)
-        .reverse()
-    );
-    expect(screen.getByText('10 of 120 targets')).toBeInTheDocument();
+    await user.paste('pod-000');
+    await screen.findByTestId(testIds.overview.target('pod-0009'));
+    expect(rowOrder()).toEqual(Array.from({ length: 10 }, (_, i) => `pod-000${9 - i}`));
+    expect(asked()).toMatchObject({ q: 'pod-000', cursor: undefined });
+    expect(screen.getByText('10 targets')).toBeInTheDocument();
+    expect(pager()).toBeNull();
   });
 
-  it('says when the backend has more targets and anomalies than it listed', async () => {
-    const fleet = Array.from({ length: MAX_PAGE_LIMIT }, (_, i) => target(`pod-${String(i).padStart(4, '0')}`));
+  it('says when the backend has more anomalies than it listed', async () => {
     const recent = Array.from({ length: OVERVIEW_ANOMALIES }, (_, i) => anomaly(i + 1));
-    const fetch = routes({
-      [`GET ${pipelinePaths.targets}`]: { data: { targets: fleet, next: 'more' } },
-      [`GET ${pipelinePaths.anomalies}`]: { data: { anomalies: recent, next: 'older' } },
-    });
+    const fetch = routes({ [`GET ${pipelinePaths.anomalies}`]: { data: { anomalies: recent, next: 'older' } } });
     renderPage();
-    expect(
-      await screen.findByText('1000 targets (the backend lists at most 1000; more are not shown)')
-    ).toBeInTheDocument();
     expect(
       await screen.findByText('The latest 200 are listed: the backend has more in the last 24 hours.')
     ).toBeInTheDocument();
@@ -182,14 +216,12 @@ describe('Overview', () => {
   });
 
   it('says nothing of more when the backend listed everything', async () => {
-    routes({
-      [`GET ${pipelinePaths.targets}`]: { data: { targets, next: null } },
-      [`GET ${pipelinePaths.anomalies}`]: { data: { anomalies: [anomaly(11)], next: null } },
-    });
+    routes({ [`GET ${pipelinePaths.anomalies}`]: { data: { anomalies: [anomaly(11)], next: null } } });
     renderPage();
     expect(await screen.findByText('3 targets')).toBeInTheDocument();
     await screen.findByTestId(testIds.feedback.falsePositive(11));
-    expect(screen.queryByText(/more are not shown|the backend has more/)).not.toBeInTheDocument();
+    expect(screen.queryByText(/the backend has more/)).not.toBeInTheDocument();
+    expect(pager()).toBeNull();
   });
 
   it('keeps the filter, severity, sort and page in the URL, so a link shows the same view', async () => {
@@ -197,16 +229,23 @@ describe('Overview', () => {
       target(`pod-${String(i).padStart(3, '0')}`, { score: i / 200, severity: i % 2 ? 'high' : null })
     );
     const high = fleet.filter((_, i) => i % 2).map((t) => t.id);
-    routes({ [`GET ${pipelinePaths.targets}`]: { data: { targets: fleet } } });
-    renderPage(undefined, '/overview?severity=high&sort=target&order=asc&page=2');
+    const fetch = routes({ [`GET ${pipelinePaths.targets}`]: listing(fleet) });
+    renderPage(undefined, '/overview?severity=high&sort=target&order=asc&cursor=50');
     await screen.findByTestId(testIds.overview.target('pod-101'));
+    expect(requestsTo(fetch, 'GET', pipelinePaths.targets)[0].params).toMatchObject({
+      severity: 'high',
+      sort: 'target',
+      order: 'asc',
+      cursor: '50',
+    });
     expect(rowOrder()).toEqual(high.slice(50));
-    expect(screen.getByText('60 of 120 targets')).toBeInTheDocument();
+    expect(screen.getByText('60 targets')).toBeInTheDocument();
     const severity = screen.getByRole('combobox', { name: 'Filter by severity' });
     expect(severity).toHaveValue('high');
 
     await user.click(screen.getByRole('button', { name: /^Target/ }));
     await user.type(screen.getByTestId(testIds.overview.filter), 'pod-0');
+    await screen.findByTestId(testIds.overview.target('pod-099'));
     expect(rowOrder()).toEqual(high.slice(0, 50).reverse());
     expect(locationSearch()).toEqual({
       severity: 'high',
@@ -215,7 +254,7 @@ describe('Overview', () => {
     });
 
     await chooseOption(user, severity, 'Any severity');
-    expect(screen.getByText('100 of 120 targets')).toBeInTheDocument();
+    expect(await screen.findByText('100 targets')).toBeInTheDocument();
     expect(locationSearch()).toEqual({ sort: 'target', q: 'pod-0' });
   });
 
@@ -228,7 +267,7 @@ describe('Overview', () => {
 
   it('says so when there are no targets yet', async () => {
     routes({
-      [`GET ${pipelinePaths.targets}`]: { data: { targets: [] } },
+      [`GET ${pipelinePaths.targets}`]: listing([]),
       [`GET ${pipelinePaths.anomalies}`]: { data: { anomalies: [] } },
     });
     renderPage();
@@ -236,7 +275,7 @@ describe('Overview', () => {
   });
 
   it('shows no empty state beside anomalies when no target is scored right now', async () => {
-    routes({ [`GET ${pipelinePaths.targets}`]: { data: { targets: [] } } });
+    routes({ [`GET ${pipelinePaths.targets}`]: listing([]) });
     renderPage();
     expect(await screen.findByTestId(testIds.overview.noTargetsScored)).toHaveTextContent(
       'No target is scored right now'

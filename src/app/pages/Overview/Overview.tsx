@@ -10,7 +10,7 @@ import { BackendStatus } from '../../components/BackendStatus/BackendStatus';
 import { usePluginSettings } from '../../pluginSettings';
 import { testIds } from '../../testIds';
 import { AnomalyList } from './AnomalyList';
-import { TargetsTable } from './TargetsTable';
+import { narrowed, TargetsTable, targetsQuery, useTargetsView } from './TargetsTable';
 
 export const OVERVIEW_REFRESH_MS = 15_000;
 const DAY_MS = 86_400_000;
@@ -34,7 +34,9 @@ export function Overview() {
 
 function Watched() {
   const styles = useStyles2(getStyles);
-  const targets = useBackendQuery(listTargets, 'targets', { refreshMs: OVERVIEW_REFRESH_MS });
+  const [view, setView] = useTargetsView();
+  const query = targetsQuery(view);
+  const targets = useBackendQuery(() => listTargets(query), JSON.stringify(query), { refreshMs: OVERVIEW_REFRESH_MS });
   const anomalies = useBackendQuery(recentAnomalies, 'anomalies', { refreshMs: OVERVIEW_REFRESH_MS });
 
   return (
@@ -45,8 +47,9 @@ function Watched() {
         </Text>
         <QueryStatus query={targets} what="the targets" />
         {targets.data &&
-          (targets.data.targets.length > 0 ? (
-            <TargetsTable targets={targets.data.targets} more={Boolean(targets.data.next)} />
+          // A filtered view or a later page that is empty still shows its filters and pager.
+          (targets.data.targets.length > 0 || narrowed(view) || view.cursor !== undefined ? (
+            <TargetsTable {...targets.data} view={view} onView={setView} />
           ) : anomalies.data && anomalies.data.anomalies.length > 0 ? (
             // Not an empty state: the anomalies below are data, recorded when their targets were scored.
             <Text color="secondary" element="p" data-testid={testIds.overview.noTargetsScored}>

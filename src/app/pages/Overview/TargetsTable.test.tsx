@@ -5,7 +5,8 @@ import { chooseOption, installComboboxLayout } from '../../testUtils/combobox';
 import { setupUser } from '../../testUtils/user';
 import { target } from '../../testUtils/fixtures';
 import { testIds } from '../../testIds';
-import { TargetsTable } from './TargetsTable';
+import type { TargetListQuery } from '../../api/pipeline';
+import { TargetsTable, targetsQuery, useTargetsView } from './TargetsTable';
 
 const user = setupUser();
 installComboboxLayout();
@@ -28,10 +29,19 @@ const targets = [
   }),
 ];
 
-function renderTable(more?: boolean) {
+/** The table in the view the URL names, as the Overview shows it, and a record of each view asked. */
+function ViewedTargets({ next, total }: { next?: string | null; total?: number }) {
+  const [view, onView] = useTargetsView();
+  views.push(targetsQuery(view));
+  return <TargetsTable targets={targets} next={next} total={total} view={view} onView={onView} />;
+}
+let views: TargetListQuery[] = [];
+
+function renderTable(page: { next?: string | null; total?: number } = {}) {
+  views = [];
   return render(
     <MemoryRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
-      <TargetsTable targets={targets} more={more} />
+      <ViewedTargets {...page} />
     </MemoryRouter>
   );
 }
@@ -64,35 +74,49 @@ describe('TargetsTable', () => {
     }
   });
 
-  it('tells screen readers the sort order on the header, and keeps the focus on the button clicked', async () => {
+  it('tells screen readers the sort order on the header, keeps the focus on the button clicked, and asks for that order', async () => {
     renderTable();
     expect(header('Anomaly score')).toHaveAttribute('aria-sort', 'descending');
     expect(header('Severity')).toHaveAttribute('aria-sort', 'none');
     await user.click(screen.getByRole('button', { name: 'Severity' }));
-    expect(rowOrder()).toEqual(['cart', 'checkout', 'search']);
+    expect(views.at(-1)).toMatchObject({ sort: 'severity', order: 'desc' });
+    // The rows are the backend's, in its order: the table sorts nothing itself.
+    expect(rowOrder()).toEqual(['cart', 'search', 'checkout']);
     expect(header('Severity')).toHaveAttribute('aria-sort', 'descending');
     expect(header('Anomaly score')).toHaveAttribute('aria-sort', 'none');
     expect(screen.getByRole('button', { name: 'Severity' })).toHaveFocus();
     await user.click(screen.getByRole('button', { name: 'Severity' }));
     expect(header('Severity')).toHaveAttribute('aria-sort', 'ascending');
-    expect(rowOrder()).toEqual(['search', 'checkout', 'cart']);
+    expect(views.at(-1)).toMatchObject({ sort: 'severity', order: 'asc' });
+    // The least time to failure first: ascending.
+    await user.click(screen.getByRole('button', { name: 'Time to failure' }));
+    expect(header('Time to failure')).toHaveAttribute('aria-sort', 'ascending');
+    expect(views.at(-1)).toMatchObject({ sort: 'timeToFailure', order: 'asc' });
   });
 
-  it('filters by severity and counts what is shown', async () => {
-    renderTable();
+  it('asks for a severity and counts what the backend says matches', async () => {
+    renderTable({ total: 1234 });
+    expect(screen.getByText('1234 targets')).toBeInTheDocument();
     expect(severityFilter()).toHaveValue('Any severity');
     await chooseOption(user, severityFilter(), 'medium');
     expect(severityFilter()).toHaveValue('medium');
-    expect(rowOrder()).toEqual(['checkout']);
-    expect(screen.getByText('1 of 3 targets')).toBeInTheDocument();
+    expect(views.at(-1)).toMatchObject({ severity: 'medium', cursor: undefined });
     await chooseOption(user, severityFilter(), 'Any severity');
-    expect(rowOrder()).toEqual(['cart', 'checkout', 'search']);
+    expect(views.at(-1)).toMatchObject({ severity: undefined });
   });
 
-  it('says when the backend has more targets than it listed, as the Models page does', async () => {
-    renderTable(true);
-    expect(screen.getByText('3 targets (the backend lists at most 1000; more are not shown)')).toBeInTheDocument();
-    await chooseOption(user, severityFilter(), 'medium');
-    expect(screen.getByText('1 of 3 targets (the backend lists at most 1000; more are not shown)')).toBeInTheDocument();
+  it("pages by the backend's cursor: next, previous and first", async () => {
+    renderTable({ next: 'page-2' });
+    const button = (name: string) => screen.getByRole('button', { name });
+    expect(button('First')).toBeDisabled();
+    expect(button('Previous')).toBeDisabled();
+    await user.click(button('Next'));
+    expect(views.at(-1)).toMatchObject({ cursor: 'page-2', sort: 'score', order: 'desc' });
+    expect(button('Previous')).toBeEnabled();
+    await user.click(button('Previous'));
+    expect(views.at(-1)).toMatchObject({ cursor: undefined });
+    await user.click(button('Next'));
+    await user.click(button('First'));
+    expect(views.at(-1)).toMatchObject({ cursor: undefined });
   });
 });

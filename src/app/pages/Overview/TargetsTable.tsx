@@ -1,36 +1,23 @@
-import React, { createContext, useContext, useId, useMemo } from 'react';
+import React, { createContext, useContext, useId, useMemo, useState } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Link } from 'react-router-dom';
-import { Badge, Combobox, Icon, Pagination, useStyles2, type Column } from '@grafana/ui';
-import { MAX_PAGE_LIMIT, type Target } from '../../../contract/pipeline';
-import { severitySchema } from '../../../contract/vocabulary';
+import { Badge, Button, Combobox, Icon, Stack, useStyles2, type Column } from '@grafana/ui';
+import { targetSortSchema, type Target, type TargetSort } from '../../../contract/pipeline';
+import { severitySchema, type Severity } from '../../../contract/vocabulary';
 import { PLUGIN_BASE_URL, ROUTES } from '../../../constants';
+import type { TargetListQuery } from '../../api/pipeline';
 import { AncestorAttributes, DataTable } from '../../components/DataTable/DataTable';
 import { LearningBadge } from '../../components/LearningBadge/LearningBadge';
 import { ListFilter } from '../../components/ListFilter/ListFilter';
 import { testIds } from '../../testIds';
-import { pageOf, TYPING, useUrlParams } from '../../utils/useUrlParams';
-import { countOf } from '../../../utils/count';
-import { crossingAt, SEVERITY_COLOR, SEVERITY_RANK, timeToFailureWords } from './format';
+import { TYPING, useUrlParams, type UrlParamsChange } from '../../utils/useUrlParams';
+import { counted } from '../../../utils/count';
+import { SEVERITY_COLOR, timeToFailureWords } from './format';
 import { ScoreSparkline } from './ScoreSparkline';
 import { COUNTDOWN_MS, useNow } from './useNow';
 
-type SortKey = 'target' | 'score' | 'severity' | 'timeToFailure' | 'openAnomalies';
-
-const SORTS: Record<SortKey, (t: Target) => number | string> = {
-  target: (t) => t.id,
-  score: (t) => t.score,
-  severity: (t) => (t.severity ? SEVERITY_RANK[t.severity] : -1),
-  // Soonest failure first when descending: no forecast sorts last. By crossing time: forecasts made
-  // at different steps count from different times.
-  timeToFailure: (t) => -crossingAt(t.timeToFailure),
-  openAnomalies: (t) => t.openAnomalies,
-};
-
-const isSortKey = (key: string): key is SortKey => Object.hasOwn(SORTS, key);
-
-const COLUMN_LABEL: Record<SortKey, string> = {
+const COLUMN_LABEL: Record<TargetSort, string> = {
   target: 'Target',
   score: 'Anomaly score',
   severity: 'Severity',
@@ -38,87 +25,128 @@ const COLUMN_LABEL: Record<SortKey, string> = {
   openAnomalies: 'Open anomalies',
 };
 
+/** A column's first click: the worst first (the soonest crossing is the least time to failure). */
+const FIRST_ORDER: Record<TargetSort, 'asc' | 'desc'> = {
+  target: 'desc',
+  score: 'desc',
+  severity: 'desc',
+  timeToFailure: 'asc',
+  openAnomalies: 'desc',
+};
+
 const SEVERITY_FILTER = [
   { value: 'any', label: 'Any severity' },
-  ...(['critical', 'high', 'medium', 'low'] as const).map((s) => ({ value: s, label: s })),
+  ...severitySchema.options.map((s) => ({ value: s, label: s })),
 ];
 
 /** Rows per page: a fleet has thousands of targets, and each row draws a sparkline. */
 export const TARGETS_PAGE_SIZE = 50;
 
-/** The view's search parameters in the URL (`?q=cart&severity=critical&sort=target&order=asc&page=2`). */
-const VIEW_DEFAULTS = { q: '', severity: 'any', sort: 'score', order: 'desc', page: '1' };
+/**
+ * The view's search parameters in the URL (`?q=cart&severity=critical&sort=target&order=asc&cursor=...`);
+ * `cursor` is the page's (the backend's `next` of the page before).
+ */
+const VIEW_DEFAULTS = { q: '', severity: 'any', sort: 'score', order: 'desc', cursor: '' };
+
+/** The targets the Overview shows: filtered, sorted and paged by the backend over the whole fleet. */
+export interface TargetsView {
+  filter: string;
+  severity: Severity | 'any';
+  sort: { key: TargetSort; desc: boolean };
+  cursor?: string;
+}
 
 /** The view as the URL says it; what does not parse (an edited or old link) is the default. */
-function parseView(raw: typeof VIEW_DEFAULTS) {
+function parseView(raw: typeof VIEW_DEFAULTS): TargetsView {
   const severity = severitySchema.safeParse(raw.severity);
+  const sort = targetSortSchema.safeParse(raw.sort);
   return {
     filter: raw.q,
     severity: severity.success ? severity.data : 'any',
-    sort: {
-      key: isSortKey(raw.sort) ? raw.sort : 'score',
-      desc: raw.order !== 'asc',
-    },
-    page: pageOf(raw.page),
+    sort: { key: sort.success ? sort.data : 'score', desc: raw.order !== 'asc' },
+    cursor: raw.cursor || undefined,
   };
 }
 
+/** A change of the view: a new filter or sort starts from the first page. */
+export type ViewChange = (patch: Partial<typeof VIEW_DEFAULTS>, change?: UrlParamsChange) => void;
+
+/** The Overview's view of the targets, kept in the URL so that a view is a link. */
+export function useTargetsView(): [TargetsView, ViewChange] {
+  const [raw, setView] = useUrlParams(VIEW_DEFAULTS);
+  return [useMemo(() => parseView(raw), [raw]), setView];
+}
+
+/** What the backend is asked for the view's page. */
+export function targetsQuery(view: TargetsView): TargetListQuery {
+  return {
+    q: view.filter.trim() || undefined,
+    severity: view.severity === 'any' ? undefined : view.severity,
+    sort: view.sort.key,
+    order: view.sort.desc ? 'desc' : 'asc',
+    cursor: view.cursor,
+    limit: TARGETS_PAGE_SIZE,
+  };
+}
+
+/** Whether the view narrows the fleet: an empty page is then no empty fleet. */
+export const narrowed = (view: TargetsView) => view.filter.trim() !== '' || view.severity !== 'any';
+
 /**
- * The watched targets, sortable, filterable and paged; each links to its detail. `more`: the
- * backend has targets beyond these (it lists at most MAX_PAGE_LIMIT at once), which the count says.
+ * A page of the watched targets, as the backend sorted and filtered the whole fleet; each links to
+ * its detail. The headers, the filters and the pager change the view (`onView`), which the page
+ * asks the backend for. `total`: the targets the filters match (absent from backends before it).
  */
 export function TargetsTable({
   targets,
-  more = false,
+  next,
+  total,
+  view,
+  onView,
   nowMs,
 }: {
   targets: Target[];
-  more?: boolean;
+  next?: string | null;
+  total?: number;
+  view: TargetsView;
+  onView: ViewChange;
   /** What times to failure count from (absent: the clock, renewed every COUNTDOWN_MS). */
   nowMs?: number;
 }) {
   const styles = useStyles2(getStyles);
   const clock = useNow(COUNTDOWN_MS);
-  const [raw, setView] = useUrlParams(VIEW_DEFAULTS);
-  const { filter, severity, sort, page } = useMemo(() => parseView(raw), [raw]);
   const severityLabel = useId();
-
-  const rows = useMemo(() => {
-    const needle = filter.trim().toLowerCase();
-    const pick = SORTS[sort.key];
-    return targets
-      .filter((t) => severity === 'any' || t.severity === severity)
-      .filter((t) => !needle || t.id.toLowerCase().includes(needle) || t.failureModel?.includes(needle))
-      .sort((a, b) => {
-        const [x, y] = [pick(a), pick(b)];
-        const order = x < y ? -1 : x > y ? 1 : 0;
-        return sort.desc ? -order : order;
-      });
-  }, [targets, filter, severity, sort]);
-  const pages = Math.max(1, Math.ceil(rows.length / TARGETS_PAGE_SIZE));
-  // A refresh or a filter can shrink the list under the page shown: stay on the last one.
-  const current = Math.min(page, pages);
-  const shown = useMemo(
-    () => rows.slice((current - 1) * TARGETS_PAGE_SIZE, current * TARGETS_PAGE_SIZE),
-    [rows, current]
-  );
+  const { sort } = view;
+  // The cursors of the pages before this one, for Previous: the backend links only forward.
+  const [trail, setTrail] = useState<Array<string | undefined>>([]);
+  const filtered = (patch: Partial<typeof VIEW_DEFAULTS>, change?: UrlParamsChange) => {
+    setTrail([]);
+    onView({ ...patch, cursor: undefined }, change);
+  };
   const sorting = useMemo(
     () => ({
       sort,
-      onSort: (key: SortKey) =>
-        setView({ sort: key, order: sort.key === key && sort.desc ? 'asc' : 'desc', page: undefined }),
+      onSort: (key: TargetSort) => {
+        setTrail([]);
+        const order = sort.key === key ? (sort.desc ? 'asc' : 'desc') : FIRST_ORDER[key];
+        onView({ sort: key, order, cursor: undefined });
+      },
     }),
-    [sort, setView]
+    [sort, onView]
   );
+  const page = (cursor: string | undefined, before: Array<string | undefined>) => {
+    setTrail(before);
+    onView({ cursor });
+  };
 
   return (
     <section aria-label="Targets" data-testid={testIds.overview.targets}>
       <ListFilter
         label="Filter targets"
         placeholder="Filter by target, label or failure model"
-        value={filter}
-        onChange={(q) => setView({ q, page: undefined }, TYPING)}
-        count={`${countOf(rows.length, targets.length, 'target')}${more ? ` (the backend lists at most ${MAX_PAGE_LIMIT}; more are not shown)` : ''}`}
+        value={view.filter}
+        onChange={(q) => filtered({ q }, TYPING)}
+        count={total === undefined ? '' : counted(total, 'target')}
         testId={testIds.overview.filter}
       >
         {/* Combobox takes no aria-label: its name comes from this unseen text. */}
@@ -129,8 +157,8 @@ export function TargetsTable({
           aria-labelledby={severityLabel}
           width={20}
           options={SEVERITY_FILTER}
-          value={severity}
-          onChange={(o) => setView({ severity: o.value, page: undefined })}
+          value={view.severity}
+          onChange={(o) => filtered({ severity: o.value })}
         />
       </ListFilter>
       <SortContext.Provider value={sorting}>
@@ -138,18 +166,45 @@ export function TargetsTable({
           <DataTable
             className={styles.table}
             columns={COLUMNS}
-            data={shown}
+            data={targets}
             getRowId={targetId}
             rowAttributes={targetRow}
           />
         </NowContext.Provider>
       </SortContext.Provider>
-      <Pagination
-        currentPage={current}
-        numberOfPages={pages}
-        onNavigate={(p) => setView({ page: String(p) })}
-        hideWhenSinglePage
-      />
+      {(view.cursor !== undefined || next) && (
+        <nav aria-label="Pages of targets">
+          <Stack gap={1}>
+            <Button
+              variant="secondary"
+              size="sm"
+              icon="angle-double-left"
+              disabled={view.cursor === undefined}
+              onClick={() => page(undefined, [])}
+            >
+              First
+            </Button>
+            <Button
+              variant="secondary"
+              size="sm"
+              icon="angle-left"
+              disabled={trail.length === 0}
+              onClick={() => page(trail[trail.length - 1], trail.slice(0, -1))}
+            >
+              Previous
+            </Button>
+            <Button
+              variant="secondary"
+              size="sm"
+              icon="angle-right"
+              disabled={!next}
+              onClick={() => next && page(next, [...trail, view.cursor])}
+            >
+              Next
+            </Button>
+          </Stack>
+        </nav>
+      )}
     </section>
   );
 }
@@ -157,14 +212,13 @@ export function TargetsTable({
 const targetId = (t: Target) => t.id;
 const targetRow = (t: Target) => ({ 'data-testid': testIds.overview.target(t.id) });
 
-type Sort = { key: SortKey; desc: boolean };
+type Sort = TargetsView['sort'];
 
 /**
- * The table sorts its rows itself, before filtering and paging; the header buttons read and change
- * that order through this context, so that the columns stay the same objects and a button keeps its
- * focus when clicked.
+ * The order the backend was asked for; the header buttons read and change it through this context, so
+ * that the columns stay the same objects and a button keeps its focus when clicked.
  */
-const SortContext = createContext<{ sort: Sort; onSort: (key: SortKey) => void }>({
+const SortContext = createContext<{ sort: Sort; onSort: (key: TargetSort) => void }>({
   sort: { key: 'score', desc: true },
   onSort: () => {},
 });
@@ -172,7 +226,7 @@ const SortContext = createContext<{ sort: Sort; onSort: (key: SortKey) => void }
 /** What the times to failure count from; a context, like the sort, so that the columns stay the same objects. */
 const NowContext = createContext(0);
 
-const header = (column: SortKey) =>
+const header = (column: TargetSort) =>
   function SortHeader() {
     return <SortButton column={column} />;
   };
@@ -210,7 +264,7 @@ const COLUMNS: Array<Column<Target>> = [
 ];
 
 /** A column's header: a button that sorts by it (descending first), its `th` telling screen readers the order. */
-function SortButton({ column }: { column: SortKey }) {
+function SortButton({ column }: { column: TargetSort }) {
   const styles = useStyles2(getStyles);
   const { sort, onSort } = useContext(SortContext);
   const sorted = sort.key === column;

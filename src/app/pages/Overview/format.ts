@@ -1,7 +1,6 @@
 import { forecastStale, secondsLeft, type Severity, type TimeToFailure } from '../../../contract/pipeline';
 import { formatTime } from '../../../utils/time';
 
-export const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
 export const SEVERITY_COLOR: Record<Severity, 'red' | 'orange' | 'blue' | 'purple'> = {
   critical: 'red',
   high: 'orange',
@@ -43,9 +42,4 @@ export function timeToFailureWords(ttf: TimeToFailure, nowMs: number): TimeToFai
     at: formatTime(ttf.fromMs + ttf.seconds * 1000),
     ...(forecastStale(ttf, nowMs) ? { asOf: formatTime(ttf.fromMs) } : {}),
   };
-}
-
-/** When the crossing is expected, epoch ms (no forecast: never): what the targets sort by. */
-export function crossingAt(ttf: TimeToFailure | null): number {
-  return ttf ? ttf.fromMs + ttf.seconds * 1000 : Number.POSITIVE_INFINITY;
 }

@@ -19,9 +19,15 @@ import {
   targetsResponseSchema,
   watchesResponseSchema,
 } from '../../../contract/pipeline';
+import {
+  RETRAIN_REQUEST_EXPIRES_AFTER_MS,
+  retrainRequestsQuerySchema,
+  retrainRequestsResponseSchema,
+} from '../../../contract/retrainRequests';
 import { targetDetailSchema } from '../../../contract/targetDetail';
 import { wholeNumberParamSchema } from '../../../contract/vocabulary';
 import { PipelineError, type Pipeline } from '../../pipeline/pipeline';
+import { retrainRefusal, RetiredTargetError } from '../../pipeline/trainingRequests';
 import { grafanaUser } from '../auth';
 
 /** An anomaly's id in a path (`/api/anomalies/7`), in decimal digits only: `1e2` or `0x1` is no id. */
@@ -133,7 +139,12 @@ export function pipelineRoutes(pipeline: Pipeline): FastifyPluginAsyncZod {
       {
         schema: {
           body: retrainBodySchema.optional(),
-          response: { 200: retrainResponseSchema, 202: retrainResponseSchema, 404: errorBodySchema },
+          response: {
+            200: retrainResponseSchema,
+            202: retrainResponseSchema,
+            404: errorBodySchema,
+            409: errorBodySchema,
+          },
         },
       },
       async (request, reply) => {
@@ -143,9 +154,23 @@ export function pipelineRoutes(pipeline: Pipeline): FastifyPluginAsyncZod {
           // Accepted: part of it runs on other replicas at their next cycle.
           return reply.code(result.queued ? 202 : 200).send(result);
         } catch (err) {
-          return refused(reply, err);
+          const refusal = await retrainRefusal(pipeline.repo, body, err);
+          if (refusal instanceof RetiredTargetError) {
+            return reply.code(409).send({ error: 'retired', message: refusal.message });
+          }
+          return refused(reply, refusal);
         }
       }
+    );
+
+    // What became of "Retrain now" queued for other replicas (202): queued, running, done or expired.
+    app.get(
+      '/api/models/retrain-requests',
+      { schema: { querystring: retrainRequestsQuerySchema, response: { 200: retrainRequestsResponseSchema } } },
+      async (request) => ({
+        requests: await pipeline.repo.retrainRequestList(request.query),
+        expiresAfterMs: RETRAIN_REQUEST_EXPIRES_AFTER_MS,
+      })
     );
 
     app.get('/api/watches', { schema: { response: { 200: watchesResponseSchema } } }, async () => ({

@@ -11,14 +11,29 @@ import type {
   Target,
 } from '../../../contract/pipeline';
 import type { AnomalyRecord, PredictionRecord } from '../targetModel';
+import type { AnomalyCutoffs, DetectionPruneBatch } from './detectionPrune';
 import type { NewModelVersion } from './modelTable';
-import type { NewRetrainRequest, RetrainRequest, TargetShareCount } from './retrainRequestTable';
+import type { RetrainRequestView } from '../../../contract/retrainRequests';
+import type {
+  NewRetrainRequest,
+  RetrainClaim,
+  RetrainRequest,
+  ShareRequest,
+  TargetShareCount,
+} from './retrainRequestTable';
 import type { StoredCheckpoint, StoredTarget, TargetRecord } from './targetTable';
 import type { StoredPeers } from './watchTable';
 import type { SummaryPage, SummaryQuery, TargetSummary } from './summaryTable';
 
+export type { AnomalyCutoffs, DetectionPruneBatch } from './detectionPrune';
 export type { NewModelVersion } from './modelTable';
-export type { NewRetrainRequest, RetrainRequest, TargetShareCount } from './retrainRequestTable';
+export type {
+  NewRetrainRequest,
+  RetrainClaim,
+  RetrainRequest,
+  ShareRequest,
+  TargetShareCount,
+} from './retrainRequestTable';
 export type { StoredCheckpoint, StoredTarget, TargetRecord } from './targetTable';
 export type { StoredPeers } from './watchTable';
 export type { SummaryPage, SummaryQuery, TargetSummary } from './summaryTable';
@@ -111,14 +126,24 @@ export interface PipelineRepository {
   models(q: Partial<ModelsQuery>): Promise<ModelVersion[]>;
   /** Replicas sharing the watches: leaves retrain requests for the replicas holding their targets (retrainRequestTable.ts). */
   queueRetraining(requests: NewRetrainRequest[]): Promise<void>;
-  /** The requests still waiting for `replica`, oldest first. */
-  retrainRequests(replica: string): Promise<RetrainRequest[]>;
-  /** Records what the run of these requests did; a request done already stays as it was. */
-  finishRetraining(ids: number[], at: number, outcome: RetrainResponse): Promise<void>;
-  /** Hands a waiting request to another replica (its target moved there). */
-  readdressRetraining(id: number, replica: string): Promise<void>;
-  /** How many listed targets of these watches each replica holds. */
-  targetShareCounts(watches: string[]): Promise<TargetShareCount[]>;
+  /** Queues a request per listed target of the watches another replica holds; resolves to how many each holds. */
+  queueShareRetraining(share: ShareRequest): Promise<TargetShareCount[]>;
+  /** The requests waiting that `replica` may take (unclaimed, its own, or abandoned before the lapse), oldest first. */
+  takeableRetraining(claim: Omit<RetrainClaim, 'at'>): Promise<RetrainRequest[]>;
+  /** Takes the waiting ones of these requests for the claim's replica; resolves to the ids it took (another may hold the rest). */
+  claimRetraining(ids: number[], claim: RetrainClaim): Promise<number[]>;
+  /** Records what the run of these requests did, on those `replica` still holds; resolves to how many. */
+  finishRetraining(requests: RetrainRequest[], replica: string, at: number, outcome: RetrainResponse): Promise<number>;
+  /** Answers as expired the requests asked before `requestedBefore` that nobody holds a claim on since `lapsedBefore`; resolves to how many. */
+  expireRetraining(at: number, requestedBefore: number, lapsedBefore: number): Promise<number>;
+  /** Requests newest first, of one target when given, as the API lists them. */
+  retrainRequestList(q: { target?: string; limit: number }): Promise<RetrainRequestView[]>;
+  /** Retention (retention.ts): deletes one batch of the closed anomalies detectionPrune.ts allows, with their feedback. */
+  pruneAnomalies(cutoffs: AnomalyCutoffs, limit: number): Promise<DetectionPruneBatch>;
+  /** Retention: deletes one batch of prediction rows made, and due, before `before`. */
+  prunePredictions(before: number, limit: number): Promise<DetectionPruneBatch>;
+  /** Retention: deletes one batch of model versions nothing runs, trained before `before`. */
+  pruneModels(before: number, limit: number): Promise<DetectionPruneBatch>;
 }
 
 /** The query of one of the repository's lists, as the API takes it. */

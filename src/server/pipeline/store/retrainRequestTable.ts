@@ -1,22 +1,24 @@
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { RetrainResponse } from '../../../contract/pipeline';
-import type { TableDefinition } from '../../store/ddl';
-import { decodeRow } from '../../store/rows';
+import type { RetrainRequestView } from '../../../contract/retrainRequests';
+import type { ColumnType, TableDefinition } from '../../store/ddl';
+import { decodeRow, jsonColumn } from '../../store/rows';
 
 /**
- * retrain_requests: "Retrain now" for targets another replica holds, left in the store for that
- * replica to run at its next cycle (sharedRetraining.ts). A replica's targets live in its memory
- * alone, so only it can retrain them; the store is what replicas share (they do not know each
- * other's addresses), and a request kept there outlives a restart of either side.
+ * retrain_requests: "Retrain now" for targets another replica holds, left in the store for the
+ * replica holding each target to run after its next cycle (sharedRetraining.ts). A replica's
+ * targets live in its memory alone, so only it can retrain them; the store is what replicas share
+ * (they do not know each other's addresses), and a request kept there outlives a restart of either
+ * side. As migration 0018 created it; RETRAIN_CLAIM_COLUMNS were added by 0020.
  */
 export const RETRAIN_REQUESTS: TableDefinition = {
   name: 'retrain_requests',
   columns: {
     id: 'id',
-    /** The replica asked to run it: the one that listed the target (or targets) last. */
+    /** The replica that held the target (or targets) when the request was queued. */
     replica: 'text',
-    /** What to retrain, as the request's body said: a target, a watch, or (both null) every target. */
+    /** What to retrain: a target (and its watch), or (target null, from builds before 0020) a replica's share of a watch or of all. */
     watch: 'text?',
     target_id: 'text?',
     requested_by: 'text',
@@ -29,6 +31,19 @@ export const RETRAIN_REQUESTS: TableDefinition = {
   indexes: { retrain_requests_pending: ['replica', 'done_at'] },
 };
 
+/**
+ * Migration 0020's columns: whichever replica holds a request's target takes it with a claim before
+ * running it, so two replicas that both believe they hold the target (for a moment, while the
+ * member list changes) run it once; one nobody takes is answered as expired.
+ */
+export const RETRAIN_CLAIM_COLUMNS = {
+  /** The replica that took it, and when: a claim older than CLAIM_LAPSES_AFTER_MS may be taken again. */
+  claimed_by: 'text?',
+  claimed_at: 'bigint?',
+  /** Set instead of done_at when nobody took it in time. */
+  expired_at: 'bigint?',
+} satisfies Record<string, ColumnType>;
+
 /** A request as it is queued. */
 export interface NewRetrainRequest {
   replica: string;
@@ -38,15 +53,30 @@ export interface NewRetrainRequest {
   requestedAt: number;
 }
 
-/** A request waiting for its replica. */
+/** A request still waiting to be run. */
 export interface RetrainRequest extends NewRetrainRequest {
   id: number;
+  claimedBy: string | null;
 }
 
-/** How many listed targets of the selection each replica holds. */
+/** How many targets of the selection each replica holds. */
 export interface TargetShareCount {
   replica: string;
   targets: number;
+}
+
+/** A claim: who takes the requests, when, and before when an earlier claim counts as abandoned. */
+export interface RetrainClaim {
+  replica: string;
+  at: number;
+  lapsedBefore: number;
+}
+
+/** "Retrain all" (or a watch) asked of `requestedBy`: one request per listed target of `watches` another replica holds. */
+export interface ShareRequest {
+  watches: string[];
+  requestedBy: string;
+  requestedAt: number;
 }
 
 const requestRowSchema = z
@@ -57,6 +87,7 @@ const requestRowSchema = z
     target_id: z.string().nullable(),
     requested_by: z.string(),
     requested_at: z.number(),
+    claimed_by: z.string().nullable(),
   })
   .transform((r): RetrainRequest => ({
     id: r.id,
@@ -65,31 +96,101 @@ const requestRowSchema = z
     target: r.target_id,
     requestedBy: r.requested_by,
     requestedAt: r.requested_at,
+    claimedBy: r.claimed_by,
   }));
 
-const shareRowSchema = z.object({ replica: z.string(), targets: z.number().int() });
+const failedSchema = z.array(z.object({ target: z.string(), error: z.string() }));
+
+const viewRowSchema = z
+  .object({
+    id: z.number().int(),
+    replica: z.string(),
+    watch: z.string().nullable(),
+    target_id: z.string().nullable(),
+    requested_by: z.string(),
+    requested_at: z.number(),
+    claimed_by: z.string().nullable(),
+    done_at: z.number().nullable(),
+    expired_at: z.number().nullable(),
+    trained: z.number().int().nullable(),
+    failed: jsonColumn(failedSchema).nullable(),
+  })
+  .transform((r): RetrainRequestView => ({
+    id: r.id,
+    watch: r.watch,
+    target: r.target_id,
+    replica: r.replica,
+    requestedBy: r.requested_by,
+    requestedAt: r.requested_at,
+    state:
+      r.expired_at !== null ? 'expired' : r.done_at !== null ? 'done' : r.claimed_by !== null ? 'running' : 'queued',
+    claimedBy: r.claimed_by,
+    answeredAt: r.expired_at ?? r.done_at,
+    trained: r.trained,
+    failed: r.failed,
+  }));
+
+export const shareCountSchema = z.object({ replica: z.string(), targets: z.number().int() });
+const claimedRowSchema = z.object({ id: z.number().int() });
 
 export const readRetrainRequest = (raw: unknown) => decodeRow(requestRowSchema, RETRAIN_REQUESTS.name, raw);
-export const readShareCount = (raw: unknown) => decodeRow(shareRowSchema, 'pipeline_target_summaries', raw);
+export const readRetrainRequestView = (raw: unknown) => decodeRow(viewRowSchema, RETRAIN_REQUESTS.name, raw);
+export const readShareCount = (raw: unknown) => decodeRow(shareCountSchema, 'pipeline_target_summaries', raw);
+export const readClaimed = (raw: unknown) => decodeRow(claimedRowSchema, RETRAIN_REQUESTS.name, raw).id;
 
-/** The requests waiting for a replica, oldest first (`?` placeholder). */
-export const PENDING_REQUESTS_SQL = `SELECT id, replica, watch, target_id, requested_by, requested_at FROM retrain_requests
-  WHERE replica = ? AND done_at IS NULL ORDER BY id`;
+/** Waiting: neither run nor expired. */
+const WAITING = 'done_at IS NULL AND expired_at IS NULL';
+/** Free to take by `?` (the replica, then the lapse): unclaimed, claimed by it already (a retry), or abandoned. */
+const TAKEABLE = '(claimed_by IS NULL OR claimed_by = ? OR claimed_at < ?)';
+const placeholders = (n: number): string => Array(n).fill('?').join(', ');
 
-/** Marks requests done with their outcome (`?`: done_at, trained, failed, then the ids). */
-export const finishSql = (ids: number): string =>
-  `UPDATE retrain_requests SET done_at = ?, trained = ?, failed = ? WHERE done_at IS NULL AND id IN (${Array(ids).fill('?').join(', ')})`;
+/** The requests a replica may take, oldest first (`?`: the replica, the lapse). */
+export const TAKEABLE_REQUESTS_SQL = `SELECT id, replica, watch, target_id, requested_by, requested_at, claimed_by
+  FROM retrain_requests WHERE ${WAITING} AND ${TAKEABLE} ORDER BY id`;
 
 /**
- * Listed targets per replica, of the watches given (`?` each): the replicas to queue "retrain all"
- * for, and how many of the targets each holds.
+ * Takes the waiting requests among the ids for a replica (`?`: replica, at, replica, lapse, then the
+ * ids), answering those it took. One statement: of two replicas claiming at once, each request goes
+ * to one (PostgreSQL re-checks the condition on the row the other's update left).
  */
+export const claimSql = (ids: number): string =>
+  `UPDATE retrain_requests SET claimed_by = ?, claimed_at = ?
+  WHERE ${WAITING} AND ${TAKEABLE} AND id IN (${placeholders(ids)}) RETURNING id`;
+
+/** Records a run's outcome on one request its replica still holds the claim of (`?`: done_at, trained, failed, replica, id). */
+export const FINISH_SQL = `UPDATE retrain_requests SET done_at = ?, trained = ?, failed = ?
+  WHERE ${WAITING} AND claimed_by = ? AND id = ?`;
+
+/**
+ * Answers as expired what waited since before a time without anyone taking it, or whose taker
+ * abandoned it (`?`: expired_at, requested before, lapse).
+ */
+export const EXPIRE_SQL = `UPDATE retrain_requests SET expired_at = ?
+  WHERE ${WAITING} AND requested_at < ? AND (claimed_by IS NULL OR claimed_at < ?)`;
+
+/** Newest first, of one target or of all (`?`: [target,] limit). */
+export const listSql = (byTarget: boolean): string =>
+  `SELECT id, replica, watch, target_id, requested_by, requested_at, claimed_by, done_at, expired_at, trained, failed
+  FROM retrain_requests${byTarget ? ' WHERE target_id = ?' : ''} ORDER BY id DESC LIMIT ?`;
+
+/** Listed targets per replica but one, of the watches given (`?`: the watches, then the replica left out). */
 export const shareCountsSql = (watches: number): string =>
   `SELECT owner AS replica, COUNT(*) AS targets FROM pipeline_target_summaries
-  WHERE watch IN (${Array(watches).fill('?').join(', ')}) GROUP BY owner ORDER BY owner`;
+  WHERE watch IN (${placeholders(watches)}) AND owner <> ? GROUP BY owner ORDER BY owner`;
+
+/**
+ * One request per listed target of the watches another replica holds (`?`: by, at, the watches, by);
+ * cast, as PostgreSQL reads an untyped parameter in a SELECT list as text.
+ */
+export const queueShareSql = (watches: number): string =>
+  `INSERT INTO retrain_requests (replica, watch, target_id, requested_by, requested_at)
+  SELECT owner, watch, id, CAST(? AS TEXT), CAST(? AS BIGINT) FROM pipeline_target_summaries
+  WHERE watch IN (${placeholders(watches)}) AND owner <> ? ORDER BY owner, watch, id`;
+
+export const shareValues = (r: ShareRequest): unknown[] => [r.requestedBy, r.requestedAt, ...r.watches, r.requestedBy];
+export const shareCountValues = (r: ShareRequest): unknown[] => [...r.watches, r.requestedBy];
 
 export const INSERT_REQUEST_SQL = `INSERT INTO retrain_requests (replica, watch, target_id, requested_by, requested_at) VALUES (?, ?, ?, ?, ?)`;
-export const READDRESS_SQL = `UPDATE retrain_requests SET replica = ? WHERE done_at IS NULL AND id = ?`;
 
 export const requestValues = (r: NewRetrainRequest): unknown[] => [
   r.replica,
@@ -98,6 +199,25 @@ export const requestValues = (r: NewRetrainRequest): unknown[] => [
   r.requestedBy,
   r.requestedAt,
 ];
+
+/** Ids per claim statement: well under SQLite's 32,766 parameters and PostgreSQL's 65,535. */
+export const CLAIM_CHUNK = 500;
+
+/**
+ * Each request's failures from the outcome of the run of `requests`: those naming its target, and
+ * those naming none of the run's targets (the whole run's: its watch failed). A share request (no
+ * target) has them all.
+ */
+export function failuresOf(
+  requests: readonly RetrainRequest[],
+  outcome: RetrainResponse
+): Array<RetrainResponse['failed']> {
+  const targets = new Set(requests.map((r) => r.target));
+  const general = outcome.failed.filter((f) => !targets.has(f.target));
+  return requests.map((r) =>
+    r.target === null ? outcome.failed : [...outcome.failed.filter((f) => f.target === r.target), ...general]
+  );
+}
 
 /** The SQLite side (the statements are PostgreSQL's too, numbered). */
 export class RetrainRequestTable {
@@ -108,26 +228,54 @@ export class RetrainRequestTable {
     this.db.transaction(() => requests.forEach((r) => insert.run(...requestValues(r))))();
   }
 
-  pending(replica: string): RetrainRequest[] {
-    return this.db.prepare(PENDING_REQUESTS_SQL).all(replica).map(readRetrainRequest);
-  }
-
-  finish(ids: number[], at: number, outcome: RetrainResponse): void {
-    if (ids.length > 0) {
-      this.db.prepare(finishSql(ids.length)).run(at, outcome.trained, JSON.stringify(outcome.failed), ...ids);
+  queueShare(r: ShareRequest): TargetShareCount[] {
+    if (r.watches.length === 0) {
+      return [];
     }
+    return this.db.transaction(() => {
+      const counts = this.db
+        .prepare(shareCountsSql(r.watches.length))
+        .all(...shareCountValues(r))
+        .map(readShareCount);
+      this.db.prepare(queueShareSql(r.watches.length)).run(...shareValues(r));
+      return counts;
+    })();
   }
 
-  readdress(id: number, replica: string): void {
-    this.db.prepare(READDRESS_SQL).run(replica, id);
+  takeable(claim: Omit<RetrainClaim, 'at'>): RetrainRequest[] {
+    return this.db.prepare(TAKEABLE_REQUESTS_SQL).all(claim.replica, claim.lapsedBefore).map(readRetrainRequest);
   }
 
-  shareCounts(watches: string[]): TargetShareCount[] {
-    return watches.length === 0
-      ? []
-      : this.db
-          .prepare(shareCountsSql(watches.length))
-          .all(...watches)
-          .map(readShareCount);
+  claim(ids: number[], c: RetrainClaim): number[] {
+    const claimed: number[] = [];
+    for (let i = 0; i < ids.length; i += CLAIM_CHUNK) {
+      const chunk = ids.slice(i, i + CLAIM_CHUNK);
+      const rows = this.db.prepare(claimSql(chunk.length)).all(c.replica, c.at, c.replica, c.lapsedBefore, ...chunk);
+      claimed.push(...rows.map(readClaimed));
+    }
+    return claimed;
+  }
+
+  finish(requests: RetrainRequest[], replica: string, at: number, outcome: RetrainResponse): number {
+    const finish = this.db.prepare(FINISH_SQL);
+    const failed = failuresOf(requests, outcome);
+    return this.db.transaction(() =>
+      requests.reduce(
+        (n, r, i) => n + finish.run(at, outcome.trained, JSON.stringify(failed[i]), replica, r.id).changes,
+        0
+      )
+    )();
+  }
+
+  expire(at: number, requestedBefore: number, lapsedBefore: number): number {
+    return this.db.prepare(EXPIRE_SQL).run(at, requestedBefore, lapsedBefore).changes;
+  }
+
+  list(q: { target?: string; limit: number }): RetrainRequestView[] {
+    const params = q.target === undefined ? [q.limit] : [q.target, q.limit];
+    return this.db
+      .prepare(listSql(q.target !== undefined))
+      .all(...params)
+      .map(readRetrainRequestView);
   }
 }

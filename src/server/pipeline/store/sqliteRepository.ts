@@ -1,9 +1,15 @@
 import type Database from 'better-sqlite3';
 import { AnomalyTable, UnreadableFeedback } from './anomalyTable';
+import { SqliteDetectionPrune, type AnomalyCutoffs } from './detectionPrune';
 import { ModelTable, type NewModelVersion } from './modelTable';
 import { PredictionTable } from './predictionTable';
 import { readableTargets, type CycleWrite, type ListQuery, type PipelineRepository } from './repository';
-import { RetrainRequestTable, type NewRetrainRequest } from './retrainRequestTable';
+import {
+  RetrainRequestTable,
+  type NewRetrainRequest,
+  type RetrainClaim,
+  type ShareRequest,
+} from './retrainRequestTable';
 import { SummaryTable, type SummaryQuery } from './summaryTable';
 import { TargetTable } from './targetTable';
 import { WatchTable } from './watchTable';
@@ -21,6 +27,8 @@ export class SqlitePipelineRepository implements PipelineRepository {
   private readonly modelTable: ModelTable;
   private readonly summaryTable: SummaryTable;
   private readonly retrainRequestTable: RetrainRequestTable;
+  /** Prepared at the first prune: its statements name an index only a fully migrated store has. */
+  private prune?: SqliteDetectionPrune;
 
   /** `committed`: told after each cycle's commit (the store's WAL checkpoints follow it); `warn`: the store's warnings. */
   constructor(
@@ -143,19 +151,43 @@ export class SqlitePipelineRepository implements PipelineRepository {
     this.retrainRequestTable.queue(requests);
   }
 
-  async retrainRequests(replica: string) {
-    return this.retrainRequestTable.pending(replica);
+  async queueShareRetraining(share: ShareRequest) {
+    return this.retrainRequestTable.queueShare(share);
   }
 
-  async finishRetraining(...[ids, at, outcome]: Parameters<PipelineRepository['finishRetraining']>) {
-    this.retrainRequestTable.finish(ids, at, outcome);
+  async takeableRetraining(claim: Omit<RetrainClaim, 'at'>) {
+    return this.retrainRequestTable.takeable(claim);
   }
 
-  async readdressRetraining(id: number, replica: string) {
-    this.retrainRequestTable.readdress(id, replica);
+  async claimRetraining(ids: number[], claim: RetrainClaim) {
+    return this.retrainRequestTable.claim(ids, claim);
   }
 
-  async targetShareCounts(watches: string[]) {
-    return this.retrainRequestTable.shareCounts(watches);
+  async finishRetraining(...[requests, replica, at, outcome]: Parameters<PipelineRepository['finishRetraining']>) {
+    return this.retrainRequestTable.finish(requests, replica, at, outcome);
+  }
+
+  async expireRetraining(at: number, requestedBefore: number, lapsedBefore: number) {
+    return this.retrainRequestTable.expire(at, requestedBefore, lapsedBefore);
+  }
+
+  async retrainRequestList(q: { target?: string; limit: number }) {
+    return this.retrainRequestTable.list(q);
+  }
+
+  async pruneAnomalies(cutoffs: AnomalyCutoffs, limit: number) {
+    return this.pruner().anomalies(cutoffs, limit);
+  }
+
+  async prunePredictions(before: number, limit: number) {
+    return this.pruner().predictions(before, limit);
+  }
+
+  async pruneModels(before: number, limit: number) {
+    return this.pruner().models(before, limit);
+  }
+
+  private pruner(): SqliteDetectionPrune {
+    return (this.prune ??= new SqliteDetectionPrune(this.db));
   }
 }

@@ -13,7 +13,7 @@ describe('the stored target listing', () => {
   ] as const)('reads %s on the primary key, unsorted', (_name, afterId, filters) => {
     const store = openSqliteDatabase(':memory:', () => 0);
     try {
-      const { sql, params } = summariesSql('w', filters, afterId, 101);
+      const { sql, params } = summariesSql('sqlite', 'w', filters, afterId, 101);
       const plan = store.db
         .prepare(`EXPLAIN QUERY PLAN ${sql}`)
         .all(...params)

@@ -1,8 +1,10 @@
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
-import { targetSchema, type Target, type TargetsQuery } from '../../../contract/pipeline';
+import { targetSchema, type Target, type TargetSort, type TargetsQuery } from '../../../contract/pipeline';
 import { decodeRow, jsonColumn } from '../../store/rows';
+import { sortedCursor, sortValue, type SortKey } from '../targetOrder';
 import { encodeCursor } from './cursor';
+import { countSql, filterTerms, readCount, sortedSummariesSql, type SummaryDialect } from './summarySql';
 
 /**
  * pipeline_target_summaries: each target as the API lists it, written by the replica that scores
@@ -21,17 +23,20 @@ export interface TargetSummary {
   owner: string;
 }
 
-/** A page of the stored summaries, in (watch, id) order, and the cursor after it (null: the last). */
+/** A page of targets, the cursor after it (null: the last) and how many the filters match on every page. */
 export interface SummaryPage {
   targets: Target[];
   next: string | null;
+  total: number;
 }
 
 /** The listing of `watches` only (a watch removed since leaves rows nobody rewrites), with the API's filters. */
 export interface SummaryQuery extends Partial<Omit<TargetsQuery, 'cursor'>> {
   watches: string[];
-  /** The (watch, id) of the previous page's last target (its `next`, decoded). */
+  /** The (watch, id) of the previous page's last target (its `next`, decoded), when not sorted. */
   after?: [string, string];
+  /** The sort key of the previous page's last target, when sorted. */
+  sortedAfter?: SortKey;
 }
 
 const summaryRowSchema = z.object({
@@ -49,66 +54,80 @@ export function readSummary(raw: unknown): Target {
   return { ...row.summary, owner: row.owner, ...(row.scores !== undefined ? { scores: row.scores ?? [] } : {}) };
 }
 
+/** The columns a page reads: PostgreSQL's JSON columns as text. */
+function listedColumns(dialect: SummaryDialect, q: Pick<SummaryQuery, 'history'>): string {
+  const json = (column: string) => (dialect === 'postgres' ? `${column}::text AS ${column}` : column);
+  return [json('summary'), ...(q.history === 'true' ? [json('scores')] : []), 'owner'].join(', ');
+}
+
 /**
  * One watch's part of a page with `?` placeholders (PostgreSQL numbers them): its rows after `afterId`
- * on the primary key, so a page costs its own rows whatever its depth. `json` selects a JSON column
- * as text (PostgreSQL's are JSONB).
+ * on the primary key, so a page costs its own rows whatever its depth.
  */
 export function summariesSql(
+  dialect: SummaryDialect,
   watch: string,
   q: Omit<SummaryQuery, 'watches' | 'after'>,
   afterId: string | undefined,
-  rows: number,
-  json: (column: string) => string = (column) => column
+  rows: number
 ): { sql: string; params: unknown[] } {
-  const where = ['watch = ?'];
-  const params: unknown[] = [watch];
-  const add = (clause: string, value: unknown) => {
-    where.push(clause);
-    params.push(value);
-  };
+  const { terms, params } = filterTerms(dialect, { ...q, watches: [watch] });
   if (afterId !== undefined) {
-    add('id > ?', afterId);
+    terms.push('id > ?');
+    params.push(afterId);
   }
-  if (q.severity !== undefined) {
-    add('severity = ?', q.severity);
-  }
-  if (q.anomalous !== undefined) {
-    add('anomalous = ?', q.anomalous === 'true' ? 1 : 0);
-  }
-  const columns = [json('summary'), ...(q.history === 'true' ? [json('scores')] : []), 'owner'].join(', ');
   return {
-    sql: `SELECT ${columns} FROM pipeline_target_summaries WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`,
+    sql: `SELECT ${listedColumns(dialect, q)} FROM pipeline_target_summaries WHERE ${terms.join(' AND ')} ORDER BY id LIMIT ?`,
     params: [...params, rows],
   };
 }
 
+type Select = (sql: { sql: string; params: unknown[] }) => Promise<unknown[]>;
+
 /**
- * A page in (watch, id) order: watch by watch from the cursor's, each read on its primary-key range,
- * until the page and one more row are found (that one says whether a next page exists). `json` as
- * for summariesSql.
+ * A page in (watch, id) order, watch by watch from the cursor's, each read on its primary-key range,
+ * until the page and one more row are found (that one says whether a next page exists); or, with
+ * `sort`, in that order over every watch (sortedSummaryPage).
  */
-export async function summaryPage(
-  q: SummaryQuery,
-  select: (sql: { sql: string; params: unknown[] }) => Promise<unknown[]>,
-  json?: (column: string) => string
-): Promise<SummaryPage> {
+export async function summaryPage(q: SummaryQuery, select: Select, dialect: SummaryDialect): Promise<SummaryPage> {
+  const watches = [...new Set(q.watches)].filter((w) => q.watch === undefined || w === q.watch).sort();
+  const total = readCount((await select(countSql(dialect, { ...q, watches })))[0]);
+  if (q.sort !== undefined) {
+    return { ...(await sortedSummaryPage({ ...q, sort: q.sort, watches }, select, dialect)), total };
+  }
   const limit = q.limit ?? 1000;
   const { after } = q;
-  const watches = [...new Set(q.watches)]
-    .filter((w) => (q.watch === undefined || w === q.watch) && (after === undefined || w >= after[0]))
-    .sort();
   const rows: unknown[] = [];
-  for (const watch of watches) {
+  for (const watch of watches.filter((w) => after === undefined || w >= after[0])) {
     if (rows.length > limit) {
       break;
     }
     const afterId = after && watch === after[0] ? after[1] : undefined;
-    rows.push(...(await select(summariesSql(watch, q, afterId, limit + 1 - rows.length, json))));
+    rows.push(...(await select(summariesSql(dialect, watch, q, afterId, limit + 1 - rows.length))));
   }
   const targets = rows.slice(0, limit).map(readSummary);
   const last = targets.at(-1);
-  return { targets, next: rows.length > limit && last ? encodeCursor([last.watch, last.id]) : null };
+  return { targets, next: rows.length > limit && last ? encodeCursor([last.watch, last.id]) : null, total };
+}
+
+/** A page in the sort's order over the query's watches (keyset on the sort's index), and its `next`. */
+async function sortedSummaryPage(
+  q: SummaryQuery & { sort: TargetSort },
+  select: Select,
+  dialect: SummaryDialect
+): Promise<Omit<SummaryPage, 'total'>> {
+  const limit = q.limit ?? 1000;
+  const order = q.order ?? 'desc';
+  const rows = await select(
+    sortedSummariesSql(dialect, listedColumns(dialect, q), { ...q, order, after: q.sortedAfter }, limit + 1)
+  );
+  const targets = rows.slice(0, limit).map(readSummary);
+  const last = targets.at(-1);
+  return {
+    targets,
+    next:
+      rows.length > limit && last ? sortedCursor(q.sort, order, { value: sortValue(q.sort, last), id: last.id }) : null,
+  };
 }
 
 /** A row's columns in insert order: watch, id, owner, severity, anomalous, summary, scores. */
@@ -153,7 +172,7 @@ export class SummaryTable {
   }
 
   page(q: SummaryQuery): Promise<SummaryPage> {
-    return summaryPage(q, async ({ sql, params }) => this.db.prepare(sql).all(...params));
+    return summaryPage(q, async ({ sql, params }) => this.db.prepare(sql).all(...params), 'sqlite');
   }
 
   get(id: string): Target | undefined {

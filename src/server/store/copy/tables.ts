@@ -1,6 +1,6 @@
 import { decodeLegacyState, encodeState } from '../../pipeline/store/stateCodec';
 import { ANOMALIES, MODELS, PREDICTIONS, TARGET_SUMMARIES } from '../pipelineTables';
-import { RETRAIN_REQUESTS } from '../../pipeline/store/retrainRequestTable';
+import { RETRAIN_CLAIM_COLUMNS, RETRAIN_REQUESTS } from '../../pipeline/store/retrainRequestTable';
 import { proposalKey } from '../postgres/triggerWrites';
 import { SkippedRow, table, type TableCopy } from './plan';
 
@@ -68,7 +68,8 @@ export const COPIED_TABLES: TableCopy[] = [
   }),
   table(PREDICTIONS.name, { identity: true, columns: PREDICTIONS.columns }),
   table(MODELS.name, { identity: true, columns: MODELS.columns }),
-  table(RETRAIN_REQUESTS.name, { identity: true, columns: RETRAIN_REQUESTS.columns }),
+  // Migrations 0020 and 16 added who took each request and when it expired.
+  table(RETRAIN_REQUESTS.name, { identity: true, columns: { ...RETRAIN_REQUESTS.columns, ...RETRAIN_CLAIM_COLUMNS } }),
   table('healing_triggers', {
     // trigger_target: the actions list's triggerTarget filter reads it on both (SQLite's since its migration 0016;
     // a trigger of a shape no build reads has none, found by no target filter).

@@ -24,15 +24,26 @@ import {
 } from '../../pipeline/store/modelTable';
 import { predictionsSql, readPrediction } from '../../pipeline/store/predictionTable';
 import {
-  finishSql,
+  CLAIM_CHUNK,
+  claimSql,
+  EXPIRE_SQL,
+  failuresOf,
   INSERT_REQUEST_SQL,
-  PENDING_REQUESTS_SQL,
-  READDRESS_SQL,
+  listSql,
+  queueShareSql,
+  readClaimed,
   readRetrainRequest,
+  readRetrainRequestView,
   readShareCount,
   requestValues,
+  shareCountSchema,
   shareCountsSql,
+  shareCountValues,
+  shareValues,
+  TAKEABLE_REQUESTS_SQL,
   type NewRetrainRequest,
+  type RetrainClaim,
+  type ShareRequest,
 } from '../../pipeline/store/retrainRequestTable';
 import {
   readableTargets,
@@ -45,7 +56,9 @@ import { readSummary, summaryPage, type SummaryQuery } from '../../pipeline/stor
 import { readTargetRecord, readTargetRow, targetRecordSql } from '../../pipeline/store/targetTable';
 import { definitionChanged, readPeers, readResumePoint } from '../../pipeline/store/watchTable';
 import { decodeRow } from '../rows';
+import type { AnomalyCutoffs } from '../../pipeline/store/detectionPrune';
 import { Database } from './database';
+import { pruneAnomalies, pruneModels, prunePredictions } from './detectionPrune';
 import { writeCycle } from './pipelineCycle';
 
 // JSONB columns are read back as text, so the row schemas (and their checks) are the SQLite store's.
@@ -144,11 +157,7 @@ export class PostgresPipelineRepository implements PipelineRepository {
   }
 
   async targetSummaryPage(q: SummaryQuery) {
-    return summaryPage(
-      q,
-      ({ sql, params }) => this.rows(numbered(sql), params),
-      (column) => `${column}::text AS ${column}`
-    );
+    return summaryPage(q, ({ sql, params }) => this.rows(numbered(sql), params), 'postgres');
   }
 
   async targetSummary(id: string) {
@@ -265,31 +274,87 @@ export class PostgresPipelineRepository implements PipelineRepository {
     });
   }
 
-  async retrainRequests(replica: string) {
-    return (await this.rows(numbered(PENDING_REQUESTS_SQL), [replica])).map(readRetrainRequest);
+  async queueShareRetraining(share: ShareRequest) {
+    if (share.watches.length === 0) {
+      return [];
+    }
+    // Keyed, as queueRetraining: a retry after a lost COMMIT answer does not queue the targets twice.
+    return this.db.once(share.requestedAt, z.array(shareCountSchema), async (run) => {
+      const counts = (
+        await run(
+          numbered(shareCountsSql(share.watches.length).replace('COUNT(*)', 'COUNT(*)::int')),
+          shareCountValues(share)
+        )
+      ).rows.map(readShareCount);
+      await run(numbered(queueShareSql(share.watches.length)), shareValues(share));
+      return counts;
+    });
   }
 
-  async finishRetraining(...[ids, at, outcome]: Parameters<PipelineRepository['finishRetraining']>) {
-    if (ids.length > 0) {
-      await this.db.query(numbered(finishSql(ids.length).replace('failed = ?', 'failed = ?::jsonb')), [
+  async takeableRetraining(claim: Omit<RetrainClaim, 'at'>) {
+    return (await this.rows(numbered(TAKEABLE_REQUESTS_SQL), [claim.replica, claim.lapsedBefore])).map(
+      readRetrainRequest
+    );
+  }
+
+  async claimRetraining(ids: number[], c: RetrainClaim) {
+    // Safe to send again on a lost answer: a request this replica claimed already is claimable by it.
+    const claimed: number[] = [];
+    for (let i = 0; i < ids.length; i += CLAIM_CHUNK) {
+      const chunk = ids.slice(i, i + CLAIM_CHUNK);
+      const rows = await this.rows(numbered(claimSql(chunk.length)), [
+        c.replica,
+        c.at,
+        c.replica,
+        c.lapsedBefore,
+        ...chunk,
+      ]);
+      claimed.push(...rows.map(readClaimed));
+    }
+    return claimed;
+  }
+
+  async finishRetraining(...[requests, replica, at, outcome]: Parameters<PipelineRepository['finishRetraining']>) {
+    if (requests.length === 0) {
+      return 0;
+    }
+    // One statement for a run's requests (a "Retrain all" leaves one per target): each row its own failures.
+    const { rowCount } = await this.db.query(
+      `UPDATE retrain_requests r SET done_at = $1, trained = $2, failed = v.failed::jsonb
+         FROM unnest($4::bigint[], $5::text[]) AS v(id, failed)
+        WHERE r.id = v.id AND r.done_at IS NULL AND r.expired_at IS NULL AND r.claimed_by = $3`,
+      [
         at,
         outcome.trained,
-        JSON.stringify(outcome.failed),
-        ...ids,
-      ]);
-    }
+        replica,
+        requests.map((r) => r.id),
+        failuresOf(requests, outcome).map((f) => JSON.stringify(f)),
+      ]
+    );
+    return rowCount ?? 0;
   }
 
-  async readdressRetraining(id: number, replica: string) {
-    await this.db.query(numbered(READDRESS_SQL), [replica, id]);
+  async expireRetraining(at: number, requestedBefore: number, lapsedBefore: number) {
+    return (await this.db.query(numbered(EXPIRE_SQL), [at, requestedBefore, lapsedBefore])).rowCount ?? 0;
   }
 
-  async targetShareCounts(watches: string[]) {
-    return watches.length === 0
-      ? []
-      : (await this.rows(numbered(shareCountsSql(watches.length).replace('COUNT(*)', 'COUNT(*)::int')), watches)).map(
-          readShareCount
-        );
+  async retrainRequestList(q: { target?: string; limit: number }) {
+    const params = q.target === undefined ? [q.limit] : [q.target, q.limit];
+    const sql = listSql(q.target !== undefined).replace(', failed', ', failed::text AS failed');
+    return (await this.rows(numbered(sql), params)).map(readRetrainRequestView);
+  }
+
+  // Keyed, the three: run again after a lost answer, a batch deletes what is still prunable, nothing else.
+  pruneAnomalies(cutoffs: AnomalyCutoffs, limit: number) {
+    return this.db.transaction((run) => pruneAnomalies(run, cutoffs, limit), 'keyed');
+  }
+
+  prunePredictions(before: number, limit: number) {
+    return this.db.transaction((run) => prunePredictions(run, before, limit), 'keyed');
+  }
+
+  pruneModels(before: number, limit: number) {
+    return this.db.transaction((run) => pruneModels(run, before, limit), 'keyed');
   }
 }
 
