@@ -102,12 +102,38 @@ const NO_CROSSING_REASONS = [
 ] as const satisfies readonly NoCrossingReason[];
 
 /**
- * Why a target has no time to failure: none of its signals has a limit; it is learning; its limited
- * signals have had no sample for FORECAST_STALE_STEPS steps; or what the forecaster said. In order:
- * the later, the nearer a forecast (a target says the nearest of its signals').
+ * A limit lies far beyond every value its signal has had, as a limit written in another unit does
+ * (detection/forecast/farLimit.ts: 90 on a 0-1 ratio): no trend will be forecast to reach it.
  */
-export const noForecastSchema = z.enum(['no limit', 'learning', 'no recent sample', ...NO_CROSSING_REASONS]);
+export const FAR_LIMIT = 'limit far beyond every value seen: check its unit';
+
+/**
+ * Why a target has no time to failure: none of its signals has a limit; it is learning; its limited
+ * signals have had no sample for FORECAST_STALE_STEPS steps; what the forecaster said; or a limit far
+ * beyond what was seen. In order: the later, the nearer a forecast (a target says the nearest of its
+ * signals'), but FAR_LIMIT last, said over the others: no forecast comes until the limit is put right.
+ */
+export const noForecastSchema = z.enum(['no limit', 'learning', 'no recent sample', ...NO_CROSSING_REASONS, FAR_LIMIT]);
 export type NoForecast = z.infer<typeof noForecastSchema>;
+
+/** What a FAR_LIMIT reason is about: the signal, its limit, and the value seen it is far from (the highest, above; the lowest, below). */
+export const farLimitSchema = z.object({
+  signal: z.string(),
+  limit: z.number(),
+  direction: limitDirectionSchema,
+  seen: z.number(),
+});
+export type FarLimit = z.infer<typeof farLimitSchema>;
+
+/** Why a target has no time to failure, in words: its reason, or a far limit's numbers and what to check. */
+export function noForecastText({ noForecast, farLimit }: Pick<Target, 'noForecast' | 'farLimit'>): string | undefined {
+  if (noForecast !== FAR_LIMIT || farLimit === undefined) {
+    return noForecast;
+  }
+  const { signal, limit, direction, seen } = farLimit;
+  const extreme = `${direction === 'above' ? 'max' : 'min'} ${Number(seen.toPrecision(3))}`;
+  return `${signal}: limit ${limit} is far ${direction} every value seen (${extreme}): check its unit`;
+}
 
 /** One signal (one PromQL query of the watch) of a target at its last scored step. */
 export const signalStatusSchema = z.object({
@@ -139,6 +165,8 @@ export const targetSchema = z.object({
   timeToFailure: timeToFailureSchema.nullable(),
   /** Why `timeToFailure` is null (absent when it is not, and from backends before this field). */
   noForecast: noForecastSchema.optional(),
+  /** With `noForecast` FAR_LIMIT, the limit it is about (absent from backends before this field). */
+  farLimit: farLimitSchema.optional(),
   openAnomalies: z.number().int(),
   lastScoredAt: z.number().nullable(),
   /** True while the target is still in its learning period (no anomaly is opened, no time to failure). */

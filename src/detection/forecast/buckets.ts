@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { modelRegion } from '../shared/arrays';
+import type { SeenRange } from './farLimit';
 import { Scratch } from './scratch';
 /**
  * The history a crossing forecaster reads: bucket means in a ring (bounded memory whatever the
@@ -191,6 +192,31 @@ export class BucketHistory {
     read.t = SERIES_T.view(n);
     read.y = SERIES_Y.view(n);
     return read;
+  }
+
+  /**
+   * The lowest and highest means it holds, the filling bucket's included (null: none). Read from
+   * the ring in place: series() writes the scratch a forecaster's last read is a view of.
+   */
+  range(): SeenRange | null {
+    let lowest = Infinity;
+    let highest = -Infinity;
+    const m = this.offsets.length;
+    // The filling bucket's slot still holds the bucket a whole ring before it, gone from the history.
+    const filling = ((this.newest_ % m) + m) % m;
+    for (let slot = 0; slot < m; slot++) {
+      const v = this.meanAt(slot);
+      if (slot !== filling && !Number.isNaN(v)) {
+        lowest = Math.min(lowest, v);
+        highest = Math.max(highest, v);
+      }
+    }
+    const [sum, count] = this.partial;
+    if (count > 0 && Number.isFinite(sum)) {
+      lowest = Math.min(lowest, sum / count);
+      highest = Math.max(highest, sum / count);
+    }
+    return lowest <= highest ? { lowest, highest } : null;
   }
 
   /** The signed history at a past time, interpolated between bucket centres (one side when the other is empty). */

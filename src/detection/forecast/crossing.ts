@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BucketHistory, type BucketHistoryState } from './buckets';
 import { HorizonCalibration, type CalibrationState } from './interval';
+import { farFromSeen } from './farLimit';
 import { breaks } from './resets';
 import { Scratch } from './scratch';
 import { DAY_MS, firstAtOrAfter, firstCrossing, MIN_WINDOW_MS, normalQuantile, quadraticFit } from './trend';
@@ -215,6 +216,14 @@ export class CrossingForecaster {
       method: 'trend',
       fromMs: now,
     };
+  }
+
+  /**
+   * The value of its history a limit lies so far beyond that it is likely written in another unit
+   * (farLimit.ts), or null. Reads the history in place: its last read and its models stay as they are.
+   */
+  farFrom(limit: number, direction: LimitDirection): number | null {
+    return farFromSeen(limit, direction, this.buckets);
   }
 
   /**

@@ -12,13 +12,16 @@ export interface ChunkChanges {
   predictions: PredictionRecord[];
   /** The scored targets whose anomalies changed: their state is stored with them, so a replay cannot open them again. */
   episodic: Set<TargetModel>;
-  /** Targets without a sample since `staleBefore`: their open anomaly closed, their state to be dropped. */
+  /** Targets without a sample since `staleBefore`: their open anomaly closed, their predictions ended, their state to be dropped. */
   forgotten: TargetModel[];
   /** Targets not scored whose forecast went out of date (TargetModel.takeLapsed): their gauge is to be dropped. */
   lapsed: TargetModel[];
 }
 
-/** Takes the changes of the scored targets, and closes and collects the targets that went stale. */
+/**
+ * Takes the changes of the scored targets and the prediction rows of the others, and forgets and
+ * collects the targets that went stale.
+ */
 export function gatherChanges(
   touched: TargetModel[],
   targets: Iterable<TargetModel>,
@@ -49,11 +52,23 @@ export function gatherChanges(
   const lapsed: TargetModel[] = [];
   for (const target of targets) {
     if (!(target.lastAt >= staleBefore)) {
-      target.close();
-      add(target.takeChanges());
+      target.forget();
+      const changes = target.takeChanges();
+      add(changes);
+      // The rows that end its predictions go with it: made when it was forgotten, or unscored before.
+      predictions.push(...changes.predictions);
       forgotten.push(target);
-    } else if (target.takeLapsed()) {
+      continue;
+    }
+    if (target.takeLapsed()) {
       lapsed.push(target);
+    }
+    // A forecast that went out of date at a step that scored nothing (the target left service
+    // discovery, or its detector ignores gaps) ended its prediction: stored now, not once it is
+    // scored again or forgotten. Its state need not go with it: a replay makes the same row again.
+    const ended = target.takePredictions();
+    if (ended.length > 0) {
+      predictions.push(...ended);
     }
   }
   return { anomalies, fresh, predictions, episodic, forgotten, lapsed };

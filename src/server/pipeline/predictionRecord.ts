@@ -1,4 +1,5 @@
-import type { LimitDirection, TimeToFailure } from '../../contract/pipeline';
+import { z } from 'zod';
+import { timeToFailureSchema, type LimitDirection, type TimeToFailure } from '../../contract/pipeline';
 import type { SignalModel } from './signal';
 
 export interface PredictionRecord {
@@ -22,6 +23,23 @@ export interface OpenPrediction {
   latest: TimeToFailure | null;
   /** Forecasts in a row whose crossing moved past `moveBeyond` from the recorded one, signed by the side (later: +). */
   moves: number;
+}
+
+/** An open prediction as the target's stored state holds it (store/targetState.ts). */
+export const openPredictionSchema = z.object({
+  recorded: timeToFailureSchema,
+  passed: z.boolean(),
+  latest: timeToFailureSchema.nullable(),
+  moves: z.number().int(),
+}) satisfies z.ZodType<OpenPrediction>;
+
+/**
+ * The forecast its signal keeps while the prediction is open and not passed: the last one made (at
+ * the signal's last sample), the recorded one when none was made since. What a restored signal
+ * keeps, so a missed sample right after a restart does not end the prediction.
+ */
+export function keptForecast(o: OpenPrediction): TimeToFailure | null {
+  return o.passed ? null : (o.latest ?? o.recorded);
 }
 
 /** A target's open predictions, one per signal at most; NOT_PREDICTING while none (shared by the fleet). */
@@ -53,8 +71,8 @@ const MOVE_CONFIRMED_BY = 3;
  * forecast it held). A passed prediction stays passed while its signal hovers at the limit, the
  * forecast coming and going as the samples straddle it, until a crossing lies ahead again.
  *
- * `open` is not part of the stored target state: after a restart an open prediction is recorded
- * again as it goes on, and one that ended while the backend was down has no end row.
+ * `open` is part of the stored target state, so a restart records nothing for a prediction that goes
+ * on as it was; one that ended while the backend was down is ended by the replay of those steps.
  */
 export function recordPredictions(
   target: { id: string; watch: string },

@@ -1,8 +1,10 @@
 import { restoreDetector, type CrossingForecaster, type StreamingDetector } from '../../detection';
 import {
+  FAR_LIMIT,
   FORECAST_STALE_STEPS,
   secondsLeft,
   type FailureModel,
+  type FarLimit,
   type KubernetesObject,
   type NoForecast,
   type Severity,
@@ -11,7 +13,7 @@ import {
 } from '../../contract/pipeline';
 import { NO_BENIGN_EXCURSIONS, type BenignExcursion } from './benignExcursions';
 import { Episodes, type AnomalyRecord } from './episodes';
-import { NOT_PREDICTING, recordPredictions, type PredictionRecord } from './predictionRecord';
+import { keptForecast, NOT_PREDICTING, recordPredictions, type PredictionRecord } from './predictionRecord';
 import { RecentSteps } from './recentSteps';
 import {
   freshModels,
@@ -23,7 +25,7 @@ import {
   type ModelSettings,
   type SignalSpec,
 } from './signal';
-import { earliestLeft, nearerForecast, soonestCrossing } from './timeToFailure';
+import { earliestLeft, farLimitOf, nearerForecast, soonestCrossing } from './timeToFailure';
 import { verdictOf } from './stepVerdict';
 import type { TargetModelState } from './store/targetState';
 import type { Absence } from './vanished';
@@ -113,11 +115,20 @@ export class TargetModel {
 
   /** Hands over what changed since the last call, once: the caller stores it. */
   takeChanges(): TargetChanges {
-    const predictions = this.made;
-    this.made = NO_PREDICTIONS;
+    const predictions = this.takePredictions();
     this.lapsed = false;
     const opened = this.episodes.unstored;
     return { anomalies: this.episodes.take(), opened, predictions };
+  }
+
+  /**
+   * Hands over the prediction rows recorded since the last hand-over, once: a target not scored has
+   * no other change, but its forecast going out of date ends its prediction (soonestKept).
+   */
+  takePredictions(): readonly PredictionRecord[] {
+    const made = this.made;
+    this.made = NO_PREDICTIONS;
+    return made;
   }
 
   /**
@@ -143,6 +154,20 @@ export class TargetModel {
       }
     }
     return why ?? 'no limit';
+  }
+
+  /** The limit its FAR_LIMIT reason is about (undefined: it gives another, or none). */
+  get farLimit(): FarLimit | undefined {
+    if (this.noForecast !== FAR_LIMIT) {
+      return undefined;
+    }
+    for (const s of this.signalList) {
+      const far = farLimitOf(s);
+      if (far) {
+        return far;
+      }
+    }
+    return undefined;
   }
 
   /** The last step scored, one without any sample included. */
@@ -319,7 +344,10 @@ export class TargetModel {
   private soonestKept(t: number, absence: Absence | undefined): TimeToFailure | null {
     let soonest: TimeToFailure | null = null;
     for (const s of this.signalList) {
-      const stale = absence === 'removed' || !(t - s.lastAt <= FORECAST_STALE_STEPS * this.settings.stepMs);
+      // A kept forecast was made at its signal's last sample: its own time counts where a restored
+      // signal has no last sample (its forecast is restored with the open predictions, fromState).
+      const lastSample = s.ttf?.fromMs ?? s.lastAt;
+      const stale = absence === 'removed' || !(t - lastSample <= FORECAST_STALE_STEPS * this.settings.stepMs);
       if (s.forecaster && s.lastAt !== t && stale && s.noForecast !== 'no recent sample') {
         this.lapsed ||= s.ttf !== null;
         s.ttf = null;
@@ -335,6 +363,25 @@ export class TargetModel {
   /** Closes the open anomaly (quiet long enough, or the target disappeared). */
   close(): void {
     this.episodes.close();
+  }
+
+  /**
+   * The target is forgotten (no sample for pipeline.staleAfter): its open anomaly closes, and its
+   * open predictions end with the last forecasts they held, as a dropped forecast ends one (a
+   * staleAfter shorter than FORECAST_STALE_STEPS steps forgets it while its forecast is kept).
+   */
+  forget(): void {
+    this.close();
+    const ended = recordPredictions(
+      this,
+      this.signalList.map((s) => ({ spec: s.spec, ttf: null })),
+      this.ttfAt,
+      this.predicting
+    );
+    this.predicting = NOT_PREDICTING;
+    if (ended.rows.length > 0) {
+      this.made = this.made.concat(ended.rows);
+    }
   }
 
   /** Recent steps of each signal, oldest first, for the detail view. */
@@ -407,6 +454,7 @@ export class TargetModel {
       quiet: this.episodes.quietSteps,
       ...(this.benign.length > 0 ? { benign: [...this.benign] } : {}),
       ...(this.episodes.held ? { held: this.episodes.held } : {}),
+      ...(this.predicting.length > 0 ? { predicting: [...this.predicting] } : {}),
       signals: this.signals.map((s) => ({
         spec: s.spec,
         detector: s.detector.toState(),
@@ -446,6 +494,13 @@ export class TargetModel {
           settings.detailPoints
         )
     );
+    m.predicting = state.predicting ?? NOT_PREDICTING;
+    for (const open of m.predicting) {
+      const signal = m.signalList.find((s) => s.spec.name === open.recorded.signal);
+      if (signal) {
+        signal.ttf = keptForecast(open);
+      }
+    }
     return m;
   }
 }

@@ -1,5 +1,11 @@
 import { LIMIT_DIRECTIONS } from '../../detection';
-import { noForecastSchema, type NoForecast, type TimeToFailure } from '../../contract/pipeline';
+import {
+  FAR_LIMIT,
+  noForecastSchema,
+  type FarLimit,
+  type NoForecast,
+  type TimeToFailure,
+} from '../../contract/pipeline';
 import type { SignalModel } from './signal';
 
 /** What alerts and severity use: the earliest plausible crossing (the interval's lower bound). */
@@ -33,7 +39,7 @@ export function soonestCrossing(s: SignalModel, t: number, stepMs: number): Time
     }
     const f = s.forecaster!.crossing(limit, direction);
     if (typeof f === 'string') {
-      why = nearerForecast(why, f);
+      why = nearerForecast(why, s.forecaster!.farFrom(limit, direction) === null ? f : FAR_LIMIT);
       continue;
     }
     const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
@@ -52,4 +58,19 @@ export function soonestCrossing(s: SignalModel, t: number, stepMs: number): Time
     }
   }
   return best ?? why;
+}
+
+/** The limit a signal's FAR_LIMIT reason is about, read again from its forecaster's history (null: it gives another). */
+export function farLimitOf(s: SignalModel): FarLimit | null {
+  if (s.noForecast !== FAR_LIMIT) {
+    return null;
+  }
+  for (const direction of LIMIT_DIRECTIONS) {
+    const limit = s.spec.limits?.[direction];
+    const seen = limit === undefined ? null : s.forecaster!.farFrom(limit, direction);
+    if (seen !== null) {
+      return { signal: s.spec.name, limit: limit!, direction, seen };
+    }
+  }
+  return null;
 }

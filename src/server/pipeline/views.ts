@@ -170,6 +170,7 @@ export function toTarget(t: TargetModel, r: Pick<WatchRunner, 'isDegraded'>): Ta
     failureModel: t.failureModel,
     timeToFailure: t.ttf,
     ...(t.noForecast ? { noForecast: t.noForecast } : {}),
+    ...(t.farLimit ? { farLimit: t.farLimit } : {}),
     openAnomalies: t.open ? 1 : 0,
     lastScoredAt: num(t.lastAt),
     learning: t.learning,

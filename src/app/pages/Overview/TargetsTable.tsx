@@ -3,7 +3,7 @@ import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Link } from 'react-router-dom';
 import { Badge, Button, Combobox, Icon, Stack, useStyles2, type Column } from '@grafana/ui';
-import { targetSortSchema, type Target, type TargetSort } from '../../../contract/pipeline';
+import { noForecastText, targetSortSchema, type Target, type TargetSort } from '../../../contract/pipeline';
 import { severitySchema, type Severity } from '../../../contract/vocabulary';
 import { PLUGIN_BASE_URL, ROUTES } from '../../../constants';
 import type { TargetListQuery } from '../../api/pipeline';
@@ -291,7 +291,8 @@ function TimeToFailureCell({ target: t }: { target: Target }) {
   const nowMs = useContext(NowContext);
   const ttf = t.timeToFailure;
   if (!ttf) {
-    return t.noForecast ? <span title={`No time to failure: ${t.noForecast}`}>–</span> : '–';
+    const why = noForecastText(t);
+    return why ? <span title={`No time to failure: ${why}`}>–</span> : '–';
   }
   const words = timeToFailureWords(ttf, nowMs);
   return (

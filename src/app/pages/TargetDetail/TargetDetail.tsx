@@ -3,7 +3,7 @@ import { useParams } from 'react-router-dom';
 import { css } from '@emotion/css';
 import { type GrafanaTheme2 } from '@grafana/data';
 import { Alert, Badge, LinkButton, Stack, Text, useStyles2 } from '@grafana/ui';
-import type { Target } from '../../../contract/pipeline';
+import { noForecastText, type Target } from '../../../contract/pipeline';
 import { getTarget, listWatches } from '../../api/pipeline';
 import { useBackendQuery } from '../../api/useBackendQuery';
 import { BackendPage } from '../../components/BackendPage/BackendPage';
@@ -149,9 +149,11 @@ export function ScoredSummary({ target, trained, nowMs }: { target: Target; trai
 }
 
 /** "memory reaches 0.95 in 3 h (2026-12-04 17:02:18 UTC)", "memory already above 0.95", or why there is none. */
-function timeToFailureText({ timeToFailure: ttf, noForecast }: Target, nowMs: number): string {
+function timeToFailureText(target: Target, nowMs: number): string {
+  const ttf = target.timeToFailure;
   if (!ttf) {
-    return `no time to failure${noForecast ? `: ${noForecast}` : ''}`;
+    const why = noForecastText(target);
+    return `no time to failure${why ? `: ${why}` : ''}`;
   }
   const words = timeToFailureWords(ttf, nowMs);
   const when = ttf.seconds === 0 ? words.left : `reaches ${ttf.limit} ${words.left} (${words.at})`;
