@@ -20,6 +20,7 @@ import type { Clock } from '../clock';
 import type { EngineContext, HealingEngineDeps } from './context';
 import { KeyedSerial } from './disruption';
 import { testKubernetes } from './dryRun';
+import { EndedHolds } from './endedHolds';
 import { Executor } from './executor';
 import { falsePositiveMark, markedBy, OperatorFeedbackHandler } from './falsePositive';
 import { Gates, type DecisionOutcome } from './gates';
@@ -80,6 +81,7 @@ export class HealingEngine {
   private readonly loop: EngineLoop;
   private readonly fence: ClaimFence;
   private readonly retention: HealingRetention;
+  private readonly endedHolds: EndedHolds;
   private readonly operatorFeedback: OperatorFeedbackHandler;
   /** Gates of new proposals in flight at once: an alert storm's dry runs do not all hit the Kubernetes API together. */
   private readonly gateLanes = new Lanes(GATE_LANES);
@@ -142,6 +144,7 @@ export class HealingEngine {
     this.lifecycle = new Lifecycle(this.actions, this.audit, metrics, now, async (action) => {
       await outcomes.entered(action);
       this.loop.inBackground(ladders.entered(action));
+      this.loop.inBackground(this.endedHolds.entered(action));
       // The action that opened a breaker was announced with it, link included.
       const announced = async () => (await this.breakers.repo.openOn(action.target))?.actionId === action.id;
       if (action.state === 'awaiting_approval' && deps.actionLink && !(await announced())) {
@@ -195,6 +198,7 @@ export class HealingEngine {
     });
     this.gates = new Gates(this.ctx);
     this.executor = new Executor(this.ctx);
+    this.endedHolds = new EndedHolds(this.ctx);
     this.kubernetes = new KubernetesAccess({
       store,
       fromConfig: deps.kube ? { client: deps.kube, options: deps.kubeConfig } : undefined,
@@ -352,7 +356,7 @@ export class HealingEngine {
   // ------------------------------------------------------------------------------------------
   // The loop.
 
-  /** Expires stale proposals, withdraws those an Admin's policy change disowned, executes approved actions, recovers interrupted ones, verifies finished ones, prunes what the retention no longer keeps. */
+  /** Gives back the nodes of cordons and drains that ended unfinished, expires stale proposals, withdraws those an Admin's policy change disowned, executes approved actions, recovers interrupted ones, verifies finished ones, prunes what the retention no longer keeps. */
   tick(): Promise<void> {
     return this.loop.tick();
   }
@@ -379,6 +383,8 @@ export class HealingEngine {
     if (this.stopping || (this.leads && !this.leads())) {
       return;
     }
+    // Before anything this tick ends: what ends now gives its node back as it ends.
+    await this.endedHolds.retry();
     for (const id of await this.actions.expiredIds(this.lifecycle.now())) {
       await this.gates.expire(id);
       await nextTurn();

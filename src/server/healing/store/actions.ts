@@ -398,6 +398,18 @@ export class SqliteActionRepository implements ActionRepository {
     this.statement('DELETE FROM healing_nodes_held WHERE node = ?').run(node);
   }
 
+  async releaseHold(node: string, actionId: number, note: NewAuditEntry): Promise<boolean> {
+    return this.db.transaction(() => {
+      const released =
+        this.statement('DELETE FROM healing_nodes_held WHERE node = ? AND action_id = ?').run(node, actionId)
+          .changes === 1;
+      if (released) {
+        this.audit(note);
+      }
+      return released;
+    })();
+  }
+
   async outcomeRows(): Promise<OutcomeRow[]> {
     return outcomeRows(this.db);
   }

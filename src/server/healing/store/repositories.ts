@@ -223,6 +223,11 @@ export interface ActionRepository {
   heldNodes(): Promise<HeldNode[]>;
   /** Gives a held node back outside an action's outcome (someone uncordoned it, or it is gone). */
   releaseNode(node: string): Promise<void>;
+  /**
+   * Gives `node` back only while `actionId` still holds it, with `note` audited, in one transaction:
+   * true when this call released it (a node another action took over since stays held).
+   */
+  releaseHold(node: string, actionId: number, note: NewAuditEntry): Promise<boolean>;
   /** Every action that started, with its verification and trigger, for the outcomes page. */
   outcomeRows(): Promise<OutcomeRow[]>;
   /**

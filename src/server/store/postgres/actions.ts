@@ -304,6 +304,21 @@ export class PostgresActionRepository implements repo.ActionRepository {
     await this.db.query('DELETE FROM healing_nodes_held WHERE node = $1', [node]);
   }
 
+  async releaseHold(node: string, actionId: number, note: repo.NewAuditEntry): Promise<boolean> {
+    // Keyed by its condition: run again after a lost COMMIT, it finds the hold gone and writes nothing twice.
+    return this.db.transaction(async (run) => {
+      const { rowCount } = await run('DELETE FROM healing_nodes_held WHERE node = $1 AND action_id = $2', [
+        node,
+        actionId,
+      ]);
+      if (rowCount !== 1) {
+        return false;
+      }
+      await appendAudit(run, note);
+      return true;
+    }, 'keyed');
+  }
+
   async outcomeRows(): Promise<repo.OutcomeRow[]> {
     const { rows } = await this.db.query(
       `SELECT a.policy, a.action_type, a.state, a.started_at,

@@ -1,0 +1,168 @@
+import type { ActionState } from '../../contract/healing';
+import type { KubeClient } from '../kubernetes/client';
+import type { KubeError } from '../kubernetes/errors';
+import { readNode, uncordon } from '../kubernetes/nodes';
+import type { EngineContext } from './context';
+import { notActing } from './executionRecords';
+import { isNodeAction, type NodeAction } from './nodeCheck';
+import { describeAction } from './policies';
+import type { StoredAction } from './store/actionRows';
+
+/**
+ * How a cordon or drain can end before it finished while holding its node: a drain paused half-way
+ * (or interrupted by a restart) is cancelled (its policy changed, its trigger closed), blocked (the
+ * kill switch, a limit) or superseded. Nothing of it runs again, so nothing else would give the node
+ * back. A failed one is not among them: its outcome gives the node back (executionRecords.ts).
+ */
+const ENDED_UNFINISHED: ActionState[] = ['cancelled', 'blocked', 'superseded'];
+
+const endedUnfinished = (action: StoredAction | undefined): action is NodeAction =>
+  action !== undefined && isNodeAction(action) && ENDED_UNFINISHED.includes(action.state);
+
+const FREED = 'the node budget no longer counts it';
+
+/**
+ * Gives back the node of a cordon or drain that ended before it finished, as an operator undoes a
+ * drain they stop half-way: uncordoned when this action cordoned it (its progress says
+ * `cordonedByDrain`), left as it is when it was cordoned before; the hold released with its audit
+ * entry (`kubernetes`, worded as the executor's) in one transaction, only while this action still
+ * holds it. When Kubernetes refuses the uncordon the action has ended all the same: the node stays
+ * held (so the node budget keeps a second node from being drained beside it), the refusal is audited
+ * and logged once, and each tick tries again until it is uncordoned here or by someone else.
+ */
+export class EndedHolds {
+  /** The refusal last audited per action: a lasting one is said once, not at every tick. */
+  private readonly refused = new Map<number, string>();
+
+  constructor(private readonly ctx: EngineContext) {}
+
+  /** Told of every state an action entered: one that ended before it finished gives its node back now. */
+  async entered(action: StoredAction): Promise<void> {
+    if (endedUnfinished(action)) {
+      await this.giveBack(action.id);
+    }
+  }
+
+  /** Each tick: what is not given back yet (refused, or ended by a process that stopped before giving it back). */
+  async retry(): Promise<void> {
+    const { actions } = this.ctx.lifecycle;
+    const holds = await actions.heldNodes();
+    // Given back meanwhile by someone else (an uncordon action, the node budget finding it uncordoned).
+    for (const id of this.refused.keys()) {
+      if (!holds.some((h) => h.actionId === id)) {
+        this.refused.delete(id);
+      }
+    }
+    for (const held of holds) {
+      if (endedUnfinished(await actions.get(held.actionId))) {
+        try {
+          await this.giveBack(held.actionId);
+        } catch (err) {
+          this.ctx.deps.logger.warn(
+            { err, actionId: held.actionId },
+            `could not give node ${held.node} back yet; tried again at the next tick`
+          );
+        }
+      }
+    }
+  }
+
+  /** In the nodes' turn (executor.ts): no cordon or drain is claimed between the check and the release. */
+  private giveBack(id: number): Promise<void> {
+    return this.ctx.serial.run('nodes', async () => {
+      const { actions } = this.ctx.lifecycle;
+      const action = await actions.get(id);
+      const node = (await actions.heldNodes()).find((h) => h.actionId === id)?.node;
+      if (!endedUnfinished(action) || node === undefined) {
+        this.refused.delete(id);
+        return;
+      }
+      // Only the leader changes the cluster: its tick gives the node back.
+      if (notActing(this.ctx)) {
+        return;
+      }
+      const kube = this.ctx.kube();
+      if (!kube) {
+        const ended = `${describeAction(action.action)} was ${action.state} before it finished`;
+        await this.refuse(action, node, `Kubernetes is not configured: node ${node} is not given back yet (${ended})`);
+      } else if (action.progress?.cordonedByDrain) {
+        await this.uncordon(kube, action, node);
+      } else {
+        await this.leave(kube, action, node);
+      }
+    });
+  }
+
+  private async uncordon(kube: KubeClient, action: NodeAction, node: string): Promise<void> {
+    const undone = await uncordon(kube, { node });
+    const story = `${describeAction(action.action)} cordoned it and was ${action.state} before it finished`;
+    if (undone.ok) {
+      const said = undone.value.changed ? `Kubernetes accepted: ${undone.value.summary}` : undone.value.summary;
+      await this.release(action, node, `${said}; ${story}; ${FREED}`, undone.value);
+    } else if (undone.error.kind === 'not-found') {
+      await this.gone(action, node, undone.error);
+    } else {
+      await this.refuse(
+        action,
+        node,
+        `Kubernetes answered with an error: ${undone.error.message}: node ${node} stays cordoned (${story}) and still counts toward the node budget; tried again at each tick, or give it back with \`kubectl uncordon ${node}\``,
+        undone.error
+      );
+    }
+  }
+
+  /** Cordoned before this action began, by someone else: theirs to uncordon. */
+  private async leave(kube: KubeClient, action: NodeAction, node: string): Promise<void> {
+    const seen = await readNode(kube, node);
+    const what = describeAction(action.action);
+    if (!seen.ok && seen.error.kind === 'not-found') {
+      await this.gone(action, node, seen.error);
+      return;
+    }
+    const message = !seen.ok
+      ? `could not read node ${node} (${seen.error.message}); ${what} did not cordon it: left as it is`
+      : seen.value.spec?.unschedulable === true
+        ? `node ${node} is cordoned, as it was before ${what} began (it did not cordon it): left as it is`
+        : `node ${node} is schedulable: left as it is`;
+    await this.release(action, node, `${message}; ${FREED}`, seen.ok ? undefined : seen.error);
+  }
+
+  private gone(action: NodeAction, node: string, error: KubeError): Promise<void> {
+    return this.release(
+      action,
+      node,
+      `Kubernetes answered with an error: ${error.message}: the node is gone, nothing stays cordoned; ${FREED}`,
+      error
+    );
+  }
+
+  private async release(action: NodeAction, node: string, message: string, details: unknown): Promise<void> {
+    const { lifecycle } = this.ctx;
+    this.refused.delete(action.id);
+    await lifecycle.actions.releaseHold(node, action.id, {
+      at: lifecycle.now(),
+      kind: 'kubernetes',
+      actionId: action.id,
+      triggerId: action.trigger.id,
+      message,
+      ...(details === undefined ? {} : { details }),
+    });
+  }
+
+  private async refuse(action: NodeAction, node: string, message: string, error?: KubeError): Promise<void> {
+    if (this.refused.get(action.id) === message) {
+      return;
+    }
+    this.refused.set(action.id, message);
+    const { lifecycle, deps } = this.ctx;
+    deps.logger.warn({ actionId: action.id, node, error }, message);
+    await lifecycle.audit.append({
+      at: lifecycle.now(),
+      kind: 'kubernetes',
+      actionId: action.id,
+      triggerId: action.trigger.id,
+      message,
+      ...(error ? { details: error } : {}),
+    });
+  }
+}
