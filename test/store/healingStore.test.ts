@@ -394,6 +394,7 @@ describe.each([
         lastStart: T - 30_000,
         startedLastHour: 2,
         startedLastHourInNamespace: 2,
+        notifiedLastHour: 1,
         heldNodes: [],
       });
       expect(await store.healing.actions.startsOn('deployment shop/cart', 'scale', T - 3_600_000)).toEqual([

@@ -41,6 +41,10 @@ export const reasonKindSchema = z.enum([
   'cooldown',
   'rate-limit',
   'namespace-rate-limit',
+  /** A notification about a target that was told within the repeat interval. */
+  'notification-repeat',
+  /** The notifications' hourly cap is reached: held back, not sent. */
+  'notification-rate-limit',
   'namespace-denied',
   'node-budget',
   'replica-ceiling',

@@ -57,6 +57,18 @@ export const safetyLimitsSchema = z.strictObject({
       minReadyPercent: z.number().min(0).max(100).default(51),
     })
     .default({ minReadyPercent: 51 }),
+  /**
+   * Notifications (`notify` actions), metered as Alertmanager meters its own: after one about a target,
+   * the next about it waits `repeatIntervalSeconds` (Alertmanager's repeat_interval, default 4 h; at
+   * most a day, which the healing retention always keeps), and at most `maxPerHour` go out in any
+   * hour across the cluster. One held back is blocked with the reason, audited and counted.
+   */
+  notifications: z
+    .strictObject({
+      repeatIntervalSeconds: z.number().int().min(0).max(86_400).default(14_400),
+      maxPerHour: z.number().int().min(0).default(20),
+    })
+    .default({ repeatIntervalSeconds: 14_400, maxPerHour: 20 }),
   /** Storm mode: more targets alarming at once than this pauses automatic actions (they wait for approval). */
   storm: z
     .strictObject({ maxAlarmingTargets: z.number().int().min(1).default(50) })

@@ -42,9 +42,19 @@ export async function evictionPolicy(
 
 const ago = (ms: number) => (ms < 120_000 ? `${Math.round(ms / 1000)}s` : `${Math.round(ms / 60_000)} min`);
 
-/** How far back the limits look for an action, from `now`. */
+/**
+ * How long the same action on the same target waits after it ran. A notification waits the repeat
+ * interval; a ladder's notification step says the fixes did not hold, which is news rather than a
+ * repeat, so it waits the cooldown as the ladder's other steps do.
+ */
+const cooldownMs = (action: StoredAction, limits: SafetyLimits): number =>
+  (action.action.type === 'notify' && !action.ladder
+    ? limits.notifications.repeatIntervalSeconds
+    : limits.cooldownSeconds) * 1000;
+
+/** How far back the limits look for an action, from `now`: the longer cooldown, and the hour. */
 export const limitWindow = (limits: SafetyLimits, now: number): LimitWindow => ({
-  cooldownSince: now - limits.cooldownSeconds * 1000,
+  cooldownSince: now - Math.max(limits.cooldownSeconds, limits.notifications.repeatIntervalSeconds) * 1000,
   hourSince: now - HOUR,
 });
 
@@ -85,32 +95,59 @@ export function checkLimits(
   if (action.startedAt !== undefined) {
     return undefined;
   }
+  return (
+    cooledDown(action, limits, facts, now) ??
+    (isKube ? hourlyActions(action, limits, facts) : hourlyNotifications(limits, facts))
+  );
+}
+
+/** Why the action waits out its cooldown (a notification, its repeat interval) on its target. */
+function cooledDown(action: StoredAction, limits: SafetyLimits, facts: LimitFacts, now: number): Reason | undefined {
   const last = facts.lastStart;
-  if (last !== undefined) {
+  const cooldown = cooldownMs(action, limits);
+  if (last === undefined || now - last > cooldown) {
+    return undefined;
+  }
+  return action.action.type === 'notify' && !action.ladder
+    ? {
+        kind: 'notification-repeat',
+        message: `a notification about ${action.target} went out ${ago(now - last)} ago; it repeats after ${ago(cooldown)} (notifications.repeatIntervalSeconds)`,
+      }
+    : {
+        kind: 'cooldown',
+        message: `${action.action.type} ran on ${action.target} ${ago(now - last)} ago; the cooldown is ${ago(cooldown)}`,
+      };
+}
+
+/** The Kubernetes actions' hourly limits, cluster-wide and per namespace. */
+function hourlyActions(action: StoredAction, limits: SafetyLimits, facts: LimitFacts): Reason | undefined {
+  const total = facts.startedLastHour;
+  if (total >= limits.maxActionsPerHour) {
     return {
-      kind: 'cooldown',
-      message: `${type} ran on ${action.target} ${ago(now - last)} ago; the cooldown is ${ago(limits.cooldownSeconds * 1000)}`,
+      kind: 'rate-limit',
+      message: `${total} actions ran in the last hour; the limit is ${limits.maxActionsPerHour}`,
     };
   }
-  if (isKube) {
-    const total = facts.startedLastHour;
-    if (total >= limits.maxActionsPerHour) {
-      return {
-        kind: 'rate-limit',
-        message: `${total} actions ran in the last hour; the limit is ${limits.maxActionsPerHour}`,
-      };
-    }
-    if (action.namespace !== undefined) {
-      const inNamespace = facts.startedLastHourInNamespace;
-      if (inNamespace >= limits.maxActionsPerHourPerNamespace) {
-        return {
-          kind: 'namespace-rate-limit',
-          message: `${inNamespace} actions ran in namespace ${action.namespace} in the last hour; the limit is ${limits.maxActionsPerHourPerNamespace}`,
-        };
-      }
-    }
+  const inNamespace = facts.startedLastHourInNamespace;
+  if (action.namespace !== undefined && inNamespace >= limits.maxActionsPerHourPerNamespace) {
+    return {
+      kind: 'namespace-rate-limit',
+      message: `${inNamespace} actions ran in namespace ${action.namespace} in the last hour; the limit is ${limits.maxActionsPerHourPerNamespace}`,
+    };
   }
   return undefined;
+}
+
+/** The notifications' hourly cap, cluster-wide: one past it is held back (blocked and audited), not sent. */
+function hourlyNotifications(limits: SafetyLimits, facts: LimitFacts): Reason | undefined {
+  const sent = facts.notifiedLastHour;
+  const cap = limits.notifications.maxPerHour;
+  return sent >= cap
+    ? {
+        kind: 'notification-rate-limit',
+        message: `notification held back: ${sent} notifications went out in the last hour; the limit is ${cap} (notifications.maxPerHour)`,
+      }
+    : undefined;
 }
 
 /**

@@ -16,7 +16,7 @@ async function retype(label: RegExp, text: string) {
 }
 
 describe('SafetyLimitsEditor', () => {
-  it('edits workload and node disruption, the storm threshold and the circuit breaker, and saves them', async () => {
+  it('edits workload and node disruption, notifications, the storm threshold and the circuit breaker, and saves them', async () => {
     const fetch = healingRoutes();
     renderHealingTab();
     await screen.findByTestId(testIds.healingConfig.limits);
@@ -26,6 +26,8 @@ describe('SafetyLimitsEditor', () => {
     expect(limitsBox().getByLabelText(/^Repeats/)).toHaveValue(3);
     expect(limitsBox().getByLabelText(/^Window \(seconds\)/)).toHaveValue(86400);
     expect(limitsBox().getByLabelText(/^Pods down at once/)).toHaveValue(null);
+    expect(limitsBox().getByLabelText(/^Repeat interval/)).toHaveValue(14400);
+    expect(limitsBox().getByLabelText(/^Notifications per hour/)).toHaveValue(20);
 
     await retype(/^Pods down at once/, '25');
     await retype(/^Healthy floor/, '75');
@@ -37,6 +39,10 @@ describe('SafetyLimitsEditor', () => {
     await retype(/^Storm threshold/, '0');
     expect(limitsBox().getByText('Must be at least 1')).toBeInTheDocument();
     await retype(/^Storm threshold/, '30');
+    await retype(/^Repeat interval/, '100000');
+    expect(limitsBox().getByText('Must be at most 86400')).toBeInTheDocument();
+    await retype(/^Repeat interval/, '3600');
+    await retype(/^Notifications per hour/, '5');
     await retype(/^Repeats/, '5');
     await retype(/^Window \(seconds\)/, '3600');
     expect(limitsBox().queryByText(/^Must be/)).not.toBeInTheDocument();
@@ -51,6 +57,7 @@ describe('SafetyLimitsEditor', () => {
       ...defaultLimits,
       workloadDisruption: { maxUnavailablePercent: 25, minHealthyPercent: 75 },
       nodeDisruption: { maxPercent: 20, minReadyPercent: 60 },
+      notifications: { repeatIntervalSeconds: 3600, maxPerHour: 5 },
       storm: { maxAlarmingTargets: 30 },
       circuitBreaker: { maxRepeats: 5, windowSeconds: 3600 },
     });

@@ -48,7 +48,7 @@ const NUMERIC: Array<{ key: NumericKey; label: string; description: string }> = 
   },
 ];
 
-type NestedGroup = 'workloadDisruption' | 'nodeDisruption' | 'storm' | 'circuitBreaker';
+type NestedGroup = 'workloadDisruption' | 'nodeDisruption' | 'notifications' | 'storm' | 'circuitBreaker';
 type NestedField = {
   [G in NestedGroup]: { key: keyof NonNullable<SafetyLimitsInput[G]> & string; label: string; description: string };
 };
@@ -82,6 +82,22 @@ const NESTED: { [G in NestedGroup]: { title: string; fields: Array<NestedField[G
         key: 'minReadyPercent',
         label: 'Ready floor (%)',
         description: 'Never fewer Ready, schedulable nodes than this share; default 51',
+      },
+    ],
+  },
+  notifications: {
+    title: 'Notifications',
+    fields: [
+      {
+        key: 'repeatIntervalSeconds',
+        label: 'Repeat interval (seconds)',
+        description:
+          'After a notification about a target, the next about it waits this long; default 14400, at most 86400',
+      },
+      {
+        key: 'maxPerHour',
+        label: 'Notifications per hour',
+        description: 'Across the cluster; more are held back, blocked with the reason; default 20',
       },
     ],
   },

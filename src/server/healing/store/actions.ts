@@ -233,6 +233,11 @@ export class SqliteActionRepository implements ActionRepository {
       ...(lastStart !== undefined ? { lastStart } : {}),
       startedLastHour: this.started(window.hourSince),
       startedLastHourInNamespace: action.namespace === undefined ? 0 : this.started(window.hourSince, action.namespace),
+      notifiedLastHour: count(
+        this.statement(
+          `SELECT COUNT(*) AS n FROM healing_actions WHERE started_at >= ? AND action_type = 'notify'`
+        ).get(window.hourSince)
+      ),
       heldNodes: heldNodes(this.db),
     };
   }

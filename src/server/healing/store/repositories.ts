@@ -66,16 +66,18 @@ export interface ActionMove {
 export interface LimitFacts {
   /** Another action of its type on its target still under way. */
   openOn?: number;
-  /** The latest start of its type on its target within the cooldown. */
+  /** The latest start of its type on its target within the window's `cooldownSince`. */
   lastStart?: number;
   /** Kubernetes executions started within the hour, cluster-wide and in its namespace. */
   startedLastHour: number;
   startedLastHourInNamespace: number;
+  /** Notifications started within the hour, cluster-wide. */
+  notifiedLastHour: number;
   /** Nodes the engine holds cordoned or draining. */
   heldNodes: HeldNode[];
 }
 
-/** How far back the limits look: the cooldown's start and the hour's start. */
+/** How far back the limits look: the longest cooldown's start (a notification's repeat interval is its cooldown) and the hour's start. */
 export interface LimitWindow {
   cooldownSince: number;
   hourSince: number;

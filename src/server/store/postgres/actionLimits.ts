@@ -19,6 +19,7 @@ export async function facts(run: Run, action: StoredAction, window: LimitWindow)
     startedLastHour: await started(run, window.hourSince),
     startedLastHourInNamespace:
       action.namespace === undefined ? 0 : await started(run, window.hourSince, action.namespace),
+    notifiedLastHour: await notified(run, window.hourSince),
     heldNodes: await held(run),
   };
 }
@@ -33,6 +34,14 @@ export async function started(run: Run, since: number, namespace?: string): Prom
           `SELECT COUNT(*) AS n FROM healing_actions WHERE started_at >= $1 AND action_type != 'notify' AND namespace = $2`,
           [since, namespace]
         );
+  return count(rows);
+}
+
+async function notified(run: Run, since: number): Promise<number> {
+  const { rows } = await run(
+    `SELECT COUNT(*) AS n FROM healing_actions WHERE started_at >= $1 AND action_type = 'notify'`,
+    [since]
+  );
   return count(rows);
 }
 
