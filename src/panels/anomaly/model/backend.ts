@@ -1,4 +1,5 @@
 import type { Anomaly, BandPoint, Target, TimeToFailure } from '../../../contract/pipeline';
+import { departureOf } from '../../../contract/signalDepartures';
 import type { AnomalyRange, Crossing, SeriesAnalysis, Side } from './analysis';
 import type { PanelSeries } from './series';
 
@@ -38,7 +39,8 @@ export function backendAnalysis(
 ): SeriesAnalysis {
   const { score, expected, lower, upper } = alignBand(series.time, backend.points);
   const ranges = backend.anomalies
-    .filter((a) => a.signals.length === 0 || a.signals.includes(backend.signal))
+    // Named by how the signal departed ("memory (limit forecast)", "memory (stopped)"), not only its band.
+    .filter((a) => a.signals.length === 0 || a.signals.some((label) => departureOf(label).signal === backend.signal))
     .map((a) => toRange(a, series, expected));
   const ttf = backend.target.timeToFailure;
   const crossing = ttf?.signal === backend.signal ? toCrossing(ttf) : undefined;

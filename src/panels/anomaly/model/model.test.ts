@@ -252,6 +252,33 @@ describe('backend analysis', () => {
     });
   });
 
+  it('draws every anomaly that names its signal, however the signal departed, and none that names only another', () => {
+    const { t, v } = ramp(20, 10, 0.1);
+    const episode = (id: number, signals: string[]) =>
+      ({ id, start: t[5], end: t[12], peakScore: id / 10, signals, direction: 'above' }) as Anomaly;
+    // A range says which anomaly it drew by its peak score (the id over 10).
+    const drawn = (signal: string) =>
+      backendAnalysis(
+        seriesOf(t, v),
+        {
+          target: { timeToFailure: null } as unknown as Target,
+          signal,
+          points: [],
+          anomalies: [
+            episode(1, ['memory (limit forecast)']),
+            episode(2, ['memory (stopped)', 'restarts']),
+            episode(3, ['cpu (vs peers)']),
+            episode(4, ['memory (limit 0.95 in 42 min or later)']),
+            episode(5, ['cpu']),
+          ],
+        },
+        undefined
+      ).ranges.map((r) => r.peakScore * 10);
+    expect(drawn('memory')).toEqual([1, 2, 4]);
+    expect(drawn('cpu')).toEqual([3, 5]);
+    expect(drawn('restarts')).toEqual([2]);
+  });
+
   it('marks an episode’s peak where the backend recorded it, at its start when it recorded none', () => {
     const { t, v } = ramp(20, 10, 0.1);
     const episode = (id: number, peak?: Anomaly['peak']) =>
