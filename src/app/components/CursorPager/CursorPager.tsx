@@ -3,6 +3,8 @@ import { Button, Stack, type IconName } from '@grafana/ui';
 import { testIds } from '../../testIds';
 
 interface Props {
+  /** The landmark's name, which list it pages ("Pages of the history"): a page may hold two pagers. */
+  label: string;
   /** The page shown: its cursor (undefined: the newest page). */
   cursor?: string;
   /** The page's own links: the cursor of the older page and of the newer one (null or absent: none). */
@@ -17,7 +19,7 @@ interface Props {
  * reached from its neighbour, not by number, so a page stays what it was while new rows arrive, and
  * reading far back costs the backend one page, not every row before it.
  */
-export function CursorPager({ cursor, next, previous, onNavigate }: Props) {
+export function CursorPager({ label, cursor, next, previous, onNavigate }: Props) {
   if (cursor === undefined && !next) {
     return null;
   }
@@ -28,7 +30,7 @@ export function CursorPager({ cursor, next, previous, onNavigate }: Props) {
     ['Older', 'angle-right', testIds.pager.older, next || null],
   ];
   return (
-    <nav aria-label="Pages">
+    <nav aria-label={label}>
       <Stack gap={1}>
         {buttons.map(([label, icon, testId, to]) => (
           <Button

@@ -67,6 +67,7 @@ function ActionLists() {
         onDecided={onDecided}
         pager={
           <CursorPager
+            label="Pages of pending actions"
             cursor={cursor}
             next={pending.data?.next}
             previous={pending.data?.previous}
@@ -190,6 +191,7 @@ function ActionHistory({ waiting }: { waiting?: number }) {
         <ActionTable className={styles.table} columns={HISTORY_COLUMNS} actions={items} rowAttributes={historyRow} />
       )}
       <CursorPager
+        label="Pages of the action history"
         cursor={cursor}
         next={history.data?.next}
         previous={history.data?.previous}

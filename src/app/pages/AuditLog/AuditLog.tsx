@@ -204,6 +204,7 @@ function AuditEntries() {
         </div>
       )}
       <CursorPager
+        label="Pages of the audit log"
         cursor={cursor}
         next={entries.data?.next}
         previous={entries.data?.previous}
