@@ -7,7 +7,6 @@ import type {
   AnomaliesQuery,
   ModelVersion,
   PredictResponse,
-  RetrainBody,
   RetrainResponse,
   Target,
   TargetDetail,
@@ -39,7 +38,13 @@ import {
   type OffWatch,
 } from './views';
 import { SharedRetraining } from './sharedRetraining';
-import { coalescedRetraining, recordFeedback, retrainRunners, type FeedbackArgs } from './trainingRequests';
+import {
+  coalescedRetraining,
+  recordFeedback,
+  retrainRunners,
+  type FeedbackArgs,
+  type RetrainSelection,
+} from './trainingRequests';
 import { WatchRunner } from './watchRunner';
 
 /** The clock, the data sources (and their test overrides) come from SourceDeps. */
@@ -334,8 +339,8 @@ export class Pipeline {
     return result;
   }
 
-  /** Retrains what the body names; a request for what is being retrained already joins that run. */
-  readonly retrain: (body: RetrainBody, reason: ModelVersion['reason']) => Promise<RetrainResponse> =
+  /** Retrains what the selection names (a queued request names its targets); a request for what is being retrained already joins that run. */
+  readonly retrain: (selection: RetrainSelection, reason: ModelVersion['reason']) => Promise<RetrainResponse> =
     coalescedRetraining((body, reason) => retrainRunners(this.runners, body, reason));
 
   /** Feedback on an anomaly (see trainingRequests.ts); once stored, the listeners hear of it (healing withdraws for a false positive). */
