@@ -79,37 +79,31 @@ export interface ShareRequest {
   requestedAt: number;
 }
 
-const requestRowSchema = z
-  .object({
-    id: z.number().int(),
-    replica: z.string(),
-    watch: z.string().nullable(),
-    target_id: z.string().nullable(),
-    requested_by: z.string(),
-    requested_at: z.number(),
-    claimed_by: z.string().nullable(),
-  })
-  .transform((r): RetrainRequest => ({
-    id: r.id,
-    replica: r.replica,
-    watch: r.watch,
-    target: r.target_id,
-    requestedBy: r.requested_by,
-    requestedAt: r.requested_at,
-    claimedBy: r.claimed_by,
-  }));
+/** A request's own columns; its answer's follow in a view row. */
+const requestColumns = z.object({
+  id: z.number().int(),
+  replica: z.string(),
+  watch: z.string().nullable(),
+  target_id: z.string().nullable(),
+  requested_by: z.string(),
+  requested_at: z.number(),
+  claimed_by: z.string().nullable(),
+});
+
+const requestRowSchema = requestColumns.transform((r): RetrainRequest => ({
+  id: r.id,
+  replica: r.replica,
+  watch: r.watch,
+  target: r.target_id,
+  requestedBy: r.requested_by,
+  requestedAt: r.requested_at,
+  claimedBy: r.claimed_by,
+}));
 
 const failedSchema = z.array(z.object({ target: z.string(), error: z.string() }));
 
-const viewRowSchema = z
-  .object({
-    id: z.number().int(),
-    replica: z.string(),
-    watch: z.string().nullable(),
-    target_id: z.string().nullable(),
-    requested_by: z.string(),
-    requested_at: z.number(),
-    claimed_by: z.string().nullable(),
+const viewRowSchema = requestColumns
+  .extend({
     done_at: z.number().nullable(),
     expired_at: z.number().nullable(),
     trained: z.number().int().nullable(),
