@@ -9,21 +9,26 @@ import { describeAction } from './policies';
 import type { StoredAction } from './store/actionRows';
 
 /**
- * How a cordon or drain can end before it finished while holding its node: a drain paused half-way
- * (or interrupted by a restart) is cancelled (its policy changed, its trigger closed), blocked (the
- * kill switch, a limit) or superseded. Nothing of it runs again, so nothing else would give the node
- * back. A failed one is not among them: its outcome gives the node back (executionRecords.ts).
+ * How a cordon or drain can end still holding its node. Unfinished: a drain paused half-way (or
+ * interrupted by a restart) is cancelled (its policy changed, its trigger closed), blocked (the kill
+ * switch, a limit) or superseded; nothing of it runs again, so nothing else would give the node back.
+ * Failed: its failure path uncordons the node it cordoned and gives the hold back with its outcome
+ * (executionRecords.ts), but keeps the hold when Kubernetes refused that uncordon.
  */
-const ENDED_UNFINISHED: ActionState[] = ['cancelled', 'blocked', 'superseded'];
+const ENDED: ActionState[] = ['cancelled', 'blocked', 'superseded', 'failed'];
 
-const endedUnfinished = (action: StoredAction | undefined): action is NodeAction =>
-  action !== undefined && isNodeAction(action) && ENDED_UNFINISHED.includes(action.state);
+const endedHolding = (action: StoredAction | undefined): action is NodeAction =>
+  action !== undefined && isNodeAction(action) && ENDED.includes(action.state);
+
+/** How it ended, as the audit says it. */
+const howItEnded = (action: NodeAction): string =>
+  action.state === 'failed' ? 'failed' : `was ${action.state} before it finished`;
 
 const FREED = 'the node budget no longer counts it';
 
 /**
- * Gives back the node of a cordon or drain that ended before it finished, as an operator undoes a
- * drain they stop half-way: uncordoned when this action cordoned it (its progress says
+ * Gives back the node of a cordon or drain that ended still holding it, as an operator undoes a
+ * drain they stop half-way or that failed: uncordoned when this action cordoned it (its progress says
  * `cordonedByDrain`), left as it is when it was cordoned before; the hold released with its audit
  * entry (`kubernetes`, worded as the executor's) in one transaction, only while this action still
  * holds it. When Kubernetes refuses the uncordon the action has ended all the same: the node stays
@@ -36,14 +41,21 @@ export class EndedHolds {
 
   constructor(private readonly ctx: EngineContext) {}
 
-  /** Told of every state an action entered: one that ended before it finished gives its node back now. */
+  /**
+   * Told of every state an action entered: one that ended still holding its node gives it back now;
+   * a failed one's failure path has just been refused that uncordon, so the next tick tries again
+   * rather than sending a second one on its heels.
+   */
   async entered(action: StoredAction): Promise<void> {
-    if (endedUnfinished(action)) {
+    if (endedHolding(action) && action.state !== 'failed') {
       await this.giveBack(action.id);
     }
   }
 
-  /** Each tick: what is not given back yet (refused, or ended by a process that stopped before giving it back). */
+  /**
+   * Each tick: what is not given back yet (refused here or on a failure path, or ended by a process
+   * that stopped before giving it back).
+   */
   async retry(): Promise<void> {
     const { actions } = this.ctx.lifecycle;
     const holds = await actions.heldNodes();
@@ -54,7 +66,7 @@ export class EndedHolds {
       }
     }
     for (const held of holds) {
-      if (endedUnfinished(await actions.get(held.actionId))) {
+      if (endedHolding(await actions.get(held.actionId))) {
         try {
           await this.giveBack(held.actionId);
         } catch (err) {
@@ -73,7 +85,7 @@ export class EndedHolds {
       const { actions } = this.ctx.lifecycle;
       const action = await actions.get(id);
       const node = (await actions.heldNodes()).find((h) => h.actionId === id)?.node;
-      if (!endedUnfinished(action) || node === undefined) {
+      if (!endedHolding(action) || node === undefined) {
         this.refused.delete(id);
         return;
       }
@@ -83,7 +95,7 @@ export class EndedHolds {
       }
       const kube = this.ctx.kube();
       if (!kube) {
-        const ended = `${describeAction(action.action)} was ${action.state} before it finished`;
+        const ended = `${describeAction(action.action)} ${howItEnded(action)}`;
         await this.refuse(action, node, `Kubernetes is not configured: node ${node} is not given back yet (${ended})`);
       } else if (action.progress?.cordonedByDrain) {
         await this.uncordon(kube, action, node);
@@ -95,7 +107,7 @@ export class EndedHolds {
 
   private async uncordon(kube: KubeClient, action: NodeAction, node: string): Promise<void> {
     const undone = await uncordon(kube, { node });
-    const story = `${describeAction(action.action)} cordoned it and was ${action.state} before it finished`;
+    const story = `${describeAction(action.action)} cordoned it and ${howItEnded(action)}`;
     if (undone.ok) {
       const said = undone.value.changed ? `Kubernetes accepted: ${undone.value.summary}` : undone.value.summary;
       await this.release(action, node, `${said}; ${story}; ${FREED}`, undone.value);

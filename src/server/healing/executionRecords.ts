@@ -91,7 +91,8 @@ export class ExecutionRecords {
   async finish(action: StoredAction, result: ExecutionResult): Promise<void> {
     const planned = action.action;
     // The node budget: a node stays held while the engine keeps it cordoned; given back in the
-    // transaction that records the outcome.
+    // transaction that records the outcome. A failed drain whose uncordon Kubernetes refused keeps
+    // it: the leader tries that uncordon again at each tick (endedHolds.ts), never while it runs here.
     let releaseNode: string | undefined;
     // An uncordon gives back the hold of a cordon or drain that has ended, never of one still at work
     // on the node (executing or paused): that one gives its own hold back.
