@@ -1,13 +1,16 @@
 # The Failure Prophet backend (src/server) as a container image.
 # Build stage: native modules (better-sqlite3) compile here against this image's Node.
-FROM node:22-bookworm AS build
+# Node 20 (end of life 2026-04-30), not .nvmrc's 22: on Node 22 the 100,000-series fleet peaks at
+# 1,025-1,028 MiB against 1,000 on Node 20, over the Deployment's 1 GiB limit (benchmarks/RESULTS.md,
+# "Node 22 and the 1 GiB fleet"). Moving needs that memory found or the limit raised: a team call.
+FROM node:20-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build:server && npm prune --omit=dev
 
-FROM node:22-bookworm-slim
+FROM node:20-bookworm-slim
 ENV NODE_ENV=production FP_PORT=3001 FP_DATA_DIR=/var/lib/failureprophet
 # glibc's malloc with a fixed mmap threshold: by default it raises the threshold (up to 32 MiB) each
 # time a large block is freed, and serves later large blocks (answers, SQLite's, V8's compiler zones)
