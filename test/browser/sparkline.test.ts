@@ -40,13 +40,27 @@ const history: Array<[number, number]> = Array.from({ length: 60 }, (_, i) => [
   i === 52 ? 0.95 : 0.2 + 0.1 * Math.sin(i / 4),
 ]);
 
+const TARGETS = [target('cart', 0.9, history), target('search', 0.1), target(LONG_ID, 0.85)];
+
+/** GET /api/targets as the backend answers it: filtered by severity and sorted by score when asked (one page). */
+function listed(params: URLSearchParams) {
+  const severity = params.get('severity');
+  const chosen = TARGETS.filter((t) => severity === null || t.severity === severity);
+  if (params.get('sort') === 'score') {
+    const sign = params.get('order') === 'asc' ? 1 : -1;
+    chosen.sort((a, b) => sign * (a.score - b.score) || sign * a.id.localeCompare(b.id));
+  }
+  return { targets: chosen, next: null, total: chosen.length };
+}
+
 /** A backend that answers the Overview's reads with fixed targets (the real one needs Prometheus to have any). */
 async function fakeBackend(): Promise<SuiteBackend> {
   const server: Server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://backend').pathname;
+    const url = new URL(req.url ?? '/', 'http://backend');
+    const path = url.pathname;
     const bodies: Record<string, unknown> = {
       '/readyz': { status: 'ready', checks: { store: { ok: true }, prometheus: { ok: true } } },
-      '/api/targets': { targets: [target('cart', 0.9, history), target('search', 0.1), target(LONG_ID, 0.85)] },
+      '/api/targets': listed(url.searchParams),
       '/api/anomalies': { anomalies: [] },
       '/api/targets/cart': {
         target: target('cart', 0.9, history),
