@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './pipeline';
-import { targetParamSchema, wholeNumberParamSchema } from './vocabulary';
+import { cursorParamSchema, targetParamSchema, wholeNumberParamSchema } from './vocabulary';
 
 /**
  * "Retrain now" queued for a target another replica holds (HTTP 202, `queued`), followed until it
@@ -38,15 +38,37 @@ export const retrainRequestSchema = z.object({
 });
 export type RetrainRequestView = z.infer<typeof retrainRequestSchema>;
 
-/** GET /api/models/retrain-requests: the newest requests first, of one target when `target` is given. */
-export const retrainRequestsQuerySchema = z.object({
-  target: targetParamSchema.optional(),
-  limit: wholeNumberParamSchema(z.number().min(1).max(MAX_PAGE_LIMIT)).default(DEFAULT_PAGE_LIMIT),
-});
+/**
+ * GET /api/models/retrain-requests: the newest requests first, of one target when `target` is given;
+ * with `newest=target`, each target's newest request instead (what the Models page shows of it),
+ * `limit` targets a page, paged by `cursor`.
+ */
+export const retrainRequestsQuerySchema = z
+  .object({
+    target: targetParamSchema.optional(),
+    newest: z.literal('target').optional(),
+    limit: wholeNumberParamSchema(z.number().min(1).max(MAX_PAGE_LIMIT)).default(DEFAULT_PAGE_LIMIT),
+    /** With `newest=target`: where the page starts, the `next` of the previous page. */
+    cursor: cursorParamSchema(targetParamSchema),
+  })
+  .superRefine((q, ctx) => {
+    if (q.newest === undefined && q.cursor !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['cursor'], message: 'a cursor pages newest=target only' });
+    }
+    if (q.newest !== undefined && q.target !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['newest'],
+        message: "newest=target lists every target's newest request; for one target's, ask target=...&limit=1",
+      });
+    }
+  });
 export type RetrainRequestsQuery = z.infer<typeof retrainRequestsQuerySchema>;
 
 export const retrainRequestsResponseSchema = z.object({
   requests: z.array(retrainRequestSchema),
+  /** With `newest=target`: the cursor of the following page, null on the last one. */
+  next: z.string().nullable().optional(),
   /** RETRAIN_REQUEST_EXPIRES_AFTER_MS, so a page can say how long a queued request waits. */
   expiresAfterMs: z.number(),
 });

@@ -179,11 +179,17 @@ describe.each(Object.keys(opens))('detection retention on %s', (kind) => {
       ['w{job="m"}', 3, 'active'],
       ['w{job="r"}', 1, 'retired'],
     ]);
-    expect(await s.pruned()).toEqual({ anomalies: 3, anomaly_feedback: 1, predictions: 1, models: 2 });
+    expect(await s.pruned()).toEqual({
+      anomalies: 3,
+      anomaly_feedback: 1,
+      predictions: 1,
+      models: 2,
+      retrain_requests: 0,
+    });
     expect(s.logged.filter((l) => l.msg.startsWith('detection retention'))).toEqual([
       expect.objectContaining({
         level: 30,
-        msg: `detection retention pruned 3 closed anomalies with 1 feedback entries, 1 predictions and 2 model versions from before ${new Date(NOW - 3 * DAY).toISOString()} (anomalies with feedback from before ${new Date(NOW - 8 * DAY).toISOString()})`,
+        msg: `detection retention pruned 3 closed anomalies with 1 feedback entries, 1 predictions, 2 model versions and 0 answered retrain requests from before ${new Date(NOW - 3 * DAY).toISOString()} (anomalies with feedback from before ${new Date(NOW - 8 * DAY).toISOString()})`,
       }),
     ]);
 

@@ -102,6 +102,7 @@ it('logs a batch the store refused and runs it again at the next tick', async ()
             : store.pipeline.pruneAnomalies(cutoffs, limit),
         prunePredictions: (before, limit) => store.pipeline.prunePredictions(before, limit),
         pruneModels: (before, limit) => store.pipeline.pruneModels(before, limit),
+        pruneRetrainRequests: (before, limit) => store.pipeline.pruneRetrainRequests(before, limit),
       },
       longestHistory: () => DAY,
       leads: () => true,

@@ -12,7 +12,7 @@ import {
   type FeedbackKind,
   type RetrainBody,
 } from '../../contract/pipeline';
-import { retrainRequestsResponseSchema } from '../../contract/retrainRequests';
+import { retrainRequestsResponseSchema, type RetrainRequestsResponse } from '../../contract/retrainRequests';
 import { targetDetailSchema } from '../../contract/targetDetail';
 import { backendRequest } from './backend';
 
@@ -56,9 +56,24 @@ export const listModels = () =>
 export const retrain = (body: RetrainBody = {}) =>
   backendRequest(pipelinePaths.retrain, retrainResponseSchema, { method: 'POST', data: body });
 
-/** What became of the retraining queued for other replicas (newest first): queued, running, done or expired. */
-export const listRetrainRequests = () =>
-  backendRequest(pipelinePaths.retrainRequests, retrainRequestsResponseSchema, { params: { limit: MAX_PAGE_LIMIT } });
+/** A page of each target's newest retraining queued for other replicas: queued, running, done or expired. */
+export const listNewestRetrainRequests = (cursor?: string) =>
+  backendRequest(pipelinePaths.retrainRequests, retrainRequestsResponseSchema, {
+    params: { newest: 'target', limit: MAX_PAGE_LIMIT, cursor },
+  });
+
+/**
+ * Each target's newest retraining queued for other replicas, every page read (up to `readPages`'
+ * MAX_PAGES): the newest of all requests would miss most targets after a "Retrain all" on a fleet.
+ */
+export async function readNewestRetrainRequests(): Promise<RetrainRequestsResponse> {
+  const all: RetrainRequestsResponse = { requests: [], expiresAfterMs: 0 };
+  await readPages(listNewestRetrainRequests, (page) => {
+    all.requests.push(...page.requests);
+    all.expiresAfterMs = page.expiresAfterMs;
+  });
+  return all;
+}
 
 export const listWatches = () => backendRequest(pipelinePaths.watches, watchesResponseSchema);
 

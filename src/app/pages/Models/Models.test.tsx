@@ -6,7 +6,7 @@ import type { ModelVersion } from '../../../contract/pipeline';
 import type { RetrainRequestView } from '../../../contract/retrainRequests';
 import { pipelinePaths } from '../../api/pipeline';
 import { EDITOR_ONLY_REASON } from '../../permissions';
-import { installFakeBackendSrv, requestsTo } from '../../testUtils/fakeBackendSrv';
+import { installFakeBackendSrv, requestsTo, type FakeRoute } from '../../testUtils/fakeBackendSrv';
 import { locationSearch, renderPageAt } from '../../testUtils/locationSearch';
 import { testIds } from '../../testIds';
 import { Models, RETIRED_REASON } from './Models';
@@ -38,6 +38,44 @@ const shownTargets = () =>
   Array.from(document.querySelectorAll('button[aria-label^="Retrain now: "]'), (b) =>
     b.getAttribute('aria-label')!.replace('Retrain now: ', '')
   );
+
+const HOUR = 3_600_000;
+
+/**
+ * GET retrain-requests as the backend answers it over the requests `stored` holds: with
+ * newest=target, each target's newest (highest id), by target, `limit` a page after `cursor`;
+ * otherwise the newest `limit` of all.
+ */
+function retrainRequestsRoute(stored: () => RetrainRequestView[]): FakeRoute {
+  return ({ params }) => {
+    const { newest, cursor, limit } = params as { newest?: string; cursor?: string; limit: number };
+    const newestFirst = [...stored()].sort((a, b) => b.id - a.id);
+    if (newest !== 'target') {
+      return { data: { requests: newestFirst.slice(0, limit), expiresAfterMs: HOUR } };
+    }
+    const ofTarget = new Map<string, RetrainRequestView>();
+    newestFirst.forEach((r) => r.target && !ofTarget.has(r.target) && ofTarget.set(r.target, r));
+    const after = [...ofTarget.keys()].sort().filter((t) => cursor === undefined || t > cursor);
+    const requests = after.slice(0, limit).map((t) => ofTarget.get(t)!);
+    return { data: { requests, next: after.length > limit ? after[limit - 1] : null, expiresAfterMs: HOUR } };
+  };
+}
+
+/** A request of `target` queued by pod-a for pod-b, in `state`. */
+const requestOf = (id: number, target: string, fields: Partial<RetrainRequestView> = {}): RetrainRequestView => ({
+  id,
+  watch: 'latency',
+  target,
+  replica: 'pod-b',
+  requestedBy: 'pod-a',
+  requestedAt: model.trainedAt - 2 * HOUR,
+  state: 'queued',
+  claimedBy: null,
+  answeredAt: null,
+  trained: null,
+  failed: null,
+  ...fields,
+});
 
 describe('Models', () => {
   it('shows each model with samples, threshold and feedback, and retrains one on request', async () => {
@@ -165,7 +203,7 @@ describe('Models', () => {
       [`GET ${pipelinePaths.models}`]: {
         data: { models: [model, { ...model, id: 2, target: 'latency{deployment="shop"}' }] },
       },
-      [`GET ${pipelinePaths.retrainRequests}`]: () => ({ data: { requests, expiresAfterMs: 3_600_000 } }),
+      [`GET ${pipelinePaths.retrainRequests}`]: retrainRequestsRoute(() => requests),
       [`POST ${pipelinePaths.retrain}`]: () => {
         requests = [{ ...request, id: 8, state: 'queued', answeredAt: null }, ...requests];
         return { status: 202, data: { trained: 0, failed: [], queued: [{ replica: 'pod-b', targets: 1 }] } };
@@ -181,6 +219,75 @@ describe('Models', () => {
       expect(screen.getByTestId(testIds.models.retrainRequest(model.target))).toHaveTextContent('Queued for pod-b')
     );
     expect(requestsTo(fetch, 'GET', pipelinePaths.retrainRequests)).toHaveLength(2);
+  });
+
+  it("shows each target's newest request after a Retrain all on more than 1,000 targets, every page read", async () => {
+    setRole('Editor');
+    // "Retrain all" queued each of 1,500 targets for pod-b, the first target's request the oldest.
+    const fleet = Array.from({ length: 1500 }, (_, i) => `latency{pod="pod-${String(i).padStart(4, '0')}"}`);
+    const requests = fleet.map((target, i) => requestOf(i + 1, target));
+    const fetch = installFakeBackendSrv({
+      // The backend lists at most 1,000 models.
+      [`GET ${pipelinePaths.models}`]: {
+        data: { models: fleet.slice(0, 1000).map((target, i) => ({ ...model, id: i + 1, target })) },
+      },
+      [`GET ${pipelinePaths.retrainRequests}`]: retrainRequestsRoute(() => requests),
+    });
+    renderPage();
+    await screen.findByText('1000 models (the backend lists at most 1000)');
+    for (const target of fleet.slice(0, 50)) {
+      expect(await screen.findByTestId(testIds.models.retrainRequest(target))).toHaveTextContent('Queued for pod-b');
+    }
+    expect(requestsTo(fetch, 'GET', pipelinePaths.retrainRequests).map((r) => r.params)).toEqual([
+      { newest: 'target', limit: 1000, cursor: undefined },
+      { newest: 'target', limit: 1000, cursor: fleet[999] },
+    ]);
+  });
+
+  it('shows no failed or expired retraining answered before the model shown was trained', async () => {
+    setRole('Editor');
+    const [expiredBefore, failedBefore, failedAfter, expiredAfter, queuedBefore] = [1, 2, 3, 4, 5].map(
+      (n) => `latency{pod="p${n}"}`
+    );
+    const failed = (target: string) => [{ target, error: 'no samples in the history range' }];
+    const requests = [
+      // The nightly retraining (or a later click) trained the model shown after these were answered.
+      requestOf(1, expiredBefore, { state: 'expired', answeredAt: model.trainedAt - HOUR }),
+      requestOf(2, failedBefore, {
+        state: 'done',
+        claimedBy: 'pod-c',
+        answeredAt: model.trainedAt - 60_000,
+        trained: 0,
+        failed: failed(failedBefore),
+      }),
+      // Answered after it: still news.
+      requestOf(3, failedAfter, {
+        state: 'done',
+        claimedBy: 'pod-c',
+        answeredAt: model.trainedAt + 60_000,
+        trained: 0,
+        failed: failed(failedAfter),
+      }),
+      requestOf(4, expiredAfter, { state: 'expired', answeredAt: model.trainedAt + HOUR }),
+      // Asked before it, but not answered yet: it still runs.
+      requestOf(5, queuedBefore),
+    ];
+    installFakeBackendSrv({
+      [`GET ${pipelinePaths.models}`]: {
+        data: { models: requests.map((r) => ({ ...model, id: r.id, target: r.target! })) },
+      },
+      [`GET ${pipelinePaths.retrainRequests}`]: retrainRequestsRoute(() => requests),
+    });
+    renderPage();
+    expect(await screen.findByTestId(testIds.models.retrainRequest(queuedBefore))).toHaveTextContent(
+      'Queued for pod-b'
+    );
+    expect(screen.getByTestId(testIds.models.retrainRequest(failedAfter))).toHaveTextContent(
+      'Queued retraining failed'
+    );
+    expect(screen.getByTestId(testIds.models.retrainRequest(expiredAfter))).toHaveTextContent('Retraining expired');
+    expect(screen.queryByTestId(testIds.models.retrainRequest(expiredBefore))).not.toBeInTheDocument();
+    expect(screen.queryByTestId(testIds.models.retrainRequest(failedBefore))).not.toBeInTheDocument();
   });
 
   it('pages a fleet of models and filters them by target, the view kept in the URL', async () => {

@@ -12,7 +12,7 @@ import {
   type Column,
 } from '@grafana/ui';
 import { MAX_PAGE_LIMIT, type ModelVersion, type RetrainResponse } from '../../../contract/pipeline';
-import { listModels, listRetrainRequests, retrain } from '../../api/pipeline';
+import { listModels, readNewestRetrainRequests, retrain } from '../../api/pipeline';
 import { useBackendQuery } from '../../api/useBackendQuery';
 import { BackendPage } from '../../components/BackendPage/BackendPage';
 import { DisabledReason, useDisabledReason, type DisabledFor } from '../../components/DisabledReason/DisabledReason';
@@ -25,7 +25,7 @@ import { messageOf } from '../../api/fetchFailure';
 import { pageOf, TYPING, useUrlParams } from '../../utils/useUrlParams';
 import { counted, countOf } from '../../../utils/count';
 import type { RetrainRequestView } from '../../../contract/retrainRequests';
-import { latestByTarget, RetrainRequestState } from './RetrainRequestState';
+import { byTarget, RetrainRequestState } from './RetrainRequestState';
 
 /** Rows per page: one model per target, and a fleet has thousands. */
 const PAGE_SIZE = 50;
@@ -67,8 +67,8 @@ function ModelTable() {
   const styles = useStyles2(getStyles);
   const models = useBackendQuery(listModels, 'models');
   // Failing, it only leaves the rows without their queued retraining: the models still list.
-  const requests = useBackendQuery(listRetrainRequests, 'retrain-requests', { refreshMs: REQUESTS_REFRESH_MS });
-  const latest = useMemo(() => latestByTarget(requests.data?.requests ?? []), [requests.data]);
+  const requests = useBackendQuery(readNewestRetrainRequests, 'retrain-requests', { refreshMs: REQUESTS_REFRESH_MS });
+  const latest = useMemo(() => byTarget(requests.data?.requests ?? []), [requests.data]);
   const expiresAfterMs = requests.data?.expiresAfterMs ?? 0;
   const [busy, setBusy] = useState<string>();
   const [result, setResult] = useState<{ ok: boolean; title: string; message: string }>();
@@ -241,7 +241,9 @@ function RetrainButton({
         {busy === m.target ? 'Retraining…' : 'Retrain now'}
       </Button>
       <DisabledReason of={retired} variant="bodySmall" />
-      {request && <RetrainRequestState request={request} expiresAfterMs={expiresAfterMs} />}
+      {request && (
+        <RetrainRequestState request={request} expiresAfterMs={expiresAfterMs} modelTrainedAt={m.trainedAt} />
+      )}
     </Stack>
   );
 }

@@ -10,29 +10,30 @@ export function expiryInWords(ms: number): string {
   return minutes % 60 === 0 ? `${minutes / 60} h` : `${minutes} min`;
 }
 
-/** The newest request of each target, from a list newest first. */
-export function latestByTarget(requests: readonly RetrainRequestView[]): Map<string, RetrainRequestView> {
-  const latest = new Map<string, RetrainRequestView>();
-  for (const r of requests) {
-    if (r.target !== null && !latest.has(r.target)) {
-      latest.set(r.target, r);
-    }
-  }
-  return latest;
+/** Each target's request, from the list of each target's newest. */
+export function byTarget(requests: readonly RetrainRequestView[]): Map<string, RetrainRequestView> {
+  return new Map(requests.flatMap((r) => (r.target === null ? [] : [[r.target, r] as const])));
 }
 
 /**
  * A target's retraining queued on another replica, until it is answered: queued (for the replica
  * that held the target), running (on the one that took it), expired (no replica held the target in
- * time), or failed. A request that ran well shows as the model's new version instead.
+ * time), or failed. A request that ran well shows as the model's new version instead; one answered
+ * before the model shown was trained (by the nightly retraining, or a later "Retrain now") is history,
+ * so it shows nothing.
  */
 export function RetrainRequestState({
   request: r,
   expiresAfterMs,
+  modelTrainedAt,
 }: {
   request: RetrainRequestView;
   expiresAfterMs: number;
+  modelTrainedAt: number;
 }) {
+  if (r.answeredAt !== null && r.answeredAt < modelTrainedAt) {
+    return null;
+  }
   const asked = `asked on ${r.requestedBy} at ${formatTime(r.requestedAt)}`;
   const failure = r.failed?.map((f) => f.error).join('; ');
   const shown =

@@ -166,11 +166,20 @@ export function pipelineRoutes(pipeline: Pipeline): FastifyPluginAsyncZod {
     // What became of "Retrain now" queued for other replicas (202): queued, running, done or expired.
     app.get(
       '/api/models/retrain-requests',
-      { schema: { querystring: retrainRequestsQuerySchema, response: { 200: retrainRequestsResponseSchema } } },
-      async (request) => ({
-        requests: await pipeline.repo.retrainRequestList(request.query),
-        expiresAfterMs: RETRAIN_REQUEST_EXPIRES_AFTER_MS,
-      })
+      {
+        schema: {
+          querystring: retrainRequestsQuerySchema,
+          response: { 200: retrainRequestsResponseSchema, 400: errorBodySchema },
+        },
+      },
+      async (request) => {
+        const { newest, cursor, target, limit } = request.query;
+        const page =
+          newest === 'target'
+            ? await pipeline.repo.newestRetrainRequests({ after: cursor, limit })
+            : { requests: await pipeline.repo.retrainRequestList({ target, limit }) };
+        return { ...page, expiresAfterMs: RETRAIN_REQUEST_EXPIRES_AFTER_MS };
+      }
     );
 
     app.get('/api/watches', { schema: { response: { 200: watchesResponseSchema } } }, async () => ({

@@ -6,7 +6,13 @@ import { decodeRow } from '../../store/rows';
 // the SQLite store's batches of it.
 
 /** The tables a prune deletes from: the `table` label of failureprophet_detection_pruned_total. */
-export const DETECTION_PRUNED_TABLES = ['anomalies', 'anomaly_feedback', 'predictions', 'models'] as const;
+export const DETECTION_PRUNED_TABLES = [
+  'anomalies',
+  'anomaly_feedback',
+  'predictions',
+  'models',
+  'retrain_requests',
+] as const;
 export type DetectionPrunedTable = (typeof DETECTION_PRUNED_TABLES)[number];
 
 /** What one batch deleted, per table, and whether it left some of what it may delete for the next. */
@@ -76,6 +82,31 @@ export const pruneModelsSql = (p: Params<'before' | 'limit'>) => `
      ORDER BY m.trained_at
      LIMIT ${p.limit})`;
 
+/**
+ * When a retrain request was answered: run (done_at) or expired (expired_at), never both; null while
+ * it waits or runs. Migration 0023's index (PostgreSQL 19) is on this expression, and serves only a
+ * query naming it as written here.
+ */
+export const RETRAIN_ANSWERED_AT = 'COALESCE(done_at, expired_at)';
+
+/**
+ * The retrain requests answered longest before the cutoff, at most `limit`, but never a target's
+ * newest: the Models page shows each target's newest request as what became of its last "Retrain
+ * now" (queued, running, expired, failed), and with it gone would show an older one's state as the
+ * answer, or nothing. So one request per target stays, as its current model version does; a "Retrain
+ * all" repeated on a large fleet leaves no more than that. One waiting or running has no answer yet,
+ * so it stays. Requests from before they followed targets (target null) are not shown there and go
+ * once answered.
+ */
+export const pruneRetrainRequestsSql = (p: Params<'before' | 'limit'>) => `
+  DELETE FROM retrain_requests WHERE id IN (
+    SELECT r.id FROM retrain_requests r
+     WHERE ${RETRAIN_ANSWERED_AT} < ${p.before}
+       AND (r.target_id IS NULL
+            OR EXISTS (SELECT 1 FROM retrain_requests n WHERE n.target_id = r.target_id AND n.id > r.id))
+     ORDER BY ${RETRAIN_ANSWERED_AT}
+     LIMIT ${p.limit})`;
+
 const prunableRow = z.object({ id: z.number().int(), feedback: z.number().int() });
 
 /**
@@ -116,6 +147,7 @@ export class SqliteDetectionPrune {
       anomalies: db.prepare('DELETE FROM anomalies WHERE id IN (SELECT value FROM json_each(?))'),
       predictions: db.prepare(prunePredictionsSql(SQLITE_PARAMS)),
       models: db.prepare(pruneModelsSql(SQLITE_PARAMS)),
+      retrainRequests: db.prepare(pruneRetrainRequestsSql(SQLITE_PARAMS)),
     };
   }
 
@@ -136,5 +168,10 @@ export class SqliteDetectionPrune {
   models(before: number, limit: number): DetectionPruneBatch {
     const deleted = this.s.models.run({ before, limit }).changes;
     return { deleted: { models: deleted }, more: deleted >= limit };
+  }
+
+  retrainRequests(before: number, limit: number): DetectionPruneBatch {
+    const deleted = this.s.retrainRequests.run({ before, limit }).changes;
+    return { deleted: { retrain_requests: deleted }, more: deleted >= limit };
   }
 }

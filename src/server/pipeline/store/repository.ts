@@ -15,6 +15,7 @@ import type { AnomalyCutoffs, DetectionPruneBatch } from './detectionPrune';
 import type { NewModelVersion } from './modelTable';
 import type { RetrainRequestView } from '../../../contract/retrainRequests';
 import type {
+  NewestRetrainRequestPage,
   NewRetrainRequest,
   RetrainClaim,
   RetrainRequest,
@@ -138,12 +139,16 @@ export interface PipelineRepository {
   expireRetraining(at: number, requestedBefore: number, lapsedBefore: number): Promise<number>;
   /** Requests newest first, of one target when given, as the API lists them. */
   retrainRequestList(q: { target?: string; limit: number }): Promise<RetrainRequestView[]>;
+  /** Each target's newest request, a page of `limit` targets after target `after`, read on the (target_id, id) index. */
+  newestRetrainRequests(q: { after?: string; limit: number }): Promise<NewestRetrainRequestPage>;
   /** Retention (retention.ts): deletes one batch of the closed anomalies detectionPrune.ts allows, with their feedback. */
   pruneAnomalies(cutoffs: AnomalyCutoffs, limit: number): Promise<DetectionPruneBatch>;
   /** Retention: deletes one batch of prediction rows made, and due, before `before`. */
   prunePredictions(before: number, limit: number): Promise<DetectionPruneBatch>;
   /** Retention: deletes one batch of model versions nothing runs, trained before `before`. */
   pruneModels(before: number, limit: number): Promise<DetectionPruneBatch>;
+  /** Retention: deletes one batch of the answered retrain requests detectionPrune.ts allows (never a target's newest). */
+  pruneRetrainRequests(before: number, limit: number): Promise<DetectionPruneBatch>;
 }
 
 /** The query of one of the repository's lists, as the API takes it. */

@@ -14,13 +14,13 @@ const DAY_MS = 86_400_000;
 export const LABELLED_MARGIN_MS = DAY_MS;
 
 /** What a prune deletes, one part after the other within a tick. */
-const PARTS = ['anomalies', 'predictions', 'models'] as const;
+const PARTS = ['anomalies', 'predictions', 'models', 'retrain_requests'] as const;
 type Part = (typeof PARTS)[number];
 
 export interface DetectionRetentionDeps {
   /** FP_DETECTION_RETENTION_DAYS: detection records older than this many days go; 0 keeps everything. */
   days: number;
-  repo: Pick<PipelineRepository, 'pruneAnomalies' | 'prunePredictions' | 'pruneModels'>;
+  repo: Pick<PipelineRepository, 'pruneAnomalies' | 'prunePredictions' | 'pruneModels' | 'pruneRetrainRequests'>;
   /** The longest history among the watches now (ms): retraining reads the feedback inside it. */
   longestHistory: () => number;
   /** Whether this replica leads: only the leader prunes. */
@@ -41,10 +41,10 @@ interface Prune {
 /**
  * Retention of the detection records, as the healing records' (src/server/healing/retention.ts) and on
  * the same cadence: on the leader's tick, at most once an hour, it deletes closed anomalies with their
- * feedback, prediction rows and model versions nothing runs, older than the retention
- * (detectionPrune.ts says which may go), one batch of each per tick until none is left. Anomalies
- * with feedback stay as long as the longest watch history too, and any anomaly as long as a healing
- * trigger names it. Each batch is counted in failureprophet_detection_pruned_total; a prune that
+ * feedback, prediction rows, model versions nothing runs and answered retrain requests, older than
+ * the retention (detectionPrune.ts says which may go), one batch of each per tick until none is
+ * left. Anomalies with feedback stay as long as the longest watch history too, and any anomaly as
+ * long as a healing trigger names it. Each batch is counted in failureprophet_detection_pruned_total; a prune that
  * deleted anything is logged once, at its end.
  */
 export class DetectionRetention {
@@ -119,6 +119,8 @@ export class DetectionRetention {
         return repo.prunePredictions(before, PRUNE_BATCH_ROWS);
       case 'models':
         return repo.pruneModels(before, PRUNE_BATCH_ROWS);
+      case 'retrain_requests':
+        return repo.pruneRetrainRequests(before, PRUNE_BATCH_ROWS);
     }
   }
 
@@ -133,8 +135,8 @@ export class DetectionRetention {
     this.prune = {
       before,
       labelledBefore: Math.min(before, now - this.deps.longestHistory() - LABELLED_MARGIN_MS),
-      left: { anomalies: true, predictions: true, models: true },
-      deleted: { anomalies: 0, anomaly_feedback: 0, predictions: 0, models: 0 },
+      left: { anomalies: true, predictions: true, models: true, retrain_requests: true },
+      deleted: { anomalies: 0, anomaly_feedback: 0, predictions: 0, models: 0, retrain_requests: 0 },
     };
     return this.prune;
   }
@@ -158,7 +160,7 @@ export class DetectionRetention {
     }
     this.deps.logger.info(
       fields,
-      `detection retention pruned ${deleted.anomalies} closed anomalies with ${deleted.anomaly_feedback} feedback entries, ${deleted.predictions} predictions and ${deleted.models} model versions from before ${at(before)} (anomalies with feedback from before ${at(labelledBefore)})`
+      `detection retention pruned ${deleted.anomalies} closed anomalies with ${deleted.anomaly_feedback} feedback entries, ${deleted.predictions} predictions, ${deleted.models} model versions and ${deleted.retrain_requests} answered retrain requests from before ${at(before)} (anomalies with feedback from before ${at(labelledBefore)})`
     );
   }
 }

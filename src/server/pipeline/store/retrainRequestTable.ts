@@ -167,6 +167,40 @@ export const listSql = (byTarget: boolean): string =>
   `SELECT id, replica, watch, target_id, requested_by, requested_at, claimed_by, done_at, expired_at, trained, failed
   FROM retrain_requests${byTarget ? ' WHERE target_id = ?' : ''} ORDER BY id DESC LIMIT ?`;
 
+/**
+ * Each target's newest request, by target, the page after target `?` (`''`: the first), at most `?`
+ * targets. A loose scan of migration 0023's (target_id, id) index: one probe for the next target and
+ * one for its newest id each, so a page costs its size, not the requests a "Retrain all" repeated on
+ * a large fleet left; the only sort is of the page. Materialized, so each row is then read by its id
+ * rather than PostgreSQL scanning the table to join on the inlined subquery.
+ */
+export const NEWEST_BY_TARGET_SQL = `WITH RECURSIVE targets (target_id, n) AS (
+    SELECT MIN(target_id), 1 FROM retrain_requests WHERE target_id > ?
+    UNION ALL
+    SELECT (SELECT MIN(target_id) FROM retrain_requests WHERE target_id > t.target_id), t.n + 1
+      FROM targets t WHERE t.target_id IS NOT NULL AND t.n < ?
+  ), newest (id, n) AS MATERIALIZED (
+    SELECT (SELECT MAX(id) FROM retrain_requests WHERE target_id = t.target_id), t.n FROM targets t
+  )
+  SELECT r.id, r.replica, r.watch, r.target_id, r.requested_by, r.requested_at, r.claimed_by, r.done_at,
+         r.expired_at, r.trained, r.failed
+    FROM newest t JOIN retrain_requests r ON r.id = t.id ORDER BY t.n`;
+
+/** A page of each target's newest request, and the cursor of the next (null on the last). */
+export interface NewestRetrainRequestPage {
+  requests: RetrainRequestView[];
+  next: string | null;
+}
+
+/** NEWEST_BY_TARGET_SQL's parameters for a page of `limit` after `after`: one target more, to tell whether a next page exists. */
+export const newestValues = (q: { after?: string; limit: number }): unknown[] => [q.after ?? '', q.limit + 1];
+
+/** The page from NEWEST_BY_TARGET_SQL's rows (read with newestValues). */
+export function newestPage(views: RetrainRequestView[], limit: number): NewestRetrainRequestPage {
+  const requests = views.slice(0, limit);
+  return { requests, next: views.length > limit ? (requests[requests.length - 1].target ?? null) : null };
+}
+
 /** Listed targets per replica but one, of the watches given (`?`: the watches, then the replica left out). */
 export const shareCountsSql = (watches: number): string =>
   `SELECT owner AS replica, COUNT(*) AS targets FROM pipeline_target_summaries
@@ -263,6 +297,14 @@ export class RetrainRequestTable {
 
   expire(at: number, requestedBefore: number, lapsedBefore: number): number {
     return this.db.prepare(EXPIRE_SQL).run(at, requestedBefore, lapsedBefore).changes;
+  }
+
+  newestByTarget(q: { after?: string; limit: number }): NewestRetrainRequestPage {
+    const views = this.db
+      .prepare(NEWEST_BY_TARGET_SQL)
+      .all(...newestValues(q))
+      .map(readRetrainRequestView);
+    return newestPage(views, q.limit);
   }
 
   list(q: { target?: string; limit: number }): RetrainRequestView[] {

@@ -175,6 +175,10 @@ export class SqlitePipelineRepository implements PipelineRepository {
     return this.retrainRequestTable.list(q);
   }
 
+  async newestRetrainRequests(q: { after?: string; limit: number }) {
+    return this.retrainRequestTable.newestByTarget(q);
+  }
+
   async pruneAnomalies(cutoffs: AnomalyCutoffs, limit: number) {
     return this.pruner().anomalies(cutoffs, limit);
   }
@@ -185,6 +189,10 @@ export class SqlitePipelineRepository implements PipelineRepository {
 
   async pruneModels(before: number, limit: number) {
     return this.pruner().models(before, limit);
+  }
+
+  async pruneRetrainRequests(before: number, limit: number) {
+    return this.pruner().retrainRequests(before, limit);
   }
 
   private pruner(): SqliteDetectionPrune {

@@ -3,6 +3,7 @@ import {
   prunableAnomaliesSql,
   pruneModelsSql,
   prunePredictionsSql,
+  pruneRetrainRequestsSql,
   type AnomalyCutoffs,
   type DetectionPruneBatch,
 } from '../../pipeline/store/detectionPrune';
@@ -40,4 +41,9 @@ export async function prunePredictions(run: Run, before: number, limit: number):
 export async function pruneModels(run: Run, before: number, limit: number): Promise<DetectionPruneBatch> {
   const deleted = (await run(pruneModelsSql(ROWS_BEFORE), [before, limit])).rowCount ?? 0;
   return { deleted: { models: deleted }, more: deleted >= limit };
+}
+
+export async function pruneRetrainRequests(run: Run, before: number, limit: number): Promise<DetectionPruneBatch> {
+  const deleted = (await run(pruneRetrainRequestsSql(ROWS_BEFORE), [before, limit])).rowCount ?? 0;
+  return { deleted: { retrain_requests: deleted }, more: deleted >= limit };
 }

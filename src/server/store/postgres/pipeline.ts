@@ -30,6 +30,9 @@ import {
   failuresOf,
   INSERT_REQUEST_SQL,
   listSql,
+  NEWEST_BY_TARGET_SQL,
+  newestPage,
+  newestValues,
   queueShareSql,
   readClaimed,
   readRetrainRequest,
@@ -58,7 +61,7 @@ import { definitionChanged, readPeers, readResumePoint } from '../../pipeline/st
 import { decodeRow } from '../rows';
 import type { AnomalyCutoffs } from '../../pipeline/store/detectionPrune';
 import { Database } from './database';
-import { pruneAnomalies, pruneModels, prunePredictions } from './detectionPrune';
+import { pruneAnomalies, pruneModels, prunePredictions, pruneRetrainRequests } from './detectionPrune';
 import { writeCycle } from './pipelineCycle';
 
 // JSONB columns are read back as text, so the row schemas (and their checks) are the SQLite store's.
@@ -344,7 +347,13 @@ export class PostgresPipelineRepository implements PipelineRepository {
     return (await this.rows(numbered(sql), params)).map(readRetrainRequestView);
   }
 
-  // Keyed, the three: run again after a lost answer, a batch deletes what is still prunable, nothing else.
+  async newestRetrainRequests(q: { after?: string; limit: number }) {
+    const sql = NEWEST_BY_TARGET_SQL.replace('r.failed', 'r.failed::text AS failed');
+    const views = (await this.rows(numbered(sql), newestValues(q))).map(readRetrainRequestView);
+    return newestPage(views, q.limit);
+  }
+
+  // Keyed, the four: run again after a lost answer, a batch deletes what is still prunable, nothing else.
   pruneAnomalies(cutoffs: AnomalyCutoffs, limit: number) {
     return this.db.transaction((run) => pruneAnomalies(run, cutoffs, limit), 'keyed');
   }
@@ -355,6 +364,10 @@ export class PostgresPipelineRepository implements PipelineRepository {
 
   pruneModels(before: number, limit: number) {
     return this.db.transaction((run) => pruneModels(run, before, limit), 'keyed');
+  }
+
+  pruneRetrainRequests(before: number, limit: number) {
+    return this.db.transaction((run) => pruneRetrainRequests(run, before, limit), 'keyed');
   }
 }
 
