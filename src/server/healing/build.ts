@@ -6,7 +6,7 @@ import type { KubeClient } from '../kubernetes';
 import type { Pipeline } from '../pipeline/pipeline';
 import type { Store } from '../store/store';
 import { HealingEngine } from './engine';
-import { actionLink } from './approvals';
+import { actionLink, pendingLink } from './approvals';
 import { anomalyListener, pipelineHooks } from './fromPipeline';
 import { createNotifier } from './notify';
 import { SilenceSource } from './silences';
@@ -50,6 +50,7 @@ export async function buildHealing(deps: {
     }),
     // With Grafana's URL, actions awaiting approval are announced with a link to them.
     actionLink: url ? (id) => actionLink(url, id) : undefined,
+    pendingLink: url ? pendingLink(url) : undefined,
     silences: config.alertmanager.url
       ? new SilenceSource({
           url: config.alertmanager.url,

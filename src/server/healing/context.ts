@@ -49,6 +49,8 @@ export interface HealingEngineDeps {
   onVerified?: (anomalyId: number, recovered: boolean, actionId: number) => void | Promise<void>;
   /** An action's place on Grafana's Actions page (from `FP_GRAFANA_URL`); with it, actions awaiting approval are announced with their link. */
   actionLink?: (actionId: number) => string;
+  /** The Actions page, where actions awaiting approval are listed: the summary of approval requests held back links it. */
+  pendingLink?: string;
   /**
    * Whether this replica leads (src/server/coordination/leadership.ts); absent: it always does.
    * Every replica records proposals and approvals; only the leader executes, recovers and verifies.

@@ -13,7 +13,8 @@ import {
   type PolicyOutcome,
 } from '../../contract/healing';
 import { receiveAlerts } from './intake';
-import { approvalRequest, createAnnouncer } from './approvals';
+import { Announcements } from './announcements';
+import { approvalRequest } from './approvals';
 import { CircuitBreakers } from './breaker';
 import { ClaimFence } from './claimFence';
 import type { Clock } from '../clock';
@@ -77,6 +78,7 @@ export class HealingEngine {
   private readonly gates: Gates;
   private readonly executor: Executor;
   private readonly breakers: CircuitBreakers;
+  private readonly announcements: Announcements;
   private readonly ctx: EngineContext;
   private readonly loop: EngineLoop;
   private readonly fence: ClaimFence;
@@ -151,14 +153,20 @@ export class HealingEngine {
         this.loop.inBackground(announce(action, approvalRequest(action), 'approval_requested'));
       }
     });
-    const announce = createAnnouncer({ lifecycle: this.lifecycle, notifier: deps.notifier, link: deps.actionLink });
+    this.announcements = new Announcements({
+      lifecycle: this.lifecycle,
+      notifier: deps.notifier,
+      limits: async () => (await limits()).notifications,
+      link: deps.actionLink,
+      pendingLink: deps.pendingLink,
+    });
+    const announce = this.announcements.announce;
     this.breakers = new CircuitBreakers(this.lifecycle, repos.breakers, announce);
     this.pauses = new NamespacePauseList(store, now);
     this.storm = new Storm({
       actions: this.actions,
       store,
-      audit: this.audit,
-      notifier: deps.notifier,
+      announce: (message, trigger) => this.announcements.storm(message, trigger),
       limits,
       now,
     });
@@ -402,6 +410,7 @@ export class HealingEngine {
       await verify(this.ctx, id);
       await nextTurn();
     }
+    await this.announcements.summarise();
     await this.retention.tick();
   }
 

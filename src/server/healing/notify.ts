@@ -19,7 +19,8 @@ export interface Notification {
   /** The action it is about; none for a summary (storm mode). */
   actionId?: number;
   message: string;
-  trigger: HealingTrigger;
+  /** What it is about; none for the summary of approval requests held back. */
+  trigger?: HealingTrigger;
   at: number;
   /** Where to act on it: the action on Grafana's Actions page. */
   link?: string;
@@ -80,8 +81,8 @@ export function createNotifier(config: NotifyConfig, fetchImpl: Fetch = fetch): 
       const tags = [
         'failureprophet',
         'healing',
-        n.trigger.severity,
-        ...(n.trigger.labels.namespace ? [`namespace:${n.trigger.labels.namespace}`] : []),
+        ...(n.trigger ? [n.trigger.severity] : []),
+        ...(n.trigger?.labels.namespace ? [`namespace:${n.trigger.labels.namespace}`] : []),
       ];
       const failures: string[] = [];
       if (config.grafana) {
@@ -102,10 +103,10 @@ export function createNotifier(config: NotifyConfig, fetchImpl: Fetch = fetch): 
           text: `:rotating_light: Failure Prophet: ${asPlainText(n.message)}`,
           failureprophet: {
             actionId: n.actionId,
-            severity: n.trigger.severity,
-            source: n.trigger.source,
-            triggerId: n.trigger.id,
-            labels: n.trigger.labels,
+            severity: n.trigger?.severity,
+            source: n.trigger?.source,
+            triggerId: n.trigger?.id,
+            labels: n.trigger?.labels,
             at: new Date(n.at).toISOString(),
             ...(n.link ? { link: n.link } : {}),
           },

@@ -1,14 +1,13 @@
 import type { HealingTrigger, Reason, SafetyLimits } from '../../contract/healing';
 import { iso } from './lifecycle';
-import type { Notifier } from './notify';
-import type { ActionRepository, AuditRepository } from './store/repositories';
+import type { ActionRepository } from './store/repositories';
 import type { SettingsStore } from './store/settings';
 
 export interface StormDeps {
   actions: ActionRepository;
   store: SettingsStore;
-  audit: AuditRepository;
-  notifier?: Notifier;
+  /** Sends the storm's summary under the notifications' cap, audited (announcements.ts). */
+  announce: (message: string, trigger: HealingTrigger) => Promise<void>;
   limits: () => Promise<SafetyLimits>;
   now: () => number;
 }
@@ -28,7 +27,7 @@ export class Storm {
    * notification was sent (or failed: it is audited either way, never retried).
    */
   async observe(trigger?: HealingTrigger): Promise<void> {
-    const { actions, store, audit, now } = this.deps;
+    const { actions, store, now } = this.deps;
     const limit = (await this.deps.limits()).storm.maxAlarmingTargets;
     const targets = await actions.alarmingTargets();
     const current = await store.storm();
@@ -46,9 +45,8 @@ export class Storm {
         }
       );
       // Another replica started it first: that one sends the summary.
-      if (started && trigger && this.deps.notifier) {
-        const sent = await this.deps.notifier.send({ message, trigger, at });
-        await audit.append({ at: now(), kind: 'notified', message: `storm summary: ${sent.summary}` });
+      if (started && trigger) {
+        await this.deps.announce(message, trigger);
       }
     } else if (current !== undefined && targets <= limit) {
       // Lost to another replica's change (it ended the storm, or ended and began another): nothing to do.

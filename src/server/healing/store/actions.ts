@@ -8,6 +8,17 @@ import { alarmingTargets, heldNodes, outcomeRows } from './actionStats';
 import { keysetPage, type KeysetPage } from './keyset';
 import { batchOf, prunableTriggersSql, SQLITE_PRUNE, type PruneBatch } from './prune';
 import {
+  ANNOUNCEMENTS_KEPT_MS,
+  HELD_WAITING_SQL,
+  INSERT_ANNOUNCEMENT_SQL,
+  PRUNE_ANNOUNCEMENTS_SQL,
+  SENT_SINCE_SQL,
+  SUMMARY_DUE_SQL,
+  sqlitePlaceholders,
+  type AnnouncementTake,
+  type AnnouncementTaken,
+} from './announcements';
+import {
   changedColumns,
   closedAtRow,
   namespaceCountRow,
@@ -223,6 +234,51 @@ export class SqliteActionRepository implements ActionRepository {
     return this.facts(action, window);
   }
 
+  async takeAnnouncement(take: AnnouncementTake): Promise<AnnouncementTaken> {
+    // IMMEDIATE, as a claim: no other connection counts between this count and this row.
+    return this.db
+      .transaction(() => {
+        const sentLastHour = this.sentSince(take.hourSince);
+        const sent = sentLastHour < take.cap;
+        this.statement(sqlitePlaceholders(PRUNE_ANNOUNCEMENTS_SQL)).run(take.at - ANNOUNCEMENTS_KEPT_MS);
+        this.statement(sqlitePlaceholders(INSERT_ANNOUNCEMENT_SQL)).run(
+          take.at,
+          sent ? 'sent' : 'held',
+          take.actionId ?? null
+        );
+        return { sent, sentLastHour };
+      })
+      .immediate();
+  }
+
+  async takeSummary(at: number, since: number): Promise<number | undefined> {
+    // Most ticks have nothing to tell: read first, and take the write lock only when one is due.
+    if (!this.summaryDue(since)) {
+      return undefined;
+    }
+    return this.db
+      .transaction(() => {
+        const waiting = this.summaryDue(since)
+          ? count(this.statement(HELD_WAITING_SQL).get(), 'healing_announcements')
+          : 0;
+        if (!waiting) {
+          return undefined;
+        }
+        this.statement(sqlitePlaceholders(INSERT_ANNOUNCEMENT_SQL)).run(at, 'summary', null);
+        return waiting;
+      })
+      .immediate();
+  }
+
+  private summaryDue(since: number): boolean {
+    return count(this.statement(sqlitePlaceholders(SUMMARY_DUE_SQL)).get(since), 'healing_announcements') > 0;
+  }
+
+  /** Everything sent to a person since then: notify actions and announcements. */
+  private sentSince(since: number): number {
+    return count(this.statement(sqlitePlaceholders(SENT_SINCE_SQL)).get(since, since), 'healing_announcements');
+  }
+
   private facts(action: StoredAction, window: LimitWindow): LimitFacts {
     const open = this.statement(
       `SELECT id FROM healing_actions WHERE target = ? AND action_type = ? AND id != ? AND state IN (${OPEN}) ORDER BY id LIMIT 1`
@@ -233,11 +289,7 @@ export class SqliteActionRepository implements ActionRepository {
       ...(lastStart !== undefined ? { lastStart } : {}),
       startedLastHour: this.started(window.hourSince),
       startedLastHourInNamespace: action.namespace === undefined ? 0 : this.started(window.hourSince, action.namespace),
-      notifiedLastHour: count(
-        this.statement(
-          `SELECT COUNT(*) AS n FROM healing_actions WHERE started_at >= ? AND action_type = 'notify'`
-        ).get(window.hourSince)
-      ),
+      notifiedLastHour: this.sentSince(window.hourSince),
       heldNodes: heldNodes(this.db),
     };
   }

@@ -15,6 +15,7 @@ import type { DrainProgress } from '../../kubernetes';
 import type { ActionChanges, ArchivedAs, NewAction, StoredAction } from './actionRows';
 import type { KeysetPage } from './keyset';
 import type { PruneBatch } from './prune';
+import type { AnnouncementTake, AnnouncementTaken } from './announcements';
 
 // What the healing engine keeps, as asynchronous repositories with one implementation per store
 // (SQLite beside these interfaces, PostgreSQL in src/server/store/postgres). A change that must be
@@ -178,6 +179,17 @@ export interface ActionRepository {
    */
   claim(id: number, at: number, window: LimitWindow, decide: ClaimDecider): Promise<Claimed | undefined>;
   limitFacts(action: StoredAction, window: LimitWindow): Promise<LimitFacts>;
+  /**
+   * Records an announcement as sent, or as held back when `cap` things (notify actions and
+   * announcements) went out since `hourSince`: in the claims' turn, so replicas count each other's.
+   */
+  takeAnnouncement(take: AnnouncementTake): Promise<AnnouncementTaken>;
+  /**
+   * Records a summary of the approval requests held back when one was held back after the last
+   * summary and that one is older than `since` (the repeat interval): how many held-back actions
+   * still await approval; undefined when no summary is due (another replica's counts).
+   */
+  takeSummary(at: number, since: number): Promise<number | undefined>;
   /**
    * A superseded action keeps its trigger under an archive key (`<key>#superseded-<id>`, closed), so
    * the deduplication (one action per trigger, type and target) lets the trigger propose it again;

@@ -156,6 +156,11 @@ export const COPIED_TABLES: TableCopy[] = [
     },
   }),
   table('healing_nodes_held', { columns: { node: 'text', action_id: 'int', since: 'int' } }),
+  // Migrations 0022 and 18: the notifications' hourly count and the held-back requests a summary tells.
+  table('healing_announcements', {
+    identity: true,
+    columns: { id: 'int', at: 'int', kind: 'text', action_id: 'int?' },
+  }),
 ];
 
 /** SQLite tables not copied, and why. */

@@ -19,12 +19,13 @@ import { retrainRequestsMigration } from './0018_retrain_requests';
 import { detectionRetentionMigration } from './0019_detection_retention';
 import { retrainRequestClaimsMigration } from './0020_retrain_request_claims';
 import { targetSummarySortsMigration } from './0021_target_summary_sorts';
+import { healingAnnouncementsMigration } from './0022_healing_announcements';
 import { retrainRequestRetentionMigration } from './0023_retrain_request_retention';
 
 /**
  * Every schema change, in order. A migration, once released, is never edited: add a new one.
  * Ids are claimed per room: 0001 core, 0002 pipeline, 0003 healing, 0004 pipeline, 0005 healing,
- * 0006 pipeline, 0007 pipeline, 0009 pipeline (0008 is claimed by another change), 0010 healing, 0014 healing, 0015 healing, 0016 healing, 0017 healing, 0018 pipeline, 0019 pipeline, 0020 pipeline, 0021 pipeline, 0023 pipeline (0022 is claimed by another change); later ones take the next
+ * 0006 pipeline, 0007 pipeline, 0009 pipeline (0008 is claimed by another change), 0010 healing, 0014 healing, 0015 healing, 0016 healing, 0017 healing, 0018 pipeline, 0019 pipeline, 0020 pipeline, 0021 pipeline, 0022 healing, 0023 pipeline; later ones take the next
  * number.
  */
 export const migrations: Migration[] = [
@@ -48,5 +49,6 @@ export const migrations: Migration[] = [
   detectionRetentionMigration,
   retrainRequestClaimsMigration,
   targetSummarySortsMigration,
+  healingAnnouncementsMigration,
   retrainRequestRetentionMigration,
 ];

@@ -1,6 +1,7 @@
 import type { PlannedAction } from '../../../contract/healing';
 import { heldNodeRow, OPEN_STATES, startedAtRow, type StoredAction } from '../../healing/store/actionRows';
 import type { HeldNode, LimitFacts, LimitWindow } from '../../healing/store/repositories';
+import { SENT_SINCE_SQL } from '../../healing/store/announcements';
 import { decodeRow } from '../rows';
 import { count, ids } from './actionReads';
 import type { Run } from './database';
@@ -37,12 +38,10 @@ export async function started(run: Run, since: number, namespace?: string): Prom
   return count(rows);
 }
 
-async function notified(run: Run, since: number): Promise<number> {
-  const { rows } = await run(
-    `SELECT COUNT(*) AS n FROM healing_actions WHERE started_at >= $1 AND action_type = 'notify'`,
-    [since]
-  );
-  return count(rows);
+/** Everything sent to a person since then: notify actions and announcements. */
+export async function notified(run: Run, since: number): Promise<number> {
+  const { rows } = await run(SENT_SINCE_SQL, [since]);
+  return count(rows, 'healing_announcements');
 }
 
 export async function starts(run: Run, target: string, type: PlannedAction['type'], since: number): Promise<number[]> {

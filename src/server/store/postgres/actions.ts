@@ -17,12 +17,22 @@ import type * as repo from '../../healing/store/repositories';
 import { claimedMove, noteList } from '../../healing/store/repositories';
 import { keysetPage, postgresKeyset, type KeysetPage } from '../../healing/store/keyset';
 import type { PruneBatch } from '../../healing/store/prune';
+import {
+  ANNOUNCEMENTS_KEPT_MS,
+  HELD_WAITING_SQL,
+  INSERT_ANNOUNCEMENT_SQL,
+  announcementTaken,
+  PRUNE_ANNOUNCEMENTS_SQL,
+  SUMMARY_DUE_SQL,
+  type AnnouncementTake,
+  type AnnouncementTaken,
+} from '../../healing/store/announcements';
 import { decodeRow } from '../rows';
-import { facts, held, started, starts } from './actionLimits';
+import { facts, held, notified, started, starts } from './actionLimits';
 import { move } from './actionMove';
 import { COLUMNS, count, FROM, ids, read } from './actionReads';
 import { appendAudit } from './audit';
-import type { Database } from './database';
+import type { Database, Run } from './database';
 import { pruneTriggers } from './healingPrune';
 import { ADVISORY_LOCKS, ADVISORY_NAMESPACE } from './locks';
 import { closeOne, insertOne, openOne, proposalKey } from './triggerWrites';
@@ -136,6 +146,37 @@ export class PostgresActionRepository implements repo.ActionRepository {
       });
       return moved ? { action, to: decision.to } : undefined;
     }, 'keyed');
+  }
+
+  async takeAnnouncement(take: AnnouncementTake): Promise<AnnouncementTaken> {
+    // Keyed: a run again after a lost COMMIT would record the announcement twice.
+    return this.db.once(take.at, announcementTaken, async (run) => {
+      // In the claims' turn: their counts and this one include each other's.
+      await run('SELECT pg_advisory_xact_lock($1, $2)', [ADVISORY_NAMESPACE, ADVISORY_LOCKS.claim]);
+      const sentLastHour = await notified(run, take.hourSince);
+      const sent = sentLastHour < take.cap;
+      await run(PRUNE_ANNOUNCEMENTS_SQL, [take.at - ANNOUNCEMENTS_KEPT_MS]);
+      await run(INSERT_ANNOUNCEMENT_SQL, [take.at, sent ? 'sent' : 'held', take.actionId ?? null]);
+      return { sent, sentLastHour };
+    });
+  }
+
+  async takeSummary(at: number, since: number): Promise<number | undefined> {
+    const due = async (run: Run) => count((await run(SUMMARY_DUE_SQL, [since])).rows, 'healing_announcements') > 0;
+    // Most ticks have nothing to tell: read first, and take the claims' lock only when one is due.
+    if (!(await due(this.db.query))) {
+      return undefined;
+    }
+    const taken = await this.db.once(at, z.number().nullable(), async (run) => {
+      await run('SELECT pg_advisory_xact_lock($1, $2)', [ADVISORY_NAMESPACE, ADVISORY_LOCKS.claim]);
+      const waiting = (await due(run)) ? count((await run(HELD_WAITING_SQL)).rows, 'healing_announcements') : 0;
+      if (!waiting) {
+        return null;
+      }
+      await run(INSERT_ANNOUNCEMENT_SQL, [at, 'summary', null]);
+      return waiting;
+    });
+    return taken ?? undefined;
   }
 
   async limitFacts(action: StoredAction, window: repo.LimitWindow): Promise<repo.LimitFacts> {
