@@ -1,6 +1,8 @@
 // The notifications' hourly cap holds across replicas: it is counted in the store, inside the claim
 // that takes each notification for sending. Two engines on one store (SQLite in one process;
-// PostgreSQL through two pools, as two replicas) send a storm of notifications at once.
+// PostgreSQL through two pools, as two replicas), one of them the leader as in a deployment, propose a
+// storm of notifications at once. (Two engines that both lead, each without an election, take each
+// other's executing actions for a dead process's and reconcile them: no deployment runs so.)
 
 import pino from 'pino';
 import { Registry } from 'prom-client';
@@ -21,7 +23,7 @@ describe.each(Object.keys(stores))('notifications on %s shared by two replicas',
   it('send at most the hourly cap between them when both take a storm of targets at once', async () => {
     const [storeA, storeB] = await stores[kind](`notify${++round}`);
     const clock = new TestClock(T);
-    const replica = async (store: Store, notifier: Notifier) =>
+    const replica = async (store: Store, notifier: Notifier, leads: boolean) =>
       HealingEngine.open({
         store,
         clock,
@@ -30,9 +32,10 @@ describe.each(Object.keys(stores))('notifications on %s shared by two replicas',
         policies: [policySchema.parse({ name: 'tell', action: { type: 'notify' }, gate: 'auto' })],
         limits: safetyLimitsSchema.parse({ notifications: { maxPerHour: 5 } }),
         notifier,
+        leads: () => leads,
       });
     const notifiers = [recordingNotifier(), recordingNotifier()];
-    const engines = [await replica(storeA, notifiers[0]), await replica(storeB, notifiers[1])];
+    const engines = [await replica(storeA, notifiers[0], true), await replica(storeB, notifiers[1], false)];
     try {
       const triggers = Array.from({ length: 24 }, (_, i) =>
         anomaly({ severity: 'medium', object: { kind: 'deployment', namespace: 'shop', name: `web-${i}` } })
