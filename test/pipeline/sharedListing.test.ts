@@ -13,6 +13,7 @@ import { ephemeralSecretBox } from '../../src/server/store/secrets';
 import { startPostgres, type RunningPostgres } from '../harness/postgres';
 import { sampledQuerier } from '../harness/spikingFleet';
 import { buildPipeline, MINUTE, TestClock, type Harness } from './helpers';
+import { sharedWatchConfig } from './sharedWatch';
 
 // Issue 16: "every replica serves the API and the pages". Two replicas share a watch on one store
 // (one SQLite file; one PostgreSQL through two pools): whichever the Service picks lists the whole
@@ -27,20 +28,7 @@ const querier = sampledQuerier(
     value: (t: number) => 50 + k + 3 * Math.sin(t / (7 * MINUTE) + k) + (k === 5 && t >= SPIKE ? 400 : 0),
   }))
 );
-const config = {
-  watches: [
-    {
-      name: 'w',
-      queries: { x: 'x' },
-      target: ['job'],
-      step: '1m',
-      history: '3h',
-      lag: 0,
-      probation: 60,
-      detector: 'zscore',
-    },
-  ],
-};
+const config = sharedWatchConfig;
 
 const TOKEN = 'test-token-0123456789abcdef';
 const quiet = createLogger('error', new Writable({ write: (_c, _e, done) => done() }));

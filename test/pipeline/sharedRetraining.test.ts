@@ -2,31 +2,16 @@ import { retrainResponseSchema, type ModelVersion } from '../../src/contract/pip
 import { FixedMembership, TargetShare } from '../../src/server/coordination/members';
 import { pipelineRoutes } from '../../src/server/http/routes/pipeline';
 import { AUTH, injectingApp } from '../harness/server';
-import { sampledQuerier } from '../harness/spikingFleet';
 import { buildPipeline, MINUTE, TestClock, type Harness } from './helpers';
+import { RETRAIN_JOBS, retrainQuerier, SHARED_NOW, sharedWatchConfig } from './sharedWatch';
 
 // Two replicas share a watch on one store (as sharedListing.test.ts builds them). The Models page
 // lists every target's model whichever replica answers; its "Retrain now" and "Retrain all now"
 // reach one replica, which must get the targets the other holds retrained too and say so.
-const NOW = Date.UTC(2025, 3, 7, 12);
-const JOBS = Array.from({ length: 8 }, (_, k) => `j${k}`);
-const querier = sampledQuerier(
-  JOBS.map((job, k) => ({ labels: { job }, value: (t: number) => 50 + k + 3 * Math.sin(t / (7 * MINUTE) + k) }))
-);
-const config = {
-  watches: [
-    {
-      name: 'w',
-      queries: { x: 'x' },
-      target: ['job'],
-      step: '1m',
-      history: '3h',
-      lag: 0,
-      probation: 60,
-      detector: 'zscore',
-    },
-  ],
-};
+const NOW = SHARED_NOW;
+const JOBS = RETRAIN_JOBS;
+const querier = retrainQuerier;
+const config = sharedWatchConfig;
 
 /** Two replicas on one SQLite file, both cycled three times. */
 async function twoReplicas(clock: TestClock) {

@@ -9,32 +9,16 @@ import { ephemeralSecretBox } from '../../src/server/store/secrets';
 import { startPostgres, type RunningPostgres } from '../harness/postgres';
 import type { App } from '../../src/server/http/server';
 import { AUTH, injectingApp } from '../harness/server';
-import { sampledQuerier } from '../harness/spikingFleet';
 import { buildPipeline, MINUTE, TestClock, type Harness } from './helpers';
+import { retrainQuerier, SHARED_NOW, sharedWatchConfig } from './sharedWatch';
 
 // "Retrain now" queued for the replica holding a target (202) must not wait for ever when that
 // replica dies or the target moves: whichever replica holds the target now runs it, once even while
 // two both believe they hold it, and a request nobody holds the target of is answered as expired.
 // Two replicas on one store, SQLite (one file) and a real PostgreSQL.
-const NOW = Date.UTC(2025, 3, 7, 12);
-const JOBS = Array.from({ length: 8 }, (_, k) => `j${k}`);
-const querier = sampledQuerier(
-  JOBS.map((job, k) => ({ labels: { job }, value: (t: number) => 50 + k + 3 * Math.sin(t / (7 * MINUTE) + k) }))
-);
-const config = {
-  watches: [
-    {
-      name: 'w',
-      queries: { x: 'x' },
-      target: ['job'],
-      step: '1m',
-      history: '3h',
-      lag: 0,
-      probation: 60,
-      detector: 'zscore',
-    },
-  ],
-};
+const NOW = SHARED_NOW;
+const querier = retrainQuerier;
+const config = sharedWatchConfig;
 
 let server: RunningPostgres | undefined;
 let databases = 0;

@@ -17,6 +17,7 @@ import { cycleWrite, T0 } from '../harness/anomalyRecords';
 import { postgresForTests } from '../harness/postgres';
 import { sampledQuerier } from '../harness/spikingFleet';
 import { buildPipeline, MINUTE, TestClock } from './helpers';
+import { sharedWatchConfig } from './sharedWatch';
 
 // GET /api/targets?sort=: the Overview's order over the whole fleet, not over the page it read. Each
 // listing (memory, SQLite, PostgreSQL) is read page by page through its cursors and must give the
@@ -180,20 +181,7 @@ const querier = sampledQuerier(
       50 + (k % 3) + 3 * Math.sin(t / (7 * MINUTE)) + ((k === 5 || k === 17) && t >= NOW - 3 * MINUTE ? 400 : 0),
   }))
 );
-const config = {
-  watches: [
-    {
-      name: 'w',
-      queries: { x: 'x' },
-      target: ['job'],
-      step: '1m',
-      history: '3h',
-      lag: 0,
-      probation: 60,
-      detector: 'zscore',
-    },
-  ],
-};
+const config = sharedWatchConfig;
 const TOKEN = 'test-token-0123456789abcdef';
 const quiet = createLogger('error', new Writable({ write: (_c, _e, done) => done() }));
 
