@@ -3,11 +3,8 @@
 // trigger names, feedback retraining reads, running forecasts, current model versions), a batch per
 // tick once an hour, on the leader only, and what it says.
 
-import pino from 'pino';
-import { Registry } from 'prom-client';
 import type { PredictionRecord } from '../../src/server/pipeline/targetModel';
 import type { NewModelVersion } from '../../src/server/pipeline/store/repository';
-import { DetectionRetention } from '../../src/server/pipeline/store/retention';
 import { PRUNE_INTERVAL_MS } from '../../src/server/store/pruneCadence';
 import { openPostgresStore } from '../../src/server/store/postgres';
 import { ephemeralSecretBox } from '../../src/server/store/secrets';
@@ -15,6 +12,7 @@ import { openSqliteDatabase } from '../../src/server/store/sqlite';
 import type { Store } from '../../src/server/store/store';
 import { anomalyRecord, cycleWrite } from '../harness/anomalyRecords';
 import { postgresForTests } from '../harness/postgres';
+import { detectionRetentionUnderTest } from './detectionRetentionUnderTest';
 import { TestClock } from './helpers';
 
 const DAY = 86_400_000;
@@ -74,25 +72,7 @@ describe.each(Object.keys(opens))('detection retention on %s', (kind) => {
   const setUp = async (days: number, leads = () => true) => {
     const clock = new TestClock(NOW - 12 * DAY);
     opened = await opens[kind](clock);
-    const registry = new Registry();
-    const logged: Array<{ level: number; msg: string }> = [];
-    const retention = new DetectionRetention({
-      days,
-      repo: opened.store.pipeline,
-      // A 7-day watch: retraining reads the feedback of the last 7 days (and a day of margin).
-      longestHistory: () => 7 * DAY,
-      leads,
-      metrics: registry,
-      logger: pino({ level: 'debug' }, { write: (line: string) => void logged.push(JSON.parse(line)) }),
-      now: clock.now,
-    });
-    const pruned = async () =>
-      Object.fromEntries(
-        (await registry.getSingleMetric('failureprophet_detection_pruned_total')!.get()).values.map((v) => [
-          v.labels.table,
-          v.value,
-        ])
-      );
+    const { retention, logged, pruned } = detectionRetentionUnderTest(opened.store.pipeline, clock, days, leads);
     return { clock, retention, logged, pruned, repo: opened.store.pipeline };
   };
 
@@ -239,15 +219,7 @@ describe.each(Object.keys(opens))('detection retention on %s', (kind) => {
     await s.retention.tick();
     expect(await s.repo.anomaly(old)).toBeUndefined();
 
-    const keepAll = new DetectionRetention({
-      days: 0,
-      repo: s.repo,
-      longestHistory: () => 0,
-      leads: () => true,
-      metrics: new Registry(),
-      logger: pino({ level: 'silent' }),
-      now: s.clock.now,
-    });
+    const keepAll = detectionRetentionUnderTest(s.repo, s.clock, 0).retention;
     s.clock.ms = NOW - 400 * DAY;
     const kept = await anomalyAt(s, 2, 400);
     s.clock.ms = NOW;

@@ -4,17 +4,15 @@
 // waiting or running one, nor the newest of a target (what the Models page shows of it), in batches
 // on the detection prune's cadence, counted under table="retrain_requests", and served by indexes.
 
-import pino from 'pino';
-import { Registry } from 'prom-client';
 import type { RetrainRequestView } from '../../src/contract/retrainRequests';
 import { pruneRetrainRequestsSql } from '../../src/server/pipeline/store/detectionPrune';
 import type { PipelineRepository } from '../../src/server/pipeline/store/repository';
-import { DetectionRetention } from '../../src/server/pipeline/store/retention';
 import { openPostgresStore } from '../../src/server/store/postgres';
 import { ephemeralSecretBox } from '../../src/server/store/secrets';
 import { openSqliteDatabase } from '../../src/server/store/sqlite';
 import type { Store } from '../../src/server/store/store';
 import { postgresForTests } from '../harness/postgres';
+import { detectionRetentionUnderTest } from './detectionRetentionUnderTest';
 import { TestClock } from './helpers';
 
 const HOUR = 3_600_000;
@@ -65,24 +63,7 @@ describe.each(Object.keys(opens))('retention of retrain requests on %s', (kind) 
   const setUp = async (days: number) => {
     const clock = new TestClock(NOW - 40 * DAY);
     opened = await opens[kind](clock);
-    const registry = new Registry();
-    const logged: Array<{ level: number; msg: string }> = [];
-    const retention = new DetectionRetention({
-      days,
-      repo: opened.store.pipeline,
-      longestHistory: () => 7 * DAY,
-      leads: () => true,
-      metrics: registry,
-      logger: pino({ level: 'debug' }, { write: (line: string) => void logged.push(JSON.parse(line)) }),
-      now: clock.now,
-    });
-    const pruned = async () =>
-      Object.fromEntries(
-        (await registry.getSingleMetric('failureprophet_detection_pruned_total')!.get()).values.map((v) => [
-          v.labels.table,
-          v.value,
-        ])
-      );
+    const { retention, logged, pruned } = detectionRetentionUnderTest(opened.store.pipeline, clock, days);
     return { clock, retention, logged, pruned, repo: opened.store.pipeline };
   };
 
