@@ -7,14 +7,13 @@
 
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import type { AuditEntry, PolicyInput } from '../../src/contract/healing';
+import type { PolicyInput } from '../../src/contract/healing';
 import { HealingEngine } from '../../src/server/healing';
 import type { Store } from '../../src/server/store/store';
 import { startHarness, type Harness } from '../kube/harness';
 import { node, pod } from '../kube/objects';
-import type { RecordedRequest } from '../kube/server';
 import { closeStores, replicaStores } from './replicaStores';
-import { anomaly, policy } from './setup';
+import { anomaly, isCordoned, kubernetesEntries, nodePatches, policy } from './setup';
 
 // Monday 17:59 UTC: inside the drain's window, which closes at 18:00.
 const T = Date.parse('2025-06-02T17:59:00Z');
@@ -65,13 +64,9 @@ const openEngine = (h: Harness, store: Store) =>
     policies: [policy(drain)],
   });
 
-const unschedulable = (name: string) => r!.h.kube.get('Node', name)!.spec!.unschedulable === true;
-const nodePatches = (name: string) =>
-  r!.h.kube.requests.filter(
-    (q: RecordedRequest) => q.method === 'PATCH' && q.path === `/api/v1/nodes/${name}` && !q.dryRun
-  );
-const kubernetesEntries = async (actionId: number): Promise<AuditEntry[]> =>
-  (await r!.engine.audit.list({ actionId, kind: ['kubernetes'], limit: 100, offset: 0, format: 'json' })).items;
+const unschedulable = (name: string) => isCordoned(r!.h, name);
+const patchesOf = (name: string) => nodePatches(r!.h, name);
+const entriesOf = (actionId: number) => kubernetesEntries(r!.engine, actionId);
 
 async function tick(): Promise<void> {
   await r!.engine.tick();
@@ -132,7 +127,7 @@ describe.each(Object.keys(stores))('a paused drain that ends without resuming, o
     async (_, state, reason, end) => {
       await start(kind);
       const { id, anomalyId } = await pausedDrain();
-      const patchesBefore = nodePatches('n1').length;
+      const patchesBefore = patchesOf('n1').length;
       await end(anomalyId);
       await tick();
 
@@ -140,21 +135,21 @@ describe.each(Object.keys(stores))('a paused drain that ends without resuming, o
       expect(unschedulable('n1')).toBe(false);
       expect(await r!.engine.actions.heldNodes()).toEqual([]);
       // One uncordon, as kubectl sends it (a strategic merge patch of spec.unschedulable).
-      const uncordons = nodePatches('n1').slice(patchesBefore);
+      const uncordons = patchesOf('n1').slice(patchesBefore);
       expect(uncordons).toHaveLength(1);
       expect(uncordons[0]).toMatchObject({
         contentType: 'application/strategic-merge-patch+json',
         body: { spec: { unschedulable: false } },
         status: 200,
       });
-      const [entry] = await kubernetesEntries(id);
+      const [entry] = await entriesOf(id);
       expect(entry.message).toBe(
         `Kubernetes accepted: node n1 uncordoned: it accepts new pods again; drain node n1 cordoned it and was ${state} before it finished; the node budget no longer counts it`
       );
       // Nothing left for a later tick: no second uncordon, no second entry.
       await tick();
-      expect(nodePatches('n1').slice(patchesBefore)).toHaveLength(1);
-      expect((await kubernetesEntries(id))[0].id).toBe(entry.id);
+      expect(patchesOf('n1').slice(patchesBefore)).toHaveLength(1);
+      expect((await entriesOf(id))[0].id).toBe(entry.id);
     }
   );
 
@@ -166,9 +161,9 @@ describe.each(Object.keys(stores))('a paused drain that ends without resuming, o
 
     expect((await r!.engine.actions.get(id))!.state).toBe('cancelled');
     expect(unschedulable('n1')).toBe(true);
-    expect(nodePatches('n1')).toEqual([]);
+    expect(patchesOf('n1')).toEqual([]);
     expect(await r!.engine.actions.heldNodes()).toEqual([]);
-    expect((await kubernetesEntries(id))[0].message).toBe(
+    expect((await entriesOf(id))[0].message).toBe(
       'node n1 is cordoned, as it was before drain node n1 began (it did not cordon it): left as it is; the node budget no longer counts it'
     );
   });
@@ -178,14 +173,14 @@ describe.each(Object.keys(stores))('a paused drain that ends without resuming, o
     const { id } = await pausedDrain();
     const node1 = r!.h.kube.get('Node', 'n1')!;
     r!.h.kube.add({ ...node1, spec: {} });
-    const patchesBefore = nodePatches('n1').length;
+    const patchesBefore = patchesOf('n1').length;
     await disable();
     await tick();
 
     expect((await r!.engine.actions.get(id))!.state).toBe('cancelled');
-    expect(nodePatches('n1')).toHaveLength(patchesBefore);
+    expect(patchesOf('n1')).toHaveLength(patchesBefore);
     expect(await r!.engine.actions.heldNodes()).toEqual([]);
-    expect((await kubernetesEntries(id))[0].message).toBe(
+    expect((await entriesOf(id))[0].message).toBe(
       'node n1 already schedulable; drain node n1 cordoned it and was cancelled before it finished; the node budget no longer counts it'
     );
   });
@@ -199,7 +194,7 @@ describe.each(Object.keys(stores))('a paused drain that ends without resuming, o
 
     expect((await r!.engine.actions.get(id))!.state).toBe('cancelled');
     expect(await r!.engine.actions.heldNodes()).toEqual([]);
-    expect((await kubernetesEntries(id))[0].message).toBe(
+    expect((await entriesOf(id))[0].message).toBe(
       'Kubernetes answered with an error: Kubernetes has no nodes n1: the node is gone, nothing stays cordoned; the node budget no longer counts it'
     );
   });
@@ -209,15 +204,15 @@ describe.each(Object.keys(stores))('a paused drain that ends without resuming, o
     const { id } = await pausedDrain();
     const { kube } = r!.h;
     kube.inject({ method: 'PATCH', path: '/api/v1/nodes/n1', match: (q) => !q.dryRun, status: 403 });
-    const patchesBefore = nodePatches('n1').length;
-    const entriesBefore = (await kubernetesEntries(id)).length;
+    const patchesBefore = patchesOf('n1').length;
+    const entriesBefore = (await entriesOf(id)).length;
     await disable();
     await tick();
 
     expect((await r!.engine.actions.get(id))!.state).toBe('cancelled');
     expect(unschedulable('n1')).toBe(true);
     expect(await r!.engine.actions.heldNodes()).toEqual([{ node: 'n1', actionId: id }]);
-    const [refused, ...before] = await kubernetesEntries(id);
+    const [refused, ...before] = await entriesOf(id);
     expect(before).toHaveLength(entriesBefore);
     expect(refused.message).toMatch(
       /^Kubernetes answered with an error: Kubernetes refused: .* cannot patch nodes at cluster scope/
@@ -229,14 +224,14 @@ describe.each(Object.keys(stores))('a paused drain that ends without resuming, o
 
     // Refused again at the next tick: tried, not audited again.
     await tick();
-    expect(nodePatches('n1').length - patchesBefore).toBe(2);
-    expect(await kubernetesEntries(id)).toHaveLength(entriesBefore + 1);
+    expect(patchesOf('n1').length - patchesBefore).toBe(2);
+    expect(await entriesOf(id)).toHaveLength(entriesBefore + 1);
 
     kube.clearFaults();
     await tick();
     expect(unschedulable('n1')).toBe(false);
     expect(await r!.engine.actions.heldNodes()).toEqual([]);
-    expect((await kubernetesEntries(id))[0].message).toMatch(/^Kubernetes accepted: node n1 uncordoned/);
+    expect((await entriesOf(id))[0].message).toMatch(/^Kubernetes accepted: node n1 uncordoned/);
   });
 
   it('is given back by the next leader when the one that ended it could not: the hold in the store says so', async () => {
@@ -247,7 +242,7 @@ describe.each(Object.keys(stores))('a paused drain that ends without resuming, o
     await disable();
     await tick();
     expect(await r!.engine.actions.heldNodes()).toEqual([{ node: 'n1', actionId: id }]);
-    expect((await kubernetesEntries(id))[0].message).toContain(
+    expect((await entriesOf(id))[0].message).toContain(
       ': node n1 stays cordoned (drain node n1 cordoned it and was cancelled before it finished) and still counts toward the node budget'
     );
 
@@ -258,7 +253,7 @@ describe.each(Object.keys(stores))('a paused drain that ends without resuming, o
     await tick();
     expect(unschedulable('n1')).toBe(false);
     expect(await r!.engine.actions.heldNodes()).toEqual([]);
-    expect((await kubernetesEntries(id))[0].message).toMatch(/^Kubernetes accepted: node n1 uncordoned/);
+    expect((await entriesOf(id))[0].message).toMatch(/^Kubernetes accepted: node n1 uncordoned/);
   });
 
   it('survives the store failing as it gives the node back: the loop goes on and the next tick gives it back', async () => {
@@ -277,7 +272,7 @@ describe.each(Object.keys(stores))('a paused drain that ends without resuming, o
     await tick();
     expect(release).toHaveBeenCalledTimes(3);
     expect(await r!.engine.actions.heldNodes()).toEqual([]);
-    expect((await kubernetesEntries(id))[0].message).toBe(
+    expect((await entriesOf(id))[0].message).toBe(
       'node n1 already schedulable; drain node n1 cordoned it and was cancelled before it finished; the node budget no longer counts it'
     );
   });

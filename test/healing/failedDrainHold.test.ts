@@ -8,14 +8,13 @@
 
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import type { AuditEntry, PolicyInput } from '../../src/contract/healing';
+import type { PolicyInput } from '../../src/contract/healing';
 import { HealingEngine } from '../../src/server/healing';
 import type { Store } from '../../src/server/store/store';
 import { startHarness, type Harness } from '../kube/harness';
 import { node, pod, podDisruptionBudget } from '../kube/objects';
-import type { RecordedRequest } from '../kube/server';
 import { closeStores, replicaStores } from './replicaStores';
-import { anomaly, policy } from './setup';
+import { anomaly, isCordoned, kubernetesEntries, nodePatches, policy } from './setup';
 
 const T = Date.parse('2025-06-02T10:00:00Z');
 const stores = replicaStores(T);
@@ -68,15 +67,11 @@ async function start(kind: string): Promise<Running> {
   return r;
 }
 
-const unschedulable = (name: string) => r!.h.kube.get('Node', name)!.spec!.unschedulable === true;
-const realPatches = (name: string) =>
-  r!.h.kube.requests.filter(
-    (q: RecordedRequest) => q.method === 'PATCH' && q.path === `/api/v1/nodes/${name}` && !q.dryRun
-  );
+const unschedulable = (name: string) => isCordoned(r!.h, name);
+const realPatches = (name: string) => nodePatches(r!.h, name);
 const uncordons = (name: string) =>
   realPatches(name).filter((q) => (q.body as { spec?: { unschedulable?: boolean } }).spec?.unschedulable === false);
-const kubernetesEntries = async (actionId: number): Promise<AuditEntry[]> =>
-  (await r!.engine.audit.list({ actionId, kind: ['kubernetes'], limit: 100, offset: 0, format: 'json' })).items;
+const entriesOf = (actionId: number) => kubernetesEntries(r!.engine, actionId);
 
 async function tick(): Promise<void> {
   await r!.engine.tick();
@@ -140,13 +135,13 @@ describe.each(Object.keys(stores))('a failed drain whose own uncordon was refuse
     });
     expect(unschedulable('n1')).toBe(true);
     expect(await r!.engine.actions.heldNodes()).toEqual([{ node: 'n1', actionId: id }]);
-    const [failure] = await kubernetesEntries(id);
+    const [failure] = await entriesOf(id);
     expect(failure.message).toContain('node n1 is still cordoned: Kubernetes refused');
 
     // Refused again at the next tick: audited once, as the engine's retry.
     await tick();
     expect(uncordons('n1')).toHaveLength(2);
-    const [refused, ...before] = await kubernetesEntries(id);
+    const [refused, ...before] = await entriesOf(id);
     expect(before.map((e) => e.id)).toEqual([failure.id]);
     expect(refused.message).toMatch(/^Kubernetes answered with an error: Kubernetes refused: .* cannot patch nodes/);
     expect(refused.message).toContain(REFUSED_AGAIN);
@@ -163,14 +158,14 @@ describe.each(Object.keys(stores))('a failed drain whose own uncordon was refuse
     expect(uncordons('n1')).toHaveLength(3);
     await tick();
     expect(uncordons('n1')).toHaveLength(4);
-    expect(await kubernetesEntries(id)).toHaveLength(2);
+    expect(await entriesOf(id)).toHaveLength(2);
 
     // Kubernetes accepts: n1 is uncordoned and given back, and in the same tick the drain of n2 runs.
     r!.h.kube.clearFaults();
     await tick();
     expect(uncordons('n1')).toHaveLength(5);
     expect(unschedulable('n1')).toBe(false);
-    expect((await kubernetesEntries(id))[0].message).toBe(
+    expect((await entriesOf(id))[0].message).toBe(
       'Kubernetes accepted: node n1 uncordoned: it accepts new pods again; drain node n1 cordoned it and failed; the node budget no longer counts it'
     );
     expect((await r!.engine.actions.get(id))!.state).toBe('failed');
@@ -180,7 +175,7 @@ describe.each(Object.keys(stores))('a failed drain whose own uncordon was refuse
     // Nothing left to give back: no further uncordon of n1, no further entry.
     await tick();
     expect(uncordons('n1')).toHaveLength(5);
-    expect(await kubernetesEntries(id)).toHaveLength(3);
+    expect(await entriesOf(id)).toHaveLength(3);
   });
 
   it('gives back, without an uncordon, a node someone uncordoned meanwhile', async () => {
@@ -191,7 +186,7 @@ describe.each(Object.keys(stores))('a failed drain whose own uncordon was refuse
 
     expect(uncordons('n1')).toHaveLength(1);
     expect(await r!.engine.actions.heldNodes()).toEqual([]);
-    expect((await kubernetesEntries(id))[0].message).toBe(
+    expect((await entriesOf(id))[0].message).toBe(
       'node n1 already schedulable; drain node n1 cordoned it and failed; the node budget no longer counts it'
     );
   });
@@ -203,7 +198,7 @@ describe.each(Object.keys(stores))('a failed drain whose own uncordon was refuse
     await tick();
 
     expect(await r!.engine.actions.heldNodes()).toEqual([]);
-    expect((await kubernetesEntries(id))[0].message).toBe(
+    expect((await entriesOf(id))[0].message).toBe(
       'Kubernetes answered with an error: Kubernetes has no nodes n1: the node is gone, nothing stays cordoned; the node budget no longer counts it'
     );
   });
@@ -234,12 +229,12 @@ describe.each(Object.keys(stores))('a failed drain whose own uncordon was accept
     const id = await failedDrain();
     expect(unschedulable('n1')).toBe(false);
     expect(await r!.engine.actions.heldNodes()).toEqual([]);
-    const entries = await kubernetesEntries(id);
+    const entries = await entriesOf(id);
     expect(entries.map((e) => e.message)).toEqual([expect.stringContaining('; node n1 uncordoned')]);
 
     await tick();
     await tick();
     expect(uncordons('n1')).toHaveLength(1);
-    expect(await kubernetesEntries(id)).toEqual(entries);
+    expect(await entriesOf(id)).toEqual(entries);
   });
 });

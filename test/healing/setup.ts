@@ -86,6 +86,17 @@ export function anomaly(overrides: Partial<AnomalyTrigger> = {}): AnomalyTrigger
 /** Writes that could change the cluster: not dry runs (wherever the request carries its dryRun). */
 export const realWrites = (s: Harness) => s.kube.realWrites();
 
+/** Whether the test server holds the node cordoned (spec.unschedulable). */
+export const isCordoned = (s: Harness, name: string) => s.kube.get('Node', name)!.spec!.unschedulable === true;
+
+/** The real (not dry-run) PATCHes of one node: its cordons and uncordons. */
+export const nodePatches = (s: Harness, name: string) =>
+  s.kube.requests.filter((q) => q.method === 'PATCH' && q.path === `/api/v1/nodes/${name}` && !q.dryRun);
+
+/** One action's `kubernetes` audit entries (what it did to the cluster, and what it gave back). */
+export const kubernetesEntries = async (engine: HealingEngine, actionId: number) =>
+  (await engine.audit.list({ actionId, kind: ['kubernetes'], limit: 100, offset: 0, format: 'json' })).items;
+
 /** Proposes a drain of each node in turn and approves each after the one before has run: their ids. */
 export async function drainInTurn(s: Setup, ...nodes: string[]): Promise<number[]> {
   const ids: number[] = [];

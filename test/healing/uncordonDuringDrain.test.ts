@@ -7,7 +7,7 @@ import type { ExecutionResult } from '../../src/contract/healing';
 import type { EngineContext } from '../../src/server/healing/context';
 import { ExecutionRecords } from '../../src/server/healing/executionRecords';
 import { node, pod } from '../kube/objects';
-import { anomaly, realWrites, setUp, Setup } from './setup';
+import { anomaly, isCordoned, realWrites, setUp, Setup } from './setup';
 
 let s: Setup;
 afterEach(async () => {
@@ -34,7 +34,7 @@ const policies = [
 const drainOf = (name: string) => anomaly({ severity: 'high', object: { kind: 'node', name } });
 const uncordonOf = (name: string) => anomaly({ severity: 'low', object: { kind: 'node', name } });
 const real = (r: { dryRun: boolean }) => !r.dryRun;
-const unschedulable = (name: string) => s.kube.get('Node', name)!.spec!.unschedulable === true;
+const unschedulable = (name: string) => isCordoned(s, name);
 
 /** The step of an action in flight (its execution launched by a tick), to await it while another one is held. */
 const stepOf = (id: number): Promise<void> =>
