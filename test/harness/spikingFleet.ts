@@ -43,19 +43,17 @@ export function sampledQuerier(
 /** Two-digit job names (`j07`), sorting as numbers do. */
 export const padded = (k: number) => `j${String(k).padStart(2, '0')}`;
 
-/** The watch over that fleet: one minute steps, three hours of history, z-scores, closing after two calm steps. */
-export const spikingWatchConfig = {
-  watches: [
-    {
-      name: 'w',
-      queries: { x: 'x' },
-      target: ['job'],
-      step: '1m',
-      history: '3h',
-      lag: 0,
-      probation: 60,
-      closeAfter: 2,
-      detector: 'zscore',
-    },
-  ],
+/** A watch with a target per job: one minute steps, three hours of history, z-scores. */
+export const jobWatch = {
+  name: 'w',
+  queries: { x: 'x' },
+  target: ['job'],
+  step: '1m',
+  history: '3h',
+  lag: 0,
+  probation: 60,
+  detector: 'zscore',
 };
+
+/** The watch over that fleet, closing an anomaly after two calm steps. */
+export const spikingWatchConfig = { watches: [{ ...jobWatch, closeAfter: 2 }] };
