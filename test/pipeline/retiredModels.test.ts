@@ -1,28 +1,17 @@
 import { modelsResponseSchema } from '../../src/contract/pipeline';
 import { pipelineRoutes } from '../../src/server/http/routes/pipeline';
 import { AUTH, injectingApp } from '../harness/server';
-import { sampledQuerier } from '../harness/spikingFleet';
+import { BACK_AT, GONE_AT, goneConfig, goneQuerier } from './goneTarget';
 import { buildPipeline, HOUR, MINUTE, TestClock } from './helpers';
 
 // A target that went (no sample for pipeline.staleAfter) is forgotten: its model no longer runs,
 // and "Retrain now" has nothing to retrain. The Models page must say so rather than list it as
 // active with a button that answers 404.
-const T0 = Date.UTC(2025, 0, 6);
-const GONE_AT = T0 + 2 * HOUR;
-const BACK_AT = GONE_AT + 2 * HOUR;
-const querier = sampledQuerier([
-  { labels: { job: 'j1' }, value: (t) => 10 + Math.sin(t / (7 * MINUTE)) },
-  { labels: { job: 'j2' }, value: (t) => (t < GONE_AT || t >= BACK_AT ? 20 + Math.cos(t / (5 * MINUTE)) : NaN) },
-]);
-const config = {
-  watches: [{ name: 'w', queries: { x: 'x' }, target: ['job'], step: '1m', history: '3h', lag: 0, detector: 'zscore' }],
-  pipeline: { staleAfter: '30m' },
-};
 
 describe('the model of a target that went', () => {
   it('is listed as retired (not active) once the target is forgotten, and comes back active with the target', async () => {
     const clock = new TestClock(GONE_AT - MINUTE);
-    const h = buildPipeline(config, clock, { extra: { querierFor: () => querier } });
+    const h = buildPipeline(goneConfig, clock, { extra: { querierFor: () => goneQuerier } });
     const app = await injectingApp(h, [pipelineRoutes(h.pipeline)]);
     const current = async () =>
       modelsResponseSchema

@@ -1,26 +1,16 @@
 import { errorBodySchema } from '../../src/contract/health';
 import { pipelineRoutes } from '../../src/server/http/routes/pipeline';
 import { AUTH, injectingApp } from '../harness/server';
-import { sampledQuerier } from '../harness/spikingFleet';
+import { GONE_AT, goneConfig, goneQuerier } from './goneTarget';
 import { buildPipeline, HOUR, MINUTE, TestClock } from './helpers';
 
 // "Retrain now" on a target that went (its model retired, retiredModels.test.ts) cannot retrain
 // anything: the answer says why (409, as the approval routes refuse what the state forbids), not
 // that the target does not exist.
-const T0 = Date.UTC(2025, 0, 6);
-const GONE_AT = T0 + 2 * HOUR;
-const querier = sampledQuerier([
-  { labels: { job: 'j1' }, value: (t) => 10 + Math.sin(t / (7 * MINUTE)) },
-  { labels: { job: 'j2' }, value: (t) => (t < GONE_AT ? 20 + Math.cos(t / (5 * MINUTE)) : NaN) },
-]);
-const config = {
-  watches: [{ name: 'w', queries: { x: 'x' }, target: ['job'], step: '1m', history: '3h', lag: 0, detector: 'zscore' }],
-  pipeline: { staleAfter: '30m' },
-};
 
 it('refuses "Retrain now" on a retired target with 409 and the reason; an unknown one stays 404', async () => {
   const clock = new TestClock(GONE_AT - MINUTE);
-  const h = buildPipeline(config, clock, { extra: { querierFor: () => querier } });
+  const h = buildPipeline(goneConfig, clock, { extra: { querierFor: () => goneQuerier } });
   const app = await injectingApp(h, [pipelineRoutes(h.pipeline)]);
   const retrain = (target: string) =>
     app.inject({ method: 'POST', url: '/api/models/retrain', headers: AUTH, payload: { target } });
