@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rowBudgetBatch } from '../../store/pruneCadence';
 import { decodeRow } from '../../store/rows';
 import { FINISHED_STATES, SUPERSEDED } from './actionRows';
 
@@ -64,22 +65,13 @@ export function prunableTriggersSql(d: PruneDialect): string {
 
 const prunableRow = z.object({ key: z.string(), actions: z.number().int() });
 
-/**
- * The triggers of a batch, in order, while they and their actions fit in `limit` rows (the first
- * always: a batch makes progress), and whether prunable triggers are left for the next batch.
- */
+/** The triggers of a batch (rowBudgetBatch: they and their actions within `limit` rows). */
 export function batchOf(rows: unknown[], limit: number): { keys: string[]; more: boolean } {
   const candidates = rows.map((row) => decodeRow(prunableRow, 'healing_triggers', row));
-  const keys: string[] = [];
-  let budget = limit;
-  for (const { key, actions } of candidates) {
-    if (keys.length > 0 && 1 + actions > budget) {
-      break;
-    }
-    keys.push(key);
-    budget -= 1 + actions;
-  }
-  return { keys, more: keys.length < candidates.length || candidates.length >= limit };
+  return rowBudgetBatch(
+    candidates.map(({ key, actions }) => ({ key, children: actions })),
+    limit
+  );
 }
 
 /**

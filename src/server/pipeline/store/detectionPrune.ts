@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
+import { rowBudgetBatch } from '../../store/pruneCadence';
 import { decodeRow } from '../../store/rows';
 
 // What a prune of the detection records (retention.ts) may delete, as the SQL both stores run, and
@@ -109,22 +110,14 @@ export const pruneRetrainRequestsSql = (p: Params<'before' | 'limit'>) => `
 
 const prunableRow = z.object({ id: z.number().int(), feedback: z.number().int() });
 
-/**
- * The anomalies of a batch, in order, while they and their feedback fit in `limit` rows (the first
- * always: a batch makes progress), and whether prunable anomalies are left for the next batch.
- */
+/** The anomalies of a batch (rowBudgetBatch: they and their feedback within `limit` rows). */
 export function anomalyBatchOf(rows: unknown[], limit: number): { ids: number[]; more: boolean } {
   const candidates = rows.map((row) => decodeRow(prunableRow, 'anomalies', row));
-  const ids: number[] = [];
-  let budget = limit;
-  for (const { id, feedback } of candidates) {
-    if (ids.length > 0 && 1 + feedback > budget) {
-      break;
-    }
-    ids.push(id);
-    budget -= 1 + feedback;
-  }
-  return { ids, more: ids.length < candidates.length || candidates.length >= limit };
+  const { keys, more } = rowBudgetBatch(
+    candidates.map(({ id, feedback }) => ({ key: id, children: feedback })),
+    limit
+  );
+  return { ids: keys, more };
 }
 
 const SQLITE_PARAMS = {
