@@ -2,7 +2,11 @@ import { ArtimeDetector } from './artime';
 import { checkState, DetectorState, stateEnvelope, StreamingDetector } from './detector';
 import { FailureProphetV5Detector, FailureProphetV5Options } from './failureprophetV5';
 
-export interface EnsembleOptions extends FailureProphetV5Options {
+/**
+ * failureprophet-v5's options but `learningMs`: an ensemble packs its failureprophet-v5 in a format that
+ * predates it, so a restore would lose it (the option schemas refuse it too).
+ */
+export interface EnsembleOptions extends Omit<FailureProphetV5Options, 'learningMs'> {
   /** What an ARTime score counts for on failureprophet-v5's scale (ARTime alarms at this times its score). */
   artimeWeight?: number;
   /** The bounded ARTime's most categories (`failureprophet-v6` only; ArtimeOptions.maxCategories). */
