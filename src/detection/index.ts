@@ -89,7 +89,10 @@ export {
 export {
   assess,
   AT_LIMIT_SECONDS,
+  NEAR_CERTAIN_SCORE,
+  NEAR_LIMIT_SECONDS,
   RAN_OUT_REASON,
+  VERY_UNLIKELY_SCORE,
   PeerGroupDetector,
   type Assessment,
   type AssessmentInput,

@@ -45,6 +45,12 @@ export interface Assessment {
  * restart or stop then is the exhaustion itself (an out-of-memory kill), not a crash besides it.
  */
 export const AT_LIMIT_SECONDS = 15 * 60;
+/** A limit whose earliest plausible crossing is within the hour: high. */
+export const NEAR_LIMIT_SECONDS = 3600;
+/** A moved signal scoring this (a value about 10^-8 likely, calibration.ts) is very unlikely: high. */
+export const VERY_UNLIKELY_SCORE = 0.8;
+/** A crash whose signal scores this (about 10^-9 likely) is near-certain: critical. */
+export const NEAR_CERTAIN_SCORE = 0.9;
 export const RAN_OUT_REASON = 'the target restarted or stopped as a resource reached its limit';
 
 /** The direction in which a signal of this kind does harm (a resource filling up, an error rate rising). */
@@ -115,13 +121,13 @@ export function assess(input: AssessmentInput): Assessment {
   }
 
   let severity: Severity;
-  if (ttf <= AT_LIMIT_SECONDS || (failureModel === 'crash' && maxScore >= 0.9)) {
+  if (ttf <= AT_LIMIT_SECONDS || (failureModel === 'crash' && maxScore >= NEAR_CERTAIN_SCORE)) {
     severity = 'critical';
     reasons.push(ttf <= AT_LIMIT_SECONDS ? nearLimitWords(ttf) : 'crash with a near-certain anomaly');
-  } else if (ttf <= 3600 || maxScore >= 0.8 || harmful.length >= 3) {
+  } else if (ttf <= NEAR_LIMIT_SECONDS || maxScore >= VERY_UNLIKELY_SCORE || harmful.length >= 3) {
     severity = 'high';
     reasons.push(
-      ttf <= 3600
+      ttf <= NEAR_LIMIT_SECONDS
         ? 'limit possibly crossed within the hour'
         : harmful.length >= 3
           ? 'three or more signals moved'

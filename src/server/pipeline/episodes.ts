@@ -27,6 +27,7 @@ export interface AnomalyRecord {
 /** What an alarming step says about the target: opens an episode, or extends the open one. */
 export interface Alarm {
   t: number;
+  /** Its highest signal or peer score, or its near forecast's (forecastScore.ts) when higher. */
   score: number;
   severity: Severity;
   failureModel: FailureModel;
@@ -166,14 +167,18 @@ export class Episodes {
           open.signals.push(name);
         }
       }
-      if (SEVERITY_RANK[a.severity] > SEVERITY_RANK[open.severity]) {
+      const peaked = a.score > open.peakScore;
+      // Severity, failure model and reasons are one step's assessment, never mixed from two (a failure
+      // model over reasons about another): the gravest step's, of equally grave ones the peak score's.
+      const graver = SEVERITY_RANK[a.severity] - SEVERITY_RANK[open.severity];
+      if (graver > 0 || (graver === 0 && peaked)) {
         open.severity = a.severity;
+        open.failureModel = a.failureModel;
         open.reasons = a.reasons;
       }
-      if (a.score > open.peakScore) {
+      if (peaked) {
         open.peakScore = a.score;
         open.peak = a.peak ?? open.peak;
-        open.failureModel = a.failureModel;
         open.direction = a.direction ?? open.direction;
       }
     }

@@ -3,12 +3,10 @@ import type { FailureModel, Severity, TimeToFailure } from '../../contract/pipel
 import { departureLabel, type SignalDeparture } from '../../contract/signalDepartures';
 import { benignReach, NO_BENIGN_EXCURSIONS, type BenignExcursion } from './benignExcursions';
 import type { Alarm } from './episodes';
+import { forecastScore, TTF_ALARM_SECONDS } from './forecastScore';
 import { levelOf, peakOf, sideOf, type SignalModel } from './signal';
 import { earliestLeft } from './timeToFailure';
 import { stopVerdict, type Absence } from './vanished';
-
-/** A limit crossing whose earliest plausible time (the interval's lower bound) is this close opens an anomaly even before any value is unusual. */
-export const TTF_ALARM_SECONDS = 3600;
 
 /** One scored step of a target, as its verdict reads it. */
 export interface ScoredStep {
@@ -87,17 +85,23 @@ export function verdictOf(step: ScoredStep): StepVerdict {
     // Its time left is the target's forecast (and the predictions'): in the name, each step would name another signal.
     moved.push({ signal: ttf.signal, kind: 'forecast' });
   }
-  const peak = signals.reduce(
-    (best, s) => (s.lastAt === t && scoreOf(s) > (best ? scoreOf(best) : -1) ? s : best),
-    undefined as SignalModel | undefined
-  );
+  const detected = Math.max(step.score, ...escaped.map(scoreOf));
+  const forecast = ttf ? forecastScore(earliestLeft(ttf, t)) : 0;
+  // Where the score came from: the forecast's signal when it outscores every detector (none, if that has no value at t).
+  const peak =
+    forecast > detected
+      ? signals.find((s) => s.spec.name === ttf?.signal && s.lastAt === t)
+      : signals.reduce(
+          (best, s) => (s.lastAt === t && scoreOf(s) > (best ? scoreOf(best) : -1) ? s : best),
+          undefined as SignalModel | undefined
+        );
   return {
     severity,
     failureModel,
     persists: false,
     alarm: {
       t,
-      score: Math.max(step.score, ...escaped.map(scoreOf)),
+      score: Math.max(detected, forecast),
       severity,
       failureModel,
       reasons: verdict.reasons,

@@ -25,6 +25,7 @@ import {
   type ModelSettings,
   type SignalSpec,
 } from './signal';
+import { forecastScore } from './forecastScore';
 import { earliestLeft, farLimitOf, nearerForecast, soonestCrossing } from './timeToFailure';
 import { verdictOf } from './stepVerdict';
 import type { TargetModelState } from './store/targetState';
@@ -197,10 +198,12 @@ export class TargetModel {
   /**
    * How abnormal the target is now: its score at the last step, or higher where a signal's detector
    * says it is still abnormal though it reported the event already (its unsuppressed `level`, which
-   * keeps an episode open). What healing reads to tell whether the target recovered.
+   * keeps an episode open), or its near limit forecast's score (forecastScore.ts): a forecast raises an
+   * anomaly with no value unusual, and healing must not take it for recovered. What healing reads to
+   * tell whether the target recovered.
    */
   get level(): number {
-    let level = this.score;
+    let level = Math.max(this.score, this.ttf ? forecastScore(earliestLeft(this.ttf, this.scoredAt)) : 0);
     for (const s of this.signalList) {
       if (s.lastAt === this.scoredAt || s.missingAt === this.scoredAt) {
         level = Math.max(level, keptScore(levelOf(s)));
