@@ -113,11 +113,12 @@ export class Pipeline {
       this.sharedRetraining = new SharedRetraining({
         repo: this.repo,
         identity: ownership.identity,
-        now: this.now,
+        clock: deps.clock,
         logger: this.logger,
         retrain: (body) => this.retrain(body, 'on_demand'),
         holds: (id) => findTarget(this.runners, id) !== undefined,
         watches: () => this.runners.map((r) => r.name),
+        stepOf: (watch) => this.runners.find((r) => r.name === watch)?.settings.stepMs,
         settled: () => ownership.settled(),
       });
     }

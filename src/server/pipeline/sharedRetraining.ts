@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import { messageOf } from '../../utils/messageOf';
 import type { RetrainBody, RetrainResponse } from '../../contract/pipeline';
 import { RETRAIN_REQUEST_EXPIRES_AFTER_MS } from '../../contract/retrainRequests';
+import type { Clock } from '../clock';
+import { CLAIM_LAPSES_AFTER_MS, HeldClaims } from './retrainClaims';
 import type { PipelineRepository, RetrainRequest } from './store/repository';
 import type { RetrainSelection } from './trainingRequests';
 
@@ -14,14 +16,15 @@ import type { RetrainSelection } from './trainingRequests';
  * takes (claims) the waiting requests whose targets it holds now and runs them, so a replica that
  * died, or a target that moved when the members changed, leaves no request behind. The claim is one
  * conditional update in the store, so two replicas that both hold a target for a moment run its
- * request once; a request nobody took within RETRAIN_REQUEST_EXPIRES_AFTER_MS (no replica holds its
- * target: it went, or its watch was removed) is answered as expired.
+ * request once, and it is held while its run lasts (retrainClaims.ts); a request nobody took within
+ * retrainRequestWaitMs of its watch (no replica holds its target: it went, or its watch was removed)
+ * is answered as expired.
  */
 export interface SharedRetrainingDeps {
   repo: PipelineRepository;
   /** This replica's name, as the target listing names owners. */
   identity: string;
-  now(): number;
+  clock: Pick<Clock, 'now' | 'every'>;
   logger: Logger;
   /** Retrains what this replica holds of the selection; rejects (not_found) for a body as a single process does. */
   retrain(selection: RetrainSelection): Promise<RetrainResponse>;
@@ -29,16 +32,26 @@ export interface SharedRetrainingDeps {
   holds(targetId: string): boolean;
   /** The watches this replica runs. */
   watches(): string[];
+  /** The step of a watch this replica runs, in milliseconds. */
+  stepOf(watch: string): number | undefined;
   /** False until this replica knows its share (ownership.ts): before that it holds nothing yet. */
   settled(): boolean;
 }
 
+/** How many of its watch's steps a request waits at least: see retrainRequestWaitMs. */
+export const EXPIRES_AFTER_STEPS = 3;
+
 /**
- * How long a claim keeps a request from other replicas while its run has not finished: a replica
- * that died running it leaves it to the target's next holder (or to expiry) after this. Retraining
- * holds its watch's cycles, so no healthy run lasts anywhere near this long.
+ * How long a request of a watch with this step waits for a replica to take it before it expires:
+ * RETRAIN_REQUEST_EXPIRES_AFTER_MS, or EXPIRES_AFTER_STEPS steps when longer. A replica taking the
+ * target over (its holder died) learns it at the watch's next cycle, up to a step later, and takes
+ * requests after its cycles: counted in hours alone, a watch with a step of an hour or more would see
+ * its requests expire before the new holder's first chance. A watch this replica does not run (it was
+ * removed) has no step here: its requests wait the least.
  */
-export const CLAIM_LAPSES_AFTER_MS = 3_600_000;
+export function retrainRequestWaitMs(stepMs: number | undefined): number {
+  return Math.max(RETRAIN_REQUEST_EXPIRES_AFTER_MS, EXPIRES_AFTER_STEPS * (stepMs ?? 0));
+}
 
 export class SharedRetraining {
   /** The pick-up in progress: one at a time, and stopping waits for it. */
@@ -62,7 +75,7 @@ export class SharedRetraining {
           watch: listed.watch,
           target: body.target,
           requestedBy: identity,
-          requestedAt: this.deps.now(),
+          requestedAt: this.deps.clock.now(),
         },
       ]);
       return { trained: 0, failed: [], queued: [{ replica: listed.owner, targets: 1 }] };
@@ -72,7 +85,11 @@ export class SharedRetraining {
       return here;
     }
     const watches = this.deps.watches().filter((w) => body.watch === undefined || w === body.watch);
-    const elsewhere = await repo.queueShareRetraining({ watches, requestedBy: identity, requestedAt: this.deps.now() });
+    const elsewhere = await repo.queueShareRetraining({
+      watches,
+      requestedBy: identity,
+      requestedAt: this.deps.clock.now(),
+    });
     return elsewhere.length === 0 ? here : { ...here, queued: elsewhere };
   }
 
@@ -99,40 +116,72 @@ export class SharedRetraining {
   }
 
   private async runPending(): Promise<void> {
-    const { repo, identity, logger } = this.deps;
-    const now = this.deps.now();
+    const { repo, identity } = this.deps;
+    const now = this.deps.clock.now();
     const lapsedBefore = now - CLAIM_LAPSES_AFTER_MS;
     const waiting = await repo.takeableRetraining({ replica: identity, lapsedBefore });
     // A request from an older build names a replica's share (no target): only that replica can tell it.
     const held = waiting.filter((r) => (r.target !== null ? this.deps.holds(r.target) : r.replica === identity));
-    const claimed =
-      held.length === 0
-        ? []
-        : await repo.claimRetraining(
-            held.map((r) => r.id),
-            { replica: identity, at: now, lapsedBefore }
-          );
-    const taken = new Set(claimed);
-    for (const [selection, requests] of bySelection(held.filter((r) => taken.has(r.id)))) {
-      let outcome: RetrainResponse;
-      try {
-        outcome = await this.deps.retrain(selection);
-      } catch (err) {
-        // Named for the run, not a target: every request of it records the failure.
-        outcome = { trained: 0, failed: [{ target: selection.watch ?? 'all targets', error: messageOf(err) }] };
-      }
-      const recorded = await repo.finishRetraining(requests, identity, this.deps.now(), outcome);
-      logger.info(
-        { watch: selection.watch, requests: requests.length, recorded, ...outcome },
-        'retraining requested on another replica done'
+    if (held.length > 0) {
+      const taken = new Set(
+        await repo.claimRetraining(
+          held.map((r) => r.id),
+          { replica: identity, at: now, lapsedBefore }
+        )
       );
+      await this.runClaimed(held.filter((r) => taken.has(r.id)));
     }
-    const expired = await repo.expireRetraining(now, now - RETRAIN_REQUEST_EXPIRES_AFTER_MS, lapsedBefore);
+    await this.expire();
+  }
+
+  /** Runs the requests this replica claimed, holding their claims until each is answered. */
+  private async runClaimed(claimed: RetrainRequest[]): Promise<void> {
+    const { repo, identity, logger } = this.deps;
+    const claims = new HeldClaims(
+      this.deps,
+      claimed.map((r) => r.id)
+    );
+    try {
+      for (const requests of byRun(claimed)) {
+        // The runs before this one may have outlasted a lapse: what another replica took since is its to run.
+        const kept = await claims.keep(requests);
+        if (kept.length === 0) {
+          continue;
+        }
+        const selection = selectionOf(kept);
+        let outcome: RetrainResponse;
+        try {
+          outcome = await this.deps.retrain(selection);
+        } catch (err) {
+          // Named for the run, not a target: every request of it records the failure.
+          outcome = { trained: 0, failed: [{ target: selection.watch ?? 'all targets', error: messageOf(err) }] };
+        }
+        claims.answering(kept);
+        const recorded = await repo.finishRetraining(kept, identity, this.deps.clock.now(), outcome);
+        logger.info(
+          { watch: selection.watch, requests: kept.length, recorded, ...outcome },
+          'retraining requested on another replica done'
+        );
+      }
+    } finally {
+      await claims.release();
+    }
+  }
+
+  /** Answers as expired the requests nobody took within their watch's wait (retrainRequestWaitMs). */
+  private async expire(): Promise<void> {
+    const now = this.deps.clock.now();
+    const byWatch = Object.fromEntries(
+      this.deps.watches().map((w) => [w, now - retrainRequestWaitMs(this.deps.stepOf(w))])
+    );
+    const expired = await this.deps.repo.expireRetraining(
+      now,
+      now - retrainRequestWaitMs(undefined),
+      now - CLAIM_LAPSES_AFTER_MS,
+      byWatch
+    );
     if (expired > 0) {
-      logger.warn(
-        { expired, afterMs: RETRAIN_REQUEST_EXPIRES_AFTER_MS },
-        'retrain requests expired: no replica held their targets'
-      );
+      this.deps.logger.warn({ expired }, 'retrain requests expired: no replica held their targets');
     }
   }
 
@@ -150,7 +199,7 @@ export class SharedRetraining {
  * Requests run together: a watch's targets in one retraining (its history read once), and a share
  * request of an older build alone, as it was asked.
  */
-function bySelection(requests: RetrainRequest[]): Array<[RetrainSelection, RetrainRequest[]]> {
+function byRun(requests: RetrainRequest[]): RetrainRequest[][] {
   const groups = new Map<string, RetrainRequest[]>();
   for (const r of requests) {
     const key = JSON.stringify([r.watch, r.target === null]);
@@ -158,12 +207,12 @@ function bySelection(requests: RetrainRequest[]): Array<[RetrainSelection, Retra
     group.push(r);
     groups.set(key, group);
   }
-  return [...groups.values()].map((rs) => {
-    const { watch, target } = rs[0];
-    const targets = rs.flatMap((r) => (r.target === null ? [] : [r.target]));
-    return [
-      { ...(watch !== null ? { watch } : {}), ...(target !== null ? { targets: [...new Set(targets)] } : {}) },
-      rs,
-    ];
-  });
+  return [...groups.values()];
+}
+
+/** What the run of one group of requests (byRun) retrains. */
+function selectionOf(requests: RetrainRequest[]): RetrainSelection {
+  const { watch, target } = requests[0];
+  const targets = requests.flatMap((r) => (r.target === null ? [] : [r.target]));
+  return { ...(watch !== null ? { watch } : {}), ...(target !== null ? { targets: [...new Set(targets)] } : {}) };
 }

@@ -135,8 +135,16 @@ export interface PipelineRepository {
   claimRetraining(ids: number[], claim: RetrainClaim): Promise<number[]>;
   /** Records what the run of these requests did, on those `replica` still holds; resolves to how many. */
   finishRetraining(requests: RetrainRequest[], replica: string, at: number, outcome: RetrainResponse): Promise<number>;
-  /** Answers as expired the requests asked before `requestedBefore` that nobody holds a claim on since `lapsedBefore`; resolves to how many. */
-  expireRetraining(at: number, requestedBefore: number, lapsedBefore: number): Promise<number>;
+  /**
+   * Answers as expired the requests asked before `requestedBefore` (of a watch `byWatch` names, before
+   * its own time) that nobody holds a claim on since `lapsedBefore`; resolves to how many.
+   */
+  expireRetraining(
+    at: number,
+    requestedBefore: number,
+    lapsedBefore: number,
+    byWatch?: Readonly<Record<string, number>>
+  ): Promise<number>;
   /** Requests newest first, of one target when given, as the API lists them. */
   retrainRequestList(q: { target?: string; limit: number }): Promise<RetrainRequestView[]>;
   /** Each target's newest request, a page of `limit` targets after target `after`, read on the (target_id, id) index. */

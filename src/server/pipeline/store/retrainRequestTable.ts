@@ -37,7 +37,10 @@ export const RETRAIN_REQUESTS: TableDefinition = {
  * member list changes) run it once; one nobody takes is answered as expired.
  */
 export const RETRAIN_CLAIM_COLUMNS = {
-  /** The replica that took it, and when: a claim older than CLAIM_LAPSES_AFTER_MS may be taken again. */
+  /**
+   * The replica that took it, and when it last renewed the claim (retrainClaims.ts): one older than
+   * CLAIM_LAPSES_AFTER_MS may be taken again.
+   */
   claimed_by: 'text?',
   claimed_at: 'bigint?',
   /** Set instead of done_at when nobody took it in time. */
@@ -134,7 +137,7 @@ export const readClaimed = (raw: unknown) => decodeRow(claimedRowSchema, RETRAIN
 
 /** Waiting: neither run nor expired. */
 const WAITING = 'done_at IS NULL AND expired_at IS NULL';
-/** Free to take by `?` (the replica, then the lapse): unclaimed, claimed by it already (a retry), or abandoned. */
+/** Free to take by `?` (the replica, then the lapse): unclaimed, claimed by it already (a retry, a renewal), or abandoned. */
 const TAKEABLE = '(claimed_by IS NULL OR claimed_by = ? OR claimed_at < ?)';
 const placeholders = (n: number): string => Array(n).fill('?').join(', ');
 
@@ -156,11 +159,36 @@ export const FINISH_SQL = `UPDATE retrain_requests SET done_at = ?, trained = ?,
   WHERE ${WAITING} AND claimed_by = ? AND id = ?`;
 
 /**
- * Answers as expired what waited since before a time without anyone taking it, or whose taker
- * abandoned it (`?`: expired_at, requested before, lapse).
+ * When waiting requests expire: those asked before `requestedBefore`, or, of a watch `byWatch` names,
+ * before its own time (a watch whose requests wait longer), that nobody holds a claim on since
+ * `lapsedBefore`.
  */
-export const EXPIRE_SQL = `UPDATE retrain_requests SET expired_at = ?
-  WHERE ${WAITING} AND requested_at < ? AND (claimed_by IS NULL OR claimed_at < ?)`;
+export interface RetrainExpiry {
+  at: number;
+  requestedBefore: number;
+  lapsedBefore: number;
+  byWatch: Readonly<Record<string, number>>;
+}
+
+/**
+ * Answers as expired what waited since before its watch's time without anyone taking it, or whose
+ * taker abandoned it (`?`: expireValues). Cast, as PostgreSQL reads a CASE of untyped parameters as text.
+ */
+export const expireSql = (watches: number): string => {
+  const cutoff =
+    watches === 0
+      ? '?'
+      : `CASE ${Array(watches).fill('WHEN watch = ? THEN CAST(? AS BIGINT)').join(' ')} ELSE CAST(? AS BIGINT) END`;
+  return `UPDATE retrain_requests SET expired_at = ?
+  WHERE ${WAITING} AND (claimed_by IS NULL OR claimed_at < ?) AND requested_at < ${cutoff}`;
+};
+
+export const expireValues = (e: RetrainExpiry): unknown[] => [
+  e.at,
+  e.lapsedBefore,
+  ...Object.entries(e.byWatch).flat(),
+  e.requestedBefore,
+];
 
 /** Newest first, of one target or of all (`?`: [target,] limit). */
 export const listSql = (byTarget: boolean): string =>
@@ -295,8 +323,8 @@ export class RetrainRequestTable {
     )();
   }
 
-  expire(at: number, requestedBefore: number, lapsedBefore: number): number {
-    return this.db.prepare(EXPIRE_SQL).run(at, requestedBefore, lapsedBefore).changes;
+  expire(e: RetrainExpiry): number {
+    return this.db.prepare(expireSql(Object.keys(e.byWatch).length)).run(...expireValues(e)).changes;
   }
 
   newestByTarget(q: { after?: string; limit: number }): NewestRetrainRequestPage {

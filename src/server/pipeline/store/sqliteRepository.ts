@@ -167,8 +167,10 @@ export class SqlitePipelineRepository implements PipelineRepository {
     return this.retrainRequestTable.finish(requests, replica, at, outcome);
   }
 
-  async expireRetraining(at: number, requestedBefore: number, lapsedBefore: number) {
-    return this.retrainRequestTable.expire(at, requestedBefore, lapsedBefore);
+  async expireRetraining(
+    ...[at, requestedBefore, lapsedBefore, byWatch]: Parameters<PipelineRepository['expireRetraining']>
+  ) {
+    return this.retrainRequestTable.expire({ at, requestedBefore, lapsedBefore, byWatch: byWatch ?? {} });
   }
 
   async retrainRequestList(q: { target?: string; limit: number }) {

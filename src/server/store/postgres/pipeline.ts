@@ -26,7 +26,8 @@ import { predictionsSql, readPrediction } from '../../pipeline/store/predictionT
 import {
   CLAIM_CHUNK,
   claimSql,
-  EXPIRE_SQL,
+  expireSql,
+  expireValues,
   failuresOf,
   INSERT_REQUEST_SQL,
   listSql,
@@ -337,8 +338,12 @@ export class PostgresPipelineRepository implements PipelineRepository {
     return rowCount ?? 0;
   }
 
-  async expireRetraining(at: number, requestedBefore: number, lapsedBefore: number) {
-    return (await this.db.query(numbered(EXPIRE_SQL), [at, requestedBefore, lapsedBefore])).rowCount ?? 0;
+  async expireRetraining(
+    ...[at, requestedBefore, lapsedBefore, byWatch]: Parameters<PipelineRepository['expireRetraining']>
+  ) {
+    const expiry = { at, requestedBefore, lapsedBefore, byWatch: byWatch ?? {} };
+    const sql = numbered(expireSql(Object.keys(expiry.byWatch).length));
+    return (await this.db.query(sql, expireValues(expiry))).rowCount ?? 0;
   }
 
   async retrainRequestList(q: { target?: string; limit: number }) {

@@ -1,0 +1,91 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../clock';
+import type { PipelineRepository, RetrainRequest } from './store/repository';
+
+/**
+ * How long a claim keeps a request from other replicas without being renewed: a replica that died
+ * running it leaves it to the target's next holder (or to expiry) after this.
+ */
+export const CLAIM_LAPSES_AFTER_MS = 3_600_000;
+
+/**
+ * How often a replica renews the claims it holds while it runs them (or waits for the watch's cycle
+ * in flight to let them run): a few times per lapse, so one slow or failed renewal does not lose them.
+ */
+export const CLAIM_RENEWED_EVERY_MS = CLAIM_LAPSES_AFTER_MS / 4;
+
+export interface HeldClaimsDeps {
+  repo: PipelineRepository;
+  /** The replica holding the claims. */
+  identity: string;
+  clock: Pick<Clock, 'now' | 'every'>;
+  logger: Logger;
+}
+
+/**
+ * The requests one pick-up claimed, kept its own until each is answered. A retraining may last
+ * longer than a claim's lapse (a large fleet's history, or a long cycle of its watch ahead of it),
+ * and a lapsed claim is another replica's to take: it would run the request again, and two model
+ * versions of the target would race. So the claims are renewed on this replica's clock while the
+ * process lives (a dead replica's claims still lapse), and taken again right before each run, which
+ * runs only the requests still held. Renewing is claiming again: a claim this replica holds is its
+ * own to take, one another replica took or answered is not (retrainRequestTable.ts).
+ */
+export class HeldClaims {
+  private readonly open: Set<number>;
+  private readonly stopRenewing: () => void;
+  private renewing?: Promise<unknown>;
+
+  constructor(
+    private readonly deps: HeldClaimsDeps,
+    ids: readonly number[]
+  ) {
+    this.open = new Set(ids);
+    this.stopRenewing = deps.clock.every(CLAIM_RENEWED_EVERY_MS, () => {
+      // One renewal at a time: a beat while the store is slow to answer waits for the next.
+      this.renewing ??= this.renew([...this.open])
+        .catch((err: unknown) =>
+          deps.logger.warn({ err }, 'retrain request claims not renewed; the next beat tries again')
+        )
+        .finally(() => (this.renewing = undefined));
+    });
+  }
+
+  /** Of these requests, those still held once claimed again now: what their run may answer. */
+  async keep(requests: readonly RetrainRequest[]): Promise<RetrainRequest[]> {
+    const held = new Set(await this.renew(requests.map((r) => r.id).filter((id) => this.open.has(id))));
+    return requests.filter((r) => held.has(r.id));
+  }
+
+  /** These requests are being answered: no longer renewed (a renewal after the answer would read as lost). */
+  answering(requests: readonly RetrainRequest[]): void {
+    requests.forEach((r) => this.open.delete(r.id));
+  }
+
+  /** Stops renewing, once a renewal in flight has ended (the store may close after). */
+  async release(): Promise<void> {
+    this.stopRenewing();
+    await this.renewing;
+  }
+
+  /** Claims the ids again; resolves to those still held, and forgets (with a warning) those lost. */
+  private async renew(ids: number[]): Promise<number[]> {
+    if (ids.length === 0) {
+      return [];
+    }
+    const { repo, identity, clock, logger } = this.deps;
+    const at = clock.now();
+    const held = new Set(
+      await repo.claimRetraining(ids, { replica: identity, at, lapsedBefore: at - CLAIM_LAPSES_AFTER_MS })
+    );
+    const lost = ids.filter((id) => !held.has(id) && this.open.has(id));
+    lost.forEach((id) => this.open.delete(id));
+    if (lost.length > 0) {
+      logger.warn(
+        { requests: lost },
+        'retrain requests no longer held here (answered, or taken by another replica after this one could not renew its claim): their outcome here is not recorded'
+      );
+    }
+    return [...held];
+  }
+}
