@@ -403,12 +403,26 @@ export const predictionsQuerySchema = z
   .superRefine(fromNotAfterTo);
 export type PredictionsQuery = z.infer<typeof predictionsQuerySchema>;
 
+/** What GET /api/models sorts by: the target's id, or when the version was trained (the default). */
+export const modelSortSchema = z.enum(['target', 'trainedAt']);
+export type ModelSort = z.infer<typeof modelSortSchema>;
+
 export const modelsQuerySchema = z.object({
   target: targetParamSchema.optional(),
   watch: z.string().optional(),
   /** `current`: each target's last trained version, running (active) or its target gone (retired). */
   status: z.union([modelStatusSchema, z.literal('current')]).optional(),
+  /** Only models whose target id (in any case) holds this text. */
+  q: z.string().max(200).optional(),
+  /** The order, ties by the model's id in the same direction. */
+  sort: modelSortSchema.default('trainedAt'),
+  /** Absent: the newest trained first, targets A to Z. */
+  order: z.enum(['asc', 'desc']).optional(),
+  /** Add the newest retrain request of each target on the page (`requests`): what the Models page shows beside it. */
+  requests: z.enum(['true', 'false']).optional(),
   limit: pageLimitParamSchema,
+  /** Where the page starts: the `next` or `previous` of a page in the same order. */
+  cursor: cursorParamSchema(z.string().max(2000)),
 });
 export type ModelsQuery = z.infer<typeof modelsQuerySchema>;
 
@@ -458,7 +472,18 @@ export const anomaliesResponseSchema = z.object({
   next: z.string().nullable().optional(),
 });
 export const predictionsResponseSchema = z.object({ predictions: z.array(predictionSchema) });
-export const modelsResponseSchema = z.object({ models: z.array(modelVersionSchema) });
+/**
+ * `next`, `previous`: the cursors of the pages after and before this one (null: none); with
+ * status=current (a model per target), `total`: the models the filters match on every page, and
+ * `offset`: how many of them come before this page.
+ */
+export const modelsResponseSchema = z.object({
+  models: z.array(modelVersionSchema),
+  next: z.string().nullable().optional(),
+  previous: z.string().nullable().optional(),
+  total: z.number().int().optional(),
+  offset: z.number().int().optional(),
+});
 export const watchesResponseSchema = z.object({ watches: z.array(watchStatusSchema) });
 export const feedbackResponseSchema = z.object({ anomaly: anomalySchema });
 export const retrainResponseSchema = z.object({

@@ -2,17 +2,16 @@ import type { z } from 'zod';
 import {
   anomaliesResponseSchema,
   feedbackResponseSchema,
-  modelsResponseSchema,
+  type modelsQuerySchema,
   retrainResponseSchema,
   type targetsQuerySchema,
   targetsResponseSchema,
   watchesResponseSchema,
-  MAX_PAGE_LIMIT,
   type AnomaliesQuery,
   type FeedbackKind,
   type RetrainBody,
 } from '../../contract/pipeline';
-import { retrainRequestsResponseSchema, type RetrainRequestsResponse } from '../../contract/retrainRequests';
+import { modelPageSchema } from '../../contract/modelPage';
 import { targetDetailSchema } from '../../contract/targetDetail';
 import { backendRequest } from './backend';
 
@@ -24,7 +23,6 @@ export const pipelinePaths = {
   feedback: (anomalyId: number) => `api/anomalies/${anomalyId}/feedback`,
   models: 'api/models',
   retrain: 'api/models/retrain',
-  retrainRequests: 'api/models/retrain-requests',
   watches: 'api/watches',
 };
 
@@ -48,32 +46,21 @@ export const sendFeedback = (anomalyId: number, kind: FeedbackKind, comment?: st
     data: { kind, comment: comment || undefined },
   });
 
-/** Each target's current model, running or its target gone (retired): the Models page lists them all in one table. */
-export const listModels = () =>
-  backendRequest(pipelinePaths.models, modelsResponseSchema, { params: { status: 'current', limit: MAX_PAGE_LIMIT } });
+/** GET /api/models's query as the Models page builds it (the route reads `limit` from its decimal digits). */
+export type ModelListQuery = Pick<Partial<z.input<typeof modelsQuerySchema>>, 'q' | 'sort' | 'order' | 'cursor'> & {
+  limit: number;
+};
+
+/**
+ * A page of each target's current model (running, or its target gone: retired), filtered and sorted
+ * by the backend over the whole fleet, with the newest retrain request of each target on it.
+ */
+export const listModels = (query: ModelListQuery) =>
+  backendRequest(pipelinePaths.models, modelPageSchema, { params: { ...query, status: 'current', requests: 'true' } });
 
 /** Retrains now; with replicas sharing the watches, what others hold is queued for them (`queued`, HTTP 202). */
 export const retrain = (body: RetrainBody = {}) =>
   backendRequest(pipelinePaths.retrain, retrainResponseSchema, { method: 'POST', data: body });
-
-/** A page of each target's newest retraining queued for other replicas: queued, running, done or expired. */
-export const listNewestRetrainRequests = (cursor?: string) =>
-  backendRequest(pipelinePaths.retrainRequests, retrainRequestsResponseSchema, {
-    params: { newest: 'target', limit: MAX_PAGE_LIMIT, cursor },
-  });
-
-/**
- * Each target's newest retraining queued for other replicas, every page read (up to `readPages`'
- * MAX_PAGES): the newest of all requests would miss most targets after a "Retrain all" on a fleet.
- */
-export async function readNewestRetrainRequests(): Promise<RetrainRequestsResponse> {
-  const all: RetrainRequestsResponse = { requests: [], expiresAfterMs: 0 };
-  await readPages(listNewestRetrainRequests, (page) => {
-    all.requests.push(...page.requests);
-    all.expiresAfterMs = page.expiresAfterMs;
-  });
-  return all;
-}
 
 export const listWatches = () => backendRequest(pipelinePaths.watches, watchesResponseSchema);
 

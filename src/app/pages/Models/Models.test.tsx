@@ -1,5 +1,5 @@
 import React from 'react';
-import { screen, waitFor } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { config } from '@grafana/runtime';
 import type { ModelVersion } from '../../../contract/pipeline';
@@ -41,25 +41,64 @@ const shownTargets = () =>
 
 const HOUR = 3_600_000;
 
+/** The query the page sends GET api/models (the route reads `limit` from its digits). */
+interface ModelsParams {
+  status: string;
+  requests: string;
+  q?: string;
+  sort: 'target' | 'trainedAt';
+  order: 'asc' | 'desc';
+  cursor?: string;
+  limit: number;
+}
+
 /**
- * GET retrain-requests as the backend answers it over the requests `stored` holds: with
- * newest=target, each target's newest (highest id), by target, `limit` a page after `cursor`;
- * otherwise the newest `limit` of all.
+ * GET api/models as the backend answers it over the current models `fleet` holds: those whose
+ * target holds `q` in any case, in the order asked (ties by id), `limit` from the row the cursor
+ * names (here its number: the page treats a cursor as opaque), with the count and place of the page
+ * and the newest of `requests` of each target on it.
  */
-function retrainRequestsRoute(stored: () => RetrainRequestView[]): FakeRoute {
+function modelsRoute(fleet: () => ModelVersion[], requests: () => RetrainRequestView[] = () => []): FakeRoute {
   return ({ params }) => {
-    const { newest, cursor, limit } = params as { newest?: string; cursor?: string; limit: number };
-    const newestFirst = [...stored()].sort((a, b) => b.id - a.id);
-    if (newest !== 'target') {
-      return { data: { requests: newestFirst.slice(0, limit), expiresAfterMs: HOUR } };
+    const { q, sort, order, cursor, limit } = params as ModelsParams;
+    const value = (m: ModelVersion) => (sort === 'target' ? m.target : m.trainedAt);
+    const rows = fleet()
+      .filter((m) => !q || m.target.toLowerCase().includes(q.toLowerCase()))
+      .sort((a, b) => (value(a) < value(b) ? -1 : value(a) > value(b) ? 1 : a.id - b.id));
+    if (order === 'desc') {
+      rows.reverse();
     }
-    const ofTarget = new Map<string, RetrainRequestView>();
-    newestFirst.forEach((r) => r.target && !ofTarget.has(r.target) && ofTarget.set(r.target, r));
-    const after = [...ofTarget.keys()].sort().filter((t) => cursor === undefined || t > cursor);
-    const requests = after.slice(0, limit).map((t) => ofTarget.get(t)!);
-    return { data: { requests, next: after.length > limit ? after[limit - 1] : null, expiresAfterMs: HOUR } };
+    const offset = cursor === undefined ? 0 : Number(cursor);
+    const models = rows.slice(offset, offset + limit);
+    const newest = new Map<string, RetrainRequestView>();
+    for (const r of [...requests()].sort((a, b) => b.id - a.id)) {
+      if (r.target && models.some((m) => m.target === r.target) && !newest.has(r.target)) {
+        newest.set(r.target, r);
+      }
+    }
+    return {
+      data: {
+        models,
+        total: rows.length,
+        offset,
+        next: offset + limit < rows.length ? String(offset + limit) : null,
+        previous: offset > 0 ? String(Math.max(0, offset - limit)) : null,
+        requests: [...newest.values()],
+        expiresAfterMs: HOUR,
+      },
+    };
   };
 }
+
+/** The model of the `i`th target, pod-00000 on, each trained a minute before the one before: newest first is their order. */
+const modelOf = (i: number): ModelVersion => ({
+  ...model,
+  id: i + 1,
+  target: `latency{pod="pod-${String(i).padStart(5, '0')}"}`,
+  trainedAt: model.trainedAt - i * 60_000,
+});
+
+const fleetOf = (n: number): ModelVersion[] => Array.from({ length: n }, (_, i) => modelOf(i));
 
 /** A request of `target` queued by pod-a for pod-b, in `state`. */
 const requestOf = (id: number, target: string, fields: Partial<RetrainRequestView> = {}): RetrainRequestView => ({
@@ -185,27 +224,18 @@ describe('Models', () => {
     expect(screen.getByText('Retraining queued')).toBeInTheDocument();
   });
 
-  it("shows what became of a target's retraining queued on another replica: expired, then queued again", async () => {
+  it("shows what became of a target's retraining queued on another replica, read with the page: expired, then queued again", async () => {
     setRole('Editor');
-    const request = {
-      id: 7,
-      watch: 'latency',
-      target: model.target,
-      replica: 'pod-b',
-      requestedBy: 'pod-a',
-      requestedAt: 1_700_000_000_000,
-      claimedBy: null,
-      trained: null,
-      failed: null,
-    };
-    let requests: RetrainRequestView[] = [{ ...request, state: 'expired', answeredAt: 1_700_003_660_000 }];
+    let requests: RetrainRequestView[] = [
+      requestOf(7, model.target, { requestedAt: 1_700_000_000_000, state: 'expired', answeredAt: 1_700_003_660_000 }),
+    ];
     const fetch = installFakeBackendSrv({
-      [`GET ${pipelinePaths.models}`]: {
-        data: { models: [model, { ...model, id: 2, target: 'latency{deployment="shop"}' }] },
-      },
-      [`GET ${pipelinePaths.retrainRequests}`]: retrainRequestsRoute(() => requests),
+      [`GET ${pipelinePaths.models}`]: modelsRoute(
+        () => [model, { ...model, id: 2, target: 'latency{deployment="shop"}' }],
+        () => requests
+      ),
       [`POST ${pipelinePaths.retrain}`]: () => {
-        requests = [{ ...request, id: 8, state: 'queued', answeredAt: null }, ...requests];
+        requests = [requestOf(8, model.target, { requestedAt: 1_700_000_000_000 }), ...requests];
         return { status: 202, data: { trained: 0, failed: [], queued: [{ replica: 'pod-b', targets: 1 }] } };
       },
     });
@@ -218,30 +248,95 @@ describe('Models', () => {
     await waitFor(() =>
       expect(screen.getByTestId(testIds.models.retrainRequest(model.target))).toHaveTextContent('Queued for pod-b')
     );
-    expect(requestsTo(fetch, 'GET', pipelinePaths.retrainRequests)).toHaveLength(2);
+    // The page's own read carries its targets' requests: nothing lists every target's.
+    expect(requestsTo(fetch, 'GET', pipelinePaths.models).map((r) => r.params)).toEqual([
+      expect.objectContaining({ status: 'current', requests: 'true' }),
+      expect.objectContaining({ status: 'current', requests: 'true' }),
+    ]);
+    expect(fetch.mock.calls.filter(([r]) => r.url.includes('retrain-requests'))).toHaveLength(0);
   });
 
-  it("shows each target's newest request after a Retrain all on more than 1,000 targets, every page read", async () => {
+  it('pages 100,000 models by the cursors the backend gives, saying which of them it shows, the page kept in the URL', async () => {
     setRole('Editor');
-    // "Retrain all" queued each of 1,500 targets for pod-b, the first target's request the oldest.
-    const fleet = Array.from({ length: 1500 }, (_, i) => `latency{pod="pod-${String(i).padStart(4, '0')}"}`);
-    const requests = fleet.map((target, i) => requestOf(i + 1, target));
+    const fleet = fleetOf(100_000);
+    const requests = [
+      requestOf(1, fleet[60].target),
+      requestOf(2, fleet[20].target, { state: 'expired', answeredAt: model.trainedAt + HOUR }),
+    ];
     const fetch = installFakeBackendSrv({
-      // The backend lists at most 1,000 models.
-      [`GET ${pipelinePaths.models}`]: {
-        data: { models: fleet.slice(0, 1000).map((target, i) => ({ ...model, id: i + 1, target })) },
-      },
-      [`GET ${pipelinePaths.retrainRequests}`]: retrainRequestsRoute(() => requests),
+      [`GET ${pipelinePaths.models}`]: modelsRoute(
+        () => fleet,
+        () => requests
+      ),
     });
     renderPage();
-    await screen.findByText('1000 models (the backend lists at most 1000)');
-    for (const target of fleet.slice(0, 50)) {
-      expect(await screen.findByTestId(testIds.models.retrainRequest(target))).toHaveTextContent('Queued for pod-b');
-    }
-    expect(requestsTo(fetch, 'GET', pipelinePaths.retrainRequests).map((r) => r.params)).toEqual([
-      { newest: 'target', limit: 1000, cursor: undefined },
-      { newest: 'target', limit: 1000, cursor: fleet[999] },
+    expect(await screen.findByText('Showing 1–50 of 100,000 models')).toBeInTheDocument();
+    expect(shownTargets()).toEqual(fleet.slice(0, 50).map((m) => m.target));
+    expect(screen.getByTestId(testIds.models.retrainRequest(fleet[20].target))).toHaveTextContent('Retraining expired');
+    const pages = screen.getByRole('navigation', { name: 'Pages of models' });
+    expect(within(pages).getByRole('button', { name: 'First' })).toBeDisabled();
+    expect(within(pages).getByRole('button', { name: 'Previous' })).toBeDisabled();
+
+    await userEvent.click(within(pages).getByRole('button', { name: 'Next' }));
+    expect(await screen.findByText('Showing 51–100 of 100,000 models')).toBeInTheDocument();
+    expect(shownTargets()).toEqual(fleet.slice(50, 100).map((m) => m.target));
+    expect(screen.getByTestId(testIds.models.retrainRequest(fleet[60].target))).toHaveTextContent('Queued for pod-b');
+    expect(locationSearch()).toEqual({ cursor: '50' });
+    expect(requestsTo(fetch, 'GET', pipelinePaths.models).map((r) => r.params)).toEqual([
+      { status: 'current', requests: 'true', sort: 'trainedAt', order: 'desc', limit: 50 },
+      { status: 'current', requests: 'true', sort: 'trainedAt', order: 'desc', limit: 50, cursor: '50' },
     ]);
+
+    await userEvent.click(screen.getByRole('button', { name: 'Previous' }));
+    expect(await screen.findByText('Showing 1–50 of 100,000 models')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'First' })).toBeEnabled();
+    await userEvent.click(screen.getByRole('button', { name: 'First' }));
+    await waitFor(() => expect(locationSearch()).toEqual({}));
+  });
+
+  it('filters and sorts on the backend, starting again from the first page, the view kept in the URL', async () => {
+    setRole('Editor');
+    const fleet = fleetOf(1200);
+    const fetch = installFakeBackendSrv({ [`GET ${pipelinePaths.models}`]: modelsRoute(() => fleet) });
+    renderPage('/models?cursor=100');
+    expect(await screen.findByText('Showing 101–150 of 1,200 models')).toBeInTheDocument();
+
+    await userEvent.type(screen.getByLabelText('Filter models by target'), 'POD-0105');
+    expect(await screen.findByText('10 models')).toBeInTheDocument();
+    expect(shownTargets()).toEqual(fleet.slice(1050, 1060).map((m) => m.target));
+    expect(locationSearch()).toEqual({ q: 'POD-0105' });
+
+    await userEvent.click(screen.getByRole('radio', { name: 'Oldest trained' }));
+    await waitFor(() =>
+      expect(shownTargets()).toEqual(
+        fleet
+          .slice(1050, 1060)
+          .map((m) => m.target)
+          .reverse()
+      )
+    );
+    expect(locationSearch()).toEqual({ q: 'POD-0105', order: 'asc' });
+
+    await userEvent.clear(screen.getByLabelText('Filter models by target'));
+    await userEvent.click(screen.getByRole('radio', { name: 'Target Z–A' }));
+    expect(await screen.findByText('Showing 1–50 of 1,200 models')).toBeInTheDocument();
+    expect(shownTargets()).toEqual(
+      fleet
+        .slice(1150)
+        .map((m) => m.target)
+        .reverse()
+    );
+    expect(locationSearch()).toEqual({ sort: 'target' });
+    expect(requestsTo(fetch, 'GET', pipelinePaths.models).at(-1)!.params).toEqual({
+      status: 'current',
+      requests: 'true',
+      sort: 'target',
+      order: 'desc',
+      limit: 50,
+    });
+    await userEvent.type(screen.getByLabelText('Filter models by target'), 'nowhere');
+    expect(await screen.findByText('No models match this filter')).toBeInTheDocument();
+    expect(screen.queryByTestId(testIds.models.empty)).not.toBeInTheDocument();
   });
 
   it('shows no failed or expired retraining answered before the model shown was trained', async () => {
@@ -273,10 +368,10 @@ describe('Models', () => {
       requestOf(5, queuedBefore),
     ];
     installFakeBackendSrv({
-      [`GET ${pipelinePaths.models}`]: {
-        data: { models: requests.map((r) => ({ ...model, id: r.id, target: r.target! })) },
-      },
-      [`GET ${pipelinePaths.retrainRequests}`]: retrainRequestsRoute(() => requests),
+      [`GET ${pipelinePaths.models}`]: modelsRoute(
+        () => requests.map((r) => ({ ...model, id: r.id, target: r.target! })),
+        () => requests
+      ),
     });
     renderPage();
     expect(await screen.findByTestId(testIds.models.retrainRequest(queuedBefore))).toHaveTextContent(
@@ -288,23 +383,5 @@ describe('Models', () => {
     expect(screen.getByTestId(testIds.models.retrainRequest(expiredAfter))).toHaveTextContent('Retraining expired');
     expect(screen.queryByTestId(testIds.models.retrainRequest(expiredBefore))).not.toBeInTheDocument();
     expect(screen.queryByTestId(testIds.models.retrainRequest(failedBefore))).not.toBeInTheDocument();
-  });
-
-  it('pages a fleet of models and filters them by target, the view kept in the URL', async () => {
-    setRole('Editor');
-    const fleet = Array.from({ length: 120 }, (_, i) => ({
-      ...model,
-      id: i + 1,
-      target: `latency{pod="pod-${String(i).padStart(3, '0')}"}`,
-    }));
-    installFakeBackendSrv({ [`GET ${pipelinePaths.models}`]: { data: { models: fleet } } });
-    renderPage('/models?page=3');
-    await screen.findByText('120 models');
-    expect(shownTargets()).toEqual(fleet.slice(100).map((m) => m.target));
-
-    await userEvent.type(screen.getByLabelText('Filter models by target'), 'pod-05');
-    expect(shownTargets()).toEqual(fleet.slice(50, 60).map((m) => m.target));
-    expect(screen.getByText('10 of 120 models')).toBeInTheDocument();
-    expect(locationSearch()).toEqual({ q: 'pod-05' });
   });
 });

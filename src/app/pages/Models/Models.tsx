@@ -6,32 +6,32 @@ import {
   Button,
   EmptyState,
   InteractiveTable,
-  Pagination,
+  RadioButtonGroup,
   Stack,
   useStyles2,
   type Column,
 } from '@grafana/ui';
-import { MAX_PAGE_LIMIT, type ModelVersion, type RetrainResponse } from '../../../contract/pipeline';
-import { listModels, readNewestRetrainRequests, retrain } from '../../api/pipeline';
+import { modelSortSchema, type ModelVersion, type RetrainResponse } from '../../../contract/pipeline';
+import { listModels, retrain, type ModelListQuery } from '../../api/pipeline';
 import { useBackendQuery } from '../../api/useBackendQuery';
 import { BackendPage } from '../../components/BackendPage/BackendPage';
 import { DisabledReason, useDisabledReason, type DisabledFor } from '../../components/DisabledReason/DisabledReason';
 import { ListFilter } from '../../components/ListFilter/ListFilter';
-import { Unloaded } from '../../components/QueryStatus/QueryStatus';
+import { QueryStatus, Unloaded } from '../../components/QueryStatus/QueryStatus';
 import { canEdit, EDITOR_ONLY_REASON } from '../../permissions';
 import { testIds } from '../../testIds';
 import { formatTime } from '../../../utils/time';
 import { messageOf } from '../../api/fetchFailure';
-import { pageOf, TYPING, useUrlParams } from '../../utils/useUrlParams';
-import { counted, countOf } from '../../../utils/count';
+import { TYPING, useUrlParams, type UrlParamsChange } from '../../utils/useUrlParams';
+import { counted } from '../../../utils/count';
 import type { RetrainRequestView } from '../../../contract/retrainRequests';
 import { byTarget, RetrainRequestState } from './RetrainRequestState';
 
-/** Rows per page: one model per target, and a fleet has thousands. */
+/** Rows per page, as the other lists; the backend filters, sorts and pages the whole fleet. */
 const PAGE_SIZE = 50;
 
-/** How often the page asks what became of retraining queued on other replicas. */
-const REQUESTS_REFRESH_MS = 30_000;
+/** How often the page is read again: what became of retraining queued on other replicas, and what it trained. */
+const REFRESH_MS = 30_000;
 
 /** Why a retired model's Retrain button is disabled. */
 export const RETIRED_REASON = 'Its target is gone (no samples for a while): nothing to retrain until it is back.';
@@ -52,8 +52,41 @@ export function retrainOutcome(r: RetrainResponse): string {
     .join(' ');
 }
 
-/** The filter and page in the URL (`?q=cart&page=2`), so a link shows the same models. */
-const VIEW_DEFAULTS = { q: '', page: '1' };
+/** Which of how many models a page shows: "3 models", "Showing 51–100 of 100,000 models". */
+export function pageCount(offset: number, shown: number, total: number): string {
+  if (shown === total) {
+    return counted(total, 'model');
+  }
+  const n = (x: number) => x.toLocaleString('en-US');
+  const of = `of ${n(total)} ${total === 1 ? 'model' : 'models'}`;
+  return shown === 0 ? `None ${of}` : `Showing ${n(offset + 1)}–${n(offset + shown)} ${of}`;
+}
+
+/** The orders offered: each a sort and its direction, as the URL holds them. */
+const ORDERS: Array<{ value: string; label: string }> = [
+  { value: 'trainedAt desc', label: 'Newest trained' },
+  { value: 'trainedAt asc', label: 'Oldest trained' },
+  { value: 'target asc', label: 'Target A–Z' },
+  { value: 'target desc', label: 'Target Z–A' },
+];
+
+/**
+ * The filter, order and page in the URL (`?q=cart&sort=target&order=asc&cursor=...`), so a link shows
+ * the same models; `cursor` is the page's (the backend's `next` or `previous` of another page).
+ */
+const VIEW_DEFAULTS = { q: '', sort: 'trainedAt', order: 'desc', cursor: '' };
+
+/** What the backend is asked for the view's page; what does not parse (an edited or old link) is the default. */
+function modelQuery(view: typeof VIEW_DEFAULTS): ModelListQuery {
+  const sort = modelSortSchema.safeParse(view.sort);
+  return {
+    q: view.q.trim() || undefined,
+    sort: sort.success ? sort.data : 'trainedAt',
+    order: view.order === 'asc' ? 'asc' : 'desc',
+    cursor: view.cursor || undefined,
+    limit: PAGE_SIZE,
+  };
+}
 
 export function Models() {
   return (
@@ -65,16 +98,20 @@ export function Models() {
 
 function ModelTable() {
   const styles = useStyles2(getStyles);
-  const models = useBackendQuery(listModels, 'models');
-  // Failing, it only leaves the rows without their queued retraining: the models still list.
-  const requests = useBackendQuery(readNewestRetrainRequests, 'retrain-requests', { refreshMs: REQUESTS_REFRESH_MS });
-  const latest = useMemo(() => byTarget(requests.data?.requests ?? []), [requests.data]);
-  const expiresAfterMs = requests.data?.expiresAfterMs ?? 0;
+  const [view, setView] = useUrlParams(VIEW_DEFAULTS);
+  const query = useMemo(() => modelQuery(view), [view]);
+  const models = useBackendQuery(() => listModels(query), JSON.stringify(query), { refreshMs: REFRESH_MS });
+  const page = models.data;
+  // Each target's queued retraining, read with the page: only the page's targets, however large the fleet.
+  const latest = useMemo(() => byTarget(page?.requests ?? []), [page]);
+  const expiresAfterMs = page?.expiresAfterMs ?? 0;
   const [busy, setBusy] = useState<string>();
   const [result, setResult] = useState<{ ok: boolean; title: string; message: string }>();
   // Every retrain button is described by the one reason beside "Retrain all now".
   const readOnly = useDisabledReason(canEdit() ? undefined : EDITOR_ONLY_REASON);
-  const [view, setView] = useUrlParams(VIEW_DEFAULTS);
+  // A new filter or order shows its first page.
+  const viewed = (patch: Partial<typeof VIEW_DEFAULTS>, change?: UrlParamsChange) =>
+    setView({ ...patch, cursor: undefined }, change);
 
   const onRetrain = async (target?: string) => {
     setBusy(target ?? '*');
@@ -85,7 +122,6 @@ function ModelTable() {
       const title = !ok ? 'Retraining failed' : r.trained === 0 && r.queued ? 'Retraining queued' : 'Retrained';
       setResult({ ok, title, message: retrainOutcome(r) });
       models.reload();
-      requests.reload();
     } catch (err) {
       setResult({ ok: false, title: 'Retraining failed', message: messageOf(err) });
     } finally {
@@ -145,20 +181,10 @@ function ModelTable() {
     [busy, readOnly.disabled, readOnly.describedBy, styles, latest, expiresAfterMs]
   );
 
-  const all = models.data?.models;
-  const { rows, shown, page, pages } = useMemo(() => {
-    const needle = view.q.trim().toLowerCase();
-    const matching = (all ?? []).filter((m) => !needle || m.target.toLowerCase().includes(needle));
-    const count = Math.max(1, Math.ceil(matching.length / PAGE_SIZE));
-    // An old link or a retrain can leave fewer pages than the URL names: show the last.
-    const current = Math.min(count, pageOf(view.page));
-    const slice = matching.slice((current - 1) * PAGE_SIZE, current * PAGE_SIZE);
-    return { rows: matching, shown: slice, page: current, pages: count };
-  }, [all, view]);
-
-  if (!all) {
+  if (!page) {
     return <Unloaded query={models} loading="Loading models…" failed="Cannot load the models" />;
   }
+  const total = page.total ?? page.models.length;
   return (
     <Stack direction="column" gap={2}>
       <Stack alignItems="center" gap={2}>
@@ -178,7 +204,7 @@ function ModelTable() {
           {result.message}
         </Alert>
       )}
-      {all.length === 0 ? (
+      {total === 0 && !query.q ? (
         <div data-testid={testIds.models.empty}>
           <EmptyState variant="call-to-action" message="No models yet">
             A model is trained when the backend first sees a target.
@@ -190,16 +216,49 @@ function ModelTable() {
             label="Filter models by target"
             placeholder="Filter by target"
             value={view.q}
-            onChange={(q) => setView({ q, page: undefined }, TYPING)}
-            count={`${countOf(rows.length, all.length, 'model')}${all.length >= MAX_PAGE_LIMIT ? ` (the backend lists at most ${MAX_PAGE_LIMIT})` : ''}`}
-          />
-          <InteractiveTable columns={columns} data={shown} getRowId={(m) => String(m.id)} />
-          <Pagination
-            currentPage={page}
-            numberOfPages={pages}
-            onNavigate={(p) => setView({ page: String(p) })}
-            hideWhenSinglePage
-          />
+            onChange={(q) => viewed({ q }, TYPING)}
+            count={pageCount(page.offset ?? 0, page.models.length, total)}
+          >
+            <RadioButtonGroup
+              aria-label="Order of the models"
+              options={ORDERS}
+              value={`${query.sort} ${query.order}`}
+              onChange={(value) => {
+                const [sort, order] = value.split(' ');
+                viewed({ sort, order });
+              }}
+            />
+          </ListFilter>
+          <QueryStatus query={models} what="the models" />
+          {page.models.length === 0 ? (
+            <EmptyState variant="not-found" message="No models match this filter" />
+          ) : (
+            <InteractiveTable columns={columns} data={page.models} getRowId={(m) => String(m.id)} />
+          )}
+          {(query.cursor !== undefined || page.next) && (
+            <nav aria-label="Pages of models">
+              <Stack gap={1}>
+                {(
+                  [
+                    ['First', 'angle-double-left', query.cursor === undefined ? null : undefined],
+                    ['Previous', 'angle-left', page.previous ?? null],
+                    ['Next', 'angle-right', page.next ?? null],
+                  ] as const
+                ).map(([label, icon, cursor]) => (
+                  <Button
+                    key={label}
+                    variant="secondary"
+                    size="sm"
+                    icon={icon}
+                    disabled={cursor === null}
+                    onClick={() => cursor !== null && setView({ cursor })}
+                  >
+                    {label}
+                  </Button>
+                ))}
+              </Stack>
+            </nav>
+          )}
         </>
       )}
     </Stack>

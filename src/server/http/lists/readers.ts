@@ -6,6 +6,7 @@ import { anomaliesQuerySchema, modelsQuerySchema, predictionsQuerySchema } from 
 import type { StoredAction } from '../../healing/store/actionRows';
 import type { ActionRepository, AuditRepository } from '../../healing/store/repositories';
 import type { PipelineRepository } from '../../pipeline/store/repository';
+import { readModelPage } from '../../pipeline/modelList';
 import { PipelineError, readAnomalyPage } from '../../pipeline/views';
 
 /** What a list page is read from: the store's repositories (a worker's read-only connection). */
@@ -56,7 +57,7 @@ export const LIST_READERS = {
   }),
   '/api/models': reader({
     query: modelsQuerySchema,
-    read: async ({ pipeline }, q) => ({ models: await pipeline.models(q) }),
+    read: ({ pipeline }, q) => readModelPage(pipeline, q),
   }),
   '/api/actions': reader({
     query: actionListQuerySchema,

@@ -2,13 +2,13 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorBodySchema } from '../../../contract/health';
+import { modelPageSchema } from '../../../contract/modelPage';
 import {
   anomaliesQuerySchema,
   anomaliesResponseSchema,
   feedbackBodySchema,
   feedbackResponseSchema,
   modelsQuerySchema,
-  modelsResponseSchema,
   predictionsQuerySchema,
   predictionsResponseSchema,
   predictQuerySchema,
@@ -26,6 +26,7 @@ import {
 } from '../../../contract/retrainRequests';
 import { targetDetailSchema } from '../../../contract/targetDetail';
 import { wholeNumberParamSchema } from '../../../contract/vocabulary';
+import { readModelPage } from '../../pipeline/modelList';
 import { PipelineError, type Pipeline } from '../../pipeline/pipeline';
 import { retrainRefusal, RetiredTargetError } from '../../pipeline/trainingRequests';
 import { grafanaUser } from '../auth';
@@ -128,10 +129,14 @@ export function pipelineRoutes(pipeline: Pipeline): FastifyPluginAsyncZod {
 
     app.get(
       '/api/models',
-      { schema: { querystring: modelsQuerySchema, response: { 200: modelsResponseSchema } } },
-      async (request) => ({
-        models: await pipeline.models(request.query),
-      })
+      { schema: { querystring: modelsQuerySchema, response: { 200: modelPageSchema, 400: errorBodySchema } } },
+      async (request, reply) => {
+        try {
+          return await readModelPage(pipeline.repo, request.query);
+        } catch (err) {
+          return refused(reply, err);
+        }
+      }
     );
 
     app.post(

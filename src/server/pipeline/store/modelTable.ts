@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { modelStatusSchema, modelVersionSchema, type ModelsQuery, type ModelVersion } from '../../../contract/pipeline';
-import { whereOf } from './sqlFilters';
+import { modelFilters, whereClause, type ModelDialect } from './modelFilters';
 import { decodeRow, jsonColumn } from '../../store/rows';
 import { statementCache } from '../../store/statements';
 
@@ -134,16 +134,14 @@ export class ModelTable {
 }
 
 /** The models list query, newest first (`?` placeholders; `columns` for a store that must cast some). */
-export function modelsSql(q: Partial<ModelsQuery>, columns = '*'): { sql: string; params: unknown[] } {
-  const { where, params } = whereOf([
-    ['target_id = ?', q.target],
-    ['watch = ?', q.watch],
-    ['status = ?', q.status === 'current' ? undefined : q.status],
-  ]);
-  const current =
-    q.status === 'current' ? `${where ? `${where} AND` : 'WHERE'} status IN ('active', 'retired')` : where;
+export function modelsSql(
+  q: Partial<ModelsQuery>,
+  columns = '*',
+  dialect: ModelDialect = 'sqlite'
+): { sql: string; params: unknown[] } {
+  const { terms, params } = modelFilters(q, dialect);
   return {
-    sql: `SELECT ${columns} FROM models ${current} ORDER BY trained_at DESC, id DESC LIMIT ?`,
+    sql: `SELECT ${columns} FROM models ${whereClause(terms)} ORDER BY trained_at DESC, id DESC LIMIT ?`,
     params: [...params, q.limit ?? 500],
   };
 }

@@ -13,6 +13,7 @@ import type {
 import type { AnomalyRecord, PredictionRecord } from '../targetModel';
 import type { AnomalyCutoffs, DetectionPruneBatch } from './detectionPrune';
 import type { NewModelVersion } from './modelTable';
+import type { ModelPageQuery, StoredModelPage } from './modelPage';
 import type { RetrainRequestView } from '../../../contract/retrainRequests';
 import type {
   NewestRetrainRequestPage,
@@ -125,6 +126,8 @@ export interface PipelineRepository {
   /** Records a trained model; an active one supersedes the previous active version of its target. Resolves to its version. */
   addModel(m: NewModelVersion): Promise<number>;
   models(q: Partial<ModelsQuery>): Promise<ModelVersion[]>;
+  /** A page of GET /api/models (modelPage.ts): its cursors, with status=current its count, with `requests` its targets' newest requests. */
+  modelPage(q: ModelPageQuery): Promise<StoredModelPage>;
   /** Replicas sharing the watches: leaves retrain requests for the replicas holding their targets (retrainRequestTable.ts). */
   queueRetraining(requests: NewRetrainRequest[]): Promise<void>;
   /** Queues a request per listed target of the watches another replica holds; resolves to how many each holds. */

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { AnomalyTable, UnreadableFeedback } from './anomalyTable';
 import { SqliteDetectionPrune, type AnomalyCutoffs } from './detectionPrune';
+import { modelPage, type ModelPageQuery } from './modelPage';
 import { ModelTable, type NewModelVersion } from './modelTable';
 import { PredictionTable } from './predictionTable';
 import { readableTargets, type CycleWrite, type ListQuery, type PipelineRepository } from './repository';
@@ -12,6 +13,7 @@ import {
 } from './retrainRequestTable';
 import { SummaryTable, type SummaryQuery } from './summaryTable';
 import { TargetTable } from './targetTable';
+import { statementCache } from '../../store/statements';
 import { WatchTable } from './watchTable';
 
 /**
@@ -27,6 +29,8 @@ export class SqlitePipelineRepository implements PipelineRepository {
   private readonly modelTable: ModelTable;
   private readonly summaryTable: SummaryTable;
   private readonly retrainRequestTable: RetrainRequestTable;
+  /** The statements of list pages, whose text varies with their filters. */
+  private readonly statement: (sql: string) => Database.Statement;
   /** Prepared at the first prune: its statements name an index only a fully migrated store has. */
   private prune?: SqliteDetectionPrune;
 
@@ -44,6 +48,7 @@ export class SqlitePipelineRepository implements PipelineRepository {
     this.modelTable = new ModelTable(db);
     this.summaryTable = new SummaryTable(db);
     this.retrainRequestTable = new RetrainRequestTable(db);
+    this.statement = statementCache(db);
   }
 
   async adoptDefinition(watch: string, definition: string) {
@@ -145,6 +150,10 @@ export class SqlitePipelineRepository implements PipelineRepository {
 
   async models(q: ListQuery<'models'>) {
     return this.modelTable.list(q);
+  }
+
+  async modelPage(q: ModelPageQuery) {
+    return modelPage(q, async ({ sql, params }) => this.statement(sql).all(...params), 'sqlite');
   }
 
   async queueRetraining(requests: NewRetrainRequest[]) {

@@ -21,11 +21,12 @@ import { retrainRequestClaimsMigration } from './0020_retrain_request_claims';
 import { targetSummarySortsMigration } from './0021_target_summary_sorts';
 import { healingAnnouncementsMigration } from './0022_healing_announcements';
 import { retrainRequestRetentionMigration } from './0023_retrain_request_retention';
+import { modelListIndexesMigration } from './0024_model_list_indexes';
 
 /**
  * Every schema change, in order. A migration, once released, is never edited: add a new one.
  * Ids are claimed per room: 0001 core, 0002 pipeline, 0003 healing, 0004 pipeline, 0005 healing,
- * 0006 pipeline, 0007 pipeline, 0009 pipeline (0008 is claimed by another change), 0010 healing, 0014 healing, 0015 healing, 0016 healing, 0017 healing, 0018 pipeline, 0019 pipeline, 0020 pipeline, 0021 pipeline, 0022 healing, 0023 pipeline; later ones take the next
+ * 0006 pipeline, 0007 pipeline, 0009 pipeline (0008 is claimed by another change), 0010 healing, 0014 healing, 0015 healing, 0016 healing, 0017 healing, 0018 pipeline, 0019 pipeline, 0020 pipeline, 0021 pipeline, 0022 healing, 0023 pipeline, 0024 pipeline; later ones take the next
  * number.
  */
 export const migrations: Migration[] = [
@@ -51,4 +52,5 @@ export const migrations: Migration[] = [
   targetSummarySortsMigration,
   healingAnnouncementsMigration,
   retrainRequestRetentionMigration,
+  modelListIndexesMigration,
 ];

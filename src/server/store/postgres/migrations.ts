@@ -16,12 +16,13 @@ import { targetSummariesMigration } from './targetSummariesMigration';
 import { targetSummarySortsMigration } from './targetSummarySortsMigration';
 import { announcementsMigration } from './announcementsMigration';
 import { retrainRequestRetentionMigration } from './retrainRequestRetentionMigration';
+import { modelListIndexesMigration } from './modelListIndexesMigration';
 
 /**
  * The PostgreSQL schema, versioned like the SQLite one (src/server/store/migrations), with the same
  * table and column names (JSON in JSONB). Ids are claimed per room: 1 and 2 healing and settings,
  * 3 pipeline, 4 coordination, 5 pipeline, 6 healing, 7 pipeline, 8 healing, 9 every room (write
- * requests), 10 healing, 11 healing, 12 healing, 13 healing, 14 pipeline, 15 pipeline, 16 pipeline, 17 pipeline, 18 healing, 19 pipeline; later ones take the next number.
+ * requests), 10 healing, 11 healing, 12 healing, 13 healing, 14 pipeline, 15 pipeline, 16 pipeline, 17 pipeline, 18 healing, 19 pipeline, 20 pipeline; later ones take the next number.
  */
 export const postgresMigrations: Migration[] = [
   {
@@ -145,4 +146,5 @@ export const postgresMigrations: Migration[] = [
   targetSummarySortsMigration,
   announcementsMigration,
   retrainRequestRetentionMigration,
+  modelListIndexesMigration,
 ];

@@ -22,6 +22,7 @@ import {
   SUPERSEDE_WATCH_SQL,
   type NewModelVersion,
 } from '../../pipeline/store/modelTable';
+import { modelPage, type ModelPageQuery } from '../../pipeline/store/modelPage';
 import { predictionsSql, readPrediction } from '../../pipeline/store/predictionTable';
 import {
   CLAIM_CHUNK,
@@ -266,9 +267,14 @@ export class PostgresPipelineRepository implements PipelineRepository {
   }
 
   async models(q: ListQuery<'models'>) {
-    const { sql, params } = modelsSql(q, MODEL_READ_COLUMNS);
+    const { sql, params } = modelsSql(q, MODEL_READ_COLUMNS, 'postgres');
     return (await this.rows(numbered(sql), params)).map(readModel);
   }
+
+  async modelPage(q: ModelPageQuery) {
+    return modelPage(q, ({ sql, params }) => this.rows(numbered(sql), params), 'postgres', MODEL_READ_COLUMNS);
+  }
+
   async queueRetraining(requests: NewRetrainRequest[]) {
     // Keyed: a retry after a lost COMMIT answer does not queue the run twice.
     await this.db.once(requests[0]?.requestedAt ?? this.now(), z.undefined(), async (run) => {
