@@ -59,7 +59,10 @@ export function fingerprintOf(alert: AlertmanagerAlert): string {
 /**
  * One firing episode of one alert: its fingerprint and when it started (the resolved notification
  * carries the same start). A flapping alert that fires again later is a new trigger, so its
- * policy may propose again; repeats within an episode are not.
+ * policy may propose again; repeats within an episode are not. Alertmanager keeps the first start
+ * only while a repeat overlaps the stored alert's active range (provider/mem's merge), and Grafana
+ * sets it when the rule enters Alerting, so a fire after a resolve starts anew; one that resolved
+ * and fires again with the same start reopens its trigger as a new episode (intake.ts endEpisode).
  */
 export function triggerIdOf(alert: AlertmanagerAlert): string {
   const fingerprint = fingerprintOf(alert);

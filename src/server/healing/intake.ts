@@ -11,7 +11,7 @@ import { nextTurn } from '../../utils/nextTurn';
 import { triggerFromAlert, triggerIdOf } from './alerts';
 import { closedNote, openedNote, plansFor, proposalOf, skippedNote } from './proposal';
 import type { HealingSettings } from './settings';
-import { triggerKey } from './store/actionRows';
+import { FINISHED_STATES, triggerKey, type StoredAction } from './store/actionRows';
 import type { ActionRepository, ActionToInsert } from './store/repositories';
 import type { Storm } from './storm';
 
@@ -42,6 +42,31 @@ function* runs(alerts: AlertmanagerAlert[]): Generator<AlertmanagerAlert[]> {
   }
   if (run.length > 0) {
     yield run;
+  }
+}
+
+/** Whether an action will change no more: ended, or succeeded with no verification to wait for. */
+const settled = (action: StoredAction) =>
+  FINISHED_STATES.includes(action.state) ||
+  (action.state === 'succeeded' && action.action.type === 'notify' && !action.ladder);
+
+/**
+ * Ends the episode before an alert that resolved and fires again under the same trigger: its settled
+ * actions give their place up (archived as `resolved`), so the new episode proposes them again, its
+ * notification included (still under the repeat interval and the hourly cap). One still under way,
+ * or being verified, keeps its place: the new episode does not propose it twice.
+ *
+ * Alertmanager and Grafana give an alert that fires again after resolving a new `startsAt`, hence a
+ * new trigger (alerts.ts). The same `startsAt` comes back when Alertmanager resolved the alert
+ * because its sender stopped repeating it (past its `endsAt`: Prometheus restarting, a partition)
+ * and the sender later repeats it: Alertmanager then notifies it as firing anew, since its
+ * notification log compares the firing alerts with the last notification's, not their starts.
+ */
+async function endEpisode(actions: ActionRepository, key: string, at: number): Promise<void> {
+  for (const action of await actions.ofTrigger(key)) {
+    if (settled(action)) {
+      await actions.archiveTriggerKey(action.id, at, 'resolved');
+    }
   }
 }
 
@@ -77,7 +102,7 @@ export async function receiveAlerts(deps: IntakeDeps, payload: AlertmanagerWebho
         const trigger = healingTriggerSchema.parse(triggerFromAlert(alert, at));
         return { trigger, ...plansFor(trigger, policies, limits) };
       });
-      await actions.openTriggers(
+      const opened = await actions.openTriggers(
         planned.map(({ trigger, skipped }) => ({
           trigger,
           notes: (opened) => {
@@ -88,6 +113,13 @@ export async function receiveAlerts(deps: IntakeDeps, payload: AlertmanagerWebho
         })),
         at
       );
+      for (const [i, { trigger }] of planned.entries()) {
+        if (opened[i].reopened) {
+          // A whole group can reopen at once (its sender was away past the alerts' endsAt): a turn between triggers.
+          await endEpisode(actions, triggerKey(trigger), at);
+          await nextTurn();
+        }
+      }
       for (const { trigger, proposals: each } of planned) {
         proposals.push(...each.map(({ policy, plan, how }) => proposalOf(trigger, policy, plan, how, at)));
       }

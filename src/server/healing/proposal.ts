@@ -16,6 +16,7 @@ export interface ProposalHow {
 const AGAIN_BECAUSE: Record<ArchivedAs, string> = {
   superseded: 'was superseded',
   withdrawn: 'was withdrawn as a false positive and its anomaly confirmed since',
+  resolved: 'ended before its alert resolved and fired again',
 };
 
 /** The trigger's entry when it opened (or fires again); undefined when it was only refreshed. */

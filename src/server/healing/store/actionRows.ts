@@ -134,12 +134,15 @@ export const triggerKey = (trigger: Pick<HealingTrigger, 'source' | 'id'>) => `$
 
 /**
  * Why an action gave its place under its trigger up: superseded (proposed again from what the cluster
- * is now), or withdrawn as a false positive (proposed again once its anomaly is confirmed).
+ * is now), withdrawn as a false positive (proposed again once its anomaly is confirmed), or resolved:
+ * it ended in an episode of an alert that resolved and fires again (proposed again in the new episode).
  */
-export type ArchivedAs = 'superseded' | 'withdrawn';
+export type ArchivedAs = 'superseded' | 'withdrawn' | 'resolved';
+/** What follows, in an archive key, the key it was archived from: `#superseded-`, `#withdrawn-`, ... */
+export const archiveMarker = (as: ArchivedAs) => `#${as}-`;
 /** The archive key of the trigger of an action that gave its place up: `<key>#superseded-<id>`, `<key>#withdrawn-<id>`. */
-export const archivedKey = (key: string, id: number, as: ArchivedAs = 'superseded') => `${key}#${as}-${id}`;
-export const SUPERSEDED = '#superseded-';
+export const archivedKey = (key: string, id: number, as: ArchivedAs = 'superseded') =>
+  `${key}${archiveMarker(as)}${id}`;
 
 /**
  * The target id of an anomaly trigger, from its watch and labels the way the pipeline computes it

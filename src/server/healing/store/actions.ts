@@ -15,8 +15,12 @@ import {
   SENT_SINCE_SQL,
   SUMMARY_DUE_SQL,
   sqlitePlaceholders,
+  NOT_A_FAILED_SEND,
+  UNSENT_ANNOUNCEMENT_SQL,
   type AnnouncementTake,
   type AnnouncementTaken,
+  type SummaryTake,
+  type SummaryTaken,
 } from './announcements';
 import {
   changedColumns,
@@ -25,7 +29,7 @@ import {
   proposalValues,
   readAction,
   startedAtRow,
-  SUPERSEDED,
+  archiveMarker,
   archivedKey,
   triggerKey,
   triggerTargetOf,
@@ -241,37 +245,52 @@ export class SqliteActionRepository implements ActionRepository {
         const sentLastHour = this.sentSince(take.hourSince);
         const sent = sentLastHour < take.cap;
         this.statement(sqlitePlaceholders(PRUNE_ANNOUNCEMENTS_SQL)).run(take.at - ANNOUNCEMENTS_KEPT_MS);
-        this.statement(sqlitePlaceholders(INSERT_ANNOUNCEMENT_SQL)).run(
+        const { lastInsertRowid } = this.statement(sqlitePlaceholders(INSERT_ANNOUNCEMENT_SQL)).run(
           take.at,
           sent ? 'sent' : 'held',
           take.actionId ?? null
         );
-        return { sent, sentLastHour };
+        return { sent, sentLastHour, id: Number(lastInsertRowid) };
       })
       .immediate();
   }
 
-  async takeSummary(at: number, since: number): Promise<number | undefined> {
-    // Most ticks have nothing to tell: read first, and take the write lock only when one is due.
-    if (!this.summaryDue(since)) {
+  async unsentAnnouncement(id: number): Promise<void> {
+    // Each statement matches one kind of row.
+    for (const sql of UNSENT_ANNOUNCEMENT_SQL) {
+      this.statement(sqlitePlaceholders(sql)).run(id);
+    }
+  }
+
+  async takeSummary(take: SummaryTake): Promise<SummaryTaken | undefined> {
+    // Most ticks have nothing to tell: read first, and take the write lock only when one may go out.
+    if (!this.summaryMayGo(take)) {
       return undefined;
     }
     return this.db
       .transaction(() => {
-        const waiting = this.summaryDue(since)
+        const waiting = this.summaryMayGo(take)
           ? count(this.statement(HELD_WAITING_SQL).get(), 'healing_announcements')
           : 0;
         if (!waiting) {
           return undefined;
         }
-        this.statement(sqlitePlaceholders(INSERT_ANNOUNCEMENT_SQL)).run(at, 'summary', null);
-        return waiting;
+        const { lastInsertRowid } = this.statement(sqlitePlaceholders(INSERT_ANNOUNCEMENT_SQL)).run(
+          take.at,
+          'summary',
+          null
+        );
+        return { waiting, id: Number(lastInsertRowid) };
       })
       .immediate();
   }
 
-  private summaryDue(since: number): boolean {
-    return count(this.statement(sqlitePlaceholders(SUMMARY_DUE_SQL)).get(since), 'healing_announcements') > 0;
+  /** A summary is due and the hour has room for it. */
+  private summaryMayGo(take: SummaryTake): boolean {
+    return (
+      count(this.statement(sqlitePlaceholders(SUMMARY_DUE_SQL)).get(take.since), 'healing_announcements') > 0 &&
+      this.sentSince(take.hourSince) < take.cap
+    );
   }
 
   /** Everything sent to a person since then: notify actions and announcements. */
@@ -310,7 +329,7 @@ export class SqliteActionRepository implements ActionRepository {
   }
 
   async supersededCount(key: string, type: PlannedAction['type'], target: string): Promise<number> {
-    const prefix = `${key}${SUPERSEDED}`;
+    const prefix = `${key}${archiveMarker('superseded')}`;
     return count(
       this.statement(
         `SELECT COUNT(*) AS n FROM healing_actions
@@ -401,7 +420,8 @@ export class SqliteActionRepository implements ActionRepository {
 
   private starts(target: string, type: PlannedAction['type'], since: number): number[] {
     const rows = this.statement(
-      'SELECT started_at FROM healing_actions WHERE target = ? AND action_type = ? AND started_at >= ? ORDER BY started_at DESC'
+      `SELECT started_at FROM healing_actions WHERE target = ? AND action_type = ? AND started_at >= ? AND ${NOT_A_FAILED_SEND}
+         ORDER BY started_at DESC`
     ).all(target, type, since);
     return rows.map((r) => decodeRow(startedAtRow, 'healing_actions', r)).map((r) => r.started_at);
   }

@@ -4,20 +4,48 @@
 
 import { z } from 'zod';
 
-/** A day: the longest repeat interval (limits.notifications), beyond which no row is read. */
+/**
+ * A day: the longest repeat interval (limits.notifications). Older rows are pruned, except those a
+ * summary still reads: the latest summary, and the held-back requests of actions still awaiting
+ * approval, however long their approval timeout (a day's pruning undercounted "N more").
+ */
 export const ANNOUNCEMENTS_KEPT_MS = 86_400_000;
 
-/** Everything sent to a person since `$1`: notify actions started and announcements sent (summaries too). */
+/**
+ * Leaves out a notify action whose send failed: it told no one, so it starts no repeat interval
+ * (the next notification about its target may go out at once) and spends none of the hour's budget.
+ * Alertmanager's notification log likewise records only the notifications it delivered.
+ */
+export const NOT_A_FAILED_SEND = `(action_type != 'notify' OR state != 'failed')`;
+
+/**
+ * Everything sent to a person since `$1`: notify actions started (executing, or sent) and
+ * announcements sent (summaries too); not a send that failed (NOT_A_FAILED_SEND; an announcement
+ * that could not be sent is marked held back, UNSENT_ANNOUNCEMENT_SQL).
+ */
 export const SENT_SINCE_SQL = `SELECT
-  (SELECT COUNT(*) FROM healing_actions WHERE started_at >= $1 AND action_type = 'notify') +
+  (SELECT COUNT(*) FROM healing_actions WHERE started_at >= $1 AND action_type = 'notify' AND ${NOT_A_FAILED_SEND}) +
   (SELECT COUNT(*) FROM healing_announcements WHERE kind IN ('sent', 'summary') AND at >= $1) AS n`;
 
 export const INSERT_ANNOUNCEMENT_SQL = 'INSERT INTO healing_announcements (at, kind, action_id) VALUES ($1, $2, $3)';
 
-export const PRUNE_ANNOUNCEMENTS_SQL = 'DELETE FROM healing_announcements WHERE at < $1';
+/**
+ * An announcement that could not be sent told no one, so it gives its share of the cap back: one
+ * sent becomes held back (an approval request then counts in the next summary), and a summary is
+ * forgotten, so it neither starts the repeat interval nor hides what it counted from the next one.
+ */
+export const UNSENT_ANNOUNCEMENT_SQL = [
+  `UPDATE healing_announcements SET kind = 'held' WHERE id = $1 AND kind = 'sent'`,
+  `DELETE FROM healing_announcements WHERE id = $1 AND kind = 'summary'`,
+];
 
 /** The latest summary's time; -1 when none is kept. */
 const LAST_SUMMARY = `COALESCE((SELECT MAX(at) FROM healing_announcements WHERE kind = 'summary'), -1)`;
+
+export const PRUNE_ANNOUNCEMENTS_SQL = `DELETE FROM healing_announcements WHERE at < $1
+  AND NOT (kind = 'summary' AND at >= ${LAST_SUMMARY})
+  AND NOT (kind = 'held' AND EXISTS (SELECT 1 FROM healing_actions a
+    WHERE a.id = healing_announcements.action_id AND a.state = 'awaiting_approval'))`;
 
 /**
  * Whether a summary is due: an announcement was held back after the last summary, and that summary
@@ -42,6 +70,15 @@ export interface AnnouncementTake {
 /** The SQL with SQLite's `?` for each `$n`: its parameters are then given once per placeholder. */
 export const sqlitePlaceholders = (sql: string) => sql.replace(/\$\d+/g, '?');
 
-/** Whether it may go out, and how many went out in the hour before it. */
-export const announcementTaken = z.object({ sent: z.boolean(), sentLastHour: z.number() });
+/** A summary about to go out when one is due (`since`: the repeat interval's start), under the same cap. */
+export interface SummaryTake extends Omit<AnnouncementTake, 'actionId'> {
+  since: number;
+}
+
+/** Whether it may go out, how many went out in the hour before it, and its row (to mark it unsent). */
+export const announcementTaken = z.object({ sent: z.boolean(), sentLastHour: z.number(), id: z.number().int() });
 export type AnnouncementTaken = z.infer<typeof announcementTaken>;
+
+/** How many held-back actions a summary counts, and its row (to forget it if it cannot be sent). */
+export const summaryTaken = z.object({ waiting: z.number().int(), id: z.number().int() });
+export type SummaryTaken = z.infer<typeof summaryTaken>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { rowBudgetBatch } from '../../store/pruneCadence';
 import { decodeRow } from '../../store/rows';
-import { FINISHED_STATES, SUPERSEDED } from './actionRows';
+import { FINISHED_STATES } from './actionRows';
 
 // What a prune of the healing records (src/server/healing/retention.ts) may delete, as the SQL both
 // stores run, and how one batch stays within its budget of rows.
@@ -20,14 +20,17 @@ export interface PruneBatch {
 export interface PruneDialect {
   /** The statement's parameter: the cutoff (epoch ms) or the batch's row budget. */
   param: (name: 'cutoff' | 'limit') => string;
-  /** The key of the trigger an archived key (`<key>#superseded-<id>`) was archived from. */
-  archivedFrom: (key: string) => string;
+  /**
+   * The key trigger row `t` was opened under (actionRows' triggerKey), from its own source and id: an
+   * archive's row keeps those of the trigger it was archived from, so its key is not this one.
+   */
+  openedAs: (t: string) => string;
 }
 
-/** SQLite's: named parameters, and the archived-from key cut at the first `#superseded-`. */
+/** SQLite's: named parameters, and the trigger's id read from its JSON. */
 export const SQLITE_PRUNE: PruneDialect = {
   param: (name) => `@${name}`,
-  archivedFrom: (key) => `substr(${key}, 1, instr(${key}, '${SUPERSEDED}') - 1)`,
+  openedAs: (t) => `${t}.source || ':' || json_extract(${t}.trigger, '$.id')`,
 };
 
 const FINISHED = FINISHED_STATES.map((s) => `'${s}'`).join(', ');
@@ -42,8 +45,10 @@ const finished = (a: string) =>
  * the same action twice: an action deleted under a trigger that stays (or opens again) would let it
  * propose again. So a trigger goes only once it closed before the cutoff and each of its actions is
  * finished, unchanged since the cutoff, holds no node (the node budget) and opened no breaker still
- * open. A trigger a superseded action was archived under stays as long as the trigger it was
- * archived from: they count how often that trigger's action was proposed again.
+ * open. A trigger an action was archived under, whatever it gave its place up for (ArchivedAs), stays
+ * as long as the trigger it was archived from: the archives count how often that trigger's action was
+ * proposed again, and keep what the proposal after names. An archive is told by its trigger's own id
+ * rather than by a marker in its key: an alert's id may hold one.
  */
 export function prunableTriggersSql(d: PruneDialect): string {
   const cutoff = d.param('cutoff');
@@ -57,8 +62,7 @@ export function prunableTriggersSql(d: PruneDialect): string {
             AND (k.updated_at >= ${cutoff} OR NOT ${finished('k')}
                  OR k.id IN (SELECT action_id FROM healing_nodes_held)
                  OR k.id IN (SELECT action_id FROM healing_breakers WHERE closed_at IS NULL)))
-       AND NOT (t.key LIKE '%${SUPERSEDED}%'
-                AND (SELECT f.key FROM healing_triggers f WHERE f.key = ${d.archivedFrom('t.key')}) IS NOT NULL)
+       AND NOT EXISTS (SELECT 1 FROM healing_triggers f WHERE f.key = ${d.openedAs('t')} AND f.key <> t.key)
      ORDER BY t.closed_at
      LIMIT ${d.param('limit')}`;
 }

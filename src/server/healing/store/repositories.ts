@@ -15,7 +15,7 @@ import type { DrainProgress } from '../../kubernetes';
 import type { ActionChanges, ArchivedAs, NewAction, StoredAction } from './actionRows';
 import type { KeysetPage } from './keyset';
 import type { PruneBatch } from './prune';
-import type { AnnouncementTake, AnnouncementTaken } from './announcements';
+import type { AnnouncementTake, AnnouncementTaken, SummaryTake, SummaryTaken } from './announcements';
 
 // What the healing engine keeps, as asynchronous repositories with one implementation per store
 // (SQLite beside these interfaces, PostgreSQL in src/server/store/postgres). A change that must be
@@ -184,12 +184,15 @@ export interface ActionRepository {
    * announcements) went out since `hourSince`: in the claims' turn, so replicas count each other's.
    */
   takeAnnouncement(take: AnnouncementTake): Promise<AnnouncementTaken>;
+  /** Gives back what a taken announcement or summary whose send failed took (UNSENT_ANNOUNCEMENT_SQL). */
+  unsentAnnouncement(id: number): Promise<void>;
   /**
    * Records a summary of the approval requests held back when one was held back after the last
-   * summary and that one is older than `since` (the repeat interval): how many held-back actions
-   * still await approval; undefined when no summary is due (another replica's counts).
+   * summary, that one is older than `since` (the repeat interval) and fewer than `cap` went out since
+   * `hourSince`: how many held-back actions still await approval, and its row; undefined when none may
+   * go out now (not due, another replica's summary, or the cap is full: a later tick tries again).
    */
-  takeSummary(at: number, since: number): Promise<number | undefined>;
+  takeSummary(take: SummaryTake): Promise<SummaryTaken | undefined>;
   /**
    * A superseded action keeps its trigger under an archive key (`<key>#superseded-<id>`, closed), so
    * the deduplication (one action per trigger, type and target) lets the trigger propose it again;

@@ -138,8 +138,10 @@ export class AnomalyTable {
         `SELECT anomaly_id, ${FEEDBACK_COLUMNS} FROM anomaly_feedback
          WHERE anomaly_id IN (SELECT value FROM json_each(?)) ORDER BY id DESC`
       ),
+      // One statement: the anomaly a prune deleted since it was read gets no feedback (rather than a foreign-key failure).
       addFeedback: db.prepare(
-        'INSERT INTO anomaly_feedback (anomaly_id, kind, source, user, comment, created_at) VALUES (?, ?, ?, ?, ?, ?)'
+        `INSERT INTO anomaly_feedback (anomaly_id, kind, source, user, comment, created_at)
+           SELECT id, ?, ?, ?, ?, ? FROM anomalies WHERE id = ?`
       ),
       setAnnotation: db.prepare('UPDATE anomalies SET grafana_annotation_id = ? WHERE id = ?'),
       labelled: db.prepare(LABELLED_SQL),
@@ -181,6 +183,7 @@ export class AnomalyTable {
     return withFeedback(page, feedback, this.unreadable);
   }
 
+  /** Records feedback on the anomaly; false, recording nothing, when the anomaly is gone. */
   addFeedback(
     anomalyId: number,
     kind: FeedbackKind,
@@ -188,8 +191,8 @@ export class AnomalyTable {
     user: string | null,
     comment: string | null,
     now: number
-  ): void {
-    this.s.addFeedback.run(anomalyId, kind, source, user, comment, now);
+  ): boolean {
+    return this.s.addFeedback.run(kind, source, user, comment, now, anomalyId).changes === 1;
   }
 
   /** The target's anomalies by the feedback they count with in training (LABELLED_SQL), as [start, end] windows. */

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { rowBudgetBatch } from '../../store/pruneCadence';
 import { decodeRow } from '../../store/rows';
+import { PipelineError } from '../views';
 
 // What a prune of the detection records (retention.ts) may delete, as the SQL both stores run, and
 // the SQLite store's batches of it.
@@ -34,30 +35,40 @@ export interface AnomalyCutoffs {
 type Params<K extends string> = Record<K, string>;
 
 /**
- * The anomalies a prune may delete, with the number of feedback rows each has, oldest ended first, at
- * most `limit`. An anomaly goes whole, with its feedback, once it is closed, ended and unchanged
- * before the cutoff and no feedback on it is newer; one with feedback waits for `labelledBefore`.
- * One a healing trigger names stays while that trigger does (the healing records' own retention
- * prunes them): its actions read the anomaly's feedback and verification writes more. A trigger
- * names it by key (`anomaly:<id>`), or by the key its trigger was archived under
- * (`anomaly:<id>#superseded-<action>`, `#withdrawn-<action>`), which keeps the anomaly's target.
+ * Whether anomaly `a` may go. It goes whole, with its feedback, once it is closed, ended and unchanged
+ * before the cutoff and no feedback on it is newer; one with feedback waits for `labelledBefore`
+ * (retraining reads that feedback). One a healing trigger names stays while that trigger does (the
+ * healing records' own retention prunes them): its actions read the anomaly's feedback and
+ * verification writes more. A trigger names it by key (`anomaly:<id>`), or by a key its trigger was
+ * archived under (`anomaly:<id>#superseded-<action>`, `#withdrawn-<action>`, ...: actionRows'
+ * archivedKey), which keeps the anomaly's target.
  */
-export function prunableAnomaliesSql(p: Params<'before' | 'labelledBefore' | 'limit' | 'from'>): string {
+export function anomalyPrunable(p: Params<'before' | 'labelledBefore'>): string {
   const key = `'anomaly:' || a.id`;
-  return `
-    SELECT a.id, (SELECT CAST(COUNT(*) AS INTEGER) FROM anomaly_feedback f WHERE f.anomaly_id = a.id) AS feedback
-      FROM ${p.from}
-     WHERE a.state = 'closed' AND a.end_ms < ${p.before} AND a.updated_at < ${p.before}
+  return `a.state = 'closed' AND a.end_ms < ${p.before} AND a.updated_at < ${p.before}
        AND NOT EXISTS (
          SELECT 1 FROM anomaly_feedback f
           WHERE f.anomaly_id = a.id AND (f.created_at >= ${p.before} OR a.end_ms >= ${p.labelledBefore}))
        AND NOT EXISTS (SELECT 1 FROM healing_triggers t WHERE t.key = ${key})
        AND NOT EXISTS (
          SELECT 1 FROM healing_triggers t
-          WHERE t.trigger_target = a.target_id AND substr(t.key, 1, length(${key} || '#')) = ${key} || '#')
+          WHERE t.trigger_target = a.target_id AND substr(t.key, 1, length(${key} || '#')) = ${key} || '#')`;
+}
+
+/** The anomalies a prune may delete (anomalyPrunable), with the number of feedback rows each has, oldest ended first, at most `limit`. */
+export const prunableAnomaliesSql = (p: Params<'before' | 'labelledBefore' | 'limit' | 'from'>) => `
+    SELECT a.id, (SELECT CAST(COUNT(*) AS INTEGER) FROM anomaly_feedback f WHERE f.anomaly_id = a.id) AS feedback
+      FROM ${p.from}
+     WHERE ${anomalyPrunable(p)}
      ORDER BY a.end_ms
      LIMIT ${p.limit}`;
-}
+
+/** Why feedback was not recorded: its anomaly went, pruned by retention (or never was), before the feedback was stored. */
+export const feedbackOnGoneAnomaly = (anomalyId: number) =>
+  new PipelineError(
+    'not_found',
+    `anomaly ${anomalyId} is gone (closed anomalies older than FP_DETECTION_RETENTION_DAYS are pruned): the feedback was not recorded`
+  );
 
 /**
  * The oldest prediction rows made before the cutoff whose predicted crossing was due before it too,

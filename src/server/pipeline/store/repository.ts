@@ -114,6 +114,7 @@ export interface PipelineRepository {
   /** The first page of anomalies matching `q`. */
   anomalies(q: Partial<AnomaliesQuery>): Promise<Anomaly[]>;
   anomalyPage(q: Partial<AnomaliesQuery>): Promise<AnomalyPage>;
+  /** Rejects with not_found (feedbackOnGoneAnomaly), recording nothing, when the anomaly is gone: a prune took it. */
   addFeedback(
     anomalyId: number,
     kind: FeedbackKind,

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { AnomalyTable, UnreadableFeedback } from './anomalyTable';
-import { SqliteDetectionPrune, type AnomalyCutoffs } from './detectionPrune';
+import { feedbackOnGoneAnomaly, SqliteDetectionPrune, type AnomalyCutoffs } from './detectionPrune';
 import { modelPage, type ModelPageQuery } from './modelPage';
 import { ModelTable, type NewModelVersion } from './modelTable';
 import { PredictionTable } from './predictionTable';
@@ -133,7 +133,9 @@ export class SqlitePipelineRepository implements PipelineRepository {
   }
 
   async addFeedback(...[anomalyId, kind, source, user, comment]: Parameters<PipelineRepository['addFeedback']>) {
-    this.anomalyTable.addFeedback(anomalyId, kind, source, user, comment, this.now());
+    if (!this.anomalyTable.addFeedback(anomalyId, kind, source, user, comment, this.now())) {
+      throw feedbackOnGoneAnomaly(anomalyId);
+    }
   }
 
   async labelledWindows(targetId: string) {

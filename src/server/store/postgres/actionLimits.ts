@@ -1,7 +1,7 @@
 import type { PlannedAction } from '../../../contract/healing';
 import { heldNodeRow, OPEN_STATES, startedAtRow, type StoredAction } from '../../healing/store/actionRows';
 import type { HeldNode, LimitFacts, LimitWindow } from '../../healing/store/repositories';
-import { SENT_SINCE_SQL } from '../../healing/store/announcements';
+import { NOT_A_FAILED_SEND, SENT_SINCE_SQL } from '../../healing/store/announcements';
 import { decodeRow } from '../rows';
 import { count, ids } from './actionReads';
 import type { Run } from './database';
@@ -47,7 +47,7 @@ export async function notified(run: Run, since: number): Promise<number> {
 export async function starts(run: Run, target: string, type: PlannedAction['type'], since: number): Promise<number[]> {
   const { rows } = await run(
     `SELECT started_at FROM healing_actions WHERE target = $1 AND action_type = $2 AND started_at >= $3
-      ORDER BY started_at DESC`,
+      AND ${NOT_A_FAILED_SEND} ORDER BY started_at DESC`,
     [target, type, since]
   );
   return rows.map((r) => decodeRow(startedAtRow, 'healing_actions', r).started_at);

@@ -6,7 +6,7 @@ import {
   namespaceCountRow,
   outcomeRowSchema,
   readAction,
-  SUPERSEDED,
+  archiveMarker,
   archivedKey,
   triggerRowSchema,
   type ArchivedAs,
@@ -23,11 +23,15 @@ import {
   INSERT_ANNOUNCEMENT_SQL,
   announcementTaken,
   PRUNE_ANNOUNCEMENTS_SQL,
+  summaryTaken,
   SUMMARY_DUE_SQL,
+  UNSENT_ANNOUNCEMENT_SQL,
   type AnnouncementTake,
   type AnnouncementTaken,
+  type SummaryTake,
+  type SummaryTaken,
 } from '../../healing/store/announcements';
-import { decodeRow } from '../rows';
+import { decodeRow, idRow } from '../rows';
 import { facts, held, notified, started, starts } from './actionLimits';
 import { move } from './actionMove';
 import { COLUMNS, count, FROM, ids, read } from './actionReads';
@@ -156,25 +160,39 @@ export class PostgresActionRepository implements repo.ActionRepository {
       const sentLastHour = await notified(run, take.hourSince);
       const sent = sentLastHour < take.cap;
       await run(PRUNE_ANNOUNCEMENTS_SQL, [take.at - ANNOUNCEMENTS_KEPT_MS]);
-      await run(INSERT_ANNOUNCEMENT_SQL, [take.at, sent ? 'sent' : 'held', take.actionId ?? null]);
-      return { sent, sentLastHour };
+      const { rows } = await run(`${INSERT_ANNOUNCEMENT_SQL} RETURNING id`, [
+        take.at,
+        sent ? 'sent' : 'held',
+        take.actionId ?? null,
+      ]);
+      return { sent, sentLastHour, id: decodeRow(idRow, 'healing_announcements', rows[0]).id };
     });
   }
 
-  async takeSummary(at: number, since: number): Promise<number | undefined> {
-    const due = async (run: Run) => count((await run(SUMMARY_DUE_SQL, [since])).rows, 'healing_announcements') > 0;
-    // Most ticks have nothing to tell: read first, and take the claims' lock only when one is due.
-    if (!(await due(this.db.query))) {
+  async unsentAnnouncement(id: number): Promise<void> {
+    // Each statement matches one kind of row and changes it once however often it runs.
+    for (const sql of UNSENT_ANNOUNCEMENT_SQL) {
+      await this.db.query(sql, [id]);
+    }
+  }
+
+  async takeSummary(take: SummaryTake): Promise<SummaryTaken | undefined> {
+    // A summary is due and the hour has room for it.
+    const mayGo = async (run: Run) =>
+      count((await run(SUMMARY_DUE_SQL, [take.since])).rows, 'healing_announcements') > 0 &&
+      (await notified(run, take.hourSince)) < take.cap;
+    // Most ticks have nothing to tell: read first, and take the claims' lock only when one may go out.
+    if (!(await mayGo(this.db.query))) {
       return undefined;
     }
-    const taken = await this.db.once(at, z.number().nullable(), async (run) => {
+    const taken = await this.db.once(take.at, summaryTaken.nullable(), async (run) => {
       await run('SELECT pg_advisory_xact_lock($1, $2)', [ADVISORY_NAMESPACE, ADVISORY_LOCKS.claim]);
-      const waiting = (await due(run)) ? count((await run(HELD_WAITING_SQL)).rows, 'healing_announcements') : 0;
+      const waiting = (await mayGo(run)) ? count((await run(HELD_WAITING_SQL)).rows, 'healing_announcements') : 0;
       if (!waiting) {
         return null;
       }
-      await run(INSERT_ANNOUNCEMENT_SQL, [at, 'summary', null]);
-      return waiting;
+      const { rows } = await run(`${INSERT_ANNOUNCEMENT_SQL} RETURNING id`, [take.at, 'summary', null]);
+      return { waiting, id: decodeRow(idRow, 'healing_announcements', rows[0]).id };
     });
     return taken ?? undefined;
   }
@@ -210,7 +228,7 @@ export class PostgresActionRepository implements repo.ActionRepository {
     const { rows } = await this.db.query(
       `SELECT COUNT(*) AS n FROM healing_actions
         WHERE left(trigger_key, length($1)) = $1 AND action_type = $2 AND target = $3`,
-      [`${key}${SUPERSEDED}`, type, target]
+      [`${key}${archiveMarker('superseded')}`, type, target]
     );
     return count(rows);
   }

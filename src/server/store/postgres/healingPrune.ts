@@ -6,7 +6,6 @@ import {
   type PruneBatch,
   type PruneDialect,
 } from '../../healing/store/prune';
-import { SUPERSEDED } from '../../healing/store/actionRows';
 import type { Run } from './database';
 
 // Retention's deletes on PostgreSQL (src/server/healing/store/prune.ts says what goes), each batch
@@ -16,7 +15,7 @@ const PARAMS = { cutoff: '$1::bigint', limit: '$2::int' } as const;
 
 const POSTGRES_PRUNE: PruneDialect = {
   param: (name) => PARAMS[name],
-  archivedFrom: (key) => `split_part(${key}, '${SUPERSEDED}', 1)`,
+  openedAs: (t) => `${t}.source || ':' || (${t}.trigger ->> 'id')`,
 };
 
 /**

@@ -61,7 +61,7 @@ import { readSummary, summaryPage, type SummaryQuery } from '../../pipeline/stor
 import { readTargetRecord, readTargetRow, targetRecordSql } from '../../pipeline/store/targetTable';
 import { definitionChanged, readPeers, readResumePoint } from '../../pipeline/store/watchTable';
 import { decodeRow } from '../rows';
-import type { AnomalyCutoffs } from '../../pipeline/store/detectionPrune';
+import { feedbackOnGoneAnomaly, type AnomalyCutoffs } from '../../pipeline/store/detectionPrune';
 import { Database } from './database';
 import { pruneAnomalies, pruneModels, prunePredictions, pruneRetrainRequests } from './detectionPrune';
 import { writeCycle } from './pipelineCycle';
@@ -220,12 +220,19 @@ export class PostgresPipelineRepository implements PipelineRepository {
   async addFeedback(...[anomalyId, kind, source, user, comment]: Parameters<PipelineRepository['addFeedback']>) {
     // Keyed: a retry after a lost answer must not record the verdict twice.
     const at = this.now();
-    await this.db.once(at, z.undefined(), async (run) => {
-      await run(
-        'INSERT INTO anomaly_feedback (anomaly_id, kind, source, user_name, comment, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
+    const stored = await this.db.once(at, z.boolean(), async (run) => {
+      // The anomaly locked as the feedback is stored: a prune skips it, or one holding it is waited
+      // for and the anomaly found gone (not a foreign-key failure).
+      const { rowCount } = await run(
+        `INSERT INTO anomaly_feedback (anomaly_id, kind, source, user_name, comment, created_at)
+           SELECT a.id, $2::text, $3::text, $4::text, $5::text, $6::bigint FROM anomalies a WHERE a.id = $1 FOR KEY SHARE`,
         [anomalyId, kind, source, user, comment, at]
       );
+      return rowCount === 1;
     });
+    if (!stored) {
+      throw feedbackOnGoneAnomaly(anomalyId);
+    }
   }
 
   async labelledWindows(targetId: string) {
