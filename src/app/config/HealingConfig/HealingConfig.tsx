@@ -12,7 +12,7 @@ import { testIds } from '../../testIds';
 import { UnsavedChangesModal } from '../../utils/useUnsavedChangesWarning';
 import { fieldErrors, type FieldErrors } from '../../utils/validation';
 import { SaveFooter, type SaveFooterText } from '../shared/SaveFooter';
-import { TypedWordsProvider } from '../shared/typedWords';
+import { TypedWordsItem, TypedWordsProvider } from '../shared/typedWords';
 import { useSaveForm } from '../shared/useSaveForm';
 import { useDraftList } from '../shared/useDraftList';
 import { KillSwitch } from './KillSwitch';
@@ -35,6 +35,9 @@ const FOOTER: SaveFooterText = {
   invalidNoun: ['section', 'sections'],
   saveLabel: 'Save policies and limits',
 };
+
+/** The safety limits' key among the form's items; a policy's is its draft's uid. */
+const LIMITS_ITEM = 'limits';
 
 const NEW_POLICY: PolicyInput = { name: '', enabled: true, match: {}, action: { type: 'notify' }, gate: 'approve' };
 
@@ -124,11 +127,13 @@ function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormPr
   const policies = drafts.items.map((d) => d.policy);
   const policyErrors = validatePolicies(policies);
   const limitErrors = fieldErrors(safetyLimitsSchema.safeParse(limits));
-  const invalidCount =
-    policyErrors.filter((e) => Object.keys(e).length > 0).length + (Object.keys(limitErrors).length > 0 ? 1 : 0);
+  const invalidItems = [
+    ...drafts.items.filter((_, i) => Object.keys(policyErrors[i]).length > 0).map((d) => d.uid),
+    ...(Object.keys(limitErrors).length > 0 ? [LIMITS_ITEM] : []),
+  ];
   const policiesDirty = JSON.stringify(policies) !== JSON.stringify(saved.policies);
   const limitsDirty = JSON.stringify(limits) !== JSON.stringify(saved.limits);
-  const form = useSaveForm({ dirty: policiesDirty || limitsDirty, invalidCount });
+  const form = useSaveForm({ dirty: policiesDirty || limitsDirty, invalidItems });
   const admin = isAdmin();
 
   const update = (index: number, policy: PolicyInput) => {
@@ -141,8 +146,8 @@ function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormPr
   };
 
   const onSave = async () => {
-    // The click's blur has added any typed word; one its field refused (too long) is all that can be left.
-    if (invalidCount > 0 || !admin || !(policiesDirty || limitsDirty)) {
+    // The click's blur has added any typed word, or its field refused it, which counts as invalid.
+    if (form.invalidCount > 0 || !admin || !(policiesDirty || limitsDirty)) {
       return;
     }
     // Two requests: each answer is kept as soon as it comes, and a failure says which part it was, so
@@ -196,17 +201,18 @@ function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormPr
           <EmptyState variant="call-to-action" message="No policies: nothing will be proposed" />
         ) : (
           drafts.items.map((d, i) => (
-            <PolicyEditor
-              key={d.uid}
-              uid={d.uid}
-              index={i}
-              count={drafts.items.length}
-              policy={d.policy}
-              errors={policyErrors[i]}
-              onChange={(p) => update(i, p)}
-              onMove={(by) => drafts.move(i, by)}
-              onDelete={() => drafts.remove(i)}
-            />
+            <TypedWordsItem key={d.uid} value={d.uid}>
+              <PolicyEditor
+                uid={d.uid}
+                index={i}
+                count={drafts.items.length}
+                policy={d.policy}
+                errors={policyErrors[i]}
+                onChange={(p) => update(i, p)}
+                onMove={(by) => drafts.move(i, by)}
+                onDelete={() => drafts.remove(i)}
+              />
+            </TypedWordsItem>
           ))
         )}
         <Button
@@ -219,7 +225,9 @@ function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormPr
         </Button>
       </FieldSet>
 
-      <SafetyLimitsEditor limits={limits} errors={limitErrors} onChange={onLimits} />
+      <TypedWordsItem value={LIMITS_ITEM}>
+        <SafetyLimitsEditor limits={limits} errors={limitErrors} onChange={onLimits} />
+      </TypedWordsItem>
 
       <SaveFooter
         ids={testIds.healingConfig}

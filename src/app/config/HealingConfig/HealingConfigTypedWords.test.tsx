@@ -67,14 +67,18 @@ describe('HealingConfig with a word left typed in a tag field', () => {
     expect(unload.defaultPrevented).toBe(true);
   });
 
-  it('sends nothing for a word the field refuses (over 50 characters), and says nothing was saved', async () => {
+  it('sends nothing for a word the press on Save makes its field refuse, and says why instead', async () => {
     const fetch = routes();
     renderTab();
     const deny = await waitFor(() => limitsBox().getByLabelText(/^Namespace deny-list/));
-    await user.type(deny, 'n'.repeat(51));
-    // The word still counts as unsaved, so Save is enabled; the click's blur cannot add the word.
+    await user.click(deny);
+    await user.paste('n'.repeat(64));
+    // The word counts as unsaved, so Save is enabled; the press's blur refuses it, which then counts as invalid.
     await clickSave();
-    expect(deny).toHaveValue('n'.repeat(51));
+    expect(deny).toHaveValue('n'.repeat(64));
+    expect(limitsBox().getByText('A namespace name is at most 63 characters (this one has 64)')).toBeInTheDocument();
+    expect(screen.getByTestId(testIds.healingConfig.invalid)).toHaveTextContent('1 section has invalid values');
+    expect(save()).toBeDisabled();
     expect(requestsTo(fetch, 'PUT', healingPaths.putLimits)).toHaveLength(0);
     expect(requestsTo(fetch, 'PUT', healingPaths.putPolicies)).toHaveLength(0);
     expect(screen.queryByTestId(testIds.healingConfig.saveSuccess)).not.toBeInTheDocument();

@@ -1,11 +1,19 @@
-import React, { useState } from 'react';
+import React from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Badge, Field, Input, MultiCombobox, RadioButtonGroup, Stack, Switch, Text, useStyles2 } from '@grafana/ui';
 import { failureModelSchema, severitySchema, type PolicyInput } from '../../../contract/healing';
 import { testIds } from '../../testIds';
 import { EditorCard, fieldGrid } from '../shared/EditorCard';
-import { fieldProblem, labelsToTags, tagsToLabels, type FieldErrors } from '../../utils/validation';
+import {
+  fieldProblem,
+  labelSelectorProblem,
+  labelsToTags,
+  namespaceProblem,
+  tagsToLabels,
+  watchNameProblem,
+  type FieldErrors,
+} from '../../utils/validation';
 import { AutoWindowsEditor } from './AutoWindowsEditor';
 import { LadderSteps } from './LadderSteps';
 import { NumberField } from '../shared/NumberField';
@@ -36,7 +44,6 @@ const FAILURE_MODEL_OPTIONS = failureModelSchema.options.map((m) => ({ value: m,
 /** One policy: what it matches, the action it names, the gate in front of it, its ladder and automatic hours. */
 export function PolicyEditor({ uid, index, count, policy, errors, onChange, onMove, onDelete }: PolicyEditorProps) {
   const styles = useStyles2(getStyles);
-  const [tagErrors, setTagErrors] = useState<FieldErrors>({});
   const id = (field: string) => `fp-policy-${uid}-${field}`;
   const match = policy.match ?? {};
   const title = policy.name || `Policy ${index + 1}`;
@@ -53,14 +60,7 @@ export function PolicyEditor({ uid, index, count, policy, errors, onChange, onMo
     onChange({ ...policy, match: next });
   };
   const setAction = (action: PolicyInput['action']) => onChange({ ...policy, action });
-  const onTags = (field: 'labels' | 'alertLabels', tags: string[]) => {
-    const { labels, error } = tagsToLabels(tags);
-    setTagErrors({ ...tagErrors, [field]: error ?? '' });
-    if (!error) {
-      setMatch({ [field]: labels });
-    }
-  };
-  const error = (path: string) => errors[path] || tagErrors[path.replace('match.', '')] || undefined;
+  const error = (path: string) => errors[path] || undefined;
 
   return (
     <EditorCard
@@ -136,13 +136,16 @@ export function PolicyEditor({ uid, index, count, policy, errors, onChange, onMo
           error={error('match.namespaces')}
           tags={match.namespaces ?? []}
           set={(namespaces) => setMatch({ namespaces })}
+          refuse={namespaceProblem}
         />
         <TagsField
           label="Watches"
           description="Any when empty"
           id={id('watches')}
+          error={error('match.watches')}
           tags={match.watches ?? []}
           set={(watches) => setMatch({ watches })}
+          refuse={watchNameProblem}
         />
         <TagsField
           label="Label selectors"
@@ -150,7 +153,8 @@ export function PolicyEditor({ uid, index, count, policy, errors, onChange, onMo
           id={id('labels')}
           error={error('match.labels')}
           tags={labelsToTags(match.labels)}
-          set={(tags) => onTags('labels', tags)}
+          set={(tags) => setMatch({ labels: tagsToLabels(tags) })}
+          refuse={labelSelectorProblem}
           placeholder="app=cart"
         />
         <TagsField
@@ -159,7 +163,8 @@ export function PolicyEditor({ uid, index, count, policy, errors, onChange, onMo
           id={id('alert-labels')}
           error={error('match.alertLabels')}
           tags={labelsToTags(match.alertLabels)}
-          set={(tags) => onTags('alertLabels', tags)}
+          set={(tags) => setMatch({ alertLabels: tagsToLabels(tags) })}
+          refuse={labelSelectorProblem}
           placeholder="alertname=KubePodCrashLooping"
         />
       </div>

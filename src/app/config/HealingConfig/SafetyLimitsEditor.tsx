@@ -4,7 +4,7 @@ import type { GrafanaTheme2 } from '@grafana/data';
 import { Field, FieldSet, RadioButtonGroup, Stack, Text, useStyles2 } from '@grafana/ui';
 import type { SafetyLimitsInput } from '../../../contract/healing';
 import { testIds } from '../../testIds';
-import { fieldProblem, type FieldErrors } from '../../utils/validation';
+import { fieldProblem, namespaceProblem, type FieldErrors } from '../../utils/validation';
 import { FormTagsInput } from '../shared/FormTagsInput';
 import { NumberField } from '../shared/NumberField';
 import { TagsField } from '../shared/TagsField';
@@ -131,6 +131,8 @@ const ALLOW_SCOPE = [
   { value: 'all' as const, label: 'All namespaces' },
   { value: 'listed' as const, label: 'Only these' },
 ];
+const allowedNamespaceProblem = (word: string) =>
+  word === ALL ? 'Choose "All namespaces" to allow every namespace' : namespaceProblem(word);
 
 /** The limits that hold whatever a policy says. */
 export function SafetyLimitsEditor({ limits, errors, onChange }: Props) {
@@ -173,6 +175,7 @@ export function SafetyLimitsEditor({ limits, errors, onChange }: Props) {
                   id="fp-limit-namespaces-allow"
                   tags={allow}
                   placeholder="Namespace (enter to add)"
+                  refuse={allowedNamespaceProblem}
                   onChange={(tags) => onChange({ ...limits, namespaces: { ...namespaces, allow: tags } })}
                 />
               )}
@@ -186,6 +189,7 @@ export function SafetyLimitsEditor({ limits, errors, onChange }: Props) {
           error={errors['namespaces.deny']}
           tags={namespaces.deny ?? []}
           set={(deny) => onChange({ ...limits, namespaces: { ...namespaces, deny } })}
+          refuse={namespaceProblem}
         />
       </div>
       {NESTED_GROUPS.map((group) => {

@@ -1,21 +1,23 @@
 import React, { useState } from 'react';
 import { fireEvent, render, screen } from '@testing-library/react';
 import { setupUser } from '../../testUtils/user';
-import { FormTagsInput } from './FormTagsInput';
+import { labelSelectorProblem, namespaceProblem } from '../../utils/validation';
+import { FormTagsInput, type RefuseWord } from './FormTagsInput';
 import { TypedWordsProvider, useTypedWords } from './typedWords';
 
 const user = setupUser();
 
-/** A form around one tag field, showing whether it counts a typed word; the field can be taken away. */
-function Form({ initial }: { initial: string[] }) {
+/** A form around one tag field, showing whether it counts a typed word or a refused one; the field can be taken away. */
+function Form({ initial, refuse }: { initial: string[]; refuse?: RefuseWord }) {
   const words = useTypedWords();
   const [tags, setTags] = useState(initial);
   const [shown, setShown] = useState(true);
   return (
     <TypedWordsProvider value={words.report}>
       <label htmlFor="namespaces">Namespaces</label>
-      {shown && <FormTagsInput id="namespaces" tags={tags} onChange={setTags} />}
+      {shown && <FormTagsInput id="namespaces" tags={tags} onChange={setTags} refuse={refuse} />}
       <output data-testid="typing">{String(words.typing)}</output>
+      <output data-testid="refused">{words.refusedItems.size}</output>
       <output data-testid="tags">{tags.join(',')}</output>
       <button onClick={() => setShown(false)}>Hide the field</button>
     </TypedWordsProvider>
@@ -23,6 +25,7 @@ function Form({ initial }: { initial: string[] }) {
 }
 
 const typing = () => screen.getByTestId('typing').textContent;
+const refused = () => screen.getByTestId('refused').textContent;
 const tags = () => screen.getByTestId('tags').textContent;
 const box = () => screen.getByLabelText('Namespaces');
 
@@ -47,24 +50,78 @@ describe('FormTagsInput', () => {
     expect([tags(), typing()]).toEqual(['cart', 'false']);
   });
 
-  it('keeps counting a word TagsInput refuses (over 50 characters), through the blur and a tag removed', async () => {
-    render(<Form initial={['shop', 'cart']} />);
-    const long = 'n'.repeat(51);
-    await user.type(box(), long);
-    await user.click(screen.getByRole('button', { name: 'Remove tag: shop' }));
-    expect([tags(), typing()]).toEqual(['cart', 'true']);
-    expect(box()).toHaveValue(long);
+  it("takes a word over 50 characters (TagsInput's limit) when nothing refuses it", async () => {
+    render(<Form initial={[]} />);
+    // A node's name may have 253.
+    const node = `${'n'.repeat(60)}.${'o'.repeat(60)}.${'d'.repeat(60)}.${'e'.repeat(71)}`;
+    await user.click(box());
+    await user.paste(node);
+    await user.keyboard('{Enter}');
+    expect([tags(), typing(), box()]).toEqual([node, 'false', expect.objectContaining({ value: '' })]);
   });
 
-  it('does not count a word the list already has, nor one TagsInput dropped as a duplicate', async () => {
+  it('keeps a word it refuses in its box with the reason under it, counted as refused through the blur and a tag removed', async () => {
+    render(<Form initial={['shop', 'cart']} refuse={namespaceProblem} />);
+    const long = 'n'.repeat(64);
+    await user.click(box());
+    await user.paste(long);
+    expect(refused()).toBe('0');
+    await user.keyboard('{Enter}');
+    const reason = 'A namespace name is at most 63 characters (this one has 64)';
+    expect(screen.getByText(reason)).toBeInTheDocument();
+    expect(box()).toHaveAccessibleDescription(reason);
+    expect(box()).toHaveAttribute('aria-invalid', 'true');
+    await user.tab();
+    await user.click(screen.getByRole('button', { name: 'Remove tag: shop' }));
+    expect([tags(), typing(), refused()]).toEqual(['cart', 'true', '1']);
+    expect(box()).toHaveValue(long);
+    expect(screen.getByText(reason)).toBeInTheDocument();
+  });
+
+  it('takes the longest valid word, and the reason follows what is typed once a word was refused', async () => {
+    render(<Form initial={[]} refuse={namespaceProblem} />);
+    await user.click(box());
+    await user.paste('n'.repeat(64));
+    await user.keyboard('{Enter}');
+    expect(screen.getByText(/at most 63 characters/)).toBeInTheDocument();
+    await user.keyboard('{Backspace}');
+    expect(screen.queryByText(/at most 63 characters/)).not.toBeInTheDocument();
+    expect([typing(), refused()]).toEqual(['true', '0']);
+    await user.keyboard('{Backspace}X');
+    expect(screen.getByText(/is not a namespace name/)).toBeInTheDocument();
+    expect(refused()).toBe('1');
+    await user.keyboard('{Backspace}n{Enter}');
+    expect([tags(), typing(), refused()]).toEqual(['n'.repeat(63), 'false', '0']);
+  });
+
+  it('takes a refused word once the tag it conflicted with is removed', async () => {
+    render(<Form initial={['app=cart']} refuse={labelSelectorProblem} />);
+    await user.type(box(), 'app=web{Enter}');
+    expect(screen.getByText('"app" is already matched (app=cart): a label has one value')).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Remove tag: app=cart' }));
+    expect(screen.queryByText(/already matched/)).not.toBeInTheDocument();
+    expect([tags(), typing(), refused()]).toEqual(['', 'true', '0']);
+    await user.type(box(), '{Enter}');
+    expect(tags()).toBe('app=web');
+  });
+
+  it('does not count a word the list already has, nor one it dropped as a duplicate', async () => {
     render(<Form initial={['shop']} />);
     await user.type(box(), 'shop');
     expect(typing()).toBe('false');
-    // TagsInput empties its box without changing the list; removing the tag then leaves nothing typed.
+    // The field empties its box without changing the list; removing the tag then leaves nothing typed.
     await user.keyboard('{Enter}');
     expect(box()).toHaveValue('');
     await user.click(screen.getByRole('button', { name: 'Remove tag: shop' }));
     expect([tags(), typing()]).toEqual(['', 'false']);
+  });
+
+  it('stops counting a refused word when the field goes away with it', async () => {
+    render(<Form initial={[]} refuse={labelSelectorProblem} />);
+    await user.type(box(), 'app{Enter}');
+    expect([typing(), refused()]).toEqual(['true', '1']);
+    fireEvent.click(screen.getByRole('button', { name: 'Hide the field' }));
+    expect([tags(), typing(), refused()]).toEqual(['', 'false', '0']);
   });
 
   it('stops counting the word when the field goes away with it', async () => {

@@ -1,29 +1,160 @@
-import React, { useRef, useState, type ComponentProps } from 'react';
-import { TagsInput } from '@grafana/ui';
+import React, { useState } from 'react';
+import { css } from '@emotion/css';
+import type { GrafanaTheme2 } from '@grafana/data';
+import {
+  Button,
+  FieldValidationMessage,
+  IconButton,
+  Input,
+  getTagColorsFromName,
+  useStyles2,
+  useTheme2,
+} from '@grafana/ui';
 import { useReportTypedWord } from './typedWords';
 
-type Props = Omit<ComponentProps<typeof TagsInput>, 'addOnBlur' | 'ref'>;
+/** Why a word cannot join a field's tags (undefined: it can). */
+export type RefuseWord = (word: string, tags: readonly string[]) => string | undefined;
+
+export interface FormTagsInputProps {
+  id: string;
+  tags: string[];
+  onChange: (tags: string[]) => void;
+  /** What the field holds decides which words it takes; without it, any. */
+  refuse?: RefuseWord;
+  /** The field's error from the form's validation, shown while no word is refused. */
+  error?: string;
+  placeholder?: string;
+}
 
 /**
- * @grafana/ui's TagsInput for a config form: a word left typed is added when the field loses focus
- * (addOnBlur), and until then the form counts it as a change (see typedWords), so the Save click
- * that takes the focus away saves it. TagsInput does not say what its box holds, so this follows
- * the box: its change events while typing, and what is left in it once TagsInput changes the list.
+ * A list of words for a config form, as @grafana/ui's TagsInput looks, which cannot be used: it
+ * refuses any word over 50 characters with only a red border, and Kubernetes names run to 63 or 253.
+ * A word left typed is added when the field loses focus, and until then the form counts it as a
+ * change (see typedWords), so the Save click that takes the focus away saves it. A word `refuse`
+ * finds wrong stays in the box with the reason under the field, and the form counts it as invalid;
+ * from then on the reason follows what is typed until the word is added or the box emptied.
  */
-export function FormTagsInput({ tags = [], onChange, ...props }: Props) {
-  const input = useRef<HTMLInputElement>(null);
-  const [typed, setTyped] = useState('');
-  // A word already in the list adds nothing (TagsInput drops it), so it is no change.
-  useReportTypedWord(typed !== '' && !tags.includes(typed));
-  const changed = (next: string[]) => {
-    // A longer list is the typed word added (TagsInput then empties its box); a shorter one, a tag
-    // removed with the box as it was.
-    setTyped(next.length > tags.length ? '' : (input.current?.value ?? ''));
-    onChange(next);
+export function FormTagsInput({ id, tags, onChange, refuse, error, placeholder }: FormTagsInputProps) {
+  const styles = useStyles2(getStyles);
+  const [box, setBox] = useState('');
+  const [tried, setTried] = useState(false);
+  const word = box.trim();
+  // A word already in the list adds nothing, so it is no change.
+  const adds = word !== '' && !tags.includes(word);
+  const refusal = tried && adds ? refuse?.(word, tags) : undefined;
+  useReportTypedWord(refusal !== undefined ? 'refused' : adds ? 'typed' : undefined);
+  const problem = refusal ?? error;
+  const problemId = `${id}-problem`;
+
+  const type = (text: string) => {
+    setBox(text);
+    if (text.trim() === '') {
+      setTried(false);
+    }
   };
+  const add = () => {
+    if (adds && refuse?.(word, tags) !== undefined) {
+      setTried(true);
+      return;
+    }
+    if (adds) {
+      onChange([...tags, word]);
+    }
+    type('');
+  };
+
   return (
-    <div onChange={(event) => setTyped((event.target as HTMLInputElement).value)}>
-      <TagsInput {...props} ref={input} tags={tags} onChange={changed} addOnBlur />
+    <div className={styles.wrapper}>
+      <Input
+        id={id}
+        value={box}
+        placeholder={placeholder ?? 'New tag (enter key to add)'}
+        invalid={problem !== undefined}
+        aria-invalid={problem !== undefined}
+        aria-describedby={problem !== undefined ? problemId : undefined}
+        onChange={(event) => type(event.currentTarget.value)}
+        onKeyDown={(event) => {
+          if (event.key === 'Enter' && box !== '') {
+            event.preventDefault();
+            add();
+          }
+        }}
+        onBlur={add}
+        suffix={
+          <Button fill="text" size="md" className={styles.add} onClick={add} disabled={!adds || refusal !== undefined}>
+            Add
+          </Button>
+        }
+      />
+      {tags.length > 0 && (
+        <ul className={styles.tags}>
+          {tags.map((tag) => (
+            <Tag key={tag} name={tag} onRemove={() => onChange(tags.filter((t) => t !== tag))} />
+          ))}
+        </ul>
+      )}
+      {problem !== undefined && (
+        <div id={problemId}>
+          <FieldValidationMessage>{problem}</FieldValidationMessage>
+        </div>
+      )}
     </div>
   );
 }
+
+/** One word, coloured by its name as TagsInput colours it; a long one is cut short, and whole in its title. */
+function Tag({ name, onRemove }: { name: string; onRemove: () => void }) {
+  const styles = useStyles2(getStyles);
+  const theme = useTheme2();
+  const { color, borderColor } = getTagColorsFromName(name);
+  return (
+    <li
+      className={styles.tag}
+      style={{ backgroundColor: color, borderColor, color: theme.colors.getContrastText(color) }}
+    >
+      <span className={styles.name} title={name}>
+        {name}
+      </span>
+      <IconButton name="times" size="lg" tooltip={`Remove tag: ${name}`} onClick={onRemove} className={styles.remove} />
+    </li>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  wrapper: css({
+    display: 'flex',
+    flexDirection: 'column',
+    gap: theme.spacing(1),
+  }),
+  add: css({
+    margin: `0 -${theme.spacing(1)}`,
+  }),
+  tags: css({
+    display: 'flex',
+    flexWrap: 'wrap',
+    gap: theme.spacing(0.5),
+  }),
+  tag: css({
+    display: 'flex',
+    gap: theme.spacing(0.5),
+    alignItems: 'center',
+    maxWidth: '100%',
+    height: theme.spacing(3),
+    border: '1px solid',
+    borderRadius: theme.shape.radius.default,
+    padding: theme.spacing(0, 0.5),
+    fontWeight: theme.typography.fontWeightMedium,
+    fontSize: theme.typography.bodySmall.fontSize,
+  }),
+  // As narrow as TagsInput's: a long word taking a row of its own would, added by the blur of a press
+  // on Save, push the button from under the mouse before it comes up, and the click would be lost.
+  name: css({
+    maxWidth: '25ch',
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+    whiteSpace: 'nowrap',
+  }),
+  remove: css({
+    margin: 0,
+  }),
+});

@@ -1,7 +1,6 @@
 import React from 'react';
 import { Field } from '@grafana/ui';
-import { fieldProblem } from '../../utils/validation';
-import { FormTagsInput } from './FormTagsInput';
+import { FormTagsInput, type RefuseWord } from './FormTagsInput';
 
 interface TagsFieldProps {
   label: string;
@@ -10,14 +9,17 @@ interface TagsFieldProps {
   error?: string;
   tags: string[];
   set: (tags: string[]) => void;
+  /** Which words the field takes (namespaceProblem, labelSelectorProblem, ...); without it, any. */
+  refuse?: RefuseWord;
   placeholder?: string;
 }
 
 /** A labelled list of words (namespaces, labels, key=value selectors) with its error, as the config editors ask for lists. */
-export function TagsField({ label, description, id, error, tags, set, placeholder }: TagsFieldProps) {
+export function TagsField({ label, description, id, error, tags, set, refuse, placeholder }: TagsFieldProps) {
+  // The input shows the error itself, under its tags as Field would, since a word it refuses has one too.
   return (
-    <Field label={label} description={description} {...fieldProblem(error)}>
-      <FormTagsInput id={id} tags={tags} onChange={set} placeholder={placeholder} />
+    <Field label={label} description={description}>
+      <FormTagsInput id={id} tags={tags} onChange={set} refuse={refuse} error={error} placeholder={placeholder} />
     </Field>
   );
 }

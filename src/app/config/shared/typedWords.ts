@@ -1,28 +1,45 @@
-import { createContext, useCallback, useContext, useEffect, useId, useState } from 'react';
+import { createContext, useCallback, useContext, useEffect, useId, useMemo, useState } from 'react';
 
 /**
  * A word typed into a tag field and not yet added as a tag is a change the form has not seen:
- * TagsInput keeps it to itself until Enter or blur. The form must count it, or its Save button
+ * the field keeps it to itself until Enter or blur. The form must count it, or its Save button
  * stays disabled while the mouse goes down on it, and the browser drops that click even though the
  * blur it causes adds the word and enables the button before the mouse comes up.
+ * A word the field refused stays in its box, with the reason shown: the form must count that
+ * one as invalid, or Save would save the list without it.
  */
-const TypedWordsContext = createContext<((field: string, typed: boolean) => void) | undefined>(undefined);
+export type BoxWord = 'typed' | 'refused';
+
+interface FieldWord {
+  refused: boolean;
+  /** The item (TypedWordsItem) the field belongs to, or the field itself. */
+  item: string;
+}
+
+type Reporter = (field: string, word: FieldWord | undefined) => void;
+
+const TypedWordsContext = createContext<Reporter | undefined>(undefined);
+const ItemContext = createContext<string | undefined>(undefined);
 
 /** Gives the tag fields inside a form the reporter that form's useTypedWords returned. */
 export const TypedWordsProvider = TypedWordsContext.Provider;
 
-/** For a form: whether any of its tag fields holds a typed word, and the reporter to provide to them. */
-export function useTypedWords(): { typing: boolean; report: (field: string, typed: boolean) => void } {
-  const [fields, setFields] = useState<ReadonlySet<string>>(() => new Set());
-  const report = useCallback(
-    (field: string, typed: boolean) =>
+/** The item of a form (a policy, the safety limits) the tag fields inside belong to, by the key the form names it with. */
+export const TypedWordsItem = ItemContext.Provider;
+
+/** For a form: whether any of its tag fields holds a word, the items holding a refused one, and the reporter to provide. */
+export function useTypedWords(): { typing: boolean; refusedItems: ReadonlySet<string>; report: Reporter } {
+  const [fields, setFields] = useState<ReadonlyMap<string, FieldWord>>(() => new Map());
+  const report = useCallback<Reporter>(
+    (field, word) =>
       setFields((current) => {
-        if (current.has(field) === typed) {
+        const now = current.get(field);
+        if (now?.refused === word?.refused && now?.item === word?.item) {
           return current;
         }
-        const next = new Set(current);
-        if (typed) {
-          next.add(field);
+        const next = new Map(current);
+        if (word) {
+          next.set(field, word);
         } else {
           next.delete(field);
         }
@@ -30,19 +47,24 @@ export function useTypedWords(): { typing: boolean; report: (field: string, type
       }),
     []
   );
-  return { typing: fields.size > 0, report };
+  const refusedItems = useMemo(
+    () => new Set(Array.from(fields.values(), (w) => (w.refused ? w.item : undefined)).filter((i) => i !== undefined)),
+    [fields]
+  );
+  return { typing: fields.size > 0, refusedItems, report };
 }
 
-/** For a tag field: tells its form, if any, whether it holds a word that adding would change the list with. */
-export function useReportTypedWord(typed: boolean): void {
+/** For a tag field: tells its form, if any, what its box holds (nothing: no word, or one adding would not change the list). */
+export function useReportTypedWord(word: BoxWord | undefined): void {
   const report = useContext(TypedWordsContext);
   const field = useId();
+  const item = useContext(ItemContext) ?? field;
   useEffect(() => {
-    if (!report || !typed) {
+    if (!report || !word) {
       return;
     }
-    report(field, true);
+    report(field, { refused: word === 'refused', item });
     // Also when the field goes away (its policy deleted, or the list it edits hidden) with the word.
-    return () => report(field, false);
-  }, [report, field, typed]);
+    return () => report(field, undefined);
+  }, [report, field, item, word]);
 }

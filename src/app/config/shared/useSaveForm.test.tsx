@@ -32,3 +32,28 @@ describe('useSaveForm', () => {
     expect(result.current.result).toBeUndefined();
   });
 });
+
+describe('useSaveForm with a word a tag field refused', () => {
+  it('counts the item holding it as invalid once, whether or not its own fields are invalid too', () => {
+    const { result, rerender } = renderHook((invalidItems: string[]) => useSaveForm({ dirty: false, invalidItems }), {
+      initialProps: ['policy-1'],
+    });
+    expect([result.current.invalidCount, result.current.dirty]).toEqual([1, false]);
+    act(() => result.current.reportTypedWord('labels', { refused: true, item: 'policy-1' }));
+    expect([result.current.invalidCount, result.current.dirty]).toEqual([1, true]);
+    act(() => result.current.reportTypedWord('deny', { refused: true, item: 'limits' }));
+    expect(result.current.invalidCount).toBe(2);
+    rerender([]);
+    expect(result.current.invalidCount).toBe(2);
+    act(() => result.current.reportTypedWord('labels', { refused: false, item: 'policy-1' }));
+    expect(result.current.invalidCount).toBe(1);
+    act(() => result.current.reportTypedWord('deny', undefined));
+    expect([result.current.invalidCount, result.current.dirty]).toEqual([0, true]);
+  });
+
+  it('adds it to the count of a form whose tag fields are in no item', () => {
+    const { result } = renderHook(() => useSaveForm({ dirty: false, invalidCount: 1 }));
+    act(() => result.current.reportTypedWord('peers', { refused: true, item: 'peers' }));
+    expect(result.current.invalidCount).toBe(2);
+  });
+});

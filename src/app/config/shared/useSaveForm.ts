@@ -11,17 +11,24 @@ export interface SaveResult {
 /** Where a config tab's form stands: what its SaveFooter shows. */
 export interface SaveState {
   dirty: boolean;
-  /** How many items have invalid fields: no save until none. */
+  /** How many items have invalid fields (a word a tag field refused is one): no save until none. */
   invalidCount: number;
   result?: SaveResult;
   /** The request running now ('saving' or another of the tab's own), if any. */
   busy?: string;
 }
 
+/**
+ * Whether a form changed, and its items with invalid fields: named by the key its TypedWordsItem
+ * gives their tag fields (an item with a refused word too then counts once), or counted when its tag
+ * fields are in no item (each refused word then counts as one more).
+ */
+export type FormStatus = { dirty: boolean } & ({ invalidItems: readonly string[] } | { invalidCount: number });
+
 export interface SaveForm<K extends string> extends SaveState {
   busy?: K;
   /** For a TypedWordsProvider around the form's fields: a word typed into a tag field makes the form dirty. */
-  reportTypedWord: (field: string, typed: boolean) => void;
+  reportTypedWord: ReturnType<typeof useTypedWords>['report'];
   /** A field changed: the last outcome no longer describes the form. */
   clearResult: () => void;
   /** Runs one request as `kind`: the message it resolves with, or its failure in words, becomes the result. */
@@ -33,13 +40,16 @@ export interface SaveForm<K extends string> extends SaveState {
  * typed in a tag field is one), one request at a time, and the last outcome until a field changes.
  */
 export function useSaveForm<K extends string = 'saving'>(
-  form: { dirty: boolean; invalidCount: number },
+  form: FormStatus,
   describeFailure: (err: unknown) => string = messageOf
 ): SaveForm<K> {
   const [busy, setBusy] = useState<K>();
   const [result, setResult] = useState<SaveResult>();
   const typedWords = useTypedWords();
   const dirty = form.dirty || typedWords.typing;
+  const refused = typedWords.refusedItems;
+  const invalidCount =
+    'invalidItems' in form ? new Set([...form.invalidItems, ...refused]).size : form.invalidCount + refused.size;
   useUnsavedChangesWarning(dirty);
   const run = async (kind: K, call: () => Promise<string>) => {
     setBusy(kind);
@@ -53,8 +63,8 @@ export function useSaveForm<K extends string = 'saving'>(
     }
   };
   return {
-    ...form,
     dirty,
+    invalidCount,
     busy,
     result,
     reportTypedWord: typedWords.report,

@@ -1,0 +1,98 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import { healingPaths } from '../../api/healing';
+import { requestsTo } from '../../testUtils/fakeBackendSrv';
+import { healingRoutes as routes, policyBox, renderHealingTab as renderTab } from '../../testUtils/healingConfig';
+import { setupUser } from '../../testUtils/user';
+import { testIds } from '../../testIds';
+
+const user = setupUser();
+const save = () => screen.getByTestId(testIds.healingConfig.save);
+const invalid = () => screen.queryByTestId(testIds.healingConfig.invalid);
+const limitsBox = () => within(screen.getByTestId(testIds.healingConfig.limits));
+
+/** Adds a word as a user pastes it and presses Enter: pasted, since each keystroke re-renders the whole tab. */
+async function add(field: HTMLElement, word: string) {
+  await user.click(field);
+  await user.paste(word);
+  await user.keyboard('{Enter}');
+}
+
+// A namespace, a label value and a label key's name have up to 63 characters, a label key's prefix 253.
+const namespace = `shop-${'n'.repeat(58)}`;
+const prefix = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`;
+const selector = `${prefix}/${'k'.repeat(63)}=${'v'.repeat(63)}`;
+
+describe('the tag fields of the healing tab', () => {
+  it('take the longest names Kubernetes gives, past the 50 characters TagsInput took, and save them', async () => {
+    const fetch = routes();
+    renderTab();
+    const policy = await waitFor(() => policyBox(0));
+    await add(policy.getByLabelText(/^Namespaces/), namespace);
+    await add(policy.getByLabelText(/^Label selectors/), selector);
+    await add(policy.getByLabelText(/^Alert labels/), `alertname=${'A'.repeat(63)}`);
+    await add(limitsBox().getByLabelText(/^Namespace deny-list/), namespace);
+    expect(invalid()).not.toBeInTheDocument();
+    await user.click(save());
+    expect(await screen.findByTestId(testIds.healingConfig.saveSuccess)).toHaveTextContent(
+      'Saved 2 policies and the safety limits.'
+    );
+    expect(requestsTo(fetch, 'PUT', healingPaths.putPolicies)[0].data.policies[0].match).toEqual({
+      severities: ['critical'],
+      namespaces: [namespace],
+      labels: { [`${prefix}/${'k'.repeat(63)}`]: 'v'.repeat(63) },
+      alertLabels: { alertname: 'A'.repeat(63) },
+    });
+    expect(requestsTo(fetch, 'PUT', healingPaths.putLimits)[0].data.namespaces.deny).toEqual([
+      'kube-system',
+      namespace,
+    ]);
+  });
+
+  it('count a label selector without "=" as invalid: Save is disabled with the reason until it is fixed', async () => {
+    const fetch = routes();
+    renderTab();
+    const policy = await waitFor(() => policyBox(0));
+    await add(policy.getByLabelText(/^Namespaces/), 'shop');
+    expect(save()).toBeEnabled();
+    const labels = policy.getByLabelText(/^Label selectors/);
+    await add(labels, 'app');
+    expect(policy.getByText('"app" is not a label selector: write key=value')).toBeInTheDocument();
+    expect(invalid()).toHaveTextContent('1 section has invalid values');
+    expect(save()).toBeDisabled();
+
+    await add(labels, '=cart');
+    expect(invalid()).not.toBeInTheDocument();
+    await user.click(save());
+    await screen.findByTestId(testIds.healingConfig.saveSuccess);
+    expect(requestsTo(fetch, 'PUT', healingPaths.putPolicies)).toHaveLength(1);
+    expect(requestsTo(fetch, 'PUT', healingPaths.putPolicies)[0].data.policies[0].match).toEqual({
+      severities: ['critical'],
+      namespaces: ['shop'],
+      labels: { app: 'cart' },
+    });
+  });
+
+  it('count the section holding a refused word once, and no more once the word goes with its policy', async () => {
+    routes();
+    renderTab();
+    const policy = await waitFor(() => policyBox(1));
+    await user.clear(policy.getByLabelText(/^Name\s*\*?$/));
+    await add(policy.getByLabelText(/^Alert labels/), 'alertname!=Watchdog');
+    expect(policy.getByText('Required')).toBeInTheDocument();
+    expect(
+      policy.getByText('"alertname!=Watchdog" is not an equality: a policy matches labels equal to a value (key=value)')
+    ).toBeInTheDocument();
+    expect(invalid()).toHaveTextContent('1 section has invalid values');
+
+    const deny = limitsBox().getByLabelText(/^Namespace deny-list/);
+    await add(deny, 'Staging');
+    expect(limitsBox().getByText(/^"Staging" is not a namespace name/)).toBeInTheDocument();
+    expect(invalid()).toHaveTextContent('2 sections have invalid values');
+
+    await user.click(policy.getByRole('button', { name: 'Delete Policy 2' }));
+    expect(invalid()).toHaveTextContent('1 section has invalid values');
+    await user.clear(deny);
+    expect(invalid()).not.toBeInTheDocument();
+    expect(save()).toBeEnabled();
+  });
+});
