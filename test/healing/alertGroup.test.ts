@@ -9,7 +9,7 @@ import type { AlertmanagerWebhook } from '../../src/contract/healing';
 import { HealingEngine } from '../../src/server/healing';
 import { ALERTS_PER_TRANSACTION } from '../../src/server/healing/intake';
 import type { Store } from '../../src/server/store/store';
-import { closeStores, replicaStores } from './replicaStores';
+import { closeStores, electedAs, replicaStores, type ElectedRole } from './replicaStores';
 import { deployment } from '../kube/objects';
 import { TestClock } from '../pipeline/helpers';
 import { policy, realWrites, recordingNotifier, setUp, Setup } from './setup';
@@ -110,11 +110,13 @@ const stores = replicaStores(T);
 
 let round = 0;
 
+// Alertmanager posts to the Service, which may route the group and its resend to either replica:
+// the leader and a follower both take alerts in.
 describe.each(Object.keys(stores))('one alert group sent to two replicas on %s', (kind) => {
   it('makes one trigger and one action per alert, whichever replica wrote it', async () => {
     const [storeA, storeB] = await stores[kind](`intake${++round}`);
     const clock = new TestClock(T);
-    const replica = (store: Store) =>
+    const replica = (store: Store, role: ElectedRole) =>
       HealingEngine.open({
         store,
         clock,
@@ -122,8 +124,9 @@ describe.each(Object.keys(stores))('one alert group sent to two replicas on %s',
         metrics: new Registry(),
         policies: [policy({ name: 'tell', action: { type: 'notify' }, gate: 'approve' })],
         notifier: recordingNotifier(),
+        ...electedAs(role, T),
       });
-    const engines = [await replica(storeA), await replica(storeB)];
+    const engines = [await replica(storeA, 'leader'), await replica(storeB, 'follower')];
     try {
       const sent = group(range(GROUP).map((i) => alert(i)));
       const answers = await Promise.all(engines.map((engine) => engine.onAlerts(sent)));

@@ -1,6 +1,7 @@
 // Issue 16: replicas on one store recount the alarming targets at once; one storm must still be
 // started, announced and ended once. Two engines on one store (SQLite in one process; PostgreSQL
-// through two pools, as two replicas) race on the same transitions.
+// through two pools, as two replicas), one leading and one following as in a deployment, race on the
+// same transitions: every replica takes triggers in and recounts, whichever leads.
 
 import pino from 'pino';
 import { Registry } from 'prom-client';
@@ -8,7 +9,7 @@ import { safetyLimitsSchema } from '../../src/contract/healing';
 import { HealingEngine } from '../../src/server/healing';
 import type { Notifier } from '../../src/server/healing/notify';
 import type { Store } from '../../src/server/store/store';
-import { closeStores, replicaStores } from './replicaStores';
+import { closeStores, electedAs, replicaStores, type ElectedRole } from './replicaStores';
 import { TestClock } from '../pipeline/helpers';
 import { anomaly, recordingNotifier } from './setup';
 
@@ -23,7 +24,7 @@ describe.each(Object.keys(stores))('storm mode on %s shared by two replicas', (k
     const [storeA, storeB] = await stores[kind](`storm${++round}`);
     const clock = new TestClock(T);
     const limits = safetyLimitsSchema.parse({ storm: { maxAlarmingTargets: 2 } });
-    const replica = async (store: Store, notifier: Notifier) =>
+    const replica = async (store: Store, notifier: Notifier, role: ElectedRole) =>
       HealingEngine.open({
         store,
         clock,
@@ -32,9 +33,10 @@ describe.each(Object.keys(stores))('storm mode on %s shared by two replicas', (k
         policies: [],
         limits,
         notifier,
+        ...electedAs(role, T),
       });
     const notifiers = [recordingNotifier(), recordingNotifier()];
-    const engines = [await replica(storeA, notifiers[0]), await replica(storeB, notifiers[1])];
+    const engines = [await replica(storeA, notifiers[0], 'leader'), await replica(storeB, notifiers[1], 'follower')];
     try {
       const target = (i: number) => anomaly({ object: { kind: 'deployment', namespace: 'shop', name: `web-${i}` } });
       const triggers = [0, 1, 2, 3, 4, 5].map(target);
