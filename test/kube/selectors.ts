@@ -27,7 +27,8 @@ const qualifiedName = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
-function labelKeyErrors(key: string): string[] {
+/** IsQualifiedName's errors for a label key (also an annotation key's rule, on its lowercased form). */
+export function labelKeyErrors(key: string): string[] {
   const parts = key.split('/');
   if (parts.length > 2) {
     return [

@@ -45,6 +45,10 @@
 // - PATCH (handlers/patch.go, PatchResource): the Content-Type (its `;` parameters cut) picks the patch
 //   type, any other is 415; a JSON Patch that is not a list of operations is 400, one that does not apply
 //   (replace or remove of a missing member, a failed test: applyJSPatch) is 422 with the library's words.
+//   A strategic merge patch merges a map (metadata.annotations) key by key and a null deletes its key
+//   (apimachinery strategicpatch, mergeMap; a null for a key not there is dropped), as RFC 7386 does.
+//   The patched object's annotation keys, lowercased, must be qualified names (ValidateObjectMetaUpdate:
+//   apimachinery api/validation/objectmeta.go, ValidateAnnotations), else 422 Invalid.
 // - fieldValidation (PatchOptions, CreateOptions, UpdateOptions; apimachinery meta/v1/validation,
 //   ValidateFieldValidation): "", Ignore, Warn or Strict, anything else 422 for the options kind,
 //   before the object is looked up. Absent is Warn (handlers/rest.go, fieldValidation). On a PATCH
@@ -71,7 +75,15 @@ import { AddressInfo } from 'node:net';
 import { goJson, goValue, jsonPatchReach, schemas, unknownFields, unmodelledReach } from './fields';
 import { KubeObject } from './objects';
 import { jsonPatch, mergePatch, PatchApplyError, PatchError } from './patch';
-import { LabelSelector, matches, parseSelector, Selector, SelectorError, selectorFrom } from './selectors';
+import {
+  labelKeyErrors,
+  LabelSelector,
+  matches,
+  parseSelector,
+  Selector,
+  SelectorError,
+  selectorFrom,
+} from './selectors';
 import {
   alreadyExists,
   conflict,
@@ -561,6 +573,21 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
           `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`
         )
       );
+    }
+  }
+
+  /**
+   * ValidateObjectMetaUpdate's annotation rule (apimachinery api/validation/objectmeta.go,
+   * ValidateAnnotations): each key, lowercased, a qualified name; a 422 on the patched object.
+   */
+  function validateAnnotations(route: Route, kind: string, annotations: Record<string, unknown> | undefined) {
+    for (const key of Object.keys(annotations ?? {})) {
+      const errors = labelKeyErrors(key.toLowerCase());
+      if (errors.length > 0) {
+        throw new HttpError(
+          invalid(kind, route, 'metadata.annotations', `Invalid value: ${JSON.stringify(key)}: ${errors.join('; ')}`)
+        );
+      }
     }
   }
 
@@ -1170,6 +1197,7 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
       checkFields(kindName, current, next, record, directive);
       checkPrecondition(route, current, next);
       validateReplicas(route, kindName, next.spec?.replicas);
+      validateAnnotations(route, kindName, next.metadata.annotations);
       if (JSON.stringify(next.spec) !== JSON.stringify(current.spec) && next.metadata.generation !== undefined) {
         next.metadata.generation += 1;
       }

@@ -1,8 +1,10 @@
+import type { V1Node } from '@kubernetes/client-node';
 import type { ActionState } from '../../contract/healing';
 import type { KubeClient } from '../kubernetes/client';
 import type { KubeError } from '../kubernetes/errors';
-import { readNode, uncordon } from '../kubernetes/nodes';
+import { cordonedBy, readNode, uncordon } from '../kubernetes/nodes';
 import type { EngineContext } from './context';
+import { cordonOwner } from './cordonOwner';
 import { notActing } from './executionRecords';
 import { isNodeAction, type NodeAction } from './nodeCheck';
 import { describeAction } from './policies';
@@ -29,9 +31,10 @@ const FREED = 'the node budget no longer counts it';
 /**
  * Gives back the node of a cordon or drain that ended still holding it, as an operator undoes a
  * drain they stop half-way or that failed: uncordoned when this action cordoned it (its progress says
- * `cordonedByDrain`), left as it is when it was cordoned before; the hold released with its audit
- * entry (`kubernetes`, worded as the executor's) in one transaction, only while this action still
- * holds it. When Kubernetes refuses the uncordon the action has ended all the same: the node stays
+ * `cordonedByDrain`, or the node's CORDONED_BY annotation names it: its cordon's PATCH wrote that even
+ * when the process stopped before saving its progress), left as it is when someone else cordoned it;
+ * the hold released with its audit entry (`kubernetes`, worded as the executor's) in one transaction,
+ * only while this action still holds it. When Kubernetes refuses the uncordon the action has ended all the same: the node stays
  * held (so the node budget keeps a second node from being drained beside it), the refusal is audited
  * and logged once, and each tick tries again until it is uncordoned here or by someone else.
  */
@@ -97,10 +100,23 @@ export class EndedHolds {
       if (!kube) {
         const ended = `${describeAction(action.action)} ${howItEnded(action)}`;
         await this.refuse(action, node, `Kubernetes is not configured: node ${node} is not given back yet (${ended})`);
-      } else if (action.progress?.cordonedByDrain) {
+        return;
+      }
+      const seen = await readNode(kube, node);
+      if (!seen.ok && seen.error.kind === 'not-found') {
+        await this.gone(action, node, seen.error);
+      } else if (action.progress?.cordonedByDrain || (seen.ok && cordonedBy(seen.value) === cordonOwner(action))) {
         await this.uncordon(kube, action, node);
+      } else if (seen.ok) {
+        await this.leave(action, node, seen.value);
       } else {
-        await this.leave(kube, action, node);
+        // Whether it cordoned the node is written on the node: unread, releasing could leave its cordon for ever.
+        await this.refuse(
+          action,
+          node,
+          `could not read node ${node} (${seen.error.message}): cannot tell whether ${describeAction(action.action)} cordoned it; tried again at each tick`,
+          seen.error
+        );
       }
     });
   }
@@ -123,20 +139,14 @@ export class EndedHolds {
     }
   }
 
-  /** Cordoned before this action began, by someone else: theirs to uncordon. */
-  private async leave(kube: KubeClient, action: NodeAction, node: string): Promise<void> {
-    const seen = await readNode(kube, node);
+  /** Cordoned by someone else (before this action began, or another action): theirs to uncordon. */
+  private leave(action: NodeAction, node: string, seen: V1Node): Promise<void> {
     const what = describeAction(action.action);
-    if (!seen.ok && seen.error.kind === 'not-found') {
-      await this.gone(action, node, seen.error);
-      return;
-    }
-    const message = !seen.ok
-      ? `could not read node ${node} (${seen.error.message}); ${what} did not cordon it: left as it is`
-      : seen.value.spec?.unschedulable === true
-        ? `node ${node} is cordoned, as it was before ${what} began (it did not cordon it): left as it is`
-        : `node ${node} is schedulable: left as it is`;
-    await this.release(action, node, `${message}; ${FREED}`, seen.ok ? undefined : seen.error);
+    const message =
+      seen.spec?.unschedulable !== true
+        ? `node ${node} is schedulable: left as it is`
+        : `node ${node} is cordoned, as it was before ${what} began (it did not cordon it): left as it is`;
+    return this.release(action, node, `${message}; ${FREED}`, undefined);
   }
 
   private gone(action: NodeAction, node: string, error: KubeError): Promise<void> {

@@ -3,7 +3,7 @@ import type { KubeClient } from '../kubernetes/client';
 import { supersededBecause } from './approved';
 import type { EngineContext } from './context';
 import { checkWorkload } from './disruption';
-import { isNodeAction, isUncordon, nodeCheck, uncordonWait } from './nodeCheck';
+import { isNodeAction, isUncordon, nodeCheck, uncordonWait, type NodeClearance } from './nodeCheck';
 import { dryRunAction } from './dryRun';
 import { ExecutionRecords, notActing } from './executionRecords';
 import { approvedAutomatically } from './holds';
@@ -92,13 +92,13 @@ export class Executor {
   /** The limits read from the cluster, the fresh dry run, then the claim: true when the action may run now. */
   private async prepare(action: StoredAction, limits: SafetyLimits, kube: KubeClient | undefined): Promise<boolean> {
     const { lifecycle, deps } = this.ctx;
-    let budget = limits.maxNodesDisrupted;
+    let nodes: NodeClearance = { budget: limits.maxNodesDisrupted };
     if (isNodeAction(action)) {
-      const nodes = await nodeCheck(lifecycle.actions, action, limits, kube);
-      if (await this.records.wait(action, 'wait' in nodes ? nodes.wait : undefined)) {
+      const checked = await nodeCheck(lifecycle.actions, action, limits, kube);
+      if (await this.records.wait(action, 'wait' in checked ? checked.wait : undefined)) {
         return false;
       }
-      budget = 'budget' in nodes ? nodes.budget : budget;
+      nodes = 'budget' in checked ? checked : nodes;
     }
     if (isUncordon(action) && (await this.records.wait(action, await uncordonWait(lifecycle.actions, action)))) {
       return false;
@@ -140,7 +140,7 @@ export class Executor {
         return false;
       }
     }
-    return this.claim(action.id, limits, budget);
+    return this.claim(action.id, limits, nodes);
   }
 
   /** Why the trigger is no longer true, or undefined when it still is. */
@@ -172,7 +172,7 @@ export class Executor {
    * Moves approved → executing in one claim of the store (one at a time across every process),
    * after checking every limit again against what the claim reads; false when it must not run now.
    */
-  private async claim(id: number, limits: SafetyLimits, nodeBudget: number): Promise<boolean> {
+  private async claim(id: number, limits: SafetyLimits, nodes: NodeClearance): Promise<boolean> {
     const { lifecycle, settings } = this.ctx;
     // Read just before the claim: an engaged kill switch also stops a drain before each eviction.
     const stopped = await settings.killSwitchRefusal();
@@ -191,7 +191,14 @@ export class Executor {
         };
       }
       const node = isNodeAction(action) ? action.action.node : undefined;
-      if (node !== undefined && facts.heldNodes.filter((h) => h.node !== node).length >= nodeBudget) {
+      // One action at a time on a node: only the hold nodeCheck found done with may be taken over, not
+      // one another replica claimed since.
+      const holder = facts.heldNodes.find((h) => h.node === node && h.actionId !== id);
+      if (
+        node !== undefined &&
+        ((holder !== undefined && holder.actionId !== nodes.takesOver) ||
+          facts.heldNodes.filter((h) => h.node !== node).length >= nodes.budget)
+      ) {
         return undefined;
       }
       // A paused drain resuming keeps its first start: that is when it counted toward the limits.

@@ -1,4 +1,4 @@
-import type { Reason, SafetyLimits } from '../../contract/healing';
+import type { ActionState, Reason, SafetyLimits } from '../../contract/healing';
 import { call, type KubeClient } from '../kubernetes/client';
 import { nodeBudget, nodeFloorRefusal, readNodes } from './disruption';
 import type { StoredAction } from './store/actionRows';
@@ -54,18 +54,63 @@ export async function uncordonReleases(actions: ActionRepository, node: string):
 }
 
 /**
- * For cordon and drain: the node budget (a count, or a share of the nodes), after giving back
- * nodes someone uncordoned, and the Ready-node floor. The budget when it may go on, else why it waits.
+ * The states in which a cordon or drain did its work: it keeps its node held only for the node
+ * budget, until someone uncordons it, so a later cordon or drain of that node (a ladder's drain
+ * after its cordon) may take the hold over. In any other state its holder keeps the node to itself:
+ * at work on it, or ended unfinished and not given back yet (endedHolds.ts).
+ */
+const DID_ITS_WORK: ActionState[] = ['succeeded', 'verified', 'not_recovered'];
+
+/** Another action holding this action's node: one that keeps it to itself makes this one wait until it has ended. */
+async function nodeHolder(
+  actions: ActionRepository,
+  action: NodeAction
+): Promise<{ wait: Reason } | { takesOver?: number }> {
+  const { node } = action.action;
+  const held = (await actions.heldNodes()).find((h) => h.node === node && h.actionId !== action.id);
+  if (!held) {
+    return {};
+  }
+  const holder = await actions.get(held.actionId);
+  if (holder === undefined || DID_ITS_WORK.includes(holder.state)) {
+    return { takesOver: held.actionId };
+  }
+  const doing = holder.action.type === 'drain' ? 'drained' : 'cordoned';
+  const message = atWorkOnNode(holder)
+    ? `node ${node} is being ${doing} by action ${held.actionId} (${holder.state === 'executing' ? 'executing' : 'paused'})`
+    : `node ${node} is still held by action ${held.actionId} (${holder.state}), which gives it back first`;
+  return {
+    wait: {
+      kind: 'node-budget',
+      message: `waiting: ${message}; one action at a time on a node, so this one runs once that action has ended and given the node back`,
+    },
+  };
+}
+
+/** A cordon or drain may go on: the node budget, and the done holder whose hold it takes over, if any. */
+export interface NodeClearance {
+  budget: number;
+  takesOver?: number;
+}
+
+/**
+ * For cordon and drain: the node's holder (one action at a time on a node), the node budget (a count,
+ * or a share of the nodes), after giving back nodes someone uncordoned, and the Ready-node floor. The
+ * budget (and the hold it takes over, if any) when it may go on, else why it waits.
  */
 export async function nodeCheck(
   actions: ActionRepository,
   action: NodeAction,
   limits: SafetyLimits,
   kube?: KubeClient
-): Promise<{ wait: Reason } | { budget: number }> {
+): Promise<{ wait: Reason } | NodeClearance> {
+  const holder = await nodeHolder(actions, action);
+  if ('wait' in holder) {
+    return holder;
+  }
   const others = async () => (await actions.heldNodes()).filter((h) => h.node !== action.action.node);
   if (!kube) {
-    return { budget: limits.maxNodesDisrupted };
+    return { budget: limits.maxNodesDisrupted, ...holder };
   }
   const read = await readNodes(kube);
   if ('refusal' in read) {
@@ -101,5 +146,5 @@ export async function nodeCheck(
     full.map((h) => h.node),
     limits
   );
-  return floor ? { wait: floor } : { budget };
+  return floor ? { wait: floor } : { budget, ...holder };
 }

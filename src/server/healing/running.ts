@@ -4,6 +4,7 @@ import { executeKubeAction, reconcile, type DrainProgress } from '../kubernetes'
 import type { KubeClient } from '../kubernetes/client';
 import type { EngineContext } from './context';
 import { claimFenceMs } from './claimFence';
+import { cordonOwner } from './cordonOwner';
 import { notActing, type ExecutionRecords } from './executionRecords';
 import { approvedAutomatically } from './holds';
 import { executionResult, isKubeAction } from './kube';
@@ -79,6 +80,8 @@ export class ActionRunner {
       return;
     } else {
       const outcome = await executeKubeAction(kube, planned, {
+        // Named on the node with its cordon: after a crash before the progress is saved, still known as its own.
+        owner: cordonOwner(action),
         resume: action.progress,
         // Persisted before the next eviction: a restart resumes from here instead of evicting again.
         onProgress: (progress: DrainProgress) => lifecycle.actions.setProgress(action.id, progress, lifecycle.now()),

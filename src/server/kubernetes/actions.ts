@@ -36,13 +36,14 @@ export function executeKubeAction(
     case 'delete-pod':
       return deletePod(client, { ...action, dryRun });
     case 'cordon':
-      return cordon(client, { node: action.node, dryRun });
+      return cordon(client, { node: action.node, dryRun, owner: options.owner });
     case 'uncordon':
       return uncordon(client, { node: action.node, dryRun });
     case 'drain':
       return drain(client, {
         ...action,
         dryRun,
+        owner: options.owner,
         resume: options.resume,
         onProgress: options.onProgress,
         shouldStop: options.shouldStop,

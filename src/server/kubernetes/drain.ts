@@ -5,17 +5,24 @@ import { label, saveProgress, startRun, undo, type DrainOutcome, type DrainParam
 import { dryRunEvictions, evictWithBackoff } from './eviction';
 import { cordon } from './nodes';
 
-/** Cordons the node; remembers (and saves) that this drain did, so only this drain's cordon is undone. */
+/**
+ * Cordons the node, naming this drain on it in the same PATCH; remembers (and saves) that this drain
+ * cordoned it, so only its own cordon is undone. A node already cordoned is this drain's own when it
+ * names this drain: a run before a crash cordoned it and stopped before it could save so.
+ */
 async function cordonStep(run: DrainRun): Promise<KubeError | { changed: boolean }> {
-  const cordoned = await cordon(run.client, { node: run.params.node, dryRun: run.dryRun });
+  const { node, owner } = run.params;
+  const cordoned = await cordon(run.client, { node, dryRun: run.dryRun, owner });
   if (!cordoned.ok) {
     return cordoned.error;
   }
-  if (cordoned.value.changed) {
+  const { changed, cordonedBy } = cordoned.value;
+  const foundOwn = owner !== undefined && cordonedBy === owner && !run.progress.cordonedByDrain;
+  if (changed || foundOwn) {
     run.progress.cordonedByDrain = true;
     await saveProgress(run);
   }
-  return { changed: cordoned.value.changed };
+  return { changed };
 }
 
 /**

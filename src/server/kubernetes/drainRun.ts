@@ -12,6 +12,8 @@ export type EvictionPolicy = (namespace: string) => Pick<SkippedPod, 'why' | 'si
 
 /** How the engine steers a drain while it runs: where it resumes, saves progress, stops, pauses and may evict. */
 export interface DrainControl {
+  /** The action draining: named on the node by its cordon, so a run after a crash knows that cordon as its own. */
+  owner?: string;
   /** Progress persisted by an earlier, interrupted run: its pods are waited for, never evicted again. */
   resume?: DrainProgress;
   /** Called after the cordon and after each accepted eviction; awaited, so the engine can persist it first. */

@@ -6,7 +6,20 @@ import { KubeRequest, KubeResult, ok } from './errors';
 export interface NodeParams {
   node: string;
   dryRun?: boolean;
+  /** For a cordon: the action cordoning, named on the node by the cordon's own PATCH (CORDONED_BY). */
+  owner?: string;
 }
+
+/**
+ * Which action cordoned a node, written in the same PATCH as `spec.unschedulable: true` and deleted
+ * (a strategic merge patch's null) by the uncordon's: one write says both, so an action that
+ * stopped before it could save that it cordoned the node still finds its cordon its own.
+ */
+export const CORDONED_BY = 'failureprophet.io/cordoned-by';
+export const cordonedBy = (node: V1Node): string | undefined => node.metadata?.annotations?.[CORDONED_BY];
+
+/** A cordon or uncordon, and the action the node named as its cordoner when it was read, before the change. */
+export type NodeChange = CordonResult & { cordonedBy?: string };
 
 const nodeRequest = (verb: KubeRequest['verb'], node: string): KubeRequest => ({
   verb,
@@ -23,20 +36,24 @@ async function setUnschedulable(
   client: KubeClient,
   params: NodeParams,
   unschedulable: boolean
-): Promise<KubeResult<CordonResult>> {
+): Promise<KubeResult<NodeChange>> {
   const action = unschedulable ? 'cordon' : 'uncordon';
   const current = await readNode(client, params.node);
   if (!current.ok) {
     return current;
   }
   const wasSchedulable = current.value.spec?.unschedulable !== true;
+  const by = cordonedBy(current.value);
   const result = {
     action,
     node: params.node,
     wasSchedulable,
     schedulable: !unschedulable,
     dryRun: params.dryRun === true,
+    ...(by === undefined ? {} : { cordonedBy: by }),
   } as const;
+  // An uncordon deletes the annotation (null) when there is one: no one's cordon is left to name.
+  const owner = unschedulable ? params.owner : by === undefined ? undefined : null;
   if (wasSchedulable === !unschedulable) {
     return ok({
       ...result,
@@ -51,7 +68,10 @@ async function setUnschedulable(
       client.core.patchNode(
         {
           name: params.node,
-          body: { spec: { unschedulable } },
+          body: {
+            ...(owner === undefined ? {} : { metadata: { annotations: { [CORDONED_BY]: owner } } }),
+            spec: { unschedulable },
+          },
           dryRun: dryRunParam(params.dryRun),
           fieldValidation: FIELD_VALIDATION,
         },

@@ -1,0 +1,208 @@
+// A drain whose process stops between its cordon and the save of its progress (the store write
+// fails, then a fresh engine takes over on the same store): the cordon's own PATCH named the drain
+// on the node (failureprophet.io/cordoned-by), so the fresh engine knows the cordon as the drain's
+// and gives the node back, uncordoned, when the drain is cancelled or fails. Both stores, on the
+// Kubernetes API test server, time moved by the FakeClock only.
+
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import type { PolicyInput } from '../../src/contract/healing';
+import { HealingEngine } from '../../src/server/healing';
+import { cordonOwner } from '../../src/server/healing/cordonOwner';
+import type { Store } from '../../src/server/store/store';
+import { startHarness, type Harness } from '../kube/harness';
+import { node, pod } from '../kube/objects';
+import { closeStores, replicaStores } from './replicaStores';
+import { anomaly, isCordoned, kubernetesEntries, nodePatches, policy } from './setup';
+
+// The annotation as an operator reads it on the node (kubectl get node -o yaml).
+const CORDONED_BY = 'failureprophet.io/cordoned-by';
+const T = Date.parse('2025-06-02T10:00:00Z');
+const stores = replicaStores(T);
+let round = 0;
+
+const drain: PolicyInput = { name: 'drain', match: { severities: ['high'] }, action: { type: 'drain' }, gate: 'auto' };
+
+interface Running {
+  h: Harness;
+  engine: HealingEngine;
+  stored: Store[];
+}
+
+let r: Running | undefined;
+afterEach(async () => {
+  if (r) {
+    await r.engine.stop();
+    await closeStores(r.stored);
+    await r.h.kube.close();
+    r = undefined;
+  }
+});
+
+const openEngine = (h: Harness, store: Store) =>
+  HealingEngine.open({
+    store,
+    kube: h.client,
+    clock: h.clock,
+    logger: pino({ level: 'silent' }),
+    metrics: new Registry(),
+    policies: [policy(drain)],
+  });
+
+/** What the drain writes on the node it cordons: its id and when it was created. */
+const ownerOf = async (id: number) => cordonOwner((await r!.engine.actions.get(id))!);
+const annotationsOf = (name: string) => r!.h.kube.get('Node', name)!.metadata.annotations ?? {};
+const realEvictions = () =>
+  r!.h.kube.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/eviction') && !q.dryRun);
+
+async function tick(): Promise<void> {
+  await r!.engine.tick();
+  await r!.engine.idle();
+}
+
+/**
+ * Drains n1 (three pods) on the first replica's engine until its cordon's progress save fails, as if
+ * the process were killed between the PATCH and the save; then that engine stops and a fresh one
+ * opens on the other replica's store. Returns the drain's id.
+ */
+async function crashAfterCordon(kind: string): Promise<number> {
+  const h = await startHarness();
+  h.clock.advance(T - h.clock.now());
+  h.kube.add(
+    node('spare-1'),
+    node('spare-2'),
+    node('spare-3'),
+    node('n1'),
+    ...[1, 2, 3].map((i) => pod({ namespace: 'shop', name: `a-${i}`, nodeName: 'n1', ownerKind: 'ReplicaSet' }))
+  );
+  const stored = await stores[kind](`cordoncrash${++round}`);
+  r = { h, engine: await openEngine(h, stored[0]), stored };
+  const save = jest
+    .spyOn(stored[0].healing.actions, 'setProgress')
+    .mockRejectedValueOnce(new Error('the process was killed'));
+  const [id] = await r.engine.onAnomaly(anomaly({ severity: 'high', object: { kind: 'node', name: 'n1' } }));
+  await r.engine.idle();
+  expect(save).toHaveBeenCalledTimes(1);
+  save.mockRestore();
+  await r.engine.stop();
+
+  // What the crash left: executing, nothing saved, the node cordoned and held; the cordon names the drain.
+  const left = await r.engine.actions.get(id);
+  expect(left!.state).toBe('executing');
+  expect(left!.progress).toBeUndefined();
+  expect(await r.engine.actions.heldNodes()).toEqual([{ node: 'n1', actionId: id }]);
+  expect(nodePatches(h, 'n1')).toEqual([
+    expect.objectContaining({
+      contentType: 'application/strategic-merge-patch+json',
+      body: { metadata: { annotations: { [CORDONED_BY]: await ownerOf(id) } }, spec: { unschedulable: true } },
+      status: 200,
+    }),
+  ]);
+  expect(realEvictions()).toEqual([]);
+
+  r.engine = await openEngine(h, stored[1]);
+  return id;
+}
+
+describe.each(Object.keys(stores))('a drain stopped between its cordon and its progress save, on %s', (kind) => {
+  it('is cancelled by the fresh engine and uncordons the node its cordon named it on', async () => {
+    const id = await crashAfterCordon(kind);
+    await r!.engine.settings.setPolicies([policy({ ...drain, enabled: false })], 'admin');
+    await tick();
+
+    expect(await r!.engine.actions.get(id)).toMatchObject({ state: 'cancelled', reason: { kind: 'policy-changed' } });
+    expect(isCordoned(r!.h, 'n1')).toBe(false);
+    expect(annotationsOf('n1')).not.toHaveProperty(CORDONED_BY);
+    expect(await r!.engine.actions.heldNodes()).toEqual([]);
+    expect(realEvictions()).toEqual([]);
+    const uncordon = nodePatches(r!.h, 'n1')[1];
+    expect(uncordon.body).toEqual({
+      metadata: { annotations: { [CORDONED_BY]: null } },
+      spec: { unschedulable: false },
+    });
+    expect((await kubernetesEntries(r!.engine, id))[0].message).toBe(
+      'Kubernetes accepted: node n1 uncordoned: it accepts new pods again; drain node n1 cordoned it and was cancelled before it finished; the node budget no longer counts it'
+    );
+  });
+
+  it('keeps the node held while it cannot read whose cordon it is, and gives it back at a later tick', async () => {
+    const id = await crashAfterCordon(kind);
+    // The reconcile's read of n1 goes through; the read that would say whose cordon it is does not.
+    let reads = 0;
+    r!.h.kube.inject({ method: 'GET', path: '/api/v1/nodes/n1', match: () => ++reads === 2, status: 503 });
+    await r!.engine.settings.setPolicies([policy({ ...drain, enabled: false })], 'admin');
+    await tick();
+
+    expect((await r!.engine.actions.get(id))!.state).toBe('cancelled');
+    expect(isCordoned(r!.h, 'n1')).toBe(true);
+    expect(await r!.engine.actions.heldNodes()).toEqual([{ node: 'n1', actionId: id }]);
+    expect((await kubernetesEntries(r!.engine, id))[0].message).toMatch(
+      /^could not read node n1 \(.*\): cannot tell whether drain node n1 cordoned it; tried again at each tick$/
+    );
+
+    await tick();
+    expect(isCordoned(r!.h, 'n1')).toBe(false);
+    expect(annotationsOf('n1')).not.toHaveProperty(CORDONED_BY);
+    expect(await r!.engine.actions.heldNodes()).toEqual([]);
+  });
+
+  it('resumes on the fresh engine, knows the cordon as its own, and uncordons the node when it fails', async () => {
+    const id = await crashAfterCordon(kind);
+    r!.h.kube.inject({ method: 'POST', path: /\/eviction$/, match: (q) => !q.dryRun, status: 403 });
+    await tick();
+
+    const failed = await r!.engine.actions.get(id);
+    expect(failed).toMatchObject({ state: 'failed', progress: { cordonedByDrain: true, evicted: [] } });
+    expect(failed!.result!.summary).toContain('node n1 uncordoned');
+    expect(isCordoned(r!.h, 'n1')).toBe(false);
+    expect(annotationsOf('n1')).not.toHaveProperty(CORDONED_BY);
+    expect(await r!.engine.actions.heldNodes()).toEqual([]);
+    // Cordoned once before the crash, uncordoned once: the resumed run sent no second cordon.
+    expect(nodePatches(r!.h, 'n1').map((q) => q.body)).toEqual([
+      { metadata: { annotations: { [CORDONED_BY]: await ownerOf(id) } }, spec: { unschedulable: true } },
+      { metadata: { annotations: { [CORDONED_BY]: null } }, spec: { unschedulable: false } },
+    ]);
+  });
+
+  it('resumes on the fresh engine and drains the node, which stays cordoned, named and held', async () => {
+    const id = await crashAfterCordon(kind);
+    await tick();
+
+    expect(await r!.engine.actions.get(id)).toMatchObject({
+      state: 'succeeded',
+      progress: { cordonedByDrain: true, evicted: [{ name: 'a-1' }, { name: 'a-2' }, { name: 'a-3' }] },
+    });
+    expect(isCordoned(r!.h, 'n1')).toBe(true);
+    expect(annotationsOf('n1')[CORDONED_BY]).toBe(await ownerOf(id));
+    expect(await r!.engine.actions.heldNodes()).toEqual([{ node: 'n1', actionId: id }]);
+    expect(realEvictions()).toHaveLength(3);
+  });
+
+  it("leaves an operator's cordon of a node that still names an earlier store's action of the same id", async () => {
+    const h = await startHarness();
+    h.clock.advance(T - h.clock.now());
+    // An earlier install's drain 1 cordoned n1 (named by its id alone); `kubectl uncordon` left the
+    // annotation; an operator has since cordoned n1 again. This store numbers its actions from 1 again.
+    const operators = node('n1', true);
+    operators.metadata.annotations = { [CORDONED_BY]: '1' };
+    h.kube.add(
+      node('spare-1'),
+      node('spare-2'),
+      node('spare-3'),
+      operators,
+      pod({ namespace: 'shop', name: 'a-1', nodeName: 'n1', ownerKind: 'ReplicaSet' })
+    );
+    h.kube.inject({ method: 'POST', path: /\/eviction$/, match: (q) => !q.dryRun, status: 403 });
+    const stored = await stores[kind](`cordoncrash${++round}`);
+    r = { h, engine: await openEngine(h, stored[0]), stored };
+    const [id] = await r.engine.onAnomaly(anomaly({ severity: 'high', object: { kind: 'node', name: 'n1' } }));
+    await r.engine.idle();
+    expect(id).toBe(1);
+
+    // The drain failed; the cordon it found was not its own, so it undid nothing.
+    expect((await r.engine.actions.get(id))!.state).toBe('failed');
+    expect(isCordoned(h, 'n1')).toBe(true);
+    expect(annotationsOf('n1')).toEqual({ [CORDONED_BY]: '1' });
+    expect(nodePatches(h, 'n1')).toEqual([]);
+  });
+});
