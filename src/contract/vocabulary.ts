@@ -104,6 +104,99 @@ export const k8sNameSchema = z.string().min(1).max(253);
 /**
  * A namespace as an Admin writes it in the safety limits and the pauses, which compare it with the objects'
  * namespaces as written: the spaces and capitals of a paste are taken away, so " Kube-System" denies
- * kube-system instead of nothing. Normalised rather than refused, so limits saved before still read back.
+ * kube-system instead of nothing. Normalised rather than refused, so limits saved before still read back;
+ * a request's body is then held to namespaceProblem (healing/settingsWrites.ts), which stored rows are not.
  */
 export const namespaceEntrySchema = z.string().trim().toLowerCase().min(1);
+
+const KUBERNETES_NAME_LENGTH = 63;
+const DNS_SUBDOMAIN_LENGTH = 253;
+
+/** Why a word is not a namespace's name (a DNS-1123 label): the policies and the limits compare with those only. */
+export function namespaceProblem(word: string): string | undefined {
+  if (word.length > KUBERNETES_NAME_LENGTH) {
+    return `A namespace name is at most ${KUBERNETES_NAME_LENGTH} characters (this one has ${word.length})`;
+  }
+  return isK8sName(word, 'namespace')
+    ? undefined
+    : `"${word}" is not a namespace name: lower-case letters, digits and -, starting and ending with a letter or digit`;
+}
+
+/**
+ * A Prometheus label name, as Prometheus' data model writes it: letters, digits and _, not starting with a
+ * digit, any length. (Prometheus 3 also takes UTF-8 names, quoted in PromQL; the watches keep to this grammar.)
+ */
+export const PROMETHEUS_LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const PROMETHEUS_LABEL_NAME_RULE = 'letters, digits and _, not starting with a digit';
+
+export const prometheusLabelNameSchema = z
+  .string()
+  .regex(PROMETHEUS_LABEL_NAME, `a Prometheus label name: ${PROMETHEUS_LABEL_NAME_RULE}`);
+
+/** Why a word is not a Prometheus label name. */
+export function prometheusLabelNameProblem(word: string): string | undefined {
+  return PROMETHEUS_LABEL_NAME.test(word)
+    ? undefined
+    : `"${word}" is not a Prometheus label name: ${PROMETHEUS_LABEL_NAME_RULE}`;
+}
+
+/**
+ * Why a key and value cannot be one of a policy's label selectors. The labels matched are a target's
+ * Prometheus labels or an alert's, not an object's: a key may be a Prometheus label name as well as a
+ * Kubernetes label key (a qualified name), and a value any text but none.
+ */
+export function labelMatchProblem(key: string, value: string): string | undefined {
+  if (key === '') {
+    return `"=${value}" names no label: write key=value`;
+  }
+  const keyProblem = PROMETHEUS_LABEL_NAME.test(key) ? undefined : kubernetesLabelKeyProblem(key);
+  if (keyProblem) {
+    return keyProblem;
+  }
+  // Prometheus and Alertmanager drop a label with an empty value, so no trigger carries one to match.
+  return value.trim() === '' ? `"${key}" has no value: write key=value (an empty label is no label)` : undefined;
+}
+
+// Kubernetes' qualified name (IsQualifiedName): an optional DNS-subdomain prefix and "/", then this.
+const KUBERNETES_LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+
+function kubernetesLabelKeyProblem(key: string): string | undefined {
+  const parts = key.split('/');
+  if (parts.length > 2) {
+    return `"${key}" is not a label name: one "/" at most, after a DNS prefix`;
+  }
+  const name = parts[parts.length - 1];
+  if (parts.length === 2) {
+    const prefix = parts[0];
+    if (prefix.length > DNS_SUBDOMAIN_LENGTH) {
+      return `A label prefix is at most ${DNS_SUBDOMAIN_LENGTH} characters (this one has ${prefix.length})`;
+    }
+    if (!isK8sName(prefix)) {
+      return `"${prefix}/" is not a label prefix: a DNS subdomain (lower-case letters, digits, - and .)`;
+    }
+  }
+  if (name.length > KUBERNETES_NAME_LENGTH) {
+    return parts.length === 2
+      ? `The label name after "/" is at most ${KUBERNETES_NAME_LENGTH} characters (this one has ${name.length})`
+      : `A label name is at most ${KUBERNETES_NAME_LENGTH} characters unless it is letters, digits and _ only (this one has ${name.length})`;
+  }
+  return KUBERNETES_LABEL_NAME.test(name)
+    ? undefined
+    : `"${name}" is not a label name: letters, digits, - _ and ., starting and ending with a letter or digit`;
+}
+
+/** A request's check that each of `names` (at `path`) is a namespace's name; `also` names the other words the list takes. */
+export function namespacesNamed(
+  names: readonly string[] | undefined,
+  ctx: z.RefinementCtx,
+  path: PropertyKey[],
+  also: readonly string[] = []
+): void {
+  names?.forEach((name, i) => {
+    const problem = also.includes(name) ? undefined : namespaceProblem(name);
+    if (problem) {
+      ctx.addIssue({ code: 'custom', path: [...path, i], message: problem });
+    }
+  });
+}

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PRODUCT_DETECTOR_NAMES } from '../detection/registry';
+import { PROMETHEUS_LABEL_NAME, prometheusLabelNameSchema } from './vocabulary';
 
 /**
  * What to watch, as the YAML file (`watches:`) and the app's Watches config tab write it. One
@@ -60,8 +61,7 @@ export const durationSchema = durationTextSchema.transform(toMs);
 
 // ---- one watch ----
 
-const signalNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a signal name: letters, digits and _');
-const labelNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a Prometheus label name');
+const signalNameSchema = z.string().regex(PROMETHEUS_LABEL_NAME, 'a signal name: letters, digits and _');
 const urlSchema = z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' });
 
 /** A forecaster limit: a number means "failure when the signal rises to it". */
@@ -86,17 +86,25 @@ export const SIGNAL_KINDS = [
 ] as const;
 export const OBJECT_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Pod', 'Node'] as const;
 
+const watchNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - (it appears in target ids and metric labels)');
+
+/** Why a word is not a watch's name, by the rule the watches are saved with (and policies name them with). */
+export function watchNameProblem(word: string): string | undefined {
+  const result = watchNameSchema.safeParse(word);
+  return result.success ? undefined : `"${word}" is not a watch name: ${result.error.issues[0].message}`;
+}
+
 /** A watch as written: optional fields left out take the defaults `watchSchema` fills in. */
 export const watchDefinitionSchema = z.strictObject({
-  name: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - (it appears in target ids and metric labels)'),
+  name: watchNameSchema,
   /** Signal name → PromQL. Several make a multivariate watch (latency + memory + error rate). */
   queries: z
     .record(signalNameSchema, z.string().trim().min(1, 'a PromQL query'))
     .refine((q) => Object.keys(q).length > 0, 'at least one query'),
   /** The labels whose values make one target (e.g. [namespace, deployment]); [] makes the whole watch one target. */
-  target: z.array(labelNameSchema).optional(),
+  target: z.array(prometheusLabelNameSchema).optional(),
   /** Default 1m. */
   step: durationTextSchema.refine((d) => toMs(d) >= 1000, 'at least 1s').optional(),
   /** How far back a target's history is replayed on first sight and on retraining; default 7d. */
@@ -111,10 +119,14 @@ export const watchDefinitionSchema = z.strictObject({
   kinds: z.record(signalNameSchema, z.enum(SIGNAL_KINDS)).optional(),
   /** The Kubernetes object a target maps to, by which of its labels name it; guessed from the labels otherwise. */
   object: z
-    .strictObject({ kind: z.enum(OBJECT_KINDS), name: labelNameSchema, namespace: labelNameSchema.optional() })
+    .strictObject({
+      kind: z.enum(OBJECT_KINDS),
+      name: prometheusLabelNameSchema,
+      namespace: prometheusLabelNameSchema.optional(),
+    })
     .optional(),
   /** Labels shared by replicas of one group (e.g. [namespace, deployment]): a target departing from its peers is flagged. */
-  peers: z.array(labelNameSchema).optional(),
+  peers: z.array(prometheusLabelNameSchema).optional(),
   /** Default failureprophet. */
   detector: z.enum(PRODUCT_DETECTOR_NAMES).optional(),
   /** Score that opens an anomaly (default the detection library's recommended threshold). */

@@ -1,4 +1,21 @@
-import { labelSelectorProblem, labelsToTags, namespaceProblem, tagsToLabels, watchNameProblem } from './validation';
+import * as vocabulary from '../../contract/vocabulary';
+import * as watches from '../../contract/watches';
+import {
+  labelSelectorProblem,
+  labelsToTags,
+  namespaceProblem,
+  prometheusLabelNameProblem,
+  tagsToLabels,
+  watchNameProblem,
+} from './validation';
+
+describe('the words the tag fields take', () => {
+  it('are refused by the rules the backend saves them with, declared once in the contract', () => {
+    expect(namespaceProblem).toBe(vocabulary.namespaceProblem);
+    expect(watchNameProblem).toBe(watches.watchNameProblem);
+    expect(prometheusLabelNameProblem).toBe(vocabulary.prometheusLabelNameProblem);
+  });
+});
 
 describe('labelSelectorProblem', () => {
   // The longest key Kubernetes takes: a 253-character DNS-subdomain prefix, "/", a 63-character name.
@@ -26,7 +43,7 @@ describe('labelSelectorProblem', () => {
     ['app=cart,tier=web', '"app=cart,tier=web" holds more than one selector: add each key=value on its own'],
     ['app!=cart', '"app!=cart" is not an equality: a policy matches labels equal to a value (key=value)'],
     ['=cart', '"=cart" names no label: write key=value'],
-    ['app=', '"app=" has no value: write key=value (an empty label is no label)'],
+    ['app=', '"app" has no value: write key=value (an empty label is no label)'],
     ['-app=cart', '"-app" is not a label name: letters, digits, - _ and ., starting and ending with a letter or digit'],
     ['a/b/c=d', '"a/b/c" is not a label name: one "/" at most, after a DNS prefix'],
     [
@@ -81,5 +98,17 @@ describe('watchNameProblem', () => {
     expect(watchNameProblem('my watch')).toBe(
       '"my watch" is not a watch name: letters, digits, _ . - (it appears in target ids and metric labels)'
     );
+  });
+});
+
+describe('prometheusLabelNameProblem', () => {
+  it('takes a label name of any length and refuses one Prometheus would not, saying why', () => {
+    expect(prometheusLabelNameProblem('__name__')).toBeUndefined();
+    expect(prometheusLabelNameProblem(`pod_${'x'.repeat(100)}`)).toBeUndefined();
+    for (const word of ['1st', 'app.kubernetes.io/name', 'my label', 'pod-name', '']) {
+      expect(prometheusLabelNameProblem(word)).toBe(
+        `"${word}" is not a Prometheus label name: letters, digits and _, not starting with a digit`
+      );
+    }
   });
 });

@@ -1,6 +1,9 @@
 import type { z } from 'zod';
-import { isK8sName } from '../../contract/vocabulary';
-import { watchDefinitionSchema } from '../../contract/watches';
+import { labelMatchProblem } from '../../contract/vocabulary';
+
+// The words a tag field takes, by the rules the backend saves them with.
+export { namespaceProblem, prometheusLabelNameProblem } from '../../contract/vocabulary';
+export { watchNameProblem } from '../../contract/watches';
 
 /** Field errors keyed by dotted path ("match.severities", "action.replicas"), in words for people. */
 export type FieldErrors = Record<string, string>;
@@ -61,9 +64,8 @@ function splitSelector(tag: string): [key: string, value: string] {
 /**
  * Why a tag cannot be one of a policy's label selectors, beside the ones it has. Each is one equality
  * requirement of Kubernetes' selector grammar (labels.Parse): "key=value" or "key==value"; the policy
- * matches equality only, so "!=", "in (...)" and a bare key are refused, and "," would be two.
- * The labels matched are a target's Prometheus labels or an alert's, not an object's: a key may be a
- * Prometheus label name as well as a Kubernetes label key, and a value any text.
+ * matches equality only, so "!=", "in (...)" and a bare key are refused, and "," would be two. The key
+ * and value then pass the rule the backend saves policies with (labelMatchProblem).
  */
 export function labelSelectorProblem(tag: string, tags: readonly string[]): string | undefined {
   if (tag.includes(',')) {
@@ -76,69 +78,12 @@ export function labelSelectorProblem(tag: string, tags: readonly string[]): stri
   if (key.endsWith('!')) {
     return `"${tag}" is not an equality: a policy matches labels equal to a value (key=value)`;
   }
-  if (key === '') {
-    return `"${tag}" names no label: write key=value`;
-  }
-  const keyProblem = labelKeyProblem(key);
-  if (keyProblem) {
-    return keyProblem;
-  }
-  if (value === '') {
-    // Prometheus and Alertmanager drop a label with an empty value, so no trigger carries one.
-    return `"${tag}" has no value: write key=value (an empty label is no label)`;
+  const problem = labelMatchProblem(key, value);
+  if (problem) {
+    return problem;
   }
   const same = tags.find((other) => splitSelector(other)[0] === key);
   return same === undefined ? undefined : `"${key}" is already matched (${same}): a label has one value`;
-}
-
-const PROMETHEUS_LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-// Kubernetes' qualified name (IsQualifiedName): an optional DNS-subdomain prefix and "/", then this.
-const KUBERNETES_LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const KUBERNETES_NAME_LENGTH = 63;
-const DNS_SUBDOMAIN_LENGTH = 253;
-
-function labelKeyProblem(key: string): string | undefined {
-  if (PROMETHEUS_LABEL_NAME.test(key)) {
-    return undefined;
-  }
-  const parts = key.split('/');
-  if (parts.length > 2) {
-    return `"${key}" is not a label name: one "/" at most, after a DNS prefix`;
-  }
-  const name = parts[parts.length - 1];
-  if (parts.length === 2) {
-    const prefix = parts[0];
-    if (prefix.length > DNS_SUBDOMAIN_LENGTH) {
-      return `A label prefix is at most ${DNS_SUBDOMAIN_LENGTH} characters (this one has ${prefix.length})`;
-    }
-    if (!isK8sName(prefix)) {
-      return `"${prefix}/" is not a label prefix: a DNS subdomain (lower-case letters, digits, - and .)`;
-    }
-  }
-  if (name.length > KUBERNETES_NAME_LENGTH) {
-    return parts.length === 2
-      ? `The label name after "/" is at most ${KUBERNETES_NAME_LENGTH} characters (this one has ${name.length})`
-      : `A label name is at most ${KUBERNETES_NAME_LENGTH} characters unless it is letters, digits and _ only (this one has ${name.length})`;
-  }
-  return KUBERNETES_LABEL_NAME.test(name)
-    ? undefined
-    : `"${name}" is not a label name: letters, digits, - _ and ., starting and ending with a letter or digit`;
-}
-
-/** Why a word is not a namespace's name (a DNS-1123 label); what the policies and the limits compare with. */
-export function namespaceProblem(word: string): string | undefined {
-  if (word.length > KUBERNETES_NAME_LENGTH) {
-    return `A namespace name is at most ${KUBERNETES_NAME_LENGTH} characters (this one has ${word.length})`;
-  }
-  return isK8sName(word, 'namespace')
-    ? undefined
-    : `"${word}" is not a namespace name: lower-case letters, digits and -, starting and ending with a letter or digit`;
-}
-
-/** Why a word is not a watch's name, by the rule the watches are saved with. */
-export function watchNameProblem(word: string): string | undefined {
-  const result = watchDefinitionSchema.shape.name.safeParse(word);
-  return result.success ? undefined : `"${word}" is not a watch name: ${result.error.issues[0].message}`;
 }
 
 /** A number input's value: undefined when empty, so optional fields stay unset. */

@@ -1,6 +1,7 @@
 // Policies: which trigger gets which action, behind which gate.
 import { z } from 'zod';
-import { failureModelSchema, labelsSchema, severitySchema } from '../vocabulary';
+import { failureModelSchema, labelMatchProblem, labelsSchema, namespacesNamed, severitySchema } from '../vocabulary';
+import { watchNameProblem } from '../watches';
 import { autoWindowsSchema } from './maintenance';
 import { triggerSourceSchema } from './trigger';
 
@@ -118,6 +119,34 @@ export const policiesResponseSchema = z.object({
 });
 export type PoliciesResponse = z.infer<typeof policiesResponseSchema>;
 
+/**
+ * A request's check that a policy's match can match something: its namespaces are namespaces' names, its
+ * watches watches' names, its label selectors keys and values a label can have. Only where policies are
+ * written (PUT /api/admin/policies), not in policySchema: the store reads its rows back with that, and a
+ * policy saved before these checks must still load, to be run as before and mended in the form.
+ */
+function matchCanMatch(match: PolicyMatch, ctx: z.RefinementCtx, path: PropertyKey[]): void {
+  namespacesNamed(match.namespaces, ctx, [...path, 'namespaces']);
+  match.watches?.forEach((watch, i) => {
+    const problem = watchNameProblem(watch);
+    if (problem) {
+      ctx.addIssue({ code: 'custom', path: [...path, 'watches', i], message: problem });
+    }
+  });
+  for (const field of ['labels', 'alertLabels'] as const) {
+    for (const [key, value] of Object.entries(match[field] ?? {})) {
+      const problem = labelMatchProblem(key, value);
+      if (problem) {
+        ctx.addIssue({ code: 'custom', path: [...path, field], message: problem });
+      }
+    }
+  }
+}
+
 /** PUT /api/admin/policies replaces the whole list. */
-export const putPoliciesBodySchema = z.object({ policies: policyListSchema });
+export const putPoliciesBodySchema = z.object({
+  policies: policyListSchema.superRefine((list, ctx) =>
+    list.forEach((policy, i) => matchCanMatch(policy.match, ctx, [i, 'match']))
+  ),
+});
 export type PutPoliciesBody = z.input<typeof putPoliciesBodySchema>;

@@ -52,6 +52,42 @@ describe('NamespacePauses', () => {
     expect(screen.queryByRole('button', { name: 'Resume web' })).not.toBeInTheDocument();
   });
 
+  it('refuses a namespace the backend would not save, saying why, and pauses one as the backend reads it', async () => {
+    const fetch = installFakeBackendSrv({
+      [`GET ${healingPaths.namespacePauses}`]: { data: { pauses: [{ namespace: 'web' }] } },
+      [`PUT ${healingPaths.putNamespacePauses}`]: (req) => ({ data: { pauses: req.data.pauses } }),
+    });
+    render(<NamespacePauses />);
+    const box = await screen.findByLabelText('Namespace to pause');
+    const pause = () => screen.getByRole('button', { name: /Pause/ });
+
+    await user.type(box, 'bad name!');
+    expect(
+      screen.getByText(
+        '"bad name!" is not a namespace name: lower-case letters, digits and -, starting and ending with a letter or digit'
+      )
+    ).toBeInTheDocument();
+    expect(pause()).toBeDisabled();
+    await user.clear(box);
+    await user.type(box, 'n'.repeat(64));
+    expect(screen.getByText('A namespace name is at most 63 characters (this one has 64)')).toBeInTheDocument();
+    expect(pause()).toBeDisabled();
+    // Spaces and capitals are taken away, as the backend takes them: " Web" is the paused web.
+    await user.clear(box);
+    await user.type(box, ' Web');
+    expect(screen.getByText('Already paused')).toBeInTheDocument();
+    expect(pause()).toBeDisabled();
+    await user.clear(box);
+    await user.type(box, ' Shop ');
+    await user.click(pause());
+    expect(await screen.findByRole('button', { name: 'Resume shop' })).toBeInTheDocument();
+    expect(requestsTo(fetch, 'PUT', healingPaths.putNamespacePauses)).toHaveLength(1);
+    expect(requestsTo(fetch, 'PUT', healingPaths.putNamespacePauses)[0].data.pauses).toEqual([
+      { namespace: 'web' },
+      { namespace: 'shop' },
+    ]);
+  });
+
   it('shows the error when the pauses cannot be read', async () => {
     installFakeBackendSrv({
       [`GET ${healingPaths.namespacePauses}`]: { status: 502, data: { message: 'connection refused' } },

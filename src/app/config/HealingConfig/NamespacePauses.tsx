@@ -2,12 +2,14 @@ import React, { useState } from 'react';
 import { Alert, Button, Field, Input, Stack, Text } from '@grafana/ui';
 import { Unloaded } from '../../components/QueryStatus/QueryStatus';
 import type { NamespacePause } from '../../../contract/healing';
+import { namespaceEntrySchema } from '../../../contract/vocabulary';
 import { getNamespacePauses, putNamespacePauses } from '../../api/healing';
 import { useBackendQuery } from '../../api/useBackendQuery';
 import { adminOnlyReason, isAdmin } from '../../permissions';
 import { testIds } from '../../testIds';
 import { formatTime } from '../../../utils/time';
 import { messageOf } from '../../api/fetchFailure';
+import { namespaceProblem } from '../../utils/validation';
 
 const ADMIN_ONLY_ID = 'fp-namespace-pauses-admin-only';
 
@@ -40,8 +42,12 @@ export function NamespacePauses() {
       return false;
     }
   };
-  const name = namespace.trim();
+  // As the backend reads it (no spaces, lower case), then held to the name rule it saves pauses with.
+  const typed = namespaceEntrySchema.safeParse(namespace);
+  const name = typed.success ? typed.data : '';
+  const problem = name ? namespaceProblem(name) : undefined;
   const duplicate = pauses.some((p) => p.namespace === name);
+  const refusal = problem ?? (duplicate ? 'Already paused' : undefined);
   const onPause = async () => {
     if (await save([...pauses, { namespace: name, reason: reason.trim() || undefined }])) {
       setNamespace('');
@@ -82,13 +88,13 @@ export function NamespacePauses() {
       {pauses.length === 0 && <Text color="secondary">No namespace is paused.</Text>}
       {admin ? (
         <Stack direction="row" alignItems="flex-end" wrap="wrap">
-          <Field label="Namespace to pause" invalid={duplicate} error={duplicate ? 'Already paused' : undefined}>
+          <Field label="Namespace to pause" invalid={refusal !== undefined} error={refusal}>
             <Input id="fp-pause-namespace" value={namespace} onChange={(e) => setNamespace(e.currentTarget.value)} />
           </Field>
           <Field label="Why paused" description="Recorded in the audit log">
             <Input id="fp-pause-reason" value={reason} onChange={(e) => setReason(e.currentTarget.value)} />
           </Field>
-          <Button icon="pause" disabled={!name || duplicate} onClick={onPause}>
+          <Button icon="pause" disabled={!name || refusal !== undefined} onClick={onPause}>
             Pause
           </Button>
         </Stack>

@@ -6,7 +6,7 @@ import { OBJECT_KINDS, type DurationText, type WatchDefinition } from '../../../
 import { PRODUCT_DETECTOR_NAMES } from '../../../detection/registry';
 import { testIds } from '../../testIds';
 import { EditorCard, fieldGrid } from '../shared/EditorCard';
-import { fieldProblem, type FieldErrors } from '../../utils/validation';
+import { fieldProblem, prometheusLabelNameProblem, type FieldErrors } from '../../utils/validation';
 import { NumberField } from '../shared/NumberField';
 import { TagsField } from '../shared/TagsField';
 import type { QueryRow, WatchDraft } from './draft';
@@ -189,6 +189,7 @@ export function WatchEditor({ index, draft, errors, onChange, onDelete }: WatchE
           error={error('target')}
           tags={watch.target ?? []}
           set={(target) => set({ target })}
+          refuse={prometheusLabelNameProblem}
           placeholder="namespace"
         />
         <TagsField
@@ -198,6 +199,7 @@ export function WatchEditor({ index, draft, errors, onChange, onDelete }: WatchE
           error={error('peers')}
           tags={watch.peers ?? []}
           set={(peers) => set({ peers: peers.length ? peers : undefined })}
+          refuse={prometheusLabelNameProblem}
         />
         {duration('step', 'Step', 'How often a target is scored, e.g. 1m (default)')}
         {duration('history', 'History', 'Replayed on first sight and on retraining, e.g. 7d (default)')}

@@ -277,4 +277,38 @@ describe('WatchesConfig', () => {
       { ...FILE[0], peers: ['j'.repeat(51)] },
     ]);
   });
+
+  it('refuses a target or peer label Prometheus would not take, saying why, and saves nothing while it is there', async () => {
+    const fetch = routes();
+    renderTab();
+    const target = await waitFor(() => watchBox(0).getByLabelText(/^Target labels/));
+    const peers = watchBox(0).getByLabelText(/^Peer labels/);
+    await user.type(target, 'app.kubernetes.io/name');
+    await user.type(peers, 'pod name');
+    await user.click(screen.getByTestId(testIds.watchesConfig.save));
+    expect(
+      watchBox(0).getByText(
+        '"app.kubernetes.io/name" is not a Prometheus label name: letters, digits and _, not starting with a digit'
+      )
+    ).toBeInTheDocument();
+    expect(
+      watchBox(0).getByText(
+        '"pod name" is not a Prometheus label name: letters, digits and _, not starting with a digit'
+      )
+    ).toBeInTheDocument();
+    // Two refused words in one watch: one invalid watch.
+    expect(screen.getByTestId(testIds.watchesConfig.invalid)).toHaveTextContent('1 watch has invalid values');
+    expect(screen.getByTestId(testIds.watchesConfig.save)).toBeDisabled();
+    expect(requestsTo(fetch, 'PUT', watchesPaths.admin)).toHaveLength(0);
+    expect(target).toHaveValue('app.kubernetes.io/name');
+
+    await user.clear(target);
+    await user.type(target, 'pod');
+    await user.clear(peers);
+    await user.click(screen.getByTestId(testIds.watchesConfig.save));
+    expect(await screen.findByTestId(testIds.watchesConfig.saveSuccess)).toHaveTextContent('Saved 1 watch');
+    expect(requestsTo(fetch, 'PUT', watchesPaths.admin)[0].data.watches).toEqual([
+      { ...FILE[0], target: ['instance', 'pod'] },
+    ]);
+  });
 });

@@ -11,7 +11,7 @@ import type { AppSettings } from '../../pluginSettings';
 import { testIds } from '../../testIds';
 import { UnsavedChangesModal } from '../../utils/useUnsavedChangesWarning';
 import { SaveFooter, type SaveFooterText } from '../shared/SaveFooter';
-import { TypedWordsProvider } from '../shared/typedWords';
+import { TypedWordsItem, TypedWordsProvider } from '../shared/typedWords';
 import { useSaveForm } from '../shared/useSaveForm';
 import { useDraftList } from '../shared/useDraftList';
 import { fromDraft, toDraft, validateWatches, type WatchDraft } from './draft';
@@ -92,7 +92,7 @@ function WatchesForm({ initial }: { initial: WatchesConfigResponse }) {
   const form = useSaveForm<'saving' | 'resetting'>(
     {
       dirty: changed,
-      invalidCount: errors.filter((e) => Object.keys(e).length > 0).length,
+      invalidItems: drafts.items.filter((_, i) => Object.keys(errors[i]).length > 0).map((d) => d.uid),
     },
     failure
   );
@@ -103,8 +103,8 @@ function WatchesForm({ initial }: { initial: WatchesConfigResponse }) {
     drafts.replace(answer.watches.map(toDraft));
   };
   const onSave = () => {
-    // The click's blur has added any typed word; one its field refused (too long) is all that can be left.
-    if (!admin || !changed) {
+    // The click's blur has added any typed word, or its field refused it, which counts as invalid.
+    if (form.invalidCount > 0 || !admin || !changed) {
       return;
     }
     return form.run('saving', async () => {
@@ -147,14 +147,15 @@ function WatchesForm({ initial }: { initial: WatchesConfigResponse }) {
           <EmptyState variant="call-to-action" message="No watches: nothing will be scored" />
         ) : (
           drafts.items.map((d, i) => (
-            <WatchEditor
-              key={d.uid}
-              index={i}
-              draft={d}
-              errors={errors[i]}
-              onChange={(next) => update(i, next)}
-              onDelete={() => drafts.remove(i)}
-            />
+            <TypedWordsItem key={d.uid} value={d.uid}>
+              <WatchEditor
+                index={i}
+                draft={d}
+                errors={errors[i]}
+                onChange={(next) => update(i, next)}
+                onDelete={() => drafts.remove(i)}
+              />
+            </TypedWordsItem>
           ))
         )}
         <Button

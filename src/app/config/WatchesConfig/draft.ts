@@ -1,3 +1,4 @@
+import { PROMETHEUS_LABEL_NAME } from '../../../contract/vocabulary';
 import { watchDefinitionSchema, type WatchDefinition } from '../../../contract/watches';
 import { fieldErrors, type FieldErrors } from '../../utils/validation';
 
@@ -28,7 +29,8 @@ export function fromDraft(draft: WatchDraft): WatchDefinition {
   return { ...draft.watch, queries: Object.fromEntries(draft.rows.map((r) => [r.name, r.query])) };
 }
 
-const SIGNAL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// The contract's signal names are written as label names are.
+const SIGNAL_NAME = PROMETHEUS_LABEL_NAME;
 
 /**
  * Field errors per watch, from the contract's schema (the one the backend applies), keyed for the

@@ -8,11 +8,10 @@ import {
   kubernetesTestResponseSchema,
   policiesResponseSchema,
   putKillSwitchBodySchema,
-  putNamespacePausesBodySchema,
   putPoliciesBodySchema,
   safetyLimitsResponseSchema,
-  safetyLimitsSchema,
 } from '../../../contract/healing';
+import { namespacePausesWriteSchema, safetyLimitsWriteSchema } from '../../../contract/healing/settingsWrites';
 import type { HealingEngine } from '../../healing';
 import { optionalBody } from './optionalBody';
 import { requestUser } from './user';
@@ -43,10 +42,10 @@ export function adminRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
     write('/api/admin/policies', putPoliciesBodySchema, policiesResponseSchema, (body, user) =>
       engine.settings.setPolicies(body.policies, user)
     );
-    write('/api/admin/safety-limits', safetyLimitsSchema, safetyLimitsResponseSchema, (body, user) =>
+    write('/api/admin/safety-limits', safetyLimitsWriteSchema, safetyLimitsResponseSchema, (body, user) =>
       engine.settings.setLimits(body, user)
     );
-    write('/api/admin/namespace-pauses', putNamespacePausesBodySchema, namespacePausesSchema, (body, user) =>
+    write('/api/admin/namespace-pauses', namespacePausesWriteSchema, namespacePausesSchema, (body, user) =>
       engine.pauses.set(body.pauses, user)
     );
 
