@@ -237,6 +237,7 @@ export const anomalySchema = z.object({
   start: z.number(),
   /** Last anomalous step so far (the anomaly is extended while open). */
   end: z.number(),
+  /** Its highest step score: a detector's, or a near limit forecast's (src/server/pipeline/forecastScore.ts) when higher. */
   peakScore: z.number(),
   /** Where the peak score was reached (absent: an episode stored before peaks were, or no signal scored then). */
   peak: episodePeakSchema.optional(),

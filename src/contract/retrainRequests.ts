@@ -5,8 +5,9 @@ import { cursorParamSchema, targetParamSchema, wholeNumberParamSchema } from './
 /**
  * "Retrain now" queued for a target another replica holds (HTTP 202, `queued`), followed until it
  * is answered: whichever replica holds the target runs it after its next cycle, and a request
- * nobody has taken this long after it was asked (no replica holds its target: the target went, or
- * its watch was removed) is answered as expired instead of waiting for ever.
+ * nobody has taken this long after it was asked, or three of its watch's steps when that is longer
+ * (retrainRequestWaitMs: no replica holds its target: the target went, or its watch was removed), is
+ * answered as expired instead of waiting for ever.
  */
 export const RETRAIN_REQUEST_EXPIRES_AFTER_MS = 3_600_000;
 

@@ -41,7 +41,7 @@ export function RetrainRequestState({
       ? {
           color: 'blue' as const,
           text: `Queued for ${r.replica}`,
-          tip: `Queued for ${r.replica} (${asked}): the replica holding the target runs it after its next cycle; if none does within ${expiryInWords(expiresAfterMs)}, it expires.`,
+          tip: `Queued for ${r.replica} (${asked}): the replica holding the target runs it after its next cycle; if none does within ${expiryInWords(expiresAfterMs)} (or three of its watch's steps, when longer), it expires.`,
         }
       : r.state === 'running'
         ? { color: 'blue' as const, text: `Retraining on ${r.claimedBy}`, tip: `Running on ${r.claimedBy} (${asked}).` }
@@ -49,7 +49,7 @@ export function RetrainRequestState({
           ? {
               color: 'orange' as const,
               text: 'Retraining expired',
-              tip: `No replica held the target within ${expiryInWords(expiresAfterMs)} of the request (${asked}); it expired at ${formatTime(r.answeredAt ?? r.requestedAt)}. Retrain again once the target is back.`,
+              tip: `No replica held the target within ${expiryInWords(expiresAfterMs)} (or three of its watch's steps, when longer) of the request (${asked}); it expired at ${formatTime(r.answeredAt ?? r.requestedAt)}. Retrain again once the target is back.`,
             }
           : failure
             ? {
