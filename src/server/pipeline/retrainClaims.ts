@@ -14,6 +14,12 @@ export const CLAIM_LAPSES_AFTER_MS = 3_600_000;
  */
 export const CLAIM_RENEWED_EVERY_MS = CLAIM_LAPSES_AFTER_MS / 4;
 
+/**
+ * Which targets of a request's run may still store the models retrained for them, asked right
+ * before they are stored: the run may have outlasted its claims (see HeldClaims.fence).
+ */
+export type ModelFence = () => Promise<(targetId: string) => boolean>;
+
 export interface HeldClaimsDeps {
   repo: PipelineRepository;
   /** The replica holding the claims. */
@@ -57,6 +63,19 @@ export class HeldClaims {
     return requests.filter((r) => held.has(r.id));
   }
 
+  /**
+   * The fence of these requests' run: their claims taken again, the targets of those still held
+   * (all of them, for an older build's share request). A replica cut off from the store past the
+   * lapse stores no model for what another replica took meanwhile: that one answers it, and stores its own.
+   */
+  fence(requests: readonly RetrainRequest[]): ModelFence {
+    return async () => {
+      const kept = await this.keep(requests);
+      const targets = new Set(kept.map((r) => r.target));
+      return targets.has(null) ? () => true : (id) => targets.has(id);
+    };
+  }
+
   /** These requests are being answered: no longer renewed (a renewal after the answer would read as lost). */
   answering(requests: readonly RetrainRequest[]): void {
     requests.forEach((r) => this.open.delete(r.id));
@@ -83,7 +102,7 @@ export class HeldClaims {
     if (lost.length > 0) {
       logger.warn(
         { requests: lost },
-        'retrain requests no longer held here (answered, or taken by another replica after this one could not renew its claim): their outcome here is not recorded'
+        'retrain requests no longer held here (answered, or taken by another replica after this one could not renew its claim): their outcome here, models included, is not stored'
       );
     }
     return [...held];

@@ -4,6 +4,7 @@ import { MAX_PAGE_LIMIT, type Anomaly, type ModelVersion, type RetrainResponse }
 import type { Clock } from '../clock';
 import type { WatchConfig } from '../config/schema';
 import type { RangeSeries } from '../prometheus/types';
+import type { ModelFence } from './retrainClaims';
 import type { PipelineRepository } from './store/repository';
 import { BenignMeasure, type BenignExcursion } from './benignExcursions';
 import { LoopTurns } from './loopTurns';
@@ -186,7 +187,8 @@ export async function retrainTargets(
   deps: TrainingDeps,
   chosen: TargetModel[],
   end: number,
-  reason: ModelVersion['reason']
+  reason: ModelVersion['reason'],
+  fence?: ModelFence
 ): Promise<RetrainResult> {
   const { watch, repo, settings, clock } = deps;
   const base = baseThreshold(watch);
@@ -293,7 +295,12 @@ export async function retrainTargets(
   }
   const failed: RetrainResult['failed'] = [];
   const retrained: TargetModel[] = [];
+  // A request's run stores only the models of the requests still its own (retrainClaims.ts).
+  const stillHeld = await fence?.();
   for (const plan of plans.values()) {
+    if (stillHeld && !stillHeld(plan.target.id)) {
+      continue;
+    }
     const error = plan.error ?? (plan.samples === 0 ? 'no samples in the history range' : undefined);
     const benign = error ? [] : plan.benign.excursions();
     const version = await repo.addModel({

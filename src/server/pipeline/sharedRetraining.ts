@@ -151,7 +151,7 @@ export class SharedRetraining {
         const selection = selectionOf(kept);
         let outcome: RetrainResponse;
         try {
-          outcome = await this.deps.retrain(selection);
+          outcome = await this.deps.retrain({ ...selection, fence: claims.fence(kept) });
         } catch (err) {
           // Named for the run, not a target: every request of it records the failure.
           outcome = { trained: 0, failed: [{ target: selection.watch ?? 'all targets', error: messageOf(err) }] };

@@ -7,6 +7,7 @@ import type {
   RetrainBody,
   RetrainResponse,
 } from '../../contract/pipeline';
+import type { ModelFence } from './retrainClaims';
 import type { PipelineRepository } from './store/repository';
 import { PipelineError } from './views';
 import type { WatchRunner } from './watchRunner';
@@ -15,9 +16,9 @@ import type { WatchRunner } from './watchRunner';
 
 /**
  * What a retraining covers: the route's body, or (the requests other replicas left, run together)
- * a set of targets.
+ * a set of targets, whose models are stored only past `fence` (a request's run may outlast its claims).
  */
-export type RetrainSelection = RetrainBody & { targets?: readonly string[] };
+export type RetrainSelection = RetrainBody & { targets?: readonly string[]; fence?: ModelFence };
 
 /** "Retrain now" on a target that went (its model retired): nothing runs its model until it is back. */
 export class RetiredTargetError extends Error {
@@ -86,7 +87,7 @@ export async function retrainRunners(
   const failed: RetrainResponse['failed'] = [];
   for (const r of runners) {
     try {
-      const result = await r.retrain(chosen, reason);
+      const result = await r.retrain(chosen, reason, body.fence);
       trained += result.trained;
       failed.push(...result.failed);
     } catch (err) {

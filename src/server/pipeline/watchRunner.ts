@@ -12,6 +12,7 @@ import { WatchShare } from './ownership';
 import { PeerGroups } from './peerGroups';
 import { fetchChunk, watchDefinition, watchIdentity, WatchQueryError } from './query';
 import { baseThreshold, recordInitialModels, retrainTargets, type TrainingDeps } from './retraining';
+import type { ModelFence } from './retrainClaims';
 import { storedModels } from './restore';
 import type { AnomalyRecord, TargetModel, TargetSettings } from './targetModel';
 import { targetSettings } from './targets';
@@ -418,7 +419,8 @@ export class WatchRunner {
    */
   retrain(
     select: (targetId: string) => boolean,
-    reason: ModelVersion['reason']
+    reason: ModelVersion['reason'],
+    fence?: ModelFence
   ): Promise<{ trained: number; failed: Array<{ target: string; error: string }> }> {
     return this.exclusive(async () => {
       const chosen = [...this.targets.values()].filter((t) => select(t.id));
@@ -427,7 +429,7 @@ export class WatchRunner {
         return { trained: 0, failed: [] };
       }
       return this.committing(async () => {
-        const { trained, failed, retrained } = await retrainTargets(this.training(), chosen, end, reason);
+        const { trained, failed, retrained } = await retrainTargets(this.training(), chosen, end, reason, fence);
         const through = this.unsaved.storedThrough(end, this.settings.stepMs, new Set(retrained));
         await storeStates(this.deps.repo, this.name, through, retrained, this.elapsed);
         this.unsaved.saved(retrained);
