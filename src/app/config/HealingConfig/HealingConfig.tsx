@@ -1,7 +1,8 @@
 import React, { useState } from 'react';
 import type { AppPluginMeta, PluginConfigPageProps } from '@grafana/data';
 import { Alert, Button, EmptyState, FieldSet, LinkButton, LoadingPlaceholder, Stack, Text } from '@grafana/ui';
-import { policySchema, safetyLimitsSchema, type PolicyInput, type SafetyLimitsInput } from '../../../contract/healing';
+import { putPoliciesBodySchema, type PolicyInput, type SafetyLimitsInput } from '../../../contract/healing';
+import { safetyLimitsWriteSchema } from '../../../contract/healing/settingsWrites';
 import { CONFIG_PAGE_URL } from '../../../constants';
 import { getLimits, getPolicies, putLimits, putPolicies } from '../../api/healing';
 import { messageOf } from '../../api/fetchFailure';
@@ -41,11 +42,29 @@ const LIMITS_ITEM = 'limits';
 
 const NEW_POLICY: PolicyInput = { name: '', enabled: true, match: {}, action: { type: 'notify' }, gate: 'approve' };
 
-/** Per-policy field errors, with duplicate names reported on the name field. */
+/** The tag fields' paths: the write schemas name an entry by its index, and the field shows its reason once. */
+const POLICY_TAG_FIELDS = ['match.severities', 'match.namespaces', 'match.watches'];
+const LIMITS_TAG_FIELDS = ['namespaces.allow', 'namespaces.deny'];
+
+function onTagFields(errors: FieldErrors, fields: readonly string[]): FieldErrors {
+  const folded: FieldErrors = {};
+  for (const [path, message] of Object.entries(errors)) {
+    const field = fields.find((f) => path.startsWith(`${f}.`) && /^\d+$/.test(path.slice(f.length + 1)));
+    folded[field ?? path] ??= message;
+  }
+  return folded;
+}
+
+/**
+ * Per-policy field errors, by the rules the PUT is held to (putPoliciesBodySchema), so a policy an earlier
+ * build stored with a name that can never match shows why before Save rather than in the backend's 400.
+ * Each policy is checked alone, so one's errors never hide another's; the list's own rules (unique names,
+ * a ladder's action types) are said on their fields below.
+ */
 export function validatePolicies(policies: PolicyInput[]): FieldErrors[] {
   const names = policies.map((p) => p.name.trim());
   return policies.map((policy, i) => {
-    const errors = fieldErrors(policySchema.safeParse(policy));
+    const errors = policyWriteErrors(policy);
     if (names[i] && names.indexOf(names[i]) !== i) {
       errors.name ??= `Another policy is already named "${names[i]}"`;
     }
@@ -62,6 +81,23 @@ export function validatePolicies(policies: PolicyInput[]): FieldErrors[] {
     return errors;
   });
 }
+
+const POLICY_PATH = /^policies\.0\.(.+)$/;
+
+function policyWriteErrors(policy: PolicyInput): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const [path, message] of Object.entries(fieldErrors(putPoliciesBodySchema.safeParse({ policies: [policy] })))) {
+    const within = POLICY_PATH.exec(path);
+    if (within) {
+      errors[within[1]] = message;
+    }
+  }
+  return onTagFields(errors, POLICY_TAG_FIELDS);
+}
+
+/** The safety limits' field errors, by the rules the PUT is held to (safetyLimitsWriteSchema). */
+export const validateLimits = (limits: SafetyLimitsInput): FieldErrors =>
+  onTagFields(fieldErrors(safetyLimitsWriteSchema.safeParse(limits)), LIMITS_TAG_FIELDS);
 
 /** The "Healing policies" config tab: kill switch, policies in order, and the safety limits. */
 export default function HealingConfig({ plugin }: HealingConfigProps) {
@@ -126,7 +162,7 @@ function PoliciesForm({ initialPolicies, initialLimits, source }: PoliciesFormPr
 
   const policies = drafts.items.map((d) => d.policy);
   const policyErrors = validatePolicies(policies);
-  const limitErrors = fieldErrors(safetyLimitsSchema.safeParse(limits));
+  const limitErrors = validateLimits(limits);
   const invalidItems = [
     ...drafts.items.filter((_, i) => Object.keys(policyErrors[i]).length > 0).map((d) => d.uid),
     ...(Object.keys(limitErrors).length > 0 ? [LIMITS_ITEM] : []),

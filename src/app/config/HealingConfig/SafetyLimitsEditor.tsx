@@ -140,6 +140,10 @@ export function SafetyLimitsEditor({ limits, errors, onChange }: Props) {
   const namespaces = limits.namespaces ?? { allow: [ALL], deny: ['kube-system'] };
   const allow = namespaces.allow ?? [];
   const allowAll = allow.includes(ALL);
+  // Beside "*" a name adds nothing, and only a row stored by other means holds one: shown so it can go.
+  const listed = allow.filter((word) => word !== ALL);
+  const setListed = (tags: string[]) =>
+    onChange({ ...limits, namespaces: { ...namespaces, allow: allowAll ? [ALL, ...tags] : tags } });
   return (
     <FieldSet label="Safety limits" data-testid={testIds.healingConfig.limits}>
       <div className={styles.grid}>
@@ -156,7 +160,11 @@ export function SafetyLimitsEditor({ limits, errors, onChange }: Props) {
         ))}
         <Field
           label="Namespaces the engine may act in"
-          description={allowAll ? 'Every namespace not on the deny-list' : 'Only these (the deny-list still wins)'}
+          description={
+            allowAll
+              ? `Every namespace not on the deny-list${listed.length > 0 ? ': the names listed add nothing' : ''}`
+              : 'Only these (the deny-list still wins)'
+          }
           {...fieldProblem(errors['namespaces.allow'])}
         >
           {/* A fragment: Field hands its invalid flag to its child, which a Stack would write on a div. */}
@@ -170,13 +178,13 @@ export function SafetyLimitsEditor({ limits, errors, onChange }: Props) {
                   onChange({ ...limits, namespaces: { ...namespaces, allow: scope === 'all' ? [ALL] : [] } })
                 }
               />
-              {!allowAll && (
+              {(!allowAll || listed.length > 0) && (
                 <FormTagsInput
                   id="fp-limit-namespaces-allow"
-                  tags={allow}
+                  tags={listed}
                   placeholder="Namespace (enter to add)"
                   refuse={allowedNamespaceProblem}
-                  onChange={(tags) => onChange({ ...limits, namespaces: { ...namespaces, allow: tags } })}
+                  onChange={setListed}
                 />
               )}
             </Stack>
