@@ -1,40 +1,19 @@
 import type { Locator, Page } from 'playwright-core';
 import { testIds } from '../../src/app/testIds';
 import { browserSuite, startBackend } from './harness';
-
-const PLUGIN_ID = 'failureprophet-healing-app';
+import { pressSave, typeIntoPolicies } from './policiesTab';
 
 jest.setTimeout(120_000);
 
 const suite = browserSuite({ page: 'app', bundle: 'app-tags', backend: startBackend });
 
-/**
- * Opens the healing policies tab and types the word into the field, without Enter: the focus stays
- * in it. Returns once the form shows it has unsaved changes (it renders Save enabled with that).
- */
-async function typeInto(page: Page, field: (page: Page) => Locator, word: string) {
-  await page.goto(`${suite.grafana.url}/plugins/${PLUGIN_ID}?page=policies`);
-  await field(page).click();
-  await page.keyboard.type(word);
-  await page.getByTestId(testIds.healingConfig.unsaved).waitFor();
-}
+/** Types the word into the field, a key press per character, as a user does. */
+const typeInto = (page: Page, field: (page: Page) => Locator, word: string) =>
+  typeIntoPolicies(page, suite.grafana.url, field, word, 'type');
 
-/**
- * Clicks Save with the mouse as a user does, checking it is enabled as the mouse goes down: the
- * press blurs the field, which adds the word, and a browser need not deliver a click pressed on a
- * disabled button (Chromium 156 does). Locator.click() would wait for the button to be enabled.
- */
+/** Clicks Save with the mouse, then waits for the form to say it saved. */
 async function clickSave(page: Page) {
-  const save = page.getByTestId(testIds.healingConfig.save);
-  await save.scrollIntoViewIfNeeded();
-  const box = await save.boundingBox();
-  if (!box) {
-    throw new Error('Save is not on the page');
-  }
-  expect(await save.isDisabled()).toBe(false);
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  await page.mouse.down();
-  await page.mouse.up();
+  await pressSave(page);
   await page.getByTestId(testIds.healingConfig.saveSuccess).waitFor();
 }
 

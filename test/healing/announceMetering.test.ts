@@ -6,8 +6,6 @@
 // leader as in a deployment, take the same flood at once. (Two engines that both lead, each without
 // an election, take each other's executing actions for a dead process's: no deployment runs so.)
 
-import pino from 'pino';
-import { Registry } from 'prom-client';
 import {
   policySchema,
   safetyLimitsSchema,
@@ -15,12 +13,13 @@ import {
   type PolicyInput,
   type SafetyLimitsInput,
 } from '../../src/contract/healing';
-import { HealingEngine } from '../../src/server/healing';
+import type { HealingEngine } from '../../src/server/healing';
 import { actionLink, pendingLink } from '../../src/server/healing/approvals';
 import type { Notification, Notifier } from '../../src/server/healing/notify';
 import type { Store } from '../../src/server/store/store';
 import { startHarness, type Harness } from '../kube/harness';
 import { deployment } from '../kube/objects';
+import { engineOn } from './engineOn';
 import { closeStores, replicaStores } from './replicaStores';
 import { anomaly, recordingNotifier, webhookReceiver } from './setup';
 
@@ -44,12 +43,7 @@ async function replicas(
     kube.kube.add(deployment({ namespace: 'shop', name: `web-${i}`, replicas: 2 }));
   }
   const replica = async (store: Store, notifier: Notifier, leads: boolean) =>
-    HealingEngine.open({
-      store,
-      kube: kube.client,
-      clock: kube.clock,
-      logger: pino({ level: 'silent' }),
-      metrics: new Registry(),
+    engineOn(kube, store, {
       policies: options.policies?.map((p) => policySchema.parse(p)),
       limits: safetyLimitsSchema.parse(limits),
       notifier,

@@ -5,73 +5,42 @@
 // action still ends, the node stays held and the refusal is audited once; each tick tries again.
 // Both stores, on the Kubernetes API test server, time moved by the FakeClock only.
 
-import pino from 'pino';
-import { Registry } from 'prom-client';
-import type { PolicyInput } from '../../src/contract/healing';
-import { HealingEngine } from '../../src/server/healing';
 import type { Store } from '../../src/server/store/store';
-import { startHarness, type Harness } from '../kube/harness';
-import { node, pod } from '../kube/objects';
-import { closeStores, replicaStores } from './replicaStores';
+import type { Harness } from '../kube/harness';
+import {
+  closeWindowMidDrain,
+  drainSuite,
+  drainUntilSix as drain,
+  endRun,
+  MINUTE_TO_SIX,
+  nodeWithPods,
+  type DrainRun,
+} from './drainSetup';
+import { engineOn, tickDone } from './engineOn';
 import { anomaly, isCordoned, kubernetesEntries, nodePatches, policy } from './setup';
 
-// Monday 17:59 UTC: inside the drain's window, which closes at 18:00.
-const T = Date.parse('2025-06-02T17:59:00Z');
-const stores = replicaStores(T);
-let round = 0;
+const suite = drainSuite(MINUTE_TO_SIX, 'pauseddrain');
 
-const drain: PolicyInput = {
-  name: 'drain',
-  match: { severities: ['high'] },
-  action: { type: 'drain' },
-  gate: 'auto',
-  autoWindows: { timeZone: 'UTC', windows: [{ days: ['mon', 'tue'], from: '08:00', to: '18:00' }] },
-};
-
-interface Running {
-  h: Harness;
-  engine: HealingEngine;
-  stored: Store[];
-}
-
-let r: Running | undefined;
+let r: DrainRun | undefined;
 afterEach(async () => {
-  if (r) {
-    await r.engine.stop();
-    await closeStores(r.stored);
-    await r.h.kube.close();
-    r = undefined;
-  }
+  await endRun(r);
+  r = undefined;
 });
 
-async function start(kind: string): Promise<Running> {
-  const h = await startHarness();
-  h.clock.advance(T - h.clock.now());
-  // Three Ready nodes besides n1: the Ready-node floor lets n1 go.
-  h.kube.add(node('spare-1'), node('spare-2'), node('spare-3'));
-  const stored = await stores[kind](`pauseddrain${++round}`);
+async function start(kind: string): Promise<DrainRun> {
+  const h = await suite.cluster();
+  const stored = await suite.stores(kind);
   r = { h, engine: await openEngine(h, stored[0]), stored };
   return r;
 }
 
-const openEngine = (h: Harness, store: Store) =>
-  HealingEngine.open({
-    store,
-    kube: h.client,
-    clock: h.clock,
-    logger: pino({ level: 'silent' }),
-    metrics: new Registry(),
-    policies: [policy(drain)],
-  });
+const openEngine = (h: Harness, store: Store) => engineOn(h, store, { policies: [policy(drain)] });
 
 const unschedulable = (name: string) => isCordoned(r!.h, name);
 const patchesOf = (name: string) => nodePatches(r!.h, name);
 const entriesOf = (actionId: number) => kubernetesEntries(r!.engine, actionId);
 
-async function tick(): Promise<void> {
-  await r!.engine.tick();
-  await r!.engine.idle();
-}
+const tick = () => tickDone(r!.engine);
 
 /**
  * Drains n1 (three pods) until the window closes after the first eviction: the drain pauses before
@@ -80,19 +49,8 @@ async function tick(): Promise<void> {
  */
 async function pausedDrain(cordonedBefore = false): Promise<{ id: number; anomalyId: number }> {
   const { h, engine } = r!;
-  h.kube.add(
-    node('n1', cordonedBefore),
-    ...[1, 2, 3].map((i) => pod({ namespace: 'shop', name: `a-${i}`, nodeName: 'n1', ownerKind: 'ReplicaSet' }))
-  );
-  // The evicted pod takes a poll to go; meanwhile the window closes.
-  h.kube.setPodTerminationReads(1);
-  let closed = false;
-  h.clock.onSleep = () => {
-    if (!closed) {
-      closed = true;
-      h.clock.advance(2 * 60_000);
-    }
-  };
+  h.kube.add(...nodeWithPods('n1', 3, cordonedBefore));
+  closeWindowMidDrain(h);
   const trigger = anomaly({ severity: 'high', object: { kind: 'node', name: 'n1' } });
   const [id] = await engine.onAnomaly(trigger);
   await engine.idle();
@@ -107,7 +65,7 @@ async function pausedDrain(cordonedBefore = false): Promise<{ id: number; anomal
 
 const disable = () => r!.engine.settings.setPolicies([policy({ ...drain, enabled: false })], 'admin');
 
-describe.each(Object.keys(stores))('a paused drain that ends without resuming, on %s', (kind) => {
+describe.each(suite.kinds)('a paused drain that ends without resuming, on %s', (kind) => {
   it.each([
     ['its policy is disabled', 'cancelled', 'policy-changed', () => disable()],
     [

@@ -4,50 +4,24 @@
 // and gives the node back, uncordoned, when the drain is cancelled or fails. Both stores, on the
 // Kubernetes API test server, time moved by the FakeClock only.
 
-import pino from 'pino';
-import { Registry } from 'prom-client';
-import type { PolicyInput } from '../../src/contract/healing';
-import { HealingEngine } from '../../src/server/healing';
 import { cordonOwner } from '../../src/server/healing/cordonOwner';
 import type { Store } from '../../src/server/store/store';
-import { startHarness, type Harness } from '../kube/harness';
+import type { Harness } from '../kube/harness';
 import { node, pod } from '../kube/objects';
-import { closeStores, replicaStores } from './replicaStores';
+import { CORDONED_BY, drainPolicy as drain, drainSuite, endRun, nodeWithPods, type DrainRun } from './drainSetup';
+import { engineOn, tickDone } from './engineOn';
 import { anomaly, isCordoned, kubernetesEntries, nodePatches, policy } from './setup';
 
-// The annotation as an operator reads it on the node (kubectl get node -o yaml).
-const CORDONED_BY = 'failureprophet.io/cordoned-by';
 const T = Date.parse('2025-06-02T10:00:00Z');
-const stores = replicaStores(T);
-let round = 0;
+const suite = drainSuite(T, 'cordoncrash');
 
-const drain: PolicyInput = { name: 'drain', match: { severities: ['high'] }, action: { type: 'drain' }, gate: 'auto' };
-
-interface Running {
-  h: Harness;
-  engine: HealingEngine;
-  stored: Store[];
-}
-
-let r: Running | undefined;
+let r: DrainRun | undefined;
 afterEach(async () => {
-  if (r) {
-    await r.engine.stop();
-    await closeStores(r.stored);
-    await r.h.kube.close();
-    r = undefined;
-  }
+  await endRun(r);
+  r = undefined;
 });
 
-const openEngine = (h: Harness, store: Store) =>
-  HealingEngine.open({
-    store,
-    kube: h.client,
-    clock: h.clock,
-    logger: pino({ level: 'silent' }),
-    metrics: new Registry(),
-    policies: [policy(drain)],
-  });
+const openEngine = (h: Harness, store: Store) => engineOn(h, store, { policies: [policy(drain)] });
 
 /** What the drain writes on the node it cordons: its id and when it was created. */
 const ownerOf = async (id: number) => cordonOwner((await r!.engine.actions.get(id))!);
@@ -55,10 +29,7 @@ const annotationsOf = (name: string) => r!.h.kube.get('Node', name)!.metadata.an
 const realEvictions = () =>
   r!.h.kube.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/eviction') && !q.dryRun);
 
-async function tick(): Promise<void> {
-  await r!.engine.tick();
-  await r!.engine.idle();
-}
+const tick = () => tickDone(r!.engine);
 
 /**
  * Drains n1 (three pods) on the first replica's engine until its cordon's progress save fails, as if
@@ -66,16 +37,8 @@ async function tick(): Promise<void> {
  * opens on the other replica's store. Returns the drain's id.
  */
 async function crashAfterCordon(kind: string): Promise<number> {
-  const h = await startHarness();
-  h.clock.advance(T - h.clock.now());
-  h.kube.add(
-    node('spare-1'),
-    node('spare-2'),
-    node('spare-3'),
-    node('n1'),
-    ...[1, 2, 3].map((i) => pod({ namespace: 'shop', name: `a-${i}`, nodeName: 'n1', ownerKind: 'ReplicaSet' }))
-  );
-  const stored = await stores[kind](`cordoncrash${++round}`);
+  const h = await suite.cluster(...nodeWithPods('n1', 3));
+  const stored = await suite.stores(kind);
   r = { h, engine: await openEngine(h, stored[0]), stored };
   const save = jest
     .spyOn(stored[0].healing.actions, 'setProgress')
@@ -104,7 +67,7 @@ async function crashAfterCordon(kind: string): Promise<number> {
   return id;
 }
 
-describe.each(Object.keys(stores))('a drain stopped between its cordon and its progress save, on %s', (kind) => {
+describe.each(suite.kinds)('a drain stopped between its cordon and its progress save, on %s', (kind) => {
   it('is cancelled by the fresh engine and uncordons the node its cordon named it on', async () => {
     const id = await crashAfterCordon(kind);
     await r!.engine.settings.setPolicies([policy({ ...drain, enabled: false })], 'admin');
@@ -179,21 +142,16 @@ describe.each(Object.keys(stores))('a drain stopped between its cordon and its p
   });
 
   it("leaves an operator's cordon of a node that still names an earlier store's action of the same id", async () => {
-    const h = await startHarness();
-    h.clock.advance(T - h.clock.now());
     // An earlier install's drain 1 cordoned n1 (named by its id alone); `kubectl uncordon` left the
     // annotation; an operator has since cordoned n1 again. This store numbers its actions from 1 again.
     const operators = node('n1', true);
     operators.metadata.annotations = { [CORDONED_BY]: '1' };
-    h.kube.add(
-      node('spare-1'),
-      node('spare-2'),
-      node('spare-3'),
+    const h = await suite.cluster(
       operators,
       pod({ namespace: 'shop', name: 'a-1', nodeName: 'n1', ownerKind: 'ReplicaSet' })
     );
     h.kube.inject({ method: 'POST', path: /\/eviction$/, match: (q) => !q.dryRun, status: 403 });
-    const stored = await stores[kind](`cordoncrash${++round}`);
+    const stored = await suite.stores(kind);
     r = { h, engine: await openEngine(h, stored[0]), stored };
     const [id] = await r.engine.onAnomaly(anomaly({ severity: 'high', object: { kind: 'node', name: 'n1' } }));
     await r.engine.idle();

@@ -5,30 +5,27 @@
 // undo. A hold another replica claims between a drain's check and its claim is not taken over either.
 // Both stores, the second drain on another replica's store; the Kubernetes API test server, the FakeClock.
 
-import pino from 'pino';
-import { Registry } from 'prom-client';
 import { safetyLimitsSchema, type PolicyInput } from '../../src/contract/healing';
-import { HealingEngine, type HealingEngineDeps } from '../../src/server/healing';
 import { cordonOwner } from '../../src/server/healing/cordonOwner';
 import type { Store } from '../../src/server/store/store';
-import { startHarness, type Harness } from '../kube/harness';
-import { node, pod } from '../kube/objects';
-import { closeStores, electedAs, replicaStores } from './replicaStores';
+import type { Harness } from '../kube/harness';
+import {
+  closeWindowMidDrain,
+  CORDONED_BY,
+  drainSuite,
+  drainUntilSix,
+  endRun,
+  MINUTE_TO_SIX,
+  nodeWithPods,
+  type DrainRun,
+} from './drainSetup';
+import { engineOn, tickDone, type EngineChoices } from './engineOn';
+import { electedAs } from './replicaStores';
 import { anomaly, isCordoned, policy } from './setup';
 
-const CORDONED_BY = 'failureprophet.io/cordoned-by';
-// Monday 17:59 UTC: inside the automatic drain's window, which closes at 18:00.
-const T = Date.parse('2025-06-02T17:59:00Z');
-const stores = replicaStores(T);
-let round = 0;
+const suite = drainSuite(MINUTE_TO_SIX, 'onedrain');
 
-const inHours: PolicyInput = {
-  name: 'drain-in-hours',
-  match: { severities: ['high'] },
-  action: { type: 'drain' },
-  gate: 'auto',
-  autoWindows: { timeZone: 'UTC', windows: [{ days: ['mon', 'tue'], from: '08:00', to: '18:00' }] },
-};
+const inHours: PolicyInput = { ...drainUntilSix, name: 'drain-in-hours' };
 const byHand: PolicyInput = {
   name: 'drain-by-hand',
   match: { severities: ['critical'] },
@@ -44,33 +41,14 @@ const cordonByHand: PolicyInput = {
 // No cooldown: the second drain of the node is held back by the first's hold alone.
 const limits = safetyLimitsSchema.parse({ cooldownSeconds: 0 });
 
-interface Running {
-  h: Harness;
-  engine: HealingEngine;
-  stored: Store[];
-}
-
-let r: Running | undefined;
+let r: DrainRun | undefined;
 afterEach(async () => {
-  if (r) {
-    await r.engine.stop();
-    await closeStores(r.stored);
-    await r.h.kube.close();
-    r = undefined;
-  }
+  await endRun(r);
+  r = undefined;
 });
 
-const openEngine = (h: Harness, store: Store, election: Partial<HealingEngineDeps> = {}) =>
-  HealingEngine.open({
-    ...election,
-    store,
-    kube: h.client,
-    clock: h.clock,
-    logger: pino({ level: 'silent' }),
-    metrics: new Registry(),
-    policies: [policy(inHours), policy(byHand), policy(cordonByHand)],
-    limits,
-  });
+const openEngine = (h: Harness, store: Store, election: EngineChoices = {}) =>
+  engineOn(h, store, { ...election, policies: [policy(inHours), policy(byHand), policy(cordonByHand)], limits });
 
 /** The pods each real eviction took, in order. */
 const evicted = () =>
@@ -80,8 +58,7 @@ const evicted = () =>
 
 async function settle(): Promise<void> {
   for (let i = 0; i < 4; i++) {
-    await r!.engine.tick();
-    await r!.engine.idle();
+    await tickDone(r!.engine);
   }
 }
 
@@ -90,26 +67,10 @@ async function settle(): Promise<void> {
  * window closing; then that replica stops and the second leads. Returns the paused drain's id.
  */
 async function pausedDrainOnFirstReplica(kind: string): Promise<number> {
-  const h = await startHarness();
-  h.clock.advance(T - h.clock.now());
-  h.kube.add(
-    node('spare-1'),
-    node('spare-2'),
-    node('spare-3'),
-    node('n1'),
-    ...[1, 2, 3].map((i) => pod({ namespace: 'shop', name: `a-${i}`, nodeName: 'n1', ownerKind: 'ReplicaSet' }))
-  );
-  const stored = await stores[kind](`onedrain${++round}`);
+  const h = await suite.cluster(...nodeWithPods('n1', 3));
+  const stored = await suite.stores(kind);
   r = { h, engine: await openEngine(h, stored[0]), stored };
-  // The evicted pod takes a poll to go; meanwhile the window closes.
-  h.kube.setPodTerminationReads(1);
-  let closed = false;
-  h.clock.onSleep = () => {
-    if (!closed) {
-      closed = true;
-      h.clock.advance(2 * 60_000);
-    }
-  };
+  closeWindowMidDrain(h);
   const [id] = await r.engine.onAnomaly(anomaly({ severity: 'high', object: { kind: 'node', name: 'n1' } }));
   await r.engine.idle();
   expect(await r.engine.actions.get(id)).toMatchObject({ state: 'approved', progress: { cordonedByDrain: true } });
@@ -119,7 +80,7 @@ async function pausedDrainOnFirstReplica(kind: string): Promise<number> {
   return id;
 }
 
-describe.each(Object.keys(stores))('two drains of one node, on %s', (kind) => {
+describe.each(suite.kinds)('two drains of one node, on %s', (kind) => {
   it('a second drain waits while the first still holds the node, and runs once the first has given it back', async () => {
     const first = await pausedDrainOnFirstReplica(kind);
     const { engine, h } = r!;
@@ -166,15 +127,12 @@ describe.each(Object.keys(stores))('two drains of one node, on %s', (kind) => {
   });
 
   it('a hold another replica claims between the check and the claim is not taken over', async () => {
-    const h = await startHarness();
-    h.clock.advance(T - h.clock.now());
-    h.kube.add(node('spare-1'), node('spare-2'), node('spare-3'), node('n1'));
-    h.kube.add(pod({ namespace: 'shop', name: 'a-1', nodeName: 'n1', ownerKind: 'ReplicaSet' }));
-    const stored = await stores[kind](`onedrain${++round}`);
+    const h = await suite.cluster(...nodeWithPods('n1', 1));
+    const stored = await suite.stores(kind);
     r = { h, engine: await openEngine(h, stored[1]), stored };
     const { engine } = r;
     // Replica A only takes approvals here; its claim is made by hand, at the moment chosen below.
-    const replicaA = await openEngine(h, stored[0], electedAs('follower', T));
+    const replicaA = await openEngine(h, stored[0], electedAs('follower', MINUTE_TO_SIX));
     try {
       const [drainId] = await engine.onAnomaly(anomaly({ severity: 'critical', object: { kind: 'node', name: 'n1' } }));
       const [cordonId] = await engine.onAnomaly(anomaly({ severity: 'low', object: { kind: 'node', name: 'n1' } }));

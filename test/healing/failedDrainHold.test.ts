@@ -6,62 +6,36 @@
 // would keep every later drain waiting for good. Both stores, on the Kubernetes API test server,
 // time moved by the FakeClock only.
 
-import pino from 'pino';
-import { Registry } from 'prom-client';
 import type { PolicyInput } from '../../src/contract/healing';
-import { HealingEngine } from '../../src/server/healing';
 import type { Store } from '../../src/server/store/store';
-import { startHarness, type Harness } from '../kube/harness';
+import type { Harness } from '../kube/harness';
 import { node, pod, podDisruptionBudget } from '../kube/objects';
-import { closeStores, replicaStores } from './replicaStores';
+import { drainPolicy, drainSuite, endRun, type DrainRun } from './drainSetup';
+import { engineOn, tickDone } from './engineOn';
 import { anomaly, isCordoned, kubernetesEntries, nodePatches, policy } from './setup';
 
 const T = Date.parse('2025-06-02T10:00:00Z');
-const stores = replicaStores(T);
-let round = 0;
+const suite = drainSuite(T, 'faileddrain');
 
-const drain: PolicyInput = {
-  name: 'drain',
-  match: { severities: ['high'] },
-  action: { type: 'drain', timeoutSeconds: 30 },
-  gate: 'auto',
-};
+const drain: PolicyInput = { ...drainPolicy, action: { type: 'drain', timeoutSeconds: 30 } };
 
-interface Running {
-  h: Harness;
-  engine: HealingEngine;
-  stored: Store[];
+interface Running extends DrainRun {
   /** Whether the running engine leads (its `leads`). */
   leading: boolean;
 }
 
 let r: Running | undefined;
 afterEach(async () => {
-  if (r) {
-    await r.engine.stop();
-    await closeStores(r.stored);
-    await r.h.kube.close();
-    r = undefined;
-  }
+  await endRun(r);
+  r = undefined;
 });
 
 const openEngine = (h: Harness, store: Store) =>
-  HealingEngine.open({
-    store,
-    kube: h.client,
-    clock: h.clock,
-    logger: pino({ level: 'silent' }),
-    metrics: new Registry(),
-    policies: [policy(drain)],
-    leads: () => r!.leading,
-  });
+  engineOn(h, store, { policies: [policy(drain)], leads: () => r!.leading });
 
 async function start(kind: string): Promise<Running> {
-  const h = await startHarness();
-  h.clock.advance(T - h.clock.now());
-  // Three Ready nodes besides n1 and n2: the Ready-node floor lets either go.
-  h.kube.add(node('spare-1'), node('spare-2'), node('spare-3'));
-  const stored = await stores[kind](`faileddrain${++round}`);
+  const h = await suite.cluster();
+  const stored = await suite.stores(kind);
   r = { h, stored, leading: true } as Running;
   r.engine = await openEngine(h, stored[0]);
   return r;
@@ -73,10 +47,7 @@ const uncordons = (name: string) =>
   realPatches(name).filter((q) => (q.body as { spec?: { unschedulable?: boolean } }).spec?.unschedulable === false);
 const entriesOf = (actionId: number) => kubernetesEntries(r!.engine, actionId);
 
-async function tick(): Promise<void> {
-  await r!.engine.tick();
-  await r!.engine.idle();
-}
+const tick = () => tickDone(r!.engine);
 
 const refuseUncordon = (status: number) =>
   r!.h.kube.inject({
@@ -125,7 +96,7 @@ async function secondDrain(): Promise<number> {
 const REFUSED_AGAIN =
   ': node n1 stays cordoned (drain node n1 cordoned it and failed) and still counts toward the node budget; tried again at each tick, or give it back with `kubectl uncordon n1`';
 
-describe.each(Object.keys(stores))('a failed drain whose own uncordon was refused, on %s', (kind) => {
+describe.each(suite.kinds)('a failed drain whose own uncordon was refused, on %s', (kind) => {
   it('keeps its node cordoned and held, so a second drain waits; the leader tries again at each tick, audits the refusal once and gives the node back', async () => {
     await start(kind);
     const id = await failedDrain(403);
@@ -223,7 +194,7 @@ describe.each(Object.keys(stores))('a failed drain whose own uncordon was refuse
   });
 });
 
-describe.each(Object.keys(stores))('a failed drain whose own uncordon was accepted, on %s', (kind) => {
+describe.each(suite.kinds)('a failed drain whose own uncordon was accepted, on %s', (kind) => {
   it('is uncordoned once, by its failure path: the hold goes with its outcome and no tick uncordons it again', async () => {
     await start(kind);
     const id = await failedDrain();

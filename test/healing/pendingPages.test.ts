@@ -4,15 +4,14 @@
 // share the store as in a deployment: both take proposals in, a follower serves the page and takes
 // the approval, and the leader executes what was approved while the next pages load.
 
-import pino from 'pino';
 import { Registry } from 'prom-client';
 import { actionListSchema, safetyLimitsSchema } from '../../src/contract/healing';
-import { HealingEngine } from '../../src/server/healing';
 import { healingRoutes } from '../../src/server/http/routes/healing';
 import type { Store } from '../../src/server/store/store';
 import { AUTH, injectingApp } from '../harness/server';
 import { startHarness } from '../kube/harness';
 import { deployment } from '../kube/objects';
+import { engineOn } from './engineOn';
 import { closeStores, electedAs, replicaStores, type ElectedRole } from './replicaStores';
 import { anomaly } from './setup';
 
@@ -28,12 +27,7 @@ describe.each(Object.keys(stores))('the pending list on %s', (kind) => {
       kube.kube.add(deployment({ namespace: 'shop', name: `web-${i}`, replicas: 2 }));
     }
     const replica = (store: Store, role: ElectedRole) =>
-      HealingEngine.open({
-        store,
-        kube: kube.client,
-        clock: kube.clock,
-        logger: pino({ level: 'silent' }),
-        metrics: new Registry(),
+      engineOn(kube, store, {
         // A storm of 30 targets at once: no storm mode here, each proposal waits for its approval.
         limits: safetyLimitsSchema.parse({ storm: { maxAlarmingTargets: 1000 } }),
         ...electedAs(role, kube.clock.now()),

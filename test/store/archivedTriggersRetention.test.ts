@@ -1,10 +1,7 @@
 import type { ActionState, HealingTrigger } from '../../src/contract/healing';
 import { triggerKey, type ArchivedAs } from '../../src/server/healing/store/actionRows';
-import { openPostgresStore } from '../../src/server/store/postgres';
-import { ephemeralSecretBox } from '../../src/server/store/secrets';
-import { openSqliteDatabase } from '../../src/server/store/sqlite';
 import type { Store } from '../../src/server/store/store';
-import { postgresForTests } from '../harness/postgres';
+import { storesAt } from './storesAt';
 
 // Healing retention and the triggers an action was archived under when it gave its place up: a
 // superseded action (`<key>#superseded-<id>`) and one withdrawn as a false positive then proposed
@@ -17,24 +14,10 @@ const T = 1_700_000_000_000;
 const OLD = T - 40 * DAY;
 const CUTOFF = T - 30 * DAY;
 
-const secrets = ephemeralSecretBox();
-const server = postgresForTests();
-let databases = 0;
-const opened: Store[] = [];
-afterEach(async () => {
-  for (const store of opened.splice(0)) {
-    await store.close();
-  }
-});
-
+const at = storesAt(T, 'archived');
 const stores: Record<string, () => Promise<Store>> = {
-  SQLite: async () => openSqliteDatabase(':memory:', () => T, { secrets }),
-  PostgreSQL: async () =>
-    openPostgresStore(await server().createDatabase(`archived${++databases}`), {
-      secrets,
-      limits: { maxConnections: 2 },
-      now: () => T,
-    }),
+  SQLite: async () => at.sqlite(),
+  PostgreSQL: async () => at.postgresAt(await at.database()),
 };
 
 const alert = (id: string): HealingTrigger => ({
@@ -49,7 +32,6 @@ describe.each(Object.keys(stores))('archived triggers and retention on %s', (kin
   let store: Store;
   beforeEach(async () => {
     store = await stores[kind]();
-    opened.push(store);
   });
 
   /** An open trigger of alert `id` with one scale moved to `state` at OLD; its key and the action's id. */

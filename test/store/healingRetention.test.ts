@@ -8,11 +8,9 @@ import {
 } from '../../src/contract/healing';
 import { triggerKey } from '../../src/server/healing/store/actionRows';
 import type { PruneBatch } from '../../src/server/healing/store/prune';
-import { migratePostgres, openPostgresStore, postgresMigrations } from '../../src/server/store/postgres';
-import { ephemeralSecretBox } from '../../src/server/store/secrets';
-import { openSqliteDatabase } from '../../src/server/store/sqlite';
+import { migratePostgres, postgresMigrations } from '../../src/server/store/postgres';
 import type { Store } from '../../src/server/store/store';
-import { postgresForTests } from '../harness/postgres';
+import { storesAt } from './storesAt';
 
 // Retention on both stores: which healing records a prune deletes and which it keeps, batches that stay
 // within their rows, the counts the lists read staying the real counts, and the audit log that refuses
@@ -30,19 +28,10 @@ interface Fixture {
   exec(sql: string): Promise<void>;
 }
 
-const secrets = ephemeralSecretBox();
-const server = postgresForTests();
-let databases = 0;
-const opened: Store[] = [];
-afterEach(async () => {
-  for (const store of opened.splice(0)) {
-    await store.close();
-  }
-});
+const at = storesAt(T, 'retention');
 
 const sqlite = async (): Promise<Fixture> => {
-  const store = openSqliteDatabase(':memory:', () => T, { secrets });
-  opened.push(store);
+  const store = at.sqlite();
   return {
     store,
     rows: async (sql) => store.db.prepare(sql).all(),
@@ -51,15 +40,14 @@ const sqlite = async (): Promise<Fixture> => {
 };
 
 const postgresAt = async (url: string): Promise<Fixture> => {
-  const store = await openPostgresStore(url, { secrets, limits: { maxConnections: 2 }, now: () => T });
-  opened.push(store);
+  const store = await at.postgresAt(url);
   return {
     store,
     rows: async (sql) => (await store.pool.query(sql)).rows,
     exec: async (sql) => void (await store.pool.query(sql)),
   };
 };
-const postgres = async () => postgresAt(await server().createDatabase(`retention${++databases}`));
+const postgres = async () => postgresAt(await at.database());
 
 let seq = 0;
 const alert = (): HealingTrigger => ({
@@ -356,7 +344,7 @@ describe.each([
 });
 
 it('PostgreSQL migration 13 keeps the entries and counts a database had, and lets only a prune delete', async () => {
-  const url = await server().createDatabase('retention_migration');
+  const url = await at.server().createDatabase('retention_migration');
   const pool = new pg.Pool({ connectionString: url, max: 1 });
   try {
     await migratePostgres(
