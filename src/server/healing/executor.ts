@@ -206,7 +206,8 @@ export class Executor {
         to: 'executing',
         changes: { startedAt: action.startedAt ?? now, reason: null },
         notes: [{ kind: 'executing', message: `executing ${describeAction(action.action)}` }],
-        ...(node !== undefined ? { holdNode: node } : {}),
+        // The store takes over no hold but the one named here.
+        ...(node !== undefined ? { holdNode: node, takesOver: nodes.takesOver } : {}),
       };
     });
   }

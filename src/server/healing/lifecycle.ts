@@ -26,7 +26,15 @@ export type StateObserver = (action: StoredAction, from: ActionState) => Promise
 
 /** What a claim decides, with audit notes about the action instead of whole entries. */
 export type Claim =
-  { to: 'executing' | 'blocked'; changes: ActionChanges; notes: AuditNote[]; holdNode?: string } | undefined;
+  | {
+      to: 'executing' | 'blocked';
+      changes: ActionChanges;
+      notes: AuditNote[];
+      holdNode?: string;
+      /** The one action whose hold of `holdNode` this claim may take over (a finished holder); any other refuses it. */
+      takesOver?: number;
+    }
+  | undefined;
 
 /**
  * State changes of the action lifecycle: each a conditional update with its audit entries in one

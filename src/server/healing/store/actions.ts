@@ -198,7 +198,14 @@ export class SqliteActionRepository implements ActionRepository {
     });
     const placeholders = from.map((_, i) => `@from${i}`);
     from.forEach((state, i) => (params[`from${i}`] = state));
-    const sql = `UPDATE healing_actions SET ${sets.join(', ')} WHERE id = @id AND state IN (${placeholders.join(', ')})`;
+    let sql = `UPDATE healing_actions SET ${sets.join(', ')} WHERE id = @id AND state IN (${placeholders.join(', ')})`;
+    if (alongside.holdNode !== undefined) {
+      // The node is this action's to hold only if no other holds it but the one it takes over.
+      sql += ` AND NOT EXISTS (SELECT 1 FROM healing_nodes_held
+                 WHERE node = @node AND action_id <> @id AND action_id IS NOT @takesOver)`;
+      params.node = alongside.holdNode;
+      params.takesOver = alongside.takesOver ?? null;
+    }
     if (this.statement(sql).run(params).changes !== 1) {
       return false;
     }
@@ -329,12 +336,12 @@ export class SqliteActionRepository implements ActionRepository {
   }
 
   async supersededCount(key: string, type: PlannedAction['type'], target: string): Promise<number> {
-    const prefix = `${key}${archiveMarker('superseded')}`;
     return count(
       this.statement(
-        `SELECT COUNT(*) AS n FROM healing_actions
-           WHERE substr(trigger_key, 1, length(@prefix)) = @prefix AND action_type = @type AND target = @target`
-      ).get({ prefix, type, target })
+        `SELECT COUNT(*) AS n FROM healing_actions a JOIN healing_triggers t ON t.key = a.trigger_key
+           WHERE a.action_type = @type AND a.target = @target
+             AND a.trigger_key = @key || @marker || a.id AND ${SQLITE_PRUNE.openedAs('t')} = @key`
+      ).get({ key, marker: archiveMarker('superseded'), type, target })
     );
   }
 

@@ -49,6 +49,11 @@ export interface Alongside {
   audit?: NewAuditEntry[];
   /** The node budget: the engine now holds this node cordoned (or draining). */
   holdNode?: string;
+  /**
+   * The action whose hold on `holdNode` this one takes over (a cordon or drain done with the node:
+   * nodeCheck's takesOver). A hold by any other action refuses the whole change.
+   */
+  takesOver?: number;
   /** The node budget: the engine gave this node back. */
   releaseNode?: string;
 }
@@ -91,7 +96,13 @@ export interface HeldNode {
 
 /** What a claim does with an approved action, decided from what it read inside the claim's transaction. */
 export type ClaimDecision =
-  | { to: 'executing' | 'blocked'; changes: ActionChanges; audit: NewAuditEntry[]; holdNode?: string }
+  | {
+      to: 'executing' | 'blocked';
+      changes: ActionChanges;
+      audit: NewAuditEntry[];
+      holdNode?: string;
+      takesOver?: number;
+    }
   /** Not now: it stays approved. */
   | undefined;
 
@@ -103,7 +114,7 @@ export function claimedMove(id: number, at: number, decision: NonNullable<ClaimD
     to: decision.to,
     at,
     changes: decision.changes,
-    alongside: { audit: decision.audit, holdNode: decision.holdNode },
+    alongside: { audit: decision.audit, holdNode: decision.holdNode, takesOver: decision.takesOver },
   };
 }
 
@@ -170,12 +181,16 @@ export interface ActionRepository {
   /** `insert` of each, in one transaction: the new ids, undefined where it already was proposed, in order. */
   insertMany(items: ActionToInsert[]): Promise<Array<number | undefined>>;
   get(id: number): Promise<StoredAction | undefined>;
-  /** Moves the action from one of `from` to `to`; false when its state was not one of `from` (someone else moved it). */
+  /**
+   * Moves the action from one of `from` to `to`; false when its state was not one of `from` (someone else
+   * moved it) or another action holds the node it would hold (other than the one it `takesOver`).
+   */
   transition(move: ActionMove): Promise<boolean>;
   /**
    * Takes an approved action for execution, one claim at a time across every process: the action
    * and the limit facts are read inside the transaction and `decide` says what happens. Returns the
-   * action as it was and where it went; undefined when it was not approved or must wait.
+   * action as it was and where it went; undefined when it was not approved, must wait, or another action
+   * holds the node the decision would hold (other than the one it `takesOver`).
    */
   claim(id: number, at: number, window: LimitWindow, decide: ClaimDecider): Promise<Claimed | undefined>;
   limitFacts(action: StoredAction, window: LimitWindow): Promise<LimitFacts>;
@@ -199,7 +214,11 @@ export interface ActionRepository {
    * an action withdrawn as a false positive likewise (`<key>#withdrawn-<id>`) once its anomaly is confirmed.
    */
   archiveTriggerKey(id: number, at: number, as?: ArchivedAs): Promise<void>;
-  /** How many times this trigger's action on this target was superseded and proposed again. */
+  /**
+   * How many times this trigger's action on this target was superseded and proposed again: the actions
+   * archived as superseded from exactly this key, told by their archive's own source and id (an alert's
+   * id may hold the marker), as the prune tells an archive.
+   */
   supersededCount(key: string, type: PlannedAction['type'], target: string): Promise<number>;
   /** Notes why an approved action still waits (e.g. the node budget), without changing its state; `note` audited with it. */
   setReason(id: number, reason: Reason | null, at: number, note?: NewAuditEntry): Promise<void>;

@@ -23,6 +23,9 @@ export async function move(run: Run, m: ActionMove & { token: string; claimedBy?
   if (!m.from.some((state) => state === current.state)) {
     return false;
   }
+  if (alongside.holdNode !== undefined && !(await holdNode(run, alongside.holdNode, m))) {
+    return false;
+  }
   const params: unknown[] = [m.id, m.to, m.at, m.token];
   const sets = ['state = $2', 'updated_at = $3', 'change_token = $4'];
   const columns = [
@@ -34,13 +37,6 @@ export async function move(run: Run, m: ActionMove & { token: string; claimedBy?
     sets.push(`${column} = $${params.length}`);
   }
   await run(`UPDATE healing_actions SET ${sets.join(', ')} WHERE id = $1`, params);
-  if (alongside.holdNode !== undefined) {
-    await run(
-      `INSERT INTO healing_nodes_held (node, action_id, since) VALUES ($1, $2, $3)
-       ON CONFLICT (node) DO UPDATE SET action_id = EXCLUDED.action_id`,
-      [alongside.holdNode, m.id, m.at]
-    );
-  }
   if (alongside.releaseNode !== undefined) {
     await run('DELETE FROM healing_nodes_held WHERE node = $1', [alongside.releaseNode]);
   }
@@ -48,4 +44,19 @@ export async function move(run: Run, m: ActionMove & { token: string; claimedBy?
     await appendAudit(run, entry);
   }
   return true;
+}
+
+/**
+ * Holds `node` for the moving action: a new hold, its own again, or the one it takes over. A hold by
+ * any other action stays as it is (the row locked, so no other change takes it meanwhile): false.
+ */
+async function holdNode(run: Run, node: string, m: ActionMove): Promise<boolean> {
+  const { rowCount } = await run(
+    `INSERT INTO healing_nodes_held (node, action_id, since) VALUES ($1, $2, $3)
+     ON CONFLICT (node) DO UPDATE SET action_id = EXCLUDED.action_id
+       WHERE healing_nodes_held.action_id = EXCLUDED.action_id
+          OR healing_nodes_held.action_id IS NOT DISTINCT FROM $4::integer`,
+    [node, m.id, m.at, m.alongside?.takesOver ?? null]
+  );
+  return rowCount === 1;
 }

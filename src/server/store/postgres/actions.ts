@@ -226,9 +226,10 @@ export class PostgresActionRepository implements repo.ActionRepository {
 
   async supersededCount(key: string, type: PlannedAction['type'], target: string): Promise<number> {
     const { rows } = await this.db.query(
-      `SELECT COUNT(*) AS n FROM healing_actions
-        WHERE left(trigger_key, length($1)) = $1 AND action_type = $2 AND target = $3`,
-      [`${key}${archiveMarker('superseded')}`, type, target]
+      `SELECT COUNT(*) AS n FROM healing_actions a JOIN healing_triggers t ON t.key = a.trigger_key
+        WHERE a.action_type = $3 AND a.target = $4
+          AND a.trigger_key = $1::text || $2::text || a.id AND t.source || ':' || (t.trigger ->> 'id') = $1`,
+      [key, archiveMarker('superseded'), type, target]
     );
     return count(rows);
   }
