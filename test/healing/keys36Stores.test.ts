@@ -1,11 +1,8 @@
 import type { ActionState, HealingTrigger, PlannedAction } from '../../src/contract/healing';
 import { triggerKey } from '../../src/server/healing/store/actionRows';
 import type { ClaimDecision } from '../../src/server/healing/store/repositories';
-import { openPostgresStore } from '../../src/server/store/postgres';
-import { ephemeralSecretBox } from '../../src/server/store/secrets';
-import { openSqliteDatabase } from '../../src/server/store/sqlite';
 import type { Store } from '../../src/server/store/store';
-import { postgresForTests } from '../harness/postgres';
+import { storesAt } from '../store/storesAt';
 
 // Two keys the healing stores must keep apart, on both stores. The re-proposal limit counts the
 // archives of exactly this trigger's action (an alert's id is whatever its sender wrote, so it may
@@ -15,24 +12,10 @@ import { postgresForTests } from '../harness/postgres';
 const T = 1_700_000_000_000;
 const WINDOW = { cooldownSince: T - 3_600_000, hourSince: T - 3_600_000 };
 
-const secrets = ephemeralSecretBox();
-const server = postgresForTests();
-let databases = 0;
-const opened: Store[] = [];
-afterEach(async () => {
-  for (const store of opened.splice(0)) {
-    await store.close();
-  }
-});
-
+const at = storesAt(T, 'keys36_');
 const stores: Record<string, () => Promise<Store>> = {
-  SQLite: async () => openSqliteDatabase(':memory:', () => T, { secrets }),
-  PostgreSQL: async () =>
-    openPostgresStore(await server().createDatabase(`keys36_${++databases}`), {
-      secrets,
-      limits: { maxConnections: 2 },
-      now: () => T,
-    }),
+  SQLite: async () => at.sqlite(),
+  PostgreSQL: async () => at.postgresAt(await at.database()),
 };
 
 const alert = (id: string): HealingTrigger => ({
@@ -55,7 +38,6 @@ describe.each(Object.keys(stores))('healing store keys on %s', (kind) => {
   let store: Store;
   beforeEach(async () => {
     store = await stores[kind]();
-    opened.push(store);
   });
 
   /** A trigger of alert `id` (opened once) with a new action of `action` moved to `state`; the action's id. */
