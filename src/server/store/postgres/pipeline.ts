@@ -319,7 +319,7 @@ export class PostgresPipelineRepository implements PipelineRepository {
     const claimed: number[] = [];
     for (let i = 0; i < ids.length; i += CLAIM_CHUNK) {
       const chunk = ids.slice(i, i + CLAIM_CHUNK);
-      const rows = await this.rows(numbered(claimSql(chunk.length)), [
+      const rows = await this.rows(numbered(claimSql(chunk.length, 'postgres')), [
         c.replica,
         c.at,
         c.replica,
