@@ -12,11 +12,7 @@ import { storesAt } from '../store/storesAt';
 const T = 1_700_000_000_000;
 const WINDOW = { cooldownSince: T - 3_600_000, hourSince: T - 3_600_000 };
 
-const at = storesAt(T, 'keys36_');
-const stores: Record<string, () => Promise<Store>> = {
-  SQLite: async () => at.sqlite(),
-  PostgreSQL: async () => at.postgresAt(await at.database()),
-};
+const stores = storesAt(T, 'keys36_').byKind;
 
 const alert = (id: string): HealingTrigger => ({
   source: 'alert',

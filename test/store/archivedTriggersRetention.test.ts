@@ -14,11 +14,7 @@ const T = 1_700_000_000_000;
 const OLD = T - 40 * DAY;
 const CUTOFF = T - 30 * DAY;
 
-const at = storesAt(T, 'archived');
-const stores: Record<string, () => Promise<Store>> = {
-  SQLite: async () => at.sqlite(),
-  PostgreSQL: async () => at.postgresAt(await at.database()),
-};
+const stores = storesAt(T, 'archived').byKind;
 
 const alert = (id: string): HealingTrigger => ({
   source: 'alert',

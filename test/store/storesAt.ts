@@ -7,8 +7,8 @@ import { openSqliteDatabase, type SqliteStore } from '../../src/server/store/sql
 import type { Store } from '../../src/server/store/store';
 import { postgresForTests } from '../harness/postgres';
 
-/** Call it at the top of a test file: `database` names the PostgreSQL databases it creates, numbered. */
-export function storesAt(now: number, database: string) {
+/** Call it at the top of a test file: `name` names the PostgreSQL databases it creates, numbered. */
+export function storesAt(now: number, name: string) {
   const secrets = ephemeralSecretBox();
   const server = postgresForTests();
   let databases = 0;
@@ -22,12 +22,20 @@ export function storesAt(now: number, database: string) {
     opened.push(store);
     return store;
   };
+  /** A fresh database on the file's server: its URL. */
+  const database = () => server().createDatabase(`${name}${++databases}`);
+  const sqlite = (): SqliteStore => closedAfterEach(openSqliteDatabase(':memory:', () => now, { secrets }));
+  const postgresAt = async (url: string): Promise<PostgresStore> =>
+    closedAfterEach(await openPostgresStore(url, { secrets, limits: { maxConnections: 2 }, now: () => now }));
   return {
     server,
-    /** A fresh database on the file's server: its URL. */
-    database: () => server().createDatabase(`${database}${++databases}`),
-    sqlite: (): SqliteStore => closedAfterEach(openSqliteDatabase(':memory:', () => now, { secrets })),
-    postgresAt: async (url: string): Promise<PostgresStore> =>
-      closedAfterEach(await openPostgresStore(url, { secrets, limits: { maxConnections: 2 }, now: () => now })),
+    database,
+    sqlite,
+    postgresAt,
+    /** Each store by name (describe.each over its keys): SQLite in memory, PostgreSQL on a fresh database. */
+    byKind: {
+      SQLite: async (): Promise<Store> => sqlite(),
+      PostgreSQL: async (): Promise<Store> => postgresAt(await database()),
+    } as Record<string, () => Promise<Store>>,
   };
 }

@@ -37,7 +37,7 @@ import { move } from './actionMove';
 import { COLUMNS, count, FROM, ids, read } from './actionReads';
 import { appendAudit } from './audit';
 import type { Database, Run } from './database';
-import { pruneTriggers } from './healingPrune';
+import { POSTGRES_PRUNE, pruneTriggers } from './healingPrune';
 import { ADVISORY_LOCKS, ADVISORY_NAMESPACE } from './locks';
 import { closeOne, insertOne, openOne, proposalKey } from './triggerWrites';
 
@@ -228,7 +228,7 @@ export class PostgresActionRepository implements repo.ActionRepository {
     const { rows } = await this.db.query(
       `SELECT COUNT(*) AS n FROM healing_actions a JOIN healing_triggers t ON t.key = a.trigger_key
         WHERE a.action_type = $3 AND a.target = $4
-          AND a.trigger_key = $1::text || $2::text || a.id AND t.source || ':' || (t.trigger ->> 'id') = $1`,
+          AND a.trigger_key = $1::text || $2::text || a.id AND ${POSTGRES_PRUNE.openedAs('t')} = $1`,
       [key, archiveMarker('superseded'), type, target]
     );
     return count(rows);

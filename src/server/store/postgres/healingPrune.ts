@@ -13,7 +13,7 @@ import type { Run } from './database';
 
 const PARAMS = { cutoff: '$1::bigint', limit: '$2::int' } as const;
 
-const POSTGRES_PRUNE: PruneDialect = {
+export const POSTGRES_PRUNE: PruneDialect = {
   param: (name) => PARAMS[name],
   openedAs: (t) => `${t}.source || ':' || (${t}.trigger ->> 'id')`,
 };
