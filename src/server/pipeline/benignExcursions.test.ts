@@ -39,6 +39,18 @@ function signal(name: string, value: number, score: number, level = score, fault
   return s;
 }
 
+/** The signal as the live loop leaves it once its baseline moved to `expected`: its band [expected ± 10]. */
+function movedTo(expected: number, s: SignalModel): SignalModel {
+  const lower = expected - 10;
+  const upper = expected + 10;
+  return Object.assign(s, {
+    expected,
+    lower,
+    upper,
+    direction: s.value > upper ? 'above' : s.value < lower ? 'below' : 'none',
+  });
+}
+
 /** The operator called a rise of `x` to 150 (50 above the expected 100) benign. */
 const ABOVE_150: BenignExcursion = { anomalyId: 1, signal: 'x', side: 'above', extreme: 150, departure: 50 };
 
@@ -56,13 +68,40 @@ function step(signals: SignalModel[], extra: Partial<ScoredStep> = {}): ScoredSt
 }
 
 describe('the verdict of a step with benign excursions', () => {
-  it('leaves unalarmed a signal on a benign side no further out than its extreme and margin', () => {
+  it('leaves unalarmed a signal on a benign side departing no further than its excursion and margin', () => {
     for (const value of [120, 150, 150 + 0.99 * BENIGN_MARGIN * 50]) {
       const v = verdictOf(step([signal('x', value, 1)]));
       expect(v).toEqual({ severity: null, failureModel: null, persists: false, benignRun: true });
     }
     // Without the operator's word the same step alarms (saturated score, as most are).
     expect(verdictOf(step([signal('x', 150, 1)], { benign: [] })).alarm).toMatchObject({ signals: ['x'] });
+  });
+
+  it('measures a step from the value expected now: a larger departure alarms below the old extreme', () => {
+    // The baseline dropped to 60: 140 is under the benign 150, yet 80 above what is expected now.
+    expect(verdictOf(step([movedTo(60, signal('x', 140, 1))])).alarm).toMatchObject({
+      signals: ['x'],
+      direction: 'above',
+    });
+    // The same departure as the benign rise, or within its margin, stays benign there.
+    for (const value of [110, 60 + 50 * (1 + 0.99 * BENIGN_MARGIN)]) {
+      expect(verdictOf(step([movedTo(60, signal('x', value, 1))])).alarm).toBeUndefined();
+    }
+  });
+
+  it('leaves the benign excursion unalarmed above the old extreme once the baseline rose', () => {
+    // Traffic grew: expected 200, and the nightly job departs 50 again, to 250.
+    expect(verdictOf(step([movedTo(200, signal('x', 250, 1))]))).toMatchObject({ benignRun: true, persists: false });
+    expect(verdictOf(step([movedTo(200, signal('x', 250, 1))])).alarm).toBeUndefined();
+    expect(verdictOf(step([movedTo(200, signal('x', 200 + 50 * (1 + 1.01 * BENIGN_MARGIN), 1))])).alarm).toMatchObject({
+      signals: ['x'],
+    });
+  });
+
+  it('alarms when the detector expects nothing: no departure to compare', () => {
+    const unknown = signal('x', 150, 1);
+    unknown.expected = NaN;
+    expect(verdictOf(step([unknown])).alarm).toMatchObject({ signals: ['x'], direction: 'above' });
   });
 
   it("alarms on a gross-fault call within the benign range: a value stuck flat is not the operator's spike", () => {
@@ -162,6 +201,23 @@ describe('BenignMeasure', () => {
       { anomalyId: 7, signal: 'x', side: 'above', extreme: 160, departure: 59 },
       { anomalyId: 7, signal: 'y', side: 'below', extreme: 20, departure: 28 },
     ]);
+  });
+
+  it('keeps the step that departed furthest from its expected value, not the highest value', () => {
+    // The expected value followed the rise: 155 departs less than 150 did a step before.
+    const measure = new BenignMeasure([anomaly(4, 10, 11)], ['x']);
+    measure.observe('x', 10, 150, 100);
+    measure.observe('x', 11, 155, 130);
+    expect(measure.excursions()).toEqual([{ anomalyId: 4, signal: 'x', side: 'above', extreme: 150, departure: 50 }]);
+  });
+
+  it('keeps nothing of a side the signal never departed on, nor of samples its detector expected nothing of', () => {
+    // Told above, yet x stayed under its expected value; y had no expected value yet.
+    const measure = new BenignMeasure([anomaly(5, 10, 11, { signals: ['x', 'y'] })], ['x', 'y']);
+    measure.observe('x', 10, 90, 100);
+    measure.observe('x', 11, 95, 100);
+    measure.observe('y', 10, 500, NaN);
+    expect(measure.excursions()).toEqual([]);
   });
 
   it('keeps per signal and side the one that allows furthest, then at most a few, those the newest anomalies moved', () => {

@@ -5,10 +5,14 @@ import { sideOf, type SignalModel } from './signal';
 
 /**
  * What an operator's "false positive" leaves its target with (retraining.ts): during the anomaly
- * they marked, `signal` left its band on `side` as far as `extreme`, `departure` away from the value
- * its detector expected then. A later step of that signal on that side no further out is benign
- * (stepVerdict.ts): anomaly scores saturate at 1, so no threshold can tell the operator's benign
- * spike from a fault, but the value it reached can.
+ * they marked, `signal` left its band on `side` as far as `departure` from the value its detector
+ * expected then, at the value `extreme` (what the operator saw, kept in the model version's params).
+ * A later step of that signal on that side departing no further from the value expected at that step
+ * is benign (stepVerdict.ts): anomaly scores saturate at 1, so no threshold can tell the operator's
+ * benign spike from a fault, but how far it went can. Measured from the expected value, not as a
+ * value, because the baseline moves: after a temperature drifted down, a value at the old extreme is
+ * a larger fault than the benign one (issue 12, item 4); after traffic grew, the same nightly job
+ * peaks above the old extreme and is still the job the operator called benign.
  */
 export const benignExcursionSchema = z.object({
   anomalyId: z.number().int(),
@@ -29,17 +33,17 @@ export const KEPT_EXCURSIONS = 8;
 export const NO_BENIGN_EXCURSIONS: readonly BenignExcursion[] = Object.freeze([]);
 
 /**
- * How much further out than its extreme a recurrence may go and still be the benign excursion, as a
- * share of that extreme's departure from the expected value. The same benign cause (a nightly job, a
- * batch) never peaks at exactly the same value twice: a fifth of its departure absorbs that, while a
- * fault reaching a fifth further than anything the operator called benign is a larger fault, and a
- * larger fault is never hidden behind an earlier one (issue 12, item 4). Relative to the departure,
- * not the value, so a signal far from zero (a temperature of 300 K) gets no wider allowance for it.
+ * How much further from the expected value than its departure a recurrence may go and still be the
+ * benign excursion, as a share of that departure. The same benign cause (a nightly job, a batch) never
+ * departs by exactly the same amount twice: a fifth of its departure absorbs that, while a fault
+ * departing a fifth further than anything the operator called benign is a larger fault, and a larger
+ * fault is never hidden behind an earlier one (issue 12, item 4). Relative to the departure, not the
+ * value, so a signal far from zero (a temperature of 300 K) gets no wider allowance for it.
  */
 export const BENIGN_MARGIN = 0.2;
 
 /**
- * Where a signal's value at its last step lies against the benign excursions of its side: `within`
+ * Where a signal's departure at its last step lies against the benign excursions of its side: `within`
  * one of them, `beyond` all of them, or `undefined` when its side has none.
  */
 export function benignReach(s: SignalModel, excursions: readonly BenignExcursion[]): 'within' | 'beyond' | undefined {
@@ -49,12 +53,14 @@ export function benignReach(s: SignalModel, excursions: readonly BenignExcursion
     return 'beyond';
   }
   const side = sideOf(s);
+  // NaN when its detector expects nothing: no departure to compare, so never within.
+  const departure = (side === 'above' ? 1 : -1) * (s.value - s.expected);
   let reach: 'within' | 'beyond' | undefined;
   for (const e of excursions) {
     if (e.signal !== s.spec.name || e.side !== side) {
       continue;
     }
-    if (side === 'above' ? s.value <= allowance(e) : s.value >= allowance(e)) {
+    if (departure <= (1 + BENIGN_MARGIN) * e.departure) {
       return 'within';
     }
     reach = 'beyond';
@@ -62,15 +68,11 @@ export function benignReach(s: SignalModel, excursions: readonly BenignExcursion
   return reach;
 }
 
-/** How far out a value of its signal and side may go and still be this excursion. */
-function allowance(e: BenignExcursion): number {
-  return e.extreme + (e.side === 'above' ? 1 : -1) * BENIGN_MARGIN * e.departure;
-}
-
-/** The furthest a signal went on one side during an episode, and its detector's expected value then. */
+/** The step a signal departed furthest from its expected value on one side during an episode. */
 interface Furthest {
   value: number;
-  expected: number;
+  /** How far out that side from the expected value (negative: it never left the expected value that way). */
+  departure: number;
 }
 
 /**
@@ -99,22 +101,26 @@ export class BenignMeasure {
   }
 
   observe(signal: string, t: number, value: number, expected: number): void {
+    // A sample its detector expected nothing of departs from nothing: it measures no excursion.
+    if (!Number.isFinite(expected)) {
+      return;
+    }
     this.anomalies.forEach((a, i) => {
       const sides = t >= a.start && t <= a.end ? this.furthest[i].get(signal) : undefined;
       if (!sides) {
         return;
       }
-      if (!(value <= (sides.above?.value ?? -Infinity))) {
-        sides.above = { value, expected };
+      if (value - expected > (sides.above?.departure ?? -Infinity)) {
+        sides.above = { value, departure: value - expected };
       }
-      if (!(value >= (sides.below?.value ?? Infinity))) {
-        sides.below = { value, expected };
+      if (expected - value > (sides.below?.departure ?? -Infinity)) {
+        sides.below = { value, departure: expected - value };
       }
     });
   }
 
   /**
-   * Per signal and side the false positives moved it on, the excursion that allows the furthest (the
+   * Per signal and side the false positives moved it on, the excursion that departed furthest (the
    * others allow nothing more); at most KEPT_EXCURSIONS, the signals and sides the newest moved first.
    */
   excursions(): BenignExcursion[] {
@@ -123,16 +129,14 @@ export class BenignMeasure {
       for (const [signal, sides] of this.furthest[i]) {
         const side = sideMoved(a, signal, sides);
         const f = side && sides[side];
-        if (!side || !f) {
+        // A side it never left its expected value on allows nothing.
+        if (!side || !f || !(f.departure > 0)) {
           continue;
         }
-        const departure = Number.isFinite(f.expected) ? Math.abs(f.value - f.expected) : 0;
-        const e = { anomalyId: a.id, signal, side, extreme: f.value, departure };
         const key = `${side} ${signal}`;
         const kept = widest.get(key);
-        const out = side === 'above' ? 1 : -1;
-        if (!kept || allowance(e) * out > allowance(kept) * out) {
-          widest.set(key, e);
+        if (!kept || f.departure > kept.departure) {
+          widest.set(key, { anomalyId: a.id, signal, side, extreme: f.value, departure: f.departure });
         }
       }
     });
@@ -155,14 +159,9 @@ function sideMoved(
   if (told && (a.peak?.signal ?? a.signals[0]) === signal) {
     return told;
   }
-  const away = (side: LimitDirection): number => {
-    const f = sides[side];
-    return f ? (side === 'above' ? 1 : -1) * (f.value - f.expected) : NaN;
-  };
-  const above = away('above');
-  const below = away('below');
-  if (Number.isNaN(above) || Number.isNaN(below)) {
-    return Number.isNaN(above) === Number.isNaN(below) ? told : Number.isNaN(above) ? 'below' : 'above';
+  // Both sides are measured from the same samples: none, when it had no sample during the anomaly.
+  if (!sides.above || !sides.below) {
+    return told;
   }
-  return above >= below ? 'above' : 'below';
+  return sides.above.departure >= sides.below.departure ? 'above' : 'below';
 }

@@ -127,8 +127,9 @@ function abnormal(step: ScoredStep): boolean {
 
 /**
  * Whether the step's score comes only from signals within a benign excursion of their side: what the
- * operator called a false positive, again, no further out. A signal that stopped, a departure from
- * the peers or a signal without one on its side is another fault, and alarms as before.
+ * operator called a false positive, again, departing no further from the value expected now (wherever
+ * the baseline has moved since). A signal that stopped, a departure from the peers or a signal without
+ * one on its side is another fault, and alarms as before.
  */
 function onlyBenign({ t, signals, threshold, peer, absence, benign = NO_BENIGN_EXCURSIONS }: ScoredStep): boolean {
   if (benign.length === 0 || (peer !== undefined && peer.score >= threshold)) {
