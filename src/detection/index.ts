@@ -85,7 +85,7 @@ export {
   type HoltWintersOptions,
   type ForecasterState,
 } from './forecast';
-/** Severity and failure model of an anomaly, and the peer-group (replica outlier) detector. */
+/** Severity and failure model of an anomaly. */
 export {
   assess,
   AT_LIMIT_SECONDS,
@@ -93,7 +93,6 @@ export {
   NEAR_LIMIT_SECONDS,
   RAN_OUT_REASON,
   VERY_UNLIKELY_SCORE,
-  PeerGroupDetector,
   type Assessment,
   type AssessmentInput,
   type SignalObservation,
@@ -101,3 +100,5 @@ export {
   type Severity,
   type FailureModel,
 } from './severity';
+/** The peer-group (replica outlier) detector. */
+export { PeerGroupDetector } from './peerGroup';

@@ -1,4 +1,3 @@
-import { log10NormalTwoSided, scoreOfLog10 } from './calibration';
 import { RECOMMENDED_THRESHOLD } from './threshold';
 
 // The words of an assessment, declared once here; the contract builds its schemas from these lists.
@@ -27,7 +26,7 @@ export interface SignalObservation {
 
 export interface AssessmentInput {
   signals: SignalObservation[];
-  /** True when the target departs from its peers (PeerGroupDetector) while they stay normal. */
+  /** True when the target departs from its peers (PeerGroupDetector, peerGroup.ts) while they stay normal. */
   peerOutlier?: boolean;
   /** Score at which a signal counts as moved (default RECOMMENDED_THRESHOLD). */
   threshold?: number;
@@ -141,173 +140,6 @@ export function assess(input: AssessmentInput): Assessment {
     reasons.push(moved.length > 0 ? 'signals moved only the harmless way' : 'nothing crossed the threshold');
   }
   return { severity, failureModel, reasons };
-}
-
-export interface PeerGroupState {
-  format: 'failureprophet.peers';
-  version: 1;
-  /** Absent from snapshots of earlier builds: the defaults then. */
-  smoothing?: number;
-  scaleSmoothing?: number;
-  /** Steps the scale has averaged, counted up to its smoothing window; absent from earlier builds' snapshots (taken as a full window). */
-  steps?: number;
-  /** Each member's smoothed modified z-score, in member order. */
-  smoothed: number[];
-  /** The group's smoothed spread; null before the first step with three members. */
-  scale: number | null;
-}
-
-/**
- * Peer-group detector: among series that should behave alike (replicas of one deployment), the
- * one departing from its siblings. At each step every member's value is compared with the median
- * of the group in units of the median absolute deviation (Iglewicz & Hoaglin's modified z-score,
- * robust to the outlier itself); the deviation is smoothed over steps so one noisy scrape does not
- * flag a replica, and turned into a calibrated score. Assumes members are exchangeable.
- *
- * 1.4826 MAD estimates the standard deviation only for large groups: among 3 replicas the MAD is
- * the smaller of the two gaps to the median, and 1.4826 times it averages 1/1.495 of the spread
- * (measured 1/1.48 on the compose demo's replicas), so every member's z was half as large again
- * and noise among near-identical replicas passed for a departure. The finite-sample factors of
- * Croux & Rousseeuw (1992) make it unbiased at the normal for each group size.
- */
-export class PeerGroupDetector {
-  readonly size: number;
-  private readonly smoothed: Float64Array;
-  private readonly sorted: Float64Array;
-  private readonly scores: Float64Array;
-  private readonly alpha: number;
-  private readonly scaleAlpha: number;
-  private scale = NaN;
-  private steps = 0;
-  /** The steps the scale's smoothing averages over: a plain mean up to there. */
-  private readonly window: number;
-
-  /**
-   * `scaleSmoothing` (0-1, default off): average the group's spread over steps instead of taking
-   * each step's MAD alone; with 3-4 members one step's MAD is often tiny and flags pure noise.
-   */
-  constructor(size: number, options: { smoothing?: number; scaleSmoothing?: number } = {}) {
-    if (!(size >= 3)) {
-      throw new Error('a peer group needs at least 3 members to tell which one departs');
-    }
-    this.size = size;
-    this.alpha = options.smoothing ?? 0.3;
-    this.scaleAlpha = options.scaleSmoothing ?? 1;
-    this.window = Math.ceil(1 / this.scaleAlpha);
-    this.smoothed = new Float64Array(size);
-    this.sorted = new Float64Array(size);
-    this.scores = new Float64Array(size);
-  }
-
-  /** Scores each member at one step (NaN members are skipped and score 0). Returns a reused array. */
-  update(values: ArrayLike<number>): Float64Array {
-    let n = 0;
-    for (let i = 0; i < this.size; i++) {
-      if (Number.isFinite(values[i])) {
-        this.sorted[n++] = values[i];
-      }
-    }
-    this.scores.fill(0);
-    if (n < 3) {
-      return this.scores;
-    }
-    const view = this.sorted.subarray(0, n).sort();
-    const median = middle(view);
-    for (let i = 0; i < n; i++) {
-      view[i] = Math.abs(view[i] - median);
-    }
-    view.sort();
-    // A floor keeps identical peers from dividing by 0.
-    const stepScale = 1.4826 * madFactor(n) * middle(view) + 1e-9 + 1e-6 * Math.abs(median);
-    // A plain mean of the steps seen until the smoothing's window is full: the first step's spread
-    // (one MAD of 3 values, often near 0) would otherwise weigh on the next ~1/scaleSmoothing steps.
-    this.steps = Math.min(this.steps + 1, this.window);
-    this.scale = Number.isNaN(this.scale)
-      ? stepScale
-      : this.scale + Math.max(this.scaleAlpha, 1 / this.steps) * (stepScale - this.scale);
-    const scale = this.scale;
-    for (let i = 0; i < this.size; i++) {
-      if (!Number.isFinite(values[i])) {
-        continue;
-      }
-      const z = (values[i] - median) / scale;
-      this.smoothed[i] += this.alpha * (z - this.smoothed[i]);
-      this.scores[i] = scoreOfLog10(log10NormalTwoSided(this.smoothed[i]) + Math.log10(this.size));
-    }
-    return this.scores;
-  }
-
-  /** Plain JSON snapshot; `fromState` resumes from it, so a restart does not re-learn the group's spread. */
-  toState(): PeerGroupState {
-    return {
-      format: 'failureprophet.peers',
-      version: 1,
-      smoothing: this.alpha,
-      scaleSmoothing: this.scaleAlpha,
-      steps: this.steps,
-      smoothed: Array.from(this.smoothed),
-      scale: Number.isNaN(this.scale) ? null : this.scale,
-    };
-  }
-
-  /** Resumes from `toState()` output; throws a clear Error on anything else. */
-  static fromState(state: unknown): PeerGroupDetector {
-    if (!isPeerGroupState(state)) {
-      throw new Error('Cannot restore a peer group from this state: not a failureprophet.peers version 1 snapshot');
-    }
-    const s = state;
-    const d = new PeerGroupDetector(s.smoothed.length, { smoothing: s.smoothing, scaleSmoothing: s.scaleSmoothing });
-    d.smoothed.set(s.smoothed);
-    d.scale = s.scale ?? NaN;
-    d.steps = Math.min(s.steps ?? (s.scale === null ? 0 : d.window), d.window);
-    return d;
-  }
-
-  /** Index of the member most departed from its peers if its score reaches `threshold`, else -1. */
-  outlier(threshold = RECOMMENDED_THRESHOLD): number {
-    let best = -1;
-    for (let i = 0; i < this.size; i++) {
-      if (this.scores[i] >= threshold && (best < 0 || this.scores[i] > this.scores[best])) {
-        best = i;
-      }
-    }
-    return best;
-  }
-}
-
-/** A snapshot `toState()` wrote (it comes back from the store, so each field is looked at). */
-function isPeerGroupState(s: unknown): s is PeerGroupState {
-  const optionalNumber = (v: unknown) => v === undefined || typeof v === 'number';
-  return (
-    typeof s === 'object' &&
-    s !== null &&
-    'format' in s &&
-    s.format === 'failureprophet.peers' &&
-    'version' in s &&
-    s.version === 1 &&
-    'smoothed' in s &&
-    Array.isArray(s.smoothed) &&
-    s.smoothed.every(Number.isFinite) &&
-    'scale' in s &&
-    (s.scale === null || Number.isFinite(s.scale)) &&
-    optionalNumber('smoothing' in s ? s.smoothing : undefined) &&
-    optionalNumber('scaleSmoothing' in s ? s.scaleSmoothing : undefined) &&
-    ('steps' in s ? Number.isInteger(s.steps) && (s.steps as number) >= 0 : true)
-  );
-}
-
-/**
- * Croux & Rousseeuw's (1992) small-sample factor b_n for the MAD (b_n * 1.4826 * MAD is unbiased
- * for the standard deviation at the normal): tabled for n <= 9, n / (n - 0.8) beyond.
- */
-const MAD_FACTORS = [NaN, NaN, 1.196, 1.495, 1.363, 1.206, 1.2, 1.14, 1.129, 1.107];
-function madFactor(n: number): number {
-  return n < MAD_FACTORS.length ? MAD_FACTORS[n] : n / (n - 0.8);
-}
-
-function middle(sorted: Float64Array): number {
-  const n = sorted.length;
-  return n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 }
 
 /**
