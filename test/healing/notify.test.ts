@@ -64,7 +64,7 @@ it('medium → notify: after approval, a Grafana annotation and a webhook Slack 
 });
 
 it('a receiver that fails makes the action fail, saying which and how', async () => {
-  const { fetchImpl } = fakeFetch(() => 503);
+  const { fetchImpl } = fakeFetch(() => 400);
   s = await setUp({
     notifier: createNotifier({ webhookUrl: 'http://receiver.local/hook' }, fetchImpl),
     policies: [{ name: 'n', action: { type: 'notify', message: '{severity} on {target}' }, gate: 'auto' }],
@@ -73,7 +73,7 @@ it('a receiver that fails makes the action fail, saying which and how', async ()
   await s.engine.idle();
   expect(await s.engine.actions.get(id)).toMatchObject({
     state: 'failed',
-    reason: { kind: 'notification', message: 'the webhook answered 503: boom' },
+    reason: { kind: 'notification', message: 'the webhook answered 400: boom' },
   });
 });
 

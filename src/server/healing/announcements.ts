@@ -55,8 +55,8 @@ export class Announcements {
 
   /**
    * Sends the summary of the approval requests held back when one is due (the leader's tick): one
-   * held back since the last summary, which is older than the repeat interval, and room under the
-   * hourly cap. With the cap full it is neither sent nor recorded: a later tick sends it once there
+   * held back since the last summary still awaits approval, that summary is older than the repeat
+   * interval, and the hourly cap has room (checked by reading only: most ticks write nothing). With the cap full it is neither sent nor recorded: a later tick sends it once there
    * is room (the requests it counts were each audited as held back). One that could not be sent is
    * forgotten and tried again after a back-off.
    */

@@ -39,9 +39,6 @@ const FREED = 'the node budget no longer counts it';
  * and logged once, and each tick tries again until it is uncordoned here or by someone else.
  */
 export class EndedHolds {
-  /** The refusal last audited per action: a lasting one is said once, not at every tick. */
-  private readonly refused = new Map<number, string>();
-
   constructor(private readonly ctx: EngineContext) {}
 
   /**
@@ -61,14 +58,7 @@ export class EndedHolds {
    */
   async retry(): Promise<void> {
     const { actions } = this.ctx.lifecycle;
-    const holds = await actions.heldNodes();
-    // Given back meanwhile by someone else (an uncordon action, the node budget finding it uncordoned).
-    for (const id of this.refused.keys()) {
-      if (!holds.some((h) => h.actionId === id)) {
-        this.refused.delete(id);
-      }
-    }
-    for (const held of holds) {
+    for (const held of await actions.heldNodes()) {
       if (endedHolding(await actions.get(held.actionId))) {
         try {
           await this.giveBack(held.actionId);
@@ -89,7 +79,6 @@ export class EndedHolds {
       const action = await actions.get(id);
       const node = (await actions.heldNodes()).find((h) => h.actionId === id)?.node;
       if (!endedHolding(action) || node === undefined) {
-        this.refused.delete(id);
         return;
       }
       // Only the leader changes the cluster: its tick gives the node back.
@@ -160,7 +149,6 @@ export class EndedHolds {
 
   private async release(action: NodeAction, node: string, message: string, details: unknown): Promise<void> {
     const { lifecycle } = this.ctx;
-    this.refused.delete(action.id);
     await lifecycle.actions.releaseHold(node, action.id, {
       at: lifecycle.now(),
       kind: 'kubernetes',
@@ -171,12 +159,17 @@ export class EndedHolds {
     });
   }
 
+  /**
+   * Audits and logs a refusal unless it is what the log last said about the action: a lasting one is
+   * said once, not at every tick, whichever replica leads and however often it restarts (the log is
+   * in the store, read by its action index; nothing else is written about an action that ended).
+   */
   private async refuse(action: NodeAction, node: string, message: string, error?: KubeError): Promise<void> {
-    if (this.refused.get(action.id) === message) {
+    const { lifecycle, deps } = this.ctx;
+    const [last] = (await lifecycle.audit.list({ actionId: action.id, limit: 1, offset: 0, format: 'json' })).items;
+    if (last?.kind === 'kubernetes' && last.message === message) {
       return;
     }
-    this.refused.set(action.id, message);
-    const { lifecycle, deps } = this.ctx;
     deps.logger.warn({ actionId: action.id, node, error }, message);
     await lifecycle.audit.append({
       at: lifecycle.now(),

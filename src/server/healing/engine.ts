@@ -143,8 +143,8 @@ export class HealingEngine {
         this.proposeStep(after, { ...policy, action: step.action, gate: step.gate }, position),
       (action) => this.dismissed(action.trigger)
     );
-    this.lifecycle = new Lifecycle(this.actions, this.audit, metrics, now, async (action) => {
-      await outcomes.entered(action);
+    this.lifecycle = new Lifecycle(this.actions, this.audit, metrics, now, async (action, before) => {
+      await outcomes.entered(action, before);
       this.loop.inBackground(ladders.entered(action));
       this.loop.inBackground(this.endedHolds.entered(action));
       // The action that opened a breaker was announced with it, link included.

@@ -10,6 +10,7 @@ import { approvedAutomatically } from './holds';
 import { isKubeAction } from './kube';
 import { iso } from './lifecycle';
 import { checkLimits, limitWindow } from './limits';
+import { NotifyAttempts } from './notifyAttempts';
 import { describeAction } from './policies';
 import { withdraw } from './policyChange';
 import { ActionRunner } from './running';
@@ -26,11 +27,13 @@ import type { StoredAction } from './store/actionRows';
  */
 export class Executor {
   private readonly records: ExecutionRecords;
+  private readonly notifications: NotifyAttempts;
   private readonly runner: ActionRunner;
 
   constructor(private readonly ctx: EngineContext) {
     this.records = new ExecutionRecords(ctx);
-    this.runner = new ActionRunner(ctx, this.records);
+    this.notifications = new NotifyAttempts(ctx, this.records);
+    this.runner = new ActionRunner(ctx, this.records, this.notifications);
   }
 
   async execute(id: number): Promise<void> {
@@ -84,7 +87,8 @@ export class Executor {
     } else if (planned.type === 'restart' || planned.type === 'delete-pod' || planned.type === 'scale') {
       // A scale-in takes Ready pods down as they do (disruption.ts); a scale-out waiting its turn costs little.
       await this.ctx.serial.run(`workloads in ${action.namespace ?? ''}`, prepareAndRun);
-    } else {
+    } else if (!(await this.notifications.backingOff(action))) {
+      // A notification: claimed again only once the back-off after its last failed attempt is over.
       await prepareAndRun();
     }
   }

@@ -22,7 +22,7 @@ export interface AuditNote {
 export const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Told of every state an action entered, after it is stored (ladders, outcomes, approval requests). */
-export type StateObserver = (action: StoredAction, from: ActionState) => Promise<void>;
+export type StateObserver = (action: StoredAction, before: StoredAction) => Promise<void>;
 
 /** What a claim decides, with audit notes about the action instead of whole entries. */
 export type Claim =
@@ -108,7 +108,7 @@ export class Lifecycle {
     if (to === 'blocked' && reason) {
       this.metrics.refused(reason.kind);
     }
-    await this.observe(await this.get(before.id), before.state);
+    await this.observe(await this.get(before.id), before);
   }
 
   block(

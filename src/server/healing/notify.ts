@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { messageOf } from '../../utils/messageOf';
 import type { ExecutionResult, HealingTrigger } from '../../contract/healing';
 import { type Clock, systemClock } from '../clock';
@@ -26,11 +27,32 @@ export interface Notification {
   link?: string;
 }
 
+/** Where a notification goes: a Grafana annotation, the webhook. */
+export const receiverSchema = z.enum(['grafana', 'webhook']);
+export type Receiver = z.infer<typeof receiverSchema>;
+
+/**
+ * A receiver that did not take a notification, and whether another attempt may: as Alertmanager's
+ * Retrier, a 5xx is retried and another 4xx is not (the same request would be refused again), 429
+ * is (Alertmanager's Slack and other integrations add it), and so is a receiver not reached (refused
+ * connection, timeout).
+ */
+export const receiverFailureSchema = z.object({ receiver: receiverSchema, message: z.string(), retry: z.boolean() });
+export type ReceiverFailure = z.infer<typeof receiverFailureSchema>;
+
+/** A send's result, with what each receiver did when the notifier says (one that does not is never retried). */
+export interface Sent extends ExecutionResult {
+  receivers?: { delivered: Receiver[]; failed: ReceiverFailure[] };
+}
+
 export interface Notifier {
   /** Where a notification would go: the dry run of `notify`. Not ok when nothing is configured. */
   plan(): { ok: boolean; summary: string };
-  send(notification: Notification): Promise<ExecutionResult>;
+  /** Sends to every receiver configured, or to those of `to` (a retry: not again to one that took it). */
+  send(notification: Notification, to?: Receiver[]): Promise<Sent>;
 }
+
+const retried = (status: number) => status >= 500 || status === 429;
 
 type Fetch = typeof fetch;
 
@@ -38,17 +60,23 @@ type Fetch = typeof fetch;
 export function createNotifier(config: NotifyConfig, fetchImpl: Fetch = fetch): Notifier {
   const timeoutMs = config.timeoutMs ?? 10_000;
   const clock = config.clock ?? systemClock;
-  const targets = [
-    config.grafana && `a Grafana annotation at ${redactUserinfo(config.grafana.url)}`,
-    config.webhookUrl && `a webhook to ${new URL(config.webhookUrl).host}`,
-  ].filter((t): t is string => Boolean(t));
+  const configured: Array<{ receiver: Receiver; target: string }> = [
+    ...(config.grafana
+      ? [{ receiver: 'grafana' as const, target: `a Grafana annotation at ${redactUserinfo(config.grafana.url)}` }]
+      : []),
+    ...(config.webhookUrl
+      ? [{ receiver: 'webhook' as const, target: `a webhook to ${new URL(config.webhookUrl).host}` }]
+      : []),
+  ];
+  const targets = configured.map((c) => c.target);
 
   const post = async (
+    receiver: Receiver,
     what: string,
     url: string,
     body: unknown,
     headers: Record<string, string> = {}
-  ): Promise<string | undefined> => {
+  ): Promise<ReceiverFailure | undefined> => {
     try {
       const response = await fetchImpl(url, {
         method: 'POST',
@@ -59,11 +87,12 @@ export function createNotifier(config: NotifyConfig, fetchImpl: Fetch = fetch): 
       });
       if (!response.ok) {
         const text = await answerSnippet(response);
-        return `${what} answered ${response.status}${text ? `: ${text}` : ''}`;
+        const message = `${what} answered ${response.status}${text ? `: ${text}` : ''}`;
+        return { receiver, message, retry: retried(response.status) };
       }
       return undefined;
     } catch (err) {
-      return `${what} could not be reached: ${redactCredentialsIn(messageOf(err))}`;
+      return { receiver, message: `${what} could not be reached: ${redactCredentialsIn(messageOf(err))}`, retry: true };
     }
   };
 
@@ -77,16 +106,19 @@ export function createNotifier(config: NotifyConfig, fetchImpl: Fetch = fetch): 
               'no notification target configured: set FP_GRAFANA_URL and FP_GRAFANA_TOKEN, or healing.notify.webhookUrl (FP_NOTIFY_WEBHOOK_URL)',
           },
 
-    async send(n) {
+    async send(n, to) {
+      const sending = configured.filter((c) => !to || to.includes(c.receiver));
       const tags = [
         'failureprophet',
         'healing',
         ...(n.trigger ? [n.trigger.severity] : []),
         ...(n.trigger?.labels.namespace ? [`namespace:${n.trigger.labels.namespace}`] : []),
       ];
-      const failures: string[] = [];
-      if (config.grafana) {
-        const failed = await post(
+      const failed: ReceiverFailure[] = [];
+      const sendsTo = (receiver: Receiver) => sending.some((c) => c.receiver === receiver);
+      if (config.grafana && sendsTo('grafana')) {
+        const failure = await post(
+          'grafana',
           'Grafana',
           `${config.grafana.url.replace(/\/$/, '')}/api/annotations`,
           { time: n.at, tags, text: asPlainText(n.message) },
@@ -94,11 +126,11 @@ export function createNotifier(config: NotifyConfig, fetchImpl: Fetch = fetch): 
             Authorization: `Bearer ${config.grafana.token}`,
           }
         );
-        if (failed) {
-          failures.push(failed);
+        if (failure) {
+          failed.push(failure);
         }
       }
-      if (config.webhookUrl) {
+      if (config.webhookUrl && sendsTo('webhook')) {
         const body = {
           text: `:rotating_light: Failure Prophet: ${asPlainText(n.message)}`,
           failureprophet: {
@@ -111,29 +143,37 @@ export function createNotifier(config: NotifyConfig, fetchImpl: Fetch = fetch): 
             ...(n.link ? { link: n.link } : {}),
           },
         };
-        const failed = await post('the webhook', config.webhookUrl, body);
-        if (failed) {
-          failures.push(failed);
+        const failure = await post('webhook', 'the webhook', config.webhookUrl, body);
+        if (failure) {
+          failed.push(failure);
         }
       }
-      if (targets.length === 0) {
+      if (sending.length === 0) {
         return {
           ok: false,
           summary: 'nothing sent: no notification target configured',
           error: { kind: 'not-configured', message: 'no notification target configured' },
         };
       }
-      if (failures.length === targets.length) {
+      const failures = failed.map((f) => f.message);
+      const receivers = {
+        delivered: sending.map((c) => c.receiver).filter((r) => !failed.some((f) => f.receiver === r)),
+        failed,
+      };
+      if (receivers.delivered.length === 0) {
         return {
           ok: false,
           summary: failures.join('; '),
           error: { kind: 'notification', message: failures.join('; ') },
+          receivers,
         };
       }
+      const sentTo = sending.filter((c) => receivers.delivered.includes(c.receiver)).map((c) => c.target);
       return {
         ok: true,
-        summary: `sent ${targets.join(' and ')}${failures.length ? ` (but ${failures.join('; ')})` : ''}`,
-        details: { targets, failures },
+        summary: `sent ${sentTo.join(' and ')}${failures.length ? ` (but ${failures.join('; ')})` : ''}`,
+        details: { targets: sending.map((c) => c.target), failures },
+        receivers,
       };
     },
   };

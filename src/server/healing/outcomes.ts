@@ -47,11 +47,16 @@ export class OutcomeMetrics {
   }
 
   /** A lifecycle observer: counts as actions start, fail and are verified. */
-  async entered(action: StoredAction): Promise<void> {
+  async entered(action: StoredAction, before: StoredAction): Promise<void> {
     const labels = { policy: action.policy, action: action.action.type };
     switch (action.state) {
       case 'executing':
-        this.executed.inc(labels);
+        // Started once: a paused drain resuming (it keeps its start), or a notification tried again
+        // after a failed attempt (notifyAttempts.ts: approved again with a `notification` reason), is
+        // the same start.
+        if (before.startedAt === undefined && before.reason?.kind !== 'notification') {
+          this.executed.inc(labels);
+        }
         return;
       case 'failed':
         this.outcomes.inc({ ...labels, outcome: 'failed' });

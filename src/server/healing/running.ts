@@ -10,6 +10,7 @@ import { approvedAutomatically } from './holds';
 import { executionResult, isKubeAction } from './kube';
 import { checkLimits, limitWindow } from './limits';
 import { isNodeAction } from './nodeCheck';
+import type { NotifyAttempts } from './notifyAttempts';
 import { withdraw } from './policyChange';
 import type { StoredAction } from './store/actionRows';
 
@@ -26,7 +27,8 @@ const notConfigured = (what: string): ExecutionResult => ({
 export class ActionRunner {
   constructor(
     private readonly ctx: EngineContext,
-    private readonly records: ExecutionRecords
+    private readonly records: ExecutionRecords,
+    private readonly notifications: NotifyAttempts
   ) {}
 
   private get lifecycle() {
@@ -66,15 +68,15 @@ export class ActionRunner {
   /** Runs a claimed action (or resumes an interrupted drain) and records the outcome. */
   async run(action: StoredAction, kube: KubeClient | undefined): Promise<void> {
     const { lifecycle, records } = this;
-    const { notifier } = this.ctx.deps;
     const startedAt = lifecycle.now();
     const planned = action.action;
-    let result: ExecutionResult;
     if (!isKubeAction(planned)) {
-      result = notifier
-        ? await notifier.send({ actionId: action.id, message: planned.message, trigger: action.trigger, at: startedAt })
-        : notConfigured('notifications are');
-    } else if (!kube) {
+      // Sent, and retried while a receiver fails, attempt by attempt (notifyAttempts.ts).
+      await this.notifications.attempt(action);
+      return;
+    }
+    let result: ExecutionResult;
+    if (!kube) {
       result = notConfigured('Kubernetes is');
     } else if (await this.stoppedSinceClaim(action)) {
       return;

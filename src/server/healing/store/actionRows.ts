@@ -57,7 +57,8 @@ export interface ActionChanges {
   result?: ExecutionResult;
   verification?: Verification;
   expiresAt?: number;
-  startedAt?: number;
+  /** null: a notify attempt that reached no one gives its start back (notifyAttempts.ts). */
+  startedAt?: number | null;
   finishedAt?: number;
 }
 

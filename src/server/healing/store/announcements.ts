@@ -48,11 +48,15 @@ export const PRUNE_ANNOUNCEMENTS_SQL = `DELETE FROM healing_announcements WHERE 
     WHERE a.id = healing_announcements.action_id AND a.state = 'awaiting_approval'))`;
 
 /**
- * Whether a summary is due: an announcement was held back after the last summary, and that summary
- * is older than `$1`, the repeat interval's start. Counts those held back since (none: not due).
+ * Whether a summary is due: an approval request was held back after the last summary and its action
+ * still awaits approval, and that summary is older than `$1`, the repeat interval's start. Counts
+ * those (none: not due). A held-back storm announcement (about no action), or a request already
+ * decided, leaves a summary nothing to say: counted, it kept the summary due until pruned, and each
+ * tick took the claims' write lock to find nothing to send.
  */
-export const SUMMARY_DUE_SQL = `SELECT COUNT(*) AS n FROM healing_announcements
-  WHERE kind = 'held' AND at > ${LAST_SUMMARY} AND ${LAST_SUMMARY} < $1`;
+export const SUMMARY_DUE_SQL = `SELECT COUNT(*) AS n FROM healing_announcements h
+  JOIN healing_actions a ON a.id = h.action_id
+  WHERE h.kind = 'held' AND a.state = 'awaiting_approval' AND h.at > ${LAST_SUMMARY} AND ${LAST_SUMMARY} < $1`;
 
 /** Actions still awaiting approval whose request was held back: what a summary counts. */
 export const HELD_WAITING_SQL = `SELECT COUNT(DISTINCT h.action_id) AS n FROM healing_announcements h

@@ -202,10 +202,11 @@ export interface ActionRepository {
   /** Gives back what a taken announcement or summary whose send failed took (UNSENT_ANNOUNCEMENT_SQL). */
   unsentAnnouncement(id: number): Promise<void>;
   /**
-   * Records a summary of the approval requests held back when one was held back after the last
-   * summary, that one is older than `since` (the repeat interval) and fewer than `cap` went out since
-   * `hourSince`: how many held-back actions still await approval, and its row; undefined when none may
-   * go out now (not due, another replica's summary, or the cap is full: a later tick tries again).
+   * Records a summary of the approval requests held back when one held back after the last summary
+   * still awaits approval, that summary is older than `since` (the repeat interval) and fewer than
+   * `cap` went out since `hourSince`: how many held-back actions still await approval, and its row;
+   * undefined when none may go out now (not due, another replica's summary, or the cap is full: a
+   * later tick tries again).
    */
   takeSummary(take: SummaryTake): Promise<SummaryTaken | undefined>;
   /**

@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import type { ExecutionResult } from '../../contract/healing';
+import type { EngineContext } from './context';
+import type { ExecutionRecords } from './executionRecords';
+import { iso } from './lifecycle';
+import { receiverFailureSchema, receiverSchema, type Receiver } from './notify';
+import type { StoredAction } from './store/actionRows';
+
+/**
+ * How often one notify action is sent at most, and how long after its nth failed attempt the next
+ * goes: 10 s, doubling. Alertmanager retries a failed notification with exponential back-off until
+ * its deadline, the group's interval (5 min by default), then leaves it to the group's next flush;
+ * a notify action has no next flush, so its five attempts end 150 s (and a tick or so) after the
+ * first: well inside that deadline, and soon enough that the operator, told nothing, sees a failed
+ * action rather than one that keeps waiting.
+ */
+export const NOTIFY_ATTEMPTS = 5;
+const FIRST_RETRY_MS = 10_000;
+export const retryDelayMs = (attempt: number): number => FIRST_RETRY_MS * 2 ** (attempt - 1);
+
+/** One attempt as its audit entry records it: read back from the log, so every replica and restart counts the same attempts. */
+const attemptSchema = z.object({
+  attempt: z.number().int().positive(),
+  delivered: z.array(receiverSchema),
+  failed: z.array(receiverFailureSchema),
+});
+type Attempt = z.infer<typeof attemptSchema>;
+
+/** The attempts made so far: how many, when the last was, the receivers any took it, and those the last one is to be retried for. */
+interface Attempts {
+  made: number;
+  lastAt?: number;
+  delivered: Receiver[];
+  retry: Receiver[];
+}
+
+const notConfigured: ExecutionResult = {
+  ok: false,
+  summary: 'notifications are not configured',
+  error: { kind: 'not-configured', message: 'notifications are not configured' },
+};
+
+/**
+ * Sends a claimed notify action, and retries it with back-off while a receiver fails in a way
+ * another attempt may cure, only to the receivers that did not take it (as Alertmanager retries each
+ * integration of a receiver on its own). Between attempts the action is `approved` again with a
+ * `notification` reason saying when it is tried again; each attempt is claimed as any execution is,
+ * so one replica sends it, and audited with what each receiver did. An attempt that reached no one
+ * gives its start back: a failed send takes neither the repeat interval nor a share of `maxPerHour`,
+ * and the retry is metered again when it is claimed. One that reached a receiver keeps it: someone
+ * was told.
+ */
+export class NotifyAttempts {
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly records: ExecutionRecords
+  ) {}
+
+  /** True while a notify action waits out its back-off after a failed attempt. */
+  async backingOff(action: StoredAction): Promise<boolean> {
+    if (action.action.type !== 'notify') {
+      return false;
+    }
+    const { made, lastAt } = await this.attempts(action.id);
+    return lastAt !== undefined && this.ctx.lifecycle.now() < lastAt + retryDelayMs(made);
+  }
+
+  /** Sends a claimed (executing) notify action once more, then waits for the next attempt or records its outcome. */
+  async attempt(action: StoredAction): Promise<void> {
+    const { lifecycle, deps } = this.ctx;
+    const planned = action.action;
+    if (planned.type !== 'notify') {
+      return;
+    }
+    const startedAt = lifecycle.now();
+    if (!deps.notifier) {
+      lifecycle.metrics.executed(planned.type, false, 0);
+      await this.records.finish(action, notConfigured);
+      return;
+    }
+    const before = await this.attempts(action.id);
+    const made = before.made + 1;
+    const sent = await deps.notifier.send(
+      { actionId: action.id, message: planned.message, trigger: action.trigger, at: startedAt },
+      before.made ? before.retry : undefined
+    );
+    const { receivers, ...result } = sent;
+    const record: Attempt = { attempt: made, delivered: receivers?.delivered ?? [], failed: receivers?.failed ?? [] };
+    const retry = record.failed.filter((f) => f.retry);
+    const told = sent.ok || before.delivered.length > 0;
+    const said = `attempt ${made} of ${NOTIFY_ATTEMPTS}: ${sent.ok ? 'told the operator' : 'could not tell the operator'}: ${sent.summary}`;
+    if (retry.length > 0 && made < NOTIFY_ATTEMPTS) {
+      const next = lifecycle.now() + retryDelayMs(made);
+      const message = `${retry.map((f) => f.message).join('; ')}: tried again at ${iso(next)} (attempt ${made + 1} of ${NOTIFY_ATTEMPTS})`;
+      await lifecycle.move(
+        action,
+        ['executing'],
+        'approved',
+        // Nobody told yet: it gives its start back (started_at is what the repeat interval and the hourly cap count).
+        { reason: { kind: 'notification', message }, ...(told ? {} : { startedAt: null }) },
+        [{ kind: 'notified', message: `${said}; tried again at ${iso(next)}`, details: record }]
+      );
+      return;
+    }
+    await lifecycle.audit.append({
+      at: lifecycle.now(),
+      kind: 'notified',
+      actionId: action.id,
+      triggerId: action.trigger.id,
+      message: said,
+      details: record,
+    });
+    lifecycle.metrics.executed(planned.type, told, (lifecycle.now() - startedAt) / 1000);
+    await this.records.finish(action, outcome(result, made, before.delivered));
+  }
+
+  private async attempts(actionId: number): Promise<Attempts> {
+    const { items } = await this.ctx.lifecycle.audit.list({
+      actionId,
+      kind: ['notified'],
+      limit: NOTIFY_ATTEMPTS,
+      offset: 0,
+      format: 'json',
+    });
+    // Newest first.
+    const made = items.flatMap((entry) => {
+      const parsed = attemptSchema.safeParse(entry.details);
+      return parsed.success ? [{ at: entry.at, ...parsed.data }] : [];
+    });
+    const [last] = made;
+    return {
+      made: last?.attempt ?? 0,
+      lastAt: last?.at,
+      delivered: [...new Set(made.flatMap((a) => a.delivered))],
+      retry: last ? last.failed.filter((f) => f.retry).map((f) => f.receiver) : [],
+    };
+  }
+}
+
+const RECEIVER_NAMES: Record<Receiver, string> = { grafana: 'Grafana', webhook: 'the webhook' };
+
+/** The action's result after its last attempt: succeeded when any attempt told someone. */
+function outcome(last: ExecutionResult, made: number, deliveredBefore: Receiver[]): ExecutionResult {
+  const after = made > 1 ? ` (attempt ${made} of ${NOTIFY_ATTEMPTS})` : '';
+  if (last.ok) {
+    return { ...last, summary: `${last.summary}${after}` };
+  }
+  if (deliveredBefore.length > 0) {
+    // An earlier attempt reached a receiver; this one was only for the others.
+    const took = deliveredBefore.map((r) => RECEIVER_NAMES[r]).join(' and ');
+    return { ok: true, summary: `${took} took it in an earlier attempt, but ${last.summary}${after}` };
+  }
+  const summary = `${last.summary}${after}`;
+  return { ...last, summary, error: { ...(last.error ?? { kind: 'notification' }), message: summary } };
+}
