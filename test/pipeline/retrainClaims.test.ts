@@ -4,29 +4,32 @@ import { buildPipeline, HOUR, MINUTE, TestClock } from './helpers';
 import { held, onDemand, queue, requestOf, sharedStores, twoReplicas } from './retrainReplicas';
 import { retrainQuerier, SHARED_NOW } from './sharedWatch';
 
-// A request's claim must hold while its retraining lasts, however long (a large fleet's history):
-// a lapsed claim is another replica's to take, which would run it again and race a second model
-// version against the first. A dead replica's claim must still lapse. And a request must wait for
+// A request's claim must hold while its retraining lasts, past the lapse (a large fleet's history;
+// up to the run's deadline, retrainDeadline.ts): a lapsed claim is another replica's to take, which
+// would run it again and race a second model version against the first. A dead replica's claim must
+// still lapse. And a request must wait for
 // what it waits for: the replica holding its target, which for a watch with a long step may learn
 // the target a step later. Replicas on one store, SQLite (one file) and a real PostgreSQL.
 const NOW = SHARED_NOW;
 const stores = sharedStores('retrain-claims');
+/** Three days of history: a retraining of it may run 72 minutes (a second a step), past a claim's lapse. */
+const longWatch = { ...jobWatch, history: '3d' };
 
 describe.each(stores)('a retrain request claim, on %s', (_name, open) => {
-  it('holds while a live replica runs it for hours, and lapses when that replica dies', async () => {
-    const { a, b, clocks, slow, advance } = await twoReplicas(await open(), [jobWatch]);
+  it('holds while a live replica runs it past the lapse, and lapses when that replica dies', async () => {
+    const { a, b, clocks, slow, advance } = await twoReplicas(await open(), [longWatch]);
     let running: Promise<void> | undefined;
     try {
       const target = held(b)[0];
       expect(held(a)).toContain(target);
 
-      // pod-a takes the request; its retraining lasts two hours.
+      // pod-a takes the request; its retraining lasts 70 minutes.
       const long = await queue(a, target, clocks.a.now());
       slow.hold();
       running = a.pipeline.runOnce();
       await slow.reached;
       expect(await requestOf(a, long)).toEqual(expect.objectContaining({ state: 'running', claimedBy: 'pod-a' }));
-      await advance(2 * HOUR, [clocks.a, clocks.b]);
+      await advance(HOUR + 10 * MINUTE, [clocks.a, clocks.b]);
       // pod-b, holding the target too, neither runs it again nor answers it as expired.
       await b.pipeline.runOnce();
       expect(await onDemand(b, target)).toEqual([]);
@@ -39,7 +42,7 @@ describe.each(stores)('a retrain request claim, on %s', (_name, open) => {
           state: 'done',
           claimedBy: 'pod-a',
           trained: 1,
-          answeredAt: NOW + 3 * MINUTE + 2 * HOUR,
+          answeredAt: NOW + 3 * MINUTE + HOUR + 10 * MINUTE,
         })
       );
 
@@ -67,8 +70,8 @@ describe.each(stores)('a retrain request claim, on %s', (_name, open) => {
 
   it('leaves a request another replica took while this one could not renew its claim', async () => {
     const { a, b, clocks, claims, slow, advance } = await twoReplicas(await open(), [
-      jobWatch,
-      { ...jobWatch, name: 'v' },
+      longWatch,
+      { ...longWatch, name: 'v' },
     ]);
     let running: Promise<void> | undefined;
     try {

@@ -11,9 +11,10 @@ const stores = sharedStores('retrain-fence');
 
 describe.each(stores)('a retraining whose request claim lapsed, on %s', (_name, open) => {
   it('stores no model for the request another replica took and answered, and keeps those still held', async () => {
-    // Steps of half an hour: a request waits an hour and a half (retrainRequestWaitMs), longer than its claim's lapse.
+    // Steps of half an hour: a request waits an hour and a half (retrainRequestWaitMs), longer than its
+    // claim's lapse; 80 days of them: a retraining may run 64 minutes (retrainDeadline.ts), past the lapse.
     const { a, b, clocks, claims, slow, advance } = await twoReplicas(await open(), [
-      { ...jobWatch, step: '30m', history: '24h', probation: 2 },
+      { ...jobWatch, step: '30m', history: '80d', probation: 2 },
     ]);
     let running: Promise<void> | undefined;
     try {

@@ -11,7 +11,6 @@ import { openPostgresStore, type PostgresStore } from '../../src/server/store/po
 import { PostgresPipelineRepository } from '../../src/server/store/postgres/pipeline';
 import { ephemeralSecretBox } from '../../src/server/store/secrets';
 import { openSqliteStore, type SqliteStore } from '../../src/server/store/sqlite';
-import type { jobWatch } from '../harness/spikingFleet';
 import { postgresForTests } from '../harness/postgres';
 import { buildPipeline, MINUTE, TestClock, type Harness } from './helpers';
 import { retrainQuerier, SHARED_NOW } from './sharedWatch';
@@ -75,11 +74,22 @@ export function sharedStores(prefix: string): Array<[string, () => Promise<Share
   ];
 }
 
-/** The retraining's reads of a few targets (narrowedWatch's `and on(...)`) wait while held. */
-export class HeldRetraining implements RangeQuerier {
+/** Watches as the config file holds them (jobWatch's, changed). */
+type Watches = Array<Record<string, unknown>>;
+
+/** A retraining's read of a few targets (narrowedWatch's `and on(...)`). */
+export const retrainingRead = (query: string): boolean => query.includes(' and on(');
+
+/** A watch cycle's read: the watch's queries as written. */
+export const cycleRead = (query: string): boolean => !retrainingRead(query);
+
+/** The fleet's reads (retrainQuerier) that `which` picks wait while held: a query Prometheus does not answer. */
+export class HeldReads implements RangeQuerier {
   private gate?: { reached: () => void; release: Promise<void>; open: () => void };
-  /** Resolves once a retraining's read waits at the gate. */
+  /** Resolves once a read waits at the gate. */
   reached = Promise.resolve();
+
+  constructor(private readonly which: (query: string) => boolean) {}
 
   hold(): void {
     let open!: () => void;
@@ -96,7 +106,7 @@ export class HeldRetraining implements RangeQuerier {
 
   queryRange: RangeQuerier['queryRange'] = async (q) => {
     const gate = this.gate;
-    if (gate && q.query.includes(' and on(')) {
+    if (gate && this.which(q.query)) {
       gate.reached();
       await gate.release;
     }
@@ -137,15 +147,34 @@ export class Claims {
  * whole fleet alone, pod-b its share, so both hold pod-b's targets. Each has its own clock, so one can
  * die (its clock stops, its timers with it); both cycled three times.
  */
-export async function twoReplicas(shared: SharedStore, watches: Array<typeof jobWatch>) {
+export function twoReplicas(shared: SharedStore, watches: Watches) {
+  return replicas(shared, watches, ['pod-a'], retrainingRead);
+}
+
+/**
+ * pod-a and pod-b on one store, agreeing that both are live: each holds its share alone. pod-a's
+ * cycles' reads wait at `slow` while held (a cycle that lasts); otherwise as twoReplicas.
+ */
+export function agreeingReplicas(shared: SharedStore, watches: Watches) {
+  return replicas(shared, watches, ['pod-a', 'pod-b'], cycleRead);
+}
+
+async function replicas(
+  shared: SharedStore,
+  watches: Watches,
+  membersSeenByA: string[],
+  heldOfA: (query: string) => boolean
+) {
   const clocks = { a: new TestClock(SHARED_NOW), b: new TestClock(SHARED_NOW) };
   const claims = new Claims();
-  const slow = new HeldRetraining();
+  const slow = new HeldReads(heldOfA);
+  /** The live replicas pod-b sees: changed in place, a replica leaves. */
+  const seenByB = ['pod-a', 'pod-b'];
   const a = buildPipeline({ watches }, clocks.a, {
     dataDir: shared.dataDir,
     extra: {
       querierFor: () => slow,
-      ownership: new TargetShare(new FixedMembership('pod-a', ['pod-a']), clocks.a, 0),
+      ownership: new TargetShare(new FixedMembership('pod-a', membersSeenByA), clocks.a, 0),
       repository: claims.of(await shared.repository(clocks.a)),
     },
   });
@@ -153,7 +182,7 @@ export async function twoReplicas(shared: SharedStore, watches: Array<typeof job
     dataDir: shared.dataDir,
     extra: {
       querierFor: () => retrainQuerier,
-      ownership: new TargetShare(new FixedMembership('pod-b', ['pod-a', 'pod-b']), clocks.b, 0),
+      ownership: new TargetShare(new FixedMembership('pod-b', seenByB), clocks.b, 0),
       repository: await shared.repository(clocks.b),
     },
   });
@@ -168,7 +197,7 @@ export async function twoReplicas(shared: SharedStore, watches: Array<typeof job
     await Promise.all([a.pipeline.runOnce(), b.pipeline.runOnce()]);
     await advance(MINUTE, [clocks.a, clocks.b]);
   }
-  return { a, b, clocks, claims, slow, advance };
+  return { a, b, clocks, claims, slow, advance, seenByB };
 }
 
 export const held = (h: Harness) => h.pipeline.targets({ limit: 1000 }).map((t) => t.id);

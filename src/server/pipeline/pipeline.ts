@@ -117,6 +117,7 @@ export class Pipeline {
         logger: this.logger,
         retrain: (body) => this.retrain(body, 'on_demand'),
         holds: (id) => findTarget(this.runners, id) !== undefined,
+        wouldHold: (id, watch) => this.runners.find((r) => r.name === watch)?.wouldHold(id) ?? ownership.owns(id),
         watches: () => this.runners.map((r) => r.name),
         stepOf: (watch) => this.runners.find((r) => r.name === watch)?.settings.stepMs,
         settled: () => ownership.settled(),

@@ -32,10 +32,11 @@ export interface HeldClaimsDeps {
  * The requests one pick-up claimed, kept its own until each is answered. A retraining may last
  * longer than a claim's lapse (a large fleet's history, or a long cycle of its watch ahead of it),
  * and a lapsed claim is another replica's to take: it would run the request again, and two model
- * versions of the target would race. So the claims are renewed on this replica's clock while the
- * process lives (a dead replica's claims still lapse), and taken again right before each run, which
- * runs only the requests still held. Renewing is claiming again: a claim this replica holds is its
- * own to take, one another replica took or answered is not (retrainRequestTable.ts).
+ * versions of the target would race. So the claims are renewed on this replica's clock until their
+ * run is answered or abandoned past its deadline (retrainDeadline.ts: a hung run does not keep them
+ * for as long as the process lives; a dead replica's claims lapse too), and taken again right before
+ * each run, which runs only the requests still held. Renewing is claiming again: a claim this replica
+ * holds is its own to take, one another replica took or answered is not (retrainRequestTable.ts).
  */
 export class HeldClaims {
   private readonly open: Set<number>;
@@ -76,8 +77,11 @@ export class HeldClaims {
     };
   }
 
-  /** These requests are being answered: no longer renewed (a renewal after the answer would read as lost). */
-  answering(requests: readonly RetrainRequest[]): void {
+  /**
+   * These requests are no longer renewed, nor let past the fence: they are being answered (a renewal
+   * after the answer would read as lost), or their run was abandoned (their claims lapse for another replica).
+   */
+  letGo(requests: readonly RetrainRequest[]): void {
     requests.forEach((r) => this.open.delete(r.id));
   }
 

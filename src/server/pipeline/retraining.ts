@@ -5,6 +5,7 @@ import type { Clock } from '../clock';
 import type { WatchConfig } from '../config/schema';
 import type { RangeSeries } from '../prometheus/types';
 import type { ModelFence } from './retrainClaims';
+import type { RetrainDeadline } from './retrainDeadline';
 import type { PipelineRepository } from './store/repository';
 import { BenignMeasure, type BenignExcursion } from './benignExcursions';
 import { LoopTurns } from './loopTurns';
@@ -23,6 +24,8 @@ export interface TrainingDeps {
   held: number;
   /** The steps [from, to] of the watch's queries, or of `narrowed`'s (the same watch, its queries narrowed). */
   fetch: (from: number, to: number, narrowed?: WatchConfig) => Promise<Map<string, RangeSeries[]>>;
+  /** Past it a retraining is abandoned before it stores anything (retrainDeadline.ts). */
+  deadline?: RetrainDeadline;
 }
 
 /**
@@ -109,7 +112,7 @@ export function modelParams(
 
 /** Records the first model version of targets that have learned from samples but have none yet; returns them. */
 export async function recordInitialModels(
-  deps: Omit<TrainingDeps, 'fetch' | 'answerSteps' | 'held'>,
+  deps: Omit<TrainingDeps, 'fetch' | 'answerSteps' | 'held' | 'deadline'>,
   targets: TargetModel[]
 ): Promise<TargetModel[]> {
   const { watch, repo, settings, clock } = deps;
@@ -182,6 +185,7 @@ async function feedbackOf(
  * Retrains the chosen targets on the watch's history up to `end` (the last processed step), leaving
  * out windows confirmed as incidents, and keeping how far the signals of its false positives went
  * (benignExcursions.ts). A target's new model replaces the old one only if it trained without error.
+ * Past its deadline it rejects with a RetrainAbandonedError, having stored and replaced nothing.
  */
 export async function retrainTargets(
   deps: TrainingDeps,
@@ -194,7 +198,8 @@ export async function retrainTargets(
   const base = baseThreshold(watch);
   const start = Math.ceil((end - watch.history) / watch.step) * watch.step;
   const margin = watch.closeAfter * watch.step;
-  const feedback = await Promise.all(chosen.map((t) => feedbackOf(repo, t.id, start, end)));
+  const waitFor = <T>(work: Promise<T>): Promise<T> => deps.deadline?.until(work) ?? work;
+  const feedback = await waitFor(Promise.all(chosen.map((t) => feedbackOf(repo, t.id, start, end))));
   const plans = new Map(
     chosen.map((t, i) => {
       const labelled = feedback[i];
@@ -239,7 +244,7 @@ export async function retrainTargets(
       : undefined;
   for (let from = start, to = start; from <= end; from = to + watch.step) {
     to = Math.min(end, from + (deps.answerSteps() - 1) * watch.step);
-    const results = await deps.fetch(from, to, narrowed);
+    const results = await waitFor(deps.fetch(from, to, narrowed));
     // The steps of this answer each target learned a value at: "samples" counts steps, as a target's first version does.
     const used = new Map<Plan, Uint8Array>();
     for (const [signal, list] of results) {
@@ -247,6 +252,7 @@ export async function retrainTargets(
         // An answer's training for a whole fleet takes seconds: the API and /healthz answer meanwhile.
         if (turns.due) {
           await turns.give();
+          deps.deadline?.check();
         }
         const plan = plans.get(targetId(watch.name, targetLabels(watch, s.labels)));
         const model = plan?.models.find((m) => m.name === signal);
@@ -296,7 +302,9 @@ export async function retrainTargets(
   const failed: RetrainResult['failed'] = [];
   const retrained: TargetModel[] = [];
   // A request's run stores only the models of the requests still its own (retrainClaims.ts).
-  const stillHeld = await fence?.();
+  const stillHeld = fence && (await waitFor(fence()));
+  // The last look: from here on what was trained is stored and swapped in whole.
+  deps.deadline?.check();
   for (const plan of plans.values()) {
     if (stillHeld && !stillHeld(plan.target.id)) {
       continue;

@@ -4,6 +4,7 @@ import type { RetrainBody, RetrainResponse } from '../../contract/pipeline';
 import { RETRAIN_REQUEST_EXPIRES_AFTER_MS } from '../../contract/retrainRequests';
 import type { Clock } from '../clock';
 import { CLAIM_LAPSES_AFTER_MS, HeldClaims } from './retrainClaims';
+import { RetrainAbandonedError } from './retrainDeadline';
 import type { PipelineRepository, RetrainRequest } from './store/repository';
 import type { RetrainSelection } from './trainingRequests';
 
@@ -16,9 +17,10 @@ import type { RetrainSelection } from './trainingRequests';
  * takes (claims) the waiting requests whose targets it holds now and runs them, so a replica that
  * died, or a target that moved when the members changed, leaves no request behind. The claim is one
  * conditional update in the store, so two replicas that both hold a target for a moment run its
- * request once, and it is held while its run lasts (retrainClaims.ts); a request nobody took within
- * retrainRequestWaitMs of its watch (no replica holds its target: it went, or its watch was removed)
- * is answered as expired.
+ * request once, and it is held while its run lasts, up to the run's deadline (retrainClaims.ts,
+ * retrainDeadline.ts); a request nobody took within retrainRequestWaitMs of its watch (no replica
+ * holds its target: it went, or its watch was removed) is answered as expired, by the replica that
+ * would hold its target (see expire).
  */
 export interface SharedRetrainingDeps {
   repo: PipelineRepository;
@@ -30,6 +32,11 @@ export interface SharedRetrainingDeps {
   retrain(selection: RetrainSelection): Promise<RetrainResponse>;
   /** Whether this replica holds the target now. */
   holds(targetId: string): boolean;
+  /**
+   * Whether this replica is the one that holds the target (of `watch`) whenever it exists: its share
+   * of the watch, or of the live replicas for a watch it does not run (ownership.ts).
+   */
+  wouldHold(targetId: string, watch: string | null): boolean;
   /** The watches this replica runs. */
   watches(): string[];
   /** The step of a watch this replica runs, in milliseconds. */
@@ -57,6 +64,12 @@ export class SharedRetraining {
   /** The pick-up in progress: one at a time, and stopping waits for it. */
   private picking: Promise<void> = Promise.resolve();
   private busy = false;
+  /**
+   * The requests whose run was abandoned here, and until when this replica leaves them (their claim's
+   * lapse): taken again at once, a request would be renewed, and run on the same stalled path, for
+   * as long as this replica lives, and another replica holding its target would never get its chance.
+   */
+  private readonly abandoned = new Map<number, number>();
 
   constructor(private readonly deps: SharedRetrainingDeps) {}
 
@@ -120,8 +133,15 @@ export class SharedRetraining {
     const now = this.deps.clock.now();
     const lapsedBefore = now - CLAIM_LAPSES_AFTER_MS;
     const waiting = await repo.takeableRetraining({ replica: identity, lapsedBefore });
+    for (const [id, until] of this.abandoned) {
+      if (until <= now) {
+        this.abandoned.delete(id);
+      }
+    }
     // A request from an older build names a replica's share (no target): only that replica can tell it.
-    const held = waiting.filter((r) => (r.target !== null ? this.deps.holds(r.target) : r.replica === identity));
+    const held = waiting.filter(
+      (r) => !this.abandoned.has(r.id) && (r.target !== null ? this.deps.holds(r.target) : r.replica === identity)
+    );
     if (held.length > 0) {
       const taken = new Set(
         await repo.claimRetraining(
@@ -131,7 +151,7 @@ export class SharedRetraining {
       );
       await this.runClaimed(held.filter((r) => taken.has(r.id)));
     }
-    await this.expire();
+    await this.expire(waiting);
   }
 
   /** Runs the requests this replica claimed, holding their claims until each is answered. */
@@ -153,10 +173,14 @@ export class SharedRetraining {
         try {
           outcome = await this.deps.retrain({ ...selection, fence: claims.fence(kept) });
         } catch (err) {
+          if (err instanceof RetrainAbandonedError) {
+            this.abandon(claims, kept, err);
+            continue;
+          }
           // Named for the run, not a target: every request of it records the failure.
           outcome = { trained: 0, failed: [{ target: selection.watch ?? 'all targets', error: messageOf(err) }] };
         }
-        claims.answering(kept);
+        claims.letGo(kept);
         const recorded = await repo.finishRetraining(kept, identity, this.deps.clock.now(), outcome);
         logger.info(
           { watch: selection.watch, requests: kept.length, recorded, ...outcome },
@@ -168,8 +192,36 @@ export class SharedRetraining {
     }
   }
 
-  /** Answers as expired the requests nobody took within their watch's wait (retrainRequestWaitMs). */
-  private async expire(): Promise<void> {
+  /**
+   * A run past its deadline (retrainDeadline.ts) answers none of its requests: their claims are no
+   * longer renewed, and lapse for whichever replica holds their targets then, this one included once
+   * the lapse is past.
+   */
+  private abandon(claims: HeldClaims, requests: RetrainRequest[], err: RetrainAbandonedError): void {
+    claims.letGo(requests);
+    const until = this.deps.clock.now() + CLAIM_LAPSES_AFTER_MS;
+    requests.forEach((r) => this.abandoned.set(r.id, until));
+    this.deps.logger.warn(
+      { watch: err.watch, requests: requests.map((r) => r.id), retakenHereAfter: new Date(until).toISOString() },
+      'retrain requests left unanswered, their run abandoned past its deadline: their claims are no longer renewed, so a replica holding their targets takes them once the claims lapse (this one after retakenHereAfter)'
+    );
+  }
+
+  /**
+   * Answers as expired the requests nobody took within their watch's wait (retrainRequestWaitMs) of
+   * those waiting (`waiting`, read before this pick-up's runs) that this replica decides: those whose
+   * target it would hold (wouldHold) and does not, right after its own cycles; and an older build's
+   * share requests, as before. A replica stuck in a long cycle thus has its chance at its requests
+   * however long the cycle lasts: another replica does not expire them meanwhile. One that dies leaves
+   * the live set, and its targets' next holder decides.
+   */
+  private async expire(waiting: RetrainRequest[]): Promise<void> {
+    const decided = waiting.filter(
+      (r) => r.target === null || (this.deps.wouldHold(r.target, r.watch) && !this.deps.holds(r.target))
+    );
+    if (decided.length === 0) {
+      return;
+    }
     const now = this.deps.clock.now();
     const byWatch = Object.fromEntries(
       this.deps.watches().map((w) => [w, now - retrainRequestWaitMs(this.deps.stepOf(w))])
@@ -178,7 +230,8 @@ export class SharedRetraining {
       now,
       now - retrainRequestWaitMs(undefined),
       now - CLAIM_LAPSES_AFTER_MS,
-      byWatch
+      byWatch,
+      decided.map((r) => r.id)
     );
     if (expired > 0) {
       this.deps.logger.warn({ expired }, 'retrain requests expired: no replica held their targets');

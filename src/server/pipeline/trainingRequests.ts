@@ -8,6 +8,7 @@ import type {
   RetrainResponse,
 } from '../../contract/pipeline';
 import type { ModelFence } from './retrainClaims';
+import { RetrainAbandonedError } from './retrainDeadline';
 import type { PipelineRepository } from './store/repository';
 import { PipelineError } from './views';
 import type { WatchRunner } from './watchRunner';
@@ -47,14 +48,34 @@ export async function retrainRefusal(repo: PipelineRepository, body: RetrainBody
  * watch and target, for the same reason) gets the answer of that run instead of queueing another.
  * A retraining replays the watch's whole history and holds the watch's cycles while it runs, so
  * repeated requests (the button, a script, a retry after a timeout) queued without bound and held
- * detection until they had all run.
+ * detection until they had all run. Runs with different fences never share one: a request's run
+ * stores only what its own claims still hold, so an answer stored past another's fence (or none) is
+ * not its answer.
  */
 export function coalescedRetraining(
   retrain: (body: RetrainSelection, reason: ModelVersion['reason']) => Promise<RetrainResponse>
 ): (body: RetrainSelection, reason: ModelVersion['reason']) => Promise<RetrainResponse> {
   const running = new Map<string, Promise<RetrainResponse>>();
+  // A fence is a function: each is given a number of its own, kept only while the fence lives.
+  const fences = new WeakMap<ModelFence, number>();
+  let numbered = 0;
+  const fenceKey = (fence: ModelFence | undefined): number | null => {
+    if (fence === undefined) {
+      return null;
+    }
+    if (!fences.has(fence)) {
+      fences.set(fence, ++numbered);
+    }
+    return fences.get(fence)!;
+  };
   return (body, reason) => {
-    const key = JSON.stringify([body.watch ?? null, body.target ?? null, body.targets ?? null, reason]);
+    const key = JSON.stringify([
+      body.watch ?? null,
+      body.target ?? null,
+      body.targets ?? null,
+      reason,
+      fenceKey(body.fence),
+    ]);
     const joined = running.get(key);
     if (joined) {
       return joined;
@@ -66,8 +87,9 @@ export function coalescedRetraining(
 }
 
 /**
- * Retrains the runners (and targets) the selection names; a runner that fails counts all its
- * targets as failed. A set of targets is what requests found held here: none of them is refused.
+ * Retrains the runners (and targets) the selection names; a runner that fails (or is abandoned past
+ * its deadline) counts all its targets as failed, except in a request's run (fenced), which an
+ * abandoned runner rejects. A set of targets is what requests found held here: none of them is refused.
  */
 export async function retrainRunners(
   all: readonly WatchRunner[],
@@ -91,6 +113,10 @@ export async function retrainRunners(
       trained += result.trained;
       failed.push(...result.failed);
     } catch (err) {
+      // A request's run abandoned is not answered: its claims lapse for another replica (sharedRetraining.ts).
+      if (body.fence && err instanceof RetrainAbandonedError) {
+        throw err;
+      }
       failed.push({ target: `${r.name} (all targets)`, error: messageOf(err) });
     }
   }

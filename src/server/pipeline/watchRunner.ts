@@ -8,12 +8,14 @@ import { answerSteps, basisOf, chunkEnd, readChunk, type AnswerBasis, type Catch
 import { gatherChanges, publishTargetMetrics, storeInPieces, storeStates, UnsavedStates } from './checkpoint';
 import { WatchScoring } from './chunkScoring';
 import { LearningLog, MatchLog } from './matchReport';
-import { WatchShare } from './ownership';
+import { shareKey, WatchShare } from './ownership';
 import { PeerGroups } from './peerGroups';
 import { fetchChunk, watchDefinition, watchIdentity, WatchQueryError } from './query';
 import { baseThreshold, recordInitialModels, retrainTargets, type TrainingDeps } from './retraining';
 import type { ModelFence } from './retrainClaims';
+import { RetrainAbandonedError, RetrainDeadline, retrainDeadlineMs } from './retrainDeadline';
 import { storedModels } from './restore';
+import { targetIdLabels } from './targetIdLabels';
 import type { AnomalyRecord, TargetModel, TargetSettings } from './targetModel';
 import { targetSettings } from './targets';
 import { WatchHealth } from './watchHealth';
@@ -390,7 +392,10 @@ export class WatchRunner {
     try {
       return await write();
     } catch (err) {
-      this.restored = false;
+      // An abandoned retraining stopped before it stored or swapped in anything (retrainTargets).
+      if (!(err instanceof RetrainAbandonedError)) {
+        this.restored = false;
+      }
       throw err;
     }
   }
@@ -415,7 +420,9 @@ export class WatchRunner {
   /**
    * Retrains the selected targets on the watch's history (up to the last processed step), leaving
    * out windows confirmed as incidents and raising the threshold of targets with repeated false
-   * positives. A target's new model replaces the old one only if it trained without error.
+   * positives. A target's new model replaces the old one only if it trained without error. Past its
+   * deadline (retrainDeadline.ts, counted once the watch's cycle in flight let it start) it rejects with
+   * a RetrainAbandonedError, having stored nothing, and the watch's cycles go on.
    */
   retrain(
     select: (targetId: string) => boolean,
@@ -428,14 +435,44 @@ export class WatchRunner {
       if (this.retired || !this.restored || end === null || chosen.length === 0) {
         return { trained: 0, failed: [] };
       }
-      return this.committing(async () => {
-        const { trained, failed, retrained } = await retrainTargets(this.training(), chosen, end, reason, fence);
-        const through = this.unsaved.storedThrough(end, this.settings.stepMs, new Set(retrained));
-        await storeStates(this.deps.repo, this.name, through, retrained, this.elapsed);
-        this.unsaved.saved(retrained);
-        return { trained, failed };
-      });
+      const deadlineMs = retrainDeadlineMs(this.deps.watch, chosen.length);
+      const deadline = new RetrainDeadline(this.deps.clock, this.name, deadlineMs);
+      try {
+        return await this.committing(async () => {
+          const training = { ...this.training(), deadline };
+          const { trained, failed, retrained } = await retrainTargets(training, chosen, end, reason, fence);
+          const through = this.unsaved.storedThrough(end, this.settings.stepMs, new Set(retrained));
+          await storeStates(this.deps.repo, this.name, through, retrained, this.elapsed);
+          this.unsaved.saved(retrained);
+          return { trained, failed };
+        });
+      } catch (err) {
+        if (err instanceof RetrainAbandonedError) {
+          this.deps.logger.warn(
+            { watch: this.name, targets: chosen.length, reason, deadlineMinutes: Math.round(deadlineMs / 60_000) },
+            'retraining abandoned past its deadline: what it still waited for (a query, the store) is no longer waited for, and nothing of it is stored; the watch goes on with its current models'
+          );
+        }
+        throw err;
+      } finally {
+        deadline.end();
+      }
     });
+  }
+
+  /**
+   * Whether this replica holds the target of this watch (by its id) whenever the target exists: it
+   * is in this replica's share (ownership.ts), or the replica runs the whole watch alone. True for a
+   * target that went too: a retrain request left for it is then this replica's to answer as expired.
+   */
+  wouldHold(id: string): boolean {
+    const { ownership, watch } = this.deps;
+    if (!ownership) {
+      return true;
+    }
+    const labels = targetIdLabels(watch.name, id);
+    // Not an id of this watch's (no target of it can be held): its share as a key of its own.
+    return ownership.owns(labels ? shareKey(watch, labels) : id);
   }
 
   /** Stores every target state not yet stored (before the store closes), after the cycle in flight. */

@@ -141,13 +141,15 @@ export interface PipelineRepository {
   finishRetraining(requests: RetrainRequest[], replica: string, at: number, outcome: RetrainResponse): Promise<number>;
   /**
    * Answers as expired the requests asked before `requestedBefore` (of a watch `byWatch` names, before
-   * its own time) that nobody holds a claim on since `lapsedBefore`; resolves to how many.
+   * its own time) that nobody holds a claim on since `lapsedBefore`, of those `only` names when given;
+   * resolves to how many.
    */
   expireRetraining(
     at: number,
     requestedBefore: number,
     lapsedBefore: number,
-    byWatch?: Readonly<Record<string, number>>
+    byWatch?: Readonly<Record<string, number>>,
+    only?: readonly number[]
   ): Promise<number>;
   /** Requests newest first, of one target when given, as the API lists them. */
   retrainRequestList(q: { target?: string; limit: number }): Promise<RetrainRequestView[]>;

@@ -169,34 +169,53 @@ export const FINISH_SQL = `UPDATE retrain_requests SET done_at = ?, trained = ?,
 /**
  * When waiting requests expire: those asked before `requestedBefore`, or, of a watch `byWatch` names,
  * before its own time (a watch whose requests wait longer), that nobody holds a claim on since
- * `lapsedBefore`.
+ * `lapsedBefore`; of the requests `only` names, when it does (those the replica deciding would hold:
+ * sharedRetraining.ts).
  */
 export interface RetrainExpiry {
   at: number;
   requestedBefore: number;
   lapsedBefore: number;
   byWatch: Readonly<Record<string, number>>;
+  only?: readonly number[];
 }
 
 /**
  * Answers as expired what waited since before its watch's time without anyone taking it, or whose
- * taker abandoned it (`?`: expireValues). Cast, as PostgreSQL reads a CASE of untyped parameters as text.
+ * taker abandoned it (`?`: expireValues), of `ids` requests when given. Cast, as PostgreSQL reads a
+ * CASE of untyped parameters as text.
  */
-export const expireSql = (watches: number): string => {
+const expireSql = (watches: number, ids?: number): string => {
   const cutoff =
     watches === 0
       ? '?'
       : `CASE ${Array(watches).fill('WHEN watch = ? THEN CAST(? AS BIGINT)').join(' ')} ELSE CAST(? AS BIGINT) END`;
+  const only = ids === undefined ? '' : ` AND id IN (${placeholders(ids)})`;
   return `UPDATE retrain_requests SET expired_at = ?
-  WHERE ${WAITING} AND (claimed_by IS NULL OR claimed_at < ?) AND requested_at < ${cutoff}`;
+  WHERE ${WAITING} AND (claimed_by IS NULL OR claimed_at < ?) AND requested_at < ${cutoff}${only}`;
 };
 
-export const expireValues = (e: RetrainExpiry): unknown[] => [
+const expireValues = (e: RetrainExpiry): unknown[] => [
   e.at,
   e.lapsedBefore,
   ...Object.entries(e.byWatch).flat(),
   e.requestedBefore,
+  ...(e.only ?? []),
 ];
+
+/** The expiry in statements of at most CLAIM_CHUNK ids each (none for no ids), each with its SQL. */
+export function expiryStatements(e: RetrainExpiry): Array<{ sql: string; values: unknown[] }> {
+  const watches = Object.keys(e.byWatch).length;
+  if (e.only === undefined) {
+    return [{ sql: expireSql(watches), values: expireValues(e) }];
+  }
+  const statements: Array<{ sql: string; values: unknown[] }> = [];
+  for (let i = 0; i < e.only.length; i += CLAIM_CHUNK) {
+    const only = e.only.slice(i, i + CLAIM_CHUNK);
+    statements.push({ sql: expireSql(watches, only.length), values: expireValues({ ...e, only }) });
+  }
+  return statements;
+}
 
 /** Newest first, of one target or of all (`?`: [target,] limit). */
 export const listSql = (byTarget: boolean): string =>
@@ -264,7 +283,7 @@ export const requestValues = (r: NewRetrainRequest): unknown[] => [
   r.requestedAt,
 ];
 
-/** Ids per claim statement: well under SQLite's 32,766 parameters and PostgreSQL's 65,535. */
+/** Ids per claim or expiry statement: well under SQLite's 32,766 parameters and PostgreSQL's 65,535. */
 export const CLAIM_CHUNK = 500;
 
 /**
@@ -332,7 +351,7 @@ export class RetrainRequestTable {
   }
 
   expire(e: RetrainExpiry): number {
-    return this.db.prepare(expireSql(Object.keys(e.byWatch).length)).run(...expireValues(e)).changes;
+    return expiryStatements(e).reduce((n, { sql, values }) => n + this.db.prepare(sql).run(...values).changes, 0);
   }
 
   newestByTarget(q: { after?: string; limit: number }): NewestRetrainRequestPage {

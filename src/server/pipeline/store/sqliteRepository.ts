@@ -179,9 +179,9 @@ export class SqlitePipelineRepository implements PipelineRepository {
   }
 
   async expireRetraining(
-    ...[at, requestedBefore, lapsedBefore, byWatch]: Parameters<PipelineRepository['expireRetraining']>
+    ...[at, requestedBefore, lapsedBefore, byWatch, only]: Parameters<PipelineRepository['expireRetraining']>
   ) {
-    return this.retrainRequestTable.expire({ at, requestedBefore, lapsedBefore, byWatch: byWatch ?? {} });
+    return this.retrainRequestTable.expire({ at, requestedBefore, lapsedBefore, byWatch: byWatch ?? {}, only });
   }
 
   async retrainRequestList(q: { target?: string; limit: number }) {

@@ -27,8 +27,7 @@ import { predictionsSql, readPrediction } from '../../pipeline/store/predictionT
 import {
   CLAIM_CHUNK,
   claimSql,
-  expireSql,
-  expireValues,
+  expiryStatements,
   failuresOf,
   INSERT_REQUEST_SQL,
   listSql,
@@ -352,11 +351,14 @@ export class PostgresPipelineRepository implements PipelineRepository {
   }
 
   async expireRetraining(
-    ...[at, requestedBefore, lapsedBefore, byWatch]: Parameters<PipelineRepository['expireRetraining']>
+    ...[at, requestedBefore, lapsedBefore, byWatch, only]: Parameters<PipelineRepository['expireRetraining']>
   ) {
-    const expiry = { at, requestedBefore, lapsedBefore, byWatch: byWatch ?? {} };
-    const sql = numbered(expireSql(Object.keys(expiry.byWatch).length));
-    return (await this.db.query(sql, expireValues(expiry))).rowCount ?? 0;
+    const expiry = { at, requestedBefore, lapsedBefore, byWatch: byWatch ?? {}, only };
+    let expired = 0;
+    for (const { sql, values } of expiryStatements(expiry)) {
+      expired += (await this.db.query(numbered(sql), values)).rowCount ?? 0;
+    }
+    return expired;
   }
 
   async retrainRequestList(q: { target?: string; limit: number }) {
