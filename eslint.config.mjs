@@ -38,9 +38,9 @@ export default defineConfig([
     ],
   },
   ...baseConfig,
-  // The scaffolded config lints src/ only; tests, tools and benchmarks are code we keep too.
+  // The scaffolded config lints src/ only; tests, tools, benchmarks and scripts are code we keep too.
   {
-    files: ['{test,tools,bench}/**/*.{ts,tsx}'],
+    files: ['{test,tools,bench,scripts}/**/*.{ts,tsx}'],
     languageOptions: { parserOptions: { project: './tsconfig.json' } },
   },
 ]);

@@ -1,5 +1,5 @@
 import React from 'react';
-import { render, screen } from '@testing-library/react';
+import { render, screen, within } from '@testing-library/react';
 import { setupUser } from '../../testUtils/user';
 import { testIds } from '../../testIds';
 import { CursorPager } from './CursorPager';
@@ -41,5 +41,23 @@ describe('CursorPager', () => {
     await user.click(screen.getByTestId(testIds.pager.newer));
     await user.click(screen.getByTestId(testIds.pager.newest));
     expect(onNavigate.mock.calls).toEqual([['n2'], [undefined]]);
+  });
+
+  it("says the words it is given, for a list not newest first, and the healing lists' words without them", async () => {
+    const onNavigate = jest.fn();
+    const words = { first: 'First', before: 'Previous', after: 'Next' };
+    render(
+      <CursorPager label="Pages of models" cursor="50" next="100" previous="0" onNavigate={onNavigate} words={words} />
+    );
+    const named = within(screen.getByRole('navigation', { name: 'Pages of models' }));
+    expect(named.getAllByRole('button').map((b) => b.textContent)).toEqual(['First', 'Previous', 'Next']);
+    await user.click(named.getByRole('button', { name: 'Next' }));
+    await user.click(named.getByRole('button', { name: 'Previous' }));
+    await user.click(named.getByRole('button', { name: 'First' }));
+    expect(onNavigate.mock.calls).toEqual([['100'], ['0'], [undefined]]);
+
+    render(<CursorPager label="Pages of the audit log" cursor="o3" next="o4" onNavigate={jest.fn()} />);
+    const healing = within(screen.getByRole('navigation', { name: 'Pages of the audit log' }));
+    expect(healing.getAllByRole('button').map((b) => b.textContent)).toEqual(['Newest', 'Newer', 'Older']);
   });
 });

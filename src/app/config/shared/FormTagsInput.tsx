@@ -10,7 +10,7 @@ import {
   useStyles2,
   useTheme2,
 } from '@grafana/ui';
-import { useReportTypedWord } from './typedWords';
+import { useReportFieldState } from './typedWords';
 
 /** Why a word cannot join a field's tags (undefined: it can). */
 export type RefuseWord = (word: string, tags: readonly string[]) => string | undefined;
@@ -33,6 +33,8 @@ export interface FormTagsInputProps {
  * change (see typedWords), so the Save click that takes the focus away saves it. A word `refuse`
  * finds wrong stays in the box with the reason under the field, and the form counts it as invalid;
  * from then on the reason follows what is typed until the word is added or the box emptied.
+ * The field never adds a word twice, so a list holding one twice was stored by other means: it
+ * shows both tags, each removable on its own, and the reason, counted as invalid until one goes.
  */
 export function FormTagsInput({ id, tags, onChange, refuse, error, placeholder }: FormTagsInputProps) {
   const styles = useStyles2(getStyles);
@@ -42,8 +44,9 @@ export function FormTagsInput({ id, tags, onChange, refuse, error, placeholder }
   // A word already in the list adds nothing, so it is no change.
   const adds = word !== '' && !tags.includes(word);
   const refusal = tried && adds ? refuse?.(word, tags) : undefined;
-  useReportTypedWord(refusal !== undefined ? 'refused' : adds ? 'typed' : undefined);
-  const problem = refusal ?? error;
+  const repeat = repeatedTag(tags);
+  useReportFieldState({ typed: adds, refused: refusal !== undefined || repeat !== undefined });
+  const problem = refusal ?? error ?? repeat;
   const problemId = `${id}-problem`;
 
   const type = (text: string) => {
@@ -88,8 +91,8 @@ export function FormTagsInput({ id, tags, onChange, refuse, error, placeholder }
       />
       {tags.length > 0 && (
         <ul className={styles.tags}>
-          {tags.map((tag) => (
-            <Tag key={tag} name={tag} onRemove={() => onChange(tags.filter((t) => t !== tag))} />
+          {tags.map((tag, i) => (
+            <Tag key={tagKey(tags, i)} name={tag} onRemove={() => onChange(tags.filter((_, j) => j !== i))} />
           ))}
         </ul>
       )}
@@ -100,6 +103,24 @@ export function FormTagsInput({ id, tags, onChange, refuse, error, placeholder }
       )}
     </div>
   );
+}
+
+/** Why a list cannot be saved as it is: the first tag it holds more than once. */
+function repeatedTag(tags: readonly string[]): string | undefined {
+  const tag = tags.find((t, i) => tags.indexOf(t) !== i);
+  if (tag === undefined) {
+    return undefined;
+  }
+  const times = tags.filter((t) => t === tag).length;
+  return times === 2
+    ? `"${tag}" is listed twice: remove one of them`
+    : `"${tag}" is listed ${times} times: remove all but one`;
+}
+
+/** A tag's key: its word and how many times the list held it before, so a repeat has its own and a removal keeps the others'. */
+function tagKey(tags: readonly string[], index: number): string {
+  const before = tags.slice(0, index).filter((t) => t === tags[index]).length;
+  return `${before}:${tags[index]}`;
 }
 
 /** One word, coloured by its name as TagsInput colours it; a long one is cut short, and whole in its title. */

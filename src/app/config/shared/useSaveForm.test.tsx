@@ -39,13 +39,13 @@ describe('useSaveForm with a word a tag field refused', () => {
       initialProps: ['policy-1'],
     });
     expect([result.current.invalidCount, result.current.dirty]).toEqual([1, false]);
-    act(() => result.current.reportTypedWord('labels', { refused: true, item: 'policy-1' }));
+    act(() => result.current.reportTypedWord('labels', { typed: true, refused: true, item: 'policy-1' }));
     expect([result.current.invalidCount, result.current.dirty]).toEqual([1, true]);
-    act(() => result.current.reportTypedWord('deny', { refused: true, item: 'limits' }));
+    act(() => result.current.reportTypedWord('deny', { typed: true, refused: true, item: 'limits' }));
     expect(result.current.invalidCount).toBe(2);
     rerender([]);
     expect(result.current.invalidCount).toBe(2);
-    act(() => result.current.reportTypedWord('labels', { refused: false, item: 'policy-1' }));
+    act(() => result.current.reportTypedWord('labels', { typed: true, refused: false, item: 'policy-1' }));
     expect(result.current.invalidCount).toBe(1);
     act(() => result.current.reportTypedWord('deny', undefined));
     expect([result.current.invalidCount, result.current.dirty]).toEqual([0, true]);
@@ -53,7 +53,7 @@ describe('useSaveForm with a word a tag field refused', () => {
 
   it('adds it to the count of a form whose tag fields are in no item', () => {
     const { result } = renderHook(() => useSaveForm({ dirty: false, invalidCount: 1 }));
-    act(() => result.current.reportTypedWord('peers', { refused: true, item: 'peers' }));
+    act(() => result.current.reportTypedWord('peers', { typed: true, refused: true, item: 'peers' }));
     expect(result.current.invalidCount).toBe(2);
   });
 });

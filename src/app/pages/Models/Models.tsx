@@ -15,6 +15,7 @@ import { modelSortSchema, type ModelVersion, type RetrainResponse } from '../../
 import { listModels, retrain, type ModelListQuery } from '../../api/pipeline';
 import { useBackendQuery } from '../../api/useBackendQuery';
 import { BackendPage } from '../../components/BackendPage/BackendPage';
+import { CursorPager, type PagerWords } from '../../components/CursorPager/CursorPager';
 import { DisabledReason, useDisabledReason, type DisabledFor } from '../../components/DisabledReason/DisabledReason';
 import { ListFilter } from '../../components/ListFilter/ListFilter';
 import { QueryStatus, Unloaded } from '../../components/QueryStatus/QueryStatus';
@@ -69,6 +70,9 @@ const ORDERS: Array<{ value: string; label: string }> = [
   { value: 'target asc', label: 'Target A–Z' },
   { value: 'target desc', label: 'Target Z–A' },
 ];
+
+/** The pager's words: the models come in the order picked, not newest first. */
+const MODEL_PAGES: PagerWords = { first: 'First', before: 'Previous', after: 'Next' };
 
 /**
  * The filter, order and page in the URL (`?q=cart&sort=target&order=asc&cursor=...`), so a link shows
@@ -235,30 +239,14 @@ function ModelTable() {
           ) : (
             <InteractiveTable columns={columns} data={page.models} getRowId={(m) => String(m.id)} />
           )}
-          {(query.cursor !== undefined || page.next) && (
-            <nav aria-label="Pages of models">
-              <Stack gap={1}>
-                {(
-                  [
-                    ['First', 'angle-double-left', query.cursor === undefined ? null : undefined],
-                    ['Previous', 'angle-left', page.previous ?? null],
-                    ['Next', 'angle-right', page.next ?? null],
-                  ] as const
-                ).map(([label, icon, cursor]) => (
-                  <Button
-                    key={label}
-                    variant="secondary"
-                    size="sm"
-                    icon={icon}
-                    disabled={cursor === null}
-                    onClick={() => cursor !== null && setView({ cursor })}
-                  >
-                    {label}
-                  </Button>
-                ))}
-              </Stack>
-            </nav>
-          )}
+          <CursorPager
+            label="Pages of models"
+            cursor={query.cursor}
+            next={page.next}
+            previous={page.previous}
+            onNavigate={(cursor) => setView({ cursor })}
+            words={MODEL_PAGES}
+          />
         </>
       )}
     </Stack>
@@ -308,5 +296,5 @@ function RetrainButton({
 }
 
 const getStyles = () => ({
-  srOnly: css({ position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)' }),
+  srOnly: css({ position: 'absolute', width: 1, height: 1, overflow: 'hidden', clipPath: 'inset(50%)', whiteSpace: 'nowrap' }),
 });
