@@ -1,6 +1,6 @@
 import { Random } from '../../src/detection';
 import { configSchema } from '../../src/server/config/schema';
-import { retrainTargets } from '../../src/server/pipeline/retraining';
+import { retrainOnDemand } from '../../src/server/pipeline/testRetraining';
 import { jobTarget, testSettings } from '../../src/server/pipeline/testTargets';
 import type { AnomalyRecord, TargetModel } from '../../src/server/pipeline/targetModel';
 import { storesAt } from '../store/storesAt';
@@ -70,14 +70,11 @@ describe.each(Object.keys(stores))('a benign excursion once the baseline moved, 
       forgotten: [],
     });
     await repo.addFeedback(stored.id!, 'false_positive', 'operator', 'ada', null);
-    const result = await retrainTargets(
+    const result = await retrainOnDemand(
       {
         watch,
         repo,
         settings,
-        clock: { now: () => end, elapsed: () => 0 },
-        answerSteps: () => 60,
-        held: 1,
         fetch: async (from, to) => {
           const at = history.timestamps.flatMap((t, i) => (t >= from && t <= to ? [i] : []));
           const timestamps = Float64Array.from(at, (i) => history.timestamps[i]);
@@ -85,9 +82,8 @@ describe.each(Object.keys(stores))('a benign excursion once the baseline moved, 
           return new Map([['x', [{ labels: { job: 'j' }, timestamps, values }]]]);
         },
       },
-      [target],
-      end,
-      'on_demand'
+      target,
+      end
     );
     expect(result).toMatchObject({ trained: 1, failed: [] });
     // The job's peak, 50 above the value expected then (give or take the noise).

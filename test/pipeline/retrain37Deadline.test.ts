@@ -26,18 +26,15 @@ const aTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe.each(stores)('a retraining whose read never answers, on %s', (_name, open) => {
   it("is abandoned at its deadline and its requests run elsewhere, or here after their claims' lapse", async () => {
-    const { a, b, clocks, claims, slow, advance } = await twoReplicas(await open(), [jobWatch]);
+    const { a, b, clocks, claims, slow, advance, holdRun, close } = await twoReplicas(await open(), [jobWatch]);
     const claimedAt = SHARED_NOW + 3 * MINUTE;
-    let running: Promise<void> | undefined;
     try {
       // One run of two requests: one for a target pod-b holds too, one for a target pod-a alone holds.
       const both = held(b)[0];
       const alone = held(a).find((id) => !held(b).includes(id))!;
       const elsewhere = await queue(a, both, clocks.a.now());
       const here = await queue(a, alone, clocks.a.now());
-      slow.hold();
-      running = a.pipeline.runOnce();
-      await slow.reached;
+      const { run } = await holdRun();
 
       // An hour on, the deadline passes; half an hour more, and pod-a has renewed no claim since.
       await advance(HOUR + MINUTE, [clocks.a, clocks.b]);
@@ -45,7 +42,7 @@ describe.each(stores)('a retraining whose read never answers, on %s', (_name, op
       const renewals = claims.sent.length;
       await advance(30 * MINUTE, [clocks.a, clocks.b]);
       expect(claims.sent.length).toBe(renewals);
-      await running;
+      await run;
       for (const id of [elsewhere, here]) {
         expect(await requestOf(a, id)).toEqual(expect.objectContaining({ state: 'running', claimedBy: 'pod-a' }));
       }
@@ -73,10 +70,7 @@ describe.each(stores)('a retraining whose read never answers, on %s', (_name, op
         expect.objectContaining({ state: 'done', claimedBy: 'pod-a', trained: 1, answeredAt: retaken })
       );
     } finally {
-      slow.release();
-      await running;
-      await b.close();
-      await a.close(true);
+      await close();
     }
   });
 });

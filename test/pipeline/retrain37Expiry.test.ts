@@ -38,8 +38,9 @@ const goneMember = (owner: string): string => {
 
 describe.each(stores)('retrain requests expiring, on %s', (_name, open) => {
   it('wait for a replica stuck in a long cycle, and expire by the replica that would hold their targets', async () => {
-    const { a, b, clocks, slow, advance, seenByB } = await agreeingReplicas(await open(), [jobWatch]);
-    let stuck: Promise<void> | undefined;
+    const { a, b, clocks, slow, advance, seenByB, outlastLapse, close } = await agreeingReplicas(await open(), [
+      jobWatch,
+    ]);
     try {
       const ofA = held(a)[0];
       expect(held(b)).not.toContain(ofA);
@@ -57,11 +58,7 @@ describe.each(stores)('retrain requests expiring, on %s', (_name, open) => {
       };
 
       // pod-a's cycle waits on its query past the requests' wait; pod-b's cycles go on.
-      slow.hold();
-      stuck = a.pipeline.runOnce();
-      await slow.reached;
-      await advance(HOUR + MINUTE, [clocks.a, clocks.b]);
-      await b.pipeline.runOnce();
+      const { run: stuck } = await outlastLapse({ claimsRefused: false });
       expect(await states()).toEqual({
         held: 'queued',
         goneOfA: 'queued',
@@ -91,33 +88,24 @@ describe.each(stores)('retrain requests expiring, on %s', (_name, open) => {
       await b.pipeline.runOnce();
       expect(await requestOf(b, later)).toEqual(expect.objectContaining({ state: 'expired', claimedBy: null }));
     } finally {
-      slow.release();
-      await stuck;
-      await b.close();
-      await a.close(true);
+      await close();
     }
   });
 
   it("go by the target's peer group in a watch with peers", async () => {
-    const { a, b, clocks, slow, advance } = await agreeingReplicas(await open(), [{ ...jobWatch, peers: ['job'] }]);
-    let stuck: Promise<void> | undefined;
+    const { a, b, clocks, slow, outlastLapse, close } = await agreeingReplicas(await open(), [
+      { ...jobWatch, peers: ['job'] },
+    ]);
     try {
       const ofA = await queue(a, goneMember('pod-a'), clocks.a.now());
       const ofB = await queue(a, goneMember('pod-b'), clocks.a.now());
-      slow.hold();
-      stuck = a.pipeline.runOnce();
-      await slow.reached;
-      await advance(HOUR + MINUTE, [clocks.a, clocks.b]);
-      await b.pipeline.runOnce();
+      const { run: stuck } = await outlastLapse({ claimsRefused: false });
       expect([(await requestOf(b, ofA))?.state, (await requestOf(b, ofB))?.state]).toEqual(['queued', 'expired']);
       slow.release();
       await stuck;
       expect((await requestOf(a, ofA))?.state).toBe('expired');
     } finally {
-      slow.release();
-      await stuck;
-      await b.close();
-      await a.close(true);
+      await close();
     }
   });
 });

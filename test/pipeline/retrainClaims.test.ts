@@ -17,17 +17,14 @@ const longWatch = { ...jobWatch, history: '3d' };
 
 describe.each(stores)('a retrain request claim, on %s', (_name, open) => {
   it('holds while a live replica runs it past the lapse, and lapses when that replica dies', async () => {
-    const { a, b, clocks, slow, advance } = await twoReplicas(await open(), [longWatch]);
-    let running: Promise<void> | undefined;
+    const { a, b, clocks, slow, advance, holdRun, close } = await twoReplicas(await open(), [longWatch]);
     try {
       const target = held(b)[0];
       expect(held(a)).toContain(target);
 
       // pod-a takes the request; its retraining lasts 70 minutes.
       const long = await queue(a, target, clocks.a.now());
-      slow.hold();
-      running = a.pipeline.runOnce();
-      await slow.reached;
+      const { run } = await holdRun();
       expect(await requestOf(a, long)).toEqual(expect.objectContaining({ state: 'running', claimedBy: 'pod-a' }));
       await advance(HOUR + 10 * MINUTE, [clocks.a, clocks.b]);
       // pod-b, holding the target too, neither runs it again nor answers it as expired.
@@ -35,7 +32,7 @@ describe.each(stores)('a retrain request claim, on %s', (_name, open) => {
       expect(await onDemand(b, target)).toEqual([]);
       expect(await requestOf(b, long)).toEqual(expect.objectContaining({ state: 'running', claimedBy: 'pod-a' }));
       slow.release();
-      await running;
+      await run;
       expect(await onDemand(b, target)).toEqual([expect.objectContaining({ status: 'active' })]);
       expect(await requestOf(b, long)).toEqual(
         expect.objectContaining({
@@ -48,9 +45,7 @@ describe.each(stores)('a retrain request claim, on %s', (_name, open) => {
 
       // pod-a takes the next one and dies running it: its clock stops, its renewals with it.
       const orphaned = await queue(a, target, clocks.a.now());
-      slow.hold();
-      running = a.pipeline.runOnce();
-      await slow.reached;
+      await holdRun();
       await advance(HOUR, [clocks.b]);
       await b.pipeline.runOnce();
       expect(await requestOf(b, orphaned)).toEqual(expect.objectContaining({ state: 'running', claimedBy: 'pod-a' }));
@@ -61,44 +56,32 @@ describe.each(stores)('a retrain request claim, on %s', (_name, open) => {
       );
       expect(await onDemand(b, target)).toHaveLength(2);
     } finally {
-      slow.release();
-      await running;
-      await b.close();
-      await a.close(true);
+      await close();
     }
   });
 
   it('leaves a request another replica took while this one could not renew its claim', async () => {
-    const { a, b, clocks, claims, slow, advance } = await twoReplicas(await open(), [
+    const { a, b, clocks, claims, slow, outlastLapse, close } = await twoReplicas(await open(), [
       longWatch,
       { ...longWatch, name: 'v' },
     ]);
-    let running: Promise<void> | undefined;
     try {
       // One request of each watch: w's for a target pod-a alone holds, v's for one pod-b holds too.
       const alone = held(a).find((id) => id.startsWith('w{') && !held(b).includes(id))!;
       const both = held(b).find((id) => id.startsWith('v{'))!;
       await queue(a, alone, clocks.a.now());
       const taken = await queue(a, both, clocks.a.now());
-      slow.hold();
-      running = a.pipeline.runOnce();
-      await slow.reached;
       // pod-a's retraining of w lasts past the lapse, and the store refuses its renewals meanwhile.
-      claims.refusing = true;
-      await advance(HOUR + MINUTE, [clocks.a, clocks.b]);
-      await b.pipeline.runOnce();
+      const { run } = await outlastLapse({ claimsRefused: true });
       expect(await requestOf(b, taken)).toEqual(expect.objectContaining({ state: 'done', claimedBy: 'pod-b' }));
       claims.refusing = false;
       slow.release();
-      await running;
+      await run;
       // pod-a, its claim lost, does not run v's request again.
       expect(await onDemand(a, both)).toHaveLength(1);
       expect(await requestOf(a, taken)).toEqual(expect.objectContaining({ state: 'done', claimedBy: 'pod-b' }));
     } finally {
-      slow.release();
-      await running;
-      await b.close();
-      await a.close(true);
+      await close();
     }
   });
 

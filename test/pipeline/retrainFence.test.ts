@@ -13,23 +13,17 @@ describe.each(stores)('a retraining whose request claim lapsed, on %s', (_name, 
   it('stores no model for the request another replica took and answered, and keeps those still held', async () => {
     // Steps of half an hour: a request waits an hour and a half (retrainRequestWaitMs), longer than its
     // claim's lapse; 80 days of them: a retraining may run 64 minutes (retrainDeadline.ts), past the lapse.
-    const { a, b, clocks, claims, slow, advance } = await twoReplicas(await open(), [
+    const { a, b, clocks, claims, slow, outlastLapse, close } = await twoReplicas(await open(), [
       { ...jobWatch, step: '30m', history: '80d', probation: 2 },
     ]);
-    let running: Promise<void> | undefined;
     try {
       // Two requests of one watch, run together: one for a target pod-a alone holds, one for a target pod-b holds too.
       const alone = held(a).find((id) => !held(b).includes(id))!;
       const both = held(b)[0];
       const kept = await queue(a, alone, clocks.a.now());
       const taken = await queue(a, both, clocks.a.now());
-      slow.hold();
-      running = a.pipeline.runOnce();
-      await slow.reached;
       // pod-a's run is held past the lapse while the store refuses its renewals; pod-b takes and answers `both`.
-      claims.refusing = true;
-      await advance(HOUR + MINUTE, [clocks.a, clocks.b]);
-      await b.pipeline.runOnce();
+      const { run } = await outlastLapse({ claimsRefused: true });
       expect(await requestOf(b, taken)).toEqual(
         expect.objectContaining({ state: 'done', claimedBy: 'pod-b', trained: 1 })
       );
@@ -38,7 +32,7 @@ describe.each(stores)('a retraining whose request claim lapsed, on %s', (_name, 
       // The store answers again and pod-a's run ends.
       claims.refusing = false;
       slow.release();
-      await running;
+      await run;
       expect(await onDemand(a, both)).toEqual([
         expect.objectContaining({ status: 'active', trainedAt: SHARED_NOW + 3 * MINUTE + HOUR + MINUTE }),
       ]);
@@ -50,10 +44,7 @@ describe.each(stores)('a retraining whose request claim lapsed, on %s', (_name, 
         expect.objectContaining({ state: 'done', claimedBy: 'pod-a', trained: 1 })
       );
     } finally {
-      slow.release();
-      await running;
-      await b.close();
-      await a.close(true);
+      await close();
     }
   });
 });

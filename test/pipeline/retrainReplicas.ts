@@ -12,7 +12,7 @@ import { PostgresPipelineRepository } from '../../src/server/store/postgres/pipe
 import { ephemeralSecretBox } from '../../src/server/store/secrets';
 import { openSqliteStore, type SqliteStore } from '../../src/server/store/sqlite';
 import { postgresForTests } from '../harness/postgres';
-import { buildPipeline, MINUTE, TestClock, type Harness } from './helpers';
+import { buildPipeline, HOUR, MINUTE, TestClock, type Harness } from './helpers';
 import { retrainQuerier, SHARED_NOW } from './sharedWatch';
 
 // Replicas sharing retrain requests on one store, SQLite (one file) and a real PostgreSQL: one
@@ -197,7 +197,35 @@ async function replicas(
     await Promise.all([a.pipeline.runOnce(), b.pipeline.runOnce()]);
     await advance(MINUTE, [clocks.a, clocks.b]);
   }
-  return { a, b, clocks, claims, slow, advance, seenByB };
+  /** pod-a's cycles started held, for close to let go and await whatever the test left in flight. */
+  const started: Array<Promise<void>> = [];
+  /** Starts a cycle of pod-a's with `slow` held; once one of its reads waits there, hands back the run. */
+  const holdRun = async (): Promise<{ run: Promise<void> }> => {
+    slow.hold();
+    const run = a.pipeline.runOnce();
+    started.push(run);
+    await slow.reached;
+    return { run };
+  };
+  /**
+   * A held cycle of pod-a's outlasts a claim's lapse (both clocks an hour and a minute on), the store
+   * refusing pod-a's claims meanwhile when `claimsRefused`; then pod-b cycles. Hands back pod-a's run.
+   */
+  const outlastLapse = async ({ claimsRefused }: { claimsRefused: boolean }) => {
+    const { run } = await holdRun();
+    claims.refusing = claimsRefused;
+    await advance(HOUR + MINUTE, [clocks.a, clocks.b]);
+    await b.pipeline.runOnce();
+    return { run };
+  };
+  /** For a test's finally: lets pod-a's held reads go, awaits its runs, and closes both replicas. */
+  const close = async () => {
+    slow.release();
+    await Promise.all(started);
+    await b.close();
+    await a.close(true);
+  };
+  return { a, b, clocks, claims, slow, advance, seenByB, holdRun, outlastLapse, close };
 }
 
 export const held = (h: Harness) => h.pipeline.targets({ limit: 1000 }).map((t) => t.id);

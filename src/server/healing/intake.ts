@@ -11,7 +11,7 @@ import { nextTurn } from '../../utils/nextTurn';
 import { triggerFromAlert, triggerIdOf } from './alerts';
 import { closedNote, openedNote, plansFor, proposalOf, skippedNote } from './proposal';
 import type { HealingSettings } from './settings';
-import { FINISHED_STATES, triggerKey, type StoredAction } from './store/actionRows';
+import { finished, triggerKey } from './store/actionRows';
 import type { ActionRepository, ActionToInsert } from './store/repositories';
 import type { Storm } from './storm';
 
@@ -45,13 +45,8 @@ function* runs(alerts: AlertmanagerAlert[]): Generator<AlertmanagerAlert[]> {
   }
 }
 
-/** Whether an action will change no more: ended, or succeeded with no verification to wait for. */
-const settled = (action: StoredAction) =>
-  FINISHED_STATES.includes(action.state) ||
-  (action.state === 'succeeded' && action.action.type === 'notify' && !action.ladder);
-
 /**
- * Ends the episode before an alert that resolved and fires again under the same trigger: its settled
+ * Ends the episode before an alert that resolved and fires again under the same trigger: its finished
  * actions give their place up (archived as `resolved`), so the new episode proposes them again, its
  * notification included (still under the repeat interval and the hourly cap). One still under way,
  * or being verified, keeps its place: the new episode does not propose it twice.
@@ -64,7 +59,7 @@ const settled = (action: StoredAction) =>
  */
 async function endEpisode(actions: ActionRepository, key: string, at: number): Promise<void> {
   for (const action of await actions.ofTrigger(key)) {
-    if (settled(action)) {
+    if (finished(action)) {
       await actions.archiveTriggerKey(action.id, at, 'resolved');
     }
   }

@@ -2,8 +2,9 @@ import { anomalyRecord, T0 } from '../../../test/harness/anomalyRecords';
 import { configSchema } from '../config/schema';
 import { openSqliteDatabase } from '../store/sqlite';
 import { SLICE_MS } from './loopTurns';
-import { recordInitialModels, retrainedThreshold, retrainTargets } from './retraining';
+import { recordInitialModels, retrainedThreshold } from './retraining';
 import { SqlitePipelineRepository } from './store/sqliteRepository';
+import { retrainOnDemand } from './testRetraining';
 import { jobTarget, testSettings } from './testTargets';
 
 describe('retrainedThreshold', () => {
@@ -101,19 +102,15 @@ describe('retrainTargets', () => {
       }
       const timestamps = Float64Array.from({ length: 60 }, (_, i) => T0 + i * MINUTE);
       const values = timestamps.map((_, i) => (i % 10 === 0 && i > 0 ? 50 + i : 10 + (i % 3)));
-      const result = await retrainTargets(
+      const result = await retrainOnDemand(
         {
           watch,
           repo,
           settings,
-          clock: { now: () => end, elapsed: () => 0 },
-          answerSteps: () => 60,
-          held: 1,
           fetch: async () => new Map([['x', [{ labels: { job: 'j0' }, timestamps, values }]]]),
         },
-        [target],
-        end,
-        'on_demand'
+        target,
+        end
       );
       expect(result).toMatchObject({ trained: 1, failed: [] });
       // Two of the four could not be silenced by an excursion: the threshold rises once (after the first).

@@ -164,6 +164,20 @@ export const FINISHED_STATES: ActionState[] = actionStateSchema.options.filter(
   (state) => state !== 'succeeded' && !OPEN_STATES.includes(state)
 );
 
+/**
+ * Whether an action will change no more: in a state it never leaves, or a notification that succeeded
+ * outside a ladder (it has no verification to wait for). finishedSql says the same of a row, in SQL:
+ * the two are checked against each other on every state in test/store/tidy37Finished.test.ts.
+ */
+export const finished = (action: Pick<StoredAction, 'state' | 'action' | 'ladder'>): boolean =>
+  FINISHED_STATES.includes(action.state) ||
+  (action.state === 'succeeded' && action.action.type === 'notify' && !action.ladder);
+
+/** `finished` of the healing_actions row aliased `a`, as both stores' SQL (the healing prune's). */
+export const finishedSql = (a: string): string =>
+  `(${a}.state IN (${FINISHED_STATES.map((s) => `'${s}'`).join(', ')})` +
+  ` OR (${a}.state = 'succeeded' AND ${a}.action_type = 'notify' AND ${a}.ladder IS NULL))`;
+
 /** An outcome row as both stores select it (verified_at and predicted_failure_at read out of the JSON columns). */
 export const outcomeRowSchema = z
   .object({

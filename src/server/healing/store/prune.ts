@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { rowBudgetBatch } from '../../store/pruneCadence';
 import { decodeRow } from '../../store/rows';
-import { FINISHED_STATES } from './actionRows';
+import { finishedSql } from './actionRows';
 
 // What a prune of the healing records (src/server/healing/retention.ts) may delete, as the SQL both
 // stores run, and how one batch stays within its budget of rows.
@@ -33,12 +33,6 @@ export const SQLITE_PRUNE: PruneDialect = {
   openedAs: (t) => `${t}.source || ':' || json_extract(${t}.trigger, '$.id')`,
 };
 
-const FINISHED = FINISHED_STATES.map((s) => `'${s}'`).join(', ');
-
-/** Whether action `a` is finished: in a state it never leaves, or a notification that succeeded outside a ladder. */
-const finished = (a: string) =>
-  `(${a}.state IN (${FINISHED}) OR (${a}.state = 'succeeded' AND ${a}.action_type = 'notify' AND ${a}.ladder IS NULL))`;
-
 /**
  * The triggers a prune may delete, with the number of actions each has, oldest closed first, at most
  * `limit`. A trigger goes whole, with its actions, because its actions are what keeps it from proposing
@@ -59,7 +53,7 @@ export function prunableTriggersSql(d: PruneDialect): string {
        AND NOT EXISTS (
          SELECT 1 FROM healing_actions k
           WHERE k.trigger_key = t.key
-            AND (k.updated_at >= ${cutoff} OR NOT ${finished('k')}
+            AND (k.updated_at >= ${cutoff} OR NOT ${finishedSql('k')}
                  OR k.id IN (SELECT action_id FROM healing_nodes_held)
                  OR k.id IN (SELECT action_id FROM healing_breakers WHERE closed_at IS NULL)))
        AND NOT EXISTS (SELECT 1 FROM healing_triggers f WHERE f.key = ${d.openedAs('t')} AND f.key <> t.key)

@@ -11,7 +11,7 @@ import { decodeRow } from '../../store/rows';
 import { CursorError, decodeCursor, encodeCursor } from './cursor';
 import { modelFilters, whereClause, type ModelDialect } from './modelFilters';
 import { readModel } from './modelTable';
-import { readRetrainRequestView } from './retrainRequestTable';
+import { readRetrainRequestView, requestViewColumns } from './retrainRequestTable';
 
 // GET /api/models a page at a time, on either store: keyset pages in either direction over the sort's
 // columns (the model's id breaks ties), so a page costs its own rows whatever its depth; with
@@ -130,8 +130,7 @@ const countRowSchema = z.object({ total: z.number().int(), before: z.number().in
  * (target_id, id) index of migration 0023 (PostgreSQL 19), then those rows by id.
  */
 export function newestRequestsSql(targets: number, dialect: ModelDialect): string {
-  return `SELECT id, replica, watch, target_id, requested_by, requested_at, claimed_by, done_at, expired_at, trained,
-          ${dialect === 'postgres' ? 'failed::text AS failed' : 'failed'}
+  return `SELECT ${requestViewColumns(dialect)}
      FROM retrain_requests
     WHERE id IN (SELECT MAX(id) FROM retrain_requests
                   WHERE target_id IN (${Array(targets).fill('?').join(', ')}) GROUP BY target_id)`;

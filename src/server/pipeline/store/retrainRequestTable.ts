@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { RetrainResponse } from '../../../contract/pipeline';
 import type { RetrainRequestView } from '../../../contract/retrainRequests';
-import type { ColumnType, TableDefinition } from '../../store/ddl';
+import type { ColumnType, Dialect, TableDefinition } from '../../store/ddl';
 import { decodeRow, jsonColumn } from '../../store/rows';
 
 /**
@@ -105,27 +105,27 @@ const requestRowSchema = requestColumns.transform((r): RetrainRequest => ({
 
 const failedSchema = z.array(z.object({ target: z.string(), error: z.string() }));
 
-const viewRowSchema = requestColumns
-  .extend({
-    done_at: z.number().nullable(),
-    expired_at: z.number().nullable(),
-    trained: z.number().int().nullable(),
-    failed: jsonColumn(failedSchema).nullable(),
-  })
-  .transform((r): RetrainRequestView => ({
-    id: r.id,
-    watch: r.watch,
-    target: r.target_id,
-    replica: r.replica,
-    requestedBy: r.requested_by,
-    requestedAt: r.requested_at,
-    state:
-      r.expired_at !== null ? 'expired' : r.done_at !== null ? 'done' : r.claimed_by !== null ? 'running' : 'queued',
-    claimedBy: r.claimed_by,
-    answeredAt: r.expired_at ?? r.done_at,
-    trained: r.trained,
-    failed: r.failed,
-  }));
+/** A request's columns and its answer's: a view row. */
+const viewColumns = requestColumns.extend({
+  done_at: z.number().nullable(),
+  expired_at: z.number().nullable(),
+  trained: z.number().int().nullable(),
+  failed: jsonColumn(failedSchema).nullable(),
+});
+
+const viewRowSchema = viewColumns.transform((r): RetrainRequestView => ({
+  id: r.id,
+  watch: r.watch,
+  target: r.target_id,
+  replica: r.replica,
+  requestedBy: r.requested_by,
+  requestedAt: r.requested_at,
+  state: r.expired_at !== null ? 'expired' : r.done_at !== null ? 'done' : r.claimed_by !== null ? 'running' : 'queued',
+  claimedBy: r.claimed_by,
+  answeredAt: r.expired_at ?? r.done_at,
+  trained: r.trained,
+  failed: r.failed,
+}));
 
 export const shareCountSchema = z.object({ replica: z.string(), targets: z.number().int() });
 const claimedRowSchema = z.object({ id: z.number().int() });
@@ -141,8 +141,23 @@ const WAITING = 'done_at IS NULL AND expired_at IS NULL';
 const TAKEABLE = '(claimed_by IS NULL OR claimed_by = ? OR claimed_at < ?)';
 const placeholders = (n: number): string => Array(n).fill('?').join(', ');
 
+/**
+ * The columns a row schema reads, as a SELECT list of table `table` where given: PostgreSQL's JSONB
+ * `failed` read as text, as SQLite keeps it (jsonColumn parses the text).
+ */
+const selectList = (schema: z.ZodObject, dialect: Dialect = 'sqlite', table?: string): string =>
+  Object.keys(schema.shape)
+    .map((name) => {
+      const column = table === undefined ? name : `${table}.${name}`;
+      return dialect === 'postgres' && name === 'failed' ? `${column}::text AS failed` : column;
+    })
+    .join(', ');
+
+/** The columns of a view row (readRetrainRequestView), of table `table` where given. */
+export const requestViewColumns = (dialect: Dialect, table?: string): string => selectList(viewColumns, dialect, table);
+
 /** The requests a replica may take, oldest first (`?`: the replica, the lapse). */
-export const TAKEABLE_REQUESTS_SQL = `SELECT id, replica, watch, target_id, requested_by, requested_at, claimed_by
+export const TAKEABLE_REQUESTS_SQL = `SELECT ${selectList(requestColumns)}
   FROM retrain_requests WHERE ${WAITING} AND ${TAKEABLE} ORDER BY id`;
 
 /**
@@ -218,8 +233,8 @@ export function expiryStatements(e: RetrainExpiry): Array<{ sql: string; values:
 }
 
 /** Newest first, of one target or of all (`?`: [target,] limit). */
-export const listSql = (byTarget: boolean): string =>
-  `SELECT id, replica, watch, target_id, requested_by, requested_at, claimed_by, done_at, expired_at, trained, failed
+export const listSql = (byTarget: boolean, dialect: Dialect = 'sqlite'): string =>
+  `SELECT ${requestViewColumns(dialect)}
   FROM retrain_requests${byTarget ? ' WHERE target_id = ?' : ''} ORDER BY id DESC LIMIT ?`;
 
 /**
@@ -229,7 +244,7 @@ export const listSql = (byTarget: boolean): string =>
  * a large fleet left; the only sort is of the page. Materialized, so each row is then read by its id
  * rather than PostgreSQL scanning the table to join on the inlined subquery.
  */
-export const NEWEST_BY_TARGET_SQL = `WITH RECURSIVE targets (target_id, n) AS (
+export const newestByTargetSql = (dialect: Dialect): string => `WITH RECURSIVE targets (target_id, n) AS (
     SELECT MIN(target_id), 1 FROM retrain_requests WHERE target_id > ?
     UNION ALL
     SELECT (SELECT MIN(target_id) FROM retrain_requests WHERE target_id > t.target_id), t.n + 1
@@ -237,9 +252,11 @@ export const NEWEST_BY_TARGET_SQL = `WITH RECURSIVE targets (target_id, n) AS (
   ), newest (id, n) AS MATERIALIZED (
     SELECT (SELECT MAX(id) FROM retrain_requests WHERE target_id = t.target_id), t.n FROM targets t
   )
-  SELECT r.id, r.replica, r.watch, r.target_id, r.requested_by, r.requested_at, r.claimed_by, r.done_at,
-         r.expired_at, r.trained, r.failed
+  SELECT ${requestViewColumns(dialect, 'r')}
     FROM newest t JOIN retrain_requests r ON r.id = t.id ORDER BY t.n`;
+
+/** SQLite's. */
+export const NEWEST_BY_TARGET_SQL = newestByTargetSql('sqlite');
 
 /** A page of each target's newest request, and the cursor of the next (null on the last). */
 export interface NewestRetrainRequestPage {

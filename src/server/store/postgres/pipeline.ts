@@ -31,7 +31,7 @@ import {
   failuresOf,
   INSERT_REQUEST_SQL,
   listSql,
-  NEWEST_BY_TARGET_SQL,
+  newestByTargetSql,
   newestPage,
   newestValues,
   queueShareSql,
@@ -363,13 +363,13 @@ export class PostgresPipelineRepository implements PipelineRepository {
 
   async retrainRequestList(q: { target?: string; limit: number }) {
     const params = q.target === undefined ? [q.limit] : [q.target, q.limit];
-    const sql = listSql(q.target !== undefined).replace(', failed', ', failed::text AS failed');
-    return (await this.rows(numbered(sql), params)).map(readRetrainRequestView);
+    return (await this.rows(numbered(listSql(q.target !== undefined, 'postgres')), params)).map(readRetrainRequestView);
   }
 
   async newestRetrainRequests(q: { after?: string; limit: number }) {
-    const sql = NEWEST_BY_TARGET_SQL.replace('r.failed', 'r.failed::text AS failed');
-    const views = (await this.rows(numbered(sql), newestValues(q))).map(readRetrainRequestView);
+    const views = (await this.rows(numbered(newestByTargetSql('postgres')), newestValues(q))).map(
+      readRetrainRequestView
+    );
     return newestPage(views, q.limit);
   }
 
