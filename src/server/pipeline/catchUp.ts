@@ -65,11 +65,12 @@ export function answerEnd(from: number, to: number, basis: AnswerBasis | undefin
 /**
  * Reads and scores the chunk [from, to] answer by answer, each scored before the next is read (only
  * one answer's series are in memory); returns what the answers' scoring returned, once each, and
- * the last step read: `to`, or an earlier one when `stop` said so after an answer (the backend is
- * stopping: a long replay must not hold its shutdown, and the caller stores what was read).
+ * the last step read: `to`, or an earlier one once `stop` aborted (the backend is stopping: a long
+ * replay must not hold its shutdown, and the caller stores what was read). An answer the stop
+ * aborted ends the chunk at the answer before it, or rejects when it was the chunk's first.
  */
 export async function readChunk<T>(
-  chunk: { from: number; to: number; stop?: () => boolean },
+  chunk: { from: number; to: number; stop?: AbortSignal },
   limits: CatchUpLimits,
   basis: () => AnswerBasis | undefined,
   readAnswer: (from: number, to: number) => Promise<T[]>
@@ -77,11 +78,20 @@ export async function readChunk<T>(
   const scored = new Set<T>();
   for (let at = chunk.from; ;) {
     const until = answerEnd(at, chunk.to, basis(), limits);
-    for (const t of await readAnswer(at, until)) {
+    let answer: T[];
+    try {
+      answer = await readAnswer(at, until);
+    } catch (err) {
+      if (chunk.stop?.aborted && at > chunk.from) {
+        return { scored, through: at - limits.stepMs };
+      }
+      throw err;
+    }
+    for (const t of answer) {
       scored.add(t);
     }
     at = until + limits.stepMs;
-    if (at > chunk.to || chunk.stop?.()) {
+    if (at > chunk.to || chunk.stop?.aborted) {
       return { scored, through: until };
     }
   }

@@ -86,7 +86,8 @@ export class Pipeline {
   private running?: Promise<void>;
   private started = false;
   private ticking = false;
-  private stopped = false;
+  /** Aborted by `stop`: the cycles' queries in flight end rather than being waited out. */
+  private readonly stopping = new AbortController();
   private readonly due = new WeakMap<WatchRunner, number>();
   private reloads: Promise<unknown> = Promise.resolve();
 
@@ -153,7 +154,7 @@ export class Pipeline {
       logger: this.logger,
       clock: this.deps.clock,
       ownership: this.deps.ownership,
-      stopping: () => this.stopped,
+      stopping: this.stopping.signal,
       options: {
         detailPoints: pipeline.detailPoints,
         staleAfterMs: pipeline.staleAfter,
@@ -203,7 +204,8 @@ export class Pipeline {
     try {
       await r.cycle();
     } catch (err) {
-      if (!(err instanceof WatchQueryError)) {
+      // A failed query degraded the watch already; one the stop aborted failed nothing.
+      if (!(err instanceof WatchQueryError) && !(this.stopped && err === this.stopping.signal.reason)) {
         const message = messageOf(err);
         // A failure that lasts (a full disk: every cycle fails alike) is logged when it starts or changes, not every cycle.
         if (r.markDegraded('internal', message)) {
@@ -271,9 +273,16 @@ export class Pipeline {
     });
   }
 
-  /** Stops the timers, waits for a running cycle to finish and stores what it has not, so the store can close after. */
+  private get stopped(): boolean {
+    return this.stopping.signal.aborted;
+  }
+
+  /**
+   * Stops the timers, aborts the cycles' queries in flight (a cycle stores the answers it read), waits
+   * for the cycles to end and stores what they have not, so the store can close after.
+   */
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.stopping.abort(new DOMException('the backend is stopping', 'AbortError'));
     this.cancelTick?.();
     this.cancelRetrain?.();
     await this.reloads;

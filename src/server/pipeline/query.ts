@@ -4,9 +4,12 @@ import type { WatchConfig } from '../config/schema';
 import type { RangeQuery } from '../prometheus/client';
 import { PrometheusError, type RangeSeries } from '../prometheus/types';
 
-/** Where a watch reads its series from (Prometheus, or a Grafana data source) after retries. */
+/**
+ * Where a watch reads its series from (Prometheus, or a Grafana data source) after retries. Once
+ * `abort` aborts, the query ends (its request too) and rejects with the abort's reason.
+ */
 export interface RangeQuerier {
-  queryRange(q: RangeQuery): Promise<RangeSeries[]>;
+  queryRange(q: RangeQuery, abort?: AbortSignal): Promise<RangeSeries[]>;
 }
 
 /** Thrown by a cycle when a query failed after its retries: the watch is degraded, the others go on. */
@@ -30,21 +33,26 @@ export function watchDefinition(watch: WatchConfig): string {
 /**
  * The steps [from, to] of every query of the watch, by signal; a failed query throws a
  * WatchQueryError (the first failed one in the watch's order). The queries are asked together:
- * Prometheus evaluates one while the answer of another is read.
+ * Prometheus evaluates one while the answer of another is read. Once `abort` aborts, an unanswered
+ * query rejects with its reason instead: the caller stopped waiting, and no query failed.
  */
 export async function fetchChunk(
   querier: RangeQuerier,
   watch: WatchConfig,
   from: number,
-  to: number
+  to: number,
+  abort?: AbortSignal
 ): Promise<Map<string, RangeSeries[]>> {
   const queries = Object.entries(watch.queries);
   const answers = await Promise.allSettled(
-    queries.map(([, query]) => querier.queryRange({ query, start: from, end: to, stepMs: watch.step }))
+    queries.map(([, query]) => querier.queryRange({ query, start: from, end: to, stepMs: watch.step }, abort))
   );
   const results = new Map<string, RangeSeries[]>();
   for (const [i, answer] of answers.entries()) {
     const signal = queries[i][0];
+    if (answer.status === 'rejected' && abort?.aborted) {
+      throw abort.reason;
+    }
     if (answer.status === 'rejected') {
       const err: unknown = answer.reason;
       const error = err instanceof PrometheusError ? err : new PrometheusError('malformed', messageOf(err));

@@ -1,3 +1,4 @@
+import { untilAborted } from '../abortable';
 import type { WatchConfig } from '../config/schema';
 import type { Clock } from '../clock';
 import { CLAIM_LAPSES_AFTER_MS } from './retrainClaims';
@@ -26,7 +27,7 @@ export function retrainDeadlineMs(watch: WatchConfig, targets: number): number {
   return Math.max(CLAIM_LAPSES_AFTER_MS, Math.ceil(steps * perStep));
 }
 
-/** A retraining that outlasted its deadline: it stopped waiting for what it waited for, and stored nothing. */
+/** A retraining that outlasted its deadline: its queries were aborted, the rest no longer waited for, and nothing stored. */
 export class RetrainAbandonedError extends Error {
   constructor(
     readonly watch: string,
@@ -40,9 +41,9 @@ export class RetrainAbandonedError extends Error {
 }
 
 /**
- * One retraining's deadline on the server's clock. The query path takes no AbortSignal (a request
- * ends at the Prometheus client's own timeout), so past the deadline the retraining stops waiting for
- * it instead: what it awaits goes through `until`, and it looks at `check` between slices of work.
+ * One retraining's deadline on the server's clock. Its queries take `signal`, which aborts them (their
+ * requests end) as the deadline passes; what cannot be aborted (the store) goes through `until`, which
+ * stops waiting for it; and the retraining looks at `check` between slices of work.
  */
 export class RetrainDeadline {
   private readonly controller = new AbortController();
@@ -52,18 +53,14 @@ export class RetrainDeadline {
     this.cancel = clock.after(ms, () => this.controller.abort(new RetrainAbandonedError(watch, ms)));
   }
 
+  /** Aborts once the deadline passes, with a RetrainAbandonedError as its reason. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
   /** `work`'s outcome, or a RetrainAbandonedError as soon as the deadline passes first. */
   until<T>(work: Promise<T>): Promise<T> {
-    const { signal } = this.controller;
-    return new Promise<T>((resolve, reject) => {
-      const abandon = () => reject(signal.reason);
-      if (signal.aborted) {
-        abandon();
-      }
-      signal.addEventListener('abort', abandon, { once: true });
-      // Settled late, its outcome goes nowhere (a late rejection is handled here too).
-      void work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abandon));
-    });
+    return untilAborted(work, this.controller.signal);
   }
 
   /** Throws the RetrainAbandonedError once the deadline has passed. */

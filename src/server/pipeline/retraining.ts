@@ -22,8 +22,11 @@ export interface TrainingDeps {
   answerSteps(): number;
   /** How many targets the runner holds: retraining fewer reads only theirs (narrowedWatch). */
   held: number;
-  /** The steps [from, to] of the watch's queries, or of `narrowed`'s (the same watch, its queries narrowed). */
-  fetch: (from: number, to: number, narrowed?: WatchConfig) => Promise<Map<string, RangeSeries[]>>;
+  /**
+   * The steps [from, to] of the watch's queries, or of `narrowed`'s (the same watch, its queries
+   * narrowed); `abort` ends the queries in flight (fetchChunk).
+   */
+  fetch: (from: number, to: number, narrowed?: WatchConfig, abort?: AbortSignal) => Promise<Map<string, RangeSeries[]>>;
   /** Past it a retraining is abandoned before it stores anything (retrainDeadline.ts). */
   deadline?: RetrainDeadline;
 }
@@ -244,7 +247,9 @@ export async function retrainTargets(
       : undefined;
   for (let from = start, to = start; from <= end; from = to + watch.step) {
     to = Math.min(end, from + (deps.answerSteps() - 1) * watch.step);
-    const results = await waitFor(deps.fetch(from, to, narrowed));
+    // The deadline aborts the queries, their requests too; waited for through `until` all the same,
+    // so that it holds for a querier that ignores the abort.
+    const results = await waitFor(deps.fetch(from, to, narrowed, deps.deadline?.signal));
     // The steps of this answer each target learned a value at: "samples" counts steps, as a target's first version does.
     const used = new Map<Plan, Uint8Array>();
     for (const [signal, list] of results) {

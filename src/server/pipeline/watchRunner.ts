@@ -287,7 +287,7 @@ export class WatchRunner {
     const limits: CatchUpLimits = { stepMs: step, ...this.deps.options };
     const scoringBefore = this.scoring.scoringMs;
     const scoredAny = from <= end;
-    while (from <= end && !this.deps.stopping?.()) {
+    while (from <= end && !this.deps.stopping?.aborted) {
       const chunk = await readChunk(
         { from, to: chunkEnd(from, end, limits), stop: this.deps.stopping },
         limits,
@@ -309,10 +309,20 @@ export class WatchRunner {
     metrics.scoringDuration.observe({ watch: this.name }, (this.scoring.scoringMs - scoringBefore) / 1000);
   }
 
-  private async fetch(from: number, to: number, watch = this.deps.watch): Promise<Map<string, RangeSeries[]>> {
+  /**
+   * The steps [from, to] of the watch's queries (or `watch`'s: narrowed). `abort` ends the queries in
+   * flight, by default once the backend stops; an aborted fetch rejects with its reason and leaves the
+   * watch's health alone (no query failed).
+   */
+  private async fetch(
+    from: number,
+    to: number,
+    watch = this.deps.watch,
+    abort = this.deps.stopping
+  ): Promise<Map<string, RangeSeries[]>> {
     const started = this.elapsed();
     try {
-      const results = await fetchChunk(this.deps.querier, watch, from, to);
+      const results = await fetchChunk(this.deps.querier, watch, from, to, abort);
       this.deps.metrics.countPhase(this.name, 'query', started, this.elapsed());
       // A narrowed read (retraining a few targets) says nothing of how large the watch's answers are.
       if (watch === this.deps.watch) {
@@ -413,7 +423,7 @@ export class WatchRunner {
       clock: this.deps.clock,
       answerSteps: () => this.answerSteps(),
       held: this.targets.size,
-      fetch: (from, to, narrowed) => this.fetch(from, to, narrowed),
+      fetch: (from, to, narrowed, abort) => this.fetch(from, to, narrowed, abort),
     };
   }
 
@@ -450,7 +460,7 @@ export class WatchRunner {
         if (err instanceof RetrainAbandonedError) {
           this.deps.logger.warn(
             { watch: this.name, targets: chosen.length, reason, deadlineMinutes: Math.round(deadlineMs / 60_000) },
-            'retraining abandoned past its deadline: what it still waited for (a query, the store) is no longer waited for, and nothing of it is stored; the watch goes on with its current models'
+            'retraining abandoned past its deadline: its queries in flight are aborted, what it still waited for of the store is no longer waited for, and nothing of it is stored; the watch goes on with its current models'
           );
         }
         throw err;

@@ -30,6 +30,9 @@ export interface RunnerDeps {
   options: RunnerOptions;
   /** The targets this replica watches when replicas share the watches; absent: all of them. */
   ownership?: TargetOwnership;
-  /** True once the backend stops: a replay or catch-up ends after its answer in flight, stored (it resumes there). */
-  stopping?: () => boolean;
+  /**
+   * Aborted once the backend stops: a cycle's queries in flight end (their requests too), and a replay
+   * or catch-up ends with the answers it read, stored (it resumes there).
+   */
+  stopping?: AbortSignal;
 }

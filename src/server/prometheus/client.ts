@@ -58,14 +58,19 @@ export class PrometheusClient {
     return this.baseUrl;
   }
 
-  async queryRange(q: RangeQuery): Promise<RangeSeries[]> {
+  /**
+   * A range query. `signal` aborts it, request and all (its socket is closed): it then rejects with
+   * the signal's reason, not a PrometheusError, as the caller stopped waiting and Prometheus did not fail.
+   */
+  async queryRange(q: RangeQuery, signal?: AbortSignal): Promise<RangeSeries[]> {
     const path = '/api/v1/query_range';
-    const { response, text } = await this.answer(path, {
+    const params = {
       query: q.query,
       start: formatTime(q.start),
       end: formatTime(q.end),
       step: String(q.stepMs / 1000),
-    });
+    };
+    const { response, text } = await this.answer(path, params, signal);
     // Prometheus' own writing is read from the text; anything else the general way, which says what is wrong.
     return (response.ok ? readMatrixText(text) : undefined) ?? readMatrix(this.envelopeData(path, response, text));
   }
@@ -106,16 +111,29 @@ export class PrometheusClient {
     return this.envelopeData(path, response, text);
   }
 
-  /** The answer's text, read within the size limit; a transport failure or a too large answer as a PrometheusError. */
-  private async answer(path: string, params: Record<string, string>): Promise<{ response: Response; text: string }> {
+  /**
+   * The answer's text, read within the size limit; a transport failure or a too large answer as a
+   * PrometheusError, and the caller's abort as its signal's reason.
+   */
+  private async answer(
+    path: string,
+    params: Record<string, string>,
+    signal?: AbortSignal
+  ): Promise<{ response: Response; text: string }> {
+    signal?.throwIfAborted();
     const url = `${this.requestUrl}${path}`;
-    // One controller, aborted by a timer of our own or by a too large answer: Node 20's
-    // AbortSignal.timeout() inside AbortSignal.any() can be garbage collected before it fires
-    // (nodejs/node#57736), and a request Prometheus never answered then held its watch for ever.
+    // One controller, aborted by a timer of our own, by a too large answer, or by the caller's signal
+    // through a listener removed when the request ends. Not AbortSignal.any(): on Node 20 an
+    // AbortSignal.timeout() inside it can be garbage collected before it fires (nodejs/node#57736: a
+    // request Prometheus never answered then held its watch for ever), and each one made of a
+    // long-lived signal (the backend's stop, followed by every cycle's queries) stays among that
+    // signal's dependants (nodejs/node#55351).
     const request = new AbortController();
     const cancelTimeout = this.clock.after(this.options.timeoutMs, () =>
       request.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'))
     );
+    const follow = () => request.abort(signal?.reason);
+    signal?.addEventListener('abort', follow, { once: true });
     try {
       let response: Response;
       try {
@@ -131,7 +149,7 @@ export class PrometheusClient {
           signal: request.signal,
         });
       } catch (err) {
-        throw transportError(err, this.baseUrl, this.options.timeoutMs);
+        throw signal?.aborted ? signal.reason : transportError(err, this.baseUrl, this.options.timeoutMs);
       }
       let text: string;
       try {
@@ -144,11 +162,12 @@ export class PrometheusClient {
             response.status
           );
         }
-        throw transportError(err, this.baseUrl, this.options.timeoutMs);
+        throw signal?.aborted ? signal.reason : transportError(err, this.baseUrl, this.options.timeoutMs);
       }
       return { response, text };
     } finally {
       cancelTimeout();
+      signal?.removeEventListener('abort', follow);
     }
   }
 

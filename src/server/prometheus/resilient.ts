@@ -1,3 +1,4 @@
+import { untilAborted } from '../abortable';
 import type { PrometheusClient, RangeQuery } from './client';
 import { PrometheusError, type RangeSeries } from './types';
 
@@ -49,15 +50,19 @@ export class ResilientRangeQuerier {
     return pieces;
   }
 
-  async queryRange(q: RangeQuery): Promise<RangeSeries[]> {
+  /**
+   * `signal` aborts the piece in flight, or the back-off before the next attempt: the query then
+   * rejects with its reason (PrometheusClient.queryRange).
+   */
+  async queryRange(q: RangeQuery, signal?: AbortSignal): Promise<RangeSeries[]> {
     const pieces = ResilientRangeQuerier.split(q, this.maxPoints);
     // One piece (every live cycle): its series as answered, with no key built per series to join them.
     if (pieces.length === 1) {
-      return this.withRetries(() => this.client.queryRange(pieces[0]));
+      return this.withRetries(() => this.client.queryRange(pieces[0], signal), signal);
     }
     const merged = new Map<string, { labels: Record<string, string>; parts: RangeSeries[] }>();
     for (const piece of pieces) {
-      for (const series of await this.withRetries(() => this.client.queryRange(piece))) {
+      for (const series of await this.withRetries(() => this.client.queryRange(piece, signal), signal)) {
         const key = labelKey(series.labels);
         const entry = merged.get(key) ?? { labels: series.labels, parts: [] };
         entry.parts.push(series);
@@ -67,7 +72,7 @@ export class ResilientRangeQuerier {
     return [...merged.values()].map(({ labels, parts }) => concat(labels, parts));
   }
 
-  private async withRetries<T>(call: () => Promise<T>): Promise<T> {
+  private async withRetries<T>(call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await call();
@@ -76,8 +81,10 @@ export class ResilientRangeQuerier {
         if (!transient || attempt >= this.retries) {
           throw err;
         }
+        // The caller stopped waiting: nothing is retried, nor reported as failed.
+        signal?.throwIfAborted();
         const cap = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** attempt);
-        await this.sleep(Math.round(this.random() * cap));
+        await untilAborted(this.sleep(Math.round(this.random() * cap)), signal);
       }
     }
   }

@@ -1,0 +1,107 @@
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A Prometheus over real HTTP that answers query_range (at its own path or under Grafana's
+ * data-source proxy) with `jobs` jobs, each a slow sine around its own level at every step asked,
+ * until it stalls: from then on each query_range is held unanswered. `closed` tells when the client
+ * closed a held request, its socket gone before any answer (its response's 'close', unfinished).
+ */
+export interface StallingPrometheus {
+  url: string;
+  /** The query_range requests answered or held, in order. */
+  readonly asked: number;
+  /** The query_range requests held so far. */
+  readonly held: number;
+  /** Holds every query_range after the next `answers` (default none). */
+  stall(answers?: number): void;
+  /** Resolves when the nth held request (from 1) arrives. */
+  reached(n?: number): Promise<void>;
+  /** Resolves when the client closes the nth held request, unanswered. */
+  closed(n?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function stallingPrometheus(jobs = 10): Promise<StallingPrometheus> {
+  let stallAfter = Infinity;
+  let asked = 0;
+  const held: ServerResponse[] = [];
+  const arrivals = new Deferreds();
+  const hangUps = new Deferreds();
+  const server = createServer((req, res) => {
+    if (!req.url?.endsWith('/api/v1/query_range')) {
+      res.writeHead(404).end();
+      return;
+    }
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => {
+      asked++;
+      if (asked > stallAfter) {
+        held.push(res);
+        const n = held.length;
+        res.on('close', () => !res.writableFinished && hangUps.resolve(n));
+        arrivals.resolve(n);
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(matrix(body, jobs)));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    get asked() {
+      return asked;
+    },
+    get held() {
+      return held.length;
+    },
+    stall: (answers = 0) => void (stallAfter = asked + answers),
+    reached: (n = 1) => arrivals.get(n),
+    closed: (n = 1) => hangUps.get(n),
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** The answer Prometheus gives to the form-encoded query_range `body`: every job sampled at every step. */
+function matrix(body: string, jobs: number) {
+  const params = new URLSearchParams(body);
+  const [start, end, step] = ['start', 'end', 'step'].map((name) => Math.round(Number(params.get(name)) * 1000));
+  const result = Array.from({ length: jobs }, (_, k) => {
+    const values: Array<[number, string]> = [];
+    for (let t = start; t <= end; t += step) {
+      values.push([t / 1000, String(50 + k + 3 * Math.sin(t / 420_000 + k))]);
+    }
+    return { metric: { job: `j${k}` }, values };
+  });
+  return { status: 'success', data: { resultType: 'matrix', result } };
+}
+
+/** Promises by number, each resolved once its event happens (before or after it is asked for). */
+class Deferreds {
+  private readonly byNumber = new Map<number, { promise: Promise<void>; resolve: () => void }>();
+
+  get(n: number): Promise<void> {
+    return this.entry(n).promise;
+  }
+
+  resolve(n: number): void {
+    this.entry(n).resolve();
+  }
+
+  private entry(n: number) {
+    let entry = this.byNumber.get(n);
+    if (!entry) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      entry = { promise, resolve };
+      this.byNumber.set(n, entry);
+    }
+    return entry;
+  }
+}
