@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { log10NormalTwoSided, scoreOfLog10 } from './calibration';
+import { Ring } from './ring';
 import { RECOMMENDED_THRESHOLD } from './threshold';
 
 /**
@@ -18,6 +19,21 @@ const WINDOW = PERSISTENCE + 1;
 const count = z.number().int().nonnegative();
 const smoothing = z.number().gt(0).max(1);
 const PEER_GROUP_STATE = z.discriminatedUnion('version', [
+  z
+    .object({
+      format: z.literal('failureprophet.peers'),
+      version: z.literal(3),
+      scaleSmoothing: smoothing,
+      /** The spread now, for whoever reads the store: recomputed from `scales` on load. */
+      scale: z.number().nullable(),
+      /** The last steps' spreads, oldest first. */
+      scales: z.array(z.number().nonnegative()),
+      resolution: z.number().positive().nullable(),
+      recent: z.array(z.array(z.number()).max(WINDOW)),
+    })
+    .refine((s) => s.scales.length <= spreadSteps(s.scaleSmoothing)),
+  // Earlier builds' snapshots: a smoothed mean of the steps' spreads, which resumes as that many
+  // steps of it. Version 1 also had a smoothed mean of each member's departures: relearned.
   z.object({
     format: z.literal('failureprophet.peers'),
     version: z.literal(2),
@@ -26,8 +42,6 @@ const PEER_GROUP_STATE = z.discriminatedUnion('version', [
     scale: z.number().nullable(),
     recent: z.array(z.array(z.number()).max(WINDOW)),
   }),
-  // An earlier build's snapshot (a smoothed mean of each member's departures): its spread resumes,
-  // its members' recent departures are relearned.
   z.object({
     format: z.literal('failureprophet.peers'),
     version: z.literal(1),
@@ -39,7 +53,21 @@ const PEER_GROUP_STATE = z.discriminatedUnion('version', [
   }),
 ]);
 
-export type PeerGroupState = Extract<z.infer<typeof PEER_GROUP_STATE>, { version: 2 }>;
+export type PeerGroupState = Extract<z.infer<typeof PEER_GROUP_STATE>, { version: 3 }>;
+
+const MAX_SPREAD_STEPS = 1000;
+
+/**
+ * The steps whose spreads the group's spread is taken from: (2 - a) / a for a `scaleSmoothing`
+ * of a, the steps whose plain mean is as steady as the exponential average that earlier builds
+ * took with that smoothing (99 for 0.02); at most 1000, as a stored smoothing sizes an array.
+ */
+function spreadSteps(scaleSmoothing: number): number {
+  return Math.min(Math.round((2 - scaleSmoothing) / scaleSmoothing), MAX_SPREAD_STEPS);
+}
+
+/** Where a group's spreads are sorted at each step: one for all groups (a step is scored whole, synchronously). */
+const SPREAD_SCRATCH = new Float64Array(MAX_SPREAD_STEPS);
 
 /**
  * Peer-group detector: among series that should behave alike (replicas of one deployment), the
@@ -59,42 +87,53 @@ export type PeerGroupState = Extract<z.infer<typeof PEER_GROUP_STATE>, { version
  * out, so it holds for heavy-tailed noise without knowing its tail; a replica stuck, shifted or
  * leaking is out at every step and is flagged once it has been for PERSISTENCE steps.
  *
- * 1.4826 MAD estimates the standard deviation only for large groups: among 3 replicas the MAD is
- * the smaller of the two gaps to the median, and 1.4826 times it averages 1/1.495 of the spread
- * (measured 1/1.48 on the compose demo's replicas), so every member's z was half as large again
- * and noise among near-identical replicas passed for a departure. The finite-sample factors of
- * Croux & Rousseeuw (1992) make it unbiased at the normal for each group size.
+ * The group's spread is the mean of the lower three quarters of its last steps' spreads (each
+ * step's MAD): a trimmed mean of subgroups' spreads, as control charts estimate a process's standard
+ * deviation from subgroups some of which are disturbed (Rocke, Technometrics 1989; compared with
+ * others by Tatum, Technometrics 1997). A step at which two replicas spike together has a MAD of the
+ * spikes' height, and an average of all the steps' MADs took those in (2.4-2.9 times the noise's
+ * spread with spikes starting on 8% of steps), so a real departure had to be that much larger to be
+ * seen; trimmed, the spread holds until a quarter of the steps are so hit. Trimmed only above, as
+ * spikes only widen a step. A median would hold longer but is coarse on quantised values (the MAD of
+ * 3 counts is mostly 0 or 1 count, so the median was 0 or near 3 times their standard deviation),
+ * where this mean stays near it. A MAD of 3 or 4 values is far from its large-sample law (among 3
+ * it is the smaller of the two gaps to the median), so each step's is scaled by its group size's
+ * factor that makes the estimate the standard deviation at the normal (1.4826 times the MAD of 3
+ * averages 2/3 of it, and noise among near-identical replicas passed for a departure).
  */
 export class PeerGroupDetector {
   readonly size: number;
-  /** Each member's departures at its last WINDOW scored steps: a ring of WINDOW slots per member. */
-  private readonly recent: Float64Array;
-  /** Per member: how many of its slots hold a departure, and the slot the next one goes to. */
-  private readonly filled: Uint8Array;
-  private readonly next: Uint8Array;
+  /** Each member's departures at its last WINDOW scored steps. */
+  private readonly recent: Ring[];
   private readonly sorted: Float64Array;
   private readonly scratch = new Float64Array(WINDOW);
   private readonly scores: Float64Array;
-  private readonly scaleAlpha: number;
+  private readonly scaleSmoothing: number;
+  /** The last steps' spreads. */
+  private readonly scales: Ring;
+  /**
+   * The smallest distance from a step's median seen, 0 excluded: the values' resolution, half of
+   * which is the least spread. Among 3-4 replicas of a quantised metric (a count, a rounded
+   * percentage) two are often equal, so most steps' MAD is 0 and so may be the spread, and a replica
+   * a count from its siblings was out by many spreads (flagged with noise of 0.5-0.8 counts); at
+   * half the resolution it is 2 spreads out, or 4 when the median falls between counts.
+   */
+  private resolution = Infinity;
   private scale = NaN;
-  private steps = 0;
-  /** The steps the scale's smoothing averages over: a plain mean up to there. */
-  private readonly scaleWindow: number;
 
   /**
-   * `scaleSmoothing` (0-1, default off): average the group's spread over steps instead of taking
-   * each step's MAD alone; with 3-4 members one step's MAD is often tiny and flags pure noise.
+   * `scaleSmoothing` (0-1, default 1: each step's spread alone): the group's spread is taken from
+   * the last spreadSteps(scaleSmoothing) steps' spreads; with 3-4 members one step's MAD is
+   * often tiny and flags pure noise.
    */
   constructor(size: number, options: { scaleSmoothing?: number } = {}) {
     if (!(size >= 3)) {
       throw new Error('a peer group needs at least 3 members to tell which one departs');
     }
     this.size = size;
-    this.scaleAlpha = options.scaleSmoothing ?? 1;
-    this.scaleWindow = Math.ceil(1 / this.scaleAlpha);
-    this.recent = new Float64Array(size * WINDOW);
-    this.filled = new Uint8Array(size);
-    this.next = new Uint8Array(size);
+    this.scaleSmoothing = options.scaleSmoothing ?? 1;
+    this.scales = new Ring(spreadSteps(this.scaleSmoothing));
+    this.recent = Array.from({ length: size }, () => new Ring(WINDOW));
     this.sorted = new Float64Array(size);
     this.scores = new Float64Array(size);
   }
@@ -117,38 +156,38 @@ export class PeerGroupDetector {
       view[i] = Math.abs(view[i] - median);
     }
     view.sort();
+    const nearest = view.find((d) => d > 0);
+    if (nearest !== undefined && nearest < this.resolution) {
+      this.resolution = nearest;
+    }
     // A floor keeps identical peers from dividing by 0.
-    const stepScale = 1.4826 * madFactor(n) * middle(view) + 1e-9 + 1e-6 * Math.abs(median);
-    // A plain mean of the steps seen until the smoothing's window is full: the first step's spread
-    // (one MAD of 3 values, often near 0) would otherwise weigh on the next ~1/scaleSmoothing steps.
-    this.steps = Math.min(this.steps + 1, this.scaleWindow);
-    this.scale = Number.isNaN(this.scale)
-      ? stepScale
-      : this.scale + Math.max(this.scaleAlpha, 1 / this.steps) * (stepScale - this.scale);
+    const stepScale = 1.4826 * spreadFactor(n) * middle(view) + 1e-9 + 1e-6 * Math.abs(median);
+    this.rememberScale(stepScale);
     for (let i = 0; i < this.size; i++) {
       if (Number.isFinite(values[i])) {
-        this.remember(i, (values[i] - median) / this.scale);
+        this.recent[i].push((values[i] - median) / this.scale);
         this.scores[i] = scoreOfLog10(log10NormalTwoSided(this.held(i)) + Math.log10(this.size));
       }
     }
     return this.scores;
   }
 
-  private remember(member: number, departure: number): void {
-    this.recent[member * WINDOW + this.next[member]] = departure;
-    this.next[member] = (this.next[member] + 1) % WINDOW;
-    this.filled[member] = Math.min(this.filled[member] + 1, WINDOW);
+  /** Four significant digits: the snapshot stays ~8 bytes a step, and the spread moves by under 0.05%. */
+  private rememberScale(stepScale: number): void {
+    this.scales.push(Number(stepScale.toPrecision(4)));
+    this.scale = Math.max(
+      lowerMean(this.scales.sortedInto(SPREAD_SCRATCH)),
+      Number.isFinite(this.resolution) ? this.resolution / 2 : 0
+    );
   }
 
   /** The departure a member held at PERSISTENCE of its last WINDOW steps, on the side it held it (0: on neither). */
   private held(member: number): number {
-    const k = this.filled[member];
+    const w = this.recent[member].sortedInto(this.scratch);
+    const k = w.length;
     if (k < PERSISTENCE) {
       return 0;
     }
-    const w = this.scratch.subarray(0, k);
-    w.set(this.recent.subarray(member * WINDOW, member * WINDOW + k));
-    w.sort();
     // PERSISTENCE is over half the window: a member cannot hold both sides.
     const above = w[k - PERSISTENCE];
     const below = w[PERSISTENCE - 1];
@@ -159,35 +198,37 @@ export class PeerGroupDetector {
   toState(): PeerGroupState {
     return {
       format: 'failureprophet.peers',
-      version: 2,
-      scaleSmoothing: this.scaleAlpha,
-      steps: this.steps,
+      version: 3,
+      scaleSmoothing: this.scaleSmoothing,
       scale: Number.isNaN(this.scale) ? null : this.scale,
-      recent: Array.from({ length: this.size }, (_, i) => this.recentOf(i)),
+      scales: this.scales.toArray(),
+      resolution: Number.isFinite(this.resolution) ? this.resolution : null,
+      recent: this.recent.map((departures) => departures.toArray()),
     };
   }
 
-  /** A member's remembered departures, oldest first. */
-  private recentOf(member: number): number[] {
-    const k = this.filled[member];
-    const start = (this.next[member] - k + WINDOW) % WINDOW;
-    return Array.from({ length: k }, (_, j) => this.recent[member * WINDOW + ((start + j) % WINDOW)]);
-  }
-
-  /** Resumes from `toState()` output (or an earlier build's version 1); throws a clear Error on anything else. */
+  /** Resumes from `toState()` output (or an earlier build's version 1 or 2); throws a clear Error on anything else. */
   static fromState(state: unknown): PeerGroupDetector {
     const parsed = PEER_GROUP_STATE.safeParse(state);
     if (!parsed.success) {
       throw new Error(
-        'Cannot restore a peer group from this state: not a failureprophet.peers version 1 or 2 snapshot'
+        'Cannot restore a peer group from this state: not a failureprophet.peers version 1, 2 or 3 snapshot'
       );
     }
     const s = parsed.data;
-    const recent = s.version === 2 ? s.recent : s.smoothed.map(() => []);
+    const recent = s.version === 1 ? s.smoothed.map(() => []) : s.recent;
     const d = new PeerGroupDetector(recent.length, { scaleSmoothing: s.scaleSmoothing });
-    recent.forEach((departures, i) => departures.forEach((x) => d.remember(i, x)));
-    d.scale = s.scale ?? NaN;
-    d.steps = Math.min(s.steps ?? (s.scale === null ? 0 : d.scaleWindow), d.scaleWindow);
+    recent.forEach((departures, i) => departures.forEach((x) => d.recent[i].push(x)));
+    if (s.version === 3) {
+      d.resolution = s.resolution ?? Infinity;
+      s.scales.forEach((x) => d.rememberScale(x));
+    } else if (s.scale !== null) {
+      // An earlier build's average of its last steps' spreads stands for as many of them.
+      const steps = Math.min(s.steps ?? d.scales.capacity, d.scales.capacity);
+      for (let step = 0; step < steps; step++) {
+        d.rememberScale(s.scale);
+      }
+    }
     return d;
   }
 
@@ -203,13 +244,27 @@ export class PeerGroupDetector {
   }
 }
 
+/** The mean of the lower three quarters of sorted values (at least one). */
+function lowerMean(sorted: Float64Array): number {
+  const k = Math.ceil((3 * sorted.length) / 4);
+  let sum = 0;
+  for (let i = 0; i < k; i++) {
+    sum += sorted[i];
+  }
+  return sum / k;
+}
+
 /**
- * Croux & Rousseeuw's (1992) small-sample factor b_n for the MAD (b_n * 1.4826 * MAD is unbiased
- * for the standard deviation at the normal): tabled for n <= 9, n / (n - 0.8) beyond.
+ * The factor that makes the mean of the lower three quarters of 1.4826 times the MAD of `n`
+ * standard normal values 1, so lowerMean of the steps' spreads is the standard deviation: from 2
+ * million simulated groups per size up to 10 (peerGroup.test.ts simulates them again), beyond
+ * which 1 / (1 - 0.496 / sqrt(n) - 0.807 / n), fitted to half a million groups of 10-100, is within
+ * 0.5% of the simulated. Croux & Rousseeuw's (1992) factors make the MAD's plain mean unbiased
+ * instead (1.495 for 3 values).
  */
-const MAD_FACTORS = [NaN, NaN, 1.196, 1.495, 1.363, 1.206, 1.2, 1.14, 1.129, 1.107];
-function madFactor(n: number): number {
-  return n < MAD_FACTORS.length ? MAD_FACTORS[n] : n / (n - 0.8);
+const SPREAD_FACTORS = [NaN, NaN, NaN, 2.439, 1.844, 1.665, 1.517, 1.454, 1.385, 1.352, 1.312];
+export function spreadFactor(n: number): number {
+  return n < SPREAD_FACTORS.length ? SPREAD_FACTORS[n] : 1 / (1 - 0.496 / Math.sqrt(n) - 0.807 / n);
 }
 
 function middle(sorted: Float64Array): number {

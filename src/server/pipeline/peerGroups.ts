@@ -6,7 +6,7 @@ import type { StepValues } from './alignment';
 import type { TargetModel } from './targetModel';
 import type { StoredPeers } from './store/repository';
 
-/** Peer groups are often 3-4 replicas, whose spread at one step says little: average it over ~50 steps. */
+/** Peer groups are often 3-4 replicas, whose spread at one step says little: take it from the last 99 steps (peerGroup.ts). */
 const PEER_SCALE_SMOOTHING = 0.02;
 
 /**
