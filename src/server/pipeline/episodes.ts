@@ -1,4 +1,5 @@
 import type { Direction, EpisodePeak, FailureModel, Severity } from '../../contract/pipeline';
+import { NO_EXCURSIONS, type FaultExcursion } from './faultExcursions';
 
 /**
  * An anomaly as the loop tracks it; `id` is known once it has been stored. A target's state stored
@@ -57,9 +58,9 @@ const NO_ANOMALIES: readonly AnomalyRecord[] = Object.freeze([]);
 
 /**
  * The anomaly episodes of one target: an alarm opens one, further alarms (or a still abnormal
- * level) extend it, and closeAfter quiet steps close it. Its end is the first step seen normal
- * again, so an episode spans [start, end) with a real duration: a single abnormal step lasts one
- * step, not zero. Keeps what changed until it is taken, so the checkpoint stores each change once.
+ * level, or a fault's value still beyond where the series was) extend it, and closeAfter quiet
+ * steps close it. Its end is the first step seen normal again, so an episode spans [start, end)
+ * with a real duration: a single abnormal step lasts one step, not zero. Keeps what changed until it is taken, so the checkpoint stores each change once.
  */
 export class Episodes {
   private current: AnomalyRecord | null = null;
@@ -75,6 +76,8 @@ export class Episodes {
   private opened = 0;
   /** The anomaly open when the target relearned, while the replay may still find it (null: none). */
   private heldOpen: HeldAnomaly | null = null;
+  /** The fault calls' excursions that keep the open anomaly going while their values stay out (faultExcursions.ts). */
+  private faultExcursions: readonly FaultExcursion[] = NO_EXCURSIONS;
 
   constructor(
     private readonly target: { id: string; watch: string; labels: Record<string, string> },
@@ -99,12 +102,28 @@ export class Episodes {
     return this.heldOpen;
   }
 
+  /** The open anomaly's fault excursions (part of the stored state). */
+  get excursions(): readonly FaultExcursion[] {
+    return this.faultExcursions;
+  }
+
   /** The state stored with a checkpoint: its open and held anomalies, if any, are stored too (with it or before it). */
-  restore(open: AnomalyRecord | null, quiet: number, held: HeldAnomaly | null = null): void {
+  restore(
+    open: AnomalyRecord | null,
+    quiet: number,
+    held: HeldAnomaly | null = null,
+    excursions: readonly FaultExcursion[] = NO_EXCURSIONS
+  ): void {
     this.current = open;
     this.quiet = quiet;
     this.opened = 0;
     this.heldOpen = held;
+    this.faultExcursions = open ? excursions : NO_EXCURSIONS;
+  }
+
+  /** The fault excursions the open anomaly holds after this step (a step's verdict says which); none without one. */
+  keep(excursions: readonly FaultExcursion[]): void {
+    this.faultExcursions = this.current ? excursions : NO_EXCURSIONS;
   }
 
   /**
@@ -130,6 +149,7 @@ export class Episodes {
     this.heldOpen = { anomaly: open, until: Math.min(open.end, end) + this.closeAfter * stepMs };
     this.current = null;
     this.quiet = 0;
+    this.faultExcursions = NO_EXCURSIONS;
   }
 
   /** The replay reached step t: a held anomaly it did not find again by now closes. */
@@ -216,6 +236,7 @@ export class Episodes {
   /** Closes the open anomaly, and the held one (quiet long enough, or the target disappeared). */
   close(): void {
     this.closeHeld();
+    this.faultExcursions = NO_EXCURSIONS;
     if (this.current) {
       this.current.state = 'closed';
       this.closed = this.closed.concat(this.current);

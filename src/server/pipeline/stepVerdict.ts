@@ -3,6 +3,7 @@ import type { FailureModel, Severity, TimeToFailure } from '../../contract/pipel
 import { departureLabel, type SignalDeparture } from '../../contract/signalDepartures';
 import { benignReach, NO_BENIGN_EXCURSIONS, type BenignExcursion } from './benignExcursions';
 import type { Alarm } from './episodes';
+import { calledExcursions, heldExcursions, NO_EXCURSIONS, stillOut, type FaultExcursion } from './faultExcursions';
 import { forecastScore, TTF_ALARM_SECONDS } from './forecastScore';
 import { levelOf, peakOf, sideOf, type SignalModel } from './signal';
 import { earliestLeft } from './timeToFailure';
@@ -26,6 +27,8 @@ export interface ScoredStep {
   benign?: readonly BenignExcursion[];
   /** The target has stayed abnormal since a step left unalarmed as benign (the last verdict's `benignRun`). */
   benignRun?: boolean;
+  /** The fault calls' excursions its open episode holds (faultExcursions.ts). */
+  excursions?: readonly FaultExcursion[];
 }
 
 /** What a scored step says: the target's severity and failure model, and what it does to the target's episode. */
@@ -38,6 +41,8 @@ export interface StepVerdict {
   persists: boolean;
   /** No alarm because benign, or still abnormal since one: the next step's `benignRun`. */
   benignRun?: boolean;
+  /** The fault calls' excursions the open episode holds after this step (absent: none, or no episode). */
+  excursions?: readonly FaultExcursion[];
 }
 
 /** The verdict of a scored step (after the target's probation). */
@@ -54,6 +59,7 @@ export function verdictOf(step: ScoredStep): StepVerdict {
   if (!alarm && !step.open) {
     return { severity: ttf ? 'low' : null, failureModel: null, persists: false, benignRun };
   }
+  const held = heldExcursions(step.excursions ?? NO_EXCURSIONS, t);
   const stopped = signals.filter((s) => stoppedAt(s, step)).map((s) => s.spec.name);
   const verdict =
     stopped.length > 0
@@ -71,7 +77,9 @@ export function verdictOf(step: ScoredStep): StepVerdict {
         });
   const { severity, failureModel } = verdict;
   if (!alarm) {
-    return { severity, failureModel, persists: abnormal(step), benignRun };
+    // A fault's value still beyond where the series was keeps its episode, though the detector's level let go.
+    const out = held.some((e) => stillOut(e, signals, t));
+    return { severity, failureModel, persists: abnormal(step) || out, benignRun, excursions: held };
   }
   const moved: SignalDeparture[] = signals
     .filter((s) => s.lastAt === t && s.score >= threshold)
@@ -99,6 +107,7 @@ export function verdictOf(step: ScoredStep): StepVerdict {
     severity,
     failureModel,
     persists: false,
+    excursions: held.concat(calledExcursions(signals, t, threshold, held)),
     alarm: {
       t,
       score: Math.max(detected, forecast),

@@ -13,6 +13,7 @@ import {
 } from '../../contract/pipeline';
 import { NO_BENIGN_EXCURSIONS, type BenignExcursion } from './benignExcursions';
 import { Episodes, type AnomalyRecord } from './episodes';
+import { NO_EXCURSIONS, stillOut } from './faultExcursions';
 import { keptForecast, NOT_PREDICTING, recordPredictions, type PredictionRecord } from './predictionRecord';
 import { RecentSteps } from './recentSteps';
 import {
@@ -199,14 +200,20 @@ export class TargetModel {
    * How abnormal the target is now: its score at the last step, or higher where a signal's detector
    * says it is still abnormal though it reported the event already (its unsuppressed `level`, which
    * keeps an episode open), or its near limit forecast's score (forecastScore.ts): a forecast raises an
-   * anomaly with no value unusual, and healing must not take it for recovered. What healing reads to
-   * tell whether the target recovered.
+   * anomaly with no value unusual, and healing must not take it for recovered; a fault's value still
+   * beyond where the series was (faultExcursions.ts) stays as abnormal as its call. What healing reads
+   * to tell whether the target recovered.
    */
   get level(): number {
     let level = Math.max(this.score, this.ttf ? forecastScore(earliestLeft(this.ttf, this.scoredAt)) : 0);
     for (const s of this.signalList) {
       if (s.lastAt === this.scoredAt || s.missingAt === this.scoredAt) {
         level = Math.max(level, keptScore(levelOf(s)));
+      }
+    }
+    for (const e of this.episodes.excursions) {
+      if (stillOut(e, this.signalList, this.scoredAt)) {
+        level = Math.max(level, e.score);
       }
     }
     return level;
@@ -324,17 +331,20 @@ export class TargetModel {
       open: this.open !== null,
       benign: this.benign,
       benignRun: this.benignRun,
+      excursions: this.episodes.excursions,
     });
     this.benignRun = verdict.benignRun === true;
     this.severity = verdict.severity;
     this.failureModel = verdict.failureModel;
     if (verdict.alarm) {
       this.episodes.alarm(verdict.alarm);
+      this.episodes.keep(verdict.excursions ?? NO_EXCURSIONS);
       return;
     }
     if (verdict.persists) {
       this.episodes.persist(t);
     }
+    this.episodes.keep(verdict.excursions ?? NO_EXCURSIONS);
     this.episodes.calm(t);
   }
 
@@ -457,6 +467,7 @@ export class TargetModel {
       quiet: this.episodes.quietSteps,
       ...(this.benign.length > 0 ? { benign: [...this.benign] } : {}),
       ...(this.episodes.held ? { held: this.episodes.held } : {}),
+      ...(this.episodes.excursions.length > 0 ? { excursions: [...this.episodes.excursions] } : {}),
       ...(this.predicting.length > 0 ? { predicting: [...this.predicting] } : {}),
       signals: this.signals.map((s) => ({
         spec: s.spec,
@@ -487,7 +498,7 @@ export class TargetModel {
     m.scoredAt = m.lastAt;
     m.modelVersion = state.modelVersion;
     m.benign = state.benign ?? NO_BENIGN_EXCURSIONS;
-    m.episodes.restore(state.open, state.quiet, state.held);
+    m.episodes.restore(state.open, state.quiet, state.held, state.excursions);
     m.signalList = state.signals.map(
       (s) =>
         new SignalModel(

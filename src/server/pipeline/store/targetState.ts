@@ -4,6 +4,7 @@ import { anomalySchema } from '../../../contract/pipeline';
 import { departureLabelsSchema } from '../../../contract/signalDepartures';
 import { SIGNAL_KINDS } from '../../../contract/watches';
 import { benignExcursionSchema } from '../benignExcursions';
+import { faultExcursionSchema } from '../faultExcursions';
 import { openPredictionSchema } from '../predictionRecord';
 
 /** A stored anomaly record (the open one of a target's state): the API's anomaly before it has an id and feedback. */
@@ -52,6 +53,8 @@ export const targetModelStateSchema = z.object({
   benign: z.array(benignExcursionSchema).optional(),
   /** The anomaly open when the target relearned, until its replay finds it again or passes it (pipeline/episodes.ts). */
   held: z.object({ anomaly: anomalyRecordSchema, until: z.number() }).optional(),
+  /** Its open anomaly's fault excursions (pipeline/faultExcursions.ts); states stored before them have none. */
+  excursions: z.array(faultExcursionSchema).optional(),
   /** Its predictions not ended yet (pipeline/predictionRecord.ts); states stored before them have none. */
   predicting: z.array(openPredictionSchema).optional(),
   signals: z.array(
