@@ -1,6 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'yaml';
 import type { Anomaly } from '../../src/contract/pipeline';
 import { Random } from '../../src/detection';
 import type { PipelineRepository } from '../../src/server/pipeline/store/repository';
@@ -10,7 +7,7 @@ import { ephemeralSecretBox } from '../../src/server/store/secrets';
 import { postgresForTests } from '../harness/postgres';
 import { startPrometheus, type RunningPrometheus } from '../harness/prometheus';
 import { DEMO_PODS, DEMO_SPIKE, demoLatency } from './close37DemoLatency';
-import { buildPipeline, MINUTE, TestClock, type Harness } from './helpers';
+import { buildPipeline, composeWatch, type Harness, MINUTE, TestClock } from './helpers';
 
 const T0 = Date.UTC(2025, 2, 3, 9);
 /** compose/watches.yaml's step and lag, and the default closeAfter. */
@@ -74,8 +71,7 @@ describe("the compose demo's first latency spike, watched as compose/watches.yam
 
   beforeAll(async () => {
     prom = await startPrometheus(demoLatency(T0, 16));
-    const compose = parse(readFileSync(join(__dirname, '..', '..', 'compose', 'watches.yaml'), 'utf8'));
-    const watch = compose.watches.find((w: { name: string }) => w.name === 'demo-latency');
+    const watch = composeWatch('demo-latency');
     h = buildPipeline({ prometheus: { url: prom.url }, watches: [watch] }, clock);
   }, 120_000);
 

@@ -1,11 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'yaml';
 import type { Anomaly, TimeToFailure } from '../../src/contract/pipeline';
 import { Random } from '../../src/detection';
 import { BASE_BYTES, LEAKING_POD, LIMIT_BYTES, leaks, nextMemory } from '../../demo/memory.mjs';
 import { startPrometheus, type RunningPrometheus } from '../harness/prometheus';
-import { buildPipeline, HOUR, MINUTE, TestClock, type Harness } from './helpers';
+import { buildPipeline, composeWatch, type Harness, HOUR, MINUTE, TestClock } from './helpers';
 
 const T0 = Date.UTC(2025, 2, 3, 9);
 const TOTAL = 24 * 2 ** 30;
@@ -130,8 +127,7 @@ describe("the compose demo's leak, watched as compose/watches.yaml says (real Pr
       { name: 'demo_memory_limit_bytes', labels, timestamps, values: timestamps.map(() => LIMIT_BYTES) },
       { name: 'demo_restarts_total', labels, timestamps, values: leak.restarts },
     ]);
-    const compose = parse(readFileSync(join(__dirname, '..', '..', 'compose', 'watches.yaml'), 'utf8'));
-    const watch = compose.watches.find((w: { name: string }) => w.name === 'demo-memory');
+    const watch = composeWatch('demo-memory');
     h = buildPipeline({ prometheus: { url: prom.url }, watches: [watch] }, clock);
   }, 120_000);
 
@@ -231,8 +227,7 @@ describe("the compose demo's latency spikes, watched as compose/watches.yaml say
 
   beforeAll(async () => {
     prom = await startPrometheus(demoLatency(12));
-    const compose = parse(readFileSync(join(__dirname, '..', '..', 'compose', 'watches.yaml'), 'utf8'));
-    const watch = compose.watches.find((w: { name: string }) => w.name === 'demo-latency');
+    const watch = composeWatch('demo-latency');
     h = buildPipeline({ prometheus: { url: prom.url }, watches: [watch] }, clock);
   }, 120_000);
 

@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { Registry } from 'prom-client';
+import { parse } from 'yaml';
 import type { Clock } from '../../src/server/clock';
 import { configSchema } from '../../src/server/config/schema';
 import { Pipeline, type PipelineDeps } from '../../src/server/pipeline/pipeline';
@@ -126,3 +127,9 @@ export function buildPipeline(
 
 export const HOUR = 3_600_000;
 export const MINUTE = 60_000;
+
+/** A watch of the compose demo's `compose/watches.yaml`, as written there (the demo's tests watch what it watches). */
+export function composeWatch(name: string): unknown {
+  const compose = parse(readFileSync(join(__dirname, '..', '..', 'compose', 'watches.yaml'), 'utf8'));
+  return compose.watches.find((w: { name: string }) => w.name === name);
+}

@@ -1,10 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'yaml';
 import type { Anomaly } from '../../src/contract/pipeline';
 import { startPrometheus, type RunningPrometheus } from '../harness/prometheus';
 import { demoLeak } from './demoLeak';
-import { buildPipeline, MINUTE, TestClock, type Harness } from './helpers';
+import { buildPipeline, composeWatch, type Harness, MINUTE, TestClock } from './helpers';
 
 const T0 = Date.UTC(2025, 2, 3, 9);
 
@@ -23,8 +20,7 @@ describe("the anomaly of the compose demo's leak (real Prometheus)", () => {
 
   beforeAll(async () => {
     prom = await startPrometheus(leak.series);
-    const compose = parse(readFileSync(join(__dirname, '..', '..', 'compose', 'watches.yaml'), 'utf8'));
-    const watch = compose.watches.find((w: { name: string }) => w.name === 'demo-memory');
+    const watch = composeWatch('demo-memory');
     h = buildPipeline({ prometheus: { url: prom.url }, watches: [watch] }, clock);
     // Every five minutes, each minute around the restart; the data ends 15 minutes after it.
     for (

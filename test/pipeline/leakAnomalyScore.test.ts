@@ -1,13 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'yaml';
 import type { AnomalyTrigger } from '../../src/contract/healing';
 import type { Anomaly } from '../../src/contract/pipeline';
 import { pipelineHooks, triggerFromAnomaly } from '../../src/server/healing/fromPipeline';
 import type { AnomalyEvent } from '../../src/server/pipeline/listener';
 import { startPrometheus, type RunningPrometheus } from '../harness/prometheus';
 import { demoLeak } from './demoLeak';
-import { buildPipeline, MINUTE, TestClock, type Harness } from './helpers';
+import { buildPipeline, composeWatch, type Harness, MINUTE, TestClock } from './helpers';
 
 const T0 = Date.UTC(2025, 2, 3, 9);
 
@@ -31,8 +28,7 @@ describe("the score of the anomaly the compose demo's leak forecast raises (real
 
   beforeAll(async () => {
     prom = await startPrometheus(leak.series);
-    const compose = parse(readFileSync(join(__dirname, '..', '..', 'compose', 'watches.yaml'), 'utf8'));
-    const watch = compose.watches.find((w: { name: string }) => w.name === 'demo-memory');
+    const watch = composeWatch('demo-memory');
     h = buildPipeline({ prometheus: { url: prom.url }, watches: [watch] }, clock);
     const hand = ({ anomaly, object }: AnomalyEvent) => triggers.push(triggerFromAnomaly(anomaly, object));
     h.pipeline.addListener({ opened: hand, updated: hand, closed: () => undefined });

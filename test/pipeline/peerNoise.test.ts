@@ -1,9 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'yaml';
 import { Random } from '../../src/detection';
 import { startPrometheus, type RunningPrometheus } from '../harness/prometheus';
-import { buildPipeline, HOUR, MINUTE, TestClock } from './helpers';
+import { buildPipeline, composeWatch, HOUR, MINUTE, TestClock } from './helpers';
 
 const T0 = Date.UTC(2025, 2, 3, 9);
 const PODS = ['shop-0', 'shop-1', 'shop-2'];
@@ -58,8 +55,7 @@ describe.each([13, 24])("the compose demo's replicas, noise seeded %i (real Prom
   });
 
   it('tell no replica apart from its peers in the first hour: none departs in value', async () => {
-    const compose = parse(readFileSync(join(__dirname, '..', '..', 'compose', 'watches.yaml'), 'utf8'));
-    const watch = compose.watches.find((w: { name: string }) => w.name === 'demo-latency');
+    const watch = composeWatch('demo-latency');
     const clock = new TestClock(T0 + 2 * MINUTE);
     const h = buildPipeline({ prometheus: { url: prom.url }, watches: [watch] }, clock);
     try {
