@@ -182,6 +182,10 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     stopSummary();
     try {
+      // Halted first: closing the HTTP server waits for the requests in flight, and a "Retrain now" waits
+      // for its retraining, which only the halt cuts short (else its deadline, an hour or more: far past
+      // Kubernetes' 30 s grace). Stopped after: a watch reload a request made is in place, and flushed too.
+      pipeline.halt();
       await app.close();
       await pipeline.stop();
       // Its targets' state is stored: the other replicas may take them up now.

@@ -20,6 +20,8 @@ export interface ScoringDeps {
   peers: PeerGroups;
   /** Whose time the event loop's turns are measured in (loopTurns.ts). */
   clock: Pick<Clock, 'elapsed'>;
+  /** Aborted once the backend stops: the scrape-health look-up in flight ends (watchRunnerDeps.ts). */
+  stopping?: AbortSignal;
 }
 
 /** Scores a watch's answers step by step over every target, and counts the series they had. */
@@ -65,7 +67,7 @@ export class WatchScoring {
     seenBefore: number,
     turns: LoopTurns
   ): Promise<TargetModel[]> {
-    const { watch, querier, metrics, targets, peers, clock } = this.deps;
+    const { watch, querier, metrics, targets, peers, clock, stopping } = this.deps;
     const { alignment } = this;
     metrics.seriesWatched.set({ watch: watch.name }, alignment.series);
     const asked = metrics.countPhase(watch.name, 'align', started, clock.elapsed());
@@ -74,7 +76,7 @@ export class WatchScoring {
     // at the end of the map).
     const known = () => new Map([...targets].slice(0, seenBefore));
     const absent = alignment.targets.length - alignment.present;
-    const health = await fetchScrapeHealth(querier, watch, results, absent, known, from, to);
+    const health = await fetchScrapeHealth(querier, watch, results, absent, known, from, to, stopping);
     const aligning = metrics.countPhase(watch.name, 'query', asked, clock.elapsed());
     const peerGroups = peers.of(alignment);
     // Targets gone from the answer are stepped too: a target whose series vanish is a fault (vanished.ts).

@@ -37,6 +37,7 @@ import {
   targetPage,
   type OffWatch,
 } from './views';
+import { RetrainStoppedError } from './retrainDeadline';
 import { SharedRetraining } from './sharedRetraining';
 import {
   coalescedRetraining,
@@ -243,7 +244,12 @@ export class Pipeline {
       }
       void this.retrain({}, 'scheduled')
         .then((result) => this.logger.info(result, 'scheduled retraining done'))
-        .catch((err: unknown) => this.logger.error({ err }, 'scheduled retraining failed'))
+        .catch((err: unknown) =>
+          // Cut short by the stop, it failed nothing: the cron runs it again once the backend is back.
+          err instanceof RetrainStoppedError
+            ? this.logger.info('scheduled retraining stopped with the backend; nothing of it is stored')
+            : this.logger.error({ err }, 'scheduled retraining failed')
+        )
         .finally(() => this.scheduleRetrain(cron));
     });
   }
@@ -278,13 +284,25 @@ export class Pipeline {
   }
 
   /**
-   * Stops the timers, aborts the cycles' queries in flight (a cycle stores the answers it read), waits
-   * for the cycles to end and stores what they have not, so the store can close after.
+   * The first half of `stop`, at once: the timers stopped, the cycles' queries and the retraining in
+   * flight aborted, so nothing starts or runs on. The backend halts the pipeline before closing its
+   * HTTP server (which waits for the requests in flight): a "Retrain now" waiting on a retraining is
+   * answered then, rather than at the retraining's deadline.
    */
-  async stop(): Promise<void> {
+  halt(): void {
     this.stopping.abort(new DOMException('the backend is stopping', 'AbortError'));
     this.cancelTick?.();
     this.cancelRetrain?.();
+  }
+
+  /**
+   * Stops the timers, aborts the cycles' queries in flight (a cycle stores the answers it read) and
+   * the retraining in flight (it stores nothing: retrainDeadline.ts), waits for the cycles to end and
+   * stores what they have not, so the store can close after. Nothing waits for Prometheus or for a
+   * retraining's deadline: Kubernetes gives a stopping pod 30 s.
+   */
+  async stop(): Promise<void> {
+    this.halt();
     await this.reloads;
     await this.running;
     await this.sharedRetraining?.idle();

@@ -33,7 +33,7 @@ export interface HeldClaimsDeps {
  * longer than a claim's lapse (a large fleet's history, or a long cycle of its watch ahead of it),
  * and a lapsed claim is another replica's to take: it would run the request again, and two model
  * versions of the target would race. So the claims are renewed on this replica's clock until their
- * run is answered or abandoned past its deadline (retrainDeadline.ts: a hung run does not keep them
+ * run is answered, abandoned past its deadline or stopped with the backend (retrainDeadline.ts: a hung run does not keep them
  * for as long as the process lives; a dead replica's claims lapse too), and taken again right before
  * each run, which runs only the requests still held. Renewing is claiming again: a claim this replica
  * holds is its own to take, one another replica took or answered is not (retrainRequestTable.ts).

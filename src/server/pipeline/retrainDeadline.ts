@@ -27,13 +27,24 @@ export function retrainDeadlineMs(watch: WatchConfig, targets: number): number {
   return Math.max(CLAIM_LAPSES_AFTER_MS, Math.ceil(steps * perStep));
 }
 
-/** A retraining that outlasted its deadline: its queries were aborted, the rest no longer waited for, and nothing stored. */
-export class RetrainAbandonedError extends Error {
+/** A retraining cut short before it stored anything: abandoned past its deadline, or stopped with the backend. */
+export abstract class RetrainCutShortError extends Error {
   constructor(
     readonly watch: string,
+    message: string
+  ) {
+    super(message);
+  }
+}
+
+/** A retraining that outlasted its deadline: its queries were aborted, the rest no longer waited for, and nothing stored. */
+export class RetrainAbandonedError extends RetrainCutShortError {
+  constructor(
+    watch: string,
     readonly deadlineMs: number
   ) {
     super(
+      watch,
       `retraining of watch ${watch} abandoned: still running after ${Math.round(deadlineMs / 60_000)} min, its deadline; nothing of it is stored`
     );
     this.name = 'RetrainAbandonedError';
@@ -41,35 +52,63 @@ export class RetrainAbandonedError extends Error {
 }
 
 /**
- * One retraining's deadline on the server's clock. Its queries take `signal`, which aborts them (their
- * requests end) as the deadline passes; what cannot be aborted (the store) goes through `until`, which
- * stops waiting for it; and the retraining looks at `check` between slices of work.
+ * A retraining the backend's stop cut short, as the deadline would: nothing of it is stored, and
+ * nothing failed either (a stopping pod must not wait an hour for it, and Kubernetes gives it 30 s).
+ */
+export class RetrainStoppedError extends RetrainCutShortError {
+  constructor(watch: string) {
+    super(
+      watch,
+      `the backend is stopping: the retraining of watch ${watch} was stopped and nothing of it is stored; ask again once the backend is back`
+    );
+    this.name = 'RetrainStoppedError';
+  }
+}
+
+/**
+ * One retraining's deadline on the server's clock, and the backend's stop. Its queries take `signal`,
+ * which aborts them (their requests end) as the deadline passes or the backend stops; what cannot be
+ * aborted (the store) goes through `until`, which stops waiting for it; and the retraining looks at
+ * `check` between slices of work.
  */
 export class RetrainDeadline {
   private readonly controller = new AbortController();
   private readonly cancel: () => void;
+  private readonly stop: () => void;
 
-  constructor(clock: Pick<Clock, 'after'>, watch: string, ms: number) {
+  constructor(
+    clock: Pick<Clock, 'after'>,
+    watch: string,
+    ms: number,
+    private readonly stopping?: AbortSignal
+  ) {
     this.cancel = clock.after(ms, () => this.controller.abort(new RetrainAbandonedError(watch, ms)));
+    this.stop = () => this.controller.abort(new RetrainStoppedError(watch));
+    // A retraining that starts once the backend is stopping (queued behind a cycle) ends at once.
+    if (stopping?.aborted) {
+      this.stop();
+    }
+    stopping?.addEventListener('abort', this.stop, { once: true });
   }
 
-  /** Aborts once the deadline passes, with a RetrainAbandonedError as its reason. */
+  /** Aborts once the deadline passes or the backend stops, with a RetrainCutShortError saying which as its reason. */
   get signal(): AbortSignal {
     return this.controller.signal;
   }
 
-  /** `work`'s outcome, or a RetrainAbandonedError as soon as the deadline passes first. */
+  /** `work`'s outcome, or a RetrainCutShortError as soon as the deadline passes or the backend stops first. */
   until<T>(work: Promise<T>): Promise<T> {
     return untilAborted(work, this.controller.signal);
   }
 
-  /** Throws the RetrainAbandonedError once the deadline has passed. */
+  /** Throws the RetrainCutShortError once the deadline has passed or the backend stopped. */
   check(): void {
     this.controller.signal.throwIfAborted();
   }
 
-  /** The retraining ended: the deadline no longer applies. */
+  /** The retraining ended: neither the deadline nor the stop applies any more. */
   end(): void {
     this.cancel();
+    this.stopping?.removeEventListener('abort', this.stop);
   }
 }

@@ -4,7 +4,7 @@ import type { RetrainBody, RetrainResponse } from '../../contract/pipeline';
 import { RETRAIN_REQUEST_EXPIRES_AFTER_MS } from '../../contract/retrainRequests';
 import type { Clock } from '../clock';
 import { CLAIM_LAPSES_AFTER_MS, HeldClaims } from './retrainClaims';
-import { RetrainAbandonedError } from './retrainDeadline';
+import { RetrainAbandonedError, RetrainStoppedError } from './retrainDeadline';
 import type { PipelineRepository, RetrainRequest } from './store/repository';
 import type { RetrainSelection } from './trainingRequests';
 
@@ -17,8 +17,8 @@ import type { RetrainSelection } from './trainingRequests';
  * takes (claims) the waiting requests whose targets it holds now and runs them, so a replica that
  * died, or a target that moved when the members changed, leaves no request behind. The claim is one
  * conditional update in the store, so two replicas that both hold a target for a moment run its
- * request once, and it is held while its run lasts, up to the run's deadline (retrainClaims.ts,
- * retrainDeadline.ts); a request nobody took within retrainRequestWaitMs of its watch (no replica
+ * request once, and it is held while its run lasts, up to the run's deadline or the backend's stop
+ * (retrainClaims.ts, retrainDeadline.ts); a request nobody took within retrainRequestWaitMs of its watch (no replica
  * holds its target: it went, or its watch was removed) is answered as expired, by the replica that
  * would hold its target (see expire).
  */
@@ -162,7 +162,8 @@ export class SharedRetraining {
       claimed.map((r) => r.id)
     );
     try {
-      for (const requests of byRun(claimed)) {
+      const runs = byRun(claimed);
+      for (const [i, requests] of runs.entries()) {
         // The runs before this one may have outlasted a lapse: what another replica took since is its to run.
         const kept = await claims.keep(requests);
         if (kept.length === 0) {
@@ -176,6 +177,15 @@ export class SharedRetraining {
           if (err instanceof RetrainAbandonedError) {
             this.abandon(claims, kept, err);
             continue;
+          }
+          if (err instanceof RetrainStoppedError) {
+            // This run's requests and those not run yet are left unanswered, as an abandoned run's are
+            // (nothing of them failed): their claims, no longer renewed, lapse for a replica holding their targets.
+            logger.info(
+              { requests: [kept, ...runs.slice(i + 1)].flatMap((run) => run.map((r) => r.id)) },
+              'retrain requests left unanswered, the backend stopping: a replica holding their targets takes them once their claims lapse'
+            );
+            return;
           }
           // Named for the run, not a target: every request of it records the failure.
           outcome = { trained: 0, failed: [{ target: selection.watch ?? 'all targets', error: messageOf(err) }] };

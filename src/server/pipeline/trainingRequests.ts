@@ -8,7 +8,7 @@ import type {
   RetrainResponse,
 } from '../../contract/pipeline';
 import type { ModelFence } from './retrainClaims';
-import { RetrainAbandonedError } from './retrainDeadline';
+import { RetrainCutShortError, RetrainStoppedError } from './retrainDeadline';
 import type { PipelineRepository } from './store/repository';
 import { PipelineError } from './views';
 import type { WatchRunner } from './watchRunner';
@@ -89,7 +89,8 @@ export function coalescedRetraining(
 /**
  * Retrains the runners (and targets) the selection names; a runner that fails (or is abandoned past
  * its deadline) counts all its targets as failed, except in a request's run (fenced), which an
- * abandoned runner rejects. A set of targets is what requests found held here: none of them is refused.
+ * abandoned runner rejects. A runner the backend's stop cut short rejects any run with its
+ * RetrainStoppedError: nothing failed. A set of targets is what requests found held here: none of them is refused.
  */
 export async function retrainRunners(
   all: readonly WatchRunner[],
@@ -113,8 +114,8 @@ export async function retrainRunners(
       trained += result.trained;
       failed.push(...result.failed);
     } catch (err) {
-      // A request's run abandoned is not answered: its claims lapse for another replica (sharedRetraining.ts).
-      if (body.fence && err instanceof RetrainAbandonedError) {
+      // A request's run cut short is not answered: its claims lapse for another replica (sharedRetraining.ts).
+      if ((body.fence && err instanceof RetrainCutShortError) || err instanceof RetrainStoppedError) {
         throw err;
       }
       failed.push({ target: `${r.name} (all targets)`, error: messageOf(err) });

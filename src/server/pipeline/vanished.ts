@@ -91,6 +91,7 @@ export function chunkHasGaps(
  * The watch's scrape health over the aligned chunk, or null when nothing is missing in it or `up`
  * could not be read (a vanished target then counts as crashed: a fault must not hide behind a
  * failed look-up). `known` gives the targets seen before the chunk, read before `up` is asked.
+ * `abort` ends the look-up in flight (the backend is stopping): it rejects with the signal's reason.
  */
 export async function fetchScrapeHealth(
   querier: RangeQuerier,
@@ -99,7 +100,8 @@ export async function fetchScrapeHealth(
   absent: number,
   known: () => ReadonlyMap<string, TargetModel>,
   from: number,
-  to: number
+  to: number,
+  abort?: AbortSignal
 ): Promise<ScrapeHealth | null> {
   if (!chunkHasGaps(results, absent, watch, from, to)) {
     return null;
@@ -107,7 +109,10 @@ export async function fetchScrapeHealth(
   const before = known();
   try {
     const by = watch.target.join(', ');
-    const series = await querier.queryRange({ query: `max by (${by}) (up)`, start: from, end: to, stepMs: watch.step });
+    const series = await querier.queryRange(
+      { query: `max by (${by}) (up)`, start: from, end: to, stepMs: watch.step },
+      abort
+    );
     return new ScrapeHealth(watch, series, before);
   } catch (err) {
     if (err instanceof PrometheusError) {

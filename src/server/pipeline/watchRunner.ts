@@ -13,7 +13,13 @@ import { PeerGroups } from './peerGroups';
 import { fetchChunk, watchDefinition, watchIdentity, WatchQueryError } from './query';
 import { baseThreshold, recordInitialModels, retrainTargets, type TrainingDeps } from './retraining';
 import type { ModelFence } from './retrainClaims';
-import { RetrainAbandonedError, RetrainDeadline, retrainDeadlineMs } from './retrainDeadline';
+import {
+  RetrainAbandonedError,
+  RetrainCutShortError,
+  RetrainDeadline,
+  retrainDeadlineMs,
+  RetrainStoppedError,
+} from './retrainDeadline';
 import { storedModels } from './restore';
 import { targetIdLabels } from './targetIdLabels';
 import type { AnomalyRecord, TargetModel, TargetSettings } from './targetModel';
@@ -402,8 +408,8 @@ export class WatchRunner {
     try {
       return await write();
     } catch (err) {
-      // An abandoned retraining stopped before it stored or swapped in anything (retrainTargets).
-      if (!(err instanceof RetrainAbandonedError)) {
+      // A retraining cut short (abandoned, or the backend stopping) stored and swapped in nothing (retrainTargets).
+      if (!(err instanceof RetrainCutShortError)) {
         this.restored = false;
       }
       throw err;
@@ -432,7 +438,8 @@ export class WatchRunner {
    * out windows confirmed as incidents and raising the threshold of targets with repeated false
    * positives. A target's new model replaces the old one only if it trained without error. Past its
    * deadline (retrainDeadline.ts, counted once the watch's cycle in flight let it start) it rejects with
-   * a RetrainAbandonedError, having stored nothing, and the watch's cycles go on.
+   * a RetrainAbandonedError, having stored nothing, and the watch's cycles go on; once the backend
+   * stops, likewise with a RetrainStoppedError, so that the stop need not wait for it.
    */
   retrain(
     select: (targetId: string) => boolean,
@@ -446,7 +453,7 @@ export class WatchRunner {
         return { trained: 0, failed: [] };
       }
       const deadlineMs = retrainDeadlineMs(this.deps.watch, chosen.length);
-      const deadline = new RetrainDeadline(this.deps.clock, this.name, deadlineMs);
+      const deadline = new RetrainDeadline(this.deps.clock, this.name, deadlineMs, this.deps.stopping);
       try {
         return await this.committing(async () => {
           const training = { ...this.training(), deadline };
@@ -461,6 +468,12 @@ export class WatchRunner {
           this.deps.logger.warn(
             { watch: this.name, targets: chosen.length, reason, deadlineMinutes: Math.round(deadlineMs / 60_000) },
             'retraining abandoned past its deadline: its queries in flight are aborted, what it still waited for of the store is no longer waited for, and nothing of it is stored; the watch goes on with its current models'
+          );
+        }
+        if (err instanceof RetrainStoppedError) {
+          this.deps.logger.info(
+            { watch: this.name, targets: chosen.length, reason },
+            'retraining stopped with the backend: its queries in flight are aborted and nothing of it is stored; the watch keeps its current models'
           );
         }
         throw err;

@@ -27,6 +27,7 @@ import {
 import { targetDetailSchema } from '../../../contract/targetDetail';
 import { wholeNumberParamSchema } from '../../../contract/vocabulary';
 import { readModelPage } from '../../pipeline/modelList';
+import { RetrainStoppedError } from '../../pipeline/retrainDeadline';
 import { PipelineError, type Pipeline } from '../../pipeline/pipeline';
 import { retrainRefusal, RetiredTargetError } from '../../pipeline/trainingRequests';
 import { grafanaUser } from '../auth';
@@ -149,6 +150,7 @@ export function pipelineRoutes(pipeline: Pipeline): FastifyPluginAsyncZod {
             202: retrainResponseSchema,
             404: errorBodySchema,
             409: errorBodySchema,
+            503: errorBodySchema,
           },
         },
       },
@@ -160,6 +162,10 @@ export function pipelineRoutes(pipeline: Pipeline): FastifyPluginAsyncZod {
           return reply.code(result.queued ? 202 : 200).send(result);
         } catch (err) {
           const refusal = await retrainRefusal(pipeline.repo, body, err);
+          if (refusal instanceof RetrainStoppedError) {
+            // Nothing failed: asked again (of another replica, or of this one once back), it runs.
+            return reply.code(503).header('Retry-After', '30').send({ error: 'stopping', message: refusal.message });
+          }
           if (refusal instanceof RetiredTargetError) {
             return reply.code(409).send({ error: 'retired', message: refusal.message });
           }
