@@ -14,6 +14,13 @@ import type { StoredAction } from './store/actionRows';
 /** What a failed drain or cordon reports about the node: whether it is still cordoned by the engine. */
 const drainEndSchema = z.object({ uncordoned: z.boolean().optional(), cordonedByDrain: z.boolean().optional() });
 
+/** The result of an action whose means is not configured (`Kubernetes is`, `notifications are`). */
+export const notConfigured = (what: string): ExecutionResult => ({
+  ok: false,
+  summary: `${what} not configured`,
+  error: { kind: 'not-configured', message: `${what} not configured` },
+});
+
 /**
  * Why this replica may no longer act, if so: it is stopping (SIGTERM), or, a leader past its renew
  * deadline, it stops before the next change (a claim, an eviction), since another replica may take

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ExecutionResult } from '../../contract/healing';
 import type { EngineContext } from './context';
-import type { ExecutionRecords } from './executionRecords';
+import { notConfigured, type ExecutionRecords } from './executionRecords';
 import { iso } from './lifecycle';
 import { receiverFailureSchema, receiverSchema, type Receiver } from './notify';
 import type { StoredAction } from './store/actionRows';
@@ -33,12 +33,6 @@ interface Attempts {
   delivered: Receiver[];
   retry: Receiver[];
 }
-
-const notConfigured: ExecutionResult = {
-  ok: false,
-  summary: 'notifications are not configured',
-  error: { kind: 'not-configured', message: 'notifications are not configured' },
-};
 
 /**
  * Sends a claimed notify action, and retries it with back-off while a receiver fails in a way
@@ -75,7 +69,7 @@ export class NotifyAttempts {
     const startedAt = lifecycle.now();
     if (!deps.notifier) {
       lifecycle.metrics.executed(planned.type, false, 0);
-      await this.records.finish(action, notConfigured);
+      await this.records.finish(action, notConfigured('notifications are'));
       return;
     }
     const before = await this.attempts(action.id);

@@ -5,7 +5,7 @@ import type { KubeClient } from '../kubernetes/client';
 import type { EngineContext } from './context';
 import { claimFenceMs } from './claimFence';
 import { cordonOwner } from './cordonOwner';
-import { notActing, type ExecutionRecords } from './executionRecords';
+import { notActing, notConfigured, type ExecutionRecords } from './executionRecords';
 import { approvedAutomatically } from './holds';
 import { executionResult, isKubeAction } from './kube';
 import { checkLimits, limitWindow } from './limits';
@@ -13,12 +13,6 @@ import { isNodeAction } from './nodeCheck';
 import type { NotifyAttempts } from './notifyAttempts';
 import { withdraw } from './policyChange';
 import type { StoredAction } from './store/actionRows';
-
-const notConfigured = (what: string): ExecutionResult => ({
-  ok: false,
-  summary: `${what} not configured`,
-  error: { kind: 'not-configured', message: `${what} not configured` },
-});
 
 /**
  * Runs a claimed action by its kind (a notification, or a Kubernetes change with its progress
