@@ -175,6 +175,11 @@ export class PeerGroupDetector {
   /** Four significant digits: the snapshot stays ~8 bytes a step, and the spread moves by under 0.05%. */
   private rememberScale(stepScale: number): void {
     this.scales.push(Number(stepScale.toPrecision(4)));
+    this.spreadFromScales();
+  }
+
+  /** The group's spread from the steps' spreads held, and never under half the values' resolution. */
+  private spreadFromScales(): void {
     this.scale = Math.max(
       lowerMean(this.scales.sortedInto(SPREAD_SCRATCH)),
       Number.isFinite(this.resolution) ? this.resolution / 2 : 0
@@ -219,15 +224,18 @@ export class PeerGroupDetector {
     const recent = s.version === 1 ? s.smoothed.map(() => []) : s.recent;
     const d = new PeerGroupDetector(recent.length, { scaleSmoothing: s.scaleSmoothing });
     recent.forEach((departures, i) => departures.forEach((x) => d.recent[i].push(x)));
+    let restored: readonly number[] = [];
     if (s.version === 3) {
       d.resolution = s.resolution ?? Infinity;
-      s.scales.forEach((x) => d.rememberScale(x));
+      restored = s.scales;
     } else if (s.scale !== null) {
       // An earlier build's average of its last steps' spreads stands for as many of them.
-      const steps = Math.min(s.steps ?? d.scales.capacity, d.scales.capacity);
-      for (let step = 0; step < steps; step++) {
-        d.rememberScale(s.scale);
-      }
+      restored = new Array<number>(Math.min(s.steps ?? d.scales.capacity, d.scales.capacity)).fill(s.scale);
+    }
+    restored.forEach((x) => d.scales.push(Number(x.toPrecision(4))));
+    // The spread taken once from them all (a restart restores every group), not again at each one.
+    if (restored.length > 0) {
+      d.spreadFromScales();
     }
     return d;
   }
