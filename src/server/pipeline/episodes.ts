@@ -60,7 +60,8 @@ const NO_ANOMALIES: readonly AnomalyRecord[] = Object.freeze([]);
  * The anomaly episodes of one target: an alarm opens one, further alarms (or a still abnormal
  * level, or a fault's value still beyond where the series was) extend it, and closeAfter quiet
  * steps close it. Its end is the first step seen normal again, so an episode spans [start, end)
- * with a real duration: a single abnormal step lasts one step, not zero. Keeps what changed until it is taken, so the checkpoint stores each change once.
+ * with a real duration: a single abnormal step lasts one step, not zero. Keeps what changed until
+ * it is taken, so the checkpoint stores each change once.
  */
 export class Episodes {
   private current: AnomalyRecord | null = null;
