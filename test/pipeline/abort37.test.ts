@@ -1,7 +1,7 @@
 import type { RetrainResponse } from '../../src/contract/pipeline';
 import { jobWatch } from '../harness/spikingFleet';
 import { stallingPrometheus, type StallingPrometheus } from './abort37Prometheus';
-import { buildPipeline, HOUR, MINUTE, TestClock, type Harness } from './helpers';
+import { aTurn, buildPipeline, HOUR, MINUTE, queryErrors, TestClock, type Harness } from './helpers';
 
 // A query Prometheus never answers used to run on until the client's own timeout: past a retraining's
 // deadline the run stopped waiting for it, but its request stayed open, was retried after the timeout,
@@ -13,9 +13,6 @@ const NOW = Date.UTC(2025, 3, 7, 12);
 
 /** Longer than the retraining's deadline (an hour here), so only an abort closes a held request before it. */
 const CLIENT_TIMEOUT = '3h';
-
-/** An aborted fetch rejects at once: its promise continuations are done by the next turn of the loop. */
-const aTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** How the watch reaches the server: straight, or through Grafana's data-source proxy. */
 const sources: Array<[string, (url: string) => Record<string, unknown>]> = [
@@ -29,10 +26,6 @@ const sources: Array<[string, (url: string) => Record<string, unknown>]> = [
     }),
   ],
 ];
-
-async function queryErrors(h: Harness) {
-  return (await h.metrics.getSingleMetric('failureprophet_query_errors_total')!.get()).values;
-}
 
 describe.each(sources)('a query held unanswered, the watch reading %s', (_name, config) => {
   let prom: StallingPrometheus;

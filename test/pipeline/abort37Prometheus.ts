@@ -3,9 +3,11 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A Prometheus over real HTTP that answers query_range (at its own path or under Grafana's
- * data-source proxy) with `jobs` jobs, each a slow sine around its own level at every step asked,
- * until it stalls: from then on each query_range is held unanswered. `closed` tells when the client
- * closed a held request, its socket gone before any answer (its response's 'close', unfinished).
+ * data-source proxy) with `jobs` jobs (j0, j1, ...), each a slow sine around its own level at every
+ * step asked (j0 at even minutes only with `gaps`: a target that lacks samples, so the watch asks
+ * `up`), and holds unanswered each query_range that `holds` picks by its query, and every one once it
+ * stalls. `closed` tells when the client closed a held request, its socket gone before any answer
+ * (its response's 'close', unfinished).
  */
 export interface StallingPrometheus {
   url: string;
@@ -22,7 +24,18 @@ export interface StallingPrometheus {
   close(): Promise<void>;
 }
 
-export async function stallingPrometheus(jobs = 10): Promise<StallingPrometheus> {
+export interface StallingOptions {
+  jobs?: number;
+  /** Held from the start, whether it stalled or not. */
+  holds?: (query: string) => boolean;
+  gaps?: boolean;
+}
+
+export async function stallingPrometheus({
+  jobs = 10,
+  holds = () => false,
+  gaps = false,
+}: StallingOptions = {}): Promise<StallingPrometheus> {
   let stallAfter = Infinity;
   let asked = 0;
   const held: ServerResponse[] = [];
@@ -38,14 +51,14 @@ export async function stallingPrometheus(jobs = 10): Promise<StallingPrometheus>
     req.on('data', (chunk: string) => (body += chunk));
     req.on('end', () => {
       asked++;
-      if (asked > stallAfter) {
+      if (asked > stallAfter || holds(new URLSearchParams(body).get('query') ?? '')) {
         held.push(res);
         const n = held.length;
         res.on('close', () => !res.writableFinished && hangUps.resolve(n));
         arrivals.resolve(n);
         return;
       }
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(matrix(body, jobs)));
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(matrix(body, jobs, gaps)));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -68,14 +81,16 @@ export async function stallingPrometheus(jobs = 10): Promise<StallingPrometheus>
   };
 }
 
-/** The answer Prometheus gives to the form-encoded query_range `body`: every job sampled at every step. */
-function matrix(body: string, jobs: number) {
+/** The answer Prometheus gives to the form-encoded query_range `body`: every job sampled at every step (but j0's gaps). */
+function matrix(body: string, jobs: number, gaps: boolean) {
   const params = new URLSearchParams(body);
   const [start, end, step] = ['start', 'end', 'step'].map((name) => Math.round(Number(params.get(name)) * 1000));
   const result = Array.from({ length: jobs }, (_, k) => {
     const values: Array<[number, string]> = [];
     for (let t = start; t <= end; t += step) {
-      values.push([t / 1000, String(50 + k + 3 * Math.sin(t / 420_000 + k))]);
+      if (!gaps || k !== 0 || (t / 60_000) % 2 === 0) {
+        values.push([t / 1000, String(50 + k + 3 * Math.sin(t / 420_000 + k))]);
+      }
     }
     return { metric: { job: `j${k}` }, values };
   });

@@ -2,7 +2,7 @@ import type { ModelVersion } from '../../src/contract/pipeline';
 import { RetrainStoppedError } from '../../src/server/pipeline/retrainDeadline';
 import { jobWatch } from '../harness/spikingFleet';
 import { stallingPrometheus, type StallingPrometheus } from './abort37Prometheus';
-import { buildPipeline, TestClock, type Harness } from './helpers';
+import { buildPipeline, queryErrors, TestClock, type Harness } from './helpers';
 
 // A stopping backend used to wait for a retraining in flight until its deadline (an hour or more for a
 // real fleet's history), through the watch's queue and the shared pick-up: a pod given Kubernetes' 30 s
@@ -28,10 +28,6 @@ afterEach(async () => {
   await prom.close();
   await h.close(true);
 });
-
-async function queryErrors() {
-  return (await h.metrics.getSingleMetric('failureprophet_query_errors_total')!.get()).values;
-}
 
 describe.each<[ModelVersion['reason'], () => Promise<string | undefined>]>([
   ['on_demand', async () => h.pipeline.targets()[0].id],
@@ -61,7 +57,7 @@ describe.each<[ModelVersion['reason'], () => Promise<string | undefined>]>([
     expect(await h.pipeline.models({ limit: 100 })).toEqual(modelsBefore);
     expect(prom.held).toBe(1);
     expect(h.pipeline.watches()[0]).toEqual(expect.objectContaining({ degraded: false, lastError: null }));
-    expect(await queryErrors()).toEqual([]);
+    expect(await queryErrors(h)).toEqual([]);
   });
 });
 

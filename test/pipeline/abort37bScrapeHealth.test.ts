@@ -1,5 +1,5 @@
 import { jobWatch } from '../harness/spikingFleet';
-import { holdingPrometheus, type HoldingPrometheus } from './abort37bPrometheus';
+import { stallingPrometheus, type StallingPrometheus } from './abort37Prometheus';
 import { buildPipeline, HOUR, TestClock, type Harness } from './helpers';
 
 // The scrape-health look-up (`up`, asked when a target lacks samples: vanished.ts) did not take the
@@ -8,12 +8,12 @@ import { buildPipeline, HOUR, TestClock, type Harness } from './helpers';
 
 const NOW = Date.UTC(2025, 3, 7, 12);
 
-let prom: HoldingPrometheus;
+let prom: StallingPrometheus;
 let h: Harness;
 let clock: TestClock;
 
 beforeEach(async () => {
-  prom = await holdingPrometheus((query) => query.includes('(up)'), { gaps: true });
+  prom = await stallingPrometheus({ jobs: 3, holds: (query) => query.includes('(up)'), gaps: true });
   clock = new TestClock(NOW);
   h = buildPipeline({ prometheus: { url: prom.url, timeout: '3h' }, watches: [jobWatch] }, clock);
 });
@@ -26,14 +26,14 @@ afterEach(async () => {
 it('is aborted when the backend stops: its request closed, the replay keeping the answers scored before it', async () => {
   // The replay reads one step (every job sampled), then two (j0 lacks one): `up` is asked, and held.
   const cycle = h.pipeline.runOnce();
-  await prom.reached;
+  await prom.reached();
   const stopped = h.pipeline.stop();
-  await prom.closed;
+  await prom.closed();
   await stopped;
   await cycle;
 
   expect(clock.pending).toBe(0);
-  expect(prom.held()).toBe(1);
+  expect(prom.held).toBe(1);
   const through = NOW - 3 * HOUR;
   expect(h.pipeline.watches()[0]).toEqual(
     expect.objectContaining({ degraded: false, lastError: null, lastProcessedAt: through })

@@ -5,7 +5,7 @@ import { reap, runBackend, type BackendRun } from '../harness/backend';
 import { freePort } from '../harness/prometheus';
 import { jobWatch } from '../harness/spikingFleet';
 import { until } from '../healing/backend';
-import { holdingPrometheus, type HoldingPrometheus } from './abort37bPrometheus';
+import { stallingPrometheus, type StallingPrometheus } from './abort37Prometheus';
 
 // SIGTERM used to close the HTTP server first, which waits for the requests in flight: a "Retrain now"
 // waiting on its retraining, whose read Prometheus held, kept the process up until the retraining's
@@ -15,13 +15,13 @@ import { holdingPrometheus, type HoldingPrometheus } from './abort37bPrometheus'
 const PROCESS_TIMEOUT = 240_000;
 const TOKEN = 'abort37b-test-token-0123456789';
 
-let prom: HoldingPrometheus;
+let prom: StallingPrometheus;
 let dir: string;
 let run: BackendRun | undefined;
 
 beforeEach(async () => {
   // Only a retraining's read of a few targets (narrowedWatch's `and on(...)`) is held: the cycles' are answered.
-  prom = await holdingPrometheus((query) => query.includes(' and on('));
+  prom = await stallingPrometheus({ jobs: 3, holds: (query) => query.includes(' and on(') });
   dir = mkdtempSync(join(tmpdir(), 'fp-abort37b-'));
 });
 
@@ -60,7 +60,7 @@ it(
     const target = targets[0].id;
 
     const answer = api('/api/models/retrain', { method: 'POST', body: JSON.stringify({ target }) });
-    await prom.reached;
+    await prom.reached();
     run.child.kill('SIGTERM');
 
     // Answered, not left waiting: 503, to be asked again (of another replica, or of this one once back);
@@ -69,7 +69,7 @@ it(
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('30');
     expect(await res.json()).toMatchObject({ error: 'stopping', message: expect.stringContaining('stopping') });
-    await prom.closed;
+    await prom.closed();
     expect(await run.exited).toBe(0);
     const messages = run
       .output()

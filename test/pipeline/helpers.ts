@@ -133,3 +133,14 @@ export function composeWatch(name: string): unknown {
   const compose = parse(readFileSync(join(__dirname, '..', '..', 'compose', 'watches.yaml'), 'utf8'));
   return compose.watches.find((w: { name: string }) => w.name === name);
 }
+
+/**
+ * One turn of the event loop (no timer, no clock): what settles by promise continuations alone (an
+ * aborted fetch, an abandoned run's end) is done after it.
+ */
+export const aTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** The pipeline's `failureprophet_query_errors_total` samples (none: no query failed). */
+export async function queryErrors(h: Harness) {
+  return (await h.metrics.getSingleMetric('failureprophet_query_errors_total')!.get()).values;
+}

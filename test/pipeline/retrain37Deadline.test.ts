@@ -1,6 +1,6 @@
 import type { RetrainResponse } from '../../src/contract/pipeline';
 import { jobWatch } from '../harness/spikingFleet';
-import { buildPipeline, HOUR, MINUTE, TestClock } from './helpers';
+import { aTurn, buildPipeline, HOUR, MINUTE, TestClock } from './helpers';
 import {
   held,
   HeldReads,
@@ -20,9 +20,6 @@ import { SHARED_NOW } from './sharedWatch';
 // a target takes its request once the claim lapses, this replica leaves the requests until then, the
 // watch cycles on, and the hung read's late answer stores nothing. SQLite and PostgreSQL.
 const stores = sharedStores('retrain37-deadline');
-
-/** The end of the abandoned run is promise continuations only: a turn of the event loop sees it done. */
-const aTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe.each(stores)('a retraining whose read never answers, on %s', (_name, open) => {
   it("is abandoned at its deadline and its requests run elsewhere, or here after their claims' lapse", async () => {

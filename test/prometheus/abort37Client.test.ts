@@ -2,7 +2,7 @@ import { getEventListeners } from 'node:events';
 import { PrometheusClient } from '../../src/server/prometheus/client';
 import { ResilientRangeQuerier } from '../../src/server/prometheus/resilient';
 import { PrometheusError } from '../../src/server/prometheus/types';
-import { TestClock } from '../pipeline/helpers';
+import { aTurn, TestClock } from '../pipeline/helpers';
 import { stallingPrometheus, type StallingPrometheus } from '../pipeline/abort37Prometheus';
 
 // A range query takes an AbortSignal down to its request: aborted, the request's socket closes, and
@@ -10,16 +10,13 @@ import { stallingPrometheus, type StallingPrometheus } from '../pipeline/abort37
 
 const q = { query: 'x', start: 0, end: 120_000, stepMs: 60_000 };
 
-/** An aborted query rejects at once: its promise continuations are done by the next turn of the loop. */
-const aTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 describe('a range query aborted by its caller', () => {
   let prom: StallingPrometheus;
   let clock: TestClock;
   let client: PrometheusClient;
 
   beforeEach(async () => {
-    prom = await stallingPrometheus(2);
+    prom = await stallingPrometheus({ jobs: 2 });
     clock = new TestClock(0);
     client = new PrometheusClient({ baseUrl: prom.url, timeoutMs: 30_000, clock });
   });
