@@ -1,16 +1,5 @@
 import React, { useMemo, useState } from 'react';
-import { css } from '@emotion/css';
-import {
-  Alert,
-  Badge,
-  Button,
-  EmptyState,
-  InteractiveTable,
-  RadioButtonGroup,
-  Stack,
-  useStyles2,
-  type Column,
-} from '@grafana/ui';
+import { Alert, Badge, Button, EmptyState, InteractiveTable, RadioButtonGroup, Stack, type Column } from '@grafana/ui';
 import { modelSortSchema, type ModelVersion, type RetrainResponse } from '../../../contract/pipeline';
 import { listModels, retrain, type ModelListQuery } from '../../api/pipeline';
 import { useBackendQuery } from '../../api/useBackendQuery';
@@ -24,6 +13,7 @@ import { testIds } from '../../testIds';
 import { formatTime } from '../../../utils/time';
 import { messageOf } from '../../api/fetchFailure';
 import { TYPING, useUrlParams, type UrlParamsChange } from '../../utils/useUrlParams';
+import { visuallyHidden } from '../../utils/visuallyHidden';
 import { counted } from '../../../utils/count';
 import type { RetrainRequestView } from '../../../contract/retrainRequests';
 import { byTarget, RetrainRequestState } from './RetrainRequestState';
@@ -101,7 +91,6 @@ export function Models() {
 }
 
 function ModelTable() {
-  const styles = useStyles2(getStyles);
   const [view, setView] = useUrlParams(VIEW_DEFAULTS);
   const query = useMemo(() => modelQuery(view), [view]);
   const models = useBackendQuery(() => listModels(query), JSON.stringify(query), { refreshMs: REFRESH_MS });
@@ -167,7 +156,7 @@ function ModelTable() {
       },
       {
         id: 'retrain',
-        header: () => <span className={styles.srOnly}>Retrain</span>,
+        header: () => <span className={visuallyHidden}>Retrain</span>,
         cell: ({ row: { original: m } }) => (
           <RetrainButton
             model={m}
@@ -182,7 +171,7 @@ function ModelTable() {
     ],
     // onRetrain changes with every render but acts only on what busy and readOnly say.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [busy, readOnly.disabled, readOnly.describedBy, styles, latest, expiresAfterMs]
+    [busy, readOnly.disabled, readOnly.describedBy, latest, expiresAfterMs]
   );
 
   if (!page) {
@@ -294,14 +283,3 @@ function RetrainButton({
     </Stack>
   );
 }
-
-const getStyles = () => ({
-  srOnly: css({
-    position: 'absolute',
-    width: 1,
-    height: 1,
-    overflow: 'hidden',
-    clipPath: 'inset(50%)',
-    whiteSpace: 'nowrap',
-  }),
-});

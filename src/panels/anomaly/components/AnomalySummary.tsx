@@ -9,6 +9,7 @@ import type { AnomalyRange, Crossing, SeriesAnalysis, Warmup } from '../model/an
 import { countdown } from '../model/countdown';
 import { estimateNote, formatDuration, formatSpan, formatTime } from '../model/format';
 import { panelTestIds } from '../testIds';
+import { visuallyHidden } from '../../../app/utils/visuallyHidden';
 
 export interface AnomalySummaryProps {
   analyses: SeriesAnalysis[];
@@ -141,7 +142,7 @@ export function AnomalySummary({
         />
       </span>
       {showAnomalies && anomalies.length > 0 && (
-        <ul className={styles.srOnly} data-testid={panelTestIds.anomalyList} aria-label="Anomalies in range">
+        <ul className={visuallyHidden} data-testid={panelTestIds.anomalyList} aria-label="Anomalies in range">
           {anomalies.map(({ name, range }, i) => (
             // Two episodes of a series may start at the same step (a different fault behind the first).
             <li key={`${name}-${range.startMs}-${i}`}>{describeAnomaly(name, range, timeZone)}</li>
@@ -197,16 +198,5 @@ const getStyles = (theme: GrafanaTheme2) => ({
   }),
   source: css({
     marginLeft: 'auto',
-  }),
-  srOnly: css({
-    position: 'absolute',
-    width: 1,
-    height: 1,
-    padding: 0,
-    margin: -1,
-    overflow: 'hidden',
-    clipPath: 'inset(50%)',
-    whiteSpace: 'nowrap',
-    border: 0,
   }),
 });
