@@ -124,13 +124,30 @@ export async function runMembership(
   periodMs: number
 ): Promise<{ stop(): Promise<void> }> {
   await membership.heartbeat();
-  let round: Promise<void> = Promise.resolve();
+  // Rounds never overlap, and at most one waits behind a slow one: ticks queued behind a slow API server or
+  // store would pile up without end, and a stop would wait for every one of them.
+  let round: Promise<void> | undefined;
+  let again = false;
+  let stopped = false;
+  const next = (): void => {
+    round = membership.heartbeat().finally(() => {
+      round = undefined;
+      if (again && !stopped) {
+        again = false;
+        next();
+      }
+    });
+  };
   const cancel = clock.every(periodMs, () => {
-    // Rounds never overlap: a slow API server delays the next one rather than doubling it.
-    round = round.then(() => membership.heartbeat());
+    if (round) {
+      again = true;
+    } else {
+      next();
+    }
   });
   return {
     stop: async () => {
+      stopped = true;
       cancel();
       await round;
       await membership.leave();
