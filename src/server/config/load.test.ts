@@ -89,6 +89,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ FP_CONFIG: file('- just\n- a list\n') })).toThrow(/must hold a YAML mapping/);
   });
 
+  it('says where broken YAML is without quoting the lines around it, which may hold a token', () => {
+    const broken = file('port: 3001\napiToken: s3cr3t-token-0123456789\n  watches: []\n');
+    expect(() => loadConfig({ FP_CONFIG: broken })).toThrow(
+      new ConfigError(
+        `FP_CONFIG file ${broken} is not valid YAML: Nested mappings are not allowed in compact mappings at line 2, column 11`
+      )
+    );
+  });
+
   it('keeps every healing record unless FP_HEALING_RETENTION_DAYS (or healing.retentionDays) names whole days', () => {
     expect(loadConfig({}).healing.retentionDays).toBe(0);
     expect(loadConfig({ FP_HEALING_RETENTION_DAYS: '30' }).healing.retentionDays).toBe(30);

@@ -93,7 +93,8 @@ function readConfigFile(path: string | undefined): Record<string, unknown> {
   try {
     doc = parseYaml(text);
   } catch (err) {
-    throw new ConfigError(`FP_CONFIG file ${path} is not valid YAML: ${messageOf(err)}`);
+    // Only the fault and where it is: the parser goes on to quote the lines around it, which may hold a token.
+    throw new ConfigError(`FP_CONFIG file ${path} is not valid YAML: ${messageOf(err).split(':\n')[0]}`);
   }
   if (doc === null || doc === undefined) {
     return {};

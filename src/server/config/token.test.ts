@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from './load';
@@ -23,6 +23,16 @@ describe('resolveTokens', () => {
     const again = resolveTokens({}, dir);
     expect(again.api.token).toBe(first.api.token);
     expect(again.alerts).toEqual({ token: first.alerts.token, source: join(dir, ALERT_TOKEN_FILE) });
+  });
+
+  it('replaces a token file too short to use with one only its owner reads, whatever the mode of the old one', () => {
+    const file = join(dir, TOKEN_FILE);
+    writeFileSync(file, 'short\n');
+    chmodSync(file, 0o644);
+    const { api } = resolveTokens({}, dir);
+    expect(api.source).toBe(`${file} (generated)`);
+    expect(readFileSync(file, 'utf8').trim()).toBe(api.token);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
   it('takes FP_ALERT_TOKEN from the environment and says where it came from, not what it is', () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from './load';
 import type { Config } from './schema';
@@ -30,7 +30,10 @@ export function resolveToken(configured: string | undefined, dataDir: string, fi
   }
   mkdirSync(dataDir, { recursive: true });
   const token = randomBytes(32).toString('base64url');
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  // A new file each time: a mode is applied only when a file is created, so a short token's file readable by
+  // others would have kept its mode and shown them the new token.
+  rmSync(file, { force: true });
+  writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
   return { token, source: `${file} (generated)` };
 }
 

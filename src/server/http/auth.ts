@@ -48,7 +48,7 @@ export function accessHook(tokens: Tokens) {
     const credential = presented === undefined ? undefined : identify(digest(presented), api, alerts);
     if (credential === 'api' || (credential === 'alerts' && access === 'alerts')) {
       request.credential = credential;
-      return;
+      return credential === 'api' ? refuseTwoUsers(request, reply) : undefined;
     }
     return reply.code(401).header('WWW-Authenticate', 'Bearer realm="failureprophet"').send({
       error: 'unauthorized',
@@ -73,6 +73,42 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
+const USER_HEADER = 'x-grafana-user';
+
+/**
+ * A request naming two Grafana users is refused: Node joins the copies of a header into one value
+ * ("ada, bob"), which would be recorded as a user nobody is. Grafana's proxy deletes any copy the browser
+ * sent and sets one, so only a caller that holds the token itself sends two.
+ */
+async function refuseTwoUsers(request: FastifyRequest, reply: FastifyReply) {
+  const copies = request.raw.rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === USER_HEADER).length;
+  if (copies > 1) {
+    return reply.code(400).send({
+      error: 'bad_request',
+      message: `headers.${USER_HEADER}: sent ${copies} times; a request names one Grafana user`,
+      field: `headers.${USER_HEADER}`,
+    });
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A header's text as its sender wrote it: Node reads header bytes as Latin-1, and Grafana (Go) sends a
+ * login's UTF-8 bytes as they are, so "José" arrives as "JosÃ©". Bytes that are not UTF-8 stay Latin-1;
+ * a value with characters beyond Latin-1 did not come off the wire (an in-process request) and is text already.
+ */
+function sentText(value: string): string {
+  if (/[\u0100-\uffff]/.test(value)) {
+    return value;
+  }
+  try {
+    return utf8.decode(Buffer.from(value, 'latin1'));
+  } catch {
+    return value;
+  }
+}
+
 /**
  * The Grafana user behind a request, from the header Grafana's plugin proxy adds when
  * `[dataproxy] send_user_header = true`. Trusted only on requests that carry the API token (the
@@ -82,6 +118,6 @@ export function grafanaUser(request: FastifyRequest): string | undefined {
   if (request.credential !== 'api') {
     return undefined;
   }
-  const value = request.headers['x-grafana-user'];
-  return typeof value === 'string' && value.length > 0 ? value : undefined;
+  const value = request.headers[USER_HEADER];
+  return typeof value === 'string' && value.length > 0 ? sentText(value) : undefined;
 }

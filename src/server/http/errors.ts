@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ErrorBody } from '../../contract/health';
 import { plainIssue } from '../config/plainWords';
@@ -7,6 +7,7 @@ import { postgresRefusalReason } from '../store/postgres/refusals';
 import { StoredRowError } from '../store/rows';
 import { cannotWrite } from '../store/writeHealth';
 import type { Shed } from './loadShedding';
+import { setNoSniff } from './noSniff';
 
 /** How long a client waits before asking again while the store cannot write. */
 const STORE_RETRY_AFTER_SECONDS = 30;
@@ -59,6 +60,35 @@ export function registerErrorHandler(app: FastifyInstance<any, any, any, any, an
     const body: ErrorBody = { error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` };
     return reply.code(404).send(body);
   });
+}
+
+/** Why the router could not read a path, in words that do not repeat it (it can be 8 KiB of anything). */
+const UNREADABLE_PATHS: Record<string, { status: number; message: string }> = {
+  FST_ERR_BAD_URL: { status: 400, message: 'the path holds a % that does not start a valid percent-encoding' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, message: 'a part of the path is too long to be an id' },
+};
+
+/**
+ * Fastify's frameworkErrors: a path its router cannot read is answered here, before any route's hooks,
+ * so the token is checked first (`access`, the onRequest hook every route has): without it, such a path
+ * is a 401 like any other, and a 414 could not tell that a route with an id lies under it.
+ */
+export function unreadablePath(access: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>) {
+  const answer = async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    setNoSniff(reply);
+    await access(request, reply);
+    if (!reply.sent) {
+      const { status, message } = UNREADABLE_PATHS[error.code] ?? { status: 400, message: 'the path cannot be read' };
+      const body: ErrorBody = { error: 'bad_request', message };
+      await reply.code(status).send(body);
+    }
+  };
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    answer(error, request, reply).catch((err: unknown) => {
+      request.log.error({ err }, 'answering a path the router cannot read failed');
+      reply.raw.destroy();
+    });
+  };
 }
 
 /** What keeps the store from doing the request now, where waiting may be the cure (no upstream text: it may name hosts). */

@@ -59,25 +59,25 @@ export async function checkReadiness(deps: ReadinessDeps, query: ReadinessQuery 
 }
 
 /**
- * A ping shared by the checks that run together: /readyz is public and never shed, so a flood of probes
- * costs Prometheus (and a PostgreSQL store) one request at a time, not one each. No answer outlives its
- * request.
+ * A call shared by the requests that run together, for the public routes that are never shed (/readyz's
+ * pings, /metrics' render): a flood of them costs Prometheus (and a PostgreSQL store) one request at a
+ * time, not one each. No answer outlives its request.
  */
-export function sharedPing(ping: () => Promise<void>): () => Promise<void> {
-  let inFlight: Promise<void> | undefined;
+export function sharedCall<T>(call: () => Promise<T>): () => Promise<T> {
+  let inFlight: Promise<T> | undefined;
   return () =>
-    (inFlight ??= ping().finally(() => {
+    (inFlight ??= call().finally(() => {
       inFlight = undefined;
     }));
 }
 
-/** The checks' dependencies with the store's and Prometheus' pings shared (`sharedPing`). */
+/** The checks' dependencies with the store's and Prometheus' pings shared (`sharedCall`). */
 export function sharedPings(deps: ReadinessDeps): ReadinessDeps {
   const { store, prometheus } = deps;
   return {
     ...deps,
-    store: { ping: sharedPing(() => store.ping()), writeHealth: store.writeHealth },
-    prometheus: prometheus && { ping: sharedPing(() => prometheus.ping()) },
+    store: { ping: sharedCall(() => store.ping()), writeHealth: store.writeHealth },
+    prometheus: prometheus && { ping: sharedCall(() => prometheus.ping()) },
   };
 }
 

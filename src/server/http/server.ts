@@ -13,12 +13,13 @@ import type { WatchStatus } from '../../contract/pipeline';
 import { systemClock, type Clock } from '../clock';
 import type { Store } from '../store/store';
 import { accessHook, type RouteAccess } from './auth';
-import { registerErrorHandler } from './errors';
+import { registerErrorHandler, unreadablePath } from './errors';
 import { DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_EVENT_LOOP_DELAY_MS, registerLoadShedding } from './loadShedding';
 import { monitorLoopDelay, type LoopDelaySource } from './loopDelay';
+import { registerNoSniff } from './noSniff';
 import { offloadLists } from './lists/offload';
 import type { ListWorkers } from './lists/pool';
-import { checkReadiness, sharedPings, type ReadinessDeps } from './readiness';
+import { checkReadiness, sharedCall, sharedPings, type ReadinessDeps } from './readiness';
 import { registerRequestLog, withoutRequestLogs } from './requestLog';
 
 export interface ServerDeps {
@@ -84,6 +85,7 @@ export function servedRoutes(app: App): readonly ServedRoute[] {
 export async function buildServer(deps: ServerDeps): Promise<App> {
   const clock = deps.clock ?? systemClock;
   const startedAt = clock.now();
+  const access = accessHook({ api: deps.apiToken, alerts: deps.alertToken });
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     // A slow or stuck client must not hold a connection open forever while it sends its request (a slow reader
@@ -92,6 +94,8 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
     // A target id is a watch and its label values (`/api/targets/:id`): percent-encoded, a real one runs past
     // find-my-way's default of 100 characters, which answered 414. Node's 16 KiB header limit still bounds it.
     routerOptions: { maxParamLength: 8_192 },
+    // Such a path, and one with a broken %-escape, never reaches the hooks below: the token is checked here too.
+    frameworkErrors: unreadablePath(access),
     // A "__proto__" key is dropped rather than the body refused: it is a valid Prometheus label name that
     // anyone posting to Alertmanager can add to an alert, and a 400 would lose the alert's whole group.
     onProtoPoisoning: 'remove',
@@ -100,6 +104,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  registerNoSniff(app);
   registerRequestLog(app);
 
   const table: ServedRoute[] = [];
@@ -135,7 +140,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
   // At the root and first after shedding, so it runs for every route and for paths that match none (404): those
   // need the API token too, so an unknown path reveals nothing without it.
   app.decorateRequest('credential', null);
-  app.addHook('onRequest', accessHook({ api: deps.apiToken, alerts: deps.alertToken }));
+  app.addHook('onRequest', access);
 
   const open = { access: 'public' } as const;
   const readiness = sharedPings(deps);
@@ -157,8 +162,11 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
     }
   );
 
+  // Public and never shed: scrapes that arrive while one is rendered share its text, so a flood of them reads
+  // the store (the gauges that count pending approvals and read the kill switch) once at a time.
+  const renderMetrics = sharedCall(() => deps.metrics.metrics());
   app.get('/metrics', { config: open }, async (_request, reply) => {
-    const body = await deps.metrics.metrics();
+    const body = await renderMetrics();
     return reply.header('Content-Type', deps.metrics.contentType).send(body);
   });
 
