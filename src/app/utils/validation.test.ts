@@ -1,12 +1,13 @@
 import * as vocabulary from '../../contract/vocabulary';
 import * as watches from '../../contract/watches';
+import { ALERT_LIMITS } from '../../contract/alertLimits';
 import {
-  labelSelectorProblem,
-  labelsToTags,
+  labelPairProblems,
+  labelsOfPairs,
   namespaceProblem,
   prometheusLabelNameProblem,
-  tagsToLabels,
   watchNameProblem,
+  type MatchedLabels,
 } from './validation';
 
 describe('the words the tag fields take', () => {
@@ -17,66 +18,97 @@ describe('the words the tag fields take', () => {
   });
 });
 
-describe('labelSelectorProblem', () => {
+describe('labelPairProblems', () => {
   // The longest key Kubernetes takes: a 253-character DNS-subdomain prefix, "/", a 63-character name.
   const prefix = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`;
   const longestKey = `${prefix}/${'n'.repeat(63)}`;
+  const problemsOf = (key: string, value: string, matched: MatchedLabels = 'target') =>
+    labelPairProblems([{ key, value }], matched)[0];
 
   it.each([
-    ['app=cart'],
-    ['app==cart'],
-    [' app = cart '],
-    [`${longestKey}=${'v'.repeat(63)}`],
-    ['app.kubernetes.io/name=cart'],
-    // Prometheus label names: a leading "_", any length; values any text (an instance's host:port).
-    ['__name__=up'],
-    [`${'x'.repeat(100)}=1`],
-    ['instance=10.0.0.1:9100'],
-  ])('takes %s', (tag) => {
-    expect(labelSelectorProblem(tag, [])).toBeUndefined();
+    ['app', 'cart'],
+    [longestKey, 'v'.repeat(63)],
+    ['app.kubernetes.io/name', 'cart'],
+    // Prometheus label names: a leading "_", any length; values any text, as Prometheus keeps them.
+    ['__name__', 'up'],
+    [`${'x'.repeat(100)}`, '1'],
+    ['instance', '10.0.0.1:9100'],
+    ['note', ' a=b, "c" '],
+    ['eq', '=x'],
+    ['pod', `cart-${'p'.repeat(248)}`],
+  ])('takes %s = %j', (key, value) => {
+    expect(problemsOf(key, value)).toEqual({ key: undefined, value: undefined });
   });
 
   it.each([
-    ['app', '"app" is not a label selector: write key=value'],
-    ['!app', '"!app" is not a label selector: write key=value'],
-    ['app in (cart,web)', '"app in (cart,web)" holds more than one selector: add each key=value on its own'],
-    ['app=cart,tier=web', '"app=cart,tier=web" holds more than one selector: add each key=value on its own'],
-    ['app!=cart', '"app!=cart" is not an equality: a policy matches labels equal to a value (key=value)'],
-    ['=cart', '"=cart" names no label: write key=value'],
-    ['app=', '"app" has no value: write key=value (an empty label is no label)'],
-    ['-app=cart', '"-app" is not a label name: letters, digits, - _ and ., starting and ending with a letter or digit'],
-    ['a/b/c=d', '"a/b/c" is not a label name: one "/" at most, after a DNS prefix'],
+    ['', 'cart', { key: "Enter the label's name" }],
+    ['app', '', { value: 'Enter the value the label must equal' }],
+    ['app', '  ', { value: 'Enter a value other than spaces alone' }],
     [
-      'Example.com/app=cart',
-      '"Example.com/" is not a label prefix: a DNS subdomain (lower-case letters, digits, - and .)',
+      '-app',
+      'cart',
+      { key: '"-app" is not a label name: letters, digits, - _ and ., starting and ending with a letter or digit' },
     ],
-    [`${prefix}x/app=cart`, 'A label prefix is at most 253 characters (this one has 254)'],
-    [`${prefix}/${'n'.repeat(64)}=cart`, 'The label name after "/" is at most 63 characters (this one has 64)'],
+    ['a/b/c', 'd', { key: '"a/b/c" is not a label name: one "/" at most, after a DNS prefix' }],
     [
-      `${'n'.repeat(63)}.x=cart`,
-      'A label name is at most 63 characters unless it is letters, digits and _ only (this one has 65)',
+      'Example.com/app',
+      'cart',
+      { key: '"Example.com/" is not a label prefix: a DNS subdomain (lower-case letters, digits, - and .)' },
     ],
-  ])('refuses %s with the reason', (tag, reason) => {
-    expect(labelSelectorProblem(tag, [])).toBe(reason);
+    [`${prefix}x/app`, 'cart', { key: 'A label prefix is at most 253 characters (this one has 254)' }],
+    [
+      `${prefix}/${'n'.repeat(64)}`,
+      'cart',
+      { key: 'The label name after "/" is at most 63 characters (this one has 64)' },
+    ],
+  ])('refuses %s = %j with the reason on its field', (key, value, problems) => {
+    expect(problemsOf(key, value)).toEqual({ key: undefined, value: undefined, ...problems });
   });
 
-  it('refuses a second value for a label the selectors already match', () => {
-    expect(labelSelectorProblem('app = web', ['tier=web', 'app==cart'])).toBe(
-      '"app" is already matched (app==cart): a label has one value'
-    );
-    expect(labelSelectorProblem('apps=web', ['app=cart'])).toBeUndefined();
+  it("holds an alert's label to what POST /api/alerts takes, which a target's labels are not", () => {
+    const name = `n${'x'.repeat(ALERT_LIMITS.nameLength)}`;
+    const value = 'v'.repeat(ALERT_LIMITS.labelValueLength + 1);
+    expect(problemsOf(name, value, 'alert')).toEqual({
+      key: "An alert's label names are at most 128 characters (this one has 129): no alert carries a longer one",
+      value: "An alert's label values are at most 1024 characters (this one has 1025): no alert carries a longer one",
+    });
+    expect(problemsOf(name, value, 'target')).toEqual({ key: undefined, value: undefined });
+    expect(problemsOf(name.slice(1), value.slice(1), 'alert')).toEqual({ key: undefined, value: undefined });
+  });
+
+  it('finds nothing wrong with a blank row, and names the first row matching a repeated key', () => {
+    const rows = [
+      { key: 'app', value: 'cart' },
+      { key: '', value: '' },
+      { key: 'app', value: 'web' },
+      { key: 'apps', value: 'web' },
+    ];
+    expect(labelPairProblems(rows, 'target').map((p) => p.key)).toEqual([
+      undefined,
+      undefined,
+      '"app" is already matched in row 1: a label has one value',
+      undefined,
+    ]);
   });
 });
 
-describe('tagsToLabels', () => {
-  it('reads each tag as labels.Parse does, and none as no condition', () => {
-    expect(tagsToLabels([' app = cart ', 'tier==web', 'instance=10.0.0.1:9100'])).toEqual({
-      app: 'cart',
-      tier: 'web',
-      instance: '10.0.0.1:9100',
-    });
-    expect(tagsToLabels([])).toBeUndefined();
-    expect(labelsToTags({ app: 'cart' })).toEqual(['app=cart']);
+describe('labelsOfPairs', () => {
+  it('keeps every name and value as typed, the first of a repeated key, and no blank row', () => {
+    const labels = labelsOfPairs([
+      { key: 'note', value: ' a=b, "c" ' },
+      { key: '', value: '' },
+      { key: 'note', value: 'second' },
+      { key: 'app', value: '' },
+    ]);
+    expect(JSON.stringify(labels)).toBe('{"note":" a=b, \\"c\\" ","app":""}');
+    expect(labelsOfPairs([{ key: '', value: '' }])).toBeUndefined();
+    expect(labelsOfPairs([])).toBeUndefined();
+  });
+
+  it('keeps "__proto__", a Prometheus label name, as a label', () => {
+    const labels = labelsOfPairs([{ key: '__proto__', value: 'x' }]);
+    expect(Object.keys(labels ?? {})).toEqual(['__proto__']);
+    expect(JSON.stringify(labels)).toBe('{"__proto__":"x"}');
   });
 });
 
@@ -98,17 +130,5 @@ describe('watchNameProblem', () => {
     expect(watchNameProblem('my watch')).toBe(
       '"my watch" is not a watch name: letters, digits, _ . - (it appears in target ids and metric labels)'
     );
-  });
-});
-
-describe('prometheusLabelNameProblem', () => {
-  it('takes a label name of any length and refuses one Prometheus would not, saying why', () => {
-    expect(prometheusLabelNameProblem('__name__')).toBeUndefined();
-    expect(prometheusLabelNameProblem(`pod_${'x'.repeat(100)}`)).toBeUndefined();
-    for (const word of ['1st', 'app.kubernetes.io/name', 'my label', 'pod-name', '']) {
-      expect(prometheusLabelNameProblem(word)).toBe(
-        `"${word}" is not a Prometheus label name: letters, digits and _, not starting with a digit`
-      );
-    }
   });
 });

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { ALERT_LIMITS } from '../../contract/alertLimits';
 import { labelMatchProblem } from '../../contract/vocabulary';
 
 // The words a tag field takes, by the rules the backend saves them with.
@@ -42,48 +43,79 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   }
 }
 
-/** Labels as "key=value" tags, and back; the field refuses a tag labelSelectorProblem finds wrong, so each splits. */
-export function labelsToTags(labels: Record<string, string> | undefined): string[] {
-  return Object.entries(labels ?? {}).map(([k, v]) => `${k}=${v}`);
-}
-
-export function tagsToLabels(tags: string[]): Record<string, string> | undefined {
-  return tags.length ? Object.fromEntries(tags.map(splitSelector)) : undefined;
-}
-
-/** A selector tag's key and value around its first "=" (a second one is labels.Parse's "=="), spaces dropped. */
-function splitSelector(tag: string): [key: string, value: string] {
-  const at = tag.indexOf('=');
-  if (at < 0) {
-    return [tag.trim(), ''];
-  }
-  const value = tag.slice(at + 1);
-  return [tag.slice(0, at).trim(), (value.startsWith('=') ? value.slice(1) : value).trim()];
+/** One row of a label editor: a label's name and the value it must equal, each exactly as typed. */
+export interface LabelPair {
+  key: string;
+  value: string;
 }
 
 /**
- * Why a tag cannot be one of a policy's label selectors, beside the ones it has. Each is one equality
- * requirement of Kubernetes' selector grammar (labels.Parse): "key=value" or "key==value"; the policy
- * matches equality only, so "!=", "in (...)" and a bare key are refused, and "," would be two. The key
- * and value then pass the rule the backend saves policies with (labelMatchProblem).
+ * Whose labels a policy's field matches: `target` (match.labels), a target's Prometheus labels or an
+ * alert's; `alert` (match.alertLabels), an alert's only, which POST /api/alerts bounds (alertLimits.ts).
  */
-export function labelSelectorProblem(tag: string, tags: readonly string[]): string | undefined {
-  if (tag.includes(',')) {
-    return `"${tag}" holds more than one selector: add each key=value on its own`;
+export type MatchedLabels = 'target' | 'alert';
+
+/** Why each row of a label editor cannot be saved as it is: its key's reason and its value's (a blank row has none). */
+export interface LabelPairProblems {
+  key?: string;
+  value?: string;
+}
+
+// Any value the PUT takes: with it, labelMatchProblem says what it finds wrong with the key alone.
+const A_VALUE = 'v';
+
+function labelKeyProblem(key: string, matched: MatchedLabels): string | undefined {
+  if (key === '') {
+    return "Enter the label's name";
   }
-  if (!tag.includes('=')) {
-    return `"${tag}" is not a label selector: write key=value`;
+  if (matched === 'alert' && key.length > ALERT_LIMITS.nameLength) {
+    return `An alert's label names are at most ${ALERT_LIMITS.nameLength} characters (this one has ${key.length}): no alert carries a longer one`;
   }
-  const [key, value] = splitSelector(tag);
-  if (key.endsWith('!')) {
-    return `"${tag}" is not an equality: a policy matches labels equal to a value (key=value)`;
+  return labelMatchProblem(key, A_VALUE);
+}
+
+function labelValueProblem(value: string, matched: MatchedLabels): string | undefined {
+  // Prometheus and Alertmanager drop a label with an empty value; the PUT refuses spaces alone too.
+  if (value.trim() === '') {
+    return value === '' ? 'Enter the value the label must equal' : 'Enter a value other than spaces alone';
   }
-  const problem = labelMatchProblem(key, value);
-  if (problem) {
-    return problem;
+  if (matched === 'alert' && value.length > ALERT_LIMITS.labelValueLength) {
+    return `An alert's label values are at most ${ALERT_LIMITS.labelValueLength} characters (this one has ${value.length}): no alert carries a longer one`;
   }
-  const same = tags.find((other) => splitSelector(other)[0] === key);
-  return same === undefined ? undefined : `"${key}" is already matched (${same}): a label has one value`;
+  return undefined;
+}
+
+/**
+ * Why each row cannot be one of a policy's label matchers. A value is a Prometheus label value, any
+ * text but none: "=", ",", quotes and spaces at either end are part of it. A key is a label's name as
+ * the PUT takes it (labelMatchProblem: a Prometheus label name or a Kubernetes label key), and a label
+ * has one value, so a key repeated names the row that matches it first.
+ */
+export function labelPairProblems(rows: readonly LabelPair[], matched: MatchedLabels): LabelPairProblems[] {
+  return rows.map((row, i) => {
+    if (row.key === '' && row.value === '') {
+      return {};
+    }
+    const first = rows.findIndex((other) => other.key === row.key);
+    const key =
+      row.key !== '' && first < i
+        ? `"${row.key}" is already matched in row ${first + 1}: a label has one value`
+        : labelKeyProblem(row.key, matched);
+    return { key, value: labelValueProblem(row.value, matched) };
+  });
+}
+
+/** The rows as a policy keeps them, every name and value as typed; blank rows are none, and no rows no condition. */
+export function labelsOfPairs(rows: readonly LabelPair[]): Record<string, string> | undefined {
+  // A Map, then fromEntries: an assignment would take "__proto__" (a Prometheus label name) for the prototype.
+  const labels = new Map<string, string>();
+  for (const { key, value } of rows) {
+    // A repeated key is refused on its row; the first keeps its value meanwhile.
+    if ((key !== '' || value !== '') && !labels.has(key)) {
+      labels.set(key, value);
+    }
+  }
+  return labels.size > 0 ? Object.fromEntries(labels) : undefined;
 }
 
 /** A number input's value: undefined when empty, so optional fields stay unset. */

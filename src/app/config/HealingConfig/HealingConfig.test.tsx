@@ -127,17 +127,6 @@ describe('HealingConfig', () => {
     expect(put.data.policies).toEqual([{ ...ladder, name: 'crashloop-ladder-v2' }]);
   });
 
-  it('refuses label selectors that are not key=value, with the reason', async () => {
-    routes();
-    renderTab();
-    const labels = await waitFor(() => policyBox(0).getByLabelText(/^Label selectors/));
-    await user.type(labels, 'app{enter}');
-    expect(policyBox(0).getByText('"app" is not a label selector: write key=value')).toBeInTheDocument();
-    expect(labels).toHaveValue('app');
-    await user.type(labels, '=cart{enter}');
-    expect(policyBox(0).getByText('app=cart')).toBeInTheDocument();
-  });
-
   it('validates the safety limits and saves them', async () => {
     const fetch = routes();
     renderTab();

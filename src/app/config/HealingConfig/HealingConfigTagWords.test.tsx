@@ -17,10 +17,21 @@ async function add(field: HTMLElement, word: string) {
   await user.keyboard('{Enter}');
 }
 
-// A namespace, a label value and a label key's name have up to 63 characters, a label key's prefix 253.
+/** Adds a label row to the field and enters its name and value, each pasted. */
+async function addLabel(field: ReturnType<typeof within>, key: string, value: string) {
+  await user.click(field.getByRole('button', { name: 'Add label' }));
+  const row = field.getAllByRole('textbox').length / 2;
+  await add(field.getByRole('textbox', { name: `Label ${row} name` }), key);
+  await add(field.getByRole('textbox', { name: `Label ${row} value` }), value);
+}
+
+const labelsOf = (policy: ReturnType<typeof within>, name: 'Label selectors' | 'Alert labels') =>
+  within(policy.getByRole('group', { name }));
+
+// A namespace and a label key's name have up to 63 characters, a label key's prefix 253.
 const namespace = `shop-${'n'.repeat(58)}`;
 const prefix = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`;
-const selector = `${prefix}/${'k'.repeat(63)}=${'v'.repeat(63)}`;
+const key = `${prefix}/${'k'.repeat(63)}`;
 
 describe('the tag fields of the healing tab', () => {
   it('take the longest names Kubernetes gives, past the 50 characters TagsInput took, and save them', async () => {
@@ -28,8 +39,8 @@ describe('the tag fields of the healing tab', () => {
     renderTab();
     const policy = await waitFor(() => policyBox(0));
     await add(policy.getByLabelText(/^Namespaces/), namespace);
-    await add(policy.getByLabelText(/^Label selectors/), selector);
-    await add(policy.getByLabelText(/^Alert labels/), `alertname=${'A'.repeat(63)}`);
+    await addLabel(labelsOf(policy, 'Label selectors'), key, 'v'.repeat(63));
+    await addLabel(labelsOf(policy, 'Alert labels'), 'alertname', 'A'.repeat(63));
     await add(limitsBox().getByLabelText(/^Namespace deny-list/), namespace);
     expect(invalid()).not.toBeInTheDocument();
     await user.click(save());
@@ -39,7 +50,7 @@ describe('the tag fields of the healing tab', () => {
     expect(requestsTo(fetch, 'PUT', healingPaths.putPolicies)[0].data.policies[0].match).toEqual({
       severities: ['critical'],
       namespaces: [namespace],
-      labels: { [`${prefix}/${'k'.repeat(63)}`]: 'v'.repeat(63) },
+      labels: { [key]: 'v'.repeat(63) },
       alertLabels: { alertname: 'A'.repeat(63) },
     });
     expect(requestsTo(fetch, 'PUT', healingPaths.putLimits)[0].data.namespaces.deny).toEqual([
@@ -48,19 +59,19 @@ describe('the tag fields of the healing tab', () => {
     ]);
   });
 
-  it('count a label selector without "=" as invalid: Save is disabled with the reason until it is fixed', async () => {
+  it('count a label selector without a value as invalid: Save is disabled with the reason until it is given', async () => {
     const fetch = routes();
     renderTab();
     const policy = await waitFor(() => policyBox(0));
     await add(policy.getByLabelText(/^Namespaces/), 'shop');
     expect(save()).toBeEnabled();
-    const labels = policy.getByLabelText(/^Label selectors/);
-    await add(labels, 'app');
-    expect(policy.getByText('"app" is not a label selector: write key=value')).toBeInTheDocument();
+    const labels = labelsOf(policy, 'Label selectors');
+    await addLabel(labels, 'app', '');
+    expect(labels.getByText('Enter the value the label must equal')).toBeInTheDocument();
     expect(invalid()).toHaveTextContent('1 section has invalid values');
     expect(save()).toBeDisabled();
 
-    await add(labels, '=cart');
+    await add(labels.getByRole('textbox', { name: 'Label 1 value' }), 'cart');
     expect(invalid()).not.toBeInTheDocument();
     await user.click(save());
     await screen.findByTestId(testIds.healingConfig.saveSuccess);
@@ -77,10 +88,12 @@ describe('the tag fields of the healing tab', () => {
     renderTab();
     const policy = await waitFor(() => policyBox(1));
     await user.clear(policy.getByLabelText(/^Name\s*\*?$/));
-    await add(policy.getByLabelText(/^Alert labels/), 'alertname!=Watchdog');
+    await addLabel(labelsOf(policy, 'Alert labels'), 'alertname!', 'Watchdog');
     expect(policy.getByText('Required')).toBeInTheDocument();
     expect(
-      policy.getByText('"alertname!=Watchdog" is not an equality: a policy matches labels equal to a value (key=value)')
+      policy.getByText(
+        '"alertname!" is not a label name: letters, digits, - _ and ., starting and ending with a letter or digit'
+      )
     ).toBeInTheDocument();
     expect(invalid()).toHaveTextContent('1 section has invalid values');
 

@@ -24,7 +24,7 @@ async function clickSave() {
 describe('HealingConfig with a word left typed in a tag field', () => {
   it.each([
     ['Namespaces', 'shop', { severities: ['critical'], namespaces: ['shop'] }],
-    ['Label selectors', 'app=cart', { severities: ['critical'], labels: { app: 'cart' } }],
+    ['Watches', 'node', { severities: ['critical'], watches: ['node'] }],
   ])("saves the word typed into a policy's %s on the first click of Save", async (label, word, match) => {
     const fetch = routes();
     renderTab();

@@ -1,5 +1,5 @@
 import React from 'react';
-import { render, screen } from '@testing-library/react';
+import { render, screen, within } from '@testing-library/react';
 import type { PolicyInput } from '../../../contract/healing';
 import { healingPaths } from '../../api/healing';
 import type { FieldErrors } from '../../utils/validation';
@@ -47,20 +47,31 @@ describe('PolicyEditor', () => {
     expect(onChange).toHaveBeenLastCalledWith({ name: 'p', action: { type: 'restart' }, match: {} });
   });
 
-  it('refuses a label selector without "=" and says how to write one', async () => {
+  it('refuses a label selector without a value and says what is missing', async () => {
     const onChange = renderEditor({ name: 'p', action: { type: 'restart' } });
-    await user.type(screen.getByLabelText(/^Label selectors/), 'app{enter}');
-    expect(screen.getByText('"app" is not a label selector: write key=value')).toBeInTheDocument();
-    expect(onChange).not.toHaveBeenCalled();
-  });
-
-  it('turns key=value tags into the match labels', async () => {
-    const onChange = renderEditor({ name: 'p', action: { type: 'restart' } });
-    await user.type(screen.getByLabelText(/^Label selectors/), 'app=cart{enter}');
+    const selectors = within(screen.getByRole('group', { name: 'Label selectors' }));
+    await user.click(selectors.getByRole('button', { name: 'Add label' }));
+    await user.type(selectors.getByRole('textbox', { name: 'Label 1 name' }), 'app');
+    expect(selectors.getByRole('textbox', { name: 'Label 1 value' })).toHaveAccessibleDescription(
+      'Enter the value the label must equal'
+    );
     expect(onChange).toHaveBeenLastCalledWith({
       name: 'p',
       action: { type: 'restart' },
-      match: { labels: { app: 'cart' } },
+      match: { labels: { app: '' } },
+    });
+  });
+
+  it('turns the rows into the match labels, each name and value as typed', async () => {
+    const onChange = renderEditor({ name: 'p', action: { type: 'restart' } });
+    const alerts = within(screen.getByRole('group', { name: 'Alert labels' }));
+    await user.click(alerts.getByRole('button', { name: 'Add label' }));
+    await user.type(alerts.getByRole('textbox', { name: 'Label 1 name' }), 'alertname');
+    await user.type(alerts.getByRole('textbox', { name: 'Label 1 value' }), 'a=b ');
+    expect(onChange).toHaveBeenLastCalledWith({
+      name: 'p',
+      action: { type: 'restart' },
+      match: { alertLabels: { alertname: 'a=b ' } },
     });
   });
 

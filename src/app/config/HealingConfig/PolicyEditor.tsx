@@ -5,16 +5,9 @@ import { Badge, Field, Input, MultiCombobox, RadioButtonGroup, Stack, Switch, Te
 import { failureModelSchema, severitySchema, type PolicyInput } from '../../../contract/healing';
 import { testIds } from '../../testIds';
 import { EditorCard, fieldGrid } from '../shared/EditorCard';
-import {
-  fieldProblem,
-  labelSelectorProblem,
-  labelsToTags,
-  namespaceProblem,
-  tagsToLabels,
-  watchNameProblem,
-  type FieldErrors,
-} from '../../utils/validation';
+import { fieldProblem, namespaceProblem, watchNameProblem, type FieldErrors } from '../../utils/validation';
 import { AutoWindowsEditor } from './AutoWindowsEditor';
+import { LabelPairsField } from './LabelPairsField';
 import { LadderSteps } from './LadderSteps';
 import { NumberField } from '../shared/NumberField';
 import { TagsField } from '../shared/TagsField';
@@ -147,25 +140,23 @@ export function PolicyEditor({ uid, index, count, policy, errors, onChange, onMo
           set={(watches) => setMatch({ watches })}
           refuse={watchNameProblem}
         />
-        <TagsField
+        <LabelPairsField
           label="Label selectors"
-          description="key=value, all must hold"
+          description="Any when empty; a target's or an alert's labels must equal all of these"
           id={id('labels')}
           error={error('match.labels')}
-          tags={labelsToTags(match.labels)}
-          set={(tags) => setMatch({ labels: tagsToLabels(tags) })}
-          refuse={labelSelectorProblem}
-          placeholder="app=cart"
+          labels={match.labels}
+          set={(labels) => setMatch({ labels })}
+          matched="target"
         />
-        <TagsField
+        <LabelPairsField
           label="Alert labels"
-          description="Alerts only; key=value"
+          description="Alerts only; an alert's labels must equal all of these"
           id={id('alert-labels')}
           error={error('match.alertLabels')}
-          tags={labelsToTags(match.alertLabels)}
-          set={(tags) => setMatch({ alertLabels: tagsToLabels(tags) })}
-          refuse={labelSelectorProblem}
-          placeholder="alertname=KubePodCrashLooping"
+          labels={match.alertLabels}
+          set={(alertLabels) => setMatch({ alertLabels })}
+          matched="alert"
         />
       </div>
 

@@ -64,7 +64,7 @@ describe('the healing form checks what it loaded by the rules the PUT is held to
     expect(policy.queryByText(NAMESPACE_REASON)).not.toBeInTheDocument();
     await user.click(policy.getByRole('button', { name: 'Remove tag: my watch' }));
     expect(save()).toBeDisabled();
-    await user.click(policy.getByRole('button', { name: 'Remove tag: app!=cart' }));
+    await user.click(policy.getByRole('button', { name: 'Remove label app!' }));
     expect(policy.queryByText(LABEL_REASON)).not.toBeInTheDocument();
     expect(invalid()).not.toBeInTheDocument();
     expect(save()).toBeEnabled();

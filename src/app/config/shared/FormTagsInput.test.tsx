@@ -1,7 +1,7 @@
 import React, { useState } from 'react';
 import { fireEvent, render, screen } from '@testing-library/react';
 import { setupUser } from '../../testUtils/user';
-import { labelSelectorProblem, namespaceProblem } from '../../utils/validation';
+import { namespaceProblem } from '../../utils/validation';
 import { FormTagsInput, type RefuseWord } from './FormTagsInput';
 import { TypedWordsProvider, useTypedWords } from './typedWords';
 
@@ -23,6 +23,13 @@ function Form({ initial, refuse }: { initial: string[]; refuse?: RefuseWord }) {
     </TypedWordsProvider>
   );
 }
+
+/** Refuses a word whose part before "=" a tag has already, as a list of key=value words would. */
+const oneValueEach: RefuseWord = (word, tags) => {
+  const key = word.split('=')[0];
+  const same = tags.find((tag) => tag.split('=')[0] === key);
+  return same === undefined ? undefined : `"${key}" is already listed (${same})`;
+};
 
 const typing = () => screen.getByTestId('typing').textContent;
 const refused = () => screen.getByTestId('refused').textContent;
@@ -95,11 +102,11 @@ describe('FormTagsInput', () => {
   });
 
   it('takes a refused word once the tag it conflicted with is removed', async () => {
-    render(<Form initial={['app=cart']} refuse={labelSelectorProblem} />);
+    render(<Form initial={['app=cart']} refuse={oneValueEach} />);
     await user.type(box(), 'app=web{Enter}');
-    expect(screen.getByText('"app" is already matched (app=cart): a label has one value')).toBeInTheDocument();
+    expect(screen.getByText('"app" is already listed (app=cart)')).toBeInTheDocument();
     await user.click(screen.getByRole('button', { name: 'Remove tag: app=cart' }));
-    expect(screen.queryByText(/already matched/)).not.toBeInTheDocument();
+    expect(screen.queryByText(/already listed/)).not.toBeInTheDocument();
     expect([tags(), typing(), refused()]).toEqual(['', 'true', '0']);
     await user.type(box(), '{Enter}');
     expect(tags()).toBe('app=web');
@@ -117,8 +124,8 @@ describe('FormTagsInput', () => {
   });
 
   it('stops counting a refused word when the field goes away with it', async () => {
-    render(<Form initial={[]} refuse={labelSelectorProblem} />);
-    await user.type(box(), 'app{Enter}');
+    render(<Form initial={[]} refuse={namespaceProblem} />);
+    await user.type(box(), 'App{Enter}');
     expect([typing(), refused()]).toEqual(['true', '1']);
     fireEvent.click(screen.getByRole('button', { name: 'Hide the field' }));
     expect([tags(), typing(), refused()]).toEqual(['', 'false', '0']);

@@ -1,5 +1,5 @@
 import React, { useState } from 'react';
-import { css } from '@emotion/css';
+import { css, cx } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import {
   Button,
@@ -10,6 +10,7 @@ import {
   useStyles2,
   useTheme2,
 } from '@grafana/ui';
+import { visuallyHidden } from '../../utils/visuallyHidden';
 import { useReportFieldState } from './typedWords';
 
 /** Why a word cannot join a field's tags (undefined: it can). */
@@ -30,9 +31,11 @@ export interface FormTagsInputProps {
  * A list of words for a config form, as @grafana/ui's TagsInput looks, which cannot be used: it
  * refuses any word over 50 characters with only a red border, and Kubernetes names run to 63 or 253.
  * A word left typed is added when the field loses focus, and until then the form counts it as a
- * change (see typedWords), so the Save click that takes the focus away saves it. A word `refuse`
- * finds wrong stays in the box with the reason under the field, and the form counts it as invalid;
- * from then on the reason follows what is typed until the word is added or the box emptied.
+ * change (see typedWords), so the Save click that takes the focus away saves it. While typed it is
+ * already shown as a dashed tag where it will be, so adding it on that blur moves nothing under the
+ * mouse. A word `refuse` finds wrong stays in the box with the reason under the field, and the form
+ * counts it as invalid; from then on the reason follows what is typed until the word is added or the
+ * box emptied.
  * The field never adds a word twice, so a list holding one twice was stored by other means: it
  * shows both tags, each removable on its own, and the reason, counted as invalid until one goes.
  */
@@ -48,6 +51,8 @@ export function FormTagsInput({ id, tags, onChange, refuse, error, placeholder }
   useReportFieldState({ typed: adds, refused: refusal !== undefined || repeat !== undefined });
   const problem = refusal ?? error ?? repeat;
   const problemId = `${id}-problem`;
+  // The typed word as the last tag, under the key it keeps once added: adding it changes only its look.
+  const shown = adds ? [...tags, word] : tags;
 
   const type = (text: string) => {
     setBox(text);
@@ -89,11 +94,15 @@ export function FormTagsInput({ id, tags, onChange, refuse, error, placeholder }
           </Button>
         }
       />
-      {tags.length > 0 && (
+      {shown.length > 0 && (
         <ul className={styles.tags}>
-          {tags.map((tag, i) => (
-            <Tag key={tagKey(tags, i)} name={tag} onRemove={() => onChange(tags.filter((_, j) => j !== i))} />
-          ))}
+          {shown.map((tag, i) =>
+            i < tags.length ? (
+              <Tag key={tagKey(shown, i)} name={tag} onRemove={() => onChange(tags.filter((_, j) => j !== i))} />
+            ) : (
+              <Tag key={tagKey(shown, i)} name={tag} pending onRemove={() => type('')} />
+            )
+          )}
         </ul>
       )}
       {problem !== undefined && (
@@ -123,20 +132,34 @@ function tagKey(tags: readonly string[], index: number): string {
   return `${before}:${tags[index]}`;
 }
 
+interface TagProps {
+  name: string;
+  /** Typed and not added yet: the word in the box, shown where its tag will be. */
+  pending?: boolean;
+  onRemove: () => void;
+}
+
 /** One word, coloured by its name as TagsInput colours it; a long one is cut short, and whole in its title. */
-function Tag({ name, onRemove }: { name: string; onRemove: () => void }) {
+function Tag({ name, pending = false, onRemove }: TagProps) {
   const styles = useStyles2(getStyles);
   const theme = useTheme2();
   const { color, borderColor } = getTagColorsFromName(name);
   return (
     <li
-      className={styles.tag}
+      className={cx(styles.tag, pending && styles.pending)}
       style={{ backgroundColor: color, borderColor, color: theme.colors.getContrastText(color) }}
     >
       <span className={styles.name} title={name}>
         {name}
       </span>
-      <IconButton name="times" size="lg" tooltip={`Remove tag: ${name}`} onClick={onRemove} className={styles.remove} />
+      {pending && <span className={visuallyHidden}> (not added yet)</span>}
+      <IconButton
+        name="times"
+        size="lg"
+        tooltip={pending ? `Discard the typed word: ${name}` : `Remove tag: ${name}`}
+        onClick={onRemove}
+        className={styles.remove}
+      />
     </li>
   );
 }
@@ -167,8 +190,13 @@ const getStyles = (theme: GrafanaTheme2) => ({
     fontWeight: theme.typography.fontWeightMedium,
     fontSize: theme.typography.bodySmall.fontSize,
   }),
-  // As narrow as TagsInput's: a long word taking a row of its own would, added by the blur of a press
-  // on Save, push the button from under the mouse before it comes up, and the click would be lost.
+  // Dashed until added: the same size as the tag it becomes, so the blur of a press on Save that adds it
+  // moves nothing below (a tag wrapping to a new row would push Save from under the mouse, losing the click).
+  pending: css({
+    borderStyle: 'dashed',
+    opacity: 0.7,
+  }),
+  // As narrow as TagsInput's.
   name: css({
     maxWidth: '25ch',
     overflow: 'hidden',

@@ -9,12 +9,12 @@ interface TagsFieldProps {
   error?: string;
   tags: string[];
   set: (tags: string[]) => void;
-  /** Which words the field takes (namespaceProblem, labelSelectorProblem, ...); without it, any. */
+  /** Which words the field takes (namespaceProblem, watchNameProblem, ...); without it, any. */
   refuse?: RefuseWord;
   placeholder?: string;
 }
 
-/** A labelled list of words (namespaces, labels, key=value selectors) with its error, as the config editors ask for lists. */
+/** A labelled list of words (namespaces, watches, label names) with its error, as the config editors ask for lists. */
 export function TagsField({ label, description, id, error, tags, set, refuse, placeholder }: TagsFieldProps) {
   // The input shows the error itself, under its tags as Field would, since a word it refuses has one too.
   return (

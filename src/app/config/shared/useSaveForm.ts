@@ -66,7 +66,9 @@ export function useSaveForm<K extends string = 'saving'>(
     dirty,
     invalidCount,
     busy,
-    result,
+    // A typed word is a change already: the outcome goes as it is typed, not on the blur that adds it,
+    // which would move Save up from under the press that blurred it.
+    result: typedWords.typing ? undefined : result,
     reportTypedWord: typedWords.report,
     clearResult: () => setResult(undefined),
     run,
