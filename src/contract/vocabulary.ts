@@ -123,34 +123,57 @@ export function namespaceProblem(word: string): string | undefined {
 }
 
 /**
- * A Prometheus label name, as Prometheus' data model writes it: letters, digits and _, not starting with a
- * digit, any length. (Prometheus 3 also takes UTF-8 names, quoted in PromQL; the watches keep to this grammar.)
+ * A label name of Prometheus' classic grammar: letters, digits and _, not starting with a digit. The only
+ * names Prometheus 2 takes, and the ones PromQL writes bare.
  */
-export const PROMETHEUS_LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const CLASSIC_LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-const PROMETHEUS_LABEL_NAME_RULE = 'letters, digits and _, not starting with a digit';
+// In a JS string invalid UTF-8 shows as a lone surrogate: nothing encodes it, so no Prometheus answer carries it.
+const LONE_SURROGATE = /\p{Cs}/u;
 
-export const prometheusLabelNameSchema = z
-  .string()
-  .regex(PROMETHEUS_LABEL_NAME, `a Prometheus label name: ${PROMETHEUS_LABEL_NAME_RULE}`);
-
-/** Why a word is not a Prometheus label name. */
+/**
+ * Why a word is not a label name a watch can use. Prometheus 3 takes any non-empty UTF-8 (prometheus/common
+ * model.LabelName.IsValid under UTF8Validation): `service.name` as well as `job`. Names starting with `__` stay
+ * allowed, as before: a query's answer can carry one (label_replace may set it), and a stored watch naming one
+ * must still read. U+0000 is valid UTF-8, but no store keeps it (nulText.ts).
+ */
 export function prometheusLabelNameProblem(word: string): string | undefined {
-  return PROMETHEUS_LABEL_NAME.test(word)
-    ? undefined
-    : `"${word}" is not a Prometheus label name: ${PROMETHEUS_LABEL_NAME_RULE}`;
+  if (word === '') {
+    return 'A Prometheus label name cannot be empty';
+  }
+  const quoted = JSON.stringify(word);
+  if (LONE_SURROGATE.test(word)) {
+    return `${quoted} is not a Prometheus label name: not valid UTF-8 (it holds a lone surrogate)`;
+  }
+  if (word.includes('\u0000')) {
+    return `${quoted} is not a label name a watch can use: it holds U+0000 (NUL), which the stores cannot keep`;
+  }
+  return undefined;
 }
+
+export const prometheusLabelNameSchema = z.string().superRefine((word, ctx) => {
+  const problem = prometheusLabelNameProblem(word);
+  if (problem) {
+    ctx.addIssue({ code: 'custom', message: problem });
+  }
+});
+
+/**
+ * A label name as PromQL writes it (`on(...)`, `by (...)`, a matcher): bare when classic, so Prometheus 2 reads
+ * it as before; otherwise a string literal (Go's escapes, which JSON's are), as Prometheus 3 quotes UTF-8 names.
+ */
+export const promqlLabelName = (name: string): string => (CLASSIC_LABEL_NAME.test(name) ? name : JSON.stringify(name));
 
 /**
  * Why a key and value cannot be one of a policy's label selectors. The labels matched are a target's
- * Prometheus labels or an alert's, not an object's: a key may be a Prometheus label name as well as a
+ * Prometheus labels or an alert's, not an object's: a key may be a classic Prometheus label name as well as a
  * Kubernetes label key (a qualified name), and a value any text but none.
  */
 export function labelMatchProblem(key: string, value: string): string | undefined {
   if (key === '') {
     return `"=${value}" names no label: write key=value`;
   }
-  const keyProblem = PROMETHEUS_LABEL_NAME.test(key) ? undefined : kubernetesLabelKeyProblem(key);
+  const keyProblem = CLASSIC_LABEL_NAME.test(key) ? undefined : kubernetesLabelKeyProblem(key);
   if (keyProblem) {
     return keyProblem;
   }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PRODUCT_DETECTOR_NAMES } from '../detection/registry';
-import { PROMETHEUS_LABEL_NAME, prometheusLabelNameSchema } from './vocabulary';
+import { CLASSIC_LABEL_NAME, prometheusLabelNameSchema } from './vocabulary';
 
 /**
  * What to watch, as the YAML file (`watches:`) and the app's Watches config tab write it. One
@@ -61,7 +61,7 @@ export const durationSchema = durationTextSchema.transform(toMs);
 
 // ---- one watch ----
 
-const signalNameSchema = z.string().regex(PROMETHEUS_LABEL_NAME, 'a signal name: letters, digits and _');
+const signalNameSchema = z.string().regex(CLASSIC_LABEL_NAME, 'a signal name: letters, digits and _');
 const urlSchema = z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' });
 
 /** A forecaster limit: a number means "failure when the signal rises to it". */
@@ -103,7 +103,10 @@ export const watchDefinitionSchema = z.strictObject({
   queries: z
     .record(signalNameSchema, z.string().trim().min(1, 'a PromQL query'))
     .refine((q) => Object.keys(q).length > 0, 'at least one query'),
-  /** The labels whose values make one target (e.g. [namespace, deployment]); [] makes the whole watch one target. */
+  /**
+   * The labels whose values make one target (e.g. [namespace, deployment]); [] makes the whole watch one target.
+   * Prometheus 3's UTF-8 names too (`service.name`): the PromQL the backend writes quotes them.
+   */
   target: z.array(prometheusLabelNameSchema).optional(),
   /** Default 1m. */
   step: durationTextSchema.refine((d) => toMs(d) >= 1000, 'at least 1s').optional(),

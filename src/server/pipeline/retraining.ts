@@ -1,6 +1,7 @@
 import { messageOf } from '../../utils/messageOf';
 import { RECOMMENDED_THRESHOLD } from '../../detection';
 import { MAX_PAGE_LIMIT, type Anomaly, type ModelVersion, type RetrainResponse } from '../../contract/pipeline';
+import { promqlLabelName } from '../../contract/vocabulary';
 import type { Clock } from '../clock';
 import type { WatchConfig } from '../config/schema';
 import type { RangeSeries } from '../prometheus/types';
@@ -45,7 +46,8 @@ const promqlString = (text: string): string => JSON.stringify(text);
  * target labels tell no targets apart. A target is the values of the watch's target labels on the
  * query's answer (targets.ts), which PromQL can match on whatever the query computes:
  * `(<query>) and on(<labels>) <the targets' label sets>`, each set made by label_replace on
- * vector(1) (an empty value sets no label, as a missing label reads as empty). The answer is then
+ * vector(1) (an empty value sets no label, as a missing label reads as empty); a label name that is
+ * not classic is quoted, as Prometheus 3 reads it. The answer is then
  * exactly the chosen targets' series of the query as written: matchers put inside the query's
  * selectors instead would change a query whose value for one target reads others' series.
  */
@@ -57,11 +59,11 @@ export function narrowedWatch(watch: WatchConfig, targets: ReadonlyArray<Record<
     watch.target.reduce(
       // `$` in a replacement names a capture group: `$$` is the dollar itself.
       (inner, name) =>
-        `label_replace(${inner}, "${name}", ${promqlString((labels[name] ?? '').replaceAll('$', () => '$$'))}, "", "")`,
+        `label_replace(${inner}, ${promqlString(name)}, ${promqlString((labels[name] ?? '').replaceAll('$', () => '$$'))}, "", "")`,
       'vector(1)'
     )
   );
-  const on = `on(${watch.target.join(', ')})`;
+  const on = `on(${watch.target.map(promqlLabelName).join(', ')})`;
   const queries = Object.fromEntries(
     Object.entries(watch.queries).map(([signal, query]) => [signal, `(${query}) and ${on} (${sets.join(' or ')})`])
   );

@@ -1,17 +1,20 @@
 import type { SignalKind } from '../../detection';
 import type { KubernetesObject } from '../../contract/pipeline';
+import { promqlLabelName } from '../../contract/vocabulary';
 import type { WatchConfig } from '../config/schema';
 import type { TargetSettings } from './targetModel';
 
 /**
- * A target's id: `<watch>{label="value",...}`, stable across restarts and readable in the UI. A U+0000 in
- * a label (the text exposition format takes the byte) is written U+FFFD, as PostgreSQL must store it
+ * A target's id: `<watch>{label="value",...}`, stable across restarts and readable in the UI. A label name
+ * is written as PromQL writes it, bare when classic and quoted otherwise (`{"service.name"="cart"}`), so a
+ * name holding `"`, `=`, `,` or `}` reads back as itself (targetIdLabels.ts). A U+0000 in a label (the text
+ * exposition format takes the byte) is written U+FFFD, as PostgreSQL must store it
  * (store/postgres/nulText.ts): so an id is the same on both stores and in memory, and holds no NUL.
  */
 export function targetId(watch: string, labels: Record<string, string>): string {
   const inner = Object.keys(labels)
     .sort()
-    .map((k) => `${withoutNulChar(k)}=${JSON.stringify(withoutNulChar(labels[k]))}`)
+    .map((k) => `${promqlLabelName(withoutNulChar(k))}=${JSON.stringify(withoutNulChar(labels[k]))}`)
     .join(',');
   return `${watch}{${inner}}`;
 }

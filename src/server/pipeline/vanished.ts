@@ -6,6 +6,7 @@ import type { StepValues } from './alignment';
 import type { RangeQuerier } from './query';
 import type { TargetModel } from './targetModel';
 import { targetId, targetLabels } from './targets';
+import { promqlLabelName } from '../../contract/vocabulary';
 
 /**
  * Why a target that was there has no sample at a step, as the watch sees it:
@@ -108,7 +109,7 @@ export async function fetchScrapeHealth(
   }
   const before = known();
   try {
-    const by = watch.target.join(', ');
+    const by = watch.target.map(promqlLabelName).join(', ');
     const series = await querier.queryRange(
       { query: `max by (${by}) (up)`, start: from, end: to, stepMs: watch.step },
       abort

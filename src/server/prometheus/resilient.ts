@@ -1,6 +1,7 @@
 import { untilAborted } from '../abortable';
 import type { PrometheusClient, RangeQuery } from './client';
 import { PrometheusError, type RangeSeries } from './types';
+import { promqlLabelName } from '../../contract/vocabulary';
 
 export interface ResilientOptions {
   /** Prometheus refuses more than 11,000 points per series in one query_range. */
@@ -90,10 +91,11 @@ export class ResilientRangeQuerier {
   }
 }
 
+/** A series' labels as one key, names written as PromQL writes them (quoted unless classic), so no two sets share one. */
 export function labelKey(labels: Record<string, string>): string {
   return Object.keys(labels)
     .sort()
-    .map((k) => `${k}=${JSON.stringify(labels[k])}`)
+    .map((k) => `${promqlLabelName(k)}=${JSON.stringify(labels[k])}`)
     .join(',');
 }
 

@@ -283,24 +283,22 @@ describe('WatchesConfig', () => {
     renderTab();
     const target = await waitFor(() => watchBox(0).getByLabelText(/^Target labels/));
     const peers = watchBox(0).getByLabelText(/^Peer labels/);
-    await user.type(target, 'app.kubernetes.io/name');
-    await user.type(peers, 'pod name');
+    // Prometheus 3 takes any non-empty UTF-8 name; a NUL (pasted) no store keeps.
+    await user.type(target, 'pod\u0000name');
+    await user.type(peers, 'a\u0000b');
     await user.click(screen.getByTestId(testIds.watchesConfig.save));
-    expect(
-      watchBox(0).getByText(
-        '"app.kubernetes.io/name" is not a Prometheus label name: letters, digits and _, not starting with a digit'
-      )
-    ).toBeInTheDocument();
-    expect(
-      watchBox(0).getByText(
-        '"pod name" is not a Prometheus label name: letters, digits and _, not starting with a digit'
-      )
-    ).toBeInTheDocument();
+    for (const name of ['pod\\u0000name', 'a\\u0000b']) {
+      expect(
+        watchBox(0).getByText(
+          `"${name}" is not a label name a watch can use: it holds U+0000 (NUL), which the stores cannot keep`
+        )
+      ).toBeInTheDocument();
+    }
     // Two refused words in one watch: one invalid watch.
     expect(screen.getByTestId(testIds.watchesConfig.invalid)).toHaveTextContent('1 watch has invalid values');
     expect(screen.getByTestId(testIds.watchesConfig.save)).toBeDisabled();
     expect(requestsTo(fetch, 'PUT', watchesPaths.admin)).toHaveLength(0);
-    expect(target).toHaveValue('app.kubernetes.io/name');
+    expect(target).toHaveValue('pod\u0000name');
 
     await user.clear(target);
     await user.type(target, 'pod');
@@ -309,6 +307,20 @@ describe('WatchesConfig', () => {
     expect(await screen.findByTestId(testIds.watchesConfig.saveSuccess)).toHaveTextContent('Saved 1 watch');
     expect(requestsTo(fetch, 'PUT', watchesPaths.admin)[0].data.watches).toEqual([
       { ...FILE[0], target: ['instance', 'pod'] },
+    ]);
+  });
+
+  it("takes Prometheus 3's UTF-8 label names (OpenTelemetry's service.name) as target and peer labels", async () => {
+    const fetch = routes();
+    renderTab();
+    const target = await waitFor(() => watchBox(0).getByLabelText(/^Target labels/));
+    await user.type(target, 'service.name{enter}');
+    await user.type(watchBox(0).getByLabelText(/^Peer labels/), 'k8s.namespace.name');
+    expect(screen.queryByTestId(testIds.watchesConfig.invalid)).not.toBeInTheDocument();
+    await user.click(screen.getByTestId(testIds.watchesConfig.save));
+    expect(await screen.findByTestId(testIds.watchesConfig.saveSuccess)).toHaveTextContent('Saved 1 watch');
+    expect(requestsTo(fetch, 'PUT', watchesPaths.admin)[0].data.watches).toEqual([
+      { ...FILE[0], target: ['instance', 'service.name'], peers: ['k8s.namespace.name'] },
     ]);
   });
 });

@@ -1,4 +1,4 @@
-import { PROMETHEUS_LABEL_NAME } from '../../../contract/vocabulary';
+import { CLASSIC_LABEL_NAME } from '../../../contract/vocabulary';
 import { watchDefinitionSchema, type WatchDefinition } from '../../../contract/watches';
 import { fieldErrors, type FieldErrors } from '../../utils/validation';
 
@@ -29,8 +29,8 @@ export function fromDraft(draft: WatchDraft): WatchDefinition {
   return { ...draft.watch, queries: Object.fromEntries(draft.rows.map((r) => [r.name, r.query])) };
 }
 
-// The contract's signal names are written as label names are.
-const SIGNAL_NAME = PROMETHEUS_LABEL_NAME;
+// The contract's signal names keep to the classic grammar of label names.
+const SIGNAL_NAME = CLASSIC_LABEL_NAME;
 
 /**
  * Field errors per watch, from the contract's schema (the one the backend applies), keyed for the
