@@ -62,6 +62,15 @@ export const durationSchema = durationTextSchema.transform(toMs);
 // ---- one watch ----
 
 const signalNameSchema = z.string().regex(CLASSIC_LABEL_NAME, 'a signal name: letters, digits and _');
+/**
+ * A Grafana data source's uid, written as one path segment of Grafana's data-source proxy URL. `.` and `..`
+ * stay dot segments however they are encoded (the URL standard reads `%2e` as `.`), so they would address
+ * another data source or another Grafana API path: refused. Other text is encoded into its segment.
+ */
+const grafanaUidSchema = z
+  .string()
+  .min(1, 'a Grafana data source uid')
+  .refine((uid) => uid !== '.' && uid !== '..', 'a Grafana data source uid, not a dot segment (. or ..)');
 const urlSchema = z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' });
 
 /** A forecaster limit: a number means "failure when the signal rises to it". */
@@ -114,7 +123,7 @@ export const watchDefinitionSchema = z.strictObject({
   history: durationTextSchema.optional(),
   /** Where the queries go: a Prometheus-compatible URL or a Grafana data source (by uid); default prometheus.url. */
   source: z
-    .union([z.strictObject({ prometheus: urlSchema }), z.strictObject({ grafana: z.string().min(1) })])
+    .union([z.strictObject({ prometheus: urlSchema }), z.strictObject({ grafana: grafanaUidSchema })])
     .optional(),
   /** Forecaster limits per signal (memory limit, disk size, latency SLO): time to failure is the time to cross them. */
   limits: z.record(signalNameSchema, limitSchema).optional(),
