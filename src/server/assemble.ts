@@ -108,7 +108,7 @@ export async function assembleBackend(deps: {
     logger.warn(warning);
   }
   const routes = [
-    pipelineRoutes(pipeline),
+    pipelineRoutes(pipeline, config.pipeline.retentionDays),
     watchRoutes(pipeline, watchSettings, (change) =>
       healing.audit.append({ at: clock.now(), kind: 'watches_changed', ...change })
     ),

@@ -74,6 +74,8 @@ export class HealingEngine {
   readonly pauses: NamespacePauseList;
   /** Storm mode: too many targets alarming at once pauses automatic actions. */
   readonly storm: Storm;
+  /** FP_HEALING_RETENTION_DAYS (0: all kept): the 404 of an action it may have pruned says it. */
+  readonly retentionDays: number;
   private readonly lifecycle: Lifecycle;
   private readonly gates: Gates;
   private readonly executor: Executor;
@@ -118,8 +120,9 @@ export class HealingEngine {
     });
     const policies = async () => (await this.settings.policies()).policies;
     const limits = async () => (await this.settings.limits()).limits;
+    this.retentionDays = deps.retentionDays ?? 0;
     this.retention = new HealingRetention({
-      days: deps.retentionDays ?? 0,
+      days: this.retentionDays,
       actions: this.actions,
       audit: this.audit,
       limits,

@@ -83,6 +83,36 @@ it('opens on the linked action: first on the page, scrolled to, decided there, w
   expect(requestsTo(fetch, 'POST', healingPaths.decide(12, 'approve'))).toHaveLength(1);
 });
 
+it('says a linked action the backend no longer has is no longer kept, with its message, not as a failure', async () => {
+  locationService.push('/a/failureprophet-healing-app/actions?action=12');
+  const message = 'there is no action 12: finished actions are kept 30 days, so it may have been pruned';
+  routes({ [`GET ${healingPaths.action(12)}`]: () => ({ status: 404, data: { error: 'not_found', message } }) });
+  renderPage();
+  const section = within(await screen.findByTestId(testIds.actions.linked));
+  expect(await section.findByRole('status', { name: 'Action 12 is no longer kept' })).toHaveTextContent(message);
+  expect(section.queryByRole('alert')).not.toBeInTheDocument();
+  // The rest of the page reads as usual.
+  expect(
+    within(await screen.findByTestId(testIds.actions.pending)).getByTestId(testIds.actions.action(7))
+  ).toBeInTheDocument();
+});
+
+it('says a linked action that failed to load cannot be loaded', async () => {
+  locationService.push('/a/failureprophet-healing-app/actions?action=12');
+  routes({
+    [`GET ${healingPaths.action(12)}`]: () => ({
+      status: 500,
+      data: { error: 'internal', message: 'the store did not answer' },
+    }),
+  });
+  renderPage();
+  const section = within(await screen.findByTestId(testIds.actions.linked));
+  expect(await section.findByRole('alert', { name: 'Cannot load action 12' })).toHaveTextContent(
+    'the store did not answer'
+  );
+  expect(section.queryByRole('status')).not.toBeInTheDocument();
+});
+
 it('without a link, nothing is singled out', async () => {
   routes();
   renderPage();

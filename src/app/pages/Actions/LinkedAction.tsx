@@ -45,11 +45,18 @@ export function LinkedAction({ id, onDecided }: { id: number; onDecided: (id: nu
         Action {id}
       </Text>
       {query.loading && !query.data && <LoadingPlaceholder text={`Loading action ${id}…`} />}
-      {query.error && !query.data && (
-        <Alert severity="error" title={`Cannot load action ${id}`}>
-          {query.error.message}
-        </Alert>
-      )}
+      {query.error &&
+        !query.data &&
+        // A link outlives its action: healing retention prunes finished ones (the server says how long it keeps them).
+        (query.error.status === 404 ? (
+          <Alert severity="info" title={`Action ${id} is no longer kept`}>
+            {query.error.message}
+          </Alert>
+        ) : (
+          <Alert severity="error" title={`Cannot load action ${id}`}>
+            {query.error.message}
+          </Alert>
+        ))}
       {query.data &&
         (query.data.state === 'awaiting_approval' ? (
           <PendingAction

@@ -8,6 +8,7 @@ import {
   decisionBodySchema,
 } from '../../../contract/healing';
 import type { HealingEngine } from '../../healing';
+import { notKeptBody } from './notKept';
 import { optionalBody } from './optionalBody';
 import { requestUser } from './user';
 
@@ -26,9 +27,10 @@ export function actionRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
       '/api/actions/:id',
       { schema: { params: actionIdParamsSchema, response: { 200: actionSchema, 404: errorBodySchema } } },
       async (request, reply) => {
-        const action = await engine.actions.get(request.params.id);
+        const { id } = request.params;
+        const retention = { records: 'finished actions', days: engine.retentionDays };
         return (
-          action ?? reply.code(404).send({ error: 'not_found', message: `there is no action ${request.params.id}` })
+          (await engine.actions.get(id)) ?? reply.code(404).send(notKeptBody(`there is no action ${id}`, retention))
         );
       }
     );

@@ -31,6 +31,7 @@ import { RetrainStoppedError } from '../../pipeline/retrainDeadline';
 import { PipelineError, type Pipeline } from '../../pipeline/pipeline';
 import { retrainRefusal, RetiredTargetError } from '../../pipeline/trainingRequests';
 import { grafanaUser } from '../auth';
+import { notKeptBody } from './notKept';
 
 /** An anomaly's id in a path (`/api/anomalies/7`), in decimal digits only: `1e2` or `0x1` is no id. */
 const anomalyIdParams = z.object({ id: wholeNumberParamSchema(z.number().int().positive()) });
@@ -45,9 +46,10 @@ function refused(reply: FastifyReply, err: unknown) {
 
 /**
  * The detection pipeline's API. Grafana's proxy lets Viewers GET under api/* and Editors POST
- * under api/anomalies/* and api/models/*.
+ * under api/anomalies/* and api/models/*. `detectionRetentionDays` (FP_DETECTION_RETENTION_DAYS,
+ * 0 keeps everything) is said in the 404 of an anomaly it may have pruned.
  */
-export function pipelineRoutes(pipeline: Pipeline): FastifyPluginAsyncZod {
+export function pipelineRoutes(pipeline: Pipeline, detectionRetentionDays = 0): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       '/api/targets',
@@ -87,10 +89,10 @@ export function pipelineRoutes(pipeline: Pipeline): FastifyPluginAsyncZod {
       '/api/anomalies/:id',
       { schema: { params: anomalyIdParams, response: { 200: feedbackResponseSchema, 404: errorBodySchema } } },
       async (request, reply) => {
-        const anomaly = await pipeline.repo.anomaly(request.params.id);
-        return anomaly
-          ? { anomaly }
-          : reply.code(404).send({ error: 'not_found', message: `no anomaly with id ${request.params.id}` });
+        const { id } = request.params;
+        const anomaly = await pipeline.repo.anomaly(id);
+        const retention = { records: 'closed anomalies', days: detectionRetentionDays };
+        return anomaly ? { anomaly } : reply.code(404).send(notKeptBody(`no anomaly with id ${id}`, retention));
       }
     );
 

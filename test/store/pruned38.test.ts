@@ -1,0 +1,153 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { PolicyInput } from '../../src/contract/healing';
+import { openPostgresStore, type PostgresStore } from '../../src/server/store/postgres';
+import { ephemeralSecretBox } from '../../src/server/store/secrets';
+import { openSqliteStore, type SqliteStore } from '../../src/server/store/sqlite';
+import { anomalyRecord } from '../harness/anomalyRecords';
+import { postgresForTests } from '../harness/postgres';
+import { assembledOn, AUTH, type AssembledApp } from '../harness/server';
+import { TestClock } from '../pipeline/helpers';
+
+// An approval request's annotation and webhook message link to its action, and outlive it: once
+// retention pruned the action (and its anomaly), the link's 404 says how long such records are
+// kept, so it does not read as a failure. Through the whole backend on each store.
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+const T0 = Date.parse('2025-06-01T12:00:00Z');
+
+const tell: PolicyInput = {
+  name: 'tell',
+  match: { severities: ['high'] },
+  action: { type: 'notify', message: 'cart is failing' },
+  gate: 'approve',
+};
+
+const postgres = postgresForTests();
+const secrets = ephemeralSecretBox();
+let databases = 0;
+
+/** The notification webhook a notify action needs (without one it is blocked), taking whatever it is sent. */
+const webhook = createServer((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
+let webhookUrl: string;
+beforeAll(async () => {
+  await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+  webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`;
+});
+afterAll(() => new Promise<void>((resolve) => webhook.close(() => resolve())));
+
+type Retentions = { detection: number; healing: number };
+const configOf = (days: Retentions) => ({
+  watches: [],
+  pipeline: { retentionDays: days.detection },
+  healing: { retentionDays: days.healing, policies: [tell], notify: { webhookUrl } },
+});
+
+const opens: Record<
+  string,
+  (clock: TestClock, days: Retentions) => Promise<AssembledApp<SqliteStore | PostgresStore>>
+> = {
+  SQLite: (clock, days) => assembledOn<SqliteStore>((dir) => openSqliteStore(dir, clock.now), configOf(days), clock),
+  PostgreSQL: async (clock, days) => {
+    const database = await postgres().createDatabase(`pruned38_${++databases}`);
+    return assembledOn<PostgresStore>(
+      () => openPostgresStore(database, { secrets, limits: { maxConnections: 4 }, now: clock.now }),
+      configOf(days),
+      clock
+    );
+  },
+};
+
+describe.each(Object.keys(opens))('the 404 of a pruned action or anomaly on %s', (kind) => {
+  let clock: TestClock;
+  let backend: AssembledApp<SqliteStore | PostgresStore>;
+  const open = async (days: Retentions) => {
+    backend = await opens[kind](clock, days);
+  };
+  beforeEach(() => {
+    clock = new TestClock(T0);
+  });
+  afterEach(() => backend.close());
+
+  const get = (url: string) => backend.app.inject({ url, headers: AUTH });
+
+  /** An anomaly that proposed an action for approval, rejected, then closed: both finished. Their ids. */
+  const finished = async () => {
+    const { pipeline, healing } = backend.backend;
+    const record = anomalyRecord(1, { state: 'open', start: T0, end: T0 });
+    const write = (anomaly: typeof record) =>
+      backend.store.pipeline.commitCycle({
+        watch: 'w',
+        lastProcessed: anomaly.end,
+        targets: [],
+        anomalies: [anomaly],
+        predictions: [],
+        forgotten: [],
+      });
+    const [stored] = await write(record);
+    const id = stored.id!;
+    const { targetId, ...rest } = stored;
+    const event = (over: Partial<typeof record>) => ({
+      anomaly: { ...rest, ...over, id, target: targetId },
+      object: null,
+      score: 0.9,
+    });
+    pipeline.listeners.opened(event({}));
+    await healing.idle();
+    const [action] = (await healing.actions.list({ triggerId: String(id), limit: 10, offset: 0 })).items;
+    expect(action.state).toBe('awaiting_approval');
+    clock.ms += MINUTE;
+    const rejected = await backend.app.inject({
+      method: 'POST',
+      url: `/api/actions/${action.id}/reject`,
+      payload: {},
+      headers: { ...AUTH, 'x-grafana-user': 'ada' },
+    });
+    expect(rejected.statusCode).toBe(200);
+    clock.ms += MINUTE;
+    const end = clock.now();
+    await write({ ...record, state: 'closed', end });
+    pipeline.listeners.closed(event({ state: 'closed', end }));
+    await healing.idle();
+    return { anomaly: id, action: action.id };
+  };
+
+  it('says an action and an anomaly the retentions may have pruned are no longer kept', async () => {
+    await open({ detection: 3, healing: 30 });
+    const ids = await finished();
+    expect((await get(`/api/actions/${ids.action}`)).statusCode).toBe(200);
+    expect((await get(`/api/anomalies/${ids.anomaly}`)).statusCode).toBe(200);
+
+    // Moved on without firing the clock's timers (the membership heartbeat would write all month).
+    clock.ms += 31 * DAY;
+    await backend.backend.healing.tick();
+    await backend.backend.detectionRetention.tick();
+
+    const action = await get(`/api/actions/${ids.action}`);
+    expect(action.statusCode).toBe(404);
+    expect(action.json()).toEqual({
+      error: 'not_found',
+      message: `there is no action ${ids.action}: finished actions are kept 30 days, so it may have been pruned`,
+    });
+    const anomaly = await get(`/api/anomalies/${ids.anomaly}`);
+    expect(anomaly.statusCode).toBe(404);
+    expect(anomaly.json()).toEqual({
+      error: 'not_found',
+      message: `no anomaly with id ${ids.anomaly}: closed anomalies are kept 3 days, so it may have been pruned`,
+    });
+  });
+
+  it('says each retention only where it is on', async () => {
+    await open({ detection: 0, healing: 1 });
+    const action = await get('/api/actions/404');
+    expect(action.statusCode).toBe(404);
+    expect(action.json()).toEqual({
+      error: 'not_found',
+      message: 'there is no action 404: finished actions are kept 1 day, so it may have been pruned',
+    });
+    const anomaly = await get('/api/anomalies/404');
+    expect(anomaly.statusCode).toBe(404);
+    expect(anomaly.json()).toEqual({ error: 'not_found', message: 'no anomaly with id 404' });
+  });
+});
