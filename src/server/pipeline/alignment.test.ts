@@ -155,20 +155,24 @@ describe('AnswerAlignment: answers aligned into buffers kept from one answer to 
           ]);
           const before = [...known.values()].filter((t) => !Number.isNaN(t.lastAt));
           await alignment.align(results, new LoopTurns(() => 0));
-          // What each target's signals read at step i: the alignment as it was written before (a
-          // query's second series of a target is the signal named by its other labels).
+          // What each target's signals read at step i: a series feeds the signal named by its other
+          // labels once its target has one, else the query's plain signal, which one series feeds.
           const expected = new Map<TargetModel, Map<number, Array<number | undefined>>>();
           const firstSeen: TargetModel[] = [];
           for (const [signal, list] of results) {
-            const taken = new Set<TargetModel>();
+            const plainFed = new Set<TargetModel>();
             for (const s of list.filter((x) => x.timestamps.length > 0)) {
               const target = known.get(targetId('w', { instance: s.labels.instance }))!;
               if (!firstSeen.includes(target)) {
                 firstSeen.push(target);
               }
               const extra = s.labels.container === undefined ? '' : `container=${JSON.stringify(s.labels.container)}`;
-              const name = taken.has(target) ? `${signal}{${extra}}` : signal;
-              taken.add(target);
+              const own = `${signal}{${extra}}`;
+              const name = target.signals.some((x) => x.spec.name === own) ? own : signal;
+              expect(name === signal && plainFed.has(target)).toBe(false);
+              if (name === signal) {
+                plainFed.add(target);
+              }
               const k = target.signals.findIndex((x) => x.spec.name === name);
               expect(k).toBeGreaterThanOrEqual(0);
               const byStep = expected.get(target) ?? new Map<number, Array<number | undefined>>();

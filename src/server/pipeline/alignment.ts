@@ -44,8 +44,8 @@ export class AnswerAlignment implements StepValues {
   /** Where each slot's values start in `values`; slot i holds values[offsets[i] + k] for its signal k. */
   private offsets = new Int32Array(64);
   private values = new Float64Array(64);
-  /** The query (1-based, in the answer's order) whose series a slot had last: a second one is another signal. */
-  private lastQuery = new Int32Array(64);
+  /** The query (1-based, in the answer's order) whose plain signal a slot's series fed last: that query's next series is another signal. */
+  private plainQuery = new Int32Array(64);
   /** Per series with samples: its place in `values` (its slot and signal, until the offsets are known), its read position. */
   private place = new Int32Array(64);
   private signalOf = new Int32Array(64);
@@ -81,6 +81,7 @@ export class AnswerAlignment implements StepValues {
       let withSamples = 0;
       // One spec per query, shared by its signals in every target (nothing changes a spec).
       const spec: SignalSpec = { name: signal, kind: signalKind(watch, signal), limits: signalLimits(watch, signal) };
+      const ownSignals = `${signal}{`;
       for (const s of list) {
         if (s.timestamps.length === 0) {
           continue;
@@ -96,15 +97,10 @@ export class AnswerAlignment implements StepValues {
           slot = slots.length;
           slots.push(target);
           target.alignedSlot = slot;
-          this.lastQuery = fit(this.lastQuery, slot + 1);
-          this.lastQuery[slot] = 0;
+          this.plainQuery = fit(this.plainQuery, slot + 1);
+          this.plainQuery[slot] = 0;
         }
-        // Several series of one query for one target (e.g. per container) become separate signals.
-        const taken = this.lastQuery[slot] === query;
-        this.lastQuery[slot] = query;
-        const k = target.signalIndex(
-          taken ? { ...spec, name: `${signal}{${labelKey(extraLabels(s.labels, watch.target))}}` } : spec
-        );
+        const k = this.signalFed(target, slot, query, spec, ownSignals, s.labels);
         this.place = fit(this.place, series + 1);
         this.signalOf = fit(this.signalOf, series + 1);
         this.place[series] = slot;
@@ -124,6 +120,40 @@ export class AnswerAlignment implements StepValues {
       }
     }
     this.layOut(series);
+  }
+
+  /**
+   * The index in its target of the signal a series of query `query` feeds. Several series of one
+   * query for one target (e.g. per container) are separate signals: the first the plain one
+   * (`x`), each other one its own, named by its labels beyond the target's (`x{container="b"}`).
+   * Once a target has such signals, a series that has one feeds it whatever came before it in the
+   * answer: taken in order, a series missing for a step (a failed scrape) had the next one feed the
+   * plain signal, and its values, another container's, opened a false anomaly on the target.
+   */
+  private signalFed(
+    target: TargetModel,
+    slot: number,
+    query: number,
+    spec: SignalSpec,
+    ownSignals: string,
+    labels: Record<string, string>
+  ): number {
+    const plainFed = this.plainQuery[slot] === query;
+    // The common case, checked without building a name: the target's one series of this query.
+    if (!plainFed && !target.signals.some((signal) => signal.spec.name.startsWith(ownSignals))) {
+      this.plainQuery[slot] = query;
+      return target.signalIndex(spec);
+    }
+    const name = `${ownSignals}${labelKey(extraLabels(labels, this.deps.watch.target))}}`;
+    const own = target.signals.findIndex((signal) => signal.spec.name === name);
+    if (own >= 0) {
+      return own;
+    }
+    if (!plainFed) {
+      this.plainQuery[slot] = query;
+      return target.signalIndex(spec);
+    }
+    return target.signalIndex({ ...spec, name });
   }
 
   /** Each slot's place in `values` (its target's signals, known now), and each series' place there. */

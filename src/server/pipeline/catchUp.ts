@@ -27,12 +27,35 @@ export interface CatchUpLimits {
 export interface AnswerBasis {
   series: number;
   steps?: number;
+  /** An answer outgrew the size limit since the watch had this many series: answers no longer grow. */
+  capped?: boolean;
 }
 
-/** What an answer for the steps [from, to] leaves to size the next one: the series of its largest query, its steps. */
-export function basisOf(results: Map<string, unknown[]>, from: number, to: number, stepMs: number): AnswerBasis {
+/**
+ * What an answer for the steps [from, to] leaves to size the next one: the series of its largest
+ * query, its steps, and whether answers stay capped (`previous` was, and the series did not drop).
+ */
+export function basisOf(
+  results: Map<string, unknown[]>,
+  from: number,
+  to: number,
+  stepMs: number,
+  previous?: AnswerBasis
+): AnswerBasis {
   const series = Math.max(0, ...[...results.values()].map((list) => list.length));
-  return { series, steps: Math.floor((to - from) / stepMs) + 1 };
+  const capped = previous?.capped === true && series >= previous.series;
+  return { series, steps: Math.floor((to - from) / stepMs) + 1, ...(capped ? { capped } : {}) };
+}
+
+/**
+ * The basis after an answer of `steps` steps outgrew the size limit (prometheus.maxResponseBytes):
+ * the next answer has half as many, down to one, and answers grow no more (doubling again, every
+ * other answer was refused). Its series are unknown (the answer was cut short): the count known
+ * stays until an answer is read. Sized as before, the same answer was asked and refused every
+ * cycle, and a watch whose targets multiplied while it was behind never caught up.
+ */
+export function outgrownBasis(basis: AnswerBasis | undefined, steps: number): AnswerBasis {
+  return { series: basis?.series ?? 0, steps: Math.floor(steps / 2), capped: true };
 }
 
 /** The last step of the chunk that starts at `from`, for a cycle that ends at `end`. */
@@ -44,7 +67,7 @@ export function chunkEnd(from: number, end: number, limits: CatchUpLimits): numb
 /**
  * Steps the next answer may cover. A new watch's number of series is only known from an answer,
  * so its first answer is one step; after that, as many steps as the budget allows for the series
- * the last answer had, but at most twice its steps: a watch that had few series (or none yet,
+ * the last answer had, but at most twice its steps (as many once capped: outgrownBasis): a watch that had few series (or none yet,
  * history that starts later) grows its answers step by step rather than jumping to a range whose
  * answer was never sized. Restored targets stand for the series a restarted watch will see.
  */
@@ -53,7 +76,7 @@ export function answerSteps(basis: AnswerBasis | undefined, limits: CatchUpLimit
     return 1;
   }
   const budget = Math.floor(limits.maxPointsPerAnswer / Math.max(1, basis.series));
-  const growth = basis.steps === undefined ? limits.maxPoints : 2 * basis.steps;
+  const growth = basis.steps === undefined ? limits.maxPoints : (basis.capped ? 1 : 2) * basis.steps;
   return Math.max(1, Math.min(limits.maxPoints, growth, budget));
 }
 
@@ -67,13 +90,16 @@ export function answerEnd(from: number, to: number, basis: AnswerBasis | undefin
  * one answer's series are in memory); returns what the answers' scoring returned, once each, and
  * the last step read: `to`, or an earlier one once `stop` aborted (the backend is stopping: a long
  * replay must not hold its shutdown, and the caller stores what was read). An answer the stop
- * aborted ends the chunk at the answer before it, or rejects when it was the chunk's first.
+ * aborted ends the chunk at the answer before it, or rejects when it was the chunk's first. An
+ * answer of several steps that `outgrown` says was too large (readAnswer narrowed the basis,
+ * outgrownBasis) is read again shorter.
  */
 export async function readChunk<T>(
   chunk: { from: number; to: number; stop?: AbortSignal },
   limits: CatchUpLimits,
   basis: () => AnswerBasis | undefined,
-  readAnswer: (from: number, to: number) => Promise<T[]>
+  readAnswer: (from: number, to: number) => Promise<T[]>,
+  outgrown: (err: unknown) => boolean = () => false
 ): Promise<{ scored: Set<T>; through: number }> {
   const scored = new Set<T>();
   for (let at = chunk.from; ;) {
@@ -84,6 +110,9 @@ export async function readChunk<T>(
     } catch (err) {
       if (chunk.stop?.aborted && at > chunk.from) {
         return { scored, through: at - limits.stepMs };
+      }
+      if (until > at && outgrown(err)) {
+        continue;
       }
       throw err;
     }

@@ -5,6 +5,7 @@ import type { RangeSeries } from '../prometheus/types';
 import { type UnsavedStates, publishTargetMetrics, storedTargets } from './checkpoint';
 import type { PipelineMetrics } from './metrics';
 import { peerGroupKey, type PeerGroups } from './peerGroups';
+import { answerOutgrown } from './query';
 import type { PipelineRepository, TargetSummary } from './store/repository';
 import { TargetModel, type TargetSettings } from './targetModel';
 import { kubernetesObject, targetId, targetLabels } from './targets';
@@ -201,7 +202,17 @@ export class WatchShare {
     while (start < from) {
       // The fetch reads every series of the watch, not only the arriving ones': sized as the catch-up's answers.
       const end = Math.min(from - watch.step, start + (host.answerSteps() - 1) * watch.step);
-      const gap = only(ids, watch, await host.fetch(start, end));
+      let fetched: Map<string, RangeSeries[]>;
+      try {
+        fetched = await host.fetch(start, end);
+      } catch (err) {
+        // Too large: the fetch narrowed the answers, and a shorter one is read.
+        if (end > start && answerOutgrown(err)) {
+          continue;
+        }
+        throw err;
+      }
+      const gap = only(ids, watch, fetched);
       host.unsaved.changed(await host.score(gap, start, end), start);
       start = end + watch.step;
     }

@@ -5,6 +5,7 @@ import { StoredRowError } from '../store/rows';
 import type { StepValues } from './alignment';
 import type { TargetModel } from './targetModel';
 import type { StoredPeers } from './store/repository';
+import { UnreadablePeersError } from './store/watchTable';
 
 /** Peer groups are often 3-4 replicas, whose spread at one step says little: take it from the last 99 steps (peerGroup.ts). */
 const PEER_SCALE_SMOOTHING = 0.02;
@@ -12,7 +13,7 @@ const PEER_SCALE_SMOOTHING = 0.02;
 /**
  * The key of a target's peer group: its values of the watch's peer labels (`deployment=web,...`),
  * each value's `\` and `,` escaped with a `\`, so no value passes for a separator (`a` = `x,b=y`
- * with `b` = `z` is not the group of `a` = `x` with `b` = `y,b=z`). Label names hold neither. A
+ * with `b` = `z` is not the group of `a` = `x` with `b` = `y,b=z`). A watch's peer-label names are fixed, so (even UTF-8 ones holding `,` or `=`) they tell no two groups apart wrongly. A
  * value without them keys its group as before the escaping, so stored groups read on; a group
  * stored under an unescaped key of such a value is relearned.
  */
@@ -58,18 +59,27 @@ export class PeerGroups {
     this.groups.clear();
     this.scored.clear();
     this.dropped.clear();
-    let stored: StoredPeers;
+    this.adopt(await this.readable(load, logger, watch), () => true, logger, watch);
+  }
+
+  /**
+   * The stored groups; none when their row is of another shape (relearned, with a warning, and the
+   * groups it names deleted with the next checkpoint but those scored again by then). A store that
+   * does not answer rejects: the restore or takeover is tried again.
+   */
+  private async readable(load: () => Promise<StoredPeers>, logger: Logger, watch: string): Promise<StoredPeers> {
     try {
-      stored = await load();
+      return await load();
     } catch (err) {
-      // A row of another shape is relearned; a store that does not answer fails the restore, which is tried again.
       if (!(err instanceof StoredRowError)) {
         throw err;
       }
       logger.warn({ watch, err: messageOf(err) }, 'stored peer groups unreadable; relearning them');
-      return;
+      for (const key of err instanceof UnreadablePeersError ? err.groups : []) {
+        this.dropped.add(key);
+      }
+      return {};
     }
-    this.adopt(stored, () => true, logger, watch);
   }
 
   /**
@@ -86,7 +96,7 @@ export class PeerGroups {
     if (keys.size === 0) {
       return;
     }
-    const stored = await load();
+    const stored = await this.readable(load, logger, watch);
     for (const key of keys) {
       // Written again once scored here: until then the store's copy is the one that counts.
       this.groups.delete(key);

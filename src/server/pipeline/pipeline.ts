@@ -14,6 +14,7 @@ import type {
   WatchStatus,
 } from '../../contract/pipeline';
 import type { Config, WatchConfig } from '../config/schema';
+import { AnswerWarnings } from './answerWarnings';
 import { GrafanaAnnotator } from './annotations';
 import { DEFAULT_WATCHES } from './defaultWatches';
 import { ListenerSet, type AnomalyListener } from './listener';
@@ -138,6 +139,7 @@ export class Pipeline {
     const reach = reachWatch(this.deps, watch, {
       retries: this.deps.config.pipeline.retries,
       timeoutMs: this.deps.config.prometheus.timeout,
+      onWarnings: new AnswerWarnings(this.logger, watch.name).heard,
     });
     if (typeof reach === 'string') {
       this.logger.warn({ watch: watch.name }, `watch ${watch.name} ${reach}; the watch is off until then`);

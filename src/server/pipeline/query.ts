@@ -2,6 +2,7 @@ import { messageOf } from '../../utils/messageOf';
 import type { WatchStatus } from '../../contract/pipeline';
 import type { WatchConfig } from '../config/schema';
 import type { RangeQuery } from '../prometheus/client';
+import { timesOutOfOrder } from '../prometheus/sampleTimes';
 import { PrometheusError, type RangeSeries } from '../prometheus/types';
 
 /**
@@ -23,6 +24,11 @@ export class WatchQueryError extends Error {
     super(`watch ${watch}: ${error.message}`);
     this.name = 'WatchQueryError';
   }
+}
+
+/** A query failed for an answer larger than prometheus.maxResponseBytes: one of fewer steps may be read. */
+export function answerOutgrown(err: unknown): boolean {
+  return err instanceof WatchQueryError && err.error.kind === 'too_large';
 }
 
 /** What identifies a watch's definition: any difference means its learned state no longer applies. */
@@ -57,6 +63,11 @@ export async function fetchChunk(
       const err: unknown = answer.reason;
       const error = err instanceof PrometheusError ? err : new PrometheusError('malformed', messageOf(err));
       throw new WatchQueryError(watch.name, error, signal);
+    }
+    // Checked here, not by the client: the watch walks each series' samples with its steps.
+    const disorder = timesOutOfOrder(answer.value);
+    if (disorder) {
+      throw new WatchQueryError(watch.name, disorder, signal);
     }
     results.set(signal, answer.value);
   }

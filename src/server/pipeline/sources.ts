@@ -1,6 +1,6 @@
 import type { Clock } from '../clock';
 import type { Config, WatchConfig } from '../config/schema';
-import { PrometheusClient } from '../prometheus/client';
+import { PrometheusClient, type PrometheusClientOptions } from '../prometheus/client';
 import { grafanaDataSourceClient } from '../prometheus/grafana';
 import { ResilientRangeQuerier } from '../prometheus/resilient';
 import { PrometheusError } from '../prometheus/types';
@@ -29,7 +29,11 @@ const QUERY_CHECK_TIMEOUT_MS = 10_000;
 export function reachWatch(
   deps: SourceDeps,
   watch: WatchConfig,
-  { retries, timeoutMs }: { retries: number; timeoutMs: number }
+  {
+    retries,
+    timeoutMs,
+    onWarnings,
+  }: { retries: number; timeoutMs: number } & Pick<PrometheusClientOptions, 'onWarnings'>
 ): Reach | string {
   if (deps.querierFor) {
     return { querier: deps.querierFor(watch), source: 'injected' };
@@ -53,6 +57,7 @@ export function reachWatch(
       maxResponseBytes: prometheus.maxResponseBytes,
       fetch: deps.fetch,
       clock: deps.clock,
+      onWarnings,
     });
     return { querier: resilient(client), source: `grafana:${watch.source.grafana}` };
   }
@@ -66,6 +71,7 @@ export function reachWatch(
     maxResponseBytes: prometheus.maxResponseBytes,
     fetch: deps.fetch,
     clock: deps.clock,
+    onWarnings,
   });
   return { querier: resilient(client), source: client.url };
 }

@@ -4,13 +4,21 @@ import type { RangeSeries } from '../prometheus/types';
 import { StoredRowError } from '../store/rows';
 import { messageOf } from '../../utils/messageOf';
 import { announce } from './announce';
-import { answerSteps, basisOf, chunkEnd, readChunk, type AnswerBasis, type CatchUpLimits } from './catchUp';
+import {
+  answerSteps,
+  basisOf,
+  chunkEnd,
+  outgrownBasis,
+  readChunk,
+  type AnswerBasis,
+  type CatchUpLimits,
+} from './catchUp';
 import { gatherChanges, publishTargetMetrics, storeInPieces, storeStates, UnsavedStates } from './checkpoint';
 import { WatchScoring } from './chunkScoring';
 import { LearningLog, MatchLog } from './matchReport';
 import { shareKey, WatchShare } from './ownership';
 import { PeerGroups } from './peerGroups';
-import { fetchChunk, watchDefinition, watchIdentity, WatchQueryError } from './query';
+import { answerOutgrown, fetchChunk, watchDefinition, watchIdentity, WatchQueryError } from './query';
 import { baseThreshold, recordInitialModels, retrainTargets, type TrainingDeps } from './retraining';
 import type { ModelFence } from './retrainClaims';
 import {
@@ -147,7 +155,7 @@ export class WatchRunner {
     if (await repo.adoptDefinition(this.name, watchDefinition(watch))) {
       logger.info(
         { watch: this.name },
-        'watch changed since its state was stored; replaying its history with fresh models'
+        'watch changed since its state was stored (or the definition stored with it is unreadable); replaying its history with fresh models'
       );
     }
     const lastProcessed = await this.storedResumePoint();
@@ -301,7 +309,8 @@ export class WatchRunner {
         async (at, until) => {
           const fetched = await this.fetch(at, until);
           return this.scoring.score(this.share ? await this.share.take(fetched, at, end) : fetched, at, until);
-        }
+        },
+        answerOutgrown
       );
       this.unsaved.changed(chunk.scored, from);
       await this.checkpoint([...chunk.scored], chunk.through, end);
@@ -318,7 +327,9 @@ export class WatchRunner {
   /**
    * The steps [from, to] of the watch's queries (or `watch`'s: narrowed). `abort` ends the queries in
    * flight, by default once the backend stops; an aborted fetch rejects with its reason and leaves the
-   * watch's health alone (no query failed).
+   * watch's health alone (no query failed). An answer of several steps that outgrew the size limit
+   * narrows the answers to come and rejects without degrading the watch: its caller reads a shorter
+   * one (answerOutgrown).
    */
   private async fetch(
     from: number,
@@ -332,11 +343,19 @@ export class WatchRunner {
       this.deps.metrics.countPhase(this.name, 'query', started, this.elapsed());
       // A narrowed read (retraining a few targets) says nothing of how large the watch's answers are.
       if (watch === this.deps.watch) {
-        this.answerBasis = basisOf(results, from, to, watch.step);
+        this.answerBasis = basisOf(results, from, to, watch.step, this.answerBasis);
       }
       return results;
     } catch (err) {
-      if (err instanceof WatchQueryError) {
+      const steps = Math.floor((to - from) / watch.step) + 1;
+      if (answerOutgrown(err) && steps > 1) {
+        // Not a failure yet: its reader asks for fewer steps (readChunk), and so does every read after it.
+        this.answerBasis = outgrownBasis(this.answerBasis, steps);
+        this.deps.logger.info(
+          { watch: this.name, steps, from: when(from) },
+          'an answer outgrew prometheus.maxResponseBytes; reading answers of fewer steps'
+        );
+      } else if (err instanceof WatchQueryError) {
         this.markDegraded(err.error.kind, `query "${err.signal}" failed: ${err.error.message}`);
       }
       throw err;

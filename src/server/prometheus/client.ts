@@ -3,7 +3,8 @@ import { messageOf } from '../../utils/messageOf';
 import { type Clock, systemClock } from '../clock';
 import { DEFAULT_MAX_RESPONSE_BYTES, NO_REDIRECTS, readBoundedText, ResponseTooLargeError } from './bounded';
 import { redactUserinfo, splitUserinfo } from './credentials';
-import { readMatrix } from './matrix';
+import { counted } from '../../utils/count';
+import { histogramSeries, readMatrix } from './matrix';
 import { readMatrixText } from './matrixText';
 import { envelopeSchema, instantDataSchema } from './schemas';
 import { malformedAnswer, PrometheusError, type InstantSample, type RangeSeries } from './types';
@@ -19,6 +20,11 @@ export interface PrometheusClientOptions {
   fetch?: typeof fetch;
   /** Whose time the request timeout runs on (default the system's; the server passes its one clock). */
   clock?: Pick<Clock, 'after'>;
+  /**
+   * Told the warnings of each range answer read, with its query (none: an empty list): Prometheus'
+   * `warnings` and `infos` (e.g. a partial answer), and native histogram samples, which are not scored.
+   */
+  onWarnings?: (query: string, warnings: string[]) => void;
 }
 
 export interface RangeQuery {
@@ -72,7 +78,33 @@ export class PrometheusClient {
     };
     const { response, text } = await this.answer(path, params, signal);
     // Prometheus' own writing is read from the text; anything else the general way, which says what is wrong.
-    return (response.ok ? readMatrixText(text) : undefined) ?? readMatrix(this.envelopeData(path, response, text));
+    const fast = response.ok ? readMatrixText(text) : undefined;
+    if (fast) {
+      // Its text ends with the data: nothing to warn of.
+      this.options.onWarnings?.(q.query, []);
+    }
+    return fast ?? this.readRange(path, response, text, q.query);
+  }
+
+  /** A range answer read the general way: its series; what it warns of is told to onWarnings. */
+  private readRange(path: string, response: Response, text: string, query: string): RangeSeries[] {
+    const { data, warnings } = this.envelope(path, response, text);
+    const series = readMatrix(data);
+    const histograms = histogramSeries(data);
+    if (histograms > 0 && series.every((s) => s.timestamps.length === 0)) {
+      throw new PrometheusError(
+        'query',
+        `the query answered native histograms (${counted(histograms, 'series', 'series')}), which are not scored: ask for numbers, e.g. histogram_quantile(0.9, …), histogram_count(…) or histogram_sum(…)`,
+        response.status
+      );
+    }
+    if (histograms > 0) {
+      warnings.push(
+        `${counted(histograms, 'series', 'series')} answered native histogram samples, which are not scored (their float samples are)`
+      );
+    }
+    this.options.onWarnings?.(query, warnings);
+    return series;
   }
 
   /** An instant query; a scalar answer comes back as one sample without labels. */
@@ -108,7 +140,7 @@ export class PrometheusClient {
 
   private async call(path: string, params: Record<string, string>): Promise<unknown> {
     const { response, text } = await this.answer(path, params);
-    return this.envelopeData(path, response, text);
+    return this.envelope(path, response, text).data;
   }
 
   /**
@@ -171,8 +203,11 @@ export class PrometheusClient {
     }
   }
 
-  /** The envelope's data of a successful answer; an HTTP error, an answer that is not JSON or a refused query as a PrometheusError. */
-  private envelopeData(path: string, response: Response, text: string): unknown {
+  /**
+   * The envelope's data of a successful answer, with its warnings and infos; an HTTP error, an answer
+   * that is not JSON or a refused query as a PrometheusError.
+   */
+  private envelope(path: string, response: Response, text: string): { data: unknown; warnings: string[] } {
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -205,7 +240,8 @@ export class PrometheusClient {
     if (!response.ok) {
       throw this.httpError(response.status);
     }
-    return envelope.data.data;
+    const { data, warnings = [], infos = [] } = envelope.data;
+    return { data, warnings: [...warnings, ...infos] };
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock';
-import { PrometheusClient } from './client';
+import { PrometheusClient, type PrometheusClientOptions } from './client';
 
 export interface GrafanaDataSourceOptions {
   grafanaUrl: string;
@@ -10,6 +10,7 @@ export interface GrafanaDataSourceOptions {
   maxResponseBytes?: number;
   fetch?: typeof fetch;
   clock?: Pick<Clock, 'after'>;
+  onWarnings?: PrometheusClientOptions['onWarnings'];
 }
 
 /**
@@ -25,5 +26,6 @@ export function grafanaDataSourceClient(options: GrafanaDataSourceOptions): Prom
     headers: { Authorization: `Bearer ${options.token}` },
     fetch: options.fetch,
     clock: options.clock,
+    onWarnings: options.onWarnings,
   });
 }

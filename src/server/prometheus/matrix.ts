@@ -44,6 +44,15 @@ export function readMatrix(data: unknown): RangeSeries[] {
   });
 }
 
+/**
+ * How many series of a range answer (already read by readMatrix) have native histogram samples:
+ * Prometheus 2.40+ writes those under `histograms`, beside any float `values` (json_codec.go).
+ */
+export function histogramSeries(data: unknown): number {
+  const result = isRecord(data) && Array.isArray(data.result) ? (data.result as unknown[]) : [];
+  return result.filter((s) => isRecord(s) && Array.isArray(s.histograms) && s.histograms.length > 0).length;
+}
+
 interface MatrixSeries {
   metric: Record<string, string>;
   values?: unknown[];

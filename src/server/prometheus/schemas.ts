@@ -48,4 +48,6 @@ export const envelopeSchema = z.object({
   errorType: z.string().optional(),
   error: z.string().optional(),
   warnings: z.array(z.string()).optional(),
+  /** PromQL's info annotations (documented from Prometheus 2.54), e.g. a rate over what may not be a counter. */
+  infos: z.array(z.string()).optional(),
 });

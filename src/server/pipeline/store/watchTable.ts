@@ -47,7 +47,7 @@ export class WatchTable {
    */
   adoptDefinition(watch: string, definition: string, now: number): boolean {
     return this.db.transaction(() => {
-      const changed = definitionChanged(this.s.definition.get(watch), watch, definition);
+      const changed = definitionChanged(this.s.definition.get(watch), definition);
       if (changed) {
         this.s.forgetWatchTargets.run(watch);
         this.s.forgetResumePoint.run(watch);
@@ -101,10 +101,18 @@ export class WatchTable {
   }
 }
 
-/** Whether the definition row read (undefined: none) holds another definition than `definition`. */
-export function definitionChanged(raw: unknown, watch: string, definition: string): boolean {
-  const row = raw === undefined ? undefined : decodeRow(definitionRowSchema, TABLE, raw, watch);
-  return row?.definition != null && row.definition !== definition;
+/**
+ * Whether the definition row read (undefined: none) holds another definition than `definition`. One
+ * that cannot be read (a damaged or hand-edited row) counts as another: what the state was learned
+ * under is unknown, so the watch relearns from its history, and the definition is written anew.
+ * Refused instead, it failed every restore, and the watch scored nothing until the row was mended.
+ */
+export function definitionChanged(raw: unknown, definition: string): boolean {
+  const row = raw === undefined ? undefined : definitionRowSchema.safeParse(raw);
+  if (row !== undefined && !row.success) {
+    return true;
+  }
+  return row?.data.definition != null && row.data.definition !== definition;
 }
 
 export function readResumePoint(raw: unknown, watch: string): number | null {
@@ -112,7 +120,40 @@ export function readResumePoint(raw: unknown, watch: string): number | null {
 }
 
 export function readPeers(raw: unknown, watch: string): StoredPeers {
-  return (raw === undefined ? null : decodeRow(peersRowSchema, TABLE, raw, watch).peers) ?? {};
+  try {
+    return (raw === undefined ? null : decodeRow(peersRowSchema, TABLE, raw, watch).peers) ?? {};
+  } catch (err) {
+    throw err instanceof StoredRowError ? new UnreadablePeersError(err.message, storedGroupKeys(raw)) : err;
+  }
+}
+
+/**
+ * Stored peer groups that do not fit: relearned, and the groups named (when the row is a JSON
+ * object) deleted with the next checkpoint. Merged by group as the stores write them, an unreadable
+ * group no replica scores any more (its deployment gone) stayed, and every restart refused the row.
+ */
+export class UnreadablePeersError extends StoredRowError {
+  constructor(
+    message: string,
+    /** The groups the stored row names. */
+    readonly groups: string[]
+  ) {
+    super(message);
+  }
+}
+
+/** The group keys an unreadable peers row names: its JSON object's keys, or none. */
+function storedGroupKeys(raw: unknown): string[] {
+  const row = z.object({ peers: z.string() }).safeParse(raw);
+  if (!row.success) {
+    return [];
+  }
+  try {
+    const peers: unknown = JSON.parse(row.data.peers);
+    return typeof peers === 'object' && peers !== null && !Array.isArray(peers) ? Object.keys(peers) : [];
+  } catch {
+    return [];
+  }
 }
 
 /** Peer groups as stored: JSON with the detectors' non-finite numbers tagged; null leaves the stored ones. */

@@ -107,7 +107,7 @@ export class PostgresPipelineRepository implements PipelineRepository {
         [watch, now]
       );
       const { rows } = await run('SELECT definition FROM pipeline_watches WHERE name = $1 FOR UPDATE', [watch]);
-      const changed = definitionChanged(rows[0], watch, definition);
+      const changed = definitionChanged(rows[0], definition);
       if (changed) {
         await run('DELETE FROM pipeline_targets WHERE watch = $1', [watch]);
         await run('UPDATE pipeline_watches SET last_processed_ms = NULL, peers = NULL WHERE name = $1', [watch]);

@@ -1,0 +1,91 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A query_range request as the double read it: times in epoch ms, and how many came before it. */
+export interface Asked {
+  query: string;
+  start: number;
+  end: number;
+  step: number;
+  /** Requests answered before this one (from 0). */
+  n: number;
+}
+
+/** What the double answers: a status (default 200), a body, headers. */
+export interface Answer {
+  status?: number;
+  body: string;
+  headers?: Record<string, string>;
+}
+
+export interface ScriptedPrometheus {
+  url: string;
+  /** Every query_range asked, in order. */
+  readonly asked: Asked[];
+  close(): Promise<void>;
+}
+
+/**
+ * A Prometheus over real HTTP whose query_range answers `answer` writes, byte for byte (a body
+ * Prometheus writes, or one it never would: a proxy's HTML, a truncated body); other paths 404.
+ */
+export async function scriptedPrometheus(answer: (asked: Asked) => Answer): Promise<ScriptedPrometheus> {
+  const asked: Asked[] = [];
+  const server = createServer((req, res) => {
+    if (!req.url?.endsWith('/api/v1/query_range')) {
+      res.writeHead(404).end();
+      return;
+    }
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => {
+      const params = new URLSearchParams(body);
+      const [start, end, step] = ['start', 'end', 'step'].map((k) => Math.round(Number(params.get(k)) * 1000));
+      const request = { query: params.get('query') ?? '', start, end, step, n: asked.length };
+      asked.push(request);
+      const { status = 200, body: text, headers } = answer(request);
+      res.writeHead(status, { 'Content-Type': 'application/json', ...headers }).end(text);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    asked,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A series as Prometheus writes it in a matrix: `values`, `histograms` or both (web/api/v1/json_codec.go). */
+export interface MatrixSeries {
+  metric: Record<string, string>;
+  values?: Array<[number, string]>;
+  histograms?: Array<[number, unknown]>;
+}
+
+/** A successful query_range body, with the envelope's extra fields (warnings, infos) after the data, as Prometheus orders them. */
+export function matrixBody(result: MatrixSeries[], extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ status: 'success', data: { resultType: 'matrix', result }, ...extra });
+}
+
+/** The float samples of [start, end] every step, `value(t)` each (undefined: no sample at t). */
+export function samples(
+  { start, end, step }: Pick<Asked, 'start' | 'end' | 'step'>,
+  value: (t: number) => number | undefined
+): Array<[number, string]> {
+  const out: Array<[number, string]> = [];
+  for (let t = start; t <= end; t += step) {
+    const v = value(t);
+    if (v !== undefined) {
+      out.push([t / 1000, String(v)]);
+    }
+  }
+  return out;
+}
+
+/** A native histogram sample's object as Prometheus writes it (jsonutil.MarshalHistogram). */
+export const HISTOGRAM = { count: '10', sum: '2.5', buckets: [[0, '0.5', '1', '10']] };
