@@ -13,9 +13,10 @@ const PEER_SCALE_SMOOTHING = 0.02;
 /**
  * The key of a target's peer group: its values of the watch's peer labels (`deployment=web,...`),
  * each value's `\` and `,` escaped with a `\`, so no value passes for a separator (`a` = `x,b=y`
- * with `b` = `z` is not the group of `a` = `x` with `b` = `y,b=z`). A watch's peer-label names are fixed, so (even UTF-8 ones holding `,` or `=`) they tell no two groups apart wrongly. A
- * value without them keys its group as before the escaping, so stored groups read on; a group
- * stored under an unescaped key of such a value is relearned.
+ * with `b` = `z` is not the group of `a` = `x` with `b` = `y,b=z`). A watch's peer-label names are
+ * fixed, so even UTF-8 ones holding `,` or `=` make no two groups' keys alike. A value without
+ * them keys its group as before the escaping, so stored groups read on; a group stored under an
+ * unescaped key of such a value is relearned.
  */
 export function peerGroupKey(peerLabels: readonly string[], targetLabels: Record<string, string>): string {
   return peerLabels.map((l) => `${l}=${(targetLabels[l] ?? '').replace(/[\\,]/g, '\\$&')}`).join(',');
