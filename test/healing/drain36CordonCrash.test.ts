@@ -57,7 +57,10 @@ async function crashAfterCordon(kind: string): Promise<number> {
   expect(nodePatches(h, 'n1')).toEqual([
     expect.objectContaining({
       contentType: 'application/strategic-merge-patch+json',
-      body: { metadata: { annotations: { [CORDONED_BY]: await ownerOf(id) } }, spec: { unschedulable: true } },
+      body: {
+        metadata: { resourceVersion: expect.any(String), annotations: { [CORDONED_BY]: await ownerOf(id) } },
+        spec: { unschedulable: true },
+      },
       status: 200,
     }),
   ]);
@@ -80,7 +83,7 @@ describe.each(suite.kinds)('a drain stopped between its cordon and its progress 
     expect(realEvictions()).toEqual([]);
     const uncordon = nodePatches(r!.h, 'n1')[1];
     expect(uncordon.body).toEqual({
-      metadata: { annotations: { [CORDONED_BY]: null } },
+      metadata: { resourceVersion: expect.any(String), annotations: { [CORDONED_BY]: null } },
       spec: { unschedulable: false },
     });
     expect((await kubernetesEntries(r!.engine, id))[0].message).toBe(
@@ -122,8 +125,14 @@ describe.each(suite.kinds)('a drain stopped between its cordon and its progress 
     expect(await r!.engine.actions.heldNodes()).toEqual([]);
     // Cordoned once before the crash, uncordoned once: the resumed run sent no second cordon.
     expect(nodePatches(r!.h, 'n1').map((q) => q.body)).toEqual([
-      { metadata: { annotations: { [CORDONED_BY]: await ownerOf(id) } }, spec: { unschedulable: true } },
-      { metadata: { annotations: { [CORDONED_BY]: null } }, spec: { unschedulable: false } },
+      {
+        metadata: { resourceVersion: expect.any(String), annotations: { [CORDONED_BY]: await ownerOf(id) } },
+        spec: { unschedulable: true },
+      },
+      {
+        metadata: { resourceVersion: expect.any(String), annotations: { [CORDONED_BY]: null } },
+        spec: { unschedulable: false },
+      },
     ]);
   });
 

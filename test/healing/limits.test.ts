@@ -250,18 +250,19 @@ describe('blast radius', () => {
     const proposed = (await s.engine.actions.get(id))!;
     expect(proposed.dryRun!.pods).toEqual({
       evict: [{ namespace: 'web', name: 'front-1' }],
+      // In the order the API server lists the node's pods: by namespace, then name.
       skip: [
-        {
-          namespace: 'shop',
-          name: 'cart-1',
-          why: '1 actions ran in namespace shop in the last hour; the limit is 1',
-        },
         {
           namespace: 'kube-system',
           name: 'coredns-1',
           why: 'namespace kube-system is denied in the safety limits: the engine does not evict there',
         },
         { namespace: 'kube-system', name: 'kube-proxy-n1', why: expect.stringContaining('DaemonSet') },
+        {
+          namespace: 'shop',
+          name: 'cart-1',
+          why: '1 actions ran in namespace shop in the last hour; the limit is 1',
+        },
       ],
       blocked: [],
     });
@@ -276,7 +277,7 @@ describe('blast radius', () => {
     expect(s.kube.get('Pod', 'coredns-1', 'kube-system')).toBeDefined();
     expect(s.kube.get('Pod', 'cart-1', 'shop')).toBeDefined();
     expect((await s.engine.actions.get(id))!.result!.summary).toBe(
-      'node n1 drained: 1 pod(s) evicted, 3 skipped (shop/cart-1: namespace, kube-system/coredns-1: namespace, kube-system/kube-proxy-n1: daemonset)'
+      'node n1 drained: 1 pod(s) evicted, 3 skipped (kube-system/coredns-1: namespace, kube-system/kube-proxy-n1: daemonset, shop/cart-1: namespace)'
     );
   });
 

@@ -11,6 +11,7 @@ import { node, pod } from './objects';
 
 const CORDONED_BY = 'failureprophet.io/cordoned-by';
 const SMP = 'application/strategic-merge-patch+json';
+const rv = expect.any(String);
 
 let h: Harness;
 beforeEach(async () => {
@@ -90,7 +91,10 @@ describe('a drain and the node it cordoned', () => {
     expect(h.kube.get('Node', 'n2')!.spec!.unschedulable).toBe(false);
     expect(annotationsOf('n2')).toEqual({ 'example.com/team': 'payments' });
     expect(realNodePatches('n2').map((q) => q.body)).toEqual([
-      { metadata: { annotations: { [CORDONED_BY]: null } }, spec: { unschedulable: false } },
+      {
+        metadata: { resourceVersion: expect.any(String), annotations: { [CORDONED_BY]: null } },
+        spec: { unschedulable: false },
+      },
     ]);
   });
 
@@ -102,8 +106,16 @@ describe('a drain and the node it cordoned', () => {
 
     expect(outcome).toMatchObject({ ok: false, report: { cordonedByDrain: true, uncordoned: true } });
     expect(realNodePatches('n3').map((q) => [q.contentType, q.body, q.status])).toEqual([
-      [SMP, { metadata: { annotations: { [CORDONED_BY]: '12' } }, spec: { unschedulable: true } }, 200],
-      [SMP, { metadata: { annotations: { [CORDONED_BY]: null } }, spec: { unschedulable: false } }, 200],
+      [
+        SMP,
+        { metadata: { resourceVersion: rv, annotations: { [CORDONED_BY]: '12' } }, spec: { unschedulable: true } },
+        200,
+      ],
+      [
+        SMP,
+        { metadata: { resourceVersion: rv, annotations: { [CORDONED_BY]: null } }, spec: { unschedulable: false } },
+        200,
+      ],
     ]);
     expect(annotationsOf('n3') ?? {}).toEqual({});
   });

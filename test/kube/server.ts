@@ -25,6 +25,16 @@
 //   the budget's status under retry.RetryOnConflict (20 tries); when others keep changing the budget,
 //   client-go's util/retry returns the last error: a 409 Conflict on poddisruptionbudgets.policy, the
 //   pod not deleted (`conflictBudgetUpdates`). A dry run returns before that update, so never conflicts.
+//   A pod two budgets select is not evicted, and the answer is a 201: Create returns that refusal as
+//   its result, a Status saying Failure (code 500, no reason), which the create handler writes with
+//   its success code (handlers/create.go, response.go transformResponseObject). A budget whose status
+//   is behind its spec (`staleBudget`) is a 429 whose Status suggests 10 s, which the writer puts in
+//   Retry-After (checkAndDecrement, createTooManyRequestsError; responsewriters ErrorNegotiated).
+// - NamespaceLifecycle admission (plugin/pkg/admission/namespace/lifecycle): no create, an eviction
+//   neither, in a namespace being deleted (`terminateNamespace`): 403 with a NamespaceTerminating cause.
+// - Load shedding (apiserver pkg/server/filters, maxinflight.go / priority-and-fairness.go): an
+//   injected 429 is their plain-text answer with Retry-After: 1, before any handler ran.
+// - The scale subresource refuses a Scale naming another uid with 409 (scaleUpdatedObjectInfo).
 // - Eviction's budget (pkg/registry/core/pod/storage/eviction.go, getPodDisruptionBudgets): budgets
 //   of the pod's namespace whose selector matches its labels, as metav1.LabelSelectorAsSelector builds
 //   it (matchLabels and matchExpressions: see ./selectors.ts): a nil selector matches nothing, an empty
@@ -38,7 +48,9 @@
 //   rather than guess. Budgets the API server would not create (ValidatePodDisruptionBudgetSpec) are
 //   refused by add().
 // - A list's labelSelector is parsed as labels.Parse does it: set-based terms included, a malformed
-//   one a 400.
+//   one a 400. Its fieldSelector takes the field labels each kind declares (pkg/apis/core/v1/
+//   conversion.go), any other a 400; items come in key order, chunked by `limit` and `continue`, an
+//   expired token a 410 (see ./lists.ts).
 // - POST, PUT and DELETE bodies (handlers/negotiation, NegotiateInputSerializer): the Content-Type
 //   without parameters, JSON when absent; an unknown media type is 415 UnsupportedMediaType. YAML and
 //   protobuf, which the API server decodes, this double does not: also 415, saying so.
@@ -73,6 +85,7 @@ import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import { goJson, goValue, jsonPatchReach, schemas, unknownFields, unmodelledReach } from './fields';
+import { chunk, fieldFilter, ListRefusal } from './lists';
 import { KubeObject } from './objects';
 import { jsonPatch, mergePatch, PatchApplyError, PatchError } from './patch';
 import {
@@ -91,8 +104,11 @@ import {
   injectedStatus,
   invalid,
   KubeStatus,
+  multipleBudgets,
+  namespaceTerminating,
   notFound,
   pdbBlocked,
+  pdbStillProcessed,
   ResourceRef,
   status,
   strictDecodingInvalid,
@@ -119,7 +135,10 @@ export interface Fault {
   path: string | RegExp;
   /** Further condition on the request, e.g. only the real request, not its dry run. */
   match?: (request: RecordedRequest) => boolean;
-  /** Answer with this code and a Status worded for the request; omit to hold or only run the side effect. */
+  /**
+   * Answer with this code and a Status worded for the request (429: the overload filters' plain text
+   * with Retry-After: 1); omit to hold or only run the side effect.
+   */
   status?: number;
   /** A Status body of one's own instead of the generated one. */
   body?: KubeStatus;
@@ -160,6 +179,15 @@ export interface KubeTestServer {
   setPodTerminationReads(reads: number): void;
   /** The next `evictions` real evictions through this budget answer its status update's 409 (see the notes at the top). */
   conflictBudgetUpdates(name: string, namespace: string, evictions?: number): void;
+  /** The disruption controller has not yet synced this budget since its spec changed (observedGeneration behind). */
+  staleBudget(name: string, namespace: string): void;
+  /**
+   * The namespace is being deleted (phase Terminating): NamespaceLifecycle admission refuses every
+   * create in it, evictions included, with a 403 naming the cause. Its pods stay until removed.
+   */
+  terminateNamespace(namespace: string): void;
+  /** etcd compacts: every continue token issued so far answers 410 Expired from now on. */
+  expireContinueTokens(): void;
   /**
    * The pod's controller recreates it under the same name (a StatefulSet's pod), with a new uid, on
    * `nodeName`: what a later request by name meets. Returns the new uid.
@@ -248,20 +276,6 @@ function takenAsDryRun(method: string, params: URLSearchParams, body: unknown): 
   return params.getAll('dryRun').length > 0;
 }
 
-/** A fieldSelector's terms: equality only (`spec.nodeName=n1`), which is all the actions send. */
-function parseFieldSelector(selector: string | undefined): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const term of (selector ?? '').split(',').filter(Boolean)) {
-    // fields.ParseSelector also knows `!=`; this double refuses it rather than match it wrongly.
-    if (!/^[^=!() ]+==?[^=!() ]*$/.test(term)) {
-      throw new HttpError(status(400, `the test server supports equality field selectors only, not "${term}"`));
-    }
-    const [k, v] = term.split(/==?/);
-    result[k] = v ?? '';
-  }
-  return result;
-}
-
 /**
  * A list's labelSelector, parsed as labels.Parse parses it (see ./selectors.ts): equality and set
  * terms (`app=web,tier in (a,b),track notin (x),ready,!legacy`). One it cannot parse is the 400 the
@@ -322,7 +336,13 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
   let terminationReads = 0;
   // namespace/name of a budget → how many more real evictions find its status update conflicting.
   const budgetConflicts = new Map<string, number>();
+  // namespace/name of budgets whose status the disruption controller has not caught up with.
+  const staleBudgets = new Set<string>();
+  // Namespaces in phase Terminating.
+  const terminatingNamespaces = new Set<string>();
   let resourceVersion = 1000;
+  // Continue tokens issued at or before this version have expired (etcd compacted them).
+  let compactedBefore = 0;
 
   const id = (name: string, namespace?: string) => `${namespace ?? ''}/${name}`;
   const storeOf = (kind: string) => {
@@ -483,7 +503,9 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
       desiredHealthy,
       disruptionsAllowed,
       expectedPods,
-      observedGeneration: pdb.metadata.generation,
+      // A budget the disruption controller has not synced since its last change (`staleBudget`).
+      observedGeneration:
+        (pdb.metadata.generation ?? 1) - (staleBudgets.has(id(pdb.metadata.name, pdb.metadata.namespace)) ? 1 : 0),
     };
   }
 
@@ -503,7 +525,8 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
         resourceVersion: obj.metadata.resourceVersion,
         creationTimestamp: obj.metadata.creationTimestamp,
       },
-      spec: { replicas: obj.spec?.replicas as number },
+      // autoscaling/v1 ScaleSpec.replicas is omitempty: a Scale at zero replicas has none.
+      spec: obj.spec?.replicas ? { replicas: obj.spec.replicas as number } : {},
       status: {
         replicas: obj.status?.replicas as number,
         selector: Object.entries(labels)
@@ -877,18 +900,20 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
         (pdb) => pdb.metadata.namespace === pod.metadata.namespace && matches(budgetSelector(pdb), pod.metadata.labels)
       );
       if (budgets.length > 1) {
-        throw new HttpError(
-          status(
-            500,
-            'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.'
-          )
-        );
+        // Create returns this Status as its result, not as an error, so the create handler writes it
+        // with the success code: 201 whose body says Failure, code 500 (eviction.go, rtStatus;
+        // handlers/create.go and response.go, transformResponseObject). Nothing is deleted.
+        return multipleBudgets();
       }
       if (budgets.length === 1) {
         const budget = pdbStatus(budgets[0]);
         // An unready pod does not count as healthy: evicting it costs nothing while the budget is met.
         const unreadyAndMet =
           !isReady(pod) && budget.currentHealthy >= budget.desiredHealthy && budget.desiredHealthy > 0;
+        // checkAndDecrement: a budget whose status is behind its spec says nothing yet (429, retry in 10s).
+        if (!unreadyAndMet && budget.observedGeneration < (budgets[0].metadata.generation ?? 1)) {
+          throw new HttpError(pdbStillProcessed(budgets[0].metadata.name));
+        }
         if (!unreadyAndMet && budget.disruptionsAllowed <= 0) {
           throw new HttpError(pdbBlocked(budgets[0].metadata.name, budget.desiredHealthy, budget.currentHealthy));
         }
@@ -1074,26 +1099,19 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
   }
 
   function list(route: Route, query: Record<string, string>) {
-    const fields = parseFieldSelector(query.fieldSelector);
-    for (const field of Object.keys(fields)) {
-      if (!['spec.nodeName', 'metadata.name', 'metadata.namespace'].includes(field)) {
-        throw new HttpError(status(400, `field label not supported: ${field}`));
-      }
-    }
+    const fields = fieldFilter(route.key, query.fieldSelector);
     const labels = parseLabelQuery(query.labelSelector);
     const items = [...(stores.get(route.key)?.values() ?? [])]
       .filter((o) => !route.namespace || o.metadata.namespace === route.namespace)
-      .filter((o) => !fields['spec.nodeName'] || o.spec?.nodeName === fields['spec.nodeName'])
-      .filter((o) => !fields['metadata.name'] || o.metadata.name === fields['metadata.name'])
-      .filter((o) => !fields['metadata.namespace'] || o.metadata.namespace === fields['metadata.namespace'])
+      .filter(fields)
       .filter((o) => matches(labels, o.metadata.labels))
       .map((o) => withStatus(route.key, o));
     const kind = Object.entries(storeKeys).find(([, key]) => key === route.key)?.[0] ?? 'Unknown';
+    const filtered = Boolean(query.fieldSelector || query.labelSelector);
     return {
       kind: `${kind}List`,
       apiVersion: route.group ? `${route.group}/v1` : 'v1',
-      metadata: { resourceVersion: String(resourceVersion) },
-      items,
+      ...chunk(items, query, resourceVersion, compactedBefore, filtered),
     };
   }
 
@@ -1157,6 +1175,18 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
       const next = method === 'PATCH' ? applyPatch(scale, contentType, body) : (body as KubeObject);
       if (method === 'PATCH') {
         checkFields('Scale', scale, next, record, directive);
+      }
+      // scaleUpdatedObjectInfo (pkg/registry/apps/*/storage/storage.go): a Scale naming another uid is 409.
+      const uid = next.metadata?.uid;
+      if (uid && uid !== workload.metadata.uid) {
+        throw new HttpError(
+          status(
+            409,
+            `Operation cannot be fulfilled on ${route.resource}/scale.apps "${route.name}": Precondition failed: UID in precondition: ${uid}, UID in object meta: ${workload.metadata.uid}`,
+            { name: route.name, group: 'apps', kind: `${route.resource}/scale` },
+            'Conflict'
+          )
+        );
       }
       checkPrecondition(route, workload, next);
       const replicas = next.spec?.replicas;
@@ -1246,7 +1276,13 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
       record.status = code;
       // Each as the apiserver's warning recorder writes it: code 299, agent "-", the text quoted.
       const warnings = record.warnings.map((text) => `299 - ${JSON.stringify(text)}`);
-      res.writeHead(code, { 'Content-Type': 'application/json', ...(warnings.length ? { Warning: warnings } : {}) });
+      // ErrorNegotiated (handlers/responsewriters/writers.go) names a Status's retryAfterSeconds in Retry-After.
+      const retryAfter = (payload as KubeStatus | undefined)?.details?.retryAfterSeconds;
+      res.writeHead(code, {
+        'Content-Type': 'application/json',
+        ...(warnings.length ? { Warning: warnings } : {}),
+        ...(code >= 400 && retryAfter ? { 'Retry-After': String(retryAfter) } : {}),
+      });
       res.end(JSON.stringify(payload));
     };
     const route = parsePath(method, url.pathname);
@@ -1265,6 +1301,14 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
       if (fault.hold) {
         await new Promise<void>((resolve) => held.push(resolve));
       }
+      if (fault.status === 429 && !fault.body && !res.destroyed) {
+        // Load shed before any handler (apiserver pkg/server/filters/maxinflight.go and
+        // priority-and-fairness.go, tooManyRequests): http.Error's plain text, with Retry-After.
+        record.status = 429;
+        res.writeHead(429, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '1' });
+        res.end('Too many requests, please try again later.\n');
+        return;
+      }
       if (fault.status) {
         send(fault.status, fault.body ?? injectedStatus(fault.status, ref, ref.verb, user));
         return;
@@ -1282,12 +1326,19 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
       send(403, forbidden(route, route.verb, user));
       return;
     }
+    if (method === 'POST' && route.namespace && terminatingNamespaces.has(route.namespace)) {
+      send(403, namespaceTerminating(route));
+      return;
+    }
     try {
       const [code, payload] = handle(route, url.searchParams, record);
       send(code, payload);
     } catch (err) {
       if (err instanceof HttpError) {
         send(err.body.code, err.body);
+      } else if (err instanceof ListRefusal) {
+        const refusal = status(err.code, err.message, undefined, err.code === 410 ? 'Expired' : undefined);
+        send(err.code, err.continueToken ? { ...refusal, metadata: { continue: err.continueToken } } : refusal);
       } else {
         send(500, status(500, `Internal error occurred: ${(err as Error).message}`));
       }
@@ -1332,6 +1383,16 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
     },
     setPodTerminationReads(reads) {
       terminationReads = reads;
+    },
+    staleBudget(name, namespace) {
+      staleBudgets.add(id(name, namespace));
+    },
+    terminateNamespace(namespace) {
+      terminatingNamespaces.add(namespace);
+    },
+    expireContinueTokens() {
+      // A compaction is a new revision: tokens issued from now on are newer than it.
+      compactedBefore = resourceVersion++;
     },
     conflictBudgetUpdates(name, namespace, evictions = 1) {
       budgetConflicts.set(id(name, namespace), evictions);

@@ -14,7 +14,14 @@ export interface KubeStatus {
   status: 'Failure' | 'Success';
   message?: string;
   reason?: string;
-  details?: { name?: string; group?: string; kind?: string; uid?: string; causes?: StatusCause[] };
+  details?: {
+    name?: string;
+    group?: string;
+    kind?: string;
+    uid?: string;
+    causes?: StatusCause[];
+    retryAfterSeconds?: number;
+  };
   code: number;
 }
 
@@ -106,6 +113,30 @@ export function pdbForbidden(pdbName: string, why: string): KubeStatus {
   });
 }
 
+/**
+ * A create in a namespace being deleted, refused by NamespaceLifecycle admission
+ * (plugin/pkg/admission/namespace/lifecycle/admission.go): admission.NewForbidden on the resource
+ * (its subresource left out), with a NamespaceTerminating cause.
+ */
+export function namespaceTerminating(ref: ResourceRef): KubeStatus {
+  return status(
+    403,
+    `${qualified(ref)} is forbidden: unable to create new content in namespace ${ref.namespace} because it is being terminated`,
+    {
+      name: ref.name,
+      group: ref.group || undefined,
+      kind: ref.resource,
+      causes: [
+        {
+          reason: 'NamespaceTerminating',
+          message: `namespace ${ref.namespace} is being terminated`,
+          field: 'metadata.namespace',
+        },
+      ],
+    }
+  );
+}
+
 /** Create of a name that is taken (registry Store.Create). */
 export function alreadyExists(ref: ResourceRef): KubeStatus {
   return status(
@@ -168,6 +199,36 @@ export function dryRunUnsupported(webhook: string): KubeStatus {
   return status(400, `admission webhook ${JSON.stringify(webhook)} does not support dry run`);
 }
 
+/**
+ * What an eviction of a pod two budgets select returns (pkg/registry/core/pod/storage/eviction.go,
+ * rtStatus): a Status with no reason, returned as the Create's result rather than as its error, so
+ * it goes out with the create handler's 201 while it says Failure, code 500.
+ */
+export function multipleBudgets(): KubeStatus {
+  const { reason: _none, ...failure } = status(
+    500,
+    'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.'
+  );
+  return failure;
+}
+
+/**
+ * An eviction through a budget whose status the disruption controller has not caught up with
+ * (eviction.go, checkAndDecrement: ObservedGeneration < Generation, createTooManyRequestsError):
+ * a 429 that suggests trying again in 10 seconds, which the writer also puts in Retry-After.
+ */
+export function pdbStillProcessed(pdbName: string): KubeStatus {
+  return status(429, "Cannot evict pod as it would violate the pod's disruption budget.", {
+    causes: [
+      {
+        reason: 'DisruptionBudget',
+        message: `The disruption budget ${pdbName} is still being processed by the server.`,
+      },
+    ],
+    retryAfterSeconds: 10,
+  });
+}
+
 export function pdbBlocked(pdbName: string, needed: number, healthy: number): KubeStatus {
   return status(429, "Cannot evict pod as it would violate the pod's disruption budget.", {
     causes: [
@@ -197,8 +258,6 @@ export function injectedStatus(code: number, ref: ResourceRef, verb: string, use
         'spec.replicas',
         'Invalid value: -1: must be greater than or equal to 0'
       );
-    case 429:
-      return status(429, 'Too many requests, please try again later.');
     case 504:
       return status(504, 'Timeout: request did not complete within the allotted timeout');
     default:

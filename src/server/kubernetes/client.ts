@@ -12,6 +12,8 @@ import { isK8sName } from '../../contract/vocabulary';
 import { type Clock, systemClock } from '../clock';
 import { createKubeConfig, KubernetesOptions } from './config';
 import { fail, KubeRequest, KubeResult, ok, toKubeError } from './errors';
+import { failureAsError } from './failedStatus';
+import { OVERLOAD_ATTEMPTS, overloadWaitMs } from './overload';
 
 /** What every action gets: the APIs, where they point, how long a request may take, and time. */
 export interface KubeClient {
@@ -44,8 +46,9 @@ export function kubeClientFromOptions(options: KubernetesOptions, clock?: Clock)
 
 /**
  * Per-request options: a User-Agent the API server's audit log can attribute, a timeout on the
- * client's clock (the library has none of its own), and for patches the Content-Type, which the
- * client would otherwise send as a JSON Patch whatever the body is.
+ * client's clock (the library has none of its own), a 2xx Failure Status read as the error it is
+ * (failedStatus.ts), and for patches the Content-Type, which the client would otherwise send as a
+ * JSON Patch whatever the body is.
  */
 function requestOptions(client: KubeClient, patch?: PatchStrategy): ConfigurationOptions<ObservableMiddleware> {
   const userAgent = setHeaderMiddleware('User-Agent', 'failureprophet');
@@ -55,7 +58,7 @@ function requestOptions(client: KubeClient, patch?: PatchStrategy): Configuratio
         context.setSignal(client.clock.timeout(client.requestTimeoutMs));
         return userAgent.pre(context);
       },
-      post: userAgent.post,
+      post: failureAsError,
     },
   ];
   if (patch) {
@@ -65,7 +68,8 @@ function requestOptions(client: KubeClient, patch?: PatchStrategy): Configuratio
 }
 
 /**
- * Runs one API request and turns a failure into a KubeError value. A namespace or name that is not a
+ * Runs one API request and turns a failure into a KubeError value; sent again after the server's
+ * Retry-After when its overload filters turned it away (overload.ts). A namespace or name that is not a
  * Kubernetes name is refused unsent: the client puts it in the path percent-encoded but with its dots,
  * so '.' and '..' address the collection or the namespace instead of the object.
  */
@@ -88,10 +92,16 @@ export async function call<T>(
       request,
     });
   }
-  try {
-    return ok(await send(requestOptions(client, patch)));
-  } catch (err) {
-    return fail(toKubeError(err, request, client.server, client.requestTimeoutMs));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return ok(await send(requestOptions(client, patch)));
+    } catch (err) {
+      const wait = overloadWaitMs(err);
+      if (wait === undefined || attempt >= OVERLOAD_ATTEMPTS) {
+        return fail(toKubeError(err, request, client.server, client.requestTimeoutMs));
+      }
+      await client.clock.sleep(wait);
+    }
   }
 }
 

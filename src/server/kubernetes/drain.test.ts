@@ -81,22 +81,23 @@ describe('drain', () => {
     ]);
     const report = outcome.ok ? outcome.value : undefined;
     expect(report?.evicted.map((p) => p.name)).toEqual(['web-a', 'web-b']);
+    // In the order the API server lists them: by namespace, then name.
     expect(report?.skipped).toEqual([
-      expect.objectContaining({
-        namespace: 'monitoring',
-        name: 'node-exporter-x',
-        reason: 'daemonset',
-        why: expect.stringContaining('DaemonSet node-exporter'),
-      }),
       expect.objectContaining({
         namespace: 'kube-system',
         name: 'kube-proxy-n1',
         reason: 'mirror',
         why: expect.stringContaining('static pod'),
       }),
+      expect.objectContaining({
+        namespace: 'monitoring',
+        name: 'node-exporter-x',
+        reason: 'daemonset',
+        why: expect.stringContaining('DaemonSet node-exporter'),
+      }),
     ]);
     expect(report?.summary).toBe(
-      'node n1 drained: 2 pod(s) evicted, 2 skipped (monitoring/node-exporter-x: daemonset, kube-system/kube-proxy-n1: mirror)'
+      'node n1 drained: 2 pod(s) evicted, 2 skipped (kube-system/kube-proxy-n1: mirror, monitoring/node-exporter-x: daemonset)'
     );
     expect(h.kube.get('Node', 'n1')?.spec?.unschedulable).toBe(true);
     expect(h.kube.get('Pod', 'web-c', 'shop')).toBeDefined();
@@ -174,8 +175,8 @@ describe('drain', () => {
     expect(outcome.report.uncordoned).toBe(true);
     expect(h.clock.sleeps).toEqual([1000, 2000, 4000]);
     expect(nodePatches().map((r) => r.body)).toEqual([
-      { spec: { unschedulable: true } },
-      { spec: { unschedulable: false } },
+      { metadata: { resourceVersion: expect.any(String) }, spec: { unschedulable: true } },
+      { metadata: { resourceVersion: expect.any(String) }, spec: { unschedulable: false } },
     ]);
     expect(h.kube.get('Node', 'n1')?.spec?.unschedulable).toBe(false);
     expect(saved?.evicted.map((p) => p.name)).toEqual(['web-1']);
@@ -277,7 +278,7 @@ describe('drain', () => {
     expect(evictions()).toHaveLength(0);
 
     const forced = await drain(h.client, { node: 'n1', evictUnmanaged: true });
-    expect(forced.ok && forced.value.evicted.map((p) => p.name)).toEqual(['web-a', 'debug']);
+    expect(forced.ok && forced.value.evicted.map((p) => p.name)).toEqual(['debug', 'web-a']);
   });
 
   it('a pod replaced under the same name (uid precondition 409) or gone (404) is not a failure', async () => {
@@ -420,7 +421,8 @@ describe('drain', () => {
       sideEffect: () => h.kube.remove('Pod', 'job-1', 'shop'),
     });
     const outcome = await drain(h.client, { node: 'n1', dryRun: true });
-    expect(evictions().map((r) => r.status)).toEqual([201, 409, 404]);
+    // Listed by name: job-1 (gone, 404), web-1, web-2 (replaced, 409).
+    expect(evictions().map((r) => r.status)).toEqual([404, 201, 409]);
     expect(outcome.ok && outcome.value).toMatchObject({
       evicted: [expect.objectContaining({ name: 'web-1' })],
       left: [],

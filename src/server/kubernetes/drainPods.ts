@@ -18,6 +18,13 @@ function classify(pod: V1Pod): SkippedPod | 'unmanaged' | 'evict' {
       why: 'mirror of a static pod: the kubelet runs it from a file, the API cannot evict it',
     };
   }
+  // A finished pod runs nothing a drain could lose: kubectl drain removes it whoever owns it
+  // (kubectl pkg/drain/filters.go, daemonSetFilter and unreplicatedFilter: "any finished pod can be
+  // removed"), and the Eviction API deletes it without asking its budget (eviction.go, canIgnorePDB).
+  const phase = pod.status?.phase;
+  if (phase === 'Succeeded' || phase === 'Failed') {
+    return 'evict';
+  }
   const controller = pod.metadata?.ownerReferences?.find((o) => o.controller);
   if (controller?.kind === 'DaemonSet') {
     return {

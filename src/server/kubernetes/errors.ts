@@ -56,6 +56,8 @@ export interface KubeError {
   causes?: string[];
   /** 400 on a dry run: the admission webhook that does not support dry run (its sideEffects). */
   webhook?: string;
+  /** 403 from NamespaceLifecycle: nothing new may be created (an eviction neither) in a namespace being deleted. */
+  namespaceTerminating?: true;
 }
 
 export type KubeResult<T> = { ok: true; value: T } | { ok: false; error: KubeError };
@@ -87,7 +89,8 @@ function parseStatus(body: unknown): Status {
     try {
       value = JSON.parse(body);
     } catch {
-      return { message: body };
+      // Plain text, as the overload filters write it (http.Error ends it with a newline).
+      return { message: body.trim() };
     }
   }
   const parsed = statusSchema.safeParse(value ?? {});
@@ -143,6 +146,15 @@ function fromStatus(code: number, body: unknown, request: KubeRequest, server: s
     };
   }
   if (code === 403) {
+    // plugin/pkg/admission/namespace/lifecycle/admission.go: the cause's reason is v1.NamespaceTerminatingCause.
+    if (status.details?.causes?.some((c) => c.reason === 'NamespaceTerminating')) {
+      return {
+        ...base,
+        kind: 'forbidden',
+        namespaceTerminating: true,
+        message: `Kubernetes refused ${request.verb} ${describe(request)}: its namespace is being deleted${said}`,
+      };
+    }
     const r = rbacRefusal(status.message);
     if (!r) {
       // RBAC would not help: e.g. deploy/admission/policy.yaml denied it; the server says what did.

@@ -72,9 +72,10 @@ async function whereIs(run: DrainRun, ref: PodRef): Promise<KubeError | 'gone' |
 
 /**
  * What a refused eviction means for its pod: 'gone' (404), still there and why, to be asked again
- * (a budget's 429), or an error the drain stops on. A 409 is either the UID precondition (the name
- * is another pod's now) or the budget's status update conflicting through all of the server's
- * retries (eviction.go, RetryOnConflict) with the pod still running: only a read tells which.
+ * (a budget's 429, its namespace being deleted), or an error the drain stops on. A 409 is either
+ * the UID precondition (the name is another pod's now) or the budget's status update conflicting
+ * through all of the server's retries (eviction.go, RetryOnConflict) with the pod still running:
+ * only a read tells which.
  */
 async function refusal(run: DrainRun, ref: PodRef, error: KubeError): Promise<KubeError | 'gone' | { why: string }> {
   if (error.kind === 'too-many-requests') {
@@ -82,6 +83,11 @@ async function refusal(run: DrainRun, ref: PodRef, error: KubeError): Promise<Ku
   }
   if (error.kind === 'not-found') {
     return 'gone';
+  }
+  // No eviction is created in a namespace being deleted; the namespace controller deletes its pods,
+  // so the pod is waited for as kubectl drain does (k8s.io/kubectl pkg/drain/drain.go, evictPods).
+  if (error.namespaceTerminating) {
+    return { why: `its namespace ${ref.namespace} is being deleted, which deletes it: waiting for it to go` };
   }
   if (error.kind !== 'conflict') {
     return error;

@@ -99,7 +99,8 @@ describe('cordon and uncordon', () => {
         method: 'PATCH',
         path: '/api/v1/nodes/n1',
         contentType: 'application/strategic-merge-patch+json',
-        body: { spec: { unschedulable: true } },
+        // Guarded by the resourceVersion it was read at: another cordon meanwhile is a 409, not ours.
+        body: { metadata: { resourceVersion: '1001' }, spec: { unschedulable: true } },
       }),
     ]);
     expect(h.kube.get('Node', 'n1')?.spec?.unschedulable).toBe(true);

@@ -1,7 +1,8 @@
 import type { RestartResult, ScaleResult } from '../../contract/healing';
 import { ConfigurationOptions, ObservableMiddleware, PatchStrategy, V1Scale } from '@kubernetes/client-node';
 import { call, dryRunParam, FIELD_VALIDATION, KubeClient } from './client';
-import { fail, KubeError, KubeRequest, KubeResult, ok } from './errors';
+import { fail, KubeRequest, KubeResult, ok } from './errors';
+import { guardedWrite } from './guardedWrite';
 import { counted } from '../../utils/count';
 
 export type ScalableKind = 'deployment' | 'statefulset';
@@ -69,9 +70,6 @@ function workloadCalls(
 
 export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 
-/** Re-reads and retries this often when the object changes between our read and our write. */
-const CONFLICT_ATTEMPTS = 3;
-
 export const workloadName = (ref: WorkloadRef<string>) => `${ref.kind} ${ref.namespace}/${ref.name}`;
 
 const request = (ref: WorkloadRef<string>, verb: KubeRequest['verb'], subresource?: string): KubeRequest => ({
@@ -81,38 +79,6 @@ const request = (ref: WorkloadRef<string>, verb: KubeRequest['verb'], subresourc
   namespace: ref.namespace,
   name: ref.name,
 });
-
-/**
- * A write guarded by the resourceVersion it was planned from. `plan` reads the workload afresh and
- * checks it (its refusal is final); `write` sends the change with the resourceVersion that read saw.
- * kube-apiserver refuses a write whose metadata.resourceVersion is not the stored one with 409
- * Conflict, dry run or not (registry/generic/registry/store.go, Store.Update: OptimisticLockErrorMsg),
- * so a change made by someone else in between is never overwritten nor missed: we plan again from a
- * fresh read, CONFLICT_ATTEMPTS times at most, then give up saying so.
- */
-async function guardedWrite<P, T>(
-  target: WorkloadRef<string>,
-  doing: string,
-  plan: () => Promise<KubeResult<P>>,
-  write: (planned: P) => Promise<KubeResult<T>>
-): Promise<KubeResult<T>> {
-  let conflict: KubeError | undefined;
-  for (let attempt = 1; attempt <= CONFLICT_ATTEMPTS; attempt++) {
-    const planned = await plan();
-    if (!planned.ok) {
-      return planned;
-    }
-    const written = await write(planned.value);
-    if (written.ok || written.error.kind !== 'conflict') {
-      return written;
-    }
-    conflict = written.error;
-  }
-  return fail({
-    ...conflict!,
-    message: `${workloadName(target)} kept changing while we ${doing} it (${CONFLICT_ATTEMPTS} conflicts in a row); try again`,
-  });
-}
 
 export interface ScaleParams {
   target: WorkloadRef<ScalableKind>;
@@ -177,7 +143,7 @@ export async function scale(client: KubeClient, params: ScaleParams): Promise<Ku
     });
   }
   return guardedWrite(
-    target,
+    workloadName(target),
     'scaled',
     async () => {
       const current = await readScale(client, target);
@@ -290,7 +256,7 @@ export async function restart(client: KubeClient, params: RestartParams): Promis
   const { target } = params;
   const restartedAt = params.restartedAt ?? new Date(client.clock.now()).toISOString();
   return guardedWrite(
-    target,
+    workloadName(target),
     'restarted',
     () => readRestartable(client, target),
     async (resourceVersion) => {
