@@ -1,5 +1,5 @@
-import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { queryRangeServer, type QueryRange } from './queryRangeServer';
 
 /**
  * A Prometheus over real HTTP that answers query_range (at its own path or under Grafana's
@@ -41,30 +41,19 @@ export async function stallingPrometheus({
   const held: ServerResponse[] = [];
   const arrivals = new Deferreds();
   const hangUps = new Deferreds();
-  const server = createServer((req, res) => {
-    if (!req.url?.endsWith('/api/v1/query_range')) {
-      res.writeHead(404).end();
+  const server = await queryRangeServer((range, res) => {
+    asked++;
+    if (asked > stallAfter || holds(range.query)) {
+      held.push(res);
+      const n = held.length;
+      res.on('close', () => !res.writableFinished && hangUps.resolve(n));
+      arrivals.resolve(n);
       return;
     }
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (body += chunk));
-    req.on('end', () => {
-      asked++;
-      if (asked > stallAfter || holds(new URLSearchParams(body).get('query') ?? '')) {
-        held.push(res);
-        const n = held.length;
-        res.on('close', () => !res.writableFinished && hangUps.resolve(n));
-        arrivals.resolve(n);
-        return;
-      }
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(matrix(body, jobs, gaps)));
-    });
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(matrix(range, jobs, gaps)));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     get asked() {
       return asked;
     },
@@ -74,17 +63,12 @@ export async function stallingPrometheus({
     stall: (answers = 0) => void (stallAfter = asked + answers),
     reached: (n = 1) => arrivals.get(n),
     closed: (n = 1) => hangUps.get(n),
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: server.close,
   };
 }
 
-/** The answer Prometheus gives to the form-encoded query_range `body`: every job sampled at every step (but j0's gaps). */
-function matrix(body: string, jobs: number, gaps: boolean) {
-  const params = new URLSearchParams(body);
-  const [start, end, step] = ['start', 'end', 'step'].map((name) => Math.round(Number(params.get(name)) * 1000));
+/** The answer Prometheus gives to a query_range: every job sampled at every step (but j0's gaps). */
+function matrix({ start, end, step }: QueryRange, jobs: number, gaps: boolean) {
   const result = Array.from({ length: jobs }, (_, k) => {
     const values: Array<[number, string]> = [];
     for (let t = start; t <= end; t += step) {

@@ -1,12 +1,7 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { queryRangeServer, type QueryRange } from './queryRangeServer';
 
 /** A query_range request as the double read it: times in epoch ms, and how many came before it. */
-export interface Asked {
-  query: string;
-  start: number;
-  end: number;
-  step: number;
+export interface Asked extends QueryRange {
   /** Requests answered before this one (from 0). */
   n: number;
 }
@@ -31,33 +26,13 @@ export interface ScriptedPrometheus {
  */
 export async function scriptedPrometheus(answer: (asked: Asked) => Answer): Promise<ScriptedPrometheus> {
   const asked: Asked[] = [];
-  const server = createServer((req, res) => {
-    if (!req.url?.endsWith('/api/v1/query_range')) {
-      res.writeHead(404).end();
-      return;
-    }
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (body += chunk));
-    req.on('end', () => {
-      const params = new URLSearchParams(body);
-      const [start, end, step] = ['start', 'end', 'step'].map((k) => Math.round(Number(params.get(k)) * 1000));
-      const request = { query: params.get('query') ?? '', start, end, step, n: asked.length };
-      asked.push(request);
-      const { status = 200, body: text, headers } = answer(request);
-      res.writeHead(status, { 'Content-Type': 'application/json', ...headers }).end(text);
-    });
+  const server = await queryRangeServer((range, res) => {
+    const request = { ...range, n: asked.length };
+    asked.push(request);
+    const { status = 200, body: text, headers } = answer(request);
+    res.writeHead(status, { 'Content-Type': 'application/json', ...headers }).end(text);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    asked,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { url: server.url, asked, close: server.close };
 }
 
 /** A series as Prometheus writes it in a matrix: `values`, `histograms` or both (web/api/v1/json_codec.go). */
