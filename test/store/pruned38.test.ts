@@ -1,12 +1,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PolicyInput } from '../../src/contract/healing';
-import { openPostgresStore, type PostgresStore } from '../../src/server/store/postgres';
-import { ephemeralSecretBox } from '../../src/server/store/secrets';
-import { openSqliteStore, type SqliteStore } from '../../src/server/store/sqlite';
 import { anomalyRecord } from '../harness/anomalyRecords';
-import { postgresForTests } from '../harness/postgres';
-import { assembledOn, AUTH, type AssembledApp } from '../harness/server';
+import { assembledStores, type StoreBackend } from '../harness/assembledStores';
+import { AUTH } from '../harness/server';
 import { TestClock } from '../pipeline/helpers';
 
 // An approval request's annotation and webhook message link to its action, and outlive it: once
@@ -24,9 +21,7 @@ const tell: PolicyInput = {
   gate: 'approve',
 };
 
-const postgres = postgresForTests();
-const secrets = ephemeralSecretBox();
-let databases = 0;
+const stores = assembledStores('pruned38');
 
 /** The notification webhook a notify action needs (without one it is blocked), taking whatever it is sent. */
 const webhook = createServer((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
@@ -44,26 +39,11 @@ const configOf = (days: Retentions) => ({
   healing: { retentionDays: days.healing, policies: [tell], notify: { webhookUrl } },
 });
 
-const opens: Record<
-  string,
-  (clock: TestClock, days: Retentions) => Promise<AssembledApp<SqliteStore | PostgresStore>>
-> = {
-  SQLite: (clock, days) => assembledOn<SqliteStore>((dir) => openSqliteStore(dir, clock.now), configOf(days), clock),
-  PostgreSQL: async (clock, days) => {
-    const database = await postgres().createDatabase(`pruned38_${++databases}`);
-    return assembledOn<PostgresStore>(
-      () => openPostgresStore(database, { secrets, limits: { maxConnections: 4 }, now: clock.now }),
-      configOf(days),
-      clock
-    );
-  },
-};
-
-describe.each(Object.keys(opens))('the 404 of a pruned action or anomaly on %s', (kind) => {
+describe.each(['SQLite', 'PostgreSQL'] as const)('the 404 of a pruned action or anomaly on %s', (kind) => {
   let clock: TestClock;
-  let backend: AssembledApp<SqliteStore | PostgresStore>;
+  let backend: StoreBackend;
   const open = async (days: Retentions) => {
-    backend = await opens[kind](clock, days);
+    backend = await stores[kind](configOf(days), clock);
   };
   beforeEach(() => {
     clock = new TestClock(T0);

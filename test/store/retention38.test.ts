@@ -1,12 +1,9 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { actionSchema, auditListSchema, type PolicyInput } from '../../src/contract/healing';
-import { openPostgresStore, type PostgresStore } from '../../src/server/store/postgres';
-import { ephemeralSecretBox } from '../../src/server/store/secrets';
-import { openSqliteStore, type SqliteStore } from '../../src/server/store/sqlite';
 import { anomalyRecord } from '../harness/anomalyRecords';
-import { postgresForTests } from '../harness/postgres';
-import { assembledOn, AUTH, type AssembledApp } from '../harness/server';
+import { assembledStores, type StoreBackend } from '../harness/assembledStores';
+import { AUTH } from '../harness/server';
 import { TestClock } from '../pipeline/helpers';
 
 // What is left naming an anomaly once both retentions have run, through the whole backend on each
@@ -65,30 +62,16 @@ const configOf = (url: string) => ({
   healing: { retentionDays: 30, policies: [tell], notify: { webhookUrl: `${url}/hook` } },
 });
 
-const postgres = postgresForTests();
-const secrets = ephemeralSecretBox();
-let databases = 0;
+const stores = assembledStores('retention38');
 
-const opens: Record<string, (clock: TestClock, url: string) => Promise<AssembledApp<SqliteStore | PostgresStore>>> = {
-  SQLite: (clock, url) => assembledOn<SqliteStore>((dir) => openSqliteStore(dir, clock.now), configOf(url), clock),
-  PostgreSQL: async (clock, url) => {
-    const database = await postgres().createDatabase(`retention38_${++databases}`);
-    return assembledOn<PostgresStore>(
-      () => openPostgresStore(database, { secrets, limits: { maxConnections: 4 }, now: clock.now }),
-      configOf(url),
-      clock
-    );
-  },
-};
-
-describe.each(Object.keys(opens))('what names a pruned anomaly on %s', (kind) => {
+describe.each(['SQLite', 'PostgreSQL'] as const)('what names a pruned anomaly on %s', (kind) => {
   let clock: TestClock;
-  let backend: AssembledApp<SqliteStore | PostgresStore>;
+  let backend: StoreBackend;
   let outside: Awaited<ReturnType<typeof receiver>>;
   beforeEach(async () => {
     clock = new TestClock(T0);
     outside = await receiver();
-    backend = await opens[kind](clock, outside.url);
+    backend = await stores[kind](configOf(outside.url), clock);
   });
   afterEach(async () => {
     await backend.close();
