@@ -1,4 +1,12 @@
-import { answerEnd, answerSteps, CATCH_UP_CHUNK_STEPS, chunkEnd, type CatchUpLimits } from './catchUp';
+import {
+  answerEnd,
+  answerSteps,
+  basisOf,
+  CATCH_UP_CHUNK_STEPS,
+  chunkEnd,
+  outgrownBasis,
+  type CatchUpLimits,
+} from './catchUp';
 
 const MINUTE = 60_000;
 const limits = (over: Partial<CatchUpLimits> = {}): CatchUpLimits => ({
@@ -71,5 +79,18 @@ describe('catch-up planning', () => {
         expect(steps * series <= 5_000 || steps === 1).toBe(true);
       }
     }
+  });
+
+  it('keeps the steps an outgrown answer left while capped, whatever a shorter answer read since', () => {
+    // An answer of 8 steps for 300 series was too large: 4 fit.
+    const capped = outgrownBasis({ series: 300, steps: 8 }, 8);
+    expect(answerSteps(capped, limits())).toBe(4);
+    // A cycle reads its one step of the same 300 series: the next catch-up or retraining still asks 4.
+    const oneStep = basisOf(new Map([['q', new Array(300)]]), 10 * MINUTE, 10 * MINUTE, MINUTE, capped);
+    expect(answerSteps(oneStep, limits())).toBe(4);
+    // Fewer series lift the cap: answers may grow again.
+    const fewer = basisOf(new Map([['q', new Array(100)]]), 11 * MINUTE, 11 * MINUTE, MINUTE, oneStep);
+    expect(fewer.capped).toBeUndefined();
+    expect(answerSteps(fewer, limits())).toBe(2);
   });
 });

@@ -43,8 +43,12 @@ export function basisOf(
   previous?: AnswerBasis
 ): AnswerBasis {
   const series = Math.max(0, ...[...results.values()].map((list) => list.length));
-  const capped = previous?.capped === true && series >= previous.series;
-  return { series, steps: Math.floor((to - from) / stepMs) + 1, ...(capped ? { capped } : {}) };
+  const steps = Math.floor((to - from) / stepMs) + 1;
+  if (previous?.capped === true && series >= previous.series) {
+    // The cap is the steps that fit: a shorter answer (a cycle's one step) must not lower it.
+    return { series, steps: Math.max(previous.steps ?? 1, steps), capped: true };
+  }
+  return { series, steps };
 }
 
 /**
@@ -67,9 +71,10 @@ export function chunkEnd(from: number, end: number, limits: CatchUpLimits): numb
 /**
  * Steps the next answer may cover. A new watch's number of series is only known from an answer,
  * so its first answer is one step; after that, as many steps as the budget allows for the series
- * the last answer had, but at most twice its steps (as many once capped: outgrownBasis): a watch that had few series (or none yet,
- * history that starts later) grows its answers step by step rather than jumping to a range whose
- * answer was never sized. Restored targets stand for the series a restarted watch will see.
+ * the last answer had, but at most twice its steps (as many once capped: outgrownBasis): a watch
+ * that had few series (or none yet, history that starts later) grows its answers step by step
+ * rather than jumping to a range whose answer was never sized. Restored targets stand for the
+ * series a restarted watch will see.
  */
 export function answerSteps(basis: AnswerBasis | undefined, limits: CatchUpLimits): number {
   if (!basis) {
