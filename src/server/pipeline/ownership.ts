@@ -5,7 +5,7 @@ import type { RangeSeries } from '../prometheus/types';
 import { type UnsavedStates, publishTargetMetrics, storedTargets } from './checkpoint';
 import type { PipelineMetrics } from './metrics';
 import { peerGroupKey, type PeerGroups } from './peerGroups';
-import { answerOutgrown } from './query';
+import { readInAnswers } from './query';
 import type { PipelineRepository, TargetSummary } from './store/repository';
 import { TargetModel, type TargetSettings } from './targetModel';
 import { kubernetesObject, targetId, targetLabels } from './targets';
@@ -198,24 +198,14 @@ export class WatchShare {
     }
     const ids = new Set(behind.map((t) => t.id));
     const replayedFrom = Math.min(...behind.map(unseen)) - watch.step;
-    let start = replayedFrom + watch.step;
-    while (start < from) {
-      // The fetch reads every series of the watch, not only the arriving ones': sized as the catch-up's answers.
-      const end = Math.min(from - watch.step, start + (host.answerSteps() - 1) * watch.step);
-      let fetched: Map<string, RangeSeries[]>;
-      try {
-        fetched = await host.fetch(start, end);
-      } catch (err) {
-        // Too large: the fetch narrowed the answers, and a shorter one is read.
-        if (end > start && answerOutgrown(err)) {
-          continue;
-        }
-        throw err;
-      }
-      const gap = only(ids, watch, fetched);
-      host.unsaved.changed(await host.score(gap, start, end), start);
-      start = end + watch.step;
-    }
+    // The fetch reads every series of the watch, not only the arriving ones': sized as the catch-up's answers.
+    await readInAnswers(
+      { from: replayedFrom + watch.step, to: from - watch.step, stepMs: watch.step },
+      () => host.answerSteps(),
+      (start, end) => host.fetch(start, end),
+      async (fetched, start, end) =>
+        host.unsaved.changed(await host.score(only(ids, watch, fetched), start, end), start)
+    );
     host.logger.info(
       { watch: watch.name, targets: resumed.length, replayedFrom },
       'targets taken over from their stored state; their gap scored'

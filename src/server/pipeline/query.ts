@@ -31,6 +31,36 @@ export function answerOutgrown(err: unknown): boolean {
   return err instanceof WatchQueryError && err.error.kind === 'too_large';
 }
 
+/**
+ * Reads the steps [from, to] answer by answer, each handled before the next is fetched (one answer's
+ * series in memory), each of at most `steps()` steps. An answer of several steps that outgrew the
+ * size limit is asked again with half as many, or fewer if `steps()` says so (the runner's fetch
+ * narrowed its answers: outgrownBasis), and the answers after it grow no more; one step too large fails.
+ */
+export async function readInAnswers<A>(
+  range: { from: number; to: number; stepMs: number },
+  steps: () => number,
+  fetch: (from: number, to: number) => Promise<A>,
+  handle: (answer: A, from: number, to: number) => Promise<void>
+): Promise<void> {
+  let cap = Infinity;
+  for (let at = range.from; at <= range.to;) {
+    const until = Math.min(range.to, at + (Math.min(steps(), cap) - 1) * range.stepMs);
+    let answer: A;
+    try {
+      answer = await fetch(at, until);
+    } catch (err) {
+      if (until > at && answerOutgrown(err)) {
+        cap = Math.floor(((until - at) / range.stepMs + 1) / 2);
+        continue;
+      }
+      throw err;
+    }
+    await handle(answer, at, until);
+    at = until + range.stepMs;
+  }
+}
+
 /** What identifies a watch's definition: any difference means its learned state no longer applies. */
 export function watchDefinition(watch: WatchConfig): string {
   return JSON.stringify(watch);

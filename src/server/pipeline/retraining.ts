@@ -11,6 +11,7 @@ import type { PipelineRepository } from './store/repository';
 import { BenignMeasure, type BenignExcursion } from './benignExcursions';
 import { LoopTurns } from './loopTurns';
 import { freshModels, type TargetModel, type TargetSettings } from './targetModel';
+import { readInAnswers } from './query';
 import { scoresMissing } from './signal';
 import { targetId, targetLabels } from './targets';
 
@@ -190,7 +191,9 @@ async function feedbackOf(
  * Retrains the chosen targets on the watch's history up to `end` (the last processed step), leaving
  * out windows confirmed as incidents, and keeping how far the signals of its false positives went
  * (benignExcursions.ts). A target's new model replaces the old one only if it trained without error.
- * Past its deadline it rejects with a RetrainAbandonedError, having stored and replaced nothing.
+ * An answer of the history too large for prometheus.maxResponseBytes is read again in shorter ones;
+ * one of a single step too large fails the retraining. Past its deadline it rejects with a
+ * RetrainAbandonedError, having stored and replaced nothing.
  */
 export async function retrainTargets(
   deps: TrainingDeps,
@@ -247,65 +250,70 @@ export async function retrainTargets(
           chosen.map((t) => t.labels)
         )
       : undefined;
-  for (let from = start, to = start; from <= end; from = to + watch.step) {
-    to = Math.min(end, from + (deps.answerSteps() - 1) * watch.step);
-    // The deadline aborts the queries, their requests too; waited for through `until` all the same,
-    // so that it holds for a querier that ignores the abort.
-    const results = await waitFor(deps.fetch(from, to, narrowed, deps.deadline?.signal));
-    // The steps of this answer each target learned a value at: "samples" counts steps, as a target's first version does.
-    const used = new Map<Plan, Uint8Array>();
-    for (const [signal, list] of results) {
-      for (const s of list) {
-        // An answer's training for a whole fleet takes seconds: the API and /healthz answer meanwhile.
-        if (turns.due) {
-          await turns.give();
-          deps.deadline?.check();
-        }
-        const plan = plans.get(targetId(watch.name, targetLabels(watch, s.labels)));
-        const model = plan?.models.find((m) => m.name === signal);
-        if (!plan || !model || plan.error) {
-          continue;
-        }
-        const gaps = scoresMissing(watch.detector);
-        const excluded = (t: number): boolean => plan.excluded.some(([a, b]) => t >= a && t <= b);
-        let steps = used.get(plan);
-        if (!steps) {
-          steps = new Uint8Array(Math.round((to - from) / watch.step) + 1);
-          used.set(plan, steps);
-        }
-        try {
-          for (let i = 0; i < s.timestamps.length; i++) {
-            const t = s.timestamps[i];
-            // The steps the series had no sample at, as the live loop passes them: the retrained
-            // detector learns how often it misses, or its next usual gap would look like a crash.
-            for (let gap = i > 0 && gaps ? s.timestamps[i - 1] + watch.step : t; gap < t; gap += watch.step) {
-              if (!excluded(gap)) {
-                model.detector.update(gap, NaN);
-              }
-            }
-            if (excluded(t)) {
-              continue;
-            }
-            if (!Number.isFinite(s.values[i])) {
-              model.detector.update(t, NaN); // a missing sample to detectors that score gaps; ignored by the others
-              continue;
-            }
-            model.detector.update(t, s.values[i]);
-            model.forecaster?.update(t, s.values[i]);
-            plan.benign.observe(signal, t, s.values[i], model.detector.expected);
-            steps[Math.round((t - from) / watch.step)] = 1;
-            plan.first = Number.isNaN(plan.first) ? t : Math.min(plan.first, t);
-            plan.last = Number.isNaN(plan.last) ? t : Math.max(plan.last, t);
+  // An answer too large is asked again with fewer steps, still narrowed (readInAnswers). The deadline
+  // aborts the queries, their requests too; they are waited for through `until` as well, so that it
+  // holds for a querier that ignores the abort.
+  const fetch = (from: number, to: number) => waitFor(deps.fetch(from, to, narrowed, deps.deadline?.signal));
+  await readInAnswers(
+    { from: start, to: end, stepMs: watch.step },
+    () => deps.answerSteps(),
+    fetch,
+    async (results, from, to) => {
+      // The steps of this answer each target learned a value at: "samples" counts steps, as a target's first version does.
+      const used = new Map<Plan, Uint8Array>();
+      for (const [signal, list] of results) {
+        for (const s of list) {
+          // An answer's training for a whole fleet takes seconds: the API and /healthz answer meanwhile.
+          if (turns.due) {
+            await turns.give();
+            deps.deadline?.check();
           }
-        } catch (err) {
-          plan.error = messageOf(err);
+          const plan = plans.get(targetId(watch.name, targetLabels(watch, s.labels)));
+          const model = plan?.models.find((m) => m.name === signal);
+          if (!plan || !model || plan.error) {
+            continue;
+          }
+          const gaps = scoresMissing(watch.detector);
+          const excluded = (t: number): boolean => plan.excluded.some(([a, b]) => t >= a && t <= b);
+          let steps = used.get(plan);
+          if (!steps) {
+            steps = new Uint8Array(Math.round((to - from) / watch.step) + 1);
+            used.set(plan, steps);
+          }
+          try {
+            for (let i = 0; i < s.timestamps.length; i++) {
+              const t = s.timestamps[i];
+              // The steps the series had no sample at, as the live loop passes them: the retrained
+              // detector learns how often it misses, or its next usual gap would look like a crash.
+              for (let gap = i > 0 && gaps ? s.timestamps[i - 1] + watch.step : t; gap < t; gap += watch.step) {
+                if (!excluded(gap)) {
+                  model.detector.update(gap, NaN);
+                }
+              }
+              if (excluded(t)) {
+                continue;
+              }
+              if (!Number.isFinite(s.values[i])) {
+                model.detector.update(t, NaN); // a missing sample to detectors that score gaps; ignored by the others
+                continue;
+              }
+              model.detector.update(t, s.values[i]);
+              model.forecaster?.update(t, s.values[i]);
+              plan.benign.observe(signal, t, s.values[i], model.detector.expected);
+              steps[Math.round((t - from) / watch.step)] = 1;
+              plan.first = Number.isNaN(plan.first) ? t : Math.min(plan.first, t);
+              plan.last = Number.isNaN(plan.last) ? t : Math.max(plan.last, t);
+            }
+          } catch (err) {
+            plan.error = messageOf(err);
+          }
         }
       }
+      for (const [plan, steps] of used) {
+        plan.samples += steps.reduce((n, x) => n + x, 0);
+      }
     }
-    for (const [plan, steps] of used) {
-      plan.samples += steps.reduce((n, x) => n + x, 0);
-    }
-  }
+  );
   const failed: RetrainResult['failed'] = [];
   const retrained: TargetModel[] = [];
   // A request's run stores only the models of the requests still its own (retrainClaims.ts).
