@@ -37,6 +37,7 @@ export const kubernetesActionSchema = z.discriminatedUnion('type', [
     timeoutSeconds: z.number().int().positive().optional(),
     maxGracePeriodSeconds: z.number().int().min(0).optional(),
     evictUnmanaged: z.boolean().optional(),
+    deleteEmptyDirData: z.boolean().optional(),
     uncordonOnFailure: z.boolean().optional(),
   }),
 ]);

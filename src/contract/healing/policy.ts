@@ -35,6 +35,7 @@ export const policyActionSchema = z.discriminatedUnion('type', [
     timeoutSeconds: z.number().int().positive().optional(),
     maxGracePeriodSeconds: z.number().int().min(0).optional(),
     evictUnmanaged: z.boolean().optional(),
+    deleteEmptyDirData: z.boolean().optional(),
   }),
   z.object({
     type: z.literal('notify'),

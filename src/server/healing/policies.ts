@@ -165,6 +165,7 @@ export function planAction(policy: Policy, trigger: HealingTrigger, limits: Safe
               timeoutSeconds: a.timeoutSeconds,
               maxGracePeriodSeconds: a.maxGracePeriodSeconds,
               evictUnmanaged: a.evictUnmanaged,
+              deleteEmptyDirData: a.deleteEmptyDirData,
             }
           : { type: a.type, node: o.name };
       return { ok: true, plan: { action, target: `node ${o.name}` } };

@@ -267,15 +267,16 @@ describe('drain', () => {
     expect(evictedNames()).toEqual(['web-b']);
   });
 
-  it('refuses pods no controller would recreate unless told to evict them', async () => {
+  it('refuses pods no controller would recreate, before cordoning, unless told to evict them', async () => {
     h.kube.add(web('web-a'), pod({ namespace: 'shop', name: 'debug', nodeName: 'n1' }));
     const refused = await drain(h.client, { node: 'n1' });
     expect(!refused.ok && refused.error).toMatchObject({
       kind: 'unsafe',
       message:
-        'node n1 runs pods no controller would recreate (shop/debug); drain them with evictUnmanaged to lose them; node n1 uncordoned',
+        'node n1 runs pods no controller would recreate (shop/debug); drain them with evictUnmanaged to lose them',
     });
     expect(evictions()).toHaveLength(0);
+    expect(nodePatches()).toEqual([]);
 
     const forced = await drain(h.client, { node: 'n1', evictUnmanaged: true });
     expect(forced.ok && forced.value.evicted.map((p) => p.name)).toEqual(['debug', 'web-a']);

@@ -28,21 +28,30 @@ async function cordonStep(run: DrainRun): Promise<KubeError | { changed: boolean
 /**
  * Drains a node the way careful controllers do (`kubectl drain --ignore-daemonsets`), in kubectl's
  * steps: cordon; the pods to evict (DaemonSet and mirror pods skipped with the reason, pods nothing
- * would recreate refused unless told); evict through the Eviction API with back-off while a
- * budget says 429, each grace period capped; wait until each pod is gone; and on failure undo the
- * cordon this drain made. A pause (the engine's window closing) stops before an eviction and
- * keeps the cordon and the progress, so the next run resumes where this one stopped.
+ * would recreate or keeping emptyDir data refused unless told, and looked for before the cordon
+ * too); evict through the Eviction API with back-off while a budget says 429, each grace period
+ * capped; wait until each pod is gone; and on failure undo the cordon this drain made. A pause
+ * (the engine's window closing) stops before an eviction and keeps the cordon and the progress, so
+ * the next run resumes where this one stopped.
  */
 export async function drain(client: KubeClient, params: DrainParams): Promise<DrainOutcome> {
   const run = startRun(client, params);
+  // Looked at before the cordon, so a drain refused for what it would lose has touched nothing.
+  const before = await podsToEvict(run);
+  if ('error' in before) {
+    return undo(run, before.error, before.left);
+  }
   const cordoned = await cordonStep(run);
   if ('kind' in cordoned) {
     return undo(run, cordoned, []);
   }
-  const pods = await podsToEvict(run);
+  // Once cordoned, listed again (kubectl's order): a pod bound meanwhile is drained, or refuses the drain.
+  // A dry run's cordon changed nothing, so its first look stands.
+  const pods = run.dryRun ? before : await podsToEvict(run);
   if ('error' in pods) {
     return undo(run, pods.error, pods.left);
   }
+  run.report.skipped = pods.skipped;
   if (run.dryRun) {
     return dryRunEvictions(run, pods.toEvict, cordoned.changed);
   }

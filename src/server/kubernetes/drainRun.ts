@@ -41,6 +41,8 @@ export interface DrainParams extends DrainControl {
   maxGracePeriodSeconds?: number;
   /** Evict pods no controller would recreate (`kubectl drain --force`). Default false: refuse. */
   evictUnmanaged?: boolean;
+  /** Evict pods keeping data in emptyDir volumes, deleting it (`kubectl drain --delete-emptydir-data`). Default false: refuse. */
+  deleteEmptyDirData?: boolean;
   /** Uncordon the node if the drain fails and this drain cordoned it. Default true. */
   uncordonOnFailure?: boolean;
   /** Backoff between rounds of evictions a PodDisruptionBudget turned away. */

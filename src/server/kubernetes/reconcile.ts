@@ -102,10 +102,7 @@ export async function reconcile(
       if (!pods.ok) {
         return pods;
       }
-      const remaining = pods.value.items.filter((pod) => {
-        const verdict = planPod(pod, mayEvict);
-        return verdict === 'evict' || (verdict === 'unmanaged' && action.evictUnmanaged);
-      });
+      const remaining = pods.value.items.filter((pod) => planPod(pod, { ...action, mayEvict }) === 'evict');
       return remaining.length === 0
         ? seen('done', `node ${action.node} is cordoned and runs no pod a drain would evict`)
         : seen(

@@ -64,6 +64,24 @@ describe('ActionFields', () => {
     expect(onChange).toHaveBeenLastCalledWith({ type: 'drain', timeoutSeconds: 300, evictUnmanaged: true });
   });
 
+  it('asks a drain whether emptyDir data may be deleted, saying the data is lost', async () => {
+    const onChange = renderFields({ type: 'drain', evictUnmanaged: true });
+    const deleteData = screen.getByLabelText(/^Delete emptyDir data/);
+    expect(deleteData).not.toBeChecked();
+    expect(screen.getByText(/emptyDir volumes are evicted: the data is lost/)).toBeInTheDocument();
+    await user.click(deleteData);
+    expect(onChange).toHaveBeenLastCalledWith({ type: 'drain', evictUnmanaged: true, deleteEmptyDirData: true });
+  });
+
+  it('shows a stored drain that deletes emptyDir data as such, and unsets it', async () => {
+    const onChange = renderFields({ type: 'drain', deleteEmptyDirData: true });
+    const deleteData = screen.getByLabelText(/^Delete emptyDir data/);
+    expect(deleteData).toBeChecked();
+    expect(screen.getByLabelText(/^Evict unmanaged pods/)).not.toBeChecked();
+    await user.click(deleteData);
+    expect(onChange).toHaveBeenLastCalledWith({ type: 'drain', deleteEmptyDirData: false });
+  });
+
   it("edits a notification's message, and an emptied message is unset", () => {
     const onChange = renderFields({ type: 'notify', message: 'hi' });
     const message = screen.getByLabelText(/^Message/);

@@ -134,6 +134,16 @@ function ActionParameters({ id, action, path, error, onChange }: ActionFieldsPro
               onChange={(e) => onChange({ ...action, evictUnmanaged: e.currentTarget.checked })}
             />
           </Field>
+          <Field
+            label="Delete emptyDir data"
+            description="Pods keeping data in emptyDir volumes are evicted: the data is lost"
+          >
+            <Switch
+              id={id('delete-emptydir-data')}
+              value={Boolean(action.deleteEmptyDirData)}
+              onChange={(e) => onChange({ ...action, deleteEmptyDirData: e.currentTarget.checked })}
+            />
+          </Field>
         </>
       );
     case 'notify':
