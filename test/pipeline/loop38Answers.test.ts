@@ -5,6 +5,7 @@ import {
   HISTOGRAM,
   matrixBody,
   samples,
+  SCRIPTED_WATCH,
   scriptedPrometheus,
   type Answer,
   type Asked,
@@ -18,16 +19,7 @@ import {
 
 const NOW = Date.UTC(2025, 3, 7, 12);
 const JOBS = ['j0', 'j1', 'j2'];
-const watch = {
-  name: 'w',
-  queries: { x: 'x' },
-  target: ['job'],
-  step: '1m',
-  history: '1h',
-  lag: 0,
-  probation: 10,
-  detector: 'zscore',
-};
+const watch = SCRIPTED_WATCH;
 
 /** Each job's value at t: a slow wave around its own level. */
 const level = (job: number, t: number) => 50 + 10 * job + Math.sin(t / (7 * MINUTE));

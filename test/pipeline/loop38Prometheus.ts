@@ -35,6 +35,21 @@ export async function scriptedPrometheus(answer: (asked: Asked) => Answer): Prom
   return { url: server.url, asked, close: server.close };
 }
 
+/**
+ * The watch these doubles' tests run: one query `x` by job, one-minute steps over an hour, no lag, and
+ * a detector that scores from its tenth step.
+ */
+export const SCRIPTED_WATCH = {
+  name: 'w',
+  queries: { x: 'x' },
+  target: ['job'],
+  step: '1m',
+  history: '1h',
+  lag: 0,
+  probation: 10,
+  detector: 'zscore',
+};
+
 /** A series as Prometheus writes it in a matrix: `values`, `histograms` or both (web/api/v1/json_codec.go). */
 export interface MatrixSeries {
   metric: Record<string, string>;

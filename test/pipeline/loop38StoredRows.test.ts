@@ -8,7 +8,7 @@ import { ephemeralSecretBox } from '../../src/server/store/secrets';
 import { DATABASE_FILE } from '../../src/server/store/sqlite';
 import { postgresForTests } from '../harness/postgres';
 import { buildPipeline, MINUTE, TestClock, type Harness } from './helpers';
-import { matrixBody, samples, scriptedPrometheus, type ScriptedPrometheus } from './loop38Prometheus';
+import { matrixBody, samples, SCRIPTED_WATCH, scriptedPrometheus, type ScriptedPrometheus } from './loop38Prometheus';
 
 // Stored rows read back corrupt by a restarted backend: each is told, what can be kept is kept, and
 // the watch scores on rather than failing every cycle on the same row.
@@ -17,18 +17,7 @@ const NOW = Date.UTC(2025, 3, 7, 12);
 const JOBS = ['j0', 'j1', 'j2'];
 const config = (url: string) => ({
   prometheus: { url },
-  watches: [
-    {
-      name: 'w',
-      queries: { x: 'x' },
-      target: ['job'],
-      step: '1m',
-      history: '1h',
-      lag: 0,
-      probation: 10,
-      detector: 'zscore',
-    },
-  ],
+  watches: [SCRIPTED_WATCH],
 });
 
 /** The config with other watches, when given. */

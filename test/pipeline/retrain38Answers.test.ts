@@ -7,7 +7,14 @@ import { jobTarget, testSettings } from '../../src/server/pipeline/testTargets';
 import { PrometheusError } from '../../src/server/prometheus/types';
 import { openSqliteDatabase } from '../../src/server/store/sqlite';
 import { buildPipeline, HOUR, MINUTE, TestClock, type Harness } from './helpers';
-import { matrixBody, samples, scriptedPrometheus, type Asked, type ScriptedPrometheus } from './loop38Prometheus';
+import {
+  matrixBody,
+  samples,
+  SCRIPTED_WATCH,
+  scriptedPrometheus,
+  type Asked,
+  type ScriptedPrometheus,
+} from './loop38Prometheus';
 
 // Retraining replays the watch's history in answers sized by its series, as a catch-up reads it:
 // one that outgrows prometheus.maxResponseBytes (the client stops reading it and says so) is asked
@@ -16,16 +23,7 @@ import { matrixBody, samples, scriptedPrometheus, type Asked, type ScriptedProme
 
 const NOW = Date.UTC(2025, 3, 7, 12);
 const LIMIT = 64 * 1024;
-const watch = {
-  name: 'w',
-  queries: { x: 'x' },
-  target: ['job'],
-  step: '1m',
-  history: '1h',
-  lag: 0,
-  probation: 10,
-  detector: 'zscore',
-};
+const watch = SCRIPTED_WATCH;
 
 const jobs = (n: number) => Array.from({ length: n }, (_, k) => `j${k}`);
 
