@@ -1,8 +1,9 @@
 # The Failure Prophet backend (src/server) as a container image.
 # Build stage: native modules (better-sqlite3) compile here against this image's Node.
-# Node 20 (end of life 2026-04-30), not .nvmrc's 22: on Node 22 the 100,000-series fleet peaks at
-# 1,025-1,028 MiB against 1,000 on Node 20, over the Deployment's 1 GiB limit (benchmarks/RESULTS.md,
-# "Node 22 and the 1 GiB fleet"). Moving needs that memory found or the limit raised: a team call.
+# Node 20 (end of life 2026-04-30), not .nvmrc's 22: the 100,000-series fleet peaks at 1,025-1,028 MiB
+# on Node 22 and 1,039 on Node 24 against 1,000 on Node 20, over the Deployment's 1 GiB limit
+# (benchmarks/RESULTS.md, "Node 22 and the 1 GiB fleet", stop 38's Node 24 row). Moving needs that
+# memory found or the limit raised: a team call.
 FROM node:20-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
