@@ -171,14 +171,14 @@ export const promqlLabelName = (name: string): string => (CLASSIC_LABEL_NAME.tes
  */
 export function labelMatchProblem(key: string, value: string): string | undefined {
   if (key === '') {
-    return `"=${value}" names no label: write key=value`;
+    return `a label to match needs a name (the one with value ${JSON.stringify(value)} has none)`;
   }
   const keyProblem = CLASSIC_LABEL_NAME.test(key) ? undefined : kubernetesLabelKeyProblem(key);
   if (keyProblem) {
     return keyProblem;
   }
   // Prometheus and Alertmanager drop a label with an empty value, so no trigger carries one to match.
-  return value.trim() === '' ? `"${key}" has no value: write key=value (an empty label is no label)` : undefined;
+  return value.trim() === '' ? `"${key}" has no value to match (an empty label is no label)` : undefined;
 }
 
 // Kubernetes' qualified name (IsQualifiedName): an optional DNS-subdomain prefix and "/", then this.

@@ -83,14 +83,18 @@ describe.each(Object.keys(opens))('the healing settings on %s', (kind) => {
       [
         { labels: { app: '' } },
         'body.policies.0.match.labels',
-        '"app" has no value: write key=value (an empty label is no label)',
+        '"app" has no value to match (an empty label is no label)',
       ],
       [
         { labels: { 'app!': 'cart' } },
         'body.policies.0.match.labels',
         '"app!" is not a label name: letters, digits, - _ and ., starting and ending with a letter or digit',
       ],
-      [{ alertLabels: { '': 'x' } }, 'body.policies.0.match.alertLabels', '"=x" names no label: write key=value'],
+      [
+        { alertLabels: { '': 'x' } },
+        'body.policies.0.match.alertLabels',
+        'a label to match needs a name (the one with value "x" has none)',
+      ],
     ];
     for (const [match, field, reason] of refusals) {
       const res = await call('PUT', '/api/admin/policies', { policies: [policyMatching(match)] });
