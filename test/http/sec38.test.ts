@@ -1,10 +1,10 @@
-import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { Gauge, Registry } from 'prom-client';
 import { auditListSchema } from '../../src/contract/healing';
 import { LOGGED_PATH_LENGTH } from '../../src/server/http/requestLog';
 import { buildServer, servedRoutes } from '../../src/server/http/server';
+import { rawRequest, type RawAnswer } from '../harness/rawHttp';
 import { ALERT_AUTH, API_TOKEN, AUTH, assembledApp, injectingApp, type AssembledApp } from '../harness/server';
 
 // The HTTP surface as an attacker sees it: what the router answers before any route's hooks, the
@@ -30,7 +30,7 @@ const concrete = (url: string) => url.replace(/:[A-Za-z]+/g, '1');
  * Sends a request over a socket exactly as written (`head` holds its header lines, bytes and repeats
  * included, which `inject` cannot send) and reads the status and the body.
  */
-function send(method: string, path: string, head: Buffer[], body = ''): Promise<{ status: number; body: string }> {
+function send(method: string, path: string, head: Buffer[], body = ''): Promise<RawAnswer> {
   const request = Buffer.concat([
     Buffer.from(`${method} ${path} HTTP/1.1\r\nHost: backend\r\nConnection: close\r\n`, 'latin1'),
     ...head,
@@ -39,16 +39,7 @@ function send(method: string, path: string, head: Buffer[], body = ''): Promise<
       'utf8'
     ),
   ]);
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.end(request));
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const [status, ...rest] = Buffer.concat(chunks).toString('utf8').split('\r\n\r\n');
-      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(status)?.[1]), body: rest.join('\r\n\r\n') });
-    });
-  });
+  return rawRequest(port, request);
 }
 
 const line = (text: string) => Buffer.from(`${text}\r\n`, 'utf8');

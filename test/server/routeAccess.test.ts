@@ -1,5 +1,5 @@
-import { connect } from 'node:net';
 import { servedRoutes, type ServedRoute } from '../../src/server/http/server';
+import { rawRequest, type RawAnswer } from '../harness/rawHttp';
 import { ALERT_AUTH, AUTH, assembledApp, type AssembledApp } from '../harness/server';
 
 // Every route the real backend registers × the ways a request line can spell its path. Fastify's
@@ -71,12 +71,6 @@ async function inPool<T>(items: T[], work: (item: T) => Promise<void>, size = 8)
   await Promise.all(Array.from({ length: size }, worker));
 }
 
-interface RawAnswer {
-  status: number;
-  headers: string;
-  body: string;
-}
-
 /** Sends one request line as written, over a socket, and reads the status line and headers. */
 function raw(method: string, target: string, headers: Record<string, string> = {}): Promise<RawAnswer> {
   const body = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method) ? '{}' : '';
@@ -87,17 +81,7 @@ function raw(method: string, target: string, headers: Record<string, string> = {
     ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
     ...(body ? ['Content-Type: application/json', `Content-Length: ${body.length}`] : []),
   ];
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`));
-    let data = '';
-    socket.on('data', (chunk: Buffer) => (data += chunk.toString('latin1')));
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const [head, ...rest] = data.split('\r\n\r\n');
-      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]);
-      resolve({ status, headers: head, body: rest.join('\r\n\r\n') });
-    });
-  });
+  return rawRequest(port, `${lines.join('\r\n')}\r\n\r\n${body}`);
 }
 
 const methodsFor = (route: ServedRoute) => [route.method, 'OPTIONS', 'PATCH'];
