@@ -1,7 +1,9 @@
+import type { PolicyInput } from '../../src/contract/healing';
 import type { Clock } from '../../src/server/clock';
 import { openPostgresStore, type PostgresStore } from '../../src/server/store/postgres';
 import { ephemeralSecretBox } from '../../src/server/store/secrets';
 import { openSqliteStore, type SqliteStore } from '../../src/server/store/sqlite';
+import { anomalyRecord } from './anomalyRecords';
 import { postgresForTests } from './postgres';
 import { assembledOn, type AssembledApp } from './server';
 
@@ -29,6 +31,55 @@ export function assembledStores(name: string): Record<'SQLite' | 'PostgreSQL', A
         config,
         clock
       );
+    },
+  };
+}
+
+/** A notify policy that asks approval for every high anomaly: a proposal an operator decides on. */
+export const NOTIFY_ON_APPROVAL: PolicyInput = {
+  name: 'tell',
+  match: { severities: ['high'] },
+  action: { type: 'notify', message: 'cart is failing' },
+  gate: 'approve',
+};
+
+/**
+ * A high anomaly opened at `at` as the pipeline's cycle writes it (stored, then announced to healing,
+ * which has taken it in when this returns): its id and target, and `close`, which stores and announces
+ * its end the same way.
+ */
+export async function openedAnomaly(
+  backend: StoreBackend,
+  at: number
+): Promise<{ id: number; targetId: string; close(end: number): Promise<void> }> {
+  const { pipeline, healing } = backend.backend;
+  const record = anomalyRecord(1, { state: 'open', start: at, end: at });
+  const write = (anomaly: typeof record) =>
+    backend.store.pipeline.commitCycle({
+      watch: 'w',
+      lastProcessed: anomaly.end,
+      targets: [],
+      anomalies: [anomaly],
+      predictions: [],
+      forgotten: [],
+    });
+  const [stored] = await write(record);
+  const id = stored.id!;
+  const { targetId, ...rest } = stored;
+  const event = (over: Partial<typeof record>) => ({
+    anomaly: { ...rest, ...over, id, target: targetId },
+    object: null,
+    score: 0.9,
+  });
+  pipeline.listeners.opened(event({}));
+  await healing.idle();
+  return {
+    id,
+    targetId,
+    close: async (end) => {
+      await write({ ...record, state: 'closed', end });
+      pipeline.listeners.closed(event({ state: 'closed', end }));
+      await healing.idle();
     },
   };
 }

@@ -1,8 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { PolicyInput } from '../../src/contract/healing';
-import { anomalyRecord } from '../harness/anomalyRecords';
-import { assembledStores, type StoreBackend } from '../harness/assembledStores';
+import { assembledStores, NOTIFY_ON_APPROVAL, openedAnomaly, type StoreBackend } from '../harness/assembledStores';
 import { AUTH } from '../harness/server';
 import { TestClock } from '../pipeline/helpers';
 
@@ -13,13 +11,6 @@ import { TestClock } from '../pipeline/helpers';
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 const T0 = Date.parse('2025-06-01T12:00:00Z');
-
-const tell: PolicyInput = {
-  name: 'tell',
-  match: { severities: ['high'] },
-  action: { type: 'notify', message: 'cart is failing' },
-  gate: 'approve',
-};
 
 const stores = assembledStores('pruned38');
 
@@ -36,7 +27,7 @@ type Retentions = { detection: number; healing: number };
 const configOf = (days: Retentions) => ({
   watches: [],
   pipeline: { retentionDays: days.detection },
-  healing: { retentionDays: days.healing, policies: [tell], notify: { webhookUrl } },
+  healing: { retentionDays: days.healing, policies: [NOTIFY_ON_APPROVAL], notify: { webhookUrl } },
 });
 
 describe.each(['SQLite', 'PostgreSQL'] as const)('the 404 of a pruned action or anomaly on %s', (kind) => {
@@ -54,28 +45,9 @@ describe.each(['SQLite', 'PostgreSQL'] as const)('the 404 of a pruned action or 
 
   /** An anomaly that proposed an action for approval, rejected, then closed: both finished. Their ids. */
   const finished = async () => {
-    const { pipeline, healing } = backend.backend;
-    const record = anomalyRecord(1, { state: 'open', start: T0, end: T0 });
-    const write = (anomaly: typeof record) =>
-      backend.store.pipeline.commitCycle({
-        watch: 'w',
-        lastProcessed: anomaly.end,
-        targets: [],
-        anomalies: [anomaly],
-        predictions: [],
-        forgotten: [],
-      });
-    const [stored] = await write(record);
-    const id = stored.id!;
-    const { targetId, ...rest } = stored;
-    const event = (over: Partial<typeof record>) => ({
-      anomaly: { ...rest, ...over, id, target: targetId },
-      object: null,
-      score: 0.9,
-    });
-    pipeline.listeners.opened(event({}));
-    await healing.idle();
-    const [action] = (await healing.actions.list({ triggerId: String(id), limit: 10, offset: 0 })).items;
+    const { healing } = backend.backend;
+    const anomaly = await openedAnomaly(backend, T0);
+    const [action] = (await healing.actions.list({ triggerId: String(anomaly.id), limit: 10, offset: 0 })).items;
     expect(action.state).toBe('awaiting_approval');
     clock.ms += MINUTE;
     const rejected = await backend.app.inject({
@@ -86,11 +58,8 @@ describe.each(['SQLite', 'PostgreSQL'] as const)('the 404 of a pruned action or 
     });
     expect(rejected.statusCode).toBe(200);
     clock.ms += MINUTE;
-    const end = clock.now();
-    await write({ ...record, state: 'closed', end });
-    pipeline.listeners.closed(event({ state: 'closed', end }));
-    await healing.idle();
-    return { anomaly: id, action: action.id };
+    await anomaly.close(clock.now());
+    return { anomaly: anomaly.id, action: action.id };
   };
 
   it('says an action and an anomaly the retentions may have pruned are no longer kept', async () => {

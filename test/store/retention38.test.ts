@@ -1,8 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { actionSchema, auditListSchema, type PolicyInput } from '../../src/contract/healing';
-import { anomalyRecord } from '../harness/anomalyRecords';
-import { assembledStores, type StoreBackend } from '../harness/assembledStores';
+import { actionSchema, auditListSchema } from '../../src/contract/healing';
+import { assembledStores, NOTIFY_ON_APPROVAL, openedAnomaly, type StoreBackend } from '../harness/assembledStores';
 import { AUTH } from '../harness/server';
 import { TestClock } from '../pipeline/helpers';
 
@@ -21,13 +20,6 @@ const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 const T0 = Date.parse('2025-06-01T12:00:00Z');
-
-const tell: PolicyInput = {
-  name: 'tell',
-  match: { severities: ['high'] },
-  action: { type: 'notify', message: 'cart is failing' },
-  gate: 'approve',
-};
 
 /** What the backend sent to Grafana (its annotations) and to the notification webhook. */
 interface Call {
@@ -59,7 +51,7 @@ const configOf = (url: string) => ({
   watches: [],
   grafana: { url, token: 'glsa_retention38' },
   pipeline: { retentionDays: 3 },
-  healing: { retentionDays: 30, policies: [tell], notify: { webhookUrl: `${url}/hook` } },
+  healing: { retentionDays: 30, policies: [NOTIFY_ON_APPROVAL], notify: { webhookUrl: `${url}/hook` } },
 });
 
 const stores = assembledStores('retention38');
@@ -108,25 +100,8 @@ describe.each(['SQLite', 'PostgreSQL'] as const)('what names a pruned anomaly on
 
   /** The anomaly healing took, withdrawn, confirmed, proposed again and rejected, closed: its id, target, and the two actions. */
   const lived = async () => {
-    const { pipeline } = backend.backend;
-    const record = anomalyRecord(1, { state: 'open', start: T0, end: T0 });
-    const [stored] = await backend.store.pipeline.commitCycle({
-      watch: 'w',
-      lastProcessed: T0,
-      targets: [],
-      anomalies: [record],
-      predictions: [],
-      forgotten: [],
-    });
-    const id = stored.id!;
-    const { targetId, ...rest } = stored;
-    const event = (over: Partial<typeof record>) => ({
-      anomaly: { ...rest, ...over, id, target: targetId },
-      object: null,
-      score: 0.9,
-    });
-    pipeline.listeners.opened(event({}));
-    await backend.backend.healing.idle();
+    const anomaly = await openedAnomaly(backend, T0);
+    const { id, targetId } = anomaly;
     const [first] = await actionsOf(id);
     expect(first.state).toBe('awaiting_approval');
 
@@ -146,18 +121,8 @@ describe.each(['SQLite', 'PostgreSQL'] as const)('what names a pruned anomaly on
     expect((await post(`/api/actions/${again.id}/reject`, {}, 'ada')).statusCode).toBe(200);
 
     later(MINUTE);
-    const end = clock.now();
-    await backend.store.pipeline.commitCycle({
-      watch: 'w',
-      lastProcessed: end,
-      targets: [],
-      anomalies: [{ ...record, state: 'closed', end }],
-      predictions: [],
-      forgotten: [],
-    });
-    pipeline.listeners.closed(event({ state: 'closed', end }));
-    await backend.backend.healing.idle();
-    await pipeline.annotator!.flush();
+    await anomaly.close(clock.now());
+    await backend.backend.pipeline.annotator!.flush();
     return { id, targetId, first: first.id, again: again.id };
   };
 
