@@ -5,7 +5,7 @@ import { PostgresPipelineRepository } from '../../src/server/store/postgres/pipe
 import { ephemeralSecretBox } from '../../src/server/store/secrets';
 import { postgresForTests } from '../harness/postgres';
 import { sampledQuerier } from '../harness/spikingFleet';
-import { buildPipeline, MINUTE, TestClock } from './helpers';
+import { buildPipeline, MINUTE, TestClock, type Harness } from './helpers';
 import { parsed } from './utf8labels38Grammar';
 
 // A watch whose target and peer labels are OpenTelemetry's UTF-8 names, run on each store: its targets
@@ -79,27 +79,22 @@ describe.each(Object.keys(stores))('UTF-8 target labels on %s', (kind) => {
         dataDir,
         extra: { querierFor: () => querier, ...(store.repository && { repository: store.repository(clock) }) },
       });
+    const targetIds = (of: Harness) =>
+      of.pipeline
+        .targets()
+        .map((t) => t.id)
+        .sort();
     let h = open();
     try {
       await h.pipeline.runOnce();
-      expect(
-        h.pipeline
-          .targets()
-          .map((t) => t.id)
-          .sort()
-      ).toEqual([...ids].sort());
+      expect(targetIds(h)).toEqual([...ids].sort());
 
       // Restarted: the stored targets are read back under the same ids, and "Retrain now" reads only one.
       await h.close();
       h = open(h.dataDir);
       // Restoring again only waits for the restore the harness began (it replaces memory with the store).
       await h.pipeline.init();
-      expect(
-        h.pipeline
-          .targets()
-          .map((t) => t.id)
-          .sort()
-      ).toEqual([...ids].sort());
+      expect(targetIds(h)).toEqual([...ids].sort());
       queries.length = 0;
       expect(await h.pipeline.retrain({ target: ids[2] }, 'on_demand')).toEqual({ trained: 1, failed: [] });
       expect(queries.length).toBeGreaterThan(0);
