@@ -6,7 +6,7 @@ import {
   type ExecutionResult,
   type Reason,
 } from '../../contract/healing';
-import { iso } from './lifecycle';
+import { iso, type AuditNote } from './lifecycle';
 import { uncordonReleases } from './nodeCheck';
 import type { EngineContext } from './context';
 import type { StoredAction } from './store/actionRows';
@@ -95,7 +95,8 @@ export class ExecutionRecords {
     await lifecycle.move(action, ['executing'], 'approved', { reason }, [{ kind: 'paused', message: summary }]);
   }
 
-  async finish(action: StoredAction, result: ExecutionResult): Promise<void> {
+  /** The outcome, audited after `before` (a notification's last attempt) in the same write. */
+  async finish(action: StoredAction, result: ExecutionResult, before: AuditNote[] = []): Promise<void> {
     const planned = action.action;
     // The node budget: a node stays held while the engine keeps it cordoned; given back in the
     // transaction that records the outcome. A failed drain whose uncordon Kubernetes refused keeps
@@ -117,7 +118,7 @@ export class ExecutionRecords {
       ['executing'],
       result.ok ? 'succeeded' : 'failed',
       { result, finishedAt: this.lifecycle.now(), ...(result.error ? { reason: result.error } : {}) },
-      [{ kind: result.ok ? 'succeeded' : 'failed', message: result.summary, details: result.error }],
+      [...before, { kind: result.ok ? 'succeeded' : 'failed', message: result.summary, details: result.error }],
       releaseNode !== undefined ? { releaseNode } : {}
     );
   }

@@ -23,15 +23,37 @@ const attemptSchema = z.object({
   attempt: z.number().int().positive(),
   delivered: z.array(receiverSchema),
   failed: z.array(receiverFailureSchema),
+  /** Left in flight by a stopped process, sending to `to` (absent: every receiver): it reached whom it reached, unknown. */
+  interrupted: z.object({ to: z.array(receiverSchema).optional() }).optional(),
 });
 type Attempt = z.infer<typeof attemptSchema>;
 
-/** The attempts made so far: how many, when the last was, the receivers any took it, and those the last one is to be retried for. */
+/**
+ * The attempts made so far: how many, when the last was, the receivers any took it, and those the
+ * next one goes to (undefined: every receiver configured, as for a first attempt).
+ */
 interface Attempts {
   made: number;
   lastAt?: number;
   delivered: Receiver[];
-  retry: Receiver[];
+  retry?: Receiver[];
+}
+
+/** What the next attempt after `attempt` sends to: those it failed for and may try again, or all it was sending to when interrupted. */
+const retriedAfter = (attempt: Attempt): Receiver[] | undefined =>
+  attempt.interrupted ? attempt.interrupted.to : attempt.failed.filter((f) => f.retry).map((f) => f.receiver);
+
+/** How an attempt ended, for the record and what comes after it. */
+interface Ending {
+  /** The audit entry's words after `attempt n of 5: `. */
+  said: string;
+  /** Why another attempt may cure it (the next goes after the back-off while the budget lasts); none: the last. */
+  retryFor?: string;
+  /** Someone may have been told: it keeps its start (what the repeat interval and the hourly cap count). */
+  keepsStart: boolean;
+  result: ExecutionResult;
+  /** How long the send took; unknown for one a stopped process left. */
+  seconds?: number;
 }
 
 /**
@@ -42,7 +64,8 @@ interface Attempts {
  * so one replica sends it, and audited with what each receiver did. An attempt that reached no one
  * gives its start back: a failed send takes neither the repeat interval nor a share of `maxPerHour`,
  * and the retry is metered again when it is claimed. One that reached a receiver keeps it: someone
- * was told.
+ * was told. An attempt a stopped process left in flight counts as one, and is retried the same way
+ * (`interrupted`).
  */
 export class NotifyAttempts {
   constructor(
@@ -73,39 +96,78 @@ export class NotifyAttempts {
       return;
     }
     const before = await this.attempts(action.id);
-    const made = before.made + 1;
     const sent = await deps.notifier.send(
       { actionId: action.id, message: planned.message, trigger: action.trigger, at: startedAt },
-      before.made ? before.retry : undefined
+      before.retry
     );
     const { receivers, ...result } = sent;
-    const record: Attempt = { attempt: made, delivered: receivers?.delivered ?? [], failed: receivers?.failed ?? [] };
+    const record: Attempt = {
+      attempt: before.made + 1,
+      delivered: receivers?.delivered ?? [],
+      failed: receivers?.failed ?? [],
+    };
     const retry = record.failed.filter((f) => f.retry);
     const told = sent.ok || before.delivered.length > 0;
-    const said = `attempt ${made} of ${NOTIFY_ATTEMPTS}: ${sent.ok ? 'told the operator' : 'could not tell the operator'}: ${sent.summary}`;
-    if (retry.length > 0 && made < NOTIFY_ATTEMPTS) {
+    await this.ended(action, before, record, {
+      said: `${sent.ok ? 'told the operator' : 'could not tell the operator'}: ${sent.summary}`,
+      ...(retry.length > 0 ? { retryFor: retry.map((f) => f.message).join('; ') } : {}),
+      keepsStart: told,
+      result,
+      seconds: (lifecycle.now() - startedAt) / 1000,
+    });
+  }
+
+  /**
+   * The attempt a stopped process left in flight (the action still executing, claimed by this one
+   * now): counted as made, and retried as a failed one is, to the receivers it was sending to, with
+   * the same back-off, within the same five. It may have been delivered: as Alertmanager, whose
+   * notification pipeline records a send in its notification log only after the integration took it
+   * (prometheus/alertmanager notify/notify.go: createReceiverStage runs DedupStage, RetryStage, then
+   * SetNotifiesStage, "the passed alerts should have already been sent"; nflog/nflog.go's Log keeps
+   * it in memory until the next snapshot), a notification cut short is sent again: at least once, at
+   * most five times. It keeps its start, since someone may have been told.
+   */
+  async interrupted(action: StoredAction): Promise<void> {
+    if (action.action.type !== 'notify') {
+      return;
+    }
+    const before = await this.attempts(action.id);
+    const to = before.retry;
+    const what = `the backend stopped while sending it${to ? ` to ${receiverNames(to)}` : ''}; it may or may not have been delivered`;
+    const record: Attempt = { attempt: before.made + 1, delivered: [], failed: [], interrupted: to ? { to } : {} };
+    await this.ended(action, before, record, {
+      said: `interrupted: ${what}`,
+      retryFor: what,
+      keepsStart: true,
+      result: { ok: false, summary: what, error: { kind: 'notification', message: what } },
+    });
+  }
+
+  /** Records attempt `record.attempt`: approved again until the next one after the back-off, or the action's outcome when it was the last. */
+  private async ended(action: StoredAction, before: Attempts, record: Attempt, ending: Ending): Promise<void> {
+    const { lifecycle } = this.ctx;
+    const made = record.attempt;
+    const said = `attempt ${made} of ${NOTIFY_ATTEMPTS}: ${ending.said}`;
+    if (ending.retryFor !== undefined && made < NOTIFY_ATTEMPTS) {
       const next = lifecycle.now() + retryDelayMs(made);
-      const message = `${retry.map((f) => f.message).join('; ')}: tried again at ${iso(next)} (attempt ${made + 1} of ${NOTIFY_ATTEMPTS})`;
+      const message = `${ending.retryFor}: tried again at ${iso(next)} (attempt ${made + 1} of ${NOTIFY_ATTEMPTS})`;
       await lifecycle.move(
         action,
         ['executing'],
         'approved',
         // Nobody told yet: it gives its start back (started_at is what the repeat interval and the hourly cap count).
-        { reason: { kind: 'notification', message }, ...(told ? {} : { startedAt: null }) },
+        { reason: { kind: 'notification', message }, ...(ending.keepsStart ? {} : { startedAt: null }) },
         [{ kind: 'notified', message: `${said}; tried again at ${iso(next)}`, details: record }]
       );
       return;
     }
-    await lifecycle.audit.append({
-      at: lifecycle.now(),
-      kind: 'notified',
-      actionId: action.id,
-      triggerId: action.trigger.id,
-      message: said,
-      details: record,
-    });
-    lifecycle.metrics.executed(planned.type, told, (lifecycle.now() - startedAt) / 1000);
-    await this.records.finish(action, outcome(result, made, before.delivered));
+    const result = outcome(ending.result, made, before.delivered);
+    if (ending.seconds !== undefined) {
+      lifecycle.metrics.executed(action.action.type, result.ok, ending.seconds);
+    }
+    // The last attempt and the outcome in one write: a stop between the two would leave the action
+    // executing with its budget spent, and count one attempt more when recovered.
+    await this.records.finish(action, result, [{ kind: 'notified', message: said, details: record }]);
   }
 
   private async attempts(actionId: number): Promise<Attempts> {
@@ -126,12 +188,13 @@ export class NotifyAttempts {
       made: last?.attempt ?? 0,
       lastAt: last?.at,
       delivered: [...new Set(made.flatMap((a) => a.delivered))],
-      retry: last ? last.failed.filter((f) => f.retry).map((f) => f.receiver) : [],
+      ...(last ? { retry: retriedAfter(last) } : {}),
     };
   }
 }
 
 const RECEIVER_NAMES: Record<Receiver, string> = { grafana: 'Grafana', webhook: 'the webhook' };
+const receiverNames = (receivers: Receiver[]) => receivers.map((r) => RECEIVER_NAMES[r]).join(' and ');
 
 /** The action's result after its last attempt: succeeded when any attempt told someone. */
 function outcome(last: ExecutionResult, made: number, deliveredBefore: Receiver[]): ExecutionResult {
@@ -141,7 +204,7 @@ function outcome(last: ExecutionResult, made: number, deliveredBefore: Receiver[
   }
   if (deliveredBefore.length > 0) {
     // An earlier attempt reached a receiver; this one was only for the others.
-    const took = deliveredBefore.map((r) => RECEIVER_NAMES[r]).join(' and ');
+    const took = receiverNames(deliveredBefore);
     return { ok: true, summary: `${took} took it in an earlier attempt, but ${last.summary}${after}` };
   }
   const summary = `${last.summary}${after}`;

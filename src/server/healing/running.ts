@@ -169,7 +169,10 @@ export class ActionRunner {
     return (await withdraw(this.ctx, action, limits)) === undefined;
   }
 
-  /** An action left executing by a stopped process: reconciled against the cluster, never re-run blindly. */
+  /**
+   * An action left executing by a stopped process: a Kubernetes change reconciled against the
+   * cluster, never re-run blindly; a notification retried, since sending it twice beats never.
+   */
   async recover(left: StoredAction): Promise<void> {
     const { lifecycle, records } = this;
     const { deps, settings } = this.ctx;
@@ -185,12 +188,9 @@ export class ActionRunner {
     }
     const planned = action.action;
     if (!isKubeAction(planned)) {
-      await records.finish(action, {
-        ok: false,
-        summary:
-          'the backend stopped while sending this notification; it may or may not have been delivered, and is not sent again',
-        error: { kind: 'reconcile', message: 'interrupted while notifying' },
-      });
+      // Counted as an attempt and sent again after the back-off, as a failed attempt is (the kill
+      // switch, a pause, its trigger closing or its policy changing stop it before the next one).
+      await this.notifications.interrupted(action);
       return;
     }
     // Left executing while the kill switch is engaged: a half-done drain is not resumed.
