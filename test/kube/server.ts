@@ -1358,6 +1358,12 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
     realWrites: () => requests.filter((r) => r.method !== 'GET' && !r.dryRun),
     add(...objects) {
       for (const obj of objects) {
+        // Every object the API server stores has a uid (the registry's create fills it in).
+        if (!obj.metadata?.uid) {
+          throw new Error(
+            `the test server refuses ${obj.kind} ${obj.metadata?.name} without a metadata.uid: the API server would not store it`
+          );
+        }
         if (obj.kind === 'PodDisruptionBudget') {
           validateBudget(obj);
         }

@@ -1,4 +1,4 @@
-import { node, pod, podDisruptionBudget } from '../../../test/kube/objects';
+import { daemonSet, node, pod, podDisruptionBudget } from '../../../test/kube/objects';
 import { Harness, startHarness } from '../../../test/kube/harness';
 import { pdbForbidden } from '../../../test/kube/status';
 import { drain } from './drain';
@@ -21,6 +21,8 @@ const web = (name: string, nodeName = 'n1', grace?: number) =>
     ownerName: 'web-5f7c',
     terminationGracePeriodSeconds: grace,
   });
+/** The DaemonSet whose pod runs on n1: a drain skips it. */
+const nodeExporter = daemonSet({ namespace: 'monitoring', name: 'node-exporter' });
 /** The web pods' PodDisruptionBudget. */
 const webBudget = (minAvailable: number) =>
   podDisruptionBudget({ namespace: 'shop', name: 'web', matchLabels: { app: 'web' }, minAvailable });
@@ -37,13 +39,8 @@ describe('drain', () => {
       web('web-a'),
       web('web-b', 'n1', 600),
       web('web-c', 'n2'),
-      pod({
-        namespace: 'monitoring',
-        name: 'node-exporter-x',
-        nodeName: 'n1',
-        ownerKind: 'DaemonSet',
-        ownerName: 'node-exporter',
-      }),
+      nodeExporter,
+      pod({ namespace: 'monitoring', name: 'node-exporter-x', nodeName: 'n1', owner: nodeExporter }),
       pod({ namespace: 'kube-system', name: 'kube-proxy-n1', nodeName: 'n1', mirror: true })
     );
     const uids = { a: uidOf('web-a'), b: uidOf('web-b') };
@@ -361,7 +358,8 @@ describe('drain', () => {
     h.kube.add(
       web('web-1'),
       web('web-2'),
-      pod({ namespace: 'monitoring', name: 'node-exporter-x', nodeName: 'n1', ownerKind: 'DaemonSet' }),
+      nodeExporter,
+      pod({ namespace: 'monitoring', name: 'node-exporter-x', nodeName: 'n1', owner: nodeExporter }),
       webBudget(1)
     );
     const before = JSON.stringify([h.kube.list('Pod'), h.kube.list('Node')]);

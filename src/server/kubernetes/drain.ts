@@ -28,8 +28,8 @@ async function cordonStep(run: DrainRun): Promise<KubeError | { changed: boolean
 /**
  * Drains a node the way careful controllers do (`kubectl drain --ignore-daemonsets`), in kubectl's
  * steps: cordon; the pods to evict (DaemonSet and mirror pods skipped with the reason, pods nothing
- * would recreate or keeping emptyDir data refused unless told, and looked for before the cordon
- * too); evict through the Eviction API with back-off while a budget says 429, each grace period
+ * would recreate, a DaemonSet's gone included, or keeping emptyDir data refused unless told, and
+ * looked for before the cordon too); evict through the Eviction API with back-off while a budget says 429, each grace period
  * capped; wait until each pod is gone; and on failure undo the cordon this drain made. A pause
  * (the engine's window closing) stops before an eviction and keeps the cordon and the progress, so
  * the next run resumes where this one stopped.

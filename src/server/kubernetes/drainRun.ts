@@ -1,4 +1,5 @@
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1ObjectMeta, V1Pod } from '@kubernetes/client-node';
+import { z } from 'zod';
 import { type DrainReport, type PodLeft, type PodRef, type SkippedPod, type SkipReason } from '../../contract/healing';
 import type { KubeClient } from './client';
 import type { KubeError } from './errors';
@@ -53,10 +54,23 @@ export interface DrainParams extends DrainControl {
 
 export type DrainOutcome = { ok: true; value: DrainReport } | { ok: false; error: KubeError; report: DrainReport };
 
-export const refOf = (pod: V1Pod): PodRef => ({
-  namespace: pod.metadata?.namespace ?? '',
-  name: pod.metadata?.name ?? '',
-  uid: pod.metadata?.uid ?? '',
+/**
+ * What a real API server gives every pod it lists: a namespace, a name and a uid. A drain keys its pods
+ * by uid and pins each eviction to it; a uid of '' would be a precondition no pod meets (409, and only
+ * after the eviction has taken a disruption from the pod's budget: eviction.go decrements the budget
+ * before the delete checks preconditions), which the drain would then read as "the pod was replaced".
+ */
+const podIdentitySchema = z.object({ namespace: z.string().min(1), name: z.string().min(1), uid: z.string().min(1) });
+
+/** A listed pod whose identity was checked (`identified`). */
+export type ListedPod = V1Pod & { metadata: V1ObjectMeta & PodRef };
+
+export const identified = (pod: V1Pod): pod is ListedPod => podIdentitySchema.safeParse(pod.metadata ?? {}).success;
+
+export const refOf = (pod: ListedPod): PodRef => ({
+  namespace: pod.metadata.namespace,
+  name: pod.metadata.name,
+  uid: pod.metadata.uid,
 });
 
 export const label = (pod: { namespace: string; name: string }) => `${pod.namespace}/${pod.name}`;
@@ -74,7 +88,7 @@ export interface DrainRun {
 }
 
 export interface Pending {
-  pod: V1Pod;
+  pod: ListedPod;
   evicted: boolean;
   /** An eviction of it was refused (429, 409) and it stayed: before the next, it is read again. */
   turnedAway: boolean;

@@ -4,7 +4,7 @@
 // finished pods, DaemonSet and mirror pods (skipped before the rule is asked), and volumes that
 // outlive the pod. On the Kubernetes API test server.
 
-import { node, pod, type KubeObject } from '../../../test/kube/objects';
+import { daemonSet, node, pod, type KubeObject } from '../../../test/kube/objects';
 import { Harness, startHarness } from '../../../test/kube/harness';
 import { executeKubeAction } from './actions';
 import { drain } from './drain';
@@ -93,16 +93,17 @@ describe('a drain of a node holding emptyDir data', () => {
   });
 
   it('does not count the pods kubectl exempts: finished, DaemonSet, mirror, volumes that outlive the pod, namespaces the drain may not touch', async () => {
+    const agent = daemonSet({ namespace: 'monitoring', name: 'agent' });
     h.kube.add(
       web('web-a'),
       cache('cache-0'),
       withVolumes(pod({ namespace: 'batch', name: 'report-once', nodeName: 'n1', phase: 'Succeeded', ready: false }), [
         { name: 'out', emptyDir: {} },
       ]),
-      withVolumes(
-        pod({ namespace: 'monitoring', name: 'agent-x', nodeName: 'n1', ownerKind: 'DaemonSet', ownerName: 'agent' }),
-        [{ name: 'buffer', emptyDir: {} }]
-      ),
+      agent,
+      withVolumes(pod({ namespace: 'monitoring', name: 'agent-x', nodeName: 'n1', owner: agent }), [
+        { name: 'buffer', emptyDir: {} },
+      ]),
       withVolumes(pod({ namespace: 'kube-system', name: 'etcd-n1', nodeName: 'n1', mirror: true }), [
         { name: 'tmp', emptyDir: {} },
       ]),

@@ -1,4 +1,3 @@
-import type { V1Pod } from '@kubernetes/client-node';
 import { call, dryRunParam } from './client';
 import type { KubeError } from './errors';
 import {
@@ -9,6 +8,7 @@ import {
   saveProgress,
   type DrainOutcome,
   type DrainRun,
+  type ListedPod,
   type Pending,
   type PodLeft,
   type PodRef,
@@ -25,7 +25,7 @@ function blockedBecause(error: KubeError): string {
 }
 
 /** One eviction through the Eviction API, so PodDisruptionBudgets hold. */
-function evictPod(run: DrainRun, pod: V1Pod) {
+function evictPod(run: DrainRun, pod: ListedPod) {
   const { client, dryRun } = run;
   const ref = refOf(pod);
   const grace = Math.min(pod.spec?.terminationGracePeriodSeconds ?? 30, run.params.maxGracePeriodSeconds ?? 60);
@@ -97,7 +97,11 @@ async function refusal(run: DrainRun, ref: PodRef, error: KubeError): Promise<Ku
 }
 
 /** The dry run: each eviction asked once with dryRun=All; what a budget blocks now is reported, not waited for. */
-export async function dryRunEvictions(run: DrainRun, toEvict: V1Pod[], cordonChanged: boolean): Promise<DrainOutcome> {
+export async function dryRunEvictions(
+  run: DrainRun,
+  toEvict: ListedPod[],
+  cordonChanged: boolean
+): Promise<DrainOutcome> {
   const { report, params } = run;
   for (const pod of toEvict) {
     const evicted = await evictPod(run, pod);
@@ -215,7 +219,7 @@ async function evictionRound(run: DrainRun, pending: Map<string, Pending>): Prom
 }
 
 /** Evicts until every pod is gone, backing off between rounds while budgets say 429, until the deadline. */
-export async function evictWithBackoff(run: DrainRun, toEvict: V1Pod[]): Promise<RoundEnd> {
+export async function evictWithBackoff(run: DrainRun, toEvict: ListedPod[]): Promise<RoundEnd> {
   const { client, params } = run;
   const backoff = params.backoff ?? { initialMs: 1000, maxMs: 30_000 };
   // A pod an earlier run evicted, or that something else is already deleting, is only waited for.

@@ -62,6 +62,15 @@ export async function deletePod(client: KubeClient, params: DeletePodParams): Pr
     return deleted;
   }
   const pod = deleted.value;
+  // The dry run's uid pins the real delete to this pod (pinAction); a real API server always answers
+  // with it, and without it the delete would go out unpinned and could kill a replacement.
+  if (dryRun && !expectUid && !pod.metadata?.uid) {
+    return fail({
+      kind: 'unexpected',
+      request: podRequest('delete', namespace, name),
+      message: `Kubernetes answered the dry run of deleting pod ${namespace}/${name} without the pod's uid, which a real API server always gives: the delete could not be pinned to this pod, so the dry run refuses it`,
+    });
+  }
   const owner = ownerOf(pod);
   const grace = params.gracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds;
   const graceText = grace !== undefined ? ` (grace ${grace}s)` : '';

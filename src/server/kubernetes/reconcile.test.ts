@@ -1,4 +1,4 @@
-import { deployment, node, pod } from '../../../test/kube/objects';
+import { daemonSet, deployment, node, pod } from '../../../test/kube/objects';
 import { Harness, startHarness } from '../../../test/kube/harness';
 import { executeKubeAction, KubeAction, kubeActionSchema, pinAction } from './actions';
 import { reconcile } from './reconcile';
@@ -6,11 +6,13 @@ import { reconcile } from './reconcile';
 let h: Harness;
 beforeEach(async () => {
   h = await startHarness();
+  const exporter = daemonSet({ namespace: 'monitoring', name: 'exporter' });
   h.kube.add(
     deployment({ namespace: 'shop', name: 'cart', replicas: 3 }),
     node('n1'),
+    exporter,
     pod({ namespace: 'shop', name: 'cart-1', nodeName: 'n1', ownerKind: 'ReplicaSet' }),
-    pod({ namespace: 'monitoring', name: 'exporter-1', nodeName: 'n1', ownerKind: 'DaemonSet' })
+    pod({ namespace: 'monitoring', name: 'exporter-1', nodeName: 'n1', owner: exporter })
   );
 });
 afterEach(() => h.kube.close());

@@ -2,7 +2,7 @@ import type { Reconciliation } from '../../contract/healing';
 import { KubeAction } from './actions';
 import { call, KubeClient } from './client';
 import type { EvictionPolicy } from './drainRun';
-import { planPod } from './drainPods';
+import { orphansAmong, planPod, podsOnNode } from './drainPods';
 import { KubeResult, ok } from './errors';
 import { readNode } from './nodes';
 import { podRequest } from './pods';
@@ -96,13 +96,16 @@ export async function reconcile(
       if (node.value.spec?.unschedulable !== true) {
         return seen('not-done', `node ${action.node} is schedulable`);
       }
-      const pods = await call(client, { verb: 'list', resource: 'pods', group: '' }, (options) =>
-        client.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${action.node}` }, options)
-      );
+      const pods = await podsOnNode(client, action.node);
       if (!pods.ok) {
         return pods;
       }
-      const remaining = pods.value.items.filter((pod) => planPod(pod, { ...action, mayEvict }) === 'evict');
+      const licence = { ...action, mayEvict };
+      const orphaned = await orphansAmong(client, pods.value, licence);
+      if (!orphaned.ok) {
+        return orphaned;
+      }
+      const remaining = pods.value.filter((pod) => planPod(pod, licence, orphaned.value) === 'evict');
       return remaining.length === 0
         ? seen('done', `node ${action.node} is cordoned and runs no pod a drain would evict`)
         : seen(
