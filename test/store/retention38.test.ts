@@ -169,7 +169,10 @@ describe.each(['SQLite', 'PostgreSQL'] as const)('what names a pruned anomaly on
     });
     const feedback = await post(`/api/anomalies/${id}/feedback`, { kind: 'confirmed' }, 'carol');
     expect(feedback.statusCode).toBe(404);
-    expect(feedback.json()).toEqual({ error: 'not_found', message: `no anomaly with id ${id}` });
+    expect(feedback.json()).toEqual({
+      error: 'not_found',
+      message: `no anomaly with id ${id}: closed anomalies are kept 3 days, so it may have been pruned`,
+    });
 
     // What is left naming it reads: by its id, by its target (kept with the entry), and exported.
     const byTrigger = await get(`/api/audit?triggerId=${id}&from=0`);

@@ -124,6 +124,7 @@ export class HealingEngine {
     this.retention = new HealingRetention({
       days: this.retentionDays,
       actions: this.actions,
+      breakers: repos.breakers,
       audit: this.audit,
       limits,
       metrics,

@@ -31,7 +31,7 @@ const COUNTERS = {
   },
   pruned: {
     name: 'failureprophet_healing_pruned_total',
-    help: 'Healing records deleted by retention (FP_HEALING_RETENTION_DAYS), by table: healing_actions, healing_triggers, healing_audit.',
+    help: `Healing records deleted by retention (FP_HEALING_RETENTION_DAYS), by table: ${PRUNED_TABLES.join(', ')}.`,
     labelNames: ['table'],
   },
 } as const;

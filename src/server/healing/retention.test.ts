@@ -24,6 +24,7 @@ function setUp(days: number, limits: SafetyLimits = safetyLimitsSchema.parse({})
   const retention = new HealingRetention({
     days,
     actions: store.healing.actions,
+    breakers: store.healing.breakers,
     audit: store.healing.audit,
     limits: async () => limits,
     metrics: new HealingMetrics(registry, { awaitingApproval: async () => 0, killSwitchEngaged: async () => false }),
@@ -61,7 +62,7 @@ it('keeps everything at 0 days', async () => {
   oldRecords(3, START - 400 * DAY, 'a');
   await s.retention.tick();
   expect([s.count('healing_triggers'), s.count('healing_audit')]).toEqual([3, 3]);
-  expect(await s.pruned()).toEqual({ healing_actions: 0, healing_triggers: 0, healing_audit: 0 });
+  expect(await s.pruned()).toEqual({ healing_actions: 0, healing_triggers: 0, healing_breakers: 0, healing_audit: 0 });
 });
 
 it('prunes a batch of each per tick until nothing is left, says it once, and starts again an hour after it started', async () => {
@@ -73,18 +74,33 @@ it('prunes a batch of each per tick until nothing is left, says it once, and sta
 
   // 2,500 entries and 1,500 triggers to go: a thousand rows of each per tick.
   await s.retention.tick();
-  expect(await s.pruned()).toEqual({ healing_actions: 0, healing_triggers: 1000, healing_audit: 1000 });
+  expect(await s.pruned()).toEqual({
+    healing_actions: 0,
+    healing_triggers: 1000,
+    healing_breakers: 0,
+    healing_audit: 1000,
+  });
   await s.retention.tick();
-  expect(await s.pruned()).toEqual({ healing_actions: 0, healing_triggers: 1500, healing_audit: 2000 });
+  expect(await s.pruned()).toEqual({
+    healing_actions: 0,
+    healing_triggers: 1500,
+    healing_breakers: 0,
+    healing_audit: 2000,
+  });
   expect(s.logged.filter((l) => l.msg.startsWith('healing retention'))).toEqual([]);
   await s.retention.tick();
-  expect(await s.pruned()).toEqual({ healing_actions: 0, healing_triggers: 1500, healing_audit: 2500 });
+  expect(await s.pruned()).toEqual({
+    healing_actions: 0,
+    healing_triggers: 1500,
+    healing_breakers: 0,
+    healing_audit: 2500,
+  });
   expect([s.count('healing_triggers'), s.count('healing_audit')]).toEqual([1000, 1000]);
   expect(s.logged.filter((l) => l.msg.startsWith('healing retention'))).toEqual([
     expect.objectContaining({
       level: 30,
-      msg: `healing retention pruned 0 finished actions and 1500 closed triggers from before ${new Date(START - 30 * DAY).toISOString()}, and 2500 audit entries from before ${new Date(START - 30 * DAY).toISOString()}`,
-      deleted: { healing_actions: 0, healing_triggers: 1500, healing_audit: 2500 },
+      msg: `healing retention pruned 0 finished actions, 1500 closed triggers and 0 closed circuit breakers from before ${new Date(START - 30 * DAY).toISOString()}, and 2500 audit entries from before ${new Date(START - 30 * DAY).toISOString()}`,
+      deleted: { healing_actions: 0, healing_triggers: 1500, healing_breakers: 0, healing_audit: 2500 },
     }),
   ]);
 
@@ -95,7 +111,12 @@ it('prunes a batch of each per tick until nothing is left, says it once, and sta
   s.advance(60_000);
   await s.retention.tick();
   expect([s.count('healing_triggers'), s.count('healing_audit')]).toEqual([0, 0]);
-  expect(await s.pruned()).toEqual({ healing_actions: 0, healing_triggers: 2500, healing_audit: 3500 });
+  expect(await s.pruned()).toEqual({
+    healing_actions: 0,
+    healing_triggers: 2500,
+    healing_breakers: 0,
+    healing_audit: 3500,
+  });
 });
 
 it('keeps finished actions as long as the safety limits look back, whatever the retention', async () => {
@@ -109,7 +130,7 @@ it('keeps finished actions as long as the safety limits look back, whatever the 
   await s.retention.tick();
   expect(s.count('healing_triggers')).toBe(0);
   expect(s.logged.at(-1)).toMatchObject({
-    msg: expect.stringContaining(`closed triggers from before ${new Date(s.now() - 60 * DAY).toISOString()}`),
+    msg: expect.stringContaining(`closed circuit breakers from before ${new Date(s.now() - 60 * DAY).toISOString()}`),
   });
 });
 

@@ -4,7 +4,7 @@ import { PRUNE_BATCH_ROWS, PRUNE_INTERVAL_MS } from '../store/pruneCadence';
 import { iso } from './lifecycle';
 import type { HealingMetrics } from './metrics';
 import { PRUNED_TABLES, type PruneBatch, type PrunedTable } from './store/prune';
-import type { ActionRepository, AuditRepository } from './store/repositories';
+import type { ActionRepository, AuditRepository, BreakerRepository } from './store/repositories';
 
 const DAY_MS = 86_400_000;
 
@@ -12,6 +12,7 @@ export interface RetentionDeps {
   /** FP_HEALING_RETENTION_DAYS: finished records older than this many days go; 0 keeps everything. */
   days: number;
   actions: Pick<ActionRepository, 'pruneFinished'>;
+  breakers: Pick<BreakerRepository, 'pruneClosed'>;
   audit: Pick<AuditRepository, 'pruneBefore'>;
   limits: () => Promise<SafetyLimits>;
   metrics: Pick<HealingMetrics, 'pruned'>;
@@ -24,6 +25,7 @@ interface Prune {
   recordsBefore: number;
   auditBefore: number;
   recordsLeft: boolean;
+  breakersLeft: boolean;
   auditLeft: boolean;
   deleted: Record<PrunedTable, number>;
 }
@@ -38,8 +40,9 @@ export const limitsLookbackMs = (limits: SafetyLimits) =>
 
 /**
  * Retention of the healing records, run on the engine's tick (the leader's): at most once an hour it
- * deletes finished actions and their closed triggers, and audit entries, older than the retention, one
- * batch of each per tick until none is left, so a first prune of a large store never holds up the loop.
+ * deletes finished actions and their closed triggers, closed circuit breakers, and audit entries, older
+ * than the retention, one batch of each per tick until none is left, so a first prune of a large store
+ * never holds up the loop.
  * Each batch is counted in failureprophet_healing_pruned_total; a prune that deleted anything is
  * logged once, at its end. The prune is not written to the audit log it prunes: the log line, the
  * counter and the cutoff the store records (`healing_retention`) say it.
@@ -64,10 +67,17 @@ export class HealingRetention {
         await this.deps.actions.pruneFinished(prune.recordsBefore, PRUNE_BATCH_ROWS)
       );
     }
+    if (prune.breakersLeft) {
+      // The records' cutoff: a breaker's last close on a target moves its window while within it.
+      prune.breakersLeft = this.count(
+        prune,
+        await this.deps.breakers.pruneClosed(prune.recordsBefore, PRUNE_BATCH_ROWS)
+      );
+    }
     if (prune.auditLeft) {
       prune.auditLeft = this.count(prune, await this.deps.audit.pruneBefore(prune.auditBefore, PRUNE_BATCH_ROWS));
     }
-    if (!prune.recordsLeft && !prune.auditLeft) {
+    if (!prune.recordsLeft && !prune.breakersLeft && !prune.auditLeft) {
       this.prune = undefined;
       this.report(prune);
     }
@@ -86,8 +96,9 @@ export class HealingRetention {
       recordsBefore,
       auditBefore,
       recordsLeft: true,
+      breakersLeft: true,
       auditLeft: true,
-      deleted: { healing_actions: 0, healing_triggers: 0, healing_audit: 0 },
+      deleted: { healing_actions: 0, healing_triggers: 0, healing_breakers: 0, healing_audit: 0 },
     };
     return this.prune;
   }
@@ -110,7 +121,7 @@ export class HealingRetention {
     }
     this.deps.logger.info(
       fields,
-      `healing retention pruned ${deleted.healing_actions} finished actions and ${deleted.healing_triggers} closed triggers from before ${iso(recordsBefore)}, and ${deleted.healing_audit} audit entries from before ${iso(auditBefore)}`
+      `healing retention pruned ${deleted.healing_actions} finished actions, ${deleted.healing_triggers} closed triggers and ${deleted.healing_breakers} closed circuit breakers from before ${iso(recordsBefore)}, and ${deleted.healing_audit} audit entries from before ${iso(auditBefore)}`
     );
   }
 }

@@ -10,7 +10,7 @@ import type {
 import type { ModelFence } from './retrainClaims';
 import { RetrainCutShortError, RetrainStoppedError } from './retrainDeadline';
 import type { PipelineRepository } from './store/repository';
-import { PipelineError } from './views';
+import { noAnomaly, PipelineError } from './views';
 import type { WatchRunner } from './watchRunner';
 
 /** What an operator (or healing) asks of training: retrain now, and feedback the next training uses. */
@@ -142,7 +142,7 @@ export async function recordFeedback(
   ...[anomalyId, kind, source, user, comment]: FeedbackArgs
 ): Promise<Anomaly> {
   if (!(await repo.anomaly(anomalyId))) {
-    throw new PipelineError('not_found', `no anomaly with id ${anomalyId}`);
+    throw new PipelineError('not_found', noAnomaly(anomalyId));
   }
   await repo.addFeedback(anomalyId, kind, source, user ?? null, comment ?? null);
   const anomaly = await repo.anomaly(anomalyId);

@@ -29,6 +29,9 @@ export class PipelineError extends Error {
   }
 }
 
+/** What a request naming an anomaly id nothing is stored under is told (its feedback, reading it). */
+export const noAnomaly = (id: number) => `no anomaly with id ${id}`;
+
 /** A targets page cursor: the watch and id of the page's last target. */
 export const targetKeySchema = z.tuple([z.string(), z.string()]);
 

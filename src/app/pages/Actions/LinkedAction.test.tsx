@@ -97,6 +97,17 @@ it('says a linked action the backend no longer has is no longer kept, with its m
   ).toBeInTheDocument();
 });
 
+it('says a linked action was not found, not that it is no longer kept, when the backend prunes nothing', async () => {
+  locationService.push('/a/failureprophet-healing-app/actions?action=12');
+  const message = 'there is no action 12';
+  routes({ [`GET ${healingPaths.action(12)}`]: () => ({ status: 404, data: { error: 'not_found', message } }) });
+  renderPage();
+  const section = within(await screen.findByTestId(testIds.actions.linked));
+  expect(await section.findByRole('status', { name: 'Action 12 was not found' })).toHaveTextContent(message);
+  expect(section.queryByRole('status', { name: 'Action 12 is no longer kept' })).not.toBeInTheDocument();
+  expect(section.queryByRole('alert')).not.toBeInTheDocument();
+});
+
 it('says a linked action that failed to load cannot be loaded', async () => {
   locationService.push('/a/failureprophet-healing-app/actions?action=12');
   routes({

@@ -4,6 +4,7 @@ import { type GrafanaTheme2 } from '@grafana/data';
 import { locationService } from '@grafana/runtime';
 import { Alert, LoadingPlaceholder, Stack, Text, useStyles2 } from '@grafana/ui';
 import { reasonText, type Action } from '../../../contract/healing';
+import { mayHaveBeenPruned } from '../../../contract/notKept';
 import { getAction } from '../../api/healing';
 import { useBackendQuery } from '../../api/useBackendQuery';
 import { testIds } from '../../testIds';
@@ -47,9 +48,15 @@ export function LinkedAction({ id, onDecided }: { id: number; onDecided: (id: nu
       {query.loading && !query.data && <LoadingPlaceholder text={`Loading action ${id}…`} />}
       {query.error &&
         !query.data &&
-        // A link outlives its action: healing retention prunes finished ones (the server says how long it keeps them).
+        // A link outlives its action: healing retention prunes finished ones (the server says how long it
+        // keeps them); with retention off nothing is pruned, so the action was simply not found.
         (query.error.status === 404 ? (
-          <Alert severity="info" title={`Action ${id} is no longer kept`}>
+          <Alert
+            severity="info"
+            title={
+              mayHaveBeenPruned(query.error.message) ? `Action ${id} is no longer kept` : `Action ${id} was not found`
+            }
+          >
             {query.error.message}
           </Alert>
         ) : (

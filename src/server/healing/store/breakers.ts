@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { apiFields, decodeRow } from '../../store/rows';
 import { z } from 'zod';
 import { actionTypeSchema, breakerSchema, type Breaker } from '../../../contract/healing';
+import { pruneBreakersSql, SQLITE_PRUNE, type PruneBatch } from './prune';
 import type { BreakerCloser, BreakerNote, BreakerRepository, NewAuditEntry, NewBreaker } from './repositories';
 
 /** A row as either store gives it, checked before it becomes a Breaker. */
@@ -88,6 +89,11 @@ export class SqliteBreakerRepository implements BreakerRepository {
       .prepare('SELECT * FROM healing_breakers WHERE closed_at IS NULL ORDER BY opened_at DESC, id DESC')
       .all()
       .map(toBreaker);
+  }
+
+  async pruneClosed(cutoff: number, limit: number): Promise<PruneBatch> {
+    const deleted = this.db.prepare(pruneBreakersSql(SQLITE_PRUNE)).run({ cutoff, limit }).changes;
+    return { deleted: { healing_breakers: deleted }, more: deleted >= limit };
   }
 
   private get(id: number): Breaker | undefined {

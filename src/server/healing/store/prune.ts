@@ -7,7 +7,7 @@ import { finishedSql } from './actionRows';
 // stores run, and how one batch stays within its budget of rows.
 
 /** The tables a prune deletes from: the `table` label of failureprophet_healing_pruned_total. */
-export const PRUNED_TABLES = ['healing_actions', 'healing_triggers', 'healing_audit'] as const;
+export const PRUNED_TABLES = ['healing_actions', 'healing_triggers', 'healing_breakers', 'healing_audit'] as const;
 export type PrunedTable = (typeof PRUNED_TABLES)[number];
 
 /** What one batch of a prune deleted, per table, and whether it left some of what it may delete for the next. */
@@ -73,12 +73,27 @@ export function batchOf(rows: unknown[], limit: number): { keys: string[]; more:
 }
 
 /**
+ * The oldest circuit breakers closed before the cutoff, at most `limit`; an open one (closed_at NULL)
+ * never goes. The cutoff is the records' one, no later than the safety limits look back, so a target's
+ * last close still inside the breaker's window, which bounds the repeats it counts (lastClosedAt), is
+ * kept. One row per time a breaker opened: few enough to scan without an index.
+ */
+export const pruneBreakersSql = (d: PruneDialect) =>
+  `DELETE FROM healing_breakers WHERE id IN (
+     SELECT id FROM healing_breakers WHERE closed_at < ${d.param('cutoff')} ORDER BY closed_at LIMIT ${d.param('limit')})`;
+
+/**
  * Records the audit log's retention cutoff, the first time, then moves it forward to `cutoff`, never
- * back (the store refuses that too): a prune with an earlier cutoff deletes before its own.
+ * back (the store refuses that too): a prune with an earlier cutoff deletes before its own. When two
+ * PostgreSQL leaders (a lease changing hands) record the first cutoff at once, both find no row: the
+ * second's insert waits for the first's and then, ON CONFLICT DO NOTHING, inserts nothing instead of
+ * failing on the key. On SQLite (one writer at a time) NOT EXISTS keeps the insert away from the
+ * trigger that refuses a second row; ON CONFLICT there only needs the WHERE to parse.
  */
 export const recordCutoffSql = (d: PruneDialect) => [
   `INSERT INTO healing_retention (id, audit_cutoff)
-     SELECT 1, ${d.param('cutoff')} WHERE NOT EXISTS (SELECT 1 FROM healing_retention)`,
+     SELECT 1, ${d.param('cutoff')} WHERE NOT EXISTS (SELECT 1 FROM healing_retention)
+     ON CONFLICT (id) DO NOTHING`,
   `UPDATE healing_retention SET audit_cutoff = ${d.param('cutoff')} WHERE id = 1 AND audit_cutoff < ${d.param('cutoff')}`,
 ];
 

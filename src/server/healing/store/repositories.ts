@@ -333,6 +333,8 @@ export interface BreakerRepository {
   /** When an Editor last closed the target's breaker: repeats before it do not count again. */
   lastClosedAt(target: string): Promise<number | undefined>;
   listOpen(): Promise<Breaker[]>;
+  /** Retention: deletes breakers closed before the cutoff, oldest first, at most `limit`; never an open one. */
+  pruneClosed(cutoff: number, limit: number): Promise<PruneBatch>;
 }
 
 /** A page size for reading the audit log in order without holding a cursor open. */

@@ -12,10 +12,11 @@ import { notKeptBody } from './notKept';
 import { optionalBody } from './optionalBody';
 import { requestUser } from './user';
 
-const STATUS = { 'not-found': 404, conflict: 409, expired: 409 } as const;
+const STATUS = { conflict: 409, expired: 409 } as const;
 
 /** The pending list and the approval gate. Grafana's proxy lets only Editors POST under api/actions/*. */
 export function actionRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
+  const retention = { records: 'finished actions', days: engine.retentionDays };
   return async (app) => {
     app.get(
       '/api/actions',
@@ -28,7 +29,6 @@ export function actionRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
       { schema: { params: actionIdParamsSchema, response: { 200: actionSchema, 404: errorBodySchema } } },
       async (request, reply) => {
         const { id } = request.params;
-        const retention = { records: 'finished actions', days: engine.retentionDays };
         return (
           (await engine.actions.get(id)) ?? reply.code(404).send(notKeptBody(`there is no action ${id}`, retention))
         );
@@ -54,6 +54,10 @@ export function actionRoutes(engine: HealingEngine): FastifyPluginAsyncZod {
               ? await engine.approve(request.params.id, user, comment)
               : await engine.reject(request.params.id, user, comment);
           if (!outcome.ok) {
+            if (outcome.kind === 'not-found') {
+              // Decided on a page or a link opened before the action was pruned: the answer of reading it.
+              return reply.code(404).send(notKeptBody(outcome.message, retention));
+            }
             return reply
               .code(STATUS[outcome.kind])
               .send({ error: outcome.kind.replace('-', '_'), message: outcome.message });

@@ -1,4 +1,5 @@
 import type { ErrorBody } from '../../../contract/health';
+import { MAY_HAVE_BEEN_PRUNED } from '../../../contract/notKept';
 
 /** Records a retention deletes once they are older than its days (FP_HEALING_RETENTION_DAYS, FP_DETECTION_RETENTION_DAYS). */
 export interface Retention {
@@ -11,7 +12,8 @@ export interface Retention {
 /**
  * The 404 of a record a retention may have deleted. Links to it outlive it (Grafana keeps the
  * annotations that name it), so with the retention on the answer says how long such records are
- * kept; "may", as ids can also simply never have existed (PostgreSQL sequences skip numbers).
+ * kept; "may", as ids can also simply never have existed (PostgreSQL sequences skip numbers). With it
+ * off nothing is pruned: the answer only says the record is not there.
  */
 export function notKeptBody(missing: string, retention: Retention): ErrorBody {
   const { records, days } = retention;
@@ -19,7 +21,7 @@ export function notKeptBody(missing: string, retention: Retention): ErrorBody {
     error: 'not_found',
     message:
       days > 0
-        ? `${missing}: ${records} are kept ${days} ${days === 1 ? 'day' : 'days'}, so it may have been pruned`
+        ? `${missing}: ${records} are kept ${days} ${days === 1 ? 'day' : 'days'}, ${MAY_HAVE_BEEN_PRUNED}`
         : missing,
   };
 }

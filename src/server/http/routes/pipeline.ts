@@ -29,6 +29,7 @@ import { wholeNumberParamSchema } from '../../../contract/vocabulary';
 import { readModelPage } from '../../pipeline/modelList';
 import { RetrainStoppedError } from '../../pipeline/retrainDeadline';
 import { PipelineError, type Pipeline } from '../../pipeline/pipeline';
+import { noAnomaly } from '../../pipeline/views';
 import { retrainRefusal, RetiredTargetError } from '../../pipeline/trainingRequests';
 import { grafanaUser } from '../auth';
 import { notKeptBody } from './notKept';
@@ -50,6 +51,7 @@ function refused(reply: FastifyReply, err: unknown) {
  * 0 keeps everything) is said in the 404 of an anomaly it may have pruned.
  */
 export function pipelineRoutes(pipeline: Pipeline, detectionRetentionDays = 0): FastifyPluginAsyncZod {
+  const anomalyRetention = { records: 'closed anomalies', days: detectionRetentionDays };
   return async (app) => {
     app.get(
       '/api/targets',
@@ -91,8 +93,7 @@ export function pipelineRoutes(pipeline: Pipeline, detectionRetentionDays = 0): 
       async (request, reply) => {
         const { id } = request.params;
         const anomaly = await pipeline.repo.anomaly(id);
-        const retention = { records: 'closed anomalies', days: detectionRetentionDays };
-        return anomaly ? { anomaly } : reply.code(404).send(notKeptBody(`no anomaly with id ${id}`, retention));
+        return anomaly ? { anomaly } : reply.code(404).send(notKeptBody(noAnomaly(id), anomalyRetention));
       }
     );
 
@@ -117,6 +118,11 @@ export function pipelineRoutes(pipeline: Pipeline, detectionRetentionDays = 0): 
             ),
           };
         } catch (err) {
+          // Not there when the feedback came: the answer of reading it. One pruned while the feedback
+          // was written keeps its own message, which says so.
+          if (err instanceof PipelineError && err.message === noAnomaly(request.params.id)) {
+            return reply.code(404).send(notKeptBody(err.message, anomalyRetention));
+          }
           return refused(reply, err);
         }
       }

@@ -1,9 +1,11 @@
 import type { Breaker } from '../../../contract/healing';
 import { lastClosedRow, toBreaker } from '../../healing/store/breakers';
+import { pruneBreakersSql, type PruneBatch } from '../../healing/store/prune';
 import type { BreakerCloser, BreakerNote, BreakerRepository, NewBreaker } from '../../healing/store/repositories';
 import { decodeRow } from '../rows';
 import { appendAudit } from './audit';
 import type { Database } from './database';
+import { POSTGRES_PRUNE } from './healingPrune';
 
 /** Circuit breakers on PostgreSQL: a partial unique index keeps one open per target across replicas. */
 export class PostgresBreakerRepository implements BreakerRepository {
@@ -63,5 +65,11 @@ export class PostgresBreakerRepository implements BreakerRepository {
       'SELECT * FROM healing_breakers WHERE closed_at IS NULL ORDER BY opened_at DESC, id DESC'
     );
     return rows.map(toBreaker);
+  }
+
+  // One statement, safe to run again after a lost answer: it deletes closed rows still before the cutoff.
+  async pruneClosed(cutoff: number, limit: number): Promise<PruneBatch> {
+    const deleted = (await this.db.query(pruneBreakersSql(POSTGRES_PRUNE), [cutoff, limit])).rowCount ?? 0;
+    return { deleted: { healing_breakers: deleted }, more: deleted >= limit };
   }
 }
