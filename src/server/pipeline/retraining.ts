@@ -9,7 +9,7 @@ import type { ModelFence } from './retrainClaims';
 import type { RetrainDeadline } from './retrainDeadline';
 import type { PipelineRepository } from './store/repository';
 import { BenignMeasure, type BenignExcursion } from './benignExcursions';
-import { LoopTurns } from './loopTurns';
+import { ITEMS_A_LOOK, LoopTurns } from './loopTurns';
 import { freshModels, type TargetModel, type TargetSettings } from './targetModel';
 import { readInAnswers } from './query';
 import { scoresMissing } from './signal';
@@ -187,61 +187,99 @@ async function feedbackOf(
   }
 }
 
+/** What one target's retraining learns, and from what. */
+interface TrainingPlan {
+  target: TargetModel;
+  /** Windows left out: confirmed incidents, with a margin. */
+  excluded: Array<[number, number]>;
+  threshold: number;
+  models: Array<{ name: string } & ReturnType<typeof freshModels>>;
+  benign: BenignMeasure;
+  /** Steps it learned a value at, and the first and last of them. */
+  samples: number;
+  first: number;
+  last: number;
+  error?: string;
+  feedback: { falsePositive: number; confirmed: number };
+}
+
+/** A target's plan: fresh models, with the threshold and windows its feedback (`labelled`) asks for. */
+function planOf(
+  t: TargetModel,
+  labelled: TargetFeedback | { error: string },
+  base: number,
+  margin: number,
+  settings: TargetSettings
+): TrainingPlan {
+  const failed = 'error' in labelled;
+  const confirmed = failed ? [] : labelled.confirmed;
+  const falsePositives = failed ? [] : labelled.falsePositives;
+  const excluded = confirmed.map(([a, b]): [number, number] => [a - margin, b + margin]);
+  const names = t.signals.map((s) => s.spec.name);
+  // A false positive that only left signals' bands is silenced by its excursions: raising the
+  // threshold as well would only hide other, smaller faults on every signal and delay real alarms
+  // (by hours on NAB's rogue_agent_key_hold). It still rises for those the excursions cannot
+  // silence: a stop, a departure from the peers, a forecast (named with a suffix).
+  const unmeasured = falsePositives.filter((a) => a.signals.some((name) => !names.includes(name))).length;
+  const threshold = retrainedThreshold(base, unmeasured);
+  return {
+    target: t,
+    excluded,
+    threshold,
+    models: t.signals.map((s) => ({ name: s.spec.name, ...freshModels(s.spec, settings, threshold) })),
+    benign: new BenignMeasure(falsePositives, names),
+    samples: 0,
+    first: NaN,
+    last: NaN,
+    error: failed ? labelled.error : undefined,
+    feedback: { falsePositive: falsePositives.length, confirmed: confirmed.length },
+  };
+}
+
 /**
  * Retrains the chosen targets on the watch's history up to `end` (the last processed step), leaving
  * out windows confirmed as incidents, and keeping how far the signals of its false positives went
  * (benignExcursions.ts). A target's new model replaces the old one only if it trained without error.
  * An answer of the history too large for prometheus.maxResponseBytes is read again in shorter ones;
  * one of a single step too large fails the retraining. Past its deadline it rejects with a
- * RetrainAbandonedError, having stored and replaced nothing.
+ * RetrainAbandonedError, having stored and replaced nothing. A request's run (fenced) retrains and
+ * stores only what its claims still hold as it starts and as it stores.
  */
 export async function retrainTargets(
   deps: TrainingDeps,
-  chosen: TargetModel[],
+  asked: TargetModel[],
   end: number,
   reason: ModelVersion['reason'],
   fence?: ModelFence
 ): Promise<RetrainResult> {
   const { watch, repo, settings, clock } = deps;
-  const base = baseThreshold(watch);
   const start = Math.ceil((end - watch.history) / watch.step) * watch.step;
   const margin = watch.closeAfter * watch.step;
   const waitFor = <T>(work: Promise<T>): Promise<T> => deps.deadline?.until(work) ?? work;
-  const feedback = await waitFor(Promise.all(chosen.map((t) => feedbackOf(repo, t.id, start, end))));
-  const plans = new Map(
-    chosen.map((t, i) => {
-      const labelled = feedback[i];
-      const failed = 'error' in labelled;
-      const confirmed = failed ? [] : labelled.confirmed;
-      const falsePositives = failed ? [] : labelled.falsePositives;
-      const excluded = confirmed.map(([a, b]): [number, number] => [a - margin, b + margin]);
-      const names = t.signals.map((s) => s.spec.name);
-      // A false positive that only left signals' bands is silenced by its excursions: raising the
-      // threshold as well would only hide other, smaller faults on every signal and delay real alarms
-      // (by hours on NAB's rogue_agent_key_hold). It still rises for those the excursions cannot
-      // silence: a stop, a departure from the peers, a forecast (named with a suffix).
-      const unmeasured = falsePositives.filter((a) => a.signals.some((name) => !names.includes(name))).length;
-      const threshold = retrainedThreshold(base, unmeasured);
-      const models = t.signals.map((s) => ({ name: s.spec.name, ...freshModels(s.spec, settings, threshold) }));
-      return [
-        t.id,
-        {
-          target: t,
-          excluded,
-          threshold,
-          models,
-          benign: new BenignMeasure(falsePositives, names),
-          samples: 0,
-          first: NaN,
-          last: NaN,
-          error: failed ? labelled.error : undefined,
-          feedback: { falsePositive: falsePositives.length, confirmed: confirmed.length },
-        },
-      ];
-    })
-  );
-  type Plan = typeof plans extends Map<string, infer P> ? P : never;
+  // A request's run may have waited for its watch past its claims (retrainClaims.ts): it retrains
+  // only the targets they still hold, none another replica took meanwhile.
+  const heldAtStart = fence && (await waitFor(fence()));
+  const chosen = heldAtStart ? asked.filter((t) => heldAtStart(t.id)) : asked;
+  if (chosen.length === 0) {
+    return { trained: 0, failed: [], retrained: [] };
+  }
   const turns = new LoopTurns(() => deps.clock.elapsed());
+  // A fleet's retraining holds the loop for seconds at each stage (10,000 targets: ~0.5 s reading
+  // feedback, which SQLite answers without a turn; ~1.3 s making models; ~5 s storing them): the API
+  // and /healthz answer between slices, and the deadline is looked at after each until the last look.
+  const breathe = async (): Promise<void> => {
+    if (turns.due) {
+      await turns.give();
+      deps.deadline?.check();
+    }
+  };
+  const plans = new Map<string, TrainingPlan>();
+  for (let i = 0; i < chosen.length; i += ITEMS_A_LOOK) {
+    const some = chosen.slice(i, i + ITEMS_A_LOOK);
+    const feedback = await waitFor(Promise.all(some.map((t) => feedbackOf(repo, t.id, start, end))));
+    some.forEach((t, k) => plans.set(t.id, planOf(t, feedback[k], baseThreshold(watch), margin, settings)));
+    await breathe();
+  }
   // A few of the targets: only their series are read (the whole history of every series otherwise).
   const narrowed =
     chosen.length < deps.held && chosen.length <= MAX_NARROWED_TARGETS
@@ -260,14 +298,11 @@ export async function retrainTargets(
     fetch,
     async (results, from, to) => {
       // The steps of this answer each target learned a value at: "samples" counts steps, as a target's first version does.
-      const used = new Map<Plan, Uint8Array>();
+      const used = new Map<TrainingPlan, Uint8Array>();
       for (const [signal, list] of results) {
         for (const s of list) {
           // An answer's training for a whole fleet takes seconds: the API and /healthz answer meanwhile.
-          if (turns.due) {
-            await turns.give();
-            deps.deadline?.check();
-          }
+          await breathe();
           const plan = plans.get(targetId(watch.name, targetLabels(watch, s.labels)));
           const model = plan?.models.find((m) => m.name === signal);
           if (!plan || !model || plan.error) {
@@ -321,6 +356,9 @@ export async function retrainTargets(
   // The last look: from here on what was trained is stored and swapped in whole.
   deps.deadline?.check();
   for (const plan of plans.values()) {
+    if (turns.due) {
+      await turns.give();
+    }
     if (stillHeld && !stillHeld(plan.target.id)) {
       continue;
     }

@@ -70,6 +70,11 @@ export class SharedRetraining {
    * as long as this replica lives, and another replica holding its target would never get its chance.
    */
   private readonly abandoned = new Map<number, number>();
+  /**
+   * The waiting requests the last pick-up read: since when this replica decides each (expire), or
+   * null for those it did not decide then. Undefined before the first pick-up.
+   */
+  private deciding?: Map<number, number | null>;
 
   constructor(private readonly deps: SharedRetrainingDeps) {}
 
@@ -172,7 +177,7 @@ export class SharedRetraining {
         const selection = selectionOf(kept);
         let outcome: RetrainResponse;
         try {
-          outcome = await this.deps.retrain({ ...selection, fence: claims.fence(kept) });
+          outcome = await claims.handOver(kept, (fence) => this.deps.retrain({ ...selection, fence }));
         } catch (err) {
           if (err instanceof RetrainAbandonedError) {
             this.abandon(claims, kept, err);
@@ -223,16 +228,18 @@ export class SharedRetraining {
    * target it would hold (wouldHold) and does not, right after its own cycles; and an older build's
    * share requests, as before. A replica stuck in a long cycle thus has its chance at its requests
    * however long the cycle lasts: another replica does not expire them meanwhile. One that dies leaves
-   * the live set, and its targets' next holder decides.
+   * the live set, and its targets' next holder decides, once it has had a cycle to take them (see decidedSince).
    */
   private async expire(waiting: RetrainRequest[]): Promise<void> {
-    const decided = waiting.filter(
-      (r) => r.target === null || (this.deps.wouldHold(r.target, r.watch) && !this.deps.holds(r.target))
-    );
+    const now = this.deps.clock.now();
+    const since = this.decidedSince(waiting, now);
+    const decided = waiting.filter((r) => {
+      const from = since.get(r.id);
+      return from !== undefined && now - from >= (r.watch === null ? 0 : (this.deps.stepOf(r.watch) ?? 0));
+    });
     if (decided.length === 0) {
       return;
     }
-    const now = this.deps.clock.now();
     const byWatch = Object.fromEntries(
       this.deps.watches().map((w) => [w, now - retrainRequestWaitMs(this.deps.stepOf(w))])
     );
@@ -246,6 +253,33 @@ export class SharedRetraining {
     if (expired > 0) {
       this.deps.logger.warn({ expired }, 'retrain requests expired: no replica held their targets');
     }
+  }
+
+  /**
+   * Since when this replica decides each waiting request it decides now. Its share grows the moment
+   * its membership changes, which may fall between its cycles and this pick-up (a live set settles
+   * when asked): it would hold a target it has not cycled yet, and expire the request of a target
+   * alive and about to be taken. So a request it did not decide at its last pick-up (or at all, at
+   * its first) waits a step of its watch from now, by which the watch has been due to cycle and a
+   * pick-up comes only after the cycles; one it already decided, or had not seen (queued or lapsed
+   * since, with no sign its share changed), is decided as before.
+   */
+  private decidedSince(waiting: RetrainRequest[], now: number): Map<number, number> {
+    const before = this.deciding;
+    this.deciding = new Map();
+    const since = new Map<number, number>();
+    for (const r of waiting) {
+      const decides = r.target === null || (this.deps.wouldHold(r.target, r.watch) && !this.deps.holds(r.target));
+      if (!decides) {
+        this.deciding.set(r.id, null);
+        continue;
+      }
+      const was = before?.get(r.id);
+      const from = was ?? (before === undefined || was === null ? now : -Infinity);
+      this.deciding.set(r.id, from);
+      since.set(r.id, from);
+    }
+    return since;
   }
 
   /** Which replica lists the target (of `watch`, when given) in a watch this replica runs, if one does. */
