@@ -23,7 +23,7 @@ export const leadershipCheckSchema = readinessCheckSchema.extend({
 /**
  * GET /readyz (public): 200 when every check not excluded passes, 503 otherwise; the body says which
  * failed in fixed phrases, excluded ones too. Degraded watches do not make the backend unready; they
- * are named beside.
+ * are counted beside, and named only to a caller with the API token.
  */
 export const readinessSchema = z.object({
   status: z.enum(['ready', 'not_ready']),
@@ -36,7 +36,10 @@ export const readinessSchema = z.object({
     /** Absent from backends before leader election. */
     leadership: leadershipCheckSchema.optional(),
   }),
-  degradedWatches: z.array(degradedWatchSchema).default([]),
+  /** How many watches are degraded; absent from backends before it was counted. */
+  degradedWatchCount: z.number().int().min(0).optional(),
+  /** Which, and why: only with the API token (the app, through Grafana's proxy); absent without it. */
+  degradedWatches: z.array(degradedWatchSchema).optional(),
 });
 export type Readiness = z.infer<typeof readinessSchema>;
 

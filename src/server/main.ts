@@ -139,6 +139,7 @@ async function main(): Promise<void> {
     watchStatus: () => pipeline.watches(),
     leadership,
     authenticatedRoutes: backend.routes,
+    metricsAccess: config.metrics,
     maxConcurrentRequests: config.server.maxConcurrentRequests,
     maxEventLoopDelay: config.server.maxEventLoopDelay,
     listWorkers,

@@ -9,7 +9,7 @@ import { PrometheusClient } from '../../src/server/prometheus/client';
 import { openSqliteDatabase, openSqliteStore, type SqliteStore } from '../../src/server/store/sqlite';
 import { parse as parseYaml } from 'yaml';
 import { freePort, startPrometheus, type RunningPrometheus } from '../harness/prometheus';
-import { assembledApp } from '../harness/server';
+import { assembledApp, AUTH } from '../harness/server';
 import { reap, runBackend } from '../harness/backend';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -74,7 +74,7 @@ describe('backend over HTTP', () => {
     expect(await response.json()).toEqual({
       status: 'ready',
       checks: { store: { ok: true }, storeWrites: { ok: true }, prometheus: { ok: true } },
-      degradedWatches: [],
+      degradedWatchCount: 0,
     });
   });
 
@@ -123,7 +123,7 @@ describe('backend over HTTP', () => {
         storeWrites: { ok: true },
         prometheus: { ok: false, message: 'prometheus does not answer (refused)' },
       },
-      degradedWatches: [],
+      degradedWatchCount: 0,
     });
     expect(text).not.toContain(String(prom.port));
   });
@@ -138,7 +138,7 @@ describe('backend over HTTP', () => {
         storeWrites: { ok: true },
         prometheus: { ok: false, message: 'prometheus does not answer (refused)' },
       },
-      degradedWatches: [],
+      degradedWatchCount: 0,
     });
     // Only what every replica shares may be left out (Prometheus, the store's writes), several as the API server
     // takes them; the store's answer and leadership are the replica's own.
@@ -150,7 +150,7 @@ describe('backend over HTTP', () => {
 });
 
 describe('readiness with a watch from the config file that Prometheus refuses', () => {
-  it('stays ready and names the watch and why, without its query or the URL', async () => {
+  it('stays ready and names the watch and why to the API token, without its query or the URL', async () => {
     const prom = await startPrometheus();
     let backend: Awaited<ReturnType<typeof assembledApp>> | undefined;
     try {
@@ -164,11 +164,12 @@ describe('readiness with a watch from the config file that Prometheus refuses', 
       ].join('\n');
       backend = await assembledApp(parseYaml(file));
       await backend.backend.pipeline.runOnce();
-      const response = await backend.app.inject({ url: '/readyz' });
+      const response = await backend.app.inject({ url: '/readyz', headers: AUTH });
       expect(response.statusCode).toBe(200);
       expect(response.json()).toEqual({
         status: 'ready',
         checks: { store: { ok: true }, storeWrites: { ok: true }, prometheus: { ok: true } },
+        degradedWatchCount: 1,
         degradedWatches: [{ name: 'broken', reason: 'its data source refuses a query' }],
       });
       expect(response.body).not.toMatch(/node_cpu|127\.0\.0\.1/);

@@ -30,6 +30,9 @@ const ENV_OVERRIDES: Record<string, string[]> = {
   FP_ALERTMANAGER_URL: ['alertmanager', 'url'],
   FP_LEASE_NAME: ['coordination', 'leaseName'],
   FP_LEASE_NAMESPACE: ['coordination', 'leaseNamespace'],
+  FP_METRICS_REQUIRE_AUTH: ['metrics', 'requireAuth'],
+  FP_METRICS_BASIC_AUTH_USERNAME: ['metrics', 'basicAuth', 'username'],
+  FP_METRICS_BASIC_AUTH_PASSWORD: ['metrics', 'basicAuth', 'password'],
   // The downward API's pod name (deploy/deployment.yaml): each replica's identity for leader election.
   POD_NAME: ['coordination', 'identity'],
 };

@@ -1,7 +1,8 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
-import { policyListSchema, safetyLimitsSchema } from '../../contract/healing';
-import { durationSchema, signalsNamed, watchListSchema } from '../../contract/watches';
+import { policyListSchema } from '../../contract/healing';
+import { safetyLimitsWriteSchema } from '../../contract/healing/settingsWrites';
+import { durationSchema, formatDuration, signalsNamed, watchListSchema } from '../../contract/watches';
 import { kubernetesOptionsSchema } from '../kubernetes/config';
 import { DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_EVENT_LOOP_DELAY_MS } from '../http/loadShedding';
 import { DEFAULT_LIST_QUEUE } from '../http/lists/script';
@@ -16,10 +17,26 @@ export { durationSchema, parseDurationMs } from '../../contract/watches';
 
 const urlSchema = z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' });
 
+// ---- bounds: every number this file declares has one, so a few digits too many (or 2^53) are refused at start ----
+
+/**
+ * The longest a timer setting may be: Node fires a setTimeout longer than 2^31-1 ms (24.8 days) at once, so a
+ * timeout or an interval beyond it would do the opposite of what was asked. A day is far past any sane one.
+ */
+const TIMER_MAX_MS = 86_400_000;
+/** The longest span a setting compares times with (staleness, the forecast horizon). */
+const SPAN_MAX_MS = 31_536_000_000;
+
+/** A duration at most `maxMs`; the message names the bound in the words a config file uses. */
+const durationUpTo = (maxMs: number) =>
+  durationSchema.refine((ms) => ms <= maxMs, `must be at most ${formatDuration(maxMs)} (${maxMs} ms)`);
+const timerSchema = durationUpTo(TIMER_MAX_MS);
+const spanSchema = durationUpTo(SPAN_MAX_MS);
+
 export const prometheusConfigSchema = z.strictObject({
   /** A Prometheus-compatible base URL (Prometheus, Thanos, Mimir, VictoriaMetrics). */
   url: urlSchema.optional(),
-  timeout: durationSchema.default(30_000),
+  timeout: timerSchema.default(30_000),
   /** Answers larger than this (Prometheus and Grafana's data-source proxy) are aborted while read: the watch shows degraded. */
   maxResponseBytes: z
     .number()
@@ -53,7 +70,11 @@ const digitsText = (value: unknown) => (typeof value === 'string' && /^\s*\d+\s*
 const retentionDaysSchema = z
   .preprocess(
     digitsText,
-    z.number({ error: 'must be a whole number of days such as 30 (0 keeps everything)' }).int().min(0)
+    z
+      .number({ error: 'must be a whole number of days such as 30 (0 keeps everything)' })
+      .int()
+      .min(0)
+      .max(3650, 'must be at most 3650 days (ten years); 0 keeps everything')
   )
   .default(0);
 
@@ -63,7 +84,7 @@ export const pipelineConfigSchema = z.strictObject({
   /** Recent steps per signal kept in memory for the target detail view. */
   detailPoints: z.number().int().min(0).max(10_000).default(120),
   /** A target without samples this long is forgotten (its open anomaly closed). */
-  staleAfter: durationSchema.default(86_400_000),
+  staleAfter: spanSchema.default(86_400_000),
   /** Prometheus refuses more than 11,000 points per series; longer ranges are split. */
   maxPointsPerQuery: z.number().int().min(10).max(11_000).default(11_000),
   /**
@@ -74,13 +95,13 @@ export const pipelineConfigSchema = z.strictObject({
   /** Retries of a query that failed transiently (5xx, timeout, unreachable), with backoff and jitter. */
   retries: z.number().int().min(0).max(10).default(3),
   /** Time-to-failure forecasts further out than this are not recorded as predictions. */
-  predictionHorizon: durationSchema.default(86_400_000),
+  predictionHorizon: spanSchema.default(86_400_000),
   /**
    * Targets with their own series in /metrics (score, open anomalies, learning, time to failure),
    * over all watches: beyond it, targets with an open anomaly or a time to failure take the place
    * of quiet ones, and the rest are in the API only. Bounds what Prometheus scrapes at 100k series.
    */
-  maxTargetSeries: z.coerce.number().int().min(0).default(2000),
+  maxTargetSeries: z.coerce.number().int().min(0).max(1_000_000).default(2000),
   /**
    * Days closed anomalies (with their feedback), predictions and superseded model versions are kept
    * (src/server/pipeline/store/retention.ts); 0 keeps everything.
@@ -101,9 +122,9 @@ export const healingConfigSchema = z.strictObject({
   /** Absent: the default policies. Once an admin saves policies through the API, the store wins over this. */
   policies: policyListSchema.optional(),
   /** Absent: the default limits. Likewise overridden by limits saved through the API. */
-  limits: safetyLimitsSchema.optional(),
+  limits: safetyLimitsWriteSchema.optional(),
   /** How often the engine expires proposals, executes approved actions and verifies finished ones. */
-  tickInterval: durationSchema.default(2000),
+  tickInterval: timerSchema.default(2000),
   notify: z.strictObject({ webhookUrl: urlSchema.optional() }).default({}),
   /**
    * Days finished actions, their closed triggers and audit entries are kept (src/server/healing/retention.ts);
@@ -139,16 +160,16 @@ export const coordinationConfigSchema = z
     /** This replica's name among the candidates; unset: POD_NAME, else the host name. */
     identity: z.string().min(1).optional(),
     /** How long a leader that stopped renewing keeps leading: whole seconds, as a Lease counts them. */
-    leaseDuration: durationSchema
+    leaseDuration: timerSchema
       .refine((ms) => ms >= 1000 && ms % 1000 === 0, 'whole seconds, at least 1s')
       .default(15_000),
     /** How often every replica campaigns: the leader renews, the others look for an expired lease. */
-    renewInterval: durationSchema.refine((ms) => ms > 0, 'a positive duration').default(5_000),
+    renewInterval: timerSchema.refine((ms) => ms > 0, 'a positive duration').default(5_000),
     /**
      * A leader that has not renewed for this long stops acting, before its lease can expire and
      * another replica take it (client-go's RenewDeadline); unset: halfway between the two above.
      */
-    renewDeadline: durationSchema.optional(),
+    renewDeadline: timerSchema.optional(),
   })
   .refine((c) => c.renewInterval < c.leaseDuration, {
     path: ['renewInterval'],
@@ -171,8 +192,37 @@ export const coordinationConfigSchema = z
 export const alertmanagerConfigSchema = z.strictObject({
   /** Its base URL (the v2 API is under /api/v2); basic auth may be given in the URL. */
   url: urlSchema.optional(),
-  timeout: durationSchema.default(10_000),
+  timeout: timerSchema.default(10_000),
 });
+
+/** `true` or `false`, as YAML writes it or as an FP_* variable holds it (text); any other text is refused. */
+const booleanText = (value: unknown) =>
+  typeof value === 'string' && /^\s*(true|false)\s*$/i.test(value) ? value.trim().toLowerCase() === 'true' : value;
+
+/**
+ * Who may read /metrics (src/server/http/auth.ts MetricsAccess). Public by default, so existing scrapes keep
+ * working; its label values name watches and targets, so an operator can protect it as Grafana's own
+ * [metrics] basic_auth_username / basic_auth_password do.
+ */
+export const metricsConfigSchema = z
+  .strictObject({
+    /** Scrapes need the API token (a scrape_config's `authorization`) or `basicAuth` (its `basic_auth`). */
+    requireAuth: z.preprocess(booleanText, z.boolean()).default(false),
+    basicAuth: z
+      .strictObject({
+        /** RFC 7617: a user-id holds no colon. */
+        username: z
+          .string()
+          .min(1)
+          .regex(/^[^:]*$/, 'must not hold a colon (basic auth ends the user at the first one)'),
+        password: z.string().min(16, 'at least 16 characters'),
+      })
+      .optional(),
+  })
+  .refine((m) => m.basicAuth === undefined || m.requireAuth, {
+    path: ['requireAuth'],
+    error: 'must be true when metrics.basicAuth is set (FP_METRICS_REQUIRE_AUTH=true), or /metrics stays public',
+  });
 
 export const configSchema = z.strictObject({
   port: z.coerce.number().int().min(1).max(65535).default(3001),
@@ -186,15 +236,15 @@ export const configSchema = z.strictObject({
   server: z
     .strictObject({
       /** Requests in flight beyond which the API answers 503 with Retry-After (/healthz, /readyz, /metrics exempt). */
-      maxConcurrentRequests: z.coerce.number().int().min(1).default(DEFAULT_MAX_CONCURRENT_REQUESTS),
+      maxConcurrentRequests: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_MAX_CONCURRENT_REQUESTS),
       /** Event-loop delay beyond which the API answers 503 with Retry-After likewise (same routes exempt). */
-      maxEventLoopDelay: durationSchema
+      maxEventLoopDelay: timerSchema
         .refine((ms) => ms > 0, 'a positive duration')
         .default(DEFAULT_MAX_EVENT_LOOP_DELAY_MS),
       /** Worker threads reading list pages from the SQLite file at most; 0: pages are read on the main loop. Absent: one per core, at most 4. */
       listWorkers: z.coerce.number().int().min(0).max(16).optional(),
       /** List pages waiting for a worker beyond which a list request is answered 503 with Retry-After. */
-      listQueue: z.coerce.number().int().min(0).default(DEFAULT_LIST_QUEUE),
+      listQueue: z.coerce.number().int().min(0).max(10_000).default(DEFAULT_LIST_QUEUE),
     })
     .default({
       maxConcurrentRequests: DEFAULT_MAX_CONCURRENT_REQUESTS,
@@ -212,6 +262,7 @@ export const configSchema = z.strictObject({
   kubernetes: kubernetesOptionsSchema.optional(),
   store: storeConfigSchema.default(storeConfigSchema.parse({})),
   coordination: coordinationConfigSchema.default(coordinationConfigSchema.parse({})),
+  metrics: metricsConfigSchema.default({ requireAuth: false }),
 });
 
 export type Config = z.infer<typeof configSchema>;

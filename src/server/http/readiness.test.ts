@@ -32,6 +32,7 @@ describe('checkReadiness', () => {
     expect(await checkReadiness({ store: fine, prometheus: { ping: async () => undefined } })).toEqual({
       status: 'ready',
       checks: { store: { ok: true }, prometheus: { ok: true } },
+      degradedWatchCount: 0,
       degradedWatches: [],
     });
   });
@@ -103,6 +104,7 @@ describe('checkReadiness', () => {
           storeWrites: { ok: false, message: 'store cannot write (read only)' },
           prometheus: { ok: true },
         },
+        degradedWatchCount: 0,
         degradedWatches: [],
       });
     }
@@ -136,6 +138,7 @@ describe('checkReadiness', () => {
       ],
     });
     expect(readiness.status).toBe('ready');
+    expect(readiness.degradedWatchCount).toBe(2);
     expect(readiness.degradedWatches).toEqual([
       { name: 'broken', reason: 'its data source refuses a query' },
       { name: 'far', reason: 'its data source does not answer in time' },

@@ -22,7 +22,7 @@ export interface ReadinessDeps {
 
 type WatchErrorKind = NonNullable<WatchStatus['lastError']>['kind'];
 
-/** One short phrase per kind of watch failure: /readyz is public, so no URL and no upstream text. */
+/** One short phrase per kind of watch failure: no URL and no upstream text, even to the API token's holder. */
 const WATCH_REASONS: Record<WatchErrorKind, string> = {
   query: 'its data source refuses a query',
   http: 'its data source answers with an HTTP error',
@@ -55,7 +55,24 @@ export async function checkReadiness(deps: ReadinessDeps, query: ReadinessQuery 
   };
   const excluded = new Set<string>([query.exclude ?? []].flat());
   const failing = Object.entries(checks).filter(([name, check]) => !check.ok && !excluded.has(name));
-  return { status: failing.length === 0 ? 'ready' : 'not_ready', checks, degradedWatches };
+  return {
+    status: failing.length === 0 ? 'ready' : 'not_ready',
+    checks,
+    degradedWatchCount: degradedWatches.length,
+    degradedWatches,
+  };
+}
+
+/**
+ * What /readyz tells a caller without the API token: the checks and how many watches are degraded, not which.
+ * A watch's name says what is watched (a team, a service, a customer) to anyone who reaches the port, and a
+ * probe reads only the status code. The same line as kube-apiserver's /readyz?verbose, which lists its checks
+ * to anyone but says "[-]etcd failed: reason withheld" (the reason goes to its log), and Grafana's /api/health,
+ * which leaves out its version and commit with [auth.anonymous] hide_version.
+ */
+export function withoutWatchNames(readiness: Readiness): Readiness {
+  const { degradedWatches: _names, ...rest } = readiness;
+  return rest;
 }
 
 /**

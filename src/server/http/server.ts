@@ -12,14 +12,14 @@ import { livenessSchema, readinessQuerySchema, readinessSchema } from '../../con
 import type { WatchStatus } from '../../contract/pipeline';
 import { systemClock, type Clock } from '../clock';
 import type { Store } from '../store/store';
-import { accessHook, type RouteAccess } from './auth';
+import { accessHook, type MetricsAccess, type RouteAccess } from './auth';
 import { registerErrorHandler, unreadablePath } from './errors';
 import { DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_EVENT_LOOP_DELAY_MS, registerLoadShedding } from './loadShedding';
 import { monitorLoopDelay, type LoopDelaySource } from './loopDelay';
 import { registerNoSniff } from './noSniff';
 import { offloadLists } from './lists/offload';
 import type { ListWorkers } from './lists/pool';
-import { checkReadiness, sharedCall, sharedPings, type ReadinessDeps } from './readiness';
+import { checkReadiness, sharedCall, sharedPings, withoutWatchNames, type ReadinessDeps } from './readiness';
 import { registerRequestLog, withoutRequestLogs } from './requestLog';
 
 export interface ServerDeps {
@@ -28,6 +28,8 @@ export interface ServerDeps {
   apiToken: string;
   /** The token that may only POST /api/alerts; absent: alerts need the API token. */
   alertToken?: string;
+  /** Who may read /metrics (config `metrics`); absent: anyone. */
+  metricsAccess?: MetricsAccess;
   store: Store;
   /** Absent when no Prometheus URL is configured; readiness then says how to set one. */
   prometheus?: ReadinessDeps['prometheus'];
@@ -85,7 +87,12 @@ export function servedRoutes(app: App): readonly ServedRoute[] {
 export async function buildServer(deps: ServerDeps): Promise<App> {
   const clock = deps.clock ?? systemClock;
   const startedAt = clock.now();
-  const access = accessHook({ api: deps.apiToken, alerts: deps.alertToken });
+  const scrapeOnly = deps.metricsAccess?.requireAuth === true;
+  const access = accessHook({
+    api: deps.apiToken,
+    alerts: deps.alertToken,
+    scrape: scrapeOnly ? deps.metricsAccess?.basicAuth : undefined,
+  });
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     // A slow or stuck client must not hold a connection open forever while it sends its request (a slow reader
@@ -158,14 +165,18 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
     },
     async (request, reply) => {
       const answer = await checkReadiness(readiness, request.query);
-      return reply.code(answer.status === 'ready' ? 200 : 503).send(answer);
+      return reply
+        .code(answer.status === 'ready' ? 200 : 503)
+        .send(request.credential === 'api' ? answer : withoutWatchNames(answer));
     }
   );
 
-  // Public and never shed: scrapes that arrive while one is rendered share its text, so a flood of them reads
-  // the store (the gauges that count pending approvals and read the kill switch) once at a time.
+  // Never shed: scrapes that arrive while one is rendered share its text, so a flood of them reads the store
+  // (the gauges that count pending approvals and read the kill switch) once at a time. Public unless protected:
+  // its label values name watches and targets.
   const renderMetrics = sharedCall(() => deps.metrics.metrics());
-  app.get('/metrics', { config: open }, async (_request, reply) => {
+  const metricsAccess: RouteAccess = scrapeOnly ? 'scrape' : 'public';
+  app.get('/metrics', { config: { access: metricsAccess } }, async (_request, reply) => {
     const body = await renderMetrics();
     return reply.header('Content-Type', deps.metrics.contentType).send(body);
   });
