@@ -308,6 +308,19 @@ export const watchErrorSchema = z.object({
   at: z.number(),
 });
 
+/**
+ * What the newest warning of a watch's answers says (Prometheus' `warnings` and `infos`: a partial
+ * answer from Thanos with a store down, a federated answer with a member missing), kept while the
+ * latest answer to that query still warns. The watch is not degraded: its scores may come from partial data.
+ */
+export const answerWarningSchema = z.object({
+  /** The watch's query (its name in `queries`). */
+  query: z.string(),
+  message: z.string(),
+  /** When an answer last warned of it. */
+  at: z.number(),
+});
+
 export const watchStatusSchema = z.object({
   name: z.string(),
   queries: z.record(z.string(), z.string()),
@@ -324,7 +337,10 @@ export const watchStatusSchema = z.object({
   lastProcessedAt: z.number().nullable(),
   lastCycleAt: z.number().nullable(),
   lastCycleSeconds: z.number().nullable(),
+  /** Absent while no answer warns, and from backends before this field. */
+  warning: answerWarningSchema.optional(),
 });
+export type AnswerWarning = z.infer<typeof answerWarningSchema>;
 export type WatchStatus = z.infer<typeof watchStatusSchema>;
 
 // ---- requests ----

@@ -1,14 +1,18 @@
 import {
-  answerEnd,
   answerSteps,
   basisOf,
   CATCH_UP_CHUNK_STEPS,
   chunkEnd,
   outgrownBasis,
+  type AnswerBasis,
   type CatchUpLimits,
 } from './catchUp';
 
 const MINUTE = 60_000;
+/** The last step of the answer that starts at `from` within a chunk that ends at `to`, as readInAnswers asks it. */
+const answerEnd = (from: number, to: number, basis: AnswerBasis | undefined, l: CatchUpLimits) =>
+  Math.min(to, from + (answerSteps(basis, l) - 1) * l.stepMs);
+
 const limits = (over: Partial<CatchUpLimits> = {}): CatchUpLimits => ({
   stepMs: MINUTE,
   maxPoints: 11_000,

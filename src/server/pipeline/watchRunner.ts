@@ -4,21 +4,14 @@ import type { RangeSeries } from '../prometheus/types';
 import { StoredRowError } from '../store/rows';
 import { messageOf } from '../../utils/messageOf';
 import { announce } from './announce';
-import {
-  answerSteps,
-  basisOf,
-  chunkEnd,
-  outgrownBasis,
-  readChunk,
-  type AnswerBasis,
-  type CatchUpLimits,
-} from './catchUp';
+import { NewestWarning } from './answerWarnings';
+import { answerSteps, basisOf, chunkEnd, outgrownBasis, type AnswerBasis, type CatchUpLimits } from './catchUp';
 import { gatherChanges, publishTargetMetrics, storeInPieces, storeStates, UnsavedStates } from './checkpoint';
 import { WatchScoring } from './chunkScoring';
 import { LearningLog, MatchLog } from './matchReport';
 import { shareKey, WatchShare } from './ownership';
 import { PeerGroups } from './peerGroups';
-import { answerOutgrown, fetchChunk, watchDefinition, watchIdentity, WatchQueryError } from './query';
+import { answerOutgrown, fetchChunk, readInAnswers, watchDefinition, watchIdentity, WatchQueryError } from './query';
 import { baseThreshold, recordInitialModels, retrainTargets, type TrainingDeps } from './retraining';
 import type { ModelFence } from './retrainClaims';
 import {
@@ -81,6 +74,8 @@ export class WatchRunner {
    * stays degraded through the cycle that found it, which replays the history.
    */
   private storedAhead = false;
+  /** What the watch's answers warn of now (a partial answer), for its status. */
+  private readonly warning = new NewestWarning();
   /** The clock's monotonic time, which a large write's pieces are sized in (checkpoint.ts). */
   private readonly elapsed = (): number => this.deps.clock.elapsed();
 
@@ -302,19 +297,24 @@ export class WatchRunner {
     const scoringBefore = this.scoring.scoringMs;
     const scoredAny = from <= end;
     while (from <= end && !this.deps.stopping?.aborted) {
-      const chunk = await readChunk(
-        { from, to: chunkEnd(from, end, limits), stop: this.deps.stopping },
-        limits,
-        () => this.answerBasis,
+      // Each answer is scored as it is read (one answer's series in memory); the chunk is stored once.
+      const scored = new Set<TargetModel>();
+      const through = await readInAnswers(
+        { from, to: chunkEnd(from, end, limits), stepMs: step, stop: this.deps.stopping },
+        () => this.answerSteps(),
         async (at, until) => {
           const fetched = await this.fetch(at, until);
           return this.scoring.score(this.share ? await this.share.take(fetched, at, end) : fetched, at, until);
         },
-        answerOutgrown
+        async (touched) => {
+          for (const t of touched) {
+            scored.add(t);
+          }
+        }
       );
-      this.unsaved.changed(chunk.scored, from);
-      await this.checkpoint([...chunk.scored], chunk.through, end);
-      from = chunk.through + step;
+      this.unsaved.changed(scored, from);
+      await this.checkpoint([...scored], through, end);
+      from = through + step;
     }
     this.health.cycled((this.elapsed() - started) / 1000, this.storedAhead);
     if (scoredAny) {
@@ -339,7 +339,9 @@ export class WatchRunner {
   ): Promise<Map<string, RangeSeries[]>> {
     const started = this.elapsed();
     try {
-      const results = await fetchChunk(this.deps.querier, watch, from, to, abort);
+      const results = await fetchChunk(this.deps.querier, watch, from, to, abort, (signal, warnings) =>
+        this.warning.heard(signal, warnings, this.deps.clock.now())
+      );
       this.deps.metrics.countPhase(this.name, 'query', started, this.elapsed());
       // A narrowed read (retraining a few targets) says nothing of how large the watch's answers are.
       if (watch === this.deps.watch) {
@@ -349,7 +351,7 @@ export class WatchRunner {
     } catch (err) {
       const steps = Math.floor((to - from) / watch.step) + 1;
       if (answerOutgrown(err) && steps > 1) {
-        // Not a failure yet: its reader asks for fewer steps (readChunk), and so does every read after it.
+        // Not a failure yet: its reader asks for fewer steps (readInAnswers), and so does every read after it.
         this.answerBasis = outgrownBasis(this.answerBasis, steps);
         this.deps.logger.info(
           { watch: this.name, steps, from: when(from) },
@@ -576,6 +578,7 @@ export class WatchRunner {
       series: this.scoring.series,
       lastProcessedAt: this.lastProcessed,
       ...this.health.status(),
+      ...(this.warning.newest ? { warning: this.warning.newest } : {}),
     };
   }
 }

@@ -27,6 +27,9 @@ export interface PrometheusClientOptions {
   onWarnings?: (query: string, warnings: string[]) => void;
 }
 
+/** Told what one range answer warns of (none: an empty list). */
+export type WarningsHeard = (warnings: string[]) => void;
+
 export interface RangeQuery {
   query: string;
   /** Epoch milliseconds, inclusive. */
@@ -67,8 +70,9 @@ export class PrometheusClient {
   /**
    * A range query. `signal` aborts it, request and all (its socket is closed): it then rejects with
    * the signal's reason, not a PrometheusError, as the caller stopped waiting and Prometheus did not fail.
+   * `heard` is told the answer's warnings, as onWarnings is (the caller's own: a watch shows its newest).
    */
-  async queryRange(q: RangeQuery, signal?: AbortSignal): Promise<RangeSeries[]> {
+  async queryRange(q: RangeQuery, signal?: AbortSignal, heard?: WarningsHeard): Promise<RangeSeries[]> {
     const path = '/api/v1/query_range';
     const params = {
       query: q.query,
@@ -78,16 +82,20 @@ export class PrometheusClient {
     };
     const { response, text } = await this.answer(path, params, signal);
     // Prometheus' own writing is read from the text; anything else the general way, which says what is wrong.
+    const tell = (warnings: string[]) => {
+      this.options.onWarnings?.(q.query, warnings);
+      heard?.(warnings);
+    };
     const fast = response.ok ? readMatrixText(text) : undefined;
     if (fast) {
       // Its text ends with the data: nothing to warn of.
-      this.options.onWarnings?.(q.query, []);
+      tell([]);
     }
-    return fast ?? this.readRange(path, response, text, q.query);
+    return fast ?? this.readRange(path, response, text, tell);
   }
 
-  /** A range answer read the general way: its series; what it warns of is told to onWarnings. */
-  private readRange(path: string, response: Response, text: string, query: string): RangeSeries[] {
+  /** A range answer read the general way: its series; what it warns of is told to `tell`. */
+  private readRange(path: string, response: Response, text: string, tell: WarningsHeard): RangeSeries[] {
     const { data, warnings } = this.envelope(path, response, text);
     const series = readMatrix(data);
     const histograms = histogramSeries(data);
@@ -103,7 +111,7 @@ export class PrometheusClient {
         `${counted(histograms, 'series', 'series')} answered native histogram samples, which are not scored (their float samples are)`
       );
     }
-    this.options.onWarnings?.(query, warnings);
+    tell(warnings);
     return series;
   }
 

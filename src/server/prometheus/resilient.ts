@@ -1,5 +1,5 @@
 import { untilAborted } from '../abortable';
-import type { PrometheusClient, RangeQuery } from './client';
+import type { PrometheusClient, RangeQuery, WarningsHeard } from './client';
 import { PrometheusError, type RangeSeries } from './types';
 import { promqlLabelName } from '../../contract/vocabulary';
 
@@ -53,17 +53,17 @@ export class ResilientRangeQuerier {
 
   /**
    * `signal` aborts the piece in flight, or the back-off before the next attempt: the query then
-   * rejects with its reason (PrometheusClient.queryRange).
+   * rejects with its reason (PrometheusClient.queryRange). `heard` is told each piece's warnings.
    */
-  async queryRange(q: RangeQuery, signal?: AbortSignal): Promise<RangeSeries[]> {
+  async queryRange(q: RangeQuery, signal?: AbortSignal, heard?: WarningsHeard): Promise<RangeSeries[]> {
     const pieces = ResilientRangeQuerier.split(q, this.maxPoints);
     // One piece (every live cycle): its series as answered, with no key built per series to join them.
     if (pieces.length === 1) {
-      return this.withRetries(() => this.client.queryRange(pieces[0], signal), signal);
+      return this.withRetries(() => this.client.queryRange(pieces[0], signal, heard), signal);
     }
     const merged = new Map<string, { labels: Record<string, string>; parts: RangeSeries[] }>();
     for (const piece of pieces) {
-      for (const series of await this.withRetries(() => this.client.queryRange(piece, signal), signal)) {
+      for (const series of await this.withRetries(() => this.client.queryRange(piece, signal, heard), signal)) {
         const key = labelKey(series.labels);
         const entry = merged.get(key) ?? { labels: series.labels, parts: [] };
         entry.parts.push(series);

@@ -1,6 +1,7 @@
 import React from 'react';
 import { render, screen, within } from '@testing-library/react';
 import { MemoryRouter, Route, Routes } from 'react-router-dom';
+import type { WatchStatus } from '../../../contract/pipeline';
 import { healingPaths } from '../../api/healing';
 import { pipelinePaths } from '../../api/pipeline';
 import { PluginSettingsContext, type AppSettings } from '../../pluginSettings';
@@ -44,7 +45,8 @@ function renderDetail(
   settings: AppSettings,
   reply: FakeReply = { data: detail },
   actions: FakeReply = { data: { items: [verified, dryRun], total: 2 } },
-  targetId = id
+  targetId = id,
+  watchStatus: Partial<WatchStatus> = {}
 ) {
   const fetch = installFakeBackendSrv({
     [`GET ${pipelinePaths.target(targetId)}`]: reply,
@@ -66,6 +68,7 @@ function renderDetail(
             lastProcessedAt: null,
             lastCycleAt: null,
             lastCycleSeconds: null,
+            ...watchStatus,
           },
         ],
       },
@@ -95,6 +98,18 @@ describe('TargetDetail', () => {
     const href = decodeURIComponent(explore.getAttribute('href') ?? '');
     expect(href).toContain('histogram_quantile(0.99, rate(http_duration_bucket[5m]))');
     expect(href).toContain('"from":"1700000000000","to":"1700000120000"');
+  });
+
+  it("shows what its watch's answers warn of (a partial answer), with or without a data source for Explore", async () => {
+    const warning = {
+      query: 'p99',
+      message: 'partial response: store 10.0.0.7:10901 unavailable',
+      at: 1_700_000_120_000,
+    };
+    renderDetail({ backendUrl: 'http://b:3001' }, undefined, undefined, id, { warning });
+    const note = await screen.findByRole('alert', { name: 'The answers to query p99 of watch latency warn' });
+    expect(note).toHaveTextContent(warning.message);
+    expect(screen.queryByTestId(testIds.targetDetail.explore)).toBeNull();
   });
 
   it('says how far its learning is beside its severity, as the Overview does', async () => {

@@ -9,6 +9,7 @@ import { useBackendQuery } from '../../api/useBackendQuery';
 import { BackendPage } from '../../components/BackendPage/BackendPage';
 import { LearningBadge } from '../../components/LearningBadge/LearningBadge';
 import { Unloaded } from '../../components/QueryStatus/QueryStatus';
+import { WatchWarning } from '../../components/WatchWarning/WatchWarning';
 import { usePluginSettings } from '../../pluginSettings';
 import { PLUGIN_BASE_URL, ROUTES } from '../../../constants';
 import { testIds } from '../../testIds';
@@ -34,7 +35,8 @@ function LoadedTarget() {
   const id = useParams<{ id: string }>().id ?? '';
   const { prometheusDatasourceUid } = usePluginSettings();
   const detail = useBackendQuery(() => getTarget(id), `target-${id}`, { refreshMs: 15_000 });
-  const watches = useBackendQuery(listWatches, 'watches', { enabled: Boolean(prometheusDatasourceUid) });
+  // Its watch's status: its queries (Explore) and what its answers warn of.
+  const watches = useBackendQuery(listWatches, 'watches');
   const now = useNow(COUNTDOWN_MS);
 
   if (!detail.data && detail.error?.status === 404) {
@@ -81,6 +83,7 @@ function LoadedTarget() {
             <ScoredSummary target={detail.data.target} trained={trained} nowMs={now} />
           </Stack>
         )}
+        {watch && <WatchWarning watch={watch} />}
         <Stack gap={1}>
           {prometheusDatasourceUid && watch && range && (
             <LinkButton
