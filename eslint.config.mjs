@@ -35,6 +35,7 @@ export default defineConfig([
       'playwright/.auth/',
       '**/.idea',
       '**/.eslintcache',
+      '**/.cache/',
     ],
   },
   ...baseConfig,

@@ -1,8 +1,8 @@
-import { openPostgresStore, type PostgresStore } from '../../src/server/store/postgres';
-import { ephemeralSecretBox } from '../../src/server/store/secrets';
-import { openSqliteStore, type SqliteStore } from '../../src/server/store/sqlite';
-import { postgresForTests } from '../harness/postgres';
-import { assembledOn, AUTH, type AssembledApp } from '../harness/server';
+import type { PostgresStore } from '../../src/server/store/postgres';
+import type { SqliteStore } from '../../src/server/store/sqlite';
+import { assembledStores, type StoreBackend } from '../harness/assembledStores';
+import { AUTH } from '../harness/server';
+import { TestClock } from '../pipeline/helpers';
 
 // The healing settings' PUTs refuse what can never match or apply (a namespace, watch or label no
 // trigger can carry) with a 400 naming the field and why; the same values saved by an earlier build,
@@ -26,12 +26,10 @@ const OLD_POLICY = {
 const OLD_DENY = ['bad name!', LONG];
 const OLD_PAUSE = { namespace: 'bad name!', reason: 'migration', by: 'bob', at: 1 };
 
-const postgres = postgresForTests();
-const secrets = ephemeralSecretBox();
-let databases = 0;
+const opens = assembledStores('forms36b');
 
-/** Writes the rows as an earlier build left them, before the backend reads anything. */
-async function withOldRows<S extends SqliteStore | PostgresStore>(store: S): Promise<S> {
+/** Writes the rows as an earlier build left them (nothing in the backend reads them before a request). */
+async function withOldRows(store: SqliteStore | PostgresStore): Promise<void> {
   await store.settings.set('healing.policies', { value: [OLD_POLICY], updatedAt: 1, updatedBy: 'bob' });
   await store.settings.set('healing.limits', {
     value: { namespaces: { allow: ['*'], deny: OLD_DENY } },
@@ -39,35 +37,20 @@ async function withOldRows<S extends SqliteStore | PostgresStore>(store: S): Pro
     updatedBy: 'bob',
   });
   await store.settings.set('healing.namespacePauses', [OLD_PAUSE]);
-  return store;
 }
 
-const opens: Record<string, (old: boolean) => Promise<AssembledApp<SqliteStore | PostgresStore>>> = {
-  SQLite: (old) =>
-    assembledOn<SqliteStore>(async (dir) => {
-      const store = openSqliteStore(dir);
-      return old ? withOldRows(store) : store;
-    }),
-  PostgreSQL: async (old) => {
-    const url = await postgres().createDatabase(`forms36b${++databases}`);
-    return assembledOn<PostgresStore>(async () => {
-      const store = await openPostgresStore(url, { secrets, limits: { maxConnections: 4 } });
-      return old ? withOldRows(store) : store;
-    });
-  },
-};
-
-describe.each(Object.keys(opens))('the healing settings on %s', (kind) => {
-  let opened: AssembledApp<SqliteStore | PostgresStore> | undefined;
+describe.each(Object.keys(opens) as Array<keyof typeof opens>)('the healing settings on %s', (kind) => {
+  let opened: StoreBackend | undefined;
   afterEach(async () => {
     await opened?.close();
     opened = undefined;
   });
+  const open = () => opens[kind]({ watches: [] }, new TestClock(Date.UTC(2025, 5, 1)));
   const call = (method: 'GET' | 'PUT', url: string, payload?: object) =>
     opened!.app.inject({ method, url, payload, headers: { ...AUTH, 'x-grafana-user': 'admin' } });
 
   it('refuses a policy whose match can never match, naming the field and why, and saves a valid one', async () => {
-    opened = await opens[kind](false);
+    opened = await open();
     const refusals: Array<[object, string, string]> = [
       [{ namespaces: ['shop', 'Shop!'] }, 'body.policies.0.match.namespaces.1', NOT_A_NAMESPACE('Shop!')],
       [
@@ -117,7 +100,7 @@ describe.each(Object.keys(opens))('the healing settings on %s', (kind) => {
   });
 
   it('refuses safety limits and pauses naming no namespace, and takes "*", spaces and capitals as the reads do', async () => {
-    opened = await opens[kind](false);
+    opened = await open();
     const deny = await call('PUT', '/api/admin/safety-limits', { namespaces: { allow: ['*'], deny: ['bad name!'] } });
     expect(deny.statusCode).toBe(400);
     expect(deny.json()).toMatchObject({
@@ -155,7 +138,7 @@ describe.each(Object.keys(opens))('the healing settings on %s', (kind) => {
   });
 
   it("refuses a watch's target or peer label that is not a Prometheus 3 label name, by the rule the Watches tab uses", async () => {
-    opened = await opens[kind](false);
+    opened = await open();
     const watch = { name: 'web', queries: { latency: 'up' }, target: ['pod'] };
     for (const [field, labels, message] of [
       ['target', ['pod', 'a\u0000b'], 'it holds U+0000 (NUL), which the stores cannot keep'],
@@ -171,7 +154,8 @@ describe.each(Object.keys(opens))('the healing settings on %s', (kind) => {
   });
 
   it('still reads back policies, limits and pauses an earlier build saved with such values', async () => {
-    opened = await opens[kind](true);
+    opened = await open();
+    await withOldRows(opened.store);
     const policies = await call('GET', '/api/policies');
     expect(policies.statusCode).toBe(200);
     expect(policies.json()).toMatchObject({ source: 'store', updatedBy: 'bob', policies: [{ ...OLD_POLICY }] });

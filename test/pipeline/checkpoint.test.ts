@@ -30,8 +30,16 @@ const summary = (anomalies: Anomaly[]) =>
     .map(({ target, start, end, peakScore, severity, state }) => ({ target, start, end, peakScore, severity, state }))
     .sort((a, b) => a.target.localeCompare(b.target) || a.start - b.start);
 
-const states = async (repo: SqlitePipelineRepository) =>
-  Object.fromEntries((await repo.loadTargets('w')).map((t) => [t.id, JSON.stringify(t.state, replaceNaN)]));
+/** The targets' states in the store at `dataDir`, on a connection of its own, closed after. */
+async function states(dataDir: string, now: () => number) {
+  const db = new Database(join(dataDir, DATABASE_FILE));
+  try {
+    const targets = await new SqlitePipelineRepository(db, now).loadTargets('w');
+    return Object.fromEntries(targets.map((t) => [t.id, JSON.stringify(t.state, replaceNaN)]));
+  } finally {
+    db.close();
+  }
+}
 
 describe('checkpoints: only what changed, spread over cycles, resumed after a crash', () => {
   const dirs: string[] = [];
@@ -55,9 +63,7 @@ describe('checkpoints: only what changed, spread over cycles, resumed after a cr
     }
     const expected = summary(await a.pipeline.anomalies({}));
     await a.close();
-    const expectedStates = await states(
-      new SqlitePipelineRepository(new Database(join(a.dataDir, DATABASE_FILE)), clockA.now)
-    );
+    const expectedStates = await states(a.dataDir, clockA.now);
     expect(expected.filter((x) => x.target === 'w{job="j07"}').length).toBeGreaterThanOrEqual(1);
     expect(openedA.length).toBeGreaterThanOrEqual(1);
 
@@ -99,9 +105,7 @@ describe('checkpoints: only what changed, spread over cycles, resumed after a cr
     expect(summary(await c2.pipeline.anomalies({}))).toEqual(expected);
     expect(openedB).toEqual(openedA);
     await c2.close();
-    expect(await states(new SqlitePipelineRepository(new Database(join(dataDir, DATABASE_FILE)), clockB.now))).toEqual(
-      expectedStates
-    );
+    expect(await states(dataDir, clockB.now)).toEqual(expectedStates);
   });
 
   it('reads a store whose target states were written as JSON by the previous build, converting them, and names an unreadable one', async () => {

@@ -118,7 +118,7 @@ describe('list queries: indexes and keyset pages', () => {
     });
     afterAll(async () => {
       await app.close();
-      await h.pipeline.stop();
+      await h.close();
     });
 
     it('hands out `next` until the last page, keeps the old parameters working, and refuses a cursor it did not make', async () => {

@@ -3,11 +3,10 @@ import type { ModelsQuery, ModelVersion } from '../../src/contract/pipeline';
 import { readList } from '../../src/server/http/lists/readers';
 import { modelCountSql, modelPageSql, newestRequestsSql } from '../../src/server/pipeline/store/modelPage';
 import type { PipelineRepository } from '../../src/server/pipeline/store/repository';
-import { openPostgresStore, type PostgresStore } from '../../src/server/store/postgres';
-import { ephemeralSecretBox } from '../../src/server/store/secrets';
-import { openSqliteStore, type SqliteStore } from '../../src/server/store/sqlite';
-import { postgresForTests } from '../harness/postgres';
-import { assembledOn, AUTH, type AssembledApp } from '../harness/server';
+import type { PostgresStore } from '../../src/server/store/postgres';
+import type { SqliteStore } from '../../src/server/store/sqlite';
+import { assembledStores, type StoreBackend } from '../harness/assembledStores';
+import { AUTH } from '../harness/server';
 import { TestClock } from './helpers';
 
 // GET /api/models as the Models page reads it on a fleet: each target's current model a page at a
@@ -89,57 +88,48 @@ function expectedOrder(current: ModelVersion[], sort: 'target' | 'trainedAt', or
   return [...current].sort((a, b) => sign * (value(a) < value(b) ? -1 : value(a) > value(b) ? 1 : a.id - b.id));
 }
 
-const postgres = postgresForTests();
-const secrets = ephemeralSecretBox();
+const opens = assembledStores('modelpages36');
 
-/** The backend on each store, and the plan its database gives a statement (`?` placeholders). */
-type Opened = {
-  assembled: AssembledApp<SqliteStore | PostgresStore>;
-  plan: (statement: { sql: string; params: unknown[] }) => Promise<string>;
-};
-const opens: Record<string, (clock: TestClock) => Promise<Opened>> = {
-  SQLite: async (clock) => {
-    const assembled = await assembledOn<SqliteStore>((dir) => openSqliteStore(dir, clock.now), undefined, clock);
-    const plan = async ({ sql, params }: { sql: string; params: unknown[] }) =>
-      assembled.store.db
+/** A statement with `?` placeholders, as modelPage.ts writes it for either store. */
+type Statement = { sql: string; params: unknown[] };
+
+/** The plan a store's database gives a statement. */
+function plannerOf(store: SqliteStore | PostgresStore): (statement: Statement) => Promise<string> {
+  if (!('pool' in store)) {
+    return async ({ sql, params }) =>
+      store.db
         .prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
         .all(...params)
         .map((r) => r.detail)
         .join('\n');
-    return { assembled, plan };
-  },
-  PostgreSQL: async (clock) => {
-    const url = await postgres().createDatabase('modelpages36');
-    const assembled = await assembledOn<PostgresStore>(
-      () => openPostgresStore(url, { secrets, limits: { maxConnections: 4 }, now: clock.now }),
-      undefined,
-      clock
-    );
-    const plan = async ({ sql, params }: { sql: string; params: unknown[] }) => {
-      const client = await assembled.store.pool.connect();
-      try {
-        // A test table is too small for the planner to prefer an index: forbid what it would do instead.
-        await client.query('SET enable_seqscan = off; SET enable_bitmapscan = off; SET enable_sort = off');
-        let n = 0;
-        const { rows } = await client.query<{ 'QUERY PLAN': string }>(
-          `EXPLAIN ${sql.replace(/\?/g, () => `$${++n}`)}`,
-          params
-        );
-        return rows.map((r) => r['QUERY PLAN']).join('\n');
-      } finally {
-        client.release();
-      }
-    };
-    return { assembled, plan };
-  },
-};
+  }
+  return async ({ sql, params }) => {
+    const client = await store.pool.connect();
+    try {
+      // A test table is too small for the planner to prefer an index: forbid what it would do instead.
+      await client.query('SET enable_seqscan = off; SET enable_bitmapscan = off; SET enable_sort = off');
+      let n = 0;
+      const { rows } = await client.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN ${sql.replace(/\?/g, () => `$${++n}`)}`,
+        params
+      );
+      return rows.map((r) => r['QUERY PLAN']).join('\n');
+    } finally {
+      client.release();
+    }
+  };
+}
 
-describe.each(Object.keys(opens))('the Models page on %s', (kind) => {
+/** The backend on each store, and the plan its database gives a statement. */
+type Opened = { assembled: StoreBackend; plan: (statement: Statement) => Promise<string> };
+
+describe.each(Object.keys(opens) as Array<keyof typeof opens>)('the Models page on %s', (kind) => {
   let opened: Opened;
   let current: ModelVersion[];
   beforeAll(async () => {
     const clock = new TestClock(T0);
-    opened = await opens[kind](clock);
+    const assembled = await opens[kind]({ watches: [] }, clock);
+    opened = { assembled, plan: plannerOf(assembled.store) };
     await fill(opened.assembled.store.pipeline);
     current = await opened.assembled.store.pipeline.models({ status: 'current', limit: 1000 });
     // Each target's current version: its third, running or retired (a failed fourth is none).
@@ -147,7 +137,7 @@ describe.each(Object.keys(opens))('the Models page on %s', (kind) => {
     expect(current.map((m) => [m.version, m.status === 'retired'])).toEqual(
       current.map((m) => [3, retired(Number(m.target.slice(-5, -2)))])
     );
-  }, 60_000);
+  });
   afterAll(() => opened.assembled.close());
 
   const get = (query: string) => opened.assembled.app.inject({ url: `/api/models?${query}`, headers: AUTH });

@@ -1,11 +1,10 @@
 import { retrainRequestsResponseSchema, type RetrainRequestView } from '../../src/contract/retrainRequests';
 import { NEWEST_BY_TARGET_SQL } from '../../src/server/pipeline/store/retrainRequestTable';
 import type { PipelineRepository } from '../../src/server/pipeline/store/repository';
-import { openPostgresStore, type PostgresStore } from '../../src/server/store/postgres';
-import { ephemeralSecretBox } from '../../src/server/store/secrets';
-import { openSqliteStore, type SqliteStore } from '../../src/server/store/sqlite';
-import { postgresForTests } from '../harness/postgres';
-import { assembledOn, AUTH, type AssembledApp } from '../harness/server';
+import type { PostgresStore } from '../../src/server/store/postgres';
+import type { SqliteStore } from '../../src/server/store/sqlite';
+import { assembledStores, type StoreBackend } from '../harness/assembledStores';
+import { AUTH } from '../harness/server';
 import { TestClock } from '../pipeline/helpers';
 
 // GET /api/models/retrain-requests?newest=target: each target's newest request (what the Models page
@@ -91,52 +90,42 @@ async function fill(repo: PipelineRepository, clock: TestClock) {
   await queue(ROUND_3);
 }
 
-const postgres = postgresForTests();
-const secrets = ephemeralSecretBox();
-let databases = 0;
+const opens = assembledStores('newestrequests');
 
-/** The backend on each store, on the test's clock, and the plan its database gives the newest-by-target query. */
-type Opened = { assembled: AssembledApp<SqliteStore | PostgresStore>; plan: () => Promise<string> };
-const opens: Record<string, (clock: TestClock) => Promise<Opened>> = {
-  SQLite: async (clock) => {
-    const assembled = await assembledOn<SqliteStore>((dir) => openSqliteStore(dir, clock.now), undefined, clock);
-    const plan = async () =>
-      assembled.store.db
+/** The plan a store's database gives the newest-by-target query. */
+function plannerOf(store: SqliteStore | PostgresStore): () => Promise<string> {
+  if (!('pool' in store)) {
+    return async () =>
+      store.db
         .prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${NEWEST_BY_TARGET_SQL}`)
         .all('', 1001)
         .map((r) => r.detail)
         .join('\n');
-    return { assembled, plan };
-  },
-  PostgreSQL: async (clock) => {
-    const url = await postgres().createDatabase(`newestrequests${++databases}`);
-    const assembled = await assembledOn<PostgresStore>(
-      () => openPostgresStore(url, { secrets, limits: { maxConnections: 4 }, now: clock.now }),
-      undefined,
-      clock
-    );
-    const plan = async () => {
-      const client = await assembled.store.pool.connect();
-      try {
-        // A test table is too small for the planner to prefer an index: forbid what it would do instead.
-        await client.query('SET enable_seqscan = off');
-        let n = 0;
-        const sql = NEWEST_BY_TARGET_SQL.replace(/\?/g, () => `$${++n}`);
-        const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, ['', 1001]);
-        return rows.map((r) => r['QUERY PLAN']).join('\n');
-      } finally {
-        client.release();
-      }
-    };
-    return { assembled, plan };
-  },
-};
+  }
+  return async () => {
+    const client = await store.pool.connect();
+    try {
+      // A test table is too small for the planner to prefer an index: forbid what it would do instead.
+      await client.query('SET enable_seqscan = off');
+      let n = 0;
+      const sql = NEWEST_BY_TARGET_SQL.replace(/\?/g, () => `$${++n}`);
+      const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, ['', 1001]);
+      return rows.map((r) => r['QUERY PLAN']).join('\n');
+    } finally {
+      client.release();
+    }
+  };
+}
 
-describe.each(Object.keys(opens))("each target's newest retrain request on %s", (kind) => {
+/** The backend on each store, on the test's clock, and the plan its database gives the newest-by-target query. */
+type Opened = { assembled: StoreBackend; plan: () => Promise<string> };
+
+describe.each(Object.keys(opens) as Array<keyof typeof opens>)("each target's newest retrain request on %s", (kind) => {
   let opened: Opened;
   beforeAll(async () => {
     const clock = new TestClock(T0);
-    opened = await opens[kind](clock);
+    const assembled = await opens[kind]({ watches: [] }, clock);
+    opened = { assembled, plan: plannerOf(assembled.store) };
     await fill(opened.assembled.store.pipeline, clock);
   });
   afterAll(() => opened.assembled.close());
