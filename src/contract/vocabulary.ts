@@ -110,7 +110,6 @@ export const k8sNameSchema = z.string().min(1).max(253);
 export const namespaceEntrySchema = z.string().trim().toLowerCase().min(1);
 
 const KUBERNETES_NAME_LENGTH = 63;
-const DNS_SUBDOMAIN_LENGTH = 253;
 
 /** Why a word is not a namespace's name (a DNS-1123 label): the policies and the limits compare with those only. */
 export function namespaceProblem(word: string): string | undefined {
@@ -138,6 +137,11 @@ const LONE_SURROGATE = /\p{Cs}/u;
  * must still read. U+0000 is valid UTF-8, but no store keeps it (nulText.ts).
  */
 export function prometheusLabelNameProblem(word: string): string | undefined {
+  return labelNameProblem(word, 'a watch');
+}
+
+/** Why a word is not a label name that `user` (a watch, a policy) can use. */
+function labelNameProblem(word: string, user: string): string | undefined {
   if (word === '') {
     return 'A Prometheus label name cannot be empty';
   }
@@ -146,7 +150,7 @@ export function prometheusLabelNameProblem(word: string): string | undefined {
     return `${quoted} is not a Prometheus label name: not valid UTF-8 (it holds a lone surrogate)`;
   }
   if (word.includes('\u0000')) {
-    return `${quoted} is not a label name a watch can use: it holds U+0000 (NUL), which the stores cannot keep`;
+    return `${quoted} is not a label name ${user} can use: it holds U+0000 (NUL), which the stores cannot keep`;
   }
   return undefined;
 }
@@ -166,47 +170,20 @@ export const promqlLabelName = (name: string): string => (CLASSIC_LABEL_NAME.tes
 
 /**
  * Why a key and value cannot be one of a policy's label selectors. The labels matched are a target's
- * Prometheus labels or an alert's, not an object's: a key may be a classic Prometheus label name as well as a
- * Kubernetes label key (a qualified name), and a value any text but none.
+ * Prometheus labels or an alert's, compared in the engine (healing/policies.ts), never sent to Kubernetes as a
+ * label selector: a key is any name Prometheus 3 or Alertmanager gives a label (`service.name`, `région`,
+ * `app.kubernetes.io/name`), and a value any text but none.
  */
 export function labelMatchProblem(key: string, value: string): string | undefined {
   if (key === '') {
     return `a label to match needs a name (the one with value ${JSON.stringify(value)} has none)`;
   }
-  const keyProblem = CLASSIC_LABEL_NAME.test(key) ? undefined : kubernetesLabelKeyProblem(key);
+  const keyProblem = labelNameProblem(key, 'a policy');
   if (keyProblem) {
     return keyProblem;
   }
   // Prometheus and Alertmanager drop a label with an empty value, so no trigger carries one to match.
   return value.trim() === '' ? `"${key}" has no value to match (an empty label is no label)` : undefined;
-}
-
-// Kubernetes' qualified name (IsQualifiedName): an optional DNS-subdomain prefix and "/", then this.
-const KUBERNETES_LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-
-function kubernetesLabelKeyProblem(key: string): string | undefined {
-  const parts = key.split('/');
-  if (parts.length > 2) {
-    return `"${key}" is not a label name: one "/" at most, after a DNS prefix`;
-  }
-  const name = parts[parts.length - 1];
-  if (parts.length === 2) {
-    const prefix = parts[0];
-    if (prefix.length > DNS_SUBDOMAIN_LENGTH) {
-      return `A label prefix is at most ${DNS_SUBDOMAIN_LENGTH} characters (this one has ${prefix.length})`;
-    }
-    if (!isK8sName(prefix)) {
-      return `"${prefix}/" is not a label prefix: a DNS subdomain (lower-case letters, digits, - and .)`;
-    }
-  }
-  if (name.length > KUBERNETES_NAME_LENGTH) {
-    return parts.length === 2
-      ? `The label name after "/" is at most ${KUBERNETES_NAME_LENGTH} characters (this one has ${name.length})`
-      : `A label name is at most ${KUBERNETES_NAME_LENGTH} characters unless it is letters, digits and _ only (this one has ${name.length})`;
-  }
-  return KUBERNETES_LABEL_NAME.test(name)
-    ? undefined
-    : `"${name}" is not a label name: letters, digits, - _ and ., starting and ending with a letter or digit`;
 }
 
 /** A request's check that each of `names` (at `path`) is a namespace's name; `also` names the other words the list takes. */

@@ -132,6 +132,30 @@ describe('list pages read by worker threads', () => {
     expect(body(offloaded)).toEqual(body(direct));
   });
 
+  it('finds a non-ASCII target id in any case, as the route does (the worker folds case as the backend does)', async () => {
+    const target = 'fleet-1{ville="ÉTÉ"}';
+    await assembled.store.pipeline.addModel({
+      watch: 'fleet-1',
+      targetId: target,
+      status: 'active',
+      reason: 'initial',
+      trainedAt: T0,
+      rangeStart: T0 - 86_400_000,
+      rangeEnd: T0,
+      samples: 100,
+      params: {},
+      threshold: 0.9,
+      feedback: { falsePositive: 0, confirmed: 0 },
+    });
+    for (const q of ['été', 'ÉTÉ']) {
+      const url = `/api/models?q=${encodeURIComponent(q)}`;
+      const [direct, offloaded] = [await get(assembled.app, url), await get(app, url)];
+      expect(offloaded.statusCode).toBe(200);
+      expect(offloaded.json()).toEqual(direct.json());
+      expect(offloaded.json().models.map((m: { target: string }) => m.target)).toEqual([target]);
+    }
+  });
+
   it.each(['/api/anomalies', '/api/targets', '/api/actions', '/api/audit'])(
     'answers %s?cursor= (empty) with the first page, as Kubernetes reads an empty continue',
     async (route) => {

@@ -88,7 +88,7 @@ function labelValueProblem(value: string, matched: MatchedLabels): string | unde
 /**
  * Why each row cannot be one of a policy's label matchers. A value is a Prometheus label value, any
  * text but none: "=", ",", quotes and spaces at either end are part of it. A key is a label's name as
- * the PUT takes it (labelMatchProblem: a Prometheus label name or a Kubernetes label key), and a label
+ * the PUT takes it (labelMatchProblem: any name Prometheus 3 gives a label, UTF-8 too), and a label
  * has one value, so a key repeated names the row that matches it first.
  */
 export function labelPairProblems(rows: readonly LabelPair[], matched: MatchedLabels): LabelPairProblems[] {

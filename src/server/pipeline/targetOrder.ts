@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { targetSortSchema, type Target, type TargetSort, type TargetsQuery } from '../../contract/pipeline';
 import { SEVERITIES, type Severity } from '../../detection/severity';
+import { foldCase } from './store/caseFolding';
 import { CursorError, decodeCursor, encodeCursor } from './store/cursor';
 import type { TargetModel } from './targetModel';
 
@@ -61,8 +62,8 @@ export function matchesFilters(t: Listed, q: Pick<Partial<TargetsQuery>, 'severi
   if (q.anomalous !== undefined && t.openAnomalies > 0 !== (q.anomalous === 'true')) {
     return false;
   }
-  const needle = q.q?.toLowerCase();
-  return !needle || t.id.toLowerCase().includes(needle) || (t.failureModel?.includes(needle) ?? false);
+  const needle = q.q === undefined ? undefined : foldCase(q.q);
+  return !needle || foldCase(t.id).includes(needle) || (t.failureModel?.includes(needle) ?? false);
 }
 
 /** -1, 0 or 1: `a` before `b` ascending, by value then id. */

@@ -11,6 +11,7 @@ import { SqliteActionRepository } from '../healing/store/actions';
 import { registerTriggerTarget } from '../healing/store/actionFilter';
 import { SqliteAuditRepository } from '../healing/store/audit';
 import { SqliteBreakerRepository } from '../healing/store/breakers';
+import { registerCaseFolding } from '../pipeline/store/caseFolding';
 import { SqlitePipelineRepository } from '../pipeline/store/sqliteRepository';
 import type { SettingsRepository, Store } from './store';
 import { WalCheckpoints } from './walCheckpoints';
@@ -81,6 +82,8 @@ export function openSqliteDatabase(
   db.pragma('secure_delete = ON');
   // Migration 0016 fills old triggers' targets through it.
   registerTriggerTarget(db);
+  // The lists' `q` filters fold case through it, as memory and PostgreSQL do.
+  registerCaseFolding(db);
   migrate(db, migrations, now);
   if (!inMemory) {
     for (const suffix of ['-wal', '-shm']) {

@@ -19,11 +19,13 @@ const invalid = () => screen.queryByTestId(testIds.healingConfig.invalid);
 const limitsBox = () => within(screen.getByTestId(testIds.healingConfig.limits));
 const allowBox = () => document.getElementById('fp-limit-namespaces-allow');
 
-// A policy an earlier build stored: its store row reads back, though the PUT now refuses these names.
+// A policy an earlier build stored: its store row reads back, though the PUT now refuses these names. A label
+// name is any UTF-8 but U+0000, which SQLite kept.
+const BAD_KEY = 'app\u0000';
 const stored: Policy = {
   name: 'shop-restart',
   enabled: true,
-  match: { namespaces: ['shop', 'Shop!'], watches: ['my watch'], labels: { 'app!': 'cart', tier: 'web' } },
+  match: { namespaces: ['shop', 'Shop!'], watches: ['my watch'], labels: { [BAD_KEY]: 'cart', tier: 'web' } },
   action: { type: 'restart' },
   gate: 'approve',
 };
@@ -33,7 +35,7 @@ const storedRoutes = () =>
 const NAMESPACE_REASON =
   '"Shop!" is not a namespace name: lower-case letters, digits and -, starting and ending with a letter or digit';
 const LABEL_REASON =
-  '"app!" is not a label name: letters, digits, - _ and ., starting and ending with a letter or digit';
+  '"app\\u0000" is not a label name a policy can use: it holds U+0000 (NUL), which the stores cannot keep';
 
 describe('the healing form checks what it loaded by the rules the PUT is held to', () => {
   it('names each stored word the PUT refuses on its tag field, once, whichever entry it is', () => {
@@ -64,7 +66,7 @@ describe('the healing form checks what it loaded by the rules the PUT is held to
     expect(policy.queryByText(NAMESPACE_REASON)).not.toBeInTheDocument();
     await user.click(policy.getByRole('button', { name: 'Remove tag: my watch' }));
     expect(save()).toBeDisabled();
-    await user.click(policy.getByRole('button', { name: 'Remove label app!' }));
+    await user.click(policy.getByRole('button', { name: `Remove label ${BAD_KEY}` }));
     expect(policy.queryByText(LABEL_REASON)).not.toBeInTheDocument();
     expect(invalid()).not.toBeInTheDocument();
     expect(save()).toBeEnabled();

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { readAction } from '../../healing/store/actionRows';
 import { SqliteActionRepository } from '../../healing/store/actions';
 import { SqliteAuditRepository } from '../../healing/store/audit';
+import { registerCaseFolding } from '../../pipeline/store/caseFolding';
 import { SqlitePipelineRepository } from '../../pipeline/store/sqliteRepository';
 import { jobSchema, workerDataSchema, type WorkerReply } from './messages';
 import { PageCache } from './pageCache';
@@ -24,6 +25,8 @@ const { database } = workerDataSchema.parse(workerData);
 // Read-only: the repositories' write statements are prepared but SQLite refuses to run them here.
 const db = new Database(database, { readonly: true, fileMustExist: true });
 db.pragma('busy_timeout = 5000');
+// The lists' `q` filters fold case as the backend's own connection does (store/sqlite.ts).
+registerCaseFolding(db);
 // 1 MiB of page cache (SQLite's default is 2 MB per connection): a page of 100 rows touches a few hundred
 // KB of the file, and what falls out is read again from the OS's cache, not the disk.
 db.pragma('cache_size = -1024');

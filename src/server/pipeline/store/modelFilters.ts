@@ -1,4 +1,5 @@
 import type { ModelsQuery } from '../../../contract/pipeline';
+import { foldCase, foldedColumn } from './caseFolding';
 
 /** The SQL dialect of a store: its statements differ only where the two databases do. */
 export type ModelDialect = 'sqlite' | 'postgres';
@@ -16,14 +17,14 @@ export function modelFilters(
   q: Partial<Pick<ModelsQuery, 'target' | 'watch' | 'status' | 'q'>>,
   dialect: ModelDialect = 'sqlite'
 ): { terms: string[]; params: unknown[] } {
-  const contains = dialect === 'sqlite' ? 'instr(lower(target_id), ?) > 0' : 'strpos(lower(target_id), ?) > 0';
+  const contains = `${dialect === 'sqlite' ? 'instr' : 'strpos'}(${foldedColumn(dialect, 'target_id')}, ?) > 0`;
   const given = (
     [
       ['target_id = ?', q.target],
       ['watch = ?', q.watch],
       ['status = ?', q.status === 'current' ? undefined : q.status],
       // As the targets listing: the id in any case.
-      [contains, q.q ? q.q.toLowerCase() : undefined],
+      [contains, q.q ? foldCase(q.q) : undefined],
     ] as const
   ).filter(([, value]) => value !== undefined);
   return {

@@ -3,6 +3,7 @@ import type { TargetSort } from '../../../contract/pipeline';
 import { SEVERITIES } from '../../../detection/severity';
 import { decodeRow } from '../../store/rows';
 import { NO_CROSSING_MS, severityRank, type SortKey } from '../targetOrder';
+import { foldCase, foldedColumn } from './caseFolding';
 
 // The SQL of the stored target listing's filters and sorts (pipeline_target_summaries), in each
 // store's dialect, with `?` placeholders (PostgreSQL's statements number them). The sorted values are
@@ -97,10 +98,10 @@ export function filterTerms(
     // As matchesFilters: the id in any case, the failure model as it is (its words are lower case).
     terms.push(
       dialect === 'sqlite'
-        ? `(instr(lower(id), ?) > 0 OR instr(json_extract(summary, '$.failureModel'), ?) > 0)`
-        : `(strpos(lower(id), ?) > 0 OR strpos(summary ->> 'failureModel', ?) > 0)`
+        ? `(instr(${foldedColumn(dialect, 'id')}, ?) > 0 OR instr(json_extract(summary, '$.failureModel'), ?) > 0)`
+        : `(strpos(${foldedColumn(dialect, 'id')}, ?) > 0 OR strpos(summary ->> 'failureModel', ?) > 0)`
     );
-    params.push(f.q.toLowerCase(), f.q.toLowerCase());
+    params.push(foldCase(f.q), foldCase(f.q));
   }
   return { terms, params };
 }
