@@ -6,7 +6,9 @@ import type { HealingEngine } from '../../src/server/healing';
 import type { Store } from '../../src/server/store/store';
 import { startHarness, type Harness } from '../kube/harness';
 import { node, pod, type KubeObject } from '../kube/objects';
+import { engineOn } from './engineOn';
 import { closeStores, replicaStores } from './replicaStores';
+import { anomaly, policy } from './setup';
 
 /** The annotation a drain's cordon names it by, as an operator reads it on the node (kubectl get node -o yaml). */
 export const CORDONED_BY = 'failureprophet.io/cordoned-by';
@@ -48,6 +50,19 @@ export function drainSuite(now: number, database: string) {
       h.clock.advance(now - h.clock.now());
       h.kube.add(node('spare-1'), node('spare-2'), node('spare-3'), ...objects);
       return h;
+    },
+    /**
+     * A run on a cluster holding `objects` whose engine, on the first replica's store of `kind` with
+     * drainPolicy doing `action`, took a high anomaly of node n1; and the action it stored for it.
+     */
+    async proposed(kind: string, action: PolicyInput['action'], ...objects: KubeObject[]) {
+      const h = await this.cluster(...objects);
+      const stored = await this.stores(kind);
+      const engine = await engineOn(h, stored[0], { policies: [policy({ ...drainPolicy, action })] });
+      const run: DrainRun = { h, stored, engine };
+      const [id] = await engine.onAnomaly(anomaly({ severity: 'high', object: { kind: 'node', name: 'n1' } }));
+      await engine.idle();
+      return { run, action: (await engine.actions.get(id))! };
     },
   };
 }

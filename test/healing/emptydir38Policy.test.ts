@@ -4,9 +4,8 @@
 
 import type { PolicyInput } from '../../src/contract/healing';
 import { node, pod, type KubeObject } from '../kube/objects';
-import { drainPolicy, drainSuite, endRun, type DrainRun } from './drainSetup';
-import { engineOn } from './engineOn';
-import { anomaly, isCordoned, nodePatches, policy } from './setup';
+import { drainSuite, endRun, type DrainRun } from './drainSetup';
+import { isCordoned, nodePatches } from './setup';
 
 const T = Date.parse('2025-06-02T10:00:00Z');
 const suite = drainSuite(T, 'emptydir');
@@ -25,13 +24,9 @@ function nodeWithScratch(): KubeObject[] {
 }
 
 async function drainWith(kind: string, action: PolicyInput['action']) {
-  const h = await suite.cluster(...nodeWithScratch());
-  const stored = await suite.stores(kind);
-  const engine = await engineOn(h, stored[0], { policies: [policy({ ...drainPolicy, action })] });
-  r = { h, stored, engine };
-  const [id] = await engine.onAnomaly(anomaly({ severity: 'high', object: { kind: 'node', name: 'n1' } }));
-  await engine.idle();
-  return (await engine.actions.get(id))!;
+  const proposed = await suite.proposed(kind, action, ...nodeWithScratch());
+  r = proposed.run;
+  return proposed.action;
 }
 
 describe.each(suite.kinds)('a drain policy on a node holding emptyDir data, on %s', (kind) => {

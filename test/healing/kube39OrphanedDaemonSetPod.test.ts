@@ -4,9 +4,8 @@
 
 import type { PolicyInput } from '../../src/contract/healing';
 import { daemonSet, node, pod } from '../kube/objects';
-import { drainPolicy, drainSuite, endRun, type DrainRun } from './drainSetup';
-import { engineOn } from './engineOn';
-import { anomaly, isCordoned, nodePatches, policy } from './setup';
+import { drainSuite, endRun, type DrainRun } from './drainSetup';
+import { isCordoned, nodePatches } from './setup';
 
 const T = Date.parse('2025-06-02T10:00:00Z');
 const suite = drainSuite(T, 'kube39orphan');
@@ -20,16 +19,14 @@ afterEach(async () => {
 async function drainWith(kind: string, action: PolicyInput['action']) {
   // The DaemonSet was deleted; the garbage collector has not removed its pod yet.
   const gone = daemonSet({ namespace: 'monitoring', name: 'agent' });
-  const h = await suite.cluster(
+  const proposed = await suite.proposed(
+    kind,
+    action,
     node('n1'),
     pod({ namespace: 'monitoring', name: 'agent-n1', nodeName: 'n1', owner: gone })
   );
-  const stored = await suite.stores(kind);
-  const engine = await engineOn(h, stored[0], { policies: [policy({ ...drainPolicy, action })] });
-  r = { h, stored, engine };
-  const [id] = await engine.onAnomaly(anomaly({ severity: 'high', object: { kind: 'node', name: 'n1' } }));
-  await engine.idle();
-  return (await engine.actions.get(id))!;
+  r = proposed.run;
+  return proposed.action;
 }
 
 describe.each(suite.kinds)('a drain policy on a node running a pod whose DaemonSet is gone, on %s', (kind) => {

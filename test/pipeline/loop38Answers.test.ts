@@ -7,6 +7,8 @@ import {
   samples,
   SCRIPTED_WATCH,
   scriptedPrometheus,
+  stepsAnswered,
+  everyStep,
   type Answer,
   type Asked,
   type ScriptedPrometheus,
@@ -73,20 +75,6 @@ afterEach(async () => {
 });
 
 const status = (h: Harness) => h.pipeline.watches()[0];
-
-/** The steps every successful answer covered, in order, none twice: the loop lost and repeated nothing. */
-function stepsAnswered(asked: Asked[], good: (a: Asked) => boolean): number[] {
-  return asked.filter(good).flatMap(({ start, end, step }) => {
-    const steps: number[] = [];
-    for (let t = start; t <= end; t += step) {
-      steps.push(t);
-    }
-    return steps;
-  });
-}
-
-const everyStep = (from: number, to: number) =>
-  Array.from({ length: (to - from) / MINUTE + 1 }, (_, i) => from + i * MINUTE);
 
 describe('a range answer whose times do not increase', () => {
   it.each([

@@ -1,3 +1,4 @@
+import { MINUTE } from './helpers';
 import { queryRangeServer, type QueryRange } from './queryRangeServer';
 
 /** A query_range request as the double read it: times in epoch ms, and how many came before it. */
@@ -79,3 +80,18 @@ export function samples(
 
 /** A native histogram sample's object as Prometheus writes it (jsonutil.MarshalHistogram). */
 export const HISTOGRAM = { count: '10', sum: '2.5', buckets: [[0, '0.5', '1', '10']] };
+
+/** The steps the answers `good` says were read covered, in order: the loop lost and repeated none. */
+export function stepsAnswered(asked: Asked[], good: (a: Asked) => boolean): number[] {
+  return asked.filter(good).flatMap(({ start, end, step }) => {
+    const steps: number[] = [];
+    for (let t = start; t <= end; t += step) {
+      steps.push(t);
+    }
+    return steps;
+  });
+}
+
+/** Every minute step from `from` to `to`, both included. */
+export const everyStep = (from: number, to: number) =>
+  Array.from({ length: (to - from) / MINUTE + 1 }, (_, i) => from + i * MINUTE);

@@ -5,6 +5,8 @@ import {
   samples,
   SCRIPTED_WATCH,
   scriptedPrometheus,
+  stepsAnswered,
+  everyStep,
   type Answer,
   type Asked,
   type ScriptedPrometheus,
@@ -49,20 +51,6 @@ afterEach(async () => {
 });
 
 const status = (h: Harness) => h.pipeline.watches()[0];
-
-/** The steps the answers `good` says were read covered, in order: the loop lost and repeated none. */
-function stepsAnswered(asked: Asked[], good: (a: Asked) => boolean): number[] {
-  return asked.filter(good).flatMap(({ start, end, step }) => {
-    const steps: number[] = [];
-    for (let t = start; t <= end; t += step) {
-      steps.push(t);
-    }
-    return steps;
-  });
-}
-
-const everyStep = (from: number, to: number) =>
-  Array.from({ length: (to - from) / MINUTE + 1 }, (_, i) => from + i * MINUTE);
 
 describe('a range answer with samples off the step grid', () => {
   it.each<[string, (values: Array<[number, string]>) => Array<[number, string]>, string]>([
