@@ -1,4 +1,4 @@
-import type { CycleWrite } from '../../src/server/pipeline/store/repository';
+import type { CycleWrite, NewModelVersion } from '../../src/server/pipeline/store/repository';
 import type { AnomalyRecord } from '../../src/server/pipeline/targetModel';
 
 /** The epoch the stored-record fixtures count from. */
@@ -30,5 +30,21 @@ export const cycleWrite = (extra: Partial<CycleWrite> = {}, watch = 'w'): CycleW
   anomalies: [],
   predictions: [],
   forgotten: [],
+  ...extra,
+});
+
+/** An active model of `targetId` in watch `w`, trained at T0 on a day of history, without feedback, but for `extra`. */
+export const modelVersion = (targetId: string, extra: Partial<NewModelVersion> = {}): NewModelVersion => ({
+  watch: 'w',
+  targetId,
+  status: 'active',
+  reason: 'initial',
+  trainedAt: T0,
+  rangeStart: T0 - 86_400_000,
+  rangeEnd: T0,
+  samples: 100,
+  params: {},
+  threshold: 0.9,
+  feedback: { falsePositive: 0, confirmed: 0 },
   ...extra,
 });

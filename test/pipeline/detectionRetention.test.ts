@@ -4,13 +4,12 @@
 // tick once an hour, on the leader only, and what it says.
 
 import type { PredictionRecord } from '../../src/server/pipeline/targetModel';
-import type { NewModelVersion } from '../../src/server/pipeline/store/repository';
 import { PRUNE_INTERVAL_MS } from '../../src/server/store/pruneCadence';
 import { openPostgresStore } from '../../src/server/store/postgres';
 import { ephemeralSecretBox } from '../../src/server/store/secrets';
 import { openSqliteDatabase } from '../../src/server/store/sqlite';
 import type { Store } from '../../src/server/store/store';
-import { anomalyRecord, cycleWrite } from '../harness/anomalyRecords';
+import { anomalyRecord, cycleWrite, modelVersion } from '../harness/anomalyRecords';
 import { postgresForTests } from '../harness/postgres';
 import { detectionRetentionUnderTest } from './detectionRetentionUnderTest';
 import { TestClock } from './helpers';
@@ -51,19 +50,15 @@ const prediction = (target: string, madeAt: number, seconds: number): Prediction
   upperSeconds: null,
 });
 
-const model = (target: string, trainedAt: number, status: 'active' | 'failed'): NewModelVersion => ({
-  watch: 'w',
-  targetId: target,
-  status,
-  reason: 'scheduled',
-  trainedAt,
-  rangeStart: trainedAt - 7 * DAY,
-  rangeEnd: trainedAt,
-  samples: 100,
-  params: {},
-  threshold: 0.5,
-  feedback: { falsePositive: 0, confirmed: 0 },
-});
+const model = (target: string, trainedAt: number, status: 'active' | 'failed') =>
+  modelVersion(target, {
+    status,
+    reason: 'scheduled',
+    trainedAt,
+    rangeStart: trainedAt - 7 * DAY,
+    rangeEnd: trainedAt,
+    threshold: 0.5,
+  });
 
 describe.each(Object.keys(opens))('detection retention on %s', (kind) => {
   let opened: Opened;

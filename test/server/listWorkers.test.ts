@@ -7,6 +7,7 @@ import type { Clock } from '../../src/server/clock';
 import { ListWorkers } from '../../src/server/http/lists/pool';
 import { LIST_WORKER_LIMITS } from '../../src/server/http/lists/script';
 import { createMetricsRegistry } from '../../src/server/metrics';
+import { modelVersion } from '../harness/anomalyRecords';
 import { API_TOKEN, AUTH, assembledApp, type AssembledApp } from '../harness/server';
 
 const ROWS = 300;
@@ -134,19 +135,7 @@ describe('list pages read by worker threads', () => {
 
   it('finds a non-ASCII target id in any case, as the route does (the worker folds case as the backend does)', async () => {
     const target = 'fleet-1{ville="ÉTÉ"}';
-    await assembled.store.pipeline.addModel({
-      watch: 'fleet-1',
-      targetId: target,
-      status: 'active',
-      reason: 'initial',
-      trainedAt: T0,
-      rangeStart: T0 - 86_400_000,
-      rangeEnd: T0,
-      samples: 100,
-      params: {},
-      threshold: 0.9,
-      feedback: { falsePositive: 0, confirmed: 0 },
-    });
+    await assembled.store.pipeline.addModel(modelVersion(target, { watch: 'fleet-1' }));
     for (const q of ['été', 'ÉTÉ']) {
       const url = `/api/models?q=${encodeURIComponent(q)}`;
       const [direct, offloaded] = [await get(assembled.app, url), await get(app, url)];

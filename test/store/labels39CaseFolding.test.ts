@@ -1,6 +1,6 @@
-import type { NewModelVersion, TargetSummary } from '../../src/server/pipeline/store/repository';
+import type { TargetSummary } from '../../src/server/pipeline/store/repository';
 import { matchesFilters } from '../../src/server/pipeline/targetOrder';
-import { cycleWrite, T0 } from '../harness/anomalyRecords';
+import { cycleWrite, modelVersion, T0 } from '../harness/anomalyRecords';
 import { storesAt } from './storesAt';
 
 // The lists' `q` finds its text in a target id in any case, as the listing in memory does
@@ -22,20 +22,6 @@ const FOUND: Array<[string, string[]]> = [
   ['İstanbul', ['w{ville="İSTANBUL"}']],
   ['PARIS', ['w{ville="Paris"}']],
 ];
-
-const model = (targetId: string): NewModelVersion => ({
-  watch: 'w',
-  targetId,
-  status: 'active',
-  reason: 'initial',
-  trainedAt: T0,
-  rangeStart: T0 - 86_400_000,
-  rangeEnd: T0,
-  samples: 100,
-  params: {},
-  threshold: 0.9,
-  feedback: { falsePositive: 0, confirmed: 0 },
-});
 
 const summary = (id: string): TargetSummary => ({
   owner: 'replica-0',
@@ -66,7 +52,7 @@ describe.each(Object.keys(stores.byKind))("a list's filter in any case, non-ASCI
   it('finds in the models what memory finds, in the list and in its pages', async () => {
     const { pipeline } = await stores.byKind[kind]();
     for (const id of IDS) {
-      await pipeline.addModel(model(id));
+      await pipeline.addModel(modelVersion(id));
     }
     for (const [q, found] of FOUND) {
       expect(inMemory(q)).toEqual(found);
