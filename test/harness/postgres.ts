@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import { Client, type PoolClient } from 'pg';
 import { freePort } from './prometheus';
 
 export const TEST_USER = 'fp';
@@ -192,4 +192,22 @@ export function postgresForTests(): () => RunningPostgres {
     }
     return server;
   };
+}
+
+/**
+ * Resolves once another session of the watcher's database waits for a lock: a statement under test
+ * has reached the lock a held transaction keeps. Each check is a round trip to the server, so the
+ * waiting session moves on meanwhile.
+ */
+export async function someoneWaitsOnALock(watcher: PoolClient): Promise<void> {
+  const waiting = async () =>
+    (
+      await watcher.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`
+      )
+    ).rows[0].n > 0;
+  while (!(await waiting())) {
+    // Asked again: nothing else to wait on.
+  }
 }

@@ -2,6 +2,7 @@
 
 import { deployment, node, pod, podDisruptionBudget } from './objects';
 import { KubeTestServer, startKubeTestServer } from './server';
+import { sendJson } from './send';
 
 let kube: KubeTestServer;
 beforeEach(async () => {
@@ -9,14 +10,8 @@ beforeEach(async () => {
 });
 afterEach(() => kube.close());
 
-const send = async (method: string, path: string, body?: unknown) => {
-  const response = await fetch(kube.url + path, {
-    method,
-    headers: { 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: await response.json() };
-};
+const send = (method: string, path: string, body?: unknown, contentType?: string) =>
+  sendJson(kube.url, method, path, body, contentType);
 
 describe('an eviction of a pod two budgets select (eviction.go, rtStatus)', () => {
   it('answers 201 with a Status that says Failure, code 500, no reason, and deletes nothing', async () => {

@@ -4,6 +4,7 @@
 
 import { daemonSet, deployment, pod } from './objects';
 import { KubeTestServer, startKubeTestServer } from './server';
+import { sendJson } from './send';
 
 let kube: KubeTestServer;
 beforeEach(async () => {
@@ -11,14 +12,8 @@ beforeEach(async () => {
 });
 afterEach(() => kube.close());
 
-const send = async (method: string, path: string, body?: unknown, contentType = 'application/json') => {
-  const response = await fetch(kube.url + path, {
-    method,
-    headers: { 'Content-Type': contentType },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: await response.json() };
-};
+const send = (method: string, path: string, body?: unknown, contentType?: string) =>
+  sendJson(kube.url, method, path, body, contentType);
 
 describe('the test server', () => {
   it('answers the GET of a missing DaemonSet with the NotFound Status the API server writes', async () => {

@@ -2,6 +2,7 @@
 
 import { daemonSet, deployment, node, pod, podDisruptionBudget, replicaSet, statefulSet } from './objects';
 import { KubeTestServer, parsePath, startKubeTestServer } from './server';
+import { sendJson } from './send';
 
 let kube: KubeTestServer;
 beforeEach(async () => {
@@ -14,14 +15,8 @@ beforeEach(async () => {
 });
 afterEach(() => kube.close());
 
-const send = async (method: string, path: string, body?: unknown, contentType = 'application/json') => {
-  const response = await fetch(kube.url + path, {
-    method,
-    headers: { 'Content-Type': contentType },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: await response.json() };
-};
+const send = (method: string, path: string, body?: unknown, contentType?: string) =>
+  sendJson(kube.url, method, path, body, contentType);
 const scalePath = '/apis/apps/v1/namespaces/shop/deployments/cart/scale';
 
 describe('Kubernetes API test server', () => {

@@ -13,7 +13,7 @@ import { ephemeralSecretBox } from '../../src/server/store/secrets';
 import { openSqliteDatabase } from '../../src/server/store/sqlite';
 import type { Store } from '../../src/server/store/store';
 import { anomalyRecord, cycleWrite } from '../harness/anomalyRecords';
-import { postgresForTests } from '../harness/postgres';
+import { postgresForTests, someoneWaitsOnALock } from '../harness/postgres';
 import { AUTH, injectingApp } from '../harness/server';
 import { TestClock } from './helpers';
 
@@ -139,20 +139,6 @@ describe.each(Object.keys(opens))('feedback racing a detection prune on %s', (ki
     const client = await opened.connect!();
     await client.query('BEGIN');
     return client;
-  };
-
-  /** Resolves once a session of the database waits for a row lock (the feedback's write, on the prune's lock). */
-  const someoneWaitsOnALock = async (watcher: pg.PoolClient) => {
-    const waiting = async () =>
-      (
-        await watcher.query(
-          `SELECT count(*)::int AS n FROM pg_stat_activity
-            WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`
-        )
-      ).rows[0].n > 0;
-    while (!(await waiting())) {
-      // Each check is a round trip to the server: the feedback's request moves on meanwhile.
-    }
   };
 
   it("answers 404 when feedback waits on a prune's lock and the prune commits", async () => {

@@ -1,6 +1,6 @@
-import type pg from 'pg';
 import type { Run } from '../../src/server/store/postgres/database';
 import { pruneAudit } from '../../src/server/store/postgres/healingPrune';
+import { someoneWaitsOnALock } from '../harness/postgres';
 import { storesAt } from './storesAt';
 
 // The first healing prune by two PostgreSQL leaders at once (a lease changing hands mid-prune): both
@@ -11,20 +11,6 @@ import { storesAt } from './storesAt';
 const DAY = 86_400_000;
 const NOW = Date.parse('2025-06-01T12:00:00Z');
 const stores = storesAt(NOW, 'retention39cutoff');
-
-/** Resolves once another session of the database waits for a lock. */
-async function someoneWaitsOnALock(watcher: pg.PoolClient): Promise<void> {
-  const waiting = async () =>
-    (
-      await watcher.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity
-          WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`
-      )
-    ).rows[0].n > 0;
-  while (!(await waiting())) {
-    // Each check is a round trip to the server: the second prune moves on meanwhile.
-  }
-}
 
 it('records the cutoff once when two replicas prune for the first time at once, and both prunes succeed', async () => {
   const url = await stores.database();
