@@ -182,8 +182,26 @@ export function labelMatchProblem(key: string, value: string): string | undefine
   if (keyProblem) {
     return keyProblem;
   }
+  return labelMatchValueProblem(key, value);
+}
+
+/**
+ * Why a value cannot be the one a policy's label `key` must equal. Its text is compared as the stores give a
+ * trigger's labels back, and PostgreSQL writes U+0000 and a lone surrogate U+FFFD (nulText.ts): a value holding
+ * one would match on SQLite and never on PostgreSQL, so it is refused as a key holding one is.
+ */
+export function labelMatchValueProblem(key: string, value: string): string | undefined {
   // Prometheus and Alertmanager drop a label with an empty value, so no trigger carries one to match.
-  return value.trim() === '' ? `"${key}" has no value to match (an empty label is no label)` : undefined;
+  if (value.trim() === '') {
+    return `"${key}" has no value to match (an empty label is no label)`;
+  }
+  if (LONE_SURROGATE.test(value)) {
+    return `the value of "${key}" is not valid UTF-8 (it holds a lone surrogate): no label carries it`;
+  }
+  if (value.includes('\u0000')) {
+    return `the value of "${key}" holds U+0000 (NUL), which the stores cannot keep alike: PostgreSQL writes it U+FFFD`;
+  }
+  return undefined;
 }
 
 /** A request's check that each of `names` (at `path`) is a namespace's name; `also` names the other words the list takes. */

@@ -59,6 +59,14 @@ export const toMs = (d: DurationText): number => (typeof d === 'number' ? d : pa
 /** A duration, parsed to milliseconds. */
 export const durationSchema = durationTextSchema.transform(toMs);
 
+const atMost = (maxMs: number) => `must be at most ${formatDuration(maxMs)} (${maxMs} ms)`;
+
+/** A duration as written, at most `maxMs`; the message names the bound in the words a config file uses. */
+const durationTextUpTo = (maxMs: number) => durationTextSchema.refine((d) => toMs(d) <= maxMs, atMost(maxMs));
+
+/** A duration at most `maxMs`, parsed to milliseconds. */
+export const durationUpTo = (maxMs: number) => durationSchema.refine((ms) => ms <= maxMs, atMost(maxMs));
+
 // ---- one watch ----
 
 const signalNameSchema = z.string().regex(CLASSIC_LABEL_NAME, 'a signal name: letters, digits and _');
@@ -152,8 +160,32 @@ export const watchDefinitionSchema = z.strictObject({
 });
 export type WatchDefinition = z.infer<typeof watchDefinitionSchema>;
 
+/**
+ * The most a watch's numbers may be where watches are written (the file, PUT /api/admin/watches); watches
+ * saved before these bounds still load. A step or lag past a day leaves no loop to speak of, a history past
+ * a year is more than any replay needs, and a probation or closeAfter of millions of steps never ends.
+ */
+const WATCH_BOUNDS = {
+  step: durationTextUpTo(UNIT_MS.d),
+  lag: durationTextUpTo(UNIT_MS.d),
+  history: durationTextUpTo(UNIT_MS.y),
+  probation: z.number().max(1_000_000, 'must be at most 1000000 steps'),
+  closeAfter: z.number().max(100_000, 'must be at most 100000 steps'),
+};
+
+/** A watch as a request or the config file writes it: a definition, each number within its bound. */
+export const writtenWatchSchema = watchDefinitionSchema.superRefine((w, ctx) => {
+  for (const [field, bound] of Object.entries(WATCH_BOUNDS)) {
+    const value = w[field as keyof typeof WATCH_BOUNDS];
+    const result = value === undefined ? undefined : bound.safeParse(value);
+    if (result && !result.success) {
+      ctx.addIssue({ code: 'custom', path: [field], message: result.error.issues[0].message });
+    }
+  }
+});
+
 /** A watch as the backend runs it: durations in milliseconds, defaults filled in. */
-export const watchSchema = watchDefinitionSchema.transform((w) => ({
+const toWatch = (w: WatchDefinition) => ({
   name: w.name,
   queries: w.queries,
   target: w.target ?? [],
@@ -169,7 +201,8 @@ export const watchSchema = watchDefinitionSchema.transform((w) => ({
   probation: w.probation,
   closeAfter: w.closeAfter ?? 6,
   lag: toMs(w.lag ?? 30_000),
-}));
+});
+export const watchSchema = watchDefinitionSchema.transform(toWatch);
 export type WatchConfig = z.output<typeof watchSchema>;
 
 /** A watch as run, written back as a definition (durations as text), e.g. to show the file's watches for editing. */
@@ -228,6 +261,8 @@ function uniqueNames(watches: Array<{ name: string }>, ctx: z.RefinementCtx): vo
 
 export const watchDefinitionListSchema = z.array(watchDefinitionSchema).superRefine(uniqueNames);
 export const watchListSchema = z.array(watchSchema).superRefine(uniqueNames);
+/** The config file's watches: bounded as written, run as parsed. */
+export const writtenWatchListSchema = z.array(writtenWatchSchema.transform(toWatch)).superRefine(uniqueNames);
 
 // ---- the API ----
 
@@ -252,5 +287,7 @@ export type WatchesConfigResponse = z.infer<typeof watchesConfigResponseSchema>;
  * each watch's data source to evaluate its queries once: a PromQL it refuses is a 400 naming
  * `body.watches.<i>.queries.<signal>`.
  */
-export const putWatchesBodySchema = z.object({ watches: watchDefinitionListSchema.superRefine(signalsNamed) });
+export const putWatchesBodySchema = z.object({
+  watches: z.array(writtenWatchSchema).superRefine(uniqueNames).superRefine(signalsNamed),
+});
 export type PutWatchesBody = z.infer<typeof putWatchesBodySchema>;

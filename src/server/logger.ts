@@ -22,6 +22,11 @@ export function createLogger(level: string, destination?: pino.DestinationStream
           'apiToken',
           'alertToken',
           'token',
+          // The password /metrics scrapes send (metrics.basicAuth), wherever the config or its part is logged.
+          'metrics.basicAuth.password',
+          '*.metrics.basicAuth.password',
+          'basicAuth.password',
+          '*.basicAuth.password',
         ],
         censor: '[redacted]',
       },

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { ALERT_LIMITS } from '../../contract/alertLimits';
-import { labelMatchProblem } from '../../contract/vocabulary';
+import { labelMatchProblem, labelMatchValueProblem } from '../../contract/vocabulary';
 
 // The words a tag field takes, by the rules the backend saves them with.
 export { namespaceProblem, prometheusLabelNameProblem } from '../../contract/vocabulary';
@@ -74,7 +74,7 @@ function labelKeyProblem(key: string, matched: MatchedLabels): string | undefine
   return labelMatchProblem(key, A_VALUE);
 }
 
-function labelValueProblem(value: string, matched: MatchedLabels): string | undefined {
+function labelValueProblem({ key, value }: LabelPair, matched: MatchedLabels): string | undefined {
   // Prometheus and Alertmanager drop a label with an empty value; the PUT refuses spaces alone too.
   if (value.trim() === '') {
     return value === '' ? 'Enter the value the label must equal' : 'Enter a value other than spaces alone';
@@ -82,7 +82,8 @@ function labelValueProblem(value: string, matched: MatchedLabels): string | unde
   if (matched === 'alert' && value.length > ALERT_LIMITS.labelValueLength) {
     return `An alert's label values are at most ${ALERT_LIMITS.labelValueLength} characters (this one has ${value.length}): no alert carries a longer one`;
   }
-  return undefined;
+  // The PUT's own rule for the rest (U+0000, a lone surrogate).
+  return labelMatchValueProblem(key, value);
 }
 
 /**
@@ -101,7 +102,7 @@ export function labelPairProblems(rows: readonly LabelPair[], matched: MatchedLa
       row.key !== '' && first < i
         ? `"${row.key}" is already matched in row ${first + 1}: a label has one value`
         : labelKeyProblem(row.key, matched);
-    return { key, value: labelValueProblem(row.value, matched) };
+    return { key, value: labelValueProblem(row, matched) };
   });
 }
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { failureModelSchema, labelMatchProblem, labelsSchema, namespacesNamed, severitySchema } from '../vocabulary';
 import { watchNameProblem } from '../watches';
 import { autoWindowsSchema } from './maintenance';
+import { DAY_SECONDS, REPLICAS_MAX } from './settingsWrites';
 import { triggerSourceSchema } from './trigger';
 
 export const gateSchema = z.enum(['auto', 'approve', 'dry-run']);
@@ -123,8 +124,8 @@ export type PoliciesResponse = z.infer<typeof policiesResponseSchema>;
 /**
  * A request's check that a policy's match can match something: its namespaces are namespaces' names, its
  * watches watches' names, its label selectors keys and values a label can have. Only where policies are
- * written (PUT /api/admin/policies), not in policySchema: the store reads its rows back with that, and a
- * policy saved before these checks must still load, to be run as before and mended in the form.
+ * written (PUT /api/admin/policies, the config file), not in policySchema: the store reads its rows back
+ * with that, and a policy saved before these checks must still load, to be run as before and mended in the form.
  */
 function matchCanMatch(match: PolicyMatch, ctx: z.RefinementCtx, path: PropertyKey[]): void {
   namespacesNamed(match.namespaces, ctx, [...path, 'namespaces']);
@@ -144,10 +145,55 @@ function matchCanMatch(match: PolicyMatch, ctx: z.RefinementCtx, path: PropertyK
   }
 }
 
+type Bounds = ReadonlyArray<{ field: string; max: number; words: string }>;
+
+const DAY = `at most ${DAY_SECONDS} seconds (a day)`;
+/** A verification window as long as the safety limits' at most. */
+const VERIFY_BOUNDS: Bounds = [{ field: 'verifySeconds', max: DAY_SECONDS, words: DAY }];
+/** An approval waits as long as the safety limits' at most (30 days). */
+const POLICY_BOUNDS: Bounds = [
+  { field: 'approvalTimeoutSeconds', max: 30 * DAY_SECONDS, words: `at most ${30 * DAY_SECONDS} seconds (30 days)` },
+  ...VERIFY_BOUNDS,
+];
+/** A scale's delta is bounded either way: -2^53 replicas is as wrong as 2^53. */
+const ACTION_BOUNDS: Bounds = [
+  { field: 'delta', max: REPLICAS_MAX, words: `between -${REPLICAS_MAX} and ${REPLICAS_MAX}` },
+  { field: 'replicas', max: REPLICAS_MAX, words: `at most ${REPLICAS_MAX}` },
+  { field: 'ceiling', max: REPLICAS_MAX, words: `at most ${REPLICAS_MAX}` },
+  { field: 'gracePeriodSeconds', max: DAY_SECONDS, words: DAY },
+  { field: 'timeoutSeconds', max: DAY_SECONDS, words: DAY },
+  { field: 'maxGracePeriodSeconds', max: DAY_SECONDS, words: DAY },
+];
+
+/**
+ * A request's check that each number of a policy, its actions' and its ladder's, is within its bound, as the
+ * safety limits' are (settingsWrites.ts): a few digits too many, or 2^53, is refused naming the bound.
+ */
+function numbersBounded(policy: Policy, ctx: z.RefinementCtx, path: PropertyKey[]): void {
+  const check = (node: object, bounds: Bounds, at: PropertyKey[]) => {
+    for (const { field, max, words } of bounds) {
+      const value = (node as Record<string, unknown>)[field];
+      if (typeof value === 'number' && Math.abs(value) > max) {
+        ctx.addIssue({ code: 'custom', path: [...at, field], message: `must be ${words}` });
+      }
+    }
+  };
+  check(policy, POLICY_BOUNDS, path);
+  check(policy.action, ACTION_BOUNDS, [...path, 'action']);
+  policy.steps?.forEach((step, i) => {
+    check(step, VERIFY_BOUNDS, [...path, 'steps', i]);
+    check(step.action, ACTION_BOUNDS, [...path, 'steps', i, 'action']);
+  });
+}
+
+/** Policies as a request or the config file writes them: each match able to match, each number within its bound. */
+export const writtenPolicyListSchema = policyListSchema.superRefine((list, ctx) =>
+  list.forEach((policy, i) => {
+    matchCanMatch(policy.match, ctx, [i, 'match']);
+    numbersBounded(policy, ctx, [i]);
+  })
+);
+
 /** PUT /api/admin/policies replaces the whole list. */
-export const putPoliciesBodySchema = z.object({
-  policies: policyListSchema.superRefine((list, ctx) =>
-    list.forEach((policy, i) => matchCanMatch(policy.match, ctx, [i, 'match']))
-  ),
-});
+export const putPoliciesBodySchema = z.object({ policies: writtenPolicyListSchema });
 export type PutPoliciesBody = z.input<typeof putPoliciesBodySchema>;

@@ -7,7 +7,9 @@ import { putNamespacePausesBodySchema } from './maintenance';
 /** The allow-list's word for every namespace; the deny-list has none (a "*" there denies nothing). */
 const ALL_NAMESPACES = '*';
 
-const DAY_SECONDS = 86_400;
+export const DAY_SECONDS = 86_400;
+/** The most replicas a write may name (the replica ceiling, a policy's scale): far past any workload's. */
+export const REPLICAS_MAX = 10_000;
 
 /**
  * The most each whole-number limit may be when written (rows saved before still load): a few digits too many,
@@ -19,7 +21,7 @@ const LIMIT_BOUNDS: ReadonlyArray<{ path: readonly string[]; max: number; words:
   { path: ['maxActionsPerHour'], max: 10_000, words: '10000' },
   { path: ['maxActionsPerHourPerNamespace'], max: 10_000, words: '10000' },
   { path: ['maxNodesDisrupted'], max: 5_000, words: '5000 (the nodes Kubernetes supports in one cluster)' },
-  { path: ['replicaCeiling'], max: 10_000, words: '10000' },
+  { path: ['replicaCeiling'], max: REPLICAS_MAX, words: String(REPLICAS_MAX) },
   { path: ['circuitBreaker', 'maxRepeats'], max: 1_000, words: '1000' },
   { path: ['circuitBreaker', 'windowSeconds'], max: 365 * DAY_SECONDS, words: '31536000 seconds (a year)' },
   { path: ['approvalTimeoutSeconds'], max: 30 * DAY_SECONDS, words: '2592000 seconds (30 days)' },

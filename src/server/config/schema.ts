@@ -1,8 +1,8 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
-import { policyListSchema } from '../../contract/healing';
+import { writtenPolicyListSchema } from '../../contract/healing';
 import { safetyLimitsWriteSchema } from '../../contract/healing/settingsWrites';
-import { durationSchema, formatDuration, signalsNamed, watchListSchema } from '../../contract/watches';
+import { durationUpTo, signalsNamed, writtenWatchListSchema } from '../../contract/watches';
 import { kubernetesOptionsSchema } from '../kubernetes/config';
 import { DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_EVENT_LOOP_DELAY_MS } from '../http/loadShedding';
 import { DEFAULT_LIST_QUEUE } from '../http/lists/script';
@@ -27,9 +27,6 @@ const TIMER_MAX_MS = 86_400_000;
 /** The longest span a setting compares times with (staleness, the forecast horizon). */
 const SPAN_MAX_MS = 31_536_000_000;
 
-/** A duration at most `maxMs`; the message names the bound in the words a config file uses. */
-const durationUpTo = (maxMs: number) =>
-  durationSchema.refine((ms) => ms <= maxMs, `must be at most ${formatDuration(maxMs)} (${maxMs} ms)`);
 const timerSchema = durationUpTo(TIMER_MAX_MS);
 const spanSchema = durationUpTo(SPAN_MAX_MS);
 
@@ -120,7 +117,7 @@ export const grafanaConfigSchema = z.strictObject({
 
 export const healingConfigSchema = z.strictObject({
   /** Absent: the default policies. Once an admin saves policies through the API, the store wins over this. */
-  policies: policyListSchema.optional(),
+  policies: writtenPolicyListSchema.optional(),
   /** Absent: the default limits. Likewise overridden by limits saved through the API. */
   limits: safetyLimitsWriteSchema.optional(),
   /** How often the engine expires proposals, executes approved actions and verifies finished ones. */
@@ -253,7 +250,7 @@ export const configSchema = z.strictObject({
     }),
   prometheus: prometheusConfigSchema.default(prometheusConfigSchema.parse({})),
   /** What to watch; absent: the default node-exporter / kube-state-metrics / cAdvisor watches. */
-  watches: watchListSchema.superRefine(signalsNamed).optional(),
+  watches: writtenWatchListSchema.superRefine(signalsNamed).optional(),
   grafana: grafanaConfigSchema.default({}),
   pipeline: pipelineConfigSchema.default(pipelineConfigSchema.parse({})),
   healing: healingConfigSchema.default(healingConfigSchema.parse({})),

@@ -1,9 +1,20 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { z } from 'zod';
 
+/**
+ * The longest a request may wait: kube-apiserver ends one after its --request-timeout (1m by default, and
+ * managed clusters allow 1h at most), so waiting longer only holds a stuck call (and the claim fence) longer.
+ */
+const REQUEST_TIMEOUT_MAX_MS = 3_600_000;
+
 const common = {
   /** Each API request is abandoned after this long and reported as a timeout. */
-  requestTimeoutMs: z.number().int().positive().default(10_000),
+  requestTimeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .max(REQUEST_TIMEOUT_MAX_MS, `must be at most ${REQUEST_TIMEOUT_MAX_MS} ms (an hour)`)
+    .default(10_000),
 };
 
 /**

@@ -1,5 +1,5 @@
 import { CLASSIC_LABEL_NAME } from '../../../contract/vocabulary';
-import { watchDefinitionSchema, type WatchDefinition } from '../../../contract/watches';
+import { writtenWatchSchema, type WatchDefinition } from '../../../contract/watches';
 import { fieldErrors, type FieldErrors } from '../../utils/validation';
 
 /** One query of a watch as the form edits it: a row, so a signal can be renamed and reordered. */
@@ -39,7 +39,7 @@ const SIGNAL_NAME = CLASSIC_LABEL_NAME;
 export function validateWatches(drafts: WatchDraft[]): FieldErrors[] {
   const names = drafts.map((d) => d.watch.name.trim());
   return drafts.map((draft, i) => {
-    const raw = fieldErrors(watchDefinitionSchema.safeParse(fromDraft(draft)));
+    const raw = fieldErrors(writtenWatchSchema.safeParse(fromDraft(draft)));
     const errors: FieldErrors = {};
     for (const [key, message] of Object.entries(raw)) {
       const [head, signal] = key.split('.');
