@@ -35,6 +35,11 @@
 // - Load shedding (apiserver pkg/server/filters, maxinflight.go / priority-and-fairness.go): an
 //   injected 429 is their plain-text answer with Retry-After: 1, before any handler ran.
 // - The scale subresource refuses a Scale naming another uid with 409 (scaleUpdatedObjectInfo).
+// - A PATCH's metadata.resourceVersion (a Scale's too) guards it when set: a stale one is 409 Conflict
+//   (registry/generic/registry/store.go, Store.Update: OptimisticLockErrorMsg). Absent, the patched
+//   object keeps the stored one; "" parses as 0 (storage APIObjectVersioner.ObjectResourceVersion),
+//   which Store.Update takes as an unconditional update for the kinds patched here (their strategies'
+//   AllowUnconditionalUpdate is true): neither is a precondition.
 // - Eviction's budget (pkg/registry/core/pod/storage/eviction.go, getPodDisruptionBudgets): budgets
 //   of the pod's namespace whose selector matches its labels, as metav1.LabelSelectorAsSelector builds
 //   it (matchLabels and matchExpressions: see ./selectors.ts): a nil selector matches nothing, an empty
@@ -186,6 +191,11 @@ export interface KubeTestServer {
    * create in it, evictions included, with a 403 naming the cause. Its pods stay until removed.
    */
   terminateNamespace(namespace: string): void;
+  /**
+   * GETs of this object (its scale too) answer without metadata.resourceVersion, which a real API
+   * server always sets: what a broken proxy in between might do. Writes are guarded as ever.
+   */
+  readWithoutResourceVersion(kind: string, name: string, namespace?: string): void;
   /** etcd compacts: every continue token issued so far answers 410 Expired from now on. */
   expireContinueTokens(): void;
   /**
@@ -340,6 +350,8 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
   const staleBudgets = new Set<string>();
   // Namespaces in phase Terminating.
   const terminatingNamespaces = new Set<string>();
+  // store key:namespace/name of objects whose reads answer without a resourceVersion.
+  const unversioned = new Set<string>();
   let resourceVersion = 1000;
   // Continue tokens issued at or before this version have expired (etcd compacted them).
   let compactedBefore = 0;
@@ -578,10 +590,13 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
     }
   }
 
-  /** A write guarded by the resourceVersion its body carries, as the API server guards it. */
+  /**
+   * A write guarded by the resourceVersion its body carries, as the API server guards it: "" is none
+   * (it parses as 0, which Store.Update takes as an unconditional update; see the notes at the top).
+   */
   function checkPrecondition(route: Route, current: KubeObject, next: KubeObject) {
     const wanted = next.metadata?.resourceVersion;
-    if (wanted !== undefined && wanted !== current.metadata.resourceVersion) {
+    if (wanted && wanted !== current.metadata.resourceVersion) {
       throw new HttpError(conflict(route));
     }
   }
@@ -612,6 +627,15 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
         );
       }
     }
+  }
+
+  /** The object as a GET answers it: without its resourceVersion when a test asked (`readWithoutResourceVersion`). */
+  function asRead(route: Route, obj: KubeObject): KubeObject {
+    if (!unversioned.has(`${route.key}:${id(route.name ?? '', route.namespace)}`)) {
+      return obj;
+    }
+    const { resourceVersion: _dropped, ...metadata } = obj.metadata;
+    return { ...obj, metadata: metadata as KubeObject['metadata'] };
   }
 
   function lookup(route: Route): KubeObject {
@@ -1169,7 +1193,7 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
       const workload = lookup(route);
       const scale = scaleOf(workload);
       if (method === 'GET') {
-        return [200, scale];
+        return [200, asRead(route, scale)];
       }
       const dryRun = writeDryRun();
       const next = method === 'PATCH' ? applyPatch(scale, contentType, body) : (body as KubeObject);
@@ -1215,7 +1239,7 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
     }
     allowed(route.subresource === undefined);
     if (method === 'GET') {
-      return [200, withStatus(route.key, route.key === '/pods' ? readPod(route) : lookup(route))];
+      return [200, asRead(route, withStatus(route.key, route.key === '/pods' ? readPod(route) : lookup(route)))];
     }
     if (method === 'DELETE' && route.key === '/pods') {
       return [200, deleteWith(lookup(route), deleteOptions(params, body))];
@@ -1395,6 +1419,9 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
     },
     terminateNamespace(namespace) {
       terminatingNamespaces.add(namespace);
+    },
+    readWithoutResourceVersion(kind, name, namespace) {
+      unversioned.add(`${storeKeys[kind]}:${id(name, namespace)}`);
     },
     expireContinueTokens() {
       // A compaction is a new revision: tokens issued from now on are newer than it.

@@ -2,7 +2,7 @@ import type { CordonResult } from '../../contract/healing';
 import { PatchStrategy, V1Node } from '@kubernetes/client-node';
 import { call, dryRunParam, FIELD_VALIDATION, KubeClient } from './client';
 import { KubeRequest, KubeResult, ok } from './errors';
-import { guardedWrite } from './guardedWrite';
+import { guardedWrite, guardOf } from './guardedWrite';
 
 export interface NodeParams {
   node: string;
@@ -70,6 +70,15 @@ async function setUnschedulable(
       // An uncordon deletes the annotation (null) when there is one: no one's cordon is left to name.
       const owner = unschedulable ? params.owner : by === undefined ? undefined : null;
       const annotations = owner === undefined ? {} : { annotations: { [CORDONED_BY]: owner } };
+      const guard = guardOf(
+        `node ${params.node}`,
+        unschedulable ? 'cordoned' : 'uncordoned',
+        nodeRequest('patch', params.node),
+        current.metadata?.resourceVersion
+      );
+      if (!guard.ok) {
+        return guard;
+      }
       const patched = await call(
         client,
         nodeRequest('patch', params.node),
@@ -78,7 +87,7 @@ async function setUnschedulable(
             {
               name: params.node,
               body: {
-                metadata: { resourceVersion: current.metadata?.resourceVersion, ...annotations },
+                metadata: { resourceVersion: guard.value, ...annotations },
                 spec: { unschedulable },
               },
               dryRun: dryRunParam(params.dryRun),

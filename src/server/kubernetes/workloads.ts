@@ -2,7 +2,7 @@ import type { RestartResult, ScaleResult } from '../../contract/healing';
 import { ConfigurationOptions, ObservableMiddleware, PatchStrategy, V1Scale } from '@kubernetes/client-node';
 import { call, dryRunParam, FIELD_VALIDATION, KubeClient } from './client';
 import { fail, KubeRequest, KubeResult, ok } from './errors';
-import { guardedWrite } from './guardedWrite';
+import { guardedWrite, guardOf } from './guardedWrite';
 import { counted } from '../../utils/count';
 
 export type ScalableKind = 'deployment' | 'statefulset';
@@ -167,7 +167,11 @@ export async function scale(client: KubeClient, params: ScaleParams): Promise<Ku
       });
     },
     async ({ from, requested, to, clamped, resourceVersion }) => {
-      const body = { metadata: { resourceVersion }, spec: { replicas: to } };
+      const guard = guardOf(workloadName(target), 'scaled', request(target, 'patch', 'scale'), resourceVersion);
+      if (!guard.ok) {
+        return guard;
+      }
+      const body = { metadata: { resourceVersion: guard.value }, spec: { replicas: to } };
       const patchParams = patchOf(target, body, params.dryRun);
       const patched = await call<V1Scale>(
         client,
@@ -260,8 +264,12 @@ export async function restart(client: KubeClient, params: RestartParams): Promis
     'restarted',
     () => readRestartable(client, target),
     async (resourceVersion) => {
+      const guard = guardOf(workloadName(target), 'restarted', request(target, 'patch'), resourceVersion);
+      if (!guard.ok) {
+        return guard;
+      }
       const body = {
-        metadata: { resourceVersion },
+        metadata: { resourceVersion: guard.value },
         spec: { template: { metadata: { annotations: { [RESTARTED_AT]: restartedAt } } } },
       };
       const patchParams = patchOf(target, body, params.dryRun);

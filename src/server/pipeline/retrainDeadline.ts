@@ -27,7 +27,10 @@ export function retrainDeadlineMs(watch: WatchConfig, targets: number): number {
   return Math.max(CLAIM_LAPSES_AFTER_MS, Math.ceil(steps * perStep));
 }
 
-/** A retraining cut short before it stored anything: abandoned past its deadline, or stopped with the backend. */
+/**
+ * A retraining cut short, storing nothing more: abandoned past its deadline, or stopped with the
+ * backend. Only past the deadline, while it stored its versions, had it stored some (retrainTargets).
+ */
 export abstract class RetrainCutShortError extends Error {
   constructor(
     readonly watch: string,
@@ -37,7 +40,7 @@ export abstract class RetrainCutShortError extends Error {
   }
 }
 
-/** A retraining that outlasted its deadline: its queries were aborted, the rest no longer waited for, and nothing stored. */
+/** A retraining that outlasted its deadline: its queries were aborted, the rest no longer waited for, and nothing more stored. */
 export class RetrainAbandonedError extends RetrainCutShortError {
   constructor(
     watch: string,
@@ -45,7 +48,7 @@ export class RetrainAbandonedError extends RetrainCutShortError {
   ) {
     super(
       watch,
-      `retraining of watch ${watch} abandoned: still running after ${Math.round(deadlineMs / 60_000)} min, its deadline; nothing of it is stored`
+      `retraining of watch ${watch} abandoned: still running after ${Math.round(deadlineMs / 60_000)} min, its deadline; nothing more of it is stored`
     );
     this.name = 'RetrainAbandonedError';
   }
@@ -68,8 +71,8 @@ export class RetrainStoppedError extends RetrainCutShortError {
 /**
  * One retraining's deadline on the server's clock, and the backend's stop. Its queries take `signal`,
  * which aborts them (their requests end) as the deadline passes or the backend stops; what cannot be
- * aborted (the store) goes through `until`, which stops waiting for it; and the retraining looks at
- * `check` between slices of work.
+ * aborted (the store's reads and writes) goes through `until`, which stops waiting for it; and the
+ * retraining looks at `check` between slices of work and before each write.
  */
 export class RetrainDeadline {
   private readonly controller = new AbortController();

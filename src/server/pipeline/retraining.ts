@@ -242,8 +242,9 @@ function planOf(
  * (benignExcursions.ts). A target's new model replaces the old one only if it trained without error.
  * An answer of the history too large for prometheus.maxResponseBytes is read again in shorter ones;
  * one of a single step too large fails the retraining. Past its deadline it rejects with a
- * RetrainAbandonedError, having stored and replaced nothing. A request's run (fenced) retrains and
- * stores only what its claims still hold as it starts and as it stores.
+ * RetrainAbandonedError, storing and replacing nothing more: nothing at all unless the deadline passed
+ * while it stored, when the targets stored before then run their new models. A request's run (fenced)
+ * retrains and stores only what its claims still hold as it starts and as it stores.
  */
 export async function retrainTargets(
   deps: TrainingDeps,
@@ -353,8 +354,9 @@ export async function retrainTargets(
   const retrained: TargetModel[] = [];
   // A request's run stores only the models of the requests still its own (retrainClaims.ts).
   const stillHeld = fence && (await waitFor(fence()));
-  // The last look: from here on what was trained is stored and swapped in whole.
-  deps.deadline?.check();
+  // Each version is swapped in once stored. The store is waited for only until the deadline, and no
+  // write is sent past it: one that never answers would otherwise hold the watch and the claims of
+  // the run's requests (renewed while it runs) for ever. Cut short here, the versions stored before run.
   for (const plan of plans.values()) {
     if (turns.due) {
       await turns.give();
@@ -362,22 +364,25 @@ export async function retrainTargets(
     if (stillHeld && !stillHeld(plan.target.id)) {
       continue;
     }
+    deps.deadline?.check();
     const error = plan.error ?? (plan.samples === 0 ? 'no samples in the history range' : undefined);
     const benign = error ? [] : plan.benign.excursions();
-    const version = await repo.addModel({
-      watch: watch.name,
-      targetId: plan.target.id,
-      status: error ? 'failed' : 'active',
-      error,
-      reason,
-      trainedAt: clock.now(),
-      rangeStart: Number.isNaN(plan.first) ? start : plan.first,
-      rangeEnd: Number.isNaN(plan.last) ? end : plan.last,
-      samples: plan.samples,
-      params: modelParams(watch, settings, plan.excluded, benign),
-      threshold: plan.threshold,
-      feedback: plan.feedback,
-    });
+    const version = await waitFor(
+      repo.addModel({
+        watch: watch.name,
+        targetId: plan.target.id,
+        status: error ? 'failed' : 'active',
+        error,
+        reason,
+        trainedAt: clock.now(),
+        rangeStart: Number.isNaN(plan.first) ? start : plan.first,
+        rangeEnd: Number.isNaN(plan.last) ? end : plan.last,
+        samples: plan.samples,
+        params: modelParams(watch, settings, plan.excluded, benign),
+        threshold: plan.threshold,
+        feedback: plan.feedback,
+      })
+    );
     if (error) {
       failed.push({ target: plan.target.id, error });
       continue;

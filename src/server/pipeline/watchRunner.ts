@@ -429,7 +429,7 @@ export class WatchRunner {
     try {
       return await write();
     } catch (err) {
-      // A retraining cut short (abandoned, or the backend stopping) stored and swapped in nothing (retrainTargets).
+      // A retraining cut short (abandoned, or the backend stopping) swapped in only the versions it stored (retrainTargets).
       if (!(err instanceof RetrainCutShortError)) {
         this.restored = false;
       }
@@ -459,7 +459,7 @@ export class WatchRunner {
    * out windows confirmed as incidents and raising the threshold of targets with repeated false
    * positives. A target's new model replaces the old one only if it trained without error. Past its
    * deadline (retrainDeadline.ts, counted once the watch's cycle in flight let it start) it rejects with
-   * a RetrainAbandonedError, having stored nothing, and the watch's cycles go on; once the backend
+   * a RetrainAbandonedError, storing nothing more (retrainTargets), and the watch's cycles go on; once the backend
    * stops, likewise with a RetrainStoppedError, so that the stop need not wait for it.
    */
   retrain(
@@ -480,7 +480,9 @@ export class WatchRunner {
           const training = { ...this.training(), deadline };
           const { trained, failed, retrained } = await retrainTargets(training, chosen, end, reason, fence);
           const through = this.unsaved.storedThrough(end, this.settings.stepMs, new Set(retrained));
-          await storeStates(this.deps.repo, this.name, through, retrained, this.elapsed);
+          // Waited for until the deadline, as the versions were: the new models run already, and the
+          // watch's checkpoints store their states if this one does not.
+          await deadline.until(storeStates(this.deps.repo, this.name, through, retrained, this.elapsed));
           this.unsaved.saved(retrained);
           return { trained, failed };
         });
@@ -488,7 +490,7 @@ export class WatchRunner {
         if (err instanceof RetrainAbandonedError) {
           this.deps.logger.warn(
             { watch: this.name, targets: chosen.length, reason, deadlineMinutes: Math.round(deadlineMs / 60_000) },
-            'retraining abandoned past its deadline: its queries in flight are aborted, what it still waited for of the store is no longer waited for, and nothing of it is stored; the watch goes on with its current models'
+            'retraining abandoned past its deadline: its queries in flight are aborted, what it still waited for of the store is no longer waited for, and nothing more of it is stored; the watch goes on with its current models (those it stored before then included)'
           );
         }
         if (err instanceof RetrainStoppedError) {
