@@ -1,10 +1,7 @@
-import { FixedMembership, TargetShare } from '../../src/server/coordination/members';
-import type { PipelineRepository } from '../../src/server/pipeline/store/repository';
 import type { NewModelVersion } from '../../src/server/pipeline/store/modelTable';
-import { jobWatch } from '../harness/spikingFleet';
-import { aTurn, buildPipeline, HOUR, MINUTE, TestClock } from './helpers';
-import { Claims, held, onDemand, queue, requestOf, sharedStores } from './retrainReplicas';
-import { retrainQuerier, SHARED_NOW } from './sharedWatch';
+import { HOUR, MINUTE } from './helpers';
+import { HeldStoreCalls, held, hungStoreReplicas, onDemand, queue, requestOf, sharedStores } from './retrainReplicas';
+import { retrainQuerier } from './sharedWatch';
 
 // A retrain request's run whose final store write (a new model version, or the checkpoint of the
 // target's new state) never answers used to wait for it past the run's deadline: the deadline held for
@@ -13,50 +10,6 @@ import { retrainQuerier, SHARED_NOW } from './sharedWatch';
 // only until the deadline: the run is abandoned there, its claim lapses, and the other replica runs
 // the request. SQLite and PostgreSQL.
 const stores = sharedStores('guards40-store');
-
-/** The store as pod-a sees it: while held, the calls `which` picks never answer. */
-class HeldStoreCalls {
-  private gate?: { reached: () => void; release: Promise<void>; open: () => void };
-  /** Resolves once a call waits at the gate. */
-  reached = Promise.resolve();
-  /** Resolves once the held call, let go, has been answered. */
-  answered: Promise<unknown> = Promise.resolve();
-
-  constructor(private readonly which: (name: string | symbol, args: unknown[]) => boolean) {}
-
-  hold(): void {
-    let reached!: () => void;
-    this.reached = new Promise<void>((resolve) => (reached = resolve));
-    let open!: () => void;
-    const release = new Promise<void>((resolve) => (open = resolve));
-    this.gate = { reached, release, open };
-  }
-
-  release(): void {
-    this.gate?.open();
-    this.gate = undefined;
-  }
-
-  of(repo: PipelineRepository): PipelineRepository {
-    return new Proxy(repo, {
-      get: (target, name) => {
-        const value: unknown = Reflect.get(target, name, target);
-        if (typeof value !== 'function') {
-          return value;
-        }
-        return (...args: unknown[]) => {
-          const gate = this.gate;
-          if (!gate || !this.which(name, args)) {
-            return value.apply(target, args);
-          }
-          gate.reached();
-          this.answered = gate.release.then(() => value.apply(target, args));
-          return this.answered;
-        };
-      },
-    });
-  }
-}
 
 const writes = [
   {
@@ -78,41 +31,10 @@ describe.each(stores)('a retrain request whose run hangs on a store write, on %s
     '$what: abandoned at its deadline, its claim lapses, and the other replica runs it',
     async ({ which, versionsOfA }) => {
       const shared = await open();
-      const clocks = { a: new TestClock(SHARED_NOW), b: new TestClock(SHARED_NOW) };
-      const claims = new Claims();
       const hung = new HeldStoreCalls(which);
-      // pod-a watches the whole fleet alone, pod-b its share: both hold pod-b's targets.
-      const a = buildPipeline({ watches: [jobWatch] }, clocks.a, {
-        dataDir: shared.dataDir,
-        extra: {
-          querierFor: () => retrainQuerier,
-          ownership: new TargetShare(new FixedMembership('pod-a', ['pod-a']), clocks.a, 0),
-          repository: claims.of(hung.of(await shared.repository(clocks.a))),
-        },
-      });
-      const b = buildPipeline({ watches: [jobWatch] }, clocks.b, {
-        dataDir: shared.dataDir,
-        extra: {
-          querierFor: () => retrainQuerier,
-          ownership: new TargetShare(new FixedMembership('pod-b', ['pod-a', 'pod-b']), clocks.b, 0),
-          repository: await shared.repository(clocks.b),
-        },
-      });
-      /** Both clocks on, a quarter hour at a time, each claim pod-a sends answered before the next. */
-      const advance = async (ms: number) => {
-        for (let left = ms; left > 0; left -= 15 * MINUTE) {
-          [clocks.a, clocks.b].forEach((c) => c.advance(Math.min(left, 15 * MINUTE)));
-          await Promise.allSettled(claims.sent);
-          // The renewal's own ending too: a beat while one is in flight sends none.
-          await aTurn();
-        }
-      };
+      const { a, b, clocks, claims, advance } = await hungStoreReplicas(shared, hung, retrainQuerier);
       let pickUp: Promise<void> | undefined;
       try {
-        for (let c = 0; c < 3; c++) {
-          await Promise.all([a.pipeline.runOnce(), b.pipeline.runOnce()]);
-          await advance(MINUTE);
-        }
         const target = held(b)[0];
         expect(held(a)).toContain(target);
         const request = await queue(a, target, clocks.a.now());

@@ -1,10 +1,16 @@
-import { FixedMembership, TargetShare } from '../../src/server/coordination/members';
-import type { PipelineRepository } from '../../src/server/pipeline/store/repository';
 import type { RangeQuerier } from '../../src/server/pipeline/watchRunner';
-import { jobWatch } from '../harness/spikingFleet';
-import { aTurn, buildPipeline, HOUR, MINUTE, TestClock } from './helpers';
-import { Claims, held, onDemand, queue, requestOf, retrainingRead, sharedStores } from './retrainReplicas';
-import { retrainQuerier, SHARED_NOW } from './sharedWatch';
+import { aTurn, HOUR } from './helpers';
+import {
+  HeldStoreCalls,
+  held,
+  hungStoreReplicas,
+  onDemand,
+  queue,
+  requestOf,
+  retrainingRead,
+  sharedStores,
+} from './retrainReplicas';
+import { retrainQuerier } from './sharedWatch';
 
 // A retrain request's run waits for its watch's cycle in flight. When that cycle never ends (a store
 // call that never answers) the replica used to renew the request's claim every quarter hour for as
@@ -14,51 +20,10 @@ import { retrainQuerier, SHARED_NOW } from './sharedWatch';
 // SQLite (one file) and a real PostgreSQL.
 const stores = sharedStores('retrain39-hung');
 
-/** The store as pod-a sees it: a cycle's write (commitCycle) never answers while held. */
-class HeldWrites {
-  private gate?: { reached: () => void; release: Promise<void>; open: () => void };
-  /** Resolves once a write waits at the gate. */
-  reached = Promise.resolve();
-
-  hold(): void {
-    let reached!: () => void;
-    this.reached = new Promise<void>((resolve) => (reached = resolve));
-    let open!: () => void;
-    const release = new Promise<void>((resolve) => (open = resolve));
-    this.gate = { reached, release, open };
-  }
-
-  release(): void {
-    this.gate?.open();
-    this.gate = undefined;
-  }
-
-  of(repo: PipelineRepository): PipelineRepository {
-    return new Proxy(repo, {
-      get: (target, name) => {
-        const value: unknown = Reflect.get(target, name, target);
-        if (name !== 'commitCycle' || typeof value !== 'function') {
-          return value;
-        }
-        return async (...args: unknown[]) => {
-          const gate = this.gate;
-          if (gate) {
-            gate.reached();
-            await gate.release;
-          }
-          return value.apply(target, args);
-        };
-      },
-    });
-  }
-}
-
 describe.each(stores)('a retrain request behind a cycle that never ends, on %s', (_name, open) => {
   it('lapses an hour after its run was handed over, runs on the other replica, and not again here', async () => {
     const shared = await open();
-    const clocks = { a: new TestClock(SHARED_NOW), b: new TestClock(SHARED_NOW) };
-    const claims = new Claims();
-    const writes = new HeldWrites();
+    const writes = new HeldStoreCalls((name) => name === 'commitCycle');
     const retrainingReadsOfA: string[] = [];
     const querierOfA: RangeQuerier = {
       queryRange: (q) => {
@@ -68,39 +33,10 @@ describe.each(stores)('a retrain request behind a cycle that never ends, on %s',
         return retrainQuerier.queryRange(q);
       },
     };
-    // pod-a watches the whole fleet alone, pod-b its share: both hold pod-b's targets.
-    const a = buildPipeline({ watches: [jobWatch] }, clocks.a, {
-      dataDir: shared.dataDir,
-      extra: {
-        querierFor: () => querierOfA,
-        ownership: new TargetShare(new FixedMembership('pod-a', ['pod-a']), clocks.a, 0),
-        repository: claims.of(writes.of(await shared.repository(clocks.a))),
-      },
-    });
-    const b = buildPipeline({ watches: [jobWatch] }, clocks.b, {
-      dataDir: shared.dataDir,
-      extra: {
-        querierFor: () => retrainQuerier,
-        ownership: new TargetShare(new FixedMembership('pod-b', ['pod-a', 'pod-b']), clocks.b, 0),
-        repository: await shared.repository(clocks.b),
-      },
-    });
-    /** Both clocks on, a quarter hour at a time, each claim pod-a sends answered before the next. */
-    const advance = async (ms: number) => {
-      for (let left = ms; left > 0; left -= 15 * MINUTE) {
-        [clocks.a, clocks.b].forEach((c) => c.advance(Math.min(left, 15 * MINUTE)));
-        await Promise.allSettled(claims.sent);
-        // The renewal's own ending too: a beat while one is in flight sends none.
-        await aTurn();
-      }
-    };
+    const { a, b, clocks, claims, advance } = await hungStoreReplicas(shared, writes, querierOfA);
     let stuck: Promise<void> | undefined;
     let pickUp: Promise<void> | undefined;
     try {
-      for (let c = 0; c < 3; c++) {
-        await Promise.all([a.pipeline.runOnce(), b.pipeline.runOnce()]);
-        await advance(MINUTE);
-      }
       const target = held(b)[0];
       expect(held(a)).toContain(target);
       const request = await queue(a, target, clocks.a.now());

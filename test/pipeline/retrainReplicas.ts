@@ -12,7 +12,8 @@ import { PostgresPipelineRepository } from '../../src/server/store/postgres/pipe
 import { ephemeralSecretBox } from '../../src/server/store/secrets';
 import { openSqliteStore, type SqliteStore } from '../../src/server/store/sqlite';
 import { postgresForTests } from '../harness/postgres';
-import { buildPipeline, HOUR, MINUTE, TestClock, type Harness } from './helpers';
+import { aTurn, buildPipeline, HOUR, MINUTE, TestClock, type Harness } from './helpers';
+import { jobWatch } from '../harness/spikingFleet';
 import { retrainQuerier, SHARED_NOW } from './sharedWatch';
 
 // Replicas sharing retrain requests on one store, SQLite (one file) and a real PostgreSQL: one
@@ -226,6 +227,90 @@ async function replicas(
     await a.close(true);
   };
   return { a, b, clocks, claims, slow, advance, seenByB, holdRun, outlastLapse, close };
+}
+
+/** The store as a replica sees it: while held, the calls `which` picks never answer. */
+export class HeldStoreCalls {
+  private gate?: { reached: () => void; release: Promise<void>; open: () => void };
+  /** Resolves once a call waits at the gate. */
+  reached = Promise.resolve();
+  /** Resolves once the held call, let go, has been answered. */
+  answered: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly which: (name: string | symbol, args: unknown[]) => boolean) {}
+
+  hold(): void {
+    let reached!: () => void;
+    this.reached = new Promise<void>((resolve) => (reached = resolve));
+    let open!: () => void;
+    const release = new Promise<void>((resolve) => (open = resolve));
+    this.gate = { reached, release, open };
+  }
+
+  release(): void {
+    this.gate?.open();
+    this.gate = undefined;
+  }
+
+  of(repo: PipelineRepository): PipelineRepository {
+    return new Proxy(repo, {
+      get: (target, name) => {
+        const value: unknown = Reflect.get(target, name, target);
+        if (typeof value !== 'function') {
+          return value;
+        }
+        return (...args: unknown[]) => {
+          const gate = this.gate;
+          if (!gate || !this.which(name, args)) {
+            return value.apply(target, args);
+          }
+          gate.reached();
+          this.answered = gate.release.then(() => value.apply(target, args));
+          return this.answered;
+        };
+      },
+    });
+  }
+}
+
+/**
+ * pod-a, its store calls going through `hung` and its queries through `querierOfA`, and pod-b on one store,
+ * watching jobWatch: pod-a watches the whole fleet alone, pod-b its share, so both hold pod-b's targets;
+ * both cycled three times. `advance` moves both clocks on a quarter hour at a time, each claim pod-a sends
+ * answered (and the renewal's own ending) before the next.
+ */
+export async function hungStoreReplicas(shared: SharedStore, hung: HeldStoreCalls, querierOfA: RangeQuerier) {
+  const clocks = { a: new TestClock(SHARED_NOW), b: new TestClock(SHARED_NOW) };
+  const claims = new Claims();
+  const a = buildPipeline({ watches: [jobWatch] }, clocks.a, {
+    dataDir: shared.dataDir,
+    extra: {
+      querierFor: () => querierOfA,
+      ownership: new TargetShare(new FixedMembership('pod-a', ['pod-a']), clocks.a, 0),
+      repository: claims.of(hung.of(await shared.repository(clocks.a))),
+    },
+  });
+  const b = buildPipeline({ watches: [jobWatch] }, clocks.b, {
+    dataDir: shared.dataDir,
+    extra: {
+      querierFor: () => retrainQuerier,
+      ownership: new TargetShare(new FixedMembership('pod-b', ['pod-a', 'pod-b']), clocks.b, 0),
+      repository: await shared.repository(clocks.b),
+    },
+  });
+  const advance = async (ms: number) => {
+    for (let left = ms; left > 0; left -= 15 * MINUTE) {
+      [clocks.a, clocks.b].forEach((c) => c.advance(Math.min(left, 15 * MINUTE)));
+      await Promise.allSettled(claims.sent);
+      // A beat while a renewal is in flight sends none.
+      await aTurn();
+    }
+  };
+  for (let c = 0; c < 3; c++) {
+    await Promise.all([a.pipeline.runOnce(), b.pipeline.runOnce()]);
+    await advance(MINUTE);
+  }
+  return { a, b, clocks, claims, advance };
 }
 
 export const held = (h: Harness) => h.pipeline.targets({ limit: 1000 }).map((t) => t.id);
