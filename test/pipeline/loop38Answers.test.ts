@@ -1,17 +1,19 @@
-import pino from 'pino';
-import type { PipelineDeps } from '../../src/server/pipeline/pipeline';
-import { buildPipeline, HOUR, MINUTE, TestClock, type Harness } from './helpers';
+import { HOUR, MINUTE, buildPipeline } from './helpers';
 import {
+  fleetSeries,
   HISTOGRAM,
+  jobLevel as level,
   matrixBody,
   samples,
-  SCRIPTED_WATCH,
-  scriptedPrometheus,
+  SCRIPTED_JOBS as JOBS,
+  SCRIPTED_NOW as NOW,
+  SCRIPTED_WATCH as watch,
+  scriptedRuns,
   stepsAnswered,
-  everyStep,
   type Answer,
+  everyStep,
+  watchStatus as status,
   type Asked,
-  type ScriptedPrometheus,
 } from './loop38Prometheus';
 
 // Bad answers from Prometheus (or whatever stands in front of it) through the running loop, over
@@ -19,62 +21,14 @@ import {
 // stopped, losing no step. Answers Prometheus writes are checked against its source
 // (web/api/v1/json_codec.go, the HTTP API's envelope with `warnings` and `infos`).
 
-const NOW = Date.UTC(2025, 3, 7, 12);
-const JOBS = ['j0', 'j1', 'j2'];
-const watch = SCRIPTED_WATCH;
+const start = scriptedRuns();
 
-/** Each job's value at t: a slow wave around its own level. */
-const level = (job: number, t: number) => 50 + 10 * job + Math.sin(t / (7 * MINUTE));
-
-/** The answer Prometheus gives: every job at every step asked. */
 /** Prometheus' `up` of every job, 1 at every step asked. */
 const upAnswer = (asked: Asked): string =>
   matrixBody(JOBS.map((job) => ({ metric: { job }, values: samples(asked, () => 1) })));
 
-const fleetAnswer = (asked: Asked, jobs = JOBS): string =>
-  matrixBody(jobs.map((job, k) => ({ metric: { job }, values: samples(asked, (t) => level(k, t)) })));
-
-interface Run {
-  prom: ScriptedPrometheus;
-  h: Harness;
-  clock: TestClock;
-  /** What the backend logged at warn and above, message by message. */
-  warnings: string[];
-}
-
-const runs: Run[] = [];
-
-async function start(
-  answer: (asked: Asked) => Answer,
-  { extra, ...config }: Record<string, unknown> & { extra?: Partial<PipelineDeps> } = {}
-): Promise<Run> {
-  const prom = await scriptedPrometheus(answer);
-  const clock = new TestClock(NOW);
-  const warnings: string[] = [];
-  const logger = pino(
-    { level: 'warn' },
-    { write: (line: string) => void warnings.push((JSON.parse(line) as { msg: string }).msg) }
-  );
-  const h = buildPipeline(
-    { ...config, prometheus: { url: prom.url, ...(config.prometheus ?? {}) }, watches: [watch] },
-    clock,
-    {
-      extra: { logger, ...extra },
-    }
-  );
-  const run = { prom, h, clock, warnings };
-  runs.push(run);
-  return run;
-}
-
-afterEach(async () => {
-  for (const { h, prom } of runs.splice(0)) {
-    await h.close(true);
-    await prom.close();
-  }
-});
-
-const status = (h: Harness) => h.pipeline.watches()[0];
+/** The answer Prometheus gives: every job at every step asked. */
+const fleetAnswer = (asked: Asked, jobs = JOBS): string => matrixBody(fleetSeries(asked, jobs));
 
 describe('a range answer whose times do not increase', () => {
   it.each([
@@ -126,22 +80,22 @@ describe('a range answer whose times do not increase', () => {
   );
 
   it('a sample far in the future changes nothing (no step of the answer is it): already so', async () => {
-    const { h: plain } = await start((asked) => ({ body: fleetAnswer(asked) }));
-    const { h: future } = await start((asked) => {
+    const plainRun = await start((asked) => ({ body: fleetAnswer(asked) }));
+    const futureRun = await start((asked) => {
       const result = JOBS.map((job, k) => ({
         metric: { job },
         values: [...samples(asked, (t) => level(k, t)), [asked.end / 1000 + 365 * 86_400, '1e300'] as [number, string]],
       }));
       return { body: matrixBody(result) };
     });
-    for (const run of runs) {
+    for (const run of [plainRun, futureRun]) {
       for (let c = 0; c < 3; c++) {
         await run.h.pipeline.runOnce();
         run.clock.advance(MINUTE);
       }
     }
-    expect(status(future).degraded).toBe(false);
-    expect(future.pipeline.targets()).toEqual(plain.pipeline.targets());
+    expect(status(futureRun.h).degraded).toBe(false);
+    expect(futureRun.h.pipeline.targets()).toEqual(plainRun.h.pipeline.targets());
   });
 });
 

@@ -1,4 +1,6 @@
-import { MINUTE } from './helpers';
+import pino from 'pino';
+import type { PipelineDeps } from '../../src/server/pipeline/pipeline';
+import { buildPipeline, MINUTE, TestClock, type Harness } from './helpers';
 import { queryRangeServer, type QueryRange } from './queryRangeServer';
 
 /** A query_range request as the double read it: times in epoch ms, and how many came before it. */
@@ -95,3 +97,63 @@ export function stepsAnswered(asked: Asked[], good: (a: Asked) => boolean): numb
 /** Every minute step from `from` to `to`, both included. */
 export const everyStep = (from: number, to: number) =>
   Array.from({ length: (to - from) / MINUTE + 1 }, (_, i) => from + i * MINUTE);
+
+/** The time these doubles' tests start at, and the jobs of their fleet. */
+export const SCRIPTED_NOW = Date.UTC(2025, 3, 7, 12);
+export const SCRIPTED_JOBS = ['j0', 'j1', 'j2'];
+
+/** Each job's value at t: a slow wave around its own level. */
+export const jobLevel = (job: number, t: number) => 50 + 10 * job + Math.sin(t / (7 * MINUTE));
+
+/** The series Prometheus answers for the fleet: every job at every step asked. */
+export const fleetSeries = (asked: Asked, jobs = SCRIPTED_JOBS) =>
+  jobs.map((job, k) => ({ metric: { job }, values: samples(asked, (t) => jobLevel(k, t)) }));
+
+/** A pipeline on a scripted Prometheus, its clock, and what its backend logged at warn and above, message by message. */
+export interface ScriptedRun {
+  prom: ScriptedPrometheus;
+  h: Harness;
+  clock: TestClock;
+  warnings: string[];
+}
+
+/** What a scripted run is built with: its watch (SCRIPTED_WATCH), the pipeline's deps, and any other config. */
+type RunConfig = Record<string, unknown> & { watch?: Record<string, unknown>; extra?: Partial<PipelineDeps> };
+
+/**
+ * Starts pipelines on scripted Prometheus doubles at SCRIPTED_NOW, each closed with its double after
+ * its test. Call it at the top of a test file (it registers the afterEach).
+ */
+export function scriptedRuns(): (answer: (asked: Asked) => Answer, config?: RunConfig) => Promise<ScriptedRun> {
+  const runs: ScriptedRun[] = [];
+  afterEach(async () => {
+    for (const { h, prom } of runs.splice(0)) {
+      await h.close(true);
+      await prom.close();
+    }
+  });
+  return async (answer, { watch = SCRIPTED_WATCH, extra, ...config } = {}) => {
+    const prom = await scriptedPrometheus(answer);
+    const clock = new TestClock(SCRIPTED_NOW);
+    const warnings: string[] = [];
+    const logger = pino(
+      { level: 'warn' },
+      { write: (line: string) => void warnings.push((JSON.parse(line) as { msg: string }).msg) }
+    );
+    const h = buildPipeline(
+      {
+        ...config,
+        prometheus: { url: prom.url, ...((config.prometheus as Record<string, unknown> | undefined) ?? {}) },
+        watches: [watch],
+      },
+      clock,
+      { extra: { logger, ...extra } }
+    );
+    const run = { prom, h, clock, warnings };
+    runs.push(run);
+    return run;
+  };
+}
+
+/** The run's one watch as the pipeline reports it now. */
+export const watchStatus = (h: Harness) => h.pipeline.watches()[0];

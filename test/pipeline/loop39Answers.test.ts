@@ -1,15 +1,15 @@
 import { watchesResponseSchema } from '../../src/contract/pipeline';
-import { buildPipeline, HOUR, MINUTE, TestClock, type Harness } from './helpers';
+import { HOUR, MINUTE } from './helpers';
 import {
+  fleetSeries,
   matrixBody,
-  samples,
+  SCRIPTED_JOBS as JOBS,
+  SCRIPTED_NOW as NOW,
   SCRIPTED_WATCH,
-  scriptedPrometheus,
+  scriptedRuns,
   stepsAnswered,
   everyStep,
-  type Answer,
-  type Asked,
-  type ScriptedPrometheus,
+  watchStatus as status,
 } from './loop38Prometheus';
 
 // Answers Prometheus (or what stands in front of it) gives through the running loop over real HTTP:
@@ -17,40 +17,7 @@ import {
 // start + k × step only (promql's range evaluation loop); its envelope carries `warnings` and `infos`
 // beside the data (web/api/v1/json_codec.go).
 
-const NOW = Date.UTC(2025, 3, 7, 12);
-const JOBS = ['j0', 'j1', 'j2'];
-
-/** Each job's value at t: a slow wave around its own level. */
-const level = (job: number, t: number) => 50 + 10 * job + Math.sin(t / (7 * MINUTE));
-
-const fleetSeries = (asked: Asked) =>
-  JOBS.map((job, k) => ({ metric: { job }, values: samples(asked, (t) => level(k, t)) }));
-
-interface Run {
-  prom: ScriptedPrometheus;
-  h: Harness;
-  clock: TestClock;
-}
-
-const runs: Run[] = [];
-
-async function start(answer: (asked: Asked) => Answer, watch: Record<string, unknown> = SCRIPTED_WATCH): Promise<Run> {
-  const prom = await scriptedPrometheus(answer);
-  const clock = new TestClock(NOW);
-  const h = buildPipeline({ prometheus: { url: prom.url }, watches: [watch] }, clock);
-  const run = { prom, h, clock };
-  runs.push(run);
-  return run;
-}
-
-afterEach(async () => {
-  for (const { h, prom } of runs.splice(0)) {
-    await h.close(true);
-    await prom.close();
-  }
-});
-
-const status = (h: Harness) => h.pipeline.watches()[0];
+const start = scriptedRuns();
 
 describe('a range answer with samples off the step grid', () => {
   it.each<[string, (values: Array<[number, string]>) => Array<[number, string]>, string]>([
@@ -160,7 +127,7 @@ describe("an answer's warnings on the watch's status", () => {
       (asked) => ({
         body: matrixBody(fleetSeries(asked), { warnings: warned[asked.query] }),
       }),
-      { ...SCRIPTED_WATCH, queries: { cpu: 'cpu', mem: 'mem' } }
+      { watch: { ...SCRIPTED_WATCH, queries: { cpu: 'cpu', mem: 'mem' } } }
     );
     warned.mem = ['mem: partial response'];
     await h.pipeline.runOnce();
