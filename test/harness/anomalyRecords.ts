@@ -1,4 +1,5 @@
-import type { CycleWrite, NewModelVersion } from '../../src/server/pipeline/store/repository';
+import type { Target } from '../../src/contract/pipeline';
+import type { CycleWrite, NewModelVersion, TargetSummary } from '../../src/server/pipeline/store/repository';
 import type { AnomalyRecord } from '../../src/server/pipeline/targetModel';
 
 /** The epoch the stored-record fixtures count from. */
@@ -47,4 +48,27 @@ export const modelVersion = (targetId: string, extra: Partial<NewModelVersion> =
   threshold: 0.9,
   feedback: { falsePositive: 0, confirmed: 0 },
   ...extra,
+});
+
+/** A listed target as replica-0's cycle stores it: scored 0 at T0, past learning, nothing open; but for `fields`. */
+export const targetSummary = (fields: Pick<Target, 'id' | 'watch'> & Partial<Target>): TargetSummary => ({
+  owner: 'replica-0',
+  target: {
+    labels: {},
+    object: null,
+    score: 0,
+    threshold: 0.8,
+    severity: null,
+    failureModel: null,
+    timeToFailure: null,
+    openAnomalies: 0,
+    lastScoredAt: T0,
+    learning: false,
+    learningProgress: 1,
+    learningSecondsLeft: 0,
+    faultsOnlySecondsLeft: 0,
+    degraded: false,
+    signals: [],
+    ...fields,
+  },
 });

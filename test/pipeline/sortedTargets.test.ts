@@ -13,7 +13,7 @@ import { sortedAfter } from '../../src/server/pipeline/targetOrder';
 import { openPostgresStore } from '../../src/server/store/postgres';
 import { ephemeralSecretBox } from '../../src/server/store/secrets';
 import { openSqliteDatabase } from '../../src/server/store/sqlite';
-import { cycleWrite, T0 } from '../harness/anomalyRecords';
+import { cycleWrite, T0, targetSummary } from '../harness/anomalyRecords';
 import { postgresForTests } from '../harness/postgres';
 import { sampledQuerier } from '../harness/spikingFleet';
 import { buildPipeline, MINUTE, TestClock } from './helpers';
@@ -46,29 +46,7 @@ function expected(all: Target[], sort: TargetSort, order: 'asc' | 'desc'): strin
 
 /** A listed target of watch `watch` (the fields the sorts read, the rest as a cycle writes them). */
 function summary(watch: string, job: string, fields: Partial<Target>): TargetSummary {
-  return {
-    owner: 'replica-0',
-    target: {
-      id: `${watch}{job="${job}"}`,
-      watch,
-      labels: { job },
-      object: null,
-      score: 0,
-      threshold: 0.8,
-      severity: null,
-      failureModel: null,
-      timeToFailure: null,
-      openAnomalies: 0,
-      lastScoredAt: T0,
-      learning: false,
-      learningProgress: 1,
-      learningSecondsLeft: 0,
-      faultsOnlySecondsLeft: 0,
-      degraded: false,
-      signals: [],
-      ...fields,
-    },
-  };
+  return targetSummary({ id: `${watch}{job="${job}"}`, watch, labels: { job }, ...fields });
 }
 
 const ttf = (fromMs: number, seconds: number) => ({

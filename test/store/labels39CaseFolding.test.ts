@@ -1,6 +1,5 @@
-import type { TargetSummary } from '../../src/server/pipeline/store/repository';
 import { matchesFilters } from '../../src/server/pipeline/targetOrder';
-import { cycleWrite, modelVersion, T0 } from '../harness/anomalyRecords';
+import { cycleWrite, modelVersion, T0, targetSummary } from '../harness/anomalyRecords';
 import { storesAt } from './storesAt';
 
 // The lists' `q` finds its text in a target id in any case, as the listing in memory does
@@ -23,28 +22,7 @@ const FOUND: Array<[string, string[]]> = [
   ['PARIS', ['w{ville="Paris"}']],
 ];
 
-const summary = (id: string): TargetSummary => ({
-  owner: 'replica-0',
-  target: {
-    id,
-    watch: 'w',
-    labels: {},
-    object: null,
-    score: 0,
-    threshold: 0.8,
-    severity: null,
-    failureModel: null,
-    timeToFailure: null,
-    openAnomalies: 0,
-    lastScoredAt: T0,
-    learning: false,
-    learningProgress: 1,
-    learningSecondsLeft: 0,
-    faultsOnlySecondsLeft: 0,
-    degraded: false,
-    signals: [],
-  },
-});
+const summary = (id: string) => targetSummary({ id, watch: 'w' });
 
 const inMemory = (q: string) => IDS.filter((id) => matchesFilters(summary(id).target, { q }));
 
