@@ -5,7 +5,7 @@ import { ephemeralSecretBox } from '../../src/server/store/secrets';
 import { openSqliteStore, type SqliteStore } from '../../src/server/store/sqlite';
 import { anomalyRecord } from './anomalyRecords';
 import { postgresForTests } from './postgres';
-import { assembledOn, type AssembledApp } from './server';
+import { AUTH, assembledOn, type AssembledApp } from './server';
 
 /** The whole backend on one of the stores. */
 export type StoreBackend = AssembledApp<SqliteStore | PostgresStore>;
@@ -83,3 +83,7 @@ export async function openedAnomaly(
     },
   };
 }
+
+/** A request to the backend as Grafana's proxy sends an Admin's: the API token and the user `admin`. */
+export const asAdmin = (backend: StoreBackend) => (method: 'GET' | 'PUT', url: string, payload?: object) =>
+  backend.app.inject({ method, url, payload, headers: { ...AUTH, 'x-grafana-user': 'admin' } });

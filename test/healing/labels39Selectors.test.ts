@@ -1,8 +1,7 @@
 import { actionListSchema, policiesResponseSchema, type PolicyInput } from '../../src/contract/healing';
 import { targetId } from '../../src/server/pipeline/targets';
 import { anomalyRecord } from '../harness/anomalyRecords';
-import { assembledStores, type StoreBackend } from '../harness/assembledStores';
-import { AUTH } from '../harness/server';
+import { asAdmin, assembledStores, type StoreBackend } from '../harness/assembledStores';
 import { TestClock } from '../pipeline/helpers';
 
 // A policy's label selectors are matched against a target's Prometheus labels (or an alert's) in the
@@ -30,8 +29,7 @@ describe.each(['SQLite', 'PostgreSQL'] as const)("a policy's UTF-8 label selecto
   });
   afterEach(() => backend.close());
 
-  const call = (method: 'GET' | 'PUT', url: string, payload?: object) =>
-    backend.app.inject({ method, url, payload, headers: { ...AUTH, 'x-grafana-user': 'admin' } });
+  const call = (method: 'GET' | 'PUT', url: string, payload?: object) => asAdmin(backend)(method, url, payload);
 
   /** An anomaly of watch `w`'s target with these labels, stored and announced as the pipeline's cycle does: its id. */
   async function anomalyOf(i: number, labels: Record<string, string>) {

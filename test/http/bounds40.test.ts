@@ -5,8 +5,7 @@ import pino from 'pino';
 import { messageOf } from '../../src/utils/messageOf';
 import { loadConfig } from '../../src/server/config/load';
 import { WATCHES_KEY, WatchSettings } from '../../src/server/pipeline/watchSettings';
-import { assembledStores, type StoreBackend } from '../harness/assembledStores';
-import { AUTH } from '../harness/server';
+import { asAdmin, assembledStores, type StoreBackend } from '../harness/assembledStores';
 import { TestClock } from '../pipeline/helpers';
 
 // The numbers of a watch, a policy and the Kubernetes options where they are written (the PUTs, the config
@@ -26,8 +25,7 @@ describe.each(['SQLite', 'PostgreSQL'] as const)('bounds of what is written, on 
   });
   afterEach(() => backend.close());
 
-  const call = (method: 'GET' | 'PUT', url: string, payload?: object) =>
-    backend.app.inject({ method, url, payload, headers: { ...AUTH, 'x-grafana-user': 'admin' } });
+  const call = (method: 'GET' | 'PUT', url: string, payload?: object) => asAdmin(backend)(method, url, payload);
 
   /** The 400 a PUT answers: its field and message. */
   const refusal = async (url: string, payload: object) => {
