@@ -11,6 +11,7 @@ import { messageOf } from '../../src/utils/messageOf';
 import { ConfigError, loadConfig } from '../../src/server/config/load';
 import { buildServer, servedRoutes, type App, type ServerDeps } from '../../src/server/http/server';
 import { rawRequest } from '../harness/rawHttp';
+import { reportedWatch } from '../harness/reportedWatch';
 import { ALERT_AUTH, ALERT_TOKEN, API_TOKEN, AUTH, assembledApp, type AssembledApp } from '../harness/server';
 
 // What last stop's attacker's review (sec38) left open: /readyz naming watches to anyone, a /metrics that could
@@ -18,22 +19,7 @@ import { ALERT_AUTH, ALERT_TOKEN, API_TOKEN, AUTH, assembledApp, type AssembledA
 
 const fine = { ping: async () => undefined };
 
-/** A watch as the pipeline reports it; degraded when it has a last error. */
-const watch = (name: string, lastError: WatchStatus['lastError']): WatchStatus => ({
-  name,
-  queries: { up: 'up' },
-  targetLabels: ['instance'],
-  stepSeconds: 60,
-  historySeconds: 3600,
-  source: 'http://prometheus.internal:9090',
-  targets: 1,
-  series: 1,
-  degraded: lastError !== null,
-  lastError,
-  lastProcessedAt: null,
-  lastCycleAt: null,
-  lastCycleSeconds: null,
-});
+const watch = (name: string, lastError: WatchStatus['lastError']) => reportedWatch(name, lastError);
 
 /** The HTTP server alone, silent, with the test's own parts. */
 const server = (deps: Partial<ServerDeps>): Promise<App> =>

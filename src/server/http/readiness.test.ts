@@ -1,6 +1,7 @@
 import type { WatchStatus } from '../../contract/pipeline';
 import { PrometheusError } from '../prometheus/types';
 import { StoreNotWritableError } from '../store/writeHealth';
+import { reportedWatch } from '../../../test/harness/reportedWatch';
 import { checkReadiness, sharedPings } from './readiness';
 
 const URL_WITH_SECRET = 'https://user:s3cret@prometheus.internal:9090';
@@ -11,21 +12,7 @@ const prometheusFailing = (err: Error) => ({
   },
 });
 
-const watch = (name: string, lastError: WatchStatus['lastError']): WatchStatus => ({
-  name,
-  queries: { up: 'up' },
-  targetLabels: ['instance'],
-  stepSeconds: 60,
-  historySeconds: 3600,
-  source: URL_WITH_SECRET,
-  targets: 1,
-  series: 1,
-  degraded: lastError !== null,
-  lastError,
-  lastProcessedAt: null,
-  lastCycleAt: null,
-  lastCycleSeconds: null,
-});
+const watch = (name: string, lastError: WatchStatus['lastError']) => reportedWatch(name, lastError, URL_WITH_SECRET);
 
 describe('checkReadiness', () => {
   it('is ready with nothing to add when the store and Prometheus answer', async () => {
