@@ -30,3 +30,22 @@ export function rawRequest(port: number, request: Buffer | string): Promise<RawA
     });
   });
 }
+
+/** A header line as sent: the text and CRLF, in UTF-8. */
+export const headerLine = (text: string) => Buffer.from(`${text}\r\n`, 'utf8');
+
+/**
+ * `method path` to the backend on `port` with these header lines (each its bytes as given, CRLF included)
+ * and a JSON body when `body` is not empty, over rawRequest.
+ */
+export function rawSend(port: number, method: string, path: string, head: Buffer[], body = ''): Promise<RawAnswer> {
+  const request = Buffer.concat([
+    Buffer.from(`${method} ${path} HTTP/1.1\r\nHost: backend\r\nConnection: close\r\n`, 'latin1'),
+    ...head,
+    Buffer.from(
+      body ? `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}` : '\r\n',
+      'utf8'
+    ),
+  ]);
+  return rawRequest(port, request);
+}

@@ -4,7 +4,7 @@ import { Gauge, Registry } from 'prom-client';
 import { auditListSchema } from '../../src/contract/healing';
 import { LOGGED_PATH_LENGTH } from '../../src/server/http/requestLog';
 import { buildServer, servedRoutes } from '../../src/server/http/server';
-import { rawRequest, type RawAnswer } from '../harness/rawHttp';
+import { headerLine, rawSend } from '../harness/rawHttp';
 import { ALERT_AUTH, API_TOKEN, AUTH, assembledApp, injectingApp, type AssembledApp } from '../harness/server';
 
 // The HTTP surface as an attacker sees it: what the router answers before any route's hooks, the
@@ -30,20 +30,9 @@ const concrete = (url: string) => url.replace(/:[A-Za-z]+/g, '1');
  * Sends a request over a socket exactly as written (`head` holds its header lines, bytes and repeats
  * included, which `inject` cannot send) and reads the status and the body.
  */
-function send(method: string, path: string, head: Buffer[], body = ''): Promise<RawAnswer> {
-  const request = Buffer.concat([
-    Buffer.from(`${method} ${path} HTTP/1.1\r\nHost: backend\r\nConnection: close\r\n`, 'latin1'),
-    ...head,
-    Buffer.from(
-      body ? `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}` : '\r\n',
-      'utf8'
-    ),
-  ]);
-  return rawRequest(port, request);
-}
+const send = (method: string, path: string, head: Buffer[], body = '') => rawSend(port, method, path, head, body);
 
-const line = (text: string) => Buffer.from(`${text}\r\n`, 'utf8');
-const bearer = line(`Authorization: Bearer ${API_TOKEN}`);
+const bearer = headerLine(`Authorization: Bearer ${API_TOKEN}`);
 
 describe('a path the router cannot read', () => {
   // find-my-way refuses these before any hook runs (Fastify's frameworkErrors): a broken %-escape, and a
@@ -126,7 +115,7 @@ describe('the Grafana user a request names', () => {
     send('PUT', '/api/admin/kill-switch', [bearer, ...user], JSON.stringify({ engaged, reason: 'probe' }));
 
   it("records a login as Grafana sends it, in UTF-8 (Node reads a header's bytes as Latin-1)", async () => {
-    const answer = await killSwitch(true, [line('X-Grafana-User: Zoë Ångström-山田')]);
+    const answer = await killSwitch(true, [headerLine('X-Grafana-User: Zoë Ångström-山田')]);
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body).changedBy).toBe('Zoë Ångström-山田');
     const audit = auditListSchema.parse(
@@ -140,14 +129,17 @@ describe('the Grafana user a request names', () => {
 
   it('refuses a request that names two users, changing nothing; one value with a comma is one user', async () => {
     const before = (await backend.app.inject({ url: '/api/kill-switch', headers: AUTH })).json();
-    const two = await killSwitch(!before.engaged, [line('X-Grafana-User: ada'), line('x-grafana-user: admin')]);
+    const two = await killSwitch(!before.engaged, [
+      headerLine('X-Grafana-User: ada'),
+      headerLine('x-grafana-user: admin'),
+    ]);
     expect(two.status).toBe(400);
     expect(JSON.parse(two.body)).toMatchObject({ error: 'bad_request', field: 'headers.x-grafana-user' });
     expect((await backend.app.inject({ url: '/api/kill-switch', headers: AUTH })).json()).toEqual(before);
 
-    const comma = await killSwitch(false, [line('X-Grafana-User: ada, admin')]);
+    const comma = await killSwitch(false, [headerLine('X-Grafana-User: ada, admin')]);
     expect(JSON.parse(comma.body).changedBy).toBe('ada, admin');
-    const empty = await killSwitch(false, [line('X-Grafana-User: ')]);
+    const empty = await killSwitch(false, [headerLine('X-Grafana-User: ')]);
     expect(JSON.parse(empty.body).changedBy).toBe('(api token)');
   });
 
@@ -155,7 +147,11 @@ describe('the Grafana user a request names', () => {
     const alerts = await send(
       'POST',
       '/api/alerts',
-      [line(`Authorization: ${ALERT_AUTH.authorization}`), line('X-Grafana-User: a'), line('X-Grafana-User: b')],
+      [
+        headerLine(`Authorization: ${ALERT_AUTH.authorization}`),
+        headerLine('X-Grafana-User: a'),
+        headerLine('X-Grafana-User: b'),
+      ],
       JSON.stringify({ version: '4', status: 'firing', receiver: 'r', alerts: [] })
     );
     expect(alerts.status).toBe(200);

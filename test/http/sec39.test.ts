@@ -10,7 +10,7 @@ import type { WatchStatus } from '../../src/contract/pipeline';
 import { messageOf } from '../../src/utils/messageOf';
 import { ConfigError, loadConfig } from '../../src/server/config/load';
 import { buildServer, servedRoutes, type App, type ServerDeps } from '../../src/server/http/server';
-import { rawRequest } from '../harness/rawHttp';
+import { headerLine, rawSend } from '../harness/rawHttp';
 import { reportedWatch } from '../harness/reportedWatch';
 import { ALERT_AUTH, ALERT_TOKEN, API_TOKEN, AUTH, assembledApp, type AssembledApp } from '../harness/server';
 
@@ -236,20 +236,18 @@ describe('a Grafana user that would read as another', () => {
   });
 
   /** PUT /api/admin/kill-switch as Grafana's proxy sends it, the user header's bytes as given. */
-  const killSwitch = (engaged: boolean, user: Buffer) => {
-    const body = JSON.stringify({ engaged, reason: 'probe' });
-    return rawRequest(
+  const killSwitch = (engaged: boolean, user: Buffer) =>
+    rawSend(
       port,
-      Buffer.concat([
-        Buffer.from(
-          `PUT /api/admin/kill-switch HTTP/1.1\r\nHost: backend\r\nConnection: close\r\nAuthorization: Bearer ${API_TOKEN}\r\n`
-        ),
-        Buffer.from('X-Grafana-User: '),
-        user,
-        Buffer.from(`\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`),
-      ])
+      'PUT',
+      '/api/admin/kill-switch',
+      [
+        headerLine(`Authorization: Bearer ${API_TOKEN}`),
+        Buffer.concat([Buffer.from('X-Grafana-User: '), user, headerLine('')]),
+      ],
+      JSON.stringify({ engaged, reason: 'probe' })
     );
-  };
+
   const audit = async () =>
     auditListSchema.parse((await backend.app.inject({ url: '/api/audit?limit=50', headers: AUTH })).json()).items;
 
