@@ -1,11 +1,10 @@
-import type { Target } from '../../src/contract/pipeline';
 import type { CycleWrite, PipelineRepository } from '../../src/server/pipeline/store/repository';
 import { SqlitePipelineRepository } from '../../src/server/pipeline/store/sqliteRepository';
 import { openPostgresStore, type PostgresStore } from '../../src/server/store/postgres';
 import { PostgresPipelineRepository } from '../../src/server/store/postgres/pipeline';
 import { ephemeralSecretBox } from '../../src/server/store/secrets';
 import { openSqliteDatabase } from '../../src/server/store/sqlite';
-import { cycleWrite, T0 } from '../harness/anomalyRecords';
+import { cycleWrite, T0, targetSummary } from '../harness/anomalyRecords';
 import { startPostgres, type RunningPostgres } from '../harness/postgres';
 
 // What replicas sharing the watches leave each other in the store for "Retrain now", and what a
@@ -50,25 +49,8 @@ const stores: Array<[string, () => Promise<{ repo: PipelineRepository; close(): 
   ],
 ];
 
-const listed = (watch: string, job: string): Omit<Target, 'scores' | 'owner'> => ({
-  id: `${watch}{job="${job}"}`,
-  watch,
-  labels: { job },
-  object: null,
-  score: 0.1,
-  threshold: 0.8,
-  severity: null,
-  failureModel: null,
-  timeToFailure: null,
-  openAnomalies: 0,
-  lastScoredAt: T0,
-  learning: false,
-  learningProgress: 1,
-  learningSecondsLeft: 0,
-  faultsOnlySecondsLeft: 0,
-  degraded: false,
-  signals: [],
-});
+const listed = (watch: string, job: string) =>
+  targetSummary({ id: `${watch}{job="${job}"}`, watch, labels: { job }, score: 0.1 }).target;
 
 const cycle = (watch: string, extra: Partial<CycleWrite>): CycleWrite => cycleWrite(extra, watch);
 

@@ -21,7 +21,7 @@ import { storedText } from '../../src/server/store/postgres/nulText';
 import { ephemeralSecretBox, loadSecretBox } from '../../src/server/store/secrets';
 import { openSqliteStore, type SqliteStore } from '../../src/server/store/sqlite';
 import type { Store } from '../../src/server/store/store';
-import { anomalyRecord, T0 } from '../harness/anomalyRecords';
+import { anomalyRecord, T0, targetSummary } from '../harness/anomalyRecords';
 import { postgresForTests } from '../harness/postgres';
 
 // store:copy on the real stores: a SQLite data dir filled through the repositories, copied into a
@@ -116,31 +116,7 @@ async function fill(store: SqliteStore): Promise<{ deletedPrediction: number }> 
     ],
     forgotten: [],
     peers: { 'deployment=web/cpu': { members: ['a', 'b'], state: { scale: NaN, top: -Infinity } } },
-    summaries: [
-      {
-        owner: 'replica-0',
-        scores: [[T0, 0.5]],
-        target: {
-          id: a.id,
-          watch: 'w',
-          labels: { job: 'a' },
-          object: null,
-          score: 0.5,
-          threshold: 0.8,
-          severity: null,
-          failureModel: null,
-          timeToFailure: null,
-          openAnomalies: 0,
-          lastScoredAt: T0,
-          learning: false,
-          learningProgress: 1,
-          learningSecondsLeft: 0,
-          faultsOnlySecondsLeft: 0,
-          degraded: false,
-          signals: [],
-        },
-      },
-    ],
+    summaries: [{ ...targetSummary({ id: a.id, watch: 'w', labels: { job: 'a' }, score: 0.5 }), scores: [[T0, 0.5]] }],
   });
   await pipeline.setAnnotation(anomalies[0].id!, 77);
   await pipeline.addFeedback(anomalies[0].id!, 'false_positive', 'operator', 'ann', 'a deploy');
