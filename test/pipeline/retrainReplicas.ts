@@ -84,13 +84,11 @@ export const retrainingRead = (query: string): boolean => query.includes(' and o
 /** A watch cycle's read: the watch's queries as written. */
 export const cycleRead = (query: string): boolean => !retrainingRead(query);
 
-/** The fleet's reads (retrainQuerier) that `which` picks wait while held: a query Prometheus does not answer. */
-export class HeldReads implements RangeQuerier {
+/** A gate the calls a test picks wait at while it is held. */
+class Gate {
   private gate?: { reached: () => void; release: Promise<void>; open: () => void };
-  /** Resolves once a read waits at the gate. */
+  /** Resolves once a call waits at the gate. */
   reached = Promise.resolve();
-
-  constructor(private readonly which: (query: string) => boolean) {}
 
   hold(): void {
     let open!: () => void;
@@ -105,11 +103,24 @@ export class HeldReads implements RangeQuerier {
     this.gate = undefined;
   }
 
-  queryRange: RangeQuerier['queryRange'] = async (q) => {
+  /** What a call waits for now: the gate's release while it is held, else nothing. */
+  protected waiting(): Promise<void> | undefined {
     const gate = this.gate;
-    if (gate && this.which(q.query)) {
-      gate.reached();
-      await gate.release;
+    gate?.reached();
+    return gate?.release;
+  }
+}
+
+/** The fleet's reads (retrainQuerier) that `which` picks wait while held: a query Prometheus does not answer. */
+export class HeldReads extends Gate implements RangeQuerier {
+  constructor(private readonly which: (query: string) => boolean) {
+    super();
+  }
+
+  queryRange: RangeQuerier['queryRange'] = async (q) => {
+    const waiting = this.which(q.query) ? this.waiting() : undefined;
+    if (waiting) {
+      await waiting;
     }
     return retrainQuerier.queryRange(q);
   };
@@ -230,26 +241,12 @@ async function replicas(
 }
 
 /** The store as a replica sees it: while held, the calls `which` picks never answer. */
-export class HeldStoreCalls {
-  private gate?: { reached: () => void; release: Promise<void>; open: () => void };
-  /** Resolves once a call waits at the gate. */
-  reached = Promise.resolve();
+export class HeldStoreCalls extends Gate {
   /** Resolves once the held call, let go, has been answered. */
   answered: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly which: (name: string | symbol, args: unknown[]) => boolean) {}
-
-  hold(): void {
-    let reached!: () => void;
-    this.reached = new Promise<void>((resolve) => (reached = resolve));
-    let open!: () => void;
-    const release = new Promise<void>((resolve) => (open = resolve));
-    this.gate = { reached, release, open };
-  }
-
-  release(): void {
-    this.gate?.open();
-    this.gate = undefined;
+  constructor(private readonly which: (name: string | symbol, args: unknown[]) => boolean) {
+    super();
   }
 
   of(repo: PipelineRepository): PipelineRepository {
@@ -260,12 +257,11 @@ export class HeldStoreCalls {
           return value;
         }
         return (...args: unknown[]) => {
-          const gate = this.gate;
-          if (!gate || !this.which(name, args)) {
+          const waiting = this.which(name, args) ? this.waiting() : undefined;
+          if (!waiting) {
             return value.apply(target, args);
           }
-          gate.reached();
-          this.answered = gate.release.then(() => value.apply(target, args));
+          this.answered = waiting.then(() => value.apply(target, args));
           return this.answered;
         };
       },
