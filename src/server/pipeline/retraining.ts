@@ -254,6 +254,7 @@ export async function retrainTargets(
   fence?: ModelFence
 ): Promise<RetrainResult> {
   const { watch, repo, settings, clock } = deps;
+  const base = baseThreshold(watch);
   const start = Math.ceil((end - watch.history) / watch.step) * watch.step;
   const margin = watch.closeAfter * watch.step;
   const waitFor = <T>(work: Promise<T>): Promise<T> => deps.deadline?.until(work) ?? work;
@@ -278,7 +279,7 @@ export async function retrainTargets(
   for (let i = 0; i < chosen.length; i += ITEMS_A_LOOK) {
     const some = chosen.slice(i, i + ITEMS_A_LOOK);
     const feedback = await waitFor(Promise.all(some.map((t) => feedbackOf(repo, t.id, start, end))));
-    some.forEach((t, k) => plans.set(t.id, planOf(t, feedback[k], baseThreshold(watch), margin, settings)));
+    some.forEach((t, k) => plans.set(t.id, planOf(t, feedback[k], base, margin, settings)));
     await breathe();
   }
   // A few of the targets: only their series are read (the whole history of every series otherwise).
